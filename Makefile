@@ -1,0 +1,74 @@
+# CozyWish: `make run` to try it, `make test` to check it. Needs Python 3.11+ and npm.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+export FLASK_APP := wsgi
+
+.PHONY: help install install-dev vendor run worker test e2e lint format migrate seed diagnose stop clean
+
+help:
+	@echo "make run      install everything, start the embedded PostgreSQL, migrate, load demo data, serve on :$(PORT)"
+	@echo "make test     install test tools and run the whole test suite"
+	@echo "make e2e      browser journeys (needs /usr/bin/chromium or CHROMIUM_PATH)"
+	@echo "make lint     ruff check and format check"
+	@echo "make worker   run a job worker on its own"
+	@echo "make stop     stop the embedded PostgreSQL"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.stamp-runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.stamp-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.stamp-runtime
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+static/vendor/.stamp: node_modules/.package-lock.json scripts/vendor.py
+	$(BIN)/python scripts/vendor.py
+	touch $@
+
+install: $(VENV)/.stamp-runtime static/vendor/.stamp
+install-dev: $(VENV)/.stamp-dev static/vendor/.stamp
+vendor: static/vendor/.stamp
+
+run: install
+	PORT=$(PORT) $(BIN)/flask serve
+
+worker: install
+	$(BIN)/flask jobs worker
+
+test: install-dev
+	$(BIN)/pytest -n 2 tests
+
+e2e: install-dev
+	$(BIN)/pytest e2e -p no:xdist
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+migrate: install
+	$(BIN)/flask db upgrade
+
+seed: install
+	$(BIN)/flask seed demo
+
+diagnose: install
+	$(BIN)/flask diagnose
+
+stop:
+	-$(BIN)/flask embedded-db stop
+
+clean: stop
+	rm -rf $(VENV) node_modules static/vendor .pytest_cache .ruff_cache

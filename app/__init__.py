@@ -1,0 +1,148 @@
+"""CozyWish: create_app() reads as the list of what an application is made of."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from config import get_config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config_name: str | None = None, overrides: dict[str, Any] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    config_class = get_config(config_name)
+    app.config.from_object(config_class)
+    app.config["ENV_NAME"] = config_class.__name__.removesuffix("Config").lower()
+    app.config.update(overrides or {})
+    Path(app.instance_path).mkdir(exist_ok=True)
+
+    configure_database(app)
+    configure_logging(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_request_hooks(app)
+    register_commands(app)
+    return app
+
+
+def configure_database(app: Flask) -> None:
+    """Use DATABASE_URL, or start the embedded PostgreSQL under instance/."""
+    if app.config.get("SQLALCHEMY_DATABASE_URI"):
+        return
+    from app.embedded_db import embedded_database_url
+
+    pgdata = Path(app.config.get("EMBEDDED_PGDATA") or Path(app.instance_path) / "pgdata")
+    app.config["SQLALCHEMY_DATABASE_URI"] = embedded_database_url(pgdata, app.config["EMBEDDED_DATABASE"])
+    app.config["EMBEDDED_PGDATA"] = str(pgdata)
+    app.config["USING_EMBEDDED_DB"] = True
+
+
+def configure_logging(app: Flask) -> None:
+    from app.ops.logging import configure
+
+    configure(app)
+
+
+def register_extensions(app: Flask) -> None:
+    from app import jobs, storage
+    from app.extensions import cache, csrf, db, limiter, login_manager, mail, migrate, talisman
+
+    if app.config.get("MAIL_BACKEND") == "file" and not app.config.get("MAIL_FILE_PATH"):
+        app.config["MAIL_FILE_PATH"] = str(Path(app.instance_path) / "mail")
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    cache.init_app(app)
+    mail.init_app(app)
+    storage.init_app(app)
+    jobs.init_app(app)
+    _init_login(app, login_manager)
+    talisman.init_app(
+        app,
+        force_https=app.config["FORCE_HTTPS"],
+        session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
+        content_security_policy={
+            "default-src": "'self'",
+            "script-src": "'self'",
+            "style-src": "'self'",
+            "img-src": ["'self'", "data:", "blob:"],
+            "font-src": "'self'",
+            "connect-src": "'self'",
+            "frame-ancestors": "'none'",
+            "form-action": "'self'",
+            "base-uri": "'self'",
+            "object-src": "'none'",
+        },
+        frame_options="DENY",
+        referrer_policy="strict-origin-when-cross-origin",
+        permissions_policy={"geolocation": "(self)", "camera": "()", "microphone": "()"},
+    )
+    if app.config.get("PROXY_FIX_HOPS"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_FIX_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+
+def _init_login(app: Flask, login_manager) -> None:
+    from app.accounts.models import User
+    from app.extensions import db
+
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.sign_in"
+    login_manager.login_message = "Please sign in to continue."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def load_user(session_id: str) -> User | None:
+        user_id, _, token = session_id.partition(":")
+        if not user_id.isdigit():
+            return None
+        user = db.session.get(User, int(user_id))
+        if user is None or user.session_token != token:
+            return None
+        return user
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.accounts.routes import bp as accounts_bp
+    from app.admin.routes import bp as admin_bp
+    from app.main import bp as main_bp
+    from app.ops.routes import bp as ops_bp
+
+    for blueprint in (main_bp, accounts_bp, admin_bp, ops_bp):
+        app.register_blueprint(blueprint)
+    from app.extensions import csrf
+
+    csrf.exempt(ops_bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from app.ops.errors import register
+
+    register(app)
+
+
+def register_request_hooks(app: Flask) -> None:
+    from app.ops.session import enforce_idle_timeout, inject_template_globals
+
+    app.before_request(enforce_idle_timeout)
+    app.context_processor(inject_template_globals)
+
+
+def register_commands(app: Flask) -> None:
+    from app.cli import register
+
+    register(app)

@@ -1,0 +1,247 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from app.accounts import service
+from app.accounts.access import is_safe_next
+from app.accounts.forms import (
+    ChangeEmailForm,
+    ChangePasswordForm,
+    ConfirmForm,
+    EmailOnlyForm,
+    ProfileForm,
+    ResetPasswordForm,
+    SignInForm,
+    SignUpForm,
+)
+from app.accounts.tokens import InvalidToken
+from app.errors import DomainError, TooManyAttempts
+from app.extensions import db, limiter
+
+bp = Blueprint("accounts", __name__, url_prefix="/account")
+
+
+def _limit(key: str):
+    return limiter.limit(lambda: current_app.config[key], methods=["POST"], error_message=key)
+
+
+def home_for(user) -> str:
+    if user.is_admin:
+        return url_for("admin.dashboard")
+    if user.is_provider:
+        return url_for("main.provider_home")
+    return url_for("main.index")
+
+
+@bp.route("/sign-up", methods=["GET", "POST"])
+@_limit("SIGNUP_IP_LIMIT")
+def sign_up():
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    form = SignUpForm()
+    if request.method == "GET" and request.args.get("as") == "provider":
+        form.role.data = "provider"
+    if form.validate_on_submit():
+        try:
+            service.sign_up(
+                email=form.email.data, name=form.name.data, password=form.password.data, role=form.role.data
+            )
+        except DomainError as exc:
+            form.password.errors.append(exc.message)
+        else:
+            db.session.commit()
+            session["pending_email"] = service.normalize_email(form.email.data)
+            return redirect(url_for("accounts.check_email"))
+    status = 422 if form.errors else 200
+    return render_template("accounts/sign_up.html", form=form), status
+
+
+@bp.get("/check-email")
+def check_email():
+    return render_template("accounts/check_email.html", email=session.get("pending_email"), form=EmailOnlyForm())
+
+
+@bp.post("/verify/resend")
+@_limit("RESET_IP_LIMIT")
+def resend_verification():
+    form = EmailOnlyForm()
+    if not form.validate_on_submit():
+        flash("Enter a valid email address.", "danger")
+        return render_template("accounts/check_email.html", email=None, form=form), 422
+    service.resend_verification(form.email.data)
+    db.session.commit()
+    flash("If that address needs confirming, a new link is on its way.", "info")
+    return redirect(url_for("accounts.check_email"))
+
+
+@bp.get("/verify/<token>")
+def verify_email(token: str):
+    try:
+        user = service.verify_email(token)
+    except InvalidToken as exc:
+        return render_template("accounts/link_problem.html", message=exc.message, form=EmailOnlyForm()), 400
+    db.session.commit()
+    flash("Your email is confirmed. Welcome to CozyWish!", "success")
+    if current_user.is_authenticated and current_user.id == user.id:
+        return redirect(home_for(user))
+    return redirect(url_for("accounts.sign_in", email=user.email))
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@_limit("SIGNIN_IP_LIMIT")
+def sign_in():
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    form = SignInForm()
+    if request.method == "GET" and request.args.get("email"):
+        form.email.data = request.args["email"]
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = service.authenticate(form.email.data, form.password.data)
+        except TooManyAttempts as exc:
+            form.form_errors.append(exc.message)
+            status = 429
+        except DomainError as exc:
+            db.session.commit()  # keep the failure count
+            form.form_errors.append(exc.message)
+            status = 401
+        else:
+            db.session.commit()
+            session.clear()
+            login_user(user, remember=bool(form.remember.data))
+            session["remember"] = bool(form.remember.data)
+            session["last_seen"] = datetime.now(UTC).timestamp()
+            flash(f"Welcome back, {user.first_name}.", "success")
+            target = request.args.get("next")
+            return redirect(target if is_safe_next(target) else home_for(user))
+    elif form.errors:
+        status = 422
+    return render_template("accounts/sign_in.html", form=form), status
+
+
+@bp.post("/sign-out")
+def sign_out():
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        logout_user()
+        session.clear()
+        flash("You are signed out.", "info")
+    return redirect(url_for("main.index"))
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@_limit("RESET_IP_LIMIT")
+def forgot_password():
+    form = EmailOnlyForm()
+    if form.validate_on_submit():
+        service.request_password_reset(form.email.data)
+        db.session.commit()
+        flash("If an account uses that email, we've sent it a link to reset the password.", "info")
+        return redirect(url_for("accounts.sign_in"))
+    return render_template("accounts/forgot_password.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+@_limit("RESET_IP_LIMIT")
+def reset_password(token: str):
+    try:
+        user = service.get_user_for_reset(token)
+    except InvalidToken as exc:
+        return render_template("accounts/link_problem.html", message=exc.message, form=EmailOnlyForm()), 400
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            service.reset_password(token, form.password.data)
+        except DomainError as exc:
+            form.password.errors.append(exc.message)
+        else:
+            db.session.commit()
+            logout_user()
+            flash("Your password is changed. Sign in with it now.", "success")
+            return redirect(url_for("accounts.sign_in", email=user.email))
+    return render_template("accounts/reset_password.html", form=form, user=user), 422 if form.errors else 200
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile():
+    from app.accounts.avatars import replace_avatar
+
+    form = ProfileForm(obj=current_user)
+    if form.validate_on_submit():
+        try:
+            service.update_profile(current_user, name=form.name.data, phone=form.phone.data)
+            upload = request.files.get("avatar")
+            if upload and upload.filename:
+                replace_avatar(current_user, upload.read())
+        except DomainError as exc:
+            db.session.rollback()
+            form.avatar.errors.append(exc.message)
+        else:
+            db.session.commit()
+            flash("Your profile is saved.", "success")
+            return redirect(url_for("accounts.profile"))
+    return render_template(
+        "accounts/profile.html",
+        form=form,
+        password_form=ChangePasswordForm(),
+        email_form=ChangeEmailForm(),
+    ), 422 if form.errors else 200
+
+
+@bp.post("/password")
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            service.change_password(
+                current_user, current_password=form.current_password.data, new_password=form.new_password.data
+            )
+        except DomainError as exc:
+            form.new_password.errors.append(exc.message)
+        else:
+            db.session.commit()
+            login_user(current_user, remember=session.get("remember", False))  # new session token
+            flash("Your password is changed. Other devices were signed out.", "success")
+            return redirect(url_for("accounts.profile"))
+    return render_template(
+        "accounts/profile.html", form=ProfileForm(obj=current_user), password_form=form, email_form=ChangeEmailForm()
+    ), 422
+
+
+@bp.post("/email")
+@login_required
+def change_email():
+    form = ChangeEmailForm()
+    if form.validate_on_submit():
+        try:
+            service.request_email_change(
+                current_user, new_email=form.new_email.data, current_password=form.current_password.data
+            )
+        except DomainError as exc:
+            form.new_email.errors.append(exc.message)
+        else:
+            db.session.commit()
+            flash("We've sent a link to your new address. Your email changes when you open it.", "info")
+            return redirect(url_for("accounts.profile"))
+    return render_template(
+        "accounts/profile.html", form=ProfileForm(obj=current_user), password_form=ChangePasswordForm(), email_form=form
+    ), 422
+
+
+@bp.get("/email/confirm/<token>")
+def confirm_email_change(token: str):
+    try:
+        service.confirm_email_change(token)
+    except InvalidToken as exc:
+        return render_template("accounts/link_problem.html", message=exc.message, form=EmailOnlyForm()), 400
+    except DomainError as exc:
+        return render_template("accounts/link_problem.html", message=exc.message, form=EmailOnlyForm()), 409
+    db.session.commit()
+    flash("Your new email address is confirmed.", "success")
+    return redirect(url_for("accounts.profile") if current_user.is_authenticated else url_for("accounts.sign_in"))

@@ -1,0 +1,268 @@
+"""Account commands. They take plain values, raise domain errors, and never commit:
+the caller (a route or a CLI command) commits once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from flask import current_app, url_for
+from sqlalchemy import select
+
+from app.accounts import tokens
+from app.accounts.models import Role, SignInThrottle, User
+from app.accounts.passwords import password_problems
+from app.email import send_email
+from app.errors import DomainError, TooManyAttempts, ValidationFailed
+from app.extensions import db
+
+GENERIC_SIGN_IN_ERROR = "That email and password don't match. Check them and try again."
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def normalize_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def get_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalize_email(email)))
+
+
+def get_user(user_id: int) -> User | None:
+    return db.session.get(User, user_id)
+
+
+def check_password_rules(password: str, *, email: str, name: str = "") -> None:
+    problems = password_problems(password, email=email, name=name)
+    if problems:
+        raise ValidationFailed(" ".join(problems))
+
+
+# -- sign-up and verification -------------------------------------------------------
+
+
+def sign_up(*, email: str, name: str, password: str, role: str) -> User | None:
+    """Create an unverified account and send the verification email.
+
+    If the address is taken, the owner is told by email instead, and None is returned:
+    the page shown is the same either way, so sign-up never reveals who has an account.
+    """
+    if role not in (Role.CUSTOMER, Role.PROVIDER):
+        raise ValidationFailed("Choose whether you are a customer or a venue owner.")
+    email = normalize_email(email)
+    name = name.strip()
+    check_password_rules(password, email=email, name=name)
+    existing = get_user_by_email(email)
+    if existing is not None:
+        send_email(
+            existing.email,
+            "Someone tried to sign up with your email",
+            "account_exists",
+            user=existing,
+            sign_in_url=url_for("accounts.sign_in", _external=True),
+            reset_url=url_for("accounts.forgot_password", _external=True),
+        )
+        return None
+    user = User(email=email, name=name, role=role)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    send_verification_email(user)
+    return user
+
+
+def send_verification_email(user: User) -> None:
+    token = tokens.make_token(tokens.VERIFY_EMAIL, {"uid": user.id, "email": user.email})
+    send_email(
+        user.email,
+        "Confirm your email address",
+        "verify_email",
+        user=user,
+        verify_url=url_for("accounts.verify_email", token=token, _external=True),
+        hours=int(current_app.config["EMAIL_TOKEN_MAX_AGE"].total_seconds() // 3600),
+    )
+
+
+def verify_email(token: str) -> User:
+    data = tokens.read_token(tokens.VERIFY_EMAIL, token, _seconds("EMAIL_TOKEN_MAX_AGE"))
+    user = get_user(data.get("uid"))
+    if user is None or user.email != data.get("email"):
+        raise tokens.InvalidToken("This link is no longer valid. Sign in and ask for a new one.")
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+    return user
+
+
+def resend_verification(email: str) -> None:
+    user = get_user_by_email(email)
+    if user is not None and not user.is_verified:
+        send_verification_email(user)
+
+
+# -- sign-in and its throttle ----------------------------------------------------------
+
+
+@dataclass
+class ThrottleState:
+    locked: bool
+    minutes_left: int = 0
+
+
+def _get_throttle(email: str) -> SignInThrottle | None:
+    return db.session.get(SignInThrottle, normalize_email(email), with_for_update=True)
+
+
+def check_sign_in_allowed(email: str) -> None:
+    throttle = db.session.get(SignInThrottle, normalize_email(email))
+    now = utcnow()
+    if throttle and throttle.locked_until and throttle.locked_until > now:
+        minutes = max(1, int((throttle.locked_until - now).total_seconds() // 60) + 1)
+        raise TooManyAttempts(
+            f"Too many failed sign-in attempts. For your security, signing in with this email "
+            f"is paused for {minutes} minute{'s' if minutes != 1 else ''}. "
+            "You can reset your password meanwhile."
+        )
+
+
+def record_failed_sign_in(email: str) -> None:
+    config = current_app.config
+    now = utcnow()
+    window = timedelta(minutes=config["SIGNIN_LOCK_MINUTES"])
+    throttle = _get_throttle(email)
+    if throttle is None:
+        throttle = SignInThrottle(email=normalize_email(email), failures=0, window_started_at=now)
+        db.session.add(throttle)
+    if now - throttle.window_started_at > window:
+        throttle.failures = 0
+        throttle.window_started_at = now
+        throttle.locked_until = None
+    throttle.failures += 1
+    if throttle.failures >= config["SIGNIN_MAX_FAILURES"]:
+        throttle.locked_until = now + window
+
+
+def clear_failed_sign_ins(email: str) -> None:
+    throttle = db.session.get(SignInThrottle, normalize_email(email))
+    if throttle is not None:
+        db.session.delete(throttle)
+
+
+def authenticate(email: str, password: str) -> User:
+    """Return the user for these credentials, or raise with a message that reveals nothing."""
+    check_sign_in_allowed(email)
+    user = get_user_by_email(email)
+    if user is None or not user.check_password(password) or not user.is_active:
+        record_failed_sign_in(email)
+        raise DomainError(GENERIC_SIGN_IN_ERROR)
+    clear_failed_sign_ins(email)
+    user.last_sign_in_at = utcnow()
+    return user
+
+
+# -- password reset -------------------------------------------------------------------
+
+
+def request_password_reset(email: str) -> None:
+    user = get_user_by_email(email)
+    if user is None or not user.is_active:
+        return
+    token = tokens.make_token(
+        tokens.RESET_PASSWORD,
+        {"uid": user.id, "pw": tokens.password_fingerprint(user.password_hash)},
+    )
+    send_email(
+        user.email,
+        "Reset your password",
+        "reset_password",
+        user=user,
+        reset_url=url_for("accounts.reset_password", token=token, _external=True),
+        minutes=int(_seconds("RESET_TOKEN_MAX_AGE") // 60),
+    )
+
+
+def get_user_for_reset(token: str) -> User:
+    data = tokens.read_token(tokens.RESET_PASSWORD, token, _seconds("RESET_TOKEN_MAX_AGE"))
+    user = get_user(data.get("uid"))
+    if user is None or tokens.password_fingerprint(user.password_hash) != data.get("pw"):
+        raise tokens.InvalidToken("This link has already been used. Ask for a new one if you need it.")
+    return user
+
+
+def reset_password(token: str, new_password: str) -> User:
+    user = get_user_for_reset(token)
+    check_password_rules(new_password, email=user.email, name=user.name)
+    user.set_password(new_password)
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()  # they proved they read this inbox
+    clear_failed_sign_ins(user.email)
+    send_email(user.email, "Your password was changed", "password_changed", user=user)
+    return user
+
+
+# -- settings -------------------------------------------------------------------------
+
+
+def change_password(user: User, *, current_password: str, new_password: str) -> None:
+    if not user.check_password(current_password):
+        raise ValidationFailed("Your current password is not right.")
+    check_password_rules(new_password, email=user.email, name=user.name)
+    user.set_password(new_password)
+    send_email(user.email, "Your password was changed", "password_changed", user=user)
+
+
+def request_email_change(user: User, *, new_email: str, current_password: str) -> None:
+    if not user.check_password(current_password):
+        raise ValidationFailed("Your current password is not right.")
+    new_email = normalize_email(new_email)
+    if new_email == user.email:
+        raise ValidationFailed("That is already your email address.")
+    token = tokens.make_token(tokens.CHANGE_EMAIL, {"uid": user.id, "new": new_email, "old": user.email})
+    # Sent even if the address is taken: confirming then fails, and nothing is revealed here.
+    send_email(
+        new_email,
+        "Confirm your new email address",
+        "change_email",
+        user=user,
+        confirm_url=url_for("accounts.confirm_email_change", token=token, _external=True),
+        hours=int(_seconds("EMAIL_TOKEN_MAX_AGE") // 3600),
+    )
+    send_email(user.email, "Your email address is being changed", "email_change_notice", user=user, new_email=new_email)
+
+
+def confirm_email_change(token: str) -> User:
+    data = tokens.read_token(tokens.CHANGE_EMAIL, token, _seconds("EMAIL_TOKEN_MAX_AGE"))
+    user = get_user(data.get("uid"))
+    if user is None or user.email != data.get("old"):
+        raise tokens.InvalidToken("This link is no longer valid.")
+    if get_user_by_email(data["new"]) is not None:
+        raise ValidationFailed("That email address now belongs to another account.")
+    user.email = data["new"]
+    user.email_verified_at = utcnow()
+    return user
+
+
+def update_profile(user: User, *, name: str, phone: str | None) -> None:
+    name = name.strip()
+    if not name:
+        raise ValidationFailed("Enter your name.")
+    user.name = name
+    user.phone = (phone or "").strip() or None
+
+
+def create_admin(*, email: str, name: str, password: str) -> User:
+    email = normalize_email(email)
+    check_password_rules(password, email=email, name=name)
+    if get_user_by_email(email) is not None:
+        raise ValidationFailed(f"An account with {email} already exists.")
+    user = User(email=email, name=name.strip(), role=Role.ADMIN, email_verified_at=utcnow())
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def _seconds(key: str) -> int:
+    return int(current_app.config[key].total_seconds())

@@ -1,0 +1,97 @@
+"""The admin area: users (find, suspend, restore) and the audit log."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, or_, select
+
+from app.accounts.access import role_required
+from app.accounts.forms import ConfirmForm
+from app.accounts.models import Role, User
+from app.admin import audit
+from app.extensions import db
+from app.rendering import render_page
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+PAGE_SIZE = 25
+
+
+@bp.get("/")
+@role_required("admin")
+def dashboard():
+    counts = dict(db.session.execute(select(User.role, func.count()).group_by(User.role)).all())
+    return render_page("admin/dashboard.html", counts=counts, recent=audit.find_entries(limit=10))
+
+
+@bp.get("/users")
+@role_required("admin")
+def users():
+    q = request.args.get("q", "").strip()[:100]
+    role = request.args.get("role", "")
+    if role and role not in {r.value for r in Role}:
+        abort(400, "Unknown role filter.")
+    try:
+        page = int(request.args.get("page", "1"))
+    except ValueError:
+        abort(400, "The page must be a number.")
+    if page < 1 or page > 10_000:
+        abort(400, "The page must be between 1 and 10000.")
+    query = select(User).order_by(User.created_at.desc(), User.id.desc())
+    if q:
+        escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        like = f"%{escaped}%"
+        query = query.where(or_(User.email.ilike(like), User.name.ilike(like)))
+    if role:
+        query = query.where(User.role == role)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = list(db.session.scalars(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)))
+    return render_page(
+        "admin/users.html",
+        "results",
+        users=rows,
+        q=q,
+        role=role,
+        page=page,
+        total=total,
+        has_next=page * PAGE_SIZE < total,
+        form=ConfirmForm(),
+    )
+
+
+@bp.post("/users/<int:user_id>/<any(suspend, restore):action>")
+@role_required("admin")
+def set_user_active(user_id: int, action: str):
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if user.id == current_user.id:
+        flash("You can't suspend your own account.", "danger")
+        return redirect(url_for("admin.users"))
+    active = action == "restore"
+    if user.is_active_account != active:
+        user.is_active_account = active
+        if not active:
+            from app.accounts.models import new_session_token
+
+            user.session_token = new_session_token()  # signs them out everywhere
+        audit.record(
+            f"user.{action}",
+            actor_id=current_user.id,
+            subject_type="user",
+            subject_id=user.id,
+            from_state="active" if not active else "suspended",
+            to_state="active" if active else "suspended",
+        )
+        db.session.commit()
+    flash(f"{user.name} is {'restored' if active else 'suspended'}.", "success")
+    return redirect(url_for("admin.users", q=request.args.get("q", "")))
+
+
+@bp.get("/audit")
+@role_required("admin")
+def audit_log():
+    subject_type = request.args.get("subject", "")[:32] or None
+    return render_page("admin/audit.html", "entries", entries=audit.find_entries(subject_type=subject_type, limit=200))

@@ -1,0 +1,111 @@
+"""Command-line tools: `flask users`, `flask seed`, `flask jobs`, `flask diagnose`, `flask serve`."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from app.errors import DomainError
+from app.extensions import db
+
+users_cli = AppGroup("users", help="Manage user accounts.")
+seed_cli = AppGroup("seed", help="Load data.")
+jobs_cli = AppGroup("jobs", help="Run the job queue.")
+embedded_cli = AppGroup("embedded-db", help="The embedded PostgreSQL used when DATABASE_URL is unset.")
+
+
+@users_cli.command("create-admin")
+@click.option("--email", prompt=True)
+@click.option("--name", prompt=True, default="Administrator")
+@click.password_option(help="At least 12 characters, not a common password.")
+def create_admin(email: str, name: str, password: str) -> None:
+    """Create an administrator account."""
+    from app.accounts.service import create_admin as create
+
+    try:
+        user = create(email=email, name=name, password=password)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    db.session.commit()
+    click.echo(f"Created admin {user.email} (id {user.id}).")
+
+
+@seed_cli.command("demo")
+def seed_demo() -> None:
+    """Create demo accounts (and, as features land, demo data); safe to run again."""
+    from app.seed import seed_demo as run_seed
+
+    accounts = run_seed()
+    db.session.commit()
+    click.echo("Demo accounts (password for all: {})".format(accounts[0]["password"]))
+    for account in accounts:
+        click.echo(f"  {account['role']:<9} {account['email']}")
+
+
+@jobs_cli.command("worker")
+@click.option("--concurrency", default=2, show_default=True)
+def jobs_worker(concurrency: int) -> None:
+    """Run a worker that processes jobs until stopped (Ctrl-C)."""
+    from app.jobs import run_worker
+
+    click.echo("Job worker started.")
+    run_worker(current_app._get_current_object(), wait=True, concurrency=concurrency)
+
+
+@jobs_cli.command("run-once")
+def jobs_run_once() -> None:
+    """Run every job that is due now, in this process, then exit."""
+    from app.jobs import run_pending_jobs
+
+    done = run_pending_jobs(limit=1000)
+    db.session.commit()
+    click.echo(f"Ran {len(done)} job(s).")
+
+
+@embedded_cli.command("stop")
+def embedded_stop() -> None:
+    """Stop the embedded PostgreSQL server if it is running."""
+    from pathlib import Path
+
+    from app.embedded_db import stop_embedded_server
+
+    pgdata = Path(current_app.config.get("EMBEDDED_PGDATA") or Path(current_app.instance_path) / "pgdata")
+    click.echo("Stopped." if stop_embedded_server(pgdata) else "Not running.")
+
+
+@click.command("diagnose")
+def diagnose() -> None:
+    """Print a health report of configuration, database, migrations, queue, email and storage."""
+    from app.ops.checks import DIAGNOSE_CHECKS
+
+    problems = 0
+    for check in DIAGNOSE_CHECKS:
+        result = check()
+        mark = click.style("ok  ", fg="green") if result.ok else click.style("FAIL", fg="red")
+        click.echo(f"[{mark}] {result.name:<14} {result.detail}")
+        if result.hint and not result.ok:
+            click.echo(f"       hint: {result.hint}")
+            problems += 1
+        elif result.hint:
+            click.echo(f"       note: {result.hint}")
+    click.echo("All checks passed." if not problems else f"{problems} problem(s) found.")
+    if problems:
+        raise SystemExit(1)
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", envvar="PORT", default=5000, show_default=True)
+@click.option("--no-worker", is_flag=True, help="Do not start a job worker beside the server.")
+@click.option("--no-seed", is_flag=True, help="Do not load demo data.")
+def serve(host: str, port: int, no_worker: bool, no_seed: bool) -> None:
+    """Migrate, load demo data, start a job worker and serve the site (what `make run` does)."""
+    from app.serve import serve as run
+
+    run(current_app._get_current_object(), host=host, port=port, worker=not no_worker, seed=not no_seed)
+
+
+def register(app: Flask) -> None:
+    for command in (users_cli, seed_cli, jobs_cli, embedded_cli, diagnose, serve):
+        app.cli.add_command(command)

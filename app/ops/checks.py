@@ -1,0 +1,130 @@
+"""Health checks shared by /readyz and `flask diagnose`. Each returns None when fine, or a problem."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import text
+
+from app.extensions import cache, db
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    hint: str = ""
+
+
+def check_database() -> Check:
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception as exc:  # any driver error means "not ready"
+        db.session.rollback()
+        return Check("database", False, _first_line(exc), "Is PostgreSQL running and DATABASE_URL right?")
+    return Check("database", True, "connected")
+
+
+def check_migrations() -> Check:
+    from alembic.script import ScriptDirectory
+    from flask_migrate import Migrate
+
+    try:
+        migrate: Migrate = current_app.extensions["migrate"].migrate
+        config = migrate.get_config()
+        head = ScriptDirectory.from_config(config).get_current_head()
+        current = db.session.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except Exception as exc:
+        db.session.rollback()
+        return Check("migrations", False, _first_line(exc), "Run `flask db upgrade`.")
+    if current != head:
+        return Check("migrations", False, f"database at {current}, code at {head}", "Run `flask db upgrade`.")
+    return Check("migrations", True, f"at head {head}")
+
+
+def check_queue() -> Check:
+    try:
+        counts = dict(
+            db.session.execute(text("SELECT status::text, count(*) FROM procrastinate_jobs GROUP BY status")).all()
+        )
+    except Exception as exc:
+        db.session.rollback()
+        return Check("queue", False, _first_line(exc), "Run `flask db upgrade` to create the job tables.")
+    waiting = counts.get("todo", 0)
+    failed = counts.get("failed", 0)
+    detail = f"{waiting} waiting, {counts.get('doing', 0)} running, {failed} failed"
+    return Check("queue", True, detail, "Start a worker: `flask jobs worker`." if waiting > 50 else "")
+
+
+def check_cache() -> Check:
+    try:
+        cache.set("cozywish:readyz", "ok", timeout=10)
+        ok = cache.get("cozywish:readyz") == "ok"
+    except Exception as exc:
+        return Check("cache", False, _first_line(exc), "Is Redis reachable at REDIS_URL?")
+    backend = current_app.config.get("CACHE_TYPE")
+    return Check(
+        "cache", ok, backend if ok else f"{backend} did not return what was stored", "" if ok else "Check REDIS_URL."
+    )
+
+
+def check_email() -> Check:
+    config = current_app.config
+    backend = config.get("MAIL_BACKEND")
+    if backend == "smtp":
+        import smtplib
+
+        try:
+            with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=5) as smtp:
+                smtp.noop()
+        except OSError as exc:
+            return Check(
+                "email",
+                False,
+                f"SMTP {config['MAIL_SERVER']}:{config['MAIL_PORT']}: {exc}",
+                "Check MAIL_SERVER/MAIL_PORT, or set MAIL_BACKEND=console for development.",
+            )
+        return Check("email", True, f"SMTP {config['MAIL_SERVER']}:{config['MAIL_PORT']} answers")
+    if backend == "file":
+        return Check("email", True, f"written to files in {config.get('MAIL_FILE_PATH')}")
+    return Check("email", True, f"backend {backend}")
+
+
+def check_storage() -> Check:
+    storage = current_app.extensions["storage"]
+    problem = storage.check()
+    if problem:
+        return Check("storage", False, problem, "Make UPLOAD_ROOT a writable folder.")
+    return Check("storage", True, f"writable ({getattr(storage, 'root', 'configured')})")
+
+
+def check_configuration() -> Check:
+    config = current_app.config
+    problems = []
+    default_secret = config["SECRET_KEY"] in ("dev-only-secret-change-me", "", None)
+    if default_secret and config.get("ENV_NAME") == "production":
+        problems.append("SECRET_KEY is the development default")
+    if config.get("SESSION_COOKIE_SECURE") and config.get("PREFERRED_URL_SCHEME") != "https":
+        problems.append("secure cookies without https URLs")
+    if problems:
+        return Check("configuration", False, "; ".join(problems), "Set SECRET_KEY to a long random value.")
+    env = "embedded PostgreSQL" if config.get("USING_EMBEDDED_DB") else "DATABASE_URL"
+    return Check("configuration", True, f"{config.get('ENV_NAME')} settings; database from {env}")
+
+
+READINESS_CHECKS = (check_database, check_queue, check_cache)
+DIAGNOSE_CHECKS = (
+    check_configuration,
+    check_database,
+    check_migrations,
+    check_queue,
+    check_cache,
+    check_email,
+    check_storage,
+)
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]

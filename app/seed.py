@@ -1,0 +1,34 @@
+"""Demo data for `flask seed demo`. Idempotent: running it again changes nothing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from app.accounts.models import Role, User
+from app.accounts.service import get_user_by_email
+
+DEMO_PASSWORD = "cozy-demo-pass-2026"
+
+DEMO_ACCOUNTS = [
+    (Role.ADMIN, "admin@example.com", "Ada Admin"),
+    (Role.PROVIDER, "provider1@example.com", "Priya Patel"),
+    (Role.PROVIDER, "provider2@example.com", "Marco Rossi"),
+    (Role.PROVIDER, "provider3@example.com", "Sofia Lindqvist"),
+    (Role.CUSTOMER, "customer1@example.com", "Chloe Martin"),
+    (Role.CUSTOMER, "customer2@example.com", "Daniel Okafor"),
+    (Role.CUSTOMER, "customer3@example.com", "Yuki Tanaka"),
+]
+
+
+def seed_demo() -> list[dict[str, str]]:
+    from app.extensions import db
+
+    accounts = []
+    for role, email, name in DEMO_ACCOUNTS:
+        if get_user_by_email(email) is None:
+            user = User(email=email, name=name, role=role, email_verified_at=datetime.now(UTC))
+            user.set_password(DEMO_PASSWORD)
+            db.session.add(user)
+        accounts.append({"role": str(role), "email": email, "password": DEMO_PASSWORD})
+    db.session.flush()
+    return accounts

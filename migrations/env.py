@@ -1,0 +1,53 @@
+"""Alembic environment for CozyWish (run through Flask-Migrate: `flask db ...`)."""
+
+import logging
+
+from alembic import context
+from flask import current_app
+
+import app.models  # noqa: F401  (registers every table on the metadata)
+
+config = context.config
+logger = logging.getLogger("alembic.env")
+target_db = current_app.extensions["migrate"].db
+
+
+def include_object(obj, name, type_, reflected, compare_to):
+    # procrastinate owns its tables; they are created from its schema file in a migration.
+    return not (type_ == "table" and name and name.startswith("procrastinate_"))
+
+
+def run_migrations_offline() -> None:
+    context.configure(
+        url=str(target_db.engine.url),
+        target_metadata=target_db.metadata,
+        literal_binds=True,
+        include_object=include_object,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    def process_revision_directives(context_, revision, directives):
+        if getattr(config.cmd_opts, "autogenerate", False):
+            script = directives[0]
+            if script.upgrade_ops.is_empty():
+                directives[:] = []
+                logger.info("No changes in schema detected.")
+
+    conf_args = dict(current_app.extensions["migrate"].configure_args)
+    conf_args.setdefault("process_revision_directives", process_revision_directives)
+    conf_args.setdefault("include_object", include_object)
+    conf_args.setdefault("compare_type", True)
+
+    with target_db.engine.connect() as connection:
+        context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

@@ -1,0 +1,131 @@
+// CozyWish page behaviour: theme toggle, toasts, HTMX feedback. No inline scripts (strict CSP).
+(function () {
+  "use strict";
+
+  // --- dark / light mode, remembered in localStorage -------------------------------
+  function applyTheme(theme) {
+    document.documentElement.setAttribute("data-bs-theme", theme);
+    var toggle = document.getElementById("theme-toggle");
+    if (!toggle) return;
+    var dark = theme === "dark";
+    toggle.setAttribute("aria-pressed", dark ? "true" : "false");
+    toggle.querySelector("i").className = dark ? "bi bi-sun" : "bi bi-moon-stars";
+    toggle.querySelector(".visually-hidden").textContent = dark ? "Light mode" : "Dark mode";
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    applyTheme(document.documentElement.getAttribute("data-bs-theme") || "light");
+    var toggle = document.getElementById("theme-toggle");
+    if (toggle) {
+      toggle.addEventListener("click", function () {
+        var next = document.documentElement.getAttribute("data-bs-theme") === "dark" ? "light" : "dark";
+        try { localStorage.setItem("cozywish-theme", next); } catch (e) { /* ignore */ }
+        applyTheme(next);
+      });
+    }
+    initToasts(document);
+    initPasswordMeters(document);
+    initSubmitFeedback(document);
+  });
+
+  // --- toasts: server flashes render visible; JS makes them dismiss themselves ------
+  function initToasts(root) {
+    if (!window.bootstrap) return;
+    root.querySelectorAll("[data-cw-toast]").forEach(function (el) {
+      if (el.dataset.cwReady) return;
+      el.dataset.cwReady = "1";
+      var danger = el.classList.contains("text-bg-danger");
+      var toast = bootstrap.Toast.getOrCreateInstance(el, { autohide: !danger, delay: 6000 });
+      toast.show();
+    });
+  }
+
+  function showToast(message, category) {
+    var template = document.getElementById("toast-template");
+    var container = document.getElementById("toasts");
+    if (!template || !container) return;
+    var el = template.content.firstElementChild.cloneNode(true);
+    var kind = { danger: "danger", error: "danger", warning: "warning", info: "info" }[category] || "success";
+    el.className = el.className.replace(/text-bg-\w+/, "text-bg-" + kind);
+    el.setAttribute("role", kind === "danger" ? "alert" : "status");
+    el.querySelector("[data-toast-message]").textContent = message;
+    container.appendChild(el);
+    initToasts(container);
+  }
+  window.cozywishToast = showToast;
+
+  // The server asks for toasts after HTMX swaps with an HX-Trigger header.
+  document.addEventListener("cw:toast", function (event) {
+    var items = event.detail && event.detail.value ? event.detail.value : event.detail;
+    (Array.isArray(items) ? items : [items]).forEach(function (item) {
+      if (item && item.message) showToast(item.message, item.category);
+    });
+  });
+
+  // --- HTMX: progress bar, errors as toasts, focus and new content wired up ---------
+  document.addEventListener("htmx:beforeRequest", function () {
+    document.documentElement.classList.add("htmx-busy");
+  });
+  document.addEventListener("htmx:afterRequest", function () {
+    document.documentElement.classList.remove("htmx-busy");
+  });
+  document.addEventListener("htmx:responseError", function (event) {
+    var status = event.detail.xhr ? event.detail.xhr.status : 0;
+    if (status >= 500) showToast("Something went wrong on our side. Please try again.", "danger");
+  });
+  document.addEventListener("htmx:sendError", function () {
+    showToast("We couldn't reach CozyWish. Check your connection and try again.", "danger");
+  });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    initToasts(event.detail.target);
+    initPasswordMeters(event.detail.target);
+    initSubmitFeedback(event.detail.target);
+  });
+
+  // --- forms: a spinner and disabled button while a normal submit is under way -------
+  function initSubmitFeedback(root) {
+    root.querySelectorAll("form:not([hx-post]):not([hx-get])").forEach(function (form) {
+      if (form.dataset.cwSubmit) return;
+      form.dataset.cwSubmit = "1";
+      form.addEventListener("submit", function () {
+        var button = form.querySelector("button[type=submit]");
+        if (button) {
+          button.setAttribute("aria-busy", "true");
+          button.classList.add("is-submitting");
+          window.setTimeout(function () { button.disabled = true; }, 0);
+        }
+      });
+    });
+  }
+
+  // --- password strength meter (zxcvbn is loaded only on pages with a meter) --------
+  var LABELS = ["Very weak", "Weak", "Fair", "Good", "Strong"];
+  var COLOURS = ["bg-danger", "bg-danger", "bg-warning", "bg-info", "bg-success"];
+  function initPasswordMeters(root) {
+    root.querySelectorAll("[data-password-meter]").forEach(function (meter) {
+      if (meter.dataset.cwReady) return;
+      meter.dataset.cwReady = "1";
+      var input = document.getElementById(meter.dataset.passwordMeter);
+      var bar = meter.querySelector(".progress-bar");
+      var label = meter.querySelector("[data-meter-label]");
+      if (!input || !bar || !label) return;
+      meter.hidden = false;
+      input.addEventListener("input", function () {
+        var value = input.value;
+        var score = 0;
+        var hint = "";
+        if (value.length > 0 && typeof window.zxcvbn === "function") {
+          var others = Array.prototype.map.call(document.querySelectorAll("[data-password-context]"), function (el) { return el.value; });
+          var result = window.zxcvbn(value.slice(0, 100), others);
+          score = result.score;
+          hint = (result.feedback && (result.feedback.warning || (result.feedback.suggestions || [])[0])) || "";
+        }
+        if (value.length > 0 && value.length < 12) { score = Math.min(score, 1); hint = "Use at least 12 characters."; }
+        bar.style.width = value.length ? ((score + 1) * 20) + "%" : "0%";
+        bar.className = "progress-bar " + COLOURS[score];
+        meter.querySelector(".progress").setAttribute("aria-valuenow", String(value.length ? score + 1 : 0));
+        label.textContent = value.length ? LABELS[score] + (hint ? " — " + hint : "") : "";
+      });
+    });
+  }
+})();
