@@ -1,0 +1,152 @@
+"""Test harness: real PostgreSQL, schema from the migrations, each test in a rolled-back transaction."""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+from flask_sqlalchemy.session import Session as FlaskSession
+
+from app import create_app
+from app.extensions import db, limiter
+from tests.database import create_fresh_database, drop_database, server_url
+
+pytest_plugins = ["tests.factories"]
+
+
+@pytest.fixture(scope="session")
+def database_url():
+    base = server_url()
+    name = f"cozywish_test_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    url = create_fresh_database(base, name)
+    yield url
+    drop_database(base, name)
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    from flask_migrate import upgrade
+
+    app = create_app(
+        "testing",
+        overrides={
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "UPLOAD_ROOT": str(tmp_path_factory.mktemp("uploads")),
+        },
+    )
+    with app.app_context():
+        upgrade()
+    return app
+
+
+class BoundSession(FlaskSession):
+    """Flask-SQLAlchemy picks engines itself; in tests every query must use the test connection."""
+
+    def get_bind(self, *args, **kwargs):
+        return self.bind
+
+
+@pytest.fixture(autouse=True)
+def _transaction(request, app):
+    """Run each test inside one outer transaction that is rolled back at the end.
+
+    Commits in the code under test only release savepoints. Tests marked ``committing``
+    skip this and clean up after themselves.
+    """
+    if request.node.get_closest_marker("committing"):
+        yield
+        return
+    with app.app_context():
+        connection = db.engine.connect()
+        outer = connection.begin()
+        original = db.session
+        db.session = db._make_scoped_session(
+            {"class_": BoundSession, "bind": connection, "join_transaction_mode": "create_savepoint"}
+        )
+        try:
+            yield
+        finally:
+            db.session.remove()
+            db.session = original
+            outer.rollback()
+            connection.close()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_limits_and_mail(app):
+    limiter.reset()
+    app.extensions["mailman"].outbox = []
+
+
+@pytest.fixture
+def ctx(app):
+    """An application context for service-level tests."""
+    with app.test_request_context():
+        yield
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def outbox(app):
+    """Emails delivered so far (after jobs ran)."""
+    return app.extensions["mailman"].outbox
+
+
+@pytest.fixture
+def run_jobs(app):
+    """Run every queued job in-process, on the test's connection."""
+    from app.jobs import run_pending_jobs
+
+    def run() -> list[str]:
+        with app.app_context():
+            return run_pending_jobs()
+
+    return run
+
+
+CSRF_RE = re.compile(r'name="csrf-token" content="([^"]+)"')
+
+
+def csrf_token(client, path: str = "/") -> str:
+    html = client.get(path).get_data(as_text=True)
+    match = CSRF_RE.search(html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+class Browser:
+    """A test client that fills in CSRF tokens like a browser would, and signs in as anyone."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def get(self, path: str, **kwargs):
+        return self.client.get(path, **kwargs)
+
+    def post(self, path: str, data: dict | None = None, *, csrf: bool = True, **kwargs):
+        data = dict(data or {})
+        if csrf:
+            data.setdefault("csrf_token", csrf_token(self.client))
+        return self.client.post(path, data=data, **kwargs)
+
+    def sign_in_as(self, user) -> None:
+        from datetime import UTC, datetime
+
+        with self.client.session_transaction() as session:
+            session["_user_id"] = user.get_id()
+            session["_fresh"] = True
+            session["last_seen"] = datetime.now(UTC).timestamp()
+
+    def sign_out(self) -> None:
+        with self.client.session_transaction() as session:
+            session.clear()
+
+
+@pytest.fixture
+def web(client):
+    return Browser(client)

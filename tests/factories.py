@@ -1,0 +1,62 @@
+"""factory_boy factories bound to the test session, and fixtures that make one user per role."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import factory
+import pytest
+
+from app.accounts.models import Role, User
+from app.extensions import db
+
+PASSWORD = "lantern-orchid-velvet-42"
+
+
+class UserFactory(factory.alchemy.SQLAlchemyModelFactory):
+    class Meta:
+        model = User
+        sqlalchemy_session_factory = lambda: db.session  # noqa: E731
+        sqlalchemy_session_persistence = "flush"
+
+    email = factory.Sequence(lambda n: f"person{n}@example.com")
+    name = factory.Faker("name")
+    role = Role.CUSTOMER
+    email_verified_at = factory.LazyFunction(lambda: datetime.now(UTC))
+    password_hash = factory.LazyFunction(lambda: _hashed_password())
+
+
+_HASH_CACHE: dict[str, str] = {}
+
+
+def _hashed_password() -> str:
+    # Hashing is slow on purpose; one hash of the shared test password serves every user.
+    if PASSWORD not in _HASH_CACHE:
+        from werkzeug.security import generate_password_hash
+
+        _HASH_CACHE[PASSWORD] = generate_password_hash(PASSWORD)
+    return _HASH_CACHE[PASSWORD]
+
+
+@pytest.fixture
+def make_user(app):
+    def make(**kwargs) -> User:
+        with app.app_context():
+            return UserFactory(**kwargs)
+
+    return make
+
+
+@pytest.fixture
+def customer(make_user):
+    return make_user(role=Role.CUSTOMER, name="Chloe Customer")
+
+
+@pytest.fixture
+def provider(make_user):
+    return make_user(role=Role.PROVIDER, name="Priya Provider")
+
+
+@pytest.fixture
+def admin(make_user):
+    return make_user(role=Role.ADMIN, name="Ada Admin")
