@@ -47,8 +47,11 @@ worker: install
 test: install-dev
 	$(BIN)/pytest -n 2 tests
 
+E2E_ARGS := -p no:xdist --screenshot=only-on-failure --tracing=retain-on-failure \
+	--output=e2e-artifacts --html=e2e-artifacts/report.html --self-contained-html
+
 e2e: install-dev
-	$(BIN)/pytest e2e -p no:xdist
+	$(BIN)/pytest e2e $(E2E_ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check .

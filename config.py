@@ -36,9 +36,12 @@ def sqlalchemy_url(url: str | None) -> str | None:
     return url
 
 
+DEV_SECRET_KEY = "dev-only-secret-change-me"
+
+
 class Config:
     APP_NAME = "CozyWish"
-    SECRET_KEY = env("SECRET_KEY", "dev-only-secret-change-me")
+    SECRET_KEY = env("SECRET_KEY", DEV_SECRET_KEY)
     SERVER_NAME = env("SERVER_NAME")
     PREFERRED_URL_SCHEME = env("PREFERRED_URL_SCHEME", "http")
     # Unset DATABASE_URL means: start the embedded PostgreSQL under instance/.
@@ -58,7 +61,6 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = False
     REMEMBER_COOKIE_DURATION = timedelta(days=env_int("REMEMBER_DAYS", 30))
-    PERMANENT_SESSION_LIFETIME = timedelta(days=1)
     IDLE_TIMEOUT = timedelta(minutes=env_int("IDLE_TIMEOUT_MINUTES", 30))
     FORCE_HTTPS = False
     PROXY_FIX_HOPS = env_int("PROXY_FIX_HOPS", 0)
@@ -75,6 +77,9 @@ class Config:
     RATELIMIT_STORAGE_URI = env("REDIS_URL", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_ENABLED = True
+    # If Redis is unreachable, count in-process rather than failing the request.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
     SIGNIN_IP_LIMIT = env("SIGNIN_IP_LIMIT", "30 per 15 minutes")
     SIGNUP_IP_LIMIT = env("SIGNUP_IP_LIMIT", "10 per hour")
     RESET_IP_LIMIT = env("RESET_IP_LIMIT", "10 per hour")

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from config import get_config
+from config import DEV_SECRET_KEY, get_config
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -23,6 +23,8 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     app.config.from_object(config_class)
     app.config["ENV_NAME"] = config_class.__name__.removesuffix("Config").lower()
     app.config.update(overrides or {})
+    if app.config["ENV_NAME"] == "production" and app.config["SECRET_KEY"] == DEV_SECRET_KEY:
+        raise RuntimeError("Set SECRET_KEY to a long random value before running in production.")
     Path(app.instance_path).mkdir(exist_ok=True)
 
     configure_database(app)
@@ -54,8 +56,10 @@ def configure_logging(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    from flask_talisman import Talisman
+
     from app import jobs, storage
-    from app.extensions import cache, csrf, db, limiter, login_manager, mail, migrate, talisman
+    from app.extensions import cache, csrf, db, limiter, login_manager, mail, migrate
 
     if app.config.get("MAIL_BACKEND") == "file" and not app.config.get("MAIL_FILE_PATH"):
         app.config["MAIL_FILE_PATH"] = str(Path(app.instance_path) / "mail")
@@ -68,7 +72,8 @@ def register_extensions(app: Flask) -> None:
     storage.init_app(app)
     jobs.init_app(app)
     _init_login(app, login_manager)
-    talisman.init_app(
+    # Talisman keeps its settings on the instance, so each app gets its own.
+    app.extensions["talisman"] = Talisman(
         app,
         force_https=app.config["FORCE_HTTPS"],
         session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
@@ -104,6 +109,14 @@ def _init_login(app: Flask, login_manager) -> None:
     login_manager.login_message = "Please sign in to continue."
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
+
+    from flask import session
+    from flask_login import user_loaded_from_cookie
+
+    @user_loaded_from_cookie.connect_via(app)
+    def keep_remembered(_app, user) -> None:
+        # A session restored from "keep me signed in" is exempt from the idle timeout too.
+        session["remember"] = True
 
     @login_manager.user_loader
     def load_user(session_id: str) -> User | None:

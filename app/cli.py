@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from app.errors import DomainError
 from app.extensions import db
@@ -75,6 +75,7 @@ def embedded_stop() -> None:
 
 
 @click.command("diagnose")
+@with_appcontext
 def diagnose() -> None:
     """Print a health report of configuration, database, migrations, queue, email and storage."""
     from app.ops.checks import DIAGNOSE_CHECKS
@@ -99,6 +100,7 @@ def diagnose() -> None:
 @click.option("--port", envvar="PORT", default=5000, show_default=True)
 @click.option("--no-worker", is_flag=True, help="Do not start a job worker beside the server.")
 @click.option("--no-seed", is_flag=True, help="Do not load demo data.")
+@with_appcontext
 def serve(host: str, port: int, no_worker: bool, no_seed: bool) -> None:
     """Migrate, load demo data, start a job worker and serve the site (what `make run` does)."""
     from app.serve import serve as run

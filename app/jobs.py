@@ -77,8 +77,14 @@ def run_worker(app: Flask, *, wait: bool = True, concurrency: int = 1) -> None:
     global _worker_flask_app
     _worker_flask_app = app
     proc_app = app.extensions["procrastinate"]
-    with proc_app.open():
-        proc_app.run_worker(wait=wait, concurrency=concurrency, install_signal_handlers=wait)
+    try:
+        with proc_app.open():
+            # Successful jobs are deleted: their arguments can hold emailed links.
+            proc_app.run_worker(
+                wait=wait, concurrency=concurrency, install_signal_handlers=wait, delete_jobs="successful"
+            )
+    finally:
+        _worker_flask_app = None
 
 
 def run_pending_jobs(limit: int = 100) -> list[str]:
@@ -107,8 +113,8 @@ def run_pending_jobs(limit: int = 100) -> list[str]:
         else:
             status = "succeeded"
         db.session.execute(
-            text("SELECT procrastinate_finish_job_v1(:id, CAST(:status AS procrastinate_job_status), false)"),
-            {"id": row["id"], "status": status},
+            text("SELECT procrastinate_finish_job_v1(:id, CAST(:status AS procrastinate_job_status), :delete)"),
+            {"id": row["id"], "status": status, "delete": status == "succeeded"},
         )
         done.append(f"{row['task_name']}:{status}")
     return done

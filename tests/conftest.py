@@ -18,7 +18,8 @@ pytest_plugins = ["tests.factories"]
 @pytest.fixture(scope="session")
 def database_url():
     base = server_url()
-    name = f"cozywish_test_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    # One database per test process, so parallel runs (xdist, two developers) never collide.
+    name = f"cozywish_test_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{os.getpid()}"
     url = create_fresh_database(base, name)
     yield url
     drop_database(base, name)

@@ -40,9 +40,10 @@ def _hashed_password() -> str:
 
 @pytest.fixture
 def make_user(app):
+    # Runs in the test's own app context (pushed by the _transaction fixture): a nested
+    # context would close its session on exit and roll back what the factory flushed.
     def make(**kwargs) -> User:
-        with app.app_context():
-            return UserFactory(**kwargs)
+        return UserFactory(**kwargs)
 
     return make
 

@@ -56,4 +56,6 @@ def owner_required(load: Callable[..., Any], *, owner_attr: str = "owner_id", as
 
 def is_safe_next(target: str | None) -> bool:
     """Only same-site relative paths may be redirect targets after sign-in."""
-    return bool(target) and target.startswith("/") and not target.startswith("//") and "\\" not in target
+    if not target or any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return False  # browsers drop tabs and newlines: "/\t/evil.example" would become "//evil.example"
+    return target.startswith("/") and not target.startswith("//") and "\\" not in target

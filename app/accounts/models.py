@@ -39,7 +39,7 @@ class User(UserMixin, db.Model):
     avatar_key: Mapped[str | None] = mapped_column(String(255))
     email_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     is_active_account: Mapped[bool] = mapped_column(default=True)
-    # Rotated on password change or sign-out everywhere: old sessions and remember cookies die.
+    # Rotated on password change or suspension: old sessions and remember cookies die.
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     last_sign_in_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

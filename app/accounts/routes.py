@@ -127,8 +127,8 @@ def sign_in():
 def sign_out():
     form = ConfirmForm()
     if form.validate_on_submit():
-        logout_user()
         session.clear()
+        logout_user()  # after clear(): it leaves the note that deletes the remember cookie
         flash("You are signed out.", "info")
     return redirect(url_for("main.index"))
 

@@ -57,6 +57,7 @@ def sign_up(*, email: str, name: str, password: str, role: str) -> User | None:
     check_password_rules(password, email=email, name=name)
     existing = get_user_by_email(email)
     if existing is not None:
+        _spend_hashing_time(password)  # as slow as creating an account: no timing hint
         send_email(
             existing.email,
             "Someone tried to sign up with your email",
@@ -111,8 +112,20 @@ class ThrottleState:
     minutes_left: int = 0
 
 
-def _get_throttle(email: str) -> SignInThrottle | None:
-    return db.session.get(SignInThrottle, normalize_email(email), with_for_update=True)
+def _lock_throttle(email: str) -> SignInThrottle:
+    """The throttle row for ``email``, created if missing, locked for this transaction.
+
+    INSERT ... ON CONFLICT DO NOTHING first, so two first failures at once cannot collide.
+    """
+    from sqlalchemy.dialects.postgresql import insert
+
+    email = normalize_email(email)
+    db.session.execute(
+        insert(SignInThrottle)
+        .values(email=email, failures=0, window_started_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["email"])
+    )
+    return db.session.get(SignInThrottle, email, with_for_update=True, populate_existing=True)
 
 
 def check_sign_in_allowed(email: str) -> None:
@@ -131,10 +144,7 @@ def record_failed_sign_in(email: str) -> None:
     config = current_app.config
     now = utcnow()
     window = timedelta(minutes=config["SIGNIN_LOCK_MINUTES"])
-    throttle = _get_throttle(email)
-    if throttle is None:
-        throttle = SignInThrottle(email=normalize_email(email), failures=0, window_started_at=now)
-        db.session.add(throttle)
+    throttle = _lock_throttle(email)
     if now - throttle.window_started_at > window:
         throttle.failures = 0
         throttle.window_started_at = now
@@ -154,6 +164,8 @@ def authenticate(email: str, password: str) -> User:
     """Return the user for these credentials, or raise with a message that reveals nothing."""
     check_sign_in_allowed(email)
     user = get_user_by_email(email)
+    if user is None:
+        _spend_hashing_time(password)  # answer as slowly as for a real account
     if user is None or not user.check_password(password) or not user.is_active:
         record_failed_sign_in(email)
         raise DomainError(GENERIC_SIGN_IN_ERROR)
@@ -262,6 +274,17 @@ def create_admin(*, email: str, name: str, password: str) -> User:
     db.session.add(user)
     db.session.flush()
     return user
+
+
+_DUMMY_HASH: list[str] = []
+
+
+def _spend_hashing_time(password: str) -> None:
+    from werkzeug.security import check_password_hash, generate_password_hash
+
+    if not _DUMMY_HASH:
+        _DUMMY_HASH.append(generate_password_hash("not-a-real-password-for-timing"))
+    check_password_hash(_DUMMY_HASH[0], password)
 
 
 def _seconds(key: str) -> int:

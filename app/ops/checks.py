@@ -103,7 +103,9 @@ def check_storage() -> Check:
 def check_configuration() -> Check:
     config = current_app.config
     problems = []
-    default_secret = config["SECRET_KEY"] in ("dev-only-secret-change-me", "", None)
+    from config import DEV_SECRET_KEY
+
+    default_secret = config["SECRET_KEY"] in (DEV_SECRET_KEY, "", None)
     if default_secret and config.get("ENV_NAME") == "production":
         problems.append("SECRET_KEY is the development default")
     if config.get("SESSION_COOKIE_SECURE") and config.get("PREFERRED_URL_SCHEME") != "https":

@@ -1,0 +1,47 @@
+# CozyWish production image: gunicorn serving wsgi:app on port 8000.
+# The same image runs the job worker: `flask jobs worker` (see docker-compose.yml).
+
+# 1. Front-end packages from the npm registry (package-lock.json pins them).
+FROM node:20-bookworm-slim AS assets
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund --loglevel=error
+
+# 2. Python dependencies in a virtualenv, and static/vendor/ built by scripts/vendor.py.
+FROM python:3.11-slim AS build
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+RUN python -m venv /venv
+COPY requirements.txt /tmp/requirements.txt
+RUN /venv/bin/pip install -r /tmp/requirements.txt
+WORKDIR /src
+COPY scripts/vendor.py scripts/vendor.py
+COPY --from=assets /src/node_modules node_modules
+RUN python scripts/vendor.py
+
+# 3. Runtime: the virtualenv, the application code and the vendored files; no node, no compilers.
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PATH=/venv/bin:$PATH \
+    FLASK_APP=wsgi \
+    COZYWISH_ENV=production
+RUN useradd --system --uid 10001 --user-group --home-dir /app --shell /usr/sbin/nologin cozywish
+WORKDIR /app
+COPY --from=build /venv /venv
+# Copy only what the app needs (no .venv, node_modules, instance/ or .env from the build context).
+# Add new top-level packages here as they land (search/, for example).
+COPY config.py wsgi.py ./
+COPY app ./app
+COPY migrations ./migrations
+COPY templates ./templates
+COPY static ./static
+COPY --from=build /src/static/vendor ./static/vendor
+# instance/ holds uploads (instance/uploads, a volume in docker-compose.yml); the app writes there.
+RUN mkdir -p /app/instance/uploads && chown -R cozywish:cozywish /app/instance
+USER cozywish
+EXPOSE 8000
+# /healthz is exempt from the https redirect; it only says the process answers.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"]
+# No gunicorn access log: the app writes its own, as JSON, with tokens and emails masked.
+CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "3", "wsgi:app"]

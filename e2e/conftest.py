@@ -1,0 +1,354 @@
+"""Browser journeys: the real app (web server + job worker) on a fresh database, driven by Chromium.
+
+Run with:
+
+    .venv/bin/pytest e2e -p no:xdist --screenshot=only-on-failure --tracing=retain-on-failure \
+        --output=e2e-artifacts --html=e2e-artifacts/report.html --self-contained-html
+
+The browser is Debian's ``/usr/bin/chromium`` unless ``CHROMIUM_PATH`` says otherwise.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import email
+import email.policy
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from tests.database import create_fresh_database, drop_database, server_url
+
+ROOT = Path(__file__).resolve().parent.parent
+DATABASE_NAME = "cozywish_e2e"
+READY_TIMEOUT = 60.0
+MAIL_TIMEOUT = 20.0
+SIGNIN_MAX_FAILURES = 3
+MAIL_SEPARATOR = re.compile(rb"^-{79}\r?$\n?", re.MULTILINE)
+LINK_RE = re.compile(r"https?://[^\s<>\"']+")
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+
+# -- the browser ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    executable = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+    if not Path(executable).exists():
+        pytest.exit(
+            f"No browser at {executable}: `apt-get install -y chromium`, or set CHROMIUM_PATH.",
+            returncode=4,
+        )
+    return {**browser_type_launch_args, "executable_path": executable, "args": CHROMIUM_ARGS}
+
+
+# -- the live server --------------------------------------------------------------------
+
+
+@dataclass
+class LiveServer:
+    url: str
+    env: dict[str, str]
+    mail_dir: Path
+    log_path: Path
+    process: subprocess.Popen | None = field(default=None, repr=False)
+
+    def flask(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+        """Run a `flask` CLI command against the same database and settings as the server."""
+        result = subprocess.run(
+            [_flask_executable(), "--app", "wsgi", *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        assert result.returncode == 0, f"flask {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+        return result
+
+
+def _flask_executable() -> str:
+    candidate = Path(sys.executable).with_name("flask")
+    if candidate.exists():
+        return str(candidate)
+    return str(ROOT / ".venv" / "bin" / "flask")
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _tail(path: Path, lines: int = 60) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no server log)"
+
+
+def _wait_until_ready(server: LiveServer, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    last_problem = "no answer yet"
+    while time.monotonic() < deadline:
+        if server.process is not None and server.process.poll() is not None:
+            raise RuntimeError(f"`flask serve` exited with {server.process.returncode}:\n{_tail(server.log_path)}")
+        try:
+            with urllib.request.urlopen(f"{server.url}/readyz", timeout=5) as response:
+                if response.status == 200:
+                    return
+                last_problem = f"HTTP {response.status}"
+        except urllib.error.HTTPError as exc:
+            last_problem = f"HTTP {exc.code}: {exc.read()[:300]!r}"
+        except OSError as exc:
+            last_problem = str(exc)
+        time.sleep(0.25)
+    raise RuntimeError(
+        f"{server.url}/readyz not ready after {timeout:.0f}s ({last_problem}):\n{_tail(server.log_path)}"
+    )
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """Stop `flask serve` and its job worker: SIGTERM to the whole process group, then SIGKILL."""
+    if process.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(15)
+    # The worker shares the group; make sure nothing of it outlives the run.
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    if process.poll() is None:
+        process.wait(5)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory, pytestconfig):
+    """The real app on a free port: migrated fresh database, job worker, emails written to files."""
+    base = server_url()
+    worker = os.environ.get("PYTEST_XDIST_WORKER")  # one server and database per xdist worker
+    database_name = f"{DATABASE_NAME}_{worker}" if worker else DATABASE_NAME
+    database_url = create_fresh_database(base, database_name)
+    workdir = tmp_path_factory.mktemp("live-server")
+    mail_dir = workdir / "mail"
+    upload_dir = workdir / "uploads"
+    mail_dir.mkdir()
+    upload_dir.mkdir()
+    port = _free_port()
+
+    env = dict(os.environ)
+    # In-process rate limits and cache: each run starts with fresh limits.
+    for name in ("REDIS_URL", "TEST_DATABASE_URL", "SERVER_NAME", "ELASTICSEARCH_URL", "STRIPE_SECRET_KEY"):
+        env.pop(name, None)
+    env.update(
+        DATABASE_URL=database_url,
+        MAIL_BACKEND="file",
+        MAIL_FILE_PATH=str(mail_dir),
+        UPLOAD_ROOT=str(upload_dir),
+        COZYWISH_ENV="development",
+        SIGNIN_MAX_FAILURES=str(SIGNIN_MAX_FAILURES),
+        LOG_JSON="false",
+        FLASK_DEBUG="0",
+        PYTHONUNBUFFERED="1",
+    )
+    server = LiveServer(url=f"http://127.0.0.1:{port}", env=env, mail_dir=mail_dir, log_path=workdir / "server.log")
+
+    try:
+        server.flask("db", "upgrade", timeout=120)
+        with server.log_path.open("wb") as log:
+            server.process = subprocess.Popen(
+                [
+                    _flask_executable(),
+                    "--app",
+                    "wsgi",
+                    "serve",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--no-seed",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        _wait_until_ready(server, READY_TIMEOUT)
+        yield server
+    finally:
+        if server.process is not None:
+            _stop(server.process)
+        output = Path(pytestconfig.getoption("--output", default="test-results"))
+        if server.log_path.exists():
+            output.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(server.log_path, output / f"server-{worker or 'main'}.log")
+        drop_database(base, database_name)
+
+
+@pytest.fixture(scope="session")
+def base_url(live_server):
+    """pytest-playwright resolves relative `page.goto("/...")` against this."""
+    return live_server.url
+
+
+# -- email, as the job worker delivered it ----------------------------------------------
+
+
+@dataclass
+class Email:
+    to: str
+    subject: str
+    text: str
+
+    @property
+    def first_link(self) -> str:
+        match = LINK_RE.search(self.text)
+        assert match, f"no link in the email {self.subject!r}:\n{self.text}"
+        return match.group(0)
+
+
+def _read_emails(mail_dir: Path) -> list[Email]:
+    """Every message in the file backend's directory, oldest first.
+
+    Flask-Mailman writes one ``.log`` file per connection: raw MIME messages, each followed
+    by a line of 79 dashes. A file may be half-written while we read; its last chunk then
+    has no separator yet and is skipped until the next poll.
+    """
+    found: list[Email] = []
+    files = sorted(mail_dir.glob("*.log"), key=lambda p: (p.stat().st_mtime_ns, p.name))
+    for path in files:
+        chunks = MAIL_SEPARATOR.split(path.read_bytes())
+        for raw in chunks[:-1]:  # the piece after the last separator is empty or incomplete
+            if not raw.strip():
+                continue
+            message = email.message_from_bytes(raw, policy=email.policy.default)
+            body = message.get_body(preferencelist=("plain",))
+            text = body.get_content() if body is not None else ""
+            found.append(Email(to=str(message["To"]), subject=str(message["Subject"]), text=text))
+    return found
+
+
+@pytest.fixture
+def read_email(live_server):
+    """``read_email(address)``: the newest email to ``address``, waiting for the worker to send it."""
+
+    def read(address: str, *, subject_contains: str = "", timeout: float = MAIL_TIMEOUT) -> Email:
+        address = address.lower()
+        deadline = time.monotonic() + timeout
+        while True:
+            matching = [
+                m
+                for m in _read_emails(live_server.mail_dir)
+                if address in m.to.lower() and subject_contains.lower() in m.subject.lower()
+            ]
+            if matching:
+                return matching[-1]
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"no email to {address} after {timeout:.0f}s; server log:\n{_tail(live_server.log_path)}"
+                )
+            time.sleep(0.2)
+
+    return read
+
+
+# -- people and their browsers ----------------------------------------------------------
+
+
+@pytest.fixture
+def unique_email():
+    """A fresh address per call, so journeys never see each other's accounts or emails."""
+
+    def make(prefix: str = "guest") -> str:
+        return f"{prefix}-{uuid.uuid4().hex[:12]}@example.com"
+
+    return make
+
+
+class BrowserErrors:
+    """Console errors and uncaught exceptions on a page. A CSP violation is a console error
+    ("Refused to ..." or "... violates the following Content Security Policy directive ...").
+
+    A page the server answers with a 4xx on purpose (a form with errors: 422, a wrong
+    password: 401, a lockout: 429) makes Chromium log "Failed to load resource" for the
+    document itself. That is the app speaking HTTP correctly, not a broken page, so such
+    messages about those documents are left out. A 4xx for a script, style or image, and
+    any 5xx, still count.
+    """
+
+    FAILED_LOAD = re.compile(r"^Failed to load resource: the server responded with a status of (\d{3})")
+
+    def __init__(self) -> None:
+        self.console: list[tuple[str, str]] = []
+        self.exceptions: list[str] = []
+        self.client_error_documents: set[str] = set()
+
+    def on_console(self, message) -> None:
+        if message.type == "error":
+            self.console.append((message.text, (message.location or {}).get("url", "")))
+
+    def on_page_error(self, error) -> None:
+        self.exceptions.append(f"uncaught exception: {error}")
+
+    def on_response(self, response) -> None:
+        if response.request.resource_type == "document" and 400 <= response.status < 500:
+            self.client_error_documents.add(response.url)
+
+    @property
+    def messages(self) -> list[str]:
+        found = list(self.exceptions)
+        for text, url in self.console:
+            failed = self.FAILED_LOAD.match(text)
+            if failed and failed.group(1).startswith("4") and url in self.client_error_documents:
+                continue
+            found.append(f"console error: {text} ({url or '?'})")
+        return found
+
+    def assert_none(self) -> None:
+        messages = self.messages
+        assert not messages, "the browser reported errors:\n" + "\n".join(messages)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
+
+
+@pytest.fixture(autouse=True)
+def browser_errors(request, page):
+    """Watch every journey's page; fail a passing journey whose browser logged an error it didn't check."""
+    errors = BrowserErrors()
+    page.on("console", errors.on_console)
+    page.on("pageerror", errors.on_page_error)
+    page.on("response", errors.on_response)
+    yield errors
+    call = getattr(request.node, "rep_call", None)
+    if call is not None and call.passed:
+        errors.assert_none()
