@@ -104,6 +104,7 @@ class Config:
     # Storage for uploads: local disk under UPLOAD_ROOT (default instance/uploads).
     UPLOAD_ROOT = env("UPLOAD_ROOT")
     AVATAR_MAX_BYTES = 5 * 1024 * 1024
+    IMAGE_MAX_BYTES = 10 * 1024 * 1024
     IMAGE_MAX_PIXELS = 40_000_000
 
     # Logging

@@ -131,11 +131,15 @@ def _init_login(app: Flask, login_manager) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from app.accounts.routes import bp as accounts_bp
+    from app.admin import venues as admin_venues  # noqa: F401  (adds approval routes to the admin blueprint)
     from app.admin.routes import bp as admin_bp
     from app.main import bp as main_bp
     from app.ops.routes import bp as ops_bp
+    from app.venues import catalog  # noqa: F401  (adds its routes to the dashboard blueprint)
+    from app.venues.dashboard import bp as dashboard_bp
+    from app.venues.public import bp as public_bp
 
-    for blueprint in (main_bp, accounts_bp, admin_bp, ops_bp):
+    for blueprint in (main_bp, accounts_bp, admin_bp, ops_bp, dashboard_bp, public_bp):
         app.register_blueprint(blueprint)
     from app.extensions import csrf
 

@@ -2,3 +2,14 @@
 
 from app.accounts.models import SignInThrottle, User  # noqa: F401
 from app.admin.models import AuditEntry  # noqa: F401
+from app.venues.models import (  # noqa: F401
+    FAQ,
+    Category,
+    Closure,
+    OpeningHours,
+    Service,
+    TeamMember,
+    Venue,
+    VenueImage,
+    VenueSlug,
+)

@@ -23,7 +23,10 @@ def is_common(password: str) -> bool:
         return True
     # "password1234" and "qwerty123456!" are common words with digits or symbols stuck on.
     stripped = lowered.rstrip("0123456789!@#$%^&*.?-_ ")
-    return len(stripped) >= 4 and stripped in common and len(set(lowered[len(stripped) :])) <= 4
+    suffix = lowered[len(stripped) :]
+    digits = suffix.strip("!@#$%^&*.?-_ ")
+    simple = len(set(suffix)) <= 4 or (digits.isdigit() and (digits in "1234567890" or digits in "0987654321"))
+    return len(stripped) >= 4 and stripped in common and simple
 
 
 def password_problems(password: str, *, email: str = "", name: str = "") -> list[str]:

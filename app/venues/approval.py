@@ -1,0 +1,143 @@
+"""The listing's life: draft -> pending_review -> approved | rejected -> (edited) -> pending_review;
+approved <-> suspended. Every transition is checked here, audited, and the owner told."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from flask import url_for
+
+from app.accounts.models import Role, User
+from app.admin import audit
+from app.email import send_email
+from app.errors import InvalidTransition, ValidationFailed
+from app.venues.models import Venue, VenueStatus
+from app.venues.service import missing_for_submission
+
+S = VenueStatus
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    source: frozenset[str]
+    target: str
+    by: str  # "owner" or "admin"
+    needs_reason: bool = False
+
+
+TRANSITIONS = {
+    t.action: t
+    for t in (
+        Transition("submit", frozenset({S.DRAFT, S.REJECTED}), S.PENDING_REVIEW, "owner"),
+        Transition("withdraw", frozenset({S.PENDING_REVIEW}), S.DRAFT, "owner"),
+        Transition("approve", frozenset({S.PENDING_REVIEW}), S.APPROVED, "admin"),
+        Transition("reject", frozenset({S.PENDING_REVIEW}), S.REJECTED, "admin", needs_reason=True),
+        Transition("suspend", frozenset({S.APPROVED}), S.SUSPENDED, "admin", needs_reason=True),
+        Transition("reinstate", frozenset({S.SUSPENDED}), S.APPROVED, "admin"),
+    )
+}
+
+STATUS_LABELS = {
+    S.DRAFT: "Draft",
+    S.PENDING_REVIEW: "Waiting for review",
+    S.APPROVED: "Live",
+    S.REJECTED: "Changes needed",
+    S.SUSPENDED: "Suspended",
+}
+
+
+def allowed_actions(venue: Venue, user: User) -> list[str]:
+    return [t.action for t in TRANSITIONS.values() if venue.status in t.source and _may_act(t, venue, user)]
+
+
+def _may_act(transition: Transition, venue: Venue, user: User) -> bool:
+    if transition.by == "admin":
+        return user.role == Role.ADMIN
+    return user.id == venue.owner_id
+
+
+def transition(venue: Venue, action: str, *, actor: User, reason: str = "") -> None:
+    """Apply ``action`` or raise InvalidTransition/ValidationFailed; audit and notify."""
+    t = TRANSITIONS.get(action)
+    if t is None:
+        raise InvalidTransition("That is not something a listing can do.")
+    if not _may_act(t, venue, actor):
+        raise InvalidTransition("You can't do that to this listing.")
+    if venue.status not in t.source:
+        raise InvalidTransition(f"A listing that is “{STATUS_LABELS[venue.status]}” can't be {_past(action)}.")
+    reason = (reason or "").strip()
+    if t.needs_reason and not reason:
+        raise ValidationFailed("Give a reason: the venue owner will read it.")
+    if action == "submit":
+        missing = missing_for_submission(venue)
+        if missing:
+            raise ValidationFailed("Before submitting, add " + ", ".join(missing) + ".")
+        venue.submitted_at = datetime.now(UTC)
+    if action in ("approve", "reinstate"):
+        venue.approved_at = datetime.now(UTC)
+        venue.changed_fields = []
+    source = venue.status
+    venue.status = t.target
+    venue.status_reason = reason or None
+    audit.record(
+        f"venue.{action}",
+        actor_id=actor.id,
+        subject_type="venue",
+        subject_id=venue.id,
+        from_state=source,
+        to_state=t.target,
+        reason=reason or None,
+    )
+    if t.by == "admin":
+        _tell_owner(venue, action, reason)
+
+
+def acknowledge_changes(venue: Venue, *, actor: User) -> None:
+    """An admin has looked at the fields edited since approval."""
+    if actor.role != Role.ADMIN:
+        raise InvalidTransition("Only admins review changes.")
+    if not venue.changed_fields:
+        return
+    audit.record(
+        "venue.changes_reviewed",
+        actor_id=actor.id,
+        subject_type="venue",
+        subject_id=venue.id,
+        from_state=venue.status,
+        to_state=venue.status,
+        fields=list(venue.changed_fields),
+    )
+    venue.changed_fields = []
+
+
+def _tell_owner(venue: Venue, action: str, reason: str) -> None:
+    subjects = {
+        "approve": f"{venue.name} is live on CozyWish",
+        "reject": f"{venue.name} needs a few changes",
+        "suspend": f"{venue.name} has been suspended",
+        "reinstate": f"{venue.name} is live again",
+    }
+    send_email(
+        venue.owner.email,
+        subjects[action],
+        "venue_decision",
+        user=venue.owner,
+        venue=venue,
+        action=action,
+        reason=reason,
+        venue_url=url_for("venues_public.venue_page", slug=venue.slug, _external=True),
+        dashboard_url=url_for("venues_dashboard.home", _external=True),
+    )
+
+
+def _past(action: str) -> str:
+    return {
+        "submit": "submitted",
+        "withdraw": "withdrawn",
+        "approve": "approved",
+        "reject": "rejected",
+        "suspend": "suspended",
+        "reinstate": "reinstated",
+    }[action]

@@ -1,0 +1,104 @@
+"""Venue and team photos: checked by content, re-encoded, three WebP sizes, stored behind Storage."""
+
+from __future__ import annotations
+
+from flask import current_app
+
+from app.errors import LimitReached, ValidationFailed
+from app.extensions import db
+from app.images import new_key, open_upload, to_webp
+from app.storage import get_storage
+from app.venues.models import Venue, VenueImage
+
+VARIANTS = {
+    "thumb": ((320, 240), True),
+    "card": ((800, 600), True),
+    "hero": ((1600, 900), False),
+}
+MAX_IMAGES = 20
+
+
+def add_image(venue: Venue, data: bytes, *, alt_text: str, kind: str = "venue") -> VenueImage:
+    alt_text = (alt_text or "").strip()
+    if not alt_text:
+        raise ValidationFailed("Describe the photo for people who can't see it (alt text).")
+    if len(alt_text) > 200:
+        raise ValidationFailed("Keep the description under 200 characters.")
+    if kind == "venue" and len(venue.gallery) >= MAX_IMAGES:
+        raise LimitReached(f"A venue can have at most {MAX_IMAGES} photos. Remove one first.")
+    image = open_upload(
+        data,
+        max_bytes=current_app.config["IMAGE_MAX_BYTES"],
+        max_pixels=current_app.config["IMAGE_MAX_PIXELS"],
+    )
+    storage = get_storage()
+    variants = {}
+    for name, (size, crop) in VARIANTS.items():
+        processed = to_webp(image, max_size=size, crop=crop)
+        key = new_key(f"venues/{venue.id}")
+        storage.save(key, processed.data)
+        variants[name] = {"key": key, "width": processed.width, "height": processed.height}
+    record = VenueImage(
+        venue_id=venue.id,
+        kind=kind,
+        alt_text=alt_text,
+        variants=variants,
+        position=max((i.position for i in venue.gallery), default=-1) + 1,
+        is_cover=kind == "venue" and not venue.gallery,
+    )
+    db.session.add(record)
+    venue.images.append(record)
+    db.session.flush()
+    return record
+
+
+def delete_image(venue: Venue, image_id: int) -> None:
+    """Delete the record now and its files once the transaction commits."""
+    image = next((i for i in venue.images if i.id == image_id), None)
+    if image is None:
+        from werkzeug.exceptions import NotFound
+
+        raise NotFound("No such photo at your venue.")
+    was_cover = image.is_cover
+    keys = [v["key"] for v in image.variants.values()]
+    venue.images.remove(image)
+    db.session.delete(image)
+    db.session.flush()
+    if was_cover and venue.gallery:
+        venue.gallery[0].is_cover = True
+    _delete_files_after_commit(keys)
+
+
+def set_cover(venue: Venue, image_id: int) -> None:
+    target = next((i for i in venue.gallery if i.id == image_id), None)
+    if target is None:
+        from werkzeug.exceptions import NotFound
+
+        raise NotFound("No such photo at your venue.")
+    for image in venue.gallery:
+        image.is_cover = image.id == image_id
+
+
+def set_alt_text(venue: Venue, image_id: int, alt_text: str) -> None:
+    image = next((i for i in venue.images if i.id == image_id), None)
+    if image is None:
+        from werkzeug.exceptions import NotFound
+
+        raise NotFound("No such photo at your venue.")
+    alt_text = alt_text.strip()
+    if not alt_text or len(alt_text) > 200:
+        raise ValidationFailed("Alt text is required, up to 200 characters.")
+    image.alt_text = alt_text
+
+
+def _delete_files_after_commit(keys: list[str]) -> None:
+    from sqlalchemy import event
+
+    session = db.session()
+    storage = get_storage()
+
+    def remove(_session) -> None:
+        for key in keys:
+            storage.delete(key)
+
+    event.listen(session, "after_commit", remove, once=True)

@@ -1,0 +1,276 @@
+"""Venues and everything a provider sets up about one: images, services, hours, closures,
+team and FAQs. Rules the database can hold are constraints (see the migration)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    func,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.accounts.models import User
+from app.extensions import db
+
+MAX_TEAM_MEMBERS = 5
+MAX_FAQS = 5
+
+
+class VenueStatus(enum.StrEnum):
+    DRAFT = "draft"
+    PENDING_REVIEW = "pending_review"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    SUSPENDED = "suspended"
+
+
+class Category(db.Model):
+    __tablename__ = "categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(60))
+    position: Mapped[int] = mapped_column(default=0)
+
+
+class Venue(db.Model):
+    __tablename__ = "venues"
+    __table_args__ = (
+        CheckConstraint("latitude IS NULL OR latitude BETWEEN -90 AND 90", name="latitude_range"),
+        CheckConstraint("longitude IS NULL OR longitude BETWEEN -180 AND 180", name="longitude_range"),
+        CheckConstraint(
+            "status IN ('draft', 'pending_review', 'approved', 'rejected', 'suspended')", name="status_known"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # One venue per provider: a unique constraint, not only a check in code.
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    slug: Mapped[str] = mapped_column(String(140), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
+    tags: Mapped[list[str]] = mapped_column(ARRAY(String(40)), default=list)
+    address_line: Mapped[str] = mapped_column(String(200), default="")
+    city: Mapped[str] = mapped_column(String(100), default="")
+    postcode: Mapped[str] = mapped_column(String(20), default="")
+    country: Mapped[str] = mapped_column(String(2), default="GB")
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/London")
+    phone: Mapped[str] = mapped_column(String(32), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    website: Mapped[str] = mapped_column(String(300), default="")
+    currency: Mapped[str] = mapped_column(String(3), default="GBP")
+
+    status: Mapped[str] = mapped_column(String(20), default=VenueStatus.DRAFT, index=True)
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Fields changed since the last approval; the venue stays live and admins re-review them.
+    changed_fields: Mapped[list[str]] = mapped_column(ARRAY(String(40)), default=list)
+    onboarding_step: Mapped[str] = mapped_column(String(20), default="basics")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+    owner: Mapped[User] = relationship()
+    category: Mapped[Category | None] = relationship()
+    images: Mapped[list[VenueImage]] = relationship(
+        back_populates="venue", order_by="VenueImage.position", cascade="all, delete-orphan"
+    )
+    services: Mapped[list[Service]] = relationship(
+        back_populates="venue", order_by="Service.position", cascade="all, delete-orphan"
+    )
+    opening_hours: Mapped[list[OpeningHours]] = relationship(
+        back_populates="venue",
+        order_by="(OpeningHours.weekday, OpeningHours.opens_minute)",
+        cascade="all, delete-orphan",
+    )
+    closures: Mapped[list[Closure]] = relationship(
+        back_populates="venue", order_by="Closure.starts_on", cascade="all, delete-orphan"
+    )
+    team: Mapped[list[TeamMember]] = relationship(
+        back_populates="venue", order_by="TeamMember.position", cascade="all, delete-orphan"
+    )
+    faqs: Mapped[list[FAQ]] = relationship(
+        back_populates="venue", order_by="FAQ.position", cascade="all, delete-orphan"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Venue {self.id} {self.slug} {self.status}>"
+
+    @property
+    def is_public(self) -> bool:
+        return self.status == VenueStatus.APPROVED
+
+    @property
+    def cover_image(self) -> VenueImage | None:
+        venue_images = [i for i in self.images if i.kind == "venue"]
+        return next((i for i in venue_images if i.is_cover), venue_images[0] if venue_images else None)
+
+    @property
+    def gallery(self) -> list[VenueImage]:
+        return [i for i in self.images if i.kind == "venue"]
+
+    @property
+    def active_services(self) -> list[Service]:
+        return [s for s in self.services if s.is_active]
+
+
+class VenueSlug(db.Model):
+    """Every slug a venue has had, so old links answer 301 to the current one."""
+
+    __tablename__ = "venue_slugs"
+
+    slug: Mapped[str] = mapped_column(String(140), primary_key=True)
+    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), index=True)
+
+
+class VenueImage(db.Model):
+    __tablename__ = "venue_images"
+    __table_args__ = (CheckConstraint("kind IN ('venue', 'team')", name="kind_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(10), default="venue")
+    alt_text: Mapped[str] = mapped_column(String(200))
+    position: Mapped[int] = mapped_column(default=0)
+    is_cover: Mapped[bool] = mapped_column(default=False)
+    # {"thumb": {"key": ..., "width": ..., "height": ...}, "card": {...}, "hero": {...}}
+    variants: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    venue: Mapped[Venue] = relationship(back_populates="images")
+
+    def variant(self, name: str) -> dict[str, Any]:
+        return self.variants.get(name) or next(iter(self.variants.values()), {})
+
+
+class Service(db.Model):
+    __tablename__ = "services"
+    __table_args__ = (
+        CheckConstraint("duration_minutes BETWEEN 5 AND 720", name="duration_range"),
+        CheckConstraint("price_minor >= 0", name="price_not_negative"),
+        CheckConstraint("capacity BETWEEN 1 AND 50", name="capacity_range"),
+        CheckConstraint("buffer_minutes BETWEEN 0 AND 240", name="buffer_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    price_minor: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3), default="GBP")
+    capacity: Mapped[int] = mapped_column(Integer, default=1)
+    buffer_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    is_active: Mapped[bool] = mapped_column(default=True)
+    position: Mapped[int] = mapped_column(default=0)
+
+    venue: Mapped[Venue] = relationship(back_populates="services")
+    category: Mapped[Category | None] = relationship()
+
+
+class OpeningHours(db.Model):
+    """One opening range on one weekday, in the venue's local wall-clock time.
+
+    Minutes since local midnight, 0..1440; a range never crosses midnight (a late-night
+    venue enters two ranges: Fri 20:00-24:00 and Sat 00:00-02:00). The exclusion
+    constraint in the migration keeps ranges of one venue and weekday from overlapping.
+    """
+
+    __tablename__ = "opening_hours"
+    __table_args__ = (
+        CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday_range"),
+        CheckConstraint("opens_minute >= 0 AND closes_minute <= 1440 AND opens_minute < closes_minute", name="order"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), index=True)
+    weekday: Mapped[int] = mapped_column(Integer)  # 0 = Monday
+    opens_minute: Mapped[int] = mapped_column(Integer)
+    closes_minute: Mapped[int] = mapped_column(Integer)
+
+    venue: Mapped[Venue] = relationship(back_populates="opening_hours")
+
+
+class Closure(db.Model):
+    __tablename__ = "closures"
+    __table_args__ = (CheckConstraint("ends_on >= starts_on", name="order"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), index=True)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(200), default="")
+
+    venue: Mapped[Venue] = relationship(back_populates="closures")
+
+
+team_member_services = Table(
+    "team_member_services",
+    db.metadata,
+    Column("team_member_id", ForeignKey("team_members.id", ondelete="CASCADE"), primary_key=True),
+    Column("service_id", ForeignKey("services.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class TeamMember(db.Model):
+    __tablename__ = "team_members"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    title: Mapped[str] = mapped_column(String(120), default="")
+    bio: Mapped[str] = mapped_column(Text, default="")
+    photo_id: Mapped[int | None] = mapped_column(ForeignKey("venue_images.id", ondelete="SET NULL"))
+    position: Mapped[int] = mapped_column(default=0)
+
+    venue: Mapped[Venue] = relationship(back_populates="team")
+    photo: Mapped[VenueImage | None] = relationship()
+    services: Mapped[list[Service]] = relationship(secondary=team_member_services, order_by="Service.position")
+
+
+class FAQ(db.Model):
+    __tablename__ = "faqs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), index=True)
+    question: Mapped[str] = mapped_column(String(300))
+    answer: Mapped[str] = mapped_column(Text)
+    position: Mapped[int] = mapped_column(default=0)
+
+    venue: Mapped[Venue] = relationship(back_populates="faqs")
+
+
+__all__ = [
+    "FAQ",
+    "MAX_FAQS",
+    "MAX_TEAM_MEMBERS",
+    "Category",
+    "Closure",
+    "OpeningHours",
+    "Service",
+    "TeamMember",
+    "Venue",
+    "VenueImage",
+    "VenueSlug",
+    "VenueStatus",
+]

@@ -1,0 +1,427 @@
+"""Venue commands. Plain arguments in, domain errors out; the caller commits once."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from app.accounts.models import User
+from app.errors import LimitReached, ValidationFailed
+from app.extensions import db
+from app.venues.hours import Range, find_overlaps, is_valid_timezone
+from app.venues.models import (
+    FAQ,
+    MAX_FAQS,
+    MAX_TEAM_MEMBERS,
+    Category,
+    Closure,
+    OpeningHours,
+    Service,
+    TeamMember,
+    Venue,
+    VenueStatus,
+)
+from app.venues.slugs import assign_slug, unique_slug
+
+WIZARD_STEPS = ("basics", "location", "hours", "services", "team", "faqs", "images", "review")
+CURRENCIES = ("GBP", "EUR", "USD")
+TAG_RE = re.compile(r"^[\w][\w &'-]{0,39}$", re.UNICODE)
+
+
+# -- queries --------------------------------------------------------------------------
+
+
+def get_venue_for_owner(user_id: int) -> Venue | None:
+    return db.session.scalar(select(Venue).where(Venue.owner_id == user_id))
+
+
+def get_categories() -> list[Category]:
+    return list(db.session.scalars(select(Category).order_by(Category.position)))
+
+
+def get_category(category_id: int | None) -> Category | None:
+    return db.session.get(Category, category_id) if category_id else None
+
+
+def lock_venue(venue: Venue) -> Venue:
+    """Row-lock the venue for the rest of the transaction (serialises limited adds)."""
+    return db.session.scalars(select(Venue).where(Venue.id == venue.id).with_for_update()).one()
+
+
+def missing_for_submission(venue: Venue) -> list[str]:
+    """What still stops the venue from being submitted for review, in words for the owner."""
+    missing = []
+    if not venue.description or len(venue.description.strip()) < 20:
+        missing.append("a description of at least 20 characters")
+    if venue.category_id is None:
+        missing.append("a category")
+    if not (venue.address_line and venue.city and venue.latitude is not None and venue.longitude is not None):
+        missing.append("an address and a map location")
+    if not venue.opening_hours:
+        missing.append("opening hours")
+    if not venue.active_services:
+        missing.append("at least one active service")
+    if not venue.gallery:
+        missing.append("at least one photo")
+    return missing
+
+
+# -- changes to a live venue -----------------------------------------------------------
+
+
+def note_change(venue: Venue, area: str) -> None:
+    """An approved venue stays live when edited; the changed area is flagged for re-review."""
+    if venue.status == VenueStatus.APPROVED and area not in (venue.changed_fields or []):
+        venue.changed_fields = [*(venue.changed_fields or []), area]
+
+
+def advance_onboarding(venue: Venue, finished_step: str) -> None:
+    if venue.onboarding_step not in WIZARD_STEPS or finished_step not in WIZARD_STEPS:
+        return
+    next_index = WIZARD_STEPS.index(finished_step) + 1
+    if next_index < len(WIZARD_STEPS) and WIZARD_STEPS.index(venue.onboarding_step) < next_index:
+        venue.onboarding_step = WIZARD_STEPS[next_index]
+
+
+# -- basics and location --------------------------------------------------------------
+
+
+def clean_tags(raw: str | list[str]) -> list[str]:
+    items = raw.split(",") if isinstance(raw, str) else raw
+    tags: list[str] = []
+    for item in items:
+        tag = " ".join(item.strip().lower().split())
+        if not tag:
+            continue
+        if not TAG_RE.match(tag):
+            raise ValidationFailed(f"“{tag[:40]}” is not a tag we can use: letters, numbers and spaces, up to 40.")
+        if tag not in tags:
+            tags.append(tag)
+    if len(tags) > 10:
+        raise ValidationFailed("Use at most 10 tags.")
+    return tags
+
+
+def create_venue(owner: User, *, name: str, category_id: int | None, description: str = "") -> Venue:
+    if not owner.is_provider:
+        raise ValidationFailed("Only venue owner accounts can create a venue.")
+    if get_venue_for_owner(owner.id) is not None:
+        raise LimitReached("You already have a venue. Each account runs one venue; edit it from your dashboard.")
+    venue = Venue(owner_id=owner.id, name=name.strip(), description=description.strip(), tags=[], changed_fields=[])
+    venue.category_id = _checked_category(category_id)
+    venue.slug = unique_slug(venue.name)
+    try:
+        with db.session.begin_nested():
+            db.session.add(venue)
+            db.session.flush()
+    except IntegrityError:
+        # Two tabs submitting at once: the unique owner constraint decides.
+        raise LimitReached("You already have a venue. Each account runs one venue.") from None
+    assign_slug(venue, venue.slug)
+    advance_onboarding(venue, "basics")
+    return venue
+
+
+def update_basics(
+    venue: Venue,
+    *,
+    name: str,
+    description: str,
+    category_id: int | None,
+    tags: str | list[str],
+    phone: str,
+    email: str,
+    website: str,
+) -> None:
+    name = name.strip()
+    if not name:
+        raise ValidationFailed("Enter the venue's name.")
+    venue.category_id = _checked_category(category_id)
+    venue.tags = clean_tags(tags)
+    if name != venue.name:
+        venue.name = name
+        assign_slug(venue, unique_slug(name, venue.city, venue_id=venue.id))
+    venue.description = description.strip()
+    venue.phone = phone.strip()
+    venue.email = email.strip().lower()
+    website = website.strip()
+    if website and not website.startswith(("http://", "https://")):
+        website = "https://" + website
+    venue.website = website
+    note_change(venue, "basics")
+    advance_onboarding(venue, "basics")
+
+
+def update_location(
+    venue: Venue,
+    *,
+    address_line: str,
+    city: str,
+    postcode: str,
+    country: str,
+    latitude: float,
+    longitude: float,
+    timezone: str,
+) -> None:
+    if not -90 <= latitude <= 90:
+        raise ValidationFailed("Latitude must be between -90 and 90.")
+    if not -180 <= longitude <= 180:
+        raise ValidationFailed("Longitude must be between -180 and 180.")
+    if not is_valid_timezone(timezone):
+        raise ValidationFailed(f"“{timezone[:64]}” is not a time zone we know; pick one like Europe/London.")
+    country = country.strip().upper()
+    if not re.fullmatch(r"[A-Z]{2}", country):
+        raise ValidationFailed("Use the two-letter country code, like GB or FR.")
+    venue.address_line = address_line.strip()
+    venue.city = city.strip()
+    venue.postcode = postcode.strip().upper()
+    venue.country = country
+    venue.latitude = latitude
+    venue.longitude = longitude
+    venue.timezone = timezone
+    note_change(venue, "location")
+    advance_onboarding(venue, "location")
+
+
+def _checked_category(category_id: int | None) -> int | None:
+    if category_id in (None, "", 0):
+        return None
+    if get_category(int(category_id)) is None:
+        raise ValidationFailed("Choose a category from the list.")
+    return int(category_id)
+
+
+# -- opening hours and closures -----------------------------------------------------------
+
+
+def set_day_hours(venue: Venue, weekday: int, ranges: list[Range]) -> None:
+    """Replace the opening ranges of one weekday ([] means closed that day)."""
+    if not 0 <= weekday <= 6:
+        raise ValidationFailed("Choose a day of the week.")
+    for r in ranges:
+        if not (0 <= r.opens < r.closes <= 24 * 60):
+            raise ValidationFailed(
+                f"{r.label}: the closing time must be after the opening time. "
+                "For hours past midnight, add the rest to the next day."
+            )
+    overlaps = find_overlaps(ranges)
+    if overlaps:
+        a, b = overlaps[0]
+        raise ValidationFailed(f"{a.label} and {b.label} overlap. Merge them or change one.")
+    for existing in [h for h in venue.opening_hours if h.weekday == weekday]:
+        venue.opening_hours.remove(existing)
+    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            for r in ranges:
+                venue.opening_hours.append(OpeningHours(weekday=weekday, opens_minute=r.opens, closes_minute=r.closes))
+            db.session.flush()
+    except IntegrityError as exc:
+        # The exclusion constraint is the last word, e.g. when two edits race.
+        db.session.expire(venue, ["opening_hours"])
+        if "ex_opening_hours_no_overlap" in str(exc.orig):
+            raise ValidationFailed("Those opening hours overlap. Merge them or change one.") from None
+        raise
+    note_change(venue, "hours")
+
+
+def copy_day_to(venue: Venue, source_weekday: int, target_weekdays: list[int]) -> None:
+    ranges = [Range(h.opens_minute, h.closes_minute) for h in venue.opening_hours if h.weekday == source_weekday]
+    for weekday in target_weekdays:
+        if weekday != source_weekday:
+            set_day_hours(venue, weekday, ranges)
+
+
+def add_closure(venue: Venue, *, starts_on: date, ends_on: date, reason: str) -> Closure:
+    if ends_on < starts_on:
+        raise ValidationFailed("The last day of a closure can't be before its first day.")
+    if (ends_on - starts_on).days > 366:
+        raise ValidationFailed("A closure can last at most a year.")
+    closure = Closure(starts_on=starts_on, ends_on=ends_on, reason=reason.strip()[:200])
+    venue.closures.append(closure)
+    db.session.flush()
+    note_change(venue, "hours")
+    return closure
+
+
+def remove_closure(venue: Venue, closure_id: int) -> None:
+    closure = _child(venue.closures, closure_id, "closure")
+    venue.closures.remove(closure)
+    note_change(venue, "hours")
+
+
+# -- services ---------------------------------------------------------------------------
+
+
+def save_service(
+    venue: Venue,
+    service: Service | None,
+    *,
+    name: str,
+    description: str,
+    category_id: int | None,
+    duration_minutes: int,
+    price_minor: int,
+    capacity: int,
+    buffer_minutes: int,
+    is_active: bool,
+) -> Service:
+    if not name.strip():
+        raise ValidationFailed("Enter the service's name.")
+    if not 5 <= duration_minutes <= 720:
+        raise ValidationFailed("A service lasts between 5 minutes and 12 hours.")
+    if price_minor < 0:
+        raise ValidationFailed("The price can't be negative.")
+    if not 1 <= capacity <= 50:
+        raise ValidationFailed("Capacity is between 1 and 50 people at once.")
+    if not 0 <= buffer_minutes <= 240:
+        raise ValidationFailed("The buffer after a service is between 0 and 240 minutes.")
+    if service is None:
+        position = max((s.position for s in venue.services), default=-1) + 1
+        service = Service(position=position, currency=venue.currency)
+        venue.services.append(service)
+    elif service.venue_id != venue.id:
+        raise ValidationFailed("That service belongs to another venue.")
+    service.name = name.strip()
+    service.description = description.strip()
+    service.category_id = _checked_category(category_id)
+    service.duration_minutes = duration_minutes
+    service.price_minor = price_minor
+    service.capacity = capacity
+    service.buffer_minutes = buffer_minutes
+    service.is_active = is_active
+    db.session.flush()
+    note_change(venue, "services")
+    return service
+
+
+def remove_service(venue: Venue, service_id: int) -> None:
+    venue.services.remove(_child(venue.services, service_id, "service"))
+    note_change(venue, "services")
+
+
+# -- team and FAQs: at most five each, even when two requests race -------------------------
+
+
+def add_team_member(venue: Venue, *, name: str, title: str, bio: str, service_ids: list[int]) -> TeamMember:
+    lock_venue(venue)
+    count = db.session.scalar(select(func.count()).select_from(TeamMember).where(TeamMember.venue_id == venue.id))
+    if count >= MAX_TEAM_MEMBERS:
+        raise LimitReached(f"A venue can show at most {MAX_TEAM_MEMBERS} team members. Remove one to add another.")
+    member = TeamMember(venue_id=venue.id, position=count)
+    _fill_team_member(venue, member, name=name, title=title, bio=bio, service_ids=service_ids)
+    db.session.add(member)
+    db.session.flush()
+    note_change(venue, "team")
+    return member
+
+
+def update_team_member(
+    venue: Venue, member_id: int, *, name: str, title: str, bio: str, service_ids: list[int]
+) -> TeamMember:
+    member = _child(venue.team, member_id, "team member")
+    _fill_team_member(venue, member, name=name, title=title, bio=bio, service_ids=service_ids)
+    note_change(venue, "team")
+    return member
+
+
+def _fill_team_member(venue: Venue, member: TeamMember, *, name: str, title: str, bio: str, service_ids: list[int]):
+    if not name.strip():
+        raise ValidationFailed("Enter the team member's name.")
+    own = {s.id: s for s in venue.services}
+    unknown = [sid for sid in service_ids if sid not in own]
+    if unknown:
+        raise ValidationFailed("Choose services from your own venue.")
+    member.name = name.strip()
+    member.title = title.strip()
+    member.bio = bio.strip()
+    member.services = [own[sid] for sid in service_ids]
+
+
+def remove_team_member(venue: Venue, member_id: int) -> None:
+    member = _child(venue.team, member_id, "team member")
+    if member.photo is not None:
+        from app.venues.images import delete_image
+
+        delete_image(venue, member.photo.id)
+    venue.team.remove(member)
+    note_change(venue, "team")
+
+
+def add_faq(venue: Venue, *, question: str, answer: str) -> FAQ:
+    lock_venue(venue)
+    count = db.session.scalar(select(func.count()).select_from(FAQ).where(FAQ.venue_id == venue.id))
+    if count >= MAX_FAQS:
+        raise LimitReached(f"A venue can show at most {MAX_FAQS} questions. Remove one to add another.")
+    faq = FAQ(venue_id=venue.id, position=count)
+    _fill_faq(faq, question=question, answer=answer)
+    db.session.add(faq)
+    db.session.flush()
+    note_change(venue, "faqs")
+    return faq
+
+
+def update_faq(venue: Venue, faq_id: int, *, question: str, answer: str) -> FAQ:
+    faq = _child(venue.faqs, faq_id, "question")
+    _fill_faq(faq, question=question, answer=answer)
+    note_change(venue, "faqs")
+    return faq
+
+
+def _fill_faq(faq: FAQ, *, question: str, answer: str) -> None:
+    if not question.strip() or not answer.strip():
+        raise ValidationFailed("Enter both the question and its answer.")
+    faq.question = question.strip()[:300]
+    faq.answer = answer.strip()
+
+
+def remove_faq(venue: Venue, faq_id: int) -> None:
+    venue.faqs.remove(_child(venue.faqs, faq_id, "question"))
+    note_change(venue, "faqs")
+
+
+# -- ordering -------------------------------------------------------------------------------
+
+
+def reorder(venue: Venue, collection: str, ordered_ids: list[int]) -> None:
+    """Set positions in the given order; the ids must be exactly the venue's own."""
+    items = {
+        "services": venue.services,
+        "team": venue.team,
+        "faqs": venue.faqs,
+        "images": venue.gallery,
+    }[collection]
+    if sorted(ordered_ids) != sorted(i.id for i in items):
+        raise ValidationFailed("The new order must list each item once.")
+    by_id = {i.id: i for i in items}
+    for position, item_id in enumerate(ordered_ids):
+        by_id[item_id].position = position
+    note_change(venue, collection)
+
+
+def move(venue: Venue, collection: str, item_id: int, direction: str) -> None:
+    """Move one item up or down (the buttons that work without JavaScript)."""
+    items = sorted(
+        {"services": venue.services, "team": venue.team, "faqs": venue.faqs, "images": venue.gallery}[collection],
+        key=lambda i: i.position,
+    )
+    ids = [i.id for i in items]
+    if item_id not in ids or direction not in ("up", "down"):
+        raise ValidationFailed("That item can't be moved.")
+    index = ids.index(item_id)
+    swap = index - 1 if direction == "up" else index + 1
+    if 0 <= swap < len(ids):
+        ids[index], ids[swap] = ids[swap], ids[index]
+    reorder(venue, collection, ids)
+
+
+def _child(items, item_id: int, label: str):
+    for item in items:
+        if item.id == item_id:
+            return item
+    from werkzeug.exceptions import NotFound
+
+    raise NotFound(f"No such {label} at your venue.")
