@@ -55,7 +55,7 @@ def to_webp(image: Image.Image, *, max_size: tuple[int, int], crop: bool = False
     else:
         image.thumbnail(max_size, Image.Resampling.LANCZOS)
     out = io.BytesIO()
-    image.save(out, "WEBP", quality=82, method=4)
+    image.save(out, "WEBP", quality=82, method=2)  # method 2: near-best size, twice as fast as 4
     return ProcessedImage(out.getvalue(), image.width, image.height)
 
 

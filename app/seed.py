@@ -31,4 +31,10 @@ def seed_demo() -> list[dict[str, str]]:
             db.session.add(user)
         accounts.append({"role": str(role), "email": email, "password": DEMO_PASSWORD})
     db.session.flush()
+
+    from app.venues.demo import seed_demo_venues
+
+    providers = [get_user_by_email(email) for role, email, _ in DEMO_ACCOUNTS if role == Role.PROVIDER]
+    admin = get_user_by_email(DEMO_ACCOUNTS[0][1])
+    seed_demo_venues(providers, admin)
     return accounts

@@ -58,7 +58,7 @@ def _may_act(transition: Transition, venue: Venue, user: User) -> bool:
     return user.id == venue.owner_id
 
 
-def transition(venue: Venue, action: str, *, actor: User, reason: str = "") -> None:
+def transition(venue: Venue, action: str, *, actor: User, reason: str = "", notify: bool = True) -> None:
     """Apply ``action`` or raise InvalidTransition/ValidationFailed; audit and notify."""
     t = TRANSITIONS.get(action)
     if t is None:
@@ -90,7 +90,7 @@ def transition(venue: Venue, action: str, *, actor: User, reason: str = "") -> N
         to_state=t.target,
         reason=reason or None,
     )
-    if t.by == "admin":
+    if t.by == "admin" and notify:
         _tell_owner(venue, action, reason)
 
 
