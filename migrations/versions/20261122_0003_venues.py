@@ -6,8 +6,8 @@ Create Date: 2026-11-22 08:17:22.956774
 
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
