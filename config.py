@@ -107,6 +107,18 @@ class Config:
     IMAGE_MAX_BYTES = 10 * 1024 * 1024
     IMAGE_MAX_PIXELS = 40_000_000
 
+    # Maps: a tile URL template such as https://tile.example.com/{z}/{x}/{y}.png. Unset, the
+    # location picker draws no tiles (only the pin); its origin is added to the CSP img-src.
+    MAP_TILE_URL = env("MAP_TILE_URL")
+    MAP_TILE_ATTRIBUTION = env("MAP_TILE_ATTRIBUTION", "")
+
+    # Bookings
+    SLOT_INTERVAL_MINUTES = env_int("SLOT_INTERVAL_MINUTES", 15)
+    BOOKING_MIN_NOTICE_MINUTES = env_int("BOOKING_MIN_NOTICE_MINUTES", 60)
+    BOOKING_MAX_ADVANCE_DAYS = env_int("BOOKING_MAX_ADVANCE_DAYS", 90)
+    HOLD_MINUTES = env_int("HOLD_MINUTES", 30)  # Stripe Checkout's minimum session life
+    CART_ITEM_HOURS = 24
+
     # Logging
     LOG_LEVEL = env("LOG_LEVEL", "INFO")
     LOG_JSON = env_bool("LOG_JSON", True)

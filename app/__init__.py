@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask
 
@@ -81,7 +82,7 @@ def register_extensions(app: Flask) -> None:
             "default-src": "'self'",
             "script-src": "'self'",
             "style-src": "'self'",
-            "img-src": ["'self'", "data:", "blob:"],
+            "img-src": ["'self'", "data:", "blob:", *_tile_origin(app.config.get("MAP_TILE_URL"))],
             "font-src": "'self'",
             "connect-src": "'self'",
             "frame-ancestors": "'none'",
@@ -98,6 +99,14 @@ def register_extensions(app: Flask) -> None:
 
         hops = app.config["PROXY_FIX_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+
+def _tile_origin(tile_url: str | None) -> list[str]:
+    """The map tile server for img-src: "https://{s}.tile.example.com/{z}/..." -> "https://*.tile.example.com"."""
+    if not tile_url:
+        return []
+    parts = urlsplit(tile_url)
+    return [f"{parts.scheme}://{parts.netloc.replace('{s}', '*')}"]
 
 
 def _init_login(app: Flask, login_manager) -> None:
@@ -133,13 +142,15 @@ def register_blueprints(app: Flask) -> None:
     from app.accounts.routes import bp as accounts_bp
     from app.admin import venues as admin_venues  # noqa: F401  (adds approval routes to the admin blueprint)
     from app.admin.routes import bp as admin_bp
+    from app.booking import calendar as booking_calendar  # noqa: F401  (calendar routes on the dashboard)
+    from app.booking.routes import bp as booking_bp
     from app.main import bp as main_bp
     from app.ops.routes import bp as ops_bp
     from app.venues import catalog  # noqa: F401  (adds its routes to the dashboard blueprint)
     from app.venues.dashboard import bp as dashboard_bp
     from app.venues.public import bp as public_bp
 
-    for blueprint in (main_bp, accounts_bp, admin_bp, ops_bp, dashboard_bp, public_bp):
+    for blueprint in (main_bp, accounts_bp, admin_bp, ops_bp, dashboard_bp, public_bp, booking_bp):
         app.register_blueprint(blueprint)
     from app.extensions import csrf
 

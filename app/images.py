@@ -26,7 +26,8 @@ def open_upload(data: bytes, *, max_bytes: int, max_pixels: int) -> Image.Image:
     if not data:
         raise ValidationFailed("The file is empty.")
     if len(data) > max_bytes:
-        raise ValidationFailed(f"The image is larger than {max_bytes // (1024 * 1024)} MB.")
+        limit = f"{max_bytes / (1024 * 1024):g} MB" if max_bytes >= 1024 * 1024 else f"{max_bytes // 1024} KB"
+        raise ValidationFailed(f"The image is larger than {limit}.")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

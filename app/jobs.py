@@ -8,13 +8,14 @@ inside a Flask application context.
 from __future__ import annotations
 
 import functools
+import importlib
 import logging
 from collections.abc import Callable
 from typing import Any
 
 import procrastinate
 import procrastinate.testing
-from flask import Flask, current_app
+from flask import Flask
 from procrastinate import jobs as pjobs
 from procrastinate.manager import JobManager
 from procrastinate.sync_psycopg_connector import SyncPsycopgConnector
@@ -23,7 +24,8 @@ from app.extensions import db
 
 log = logging.getLogger(__name__)
 
-# Tasks register on this app; init_app() gives each Flask app a copy bound to its database.
+# Tasks register on this one app. Its connector is swapped for the real one while a worker
+# runs (run_worker); web processes never use it: enqueue() writes through the session.
 queue = procrastinate.App(connector=procrastinate.testing.InMemoryConnector(), import_paths=["app.tasks"])
 
 # Used only with an external connection (the session's), so its pool is never opened.
@@ -37,8 +39,7 @@ def libpq_url(sqlalchemy_url: str) -> str:
 
 
 def init_app(app: Flask) -> None:
-    connector = procrastinate.PsycopgConnector(conninfo=libpq_url(app.config["SQLALCHEMY_DATABASE_URI"]))
-    app.extensions["procrastinate"] = queue.with_connector(connector)
+    app.extensions["procrastinate_conninfo"] = libpq_url(app.config["SQLALCHEMY_DATABASE_URI"])
 
 
 def job(name: str | None = None, **options: Any) -> Callable:
@@ -76,9 +77,11 @@ def run_worker(app: Flask, *, wait: bool = True, concurrency: int = 1) -> None:
     """Run the real procrastinate worker for this Flask app (``flask jobs worker``)."""
     global _worker_flask_app
     _worker_flask_app = app
-    proc_app = app.extensions["procrastinate"]
+    importlib.import_module("app.tasks")  # every task and periodic schedule registered
+
+    connector = procrastinate.PsycopgConnector(conninfo=app.extensions["procrastinate_conninfo"])
     try:
-        with proc_app.open():
+        with queue.replace_connector(connector) as proc_app, proc_app.open():
             # Successful jobs are deleted: their arguments can hold emailed links.
             proc_app.run_worker(
                 wait=wait, concurrency=concurrency, install_signal_handlers=wait, delete_jobs="successful"
@@ -125,7 +128,3 @@ def get_queue_counts() -> dict[str, int]:
 
     rows = db.session.execute(text("SELECT status::text, count(*) FROM procrastinate_jobs GROUP BY status"))
     return dict(rows)
-
-
-def current_procrastinate() -> procrastinate.App:
-    return current_app.extensions["procrastinate"]

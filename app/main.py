@@ -1,4 +1,4 @@
-"""Pages that belong to no single domain: home, provider home, media files, theme."""
+"""Pages that belong to no single domain: home, media files, theme."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from io import BytesIO
 
 from flask import Blueprint, abort, render_template, send_file
 
-from app.accounts.access import role_required
 from app.storage import get_storage
 
 bp = Blueprint("main", __name__)
@@ -16,12 +15,6 @@ bp = Blueprint("main", __name__)
 @bp.get("/")
 def index():
     return render_template("main/index.html")
-
-
-@bp.get("/provider")
-@role_required("provider")
-def provider_home():
-    return render_template("main/provider_home.html")
 
 
 @bp.get("/media/<path:key>")

@@ -2,6 +2,7 @@
 
 from app.accounts.models import SignInThrottle, User  # noqa: F401
 from app.admin.models import AuditEntry  # noqa: F401
+from app.booking.models import Booking, CartItem, Order, TimeBlock  # noqa: F401
 from app.venues.models import (  # noqa: F401
     FAQ,
     Category,

@@ -1,3 +1,6 @@
-"""Imports every module that defines jobs, so a worker knows all task names."""
+"""Imports every module that defines jobs, so a worker knows all task names and schedules."""
 
+import app.booking.lifecycle as booking_lifecycle
 import app.email  # noqa: F401
+
+booking_lifecycle.schedule_periodic()

@@ -6,6 +6,7 @@ import os
 import re
 
 import pytest
+from flask.testing import FlaskClient
 from flask_sqlalchemy.session import Session as FlaskSession
 
 from app import create_app
@@ -87,9 +88,22 @@ def ctx(app):
         yield
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose every request gets its own application context, as in production.
+
+    The ``_transaction`` fixture keeps an application context pushed for the whole test, and
+    Flask reuses a pushed context for requests: ``g`` (where Flask-Login caches the user) and
+    ``db.session`` would leak from one request into the next.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def client(app):
-    return app.test_client()
+    return IsolatedClient(app, app.response_class, use_cookies=True)
 
 
 @pytest.fixture
@@ -105,7 +119,9 @@ def run_jobs(app):
 
     def run() -> list[str]:
         with app.app_context():
-            return run_pending_jobs()
+            done = run_pending_jobs()
+            db.session.commit()  # keep the jobs' finished state, as `flask jobs run-once` does
+            return done
 
     return run
 

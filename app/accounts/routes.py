@@ -32,7 +32,7 @@ def home_for(user) -> str:
     if user.is_admin:
         return url_for("admin.dashboard")
     if user.is_provider:
-        return url_for("main.provider_home")
+        return url_for("venues_dashboard.home")
     return url_for("main.index")
 
 

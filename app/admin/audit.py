@@ -35,10 +35,18 @@ def record(
     return entry
 
 
-def find_entries(*, subject_type: str | None = None, action: str | None = None, limit: int = 100) -> list[AuditEntry]:
+def find_entries(
+    *,
+    subject_type: str | None = None,
+    subject_id: int | None = None,
+    action: str | None = None,
+    limit: int = 100,
+) -> list[AuditEntry]:
     query = select(AuditEntry).order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc()).limit(limit)
     if subject_type:
         query = query.where(AuditEntry.subject_type == subject_type)
+    if subject_id is not None:
+        query = query.where(AuditEntry.subject_id == subject_id)
     if action:
         query = query.where(AuditEntry.action == action)
     return list(db.session.scalars(query))

@@ -12,6 +12,7 @@ from app.accounts.models import Role, User
 from app.admin import audit
 from app.extensions import db
 from app.rendering import render_page
+from app.venues.models import Venue, VenueStatus
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PAGE_SIZE = 25
@@ -21,7 +22,12 @@ PAGE_SIZE = 25
 @role_required("admin")
 def dashboard():
     counts = dict(db.session.execute(select(User.role, func.count()).group_by(User.role)).all())
-    return render_page("admin/dashboard.html", counts=counts, recent=audit.find_entries(limit=10))
+    waiting = db.session.scalar(
+        select(func.count()).select_from(Venue).where(Venue.status == VenueStatus.PENDING_REVIEW)
+    )
+    return render_page(
+        "admin/dashboard.html", counts=counts, waiting_for_review=waiting, recent=audit.find_entries(limit=10)
+    )
 
 
 @bp.get("/users")

@@ -1,3 +1,199 @@
-"""Admin: the approval queue, previews and decisions (routes on the admin blueprint)."""
+"""Admin: the approval queue, previews exactly as customers will see them, and decisions.
 
-from app.admin.routes import bp  # noqa: F401
+The rules of who may do what to a listing live in app.venues.approval; these views load,
+authorize (admins only), call it, and commit once.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import abort, flash, redirect, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from app.accounts.access import role_required
+from app.admin import audit
+from app.admin.routes import PAGE_SIZE, bp
+from app.errors import DomainError, ValidationFailed
+from app.extensions import db
+from app.rendering import render_page
+from app.venues.approval import STATUS_LABELS, acknowledge_changes, allowed_actions, transition
+from app.venues.models import Venue, VenueStatus
+from app.venues.public import build_venue_page
+from app.venues.service import missing_for_submission
+
+DECISIONS = ("approve", "reject", "suspend", "reinstate")
+REASON_MAX_LENGTH = 2000
+STATUS_BADGES = {
+    VenueStatus.DRAFT: "secondary",
+    VenueStatus.PENDING_REVIEW: "info",
+    VenueStatus.APPROVED: "success",
+    VenueStatus.REJECTED: "warning",
+    VenueStatus.SUSPENDED: "danger",
+}
+DONE_MESSAGES = {
+    "approve": "“{name}” is live. We emailed the owner.",
+    "reject": "“{name}” went back to its owner with your reason.",
+    "suspend": "“{name}” is suspended and hidden from customers. We emailed the owner.",
+    "reinstate": "“{name}” is live again. We emailed the owner.",
+}
+
+
+class BadFilter(DomainError):
+    status_code = 400
+
+
+# -- the queue ---------------------------------------------------------------------------------
+
+
+@bp.get("/venues")
+@role_required("admin")
+def venues():
+    changed = _changed_filter(request.args.get("changed", ""))
+    status = request.args.get("status", "").strip() or (VenueStatus.APPROVED if changed else VenueStatus.PENDING_REVIEW)
+    if status != "all" and status not in STATUS_LABELS:
+        raise BadFilter("Unknown status filter. Choose one from the list.")
+    q = request.args.get("q", "").strip()[:100]
+    page = _page_number(request.args.get("page", "1"))
+
+    query = select(Venue).options(selectinload(Venue.owner), selectinload(Venue.category))
+    if status != "all":
+        query = query.where(Venue.status == status)
+    if changed:
+        query = query.where(func.cardinality(Venue.changed_fields) > 0)
+    if q:
+        like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(or_(Venue.name.ilike(like), Venue.city.ilike(like)))
+    if status == VenueStatus.PENDING_REVIEW:
+        query = query.order_by(Venue.submitted_at.asc().nulls_last(), Venue.id)  # oldest submission first
+    else:
+        query = query.order_by(Venue.updated_at.desc(), Venue.id.desc())
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    rows = list(db.session.scalars(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)))
+    return render_page(
+        "admin/venues/queue.html",
+        "results",
+        venues=rows,
+        status_filter=status,
+        changed=changed,
+        q=q,
+        page=page,
+        total=total,
+        has_next=page * PAGE_SIZE < total,
+        counts=get_queue_counts(),
+        status_labels=STATUS_LABELS,
+        status_badges=STATUS_BADGES,
+    )
+
+
+def get_queue_counts() -> dict[str, int]:
+    """How many listings wait in each status, and how many live ones were edited since approval."""
+    counts = dict(db.session.execute(select(Venue.status, func.count()).group_by(Venue.status)).all())
+    counts["changed"] = db.session.scalar(
+        select(func.count())
+        .select_from(Venue)
+        .where(Venue.status == VenueStatus.APPROVED, func.cardinality(Venue.changed_fields) > 0)
+    )
+    return counts
+
+
+def _changed_filter(value: str) -> bool:
+    if value not in ("", "0", "1"):
+        raise BadFilter("The “changed” filter is 1 or left out.")
+    return value == "1"
+
+
+def _page_number(value: str) -> int:
+    try:
+        page = int(value)
+    except ValueError:
+        raise BadFilter("The page must be a number.") from None
+    if not 1 <= page <= 10_000:
+        raise BadFilter("The page must be between 1 and 10000.")
+    return page
+
+
+# -- the preview -------------------------------------------------------------------------------
+
+
+@bp.get("/venues/<int:venue_id>")
+@role_required("admin")
+def venue_preview(venue_id: int):
+    return _render_preview(_get_venue(venue_id))
+
+
+def _get_venue(venue_id: int, *, lock: bool = False) -> Venue:
+    query = select(Venue).where(Venue.id == venue_id)
+    if lock:
+        # Two admins deciding at once: the second waits, then sees the first one's result.
+        query = query.with_for_update().execution_options(populate_existing=True)
+    venue = db.session.scalars(query).one_or_none()
+    if venue is None:
+        abort(404)
+    return venue
+
+
+def _render_preview(venue: Venue, *, status: int = 200, error: dict[str, str] | None = None):
+    page = build_venue_page(venue, now=datetime.now(UTC))
+    return render_page(
+        "admin/venues/preview.html",
+        status=status,
+        review=_review_panel(venue),
+        error=error or {},
+        **page,
+    )
+
+
+def _review_panel(venue: Venue) -> dict[str, Any]:
+    actions = allowed_actions(venue, current_user)
+    return {
+        "status_badge": STATUS_BADGES.get(venue.status, "secondary"),
+        "status_reason": venue.status_reason,
+        "submitted_at": venue.submitted_at,
+        "approved_at": venue.approved_at,
+        "updated_at": venue.updated_at,
+        "owner": venue.owner,
+        "changed_fields": list(venue.changed_fields or []),
+        "missing": missing_for_submission(venue),
+        "actions": [a for a in DECISIONS if a in actions],
+        "history": audit.find_entries(subject_type="venue", subject_id=venue.id, limit=50),
+        "is_public": venue.is_public,
+    }
+
+
+# -- decisions ---------------------------------------------------------------------------------
+
+
+@bp.post("/venues/<int:venue_id>/<any(approve, reject, suspend, reinstate):action>")
+@role_required("admin")
+def decide_venue(venue_id: int, action: str):
+    venue = _get_venue(venue_id, lock=True)
+    reason = request.form.get("reason", "").strip()
+    try:
+        if len(reason) > REASON_MAX_LENGTH:
+            raise ValidationFailed(f"Keep the reason under {REASON_MAX_LENGTH} characters.")
+        transition(venue, action, actor=current_user._get_current_object(), reason=reason)
+    except DomainError as refusal:
+        db.session.rollback()  # nothing of a refused decision is kept
+        error = {"action": action, "message": refusal.message, "reason": reason}
+        return _render_preview(_get_venue(venue_id), status=refusal.status_code, error=error)
+    db.session.commit()
+    flash(DONE_MESSAGES[action].format(name=venue.name), "success")
+    return redirect(url_for("admin.venues"))
+
+
+@bp.post("/venues/<int:venue_id>/changes-reviewed")
+@role_required("admin")
+def venue_changes_reviewed(venue_id: int):
+    venue = _get_venue(venue_id, lock=True)
+    had_changes = bool(venue.changed_fields)
+    acknowledge_changes(venue, actor=current_user._get_current_object())
+    db.session.commit()
+    if had_changes:
+        flash(f"Marked the edits to “{venue.name}” as reviewed.", "success")
+    else:
+        flash(f"“{venue.name}” had no edits waiting for review.", "info")
+    return redirect(url_for("admin.venues", changed=1))

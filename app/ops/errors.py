@@ -51,7 +51,9 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
-        return render_error(error.code or 500, None if error.code in MESSAGES else error.description)
+        # Our own abort(400, "message") wins; Werkzeug's stock descriptions give way to ours.
+        custom = error.description if error.description != type(error).description else None
+        return render_error(error.code or 500, custom)
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):

@@ -84,6 +84,8 @@ class Venue(db.Model):
     # Fields changed since the last approval; the venue stays live and admins re-review them.
     changed_fields: Mapped[list[str]] = mapped_column(ARRAY(String(40)), default=list)
     onboarding_step: Mapped[str] = mapped_column(String(20), default="basics")
+    # Secret token of the provider's private calendar feed; None when revoked or never made.
+    calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
@@ -169,6 +171,10 @@ class Service(db.Model):
         CheckConstraint("price_minor >= 0", name="price_not_negative"),
         CheckConstraint("capacity BETWEEN 1 AND 50", name="capacity_range"),
         CheckConstraint("buffer_minutes BETWEEN 0 AND 240", name="buffer_range"),
+        CheckConstraint("cancel_free_hours BETWEEN 0 AND 720", name="cancel_hours_range"),
+        CheckConstraint(
+            "cancel_late_fee_percent IS NULL OR cancel_late_fee_percent BETWEEN 0 AND 100", name="cancel_fee_range"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -183,6 +189,10 @@ class Service(db.Model):
     buffer_minutes: Mapped[int] = mapped_column(Integer, default=0)
     is_active: Mapped[bool] = mapped_column(default=True)
     position: Mapped[int] = mapped_column(default=0)
+    # Cancellation policy: free until this many hours before the start; later, a fee
+    # (percent of the price) or, when the fee is None, no cancellation at all.
+    cancel_free_hours: Mapped[int] = mapped_column(Integer, default=24, server_default="24")
+    cancel_late_fee_percent: Mapped[int | None] = mapped_column(Integer, default=50, server_default="50")
 
     venue: Mapped[Venue] = relationship(back_populates="services")
     category: Mapped[Category | None] = relationship()

@@ -1,0 +1,228 @@
+"""The cart: anonymous (a token in the session) or the signed-in customer's; one cart across
+venues. Items hold nothing; prices and availability are always recomputed on the server."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import delete, select
+
+from app.booking.availability import find_slot
+from app.booking.errors import CartItemInvalid
+from app.booking.models import CartItem
+from app.booking.policy import describe_policy
+from app.extensions import db
+from app.venues.models import Service, Venue, VenueStatus
+
+MAX_ITEMS = 20
+
+
+@dataclass(frozen=True)
+class CartOwner:
+    user_id: int | None = None
+    token: str | None = None
+
+    def where(self):
+        if self.user_id is not None:
+            return CartItem.user_id == self.user_id
+        return (CartItem.cart_token == self.token) & CartItem.user_id.is_(None)
+
+
+@dataclass
+class CartLine:
+    item: CartItem
+    service: Service
+    venue: Venue
+    unit_price_minor: int
+    total_minor: int
+    problem: str | None  # why it can't be booked now, in words; None if it can
+    remaining: int
+    policy: str
+
+
+@dataclass
+class VenueGroup:
+    venue: Venue
+    lines: list[CartLine] = field(default_factory=list)
+
+    @property
+    def total_minor(self) -> int:
+        return sum(line.total_minor for line in self.lines if line.problem is None)
+
+
+@dataclass
+class CartView:
+    groups: list[VenueGroup]
+    currency: str | None
+
+    @property
+    def lines(self) -> list[CartLine]:
+        return [line for group in self.groups for line in group.lines]
+
+    @property
+    def total_minor(self) -> int:
+        return sum(group.total_minor for group in self.groups)
+
+    @property
+    def bookable(self) -> bool:
+        return bool(self.lines) and all(line.problem is None for line in self.lines)
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+def get_items(owner: CartOwner, *, now: datetime | None = None) -> list[CartItem]:
+    now = now or now_utc()
+    return list(
+        db.session.scalars(
+            select(CartItem).where(owner.where(), CartItem.expires_at > now).order_by(CartItem.created_at)
+        )
+    )
+
+
+def bookable_service(service_id: int) -> Service:
+    service = db.session.get(Service, service_id)
+    if service is None or not service.is_active or service.venue.status != VenueStatus.APPROVED:
+        raise CartItemInvalid("That service can't be booked.")
+    return service
+
+
+def add_item(
+    owner: CartOwner,
+    *,
+    service_id: int,
+    starts_at: datetime,
+    quantity: int,
+    team_member_id: int | None,
+    now: datetime | None = None,
+) -> CartItem:
+    now = now or now_utc()
+    if starts_at.tzinfo is None:
+        raise CartItemInvalid("That time is not valid.")
+    service = bookable_service(service_id)
+    if not 1 <= quantity <= 20:
+        raise CartItemInvalid("Choose between 1 and 20 places.")
+    if len(get_items(owner, now=now)) >= MAX_ITEMS:
+        raise CartItemInvalid(f"A cart holds at most {MAX_ITEMS} items. Check out or remove one first.")
+    check_bookable(service, starts_at, quantity, team_member_id, now=now)
+    item = CartItem(
+        user_id=owner.user_id,
+        cart_token=None if owner.user_id else owner.token,
+        service_id=service.id,
+        team_member_id=team_member_id,
+        starts_at=starts_at,
+        quantity=quantity,
+        expires_at=now + timedelta(hours=current_app.config["CART_ITEM_HOURS"]),
+    )
+    db.session.add(item)
+    db.session.flush()
+    return item
+
+
+def check_bookable(
+    service: Service, starts_at: datetime, quantity: int, team_member_id: int | None, *, now: datetime
+) -> int:
+    """Raise CartItemInvalid with a reason unless this can be booked now; returns places left."""
+    if starts_at <= now:
+        raise CartItemInvalid("That time has passed.")
+    slot = find_slot(service, starts_at, now=now)
+    if slot is None:
+        raise CartItemInvalid("That time is no longer available.")
+    if team_member_id is not None:
+        if team_member_id not in {m.id for m in service.venue.team if service in m.services}:
+            raise CartItemInvalid("That team member doesn't perform this service.")
+        if team_member_id not in slot.team_member_ids:
+            raise CartItemInvalid("That team member is no longer free then.")
+        if quantity > 1:
+            raise CartItemInvalid("One person per booking with a chosen team member.")
+    if quantity > slot.remaining:
+        places = "place is" if slot.remaining == 1 else "places are"
+        raise CartItemInvalid(f"Only {slot.remaining} {places} left at that time.")
+    return slot.remaining
+
+
+def get_item(owner: CartOwner, item_id: int) -> CartItem | None:
+    return db.session.scalar(select(CartItem).where(owner.where(), CartItem.id == item_id))
+
+
+def update_quantity(owner: CartOwner, item_id: int, quantity: int, *, now: datetime | None = None) -> CartItem:
+    now = now or now_utc()
+    item = get_item(owner, item_id)
+    if item is None:
+        from werkzeug.exceptions import NotFound
+
+        raise NotFound("That item is not in your cart.")
+    if not 1 <= quantity <= 20:
+        raise CartItemInvalid("Choose between 1 and 20 places.")
+    check_bookable(item.service, item.starts_at, quantity, item.team_member_id, now=now)
+    item.quantity = quantity
+    return item
+
+
+def remove_item(owner: CartOwner, item_id: int) -> None:
+    item = get_item(owner, item_id)
+    if item is not None:
+        db.session.delete(item)
+
+
+def clear(owner: CartOwner) -> None:
+    db.session.execute(delete(CartItem).where(owner.where()))
+
+
+def view_cart(owner: CartOwner, *, now: datetime | None = None) -> CartView:
+    """Every item priced from the server, grouped by venue, with a reason if it can't be booked."""
+    now = now or now_utc()
+    groups: dict[int, VenueGroup] = {}
+    currency = None
+    for item in get_items(owner, now=now):
+        service = item.service
+        venue = service.venue
+        problem = None
+        remaining = 0
+        if not service.is_active or venue.status != VenueStatus.APPROVED:
+            problem = "This service is no longer offered."
+        else:
+            try:
+                remaining = check_bookable(service, item.starts_at, item.quantity, item.team_member_id, now=now)
+            except CartItemInvalid as exc:
+                problem = exc.message
+        currency = currency or service.currency
+        group = groups.setdefault(venue.id, VenueGroup(venue=venue))
+        group.lines.append(
+            CartLine(
+                item=item,
+                service=service,
+                venue=venue,
+                unit_price_minor=service.price_minor,
+                total_minor=service.price_minor * item.quantity,
+                problem=problem,
+                remaining=remaining,
+                policy=describe_policy(service.cancel_free_hours, service.cancel_late_fee_percent),
+            )
+        )
+    return CartView(groups=list(groups.values()), currency=currency)
+
+
+def merge_into_user(token: str | None, user_id: int) -> int:
+    """After sign-in: the anonymous cart's items join the customer's cart. Returns how many."""
+    if not token:
+        return 0
+    items = list(db.session.scalars(select(CartItem).where(CartItem.cart_token == token, CartItem.user_id.is_(None))))
+    existing = {(i.service_id, i.starts_at, i.team_member_id) for i in get_items(CartOwner(user_id=user_id))}
+    moved = 0
+    for item in items:
+        if (item.service_id, item.starts_at, item.team_member_id) in existing:
+            db.session.delete(item)
+            continue
+        item.user_id = user_id
+        item.cart_token = None
+        moved += 1
+    return moved
+
+
+def purge_expired(*, now: datetime | None = None) -> int:
+    result = db.session.execute(delete(CartItem).where(CartItem.expires_at <= (now or now_utc())))
+    return result.rowcount or 0

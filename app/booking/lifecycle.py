@@ -1,0 +1,254 @@
+"""A booking's life, in one table: held -> confirmed -> completed | no_show; held -> expired;
+confirmed -> cancelled_by_customer | cancelled_by_venue. Each step is audited, and the
+people who should know are emailed (by a job, after commit)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from flask import url_for
+from sqlalchemy import select, update
+
+from app.accounts.models import User
+from app.admin import audit
+from app.booking.ics import calendar
+from app.booking.models import Booking, BookingStatus, Order, OrderStatus
+from app.booking.policy import describe_policy, quote_cancellation
+from app.email import send_email
+from app.errors import InvalidTransition, ValidationFailed
+from app.extensions import db
+from app.jobs import job
+
+B = BookingStatus
+TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
+    "confirm": (frozenset({B.HELD}), B.CONFIRMED),
+    "expire": (frozenset({B.HELD}), B.EXPIRED),
+    "complete": (frozenset({B.CONFIRMED}), B.COMPLETED),
+    "no_show": (frozenset({B.CONFIRMED}), B.NO_SHOW),
+    "cancel_by_customer": (frozenset({B.CONFIRMED}), B.CANCELLED_BY_CUSTOMER),
+    "cancel_by_venue": (frozenset({B.CONFIRMED}), B.CANCELLED_BY_VENUE),
+}
+STATUS_LABELS = {
+    B.HELD: "Held, waiting for payment",
+    B.CONFIRMED: "Confirmed",
+    B.COMPLETED: "Completed",
+    B.NO_SHOW: "No-show",
+    B.EXPIRED: "Expired",
+    B.CANCELLED_BY_CUSTOMER: "Cancelled by you",
+    B.CANCELLED_BY_VENUE: "Cancelled by the venue",
+}
+
+
+def apply(booking: Booking, action: str, *, actor: User | None, reason: str | None = None) -> None:
+    """Move ``booking`` by ``action`` or raise InvalidTransition; writes the audit row."""
+    sources, target = TRANSITIONS[action]
+    if booking.status not in sources:
+        raise InvalidTransition(f"A booking that is “{STATUS_LABELS[booking.status]}” can't do that.")
+    source = booking.status
+    booking.status = target
+    if target != B.HELD:
+        booking.hold_expires_at = None
+    audit.record(
+        f"booking.{action}",
+        actor_id=actor.id if actor else None,
+        subject_type="booking",
+        subject_id=booking.id,
+        from_state=source,
+        to_state=target,
+        reason=reason,
+        reference=booking.reference,
+    )
+
+
+def local_time(booking: Booking) -> datetime:
+    return booking.starts_at.astimezone(ZoneInfo(booking.venue.timezone))
+
+
+def confirm_order(order: Order, *, actor: User | None, now: datetime | None = None) -> None:
+    """Payment arrived: every held booking becomes confirmed, or none (an expired hold fails)."""
+    now = now or datetime.now(UTC)
+    if order.status != OrderStatus.PENDING_PAYMENT:
+        raise InvalidTransition("This order is not waiting for payment.")
+    if order.hold_expires_at <= now:
+        raise InvalidTransition("The hold on these times has expired. Add them to your cart again.")
+    for booking in order.bookings:
+        apply(booking, "confirm", actor=actor)
+    order.status = OrderStatus.PAID
+    order.paid_at = now
+    send_confirmation(order)
+
+
+def send_confirmation(order: Order) -> None:
+    ics = calendar(order.bookings, name="CozyWish bookings")
+    send_email(
+        order.customer.email,
+        f"Booked: {', '.join(sorted({b.venue.name for b in order.bookings}))}",
+        "booking_confirmed",
+        user=order.customer,
+        bookings=[
+            (b, local_time(b), describe_policy(b.cancel_free_hours, b.cancel_late_fee_percent)) for b in order.bookings
+        ],
+        bookings_url=url_for("booking.my_bookings", _external=True),
+        attachment=("cozywish-booking.ics", ics, "text/calendar"),
+    )
+
+
+def cancel_by_customer(booking: Booking, *, customer: User, now: datetime | None = None) -> int:
+    """Cancel under the booking's policy; returns the refund due in minor units."""
+    now = now or datetime.now(UTC)
+    if booking.customer_id != customer.id:
+        raise InvalidTransition("You can only cancel your own bookings.")
+    quote = quote_cancellation(
+        paid_minor=booking.total_minor,
+        starts_at=booking.starts_at,
+        now=now,
+        free_hours=booking.cancel_free_hours,
+        late_fee_percent=booking.cancel_late_fee_percent,
+    )
+    if booking.status != B.CONFIRMED:
+        raise InvalidTransition("Only a confirmed booking can be cancelled.")
+    if not quote.allowed:
+        raise ValidationFailed(quote.reason)
+    apply(booking, "cancel_by_customer", actor=customer)
+    booking.refund_minor = quote.refund_minor
+    booking.cancelled_at = now
+    _tell_about_cancellation(booking, by="customer")
+    return quote.refund_minor
+
+
+def cancel_by_venue(booking: Booking, *, actor: User, reason: str, now: datetime | None = None) -> int:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed("Give the customer a reason for the cancellation.")
+    apply(booking, "cancel_by_venue", actor=actor, reason=reason)
+    booking.refund_minor = booking.total_minor  # a venue cancellation refunds in full
+    booking.cancelled_at = now or datetime.now(UTC)
+    booking.cancel_reason = reason[:1000]
+    _tell_about_cancellation(booking, by="venue")
+    return booking.refund_minor
+
+
+def mark(booking: Booking, action: str, *, actor: User, now: datetime | None = None) -> None:
+    """Completed or no-show, once the appointment has started."""
+    if action not in ("complete", "no_show"):
+        raise InvalidTransition("Unknown action.")
+    if (now or datetime.now(UTC)) < booking.starts_at:
+        raise InvalidTransition("You can mark a booking completed or no-show once it has started.")
+    apply(booking, action, actor=actor)
+
+
+def _tell_about_cancellation(booking: Booking, *, by: str) -> None:
+    ics = calendar([booking], name="CozyWish bookings")
+    context = {
+        "booking": booking,
+        "when": local_time(booking),
+        "by": by,
+        "attachment": ("cozywish-cancellation.ics", ics, "text/calendar"),
+    }
+    send_email(
+        booking.customer.email,
+        f"Cancelled: {booking.service.name} at {booking.venue.name}",
+        "booking_cancelled",
+        user=booking.customer,
+        **context,
+    )
+    send_email(
+        booking.venue.owner.email,
+        f"Cancelled: {booking.reference}",
+        "booking_cancelled",
+        user=booking.venue.owner,
+        **context,
+    )
+
+
+# -- periodic work ----------------------------------------------------------------------------
+
+
+def expire_holds(now: datetime | None = None) -> int:
+    """Held bookings past their expiry become expired, and their orders too."""
+    now = now or datetime.now(UTC)
+    stale = list(
+        db.session.scalars(
+            select(Booking)
+            .where(Booking.status == B.HELD, Booking.hold_expires_at <= now)
+            .with_for_update(skip_locked=True)
+        )
+    )
+    for booking in stale:
+        apply(booking, "expire", actor=None)
+    db.session.execute(
+        update(Order)
+        .where(Order.status == OrderStatus.PENDING_PAYMENT, Order.hold_expires_at <= now)
+        .values(status=OrderStatus.EXPIRED)
+    )
+    return len(stale)
+
+
+def due_reminders(now: datetime) -> list[Booking]:
+    from datetime import timedelta
+
+    return list(
+        db.session.scalars(
+            select(Booking).where(
+                Booking.status == B.CONFIRMED,
+                Booking.reminder_sent_at.is_(None),
+                Booking.starts_at > now,
+                Booking.starts_at <= now + timedelta(hours=24),
+            )
+        )
+    )
+
+
+def send_reminders(now: datetime | None = None) -> int:
+    now = now or datetime.now(UTC)
+    bookings = due_reminders(now)
+    for booking in bookings:
+        booking.reminder_sent_at = now
+        send_email(
+            booking.customer.email,
+            f"Tomorrow: {booking.service.name} at {booking.venue.name}",
+            "booking_reminder",
+            user=booking.customer,
+            booking=booking,
+            when=local_time(booking),
+            policy=describe_policy(booking.cancel_free_hours, booking.cancel_late_fee_percent),
+        )
+    return len(bookings)
+
+
+@job(name="booking.expire_holds")
+def expire_holds_job(timestamp: int | None = None) -> None:
+    expire_holds()
+    db.session.commit()
+
+
+@job(name="booking.send_reminders")
+def send_reminders_job(timestamp: int | None = None) -> None:
+    send_reminders()
+    db.session.commit()
+
+
+@job(name="booking.purge_cart")
+def purge_cart_job(timestamp: int | None = None) -> None:
+    from app.booking.cart import purge_expired
+
+    purge_expired()
+    db.session.commit()
+
+
+_scheduled = False
+
+
+def schedule_periodic() -> None:
+    """Register the periodic jobs with procrastinate (every worker runs the schedule; the
+    database keeps one job per tick)."""
+    global _scheduled
+    if _scheduled:
+        return
+    _scheduled = True
+    from app.jobs import queue
+
+    queue.periodic(cron="*/5 * * * *", periodic_id="expire-holds")(expire_holds_job)
+    queue.periodic(cron="*/15 * * * *", periodic_id="reminders")(send_reminders_job)
+    queue.periodic(cron="0 * * * *", periodic_id="purge-cart")(purge_cart_job)

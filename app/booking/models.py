@@ -1,0 +1,146 @@
+"""Carts, orders and bookings. Overbooking is made impossible by the database (see the
+migration): a team member's live bookings never overlap (exclusion constraint), and a
+service's capacity is checked under a row lock on the service inside the transaction."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, String, Text, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.accounts.models import User
+from app.extensions import db
+from app.venues.models import Service, TeamMember, Venue
+
+
+class BookingStatus(enum.StrEnum):
+    HELD = "held"
+    CONFIRMED = "confirmed"
+    COMPLETED = "completed"
+    NO_SHOW = "no_show"
+    EXPIRED = "expired"
+    CANCELLED_BY_CUSTOMER = "cancelled_by_customer"
+    CANCELLED_BY_VENUE = "cancelled_by_venue"
+
+
+LIVE_STATUSES = (BookingStatus.HELD, BookingStatus.CONFIRMED)
+
+
+class OrderStatus(enum.StrEnum):
+    PENDING_PAYMENT = "pending_payment"
+    PAID = "paid"
+    FAILED = "failed"
+    EXPIRED = "expired"
+    PARTIALLY_REFUNDED = "partially_refunded"
+    REFUNDED = "refunded"
+
+
+class CartItem(db.Model):
+    """A wish, not a hold: re-checked at checkout, dropped 24 hours after it was added."""
+
+    __tablename__ = "cart_items"
+    __table_args__ = (
+        CheckConstraint("quantity BETWEEN 1 AND 20", name="quantity_range"),
+        CheckConstraint("(user_id IS NOT NULL) OR (cart_token IS NOT NULL)", name="has_owner"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    cart_token: Mapped[str | None] = mapped_column(String(64), index=True)  # anonymous carts
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"))
+    team_member_id: Mapped[int | None] = mapped_column(ForeignKey("team_members.id", ondelete="SET NULL"))
+    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    quantity: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+    service: Mapped[Service] = relationship()
+    team_member: Mapped[TeamMember | None] = relationship()
+
+
+class Order(db.Model):
+    __tablename__ = "orders"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('pending_payment', 'paid', 'failed', 'expired', 'partially_refunded', 'refunded')",
+            name="status_known",
+        ),
+        CheckConstraint("total_minor >= 0", name="total_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    status: Mapped[str] = mapped_column(String(24), default=OrderStatus.PENDING_PAYMENT)
+    currency: Mapped[str] = mapped_column(String(3))
+    total_minor: Mapped[int] = mapped_column(Integer)
+    hold_expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    customer: Mapped[User] = relationship()
+    bookings: Mapped[list[Booking]] = relationship(back_populates="order", order_by="Booking.starts_at")
+
+
+class Booking(db.Model):
+    __tablename__ = "bookings"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('held', 'confirmed', 'completed', 'no_show', 'expired', "
+            "'cancelled_by_customer', 'cancelled_by_venue')",
+            name="status_known",
+        ),
+        CheckConstraint("quantity BETWEEN 1 AND 50", name="quantity_range"),
+        CheckConstraint("ends_at > starts_at AND blocks_until >= ends_at", name="time_order"),
+        CheckConstraint("unit_price_minor >= 0 AND refund_minor >= 0", name="money_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(16), unique=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id"), index=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), index=True)
+    team_member_id: Mapped[int | None] = mapped_column(ForeignKey("team_members.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(24), default=BookingStatus.HELD, index=True)
+    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    blocks_until: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # ends_at + the service's buffer
+    hold_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    quantity: Mapped[int] = mapped_column(Integer, default=1)
+    unit_price_minor: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    # The cancellation policy as it was when booked: later edits to the service don't change it.
+    cancel_free_hours: Mapped[int] = mapped_column(Integer)
+    cancel_late_fee_percent: Mapped[int | None] = mapped_column(Integer)  # None: no late cancellation
+    refund_minor: Mapped[int] = mapped_column(Integer, default=0)
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
+    reminder_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    order: Mapped[Order] = relationship(back_populates="bookings")
+    customer: Mapped[User] = relationship()
+    venue: Mapped[Venue] = relationship()
+    service: Mapped[Service] = relationship()
+    team_member: Mapped[TeamMember | None] = relationship()
+
+    @property
+    def total_minor(self) -> int:
+        return self.unit_price_minor * self.quantity
+
+
+class TimeBlock(db.Model):
+    """Time a venue (or one team member) can't take bookings: a training, a break."""
+
+    __tablename__ = "time_blocks"
+    __table_args__ = (CheckConstraint("ends_at > starts_at", name="time_order"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), index=True)
+    team_member_id: Mapped[int | None] = mapped_column(ForeignKey("team_members.id", ondelete="CASCADE"))
+    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

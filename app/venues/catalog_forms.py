@@ -1,0 +1,198 @@
+"""Forms for the provider's services, team, FAQs and photos (app/venues/catalog.py)."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Any
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+MAX_PRICE_MINOR = 100_000_000  # 1,000,000.00 in major units; well inside the integer column
+_NUMBER_RE = re.compile(r"(\d+)(?:\.(\d*))?|\.(\d+)")
+
+
+def parse_price(text: str | None) -> int:
+    """A price typed in major units ("45", "45.5", "1,045.00") as minor units; ValueError says why not."""
+    raw = (text or "").strip().lstrip("£€$").strip().replace(",", "")
+    if not raw:
+        raise ValueError("Enter the price, like 45.00 (0 for free).")
+    if raw.startswith("-"):
+        raise ValueError("The price can't be negative.")
+    match = _NUMBER_RE.fullmatch(raw)
+    if not match:
+        raise ValueError("Enter the price as a number, like 45.00.")
+    decimals = match.group(2) or match.group(3) or ""
+    if len(decimals) > 2:
+        raise ValueError("Use at most two decimal places, like 45.50.")
+    minor = int(Decimal(raw) * 100)
+    if minor > MAX_PRICE_MINOR:
+        raise ValueError("Enter a price under 1,000,000.")
+    return minor
+
+
+def format_price_input(minor: int) -> str:
+    """Minor units as the text the price field shows when editing: 4550 -> "45.50"."""
+    return f"{Decimal(minor) / 100:.2f}"
+
+
+def _optional_int(value: Any) -> int | None:
+    return int(value) if value not in (None, "", "None") else None
+
+
+class WholeNumberField(IntegerField):
+    """An integer field whose complaint about letters reads like a person wrote it."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if not valuelist or valuelist[0] in ("", None):
+            self.data = None
+            return
+        try:
+            self.data = int(str(valuelist[0]).strip())
+        except ValueError:
+            self.data = None
+            raise ValueError("Enter a whole number.") from None
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def pre_validate(self, form: Any) -> None:
+        allowed = {self.coerce(value) for value, *_ in self.choices or []}
+        if any(value not in allowed for value in self.data or []):
+            raise ValidationError("Choose services from your own venue.")
+
+
+def _has_file(field: FileField) -> bool:
+    return bool(field.data and getattr(field.data, "filename", ""))
+
+
+class ServiceForm(FlaskForm):
+    name = StringField(
+        "Name",
+        validators=[DataRequired("Enter the service's name."), Length(max=120, message="Use at most 120 characters.")],
+    )
+    description = TextAreaField(
+        "Description", validators=[Optional(), Length(max=2000, message="Use at most 2,000 characters.")]
+    )
+    category_id = SelectField(
+        "Category", coerce=_optional_int, choices=[SelectChoice("", "No category")], validate_choice=True
+    )
+    duration_minutes = WholeNumberField(
+        "Duration (minutes)",
+        default=60,
+        validators=[
+            InputRequired("Enter how long the service lasts, in minutes."),
+            NumberRange(5, 720, "A service lasts between 5 minutes and 12 hours."),
+        ],
+    )
+    price = StringField("Price")
+    capacity = WholeNumberField(
+        "People at once",
+        default=1,
+        validators=[
+            InputRequired("Enter how many people can book the same time."),
+            NumberRange(1, 50, "Capacity is between 1 and 50 people at once."),
+        ],
+    )
+    buffer_minutes = WholeNumberField(
+        "Buffer after (minutes)",
+        default=0,
+        validators=[
+            InputRequired("Enter the buffer in minutes (0 for none)."),
+            NumberRange(0, 240, "The buffer after a service is between 0 and 240 minutes."),
+        ],
+    )
+    is_active = BooleanField("Customers can book it", default=True)
+
+    price_minor: int | None = None
+
+    def validate_price(self, field: StringField) -> None:
+        try:
+            self.price_minor = parse_price(field.data)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+
+    def service_fields(self) -> dict[str, Any]:
+        """The arguments of save_service, from validated data."""
+        return {
+            "name": self.name.data,
+            "description": self.description.data or "",
+            "category_id": self.category_id.data,
+            "duration_minutes": self.duration_minutes.data,
+            "price_minor": self.price_minor,
+            "capacity": self.capacity.data,
+            "buffer_minutes": self.buffer_minutes.data,
+            "is_active": bool(self.is_active.data),
+        }
+
+
+class TeamMemberForm(FlaskForm):
+    name = StringField(
+        "Name",
+        validators=[
+            DataRequired("Enter the team member's name."),
+            Length(max=120, message="Use at most 120 characters."),
+        ],
+    )
+    title = StringField(
+        "Role or title", validators=[Optional(), Length(max=120, message="Use at most 120 characters.")]
+    )
+    bio = TextAreaField("Short bio", validators=[Optional(), Length(max=1000, message="Use at most 1,000 characters.")])
+    service_ids = MultiCheckboxField("Services they perform", coerce=int, choices=[], validate_choice=True)
+    photo = FileField("Photo")
+    alt_text = StringField(
+        "Describe the photo (alt text)",
+        validators=[Optional(), Length(max=200, message="Keep the description under 200 characters.")],
+    )
+    remove_photo = BooleanField("Remove the current photo")
+
+    def validate_alt_text(self, field: StringField) -> None:
+        if _has_file(self.photo) and not (field.data or "").strip():
+            raise ValidationError("Describe the photo for people who can't see it (alt text).")
+
+    @property
+    def has_photo(self) -> bool:
+        return _has_file(self.photo)
+
+
+class FAQForm(FlaskForm):
+    question = StringField(
+        "Question",
+        validators=[DataRequired("Enter the question."), Length(max=300, message="Use at most 300 characters.")],
+    )
+    answer = TextAreaField(
+        "Answer",
+        validators=[DataRequired("Enter the answer."), Length(max=2000, message="Use at most 2,000 characters.")],
+    )
+
+
+class ImageUploadForm(FlaskForm):
+    photo = FileField("Photo")
+    alt_text = StringField(
+        "Describe the photo (alt text)",
+        validators=[
+            DataRequired("Describe the photo for people who can't see it (alt text)."),
+            Length(max=200, message="Keep the description under 200 characters."),
+        ],
+    )
+
+    def validate_photo(self, field: FileField) -> None:
+        if not _has_file(field):
+            raise ValidationError("Choose a photo to upload: JPEG, PNG or WebP.")
+
+
+class AltTextForm(FlaskForm):
+    alt_text = StringField(
+        "Alt text",
+        validators=[
+            DataRequired("Alt text is required: describe the photo for people who can't see it."),
+            Length(max=200, message="Keep the description under 200 characters."),
+        ],
+    )
