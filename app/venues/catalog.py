@@ -15,10 +15,11 @@ from typing import Any
 from babel.numbers import format_currency
 from flask import abort, flash, redirect, request, url_for
 from flask_wtf import FlaskForm
+from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
-from app.errors import DomainError, LimitReached, ValidationFailed
+from app.errors import DomainError, InvalidTransition, LimitReached, ValidationFailed
 from app.extensions import db
 from app.rendering import add_toast, is_htmx, render_page
 from app.venues.approval import STATUS_LABELS
@@ -50,6 +51,9 @@ from app.venues.service import (
     update_team_member,
 )
 
+IN_USE = {
+    "services": "{} has bookings, so it can't be removed. Untick “Customers can book it” to hide it instead.",
+}
 PAGE_TITLES = {"services": "Services", "team": "Team", "faqs": "FAQs", "images": "Photos"}
 # What must exist before a step can be left; team and FAQs are optional.
 CONTINUE_NEEDS = {
@@ -391,7 +395,13 @@ def _list_routes(step: str) -> None:
 
     def delete(venue: Venue, item_id: int) -> Response:
         what = label(_own(items_of(venue), item_id))
-        remove(venue, item_id)
+        try:
+            with db.session.begin_nested():
+                remove(venue, item_id)
+                db.session.flush()
+        except IntegrityError:
+            # Bookings keep their service (a foreign key without cascade): hide it instead.
+            return _refused(step, venue, InvalidTransition(IN_USE.get(step, "That item is in use.").format(what)))
         db.session.commit()
         return _saved(step, venue, f"Removed {what}.")
 

@@ -97,8 +97,15 @@ def _delete_files_after_commit(keys: list[str]) -> None:
     session = db.session()
     storage = get_storage()
 
+    state = {"cancelled": False}
+
     def remove(_session) -> None:
-        for key in keys:
-            storage.delete(key)
+        if not state["cancelled"]:
+            for key in keys:
+                storage.delete(key)
+
+    def cancel(_session, _previous) -> None:
+        state["cancelled"] = True  # a rollback undid the delete: keep the files
 
     event.listen(session, "after_commit", remove, once=True)
+    event.listen(session, "after_soft_rollback", cancel, once=True)

@@ -424,6 +424,41 @@ def test_removing_a_service_takes_it_off_the_team(web, venue, stocked):
     assert "No services chosen" in web.get(f"{BASE}/team").get_data(as_text=True)
 
 
+def test_a_booked_service_cannot_be_removed_only_hidden(web, venue, customer):
+    from datetime import UTC, datetime, timedelta
+
+    from app.booking.models import Booking, Order
+
+    service = new_service(venue)
+    starts = datetime.now(UTC) + timedelta(days=3)
+    order = Order(customer_id=customer.id, currency="GBP", total_minor=4500, hold_expires_at=starts)
+    db.session.add(order)
+    db.session.flush()
+    db.session.add(
+        Booking(
+            reference="CWTEST0001",
+            order_id=order.id,
+            customer_id=customer.id,
+            venue_id=venue.id,
+            service_id=service.id,
+            status="confirmed",
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=1),
+            blocks_until=starts + timedelta(hours=1),
+            quantity=1,
+            unit_price_minor=4500,
+            currency="GBP",
+            cancel_free_hours=24,
+        )
+    )
+    db.session.commit()
+    for headers in ({}, HTMX):
+        response = web.post(f"{BASE}/services/{service.id}/delete", headers=headers)
+        assert response.status_code == 409
+        assert "has bookings, so it can't be removed" in text(response)
+    assert fresh(Service, service.id) is not None
+
+
 def test_names_with_markup_render_escaped(web, venue):
     evil = "<script>alert(1)</script>"
     new_service(venue, evil)

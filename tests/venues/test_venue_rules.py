@@ -143,3 +143,22 @@ def test_one_venue_per_provider_is_a_database_constraint(venue, provider):
     with pytest.raises(IntegrityError, match="uq_venues_owner_id"):
         db.session.flush()
     nested.rollback()
+
+
+def test_a_rolled_back_photo_delete_keeps_the_files(venue, app):
+    import io
+
+    from PIL import Image
+
+    from app.venues.images import add_image, delete_image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), "purple").save(buffer, "PNG")
+    image = add_image(venue, buffer.getvalue(), alt_text="A purple room")
+    keys = [v["key"] for v in image.variants.values()]
+    storage = app.extensions["storage"]
+    nested = db.session.begin_nested()
+    delete_image(venue, image.id)
+    nested.rollback()
+    db.session.commit()
+    assert all(storage.exists(key) for key in keys)
