@@ -1,0 +1,150 @@
+"""The search contract shared by every backend, the indexer and the search page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+SORTS = ("relevance", "distance", "price", "rating")
+MAX_PAGE_SIZE = 50
+MAX_RADIUS_KM = 500.0
+PRICE_BUCKETS = ((0, 2500), (2500, 5000), (5000, 10000), (10000, None))  # minor units, [from, to)
+RATING_BUCKETS = (4.5, 4.0, 3.0)  # "4.5 and up", ...
+
+
+class InvalidQuery(ValueError):
+    """A search parameter a person got wrong; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    text: str = ""
+    category: str | None = None  # category slug
+    tags: tuple[str, ...] = ()
+    price_min: int | None = None  # minor units, on the venue's cheapest active service
+    price_max: int | None = None
+    min_rating: float | None = None
+    lat: float | None = None
+    lng: float | None = None
+    radius_km: float | None = None  # needs lat/lng
+    open_now: bool = False
+    free_from: datetime | None = None  # aware; "free in this window" (needs the slot engine)
+    free_to: datetime | None = None
+    sort: str = "relevance"
+    page: int = 1
+    per_page: int = 20
+
+    def __post_init__(self) -> None:
+        if self.sort not in SORTS:
+            raise InvalidQuery(f"Sort by one of: {', '.join(SORTS)}.")
+        if self.page < 1:
+            raise InvalidQuery("The page must be 1 or more.")
+        if self.page > 1000:
+            raise InvalidQuery("The page must be 1000 or less.")
+        if not 1 <= self.per_page <= MAX_PAGE_SIZE:
+            raise InvalidQuery(f"Show between 1 and {MAX_PAGE_SIZE} results a page.")
+        if (self.lat is None) != (self.lng is None):
+            raise InvalidQuery("Give both latitude and longitude.")
+        if self.lat is not None and not -90 <= self.lat <= 90:
+            raise InvalidQuery("Latitude must be between -90 and 90.")
+        if self.lng is not None and not -180 <= self.lng <= 180:
+            raise InvalidQuery("Longitude must be between -180 and 180.")
+        if self.radius_km is not None:
+            if self.radius_km <= 0:
+                raise InvalidQuery("The radius must be more than 0 km.")
+            if self.radius_km > MAX_RADIUS_KM:
+                raise InvalidQuery(f"The radius can be at most {MAX_RADIUS_KM:g} km.")
+            if self.lat is None:
+                raise InvalidQuery("A radius needs a location (latitude and longitude).")
+        if self.sort == "distance" and self.lat is None:
+            raise InvalidQuery("Sorting by distance needs a location.")
+        if self.price_min is not None and self.price_min < 0:
+            raise InvalidQuery("The minimum price can't be negative.")
+        if self.price_min is not None and self.price_max is not None and self.price_max < self.price_min:
+            raise InvalidQuery("The maximum price must be at least the minimum price.")
+        if self.min_rating is not None and not 0 <= self.min_rating <= 5:
+            raise InvalidQuery("The minimum rating is between 0 and 5.")
+        if (self.free_from is None) != (self.free_to is None):
+            raise InvalidQuery("Give both the start and the end of the free time window.")
+        if self.free_from is not None and self.free_to is not None and self.free_to <= self.free_from:
+            raise InvalidQuery("The free time window must end after it starts.")
+        if len(self.text) > 200:
+            raise InvalidQuery("Search for at most 200 characters.")
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.per_page
+
+
+@dataclass(frozen=True)
+class VenueDocument:
+    """What the index knows about one approved venue (built by search.documents)."""
+
+    id: int
+    slug: str
+    name: str
+    description: str
+    category: str | None  # slug
+    category_name: str | None
+    tags: tuple[str, ...]
+    service_names: tuple[str, ...]
+    city: str
+    lat: float | None
+    lng: float | None
+    price_from: int | None  # cheapest active service, minor units
+    currency: str
+    rating: float | None  # average review rating; None until reviews exist
+    review_count: int
+    cover_thumb: str | None  # storage key of the cover's card variant
+    timezone: str
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    venue_id: int
+    slug: str
+    name: str
+    score: float
+    distance_km: float | None
+    highlight: str  # safe HTML: only <mark> tags around matched words, the rest escaped
+    document: VenueDocument | None = None
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    value: str
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Facet:
+    name: str  # "category", "tags", "price", "rating"
+    values: tuple[FacetValue, ...]
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    hits: tuple[SearchHit, ...]
+    total: int
+    facets: dict[str, Facet] = field(default_factory=dict)
+    backend: str = ""
+
+
+class SearchBackend(Protocol):
+    name: str
+
+    def index(self, venue_ids: list[int]) -> None:
+        """(Re)index these venues; ids that are not approved are removed instead."""
+
+    def remove(self, venue_ids: list[int]) -> None: ...
+
+    def search(self, query: SearchQuery) -> SearchResult: ...
+
+    def suggest(self, prefix: str, limit: int = 8) -> list[str]:
+        """Venue names, categories and service names starting with (or close to) ``prefix``."""
+
+    def reindex_all(self, progress=None) -> int:
+        """Rebuild everything; ``progress(done, total)`` is called as it goes. Returns the count."""
