@@ -43,6 +43,8 @@ class Config:
     APP_NAME = "CozyWish"
     SECRET_KEY = env("SECRET_KEY", DEV_SECRET_KEY)
     SERVER_NAME = env("SERVER_NAME")
+    # Where the site is reached; links in emails sent by jobs and commands start with it.
+    BASE_URL = env("BASE_URL", "http://127.0.0.1:5000")
     PREFERRED_URL_SCHEME = env("PREFERRED_URL_SCHEME", "http")
     # Unset DATABASE_URL means: start the embedded PostgreSQL under instance/.
     SQLALCHEMY_DATABASE_URI = sqlalchemy_url(env("DATABASE_URL"))
@@ -111,6 +113,9 @@ class Config:
     # location picker draws no tiles (only the pin); its origin is added to the CSP img-src.
     MAP_TILE_URL = env("MAP_TILE_URL")
     MAP_TILE_ATTRIBUTION = env("MAP_TILE_ATTRIBUTION", "")
+
+    # Search: Elasticsearch when set (falls back to PostgreSQL if unreachable), else PostgreSQL.
+    ELASTICSEARCH_URL = env("ELASTICSEARCH_URL")
 
     # Bookings
     SLOT_INTERVAL_MINUTES = env_int("SLOT_INTERVAL_MINUTES", 15)

@@ -1,4 +1,4 @@
-"""Command-line tools: `flask users`, `flask seed`, `flask jobs`, `flask diagnose`, `flask serve`."""
+"""Command-line tools: `flask users`, `flask seed`, `flask jobs`, `flask search`, `flask diagnose`, `flask serve`."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ users_cli = AppGroup("users", help="Manage user accounts.")
 seed_cli = AppGroup("seed", help="Load data.")
 jobs_cli = AppGroup("jobs", help="Run the job queue.")
 embedded_cli = AppGroup("embedded-db", help="The embedded PostgreSQL used when DATABASE_URL is unset.")
+search_cli = AppGroup("search", help="The venue search index.")
 
 
 @users_cli.command("create-admin")
@@ -36,8 +37,9 @@ def seed_demo() -> None:
     """Create demo accounts (and, as features land, demo data); safe to run again."""
     from app.seed import seed_demo as run_seed
 
-    accounts = run_seed()
-    db.session.commit()
+    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
+        accounts = run_seed()
+        db.session.commit()
     click.echo("Demo accounts (password for all: {})".format(accounts[0]["password"]))
     for account in accounts:
         click.echo(f"  {account['role']:<9} {account['email']}")
@@ -61,6 +63,24 @@ def jobs_run_once() -> None:
     done = run_pending_jobs(limit=1000)
     db.session.commit()
     click.echo(f"Ran {len(done)} job(s).")
+
+
+@search_cli.command("reindex")
+def search_reindex() -> None:
+    """Rebuild the search index from every approved venue."""
+    from search.backend import bump_version, get_backend
+
+    backend = get_backend()
+    with click.progressbar(length=0, label=f"Indexing venues ({backend.name})") as bar:
+
+        def progress(done: int, total: int) -> None:
+            bar.length = total
+            bar.update(done - bar.pos)
+
+        count = backend.reindex_all(progress)
+    db.session.commit()
+    bump_version()
+    click.echo(f"Indexed {count} venue(s).")
 
 
 @embedded_cli.command("stop")
@@ -109,5 +129,5 @@ def serve(host: str, port: int, no_worker: bool, no_seed: bool) -> None:
 
 
 def register(app: Flask) -> None:
-    for command in (users_cli, seed_cli, jobs_cli, embedded_cli, diagnose, serve):
+    for command in (users_cli, seed_cli, jobs_cli, search_cli, embedded_cli, diagnose, serve):
         app.cli.add_command(command)

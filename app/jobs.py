@@ -51,7 +51,8 @@ def job(name: str | None = None, **options: Any) -> Callable:
             app = _worker_flask_app
             if app is None:
                 return func(**kwargs)  # already inside an app context (tests, in-process runs)
-            with app.app_context():
+            # A request context on BASE_URL, so url_for(..., _external=True) works in emails.
+            with app.test_request_context(base_url=app.config["BASE_URL"]):
                 try:
                     return func(**kwargs)
                 finally:

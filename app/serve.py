@@ -20,8 +20,9 @@ def serve(app: Flask, *, host: str, port: int, worker: bool, seed: bool) -> None
     if seed:
         from app.seed import seed_demo
 
-        accounts = seed_demo()
-        db.session.commit()
+        with app.test_request_context(base_url=f"http://{host}:{port}"):
+            accounts = seed_demo()
+            db.session.commit()
     db.session.remove()
 
     worker_process = None
