@@ -61,6 +61,7 @@ def register_extensions(app: Flask) -> None:
 
     from app import jobs, storage
     from app.extensions import cache, csrf, db, limiter, login_manager, mail, migrate
+    from search import indexing as search_indexing
 
     if app.config.get("MAIL_BACKEND") == "file" and not app.config.get("MAIL_FILE_PATH"):
         app.config["MAIL_FILE_PATH"] = str(Path(app.instance_path) / "mail")
@@ -72,6 +73,7 @@ def register_extensions(app: Flask) -> None:
     mail.init_app(app)
     storage.init_app(app)
     jobs.init_app(app)
+    search_indexing.init_app(app)  # venue changes enqueue a search reindex job
     _init_login(app, login_manager)
     # Talisman keeps its settings on the instance, so each app gets its own.
     app.extensions["talisman"] = Talisman(
@@ -142,7 +144,7 @@ def register_blueprints(app: Flask) -> None:
     from app.accounts.routes import bp as accounts_bp
     from app.admin import venues as admin_venues  # noqa: F401  (adds approval routes to the admin blueprint)
     from app.admin.routes import bp as admin_bp
-    from app.booking import calendar as booking_calendar  # noqa: F401  (calendar routes on the dashboard)
+    from app.booking import calendar as booking_calendar  # calendar routes on the dashboard, and the feed
     from app.booking.routes import bp as booking_bp
     from app.main import bp as main_bp
     from app.ops.routes import bp as ops_bp
@@ -152,6 +154,7 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (main_bp, accounts_bp, admin_bp, ops_bp, dashboard_bp, public_bp, booking_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(booking_calendar.bp_feed)  # the public iCal feed, outside /provider
     from app.extensions import csrf
 
     csrf.exempt(ops_bp)

@@ -2,5 +2,6 @@
 
 import app.booking.lifecycle as booking_lifecycle
 import app.email  # noqa: F401
+import search.indexing  # noqa: F401
 
 booking_lifecycle.schedule_periodic()

@@ -18,6 +18,7 @@ from app.accounts.forms import (
     SignUpForm,
 )
 from app.accounts.tokens import InvalidToken
+from app.booking import cart
 from app.errors import DomainError, TooManyAttempts
 from app.extensions import db, limiter
 
@@ -111,10 +112,14 @@ def sign_in():
             status = 401
         else:
             db.session.commit()
+            cart_token = session.get("cart_token")  # the anonymous cart, read before the session goes
             session.clear()
             login_user(user, remember=bool(form.remember.data))
             session["remember"] = bool(form.remember.data)
             session["last_seen"] = datetime.now(UTC).timestamp()
+            if isinstance(cart_token, str) and cart_token and user.has_role("customer"):
+                cart.merge_into_user(cart_token, user.id)
+                db.session.commit()
             flash(f"Welcome back, {user.first_name}.", "success")
             target = request.args.get("next")
             return redirect(target if is_safe_next(target) else home_for(user))

@@ -117,5 +117,8 @@ def get_bookable_days(service: Service, first_day: date, days: int, *, now: date
 
 def find_slot(service: Service, starts_at: datetime, *, now: datetime | None = None) -> Slot | None:
     """The slot starting exactly at ``starts_at``, if it is free now."""
+    # Compare in UTC: Python never finds a time in a repeated (autumn) hour equal to one in
+    # another zone, so 01:30 Europe/London on a fall-back day would match no slot.
+    starts_at = starts_at.astimezone(UTC)
     local_day = starts_at.astimezone(ZoneInfo(service.venue.timezone)).date()
     return next((s for s in get_slots(service, local_day, now=now) if s.start == starts_at), None)

@@ -1,4 +1,577 @@
 """The provider's booking calendar: day and week views, actions on bookings, time blocks,
-and the private iCal feed (routes on the venues_dashboard blueprint)."""
+and the private iCal feed (routes on the venues_dashboard blueprint; the feed, which needs no
+sign-in and lives outside /provider, on its own small blueprint).
 
-from app.venues.dashboard import bp  # noqa: F401
+A provider only ever sees their own venue: the venue comes from ``venue_required`` and every
+booking or block is looked up inside it, so another venue's ids are simply not found (404).
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date
+from babel.numbers import format_currency
+from flask import Blueprint, Response, abort, flash, make_response, redirect, request, url_for
+from flask_login import current_user
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
+
+from app.admin import audit
+from app.booking import lifecycle
+from app.booking.calendar_forms import CalendarQuery, CancelForm, TimeBlockForm, parse_calendar_query
+from app.booking.ics import calendar as ics_calendar
+from app.booking.models import Booking, BookingStatus, TimeBlock
+from app.booking.policy import describe_policy
+from app.errors import DomainError
+from app.extensions import db
+from app.rendering import add_toast, is_htmx, render_page
+from app.venues.dashboard import bp, venue_required
+from app.venues.hours import MINUTES_PER_DAY
+from app.venues.models import Venue
+
+bp_feed = Blueprint("calendar_feed", __name__)
+
+B = BookingStatus
+IN_GRID = (B.HELD, B.CONFIRMED, B.COMPLETED, B.NO_SHOW)
+CANCELLED = (B.CANCELLED_BY_CUSTOMER, B.CANCELLED_BY_VENUE)
+STATUS_LABELS = {
+    **lifecycle.STATUS_LABELS,
+    B.HELD: "Awaiting payment",
+    B.CANCELLED_BY_CUSTOMER: "Cancelled by the customer",
+    B.CANCELLED_BY_VENUE: "Cancelled by you",
+}
+HISTORY_LABELS = {
+    "booking.confirm": "Paid and confirmed",
+    "booking.expire": "Hold expired unpaid",
+    "booking.complete": "Marked completed",
+    "booking.no_show": "Marked no-show",
+    "booking.cancel_by_customer": "Cancelled by the customer",
+    "booking.cancel_by_venue": "Cancelled by the venue",
+}
+FALLBACK_HOURS = (8 * 60, 20 * 60)
+ROW_MINUTES = 15
+MAX_LANES = 6  # side-by-side places in one column; static/css/calendar.css has classes up to this
+FEED_PAST, FEED_AHEAD = timedelta(days=30), timedelta(days=365)
+_TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{20,64}")
+
+
+# -- queries ------------------------------------------------------------------------------------
+
+
+def get_venue_booking(venue: Venue, booking_id: int, *, for_update: bool = False) -> Booking:
+    """One of the venue's bookings, or 404 (another venue's booking is not found, not forbidden)."""
+    query = select(Booking).where(Booking.id == booking_id, Booking.venue_id == venue.id)
+    booking = db.session.scalar(query.with_for_update() if for_update else query)
+    if booking is None:
+        abort(404)
+    return booking
+
+
+def find_bookings(
+    venue: Venue,
+    start: datetime,
+    end: datetime,
+    statuses: tuple[str, ...],
+    *,
+    member_id: int | None = None,
+    service_id: int | None = None,
+    now: datetime | None = None,
+) -> list[Booking]:
+    """The venue's bookings in ``statuses`` overlapping [start, end); holds past expiry left out."""
+    query = (
+        select(Booking)
+        .where(
+            Booking.venue_id == venue.id,
+            Booking.status.in_(statuses),
+            Booking.starts_at < end,
+            Booking.ends_at > start,
+            or_(Booking.status != B.HELD, Booking.hold_expires_at > (now or datetime.now(UTC))),
+        )
+        .options(selectinload(Booking.customer), selectinload(Booking.service), selectinload(Booking.team_member))
+        .order_by(Booking.starts_at, Booking.id)
+    )
+    if member_id is not None:
+        query = query.where(Booking.team_member_id == member_id)
+    if service_id is not None:
+        query = query.where(Booking.service_id == service_id)
+    return list(db.session.scalars(query))
+
+
+def find_time_blocks(venue: Venue, start: datetime, end: datetime, *, member_id: int | None = None) -> list[TimeBlock]:
+    """Blocks overlapping [start, end); for one member, theirs and the whole venue's."""
+    query = select(TimeBlock).where(
+        TimeBlock.venue_id == venue.id, TimeBlock.starts_at < end, TimeBlock.ends_at > start
+    )
+    if member_id is not None:
+        query = query.where(or_(TimeBlock.team_member_id == member_id, TimeBlock.team_member_id.is_(None)))
+    return list(db.session.scalars(query.order_by(TimeBlock.starts_at, TimeBlock.id)))
+
+
+# -- commands -----------------------------------------------------------------------------------
+
+
+def add_time_block(
+    venue: Venue, *, member_id: int | None, starts_at: datetime, ends_at: datetime, reason: str
+) -> TimeBlock:
+    if member_id is not None and member_id not in {m.id for m in venue.team}:
+        abort(404)
+    block = TimeBlock(
+        venue_id=venue.id, team_member_id=member_id, starts_at=starts_at, ends_at=ends_at, reason=reason.strip()
+    )
+    db.session.add(block)
+    db.session.flush()
+    return block
+
+
+def remove_time_block(venue: Venue, block_id: int) -> TimeBlock:
+    block = db.session.scalar(select(TimeBlock).where(TimeBlock.id == block_id, TimeBlock.venue_id == venue.id))
+    if block is None:
+        abort(404)
+    db.session.delete(block)
+    return block
+
+
+def set_feed_token(venue: Venue, *, actor_id: int, revoke: bool = False) -> str | None:
+    """A new secret for the calendar feed (the old link stops working), or none at all."""
+    venue.calendar_token = None if revoke else secrets.token_urlsafe(32)
+    audit.record(
+        "venue.calendar_feed_revoked" if revoke else "venue.calendar_feed_created",
+        actor_id=actor_id,
+        subject_type="venue",
+        subject_id=venue.id,
+    )
+    return venue.calendar_token
+
+
+# -- what the templates show ----------------------------------------------------------------------
+
+
+@dataclass
+class CalendarEvent:
+    """A booking or a time block, placed in the venue's local time."""
+
+    kind: str  # "booking" or "block"
+    id: int
+    starts: datetime  # local
+    ends: datetime  # local
+    title: str
+    time_label: str
+    member_id: int | None = None
+    customer: str = ""
+    quantity: int = 0
+    status: str = ""
+    status_label: str = ""
+    url: str = ""
+    row: int = 1
+    span: int = 1
+    lane: int = 1
+
+
+@dataclass
+class DayColumn:
+    key: str
+    name: str
+    events: list[CalendarEvent]
+    lanes: int = 1
+
+
+def _time_label(starts: datetime, ends: datetime) -> str:
+    ends_at_midnight = ends.date() == starts.date() + timedelta(days=1) and (ends.hour, ends.minute) == (0, 0)
+    if starts.date() == ends.date() or ends_at_midnight:
+        return f"{starts:%H:%M}–{ends:%H:%M}"
+    return f"{starts:%d %b %H:%M} – {ends:%d %b %H:%M}"
+
+
+def _booking_event(booking: Booking, tz: ZoneInfo) -> CalendarEvent:
+    starts, ends = booking.starts_at.astimezone(tz), booking.ends_at.astimezone(tz)
+    return CalendarEvent(
+        kind="booking",
+        id=booking.id,
+        starts=starts,
+        ends=ends,
+        title=booking.service.name,
+        time_label=_time_label(starts, ends),
+        member_id=booking.team_member_id,
+        customer=booking.customer.name,
+        quantity=booking.quantity,
+        status=booking.status,
+        status_label=STATUS_LABELS[booking.status],
+        url=url_for("venues_dashboard.booking_details", booking_id=booking.id),
+    )
+
+
+def _block_event(block: TimeBlock, tz: ZoneInfo) -> CalendarEvent:
+    starts, ends = block.starts_at.astimezone(tz), block.ends_at.astimezone(tz)
+    return CalendarEvent(
+        kind="block",
+        id=block.id,
+        starts=starts,
+        ends=ends,
+        title=block.reason or "Blocked",
+        time_label=_time_label(starts, ends),
+        member_id=block.team_member_id,
+        status_label="Blocked",
+    )
+
+
+def _minute_of(moment: datetime, day: date) -> int:
+    """Wall-clock minutes since ``day``'s midnight, clipped to the day."""
+    if moment.date() != day:
+        return 0 if moment.date() < day else MINUTES_PER_DAY
+    return moment.hour * 60 + moment.minute
+
+
+def _grid_bounds(venue: Venue, day: date, events: list[CalendarEvent]) -> tuple[int, int]:
+    """Earliest opening to latest closing that weekday, widened to fit every event, in whole hours."""
+    ranges = [(h.opens_minute, h.closes_minute) for h in venue.opening_hours if h.weekday == day.weekday()]
+    opens = min((r[0] for r in ranges), default=FALLBACK_HOURS[0])
+    closes = max((r[1] for r in ranges), default=FALLBACK_HOURS[1])
+    for event in events:
+        opens = min(opens, _minute_of(event.starts, day))
+        closes = max(closes, _minute_of(event.ends, day))
+    return opens // 60 * 60, min(-(-closes // 60) * 60, MINUTES_PER_DAY)
+
+
+def _place(column: DayColumn, day: date, first_minute: int) -> None:
+    """Rows from the times; overlapping events go side by side in lanes (greedy, by start)."""
+    lane_ends: list[int] = []
+    for event in sorted(column.events, key=lambda e: (e.starts, e.ends, e.kind)):
+        start, end = _minute_of(event.starts, day), _minute_of(event.ends, day)
+        event.row = (start - first_minute) // ROW_MINUTES + 1
+        event.span = max(1, -(-(end - first_minute) // ROW_MINUTES) + 1 - event.row)
+        lane = next((i for i, lane_end in enumerate(lane_ends) if lane_end <= start), len(lane_ends))
+        if lane == len(lane_ends):
+            lane_ends.append(end)
+        lane_ends[lane] = max(lane_ends[lane], end)
+        event.lane = min(lane, MAX_LANES - 1) + 1
+    column.lanes = min(max(len(lane_ends), 1), MAX_LANES)
+
+
+def build_day(
+    venue: Venue, query: CalendarQuery, bookings: list[Booking], blocks: list[TimeBlock], tz: ZoneInfo
+) -> dict[str, Any]:
+    """One column per team member (or the one asked for) plus "Unassigned", and the hour labels."""
+    team = [m for m in venue.team if query.member_id in (None, m.id)]
+    columns = [DayColumn(str(m.id), m.name, []) for m in team]
+    if query.member_id is None:
+        columns.append(DayColumn("unassigned", "Unassigned", []))
+    by_key = {c.key: c for c in columns}
+    fallback = by_key.get("unassigned")
+    for booking in bookings:
+        column = by_key.get(str(booking.team_member_id), fallback)
+        if column is not None:
+            column.events.append(_booking_event(booking, tz))
+    for block in blocks:
+        event = _block_event(block, tz)
+        targets = columns if block.team_member_id is None else [by_key.get(str(block.team_member_id))]
+        for column in filter(None, targets):
+            column.events.append(replace(event))
+    first, last = _grid_bounds(venue, query.day, [e for c in columns for e in c.events])
+    for column in columns:
+        _place(column, query.day, first)
+    hours = [((m - first) // ROW_MINUTES + 1, f"{m // 60:02d}:00") for m in range(first, last, 60)]
+    return {"columns": columns, "hours": hours, "rows": (last - first) // ROW_MINUTES}
+
+
+def build_week(
+    query: CalendarQuery, bookings: list[Booking], blocks: list[TimeBlock], tz: ZoneInfo, today: date
+) -> list[dict[str, Any]]:
+    """Seven days, each with its bookings and blocks in time order."""
+    events = [_booking_event(b, tz) for b in bookings] + [_block_event(t, tz) for t in blocks]
+    days = []
+    for offset in range(7):
+        day = query.first_day + timedelta(days=offset)
+        items = [e for e in events if e.starts.date() <= day and (e.ends.date() > day or e.starts.date() == day)]
+        days.append(
+            {
+                "day": day,
+                "label": format_date(day, "EEE d MMM", locale="en_GB"),
+                "is_today": day == today,
+                "args": query.args(view="day", day=day),
+                "events": sorted(items, key=lambda e: (e.starts, e.kind)),
+            }
+        )
+    return days
+
+
+def _period_label(query: CalendarQuery) -> str:
+    if query.view == "day":
+        return format_date(query.day, "EEEE d MMMM yyyy", locale="en_GB")
+    last = query.first_day + timedelta(days=6)
+    return (
+        f"{format_date(query.first_day, 'd MMM', locale='en_GB')} – {format_date(last, 'd MMM yyyy', locale='en_GB')}"
+    )
+
+
+def _local_midnight(day: date, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, datetime.min.time(), tzinfo=tz).astimezone(UTC)
+
+
+def _money(minor: int, currency: str) -> str:
+    return format_currency(Decimal(minor) / 100, currency, locale="en_GB")
+
+
+def feed_url(venue: Venue) -> str | None:
+    if not venue.calendar_token:
+        return None
+    return url_for("calendar_feed.feed", token=venue.calendar_token, _external=True)
+
+
+# -- the calendar page ----------------------------------------------------------------------------
+
+
+def _today(venue: Venue) -> date:
+    return datetime.now(UTC).astimezone(ZoneInfo(venue.timezone)).date()
+
+
+def _read_query(venue: Venue, args: Any) -> CalendarQuery:
+    return parse_calendar_query(
+        args, today=_today(venue), member_ids={m.id for m in venue.team}, service_ids={s.id for s in venue.services}
+    )
+
+
+def _query_or_today(venue: Venue, args: Any) -> CalendarQuery:
+    """The calendar a form was posted from (hidden fields), or today's day view."""
+    try:
+        return _read_query(venue, args)
+    except ValueError:
+        return CalendarQuery("day", _today(venue))
+
+
+def _calendar_page(
+    venue: Venue, query: CalendarQuery, *, block: str | None = "calendar", status: int = 200, **extra: Any
+) -> Response:
+    tz = ZoneInfo(venue.timezone)
+    start = _local_midnight(query.first_day, tz)
+    end = _local_midnight(query.first_day + timedelta(days=query.days), tz)
+    filters = {"member_id": query.member_id, "service_id": query.service_id}
+    bookings = find_bookings(venue, start, end, IN_GRID, **filters)
+    blocks = find_time_blocks(venue, start, end, member_id=query.member_id)
+    today, url = _today(venue), feed_url(venue)
+    form = extra.pop("block_form", None)
+    if form is None:
+        form = TimeBlockForm(formdata=None, date=query.day)
+        form.set_team(venue.team)
+    if request.headers.get("HX-History-Restore-Request"):
+        block = None  # htmx lost its snapshot and wants the whole page back
+    return render_page(
+        "booking/calendar/calendar.html",
+        block,
+        status=status,
+        venue=venue,
+        query=query,
+        today=today,
+        period_label=_period_label(query),
+        tz_label=f"{venue.timezone} ({datetime.combine(query.day, datetime.min.time(), tzinfo=tz).tzname()})",
+        day=build_day(venue, query, bookings, blocks, tz) if query.view == "day" else None,
+        week=build_week(query, bookings, blocks, tz, today) if query.view == "week" else None,
+        cancelled=[_booking_event(b, tz) for b in find_bookings(venue, start, end, CANCELLED, **filters)],
+        blocks=[_block_event(t, tz) for t in blocks],
+        members={m.id: m.name for m in venue.team},
+        block_form=form,
+        feed_url=url,
+        webcal_url="webcal://" + url.split("://", 1)[1] if url else None,
+        **extra,
+    )
+
+
+@bp.get("/calendar")
+@venue_required
+def calendar(venue: Venue):
+    try:
+        query = _read_query(venue, request.args)
+    except ValueError as exc:
+        abort(400, str(exc))
+    return _calendar_page(venue, query)
+
+
+def _calendar_changed(venue: Venue, query: CalendarQuery, message: str) -> Response:
+    """After a commit: the calendar block and a toast for HTMX, else a flash and a redirect."""
+    target = url_for("venues_dashboard.calendar", **query.args())
+    if is_htmx():
+        response = add_toast(_calendar_page(venue, query), message)
+        response.headers["HX-Push-Url"] = target
+        return response
+    flash(message, "success")
+    return redirect(target)
+
+
+@bp.post("/calendar/blocks")
+@venue_required
+def add_block(venue: Venue):
+    form = TimeBlockForm()
+    form.set_team(venue.team)
+    query = _query_or_today(venue, request.form)
+    span = form.utc_range(venue.timezone) if form.validate_on_submit() else None
+    if span is None:
+        if is_htmx():  # only the form goes back, with its errors
+            response = _calendar_page(venue, query, block="block_form", status=422, block_form=form)
+            response.headers.update({"HX-Retarget": "#block-form", "HX-Reswap": "outerHTML"})
+            return response
+        return _calendar_page(venue, query, block=None, status=422, block_form=form)
+    block = add_time_block(
+        venue, member_id=form.member_id, starts_at=span[0], ends_at=span[1], reason=form.reason.data or ""
+    )
+    clashes = find_bookings(venue, block.starts_at, block.ends_at, (B.HELD, B.CONFIRMED), member_id=form.member_id)
+    db.session.commit()
+    message = "The time is blocked: customers can't book it."
+    if clashes:
+        message += f" {len(clashes)} existing booking{'s' if len(clashes) > 1 else ''} in it still stand."
+    return _calendar_changed(venue, replace(query, day=form.date.data), message)
+
+
+@bp.post("/calendar/blocks/<int:block_id>/delete")
+@venue_required
+def delete_block(venue: Venue, block_id: int):
+    remove_time_block(venue, block_id)
+    db.session.commit()
+    return _calendar_changed(
+        venue, _query_or_today(venue, request.form), "The block is removed: the time is bookable again."
+    )
+
+
+# -- one booking ----------------------------------------------------------------------------------
+
+
+def _booking_page(
+    venue: Venue, booking: Booking, *, status: int = 200, error: str = "", cancel_form: CancelForm | None = None
+) -> Response:
+    tz = ZoneInfo(venue.timezone)
+    starts, ends = booking.starts_at.astimezone(tz), booking.ends_at.astimezone(tz)
+    confirmed, started = booking.status == B.CONFIRMED, datetime.now(UTC) >= booking.starts_at
+    history = [
+        {
+            "when": entry.created_at.astimezone(tz).strftime("%d %b %Y %H:%M"),
+            "label": HISTORY_LABELS.get(entry.action, entry.action),
+            "actor": entry.actor.name if entry.actor else "CozyWish",
+            "reason": entry.reason,
+        }
+        for entry in audit.find_entries(subject_type="booking", subject_id=booking.id)
+    ]
+    return render_page(
+        "booking/calendar/booking.html",
+        "booking_panel",
+        status=status,
+        venue=venue,
+        booking=booking,
+        date_label=format_date(starts.date(), "EEEE d MMMM yyyy", locale="en_GB"),
+        time_label=f"{_time_label(starts, ends)} ({starts.tzname()})",
+        status_label=STATUS_LABELS[booking.status],
+        unit_price=_money(booking.unit_price_minor, booking.currency),
+        total_price=_money(booking.total_minor, booking.currency),
+        refund=_money(booking.refund_minor, booking.currency) if booking.status in CANCELLED else None,
+        hold_expires=booking.hold_expires_at.astimezone(tz).strftime("%H:%M") if booking.hold_expires_at else None,
+        cancelled_at=booking.cancelled_at.astimezone(tz).strftime("%d %b %Y %H:%M") if booking.cancelled_at else None,
+        policy=describe_policy(booking.cancel_free_hours, booking.cancel_late_fee_percent),
+        can_mark=confirmed and started,
+        mark_later=confirmed and not started,
+        can_cancel=confirmed,
+        history=history,
+        error=error,
+        cancel_form=cancel_form or CancelForm(formdata=None),
+        calendar_args=CalendarQuery("day", starts.date()).args(),
+    )
+
+
+@bp.get("/bookings/<int:booking_id>")
+@venue_required
+def booking_details(venue: Venue, booking_id: int):
+    return _booking_page(venue, get_venue_booking(venue, booking_id))
+
+
+def _act(venue: Venue, booking_id: int, command: Callable[[Booking], object], message: str) -> Response:
+    """Run ``command`` on the booking; a refusal shows its message with 409/422, nothing changed."""
+    booking = get_venue_booking(venue, booking_id, for_update=True)
+    try:
+        command(booking)
+    except DomainError as exc:
+        db.session.rollback()
+        return _booking_page(venue, get_venue_booking(venue, booking_id), status=exc.status_code, error=exc.message)
+    db.session.commit()
+    if is_htmx():
+        return add_toast(_booking_page(venue, booking), message)
+    flash(message, "success")
+    return redirect(url_for("venues_dashboard.booking_details", booking_id=booking.id))
+
+
+@bp.post("/bookings/<int:booking_id>/complete")
+@venue_required
+def complete_booking(venue: Venue, booking_id: int):
+    return _act(venue, booking_id, lambda b: lifecycle.mark(b, "complete", actor=current_user), "Marked as completed.")
+
+
+@bp.post("/bookings/<int:booking_id>/no-show")
+@venue_required
+def no_show_booking(venue: Venue, booking_id: int):
+    return _act(venue, booking_id, lambda b: lifecycle.mark(b, "no_show", actor=current_user), "Marked as a no-show.")
+
+
+@bp.post("/bookings/<int:booking_id>/cancel")
+@venue_required
+def cancel_booking(venue: Venue, booking_id: int):
+    form = CancelForm()
+    if not form.validate_on_submit():
+        booking = get_venue_booking(venue, booking_id)
+        return _booking_page(venue, booking, status=422, cancel_form=form)
+    return _act(
+        venue,
+        booking_id,
+        lambda b: lifecycle.cancel_by_venue(b, actor=current_user, reason=form.reason.data),
+        "The booking is cancelled. We've emailed the customer, who gets the full price back.",
+    )
+
+
+# -- the private calendar feed --------------------------------------------------------------------
+
+
+def _feed_changed(venue: Venue, message: str) -> Response:
+    db.session.commit()
+    if is_htmx():
+        return add_toast(_calendar_page(venue, _query_or_today(venue, request.form), block="feed_panel"), message)
+    flash(message, "success")
+    return redirect(url_for("venues_dashboard.calendar", _anchor="feed-panel"))
+
+
+@bp.post("/calendar/feed")
+@venue_required
+def rotate_calendar_feed(venue: Venue):
+    had_one = venue.calendar_token is not None
+    set_feed_token(venue, actor_id=current_user.id)
+    if had_one:
+        return _feed_changed(venue, "Here is a new feed link. The old one no longer works: update your calendar app.")
+    return _feed_changed(venue, "Your private calendar feed is ready. Add the link to your calendar app.")
+
+
+@bp.post("/calendar/feed/revoke")
+@venue_required
+def revoke_calendar_feed(venue: Venue):
+    set_feed_token(venue, actor_id=current_user.id, revoke=True)
+    return _feed_changed(venue, "The calendar feed is turned off. Its link no longer works.")
+
+
+@bp_feed.get("/calendar/<token>.ics")
+def feed(token: str):
+    """Anyone holding the secret link reads the venue's bookings; no sign-in (calendar apps can't)."""
+    venue = (
+        db.session.scalar(select(Venue).where(Venue.calendar_token == token)) if _TOKEN_RE.fullmatch(token) else None
+    )
+    if venue is None or not hmac.compare_digest(venue.calendar_token or "", token):
+        abort(404)
+    now = datetime.now(UTC)
+    bookings = find_bookings(venue, now - FEED_PAST, now + FEED_AHEAD, IN_GRID + CANCELLED, now=now)
+    recent = [b for b in bookings if b.status not in CANCELLED or (b.cancelled_at or now) >= now - FEED_PAST]
+    body = ics_calendar(recent, name=f"{venue.name} · CozyWish bookings", for_provider=True)
+    response = make_response(body)
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Cache-Control"] = "private, max-age=300"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response

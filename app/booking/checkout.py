@@ -70,11 +70,34 @@ def checkout(customer: User, *, now: datetime | None = None) -> Order:
     db.session.flush()
     db.session.expire_all()
 
+    try:
+        # A savepoint: a refusal leaves no order and no hold behind, whatever the caller does
+        # with the transaction afterwards, and keeps the transaction usable after the
+        # exclusion constraint fires.
+        with db.session.begin_nested():
+            order = _hold_items(customer, items, services, currencies.pop(), now)
+    except IntegrityError as exc:  # the exclusion constraint caught a race the locks did not cover
+        if "ex_bookings_team_member_overlap" in str(exc.orig):
+            raise SlotUnavailable("Sorry, that time was just taken. Pick another time.") from None
+        raise
+    db.session.refresh(order)
+    order.total_minor = sum(b.total_minor for b in order.bookings)
+    for item in items:
+        db.session.delete(item)
+    return order
+
+
+def _hold_items(
+    customer: User, items: list[CartItem], services: dict[int, Service], currency: str, now: datetime
+) -> Order:
+    """The order and its held bookings; raises SlotUnavailable naming every item that failed.
+    (A team member booked through another service, which these locks don't cover, surfaces
+    as the exclusion constraint's IntegrityError.)"""
     hold_until = now + timedelta(minutes=current_app.config["HOLD_MINUTES"])
     order = Order(
         customer_id=customer.id,
         status=OrderStatus.PENDING_PAYMENT,
-        currency=currencies.pop(),
+        currency=currency,
         total_minor=0,
         hold_expires_at=hold_until,
     )
@@ -129,14 +152,4 @@ def checkout(customer: User, *, now: datetime | None = None) -> Order:
         db.session.flush()
     if unavailable:
         raise SlotUnavailable("Sorry, these are no longer available: " + "; ".join(unavailable) + ".")
-    try:
-        db.session.flush()
-    except IntegrityError as exc:  # the exclusion constraint caught a race the locks did not cover
-        if "ex_bookings_team_member_overlap" in str(exc.orig):
-            raise SlotUnavailable("Sorry, that time was just taken. Pick another time.") from None
-        raise
-    db.session.refresh(order)
-    order.total_minor = sum(b.total_minor for b in order.bookings)
-    for item in items:
-        db.session.delete(item)
     return order

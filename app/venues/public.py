@@ -94,10 +94,13 @@ def page_etag(page: dict[str, Any]) -> str:
     ``venue.updated_at`` alone is not enough: edits to services, hours or team rows don't
     touch the venue row, and "Open now" changes with the clock.
     """
+    from app.booking.routes import count_cart_items
+
     viewer = [
         current_user.get_id() if current_user.is_authenticated else "anonymous",
         session.get("csrf_token", ""),
         repr(session.get("_flashes", "")),
+        count_cart_items(),  # the navbar shows the cart count
     ]
     payload = json.dumps([page, viewer], sort_keys=True, default=str)
     return hashlib.sha256(payload.encode()).hexdigest()[:32]

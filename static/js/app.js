@@ -77,9 +77,11 @@
     showToast("We couldn't reach CozyWish. Check your connection and try again.", "danger");
   });
   document.addEventListener("htmx:afterSwap", function (event) {
-    initToasts(event.detail.target);
-    initPasswordMeters(event.detail.target);
-    initSubmitFeedback(event.detail.target);
+    // A history restore swaps the whole body and has no target.
+    var root = event.detail.target || document;
+    initToasts(root);
+    initPasswordMeters(root);
+    initSubmitFeedback(root);
   });
 
   // --- forms: a spinner and disabled button while a normal submit is under way -------

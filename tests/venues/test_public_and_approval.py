@@ -176,7 +176,7 @@ def test_approved_venue_page_shows_the_whole_listing(client, make_venue):
     assert "Deep tissue massage" in page and "£65.00" in page and "1 h 30 min" in page
     assert "Express facial" in page and "£29.99" in page and "30 min" in page
     assert "Retired hot stones" not in page  # inactive services stay off the page
-    assert "Booking opens soon" in page and 'aria-disabled="true"' in page
+    assert f"/venues/{venue.slug}/book/" in page  # every active service has a real Book link
     assert "09:00–17:00" in page and "10:00–16:30" in page and "Times in Europe/London" in page
     assert ("Open now" in page) or ("Closed now" in page)
     assert "Staff training" in page and "Long past" not in page

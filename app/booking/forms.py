@@ -1,0 +1,140 @@
+"""Forms and query-string parsers for the booking pages (app/booking/routes.py).
+
+Everything a customer can type or tamper with is parsed here into plain values, or refused
+with a message a person understands (the routes turn it into a 400).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, IntegerField, StringField
+from wtforms.validators import InputRequired, NumberRange, ValidationError
+
+MAX_QUANTITY = 20  # the cart_items check constraint
+MAX_ID = 2**31 - 1  # PostgreSQL integer ids: a larger number can't name a row
+_MONTH_RE = re.compile(r"(\d{4})-(\d{2})")
+_DAY_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_INSTANT_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})")
+
+
+class BadInput(ValueError):
+    """A query-string or form value that can't be read; the message is shown to the person."""
+
+
+def parse_month(text: str) -> date:
+    """ "2026-11" -> the first day of that month."""
+    match = _MONTH_RE.fullmatch(text.strip())
+    if not match or not 1 <= int(match.group(2)) <= 12 or not 2000 <= int(match.group(1)) <= 2200:
+        raise BadInput("Choose a month like 2026-11.")
+    return date(int(match.group(1)), int(match.group(2)), 1)
+
+
+def parse_day(text: str) -> date:
+    """ "2026-11-26" -> that date."""
+    text = text.strip()
+    try:
+        if not _DAY_RE.fullmatch(text):
+            raise ValueError
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise BadInput("Choose a day like 2026-11-26.") from None
+    if not 2000 <= day.year <= 2200:
+        raise BadInput("Choose a day like 2026-11-26.")
+    return day
+
+
+def parse_instant(text: str) -> datetime:
+    """An ISO 8601 time with its offset ("2026-11-26T10:00:00Z") as an aware UTC datetime."""
+    text = (text or "").strip()
+    try:
+        if len(text) > 40 or not _INSTANT_RE.fullmatch(text):
+            raise ValueError
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise BadInput("That start time can't be read. Pick a time from the list.") from None
+    if moment.tzinfo is None:  # the pattern requires an offset; belt and braces
+        raise BadInput("That start time can't be read. Pick a time from the list.")
+    return moment.astimezone(UTC)
+
+
+def format_instant(moment: datetime) -> str:
+    """The form value for a start time: UTC, to the second, with a Z."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class WholeNumberField(IntegerField):
+    """An integer field that says "Enter a whole number" instead of WTForms' default."""
+
+    def __init__(self, *args: Any, message: str = "Enter a whole number.", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.message = message
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if not valuelist or str(valuelist[0]).strip() == "":
+            self.data = None
+            return
+        text = str(valuelist[0]).strip()
+        try:
+            if len(text) > 12 or not text.isascii():
+                raise ValueError
+            self.data = int(text)
+        except ValueError:
+            self.data = None
+            raise ValueError(self.message) from None
+
+
+class AddToCartForm(FlaskForm):
+    """One wish for the cart. Only ids, a time and a count: prices always come from the server."""
+
+    service_id = WholeNumberField(
+        "Service",
+        message="That service can't be booked.",
+        validators=[InputRequired("Choose a service."), NumberRange(1, MAX_ID, "That service can't be booked.")],
+    )
+    starts_at = HiddenField("Time", validators=[InputRequired("Pick a time from the list.")])
+    team_member_id = StringField("Team member")
+    quantity = WholeNumberField(
+        "People",
+        message="Enter the number of people as a whole number.",
+        validators=[
+            InputRequired("Enter the number of people."),
+            NumberRange(1, MAX_QUANTITY, f"Choose between 1 and {MAX_QUANTITY} people."),
+        ],
+    )
+
+    def validate_starts_at(self, field: HiddenField) -> None:
+        try:
+            self.start = parse_instant(field.data)
+        except BadInput as exc:
+            raise ValidationError(str(exc)) from None
+
+    def validate_team_member_id(self, field: StringField) -> None:
+        raw = (field.data or "").strip()
+        if raw in ("", "any"):
+            self.member_id = None
+            return
+        if not (raw.isascii() and raw.isdigit() and len(raw) <= 12) or not 1 <= int(raw) <= MAX_ID:
+            raise ValidationError("Choose a team member from the list.")
+        self.member_id = int(raw)
+
+    def first_error(self) -> str:
+        return next(iter(e for errors in self.errors.values() for e in errors), "Check your choice and try again.")
+
+
+class QuantityForm(FlaskForm):
+    quantity = WholeNumberField(
+        "People",
+        message="Enter the number of people as a whole number.",
+        validators=[
+            InputRequired("Enter the number of people."),
+            NumberRange(1, MAX_QUANTITY, f"Choose between 1 and {MAX_QUANTITY} people."),
+        ],
+    )
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: remove, check out, confirm, cancel (CSRF only)."""

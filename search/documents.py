@@ -1,0 +1,88 @@
+"""One document builder for every backend: what the index knows about an approved venue."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from app.extensions import db
+from app.venues.models import Venue, VenueStatus
+from search.types import VenueDocument
+
+
+def build_document(venue: Venue) -> VenueDocument:
+    """The search document of ``venue`` (its services, images and category loaded or loadable)."""
+    active = venue.active_services
+    prices = [s.price_minor for s in active]
+    cover = venue.cover_image
+    return VenueDocument(
+        id=venue.id,
+        slug=venue.slug,
+        name=venue.name,
+        description=venue.description or "",
+        category=venue.category.slug if venue.category else None,
+        category_name=venue.category.name if venue.category else None,
+        tags=tuple(venue.tags or ()),
+        service_names=tuple(s.name for s in active),
+        city=venue.city or "",
+        lat=venue.latitude,
+        lng=venue.longitude,
+        price_from=min(prices) if prices else None,
+        currency=venue.currency,
+        rating=None,  # reviews don't exist yet
+        review_count=0,
+        cover_thumb=(cover.variant("card").get("key") if cover else None),
+        timezone=venue.timezone,
+        updated_at=venue.updated_at,
+    )
+
+
+def load_venues(venue_ids: Iterable[int], *, approved_only: bool = True, session: Session | None = None) -> list[Venue]:
+    """Venues with everything a document (and the opening-hours filter) needs, in a fixed
+    number of queries however many venues are asked for."""
+    ids = sorted(set(venue_ids))
+    if not ids:
+        return []
+    statement = (
+        select(Venue)
+        .where(Venue.id.in_(ids))
+        .options(
+            selectinload(Venue.category),
+            selectinload(Venue.services),
+            selectinload(Venue.images),
+            selectinload(Venue.opening_hours),
+            selectinload(Venue.closures),
+        )
+        .order_by(Venue.id)
+    )
+    if approved_only:
+        statement = statement.where(Venue.status == VenueStatus.APPROVED)
+    return list((session or db.session).scalars(statement))
+
+
+def load_documents(venue_ids: Iterable[int], *, session: Session | None = None) -> list[VenueDocument]:
+    """Documents of the approved venues among ``venue_ids``; the others are simply missing."""
+    return [build_document(v) for v in load_venues(venue_ids, session=session)]
+
+
+def document_to_json(document: VenueDocument) -> dict[str, Any]:
+    data = dataclasses.asdict(document)
+    data["tags"] = list(document.tags)
+    data["service_names"] = list(document.service_names)
+    data["updated_at"] = document.updated_at.isoformat() if document.updated_at else None
+    return data
+
+
+def document_from_json(data: dict[str, Any]) -> VenueDocument:
+    fields = {f.name for f in dataclasses.fields(VenueDocument)}
+    values = {k: v for k, v in data.items() if k in fields}
+    values["tags"] = tuple(values.get("tags") or ())
+    values["service_names"] = tuple(values.get("service_names") or ())
+    updated = values.get("updated_at")
+    values["updated_at"] = datetime.fromisoformat(updated) if updated else None
+    return VenueDocument(**values)

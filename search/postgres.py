@@ -1,0 +1,481 @@
+"""The PostgreSQL search backend (the default): one denormalised row per approved venue.
+
+``venue_search`` (migration 0005) holds a weighted ``tsvector`` (name A; category and services
+B; tags and city C; description D) built with the ``cozywish_search`` configuration (simple +
+unaccent), a lower-cased unaccented ``search_text`` for ``pg_trgm`` typo matching, an
+``earth`` cube for radius and distance, and the opening hours as a multirange of local
+minutes since Monday 00:00 so "open now" is answered in SQL, in each venue's own time zone.
+
+A search is two statements: the page of hits, and one aggregate statement over a CTE for the
+total and the facets. Each facet counts with every other filter applied but not its own.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from markupsafe import escape
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from app.extensions import db
+from app.venues.models import Venue, VenueStatus
+from search.documents import build_document, document_from_json, document_to_json, load_venues
+from search.types import (
+    PRICE_BUCKETS,
+    RATING_BUCKETS,
+    Facet,
+    FacetValue,
+    SearchHit,
+    SearchQuery,
+    SearchResult,
+)
+
+TS_CONFIG = "cozywish_search"
+BATCH_SIZE = 500
+TOP_TAGS = 15
+# "Free in this window" runs the slot engine per candidate venue; beyond this many candidates
+# (in the requested order) the rest are not checked. See search.availability.
+FREE_WINDOW_MAX_CANDIDATES = 1000
+MINUTES_PER_WEEK = 7 * 24 * 60
+HEADLINE_OPTIONS = 'StartSel=<mark>, StopSel=</mark>, MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "'
+
+
+# -- facet buckets: values and labels (shared wording for every backend) -------------------
+
+
+def price_bucket_key(low: int, high: int | None) -> str:
+    return f"{low}-{high if high is not None else ''}"
+
+
+def price_bucket_label(low: int, high: int | None) -> str:
+    if high is None:
+        return f"£{low // 100} and up"
+    if low == 0:
+        return f"Under £{high // 100}"
+    return f"£{low // 100}–£{high // 100}"
+
+
+def rating_bucket_key(minimum: float) -> str:
+    return f"{minimum:g}"
+
+
+def rating_bucket_label(minimum: float) -> str:
+    return f"{minimum:g} and up"
+
+
+# -- SQL fragments ---------------------------------------------------------------------------
+
+
+def _escape_html_sql(expression: str) -> str:
+    """ts_headline copies the source as it is: escape it first so only <mark> tags are live."""
+    out = expression
+    for raw, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("''", "&#39;")):
+        out = f"replace({out}, '{raw}', '{entity}')"
+    return out
+
+
+def _local_now_sql(instant: str) -> str:
+    return f"({instant} AT TIME ZONE vs.timezone)"
+
+
+def _minute_of_week_sql(local: str) -> str:
+    return (
+        f"((extract(isodow FROM {local})::int - 1) * 1440"
+        f" + extract(hour FROM {local})::int * 60 + extract(minute FROM {local})::int)"
+    )
+
+
+OPEN_NOW_SQL = (
+    f"vs.week_hours @> {_minute_of_week_sql(_local_now_sql('CAST(:now AS timestamptz)'))}"
+    f" AND NOT vs.closed_days @> ({_local_now_sql('CAST(:now AS timestamptz)')})::date"
+)
+
+# Opening hours overlap the window [free_from, free_to), judged in each venue's local week.
+_FROM_MOW = _minute_of_week_sql(_local_now_sql("CAST(:free_from AS timestamptz)"))
+_TO_MOW = _minute_of_week_sql(_local_now_sql("CAST(:free_to AS timestamptz)"))
+OPEN_DURING_WINDOW_SQL = (
+    "(CAST(:free_to AS timestamptz) - CAST(:free_from AS timestamptz) >= interval '7 days'"
+    f" OR CASE WHEN {_TO_MOW} > {_FROM_MOW}"
+    f" THEN vs.week_hours && int4multirange(int4range({_FROM_MOW}, {_TO_MOW}))"
+    f" ELSE vs.week_hours && int4multirange(int4range({_FROM_MOW}, {MINUTES_PER_WEEK + 1}), int4range(0, {_TO_MOW}))"
+    " END)"
+)
+
+
+@dataclass
+class CompiledSearch:
+    """The SQL a query runs, with its parameters (``PostgresBackend.explain`` shows it)."""
+
+    hits_sql: str
+    facets_sql: str
+    params: dict[str, Any]
+    base: list[str] = field(default_factory=list)
+
+
+class PostgresBackend:
+    name = "postgres"
+
+    def __init__(self, now: Callable[[], datetime] | None = None) -> None:
+        self._now = now or (lambda: datetime.now(UTC))
+
+    # -- indexing ------------------------------------------------------------------------------
+
+    def index(self, venue_ids: Iterable[int]) -> None:
+        """Upsert the approved venues among ``venue_ids``; remove the rest."""
+        ids = sorted({int(i) for i in venue_ids})
+        if not ids:
+            return
+        db.session.flush()
+        # A private session on the same connection (so the same transaction) reads fresh rows and
+        # leaves no objects behind; it is closed before anything is written.
+        reader = Session(bind=db.session.connection(), autoflush=False)
+        try:
+            rows, terms = _index_rows(load_venues(ids, session=reader))
+        finally:
+            reader.close()
+        if rows:
+            kept = [row["venue_id"] for row in rows]
+            db.session.execute(text(UPSERT_SQL), {"rows": json.dumps(rows)})
+            db.session.execute(text("DELETE FROM venue_search_terms WHERE venue_id = ANY(:ids)"), {"ids": kept})
+            db.session.execute(text(TERMS_SQL), {"terms": json.dumps(terms)})
+        gone = sorted(set(ids) - {row["venue_id"] for row in rows})
+        if gone:
+            self.remove(gone)
+
+    def remove(self, venue_ids: Iterable[int]) -> None:
+        ids = sorted({int(i) for i in venue_ids})
+        if ids:
+            # Suggestion terms go with their row (ON DELETE CASCADE).
+            db.session.execute(text("DELETE FROM venue_search WHERE venue_id = ANY(:ids)"), {"ids": ids})
+
+    def reindex_all(self, progress: Callable[[int, int], None] | None = None) -> int:
+        db.session.flush()
+        ids = list(db.session.scalars(select(Venue.id).where(Venue.status == VenueStatus.APPROVED).order_by(Venue.id)))
+        db.session.execute(
+            text("DELETE FROM venue_search WHERE venue_id NOT IN (SELECT id FROM venues WHERE status = 'approved')")
+        )
+        done = 0
+        if progress:
+            progress(0, len(ids))
+        for start in range(0, len(ids), BATCH_SIZE):
+            batch = ids[start : start + BATCH_SIZE]
+            self.index(batch)
+            done += len(batch)
+            if progress:
+                progress(done, len(ids))
+        return done
+
+    # -- searching ---------------------------------------------------------------------------
+
+    def compile(self, query: SearchQuery, *, only_ids: list[int] | None = None) -> CompiledSearch:
+        """Build the SQL for ``query``. ``only_ids`` restricts to venues free in the window."""
+        params: dict[str, Any] = {"limit": query.per_page, "offset": query.offset}
+        base: list[str] = []
+        words = " ".join(query.text.split())
+        if words:
+            params["text"] = words
+            base.append(
+                f"(vs.search_vector @@ websearch_to_tsquery('{TS_CONFIG}', :text)"
+                " OR vs.search_text %> lower(unaccent(:text)))"
+            )
+            score = (
+                f"(ts_rank_cd(vs.search_vector, websearch_to_tsquery('{TS_CONFIG}', :text))"
+                " + word_similarity(lower(unaccent(:text)), vs.search_text))"
+            )
+        else:
+            score = "0.0"
+        located = query.lat is not None and query.lng is not None
+        if located:
+            params.update(lat=query.lat, lng=query.lng)
+            distance = "earth_distance(ll_to_earth(:lat, :lng), vs.earth)"
+        else:
+            distance = "CAST(NULL AS double precision)"
+        if located and query.radius_km is not None:
+            params["radius_m"] = query.radius_km * 1000.0
+            base.append(
+                "earth_box(ll_to_earth(:lat, :lng), :radius_m) @> vs.earth"
+                " AND earth_distance(ll_to_earth(:lat, :lng), vs.earth) <= :radius_m"
+            )
+        if query.open_now:
+            params["now"] = self._now()
+            base.append(OPEN_NOW_SQL)
+        if only_ids is not None:
+            params["only_ids"] = only_ids
+            base.append("vs.venue_id = ANY(:only_ids)")
+
+        facet_filters = {"category": "true", "tags": "true", "price": "true", "rating": "true"}
+        if query.category:
+            params["category"] = query.category
+            facet_filters["category"] = "vs.category = :category"
+        if query.tags:
+            params["tags"] = list(query.tags)
+            facet_filters["tags"] = "vs.tags @> CAST(:tags AS text[])"
+        price = []
+        if query.price_min is not None:
+            params["price_min"] = query.price_min
+            price.append("vs.price_from >= :price_min")
+        if query.price_max is not None:
+            params["price_max"] = query.price_max
+            price.append("vs.price_from <= :price_max")
+        if price:
+            facet_filters["price"] = " AND ".join(price)
+        if query.min_rating is not None:
+            params["min_rating"] = query.min_rating
+            facet_filters["rating"] = "vs.rating >= :min_rating"
+
+        where = [*base, *(f for f in facet_filters.values() if f != "true")] or ["true"]
+        order = _order_keys(query, bool(words), located)
+        keys = ", ".join(f"{expr} AS k{i}" for i, (expr, _) in enumerate(order))
+        inner_order = ", ".join(f"{expr} {direction}" for expr, direction in order)
+        outer_order = ", ".join(f"page.k{i} {direction}" for i, (_, direction) in enumerate(order))
+        if words:
+            params["headline_options"] = HEADLINE_OPTIONS
+            highlight = (
+                f"ts_headline('{TS_CONFIG}', {_escape_html_sql('page.description')},"
+                f" websearch_to_tsquery('{TS_CONFIG}', :text), :headline_options)"
+            )
+        else:
+            highlight = "''"
+        hits_sql = f"""
+SELECT page.venue_id, page.score, page.distance_m, page.document, page.description, {highlight} AS highlight
+FROM (
+    SELECT vs.venue_id, vs.document, vs.description, {score} AS score, {distance} AS distance_m, {keys}
+    FROM venue_search vs
+    WHERE {" AND ".join(f"({w})" for w in where)}
+    ORDER BY {inner_order}
+    LIMIT :limit OFFSET :offset
+) AS page
+ORDER BY {outer_order}"""
+        facets_sql = _facets_sql(base or ["true"], facet_filters)
+        return CompiledSearch(hits_sql=hits_sql, facets_sql=facets_sql, params=params, base=base)
+
+    def explain(self, query: SearchQuery) -> list[tuple[str, str, dict[str, Any]]]:
+        """(name, SQL, params) of every statement ``search(query)`` runs, for EXPLAIN."""
+        compiled = self.compile(query, only_ids=[] if query.free_from else None)
+        return [("hits", compiled.hits_sql, compiled.params), ("facets", compiled.facets_sql, compiled.params)]
+
+    def search(self, query: SearchQuery) -> SearchResult:
+        only_ids = self._free_venue_ids(query) if query.free_from and query.free_to else None
+        compiled = self.compile(query, only_ids=only_ids)
+        rows = db.session.execute(text(compiled.hits_sql), compiled.params).mappings().all()
+        hits = tuple(
+            SearchHit(
+                venue_id=row["venue_id"],
+                slug=row["document"]["slug"],
+                name=row["document"]["name"],
+                score=float(row["score"] or 0.0),
+                distance_km=(row["distance_m"] / 1000.0 if row["distance_m"] is not None else None),
+                highlight=row["highlight"] or _plain_snippet(row["description"]),
+                document=document_from_json(row["document"]),
+            )
+            for row in rows
+        )
+        total, facets = self._facets(compiled)
+        return SearchResult(hits=hits, total=total, facets=facets, backend=self.name)
+
+    def _facets(self, compiled: CompiledSearch) -> tuple[int, dict[str, Facet]]:
+        rows = db.session.execute(text(compiled.facets_sql), compiled.params).all()
+        total = 0
+        grouped: dict[str, list[FacetValue]] = {"category": [], "tags": [], "price": [], "rating": []}
+        for facet, value, label, count in rows:
+            if facet == "total":
+                total = int(count)
+            else:
+                grouped[facet].append(FacetValue(value=value, label=label or value, count=int(count)))
+        grouped["category"].sort(key=lambda v: (-v.count, v.label))
+        price_labels = {price_bucket_key(lo, hi): price_bucket_label(lo, hi) for lo, hi in PRICE_BUCKETS}
+        rating_labels = {rating_bucket_key(r): rating_bucket_label(r) for r in RATING_BUCKETS}
+        grouped["price"] = [FacetValue(v.value, price_labels[v.value], v.count) for v in grouped["price"]]
+        grouped["rating"] = [FacetValue(v.value, rating_labels[v.value], v.count) for v in grouped["rating"]]
+        return total, {name: Facet(name=name, values=tuple(values)) for name, values in grouped.items()}
+
+    def _free_venue_ids(self, query: SearchQuery) -> list[int]:
+        """Venues matching the other filters that the slot engine says can take a booking in
+        the window. Opening hours prune candidates in SQL first."""
+        from search.availability import venues_free_between
+
+        compiled = self.compile(query)
+        params = {**compiled.params, "free_from": query.free_from, "free_to": query.free_to}
+        params.update(limit=FREE_WINDOW_MAX_CANDIDATES, offset=0)
+        where = [*compiled.base, OPEN_DURING_WINDOW_SQL]
+        candidates = list(
+            db.session.scalars(
+                text(
+                    "SELECT vs.venue_id FROM venue_search vs WHERE "
+                    + " AND ".join(f"({w})" for w in where)
+                    + " ORDER BY vs.venue_id LIMIT :limit"
+                ),
+                params,
+            )
+        )
+        return sorted(venues_free_between(candidates, query.free_from, query.free_to))
+
+    # -- suggestions ----------------------------------------------------------------------------
+
+    def suggest(self, prefix: str, limit: int = 8) -> list[str]:
+        words = " ".join((prefix or "").split())[:100]
+        if not words:
+            return []
+        like = words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        rows = db.session.execute(
+            text(SUGGEST_SQL), {"prefix": words, "starts": like + "%", "inside": "% " + like + "%", "limit": limit}
+        )
+        return [row.term for row in rows]
+
+
+def _index_rows(venues: list[Venue]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Rows for venue_search and venue_search_terms, as JSON-ready dicts."""
+    rows, terms = [], []
+    for venue in venues:
+        document = build_document(venue)
+        data = document_to_json(document)
+        rows.append(
+            {
+                **data,
+                "venue_id": document.id,
+                "service_names_text": ", ".join(document.service_names),
+                "week_hours": week_hours_literal(venue),
+                "closed_days": closed_days_literal(venue),
+                "document": data,
+            }
+        )
+        terms.append({"venue_id": venue.id, "kind": "venue", "term": document.name})
+        if document.category_name:
+            terms.append({"venue_id": venue.id, "kind": "category", "term": document.category_name})
+        terms.extend({"venue_id": venue.id, "kind": "service", "term": name} for name in document.service_names)
+    return rows, terms
+
+
+def _order_keys(query: SearchQuery, has_text: bool, located: bool) -> list[tuple[str, str]]:
+    name_keys = [("vs.name", "ASC"), ("vs.venue_id", "ASC")]
+    rating_keys = [("vs.rating", "DESC NULLS LAST"), ("vs.review_count", "DESC")]
+    if query.sort == "distance" and located:
+        # cube's <-> (straight-line distance in the earth model) orders like earth_distance and
+        # lets the GiST index return nearest first.
+        return [("vs.earth <-> ll_to_earth(:lat, :lng)", "ASC NULLS LAST"), *name_keys]
+    if query.sort == "price":
+        return [("vs.price_from", "ASC NULLS LAST"), *name_keys]
+    if query.sort == "rating" or not has_text:
+        return [*rating_keys, *name_keys]
+    return [
+        (
+            f"(ts_rank_cd(vs.search_vector, websearch_to_tsquery('{TS_CONFIG}', :text))"
+            " + word_similarity(lower(unaccent(:text)), vs.search_text))",
+            "DESC",
+        ),
+        *name_keys,
+    ]
+
+
+def _facets_sql(base: list[str], filters: dict[str, str]) -> str:
+    def others(name: str) -> str:
+        return " AND ".join(f"f_{other}" for other in filters if other != name)
+
+    price_counts = ", ".join(
+        f"count(*) FILTER (WHERE price_from >= {lo}{f' AND price_from < {hi}' if hi is not None else ''}) AS p{i}"
+        for i, (lo, hi) in enumerate(PRICE_BUCKETS)
+    )
+    price_values = ", ".join(f"('{price_bucket_key(lo, hi)}', c.p{i})" for i, (lo, hi) in enumerate(PRICE_BUCKETS))
+    rating_counts = ", ".join(
+        f"count(*) FILTER (WHERE rating >= {minimum}) AS r{i}" for i, minimum in enumerate(RATING_BUCKETS)
+    )
+    rating_values = ", ".join(f"('{rating_bucket_key(m)}', c.r{i})" for i, m in enumerate(RATING_BUCKETS))
+    flags = ", ".join(f"({condition}) AS f_{name}" for name, condition in filters.items())
+    return f"""
+WITH base AS MATERIALIZED (
+    SELECT vs.category, vs.category_name, vs.tags, vs.price_from, vs.rating, {flags}
+    FROM venue_search vs
+    WHERE {" AND ".join(f"({b})" for b in base)}
+)
+SELECT 'total' AS facet, '' AS value, '' AS label, count(*) AS n
+FROM base WHERE f_category AND f_tags AND f_price AND f_rating
+UNION ALL
+SELECT 'category', category, min(category_name), count(*)
+FROM base WHERE {others("category")} AND category IS NOT NULL GROUP BY category
+UNION ALL
+(SELECT 'tags', tag, tag, count(*)
+ FROM base CROSS JOIN LATERAL unnest(base.tags) AS tag
+ WHERE {others("tags")} GROUP BY tag ORDER BY count(*) DESC, tag LIMIT {TOP_TAGS})
+UNION ALL
+SELECT 'price', b.key, '', b.n
+FROM (SELECT {price_counts} FROM base WHERE {others("price")}) AS c
+CROSS JOIN LATERAL (VALUES {price_values}) AS b(key, n)
+UNION ALL
+SELECT 'rating', b.key, '', b.n
+FROM (SELECT {rating_counts} FROM base WHERE {others("rating")}) AS c
+CROSS JOIN LATERAL (VALUES {rating_values}) AS b(key, n)"""
+
+
+def _plain_snippet(description: str | None, words: int = 30) -> str:
+    parts = (description or "").split()
+    snippet = " ".join(parts[:words]) + (" …" if len(parts) > words else "")
+    return str(escape(snippet))
+
+
+def week_hours_literal(venue: Venue) -> str:
+    """Opening ranges as an int4multirange literal of local minutes since Monday 00:00."""
+    ranges = sorted(
+        (h.weekday * 1440 + h.opens_minute, h.weekday * 1440 + h.closes_minute) for h in venue.opening_hours
+    )
+    return "{" + ",".join(f"[{lo},{hi})" for lo, hi in ranges) + "}"
+
+
+def closed_days_literal(venue: Venue) -> str:
+    """Closures as a datemultirange literal (their last day included)."""
+    ranges = sorted((c.starts_on, c.ends_on + timedelta(days=1)) for c in venue.closures)
+    return "{" + ",".join(f"[{lo.isoformat()},{hi.isoformat()})" for lo, hi in ranges) + "}"
+
+
+_COLUMNS = (
+    "venue_id, slug, name, description, category, category_name, tags, service_names, city, lat, lng,"
+    " price_from, currency, rating, review_count, cover_thumb, timezone, week_hours, closed_days, document,"
+    " search_vector, search_text, earth, indexed_at"
+)
+_UPDATES = ", ".join(f"{c.strip()} = EXCLUDED.{c.strip()}" for c in _COLUMNS.split(",")[1:])
+
+UPSERT_SQL = f"""
+INSERT INTO venue_search ({_COLUMNS})
+SELECT d.venue_id, d.slug, d.name, d.description, d.category, d.category_name, d.tags, d.service_names_text,
+       d.city, d.lat, d.lng, d.price_from, d.currency, d.rating, d.review_count, d.cover_thumb, d.timezone,
+       CAST(d.week_hours AS int4multirange), CAST(d.closed_days AS datemultirange), d.document,
+       setweight(to_tsvector('{TS_CONFIG}', d.name), 'A')
+       || setweight(to_tsvector('{TS_CONFIG}', coalesce(d.category_name, '') || ' ' || d.service_names_text), 'B')
+       || setweight(to_tsvector('{TS_CONFIG}', array_to_string(d.tags, ' ') || ' ' || d.city), 'C')
+       || setweight(to_tsvector('{TS_CONFIG}', d.description), 'D'),
+       lower(unaccent(d.name || ' ' || coalesce(d.category_name, '') || ' ' || d.service_names_text)),
+       CASE WHEN d.lat IS NOT NULL AND d.lng IS NOT NULL THEN ll_to_earth(d.lat, d.lng) END,
+       now()
+FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS d(
+    venue_id integer, slug text, name text, description text, category text, category_name text, tags text[],
+    service_names_text text, city text, lat double precision, lng double precision, price_from integer,
+    currency text, rating real, review_count integer, cover_thumb text, timezone text, week_hours text,
+    closed_days text, document jsonb
+)
+ON CONFLICT (venue_id) DO UPDATE SET {_UPDATES}"""
+
+TERMS_SQL = """
+INSERT INTO venue_search_terms (venue_id, kind, term, term_key)
+SELECT t.venue_id, t.kind, t.term, lower(unaccent(t.term))
+FROM jsonb_to_recordset(CAST(:terms AS jsonb)) AS t(venue_id integer, kind text, term text)
+ON CONFLICT DO NOTHING"""
+
+# Prefix of the whole term first, then of a word inside it, then close spellings; each uses
+# the trigram index on term_key.
+SUGGEST_SQL = """
+SELECT min(term) AS term,
+       bool_or(term_key LIKE lower(unaccent(:starts))) AS starts,
+       bool_or(term_key LIKE lower(unaccent(:inside))) AS inside,
+       max(word_similarity(lower(unaccent(:prefix)), term_key)) AS similarity,
+       count(DISTINCT venue_id) AS venues
+FROM venue_search_terms
+WHERE term_key LIKE lower(unaccent(:starts))
+   OR term_key LIKE lower(unaccent(:inside))
+   OR term_key %> lower(unaccent(:prefix))
+GROUP BY term_key
+ORDER BY starts DESC, inside DESC, similarity DESC, venues DESC, term_key
+LIMIT :limit"""

@@ -1,0 +1,198 @@
+"""One contract, every backend: the same seeded corpus and the same answers.
+
+PostgreSQL always runs. Elasticsearch runs only against a live cluster (ELASTICSEARCH_URL);
+no cluster can run here, so that half is skipped with a reason.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from search.types import PRICE_BUCKETS, RATING_BUCKETS, SearchQuery
+from tests.search.corpus import LONDON, SPECS, Corpus, build_corpus, distance_m, expected_facets, matches
+
+
+@pytest.fixture(params=["postgres", "elasticsearch"])
+def backend(request, app):
+    if request.param == "postgres":
+        from search.postgres import PostgresBackend
+
+        return PostgresBackend()
+    url = os.environ.get("ELASTICSEARCH_URL")
+    if not url:
+        pytest.skip("ELASTICSEARCH_URL is not set: the Elasticsearch contract run needs a live cluster")
+    from search.backend import make_elasticsearch_backend
+
+    return make_elasticsearch_backend(app.config)
+
+
+@pytest.fixture
+def corpus(backend, ctx, make_user) -> Corpus:
+    corpus = build_corpus(make_user)
+    backend.index(corpus.ids)
+    refresh = getattr(backend, "refresh", None)
+    if refresh:
+        refresh()
+    yield corpus
+    if backend.name != "postgres":  # the database rolls back; a cluster does not
+        backend.remove(corpus.ids)
+
+
+def names(result) -> list[str]:
+    return [hit.name for hit in result.hits]
+
+
+def search_all(backend, **kwargs):
+    return backend.search(SearchQuery(per_page=50, **kwargs))
+
+
+def test_text_finds_the_venue_by_name(backend, corpus):
+    result = search_all(backend, text="lotus")
+    assert names(result) == ["Lotus Massage Rooms"]
+    assert result.total == 1
+
+
+def test_a_typo_still_finds_massage_venues(backend, corpus):
+    found = set(names(search_all(backend, text="masage")))
+    assert {"Lotus Massage Rooms", "Amber Massage Studio", "Thistle Spa & Massage"} <= found
+
+
+def test_accents_are_optional(backend, corpus):
+    result = search_all(backend, text="cafe zoe")
+    assert names(result)[0] == "Café Zoë Nails"
+
+
+def test_a_service_name_finds_its_venue(backend, corpus):
+    assert "Pearl Skin Studio" in names(search_all(backend, text="signature facial"))
+
+
+def test_category_filter(backend, corpus):
+    result = search_all(backend, category="nails")
+    assert set(names(result)) == {"Café Zoë Nails", "Hazel Nail Bar"}
+    assert result.total == 2
+
+
+def test_tags_filter_needs_every_tag(backend, corpus):
+    assert set(names(search_all(backend, tags=("walk-ins",)))) == {
+        "Lotus Massage Rooms",
+        "Cedar Barbers",
+        "Amber Massage Studio",
+        "Hazel Nail Bar",
+    }
+    assert names(search_all(backend, tags=("walk-ins", "parking"))) == ["Lotus Massage Rooms"]
+
+
+def test_price_range_uses_the_cheapest_active_service(backend, corpus):
+    assert set(names(search_all(backend, price_min=2000, price_max=3000))) == {"Café Zoë Nails", "Cedar Barbers"}
+    # Amber's £10 express massage is inactive: it does not make the venue "from £10".
+    assert names(search_all(backend, price_max=1500)) == []
+    amber = next(h for h in search_all(backend, text="amber").hits if h.name == "Amber Massage Studio")
+    assert amber.document.price_from == 5500
+
+
+def test_radius_edge_just_inside_and_just_outside(backend, corpus):
+    cedar = next(s for s in SPECS if s.name == "Cedar Barbers")
+    exact = distance_m(*LONDON, cedar.lat, cedar.lng)
+    inside = search_all(backend, lat=LONDON[0], lng=LONDON[1], radius_km=(exact + 5) / 1000)
+    outside = search_all(backend, lat=LONDON[0], lng=LONDON[1], radius_km=(exact - 5) / 1000)
+    assert "Cedar Barbers" in names(inside)
+    assert "Cedar Barbers" not in names(outside)
+    for result, radius_m in ((inside, exact + 5), (outside, exact - 5)):
+        expected = {s.name for s in SPECS if s.searchable and distance_m(*LONDON, s.lat, s.lng) <= radius_m}
+        assert set(names(result)) == expected
+
+
+def test_distance_sort_is_nearest_first_with_distances(backend, corpus):
+    result = search_all(backend, lat=LONDON[0], lng=LONDON[1], sort="distance")
+    distances = [hit.distance_km for hit in result.hits]
+    assert len(distances) == 12
+    assert distances == sorted(distances)
+    assert names(result)[0] == "Cedar Barbers"
+    for hit in result.hits:
+        spec = corpus.specs[hit.venue_id]
+        assert hit.distance_km == pytest.approx(distance_m(*LONDON, spec.lat, spec.lng) / 1000, abs=0.01)
+
+
+def test_price_sort_is_cheapest_first(backend, corpus):
+    result = search_all(backend, sort="price")
+    prices = [hit.document.price_from for hit in result.hits]
+    assert prices == sorted(prices)
+    assert names(result)[0] == "Marigold Movement Studio"  # a £18 yoga class
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {},
+        {"category": "massage"},
+        {"tags": ("walk-ins",)},
+        {"price_min": 2000, "price_max": 6000},
+        {"category": "nails", "tags": ("vegan products",), "price_max": 4000},
+        {"lat": LONDON[0], "lng": LONDON[1], "radius_km": 10.0, "tags": ("parking",)},
+        {"min_rating": 4.0},
+    ],
+    ids=["everything", "category", "tag", "price", "combined", "radius", "rating"],
+)
+def test_facet_counts_match_a_brute_force_filter(backend, corpus, filters):
+    query = SearchQuery(per_page=50, **filters)
+    result = backend.search(query)
+    expected = expected_facets(list(SPECS), query)
+    assert {v.value: v.count for v in result.facets["category"].values if v.count} == expected["category"]
+    assert {v.value: v.count for v in result.facets["tags"].values if v.count} == expected["tags"]
+    assert [v.count for v in result.facets["price"].values] == expected["price"]
+    assert [v.count for v in result.facets["rating"].values] == expected["rating"]
+    assert len(result.facets["price"].values) == len(PRICE_BUCKETS)
+    assert len(result.facets["rating"].values) == len(RATING_BUCKETS)
+    assert result.total == sum(1 for s in SPECS if matches(s, query)) == len(result.hits)
+
+
+def test_facets_of_a_text_search_count_only_the_matches(backend, corpus):
+    query = SearchQuery(text="massage", category="spa", per_page=50)
+    result = backend.search(query)
+    assert names(result) == ["Thistle Spa & Massage"]
+    # What the text matches, whatever its category: the category facet counts exactly these.
+    text_only = backend.search(SearchQuery(text="massage", per_page=50))
+    matched = [corpus.specs[hit.venue_id] for hit in text_only.hits]
+    expected = expected_facets(matched, query)
+    assert {v.value: v.count for v in result.facets["category"].values if v.count} == expected["category"]
+    assert [v.count for v in result.facets["price"].values] == expected["price"]
+
+
+def test_pagination_has_no_overlap_and_a_stable_total(backend, corpus):
+    pages = [backend.search(SearchQuery(per_page=5, page=page, sort="price")) for page in (1, 2, 3, 4)]
+    assert [p.total for p in pages] == [12, 12, 12, 12]
+    assert [len(p.hits) for p in pages] == [5, 5, 2, 0]
+    ids = [hit.venue_id for page in pages for hit in page.hits]
+    assert len(ids) == len(set(ids)) == 12
+    everything = search_all(backend, sort="price")
+    assert ids == [hit.venue_id for hit in everything.hits]
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {"text": "massage"},
+        {"text": "lotus massage"},
+        {"text": "masseuse"},
+        {"text": "suspended"},
+        {},
+        {"category": "massage"},
+        {"lat": LONDON[0], "lng": LONDON[1], "radius_km": 5.0, "sort": "distance"},
+    ],
+)
+def test_venues_that_are_not_approved_are_never_found(backend, corpus, filters):
+    result = search_all(backend, **filters)
+    assert not {hit.venue_id for hit in result.hits} & corpus.hidden_ids
+    hidden_names = {corpus.name_of(i) for i in corpus.hidden_ids}
+    assert not set(backend.suggest("mas", limit=50)) & hidden_names
+    assert not set(backend.suggest("lotus massage d", limit=50)) & hidden_names
+
+
+def test_suggest_completes_categories_and_services(backend, corpus):
+    suggestions = backend.suggest("mas")
+    assert "Massage" in suggestions
+    assert "Lotus Massage Rooms" in backend.suggest("lotus")
+    assert "Balayage" in backend.suggest("balay")
+    assert backend.suggest("") == []

@@ -1,0 +1,438 @@
+"""The PostgreSQL backend beyond the contract: index use, safe highlights, parameter checks,
+"open now" in each venue's time zone, "free in this window", documents and caching."""
+
+from __future__ import annotations
+
+import json
+import sys
+import types
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import event, text
+
+from app.booking.models import TimeBlock
+from app.extensions import db
+from app.venues.hours import Range, is_open_at
+from app.venues.models import Closure, OpeningHours, Venue
+from search.documents import build_document, load_documents
+from search.postgres import PostgresBackend
+from search.types import InvalidQuery, SearchQuery
+from tests.booking.helpers import future_slot, make_bookable_venue
+from tests.search.corpus import LONDON, build_corpus
+
+
+@pytest.fixture
+def backend() -> PostgresBackend:
+    return PostgresBackend()
+
+
+@pytest.fixture
+def corpus(ctx, make_user, backend):
+    corpus = build_corpus(make_user)
+    backend.index(corpus.ids)
+    return corpus
+
+
+# -- every main query shape can use its index ------------------------------------------------------
+
+
+def index_names(plan) -> set[str]:
+    found: set[str] = set()
+    if isinstance(plan, dict):
+        if "Index Name" in plan:
+            found.add(plan["Index Name"])
+        for value in plan.values():
+            found |= index_names(value)
+    elif isinstance(plan, list):
+        for value in plan:
+            found |= index_names(value)
+    return found
+
+
+def plan_of(sql: str, params: dict) -> list:
+    """EXPLAIN with sequential scans off: on a small table the planner would rightly scan it;
+    this shows whether an index CAN serve the shape."""
+    db.session.execute(text("SET LOCAL enable_seqscan = off"))
+    return db.session.execute(text("EXPLAIN (FORMAT JSON) " + sql), params).scalar_one()
+
+
+SHAPES = [
+    ("text", SearchQuery(text="massage"), {"ix_venue_search_search_vector", "ix_venue_search_search_text_trgm"}),
+    ("typo", SearchQuery(text="masage"), {"ix_venue_search_search_text_trgm"}),
+    ("radius", SearchQuery(lat=LONDON[0], lng=LONDON[1], radius_km=5), {"ix_venue_search_earth"}),
+    (
+        "text_radius",
+        SearchQuery(text="nails", lat=LONDON[0], lng=LONDON[1], radius_km=5),
+        {"ix_venue_search_earth"},
+    ),
+    ("distance_sort", SearchQuery(lat=LONDON[0], lng=LONDON[1], sort="distance"), {"ix_venue_search_earth"}),
+    ("category", SearchQuery(category="spa"), {"ix_venue_search_category"}),
+    ("tags", SearchQuery(tags=("parking",)), {"ix_venue_search_tags"}),
+    ("price", SearchQuery(price_min=1000, price_max=3000, sort="price"), {"ix_venue_search_price_from"}),
+    ("rating", SearchQuery(min_rating=4.0, sort="rating"), {"ix_venue_search_rating"}),
+]
+
+
+@pytest.mark.parametrize(("shape", "query", "indexes"), SHAPES, ids=[s[0] for s in SHAPES])
+def test_each_query_shape_uses_its_index(backend, corpus, shape, query, indexes):
+    (name, sql, params), (facets_name, _, _) = backend.explain(query)
+    assert (name, facets_name) == ("hits", "facets")
+    used = index_names(plan_of(sql, params))
+    assert indexes <= used, f"{shape}: plan used {used}"
+
+
+@pytest.mark.parametrize("shape", ["text", "typo", "radius"])
+def test_facets_of_narrowing_shapes_use_the_same_indexes(backend, corpus, shape):
+    _, query, indexes = next(s for s in SHAPES if s[0] == shape)
+    _, (_, facets_sql, params) = backend.explain(query)
+    assert indexes <= index_names(plan_of(facets_sql, params))
+
+
+def test_distance_sort_walks_the_gist_index_nearest_first(backend, corpus):
+    (_, sql, params), _ = backend.explain(SearchQuery(lat=LONDON[0], lng=LONDON[1], sort="distance"))
+    plan = json.dumps(plan_of(sql, params))
+    assert '"Index Name": "ix_venue_search_earth"' in plan
+    assert '"Order By"' in plan  # a KNN scan, not a sort of every row
+
+
+def test_suggest_uses_the_trigram_index(backend, corpus):
+    from search.postgres import SUGGEST_SQL
+
+    params = {"prefix": "mas", "starts": "mas%", "inside": "% mas%", "limit": 8}
+    # On a table this small a full walk of the primary key stands in for the disabled seq scan;
+    # turn plain index scans off too so the plan shows what can answer the condition.
+    db.session.execute(text("SET LOCAL enable_indexscan = off"))
+    assert "ix_venue_search_terms_term_key_trgm" in index_names(plan_of(SUGGEST_SQL, params))
+    assert backend.suggest("masage")[0] == "Massage"  # a typo still completes
+
+
+# -- highlights ---------------------------------------------------------------------------------------
+
+
+def test_highlight_marks_matches_and_escapes_everything_else(backend, corpus):
+    venue = corpus.venues["Lotus Massage Rooms"]
+    venue.description = "Calm massage rooms <script>alert('x')</script> & hot stones for tired <b>backs</b>."
+    backend.index([venue.id])
+
+    (hit,) = backend.search(SearchQuery(text="lotus")).hits
+    (massage_hit,) = [h for h in backend.search(SearchQuery(text="massage")).hits if h.venue_id == venue.id]
+
+    assert "<script" not in hit.highlight and "<b>" not in hit.highlight
+    assert "&lt;script&gt;" in massage_hit.highlight
+    assert "&amp; hot stones" in massage_hit.highlight
+    assert "<mark>massage</mark>" in massage_hit.highlight
+    assert massage_hit.highlight.replace("<mark>", "").replace("</mark>", "").count("<") == 0
+
+
+def test_highlight_marks_accented_words_found_without_accents(backend, corpus):
+    venue = corpus.venues["Café Zoë Nails"]
+    venue.description = "Café Zoë paints nails beautifully."
+    backend.index([venue.id])
+    (hit,) = backend.search(SearchQuery(text="cafe")).hits
+    assert "<mark>Café</mark>" in hit.highlight
+
+
+def test_without_text_the_highlight_is_the_escaped_description(backend, corpus):
+    venue = corpus.venues["Cedar Barbers"]
+    venue.description = "Fades & <i>beards</i>"
+    backend.index([venue.id])
+    (hit,) = backend.search(SearchQuery(category="barber")).hits
+    assert hit.highlight == "Fades &amp; &lt;i&gt;beards&lt;/i&gt;"
+
+
+# -- bad parameters -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"lat": 51.5, "lng": -0.1, "radius_km": -1}, "radius must be more than 0"),
+        ({"lat": 91, "lng": 0}, "Latitude must be between -90 and 90"),
+        ({"page": 0}, "page must be 1 or more"),
+        ({"per_page": 500}, "between 1 and 50 results"),
+        ({"sort": "nearest"}, "Sort by one of: relevance, distance, price, rating"),
+    ],
+    ids=["negative-radius", "latitude-91", "page-0", "per-page-500", "unknown-sort"],
+)
+def test_bad_parameters_raise_invalid_query_with_a_message(params, message):
+    with pytest.raises(InvalidQuery, match=message):
+        SearchQuery(**params)
+
+
+# -- open now: SQL in the venue's zone agrees with app.venues.hours.is_open_at ----------------------------
+
+
+def test_open_now_agrees_with_is_open_at_across_zones_closures_and_dst(ctx, make_user):
+    corpus = build_corpus(make_user)
+    london = corpus.venues["Lotus Massage Rooms"]
+    new_york = corpus.venues["Cedar Barbers"]
+    closed = corpus.venues["Willow Spa"]
+    new_york.timezone = "America/New_York"
+    for venue in (london, new_york):
+        venue.opening_hours = []
+    db.session.flush()  # old ranges out before the new ones go in (no overlap, even for a moment)
+    for venue in (london, new_york):
+        venue.opening_hours = [
+            OpeningHours(weekday=6, opens_minute=0, closes_minute=3 * 60),  # Sunday 00:00-03:00
+            OpeningHours(weekday=6, opens_minute=22 * 60, closes_minute=24 * 60),  # Sunday 22:00-24:00
+            OpeningHours(weekday=0, opens_minute=9 * 60, closes_minute=17 * 60),
+        ]
+    closed.closures = [Closure(starts_on=date(2026, 3, 30), ends_on=date(2026, 3, 31), reason="Holiday")]
+    db.session.flush()
+    venues = [london, new_york, closed]
+    moments = [
+        datetime(2026, 3, 29, 0, 30, tzinfo=UTC),  # London's spring-forward night, before the jump
+        datetime(2026, 3, 29, 1, 30, tzinfo=UTC),  # 02:30 BST: the hour that did not exist is skipped
+        datetime(2026, 3, 29, 22, 30, tzinfo=UTC),  # Sunday 23:30 BST
+        datetime(2026, 3, 30, 8, 0, tzinfo=UTC),  # Monday 09:00 BST; Willow Spa closed that day
+        datetime(2026, 3, 30, 13, 59, tzinfo=UTC),  # Monday 09:59 in New York (EDT)
+        datetime(2026, 3, 30, 16, 0, tzinfo=UTC),  # Monday 17:00 BST: closing time is not open
+        datetime(2026, 11, 1, 5, 30, tzinfo=UTC),  # New York's fall-back night (01:30 EDT)
+        datetime(2026, 11, 1, 6, 30, tzinfo=UTC),  # 01:30 EST, the repeated hour
+    ]
+    for moment in moments:
+        backend = PostgresBackend(now=lambda moment=moment: moment)
+        backend.index([v.id for v in venues])
+        found = {h.venue_id for h in backend.search(SearchQuery(open_now=True, per_page=50)).hits}
+        expected = {
+            v.id
+            for v in venues
+            if is_open_at(
+                {
+                    d: [Range(h.opens_minute, h.closes_minute) for h in v.opening_hours if h.weekday == d]
+                    for d in range(7)
+                },
+                [(c.starts_on, c.ends_on) for c in v.closures],
+                moment,
+                v.timezone,
+            )
+        }
+        assert found == expected, moment
+
+
+# -- free in a window: the slot engine decides ---------------------------------------------------------
+
+
+def test_free_window_returns_only_venues_that_can_take_a_booking_then(ctx, make_user, provider, backend):
+    from app.accounts.models import Role
+
+    open_venue, _ = make_bookable_venue(provider, name="Calm Rooms")
+    busy_venue, _ = make_bookable_venue(make_user(role=Role.PROVIDER), name="Busy Rooms")
+    start = future_slot(days=3, hour=10)
+    end = start + timedelta(hours=2)
+    db.session.add(TimeBlock(venue_id=busy_venue.id, starts_at=start - timedelta(hours=1), ends_at=end))
+    db.session.flush()
+    backend.index([open_venue.id, busy_venue.id])
+
+    in_hours = backend.search(SearchQuery(free_from=start, free_to=end))
+    assert [h.name for h in in_hours.hits] == ["Calm Rooms"]
+    assert in_hours.total == 1
+
+    evening = future_slot(days=3, hour=19)
+    assert backend.search(SearchQuery(free_from=evening, free_to=evening + timedelta(hours=2))).hits == ()
+    # A window too short for the 60-minute service.
+    assert backend.search(SearchQuery(free_from=start, free_to=start + timedelta(minutes=30))).hits == ()
+
+
+def test_local_days_of_a_window_follow_the_venue_zone():
+    from search.availability import local_days
+
+    start = datetime(2026, 6, 1, 23, 0, tzinfo=UTC)  # 00:00 on 2 June in London
+    assert local_days(start, start + timedelta(hours=1), "Europe/London") == [date(2026, 6, 2)]
+    assert local_days(start, start + timedelta(hours=1), "America/New_York") == [date(2026, 6, 1)]
+
+
+# -- documents ------------------------------------------------------------------------------------
+
+
+def test_document_uses_active_services_and_the_cover_card(ctx, make_user):
+    corpus = build_corpus(make_user)
+    document = build_document(corpus.venues["Amber Massage Studio"])
+    assert document.price_from == 5500  # the inactive £10 express massage is left out
+    assert document.service_names == ("Sports massage", "Hot stone massage")
+    assert document.category == "massage" and document.category_name == "Massage"
+    assert document.cover_thumb.endswith("/card.webp")
+    assert document.rating is None and document.review_count == 0
+    assert document.tags == ("walk-ins", "wheelchair access")
+
+
+def test_loading_documents_takes_the_same_number_of_queries_for_3_or_12_venues(ctx, make_user):
+    corpus = build_corpus(make_user)
+    approved = sorted(corpus.searchable_ids)
+
+    def count_queries(ids: list[int]) -> int:
+        db.session.expire_all()
+        statements: list[str] = []
+
+        def record(conn, cursor, statement, *args):
+            statements.append(statement)
+
+        engine_connection = db.session.connection()
+        event.listen(engine_connection, "before_cursor_execute", record)
+        try:
+            documents = load_documents(ids)
+        finally:
+            event.remove(engine_connection, "before_cursor_execute", record)
+        assert len(documents) == len(ids)
+        return len(statements)
+
+    assert count_queries(approved[:3]) == count_queries(approved)
+    assert len(load_documents(corpus.ids)) == 12  # drafts and suspended venues are left out
+
+
+def test_index_removes_venues_that_are_no_longer_approved(backend, corpus):
+    lotus = corpus.venues["Lotus Massage Rooms"]
+    lotus.status = "suspended"
+    backend.index([lotus.id])
+    assert backend.search(SearchQuery(text="lotus")).hits == ()
+    assert "Lotus Massage Rooms" not in backend.suggest("lotus")
+    db.session.delete(corpus.venues["Cedar Barbers"])
+    db.session.flush()
+    assert backend.search(SearchQuery(text="cedar")).hits == ()
+
+
+def test_reindex_all_rebuilds_every_approved_venue_and_reports_progress(backend, corpus):
+    db.session.execute(text("DELETE FROM venue_search"))
+    seen: list[tuple[int, int]] = []
+    assert backend.reindex_all(lambda done, total: seen.append((done, total))) == 12
+    assert seen[0] == (0, 12) and seen[-1] == (12, 12)
+    assert backend.search(SearchQuery()).total == 12
+
+
+def test_a_venue_without_a_location_is_found_but_never_near(backend, corpus):
+    venue = corpus.venues["Saffron Wellness"]
+    venue.latitude = venue.longitude = None
+    backend.index([venue.id])
+    assert [h.name for h in backend.search(SearchQuery(text="saffron")).hits] == ["Saffron Wellness"]
+    near = backend.search(SearchQuery(lat=LONDON[0], lng=LONDON[1], sort="distance", per_page=50))
+    assert near.hits[-1].name == "Saffron Wellness" and near.hits[-1].distance_km is None
+    assert "Saffron Wellness" not in [
+        h.name for h in backend.search(SearchQuery(lat=53.4180, lng=-2.2310, radius_km=500)).hits
+    ]
+
+
+# -- choosing a backend, and caching ---------------------------------------------------------------
+
+
+def test_without_elasticsearch_url_the_backend_is_postgres(app, ctx):
+    from search.backend import get_backend
+
+    assert get_backend().name == "postgres"
+
+
+def fake_elasticsearch(monkeypatch, backend_class) -> None:
+    module = types.ModuleType("search.elasticsearch")
+    module.ElasticsearchBackend = backend_class
+    monkeypatch.setitem(sys.modules, "search.elasticsearch", module)
+
+
+def test_an_unreachable_cluster_falls_back_to_postgres_with_a_warning(app, ctx, monkeypatch, caplog):
+    from search import backend as search_backend
+
+    class Down:
+        name = "elasticsearch"
+
+        def __init__(self, url):
+            self.url = url
+
+        def ping(self):
+            return False
+
+    fake_elasticsearch(monkeypatch, Down)
+    monkeypatch.setitem(app.config, "ELASTICSEARCH_URL", "http://127.0.0.1:1")
+    monkeypatch.setattr(search_backend, "_unavailable_until", {})
+    monkeypatch.setattr(search_backend, "_checked_until", {})
+    with caplog.at_level("WARNING"):
+        assert search_backend.get_backend().name == "postgres"
+    assert "unavailable" in caplog.text
+
+
+def test_a_cluster_failing_mid_search_answers_from_postgres(app, ctx, make_user, monkeypatch, caplog):
+    from search import backend as search_backend
+
+    class Flaky:
+        name = "elasticsearch"
+
+        def __init__(self, url):
+            self.indexed: list[int] = []
+
+        def ping(self):
+            return True
+
+        def index(self, ids):
+            self.indexed.extend(ids)
+
+        def search(self, query):
+            raise ConnectionError("connection refused")
+
+    fake_elasticsearch(monkeypatch, Flaky)
+    monkeypatch.setitem(app.config, "ELASTICSEARCH_URL", "http://127.0.0.1:1")
+    monkeypatch.setattr(search_backend, "_unavailable_until", {})
+    monkeypatch.setattr(search_backend, "_checked_until", {})
+    corpus = build_corpus(make_user)
+    chosen = search_backend.get_backend()
+    chosen.index(corpus.ids)  # both: PostgreSQL stays fresh for the fallback
+    assert chosen.primary.indexed == corpus.ids
+    with caplog.at_level("WARNING"):
+        result = chosen.search(SearchQuery(text="lotus"))
+    assert result.backend == "postgres" and [h.name for h in result.hits] == ["Lotus Massage Rooms"]
+    assert "using PostgreSQL" in caplog.text
+
+
+def test_a_reindex_job_with_the_cluster_down_indexes_postgres_and_comes_back_later(
+    app, ctx, provider, monkeypatch, run_jobs
+):
+    from search import backend as search_backend
+
+    class Down:
+        name = "elasticsearch"
+
+        def __init__(self, url):
+            pass
+
+        def index(self, ids):
+            raise ConnectionError("connection refused")
+
+    fake_elasticsearch(monkeypatch, Down)
+    monkeypatch.setitem(app.config, "ELASTICSEARCH_URL", "http://127.0.0.1:1")
+    monkeypatch.setattr(search_backend, "_unavailable_until", {})
+    venue, _ = make_bookable_venue(provider, name="Orchid Rooms")
+    db.session.commit()
+
+    assert run_jobs() == ["search.reindex_venues:succeeded"]
+
+    assert [h.name for h in PostgresBackend().search(SearchQuery(text="orchid")).hits] == ["Orchid Rooms"]
+    retry = db.session.execute(
+        text("SELECT args, scheduled_at > now() FROM procrastinate_jobs WHERE task_name = 'search.reindex_venues'")
+    ).one()
+    assert retry[0] == {"venue_ids": [venue.id], "attempt": 1} and retry[1] is True
+
+
+def test_cached_results_last_until_the_next_reindex(app, backend, corpus):
+    from app.extensions import cache
+    from search import backend as search_backend
+
+    cache.clear()
+    query = SearchQuery(text="lotus")
+    first = search_backend.search(query)
+    venue: Venue = corpus.venues["Lotus Massage Rooms"]
+    venue.name = "Lotus Massage Rooms Renamed"
+    backend.index([venue.id])
+    assert search_backend.search(query) == first  # served from the cache
+    search_backend.bump_version()
+    assert [h.name for h in search_backend.search(query).hits] == ["Lotus Massage Rooms Renamed"]
+
+
+def test_free_window_queries_are_not_cached(app, ctx, provider):
+    from app.extensions import cache
+    from search import backend as search_backend
+
+    cache.clear()
+    venue, _ = make_bookable_venue(provider)
+    PostgresBackend().index([venue.id])
+    start = future_slot(days=2, hour=10).astimezone(ZoneInfo("Europe/London"))
+    query = SearchQuery(free_from=start, free_to=start + timedelta(hours=2))
+    assert search_backend.search(query).total == 1
+    assert cache.get(search_backend.cache_key(query)) is None
