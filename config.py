@@ -124,6 +124,12 @@ class Config:
     HOLD_MINUTES = env_int("HOLD_MINUTES", 30)  # Stripe Checkout's minimum session life
     CART_ITEM_HOURS = 24
 
+    # Payments: Stripe when STRIPE_SECRET_KEY is set, otherwise the in-app Demo gateway.
+    STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY")
+    STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET")
+    STRIPE_API_BASE = env("STRIPE_API_BASE")  # e.g. a local fake in tests; Stripe's own by default
+    DEMO_GATEWAY_SECRET = env("DEMO_GATEWAY_SECRET")  # signs Demo events; defaults to SECRET_KEY
+
     # Logging
     LOG_LEVEL = env("LOG_LEVEL", "INFO")
     LOG_JSON = env_bool("LOG_JSON", True)

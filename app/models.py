@@ -14,3 +14,4 @@ from app.venues.models import (  # noqa: F401
     VenueImage,
     VenueSlug,
 )
+from app.payments.models import Payment, PaymentEvent, Refund  # noqa: F401

@@ -1,7 +1,8 @@
 """Imports every module that defines jobs, so a worker knows all task names and schedules."""
 
 import app.booking.lifecycle as booking_lifecycle
-import app.email  # noqa: F401
+import app.email
+import app.payments.settlement  # noqa: F401
 import search.indexing  # noqa: F401
 
 booking_lifecycle.schedule_periodic()

@@ -78,6 +78,9 @@ class Order(db.Model):
     hold_expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Sequential receipt number, given when the order is paid (a database sequence).
+    receipt_number: Mapped[int | None] = mapped_column(Integer, unique=True)
+    refunded_minor: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     customer: Mapped[User] = relationship()
     bookings: Mapped[list[Booking]] = relationship(back_populates="order", order_by="Booking.starts_at")

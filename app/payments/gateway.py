@@ -1,0 +1,89 @@
+"""The payment gateway protocol, and how the app picks one: Stripe when STRIPE_SECRET_KEY is
+set, otherwise the in-app Demo gateway. Both feed the same event-settling code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from flask import current_app
+
+from app.booking.models import Order
+from app.errors import DomainError
+
+
+class InvalidEvent(DomainError):
+    """A webhook we can't trust or read (bad signature, stale timestamp, not JSON)."""
+
+    status_code = 400
+
+
+class GatewayError(DomainError):
+    """The gateway refused or could not be reached."""
+
+    status_code = 502
+
+
+@dataclass(frozen=True)
+class CheckoutStart:
+    session_id: str
+    url: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class GatewayEvent:
+    """A gateway event reduced to what settling needs; ``raw`` is kept for the record."""
+
+    id: str
+    type: str
+    session_id: str | None = None
+    payment_intent_id: str | None = None
+    payment_status: str | None = None  # for checkout sessions: paid | unpaid | no_payment_required
+    order_id: int | None = None  # from the session's metadata
+    refund_id: str | None = None
+    refund_status: str | None = None
+    amount_refunded: int | None = None
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SessionStatus:
+    status: str  # open | complete | expired
+    payment_status: str  # paid | unpaid | no_payment_required
+    payment_intent_id: str | None = None
+
+
+@dataclass(frozen=True)
+class RefundResult:
+    refund_id: str
+    status: str  # pending | succeeded | failed
+
+
+class PaymentGateway(Protocol):
+    name: str
+
+    def start_checkout(self, order: Order, *, success_url: str, cancel_url: str, idempotency_key: str) -> CheckoutStart:
+        """Create a hosted checkout for the order's held bookings."""
+
+    def parse_event(self, payload: bytes, headers: dict[str, str]) -> GatewayEvent:
+        """Verify and read a webhook; raise InvalidEvent if it can't be trusted."""
+
+    def refund(self, payment_intent_id: str, amount_minor: int, *, idempotency_key: str) -> RefundResult: ...
+
+    def lookup(self, session_id: str) -> SessionStatus:
+        """Ask the gateway where a checkout session stands (reconciliation)."""
+
+    def recent_events(self, since: datetime) -> list[GatewayEvent]:
+        """Events since ``since``, to replay any that never reached the webhook."""
+
+
+def get_gateway() -> PaymentGateway:
+    if current_app.config.get("STRIPE_SECRET_KEY"):
+        from app.payments.stripe_gateway import StripeGateway
+
+        return StripeGateway.from_config(current_app.config)
+    from app.payments.demo_gateway import DemoGateway
+
+    return DemoGateway()
