@@ -10,12 +10,12 @@ from app.accounts.access import role_required
 from app.accounts.forms import ConfirmForm
 from app.accounts.models import Role, User
 from app.admin import audit
+from app.admin.listing import like_pattern, paginate, parse_page
 from app.extensions import db
 from app.rendering import render_page
 from app.venues.models import Venue, VenueStatus
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-PAGE_SIZE = 25
 
 
 @bp.get("/")
@@ -37,30 +37,23 @@ def users():
     role = request.args.get("role", "")
     if role and role not in {r.value for r in Role}:
         abort(400, "Unknown role filter.")
-    try:
-        page = int(request.args.get("page", "1"))
-    except ValueError:
-        abort(400, "The page must be a number.")
-    if page < 1 or page > 10_000:
-        abort(400, "The page must be between 1 and 10000.")
+    page = parse_page(request.args.get("page"))
     query = select(User).order_by(User.created_at.desc(), User.id.desc())
     if q:
-        escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        like = f"%{escaped}%"
+        like = like_pattern(q)
         query = query.where(or_(User.email.ilike(like), User.name.ilike(like)))
     if role:
         query = query.where(User.role == role)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = list(db.session.scalars(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)))
+    found = paginate(query, page)
     return render_page(
         "admin/users.html",
         "results",
-        users=rows,
+        users=found.rows,
         q=q,
         role=role,
         page=page,
-        total=total,
-        has_next=page * PAGE_SIZE < total,
+        total=found.total,
+        has_next=found.has_next,
         form=ConfirmForm(),
     )
 

@@ -16,7 +16,8 @@ from sqlalchemy.orm import selectinload
 
 from app.accounts.access import role_required
 from app.admin import audit
-from app.admin.routes import PAGE_SIZE, bp
+from app.admin.listing import BadFilter, like_pattern, paginate, parse_page
+from app.admin.routes import bp
 from app.errors import DomainError, ValidationFailed
 from app.extensions import db
 from app.rendering import render_page
@@ -42,10 +43,6 @@ DONE_MESSAGES = {
 }
 
 
-class BadFilter(DomainError):
-    status_code = 400
-
-
 # -- the queue ---------------------------------------------------------------------------------
 
 
@@ -57,7 +54,7 @@ def venues():
     if status != "all" and status not in STATUS_LABELS:
         raise BadFilter("Unknown status filter. Choose one from the list.")
     q = request.args.get("q", "").strip()[:100]
-    page = _page_number(request.args.get("page", "1"))
+    page = parse_page(request.args.get("page"))
 
     query = select(Venue).options(selectinload(Venue.owner), selectinload(Venue.category))
     if status != "all":
@@ -65,24 +62,23 @@ def venues():
     if changed:
         query = query.where(func.cardinality(Venue.changed_fields) > 0)
     if q:
-        like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        like = like_pattern(q)
         query = query.where(or_(Venue.name.ilike(like), Venue.city.ilike(like)))
     if status == VenueStatus.PENDING_REVIEW:
         query = query.order_by(Venue.submitted_at.asc().nulls_last(), Venue.id)  # oldest submission first
     else:
         query = query.order_by(Venue.updated_at.desc(), Venue.id.desc())
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    rows = list(db.session.scalars(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)))
+    found = paginate(query, page)
     return render_page(
         "admin/venues/queue.html",
         "results",
-        venues=rows,
+        venues=found.rows,
         status_filter=status,
         changed=changed,
         q=q,
         page=page,
-        total=total,
-        has_next=page * PAGE_SIZE < total,
+        total=found.total,
+        has_next=found.has_next,
         counts=get_queue_counts(),
         status_labels=STATUS_LABELS,
         status_badges=STATUS_BADGES,
@@ -104,16 +100,6 @@ def _changed_filter(value: str) -> bool:
     if value not in ("", "0", "1"):
         raise BadFilter("The “changed” filter is 1 or left out.")
     return value == "1"
-
-
-def _page_number(value: str) -> int:
-    try:
-        page = int(value)
-    except ValueError:
-        raise BadFilter("The page must be a number.") from None
-    if not 1 <= page <= 10_000:
-        raise BadFilter("The page must be between 1 and 10000.")
-    return page
 
 
 # -- the preview -------------------------------------------------------------------------------
