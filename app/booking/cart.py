@@ -105,8 +105,11 @@ def add_item(
     service = bookable_service(service_id)
     if not 1 <= quantity <= 20:
         raise CartItemInvalid("Choose between 1 and 20 places.")
-    if len(get_items(owner, now=now)) >= MAX_ITEMS:
+    current = get_items(owner, now=now)
+    if len(current) >= MAX_ITEMS:
         raise CartItemInvalid(f"A cart holds at most {MAX_ITEMS} items. Check out or remove one first.")
+    if any(item.service.currency != service.currency for item in current):
+        raise CartItemInvalid("A cart is paid in one currency. Check out what's in it first, then book this.")
     check_bookable(service, starts_at, quantity, team_member_id, now=now)
     item = CartItem(
         user_id=owner.user_id,
