@@ -51,8 +51,10 @@ def job(name: str | None = None, **options: Any) -> Callable:
             app = _worker_flask_app
             if app is None:
                 return func(**kwargs)  # already inside an app context (tests, in-process runs)
-            # A request context on BASE_URL, so url_for(..., _external=True) works in emails.
-            with app.test_request_context(base_url=app.config["BASE_URL"]):
+            # A fresh app context per job: a request context would otherwise reuse the worker
+            # command's own, and jobs running side by side would share one database session.
+            # The request context on BASE_URL lets url_for(..., _external=True) work in emails.
+            with app.app_context(), app.test_request_context(base_url=app.config["BASE_URL"]):
                 try:
                     return func(**kwargs)
                 finally:

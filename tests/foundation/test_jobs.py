@@ -80,3 +80,32 @@ def test_committed_job_is_processed_by_the_real_worker(app):
             db.session.execute(text("DELETE FROM procrastinate_jobs"))
             db.session.commit()
             db.session.remove()
+
+
+def test_jobs_running_side_by_side_get_their_own_session(app):
+    """Worker threads must not share the session of the app context they were started in."""
+    import threading
+
+    import app.jobs as jobs_module
+
+    seen: list[int] = []
+    barrier = threading.Barrier(2)
+
+    def body(**_kwargs):
+        barrier.wait(timeout=5)
+        seen.append(id(db.session()))
+
+    wrapped = jobs_module.job(name="test.session_probe")(body)
+    jobs_module._worker_flask_app = app
+    try:
+        with app.app_context():  # as in `flask jobs worker`
+            threads = [threading.Thread(target=wrapped.func) for _ in range(2)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(timeout=10)
+    finally:
+        jobs_module._worker_flask_app = None
+        jobs_module.queue.tasks.pop("test.session_probe", None)
+    assert len(seen) == 2
+    assert seen[0] != seen[1]
