@@ -142,18 +142,23 @@ def _init_login(app: Flask, login_manager) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from app.accounts.routes import bp as accounts_bp
+    from app.admin import orders as admin_orders  # noqa: F401  (adds order and refund routes to the admin blueprint)
     from app.admin import venues as admin_venues  # noqa: F401  (adds approval routes to the admin blueprint)
     from app.admin.routes import bp as admin_bp
     from app.booking import calendar as booking_calendar  # calendar routes on the dashboard, and the feed
     from app.booking.routes import bp as booking_bp
+    from app.discovery import bp as discovery_bp
     from app.main import bp as main_bp
     from app.ops.routes import bp as ops_bp
+    from app.payments import webhooks as payment_webhooks  # noqa: F401  (the Stripe webhook on the payments blueprint)
+    from app.payments.routes import bp as payments_bp
     from app.venues import catalog  # noqa: F401  (adds its routes to the dashboard blueprint)
     from app.venues.dashboard import bp as dashboard_bp
     from app.venues.public import bp as public_bp
 
-    for blueprint in (main_bp, accounts_bp, admin_bp, ops_bp, dashboard_bp, public_bp, booking_bp):
+    for blueprint in (main_bp, accounts_bp, admin_bp, ops_bp, dashboard_bp, public_bp, booking_bp, payments_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(discovery_bp)  # search, category pages
     app.register_blueprint(booking_calendar.bp_feed)  # the public iCal feed, outside /provider
     from app.extensions import csrf
 

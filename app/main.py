@@ -7,6 +7,7 @@ from io import BytesIO
 
 from flask import Blueprint, abort, render_template, send_file
 
+from app.discovery import build_home_page
 from app.storage import get_storage
 
 bp = Blueprint("main", __name__)
@@ -14,7 +15,7 @@ bp = Blueprint("main", __name__)
 
 @bp.get("/")
 def index():
-    return render_template("main/index.html")
+    return render_template("main/index.html", **build_home_page())
 
 
 @bp.get("/media/<path:key>")

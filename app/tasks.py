@@ -2,7 +2,9 @@
 
 import app.booking.lifecycle as booking_lifecycle
 import app.email
+import app.payments.reconcile as payments_reconcile
 import app.payments.settlement  # noqa: F401
 import search.indexing  # noqa: F401
 
 booking_lifecycle.schedule_periodic()
+payments_reconcile.schedule_periodic()

@@ -522,10 +522,17 @@ def cancel_booking(venue: Venue, booking_id: int):
     if not form.validate_on_submit():
         booking = get_venue_booking(venue, booking_id)
         return _booking_page(venue, booking, status=422, cancel_form=form)
+
+    def cancel_and_refund(booking: Booking) -> None:
+        from app.payments.service import refund_booking
+
+        refund = lifecycle.cancel_by_venue(booking, actor=current_user, reason=form.reason.data)
+        refund_booking(booking, refund, reason=f"Cancelled by the venue ({booking.reference})")  # a job pays it back
+
     return _act(
         venue,
         booking_id,
-        lambda b: lifecycle.cancel_by_venue(b, actor=current_user, reason=form.reason.data),
+        cancel_and_refund,
         "The booking is cancelled. We've emailed the customer, who gets the full price back.",
     )
 

@@ -61,6 +61,9 @@ from app.booking.models import Booking, BookingStatus, CartItem, Order, OrderSta
 from app.booking.policy import describe_policy, quote_cancellation
 from app.errors import InvalidTransition, ValidationFailed
 from app.extensions import db
+from app.payments import service as payments
+from app.payments.gateway import GatewayError
+from app.payments.models import Refund, RefundStatus
 from app.rendering import add_toast, is_htmx, render_page
 from app.scheduling import Slot
 from app.venues.models import Service, Venue, VenueStatus
@@ -512,25 +515,34 @@ def order(order_id: int) -> Response:
     return render_page("booking/order.html", **build_order_page(get_own_order(order_id), now=datetime.now(UTC)))
 
 
-@bp.post("/orders/<int:order_id>/confirm")
+@bp.post("/orders/<int:order_id>/pay")
 @login_required
-def confirm_order(order_id: int) -> Response:
-    order = get_own_order(order_id)
+def pay_order(order_id: int) -> Response:
+    """Start (or resume) the hosted checkout for the order's held bookings, then go there.
+
+    The amount is the server's sum of the held bookings; nothing in the form is read.
+    """
+    get_own_order(order_id)  # 404 before taking a lock on someone else's order
+    locked = select(Order).where(Order.id == order_id).with_for_update().execution_options(populate_existing=True)
+    order = db.session.scalars(locked).one()  # two clicks start one checkout
+    now = datetime.now(UTC)
     try:
-        lifecycle.confirm_order(order, actor=current_user)
-    except InvalidTransition as exc:
+        if order.status == OrderStatus.PENDING_PAYMENT and order.hold_expires_at <= now:
+            raise InvalidTransition("The hold on these times has expired. Add them to your cart again.")
+        payment = payments.start_payment(order)
+    except (InvalidTransition, GatewayError) as exc:
         db.session.rollback()
-        page = build_order_page(get_own_order(order_id), now=datetime.now(UTC), error=exc.message)
+        page = build_order_page(get_own_order(order_id), now=now, error=exc.message)
         return render_page("booking/order.html", status=exc.status_code, **page)
     db.session.commit()
-    flash("You're booked. Your confirmation, with a calendar file, is on its way by email.", "success")
-    return redirect(url_for(".order", order_id=order.id), 303)
+    return redirect(payment.checkout_url, 303)
 
 
 def build_order_page(order: Order, *, now: datetime, error: str | None = None) -> dict[str, Any]:
     bookings = order.bookings
     zone = zone_of(bookings[0].venue) if bookings else ZoneInfo("UTC")
     pending = order.status == OrderStatus.PENDING_PAYMENT
+    open_payment = payments.get_open_payment(order) if pending else None
     return {
         "order": {
             "id": order.id,
@@ -541,9 +553,12 @@ def build_order_page(order: Order, *, now: datetime, error: str | None = None) -
             "timezone": zone.key,
         },
         "bookings": [booking_row(b) for b in bookings],
-        "can_confirm": pending and order.hold_expires_at > now,
+        "can_pay": pending and order.hold_expires_at > now,
+        "payment_started": open_payment is not None,
         "hold_expired": order.status == OrderStatus.EXPIRED or (pending and order.hold_expires_at <= now),
+        "payment_failed": order.status == OrderStatus.FAILED,
         "paid": order.status in (OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED, OrderStatus.REFUNDED),
+        "receipt_url": url_for("payments.receipt", order_id=order.id) if order.receipt_number else None,
         "error": error,
     }
 
@@ -639,6 +654,17 @@ def cancellation_quote(booking: Booking, now: datetime) -> dict[str, Any]:
     }
 
 
+REFUND_LABELS = {
+    RefundStatus.PENDING: "Refund pending: on its way to your card",
+    RefundStatus.SUCCEEDED: "Refunded to your card",
+    RefundStatus.FAILED: "Refund failed: we're looking into it and will be in touch",
+}
+
+
+def refund_rows(booking: Booking) -> list[Refund]:
+    return list(db.session.scalars(select(Refund).where(Refund.booking_id == booking.id).order_by(Refund.id)))
+
+
 @bp.get("/bookings/<reference>")
 @login_required
 def booking_detail(reference: str) -> Response:
@@ -657,6 +683,16 @@ def booking_detail(reference: str) -> Response:
         quote=cancellation_quote(booking, datetime.now(UTC)),
         has_calendar=booking.status not in (B.HELD, B.EXPIRED),
         refund=money(booking.refund_minor, booking.currency) if booking.status.startswith("cancelled") else None,
+        refunds=[
+            {
+                "amount": money(r.amount_minor, r.currency),
+                "status": r.status,
+                "label": REFUND_LABELS.get(r.status, r.status),
+                "when": when_label(r.settled_at or r.created_at, zone_of(venue)),
+            }
+            for r in refund_rows(booking)
+        ],
+        receipt_url=url_for("payments.receipt", order_id=booking.order_id) if booking.order.receipt_number else None,
         cancel_reason=booking.cancel_reason,
     )
 
@@ -682,16 +718,16 @@ def cancel_booking(reference: str) -> Response:
     if request.method == "POST":
         try:
             refund = lifecycle.cancel_by_customer(booking, customer=current_user)
+            # In the same transaction: the refund is recorded and its gateway call queued (a job).
+            payments.refund_booking(booking, refund, reason=f"Cancelled by the customer ({booking.reference})")
         except (ValidationFailed, InvalidTransition) as exc:
             db.session.rollback()
             booking = get_own_booking(reference)
             error, status = exc.message, exc.status_code
         else:
             db.session.commit()
-            flash(
-                f"Cancelled. Refund due: {money(refund, booking.currency)} — money moves when online payments arrive.",
-                "success",
-            )
+            note = " — on its way back to your card." if refund_rows(booking) else "."
+            flash(f"Cancelled. Refund due: {money(refund, booking.currency)}{note}", "success")
             return redirect(url_for(".booking_detail", reference=booking.reference), 303)
     return render_page(
         "booking/cancel.html",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import url_for
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.booking.models import Booking, Order, OrderStatus
 from app.errors import InvalidTransition
@@ -68,4 +68,18 @@ def refund_booking(booking: Booking, amount_minor: int, *, reason: str) -> None:
     payment = get_succeeded_payment(booking.order)
     if payment is None:
         return  # nothing was paid online (orders confirmed before payments existed)
-    request_refund(payment, amount_minor, reason=reason, booking_id=booking.id)
+    # Never more than is left of the payment (an admin may have refunded part already).
+    amount_minor = min(amount_minor, refundable_minor(payment))
+    if amount_minor > 0:
+        request_refund(payment, amount_minor, reason=reason, booking_id=booking.id)
+
+
+def refundable_minor(payment: Payment) -> int:
+    from app.payments.models import Refund, RefundStatus
+
+    refunded = db.session.scalar(
+        select(func.coalesce(func.sum(Refund.amount_minor), 0)).where(
+            Refund.payment_id == payment.id, Refund.status != RefundStatus.FAILED
+        )
+    )
+    return max(0, payment.amount_minor - (refunded or 0))

@@ -55,13 +55,24 @@ def orders() -> list[Order]:
 
 
 def book_and_confirm(web, user, service, start: datetime) -> Booking:
-    """Sign in as ``user``, add ``start`` to the cart, check out and confirm, all through the pages."""
+    """Sign in as ``user``, add ``start`` to the cart, check out and pay with the Demo gateway's
+    test card, all through the pages; the settling job confirms."""
+    from flask import current_app
+
+    from app.jobs import run_pending_jobs
+
     web.sign_in_as(user)
     assert web.post("/cart/items", cart_form(service, start)).status_code == 303
     checkout = web.post("/checkout")
     assert checkout.status_code == 303 and "/orders/" in checkout.location
     order_id = int(checkout.location.rsplit("/", 1)[-1])
-    assert web.post(f"/orders/{order_id}/confirm").status_code == 303
+    to_checkout = web.post(f"/orders/{order_id}/pay")
+    assert to_checkout.status_code == 303 and "/payments/demo/" in to_checkout.location
+    card = {"card_number": "4242 4242 4242 4242", "expiry": "12/34", "cvc": "123"}
+    assert web.post(f"{to_checkout.location}/pay", card).status_code == 303
+    with current_app.app_context():
+        run_pending_jobs()
+        db.session.commit()
     db.session.expire_all()
     return db.session.scalars(select(Booking).where(Booking.order_id == order_id)).one()
 
@@ -370,7 +381,7 @@ def test_checkout_holds_the_times_and_the_order_page_counts_down(web, bookable, 
     )
     assert "js/booking.js" in page
     assert "Held, waiting for payment" in page and "Deep tissue massage" in page and "£60.00" in page
-    assert "Confirm booking" in page and "Online payment arrives soon; you won't be charged now." in page
+    assert "Pay £60.00 securely" in page and "won't be charged now" not in page
     assert "Free cancellation up to 24 hours before" in page
     assert [b.status for b in order.bookings] == [BookingStatus.HELD]
     assert cart_items() == []
@@ -384,8 +395,8 @@ def test_confirming_books_with_references_and_emails_a_calendar_file(web, bookab
     run_jobs()
 
     assert booking.status == BookingStatus.CONFIRMED and booking.order.status == OrderStatus.PAID
-    assert "You're booked" in page and booking.reference in page and "Confirm booking" not in page
-    confirmation = [m for m in outbox if m.to == [customer.email]][-1]
+    assert "You're booked" in page and booking.reference in page and "Pay £60.00 securely" not in page
+    confirmation = [m for m in outbox if m.to == [customer.email] and m.subject.startswith("Booked")][-1]
     assert confirmation.attachments[0][0].endswith(".ics")
     assert booking.reference in confirmation.attachments[0][1]
 
@@ -399,7 +410,7 @@ def test_an_expired_hold_cannot_be_confirmed(web, bookable, customer):
     order.hold_expires_at = datetime.now(UTC) - timedelta(minutes=1)
     db.session.flush()
 
-    response = web.post(f"/orders/{order.id}/confirm")
+    response = web.post(f"/orders/{order.id}/pay")
 
     assert response.status_code == 409
     assert "The hold on these times has expired" in html(response)
@@ -440,7 +451,7 @@ def test_customers_cannot_see_each_others_orders_or_bookings(web, other_web, boo
         f"/bookings/{booking.reference}/cancel",
     ):
         assert other_web.get(path).status_code == 404, path
-    assert other_web.post(f"/orders/{booking.order_id}/confirm").status_code == 404
+    assert other_web.post(f"/orders/{booking.order_id}/pay").status_code == 404
     assert other_web.post(f"/bookings/{booking.reference}/cancel").status_code == 404
     other_web.sign_out()
     anonymous = other_web.get(f"/bookings/{booking.reference}")
@@ -505,7 +516,7 @@ def test_cancelling_inside_the_free_window_refunds_in_full(web, bookable, custom
 
     assert "Refund due" in quote and "£60.00" in quote and "Cancellation fee" not in quote
     assert done.status_code == 303
-    assert "Refund due: £60.00 — money moves when online payments arrive" in html(web.get(done.location))
+    assert "Refund due: £60.00 — on its way back to your card" in html(web.get(done.location))
     db.session.expire_all()
     assert booking.status == BookingStatus.CANCELLED_BY_CUSTOMER and booking.refund_minor == 6000
 

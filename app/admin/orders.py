@@ -1,0 +1,231 @@
+"""Admin: one order with its payments, the gateway events that touched it, and its refunds;
+and a refund issued from that page (routes on the admin blueprint).
+
+The refund goes through ``app.payments.settlement.request_refund`` like every other refund:
+a Refund row now, the gateway call in a job after commit, settled by the gateway's answer.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from babel.numbers import format_currency
+from flask import abort, flash, redirect, url_for
+from flask_login import current_user
+from sqlalchemy import or_, select
+from werkzeug.wrappers import Response
+
+from app.accounts.access import role_required
+from app.admin import audit
+from app.admin.routes import bp
+from app.booking.forms import MAX_ID
+from app.booking.lifecycle import STATUS_LABELS
+from app.booking.models import Order
+from app.errors import InvalidTransition, ValidationFailed
+from app.extensions import db
+from app.payments.forms import RefundForm
+from app.payments.models import Payment, PaymentEvent, PaymentStatus, Refund, RefundStatus
+from app.payments.settlement import request_refund
+from app.rendering import render_page
+
+RECENT_ORDERS = 10
+ORDER_BADGES = {
+    "pending_payment": "warning",
+    "paid": "success",
+    "failed": "danger",
+    "expired": "secondary",
+    "partially_refunded": "info",
+    "refunded": "info",
+}
+
+
+def money(minor: int, currency: str) -> str:
+    return format_currency(Decimal(minor) / 100, currency, locale="en_GB")
+
+
+def stamp(moment: Any) -> str:
+    return moment.strftime("%d %b %Y %H:%M UTC") if moment else "—"
+
+
+@bp.context_processor
+def recent_orders_list() -> dict[str, Any]:
+    # A function, so only the dashboard (which shows the list) runs the query.
+    def recent_orders() -> list[dict[str, Any]]:
+        orders = db.session.scalars(select(Order).order_by(Order.id.desc()).limit(RECENT_ORDERS))
+        return [
+            {
+                "id": o.id,
+                "url": url_for("admin.order_detail", order_id=o.id),
+                "customer": o.customer.name,
+                "total": money(o.total_minor, o.currency),
+                "status": o.status,
+                "badge": ORDER_BADGES.get(o.status, "secondary"),
+                "created": stamp(o.created_at),
+            }
+            for o in orders
+        ]
+
+    return {"recent_orders": recent_orders}
+
+
+def get_order(order_id: int, *, for_update: bool = False) -> Order:
+    if order_id > MAX_ID:
+        abort(404)
+    query = select(Order).where(Order.id == order_id)
+    order = db.session.scalar(query.with_for_update() if for_update else query)
+    if order is None:
+        abort(404)
+    return order
+
+
+def paid_payment(order: Order) -> Payment | None:
+    return db.session.scalar(
+        select(Payment).where(Payment.order_id == order.id, Payment.status == PaymentStatus.SUCCEEDED)
+    )
+
+
+def refundable_minor(payment: Payment) -> int:
+    """What is left to refund: the payment less every refund not known to have failed."""
+    asked = db.session.scalars(
+        select(Refund.amount_minor).where(Refund.payment_id == payment.id, Refund.status != RefundStatus.FAILED)
+    )
+    return max(payment.amount_minor - sum(asked), 0)
+
+
+def build_order_page(order: Order, form: RefundForm, *, error: str | None = None) -> dict[str, Any]:
+    payments = list(db.session.scalars(select(Payment).where(Payment.order_id == order.id).order_by(Payment.id)))
+    session_ids = [p.session_id for p in payments]
+    intents = [p.payment_intent_id for p in payments if p.payment_intent_id]
+    refunds = list(
+        db.session.scalars(
+            select(Refund).where(Refund.payment_id.in_([p.id for p in payments] or [-1])).order_by(Refund.id)
+        )
+    )
+    refund_ids = [r.gateway_refund_id for r in refunds if r.gateway_refund_id]
+    parsed = PaymentEvent.payload["parsed"]
+    matches = [parsed["order_id"].astext == str(order.id)]
+    if session_ids:
+        matches.append(parsed["session_id"].astext.in_(session_ids))
+    if intents:
+        matches.append(parsed["payment_intent_id"].astext.in_(intents))
+    if refund_ids:
+        matches.append(parsed["refund_id"].astext.in_(refund_ids))
+    events = list(db.session.scalars(select(PaymentEvent).where(or_(*matches)).order_by(PaymentEvent.id).limit(200)))
+    paid = paid_payment(order)
+    remaining = refundable_minor(paid) if paid else 0
+    references = {b.id: b.reference for b in order.bookings}
+    return {
+        "order": {
+            "id": order.id,
+            "status": order.status,
+            "badge": ORDER_BADGES.get(order.status, "secondary"),
+            "customer": order.customer.name,
+            "email": order.customer.email,
+            "total": money(order.total_minor, order.currency),
+            "currency": order.currency,
+            "refunded": money(order.refunded_minor or 0, order.currency),
+            "created": stamp(order.created_at),
+            "paid_at": stamp(order.paid_at),
+            "hold_expires": stamp(order.hold_expires_at),
+            "receipt_number": order.receipt_number,
+            "receipt_url": url_for("payments.receipt", order_id=order.id) if order.receipt_number else None,
+        },
+        "bookings": [
+            {
+                "reference": b.reference,
+                "service": b.service.name,
+                "venue": b.venue.name,
+                "starts": stamp(b.starts_at),
+                "quantity": b.quantity,
+                "total": money(b.total_minor, b.currency),
+                "status": STATUS_LABELS.get(b.status, b.status),
+            }
+            for b in order.bookings
+        ],
+        "payments": [
+            {
+                "gateway": p.gateway,
+                "session_id": p.session_id,
+                "payment_intent_id": p.payment_intent_id,
+                "amount": money(p.amount_minor, p.currency),
+                "status": p.status,
+                "created": stamp(p.created_at),
+                "expires": stamp(p.expires_at),
+            }
+            for p in payments
+        ],
+        "events": [
+            {
+                "event_id": e.event_id,
+                "type": e.type,
+                "gateway": e.gateway,
+                "received": stamp(e.received_at),
+                "processed": stamp(e.processed_at) if e.processed_at else None,
+                "outcome": e.outcome or "waiting to be settled",
+            }
+            for e in events
+        ],
+        "refunds": [
+            {
+                "amount": money(r.amount_minor, r.currency),
+                "status": r.status,
+                "reason": r.reason,
+                "booking": references.get(r.booking_id),
+                "gateway_refund_id": r.gateway_refund_id,
+                "created": stamp(r.created_at),
+                "settled": stamp(r.settled_at) if r.settled_at else None,
+            }
+            for r in refunds
+        ],
+        "can_refund": remaining > 0,
+        "refundable": money(remaining, order.currency),
+        "form": form,
+        "error": error,
+    }
+
+
+@bp.get("/orders/<int:order_id>")
+@role_required("admin")
+def order_detail(order_id: int) -> Response:
+    order = get_order(order_id)
+    return render_page("admin/order.html", **build_order_page(order, RefundForm(formdata=None)))
+
+
+@bp.post("/orders/<int:order_id>/refund")
+@role_required("admin")
+def refund_order(order_id: int) -> Response:
+    order = get_order(order_id, for_update=True)  # two admins can't refund the same money twice
+    form = RefundForm()
+    try:
+        if not form.validate():
+            raise ValidationFailed(
+                "Check the refund: " + " ".join(e for errors in form.errors.values() for e in errors)
+            )
+        payment = paid_payment(order)
+        if payment is None:
+            raise InvalidTransition("This order has no completed payment, so there is nothing to refund.")
+        remaining = refundable_minor(payment)
+        if form.amount_minor > remaining:
+            raise ValidationFailed(
+                f"You can refund at most {money(remaining, payment.currency)} on this order "
+                f"(paid {money(payment.amount_minor, payment.currency)}, less refunds already made or on their way)."
+            )
+        reason = form.reason.data.strip()
+        refund = request_refund(payment, form.amount_minor, reason=f"Admin: {reason}")
+    except (ValidationFailed, InvalidTransition) as exc:
+        db.session.rollback()
+        page = build_order_page(get_order(order_id), form, error=exc.message)
+        return render_page("admin/order.html", status=exc.status_code, **page)
+    audit.record(
+        "order.refund",
+        actor_id=current_user.id,
+        subject_type="order",
+        subject_id=order.id,
+        reason=reason,
+        amount_minor=refund.amount_minor,
+        refund_id=refund.id,
+    )
+    db.session.commit()
+    flash(f"Refund of {money(refund.amount_minor, refund.currency)} requested. It settles in a moment.", "success")
+    return redirect(url_for("admin.order_detail", order_id=order.id), 303)

@@ -1,0 +1,237 @@
+"""The Demo gateway: an in-app hosted checkout for running CozyWish without a Stripe account.
+
+It plays Stripe's part as closely as matters: a checkout session per order that expires with
+the holds, and events shaped like Stripe's (``checkout.session.completed`` and friends),
+signed with HMAC-SHA256 under the same ``t=<unix time>,v1=<hex>`` header scheme and checked
+with the same 300-second tolerance. The demo checkout page builds those events and feeds them
+through ``parse_event`` and ``record_event`` like a webhook delivery, so a demo payment
+travels exactly the same settling code as a Stripe one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+import secrets
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import current_app, url_for
+from sqlalchemy import select
+
+from app.booking.models import Order
+from app.extensions import db
+from app.payments.gateway import CheckoutStart, GatewayEvent, InvalidEvent, RefundResult, SessionStatus
+
+SIGNATURE_HEADER = "Demo-Signature"
+TOLERANCE_SECONDS = 300
+SESSION_PREFIX = "demo_cs_"
+SESSION_ID_RE = re.compile(r"demo_cs_[A-Za-z0-9_-]{16,64}")
+MAX_PAYLOAD_BYTES = 64 * 1024
+
+
+def demo_secret() -> bytes:
+    secret = current_app.config.get("DEMO_GATEWAY_SECRET") or current_app.config["SECRET_KEY"]
+    return secret.encode()
+
+
+def sign(payload: bytes, *, timestamp: int | None = None, secret: bytes | None = None) -> str:
+    """The signature header value for ``payload``: ``t=<unix time>,v1=<hex HMAC-SHA256>``."""
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    mac = hmac.new(secret or demo_secret(), f"{timestamp}.".encode() + payload, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={mac}"
+
+
+def build_event(event_type: str, obj: dict[str, Any], *, event_id: str | None = None) -> bytes:
+    """A Stripe-shaped event as JSON bytes, ready to sign."""
+    event = {
+        "id": event_id or f"evt_demo_{secrets.token_hex(12)}",
+        "object": "event",
+        "type": event_type,
+        "created": int(time.time()),
+        "livemode": False,
+        "data": {"object": obj},
+    }
+    return json.dumps(event, separators=(",", ":"), sort_keys=True).encode()
+
+
+def session_object(
+    session_id: str,
+    order_id: int,
+    *,
+    amount_minor: int,
+    currency: str,
+    status: str,
+    payment_status: str,
+    payment_intent_id: str | None = None,
+) -> dict[str, Any]:
+    """The ``data.object`` of a checkout session event, as Stripe would send it."""
+    return {
+        "id": session_id,
+        "object": "checkout.session",
+        "amount_total": amount_minor,
+        "currency": currency.lower(),
+        "status": status,
+        "payment_status": payment_status,
+        "payment_intent": payment_intent_id,
+        "metadata": {"order_id": str(order_id)},
+    }
+
+
+def _header(headers: Any, name: str) -> str:
+    """A header from request.headers (case-insensitive already) or a plain dict (any case)."""
+    value = headers.get(name)
+    if value is None:
+        value = next((v for k, v in headers.items() if str(k).lower() == name.lower()), None)
+    return value or ""
+
+
+def verify_signature(payload: bytes, header: str, *, now: float | None = None) -> None:
+    """Raise InvalidEvent unless ``header`` signs ``payload`` with our secret, within the tolerance."""
+    if not header:
+        raise InvalidEvent(f"The {SIGNATURE_HEADER} header is missing.")
+    timestamp: int | None = None
+    signatures: list[str] = []
+    for part in header.split(","):
+        key, _, value = part.strip().partition("=")
+        if key == "t":
+            try:
+                timestamp = int(value)
+            except ValueError:
+                raise InvalidEvent("The signature's timestamp can't be read.") from None
+        elif key == "v1":
+            signatures.append(value)
+    if timestamp is None or not signatures:
+        raise InvalidEvent("The signature header needs a timestamp (t=) and a signature (v1=).")
+    now = time.time() if now is None else now
+    if abs(now - timestamp) > TOLERANCE_SECONDS:
+        raise InvalidEvent("The signature's timestamp is outside the 300-second tolerance.")
+    expected = hmac.new(demo_secret(), f"{timestamp}.".encode() + payload, hashlib.sha256).hexdigest()
+    if not any(hmac.compare_digest(expected, s) for s in signatures):
+        raise InvalidEvent("The signature doesn't match the payload.")
+
+
+def _order_id(obj: dict[str, Any]) -> int | None:
+    raw = (obj.get("metadata") or {}).get("order_id")
+    try:
+        return int(raw) if raw is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def to_gateway_event(event: dict[str, Any]) -> GatewayEvent:
+    """Reduce a Stripe-shaped event to what settling needs."""
+    event_id, event_type = event.get("id"), event.get("type")
+    obj = (event.get("data") or {}).get("object")
+    if not isinstance(event_id, str) or not event_id or len(event_id) > 255:
+        raise InvalidEvent("The event has no id.")
+    if not isinstance(event_type, str) or not event_type or len(event_type) > 80:
+        raise InvalidEvent("The event has no type.")
+    if not isinstance(obj, dict):
+        raise InvalidEvent("The event has no data object.")
+    kind = obj.get("object")
+    if kind == "checkout.session":
+        return GatewayEvent(
+            id=event_id,
+            type=event_type,
+            session_id=obj.get("id"),
+            payment_intent_id=obj.get("payment_intent"),
+            payment_status=obj.get("payment_status"),
+            order_id=_order_id(obj),
+            raw=event,
+        )
+    if kind == "charge":
+        refunds = (obj.get("refunds") or {}).get("data") or []
+        latest = refunds[0] if refunds and isinstance(refunds[0], dict) else {}
+        return GatewayEvent(
+            id=event_id,
+            type=event_type,
+            payment_intent_id=obj.get("payment_intent"),
+            refund_id=latest.get("id"),
+            refund_status=latest.get("status"),
+            amount_refunded=obj.get("amount_refunded"),
+            raw=event,
+        )
+    if kind == "refund":
+        return GatewayEvent(
+            id=event_id,
+            type=event_type,
+            payment_intent_id=obj.get("payment_intent"),
+            refund_id=obj.get("id"),
+            refund_status=obj.get("status"),
+            amount_refunded=obj.get("amount"),
+            raw=event,
+        )
+    if kind == "payment_intent":
+        return GatewayEvent(id=event_id, type=event_type, payment_intent_id=obj.get("id"), raw=event)
+    return GatewayEvent(id=event_id, type=event_type, raw=event)  # acknowledged, then ignored
+
+
+class DemoGateway:
+    """The in-app gateway used when STRIPE_SECRET_KEY is unset."""
+
+    name = "demo"
+
+    def start_checkout(self, order: Order, *, success_url: str, cancel_url: str, idempotency_key: str) -> CheckoutStart:
+        # The return and cancel pages are fixed in-app pages; the demo checkout knows them.
+        session_id = f"{SESSION_PREFIX}{secrets.token_urlsafe(24)}"
+        return CheckoutStart(
+            session_id=session_id,
+            url=url_for("payments.demo_checkout", session_id=session_id),
+            expires_at=order.hold_expires_at,
+        )
+
+    def parse_event(self, payload: bytes, headers: Any) -> GatewayEvent:
+        if len(payload) > MAX_PAYLOAD_BYTES:
+            raise InvalidEvent("The event is too large.")
+        verify_signature(payload, _header(headers, SIGNATURE_HEADER))
+        try:
+            event = json.loads(payload)
+        except (ValueError, UnicodeDecodeError):
+            raise InvalidEvent("The event isn't JSON.") from None
+        if not isinstance(event, dict):
+            raise InvalidEvent("The event isn't a JSON object.")
+        return to_gateway_event(event)
+
+    def refund(self, payment_intent_id: str, amount_minor: int, *, idempotency_key: str) -> RefundResult:
+        # Money "moves" at once. The same idempotency key names the same refund, as with Stripe.
+        digest = hmac.new(demo_secret(), idempotency_key.encode(), hashlib.sha256).hexdigest()[:24]
+        return RefundResult(refund_id=f"demo_re_{digest}", status="succeeded")
+
+    def lookup(self, session_id: str) -> SessionStatus:
+        """The demo "gateway" lives in this database: its session is the Payment row, and the
+        events its checkout page has sent."""
+        from app.payments.models import Payment, PaymentEvent, PaymentStatus
+
+        payment = db.session.scalar(select(Payment).where(Payment.session_id == session_id))
+        if payment is None:
+            return SessionStatus(status="expired", payment_status="unpaid")
+        if payment.status == PaymentStatus.SUCCEEDED:
+            return SessionStatus(status="complete", payment_status="paid", payment_intent_id=payment.payment_intent_id)
+        sent = set(
+            db.session.scalars(
+                select(PaymentEvent.event_id).where(
+                    PaymentEvent.event_id.in_([event_id(session_id, "completed"), event_id(session_id, "failed")])
+                )
+            )
+        )
+        if event_id(session_id, "completed") in sent:
+            return SessionStatus(status="complete", payment_status="paid", payment_intent_id=payment.payment_intent_id)
+        if payment.status == PaymentStatus.FAILED or event_id(session_id, "failed") in sent:
+            return SessionStatus(status="complete", payment_status="unpaid")
+        if payment.status == PaymentStatus.EXPIRED:
+            return SessionStatus(status="expired", payment_status="unpaid")
+        if payment.expires_at <= datetime.now(UTC):
+            return SessionStatus(status="expired", payment_status="unpaid")
+        return SessionStatus(status="open", payment_status="unpaid")
+
+    def recent_events(self, since: Any) -> list[GatewayEvent]:
+        return []  # every demo event is recorded in-process as it happens; none can go missing
+
+
+def event_id(session_id: str, outcome: str) -> str:
+    """One event id per session and outcome, so a double-submitted payment is stored once."""
+    return f"evt_{session_id}_{outcome}"

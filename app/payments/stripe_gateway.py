@@ -1,0 +1,274 @@
+"""Stripe Checkout through the official ``stripe`` library (one client per gateway).
+
+One Checkout Session per order, one line item per booking, the order id in the metadata, an
+idempotency key on every create call. Webhooks are verified here (signature and a 300 s
+timestamp tolerance) and reduced to ``GatewayEvent``; settling them is settlement.py's job.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import stripe
+
+from app.booking.models import Booking, Order
+from app.payments.gateway import CheckoutStart, GatewayError, GatewayEvent, InvalidEvent, RefundResult, SessionStatus
+from app.payments.settlement import HANDLED
+
+log = logging.getLogger(__name__)
+
+SIGNATURE_TOLERANCE = 300  # seconds, Stripe's own default
+# Stripe refuses a Checkout Session that expires sooner than 30 minutes after it is created;
+# the margin covers the time the request takes and a little clock difference.
+MIN_SESSION_LIFE = timedelta(minutes=30, seconds=60)
+MAX_SESSION_LIFE = timedelta(hours=23, minutes=59)
+TIMEOUT = (10, 30)  # seconds: connect, read
+
+
+def _refund_status(status: str | None) -> str:
+    """Stripe's refund statuses reduced to ours: pending | succeeded | failed."""
+    if status == "succeeded":
+        return "succeeded"
+    if status in ("failed", "canceled"):
+        return "failed"
+    return "pending"  # pending, requires_action
+
+
+def _id_of(value: Any) -> str | None:
+    """An expandable field: an id string, or the expanded object."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, Mapping):
+        return value.get("id")
+    return None
+
+
+def _order_id(obj: Mapping[str, Any]) -> int | None:
+    raw = (obj.get("metadata") or {}).get("order_id") or obj.get("client_reference_id")
+    try:
+        return int(raw) if raw is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def line_item_name(booking: Booking) -> str:
+    local = booking.starts_at.astimezone(ZoneInfo(booking.venue.timezone))
+    return f"{booking.service.name} at {booking.venue.name} — {local:%a %d %b %Y, %H:%M}"
+
+
+def to_gateway_event(data: Mapping[str, Any]) -> GatewayEvent:
+    """A Stripe event (as a plain dict) reduced to what settling needs."""
+    event_id, kind = data.get("id"), data.get("type")
+    if not isinstance(event_id, str) or not isinstance(kind, str):
+        raise InvalidEvent("The event has no id or type.")
+    obj = (data.get("data") or {}).get("object") or {}
+    raw = dict(data)
+    if kind.startswith("checkout.session."):
+        return GatewayEvent(
+            id=event_id,
+            type=kind,
+            session_id=obj.get("id"),
+            payment_intent_id=_id_of(obj.get("payment_intent")),
+            payment_status=obj.get("payment_status"),
+            order_id=_order_id(obj),
+            raw=raw,
+        )
+    if kind.startswith("payment_intent."):
+        return GatewayEvent(id=event_id, type=kind, payment_intent_id=obj.get("id"), order_id=_order_id(obj), raw=raw)
+    if kind == "charge.refunded":
+        # Older API versions embed the charge's refunds (newest first); newer ones don't, and
+        # then refund.updated carries each refund's final status.
+        refunds = sorted(
+            (obj.get("refunds") or {}).get("data") or [], key=lambda r: r.get("created") or 0, reverse=True
+        )
+        newest = refunds[0] if refunds else {}
+        return GatewayEvent(
+            id=event_id,
+            type=kind,
+            payment_intent_id=_id_of(obj.get("payment_intent")),
+            refund_id=newest.get("id"),
+            refund_status=_refund_status(newest.get("status")) if newest else None,
+            amount_refunded=obj.get("amount_refunded"),
+            raw=raw,
+        )
+    if kind.startswith("refund."):
+        return GatewayEvent(
+            id=event_id,
+            type=kind,
+            payment_intent_id=_id_of(obj.get("payment_intent")),
+            refund_id=obj.get("id"),
+            refund_status=_refund_status(obj.get("status")),
+            amount_refunded=obj.get("amount"),
+            raw=raw,
+        )
+    return GatewayEvent(id=event_id, type=kind, raw=raw)
+
+
+class StripeGateway:
+    name = "stripe"
+
+    def __init__(
+        self,
+        secret_key: str | None,
+        *,
+        webhook_secret: str | None = None,
+        api_base: str | None = None,
+        max_network_retries: int = 2,
+    ):
+        self.secret_key = secret_key
+        self.webhook_secret = webhook_secret
+        self.api_base = api_base
+        self.max_network_retries = max_network_retries  # Stripe retries only what is safe to retry
+        self._client: stripe.StripeClient | None = None
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> StripeGateway:
+        return cls(
+            config.get("STRIPE_SECRET_KEY"),
+            webhook_secret=config.get("STRIPE_WEBHOOK_SECRET"),
+            api_base=config.get("STRIPE_API_BASE"),
+        )
+
+    @property
+    def client(self) -> stripe.StripeClient:
+        """Made on first use: verifying a webhook needs only the webhook secret."""
+        if self._client is None:
+            if not self.secret_key:
+                raise GatewayError("Stripe is not configured: set STRIPE_SECRET_KEY.")
+            self._client = stripe.StripeClient(
+                self.secret_key,
+                base_addresses={"api": self.api_base.rstrip("/")} if self.api_base else None,
+                http_client=stripe.RequestsClient(timeout=TIMEOUT),
+                max_network_retries=self.max_network_retries,
+            )
+        return self._client
+
+    # -- checkout -------------------------------------------------------------------------
+
+    def session_expiry(self, order: Order, now: datetime | None = None) -> datetime:
+        """The order's hold expiry, but never sooner than Stripe allows."""
+        now = now or datetime.now(UTC)
+        return min(max(order.hold_expires_at, now + MIN_SESSION_LIFE), now + MAX_SESSION_LIFE)
+
+    def checkout_params(self, order: Order, *, success_url: str, cancel_url: str) -> dict[str, Any]:
+        currency = order.currency.lower()
+        return {
+            "mode": "payment",
+            "line_items": [
+                {
+                    "price_data": {
+                        "currency": currency,
+                        "unit_amount": booking.unit_price_minor,
+                        "product_data": {"name": line_item_name(booking)},
+                    },
+                    "quantity": booking.quantity,
+                }
+                for booking in order.bookings
+            ],
+            "customer_email": order.customer.email,
+            "client_reference_id": str(order.id),
+            "metadata": {"order_id": str(order.id)},
+            "payment_intent_data": {"metadata": {"order_id": str(order.id)}},
+            "expires_at": int(self.session_expiry(order).timestamp()),
+            "success_url": success_url,
+            "cancel_url": cancel_url,
+        }
+
+    def start_checkout(self, order: Order, *, success_url: str, cancel_url: str, idempotency_key: str) -> CheckoutStart:
+        params = self.checkout_params(order, success_url=success_url, cancel_url=cancel_url)
+        session = self._call(
+            "start the checkout",
+            lambda: self.client.v1.checkout.sessions.create(
+                params=params,  # type: ignore[arg-type]
+                options={"idempotency_key": idempotency_key},
+            ),
+        )
+        return CheckoutStart(
+            session_id=session["id"],
+            url=session["url"],
+            expires_at=datetime.fromtimestamp(session["expires_at"], UTC),
+        )
+
+    def lookup(self, session_id: str) -> SessionStatus:
+        session = self._call(
+            "look up the checkout session", lambda: self.client.v1.checkout.sessions.retrieve(session_id)
+        )
+        data = session.to_dict()
+        return SessionStatus(
+            status=data.get("status") or "open",
+            payment_status=data.get("payment_status") or "unpaid",
+            payment_intent_id=_id_of(data.get("payment_intent")),
+        )
+
+    # -- webhooks and events --------------------------------------------------------------
+
+    def parse_event(self, payload: bytes, headers: Mapping[str, str]) -> GatewayEvent:
+        signature = next((v for k, v in headers.items() if k.lower() == "stripe-signature"), None)
+        if not signature:
+            raise InvalidEvent("Missing Stripe-Signature header.")
+        if not self.webhook_secret:
+            raise InvalidEvent("STRIPE_WEBHOOK_SECRET is not set; no webhook can be verified.")
+        try:
+            event = stripe.Webhook.construct_event(
+                payload, signature, self.webhook_secret, tolerance=SIGNATURE_TOLERANCE, api_key=self.secret_key
+            )
+            data = event.to_dict(for_json=True)
+        except stripe.SignatureVerificationError as exc:
+            raise InvalidEvent(f"Signature check failed: {exc.user_message or exc}") from None
+        except (ValueError, TypeError, AttributeError, KeyError):  # not JSON, or not an event
+            raise InvalidEvent("The body is not a Stripe event.") from None
+        return to_gateway_event(data)
+
+    def recent_events(self, since: datetime) -> list[GatewayEvent]:
+        """Events of the types we settle, created at or after ``since``, oldest first."""
+        params = {"created": {"gte": int(since.timestamp())}, "types": sorted(HANDLED), "limit": 100}
+
+        def fetch() -> list[dict[str, Any]]:
+            page = self.client.v1.events.list(params=params)  # type: ignore[arg-type]
+            return [event.to_dict(for_json=True) for event in page.auto_paging_iter()]
+
+        events = self._call("list recent events", fetch)
+        events.sort(key=lambda e: (e.get("created") or 0, e.get("id") or ""))
+        return [to_gateway_event(e) for e in events if e.get("type") in HANDLED]
+
+    # -- refunds --------------------------------------------------------------------------
+
+    def refund(self, payment_intent_id: str, amount_minor: int, *, idempotency_key: str) -> RefundResult:
+        if payment_intent_id.startswith("cs_"):
+            # Only the session is known (the completed event had not named the payment yet).
+            found = self.lookup(payment_intent_id).payment_intent_id
+            if not found:
+                raise GatewayError("Stripe has no payment for this checkout session yet; the refund will be retried.")
+            payment_intent_id = found
+        refund = self._call(
+            "issue the refund",
+            lambda: self.client.v1.refunds.create(
+                params={"payment_intent": payment_intent_id, "amount": amount_minor},
+                options={"idempotency_key": idempotency_key},
+            ),
+        )
+        return RefundResult(refund_id=refund["id"], status=_refund_status(refund["status"]))
+
+    # -- errors ---------------------------------------------------------------------------
+
+    def _call(self, doing: str, call):
+        try:
+            return call()
+        except stripe.APIConnectionError:
+            log.warning("stripe: could not %s: connection failed", doing, exc_info=True)
+            raise GatewayError(f"Could not reach Stripe to {doing}. Please try again in a moment.") from None
+        except stripe.AuthenticationError:
+            log.error("stripe: could not %s: the API key was refused", doing)
+            raise GatewayError(
+                f"Stripe refused our API key, so we could not {doing}. Check STRIPE_SECRET_KEY."
+            ) from None
+        except stripe.RateLimitError:
+            raise GatewayError(f"Stripe is busy and asked us to slow down; could not {doing}. Try again.") from None
+        except stripe.StripeError as exc:
+            detail = exc.user_message or getattr(exc, "_message", None) or str(exc)
+            log.warning("stripe: could not %s: %s (HTTP %s)", doing, detail, exc.http_status)
+            raise GatewayError(f"Stripe could not {doing}: {detail}") from None

@@ -1,0 +1,300 @@
+// Search and home pages: the autocomplete listbox, refused searches shown in place, the search bar kept in
+// step with the results, "near me" with a city fallback, and the results map. Every control works without it:
+// facets, sorting and pages are links or a plain GET form. No inline scripts or styles (strict CSP).
+(function () {
+  "use strict";
+
+  var DEFAULT_RADIUS_KM = "10";
+  var MAX_RADIUS_KM = 500;
+
+  // --- a refused search (400) is swapped into the results, where its message belongs ---------
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var status = event.detail.xhr ? event.detail.xhr.status : 0;
+    var target = event.detail.target;
+    if (status === 400 && target && target.closest && target.closest("[data-search-results]")) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var target = event.detail.target;
+    if (!target || !target.closest) return;
+    if (target.getAttribute("role") === "listbox") {
+      suggestionsArrived(target);
+      return;
+    }
+    if (target.closest("[data-search-results]")) {
+      syncSearchBar(target);
+      target.querySelectorAll("[data-search-map]").forEach(initSearchMap);
+      initSearchArea(target);
+      var error = target.querySelector("[data-search-error]");
+      if (error) error.focus();
+    }
+  });
+
+  // --- the search bar sits outside the swapped block: set it to what the server decided ------
+  function syncSearchBar(results) {
+    var holder = results.querySelector("[data-outer-state]");
+    var form = results.closest("form");
+    if (!holder || !form) return;
+    var values;
+    try { values = JSON.parse(holder.getAttribute("data-outer-state") || "{}"); } catch (e) { return; }
+    Object.keys(values).forEach(function (name) {
+      var field = form.elements.namedItem(name);
+      if (field && field !== document.activeElement && typeof field.value === "string") field.value = values[name] || "";
+    });
+    var query = holder.getAttribute("data-state-query");
+    if (query !== null) {
+      document.querySelectorAll("[data-near-me]").forEach(function (b) { b.setAttribute("data-state-query", query); });
+    }
+  }
+
+  // --- autocomplete: a combobox input and its listbox of options ------------------------------
+  function listboxFor(input) {
+    return document.getElementById(input.getAttribute("aria-controls"));
+  }
+
+  function options(listbox) {
+    return Array.prototype.slice.call(listbox.querySelectorAll("[role=option]"));
+  }
+
+  function closeSuggestions(input) {
+    var listbox = listboxFor(input);
+    if (listbox) listbox.hidden = true;
+    input.setAttribute("aria-expanded", "false");
+    input.removeAttribute("aria-activedescendant");
+  }
+
+  function suggestionsArrived(listbox) {
+    var input = document.querySelector("[aria-controls='" + listbox.id + "']");
+    if (!input) return;
+    var found = options(listbox);
+    if (found.length && document.activeElement === input && !input.dataset.cwSubmitted) {
+      listbox.hidden = false;
+      input.setAttribute("aria-expanded", "true");
+      input.removeAttribute("aria-activedescendant");
+    } else {
+      closeSuggestions(input);
+    }
+  }
+
+  function setActive(input, option) {
+    var listbox = listboxFor(input);
+    options(listbox).forEach(function (o) {
+      var on = o === option;
+      o.setAttribute("aria-selected", on ? "true" : "false");
+      o.classList.toggle("active", on);
+    });
+    if (option) {
+      input.setAttribute("aria-activedescendant", option.id);
+      option.scrollIntoView({ block: "nearest" });
+    } else {
+      input.removeAttribute("aria-activedescendant");
+    }
+  }
+
+  function choose(input, option) {
+    input.value = option.getAttribute("data-value") || option.textContent.trim();
+    closeSuggestions(input);
+    input.dataset.cwSubmitted = "1";
+    var form = input.form;
+    if (!form) return;
+    if (typeof form.requestSubmit === "function") form.requestSubmit();
+    else form.submit();
+  }
+
+  function initAutocomplete(input) {
+    if (input.dataset.cwReady) return;
+    input.dataset.cwReady = "1";
+    var listbox = listboxFor(input);
+    if (!listbox) return;
+
+    input.addEventListener("keydown", function (event) {
+      var found = options(listbox);
+      var current = document.getElementById(input.getAttribute("aria-activedescendant") || "");
+      var index = found.indexOf(current);
+      if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+        if (!found.length) return;
+        event.preventDefault();
+        listbox.hidden = false;
+        input.setAttribute("aria-expanded", "true");
+        var step = event.key === "ArrowDown" ? 1 : -1;
+        var next = index === -1 ? (step === 1 ? 0 : found.length - 1) : (index + step + found.length) % found.length;
+        setActive(input, found[next]);
+      } else if (event.key === "Enter" && !listbox.hidden && current) {
+        event.preventDefault();
+        choose(input, current);
+      } else if (event.key === "Escape" && !listbox.hidden) {
+        event.preventDefault();
+        closeSuggestions(input);
+      }
+    });
+    input.addEventListener("input", function () {
+      delete input.dataset.cwSubmitted;
+    });
+    input.addEventListener("blur", function () {
+      window.setTimeout(function () { closeSuggestions(input); }, 150);
+    });
+    if (input.form) {
+      input.form.addEventListener("submit", function () {
+        input.dataset.cwSubmitted = "1";
+        closeSuggestions(input);
+      });
+    }
+    // mousedown keeps the focus in the input, so blur doesn't close the list before the click lands.
+    listbox.addEventListener("mousedown", function (event) { event.preventDefault(); });
+    listbox.addEventListener("click", function (event) {
+      var option = event.target.closest("[role=option]");
+      if (option) choose(input, option);
+    });
+  }
+
+  // --- the free time window is applied with its button, not on every change ------------------
+  function initFreeWindow(fieldset) {
+    fieldset.addEventListener("change", function (event) { event.stopPropagation(); });
+  }
+
+  // --- near me: the browser's location, or a city when it is refused --------------------------
+  function rounded(value, digits) {
+    return String(Number(value.toFixed(digits))); // "-0.141", as the server writes it, not "-0.1410"
+  }
+
+  function searchUrl(base, stateQuery, changes, drop) {
+    var params = new URLSearchParams(stateQuery || "");
+    (drop || []).forEach(function (name) { params.delete(name); });
+    Object.keys(changes).forEach(function (name) { params.set(name, changes[name]); });
+    var query = params.toString();
+    return base + (query ? "?" + query : "");
+  }
+
+  function showCityFallback(button, message) {
+    var scope = button.closest("section, form") || document;
+    var fallback = scope.querySelector("[data-city-fallback]");
+    var status = scope.querySelector("[data-near-status]");
+    if (fallback) {
+      fallback.hidden = false;
+      var select = fallback.querySelector("select");
+      if (select) select.focus();
+    }
+    if (status) status.textContent = message;
+    button.disabled = false;
+    button.removeAttribute("aria-busy");
+  }
+
+  function initNearMe(button) {
+    if (button.dataset.cwReady) return;
+    button.dataset.cwReady = "1";
+    var scope = button.closest("section, form") || document;
+    var fallback = scope.querySelector("[data-city-fallback]");
+    if (!("geolocation" in navigator)) return; // the city list stays the way to choose a place
+    button.hidden = false;
+    if (fallback && !fallback.dataset.show) fallback.hidden = true;
+    button.addEventListener("click", function () {
+      button.disabled = true;
+      button.setAttribute("aria-busy", "true");
+      navigator.geolocation.getCurrentPosition(
+        function (position) {
+          var params = new URLSearchParams(button.getAttribute("data-state-query") || "");
+          var url = searchUrl(
+            button.getAttribute("data-search-url"),
+            button.getAttribute("data-state-query"),
+            {
+              lat: rounded(position.coords.latitude, 4),
+              lng: rounded(position.coords.longitude, 4),
+              radius: params.get("radius") || DEFAULT_RADIUS_KM,
+              sort: "distance",
+            },
+            ["near", "page"]
+          );
+          window.location.assign(url);
+        },
+        function () {
+          showCityFallback(button, "We couldn't use your location. Choose a city instead.");
+        },
+        { timeout: 10000, maximumAge: 600000 }
+      );
+    });
+  }
+
+  // --- the results map: a pin per venue on this page, and "search this area" -------------------
+  var maps = {};
+
+  function initSearchMap(el) {
+    if (!window.L || el.dataset.cwReady) return;
+    el.dataset.cwReady = "1";
+    var tileUrl = el.getAttribute("data-tile-url") || "";
+    var map = L.map(el, { scrollWheelZoom: false });
+    if (tileUrl) {
+      L.tileLayer(tileUrl, { maxZoom: 19, attribution: el.getAttribute("data-tile-attribution") || "" }).addTo(map);
+    }
+    var list = document.getElementById(el.getAttribute("data-markers"));
+    var points = [];
+    if (list) {
+      list.querySelectorAll("[data-marker]").forEach(function (item) {
+        var lat = parseFloat(item.getAttribute("data-lat"));
+        var lng = parseFloat(item.getAttribute("data-lng"));
+        if (!isFinite(lat) || !isFinite(lng)) return;
+        var name = item.getAttribute("data-name") || "";
+        // Text nodes only: names come from venue owners.
+        var popup = document.createElement("div");
+        var link = document.createElement("a");
+        link.href = item.getAttribute("data-url");
+        link.textContent = name;
+        popup.appendChild(link);
+        var label = item.getAttribute("data-label");
+        if (label) {
+          popup.appendChild(document.createElement("br"));
+          popup.appendChild(document.createTextNode(label));
+        }
+        L.marker([lat, lng], { title: name, alt: name }).addTo(map).bindPopup(popup);
+        points.push([lat, lng]);
+      });
+    }
+    var centerLat = parseFloat(el.getAttribute("data-lat"));
+    var centerLng = parseFloat(el.getAttribute("data-lng"));
+    if (points.length) {
+      map.fitBounds(points, { padding: [32, 32], maxZoom: 15 });
+    } else if (isFinite(centerLat) && isFinite(centerLng)) {
+      map.setView([centerLat, centerLng], 11);
+    } else {
+      map.setView([54.5, -2.5], 5); // Great Britain
+    }
+    el.setAttribute("data-marker-count", String(points.length));
+    maps[el.id] = map;
+  }
+
+  function initSearchArea(root) {
+    root.querySelectorAll("[data-search-area]").forEach(function (button) {
+      if (button.dataset.cwReady) return;
+      var mapView = button.closest("[data-map-view]");
+      var el = mapView ? mapView.querySelector("[data-search-map]") : null;
+      var map = el ? maps[el.id] : null;
+      if (!map) return;
+      button.dataset.cwReady = "1";
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        var center = map.getCenter();
+        // The circle through the corners covers all the map shows.
+        var radius = center.distanceTo(map.getBounds().getNorthEast()) / 1000;
+        radius = Math.min(MAX_RADIUS_KM, Math.max(0.5, Math.ceil(radius * 10) / 10));
+        window.location.assign(
+          searchUrl(
+            button.getAttribute("data-search-url"),
+            button.getAttribute("data-state-query"),
+            { lat: rounded(center.lat, 5), lng: rounded(center.lng, 5), radius: String(radius), view: "map" },
+            ["near", "page", "per_page"]
+          )
+        );
+      });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-autocomplete]").forEach(initAutocomplete);
+    document.querySelectorAll("[data-free-window]").forEach(initFreeWindow);
+    document.querySelectorAll("[data-near-me]").forEach(initNearMe);
+    document.querySelectorAll("[data-search-map]").forEach(initSearchMap);
+    initSearchArea(document);
+  });
+})();
