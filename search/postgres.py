@@ -231,7 +231,14 @@ class PostgresBackend:
         where = [*base, *(f for f in facet_filters.values() if f != "true")] or ["true"]
         order = _order_keys(query, bool(words), located)
         keys = ", ".join(f"{expr} AS k{i}" for i, (expr, _) in enumerate(order))
-        inner_order = ", ".join(f"{expr} {direction}" for expr, direction in order)
+        inner_keys = order
+        if query.sort == "distance" and order and "<->" in order[0][0]:
+            # Nearest-first straight from the GiST index: PostgreSQL before 16 can't add an
+            # incremental sort on top of an ordered-by-distance index scan, so tie-breakers
+            # here would turn the KNN scan into a full sort. Ties are broken on the page below
+            # (only venues at exactly the same point can tie).
+            inner_keys = order[:1]
+        inner_order = ", ".join(f"{expr} {direction}" for expr, direction in inner_keys)
         outer_order = ", ".join(f"page.k{i} {direction}" for i, (_, direction) in enumerate(order))
         if words:
             params["headline_options"] = HEADLINE_OPTIONS
