@@ -36,5 +36,9 @@ def seed_demo() -> list[dict[str, str]]:
 
     providers = [get_user_by_email(email) for role, email, _ in DEMO_ACCOUNTS if role == Role.PROVIDER]
     admin = get_user_by_email(DEMO_ACCOUNTS[0][1])
-    seed_demo_venues(providers, admin)
+    if seed_demo_venues(providers, admin):
+        from app.booking.demo import seed_demo_bookings
+
+        customers = [get_user_by_email(email) for role, email, _ in DEMO_ACCOUNTS if role == Role.CUSTOMER]
+        seed_demo_bookings(DEMO_ACCOUNTS[1][1], customers[:2])
     return accounts

@@ -63,6 +63,14 @@ def test_seed_demo_creates_every_role_and_is_idempotent(app):
         user = db.session.scalar(select(User).where(User.email == email))
         assert user.role == role and user.check_password(DEMO_PASSWORD)
     assert DEMO_PASSWORD in first.output
+    from app.booking.models import Booking
+    from app.venues.models import Venue
+
+    statuses = dict(db.session.execute(select(Venue.status, func.count()).group_by(Venue.status)).all())
+    assert statuses == {"approved": 23, "pending_review": 3, "draft": 2, "rejected": 1, "suspended": 1}
+    owner = db.session.scalar(select(User).where(User.email == "provider1@example.com"))
+    booked = db.session.scalars(select(Booking).join(Venue).where(Venue.owner_id == owner.id)).all()
+    assert booked and {b.status for b in booked} == {"confirmed"}
 
 
 def test_demo_password_meets_our_own_rules():
