@@ -1,0 +1,178 @@
+"""Venue cards: what a search hit shows, with "open now" and the next free time."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel.dates import format_datetime
+from babel.numbers import format_currency
+from flask import url_for
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.booking.availability import get_bookable_days, get_slots
+from app.discovery.params import DEFAULT_CITY
+from app.extensions import cache, db
+from app.venues.hours import Range, is_open_at
+from app.venues.models import Closure, OpeningHours, TeamMember, Venue
+from app.venues.public import LOCALE
+from search.types import SearchHit
+
+NEXT_FREE_DAYS = 7
+NEXT_FREE_TTL = 300  # seconds a venue's next free time is reused
+CARD_IMAGE_SIZE = (800, 600)  # the "card" photo variant is cropped to exactly this (app.venues.images)
+
+
+def build_cards(hits: Iterable[SearchHit], *, now: datetime) -> list[dict[str, Any]]:
+    """One card per hit, with "open now" and the next free time of the hits on this page only."""
+    hits = list(hits)
+    zones = {h.venue_id: h.document.timezone if h.document else DEFAULT_CITY.timezone for h in hits}
+    open_now = get_open_now(zones, now)
+    next_free = get_next_free(list(zones), now)
+    return [venue_card(h, open_now.get(h.venue_id, False), next_free.get(h.venue_id), now) for h in hits]
+
+
+def venue_card(hit: SearchHit, open_now: bool, next_free: datetime | None, now: datetime) -> dict[str, Any]:
+    doc = hit.document
+    zone = _zone(doc.timezone if doc else DEFAULT_CITY.timezone)
+    width, height = CARD_IMAGE_SIZE
+    rating = doc.rating if doc else None
+    return {
+        "id": hit.venue_id,
+        "name": hit.name,
+        "url": url_for("venues_public.venue_page", slug=hit.slug),
+        "category": (doc.category_name if doc else None) or "",
+        "city": doc.city if doc else "",
+        "image": (
+            {"src": url_for("main.media", key=doc.cover_thumb), "width": width, "height": height}
+            if doc and doc.cover_thumb
+            else None
+        ),
+        "has_rating": rating is not None,
+        "rating": _rating_label(rating, doc.review_count if doc else 0),
+        "price": f"from {_money_label(doc.price_from, doc.currency)}" if doc and doc.price_from is not None else "",
+        "distance": distance_label(hit.distance_km),
+        "open_now": open_now,
+        "open_label": "Open now" if open_now else "Closed now",
+        "next_free": next_free_label(next_free, zone, now),
+        "highlight": hit.highlight,  # safe HTML: only <mark> is live (see SearchHit)
+        "lat": doc.lat if doc else None,
+        "lng": doc.lng if doc else None,
+    }
+
+
+def _rating_label(rating: float | None, reviews: int) -> str:
+    if rating is None:
+        return "No reviews yet"
+    return f"Rated {rating:.1f} ({reviews} review{'' if reviews == 1 else 's'})"
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def _money_label(minor: int, currency: str) -> str:
+    amount = Decimal(minor) / 100
+    if minor % 100 == 0:  # "£45", not "£45.00", on a card
+        return format_currency(amount, currency, locale=LOCALE, format="¤#,##0", currency_digits=False)
+    return format_currency(amount, currency, locale=LOCALE)
+
+
+def distance_label(km: float | None) -> str:
+    if km is None:
+        return ""
+    return f"{km:.0f} km" if km >= 100 else f"{km:.1f} km"
+
+
+def next_free_label(start: datetime | None, zone: ZoneInfo, now: datetime) -> str:
+    if start is None:
+        return f"No free times in the next {NEXT_FREE_DAYS} days"
+    local, today = start.astimezone(zone), now.astimezone(zone).date()
+    if local.date() == today:
+        day = "Today"
+    elif local.date() == today + timedelta(days=1):
+        day = "Tomorrow"
+    else:
+        day = format_datetime(local, "EEE", locale=LOCALE)
+    return f"Next free: {day} {local:%H:%M}"
+
+
+def get_open_now(zones: dict[int, str], now: datetime) -> dict[int, bool]:
+    """Is each venue open at ``now``, in its own time zone? Two queries for the whole page."""
+    ids = list(zones)
+    if not ids:
+        return {}
+    ranges: dict[int, dict[int, list[Range]]] = {}
+    rows = db.session.execute(
+        select(
+            OpeningHours.venue_id, OpeningHours.weekday, OpeningHours.opens_minute, OpeningHours.closes_minute
+        ).where(OpeningHours.venue_id.in_(ids))
+    )
+    for venue_id, weekday, opens, closes in rows:
+        ranges.setdefault(venue_id, {}).setdefault(weekday, []).append(Range(opens, closes))
+    closed: dict[int, list[tuple[date, date]]] = {}
+    rows = db.session.execute(
+        select(Closure.venue_id, Closure.starts_on, Closure.ends_on).where(
+            Closure.venue_id.in_(ids), Closure.ends_on >= (now - timedelta(days=1)).date()
+        )
+    )
+    for venue_id, starts_on, ends_on in rows:
+        closed.setdefault(venue_id, []).append((starts_on, ends_on))
+    return {
+        venue_id: is_open_at(ranges.get(venue_id, {}), closed.get(venue_id, []), now, _zone(tz).key)
+        for venue_id, tz in zones.items()
+    }
+
+
+def _next_free_key(venue_id: int) -> str:
+    return f"discovery:next-free:{venue_id}"
+
+
+def get_next_free(venue_ids: list[int], now: datetime) -> dict[int, datetime | None]:
+    """The first bookable start in the next week at each venue, reused for NEXT_FREE_TTL seconds."""
+    if not venue_ids:
+        return {}
+    found: dict[int, datetime | None] = {}
+    missing = []
+    for venue_id, entry in zip(venue_ids, cache.get_many(*map(_next_free_key, venue_ids)), strict=True):
+        if entry is None or (entry["start"] is not None and entry["start"] <= now):
+            missing.append(venue_id)
+        else:
+            found[venue_id] = entry["start"]
+    if missing:
+        venues = db.session.scalars(
+            select(Venue)
+            .where(Venue.id.in_(missing))
+            .options(
+                selectinload(Venue.services),
+                selectinload(Venue.opening_hours),
+                selectinload(Venue.closures),
+                selectinload(Venue.team).selectinload(TeamMember.services),
+            )
+        )
+        fresh = {venue.id: first_free_start(venue, now) for venue in venues}
+        found.update({venue_id: fresh.get(venue_id) for venue_id in missing})
+        cache.set_many({_next_free_key(v): {"start": found[v]} for v in missing}, timeout=NEXT_FREE_TTL)
+    return found
+
+
+def first_free_start(venue: Venue, now: datetime) -> datetime | None:
+    """The earliest slot of the venue's cheapest active service in the next NEXT_FREE_DAYS days."""
+    service = min(venue.active_services, key=lambda s: (s.price_minor, s.duration_minutes, s.id), default=None)
+    if service is None:
+        return None
+    today = now.astimezone(_zone(venue.timezone)).date()
+    # One pass counts the week's slots; only the first day with any is expanded into times.
+    days = get_bookable_days(service, today, NEXT_FREE_DAYS, now=now)
+    for day in sorted(d for d, count in days.items() if count):
+        slots = get_slots(service, day, now=now)
+        if slots:
+            return slots[0].start
+    return None

@@ -1,0 +1,275 @@
+"""The search as URL parameters: query arguments become a ``SearchRequest`` or an ``InvalidQuery``.
+
+A person's mistake (an unknown category, a price that isn't one) raises ``InvalidQuery`` with a
+message they can act on; the view answers it with a 400.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date
+from flask import url_for
+
+from app.venues.public import LOCALE
+from app.venues.service import get_categories
+from search.postgres import price_bucket_key
+from search.types import PRICE_BUCKETS, InvalidQuery, SearchQuery
+
+DEFAULT_RADIUS_KM = 25.0  # a city chosen from the list means "in and around it"
+LIST_PAGE_SIZE = 20
+MAP_PAGE_SIZE = 50  # the map shows more pins at once
+MAX_TAGS = 10
+MAX_TAG_LENGTH = 40
+MAX_PRICE = 100_000  # major units; keeps a typo from overflowing the integer column
+PARAM_ORDER = (
+    *("q", "category", "tag", "price", "price_min", "price_max", "rating", "near", "lat", "lng", "radius"),
+    *("open_now", "free_date", "free_from", "free_to", "sort", "per_page", "view", "page"),
+)
+OUTER_FIELDS = ("q", "near", "free_date", "free_from", "free_to")  # controls outside the results block
+
+
+@dataclass(frozen=True)
+class City:
+    name: str
+    lat: float
+    lng: float
+    timezone: str = "Europe/London"
+
+
+# The fallback when the browser's location is refused, and the home page's "near you".
+CITIES = {
+    c.name.lower(): c
+    for c in (
+        City("London", 51.5072, -0.1276),
+        City("Manchester", 53.4808, -2.2426),
+        City("Edinburgh", 55.9533, -3.1883),
+    )
+}
+DEFAULT_CITY = CITIES["london"]
+
+
+@dataclass(frozen=True)
+class SearchState:
+    """The search as URL parameters; every link on the page is this state with one change."""
+
+    params: tuple[tuple[str, str], ...] = ()
+
+    def get(self, name: str) -> str:
+        return next((value for key, value in self.params if key == name), "")
+
+    def url(self, **changes: str | list[str] | None) -> str:
+        """The search URL with ``changes`` (None drops a parameter). Any change is back on page 1."""
+        pairs = [(k, v) for k, v in self.params if k not in changes and k != "page"]
+        for name, value in changes.items():
+            values = [] if value is None else value if isinstance(value, list) else [value]
+            pairs.extend((name, str(v)) for v in values)
+        pairs.sort(key=lambda pair: PARAM_ORDER.index(pair[0]))
+        return url_for("discovery.search") + (f"?{urlencode(pairs)}" if pairs else "")
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    query: SearchQuery
+    state: SearchState
+    view: str = "list"
+    near: City | None = None
+    category_name: str = ""
+    free_label: str = ""
+
+
+# -- reading the query arguments -------------------------------------------------------------
+
+
+def _text(args, name: str) -> str:
+    return (args.get(name) or "").strip()
+
+
+def _number(args, name: str, what: str) -> float | None:
+    raw = _text(args, name)
+    if not raw:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise InvalidQuery(f"{what} must be a number.")
+    return value
+
+
+def _whole(args, name: str, what: str, default: int) -> int:
+    raw = _text(args, name)
+    try:
+        return int(raw) if raw else default
+    except ValueError:
+        raise InvalidQuery(f"{what} must be a whole number.") from None
+
+
+def _money(args, name: str, what: str) -> int | None:
+    """A price in pounds ("25", "25.50", "£25") as minor units."""
+    raw = _text(args, name).removeprefix("£")
+    if not raw:
+        return None
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise InvalidQuery(f"{what} must be an amount in pounds, like 25 or 25.50.") from None
+    if not value.is_finite():
+        raise InvalidQuery(f"{what} must be an amount in pounds, like 25 or 25.50.")
+    if value < 0:
+        raise InvalidQuery(f"{what} can't be negative.")
+    if value > MAX_PRICE:
+        raise InvalidQuery(f"{what} can be at most £{MAX_PRICE:,}.")
+    return int((value * 100).to_integral_value())
+
+
+def _flag(args, name: str, what: str) -> bool:
+    raw = _text(args, name).lower()
+    if raw in ("", "0", "false", "off"):
+        return False
+    if raw in ("1", "true", "on"):
+        return True
+    raise InvalidQuery(f"{what} is either on (1) or off (0).")
+
+
+def _decimal_text(value: float) -> str:
+    return f"{value:.6f}".rstrip("0").rstrip(".")
+
+
+def _free_window(args, zone: ZoneInfo, now: datetime) -> tuple[datetime | None, datetime | None, str]:
+    """``free_date`` (+ ``free_from``/``free_to``, HH:MM local) as an aware window and its label."""
+    day_raw, from_raw, to_raw = (_text(args, n) for n in ("free_date", "free_from", "free_to"))
+    if not (day_raw or from_raw or to_raw):
+        return None, None, ""
+    if not day_raw:
+        raise InvalidQuery("Choose a day for the free time window.")
+    try:
+        day = date.fromisoformat(day_raw)
+    except ValueError:
+        raise InvalidQuery("Give the day of the free time window as YYYY-MM-DD.") from None
+    if day < now.astimezone(zone).date():
+        raise InvalidQuery("Choose today or a later day for the free time window.")
+    try:
+        opens = time.fromisoformat(from_raw) if from_raw else time(0)
+        closes = None if to_raw in ("", "24:00") else time.fromisoformat(to_raw)
+    except ValueError:
+        raise InvalidQuery("Give the times of the free time window as HH:MM, like 14:00.") from None
+    start = datetime.combine(day, opens, zone)
+    end = datetime.combine(day, closes, zone) if closes else datetime.combine(day + timedelta(days=1), time(0), zone)
+    until = closes.strftime("%H:%M") if closes else "24:00"
+    label = f"{format_date(day, 'EEE d MMM', locale=LOCALE)}, {opens:%H:%M}–{until}"
+    return start, end, label
+
+
+def parse_search(args, *, category: str | None = None, now: datetime | None = None) -> SearchRequest:
+    """Query arguments -> SearchRequest. Raises InvalidQuery with a message for people."""
+    now = now or datetime.now(UTC)
+    params: list[tuple[str, str]] = []
+
+    def keep(name: str, value: Any) -> None:
+        if value not in ("", None):
+            params.append((name, str(value)))
+
+    text = _text(args, "q")
+    keep("q", text)
+    categories = {c.slug: c.name for c in get_categories()}
+    category = category or _text(args, "category") or None
+    if category is not None and category not in categories:
+        raise InvalidQuery("We don't know that category. Choose one from the list.")
+    keep("category", category)
+
+    tags = list(dict.fromkeys(t.strip() for t in args.getlist("tag") if t.strip()))
+    if len(tags) > MAX_TAGS:
+        raise InvalidQuery(f"Choose at most {MAX_TAGS} tags.")
+    if any(len(t) > MAX_TAG_LENGTH for t in tags):
+        raise InvalidQuery(f"A tag has at most {MAX_TAG_LENGTH} characters.")
+    for tag in tags:
+        keep("tag", tag)
+
+    bucket = _text(args, "price")
+    if bucket:
+        buckets = {price_bucket_key(lo, hi): (lo, hi) for lo, hi in PRICE_BUCKETS}
+        if bucket not in buckets:
+            raise InvalidQuery("Choose a price range from the list.")
+        price_min, high = buckets[bucket]
+        price_max = high - 1 if high is not None else None  # buckets are [from, to) in whole pence
+        keep("price", bucket)
+    else:
+        price_min = _money(args, "price_min", "The minimum price")
+        price_max = _money(args, "price_max", "The maximum price")
+        keep("price_min", _text(args, "price_min") if price_min is not None else None)
+        keep("price_max", _text(args, "price_max") if price_max is not None else None)
+
+    min_rating = _number(args, "rating", "The minimum rating")
+    keep("rating", f"{min_rating:g}" if min_rating is not None else None)
+
+    near_raw = _text(args, "near")
+    near = CITIES.get(near_raw.lower()) if near_raw else None
+    if near_raw and near is None:
+        raise InvalidQuery("Choose London, Manchester or Edinburgh.")
+    lat, lng = _number(args, "lat", "Latitude"), _number(args, "lng", "Longitude")
+    radius = _number(args, "radius", "The radius")
+    if near is not None:  # a city chosen from the list wins over coordinates
+        keep("near", near.name)
+        lat, lng = near.lat, near.lng
+    else:
+        keep("lat", _decimal_text(lat) if lat is not None else None)
+        keep("lng", _decimal_text(lng) if lng is not None else None)
+    keep("radius", _decimal_text(radius) if radius is not None else None)
+    if near is not None and radius is None:
+        radius = DEFAULT_RADIUS_KM
+
+    open_now = _flag(args, "open_now", "Open now")
+    keep("open_now", "1" if open_now else None)
+    zone = ZoneInfo((near or DEFAULT_CITY).timezone)
+    free_from, free_to, free_label = _free_window(args, zone, now)
+    if free_from is not None:
+        for name in ("free_date", "free_from", "free_to"):
+            keep(name, _text(args, name))
+
+    sort = _text(args, "sort") or "relevance"
+    keep("sort", sort if sort != "relevance" else None)
+    view = _text(args, "view") or "list"
+    if view not in ("list", "map"):
+        raise InvalidQuery("Choose the list view or the map view.")
+    keep("view", view if view != "list" else None)
+    per_page = _whole(
+        args, "per_page", "The number of results a page", MAP_PAGE_SIZE if view == "map" else LIST_PAGE_SIZE
+    )
+    keep("per_page", _text(args, "per_page"))
+    page = _whole(args, "page", "The page", 1)
+    keep("page", page if page != 1 else None)
+
+    query = SearchQuery(
+        text=text,
+        category=category,
+        tags=tuple(tags),
+        price_min=price_min,
+        price_max=price_max,
+        min_rating=min_rating,
+        lat=lat,
+        lng=lng,
+        radius_km=radius,
+        open_now=open_now,
+        free_from=free_from,
+        free_to=free_to,
+        sort=sort,
+        page=page,
+        per_page=per_page,
+    )
+    params.sort(key=lambda pair: PARAM_ORDER.index(pair[0]))
+    return SearchRequest(
+        query=query,
+        state=SearchState(tuple(params)),
+        view=view,
+        near=near,
+        category_name=categories.get(category or "", ""),
+        free_label=free_label,
+    )

@@ -1,0 +1,215 @@
+"""The results block of the search page: cards, facet links, filter chips, sort options, pages, map."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import current_app, url_for
+
+from app.discovery.cards import _money_label, build_cards
+from app.discovery.params import OUTER_FIELDS, SearchRequest, SearchState, _decimal_text
+from app.venues.public import DEFAULT_TILE_ATTRIBUTION
+from search.postgres import price_bucket_key, price_bucket_label, rating_bucket_key, rating_bucket_label
+from search.types import PRICE_BUCKETS, RATING_BUCKETS, Facet, SearchResult
+
+RADIUS_CHOICES = (2, 5, 10, 25, 50)
+SORT_LABELS = {"relevance": "Best match", "distance": "Nearest first", "price": "Lowest price", "rating": "Top rated"}
+
+
+def build_search_page(found: SearchRequest, result: SearchResult, *, now: datetime) -> dict[str, Any]:
+    """Everything the results block shows, as plain values."""
+    query, state = found.query, found.state
+    located = query.lat is not None
+    cards = build_cards(result.hits, now=now)
+    pages = min(1000, max(1, math.ceil(result.total / query.per_page)))
+    hidden = [(k, v) for k, v in state.params if k not in (*OUTER_FIELDS, "sort", "open_now", "radius", "page")]
+    return {
+        **page_heading(found.category_name),
+        "page_title": _page_title(found),
+        "view": found.view,
+        "total": result.total,
+        "count_label": f"{result.total} venue{'' if result.total == 1 else 's'}",
+        "cards": cards,
+        "facets": facet_groups(found, result),
+        "active_filters": active_filters(found),
+        "hidden_inputs": hidden,
+        "open_now": query.open_now,
+        "sort_options": [
+            {"value": s, "label": label, "selected": s == query.sort, "disabled": s == "distance" and not located}
+            for s, label in SORT_LABELS.items()
+        ],
+        "radius_options": _radius_options(query.radius_km) if located else [],
+        "pagination": pagination(state, query.page, pages),
+        "page_past_the_end": query.page > pages,
+        "first_page_url": state.url(),
+        "view_urls": {"list": state.url(view=None, per_page=None), "map": state.url(view="map", per_page=None)},
+        "search_url": url_for("discovery.search"),
+        "state_query": urlencode([(k, v) for k, v in state.params if k != "page"]),
+        "map": map_settings(found, cards) if found.view == "map" else None,
+    }
+
+
+def page_heading(category_name: str) -> dict[str, str]:
+    """A category search reads as that category's landing page, whichever URL it came from."""
+    if not category_name:
+        return {"heading": "Find a venue", "intro": ""}
+    return {
+        "heading": category_name,
+        "intro": f"Compare {category_name.lower()} venues by price, rating and distance, see when they're free, "
+        "and book online.",
+    }
+
+
+def _page_title(found: SearchRequest) -> str:
+    what = found.category_name or "Venues"
+    if found.query.text:
+        return f"{what} matching “{found.query.text}”"
+    return f"{what} near {found.near.name}" if found.near else what
+
+
+def _radius_options(current: float | None) -> list[dict[str, Any]]:
+    choices = [{"value": str(r), "label": f"Within {r} km", "selected": current == r} for r in RADIUS_CHOICES]
+    if current is not None and current not in RADIUS_CHOICES:
+        choices.insert(0, {"value": _decimal_text(current), "label": f"Within {current:g} km", "selected": True})
+    if current is None:
+        choices.insert(0, {"value": "", "label": "Any distance", "selected": True})
+    return choices
+
+
+def facet_groups(found: SearchRequest, result: SearchResult) -> list[dict[str, Any]]:
+    """Facet values as links that add or remove themselves, with counts."""
+    query, state = found.query, found.state
+    empty = Facet(name="", values=())
+
+    def item(label: str, count: int, url: str, active: bool) -> dict[str, Any]:
+        return {"label": label, "count": count, "url": url, "active": active}
+
+    categories = [
+        item(
+            v.label,
+            v.count,
+            state.url(category=None if v.value == query.category else v.value),
+            v.value == query.category,
+        )
+        for v in result.facets.get("category", empty).values
+    ]
+    if query.category and not any(i["active"] for i in categories):
+        categories.insert(0, item(found.category_name or query.category, 0, state.url(category=None), True))
+
+    tag_counts = {v.value: v.count for v in result.facets.get("tags", empty).values}
+    tag_counts = {**{t: tag_counts.get(t, 0) for t in query.tags}, **tag_counts}
+    tags = [
+        item(tag, count, state.url(tag=[t for t in query.tags if t != tag] or None), True)
+        if tag in query.tags
+        else item(tag, count, state.url(tag=[*query.tags, tag]), False)
+        for tag, count in tag_counts.items()
+    ]
+
+    price_counts = {v.value: v.count for v in result.facets.get("price", empty).values}
+    prices = []
+    for low, high in PRICE_BUCKETS:
+        key = price_bucket_key(low, high)
+        active = state.get("price") == key
+        url = state.url(price=None if active else key, price_min=None, price_max=None)
+        prices.append(item(price_bucket_label(low, high), price_counts.get(key, 0), url, active))
+
+    rating_counts = {v.value: v.count for v in result.facets.get("rating", empty).values}
+    ratings = []
+    for minimum in RATING_BUCKETS:
+        key = rating_bucket_key(minimum)
+        active = query.min_rating == minimum
+        ratings.append(
+            item(
+                rating_bucket_label(minimum),
+                rating_counts.get(key, 0),
+                state.url(rating=None if active else key),
+                active,
+            )
+        )
+
+    groups = [
+        {"name": "category", "title": "Category", "items": categories},
+        {"name": "tags", "title": "Features", "items": tags},
+        {"name": "price", "title": "Price from", "items": prices},
+        {"name": "rating", "title": "Rating", "items": ratings},
+    ]
+    # A group with nothing to choose (no tags yet; no reviews yet) is left out rather than shown empty.
+    return [g for g in groups if any(i["count"] or i["active"] for i in g["items"])]
+
+
+def active_filters(found: SearchRequest) -> list[dict[str, str]]:
+    """Each filter in force, with a link to the same search without it."""
+    query, state = found.query, found.state
+    chips = []
+    if query.text:
+        chips.append({"label": f"“{query.text}”", "url": state.url(q=None)})
+    if query.category:
+        chips.append({"label": found.category_name or query.category, "url": state.url(category=None)})
+    for tag in query.tags:
+        chips.append({"label": tag, "url": state.url(tag=[t for t in query.tags if t != tag] or None)})
+    if query.price_min is not None or query.price_max is not None:
+        chips.append({"label": _price_range_label(found), "url": state.url(price=None, price_min=None, price_max=None)})
+    if query.min_rating is not None:
+        chips.append({"label": f"Rated {query.min_rating:g} and up", "url": state.url(rating=None)})
+    if query.open_now:
+        chips.append({"label": "Open now", "url": state.url(open_now=None)})
+    if query.lat is not None:
+        place = found.near.name if found.near else "your location"
+        within = f"Within {query.radius_km:g} km of {place}" if query.radius_km else f"Near {place}"
+        sort = None if query.sort == "distance" else state.get("sort") or None
+        chips.append({"label": within, "url": state.url(near=None, lat=None, lng=None, radius=None, sort=sort)})
+    if found.free_label:
+        chips.append(
+            {"label": f"Free {found.free_label}", "url": state.url(free_date=None, free_from=None, free_to=None)}
+        )
+    return chips
+
+
+def _price_range_label(found: SearchRequest) -> str:
+    buckets = {price_bucket_key(lo, hi): price_bucket_label(lo, hi) for lo, hi in PRICE_BUCKETS}
+    low, high = found.query.price_min, found.query.price_max
+    if found.state.get("price") in buckets:
+        return buckets[found.state.get("price")]
+    if low is None:
+        return f"Up to {_money_label(high or 0, 'GBP')}"
+    if high is None:
+        return f"{_money_label(low, 'GBP')} and up"
+    return f"{_money_label(low, 'GBP')} to {_money_label(high, 'GBP')}"
+
+
+def pagination(state: SearchState, page: int, pages: int) -> dict[str, Any] | None:
+    if pages <= 1:
+        return None
+
+    def url(number: int) -> str:
+        return state.url(page=str(number) if number > 1 else None)
+
+    shown = sorted({1, pages, *range(max(1, page - 2), min(pages, page + 2) + 1)})
+    numbers: list[dict[str, Any] | None] = []
+    for number in shown:
+        if numbers and numbers[-1] is not None and number - numbers[-1]["number"] > 1:
+            numbers.append(None)  # a gap
+        numbers.append({"number": number, "url": url(number), "current": number == page})
+    return {
+        "previous": url(page - 1) if 1 < page <= pages else None,
+        "next": url(page + 1) if page < pages else None,
+        "pages": numbers,
+    }
+
+
+def map_settings(found: SearchRequest, cards: list[dict[str, Any]]) -> dict[str, Any]:
+    tile_url = current_app.config.get("MAP_TILE_URL") or ""
+    return {
+        "tile_url": tile_url,
+        "attribution": (current_app.config.get("MAP_TILE_ATTRIBUTION") or DEFAULT_TILE_ATTRIBUTION) if tile_url else "",
+        "lat": found.query.lat,
+        "lng": found.query.lng,
+        "markers": [
+            {"id": c["id"], "lat": c["lat"], "lng": c["lng"], "name": c["name"], "url": c["url"], "label": c["price"]}
+            for c in cards
+            if c["lat"] is not None and c["lng"] is not None
+        ],
+    }
