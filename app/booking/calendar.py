@@ -4,6 +4,7 @@ sign-in and lives outside /provider, on its own small blueprint).
 
 A provider only ever sees their own venue: the venue comes from ``venue_required`` and every
 booking or block is looked up inside it, so another venue's ids are simply not found (404).
+What the views show is built in ``calendar_view``; blocks are found, added and removed in ``time_blocks``.
 """
 
 from __future__ import annotations
@@ -12,14 +13,12 @@ import hmac
 import re
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
-from babel.numbers import format_currency
 from flask import Blueprint, Response, abort, flash, make_response, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import or_, select
@@ -28,14 +27,25 @@ from sqlalchemy.orm import selectinload
 from app.admin import audit
 from app.booking import lifecycle
 from app.booking.calendar_forms import CalendarQuery, CancelForm, TimeBlockForm, parse_calendar_query
+from app.booking.calendar_view import (
+    STATUS_LABELS,
+    _block_event,
+    _booking_event,
+    _money,
+    _period_label,
+    _time_label,
+    build_day,
+    build_week,
+    feed_url,
+)
 from app.booking.ics import calendar as ics_calendar
-from app.booking.models import Booking, BookingStatus, TimeBlock
+from app.booking.models import Booking, BookingStatus
 from app.booking.policy import describe_policy
+from app.booking.time_blocks import add_time_block, find_time_blocks, remove_time_block
 from app.errors import DomainError
 from app.extensions import db
 from app.rendering import add_toast, is_htmx, render_page
 from app.venues.dashboard import bp, venue_required
-from app.venues.hours import MINUTES_PER_DAY
 from app.venues.models import Venue
 
 bp_feed = Blueprint("calendar_feed", __name__)
@@ -43,12 +53,6 @@ bp_feed = Blueprint("calendar_feed", __name__)
 B = BookingStatus
 IN_GRID = (B.HELD, B.CONFIRMED, B.COMPLETED, B.NO_SHOW)
 CANCELLED = (B.CANCELLED_BY_CUSTOMER, B.CANCELLED_BY_VENUE)
-STATUS_LABELS = {
-    **lifecycle.STATUS_LABELS,
-    B.HELD: "Awaiting payment",
-    B.CANCELLED_BY_CUSTOMER: "Cancelled by the customer",
-    B.CANCELLED_BY_VENUE: "Cancelled by you",
-}
 HISTORY_LABELS = {
     "booking.confirm": "Paid and confirmed",
     "booking.expire": "Hold expired unpaid",
@@ -57,9 +61,6 @@ HISTORY_LABELS = {
     "booking.cancel_by_customer": "Cancelled by the customer",
     "booking.cancel_by_venue": "Cancelled by the venue",
 }
-FALLBACK_HOURS = (8 * 60, 20 * 60)
-ROW_MINUTES = 15
-MAX_LANES = 6  # side-by-side places in one column; static/css/calendar.css has classes up to this
 FEED_PAST, FEED_AHEAD = timedelta(days=30), timedelta(days=365)
 _TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{20,64}")
 
@@ -106,38 +107,7 @@ def find_bookings(
     return list(db.session.scalars(query))
 
 
-def find_time_blocks(venue: Venue, start: datetime, end: datetime, *, member_id: int | None = None) -> list[TimeBlock]:
-    """Blocks overlapping [start, end); for one member, theirs and the whole venue's."""
-    query = select(TimeBlock).where(
-        TimeBlock.venue_id == venue.id, TimeBlock.starts_at < end, TimeBlock.ends_at > start
-    )
-    if member_id is not None:
-        query = query.where(or_(TimeBlock.team_member_id == member_id, TimeBlock.team_member_id.is_(None)))
-    return list(db.session.scalars(query.order_by(TimeBlock.starts_at, TimeBlock.id)))
-
-
 # -- commands -----------------------------------------------------------------------------------
-
-
-def add_time_block(
-    venue: Venue, *, member_id: int | None, starts_at: datetime, ends_at: datetime, reason: str
-) -> TimeBlock:
-    if member_id is not None and member_id not in {m.id for m in venue.team}:
-        abort(404)
-    block = TimeBlock(
-        venue_id=venue.id, team_member_id=member_id, starts_at=starts_at, ends_at=ends_at, reason=reason.strip()
-    )
-    db.session.add(block)
-    db.session.flush()
-    return block
-
-
-def remove_time_block(venue: Venue, block_id: int) -> TimeBlock:
-    block = db.session.scalar(select(TimeBlock).where(TimeBlock.id == block_id, TimeBlock.venue_id == venue.id))
-    if block is None:
-        abort(404)
-    db.session.delete(block)
-    return block
 
 
 def set_feed_token(venue: Venue, *, actor_id: int, revoke: bool = False) -> str | None:
@@ -152,185 +122,15 @@ def set_feed_token(venue: Venue, *, actor_id: int, revoke: bool = False) -> str 
     return venue.calendar_token
 
 
-# -- what the templates show ----------------------------------------------------------------------
-
-
-@dataclass
-class CalendarEvent:
-    """A booking or a time block, placed in the venue's local time."""
-
-    kind: str  # "booking" or "block"
-    id: int
-    starts: datetime  # local
-    ends: datetime  # local
-    title: str
-    time_label: str
-    member_id: int | None = None
-    customer: str = ""
-    quantity: int = 0
-    status: str = ""
-    status_label: str = ""
-    url: str = ""
-    row: int = 1
-    span: int = 1
-    lane: int = 1
-
-
-@dataclass
-class DayColumn:
-    key: str
-    name: str
-    events: list[CalendarEvent]
-    lanes: int = 1
-
-
-def _time_label(starts: datetime, ends: datetime) -> str:
-    ends_at_midnight = ends.date() == starts.date() + timedelta(days=1) and (ends.hour, ends.minute) == (0, 0)
-    if starts.date() == ends.date() or ends_at_midnight:
-        return f"{starts:%H:%M}–{ends:%H:%M}"
-    return f"{starts:%d %b %H:%M} – {ends:%d %b %H:%M}"
-
-
-def _booking_event(booking: Booking, tz: ZoneInfo) -> CalendarEvent:
-    starts, ends = booking.starts_at.astimezone(tz), booking.ends_at.astimezone(tz)
-    return CalendarEvent(
-        kind="booking",
-        id=booking.id,
-        starts=starts,
-        ends=ends,
-        title=booking.service.name,
-        time_label=_time_label(starts, ends),
-        member_id=booking.team_member_id,
-        customer=booking.customer.name,
-        quantity=booking.quantity,
-        status=booking.status,
-        status_label=STATUS_LABELS[booking.status],
-        url=url_for("venues_dashboard.booking_details", booking_id=booking.id),
-    )
-
-
-def _block_event(block: TimeBlock, tz: ZoneInfo) -> CalendarEvent:
-    starts, ends = block.starts_at.astimezone(tz), block.ends_at.astimezone(tz)
-    return CalendarEvent(
-        kind="block",
-        id=block.id,
-        starts=starts,
-        ends=ends,
-        title=block.reason or "Blocked",
-        time_label=_time_label(starts, ends),
-        member_id=block.team_member_id,
-        status_label="Blocked",
-    )
-
-
-def _minute_of(moment: datetime, day: date) -> int:
-    """Wall-clock minutes since ``day``'s midnight, clipped to the day."""
-    if moment.date() != day:
-        return 0 if moment.date() < day else MINUTES_PER_DAY
-    return moment.hour * 60 + moment.minute
-
-
-def _grid_bounds(venue: Venue, day: date, events: list[CalendarEvent]) -> tuple[int, int]:
-    """Earliest opening to latest closing that weekday, widened to fit every event, in whole hours."""
-    ranges = [(h.opens_minute, h.closes_minute) for h in venue.opening_hours if h.weekday == day.weekday()]
-    opens = min((r[0] for r in ranges), default=FALLBACK_HOURS[0])
-    closes = max((r[1] for r in ranges), default=FALLBACK_HOURS[1])
-    for event in events:
-        opens = min(opens, _minute_of(event.starts, day))
-        closes = max(closes, _minute_of(event.ends, day))
-    return opens // 60 * 60, min(-(-closes // 60) * 60, MINUTES_PER_DAY)
-
-
-def _place(column: DayColumn, day: date, first_minute: int) -> None:
-    """Rows from the times; overlapping events go side by side in lanes (greedy, by start)."""
-    lane_ends: list[int] = []
-    for event in sorted(column.events, key=lambda e: (e.starts, e.ends, e.kind)):
-        start, end = _minute_of(event.starts, day), _minute_of(event.ends, day)
-        event.row = (start - first_minute) // ROW_MINUTES + 1
-        event.span = max(1, -(-(end - first_minute) // ROW_MINUTES) + 1 - event.row)
-        lane = next((i for i, lane_end in enumerate(lane_ends) if lane_end <= start), len(lane_ends))
-        if lane == len(lane_ends):
-            lane_ends.append(end)
-        lane_ends[lane] = max(lane_ends[lane], end)
-        event.lane = min(lane, MAX_LANES - 1) + 1
-    column.lanes = min(max(len(lane_ends), 1), MAX_LANES)
-
-
-def build_day(
-    venue: Venue, query: CalendarQuery, bookings: list[Booking], blocks: list[TimeBlock], tz: ZoneInfo
-) -> dict[str, Any]:
-    """One column per team member (or the one asked for) plus "Unassigned", and the hour labels."""
-    team = [m for m in venue.team if query.member_id in (None, m.id)]
-    columns = [DayColumn(str(m.id), m.name, []) for m in team]
-    if query.member_id is None:
-        columns.append(DayColumn("unassigned", "Unassigned", []))
-    by_key = {c.key: c for c in columns}
-    fallback = by_key.get("unassigned")
-    for booking in bookings:
-        column = by_key.get(str(booking.team_member_id), fallback)
-        if column is not None:
-            column.events.append(_booking_event(booking, tz))
-    for block in blocks:
-        event = _block_event(block, tz)
-        targets = columns if block.team_member_id is None else [by_key.get(str(block.team_member_id))]
-        for column in filter(None, targets):
-            column.events.append(replace(event))
-    first, last = _grid_bounds(venue, query.day, [e for c in columns for e in c.events])
-    for column in columns:
-        _place(column, query.day, first)
-    hours = [((m - first) // ROW_MINUTES + 1, f"{m // 60:02d}:00") for m in range(first, last, 60)]
-    return {"columns": columns, "hours": hours, "rows": (last - first) // ROW_MINUTES}
-
-
-def build_week(
-    query: CalendarQuery, bookings: list[Booking], blocks: list[TimeBlock], tz: ZoneInfo, today: date
-) -> list[dict[str, Any]]:
-    """Seven days, each with its bookings and blocks in time order."""
-    events = [_booking_event(b, tz) for b in bookings] + [_block_event(t, tz) for t in blocks]
-    days = []
-    for offset in range(7):
-        day = query.first_day + timedelta(days=offset)
-        items = [e for e in events if e.starts.date() <= day and (e.ends.date() > day or e.starts.date() == day)]
-        days.append(
-            {
-                "day": day,
-                "label": format_date(day, "EEE d MMM", locale="en_GB"),
-                "is_today": day == today,
-                "args": query.args(view="day", day=day),
-                "events": sorted(items, key=lambda e: (e.starts, e.kind)),
-            }
-        )
-    return days
-
-
-def _period_label(query: CalendarQuery) -> str:
-    if query.view == "day":
-        return format_date(query.day, "EEEE d MMMM yyyy", locale="en_GB")
-    last = query.first_day + timedelta(days=6)
-    return (
-        f"{format_date(query.first_day, 'd MMM', locale='en_GB')} – {format_date(last, 'd MMM yyyy', locale='en_GB')}"
-    )
-
-
-def _local_midnight(day: date, tz: ZoneInfo) -> datetime:
-    return datetime.combine(day, datetime.min.time(), tzinfo=tz).astimezone(UTC)
-
-
-def _money(minor: int, currency: str) -> str:
-    return format_currency(Decimal(minor) / 100, currency, locale="en_GB")
-
-
-def feed_url(venue: Venue) -> str | None:
-    if not venue.calendar_token:
-        return None
-    return url_for("calendar_feed.feed", token=venue.calendar_token, _external=True)
-
-
 # -- the calendar page ----------------------------------------------------------------------------
 
 
 def _today(venue: Venue) -> date:
     return datetime.now(UTC).astimezone(ZoneInfo(venue.timezone)).date()
+
+
+def _local_midnight(day: date, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, datetime.min.time(), tzinfo=tz).astimezone(UTC)
 
 
 def _read_query(venue: Venue, args: Any) -> CalendarQuery:

@@ -1,5 +1,8 @@
-"""Customer-facing booking pages: the booking flow on a venue page, the cart, checkout and
-"My bookings".
+"""Customer-facing booking pages: the booking flow on a venue page (the month calendar, a
+day's free times and the chosen time's form), and what every booking page shares.
+
+The cart, checkout and orders, and "My bookings" live beside this module
+(``cart_views``, ``order_views``, ``my_bookings``) and register on the same blueprint.
 
 Each route loads (404), checks who may act (403), validates, calls a service in
 ``app.booking`` and commits once. Templates get decided, plain values built here.
@@ -16,55 +19,23 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import segno
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    flash,
-    make_response,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
-from flask_login import current_user, login_required
-from markupsafe import Markup
-from sqlalchemy import func, or_, select
+from flask import Blueprint, abort, current_app, redirect, request, session, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from app.accounts.models import Role
 from app.booking import cart as carts
-from app.booking import checkout as checkouts
 from app.booking import lifecycle
 from app.booking.availability import get_bookable_days, get_slots
-from app.booking.errors import CartItemInvalid, SlotUnavailable
-from app.booking.forms import (
-    MAX_ID,
-    MAX_QUANTITY,
-    ActionForm,
-    AddToCartForm,
-    BadInput,
-    QuantityForm,
-    format_instant,
-    parse_day,
-    parse_instant,
-    parse_month,
-)
-from app.booking.ics import calendar
-from app.booking.models import Booking, BookingStatus, CartItem, Order, OrderStatus
-from app.booking.policy import describe_policy, quote_cancellation
-from app.errors import InvalidTransition, ValidationFailed
+from app.booking.forms import MAX_ID, MAX_QUANTITY, BadInput, format_instant, parse_day, parse_instant, parse_month
+from app.booking.models import Booking, CartItem
+from app.booking.policy import describe_policy
 from app.extensions import db
-from app.payments import service as payments
-from app.payments.gateway import GatewayError
-from app.payments.models import Refund, RefundStatus
-from app.rendering import add_toast, is_htmx, render_page
+from app.rendering import render_page
 from app.scheduling import Slot
 from app.venues.models import Service, Venue, VenueStatus
 from app.venues.slugs import find_venue_by_any_slug
@@ -76,7 +47,6 @@ CART_TOKEN = "cart_token"  # noqa: S105 - the session key of the anonymous cart,
 NOT_FOR_BOOKING = "Venue and admin accounts can't book. Sign in with a customer account to book."
 # HTMX asks for one part of the booking page by the id of the element it swaps.
 BOOK_FRAGMENTS = {"booking-picker": "picker", "booking-slots": "slots", "slot-details": "details"}
-B = BookingStatus
 
 
 # -- who is booking ----------------------------------------------------------------------------
@@ -118,12 +88,6 @@ def count_cart_items() -> int:
         return 0
 
 
-@bp.app_context_processor
-def cart_badge() -> dict[str, Any]:
-    # A function, so only templates that show the badge (the navbar) run the query.
-    return {"cart_count": count_cart_items}
-
-
 # -- display helpers ---------------------------------------------------------------------------
 
 
@@ -157,9 +121,26 @@ def with_vary(response: Response, *headers: str) -> Response:
     return response
 
 
-def nav_cart_oob() -> str:
-    """The navbar's cart link, for HTMX to swap out-of-band after a cart change."""
-    return render_template("booking/_nav_cart.html", oob=True)
+def booking_row(booking: Booking) -> dict[str, Any]:
+    zone = zone_of(booking.venue)
+    return {
+        "reference": booking.reference,
+        "url": url_for(".booking_detail", reference=booking.reference),
+        "service": booking.service.name,
+        "venue": booking.venue.name,
+        "venue_url": url_for("venues_public.venue_page", slug=booking.venue.slug),
+        "when": when_label(booking.starts_at, zone),
+        "ends": format_datetime(booking.ends_at.astimezone(zone), "HH:mm", locale=LOCALE),
+        "timezone": zone.key,
+        "member": booking.team_member.name if booking.team_member else None,
+        "quantity": booking.quantity,
+        "unit_price": money(booking.unit_price_minor, booking.currency),
+        "total": money(booking.total_minor, booking.currency),
+        "status": booking.status,
+        "status_label": lifecycle.STATUS_LABELS.get(booking.status, booking.status),
+        "policy": describe_policy(booking.cancel_free_hours, booking.cancel_late_fee_percent),
+        "order_url": url_for(".order", order_id=booking.order_id),
+    }
 
 
 # -- the booking flow --------------------------------------------------------------------------
@@ -331,409 +312,5 @@ def slot_choice(
     }
 
 
-# -- the cart ----------------------------------------------------------------------------------
-
-
-@bp.post("/cart/items")
-def add_to_cart() -> Response:
-    require_booker()
-    form = AddToCartForm()
-    if not form.validate():
-        return refuse_item(form, form.first_error(), 400)
-    owner = get_cart_owner(create=True)
-    try:
-        item = carts.add_item(
-            owner,
-            service_id=form.service_id.data,
-            starts_at=form.start,
-            quantity=form.quantity.data,
-            team_member_id=form.member_id,
-        )
-    except CartItemInvalid as exc:
-        db.session.rollback()
-        return refuse_item(form, exc.message, exc.status_code)
-    db.session.commit()
-    service = item.service
-    message = f"Added {service.name} to your cart."
-    if not is_htmx():
-        flash(message, "success")
-        return redirect(url_for(".cart"), 303)
-    page = build_booking_page(service.venue, service, month=None, day=None, start=item.starts_at, now=datetime.now(UTC))
-    page["added"] = {"message": message, "cart_url": url_for(".cart")}
-    response = render_page("booking/book.html", "details", **page)
-    response.set_data(response.get_data(as_text=True) + nav_cart_oob())
-    return add_toast(response, message)
-
-
-def refuse_item(form: AddToCartForm, message: str, status: int) -> Response:
-    """Show why an item can't go in the cart, on the booking page it came from."""
-    service = db.session.get(Service, form.service_id.data) if form.service_id.data else None
-    if service is None or not service.is_active or service.venue.status != VenueStatus.APPROVED:
-        abort(status, message)
-    start = getattr(form, "start", None)
-    chosen = {"quantity": form.quantity.data, "member_id": getattr(form, "member_id", None)}
-    page = build_booking_page(
-        service.venue, service, month=None, day=None, start=start, now=datetime.now(UTC), error=message, chosen=chosen
-    )
-    return render_page("booking/book.html", "details", status=status, **page)
-
-
-@bp.get("/cart", endpoint="cart")
-def show_cart() -> Response:
-    require_booker()
-    return render_page("booking/cart.html", "cart", **build_cart_page(get_cart_owner(), now=datetime.now(UTC)))
-
-
-def build_cart_page(
-    owner: carts.CartOwner | None, *, now: datetime, errors: dict[int, str] | None = None
-) -> dict[str, Any]:
-    view = carts.view_cart(owner, now=now) if owner else carts.CartView(groups=[], currency=None)
-    errors = errors or {}
-    groups = []
-    for group in view.groups:
-        zone = zone_of(group.venue)
-        groups.append(
-            {
-                "venue": {"name": group.venue.name, "url": url_for("venues_public.venue_page", slug=group.venue.slug)},
-                "total": money(group.total_minor, view.currency or "GBP"),
-                "lines": [cart_line(line, zone, errors.get(line.item.id)) for line in group.lines],
-            }
-        )
-    return {
-        "groups": groups,
-        "count": len(view.lines),
-        "total": money(view.total_minor, view.currency or "GBP"),
-        "has_problems": any(line.problem for line in view.lines),
-        "signed_in": current_user.is_authenticated,
-    }
-
-
-def cart_line(line: carts.CartLine, zone: ZoneInfo, error: str | None) -> dict[str, Any]:
-    item, service = line.item, line.service
-    # One person with a chosen team member; otherwise up to the places left (or what's chosen).
-    max_quantity = 1 if item.team_member_id is not None else min(MAX_QUANTITY, max(line.remaining, item.quantity))
-    local_day = item.starts_at.astimezone(zone).date()
-    return {
-        "id": item.id,
-        "service": service.name,
-        "when": when_label(item.starts_at, zone),
-        "timezone": zone.key,
-        "member": item.team_member.name if item.team_member else "Any available",
-        "quantity": item.quantity,
-        "max_quantity": max_quantity,
-        "unit_price": money(line.unit_price_minor, service.currency),
-        "total": money(line.total_minor, service.currency),
-        "expires": when_label(item.expires_at, zone),
-        "policy": line.policy,
-        "problem": line.problem,
-        "error": error,
-        "other_time_url": url_for(
-            ".book", slug=line.venue.slug, service_id=service.id, month=local_day.strftime("%Y-%m")
-        ),
-    }
-
-
-def cart_changed(message: str | None, *, error: tuple[int, str] | None = None, status: int = 200) -> Response:
-    """After a cart change: the fresh cart block for HTMX (with a toast), else a redirect."""
-    if not is_htmx() and error is None:
-        flash(message, "success")
-        return redirect(url_for(".cart"), 303)
-    errors = dict([error]) if error else None
-    page = build_cart_page(get_cart_owner(), now=datetime.now(UTC), errors=errors)
-    response = render_page("booking/cart.html", "cart", status=status, **page)
-    if is_htmx():
-        response.set_data(response.get_data(as_text=True) + nav_cart_oob())
-        if message:
-            add_toast(response, message)
-    return response
-
-
-def get_own_cart_item(item_id: int) -> tuple[carts.CartOwner, CartItem]:
-    require_booker()
-    owner = get_cart_owner()
-    item = carts.get_item(owner, item_id) if owner and item_id <= MAX_ID else None
-    if owner is None or item is None:
-        abort(404, "That item is not in your cart.")
-    return owner, item
-
-
-@bp.post("/cart/items/<int:item_id>")
-def update_item(item_id: int) -> Response:
-    owner, item = get_own_cart_item(item_id)
-    form = QuantityForm()
-    if not form.validate():
-        message = next(iter(form.quantity.errors or ["Check the number of people."]))
-        return cart_changed(None, error=(item_id, message), status=400)
-    try:
-        carts.update_quantity(owner, item_id, form.quantity.data)
-    except CartItemInvalid as exc:
-        db.session.rollback()
-        return cart_changed(None, error=(item_id, exc.message), status=exc.status_code)
-    db.session.commit()
-    people = form.quantity.data
-    return cart_changed(f"Updated {item.service.name} to {people} {'person' if people == 1 else 'people'}.")
-
-
-@bp.post("/cart/items/<int:item_id>/delete")
-def remove_item(item_id: int) -> Response:
-    owner, item = get_own_cart_item(item_id)
-    name = item.service.name
-    carts.remove_item(owner, item_id)
-    db.session.commit()
-    return cart_changed(f"Removed {name} from your cart.")
-
-
-# -- checkout and orders -----------------------------------------------------------------------
-
-
-@bp.post("/checkout")
-def checkout() -> Response:
-    if not current_user.is_authenticated:
-        flash("Sign in or create an account to check out. Your cart comes with you.", "info")
-        return redirect(url_for("accounts.sign_in", next=url_for(".cart")), 303)
-    require_booker()
-    try:
-        order = checkouts.checkout(current_user)
-    except (SlotUnavailable, ValidationFailed) as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return redirect(url_for(".cart"), 303)
-    db.session.commit()
-    return redirect(url_for(".order", order_id=order.id), 303)
-
-
-def get_own_order(order_id: int) -> Order:
-    order = db.session.get(Order, order_id) if order_id <= MAX_ID else None
-    if order is None or order.customer_id != current_user.id:
-        abort(404)  # someone else's order is indistinguishable from a missing one
-    return order
-
-
-@bp.get("/orders/<int:order_id>")
-@login_required
-def order(order_id: int) -> Response:
-    return render_page("booking/order.html", **build_order_page(get_own_order(order_id), now=datetime.now(UTC)))
-
-
-@bp.post("/orders/<int:order_id>/pay")
-@login_required
-def pay_order(order_id: int) -> Response:
-    """Start (or resume) the hosted checkout for the order's held bookings, then go there.
-
-    The amount is the server's sum of the held bookings; nothing in the form is read.
-    """
-    get_own_order(order_id)  # 404 before taking a lock on someone else's order
-    locked = select(Order).where(Order.id == order_id).with_for_update().execution_options(populate_existing=True)
-    order = db.session.scalars(locked).one()  # two clicks start one checkout
-    now = datetime.now(UTC)
-    try:
-        if order.status == OrderStatus.PENDING_PAYMENT and order.hold_expires_at <= now:
-            raise InvalidTransition("The hold on these times has expired. Add them to your cart again.")
-        payment = payments.start_payment(order)
-    except (InvalidTransition, GatewayError) as exc:
-        db.session.rollback()
-        page = build_order_page(get_own_order(order_id), now=now, error=exc.message)
-        return render_page("booking/order.html", status=exc.status_code, **page)
-    db.session.commit()
-    return redirect(payment.checkout_url, 303)
-
-
-def build_order_page(order: Order, *, now: datetime, error: str | None = None) -> dict[str, Any]:
-    bookings = order.bookings
-    zone = zone_of(bookings[0].venue) if bookings else ZoneInfo("UTC")
-    pending = order.status == OrderStatus.PENDING_PAYMENT
-    open_payment = payments.get_open_payment(order) if pending else None
-    return {
-        "order": {
-            "id": order.id,
-            "status": order.status,
-            "total": money(order.total_minor, order.currency),
-            "hold_expires_iso": order.hold_expires_at.astimezone(UTC).isoformat(timespec="seconds"),
-            "hold_expires_label": when_label(order.hold_expires_at, zone),
-            "timezone": zone.key,
-        },
-        "bookings": [booking_row(b) for b in bookings],
-        "can_pay": pending and order.hold_expires_at > now,
-        "payment_started": open_payment is not None,
-        "hold_expired": order.status == OrderStatus.EXPIRED or (pending and order.hold_expires_at <= now),
-        "payment_failed": order.status == OrderStatus.FAILED,
-        "paid": order.status in (OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED, OrderStatus.REFUNDED),
-        "receipt_url": url_for("payments.receipt", order_id=order.id) if order.receipt_number else None,
-        "error": error,
-    }
-
-
-# -- my bookings -------------------------------------------------------------------------------
-
-
-def booking_row(booking: Booking) -> dict[str, Any]:
-    zone = zone_of(booking.venue)
-    return {
-        "reference": booking.reference,
-        "url": url_for(".booking_detail", reference=booking.reference),
-        "service": booking.service.name,
-        "venue": booking.venue.name,
-        "venue_url": url_for("venues_public.venue_page", slug=booking.venue.slug),
-        "when": when_label(booking.starts_at, zone),
-        "ends": format_datetime(booking.ends_at.astimezone(zone), "HH:mm", locale=LOCALE),
-        "timezone": zone.key,
-        "member": booking.team_member.name if booking.team_member else None,
-        "quantity": booking.quantity,
-        "unit_price": money(booking.unit_price_minor, booking.currency),
-        "total": money(booking.total_minor, booking.currency),
-        "status": booking.status,
-        "status_label": lifecycle.STATUS_LABELS.get(booking.status, booking.status),
-        "policy": describe_policy(booking.cancel_free_hours, booking.cancel_late_fee_percent),
-        "order_url": url_for(".order", order_id=booking.order_id),
-    }
-
-
-def find_my_bookings(customer_id: int, tab: str, now: datetime) -> list[Booking]:
-    upcoming = (Booking.starts_at > now) & (
-        (Booking.status == B.CONFIRMED) | ((Booking.status == B.HELD) & (Booking.hold_expires_at > now))
-    )
-    past = Booking.status.notin_([B.HELD, B.EXPIRED]) & or_(Booking.starts_at <= now, Booking.status != B.CONFIRMED)
-    query = (
-        select(Booking)
-        .where(Booking.customer_id == customer_id, upcoming if tab == "upcoming" else past)
-        .options(selectinload(Booking.venue), selectinload(Booking.service), selectinload(Booking.team_member))
-        .order_by(Booking.starts_at if tab == "upcoming" else Booking.starts_at.desc())
-        .limit(200)
-    )
-    return list(db.session.scalars(query))
-
-
-@bp.get("/bookings")
-@login_required
-def my_bookings() -> Response:
-    tab = "past" if request.args.get("tab") == "past" else "upcoming"
-    rows = [booking_row(b) for b in find_my_bookings(current_user.id, tab, datetime.now(UTC))]
-    fragment = None if request.headers.get("HX-History-Restore-Request") else "bookings_list"
-    return render_page("booking/my_bookings.html", fragment, tab=tab, bookings=rows)
-
-
-def get_own_booking(reference: str) -> Booking:
-    booking = None
-    if len(reference) <= 16:
-        booking = db.session.scalar(select(Booking).where(Booking.reference == reference.upper()))
-    if booking is None or booking.customer_id != current_user.id:
-        abort(404)
-    return booking
-
-
-def check_in_code(reference: str) -> Markup:
-    """The reference as an inline SVG QR code: built from our own reference only, no styles or scripts."""
-    svg = segno.make(reference, error="m").svg_inline(scale=4, light="#fff", dark="#000")
-    return Markup(svg)  # noqa: S704 - generated by segno from a reference we issued
-
-
-def cancellation_quote(booking: Booking, now: datetime) -> dict[str, Any]:
-    """What cancelling now would mean, or why it isn't possible."""
-    zone = zone_of(booking.venue)
-    quote = quote_cancellation(
-        paid_minor=booking.total_minor,
-        starts_at=booking.starts_at,
-        now=now,
-        free_hours=booking.cancel_free_hours,
-        late_fee_percent=booking.cancel_late_fee_percent,
-    )
-    allowed, reason = quote.allowed, quote.reason
-    if booking.status != B.CONFIRMED:
-        allowed = False
-        reason = (
-            f"This booking is “{lifecycle.STATUS_LABELS.get(booking.status, booking.status)}”: it can't be cancelled."
-        )
-    return {
-        "allowed": allowed,
-        "reason": reason,
-        "refund": money(quote.refund_minor, booking.currency),
-        "fee": money(quote.fee_minor, booking.currency),
-        "has_fee": quote.fee_minor > 0,
-        "free_until": when_label(quote.free_until, zone),
-        "free_now": allowed and quote.fee_minor == 0,
-    }
-
-
-REFUND_LABELS = {
-    RefundStatus.PENDING: "Refund pending: on its way to your card",
-    RefundStatus.SUCCEEDED: "Refunded to your card",
-    RefundStatus.FAILED: "Refund failed: we're looking into it and will be in touch",
-}
-
-
-def refund_rows(booking: Booking) -> list[Refund]:
-    return list(db.session.scalars(select(Refund).where(Refund.booking_id == booking.id).order_by(Refund.id)))
-
-
-@bp.get("/bookings/<reference>")
-@login_required
-def booking_detail(reference: str) -> Response:
-    booking = get_own_booking(reference)
-    service, venue = booking.service, booking.venue
-    return render_page(
-        "booking/booking.html",
-        booking=booking_row(booking),
-        code=check_in_code(booking.reference) if booking.status == B.CONFIRMED else None,
-        venue_address=", ".join(p for p in (venue.address_line, venue.city, venue.postcode) if p),
-        book_again_url=(
-            url_for(".book", slug=venue.slug, service_id=service.id)
-            if service.is_active and venue.status == VenueStatus.APPROVED
-            else None
-        ),
-        quote=cancellation_quote(booking, datetime.now(UTC)),
-        has_calendar=booking.status not in (B.HELD, B.EXPIRED),
-        refund=money(booking.refund_minor, booking.currency) if booking.status.startswith("cancelled") else None,
-        refunds=[
-            {
-                "amount": money(r.amount_minor, r.currency),
-                "status": r.status,
-                "label": REFUND_LABELS.get(r.status, r.status),
-                "when": when_label(r.settled_at or r.created_at, zone_of(venue)),
-            }
-            for r in refund_rows(booking)
-        ],
-        receipt_url=url_for("payments.receipt", order_id=booking.order_id) if booking.order.receipt_number else None,
-        cancel_reason=booking.cancel_reason,
-    )
-
-
-@bp.get("/bookings/<reference>/calendar.ics")
-@login_required
-def booking_calendar(reference: str) -> Response:
-    booking = get_own_booking(reference)
-    if booking.status in (B.HELD, B.EXPIRED):
-        abort(409, "This booking isn't confirmed, so there's nothing to add to your calendar yet.")
-    response = make_response(calendar([booking], name="CozyWish booking"))
-    response.mimetype = "text/calendar"
-    response.headers["Content-Disposition"] = f'attachment; filename="cozywish-{booking.reference}.ics"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
-
-
-@bp.route("/bookings/<reference>/cancel", methods=["GET", "POST"])
-@login_required
-def cancel_booking(reference: str) -> Response:
-    booking = get_own_booking(reference)
-    error, status = None, 200
-    if request.method == "POST":
-        try:
-            refund = lifecycle.cancel_by_customer(booking, customer=current_user)
-            # In the same transaction: the refund is recorded and its gateway call queued (a job).
-            payments.refund_booking(booking, refund, reason=f"Cancelled by the customer ({booking.reference})")
-        except (ValidationFailed, InvalidTransition) as exc:
-            db.session.rollback()
-            booking = get_own_booking(reference)
-            error, status = exc.message, exc.status_code
-        else:
-            db.session.commit()
-            note = " — on its way back to your card." if refund_rows(booking) else "."
-            flash(f"Cancelled. Refund due: {money(refund, booking.currency)}{note}", "success")
-            return redirect(url_for(".booking_detail", reference=booking.reference), 303)
-    return render_page(
-        "booking/cancel.html",
-        status=status,
-        booking=booking_row(booking),
-        quote=cancellation_quote(booking, datetime.now(UTC)),
-        form=ActionForm(formdata=None),
-        error=error,
-    )
+# The other booking pages register on ``bp`` when imported; each imports ``bp`` from here.
+from app.booking import cart_views, my_bookings, order_views  # noqa: E402, F401

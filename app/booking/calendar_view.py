@@ -1,0 +1,203 @@
+"""What the provider's booking calendar shows (app/booking/calendar.py): bookings and time
+blocks as events in the venue's local time, the day view's columns (one per team member, with
+rows and side-by-side lanes), the week view's days, and the labels around them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date
+from babel.numbers import format_currency
+from flask import url_for
+
+from app.booking import lifecycle
+from app.booking.calendar_forms import CalendarQuery
+from app.booking.models import Booking, BookingStatus, TimeBlock
+from app.venues.hours import MINUTES_PER_DAY
+from app.venues.models import Venue
+
+B = BookingStatus
+STATUS_LABELS = {
+    **lifecycle.STATUS_LABELS,
+    B.HELD: "Awaiting payment",
+    B.CANCELLED_BY_CUSTOMER: "Cancelled by the customer",
+    B.CANCELLED_BY_VENUE: "Cancelled by you",
+}
+FALLBACK_HOURS = (8 * 60, 20 * 60)
+ROW_MINUTES = 15
+MAX_LANES = 6  # side-by-side places in one column; static/css/calendar.css has classes up to this
+
+
+# -- what the templates show ----------------------------------------------------------------------
+
+
+@dataclass
+class CalendarEvent:
+    """A booking or a time block, placed in the venue's local time."""
+
+    kind: str  # "booking" or "block"
+    id: int
+    starts: datetime  # local
+    ends: datetime  # local
+    title: str
+    time_label: str
+    member_id: int | None = None
+    customer: str = ""
+    quantity: int = 0
+    status: str = ""
+    status_label: str = ""
+    url: str = ""
+    row: int = 1
+    span: int = 1
+    lane: int = 1
+
+
+@dataclass
+class DayColumn:
+    key: str
+    name: str
+    events: list[CalendarEvent]
+    lanes: int = 1
+
+
+def _time_label(starts: datetime, ends: datetime) -> str:
+    ends_at_midnight = ends.date() == starts.date() + timedelta(days=1) and (ends.hour, ends.minute) == (0, 0)
+    if starts.date() == ends.date() or ends_at_midnight:
+        return f"{starts:%H:%M}–{ends:%H:%M}"
+    return f"{starts:%d %b %H:%M} – {ends:%d %b %H:%M}"
+
+
+def _booking_event(booking: Booking, tz: ZoneInfo) -> CalendarEvent:
+    starts, ends = booking.starts_at.astimezone(tz), booking.ends_at.astimezone(tz)
+    return CalendarEvent(
+        kind="booking",
+        id=booking.id,
+        starts=starts,
+        ends=ends,
+        title=booking.service.name,
+        time_label=_time_label(starts, ends),
+        member_id=booking.team_member_id,
+        customer=booking.customer.name,
+        quantity=booking.quantity,
+        status=booking.status,
+        status_label=STATUS_LABELS[booking.status],
+        url=url_for("venues_dashboard.booking_details", booking_id=booking.id),
+    )
+
+
+def _block_event(block: TimeBlock, tz: ZoneInfo) -> CalendarEvent:
+    starts, ends = block.starts_at.astimezone(tz), block.ends_at.astimezone(tz)
+    return CalendarEvent(
+        kind="block",
+        id=block.id,
+        starts=starts,
+        ends=ends,
+        title=block.reason or "Blocked",
+        time_label=_time_label(starts, ends),
+        member_id=block.team_member_id,
+        status_label="Blocked",
+    )
+
+
+def _minute_of(moment: datetime, day: date) -> int:
+    """Wall-clock minutes since ``day``'s midnight, clipped to the day."""
+    if moment.date() != day:
+        return 0 if moment.date() < day else MINUTES_PER_DAY
+    return moment.hour * 60 + moment.minute
+
+
+def _grid_bounds(venue: Venue, day: date, events: list[CalendarEvent]) -> tuple[int, int]:
+    """Earliest opening to latest closing that weekday, widened to fit every event, in whole hours."""
+    ranges = [(h.opens_minute, h.closes_minute) for h in venue.opening_hours if h.weekday == day.weekday()]
+    opens = min((r[0] for r in ranges), default=FALLBACK_HOURS[0])
+    closes = max((r[1] for r in ranges), default=FALLBACK_HOURS[1])
+    for event in events:
+        opens = min(opens, _minute_of(event.starts, day))
+        closes = max(closes, _minute_of(event.ends, day))
+    return opens // 60 * 60, min(-(-closes // 60) * 60, MINUTES_PER_DAY)
+
+
+def _place(column: DayColumn, day: date, first_minute: int) -> None:
+    """Rows from the times; overlapping events go side by side in lanes (greedy, by start)."""
+    lane_ends: list[int] = []
+    for event in sorted(column.events, key=lambda e: (e.starts, e.ends, e.kind)):
+        start, end = _minute_of(event.starts, day), _minute_of(event.ends, day)
+        event.row = (start - first_minute) // ROW_MINUTES + 1
+        event.span = max(1, -(-(end - first_minute) // ROW_MINUTES) + 1 - event.row)
+        lane = next((i for i, lane_end in enumerate(lane_ends) if lane_end <= start), len(lane_ends))
+        if lane == len(lane_ends):
+            lane_ends.append(end)
+        lane_ends[lane] = max(lane_ends[lane], end)
+        event.lane = min(lane, MAX_LANES - 1) + 1
+    column.lanes = min(max(len(lane_ends), 1), MAX_LANES)
+
+
+def build_day(
+    venue: Venue, query: CalendarQuery, bookings: list[Booking], blocks: list[TimeBlock], tz: ZoneInfo
+) -> dict[str, Any]:
+    """One column per team member (or the one asked for) plus "Unassigned", and the hour labels."""
+    team = [m for m in venue.team if query.member_id in (None, m.id)]
+    columns = [DayColumn(str(m.id), m.name, []) for m in team]
+    if query.member_id is None:
+        columns.append(DayColumn("unassigned", "Unassigned", []))
+    by_key = {c.key: c for c in columns}
+    fallback = by_key.get("unassigned")
+    for booking in bookings:
+        column = by_key.get(str(booking.team_member_id), fallback)
+        if column is not None:
+            column.events.append(_booking_event(booking, tz))
+    for block in blocks:
+        event = _block_event(block, tz)
+        targets = columns if block.team_member_id is None else [by_key.get(str(block.team_member_id))]
+        for column in filter(None, targets):
+            column.events.append(replace(event))
+    first, last = _grid_bounds(venue, query.day, [e for c in columns for e in c.events])
+    for column in columns:
+        _place(column, query.day, first)
+    hours = [((m - first) // ROW_MINUTES + 1, f"{m // 60:02d}:00") for m in range(first, last, 60)]
+    return {"columns": columns, "hours": hours, "rows": (last - first) // ROW_MINUTES}
+
+
+def build_week(
+    query: CalendarQuery, bookings: list[Booking], blocks: list[TimeBlock], tz: ZoneInfo, today: date
+) -> list[dict[str, Any]]:
+    """Seven days, each with its bookings and blocks in time order."""
+    events = [_booking_event(b, tz) for b in bookings] + [_block_event(t, tz) for t in blocks]
+    days = []
+    for offset in range(7):
+        day = query.first_day + timedelta(days=offset)
+        items = [e for e in events if e.starts.date() <= day and (e.ends.date() > day or e.starts.date() == day)]
+        days.append(
+            {
+                "day": day,
+                "label": format_date(day, "EEE d MMM", locale="en_GB"),
+                "is_today": day == today,
+                "args": query.args(view="day", day=day),
+                "events": sorted(items, key=lambda e: (e.starts, e.kind)),
+            }
+        )
+    return days
+
+
+def _period_label(query: CalendarQuery) -> str:
+    if query.view == "day":
+        return format_date(query.day, "EEEE d MMMM yyyy", locale="en_GB")
+    last = query.first_day + timedelta(days=6)
+    return (
+        f"{format_date(query.first_day, 'd MMM', locale='en_GB')} – {format_date(last, 'd MMM yyyy', locale='en_GB')}"
+    )
+
+
+def _money(minor: int, currency: str) -> str:
+    return format_currency(Decimal(minor) / 100, currency, locale="en_GB")
+
+
+def feed_url(venue: Venue) -> str | None:
+    if not venue.calendar_token:
+        return None
+    return url_for("calendar_feed.feed", token=venue.calendar_token, _external=True)

@@ -1,0 +1,199 @@
+"""The cart: adding a chosen time, the cart page, changing or removing an item, and the
+navbar's cart badge (routes on the ``booking`` blueprint of app/booking/routes.py).
+
+Anonymous visitors may fill a cart (a random token in the session); a customer's cart is
+theirs. Venue and admin accounts can look but not book.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from app.booking import cart as carts
+from app.booking.errors import CartItemInvalid
+from app.booking.forms import MAX_ID, MAX_QUANTITY, AddToCartForm, QuantityForm
+from app.booking.models import CartItem
+from app.booking.routes import (
+    bp,
+    build_booking_page,
+    count_cart_items,
+    get_cart_owner,
+    money,
+    require_booker,
+    when_label,
+    zone_of,
+)
+from app.extensions import db
+from app.rendering import add_toast, is_htmx, render_page
+from app.venues.models import Service, VenueStatus
+
+# -- the navbar's cart badge -------------------------------------------------------------------
+
+
+@bp.app_context_processor
+def cart_badge() -> dict[str, Any]:
+    # A function, so only templates that show the badge (the navbar) run the query.
+    return {"cart_count": count_cart_items}
+
+
+def nav_cart_oob() -> str:
+    """The navbar's cart link, for HTMX to swap out-of-band after a cart change."""
+    return render_template("booking/_nav_cart.html", oob=True)
+
+
+# -- the cart ----------------------------------------------------------------------------------
+
+
+@bp.post("/cart/items")
+def add_to_cart() -> Response:
+    require_booker()
+    form = AddToCartForm()
+    if not form.validate():
+        return refuse_item(form, form.first_error(), 400)
+    owner = get_cart_owner(create=True)
+    try:
+        item = carts.add_item(
+            owner,
+            service_id=form.service_id.data,
+            starts_at=form.start,
+            quantity=form.quantity.data,
+            team_member_id=form.member_id,
+        )
+    except CartItemInvalid as exc:
+        db.session.rollback()
+        return refuse_item(form, exc.message, exc.status_code)
+    db.session.commit()
+    service = item.service
+    message = f"Added {service.name} to your cart."
+    if not is_htmx():
+        flash(message, "success")
+        return redirect(url_for(".cart"), 303)
+    page = build_booking_page(service.venue, service, month=None, day=None, start=item.starts_at, now=datetime.now(UTC))
+    page["added"] = {"message": message, "cart_url": url_for(".cart")}
+    response = render_page("booking/book.html", "details", **page)
+    response.set_data(response.get_data(as_text=True) + nav_cart_oob())
+    return add_toast(response, message)
+
+
+def refuse_item(form: AddToCartForm, message: str, status: int) -> Response:
+    """Show why an item can't go in the cart, on the booking page it came from."""
+    service = db.session.get(Service, form.service_id.data) if form.service_id.data else None
+    if service is None or not service.is_active or service.venue.status != VenueStatus.APPROVED:
+        abort(status, message)
+    start = getattr(form, "start", None)
+    chosen = {"quantity": form.quantity.data, "member_id": getattr(form, "member_id", None)}
+    page = build_booking_page(
+        service.venue, service, month=None, day=None, start=start, now=datetime.now(UTC), error=message, chosen=chosen
+    )
+    return render_page("booking/book.html", "details", status=status, **page)
+
+
+@bp.get("/cart", endpoint="cart")
+def show_cart() -> Response:
+    require_booker()
+    return render_page("booking/cart.html", "cart", **build_cart_page(get_cart_owner(), now=datetime.now(UTC)))
+
+
+def build_cart_page(
+    owner: carts.CartOwner | None, *, now: datetime, errors: dict[int, str] | None = None
+) -> dict[str, Any]:
+    view = carts.view_cart(owner, now=now) if owner else carts.CartView(groups=[], currency=None)
+    errors = errors or {}
+    groups = []
+    for group in view.groups:
+        zone = zone_of(group.venue)
+        groups.append(
+            {
+                "venue": {"name": group.venue.name, "url": url_for("venues_public.venue_page", slug=group.venue.slug)},
+                "total": money(group.total_minor, view.currency or "GBP"),
+                "lines": [cart_line(line, zone, errors.get(line.item.id)) for line in group.lines],
+            }
+        )
+    return {
+        "groups": groups,
+        "count": len(view.lines),
+        "total": money(view.total_minor, view.currency or "GBP"),
+        "has_problems": any(line.problem for line in view.lines),
+        "signed_in": current_user.is_authenticated,
+    }
+
+
+def cart_line(line: carts.CartLine, zone: ZoneInfo, error: str | None) -> dict[str, Any]:
+    item, service = line.item, line.service
+    # One person with a chosen team member; otherwise up to the places left (or what's chosen).
+    max_quantity = 1 if item.team_member_id is not None else min(MAX_QUANTITY, max(line.remaining, item.quantity))
+    local_day = item.starts_at.astimezone(zone).date()
+    return {
+        "id": item.id,
+        "service": service.name,
+        "when": when_label(item.starts_at, zone),
+        "timezone": zone.key,
+        "member": item.team_member.name if item.team_member else "Any available",
+        "quantity": item.quantity,
+        "max_quantity": max_quantity,
+        "unit_price": money(line.unit_price_minor, service.currency),
+        "total": money(line.total_minor, service.currency),
+        "expires": when_label(item.expires_at, zone),
+        "policy": line.policy,
+        "problem": line.problem,
+        "error": error,
+        "other_time_url": url_for(
+            ".book", slug=line.venue.slug, service_id=service.id, month=local_day.strftime("%Y-%m")
+        ),
+    }
+
+
+def cart_changed(message: str | None, *, error: tuple[int, str] | None = None, status: int = 200) -> Response:
+    """After a cart change: the fresh cart block for HTMX (with a toast), else a redirect."""
+    if not is_htmx() and error is None:
+        flash(message, "success")
+        return redirect(url_for(".cart"), 303)
+    errors = dict([error]) if error else None
+    page = build_cart_page(get_cart_owner(), now=datetime.now(UTC), errors=errors)
+    response = render_page("booking/cart.html", "cart", status=status, **page)
+    if is_htmx():
+        response.set_data(response.get_data(as_text=True) + nav_cart_oob())
+        if message:
+            add_toast(response, message)
+    return response
+
+
+def get_own_cart_item(item_id: int) -> tuple[carts.CartOwner, CartItem]:
+    require_booker()
+    owner = get_cart_owner()
+    item = carts.get_item(owner, item_id) if owner and item_id <= MAX_ID else None
+    if owner is None or item is None:
+        abort(404, "That item is not in your cart.")
+    return owner, item
+
+
+@bp.post("/cart/items/<int:item_id>")
+def update_item(item_id: int) -> Response:
+    owner, item = get_own_cart_item(item_id)
+    form = QuantityForm()
+    if not form.validate():
+        message = next(iter(form.quantity.errors or ["Check the number of people."]))
+        return cart_changed(None, error=(item_id, message), status=400)
+    try:
+        carts.update_quantity(owner, item_id, form.quantity.data)
+    except CartItemInvalid as exc:
+        db.session.rollback()
+        return cart_changed(None, error=(item_id, exc.message), status=exc.status_code)
+    db.session.commit()
+    people = form.quantity.data
+    return cart_changed(f"Updated {item.service.name} to {people} {'person' if people == 1 else 'people'}.")
+
+
+@bp.post("/cart/items/<int:item_id>/delete")
+def remove_item(item_id: int) -> Response:
+    owner, item = get_own_cart_item(item_id)
+    name = item.service.name
+    carts.remove_item(owner, item_id)
+    db.session.commit()
+    return cart_changed(f"Removed {name} from your cart.")

@@ -1,0 +1,107 @@
+"""Checkout, the order page and paying for an order (routes on the ``booking`` blueprint of
+app/booking/routes.py).
+
+Checkout turns the signed-in customer's cart into an order whose bookings are held; the
+order page shows the hold and starts (or resumes) the hosted payment.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import abort, flash, redirect, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from app.booking import checkout as checkouts
+from app.booking.errors import SlotUnavailable
+from app.booking.forms import MAX_ID
+from app.booking.models import Order, OrderStatus
+from app.booking.routes import booking_row, bp, money, require_booker, when_label, zone_of
+from app.errors import InvalidTransition, ValidationFailed
+from app.extensions import db
+from app.payments import service as payments
+from app.payments.gateway import GatewayError
+from app.rendering import render_page
+
+# -- checkout and orders -----------------------------------------------------------------------
+
+
+@bp.post("/checkout")
+def checkout() -> Response:
+    if not current_user.is_authenticated:
+        flash("Sign in or create an account to check out. Your cart comes with you.", "info")
+        return redirect(url_for("accounts.sign_in", next=url_for(".cart")), 303)
+    require_booker()
+    try:
+        order = checkouts.checkout(current_user)
+    except (SlotUnavailable, ValidationFailed) as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+        return redirect(url_for(".cart"), 303)
+    db.session.commit()
+    return redirect(url_for(".order", order_id=order.id), 303)
+
+
+def get_own_order(order_id: int) -> Order:
+    order = db.session.get(Order, order_id) if order_id <= MAX_ID else None
+    if order is None or order.customer_id != current_user.id:
+        abort(404)  # someone else's order is indistinguishable from a missing one
+    return order
+
+
+@bp.get("/orders/<int:order_id>")
+@login_required
+def order(order_id: int) -> Response:
+    return render_page("booking/order.html", **build_order_page(get_own_order(order_id), now=datetime.now(UTC)))
+
+
+@bp.post("/orders/<int:order_id>/pay")
+@login_required
+def pay_order(order_id: int) -> Response:
+    """Start (or resume) the hosted checkout for the order's held bookings, then go there.
+
+    The amount is the server's sum of the held bookings; nothing in the form is read.
+    """
+    get_own_order(order_id)  # 404 before taking a lock on someone else's order
+    locked = select(Order).where(Order.id == order_id).with_for_update().execution_options(populate_existing=True)
+    order = db.session.scalars(locked).one()  # two clicks start one checkout
+    now = datetime.now(UTC)
+    try:
+        if order.status == OrderStatus.PENDING_PAYMENT and order.hold_expires_at <= now:
+            raise InvalidTransition("The hold on these times has expired. Add them to your cart again.")
+        payment = payments.start_payment(order)
+    except (InvalidTransition, GatewayError) as exc:
+        db.session.rollback()
+        page = build_order_page(get_own_order(order_id), now=now, error=exc.message)
+        return render_page("booking/order.html", status=exc.status_code, **page)
+    db.session.commit()
+    return redirect(payment.checkout_url, 303)
+
+
+def build_order_page(order: Order, *, now: datetime, error: str | None = None) -> dict[str, Any]:
+    bookings = order.bookings
+    zone = zone_of(bookings[0].venue) if bookings else ZoneInfo("UTC")
+    pending = order.status == OrderStatus.PENDING_PAYMENT
+    open_payment = payments.get_open_payment(order) if pending else None
+    return {
+        "order": {
+            "id": order.id,
+            "status": order.status,
+            "total": money(order.total_minor, order.currency),
+            "hold_expires_iso": order.hold_expires_at.astimezone(UTC).isoformat(timespec="seconds"),
+            "hold_expires_label": when_label(order.hold_expires_at, zone),
+            "timezone": zone.key,
+        },
+        "bookings": [booking_row(b) for b in bookings],
+        "can_pay": pending and order.hold_expires_at > now,
+        "payment_started": open_payment is not None,
+        "hold_expired": order.status == OrderStatus.EXPIRED or (pending and order.hold_expires_at <= now),
+        "payment_failed": order.status == OrderStatus.FAILED,
+        "paid": order.status in (OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED, OrderStatus.REFUNDED),
+        "receipt_url": url_for("payments.receipt", order_id=order.id) if order.receipt_number else None,
+        "error": error,
+    }
