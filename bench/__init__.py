@@ -1,0 +1,1 @@
+"""Benchmarks: speed is measured here, never as timed assertions in tests (see bench/README.md)."""

@@ -1,0 +1,1 @@
+"""Search benchmark: ``generate`` builds a corpus of N venues, ``run`` measures the query shapes."""
