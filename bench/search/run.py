@@ -564,9 +564,13 @@ def render(
         commits[0] if commits[0] == commits[1] else f"{commits[0]} (HEAD had moved to {commits[1]} by the end)"
     )
     add(f"- Run: {started:%Y-%m-%d %H:%M} UTC, {duration_s / 60:.1f} minutes in all, commit {commit_note}.")
-    add(f"- Command: `.venv/bin/python -m bench.search.run --sizes {' '.join(map(str, sizes))}"
-        f"{' --reuse' if args.reuse else ''}` (samples {args.samples}, warm-up {args.warmup}, "
-        f"HTTP requests {args.http_requests}, seed {args.seed}).")  # fmt: skip
+    command = f".venv/bin/python -m bench.search.run --sizes {' '.join(map(str, sizes))}"
+    command += " --reuse" if args.reuse else ""
+    command += f" --notes {args.notes}" if args.notes else ""
+    add(
+        f"- Command: `{command}` (samples {args.samples}, warm-up {args.warmup}, "
+        f"HTTP requests {args.http_requests}, seed {args.seed})."
+    )
     for name, value in facts.items():
         add(f"- {name}: {value}.")
     add(
