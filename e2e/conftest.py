@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import email
 import email.policy
+import json
 import os
 import re
 import shutil
@@ -352,3 +353,28 @@ def browser_errors(request, page):
     call = getattr(request.node, "rep_call", None)
     if call is not None and call.passed:
         errors.assert_none()
+
+
+def seed_venues(live_server, spec: dict) -> list[dict]:
+    """Customers, owners and approved venues in the live server's database (see e2e/seed.py)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "e2e.seed", json.dumps(spec)],
+        cwd=ROOT,
+        env=live_server.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, f"setup failed:\n{result.stdout}\n{result.stderr}"
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def watch(page) -> BrowserErrors:
+    """The console / uncaught-exception / CSP watch the ``browser_errors`` fixture puts on ``page``,
+    for pages of extra browser contexts."""
+    errors = BrowserErrors()
+    page.on("console", errors.on_console)
+    page.on("pageerror", errors.on_page_error)
+    page.on("response", errors.on_response)
+    return errors

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
-import json
 import re
-import subprocess
-import sys
 import uuid
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -18,57 +15,10 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_datetime
 from playwright.sync_api import Page, expect
 
-from e2e.conftest import MAIL_SEPARATOR, ROOT, BrowserErrors
+from e2e.conftest import MAIL_SEPARATOR, seed_venues, watch
 
 PASSWORD = "meadow-copper-lantern-2026"
 DAYS_AHEAD = 4  # well inside the 90 days ahead, well outside the 24-hour free cancellation window
-
-# Two approved venues, each with an owner, hours every day 09:00-18:00 and one 60-minute service,
-# made with the app's own service functions in the live server's database, like the wizard would.
-SETUP_SCRIPT = """
-import json, sys
-from datetime import UTC, datetime
-
-from app import create_app
-from app.accounts.models import Role, User
-from app.extensions import db
-from app.venues.hours import Range
-from app.venues.models import VenueStatus
-from app.venues.service import add_team_member, create_venue, save_service, set_day_hours, update_location
-
-spec = json.loads(sys.argv[1])
-app = create_app()
-with app.app_context():
-    def person(address, name, role):
-        user = User(email=address, name=name, role=role, email_verified_at=datetime.now(UTC))
-        user.set_password(spec["password"])
-        db.session.add(user)
-        db.session.flush()
-        return user
-
-    person(spec["customer"]["email"], spec["customer"]["name"], Role.CUSTOMER)
-    made = []
-    for v in spec["venues"]:
-        owner = person(v["owner_email"], v["owner_name"], Role.PROVIDER)
-        venue = create_venue(owner, name=v["name"], category_id=None, description="A calm place to unwind.")
-        update_location(
-            venue, address_line=v["address"], city=v["city"], postcode=v["postcode"], country=v["country"],
-            latitude=v["latitude"], longitude=v["longitude"], timezone=v["timezone"],
-        )
-        for weekday in range(7):
-            set_day_hours(venue, weekday, [Range(9 * 60, 18 * 60)])
-        service = save_service(
-            venue, None, name=v["service"], description="", category_id=None, duration_minutes=60,
-            price_minor=v["price_minor"], capacity=1, buffer_minutes=0, is_active=True,
-        )
-        for member in v["team"]:
-            add_team_member(venue, name=member, title="Therapist", bio="", service_ids=[service.id])
-        venue.status = VenueStatus.APPROVED
-        db.session.flush()
-        made.append({"slug": venue.slug, "service_id": service.id})
-    db.session.commit()
-    print(json.dumps(made))
-"""
 
 
 @dataclass
@@ -110,33 +60,14 @@ class Venue:
         return f"{self.hour:02d}:00–{self.hour + 1:02d}:00"
 
 
-def watch(page: Page) -> BrowserErrors:
-    """The same console / uncaught-exception / CSP watch the ``browser_errors`` fixture puts on ``page``."""
-    errors = BrowserErrors()
-    page.on("console", errors.on_console)
-    page.on("pageerror", errors.on_page_error)
-    page.on("response", errors.on_response)
-    return errors
-
-
 def set_up(live_server, customer: dict, venues: list[Venue]) -> None:
     """Create the customer, the owners and their approved venues; fill in slugs and service ids."""
     spec = {
         "password": PASSWORD,
-        "customer": customer,
+        "customers": [customer],
         "venues": [asdict(v) for v in venues],
     }
-    result = subprocess.run(
-        [sys.executable, "-c", SETUP_SCRIPT, json.dumps(spec)],
-        cwd=ROOT,
-        env=live_server.env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, f"setup failed:\n{result.stdout}\n{result.stderr}"
-    made = json.loads(result.stdout.strip().splitlines()[-1])
+    made = seed_venues(live_server, spec)
     for venue, ids in zip(venues, made, strict=True):
         venue.slug, venue.service_id = ids["slug"], ids["service_id"]
 

@@ -4,10 +4,7 @@ refunded and the booking page says so."""
 
 from __future__ import annotations
 
-import json
 import re
-import subprocess
-import sys
 import time
 import uuid
 from datetime import datetime, timedelta
@@ -15,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from playwright.sync_api import Page, expect
 
-from e2e.conftest import ROOT, BrowserErrors
+from e2e.conftest import seed_venues, watch
 
 PASSWORD = "harbour-maple-quartz-2026"
 PAYS = "4242 4242 4242 4242"
@@ -26,75 +23,32 @@ HOUR = 11
 SETTLE_TIMEOUT = 20_000  # ms: the worker picks up the settle and refund jobs
 
 # One approved London venue (open 09:00-18:00 daily) with one 60-minute service at £60.00 for
-# one person at a time, and two customers, made with the app's own service functions.
-SETUP_SCRIPT = """
-import json, sys
-from datetime import UTC, datetime
-
-from app import create_app
-from app.accounts.models import Role, User
-from app.extensions import db
-from app.venues.hours import Range
-from app.venues.models import VenueStatus
-from app.venues.service import create_venue, save_service, set_day_hours, update_location
-
-spec = json.loads(sys.argv[1])
-app = create_app()
-with app.app_context():
-    def person(address, name, role):
-        user = User(email=address, name=name, role=role, email_verified_at=datetime.now(UTC))
-        user.set_password(spec["password"])
-        db.session.add(user)
-        db.session.flush()
-        return user
-
-    for customer in spec["customers"]:
-        person(customer["email"], customer["name"], Role.CUSTOMER)
-    owner = person(spec["owner_email"], "Olive Owner", Role.PROVIDER)
-    venue = create_venue(owner, name=spec["venue"], category_id=None, description="A calm place to unwind.")
-    update_location(
-        venue, address_line="12 Elm Street", city="London", postcode="SW1A 1AA", country="GB",
-        latitude=51.5072, longitude=-0.1276, timezone=spec["timezone"],
-    )
-    for weekday in range(7):
-        set_day_hours(venue, weekday, [Range(9 * 60, 18 * 60)])
-    service = save_service(
-        venue, None, name="Deep tissue massage", description="", category_id=None, duration_minutes=60,
-        price_minor=6000, capacity=1, buffer_minutes=0, is_active=True,
-    )
-    venue.status = VenueStatus.APPROVED
-    db.session.commit()
-    print(json.dumps({"slug": venue.slug, "service_id": service.id}))
-"""
+# one person at a time, and the customers, made with the app's own service functions.
 
 
 def set_up(live_server, venue: str, customers: list[dict]) -> dict:
     spec = {
         "password": PASSWORD,
         "customers": customers,
-        "owner_email": f"owner-{uuid.uuid4().hex[:12]}@example.com",
-        "venue": venue,
-        "timezone": TIMEZONE,
+        "venues": [
+            {
+                "owner_email": f"owner-{uuid.uuid4().hex[:12]}@example.com",
+                "owner_name": "Olive Owner",
+                "name": venue,
+                "address": "12 Elm Street",
+                "city": "London",
+                "postcode": "SW1A 1AA",
+                "country": "GB",
+                "latitude": 51.5072,
+                "longitude": -0.1276,
+                "timezone": TIMEZONE,
+                "service": "Deep tissue massage",
+                "price_minor": 6000,
+                "team": [],
+            }
+        ],
     }
-    result = subprocess.run(
-        [sys.executable, "-c", SETUP_SCRIPT, json.dumps(spec)],
-        cwd=ROOT,
-        env=live_server.env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, f"setup failed:\n{result.stdout}\n{result.stderr}"
-    return json.loads(result.stdout.strip().splitlines()[-1])
-
-
-def watch(page: Page) -> BrowserErrors:
-    errors = BrowserErrors()
-    page.on("console", errors.on_console)
-    page.on("pageerror", errors.on_page_error)
-    page.on("response", errors.on_response)
-    return errors
+    return seed_venues(live_server, spec)[0]
 
 
 def sign_in(page: Page, address: str, first_name: str) -> None:

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from PIL import Image
 from playwright.sync_api import Page, expect
 
-from e2e.conftest import BrowserErrors
+from e2e.conftest import watch
 
 OWNER_PASSWORD = "willow-lantern-cobble-2026"
 ADMIN_PASSWORD = "granite-orchid-compass-2026"
@@ -21,15 +21,6 @@ TEAM = [
     ("Eli Brooks", "Spa host"),
 ]
 TEAM_LIMIT_MESSAGE = "A venue can show at most 5 team members"
-
-
-def watch(page: Page) -> BrowserErrors:
-    """The same console / uncaught-exception / CSP watch the ``browser_errors`` fixture puts on ``page``."""
-    errors = BrowserErrors()
-    page.on("console", errors.on_console)
-    page.on("pageerror", errors.on_page_error)
-    page.on("response", errors.on_response)
-    return errors
 
 
 def test_owner_lists_a_venue_admin_approves_it_and_a_visitor_finds_it(

@@ -1,0 +1,76 @@
+"""Journey data, made in the live server's database with the app's own service functions.
+
+Run as ``python -m e2e.seed '<json spec>'`` with the live server's environment (see
+``seed_venues`` in conftest). The spec: ``password``, ``customers`` [{email, name}], and
+``venues`` [{owner_email, owner_name, name, address, city, postcode, country, latitude,
+longitude, timezone, service, price_minor, team: [names]}]. Each venue is approved, open
+09:00-18:00 every day, with one 60-minute service for one person at a time. Prints the venues'
+``[{"slug", "service_id"}]`` as JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+
+
+def main(spec: dict) -> list[dict]:
+    from app import create_app
+    from app.accounts.models import Role, User
+    from app.extensions import db
+    from app.venues.hours import Range
+    from app.venues.models import VenueStatus
+    from app.venues.service import add_team_member, create_venue, save_service, set_day_hours, update_location
+
+    app = create_app()
+    with app.app_context():
+
+        def person(address: str, name: str, role: str) -> User:
+            user = User(email=address, name=name, role=role, email_verified_at=datetime.now(UTC))
+            user.set_password(spec["password"])
+            db.session.add(user)
+            db.session.flush()
+            return user
+
+        for customer in spec["customers"]:
+            person(customer["email"], customer["name"], Role.CUSTOMER)
+        made = []
+        for v in spec["venues"]:
+            owner = person(v["owner_email"], v["owner_name"], Role.PROVIDER)
+            venue = create_venue(owner, name=v["name"], category_id=None, description="A calm place to unwind.")
+            update_location(
+                venue,
+                address_line=v["address"],
+                city=v["city"],
+                postcode=v["postcode"],
+                country=v["country"],
+                latitude=v["latitude"],
+                longitude=v["longitude"],
+                timezone=v["timezone"],
+            )
+            for weekday in range(7):
+                set_day_hours(venue, weekday, [Range(9 * 60, 18 * 60)])
+            service = save_service(
+                venue,
+                None,
+                name=v["service"],
+                description="",
+                category_id=None,
+                duration_minutes=60,
+                price_minor=v["price_minor"],
+                capacity=1,
+                buffer_minutes=0,
+                is_active=True,
+            )
+            for member in v.get("team", []):
+                add_team_member(venue, name=member, title="Therapist", bio="", service_ids=[service.id])
+            venue.status = VenueStatus.APPROVED
+            db.session.flush()
+            made.append({"slug": venue.slug, "service_id": service.id})
+        db.session.commit()
+    return made
+
+
+if __name__ == "__main__":
+    print(json.dumps(main(json.loads(sys.argv[1]))))
