@@ -2,17 +2,24 @@
 
 ``venue_search`` (migration 0005) holds a weighted ``tsvector`` (name A; category and services
 B; tags and city C; description D) built with the ``cozywish_search`` configuration (simple +
-unaccent), a lower-cased unaccented ``search_text`` for ``pg_trgm`` typo matching, an
-``earth`` cube for radius and distance, and the opening hours as a multirange of local
-minutes since Monday 00:00 so "open now" is answered in SQL, in each venue's own time zone.
+unaccent), an ``earth`` cube for radius and distance, and the opening hours as a multirange
+of local minutes since Monday 00:00 so "open now" is answered in SQL, in each venue's own
+time zone.
 
-A search is two statements: the page of hits, and one aggregate statement over a CTE for the
-total and the facets. Each facet counts with every other filter applied but not its own.
+Typos are forgiven by correcting the query, not by comparing it with every venue: a query
+word the index has never seen is OR'ed with its nearest words from ``venue_search_words``
+(the index's vocabulary, kept by triggers; migration 0007) by ``pg_trgm`` similarity, so
+"masage" searches ``masage | massage``. The search itself then uses only the full-text index.
+
+A text search is three short statements: the correction, the page of hits, and one aggregate
+statement over a CTE for the total and the facets. Each facet counts with every other filter
+applied but not its own.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -42,6 +49,12 @@ TOP_TAGS = 15
 # (in the requested order) the rest are not checked. See search.availability.
 FREE_WINDOW_MAX_CANDIDATES = 1000
 MINUTES_PER_WEEK = 7 * 24 * 60
+TSQUERY = "CAST(:tsquery AS tsquery)"
+RANK_SQL = f"ts_rank_cd(vs.search_vector, {TSQUERY})"
+# How many close words stand in for one the index has never seen, and how close they must be
+# (pg_trgm similarity, 0-1; 0.3 is pg_trgm's own default threshold).
+TYPO_ALTERNATIVES = 3
+TYPO_SIMILARITY = 0.3
 HEADLINE_OPTIONS = 'StartSel=<mark>, StopSel=</mark>, MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "'
 
 
@@ -109,10 +122,12 @@ OPEN_DURING_WINDOW_SQL = (
 
 @dataclass
 class CompiledSearch:
-    """The SQL a query runs, with its parameters (``PostgresBackend.explain`` shows it)."""
+    """The SQL a query runs, with its parameters (``PostgresBackend.explain`` shows it).
 
-    hits_sql: str
-    facets_sql: str
+    ``statements`` is ``[("search", sql)]`` when one statement answers page and facets
+    together, else ``[("hits", sql), ("facets", sql)]``."""
+
+    statements: list[tuple[str, str]]
     params: dict[str, Any]
     base: list[str] = field(default_factory=list)
 
@@ -178,15 +193,9 @@ class PostgresBackend:
         base: list[str] = []
         words = " ".join(query.text.split())
         if words:
-            params["text"] = words
-            base.append(
-                f"(vs.search_vector @@ websearch_to_tsquery('{TS_CONFIG}', :text)"
-                " OR vs.search_text %> lower(unaccent(:text)))"
-            )
-            score = (
-                f"(ts_rank_cd(vs.search_vector, websearch_to_tsquery('{TS_CONFIG}', :text))"
-                " + word_similarity(lower(unaccent(:text)), vs.search_text))"
-            )
+            params["tsquery"] = self.corrected_tsquery(words)
+            base.append(f"vs.search_vector @@ {TSQUERY}")
+            score = RANK_SQL
         else:
             score = "0.0"
         located = query.lat is not None and query.lng is not None
@@ -243,33 +252,76 @@ class PostgresBackend:
         if words:
             params["headline_options"] = HEADLINE_OPTIONS
             highlight = (
-                f"ts_headline('{TS_CONFIG}', {_escape_html_sql('page.description')},"
-                f" websearch_to_tsquery('{TS_CONFIG}', :text), :headline_options)"
+                f"ts_headline('{TS_CONFIG}', {_escape_html_sql('vs.description')}, {TSQUERY}, :headline_options)"
             )
         else:
             highlight = "''"
+        if words or "radius_m" in params:
+            # The text or the radius narrows the venues to a few thousand at most: read them
+            # once, and take the page and the facets from that one read.
+            flags = ", ".join(f"({condition}) AS f_{name}" for name, condition in facet_filters.items())
+            base_order = ", ".join(f"base.k{i} {direction}" for i, (_, direction) in enumerate(order))
+            sql = f"""
+WITH base AS MATERIALIZED (
+    SELECT vs.venue_id, vs.category, vs.category_name, vs.tags, vs.price_from, vs.rating, {flags},
+           {score} AS score, {keys}
+    FROM venue_search vs
+    WHERE {" AND ".join(f"({b})" for b in base)}
+),
+page AS (
+    SELECT base.* FROM base
+    WHERE f_category AND f_tags AND f_price AND f_rating
+    ORDER BY {base_order}
+    LIMIT :limit OFFSET :offset
+)
+SELECT 'hit' AS kind, row_number() OVER (ORDER BY {outer_order}) AS position, page.venue_id, page.score,
+       {distance} AS distance_m, vs.document, vs.description, {highlight} AS highlight,
+       NULL AS facet, NULL AS value, NULL AS label, NULL AS n
+FROM page JOIN venue_search vs ON vs.venue_id = page.venue_id
+UNION ALL
+SELECT 'facet', NULL, NULL, NULL, NULL, NULL, NULL, NULL, f.facet, f.value, f.label, f.n
+FROM ({_facet_rows_sql(facet_filters)}) AS f"""
+            return CompiledSearch(statements=[("search", sql)], params=params, base=base)
+
+        # The page is chosen reading only the keys; documents are read for its rows alone.
         hits_sql = f"""
-SELECT page.venue_id, page.score, page.distance_m, page.document, page.description, {highlight} AS highlight
+SELECT page.venue_id, page.score, {distance} AS distance_m, vs.document, vs.description, {highlight} AS highlight
 FROM (
-    SELECT vs.venue_id, vs.document, vs.description, {score} AS score, {distance} AS distance_m, {keys}
+    SELECT vs.venue_id, {score} AS score, {keys}
     FROM venue_search vs
     WHERE {" AND ".join(f"({w})" for w in where)}
     ORDER BY {inner_order}
     LIMIT :limit OFFSET :offset
 ) AS page
+JOIN venue_search vs ON vs.venue_id = page.venue_id
 ORDER BY {outer_order}"""
         facets_sql = _facets_sql(base or ["true"], facet_filters)
-        return CompiledSearch(hits_sql=hits_sql, facets_sql=facets_sql, params=params, base=base)
+        return CompiledSearch(statements=[("hits", hits_sql), ("facets", facets_sql)], params=params, base=base)
+
+    def corrected_tsquery(self, words: str) -> str:
+        """``words`` as tsquery text, typos OR'ed with the closest words of the index."""
+        row = db.session.execute(
+            text(CORRECTION_SQL),
+            {"text": words, "threshold": TYPO_SIMILARITY, "alternatives": TYPO_ALTERNATIVES},
+        ).one()
+        return rewrite_tsquery(row.tsquery, row.fixes) if row.fixes else row.tsquery
 
     def explain(self, query: SearchQuery) -> list[tuple[str, str, dict[str, Any]]]:
         """(name, SQL, params) of every statement ``search(query)`` runs, for EXPLAIN."""
         compiled = self.compile(query, only_ids=[] if query.free_from else None)
-        return [("hits", compiled.hits_sql, compiled.params), ("facets", compiled.facets_sql, compiled.params)]
+        return [(name, sql, compiled.params) for name, sql in compiled.statements]
 
     def search(self, query: SearchQuery) -> SearchResult:
         only_ids = self._free_venue_ids(query) if query.free_from and query.free_to else None
         compiled = self.compile(query, only_ids=only_ids)
-        rows = db.session.execute(text(compiled.hits_sql), compiled.params).mappings().all()
+        if len(compiled.statements) == 1:
+            rows = db.session.execute(text(compiled.statements[0][1]), compiled.params).mappings().all()
+            hit_rows = sorted((row for row in rows if row["kind"] == "hit"), key=lambda row: row["position"])
+            facet_rows = [(row["facet"], row["value"], row["label"], row["n"]) for row in rows if row["kind"] != "hit"]
+        else:
+            (_, hits_sql), (_, facets_sql) = compiled.statements
+            hit_rows = db.session.execute(text(hits_sql), compiled.params).mappings().all()
+            facet_rows = db.session.execute(text(facets_sql), compiled.params).all()
         hits = tuple(
             SearchHit(
                 venue_id=row["venue_id"],
@@ -280,26 +332,10 @@ ORDER BY {outer_order}"""
                 highlight=row["highlight"] or _plain_snippet(row["description"]),
                 document=document_from_json(row["document"]),
             )
-            for row in rows
+            for row in hit_rows
         )
-        total, facets = self._facets(compiled)
+        total, facets = _group_facets(facet_rows)
         return SearchResult(hits=hits, total=total, facets=facets, backend=self.name)
-
-    def _facets(self, compiled: CompiledSearch) -> tuple[int, dict[str, Facet]]:
-        rows = db.session.execute(text(compiled.facets_sql), compiled.params).all()
-        total = 0
-        grouped: dict[str, list[FacetValue]] = {"category": [], "tags": [], "price": [], "rating": []}
-        for facet, value, label, count in rows:
-            if facet == "total":
-                total = int(count)
-            else:
-                grouped[facet].append(FacetValue(value=value, label=label or value, count=int(count)))
-        grouped["category"].sort(key=lambda v: (-v.count, v.label))
-        price_labels = {price_bucket_key(lo, hi): price_bucket_label(lo, hi) for lo, hi in PRICE_BUCKETS}
-        rating_labels = {rating_bucket_key(r): rating_bucket_label(r) for r in RATING_BUCKETS}
-        grouped["price"] = [FacetValue(v.value, price_labels[v.value], v.count) for v in grouped["price"]]
-        grouped["rating"] = [FacetValue(v.value, rating_labels[v.value], v.count) for v in grouped["rating"]]
-        return total, {name: Facet(name=name, values=tuple(values)) for name, values in grouped.items()}
 
     def _free_venue_ids(self, query: SearchQuery) -> list[int]:
         """Venues matching the other filters that the slot engine says can take a booking in
@@ -369,17 +405,41 @@ def _order_keys(query: SearchQuery, has_text: bool, located: bool) -> list[tuple
         return [("vs.price_from", "ASC NULLS LAST"), *name_keys]
     if query.sort == "rating" or not has_text:
         return [*rating_keys, *name_keys]
-    return [
-        (
-            f"(ts_rank_cd(vs.search_vector, websearch_to_tsquery('{TS_CONFIG}', :text))"
-            " + word_similarity(lower(unaccent(:text)), vs.search_text))",
-            "DESC",
-        ),
-        *name_keys,
-    ]
+    return [(RANK_SQL, "DESC"), *name_keys]
+
+
+def _group_facets(rows: Iterable[tuple[str, str, str, int]]) -> tuple[int, dict[str, Facet]]:
+    total = 0
+    grouped: dict[str, list[FacetValue]] = {"category": [], "tags": [], "price": [], "rating": []}
+    for facet, value, label, count in rows:
+        if facet == "total":
+            total = int(count)
+        else:
+            grouped[facet].append(FacetValue(value=value, label=label or value, count=int(count)))
+    grouped["category"].sort(key=lambda v: (-v.count, v.label))
+    price_labels = {price_bucket_key(lo, hi): price_bucket_label(lo, hi) for lo, hi in PRICE_BUCKETS}
+    rating_labels = {rating_bucket_key(r): rating_bucket_label(r) for r in RATING_BUCKETS}
+    grouped["price"] = [FacetValue(v.value, price_labels[v.value], v.count) for v in grouped["price"]]
+    grouped["rating"] = [FacetValue(v.value, rating_labels[v.value], v.count) for v in grouped["rating"]]
+    return total, {name: Facet(name=name, values=tuple(values)) for name, values in grouped.items()}
 
 
 def _facets_sql(base: list[str], filters: dict[str, str]) -> str:
+    """The total and the facets as one statement of their own (see _facet_rows_sql)."""
+    flags = ", ".join(f"({condition}) AS f_{name}" for name, condition in filters.items())
+    return f"""
+WITH base AS MATERIALIZED (
+    SELECT vs.category, vs.category_name, vs.tags, vs.price_from, vs.rating, {flags}
+    FROM venue_search vs
+    WHERE {" AND ".join(f"({b})" for b in base)}
+)
+{_facet_rows_sql(filters)}"""
+
+
+def _facet_rows_sql(filters: dict[str, str]) -> str:
+    """(facet, value, label, n) rows from a CTE ``base`` with a flag ``f_<name>`` per facet
+    filter: the total, and each facet counted with every other filter but its own."""
+
     def others(name: str) -> str:
         return " AND ".join(f"f_{other}" for other in filters if other != name)
 
@@ -392,13 +452,7 @@ def _facets_sql(base: list[str], filters: dict[str, str]) -> str:
         f"count(*) FILTER (WHERE rating >= {minimum}) AS r{i}" for i, minimum in enumerate(RATING_BUCKETS)
     )
     rating_values = ", ".join(f"('{rating_bucket_key(m)}', c.r{i})" for i, m in enumerate(RATING_BUCKETS))
-    flags = ", ".join(f"({condition}) AS f_{name}" for name, condition in filters.items())
     return f"""
-WITH base AS MATERIALIZED (
-    SELECT vs.category, vs.category_name, vs.tags, vs.price_from, vs.rating, {flags}
-    FROM venue_search vs
-    WHERE {" AND ".join(f"({b})" for b in base)}
-)
 SELECT 'total' AS facet, '' AS value, '' AS label, count(*) AS n
 FROM base WHERE f_category AND f_tags AND f_price AND f_rating
 UNION ALL
@@ -441,7 +495,7 @@ def closed_days_literal(venue: Venue) -> str:
 _COLUMNS = (
     "venue_id, slug, name, description, category, category_name, tags, service_names, city, lat, lng,"
     " price_from, currency, rating, review_count, cover_thumb, timezone, week_hours, closed_days, document,"
-    " search_vector, search_text, earth, indexed_at"
+    " search_vector, earth, indexed_at"
 )
 _UPDATES = ", ".join(f"{c.strip()} = EXCLUDED.{c.strip()}" for c in _COLUMNS.split(",")[1:])
 
@@ -454,7 +508,6 @@ SELECT d.venue_id, d.slug, d.name, d.description, d.category, d.category_name, d
        || setweight(to_tsvector('{TS_CONFIG}', coalesce(d.category_name, '') || ' ' || d.service_names_text), 'B')
        || setweight(to_tsvector('{TS_CONFIG}', array_to_string(d.tags, ' ') || ' ' || d.city), 'C')
        || setweight(to_tsvector('{TS_CONFIG}', d.description), 'D'),
-       lower(unaccent(d.name || ' ' || coalesce(d.category_name, '') || ' ' || d.service_names_text)),
        CASE WHEN d.lat IS NOT NULL AND d.lng IS NOT NULL THEN ll_to_earth(d.lat, d.lng) END,
        now()
 FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS d(
@@ -471,18 +524,56 @@ SELECT t.venue_id, t.kind, t.term, lower(unaccent(t.term))
 FROM jsonb_to_recordset(CAST(:terms AS jsonb)) AS t(venue_id integer, kind text, term text)
 ON CONFLICT DO NOTHING"""
 
-# Prefix of the whole term first, then of a word inside it, then close spellings; each uses
-# the trigram index on term_key.
+# Prefix of the whole term first, then of a word inside it, then close spellings; one row per
+# distinct term (venue_search_suggestions, kept by triggers), read through its trigram index.
 SUGGEST_SQL = """
-SELECT min(term) AS term,
-       bool_or(term_key LIKE lower(unaccent(:starts))) AS starts,
-       bool_or(term_key LIKE lower(unaccent(:inside))) AS inside,
-       max(word_similarity(lower(unaccent(:prefix)), term_key)) AS similarity,
-       count(DISTINCT venue_id) AS venues
-FROM venue_search_terms
+SELECT term,
+       term_key LIKE lower(unaccent(:starts)) AS starts,
+       term_key LIKE lower(unaccent(:inside)) AS inside,
+       word_similarity(lower(unaccent(:prefix)), term_key) AS similarity,
+       venues
+FROM venue_search_suggestions
 WHERE term_key LIKE lower(unaccent(:starts))
    OR term_key LIKE lower(unaccent(:inside))
    OR term_key %> lower(unaccent(:prefix))
-GROUP BY term_key
 ORDER BY starts DESC, inside DESC, similarity DESC, venues DESC, term_key
 LIMIT :limit"""
+
+# The query as websearch_to_tsquery reads it, and for each of its words the vocabulary lacks,
+# the closest words the vocabulary has (through the trigram index on venue_search_words).
+CORRECTION_SQL = f"""
+SELECT CAST(websearch_to_tsquery('{TS_CONFIG}', :text) AS text) AS tsquery,
+       coalesce((
+           SELECT jsonb_object_agg(q.word, ARRAY(
+               SELECT v.word FROM venue_search_words v
+               WHERE v.word % q.word AND similarity(v.word, q.word) >= :threshold
+               ORDER BY similarity(v.word, q.word) DESC, v.venues DESC, v.word
+               LIMIT :alternatives))
+           FROM unnest(tsvector_to_array(to_tsvector('{TS_CONFIG}', :text))) AS q(word)
+           WHERE NOT EXISTS (SELECT 1 FROM venue_search_words known WHERE known.word = q.word)
+       ), '{{}}'::jsonb) AS fixes"""
+
+_TSQUERY_LEXEME = re.compile(r"'((?:[^'\\]|''|\\.)*)'")
+
+
+def _quote_lexeme(word: str) -> str:
+    return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def _unquote_lexeme(quoted: str) -> str:
+    return re.sub(r"\\(.)", r"\1", quoted.replace("''", "'"))
+
+
+def rewrite_tsquery(tsquery: str, fixes: dict[str, list[str]]) -> str:
+    """Replace each lexeme of ``tsquery`` (tsquery text) that has close words by an OR group:
+    ``'masage' & 'london'`` with {"masage": ["massage"]} is ``( 'masage' | 'massage' ) & 'london'``.
+    Operators, phrases and negations are kept as they are."""
+
+    def replace(match: re.Match[str]) -> str:
+        word = _unquote_lexeme(match.group(1))
+        alternatives = [w for w in fixes.get(word, ()) if w != word]
+        if not alternatives:
+            return match.group(0)
+        return "( " + " | ".join(_quote_lexeme(w) for w in [word, *alternatives]) + " )"
+
+    return _TSQUERY_LEXEME.sub(replace, tsquery)

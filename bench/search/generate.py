@@ -524,10 +524,24 @@ def ensure_database(
     url_of = make_url(base_url).set(database=name).render_as_string(hide_password=False)
     comment = _existing(base_url, name) or ""
     if reuse and comment.split(" | ")[0] == marker(size, seed):
-        log(f"[{name}] reusing the corpus already there")
+        log(f"[{name}] reusing the corpus already there (migrating it to the current schema)")
+        _migrate(url_of)
         seconds = json.loads(comment.split(" | ", 1)[1]) if " | " in comment else {}
         return Build(size, name, url_of, built=False, seconds=seconds, counts=counts(url_of))
     return build_database(base_url, size, seed=seed, log=log)
+
+
+def _migrate(url: str) -> None:
+    """Bring a reused corpus to the current migration head (a no-op when it is there)."""
+    from flask_migrate import upgrade
+
+    from app import create_app
+
+    app = create_app(
+        "testing", overrides={"SQLALCHEMY_DATABASE_URI": url, "UPLOAD_ROOT": tempfile.mkdtemp(prefix="bench-")}
+    )
+    with app.app_context():
+        upgrade()
 
 
 def build_database(base_url: str, size: int, *, seed: int = DEFAULT_SEED, log: Callable[[str], None] = print) -> Build:

@@ -59,8 +59,8 @@ def plan_of(sql: str, params: dict) -> list:
 
 
 SHAPES = [
-    ("text", SearchQuery(text="massage"), {"ix_venue_search_search_vector", "ix_venue_search_search_text_trgm"}),
-    ("typo", SearchQuery(text="masage"), {"ix_venue_search_search_text_trgm"}),
+    ("text", SearchQuery(text="massage"), {"ix_venue_search_search_vector"}),
+    ("typo", SearchQuery(text="masage"), {"ix_venue_search_search_vector"}),
     ("radius", SearchQuery(lat=LONDON[0], lng=LONDON[1], radius_km=5), {"ix_venue_search_earth"}),
     (
         "text_radius",
@@ -75,23 +75,28 @@ SHAPES = [
 ]
 
 
+NARROWING = {"text", "typo", "radius", "text_radius"}
+
+
 @pytest.mark.parametrize(("shape", "query", "indexes"), SHAPES, ids=[s[0] for s in SHAPES])
 def test_each_query_shape_uses_its_index(backend, corpus, shape, query, indexes):
-    (name, sql, params), (facets_name, _, _) = backend.explain(query)
-    assert (name, facets_name) == ("hits", "facets")
+    statements = backend.explain(query)
+    # Text or a radius: one statement reads the matches once for the page and the facets.
+    expected = ["search"] if shape in NARROWING else ["hits", "facets"]
+    assert [name for name, _, _ in statements] == expected
+    _, sql, params = statements[0]
     used = index_names(plan_of(sql, params))
     assert indexes <= used, f"{shape}: plan used {used}"
 
 
-@pytest.mark.parametrize("shape", ["text", "typo", "radius"])
-def test_facets_of_narrowing_shapes_use_the_same_indexes(backend, corpus, shape):
-    _, query, indexes = next(s for s in SHAPES if s[0] == shape)
-    _, (_, facets_sql, params) = backend.explain(query)
-    assert indexes <= index_names(plan_of(facets_sql, params))
+def test_facets_of_other_shapes_are_a_second_statement_with_the_same_filters(backend, corpus):
+    _, (_, facets_sql, params) = backend.explain(SearchQuery(category="spa"))
+    assert "vs.category = :category" in facets_sql
+    assert backend.search(SearchQuery(category="spa")).facets["category"].values
 
 
 def test_distance_sort_walks_the_gist_index_nearest_first(backend, corpus):
-    (_, sql, params), _ = backend.explain(SearchQuery(lat=LONDON[0], lng=LONDON[1], sort="distance"))
+    (_, sql, params), _ = backend.explain(SearchQuery(lat=LONDON[0], lng=LONDON[1], sort="distance"))  # hits, facets
     plan = json.dumps(plan_of(sql, params))
     assert '"Index Name": "ix_venue_search_earth"' in plan
     assert '"Order By"' in plan  # a KNN scan, not a sort of every row
@@ -104,8 +109,16 @@ def test_suggest_uses_the_trigram_index(backend, corpus):
     # On a table this small a full walk of the primary key stands in for the disabled seq scan;
     # turn plain index scans off too so the plan shows what can answer the condition.
     db.session.execute(text("SET LOCAL enable_indexscan = off"))
-    assert "ix_venue_search_terms_term_key_trgm" in index_names(plan_of(SUGGEST_SQL, params))
+    assert "ix_venue_search_suggestions_term_key_trgm" in index_names(plan_of(SUGGEST_SQL, params))
     assert backend.suggest("masage")[0] == "Massage"  # a typo still completes
+
+
+def test_typo_correction_reads_the_vocabulary_through_its_trigram_index(backend, corpus):
+    from search.postgres import CORRECTION_SQL, TYPO_ALTERNATIVES, TYPO_SIMILARITY
+
+    params = {"text": "masage", "threshold": TYPO_SIMILARITY, "alternatives": TYPO_ALTERNATIVES}
+    db.session.execute(text("SET LOCAL enable_indexscan = off"))
+    assert "ix_venue_search_words_word_trgm" in index_names(plan_of(CORRECTION_SQL, params))
 
 
 # -- highlights ---------------------------------------------------------------------------------------
