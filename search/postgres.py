@@ -155,7 +155,9 @@ class PostgresBackend:
             reader.close()
         if rows:
             kept = [row["venue_id"] for row in rows]
-            db.session.execute(text(UPSERT_SQL), {"rows": json.dumps(rows)})
+            payload = json.dumps(rows)
+            db.session.execute(text(UPSERT_SQL), {"rows": payload})
+            db.session.execute(text(UPSERT_DOCUMENTS_SQL), {"rows": payload})
             db.session.execute(text("DELETE FROM venue_search_terms WHERE venue_id = ANY(:ids)"), {"ids": kept})
             db.session.execute(text(TERMS_SQL), {"terms": json.dumps(terms)})
         gone = sorted(set(ids) - {row["venue_id"] for row in rows})
@@ -206,9 +208,12 @@ class PostgresBackend:
             distance = "CAST(NULL AS double precision)"
         if located and query.radius_km is not None:
             params["radius_m"] = query.radius_km * 1000.0
+            # The GiST index finds the box; the circle is checked on the straight-line (chord)
+            # distance, a plain C function: earth_distance() is the same test through a SQL
+            # function per row (sec_to_gc, not inlined), which cost a third of a dense search.
             base.append(
                 "earth_box(ll_to_earth(:lat, :lng), :radius_m) @> vs.earth"
-                " AND earth_distance(ll_to_earth(:lat, :lng), vs.earth) <= :radius_m"
+                " AND cube_distance(ll_to_earth(:lat, :lng), vs.earth) <= 2 * earth() * sin(:radius_m / (2 * earth()))"
             )
         if query.open_now:
             params["now"] = self._now()
@@ -252,7 +257,7 @@ class PostgresBackend:
         if words:
             params["headline_options"] = HEADLINE_OPTIONS
             highlight = (
-                f"ts_headline('{TS_CONFIG}', {_escape_html_sql('vs.description')}, {TSQUERY}, :headline_options)"
+                f"ts_headline('{TS_CONFIG}', {_escape_html_sql('doc.description')}, {TSQUERY}, :headline_options)"
             )
         else:
             highlight = "''"
@@ -275,9 +280,11 @@ page AS (
     LIMIT :limit OFFSET :offset
 )
 SELECT 'hit' AS kind, row_number() OVER (ORDER BY {outer_order}) AS position, page.venue_id, page.score,
-       {distance} AS distance_m, vs.document, vs.description, {highlight} AS highlight,
+       {distance} AS distance_m, doc.document, doc.description, {highlight} AS highlight,
        NULL AS facet, NULL AS value, NULL AS label, NULL AS n
-FROM page JOIN venue_search vs ON vs.venue_id = page.venue_id
+FROM page
+JOIN venue_search vs ON vs.venue_id = page.venue_id
+JOIN venue_search_documents doc ON doc.venue_id = page.venue_id
 UNION ALL
 SELECT 'facet', NULL, NULL, NULL, NULL, NULL, NULL, NULL, f.facet, f.value, f.label, f.n
 FROM ({_facet_rows_sql(facet_filters)}) AS f"""
@@ -285,7 +292,7 @@ FROM ({_facet_rows_sql(facet_filters)}) AS f"""
 
         # The page is chosen reading only the keys; documents are read for its rows alone.
         hits_sql = f"""
-SELECT page.venue_id, page.score, {distance} AS distance_m, vs.document, vs.description, {highlight} AS highlight
+SELECT page.venue_id, page.score, {distance} AS distance_m, doc.document, doc.description, {highlight} AS highlight
 FROM (
     SELECT vs.venue_id, {score} AS score, {keys}
     FROM venue_search vs
@@ -294,6 +301,7 @@ FROM (
     LIMIT :limit OFFSET :offset
 ) AS page
 JOIN venue_search vs ON vs.venue_id = page.venue_id
+JOIN venue_search_documents doc ON doc.venue_id = page.venue_id
 ORDER BY {outer_order}"""
         facets_sql = _facets_sql(base or ["true"], facet_filters)
         return CompiledSearch(statements=[("hits", hits_sql), ("facets", facets_sql)], params=params, base=base)
@@ -361,12 +369,22 @@ ORDER BY {outer_order}"""
     # -- suggestions ----------------------------------------------------------------------------
 
     def suggest(self, prefix: str, limit: int = 8) -> list[str]:
+        """Terms that start with ``prefix`` (or have a word that does), the most used first; when
+        there are fewer than ``limit``, the same for ``prefix`` with its typos corrected."""
         words = " ".join((prefix or "").split())[:100]
         if not words:
             return []
+        found = self._terms_starting(words, limit)
+        if len(found) < limit:
+            corrected = db.session.execute(text(CORRECT_WORDS_SQL), {"words": words.split(" ")}).scalar_one()
+            if corrected and corrected != words.lower():
+                found += [t for t in self._terms_starting(corrected, limit) if t not in found]
+        return found[:limit]
+
+    def _terms_starting(self, words: str, limit: int) -> list[str]:
         like = words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         rows = db.session.execute(
-            text(SUGGEST_SQL), {"prefix": words, "starts": like + "%", "inside": "% " + like + "%", "limit": limit}
+            text(SUGGEST_SQL), {"starts": like + "%", "inside": "% " + like + "%", "limit": limit}
         )
         return [row.term for row in rows]
 
@@ -493,17 +511,17 @@ def closed_days_literal(venue: Venue) -> str:
 
 
 _COLUMNS = (
-    "venue_id, slug, name, description, category, category_name, tags, service_names, city, lat, lng,"
-    " price_from, currency, rating, review_count, cover_thumb, timezone, week_hours, closed_days, document,"
+    "venue_id, slug, name, category, category_name, tags, service_names, city, lat, lng,"
+    " price_from, currency, rating, review_count, cover_thumb, timezone, week_hours, closed_days,"
     " search_vector, earth, indexed_at"
 )
 _UPDATES = ", ".join(f"{c.strip()} = EXCLUDED.{c.strip()}" for c in _COLUMNS.split(",")[1:])
 
 UPSERT_SQL = f"""
 INSERT INTO venue_search ({_COLUMNS})
-SELECT d.venue_id, d.slug, d.name, d.description, d.category, d.category_name, d.tags, d.service_names_text,
+SELECT d.venue_id, d.slug, d.name, d.category, d.category_name, d.tags, d.service_names_text,
        d.city, d.lat, d.lng, d.price_from, d.currency, d.rating, d.review_count, d.cover_thumb, d.timezone,
-       CAST(d.week_hours AS int4multirange), CAST(d.closed_days AS datemultirange), d.document,
+       CAST(d.week_hours AS int4multirange), CAST(d.closed_days AS datemultirange),
        setweight(to_tsvector('{TS_CONFIG}', d.name), 'A')
        || setweight(to_tsvector('{TS_CONFIG}', coalesce(d.category_name, '') || ' ' || d.service_names_text), 'B')
        || setweight(to_tsvector('{TS_CONFIG}', array_to_string(d.tags, ' ') || ' ' || d.city), 'C')
@@ -514,9 +532,16 @@ FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS d(
     venue_id integer, slug text, name text, description text, category text, category_name text, tags text[],
     service_names_text text, city text, lat double precision, lng double precision, price_from integer,
     currency text, rating real, review_count integer, cover_thumb text, timezone text, week_hours text,
-    closed_days text, document jsonb
+    closed_days text
 )
 ON CONFLICT (venue_id) DO UPDATE SET {_UPDATES}"""
+
+# What a hit shows, kept apart so the rows searches scan stay narrow (migration 0007).
+UPSERT_DOCUMENTS_SQL = """
+INSERT INTO venue_search_documents (venue_id, document, description)
+SELECT d.venue_id, d.document, d.description
+FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS d(venue_id integer, document jsonb, description text)
+ON CONFLICT (venue_id) DO UPDATE SET document = EXCLUDED.document, description = EXCLUDED.description"""
 
 TERMS_SQL = """
 INSERT INTO venue_search_terms (venue_id, kind, term, term_key)
@@ -524,20 +549,30 @@ SELECT t.venue_id, t.kind, t.term, lower(unaccent(t.term))
 FROM jsonb_to_recordset(CAST(:terms AS jsonb)) AS t(venue_id integer, kind text, term text)
 ON CONFLICT DO NOTHING"""
 
-# Prefix of the whole term first, then of a word inside it, then close spellings; one row per
-# distinct term (venue_search_suggestions, kept by triggers), read through its trigram index.
+# Terms whose start, or the start of one of whose words, is the prefix: whole-term prefixes
+# first, then the terms most venues use. One row per distinct term (venue_search_suggestions,
+# kept by triggers). search_fold() is lower(unaccent()) declared IMMUTABLE, so the input is
+# folded once, not on every row.
 SUGGEST_SQL = """
-SELECT term,
-       term_key LIKE lower(unaccent(:starts)) AS starts,
-       term_key LIKE lower(unaccent(:inside)) AS inside,
-       word_similarity(lower(unaccent(:prefix)), term_key) AS similarity,
-       venues
+SELECT term, term_key LIKE search_fold(:starts) AS starts
 FROM venue_search_suggestions
-WHERE term_key LIKE lower(unaccent(:starts))
-   OR term_key LIKE lower(unaccent(:inside))
-   OR term_key %> lower(unaccent(:prefix))
-ORDER BY starts DESC, inside DESC, similarity DESC, venues DESC, term_key
+WHERE term_key LIKE search_fold(:starts) OR term_key LIKE search_fold(:inside)
+ORDER BY starts DESC, venues DESC, term_key
 LIMIT :limit"""
+
+# The typed words with each one the vocabulary lacks replaced by its closest word (kept as it
+# is when nothing is close): "masage" -> "massage", "hot stnoe" -> "hot stone".
+CORRECT_WORDS_SQL = """
+SELECT string_agg(coalesce(known.word, close.word, q.word), ' ' ORDER BY q.position)
+FROM unnest(CAST(:words AS text[])) WITH ORDINALITY AS typed(raw, position)
+CROSS JOIN LATERAL (SELECT search_fold(typed.raw) AS word, typed.position) AS q
+LEFT JOIN venue_search_words known ON known.word = q.word
+LEFT JOIN LATERAL (
+    SELECT v.word FROM venue_search_words v
+    WHERE known.word IS NULL AND v.word % q.word
+    ORDER BY similarity(v.word, q.word) DESC, v.venues DESC, v.word
+    LIMIT 1
+) AS close ON true"""
 
 # The query as websearch_to_tsquery reads it, and for each of its words the vocabulary lacks,
 # the closest words the vocabulary has (through the trigram index on venue_search_words).

@@ -12,6 +12,9 @@ counts the venues using the word or term; a row whose count falls to 0 is delete
 correction or a suggestion never leads to an empty page.
 
 The per-venue trigram column ``search_text`` and its index are dropped: nothing reads them.
+What a hit displays (the JSON document and the description) moves to
+``venue_search_documents``, read only for the rows of a page, so the rows a search scans are
+half as wide. Existing rows shrink when they are next written (``flask search reindex``).
 
 Revision ID: 0007
 Revises: 0006
@@ -95,9 +98,36 @@ END $$
 """
 
 
+# lower(unaccent(x)) as an IMMUTABLE function, so a query's folded input is computed once at
+# planning instead of on every row (unaccent itself is only STABLE: its dictionary could change).
+FOLD_FUNCTION = """
+CREATE FUNCTION search_fold(text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
+AS $$ SELECT lower(public.unaccent('public.unaccent'::regdictionary, $1)) $$
+"""
+
+
 def upgrade():
+    op.execute(FOLD_FUNCTION)
     op.execute("DROP INDEX IF EXISTS ix_venue_search_search_text_trgm")
     op.execute("ALTER TABLE venue_search DROP COLUMN IF EXISTS search_text")
+    op.execute(
+        """
+        CREATE TABLE venue_search_documents (
+            venue_id integer NOT NULL,
+            document jsonb NOT NULL,
+            description text NOT NULL DEFAULT '',
+            CONSTRAINT pk_venue_search_documents PRIMARY KEY (venue_id),
+            CONSTRAINT fk_venue_search_documents_venue_id_venue_search FOREIGN KEY (venue_id)
+                REFERENCES venue_search (venue_id) ON DELETE CASCADE
+        )
+        """
+    )
+    op.execute(
+        "INSERT INTO venue_search_documents (venue_id, document, description)"
+        " SELECT venue_id, document, description FROM venue_search"
+    )
+    op.execute("ALTER TABLE venue_search DROP COLUMN document, DROP COLUMN description")
 
     op.execute(
         """
@@ -181,8 +211,19 @@ def downgrade():
     op.execute("DROP FUNCTION IF EXISTS venue_search_suggestions_sync()")
     op.execute("DROP FUNCTION IF EXISTS venue_search_words_sync()")
     op.execute("DROP FUNCTION IF EXISTS venue_search_apply_word_delta(text[], text[])")
+    op.execute("DROP FUNCTION IF EXISTS search_fold(text)")
     op.execute("DROP TABLE IF EXISTS venue_search_suggestions")
     op.execute("DROP TABLE IF EXISTS venue_search_words")
+    op.execute(
+        "ALTER TABLE venue_search ADD COLUMN description text NOT NULL DEFAULT '',"
+        " ADD COLUMN document jsonb NOT NULL DEFAULT '{}'"
+    )
+    op.execute(
+        "UPDATE venue_search vs SET description = d.description, document = d.document"
+        " FROM venue_search_documents d WHERE d.venue_id = vs.venue_id"
+    )
+    op.execute("ALTER TABLE venue_search ALTER COLUMN document DROP DEFAULT")
+    op.execute("DROP TABLE IF EXISTS venue_search_documents")
     op.execute("ALTER TABLE venue_search ADD COLUMN search_text text NOT NULL DEFAULT ''")
     op.execute(
         "UPDATE venue_search SET search_text ="

@@ -171,3 +171,25 @@ def test_the_vocabulary_matches_a_recount_after_a_full_reindex(backend, corpus):
 def test_suggestions_rank_terms_used_by_more_venues_first(backend, corpus):
     suggestions = backend.suggest("mas", limit=20)
     assert suggestions[0] == "Massage"  # the category, used by several venues, before one venue's name
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [("masage", "Massage"), ("pedicrue", "Classic pedicure"), ("lotus masage", "Lotus Massage Rooms")],
+)
+def test_suggest_corrects_typos_when_nothing_starts_with_them(backend, corpus, typed, expected):
+    assert expected in backend.suggest(typed)
+
+
+def test_suggest_leaves_a_prefix_alone_when_terms_start_with_it(backend, corpus):
+    # "sp" starts terms, so no correction is tried and only those terms come back.
+    assert all(s.lower().startswith("sp") or " sp" in s.lower() for s in backend.suggest("sp"))
+
+
+def test_word_correction_uses_the_vocabulary_trigram_index(backend, corpus):
+    from search.postgres import CORRECT_WORDS_SQL
+    from tests.search.test_postgres_backend import index_names, plan_of
+
+    db.session.execute(text("SET LOCAL enable_indexscan = off"))
+    plan = plan_of(CORRECT_WORDS_SQL, {"words": ["masage"]})
+    assert "ix_venue_search_words_word_trgm" in index_names(plan)
