@@ -50,7 +50,9 @@ TOP_TAGS = 15
 FREE_WINDOW_MAX_CANDIDATES = 1000
 MINUTES_PER_WEEK = 7 * 24 * 60
 TSQUERY = "CAST(:tsquery AS tsquery)"
-RANK_SQL = f"ts_rank_cd(vs.search_vector, {TSQUERY})"
+# ts_rank: word frequency under the A-D weights. ts_rank_cd (cover density) also rewards words
+# standing close together, at four times the cost per matching row (bench/search/notes.md).
+RANK_SQL = f"ts_rank(vs.search_vector, {TSQUERY})"
 # How many close words stand in for one the index has never seen, and how close they must be
 # (pg_trgm similarity, 0-1; 0.3 is pg_trgm's own default threshold).
 TYPO_ALTERNATIVES = 3
@@ -478,8 +480,8 @@ SELECT 'category', category, min(category_name), count(*)
 FROM base WHERE {others("category")} AND category IS NOT NULL GROUP BY category
 UNION ALL
 (SELECT 'tags', tag, tag, count(*)
- FROM base CROSS JOIN LATERAL unnest(base.tags) AS tag
- WHERE {others("tags")} GROUP BY tag ORDER BY count(*) DESC, tag LIMIT {TOP_TAGS})
+ FROM (SELECT unnest(base.tags) AS tag FROM base WHERE {others("tags")}) AS tagged
+ GROUP BY tag ORDER BY count(*) DESC, tag LIMIT {TOP_TAGS})
 UNION ALL
 SELECT 'price', b.key, '', b.n
 FROM (SELECT {price_counts} FROM base WHERE {others("price")}) AS c

@@ -90,7 +90,7 @@ def test_each_query_shape_uses_its_index(backend, corpus, shape, query, indexes)
 
 
 def test_facets_of_other_shapes_are_a_second_statement_with_the_same_filters(backend, corpus):
-    _, (_, facets_sql, params) = backend.explain(SearchQuery(category="spa"))
+    _, (_, facets_sql, _) = backend.explain(SearchQuery(category="spa"))
     assert "vs.category = :category" in facets_sql
     assert backend.search(SearchQuery(category="spa")).facets["category"].values
 
