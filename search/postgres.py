@@ -18,6 +18,7 @@ applied but not its own.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Callable, Iterable
@@ -29,7 +30,7 @@ from markupsafe import escape
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from app.extensions import db
+from app.extensions import cache, db
 from app.venues.models import Venue, VenueStatus
 from search.documents import build_document, document_from_json, document_to_json, load_venues
 from search.types import (
@@ -43,6 +44,10 @@ from search.types import (
 )
 
 TS_CONFIG = "cozywish_search"
+WRITER_LOCK_KEY = 0x5EA4C4  # pg_advisory_xact_lock key held by index writers
+# Facet counts of searches that neither text nor a radius narrows read (nearly) every venue;
+# they are cached under the index's state token (see _facet_rows), for at most this long.
+FACETS_TTL = 600
 BATCH_SIZE = 500
 TOP_TAGS = 15
 # "Free in this window" runs the slot engine per candidate venue; beyond this many candidates
@@ -148,6 +153,7 @@ class PostgresBackend:
         if not ids:
             return
         db.session.flush()
+        _lock_writers()
         # A private session on the same connection (so the same transaction) reads fresh rows and
         # leaves no objects behind; it is closed before anything is written.
         reader = Session(bind=db.session.connection(), autoflush=False)
@@ -169,11 +175,13 @@ class PostgresBackend:
     def remove(self, venue_ids: Iterable[int]) -> None:
         ids = sorted({int(i) for i in venue_ids})
         if ids:
+            _lock_writers()
             # Suggestion terms go with their row (ON DELETE CASCADE).
             db.session.execute(text("DELETE FROM venue_search WHERE venue_id = ANY(:ids)"), {"ids": ids})
 
     def reindex_all(self, progress: Callable[[int, int], None] | None = None) -> int:
         db.session.flush()
+        _lock_writers()
         ids = list(db.session.scalars(select(Venue.id).where(Venue.status == VenueStatus.APPROVED).order_by(Venue.id)))
         db.session.execute(
             text("DELETE FROM venue_search WHERE venue_id NOT IN (SELECT id FROM venues WHERE status = 'approved')")
@@ -218,7 +226,9 @@ class PostgresBackend:
                 " AND cube_distance(ll_to_earth(:lat, :lng), vs.earth) <= 2 * earth() * sin(:radius_m / (2 * earth()))"
             )
         if query.open_now:
-            params["now"] = self._now()
+            # Opening hours are kept to the minute: the seconds change nothing, and without them
+            # every search in the same minute shares its cached facet counts.
+            params["now"] = self._now().replace(second=0, microsecond=0)
             base.append(OPEN_NOW_SQL)
         if only_ids is not None:
             params["only_ids"] = only_ids
@@ -331,7 +341,7 @@ ORDER BY {outer_order}"""
         else:
             (_, hits_sql), (_, facets_sql) = compiled.statements
             hit_rows = db.session.execute(text(hits_sql), compiled.params).mappings().all()
-            facet_rows = db.session.execute(text(facets_sql), compiled.params).all()
+            facet_rows = _facet_rows(facets_sql, compiled.params, cached=only_ids is None)
         hits = tuple(
             SearchHit(
                 venue_id=row["venue_id"],
@@ -391,6 +401,13 @@ ORDER BY {outer_order}"""
         return [row.term for row in rows]
 
 
+def _lock_writers() -> None:
+    """One index writer at a time (until its commit). The vocabulary and suggestion triggers
+    update shared count rows, one statement at a time: two writers of several statements each
+    could otherwise take those rows in opposite orders and deadlock."""
+    db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITER_LOCK_KEY})
+
+
 def _index_rows(venues: list[Venue]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Rows for venue_search and venue_search_terms, as JSON-ready dicts."""
     rows, terms = [], []
@@ -426,6 +443,29 @@ def _order_keys(query: SearchQuery, has_text: bool, located: bool) -> list[tuple
     if query.sort == "rating" or not has_text:
         return [*rating_keys, *name_keys]
     return [(RANK_SQL, "DESC"), *name_keys]
+
+
+def _facet_rows(sql: str, params: dict[str, Any], *, cached: bool) -> list[tuple[str, str, str, int]]:
+    """The facets statement's rows; with ``cached``, from the cache when this statement with
+    these parameters already ran against the same index state.
+
+    The key holds ``venue_search_state.token``, which every statement writing venue_search
+    changes in the same transaction: a reader that sees new rows sees a new token, and a
+    rolled-back write leaves behind a token that never comes back."""
+    if not cached:
+        return [tuple(row) for row in db.session.execute(text(sql), params)]
+    token = db.session.execute(text("SELECT token FROM venue_search_state")).scalar_one()
+    used = {name: params[name] for name in sorted(set(_PARAM.findall(sql))) if name in params}
+    digest = hashlib.sha256(f"{sql}\n{used!r}".encode()).hexdigest()[:32]
+    key = f"search:facets:{token}:{digest}"
+    rows = cache.get(key)
+    if rows is None:
+        rows = [tuple(row) for row in db.session.execute(text(sql), params)]
+        cache.set(key, rows, timeout=FACETS_TTL)
+    return rows
+
+
+_PARAM = re.compile(r"(?<![:\w]):(\w+)")
 
 
 def _group_facets(rows: Iterable[tuple[str, str, str, int]]) -> tuple[int, dict[str, Facet]]:

@@ -11,6 +11,10 @@ writer (the backend, a cascade from a deleted venue, a manual fix) keeps them ri
 counts the venues using the word or term; a row whose count falls to 0 is deleted, so a
 correction or a suggestion never leads to an empty page.
 
+``venue_search_state`` holds one row whose token changes with every statement that writes
+``venue_search`` (a statement trigger; rolled back with it): cached facet counts are keyed by
+it, so they are never older than the rows a reader sees.
+
 The per-venue trigram column ``search_text`` and its index are dropped: nothing reads them.
 What a hit displays (the JSON document and the description) moves to
 ``venue_search_documents``, read only for the rows of a page, so the rows a search scans are
@@ -107,8 +111,34 @@ AS $$ SELECT lower(public.unaccent('public.unaccent'::regdictionary, $1)) $$
 """
 
 
+STATE_FUNCTION = """
+CREATE FUNCTION venue_search_state_bump() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE venue_search_state SET version = version + 1, token = gen_random_uuid() WHERE id = 1;
+    RETURN NULL;
+END $$
+"""
+
+
 def upgrade():
     op.execute(FOLD_FUNCTION)
+    op.execute(
+        """
+        CREATE TABLE venue_search_state (
+            id smallint NOT NULL,
+            version bigint NOT NULL,
+            token uuid NOT NULL,
+            CONSTRAINT pk_venue_search_state PRIMARY KEY (id),
+            CONSTRAINT ck_venue_search_state_one_row CHECK (id = 1)
+        )
+        """
+    )
+    op.execute("INSERT INTO venue_search_state (id, version, token) VALUES (1, 0, gen_random_uuid())")
+    op.execute(STATE_FUNCTION)
+    op.execute(
+        "CREATE TRIGGER venue_search_state_on_change AFTER INSERT OR UPDATE OR DELETE ON venue_search"
+        " FOR EACH STATEMENT EXECUTE FUNCTION venue_search_state_bump()"
+    )
     op.execute("DROP INDEX IF EXISTS ix_venue_search_search_text_trgm")
     op.execute("ALTER TABLE venue_search DROP COLUMN IF EXISTS search_text")
     op.execute(
@@ -201,6 +231,7 @@ def downgrade():
         "CREATE INDEX ix_venue_search_terms_term_key_trgm ON venue_search_terms USING gin (term_key gin_trgm_ops)"
     )
     for trigger, table in (
+        ("venue_search_state_on_change", "venue_search"),
         ("venue_search_suggestions_on_delete", "venue_search_terms"),
         ("venue_search_suggestions_on_insert", "venue_search_terms"),
         ("venue_search_words_on_delete", "venue_search"),
@@ -212,6 +243,8 @@ def downgrade():
     op.execute("DROP FUNCTION IF EXISTS venue_search_words_sync()")
     op.execute("DROP FUNCTION IF EXISTS venue_search_apply_word_delta(text[], text[])")
     op.execute("DROP FUNCTION IF EXISTS search_fold(text)")
+    op.execute("DROP FUNCTION IF EXISTS venue_search_state_bump()")
+    op.execute("DROP TABLE IF EXISTS venue_search_state")
     op.execute("DROP TABLE IF EXISTS venue_search_suggestions")
     op.execute("DROP TABLE IF EXISTS venue_search_words")
     op.execute(

@@ -449,3 +449,66 @@ def test_free_window_queries_are_not_cached(app, ctx, provider):
     query = SearchQuery(free_from=start, free_to=start + timedelta(hours=2))
     assert search_backend.search(query).total == 1
     assert cache.get(search_backend.cache_key(query)) is None
+
+
+# -- cached facets of searches that nothing narrows ---------------------------------------------
+
+
+def count_statements(run) -> list[str]:
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    connection = db.session.connection()
+    event.listen(connection, "before_cursor_execute", record)
+    try:
+        run()
+    finally:
+        event.remove(connection, "before_cursor_execute", record)
+    return statements
+
+
+def test_facets_of_an_unnarrowed_search_are_cached_until_the_index_changes(app, backend, corpus):
+    from app.extensions import cache
+
+    cache.clear()
+    query = SearchQuery(category="massage", sort="rating")
+    first = backend.search(query)
+    again: list = []
+    statements = count_statements(lambda: again.append(backend.search(query)))
+    assert not any("WITH base AS MATERIALIZED" in s for s in statements)  # facets from the cache
+    assert again[0].facets == first.facets and again[0].total == first.total
+
+    lotus = corpus.venues["Lotus Massage Rooms"]
+    lotus.status = "suspended"
+    backend.index([lotus.id])  # a write changes the state token in the same transaction
+    after = backend.search(query)
+    assert after.total == first.total - 1
+    massage = {v.value: v.count for v in after.facets["category"].values}
+    assert massage["massage"] == {v.value: v.count for v in first.facets["category"].values}["massage"] - 1
+
+
+def test_a_rolled_back_write_never_brings_back_its_cached_facets(app, ctx, make_user, backend):
+    from app.extensions import cache
+
+    cache.clear()
+    token_before = db.session.execute(text("SELECT token FROM venue_search_state")).scalar_one()
+    savepoint = db.session.begin_nested()
+    corpus = build_corpus(make_user)
+    backend.index(corpus.ids)
+    token_inside = db.session.execute(text("SELECT token FROM venue_search_state")).scalar_one()
+    assert backend.search(SearchQuery(sort="rating")).total == 12
+    savepoint.rollback()
+    assert db.session.execute(text("SELECT token FROM venue_search_state")).scalar_one() == token_before
+    assert token_inside != token_before
+    assert backend.search(SearchQuery(sort="rating")).total == 0
+
+
+def test_text_and_radius_searches_count_their_facets_fresh(app, backend, corpus):
+    from app.extensions import cache
+
+    cache.clear()
+    backend.search(SearchQuery(text="massage"))
+    statements = count_statements(lambda: backend.search(SearchQuery(text="massage")))
+    assert any("WITH base AS MATERIALIZED" in s for s in statements)
