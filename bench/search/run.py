@@ -7,7 +7,8 @@ and over HTTP, at several corpus sizes; writes docs/benchmarks.md.
 For each size: build (or, with ``--reuse``, reuse) the corpus of ``bench.search.generate``,
 then time each shape with varied inputs drawn from the generator's vocabularies (warm-up
 first, not counted). In-process means ``PostgresBackend.search()`` / ``.suggest()`` called
-directly inside an app context, with no result cache; each query ends with a rollback, as a
+directly inside an app context, without search.backend's result cache (the backend's own facet
+cache is on, as in the app); each query ends with a rollback, as a
 request's session does. Over HTTP means the real app started as ``flask --app wsgi serve
 --no-seed --no-worker`` on the corpus, asked through one ``requests.Session`` on loopback.
 Then ``EXPLAIN (ANALYZE, BUFFERS)`` of every shape at the largest size.
@@ -602,8 +603,13 @@ def render(
     add("### In-process, ms")
     add("")
     add(
-        "`PostgresBackend.search()` / `.suggest()` called directly in an app context: both statements of a "
-        "search (the page of hits, then the total and facets), no result cache, a rollback after each query "
+        "`PostgresBackend.search()` / `.suggest()` called directly in an app context: every statement of a "
+        "search (the typo correction when there is text; then one statement for page and facets when text or "
+        "a radius narrows the venues, else the page of hits and the facets), no result cache (`search.backend`'s "
+        "is not used). The backend's own facet cache is on, as in the app: the facet counts of a search that "
+        "neither text nor a radius narrows are kept under the index state token, so repeated filter "
+        "combinations (every distance-sort query has the same ones) are counted once per run. "
+        "A rollback after each query "
         "(each query checks a pooled connection out again, with its pre-ping, as a request does). "
         f"{args.warmup} warm-up queries per shape, not counted (fewer once {WARMUP_CAP_S:.0f} s have passed, "
         f"at least 3); up to {args.samples} timed ones with inputs drawn at random from the generator's "
