@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from markupsafe import escape
 from sqlalchemy import select, text
@@ -110,9 +111,11 @@ def _minute_of_week_sql(local: str) -> str:
     )
 
 
+# "Open now", from the local minute of the week and local date of each time zone the index
+# holds, worked out once per search (see local_moments) and looked up by each row's zone.
 OPEN_NOW_SQL = (
-    f"vs.week_hours @> {_minute_of_week_sql(_local_now_sql('CAST(:now AS timestamptz)'))}"
-    f" AND NOT vs.closed_days @> ({_local_now_sql('CAST(:now AS timestamptz)')})::date"
+    "vs.week_hours @> CAST(CAST(:open_minutes AS jsonb) ->> vs.timezone AS integer)"
+    " AND NOT vs.closed_days @> CAST(CAST(:open_dates AS jsonb) ->> vs.timezone AS date)"
 )
 
 # Opening hours overlap the window [free_from, free_to), judged in each venue's local week.
@@ -228,7 +231,8 @@ class PostgresBackend:
         if query.open_now:
             # Opening hours are kept to the minute: the seconds change nothing, and without them
             # every search in the same minute shares its cached facet counts.
-            params["now"] = self._now().replace(second=0, microsecond=0)
+            minutes, dates = local_moments(self._now().replace(second=0, microsecond=0), _index_zones())
+            params.update(open_minutes=json.dumps(minutes), open_dates=json.dumps(dates))
             base.append(OPEN_NOW_SQL)
         if only_ids is not None:
             params["only_ids"] = only_ids
@@ -401,6 +405,36 @@ ORDER BY {outer_order}"""
         return [row.term for row in rows]
 
 
+def local_moments(instant: datetime, zones: Iterable[str]) -> tuple[dict[str, int], dict[str, str]]:
+    """For each zone: the local minute of the week (Monday 00:00 = 0) and the local date of
+    ``instant``, as OPEN_NOW_SQL looks them up. The same zoneinfo as the slot engine."""
+    minutes: dict[str, int] = {}
+    dates: dict[str, str] = {}
+    for zone in zones:
+        try:
+            local = instant.astimezone(ZoneInfo(zone))
+        except (ZoneInfoNotFoundError, ValueError):
+            continue  # a venue in an unknown zone is never "open now"
+        minutes[zone] = local.weekday() * 1440 + local.hour * 60 + local.minute
+        dates[zone] = local.date().isoformat()
+    return minutes, dates
+
+
+def _index_zones() -> list[str]:
+    """The time zones of indexed venues (a handful), cached under the index state token."""
+    token = _state_token()
+    key = f"search:zones:{token}"
+    zones = cache.get(key)
+    if zones is None:
+        zones = list(db.session.scalars(text("SELECT DISTINCT timezone FROM venue_search")))
+        cache.set(key, zones, timeout=FACETS_TTL)
+    return zones
+
+
+def _state_token() -> str:
+    return str(db.session.execute(text("SELECT token FROM venue_search_state")).scalar_one())
+
+
 def _lock_writers() -> None:
     """One index writer at a time (until its commit). The vocabulary and suggestion triggers
     update shared count rows, one statement at a time: two writers of several statements each
@@ -454,7 +488,7 @@ def _facet_rows(sql: str, params: dict[str, Any], *, cached: bool) -> list[tuple
     rolled-back write leaves behind a token that never comes back."""
     if not cached:
         return [tuple(row) for row in db.session.execute(text(sql), params)]
-    token = db.session.execute(text("SELECT token FROM venue_search_state")).scalar_one()
+    token = _state_token()
     used = {name: params[name] for name in sorted(set(_PARAM.findall(sql))) if name in params}
     digest = hashlib.sha256(f"{sql}\n{used!r}".encode()).hexdigest()[:32]
     key = f"search:facets:{token}:{digest}"
