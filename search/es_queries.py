@@ -16,17 +16,21 @@ from collections.abc import Sequence
 from typing import Any
 
 from search.documents import document_from_json, document_to_json
-from search.postgres import TOP_TAGS, price_bucket_key, price_bucket_label, rating_bucket_key, rating_bucket_label
 from search.types import (
     MAX_PAGE_SIZE,
     PRICE_BUCKETS,
     RATING_BUCKETS,
+    TOP_TAGS,
     Facet,
     FacetValue,
     SearchHit,
     SearchQuery,
     SearchResult,
     VenueDocument,
+    price_bucket_key,
+    price_bucket_label,
+    rating_bucket_key,
+    rating_bucket_label,
 )
 
 BACKEND_NAME = "elasticsearch"  # `SearchResult.backend` of every answer read here

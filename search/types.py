@@ -148,3 +148,28 @@ class SearchBackend(Protocol):
 
     def reindex_all(self, progress=None) -> int:
         """Rebuild everything; ``progress(done, total)`` is called as it goes. Returns the count."""
+
+
+# -- facet buckets: values and labels (shared wording for every backend) -------------------
+
+TOP_TAGS = 15  # tags shown in the tag facet
+
+
+def price_bucket_key(low: int, high: int | None) -> str:
+    return f"{low}-{high if high is not None else ''}"
+
+
+def price_bucket_label(low: int, high: int | None) -> str:
+    if high is None:
+        return f"£{low // 100} and up"
+    if low == 0:
+        return f"Under £{high // 100}"
+    return f"£{low // 100}–£{high // 100}"
+
+
+def rating_bucket_key(minimum: float) -> str:
+    return f"{minimum:g}"
+
+
+def rating_bucket_label(minimum: float) -> str:
+    return f"{minimum:g} and up"

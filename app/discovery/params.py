@@ -19,8 +19,7 @@ from flask import url_for
 
 from app.venues.public import LOCALE
 from app.venues.service import get_categories
-from search.postgres import price_bucket_key
-from search.types import PRICE_BUCKETS, InvalidQuery, SearchQuery
+from search.types import PRICE_BUCKETS, InvalidQuery, SearchQuery, price_bucket_key
 
 DEFAULT_RADIUS_KM = 25.0  # a city chosen from the list means "in and around it"
 LIST_PAGE_SIZE = 20

@@ -12,8 +12,16 @@ from flask import current_app, url_for
 from app.discovery.cards import _money_label, build_cards
 from app.discovery.params import OUTER_FIELDS, SearchRequest, SearchState, _decimal_text
 from app.venues.public import DEFAULT_TILE_ATTRIBUTION
-from search.postgres import price_bucket_key, price_bucket_label, rating_bucket_key, rating_bucket_label
-from search.types import PRICE_BUCKETS, RATING_BUCKETS, Facet, SearchResult
+from search.types import (
+    PRICE_BUCKETS,
+    RATING_BUCKETS,
+    Facet,
+    SearchResult,
+    price_bucket_key,
+    price_bucket_label,
+    rating_bucket_key,
+    rating_bucket_label,
+)
 
 RADIUS_CHOICES = (2, 5, 10, 25, 50)
 SORT_LABELS = {"relevance": "Best match", "distance": "Nearest first", "price": "Lowest price", "rating": "Top rated"}

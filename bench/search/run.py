@@ -387,7 +387,7 @@ def _statements(shape: Shape) -> list[tuple[str, str, dict[str, Any]]]:
     backend, argument = shape.example()
     if shape.kind == "search":
         return backend.explain(argument)
-    from search.postgres import SUGGEST_SQL
+    from search.pg_text import SUGGEST_SQL
 
     # The parameters PostgresBackend.suggest() binds, for the same prefix.
     like = argument.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -103,7 +103,7 @@ def test_distance_sort_walks_the_gist_index_nearest_first(backend, corpus):
 
 
 def test_suggest_uses_the_trigram_index(backend, corpus):
-    from search.postgres import SUGGEST_SQL
+    from search.pg_text import SUGGEST_SQL
 
     params = {"starts": "mas%", "inside": "% mas%", "limit": 8}
     # On a table this small a full walk of the primary key stands in for the disabled seq scan;
@@ -114,7 +114,7 @@ def test_suggest_uses_the_trigram_index(backend, corpus):
 
 
 def test_typo_correction_reads_the_vocabulary_through_its_trigram_index(backend, corpus):
-    from search.postgres import CORRECTION_SQL, TYPO_ALTERNATIVES, TYPO_SIMILARITY
+    from search.pg_text import CORRECTION_SQL, TYPO_ALTERNATIVES, TYPO_SIMILARITY
 
     params = {"text": "masage", "threshold": TYPO_SIMILARITY, "alternatives": TYPO_ALTERNATIVES}
     db.session.execute(text("SET LOCAL enable_indexscan = off"))

@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import text
 
 from app.extensions import db
-from search.postgres import PostgresBackend, rewrite_tsquery
+from search.pg_text import rewrite_tsquery
+from search.postgres import PostgresBackend
 from search.types import SearchQuery
 from tests.search.corpus import build_corpus
 
@@ -187,7 +188,7 @@ def test_suggest_leaves_a_prefix_alone_when_terms_start_with_it(backend, corpus)
 
 
 def test_word_correction_uses_the_vocabulary_trigram_index(backend, corpus):
-    from search.postgres import CORRECT_WORDS_SQL
+    from search.pg_text import CORRECT_WORDS_SQL
     from tests.search.test_postgres_backend import index_names, plan_of
 
     db.session.execute(text("SET LOCAL enable_indexscan = off"))
