@@ -22,19 +22,6 @@ from search.types import InvalidQuery, SearchQuery
 from tests.booking.helpers import future_slot, make_bookable_venue
 from tests.search.corpus import LONDON, build_corpus
 
-
-@pytest.fixture
-def backend() -> PostgresBackend:
-    return PostgresBackend()
-
-
-@pytest.fixture
-def corpus(ctx, make_user, backend):
-    corpus = build_corpus(make_user)
-    backend.index(corpus.ids)
-    return corpus
-
-
 # -- every main query shape can use its index ------------------------------------------------------
 
 
@@ -56,6 +43,22 @@ def plan_of(sql: str, params: dict) -> list:
     this shows whether an index CAN serve the shape."""
     db.session.execute(text("SET LOCAL enable_seqscan = off"))
     return db.session.execute(text("EXPLAIN (FORMAT JSON) " + sql), params).scalar_one()
+
+
+def count_statements(run) -> list[str]:
+    """The SQL statements ``run()`` sends on the session's connection."""
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    connection = db.session.connection()
+    event.listen(connection, "before_cursor_execute", record)
+    try:
+        run()
+    finally:
+        event.remove(connection, "before_cursor_execute", record)
+    return statements
 
 
 SHAPES = [
@@ -277,17 +280,8 @@ def test_loading_documents_takes_the_same_number_of_queries_for_3_or_12_venues(c
 
     def count_queries(ids: list[int]) -> int:
         db.session.expire_all()
-        statements: list[str] = []
-
-        def record(conn, cursor, statement, *args):
-            statements.append(statement)
-
-        engine_connection = db.session.connection()
-        event.listen(engine_connection, "before_cursor_execute", record)
-        try:
-            documents = load_documents(ids)
-        finally:
-            event.remove(engine_connection, "before_cursor_execute", record)
+        documents: list = []
+        statements = count_statements(lambda: documents.extend(load_documents(ids)))
         assert len(documents) == len(ids)
         return len(statements)
 
@@ -452,21 +446,6 @@ def test_free_window_queries_are_not_cached(app, ctx, provider):
 
 
 # -- cached facets of searches that nothing narrows ---------------------------------------------
-
-
-def count_statements(run) -> list[str]:
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    connection = db.session.connection()
-    event.listen(connection, "before_cursor_execute", record)
-    try:
-        run()
-    finally:
-        event.remove(connection, "before_cursor_execute", record)
-    return statements
 
 
 def test_facets_of_an_unnarrowed_search_are_cached_until_the_index_changes(app, backend, corpus):

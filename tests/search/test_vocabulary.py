@@ -9,21 +9,7 @@ from sqlalchemy import text
 
 from app.extensions import db
 from search.pg_text import rewrite_tsquery
-from search.postgres import PostgresBackend
 from search.types import SearchQuery
-from tests.search.corpus import build_corpus
-
-
-@pytest.fixture
-def backend() -> PostgresBackend:
-    return PostgresBackend()
-
-
-@pytest.fixture
-def corpus(ctx, make_user, backend):
-    corpus = build_corpus(make_user)
-    backend.index(corpus.ids)
-    return corpus
 
 
 def word_count(word: str) -> int | None:
