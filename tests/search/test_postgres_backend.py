@@ -75,6 +75,9 @@ SHAPES = [
     ("tags", SearchQuery(tags=("parking",)), {"ix_venue_search_tags"}),
     ("price", SearchQuery(price_min=1000, price_max=3000, sort="price"), {"ix_venue_search_price_from"}),
     ("rating", SearchQuery(min_rating=4.0, sort="rating"), {"ix_venue_search_rating"}),
+    # No text: rating order straight from the index that holds the whole sort key, whatever
+    # the planner guesses of the hours test.
+    ("open_now", SearchQuery(open_now=True), {"ix_venue_search_rating"}),
 ]
 
 
@@ -491,3 +494,28 @@ def test_text_and_radius_searches_count_their_facets_fresh(app, backend, corpus)
     backend.search(SearchQuery(text="massage"))
     statements = count_statements(lambda: backend.search(SearchQuery(text="massage")))
     assert any("WITH base AS MATERIALIZED" in s for s in statements)
+
+
+def find_nodes(plan, node_type: str) -> list[dict]:
+    found: list[dict] = []
+    if isinstance(plan, dict):
+        if plan.get("Node Type") == node_type:
+            found.append(plan)
+        for value in plan.values():
+            found += find_nodes(value, node_type)
+    elif isinstance(plan, list):
+        for value in plan:
+            found += find_nodes(value, node_type)
+    return found
+
+
+@pytest.mark.parametrize(
+    ("query", "index"),
+    [(SearchQuery(open_now=True), "ix_venue_search_rating"), (SearchQuery(sort="price"), "ix_venue_search_price_from")],
+    ids=["rating-order", "price-order"],
+)
+def test_the_page_comes_in_order_from_the_index_with_no_sort(backend, corpus, query, index):
+    (_, sql, params), _ = backend.explain(query)
+    (limit,) = find_nodes(plan_of(sql, params), "Limit")
+    (child,) = limit["Plans"]
+    assert child["Node Type"] in {"Index Scan", "Index Only Scan"} and child["Index Name"] == index
