@@ -34,8 +34,8 @@ def build_document(venue: Venue) -> VenueDocument:
         lng=venue.longitude,
         price_from=min(prices) if prices else None,
         currency=venue.currency,
-        rating=None,  # reviews don't exist yet
-        review_count=0,
+        rating=round(venue.rating, 2) if venue.rating is not None else None,
+        review_count=venue.review_count or 0,
         cover_thumb=(cover.variant("card").get("key") if cover else None),
         timezone=venue.timezone,
         updated_at=venue.updated_at,

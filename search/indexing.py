@@ -32,6 +32,8 @@ CHILDREN = (Service, VenueImage, OpeningHours, Closure, TeamMember)
 # Venue columns the index shows or filters on; other edits (calendar token, status reason,
 # changed_fields) don't reindex.
 VENUE_FIELDS = (
+    "rating",
+    "review_count",
     "name",
     "slug",
     "description",

@@ -141,7 +141,17 @@ def booking_detail(reference: str) -> Response:
         ],
         receipt_url=url_for("payments.receipt", order_id=booking.order_id) if booking.order.receipt_number else None,
         cancel_reason=booking.cancel_reason,
+        review_link=review_link(booking),
     )
+
+
+def review_link(booking: Booking) -> str | None:
+    """ "read" when the customer reviewed the booking, "write" when they may now, else None."""
+    from app.reviews.service import eligibility, find_review
+
+    if find_review(booking.id) is not None:
+        return "read"
+    return "write" if eligibility(booking, datetime.now(UTC)).allowed else None
 
 
 @bp.get("/bookings/<reference>/calendar.ics")

@@ -84,6 +84,10 @@ class Venue(db.Model):
     # Fields changed since the last approval; the venue stays live and admins re-review them.
     changed_fields: Mapped[list[str]] = mapped_column(ARRAY(String(40)), default=list)
     onboarding_step: Mapped[str] = mapped_column(String(20), default="basics")
+    # Published reviews: their average (None before the first) and count, kept by
+    # app.reviews.service.refresh_venue_rating.
+    rating: Mapped[float | None] = mapped_column(Float)
+    review_count: Mapped[int] = mapped_column(default=0, server_default="0")
     # Secret token of the provider's private calendar feed; None when revoked or never made.
     calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

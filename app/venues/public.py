@@ -155,6 +155,7 @@ def build_venue_page(venue: Venue, *, now: datetime) -> dict[str, Any]:
             for member in venue.team
         ],
         "faqs": [{"id": faq.id, "question": faq.question, "answer": faq.answer} for faq in venue.faqs],
+        "reviews": reviews_summary(venue),
         "contact": contact_details(venue),
         "seo": {
             "title": " – ".join(title_parts),
@@ -168,6 +169,32 @@ def build_venue_page(venue: Venue, *, now: datetime) -> dict[str, Any]:
             "country_name": country_name(venue.country),
         },
         "json_ld": local_business_json_ld(venue, canonical_url, gallery, services),
+    }
+
+
+def reviews_summary(venue: Venue, limit: int = 10) -> dict[str, Any]:
+    """The average, the spread of stars, and the newest published reviews (first names only)."""
+    from app.reviews.service import rating_breakdown, venue_reviews
+
+    count = venue.review_count or 0
+    return {
+        "average": f"{venue.rating:.1f}" if venue.rating is not None else None,
+        "count": count,
+        "breakdown": [
+            {"stars": stars, "n": n, "percent": round(100 * n / count) if count else 0}
+            for stars, n in rating_breakdown(venue.id).items()
+        ],
+        "latest": [
+            {
+                "id": review.id,
+                "rating": review.rating,
+                "body": review.body,
+                "author": (review.customer.name or "A customer").split()[0],
+                "month": format_date(review.created_at, "MMMM y", locale=LOCALE),
+                "service": review.booking.service.name,
+            }
+            for review in venue_reviews(venue.id, limit=limit)
+        ],
     }
 
 

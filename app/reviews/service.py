@@ -1,0 +1,146 @@
+"""The rules of reviews: who may review which booking and when, writing one, hiding one, and
+the venue's average and count. Views call these and commit once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from app.accounts.models import User
+from app.admin import audit
+from app.booking.models import Booking, BookingStatus
+from app.errors import DomainError, ValidationFailed
+from app.extensions import db
+from app.reviews.models import BODY_MAX_LENGTH, BODY_MIN_LENGTH, Review, ReviewStatus
+from app.venues.models import Venue
+
+REVIEW_WINDOW = timedelta(days=90)  # after the appointment ends
+HIDE_REASON_MAX_LENGTH = 500
+
+
+class AlreadyReviewed(DomainError):
+    status_code = 409
+
+
+class NotReviewable(DomainError):
+    status_code = 409
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    allowed: bool
+    reason: str = ""
+
+
+def eligibility(booking: Booking, now: datetime) -> Eligibility:
+    """Whether the booking's customer may review it now (ownership is checked by the view)."""
+    if booking.status in (BookingStatus.HELD, BookingStatus.EXPIRED):
+        return Eligibility(False, "This booking was never confirmed, so there is nothing to review.")
+    if booking.status.startswith("cancelled"):
+        return Eligibility(False, "This booking was cancelled, so there is nothing to review.")
+    if booking.status == BookingStatus.NO_SHOW:
+        return Eligibility(False, "The venue marked this booking as a no-show.")
+    if booking.ends_at > now:
+        return Eligibility(False, "You can review this booking once the appointment is over.")
+    if now - booking.ends_at > REVIEW_WINDOW:
+        return Eligibility(False, f"Reviews can be left for {REVIEW_WINDOW.days} days after the appointment.")
+    return Eligibility(True)
+
+
+def find_review(booking_id: int) -> Review | None:
+    return db.session.scalar(select(Review).where(Review.booking_id == booking_id))
+
+
+def create_review(booking: Booking, *, customer: User, rating: int, body: str, now: datetime | None = None) -> Review:
+    """Write the customer's review of ``booking`` and refresh the venue's average."""
+    now = now or datetime.now(UTC)
+    body = body.strip()
+    if not 1 <= rating <= 5:
+        raise ValidationFailed("Choose a rating from 1 to 5 stars.")
+    if not BODY_MIN_LENGTH <= len(body) <= BODY_MAX_LENGTH:
+        raise ValidationFailed(f"Write between {BODY_MIN_LENGTH} and {BODY_MAX_LENGTH} characters.")
+    verdict = eligibility(booking, now)
+    if not verdict.allowed:
+        raise NotReviewable(verdict.reason)
+    if find_review(booking.id) is not None:
+        raise AlreadyReviewed("You have already reviewed this booking.")
+    review = Review(booking_id=booking.id, venue_id=booking.venue_id, customer_id=customer.id, rating=rating, body=body)
+    db.session.add(review)
+    # The unique constraint on booking_id is the backstop for two submissions at once: the
+    # second insert waits for the first and then fails (the view answers 409).
+    db.session.flush()
+    refresh_venue_rating(booking.venue_id)
+    return review
+
+
+def set_visibility(review: Review, *, hidden: bool, actor: User, reason: str = "") -> None:
+    """Hide a review (with a reason) or publish it again; audited."""
+    reason = reason.strip()
+    if hidden and not reason:
+        raise ValidationFailed("Say why the review is hidden: the customer and other admins see it.")
+    if len(reason) > HIDE_REASON_MAX_LENGTH:
+        raise ValidationFailed(f"Keep the reason under {HIDE_REASON_MAX_LENGTH} characters.")
+    target = ReviewStatus.HIDDEN if hidden else ReviewStatus.PUBLISHED
+    if review.status == target:
+        raise NotReviewable(f"This review is already {target}.")
+    before = review.status
+    review.status = target
+    review.hidden_reason = reason if hidden else None
+    audit.record(
+        "review.hidden" if hidden else "review.published",
+        actor_id=actor.id,
+        subject_type="review",
+        subject_id=review.id,
+        from_state=before,
+        to_state=target,
+        reason=reason or None,
+        venue_id=review.venue_id,
+    )
+    db.session.flush()
+    refresh_venue_rating(review.venue_id)
+
+
+def refresh_venue_rating(venue_id: int) -> None:
+    """Recount the venue's published reviews into ``venues.rating`` and ``review_count``.
+
+    The venue row is locked first, so two reviews written at once are counted one after the
+    other: the second recount runs after the first commits and sees both reviews."""
+    venue = db.session.scalars(
+        select(Venue).where(Venue.id == venue_id).with_for_update().execution_options(populate_existing=True)
+    ).one()
+    average, count = db.session.execute(
+        select(func.avg(Review.rating), func.count()).where(
+            Review.venue_id == venue_id, Review.status == ReviewStatus.PUBLISHED
+        )
+    ).one()
+    venue.rating = round(float(average), 2) if average is not None else None
+    venue.review_count = int(count)
+    db.session.flush()
+
+
+def venue_reviews(venue_id: int, *, limit: int = 10, offset: int = 0) -> list[Review]:
+    """Published reviews of a venue, newest first."""
+    return list(
+        db.session.scalars(
+            select(Review)
+            .where(Review.venue_id == venue_id, Review.status == ReviewStatus.PUBLISHED)
+            .options(selectinload(Review.customer), selectinload(Review.booking).selectinload(Booking.service))
+            .order_by(Review.created_at.desc(), Review.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+    )
+
+
+def rating_breakdown(venue_id: int) -> dict[int, int]:
+    """How many published reviews gave each number of stars (5 down to 1)."""
+    rows = db.session.execute(
+        select(Review.rating, func.count())
+        .where(Review.venue_id == venue_id, Review.status == ReviewStatus.PUBLISHED)
+        .group_by(Review.rating)
+    ).all()
+    counts = dict(rows)
+    return {stars: int(counts.get(stars, 0)) for stars in range(5, 0, -1)}
