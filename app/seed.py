@@ -41,4 +41,7 @@ def seed_demo() -> list[dict[str, str]]:
 
         customers = [get_user_by_email(email) for role, email, _ in DEMO_ACCOUNTS if role == Role.CUSTOMER]
         seed_demo_bookings(DEMO_ACCOUNTS[1][1], customers[:2])
+        from app.reviews.demo import seed_demo_reviews
+
+        seed_demo_reviews(customers)
     return accounts

@@ -178,11 +178,19 @@ class PostgresBackend:
             # The text or the radius narrows the venues to a few thousand at most: read them
             # once, and take the page and the facets from that one read.
             flags = ", ".join(f"({condition}) AS f_{name}" for name, condition in facet_filters.items())
-            base_order = ", ".join(f"base.k{i} {direction}" for i, (_, direction) in enumerate(order))
+            # A key that is the score itself (relevance order) reads the score column: ts_rank
+            # once per match, not twice.
+            base_keys = ", ".join(
+                f"{expr} AS k{i}" if expr != score else f"NULL AS k{i}" for i, (expr, _) in enumerate(order)
+            )
+            base_order = ", ".join(
+                f"base.{'score' if expr == score else f'k{i}'} {direction}" for i, (expr, direction) in enumerate(order)
+            )
+            page_order = base_order.replace("base.", "page.")
             sql = f"""
 WITH base AS MATERIALIZED (
     SELECT vs.venue_id, vs.category, vs.category_name, vs.tags, vs.price_from, vs.rating, {flags},
-           {score} AS score, {keys}
+           {score} AS score, {base_keys}
     FROM venue_search vs
     WHERE {" AND ".join(f"({b})" for b in base)}
 ),
@@ -192,7 +200,7 @@ page AS (
     ORDER BY {base_order}
     LIMIT :limit OFFSET :offset
 )
-SELECT 'hit' AS kind, row_number() OVER (ORDER BY {outer_order}) AS position, page.venue_id, page.score,
+SELECT 'hit' AS kind, row_number() OVER (ORDER BY {page_order}) AS position, page.venue_id, page.score,
        {distance} AS distance_m, doc.document, doc.description, {highlight} AS highlight,
        NULL AS facet, NULL AS value, NULL AS label, NULL AS n
 FROM page
