@@ -23,16 +23,20 @@ from app.reviews.service import create_review
 from app.venues.models import Venue, VenueStatus
 
 VENUES_WITH_REVIEWS = 12
-RATINGS = (5, 4, 5, 3, 5, 4, 2, 5, 4)
-WORDS = (
-    "Calm, spotless and on time. {service} was exactly what I needed; I'll be back.",
-    "Friendly welcome and a skilled therapist. {service} was good value for the price.",
-    "Lovely place. {service} was relaxing, though the room was a little warm.",
-    "Fine overall, but we started fifteen minutes late and the end felt rushed.",
-    "Booked {service} as a treat and it didn't disappoint. Easy to find, easy to book.",
-    "Really professional. They listened to what I wanted and the result was great.",
-    "Not for me: the music was loud and the treatment felt hurried.",
-)
+RATINGS = (5, 4, 5, 5, 3, 4, 5, 2, 4)
+WORDS = {
+    5: (
+        "Calm, spotless and on time. The {service} was exactly what I needed; I'll be back.",
+        "Booked {service} as a treat and it didn't disappoint. Easy to find, easy to book.",
+        "Really professional. They listened to what I wanted and the result was great.",
+    ),
+    4: (
+        "Friendly welcome and a skilled therapist. The {service} was good value for the price.",
+        "Very good {service}; the room was a little warm, otherwise spot on.",
+    ),
+    3: ("Fine overall, but we started fifteen minutes late and the end of the {service} felt rushed.",),
+    2: ("Not for me: the music was loud and the {service} felt hurried.",),
+}
 
 
 def seed_demo_reviews(customers: list[User]) -> int:
@@ -54,12 +58,9 @@ def seed_demo_reviews(customers: list[User]) -> int:
             _move_into_past(booking, days_ago=days_ago)
             booking.status = BookingStatus.COMPLETED
             n = v * 3 + c
-            create_review(
-                booking,
-                customer=customer,
-                rating=RATINGS[n % len(RATINGS)],
-                body=WORDS[n % len(WORDS)].format(service=service.name),
-            )
+            rating = RATINGS[n % len(RATINGS)]
+            words = WORDS[rating][n % len(WORDS[rating])]
+            create_review(booking, customer=customer, rating=rating, body=words.format(service=service.name.lower()))
             made += 1
     return made
 
