@@ -1,30 +1,35 @@
 """Journey data, made in the live server's database with the app's own service functions.
 
 Run as ``python -m e2e.seed '<json spec>'`` with the live server's environment (see
-``seed_venues`` in conftest). The spec: ``password``, ``customers`` [{email, name}], and
-``venues`` [{owner_email, owner_name, name, address, city, postcode, country, latitude,
-longitude, timezone, service, price_minor, team: [names]}]. Each venue is approved, open
-09:00-18:00 every day, with one 60-minute service for one person at a time. Prints the venues'
-``[{"slug", "service_id"}]`` as JSON.
+``seed_venues`` in conftest). The spec: ``password``, ``customers`` [{email, name}], optional
+``admins`` [{email, name}], and ``venues`` [{owner_email, owner_name, name, address, city,
+postcode, country, latitude, longitude, timezone, service, price_minor, team: [names],
+optional past_visits: [{customer_email, days_ago}]}]. Each venue is approved, open 09:00-18:00
+every day, with one 60-minute service for one person at a time; a past visit is a completed
+booking that many days ago. Prints the venues' ``[{"slug", "service_id", "visits":
+[references]}]`` as JSON.
 """
 
 from __future__ import annotations
 
 import json
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
 
 
 def main(spec: dict) -> list[dict]:
     from app import create_app
     from app.accounts.models import Role, User
     from app.extensions import db
+    from app.reviews.demo import book_visit, move_into_past
     from app.venues.hours import Range
     from app.venues.models import VenueStatus
     from app.venues.service import add_team_member, create_venue, save_service, set_day_hours, update_location
 
     app = create_app()
-    with app.app_context():
+    with app.test_request_context(base_url=app.config.get("BASE_URL") or None):
 
         def person(address: str, name: str, role: str) -> User:
             user = User(email=address, name=name, role=role, email_verified_at=datetime.now(UTC))
@@ -35,6 +40,8 @@ def main(spec: dict) -> list[dict]:
 
         for customer in spec["customers"]:
             person(customer["email"], customer["name"], Role.CUSTOMER)
+        for admin in spec.get("admins", []):
+            person(admin["email"], admin["name"], Role.ADMIN)
         made = []
         for v in spec["venues"]:
             owner = person(v["owner_email"], v["owner_name"], Role.PROVIDER)
@@ -67,7 +74,14 @@ def main(spec: dict) -> list[dict]:
                 add_team_member(venue, name=member, title="Therapist", bio="", service_ids=[service.id])
             venue.status = VenueStatus.APPROVED
             db.session.flush()
-            made.append({"slug": venue.slug, "service_id": service.id})
+            visits = []
+            for visit in v.get("past_visits", []):
+                customer = db.session.scalar(select(User).where(User.email == visit["customer_email"]))
+                day = datetime.now(UTC).date() + timedelta(days=10 + len(visits))
+                booking = book_visit(customer, service, day)
+                move_into_past(booking, days_ago=visit["days_ago"])
+                visits.append(booking.reference)
+            made.append({"slug": venue.slug, "service_id": service.id, "visits": visits})
         db.session.commit()
     return made
 

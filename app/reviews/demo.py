@@ -51,12 +51,11 @@ def seed_demo_reviews(customers: list[User]) -> int:
         today = datetime.now(UTC).astimezone(ZoneInfo(venue.timezone)).date()
         for c, customer in enumerate(customers[: 1 + v % len(customers)]):
             service = venue.active_services[(v + c) % len(venue.active_services)]
-            booking = _book(customer, service, today + timedelta(days=20 + c))
+            booking = book_visit(customer, service, today + timedelta(days=20 + c))
             if booking is None:
                 continue
             days_ago = 3 + 9 * c + v % 6
-            _move_into_past(booking, days_ago=days_ago)
-            booking.status = BookingStatus.COMPLETED
+            move_into_past(booking, days_ago=days_ago)
             n = v * 3 + c
             rating = RATINGS[n % len(RATINGS)]
             words = WORDS[rating][n % len(WORDS[rating])]
@@ -65,7 +64,7 @@ def seed_demo_reviews(customers: list[User]) -> int:
     return made
 
 
-def _book(customer: User, service, day):
+def book_visit(customer: User, service, day):
     slots = get_slots(service, day)
     if not slots:
         return None
@@ -84,7 +83,9 @@ def _book(customer: User, service, day):
     return order.bookings[0]
 
 
-def _move_into_past(booking, *, days_ago: int) -> None:
+def move_into_past(booking, *, days_ago: int) -> None:
+    """Move a booking's times ``days_ago`` days before today (same time of day) and mark it
+    completed."""
     length = booking.ends_at - booking.starts_at
     buffer = booking.blocks_until - booking.ends_at
     booking.starts_at = booking.starts_at - timedelta(
@@ -92,4 +93,5 @@ def _move_into_past(booking, *, days_ago: int) -> None:
     )
     booking.ends_at = booking.starts_at + length
     booking.blocks_until = booking.ends_at + buffer
+    booking.status = BookingStatus.COMPLETED
     db.session.flush()
