@@ -37,9 +37,7 @@ def index_venues(venue_ids: Iterable[int]) -> None:
         reader.close()
     if rows:
         kept = [row["venue_id"] for row in rows]
-        payload = json.dumps(rows)
-        db.session.execute(text(UPSERT_SQL), {"rows": payload})
-        db.session.execute(text(UPSERT_DOCUMENTS_SQL), {"rows": payload})
+        db.session.execute(text(UPSERT_SQL), {"rows": json.dumps(rows)})
         db.session.execute(text("DELETE FROM venue_search_terms WHERE venue_id = ANY(:ids)"), {"ids": kept})
         db.session.execute(text(TERMS_SQL), {"terms": json.dumps(terms)})
     gone = sorted(set(ids) - {row["venue_id"] for row in rows})
@@ -51,7 +49,7 @@ def remove_venues(venue_ids: Iterable[int]) -> None:
     ids = sorted({int(i) for i in venue_ids})
     if ids:
         lock_writers()
-        # Documents and suggestion terms go with their row (ON DELETE CASCADE).
+        # Suggestion terms go with their row (ON DELETE CASCADE).
         db.session.execute(text("DELETE FROM venue_search WHERE venue_id = ANY(:ids)"), {"ids": ids})
 
 
@@ -91,10 +89,8 @@ def index_rows(venues: list[Venue]) -> tuple[list[dict[str, Any]], list[dict[str
             {
                 **data,
                 "venue_id": document.id,
-                "service_names_text": ", ".join(document.service_names),
                 "week_hours": week_hours_literal(venue),
                 "closed_days": closed_days_literal(venue),
-                "document": data,
             }
         )
         terms.append({"venue_id": venue.id, "kind": "venue", "term": document.name})
@@ -119,37 +115,32 @@ def closed_days_literal(venue: Venue) -> str:
 
 
 _COLUMNS = (
-    "venue_id, slug, name, category, category_name, tags, service_names, city, lat, lng,"
-    " price_from, currency, rating, review_count, cover_thumb, timezone, week_hours, closed_days,"
+    "venue_id, slug, name, description, category, category_name, tags, service_names, city, lat, lng,"
+    " price_from, currency, rating, review_count, cover_thumb, timezone, updated_at, week_hours, closed_days,"
     " search_vector, earth, indexed_at"
 )
 _UPDATES = ", ".join(f"{c.strip()} = EXCLUDED.{c.strip()}" for c in _COLUMNS.split(",")[1:])
 
 UPSERT_SQL = f"""
 INSERT INTO venue_search ({_COLUMNS})
-SELECT d.venue_id, d.slug, d.name, d.category, d.category_name, d.tags, d.service_names_text,
+SELECT d.venue_id, d.slug, d.name, d.description, d.category, d.category_name, d.tags, d.service_names,
        d.city, d.lat, d.lng, d.price_from, d.currency, d.rating, d.review_count, d.cover_thumb, d.timezone,
-       CAST(d.week_hours AS int4multirange), CAST(d.closed_days AS datemultirange),
+       d.updated_at, CAST(d.week_hours AS int4multirange), CAST(d.closed_days AS datemultirange),
        setweight(to_tsvector('{TS_CONFIG}', d.name), 'A')
-       || setweight(to_tsvector('{TS_CONFIG}', coalesce(d.category_name, '') || ' ' || d.service_names_text), 'B')
+       || setweight(
+           to_tsvector('{TS_CONFIG}', concat_ws(' ', d.category_name, array_to_string(d.service_names, ' '))), 'B'
+       )
        || setweight(to_tsvector('{TS_CONFIG}', array_to_string(d.tags, ' ') || ' ' || d.city), 'C')
        || setweight(to_tsvector('{TS_CONFIG}', d.description), 'D'),
        CASE WHEN d.lat IS NOT NULL AND d.lng IS NOT NULL THEN ll_to_earth(d.lat, d.lng) END,
        now()
 FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS d(
     venue_id integer, slug text, name text, description text, category text, category_name text, tags text[],
-    service_names_text text, city text, lat double precision, lng double precision, price_from integer,
-    currency text, rating real, review_count integer, cover_thumb text, timezone text, week_hours text,
-    closed_days text
+    service_names text[], city text, lat double precision, lng double precision, price_from integer,
+    currency text, rating real, review_count integer, cover_thumb text, timezone text, updated_at timestamptz,
+    week_hours text, closed_days text
 )
 ON CONFLICT (venue_id) DO UPDATE SET {_UPDATES}"""
-
-# What a hit shows, kept apart so the rows searches scan stay narrow (migration 0007).
-UPSERT_DOCUMENTS_SQL = """
-INSERT INTO venue_search_documents (venue_id, document, description)
-SELECT d.venue_id, d.document, d.description
-FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS d(venue_id integer, document jsonb, description text)
-ON CONFLICT (venue_id) DO UPDATE SET document = EXCLUDED.document, description = EXCLUDED.description"""
 
 TERMS_SQL = """
 INSERT INTO venue_search_terms (venue_id, kind, term, term_key)

@@ -3,8 +3,8 @@
 ``venue_search`` (migrations 0005 and 0007) holds a weighted ``tsvector`` (name A; category
 and services B; tags and city C; description D), an ``earth`` cube for radius and distance,
 and the opening hours as a multirange of local minutes since Monday 00:00 so "open now" is
-answered in SQL, in each venue's own time zone. What a hit displays is kept apart in
-``venue_search_documents``. docs/search.md explains the design.
+answered in SQL, in each venue's own time zone. A hit is built from the row's own columns.
+docs/search.md explains the design.
 
 This module builds and runs the search statements. Writing the index is ``search.pg_index``;
 typo correction and autocomplete ``search.pg_text``; facet counting ``search.pg_facets``.
@@ -24,10 +24,15 @@ from sqlalchemy import text
 
 from app.extensions import db
 from search import pg_facets, pg_index, pg_text
-from search.documents import document_from_json
 from search.pg_text import HEADLINE_OPTIONS, RANK_SQL, TS_CONFIG, TSQUERY, escape_html_sql
-from search.types import SearchHit, SearchQuery, SearchResult
+from search.types import SearchHit, SearchQuery, SearchResult, VenueDocument
 
+# What a hit shows, read from the row the search matched (no other table is read for a page).
+HIT_FIELDS = (
+    "slug", "name", "description", "category", "category_name", "tags", "service_names", "city", "lat", "lng",
+    "price_from", "currency", "rating", "review_count", "cover_thumb", "timezone", "updated_at",
+)  # fmt: skip
+HIT_COLUMNS = ", ".join(f"vs.{name}" for name in HIT_FIELDS)
 # "Free in this window" runs the slot engine per candidate venue; beyond this many candidates
 # (in the requested order) the rest are not checked. See search.availability.
 FREE_WINDOW_MAX_CANDIDATES = 1000
@@ -169,9 +174,7 @@ class PostgresBackend:
         outer_order = ", ".join(f"page.k{i} {direction}" for i, (_, direction) in enumerate(order))
         if words:
             params["headline_options"] = HEADLINE_OPTIONS
-            highlight = (
-                f"ts_headline('{TS_CONFIG}', {escape_html_sql('doc.description')}, {TSQUERY}, :headline_options)"
-            )
+            highlight = f"ts_headline('{TS_CONFIG}', {escape_html_sql('vs.description')}, {TSQUERY}, :headline_options)"
         else:
             highlight = "''"
         if words or "radius_m" in params:
@@ -201,19 +204,18 @@ page AS (
     LIMIT :limit OFFSET :offset
 )
 SELECT 'hit' AS kind, row_number() OVER (ORDER BY {page_order}) AS position, page.venue_id, page.score,
-       {distance} AS distance_m, doc.document, doc.description, {highlight} AS highlight,
+       {distance} AS distance_m, {HIT_COLUMNS}, {highlight} AS highlight,
        NULL AS facet, NULL AS value, NULL AS label, NULL AS n
 FROM page
 JOIN venue_search vs ON vs.venue_id = page.venue_id
-JOIN venue_search_documents doc ON doc.venue_id = page.venue_id
 UNION ALL
-SELECT 'facet', NULL, NULL, NULL, NULL, NULL, NULL, NULL, f.facet, f.value, f.label, f.n
+SELECT 'facet', NULL, NULL, NULL, NULL, {", ".join("NULL" for _ in HIT_FIELDS)}, NULL, f.facet, f.value, f.label, f.n
 FROM ({pg_facets.facet_rows_sql(facet_filters)}) AS f"""
             return CompiledSearch(statements=[("search", sql)], params=params, base=base)
 
         # The page is chosen reading only the keys; documents are read for its rows alone.
         hits_sql = f"""
-SELECT page.venue_id, page.score, {distance} AS distance_m, doc.document, doc.description, {highlight} AS highlight
+SELECT page.venue_id, page.score, {distance} AS distance_m, {HIT_COLUMNS}, {highlight} AS highlight
 FROM (
     SELECT vs.venue_id, {score} AS score, {keys}
     FROM venue_search vs
@@ -222,7 +224,6 @@ FROM (
     LIMIT :limit OFFSET :offset
 ) AS page
 JOIN venue_search vs ON vs.venue_id = page.venue_id
-JOIN venue_search_documents doc ON doc.venue_id = page.venue_id
 ORDER BY {outer_order}"""
         facets_sql = pg_facets.facets_sql(base or ["true"], facet_filters)
         return CompiledSearch(statements=[("hits", hits_sql), ("facets", facets_sql)], params=params, base=base)
@@ -250,12 +251,12 @@ ORDER BY {outer_order}"""
         hits = tuple(
             SearchHit(
                 venue_id=row["venue_id"],
-                slug=row["document"]["slug"],
-                name=row["document"]["name"],
+                slug=row["slug"],
+                name=row["name"],
                 score=float(row["score"] or 0.0),
                 distance_km=(row["distance_m"] / 1000.0 if row["distance_m"] is not None else None),
                 highlight=row["highlight"] or _plain_snippet(row["description"]),
-                document=document_from_json(row["document"]),
+                document=_document(row),
             )
             for row in hit_rows
         )
@@ -287,6 +288,30 @@ ORDER BY {outer_order}"""
 
     def suggest(self, prefix: str, limit: int = 8) -> list[str]:
         return pg_text.suggest(prefix, limit)
+
+
+def _document(row: Any) -> VenueDocument:
+    """The hit's document, from the venue_search columns the statement returned."""
+    return VenueDocument(
+        id=row["venue_id"],
+        slug=row["slug"],
+        name=row["name"],
+        description=row["description"],
+        category=row["category"],
+        category_name=row["category_name"],
+        tags=tuple(row["tags"] or ()),
+        service_names=tuple(row["service_names"] or ()),
+        city=row["city"],
+        lat=row["lat"],
+        lng=row["lng"],
+        price_from=row["price_from"],
+        currency=row["currency"],
+        rating=round(row["rating"], 2) if row["rating"] is not None else None,
+        review_count=row["review_count"],
+        cover_thumb=row["cover_thumb"],
+        timezone=row["timezone"],
+        updated_at=row["updated_at"],
+    )
 
 
 def local_moments(instant: datetime, zones: Iterable[str]) -> tuple[dict[str, int], dict[str, str]]:

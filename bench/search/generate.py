@@ -574,7 +574,8 @@ def build_database(base_url: str, size: int, *, seed: int = DEFAULT_SEED, log: C
         # The rating UPDATE left a dead copy of every row: rewrite the table compactly, as a fresh
         # reindex into an empty table would leave it, then analyze everything.
         conn.execute("VACUUM (FULL) venue_search")
-        conn.execute("VACUUM (FULL) venue_search_documents")
+        for table in ("venue_search_words", "venue_search_suggestions"):
+            conn.execute(f"VACUUM (FULL) {table}")  # the triggers' count updates left dead rows
         conn.execute("VACUUM (ANALYZE)")
     build.seconds["ratings, VACUUM"] = time.perf_counter() - t
     build.seconds["total"] = time.perf_counter() - started
@@ -695,15 +696,6 @@ def _set_ratings(dsn: str, ratings: dict[int, tuple[float, int]]) -> None:
             SET rating = r.rating, review_count = r.n
             FROM unnest(%s::int[], %s::real[], %s::int[]) AS r(id, rating, n)
             WHERE vs.venue_id = r.id
-            """,
-            (ids, [ratings[i][0] for i in ids], [ratings[i][1] for i in ids]),
-        )
-        conn.execute(
-            """
-            UPDATE venue_search_documents AS d
-            SET document = d.document || jsonb_build_object('rating', r.rating, 'review_count', r.n)
-            FROM unnest(%s::int[], %s::real[], %s::int[]) AS r(id, rating, n)
-            WHERE d.venue_id = r.id
             """,
             (ids, [ratings[i][0] for i in ids], [ratings[i][1] for i in ids]),
         )
