@@ -4,7 +4,7 @@ Text is built from word lists per category (names, 3-8 services, 2-3 sentence de
 from templates, tags), locations cluster around 25 UK and European cities with gaussian
 jitter plus a few rural outliers, prices follow each category (dearer in London, Paris and
 Amsterdam), opening hours follow a handful of real-world patterns, and ratings are random
-between 3.0 and 5.0 (set directly in ``venue_search``: reviews don't exist yet).
+between 3.0 and 5.0 (set directly in ``venue_search``, not written as reviews).
 
 How the rows get in:
 
@@ -13,7 +13,7 @@ How the rows get in:
 2. ``venue_search`` and ``venue_search_terms`` are filled by the backend's own
    ``PostgresBackend.reindex_all()`` (the same code ``flask search reindex`` runs), so the
    index is exactly what production builds. It manages 100k venues in a few minutes here.
-3. Ratings and review counts are written into ``venue_search`` (and its ``document``); that
+3. Ratings and review counts are written into ``venue_search`` directly; that
    UPDATE leaves a dead copy of every row, so ``venue_search`` is rewritten with
    ``VACUUM (FULL)``, then every table is ``VACUUM ANALYZE``d.
 
