@@ -370,6 +370,17 @@ def seed_venues(live_server, spec: dict) -> list[dict]:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+def sign_in(page, address: str, password: str, first_name: str) -> None:
+    """Sign in through the form and wait for the greeting toast."""
+    from playwright.sync_api import expect
+
+    page.goto("/account/sign-in")
+    page.get_by_label("Email").fill(address)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("status").filter(has_text=f"Welcome back, {first_name}")).to_be_visible()
+
+
 def watch(page) -> BrowserErrors:
     """The console / uncaught-exception / CSP watch the ``browser_errors`` fixture puts on ``page``,
     for pages of extra browser contexts."""

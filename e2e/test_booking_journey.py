@@ -16,6 +16,7 @@ from babel.dates import format_date, format_datetime
 from playwright.sync_api import Page, expect
 
 from e2e.conftest import MAIL_SEPARATOR, seed_venues, watch
+from e2e.conftest import sign_in as e2e_sign_in
 
 PASSWORD = "meadow-copper-lantern-2026"
 DAYS_AHEAD = 4  # well inside the 90 days ahead, well outside the 24-hour free cancellation window
@@ -88,11 +89,7 @@ def raw_email(live_server, address: str, subject_starts: str) -> EmailMessage:
 
 
 def sign_in(page: Page, address: str, first_name: str) -> None:
-    page.goto("/account/sign-in")
-    page.get_by_label("Email").fill(address)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("status").filter(has_text=f"Welcome back, {first_name}")).to_be_visible()
+    e2e_sign_in(page, address, PASSWORD, first_name)
 
 
 def add_to_cart(page: Page, venue: Venue, cart_count: int) -> None:

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from playwright.sync_api import Page, expect
 
 from e2e.conftest import seed_venues, watch
+from e2e.conftest import sign_in as e2e_sign_in
 
 PASSWORD = "harbour-maple-quartz-2026"
 PAYS = "4242 4242 4242 4242"
@@ -52,11 +53,7 @@ def set_up(live_server, venue: str, customers: list[dict]) -> dict:
 
 
 def sign_in(page: Page, address: str, first_name: str) -> None:
-    page.goto("/account/sign-in")
-    page.get_by_label("Email").fill(address)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("status").filter(has_text=f"Welcome back, {first_name}")).to_be_visible()
+    e2e_sign_in(page, address, PASSWORD, first_name)
 
 
 def booking_day() -> str:

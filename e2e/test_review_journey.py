@@ -8,16 +8,13 @@ import uuid
 from playwright.sync_api import Page, expect
 
 from e2e.conftest import seed_venues, watch
+from e2e.conftest import sign_in as e2e_sign_in
 
 PASSWORD = "meadow-copper-lantern-2026"
 
 
 def sign_in(page: Page, address: str, first_name: str) -> None:
-    page.goto("/account/sign-in")
-    page.get_by_label("Email").fill(address)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("status").filter(has_text=f"Welcome back, {first_name}")).to_be_visible()
+    e2e_sign_in(page, address, PASSWORD, first_name)
 
 
 def test_customer_reviews_a_past_visit_and_an_admin_hides_it(
