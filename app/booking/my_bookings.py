@@ -27,6 +27,7 @@ from app.extensions import db
 from app.payments import service as payments
 from app.payments.models import Refund, RefundStatus
 from app.rendering import render_page
+from app.reviews.service import eligibility, find_review
 from app.venues.models import VenueStatus
 
 B = BookingStatus
@@ -147,7 +148,6 @@ def booking_detail(reference: str) -> Response:
 
 def review_link(booking: Booking) -> str | None:
     """ "read" when the customer reviewed the booking, "write" when they may now, else None."""
-    from app.reviews.service import eligibility, find_review
 
     if find_review(booking.id) is not None:
         return "read"

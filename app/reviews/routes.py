@@ -41,9 +41,7 @@ def review_booking(reference: str) -> Response:
     form = ReviewForm()
     error, status = None, 200
     if request.method == "POST":
-        if existing is not None:
-            error, status = "You have already reviewed this booking.", 409
-        elif not form.validate():
+        if not form.validate():
             error, status = form.first_error(), 400
         else:
             try:
@@ -51,8 +49,10 @@ def review_booking(reference: str) -> Response:
                     booking, customer=current_user._get_current_object(), rating=form.rating.data, body=form.body.data
                 )
                 db.session.commit()
-            except IntegrityError:  # the same booking reviewed twice at once: the other one won
+            except IntegrityError as exc:  # the same booking reviewed twice at once: the other one won
                 db.session.rollback()
+                if "uq_reviews_booking_id" not in str(exc.orig):
+                    raise
                 error, status = "You have already reviewed this booking.", 409
             except DomainError as refusal:
                 db.session.rollback()

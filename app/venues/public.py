@@ -24,6 +24,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from app.extensions import db
+from app.reviews.service import rating_breakdown, venue_reviews
 from app.venues.approval import STATUS_LABELS
 from app.venues.hours import WEEKDAYS, Range, format_minute, is_open_at
 from app.venues.models import Closure, Service, Venue, VenueImage, VenueStatus
@@ -174,8 +175,6 @@ def build_venue_page(venue: Venue, *, now: datetime) -> dict[str, Any]:
 
 def reviews_summary(venue: Venue, limit: int = 10) -> dict[str, Any]:
     """The average, the spread of stars, and the newest published reviews (first names only)."""
-    from app.reviews.service import rating_breakdown, venue_reviews
-
     count = venue.review_count or 0
     return {
         "average": f"{venue.rating:.1f}" if venue.rating is not None else None,

@@ -255,6 +255,9 @@ def test_only_admins_moderate(web, customer, provider, visit):
         web.sign_in_as(user)
         assert web.get("/admin/reviews").status_code == 403
         assert web.post(f"/admin/reviews/{review.id}/hide", {"reason": "no"}).status_code == 403
+    web.sign_out()
+    signed_out = web.post(f"/admin/reviews/{review.id}/hide", {"reason": "no"})
+    assert signed_out.status_code in (302, 303) and "/sign-in" in signed_out.headers["Location"]
     db.session.refresh(review)
     assert review.status == ReviewStatus.PUBLISHED
     assert db.session.execute(text("SELECT count(*) FROM audit_log WHERE action LIKE 'review.%'")).scalar_one() == 0
