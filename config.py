@@ -45,6 +45,9 @@ class Config:
     SERVER_NAME = env("SERVER_NAME")
     # Where the site is reached; links in emails sent by jobs and commands start with it.
     BASE_URL = env("BASE_URL", "http://127.0.0.1:5000")
+    # Host names a request may carry besides BASE_URL's and loopback's (comma-separated);
+    # any other Host header is refused with a 400 (app/ops/hosts.py; ALLOWED_HOSTS is set in create_app).
+    TRUSTED_HOSTS_EXTRA = env("TRUSTED_HOSTS")
     PREFERRED_URL_SCHEME = env("PREFERRED_URL_SCHEME", "http")
     # Unset DATABASE_URL means: start the embedded PostgreSQL under instance/.
     SQLALCHEMY_DATABASE_URI = sqlalchemy_url(env("DATABASE_URL"))
@@ -149,6 +152,7 @@ class DevelopmentConfig(Config):
 class TestingConfig(Config):
     TESTING = True
     SECRET_KEY = "testing-secret"
+    BASE_URL = "http://localhost"  # the test client's host
     MAIL_BACKEND = "locmem"
     RATELIMIT_STORAGE_URI = "memory://"
     CACHE_TYPE = "SimpleCache"

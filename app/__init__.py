@@ -24,6 +24,10 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     app.config.from_object(config_class)
     app.config["ENV_NAME"] = config_class.__name__.removesuffix("Config").lower()
     app.config.update(overrides or {})
+    if app.config.get("ALLOWED_HOSTS") is None:
+        from app.urls import hosts_of
+
+        app.config["ALLOWED_HOSTS"] = hosts_of(app.config["BASE_URL"], app.config.get("TRUSTED_HOSTS_EXTRA"))
     if app.config["ENV_NAME"] == "production" and app.config["SECRET_KEY"] == DEV_SECRET_KEY:
         raise RuntimeError("Set SECRET_KEY to a long random value before running in production.")
     Path(app.instance_path).mkdir(exist_ok=True)
@@ -96,6 +100,10 @@ def register_extensions(app: Flask) -> None:
         referrer_policy="strict-origin-when-cross-origin",
         permissions_policy={"geolocation": "(self)", "camera": "()", "microphone": "()"},
     )
+    from app.ops.hosts import TrustedHosts
+
+    # Inside ProxyFix (wrapped next), so a forwarded host is checked too.
+    app.wsgi_app = TrustedHosts(app.wsgi_app, app.config["ALLOWED_HOSTS"])
     if app.config.get("PROXY_FIX_HOPS"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -173,9 +181,10 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
-    from app.ops.session import enforce_idle_timeout, inject_template_globals
+    from app.ops.session import enforce_idle_timeout, inject_template_globals, keep_private_pages_out_of_caches
 
     app.before_request(enforce_idle_timeout)
+    app.after_request(keep_private_pages_out_of_caches)
     app.context_processor(inject_template_globals)
 
 

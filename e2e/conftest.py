@@ -166,6 +166,7 @@ def live_server(tmp_path_factory, pytestconfig):
         env.pop(name, None)
     env.update(
         DATABASE_URL=database_url,
+        BASE_URL=f"http://127.0.0.1:{port}",  # emailed links are built from it, never from the request
         MAIL_BACKEND="file",
         MAIL_FILE_PATH=str(mail_dir),
         UPLOAD_ROOT=str(upload_dir),

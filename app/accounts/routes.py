@@ -17,6 +17,7 @@ from app.accounts.forms import (
     SignInForm,
     SignUpForm,
 )
+from app.accounts.security_log import record_security_event
 from app.accounts.tokens import InvalidToken
 from app.booking import cart
 from app.errors import DomainError, TooManyAttempts
@@ -104,13 +105,21 @@ def sign_in():
         try:
             user = service.authenticate(form.email.data, form.password.data)
         except TooManyAttempts as exc:
+            db.session.rollback()
+            record_security_event("account.sign_in_refused", user_id=None, email=_attempted_email(form))
+            db.session.commit()
             form.form_errors.append(exc.message)
             status = 429
         except DomainError as exc:
-            db.session.commit()  # keep the failure count
+            known = service.get_user_by_email(form.email.data)
+            record_security_event(
+                "account.sign_in_failed", user_id=known.id if known else None, email=_attempted_email(form)
+            )
+            db.session.commit()  # keep the failure count and the audit row
             form.form_errors.append(exc.message)
             status = 401
         else:
+            record_security_event("account.signed_in", user_id=user.id, remember=bool(form.remember.data))
             db.session.commit()
             cart_token = session.get("cart_token")  # the anonymous cart, read before the session goes
             session.clear()
@@ -132,6 +141,9 @@ def sign_in():
 def sign_out():
     form = ConfirmForm()
     if form.validate_on_submit():
+        if current_user.is_authenticated:
+            record_security_event("account.signed_out", user_id=current_user.id)
+            db.session.commit()
         session.clear()
         logout_user()  # after clear(): it leaves the note that deletes the remember cookie
         flash("You are signed out.", "info")
@@ -144,6 +156,10 @@ def forgot_password():
     form = EmailOnlyForm()
     if form.validate_on_submit():
         service.request_password_reset(form.email.data)
+        known = service.get_user_by_email(form.email.data)
+        record_security_event(
+            "account.password_reset_requested", user_id=known.id if known else None, email=_attempted_email(form)
+        )
         db.session.commit()
         flash("If an account uses that email, we've sent it a link to reset the password.", "info")
         return redirect(url_for("accounts.sign_in"))
@@ -164,6 +180,7 @@ def reset_password(token: str):
         except DomainError as exc:
             form.password.errors.append(exc.message)
         else:
+            record_security_event("account.password_reset", user_id=user.id)
             db.session.commit()
             logout_user()
             flash("Your password is changed. Sign in with it now.", "success")
@@ -210,6 +227,7 @@ def change_password():
         except DomainError as exc:
             form.new_password.errors.append(exc.message)
         else:
+            record_security_event("account.password_changed", user_id=current_user.id)
             db.session.commit()
             login_user(current_user, remember=session.get("remember", False))  # new session token
             flash("Your password is changed. Other devices were signed out.", "success")
@@ -231,6 +249,11 @@ def change_email():
         except DomainError as exc:
             form.new_email.errors.append(exc.message)
         else:
+            record_security_event(
+                "account.email_change_requested",
+                user_id=current_user.id,
+                new_email=service.normalize_email(form.new_email.data),
+            )
             db.session.commit()
             flash("We've sent a link to your new address. Your email changes when you open it.", "info")
             return redirect(url_for("accounts.profile"))
@@ -242,11 +265,17 @@ def change_email():
 @bp.get("/email/confirm/<token>")
 def confirm_email_change(token: str):
     try:
-        service.confirm_email_change(token)
+        changed = service.confirm_email_change(token)
     except InvalidToken as exc:
         return render_template("accounts/link_problem.html", message=exc.message, form=EmailOnlyForm()), 400
     except DomainError as exc:
         return render_template("accounts/link_problem.html", message=exc.message, form=EmailOnlyForm()), 409
+    record_security_event("account.email_changed", user_id=changed.id, email=changed.email)
     db.session.commit()
     flash("Your new email address is confirmed.", "success")
     return redirect(url_for("accounts.profile") if current_user.is_authenticated else url_for("accounts.sign_in"))
+
+
+def _attempted_email(form) -> str:
+    """The address typed into a sign-in or reset form, normalised and cut to a sane length."""
+    return service.normalize_email(form.email.data or "")[:254]

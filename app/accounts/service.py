@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy import select
 
 from app.accounts import tokens
@@ -15,6 +15,7 @@ from app.accounts.passwords import password_problems
 from app.email import send_email
 from app.errors import DomainError, TooManyAttempts, ValidationFailed
 from app.extensions import db
+from app.urls import absolute_url
 
 GENERIC_SIGN_IN_ERROR = "That email and password don't match. Check them and try again."
 
@@ -63,8 +64,8 @@ def sign_up(*, email: str, name: str, password: str, role: str) -> User | None:
             "Someone tried to sign up with your email",
             "account_exists",
             user=existing,
-            sign_in_url=url_for("accounts.sign_in", _external=True),
-            reset_url=url_for("accounts.forgot_password", _external=True),
+            sign_in_url=absolute_url("accounts.sign_in"),
+            reset_url=absolute_url("accounts.forgot_password"),
         )
         return None
     user = User(email=email, name=name, role=role)
@@ -82,7 +83,7 @@ def send_verification_email(user: User) -> None:
         "Confirm your email address",
         "verify_email",
         user=user,
-        verify_url=url_for("accounts.verify_email", token=token, _external=True),
+        verify_url=absolute_url("accounts.verify_email", token=token),
         hours=int(current_app.config["EMAIL_TOKEN_MAX_AGE"].total_seconds() // 3600),
     )
 
@@ -190,7 +191,7 @@ def request_password_reset(email: str) -> None:
         "Reset your password",
         "reset_password",
         user=user,
-        reset_url=url_for("accounts.reset_password", token=token, _external=True),
+        reset_url=absolute_url("accounts.reset_password", token=token),
         minutes=int(_seconds("RESET_TOKEN_MAX_AGE") // 60),
     )
 
@@ -238,7 +239,7 @@ def request_email_change(user: User, *, new_email: str, current_password: str) -
         "Confirm your new email address",
         "change_email",
         user=user,
-        confirm_url=url_for("accounts.confirm_email_change", token=token, _external=True),
+        confirm_url=absolute_url("accounts.confirm_email_change", token=token),
         hours=int(_seconds("EMAIL_TOKEN_MAX_AGE") // 3600),
     )
     send_email(user.email, "Your email address is being changed", "email_change_notice", user=user, new_email=new_email)

@@ -18,6 +18,7 @@ from flask import url_for
 from app.booking import lifecycle
 from app.booking.calendar_forms import CalendarQuery
 from app.booking.models import Booking, BookingStatus, TimeBlock
+from app.urls import absolute_url
 from app.venues.hours import MINUTES_PER_DAY
 from app.venues.models import Venue
 
@@ -200,4 +201,4 @@ def _money(minor: int, currency: str) -> str:
 def feed_url(venue: Venue) -> str | None:
     if not venue.calendar_token:
         return None
-    return url_for("calendar_feed.feed", token=venue.calendar_token, _external=True)
+    return absolute_url("calendar_feed.feed", token=venue.calendar_token)

@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from flask import url_for
 from sqlalchemy import select, update
 
 from app.accounts.models import User
@@ -19,6 +18,7 @@ from app.email import send_email
 from app.errors import InvalidTransition, ValidationFailed
 from app.extensions import db
 from app.jobs import job
+from app.urls import absolute_url
 
 B = BookingStatus
 TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
@@ -89,7 +89,7 @@ def send_confirmation(order: Order) -> None:
         bookings=[
             (b, local_time(b), describe_policy(b.cancel_free_hours, b.cancel_late_fee_percent)) for b in order.bookings
         ],
-        bookings_url=url_for("booking.my_bookings", _external=True),
+        bookings_url=absolute_url("booking.my_bookings"),
         attachment=("cozywish-booking.ics", ics, "text/calendar"),
     )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import current_app, flash, redirect, request, session, url_for
+from flask import Response, current_app, flash, redirect, request, session, url_for
 from flask_login import current_user, logout_user
 
 
@@ -24,6 +24,20 @@ def enforce_idle_timeout():
         return redirect(url_for("accounts.sign_in", next=request.full_path.rstrip("?")))
     session["last_seen"] = now
     return None
+
+
+def keep_private_pages_out_of_caches(response: Response) -> Response:
+    """A response to a request with a session or remember cookie may hold personal data:
+    ``Cache-Control: private, no-store`` unless the view chose its own caching."""
+    config = current_app.config
+    carries_identity = config["SESSION_COOKIE_NAME"] in request.cookies or (
+        config["REMEMBER_COOKIE_NAME"] in request.cookies
+    )
+    if carries_identity and "Cache-Control" not in response.headers:
+        response.headers["Cache-Control"] = "private, no-store"
+    if carries_identity:
+        response.vary.add("Cookie")
+    return response
 
 
 def inject_template_globals() -> dict:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask import url_for
 from sqlalchemy import func, select
 
 from app.booking.models import Booking, Order, OrderStatus
@@ -11,6 +10,7 @@ from app.extensions import db
 from app.payments.gateway import get_gateway
 from app.payments.models import Payment, PaymentStatus
 from app.payments.settlement import request_refund
+from app.urls import absolute_url
 
 
 def get_open_payment(order: Order) -> Payment | None:
@@ -35,9 +35,8 @@ def start_payment(order: Order) -> Payment:
     amount = sum(b.total_minor for b in order.bookings)
     start = gateway.start_checkout(
         order,
-        success_url=url_for("payments.returned", order_id=order.id, _external=True)
-        + "?session_id={CHECKOUT_SESSION_ID}",
-        cancel_url=url_for("booking.order", order_id=order.id, _external=True),
+        success_url=absolute_url("payments.returned", order_id=order.id) + "?session_id={CHECKOUT_SESSION_ID}",
+        cancel_url=absolute_url("booking.order", order_id=order.id),
         idempotency_key=f"order-{order.id}-checkout",
     )
     payment = Payment(

@@ -28,6 +28,7 @@ from app.extensions import db
 from app.jobs import enqueue, job
 from app.payments.gateway import GatewayEvent
 from app.payments.models import Payment, PaymentEvent, PaymentStatus, Refund, RefundStatus
+from app.urls import absolute_url
 
 log = logging.getLogger(__name__)
 
@@ -257,7 +258,6 @@ def _settle_refund(refund: Refund, status: str) -> str:
 
 
 def send_receipt(order: Order) -> None:
-    from flask import url_for
 
     from app.email import send_email
 
@@ -267,5 +267,5 @@ def send_receipt(order: Order) -> None:
         "receipt",
         user=order.customer,
         order=order,
-        receipt_url=url_for("payments.receipt", order_id=order.id, _external=True),
+        receipt_url=absolute_url("payments.receipt", order_id=order.id),
     )

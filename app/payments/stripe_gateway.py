@@ -8,6 +8,7 @@ timestamp tolerance) and reduced to ``GatewayEvent``; settling them is settlemen
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -212,6 +213,7 @@ class StripeGateway:
             raise InvalidEvent("Missing Stripe-Signature header.")
         if not self.webhook_secret:
             raise InvalidEvent("STRIPE_WEBHOOK_SECRET is not set; no webhook can be verified.")
+        refuse_future_timestamp(signature)
         try:
             event = stripe.Webhook.construct_event(
                 payload, signature, self.webhook_secret, tolerance=SIGNATURE_TOLERANCE, api_key=self.secret_key
@@ -272,3 +274,11 @@ class StripeGateway:
             detail = exc.user_message or getattr(exc, "_message", None) or str(exc)
             log.warning("stripe: could not %s: %s (HTTP %s)", doing, detail, exc.http_status)
             raise GatewayError(f"Stripe could not {doing}: {detail}") from None
+
+
+def refuse_future_timestamp(signature: str, *, now: float | None = None) -> None:
+    """Stripe's library only refuses old timestamps; one beyond the tolerance ahead is refused too."""
+    for part in signature.split(","):
+        key, _, value = part.strip().partition("=")
+        if key == "t" and value.isdigit() and int(value) > (time.time() if now is None else now) + SIGNATURE_TOLERANCE:
+            raise InvalidEvent("The signature's timestamp is in the future, beyond the 300-second tolerance.")

@@ -6,12 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from flask import url_for
-
 from app.accounts.models import Role, User
 from app.admin import audit
 from app.email import send_email
 from app.errors import InvalidTransition, ValidationFailed
+from app.urls import absolute_url
 from app.venues.models import Venue, VenueStatus
 from app.venues.service import missing_for_submission
 
@@ -127,8 +126,8 @@ def _tell_owner(venue: Venue, action: str, reason: str) -> None:
         venue=venue,
         action=action,
         reason=reason,
-        venue_url=url_for("venues_public.venue_page", slug=venue.slug, _external=True),
-        dashboard_url=url_for("venues_dashboard.home", _external=True),
+        venue_url=absolute_url("venues_public.venue_page", slug=venue.slug),
+        dashboard_url=absolute_url("venues_dashboard.home"),
     )
 
 

@@ -25,6 +25,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.reviews.service import rating_breakdown, venue_reviews
+from app.urls import absolute_url
 from app.venues.approval import STATUS_LABELS
 from app.venues.hours import WEEKDAYS, Range, format_minute, is_open_at
 from app.venues.models import Closure, Service, Venue, VenueImage, VenueStatus
@@ -69,7 +70,7 @@ def sitemap():
     ).all()
     entries = [
         (
-            url_for(".venue_page", slug=slug, _external=True),
+            absolute_url("venues_public.venue_page", slug=slug),
             updated_at.astimezone(UTC).isoformat(timespec="seconds"),
         )
         for slug, updated_at in rows
@@ -112,7 +113,7 @@ def page_etag(page: dict[str, Any]) -> str:
 
 def build_venue_page(venue: Venue, *, now: datetime) -> dict[str, Any]:
     """Everything the venue template shows, as plain values."""
-    canonical_url = url_for("venues_public.venue_page", slug=venue.slug, _external=True)
+    canonical_url = absolute_url("venues_public.venue_page", slug=venue.slug)
     gallery = [picture(image, "hero") for image in ordered_gallery(venue)]
     gallery = [p for p in gallery if p]
     services = [s for s in venue.services if s.is_active]
@@ -217,7 +218,7 @@ def picture(image: VenueImage, variant: str) -> dict[str, Any] | None:
     }
     return {
         "src": url_for("main.media", key=main["key"]),
-        "absolute_url": url_for("main.media", key=main["key"], _external=True),
+        "absolute_url": absolute_url("main.media", key=main["key"]),
         "width": main["width"],
         "height": main["height"],
         "srcset": ", ".join(f"{url_for('main.media', key=v['key'])} {w}w" for w, v in sorted(same_shape.items())),

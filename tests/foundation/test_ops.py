@@ -121,7 +121,7 @@ def test_health_probes_are_not_redirected_to_https(database_url, tmp_path):
     )
     client = app.test_client()
     assert client.get("/healthz", base_url="http://internal").status_code == 200
-    assert client.get("/", base_url="http://internal").status_code == 302
+    assert client.get("/", base_url="http://localhost").status_code == 302
 
 
 def test_request_id_is_returned_and_a_safe_incoming_one_is_kept(client):

@@ -1,0 +1,31 @@
+"""Absolute links for emails, feeds and canonical tags, built from BASE_URL alone.
+
+A link that leaves the site (an email, an iCal feed, a payment provider's return address)
+must never take its host from the request: a forged ``Host`` or ``X-Forwarded-Host`` header
+would otherwise put an attacker's address into a password-reset email.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import current_app
+
+
+def absolute_url(endpoint: str, **values: Any) -> str:
+    """``url_for(endpoint, **values, _external=True)``, but on BASE_URL whatever the request says."""
+    base = urlsplit(current_app.config["BASE_URL"])
+    adapter = current_app.url_map.bind(
+        base.netloc,
+        script_name=base.path.rstrip("/") or "/",
+        url_scheme=base.scheme or "https",
+    )
+    return adapter.build(endpoint, values, force_external=True)
+
+
+def hosts_of(base_url: str, extra: str | None) -> list[str]:
+    """The Host names a request may carry: BASE_URL's, loopback (health checks), and ``extra``."""
+    hosts = [urlsplit(base_url).hostname or "", "localhost", "127.0.0.1"]
+    hosts += [h.strip() for h in (extra or "").split(",") if h.strip()]
+    return list(dict.fromkeys(h for h in hosts if h))
