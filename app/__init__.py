@@ -120,9 +120,6 @@ def _tile_origin(tile_url: str | None) -> list[str]:
 
 
 def _init_login(app: Flask, login_manager) -> None:
-    from app.accounts.models import User
-    from app.extensions import db
-
     login_manager.init_app(app)
     login_manager.login_view = "accounts.sign_in"
     login_manager.login_message = "Please sign in to continue."
@@ -137,15 +134,9 @@ def _init_login(app: Flask, login_manager) -> None:
         # A session restored from "keep me signed in" is exempt from the idle timeout too.
         session["remember"] = True
 
-    @login_manager.user_loader
-    def load_user(session_id: str) -> User | None:
-        user_id, _, token = session_id.partition(":")
-        if not user_id.isdigit():
-            return None
-        user = db.session.get(User, int(user_id))
-        if user is None or user.session_token != token:
-            return None
-        return user
+    from app.accounts.sessions import load_session_user
+
+    login_manager.user_loader(load_session_user)
 
 
 def register_blueprints(app: Flask) -> None:

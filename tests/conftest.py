@@ -152,8 +152,14 @@ class Browser:
         return self.client.post(path, data=data, **kwargs)
 
     def sign_in_as(self, user) -> None:
+        """Sign in without the form: open a server-side session row, then set the cookie."""
         from datetime import UTC, datetime
 
+        from app.accounts.sessions import start_session
+
+        with self.client.application.app_context():
+            start_session(user, ip="127.0.0.1", user_agent="pytest", remember=False)
+            db.session.commit()
         with self.client.session_transaction() as session:
             session["_user_id"] = user.get_id()
             session["_fresh"] = True

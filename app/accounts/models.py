@@ -5,7 +5,7 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, DateTime, Integer, String, Text, func
+from sqlalchemy import BigInteger, CheckConstraint, DateTime, ForeignKey, Identity, Integer, String, Text, func
 from sqlalchemy.dialects.postgresql import CITEXT
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -44,6 +44,10 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     last_sign_in_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
+    # The signed-in browser's session (app/accounts/sessions.py); set per request, not stored here.
+    session_key = None
+    session_row = None
+
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"
 
@@ -51,8 +55,10 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login
         return self.is_active_account
 
-    def get_id(self) -> str:  # Flask-Login: the id changes when the session token rotates
-        return f"{self.id}:{self.session_token}"
+    def get_id(self) -> str:
+        """Flask-Login's id: dies when the token rotates (password change, suspension) or the
+        browser's session row ends (sign-out, "sign out everywhere", ended from the devices page)."""
+        return f"{self.id}:{self.session_token}:{self.session_key or ''}"
 
     @property
     def is_verified(self) -> bool:
@@ -90,3 +96,20 @@ class SignInThrottle(db.Model):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     window_started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class UserSession(db.Model):
+    """One signed-in browser. The cookie holds a random key; only its SHA-256 is stored."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    remember: Mapped[bool] = mapped_column(default=False)
+    ip: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ended_reason: Mapped[str | None] = mapped_column(String(40))

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app.accounts import service
+from app.accounts import service, sessions
 from app.accounts.access import is_safe_next
 from app.accounts.forms import (
     ChangeEmailForm,
@@ -120,6 +120,7 @@ def sign_in():
             status = 401
         else:
             record_security_event("account.signed_in", user_id=user.id, remember=bool(form.remember.data))
+            _start_session(user, remember=bool(form.remember.data))
             db.session.commit()
             cart_token = session.get("cart_token")  # the anonymous cart, read before the session goes
             session.clear()
@@ -143,6 +144,8 @@ def sign_out():
     if form.validate_on_submit():
         if current_user.is_authenticated:
             record_security_event("account.signed_out", user_id=current_user.id)
+            if current_user.session_row is not None:
+                sessions.end_session(current_user, current_user.session_row.id, reason="signed out")
             db.session.commit()
         session.clear()
         logout_user()  # after clear(): it leaves the note that deletes the remember cookie
@@ -181,6 +184,7 @@ def reset_password(token: str):
             form.password.errors.append(exc.message)
         else:
             record_security_event("account.password_reset", user_id=user.id)
+            sessions.end_all_sessions(user, reason="password reset")
             db.session.commit()
             logout_user()
             flash("Your password is changed. Sign in with it now.", "success")
@@ -228,8 +232,10 @@ def change_password():
             form.new_password.errors.append(exc.message)
         else:
             record_security_event("account.password_changed", user_id=current_user.id)
+            sessions.end_all_sessions(current_user, reason="password changed")
+            _start_session(current_user, remember=session.get("remember", False))
             db.session.commit()
-            login_user(current_user, remember=session.get("remember", False))  # new session token
+            login_user(current_user, remember=session.get("remember", False))  # new token and session
             flash("Your password is changed. Other devices were signed out.", "success")
             return redirect(url_for("accounts.profile"))
     return render_template(
@@ -279,3 +285,10 @@ def confirm_email_change(token: str):
 def _attempted_email(form) -> str:
     """The address typed into a sign-in or reset form, normalised and cut to a sane length."""
     return service.normalize_email(form.email.data or "")[:254]
+
+
+def _start_session(user, *, remember: bool) -> None:
+    sessions.start_session(user, ip=request.remote_addr, user_agent=request.user_agent.string, remember=remember)
+
+
+from app.accounts import devices  # noqa: E402, F401  (the devices page registers on this blueprint)

@@ -74,8 +74,10 @@ def set_user_active(user_id: int, action: str):
         user.is_active_account = active
         if not active:
             from app.accounts.models import new_session_token
+            from app.accounts.sessions import end_all_sessions
 
             user.session_token = new_session_token()  # signs them out everywhere
+            end_all_sessions(user, reason="suspended")
         audit.record(
             f"user.{action}",
             actor_id=current_user.id,
