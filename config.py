@@ -110,7 +110,12 @@ class Config:
     UPLOAD_ROOT = env("UPLOAD_ROOT")
     AVATAR_MAX_BYTES = 5 * 1024 * 1024
     IMAGE_MAX_BYTES = 10 * 1024 * 1024
-    IMAGE_MAX_PIXELS = 40_000_000
+    # Pixel caps per use bound the memory one decode takes (3-4 bytes a pixel): a profile
+    # photo is shown at 256 px, a gallery photo at 1600 px. See app/images.py.
+    AVATAR_MAX_PIXELS = env_int("AVATAR_MAX_PIXELS", 12_000_000)
+    IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 24_000_000)
+    IMAGE_DECODE_SLOTS = env_int("IMAGE_DECODE_SLOTS", 1)  # images decoded at once per process
+    IMAGE_DECODE_WAIT_SECONDS = env_int("IMAGE_DECODE_WAIT_SECONDS", 20)
 
     # Maps: a tile URL template such as https://tile.example.com/{z}/{x}/{y}.png. Unset, the
     # location picker draws no tiles (only the pin); its origin is added to the CSP img-src.

@@ -5,17 +5,20 @@ from __future__ import annotations
 from flask import current_app
 
 from app.accounts.models import User
-from app.images import new_key, open_upload, to_webp
+from app.images import convert_upload, new_key
 from app.storage import get_storage
 
 AVATAR_SIZE = (256, 256)
 
 
 def replace_avatar(user: User, data: bytes) -> str:
-    image = open_upload(
-        data, max_bytes=current_app.config["AVATAR_MAX_BYTES"], max_pixels=current_app.config["IMAGE_MAX_PIXELS"]
-    )
-    processed = to_webp(image, max_size=AVATAR_SIZE, crop=True)
+    config = current_app.config
+    processed = convert_upload(
+        data,
+        max_bytes=config["AVATAR_MAX_BYTES"],
+        max_pixels=config["AVATAR_MAX_PIXELS"],
+        variants={"avatar": (AVATAR_SIZE, True)},
+    )["avatar"]
     storage = get_storage()
     key = new_key("avatars")
     storage.save(key, processed.data)

@@ -6,7 +6,7 @@ from flask import current_app
 
 from app.errors import LimitReached, ValidationFailed
 from app.extensions import db
-from app.images import new_key, open_upload, to_webp
+from app.images import convert_upload, new_key
 from app.storage import get_storage
 from app.venues.models import Venue, VenueImage
 
@@ -26,15 +26,15 @@ def add_image(venue: Venue, data: bytes, *, alt_text: str, kind: str = "venue") 
         raise ValidationFailed("Keep the description under 200 characters.")
     if kind == "venue" and len(venue.gallery) >= MAX_IMAGES:
         raise LimitReached(f"A venue can have at most {MAX_IMAGES} photos. Remove one first.")
-    image = open_upload(
+    converted = convert_upload(
         data,
         max_bytes=current_app.config["IMAGE_MAX_BYTES"],
         max_pixels=current_app.config["IMAGE_MAX_PIXELS"],
+        variants=VARIANTS,
     )
     storage = get_storage()
     variants = {}
-    for name, (size, crop) in VARIANTS.items():
-        processed = to_webp(image, max_size=size, crop=crop)
+    for name, processed in converted.items():
         key = new_key(f"venues/{venue.id}")
         storage.save(key, processed.data)
         variants[name] = {"key": key, "width": processed.width, "height": processed.height}

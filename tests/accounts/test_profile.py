@@ -208,7 +208,7 @@ def test_oversized_avatar_is_refused(app, web, signed_in, store, monkeypatch):
 
 
 def test_image_with_too_many_pixels_is_refused(app, web, signed_in, store, monkeypatch):
-    monkeypatch.setitem(app.config, "IMAGE_MAX_PIXELS", 100 * 100)
+    monkeypatch.setitem(app.config, "AVATAR_MAX_PIXELS", 100 * 100)
 
     response = upload(web, image_bytes("PNG", size=(101, 100)), "wide.png")
 
