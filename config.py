@@ -136,7 +136,8 @@ class Config:
     STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY")
     STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET")
     STRIPE_API_BASE = env("STRIPE_API_BASE")  # e.g. a local fake in tests; Stripe's own by default
-    DEMO_GATEWAY_SECRET = env("DEMO_GATEWAY_SECRET")  # signs Demo events; defaults to SECRET_KEY
+    # Signs Demo events; unset, a random key is kept in instance/demo-gateway.key (never SECRET_KEY).
+    DEMO_GATEWAY_SECRET = env("DEMO_GATEWAY_SECRET")
 
     # Logging
     LOG_LEVEL = env("LOG_LEVEL", "INFO")

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask
 
-from config import DEV_SECRET_KEY, get_config
+from config import get_config
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,8 +28,11 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
         from app.urls import hosts_of
 
         app.config["ALLOWED_HOSTS"] = hosts_of(app.config["BASE_URL"], app.config.get("TRUSTED_HOSTS_EXTRA"))
-    if app.config["ENV_NAME"] == "production" and app.config["SECRET_KEY"] == DEV_SECRET_KEY:
-        raise RuntimeError("Set SECRET_KEY to a long random value before running in production.")
+    if app.config["ENV_NAME"] == "production":
+        from app.ops.production import UnsafeProduction, setting_problems
+
+        if problems := setting_problems(app.config):
+            raise UnsafeProduction(problems)
     Path(app.instance_path).mkdir(exist_ok=True)
 
     configure_database(app)

@@ -13,10 +13,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
 import re
 import secrets
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from flask import current_app, url_for
@@ -34,8 +36,34 @@ MAX_PAYLOAD_BYTES = 64 * 1024
 
 
 def demo_secret() -> bytes:
-    secret = current_app.config.get("DEMO_GATEWAY_SECRET") or current_app.config["SECRET_KEY"]
-    return secret.encode()
+    """The key that signs Demo events: DEMO_GATEWAY_SECRET, or a random one kept under instance/.
+
+    Never SECRET_KEY: its development value is published, so events signed with it are refused.
+    """
+    configured = current_app.config.get("DEMO_GATEWAY_SECRET")
+    if configured:
+        return configured.encode()
+    cached = current_app.extensions.get("demo_gateway_secret")
+    if cached is None:
+        cached = _instance_secret(Path(current_app.instance_path) / "demo-gateway.key")
+        current_app.extensions["demo_gateway_secret"] = cached
+    return cached
+
+
+def _instance_secret(path: Path) -> bytes:
+    """Read the key at ``path``, creating it once (every process of this install shares it)."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _ in range(50):  # another process may be writing it right now
+            if secret := path.read_bytes().strip():
+                return secret
+            time.sleep(0.01)
+        raise RuntimeError(f"{path} is empty: delete it and restart.") from None
+    secret = secrets.token_urlsafe(32).encode()
+    with os.fdopen(fd, "wb") as file:
+        file.write(secret)
+    return secret
 
 
 def sign(payload: bytes, *, timestamp: int | None = None, secret: bytes | None = None) -> str:

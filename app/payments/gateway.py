@@ -84,6 +84,10 @@ def get_gateway() -> PaymentGateway:
         from app.payments.stripe_gateway import StripeGateway
 
         return StripeGateway.from_config(current_app.config)
+    from config import DEV_SECRET_KEY
+
+    if current_app.config["ENV_NAME"] != "development" and current_app.config["SECRET_KEY"] == DEV_SECRET_KEY:
+        raise GatewayError("The Demo gateway runs only in development when SECRET_KEY is the public development value.")
     from app.payments.demo_gateway import DemoGateway
 
     return DemoGateway()

@@ -9,6 +9,7 @@ import pytest
 
 from app import create_app
 from app.ops.logging import JsonFormatter, mask
+from tests.foundation.test_production_settings import PRODUCTION_SETTINGS
 
 DEAD_DATABASE = "postgresql+psycopg://postgres@127.0.0.1:1/nowhere"
 
@@ -115,6 +116,7 @@ def test_health_probes_are_not_redirected_to_https(database_url, tmp_path):
         overrides={
             "SQLALCHEMY_DATABASE_URI": database_url,
             "SECRET_KEY": "y" * 40,
+            **PRODUCTION_SETTINGS,
             "UPLOAD_ROOT": str(tmp_path),
             "MAIL_BACKEND": "locmem",
         },

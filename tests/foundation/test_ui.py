@@ -9,6 +9,7 @@ from flask import Response
 
 from app import create_app
 from app.rendering import add_toast, render_page
+from tests.foundation.test_production_settings import PRODUCTION_SETTINGS
 
 
 def test_render_page_returns_the_whole_page_normally(app):
@@ -135,6 +136,7 @@ def test_production_cookies_are_secure_httponly_and_samesite(database_url, tmp_p
         overrides={
             "SQLALCHEMY_DATABASE_URI": database_url,
             "SECRET_KEY": "x" * 40,
+            **PRODUCTION_SETTINGS,
             "UPLOAD_ROOT": str(tmp_path),
             "MAIL_BACKEND": "locmem",
         },
