@@ -16,6 +16,23 @@ embedded_cli = AppGroup("embedded-db", help="The embedded PostgreSQL used when D
 search_cli = AppGroup("search", help="The venue search index.")
 
 
+@users_cli.command("totp-code")
+@click.argument("email")
+@with_appcontext
+def totp_code(email: str) -> None:
+    """Development only: print the current two-factor code of EMAIL (the demo admin's, say)."""
+    from app.accounts.service import get_user_by_email
+    from app.accounts.two_factor import current_code
+
+    if current_app.config["ENV_NAME"] != "development":
+        raise click.ClickException("totp-code works only in development.")
+    user = get_user_by_email(email)
+    code = current_code(user) if user else None
+    if code is None:
+        raise click.ClickException(f"{email} has no two-factor sign-in.")
+    click.echo(code)
+
+
 @users_cli.command("create-admin")
 @click.option("--email", prompt=True)
 @click.option("--name", prompt=True, default="Administrator")

@@ -8,6 +8,9 @@ from app.accounts.models import Role, User
 from app.accounts.service import get_user_by_email
 
 DEMO_PASSWORD = "cozy-demo-pass-2026"
+# The demo admin's authenticator key (administrators must use two-factor sign-in). Published,
+# like the password: production refuses to serve a database holding the demo accounts.
+DEMO_TOTP_SECRET = "COZYWISHDEMOADMINTWOFACTORKEYABC"
 
 DEMO_ACCOUNTS = [
     (Role.ADMIN, "admin@example.com", "Ada Admin"),
@@ -28,8 +31,15 @@ def seed_demo() -> list[dict[str, str]]:
         if get_user_by_email(email) is None:
             user = User(email=email, name=name, role=role, email_verified_at=datetime.now(UTC))
             user.set_password(DEMO_PASSWORD)
+            if role == Role.ADMIN:
+                from app.accounts.two_factor import enable_with_known_secret
+
+                enable_with_known_secret(user, DEMO_TOTP_SECRET)
             db.session.add(user)
-        accounts.append({"role": str(role), "email": email, "password": DEMO_PASSWORD})
+        account = {"role": str(role), "email": email, "password": DEMO_PASSWORD}
+        if role == Role.ADMIN:
+            account["totp_secret"] = DEMO_TOTP_SECRET
+        accounts.append(account)
     db.session.flush()
 
     from app.venues.demo import seed_demo_venues

@@ -28,6 +28,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyotp
 import pytest
 
 from tests.database import create_fresh_database, drop_database, server_url
@@ -371,15 +372,35 @@ def seed_venues(live_server, spec: dict) -> list[dict]:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def sign_in(page, address: str, password: str, first_name: str) -> None:
-    """Sign in through the form and wait for the greeting toast."""
+def sign_in(page, address: str, password: str, first_name: str, *, totp_secret: str | None = None) -> None:
+    """Sign in through the form (and the code step, for accounts with two-factor sign-in on)
+    and wait for the greeting toast."""
     from playwright.sync_api import expect
 
     page.goto("/account/sign-in")
     page.get_by_label("Email").fill(address)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
+    if totp_secret:
+        expect(page.get_by_role("heading", name="Enter your code")).to_be_visible()
+        page.get_by_label("Code").fill(pyotp.TOTP(totp_secret).now())
+        page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("status").filter(has_text=f"Welcome back, {first_name}")).to_be_visible()
+
+
+def set_up_two_factor(page) -> str:
+    """On the two-factor setup page: read the key as a person would type it into an app,
+    confirm with the app's code, and acknowledge the recovery codes. Returns the key."""
+    from playwright.sync_api import expect
+
+    expect(page.get_by_role("heading", name="Set up two-factor sign-in")).to_be_visible()
+    secret = page.locator("#totp-key").inner_text().strip()
+    page.get_by_label("6-digit code from your app").fill(pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="Turn on two-factor sign-in").click()
+    expect(page.get_by_role("heading", name="Your recovery codes")).to_be_visible()
+    expect(page.locator("#recovery-codes li")).to_have_count(10)
+    page.get_by_role("link", name="I've saved them").click()
+    return secret
 
 
 def watch(page) -> BrowserErrors:

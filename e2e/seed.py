@@ -18,10 +18,14 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
+# Seeded administrators use two-factor sign-in with this authenticator key (e2e only).
+ADMIN_TOTP_SECRET = "EETWOEADMINAUTHENTICATORKEYABCDE"
+
 
 def main(spec: dict) -> list[dict]:
     from app import create_app
     from app.accounts.models import Role, User
+    from app.accounts.two_factor import enable_with_known_secret
     from app.extensions import db
     from app.reviews.demo import book_visit, move_into_past
     from app.venues.hours import Range
@@ -41,7 +45,7 @@ def main(spec: dict) -> list[dict]:
         for customer in spec["customers"]:
             person(customer["email"], customer["name"], Role.CUSTOMER)
         for admin in spec.get("admins", []):
-            person(admin["email"], admin["name"], Role.ADMIN)
+            enable_with_known_secret(person(admin["email"], admin["name"], Role.ADMIN), ADMIN_TOTP_SECRET)
         made = []
         for v in spec["venues"]:
             owner = person(v["owner_email"], v["owner_name"], Role.PROVIDER)

@@ -9,12 +9,13 @@ from playwright.sync_api import Page, expect
 
 from e2e.conftest import seed_venues, watch
 from e2e.conftest import sign_in as e2e_sign_in
+from e2e.seed import ADMIN_TOTP_SECRET
 
 PASSWORD = "meadow-copper-lantern-2026"
 
 
-def sign_in(page: Page, address: str, first_name: str) -> None:
-    e2e_sign_in(page, address, PASSWORD, first_name)
+def sign_in(page: Page, address: str, first_name: str, **kwargs) -> None:
+    e2e_sign_in(page, address, PASSWORD, first_name, **kwargs)
 
 
 def test_customer_reviews_a_past_visit_and_an_admin_hides_it(
@@ -88,7 +89,7 @@ def test_customer_reviews_a_past_visit_and_an_admin_hides_it(
     # An admin hides it with a reason; the venue page no longer shows it.
     admin_page = new_context().new_page()
     admin_errors = watch(admin_page)
-    sign_in(admin_page, admin["email"], "Omar")
+    sign_in(admin_page, admin["email"], "Omar", totp_secret=ADMIN_TOTP_SECRET)
     admin_page.get_by_role("link", name="Reviews").first.click()
     admin_page.get_by_label("Search by venue or words in the review").fill(tag)
     item = admin_page.get_by_role("listitem").filter(has_text=words)

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from PIL import Image
 from playwright.sync_api import Page, expect
 
-from e2e.conftest import watch
+from e2e.conftest import set_up_two_factor, watch
 
 OWNER_PASSWORD = "willow-lantern-cobble-2026"
 ADMIN_PASSWORD = "granite-orchid-compass-2026"
@@ -173,6 +173,9 @@ def test_owner_lists_a_venue_admin_approves_it_and_a_visitor_finds_it(
     admin.get_by_label("Email").fill(admin_email)
     admin.get_by_label("Password").fill(ADMIN_PASSWORD)
     admin.get_by_role("button", name="Sign in").click()
+    # A new administrator's first visit to the admin area sets up two-factor sign-in.
+    admin.get_by_role("navigation", name="Main").get_by_role("link", name="Venues").click()
+    set_up_two_factor(admin)
     admin.get_by_role("navigation", name="Main").get_by_role("link", name="Venues").click()
     expect(admin.get_by_role("heading", name="Venues", exact=True)).to_be_visible()
     admin.get_by_role("table").get_by_role("link", name=venue_name, exact=True).click()

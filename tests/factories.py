@@ -24,9 +24,19 @@ class UserFactory(factory.alchemy.SQLAlchemyModelFactory):
     role = Role.CUSTOMER
     email_verified_at = factory.LazyFunction(lambda: datetime.now(UTC))
     password_hash = factory.LazyFunction(lambda: _hashed_password())
+    # Administrators must use two-factor sign-in; test admins have it on with a known key.
+    totp_secret = factory.LazyAttribute(lambda o: _encrypted_totp_secret() if o.role == Role.ADMIN else None)
+    totp_enabled_at = factory.LazyAttribute(lambda o: datetime.now(UTC) if o.role == Role.ADMIN else None)
 
 
 _HASH_CACHE: dict[str, str] = {}
+ADMIN_TOTP_SECRET = "TESTADMINAUTHENTICATORKEYABCDEFG"
+
+
+def _encrypted_totp_secret() -> str:
+    from app.accounts.two_factor import _fernet
+
+    return _fernet().encrypt(ADMIN_TOTP_SECRET.encode()).decode()
 
 
 def _hashed_password() -> str:

@@ -59,3 +59,25 @@ class ChangeEmailForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A form with only the CSRF token, for buttons that change state."""
+
+
+CODE = [DataRequired("Enter the code."), Length(max=32, message="Codes are at most 14 characters.")]
+
+
+class TwoFactorCodeForm(FlaskForm):
+    code = StringField("Code", validators=CODE)
+    remember_device = BooleanField("Don't ask again on this device for 30 days")
+
+
+class TwoFactorSetupForm(FlaskForm):
+    code = StringField("6-digit code from your app", validators=CODE)
+
+
+class TwoFactorPasswordForm(FlaskForm):
+    current_password = PasswordField(
+        "Current password", validators=[DataRequired("Enter your password."), Length(max=256)]
+    )
+
+
+class TwoFactorDisableForm(TwoFactorPasswordForm):
+    code = StringField("Code from your app, or a recovery code", validators=CODE)

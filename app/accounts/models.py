@@ -43,6 +43,13 @@ class User(UserMixin, db.Model):
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     last_sign_in_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Two-factor sign-in (app/accounts/two_factor.py): the TOTP secret is stored encrypted; the
+    # last accepted time step stops a code being used twice; the generation forgets every
+    # "remembered" device when two-factor settings change.
+    totp_secret: Mapped[str | None] = mapped_column(Text)
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    two_factor_generation: Mapped[int] = mapped_column(default=0)
 
     # The signed-in browser's session (app/accounts/sessions.py); set per request, not stored here.
     session_key = None
@@ -59,6 +66,10 @@ class User(UserMixin, db.Model):
         """Flask-Login's id: dies when the token rotates (password change, suspension) or the
         browser's session row ends (sign-out, "sign out everywhere", ended from the devices page)."""
         return f"{self.id}:{self.session_token}:{self.session_key or ''}"
+
+    @property
+    def has_two_factor(self) -> bool:
+        return self.totp_enabled_at is not None
 
     @property
     def is_verified(self) -> bool:
@@ -113,3 +124,15 @@ class UserSession(db.Model):
     last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     ended_reason: Mapped[str | None] = mapped_column(String(40))
+
+
+class RecoveryCode(db.Model):
+    """A one-time code for signing in without the authenticator; only its SHA-256 is stored."""
+
+    __tablename__ = "user_recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

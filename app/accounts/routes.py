@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app.accounts import service, sessions
+from app.accounts import service, sessions, two_factor
 from app.accounts.access import is_safe_next
 from app.accounts.forms import (
     ChangeEmailForm,
@@ -119,20 +119,19 @@ def sign_in():
             form.form_errors.append(exc.message)
             status = 401
         else:
-            record_security_event("account.signed_in", user_id=user.id, remember=bool(form.remember.data))
-            _start_session(user, remember=bool(form.remember.data))
-            db.session.commit()
             cart_token = session.get("cart_token")  # the anonymous cart, read before the session goes
-            session.clear()
-            login_user(user, remember=bool(form.remember.data))
-            session["remember"] = bool(form.remember.data)
-            session["last_seen"] = datetime.now(UTC).timestamp()
-            if isinstance(cart_token, str) and cart_token and user.has_role("customer"):
-                cart.merge_into_user(cart_token, user.id)
+            next_url = request.args.get("next")
+            remember = bool(form.remember.data)
+            if user.has_two_factor and not two_factor.device_is_remembered(
+                user, request.cookies.get(two_factor.DEVICE_COOKIE)
+            ):
+                from app.accounts.two_factor_views import start_two_factor
+
                 db.session.commit()
-            flash(f"Welcome back, {user.first_name}.", "success")
-            target = request.args.get("next")
-            return redirect(target if is_safe_next(target) else home_for(user))
+                session.clear()
+                start_two_factor(user, remember=remember, next_url=next_url, cart_token=cart_token)
+                return redirect(url_for("accounts.two_factor_sign_in"))
+            return complete_sign_in(user, remember=remember, cart_token=cart_token, next_url=next_url)
     elif form.errors:
         status = 422
     return render_template("accounts/sign_in.html", form=form), status
@@ -216,6 +215,7 @@ def profile():
         form=form,
         password_form=ChangePasswordForm(),
         email_form=ChangeEmailForm(),
+        **_two_factor_forms(),
     ), 422 if form.errors else 200
 
 
@@ -239,7 +239,11 @@ def change_password():
             flash("Your password is changed. Other devices were signed out.", "success")
             return redirect(url_for("accounts.profile"))
     return render_template(
-        "accounts/profile.html", form=ProfileForm(obj=current_user), password_form=form, email_form=ChangeEmailForm()
+        "accounts/profile.html",
+        form=ProfileForm(obj=current_user),
+        password_form=form,
+        email_form=ChangeEmailForm(),
+        **_two_factor_forms(),
     ), 422
 
 
@@ -264,7 +268,11 @@ def change_email():
             flash("We've sent a link to your new address. Your email changes when you open it.", "info")
             return redirect(url_for("accounts.profile"))
     return render_template(
-        "accounts/profile.html", form=ProfileForm(obj=current_user), password_form=ChangePasswordForm(), email_form=form
+        "accounts/profile.html",
+        form=ProfileForm(obj=current_user),
+        password_form=ChangePasswordForm(),
+        email_form=form,
+        **_two_factor_forms(),
     ), 422
 
 
@@ -287,8 +295,36 @@ def _attempted_email(form) -> str:
     return service.normalize_email(form.email.data or "")[:254]
 
 
+def complete_sign_in(
+    user, *, remember: bool, cart_token: str | None, next_url: str | None, two_factor: str | None = None
+):
+    """Sign ``user`` in on this browser (a new server-side session) and send them on their way."""
+    details = {"remember": remember} | ({"two_factor": two_factor} if two_factor else {})
+    record_security_event("account.signed_in", user_id=user.id, **details)
+    _start_session(user, remember=remember)
+    db.session.commit()
+    session.clear()
+    login_user(user, remember=remember)
+    session["remember"] = remember
+    session["last_seen"] = datetime.now(UTC).timestamp()
+    if isinstance(cart_token, str) and cart_token and user.has_role("customer"):
+        cart.merge_into_user(cart_token, user.id)
+        db.session.commit()
+    flash(f"Welcome back, {user.first_name}.", "success")
+    return redirect(next_url if is_safe_next(next_url) else home_for(user))
+
+
+def _two_factor_forms() -> dict:
+    from app.accounts.forms import TwoFactorDisableForm, TwoFactorPasswordForm
+
+    return {
+        "two_factor_password_form": TwoFactorPasswordForm(prefix="codes"),
+        "two_factor_disable_form": TwoFactorDisableForm(prefix="off"),
+    }
+
+
 def _start_session(user, *, remember: bool) -> None:
     sessions.start_session(user, ip=request.remote_addr, user_agent=request.user_agent.string, remember=remember)
 
 
-from app.accounts import devices  # noqa: E402, F401  (the devices page registers on this blueprint)
+from app.accounts import devices, two_factor_views  # noqa: E402, F401  (their pages register on this blueprint)

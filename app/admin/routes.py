@@ -18,6 +18,15 @@ from app.venues.models import Venue, VenueStatus
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
+@bp.before_request
+def admins_use_two_factor():
+    """Administrators must have two-factor sign-in on before the admin area opens."""
+    if current_user.is_authenticated and current_user.is_admin and not current_user.has_two_factor:
+        flash("Administrators must turn on two-factor sign-in before using the admin area.", "warning")
+        return redirect(url_for("accounts.two_factor_setup"))
+    return None
+
+
 @bp.get("/")
 @role_required("admin")
 def dashboard():

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pyotp
 import pytest
 
 from app.accounts.service import GENERIC_SIGN_IN_ERROR
 from tests.accounts.conftest import text_of, without_signed_tokens
-from tests.factories import PASSWORD
+from tests.factories import ADMIN_TOTP_SECRET, PASSWORD
 
 SIGN_IN = "/account/sign-in"
 PROFILE = "/account/profile"
@@ -48,6 +49,9 @@ def test_successful_sign_in_goes_to_the_home_of_the_role(request, web, sign_in, 
     user = request.getfixturevalue(role_fixture)
 
     response = sign_in(user.email)
+    if user.has_two_factor:  # administrators: the code step first
+        assert response.headers["Location"] == "/account/two-factor"
+        response = web.post("/account/two-factor", {"code": pyotp.TOTP(ADMIN_TOTP_SECRET).now()})
 
     assert response.status_code == 302
     assert response.headers["Location"] == home

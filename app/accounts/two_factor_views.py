@@ -1,0 +1,162 @@
+"""Two-factor pages: the code step of sign-in, setting it up, recovery codes, turning it off."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required
+
+from app.accounts import service, two_factor
+from app.accounts.forms import TwoFactorCodeForm, TwoFactorDisableForm, TwoFactorPasswordForm, TwoFactorSetupForm
+from app.accounts.routes import bp, complete_sign_in
+from app.accounts.security_log import record_security_event
+from app.errors import DomainError, TooManyAttempts
+from app.extensions import db
+
+PENDING = "two_factor_pending"
+PENDING_SECONDS = 600
+SETUP_SECRET = "two_factor_setup_secret"  # noqa: S105  (a session key's name)
+
+
+def start_two_factor(user, *, remember: bool, next_url: str | None, cart_token: str | None) -> None:
+    """After a right password: remember who is halfway signed in, for the code step."""
+    session[PENDING] = {
+        "uid": user.id,
+        "gen": user.two_factor_generation,
+        "remember": remember,
+        "next": next_url,
+        "cart": cart_token,
+        "at": datetime.now(UTC).timestamp(),
+    }
+
+
+def _pending_user():
+    pending = session.get(PENDING)
+    if not isinstance(pending, dict) or datetime.now(UTC).timestamp() - pending.get("at", 0) > PENDING_SECONDS:
+        return None, None
+    user = service.get_user(pending.get("uid"))
+    if user is None or not user.is_active or user.two_factor_generation != pending.get("gen"):
+        return None, None
+    return user, pending
+
+
+@bp.route("/two-factor", methods=["GET", "POST"])
+def two_factor_sign_in():
+    user, pending = _pending_user()
+    if user is None:
+        session.pop(PENDING, None)
+        flash("Sign in again: the code step timed out.", "info")
+        return redirect(url_for("accounts.sign_in"))
+    form = TwoFactorCodeForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            method = two_factor.verify(user, form.code.data)
+        except TooManyAttempts as exc:
+            db.session.rollback()
+            record_security_event("account.two_factor_refused", user_id=user.id)
+            db.session.commit()
+            form.code.errors.append(exc.message)
+            status = 429
+        except DomainError as exc:
+            record_security_event("account.two_factor_failed", user_id=user.id)
+            db.session.commit()  # keep the failure count
+            form.code.errors.append(exc.message)
+            status = 401
+        else:
+            session.pop(PENDING, None)
+            response = complete_sign_in(
+                user,
+                remember=pending["remember"],
+                cart_token=pending.get("cart"),
+                next_url=pending.get("next"),
+                two_factor=method,
+            )
+            if form.remember_device.data:
+                response.set_cookie(
+                    two_factor.DEVICE_COOKIE,
+                    two_factor.device_token(user),
+                    max_age=two_factor.DEVICE_DAYS * 86400,
+                    secure=current_app.config["SESSION_COOKIE_SECURE"],
+                    httponly=True,
+                    samesite="Lax",
+                )
+            if method == "recovery":
+                flash(
+                    f"You used a recovery code; {two_factor.count_unused_codes(user)} are left. "
+                    "Make new ones from your profile if you're running low.",
+                    "warning",
+                )
+            return response
+    elif form.errors:
+        status = 422
+    return render_template("accounts/two_factor.html", form=form), status
+
+
+@bp.route("/two-factor/setup", methods=["GET", "POST"])
+@login_required
+def two_factor_setup():
+    if current_user.has_two_factor:
+        return redirect(url_for("accounts.profile"))
+    secret = session.get(SETUP_SECRET)
+    if request.method == "GET" or not isinstance(secret, str):
+        secret = two_factor.new_secret()
+        session[SETUP_SECRET] = secret
+    form = TwoFactorSetupForm()
+    status = 200
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            codes = two_factor.enable(user, secret, form.code.data)
+        except DomainError as exc:
+            form.code.errors.append(exc.message)
+            status = 422
+        else:
+            session.pop(SETUP_SECRET, None)
+            record_security_event("account.two_factor_enabled", user_id=user.id)
+            db.session.commit()
+            return render_template("accounts/recovery_codes.html", codes=codes, first_time=True)
+    elif form.errors:
+        status = 422
+    uri = two_factor.provisioning_uri(current_user, secret)
+    return render_template(
+        "accounts/two_factor_setup.html", form=form, qr=two_factor.qr_svg(uri), secret=secret
+    ), status
+
+
+@bp.post("/two-factor/recovery-codes")
+@login_required
+def two_factor_new_codes():
+    form = TwoFactorPasswordForm(prefix="codes")
+    if not current_user.has_two_factor:
+        abort(409)
+    if not form.validate_on_submit() or not current_user.check_password(form.current_password.data or ""):
+        flash("Your current password is not right, so no new codes were made.", "danger")
+        return redirect(url_for("accounts.profile"))
+    codes = two_factor.replace_recovery_codes(current_user)
+    record_security_event("account.recovery_codes_replaced", user_id=current_user.id)
+    db.session.commit()
+    return render_template("accounts/recovery_codes.html", codes=codes, first_time=False)
+
+
+@bp.post("/two-factor/disable")
+@login_required
+def two_factor_disable():
+    form = TwoFactorDisableForm(prefix="off")
+    if not current_user.has_two_factor:
+        abort(409)
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            two_factor.disable(user, password=form.current_password.data, code=form.code.data)
+        except DomainError as exc:
+            db.session.commit()  # a wrong code still counts towards the throttle
+            flash(exc.message, "danger")
+            return redirect(url_for("accounts.profile")), 303
+        record_security_event("account.two_factor_disabled", user_id=user.id)
+        db.session.commit()
+        flash("Two-factor sign-in is off.", "success")
+    else:
+        flash("Enter your password and a code to turn two-factor sign-in off.", "danger")
+    return redirect(url_for("accounts.profile"))
