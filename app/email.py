@@ -6,19 +6,22 @@ mid-job) carries the same key. The job claims the key in ``email_deliveries`` an
 one transaction: a second run finds the key taken and sends nothing. The key is also the
 message's Message-ID, so in the one window left (the process dies after the mail server
 accepted the message but before the commit) the resent copy has the same Message-ID, which
-mail servers and clients use to drop duplicates.
+mail servers and clients use to drop duplicates. A commit lost to a PostgreSQL restart is
+not that window: the job records the sent message again once the database is back.
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
+import time
 from datetime import datetime, timedelta
 from email.utils import parseaddr
 
 from flask import current_app, render_template
 from flask_mailman import EmailMultiAlternatives
 from sqlalchemy import DateTime, String, delete, func, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -28,6 +31,8 @@ log = logging.getLogger(__name__)
 
 # Long enough for any retry of a stalled job; older rows only grow the table.
 DELIVERY_RECORD_DAYS = 90
+# How long a sent message's record is retried while the database restarts.
+RECORD_RETRY_SECONDS = 60.0
 
 
 class EmailDelivery(db.Model):
@@ -107,13 +112,41 @@ def deliver_email(
         return
     # The claim and the send share a savepoint: a send that fails takes its claim back, so
     # the retry sends; a send that succeeds commits the claim, so a retry does not.
-    with db.session.begin_nested():
-        claimed = _claim_delivery(key)
-        if claimed:
-            message.send()
-    db.session.commit()
+    claimed = sent = False
+    try:
+        with db.session.begin_nested():
+            claimed = _claim_delivery(key)
+            if claimed:
+                message.send()
+                sent = True
+        db.session.commit()
+    except OperationalError:
+        if not sent:
+            raise
+        _record_sent_after_lost_connection(key)
     if not claimed:
         log.info("email %s was already sent; this run sends nothing", key)
+
+
+def _record_sent_after_lost_connection(key: str) -> None:
+    """The message went out but the database went away before its claim committed (a
+    PostgreSQL restart): record it on a new connection, or a retry would send it again."""
+    deadline = time.monotonic() + RECORD_RETRY_SECONDS
+    delay = 0.5
+    while True:
+        try:
+            db.session.rollback()
+            _claim_delivery(key)  # a commit that did land before the drop makes this a no-op
+            db.session.commit()
+        except OperationalError:
+            if time.monotonic() > deadline:
+                log.error("email %s was sent but could not be recorded; a retry may send it again", key)
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 5.0)
+        else:
+            log.warning("email %s: recorded after the database connection dropped", key)
+            return
 
 
 @job(name="email.purge_deliveries")
