@@ -20,6 +20,7 @@ from email.utils import parseaddr
 
 from flask import current_app, render_template
 from flask_mailman import EmailMultiAlternatives
+from procrastinate import RetryStrategy
 from sqlalchemy import DateTime, String, delete, func, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Mapped, mapped_column
@@ -97,7 +98,8 @@ def _claim_delivery(key: str) -> bool:
     return inserted.first() is not None
 
 
-@job(name="email.deliver", retry=3)
+# A failed delivery (mail server or database briefly away) waits 2, 4, 8, 16, 32 s between tries.
+@job(name="email.deliver", retry=RetryStrategy(max_attempts=6, exponential_wait=2))
 def deliver_email(
     to: str,
     subject: str,

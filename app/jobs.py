@@ -97,9 +97,10 @@ def run_worker(app: Flask, *, wait: bool = True, concurrency: int = 1) -> None:
     global _worker_flask_app
     _worker_flask_app = app
     importlib.import_module("app.tasks")  # every task and periodic schedule registered
-    queue.periodic(cron=stalled_check_cron(app.config["JOBS_STALLED_CHECK_SECONDS"]), periodic_id="retry-stalled")(
-        retry_stalled_jobs_job
-    )
+    # Ahead of any backlog: a queue full of emails must not delay the rescue of a stalled one.
+    queue.periodic(
+        cron=stalled_check_cron(app.config["JOBS_STALLED_CHECK_SECONDS"]), periodic_id="retry-stalled", priority=100
+    )(retry_stalled_jobs_job)
     try:
         if wait:
             asyncio.run(_run_supervised(app, concurrency=concurrency))
@@ -140,27 +141,31 @@ async def _run_supervised(app: Flask, *, concurrency: int) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, request_stop)
 
-    delay = RESTART_FIRST_DELAY
-    while not stopping.is_set():
-        started = loop.time()
-        current = asyncio.create_task(_run_once(app, wait=True, concurrency=concurrency))
-        try:
-            await current
-            problem = "it stopped on its own (a side task lost the database)"
-        except asyncio.CancelledError:
+    try:
+        delay = RESTART_FIRST_DELAY
+        while not stopping.is_set():
+            started = loop.time()
+            current = asyncio.create_task(_run_once(app, wait=True, concurrency=concurrency))
+            try:
+                await current
+                problem = "it stopped on its own (a side task lost the database)"
+            except asyncio.CancelledError:
+                if stopping.is_set():
+                    break
+                raise
+            except Exception as exc:  # the database went away under the worker
+                problem = f"{type(exc).__name__}: {exc}"
             if stopping.is_set():
                 break
-            raise
-        except Exception as exc:  # the database went away under the worker
-            problem = f"{type(exc).__name__}: {exc}"
-        if stopping.is_set():
-            break
-        if loop.time() - started > RESTART_RESET_AFTER:
-            delay = RESTART_FIRST_DELAY  # it ran fine for a while: this is a new incident
-        log.warning("job worker lost its run (%s); restarting in %.1f s", problem, delay)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stopping.wait(), timeout=delay)
-        delay = min(delay * 2, RESTART_MAX_DELAY)
+            if loop.time() - started > RESTART_RESET_AFTER:
+                delay = RESTART_FIRST_DELAY  # it ran fine for a while: this is a new incident
+            log.warning("job worker lost its run (%s); restarting in %.1f s", problem, delay)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopping.wait(), timeout=delay)
+            delay = min(delay * 2, RESTART_MAX_DELAY)
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
     log.info("job worker stopped")
 
 
@@ -199,7 +204,8 @@ def retry_stalled_jobs(stalled_after_seconds: float, max_attempts: int = STALLED
                 {"id": row.id},
             )
             continue
-        log.warning("job %s (%s) stalled on dead worker %s; retrying it", row.id, row.task_name, row.worker_id)
+        worker = row.worker_id or "gone"
+        log.warning("job %s (%s) stalled (worker %s stopped beating); retrying it", row.id, row.task_name, worker)
         db.session.execute(
             text("SELECT procrastinate_retry_job_v2(:id, now(), NULL::integer, NULL::varchar, NULL::varchar)"),
             {"id": row.id},
