@@ -189,9 +189,13 @@ def retry_stalled_jobs(stalled_after_seconds: float, max_attempts: int = STALLED
         text(
             "SELECT job.id, job.task_name, job.attempts, job.worker_id FROM procrastinate_jobs job"
             " LEFT JOIN procrastinate_workers worker ON worker.id = job.worker_id"
-            " WHERE job.status = 'doing'"
-            "   AND (worker.id IS NULL OR worker.last_heartbeat < now() - make_interval(secs => :after))"
-            " ORDER BY job.id FOR UPDATE OF job SKIP LOCKED"
+            " WHERE job.status = 'doing' AND CASE"
+            "   WHEN worker.id IS NOT NULL THEN worker.last_heartbeat < now() - make_interval(secs => :after)"
+            # No worker row: pruned after going silent, or taken by `flask jobs run-once`
+            # (which has none); only a job with no news for as long counts as stalled.
+            "   ELSE NOT EXISTS (SELECT 1 FROM procrastinate_events event WHERE event.job_id = job.id"
+            "                    AND event.at > now() - make_interval(secs => :after))"
+            " END ORDER BY job.id FOR UPDATE OF job SKIP LOCKED"
         ),
         {"after": stalled_after_seconds},
     ).all()

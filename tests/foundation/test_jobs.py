@@ -145,11 +145,15 @@ def test_job_of_a_worker_that_stopped_beating_is_retried_and_a_live_ones_is_not(
     assert job_status(running) == "doing"
 
 
-def test_job_left_by_a_pruned_worker_is_retried(ctx):
+def test_job_left_by_a_pruned_worker_is_retried_once_it_has_been_quiet_as_long(ctx):
     from app.jobs import retry_stalled_jobs
 
     orphan = enqueue(deliver_email, to="a@example.com", subject="1", text_body="t", html_body="h", key="k3")
     start_job(orphan, None)  # procrastinate clears worker_id when it prunes a dead worker
+    assert retry_stalled_jobs(stalled_after_seconds=60) == []  # just started: maybe `jobs run-once`
+    db.session.execute(
+        text("UPDATE procrastinate_events SET at = now() - interval '5 minutes' WHERE job_id = :id"), {"id": orphan}
+    )
     assert retry_stalled_jobs(stalled_after_seconds=60) == [orphan]
     assert job_status(orphan) == "todo"
 
