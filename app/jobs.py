@@ -208,8 +208,8 @@ def retry_stalled_jobs(stalled_after_seconds: float, max_attempts: int = STALLED
                 {"id": row.id},
             )
             continue
-        worker = row.worker_id or "gone"
-        log.warning("job %s (%s) stalled (worker %s stopped beating); retrying it", row.id, row.task_name, worker)
+        worker = f"worker {row.worker_id}" if row.worker_id else "its worker was pruned"
+        log.warning("job %s (%s) stalled, no heartbeat (%s); retrying it", row.id, row.task_name, worker)
         db.session.execute(
             text("SELECT procrastinate_retry_job_v2(:id, now(), NULL::integer, NULL::varchar, NULL::varchar)"),
             {"id": row.id},

@@ -27,12 +27,15 @@ import pytest
 from app import create_app
 from app.embedded_db import start_embedded_server, stop_embedded_server
 from app.extensions import db
+from tests.foundation.slow_mail import marker_name
 
 pytestmark = [pytest.mark.slow, pytest.mark.committing]
 
 ROOT = Path(__file__).resolve().parents[2]
 EMAILS = 80
-SEND_SECONDS = 0.15
+SEND_SECONDS = 0.1
+RESTART_SUBJECT = "Fault test 20"  # PostgreSQL restarts while this one is being sent
+KILL_SUBJECT = "Fault test 60"  # the worker is killed while this one is being sent
 MESSAGE_ID_RE = re.compile(rb"^Message-ID: <([0-9a-f]{32})@", re.MULTILINE)
 
 
@@ -142,14 +145,15 @@ def test_worker_survives_a_database_restart_and_a_kill_mid_send_with_no_email_lo
         "MAIL_FILE_PATH": str(mail_dir),
         "SLOW_MAIL_MARKERS": str(markers),
         "SLOW_MAIL_SECONDS": str(SEND_SECONDS),
+        "SLOW_MAIL_HOLDS": f"{RESTART_SUBJECT}=3;{KILL_SUBJECT}=10",
         "JOBS_HEARTBEAT_SECONDS": "1",
         "JOBS_STALLED_AFTER_SECONDS": "3",
         "JOBS_STALLED_CHECK_SECONDS": "1",
         "LOG_JSON": "0",
     }
 
-    def worker_log() -> str:
-        return log_path.read_text(errors="replace")[-3000:]
+    def worker_log(tail: int = 3000) -> str:
+        return log_path.read_text(errors="replace")[-tail:]
 
     def sent() -> int:
         return len(sent_message_ids(mail_dir))
@@ -157,9 +161,9 @@ def test_worker_survives_a_database_restart_and_a_kill_mid_send_with_no_email_lo
     first = start_worker(env, log_path)
     second = None
     try:
-        wait_until(lambda: sent() >= 15, 45, lambda: f"the worker sent {sent()} emails\n{worker_log()}")
-
-        # 1. PostgreSQL restarts under the running worker.
+        # 1. PostgreSQL restarts under the running worker, in the middle of a send.
+        held = markers / marker_name(RESTART_SUBJECT, first.pid)
+        wait_until(held.exists, 45, lambda: f"the worker never reached {RESTART_SUBJECT!r}\n{worker_log()}")
         sent_before_restart = sent()
         restart_seconds = private_server.restart()
         wait_until(
@@ -168,16 +172,15 @@ def test_worker_survives_a_database_restart_and_a_kill_mid_send_with_no_email_lo
             lambda: f"no progress after the restart ({sent()} sent)\n{worker_log()}",
         )
         assert first.poll() is None, f"the worker exited after a {restart_seconds:.2f} s restart\n{worker_log()}"
+        assert "recorded after the database connection dropped" in worker_log(tail=10**7)
 
         # 2. The worker is killed with SIGKILL while it is sending a message.
-        def sending_now() -> bool:
-            return any(marker.name.startswith(f"{first.pid}-") for marker in markers.iterdir())
-
-        wait_until(sending_now, 20, lambda: f"the worker was never caught sending\n{worker_log()}")
+        killed = markers / marker_name(KILL_SUBJECT, first.pid)
+        wait_until(killed.exists, 30, lambda: f"the worker never reached {KILL_SUBJECT!r}\n{worker_log()}")
         first.send_signal(signal.SIGKILL)
         first.wait(10)
         (stranded,) = query_one(url, "SELECT count(*) FROM procrastinate_jobs WHERE status = 'doing'")
-        assert stranded >= 1, "the kill did not land mid-job; nothing was left to recover"
+        assert stranded >= 1, "the kill did not leave a job doing; nothing was left to recover"
 
         # 3. A new worker (what the supervisor starts) retries the stalled job and finishes.
         second = start_worker(env, log_path)
