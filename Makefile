@@ -5,10 +5,11 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: help install install-dev vendor run worker test e2e lint format migrate seed diagnose stop clean
+.PHONY: help install install-dev vendor run dev worker test e2e lint format migrate seed diagnose stop clean
 
 help:
 	@echo "make run      install everything, start the embedded PostgreSQL, migrate, load demo data, serve on :$(PORT)"
+	@echo "make dev      the same with Flask's reloading development server instead of gunicorn"
 	@echo "make test     install test tools and run the whole test suite"
 	@echo "make e2e      browser journeys (needs /usr/bin/chromium or CHROMIUM_PATH)"
 	@echo "make lint     ruff check and format check"
@@ -38,8 +39,12 @@ install: $(VENV)/.stamp-runtime static/vendor/.stamp
 install-dev: $(VENV)/.stamp-dev static/vendor/.stamp
 vendor: static/vendor/.stamp
 
+# gunicorn (as in production) plus a supervised job worker; `make dev` reloads on code changes.
 run: install
 	PORT=$(PORT) $(BIN)/flask serve
+
+dev: install
+	PORT=$(PORT) $(BIN)/flask serve --dev
 
 worker: install
 	$(BIN)/flask jobs worker

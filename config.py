@@ -145,6 +145,11 @@ class Config:
 
     # Jobs: run a worker beside the web server (make run does).
     JOBS_QUEUES = None
+    # Workers write a heartbeat every JOBS_HEARTBEAT_SECONDS; a job whose worker has been
+    # silent for JOBS_STALLED_AFTER_SECONDS is retried (checked every JOBS_STALLED_CHECK_SECONDS).
+    JOBS_HEARTBEAT_SECONDS = env_int("JOBS_HEARTBEAT_SECONDS", 10)
+    JOBS_STALLED_AFTER_SECONDS = env_int("JOBS_STALLED_AFTER_SECONDS", 60)
+    JOBS_STALLED_CHECK_SECONDS = env_int("JOBS_STALLED_CHECK_SECONDS", 60)
 
     TESTING = False
     DEBUG = False

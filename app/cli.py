@@ -65,7 +65,7 @@ def seed_demo() -> None:
 @jobs_cli.command("worker")
 @click.option("--concurrency", default=2, show_default=True)
 def jobs_worker(concurrency: int) -> None:
-    """Run a worker that processes jobs until stopped (Ctrl-C)."""
+    """Run a worker that processes jobs until stopped (Ctrl-C); it reconnects if the database restarts."""
     from app.jobs import run_worker
 
     click.echo("Job worker started.")
@@ -136,13 +136,14 @@ def diagnose() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", envvar="PORT", default=5000, show_default=True)
 @click.option("--no-worker", is_flag=True, help="Do not start a job worker beside the server.")
-@click.option("--no-seed", is_flag=True, help="Do not load demo data.")
+@click.option("--no-seed", is_flag=True, help="Do not load demo data (only loaded in development anyway).")
+@click.option("--dev", is_flag=True, help="Flask's reloading development server instead of gunicorn (`make dev`).")
 @with_appcontext
-def serve(host: str, port: int, no_worker: bool, no_seed: bool) -> None:
-    """Migrate, load demo data, start a job worker and serve the site (what `make run` does)."""
+def serve(host: str, port: int, no_worker: bool, no_seed: bool, dev: bool) -> None:
+    """Migrate, load demo data, serve with gunicorn and keep a job worker running (`make run`)."""
     from app.serve import serve as run
 
-    run(current_app._get_current_object(), host=host, port=port, worker=not no_worker, seed=not no_seed)
+    run(current_app._get_current_object(), host=host, port=port, worker=not no_worker, seed=not no_seed, dev=dev)
 
 
 def register(app: Flask) -> None:

@@ -7,9 +7,12 @@ inside a Flask application context.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import functools
 import importlib
 import logging
+import signal
 from collections.abc import Callable
 from typing import Any
 
@@ -32,6 +35,13 @@ queue = procrastinate.App(connector=procrastinate.testing.InMemoryConnector(), i
 _transactional_manager = JobManager(SyncPsycopgConnector())
 
 _worker_flask_app: Flask | None = None
+
+# A worker that lost the database is started again after 1, 2, 4 ... 30 s.
+RESTART_FIRST_DELAY = 1.0
+RESTART_MAX_DELAY = 30.0
+RESTART_RESET_AFTER = 60.0
+# A job whose worker died this many times is not retried again (it may be what kills them).
+STALLED_MAX_ATTEMPTS = 5
 
 
 def libpq_url(sqlalchemy_url: str) -> str:
@@ -77,20 +87,135 @@ def enqueue(task: procrastinate.tasks.Task, *, schedule_in: dict | None = None, 
 
 
 def run_worker(app: Flask, *, wait: bool = True, concurrency: int = 1) -> None:
-    """Run the real procrastinate worker for this Flask app (``flask jobs worker``)."""
+    """Run the real procrastinate worker for this Flask app (``flask jobs worker``).
+
+    With ``wait`` the worker is supervised: when it loses the database (a PostgreSQL
+    restart, a dropped connection) it is started again with backoff instead of exiting, and
+    SIGINT/SIGTERM stop it after its running jobs finish. Without ``wait`` it runs the jobs
+    due now once and returns.
+    """
     global _worker_flask_app
     _worker_flask_app = app
     importlib.import_module("app.tasks")  # every task and periodic schedule registered
-
-    connector = procrastinate.PsycopgConnector(conninfo=app.extensions["procrastinate_conninfo"])
+    # Ahead of any backlog: a queue full of emails must not delay the rescue of a stalled one.
+    queue.periodic(
+        cron=stalled_check_cron(app.config["JOBS_STALLED_CHECK_SECONDS"]), periodic_id="retry-stalled", priority=100
+    )(retry_stalled_jobs_job)
     try:
-        with queue.replace_connector(connector) as proc_app, proc_app.open():
-            # Successful jobs are deleted: their arguments can hold emailed links.
-            proc_app.run_worker(
-                wait=wait, concurrency=concurrency, install_signal_handlers=wait, delete_jobs="successful"
-            )
+        if wait:
+            asyncio.run(_run_supervised(app, concurrency=concurrency))
+        else:
+            asyncio.run(_run_once(app, wait=False, concurrency=concurrency))
     finally:
         _worker_flask_app = None
+
+
+async def _run_once(app: Flask, *, wait: bool, concurrency: int) -> None:
+    # A fresh connector (and pool) per run: nothing survives from a connection that broke.
+    connector = procrastinate.PsycopgConnector(conninfo=app.extensions["procrastinate_conninfo"])
+    with queue.replace_connector(connector) as proc_app:
+        async with proc_app.open_async():
+            # Successful jobs are deleted: their arguments can hold emailed links.
+            await proc_app.run_worker_async(
+                wait=wait,
+                concurrency=concurrency,
+                install_signal_handlers=False,
+                delete_jobs="successful",
+                update_heartbeat_interval=app.config["JOBS_HEARTBEAT_SECONDS"],
+                stalled_worker_timeout=app.config["JOBS_STALLED_AFTER_SECONDS"],
+            )
+
+
+async def _run_supervised(app: Flask, *, concurrency: int) -> None:
+    loop = asyncio.get_running_loop()
+    stopping = asyncio.Event()
+    current: asyncio.Task | None = None
+
+    def request_stop() -> None:
+        if not stopping.is_set():
+            log.info("job worker: stop requested, finishing the running jobs")
+            stopping.set()
+            if current is not None:
+                current.cancel()  # procrastinate turns this into a graceful stop
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, request_stop)
+
+    try:
+        delay = RESTART_FIRST_DELAY
+        while not stopping.is_set():
+            started = loop.time()
+            current = asyncio.create_task(_run_once(app, wait=True, concurrency=concurrency))
+            try:
+                await current
+                problem = "it stopped on its own (a side task lost the database)"
+            except asyncio.CancelledError:
+                if stopping.is_set():
+                    break
+                raise
+            except Exception as exc:  # the database went away under the worker
+                problem = f"{type(exc).__name__}: {exc}"
+            if stopping.is_set():
+                break
+            if loop.time() - started > RESTART_RESET_AFTER:
+                delay = RESTART_FIRST_DELAY  # it ran fine for a while: this is a new incident
+            log.warning("job worker lost its run (%s); restarting in %.1f s", problem, delay)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopping.wait(), timeout=delay)
+            delay = min(delay * 2, RESTART_MAX_DELAY)
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
+    log.info("job worker stopped")
+
+
+def stalled_check_cron(every_seconds: int) -> str:
+    """A cron line (seconds field when under a minute) for the stalled-job check."""
+    if every_seconds >= 60:
+        return f"*/{max(1, every_seconds // 60)} * * * *"
+    return f"* * * * * */{max(1, every_seconds)}"
+
+
+def retry_stalled_jobs(stalled_after_seconds: float, max_attempts: int = STALLED_MAX_ATTEMPTS) -> list[int]:
+    """Put back in the queue the jobs left ``doing`` by a worker whose heartbeat stopped.
+
+    A worker killed mid-job (OOM, kill -9, a lost machine) never finishes its job; once its
+    heartbeat is older than ``stalled_after_seconds`` the job runs again on a live worker.
+    A job that keeps killing its workers is marked failed after ``max_attempts``.
+    """
+    from sqlalchemy import text
+
+    rows = db.session.execute(
+        text(
+            "SELECT job.id, job.task_name, job.attempts, job.worker_id FROM procrastinate_jobs job"
+            " LEFT JOIN procrastinate_workers worker ON worker.id = job.worker_id"
+            " WHERE job.status = 'doing' AND CASE"
+            "   WHEN worker.id IS NOT NULL THEN worker.last_heartbeat < now() - make_interval(secs => :after)"
+            # No worker row: pruned after going silent, or taken by `flask jobs run-once`
+            # (which has none); only a job with no news for as long counts as stalled.
+            "   ELSE NOT EXISTS (SELECT 1 FROM procrastinate_events event WHERE event.job_id = job.id"
+            "                    AND event.at > now() - make_interval(secs => :after))"
+            " END ORDER BY job.id FOR UPDATE OF job SKIP LOCKED"
+        ),
+        {"after": stalled_after_seconds},
+    ).all()
+    retried = []
+    for row in rows:
+        if row.attempts + 1 >= max_attempts:
+            log.error("job %s (%s) stalled %s times; marked failed", row.id, row.task_name, row.attempts + 1)
+            db.session.execute(
+                text("SELECT procrastinate_finish_job_v1(:id, 'failed'::procrastinate_job_status, false)"),
+                {"id": row.id},
+            )
+            continue
+        worker = f"worker {row.worker_id}" if row.worker_id else "its worker was pruned"
+        log.warning("job %s (%s) stalled, no heartbeat (%s); retrying it", row.id, row.task_name, worker)
+        db.session.execute(
+            text("SELECT procrastinate_retry_job_v2(:id, now(), NULL::integer, NULL::varchar, NULL::varchar)"),
+            {"id": row.id},
+        )
+        retried.append(row.id)
+    return retried
 
 
 def run_pending_jobs(limit: int = 100) -> list[str]:
@@ -131,3 +256,11 @@ def get_queue_counts() -> dict[str, int]:
 
     rows = db.session.execute(text("SELECT status::text, count(*) FROM procrastinate_jobs GROUP BY status"))
     return dict(rows)
+
+
+@job(name="jobs.retry_stalled")
+def retry_stalled_jobs_job(timestamp: int | None = None) -> None:
+    from flask import current_app
+
+    retry_stalled_jobs(current_app.config["JOBS_STALLED_AFTER_SECONDS"])
+    db.session.commit()

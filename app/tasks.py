@@ -1,10 +1,11 @@
 """Imports every module that defines jobs, so a worker knows all task names and schedules."""
 
 import app.booking.lifecycle as booking_lifecycle
-import app.email
+import app.email as email
 import app.payments.reconcile as payments_reconcile
 import app.payments.settlement  # noqa: F401
 import search.indexing  # noqa: F401
 
 booking_lifecycle.schedule_periodic()
 payments_reconcile.schedule_periodic()
+email.schedule_periodic()

@@ -75,3 +75,68 @@ def test_email_is_delivered_through_a_real_smtp_server(app, ctx, customer, monke
 
         mail.init_app(app)
         app.extensions["mailman"].outbox = []
+
+
+def queued_delivery_args() -> dict:
+    from sqlalchemy import text
+
+    from app.extensions import db
+
+    return db.session.execute(
+        text("SELECT args FROM procrastinate_jobs WHERE task_name = 'email.deliver' ORDER BY id DESC LIMIT 1")
+    ).scalar_one()
+
+
+def count_deliveries(key: str) -> int:
+    from sqlalchemy import text
+
+    from app.extensions import db
+
+    return db.session.scalar(text("SELECT count(*) FROM email_deliveries WHERE key = :key"), {"key": key})
+
+
+def test_a_retried_email_job_sends_nothing_the_second_time(ctx, outbox, customer):
+    from app.email import deliver_email
+
+    send_email(customer.email, "Your password was changed", "password_changed", user=customer)
+    args = queued_delivery_args()
+    deliver_email.func(**args)
+    deliver_email.func(**args)  # the same job again: a retry after its worker died
+    assert len(outbox) == 1
+    assert count_deliveries(args["key"]) == 1
+
+
+def test_every_attempt_carries_the_same_message_id_and_each_email_its_own(ctx, outbox, customer):
+    from app.email import deliver_email
+
+    send_email(customer.email, "Your password was changed", "password_changed", user=customer)
+    first = queued_delivery_args()
+    send_email(customer.email, "Your password was changed", "password_changed", user=customer)
+    second = queued_delivery_args()
+    assert first["key"] != second["key"]  # the same words twice are still two emails
+    deliver_email.func(**first)
+    deliver_email.func(**second)
+    ids = [message.message()["Message-ID"] for message in outbox]
+    assert ids == [f"<{first['key']}@example.com>", f"<{second['key']}@example.com>"]
+
+
+def test_a_failed_send_releases_its_claim_so_the_retry_sends(ctx, outbox, customer, monkeypatch):
+    from flask_mailman import EmailMultiAlternatives
+
+    from app.email import deliver_email
+
+    send_email(customer.email, "Your password was changed", "password_changed", user=customer)
+    args = queued_delivery_args()
+    original = EmailMultiAlternatives.send
+
+    def refused(self, *a, **kw):
+        raise ConnectionError("smtp down")
+
+    monkeypatch.setattr(EmailMultiAlternatives, "send", refused)
+    with pytest.raises(ConnectionError):
+        deliver_email.func(**args)
+    assert count_deliveries(args["key"]) == 0
+    monkeypatch.setattr(EmailMultiAlternatives, "send", original)
+    deliver_email.func(**args)
+    assert len(outbox) == 1
+    assert count_deliveries(args["key"]) == 1

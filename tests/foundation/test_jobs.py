@@ -109,3 +109,91 @@ def test_jobs_running_side_by_side_get_their_own_session(app):
         jobs_module.queue.tasks.pop("test.session_probe", None)
     assert len(seen) == 2
     assert seen[0] != seen[1]
+
+
+def make_worker(seconds_since_heartbeat: int) -> int:
+    return db.session.scalar(
+        text(
+            "INSERT INTO procrastinate_workers (last_heartbeat) VALUES (now() - make_interval(secs => :s)) RETURNING id"
+        ),
+        {"s": seconds_since_heartbeat},
+    )
+
+
+def start_job(job_id: int, worker_id: int | None, attempts: int = 0) -> None:
+    db.session.execute(
+        text("UPDATE procrastinate_jobs SET status = 'doing', worker_id = :w, attempts = :a WHERE id = :id"),
+        {"w": worker_id, "a": attempts, "id": job_id},
+    )
+
+
+def job_status(job_id: int) -> str:
+    return db.session.scalar(text("SELECT status::text FROM procrastinate_jobs WHERE id = :id"), {"id": job_id})
+
+
+def test_job_of_a_worker_that_stopped_beating_is_retried_and_a_live_ones_is_not(ctx):
+    from app.jobs import retry_stalled_jobs
+
+    dead, alive = make_worker(seconds_since_heartbeat=300), make_worker(seconds_since_heartbeat=2)
+    stalled = enqueue(deliver_email, to="a@example.com", subject="1", text_body="t", html_body="h", key="k1")
+    running = enqueue(deliver_email, to="b@example.com", subject="2", text_body="t", html_body="h", key="k2")
+    start_job(stalled, dead)
+    start_job(running, alive)
+
+    assert retry_stalled_jobs(stalled_after_seconds=60) == [stalled]
+    assert job_status(stalled) == "todo"
+    assert job_status(running) == "doing"
+
+
+def test_job_left_by_a_pruned_worker_is_retried_once_it_has_been_quiet_as_long(ctx):
+    from app.jobs import retry_stalled_jobs
+
+    orphan = enqueue(deliver_email, to="a@example.com", subject="1", text_body="t", html_body="h", key="k3")
+    start_job(orphan, None)  # procrastinate clears worker_id when it prunes a dead worker
+    assert retry_stalled_jobs(stalled_after_seconds=60) == []  # just started: maybe `jobs run-once`
+    db.session.execute(
+        text("UPDATE procrastinate_events SET at = now() - interval '5 minutes' WHERE job_id = :id"), {"id": orphan}
+    )
+    assert retry_stalled_jobs(stalled_after_seconds=60) == [orphan]
+    assert job_status(orphan) == "todo"
+
+
+def test_job_that_keeps_killing_its_workers_is_failed_not_retried_forever(ctx):
+    from app.jobs import STALLED_MAX_ATTEMPTS, retry_stalled_jobs
+
+    poison = enqueue(deliver_email, to="a@example.com", subject="1", text_body="t", html_body="h", key="k4")
+    start_job(poison, make_worker(seconds_since_heartbeat=300), attempts=STALLED_MAX_ATTEMPTS - 1)
+    assert retry_stalled_jobs(stalled_after_seconds=60) == []
+    assert job_status(poison) == "failed"
+
+
+def test_stalled_check_schedule_uses_seconds_only_below_a_minute():
+    from app.jobs import stalled_check_cron
+
+    assert stalled_check_cron(60) == "*/1 * * * *"
+    assert stalled_check_cron(300) == "*/5 * * * *"
+    assert stalled_check_cron(5) == "* * * * * */5"
+
+
+def test_supervisor_starts_a_failed_worker_run_again_and_stops_on_sigterm(app, monkeypatch):
+    import asyncio
+    import os
+    import signal
+
+    import app.jobs as jobs_module
+
+    runs: list[int] = []
+
+    async def fake_run(_app, *, wait, concurrency):
+        runs.append(len(runs))
+        if len(runs) == 1:
+            raise ConnectionError("the database went away")
+        if len(runs) == 2:
+            return  # stopped on its own, as when a side task loses the database
+        os.kill(os.getpid(), signal.SIGTERM)
+        await asyncio.sleep(30)  # cancelled by the stop request
+
+    monkeypatch.setattr(jobs_module, "_run_once", fake_run)
+    monkeypatch.setattr(jobs_module, "RESTART_FIRST_DELAY", 0.01)
+    asyncio.run(asyncio.wait_for(jobs_module._run_supervised(app, concurrency=1), timeout=10))
+    assert runs == [0, 1, 2]
