@@ -139,6 +139,11 @@ def print_banner(app: Flask, url: str, accounts: list[dict[str, str]], *, dev: b
         click.echo(f"Demo accounts (password: {accounts[0]['password']}):")
         for account in accounts:
             click.echo(f"  {account['role']:<9} {account['email']}")
+            if account.get("totp_secret"):
+                click.echo(
+                    f"            two-factor key {account['totp_secret']} (add it to an authenticator app, "
+                    f"or run: flask users totp-code {account['email']})"
+                )
     click.echo(f"Emails are written to {app.config.get('MAIL_FILE_PATH') or 'the console'}.")
     click.echo("Development server: reloads on code changes." if dev else "Served by gunicorn (3 workers).")
     click.echo("Press Ctrl-C to stop.\n")
