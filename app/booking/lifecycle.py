@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from flask import url_for
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from app.accounts.models import User
 from app.admin import audit
@@ -85,9 +85,7 @@ def lock_order(order_id: int) -> Order:
     return db.session.scalars(query).one()
 
 
-def release_order(
-    order: Order, reason: str, *, actor: User | None = None, now: datetime | None = None
-) -> Restored:
+def release_order(order: Order, reason: str, *, actor: User | None = None, now: datetime | None = None) -> Restored:
     """Let a held order's times go at once and put its items back in the customer's cart.
 
     The one way out for an unpaid order: a declined card, an abandoned or expired checkout,

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-
 from typing import Any
 
 from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, String, Text, func
@@ -69,9 +68,7 @@ class CartItem(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     # Set when a released order put this item back, so the cart can say where it came from.
-    restored_from_order_id: Mapped[int | None] = mapped_column(
-        ForeignKey("orders.id", ondelete="SET NULL"), index=True
-    )
+    restored_from_order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="SET NULL"), index=True)
 
     service: Mapped[Service] = relationship()
     team_member: Mapped[TeamMember | None] = relationship()
@@ -81,8 +78,7 @@ class Order(db.Model):
     __tablename__ = "orders"
     __table_args__ = (
         CheckConstraint(
-            "status IN ('pending_payment', 'paid', 'failed', 'expired', 'partially_refunded', 'refunded', "
-            "'released')",
+            "status IN ('pending_payment', 'paid', 'failed', 'expired', 'partially_refunded', 'refunded', 'released')",
             name="status_known",
         ),
         CheckConstraint("total_minor >= 0", name="total_not_negative"),

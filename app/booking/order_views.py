@@ -86,7 +86,7 @@ def pay_order(order_id: int) -> Response:
 @bp.post("/orders/<int:order_id>/change")
 @login_required
 def change_order(order_id: int) -> Response:
-    """"Change my order": release the held times now and go back to the cart with every item."""
+    """ "Change my order": release the held times now and go back to the cart with every item."""
     order = get_own_order(order_id)  # someone else's order: 404, before any lock
     try:
         restored = payments.release_for_change(order, customer=current_user)

@@ -307,7 +307,7 @@ def demo_pay(session_id: str) -> Response:
 @bp.post("/demo/<session_id>/cancel")
 @login_required
 def demo_cancel(session_id: str) -> Response:
-    """"Cancel and return": the order is released (times free at once) and its items go back
+    """ "Cancel and return": the order is released (times free at once) and its items go back
     to the cart, where the customer lands. Stripe's own cancel link leads to the order page,
     which offers "Change my order" for the same."""
     payment = get_demo_payment(session_id)

@@ -60,7 +60,7 @@ def start_payment(order: Order) -> Payment:
 
 
 def release_for_change(order: Order, *, customer: User) -> Restored:
-    """"Change my order" (or "Cancel and return" on the checkout): the held times go at once,
+    """ "Change my order" (or "Cancel and return" on the checkout): the held times go at once,
     the items go back to the cart, and the open checkout closes so it can't take money.
 
     Refused (409) while a payment is processing (a bank debit under way: its outcome will
