@@ -154,7 +154,9 @@ def confirm_order(order: Order, *, actor: User | None, now: datetime | None = No
     if order.status != OrderStatus.PENDING_PAYMENT:
         raise InvalidTransition("This order is not waiting for payment.")
     if order.hold_expires_at <= now:
-        raise InvalidTransition("The hold on these times has expired. Add them to your cart again.")
+        raise InvalidTransition(
+            "The hold on these times has expired, so nothing was charged. Everything you chose goes back to your cart."
+        )
     for booking in order.bookings:
         apply(booking, "confirm", actor=actor)
     order.status = OrderStatus.PAID

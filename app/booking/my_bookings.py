@@ -132,7 +132,7 @@ def booking_detail(reference: str) -> Response:
     service, venue = booking.service, booking.venue
     return render_page(
         "booking/booking.html",
-        booking=booking_row(booking),
+        booking=my_booking_row(booking, datetime.now(UTC)),
         code=check_in_code(booking.reference) if booking.status == B.CONFIRMED else None,
         venue_address=", ".join(p for p in (venue.address_line, venue.city, venue.postcode) if p),
         book_again_url=(

@@ -73,7 +73,10 @@ def pay_order(order_id: int) -> Response:
     now = datetime.now(UTC)
     try:
         if order.status == OrderStatus.PENDING_PAYMENT and order.hold_expires_at <= now:
-            raise InvalidTransition("The hold on these times has expired. Add them to your cart again.")
+            raise InvalidTransition(
+                "The hold on these times has expired, so nothing was charged. "
+                "Everything you chose goes back to your cart."
+            )
         payment = payments.start_payment(order)
     except (InvalidTransition, GatewayError) as exc:
         db.session.rollback()

@@ -112,7 +112,7 @@ def test_a_declined_card_puts_every_item_back_in_the_cart_and_frees_the_times(we
     page = html(web.get("/cart"))
     assert "2 items are back in your cart from an order that wasn't paid" in page
     assert "No longer available" not in page and "With: Therapist 2" in page
-    assert "everything you chose back in your cart" in html(web.get(f"/payments/return/{order_id}"))
+    assert "Everything you chose is back in your cart" in html(web.get(f"/payments/return/{order_id}"))
     assert check_out(web) != order_id  # and the customer can simply check out again
 
 
@@ -450,6 +450,9 @@ def test_my_bookings_lists_held_bookings_with_their_countdown(web, two_venues, c
     assert page.count("Held for you until") == 2
     assert page.count(f'datetime="{hold_ends}" data-countdown') == 2
     assert f'href="/orders/{order_id}"' in page and "Pay or change your order" in page
+    reference = fresh(Order, order_id).bookings[0].reference
+    detail = html(web.get(f"/bookings/{reference}"))
+    assert "This booking is held, not paid yet" in detail and f'datetime="{hold_ends}" data-countdown' in detail
 
 
 def test_the_cart_no_longer_promises_payment_later(web, two_venues, customer):
