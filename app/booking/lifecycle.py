@@ -71,7 +71,7 @@ def apply(booking: Booking, action: str, *, actor: User | None, reason: str | No
 
 PAID_STATES = (OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED, OrderStatus.REFUNDED)
 # reason -> (the order's new status, the bookings' transition)
-RELEASES: dict[str, tuple[str, str]] = {
+RELEASES: dict[ReleaseReason, tuple[str, str]] = {
     ReleaseReason.DECLINED: (OrderStatus.FAILED, "release"),
     ReleaseReason.ABANDONED: (OrderStatus.EXPIRED, "expire"),
     ReleaseReason.EXPIRED: (OrderStatus.EXPIRED, "expire"),

@@ -161,7 +161,7 @@ def get_demo_payment(session_id: str, *, for_update: bool = False) -> Payment:
 
 
 def checkout_state(payment: Payment, now: datetime) -> str:
-    """Where a demo session stands: open | paid | declined | expired."""
+    """Where a demo session stands: open | paid | declined | released | expired."""
     sent = set(
         db.session.scalars(
             select(PaymentEvent.event_id).where(
@@ -178,6 +178,8 @@ def checkout_state(payment: Payment, now: datetime) -> str:
     if payment.status == PaymentStatus.FAILED or event_id(payment.session_id, "failed") in sent:
         return "declined"
     order = payment.order
+    if order.status == OrderStatus.RELEASED:
+        return "released"
     if (
         payment.status == PaymentStatus.EXPIRED
         or payment.expires_at <= now
@@ -228,12 +230,14 @@ def demo_page(payment: Payment, form: DemoCardForm, *, status: int = 200) -> Res
 
 
 def closed_page(payment: Payment, state: str) -> Response:
-    """A demo session that can't take a payment any more (declined or expired): say why, 409."""
+    """A demo session that can't take a payment any more (declined, released or expired): say why, 409."""
     order = payment.order
     zone = zone_of(order.bookings[0].venue) if order.bookings else None
     messages = {
         "declined": "This checkout is closed: the card was declined, so nothing was charged and the held times were "
         "released. Everything you chose is back in your cart.",
+        "released": "This checkout is closed: you let the held times go to change your order, so nothing was "
+        "charged. Everything you chose is in your cart.",
         "expired": (
             f"This checkout expired at {when_label(payment.expires_at, zone) if zone else payment.expires_at}"
             f"{f' ({zone.key})' if zone else ''}. Nothing was charged and the held times were released. "
