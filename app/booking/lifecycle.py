@@ -85,7 +85,9 @@ def lock_order(order_id: int) -> Order:
     return db.session.scalars(query).one()
 
 
-def release_order(order: Order, reason: str, *, actor: User | None = None, now: datetime | None = None) -> Restored:
+def release_order(
+    order: Order, reason: ReleaseReason, *, actor: User | None = None, now: datetime | None = None
+) -> Restored:
     """Let a held order's times go at once and put its items back in the customer's cart.
 
     The one way out for an unpaid order: a declined card, an abandoned or expired checkout,
