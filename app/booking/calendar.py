@@ -56,6 +56,7 @@ CANCELLED = (B.CANCELLED_BY_CUSTOMER, B.CANCELLED_BY_VENUE)
 HISTORY_LABELS = {
     "booking.confirm": "Paid and confirmed",
     "booking.expire": "Hold expired unpaid",
+    "booking.release": "Hold released unpaid (declined, or the customer changed the order)",
     "booking.complete": "Marked completed",
     "booking.no_show": "Marked no-show",
     "booking.cancel_by_customer": "Cancelled by the customer",

@@ -5,16 +5,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import delete, select
 
 from app.booking.availability import find_slot
 from app.booking.errors import CartItemInvalid
-from app.booking.models import CartItem
+from app.booking.models import CartItem, Order
 from app.booking.policy import describe_policy
 from app.extensions import db
-from app.venues.models import Service, Venue, VenueStatus
+from app.venues.models import Service, TeamMember, Venue, VenueStatus
 
 MAX_ITEMS = 20
 
@@ -228,4 +230,122 @@ def merge_into_user(token: str | None, user_id: int) -> int:
 
 def purge_expired(*, now: datetime | None = None) -> int:
     result = db.session.execute(delete(CartItem).where(CartItem.expires_at <= (now or now_utc())))
+    return result.rowcount or 0
+
+
+# -- giving the cart back after a payment didn't happen -----------------------------------------
+
+
+@dataclass(frozen=True)
+class Restored:
+    """What a released order put back in its customer's cart."""
+
+    added: int = 0
+    unavailable: tuple[str, ...] = ()  # "Deep tissue massage at Calm Rooms, Tue 24 Nov 10:00: why"
+
+    def message(self) -> str:
+        """One sentence for the customer, naming any item whose time went meanwhile."""
+        if not self.added:
+            return "Your held times are released."
+        items = "item is" if self.added == 1 else "items are"
+        text = f"Your held times are released and your {self.added} {items} back in your cart."
+        if self.unavailable:
+            text += " No longer available, choose another time: " + "; ".join(self.unavailable) + "."
+        return text
+
+
+def snapshot_items(items: list[CartItem]) -> list[dict[str, Any]]:
+    """The cart items an order is made from, as they were chosen (kept on the order)."""
+    return [
+        {
+            "service_id": item.service_id,
+            "starts_at": item.starts_at.astimezone(UTC).isoformat(),
+            "team_member_id": item.team_member_id,
+            "quantity": item.quantity,
+        }
+        for item in items
+    ]
+
+
+def _wishes(order: Order) -> list[tuple[int, datetime, int | None, int]]:
+    """(service, start, team member choice, quantity) of each item the order was made from.
+
+    Orders made before the snapshot was kept are read back from their bookings: one booking
+    with a team member was a chosen one; several were "any available" for a group."""
+    if order.cart_snapshot is not None:
+        return [
+            (w["service_id"], datetime.fromisoformat(w["starts_at"]), w.get("team_member_id"), w["quantity"])
+            for w in order.cart_snapshot
+        ]
+    groups: dict[tuple[int, datetime], list] = {}
+    for booking in order.bookings:
+        groups.setdefault((booking.service_id, booking.starts_at), []).append(booking)
+    wishes = []
+    for (service_id, starts_at), bookings in groups.items():
+        member = bookings[0].team_member_id if len(bookings) == 1 else None
+        wishes.append((service_id, starts_at, member, min(20, sum(b.quantity for b in bookings))))
+    return wishes
+
+
+def _label(service: Service, starts_at: datetime) -> str:
+    try:
+        zone = ZoneInfo(service.venue.timezone)
+    except (ValueError, KeyError):
+        zone = ZoneInfo("UTC")
+    return f"{service.name} at {service.venue.name}, {starts_at.astimezone(zone):%a %d %b %H:%M}"
+
+
+def restore_from_order(order: Order, *, now: datetime | None = None) -> Restored:
+    """Put the order's items back in its customer's cart, exactly once.
+
+    The caller holds the order's row lock and has already released its holds, so the
+    availability checked here sees those times free. An item whose time went meanwhile is
+    still put back (the cart flags it) and named in the result. An item already in the cart
+    (same service, start and team member) is not added twice.
+    """
+    now = now or now_utc()
+    if order.cart_restored_at is not None:
+        return Restored()
+    order.cart_restored_at = now
+    owner = CartOwner(user_id=order.customer_id)
+    present = {(i.service_id, i.starts_at, i.team_member_id) for i in get_items(owner, now=now)}
+    added, unavailable = 0, []
+    for service_id, starts_at, member_id, quantity in _wishes(order):
+        service = db.session.get(Service, service_id)
+        if service is None:
+            continue
+        if member_id is not None and db.session.get(TeamMember, member_id) is None:
+            member_id = None  # the team member left the venue; "any available" is what remains
+        if (service_id, starts_at, member_id) in present:
+            continue
+        present.add((service_id, starts_at, member_id))
+        db.session.add(
+            CartItem(
+                user_id=order.customer_id,
+                service_id=service_id,
+                team_member_id=member_id,
+                starts_at=starts_at,
+                quantity=quantity,
+                expires_at=now + timedelta(hours=current_app.config["CART_ITEM_HOURS"]),
+                restored_from_order_id=order.id,
+            )
+        )
+        added += 1
+        problem = None
+        if not service.is_active or service.venue.status != VenueStatus.APPROVED:
+            problem = "This service is no longer offered."
+        else:
+            try:
+                check_bookable(service, starts_at, quantity, member_id, now=now)
+            except CartItemInvalid as exc:
+                problem = exc.message
+        if problem:
+            unavailable.append(f"{_label(service, starts_at)}: {problem}")
+    db.session.flush()
+    return Restored(added=added, unavailable=tuple(unavailable))
+
+
+def take_back_restored(order: Order) -> int:
+    """A payment confirmed the order after all: the items it put back in the cart go again."""
+    result = db.session.execute(delete(CartItem).where(CartItem.restored_from_order_id == order.id))
     return result.rowcount or 0

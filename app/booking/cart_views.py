@@ -11,11 +11,12 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from app.booking import cart as carts
+from app.booking import lifecycle
 from app.booking.errors import CartItemInvalid
 from app.booking.forms import MAX_ID, MAX_QUANTITY, AddToCartForm, QuantityForm
 from app.booking.models import CartItem
@@ -97,7 +98,11 @@ def refuse_item(form: AddToCartForm, message: str, status: int) -> Response:
 @bp.get("/cart", endpoint="cart")
 def show_cart() -> Response:
     require_booker()
-    return render_page("booking/cart.html", "cart", **build_cart_page(get_cart_owner(), now=datetime.now(UTC)))
+    now = datetime.now(UTC)
+    if current_user.is_authenticated and lifecycle.release_expired_orders(current_user.id, now=now):
+        # A hold ran out since the periodic job last looked: its items belong in this cart now.
+        db.session.commit()
+    return render_page("booking/cart.html", "cart", **build_cart_page(get_cart_owner(), now=now))
 
 
 def build_cart_page(
@@ -115,12 +120,18 @@ def build_cart_page(
                 "lines": [cart_line(line, zone, errors.get(line.item.id)) for line in group.lines],
             }
         )
+    restored = [line for line in view.lines if line.item.restored_from_order_id is not None]
     return {
         "groups": groups,
+        "restored": {
+            "count": len(restored),
+            "gone": [f"{line.service.name} at {line.venue.name}" for line in restored if line.problem],
+        },
         "count": len(view.lines),
         "total": money(view.total_minor, view.currency or "GBP"),
         "has_problems": any(line.problem for line in view.lines),
         "signed_in": current_user.is_authenticated,
+        "hold_minutes": current_app.config["HOLD_MINUTES"],
     }
 
 
@@ -142,6 +153,7 @@ def cart_line(line: carts.CartLine, zone: ZoneInfo, error: str | None) -> dict[s
         "expires": when_label(item.expires_at, zone),
         "policy": line.policy,
         "problem": line.problem,
+        "restored": line.item.restored_from_order_id is not None,
         "error": error,
         "other_time_url": url_for(
             ".book", slug=line.venue.slug, service_id=service.id, month=local_day.strftime("%Y-%m")

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User
 from app.booking.availability import find_slot
-from app.booking.cart import CartOwner, get_items
+from app.booking.cart import CartOwner, get_items, snapshot_items
 from app.booking.errors import SlotUnavailable
 from app.booking.models import Booking, BookingStatus, CartItem, Order, OrderStatus
 from app.booking.references import new_reference
@@ -82,6 +82,7 @@ def checkout(customer: User, *, now: datetime | None = None) -> Order:
         raise
     db.session.refresh(order)
     order.total_minor = sum(b.total_minor for b in order.bookings)
+    order.cart_snapshot = snapshot_items(items)  # so a release can give these exact items back
     for item in items:
         db.session.delete(item)
     return order

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, String, Text, func
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
@@ -35,6 +37,16 @@ class OrderStatus(enum.StrEnum):
     EXPIRED = "expired"
     PARTIALLY_REFUNDED = "partially_refunded"
     REFUNDED = "refunded"
+    RELEASED = "released"  # the customer let the held times go to change the order
+
+
+class ReleaseReason(enum.StrEnum):
+    """Why a held order let its times go (its items always go back to the cart)."""
+
+    DECLINED = "payment_declined"
+    ABANDONED = "checkout_expired"  # the gateway's checkout session ran out
+    EXPIRED = "hold_expired"  # our own hold ran out (the periodic job)
+    CHANGED = "changed_by_customer"  # "Change my order" or "Cancel and return"
 
 
 class CartItem(db.Model):
@@ -55,6 +67,8 @@ class CartItem(db.Model):
     quantity: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    # Set when a released order put this item back, so the cart can say where it came from.
+    restored_from_order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="SET NULL"), index=True)
 
     service: Mapped[Service] = relationship()
     team_member: Mapped[TeamMember | None] = relationship()
@@ -64,7 +78,7 @@ class Order(db.Model):
     __tablename__ = "orders"
     __table_args__ = (
         CheckConstraint(
-            "status IN ('pending_payment', 'paid', 'failed', 'expired', 'partially_refunded', 'refunded')",
+            "status IN ('pending_payment', 'paid', 'failed', 'expired', 'partially_refunded', 'refunded', 'released')",
             name="status_known",
         ),
         CheckConstraint("total_minor >= 0", name="total_not_negative"),
@@ -81,6 +95,12 @@ class Order(db.Model):
     # Sequential receipt number, given when the order is paid (a database sequence).
     receipt_number: Mapped[int | None] = mapped_column(Integer, unique=True)
     refunded_minor: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The cart items the order was made from (service, start, team member choice, quantity),
+    # so a release can put exactly those back; None for orders made before it was kept.
+    cart_snapshot: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONB)
+    release_reason: Mapped[str | None] = mapped_column(String(40))
+    released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    cart_restored_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     customer: Mapped[User] = relationship()
     bookings: Mapped[list[Booking]] = relationship(back_populates="order", order_by="Booking.starts_at")

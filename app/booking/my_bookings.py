@@ -51,11 +51,23 @@ def find_my_bookings(customer_id: int, tab: str, now: datetime) -> list[Booking]
     return list(db.session.scalars(query))
 
 
+def my_booking_row(booking: Booking, now: datetime) -> dict[str, Any]:
+    """A booking as My bookings lists it: a held one carries its hold's end for the countdown."""
+    row = booking_row(booking)
+    held = booking.status == B.HELD and booking.hold_expires_at is not None and booking.hold_expires_at > now
+    row["held"] = held
+    if held:
+        row["hold_expires_iso"] = booking.hold_expires_at.astimezone(UTC).isoformat(timespec="seconds")
+        row["hold_expires_label"] = when_label(booking.hold_expires_at, zone_of(booking.venue))
+    return row
+
+
 @bp.get("/bookings")
 @login_required
 def my_bookings() -> Response:
     tab = "past" if request.args.get("tab") == "past" else "upcoming"
-    rows = [booking_row(b) for b in find_my_bookings(current_user.id, tab, datetime.now(UTC))]
+    now = datetime.now(UTC)
+    rows = [my_booking_row(b, now) for b in find_my_bookings(current_user.id, tab, now)]
     fragment = None if request.headers.get("HX-History-Restore-Request") else "bookings_list"
     return render_page("booking/my_bookings.html", fragment, tab=tab, bookings=rows)
 
@@ -120,7 +132,7 @@ def booking_detail(reference: str) -> Response:
     service, venue = booking.service, booking.venue
     return render_page(
         "booking/booking.html",
-        booking=booking_row(booking),
+        booking=my_booking_row(booking, datetime.now(UTC)),
         code=check_in_code(booking.reference) if booking.status == B.CONFIRMED else None,
         venue_address=", ".join(p for p in (venue.address_line, venue.city, venue.postcode) if p),
         book_again_url=(

@@ -2,7 +2,8 @@
 app/booking/routes.py).
 
 Checkout turns the signed-in customer's cart into an order whose bookings are held; the
-order page shows the hold and starts (or resumes) the hosted payment.
+order page shows the hold and starts (or resumes) the hosted payment, or lets the order go
+("Change my order"): the times free at once and the items return to the cart.
 """
 
 from __future__ import annotations
@@ -72,7 +73,10 @@ def pay_order(order_id: int) -> Response:
     now = datetime.now(UTC)
     try:
         if order.status == OrderStatus.PENDING_PAYMENT and order.hold_expires_at <= now:
-            raise InvalidTransition("The hold on these times has expired. Add them to your cart again.")
+            raise InvalidTransition(
+                "The hold on these times has expired, so nothing was charged. "
+                "Everything you chose goes back to your cart."
+            )
         payment = payments.start_payment(order)
     except (InvalidTransition, GatewayError) as exc:
         db.session.rollback()
@@ -80,6 +84,22 @@ def pay_order(order_id: int) -> Response:
         return render_page("booking/order.html", status=exc.status_code, **page)
     db.session.commit()
     return redirect(payment.checkout_url, 303)
+
+
+@bp.post("/orders/<int:order_id>/change")
+@login_required
+def change_order(order_id: int) -> Response:
+    """ "Change my order": release the held times now and go back to the cart with every item."""
+    order = get_own_order(order_id)  # someone else's order: 404, before any lock
+    try:
+        restored = payments.release_for_change(order, customer=current_user)
+    except InvalidTransition as exc:
+        db.session.rollback()
+        page = build_order_page(get_own_order(order_id), now=datetime.now(UTC), error=exc.message)
+        return render_page("booking/order.html", status=exc.status_code, **page)
+    db.session.commit()
+    flash(restored.message(), "warning" if restored.unavailable else "success")
+    return redirect(url_for(".cart"), 303)
 
 
 def build_order_page(order: Order, *, now: datetime, error: str | None = None) -> dict[str, Any]:
@@ -98,9 +118,13 @@ def build_order_page(order: Order, *, now: datetime, error: str | None = None) -
         },
         "bookings": [booking_row(b) for b in bookings],
         "can_pay": pending and order.hold_expires_at > now,
+        # A bank debit under way decides the order itself; until then it can't be changed.
+        "can_change": pending and (open_payment is None or open_payment.status != "processing"),
         "payment_started": open_payment is not None,
         "hold_expired": order.status == OrderStatus.EXPIRED or (pending and order.hold_expires_at <= now),
         "payment_failed": order.status == OrderStatus.FAILED,
+        "released": order.status == OrderStatus.RELEASED,
+        "items_in_cart": order.cart_restored_at is not None,
         "paid": order.status in (OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED, OrderStatus.REFUNDED),
         "receipt_url": url_for("payments.receipt", order_id=order.id) if order.receipt_number else None,
         "error": error,

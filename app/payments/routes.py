@@ -1,7 +1,8 @@
 """Payment pages and the webhook endpoint (blueprint ``payments`` at /payments).
 
 - The Demo gateway's hosted checkout (``/payments/demo/<session_id>``): the order's customer
-  pays with a test card, or sees a decline, or walks away. Paying builds signed events the
+  pays with a test card, or sees a decline, or walks away ("Cancel and return" releases the
+  order and takes them back to their cart, every item in it). Paying builds signed events the
   way a gateway would and feeds them through ``parse_event`` and ``record_event``, the same
   path a webhook delivery takes; ``POST /payments/demo/webhook`` takes them from outside.
 - The return page, which never trusts the redirect: it polls (HTMX) until settling, done by a
@@ -27,6 +28,7 @@ from app.booking.lifecycle import STATUS_LABELS
 from app.booking.models import Order, OrderStatus
 from app.booking.policy import describe_policy
 from app.booking.routes import LOCALE, money, when_label, zone_of
+from app.errors import InvalidTransition
 from app.extensions import csrf, db
 from app.payments.demo_gateway import (
     SESSION_ID_RE,
@@ -40,6 +42,7 @@ from app.payments.demo_gateway import (
 from app.payments.forms import DemoCardForm
 from app.payments.gateway import InvalidEvent
 from app.payments.models import Payment, PaymentEvent, PaymentStatus, Refund, RefundStatus
+from app.payments.service import release_for_change
 from app.payments.settlement import record_event
 from app.rendering import render_page
 from app.venues.models import VenueStatus
@@ -54,6 +57,7 @@ ORDER_LABELS = {
     OrderStatus.EXPIRED: "Expired unpaid",
     OrderStatus.PARTIALLY_REFUNDED: "Partly refunded",
     OrderStatus.REFUNDED: "Refunded",
+    OrderStatus.RELEASED: "Released by the customer",
 }
 REFUND_LABELS = {
     RefundStatus.PENDING: "On its way",
@@ -157,7 +161,7 @@ def get_demo_payment(session_id: str, *, for_update: bool = False) -> Payment:
 
 
 def checkout_state(payment: Payment, now: datetime) -> str:
-    """Where a demo session stands: open | paid | declined | expired."""
+    """Where a demo session stands: open | paid | declined | released | expired."""
     sent = set(
         db.session.scalars(
             select(PaymentEvent.event_id).where(
@@ -174,6 +178,8 @@ def checkout_state(payment: Payment, now: datetime) -> str:
     if payment.status == PaymentStatus.FAILED or event_id(payment.session_id, "failed") in sent:
         return "declined"
     order = payment.order
+    if order.status == OrderStatus.RELEASED:
+        return "released"
     if (
         payment.status == PaymentStatus.EXPIRED
         or payment.expires_at <= now
@@ -224,16 +230,18 @@ def demo_page(payment: Payment, form: DemoCardForm, *, status: int = 200) -> Res
 
 
 def closed_page(payment: Payment, state: str) -> Response:
-    """A demo session that can't take a payment any more (declined or expired): say why, 409."""
+    """A demo session that can't take a payment any more (declined, released or expired): say why, 409."""
     order = payment.order
     zone = zone_of(order.bookings[0].venue) if order.bookings else None
     messages = {
         "declined": "This checkout is closed: the card was declined, so nothing was charged and the held times were "
-        "released. Add them to your cart again to book.",
+        "released. Everything you chose is back in your cart.",
+        "released": "This checkout is closed: you let the held times go to change your order, so nothing was "
+        "charged. Everything you chose is in your cart.",
         "expired": (
             f"This checkout expired at {when_label(payment.expires_at, zone) if zone else payment.expires_at}"
             f"{f' ({zone.key})' if zone else ''}. Nothing was charged and the held times were released. "
-            "Add them to your cart again to book."
+            "Everything you chose is back in your cart."
         ),
     }
     return no_store(
@@ -300,6 +308,26 @@ def demo_pay(session_id: str) -> Response:
     return redirect(url_for(".returned", order_id=payment.order_id), 303)
 
 
+@bp.post("/demo/<session_id>/cancel")
+@login_required
+def demo_cancel(session_id: str) -> Response:
+    """ "Cancel and return": the order is released (times free at once) and its items go back
+    to the cart, where the customer lands. Stripe's own cancel link leads to the order page,
+    which offers "Change my order" for the same."""
+    payment = get_demo_payment(session_id)
+    if checkout_state(payment, datetime.now(UTC)) == "paid":
+        return redirect(url_for(".returned", order_id=payment.order_id), 303)
+    try:
+        restored = release_for_change(payment.order, customer=current_user)
+    except InvalidTransition as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+        return redirect(url_for("booking.order", order_id=payment.order_id), 303)
+    db.session.commit()
+    flash(restored.message(), "warning" if restored.unavailable else "success")
+    return redirect(url_for("booking.cart"), 303)
+
+
 @bp.post("/demo/webhook")
 @csrf.exempt
 def demo_webhook() -> Response:
@@ -322,7 +350,7 @@ def demo_webhook() -> Response:
 def build_return_page(order: Order) -> dict[str, Any]:
     if order.status in PAID_STATES:
         state = "paid"
-    elif order.status in (OrderStatus.FAILED, OrderStatus.EXPIRED):
+    elif order.status in (OrderStatus.FAILED, OrderStatus.EXPIRED, OrderStatus.RELEASED):
         state = order.status
     else:
         state = "waiting"

@@ -1,10 +1,14 @@
-"""Starting a payment for an order, and the refunds that cancellations cause."""
+"""Starting a payment for an order, letting a held order go to change it, and the refunds
+that cancellations cause."""
 
 from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from app.booking.models import Booking, Order, OrderStatus
+from app.accounts.models import User
+from app.booking.cart import Restored
+from app.booking.lifecycle import lock_order, release_order
+from app.booking.models import Booking, Order, OrderStatus, ReleaseReason
 from app.errors import InvalidTransition
 from app.extensions import db
 from app.payments.gateway import get_gateway
@@ -52,6 +56,30 @@ def start_payment(order: Order) -> Payment:
     db.session.add(payment)
     db.session.flush()
     return payment
+
+
+def release_for_change(order: Order, *, customer: User) -> Restored:
+    """ "Change my order" (or "Cancel and return" on the checkout): the held times go at once,
+    the items go back to the cart, and the open checkout closes so it can't take money.
+
+    Refused (409) while a payment is processing (a bank debit under way: its outcome will
+    release or confirm the order) and for a paid order. A Stripe Checkout page the customer
+    still has open may yet take a payment; settling treats it like any late payment (confirmed
+    if the times are still free, refunded in full if not)."""
+    if order.customer_id != customer.id:
+        raise InvalidTransition("You can only change your own orders.")
+    order = lock_order(order.id)
+    attempts = list(db.session.scalars(select(Payment).where(Payment.order_id == order.id).with_for_update()))
+    if order.status == OrderStatus.PENDING_PAYMENT and any(p.status == PaymentStatus.PROCESSING for p in attempts):
+        raise InvalidTransition(
+            "Your payment is still being processed, so this order can't be changed now. "
+            "We'll email you as soon as it is confirmed or released."
+        )
+    restored = release_order(order, ReleaseReason.CHANGED, actor=customer)
+    for payment in attempts:
+        if payment.status == PaymentStatus.OPEN:
+            payment.status = PaymentStatus.EXPIRED
+    return restored
 
 
 def get_succeeded_payment(order: Order) -> Payment | None:

@@ -8,8 +8,11 @@ out-of-order delivery are safe:
              pending_payment -> failed | expired
     booking: held -> confirmed (paid) | expired (failed, expired: the slot reopens at once)
 
-A paid order is never moved back to failed or expired. Money that arrives after the holds
-were released is refunded in full if the times are no longer free.
+A failed or expired payment releases the order through ``app.booking.lifecycle.release_order``,
+which also puts its items back in the customer's cart. A paid order is never moved back to
+failed or expired. Money that arrives after the holds were released confirms the order while
+its times are still free (and takes the items it put back out of the cart again), and is
+refunded in full if they are not.
 """
 
 from __future__ import annotations
@@ -21,9 +24,10 @@ from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
 
 from app.booking.availability import find_slot
+from app.booking.cart import take_back_restored
 from app.booking.lifecycle import apply as apply_booking
-from app.booking.lifecycle import send_confirmation
-from app.booking.models import BookingStatus, Order, OrderStatus
+from app.booking.lifecycle import release_order, send_confirmation
+from app.booking.models import BookingStatus, Order, OrderStatus, ReleaseReason
 from app.extensions import db
 from app.jobs import enqueue, job
 from app.payments.gateway import GatewayEvent
@@ -164,6 +168,7 @@ def mark_paid(payment: Payment, data: dict) -> str:
         apply_booking(booking, "confirm", actor=None)
     order.status = OrderStatus.PAID
     order.paid_at = now
+    take_back_restored(order)  # the customer has these times now; the cart shouldn't offer them again
     order.receipt_number = db.session.execute(text("SELECT nextval('receipt_numbers')")).scalar()
     send_confirmation(order)
     send_receipt(order)
@@ -177,10 +182,9 @@ def mark_unpaid(payment: Payment, status: str) -> str:
             payment.status = status
         return f"no change: the order is already {order.status}"
     payment.status = status
-    order.status = OrderStatus.FAILED if status == PaymentStatus.FAILED else OrderStatus.EXPIRED
-    for booking in order.bookings:
-        if booking.status == BookingStatus.HELD:
-            apply_booking(booking, "expire", actor=None)  # the slot reopens now
+    # The times reopen now and the items go back to the customer's cart.
+    reason = ReleaseReason.DECLINED if status == PaymentStatus.FAILED else ReleaseReason.ABANDONED
+    release_order(order, reason)
     return f"{order.status}: holds released"
 
 

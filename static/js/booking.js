@@ -15,6 +15,7 @@
 
   document.addEventListener("htmx:afterSwap", function (event) {
     var target = event.detail.target;
+    if (target) initCountdowns(target);  // a swapped-in list (My bookings' tabs) may hold countdowns
     if (!target || !target.closest("[data-swap-errors]")) return;
     markChosenDay();
     initTeamSelects(target);

@@ -148,6 +148,7 @@ def test_describe_policy_wording(hours, fee, wording):
 DOCUMENTED = {
     ("held", "confirm"): "confirmed",
     ("held", "expire"): "expired",
+    ("held", "release"): "expired",
     ("confirmed", "complete"): "completed",
     ("confirmed", "no_show"): "no_show",
     ("confirmed", "cancel_by_customer"): "cancelled_by_customer",
