@@ -31,6 +31,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     configure_database(app)
     configure_logging(app)
     register_extensions(app)
+    register_input_guard(app)  # before the blueprints: their routes bind its id converter
     register_blueprints(app)
     register_errorhandlers(app)
     register_request_hooks(app)
@@ -138,6 +139,12 @@ def _init_login(app: Flask, login_manager) -> None:
         if user is None or user.session_token != token:
             return None
         return user
+
+
+def register_input_guard(app: Flask) -> None:
+    from app.ops import input_guard
+
+    input_guard.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
