@@ -14,10 +14,12 @@ from html import unescape
 from pathlib import Path
 
 import pytest
+from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 from wtforms import TextAreaField
+from wtforms.fields.core import UnboundField
 
 from app.accounts.models import User
 from app.accounts.service import update_profile
@@ -374,8 +376,6 @@ HOSTILE_BODIES = [
 
 
 def all_form_classes() -> list[type]:
-    from flask_wtf import FlaskForm
-
     found, todo = [], [FlaskForm]
     while todo:
         for sub in todo.pop().__subclasses__():
@@ -384,9 +384,7 @@ def all_form_classes() -> list[type]:
     return found
 
 
-def unbound_fields(form: type) -> list[tuple[str, object]]:
-    from wtforms.fields.core import UnboundField
-
+def unbound_fields(form: type) -> list[tuple[str, UnboundField]]:
     return [(name, value) for name in dir(form) if isinstance(value := getattr(form, name, None), UnboundField)]
 
 
