@@ -63,6 +63,10 @@ def test_a_long_but_readable_slug_is_simply_not_found(client):
     assert client.get("/venues/" + "a" * 1_500).status_code == 404
 
 
+def test_readable_utf8_in_a_path_is_let_through(client):
+    assert client.get("/venues/caf%C3%A9-%E2%9C%93").status_code == 404  # looked up, not refused
+
+
 # -- ids --------------------------------------------------------------------------------------
 
 
