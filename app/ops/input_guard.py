@@ -70,7 +70,8 @@ class BoundedIdConverter(IntegerConverter):
 def init_app(app: Flask) -> None:
     """Call before the blueprints are registered: their rules bind the ``int`` converter then."""
     app.url_map.converters["int"] = BoundedIdConverter
-    # First of all before-request hooks, ahead of CSRF and sessions, which read the form too.
+    # First of all before-request hooks: ahead of CSRF (which reads the form too), the idle
+    # timeout and the rate limits, so hostile input reaches none of them.
     app.before_request_funcs.setdefault(None, []).insert(0, check_request)
 
 
@@ -172,9 +173,7 @@ def _urlencoded_pairs(raw: bytes) -> list[tuple[str | None, str | None]]:
         if not part:
             continue
         name, _, value = part.partition(b"=")
-        pairs.append(
-            (_utf8(unquote_to_bytes(name.replace(b"+", b" "))), _utf8(unquote_to_bytes(value.replace(b"+", b" "))))
-        )
+        pairs.append((_form_decode(name), _form_decode(value)))
     return pairs
 
 
