@@ -38,6 +38,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     configure_database(app)
     configure_logging(app)
     register_extensions(app)
+    register_input_guard(app)  # before the blueprints: their routes bind its id converter
     register_blueprints(app)
     register_errorhandlers(app)
     register_request_hooks(app)
@@ -140,6 +141,12 @@ def _init_login(app: Flask, login_manager) -> None:
     from app.accounts.sessions import load_session_user
 
     login_manager.user_loader(load_session_user)
+
+
+def register_input_guard(app: Flask) -> None:
+    from app.ops import input_guard
+
+    input_guard.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -14,8 +14,9 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, StringField
 from wtforms.validators import InputRequired, NumberRange, ValidationError
 
+from app.ops.input_guard import MAX_ID  # the largest id, as URLs check it
+
 MAX_QUANTITY = 20  # the cart_items check constraint
-MAX_ID = 2**31 - 1  # PostgreSQL integer ids: a larger number can't name a row
 _MONTH_RE = re.compile(r"(\d{4})-(\d{2})")
 _DAY_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _INSTANT_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})")

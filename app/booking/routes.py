@@ -31,7 +31,7 @@ from app.accounts.models import Role
 from app.booking import cart as carts
 from app.booking import lifecycle
 from app.booking.availability import get_bookable_days, get_slots
-from app.booking.forms import MAX_ID, MAX_QUANTITY, BadInput, format_instant, parse_day, parse_instant, parse_month
+from app.booking.forms import MAX_QUANTITY, BadInput, format_instant, parse_day, parse_instant, parse_month
 from app.booking.models import Booking, CartItem
 from app.booking.policy import describe_policy
 from app.extensions import db
@@ -149,7 +149,7 @@ def booking_row(booking: Booking) -> dict[str, Any]:
 def get_bookable_service(slug: str, service_id: int) -> tuple[Venue, Service]:
     """The venue's active service, only while the venue is approved; everything else is 404."""
     venue = find_venue_by_any_slug(slug)
-    service = db.session.get(Service, service_id) if service_id <= MAX_ID else None
+    service = db.session.get(Service, service_id)
     if venue is None or service is None or service.venue_id != venue.id:
         abort(404)
     if not service.is_active or venue.status != VenueStatus.APPROVED:

@@ -1,14 +1,21 @@
-"""Error pages: a whole page for browsers, a small fragment for HTMX, JSON for the API."""
+"""Error pages: a whole page for browsers, a small fragment for HTMX, JSON for the API and webhooks.
+
+An error page must never fail itself: before a 500 is rendered the request's database
+session is rolled back (a failed statement leaves it unusable, and the page's header loads
+the signed-in user), and if rendering still fails a plain page is sent instead.
+"""
 
 from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, Response, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from app.errors import DomainError
+from app.extensions import db
+from app.ops.input_guard import RAW_BODY_ENDPOINTS
 from app.rendering import is_htmx
 
 log = logging.getLogger(__name__)
@@ -29,11 +36,34 @@ MESSAGES = {
 def render_error(status: int, message: str | None = None):
     title, default_message = MESSAGES.get(status, MESSAGES[500] if status >= 500 else MESSAGES[400])
     message = message or default_message
-    if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
+    if wants_json():
         return jsonify(error=title, message=message, status=status), status
     template = "errors/fragment.html" if is_htmx() else "errors/error.html"
     response = render_template(template, status=status, title=title, message=message)
     return response, status
+
+
+def wants_json() -> bool:
+    return (
+        request.path.startswith("/api/")
+        or request.endpoint in RAW_BODY_ENDPOINTS
+        or request.accept_mimetypes.best == "application/json"
+    )
+
+
+def render_server_error() -> tuple[Response | str, int]:
+    """The 500 page, rendered on a clean session; a bare page if even that fails."""
+    try:
+        db.session.rollback()
+    except Exception:  # the connection itself may be gone; the page must still be sent
+        log.exception("rollback before the error page failed")
+    try:
+        return render_error(500)
+    except Exception:
+        log.exception("the error page failed; sending a plain one")
+        title, message = MESSAGES[500]
+        body = f"<!doctype html><title>{title}</title><h1>{title}</h1><p>{message}</p>"
+        return Response(body, 500, mimetype="text/html"), 500
 
 
 def register(app: Flask) -> None:
@@ -60,4 +90,4 @@ def register(app: Flask) -> None:
         if app.testing and not app.config.get("RENDER_ERRORS_IN_TESTS"):
             raise error  # let the test see the real traceback
         log.exception("unhandled error")
-        return render_error(500)
+        return render_server_error()
