@@ -108,8 +108,17 @@ def register_extensions(app: Flask) -> None:
 def _public_models() -> tuple[type, ...]:
     """Models whose rows public pages show: a committed change to one bumps the cache version."""
     from app.reviews.models import Review
-    from app.venues.models import FAQ, Category, Closure, OpeningHours, Service, TeamMember, Venue, VenueImage
-    from app.venues.models import VenueSlug
+    from app.venues.models import (
+        FAQ,
+        Category,
+        Closure,
+        OpeningHours,
+        Service,
+        TeamMember,
+        Venue,
+        VenueImage,
+        VenueSlug,
+    )
 
     return (Venue, VenueSlug, VenueImage, Service, OpeningHours, Closure, TeamMember, FAQ, Category, Review)
 

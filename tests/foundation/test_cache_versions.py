@@ -201,7 +201,9 @@ def test_a_suspension_by_one_instance_vanishes_from_another_within_two_seconds(a
     finally:
         with admin_app.app_context():
             db.session.execute(text("DELETE FROM venues WHERE id = :id"), {"id": ids["venue"]})
-            db.session.execute(text("DELETE FROM audit_log WHERE subject_type = 'venue' AND subject_id = :id"), {"id": ids["venue"]})
+            db.session.execute(
+                text("DELETE FROM audit_log WHERE subject_type = 'venue' AND subject_id = :id"), {"id": ids["venue"]}
+            )
             db.session.execute(text("DELETE FROM users WHERE id IN (:owner, :admin)"), ids)
             db.session.execute(text("DELETE FROM procrastinate_jobs"))
             db.session.commit()

@@ -12,8 +12,8 @@ import pytest
 import redis
 
 from app import create_app
-from app.cache_backend import ResilientRedisCache
 from app.accounts.models import Role
+from app.cache_backend import ResilientRedisCache
 from app.extensions import cache, limiter
 from search.backend import get_backend
 from tests.booking.helpers import make_bookable_venue
@@ -119,7 +119,9 @@ def test_with_redis_down_sign_in_works_and_is_still_rate_limited_in_process(make
     user = make_user(email="redisless@example.com")
     browser = IsolatedClient(app, app.response_class, use_cookies=True)
 
-    signed_in = browser.post("/account/sign-in", data={**sign_in_form(browser), "email": user.email, "password": PASSWORD})
+    signed_in = browser.post(
+        "/account/sign-in", data={**sign_in_form(browser), "email": user.email, "password": PASSWORD}
+    )
     assert signed_in.status_code == 302
 
     stranger = IsolatedClient(app, app.response_class, use_cookies=True)
