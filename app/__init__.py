@@ -31,6 +31,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
 
     configure_database(app)
     configure_logging(app)
+    configure_page_cache(app)  # before the extensions: a cached page skips their request hooks
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -55,6 +56,12 @@ def configure_logging(app: Flask) -> None:
     from app.ops.logging import configure
 
     configure(app)
+
+
+def configure_page_cache(app: Flask) -> None:
+    from app import page_cache
+
+    page_cache.init_app(app)
 
 
 def register_extensions(app: Flask) -> None:
@@ -193,10 +200,8 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
-    from app import page_cache
     from app.ops.session import enforce_idle_timeout, inject_template_globals
 
-    page_cache.init_app(app)  # first of our hooks: a cached page skips the session, login and DB
     app.before_request(enforce_idle_timeout)
     app.context_processor(inject_template_globals)
 

@@ -45,24 +45,44 @@ STATUS_HEADER = "X-Page-Cache"
 
 
 def init_app(app: Flask) -> None:
+    """Call right after logging is set up and before the extensions: a hit then skips their
+    hooks (CSRF, rate limits; no public page has a limit). Their ``after_request`` hooks,
+    Talisman's security headers among them, still run on every answer."""
     app.before_request(serve_from_cache)
-    app.after_request(store_in_cache)  # runs before the extensions' after_request hooks
+    app.after_request(store_in_cache)  # runs after the extensions' (reverse order); keeps KEPT_HEADERS only
     app.context_processor(lambda: {"shared_page": "page_cache_key" in g})
 
 
 def is_shared_request() -> bool:
     """Would anyone sending this request see the same page?"""
+    config = current_app.config
     return (
-        current_app.config["PAGE_CACHE_ENABLED"]
+        config["PAGE_CACHE_ENABLED"]
         and request.method in ("GET", "HEAD")
         and request.endpoint in ENDPOINTS
         and not request.headers.get("Cookie")
         and not request.headers.get("Authorization")
+        # Plain HTTP that Talisman will redirect to HTTPS (its hook runs after this one).
+        and not (config["FORCE_HTTPS"] and not current_app.debug and not _is_https())
     )
 
 
+def _is_https() -> bool:
+    return request.is_secure or request.headers.get("X-Forwarded-Proto", "http") == "https"
+
+
 def page_key() -> str:
-    parts = [request.url, *(request.headers.get(name, "") for name in KEY_HEADERS)]
+    environ = request.environ  # the URL as received (after ProxyFix), cheaper than request.url
+    parts = [
+        environ.get("wsgi.url_scheme", ""),
+        environ.get("HTTP_HOST", ""),
+        environ.get("SERVER_NAME", ""),  # what url_for uses when the request has no Host
+        environ.get("SERVER_PORT", ""),
+        environ.get("SCRIPT_NAME", ""),
+        environ.get("PATH_INFO", ""),
+        environ.get("QUERY_STRING", ""),
+        *(environ.get("HTTP_" + name.upper().replace("-", "_"), "") for name in KEY_HEADERS),
+    ]
     digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()[:40]
     return f"page:{cache_versions.current(cache_versions.PUBLIC)}:{digest}"
 
@@ -82,7 +102,9 @@ def serve_from_cache() -> Response | None:
     response = current_app.response_class(entry["body"], status=200, headers=entry["headers"])
     response.headers[STATUS_HEADER] = "hit"
     g.pop("page_cache_key")  # served: nothing to store
-    return response.make_conditional(request)
+    if "HTTP_IF_NONE_MATCH" in request.environ or "HTTP_IF_MODIFIED_SINCE" in request.environ:
+        return response.make_conditional(request)
+    return response
 
 
 def store_in_cache(response: Response) -> Response:
