@@ -1,4 +1,5 @@
-"""The Redis cache backend that never fails a request: a Redis error is a cache miss.
+"""The Redis cache backend that never fails a request: a Redis error is a cache miss. And a
+count of the rate limiter's storage errors, which Flask-Limiter swallows and logs.
 
 Flask-Caching's RedisCache raises when Redis is down, and every page that reads the cache then
 answers 500. This one catches the error, counts it, logs it at most once a minute, and answers
@@ -20,6 +21,24 @@ from flask_caching.backends.rediscache import RedisCache
 log = logging.getLogger(__name__)
 
 LOG_EVERY_SECONDS = 60.0
+
+
+class LimiterErrorCount(logging.Filter):
+    """Counts what Flask-Limiter logs at WARNING or above: with RATELIMIT_SWALLOW_ERRORS and the
+    in-memory fallback, each one is a storage error it swallowed (or its switch to memory)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.WARNING:
+            self.count += 1
+        return True
+
+
+limiter_errors = LimiterErrorCount()
+logging.getLogger("flask-limiter").addFilter(limiter_errors)
 
 
 class ResilientRedisCache(RedisCache):

@@ -92,7 +92,9 @@ def check_redis(backend) -> Check:
             healthy = False
         if not healthy:
             problems.append("rate limits: Redis does not answer")
-    errors = f"{backend.errors} cache error(s) since start"
+    from app.cache_backend import limiter_errors
+
+    errors = f"{backend.errors} cache and {limiter_errors.count} rate-limit storage error(s) since start"
     if problems:
         return Check(
             "redis",

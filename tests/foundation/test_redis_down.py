@@ -13,7 +13,7 @@ import redis
 
 from app import create_app
 from app.accounts.models import Role
-from app.cache_backend import ResilientRedisCache
+from app.cache_backend import ResilientRedisCache, limiter_errors
 from app.extensions import cache, limiter
 from search.backend import get_backend
 from tests.booking.helpers import make_bookable_venue
@@ -116,6 +116,7 @@ def test_with_redis_down_every_page_answers_and_readyz_names_the_degradation(
 
 def test_with_redis_down_sign_in_works_and_is_still_rate_limited_in_process(make_redis_app, make_user):
     app = make_redis_app(f"redis://127.0.0.1:{closed_port()}/0")
+    errors_before = limiter_errors.count
     user = make_user(email="redisless@example.com")
     browser = IsolatedClient(app, app.response_class, use_cookies=True)
 
@@ -129,6 +130,7 @@ def test_with_redis_down_sign_in_works_and_is_still_rate_limited_in_process(make
     codes = [stranger.post("/account/sign-in", data=form).status_code for _ in range(3)]
     assert codes[-1] == 429  # 3 per minute across the four POSTs: counted without Redis
     assert set(codes[:-1]) <= {401}
+    assert limiter_errors.count > errors_before  # the switch to in-process counting is counted
 
 
 @pytest.mark.committing  # writes nothing; the CLI must run in this app's context, not the test's
