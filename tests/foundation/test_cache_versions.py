@@ -190,13 +190,19 @@ def test_a_suspension_by_one_instance_vanishes_from_another_within_two_seconds(a
             db.session.commit()
         suspended_at = time.monotonic()
 
-        still_listed = list(pages)
-        while still_listed and time.monotonic() - suspended_at < 5:
-            still_listed = [path for path in still_listed if name in names_on(reader, path)]
-            time.sleep(0.05)
-        elapsed = time.monotonic() - suspended_at
-        assert still_listed == [], f"still listed after {elapsed:.2f} s"
-        assert elapsed <= 2.0, f"vanished after {elapsed:.2f} s"
+        # When did each page stop listing it? The start of the first request that no longer
+        # did (from then on every request sees the newer version), not its end: a slow render
+        # on a busy machine is not the cache's delay.
+        gone_at: dict[str, float] = {}
+        while len(gone_at) < len(pages) and time.monotonic() - suspended_at < 5:
+            for path in pages:
+                if path not in gone_at:
+                    started = time.monotonic()
+                    if name not in names_on(reader, path):
+                        gone_at[path] = started - suspended_at
+            time.sleep(0.02)
+        assert set(gone_at) == set(pages), f"still listed after 5 s on {set(pages) - set(gone_at)}"
+        assert max(gone_at.values()) <= 2.0, gone_at
         assert reader.get(f"/venues/{ids['slug']}").status_code == 404
     finally:
         with admin_app.app_context():
