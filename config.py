@@ -26,6 +26,11 @@ def env_int(name: str, default: int) -> int:
     return int(value) if value is not None else default
 
 
+def env_float(name: str, default: float) -> float:
+    value = env(name)
+    return float(value) if value is not None else default
+
+
 def sqlalchemy_url(url: str | None) -> str | None:
     """Normalise any PostgreSQL URL to the psycopg 3 driver SQLAlchemy uses."""
     if not url:
@@ -77,9 +82,12 @@ class Config:
     SIGNIN_MAX_FAILURES = env_int("SIGNIN_MAX_FAILURES", 5)
     SIGNIN_LOCK_MINUTES = env_int("SIGNIN_LOCK_MINUTES", 15)
 
-    # Rate limits (Flask-Limiter): Redis when REDIS_URL is set, in-process otherwise.
+    # Redis for the cache and rate limits when REDIS_URL is set, in-process otherwise (see
+    # apply_redis_url). Redis is optional at run time: when it is down, pages still answer.
     REDIS_URL = env("REDIS_URL")
-    RATELIMIT_STORAGE_URI = env("REDIS_URL", "memory://")
+
+    # Rate limits (Flask-Limiter)
+    RATELIMIT_STORAGE_URI: str | None = None  # default: REDIS_URL, else memory://
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_ENABLED = True
     # If Redis is unreachable, count in-process rather than failing the request.
@@ -89,10 +97,18 @@ class Config:
     SIGNUP_IP_LIMIT = env("SIGNUP_IP_LIMIT", "10 per hour")
     RESET_IP_LIMIT = env("RESET_IP_LIMIT", "10 per hour")
 
-    # Cache (Flask-Caching)
-    CACHE_TYPE = "RedisCache" if env("REDIS_URL") else "SimpleCache"
-    CACHE_REDIS_URL = env("REDIS_URL")
+    # Cache (Flask-Caching): default app.cache_backend.ResilientRedisCache with REDIS_URL (a
+    # Redis error is a miss, never a 500), else the in-process SimpleCache.
+    CACHE_TYPE: str | None = None
+    CACHE_REDIS_URL: str | None = None  # default: REDIS_URL
     CACHE_DEFAULT_TIMEOUT = 300
+    CACHE_REDIS_RETRY_SECONDS = env_float("CACHE_REDIS_RETRY_SECONDS", 5.0)  # leave a failed Redis alone
+    # Cache keys hold versions every process reads from PostgreSQL (app/cache_versions.py), at
+    # most once per this many seconds per process: changes show everywhere within it.
+    CACHE_VERSION_TTL = env_float("CACHE_VERSION_TTL", 1.0)
+    # Whole anonymous public pages (app/page_cache.py), for at most PAGE_CACHE_TTL seconds.
+    PAGE_CACHE_ENABLED = env_bool("PAGE_CACHE_ENABLED", True)
+    PAGE_CACHE_TTL = env_int("PAGE_CACHE_TTL", 60)
 
     # Email (Flask-Mailman): console | file | smtp | locmem
     MAIL_BACKEND = env("MAIL_BACKEND", "console")
@@ -165,8 +181,11 @@ class TestingConfig(Config):
     SECRET_KEY = "testing-secret"
     BASE_URL = "http://localhost"  # the test client's host
     MAIL_BACKEND = "locmem"
-    RATELIMIT_STORAGE_URI = "memory://"
-    CACHE_TYPE = "SimpleCache"
+    REDIS_URL = None  # tests that want Redis pass REDIS_URL in overrides
+    # Tests roll back their writes, and with them version bumps: read versions fresh, and keep
+    # whole pages out of the cache (the page cache's own tests turn it on).
+    CACHE_VERSION_TTL = 0.0
+    PAGE_CACHE_ENABLED = False
     LOG_JSON = True
     LOG_LEVEL = "WARNING"
     WTF_CSRF_ENABLED = True
@@ -186,6 +205,20 @@ CONFIGS = {
     "testing": TestingConfig,
     "production": ProductionConfig,
 }
+
+
+def apply_redis_url(config: dict) -> None:
+    """Point the cache and the rate limits at REDIS_URL unless they were set on their own."""
+    url = config.get("REDIS_URL")
+    if not config.get("CACHE_TYPE"):
+        config["CACHE_TYPE"] = "app.cache_backend.ResilientRedisCache" if url else "SimpleCache"
+    if not config.get("CACHE_REDIS_URL"):
+        config["CACHE_REDIS_URL"] = url
+    if not config.get("RATELIMIT_STORAGE_URI"):
+        config["RATELIMIT_STORAGE_URI"] = url or "memory://"
+    if config["RATELIMIT_STORAGE_URI"].startswith(("redis://", "rediss://")):
+        # A dead Redis must not hold a sign-in for the OS's connect timeout.
+        config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": 0.5, "socket_timeout": 0.5})
 
 
 def get_config(name: str | None = None) -> type[Config]:

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask
 
-from config import get_config
+from config import apply_redis_url, get_config
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,6 +24,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     app.config.from_object(config_class)
     app.config["ENV_NAME"] = config_class.__name__.removesuffix("Config").lower()
     app.config.update(overrides or {})
+    apply_redis_url(app.config)
     if app.config.get("ALLOWED_HOSTS") is None:
         from app.urls import hosts_of
 
@@ -37,6 +38,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
 
     configure_database(app)
     configure_logging(app)
+    configure_page_cache(app)  # before the extensions: a cached page skips their request hooks
     register_extensions(app)
     register_input_guard(app)  # before the blueprints: their routes bind its id converter
     register_blueprints(app)
@@ -64,10 +66,16 @@ def configure_logging(app: Flask) -> None:
     configure(app)
 
 
+def configure_page_cache(app: Flask) -> None:
+    from app import page_cache
+
+    page_cache.init_app(app)
+
+
 def register_extensions(app: Flask) -> None:
     from flask_talisman import Talisman
 
-    from app import jobs, storage
+    from app import cache_versions, jobs, storage
     from app.extensions import cache, csrf, db, limiter, login_manager, mail, migrate
     from search import indexing as search_indexing
 
@@ -82,6 +90,7 @@ def register_extensions(app: Flask) -> None:
     storage.init_app(app)
     jobs.init_app(app)
     search_indexing.init_app(app)  # venue changes enqueue a search reindex job
+    cache_versions.init_app(app, watched=_public_models())  # their changes invalidate cached pages
     _init_login(app, login_manager)
     # Talisman keeps its settings on the instance, so each app gets its own.
     app.extensions["talisman"] = Talisman(
@@ -113,6 +122,24 @@ def register_extensions(app: Flask) -> None:
 
         hops = app.config["PROXY_FIX_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+
+def _public_models() -> tuple[type, ...]:
+    """Models whose rows public pages show: a committed change to one bumps the cache version."""
+    from app.reviews.models import Review
+    from app.venues.models import (
+        FAQ,
+        Category,
+        Closure,
+        OpeningHours,
+        Service,
+        TeamMember,
+        Venue,
+        VenueImage,
+        VenueSlug,
+    )
+
+    return (Venue, VenueSlug, VenueImage, Service, OpeningHours, Closure, TeamMember, FAQ, Category, Review)
 
 
 def _tile_origin(tile_url: str | None) -> list[str]:

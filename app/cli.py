@@ -85,7 +85,7 @@ def jobs_run_once() -> None:
 @search_cli.command("reindex")
 def search_reindex() -> None:
     """Rebuild the search index from every approved venue."""
-    from search.backend import bump_version, get_backend
+    from search.backend import get_backend
 
     backend = get_backend()
     with click.progressbar(length=0, label=f"Indexing venues ({backend.name})") as bar:
@@ -95,8 +95,7 @@ def search_reindex() -> None:
             bar.update(done - bar.pos)
 
         count = backend.reindex_all(progress)
-    db.session.commit()
-    bump_version()
+    db.session.commit()  # the index writes bumped the cache version: cached results go with it
     click.echo(f"Indexed {count} venue(s).")
 
 

@@ -1,6 +1,7 @@
 """Which backend answers: PostgreSQL by default, Elasticsearch when ELASTICSEARCH_URL is set
 (falling back to PostgreSQL, with a warning, when the cluster can't be reached). Plus the
-60-second cache of search results, invalidated by every reindex."""
+60-second cache of search results, keyed on the "public" cache version (app.cache_versions),
+which every index write changes in its own transaction, for every process at once."""
 
 from __future__ import annotations
 
@@ -13,13 +14,13 @@ from typing import Any
 
 from flask import current_app
 
+from app import cache_versions
 from app.extensions import cache
 from search.postgres import PostgresBackend
 from search.types import SearchBackend, SearchQuery, SearchResult
 
 log = logging.getLogger(__name__)
 
-VERSION_KEY = "search:version"
 RESULT_TTL = 60  # seconds a cached result may be served
 AVAILABILITY_TTL = 30.0  # seconds a failed cluster check keeps us on PostgreSQL
 
@@ -128,14 +129,16 @@ def get_backend(*, for_indexing: bool = False) -> SearchBackend:
 
 
 def get_version() -> int:
-    return int(cache.get(VERSION_KEY) or 0)
+    """The version cached results are keyed on (read at most once a second per process)."""
+    return cache_versions.current(cache_versions.PUBLIC)
 
 
 def bump_version() -> int:
-    """Invalidate every cached search result and facet count."""
-    version = get_version() + 1
-    cache.set(VERSION_KEY, version, timeout=0)
-    return version
+    """Invalidate every cached search result and facet count, at the commit of this transaction.
+
+    Index writes need not call it: a trigger on venue_search bumps the version (migration 0010).
+    """
+    return cache_versions.bump(cache_versions.PUBLIC)
 
 
 def cache_key(query: SearchQuery, version: int | None = None) -> str:

@@ -5,6 +5,10 @@ hours, closures, team or category enqueues one reindex job in the same transacti
 one ``search.reindex_venues`` job for all of them through ``app.jobs.enqueue``, so the job
 commits or rolls back with the change. The job indexes what it finds then: an approved venue
 is upserted, anything else (rejected, suspended, deleted) removed.
+
+A venue taken down (approved -> anything else) also leaves the PostgreSQL index at once, in the
+takedown's own transaction: a suspended listing vanishes from every page at its commit, not
+when a worker gets round to the job (which still runs, for Elasticsearch).
 """
 
 from __future__ import annotations
@@ -21,12 +25,13 @@ from sqlalchemy.orm import Session
 
 from app.extensions import db
 from app.jobs import enqueue, job
-from app.venues.models import Category, Closure, OpeningHours, Service, TeamMember, Venue, VenueImage
+from app.venues.models import Category, Closure, OpeningHours, Service, TeamMember, Venue, VenueImage, VenueStatus
 
 log = logging.getLogger(__name__)
 
 PENDING_VENUES = "search_pending_venue_ids"
 PENDING_CATEGORIES = "search_pending_category_ids"
+WITHDRAWN_VENUES = "search_withdrawn_venue_ids"  # approved venues taken down in this transaction
 MAX_ATTEMPTS = 6  # for a reindex that reached PostgreSQL but not Elasticsearch
 CHILDREN = (Service, VenueImage, OpeningHours, Closure, TeamMember)
 # Venue columns the index shows or filters on; other edits (calendar token, status reason,
@@ -63,12 +68,14 @@ def indexing_suppressed():
 
 @job(name="search.reindex_venues")
 def reindex_venues(venue_ids: list[int], attempt: int = 0) -> None:
-    """Index ``venue_ids`` (approved ones upserted, the rest removed), then drop cached results.
+    """Index ``venue_ids`` (approved ones upserted, the rest removed). Writing venue_search
+    bumps the public cache version in the same transaction (a trigger), so cached results go
+    with the commit.
 
     When Elasticsearch is configured but down, PostgreSQL is still indexed and committed, and
     the job comes back later for the cluster (up to MAX_ATTEMPTS, then `flask search reindex`).
     """
-    from search.backend import SecondaryIndexFailed, bump_version, get_backend
+    from search.backend import SecondaryIndexFailed, get_backend
 
     with indexing_suppressed():
         try:
@@ -79,7 +86,6 @@ def reindex_venues(venue_ids: list[int], attempt: int = 0) -> None:
             else:
                 log.error("search: Elasticsearch missed venues %s; run `flask search reindex`", venue_ids)
         db.session.commit()
-        bump_version()  # after the commit, so a cached result can't hold the old rows
 
 
 def _values(obj, attribute: str) -> set[int]:
@@ -119,9 +125,23 @@ def venue_ids_touched(session: Session) -> tuple[set[int], set[int]]:
     return venues, categories
 
 
+def venues_taken_down(session: Session) -> set[int]:
+    """Ids of approved venues this flush moves to another status."""
+    found: set[int] = set()
+    for obj in session.dirty:
+        if isinstance(obj, Venue) and obj.id is not None:
+            history = inspect(obj).attrs["status"].history
+            if VenueStatus.APPROVED in (history.deleted or ()) and obj.status != VenueStatus.APPROVED:
+                found.add(obj.id)
+    return found
+
+
 def _after_flush(session: Session, flush_context) -> None:
     if _suppressed.get():
         return
+    withdrawn = venues_taken_down(session)
+    if withdrawn:
+        session.info.setdefault(WITHDRAWN_VENUES, set()).update(withdrawn)
     venues, categories = venue_ids_touched(session)
     if venues:
         session.info.setdefault(PENDING_VENUES, set()).update(venues)
@@ -134,6 +154,7 @@ def _before_commit(session: Session) -> None:
         return
     if session.new or session.dirty or session.deleted:
         session.flush()  # commit flushes after this hook; collect those changes now
+    withdrawn: set[int] = session.info.pop(WITHDRAWN_VENUES, set())
     venues: set[int] = session.info.pop(PENDING_VENUES, set())
     categories: set[int] = session.info.pop(PENDING_CATEGORIES, set())
     if categories:
@@ -143,7 +164,16 @@ def _before_commit(session: Session) -> None:
     if not (has_app_context() and db.session.registry.has() and db.session() is session):
         log.warning("search: venues %s changed outside the app session; run `flask search reindex`", sorted(venues))
         return
+    if withdrawn:
+        withdraw_now(withdrawn)
     enqueue_reindex(venues)
+
+
+def withdraw_now(venue_ids: Iterable[int]) -> None:
+    """Remove taken-down venues from the PostgreSQL index in the current transaction."""
+    from search.pg_index import remove_venues
+
+    remove_venues(venue_ids)
 
 
 def enqueue_reindex(venue_ids: Iterable[int]) -> int:
@@ -155,6 +185,7 @@ def _after_transaction_end(session: Session, transaction) -> None:
     if transaction.parent is None:  # the session's outermost transaction: committed or rolled back
         session.info.pop(PENDING_VENUES, None)
         session.info.pop(PENDING_CATEGORIES, None)
+        session.info.pop(WITHDRAWN_VENUES, None)
 
 
 def init_app(app: Flask) -> None:

@@ -2,8 +2,8 @@
 grouping the rows into ``Facet`` values, and the cache for searches nothing narrows.
 
 Each facet (category, tags, price buckets, rating buckets) counts with every other filter
-applied but not its own. The cache key holds ``venue_search_state.token`` (migration 0007),
-which every statement writing ``venue_search`` changes in its own transaction.
+applied but not its own. The cache key holds the "public" cache version (app.cache_versions),
+which every statement writing ``venue_search`` changes in its own transaction (a trigger).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import text
 
+from app import cache_versions
 from app.extensions import cache, db
 from search.types import (
     PRICE_BUCKETS,
@@ -29,7 +30,7 @@ from search.types import (
 )
 
 # Facet counts of searches that neither text nor a radius narrows read (nearly) every venue;
-# they are cached under the index's state token (see facet_rows), for at most this long.
+# they are cached under the public cache version (see facet_rows), for at most this long.
 FACETS_TTL = 600
 
 
@@ -37,12 +38,12 @@ def facet_rows(sql: str, params: dict[str, Any], *, cached: bool) -> list[tuple[
     """The facets statement's rows; with ``cached``, from the cache when this statement with
     these parameters already ran against the same index state.
 
-    The key holds ``venue_search_state.token``, which every statement writing venue_search
-    changes in the same transaction: a reader that sees new rows sees a new token, and a
-    rolled-back write leaves behind a token that never comes back."""
+    The key holds the public cache version, which every statement writing venue_search
+    changes in the same transaction: a reader that sees new rows sees a new version (within
+    CACHE_VERSION_TTL), and a rolled-back write leaves behind a version that never comes back."""
     if not cached:
         return [tuple(row) for row in db.session.execute(text(sql), params)]
-    token = state_token()
+    token = cache_versions.current(cache_versions.PUBLIC)
     used = {name: params[name] for name in sorted(set(_PARAM.findall(sql))) if name in params}
     digest = hashlib.sha256(f"{sql}\n{used!r}".encode()).hexdigest()[:32]
     key = f"search:facets:{token}:{digest}"
@@ -121,15 +122,11 @@ CROSS JOIN LATERAL (VALUES {rating_values}) AS b(key, n)"""
 
 
 def index_zones() -> list[str]:
-    """The time zones of indexed venues (a handful), cached under the index state token."""
-    token = state_token()
+    """The time zones of indexed venues (a handful), cached under the public cache version."""
+    token = cache_versions.current(cache_versions.PUBLIC)
     key = f"search:zones:{token}"
     zones = cache.get(key)
     if zones is None:
         zones = list(db.session.scalars(text("SELECT DISTINCT timezone FROM venue_search")))
         cache.set(key, zones, timeout=FACETS_TTL)
     return zones
-
-
-def state_token() -> str:
-    return str(db.session.execute(text("SELECT token FROM venue_search_state")).scalar_one())

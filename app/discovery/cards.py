@@ -14,6 +14,7 @@ from flask import url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app import cache_versions
 from app.booking.availability import get_bookable_days, get_slots
 from app.discovery.params import DEFAULT_CITY
 from app.extensions import cache, db
@@ -131,8 +132,11 @@ def get_open_now(zones: dict[int, str], now: datetime) -> dict[int, bool]:
     }
 
 
-def _next_free_key(venue_id: int) -> str:
-    return f"discovery:next-free:{venue_id}"
+def _next_free_key(venue_id: int, version: int | None = None) -> str:
+    """Keyed on the public cache version too: an edit to services or hours shows at once.
+    Bookings don't bump it; a new booking shows within NEXT_FREE_TTL."""
+    version = cache_versions.current(cache_versions.PUBLIC) if version is None else version
+    return f"discovery:next-free:{version}:{venue_id}"
 
 
 def get_next_free(venue_ids: list[int], now: datetime) -> dict[int, datetime | None]:
@@ -141,7 +145,9 @@ def get_next_free(venue_ids: list[int], now: datetime) -> dict[int, datetime | N
         return {}
     found: dict[int, datetime | None] = {}
     missing = []
-    for venue_id, entry in zip(venue_ids, cache.get_many(*map(_next_free_key, venue_ids)), strict=True):
+    version = cache_versions.current(cache_versions.PUBLIC)
+    keys = [_next_free_key(venue_id, version) for venue_id in venue_ids]
+    for venue_id, entry in zip(venue_ids, cache.get_many(*keys), strict=True):
         if entry is None or (entry["start"] is not None and entry["start"] <= now):
             missing.append(venue_id)
         else:
@@ -159,7 +165,7 @@ def get_next_free(venue_ids: list[int], now: datetime) -> dict[int, datetime | N
         )
         fresh = {venue.id: first_free_start(venue, now) for venue in venues}
         found.update({venue_id: fresh.get(venue_id) for venue_id in missing})
-        cache.set_many({_next_free_key(v): {"start": found[v]} for v in missing}, timeout=NEXT_FREE_TTL)
+        cache.set_many({_next_free_key(v, version): {"start": found[v]} for v in missing}, timeout=NEXT_FREE_TTL)
     return found
 
 

@@ -1,4 +1,5 @@
-"""Health checks shared by /readyz and `flask diagnose`. Each returns None when fine, or a problem."""
+"""Health checks shared by /readyz and `flask diagnose`. Each returns a Check: ok, failing, or
+degraded (the app still serves, without something it would rather have, such as Redis)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import text
 
-from app.extensions import cache, db
+from app.extensions import cache, db, limiter
 
 
 @dataclass
@@ -16,6 +17,7 @@ class Check:
     ok: bool
     detail: str
     hint: str = ""
+    degraded: bool = False  # not ok, but pages still answer: ready, with a warning
 
 
 def check_database() -> Check:
@@ -59,6 +61,11 @@ def check_queue() -> Check:
 
 
 def check_cache() -> Check:
+    from app.cache_backend import ResilientRedisCache
+
+    backend = cache.cache
+    if isinstance(backend, ResilientRedisCache):
+        return check_redis(backend)
     try:
         cache.set("cozywish:readyz", "ok", timeout=10)
         ok = cache.get("cozywish:readyz") == "ok"
@@ -68,6 +75,35 @@ def check_cache() -> Check:
     return Check(
         "cache", ok, backend if ok else f"{backend} did not return what was stored", "" if ok else "Check REDIS_URL."
     )
+
+
+def check_redis(backend) -> Check:
+    """Redis holds the cache and the rate limits; without it both run in-process (degraded)."""
+    problems = []
+    try:
+        backend.ping()
+    except Exception as exc:
+        problems.append(f"cache: {_first_line(exc)}")
+    storage = limiter.storage
+    if getattr(storage, "STORAGE_SCHEME", None) and "redis" in str(storage.STORAGE_SCHEME):
+        try:
+            healthy = storage.check()
+        except Exception:
+            healthy = False
+        if not healthy:
+            problems.append("rate limits: Redis does not answer")
+    from app.cache_backend import limiter_errors
+
+    errors = f"{backend.errors} cache and {limiter_errors.count} rate-limit storage error(s) since start"
+    if problems:
+        return Check(
+            "redis",
+            False,
+            "; ".join(problems) + f"; serving without the shared cache, rate limits counted in-process ({errors})",
+            "Is Redis reachable at REDIS_URL?",
+            degraded=True,
+        )
+    return Check("redis", True, f"answers ({errors})")
 
 
 def check_email() -> Check:

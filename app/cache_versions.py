@@ -1,0 +1,135 @@
+"""Cache versions that every process sees: one row per namespace in ``cache_versions``.
+
+A cache key that holds ``current(namespace)`` is invalidated everywhere by one ``bump``: the bump
+is an UPDATE inside the writer's transaction, so readers see it exactly when they can see the
+change itself. Each bump takes a fresh value of a sequence, so a rolled-back bump leaves a value
+that never comes back (nothing cached under it is served again).
+
+Reads are memoised per application for ``CACHE_VERSION_TTL`` seconds (default 1): a busy page
+costs at most one tiny query per second per process, and a change shows everywhere within that.
+
+What bumps "public" (everything anonymous visitors see: search, home, category and venue pages):
+- every statement writing ``venue_search`` (a trigger, migration 0010);
+- every committed ORM change to a watched model (``watch``; create_app lists them).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+
+from flask import Flask, current_app, has_app_context
+from sqlalchemy import event, text
+from sqlalchemy.orm import Session
+
+from app.extensions import db
+
+PUBLIC = "public"
+
+_PENDING = "cache_versions_pending"  # session.info: namespaces to bump at the commit
+_BUMPED = "cache_versions_bumped"  # session.info: namespaces bumped in this transaction
+_watched: dict[type, str] = {}  # model class -> namespace its changes bump
+_registered = False
+
+BUMP_SQL = text(
+    "INSERT INTO cache_versions (namespace, version, changed_at)"
+    " VALUES (:namespace, nextval('cache_versions_seq'), now())"
+    " ON CONFLICT (namespace) DO UPDATE SET version = EXCLUDED.version, changed_at = EXCLUDED.changed_at"
+    " RETURNING version"
+)
+READ_SQL = text("SELECT version FROM cache_versions WHERE namespace = :namespace")
+
+
+def init_app(app: Flask, watched: Iterable[type] = ()) -> None:
+    """Keep a per-application memo; bump PUBLIC at the commit of any change to ``watched``."""
+    app.config.setdefault("CACHE_VERSION_TTL", 1.0)
+    app.extensions["cache_versions"] = {}  # namespace -> (monotonic expiry, version)
+    for model in watched:
+        _watched[model] = PUBLIC
+    _register_listeners()
+
+
+def current(namespace: str = PUBLIC) -> int:
+    """The namespace's version, read at most once per CACHE_VERSION_TTL seconds per process."""
+    memo: dict[str, tuple[float, int]] = current_app.extensions["cache_versions"]
+    now = time.monotonic()
+    entry = memo.get(namespace)
+    if entry is not None and entry[0] > now:
+        return entry[1]
+    version = int(db.session.execute(READ_SQL, {"namespace": namespace}).scalar() or 0)
+    ttl = float(current_app.config["CACHE_VERSION_TTL"])
+    if ttl > 0:
+        memo[namespace] = (now + ttl, version)
+    return version
+
+
+def bump(namespace: str = PUBLIC) -> int:
+    """Give ``namespace`` a new version inside the caller's transaction (seen by all at its commit)."""
+    version = int(db.session.execute(BUMP_SQL, {"namespace": namespace}).scalar_one())
+    db.session.info.setdefault(_BUMPED, set()).add(namespace)
+    return version
+
+
+def forget(namespace: str | None = None) -> None:
+    """Drop this process's memo (of one namespace, or all), so the next read asks the database."""
+    memo = current_app.extensions["cache_versions"]
+    if namespace is None:
+        memo.clear()
+    else:
+        memo.pop(namespace, None)
+
+
+# -- bumping at the commit of watched ORM changes ------------------------------------------------
+
+
+def _after_flush(session: Session, flush_context) -> None:
+    if not _watched:
+        return
+    pending = session.info.setdefault(_PENDING, set())
+    for obj in (*session.new, *session.deleted):
+        namespace = _watched.get(type(obj))
+        if namespace:
+            pending.add(namespace)
+    for obj in session.dirty:
+        namespace = _watched.get(type(obj))
+        if namespace and session.is_modified(obj):
+            pending.add(namespace)
+
+
+def _before_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint: the outermost commit bumps
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # commit flushes after this hook; collect those changes now
+    pending: set[str] = session.info.pop(_PENDING, set())
+    if not pending or not (has_app_context() and db.session.registry.has() and db.session() is session):
+        return
+    # Last thing before the commit: the version row stays locked for as short a time as possible.
+    for namespace in sorted(pending):
+        bump(namespace)
+
+
+def _after_commit(session: Session) -> None:
+    bumped: set[str] = session.info.pop(_BUMPED, set())
+    if bumped and has_app_context() and "cache_versions" in current_app.extensions:
+        for namespace in bumped:
+            forget(namespace)  # this process sees its own change at once, others within the TTL
+
+
+def _after_transaction_end(session: Session, transaction) -> None:
+    if transaction.parent is None:
+        # After a commit (after_commit ran first) or a rollback: nothing carries over.
+        session.info.pop(_PENDING, None)
+        session.info.pop(_BUMPED, None)
+
+
+def _register_listeners() -> None:
+    """Listen on every SQLAlchemy session, once per process."""
+    global _registered
+    if _registered:
+        return
+    event.listen(Session, "after_flush", _after_flush)
+    event.listen(Session, "before_commit", _before_commit)
+    event.listen(Session, "after_commit", _after_commit)
+    event.listen(Session, "after_transaction_end", _after_transaction_end)
+    _registered = True

@@ -1,0 +1,171 @@
+"""Whole public pages for anonymous visitors: a repeat visit touches no database, nobody's
+secrets are stored, and an edit or a suspension shows at once."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event, select
+
+from app import cache_versions
+from app.accounts.models import Role
+from app.extensions import cache, db
+from app.venues import approval
+from app.venues.models import Category
+from app.venues.service import update_basics
+from search.backend import get_backend
+from tests.booking.helpers import make_bookable_venue
+from tests.conftest import IsolatedClient
+
+HX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def page_cache(app, monkeypatch):
+    """The page cache on, versions memoised as in production (the test suite turns both off)."""
+    monkeypatch.setitem(app.config, "PAGE_CACHE_ENABLED", True)
+    monkeypatch.setitem(app.config, "CACHE_VERSION_TTL", 60)
+    cache.clear()
+    cache_versions.forget()
+    yield
+    cache.clear()
+    cache_versions.forget()
+
+
+@pytest.fixture
+def venue(ctx, make_user, page_cache):
+    venue, _ = make_bookable_venue(make_user(role=Role.PROVIDER), name="Quiet Cedar Rooms")
+    venue.city, venue.latitude, venue.longitude = "London", 51.5072, -0.1276
+    venue.category_id = db.session.scalar(select(Category.id).where(Category.slug == "massage"))
+    get_backend().index([venue.id])
+    db.session.commit()
+    return venue
+
+
+@pytest.fixture
+def anonymous(app):
+    """A visitor without cookies, as a crawler or a first visit."""
+    return IsolatedClient(app, app.response_class, use_cookies=False)
+
+
+def pages(venue) -> list[str]:
+    return ["/", "/search?q=cedar", "/c/massage", f"/venues/{venue.slug}", "/sitemap.xml"]
+
+
+@contextmanager
+def statements():
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+
+
+def test_a_repeat_anonymous_visit_is_served_without_touching_the_database(anonymous, venue):
+    for path in pages(venue):
+        first = anonymous.get(path)
+        assert first.status_code == 200 and first.headers["X-Page-Cache"] == "miss", path
+        with statements() as sql:
+            again = anonymous.get(path)
+        assert again.headers["X-Page-Cache"] == "hit", path
+        assert sql == [], path
+        assert again.get_data() == first.get_data()
+        assert again.headers["Content-Type"] == first.headers["Content-Type"]
+
+
+def test_a_hit_keeps_the_security_headers_the_validator_and_vary(anonymous, venue):
+    path = f"/venues/{venue.slug}"
+    first = anonymous.get(path)
+    hit = anonymous.get(path)
+    for header in ("Content-Security-Policy", "X-Frame-Options", "Referrer-Policy", "X-Content-Type-Options"):
+        assert hit.headers.get(header) == first.headers.get(header) is not None, header
+    assert hit.headers["Vary"] == first.headers["Vary"] and "Cookie" in hit.headers["Vary"]
+    assert hit.headers["Cache-Control"] == "private, no-cache"
+    assert hit.headers["ETag"] == first.headers["ETag"]
+    assert hit.headers["X-Request-ID"] != first.headers["X-Request-ID"]  # per response, never stored
+    revalidated = anonymous.get(path, headers={"If-None-Match": first.headers["ETag"]})
+    assert revalidated.status_code == 304
+
+
+def test_a_cached_page_holds_no_csrf_token_and_sets_no_cookie(anonymous, venue):
+    for path in pages(venue):
+        for response in (anonymous.get(path), anonymous.get(path)):
+            text = response.get_data(as_text=True)
+            assert "Set-Cookie" not in response.headers, path
+            assert "csrf" not in text.lower(), path
+
+
+def test_the_fragment_and_the_whole_page_are_cached_apart(anonymous, venue):
+    whole = anonymous.get("/search?q=cedar")
+    fragment = anonymous.get("/search?q=cedar", headers=HX)
+    assert fragment.headers["X-Page-Cache"] == "miss"
+    assert {"HX-Request", "Cookie"} <= {v.strip() for v in fragment.headers["Vary"].split(",")}
+    assert anonymous.get("/search?q=cedar", headers=HX).get_data() == fragment.get_data()
+    assert anonymous.get("/search?q=cedar").get_data() == whole.get_data()
+    assert "<html" in whole.get_data(as_text=True) and "<html" not in fragment.get_data(as_text=True)
+
+
+def test_a_signed_in_user_never_gets_or_leaves_a_cached_page(anonymous, web, venue, customer):
+    path = f"/venues/{venue.slug}"
+    anonymous.get(path)
+    web.sign_in_as(customer)
+    mine = web.get(path)
+    text = mine.get_data(as_text=True)
+    assert "X-Page-Cache" not in mine.headers
+    assert customer.first_name in text and 'name="csrf-token"' in text
+    after = anonymous.get(path)
+    assert after.headers["X-Page-Cache"] == "hit"
+    assert customer.first_name not in after.get_data(as_text=True)
+
+
+def test_any_cookie_bypasses_the_cache(app, venue):
+    visitor = IsolatedClient(app, app.response_class, use_cookies=True)
+    path = f"/venues/{venue.slug}"
+    visitor.get("/account/sign-in")  # a session starts: from now on this visitor has a cookie
+    for _ in range(2):
+        response = visitor.get(path)
+        assert "X-Page-Cache" not in response.headers
+        assert 'name="csrf-token"' in response.get_data(as_text=True)  # its own token, as before
+
+
+def test_a_venue_edit_shows_on_the_next_visit(anonymous, venue):
+    path = f"/venues/{venue.slug}"
+    anonymous.get(path)
+    assert anonymous.get(path).headers["X-Page-Cache"] == "hit"
+    update_basics(
+        venue,
+        name=venue.name,
+        description="Now with a cedar sauna.",
+        category_id=None,
+        tags="",
+        phone="",
+        email="",
+        website="",
+    )
+    db.session.commit()
+    edited = anonymous.get(path)
+    assert edited.headers["X-Page-Cache"] == "miss"
+    assert "Now with a cedar sauna." in edited.get_data(as_text=True)
+
+
+def test_a_suspension_empties_every_cached_page_of_the_venue(anonymous, venue, admin):
+    link = f"/venues/{venue.slug}"
+    for path in pages(venue):
+        anonymous.get(path)
+        assert link in anonymous.get(path).get_data(as_text=True), path
+    approval.transition(venue, "suspend", actor=admin, reason="Complaints", notify=False)
+    db.session.commit()
+    assert anonymous.get(link).status_code == 404
+    for path in ("/", "/search?q=cedar", "/c/massage", "/sitemap.xml"):
+        assert link not in anonymous.get(path).get_data(as_text=True), path
+
+
+def test_an_error_page_is_never_stored(anonymous, page_cache):
+    assert anonymous.get("/venues/no-such-venue").status_code == 404
+    assert "X-Page-Cache" not in anonymous.get("/venues/no-such-venue").headers
