@@ -145,24 +145,55 @@ class _Intervals:
         self.starts = [start for start, _, _ in ordered]
         self.ends = [end for _, end, _ in ordered]
         self.weights = [weight for _, _, weight in ordered]
-        self.longest = max((end - start for start, end, _ in ordered), default=0)
-        self.longest = max(self.longest, 0)
+        self.longest = max([0, *(end - start for start, end, _ in ordered)])
 
     def overlaps(self, start: int, end: int) -> bool:
         starts, ends = self.starts, self.ends
-        if not starts:
-            return False
-        first = bisect_left(starts, start - self.longest)
-        last = bisect_left(starts, end, first)
-        return any(ends[i] > start for i in range(first, last))
+        nearby = range(bisect_left(starts, start - self.longest), bisect_left(starts, end))
+        return any(ends[i] > start for i in nearby)
 
     def weight(self, start: int, end: int) -> int:
         starts, ends, weights = self.starts, self.ends, self.weights
-        if not starts:
-            return 0
-        first = bisect_left(starts, start - self.longest)
-        last = bisect_left(starts, end, first)
-        return sum(weights[i] for i in range(first, last) if ends[i] > start)
+        total = 0
+        for i in range(bisect_left(starts, start - self.longest), bisect_left(starts, end)):
+            if ends[i] > start:
+                total += weights[i]
+        return total
+
+
+class _Occupied:
+    """When one person (or the whole venue) is busy: intervals that overlap are merged, so
+    the merged ones are disjoint and sorted by start and by end alike, and a window meets
+    them iff it meets the last one starting before the window ends: one bisection.
+
+    Only strictly overlapping intervals are merged (touching ones stay apart), so even an
+    empty window (a zero-length service) meets the merged set exactly when it met one of the
+    originals. Zero-length and inverted intervals, which the database never holds, keep the
+    general check of ``_Intervals``.
+    """
+
+    __slots__ = ("ends", "odd", "starts")
+
+    def __init__(self, intervals: Iterable[tuple[int, int]]) -> None:
+        proper, odd = [], []
+        for start, end in intervals:
+            (proper if end > start else odd).append((start, end))
+        starts: list[int] = []
+        ends: list[int] = []
+        for start, end in sorted(proper):
+            if ends and start < ends[-1]:
+                ends[-1] = max(ends[-1], end)
+            else:
+                starts.append(start)
+                ends.append(end)
+        self.starts, self.ends = starts, ends
+        self.odd = _Intervals((start, end, 1) for start, end in odd) if odd else None
+
+    def overlaps(self, start: int, end: int) -> bool:
+        i = bisect_left(self.starts, end)
+        if i and self.ends[i - 1] > start:
+            return True
+        return self.odd is not None and self.odd.overlaps(start, end)
 
 
 @dataclass(frozen=True)
@@ -171,24 +202,35 @@ class _BusyIndex:
     team members' bookings and blocks, and venue-wide blocks."""
 
     same_service: _Intervals
-    members: dict[int, _Intervals]
-    venue_blocks: _Intervals
+    members: dict[int, _Occupied]
+    venue_blocks: _Occupied
 
     @classmethod
     def build(cls, service: ServiceSpec, busy: Iterable[Busy], blocks: Iterable[Busy], now: datetime) -> _BusyIndex:
-        live = [b for b in busy if b.occupies(now)]
-        blocks = list(blocks)
-        per_member: dict[int, list[tuple[int, int, int]]] = {m: [] for m in service.team_member_ids}
-        for b in [*live, *blocks]:
-            if b.team_member_id in per_member:
-                per_member[b.team_member_id].append((_us(b.start), _us(b.busy_until), 1))
+        per_member: dict[int, list[tuple[int, int]]] = {m: [] for m in service.team_member_ids}
+        same_service: list[tuple[int, int, int]] = []
+        # One pass, each instant converted once: a busy month is thousands of intervals.
+        epoch, micro = _EPOCH, _MICROSECOND
+        for b in busy:
+            if b.expires_at is not None and b.expires_at <= now:  # not b.occupies(now)
+                continue
+            member = b.team_member_id
+            if b.service_id == service.id or member in per_member:
+                start, until = (b.start - epoch) // micro, (b.end + b.buffer - epoch) // micro  # _us(), inline
+                if b.service_id == service.id:
+                    same_service.append((start, until, b.quantity))
+                if member in per_member:
+                    per_member[member].append((start, until))
+        venue_blocks: list[tuple[int, int]] = []
+        for b in blocks:
+            if b.team_member_id is None:
+                venue_blocks.append((_us(b.start), _us(b.end)))  # a venue block has no buffer
+            elif b.team_member_id in per_member:
+                per_member[b.team_member_id].append((_us(b.start), _us(b.busy_until)))
         return cls(
-            same_service=_Intervals(
-                (_us(b.start), _us(b.busy_until), b.quantity) for b in live if b.service_id == service.id
-            ),
-            members={m: _Intervals(intervals) for m, intervals in per_member.items()},
-            # A venue block holds its own times only: a block has no buffer.
-            venue_blocks=_Intervals((_us(b.start), _us(b.end), 1) for b in blocks if b.team_member_id is None),
+            same_service=_Intervals(same_service),
+            members={m: _Occupied(intervals) for m, intervals in per_member.items()},
+            venue_blocks=_Occupied(venue_blocks),
         )
 
 
@@ -206,9 +248,14 @@ def _free_starts(
     duration = service.duration // _MICROSECOND
     occupied = duration + service.buffer // _MICROSECOND
     duration_minutes = int(service.duration.total_seconds() // 60)
-    team = sorted(service.team_member_ids)
-    member_index = [(m, index.members[m]) for m in team]
-    same_service, venue_blocks = index.same_service, index.venue_blocks
+    capacity = service.capacity
+    team = [(m, index.members[m]) for m in sorted(service.team_member_ids)]
+    # The loop below runs for every candidate start of every day of a calendar, so the common
+    # checks are written out (a bisection each) instead of calling the index's methods.
+    plain_team = [(m, busy.starts, busy.ends) for m, busy in team] if all(b.odd is None for _, b in team) else None
+    same = index.same_service
+    same_starts, same_ends, same_weights, longest = same.starts, same.ends, same.weights, same.longest
+    venue_blocks = index.venue_blocks
     found: list[tuple[int, int, tuple[int, ...]]] = []
     seen: set[int] = set()
     for opens, closes in sorted(hours.get(day.weekday(), ())):
@@ -216,18 +263,31 @@ def _free_starts(
         for start in _range_starts(day, range(opens, closes - duration_minutes + 1, step), zone):
             if start is None or start in seen:
                 continue
-            end = start + duration
-            if end > range_end or start < earliest or start > latest:
+            if start + duration > range_end or start < earliest or start > latest:
                 continue
             occupied_until = start + occupied
             if venue_blocks.overlaps(start, occupied_until):
                 continue
-            remaining = service.capacity - same_service.weight(start, occupied_until)
+            remaining = capacity
+            first = bisect_left(same_starts, start - longest)
+            for i in range(first, bisect_left(same_starts, occupied_until, first)):
+                if same_ends[i] > start:
+                    remaining -= same_weights[i]
             if remaining <= 0:
                 continue
             members: tuple[int, ...] = ()
             if team:
-                members = tuple(m for m, busy in member_index if not busy.overlaps(start, occupied_until))
+                if plain_team is not None:
+                    # Free unless the last merged interval starting before the end reaches past the start.
+                    members = tuple(
+                        [
+                            m
+                            for m, starts, ends in plain_team
+                            if not ((k := bisect_left(starts, occupied_until)) and ends[k - 1] > start)
+                        ]
+                    )
+                else:
+                    members = tuple([m for m, busy in team if not busy.overlaps(start, occupied_until)])
                 remaining = min(remaining, len(members))
             if remaining > 0:
                 seen.add(start)
