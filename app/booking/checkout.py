@@ -22,7 +22,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User
-from app.booking.availability import find_slot
+from app.booking.availability import find_slot, taken_by_bookings
 from app.booking.cart import CartOwner, get_items
 from app.booking.errors import SlotUnavailable
 from app.booking.models import Booking, BookingStatus, CartItem, Order, OrderStatus
@@ -80,8 +80,8 @@ def checkout(customer: User, *, now: datetime | None = None) -> Order:
     if len(currencies) > 1:
         raise ValidationFailed("A cart can only be paid in one currency. Check out each currency separately.")
 
-    # Without locks: a cart whose item is already gone is refused here, naming it.
-    unavailable = [problem for item in items if (problem := _check(item, item.service, now)[0])]
+    # Without locks, one query an item: a cart whose item is already gone is refused here.
+    unavailable = [problem for item in items if (problem := _first_look(item, now))]
     if unavailable:
         raise SlotUnavailable(_sorry(unavailable))
 
@@ -129,6 +129,21 @@ def checkout(customer: User, *, now: datetime | None = None) -> Order:
 
 def _sorry(unavailable: list[str]) -> str:
     return "Sorry, these are no longer available: " + "; ".join(unavailable) + "."
+
+
+def _first_look(item: CartItem, now: datetime) -> str | None:
+    """Why ``item`` is plainly gone (naming it), from its service and live bookings only."""
+    service = item.service
+    if not service.is_active or service.venue.status != VenueStatus.APPROVED:
+        return f"{_label(item)} (no longer offered)"
+    taken = taken_by_bookings(
+        service, item.starts_at, quantity=item.quantity, team_member_id=item.team_member_id, now=now
+    )
+    if taken == "full":
+        return f"{_label(item)} (just taken)"
+    if taken == "member":
+        return f"{_label(item)} (that team member was just booked)"
+    return None
 
 
 def _check(item: CartItem, service: Service, now: datetime) -> tuple[str | None, Slot | None]:

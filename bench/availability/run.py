@@ -45,8 +45,10 @@ def percentile(samples: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-def measure(run: Callable[[], object], *, samples: int, warmup: int, budget: float) -> tuple[list[float], list[float]]:
-    """Wall-clock and CPU milliseconds of ``samples`` calls (at least 20 when ``budget``
+def measure(
+    run: Callable[[], object], *, samples: int, warmup: int, budget: float, least: int
+) -> tuple[list[float], list[float]]:
+    """Wall-clock and CPU milliseconds of ``samples`` calls (at least ``least`` when ``budget``
     seconds run out). CPU time is this thread's: on a shared machine whose load is above its
     core count, wall-clock time also counts the time the process waited for a core."""
     for _ in range(warmup):
@@ -54,7 +56,7 @@ def measure(run: Callable[[], object], *, samples: int, warmup: int, budget: flo
     wall: list[float] = []
     cpu: list[float] = []
     deadline = time.perf_counter() + budget
-    while len(wall) < samples and (len(wall) < 20 or time.perf_counter() < deadline):
+    while len(wall) < samples and (len(wall) < least or time.perf_counter() < deadline):
         started, started_cpu = time.perf_counter(), time.thread_time()
         run()
         cpu.append((time.thread_time() - started_cpu) * 1000)
@@ -110,7 +112,7 @@ def run(args: argparse.Namespace) -> dict:
         with app.app_context():
             build_venue()
     results: dict[str, dict] = {}
-    options = {"samples": args.samples, "warmup": args.warmup, "budget": args.budget}
+    options = {"samples": args.samples, "warmup": args.warmup, "budget": args.budget, "least": args.least}
 
     def record(name: str, times: tuple[list[float], list[float]]) -> None:
         wall, cpu = times
@@ -207,6 +209,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--samples", type=int, default=200)
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--budget", type=float, default=20.0, help="seconds per shape before stopping early")
+    parser.add_argument("--least", type=int, default=20, help="samples per shape even past the budget")
     parser.add_argument("--json", help="write the results here")
     args = parser.parse_args(argv)
     report = run(args)

@@ -75,6 +75,9 @@ class Race:
     losers_told: int = 0  # losers whose cart page names the service that was taken
     losers: int = 0
     times_ms: list[float] = field(default_factory=list)
+    load: float = 0.0
+    worker_ms: list[float] = field(default_factory=list)  # inside a gunicorn worker (the rest is queueing)
+    floor_ms: list[float] = field(default_factory=list)  # the hello app, raced just before
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -183,7 +186,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_gunicorn(code_dir: Path, url: str, port: int, log: Path) -> subprocess.Popen:
+ACCESS_FORMAT = "%(m)s %(U)s %(s)s %(D)s"  # method, path, status, microseconds inside the worker
+
+
+def start_gunicorn(code_dir: Path, url: str, port: int, log: Path, *, app: str = "wsgi:app") -> subprocess.Popen:
     env = {
         **os.environ,
         "DATABASE_URL": url,
@@ -195,7 +201,20 @@ def start_gunicorn(code_dir: Path, url: str, port: int, log: Path) -> subprocess
     env.pop("REDIS_URL", None)
     gunicorn = Path(sys.executable).with_name("gunicorn")
     server = subprocess.Popen(
-        [str(gunicorn), "--workers", "3", "--bind", f"127.0.0.1:{port}", "--chdir", str(code_dir), "wsgi:app"],
+        [
+            str(gunicorn),
+            "--workers",
+            "3",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--chdir",
+            str(code_dir),
+            "--access-logfile",
+            str(log.with_suffix(".access")),
+            "--access-logformat",
+            ACCESS_FORMAT,
+            app,
+        ],
         env=env,
         stdout=log.open("w"),
         stderr=subprocess.STDOUT,
@@ -215,6 +234,16 @@ def start_gunicorn(code_dir: Path, url: str, port: int, log: Path) -> subprocess
 def stop_gunicorn(server: subprocess.Popen) -> None:
     os.killpg(server.pid, signal.SIGTERM)  # its own session: the master and its workers
     server.wait(timeout=30)
+
+
+def worker_times(access_log: Path, offset: int) -> tuple[list[float], int]:
+    """Milliseconds each POST /checkout spent inside a worker, logged after byte ``offset``."""
+    with access_log.open() as log:
+        log.seek(offset)
+        lines = log.read()
+        end = log.tell()
+    times = [int(line.split()[3]) / 1000 for line in lines.splitlines() if line.startswith("POST /checkout ")]
+    return times, end
 
 
 def sign_in(base: str, email: str) -> tuple[requests.Session, str]:
@@ -294,6 +323,15 @@ def run(args: argparse.Namespace) -> dict:
     base = f"http://127.0.0.1:{port}"
     log = Path(args.log)
     server = start_gunicorn(Path(args.code_dir).resolve(), url, port, log)
+    floor_port = free_port()
+    floor_base = f"http://127.0.0.1:{floor_port}"
+    floor_log = log.with_name(log.stem + "-floor.log")
+    try:
+        floor = start_gunicorn(Path(__file__).resolve().parent, url, floor_port, floor_log, app="hello:app")
+    except BaseException:
+        stop_gunicorn(server)
+        raise
+    access_log, offset = log.with_suffix(".access"), 0
     races: list[Race] = []
     try:
         t = time.perf_counter()
@@ -320,8 +358,13 @@ def run(args: argparse.Namespace) -> dict:
                     fill_carts(customer_ids, wishes)
                     db.session.remove()
                 load = os.getloadavg()[0]
-                result = Race(scenario, round_number + 1, places)
+                result = Race(scenario, round_number + 1, places, load=load)
+                floor_race = Race("floor", round_number + 1, 0)
+                race(floor_base, clients, floor_race)  # the same clients, just before
+                result.floor_ms = floor_race.times_ms
                 losers = race(base, clients, result)
+                time.sleep(0.5)  # let the workers write their access log lines
+                result.worker_ms, offset = worker_times(access_log, offset)
                 result.losers = len(losers)
                 result.losers_told = losers_are_told(base, clients, losers, [names[k] for k in keys])
                 with app.app_context():
@@ -338,13 +381,18 @@ def run(args: argparse.Namespace) -> dict:
                     f"live {result.live_bookings}, 5xx {result.server_errors}, statuses {result.statuses}, "
                     f"losers told {result.losers_told}/{result.losers} | p50 {statistics.median(times):.0f} "
                     f"p95 {percentile(times, 0.95):.0f} p99 {percentile(times, 0.99):.0f} "
-                    f"max {max(times):.0f} ms | load {load:.1f}"
+                    f"max {max(times):.0f} ms | in worker p50 {statistics.median(result.worker_ms):.0f} "
+                    f"p99 {percentile(result.worker_ms, 0.99):.0f} sum {sum(result.worker_ms):.0f} ms | "
+                    f"floor p50 {statistics.median(result.floor_ms):.0f} p99 {percentile(result.floor_ms, 0.99):.0f} ms"
+                    f" | load {load:.1f}"
                 )
                 for problem in result.problems[:5]:
                     print(f"    problem: {problem}")
     finally:
         stop_gunicorn(server)
+        stop_gunicorn(floor)
     every = [t for r in races for t in r.times_ms]
+    floors = [t for r in races for t in r.floor_ms]
     summary = {
         "code_dir": str(Path(args.code_dir).resolve()),
         "races": [
@@ -362,17 +410,26 @@ def run(args: argparse.Namespace) -> dict:
                 "p95": percentile(r.times_ms, 0.95),
                 "p99": percentile(r.times_ms, 0.99),
                 "max": max(r.times_ms),
+                "worker_p50": statistics.median(r.worker_ms),
+                "worker_p99": percentile(r.worker_ms, 0.99),
+                "worker_sum": sum(r.worker_ms),
+                "floor_p50": statistics.median(r.floor_ms),
+                "floor_p99": percentile(r.floor_ms, 0.99),
+                "load": r.load,
                 "problems": r.problems,
             }
             for r in races
         ],
         "all": {"p50": statistics.median(every), "p95": percentile(every, 0.95), "p99": percentile(every, 0.99)},
+        "floor": {"p50": statistics.median(floors), "p95": percentile(floors, 0.95), "p99": percentile(floors, 0.99)},
         "load_average": os.getloadavg(),
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     print(
         f"all races: p50 {summary['all']['p50']:.0f} p95 {summary['all']['p95']:.0f} "
-        f"p99 {summary['all']['p99']:.0f} ms; problems: {sum(len(r.problems) for r in races)}; "
+        f"p99 {summary['all']['p99']:.0f} ms "
+        f"(floor p50 {summary['floor']['p50']:.0f} p99 {summary['floor']['p99']:.0f}); "
+        f"problems: {sum(len(r.problems) for r in races)}; "
         f"load average {summary['load_average']}"
     )
     return summary
