@@ -48,10 +48,12 @@ def venue_hours(venue: Venue) -> dict[int, list[tuple[int, int]]]:
     return hours
 
 
-def get_busy(venue_id: int, service: ServiceSpec, start: datetime, end: datetime) -> tuple[list[Busy], list[Busy]]:
+def get_busy(
+    venue_id: int, service: ServiceSpec, start: datetime, end: datetime, *, venue_wide: bool = False
+) -> tuple[list[Busy], list[Busy]]:
     """What can stop ``service`` between ``start`` and ``end``: live bookings and holds of the
     service or of its team members (expired holds included: the engine ignores them), and
-    the venue's blocks.
+    the venue's blocks. ``venue_wide``: every booking of the venue too (for all its services).
 
     Plain columns, not ORM objects: a busy month is thousands of rows, and building a
     ``Booking`` for each costs more than the whole slot computation.
@@ -70,7 +72,10 @@ def get_busy(venue_id: int, service: ServiceSpec, start: datetime, end: datetime
             Booking.status.in_(list(LIVE_STATUSES)),
             Booking.starts_at < end,
             Booking.blocks_until > start,
-            or_(Booking.service_id == service.id, Booking.team_member_id.in_(sorted(service.team_member_ids) or [-1])),
+            or_(
+                Booking.venue_id == venue_id if venue_wide else Booking.service_id == service.id,
+                Booking.team_member_id.in_(sorted(service.team_member_ids) or [-1]),
+            ),
         )
     )
     busy = [
@@ -136,6 +141,47 @@ def get_bookable_days(service: Service, first_day: date, days: int, *, now: date
         now=now or datetime.now(UTC),
         rules=booking_rules(),
     )
+
+
+def get_venue_bookable_days(
+    venue: Venue, first_day: date, days: int, *, now: datetime | None = None
+) -> dict[int, dict[date, int]]:
+    """Every active service's calendar (service id -> day -> free start times), reading the
+    venue's bookings, blocks and team once for all of them instead of once a service."""
+    now = now or datetime.now(UTC)
+    services = [s for s in venue.services if s.is_active]
+    performers: dict[int, set[int]] = {s.id: set() for s in services}
+    for member_id, service_id in db.session.execute(
+        select(team_member_services.c.team_member_id, team_member_services.c.service_id)
+        .join(TeamMember, TeamMember.id == team_member_services.c.team_member_id)
+        .where(TeamMember.venue_id == venue.id)
+    ):
+        performers.setdefault(service_id, set()).add(member_id)
+    specs = [
+        ServiceSpec(
+            id=s.id,
+            duration=timedelta(minutes=s.duration_minutes),
+            buffer=timedelta(minutes=s.buffer_minutes),
+            capacity=s.capacity,
+            team_member_ids=frozenset(performers[s.id]),
+        )
+        for s in services
+    ]
+    # Everything any of them can meet: the venue's own bookings and its team's.
+    everything = ServiceSpec(id=-1, duration=timedelta(0), team_member_ids=frozenset().union(*performers.values()))
+    busy, blocks = get_busy(venue.id, everything, *_window(first_day, days), venue_wide=True)
+    common = {
+        "first_day": first_day,
+        "days": days,
+        "tz": venue.timezone,
+        "hours": venue_hours(venue),
+        "closures": [(c.starts_on, c.ends_on) for c in venue.closures],
+        "busy": busy,
+        "blocks": blocks,
+        "now": now,
+        "rules": booking_rules(),
+    }
+    return {spec.id: bookable_days(service=spec, **common) for spec in specs}
 
 
 def find_slot(service: Service, starts_at: datetime, *, now: datetime | None = None) -> Slot | None:

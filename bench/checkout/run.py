@@ -199,6 +199,7 @@ def start_gunicorn(code_dir: Path, url: str, port: int, log: Path, *, app: str =
         "PYTHONPATH": str(code_dir),
     }
     env.pop("REDIS_URL", None)
+    log.with_suffix(".access").unlink(missing_ok=True)  # gunicorn appends; this run's lines only
     gunicorn = Path(sys.executable).with_name("gunicorn")
     server = subprocess.Popen(
         [
