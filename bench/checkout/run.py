@@ -31,11 +31,7 @@ import argparse
 import json
 import os
 import re
-import signal
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -46,20 +42,14 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import requests
-from sqlalchemy import delete, func, insert, select
-from werkzeug.security import generate_password_hash
 
-from app.accounts.models import Role, User
-from app.booking.models import LIVE_STATUSES, Booking, CartItem
 from app.extensions import db
-from app.venues.hours import Range
-from app.venues.models import Service, VenueStatus
-from app.venues.service import add_team_member, create_venue, save_service, set_day_hours
+from app.venues.models import Service
 from bench.availability.generate import build_venue, fresh_database
+from bench.checkout.data import PASSWORD, build_race_venue, count_live, fill_carts, make_customers
+from bench.checkout.server import free_port, start_gunicorn, stop_gunicorn, worker_times
 
 DATABASE = "cozywish_bench_checkout"
-CUSTOMERS = 100
-PASSWORD = "race-bench-password-1"  # noqa: S105 - the bench customers' password, nobody else's
 ROOT = Path(__file__).resolve().parents[2]
 CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 
@@ -88,163 +78,6 @@ class Race:
 def percentile(samples: list[float], share: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
-# -- the data --------------------------------------------------------------------------------
-
-
-def build_race_venue() -> dict[str, int]:
-    """Race Rooms: capacity-1 and capacity-3 services with no team, and two services done only
-    by one therapist. Returns the service ids by name; commits."""
-    owner = User(email="race-owner@bench.example", name="Race Owner", role=Role.PROVIDER)
-    owner.password_hash = generate_password_hash(PASSWORD)
-    owner.email_verified_at = datetime.now(UTC)
-    db.session.add(owner)
-    db.session.flush()
-    venue = create_venue(owner, name="Race Rooms", category_id=None)
-    venue.timezone = "Europe/London"
-    for weekday in range(7):
-        set_day_hours(venue, weekday, [Range(9 * 60, 21 * 60)])
-
-    def service(name: str, capacity: int, minutes: int = 60) -> Service:
-        return save_service(
-            venue,
-            None,
-            name=name,
-            description="",
-            category_id=None,
-            duration_minutes=minutes,
-            price_minor=5000,
-            capacity=capacity,
-            buffer_minutes=0,
-            is_active=True,
-        )
-
-    single, class_of_three = service("Single room sauna", 1), service("Small yoga class", 3)
-    first, second = service("Shiatsu", 5), service("Hot stone massage", 5, 90)
-    add_team_member(venue, name="Only Therapist", title="", bio="", service_ids=[first.id, second.id])
-    venue.status = VenueStatus.APPROVED
-    db.session.commit()
-    return {"single": single.id, "three": class_of_three.id, "first": first.id, "second": second.id}
-
-
-def make_customers() -> list[tuple[int, str]]:
-    password_hash = generate_password_hash(PASSWORD)
-    rows = [
-        {
-            "email": f"racer-{n}@bench.example",
-            "name": f"Racer {n}",
-            "role": Role.CUSTOMER,
-            "password_hash": password_hash,
-            "email_verified_at": datetime.now(UTC),
-        }
-        for n in range(CUSTOMERS)
-    ]
-    ids = list(db.session.scalars(insert(User).returning(User.id, sort_by_parameter_order=True), rows))
-    db.session.commit()
-    return [(user_id, row["email"]) for user_id, row in zip(ids, rows, strict=True)]
-
-
-def fill_carts(customer_ids: list[int], wishes: list[tuple[int, datetime]]) -> None:
-    """Customer n's cart holds wish n (mod the wishes) and nothing else."""
-    db.session.execute(delete(CartItem).where(CartItem.user_id.in_(customer_ids)))
-    expires = datetime.now(UTC) + timedelta(hours=24)
-    db.session.execute(
-        insert(CartItem),
-        [
-            {
-                "user_id": customer_id,
-                "service_id": wishes[n % len(wishes)][0],
-                "starts_at": wishes[n % len(wishes)][1],
-                "quantity": 1,
-                "expires_at": expires,
-            }
-            for n, customer_id in enumerate(customer_ids)
-        ],
-    )
-    db.session.commit()
-
-
-def count_live(service_ids: list[int], starts: list[datetime]) -> int:
-    return db.session.scalar(
-        select(func.count())
-        .select_from(Booking)
-        .where(
-            Booking.service_id.in_(service_ids),
-            Booking.starts_at.in_(starts),
-            Booking.status.in_(list(LIVE_STATUSES)),
-        )
-    )
-
-
-# -- the server ------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-ACCESS_FORMAT = "%(m)s %(U)s %(s)s %(D)s"  # method, path, status, microseconds inside the worker
-
-
-def start_gunicorn(code_dir: Path, url: str, port: int, log: Path, *, app: str = "wsgi:app") -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "COZYWISH_ENV": "development",
-        "SIGNIN_IP_LIMIT": "100000 per minute",  # 100 customers sign in from one address
-        "LOG_LEVEL": "WARNING",
-        "PYTHONPATH": str(code_dir),
-    }
-    env.pop("REDIS_URL", None)
-    log.with_suffix(".access").unlink(missing_ok=True)  # gunicorn appends; this run's lines only
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    server = subprocess.Popen(
-        [
-            str(gunicorn),
-            "--workers",
-            "3",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--chdir",
-            str(code_dir),
-            "--access-logfile",
-            str(log.with_suffix(".access")),
-            "--access-logformat",
-            ACCESS_FORMAT,
-            app,
-        ],
-        env=env,
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 120  # a busy machine imports the app slowly
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200:
-                return server
-        except requests.RequestException:
-            time.sleep(0.5)
-    stop_gunicorn(server)
-    raise RuntimeError(f"gunicorn did not answer; see {log}")
-
-
-def stop_gunicorn(server: subprocess.Popen) -> None:
-    os.killpg(server.pid, signal.SIGTERM)  # its own session: the master and its workers
-    server.wait(timeout=30)
-
-
-def worker_times(access_log: Path, offset: int) -> tuple[list[float], int]:
-    """Milliseconds each POST /checkout spent inside a worker, logged after byte ``offset``."""
-    with access_log.open() as log:
-        log.seek(offset)
-        lines = log.read()
-        end = log.tell()
-    times = [int(line.split()[3]) / 1000 for line in lines.splitlines() if line.startswith("POST /checkout ")]
-    return times, end
 
 
 def sign_in(base: str, email: str) -> tuple[requests.Session, str]:
