@@ -6,12 +6,12 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, exists, false, func, or_, select
 
-from app.booking.models import LIVE_STATUSES, Booking, TimeBlock
+from app.booking.models import LIVE_STATUSES, Booking, BookingStatus, TimeBlock
 from app.extensions import db
 from app.scheduling import Busy, Rules, ServiceSpec, Slot, available_slots, bookable_days
-from app.venues.models import Service, Venue
+from app.venues.models import Service, TeamMember, Venue, team_member_services
 
 
 def booking_rules() -> Rules:
@@ -24,7 +24,14 @@ def booking_rules() -> Rules:
 
 
 def service_spec(service: Service) -> ServiceSpec:
-    members = frozenset(m.id for m in service.venue.team if service in m.services)
+    # One query for who performs it (not the venue's team and each member's services).
+    members = frozenset(
+        db.session.scalars(
+            select(team_member_services.c.team_member_id)
+            .join(TeamMember, TeamMember.id == team_member_services.c.team_member_id)
+            .where(team_member_services.c.service_id == service.id, TeamMember.venue_id == service.venue_id)
+        )
+    )
     return ServiceSpec(
         id=service.id,
         duration=timedelta(minutes=service.duration_minutes),
@@ -41,34 +48,53 @@ def venue_hours(venue: Venue) -> dict[int, list[tuple[int, int]]]:
     return hours
 
 
-def get_busy(venue: Venue, start: datetime, end: datetime) -> tuple[list[Busy], list[Busy]]:
-    """Live bookings and holds (expired holds included: the engine ignores them) and blocks."""
-    member_ids = [m.id for m in venue.team]
-    rows = db.session.scalars(
-        select(Booking).where(
+def get_busy(
+    venue_id: int, service: ServiceSpec, start: datetime, end: datetime, *, venue_wide: bool = False
+) -> tuple[list[Busy], list[Busy]]:
+    """What can stop ``service`` between ``start`` and ``end``: live bookings and holds of the
+    service or of its team members (expired holds included: the engine ignores them), and
+    the venue's blocks. ``venue_wide``: every booking of the venue too (for all its services).
+
+    Plain columns, not ORM objects: a busy month is thousands of rows, and building a
+    ``Booking`` for each costs more than the whole slot computation.
+    """
+    rows = db.session.execute(
+        select(
+            Booking.starts_at,
+            Booking.ends_at,
+            Booking.blocks_until,
+            Booking.quantity,
+            Booking.service_id,
+            Booking.team_member_id,
+            Booking.status,
+            Booking.hold_expires_at,
+        ).where(
             Booking.status.in_(list(LIVE_STATUSES)),
             Booking.starts_at < end,
             Booking.blocks_until > start,
-            or_(Booking.venue_id == venue.id, Booking.team_member_id.in_(member_ids or [-1])),
+            or_(
+                Booking.venue_id == venue_id if venue_wide else Booking.service_id == service.id,
+                Booking.team_member_id.in_(sorted(service.team_member_ids) or [-1]),
+            ),
         )
     )
     busy = [
         Busy(
-            start=b.starts_at,
-            end=b.ends_at,
-            quantity=b.quantity,
-            service_id=b.service_id,
-            team_member_id=b.team_member_id,
-            buffer=b.blocks_until - b.ends_at,
-            expires_at=b.hold_expires_at if b.status == "held" else None,
+            start=starts_at,
+            end=ends_at,
+            quantity=quantity,
+            service_id=service_id,
+            team_member_id=team_member_id,
+            buffer=blocks_until - ends_at,
+            expires_at=hold_expires_at if status == "held" else None,
         )
-        for b in rows
+        for starts_at, ends_at, blocks_until, quantity, service_id, team_member_id, status, hold_expires_at in rows
     ]
     blocks = [
-        Busy(start=t.starts_at, end=t.ends_at, team_member_id=t.team_member_id)
-        for t in db.session.scalars(
-            select(TimeBlock).where(
-                and_(TimeBlock.venue_id == venue.id, TimeBlock.starts_at < end, TimeBlock.ends_at > start)
+        Busy(start=starts_at, end=ends_at, team_member_id=team_member_id)
+        for starts_at, ends_at, team_member_id in db.session.execute(
+            select(TimeBlock.starts_at, TimeBlock.ends_at, TimeBlock.team_member_id).where(
+                and_(TimeBlock.venue_id == venue_id, TimeBlock.starts_at < end, TimeBlock.ends_at > start)
             )
         )
     ]
@@ -84,13 +110,14 @@ def _window(day: date, days: int = 1) -> tuple[datetime, datetime]:
 def get_slots(service: Service, day: date, *, now: datetime | None = None) -> list[Slot]:
     venue = service.venue
     now = now or datetime.now(UTC)
-    busy, blocks = get_busy(venue, *_window(day))
+    spec = service_spec(service)
+    busy, blocks = get_busy(venue.id, spec, *_window(day))
     return available_slots(
         day=day,
         tz=venue.timezone,
         hours=venue_hours(venue),
         closures=[(c.starts_on, c.ends_on) for c in venue.closures],
-        service=service_spec(service),
+        service=spec,
         busy=busy,
         blocks=blocks,
         now=now,
@@ -100,19 +127,61 @@ def get_slots(service: Service, day: date, *, now: datetime | None = None) -> li
 
 def get_bookable_days(service: Service, first_day: date, days: int, *, now: datetime | None = None) -> dict[date, int]:
     venue = service.venue
-    busy, blocks = get_busy(venue, *_window(first_day, days))
+    spec = service_spec(service)
+    busy, blocks = get_busy(venue.id, spec, *_window(first_day, days))
     return bookable_days(
         first_day=first_day,
         days=days,
         tz=venue.timezone,
         hours=venue_hours(venue),
         closures=[(c.starts_on, c.ends_on) for c in venue.closures],
-        service=service_spec(service),
+        service=spec,
         busy=busy,
         blocks=blocks,
         now=now or datetime.now(UTC),
         rules=booking_rules(),
     )
+
+
+def get_venue_bookable_days(
+    venue: Venue, first_day: date, days: int, *, now: datetime | None = None
+) -> dict[int, dict[date, int]]:
+    """Every active service's calendar (service id -> day -> free start times), reading the
+    venue's bookings, blocks and team once for all of them instead of once a service."""
+    now = now or datetime.now(UTC)
+    services = [s for s in venue.services if s.is_active]
+    performers: dict[int, set[int]] = {s.id: set() for s in services}
+    for member_id, service_id in db.session.execute(
+        select(team_member_services.c.team_member_id, team_member_services.c.service_id)
+        .join(TeamMember, TeamMember.id == team_member_services.c.team_member_id)
+        .where(TeamMember.venue_id == venue.id)
+    ):
+        performers.setdefault(service_id, set()).add(member_id)
+    specs = [
+        ServiceSpec(
+            id=s.id,
+            duration=timedelta(minutes=s.duration_minutes),
+            buffer=timedelta(minutes=s.buffer_minutes),
+            capacity=s.capacity,
+            team_member_ids=frozenset(performers[s.id]),
+        )
+        for s in services
+    ]
+    # Everything any of them can meet: the venue's own bookings and its team's.
+    everything = ServiceSpec(id=-1, duration=timedelta(0), team_member_ids=frozenset().union(*performers.values()))
+    busy, blocks = get_busy(venue.id, everything, *_window(first_day, days), venue_wide=True)
+    common = {
+        "first_day": first_day,
+        "days": days,
+        "tz": venue.timezone,
+        "hours": venue_hours(venue),
+        "closures": [(c.starts_on, c.ends_on) for c in venue.closures],
+        "busy": busy,
+        "blocks": blocks,
+        "now": now,
+        "rules": booking_rules(),
+    }
+    return {spec.id: bookable_days(service=spec, **common) for spec in specs}
 
 
 def find_slot(service: Service, starts_at: datetime, *, now: datetime | None = None) -> Slot | None:
@@ -122,3 +191,47 @@ def find_slot(service: Service, starts_at: datetime, *, now: datetime | None = N
     starts_at = starts_at.astimezone(UTC)
     local_day = starts_at.astimezone(ZoneInfo(service.venue.timezone)).date()
     return next((s for s in get_slots(service, local_day, now=now) if s.start == starts_at), None)
+
+
+def taken_by_bookings(
+    service: Service, starts_at: datetime, *, quantity: int, team_member_id: int | None, now: datetime
+) -> str | None:
+    """One query, no slot engine: is ``starts_at`` already ruled out by live bookings alone?
+
+    "full" when they leave fewer than ``quantity`` places (or free team members), "member"
+    when the chosen team member is booked then, None when only ``find_slot`` can tell. It
+    counts bookings exactly as the engine does and ignores blocks, hours and closures, so it
+    never refuses a time the engine would offer: a cheap first look for checkout.
+    """
+    until = starts_at + timedelta(minutes=service.duration_minutes + service.buffer_minutes)
+    live = and_(
+        Booking.status.in_(list(LIVE_STATUSES)),
+        or_(Booking.status != BookingStatus.HELD, Booking.hold_expires_at > now),
+        Booking.starts_at < until,
+        Booking.blocks_until > starts_at,
+    )
+    performers = (
+        select(team_member_services.c.team_member_id)
+        .join(TeamMember, TeamMember.id == team_member_services.c.team_member_id)
+        .where(team_member_services.c.service_id == service.id, TeamMember.venue_id == service.venue_id)
+    )
+    used = select(func.coalesce(func.sum(Booking.quantity), 0)).where(live, Booking.service_id == service.id)
+    busy = select(Booking.team_member_id).where(live, Booking.team_member_id.in_(performers)).distinct()
+    chosen_busy = (
+        exists().where(live, Booking.team_member_id == team_member_id) if team_member_id is not None else false()
+    )
+    count = func.count()
+    used_places, people, busy_people, chosen_is_busy = db.session.execute(
+        select(
+            used.scalar_subquery(),
+            select(count).select_from(performers.subquery()).scalar_subquery(),
+            select(count).select_from(busy.subquery()).scalar_subquery(),
+            chosen_busy,
+        )
+    ).one()
+    remaining = service.capacity - used_places
+    if people:
+        remaining = min(remaining, people - busy_people)
+    if remaining < quantity:
+        return "full"
+    return "member" if chosen_is_busy else None

@@ -4,6 +4,12 @@ Double bookings are impossible because every check happens again inside this tra
 after taking a row lock on each service involved (in id order, so two checkouts never
 deadlock), and the team-member exclusion constraint backs it up. Whoever commits first
 wins; the others get SlotUnavailable naming the item.
+
+What runs under the locks is kept short, because checkouts of one service wait for each
+other there: every item is first checked without any lock, and a cart with an item that
+is already gone is refused at once (after a popular slot is taken, that is how nearly every
+other customer leaves: reads only, no lock, nothing written). Only then are the service rows
+locked, the items re-checked and the holds written; the caller commits straight after.
 """
 
 from __future__ import annotations
@@ -16,14 +22,15 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User
-from app.booking.availability import find_slot
+from app.booking.availability import find_slot, taken_by_bookings
 from app.booking.cart import CartOwner, get_items, snapshot_items
 from app.booking.errors import SlotUnavailable
 from app.booking.models import Booking, BookingStatus, CartItem, Order, OrderStatus
 from app.booking.references import new_reference
 from app.errors import ValidationFailed
 from app.extensions import db
-from app.venues.models import Service, VenueStatus
+from app.scheduling import Slot
+from app.venues.models import Service, TeamMember, VenueStatus
 
 
 def _label(item: CartItem) -> str:
@@ -31,18 +38,33 @@ def _label(item: CartItem) -> str:
     return f"{item.service.name} at {item.service.venue.name}, {local:%a %d %b %H:%M}"
 
 
-def expire_stale_holds(service_ids: list[int], member_ids: list[int], now: datetime) -> None:
-    """Holds past their expiry stop counting now, not only when the cleanup job runs."""
+def expire_stale_holds(
+    service_ids: list[int],
+    member_ids: list[int],
+    now: datetime,
+    *,
+    between: tuple[datetime, datetime] | None = None,
+) -> None:
+    """Holds past their expiry stop counting now, not only when the cleanup job runs.
+
+    ``between`` limits it to holds that meet that time (the only ones that can stand in a
+    checkout's way). Rows another transaction is expiring right now are skipped, not
+    waited for: two checkouts never queue behind each other here.
+    """
     if not service_ids and not member_ids:
         return
+    stale = select(Booking.id).where(
+        Booking.status == BookingStatus.HELD,
+        Booking.hold_expires_at <= now,
+        (Booking.service_id.in_(service_ids or [-1])) | (Booking.team_member_id.in_(member_ids or [-1])),
+    )
+    if between is not None:
+        stale = stale.where(Booking.starts_at < between[1], Booking.blocks_until > between[0])
     db.session.execute(
         update(Booking)
-        .where(
-            Booking.status == BookingStatus.HELD,
-            Booking.hold_expires_at <= now,
-            (Booking.service_id.in_(service_ids or [-1])) | (Booking.team_member_id.in_(member_ids or [-1])),
-        )
+        .where(Booking.id.in_(stale.with_for_update(skip_locked=True).scalar_subquery()))
         .values(status=BookingStatus.EXPIRED)
+        .execution_options(synchronize_session=False)
     )
 
 
@@ -58,17 +80,35 @@ def checkout(customer: User, *, now: datetime | None = None) -> Order:
     if len(currencies) > 1:
         raise ValidationFailed("A cart can only be paid in one currency. Check out each currency separately.")
 
+    # Without locks, one query an item: a cart whose item is already gone is refused here.
+    unavailable = [problem for item in items if (problem := _first_look(item, now))]
+    if unavailable:
+        raise SlotUnavailable(_sorry(unavailable))
+
+    # Under locks: only the service rows, which serialise the capacity check; fresh copies.
     service_ids = sorted({item.service_id for item in items})
     services = {
         s.id: s
         for s in db.session.scalars(
-            select(Service).where(Service.id.in_(service_ids)).order_by(Service.id).with_for_update()
+            select(Service)
+            .where(Service.id.in_(service_ids))
+            .order_by(Service.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
         )
     }
-    member_ids = sorted({m.id for s in services.values() for m in s.venue.team})
-    expire_stale_holds(service_ids, member_ids, now)
-    db.session.flush()
-    db.session.expire_all()
+    member_ids = sorted(
+        db.session.scalars(
+            select(TeamMember.id).where(TeamMember.venue_id.in_({s.venue_id for s in services.values()}))
+        )
+    )
+    earliest = min(item.starts_at for item in items)
+    latest = max(
+        item.starts_at + timedelta(minutes=s.duration_minutes + s.buffer_minutes)
+        for item in items
+        for s in [services[item.service_id]]
+    )
+    expire_stale_holds(service_ids, member_ids, now, between=(earliest, latest))
 
     try:
         # A savepoint: a refusal leaves no order and no hold behind, whatever the caller does
@@ -78,7 +118,7 @@ def checkout(customer: User, *, now: datetime | None = None) -> Order:
             order = _hold_items(customer, items, services, currencies.pop(), now)
     except IntegrityError as exc:  # the exclusion constraint caught a race the locks did not cover
         if "ex_bookings_team_member_overlap" in str(exc.orig):
-            raise SlotUnavailable("Sorry, that time was just taken. Pick another time.") from None
+            raise SlotUnavailable(_sorry([f"{_label(item)} (just taken)" for item in items])) from None
         raise
     db.session.refresh(order)
     order.total_minor = sum(b.total_minor for b in order.bookings)
@@ -88,12 +128,43 @@ def checkout(customer: User, *, now: datetime | None = None) -> Order:
     return order
 
 
+def _sorry(unavailable: list[str]) -> str:
+    return "Sorry, these are no longer available: " + "; ".join(unavailable) + "."
+
+
+def _first_look(item: CartItem, now: datetime) -> str | None:
+    """Why ``item`` is plainly gone (naming it), from its service and live bookings only."""
+    service = item.service
+    if not service.is_active or service.venue.status != VenueStatus.APPROVED:
+        return f"{_label(item)} (no longer offered)"
+    taken = taken_by_bookings(
+        service, item.starts_at, quantity=item.quantity, team_member_id=item.team_member_id, now=now
+    )
+    if taken == "full":
+        return f"{_label(item)} (just taken)"
+    if taken == "member":
+        return f"{_label(item)} (that team member was just booked)"
+    return None
+
+
+def _check(item: CartItem, service: Service, now: datetime) -> tuple[str | None, Slot | None]:
+    """Why ``item`` can't be held now, naming it (or None), and its free slot."""
+    if not service.is_active or service.venue.status != VenueStatus.APPROVED:
+        return f"{_label(item)} (no longer offered)", None
+    slot = find_slot(service, item.starts_at, now=now)
+    if slot is None or slot.remaining < item.quantity:
+        return f"{_label(item)} (just taken)", None
+    if item.team_member_id is not None and item.team_member_id not in slot.team_member_ids:
+        return f"{_label(item)} (that team member was just booked)", None
+    if item.team_member_id is None and slot.team_member_ids and len(slot.team_member_ids) < item.quantity:
+        return f"{_label(item)} (just taken)", None
+    return None, slot
+
+
 def _hold_items(
     customer: User, items: list[CartItem], services: dict[int, Service], currency: str, now: datetime
 ) -> Order:
-    """The order and its held bookings; raises SlotUnavailable naming every item that failed.
-    (A team member booked through another service, which these locks don't cover, surfaces
-    as the exclusion constraint's IntegrityError.)"""
+    """The order and its held bookings; raises SlotUnavailable naming every item that failed."""
     hold_until = now + timedelta(minutes=current_app.config["HOLD_MINUTES"])
     order = Order(
         customer_id=customer.id,
@@ -107,50 +178,50 @@ def _hold_items(
     unavailable: list[str] = []
     for item in items:
         service = services[item.service_id]
-        if not service.is_active or service.venue.status != VenueStatus.APPROVED:
-            unavailable.append(f"{_label(item)} (no longer offered)")
-            continue
-        slot = find_slot(service, item.starts_at, now=now)
-        if slot is None or slot.remaining < item.quantity:
-            unavailable.append(f"{_label(item)} (just taken)")
+        problem, slot = _check(item, service, now)
+        if problem or slot is None:
+            unavailable.append(problem or f"{_label(item)} (just taken)")
             continue
         if item.team_member_id is not None:
-            if item.team_member_id not in slot.team_member_ids:
-                unavailable.append(f"{_label(item)} (that team member was just booked)")
-                continue
             people = [item.team_member_id]
         elif slot.team_member_ids:
-            if len(slot.team_member_ids) < item.quantity:
-                unavailable.append(f"{_label(item)} (just taken)")
-                continue
             people = list(slot.team_member_ids[: item.quantity])
         else:
             people = [None]
         # One booking per person when team members are involved; one for the group otherwise.
         per_booking = 1 if people != [None] else item.quantity
-        for member_id in people:
-            db.session.add(
-                Booking(
-                    reference=new_reference(),
-                    order_id=order.id,
-                    customer_id=customer.id,
-                    venue_id=service.venue_id,
-                    service_id=service.id,
-                    team_member_id=member_id,
-                    status=BookingStatus.HELD,
-                    starts_at=slot.start,
-                    ends_at=slot.end,
-                    blocks_until=slot.end + timedelta(minutes=service.buffer_minutes),
-                    hold_expires_at=hold_until,
-                    quantity=per_booking,
-                    unit_price_minor=service.price_minor,
-                    currency=service.currency,
-                    cancel_free_hours=service.cancel_free_hours,
-                    cancel_late_fee_percent=service.cancel_late_fee_percent,
-                )
+        bookings = [
+            Booking(
+                reference=new_reference(),
+                order_id=order.id,
+                customer_id=customer.id,
+                venue_id=service.venue_id,
+                service_id=service.id,
+                team_member_id=member_id,
+                status=BookingStatus.HELD,
+                starts_at=slot.start,
+                ends_at=slot.end,
+                blocks_until=slot.end + timedelta(minutes=service.buffer_minutes),
+                hold_expires_at=hold_until,
+                quantity=per_booking,
+                unit_price_minor=service.price_minor,
+                currency=service.currency,
+                cancel_free_hours=service.cancel_free_hours,
+                cancel_late_fee_percent=service.cancel_late_fee_percent,
             )
-        # Later items in this same cart see these holds.
-        db.session.flush()
+            for member_id in people
+        ]
+        try:
+            # Its own savepoint: if a team member was just booked through another service
+            # (which these locks don't cover), the exclusion constraint refuses this item
+            # alone, and the message can name it. Later items of this cart see these holds.
+            with db.session.begin_nested():
+                db.session.add_all(bookings)
+                db.session.flush()
+        except IntegrityError as exc:
+            if "ex_bookings_team_member_overlap" not in str(exc.orig):
+                raise
+            unavailable.append(f"{_label(item)} (just taken)")
     if unavailable:
-        raise SlotUnavailable("Sorry, these are no longer available: " + "; ".join(unavailable) + ".")
+        raise SlotUnavailable(_sorry(unavailable))
     return order

@@ -35,7 +35,7 @@ from app.booking.forms import MAX_QUANTITY, BadInput, format_instant, parse_day,
 from app.booking.models import Booking, CartItem
 from app.booking.policy import describe_policy
 from app.extensions import db
-from app.rendering import render_page
+from app.rendering import is_htmx, render_page
 from app.scheduling import Slot
 from app.venues.models import Service, Venue, VenueStatus
 from app.venues.slugs import find_venue_by_any_slug
@@ -175,8 +175,13 @@ def book(slug: str, service_id: int) -> Response:
         start = parse_instant(request.args["start"]) if "start" in request.args else None
     except BadInput as exc:
         abort(400, str(exc))
-    page = build_booking_page(venue, service, month=month, day=day, start=start, now=datetime.now(UTC))
-    return with_vary(render_page("booking/book.html", book_fragment(), **page), "HX-Target")
+    fragment = book_fragment()
+    # A day's times ("slots") or a time's form ("details") shows no month: compute one day only.
+    whole_month = not is_htmx() or bool(request.headers.get("HX-Boosted")) or fragment not in ("slots", "details")
+    page = build_booking_page(
+        venue, service, month=month, day=day, start=start, now=datetime.now(UTC), with_calendar=whole_month
+    )
+    return with_vary(render_page("booking/book.html", fragment, **page), "HX-Target")
 
 
 def build_booking_page(
@@ -189,6 +194,7 @@ def build_booking_page(
     now: datetime,
     error: str | None = None,
     chosen: dict[str, Any] | None = None,
+    with_calendar: bool = True,
 ) -> dict[str, Any]:
     """Calendar, the chosen day's times and the chosen time's form, as plain values."""
     zone = zone_of(venue)
@@ -215,7 +221,11 @@ def build_booking_page(
             "policy": describe_policy(service.cancel_free_hours, service.cancel_late_fee_percent),
         },
         "timezone": zone.key,
-        "calendar": month_calendar(service, month, today=today, last_day=last_day, selected=day, now=now, link=link),
+        "calendar": (
+            month_calendar(service, month, today=today, last_day=last_day, selected=day, now=now, link=link)
+            if with_calendar
+            else None
+        ),
         "day": day.isoformat() if day else None,
         "day_label": day_label(day) if day else None,
         "day_message": day_message,

@@ -5,10 +5,17 @@ existing bookings and blocks as UTC intervals. Slots are built per local date in
 venue's time zone, so they follow DST changes: a local time that does not exist (the hour
 skipped in spring) is not offered, and a local time that happens twice (autumn) is offered
 once, at its first occurrence.
+
+Speed: the busy intervals are indexed once per call (sorted by start, per team member, for
+the service and for venue-wide blocks), so each candidate start looks only at the few
+intervals that can meet it (a bisection) instead of scanning every booking of the window;
+a month calendar builds the index once for all its days. Instants are compared as integer
+microseconds since the epoch, which is exact.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -69,8 +76,18 @@ class Slot:
         return self.start.astimezone(ZoneInfo(tz))
 
 
-def _overlaps(a_start: datetime, a_end: datetime, b_start: datetime, b_end: datetime) -> bool:
-    return a_start < b_end and b_start < a_end
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+_MINUTE = 60_000_000  # microseconds
+
+
+def _us(moment: datetime) -> int:
+    """Microseconds since the epoch: exact, and far cheaper to compare than datetimes."""
+    return (moment - _EPOCH) // _MICROSECOND
+
+
+def _instant(us: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=us)
 
 
 def _local_to_utc(day: date, minute: int, zone: ZoneInfo) -> datetime | None:
@@ -93,6 +110,199 @@ def _range_end_utc(day: date, minute: int, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, time(minute // 60, minute % 60), tzinfo=zone).astimezone(UTC)
 
 
+def _range_starts(day: date, minutes: range, zone: ZoneInfo) -> list[int | None]:
+    """The UTC instant (microseconds) of each local start minute, None where it does not exist.
+
+    When the first and last start have the same UTC offset the whole range has it (no zone
+    changes its offset twice within one day), so the instants are plain arithmetic; a range
+    that crosses a DST change is converted minute by minute.
+    """
+    if not minutes:
+        return []
+    first, last = minutes[0], minutes[-1]
+    if last < MINUTES_PER_DAY:
+        first_utc, last_utc = _local_to_utc(day, first, zone), _local_to_utc(day, last, zone)
+        if first_utc is not None and last_utc is not None:
+            base = _us(first_utc)
+            if _us(last_utc) - base == (last - first) * _MINUTE:
+                return [base + (minute - first) * _MINUTE for minute in minutes]
+    starts: list[int | None] = []
+    for minute in minutes:
+        instant = _local_to_utc(day, minute, zone)
+        starts.append(None if instant is None else _us(instant))
+    return starts
+
+
+class _Intervals:
+    """Half-open intervals ``[start, end)`` sorted by start, with the longest length kept, so
+    the ones meeting a window are found by bisection: only an interval starting in
+    ``[window start - longest, window end)`` can overlap it."""
+
+    __slots__ = ("ends", "longest", "starts", "weights")
+
+    def __init__(self, intervals: Iterable[tuple[int, int, int]]) -> None:
+        ordered = sorted(intervals)
+        self.starts = [start for start, _, _ in ordered]
+        self.ends = [end for _, end, _ in ordered]
+        self.weights = [weight for _, _, weight in ordered]
+        self.longest = max([0, *(end - start for start, end, _ in ordered)])
+
+    def overlaps(self, start: int, end: int) -> bool:
+        starts, ends = self.starts, self.ends
+        nearby = range(bisect_left(starts, start - self.longest), bisect_left(starts, end))
+        return any(ends[i] > start for i in nearby)
+
+    def weight(self, start: int, end: int) -> int:
+        starts, ends, weights = self.starts, self.ends, self.weights
+        total = 0
+        for i in range(bisect_left(starts, start - self.longest), bisect_left(starts, end)):
+            if ends[i] > start:
+                total += weights[i]
+        return total
+
+
+class _Occupied:
+    """When one person (or the whole venue) is busy: intervals that overlap are merged, so
+    the merged ones are disjoint and sorted by start and by end alike, and a window meets
+    them iff it meets the last one starting before the window ends: one bisection.
+
+    Only strictly overlapping intervals are merged (touching ones stay apart), so even an
+    empty window (a zero-length service) meets the merged set exactly when it met one of the
+    originals. Zero-length and inverted intervals, which the database never holds, keep the
+    general check of ``_Intervals``.
+    """
+
+    __slots__ = ("ends", "odd", "starts")
+
+    def __init__(self, intervals: Iterable[tuple[int, int]]) -> None:
+        proper, odd = [], []
+        for start, end in intervals:
+            (proper if end > start else odd).append((start, end))
+        starts: list[int] = []
+        ends: list[int] = []
+        for start, end in sorted(proper):
+            if ends and start < ends[-1]:
+                ends[-1] = max(ends[-1], end)
+            else:
+                starts.append(start)
+                ends.append(end)
+        self.starts, self.ends = starts, ends
+        self.odd = _Intervals((start, end, 1) for start, end in odd) if odd else None
+
+    def overlaps(self, start: int, end: int) -> bool:
+        i = bisect_left(self.starts, end)
+        if i and self.ends[i - 1] > start:
+            return True
+        return self.odd is not None and self.odd.overlaps(start, end)
+
+
+@dataclass(frozen=True)
+class _BusyIndex:
+    """What can stop a start time of one service: its own bookings (capacity), each of its
+    team members' bookings and blocks, and venue-wide blocks."""
+
+    same_service: _Intervals
+    members: dict[int, _Occupied]
+    venue_blocks: _Occupied
+
+    @classmethod
+    def build(cls, service: ServiceSpec, busy: Iterable[Busy], blocks: Iterable[Busy], now: datetime) -> _BusyIndex:
+        per_member: dict[int, list[tuple[int, int]]] = {m: [] for m in service.team_member_ids}
+        same_service: list[tuple[int, int, int]] = []
+        # One pass, each instant converted once: a busy month is thousands of intervals.
+        epoch, micro = _EPOCH, _MICROSECOND
+        for b in busy:
+            if b.expires_at is not None and b.expires_at <= now:  # not b.occupies(now)
+                continue
+            member = b.team_member_id
+            if b.service_id == service.id or member in per_member:
+                start, until = (b.start - epoch) // micro, (b.end + b.buffer - epoch) // micro  # _us(), inline
+                if b.service_id == service.id:
+                    same_service.append((start, until, b.quantity))
+                if member in per_member:
+                    per_member[member].append((start, until))
+        venue_blocks: list[tuple[int, int]] = []
+        for b in blocks:
+            if b.team_member_id is None:
+                venue_blocks.append((_us(b.start), _us(b.end)))  # a venue block has no buffer
+            elif b.team_member_id in per_member:
+                per_member[b.team_member_id].append((_us(b.start), _us(b.busy_until)))
+        return cls(
+            same_service=_Intervals(same_service),
+            members={m: _Occupied(intervals) for m, intervals in per_member.items()},
+            venue_blocks=_Occupied(venue_blocks),
+        )
+
+
+def _free_starts(
+    day: date,
+    zone: ZoneInfo,
+    hours: dict[int, Sequence[tuple[int, int]]],
+    service: ServiceSpec,
+    index: _BusyIndex,
+    earliest: int,
+    latest: int,
+    step: int,
+) -> list[tuple[int, int, tuple[int, ...]]]:
+    """(start, remaining, free team members) of each free start on ``day``, by start."""
+    duration = service.duration // _MICROSECOND
+    occupied = duration + service.buffer // _MICROSECOND
+    duration_minutes = int(service.duration.total_seconds() // 60)
+    capacity = service.capacity
+    team = [(m, index.members[m]) for m in sorted(service.team_member_ids)]
+    # The loop below runs for every candidate start of every day of a calendar, so the common
+    # checks are written out (a bisection each) instead of calling the index's methods.
+    plain_team = [(m, busy.starts, busy.ends) for m, busy in team] if all(b.odd is None for _, b in team) else None
+    same = index.same_service
+    same_starts, same_ends, same_weights, longest = same.starts, same.ends, same.weights, same.longest
+    venue_blocks = index.venue_blocks
+    found: list[tuple[int, int, tuple[int, ...]]] = []
+    seen: set[int] = set()
+    for opens, closes in sorted(hours.get(day.weekday(), ())):
+        range_end = _us(_range_end_utc(day, closes, zone))
+        for start in _range_starts(day, range(opens, closes - duration_minutes + 1, step), zone):
+            if start is None or start in seen:
+                continue
+            if start + duration > range_end or start < earliest or start > latest:
+                continue
+            occupied_until = start + occupied
+            if venue_blocks.overlaps(start, occupied_until):
+                continue
+            remaining = capacity
+            first = bisect_left(same_starts, start - longest)
+            for i in range(first, bisect_left(same_starts, occupied_until, first)):
+                if same_ends[i] > start:
+                    remaining -= same_weights[i]
+            if remaining <= 0:
+                continue
+            members: tuple[int, ...] = ()
+            if team:
+                if plain_team is not None:
+                    # Free unless the last merged interval starting before the end reaches past the start.
+                    members = tuple(
+                        [
+                            m
+                            for m, starts, ends in plain_team
+                            if not ((k := bisect_left(starts, occupied_until)) and ends[k - 1] > start)
+                        ]
+                    )
+                else:
+                    members = tuple([m for m, busy in team if not busy.overlaps(start, occupied_until)])
+                remaining = min(remaining, len(members))
+            if remaining > 0:
+                seen.add(start)
+                found.append((start, remaining, members))
+    found.sort(key=lambda free: free[0])
+    return found
+
+
+def _limits(now: datetime, rules: Rules) -> tuple[int, int, int]:
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    step = max(1, int(rules.slot_interval.total_seconds() // 60))
+    return _us(now + rules.min_notice), _us(now + rules.max_advance), step
+
+
 def available_slots(
     *,
     day: date,
@@ -106,54 +316,16 @@ def available_slots(
     rules: Rules = Rules(),
 ) -> list[Slot]:
     """Start times on local ``day`` with the remaining capacity and free team members."""
-    if now.tzinfo is None:
-        raise ValueError("now must be timezone-aware")
+    earliest, latest, step = _limits(now, rules)
     if any(start <= day <= end for start, end in closures):
         return []
-    zone = ZoneInfo(tz)
-    live = [b for b in busy if b.occupies(now)]
-    same_service = [b for b in live if b.service_id == service.id]
-    venue_blocks = [b for b in blocks if b.team_member_id is None]
-    member_busy = [b for b in [*live, *blocks] if b.team_member_id is not None]
-    earliest = now + rules.min_notice
-    latest = now + rules.max_advance
-    step = max(1, int(rules.slot_interval.total_seconds() // 60))
-    duration_minutes = int(service.duration.total_seconds() // 60)
-
-    slots: list[Slot] = []
-    seen: set[datetime] = set()
-    for opens, closes in sorted(hours.get(day.weekday(), ())):
-        range_end = _range_end_utc(day, closes, zone)
-        for minute in range(opens, closes - duration_minutes + 1, step):
-            start = _local_to_utc(day, minute, zone)
-            if start is None or start in seen:
-                continue
-            end = start + service.duration
-            if end > range_end or start < earliest or start > latest:
-                continue
-            occupied_until = end + service.buffer
-            if any(_overlaps(start, occupied_until, b.start, b.end) for b in venue_blocks):
-                continue
-            used = sum(b.quantity for b in same_service if _overlaps(start, occupied_until, b.start, b.busy_until))
-            remaining = service.capacity - used
-            members: tuple[int, ...] = ()
-            if service.team_member_ids:
-                members = tuple(
-                    sorted(
-                        m
-                        for m in service.team_member_ids
-                        if not any(
-                            b.team_member_id == m and _overlaps(start, occupied_until, b.start, b.busy_until)
-                            for b in member_busy
-                        )
-                    )
-                )
-                remaining = min(remaining, len(members))
-            if remaining > 0:
-                seen.add(start)
-                slots.append(Slot(start=start, end=end, remaining=remaining, team_member_ids=members))
-    slots.sort(key=lambda s: s.start)
-    return slots
+    index = _BusyIndex.build(service, busy, blocks, now)
+    return [
+        Slot(
+            start=_instant(start), end=_instant(start) + service.duration, remaining=remaining, team_member_ids=members
+        )
+        for start, remaining, members in _free_starts(day, ZoneInfo(tz), hours, service, index, earliest, latest, step)
+    ]
 
 
 def bookable_days(
@@ -170,21 +342,15 @@ def bookable_days(
     rules: Rules = Rules(),
 ) -> dict[date, int]:
     """For a calendar: each day in the window with how many start times are free."""
-    busy, blocks, closures = list(busy), list(blocks), list(closures)
+    earliest, latest, step = _limits(now, rules)
+    closures = list(closures)
+    zone = ZoneInfo(tz)
+    index = _BusyIndex.build(service, busy, blocks, now)  # once for the whole window
     result = {}
     for offset in range(days):
         day = first_day + timedelta(days=offset)
-        result[day] = len(
-            available_slots(
-                day=day,
-                tz=tz,
-                hours=hours,
-                closures=closures,
-                service=service,
-                busy=busy,
-                blocks=blocks,
-                now=now,
-                rules=rules,
-            )
-        )
+        if any(start <= day <= end for start, end in closures):
+            result[day] = 0
+            continue
+        result[day] = len(_free_starts(day, zone, hours, service, index, earliest, latest, step))
     return result

@@ -163,6 +163,7 @@ def live_bookings(service_ids: list[int], starts_at: datetime) -> list[Booking]:
 class RaceResult:
     won: dict[int, int] = field(default_factory=dict)  # customer id -> order id
     refused: list[int] = field(default_factory=list)  # customer ids refused with SlotUnavailable
+    messages: list[str] = field(default_factory=list)  # what each refused customer was told
     errors: list[tuple[int, BaseException]] = field(default_factory=list)
     seconds: float = 0.0  # from the barrier opening to the last commit or refusal
     connections: int = 0  # most pool connections checked out at once while lining up
@@ -221,10 +222,11 @@ def race(race_app, customer_ids: list[int]) -> RaceResult:
                     db.session.commit()
                     with lock:
                         result.won[customer_id] = order_id
-                except SlotUnavailable:
+                except SlotUnavailable as exc:
                     db.session.rollback()
                     with lock:
                         result.refused.append(customer_id)
+                        result.messages.append(exc.message)
                 with lock:
                     finished.append(time.perf_counter())
             except BaseException as exc:  # anything but a clean refusal fails the test
@@ -347,6 +349,41 @@ def test_one_team_member_shared_by_two_services_is_never_double_booked(race_app,
         [booking] = live_bookings(service_ids, start)
         assert booking.team_member_id == member_id
         db.session.remove()
+    # Whether a loser was stopped by the first look, the re-check under the lock or the
+    # exclusion constraint, it is told which item was taken.
+    names = ("Deep tissue massage", "Hot stone massage")
+    assert len(result.messages) == RACERS - 1
+    assert all(any(f"{name} at Calm Rooms" in message for name in names) for message in result.messages)
+
+
+def test_a_checkout_of_a_taken_time_waits_for_no_lock(race_app, made):
+    """While another checkout holds the service's row lock, a customer whose time is already
+    taken is refused at once: the first look reads without locks. (A lock timeout would fail
+    this test with an OperationalError instead of SlotUnavailable.)"""
+    start = future_slot(days=9)
+    with race_app.app_context():
+        _venue, service = make_venue(made, capacity=1)
+        service_id = service.id
+        winner, loser = make_users(made, 2)
+        db.session.commit()
+        for customer_id in (winner, loser):
+            add_to_cart(customer_id, service_id, start)
+        db.session.commit()
+        checkout.checkout(db.session.get(User, winner))
+        db.session.commit()
+        db.session.remove()
+
+        holder = db.engine.connect()
+        try:
+            holder.execute(select(Service.id).where(Service.id == service_id).with_for_update())  # lock held
+            db.session.execute(text("SET LOCAL lock_timeout = '200ms'"))
+            with pytest.raises(SlotUnavailable, match=r"Deep tissue massage at Calm Rooms.*just taken"):
+                checkout.checkout(db.session.get(User, loser))
+            db.session.rollback()
+        finally:
+            holder.rollback()
+            holder.close()
+            db.session.remove()
 
 
 def test_carts_holding_two_services_in_opposite_orders_do_not_deadlock(race_app, made):

@@ -1,0 +1,230 @@
+"""The indexed slot engine gives exactly the answers of the obvious one.
+
+``reference_slots`` is the engine as it was before the busy intervals were indexed: every
+start time checks every booking and block of the window. It is slow and plainly right, so
+hypothesis compares the two on random venues, bookings, holds and blocks, across DST days.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from app.scheduling import Busy, Rules, ServiceSpec, Slot, available_slots, bookable_days
+
+ZONES = st.sampled_from(["Europe/London", "America/New_York", "Australia/Sydney", "Asia/Kolkata", "UTC"])
+# Around the DST changes of 2026 as well as ordinary days.
+DAYS = st.sampled_from(
+    [date(2026, 3, 8), date(2026, 3, 29), date(2026, 4, 5), date(2026, 10, 4), date(2026, 10, 25), date(2026, 11, 1)]
+) | st.dates(min_value=date(2026, 1, 1), max_value=date(2027, 12, 31))
+
+
+# -- the reference: the engine before indexing, unchanged ----------------------------------------
+
+
+def _overlaps(a_start: datetime, a_end: datetime, b_start: datetime, b_end: datetime) -> bool:
+    return a_start < b_end and b_start < a_end
+
+
+def _local_to_utc(day: date, minute: int, zone: ZoneInfo) -> datetime | None:
+    if minute >= 24 * 60:
+        day, minute = day + timedelta(days=1), minute - 24 * 60
+    local = datetime.combine(day, time(minute // 60, minute % 60), tzinfo=zone)
+    instant = local.astimezone(UTC)
+    round_trip = instant.astimezone(zone)
+    if (round_trip.date(), round_trip.hour, round_trip.minute) != (day, minute // 60, minute % 60):
+        return None
+    return instant
+
+
+def _range_end_utc(day: date, minute: int, zone: ZoneInfo) -> datetime:
+    exact = _local_to_utc(day, minute, zone)
+    if exact is not None:
+        return exact
+    return datetime.combine(day, time(minute // 60, minute % 60), tzinfo=zone).astimezone(UTC)
+
+
+def reference_slots(
+    *,
+    day: date,
+    tz: str,
+    hours: dict[int, Sequence[tuple[int, int]]],
+    closures: list[tuple[date, date]],
+    service: ServiceSpec,
+    busy: list[Busy],
+    blocks: list[Busy],
+    now: datetime,
+    rules: Rules,
+) -> list[Slot]:
+    if any(start <= day <= end for start, end in closures):
+        return []
+    zone = ZoneInfo(tz)
+    live = [b for b in busy if b.occupies(now)]
+    same_service = [b for b in live if b.service_id == service.id]
+    venue_blocks = [b for b in blocks if b.team_member_id is None]
+    member_busy = [b for b in [*live, *blocks] if b.team_member_id is not None]
+    earliest = now + rules.min_notice
+    latest = now + rules.max_advance
+    step = max(1, int(rules.slot_interval.total_seconds() // 60))
+    duration_minutes = int(service.duration.total_seconds() // 60)
+    slots: list[Slot] = []
+    seen: set[datetime] = set()
+    for opens, closes in sorted(hours.get(day.weekday(), ())):
+        range_end = _range_end_utc(day, closes, zone)
+        for minute in range(opens, closes - duration_minutes + 1, step):
+            start = _local_to_utc(day, minute, zone)
+            if start is None or start in seen:
+                continue
+            end = start + service.duration
+            if end > range_end or start < earliest or start > latest:
+                continue
+            occupied_until = end + service.buffer
+            if any(_overlaps(start, occupied_until, b.start, b.end) for b in venue_blocks):
+                continue
+            used = sum(b.quantity for b in same_service if _overlaps(start, occupied_until, b.start, b.busy_until))
+            remaining = service.capacity - used
+            members: tuple[int, ...] = ()
+            if service.team_member_ids:
+                members = tuple(
+                    sorted(
+                        m
+                        for m in service.team_member_ids
+                        if not any(
+                            b.team_member_id == m and _overlaps(start, occupied_until, b.start, b.busy_until)
+                            for b in member_busy
+                        )
+                    )
+                )
+                remaining = min(remaining, len(members))
+            if remaining > 0:
+                seen.add(start)
+                slots.append(Slot(start=start, end=end, remaining=remaining, team_member_ids=members))
+    slots.sort(key=lambda s: s.start)
+    return slots
+
+
+# -- random venues -------------------------------------------------------------------------------
+
+
+@st.composite
+def opening_hours(draw):
+    """Per weekday up to three ranges, which may overlap each other (the engine must not
+    offer a start twice) and may run to midnight."""
+
+    def day_ranges():
+        ranges = []
+        for _ in range(draw(st.integers(0, 3))):
+            opens = draw(st.integers(0, 23 * 60)) // 15 * 15
+            closes = min(24 * 60, opens + draw(st.integers(15, 10 * 60)) // 15 * 15)
+            ranges.append((opens, closes))
+        return ranges
+
+    return {weekday: day_ranges() for weekday in range(7)}
+
+
+@st.composite
+def services(draw):
+    return ServiceSpec(
+        id=1,
+        duration=timedelta(minutes=draw(st.sampled_from([15, 30, 45, 60, 90, 120, 240]))),
+        buffer=timedelta(minutes=draw(st.sampled_from([0, 5, 10, 15, 30]))),
+        capacity=draw(st.integers(1, 5)),
+        team_member_ids=draw(st.frozensets(st.integers(1, 4), max_size=4)),
+    )
+
+
+@st.composite
+def busy_around(draw, day: date, days: int, *, blocks: bool):
+    """Bookings, holds (some expired) or blocks spread over ``days`` days around ``day``."""
+    base = datetime(day.year, day.month, day.day, tzinfo=UTC) - timedelta(hours=14)
+    span = (days * 24 + 28) * 60
+    result = []
+    for _ in range(draw(st.integers(0, 25))):
+        start = base + timedelta(minutes=draw(st.integers(0, span)) // 5 * 5)
+        length = timedelta(minutes=draw(st.sampled_from([0, 15, 30, 60, 90, 300])))
+        result.append(
+            Busy(
+                start=start,
+                end=start + length,
+                quantity=1 if blocks else draw(st.integers(1, 3)),
+                service_id=None if blocks else draw(st.sampled_from([1, 2, None])),
+                team_member_id=draw(st.none() | st.integers(1, 5)),
+                buffer=timedelta(0) if blocks else timedelta(minutes=draw(st.sampled_from([0, 10, 30]))),
+                expires_at=None if blocks else draw(st.none() | st.sampled_from([NOW - timedelta(minutes=1), NOW])),
+            )
+        )
+    return result
+
+
+NOW = datetime(2025, 12, 31, 12, 0, tzinfo=UTC)
+RULES = st.builds(
+    Rules,
+    slot_interval=st.sampled_from([timedelta(minutes=m) for m in (5, 15, 30, 60)]),
+    min_notice=st.sampled_from([timedelta(0), timedelta(hours=1)]),
+    max_advance=st.sampled_from([timedelta(days=800), timedelta(days=400)]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(day=DAYS, tz=ZONES, hours=opening_hours(), service=services(), rules=RULES, data=st.data())
+def test_one_day_matches_the_reference(day, tz, hours, service, rules, data):
+    busy = data.draw(busy_around(day, 1, blocks=False))
+    blocks = data.draw(busy_around(day, 1, blocks=True))
+    now = data.draw(st.sampled_from([NOW, datetime.combine(day, time(10), tzinfo=UTC)]))
+    closures = data.draw(st.lists(st.tuples(DAYS, st.integers(0, 3)), max_size=2))
+    closures = [(start, start + timedelta(days=length)) for start, length in closures]
+    arguments = {
+        "day": day,
+        "tz": tz,
+        "hours": hours,
+        "closures": closures,
+        "service": service,
+        "busy": busy,
+        "blocks": blocks,
+        "now": now,
+        "rules": rules,
+    }
+    assert available_slots(**arguments) == reference_slots(**arguments)
+
+
+@settings(max_examples=100, deadline=None)
+@given(first_day=DAYS, tz=ZONES, hours=opening_hours(), service=services(), data=st.data())
+def test_a_month_calendar_matches_the_reference_day_by_day(first_day, tz, hours, service, data):
+    days = data.draw(st.integers(1, 35))
+    busy = data.draw(busy_around(first_day, days, blocks=False))
+    blocks = data.draw(busy_around(first_day, days, blocks=True))
+    rules = Rules(slot_interval=timedelta(minutes=15), min_notice=timedelta(0), max_advance=timedelta(days=800))
+    closures = [(first_day + timedelta(days=2), first_day + timedelta(days=3))]
+    calendar = bookable_days(
+        first_day=first_day,
+        days=days,
+        tz=tz,
+        hours=hours,
+        closures=closures,
+        service=service,
+        busy=busy,
+        blocks=blocks,
+        now=NOW,
+        rules=rules,
+    )
+    expected = {
+        first_day + timedelta(days=n): len(
+            reference_slots(
+                day=first_day + timedelta(days=n),
+                tz=tz,
+                hours=hours,
+                closures=closures,
+                service=service,
+                busy=busy,
+                blocks=blocks,
+                now=NOW,
+                rules=rules,
+            )
+        )
+        for n in range(days)
+    }
+    assert calendar == expected
