@@ -415,6 +415,7 @@ def main(argv: list[str] | None = None) -> None:
 
     wrk = ensure_wrk(log)
     started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M")
+    commit = git_commit()  # the code the servers load now (edits made during the run don't count)
     load_start = tuple(round(x, 2) for x in os.getloadavg())
     seeded = seeding.seed(log=log)
     page_list = [p for p in pages(seeded) if not args.only or any(o.lower() in p.name.lower() for o in args.only)]
@@ -470,7 +471,7 @@ def main(argv: list[str] | None = None) -> None:
         stop(floor_server)
     run = {
         "started": started,
-        "commit": git_commit(),
+        "commit": commit,
         "cpus": os.cpu_count(),
         "load_start": load_start,
         "load_end": tuple(round(x, 2) for x in os.getloadavg()),

@@ -96,6 +96,8 @@ def build_showcase(
     category_id: int | None = None,
     name: str = "Showcase Spa",
     image_keys: list[str] | None = None,
+    past_days: int = PAST_DAYS,
+    ahead_days: int = AHEAD_DAYS,
     now: datetime | None = None,
 ) -> Showcase:
     """An approved venue with the given numbers of each thing. ``bookings`` counts the venue's
@@ -193,7 +195,7 @@ def build_showcase(
     db.session.add_all(members)
     db.session.flush()
 
-    made_bookings = _bookings(venue, made_services, customers, customer, bookings, today, now)
+    made_bookings = _bookings(venue, made_services, customers, customer, bookings, today, now, past_days, ahead_days)
     _reviews(venue, made_bookings, reviews, now)
     order = _held_order(venue, made_services, customer, order_items, today, now) if order_items else None
     items = [
@@ -212,16 +214,24 @@ def build_showcase(
 
 
 def _bookings(
-    venue: Venue, services: list[Service], customers: list[User], customer: User, count: int, today: date, now: datetime
+    venue: Venue,
+    services: list[Service],
+    customers: list[User],
+    customer: User,
+    count: int,
+    today: date,
+    now: datetime,
+    past_days: int,
+    ahead_days: int,
 ) -> list[Booking]:
-    """``count`` bookings spread over PAST_DAYS back and AHEAD_DAYS on, one service at a time
-    in each hour so nothing is overbooked; past ones completed, upcoming ones confirmed."""
-    days = PAST_DAYS + AHEAD_DAYS
+    """``count`` bookings spread over ``past_days`` back and ``ahead_days`` on, at most two of
+    one service in an hour (its capacity); past ones completed, upcoming ones confirmed."""
+    days = past_days + ahead_days
     per_day = max(1, -(-count // days))
     hours = (CLOSE_MINUTE - OPEN_MINUTE) // 60
     made = []
     for n in range(count):
-        day = today + timedelta(days=n // per_day - PAST_DAYS)
+        day = today + timedelta(days=n // per_day - past_days)
         slot = n % per_day
         start = local_start(day, OPEN_MINUTE + 60 * (slot % hours))
         service = services[slot % len(services)]
