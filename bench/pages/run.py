@@ -231,7 +231,8 @@ def sign_in(base: str, email: str, password: str) -> str:
 
 
 def count_statements(s: seeding.Seeded, page_list: list[Page]) -> dict[str, tuple[int, int]]:
-    """(cold, warm) statement counts per page: the first request after start, then the next."""
+    """(cold, warm) statement counts per page: its first request, then the next (one process
+    asks for the pages in order, so a page's cold count may profit from what those above cached)."""
     from sqlalchemy import event, select
 
     from app import create_app
@@ -373,7 +374,8 @@ INTRO = [
     "Dockerfile starts it (3 workers, production settings, Redis cache) on the seeded database; the floor",
     "is a bare Flask app under the identical gunicorn command. req/s is the mean of a page's rounds, p50",
     "their mean, p99 the worse round; ratio = page req/s ÷ floor req/s in the same run. SQL counts the",
-    "statements one request sends, in-process: the first request after start (cold caches) and the next.",
+    "statements one request sends, in-process, in table order in one process: the page's first request",
+    "(cold: only what the pages above it cached, such as venues' next free times) and its second (warm).",
     "Targets (issue 10): venue page ≥ 0.40 of the floor and p99 ≤ 150 ms at 32 connections; other",
     "public pages ≥ 0.25; signed-in pages ≥ 0.15.",
     "",
