@@ -148,18 +148,35 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def server_env(s: seeding.Seeded) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "COZYWISH_", "TEST_DATABASE"))}
+REDIS_URL = f"redis://127.0.0.1:6379/{REDIS_DB}"
+
+
+def redis_available() -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(REDIS_URL, socket_timeout=2).ping())
+    except redis.RedisError:
+        return False
+
+
+def server_env(s: seeding.Seeded, *, with_redis: bool) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("FLASK_", "COZYWISH_", "TEST_DATABASE", "REDIS_URL", "ELASTICSEARCH_URL"))
+    }
     env.update(
         COZYWISH_ENV="production",
         SECRET_KEY=secrets.token_hex(32),
         DATABASE_URL=s.url,
-        REDIS_URL=f"redis://127.0.0.1:6379/{REDIS_DB}",
         FORCE_HTTPS="0",  # plain http on loopback, as docker-compose.yml runs it without a TLS proxy
         UPLOAD_ROOT=s.upload_root,
         MAIL_BACKEND="console",
         BASE_URL="http://127.0.0.1",
     )
+    if with_redis:  # as docker-compose.yml runs it; without, each worker caches in its own memory
+        env["REDIS_URL"] = REDIS_URL
     return env
 
 
@@ -200,7 +217,7 @@ def stop(process: subprocess.Popen) -> None:
 def flush_redis() -> None:
     import redis
 
-    redis.Redis(host="127.0.0.1", port=6379, db=REDIS_DB).flushdb()
+    redis.Redis.from_url(REDIS_URL).flushdb()
 
 
 # -- signing in over HTTP -------------------------------------------------------------------------
@@ -230,7 +247,7 @@ def sign_in(base: str, email: str, password: str) -> str:
 # -- SQL statements per page ----------------------------------------------------------------------
 
 
-def count_statements(s: seeding.Seeded, page_list: list[Page]) -> dict[str, tuple[int, int]]:
+def count_statements(s: seeding.Seeded, page_list: list[Page], *, with_redis: bool) -> dict[str, tuple[int, int]]:
     """(cold, warm) statement counts per page: its first request, then the next (one process
     asks for the pages in order, so a page's cold count may profit from what those above cached)."""
     from sqlalchemy import event, select
@@ -240,17 +257,18 @@ def count_statements(s: seeding.Seeded, page_list: list[Page]) -> dict[str, tupl
     from app.extensions import db
     from config import sqlalchemy_url
 
-    env = server_env(s)
+    env = server_env(s, with_redis=with_redis)
+    redis_url = env.get("REDIS_URL")
     # config.py read the environment when it was imported: give the server's settings directly.
     app = create_app(
         "production",
         overrides={
             "SECRET_KEY": env["SECRET_KEY"],
             "SQLALCHEMY_DATABASE_URI": sqlalchemy_url(env["DATABASE_URL"]),
-            "REDIS_URL": env["REDIS_URL"],
-            "CACHE_TYPE": "RedisCache",
-            "CACHE_REDIS_URL": env["REDIS_URL"],
-            "RATELIMIT_STORAGE_URI": env["REDIS_URL"],
+            "REDIS_URL": redis_url,
+            "CACHE_TYPE": "RedisCache" if redis_url else "SimpleCache",
+            "CACHE_REDIS_URL": redis_url,
+            "RATELIMIT_STORAGE_URI": redis_url or "memory://",
             "FORCE_HTTPS": False,
             "UPLOAD_ROOT": env["UPLOAD_ROOT"],
             "MAIL_BACKEND": "console",
@@ -350,7 +368,8 @@ def render(label: str, run: dict[str, Any]) -> str:
         f"{run['started']} UTC, commit {run['commit']}, {run['cpus']} CPUs; load average (1, 5, 15 min) "
         f"{run['load_start']} at the start and {run['load_end']} at the end. "
         f"wrk -t2 -c{run['connections']} -d{run['seconds']:g}s per round, {run['rounds']} rounds per page "
-        f"interleaved with the floor (floor, page, floor, page). Seeded in {run['seed_seconds']:.0f} s: "
+        f"interleaved with the floor (floor, page, floor, page). Cache: {run['cache']}. "
+        f"Seeded in {run['seed_seconds']:.0f} s: "
         f"{run['counts']}.",
         "",
         "| page | req/s | floor req/s | ratio | target | p50 ms | p99 ms | SQL (cold / warm) | errors | met |",
@@ -421,11 +440,15 @@ def main(argv: list[str] | None = None) -> None:
     load_start = tuple(round(x, 2) for x in os.getloadavg())
     seeded = seeding.seed(log=log)
     page_list = [p for p in pages(seeded) if not args.only or any(o.lower() in p.name.lower() for o in args.only)]
-    statements = count_statements(seeded, page_list)
+    with_redis = redis_available()
+    if not with_redis:
+        log(f"[setup] no Redis at {REDIS_URL}: the servers cache in each worker's memory")
+    statements = count_statements(seeded, page_list, with_redis=with_redis)
     log("[sql] " + ", ".join(f"{name}: {cold}/{warm}" for name, (cold, warm) in statements.items()))
 
-    flush_redis()
-    env = server_env(seeded)
+    if with_redis:
+        flush_redis()
+    env = server_env(seeded, with_redis=with_redis)
     logs = Path(seeded.upload_root).parent / f"bench-pages-{os.getpid()}"
     logs.mkdir(exist_ok=True)
     app_port, floor_port = free_port(), free_port()
@@ -481,6 +504,7 @@ def main(argv: list[str] | None = None) -> None:
         "seconds": args.seconds,
         "rounds": args.rounds,
         "seed_seconds": seeded.seconds,
+        "cache": "Redis" if with_redis else "each worker's memory (no Redis)",
         "counts": ", ".join(f"{n:,} {t}" for t, n in seeded.counts.items()),
         "rows": [
             {
