@@ -1,8 +1,9 @@
 """Each page sends the same number of SQL statements whether it shows N things or 3N: no
 lazy load per service, team member, photo, review, booking, cart item or venue card.
 
-Every page is asked for twice, once on a world with N of each shown thing and once on a world
-with 3N, with caches emptied first (the cold path is the one that does the most). The counts
+Every page is asked for twice, with caches emptied first (the cold path is the one that does
+the most): once on a world with N of each shown thing, then after a world with 3N has joined it
+(a venue's own page shows 3N; search, home and the approval queue show 4N venues). The counts
 must be equal, and under a modest ceiling. This is a test of behaviour, not of timing: the
 timing is bench/pages.
 """
@@ -33,20 +34,21 @@ CARD_PAGES = ("home", "search", "search_geo", "category")
 CARD_LINK = 'class="stretched-link'
 OTHER_VENUES = 2  # venue cards on search, category and home pages; venues in the approval queue
 
-# The most statements each page may send (cold caches, signed in where the page needs it).
+# The most statements each page may send (cold caches, signed in where the page needs it): what
+# each sent on 2026-11-22, plus two for a cache-version read or a check added later.
 CEILING = {
-    "venue": 14,
-    "home": 18,
-    "search": 14,
-    "search_geo": 14,
-    "category": 15,
-    "booking": 12,
-    "day_slots": 12,
-    "cart": 14,
+    "venue": 12,
+    "home": 20,
+    "search": 15,
+    "search_geo": 15,
+    "category": 17,
+    "booking": 9,
+    "day_slots": 9,
+    "cart": 13,
     "order": 9,
-    "my_bookings": 5,
-    "calendar_week": 10,
-    "admin_queue": 7,
+    "my_bookings": 7,
+    "calendar_week": 11,
+    "admin_queue": 9,
 }
 
 
