@@ -494,6 +494,7 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         stop(app_server)
         stop(floor_server)
+        shutil.rmtree(seeded.upload_root, ignore_errors=True)  # the photos' files; the database stays
     run = {
         "started": started,
         "commit": commit,
