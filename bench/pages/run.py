@@ -36,16 +36,15 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import requests
 
 from bench.pages import seed as seeding
+from bench.pages.report import git_commit, write_report
+from bench.pages.wrk import USER_AGENT, WrkResult, ensure_wrk, run_wrk
 
 ROOT = Path(__file__).resolve().parents[2]
 OUTPUT = ROOT / "docs" / "benchmarks.md"
-HEADING = "## Pages under load"
-USER_AGENT = "cozywish-page-bench"
 REDIS_DB = 13  # a Redis database of the benchmark's own, emptied before each run
 TARGET_VENUE_RATIO, TARGET_VENUE_P99_MS = 0.40, 150.0
 TARGET_PUBLIC_RATIO, TARGET_SIGNED_IN_RATIO = 0.25, 0.15
@@ -84,59 +83,6 @@ def pages(s: seeding.Seeded) -> list[Page]:
         Page("Provider calendar (week)", f"/provider/calendar?view=week&date={s.calendar_day}", "provider"),
         Page("Admin approval queue", "/admin/venues", "admin"),
     ]
-
-
-# -- wrk ----------------------------------------------------------------------------------------
-
-
-def ensure_wrk(log) -> str:
-    found = shutil.which("wrk")
-    if found:
-        return found
-    log("[setup] wrk is missing: apt-get install -y wrk")
-    prefix = [] if os.geteuid() == 0 else ["sudo", "-n"]
-    subprocess.run([*prefix, "apt-get", "install", "-y", "wrk"], check=True, stdout=subprocess.DEVNULL)
-    found = shutil.which("wrk")
-    if not found:
-        raise SystemExit("wrk is still missing after apt-get install wrk")
-    return found
-
-
-@dataclass
-class WrkResult:
-    rps: float
-    p50_ms: float
-    p99_ms: float
-    requests: int
-    errors: int  # non-2xx/3xx responses and socket errors
-
-
-UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
-
-
-def _ms(value: str) -> float:
-    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value).groups()
-    return float(number) * UNITS[unit]
-
-
-def parse_wrk(output: str) -> WrkResult:
-    percentiles = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+(?:us|ms|s|m))\s*$", output, re.MULTILINE))
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
-    total = int(re.search(r"(\d+) requests in", output).group(1))
-    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
-    errors = int(non_2xx.group(1)) if non_2xx else 0
-    if socket_errors:
-        errors += sum(int(n) for n in socket_errors.groups())
-    return WrkResult(rps, _ms(percentiles["50"]), _ms(percentiles["99"]), total, errors)
-
-
-def run_wrk(wrk: str, url: str, *, seconds: float, connections: int, headers: dict[str, str]) -> WrkResult:
-    command = [wrk, "-t2", f"-c{connections}", f"-d{seconds:g}s", "--latency", "--timeout", "10s"]
-    for name, value in {"User-Agent": USER_AGENT, **headers}.items():
-        command += ["-H", f"{name}: {value}"]
-    done = subprocess.run([*command, url], capture_output=True, text=True, timeout=seconds + 60, check=True)
-    return parse_wrk(done.stdout)
 
 
 # -- servers --------------------------------------------------------------------------------------
@@ -351,72 +297,6 @@ def meets(result: PageResult) -> bool:
     if page.name == "Venue page":
         return result.ratio >= TARGET_VENUE_RATIO and result.p99 <= TARGET_VENUE_P99_MS
     return result.ratio >= (TARGET_PUBLIC_RATIO if page.public else TARGET_SIGNED_IN_RATIO)
-
-
-def git_commit() -> str:
-    def git(*args: str) -> str:
-        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-
-    commit = git("rev-parse", "--short", "HEAD") or "unknown"
-    return commit + (" (with uncommitted changes)" if git("status", "--porcelain", "--untracked-files=no") else "")
-
-
-def render(label: str, run: dict[str, Any]) -> str:
-    lines = [
-        f"### {label}",
-        "",
-        f"{run['started']} UTC, commit {run['commit']}, {run['cpus']} CPUs; load average (1, 5, 15 min) "
-        f"{run['load_start']} at the start and {run['load_end']} at the end. "
-        f"wrk -t2 -c{run['connections']} -d{run['seconds']:g}s per round, {run['rounds']} rounds per page "
-        f"interleaved with the floor (floor, page, floor, page). Cache: {run['cache']}. "
-        f"Seeded in {run['seed_seconds']:.0f} s: "
-        f"{run['counts']}.",
-        "",
-        "| page | req/s | floor req/s | ratio | target | p50 ms | p99 ms | SQL (cold / warm) | errors | met |",
-        "|---|---:|---:|---:|---|---:|---:|---:|---:|---|",
-    ]
-    for row in run["rows"]:
-        lines.append(
-            f"| {row['name']} | {row['rps']:.1f} | {row['floor_rps']:.0f} | {row['ratio']:.3f} | {row['target']} "
-            f"| {row['p50']:.0f} | {row['p99']:.0f} | {row['sql'][0]} / {row['sql'][1]} | {row['errors']} "
-            f"| {'yes' if row['met'] else 'no'} |"
-        )
-    lines.append("")
-    return "\n".join(lines)
-
-
-INTRO = [
-    HEADING,
-    "",
-    "Written by `bench/pages/run.py` (`python -m bench.pages.run --label NAME`; see `bench/README.md`);",
-    "each run replaces the subsection of the same label. The app runs under gunicorn exactly as the",
-    "Dockerfile starts it (3 workers, production settings, Redis cache) on the seeded database; the floor",
-    "is a bare Flask app under the identical gunicorn command. req/s is the mean of a page's rounds, p50",
-    "their mean, p99 the worse round; ratio = page req/s ÷ floor req/s in the same run. SQL counts the",
-    "statements one request sends, in-process, in table order in one process: the page's first request",
-    "(cold: only what the pages above it cached, such as venues' next free times) and its second (warm).",
-    "Targets (issue 10): venue page ≥ 0.40 of the floor and p99 ≤ 150 ms at 32 connections; other",
-    "public pages ≥ 0.25; signed-in pages ≥ 0.15.",
-    "",
-]
-
-
-def write_report(path: Path, label: str, run: dict[str, Any]) -> None:
-    """Put this run under HEADING, replacing an earlier run of the same label; the rest stays."""
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    section = render(label, run)
-    start = text.find(HEADING + "\n")
-    if start < 0:
-        text = text.rstrip("\n") + "\n\n" + "\n".join(INTRO) + "\n" + section
-        path.write_text(text)
-        return
-    following = re.search(r"^## ", text[start + len(HEADING) :], re.MULTILINE)
-    end = start + len(HEADING) + following.start() if following else len(text)
-    body = text[start:end]
-    runs = re.split(r"^(?=### )", body, flags=re.MULTILINE)[1:]
-    kept = [r.rstrip("\n") + "\n" for r in runs if not r.startswith(f"### {label}\n")]
-    new_body = "\n".join(INTRO) + "\n" + "\n".join([*kept, section])
-    path.write_text(text[:start] + new_body.rstrip("\n") + "\n" + ("\n" + text[end:] if end < len(text) else ""))
 
 
 def main(argv: list[str] | None = None) -> None:
