@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import and_, exists, false, func, or_, select
+from sqlalchemy import and_, exists, false, func, inspect, or_, select
 
 from app.booking.models import LIVE_STATUSES, Booking, BookingStatus, TimeBlock
 from app.extensions import db
@@ -24,14 +24,19 @@ def booking_rules() -> Rules:
 
 
 def service_spec(service: Service) -> ServiceSpec:
-    # One query for who performs it (not the venue's team and each member's services).
-    members = frozenset(
-        db.session.scalars(
-            select(team_member_services.c.team_member_id)
-            .join(TeamMember, TeamMember.id == team_member_services.c.team_member_id)
-            .where(team_member_services.c.service_id == service.id, TeamMember.venue_id == service.venue_id)
+    venue = service.venue
+    if "team" not in inspect(venue).unloaded and all("services" not in inspect(m).unloaded for m in venue.team):
+        # A page that loaded the team with its services (cards, carts): no query per service.
+        members = frozenset(m.id for m in venue.team if service in m.services)
+    else:
+        # One query for who performs it (not the venue's team and each member's services).
+        members = frozenset(
+            db.session.scalars(
+                select(team_member_services.c.team_member_id)
+                .join(TeamMember, TeamMember.id == team_member_services.c.team_member_id)
+                .where(team_member_services.c.service_id == service.id, TeamMember.venue_id == service.venue_id)
+            )
         )
-    )
     return ServiceSpec(
         id=service.id,
         duration=timedelta(minutes=service.duration_minutes),
@@ -48,9 +53,12 @@ def venue_hours(venue: Venue) -> dict[int, list[tuple[int, int]]]:
     return hours
 
 
+Busyness = tuple[list[Busy], list[Busy]]  # (bookings and holds, time blocks)
+
+
 def get_busy(
     venue_id: int, service: ServiceSpec, start: datetime, end: datetime, *, venue_wide: bool = False
-) -> tuple[list[Busy], list[Busy]]:
+) -> Busyness:
     """What can stop ``service`` between ``start`` and ``end``: live bookings and holds of the
     service or of its team members (expired holds included: the engine ignores them), and
     the venue's blocks. ``venue_wide``: every booking of the venue too (for all its services).
@@ -101,17 +109,69 @@ def get_busy(
     return busy, blocks
 
 
+def get_busy_for_venues(venues: list[Venue], start: datetime, end: datetime) -> dict[int, Busyness]:
+    """What can stop any service of these venues (their bookings, their teams' bookings and
+    their blocks), in two queries whatever their number: for cards and carts."""
+    venue_ids = {v.id for v in venues}
+    member_venue = {m.id: v.id for v in venues for m in v.team}
+    found: dict[int, Busyness] = {v.id: ([], []) for v in venues}
+    rows = db.session.execute(
+        select(
+            Booking.starts_at,
+            Booking.ends_at,
+            Booking.blocks_until,
+            Booking.quantity,
+            Booking.service_id,
+            Booking.team_member_id,
+            Booking.status,
+            Booking.hold_expires_at,
+            Booking.venue_id,
+        ).where(
+            Booking.status.in_(list(LIVE_STATUSES)),
+            Booking.starts_at < end,
+            Booking.blocks_until > start,
+            or_(Booking.venue_id.in_(venue_ids or [-1]), Booking.team_member_id.in_(list(member_venue) or [-1])),
+        )
+    )
+    for starts_at, ends_at, blocks_until, quantity, service_id, member_id, status, expires, venue_id in rows:
+        busy = Busy(
+            start=starts_at,
+            end=ends_at,
+            quantity=quantity,
+            service_id=service_id,
+            team_member_id=member_id,
+            buffer=blocks_until - ends_at,
+            expires_at=expires if status == "held" else None,
+        )
+        # A booking counts at its venue, and wherever its team member works.
+        for counted_at in {venue_id, member_venue.get(member_id)} & venue_ids:
+            found[counted_at][0].append(busy)
+    for starts_at, ends_at, member_id, venue_id in db.session.execute(
+        select(TimeBlock.starts_at, TimeBlock.ends_at, TimeBlock.team_member_id, TimeBlock.venue_id).where(
+            TimeBlock.venue_id.in_(venue_ids or [-1]), TimeBlock.starts_at < end, TimeBlock.ends_at > start
+        )
+    ):
+        found[venue_id][1].append(Busy(start=starts_at, end=ends_at, team_member_id=member_id))
+    return found
+
+
+def busy_window(first_day: date, days: int = 1) -> tuple[datetime, datetime]:
+    """The span whose busyness ``get_slots``/``get_bookable_days`` read for these days."""
+    return _window(first_day, days)
+
+
 def _window(day: date, days: int = 1) -> tuple[datetime, datetime]:
     # Generous by a day on each side: local days span up to 26 hours of UTC.
     start = datetime(day.year, day.month, day.day, tzinfo=UTC) - timedelta(days=1)
     return start, start + timedelta(days=days + 2)
 
 
-def get_slots(service: Service, day: date, *, now: datetime | None = None) -> list[Slot]:
+def get_slots(service: Service, day: date, *, now: datetime | None = None, busy: Busyness | None = None) -> list[Slot]:
+    """Free slots of ``service`` on ``day``; ``busy`` (covering ``busy_window(day)``) saves the queries."""
     venue = service.venue
     now = now or datetime.now(UTC)
     spec = service_spec(service)
-    busy, blocks = get_busy(venue.id, spec, *_window(day))
+    busy, blocks = busy or get_busy(venue.id, spec, *_window(day))
     return available_slots(
         day=day,
         tz=venue.timezone,
@@ -125,10 +185,12 @@ def get_slots(service: Service, day: date, *, now: datetime | None = None) -> li
     )
 
 
-def get_bookable_days(service: Service, first_day: date, days: int, *, now: datetime | None = None) -> dict[date, int]:
+def get_bookable_days(
+    service: Service, first_day: date, days: int, *, now: datetime | None = None, busy: Busyness | None = None
+) -> dict[date, int]:
     venue = service.venue
     spec = service_spec(service)
-    busy, blocks = get_busy(venue.id, spec, *_window(first_day, days))
+    busy, blocks = busy or get_busy(venue.id, spec, *_window(first_day, days))
     return bookable_days(
         first_day=first_day,
         days=days,
@@ -184,13 +246,15 @@ def get_venue_bookable_days(
     return {spec.id: bookable_days(service=spec, **common) for spec in specs}
 
 
-def find_slot(service: Service, starts_at: datetime, *, now: datetime | None = None) -> Slot | None:
+def find_slot(
+    service: Service, starts_at: datetime, *, now: datetime | None = None, busy: Busyness | None = None
+) -> Slot | None:
     """The slot starting exactly at ``starts_at``, if it is free now."""
     # Compare in UTC: Python never finds a time in a repeated (autumn) hour equal to one in
     # another zone, so 01:30 Europe/London on a fall-back day would match no slot.
     starts_at = starts_at.astimezone(UTC)
     local_day = starts_at.astimezone(ZoneInfo(service.venue.timezone)).date()
-    return next((s for s in get_slots(service, local_day, now=now) if s.start == starts_at), None)
+    return next((s for s in get_slots(service, local_day, now=now, busy=busy) if s.start == starts_at), None)
 
 
 def taken_by_bookings(

@@ -10,8 +10,9 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import delete, select
+from sqlalchemy.orm import selectinload
 
-from app.booking.availability import find_slot
+from app.booking.availability import Busyness, busy_window, find_slot, get_busy_for_venues
 from app.booking.errors import CartItemInvalid
 from app.booking.models import CartItem, Order
 from app.booking.policy import describe_policy
@@ -76,13 +77,35 @@ def now_utc() -> datetime:
     return datetime.now(UTC)
 
 
-def get_items(owner: CartOwner, *, now: datetime | None = None) -> list[CartItem]:
+# What pricing and checking a cart reads: each item's service, venue, team member, and what
+# the slot engine needs of the venue, loaded for all items at once.
+CART_VIEW_LOADS = (
+    selectinload(CartItem.team_member),
+    selectinload(CartItem.service)
+    .selectinload(Service.venue)
+    .options(
+        selectinload(Venue.opening_hours),
+        selectinload(Venue.closures),
+        selectinload(Venue.team).selectinload(TeamMember.services),
+    ),
+)
+
+
+def get_items(owner: CartOwner, *, now: datetime | None = None, options: tuple = ()) -> list[CartItem]:
     now = now or now_utc()
-    return list(
-        db.session.scalars(
-            select(CartItem).where(owner.where(), CartItem.expires_at > now).order_by(CartItem.created_at)
-        )
-    )
+    query = select(CartItem).where(owner.where(), CartItem.expires_at > now).order_by(CartItem.created_at)
+    return list(db.session.scalars(query.options(*options)))
+
+
+def cart_busyness(items: list[CartItem]) -> dict[int, Busyness]:
+    """Bookings and blocks around every item's time, for all the cart's venues in two queries."""
+    venues = list({item.service.venue.id: item.service.venue for item in items}.values())
+    if not venues:
+        return {}
+    days = [item.starts_at.astimezone(UTC).date() for item in items]
+    # A day either side: an item's local day may differ from its UTC day.
+    first, last = min(days) - timedelta(days=1), max(days) + timedelta(days=1)
+    return get_busy_for_venues(venues, *busy_window(first, (last - first).days + 1))
 
 
 def bookable_service(service_id: int) -> Service:
@@ -128,12 +151,20 @@ def add_item(
 
 
 def check_bookable(
-    service: Service, starts_at: datetime, quantity: int, team_member_id: int | None, *, now: datetime
+    service: Service,
+    starts_at: datetime,
+    quantity: int,
+    team_member_id: int | None,
+    *,
+    now: datetime,
+    busy: Busyness | None = None,
 ) -> int:
-    """Raise CartItemInvalid with a reason unless this can be booked now; returns places left."""
+    """Raise CartItemInvalid with a reason unless this can be booked now; returns places left.
+
+    ``busy`` is the venue's bookings and blocks around ``starts_at`` when already read."""
     if starts_at <= now:
         raise CartItemInvalid("That time has passed.")
-    slot = find_slot(service, starts_at, now=now)
+    slot = find_slot(service, starts_at, now=now, busy=busy)
     if slot is None:
         raise CartItemInvalid("That time is no longer available.")
     if team_member_id is not None:
@@ -182,7 +213,9 @@ def view_cart(owner: CartOwner, *, now: datetime | None = None) -> CartView:
     now = now or now_utc()
     groups: dict[int, VenueGroup] = {}
     currency = None
-    for item in get_items(owner, now=now):
+    items = get_items(owner, now=now, options=CART_VIEW_LOADS)
+    busy = cart_busyness(items)
+    for item in items:
         service = item.service
         venue = service.venue
         problem = None
@@ -191,7 +224,9 @@ def view_cart(owner: CartOwner, *, now: datetime | None = None) -> CartView:
             problem = "This service is no longer offered."
         else:
             try:
-                remaining = check_bookable(service, item.starts_at, item.quantity, item.team_member_id, now=now)
+                remaining = check_bookable(
+                    service, item.starts_at, item.quantity, item.team_member_id, now=now, busy=busy[venue.id]
+                )
             except CartItemInvalid as exc:
                 problem = exc.message
         currency = currency or service.currency

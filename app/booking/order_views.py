@@ -15,11 +15,12 @@ from zoneinfo import ZoneInfo
 from flask import abort, flash, redirect, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from app.booking import checkout as checkouts
 from app.booking.errors import SlotUnavailable
-from app.booking.models import Order, OrderStatus
+from app.booking.models import Booking, Order, OrderStatus
 from app.booking.routes import booking_row, bp, money, require_booker, when_label, zone_of
 from app.errors import InvalidTransition, ValidationFailed
 from app.extensions import db
@@ -46,8 +47,16 @@ def checkout() -> Response:
     return redirect(url_for(".order", order_id=order.id), 303)
 
 
+# The order page's rows: each booking's venue, service and team member, loaded with the order.
+ORDER_PAGE_LOADS = (
+    selectinload(Order.bookings).options(
+        selectinload(Booking.venue), selectinload(Booking.service), selectinload(Booking.team_member)
+    ),
+)
+
+
 def get_own_order(order_id: int) -> Order:
-    order = db.session.get(Order, order_id)
+    order = db.session.get(Order, order_id, options=ORDER_PAGE_LOADS)
     if order is None or order.customer_id != current_user.id:
         abort(404)  # someone else's order is indistinguishable from a missing one
     return order

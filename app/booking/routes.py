@@ -25,19 +25,20 @@ from flask import Blueprint, abort, current_app, redirect, request, session, url
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from app.accounts.models import Role
 from app.booking import cart as carts
 from app.booking import lifecycle
-from app.booking.availability import get_bookable_days, get_slots
+from app.booking.availability import Busyness, busy_window, get_bookable_days, get_busy, get_slots, service_spec
 from app.booking.forms import MAX_QUANTITY, BadInput, format_instant, parse_day, parse_instant, parse_month
 from app.booking.models import Booking, CartItem
 from app.booking.policy import describe_policy
 from app.extensions import db
 from app.rendering import is_htmx, render_page
 from app.scheduling import Slot
-from app.venues.models import Service, Venue, VenueStatus
+from app.venues.models import Service, TeamMember, Venue, VenueStatus
 from app.venues.slugs import find_venue_by_any_slug
 
 bp = Blueprint("booking", __name__)
@@ -146,9 +147,18 @@ def booking_row(booking: Booking) -> dict[str, Any]:
 # -- the booking flow --------------------------------------------------------------------------
 
 
+# What the slot engine reads of a venue (hours, closures, who performs which service), loaded
+# with it: the same few queries however many team members and services there are.
+SLOT_ENGINE_LOADS = (
+    selectinload(Venue.opening_hours),
+    selectinload(Venue.closures),
+    selectinload(Venue.team).selectinload(TeamMember.services),
+)
+
+
 def get_bookable_service(slug: str, service_id: int) -> tuple[Venue, Service]:
     """The venue's active service, only while the venue is approved; everything else is 404."""
-    venue = find_venue_by_any_slug(slug)
+    venue = find_venue_by_any_slug(slug, options=SLOT_ENGINE_LOADS)
     service = db.session.get(Service, service_id)
     if venue is None or service is None or service.venue_id != venue.id:
         abort(404)
@@ -196,7 +206,9 @@ def build_booking_page(
     chosen: dict[str, Any] | None = None,
     with_calendar: bool = True,
 ) -> dict[str, Any]:
-    """Calendar, the chosen day's times and the chosen time's form, as plain values."""
+    """Calendar, the chosen day's times and the chosen time's form, as plain values.
+
+    Without ``with_calendar`` the month grid (a slot count for every day) is left out."""
     zone = zone_of(venue)
     today = now.astimezone(zone).date()
     last_day = (now + timedelta(days=current_app.config["BOOKING_MAX_ADVANCE_DAYS"])).astimezone(zone).date()
@@ -204,7 +216,12 @@ def build_booking_page(
         day = start.astimezone(zone).date()
     month = month or (day or today).replace(day=1)
     month = min(max(month, today.replace(day=1)), last_day.replace(day=1))
-    slots, day_message = day_slots(service, day, today=today, last_day=last_day, now=now)
+    # One read of bookings and blocks serves the month's grid and the chosen day's times.
+    month_end = month.replace(day=month_grid.monthrange(month.year, month.month)[1])
+    shown = [*([max(month, today), month_end] if with_calendar else []), *([day] if day else [])]
+    window = busy_window(min(shown), (max(shown) - min(shown)).days + 1) if shown else None
+    busy = get_busy(venue.id, service_spec(service), *window) if window else None
+    slots, day_message = day_slots(service, day, today=today, last_day=last_day, now=now, busy=busy)
     slot = next((s for s in slots if s.start == start), None) if start else None
 
     def link(**args: Any) -> str:
@@ -221,11 +238,11 @@ def build_booking_page(
             "policy": describe_policy(service.cancel_free_hours, service.cancel_late_fee_percent),
         },
         "timezone": zone.key,
-        "calendar": (
-            month_calendar(service, month, today=today, last_day=last_day, selected=day, now=now, link=link)
-            if with_calendar
-            else None
-        ),
+        "calendar": month_calendar(
+            service, month, today=today, last_day=last_day, selected=day, now=now, link=link, busy=busy
+        )
+        if with_calendar
+        else None,
         "day": day.isoformat() if day else None,
         "day_label": day_label(day) if day else None,
         "day_message": day_message,
@@ -248,7 +265,7 @@ def build_booking_page(
 
 
 def day_slots(
-    service: Service, day: date | None, *, today: date, last_day: date, now: datetime
+    service: Service, day: date | None, *, today: date, last_day: date, now: datetime, busy: Busyness | None = None
 ) -> tuple[list[Slot], str | None]:
     if day is None:
         return [], None
@@ -257,19 +274,27 @@ def day_slots(
     if day > last_day:
         days = current_app.config["BOOKING_MAX_ADVANCE_DAYS"]
         return [], f"Bookings open up to {days} days ahead. Choose an earlier day."
-    slots = get_slots(service, day, now=now)
+    slots = get_slots(service, day, now=now, busy=busy)
     if not slots:
         return [], f"No times left on {day_label(day)}: it's fully booked or closed. Try another day."
     return slots, None
 
 
 def month_calendar(
-    service: Service, month: date, *, today: date, last_day: date, selected: date | None, now: datetime, link: Any
+    service: Service,
+    month: date,
+    *,
+    today: date,
+    last_day: date,
+    selected: date | None,
+    now: datetime,
+    link: Any,
+    busy: Busyness | None = None,
 ) -> dict[str, Any]:
     """A month grid (Monday first) with each bookable day's number of free times."""
     month_end = month.replace(day=month_grid.monthrange(month.year, month.month)[1])
     first, last = max(month, today), min(month_end, last_day)
-    counts = get_bookable_days(service, first, (last - first).days + 1, now=now) if first <= last else {}
+    counts = get_bookable_days(service, first, (last - first).days + 1, now=now, busy=busy) if first <= last else {}
     key = month.strftime("%Y-%m")
     weeks = []
     for week in month_grid.Calendar(firstweekday=0).monthdatescalendar(month.year, month.month):

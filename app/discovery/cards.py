@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app import cache_versions
-from app.booking.availability import get_bookable_days, get_slots
+from app.booking.availability import Busyness, busy_window, get_bookable_days, get_busy_for_venues, get_slots
 from app.discovery.params import DEFAULT_CITY
 from app.extensions import cache, db
 from app.venues.hours import Range, is_open_at
@@ -153,32 +153,38 @@ def get_next_free(venue_ids: list[int], now: datetime) -> dict[int, datetime | N
         else:
             found[venue_id] = entry["start"]
     if missing:
-        venues = db.session.scalars(
-            select(Venue)
-            .where(Venue.id.in_(missing))
-            .options(
-                selectinload(Venue.services),
-                selectinload(Venue.opening_hours),
-                selectinload(Venue.closures),
-                selectinload(Venue.team).selectinload(TeamMember.services),
+        venues = list(
+            db.session.scalars(
+                select(Venue)
+                .where(Venue.id.in_(missing))
+                .options(
+                    selectinload(Venue.services),
+                    selectinload(Venue.opening_hours),
+                    selectinload(Venue.closures),
+                    selectinload(Venue.team).selectinload(TeamMember.services),
+                )
             )
         )
-        fresh = {venue.id: first_free_start(venue, now) for venue in venues}
+        # Every venue's bookings and blocks of the week in two queries, not two per card.
+        busy = get_busy_for_venues(venues, *busy_window((now - timedelta(days=1)).date(), NEXT_FREE_DAYS + 2))
+        fresh = {venue.id: first_free_start(venue, now, busy=busy[venue.id]) for venue in venues}
         found.update({venue_id: fresh.get(venue_id) for venue_id in missing})
         cache.set_many({_next_free_key(v, version): {"start": found[v]} for v in missing}, timeout=NEXT_FREE_TTL)
     return found
 
 
-def first_free_start(venue: Venue, now: datetime) -> datetime | None:
-    """The earliest slot of the venue's cheapest active service in the next NEXT_FREE_DAYS days."""
+def first_free_start(venue: Venue, now: datetime, *, busy: Busyness | None = None) -> datetime | None:
+    """The earliest slot of the venue's cheapest active service in the next NEXT_FREE_DAYS days.
+
+    ``busy``, when given, covers every local day of the week (see ``get_next_free``)."""
     service = min(venue.active_services, key=lambda s: (s.price_minor, s.duration_minutes, s.id), default=None)
     if service is None:
         return None
     today = now.astimezone(_zone(venue.timezone)).date()
     # One pass counts the week's slots; only the first day with any is expanded into times.
-    days = get_bookable_days(service, today, NEXT_FREE_DAYS, now=now)
+    days = get_bookable_days(service, today, NEXT_FREE_DAYS, now=now, busy=busy)
     for day in sorted(d for d, count in days.items() if count):
-        slots = get_slots(service, day, now=now)
+        slots = get_slots(service, day, now=now, busy=busy)
         if slots:
             return slots[0].start
     return None

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from app.accounts.models import User
 from app.admin import audit
@@ -127,7 +127,8 @@ def venue_reviews(venue_id: int, *, limit: int = 10, offset: int = 0) -> list[Re
         db.session.scalars(
             select(Review)
             .where(Review.venue_id == venue_id, Review.status == ReviewStatus.PUBLISHED)
-            .options(selectinload(Review.customer), selectinload(Review.booking).selectinload(Booking.service))
+            # Each review's author and booked service come in the same query (many-to-one joins).
+            .options(joinedload(Review.customer), joinedload(Review.booking).joinedload(Booking.service))
             .order_by(Review.created_at.desc(), Review.id.desc())
             .limit(limit)
             .offset(offset)

@@ -22,16 +22,29 @@ from flask import Blueprint, abort, current_app, make_response, redirect, render
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.extensions import db
 from app.reviews.service import rating_breakdown, venue_reviews
 from app.urls import absolute_url
 from app.venues.approval import STATUS_LABELS
 from app.venues.hours import WEEKDAYS, Range, format_minute, is_open_at
-from app.venues.models import Closure, Service, Venue, VenueImage, VenueStatus
+from app.venues.models import Closure, Service, TeamMember, Venue, VenueImage, VenueStatus
 from app.venues.slugs import find_venue_by_any_slug
 
 bp = Blueprint("venues_public", __name__)
+
+# Everything build_venue_page reads, loaded with the venue: one query per relation, however
+# many services, photos or team members the venue has (team photos are among its images).
+VENUE_PAGE_LOADS = (
+    joinedload(Venue.category),
+    selectinload(Venue.images),
+    selectinload(Venue.services).joinedload(Service.category),
+    selectinload(Venue.opening_hours),
+    selectinload(Venue.closures),
+    selectinload(Venue.team).selectinload(TeamMember.services),
+    selectinload(Venue.faqs),
+)
 
 LOCALE = "en_GB"
 DESCRIPTION_LENGTH = 155
@@ -45,7 +58,7 @@ DEFAULT_TILE_ATTRIBUTION = "Map data © OpenStreetMap contributors"
 
 @bp.get("/venues/<slug>")
 def venue_page(slug: str):
-    venue = find_venue_by_any_slug(slug)
+    venue = find_venue_by_any_slug(slug, options=VENUE_PAGE_LOADS)
     if venue is None or not (venue.is_public or may_preview(venue)):
         abort(404)  # a hidden listing is indistinguishable from a missing one
     if slug != venue.slug:

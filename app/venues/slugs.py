@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 
 from sqlalchemy import select
+from sqlalchemy.sql.base import ExecutableOption
 
 from app.extensions import db
 from app.venues.models import Venue, VenueSlug
@@ -41,6 +43,8 @@ def assign_slug(venue: Venue, slug: str) -> None:
         db.session.add(VenueSlug(slug=slug, venue_id=venue.id))
 
 
-def find_venue_by_any_slug(slug: str) -> Venue | None:
-    venue_id = db.session.scalar(select(VenueSlug.venue_id).where(VenueSlug.slug == slug))
-    return db.session.get(Venue, venue_id) if venue_id else None
+def find_venue_by_any_slug(slug: str, *, options: Sequence[ExecutableOption] = ()) -> Venue | None:
+    """The venue that has, or once had, ``slug``: one query, with ``options`` loading what the
+    caller shows (a page lists them once rather than lazy-loading each relation)."""
+    query = select(Venue).join(VenueSlug, VenueSlug.venue_id == Venue.id).where(VenueSlug.slug == slug)
+    return db.session.scalars(query.options(*options)).one_or_none()

@@ -1,0 +1,210 @@
+"""Each page sends the same number of SQL statements whether it shows N things or 3N: no
+lazy load per service, team member, photo, review, booking, cart item or venue card.
+
+Every page is asked for twice, with caches emptied first (the cold path is the one that does
+the most): once on a world with N of each shown thing, then after a world with 3N has joined it
+(a venue's own page shows 3N; search, home and the approval queue show 4N venues). The counts
+must be equal, and under a modest ceiling. This is a test of behaviour, not of timing: the
+timing is bench/pages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import event, select
+
+from app.accounts.models import Role
+from app.extensions import cache, db
+from app.venues.models import Category, OpeningHours, Service, Venue, VenueImage, VenueStatus
+from app.venues.slugs import assign_slug, slugify
+from bench.pages.showcase import CART_DAY, TZ, Showcase, build_showcase
+from search.backend import get_backend
+
+# How many of each shown thing a world has at scale 1; the other world has three times as many
+# (team members: 1 and 3, the limit is 5).
+SCALE_1 = {"services": 2, "team": 1, "photos": 2, "reviews": 2, "bookings": 12, "cart_items": 1, "order_items": 1}
+# The test harness's own savepoints (each request's session joins the test's transaction).
+HARNESS = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
+CARD_PAGES = ("home", "search", "search_geo", "category")
+CARD_LINK = 'class="stretched-link'
+OTHER_VENUES = 2  # venue cards on search, category and home pages; venues in the approval queue
+
+# The most statements each page may send (cold caches, signed in where the page needs it): what
+# each sent on 2026-11-22, plus two for a cache-version read or a check added later.
+CEILING = {
+    "venue": 12,
+    "home": 20,
+    "search": 15,
+    "search_geo": 15,
+    "category": 17,
+    "booking": 9,
+    "day_slots": 9,
+    "cart": 13,
+    "order": 9,
+    "my_bookings": 7,
+    "calendar_week": 11,
+    "admin_queue": 9,
+}
+
+
+@dataclass
+class World:
+    show: Showcase
+    provider: object
+    admin: object
+
+
+def approved_venue(owner, n: int, now: datetime, category_id: int) -> Venue:
+    """A small massage venue in London with a cover photo, one service and weekday hours."""
+    name = f"Quiet Massage Room {owner.id}-{n}"
+    venue = Venue(
+        owner_id=owner.id,
+        name=name,
+        slug=slugify(name),
+        description="Massage by the park.",
+        category_id=category_id,
+        city="London",
+        latitude=51.50 + n / 1000,
+        longitude=-0.12,
+        timezone=TZ,
+        status=VenueStatus.APPROVED,
+        submitted_at=now,
+        approved_at=now,
+        changed_fields=[],
+    )
+    db.session.add(venue)
+    db.session.flush()
+    assign_slug(venue, venue.slug)
+    db.session.add_all(
+        [
+            Service(
+                venue_id=venue.id,
+                name="Swedish massage",
+                duration_minutes=60,
+                price_minor=4000 + n,
+                currency="GBP",
+                is_active=True,
+            ),
+            VenueImage(
+                venue_id=venue.id,
+                kind="venue",
+                alt_text="Room",
+                is_cover=True,
+                variants={"card": {"key": "bench/photo-0.webp", "width": 800, "height": 600}},
+            ),
+            *[OpeningHours(venue_id=venue.id, weekday=d, opens_minute=540, closes_minute=1080) for d in range(7)],
+        ]
+    )
+    return venue
+
+
+def build_world(make_user, scale: int) -> World:
+    now = datetime.now(UTC)
+    customers = [make_user(role=Role.CUSTOMER) for _ in range(3)]
+    customer = make_user(role=Role.CUSTOMER, name=f"Chloe Scale{scale}")
+    provider = make_user(role=Role.PROVIDER)
+    admin = make_user(role=Role.ADMIN)
+    sizes = {name: count * scale for name, count in SCALE_1.items()}
+    massage = db.session.scalar(select(Category.id).where(Category.slug == "massage"))
+    show = build_showcase(
+        owner=provider,
+        customers=customers,
+        customer=customer,
+        name=f"Showcase Massage Spa {scale}x{provider.id}",
+        category_id=massage,
+        past_days=3,
+        ahead_days=3,
+        now=now,
+        **sizes,
+    )
+    others = [approved_venue(make_user(role=Role.PROVIDER), n, now, massage) for n in range(OTHER_VENUES * scale)]
+    for n in range(OTHER_VENUES * scale):
+        pending = approved_venue(make_user(role=Role.PROVIDER), 100 + n, now, massage)
+        pending.status = VenueStatus.PENDING_REVIEW
+    db.session.flush()
+    get_backend().index([show.venue.id, *(v.id for v in others)])
+    return World(show=show, provider=provider, admin=admin)
+
+
+PAGES: dict[str, Callable[[World], tuple[str, str | None, dict[str, str]]]] = {
+    # name: world -> (path, who is signed in: "customer", "provider", "admin" or None, headers)
+    "venue": lambda w: (f"/venues/{w.show.venue.slug}", None, {}),
+    "home": lambda w: ("/", None, {}),
+    "search": lambda w: ("/search?q=massage", None, {}),
+    "search_geo": lambda w: ("/search?q=massage&near=London&radius=25&price=2500-5000", None, {}),
+    "category": lambda w: ("/c/massage", None, {}),
+    "booking": lambda w: (f"/venues/{w.show.venue.slug}/book/{w.show.services[0].id}", None, {}),
+    "day_slots": lambda w: (
+        f"/venues/{w.show.venue.slug}/book/{w.show.services[0].id}?day={slot_day()}",
+        None,
+        {"HX-Request": "true", "HX-Target": "booking-slots"},
+    ),
+    "cart": lambda w: ("/cart", "customer", {}),
+    "order": lambda w: (f"/orders/{w.show.order.id}", "customer", {}),
+    "my_bookings": lambda w: ("/bookings", "customer", {}),
+    "calendar_week": lambda w: ("/provider/calendar?view=week", "provider", {}),
+    "admin_queue": lambda w: ("/admin/venues", "admin", {}),
+}
+
+
+def slot_day() -> str:
+    return (datetime.now(UTC).astimezone(ZoneInfo(TZ)).date() + timedelta(days=CART_DAY - 3)).isoformat()
+
+
+@pytest.fixture
+def statements_of(app, web):
+    """Ask for a page as someone, with empty caches; return (status, statements sent)."""
+
+    def ask(world: World, page: str) -> tuple[int, list[str], str]:
+        path, who, headers = PAGES[page](world)
+        users = {"customer": world.show.customer, "provider": world.provider, "admin": world.admin}
+        if who:
+            web.sign_in_as(users[who])
+        else:
+            web.sign_out()
+        cache.clear()
+        sent: list[str] = []
+
+        def record(conn, cursor, statement, *args) -> None:
+            if not statement.startswith(HARNESS):
+                sent.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            response = web.get(path, headers=headers)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+        return response.status_code, sent, response.get_data(as_text=True)
+
+    return ask
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+def test_page_sends_as_many_statements_for_3n_things_as_for_n(ctx, make_user, statements_of, page):
+    status_small, sent_small, shown_small = statements_of(build_world(make_user, 1), page)
+    # The larger world joins the smaller one: search and the admin queue then show 4N venues.
+    status_large, sent_large, shown_large = statements_of(build_world(make_user, 3), page)
+
+    assert (status_small, status_large) == (200, 200)
+    if page in CARD_PAGES:  # the larger world really shows more venue cards
+        assert shown_large.count(CARD_LINK) > shown_small.count(CARD_LINK) > 0
+    assert len(sent_large) == len(sent_small), "\n".join(["N:", *sent_small, "3N:", *sent_large])
+    assert len(sent_small) <= CEILING[page], "\n".join(sent_small)
+
+
+def test_the_worlds_really_differ_in_size(ctx, make_user):
+    """The comparison means something only if the larger world shows more of everything."""
+    small, large = build_world(make_user, 1), build_world(make_user, 3)
+    for world, scale in ((small, 1), (large, 3)):
+        venue = world.show.venue
+        assert len(venue.active_services) == SCALE_1["services"] * scale
+        assert len(venue.team) == SCALE_1["team"] * scale
+        assert len(venue.gallery) == SCALE_1["photos"] * scale
+        assert venue.review_count == SCALE_1["reviews"] * scale
+        assert len(world.show.cart_items) == SCALE_1["cart_items"] * scale
+        assert len(world.show.order.bookings) == SCALE_1["order_items"] * scale
