@@ -36,12 +36,14 @@ OTHER_VENUES = 2  # venue cards on search, category and home pages; venues in th
 
 # The most statements each page may send (cold caches, signed in where the page needs it): what
 # each sent on 2026-11-22, plus two for a cache-version read or a check added later.
+# Card pages include their reads of the cache version (tests set CACHE_VERSION_TTL to 0, so
+# every read asks PostgreSQL; in production a process asks at most once a second).
 CEILING = {
     "venue": 12,
-    "home": 20,
-    "search": 15,
-    "search_geo": 15,
-    "category": 17,
+    "home": 22,
+    "search": 16,
+    "search_geo": 16,
+    "category": 18,
     "booking": 9,
     "day_slots": 9,
     "cart": 13,
