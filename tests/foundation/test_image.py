@@ -58,6 +58,7 @@ def assemble_image_tree(target: Path) -> list[str]:
 # `flask db upgrade` first), answer /healthz and render the home page; and prove that nothing
 # was imported from the repository instead of the image's folder.
 BOOT = """
+import os
 import sys
 import wsgi
 from flask_migrate import upgrade
@@ -68,9 +69,11 @@ with app.app_context():
 client = app.test_client()
 health = client.get("/healthz", base_url="https://localhost")
 home = client.get("/", base_url="https://localhost")
+# The virtualenv may sit inside the repository (.venv): its packages are the image's /venv.
 leaked = sorted(
     name for name, module in list(sys.modules.items())
     if (getattr(module, "__file__", None) or "").startswith(sys.argv[1])
+    and not (module.__file__).startswith((sys.prefix, os.path.realpath(sys.prefix)))
 )
 print(app.config["ENV_NAME"], health.status_code, home.status_code, leaked)
 """
