@@ -111,7 +111,9 @@ def get_server_major() -> int:
 def _run(command: list[str], conn: Connection, what: str) -> None:
     result = subprocess.run(command, env=conn.env(), capture_output=True, text=True)  # noqa: S603
     if result.returncode != 0:
-        raise BackupError(f"{what} failed: {result.stderr.strip()[-1500:]}")
+        lines = result.stderr.strip().splitlines()
+        errors = [line for line in lines if "ERROR" in line or "error:" in line] or lines[-5:]
+        raise BackupError(f"{what} failed: " + "\n".join(errors)[-1500:])
 
 
 def sha256_file(path: Path) -> str:
@@ -218,6 +220,8 @@ def restore_backup(archive_path: Path) -> int:
             script = staging / "restore.sql"
             dump = str(staging / DUMP_NAME)
             _run([str(pg_restore), "--no-owner", "--no-privileges", "-f", str(script), dump], conn, "Reading the dump")
+            if major < 17:
+                drop_newer_settings(script)
             bar.update(1)
             db.session.remove()
             db.engine.dispose()  # our own idle connections must not hold the tables
@@ -233,6 +237,18 @@ def restore_backup(archive_path: Path) -> int:
             _swap_uploads(staging / "uploads", root)
             bar.update(len(files))
     return len(files)
+
+
+# Settings that PostgreSQL 17+ tools write at the top of a script and older servers reject.
+NEWER_SETTINGS = ("SET transaction_timeout = 0;\n",)
+
+
+def drop_newer_settings(script: Path) -> None:
+    """Let PostgreSQL 18's tools (the embedded wheel's) restore into a 15 or 16 server."""
+    filtered = script.with_suffix(".filtered.sql")
+    with script.open() as source, filtered.open("w") as target:
+        target.writelines(line for line in source if line not in NEWER_SETTINGS)
+    os.replace(filtered, script)
 
 
 def _swap_uploads(new: Path, root: Path) -> None:

