@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: help install install-dev vendor run dev worker test e2e lint format migrate seed diagnose stop clean
+.PHONY: help install install-dev vendor _install _install-dev run dev worker test e2e lint format migrate seed diagnose stop clean
 
 help:
 	@echo "make run      install everything, start the embedded PostgreSQL, migrate, load demo data, serve on :$(PORT)"
@@ -35,9 +35,20 @@ static/vendor/.stamp: node_modules/.package-lock.json scripts/vendor.py
 	$(BIN)/python scripts/vendor.py
 	touch $@
 
-install: $(VENV)/.stamp-runtime static/vendor/.stamp
-install-dev: $(VENV)/.stamp-dev static/vendor/.stamp
-vendor: static/vendor/.stamp
+# `make run` and `make test` started together share .venv, node_modules and static/vendor:
+# the install steps run one make at a time under an exclusive lock, and the second one,
+# once it gets the lock, finds everything up to date. (No flock, as on macOS: no lock.)
+INSTALL_LOCK := $(if $(shell command -v flock),mkdir -p instance && flock instance/.install.lock)
+
+_install: $(VENV)/.stamp-runtime static/vendor/.stamp
+_install-dev: $(VENV)/.stamp-dev static/vendor/.stamp
+
+install:
+	@$(INSTALL_LOCK) $(MAKE) --no-print-directory _install
+install-dev:
+	@$(INSTALL_LOCK) $(MAKE) --no-print-directory _install-dev
+vendor:
+	@$(INSTALL_LOCK) $(MAKE) --no-print-directory static/vendor/.stamp
 
 # gunicorn (as in production) plus a supervised job worker; `make dev` reloads on code changes.
 run: install

@@ -148,6 +148,8 @@ def serve(host: str, port: int, no_worker: bool, no_seed: bool, dev: bool) -> No
 def register(app: Flask) -> None:
     for command in (users_cli, seed_cli, jobs_cli, search_cli, embedded_cli, diagnose, serve):
         app.cli.add_command(command)
+    from app.backup import backup_cli
     from app.payments.reconcile import payments_cli
 
     app.cli.add_command(payments_cli)
+    app.cli.add_command(backup_cli)

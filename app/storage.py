@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 from typing import Protocol
 
 from flask import Flask, current_app
+
+from app.errors import DomainError
+
+# The disk (or the user's quota) is full: the request cannot succeed until someone frees space.
+FULL_DISK_ERRORS = (errno.ENOSPC, errno.EDQUOT)
+
+
+class StorageFull(DomainError):
+    status_code = 507  # Insufficient Storage
+
+    def __init__(self) -> None:
+        super().__init__("We are out of storage space, so your file was not saved. Please try again later.")
 
 
 class Storage(Protocol):
@@ -33,7 +46,13 @@ class LocalStorage:
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(path.suffix + ".tmp")
-        tmp.write_bytes(data)
+        try:
+            tmp.write_bytes(data)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)  # never leave half a file behind
+            if exc.errno in FULL_DISK_ERRORS:
+                raise StorageFull() from exc
+            raise
         os.replace(tmp, path)
 
     def open(self, key: str) -> bytes:

@@ -34,10 +34,15 @@ def add_image(venue: Venue, data: bytes, *, alt_text: str, kind: str = "venue") 
     )
     storage = get_storage()
     variants = {}
-    for name, processed in converted.items():
-        key = new_key(f"venues/{venue.id}")
-        storage.save(key, processed.data)
-        variants[name] = {"key": key, "width": processed.width, "height": processed.height}
+    try:
+        for name, processed in converted.items():
+            key = new_key(f"venues/{venue.id}")
+            storage.save(key, processed.data)
+            variants[name] = {"key": key, "width": processed.width, "height": processed.height}
+    except Exception:
+        for saved in variants.values():  # a photo is all its sizes or none (a full disk, say)
+            storage.delete(saved["key"])
+        raise
     record = VenueImage(
         venue_id=venue.id,
         kind=kind,
