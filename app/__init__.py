@@ -59,7 +59,7 @@ def configure_logging(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     from flask_talisman import Talisman
 
-    from app import jobs, storage
+    from app import jobs, static_files, storage
     from app.extensions import cache, csrf, db, limiter, login_manager, mail, migrate
     from search import indexing as search_indexing
 
@@ -101,6 +101,7 @@ def register_extensions(app: Flask) -> None:
 
         hops = app.config["PROXY_FIX_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    static_files.init_app(app)  # WhiteNoise in front: hashed, compressed static files
 
 
 def _tile_origin(tile_url: str | None) -> list[str]:
