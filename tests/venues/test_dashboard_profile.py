@@ -451,7 +451,7 @@ def test_a_configured_tile_server_is_allowed_by_the_content_security_policy(data
         },
     )
 
-    csp = app.test_client().get("/healthz").headers["Content-Security-Policy"]
+    csp = app.test_client().get("/").headers["Content-Security-Policy"]
 
     img_src = next(part for part in csp.split(";") if part.strip().startswith("img-src"))
     assert "https://*.tiles.example.org" in img_src
