@@ -181,3 +181,15 @@ def test_a_source_edited_after_the_build_turns_hashed_names_off(tmp_path):
     (source / "js" / "app.js").write_text("two();")
 
     assert load_manifest(source / "dist", source) is None
+
+
+@pytest.mark.parametrize(
+    ("accept", "encoding"), [("gzip", "gzip"), ("gzip, deflate, br, zstd", "br"), ("identity", None)]
+)
+def test_pages_go_out_compressed_as_the_client_accepts(built, accept, encoding):
+    response = built.get("/", headers={"Accept-Encoding": accept})
+
+    assert response.headers.get("Content-Encoding") == encoding
+    assert "Accept-Encoding" in response.headers["Vary"]
+    body = {"gzip": gzip.decompress, "br": brotli.decompress, None: bytes}[encoding](response.data)
+    assert b"<!doctype html>" in body and b"</html>" in body
