@@ -66,7 +66,7 @@ def serve_static_files(app: Flask) -> None:
     hashed_urls = frozenset(prefix + name for name in manifest.values())
 
     def one_year(headers, path: str, url: str) -> None:
-        # WhiteNoise says ten years; one is the usual ceiling, and the same for a hashed name.
+        # WhiteNoise writes ten years; one year is the customary ceiling and what we promise.
         if url in hashed_urls:
             headers["Cache-Control"] = IMMUTABLE
         headers["X-Content-Type-Options"] = "nosniff"  # Talisman only sees Flask's own responses
