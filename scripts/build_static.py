@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import posixpath
 import re
 import shutil
@@ -42,12 +43,13 @@ CSS_URL = re.compile(r"""url\(\s*(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)'|(?P<bare>[^)
 
 def source_files(source: Path) -> Iterator[str]:
     """Relative POSIX paths of the files to publish: everything but dist/ and dotfiles (stamps)."""
-    for path in sorted(source.rglob("*")):
-        relative = path.relative_to(source)
-        if relative.parts[0] == DIST_NAME or any(part.startswith(".") for part in relative.parts):
-            continue
-        if path.is_file():
-            yield relative.as_posix()
+    # os.walk, not Path.rglob: static/vendor may be a symbolic link (a worktree sharing another's).
+    found = []
+    for directory, subdirs, files in os.walk(source, followlinks=True):
+        relative = Path(directory).relative_to(source)
+        subdirs[:] = [d for d in subdirs if not d.startswith(".") and not (relative == Path(".") and d == DIST_NAME)]
+        found += [(relative / f).as_posix() for f in files if not f.startswith(".")]
+    yield from sorted(found)
 
 
 def hashed_name(name: str, content: bytes) -> str:
