@@ -24,7 +24,7 @@
     if (estimator) return estimator;
     var translations = import(meter.dataset.zxcvbnTranslations).then(
       function (module) { return module.default; },
-      function () { return null; } // feedback falls back to keys; the score still works
+      function () { return null; } // no sentences: the meter shows the score alone
     );
     estimator = Promise.all([
       loadScript(meter.dataset.zxcvbnCore),
@@ -38,7 +38,11 @@
       };
       if (loaded[2]) options.translations = loaded[2];
       var factory = new ts.core.ZxcvbnFactory(options);
-      return function (password, userInputs) { return factory.check(password, userInputs); };
+      return function (password, userInputs) {
+        var result = factory.check(password, userInputs);
+        // Without the sentences the feedback would be bare keys ("similarToCommon"): drop it.
+        return loaded[2] ? result : { score: result.score, feedback: null };
+      };
     });
     estimator.catch(function () { estimator = null; }); // offline: try again on the next focus
     return estimator;
