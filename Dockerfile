@@ -7,16 +7,17 @@ WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --loglevel=error
 
-# 2. Python dependencies in a virtualenv, and static/vendor/ built by scripts/vendor.py.
+# 2. Python dependencies in a virtualenv; static/vendor/ and static/dist/ (hashed, compressed) built by scripts/.
 FROM python:3.11-slim AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 RUN python -m venv /venv
 COPY requirements.txt /tmp/requirements.txt
 RUN /venv/bin/pip install -r /tmp/requirements.txt
 WORKDIR /src
-COPY scripts/vendor.py scripts/vendor.py
+COPY scripts/vendor.py scripts/build_static.py scripts/
 COPY --from=assets /src/node_modules node_modules
-RUN python scripts/vendor.py
+COPY static static
+RUN python scripts/vendor.py && /venv/bin/python scripts/build_static.py
 
 # 3. Runtime: the virtualenv, the application code and the vendored files; no node, no compilers.
 FROM python:3.11-slim
@@ -37,7 +38,7 @@ COPY search ./search
 COPY migrations ./migrations
 COPY templates ./templates
 COPY static ./static
-COPY --from=build /src/static/vendor ./static/vendor
+COPY --from=build /src/static ./static
 # instance/ holds uploads (instance/uploads, a volume in docker-compose.yml); the app writes there.
 RUN mkdir -p /app/instance/uploads && chown -R cozywish:cozywish /app/instance
 USER cozywish

@@ -31,8 +31,9 @@ $(VENV)/.stamp-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 
-static/vendor/.stamp: node_modules/.package-lock.json scripts/vendor.py
+static/vendor/.stamp: node_modules/.package-lock.json scripts/vendor.py scripts/build_static.py $(wildcard static/js/* static/css/*) | $(VENV)/.stamp-runtime
 	$(BIN)/python scripts/vendor.py
+	$(BIN)/python scripts/build_static.py
 	touch $@
 
 # `make run` and `make test` started together share .venv, node_modules and static/vendor:
@@ -90,4 +91,4 @@ stop:
 	-$(BIN)/flask embedded-db stop
 
 clean: stop
-	rm -rf $(VENV) node_modules static/vendor .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules static/vendor static/dist .pytest_cache .ruff_cache

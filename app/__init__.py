@@ -75,7 +75,7 @@ def configure_page_cache(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     from flask_talisman import Talisman
 
-    from app import cache_versions, jobs, storage
+    from app import cache_versions, jobs, static_files, storage
     from app.extensions import cache, csrf, db, limiter, login_manager, mail, migrate
     from search import indexing as search_indexing
 
@@ -122,6 +122,7 @@ def register_extensions(app: Flask) -> None:
 
         hops = app.config["PROXY_FIX_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    static_files.init_app(app)  # WhiteNoise in front: hashed, compressed static files
 
 
 def _public_models() -> tuple[type, ...]:

@@ -24,7 +24,13 @@ FILES = {
     "leaflet/dist/images/marker-icon.png": "leaflet/images/marker-icon.png",
     "leaflet/dist/images/marker-icon-2x.png": "leaflet/images/marker-icon-2x.png",
     "leaflet/dist/images/marker-shadow.png": "leaflet/images/marker-shadow.png",
-    "zxcvbn/dist/zxcvbn.js": "zxcvbn/zxcvbn.js",
+    # The password meter, loaded only when someone types in a password field: the engine and the
+    # common-password list as browser builds (each sets window.zxcvbnts.*), and the English
+    # feedback sentences as an ES module. The English word and name lists (about 550 KB
+    # compressed) are left out on purpose: see docs/architecture.md, "Static files".
+    "@zxcvbn-ts/core/dist/zxcvbn-ts.js": "zxcvbn-ts/core.js",
+    "@zxcvbn-ts/language-common/dist/zxcvbn-ts.js": "zxcvbn-ts/language-common.js",
+    "@zxcvbn-ts/language-en/dist/translations.mjs": "zxcvbn-ts/translations-en.mjs",
 }
 
 
@@ -33,6 +39,11 @@ def main() -> int:
     if missing:
         print("Missing from node_modules (run `npm ci`):", *missing, sep="\n  ", file=sys.stderr)
         return 1
+    # Start clean so a package dropped from FILES leaves nothing behind to be served (a worktree's
+    # static/vendor may be a link to another checkout's: replace the link, leave its target alone).
+    if VENDOR.is_symlink():
+        VENDOR.unlink()
+    shutil.rmtree(VENDOR, ignore_errors=True)
     for src, dest in FILES.items():
         target = VENDOR / dest
         target.parent.mkdir(parents=True, exist_ok=True)

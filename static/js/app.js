@@ -24,7 +24,6 @@
       });
     }
     initToasts(document);
-    initPasswordMeters(document);
     initSubmitFeedback(document);
   });
 
@@ -80,7 +79,6 @@
     // A history restore swaps the whole body and has no target.
     var root = event.detail.target || document;
     initToasts(root);
-    initPasswordMeters(root);
     initSubmitFeedback(root);
   });
 
@@ -96,37 +94,6 @@
           button.classList.add("is-submitting");
           window.setTimeout(function () { button.disabled = true; }, 0);
         }
-      });
-    });
-  }
-
-  // --- password strength meter (zxcvbn is loaded only on pages with a meter) --------
-  var LABELS = ["Very weak", "Weak", "Fair", "Good", "Strong"];
-  var COLOURS = ["bg-danger", "bg-danger", "bg-warning", "bg-info", "bg-success"];
-  function initPasswordMeters(root) {
-    root.querySelectorAll("[data-password-meter]").forEach(function (meter) {
-      if (meter.dataset.cwReady) return;
-      meter.dataset.cwReady = "1";
-      var input = document.getElementById(meter.dataset.passwordMeter);
-      var bar = meter.querySelector(".progress-bar");
-      var label = meter.querySelector("[data-meter-label]");
-      if (!input || !bar || !label) return;
-      meter.hidden = false;
-      input.addEventListener("input", function () {
-        var value = input.value;
-        var score = 0;
-        var hint = "";
-        if (value.length > 0 && typeof window.zxcvbn === "function") {
-          var others = Array.prototype.map.call(document.querySelectorAll("[data-password-context]"), function (el) { return el.value; });
-          var result = window.zxcvbn(value.slice(0, 100), others);
-          score = result.score;
-          hint = (result.feedback && (result.feedback.warning || (result.feedback.suggestions || [])[0])) || "";
-        }
-        if (value.length > 0 && value.length < 12) { score = Math.min(score, 1); hint = "Use at least 12 characters."; }
-        bar.style.width = value.length ? ((score + 1) * 20) + "%" : "0%";
-        bar.className = "progress-bar " + COLOURS[score];
-        meter.querySelector(".progress").setAttribute("aria-valuenow", String(value.length ? score + 1 : 0));
-        label.textContent = value.length ? LABELS[score] + (hint ? " — " + hint : "") : "";
       });
     });
   }
