@@ -45,6 +45,9 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     register_errorhandlers(app)
     register_request_hooks(app)
     register_commands(app)
+    from app import page_cache
+
+    page_cache.register_store(app)  # last: stores the page before any per-client encoding
     return app
 
 

@@ -49,8 +49,14 @@ def init_app(app: Flask) -> None:
     hooks (CSRF, rate limits; no public page has a limit). Their ``after_request`` hooks,
     Talisman's security headers among them, still run on every answer."""
     app.before_request(serve_from_cache)
-    app.after_request(store_in_cache)  # runs after the extensions' (reverse order); keeps KEPT_HEADERS only
     app.context_processor(lambda: {"shared_page": "page_cache_key" in g})
+
+
+def register_store(app: Flask) -> None:
+    """Call last in create_app: ``after_request`` hooks run in reverse, so the page is stored
+    first, before Flask-Compress encodes it for this one client (a hit is then encoded for
+    whoever asks, as any page is). Keeps KEPT_HEADERS only."""
+    app.after_request(store_in_cache)
 
 
 def is_shared_request() -> bool:

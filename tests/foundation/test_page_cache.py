@@ -169,3 +169,18 @@ def test_a_suspension_empties_every_cached_page_of_the_venue(anonymous, venue, a
 def test_an_error_page_is_never_stored(anonymous, page_cache):
     assert anonymous.get("/venues/no-such-venue").status_code == 404
     assert "X-Page-Cache" not in anonymous.get("/venues/no-such-venue").headers
+
+
+@pytest.mark.parametrize("first", ["br", "gzip"])
+def test_a_page_stored_for_one_encoding_is_served_to_each_client_as_it_asks(anonymous, venue, first):
+    """The page is stored before it is compressed: a client that asked for no encoding never gets
+    a compressed body from another client's visit, and each encoding is labelled."""
+    path = f"/venues/{venue.slug}"
+    compressed = anonymous.get(path, headers={"Accept-Encoding": first})
+    plain = anonymous.get(path, headers={"Accept-Encoding": "identity"})
+    other = anonymous.get(path, headers={"Accept-Encoding": "gzip" if first == "br" else "br"})
+
+    assert compressed.headers["Content-Encoding"] == first
+    assert "Content-Encoding" not in plain.headers
+    assert plain.get_data(as_text=True).startswith("<!doctype html>")
+    assert other.headers["Content-Encoding"] == ("gzip" if first == "br" else "br")
