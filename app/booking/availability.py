@@ -56,65 +56,13 @@ def venue_hours(venue: Venue) -> dict[int, list[tuple[int, int]]]:
 Busyness = tuple[list[Busy], list[Busy]]  # (bookings and holds, time blocks)
 
 
-def get_busy(
-    venue_id: int, service: ServiceSpec, start: datetime, end: datetime, *, venue_wide: bool = False
-) -> Busyness:
-    """What can stop ``service`` between ``start`` and ``end``: live bookings and holds of the
-    service or of its team members (expired holds included: the engine ignores them), and
-    the venue's blocks. ``venue_wide``: every booking of the venue too (for all its services).
+def _live_bookings(start: datetime, end: datetime, *whose) -> list[tuple[int, int | None, Busy]]:
+    """(venue id, team member id, Busy) of live bookings and holds meeting ``start``..``end``
+    that match ``whose`` (or-ed). Expired holds are included: the engine ignores them.
 
     Plain columns, not ORM objects: a busy month is thousands of rows, and building a
     ``Booking`` for each costs more than the whole slot computation.
     """
-    rows = db.session.execute(
-        select(
-            Booking.starts_at,
-            Booking.ends_at,
-            Booking.blocks_until,
-            Booking.quantity,
-            Booking.service_id,
-            Booking.team_member_id,
-            Booking.status,
-            Booking.hold_expires_at,
-        ).where(
-            Booking.status.in_(list(LIVE_STATUSES)),
-            Booking.starts_at < end,
-            Booking.blocks_until > start,
-            or_(
-                Booking.venue_id == venue_id if venue_wide else Booking.service_id == service.id,
-                Booking.team_member_id.in_(sorted(service.team_member_ids) or [-1]),
-            ),
-        )
-    )
-    busy = [
-        Busy(
-            start=starts_at,
-            end=ends_at,
-            quantity=quantity,
-            service_id=service_id,
-            team_member_id=team_member_id,
-            buffer=blocks_until - ends_at,
-            expires_at=hold_expires_at if status == "held" else None,
-        )
-        for starts_at, ends_at, blocks_until, quantity, service_id, team_member_id, status, hold_expires_at in rows
-    ]
-    blocks = [
-        Busy(start=starts_at, end=ends_at, team_member_id=team_member_id)
-        for starts_at, ends_at, team_member_id in db.session.execute(
-            select(TimeBlock.starts_at, TimeBlock.ends_at, TimeBlock.team_member_id).where(
-                and_(TimeBlock.venue_id == venue_id, TimeBlock.starts_at < end, TimeBlock.ends_at > start)
-            )
-        )
-    ]
-    return busy, blocks
-
-
-def get_busy_for_venues(venues: list[Venue], start: datetime, end: datetime) -> dict[int, Busyness]:
-    """What can stop any service of these venues (their bookings, their teams' bookings and
-    their blocks), in two queries whatever their number: for cards and carts."""
-    venue_ids = {v.id for v in venues}
-    member_venue = {m.id: v.id for v in venues for m in v.team}
-    found: dict[int, Busyness] = {v.id: ([], []) for v in venues}
     rows = db.session.execute(
         select(
             Booking.starts_at,
@@ -130,28 +78,68 @@ def get_busy_for_venues(venues: list[Venue], start: datetime, end: datetime) -> 
             Booking.status.in_(list(LIVE_STATUSES)),
             Booking.starts_at < end,
             Booking.blocks_until > start,
-            or_(Booking.venue_id.in_(venue_ids or [-1]), Booking.team_member_id.in_(list(member_venue) or [-1])),
+            or_(*whose),
         )
     )
-    for starts_at, ends_at, blocks_until, quantity, service_id, member_id, status, expires, venue_id in rows:
-        busy = Busy(
-            start=starts_at,
-            end=ends_at,
-            quantity=quantity,
-            service_id=service_id,
-            team_member_id=member_id,
-            buffer=blocks_until - ends_at,
-            expires_at=expires if status == "held" else None,
+    return [
+        (
+            venue_id,
+            member_id,
+            Busy(
+                start=starts_at,
+                end=ends_at,
+                quantity=quantity,
+                service_id=service_id,
+                team_member_id=member_id,
+                buffer=blocks_until - ends_at,
+                expires_at=expires if status == "held" else None,
+            ),
         )
+        for starts_at, ends_at, blocks_until, quantity, service_id, member_id, status, expires, venue_id in rows
+    ]
+
+
+def _blocks(venue_ids: list[int], start: datetime, end: datetime) -> list[tuple[int, Busy]]:
+    """(venue id, Busy) of the venues' time blocks meeting ``start``..``end``."""
+    return [
+        (venue_id, Busy(start=starts_at, end=ends_at, team_member_id=member_id))
+        for starts_at, ends_at, member_id, venue_id in db.session.execute(
+            select(TimeBlock.starts_at, TimeBlock.ends_at, TimeBlock.team_member_id, TimeBlock.venue_id).where(
+                TimeBlock.venue_id.in_(venue_ids or [-1]), TimeBlock.starts_at < end, TimeBlock.ends_at > start
+            )
+        )
+    ]
+
+
+def get_busy(
+    venue_id: int, service: ServiceSpec, start: datetime, end: datetime, *, venue_wide: bool = False
+) -> Busyness:
+    """What can stop ``service`` between ``start`` and ``end``: live bookings and holds of the
+    service or of its team members, and the venue's blocks. ``venue_wide``: every booking of
+    the venue too (for all its services)."""
+    busy = _live_bookings(
+        start,
+        end,
+        Booking.venue_id == venue_id if venue_wide else Booking.service_id == service.id,
+        Booking.team_member_id.in_(sorted(service.team_member_ids) or [-1]),
+    )
+    return [b for _, _, b in busy], [b for _, b in _blocks([venue_id], start, end)]
+
+
+def get_busy_for_venues(venues: list[Venue], start: datetime, end: datetime) -> dict[int, Busyness]:
+    """What can stop any service of these venues (their bookings, their teams' bookings and
+    their blocks), in two queries whatever their number: for cards and carts."""
+    venue_ids = {v.id for v in venues}
+    member_venue = {m.id: v.id for v in venues for m in v.team}
+    found: dict[int, Busyness] = {v.id: ([], []) for v in venues}
+    for venue_id, member_id, busy in _live_bookings(
+        start, end, Booking.venue_id.in_(venue_ids or [-1]), Booking.team_member_id.in_(list(member_venue) or [-1])
+    ):
         # A booking counts at its venue, and wherever its team member works.
         for counted_at in {venue_id, member_venue.get(member_id)} & venue_ids:
             found[counted_at][0].append(busy)
-    for starts_at, ends_at, member_id, venue_id in db.session.execute(
-        select(TimeBlock.starts_at, TimeBlock.ends_at, TimeBlock.team_member_id, TimeBlock.venue_id).where(
-            TimeBlock.venue_id.in_(venue_ids or [-1]), TimeBlock.starts_at < end, TimeBlock.ends_at > start
-        )
-    ):
-        found[venue_id][1].append(Busy(start=starts_at, end=ends_at, team_member_id=member_id))
+    for venue_id, block in _blocks(sorted(venue_ids), start, end):
+        found[venue_id][1].append(block)
     return found
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.database import ROOT, create_fresh_database, drop_database, server_url
+from tests.foundation.test_production_settings import PRODUCTION_SETTINGS
 
 
 def final_stage_copies(dockerfile: str) -> list[tuple[list[str], str]]:
@@ -97,6 +98,7 @@ def test_the_app_starts_from_exactly_the_files_the_dockerfile_copies(tmp_path):
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "PYTHONPATH": str(image),
         "COZYWISH_ENV": "production",
+        **PRODUCTION_SETTINGS,  # what production refuses to start without
         "SECRET_KEY": "image-test-" + "x" * 40,
         "DATABASE_URL": url,
         "MAIL_BACKEND": "console",
