@@ -155,6 +155,8 @@ class Config:
     STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY")
     STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET")
     STRIPE_API_BASE = env("STRIPE_API_BASE")  # e.g. a local fake in tests; Stripe's own by default
+    # Encrypts two-factor (TOTP) secrets; unset, a key derived from SECRET_KEY (app/accounts/two_factor.py).
+    TOTP_ENCRYPTION_KEY = env("TOTP_ENCRYPTION_KEY")
     # Signs Demo events; unset, a random key is kept in instance/demo-gateway.key (never SECRET_KEY).
     DEMO_GATEWAY_SECRET = env("DEMO_GATEWAY_SECRET")
 

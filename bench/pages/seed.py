@@ -39,6 +39,10 @@ PASSWORD = "bench-pages-password-2026"  # noqa: S105 - a benchmark account on lo
 CUSTOMER_EMAIL = "bench-customer@example.com"
 PROVIDER_EMAIL = "bench-provider@example.com"
 ADMIN_EMAIL = "bench-admin@example.com"
+# Administrators sign in with a code: the bench admin's authenticator key, and the key that
+# encrypts it (the server gets the same TOTP_ENCRYPTION_KEY; its SECRET_KEY is random).
+ADMIN_TOTP_SECRET = "BENCHADMINAUTHENTICATORKEYABCDEF"  # noqa: S105  (bench data)
+TOTP_KEY = "bench-pages-totp-encryption-key"
 SIZES = {"services": 20, "team": 5, "photos": 30, "reviews": 200, "bookings": 2000, "cart_items": 3, "order_items": 3}
 
 
@@ -85,7 +89,10 @@ def seed(base_url: str | None = None, *, log=print) -> Seeded:
     base_url = base_url or server_url()
     url = create_fresh_database(base_url, DATABASE)
     upload_root = tempfile.mkdtemp(prefix="bench-pages-uploads-")
-    app = create_app("testing", overrides={"SQLALCHEMY_DATABASE_URI": url, "UPLOAD_ROOT": upload_root})
+    app = create_app(
+        "testing",
+        overrides={"SQLALCHEMY_DATABASE_URI": url, "UPLOAD_ROOT": upload_root, "TOTP_ENCRYPTION_KEY": TOTP_KEY},
+    )
     with app.app_context():
         upgrade()
     log(f"[seed] {DATABASE}: migrated")
@@ -143,7 +150,9 @@ def _fill(app, keys: list[str]) -> dict:
     ]
     customer = user(CUSTOMER_EMAIL, "Chloe Bench", Role.CUSTOMER)
     provider = user(PROVIDER_EMAIL, "Priya Bench", Role.PROVIDER)
-    user(ADMIN_EMAIL, "Ada Bench", Role.ADMIN)
+    from app.accounts.two_factor import enable_with_known_secret
+
+    enable_with_known_secret(user(ADMIN_EMAIL, "Ada Bench", Role.ADMIN), ADMIN_TOTP_SECRET)
     db.session.flush()
     # Each generated venue gets a cover photo, as a listing that passed approval has.
     venue_ids = db.session.scalars(select(Venue.id).order_by(Venue.id)).all()
