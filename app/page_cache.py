@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from typing import Any
 
 from flask import Flask, Response, current_app, g, request, session
@@ -93,6 +94,36 @@ def page_key() -> str:
     return f"page:{cache_versions.current(cache_versions.PUBLIC)}:{digest}"
 
 
+# A small per-process copy in front of the shared cache: a hit then costs no Redis round trip.
+# Keys carry the content version, so an edit still shows within CACHE_VERSION_TTL everywhere.
+LOCAL_ENTRIES = 256
+LOCAL_SECONDS = 30.0
+
+
+def _local() -> dict[str, tuple[float, dict[str, Any]]]:
+    return current_app.extensions.setdefault("page_cache_local", {})
+
+
+def forget_local() -> None:
+    """Drop this process's copies (tests, whose rolled-back bumps can bring a version back)."""
+    _local().clear()
+
+
+def _local_get(key: str) -> dict[str, Any] | None:
+    found = _local().get(key)
+    if found is None or found[0] < time.monotonic():
+        return None
+    return found[1]
+
+
+def _local_put(key: str, entry: dict[str, Any]) -> None:
+    local = _local()
+    if len(local) >= LOCAL_ENTRIES:
+        for stale in list(local)[: LOCAL_ENTRIES // 4]:  # the oldest quarter (dicts keep insertion order)
+            local.pop(stale, None)
+    local[key] = (time.monotonic() + min(LOCAL_SECONDS, current_app.config["PAGE_CACHE_TTL"]), entry)
+
+
 def serve_from_cache() -> Response | None:
     if not is_shared_request():
         return None
@@ -101,7 +132,11 @@ def serve_from_cache() -> Response | None:
     except Exception:  # the version could not be read: render the page as if uncached
         log.warning("page cache: cache version unavailable; rendering", exc_info=True)
         return None
-    entry = cache.get(key)  # a Redis failure is a miss (app.cache_backend)
+    entry = _local_get(key)
+    if entry is None:
+        entry = cache.get(key)  # a Redis failure is a miss (app.cache_backend)
+        if entry is not None:
+            _local_put(key, entry)
     g.page_cache_key = key  # a shared request: render it without a token, then store it
     if entry is None:
         return None
@@ -124,6 +159,7 @@ def store_in_cache(response: Response) -> Response:
         "headers": [(name, value) for name, value in response.headers.items() if name in KEPT_HEADERS],
     }
     cache.set(key, entry, timeout=current_app.config["PAGE_CACHE_TTL"])
+    _local_put(key, entry)
     response.headers[STATUS_HEADER] = "miss"
     return response
 

@@ -197,6 +197,8 @@ def sign_in(base: str, email: str, password: str) -> str:
 
         headers = {"User-Agent": USER_AGENT, "Cookie": f"cozywish_session={cookie}", "Referer": f"{base}/"}
         step = requests.get(f"{base}/account/two-factor", headers=headers, timeout=10)
+        if fresh := SESSION_RE.search(step.headers.get("Set-Cookie", "")):  # the step's CSRF token is in it
+            headers["Cookie"] = f"cozywish_session={fresh.group(1)}"
         answer = requests.post(
             f"{base}/account/two-factor",
             data={
@@ -241,6 +243,8 @@ def count_statements(s: seeding.Seeded, page_list: list[Page], *, with_redis: bo
             "FORCE_HTTPS": False,
             "UPLOAD_ROOT": env["UPLOAD_ROOT"],
             "MAIL_BACKEND": "console",
+            **{key: env[key] for key in ("BASE_URL", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET")},
+            "TOTP_ENCRYPTION_KEY": env["TOTP_ENCRYPTION_KEY"],
         },
     )
     counts: dict[str, tuple[int, int]] = {}
@@ -254,6 +258,11 @@ def count_statements(s: seeding.Seeded, page_list: list[Page], *, with_redis: bo
                 ("admin", s.admin_email),
             )
         }
+        from app.accounts.sessions import start_session
+
+        for user in users.values():  # a server-side session each, as signing in through the form opens
+            start_session(user, ip="127.0.0.1", user_agent=USER_AGENT, remember=True)
+        db.session.commit()
         ids = {role: user.get_id() for role, user in users.items()}
         event.listen(db.engine, "before_cursor_execute", lambda *a, **k: statements.append(a[2]))
     for page in page_list:

@@ -11,6 +11,7 @@ from sqlalchemy import event, select
 from app import cache_versions
 from app.accounts.models import Role
 from app.extensions import cache, db
+from app.page_cache import forget_local
 from app.venues import approval
 from app.venues.models import Category
 from app.venues.service import update_basics
@@ -28,9 +29,11 @@ def page_cache(app, monkeypatch):
     monkeypatch.setitem(app.config, "CACHE_VERSION_TTL", 60)
     cache.clear()
     cache_versions.forget()
+    forget_local()
     yield
     cache.clear()
     cache_versions.forget()
+    forget_local()
 
 
 @pytest.fixture
