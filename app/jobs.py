@@ -98,6 +98,8 @@ def run_worker(app: Flask, *, wait: bool = True, concurrency: int = 1) -> None:
     _worker_flask_app = app
     importlib.import_module("app.tasks")  # every task and periodic schedule registered
     # Ahead of any backlog: a queue full of emails must not delay the rescue of a stalled one.
+    # Registered per run with this app's interval; a second run in one process replaces it.
+    queue.periodic_registry.periodic_tasks.pop((retry_stalled_jobs_job.name, "retry-stalled"), None)
     queue.periodic(
         cron=stalled_check_cron(app.config["JOBS_STALLED_CHECK_SECONDS"]), periodic_id="retry-stalled", priority=100
     )(retry_stalled_jobs_job)
