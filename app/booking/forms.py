@@ -57,7 +57,7 @@ def parse_instant(text: str) -> datetime:
         moment = datetime.fromisoformat(text)
     except ValueError:
         raise BadInput("That start time can't be read. Pick a time from the list.") from None
-    if moment.tzinfo is None:  # the pattern requires an offset; belt and braces
+    if moment.tzinfo is None or not 2000 <= moment.year <= 2200:  # the pattern requires an offset
         raise BadInput("That start time can't be read. Pick a time from the list.")
     return moment.astimezone(UTC)
 

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
-from flask import url_for
+from flask import current_app, url_for
 
 from app.venues.public import LOCALE
 from app.venues.service import get_categories
@@ -155,6 +155,9 @@ def _free_window(args, zone: ZoneInfo, now: datetime) -> tuple[datetime | None, 
         raise InvalidQuery("Give the day of the free time window as YYYY-MM-DD.") from None
     if day < now.astimezone(zone).date():
         raise InvalidQuery("Choose today or a later day for the free time window.")
+    horizon = current_app.config["BOOKING_MAX_ADVANCE_DAYS"]
+    if day > now.astimezone(zone).date() + timedelta(days=horizon):
+        raise InvalidQuery(f"Bookings open up to {horizon} days ahead. Choose an earlier day.")
     try:
         opens = time.fromisoformat(from_raw) if from_raw else time(0)
         closes = None if to_raw in ("", "24:00") else time.fromisoformat(to_raw)

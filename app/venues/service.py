@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -235,11 +235,21 @@ def copy_day_to(venue: Venue, source_weekday: int, target_weekdays: list[int]) -
             set_day_hours(venue, weekday, ranges)
 
 
+# Closures are dated within sensible bounds: a typo'd year (0001, 9999) is refused, not stored.
+CLOSURE_PAST_DAYS = 366
+CLOSURE_AHEAD_DAYS = 5 * 366
+
+
 def add_closure(venue: Venue, *, starts_on: date, ends_on: date, reason: str) -> Closure:
     if ends_on < starts_on:
         raise ValidationFailed("The last day of a closure can't be before its first day.")
     if (ends_on - starts_on).days > 366:
         raise ValidationFailed("A closure can last at most a year.")
+    today = datetime.now(UTC).date()
+    if starts_on < today - timedelta(days=CLOSURE_PAST_DAYS):
+        raise ValidationFailed("A closure can start at most a year ago. Check the year.")
+    if ends_on > today + timedelta(days=CLOSURE_AHEAD_DAYS):
+        raise ValidationFailed("A closure can end at most five years from today. Check the year.")
     closure = Closure(starts_on=starts_on, ends_on=ends_on, reason=reason.strip()[:200])
     venue.closures.append(closure)
     db.session.flush()

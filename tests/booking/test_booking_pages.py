@@ -253,6 +253,8 @@ def _other_team_member(make_user):
         ({"starts_at": "off-grid"}, 422, "no longer available"),
         ({"starts_at": "past"}, 422, "That time has passed."),
         ({"starts_at": "2026-11-26 ten o'clock"}, 400, "can't be read"),
+        ({"starts_at": "9999-12-31T23:30:00Z"}, 400, "can't be read"),
+        ({"starts_at": "0001-01-01T00:00:00+14:00"}, 400, "can't be read"),
     ],
 )
 def test_bad_cart_items_are_refused_with_a_message_and_nothing_is_added(web, roomy, make_user, change, status, message):

@@ -474,3 +474,14 @@ def test_no_route_answers_hostile_input_with_a_5xx(app, web, request, monkeypatc
                 failures.append(f"{method} {url[:80]} {list(kwargs)}: {status}")
     assert sent > 1_000
     assert failures == []
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/search?free_date=9999-12-31", "/search?free_date=2200-01-01&free_from=10:00"],
+)
+def test_a_free_time_day_beyond_the_booking_horizon_is_a_clear_400(client, path):
+    response = client.get(path)
+
+    assert response.status_code == 400
+    assert "days ahead" in response.get_data(as_text=True)

@@ -222,6 +222,7 @@ def test_an_empty_result_offers_to_drop_each_filter(client, corpus):
 # -- bad parameters: 400 with the reason, never a 500 -------------------------------------------
 
 
+SOON = (datetime.now(UTC) + timedelta(days=10)).date().isoformat()  # inside the booking horizon
 BAD = [
     ("radius=-1&lat=51.5&lng=-0.1", "The radius must be more than 0 km."),
     ("radius=501&lat=51.5&lng=-0.1", "The radius can be at most 500 km."),
@@ -250,8 +251,9 @@ BAD = [
     ("free_from=14:00", "Choose a day for the free time window."),
     ("free_date=2020-01-01", "Choose today or a later day for the free time window."),
     ("free_date=soon", "Give the day of the free time window as YYYY-MM-DD."),
-    ("free_date=2999-01-01&free_from=2pm", "Give the times of the free time window as HH:MM"),
-    ("free_date=2999-01-01&free_from=17:00&free_to=14:00", "The free time window must end after it starts."),
+    (f"free_date={SOON}&free_from=2pm", "Give the times of the free time window as HH:MM"),
+    (f"free_date={SOON}&free_from=17:00&free_to=14:00", "The free time window must end after it starts."),
+    ("free_date=2999-01-01", "Bookings open up to 90 days ahead. Choose an earlier day."),
     ("q=" + "x" * 201, "Search for at most 200 characters."),
     ("tag=" + "x" * 41, "A tag has at most 40 characters."),
     ("&".join(f"tag=t{i}" for i in range(11)), "Choose at most 10 tags."),

@@ -645,6 +645,25 @@ def test_a_closure_ending_before_it_starts_is_refused(dashboard_web, provider_wi
     assert venue_of(provider_with_venue).closures == []
 
 
+@pytest.mark.parametrize(
+    ("starts_on", "ends_on", "message"),
+    [
+        ("0001-01-01", "0001-01-02", "A closure can start at most a year ago."),
+        ("9999-12-30", "9999-12-31", "A closure can end at most five years from today."),
+    ],
+)
+def test_a_closure_dated_years_away_is_refused(dashboard_web, provider_with_venue, starts_on, ends_on, message):
+    dashboard_web.sign_in_as(provider_with_venue)
+
+    response = dashboard_web.post(
+        "/provider/venue/closures", {"starts_on": starts_on, "ends_on": ends_on, "reason": "Typo in the year"}
+    )
+
+    assert response.status_code == 422
+    assert message in text_of(response)
+    assert venue_of(provider_with_venue).closures == []
+
+
 def test_a_closure_without_dates_is_refused(dashboard_web, provider_with_venue):
     dashboard_web.sign_in_as(provider_with_venue)
 
