@@ -23,6 +23,7 @@ import os
 import pickle
 import platform
 import random
+import re
 import socket
 import statistics
 import subprocess
@@ -534,6 +535,13 @@ def _ms(value: float) -> str:
     return f"{value:.1f}" if value < 100 else f"{value:.0f}"
 
 
+def write_report(path: Path, markdown: str) -> None:
+    """Write the title and the search section; keep every other benchmark's section after it."""
+    old = path.read_text() if path.exists() else ""
+    others = re.search(r"^## (?!Search \(PostgreSQL backend\))", old, re.MULTILINE)
+    path.write_text(markdown.rstrip("\n") + "\n" + ("\n" + old[others.start() :] if others else ""))
+
+
 def render(
     *,
     sizes: list[int],
@@ -556,7 +564,8 @@ def render(
     add = lines.append
     add("# Benchmarks")
     add("")
-    add("Written by `bench/search/run.py` from one run; do not edit by hand (rerun it). How to run:")
+    add("Each section comes from one run of its runner in `bench/` (the search section from")
+    add("`bench/search/run.py`, which rewrites only that section); rerun them rather than edit. How to run:")
     add("`bench/README.md`.")
     add("")
     add("## Search (PostgreSQL backend)")
@@ -834,7 +843,7 @@ def main(argv: list[str] | None = None) -> None:
         # Only for a state file this script wrote itself (--state): pickle runs code on load.
         state = pickle.loads(args.render_from.read_bytes())  # noqa: S301
         notes = args.notes.read_text() if args.notes else None
-        args.output.write_text(render(shape_list=shapes(), notes=notes, **state))
+        write_report(args.output, render(shape_list=shapes(), notes=notes, **state))
         print(f"wrote {args.output} from {args.render_from}")
         return
     if args.samples < 100:
@@ -910,7 +919,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.state:
         args.state.write_bytes(pickle.dumps(state))
     markdown = render(shape_list=shape_list, notes=args.notes.read_text() if args.notes else None, **state)
-    args.output.write_text(markdown)
+    write_report(args.output, markdown)
     log(f"wrote {args.output}")
     if args.json:
         raw = {
