@@ -41,6 +41,26 @@ def sign(payload: bytes, secret: str, *, timestamp: int | None = None) -> str:
 # -- events ---------------------------------------------------------------------------------
 
 
+def open_stripe_payment(order) -> Any:
+    """An open Stripe Checkout Session for ``order``, as start_payment records it (committed)."""
+    from app.extensions import db
+    from app.payments.models import Payment, PaymentStatus
+
+    payment = Payment(
+        order_id=order.id,
+        gateway="stripe",
+        session_id=new_id("cs"),
+        amount_minor=order.total_minor,
+        currency=order.currency,
+        status=PaymentStatus.OPEN,
+        checkout_url="https://checkout.stripe.test/c/pay/x",
+        expires_at=order.hold_expires_at,
+    )
+    db.session.add(payment)
+    db.session.commit()
+    return payment
+
+
 def new_id(prefix: str) -> str:
     return f"{prefix}_test_{secrets.token_hex(8)}"
 

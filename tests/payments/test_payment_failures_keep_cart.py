@@ -21,7 +21,7 @@ from app.extensions import db
 from app.payments.demo_gateway import build_event, session_object, sign
 from app.payments.models import Payment, PaymentStatus
 from tests.booking.helpers import cart_form, future_slot, make_bookable_venue
-from tests.payments.stripe_fakes import body, checkout_event, new_id
+from tests.payments.stripe_fakes import body, checkout_event, open_stripe_payment
 from tests.payments.stripe_fakes import sign as stripe_sign
 from tests.payments.test_demo_payments import (
     DECLINED,
@@ -173,18 +173,7 @@ def on_stripe(app, monkeypatch):
 def stripe_checkout(order_id: int) -> Payment:
     """An open Stripe Checkout Session for the order, as start_payment records it."""
     order = fresh(Order, order_id)
-    payment = Payment(
-        order_id=order.id,
-        gateway="stripe",
-        session_id=new_id("cs"),
-        amount_minor=order.total_minor,
-        currency=order.currency,
-        status=PaymentStatus.OPEN,
-        checkout_url="https://checkout.stripe.test/c/pay/x",
-        expires_at=order.hold_expires_at,
-    )
-    db.session.add(payment)
-    db.session.commit()
+    payment = open_stripe_payment(order)
     return payment
 
 

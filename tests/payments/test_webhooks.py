@@ -25,6 +25,7 @@ from tests.payments.stripe_fakes import (
     checkout_event,
     event,
     new_id,
+    open_stripe_payment,
     sign,
 )
 
@@ -80,18 +81,7 @@ def pending(ctx, customer, provider):
     start = future_slot()
     booking = book(customer, service, start, confirm=False)
     order = booking.order
-    payment = Payment(
-        order_id=order.id,
-        gateway="stripe",
-        session_id=new_id("cs"),
-        amount_minor=order.total_minor,
-        currency=order.currency,
-        status=PaymentStatus.OPEN,
-        checkout_url="https://checkout.stripe.test/c/pay/x",
-        expires_at=order.hold_expires_at,
-    )
-    db.session.add(payment)
-    db.session.commit()
+    payment = open_stripe_payment(order)
     return order, payment, service, start
 
 
