@@ -210,13 +210,7 @@ def profile():
             db.session.commit()
             flash("Your profile is saved.", "success")
             return redirect(url_for("accounts.profile"))
-    return render_template(
-        "accounts/profile.html",
-        form=form,
-        password_form=ChangePasswordForm(),
-        email_form=ChangeEmailForm(),
-        **_two_factor_forms(),
-    ), 422 if form.errors else 200
+    return render_profile(422 if form.errors else 200, form=form)
 
 
 @bp.post("/password")
@@ -238,13 +232,7 @@ def change_password():
             login_user(current_user, remember=session.get("remember", False))  # new token and session
             flash("Your password is changed. Other devices were signed out.", "success")
             return redirect(url_for("accounts.profile"))
-    return render_template(
-        "accounts/profile.html",
-        form=ProfileForm(obj=current_user),
-        password_form=form,
-        email_form=ChangeEmailForm(),
-        **_two_factor_forms(),
-    ), 422
+    return render_profile(422, password_form=form)
 
 
 @bp.post("/email")
@@ -267,13 +255,7 @@ def change_email():
             db.session.commit()
             flash("We've sent a link to your new address. Your email changes when you open it.", "info")
             return redirect(url_for("accounts.profile"))
-    return render_template(
-        "accounts/profile.html",
-        form=ProfileForm(obj=current_user),
-        password_form=ChangePasswordForm(),
-        email_form=form,
-        **_two_factor_forms(),
-    ), 422
+    return render_profile(422, email_form=form)
 
 
 @bp.get("/email/confirm/<token>")
@@ -314,13 +296,19 @@ def complete_sign_in(
     return redirect(next_url if is_safe_next(next_url) else home_for(user))
 
 
-def _two_factor_forms() -> dict:
+def render_profile(status: int = 200, **forms):
+    """The profile page with its forms; the one that was submitted (with its errors) replaces its blank."""
     from app.accounts.forms import TwoFactorDisableForm, TwoFactorPasswordForm
 
-    return {
-        "two_factor_password_form": TwoFactorPasswordForm(prefix="codes"),
-        "two_factor_disable_form": TwoFactorDisableForm(prefix="off"),
+    blank = {
+        "form": lambda: ProfileForm(obj=current_user),
+        "password_form": ChangePasswordForm,
+        "email_form": ChangeEmailForm,
+        "two_factor_password_form": lambda: TwoFactorPasswordForm(prefix="codes"),
+        "two_factor_disable_form": lambda: TwoFactorDisableForm(prefix="off"),
     }
+    context = {name: forms.get(name) or make() for name, make in blank.items()}
+    return render_template("accounts/profile.html", **context), status
 
 
 def _start_session(user, *, remember: bool) -> None:

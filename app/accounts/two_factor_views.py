@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 
 from app.accounts import service, two_factor
 from app.accounts.forms import TwoFactorCodeForm, TwoFactorDisableForm, TwoFactorPasswordForm, TwoFactorSetupForm
-from app.accounts.routes import bp, complete_sign_in
+from app.accounts.routes import bp, complete_sign_in, render_profile
 from app.accounts.security_log import record_security_event
 from app.errors import DomainError, TooManyAttempts
 from app.extensions import db
@@ -131,9 +131,11 @@ def two_factor_new_codes():
     form = TwoFactorPasswordForm(prefix="codes")
     if not current_user.has_two_factor:
         abort(409)
-    if not form.validate_on_submit() or not current_user.check_password(form.current_password.data or ""):
-        flash("Your current password is not right, so no new codes were made.", "danger")
-        return redirect(url_for("accounts.profile"))
+    if not form.validate_on_submit():
+        return render_profile(422, two_factor_password_form=form)
+    if not current_user.check_password(form.current_password.data):
+        form.current_password.errors.append("Your current password is not right, so no new codes were made.")
+        return render_profile(422, two_factor_password_form=form)
     codes = two_factor.replace_recovery_codes(current_user)
     record_security_event("account.recovery_codes_replaced", user_id=current_user.id)
     db.session.commit()
@@ -146,17 +148,23 @@ def two_factor_disable():
     form = TwoFactorDisableForm(prefix="off")
     if not current_user.has_two_factor:
         abort(409)
-    if form.validate_on_submit():
-        user = current_user._get_current_object()
-        try:
-            two_factor.disable(user, password=form.current_password.data, code=form.code.data)
-        except DomainError as exc:
-            db.session.commit()  # a wrong code still counts towards the throttle
-            flash(exc.message, "danger")
-            return redirect(url_for("accounts.profile")), 303
-        record_security_event("account.two_factor_disabled", user_id=user.id)
-        db.session.commit()
-        flash("Two-factor sign-in is off.", "success")
-    else:
-        flash("Enter your password and a code to turn two-factor sign-in off.", "danger")
+    if not form.validate_on_submit():
+        return render_profile(422, two_factor_disable_form=form)
+    user = current_user._get_current_object()
+    if user.is_admin:
+        flash("Administrators must keep two-factor sign-in on.", "danger")
+        return render_profile(403)
+    try:
+        two_factor.disable(user, password=form.current_password.data, code=form.code.data)
+    except TooManyAttempts as exc:
+        db.session.rollback()
+        form.code.errors.append(exc.message)
+        return render_profile(429, two_factor_disable_form=form)
+    except DomainError as exc:
+        db.session.commit()  # a wrong code still counts towards the throttle; nothing else changed
+        form.code.errors.append(exc.message)
+        return render_profile(422, two_factor_disable_form=form)
+    record_security_event("account.two_factor_disabled", user_id=user.id)
+    db.session.commit()
+    flash("Two-factor sign-in is off.", "success")
     return redirect(url_for("accounts.profile"))

@@ -163,13 +163,33 @@ def test_turning_off_needs_the_password_and_a_code(web, customer, sign_in, secur
     sign_in(customer.email)
     web.post(CODE_STEP, {"code": codes[0]})
 
-    web.post("/account/two-factor/disable", {"off-current_password": "wrong-password", "off-code": codes[1]})
+    refused = web.post("/account/two-factor/disable", {"off-current_password": "wrong-password", "off-code": codes[1]})
+    assert refused.status_code == 422
+    assert "Your current password is not right." in text_of(refused)
+    assert store.reload(customer).has_two_factor
+    empty = web.post("/account/two-factor/disable", {"off-current_password": "", "off-code": ""})
+    assert empty.status_code == 422
+    assert "Enter your password." in text_of(empty)
     assert store.reload(customer).has_two_factor
 
     web.post("/account/two-factor/disable", {"off-current_password": PASSWORD, "off-code": codes[1]})
     assert not store.reload(customer).has_two_factor
     assert "Two-factor sign-in is off" in [m.subject for m in mail(customer.email)]
     assert len(store.audit_entries("account.two_factor_disabled")) == 1
+
+
+def test_new_recovery_codes_need_the_password(web, customer, sign_in, secured, new_browser):
+    _secret, old = secured
+    sign_in(customer.email)
+    web.post(CODE_STEP, {"code": old[0]})
+
+    response = web.post("/account/two-factor/recovery-codes", {"codes-current_password": "wrong-password"})
+
+    assert response.status_code == 422
+    assert "Your current password is not right, so no new codes were made." in text_of(response)
+    other = new_browser()
+    sign_in(customer.email, browser=other)
+    assert other.post(CODE_STEP, {"code": old[1]}).status_code == 302  # the old codes still work
 
 
 def test_new_recovery_codes_replace_the_old_ones(web, customer, sign_in, secured, new_browser):
@@ -190,8 +210,10 @@ def test_new_recovery_codes_replace_the_old_ones(web, customer, sign_in, secured
 def test_administrators_cannot_turn_it_off(web, admin, store):
     web.sign_in_as(admin)
 
-    web.post("/account/two-factor/disable", {"off-current_password": PASSWORD, "off-code": "123456"})
+    response = web.post("/account/two-factor/disable", {"off-current_password": PASSWORD, "off-code": "123456"})
 
+    assert response.status_code == 403
+    assert "Administrators must keep two-factor sign-in on." in text_of(response)
     assert store.reload(admin).has_two_factor
 
 
