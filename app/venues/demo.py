@@ -1,17 +1,17 @@
-"""Demo venues for `flask seed demo`: about 30 venues in three cities, with photos drawn by
-Pillow (no downloads), services, hours, team and FAQs, in mixed approval states."""
+"""Demo venues for `flask seed demo`: about 30 venues in three cities, with illustrations drawn
+by Pillow (no downloads; app/venues/demo_art.py), services, hours, team and FAQs, in mixed
+approval states."""
 
 from __future__ import annotations
 
-import io
 import random
 from datetime import UTC, datetime, timedelta
 
-from PIL import Image, ImageDraw, ImageFilter
 from sqlalchemy import select
 
 from app.accounts.models import Role, User
 from app.extensions import db
+from app.venues.demo_art import illustration
 from app.venues.hours import Range
 from app.venues.images import add_image
 from app.venues.models import Category, Venue, VenueStatus
@@ -58,36 +58,10 @@ NAME_ENDINGS = {
 }
 TEAM_NAMES = ["Amara", "Ben", "Chiara", "Dev", "Elif", "Finn", "Grace", "Hiro", "Isla", "Jonah", "Keira", "Luca"]
 STREETS = ["High Street", "Market Row", "Mill Lane", "Church Road"]
-PALETTE = [(105, 65, 198), (46, 144, 250), (18, 183, 106), (247, 144, 9), (240, 68, 56), (238, 70, 188)]
 
 # (status, how many): the rest of the venues are approved.
 STATES = [VenueStatus.PENDING_REVIEW] * 3 + [VenueStatus.DRAFT] * 2 + [VenueStatus.REJECTED, VenueStatus.SUSPENDED]
 VENUE_COUNT = 30
-
-
-def demo_photo(seed: int, label: str) -> bytes:
-    """A soft abstract picture: a gradient and blurred circles in the venue's colours."""
-    rng = random.Random(seed)
-    width, height = 960, 640
-    base = PALETTE[seed % len(PALETTE)]
-    accent = PALETTE[(seed + 2) % len(PALETTE)]
-    image = Image.new("RGB", (width, height))
-    draw = ImageDraw.Draw(image)
-    for y in range(height):
-        t = y / height
-        draw.line([(0, y), (width, y)], fill=tuple(int(b * (1 - t) + 250 * t) for b in base))
-    layer = Image.new("RGBA", (width, height), (0, 0, 0, 0))
-    shapes = ImageDraw.Draw(layer)
-    for _ in range(7):
-        r = rng.randint(60, 220)
-        x, y = rng.randint(0, width), rng.randint(0, height)
-        colour = accent if rng.random() < 0.5 else (255, 255, 255)
-        shapes.ellipse([x - r, y - r, x + r, y + r], fill=(*colour, rng.randint(40, 110)))
-    image = Image.alpha_composite(image.convert("RGBA"), layer.filter(ImageFilter.GaussianBlur(24))).convert("RGB")
-    ImageDraw.Draw(image).text((40, height - 60), label, fill=(255, 255, 255))
-    out = io.BytesIO()
-    image.save(out, "JPEG", quality=85)
-    return out.getvalue()
 
 
 def seed_demo_venues(owners: list[User], admin: User) -> int:
@@ -198,8 +172,14 @@ def seed_demo_venues(owners: list[User], admin: User) -> int:
             3,
         ):
             add_faq(venue, question=question, answer=answer)
-        for p in range(2):
-            add_image(venue, demo_photo(i * 7 + p, name), alt_text=f"Inside {name}, {area}")
+        # The first venue of each category shows a full gallery (one large photo, four small and
+        # "show all"); the others a few pictures, which keeps `make run`'s first start quick.
+        for p in range(5 if i < len(slugs) else 2):
+            add_image(
+                venue,
+                illustration(category_slug, p, seed=i),
+                alt_text=f"{noun} illustration for {name} ({p + 1})",
+            )
         venue.onboarding_step = "review"  # set up in full, as if through the wizard
         _set_state(venue, states[i], admin)
         created += 1
