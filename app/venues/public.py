@@ -156,6 +156,8 @@ def build_venue_page(venue: Venue, *, now: datetime) -> dict[str, Any]:
         "is_preview": not venue.is_public,
         "gallery": gallery,
         "service_groups": group_services(services),
+        "price_range": price_range(services),
+        "service_count": len(services),
         "hours": hours,
         "closures": upcoming_closures(venue.closures, hours["today"]),
         "map": map_settings(venue),
@@ -250,6 +252,20 @@ def summarize(text: str, length: int) -> str:
 
 def price_label(price_minor: int, currency: str) -> str:
     return format_currency(Decimal(price_minor) / 100, currency, locale=LOCALE)
+
+
+def price_range(services: list[Service]) -> str:
+    """ "£25 – £120" over the bookable services, "£40" when they cost the same, "" with none."""
+    by_currency: dict[str, list[int]] = {}
+    for service in services:
+        by_currency.setdefault(service.currency, []).append(service.price_minor)
+    if len(by_currency) != 1:
+        return ""  # no services, or prices in several currencies: nothing honest to summarise
+    ((currency, prices),) = by_currency.items()
+    low, high = min(prices), max(prices)
+    if low == high:
+        return price_label(low, currency)
+    return f"{price_label(low, currency)} – {price_label(high, currency)}"
 
 
 def duration_label(minutes: int) -> str:
