@@ -193,6 +193,8 @@ def register_blueprints(app: Flask) -> None:
     from app.payments import webhooks as payment_webhooks  # noqa: F401  (the Stripe webhook on the payments blueprint)
     from app.payments.routes import bp as payments_bp
     from app.reviews import routes as review_routes  # noqa: F401  (review form and moderation routes)
+    from app.saved.service import is_saved
+    from app.saved.views import bp as saved_bp
     from app.venues import catalog  # noqa: F401  (adds its routes to the dashboard blueprint)
     from app.venues.dashboard import bp as dashboard_bp
     from app.venues.public import bp as public_bp
@@ -201,6 +203,8 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     app.register_blueprint(discovery_bp)  # search, category pages
     app.register_blueprint(booking_calendar.bp_feed)  # the public iCal feed, outside /provider
+    app.register_blueprint(saved_bp)  # the heart, Saved, recently viewed, similar venues
+    app.add_template_global(is_saved)
     from app.extensions import csrf
 
     csrf.exempt(ops_bp)

@@ -51,6 +51,7 @@ def init_app(app: Flask) -> None:
     Talisman's security headers among them, still run on every answer."""
     app.before_request(serve_from_cache)
     app.context_processor(lambda: {"shared_page": "page_cache_key" in g})
+    app.add_template_global(lambda: "page_cache_key" in g, "is_shared_page")  # for imported macros
 
 
 def register_store(app: Flask) -> None:

@@ -347,3 +347,6 @@ def _plain_snippet(description: str | None, words: int = 30) -> str:
     parts = (description or "").split()
     snippet = " ".join(parts[:words]) + (" …" if len(parts) > words else "")
     return str(escape(snippet))
+
+
+document_from_row = _document  # for other readers of venue_search (app/saved: cards by venue id)

@@ -20,7 +20,8 @@ from sqlalchemy import event, select
 
 from app.accounts.models import Role
 from app.extensions import cache, db
-from app.venues.models import Category, OpeningHours, Service, Venue, VenueImage, VenueStatus
+from app.saved.models import SavedVenue
+from app.venues.models import Category, OpeningHours, Service, TeamMember, Venue, VenueImage, VenueStatus
 from app.venues.slugs import assign_slug, slugify
 from bench.pages.showcase import CART_DAY, TZ, Showcase, build_showcase
 from search.backend import get_backend
@@ -30,7 +31,7 @@ from search.backend import get_backend
 SCALE_1 = {"services": 2, "team": 1, "photos": 2, "reviews": 2, "bookings": 12, "cart_items": 1, "order_items": 1}
 # The test harness's own savepoints (each request's session joins the test's transaction).
 HARNESS = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
-CARD_PAGES = ("home", "search", "search_geo", "category")
+CARD_PAGES = ("home", "search", "search_geo", "category", "saved", "home_customer", "similar", "recently_viewed")
 CARD_LINK = 'class="stretched-link'
 OTHER_VENUES = 2  # venue cards on search, category and home pages; venues in the approval queue
 
@@ -40,7 +41,7 @@ OTHER_VENUES = 2  # venue cards on search, category and home pages; venues in th
 # every read asks PostgreSQL; in production a process asks at most once a second).
 CEILING = {
     "venue": 12,
-    "home": 22,
+    "home": 24,  # 22, and two for "Trending near you" (its venue ids, then their documents)
     "search": 16,
     "search_geo": 16,
     "category": 18,
@@ -51,6 +52,10 @@ CEILING = {
     "my_bookings": 7,
     "calendar_week": 11,
     "admin_queue": 9,
+    "saved": 17,
+    "home_customer": 32,
+    "similar": 16,
+    "recently_viewed": 14,
 }
 
 
@@ -59,10 +64,11 @@ class World:
     show: Showcase
     provider: object
     admin: object
+    others: list
 
 
 def approved_venue(owner, n: int, now: datetime, category_id: int) -> Venue:
-    """A small massage venue in London with a cover photo, one service and weekday hours."""
+    """A small massage venue in London with a cover photo, one service, a team member and hours."""
     name = f"Quiet Massage Room {owner.id}-{n}"
     venue = Venue(
         owner_id=owner.id,
@@ -100,6 +106,8 @@ def approved_venue(owner, n: int, now: datetime, category_id: int) -> Venue:
                 variants={"card": {"key": "bench/photo-0.webp", "width": 800, "height": 600}},
             ),
             *[OpeningHours(venue_id=venue.id, weekday=d, opens_minute=540, closes_minute=1080) for d in range(7)],
+            # A team, as most venues have: every list of cards then reads team members the same way.
+            TeamMember(venue_id=venue.id, name="Ana", position=0),
         ]
     )
     return venue
@@ -129,8 +137,10 @@ def build_world(make_user, scale: int) -> World:
         pending = approved_venue(make_user(role=Role.PROVIDER), 100 + n, now, massage)
         pending.status = VenueStatus.PENDING_REVIEW
     db.session.flush()
+    db.session.add_all(SavedVenue(user_id=customer.id, venue_id=v.id) for v in others)
+    db.session.flush()
     get_backend().index([show.venue.id, *(v.id for v in others)])
-    return World(show=show, provider=provider, admin=admin)
+    return World(show=show, provider=provider, admin=admin, others=others)
 
 
 PAGES: dict[str, Callable[[World], tuple[str, str | None, dict[str, str]]]] = {
@@ -151,6 +161,15 @@ PAGES: dict[str, Callable[[World], tuple[str, str | None, dict[str, str]]]] = {
     "my_bookings": lambda w: ("/bookings", "customer", {}),
     "calendar_week": lambda w: ("/provider/calendar?view=week", "provider", {}),
     "admin_queue": lambda w: ("/admin/venues", "admin", {}),
+    # Saved venues and the lists around a person (app/saved).
+    "saved": lambda w: ("/saved", "customer", {}),
+    "home_customer": lambda w: ("/", "customer", {}),
+    "similar": lambda w: (f"/venues/{w.others[0].id}/similar", None, {"HX-Request": "true"}),
+    "recently_viewed": lambda w: (
+        "/recently-viewed?ids=" + ",".join(str(v.id) for v in w.others),
+        None,
+        {"HX-Request": "true"},
+    ),
 }
 
 

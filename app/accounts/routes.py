@@ -22,6 +22,7 @@ from app.accounts.tokens import InvalidToken
 from app.booking import cart
 from app.errors import DomainError, TooManyAttempts
 from app.extensions import db, limiter
+from app.saved import service as saved_venues
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
 
@@ -285,12 +286,16 @@ def complete_sign_in(
     record_security_event("account.signed_in", user_id=user.id, **details)
     _start_session(user, remember=remember)
     db.session.commit()
+    saved_while_signed_out = saved_venues.take_from_session()  # read before the session goes
     session.clear()
     login_user(user, remember=remember)
     session["remember"] = remember
     session["last_seen"] = datetime.now(UTC).timestamp()
     if isinstance(cart_token, str) and cart_token and user.has_role("customer"):
         cart.merge_into_user(cart_token, user.id)
+        db.session.commit()
+    if saved_while_signed_out:
+        saved_venues.merge_into_user(saved_while_signed_out, user.id)
         db.session.commit()
     flash(f"Welcome back, {user.first_name}.", "success")
     return redirect(next_url if is_safe_next(next_url) else home_for(user))

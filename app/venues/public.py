@@ -110,8 +110,10 @@ def page_etag(page: dict[str, Any]) -> str:
     touch the venue row, and "Open now" changes with the clock.
     """
     from app.booking.routes import count_cart_items
+    from app.saved.service import viewer_saved_ids
 
     viewer = [
+        viewer_saved_ids(),  # the hearts
         current_user.get_id() if current_user.is_authenticated else "anonymous",
         session.get("csrf_token", ""),
         repr(session.get("_flashes", "")),
@@ -149,6 +151,7 @@ def build_venue_page(venue: Venue, *, now: datetime) -> dict[str, Any]:
             "status": venue.status,
             "status_label": STATUS_LABELS.get(venue.status, venue.status),
             "category": venue.category.name if venue.category else "",
+            "category_slug": venue.category.slug if venue.category else "",
             "city": venue.city,
             "tags": list(venue.tags or []),
             "paragraphs": [p.strip() for p in re.split(r"\n\s*\n", description) if p.strip()],

@@ -98,3 +98,29 @@
     });
   }
 })();
+
+// --- pages shared by every visitor carry no form token: fetch one before the first change ---
+(function () {
+  "use strict";
+  document.addEventListener("htmx:confirm", function (event) {
+    var verb = (event.detail.verb || "get").toLowerCase();
+    if (verb === "get" || document.querySelector('meta[name="csrf-token"]')) return;
+    event.preventDefault();
+    fetch("/csrf-token", { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) {
+        if (!response.ok) throw new Error("no token");
+        return response.json();
+      })
+      .then(function (data) {
+        var meta = document.createElement("meta");
+        meta.name = "csrf-token";
+        meta.content = data.token;
+        document.head.appendChild(meta);
+        document.body.setAttribute("hx-headers", JSON.stringify({ "X-CSRFToken": data.token }));
+        event.detail.issueRequest(true);
+      })
+      .catch(function () {
+        if (window.cozywishToast) window.cozywishToast("We couldn't reach CozyWish. Check your connection and try again.", "danger");
+      });
+  });
+})();

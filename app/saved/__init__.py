@@ -1,0 +1,1 @@
+"""Saved venues (the heart), recently viewed, similar venues and what is trending nearby."""

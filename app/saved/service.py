@@ -1,0 +1,278 @@
+"""Saved venues, and the venue lists built around a person: similar venues, trending nearby,
+book again, recommended.
+
+Saving works signed out (the venue ids live in the session, like the anonymous cart) and the
+list joins the account at sign-in. Every list is one indexed query for venue ids; the cards are
+then built from the search index's stored documents (``venue_search``) in one more query and
+the card builder's fixed set, so a list of 4 and a list of 40 cost the same statements.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import g, session
+from flask_login import current_user
+from sqlalchemy import delete, func, select, text
+from sqlalchemy.dialects.postgresql import insert
+
+from app.booking.models import Booking, BookingStatus
+from app.errors import DomainError, LimitReached
+from app.extensions import db
+from app.saved.models import SavedVenue
+from app.venues.models import Venue, VenueStatus
+from search.postgres import document_from_row
+from search.types import SearchHit
+
+SESSION_KEY = "saved_venues"
+MAX_SAVED = 200  # per account: a wish list, not a directory
+MAX_SAVED_SIGNED_OUT = 50  # the session cookie stays small
+RECENT_MAX = 12  # recently viewed, kept in the browser
+SIMILAR_COUNT = 4
+SIMILAR_RADIUS_M = 50_000
+SHELF_SIZE = 6
+TRENDING_DAYS = 7
+TRENDING_RADIUS_M = 25_000
+COUNTED_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.COMPLETED)
+
+
+class VenueNotListed(DomainError):
+    status_code = 404
+
+
+# -- who has saved what -------------------------------------------------------------------------
+
+
+def _session_ids() -> list[int]:
+    raw = session.get(SESSION_KEY)
+    if not isinstance(raw, list):
+        return []
+    return [i for i in raw if isinstance(i, int) and not isinstance(i, bool)][:MAX_SAVED_SIGNED_OUT]
+
+
+def saved_ids() -> list[int]:
+    """The viewer's saved venue ids, newest first; read once per request."""
+    if "saved_venue_ids" not in g:
+        if current_user.is_authenticated:
+            g.saved_venue_ids = list(
+                db.session.scalars(
+                    select(SavedVenue.venue_id)
+                    .where(SavedVenue.user_id == current_user.id)
+                    .order_by(SavedVenue.created_at.desc(), SavedVenue.venue_id.desc())
+                )
+            )
+        else:
+            g.saved_venue_ids = _session_ids()
+    return g.saved_venue_ids
+
+
+def viewer_saved_ids() -> list[int]:
+    """The viewer's saved ids, or none without a session or a signed-in user (no query then)."""
+    if not current_user.is_authenticated and SESSION_KEY not in session:
+        return []
+    return saved_ids()
+
+
+def is_saved(venue_id: int) -> bool:
+    """For templates: without a session or a signed-in user this asks nothing at all."""
+    if not current_user.is_authenticated and SESSION_KEY not in session:
+        return False
+    return venue_id in set(saved_ids())
+
+
+def public_venue(venue_id: int) -> Venue:
+    venue = db.session.get(Venue, venue_id)
+    if venue is None or venue.status != VenueStatus.APPROVED:
+        raise VenueNotListed("That venue isn't listed on CozyWish.")
+    return venue
+
+
+def set_saved(venue_id: int, saved: bool) -> bool:
+    """Save or unsave a listed venue for the viewer; returns the new state. Saving twice, or
+    removing what isn't saved, changes nothing (a double click is not an error)."""
+    public_venue(venue_id)
+    g.pop("saved_venue_ids", None)
+    if current_user.is_authenticated:
+        user_id = current_user.id
+        if saved:
+            # Lock the person's row so two tabs can't both pass the limit check.
+            db.session.execute(text("SELECT 1 FROM users WHERE id = :id FOR UPDATE"), {"id": user_id})
+            already = db.session.get(SavedVenue, (user_id, venue_id)) is not None
+            count = db.session.scalar(select(func.count()).where(SavedVenue.user_id == user_id))
+            if not already and count >= MAX_SAVED:
+                raise LimitReached(f"You can save up to {MAX_SAVED} venues. Remove one from Saved first.")
+            db.session.execute(insert(SavedVenue).values(user_id=user_id, venue_id=venue_id).on_conflict_do_nothing())
+        else:
+            db.session.execute(delete(SavedVenue).where(SavedVenue.user_id == user_id, SavedVenue.venue_id == venue_id))
+        db.session.commit()
+        return saved
+    ids = [i for i in _session_ids() if i != venue_id]
+    if saved:
+        if len(ids) >= MAX_SAVED_SIGNED_OUT:
+            raise LimitReached(
+                f"You can save up to {MAX_SAVED_SIGNED_OUT} venues while signed out. Sign in to save more."
+            )
+        ids.insert(0, venue_id)
+    session[SESSION_KEY] = ids
+    return saved
+
+
+def take_from_session() -> list[int]:
+    """The venues saved while signed out, read before sign-in clears the session."""
+    return list(reversed(_session_ids()))  # oldest first, so the newest ends up newest
+
+
+def merge_into_user(venue_ids: Iterable[int], user_id: int) -> int:
+    """Add venues saved while signed out to the account (existing ones stay); returns how many
+    were new. Stops at the account's limit rather than failing the sign-in."""
+    ids = list(dict.fromkeys(venue_ids))
+    if not ids:
+        return 0
+    have = db.session.scalar(select(func.count()).where(SavedVenue.user_id == user_id)) or 0
+    listed = set(db.session.scalars(select(Venue.id).where(Venue.id.in_(ids), Venue.status == VenueStatus.APPROVED)))
+    added = 0
+    for venue_id in ids:
+        if venue_id not in listed or have + added >= MAX_SAVED:
+            continue
+        result = db.session.execute(
+            insert(SavedVenue)
+            .values(user_id=user_id, venue_id=venue_id, created_at=func.clock_timestamp())
+            .on_conflict_do_nothing()
+        )
+        added += result.rowcount
+    return added
+
+
+# -- venue ids for each list ---------------------------------------------------------------------
+
+
+def similar_venue_ids(venue_id: int, *, limit: int = SIMILAR_COUNT, exclude: Iterable[int] = ()) -> list[int]:
+    """Listed venues like this one: the same category or at least one service of the same name,
+    within 50 km when this one has a map pin; same category first, then more shared services,
+    then nearer, then the venue id (a stable order). Two indexed queries: this venue's row,
+    then its neighbours (the GiST index on ``earth``, or the category index without a pin)."""
+    me = db.session.execute(
+        text("SELECT category, earth IS NOT NULL AS pinned, service_names FROM venue_search WHERE venue_id = :id"),
+        {"id": venue_id},
+    ).first()
+    if me is None:
+        return []
+    near = "earth_box((SELECT earth FROM venue_search WHERE venue_id = :venue_id), :radius) @> vs.earth"
+    where = near if me.pinned else "vs.category IS NOT DISTINCT FROM :category"
+    distance = (
+        "earth_distance((SELECT earth FROM venue_search WHERE venue_id = :venue_id), vs.earth)" if me.pinned else "0"
+    )
+    rows = db.session.execute(
+        text(
+            f"""
+            SELECT vs.venue_id
+            FROM venue_search vs
+            CROSS JOIN LATERAL (
+                SELECT count(*) AS n FROM unnest(vs.service_names) AS s(name) WHERE lower(s.name) = ANY(:services)
+            ) shared
+            WHERE {where}
+              AND vs.venue_id <> :venue_id
+              AND vs.venue_id <> ALL(:exclude)
+              AND (vs.category IS NOT DISTINCT FROM :category OR shared.n > 0)
+            ORDER BY (vs.category IS NOT DISTINCT FROM :category) DESC, shared.n DESC, {distance}, vs.venue_id
+            LIMIT :limit
+            """
+        ),
+        {
+            "venue_id": venue_id,
+            "category": me.category,
+            "services": [name.lower() for name in me.service_names],
+            "exclude": list(exclude),
+            "radius": SIMILAR_RADIUS_M,
+            "limit": limit,
+        },
+    )
+    return [row[0] for row in rows]
+
+
+def trending_venue_ids(*, lat: float | None, lng: float | None, now: datetime, limit: int = SHELF_SIZE) -> list[int]:
+    """Listed venues with the most bookings made in the last week, within 25 km of the place
+    when one is given; ties by venue id."""
+    rows = db.session.execute(
+        text(
+            """
+            SELECT b.venue_id
+            FROM bookings b
+            JOIN venue_search vs ON vs.venue_id = b.venue_id
+            WHERE b.created_at >= :since
+              AND b.status = ANY(:statuses)
+              AND (CAST(:lat AS double precision) IS NULL
+                   OR earth_box(ll_to_earth(:lat, :lng), :radius) @> vs.earth)
+            GROUP BY b.venue_id
+            ORDER BY count(*) DESC, b.venue_id
+            LIMIT :limit
+            """
+        ),
+        {
+            "since": now - timedelta(days=TRENDING_DAYS),
+            "statuses": [str(s) for s in COUNTED_STATUSES],
+            "lat": lat,
+            "lng": lng,
+            "radius": TRENDING_RADIUS_M,
+            "limit": limit,
+        },
+    )
+    return [row[0] for row in rows]
+
+
+def book_again_venue_ids(user_id: int, *, now: datetime, limit: int = SHELF_SIZE) -> list[int]:
+    """Venues the person has been to, the most recent visit first."""
+    rows = db.session.execute(
+        select(Booking.venue_id)
+        .where(
+            Booking.customer_id == user_id,
+            Booking.status.in_([str(s) for s in COUNTED_STATUSES]),
+            Booking.starts_at < now,
+        )
+        .group_by(Booking.venue_id)
+        .order_by(func.max(Booking.starts_at).desc(), Booking.venue_id)
+        .limit(limit)
+    )
+    return [row[0] for row in rows]
+
+
+# -- cards for a list of ids ----------------------------------------------------------------------
+
+
+def hits_for(venue_ids: list[int]) -> list[SearchHit]:
+    """Search hits for listed venues, in the order asked; unlisted ids drop out. One query."""
+    if not venue_ids:
+        return []
+    rows = db.session.execute(
+        text(
+            "SELECT venue_id, slug, name, description, category, category_name, tags, service_names, city,"
+            " lat, lng, price_from, currency, rating, review_count, cover_thumb, timezone, updated_at"
+            " FROM venue_search WHERE venue_id = ANY(:ids)"
+        ),
+        {"ids": list(venue_ids)},
+    ).mappings()
+    found = {
+        row["venue_id"]: SearchHit(
+            venue_id=row["venue_id"],
+            slug=row["slug"],
+            name=row["name"],
+            score=0.0,
+            distance_km=None,
+            highlight="",
+            document=document_from_row(row),
+        )
+        for row in rows
+    }
+    return [found[i] for i in dict.fromkeys(venue_ids) if i in found]
+
+
+def cards_for(lists: dict[str, list[int]], *, now: datetime) -> dict[str, list[dict[str, Any]]]:
+    """Cards for several lists at once: one query for the documents and one card build."""
+    from app.discovery.cards import build_cards
+
+    hits = {h.venue_id: h for h in hits_for([i for ids in lists.values() for i in ids])}
+    unique = list(hits.values())
+    cards = {card["id"]: card for card in build_cards(unique, now=now)}
+    return {name: [cards[i] for i in dict.fromkeys(ids) if i in cards] for name, ids in lists.items()}
