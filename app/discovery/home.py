@@ -6,9 +6,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import url_for
+from flask_login import current_user
 
 from app.discovery.cards import build_cards
 from app.discovery.params import CITIES, DEFAULT_CITY
+from app.saved import service as saved
 from app.venues.service import get_categories
 from search.backend import search
 from search.types import Facet, SearchQuery
@@ -42,16 +44,41 @@ def build_home_page(*, now: datetime | None = None) -> dict[str, Any]:
         }
     city = DEFAULT_CITY
     near = search(SearchQuery(lat=city.lat, lng=city.lng, sort="distance", per_page=SHELF_SIZE))
-    # Both shelves' cards at once: their "open now" and next free times take one set of queries.
-    cards = build_cards([*top.hits, *near.hits], now=now)
+    lists = {"trending": saved.trending_venue_ids(lat=city.lat, lng=city.lng, now=now), **personal_lists(now)}
+    extra = saved.hits_for(list(dict.fromkeys(i for ids in lists.values() for i in ids)))
+    # Every shelf's cards at once: their "open now" and next free times take one set of queries.
+    cards = build_cards([*top.hits, *near.hits, *extra], now=now)
+    by_id = {card["id"]: card for card in cards[len(top.hits) + len(near.hits) :]}
+    shelves = {name: [by_id[i] for i in ids if i in by_id] for name, ids in lists.items()}
     return {
         "categories": tiles,
         "top": {**top_shelf, "cards": cards[: len(top.hits)]},
         "near": {
             "city": city.name,
-            "cards": cards[len(top.hits) :],
+            "cards": cards[len(top.hits) : len(top.hits) + len(near.hits)],
             "more_url": url_for("discovery.search", near=city.name, sort="distance"),
+        },
+        "trending": {"city": city.name, "cards": shelves["trending"]},
+        "personal": {
+            "saved": shelves.get("saved", []),
+            "book_again": shelves.get("book_again", []),
+            "recommended": shelves.get("recommended", []),
+            "because": shelves["anchor"][0]["name"] if shelves.get("anchor") else "",
         },
         "cities": [c.name for c in CITIES.values()],
         "search_url": url_for("discovery.search"),
     }
+
+
+def personal_lists(now: datetime) -> dict[str, list[int]]:
+    """For a signed-in customer: their saved venues, the venues to book again, and venues like
+    the one they visited (or saved) last. Three indexed queries; nothing for anyone else."""
+    if not (current_user.is_authenticated and current_user.role == "customer"):
+        return {}
+    mine = saved.saved_ids()[:SHELF_SIZE]
+    again = saved.book_again_venue_ids(current_user.id, now=now)
+    anchor = (again or mine or [None])[0]
+    recommended = (
+        saved.similar_venue_ids(anchor, limit=SHELF_SIZE, exclude=[*mine, *again]) if anchor is not None else []
+    )
+    return {"saved": mine, "book_again": again, "recommended": recommended, "anchor": [anchor] if anchor else []}
