@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from hypothesis import given, settings
@@ -61,7 +62,7 @@ def test_fall_back_in_london_offers_the_repeated_hour_twice_once_per_offset():
     assert times == ["00:00", "00:30", "01:00", "01:30", "01:00", "01:30", "02:00", "02:30"]
     assert [s.start.astimezone(ZoneInfo(LONDON)).tzname() for s in slots[2:6]] == ["BST", "BST", "GMT", "GMT"]
     # In real time they are half an hour apart all night: 01:30 BST, then 01:00 GMT.
-    assert all(b.start - a.start == timedelta(minutes=30) for a, b in zip(slots, slots[1:], strict=False))
+    assert all(b.start - a.start == timedelta(minutes=30) for a, b in pairwise(slots))
     assert len({s.start for s in slots}) == len(slots)
 
 
