@@ -66,7 +66,9 @@ def calendar(bookings: Iterable[Booking], *, name: str, for_provider: bool = Fal
     any other file whose bookings are all cancelled is a cancellation (METHOD:CANCEL)."""
     bookings = list(bookings)
     cancelling = not feed and bool(bookings) and all(b.status in CANCELLED for b in bookings)
-    cal = Calendar.new(prodid=PRODUCT_ID, calscale="GREGORIAN", method="CANCEL" if cancelling else "PUBLISH", name=name)
+    method = "CANCEL" if cancelling else "PUBLISH"
+    # The calendar's name is written as it is (icalendar does not escape its line breaks).
+    cal = Calendar.new(prodid=PRODUCT_ID, calscale="GREGORIAN", method=method, name=" ".join(name.split()))
     cal.pop("UID", None)  # a calendar-wide UID would be new on every download; events carry theirs
     stamp = datetime.now(UTC)
     for booking in bookings:
