@@ -114,7 +114,7 @@ def booking_time(booking: Booking, pattern: str = timefmt.LONG_DAY) -> str:
 
 
 def day_label(day: date) -> str:
-    return format_date(day, "EEEE d MMMM yyyy", locale=LOCALE)
+    return timefmt.day_words(day, timefmt.LONG_DAY)  # cached: a month grid asks for every day
 
 
 def duration_label(minutes: int) -> str:
