@@ -192,7 +192,7 @@ def test_customer_books_two_venues_providers_see_them_and_she_cancels_one(
     for venue in (spa, sauna):
         group = page.get_by_role("region", name=venue.name)
         expect(group.get_by_role("heading", name=venue.service)).to_be_visible()
-        expect(group).to_contain_text(f"{venue.when} ({venue.timezone})")
+        expect(group).to_contain_text(f"{venue.when}–{venue.hour + 1:02d}:00 ({venue.timezone})")
         expect(group).to_contain_text("With: Any available · 1 × " + venue.price)
         expect(group.locator(".card-header")).to_contain_text(venue.price)  # the venue's total
     # Grouped in the order they were added, London before Paris.
@@ -250,7 +250,7 @@ def test_customer_books_two_venues_providers_see_them_and_she_cancels_one(
     expect(upcoming).to_have_count(2)
     for venue in (spa, sauna):
         row = upcoming.filter(has_text=venue.name)
-        expect(row).to_contain_text(f"{venue.when} ({venue.timezone})")
+        expect(row).to_contain_text(f"{venue.when}–{venue.hour + 1:02d}:00 ({venue.timezone})")
         expect(row).to_contain_text(references[venue.name])
         expect(row).to_contain_text("Confirmed")
     browser_errors.assert_none()

@@ -16,6 +16,7 @@ from flask_login import current_user
 from sqlalchemy import or_, select
 from werkzeug.wrappers import Response
 
+from app import timefmt
 from app.accounts.access import role_required
 from app.admin import audit
 from app.admin.routes import bp
@@ -133,7 +134,7 @@ def build_order_page(order: Order, form: RefundForm, *, error: str | None = None
                 "reference": b.reference,
                 "service": b.service.name,
                 "venue": b.venue.name,
-                "starts": stamp(b.starts_at),
+                "starts": timefmt.venue_span_label(b.starts_at, b.ends_at, b.venue.timezone),
                 "quantity": b.quantity,
                 "total": money(b.total_minor, b.currency),
                 "status": STATUS_LABELS.get(b.status, b.status),

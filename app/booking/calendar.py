@@ -24,6 +24,7 @@ from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
+from app import timefmt
 from app.admin import audit
 from app.booking import lifecycle
 from app.booking.calendar_forms import CalendarQuery, CancelForm, TimeBlockForm, parse_calendar_query
@@ -172,7 +173,7 @@ def _calendar_page(
         query=query,
         today=today,
         period_label=_period_label(query),
-        tz_label=f"{venue.timezone} ({datetime.combine(query.day, datetime.min.time(), tzinfo=tz).tzname()})",
+        tz_label=f"{venue.timezone} ({timefmt.zone_names_on(query.day, tz)})",
         day=build_day(venue, query, bookings, blocks, tz) if query.view == "day" else None,
         week=build_week(query, bookings, blocks, tz, today) if query.view == "week" else None,
         cancelled=[_booking_event(b, tz) for b in find_bookings(venue, start, end, CANCELLED, **filters)],
@@ -251,7 +252,7 @@ def _booking_page(
     confirmed, started = booking.status == B.CONFIRMED, datetime.now(UTC) >= booking.starts_at
     history = [
         {
-            "when": entry.created_at.astimezone(tz).strftime("%d %b %Y %H:%M"),
+            "when": timefmt.moment_label(entry.created_at, tz),
             "label": HISTORY_LABELS.get(entry.action, entry.action),
             "actor": entry.actor.name if entry.actor else "CozyWish",
             "reason": entry.reason,
@@ -265,13 +266,13 @@ def _booking_page(
         venue=venue,
         booking=booking,
         date_label=format_date(starts.date(), "EEEE d MMMM yyyy", locale="en_GB"),
-        time_label=f"{_time_label(starts, ends)} ({starts.tzname()})",
+        time_label=f"{_time_label(starts, ends)} ({tz.key})",
         status_label=STATUS_LABELS[booking.status],
         unit_price=_money(booking.unit_price_minor, booking.currency),
         total_price=_money(booking.total_minor, booking.currency),
         refund=_money(booking.refund_minor, booking.currency) if booking.status in CANCELLED else None,
-        hold_expires=booking.hold_expires_at.astimezone(tz).strftime("%H:%M") if booking.hold_expires_at else None,
-        cancelled_at=booking.cancelled_at.astimezone(tz).strftime("%d %b %Y %H:%M") if booking.cancelled_at else None,
+        hold_expires=timefmt.clock_label(booking.hold_expires_at, tz) if booking.hold_expires_at else None,
+        cancelled_at=timefmt.moment_label(booking.cancelled_at, tz) if booking.cancelled_at else None,
         policy=describe_policy(booking.cancel_free_hours, booking.cancel_late_fee_percent),
         can_mark=confirmed and started,
         mark_later=confirmed and not started,
@@ -377,7 +378,7 @@ def feed(token: str):
     now = datetime.now(UTC)
     bookings = find_bookings(venue, now - FEED_PAST, now + FEED_AHEAD, IN_GRID + CANCELLED, now=now)
     recent = [b for b in bookings if b.status not in CANCELLED or (b.cancelled_at or now) >= now - FEED_PAST]
-    body = ics_calendar(recent, name=f"{venue.name} · CozyWish bookings", for_provider=True)
+    body = ics_calendar(recent, name=f"{venue.name} · CozyWish bookings", for_provider=True, feed=True)
     response = make_response(body)
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"
     response.headers["Cache-Control"] = "private, max-age=300"

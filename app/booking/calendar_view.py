@@ -15,6 +15,7 @@ from babel.dates import format_date
 from babel.numbers import format_currency
 from flask import url_for
 
+from app import timefmt
 from app.booking import lifecycle
 from app.booking.calendar_forms import CalendarQuery
 from app.booking.models import Booking, BookingStatus, TimeBlock
@@ -67,10 +68,8 @@ class DayColumn:
 
 
 def _time_label(starts: datetime, ends: datetime) -> str:
-    ends_at_midnight = ends.date() == starts.date() + timedelta(days=1) and (ends.hour, ends.minute) == (0, 0)
-    if starts.date() == ends.date() or ends_at_midnight:
-        return f"{starts:%H:%M}–{ends:%H:%M}"
-    return f"{starts:%d %b %H:%M} – {ends:%d %b %H:%M}"
+    """ "09:00–10:00"; with zone abbreviations on a day the clocks change (local datetimes in)."""
+    return timefmt.time_span_label(starts, ends, starts.tzinfo)
 
 
 def _booking_event(booking: Booking, tz: ZoneInfo) -> CalendarEvent:

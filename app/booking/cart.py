@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import delete, select
@@ -17,6 +16,7 @@ from app.booking.errors import CartItemInvalid
 from app.booking.models import CartItem, Order
 from app.booking.policy import describe_policy
 from app.extensions import db
+from app.timefmt import moment_label, venue_zone
 from app.venues.models import Service, TeamMember, Venue, VenueStatus
 
 MAX_ITEMS = 20
@@ -323,11 +323,7 @@ def _wishes(order: Order) -> list[tuple[int, datetime, int | None, int]]:
 
 
 def _label(service: Service, starts_at: datetime) -> str:
-    try:
-        zone = ZoneInfo(service.venue.timezone)
-    except (ValueError, KeyError):
-        zone = ZoneInfo("UTC")
-    return f"{service.name} at {service.venue.name}, {starts_at.astimezone(zone):%a %d %b %H:%M}"
+    return f"{service.name} at {service.venue.name}, {moment_label(starts_at, venue_zone(service.venue.timezone))}"
 
 
 def restore_from_order(order: Order, *, now: datetime | None = None) -> Restored:

@@ -7,7 +7,7 @@ theirs. Venue and admin accounts can look but not book.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -15,6 +15,7 @@ from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from app import timefmt
 from app.booking import cart as carts
 from app.booking import lifecycle
 from app.booking.errors import CartItemInvalid
@@ -143,7 +144,7 @@ def cart_line(line: carts.CartLine, zone: ZoneInfo, error: str | None) -> dict[s
     return {
         "id": item.id,
         "service": service.name,
-        "when": when_label(item.starts_at, zone),
+        "when": timefmt.span_label(item.starts_at, item.starts_at + timedelta(minutes=service.duration_minutes), zone),
         "timezone": zone.key,
         "member": item.team_member.name if item.team_member else "Any available",
         "quantity": item.quantity,

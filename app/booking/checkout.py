@@ -15,7 +15,6 @@ locked, the items re-checked and the holds written; the caller commits straight 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import select, update
@@ -30,12 +29,13 @@ from app.booking.references import new_reference
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.scheduling import Slot
+from app.timefmt import moment_label, venue_zone
 from app.venues.models import Service, TeamMember, VenueStatus
 
 
 def _label(item: CartItem) -> str:
-    local = item.starts_at.astimezone(ZoneInfo(item.service.venue.timezone))
-    return f"{item.service.name} at {item.service.venue.name}, {local:%a %d %b %H:%M}"
+    zone = venue_zone(item.service.venue.timezone)
+    return f"{item.service.name} at {item.service.venue.name}, {moment_label(item.starts_at, zone)}"
 
 
 def expire_stale_holds(

@@ -117,6 +117,7 @@ class Booking(db.Model):
         CheckConstraint("quantity BETWEEN 1 AND 50", name="quantity_range"),
         CheckConstraint("ends_at > starts_at AND blocks_until >= ends_at", name="time_order"),
         CheckConstraint("unit_price_minor >= 0 AND refund_minor >= 0", name="money_not_negative"),
+        CheckConstraint("calendar_sequence >= 0", name="calendar_sequence_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -141,6 +142,9 @@ class Booking(db.Model):
     cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     cancel_reason: Mapped[str | None] = mapped_column(Text)
     reminder_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The calendar entry's revision: whatever moves the booking (a reschedule) adds 1, so
+    # calendars update the event in place (app/booking/ics.py adds 1 more once cancelled).
+    calendar_sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     order: Mapped[Order] = relationship(back_populates="bookings")

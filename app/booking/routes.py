@@ -17,9 +17,9 @@ import secrets
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date
 from babel.numbers import format_currency
 from flask import Blueprint, abort, current_app, redirect, request, session, url_for
 from flask_login import current_user
@@ -28,6 +28,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
+from app import timefmt
 from app.accounts.models import Role
 from app.booking import cart as carts
 from app.booking import lifecycle
@@ -97,18 +98,23 @@ def money(minor: int, currency: str) -> str:
 
 
 def zone_of(venue: Venue) -> ZoneInfo:
-    try:
-        return ZoneInfo(venue.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
+    return timefmt.venue_zone(venue.timezone)
 
 
 def when_label(moment: datetime, zone: ZoneInfo) -> str:
-    return format_datetime(moment.astimezone(zone), "EEE d MMM yyyy, HH:mm", locale=LOCALE)
+    """ "Sun 25 Oct 2026, 14:30", with the zone's abbreviation on a day the clocks change."""
+    return timefmt.moment_label(moment, zone)
+
+
+@bp.app_template_filter("booking_time")
+def booking_time(booking: Booking, pattern: str = timefmt.LONG_DAY) -> str:
+    """A booking's start and end in its venue's zone, for emails: "Sunday 25 October 2026,
+    01:30 BST–01:30 GMT (Europe/London)"."""
+    return timefmt.venue_span_label(booking.starts_at, booking.ends_at, booking.venue.timezone, pattern=pattern)
 
 
 def day_label(day: date) -> str:
-    return format_date(day, "EEEE d MMMM yyyy", locale=LOCALE)
+    return timefmt.day_words(day, timefmt.LONG_DAY)  # cached: a month grid asks for every day
 
 
 def duration_label(minutes: int) -> str:
@@ -124,14 +130,15 @@ def with_vary(response: Response, *headers: str) -> Response:
 
 def booking_row(booking: Booking) -> dict[str, Any]:
     zone = zone_of(booking.venue)
+    when, ends = timefmt.start_and_end(booking.starts_at, booking.ends_at, zone)
     return {
         "reference": booking.reference,
         "url": url_for(".booking_detail", reference=booking.reference),
         "service": booking.service.name,
         "venue": booking.venue.name,
         "venue_url": url_for("venues_public.venue_page", slug=booking.venue.slug),
-        "when": when_label(booking.starts_at, zone),
-        "ends": format_datetime(booking.ends_at.astimezone(zone), "HH:mm", locale=LOCALE),
+        "when": when,
+        "ends": ends,
         "timezone": zone.key,
         "member": booking.team_member.name if booking.team_member else None,
         "quantity": booking.quantity,
@@ -246,9 +253,10 @@ def build_booking_page(
         "day": day.isoformat() if day else None,
         "day_label": day_label(day) if day else None,
         "day_message": day_message,
+        "clock_change": timefmt.clock_change_note(day, zone) if day and slots else None,
         "slots": [
             {
-                "time": format_datetime(s.start.astimezone(zone), "HH:mm", locale=LOCALE),
+                "time": timefmt.clock_label(s.start, zone),
                 "remaining": s.remaining,
                 "url": link(month=month.strftime("%Y-%m"), day=day.isoformat(), start=format_instant(s.start)),
                 "selected": s.start == start,
@@ -337,7 +345,7 @@ def slot_choice(
     free = set(slot.team_member_ids)
     chosen = chosen or {}
     return {
-        "label": f"{when_label(slot.start, zone)}–{format_datetime(slot.end.astimezone(zone), 'HH:mm', locale=LOCALE)}",
+        "label": timefmt.span_label(slot.start, slot.end, zone),
         "starts_at": format_instant(slot.start),
         "members": [{"id": m.id, "name": m.name} for m in venue.team if m.id in free],
         "max_quantity": min(slot.remaining, MAX_QUANTITY),

@@ -18,6 +18,7 @@ from app import cache_versions
 from app.booking.availability import Busyness, busy_window, get_bookable_days, get_busy_for_venues, get_slots
 from app.discovery.params import DEFAULT_CITY
 from app.extensions import cache, db
+from app.timefmt import clock_label
 from app.venues.hours import Range, is_open_at
 from app.venues.models import Closure, OpeningHours, TeamMember, Venue
 from app.venues.public import LOCALE
@@ -102,7 +103,7 @@ def next_free_label(start: datetime | None, zone: ZoneInfo, now: datetime) -> st
         day = "Tomorrow"
     else:
         day = format_datetime(local, "EEE", locale=LOCALE)
-    return f"Next free: {day} {local:%H:%M}"
+    return f"Next free: {day} {clock_label(local, zone)}"  # "01:30 GMT" on a day the clocks change
 
 
 def get_open_now(zones: dict[int, str], now: datetime) -> dict[int, bool]:

@@ -22,11 +22,12 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from app import timefmt
 from app.accounts.models import Role
 from app.booking.lifecycle import STATUS_LABELS
 from app.booking.models import Order, OrderStatus
 from app.booking.policy import describe_policy
-from app.booking.routes import LOCALE, money, when_label, zone_of
+from app.booking.routes import LOCALE, booking_time, money, when_label, zone_of
 from app.errors import InvalidTransition
 from app.extensions import csrf, db
 from app.payments.demo_gateway import (
@@ -79,6 +80,7 @@ def order_lines(order: Order) -> list[dict[str, Any]]:
     lines = []
     for b in order.bookings:
         zone = zone_of(b.venue)
+        when, ends = timefmt.start_and_end(b.starts_at, b.ends_at, zone)
         lines.append(
             {
                 "reference": b.reference,
@@ -86,8 +88,8 @@ def order_lines(order: Order) -> list[dict[str, Any]]:
                 "service": b.service.name,
                 "venue": b.venue.name,
                 "venue_address": ", ".join(p for p in (b.venue.address_line, b.venue.city, b.venue.postcode) if p),
-                "when": when_label(b.starts_at, zone),
-                "ends": b.ends_at.astimezone(zone).strftime("%H:%M"),
+                "when": when,
+                "ends": ends,
                 "timezone": zone.key,
                 "member": b.team_member.name if b.team_member else None,
                 "quantity": b.quantity,
@@ -116,8 +118,7 @@ def money_minor(minor: int, currency: str) -> str:
 
 @bp.app_template_filter("booking_when")
 def booking_when(booking: Any) -> str:
-    zone = zone_of(booking.venue)
-    return f"{when_label(booking.starts_at, zone)}–{booking.ends_at.astimezone(zone):%H:%M} ({zone.key})"
+    return booking_time(booking, timefmt.SHORT_DAY)
 
 
 @bp.app_template_filter("booking_policy")

@@ -12,13 +12,13 @@ import time
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import stripe
 
 from app.booking.models import Booking, Order
 from app.payments.gateway import CheckoutStart, GatewayError, GatewayEvent, InvalidEvent, RefundResult, SessionStatus
 from app.payments.settlement import HANDLED
+from app.timefmt import moment_label, venue_zone
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +57,8 @@ def _order_id(obj: Mapping[str, Any]) -> int | None:
 
 
 def line_item_name(booking: Booking) -> str:
-    local = booking.starts_at.astimezone(ZoneInfo(booking.venue.timezone))
-    return f"{booking.service.name} at {booking.venue.name} — {local:%a %d %b %Y, %H:%M}"
+    zone = venue_zone(booking.venue.timezone)
+    return f"{booking.service.name} at {booking.venue.name} — {moment_label(booking.starts_at, zone)}"
 
 
 def to_gateway_event(data: Mapping[str, Any]) -> GatewayEvent:

@@ -110,27 +110,42 @@ def _range_end_utc(day: date, minute: int, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, time(minute // 60, minute % 60), tzinfo=zone).astimezone(UTC)
 
 
-def _range_starts(day: date, minutes: range, zone: ZoneInfo) -> list[int | None]:
-    """The UTC instant (microseconds) of each local start minute, None where it does not exist.
+def _range_starts(day: date, minutes: range, zone: ZoneInfo) -> list[int]:
+    """The UTC instants (microseconds) of the local start minutes that exist, in minute order.
 
-    When the first and last start have the same UTC offset the whole range has it (no zone
-    changes its offset twice within one day), so the instants are plain arithmetic; a range
-    that crosses a DST change is converted minute by minute.
+    A time skipped by a spring-forward change has none; a time repeated by a fall-back change
+    has two (fold 0, then fold 1), so both 01:30s of such a night are offered.
+    When the first and last start have the same UTC offset (and the last is not repeated) the
+    whole range has it (no zone changes its offset twice within one day), so the instants are
+    plain arithmetic; a range that crosses a DST change is converted minute by minute.
     """
     if not minutes:
         return []
     first, last = minutes[0], minutes[-1]
     if last < MINUTES_PER_DAY:
         first_utc, last_utc = _local_to_utc(day, first, zone), _local_to_utc(day, last, zone)
-        if first_utc is not None and last_utc is not None:
+        if first_utc is not None and last_utc is not None and _repeat_of(day, last, zone, last_utc) is None:
             base = _us(first_utc)
             if _us(last_utc) - base == (last - first) * _MINUTE:
                 return [base + (minute - first) * _MINUTE for minute in minutes]
-    starts: list[int | None] = []
+    starts: list[int] = []
     for minute in minutes:
         instant = _local_to_utc(day, minute, zone)
-        starts.append(None if instant is None else _us(instant))
+        if instant is None:
+            continue
+        starts.append(_us(instant))
+        repeat = _repeat_of(day, minute, zone, instant)
+        if repeat is not None:
+            starts.append(_us(repeat))
     return starts
+
+
+def _repeat_of(day: date, minute: int, zone: ZoneInfo, first: datetime) -> datetime | None:
+    """The second occurrence (fold=1) of a local time a fall-back change repeats, else None."""
+    if minute >= MINUTES_PER_DAY:
+        day, minute = day + timedelta(days=1), minute - MINUTES_PER_DAY
+    second = datetime.combine(day, time(minute // 60, minute % 60, fold=1), tzinfo=zone).astimezone(UTC)
+    return second if second != first else None
 
 
 class _Intervals:
@@ -261,7 +276,7 @@ def _free_starts(
     for opens, closes in sorted(hours.get(day.weekday(), ())):
         range_end = _us(_range_end_utc(day, closes, zone))
         for start in _range_starts(day, range(opens, closes - duration_minutes + 1, step), zone):
-            if start is None or start in seen:
+            if start in seen:
                 continue
             if start + duration > range_end or start < earliest or start > latest:
                 continue

@@ -21,6 +21,7 @@ from app.booking.models import Booking, BookingStatus, CartItem, Order, OrderSta
 from app.booking.policy import describe_policy, quote_cancellation
 from app.errors import InvalidTransition, ValidationFailed
 from app.extensions import db
+from app.timefmt import moment_label
 from app.venues.hours import Range
 from app.venues.models import VenueStatus
 from app.venues.service import add_team_member, set_day_hours
@@ -256,7 +257,7 @@ def test_checkout_is_all_or_nothing_and_names_the_taken_item(venue_and_service, 
     with pytest.raises(SlotUnavailable) as error:
         checkout.checkout(customer)
 
-    taken_label = f"Deep tissue massage at Calm Rooms, {taken.astimezone(LONDON):%a %d %b %H:%M} (just taken)"
+    taken_label = f"Deep tissue massage at Calm Rooms, {moment_label(taken, LONDON)} (just taken)"
     assert taken_label in error.value.message
     assert f"{free.astimezone(LONDON):%H:%M}" not in error.value.message
     # Nothing was created, even before the caller rolls back; the cart is kept to fix.
@@ -457,17 +458,21 @@ def test_reminders_skip_held_bookings(venue_and_service, customer):
     assert lifecycle.send_reminders(now=start - timedelta(hours=20)) == 0
 
 
-def test_a_booking_in_the_repeated_autumn_hour_is_stored_at_its_first_occurrence(ctx, provider, customer):
-    """On 2026-10-25 London's clocks go back: 01:00-02:00 happens twice (BST, then GMT)."""
+def test_a_booking_in_the_repeated_autumn_hour_keeps_the_occurrence_chosen(ctx, provider, customer):
+    """On 2026-10-25 London's clocks go back: 01:00-02:00 happens twice (BST, then GMT), and
+    both 01:30s are offered; booking the first leaves the second free."""
     venue, service = make_bookable_venue(provider)
     set_day_hours(venue, date(2026, 10, 25).weekday(), [Range(0, 6 * 60)])
     db.session.flush()
     now = datetime(2026, 10, 20, 12, 0, tzinfo=UTC)
     day = date(2026, 10, 25)
 
-    local = [s.start.astimezone(LONDON).strftime("%H:%M") for s in get_slots(service, day, now=now)]
-    assert local.count("01:30") == 1
-    assert len(local) == len(set(local))
+    def offered() -> list[str]:
+        return [s.start.astimezone(LONDON).strftime("%H:%M %Z") for s in get_slots(service, day, now=now)]
+
+    before = offered()
+    assert "01:30 BST" in before and "01:30 GMT" in before
+    assert len(before) == len(set(before))
 
     wanted = datetime(2026, 10, 25, 1, 30, tzinfo=LONDON)  # fold=0: the first 01:30, in BST
     order = book(customer, service, wanted, now=now)
@@ -477,8 +482,14 @@ def test_a_booking_in_the_repeated_autumn_hour_is_stored_at_its_first_occurrence
     assert stored.ends_at == datetime(2026, 10, 25, 1, 30, tzinfo=UTC)  # 60 real minutes
     assert lifecycle.local_time(stored).strftime("%H:%M %Z") == "01:30 BST"
 
-    after = [s.start.astimezone(LONDON).strftime("%H:%M") for s in get_slots(service, day, now=now)]
-    assert "01:30" not in after  # taken, and the repeated 01:30 (GMT) is not offered instead
+    after = offered()
+    assert "01:30 BST" not in after and "01:00 GMT" not in after  # taken: 00:30-01:30 UTC
+    assert "01:30 GMT" in after  # the second 01:30 starts as the booking ends
+
+    second = datetime(2026, 10, 25, 1, 30, fold=1, tzinfo=LONDON)  # the repeated 01:30, in GMT
+    later = book(customer, service, second, now=now)
+    stored = db.session.scalars(select(Booking).where(Booking.order_id == later.id)).one()
+    assert stored.starts_at == datetime(2026, 10, 25, 1, 30, tzinfo=UTC)
 
 
 def test_a_cart_refuses_a_second_currency(ctx, provider, make_user, customer):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from hypothesis import given, settings
@@ -54,12 +55,21 @@ def test_spring_forward_in_london_skips_the_missing_hour():
     assert slots[2].start - slots[1].start == timedelta(minutes=30)
 
 
-def test_fall_back_in_london_offers_the_repeated_hour_once():
+def test_fall_back_in_london_offers_the_repeated_hour_twice_once_per_offset():
     # 2026-10-25: clocks go from 02:00 BST back to 01:00 GMT; 01:00-01:59 happens twice.
     slots = slots_on(date(2026, 10, 25), LONDON, every_day(0, 3 * 60), service=ServiceSpec(1, timedelta(minutes=30)))
     times = local_times(slots, LONDON)
-    assert times.count("01:00") == 1 and times.count("01:30") == 1
+    assert times == ["00:00", "00:30", "01:00", "01:30", "01:00", "01:30", "02:00", "02:30"]
+    assert [s.start.astimezone(ZoneInfo(LONDON)).tzname() for s in slots[2:6]] == ["BST", "BST", "GMT", "GMT"]
+    # In real time they are half an hour apart all night: 01:30 BST, then 01:00 GMT.
+    assert all(b.start - a.start == timedelta(minutes=30) for a, b in pairwise(slots))
     assert len({s.start for s in slots}) == len(slots)
+
+
+def test_starts_all_inside_the_repeated_hour_are_offered_in_both_offsets():
+    # Open 01:00-02:30 local: every start of a 60-minute service is a repeated time.
+    slots = slots_on(date(2026, 10, 25), LONDON, every_day(60, 150))
+    assert [s.start for s in slots] == [datetime(2026, 10, 25, h, m, tzinfo=UTC) for h in (0, 1) for m in (0, 30)]
 
 
 def test_spring_forward_in_new_york():
