@@ -1,7 +1,7 @@
 """Saved venues (the heart on cards and venue pages), and an index for "trending near you"
 
 Revision ID: 0022
-Revises: 0013
+Revises: 0019
 Create Date: 2026-11-22
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0022"
-down_revision = "0013"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
