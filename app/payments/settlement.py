@@ -138,10 +138,11 @@ def mark_processing(payment: Payment) -> str:
 
 def mark_paid(payment: Payment, data: dict) -> str:
     """The gateway took the money: ``confirm_paid``; refunded in full if it came too late."""
+    order = order_lifecycle.lock_order(payment.order_id)  # first, as every settling path does
     if data.get("payment_intent_id"):
         payment.payment_intent_id = data["payment_intent_id"]
     payment.status = PaymentStatus.SUCCEEDED
-    outcome = order_lifecycle.confirm_paid(payment.order, now=now_utc())
+    outcome = order_lifecycle.confirm_paid(order, now=now_utc())
     if outcome == "already paid":
         return "already paid"
     if outcome == "too late":
