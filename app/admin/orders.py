@@ -21,6 +21,8 @@ from app.admin import audit
 from app.admin.routes import bp
 from app.booking.lifecycle import STATUS_LABELS
 from app.booking.models import Order
+from app.booking.order_lifecycle import STATUS_LABELS as ORDER_STATUS_LABELS
+from app.booking.order_lifecycle import get_history
 from app.errors import InvalidTransition, ValidationFailed
 from app.extensions import db
 from app.payments.forms import RefundForm
@@ -95,6 +97,7 @@ def build_order_page(order: Order, form: RefundForm, *, error: str | None = None
     if refund_ids:
         matches.append(parsed["refund_id"].astext.in_(refund_ids))
     events = list(db.session.scalars(select(PaymentEvent).where(or_(*matches)).order_by(PaymentEvent.id).limit(200)))
+    history = get_history(order)
     paid = get_paid_payment(order)
     remaining = refundable(paid) if paid else 0
     references = {b.id: b.reference for b in order.bookings}
@@ -125,6 +128,18 @@ def build_order_page(order: Order, form: RefundForm, *, error: str | None = None
                 "status": STATUS_LABELS.get(b.status, b.status),
             }
             for b in order.bookings
+        ],
+        "history": [
+            {
+                "event": t.event.replace("_", " "),
+                "from": ORDER_STATUS_LABELS.get(t.from_state, t.from_state) if t.from_state else "—",
+                "to": ORDER_STATUS_LABELS.get(t.to_state, t.to_state),
+                "reason": t.reason,
+                "amount": money(t.amount_minor, order.currency) if t.amount_minor is not None else None,
+                "actor": actor or "System",
+                "when": stamp(t.created_at),
+            }
+            for t, actor in history
         ],
         "payments": [
             {

@@ -289,6 +289,19 @@ def record_refund(order: Order, amount_minor: int, *, paid_minor: int, actor: Us
     return target
 
 
+def get_history(order: Order) -> list[tuple[OrderTransition, str | None]]:
+    """The order's steps, oldest first, each with its actor's name (None: the system)."""
+    return [
+        (transition, name)
+        for transition, name in db.session.execute(
+            select(OrderTransition, User.name)
+            .outerjoin(User, User.id == OrderTransition.actor_id)
+            .where(OrderTransition.order_id == order.id)
+            .order_by(OrderTransition.id)
+        )
+    ]
+
+
 def get_transitions(order: Order) -> list[OrderTransition]:
     return list(
         db.session.scalars(

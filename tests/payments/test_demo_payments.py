@@ -617,6 +617,15 @@ def test_the_admin_order_page_shows_payments_events_and_refunds(web, admin_web, 
     assert "checkout.session.completed" in page and "paid: bookings confirmed" in page
     assert "demo_pi_" in page and "demo_re_" in page and "succeeded" in page
     assert "Nothing to refund" in page  # refunded in full already
+    history = page.split("data-history", 1)[1].split("</table>", 1)[0]
+    rows = re.findall(
+        r"<tr><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td><td class=\"text-end\">(.*?)</td><td>(.*?)</td>", history
+    )
+    assert [(step.split(" <")[0], before, after, amount, actor) for step, before, after, amount, actor in rows] == [
+        ("hold", "—", "Waiting for payment", "—", customer.name),
+        ("confirm paid", "Waiting for payment", "Paid", "—", "System"),
+        ("refund rest", "Paid", "Refunded", "£60.00", "System"),
+    ]
 
 
 @pytest.mark.parametrize(
