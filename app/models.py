@@ -2,7 +2,7 @@
 
 from app.accounts.models import SignInThrottle, User  # noqa: F401
 from app.admin.models import AuditEntry  # noqa: F401
-from app.booking.models import Booking, CartItem, Order, TimeBlock  # noqa: F401
+from app.booking.models import Booking, CartItem, Order, OrderTransition, TimeBlock  # noqa: F401
 from app.email import EmailDelivery  # noqa: F401
 from app.payments.models import Payment, PaymentEvent, Refund  # noqa: F401
 from app.reviews.models import Review  # noqa: F401

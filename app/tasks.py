@@ -1,8 +1,10 @@
 """Imports every module that defines jobs, so a worker knows all task names and schedules."""
 
 import app.booking.lifecycle as booking_lifecycle
+import app.booking.order_lifecycle
 import app.email as email
 import app.payments.reconcile as payments_reconcile
+import app.payments.refunds
 import app.payments.settlement  # noqa: F401
 import search.indexing  # noqa: F401
 

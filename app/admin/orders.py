@@ -1,7 +1,7 @@
 """Admin: one order with its payments, the gateway events that touched it, and its refunds;
 and a refund issued from that page (routes on the admin blueprint).
 
-The refund goes through ``app.payments.settlement.request_refund`` like every other refund:
+The refund goes through ``app.payments.refunds.request_refund`` like every other refund:
 a Refund row now, the gateway call in a job after commit, settled by the gateway's answer.
 """
 
@@ -22,11 +22,13 @@ from app.admin import audit
 from app.admin.routes import bp
 from app.booking.lifecycle import STATUS_LABELS
 from app.booking.models import Order
+from app.booking.order_lifecycle import STATUS_LABELS as ORDER_STATUS_LABELS
+from app.booking.order_lifecycle import get_history
 from app.errors import InvalidTransition, ValidationFailed
 from app.extensions import db
 from app.payments.forms import RefundForm
-from app.payments.models import Payment, PaymentEvent, PaymentStatus, Refund, RefundStatus
-from app.payments.settlement import request_refund
+from app.payments.models import Payment, PaymentEvent, Refund
+from app.payments.refunds import get_paid_payment, refundable, request_refund
 from app.rendering import render_page
 
 RECENT_ORDERS = 10
@@ -77,20 +79,6 @@ def get_order(order_id: int, *, for_update: bool = False) -> Order:
     return order
 
 
-def paid_payment(order: Order) -> Payment | None:
-    return db.session.scalar(
-        select(Payment).where(Payment.order_id == order.id, Payment.status == PaymentStatus.SUCCEEDED)
-    )
-
-
-def refundable_minor(payment: Payment) -> int:
-    """What is left to refund: the payment less every refund not known to have failed."""
-    asked = db.session.scalars(
-        select(Refund.amount_minor).where(Refund.payment_id == payment.id, Refund.status != RefundStatus.FAILED)
-    )
-    return max(payment.amount_minor - sum(asked), 0)
-
-
 def build_order_page(order: Order, form: RefundForm, *, error: str | None = None) -> dict[str, Any]:
     payments = list(db.session.scalars(select(Payment).where(Payment.order_id == order.id).order_by(Payment.id)))
     session_ids = [p.session_id for p in payments]
@@ -110,8 +98,9 @@ def build_order_page(order: Order, form: RefundForm, *, error: str | None = None
     if refund_ids:
         matches.append(parsed["refund_id"].astext.in_(refund_ids))
     events = list(db.session.scalars(select(PaymentEvent).where(or_(*matches)).order_by(PaymentEvent.id).limit(200)))
-    paid = paid_payment(order)
-    remaining = refundable_minor(paid) if paid else 0
+    history = get_history(order)
+    paid = get_paid_payment(order)
+    remaining = refundable(paid) if paid else 0
     references = {b.id: b.reference for b in order.bookings}
     return {
         "order": {
@@ -140,6 +129,18 @@ def build_order_page(order: Order, form: RefundForm, *, error: str | None = None
                 "status": STATUS_LABELS.get(b.status, b.status),
             }
             for b in order.bookings
+        ],
+        "history": [
+            {
+                "event": t.event.replace("_", " "),
+                "from": ORDER_STATUS_LABELS.get(t.from_state, t.from_state) if t.from_state else "—",
+                "to": ORDER_STATUS_LABELS.get(t.to_state, t.to_state),
+                "reason": t.reason,
+                "amount": money(t.amount_minor, order.currency) if t.amount_minor is not None else None,
+                "actor": actor or "System",
+                "when": stamp(t.created_at),
+            }
+            for t, actor in history
         ],
         "payments": [
             {
@@ -200,10 +201,10 @@ def refund_order(order_id: int) -> Response:
             raise ValidationFailed(
                 "Check the refund: " + " ".join(e for errors in form.errors.values() for e in errors)
             )
-        payment = paid_payment(order)
+        payment = get_paid_payment(order)
         if payment is None:
             raise InvalidTransition("This order has no completed payment, so there is nothing to refund.")
-        remaining = refundable_minor(payment)
+        remaining = refundable(payment)
         if form.amount_minor > remaining:
             raise ValidationFailed(
                 f"You can refund at most {money(remaining, payment.currency)} on this order "

@@ -17,7 +17,7 @@ from werkzeug.wrappers import Response
 
 from app import timefmt
 from app.booking import cart as carts
-from app.booking import lifecycle
+from app.booking import order_lifecycle
 from app.booking.errors import CartItemInvalid
 from app.booking.forms import MAX_QUANTITY, AddToCartForm, QuantityForm
 from app.booking.models import CartItem
@@ -100,7 +100,7 @@ def refuse_item(form: AddToCartForm, message: str, status: int) -> Response:
 def show_cart() -> Response:
     require_booker()
     now = datetime.now(UTC)
-    if current_user.is_authenticated and lifecycle.release_expired_orders(current_user.id, now=now):
+    if current_user.is_authenticated and order_lifecycle.expire_holds(now, customer_id=current_user.id):
         # A hold ran out since the periodic job last looked: its items belong in this cart now.
         db.session.commit()
     return render_page("booking/cart.html", "cart", **build_cart_page(get_cart_owner(), now=now))

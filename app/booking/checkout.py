@@ -17,14 +17,17 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User
+from app.booking import order_lifecycle
+from app.booking.amounts import amount_due
 from app.booking.availability import find_slot, taken_by_bookings
 from app.booking.cart import CartOwner, get_items, snapshot_items
 from app.booking.errors import SlotUnavailable
-from app.booking.models import Booking, BookingStatus, CartItem, Order, OrderStatus
+from app.booking.models import Booking, CartItem, Order
+from app.booking.order_lifecycle import expire_holds
 from app.booking.references import new_reference
 from app.errors import ValidationFailed
 from app.extensions import db
@@ -36,36 +39,6 @@ from app.venues.models import Service, TeamMember, VenueStatus
 def _label(item: CartItem) -> str:
     zone = venue_zone(item.service.venue.timezone)
     return f"{item.service.name} at {item.service.venue.name}, {moment_label(item.starts_at, zone)}"
-
-
-def expire_stale_holds(
-    service_ids: list[int],
-    member_ids: list[int],
-    now: datetime,
-    *,
-    between: tuple[datetime, datetime] | None = None,
-) -> None:
-    """Holds past their expiry stop counting now, not only when the cleanup job runs.
-
-    ``between`` limits it to holds that meet that time (the only ones that can stand in a
-    checkout's way). Rows another transaction is expiring right now are skipped, not
-    waited for: two checkouts never queue behind each other here.
-    """
-    if not service_ids and not member_ids:
-        return
-    stale = select(Booking.id).where(
-        Booking.status == BookingStatus.HELD,
-        Booking.hold_expires_at <= now,
-        (Booking.service_id.in_(service_ids or [-1])) | (Booking.team_member_id.in_(member_ids or [-1])),
-    )
-    if between is not None:
-        stale = stale.where(Booking.starts_at < between[1], Booking.blocks_until > between[0])
-    db.session.execute(
-        update(Booking)
-        .where(Booking.id.in_(stale.with_for_update(skip_locked=True).scalar_subquery()))
-        .values(status=BookingStatus.EXPIRED)
-        .execution_options(synchronize_session=False)
-    )
 
 
 def checkout(customer: User, *, now: datetime | None = None) -> Order:
@@ -108,7 +81,8 @@ def checkout(customer: User, *, now: datetime | None = None) -> Order:
         for item in items
         for s in [services[item.service_id]]
     )
-    expire_stale_holds(service_ids, member_ids, now, between=(earliest, latest))
+    # Holds past their expiry stop counting now, not only when the periodic job runs.
+    expire_holds(now, service_ids=service_ids, member_ids=member_ids, between=(earliest, latest))
 
     try:
         # A savepoint: a refusal leaves no order and no hold behind, whatever the caller does
@@ -121,7 +95,7 @@ def checkout(customer: User, *, now: datetime | None = None) -> Order:
             raise SlotUnavailable(_sorry([f"{_label(item)} (just taken)" for item in items])) from None
         raise
     db.session.refresh(order)
-    order.total_minor = sum(b.total_minor for b in order.bookings)
+    order.total_minor = amount_due(order).total_minor
     order.cart_snapshot = snapshot_items(items)  # so a release can give these exact items back
     for item in items:
         db.session.delete(item)
@@ -166,15 +140,7 @@ def _hold_items(
 ) -> Order:
     """The order and its held bookings; raises SlotUnavailable naming every item that failed."""
     hold_until = now + timedelta(minutes=current_app.config["HOLD_MINUTES"])
-    order = Order(
-        customer_id=customer.id,
-        status=OrderStatus.PENDING_PAYMENT,
-        currency=currency,
-        total_minor=0,
-        hold_expires_at=hold_until,
-    )
-    db.session.add(order)
-    db.session.flush()
+    order = order_lifecycle.hold(customer, currency=currency, hold_until=hold_until)
     unavailable: list[str] = []
     for item in items:
         service = services[item.service_id]
@@ -198,8 +164,7 @@ def _hold_items(
                 venue_id=service.venue_id,
                 service_id=service.id,
                 team_member_id=member_id,
-                status=BookingStatus.HELD,
-                starts_at=slot.start,
+                starts_at=slot.start,  # born held (the column's default), like its order
                 ends_at=slot.end,
                 blocks_until=slot.end + timedelta(minutes=service.buffer_minutes),
                 hold_expires_at=hold_until,

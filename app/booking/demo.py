@@ -1,8 +1,8 @@
 """Demo bookings for `flask seed demo`: a few confirmed appointments at provider1's venue, so
 the provider's calendar and the customers' "My bookings" have something to show.
 
-They are confirmed directly, without a payment (there is nothing to refund when they are
-cancelled); bookings made through the site go through the payment gateway."""
+They are paid with the Demo gateway's paying card and confirmed by settling its event, the
+path every booking takes (a cancellation refunds through the Demo gateway)."""
 
 from __future__ import annotations
 
@@ -12,11 +12,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from app.accounts.models import User
-from app.booking import cart, checkout, lifecycle
+from app.booking import cart, checkout
 from app.booking.availability import get_slots
 from app.booking.errors import CartItemInvalid, SlotUnavailable
 from app.errors import ValidationFailed
 from app.extensions import db
+from app.payments.demo_gateway import pay_by_demo_card
 from app.venues.models import Venue, VenueStatus
 
 
@@ -45,6 +46,6 @@ def seed_demo_bookings(owner_email: str, customers: list[User]) -> int:
                 order = checkout.checkout(customer)
             except (SlotUnavailable, ValidationFailed, CartItemInvalid):
                 continue
-            lifecycle.confirm_order(order, actor=None)
+            pay_by_demo_card(order)
             made += len(order.bookings)
     return made

@@ -1,10 +1,13 @@
 """A booking's life, in one table: held -> confirmed -> completed | no_show; held -> expired
 (by expiry, or released when a payment is declined or the customer changes the order);
+expired -> held (taken back: the money came late and the time was still free);
 confirmed -> cancelled_by_customer | cancelled_by_venue. Each step is audited, and the
-people who should know are emailed (by a job, after commit).
+people who should know are emailed (by a job, after commit). Only ``apply`` writes
+``Booking.status``.
 
-Every way a held order lets its times go (declined, abandoned, expired, "Change my order")
-goes through ``release_order``, which also gives the customer their cart back."""
+The order these bookings belong to has its own lifecycle beside this one
+(app/booking/order_lifecycle.py): holding, paying, releasing and refunding happen there, and
+it moves its bookings through this table. A cancellation here fires ``times_reopened``."""
 
 from __future__ import annotations
 
@@ -15,9 +18,9 @@ from sqlalchemy import select
 
 from app.accounts.models import User
 from app.admin import audit
-from app.booking.cart import Restored, restore_from_order
+from app.booking.events import announce_reopened
 from app.booking.ics import calendar
-from app.booking.models import Booking, BookingStatus, Order, OrderStatus, ReleaseReason
+from app.booking.models import Booking, BookingStatus, Order
 from app.booking.policy import describe_policy, quote_cancellation
 from app.email import send_email
 from app.errors import InvalidTransition, ValidationFailed
@@ -30,6 +33,7 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "confirm": (frozenset({B.HELD}), B.CONFIRMED),
     "expire": (frozenset({B.HELD}), B.EXPIRED),
     "release": (frozenset({B.HELD}), B.EXPIRED),  # declined, or the customer changed the order
+    "take_back": (frozenset({B.EXPIRED}), B.HELD),  # paid late while the time was still free
     "complete": (frozenset({B.CONFIRMED}), B.COMPLETED),
     "no_show": (frozenset({B.CONFIRMED}), B.NO_SHOW),
     "cancel_by_customer": (frozenset({B.CONFIRMED}), B.CANCELLED_BY_CUSTOMER),
@@ -67,103 +71,8 @@ def apply(booking: Booking, action: str, *, actor: User | None, reason: str | No
     )
 
 
-# -- releasing a held order -------------------------------------------------------------------
-
-PAID_STATES = (OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED, OrderStatus.REFUNDED)
-# reason -> (the order's new status, the bookings' transition)
-RELEASES: dict[ReleaseReason, tuple[str, str]] = {
-    ReleaseReason.DECLINED: (OrderStatus.FAILED, "release"),
-    ReleaseReason.ABANDONED: (OrderStatus.EXPIRED, "expire"),
-    ReleaseReason.EXPIRED: (OrderStatus.EXPIRED, "expire"),
-    ReleaseReason.CHANGED: (OrderStatus.RELEASED, "release"),
-}
-
-
-def lock_order(order_id: int) -> Order:
-    """The order under its row lock, re-read: whoever waited for the lock sees the winner's work."""
-    query = select(Order).where(Order.id == order_id).with_for_update().execution_options(populate_existing=True)
-    return db.session.scalars(query).one()
-
-
-def release_order(
-    order: Order, reason: ReleaseReason, *, actor: User | None = None, now: datetime | None = None
-) -> Restored:
-    """Let a held order's times go at once and put its items back in the customer's cart.
-
-    The one way out for an unpaid order: a declined card, an abandoned or expired checkout,
-    our own hold running out and the customer's "Change my order" all call this. It runs
-    under the order's row lock and is idempotent: a second release (a webhook racing the
-    customer's click) finds the order already released and adds nothing to the cart. A paid
-    order can't be released (InvalidTransition, 409): its bookings are cancelled one by one.
-    """
-    now = now or datetime.now(UTC)
-    order = lock_order(order.id)
-    if order.status in PAID_STATES:
-        raise InvalidTransition(
-            "This order is paid, so these times are booked for you. To change a booking, cancel it from its page."
-        )
-    if order.status != OrderStatus.PENDING_PAYMENT:
-        return restore_from_order(order, now=now)  # already released; gives back only if it never did
-    target, action = RELEASES[reason]
-    # Re-read under lock too: checkout may have marked a stale hold expired meanwhile.
-    bookings = db.session.scalars(
-        select(Booking)
-        .where(Booking.order_id == order.id)
-        .order_by(Booking.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    for booking in bookings:
-        if booking.status == B.HELD:
-            apply(booking, action, actor=actor, reason=str(reason))
-    audit.record(
-        "order.release",
-        actor_id=actor.id if actor else None,
-        subject_type="order",
-        subject_id=order.id,
-        from_state=order.status,
-        to_state=target,
-        reason=str(reason),
-    )
-    order.status = target
-    order.release_reason = str(reason)
-    order.released_at = now
-    db.session.flush()  # the times are free before the cart checks them
-    return restore_from_order(order, now=now)
-
-
-def release_expired_orders(customer_id: int, *, now: datetime | None = None) -> list[Restored]:
-    """The customer's own orders whose hold ran out, released now rather than at the next
-    run of the periodic job (so their cart is complete the moment they look at it)."""
-    now = now or datetime.now(UTC)
-    due = db.session.scalars(
-        select(Order.id).where(
-            Order.customer_id == customer_id,
-            Order.status == OrderStatus.PENDING_PAYMENT,
-            Order.hold_expires_at <= now,
-        )
-    ).all()
-    return [release_order(db.session.get(Order, order_id), ReleaseReason.EXPIRED, now=now) for order_id in due]
-
-
 def local_time(booking: Booking) -> datetime:
     return booking.starts_at.astimezone(ZoneInfo(booking.venue.timezone))
-
-
-def confirm_order(order: Order, *, actor: User | None, now: datetime | None = None) -> None:
-    """Payment arrived: every held booking becomes confirmed, or none (an expired hold fails)."""
-    now = now or datetime.now(UTC)
-    if order.status != OrderStatus.PENDING_PAYMENT:
-        raise InvalidTransition("This order is not waiting for payment.")
-    if order.hold_expires_at <= now:
-        raise InvalidTransition(
-            "The hold on these times has expired, so nothing was charged. Everything you chose goes back to your cart."
-        )
-    for booking in order.bookings:
-        apply(booking, "confirm", actor=actor)
-    order.status = OrderStatus.PAID
-    order.paid_at = now
-    send_confirmation(order)
 
 
 def send_confirmation(order: Order) -> None:
@@ -200,6 +109,7 @@ def cancel_by_customer(booking: Booking, *, customer: User, now: datetime | None
     apply(booking, "cancel_by_customer", actor=customer)
     booking.refund_minor = quote.refund_minor
     booking.cancelled_at = now
+    announce_reopened(B.CANCELLED_BY_CUSTOMER, [booking], order_id=booking.order_id)
     _tell_about_cancellation(booking, by="customer")
     return quote.refund_minor
 
@@ -212,6 +122,7 @@ def cancel_by_venue(booking: Booking, *, actor: User, reason: str, now: datetime
     booking.refund_minor = booking.total_minor  # a venue cancellation refunds in full
     booking.cancelled_at = now or datetime.now(UTC)
     booking.cancel_reason = reason[:1000]
+    announce_reopened(B.CANCELLED_BY_VENUE, [booking], order_id=booking.order_id)
     _tell_about_cancellation(booking, by="venue")
     return booking.refund_minor
 
@@ -252,33 +163,6 @@ def _tell_about_cancellation(booking: Booking, *, by: str) -> None:
 # -- periodic work ----------------------------------------------------------------------------
 
 
-def expire_holds(now: datetime | None = None) -> int:
-    """Orders whose hold ran out are released (their items go back to the cart); returns how
-    many held bookings that expired."""
-    now = now or datetime.now(UTC)
-    due = list(
-        db.session.scalars(
-            select(Order)
-            .where(Order.status == OrderStatus.PENDING_PAYMENT, Order.hold_expires_at <= now)
-            .order_by(Order.id)
-            .with_for_update(skip_locked=True)
-        )
-    )
-    expired = 0
-    for order in due:
-        expired += sum(1 for b in order.bookings if b.status == B.HELD)
-        release_order(order, ReleaseReason.EXPIRED, now=now)
-    # A held booking whose order is no longer waiting (none should exist) still stops holding.
-    for booking in db.session.scalars(
-        select(Booking)
-        .where(Booking.status == B.HELD, Booking.hold_expires_at <= now)
-        .with_for_update(skip_locked=True)
-    ):
-        apply(booking, "expire", actor=None)
-        expired += 1
-    return expired
-
-
 def due_reminders(now: datetime) -> list[Booking]:
     from datetime import timedelta
 
@@ -311,12 +195,6 @@ def send_reminders(now: datetime | None = None) -> int:
     return len(bookings)
 
 
-@job(name="booking.expire_holds")
-def expire_holds_job(timestamp: int | None = None) -> None:
-    expire_holds()
-    db.session.commit()
-
-
 @job(name="booking.send_reminders")
 def send_reminders_job(timestamp: int | None = None) -> None:
     send_reminders()
@@ -341,6 +219,7 @@ def schedule_periodic() -> None:
     if _scheduled:
         return
     _scheduled = True
+    from app.booking.order_lifecycle import expire_holds_job
     from app.jobs import queue
 
     queue.periodic(cron="*/5 * * * *", periodic_id="expire-holds")(expire_holds_job)

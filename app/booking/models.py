@@ -171,3 +171,20 @@ class TimeBlock(db.Model):
     ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     reason: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class OrderTransition(db.Model):
+    """One step of an order's lifecycle (app/booking/order_lifecycle.py), kept for good: the
+    order's history as the lifecycle wrote it, beside the audit log's copy."""
+
+    __tablename__ = "order_transitions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    event: Mapped[str] = mapped_column(String(40))
+    from_state: Mapped[str | None] = mapped_column(String(24))  # None: the order was just made
+    to_state: Mapped[str] = mapped_column(String(24))
+    reason: Mapped[str | None] = mapped_column(String(200))
+    amount_minor: Mapped[int | None] = mapped_column(Integer)  # a refund's amount
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

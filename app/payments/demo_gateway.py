@@ -263,3 +263,27 @@ class DemoGateway:
 def event_id(session_id: str, outcome: str) -> str:
     """One event id per session and outcome, so a double-submitted payment is stored once."""
     return f"evt_{session_id}_{outcome}"
+
+
+def pay_by_demo_card(order: Order) -> str:
+    """Pay ``order`` the way a customer does on the Demo checkout with the card that pays: a
+    checkout session, a signed ``checkout.session.completed`` event stored like a webhook
+    delivery, and its settlement (which confirms the order). Demo data and tests use this, so
+    they confirm orders along production's own path. Returns what settling did."""
+    from app.payments.service import start_payment
+    from app.payments.settlement import record_event, settle
+
+    gateway = DemoGateway()
+    payment = start_payment(order, gateway=gateway)
+    obj = session_object(
+        payment.session_id,
+        payment.order_id,
+        amount_minor=payment.amount_minor,
+        currency=payment.currency,
+        status="complete",
+        payment_status="paid",
+        payment_intent_id=f"demo_pi_{secrets.token_hex(12)}",
+    )
+    payload = build_event("checkout.session.completed", obj, event_id=event_id(payment.session_id, "completed"))
+    row = record_event(gateway.name, gateway.parse_event(payload, {SIGNATURE_HEADER: sign(payload)}))
+    return settle(row) if row is not None else "already paid"

@@ -3,6 +3,7 @@ set, otherwise the in-app Demo gateway. Both feed the same event-settling code."
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -80,14 +81,36 @@ class PaymentGateway(Protocol):
 
 
 def get_gateway() -> PaymentGateway:
+    """The gateway that takes new payments: Stripe when configured, the Demo gateway otherwise."""
     if current_app.config.get("STRIPE_SECRET_KEY"):
-        from app.payments.stripe_gateway import StripeGateway
-
-        return StripeGateway.from_config(current_app.config)
+        return gateway_named("stripe")
     from config import DEV_SECRET_KEY
 
     if current_app.config["ENV_NAME"] != "development" and current_app.config["SECRET_KEY"] == DEV_SECRET_KEY:
         raise GatewayError("The Demo gateway runs only in development when SECRET_KEY is the public development value.")
+    return gateway_named("demo")
+
+
+def _stripe() -> PaymentGateway:
+    from app.payments.stripe_gateway import StripeGateway
+
+    return StripeGateway.from_config(current_app.config)
+
+
+def _demo() -> PaymentGateway:
     from app.payments.demo_gateway import DemoGateway
 
     return DemoGateway()
+
+
+# Every gateway by the name a Payment records (``Payment.gateway``).
+GATEWAYS: dict[str, Callable[[], PaymentGateway]] = {"stripe": _stripe, "demo": _demo}
+
+
+def gateway_named(name: str) -> PaymentGateway:
+    """The gateway called ``name``. A refund goes through the gateway that took the payment
+    (the name on the Payment), even if the configured one has changed since."""
+    factory = GATEWAYS.get(name)
+    if factory is None:
+        raise GatewayError(f"No payment gateway is called “{name}”.")
+    return factory()

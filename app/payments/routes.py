@@ -26,6 +26,8 @@ from app import timefmt
 from app.accounts.models import Role
 from app.booking.lifecycle import STATUS_LABELS
 from app.booking.models import Order, OrderStatus
+from app.booking.order_lifecycle import PAID_STATES
+from app.booking.order_lifecycle import STATUS_LABELS as ORDER_LABELS
 from app.booking.policy import describe_policy
 from app.booking.routes import LOCALE, booking_time, money, when_label, zone_of
 from app.errors import InvalidTransition
@@ -49,16 +51,6 @@ from app.venues.models import VenueStatus
 
 bp = Blueprint("payments", __name__, url_prefix="/payments")
 
-PAID_STATES = (OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED, OrderStatus.REFUNDED)
-ORDER_LABELS = {
-    OrderStatus.PENDING_PAYMENT: "Waiting for payment",
-    OrderStatus.PAID: "Paid",
-    OrderStatus.FAILED: "Payment failed",
-    OrderStatus.EXPIRED: "Expired unpaid",
-    OrderStatus.PARTIALLY_REFUNDED: "Partly refunded",
-    OrderStatus.REFUNDED: "Refunded",
-    OrderStatus.RELEASED: "Released by the customer",
-}
 REFUND_LABELS = {
     RefundStatus.PENDING: "On its way",
     RefundStatus.SUCCEEDED: "Refunded",

@@ -15,6 +15,7 @@ from typing import Any
 
 import stripe
 
+from app.booking.amounts import amount_due
 from app.booking.models import Booking, Order
 from app.payments.gateway import CheckoutStart, GatewayError, GatewayEvent, InvalidEvent, RefundResult, SessionStatus
 from app.payments.settlement import HANDLED
@@ -157,19 +158,25 @@ class StripeGateway:
 
     def checkout_params(self, order: Order, *, success_url: str, cancel_url: str) -> dict[str, Any]:
         currency = order.currency.lower()
+        line_items = [
+            {
+                "price_data": {
+                    "currency": currency,
+                    "unit_amount": booking.unit_price_minor,
+                    "product_data": {"name": line_item_name(booking)},
+                },
+                "quantity": booking.quantity,
+            }
+            for booking in order.bookings
+        ]
+        # Stripe charges the sum of the lines; it must be what the order owes now (the
+        # amount the Payment records), or the session would take a different sum.
+        charged = sum(line["price_data"]["unit_amount"] * line["quantity"] for line in line_items)
+        if charged != amount_due(order).due_now_minor:
+            raise GatewayError("This order's lines don't add up to the amount due; nothing was charged.")
         return {
             "mode": "payment",
-            "line_items": [
-                {
-                    "price_data": {
-                        "currency": currency,
-                        "unit_amount": booking.unit_price_minor,
-                        "product_data": {"name": line_item_name(booking)},
-                    },
-                    "quantity": booking.quantity,
-                }
-                for booking in order.bookings
-            ],
+            "line_items": line_items,
             "customer_email": order.customer.email,
             "client_reference_id": str(order.id),
             "metadata": {"order_id": str(order.id)},

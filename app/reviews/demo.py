@@ -1,9 +1,10 @@
 """Demo reviews for `flask seed demo`: past visits of the demo customers to a dozen venues,
 each with a review, so venue pages, ratings and the rating filter have something to show.
 
-A visit is booked like any other (cart, checkout, confirmed without a payment, as the demo
-bookings are), then moved into the past and marked completed: bookings can't be made in the
-past, and a review needs an appointment that is over."""
+A visit is booked like any other (cart, checkout, paid with the Demo gateway's paying card and
+confirmed by settling its event, as the demo bookings are), then moved into the past and
+marked completed (the booking lifecycle's "complete"): bookings can't be made in the past, and
+a review needs an appointment that is over."""
 
 from __future__ import annotations
 
@@ -16,9 +17,9 @@ from app.accounts.models import User
 from app.booking import cart, checkout, lifecycle
 from app.booking.availability import get_slots
 from app.booking.errors import CartItemInvalid, SlotUnavailable
-from app.booking.models import BookingStatus
 from app.errors import ValidationFailed
 from app.extensions import db
+from app.payments.demo_gateway import pay_by_demo_card
 from app.reviews.service import create_review
 from app.venues.models import Venue, VenueStatus
 
@@ -79,7 +80,7 @@ def book_visit(customer: User, service, day):
         order = checkout.checkout(customer)
     except (SlotUnavailable, ValidationFailed, CartItemInvalid):
         return None
-    lifecycle.confirm_order(order, actor=None)
+    pay_by_demo_card(order)
     return order.bookings[0]
 
 
@@ -93,5 +94,5 @@ def move_into_past(booking, *, days_ago: int) -> None:
     )
     booking.ends_at = booking.starts_at + length
     booking.blocks_until = booking.ends_at + buffer
-    booking.status = BookingStatus.COMPLETED
+    lifecycle.mark(booking, "complete", actor=booking.venue.owner)
     db.session.flush()

@@ -71,6 +71,17 @@ def test_seed_demo_creates_every_role_and_is_idempotent(app):
     owner = db.session.scalar(select(User).where(User.email == "provider1@example.com"))
     booked = db.session.scalars(select(Booking).join(Venue).where(Venue.owner_id == owner.id)).all()
     assert booked and {b.status for b in booked} == {"confirmed"}
+    # Confirmed the way production confirms: a Demo payment whose event was settled.
+    from app.booking.models import OrderTransition
+    from app.payments.models import Payment
+
+    order_ids = {b.order_id for b in booked}
+    paid = db.session.execute(select(Payment.order_id, Payment.gateway, Payment.status)).all()
+    assert {(o, g, s) for o, g, s in paid if o in order_ids} == {(o, "demo", "succeeded") for o in order_ids}
+    confirmed = db.session.scalars(
+        select(OrderTransition.order_id).where(OrderTransition.event == "confirm_paid")
+    ).all()
+    assert order_ids <= set(confirmed)
 
 
 def test_demo_password_meets_our_own_rules():

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from app.booking import lifecycle
+from app.booking import order_lifecycle
 from app.booking.availability import find_slot
 from app.booking.models import BookingStatus, OrderStatus
 from app.extensions import db
@@ -110,7 +110,7 @@ def test_a_paid_checkout_whose_webhook_never_came_is_confirmed(fake, gateway, st
 
 def test_paid_after_the_hold_cleanup_ran_is_still_confirmed_while_the_slot_is_free(fake, gateway, started, run_jobs):
     order, payment, _, _ = started
-    lifecycle.expire_holds(now=order.hold_expires_at + timedelta(seconds=1))
+    order_lifecycle.expire_holds(now=order.hold_expires_at + timedelta(seconds=1))
     fake.complete(payment.session_id)
 
     reconcile(after_expiry(payment), gateway)

@@ -19,7 +19,8 @@ from app.booking.models import Order, OrderStatus
 from app.extensions import db
 from app.payments.gateway import GatewayError, InvalidEvent
 from app.payments.models import Payment, PaymentEvent, PaymentStatus, Refund, RefundStatus
-from app.payments.settlement import HANDLED, request_refund
+from app.payments.refunds import request_refund
+from app.payments.settlement import HANDLED
 from app.payments.stripe_gateway import StripeGateway
 from tests.booking.helpers import future_slot, make_bookable_venue
 from tests.factories import UserFactory

@@ -10,12 +10,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, text
 
-from app.booking import lifecycle
+from app.booking import order_lifecycle
 from app.booking.availability import find_slot
 from app.booking.models import Booking, BookingStatus, OrderStatus
 from app.extensions import db
 from app.payments.models import Payment, PaymentEvent, PaymentStatus, Refund, RefundStatus
-from app.payments.settlement import request_refund
+from app.payments.refunds import request_refund
 from tests.booking.helpers import book, future_slot, make_bookable_venue
 from tests.payments.stripe_fakes import (
     CheckoutFake,
@@ -231,7 +231,7 @@ def test_expired_releases_the_holds_and_the_slot_reopens(client, pending, run_jo
 
 def test_completed_after_our_own_expiry_confirms_while_the_slot_is_free(client, pending, run_jobs):
     order, payment, _, _ = pending
-    lifecycle.expire_holds(now=order.hold_expires_at + timedelta(seconds=1))  # the cleanup job ran
+    order_lifecycle.expire_holds(now=order.hold_expires_at + timedelta(seconds=1))  # the cleanup job ran
     db.session.commit()
     (order,) = reload(order)
     assert order.status == OrderStatus.EXPIRED
@@ -248,7 +248,7 @@ def test_completed_after_our_own_expiry_refunds_in_full_when_the_slot_was_taken(
     client, pending, run_jobs, make_user, fake
 ):
     order, payment, service, start = pending
-    lifecycle.expire_holds(now=order.hold_expires_at + timedelta(seconds=1))
+    order_lifecycle.expire_holds(now=order.hold_expires_at + timedelta(seconds=1))
     someone_else = book(make_user(), service, start)  # took the reopened time
     db.session.commit()
     data = completed(payment)

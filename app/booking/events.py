@@ -1,0 +1,60 @@
+"""In-process events of the booking room (blinker signals, as Flask's own).
+
+``times_reopened`` fires once for every release of booked or held times: a held order let go
+(declined, abandoned, expired, cancelled by the customer) and a booking cancelled by the
+customer or the venue. Receivers run inside the transaction that released the times: a
+receiver with a side effect (an email, a waitlist offer) enqueues a job, which runs only if
+that transaction commits.
+
+    from app.booking.events import times_reopened
+
+    @times_reopened.connect
+    def offer_to_waitlist(reason: str, *, times: tuple[ReopenedTime, ...], order_id: int) -> None: ...
+
+The sender is the reason (a ``ReleaseReason`` or a cancelled booking status), so a receiver
+can listen to one reason with ``times_reopened.connect_via(ReleaseReason.EXPIRED)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from blinker import Namespace
+
+from app.booking.models import Booking
+
+signals = Namespace()
+times_reopened = signals.signal("times-reopened", doc="Held or booked times became free again.")
+
+
+@dataclass(frozen=True)
+class ReopenedTime:
+    venue_id: int
+    service_id: int
+    team_member_id: int | None
+    starts_at: datetime
+    ends_at: datetime
+    blocks_until: datetime  # ends_at + the service's buffer: the time the booking kept
+    quantity: int
+
+
+def reopened(bookings: Iterable[Booking]) -> tuple[ReopenedTime, ...]:
+    return tuple(
+        ReopenedTime(
+            venue_id=b.venue_id,
+            service_id=b.service_id,
+            team_member_id=b.team_member_id,
+            starts_at=b.starts_at,
+            ends_at=b.ends_at,
+            blocks_until=b.blocks_until,
+            quantity=b.quantity,
+        )
+        for b in bookings
+    )
+
+
+def announce_reopened(reason: str, bookings: list[Booking], *, order_id: int) -> None:
+    """Fire ``times_reopened`` once for one release of these bookings."""
+    times_reopened.send(str(reason), times=reopened(bookings), order_id=order_id)

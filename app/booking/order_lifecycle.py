@@ -1,0 +1,310 @@
+"""An order's life, in one table, beside the booking's (app/booking/lifecycle.py).
+
+    (new)            --hold-------------------> pending_payment
+    pending_payment  --confirm_paid-----------> paid
+    pending_payment  --release_declined-------> failed
+    pending_payment  --release_abandoned------> expired
+    pending_payment  --release_expired--------> expired
+    pending_payment  --release_cancelled------> released
+    failed | expired | released --confirm_paid--------> paid    (money came late; every time still free)
+    failed | expired | released --refuse_late_payment-> failed  (money came late; a time was taken: refunded)
+    paid | partially_refunded   --refund_part---------> partially_refunded
+    paid | partially_refunded   --refund_rest---------> refunded
+    failed                      --refund_part | refund_rest--> failed  (a late payment's refund)
+
+Only this module writes ``Order.status``: each step is checked against the table (anything
+else raises InvalidTransition and changes nothing), and writes an ``OrderTransition`` row and
+an audit row. Payment code translates gateway events into ``confirm_paid``, ``release_order``
+and ``record_refund``; it never sets a status itself.
+
+Every release fires ``times_reopened`` once (app/booking/events.py) and gives the customer
+their cart back. ``expire_holds`` is the one way a hold runs out: the periodic job, a
+checkout that meets a stale hold, and the cart page all call it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Literal
+
+from sqlalchemy import select, text
+
+from app.accounts.models import User
+from app.admin import audit
+from app.booking import lifecycle
+from app.booking.availability import find_slot
+from app.booking.cart import Restored, restore_from_order, take_back_restored
+from app.booking.events import announce_reopened
+from app.booking.models import Booking, BookingStatus, Order, OrderStatus, OrderTransition, ReleaseReason
+from app.errors import InvalidTransition
+from app.extensions import db
+from app.jobs import job
+
+OS = OrderStatus
+NEW = None  # an order that is being made has no status yet
+
+TRANSITIONS: dict[tuple[str | None, str], str] = {
+    (NEW, "hold"): OS.PENDING_PAYMENT,
+    (OS.PENDING_PAYMENT, "confirm_paid"): OS.PAID,
+    (OS.PENDING_PAYMENT, "release_declined"): OS.FAILED,
+    (OS.PENDING_PAYMENT, "release_abandoned"): OS.EXPIRED,
+    (OS.PENDING_PAYMENT, "release_expired"): OS.EXPIRED,
+    (OS.PENDING_PAYMENT, "release_cancelled"): OS.RELEASED,
+    (OS.FAILED, "confirm_paid"): OS.PAID,
+    (OS.EXPIRED, "confirm_paid"): OS.PAID,
+    (OS.RELEASED, "confirm_paid"): OS.PAID,
+    (OS.FAILED, "refuse_late_payment"): OS.FAILED,
+    (OS.EXPIRED, "refuse_late_payment"): OS.FAILED,
+    (OS.RELEASED, "refuse_late_payment"): OS.FAILED,
+    (OS.PAID, "refund_part"): OS.PARTIALLY_REFUNDED,
+    (OS.PARTIALLY_REFUNDED, "refund_part"): OS.PARTIALLY_REFUNDED,
+    (OS.PAID, "refund_rest"): OS.REFUNDED,
+    (OS.PARTIALLY_REFUNDED, "refund_rest"): OS.REFUNDED,
+    (OS.FAILED, "refund_part"): OS.FAILED,
+    (OS.FAILED, "refund_rest"): OS.FAILED,
+}
+EVENTS = frozenset(event for _source, event in TRANSITIONS)
+PAID_STATES = (OS.PAID, OS.PARTIALLY_REFUNDED, OS.REFUNDED)
+STATUS_LABELS = {
+    OS.PENDING_PAYMENT: "Waiting for payment",
+    OS.PAID: "Paid",
+    OS.FAILED: "Payment failed",
+    OS.EXPIRED: "Expired unpaid",
+    OS.PARTIALLY_REFUNDED: "Partly refunded",
+    OS.REFUNDED: "Refunded",
+    OS.RELEASED: "Released by the customer",
+}
+# The four ways a held order lets its times go: (the order's event, the bookings' transition).
+# "Cancelled" is the customer's own "Change my order" or "Cancel and return" (stored as
+# ``changed_by_customer``).
+RELEASES: dict[ReleaseReason, tuple[str, str]] = {
+    ReleaseReason.DECLINED: ("release_declined", "release"),
+    ReleaseReason.ABANDONED: ("release_abandoned", "expire"),
+    ReleaseReason.EXPIRED: ("release_expired", "expire"),
+    ReleaseReason.CHANGED: ("release_cancelled", "release"),
+}
+
+
+def move(
+    order: Order,
+    event: str,
+    *,
+    actor: User | None = None,
+    reason: str | None = None,
+    amount_minor: int | None = None,
+) -> str:
+    """Move ``order`` by ``event`` or raise InvalidTransition (changing nothing); writes the
+    transition row and the audit row. Returns the new status."""
+    source = order.status
+    target = TRANSITIONS.get((source, event))
+    if target is None:
+        label = STATUS_LABELS.get(source, "new") if source else "new"
+        raise InvalidTransition(f"An order that is “{label}” can't do that ({event.replace('_', ' ')}).")
+    order.status = target
+    if order.id is None:
+        db.session.flush()  # a new order: its id names the rows below
+    db.session.add(
+        OrderTransition(
+            order_id=order.id,
+            event=event,
+            from_state=source,
+            to_state=target,
+            reason=reason[:200] if reason else None,
+            amount_minor=amount_minor,
+            actor_id=actor.id if actor else None,
+        )
+    )
+    data = {"amount_minor": amount_minor} if amount_minor is not None else {}
+    audit.record(
+        f"order.{event}",
+        actor_id=actor.id if actor else None,
+        subject_type="order",
+        subject_id=order.id,
+        from_state=source,
+        to_state=target,
+        reason=reason,
+        **data,
+    )
+    return target
+
+
+def lock_order(order_id: int) -> Order:
+    """The order under its row lock, re-read: whoever waited for the lock sees the winner's work."""
+    query = select(Order).where(Order.id == order_id).with_for_update().execution_options(populate_existing=True)
+    return db.session.scalars(query).one()
+
+
+def _locked_bookings(order: Order) -> list[Booking]:
+    return list(
+        db.session.scalars(
+            select(Booking)
+            .where(Booking.order_id == order.id)
+            .order_by(Booking.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    )
+
+
+# -- hold ----------------------------------------------------------------------------------------
+
+
+def hold(customer: User, *, currency: str, hold_until: datetime) -> Order:
+    """A new order, waiting for payment; checkout adds its held bookings."""
+    order = Order(customer_id=customer.id, currency=currency, total_minor=0, hold_expires_at=hold_until)
+    db.session.add(order)
+    move(order, "hold", actor=customer)
+    return order
+
+
+# -- paid ----------------------------------------------------------------------------------------
+
+Confirmation = Literal["confirmed", "already paid", "too late"]
+
+
+def confirm_paid(order: Order, *, now: datetime | None = None) -> Confirmation:
+    """The gateway took the money: every booking becomes confirmed, or none.
+
+    Money that arrives after the holds were released still confirms the order while every
+    one of its times is free (the bookings are taken back, the items it put back in the cart
+    leave it again). If a time went meanwhile the order is refused (``too late``): the
+    caller refunds the payment in full. Runs under the order's row lock; idempotent.
+    """
+    now = now or datetime.now(UTC)
+    order = lock_order(order.id)
+    if order.status in PAID_STATES:
+        return "already paid"
+    bookings = _locked_bookings(order)
+    confirmable = all(
+        b.status == BookingStatus.HELD
+        or (b.status == BookingStatus.EXPIRED and find_slot(b.service, b.starts_at, now=now) is not None)
+        for b in bookings
+    )
+    if not confirmable:
+        move(order, "refuse_late_payment", reason="Paid after the hold expired; the time was taken")
+        return "too late"
+    for booking in bookings:
+        if booking.status == BookingStatus.EXPIRED:
+            lifecycle.apply(booking, "take_back", actor=None, reason="paid late; the time was still free")
+        lifecycle.apply(booking, "confirm", actor=None)
+    move(order, "confirm_paid")
+    order.paid_at = now
+    order.receipt_number = db.session.execute(text("SELECT nextval('receipt_numbers')")).scalar()
+    take_back_restored(order)  # the customer has these times now; the cart shouldn't offer them again
+    lifecycle.send_confirmation(order)
+    return "confirmed"
+
+
+# -- release -------------------------------------------------------------------------------------
+
+
+def release_order(
+    order: Order, reason: ReleaseReason, *, actor: User | None = None, now: datetime | None = None
+) -> Restored:
+    """Let a held order's times go at once and put its items back in the customer's cart.
+
+    The one way out for an unpaid order: a declined card, an abandoned or expired checkout,
+    our own hold running out and the customer's "Change my order" all call this. It runs
+    under the order's row lock and is idempotent: a second release (a webhook racing the
+    customer's click) finds the order already released, fires nothing and adds nothing to
+    the cart. A paid order can't be released (InvalidTransition, 409): its bookings are
+    cancelled one by one.
+    """
+    now = now or datetime.now(UTC)
+    order = lock_order(order.id)
+    if order.status in PAID_STATES:
+        raise InvalidTransition(
+            "This order is paid, so these times are booked for you. To change a booking, cancel it from its page."
+        )
+    if order.status != OS.PENDING_PAYMENT:
+        return restore_from_order(order, now=now)  # already released; gives back only if it never did
+    event, booking_action = RELEASES[reason]
+    released = [b for b in _locked_bookings(order) if b.status == BookingStatus.HELD]
+    for booking in released:
+        lifecycle.apply(booking, booking_action, actor=actor, reason=str(reason))
+    move(order, event, actor=actor, reason=str(reason))
+    order.release_reason = str(reason)
+    order.released_at = now
+    db.session.flush()  # the times are free before the cart checks them
+    announce_reopened(reason, released, order_id=order.id)
+    return restore_from_order(order, now=now)
+
+
+def expire_holds(
+    now: datetime | None = None,
+    *,
+    customer_id: int | None = None,
+    service_ids: list[int] | None = None,
+    member_ids: list[int] | None = None,
+    between: tuple[datetime, datetime] | None = None,
+) -> int:
+    """Release every order whose hold ran out (its items go back to the cart); returns how
+    many held bookings that freed.
+
+    Run every 5 minutes by a job, by the cart page for its customer's own orders, and by
+    checkout for holds that stand in its way (``service_ids``/``member_ids``, and
+    ``between``: only holds that meet that time). Orders another transaction is settling or
+    releasing right now are skipped, not waited for.
+    """
+    now = now or datetime.now(UTC)
+    query = select(Order).where(Order.status == OS.PENDING_PAYMENT, Order.hold_expires_at <= now)
+    if customer_id is not None:
+        query = query.where(Order.customer_id == customer_id)
+    if service_ids is not None or member_ids is not None:
+        meeting = select(Booking.order_id).where(
+            Booking.status == BookingStatus.HELD,
+            Booking.service_id.in_(service_ids or [-1]) | Booking.team_member_id.in_(member_ids or [-1]),
+        )
+        if between is not None:
+            meeting = meeting.where(Booking.starts_at < between[1], Booking.blocks_until > between[0])
+        query = query.where(Order.id.in_(meeting))
+    due = list(db.session.scalars(query.order_by(Order.id).with_for_update(of=Order, skip_locked=True)))
+    freed = 0
+    for order in due:
+        freed += sum(1 for b in order.bookings if b.status == BookingStatus.HELD)
+        release_order(order, ReleaseReason.EXPIRED, now=now)
+    return freed
+
+
+@job(name="booking.expire_holds")
+def expire_holds_job(timestamp: int | None = None) -> None:
+    expire_holds()
+    db.session.commit()
+
+
+# -- refunds -------------------------------------------------------------------------------------
+
+
+def record_refund(order: Order, amount_minor: int, *, paid_minor: int, actor: User | None = None) -> str:
+    """A refund of ``amount_minor`` (of a payment of ``paid_minor``) reached the customer."""
+    if amount_minor <= 0:
+        raise InvalidTransition("A refund is a positive amount.")
+    order = lock_order(order.id)
+    refunded = (order.refunded_minor or 0) + amount_minor
+    if refunded > paid_minor:
+        raise InvalidTransition("Refunds can't add up to more than was paid.")
+    event = "refund_rest" if refunded >= paid_minor else "refund_part"
+    target = move(order, event, actor=actor, amount_minor=amount_minor)
+    order.refunded_minor = refunded
+    return target
+
+
+def get_history(order: Order) -> list[tuple[OrderTransition, str | None]]:
+    """The order's steps, oldest first, each with its actor's name (None: the system)."""
+    return [
+        (transition, name)
+        for transition, name in db.session.execute(
+            select(OrderTransition, User.name)
+            .outerjoin(User, User.id == OrderTransition.actor_id)
+            .where(OrderTransition.order_id == order.id)
+            .order_by(OrderTransition.id)
+        )
+    ]
+
+
+def get_transitions(order: Order) -> list[OrderTransition]:
+    return list(
+        db.session.scalars(
+            select(OrderTransition).where(OrderTransition.order_id == order.id).order_by(OrderTransition.id)
+        )
+    )
