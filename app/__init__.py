@@ -192,6 +192,8 @@ def register_blueprints(app: Flask) -> None:
     from app.ops.routes import bp as ops_bp
     from app.payments import webhooks as payment_webhooks  # noqa: F401  (the Stripe webhook on the payments blueprint)
     from app.payments.routes import bp as payments_bp
+    from app.privacy import admin_views as privacy_admin_views  # noqa: F401  (the admin's user page, audited)
+    from app.privacy.views import bp as privacy_bp
     from app.reviews import routes as review_routes  # noqa: F401  (review form and moderation routes)
     from app.venues import catalog  # noqa: F401  (adds its routes to the dashboard blueprint)
     from app.venues.dashboard import bp as dashboard_bp
@@ -200,6 +202,7 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (main_bp, accounts_bp, admin_bp, ops_bp, dashboard_bp, public_bp, booking_bp, payments_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(discovery_bp)  # search, category pages
+    app.register_blueprint(privacy_bp)  # legal pages, data export, account deletion, consent
     app.register_blueprint(booking_calendar.bp_feed)  # the public iCal feed, outside /provider
     from app.extensions import csrf
 
