@@ -10,7 +10,7 @@ from flask_login import current_user, login_required, logout_user
 
 from app.accounts.forms import ConfirmForm
 from app.accounts.security_log import record_security_event
-from app.errors import DomainError
+from app.errors import DomainError, ValidationFailed
 from app.extensions import db
 from app.privacy import consent, deletion, exports, legal
 from app.privacy.forms import DeleteAccountForm, MarketingForm
@@ -115,7 +115,10 @@ def request_deletion():
         deletion.request_deletion(current_user._get_current_object(), password=form.current_password.data)
     except DomainError as exc:
         db.session.rollback()
-        form.current_password.errors.append(exc.message)
+        if isinstance(exc, ValidationFailed):
+            form.current_password.errors.append(exc.message)
+        else:  # already scheduled, upcoming venue bookings, an administrator: about the account, not the form
+            flash(exc.message, "warning")
         return render_settings(exc.status_code, delete_form=form)
     db.session.commit()
     session.clear()

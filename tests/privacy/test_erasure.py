@@ -90,7 +90,7 @@ def _make_everything(web, new_browser, person, service, admin):
     assert viewer.get(f"/admin/orders/{paid_id}").status_code == 200
     # Someone mistypes the password: a throttle row and an audit entry hold the address.
     assert sign_in_with_form(new_browser(), EMAIL, "wrong-password-here").status_code == 401
-    return paid_id, refunded_id, export
+    return export
 
 
 def _ask_and_wait_out_the_grace_period(web, person) -> None:
@@ -110,7 +110,7 @@ def test_after_erasure_nothing_names_the_person_but_the_money_records_remain(
     person = make_user(name=NAME, email=EMAIL, phone=PHONE)
     _, service = make_bookable_venue(provider)
     db.session.commit()
-    paid_id, refunded_id, export = _make_everything(web, new_browser, person, service, admin)
+    export = _make_everything(web, new_browser, person, service, admin)
     # The setup really put the person everywhere the search looks.
     before = {(table, column) for table, column, _ in find_in_database(NEEDLES)}
     assert {("users", "name"), ("users", "email"), ("users", "phone"), ("reviews", "body")} <= before
