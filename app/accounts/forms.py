@@ -19,7 +19,7 @@ class SignUpForm(FlaskForm):
     email = EmailField("Email", validators=EMAIL)
     password = PasswordField("Password", validators=NEW_PASSWORD)
     # Opt-in, never ticked in advance; the label is the consent wording of the day (app/privacy/consent.py).
-    marketing = BooleanField("Email me occasional offers and news")
+    marketing = BooleanField("Send me occasional offers and news")
 
 
 class SignInForm(FlaskForm):

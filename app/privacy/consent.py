@@ -11,7 +11,8 @@ from app.privacy.models import ConsentPurpose, ConsentRecord
 # old records keep the words their person actually saw (they are copied into each row too).
 MARKETING_WORDINGS = {
     "2026-11": (
-        "Email me occasional offers and news from CozyWish. "
+        # No "email" in it: the sign-up form's "Email" label must stay the only one with that word.
+        "Send me occasional offers and news from CozyWish. "
         "You can change your mind at any time in your account settings."
     ),
 }
