@@ -270,7 +270,7 @@ def _redact(value: Any, lowered: list[str]) -> Any:
     return value
 
 
-def close_venue_of(user: User, *, now: datetime) -> Venue | None:
+def close_venue_of(user: User, *, now: datetime, identifiers: list[str] | None = None) -> Venue | None:
     """A provider's venue on erasure: upcoming bookings cancelled and refunded, then closed and emptied."""
     venue = db.session.scalar(select(Venue).where(Venue.owner_id == user.id).with_for_update())
     if venue is None:
@@ -318,6 +318,13 @@ def close_venue_of(user: User, *, now: datetime) -> Venue | None:
     for closure in venue.closures:
         closure.reason = ""
     db.session.execute(update(TimeBlock).where(TimeBlock.venue_id == venue.id).values(reason=""))
+    # Reasons the owner gave customers for cancelling stay, unless they name the owner.
+    for value in identifiers or [v for v in (user.email, user.name, user.phone) if v]:
+        db.session.execute(
+            update(Booking)
+            .where(Booking.venue_id == venue.id, func.strpos(func.lower(Booking.cancel_reason), value.lower()) > 0)
+            .values(cancel_reason="[removed]")
+        )
     audit.record(
         "venue.closed_on_erasure",
         actor_id=None,

@@ -168,6 +168,9 @@ def test_a_providers_erasure_closes_the_venue_refunds_its_upcoming_bookings_and_
     venue_files = {v["key"] for v in photo.variants.values()}
     assert venue_files <= files_under(uploads)
 
+    # A booking the owner cancelled with a reason that names them.
+    called_off = book(customer, service, future_slot(days=5, hour=9))
+    lifecycle.cancel_by_venue(called_off, actor=owner, reason=f"{NAME} is unwell, sorry.")
     # Asking is refused while a booking is still to come...
     upcoming = book(customer, service, future_slot(days=3, hour=15))
     db.session.commit()
@@ -195,6 +198,7 @@ def test_a_providers_erasure_closes_the_venue_refunds_its_upcoming_bookings_and_
     assert db.session.get(Booking, during_grace.id).status == BookingStatus.CANCELLED_BY_VENUE
     assert db.session.get(Booking, during_grace.id).refund_minor == during_grace.total_minor
     assert db.session.get(Booking, past.id).status == BookingStatus.CONFIRMED  # history stays
+    assert db.session.get(Booking, called_off.id).cancel_reason == "[removed]"
     assert web.get(f"/venues/{closed.slug}").status_code == 404
 
 
