@@ -160,6 +160,15 @@ class Config:
     # Signs Demo events; unset, a random key is kept in instance/demo-gateway.key (never SECRET_KEY).
     DEMO_GATEWAY_SECRET = env("DEMO_GATEWAY_SECRET")
 
+    # Privacy (docs/privacy.md): grace period before an account is erased, how long a data
+    # export's link works, how many exports a day, and how long the retention job keeps things.
+    ACCOUNT_DELETION_GRACE_DAYS = env_int("ACCOUNT_DELETION_GRACE_DAYS", 14)
+    DATA_EXPORT_DAYS = env_int("DATA_EXPORT_DAYS", 7)
+    DATA_EXPORTS_PER_DAY = env_int("DATA_EXPORTS_PER_DAY", 3)
+    RETENTION_UNVERIFIED_DAYS = env_int("RETENTION_UNVERIFIED_DAYS", 30)
+    RETENTION_SESSION_DAYS = env_int("RETENTION_SESSION_DAYS", 90)
+    RETENTION_LOG_IP_DAYS = env_int("RETENTION_LOG_IP_DAYS", 90)
+
     # Logging
     LOG_LEVEL = env("LOG_LEVEL", "INFO")
     LOG_JSON = env_bool("LOG_JSON", True)

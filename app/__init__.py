@@ -192,6 +192,8 @@ def register_blueprints(app: Flask) -> None:
     from app.ops.routes import bp as ops_bp
     from app.payments import webhooks as payment_webhooks  # noqa: F401  (the Stripe webhook on the payments blueprint)
     from app.payments.routes import bp as payments_bp
+    from app.privacy import admin_views as privacy_admin_views  # noqa: F401  (the admin's user page, audited)
+    from app.privacy.views import bp as privacy_bp
     from app.reviews import routes as review_routes  # noqa: F401  (review form and moderation routes)
     from app.saved.service import is_saved
     from app.saved.views import bp as saved_bp
@@ -202,6 +204,7 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (main_bp, accounts_bp, admin_bp, ops_bp, dashboard_bp, public_bp, booking_bp, payments_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(discovery_bp)  # search, category pages
+    app.register_blueprint(privacy_bp)  # legal pages, data export, account deletion, consent
     app.register_blueprint(booking_calendar.bp_feed)  # the public iCal feed, outside /provider
     app.register_blueprint(saved_bp)  # the heart, Saved, recently viewed, similar venues
     app.add_template_global(is_saved)

@@ -5,9 +5,12 @@ import app.booking.order_lifecycle
 import app.email as email
 import app.payments.reconcile as payments_reconcile
 import app.payments.refunds
-import app.payments.settlement  # noqa: F401
+import app.payments.settlement
+import app.privacy.exports  # noqa: F401
+import app.privacy.retention as privacy_retention
 import search.indexing  # noqa: F401
 
 booking_lifecycle.schedule_periodic()
 payments_reconcile.schedule_periodic()
 email.schedule_periodic()
+privacy_retention.schedule_periodic()

@@ -18,6 +18,8 @@ class SignUpForm(FlaskForm):
     name = StringField("Full name", validators=NAME)
     email = EmailField("Email", validators=EMAIL)
     password = PasswordField("Password", validators=NEW_PASSWORD)
+    # Opt-in, never ticked in advance; the label is the consent wording of the day (app/privacy/consent.py).
+    marketing = BooleanField("Send me occasional offers and news")
 
 
 class SignInForm(FlaskForm):

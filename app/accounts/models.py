@@ -50,6 +50,9 @@ class User(UserMixin, db.Model):
     totp_enabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
     two_factor_generation: Mapped[int] = mapped_column(default=0)
+    # Set while a "Delete my account" request waits out its grace period (app/privacy/deletion.py):
+    # the banner reads it from the row already loaded, so no page pays a query for it.
+    deletion_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     # The signed-in browser's session (app/accounts/sessions.py); set per request, not stored here.
     session_key = None

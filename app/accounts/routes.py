@@ -45,16 +45,23 @@ def sign_up():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
     form = SignUpForm()
+    from app.privacy.consent import marketing_wording
+
+    form.marketing.label.text = marketing_wording()
     if request.method == "GET" and request.args.get("as") == "provider":
         form.role.data = "provider"
     if form.validate_on_submit():
         try:
-            service.sign_up(
+            user = service.sign_up(
                 email=form.email.data, name=form.name.data, password=form.password.data, role=form.role.data
             )
         except DomainError as exc:
             form.password.errors.append(exc.message)
         else:
+            if user is not None:  # a new account (a taken address changes nothing, and says nothing)
+                from app.privacy.consent import record_marketing_choice
+
+                record_marketing_choice(user.id, granted=bool(form.marketing.data), source="sign_up")
             db.session.commit()
             session["pending_email"] = service.normalize_email(form.email.data)
             return redirect(url_for("accounts.check_email"))

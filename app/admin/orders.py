@@ -188,7 +188,12 @@ def build_order_page(order: Order, form: RefundForm, *, error: str | None = None
 @role_required("admin")
 def order_detail(order_id: int) -> Response:
     order = get_order(order_id)
-    return render_page("admin/order.html", **build_order_page(order, RefundForm(formdata=None)))
+    page = build_order_page(order, RefundForm(formdata=None))
+    from app.privacy.service import record_personal_data_view
+
+    record_personal_data_view(viewer_id=current_user.id, user_id=order.customer_id, page="admin.order_detail")
+    db.session.commit()
+    return render_page("admin/order.html", **page)
 
 
 @bp.post("/orders/<int:order_id>/refund")

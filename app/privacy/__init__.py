@@ -1,0 +1,1 @@
+"""UK GDPR: data exports, account deletion, marketing consent, retention, legal pages."""

@@ -1,0 +1,66 @@
+"""Marketing-email consent: every decision is a new row with the words shown; the latest wins."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.privacy.models import ConsentPurpose, ConsentRecord
+
+# The wording shown beside the checkbox, by version. A change of wording is a new version:
+# old records keep the words their person actually saw (they are copied into each row too).
+MARKETING_WORDINGS = {
+    "2026-11": (
+        # No "email" in it: the sign-up form's "Email" label must stay the only one with that word.
+        "Send me occasional offers and news from CozyWish. "
+        "You can change your mind at any time in your account settings."
+    ),
+}
+MARKETING_VERSION = "2026-11"
+SOURCES = ("sign_up", "settings")
+
+
+def marketing_wording() -> str:
+    return MARKETING_WORDINGS[MARKETING_VERSION]
+
+
+def get_latest(user_id: int, purpose: str = ConsentPurpose.MARKETING_EMAIL) -> ConsentRecord | None:
+    return db.session.scalar(
+        select(ConsentRecord)
+        .where(ConsentRecord.user_id == user_id, ConsentRecord.purpose == purpose)
+        .order_by(ConsentRecord.id.desc())
+        .limit(1)
+    )
+
+
+def has_marketing_consent(user_id: int) -> bool:
+    """The current state: the latest record, or no consent when there is none."""
+    latest = get_latest(user_id)
+    return bool(latest and latest.granted)
+
+
+def record_marketing_choice(user_id: int, *, granted: bool, source: str) -> ConsentRecord | None:
+    """Record a decision; None (nothing written) when it repeats the current state, except
+    at sign-up, whose first answer is always recorded."""
+    if source not in SOURCES:
+        raise ValueError(f"unknown consent source {source!r}")
+    latest = get_latest(user_id)
+    if latest is not None and latest.granted == granted:
+        return None
+    record = ConsentRecord(
+        user_id=user_id,
+        purpose=ConsentPurpose.MARKETING_EMAIL,
+        granted=granted,
+        wording_version=MARKETING_VERSION,
+        wording=marketing_wording(),
+        source=source,
+    )
+    db.session.add(record)
+    db.session.flush()
+    return record
+
+
+def find_records(user_id: int) -> list[ConsentRecord]:
+    return list(
+        db.session.scalars(select(ConsentRecord).where(ConsentRecord.user_id == user_id).order_by(ConsentRecord.id))
+    )

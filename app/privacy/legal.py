@@ -1,0 +1,66 @@
+"""What the privacy policy, terms and cookie pages state: kept in code so tests hold them to
+what the app really does (the cookie list is checked against the cookies a session receives)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from email.utils import parseaddr
+
+from flask import current_app
+
+from app.accounts.two_factor import DEVICE_COOKIE, DEVICE_DAYS
+
+UPDATED = "22 November 2026"
+
+
+@dataclass(frozen=True)
+class Cookie:
+    name: str
+    purpose: str
+    lifetime: str
+    kind: str = "Strictly necessary"
+
+
+def cookies_we_set() -> list[Cookie]:
+    config = current_app.config
+    remember_days = config["REMEMBER_COOKIE_DURATION"].days
+    return [
+        Cookie(
+            config["SESSION_COOKIE_NAME"],
+            "Keeps you signed in while you browse, remembers your cart before you sign in, and "
+            "protects forms against cross-site request forgery. Signed, so it can't be altered.",
+            "Until you close your browser",
+        ),
+        Cookie(
+            config["REMEMBER_COOKIE_NAME"],
+            "Only if you tick “Keep me signed in”: signs you back in on this browser.",
+            f"{remember_days} days, or until you sign out",
+        ),
+        Cookie(
+            DEVICE_COOKIE,
+            "Only if you use two-factor sign-in and tick “Don't ask again on this device”: lets "
+            "this browser skip the code.",
+            f"{DEVICE_DAYS} days, or until you change your two-factor settings",
+        ),
+    ]
+
+
+# Stored in the browser, never sent to us: listed for completeness, not a cookie.
+LOCAL_STORAGE = [
+    ("cozywish-theme", "Your choice of light or dark mode.", "Until you clear your browser's site data"),
+]
+
+
+def context() -> dict:
+    config = current_app.config
+    return {
+        "updated": UPDATED,
+        "contact_email": parseaddr(config["MAIL_DEFAULT_SENDER"])[1],
+        "cookies_list": cookies_we_set(),
+        "local_storage": LOCAL_STORAGE,
+        "grace_days": config["ACCOUNT_DELETION_GRACE_DAYS"],
+        "export_days": config["DATA_EXPORT_DAYS"],
+        "unverified_days": config["RETENTION_UNVERIFIED_DAYS"],
+        "session_days": config["RETENTION_SESSION_DAYS"],
+        "log_ip_days": config["RETENTION_LOG_IP_DAYS"],
+    }

@@ -1,0 +1,10 @@
+"""Privacy services the rest of the app calls: who looked at whose personal data."""
+
+from __future__ import annotations
+
+from app.admin import audit
+
+
+def record_personal_data_view(*, viewer_id: int, user_id: int, page: str) -> None:
+    """An administrator opened a page showing ``user_id``'s personal data (UK GDPR accountability)."""
+    audit.record("personal_data.viewed", actor_id=viewer_id, subject_type="user", subject_id=user_id, page=page)
