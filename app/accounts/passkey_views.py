@@ -86,7 +86,7 @@ def passkey_register():
     record_security_event("account.passkey_added", user_id=user.id, passkey_id=passkey.id, name=passkey.name)
     db.session.commit()
     flash(f"Passkey “{passkey.name}” added. You can use it to sign in.", "success")
-    return jsonify(redirect=url_for("accounts.profile") + "#passkeys-heading")
+    return jsonify(redirect=url_for("accounts.profile"))  # no #fragment: that would not reload the page
 
 
 @bp.post("/passkeys/<int:passkey_id>/remove")
