@@ -33,6 +33,13 @@ def base_url(passkey_server):
 
 
 @pytest.fixture
+def browser_context_args(browser_context_args, passkey_server):
+    # pytest-playwright caches its context arguments for the session: when another journey ran
+    # first, they name the shared server, so this module's pages get their base URL here.
+    return {**browser_context_args, "base_url": passkey_server.url}
+
+
+@pytest.fixture
 def virtual_authenticator(page: Page):
     """A built-in authenticator (like Touch ID or Windows Hello) that says yes without a prompt."""
     cdp = page.context.new_cdp_session(page)
