@@ -150,9 +150,18 @@ def _stop(process: subprocess.Popen) -> None:
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory, pytestconfig):
     """The real app on a free port: migrated fresh database, job worker, emails written to files."""
-    base = server_url()
     worker = os.environ.get("PYTEST_XDIST_WORKER")  # one server and database per xdist worker
     database_name = f"{DATABASE_NAME}_{worker}" if worker else DATABASE_NAME
+    with running_server(tmp_path_factory, pytestconfig, database_name) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def running_server(tmp_path_factory, pytestconfig, database_name: str, *, host_name: str = "127.0.0.1"):
+    """Start the app (web server + job worker) on a fresh database; ``host_name`` is the name
+    BASE_URL and the browser use for it (WebAuthn needs a domain such as "localhost", not an IP)."""
+    base = server_url()
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
     database_url = create_fresh_database(base, database_name)
     workdir = tmp_path_factory.mktemp("live-server")
     mail_dir = workdir / "mail"
@@ -167,7 +176,7 @@ def live_server(tmp_path_factory, pytestconfig):
         env.pop(name, None)
     env.update(
         DATABASE_URL=database_url,
-        BASE_URL=f"http://127.0.0.1:{port}",  # emailed links are built from it, never from the request
+        BASE_URL=f"http://{host_name}:{port}",  # emailed links are built from it, never from the request
         MAIL_BACKEND="file",
         MAIL_FILE_PATH=str(mail_dir),
         UPLOAD_ROOT=str(upload_dir),
@@ -177,7 +186,7 @@ def live_server(tmp_path_factory, pytestconfig):
         FLASK_DEBUG="0",
         PYTHONUNBUFFERED="1",
     )
-    server = LiveServer(url=f"http://127.0.0.1:{port}", env=env, mail_dir=mail_dir, log_path=workdir / "server.log")
+    server = LiveServer(url=f"http://{host_name}:{port}", env=env, mail_dir=mail_dir, log_path=workdir / "server.log")
 
     try:
         server.flask("db", "upgrade", timeout=120)
@@ -380,7 +389,7 @@ def sign_in(page, address: str, password: str, first_name: str, *, totp_secret: 
     page.goto("/account/sign-in")
     page.get_by_label("Email").fill(address)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     if totp_secret:
         expect(page.get_by_role("heading", name="Enter your code")).to_be_visible()
         page.get_by_label("Code").fill(pyotp.TOTP(totp_secret).now())

@@ -51,7 +51,7 @@ def test_customer_signs_up_confirms_email_and_signs_in(page: Page, unique_email,
     expect(page.get_by_label("Email")).to_have_value(email)
 
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
 
     # Signed in: her first name is in the navigation, and the site welcomes her.
     expect(nav.get_by_role("button", name=re.compile(r"^Ada\b"))).to_be_visible()

@@ -35,7 +35,7 @@ def test_venue_owner_signs_up_and_reaches_the_provider_page(page: Page, unique_e
 
     # Signing in takes her straight to her venue dashboard, which starts her on the setup wizard.
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     expect(page).to_have_url(re.compile(r"/provider/venue/basics$"))
     expect(page.get_by_role("heading", name="Hello, Grace")).to_be_visible()
     expect(page.get_by_text("Venue owner", exact=True)).to_be_visible()

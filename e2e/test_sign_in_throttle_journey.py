@@ -19,7 +19,7 @@ def test_sign_in_pauses_after_repeated_wrong_passwords(page: Page, live_server, 
     def sign_in_with(password: str) -> None:
         page.get_by_label("Email").fill(email)
         page.get_by_label("Password").fill(password)
-        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("button", name="Sign in", exact=True).click()
 
     page.goto("/account/sign-in")
 

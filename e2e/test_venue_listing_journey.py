@@ -48,7 +48,7 @@ def test_owner_lists_a_venue_admin_approves_it_and_a_visitor_finds_it(
     page.goto(read_email(owner_email, subject_contains="Confirm your email").first_link)
     expect(page.get_by_role("status").filter(has_text="Your email is confirmed")).to_be_visible()
     page.get_by_label("Password").fill(OWNER_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     expect(page).to_have_url(re.compile(r"/provider/venue/basics$"))
     expect(page.get_by_role("heading", name="Hello, Grace")).to_be_visible()
 
@@ -172,7 +172,7 @@ def test_owner_lists_a_venue_admin_approves_it_and_a_visitor_finds_it(
     admin.goto("/account/sign-in")
     admin.get_by_label("Email").fill(admin_email)
     admin.get_by_label("Password").fill(ADMIN_PASSWORD)
-    admin.get_by_role("button", name="Sign in").click()
+    admin.get_by_role("button", name="Sign in", exact=True).click()
     # A new administrator's first visit to the admin area sets up two-factor sign-in.
     admin.get_by_role("navigation", name="Main").get_by_role("link", name="Venues").click()
     set_up_two_factor(admin)

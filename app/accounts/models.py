@@ -5,7 +5,20 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import BigInteger, CheckConstraint, DateTime, ForeignKey, Identity, Integer, String, Text, func
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    exists,
+    func,
+    select,
+)
 from sqlalchemy.dialects.postgresql import CITEXT
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -53,6 +66,9 @@ class User(UserMixin, db.Model):
     # Set while a "Delete my account" request waits out its grace period (app/privacy/deletion.py):
     # the banner reads it from the row already loaded, so no page pays a query for it.
     deletion_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Passkeys (app/accounts/passkeys.py): the random WebAuthn user id authenticators store
+    # with this account's credentials; made with the first passkey, never the database id.
+    webauthn_user_handle: Mapped[bytes | None] = mapped_column(LargeBinary, unique=True)
 
     # The signed-in browser's session (app/accounts/sessions.py); set per request, not stored here.
     session_key = None
@@ -71,8 +87,22 @@ class User(UserMixin, db.Model):
         return f"{self.id}:{self.session_token}:{self.session_key or ''}"
 
     @property
-    def has_two_factor(self) -> bool:
+    def has_totp(self) -> bool:
+        """Two-factor sign-in with an authenticator app is on."""
         return self.totp_enabled_at is not None
+
+    @property
+    def has_passkey(self) -> bool:
+        from app.accounts.passkey_models import Passkey
+
+        if self.webauthn_user_handle is None:
+            return False  # no passkey was ever added: no query
+        return bool(db.session.scalar(select(exists().where(Passkey.user_id == self.id))))
+
+    @property
+    def has_two_factor(self) -> bool:
+        """A second factor is set up: an authenticator app, or a passkey."""
+        return self.has_totp or self.has_passkey
 
     @property
     def is_verified(self) -> bool:

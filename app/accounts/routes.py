@@ -286,10 +286,16 @@ def _attempted_email(form) -> str:
 
 
 def complete_sign_in(
-    user, *, remember: bool, cart_token: str | None, next_url: str | None, two_factor: str | None = None
+    user,
+    *,
+    remember: bool,
+    cart_token: str | None,
+    next_url: str | None,
+    two_factor: str | None = None,
+    method: str = "password",
 ):
     """Sign ``user`` in on this browser (a new server-side session) and send them on their way."""
-    details = {"remember": remember} | ({"two_factor": two_factor} if two_factor else {})
+    details = {"remember": remember, "method": method} | ({"two_factor": two_factor} if two_factor else {})
     record_security_event("account.signed_in", user_id=user.id, **details)
     _start_session(user, remember=remember)
     db.session.commit()
@@ -320,11 +326,15 @@ def render_profile(status: int = 200, **forms):
         "two_factor_disable_form": lambda: TwoFactorDisableForm(prefix="off"),
     }
     context = {name: forms.get(name) or make() for name, make in blank.items()}
-    return render_template("accounts/profile.html", **context), status
+    from app.accounts.passkeys import find_passkeys
+
+    return render_template(
+        "accounts/profile.html", **context, passkeys=find_passkeys(current_user), confirm_form=ConfirmForm()
+    ), status
 
 
 def _start_session(user, *, remember: bool) -> None:
     sessions.start_session(user, ip=request.remote_addr, user_agent=request.user_agent.string, remember=remember)
 
 
-from app.accounts import devices, two_factor_views  # noqa: E402, F401  (their pages register on this blueprint)
+from app.accounts import devices, passkey_views, two_factor_views  # noqa: E402, F401  (their pages register on this blueprint)

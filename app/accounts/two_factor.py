@@ -129,7 +129,8 @@ def disable(user: User, *, password: str, code: str) -> None:
     user.totp_enabled_at = None
     user.totp_last_step = None
     user.two_factor_generation += 1
-    db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    if not user.has_passkey:  # passkeys are still a second step: their recovery codes stay
+        db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     send_email(user.email, "Two-factor sign-in is off", "two_factor_changed", user=user, enabled=False)
 
 
@@ -155,7 +156,8 @@ def count_unused_codes(user: User) -> int:
 # -- checking a code at sign-in ---------------------------------------------------------
 
 
-def _throttle_key(user: User) -> str:
+def throttle_key(user: User) -> str:
+    """Wrong second steps (codes or passkeys) count against this key."""
     return f"2fa:{user.id}"
 
 
@@ -164,7 +166,7 @@ def verify(user: User, code: str, *, now: float | None = None) -> str:
 
     Raises TooManyAttempts while the account's code attempts are paused, WrongCode otherwise.
     """
-    key = _throttle_key(user)
+    key = throttle_key(user)
     try:
         check_sign_in_allowed(key)
     except TooManyAttempts:

@@ -31,7 +31,8 @@ def start_two_factor(user, *, remember: bool, next_url: str | None, cart_token: 
     }
 
 
-def _pending_user():
+def pending_sign_in():
+    """The user halfway through signing in (right password, second step still to come), and the note."""
     pending = session.get(PENDING)
     if not isinstance(pending, dict) or datetime.now(UTC).timestamp() - pending.get("at", 0) > PENDING_SECONDS:
         return None, None
@@ -43,7 +44,7 @@ def _pending_user():
 
 @bp.route("/two-factor", methods=["GET", "POST"])
 def two_factor_sign_in():
-    user, pending = _pending_user()
+    user, pending = pending_sign_in()
     if user is None:
         session.pop(PENDING, None)
         flash("Sign in again: the code step timed out.", "info")
@@ -74,14 +75,7 @@ def two_factor_sign_in():
                 two_factor=method,
             )
             if form.remember_device.data:
-                response.set_cookie(
-                    two_factor.DEVICE_COOKIE,
-                    two_factor.device_token(user),
-                    max_age=two_factor.DEVICE_DAYS * 86400,
-                    secure=current_app.config["SESSION_COOKIE_SECURE"],
-                    httponly=True,
-                    samesite="Lax",
-                )
+                remember_this_device(response, user)
             if method == "recovery":
                 flash(
                     f"You used a recovery code; {two_factor.count_unused_codes(user)} are left. "
@@ -91,13 +85,31 @@ def two_factor_sign_in():
             return response
     elif form.errors:
         status = 422
-    return render_template("accounts/two_factor.html", form=form), status
+    return render_template(
+        "accounts/two_factor.html",
+        form=form,
+        has_totp=user.has_totp,
+        has_passkey=user.has_passkey,
+        has_codes=user.has_totp or two_factor.count_unused_codes(user) > 0,
+    ), status
+
+
+def remember_this_device(response, user) -> None:
+    """Skip the second step in this browser for DEVICE_DAYS (until two-factor settings change)."""
+    response.set_cookie(
+        two_factor.DEVICE_COOKIE,
+        two_factor.device_token(user),
+        max_age=two_factor.DEVICE_DAYS * 86400,
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+        httponly=True,
+        samesite="Lax",
+    )
 
 
 @bp.route("/two-factor/setup", methods=["GET", "POST"])
 @login_required
 def two_factor_setup():
-    if current_user.has_two_factor:
+    if current_user.has_totp:
         return redirect(url_for("accounts.profile"))
     secret = session.get(SETUP_SECRET)
     if request.method == "GET" or not isinstance(secret, str):
@@ -146,7 +158,7 @@ def two_factor_new_codes():
 @login_required
 def two_factor_disable():
     form = TwoFactorDisableForm(prefix="off")
-    if not current_user.has_two_factor:
+    if not current_user.has_totp:
         abort(409)
     if not form.validate_on_submit():
         return render_profile(422, two_factor_disable_form=form)
