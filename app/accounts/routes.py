@@ -278,10 +278,19 @@ def _attempted_email(form) -> str:
 
 
 def complete_sign_in(
-    user, *, remember: bool, cart_token: str | None, next_url: str | None, two_factor: str | None = None
+    user,
+    *,
+    remember: bool,
+    cart_token: str | None,
+    next_url: str | None,
+    two_factor: str | None = None,
+    provider: str | None = None,
 ):
-    """Sign ``user`` in on this browser (a new server-side session) and send them on their way."""
+    """Sign ``user`` in on this browser (a new server-side session) and send them on their way.
+
+    ``provider`` names the Google or Apple sign-in that vouched for them instead of a password."""
     details = {"remember": remember} | ({"two_factor": two_factor} if two_factor else {})
+    details |= {"provider": provider} if provider else {}
     record_security_event("account.signed_in", user_id=user.id, **details)
     _start_session(user, remember=remember)
     db.session.commit()
@@ -308,11 +317,17 @@ def render_profile(status: int = 200, **forms):
         "two_factor_disable_form": lambda: TwoFactorDisableForm(prefix="off"),
     }
     context = {name: forms.get(name) or make() for name, make in blank.items()}
-    return render_template("accounts/profile.html", **context), status
+    return render_template("accounts/profile.html", sign_in_methods=_sign_in_methods(), **context), status
+
+
+def _sign_in_methods():
+    from app.accounts import oidc, oidc_links
+
+    return oidc_links.describe_sign_in_methods(current_user, oidc.configured_providers())
 
 
 def _start_session(user, *, remember: bool) -> None:
     sessions.start_session(user, ip=request.remote_addr, user_agent=request.user_agent.string, remember=remember)
 
 
-from app.accounts import devices, two_factor_views  # noqa: E402, F401  (their pages register on this blueprint)
+from app.accounts import devices, oidc_views, two_factor_views  # noqa: E402, F401  (their pages register on this blueprint)
