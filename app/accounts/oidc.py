@@ -171,9 +171,9 @@ def apple_client_secret(provider: Provider, *, issued_at: int) -> str:
 
 def authorization_url(provider: Provider, redirect_uri: str) -> tuple[str, str]:
     """Where to send the browser, and the flow's ``state``; PKCE verifier and nonce go to the session."""
-    client = _client(provider)
     extra = {"response_mode": provider.response_mode} if provider.response_mode else {}
     try:
+        client = _client(provider)
         found = client.create_authorization_url(redirect_uri, **extra)
     except (requests.RequestException, ValueError, KeyError, RuntimeError) as exc:
         raise ProviderUnavailable(f"We couldn't reach {provider.label} just now. Try again in a minute.") from exc

@@ -1,6 +1,6 @@
 """Accounts and their Google or Apple identities: sign in, sign up, link, unlink.
 
-The linking policy (docs/accounts-sign-in-methods.md): an identity already linked signs in to
+The linking policy (docs/sign-in-with-google-and-apple.md): an identity already linked signs in to
 its account. Otherwise the provider's email decides, and only when the provider says it
 verified that address: a new address makes a customer account without a password; an
 address that belongs to an account is linked only if that account's email is verified too,

@@ -28,7 +28,7 @@ from app.accounts.forms import ConfirmForm
 from app.accounts.routes import bp, complete_sign_in, render_profile
 from app.accounts.security_log import record_security_event
 from app.errors import DomainError
-from app.extensions import csrf, db
+from app.extensions import csrf, db, limiter
 from app.urls import absolute_url
 
 FLOW = "oidc_flow"
@@ -46,11 +46,17 @@ def _provider_or_404(name: str) -> oidc.Provider:
     return provider
 
 
+def _limit():
+    """The sign-in rate limit per address, on every method (the provider's answer is a GET or a POST)."""
+    return limiter.limit(lambda: current_app.config["SIGNIN_IP_LIMIT"], error_message="SIGNIN_IP_LIMIT")
+
+
 def _problem(message: str, status: int):
     return render_template("accounts/oidc_problem.html", message=message), status
 
 
 @bp.get("/oidc/<provider_name>/start")
+@_limit()
 def oidc_start(provider_name: str):
     provider = _provider_or_404(provider_name)
     intent = "link" if current_user.is_authenticated else "sign_in"
@@ -80,6 +86,7 @@ def oidc_start(provider_name: str):
 
 
 @bp.post("/oidc/<provider_name>/callback")
+@_limit()
 def oidc_form_post(provider_name: str):
     """The provider's POSTed answer (Apple): relay it to the GET callback, where the session is."""
     provider = _provider_or_404(provider_name)
@@ -107,6 +114,7 @@ csrf.exempt(oidc_form_post)
 
 
 @bp.get("/oidc/<provider_name>/callback")
+@_limit()
 def oidc_callback(provider_name: str):
     provider = _provider_or_404(provider_name)
     answer = _answer(provider)

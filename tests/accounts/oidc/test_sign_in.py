@@ -405,3 +405,11 @@ def test_the_provider_server_is_real_http(providers):
     discovery = requests.get(providers.google.metadata_url, timeout=10).json()
     assert discovery["issuer"] == providers.google.issuer
     assert requests.get(discovery["jwks_uri"], timeout=10).json()["keys"][0]["kty"] == "RSA"
+
+
+def test_starting_and_answering_are_rate_limited_per_address(web, providers, app, monkeypatch):
+    monkeypatch.setitem(app.config, "SIGNIN_IP_LIMIT", "2 per minute")
+
+    statuses = [web.get("/account/oidc/google/start").status_code for _ in range(3)]
+
+    assert statuses == [302, 302, 429]
