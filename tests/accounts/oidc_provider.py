@@ -47,6 +47,7 @@ class LocalProvider:
     apple_key_id: str | None = None
     apple_key: ECKey | None = None
     base_url: str = ""
+    redirect_prefix: str = "http://localhost/"  # where the app under test lives (the test client's host)
     identity: dict[str, Any] = field(default_factory=dict)
     apple_user_json: str | None = None  # Apple posts the name once, beside the code
     tamper: dict[str, Any] = field(default_factory=dict)
@@ -107,7 +108,7 @@ class LocalProvider:
         args = request.args.to_dict()
         self.authorize_requests.append(args)
         redirect_uri = args.get("redirect_uri", "")
-        if args.get("client_id") != self.client_id or not redirect_uri.startswith("http://localhost/"):
+        if args.get("client_id") != self.client_id or not redirect_uri.startswith(self.redirect_prefix):
             return Response("unknown client or redirect_uri", status=400)
         if args.get("response_type") != "code" or "openid" not in args.get("scope", "").split():
             return Response("only the OpenID Connect code flow", status=400)
@@ -133,7 +134,10 @@ class LocalProvider:
             fields = "".join(
                 f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">' for k, v in answer.items()
             )
-            page = f'<form method="post" action="{html.escape(redirect_uri)}">{fields}<button>Continue</button></form>'
+            page = (
+                f"<!doctype html><title>Sign in with {self.name}</title>"
+                f'<form method="post" action="{html.escape(redirect_uri)}">{fields}<button>Continue</button></form>'
+            )
             return Response(page, mimetype="text/html")
         return Response(status=302, headers={"Location": f"{redirect_uri}?{urlencode(answer)}"})
 
@@ -211,18 +215,24 @@ class LocalProvider:
 
 
 class ProviderServer:
-    """The providers behind one threaded werkzeug server on 127.0.0.1 (a free port)."""
+    """The providers behind one threaded werkzeug server on 127.0.0.1 (a free port).
 
-    def __init__(self, providers: list[LocalProvider]):
+    ``host`` is the name the app and the browser use for it: "localhost" makes it another
+    site than an app at 127.0.0.1, as Google and Apple are, for the browser's cookie rules.
+    """
+
+    def __init__(self, providers: list[LocalProvider], host: str = "127.0.0.1"):
         self.providers = {provider.name: provider for provider in providers}
         self.server = make_server("127.0.0.1", 0, self.wsgi, threaded=True)
-        self.base_url = f"http://127.0.0.1:{self.server.server_port}"
+        self.base_url = f"http://{host}:{self.server.server_port}"
         for provider in providers:
             provider.base_url = self.base_url
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def wsgi(self, environ, start_response):
         request = Request(environ)
+        if request.path == "/favicon.ico":  # browsers ask; a 404 would be a console error in the journeys
+            return Response(status=204)(environ, start_response)
         name, _, rest = request.path.lstrip("/").partition("/")
         provider = self.providers.get(name)
         response = provider.handle(request, "/" + rest) if provider else Response("not found", status=404)
