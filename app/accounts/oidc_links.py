@@ -16,12 +16,12 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from app.accounts.models import Role, User
+from app.accounts.models import Role, User, new_session_token
 from app.accounts.oidc import PROVIDER_LABELS, Provider, ProviderIdentity
 from app.accounts.oidc_models import ProviderLink
 from app.accounts.service import get_user, get_user_by_email
 from app.email import send_email
-from app.errors import DomainError, LimitReached
+from app.errors import DomainError, LimitReached, ValidationFailed
 from app.extensions import db
 
 
@@ -165,11 +165,36 @@ def unlink_provider(user: User, link_id: int) -> ProviderLink:
     return link
 
 
+def remove_password(user: User, *, current_password: str) -> None:
+    """Stop ``user`` signing in with a password, if a linked provider remains their way in."""
+    locked = db.session.get(User, user.id, with_for_update=True, populate_existing=True)
+    if not locked.has_password:
+        raise LinkConflict("Your account has no password to remove.")
+    if not locked.check_password(current_password):
+        raise ValidationFailed("Your current password is not right.")
+    if not find_links(locked):
+        raise LastSignInMethod(
+            "Your password is the only way you can sign in, so it can't be removed. Link Google or Apple first."
+        )
+    locked.password_hash = None
+    locked.session_token = new_session_token()  # like a password change: other devices sign out
+    send_email(
+        user.email,
+        "Your password was removed",
+        "sign_in_method_changed",
+        user=user,
+        provider="Your password",
+        linked=False,
+        provider_email=None,
+    )
+
+
 @dataclass(frozen=True)
 class SignInMethods:
     """What the settings page shows: the password, each link (removable or not), what can be added."""
 
     has_password: bool
+    password_removable: bool
     links: list[dict]
     can_link: list[Provider]
 
@@ -180,6 +205,7 @@ def describe_sign_in_methods(user: User, configured: list[Provider]) -> SignInMe
     linked = {link.provider for link in links}
     return SignInMethods(
         has_password=user.has_password,
+        password_removable=user.has_password and bool(links),
         links=[
             {
                 "id": link.id,

@@ -18,7 +18,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user, login_required, login_user
 from flask_wtf.csrf import validate_csrf
 from wtforms import ValidationError
 
@@ -27,7 +27,7 @@ from app.accounts.access import is_safe_next
 from app.accounts.forms import ConfirmForm
 from app.accounts.routes import bp, complete_sign_in, render_profile
 from app.accounts.security_log import record_security_event
-from app.errors import DomainError
+from app.errors import DomainError, ValidationFailed
 from app.extensions import csrf, db, limiter
 from app.urls import absolute_url
 
@@ -264,6 +264,38 @@ def oidc_unlink(link_id: int):
     record_security_event("account.provider_unlinked", user_id=user.id, provider=link.provider, link_id=link_id)
     db.session.commit()
     flash(f"{oidc_links.label(link.provider)} can no longer sign in to your account.", "success")
+    return redirect(url_for("accounts.profile"))
+
+
+@bp.post("/password/remove")
+@login_required
+def remove_password():
+    """Sign in only with Google or Apple from now on; other devices are signed out."""
+    from app.accounts import sessions
+    from app.accounts.forms import RemovePasswordForm
+    from app.accounts.routes import _start_session
+
+    form = RemovePasswordForm(prefix="nopw")
+    if not form.validate_on_submit():
+        return render_profile(422, remove_password_form=form)
+    user = current_user._get_current_object()
+    try:
+        oidc_links.remove_password(user, current_password=form.current_password.data)
+    except ValidationFailed as exc:
+        db.session.rollback()
+        form.current_password.errors.append(exc.message)
+        return render_profile(exc.status_code, remove_password_form=form)
+    except DomainError as exc:  # nothing to remove, or the last way in: the form isn't even shown
+        db.session.rollback()
+        flash(exc.message, "danger")
+        return render_profile(exc.status_code)
+    record_security_event("account.password_removed", user_id=user.id)
+    remember = session.get("remember", False)
+    sessions.end_all_sessions(user, reason="password removed")
+    _start_session(user, remember=remember)
+    db.session.commit()
+    login_user(user, remember=remember)  # the new token and session
+    flash("Your password is removed: you sign in with your linked accounts. Other devices were signed out.", "success")
     return redirect(url_for("accounts.profile"))
 
 

@@ -307,7 +307,7 @@ def complete_sign_in(
 
 def render_profile(status: int = 200, **forms):
     """The profile page with its forms; the one that was submitted (with its errors) replaces its blank."""
-    from app.accounts.forms import TwoFactorDisableForm, TwoFactorPasswordForm
+    from app.accounts.forms import RemovePasswordForm, TwoFactorDisableForm, TwoFactorPasswordForm
 
     blank = {
         "form": lambda: ProfileForm(obj=current_user),
@@ -315,6 +315,7 @@ def render_profile(status: int = 200, **forms):
         "email_form": ChangeEmailForm,
         "two_factor_password_form": lambda: TwoFactorPasswordForm(prefix="codes"),
         "two_factor_disable_form": lambda: TwoFactorDisableForm(prefix="off"),
+        "remove_password_form": lambda: RemovePasswordForm(prefix="nopw"),
     }
     context = {name: forms.get(name) or make() for name, make in blank.items()}
     return render_template("accounts/profile.html", sign_in_methods=_sign_in_methods(), **context), status

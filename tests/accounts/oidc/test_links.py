@@ -253,3 +253,47 @@ def test_an_account_with_a_password_is_not_sent_a_set_password_link(web, provide
     assert mail(customer.email) == []
     assert web.post("/account/password/set-link", csrf=False).status_code == 400
     assert store.reload(customer).check_password(PASSWORD)
+
+
+# -- removing the password ----------------------------------------------------------------------
+
+
+def test_removing_the_password_when_a_provider_is_linked(web, providers, customer, store, mail, new_browser):
+    add_link(customer)
+    other_device = new_browser()
+    other_device.sign_in_as(customer)
+    web.sign_in_as(customer)
+    assert "Remove my password" in text_of(web.get(PROFILE))
+
+    response = web.post("/account/password/remove", {"nopw-current_password": PASSWORD})
+
+    assert response.status_code == 302
+    assert not store.reload(customer).has_password
+    assert web.get(PROFILE).status_code == 200  # this browser stays signed in
+    assert other_device.get(PROFILE).status_code == 302  # the other is signed out
+    assert "Your password was removed" in [m.subject for m in mail(customer.email)]
+    assert store.audit_entries("account.password_removed")
+
+
+def test_the_password_cannot_go_when_it_is_the_only_way_in(web, providers, customer, store):
+    web.sign_in_as(customer)
+    assert "Remove my password" not in text_of(web.get(PROFILE))
+
+    response = web.post("/account/password/remove", {"nopw-current_password": PASSWORD})
+
+    assert response.status_code == 409
+    assert "only way you can sign in" in text_of(response)
+    assert store.reload(customer).check_password(PASSWORD)
+
+
+def test_removing_the_password_needs_the_right_password_and_csrf(web, providers, customer, store):
+    add_link(customer)
+    web.sign_in_as(customer)
+
+    wrong = web.post("/account/password/remove", {"nopw-current_password": "not it"})
+    empty = web.post("/account/password/remove", {"nopw-current_password": ""})
+    no_token = web.post("/account/password/remove", {"nopw-current_password": PASSWORD}, csrf=False)
+
+    assert (wrong.status_code, empty.status_code, no_token.status_code) == (422, 422, 400)
+    assert "Your current password is not right." in text_of(wrong)
+    assert store.reload(customer).check_password(PASSWORD)
