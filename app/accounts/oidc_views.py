@@ -37,6 +37,7 @@ RELAY_COOKIE = "cozywish_oidc_relay"
 RELAY_SECONDS = 300
 _RELAY_PURPOSE = "oidc-relay"
 _FIELD_MAX = 4096
+_RELAYED_FIELDS = {"code": 1024, "state": 256, "error": 128, "user": 512}
 
 
 def _provider_or_404(name: str) -> oidc.Provider:
@@ -92,9 +93,8 @@ def oidc_form_post(provider_name: str):
     provider = _provider_or_404(provider_name)
     if not provider.posts_back:
         abort(405)
-    answer = {
-        key: request.form.get(key, "")[:_FIELD_MAX] for key in ("code", "state", "error", "user") if key in request.form
-    }
+    # Bounded so the relayed answer always fits in one cookie (browsers drop those over 4 KB).
+    answer = {key: request.form[key][:limit] for key, limit in _RELAYED_FIELDS.items() if key in request.form}
     if not answer.get("state"):
         return _problem(f"{provider.label} sent back an incomplete answer, so nothing was changed. Start again.", 400)
     response = redirect(url_for("accounts.oidc_callback", provider_name=provider.name), code=303)

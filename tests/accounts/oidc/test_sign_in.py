@@ -413,3 +413,14 @@ def test_starting_and_answering_are_rate_limited_per_address(web, providers, app
     statuses = [web.get("/account/oidc/google/start").status_code for _ in range(3)]
 
     assert statuses == [302, 302, 429]
+
+
+def test_an_oversized_apple_answer_is_cut_to_fit_one_cookie(web, providers):
+    posted = web.client.post(
+        "/account/oidc/apple/callback", data={"code": "c" * 9000, "state": "s" * 9000, "user": "u" * 9000}
+    )
+
+    assert posted.status_code == 303
+    cookie = posted.headers["Set-Cookie"]
+    assert cookie.startswith("cozywish_oidc_relay=") and len(cookie) < 4096
+    assert web.get(posted.headers["Location"]).status_code == 400  # and, not ours, it signs nobody in
