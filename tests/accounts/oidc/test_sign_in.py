@@ -424,3 +424,27 @@ def test_an_oversized_apple_answer_is_cut_to_fit_one_cookie(web, providers):
     cookie = posted.headers["Set-Cookie"]
     assert cookie.startswith("cozywish_oidc_relay=") and len(cookie) < 4096
     assert web.get(posted.headers["Location"]).status_code == 400  # and, not ours, it signs nobody in
+
+
+HOSTILE = ["", "x" * 5000, "' OR 1=1 --", "<script>alert(1)</script>", "%ff", "../../etc/passwd", "\u202e\u0000"]
+
+
+def test_odd_values_on_every_new_route_are_refused_without_a_500_and_change_nothing(web, providers, customer, store):
+    users_before, links_before = store.count_users(), count_links()
+    for value in HOSTILE:
+        for provider in ("google", "apple"):
+            started = web.get(f"/account/oidc/{provider}/start", query_string={"next": value})
+            assert started.status_code in (302, 400)  # the input guard refuses overlong or unreadable values
+            callback = f"/account/oidc/{provider}/callback"
+            for query in ({"code": value, "state": value}, {"error": value, "state": value}, {"state": value}):
+                assert web.get(callback, query_string=query).status_code < 500
+            assert web.client.post(callback, data={"code": value, "state": value, "user": value}).status_code < 500
+    web.sign_in_as(customer)
+    for value in HOSTILE:
+        assert web.get("/account/oidc/google/start", query_string={"csrf_token": value}).status_code == 400
+        assert web.post("/account/password/remove", {"nopw-current_password": value}).status_code in (400, 409, 422)
+    assert web.post("/account/oidc/links/0/remove").status_code == 404
+    assert web.post("/account/oidc/links/-1/remove").status_code == 404
+    assert web.post("/account/oidc/links/abc/remove").status_code == 404
+    assert store.count_users() == users_before and count_links() == links_before
+    assert store.reload(customer).has_password
