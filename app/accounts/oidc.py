@@ -104,6 +104,27 @@ def get_provider(name: str) -> Provider | None:
     return next((provider for provider in configured_providers() if provider.name == name), None)
 
 
+def setting_problems(config) -> list[str]:
+    """Half-set or unusable provider settings, one sentence each (production refuses to start on them)."""
+    problems = []
+    google = [config.get(key) for key in ("GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET")]
+    if any(google) and not all(google):
+        problems.append("GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET: set both for Google sign-in, or neither.")
+    apple_keys = ("APPLE_CLIENT_ID", "APPLE_TEAM_ID", "APPLE_KEY_ID", "APPLE_PRIVATE_KEY")
+    apple = [config.get(key) for key in apple_keys]
+    if any(apple) and not all(apple):
+        problems.append(f"{', '.join(apple_keys)}: set all four for Apple sign-in, or none.")
+    if all(apple):
+        try:
+            ECKey.import_key(config["APPLE_PRIVATE_KEY"].replace("\\n", "\n"))
+        except (ValueError, TypeError, JoseError):
+            problems.append("APPLE_PRIVATE_KEY: not a readable EC private key; paste the text of the .p8 file.")
+    for name, configured in (("GOOGLE", all(google)), ("APPLE", all(apple))):
+        if configured and not (config.get(f"{name}_METADATA_URL") or "https://").startswith("https://"):
+            problems.append(f"{name}_METADATA_URL: use the provider's https discovery document.")
+    return problems
+
+
 # -- Authlib clients ---------------------------------------------------------------------
 
 _clients_lock = threading.Lock()
