@@ -236,6 +236,10 @@ def _sign_in(provider: oidc.Provider, identity: oidc.ProviderIdentity, flow: dic
         record_security_event(
             "account.provider_linked", user_id=user.id, provider=provider.name, link_id=outcome.link.id, by="email"
         )
+    news = {
+        "created": f"Your account is ready: you sign in with {provider.label}. A password is optional (Profile).",
+        "linked": f"{provider.label} is now linked to your account, which has the same verified email.",
+    }.get(outcome.how)
     cart_token = session.get("cart_token")
     if user.has_two_factor and not two_factor.device_is_remembered(user, request.cookies.get(two_factor.DEVICE_COOKIE)):
         from app.accounts.two_factor_views import start_two_factor
@@ -243,10 +247,14 @@ def _sign_in(provider: oidc.Provider, identity: oidc.ProviderIdentity, flow: dic
         db.session.commit()
         session.clear()
         start_two_factor(user, remember=False, next_url=flow.get("next"), cart_token=cart_token, provider=provider.name)
-        return redirect(url_for("accounts.two_factor_sign_in"))
-    return complete_sign_in(
-        user, remember=False, cart_token=cart_token, next_url=flow.get("next"), provider=provider.name
-    )
+        response = redirect(url_for("accounts.two_factor_sign_in"))
+    else:
+        response = complete_sign_in(
+            user, remember=False, cart_token=cart_token, next_url=flow.get("next"), provider=provider.name
+        )
+    if news:
+        flash(news, "success")  # after the session was renewed, which forgets earlier messages
+    return response
 
 
 @bp.post("/oidc/links/<int:link_id>/remove")

@@ -69,6 +69,7 @@ def test_a_new_person_gets_a_customer_account_without_a_password(web, providers,
     response = sign_in_through(web, "google")
 
     assert response.status_code == 302
+    assert "Your account is ready: you sign in with Google." in text_of(web.get("/"))
     user = store.user(GOOGLE_PERSON["email"])
     assert user.role == Role.CUSTOMER and user.name == "Nova Person"
     assert not user.has_password and user.is_verified
