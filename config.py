@@ -85,6 +85,19 @@ class Config:
     SIGNIN_MAX_FAILURES = env_int("SIGNIN_MAX_FAILURES", 5)
     SIGNIN_LOCK_MINUTES = env_int("SIGNIN_LOCK_MINUTES", 15)
 
+    # Google and Apple sign-in (app/accounts/oidc.py): a provider is offered once its settings are
+    # complete. The metadata URLs default to the providers' discovery documents (tests point them
+    # at a local provider). APPLE_PRIVATE_KEY is the text of the .p8 key (newlines may be "\\n").
+    GOOGLE_CLIENT_ID = env("GOOGLE_CLIENT_ID")
+    GOOGLE_CLIENT_SECRET = env("GOOGLE_CLIENT_SECRET")
+    GOOGLE_METADATA_URL = env("GOOGLE_METADATA_URL", "https://accounts.google.com/.well-known/openid-configuration")
+    APPLE_CLIENT_ID = env("APPLE_CLIENT_ID")  # the Services ID, e.g. com.example.cozywish.web
+    APPLE_TEAM_ID = env("APPLE_TEAM_ID")
+    APPLE_KEY_ID = env("APPLE_KEY_ID")
+    APPLE_PRIVATE_KEY = env("APPLE_PRIVATE_KEY")
+    APPLE_METADATA_URL = env("APPLE_METADATA_URL", "https://appleid.apple.com/.well-known/openid-configuration")
+    OIDC_HTTP_TIMEOUT = env_int("OIDC_HTTP_TIMEOUT", 10)  # seconds per request to a provider
+
     # Redis for the cache and rate limits when REDIS_URL is set, in-process otherwise (see
     # apply_redis_url). Redis is optional at run time: when it is down, pages still answer.
     REDIS_URL = env("REDIS_URL")

@@ -1,6 +1,7 @@
 """Imports every model module, so Alembic and the tests see the whole schema."""
 
 from app.accounts.models import SignInThrottle, User  # noqa: F401
+from app.accounts.oidc_models import ProviderLink  # noqa: F401
 from app.accounts.passkey_models import Passkey, PasskeyChallenge  # noqa: F401
 from app.admin.models import AuditEntry  # noqa: F401
 from app.booking.models import Booking, CartItem, Order, OrderTransition, TimeBlock  # noqa: F401

@@ -83,3 +83,11 @@ class TwoFactorPasswordForm(FlaskForm):
 
 class TwoFactorDisableForm(TwoFactorPasswordForm):
     code = StringField("Code from your app, or a recovery code", validators=CODE)
+
+
+class RemovePasswordForm(FlaskForm):
+    """Stop signing in with a password (an account with Google or Apple linked)."""
+
+    current_password = PasswordField(
+        "Current password", validators=[DataRequired("Enter your current password."), Length(max=256)]
+    )

@@ -46,7 +46,8 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(CITEXT, unique=True)
     name: Mapped[str] = mapped_column(String(120))
-    password_hash: Mapped[str] = mapped_column(Text)
+    # None for an account made through Google or Apple sign-in until its owner sets a password.
+    password_hash: Mapped[str | None] = mapped_column(Text)
     role: Mapped[str] = mapped_column(String(16), default=Role.CUSTOMER)
     phone: Mapped[str | None] = mapped_column(String(32))
     avatar_key: Mapped[str | None] = mapped_column(String(255))
@@ -128,7 +129,11 @@ class User(UserMixin, db.Model):
         self.session_token = new_session_token()
 
     def check_password(self, password: str) -> bool:
-        return check_password_hash(self.password_hash, password)
+        return self.password_hash is not None and check_password_hash(self.password_hash, password)
+
+    @property
+    def has_password(self) -> bool:
+        return self.password_hash is not None
 
 
 class SignInThrottle(db.Model):

@@ -293,9 +293,15 @@ def complete_sign_in(
     next_url: str | None,
     two_factor: str | None = None,
     method: str = "password",
+    provider: str | None = None,
 ):
-    """Sign ``user`` in on this browser (a new server-side session) and send them on their way."""
+    """Sign ``user`` in on this browser (a new server-side session) and send them on their way.
+
+    ``method`` is how they proved who they are ("password", "passkey"); ``provider`` names the
+    Google or Apple sign-in that vouched for them instead."""
+    method = "provider" if provider else method
     details = {"remember": remember, "method": method} | ({"two_factor": two_factor} if two_factor else {})
+    details |= {"provider": provider} if provider else {}
     record_security_event("account.signed_in", user_id=user.id, **details)
     _start_session(user, remember=remember)
     db.session.commit()
@@ -316,7 +322,7 @@ def complete_sign_in(
 
 def render_profile(status: int = 200, **forms):
     """The profile page with its forms; the one that was submitted (with its errors) replaces its blank."""
-    from app.accounts.forms import TwoFactorDisableForm, TwoFactorPasswordForm
+    from app.accounts.forms import RemovePasswordForm, TwoFactorDisableForm, TwoFactorPasswordForm
 
     blank = {
         "form": lambda: ProfileForm(obj=current_user),
@@ -324,17 +330,33 @@ def render_profile(status: int = 200, **forms):
         "email_form": ChangeEmailForm,
         "two_factor_password_form": lambda: TwoFactorPasswordForm(prefix="codes"),
         "two_factor_disable_form": lambda: TwoFactorDisableForm(prefix="off"),
+        "remove_password_form": lambda: RemovePasswordForm(prefix="nopw"),
     }
     context = {name: forms.get(name) or make() for name, make in blank.items()}
     from app.accounts.passkeys import find_passkeys
 
     return render_template(
-        "accounts/profile.html", **context, passkeys=find_passkeys(current_user), confirm_form=ConfirmForm()
+        "accounts/profile.html",
+        **context,
+        passkeys=find_passkeys(current_user),
+        confirm_form=ConfirmForm(),
+        sign_in_methods=_sign_in_methods(),
     ), status
+
+
+def _sign_in_methods():
+    from app.accounts import oidc, oidc_links
+
+    return oidc_links.describe_sign_in_methods(current_user, oidc.configured_providers())
 
 
 def _start_session(user, *, remember: bool) -> None:
     sessions.start_session(user, ip=request.remote_addr, user_agent=request.user_agent.string, remember=remember)
 
 
-from app.accounts import devices, passkey_views, two_factor_views  # noqa: E402, F401  (their pages register on this blueprint)
+from app.accounts import (  # noqa: E402, F401  (their pages register on this blueprint)
+    devices,
+    oidc_views,
+    passkey_views,
+    two_factor_views,
+)

@@ -25,9 +25,9 @@ def _serializer(purpose: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"cozywish.{purpose}")
 
 
-def password_fingerprint(password_hash: str) -> str:
-    """Changes when the password does, so a reset link works once."""
-    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
+def password_fingerprint(password_hash: str | None) -> str:
+    """Changes when the password does (or is first set), so a reset link works once."""
+    return hashlib.sha256((password_hash or "").encode()).hexdigest()[:16]
 
 
 def make_token(purpose: str, payload: dict[str, Any]) -> str:

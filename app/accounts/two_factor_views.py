@@ -19,9 +19,12 @@ PENDING_SECONDS = 600
 SETUP_SECRET = "two_factor_setup_secret"  # noqa: S105  (a session key's name)
 
 
-def start_two_factor(user, *, remember: bool, next_url: str | None, cart_token: str | None) -> None:
-    """After a right password: remember who is halfway signed in, for the code step."""
+def start_two_factor(
+    user, *, remember: bool, next_url: str | None, cart_token: str | None, provider: str | None = None
+) -> None:
+    """After a right password (or Google or Apple's word): remember who is halfway signed in, for the code step."""
     session[PENDING] = {
+        "provider": provider,
         "uid": user.id,
         "gen": user.two_factor_generation,
         "remember": remember,
@@ -73,6 +76,7 @@ def two_factor_sign_in():
                 cart_token=pending.get("cart"),
                 next_url=pending.get("next"),
                 two_factor=method,
+                provider=pending.get("provider"),
             )
             if form.remember_device.data:
                 remember_this_device(response, user)

@@ -50,6 +50,9 @@ def setting_problems(config: Mapping[str, Any]) -> list[str]:
             "BASE_URL: set the site's public https address (e.g. https://cozywish.example). "
             "Emailed links and the trusted hosts come from it; other hosts go in TRUSTED_HOSTS."
         )
+    from app.accounts.oidc import setting_problems as provider_sign_in_problems
+
+    problems += provider_sign_in_problems(config)
     return problems
 
 
