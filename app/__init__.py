@@ -193,6 +193,7 @@ def register_blueprints(app: Flask) -> None:
     from app.payments import webhooks as payment_webhooks  # noqa: F401  (the Stripe webhook on the payments blueprint)
     from app.payments.routes import bp as payments_bp
     from app.reviews import routes as review_routes  # noqa: F401  (review form and moderation routes)
+    from app.schedules import views as schedule_views  # noqa: F401  (team schedules, on the dashboard blueprint)
     from app.venues import catalog  # noqa: F401  (adds its routes to the dashboard blueprint)
     from app.venues.dashboard import bp as dashboard_bp
     from app.venues.public import bp as public_bp

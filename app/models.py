@@ -6,6 +6,7 @@ from app.booking.models import Booking, CartItem, Order, TimeBlock  # noqa: F401
 from app.email import EmailDelivery  # noqa: F401
 from app.payments.models import Payment, PaymentEvent, Refund  # noqa: F401
 from app.reviews.models import Review  # noqa: F401
+from app.schedules.models import ScheduleException, TimeOff, WorkingHours  # noqa: F401
 from app.venues.models import (  # noqa: F401
     FAQ,
     Category,

@@ -11,12 +11,17 @@ the service and for venue-wide blocks), so each candidate start looks only at th
 intervals that can meet it (a bisection) instead of scanning every booking of the window;
 a month calendar builds the index once for all its days. Instants are compared as integer
 microseconds since the epoch, which is exact.
+
+Team members' schedules (``MemberSchedule``): a member works inside their own local ranges of
+the day (weekly pattern, or a date's exception), never on a day off, never in part-day time
+off; a member without a pattern works whenever the venue is open. Opening hours and closures
+still bound everything: a start is only ever tried inside them.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left
-from collections.abc import Iterable, Sequence
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -56,6 +61,32 @@ class Busy:
     @property
     def busy_until(self) -> datetime:
         return self.end + self.buffer
+
+
+@dataclass(frozen=True)
+class MemberSchedule:
+    """When one team member works, as local wall-clock minutes in the venue's zone.
+
+    ``weekly`` None: no pattern of their own, so they work the venue's opening hours (the
+    default for every member). A weekday missing from ``weekly`` is a day off. ``exceptions``
+    give a date its own ranges (an empty tuple: off that date); ``days_off`` are whole days of
+    time off (local dates, both ends included); ``time_off`` part-day time off in UTC.
+    """
+
+    weekly: Mapping[int, Sequence[tuple[int, int]]] | None = None
+    exceptions: Mapping[date, Sequence[tuple[int, int]]] = field(default_factory=dict)
+    days_off: tuple[tuple[date, date], ...] = ()
+    time_off: tuple[tuple[datetime, datetime], ...] = ()
+
+    def ranges_on(self, day: date) -> Sequence[tuple[int, int]] | None:
+        """The member's working ranges on local ``day``; None: whenever the venue is open."""
+        if any(first <= day <= last for first, last in self.days_off):
+            return ()
+        if day in self.exceptions:
+            return self.exceptions[day]
+        if self.weekly is None:
+            return None
+        return self.weekly.get(day.weekday(), ())
 
 
 @dataclass(frozen=True)
@@ -133,6 +164,57 @@ def _range_starts(day: date, minutes: range, zone: ZoneInfo) -> list[int | None]
     return starts
 
 
+def _wall_clock(day: date, minute: int, zone: ZoneInfo, *, fold: int) -> datetime:
+    if minute >= MINUTES_PER_DAY:
+        day, minute = day + timedelta(days=1), minute - MINUTES_PER_DAY
+    return datetime.combine(day, time(minute // 60, minute % 60, fold=fold), tzinfo=zone).astimezone(UTC)
+
+
+def _working_spans(day: date, ranges: Sequence[tuple[int, int]], zone: ZoneInfo) -> tuple[list[int], list[int]]:
+    """A member's local working ranges on ``day`` as merged UTC spans (starts, ends), microseconds.
+
+    Cautious on DST days: a start inside the skipped hour begins at the first real instant
+    after it, an end inside it stops at the last real instant before it, so every instant of a
+    span reads, on the wall clock, inside the range it came from.
+    """
+    spans = []
+    for opens, closes in ranges:
+        # A skipped time read with fold=0 takes the offset before the change (an instant after
+        # the gap); with fold=1 the offset after it (an instant before the gap).
+        start = _local_to_utc(day, opens, zone) or _wall_clock(day, opens, zone, fold=0)
+        end = _local_to_utc(day, closes, zone) or _wall_clock(day, closes, zone, fold=1)
+        if end > start:
+            spans.append((_us(start), _us(end)))
+    starts: list[int] = []
+    ends: list[int] = []
+    for start, end in sorted(spans):
+        if ends and start <= ends[-1]:  # touching ranges (09:00-12:00, 12:00-17:00) make one
+            ends[-1] = max(ends[-1], end)
+        else:
+            starts.append(start)
+            ends.append(end)
+    return starts, ends
+
+
+def member_works(schedule: MemberSchedule, tz: str, start: datetime, end: datetime) -> bool:
+    """Does ``schedule`` have its member working through [start, end) (aware instants)?
+
+    Judged on the local date of ``start``; a member without a pattern of their own works
+    whenever the venue is open, so only their time off can rule them out.
+    """
+    zone = ZoneInfo(tz)
+    day = start.astimezone(zone).date()
+    first, last = _us(start), _us(end)
+    if any(_us(off_start) < last and first < _us(off_end) for off_start, off_end in schedule.time_off):
+        return False
+    ranges = schedule.ranges_on(day)
+    if ranges is None:
+        return True
+    starts, ends = _working_spans(day, ranges, zone)
+    k = bisect_right(starts, first)
+    return bool(k) and ends[k - 1] >= last
+
+
 class _Intervals:
     """Half-open intervals ``[start, end)`` sorted by start, with the longest length kept, so
     the ones meeting a window are found by bisection: only an interval starting in
@@ -206,7 +288,14 @@ class _BusyIndex:
     venue_blocks: _Occupied
 
     @classmethod
-    def build(cls, service: ServiceSpec, busy: Iterable[Busy], blocks: Iterable[Busy], now: datetime) -> _BusyIndex:
+    def build(
+        cls,
+        service: ServiceSpec,
+        busy: Iterable[Busy],
+        blocks: Iterable[Busy],
+        now: datetime,
+        schedules: Mapping[int, MemberSchedule] | None = None,
+    ) -> _BusyIndex:
         per_member: dict[int, list[tuple[int, int]]] = {m: [] for m in service.team_member_ids}
         same_service: list[tuple[int, int, int]] = []
         # One pass, each instant converted once: a busy month is thousands of intervals.
@@ -227,6 +316,9 @@ class _BusyIndex:
                 venue_blocks.append((_us(b.start), _us(b.end)))  # a venue block has no buffer
             elif b.team_member_id in per_member:
                 per_member[b.team_member_id].append((_us(b.start), _us(b.busy_until)))
+        for member, schedule in (schedules or {}).items():
+            if member in per_member:  # part-day time off: busy, like a block
+                per_member[member].extend((_us(start), _us(end)) for start, end in schedule.time_off)
         return cls(
             same_service=_Intervals(same_service),
             members={m: _Occupied(intervals) for m, intervals in per_member.items()},
@@ -243,6 +335,7 @@ def _free_starts(
     earliest: int,
     latest: int,
     step: int,
+    schedules: Mapping[int, MemberSchedule] | None = None,
 ) -> list[tuple[int, int, tuple[int, ...]]]:
     """(start, remaining, free team members) of each free start on ``day``, by start."""
     duration = service.duration // _MICROSECOND
@@ -250,6 +343,17 @@ def _free_starts(
     duration_minutes = int(service.duration.total_seconds() // 60)
     capacity = service.capacity
     team = [(m, index.members[m]) for m in sorted(service.team_member_ids)]
+    # Members with working ranges of their own today: (starts, ends) of their merged spans.
+    working: dict[int, tuple[list[int], list[int]]] = {}
+    if team and schedules:
+        for m, _ in team:
+            schedule = schedules.get(m)
+            ranges = schedule.ranges_on(day) if schedule is not None else None
+            if ranges is not None:
+                working[m] = _working_spans(day, ranges, zone)
+        team = [(m, busy) for m, busy in team if m not in working or working[m][0]]
+        if not team:
+            return []  # nobody who performs it works today
     # The loop below runs for every candidate start of every day of a calendar, so the common
     # checks are written out (a bisection each) instead of calling the index's methods.
     plain_team = [(m, busy.starts, busy.ends) for m, busy in team] if all(b.odd is None for _, b in team) else None
@@ -288,6 +392,16 @@ def _free_starts(
                     )
                 else:
                     members = tuple([m for m, busy in team if not busy.overlaps(start, occupied_until)])
+                if working:
+                    ends_at = start + duration
+                    members = tuple(
+                        [
+                            m
+                            for m in members
+                            if m not in working
+                            or ((k := bisect_right(working[m][0], start)) and working[m][1][k - 1] >= ends_at)
+                        ]
+                    )
                 remaining = min(remaining, len(members))
             if remaining > 0:
                 seen.add(start)
@@ -314,17 +428,20 @@ def available_slots(
     blocks: Iterable[Busy] = (),
     now: datetime,
     rules: Rules = Rules(),
+    schedules: Mapping[int, MemberSchedule] | None = None,
 ) -> list[Slot]:
-    """Start times on local ``day`` with the remaining capacity and free team members."""
+    """Start times on local ``day`` with the remaining capacity and free (working) team members."""
     earliest, latest, step = _limits(now, rules)
     if any(start <= day <= end for start, end in closures):
         return []
-    index = _BusyIndex.build(service, busy, blocks, now)
+    index = _BusyIndex.build(service, busy, blocks, now, schedules)
     return [
         Slot(
             start=_instant(start), end=_instant(start) + service.duration, remaining=remaining, team_member_ids=members
         )
-        for start, remaining, members in _free_starts(day, ZoneInfo(tz), hours, service, index, earliest, latest, step)
+        for start, remaining, members in _free_starts(
+            day, ZoneInfo(tz), hours, service, index, earliest, latest, step, schedules
+        )
     ]
 
 
@@ -340,17 +457,18 @@ def bookable_days(
     blocks: Iterable[Busy] = (),
     now: datetime,
     rules: Rules = Rules(),
+    schedules: Mapping[int, MemberSchedule] | None = None,
 ) -> dict[date, int]:
     """For a calendar: each day in the window with how many start times are free."""
     earliest, latest, step = _limits(now, rules)
     closures = list(closures)
     zone = ZoneInfo(tz)
-    index = _BusyIndex.build(service, busy, blocks, now)  # once for the whole window
+    index = _BusyIndex.build(service, busy, blocks, now, schedules)  # once for the whole window
     result = {}
     for offset in range(days):
         day = first_day + timedelta(days=offset)
         if any(start <= day <= end for start, end in closures):
             result[day] = 0
             continue
-        result[day] = len(_free_starts(day, zone, hours, service, index, earliest, latest, step))
+        result[day] = len(_free_starts(day, zone, hours, service, index, earliest, latest, step, schedules))
     return result
