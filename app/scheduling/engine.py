@@ -164,25 +164,28 @@ def _range_starts(day: date, minutes: range, zone: ZoneInfo) -> list[int | None]
     return starts
 
 
-def _wall_clock(day: date, minute: int, zone: ZoneInfo, *, fold: int) -> datetime:
-    if minute >= MINUTES_PER_DAY:
-        day, minute = day + timedelta(days=1), minute - MINUTES_PER_DAY
-    return datetime.combine(day, time(minute // 60, minute % 60, fold=fold), tzinfo=zone).astimezone(UTC)
+def _gap_end(day: date, minute: int, zone: ZoneInfo) -> datetime:
+    """The instant a DST gap holding local ``minute`` ends: the first local minute after it that exists."""
+    for later in range(minute + 1, minute + MINUTES_PER_DAY):
+        instant = _local_to_utc(day, later, zone)
+        if instant is not None:
+            return instant
+    raise ValueError(f"no local time after minute {minute} on {day} in {zone}")
 
 
 def _working_spans(day: date, ranges: Sequence[tuple[int, int]], zone: ZoneInfo) -> tuple[list[int], list[int]]:
     """A member's local working ranges on ``day`` as merged UTC spans (starts, ends), microseconds.
 
-    Cautious on DST days: a start inside the skipped hour begins at the first real instant
-    after it, an end inside it stops at the last real instant before it, so every instant of a
-    span reads, on the wall clock, inside the range it came from.
+    On a spring-forward day a start or end inside the skipped hour becomes the instant of the
+    change, so every instant of a span reads, on the wall clock, inside the range it came from.
+    On a fall-back day a range that runs past the repeated hour holds it twice, as worked.
     """
     spans = []
     for opens, closes in ranges:
-        # A skipped time read with fold=0 takes the offset before the change (an instant after
-        # the gap); with fold=1 the offset after it (an instant before the gap).
-        start = _local_to_utc(day, opens, zone) or _wall_clock(day, opens, zone, fold=0)
-        end = _local_to_utc(day, closes, zone) or _wall_clock(day, closes, zone, fold=1)
+        # A start or an end in a skipped hour moves to the instant the clocks change: before it
+        # the wall clock reads earlier than the gap, from it later.
+        start = _local_to_utc(day, opens, zone) or _gap_end(day, opens, zone)
+        end = _local_to_utc(day, closes, zone) or _gap_end(day, closes, zone)
         if end > start:
             spans.append((_us(start), _us(end)))
     starts: list[int] = []
