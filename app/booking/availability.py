@@ -6,11 +6,26 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import and_, exists, false, func, inspect, or_, select
+from sqlalchemy import (
+    Date,
+    Integer,
+    String,
+    and_,
+    cast,
+    exists,
+    false,
+    func,
+    inspect,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
 
 from app.booking.models import LIVE_STATUSES, Booking, BookingStatus, TimeBlock
 from app.extensions import db
-from app.schedules.service import load_schedules
+from app.schedules.service import schedule_selects, schedules_from_rows
 from app.scheduling import Busy, MemberSchedule, Rules, ServiceSpec, Slot, available_slots, bookable_days
 from app.venues.models import Service, TeamMember, Venue, team_member_services
 
@@ -101,16 +116,31 @@ def _live_bookings(start: datetime, end: datetime, *whose) -> list[tuple[int, in
     ]
 
 
-def _blocks(venue_ids: list[int], start: datetime, end: datetime) -> list[tuple[int, Busy]]:
-    """(venue id, Busy) of the venues' time blocks meeting ``start``..``end``."""
-    return [
+def _blocks_and_schedules(
+    venue_ids: list[int], member_ids: list[int], start: datetime, end: datetime
+) -> tuple[list[tuple[int, Busy]], dict[int, MemberSchedule]]:
+    """(venue id, Busy) of the venues' time blocks meeting ``start``..``end``, and the schedules
+    of these team members: one statement (a union), since every slot page needs both."""
+    no_date, no_int = cast(null(), Date), cast(null(), Integer)
+    blocks = select(
+        literal("b", String).label("kind"),
+        TimeBlock.team_member_id.label("member"),
+        TimeBlock.venue_id.label("number"),
+        no_date.label("on"),
+        no_date.label("until"),
+        no_int.label("opens"),
+        no_int.label("closes"),
+        TimeBlock.starts_at.label("off_from"),
+        TimeBlock.ends_at.label("off_until"),
+    ).where(TimeBlock.venue_id.in_(venue_ids or [-1]), TimeBlock.starts_at < end, TimeBlock.ends_at > start)
+    statement = union_all(blocks, *schedule_selects(member_ids, start, end)) if member_ids else blocks
+    rows = db.session.execute(statement).all()
+    found = [
         (venue_id, Busy(start=starts_at, end=ends_at, team_member_id=member_id))
-        for starts_at, ends_at, member_id, venue_id in db.session.execute(
-            select(TimeBlock.starts_at, TimeBlock.ends_at, TimeBlock.team_member_id, TimeBlock.venue_id).where(
-                TimeBlock.venue_id.in_(venue_ids or [-1]), TimeBlock.starts_at < end, TimeBlock.ends_at > start
-            )
-        )
+        for kind, member_id, venue_id, _, _, _, _, starts_at, ends_at in rows
+        if kind == "b"
     ]
+    return found, schedules_from_rows(rows)
 
 
 def get_busy(
@@ -125,17 +155,14 @@ def get_busy(
         Booking.venue_id == venue_id if venue_wide else Booking.service_id == service.id,
         Booking.team_member_id.in_(sorted(service.team_member_ids) or [-1]),
     )
-    return (
-        [b for _, _, b in busy],
-        [b for _, b in _blocks([venue_id], start, end)],
-        load_schedules(service.team_member_ids, start, end),
-    )
+    blocks, schedules = _blocks_and_schedules([venue_id], sorted(service.team_member_ids), start, end)
+    return [b for _, _, b in busy], [b for _, b in blocks], schedules
 
 
 def get_busy_for_venues(venues: list[Venue], start: datetime, end: datetime) -> dict[int, Busyness]:
     """What can stop any service of these venues (their bookings, their teams' bookings and
-    their blocks and their teams' schedules), in three queries whatever their number: for
-    cards and carts."""
+    their blocks and their teams' schedules), in two queries whatever their number: for cards
+    and carts."""
     venue_ids = {v.id for v in venues}
     member_venue = {m.id: v.id for v in venues for m in v.team}
     found: dict[int, Busyness] = {v.id: ([], [], {}) for v in venues}
@@ -145,9 +172,10 @@ def get_busy_for_venues(venues: list[Venue], start: datetime, end: datetime) -> 
         # A booking counts at its venue, and wherever its team member works.
         for counted_at in {venue_id, member_venue.get(member_id)} & venue_ids:
             found[counted_at][0].append(busy)
-    for venue_id, block in _blocks(sorted(venue_ids), start, end):
+    blocks, schedules = _blocks_and_schedules(sorted(venue_ids), sorted(member_venue), start, end)
+    for venue_id, block in blocks:
         found[venue_id][1].append(block)
-    for member_id, schedule in load_schedules(member_venue, start, end).items():
+    for member_id, schedule in schedules.items():
         found[member_venue[member_id]][2][member_id] = schedule
     return found
 

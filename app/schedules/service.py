@@ -12,7 +12,22 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, DateTime, Integer, String, and_, cast, delete, literal, null, or_, select, union_all
+from sqlalchemy import (
+    Date,
+    DateTime,
+    Integer,
+    Row,
+    Select,
+    String,
+    and_,
+    cast,
+    delete,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -36,19 +51,21 @@ Week = dict[int, list[Range]]
 # -- reading ------------------------------------------------------------------------------------
 
 
-def load_schedules(member_ids: Iterable[int], start: datetime, end: datetime) -> dict[int, MemberSchedule]:
-    """The schedules of these members that matter between ``start`` and ``end`` (UTC), in one
-    statement. A member with no weekly hours, exceptions or time off is left out: the engine
-    lets them work the venue's opening hours."""
+ROW_KINDS = ("w", "x", "o")  # weekly range, exception, time off: the rows of ``schedule_selects``
+
+
+def schedule_selects(member_ids: Iterable[int], start: datetime, end: datetime) -> list[Select]:
+    """Three selects of one shape (kind, member, number, on, until, opens, closes, off_from,
+    off_until) for ``union_all``: these members' weekly hours, and their exceptions and time off
+    that meet ``start``..``end`` (UTC). ``number`` is the weekday of a weekly range; callers may
+    add their own rows of the same shape (the slot engine adds time blocks to the statement)."""
     ids = sorted(set(member_ids))
-    if not ids:
-        return {}
     first, last = start.date() - timedelta(days=1), end.date() + timedelta(days=1)
     no_int, no_date, no_time = cast(null(), Integer), cast(null(), Date), cast(null(), DateTime(timezone=True))
     weekly = select(
         literal("w", String).label("kind"),
         WorkingHours.team_member_id.label("member"),
-        WorkingHours.weekday.label("weekday"),
+        WorkingHours.weekday.label("number"),
         no_date.label("on"),
         no_date.label("until"),
         WorkingHours.starts_minute.label("opens"),
@@ -84,14 +101,19 @@ def load_schedules(member_ids: Iterable[int], start: datetime, end: datetime) ->
             and_(TimeOff.starts_at < end, TimeOff.ends_at > start),
         ),
     )
+    return [weekly, exceptions, time_off]
+
+
+def schedules_from_rows(rows: Iterable[Row]) -> dict[int, MemberSchedule]:
+    """Rows of ``schedule_selects`` (others are skipped) as each member's ``MemberSchedule``."""
     found: dict[int, dict] = {}
-    for kind, member, weekday, on, until, opens, closes, off_from, off_until in db.session.execute(
-        union_all(weekly, exceptions, time_off)
-    ):
+    for kind, member, number, on, until, opens, closes, off_from, off_until in rows:
+        if kind not in ROW_KINDS:
+            continue
         parts = found.setdefault(member, {"weekly": None, "exceptions": {}, "days_off": [], "time_off": []})
         if kind == "w":
             parts["weekly"] = parts["weekly"] or {}
-            parts["weekly"].setdefault(weekday, []).append((opens, closes))
+            parts["weekly"].setdefault(number, []).append((opens, closes))
         elif kind == "x":
             ranges = parts["exceptions"].setdefault(on, [])
             if opens is not None:
@@ -109,6 +131,16 @@ def load_schedules(member_ids: Iterable[int], start: datetime, end: datetime) ->
         )
         for member, parts in found.items()
     }
+
+
+def load_schedules(member_ids: Iterable[int], start: datetime, end: datetime) -> dict[int, MemberSchedule]:
+    """The schedules of these members that matter between ``start`` and ``end`` (UTC), in one
+    statement. A member with no weekly hours, exceptions or time off is left out: the engine
+    lets them work the venue's opening hours."""
+    ids = sorted(set(member_ids))
+    if not ids:
+        return {}
+    return schedules_from_rows(db.session.execute(union_all(*schedule_selects(ids, start, end))))
 
 
 def get_week(member: TeamMember) -> Week | None:
