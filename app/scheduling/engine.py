@@ -164,6 +164,14 @@ def _range_starts(day: date, minutes: range, zone: ZoneInfo) -> list[int | None]
     return starts
 
 
+def _plain_midnight(day: date, zone: ZoneInfo) -> int | None:
+    """Local midnight of ``day`` (microseconds) when the whole day has one UTC offset, else None."""
+    first, last = _local_to_utc(day, 0, zone), _local_to_utc(day, MINUTES_PER_DAY, zone)
+    if first is None or last is None or _us(last) - _us(first) != MINUTES_PER_DAY * _MINUTE:
+        return None
+    return _us(first)
+
+
 def _gap_end(day: date, minute: int, zone: ZoneInfo) -> datetime:
     """The instant a DST gap holding local ``minute`` ends: the first local minute after it that exists."""
     for later in range(minute + 1, minute + MINUTES_PER_DAY):
@@ -181,7 +189,11 @@ def _working_spans(day: date, ranges: Sequence[tuple[int, int]], zone: ZoneInfo)
     On a fall-back day a range that runs past the repeated hour holds it twice, as worked.
     """
     spans = []
+    midnight = _plain_midnight(day, zone)
     for opens, closes in ranges:
+        if midnight is not None:  # one offset all day: plain arithmetic
+            spans.append((midnight + opens * _MINUTE, midnight + closes * _MINUTE))
+            continue
         # A start or an end in a skipped hour moves to the instant the clocks change: before it
         # the wall clock reads earlier than the gap, from it later.
         start = _local_to_utc(day, opens, zone) or _gap_end(day, opens, zone)
@@ -349,17 +361,27 @@ def _free_starts(
     # Members with working ranges of their own today: (starts, ends) of their merged spans.
     working: dict[int, tuple[list[int], list[int]]] = {}
     if team and schedules:
+        converted: dict[tuple[tuple[int, int], ...], tuple[list[int], list[int]]] = {}
         for m, _ in team:
             schedule = schedules.get(m)
             ranges = schedule.ranges_on(day) if schedule is not None else None
             if ranges is not None:
-                working[m] = _working_spans(day, ranges, zone)
+                key = tuple(ranges)
+                if key not in converted:  # members often share a pattern
+                    converted[key] = _working_spans(day, ranges, zone)
+                working[m] = converted[key]
         team = [(m, busy) for m, busy in team if m not in working or working[m][0]]
         if not team:
             return []  # nobody who performs it works today
     # The loop below runs for every candidate start of every day of a calendar, so the common
     # checks are written out (a bisection each) instead of calling the index's methods.
     plain_team = [(m, busy.starts, busy.ends) for m, busy in team] if all(b.odd is None for _, b in team) else None
+    # With schedules: (member, busy starts, busy ends, working starts, working ends); None: always working.
+    plain_working = (
+        [(m, starts, ends, *working.get(m, (None, None))) for m, starts, ends in plain_team]
+        if working and plain_team is not None
+        else None
+    )
     same = index.same_service
     same_starts, same_ends, same_weights, longest = same.starts, same.ends, same.weights, same.longest
     venue_blocks = index.venue_blocks
@@ -384,7 +406,20 @@ def _free_starts(
                 continue
             members: tuple[int, ...] = ()
             if team:
-                if plain_team is not None:
+                if plain_working is not None:
+                    # As below, and the service must fit in one of the member's working spans.
+                    ends_at = start + duration
+                    members = tuple(
+                        [
+                            m
+                            for m, starts, ends, w_starts, w_ends in plain_working
+                            if not ((k := bisect_left(starts, occupied_until)) and ends[k - 1] > start)
+                            and (
+                                w_starts is None or ((j := bisect_right(w_starts, start)) and w_ends[j - 1] >= ends_at)
+                            )
+                        ]
+                    )
+                elif plain_team is not None:
                     # Free unless the last merged interval starting before the end reaches past the start.
                     members = tuple(
                         [
@@ -395,7 +430,7 @@ def _free_starts(
                     )
                 else:
                     members = tuple([m for m, busy in team if not busy.overlaps(start, occupied_until)])
-                if working:
+                if working and plain_working is None:
                     ends_at = start + duration
                     members = tuple(
                         [
