@@ -55,8 +55,8 @@ def _own_member(venue: Venue, member_id: int) -> TeamMember:
     return member
 
 
-def _ranges_label(ranges: list[Range] | list[tuple[int, int]]) -> str:
-    return ", ".join(f"{format_minute(r[0])}–{format_minute(r[1])}" for r in ranges)
+def _ranges_label(ranges: list[tuple[int, int]]) -> str:
+    return ", ".join(f"{format_minute(opens)}–{format_minute(closes)}" for opens, closes in ranges)
 
 
 def _date_label(day: date) -> str:
@@ -104,17 +104,17 @@ def _schedule_page(
     tz = ZoneInfo(venue.timezone)
     now = datetime.now(UTC)
     saved = get_week(member)
-    venue_ranges: dict[int, list[tuple[int, int]]] = {}
-    for h in venue.opening_hours:
-        venue_ranges.setdefault(h.weekday, []).append((h.opens_minute, h.closes_minute))
+    opening = _venue_week(venue)
     today = now.astimezone(tz).date()
     context: dict[str, Any] = {
         "member": member,
         "others": [m for m in venue.team if m.id != member.id],
         "mode": mode or ("venue" if saved is None else "own"),
         "modes": HOURS_MODES,
-        "week": week if week is not None else week_from_saved(saved or _venue_week(venue)),
-        "venue_week": [(name, _ranges_label(venue_ranges.get(i, [])) or "Closed") for i, name in enumerate(WEEKDAYS)],
+        "week": week if week is not None else week_from_saved(saved or opening),
+        "venue_week": [
+            (name, ", ".join(r.label for r in opening.get(i, [])) or "Closed") for i, name in enumerate(WEEKDAYS)
+        ],
         "exceptions": [
             {
                 "day": day.isoformat(),
