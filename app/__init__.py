@@ -197,6 +197,7 @@ def register_blueprints(app: Flask) -> None:
     from app.reviews import routes as review_routes  # noqa: F401  (review form and moderation routes)
     from app.saved.service import is_saved
     from app.saved.views import bp as saved_bp
+    from app.schedules import views as schedule_views  # noqa: F401  (team schedules, on the dashboard blueprint)
     from app.venues import catalog  # noqa: F401  (adds its routes to the dashboard blueprint)
     from app.venues.dashboard import bp as dashboard_bp
     from app.venues.public import bp as public_bp

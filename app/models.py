@@ -10,6 +10,7 @@ from app.payments.models import Payment, PaymentEvent, Refund  # noqa: F401
 from app.privacy.models import AccountDeletion, ConsentRecord, DataExport  # noqa: F401
 from app.reviews.models import Review  # noqa: F401
 from app.saved.models import SavedVenue  # noqa: F401
+from app.schedules.models import ScheduleException, TimeOff, WorkingHours  # noqa: F401
 from app.venues.models import (  # noqa: F401
     FAQ,
     Category,

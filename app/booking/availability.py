@@ -6,11 +6,27 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import and_, exists, false, func, inspect, or_, select
+from sqlalchemy import (
+    Date,
+    Integer,
+    String,
+    and_,
+    cast,
+    exists,
+    false,
+    func,
+    inspect,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
 
 from app.booking.models import LIVE_STATUSES, Booking, BookingStatus, TimeBlock
 from app.extensions import db
-from app.scheduling import Busy, Rules, ServiceSpec, Slot, available_slots, bookable_days
+from app.schedules.service import schedule_selects, schedules_from_rows
+from app.scheduling import Busy, MemberSchedule, Rules, ServiceSpec, Slot, available_slots, bookable_days
 from app.venues.models import Service, TeamMember, Venue, team_member_services
 
 
@@ -53,7 +69,8 @@ def venue_hours(venue: Venue) -> dict[int, list[tuple[int, int]]]:
     return hours
 
 
-Busyness = tuple[list[Busy], list[Busy]]  # (bookings and holds, time blocks)
+# (bookings and holds, time blocks, team members' schedules: weekly hours, exceptions, time off)
+Busyness = tuple[list[Busy], list[Busy], dict[int, MemberSchedule]]
 
 
 def _live_bookings(start: datetime, end: datetime, *whose) -> list[tuple[int, int | None, Busy]]:
@@ -99,47 +116,67 @@ def _live_bookings(start: datetime, end: datetime, *whose) -> list[tuple[int, in
     ]
 
 
-def _blocks(venue_ids: list[int], start: datetime, end: datetime) -> list[tuple[int, Busy]]:
-    """(venue id, Busy) of the venues' time blocks meeting ``start``..``end``."""
-    return [
+def _blocks_and_schedules(
+    venue_ids: list[int], member_ids: list[int], start: datetime, end: datetime
+) -> tuple[list[tuple[int, Busy]], dict[int, MemberSchedule]]:
+    """(venue id, Busy) of the venues' time blocks meeting ``start``..``end``, and the schedules
+    of these team members: one statement (a union), since every slot page needs both."""
+    no_date, no_int = cast(null(), Date), cast(null(), Integer)
+    blocks = select(
+        literal("b", String).label("kind"),
+        TimeBlock.team_member_id.label("member"),
+        TimeBlock.venue_id.label("number"),
+        no_date.label("on"),
+        no_date.label("until"),
+        no_int.label("opens"),
+        no_int.label("closes"),
+        TimeBlock.starts_at.label("off_from"),
+        TimeBlock.ends_at.label("off_until"),
+    ).where(TimeBlock.venue_id.in_(venue_ids or [-1]), TimeBlock.starts_at < end, TimeBlock.ends_at > start)
+    statement = union_all(blocks, *schedule_selects(member_ids, start, end)) if member_ids else blocks
+    rows = db.session.execute(statement).all()
+    found = [
         (venue_id, Busy(start=starts_at, end=ends_at, team_member_id=member_id))
-        for starts_at, ends_at, member_id, venue_id in db.session.execute(
-            select(TimeBlock.starts_at, TimeBlock.ends_at, TimeBlock.team_member_id, TimeBlock.venue_id).where(
-                TimeBlock.venue_id.in_(venue_ids or [-1]), TimeBlock.starts_at < end, TimeBlock.ends_at > start
-            )
-        )
+        for kind, member_id, venue_id, _, _, _, _, starts_at, ends_at in rows
+        if kind == "b"
     ]
+    return found, schedules_from_rows(rows)
 
 
 def get_busy(
     venue_id: int, service: ServiceSpec, start: datetime, end: datetime, *, venue_wide: bool = False
 ) -> Busyness:
     """What can stop ``service`` between ``start`` and ``end``: live bookings and holds of the
-    service or of its team members, and the venue's blocks. ``venue_wide``: every booking of
-    the venue too (for all its services)."""
+    service or of its team members, the venue's blocks, and its team members' schedules.
+    ``venue_wide``: every booking of the venue too (for all its services)."""
     busy = _live_bookings(
         start,
         end,
         Booking.venue_id == venue_id if venue_wide else Booking.service_id == service.id,
         Booking.team_member_id.in_(sorted(service.team_member_ids) or [-1]),
     )
-    return [b for _, _, b in busy], [b for _, b in _blocks([venue_id], start, end)]
+    blocks, schedules = _blocks_and_schedules([venue_id], sorted(service.team_member_ids), start, end)
+    return [b for _, _, b in busy], [b for _, b in blocks], schedules
 
 
 def get_busy_for_venues(venues: list[Venue], start: datetime, end: datetime) -> dict[int, Busyness]:
     """What can stop any service of these venues (their bookings, their teams' bookings and
-    their blocks), in two queries whatever their number: for cards and carts."""
+    their blocks and their teams' schedules), in two queries whatever their number: for cards
+    and carts."""
     venue_ids = {v.id for v in venues}
     member_venue = {m.id: v.id for v in venues for m in v.team}
-    found: dict[int, Busyness] = {v.id: ([], []) for v in venues}
+    found: dict[int, Busyness] = {v.id: ([], [], {}) for v in venues}
     for venue_id, member_id, busy in _live_bookings(
         start, end, Booking.venue_id.in_(venue_ids or [-1]), Booking.team_member_id.in_(list(member_venue) or [-1])
     ):
         # A booking counts at its venue, and wherever its team member works.
         for counted_at in {venue_id, member_venue.get(member_id)} & venue_ids:
             found[counted_at][0].append(busy)
-    for venue_id, block in _blocks(sorted(venue_ids), start, end):
+    blocks, schedules = _blocks_and_schedules(sorted(venue_ids), sorted(member_venue), start, end)
+    for venue_id, block in blocks:
         found[venue_id][1].append(block)
+    for member_id, schedule in schedules.items():
+        found[member_venue[member_id]][2][member_id] = schedule
     return found
 
 
@@ -159,7 +196,7 @@ def get_slots(service: Service, day: date, *, now: datetime | None = None, busy:
     venue = service.venue
     now = now or datetime.now(UTC)
     spec = service_spec(service)
-    busy, blocks = busy or get_busy(venue.id, spec, *_window(day))
+    busy, blocks, schedules = busy or get_busy(venue.id, spec, *_window(day))
     return available_slots(
         day=day,
         tz=venue.timezone,
@@ -170,6 +207,7 @@ def get_slots(service: Service, day: date, *, now: datetime | None = None, busy:
         blocks=blocks,
         now=now,
         rules=booking_rules(),
+        schedules=schedules,
     )
 
 
@@ -178,7 +216,7 @@ def get_bookable_days(
 ) -> dict[date, int]:
     venue = service.venue
     spec = service_spec(service)
-    busy, blocks = busy or get_busy(venue.id, spec, *_window(first_day, days))
+    busy, blocks, schedules = busy or get_busy(venue.id, spec, *_window(first_day, days))
     return bookable_days(
         first_day=first_day,
         days=days,
@@ -190,6 +228,7 @@ def get_bookable_days(
         blocks=blocks,
         now=now or datetime.now(UTC),
         rules=booking_rules(),
+        schedules=schedules,
     )
 
 
@@ -219,7 +258,7 @@ def get_venue_bookable_days(
     ]
     # Everything any of them can meet: the venue's own bookings and its team's.
     everything = ServiceSpec(id=-1, duration=timedelta(0), team_member_ids=frozenset().union(*performers.values()))
-    busy, blocks = get_busy(venue.id, everything, *_window(first_day, days), venue_wide=True)
+    busy, blocks, schedules = get_busy(venue.id, everything, *_window(first_day, days), venue_wide=True)
     common = {
         "first_day": first_day,
         "days": days,
@@ -230,6 +269,7 @@ def get_venue_bookable_days(
         "blocks": blocks,
         "now": now,
         "rules": booking_rules(),
+        "schedules": schedules,
     }
     return {spec.id: bookable_days(service=spec, **common) for spec in specs}
 

@@ -46,6 +46,7 @@ from app.booking.time_blocks import add_time_block, find_time_blocks, remove_tim
 from app.errors import DomainError
 from app.extensions import db
 from app.rendering import add_toast, is_htmx, render_page
+from app.schedules.calendar import working_week
 from app.venues.dashboard import bp, venue_required
 from app.venues.models import Venue
 
@@ -176,6 +177,7 @@ def _calendar_page(
         tz_label=f"{venue.timezone} ({timefmt.zone_names_on(query.day, tz)})",
         day=build_day(venue, query, bookings, blocks, tz) if query.view == "day" else None,
         week=build_week(query, bookings, blocks, tz, today) if query.view == "week" else None,
+        working=working_week(venue, query.first_day, member_id=query.member_id) if query.view == "week" else None,
         cancelled=[_booking_event(b, tz) for b in find_bookings(venue, start, end, CANCELLED, **filters)],
         blocks=[_block_event(t, tz) for t in blocks],
         members={m.id: m.name for m in venue.team},

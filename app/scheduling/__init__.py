@@ -2,11 +2,13 @@
 
 from app.scheduling.engine import (
     Busy,
+    MemberSchedule,
     Rules,
     ServiceSpec,
     Slot,
     available_slots,
     bookable_days,
+    member_works,
 )
 
-__all__ = ["Busy", "Rules", "ServiceSpec", "Slot", "available_slots", "bookable_days"]
+__all__ = ["Busy", "MemberSchedule", "Rules", "ServiceSpec", "Slot", "available_slots", "bookable_days", "member_works"]

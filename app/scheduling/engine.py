@@ -11,12 +11,17 @@ the service and for venue-wide blocks), so each candidate start looks only at th
 intervals that can meet it (a bisection) instead of scanning every booking of the window;
 a month calendar builds the index once for all its days. Instants are compared as integer
 microseconds since the epoch, which is exact.
+
+Team members' schedules (``MemberSchedule``): a member works inside their own local ranges of
+the day (weekly pattern, or a date's exception), never on a day off, never in part-day time
+off; a member without a pattern works whenever the venue is open. Opening hours and closures
+still bound everything: a start is only ever tried inside them.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left
-from collections.abc import Iterable, Sequence
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -56,6 +61,32 @@ class Busy:
     @property
     def busy_until(self) -> datetime:
         return self.end + self.buffer
+
+
+@dataclass(frozen=True)
+class MemberSchedule:
+    """When one team member works, as local wall-clock minutes in the venue's zone.
+
+    ``weekly`` None: no pattern of their own, so they work the venue's opening hours (the
+    default for every member). A weekday missing from ``weekly`` is a day off. ``exceptions``
+    give a date its own ranges (an empty tuple: off that date); ``days_off`` are whole days of
+    time off (local dates, both ends included); ``time_off`` part-day time off in UTC.
+    """
+
+    weekly: Mapping[int, Sequence[tuple[int, int]]] | None = None
+    exceptions: Mapping[date, Sequence[tuple[int, int]]] = field(default_factory=dict)
+    days_off: tuple[tuple[date, date], ...] = ()
+    time_off: tuple[tuple[datetime, datetime], ...] = ()
+
+    def ranges_on(self, day: date) -> Sequence[tuple[int, int]] | None:
+        """The member's working ranges on local ``day``; None: whenever the venue is open."""
+        if any(first <= day <= last for first, last in self.days_off):
+            return ()
+        if day in self.exceptions:
+            return self.exceptions[day]
+        if self.weekly is None:
+            return None
+        return self.weekly.get(day.weekday(), ())
 
 
 @dataclass(frozen=True)
@@ -146,6 +177,70 @@ def _repeat_of(day: date, minute: int, zone: ZoneInfo, first: datetime) -> datet
         day, minute = day + timedelta(days=1), minute - MINUTES_PER_DAY
     second = datetime.combine(day, time(minute // 60, minute % 60, fold=1), tzinfo=zone).astimezone(UTC)
     return second if second != first else None
+def _plain_midnight(day: date, zone: ZoneInfo) -> int | None:
+    """Local midnight of ``day`` (microseconds) when the whole day has one UTC offset, else None."""
+    first, last = _local_to_utc(day, 0, zone), _local_to_utc(day, MINUTES_PER_DAY, zone)
+    if first is None or last is None or _us(last) - _us(first) != MINUTES_PER_DAY * _MINUTE:
+        return None
+    return _us(first)
+
+
+def _gap_end(day: date, minute: int, zone: ZoneInfo) -> datetime:
+    """The instant a DST gap holding local ``minute`` ends: the first local minute after it that exists."""
+    for later in range(minute + 1, minute + MINUTES_PER_DAY):
+        instant = _local_to_utc(day, later, zone)
+        if instant is not None:
+            return instant
+    raise ValueError(f"no local time after minute {minute} on {day} in {zone}")
+
+
+def _working_spans(day: date, ranges: Sequence[tuple[int, int]], zone: ZoneInfo) -> tuple[list[int], list[int]]:
+    """A member's local working ranges on ``day`` as merged UTC spans (starts, ends), microseconds.
+
+    On a spring-forward day a start or end inside the skipped hour becomes the instant of the
+    change, so every instant of a span reads, on the wall clock, inside the range it came from.
+    On a fall-back day a range that runs past the repeated hour holds it twice, as worked.
+    """
+    spans = []
+    midnight = _plain_midnight(day, zone)
+    for opens, closes in ranges:
+        if midnight is not None:  # one offset all day: plain arithmetic
+            spans.append((midnight + opens * _MINUTE, midnight + closes * _MINUTE))
+            continue
+        # A start or an end in a skipped hour moves to the instant the clocks change: before it
+        # the wall clock reads earlier than the gap, from it later.
+        start = _local_to_utc(day, opens, zone) or _gap_end(day, opens, zone)
+        end = _local_to_utc(day, closes, zone) or _gap_end(day, closes, zone)
+        if end > start:
+            spans.append((_us(start), _us(end)))
+    starts: list[int] = []
+    ends: list[int] = []
+    for start, end in sorted(spans):
+        if ends and start <= ends[-1]:  # touching ranges (09:00-12:00, 12:00-17:00) make one
+            ends[-1] = max(ends[-1], end)
+        else:
+            starts.append(start)
+            ends.append(end)
+    return starts, ends
+
+
+def member_works(schedule: MemberSchedule, tz: str, start: datetime, end: datetime) -> bool:
+    """Does ``schedule`` have its member working through [start, end) (aware instants)?
+
+    Judged on the local date of ``start``; a member without a pattern of their own works
+    whenever the venue is open, so only their time off can rule them out.
+    """
+    zone = ZoneInfo(tz)
+    day = start.astimezone(zone).date()
+    first, last = _us(start), _us(end)
+    if any(_us(off_start) < last and first < _us(off_end) for off_start, off_end in schedule.time_off):
+        return False
+    ranges = schedule.ranges_on(day)
+    if ranges is None:
+        return True
+    starts, ends = _working_spans(day, ranges, zone)
+    k = bisect_right(starts, first)
+    return bool(k) and ends[k - 1] >= last
 
 
 class _Intervals:
@@ -221,7 +316,14 @@ class _BusyIndex:
     venue_blocks: _Occupied
 
     @classmethod
-    def build(cls, service: ServiceSpec, busy: Iterable[Busy], blocks: Iterable[Busy], now: datetime) -> _BusyIndex:
+    def build(
+        cls,
+        service: ServiceSpec,
+        busy: Iterable[Busy],
+        blocks: Iterable[Busy],
+        now: datetime,
+        schedules: Mapping[int, MemberSchedule] | None = None,
+    ) -> _BusyIndex:
         per_member: dict[int, list[tuple[int, int]]] = {m: [] for m in service.team_member_ids}
         same_service: list[tuple[int, int, int]] = []
         # One pass, each instant converted once: a busy month is thousands of intervals.
@@ -242,6 +344,9 @@ class _BusyIndex:
                 venue_blocks.append((_us(b.start), _us(b.end)))  # a venue block has no buffer
             elif b.team_member_id in per_member:
                 per_member[b.team_member_id].append((_us(b.start), _us(b.busy_until)))
+        for member, schedule in (schedules or {}).items():
+            if member in per_member:  # part-day time off: busy, like a block
+                per_member[member].extend((_us(start), _us(end)) for start, end in schedule.time_off)
         return cls(
             same_service=_Intervals(same_service),
             members={m: _Occupied(intervals) for m, intervals in per_member.items()},
@@ -258,6 +363,7 @@ def _free_starts(
     earliest: int,
     latest: int,
     step: int,
+    schedules: Mapping[int, MemberSchedule] | None = None,
 ) -> list[tuple[int, int, tuple[int, ...]]]:
     """(start, remaining, free team members) of each free start on ``day``, by start."""
     duration = service.duration // _MICROSECOND
@@ -265,9 +371,30 @@ def _free_starts(
     duration_minutes = int(service.duration.total_seconds() // 60)
     capacity = service.capacity
     team = [(m, index.members[m]) for m in sorted(service.team_member_ids)]
+    # Members with working ranges of their own today: (starts, ends) of their merged spans.
+    working: dict[int, tuple[list[int], list[int]]] = {}
+    if team and schedules:
+        converted: dict[tuple[tuple[int, int], ...], tuple[list[int], list[int]]] = {}
+        for m, _ in team:
+            schedule = schedules.get(m)
+            ranges = schedule.ranges_on(day) if schedule is not None else None
+            if ranges is not None:
+                key = tuple(ranges)
+                if key not in converted:  # members often share a pattern
+                    converted[key] = _working_spans(day, ranges, zone)
+                working[m] = converted[key]
+        team = [(m, busy) for m, busy in team if m not in working or working[m][0]]
+        if not team:
+            return []  # nobody who performs it works today
     # The loop below runs for every candidate start of every day of a calendar, so the common
     # checks are written out (a bisection each) instead of calling the index's methods.
     plain_team = [(m, busy.starts, busy.ends) for m, busy in team] if all(b.odd is None for _, b in team) else None
+    # With schedules: (member, busy starts, busy ends, working starts, working ends); None: always working.
+    plain_working = (
+        [(m, starts, ends, *working.get(m, (None, None))) for m, starts, ends in plain_team]
+        if working and plain_team is not None
+        else None
+    )
     same = index.same_service
     same_starts, same_ends, same_weights, longest = same.starts, same.ends, same.weights, same.longest
     venue_blocks = index.venue_blocks
@@ -292,7 +419,20 @@ def _free_starts(
                 continue
             members: tuple[int, ...] = ()
             if team:
-                if plain_team is not None:
+                if plain_working is not None:
+                    # As below, and the service must fit in one of the member's working spans.
+                    ends_at = start + duration
+                    members = tuple(
+                        [
+                            m
+                            for m, starts, ends, w_starts, w_ends in plain_working
+                            if not ((k := bisect_left(starts, occupied_until)) and ends[k - 1] > start)
+                            and (
+                                w_starts is None or ((j := bisect_right(w_starts, start)) and w_ends[j - 1] >= ends_at)
+                            )
+                        ]
+                    )
+                elif plain_team is not None:
                     # Free unless the last merged interval starting before the end reaches past the start.
                     members = tuple(
                         [
@@ -303,6 +443,16 @@ def _free_starts(
                     )
                 else:
                     members = tuple([m for m, busy in team if not busy.overlaps(start, occupied_until)])
+                if working and plain_working is None:
+                    ends_at = start + duration
+                    members = tuple(
+                        [
+                            m
+                            for m in members
+                            if m not in working
+                            or ((k := bisect_right(working[m][0], start)) and working[m][1][k - 1] >= ends_at)
+                        ]
+                    )
                 remaining = min(remaining, len(members))
             if remaining > 0:
                 seen.add(start)
@@ -329,17 +479,20 @@ def available_slots(
     blocks: Iterable[Busy] = (),
     now: datetime,
     rules: Rules = Rules(),
+    schedules: Mapping[int, MemberSchedule] | None = None,
 ) -> list[Slot]:
-    """Start times on local ``day`` with the remaining capacity and free team members."""
+    """Start times on local ``day`` with the remaining capacity and free (working) team members."""
     earliest, latest, step = _limits(now, rules)
     if any(start <= day <= end for start, end in closures):
         return []
-    index = _BusyIndex.build(service, busy, blocks, now)
+    index = _BusyIndex.build(service, busy, blocks, now, schedules)
     return [
         Slot(
             start=_instant(start), end=_instant(start) + service.duration, remaining=remaining, team_member_ids=members
         )
-        for start, remaining, members in _free_starts(day, ZoneInfo(tz), hours, service, index, earliest, latest, step)
+        for start, remaining, members in _free_starts(
+            day, ZoneInfo(tz), hours, service, index, earliest, latest, step, schedules
+        )
     ]
 
 
@@ -355,17 +508,18 @@ def bookable_days(
     blocks: Iterable[Busy] = (),
     now: datetime,
     rules: Rules = Rules(),
+    schedules: Mapping[int, MemberSchedule] | None = None,
 ) -> dict[date, int]:
     """For a calendar: each day in the window with how many start times are free."""
     earliest, latest, step = _limits(now, rules)
     closures = list(closures)
     zone = ZoneInfo(tz)
-    index = _BusyIndex.build(service, busy, blocks, now)  # once for the whole window
+    index = _BusyIndex.build(service, busy, blocks, now, schedules)  # once for the whole window
     result = {}
     for offset in range(days):
         day = first_day + timedelta(days=offset)
         if any(start <= day <= end for start, end in closures):
             result[day] = 0
             continue
-        result[day] = len(_free_starts(day, zone, hours, service, index, earliest, latest, step))
+        result[day] = len(_free_starts(day, zone, hours, service, index, earliest, latest, step, schedules))
     return result

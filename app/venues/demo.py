@@ -161,6 +161,8 @@ def seed_demo_venues(owners: list[User], admin: User) -> int:
                 bio="Loves making people feel at home. Ten years in the trade.",
                 service_ids=[s.id for s in made if rng.random() < 0.8] or [made[0].id],
             )
+        if i == 0:
+            _demo_schedule(venue.team[0])  # provider1's venue: one member with a week of her own
         for question, answer in rng.sample(
             [
                 ("Do I need to arrive early?", "Please arrive ten minutes before your appointment."),
@@ -185,6 +187,16 @@ def seed_demo_venues(owners: list[User], admin: User) -> int:
         created += 1
     db.session.flush()
     return created
+
+
+def _demo_schedule(member) -> None:
+    """Weekdays 09:00-13:00 and 14:00-18:00, and a long weekend off in three weeks."""
+    from app.schedules.service import add_time_off, set_week
+
+    set_week(member, {weekday: [Range(9 * 60, 13 * 60), Range(14 * 60, 18 * 60)] for weekday in range(5)})
+    friday = datetime.now(UTC).date() + timedelta(days=21)
+    friday += timedelta(days=(4 - friday.weekday()) % 7)
+    add_time_off(member, kind="holiday", reason="Long weekend away", days=(friday, friday + timedelta(days=3)))
 
 
 def _set_state(venue: Venue, status: str, admin: User) -> None:

@@ -6,7 +6,10 @@ weeks: 1,800 of a team member (each member booked most of each working day, neve
 once, as the exclusion constraint demands), 200 places in the three group classes, which
 need no particular person. A tenth of the bookings are holds (half of them expired, which
 the engine must ignore). Each member has a lunch break as a time block; the venue has one
-two-hour block. Everything else (users, orders) exists only because bookings need it.
+two-hour block. Three members work weekdays 09:00-13:00 and 14:00-18:00, one afternoons and
+Saturdays, one the venue's hours; one is off a week, one has a date exception and another a
+part-day absence (team schedules, so the engine's schedule path is measured). Everything else
+(users, orders) exists only because bookings need it.
 
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test \\
         .venv/bin/python -m bench.availability.generate
@@ -120,6 +123,7 @@ def build_venue(seed: int = SEED, *, bookings: bool = True) -> BenchVenue:
         members.append(add_team_member(venue, name=f"Therapist {m + 1}", title="", bio="", service_ids=does))
     today = datetime.now(UTC).date()
     add_closure(venue, starts_on=today + timedelta(days=11), ends_on=today + timedelta(days=11), reason="Staff day")
+    _add_schedules(members, today)
     venue.status = VenueStatus.APPROVED
     db.session.commit()
     result = BenchVenue(
@@ -131,6 +135,25 @@ def build_venue(seed: int = SEED, *, bookings: bool = True) -> BenchVenue:
     if bookings:
         _add_bookings(rng, venue, treatments, members, [s for s in services if s.capacity > 1], today)
     return result
+
+
+def _add_schedules(members: list[TeamMember], today: date) -> None:
+    """Team schedules (migration 0020), so the engine's schedule path is measured: three work
+    weekdays in two ranges, one works afternoons and Saturdays, one the venue's hours; one is
+    off a week, one has a Wednesday exception and a part-day absence."""
+    from app.schedules.service import add_time_off, set_exception, set_week
+
+    split = [Range(9 * 60, 13 * 60), Range(14 * 60, 18 * 60)]
+    for member in members[:3]:
+        set_week(member, dict.fromkeys(range(5), split))
+    set_week(members[3], {**{weekday: [Range(13 * 60, 21 * 60)] for weekday in range(5)}, 5: [Range(9 * 60, 17 * 60)]})
+    add_time_off(members[0], kind="holiday", reason="", days=(today + timedelta(days=14), today + timedelta(days=20)))
+    wednesday = today + timedelta(days=(2 - today.weekday()) % 7 + 7)
+    set_exception(members[1], wednesday, [Range(12 * 60, 16 * 60)], "")
+    noon = datetime.combine(today + timedelta(days=5), datetime.min.time(), tzinfo=ZoneInfo(TIMEZONE)) + timedelta(
+        hours=12
+    )
+    add_time_off(members[2], kind="other", reason="", times=(noon, noon + timedelta(hours=3)))
 
 
 def _add_bookings(

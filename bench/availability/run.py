@@ -71,10 +71,11 @@ def engine_inputs(service: Service, first_day: date, days: int, now: datetime) -
     spec = availability.service_spec(service)
     window = availability._window(first_day, days)
     if "service" in inspect.signature(availability.get_busy).parameters:
-        busy, blocks = availability.get_busy(venue.id, spec, *window)
+        busy, blocks, *schedules = availability.get_busy(venue.id, spec, *window)
     else:
-        busy, blocks = availability.get_busy(venue, *window)
+        busy, blocks, *schedules = availability.get_busy(venue, *window)
     return {
+        **({"schedules": schedules[0]} if schedules else {}),  # team schedules, since migration 0020
         "tz": venue.timezone,
         "hours": availability.venue_hours(venue),
         "closures": [(c.starts_on, c.ends_on) for c in venue.closures],

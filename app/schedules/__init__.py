@@ -1,0 +1,1 @@
+"""Team members' schedules: weekly working hours, date exceptions and time off."""
