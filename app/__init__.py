@@ -186,6 +186,7 @@ def register_blueprints(app: Flask) -> None:
     from app.admin import venues as admin_venues  # noqa: F401  (adds approval routes to the admin blueprint)
     from app.admin.routes import bp as admin_bp
     from app.booking import calendar as booking_calendar  # calendar routes on the dashboard, and the feed
+    from app.booking import check_in  # noqa: F401  (the front-desk check-in page on the dashboard)
     from app.booking.routes import bp as booking_bp
     from app.discovery import bp as discovery_bp
     from app.main import bp as main_bp

@@ -31,6 +31,10 @@ FILES = {
     "@zxcvbn-ts/core/dist/zxcvbn-ts.js": "zxcvbn-ts/core.js",
     "@zxcvbn-ts/language-common/dist/zxcvbn-ts.js": "zxcvbn-ts/language-common.js",
     "@zxcvbn-ts/language-en/dist/translations.mjs": "zxcvbn-ts/translations-en.mjs",
+    # The check-in page's QR scanner, an ES module imported only when its camera starts; it
+    # imports its decoding worker from beside itself.
+    "qr-scanner/qr-scanner.min.js": "qr-scanner/qr-scanner.min.js",
+    "qr-scanner/qr-scanner-worker.min.js": "qr-scanner/qr-scanner-worker.min.js",
 }
 
 

@@ -54,6 +54,7 @@ class CalendarEvent:
     status: str = ""
     status_label: str = ""
     url: str = ""
+    checked_in: bool = False  # arrived at the front desk (app/booking/check_in.py)
     row: int = 1
     span: int = 1
     lane: int = 1
@@ -87,6 +88,7 @@ def _booking_event(booking: Booking, tz: ZoneInfo) -> CalendarEvent:
         status=booking.status,
         status_label=STATUS_LABELS[booking.status],
         url=url_for("venues_dashboard.booking_details", booking_id=booking.id),
+        checked_in=booking.checked_in_at is not None,
     )
 
 
