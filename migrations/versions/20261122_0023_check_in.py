@@ -1,7 +1,7 @@
 """Check-in at the front desk: when a booking's customer arrived
 
 Revision ID: 0023
-Revises: 0022
+Revises: 0020
 Create Date: 2026-11-22
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0023"
-down_revision = "0022"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 
