@@ -24,6 +24,8 @@ from flask import current_app
 from sqlalchemy import delete, func, or_, select, update
 
 from app.accounts.models import RecoveryCode, SignInThrottle, User, UserSession, new_session_token
+from app.accounts.oidc_models import ProviderLink
+from app.accounts.passkey_models import Passkey, PasskeyChallenge
 from app.accounts.sessions import end_all_sessions
 from app.admin import audit
 from app.admin.models import AuditEntry
@@ -36,6 +38,7 @@ from app.payments.models import PaymentEvent
 from app.privacy.files import delete_files_after_commit
 from app.privacy.models import AccountDeletion, ConsentRecord, DataExport
 from app.reviews.models import Review
+from app.saved.models import SavedVenue
 from app.urls import absolute_url
 from app.venues.models import FAQ, TeamMember, Venue, VenueImage, VenueSlug, VenueStatus
 
@@ -205,6 +208,13 @@ def _remove_account_data(user: User) -> None:
     db.session.execute(delete(CartItem).where(CartItem.user_id == user.id))
     db.session.execute(delete(ConsentRecord).where(ConsentRecord.user_id == user.id))
     db.session.execute(delete(SignInThrottle).where(SignInThrottle.email == user.email))
+    # Other ways in (passkeys, Google or Apple links, which keep the address they vouched for)
+    # and the venues they saved.
+    db.session.execute(delete(Passkey).where(Passkey.user_id == user.id))
+    db.session.execute(delete(PasskeyChallenge).where(PasskeyChallenge.user_id == user.id))
+    db.session.execute(delete(ProviderLink).where(ProviderLink.user_id == user.id))
+    db.session.execute(delete(SavedVenue).where(SavedVenue.user_id == user.id))
+    user.webauthn_user_handle = None
     # Free text the person typed on their own bookings (a venue's reason to them stays).
     db.session.execute(
         update(Booking)

@@ -161,8 +161,8 @@ def similar_venue_ids(venue_id: int, *, limit: int = SIMILAR_COUNT, exclude: Ite
         return []
     near = "earth_box((SELECT earth FROM venue_search WHERE venue_id = :venue_id), :radius) @> vs.earth"
     where = near if me.pinned else "vs.category IS NOT DISTINCT FROM :category"
-    distance = (
-        "earth_distance((SELECT earth FROM venue_search WHERE venue_id = :venue_id), vs.earth)" if me.pinned else "0"
+    nearer = (
+        "earth_distance((SELECT earth FROM venue_search WHERE venue_id = :venue_id), vs.earth), " if me.pinned else ""
     )
     rows = db.session.execute(
         text(
@@ -176,7 +176,7 @@ def similar_venue_ids(venue_id: int, *, limit: int = SIMILAR_COUNT, exclude: Ite
               AND vs.venue_id <> :venue_id
               AND vs.venue_id <> ALL(:exclude)
               AND (vs.category IS NOT DISTINCT FROM :category OR shared.n > 0)
-            ORDER BY (vs.category IS NOT DISTINCT FROM :category) DESC, shared.n DESC, {distance}, vs.venue_id
+            ORDER BY (vs.category IS NOT DISTINCT FROM :category) DESC, shared.n DESC, {nearer}vs.venue_id
             LIMIT :limit
             """
         ),

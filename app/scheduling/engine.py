@@ -177,6 +177,8 @@ def _repeat_of(day: date, minute: int, zone: ZoneInfo, first: datetime) -> datet
         day, minute = day + timedelta(days=1), minute - MINUTES_PER_DAY
     second = datetime.combine(day, time(minute // 60, minute % 60, fold=1), tzinfo=zone).astimezone(UTC)
     return second if second != first else None
+
+
 def _plain_midnight(day: date, zone: ZoneInfo) -> int | None:
     """Local midnight of ``day`` (microseconds) when the whole day has one UTC offset, else None."""
     first, last = _local_to_utc(day, 0, zone), _local_to_utc(day, MINUTES_PER_DAY, zone)

@@ -264,6 +264,13 @@ def test_similar_venues_same_category_first_then_shared_services_then_nearer(ctx
     assert service.similar_venue_ids(2_000_000_000) == []
 
 
+def test_a_venue_without_a_map_pin_finds_its_category_anywhere(ctx, listed):
+    here = listed("Unpinned Rooms", lat=None, lng=None)
+    far = listed("Far Same", lat=LONDON[0] + 3.0)
+    listed("Spa Unrelated", category="spa", services=("Sauna",))
+    assert service.similar_venue_ids(here.id) == [far.id]
+
+
 def test_the_similar_shelf_is_a_fragment_of_cards(client, listed):
     here = listed("Here Rooms")
     listed("Near Same", lat=LONDON[0] + 0.01)
