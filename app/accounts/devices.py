@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, session, url_for
 from flask_login import current_user, login_required, logout_user
 
-from app.accounts import sessions
+from app.accounts import places, sessions
 from app.accounts.forms import ConfirmForm
 from app.accounts.routes import bp
 from app.accounts.security_log import record_security_event
@@ -21,6 +21,7 @@ def devices():
             "id": row.id,
             "browser": sessions.describe_browser(row.user_agent),
             "ip": row.ip or "unknown address",
+            "place": places.place_of(row.ip),
             "created_at": row.created_at,
             "last_seen_at": row.last_seen_at,
             "remember": row.remember,

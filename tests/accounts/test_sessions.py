@@ -147,3 +147,31 @@ def test_sign_out_everywhere_ends_every_session_including_this_one(web, customer
 )
 def test_browsers_are_described_in_plain_words(agent, label):
     assert describe_browser(agent) == label
+
+
+@pytest.mark.parametrize(
+    ("ip", "place"),
+    [
+        ("81.2.69.142", "United Kingdom"),
+        ("2a00:1450:4009:81f::200e", "United Kingdom"),
+        ("8.8.8.8", "United States"),
+        ("127.0.0.1", "This computer"),
+        ("10.1.2.3", "A private network"),
+        (None, "Unknown place"),
+        ("not an address", "Unknown place"),
+    ],
+)
+def test_a_sessions_place_is_its_country_looked_up_offline(ip, place):
+    from app.accounts.places import place_of
+
+    assert place_of(ip) == place
+
+
+def test_the_devices_page_says_where_each_session_came_from(web, customer):
+    from app.accounts.sessions import start_session
+
+    start_session(customer, ip="81.2.69.142", user_agent="Mozilla/5.0 (iPhone) Safari/605.1", remember=False)
+    db.session.commit()
+    web.sign_in_as(customer)
+    page = web.get("/account/devices").get_data(as_text=True)
+    assert "United Kingdom (81.2.69.142)" in page and "This computer (127.0.0.1)" in page
