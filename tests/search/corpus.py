@@ -32,6 +32,7 @@ class Spec:
     tags: tuple[str, ...] = ()
     status: str = VenueStatus.APPROVED
     description: str = ""
+    hours: tuple[int, int] = (9 * 60, 18 * 60)  # opens, closes (local minutes), every day
 
     @property
     def price_from(self) -> int | None:
@@ -204,15 +205,15 @@ class Corpus:
         return self.specs[venue_id].name
 
 
-def build_corpus(make_user) -> Corpus:
-    """Create every venue of SPECS (flushed, not committed) and return them.
+def build_corpus(make_user, specs: tuple[Spec, ...] = SPECS) -> Corpus:
+    """Create every venue of ``specs`` (flushed, not committed) and return them.
 
     Rows are built directly (one flush) rather than through the venue service: the service
     functions flush and validate per call, which would make every search test slow.
     """
     categories = {c.slug: c for c in db.session.scalars(select(Category))}
     corpus = Corpus()
-    for n, spec in enumerate(SPECS):
+    for n, spec in enumerate(specs):
         owner = make_user(role=Role.PROVIDER, email=f"search-owner-{n}@example.com")
         category = categories[spec.category]
         venue = Venue(
@@ -232,7 +233,8 @@ def build_corpus(make_user) -> Corpus:
             status=spec.status,
             changed_fields=[],
         )
-        venue.opening_hours = [OpeningHours(weekday=d, opens_minute=9 * 60, closes_minute=18 * 60) for d in range(7)]
+        opens, closes = spec.hours
+        venue.opening_hours = [OpeningHours(weekday=d, opens_minute=opens, closes_minute=closes) for d in range(7)]
         venue.services = [
             Service(
                 name=name,
@@ -255,7 +257,7 @@ def build_corpus(make_user) -> Corpus:
         db.session.add(venue)
         corpus.venues[spec.name] = venue
     db.session.flush()
-    by_name = {spec.name: spec for spec in SPECS}
+    by_name = {spec.name: spec for spec in specs}
     corpus.specs = {venue.id: by_name[venue.name] for venue in corpus.venues.values()}
     return corpus
 
