@@ -4,7 +4,6 @@ drafts, one waiting for review, one suspended), and a brute-force model of the f
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -13,12 +12,12 @@ from app.accounts.models import Role
 from app.extensions import db
 from app.venues.models import Category, OpeningHours, Service, Venue, VenueImage, VenueStatus
 from app.venues.slugs import slugify
+from search.geo import distance_km
 from search.types import PRICE_BUCKETS, RATING_BUCKETS, SearchQuery
 
 LONDON = (51.5072, -0.1276)
 MANCHESTER = (53.4808, -2.2426)
 EDINBURGH = (55.9533, -3.1883)
-EARTH_RADIUS_M = 6378168.0  # earthdistance's earth()
 
 
 @dataclass(frozen=True)
@@ -266,11 +265,8 @@ def build_corpus(make_user, specs: tuple[Spec, ...] = SPECS) -> Corpus:
 
 
 def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
-    """Great-circle distance on earthdistance's sphere (haversine)."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lng2 - lng1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
+    """Great-circle distance on the one earth model (search.geo), by haversine."""
+    return distance_km(lat1, lng1, lat2, lng2) * 1000.0
 
 
 def matches(spec: Spec, query: SearchQuery, *, ignore: str | None = None) -> bool:

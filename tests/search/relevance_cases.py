@@ -215,7 +215,12 @@ WILLOW, NORDIC, EVENING, THISTLE = "Willow Spa", "Nordic Sauna House", "Evening 
 LOTUS, AMBER, ORCHID = "Lotus Massage Rooms", "Amber Massage Studio", "Orchid Thai Massage"
 ZOE, POLISHED, HAZEL = "Café Zoë Nails", "Polished Nail Studio", "Hazel Nail Bar"
 PEARL, GLOW, JUNIPER, CEDAR = "Pearl Skin Studio", "Glow Facial Bar", "Juniper Hair House", "Cedar Barbers"
-SAFFRON, MARIGOLD, LINDEN, SMOOTH = "Saffron Wellness", "Marigold Movement Studio", "Linden Brow & Lash", "Smooth Wax Lounge"
+SAFFRON, MARIGOLD, LINDEN, SMOOTH = (
+    "Saffron Wellness",
+    "Marigold Movement Studio",
+    "Linden Brow & Lash",
+    "Smooth Wax Lounge",
+)
 MASSAGES = (LOTUS, AMBER, ORCHID, THISTLE)
 NAILS = (ZOE, POLISHED, HAZEL)
 
