@@ -135,11 +135,18 @@ class Understanding:
     def apply(self, query: SearchQuery, *, location: tuple[float, float] | None = None) -> SearchQuery:
         """``query`` with the text replaced by the keywords, and each intent applied where the
         query does not already say otherwise (an explicit filter wins over a word)."""
+        return self.applied(query, location=location)[0]
+
+    def applied(
+        self, query: SearchQuery, *, location: tuple[float, float] | None = None
+    ) -> tuple[SearchQuery, tuple[Intent, ...]]:
+        """``apply``, and the intents that changed something."""
         changes: dict[str, Any] = {"text": self.keywords}
+        used: list[Intent] = []
         for intent in self.intents:
             if intent.kind == "cheap" and query.sort == "relevance":
                 changes["sort"] = "price"
-            elif intent.kind == "open_now":
+            elif intent.kind == "open_now" and not query.open_now:
                 changes["open_now"] = True
             elif intent.kind == "place" and query.lat is None:
                 changes.update(lat=intent.place.lat, lng=intent.place.lng, radius_km=PLACE_RADIUS_KM)
@@ -147,10 +154,15 @@ class Understanding:
                 changes.update(lat=location[0], lng=location[1], radius_km=NEAR_ME_RADIUS_KM)
                 if query.sort == "relevance" and "sort" not in changes:
                     changes["sort"] = "distance"
+            elif intent.kind == "near_me" and query.lat is not None and query.sort == "relevance":
+                changes.setdefault("sort", "distance")
             elif intent.kind in ("today", "tomorrow", "weekend") and query.free_from is None:
                 start, end = free_window(intent.kind, self.now or datetime.now(ZoneInfo(self.zone)), self.zone)
                 changes.update(free_from=start, free_to=end)
-        return dataclasses.replace(query, **changes)
+            else:
+                continue
+            used.append(intent)
+        return dataclasses.replace(query, **changes), tuple(used)
 
 
 def free_window(kind: str, now: datetime, zone: str = "Europe/London") -> tuple[datetime, datetime]:
