@@ -9,13 +9,13 @@ backend's, so both pass one contract suite. `search.elasticsearch` sends them.
 from __future__ import annotations
 
 import html
-import math
 import re
 import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
 from search.documents import document_from_json, document_to_json
+from search.geo import distance_km, es_distance
 from search.types import (
     MAX_PAGE_SIZE,
     PRICE_BUCKETS,
@@ -40,7 +40,6 @@ BACKEND_NAME = "elasticsearch"  # `SearchResult.backend` of every answer read he
 # restricted to the ids that passed: totals, facets and pages are exact within that window.
 CANDIDATE_WINDOW = 500
 MAX_RESULT_WINDOW = 1000 * MAX_PAGE_SIZE  # SearchQuery allows page 1000 of 50
-EARTH_RADIUS_KM = 6371.0088  # Elasticsearch's mean radius, so distances agree with its filter
 CATEGORY_FACET_SIZE = 100
 SNIPPET_CHARS = 160
 MAX_TERMS = 10
@@ -88,7 +87,8 @@ MAPPING = {
         "timezone": _KEYWORD,
         "location": {"type": "geo_point"},
         "price_from": {"type": "integer"},
-        "rating": {"type": "float"},
+        # Exact to the hundredth, as PostgreSQL's numeric(3, 2): "4.7 and up" includes 4.7.
+        "rating": {"type": "scaled_float", "scaling_factor": 100},
         "review_count": {"type": "integer"},
         "cover_thumb": {"type": "keyword", "index": False, "doc_values": False},
         "updated_at": {"type": "date"},
@@ -111,11 +111,6 @@ def document_source(doc: VenueDocument) -> dict[str, Any]:
 
 
 # -- search body ----------------------------------------------------------------------------------
-
-
-def _distance(km: float) -> str:
-    """A distance without exponent notation: 2.5 -> "2.5km", 0.00001 -> "0.00001km"."""
-    return f"{km:.6f}".rstrip("0").rstrip(".") + "km"
 
 
 def _text_query(text: str) -> dict[str, Any] | None:
@@ -193,7 +188,10 @@ def build_search_body(query: SearchQuery, *, only_ids: Sequence[int] | None = No
     scope: list[dict[str, Any]] = []
     if query.radius_km is not None:
         point = {"lat": query.lat, "lon": query.lng}
-        scope.append({"geo_distance": {"distance": _distance(query.radius_km), "location": point}})
+        # The edge is inside (search.geo); "arc" is the model sphere's great-circle distance.
+        scope.append(
+            {"geo_distance": {"distance": es_distance(query.radius_km), "location": point, "distance_type": "arc"}}
+        )
     if only_ids is not None:
         scope.append({"ids": {"values": [str(venue_id) for venue_id in only_ids]}})
     filters = _facet_filters(query)
@@ -238,10 +236,8 @@ def _body(response: Any) -> Any:
 
 
 def haversine_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lng2 - lng1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+    """The distance shown: the one earth model (search.geo), as Elasticsearch's arc distance."""
+    return distance_km(lat1, lng1, lat2, lng2)
 
 
 _MARK = re.compile(r"(</?mark>)")

@@ -207,7 +207,7 @@ def test_mapping_is_strict_and_types_each_field():
     for field in ("name", "description", "category_name", "service_names"):
         assert props[field] | {} and props[field]["type"] == "text" and props[field]["analyzer"] == "folded", field
     assert props["price_from"] == {"type": "integer"}
-    assert props["rating"] == {"type": "float"}
+    assert props["rating"] == {"type": "scaled_float", "scaling_factor": 100}  # exact hundredths
     assert props["review_count"] == {"type": "integer"}
     assert props["updated_at"] == {"type": "date"}
     assert props["cover_thumb"]["type"] == "keyword" and props["cover_thumb"]["index"] is False
@@ -293,11 +293,14 @@ def test_open_price_range_has_one_bound():
     assert post == [{"range": {"price_from": {"lte": 3000}}}]
 
 
-@pytest.mark.parametrize(("radius", "expected"), [(5, "5km"), (2.5, "2.5km"), (0.00001, "0.00001km"), (500, "500km")])
-def test_radius_is_a_geo_distance_filter_in_km(radius, expected):
+@pytest.mark.parametrize(
+    ("radius", "expected"), [(5, "5000.01m"), (2.5, "2500.01m"), (0.00001, "0.02m"), (500, "500000.01m")]
+)
+def test_radius_is_an_arc_geo_distance_filter_that_includes_its_edge(radius, expected):
     body = build_search_body(SearchQuery(lat=LONDON[0], lng=LONDON[1], radius_km=radius))
     [geo] = body["query"]["bool"]["filter"]
-    assert geo == {"geo_distance": {"distance": expected, "location": {"lat": LONDON[0], "lon": LONDON[1]}}}
+    point = {"lat": LONDON[0], "lon": LONDON[1]}
+    assert geo == {"geo_distance": {"distance": expected, "location": point, "distance_type": "arc"}}
 
 
 @pytest.mark.parametrize(
