@@ -32,6 +32,7 @@ from search.types import (
     rating_bucket_key,
     rating_bucket_label,
 )
+from search.understanding import NO_SYNONYMS, Synonyms, TermGroup, term_groups
 
 BACKEND_NAME = "elasticsearch"  # `SearchResult.backend` of every answer read here
 
@@ -113,21 +114,46 @@ def document_source(doc: VenueDocument) -> dict[str, Any]:
 # -- search body ----------------------------------------------------------------------------------
 
 
-def _text_query(text: str) -> dict[str, Any] | None:
-    terms = text.split()[:MAX_TERMS]
-    if not terms:
+def _alternative(phrase: tuple[str, ...]) -> dict[str, Any]:
+    """One way to say a group: a word forgives typos (fuzziness AUTO with swaps as one edit: the
+    budget of search.understanding.typo_budget); a phrase (from the synonyms) is matched as one."""
+    if len(phrase) == 1:
+        return {
+            "multi_match": {
+                "query": phrase[0],
+                "fields": list(TEXT_FIELDS),
+                "fuzziness": "AUTO",
+                "fuzzy_transpositions": True,
+                "operator": "and",
+            }
+        }
+    return {"multi_match": {"query": " ".join(phrase), "fields": list(TEXT_FIELDS), "type": "phrase"}}
+
+
+def _group_clause(group: TermGroup, n: int) -> dict[str, Any]:
+    """A venue matches the group when it matches one of its alternatives (the typed word or
+    phrase, or a synonym: query expansion, the same groups as PostgreSQL's tsquery). Named, so a
+    relaxed answer says which groups its hits matched."""
+    alternatives = [_alternative(phrase) for phrase in group.alternatives]
+    return {"bool": {"should": alternatives, "minimum_should_match": 1, "_name": f"group:{n}"}}
+
+
+def _text_query(text: str, synonyms: Synonyms = NO_SYNONYMS, min_groups: int | None = None) -> dict[str, Any] | None:
+    groups = term_groups(text, synonyms)[:MAX_TERMS]
+    if not groups:
         return None
-    # One fuzzy multi_match per word, all required: each word must match some field
-    # ("masage london": a massage in London), and each forgives typos ("masage" -> massage).
-    # One multi_match over all words with operator "and" would need them all in ONE field,
-    # and cross_fields (which spans fields) doesn't allow fuzziness.
-    must = [
-        {"multi_match": {"query": term, "fields": list(TEXT_FIELDS), "fuzziness": "AUTO", "operator": "and"}}
-        for term in terms
-    ]
-    # Exact words rank above typo matches.
-    exact = {"multi_match": {"query": " ".join(terms), "fields": list(TEXT_FIELDS), "type": "cross_fields"}}
-    return {"bool": {"must": must, "should": [exact]}}
+    # One clause per group, all required: each must match some field ("masage london": a
+    # massage in London). One multi_match over all words with operator "and" would need them
+    # all in ONE field, and cross_fields (which spans fields) doesn't allow fuzziness.
+    clauses = [_group_clause(group, n) for n, group in enumerate(groups)]
+    # Exact words rank above typo and synonym matches.
+    typed = " ".join(group.typed for group in groups)
+    exact = {"multi_match": {"query": typed, "fields": list(TEXT_FIELDS), "type": "cross_fields"}}
+    if min_groups is None:
+        return {"bool": {"must": clauses, "should": [exact]}}
+    # Relaxed (nothing matched every group): at least ``min_groups`` of them; the backend tries
+    # one group fewer at a time, as PostgreSQL keeps the most groups any venue matches.
+    return {"bool": {"must": [{"bool": {"should": clauses, "minimum_should_match": min_groups}}], "should": [exact]}}
 
 
 def _facet_filters(query: SearchQuery) -> dict[str, list[dict[str, Any]]]:
@@ -182,9 +208,16 @@ def _aggregations(filters: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     return {name: {"filter": others(name), "aggs": {"values": agg}} for name, agg in values.items()}
 
 
-def build_search_body(query: SearchQuery, *, only_ids: Sequence[int] | None = None) -> dict[str, Any]:
-    """The `_search` body for ``query``; ``only_ids`` restricts it (venues open / free)."""
-    text = _text_query(query.text)
+def build_search_body(
+    query: SearchQuery,
+    *,
+    only_ids: Sequence[int] | None = None,
+    synonyms: Synonyms = NO_SYNONYMS,
+    min_groups: int | None = None,
+) -> dict[str, Any]:
+    """The `_search` body for ``query``; ``only_ids`` restricts it (venues open / free);
+    ``synonyms`` expand the words; ``min_groups`` relaxes "every word" to at least that many."""
+    text = _text_query(query.text, synonyms, min_groups)
     scope: list[dict[str, Any]] = []
     if query.radius_km is not None:
         point = {"lat": query.lat, "lon": query.lng}
@@ -219,9 +252,11 @@ def build_search_body(query: SearchQuery, *, only_ids: Sequence[int] | None = No
     return body
 
 
-def build_candidates_body(query: SearchQuery) -> dict[str, Any]:
+def build_candidates_body(
+    query: SearchQuery, *, synonyms: Synonyms = NO_SYNONYMS, min_groups: int | None = None
+) -> dict[str, Any]:
     """The ids (and time zones) of the best CANDIDATE_WINDOW matches of every other filter."""
-    body = build_search_body(query)
+    body = build_search_body(query, synonyms=synonyms, min_groups=min_groups)
     for key in ("aggs", "highlight"):
         del body[key]
     body.update({"from": 0, "size": CANDIDATE_WINDOW, "_source": ["timezone"], "track_total_hits": False})
@@ -300,6 +335,15 @@ def _parse_facets(aggs: dict[str, Any]) -> dict[str, Facet]:
         ],
     }
     return {name: Facet(name, tuple(found)) for name, found in values.items() if name in aggs}
+
+
+def relaxed_groups(response: Any) -> list[tuple[int, ...]]:
+    """Which groups (by number) each hit of a relaxed answer matched, from its named queries."""
+    found = []
+    for hit in _body(response).get("hits", {}).get("hits", []):
+        names = hit.get("matched_queries") or ()
+        found.append(tuple(sorted(int(n.split(":", 1)[1]) for n in names if str(n).startswith("group:"))))
+    return found
 
 
 def parse_search_response(response: Any, query: SearchQuery) -> SearchResult:
