@@ -16,7 +16,16 @@ from dataclasses import dataclass
 from sqlalchemy import text
 
 from app.extensions import db
-from search.understanding import NO_SYNONYMS, Synonyms, TermGroup, edit_distance, swaps, term_groups, typo_budget
+from search.understanding import (
+    NO_SYNONYMS,
+    Synonyms,
+    TermGroup,
+    edit_distance,
+    swaps,
+    term_groups,
+    typo_budget,
+    words_of,
+)
 
 TS_CONFIG = "cozywish_search"
 TSQUERY = "CAST(:tsquery AS tsquery)"
@@ -37,29 +46,32 @@ class TextMatch:
 
     tsquery: str
     groups: tuple[str, ...] = ()  # each group's tsquery
+    typed: tuple[str, ...] = ()  # each group as typed ("spa day")
     min_groups: int | None = None
     relaxed: tuple[str, ...] = ()  # relaxed: the words the shown venues match ("spa day")
 
     def relax(self, min_groups: int, labels: tuple[str, ...]) -> TextMatch:
-        return TextMatch(" | ".join(self.groups), self.groups, min_groups, labels)
+        return TextMatch(" | ".join(self.groups), self.groups, self.typed, min_groups, labels)
 
     @property
     def any_group(self) -> TextMatch:
-        return TextMatch(" | ".join(self.groups), self.groups)
+        return TextMatch(" | ".join(self.groups), self.groups, self.typed)
 
 
-def text_match(keywords: str, synonyms: Synonyms = NO_SYNONYMS) -> TextMatch | None:
+def text_match(keywords: str, synonyms: Synonyms | None = None) -> TextMatch | None:
     """The words of ``keywords`` as a tsquery: every group required, each group its typed word or
-    phrase OR its synonyms, and each typed word the index lacks OR'ed with its corrections."""
-    groups = term_groups(keywords, synonyms)
-    if not groups:
+    phrase OR its synonyms, and each typed word the index lacks OR'ed with its corrections.
+    Without ``synonyms``, the table's are read by the same statement as the corrections."""
+    words = words_of(keywords)
+    if not words:
         return None
-    fixes = corrections([g.alternatives[0][0] for g in groups if len(g.alternatives[0]) == 1])
+    fixes, stored = corrections(words, with_synonyms=synonyms is None)
+    groups = term_groups(keywords, stored if synonyms is None else synonyms)
     group_queries = tuple(_group_tsquery(g, fixes) for g in groups)
-    return TextMatch(" & ".join(group_queries), group_queries)
+    return TextMatch(" & ".join(group_queries), group_queries, tuple(g.typed for g in groups))
 
 
-def corrected_tsquery(words: str, synonyms: Synonyms = NO_SYNONYMS) -> str:
+def corrected_tsquery(words: str, synonyms: Synonyms | None = None) -> str:
     """``words`` as tsquery text (see text_match); '' when there is nothing to match."""
     match = text_match(words, synonyms)
     return match.tsquery if match else ""
@@ -76,17 +88,20 @@ def _group_tsquery(group: TermGroup, fixes: dict[str, list[str]]) -> str:
     return alternatives[0] if len(alternatives) == 1 else "( " + " | ".join(alternatives) + " )"
 
 
-def corrections(words: list[str]) -> dict[str, list[str]]:
+def corrections(words: list[str], *, with_synonyms: bool = False) -> tuple[dict[str, list[str]], Synonyms]:
     """For each word the index's vocabulary lacks, its closest words within the typo budget
     (Damerau-Levenshtein, as Elasticsearch's fuzziness AUTO): candidates come from the trigram
     index and from every swap of two neighbouring letters ("facail" -> "facial", which shares
     too few trigrams), then are ranked by edit distance and how many venues use them."""
     words = sorted({w for w in words if typo_budget(w) > 0})
-    if not words:
-        return {}
+    if not words and not with_synonyms:
+        return {}, NO_SYNONYMS
     variants = sorted({v for w in words for v in swaps(w)})
     params = {"words": words, "swaps": variants, "candidates": TYPO_CANDIDATES}
-    rows = db.session.execute(text(CORRECTIONS_SQL), params).all()
+    sql = CORRECTIONS_SQL + (SYNONYMS_SQL if with_synonyms else "")
+    rows = db.session.execute(text(sql), params).all()
+    synonyms = Synonyms((row.typed, row.word) for row in rows if row.kind == "synonym")
+    rows = [row for row in rows if row.kind != "synonym"]
     known = {row.word for row in rows if row.kind == "known"}
     venues = {row.word: row.venues for row in rows}
     close: dict[str, set[str]] = {}
@@ -103,7 +118,7 @@ def corrections(words: list[str]) -> dict[str, list[str]]:
         )
         if scored:
             fixes[word] = [c for _, _, c in scored[:TYPO_ALTERNATIVES]]
-    return fixes
+    return fixes, synonyms
 
 
 def suggest(prefix: str, limit: int = 8) -> list[str]:
@@ -176,6 +191,10 @@ CROSS JOIN LATERAL (
 WHERE NOT EXISTS (SELECT 1 FROM venue_search_words k WHERE k.word = q.word)
 UNION ALL
 SELECT 'swap', NULL, v.word, v.venues FROM venue_search_words v WHERE v.word = ANY(CAST(:swaps AS text[]))"""
+# The synonym pairs (search.synonyms), read with the corrections: one statement per search.
+SYNONYMS_SQL = """
+UNION ALL
+SELECT 'synonym', CAST(s.term AS text), CAST(s.synonym AS text), 0 FROM search_synonyms s"""
 
 
 def _quote_lexeme(word: str) -> str:

@@ -27,9 +27,7 @@ from app.extensions import db
 from search import pg_facets, pg_index, pg_text
 from search.geo import DISTANCE_M_SQL, RADIUS_SQL, radius_limits
 from search.pg_text import HEADLINE_OPTIONS, RANK_SQL, TS_CONFIG, TSQUERY, TextMatch, escape_html_sql
-from search.synonyms import get_synonyms
 from search.types import SearchHit, SearchQuery, SearchResult, VenueDocument
-from search.understanding import relaxed_label, term_groups
 
 # What a hit shows, read from the row the search matched (no other table is read for a page).
 HIT_FIELDS = (
@@ -263,10 +261,10 @@ ORDER BY {outer_order}"""
 
     def corrected_tsquery(self, words: str) -> str:
         """``words`` as tsquery text: groups of synonyms, typos OR'ed with the closest words."""
-        return pg_text.corrected_tsquery(words, get_synonyms())
+        return pg_text.corrected_tsquery(words)
 
     def text_match(self, words: str) -> TextMatch | None:
-        return pg_text.text_match(words, get_synonyms())
+        return pg_text.text_match(words)
 
     def explain(self, query: SearchQuery) -> list[tuple[str, str, dict[str, Any]]]:
         """(name, SQL, params) of every statement ``search(query)`` runs (when something matches
@@ -299,9 +297,9 @@ ORDER BY {outer_order}"""
         if not counts:
             return None
         best = max(bin(m).count("1") for m in counts)
-        groups = term_groups(query.text, get_synonyms())
-        sets = sorted([n for n in range(len(groups)) if m & (1 << n)] for m in counts if bin(m).count("1") == best)
-        labels = tuple(relaxed_label(groups, matched) for matched in sets[:3])  # in the order typed
+        groups = len(match.groups)
+        sets = sorted([n for n in range(groups) if m & (1 << n)] for m in counts if bin(m).count("1") == best)
+        labels = tuple(" ".join(match.typed[n] for n in matched) for matched in sets[:3])  # in the order typed
         return match.relax(best, labels)
 
     def _search(self, query: SearchQuery, match: TextMatch | None) -> SearchResult:

@@ -15,11 +15,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app import cache_versions
 from app.admin import audit
 from app.errors import ValidationFailed
-from app.extensions import cache, db
+from app.extensions import db
 from search.understanding import MAX_PHRASE_WORDS, Synonyms, words_of
 
 PHRASE_MAX_LENGTH = 60
-SYNONYMS_TTL = 600  # seconds; the key carries the public cache version
 
 
 class SearchSynonym(db.Model):
@@ -43,13 +42,9 @@ class SearchSynonym(db.Model):
 
 
 def get_synonyms() -> Synonyms:
-    """Every pair, as the backends use them (cached under the public cache version)."""
-    key = f"search:synonyms:{cache_versions.current(cache_versions.PUBLIC)}"
-    pairs = cache.get(key)
-    if pairs is None:
-        pairs = [tuple(row) for row in db.session.execute(select(SearchSynonym.term, SearchSynonym.synonym))]
-        cache.set(key, pairs, timeout=SYNONYMS_TTL)
-    return Synonyms(pairs)
+    """Every pair, as the backends use them. A table of a few dozen rows, read by primary key
+    order each search: one statement, cheaper than a cache lookup and its version read."""
+    return Synonyms(tuple(row) for row in db.session.execute(select(SearchSynonym.term, SearchSynonym.synonym)))
 
 
 def find_synonyms(q: str = "") -> list[SearchSynonym]:

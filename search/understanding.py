@@ -110,6 +110,7 @@ class Intent:
     phrase: str  # the words as they matched (folded), to remove them from the text
     label: str  # the chip
     place: Any = None  # for "place": the Place
+    span: tuple[int, int] = (0, 0)  # the typed words it took: tokens[start:end]
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,7 @@ class Understanding:
     text: str  # as typed
     keywords: str  # the words left to match
     intents: tuple[Intent, ...] = ()
+    tokens: tuple[str, ...] = ()  # the text as typed, split on spaces
     now: datetime | None = None
     zone: str = "Europe/London"
 
@@ -124,13 +126,14 @@ class Understanding:
         return {intent.kind for intent in self.intents}
 
     def without(self, intent: Intent) -> str:
-        """The typed text without ``intent``'s words (the chip's removal link)."""
-        others = [i for i in self.intents if i is not intent]
-        return " ".join([*(i.phrase for i in others), self.keywords]).strip()
+        """The typed text without ``intent``'s words (the chip's removal link), in typed order."""
+        start, end = intent.span
+        return " ".join(t for n, t in enumerate(self.tokens) if not start <= n < end)
 
     def keywords_removed(self) -> str:
-        """The typed text without the keywords: what stays when the text chip is removed."""
-        return " ".join(i.phrase for i in self.intents)
+        """The typed text with only the intents' words: what stays when the text chip is removed."""
+        taken = {n for i in self.intents for n in range(*i.span)}
+        return " ".join(t for n, t in enumerate(self.tokens) if n in taken)
 
     def apply(self, query: SearchQuery, *, location: tuple[float, float] | None = None) -> SearchQuery:
         """``query`` with the text replaced by the keywords, and each intent applied where the
@@ -206,7 +209,7 @@ def understand(
     def take(kind: str, length: int, label: str, place: Any = None) -> None:
         nonlocal i
         if kind not in {x.kind for x in intents} and not (kind == "place" and "near_me" in {x.kind for x in intents}):
-            intents.append(Intent(kind, " ".join(folded[i : i + length]), label, place))
+            intents.append(Intent(kind, " ".join(folded[i : i + length]), label, place, (i, i + length)))
         i += length
 
     while i < len(tokens):
@@ -242,7 +245,9 @@ def understand(
         else:
             kept.append(tokens[i])
             i += 1
-    return Understanding(text=text, keywords=" ".join(kept), intents=tuple(intents), now=now, zone=zone)
+    return Understanding(
+        text=text, keywords=" ".join(kept), intents=tuple(intents), tokens=tuple(tokens), now=now, zone=zone
+    )
 
 
 def _place_at(folded: list[str], i: int, places: Mapping[str, Place]) -> tuple[int, Place] | None:
