@@ -283,7 +283,7 @@ ORDER BY {outer_order}"""
 
     def _relaxed(self, query: SearchQuery, match: TextMatch) -> TextMatch | None:
         """No venue matched every group: the most groups any venue (passing the other filters)
-        matches, and which groups those venues match (the most common set first)."""
+        matches, and which sets of groups those venues match (in the order typed, at most three)."""
         compiled = self.compile(query, match=match.any_group)
         params = {**compiled.params, **{f"group_{n}": g for n, g in enumerate(match.groups)}}
         mask = " + ".join(
