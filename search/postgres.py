@@ -228,22 +228,31 @@ FROM ({pg_facets.facet_rows_sql(facet_filters)}) AS f"""
         if query.sort == "distance" and located:
             # Nearest first, ties by name and id, without sorting every venue: PostgreSQL before
             # 16 can't add tie-breakers to an ordered-by-distance (KNN) index scan. The KNN scan
-            # finds how far the last row of this page is; every venue that close (ties at the
-            # edge included) is then read through the same index and sorted on all keys, so a
-            # page never depends on the page size. Venues without a location come last, when a
-            # page reaches them.
+            # reads one row more than the pages up to this one. When that extra row is farther
+            # than the last of them, those rows are exactly the nearest ones, and sorting them on
+            # all keys gives the page. When it is as near (a tie at the edge), every venue that
+            # near is read through the same index and sorted instead, so a page never depends on
+            # the page size. Venues without a location come last, when a page reaches them.
             reach = f"""
 WITH knn AS MATERIALIZED (
-    SELECT vs.earth <-> ll_to_earth(:lat, :lng) AS d FROM venue_search vs WHERE {conditions}
-    ORDER BY vs.earth <-> ll_to_earth(:lat, :lng) LIMIT :limit + :offset
-), reach AS (SELECT max(d) AS d, bool_or(d IS NULL) AS unlocated FROM knn)"""
-            candidates = f"""{candidates}
+    {candidates.strip()}
+    ORDER BY vs.earth <-> ll_to_earth(:lat, :lng) LIMIT :limit + :offset + 1
+), reach AS (
+    SELECT max(k0) AS d, bool_or(k0 IS NULL) AS unlocated,
+           count(*) > :limit + :offset AND (SELECT k0 FROM knn ORDER BY k0 DESC NULLS FIRST LIMIT 1)
+               IS NOT DISTINCT FROM (SELECT k0 FROM knn ORDER BY k0 DESC NULLS FIRST OFFSET 1 LIMIT 1) AS tied
+    FROM knn
+)"""
+            candidates = f"""
+    SELECT * FROM knn WHERE NOT (SELECT tied FROM reach)
+    UNION ALL{candidates}
+      AND (SELECT tied FROM reach)
       AND vs.earth <@ cube_enlarge(ll_to_earth(:lat, :lng), (SELECT d FROM reach), 3)
       AND vs.earth <-> ll_to_earth(:lat, :lng) <= (SELECT d FROM reach)
     UNION ALL
     SELECT vs.venue_id, {score} AS score, {keys}
     FROM venue_search vs
-    WHERE {conditions} AND vs.earth IS NULL AND (SELECT unlocated FROM reach)"""
+    WHERE {conditions} AND vs.earth IS NULL AND (SELECT tied AND unlocated FROM reach)"""
             page_order = ", ".join(f"k{i} {direction}" for i, (_, direction) in enumerate(order))
         # The page is chosen reading only the keys; documents are read for its rows alone.
         hits_sql = f"""{reach}
