@@ -189,6 +189,7 @@ def register_blueprints(app: Flask) -> None:
     from app.booking import check_in  # noqa: F401  (the front-desk check-in page on the dashboard)
     from app.booking.routes import bp as booking_bp
     from app.discovery import bp as discovery_bp
+    from app.discovery import synonyms_admin  # noqa: F401  (the admins' search synonyms page)
     from app.main import bp as main_bp
     from app.ops.routes import bp as ops_bp
     from app.payments import webhooks as payment_webhooks  # noqa: F401  (the Stripe webhook on the payments blueprint)

@@ -22,3 +22,4 @@ from app.venues.models import (  # noqa: F401
     VenueImage,
     VenueSlug,
 )
+from search.synonyms import SearchSynonym  # noqa: F401

@@ -34,7 +34,7 @@ def build_document(venue: Venue) -> VenueDocument:
         lng=venue.longitude,
         price_from=min(prices) if prices else None,
         currency=venue.currency,
-        rating=round(venue.rating, 2) if venue.rating is not None else None,
+        rating=float(venue.rating) if venue.rating is not None else None,  # numeric(3, 2): exact
         review_count=venue.review_count or 0,
         cover_thumb=(cover.variant("card").get("key") if cover else None),
         timezone=venue.timezone,

@@ -7,6 +7,7 @@ cluster); this module talks to the cluster. Only approved venues are indexed
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -27,6 +28,7 @@ from search.es_queries import (
     CANDIDATE_WINDOW,
     INDEX_SETTINGS,
     MAPPING,
+    MAX_TERMS,
     _body,
     build_candidates_body,
     build_search_body,
@@ -35,8 +37,11 @@ from search.es_queries import (
     haversine_km,
     parse_search_response,
     parse_suggest_response,
+    relaxed_groups,
 )
+from search.synonyms import get_synonyms
 from search.types import SearchQuery, SearchResult, VenueDocument
+from search.understanding import Synonyms, relaxed_label, term_groups
 
 __all__ = [
     "ANALYSIS",
@@ -223,15 +228,35 @@ class ElasticsearchBackend:
         return indexed
 
     def search(self, query: SearchQuery) -> SearchResult:
+        synonyms = get_synonyms()
+        _, result = self._search(query, synonyms)
+        groups = term_groups(query.text, synonyms)[:MAX_TERMS]
+        if result.total or len(groups) < 2:
+            return result
+        # No venue matched every word: relax one group at a time (minimum_should_match), as
+        # PostgreSQL keeps the most groups any venue matches, and say which ones were matched.
+        for at_least in range(len(groups) - 1, 0, -1):
+            response, relaxed = self._search(query, synonyms, at_least)
+            if relaxed.total:
+                matched = sorted({found for found in relaxed_groups(response) if len(found) >= at_least})
+                labels = tuple(relaxed_label(groups, found) for found in matched[:3])
+                return dataclasses.replace(relaxed, relaxed=labels)
+        return result
+
+    def _search(
+        self, query: SearchQuery, synonyms: Synonyms, min_groups: int | None = None
+    ) -> tuple[Any, SearchResult]:
         only_ids = None
         if query.open_now or query.free_from is not None:
+            body = build_candidates_body(query, synonyms=synonyms, min_groups=min_groups)
             with self._cluster("search"):
-                candidates = _body(self.client.search(index=self.alias, body=build_candidates_body(query)))
+                candidates = _body(self.client.search(index=self.alias, body=body))
             zones = {int(h["_id"]): h.get("_source", {}).get("timezone") for h in candidates["hits"]["hits"]}
             only_ids = self._post_filter(zones, query)
+        body = build_search_body(query, only_ids=only_ids, synonyms=synonyms, min_groups=min_groups)
         with self._cluster("search"):
-            response = self.client.search(index=self.alias, body=build_search_body(query, only_ids=only_ids))
-        return parse_search_response(response, query)
+            response = self.client.search(index=self.alias, body=body)
+        return response, parse_search_response(response, query)
 
     def suggest(self, prefix: str, limit: int = 8) -> list[str]:
         words = " ".join((prefix or "").split())[:100]

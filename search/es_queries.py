@@ -9,13 +9,13 @@ backend's, so both pass one contract suite. `search.elasticsearch` sends them.
 from __future__ import annotations
 
 import html
-import math
 import re
 import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
 from search.documents import document_from_json, document_to_json
+from search.geo import distance_km, es_distance
 from search.types import (
     MAX_PAGE_SIZE,
     PRICE_BUCKETS,
@@ -32,6 +32,7 @@ from search.types import (
     rating_bucket_key,
     rating_bucket_label,
 )
+from search.understanding import NO_SYNONYMS, Synonyms, TermGroup, term_groups
 
 BACKEND_NAME = "elasticsearch"  # `SearchResult.backend` of every answer read here
 
@@ -40,7 +41,6 @@ BACKEND_NAME = "elasticsearch"  # `SearchResult.backend` of every answer read he
 # restricted to the ids that passed: totals, facets and pages are exact within that window.
 CANDIDATE_WINDOW = 500
 MAX_RESULT_WINDOW = 1000 * MAX_PAGE_SIZE  # SearchQuery allows page 1000 of 50
-EARTH_RADIUS_KM = 6371.0088  # Elasticsearch's mean radius, so distances agree with its filter
 CATEGORY_FACET_SIZE = 100
 SNIPPET_CHARS = 160
 MAX_TERMS = 10
@@ -88,7 +88,8 @@ MAPPING = {
         "timezone": _KEYWORD,
         "location": {"type": "geo_point"},
         "price_from": {"type": "integer"},
-        "rating": {"type": "float"},
+        # Exact to the hundredth, as PostgreSQL's numeric(3, 2): "4.7 and up" includes 4.7.
+        "rating": {"type": "scaled_float", "scaling_factor": 100},
         "review_count": {"type": "integer"},
         "cover_thumb": {"type": "keyword", "index": False, "doc_values": False},
         "updated_at": {"type": "date"},
@@ -113,26 +114,46 @@ def document_source(doc: VenueDocument) -> dict[str, Any]:
 # -- search body ----------------------------------------------------------------------------------
 
 
-def _distance(km: float) -> str:
-    """A distance without exponent notation: 2.5 -> "2.5km", 0.00001 -> "0.00001km"."""
-    return f"{km:.6f}".rstrip("0").rstrip(".") + "km"
+def _alternative(phrase: tuple[str, ...]) -> dict[str, Any]:
+    """One way to say a group: a word forgives typos (fuzziness AUTO with swaps as one edit: the
+    budget of search.understanding.typo_budget); a phrase (from the synonyms) is matched as one."""
+    if len(phrase) == 1:
+        return {
+            "multi_match": {
+                "query": phrase[0],
+                "fields": list(TEXT_FIELDS),
+                "fuzziness": "AUTO",
+                "fuzzy_transpositions": True,
+                "operator": "and",
+            }
+        }
+    return {"multi_match": {"query": " ".join(phrase), "fields": list(TEXT_FIELDS), "type": "phrase"}}
 
 
-def _text_query(text: str) -> dict[str, Any] | None:
-    terms = text.split()[:MAX_TERMS]
-    if not terms:
+def _group_clause(group: TermGroup, n: int) -> dict[str, Any]:
+    """A venue matches the group when it matches one of its alternatives (the typed word or
+    phrase, or a synonym: query expansion, the same groups as PostgreSQL's tsquery). Named, so a
+    relaxed answer says which groups its hits matched."""
+    alternatives = [_alternative(phrase) for phrase in group.alternatives]
+    return {"bool": {"should": alternatives, "minimum_should_match": 1, "_name": f"group:{n}"}}
+
+
+def _text_query(text: str, synonyms: Synonyms = NO_SYNONYMS, min_groups: int | None = None) -> dict[str, Any] | None:
+    groups = term_groups(text, synonyms)[:MAX_TERMS]
+    if not groups:
         return None
-    # One fuzzy multi_match per word, all required: each word must match some field
-    # ("masage london": a massage in London), and each forgives typos ("masage" -> massage).
-    # One multi_match over all words with operator "and" would need them all in ONE field,
-    # and cross_fields (which spans fields) doesn't allow fuzziness.
-    must = [
-        {"multi_match": {"query": term, "fields": list(TEXT_FIELDS), "fuzziness": "AUTO", "operator": "and"}}
-        for term in terms
-    ]
-    # Exact words rank above typo matches.
-    exact = {"multi_match": {"query": " ".join(terms), "fields": list(TEXT_FIELDS), "type": "cross_fields"}}
-    return {"bool": {"must": must, "should": [exact]}}
+    # One clause per group, all required: each must match some field ("masage london": a
+    # massage in London). One multi_match over all words with operator "and" would need them
+    # all in ONE field, and cross_fields (which spans fields) doesn't allow fuzziness.
+    clauses = [_group_clause(group, n) for n, group in enumerate(groups)]
+    # Exact words rank above typo and synonym matches.
+    typed = " ".join(group.typed for group in groups)
+    exact = {"multi_match": {"query": typed, "fields": list(TEXT_FIELDS), "type": "cross_fields"}}
+    if min_groups is None:
+        return {"bool": {"must": clauses, "should": [exact]}}
+    # Relaxed (nothing matched every group): at least ``min_groups`` of them; the backend tries
+    # one group fewer at a time, as PostgreSQL keeps the most groups any venue matches.
+    return {"bool": {"must": [{"bool": {"should": clauses, "minimum_should_match": min_groups}}], "should": [exact]}}
 
 
 def _facet_filters(query: SearchQuery) -> dict[str, list[dict[str, Any]]]:
@@ -187,13 +208,23 @@ def _aggregations(filters: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     return {name: {"filter": others(name), "aggs": {"values": agg}} for name, agg in values.items()}
 
 
-def build_search_body(query: SearchQuery, *, only_ids: Sequence[int] | None = None) -> dict[str, Any]:
-    """The `_search` body for ``query``; ``only_ids`` restricts it (venues open / free)."""
-    text = _text_query(query.text)
+def build_search_body(
+    query: SearchQuery,
+    *,
+    only_ids: Sequence[int] | None = None,
+    synonyms: Synonyms = NO_SYNONYMS,
+    min_groups: int | None = None,
+) -> dict[str, Any]:
+    """The `_search` body for ``query``; ``only_ids`` restricts it (venues open / free);
+    ``synonyms`` expand the words; ``min_groups`` relaxes "every word" to at least that many."""
+    text = _text_query(query.text, synonyms, min_groups)
     scope: list[dict[str, Any]] = []
     if query.radius_km is not None:
         point = {"lat": query.lat, "lon": query.lng}
-        scope.append({"geo_distance": {"distance": _distance(query.radius_km), "location": point}})
+        # The edge is inside (search.geo); "arc" is the model sphere's great-circle distance.
+        scope.append(
+            {"geo_distance": {"distance": es_distance(query.radius_km), "location": point, "distance_type": "arc"}}
+        )
     if only_ids is not None:
         scope.append({"ids": {"values": [str(venue_id) for venue_id in only_ids]}})
     filters = _facet_filters(query)
@@ -221,9 +252,11 @@ def build_search_body(query: SearchQuery, *, only_ids: Sequence[int] | None = No
     return body
 
 
-def build_candidates_body(query: SearchQuery) -> dict[str, Any]:
+def build_candidates_body(
+    query: SearchQuery, *, synonyms: Synonyms = NO_SYNONYMS, min_groups: int | None = None
+) -> dict[str, Any]:
     """The ids (and time zones) of the best CANDIDATE_WINDOW matches of every other filter."""
-    body = build_search_body(query)
+    body = build_search_body(query, synonyms=synonyms, min_groups=min_groups)
     for key in ("aggs", "highlight"):
         del body[key]
     body.update({"from": 0, "size": CANDIDATE_WINDOW, "_source": ["timezone"], "track_total_hits": False})
@@ -238,10 +271,8 @@ def _body(response: Any) -> Any:
 
 
 def haversine_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lng2 - lng1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+    """The distance shown: the one earth model (search.geo), as Elasticsearch's arc distance."""
+    return distance_km(lat1, lng1, lat2, lng2)
 
 
 _MARK = re.compile(r"(</?mark>)")
@@ -304,6 +335,15 @@ def _parse_facets(aggs: dict[str, Any]) -> dict[str, Facet]:
         ],
     }
     return {name: Facet(name, tuple(found)) for name, found in values.items() if name in aggs}
+
+
+def relaxed_groups(response: Any) -> list[tuple[int, ...]]:
+    """Which groups (by number) each hit of a relaxed answer matched, from its named queries."""
+    found = []
+    for hit in _body(response).get("hits", {}).get("hits", []):
+        names = hit.get("matched_queries") or ()
+        found.append(tuple(sorted(int(n.split(":", 1)[1]) for n in names if str(n).startswith("group:"))))
+    return found
 
 
 def parse_search_response(response: Any, query: SearchQuery) -> SearchResult:

@@ -137,7 +137,7 @@ SELECT d.venue_id, d.slug, d.name, d.description, d.category, d.category_name, d
 FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS d(
     venue_id integer, slug text, name text, description text, category text, category_name text, tags text[],
     service_names text[], city text, lat double precision, lng double precision, price_from integer,
-    currency text, rating real, review_count integer, cover_thumb text, timezone text, updated_at timestamptz,
+    currency text, rating numeric, review_count integer, cover_thumb text, timezone text, updated_at timestamptz,
     week_hours text, closed_days text
 )
 ON CONFLICT (venue_id) DO UPDATE SET {_UPDATES}"""

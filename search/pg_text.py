@@ -1,39 +1,124 @@
 """Words on PostgreSQL: the text search configuration, typo correction against the index's
 vocabulary, and autocomplete.
 
-Typos are forgiven by correcting the query, not by comparing it with every venue: a query
-word the index has never seen is OR'ed with its nearest words from ``venue_search_words``
-(the index's vocabulary, kept by triggers; migration 0007) by ``pg_trgm`` similarity, so
-"masage" searches ``masage | massage``. The search itself then uses only the full-text index.
+The query's words come as groups (search.understanding.term_groups: stop words dropped,
+synonyms OR'ed). Typos are forgiven by correcting the query, not by comparing it with every
+venue: a query word the index has never seen is OR'ed with its nearest words from
+``venue_search_words`` (the index's vocabulary, kept by triggers; migration 0007) within a
+Damerau-Levenshtein budget, so "masage" searches ``masage | massage`` and "facail" searches
+``facail | facial``. The search itself then uses only the full-text index.
 """
 
 from __future__ import annotations
 
-import re
+from dataclasses import dataclass
 
 from sqlalchemy import text
 
 from app.extensions import db
+from search.understanding import (
+    NO_SYNONYMS,
+    Synonyms,
+    TermGroup,
+    edit_distance,
+    swaps,
+    term_groups,
+    typo_budget,
+    words_of,
+)
 
 TS_CONFIG = "cozywish_search"
 TSQUERY = "CAST(:tsquery AS tsquery)"
 # ts_rank: word frequency under the A-D weights. ts_rank_cd (cover density) also rewards words
 # standing close together, at four times the cost per matching row (docs/search.md).
 RANK_SQL = f"ts_rank(vs.search_vector, {TSQUERY})"
-# How many close words stand in for one the index has never seen, and how close they must be
-# (pg_trgm similarity, 0-1; 0.3 is pg_trgm's own default threshold).
+# How many close words stand in for one the index has never seen (within the typo budget of
+# search.understanding: Elasticsearch's fuzziness AUTO, swaps counted as one edit).
 TYPO_ALTERNATIVES = 3
-TYPO_SIMILARITY = 0.3
+TYPO_CANDIDATES = 10  # trigram neighbours looked at per unknown word, before the edit-distance test
 HEADLINE_OPTIONS = 'StartSel=<mark>, StopSel=</mark>, MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "'
 
 
-def corrected_tsquery(words: str) -> str:
-    """``words`` as tsquery text, typos OR'ed with the closest words of the index."""
-    row = db.session.execute(
-        text(CORRECTION_SQL),
-        {"text": words, "threshold": TYPO_SIMILARITY, "alternatives": TYPO_ALTERNATIVES},
-    ).one()
-    return rewrite_tsquery(row.tsquery, row.fixes) if row.fixes else row.tsquery
+@dataclass(frozen=True)
+class TextMatch:
+    """How a search's text matches: ``tsquery`` finds the venues (through the GIN index); when
+    relaxed, it ORs the groups and a venue must match at least ``min_groups`` of ``groups``."""
+
+    tsquery: str
+    groups: tuple[str, ...] = ()  # each group's tsquery
+    typed: tuple[str, ...] = ()  # each group as typed ("spa day")
+    min_groups: int | None = None
+    relaxed: tuple[str, ...] = ()  # relaxed: the words the shown venues match ("spa day")
+
+    def relax(self, min_groups: int, labels: tuple[str, ...]) -> TextMatch:
+        return TextMatch(" | ".join(self.groups), self.groups, self.typed, min_groups, labels)
+
+    @property
+    def any_group(self) -> TextMatch:
+        return TextMatch(" | ".join(self.groups), self.groups, self.typed)
+
+
+def text_match(keywords: str, synonyms: Synonyms | None = None) -> TextMatch | None:
+    """The words of ``keywords`` as a tsquery: every group required, each group its typed word or
+    phrase OR its synonyms, and each typed word the index lacks OR'ed with its corrections.
+    Without ``synonyms``, the table's are read by the same statement as the corrections."""
+    words = words_of(keywords)
+    if not words:
+        return None
+    fixes, stored = corrections(words, with_synonyms=synonyms is None)
+    groups = term_groups(keywords, stored if synonyms is None else synonyms)
+    group_queries = tuple(_group_tsquery(g, fixes) for g in groups)
+    return TextMatch(" & ".join(group_queries), group_queries, tuple(g.typed for g in groups))
+
+
+def corrected_tsquery(words: str, synonyms: Synonyms | None = None) -> str:
+    """``words`` as tsquery text (see text_match); '' when there is nothing to match."""
+    match = text_match(words, synonyms)
+    return match.tsquery if match else ""
+
+
+def _group_tsquery(group: TermGroup, fixes: dict[str, list[str]]) -> str:
+    alternatives = []
+    for n, phrase in enumerate(group.alternatives):
+        if n == 0 and len(phrase) == 1 and fixes.get(phrase[0]):
+            words = [phrase[0], *fixes[phrase[0]]]
+            alternatives.append("( " + " | ".join(_quote_lexeme(w) for w in words) + " )")
+        else:
+            alternatives.append(" <-> ".join(_quote_lexeme(w) for w in phrase))
+    return alternatives[0] if len(alternatives) == 1 else "( " + " | ".join(alternatives) + " )"
+
+
+def corrections(words: list[str], *, with_synonyms: bool = False) -> tuple[dict[str, list[str]], Synonyms]:
+    """For each word the index's vocabulary lacks, its closest words within the typo budget
+    (Damerau-Levenshtein, as Elasticsearch's fuzziness AUTO): candidates come from the trigram
+    index and from every swap of two neighbouring letters ("facail" -> "facial", which shares
+    too few trigrams), then are ranked by edit distance and how many venues use them."""
+    words = sorted({w for w in words if typo_budget(w) > 0})
+    if not words and not with_synonyms:
+        return {}, NO_SYNONYMS
+    variants = sorted({v for w in words for v in swaps(w)})
+    params = {"words": words, "swaps": variants, "candidates": TYPO_CANDIDATES}
+    sql = CORRECTIONS_SQL + (SYNONYMS_SQL if with_synonyms else "")
+    rows = db.session.execute(text(sql), params).all()
+    synonyms = Synonyms((row.typed, row.word) for row in rows if row.kind == "synonym")
+    rows = [row for row in rows if row.kind != "synonym"]
+    known = {row.word for row in rows if row.kind == "known"}
+    venues = {row.word: row.venues for row in rows}
+    close: dict[str, set[str]] = {}
+    for row in rows:
+        if row.kind == "close":
+            close.setdefault(row.typed, set()).add(row.word)
+    fixes: dict[str, list[str]] = {}
+    for word in words:
+        if word in known:
+            continue
+        candidates = close.get(word, set()) | {v for v in swaps(word) if v in venues}
+        scored = sorted(
+            (edit_distance(word, c), -venues[c], c) for c in candidates if edit_distance(word, c) <= typo_budget(word)
+        )
+        if scored:
+            fixes[word] = [c for _, _, c in scored[:TYPO_ALTERNATIVES]]
+    return fixes, synonyms
 
 
 def suggest(prefix: str, limit: int = 8) -> list[str]:
@@ -89,41 +174,28 @@ LEFT JOIN LATERAL (
     LIMIT 1
 ) AS close ON true"""
 
-# The query as websearch_to_tsquery reads it, and for each of its words the vocabulary lacks,
-# the closest words the vocabulary has (through the trigram index on venue_search_words).
-CORRECTION_SQL = f"""
-SELECT CAST(websearch_to_tsquery('{TS_CONFIG}', :text) AS text) AS tsquery,
-       coalesce((
-           SELECT jsonb_object_agg(q.word, ARRAY(
-               SELECT v.word FROM venue_search_words v
-               WHERE v.word % q.word AND similarity(v.word, q.word) >= :threshold
-               ORDER BY similarity(v.word, q.word) DESC, v.venues DESC, v.word
-               LIMIT :alternatives))
-           FROM unnest(tsvector_to_array(to_tsvector('{TS_CONFIG}', :text))) AS q(word)
-           WHERE NOT EXISTS (SELECT 1 FROM venue_search_words known WHERE known.word = q.word)
-       ), '{{}}'::jsonb) AS fixes"""
-
-_TSQUERY_LEXEME = re.compile(r"'((?:[^'\\]|''|\\.)*)'")
+# The typed words the vocabulary knows; for each it lacks, its trigram neighbours (through the
+# trigram index on venue_search_words); and which of the swapped-letter variants exist.
+CORRECTIONS_SQL = """
+SELECT 'known' AS kind, k.word AS typed, k.word, k.venues
+FROM venue_search_words k WHERE k.word = ANY(CAST(:words AS text[]))
+UNION ALL
+SELECT 'close', q.word, c.word, c.venues
+FROM unnest(CAST(:words AS text[])) AS q(word)
+CROSS JOIN LATERAL (
+    SELECT v.word, v.venues FROM venue_search_words v
+    WHERE v.word % q.word
+    ORDER BY similarity(v.word, q.word) DESC, v.venues DESC, v.word
+    LIMIT :candidates
+) AS c
+WHERE NOT EXISTS (SELECT 1 FROM venue_search_words k WHERE k.word = q.word)
+UNION ALL
+SELECT 'swap', NULL, v.word, v.venues FROM venue_search_words v WHERE v.word = ANY(CAST(:swaps AS text[]))"""
+# The synonym pairs (search.synonyms), read with the corrections: one statement per search.
+SYNONYMS_SQL = """
+UNION ALL
+SELECT 'synonym', CAST(s.term AS text), CAST(s.synonym AS text), 0 FROM search_synonyms s"""
 
 
 def _quote_lexeme(word: str) -> str:
     return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
-
-
-def _unquote_lexeme(quoted: str) -> str:
-    return re.sub(r"\\(.)", r"\1", quoted.replace("''", "'"))
-
-
-def rewrite_tsquery(tsquery: str, fixes: dict[str, list[str]]) -> str:
-    """Replace each lexeme of ``tsquery`` (tsquery text) that has close words by an OR group:
-    ``'masage' & 'london'`` with {"masage": ["massage"]} is ``( 'masage' | 'massage' ) & 'london'``.
-    Operators, phrases and negations are kept as they are."""
-
-    def replace(match: re.Match[str]) -> str:
-        word = _unquote_lexeme(match.group(1))
-        alternatives = [w for w in fixes.get(word, ()) if w != word]
-        if not alternatives:
-            return match.group(0)
-        return "( " + " | ".join(_quote_lexeme(w) for w in [word, *alternatives]) + " )"
-
-    return _TSQUERY_LEXEME.sub(replace, tsquery)

@@ -12,6 +12,7 @@ typo correction and autocomplete ``search.pg_text``; facet counting ``search.pg_
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -24,7 +25,8 @@ from sqlalchemy import text
 
 from app.extensions import db
 from search import pg_facets, pg_index, pg_text
-from search.pg_text import HEADLINE_OPTIONS, RANK_SQL, TS_CONFIG, TSQUERY, escape_html_sql
+from search.geo import DISTANCE_M_SQL, RADIUS_SQL, radius_limits
+from search.pg_text import HEADLINE_OPTIONS, RANK_SQL, TS_CONFIG, TSQUERY, TextMatch, escape_html_sql
 from search.types import SearchHit, SearchQuery, SearchResult, VenueDocument
 
 # What a hit shows, read from the row the search matched (no other table is read for a page).
@@ -82,6 +84,7 @@ class CompiledSearch:
     statements: list[tuple[str, str]]
     params: dict[str, Any]
     base: list[str] = field(default_factory=list)
+    where: list[str] = field(default_factory=list)  # base and facet filters: what a hit must pass
 
 
 class PostgresBackend:
@@ -104,32 +107,40 @@ class PostgresBackend:
 
     # -- searching ---------------------------------------------------------------------------
 
-    def compile(self, query: SearchQuery, *, only_ids: list[int] | None = None) -> CompiledSearch:
-        """Build the SQL for ``query``. ``only_ids`` restricts to venues free in the window."""
+    def compile(
+        self, query: SearchQuery, *, only_ids: list[int] | None = None, match: TextMatch | None = None
+    ) -> CompiledSearch:
+        """Build the SQL for ``query``. ``only_ids`` restricts to venues free in the window;
+        ``match`` is the text as a tsquery (worked out from ``query.text`` when not given)."""
         params: dict[str, Any] = {"limit": query.per_page, "offset": query.offset}
         base: list[str] = []
-        words = " ".join(query.text.split())
-        if words:
-            params["tsquery"] = self.corrected_tsquery(words)
+        if match is None and query.text.strip():
+            match = self.text_match(query.text)
+        words = match is not None
+        if match is not None:
+            params["tsquery"] = match.tsquery
             base.append(f"vs.search_vector @@ {TSQUERY}")
+            if match.min_groups:
+                # Relaxed: the groups are OR'ed above (the GIN index), and a venue must match
+                # at least this many of them.
+                params.update({f"group_{n}": group for n, group in enumerate(match.groups)})
+                matched = " + ".join(
+                    f"(vs.search_vector @@ CAST(:group_{n} AS tsquery))::int" for n in range(len(match.groups))
+                )
+                params["min_groups"] = match.min_groups
+                base.append(f"({matched}) >= :min_groups")
             score = RANK_SQL
         else:
             score = "0.0"
         located = query.lat is not None and query.lng is not None
         if located:
             params.update(lat=query.lat, lng=query.lng)
-            distance = "earth_distance(ll_to_earth(:lat, :lng), vs.earth)"
+            distance = DISTANCE_M_SQL
         else:
             distance = "CAST(NULL AS double precision)"
         if located and query.radius_km is not None:
-            params["radius_m"] = query.radius_km * 1000.0
-            # The GiST index finds the box; the circle is checked on the straight-line (chord)
-            # distance, a plain C function: earth_distance() is the same test through a SQL
-            # function per row (sec_to_gc, not inlined), which cost a third of a dense search.
-            base.append(
-                "earth_box(ll_to_earth(:lat, :lng), :radius_m) @> vs.earth"
-                " AND cube_distance(ll_to_earth(:lat, :lng), vs.earth) <= 2 * earth() * sin(:radius_m / (2 * earth()))"
-            )
+            params.update(radius_limits(query.radius_km))
+            base.append(RADIUS_SQL)
         if query.open_now:
             # Opening hours are kept to the minute: the seconds change nothing, and without them
             # every search in the same minute shares its cached facet counts.
@@ -157,27 +168,21 @@ class PostgresBackend:
         if price:
             facet_filters["price"] = " AND ".join(price)
         if query.min_rating is not None:
-            params["min_rating"] = query.min_rating
-            facet_filters["rating"] = "vs.rating >= :min_rating"
+            # numeric(3, 2) against the exact decimal: "4.7 and up" includes 4.7.
+            params["min_rating"] = str(query.min_rating)
+            facet_filters["rating"] = "vs.rating >= CAST(:min_rating AS numeric)"
 
         where = [*base, *(f for f in facet_filters.values() if f != "true")] or ["true"]
         order = _order_keys(query, bool(words), located)
         keys = ", ".join(f"{expr} AS k{i}" for i, (expr, _) in enumerate(order))
-        inner_keys = order
-        if query.sort == "distance" and order and "<->" in order[0][0]:
-            # Nearest-first straight from the GiST index: PostgreSQL before 16 can't add an
-            # incremental sort on top of an ordered-by-distance index scan, so tie-breakers
-            # here would turn the KNN scan into a full sort. Ties are broken on the page below
-            # (only venues at exactly the same point can tie).
-            inner_keys = order[:1]
-        inner_order = ", ".join(f"{expr} {direction}" for expr, direction in inner_keys)
+        inner_order = ", ".join(f"{expr} {direction}" for expr, direction in order)
         outer_order = ", ".join(f"page.k{i} {direction}" for i, (_, direction) in enumerate(order))
         if words:
             params["headline_options"] = HEADLINE_OPTIONS
             highlight = f"ts_headline('{TS_CONFIG}', {escape_html_sql('vs.description')}, {TSQUERY}, :headline_options)"
         else:
             highlight = "''"
-        if words or "radius_m" in params:
+        if words or "radius_chord_m" in params:
             # The text or the radius narrows the venues to a few thousand at most: read them
             # once, and take the page and the facets from that one read.
             flags = ", ".join(f"({condition}) AS f_{name}" for name, condition in facet_filters.items())
@@ -211,35 +216,104 @@ JOIN venue_search vs ON vs.venue_id = page.venue_id
 UNION ALL
 SELECT 'facet', NULL, NULL, NULL, NULL, {", ".join("NULL" for _ in HIT_FIELDS)}, NULL, f.facet, f.value, f.label, f.n
 FROM ({pg_facets.facet_rows_sql(facet_filters)}) AS f"""
-            return CompiledSearch(statements=[("search", sql)], params=params, base=base)
+            return CompiledSearch(statements=[("search", sql)], params=params, base=base, where=where)
 
-        # The page is chosen reading only the keys; documents are read for its rows alone.
-        hits_sql = f"""
-SELECT page.venue_id, page.score, {distance} AS distance_m, {HIT_COLUMNS}, {highlight} AS highlight
-FROM (
+        conditions = " AND ".join(f"({w})" for w in where)
+        candidates = f"""
     SELECT vs.venue_id, {score} AS score, {keys}
     FROM venue_search vs
-    WHERE {" AND ".join(f"({w})" for w in where)}
-    ORDER BY {inner_order}
+    WHERE {conditions}"""
+        reach = ""
+        page_order = inner_order
+        if query.sort == "distance" and located:
+            # Nearest first, ties by name and id, without sorting every venue: PostgreSQL before
+            # 16 can't add tie-breakers to an ordered-by-distance (KNN) index scan. The KNN scan
+            # reads one row more than the pages up to this one. When that extra row is farther
+            # than the last of them, those rows are exactly the nearest ones, and sorting them on
+            # all keys gives the page. When it is as near (a tie at the edge), every venue that
+            # near is read through the same index and sorted instead, so a page never depends on
+            # the page size. Venues without a location come last, when a page reaches them.
+            reach = f"""
+WITH knn AS MATERIALIZED (
+    {candidates.strip()}
+    ORDER BY vs.earth <-> ll_to_earth(:lat, :lng) LIMIT :limit + :offset + 1
+), reach AS (
+    SELECT max(k0) AS d, bool_or(k0 IS NULL) AS unlocated,
+           count(*) > :limit + :offset AND (SELECT k0 FROM knn ORDER BY k0 DESC NULLS FIRST LIMIT 1)
+               IS NOT DISTINCT FROM (SELECT k0 FROM knn ORDER BY k0 DESC NULLS FIRST OFFSET 1 LIMIT 1) AS tied
+    FROM knn
+)"""
+            candidates = f"""
+    SELECT * FROM knn WHERE NOT (SELECT tied FROM reach)
+    UNION ALL{candidates}
+      AND (SELECT tied FROM reach)
+      AND vs.earth <@ cube_enlarge(ll_to_earth(:lat, :lng), (SELECT d FROM reach), 3)
+      AND vs.earth <-> ll_to_earth(:lat, :lng) <= (SELECT d FROM reach)
+    UNION ALL
+    SELECT vs.venue_id, {score} AS score, {keys}
+    FROM venue_search vs
+    WHERE {conditions} AND vs.earth IS NULL AND (SELECT tied AND unlocated FROM reach)"""
+            page_order = ", ".join(f"k{i} {direction}" for i, (_, direction) in enumerate(order))
+        # The page is chosen reading only the keys; documents are read for its rows alone.
+        hits_sql = f"""{reach}
+SELECT page.venue_id, page.score, {distance} AS distance_m, {HIT_COLUMNS}, {highlight} AS highlight
+FROM ({candidates}
+    ORDER BY {page_order}
     LIMIT :limit OFFSET :offset
 ) AS page
 JOIN venue_search vs ON vs.venue_id = page.venue_id
 ORDER BY {outer_order}"""
         facets_sql = pg_facets.facets_sql(base or ["true"], facet_filters)
-        return CompiledSearch(statements=[("hits", hits_sql), ("facets", facets_sql)], params=params, base=base)
+        return CompiledSearch(
+            statements=[("hits", hits_sql), ("facets", facets_sql)], params=params, base=base, where=where
+        )
 
     def corrected_tsquery(self, words: str) -> str:
-        """``words`` as tsquery text, typos OR'ed with the closest words of the index."""
+        """``words`` as tsquery text: groups of synonyms, typos OR'ed with the closest words."""
         return pg_text.corrected_tsquery(words)
 
+    def text_match(self, words: str) -> TextMatch | None:
+        return pg_text.text_match(words)
+
     def explain(self, query: SearchQuery) -> list[tuple[str, str, dict[str, Any]]]:
-        """(name, SQL, params) of every statement ``search(query)`` runs, for EXPLAIN."""
+        """(name, SQL, params) of every statement ``search(query)`` runs (when something matches
+        every word), for EXPLAIN."""
         compiled = self.compile(query, only_ids=[] if query.free_from else None)
         return [(name, sql, compiled.params) for name, sql in compiled.statements]
 
     def search(self, query: SearchQuery) -> SearchResult:
-        only_ids = self._free_venue_ids(query) if query.free_from and query.free_to else None
-        compiled = self.compile(query, only_ids=only_ids)
+        match = self.text_match(query.text) if query.text.strip() else None
+        result = self._search(query, match)
+        if result.total == 0 and match is not None and len(match.groups) > 1:
+            relaxed = self._relaxed(query, match)
+            if relaxed is not None:
+                result = dataclasses.replace(self._search(query, relaxed), relaxed=relaxed.relaxed)
+        return result
+
+    def _relaxed(self, query: SearchQuery, match: TextMatch) -> TextMatch | None:
+        """No venue matched every group: the most groups any venue (passing the other filters)
+        matches, and which sets of groups those venues match (in the order typed, at most three)."""
+        compiled = self.compile(query, match=match.any_group)
+        params = {**compiled.params, **{f"group_{n}": g for n, g in enumerate(match.groups)}}
+        mask = " + ".join(
+            f"(vs.search_vector @@ CAST(:group_{n} AS tsquery))::int * {1 << n}" for n in range(len(match.groups))
+        )
+        sql = (
+            f"SELECT {mask} AS mask, count(*) AS n FROM venue_search vs"
+            f" WHERE {' AND '.join(f'({w})' for w in compiled.where)} GROUP BY 1"
+        )
+        counts = {row.mask: row.n for row in db.session.execute(text(sql), params)}
+        if not counts:
+            return None
+        best = max(bin(m).count("1") for m in counts)
+        groups = len(match.groups)
+        sets = sorted([n for n in range(groups) if m & (1 << n)] for m in counts if bin(m).count("1") == best)
+        labels = tuple(" ".join(match.typed[n] for n in matched) for matched in sets[:3])  # in the order typed
+        return match.relax(best, labels)
+
+    def _search(self, query: SearchQuery, match: TextMatch | None) -> SearchResult:
+        only_ids = self._free_venue_ids(query, match) if query.free_from and query.free_to else None
+        compiled = self.compile(query, only_ids=only_ids, match=match)
         if len(compiled.statements) == 1:
             rows = db.session.execute(text(compiled.statements[0][1]), compiled.params).mappings().all()
             hit_rows = sorted((row for row in rows if row["kind"] == "hit"), key=lambda row: row["position"])
@@ -263,12 +337,12 @@ ORDER BY {outer_order}"""
         total, facets = pg_facets.group_facets(facet_rows)
         return SearchResult(hits=hits, total=total, facets=facets, backend=self.name)
 
-    def _free_venue_ids(self, query: SearchQuery) -> list[int]:
+    def _free_venue_ids(self, query: SearchQuery, match: TextMatch | None = None) -> list[int]:
         """Venues matching the other filters that the slot engine says can take a booking in
         the window. Opening hours prune candidates in SQL first."""
         from search.availability import venues_free_between
 
-        compiled = self.compile(query)
+        compiled = self.compile(query, match=match)
         params = {**compiled.params, "free_from": query.free_from, "free_to": query.free_to}
         params.update(limit=FREE_WINDOW_MAX_CANDIDATES, offset=0)
         where = [*compiled.base, OPEN_DURING_WINDOW_SQL]
@@ -306,7 +380,7 @@ def _document(row: Any) -> VenueDocument:
         lng=row["lng"],
         price_from=row["price_from"],
         currency=row["currency"],
-        rating=round(row["rating"], 2) if row["rating"] is not None else None,
+        rating=float(row["rating"]) if row["rating"] is not None else None,  # numeric(3, 2)
         review_count=row["review_count"],
         cover_thumb=row["cover_thumb"],
         timezone=row["timezone"],

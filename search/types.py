@@ -131,6 +131,9 @@ class SearchResult:
     total: int
     facets: dict[str, Facet] = field(default_factory=dict)
     backend: str = ""
+    # When no venue matched every word: the words the shown venues match instead ("spa day"),
+    # one entry per set of words, the most common first. Empty when every word matched.
+    relaxed: tuple[str, ...] = ()
 
 
 class SearchBackend(Protocol):

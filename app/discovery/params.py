@@ -20,8 +20,9 @@ from flask import current_app, url_for
 from app.venues.public import LOCALE
 from app.venues.service import get_categories
 from search.types import PRICE_BUCKETS, InvalidQuery, SearchQuery, price_bucket_key
+from search.understanding import PLACE_RADIUS_KM, Intent, Understanding, understand
 
-DEFAULT_RADIUS_KM = 25.0  # a city chosen from the list means "in and around it"
+DEFAULT_RADIUS_KM = PLACE_RADIUS_KM  # a city chosen from the list means "in and around it"
 LIST_PAGE_SIZE = 20
 MAP_PAGE_SIZE = 50  # the map shows more pins at once
 MAX_TAGS = 10
@@ -81,6 +82,10 @@ class SearchRequest:
     near: City | None = None
     category_name: str = ""
     free_label: str = ""
+    # Words of the text that became filters or a sort ("cheap", "in Manchester"), and the rest.
+    understood: Understanding | None = None
+    intents: tuple[Intent, ...] = ()  # the ones that changed the search (each shown as a chip)
+    needs_location: bool = False  # "near me" was typed, but no location was given yet
 
 
 # -- reading the query arguments -------------------------------------------------------------
@@ -181,6 +186,7 @@ def parse_search(args, *, category: str | None = None, now: datetime | None = No
 
     text = _text(args, "q")
     keep("q", text)
+    understood = understand(text[:200], places=CITIES, now=now)
     categories = {c.slug: c.name for c in get_categories()}
     category = category or _text(args, "category") or None
     if category is not None and category not in categories:
@@ -225,12 +231,15 @@ def parse_search(args, *, category: str | None = None, now: datetime | None = No
         keep("lat", _decimal_text(lat) if lat is not None else None)
         keep("lng", _decimal_text(lng) if lng is not None else None)
     keep("radius", _decimal_text(radius) if radius is not None else None)
-    if near is not None and radius is None:
+    place = next((i.place for i in understood.intents if i.kind == "place"), None)
+    if lat is None and lng is None and place is not None:  # "massage in Manchester"
+        lat, lng = place.lat, place.lng
+    if (near is not None or place is not None) and radius is None and lat is not None:
         radius = DEFAULT_RADIUS_KM
 
     open_now = _flag(args, "open_now", "Open now")
     keep("open_now", "1" if open_now else None)
-    zone = ZoneInfo((near or DEFAULT_CITY).timezone)
+    zone = ZoneInfo((near or place or DEFAULT_CITY).timezone)
     free_from, free_to, free_label = _free_window(args, zone, now)
     if free_from is not None:
         for name in ("free_date", "free_from", "free_to"):
@@ -266,6 +275,9 @@ def parse_search(args, *, category: str | None = None, now: datetime | None = No
         page=page,
         per_page=per_page,
     )
+    query, intents = understood.applied(query)
+    if place is not None and near is None and query.lat == place.lat and query.lng == place.lng:
+        intents = (*intents, *(i for i in understood.intents if i.kind == "place"))
     params.sort(key=lambda pair: PARAM_ORDER.index(pair[0]))
     return SearchRequest(
         query=query,
@@ -274,4 +286,7 @@ def parse_search(args, *, category: str | None = None, now: datetime | None = No
         near=near,
         category_name=categories.get(category or "", ""),
         free_label=free_label,
+        understood=understood,
+        intents=intents,
+        needs_location="near_me" in understood.kinds() and query.lat is None,
     )

@@ -43,6 +43,8 @@ def build_search_page(found: SearchRequest, result: SearchResult, *, now: dateti
         "cards": cards,
         "facets": facet_groups(found, result),
         "active_filters": active_filters(found),
+        "relaxed_notice": relaxed_notice(result),
+        "needs_location": found.needs_location,
         "hidden_inputs": hidden,
         "open_now": query.open_now,
         "sort_options": [
@@ -149,11 +151,25 @@ def facet_groups(found: SearchRequest, result: SearchResult) -> list[dict[str, A
 
 
 def active_filters(found: SearchRequest) -> list[dict[str, str]]:
-    """Each filter in force, with a link to the same search without it."""
+    """Each filter in force, with a link to the same search without it. Words of the text that
+    became a filter or a sort ("cheap", "in Manchester") are chips of their own; removing one
+    removes its words from the text."""
     query, state = found.query, found.state
+    understood = found.understood
+    kinds = {intent.kind for intent in found.intents}
     chips = []
     if query.text:
-        chips.append({"label": f"“{query.text}”", "url": state.url(q=None)})
+        rest = understood.keywords_removed() if understood else ""
+        chips.append({"label": f"“{query.text}”", "url": state.url(q=rest or None)})
+    for intent in found.intents:
+        if intent.kind == "near_me" and state.get("lat"):
+            continue  # the location's own chip says it, and removes the words too
+        changes: dict[str, str | None] = {"q": (understood.without(intent) if understood else "") or None}
+        if intent.kind == "open_now":
+            changes["open_now"] = None
+        if intent.kind in ("place", "near_me") and query.sort == "distance":
+            changes["sort"] = None
+        chips.append({"label": intent.label, "url": state.url(**changes)})
     if query.category:
         chips.append({"label": found.category_name or query.category, "url": state.url(category=None)})
     for tag in query.tags:
@@ -162,18 +178,31 @@ def active_filters(found: SearchRequest) -> list[dict[str, str]]:
         chips.append({"label": _price_range_label(found), "url": state.url(price=None, price_min=None, price_max=None)})
     if query.min_rating is not None:
         chips.append({"label": f"Rated {query.min_rating:g} and up", "url": state.url(rating=None)})
-    if query.open_now:
+    if query.open_now and "open_now" not in kinds:
         chips.append({"label": "Open now", "url": state.url(open_now=None)})
-    if query.lat is not None:
+    if query.lat is not None and "place" not in kinds:
         place = found.near.name if found.near else "your location"
         within = f"Within {query.radius_km:g} km of {place}" if query.radius_km else f"Near {place}"
         sort = None if query.sort == "distance" else state.get("sort") or None
-        chips.append({"label": within, "url": state.url(near=None, lat=None, lng=None, radius=None, sort=sort)})
+        changes = {"near": None, "lat": None, "lng": None, "radius": None, "sort": sort}
+        near_me = [i for i in found.intents if i.kind == "near_me"]
+        if near_me and understood:
+            changes["q"] = understood.without(near_me[0]) or None
+        chips.append({"label": within, "url": state.url(**changes)})
     if found.free_label:
         chips.append(
             {"label": f"Free {found.free_label}", "url": state.url(free_date=None, free_from=None, free_to=None)}
         )
     return chips
+
+
+def relaxed_notice(result: SearchResult) -> str:
+    """What a relaxed search shows instead: "No venue matched every word; showing venues
+    matching 'spa day'"."""
+    if not result.relaxed:
+        return ""
+    matching = " or ".join(f"‘{words}’" for words in result.relaxed)
+    return f"No venue matched every word; showing venues matching {matching}."
 
 
 def _price_range_label(found: SearchRequest) -> str:

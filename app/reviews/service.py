@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
@@ -116,7 +117,7 @@ def refresh_venue_rating(venue_id: int) -> None:
             Review.venue_id == venue_id, Review.status == ReviewStatus.PUBLISHED
         )
     ).one()
-    venue.rating = round(float(average), 2) if average is not None else None
+    venue.rating = Decimal(average).quantize(Decimal("0.01"), ROUND_HALF_UP) if average is not None else None
     venue.review_count = int(count)
     db.session.flush()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -15,6 +16,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
+    Numeric,
     String,
     Table,
     Text,
@@ -86,7 +88,8 @@ class Venue(db.Model):
     onboarding_step: Mapped[str] = mapped_column(String(20), default="basics")
     # Published reviews: their average (None before the first) and count, kept by
     # app.reviews.service.refresh_venue_rating.
-    rating: Mapped[float | None] = mapped_column(Float)
+    # An exact decimal (numeric(3, 2)), so "4.7 and up" includes 4.7.
+    rating: Mapped[Decimal | None] = mapped_column(Numeric(3, 2))
     review_count: Mapped[int] = mapped_column(default=0, server_default="0")
     # Secret token of the provider's private calendar feed; None when revoked or never made.
     calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)

@@ -4,7 +4,6 @@ drafts, one waiting for review, one suspended), and a brute-force model of the f
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -13,12 +12,12 @@ from app.accounts.models import Role
 from app.extensions import db
 from app.venues.models import Category, OpeningHours, Service, Venue, VenueImage, VenueStatus
 from app.venues.slugs import slugify
+from search.geo import distance_km
 from search.types import PRICE_BUCKETS, RATING_BUCKETS, SearchQuery
 
 LONDON = (51.5072, -0.1276)
 MANCHESTER = (53.4808, -2.2426)
 EDINBURGH = (55.9533, -3.1883)
-EARTH_RADIUS_M = 6378168.0  # earthdistance's earth()
 
 
 @dataclass(frozen=True)
@@ -32,6 +31,7 @@ class Spec:
     tags: tuple[str, ...] = ()
     status: str = VenueStatus.APPROVED
     description: str = ""
+    hours: tuple[int, int] = (9 * 60, 18 * 60)  # opens, closes (local minutes), every day
 
     @property
     def price_from(self) -> int | None:
@@ -204,15 +204,15 @@ class Corpus:
         return self.specs[venue_id].name
 
 
-def build_corpus(make_user) -> Corpus:
-    """Create every venue of SPECS (flushed, not committed) and return them.
+def build_corpus(make_user, specs: tuple[Spec, ...] = SPECS) -> Corpus:
+    """Create every venue of ``specs`` (flushed, not committed) and return them.
 
     Rows are built directly (one flush) rather than through the venue service: the service
     functions flush and validate per call, which would make every search test slow.
     """
     categories = {c.slug: c for c in db.session.scalars(select(Category))}
     corpus = Corpus()
-    for n, spec in enumerate(SPECS):
+    for n, spec in enumerate(specs):
         owner = make_user(role=Role.PROVIDER, email=f"search-owner-{n}@example.com")
         category = categories[spec.category]
         venue = Venue(
@@ -232,7 +232,8 @@ def build_corpus(make_user) -> Corpus:
             status=spec.status,
             changed_fields=[],
         )
-        venue.opening_hours = [OpeningHours(weekday=d, opens_minute=9 * 60, closes_minute=18 * 60) for d in range(7)]
+        opens, closes = spec.hours
+        venue.opening_hours = [OpeningHours(weekday=d, opens_minute=opens, closes_minute=closes) for d in range(7)]
         venue.services = [
             Service(
                 name=name,
@@ -255,7 +256,7 @@ def build_corpus(make_user) -> Corpus:
         db.session.add(venue)
         corpus.venues[spec.name] = venue
     db.session.flush()
-    by_name = {spec.name: spec for spec in SPECS}
+    by_name = {spec.name: spec for spec in specs}
     corpus.specs = {venue.id: by_name[venue.name] for venue in corpus.venues.values()}
     return corpus
 
@@ -264,11 +265,8 @@ def build_corpus(make_user) -> Corpus:
 
 
 def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
-    """Great-circle distance on earthdistance's sphere (haversine)."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lng2 - lng1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
+    """Great-circle distance on the one earth model (search.geo), by haversine."""
+    return distance_km(lat1, lng1, lat2, lng2) * 1000.0
 
 
 def matches(spec: Spec, query: SearchQuery, *, ignore: str | None = None) -> bool:

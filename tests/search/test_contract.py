@@ -196,3 +196,72 @@ def test_suggest_completes_categories_and_services(backend, corpus):
     assert "Lotus Massage Rooms" in backend.suggest("lotus")
     assert "Balayage" in backend.suggest("balay")
     assert backend.suggest("") == []
+
+
+# -- query understanding: the same semantics built for Elasticsearch (no cluster needed) -----------
+
+from app.discovery.params import CITIES  # noqa: E402
+from search import es_queries  # noqa: E402
+from search.pg_text import text_match  # noqa: E402
+from search.synonyms import get_synonyms  # noqa: E402
+from search.understanding import term_groups, typo_budget, understand  # noqa: E402
+from tests.search.relevance_cases import CASES  # noqa: E402
+
+
+def es_groups(body) -> list[dict]:
+    text_query = body["query"]["bool"]["must"][0]["bool"]
+    required = text_query["must"]
+    if len(required) == 1 and "minimum_should_match" in required[0]["bool"] and "_name" not in required[0]["bool"]:
+        return required[0]["bool"]["should"]  # relaxed
+    return required
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.query for case in CASES])
+def test_both_backends_build_the_same_groups_for_every_relevance_query(ctx, case):
+    """Stop words, synonyms and intents are decided once (search.understanding): PostgreSQL's
+    tsquery and Elasticsearch's bool query hold the same groups with the same alternatives."""
+    synonyms = get_synonyms()
+    keywords = understand(case.query, places=CITIES).keywords
+    groups = term_groups(keywords, synonyms)
+    match = text_match(keywords, synonyms)
+    if not groups:
+        assert match is None and es_queries._text_query(keywords, synonyms) is None
+        return
+    assert len(match.groups) == len(groups)
+    body = es_queries.build_search_body(SearchQuery(text=keywords), synonyms=synonyms)
+    built = es_groups(body)
+    assert [g["bool"]["_name"] for g in built] == [f"group:{n}" for n in range(len(groups))]
+    for group, clause, pg_group in zip(groups, built, match.groups, strict=True):
+        queries = [a["multi_match"]["query"] for a in clause["bool"]["should"]]
+        assert queries == [" ".join(phrase) for phrase in group.alternatives]
+        for phrase in group.alternatives:
+            assert " <-> ".join(f"'{w}'" for w in phrase) in pg_group or f"'{phrase[0]}'" in pg_group
+
+
+def test_synonym_phrases_are_phrase_queries_and_words_are_fuzzy(ctx):
+    body = es_queries.build_search_body(SearchQuery(text="couples massage"), synonyms=get_synonyms())
+    couples, _ = es_groups(body)
+    word, phrase = couples["bool"]["should"]
+    assert word["multi_match"]["query"] == "couples" and word["multi_match"]["fuzziness"] == "AUTO"
+    assert phrase["multi_match"] == {"query": "for two", "fields": list(es_queries.TEXT_FIELDS), "type": "phrase"}
+    assert couples["bool"]["minimum_should_match"] == 1
+
+
+def test_the_typo_budget_is_elasticsearchs_fuzziness_auto():
+    # AUTO: 0 edits for 1-2 characters, 1 for 3-5, 2 for more; a swap counts as one (transpositions).
+    assert [typo_budget("x" * n) for n in range(1, 9)] == [0, 0, 1, 1, 1, 2, 2, 2]
+
+
+def test_stop_words_never_reach_either_backend(ctx):
+    body = es_queries.build_search_body(SearchQuery(text="the best massage for a couple"))
+    assert [g["bool"]["should"][0]["multi_match"]["query"] for g in es_groups(body)] == ["massage", "couple"]
+    assert text_match("the best massage for a couple").tsquery == "( 'massage' | 'massages' ) & 'couple'"
+
+
+def test_relaxation_is_a_minimum_should_match_over_the_same_groups(ctx):
+    body = es_queries.build_search_body(SearchQuery(text="massage with jacuzzi"), min_groups=1)
+    relaxed = body["query"]["bool"]["must"][0]["bool"]["must"][0]["bool"]
+    assert relaxed["minimum_should_match"] == 1
+    assert [g["bool"]["_name"] for g in relaxed["should"]] == ["group:0", "group:1"]
+    response = {"hits": {"hits": [{"_id": "1", "matched_queries": ["group:0"]}, {"_id": "2", "matched_queries": []}]}}
+    assert es_queries.relaxed_groups(response) == [(0,), ()]

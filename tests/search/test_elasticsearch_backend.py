@@ -207,7 +207,7 @@ def test_mapping_is_strict_and_types_each_field():
     for field in ("name", "description", "category_name", "service_names"):
         assert props[field] | {} and props[field]["type"] == "text" and props[field]["analyzer"] == "folded", field
     assert props["price_from"] == {"type": "integer"}
-    assert props["rating"] == {"type": "float"}
+    assert props["rating"] == {"type": "scaled_float", "scaling_factor": 100}  # exact hundredths
     assert props["review_count"] == {"type": "integer"}
     assert props["updated_at"] == {"type": "date"}
     assert props["cover_thumb"]["type"] == "keyword" and props["cover_thumb"]["index"] is False
@@ -257,12 +257,14 @@ def test_document_without_coordinates_has_no_location():
 # -- build_search_body ---------------------------------------------------------------------------
 
 
-def test_text_becomes_one_fuzzy_multi_match_per_word():
+def test_text_becomes_one_required_group_per_word_each_a_fuzzy_multi_match():
     body = build_search_body(SearchQuery(text="masage  london"))
     must = body["query"]["bool"]["must"][0]["bool"]["must"]
-    assert [m["multi_match"]["query"] for m in must] == ["masage", "london"]
-    for m in must:
-        assert m["multi_match"]["fuzziness"] == "AUTO"
+    assert [group["bool"]["_name"] for group in must] == ["group:0", "group:1"]
+    alternatives = [group["bool"]["should"] for group in must]
+    assert [[a["multi_match"]["query"] for a in alts] for alts in alternatives] == [["masage"], ["london"]]
+    for [m] in alternatives:
+        assert m["multi_match"]["fuzziness"] == "AUTO" and m["multi_match"]["fuzzy_transpositions"] is True
         assert m["multi_match"]["operator"] == "and"
         assert m["multi_match"]["fields"][:3] == ["name^3", "category_name^2", "service_names^2"]
         assert {"tags.text", "city.text", "description"} <= set(m["multi_match"]["fields"])
@@ -293,11 +295,14 @@ def test_open_price_range_has_one_bound():
     assert post == [{"range": {"price_from": {"lte": 3000}}}]
 
 
-@pytest.mark.parametrize(("radius", "expected"), [(5, "5km"), (2.5, "2.5km"), (0.00001, "0.00001km"), (500, "500km")])
-def test_radius_is_a_geo_distance_filter_in_km(radius, expected):
+@pytest.mark.parametrize(
+    ("radius", "expected"), [(5, "5000.01m"), (2.5, "2500.01m"), (0.00001, "0.02m"), (500, "500000.01m")]
+)
+def test_radius_is_an_arc_geo_distance_filter_that_includes_its_edge(radius, expected):
     body = build_search_body(SearchQuery(lat=LONDON[0], lng=LONDON[1], radius_km=radius))
     [geo] = body["query"]["bool"]["filter"]
-    assert geo == {"geo_distance": {"distance": expected, "location": {"lat": LONDON[0], "lon": LONDON[1]}}}
+    point = {"lat": LONDON[0], "lon": LONDON[1]}
+    assert geo == {"geo_distance": {"distance": expected, "location": point, "distance_type": "arc"}}
 
 
 @pytest.mark.parametrize(
@@ -891,3 +896,31 @@ def test_a_bad_request_is_a_bug_and_is_not_hidden():
 def test_ping_says_false_when_unreachable():
     assert backend_with(FakeClient(), {}).ping() is True
     assert backend_with(FakeClient(fail_with=ESConnectionError("refused")), {}).ping() is False
+
+
+def test_a_search_nothing_fully_matches_relaxes_one_group_at_a_time(ctx):
+    """Every word first; then at least n-1 groups, ...; the answer says which words its hits matched."""
+    thistle = doc(7, name="Thistle Spa & Massage")
+
+    def answer(body):
+        text_query = body["query"]["bool"]["must"][0]["bool"]
+        required = text_query["must"][0]["bool"]
+        if "_name" in required:  # every group required: nothing matches
+            return {"hits": {"total": {"value": 0}, "hits": []}}
+        assert required["minimum_should_match"] == 1  # three groups: 2 found nothing, then 1
+        hit = {"_id": "7", "_score": 1.0, "_source": {"document": document_source(thistle)["document"]}}
+        return {"hits": {"total": {"value": 1}, "hits": [{**hit, "matched_queries": ["group:0"]}]}}
+
+    client = FakeClient()
+
+    def respond(body):
+        text_query = body["query"]["bool"]["must"][0]["bool"]["must"][0]["bool"]
+        if text_query.get("minimum_should_match") == 2:
+            return {"hits": {"total": {"value": 0}, "hits": []}}
+        return answer(body)
+
+    client.search_response = respond
+    result = backend_with(client, {7: thistle}).search(SearchQuery(text="massage jacuzzi steamroom"))
+    assert [h.name for h in result.hits] == ["Thistle Spa & Massage"]
+    assert result.relaxed == ("massage",)
+    assert len(client.called("search")) == 3  # every word, at least 2, at least 1

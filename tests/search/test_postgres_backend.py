@@ -120,11 +120,11 @@ def test_suggest_uses_the_trigram_index(backend, corpus):
 
 
 def test_typo_correction_reads_the_vocabulary_through_its_trigram_index(backend, corpus):
-    from search.pg_text import CORRECTION_SQL, TYPO_ALTERNATIVES, TYPO_SIMILARITY
+    from search.pg_text import CORRECTIONS_SQL, TYPO_CANDIDATES
 
-    params = {"text": "masage", "threshold": TYPO_SIMILARITY, "alternatives": TYPO_ALTERNATIVES}
+    params = {"words": ["masage"], "swaps": ["amsage", "msaage"], "candidates": TYPO_CANDIDATES}
     db.session.execute(text("SET LOCAL enable_indexscan = off"))
-    assert "ix_venue_search_words_word_trgm" in index_names(plan_of(CORRECTION_SQL, params))
+    assert "ix_venue_search_words_word_trgm" in index_names(plan_of(CORRECTIONS_SQL, params))
 
 
 # -- highlights ---------------------------------------------------------------------------------------

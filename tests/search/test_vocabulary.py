@@ -8,8 +8,9 @@ import pytest
 from sqlalchemy import text
 
 from app.extensions import db
-from search.pg_text import rewrite_tsquery
+from search.pg_text import text_match
 from search.types import SearchQuery
+from search.understanding import Synonyms, edit_distance, swaps
 
 
 def word_count(word: str) -> int | None:
@@ -28,37 +29,34 @@ def names(result) -> set[str]:
     return {hit.name for hit in result.hits}
 
 
-# -- rewriting the query -------------------------------------------------------------------------
+# -- the query as a tsquery -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("tsquery", "fixes", "expected"),
-    [
-        ("'masage'", {"masage": ["massage"]}, "( 'masage' | 'massage' )"),
-        ("'masage' & 'london'", {"masage": ["massage", "message"]}, "( 'masage' | 'massage' | 'message' ) & 'london'"),
-        ("'hot' <-> 'stnoe'", {"stnoe": ["stone"]}, "'hot' <-> ( 'stnoe' | 'stone' )"),
-        ("'spa' & !'nials'", {"nials": ["nails"]}, "'spa' & !( 'nials' | 'nails' )"),
-        ("'o''brien'", {"o'brien": ["o'briens"]}, "( 'o''brien' | 'o''briens' )"),
-        ("'spa'", {"masage": ["massage"]}, "'spa'"),
-        ("'masage'", {"masage": []}, "'masage'"),
-    ],
-    ids=["one-word", "and", "phrase", "negation", "quote", "untouched", "no-alternative"],
-)
-def test_rewrite_replaces_only_corrected_words(tsquery, fixes, expected):
-    assert rewrite_tsquery(tsquery, fixes) == expected
+def test_groups_become_a_valid_tsquery_with_synonym_phrases(backend, corpus):
+    synonyms = Synonyms([("couples", "for two"), ("o'brien", "obrien")])
+    match = text_match("Couples O'Brien  massage & | !", synonyms)
+    assert match.groups == ("( 'couples' | 'for' <-> 'two' )", "( 'o' <-> 'brien' | 'obrien' )", "'massage'")
+    parsed = db.session.execute(text("SELECT CAST(CAST(:q AS tsquery) AS text)"), {"q": match.tsquery}).scalar_one()
+    assert parsed == "( 'couples' | 'for' <-> 'two' ) & ( 'o' <-> 'brien' | 'obrien' ) & 'massage'"
 
 
-def test_the_rewritten_query_is_valid_tsquery(ctx):
-    rewritten = rewrite_tsquery("'hot' <-> 'stnoe' & !'o''brien'", {"stnoe": ["stone"], "o'brien": ["obrien"]})
-    parsed = db.session.execute(text("SELECT CAST(CAST(:q AS tsquery) AS text)"), {"q": rewritten}).scalar_one()
-    assert parsed == "'hot' <-> ( 'stnoe' | 'stone' ) & !( 'o''brien' | 'obrien' )"
+def test_operators_typed_in_the_box_are_not_operators(backend, corpus):
+    assert text_match("!massage | 'lotus'") == text_match("massage lotus")
+    assert text_match("& | ! <-> ()") is None
+
+
+def test_a_swap_of_two_letters_is_one_edit():
+    assert edit_distance("facail", "facial") == 1
+    assert edit_distance("stnoe", "stone") == 1
+    assert edit_distance("massage", "masseuse") == 3
+    assert "facial" in swaps("facail")
 
 
 # -- correcting typos ----------------------------------------------------------------------------------
 
 
 def test_a_known_word_is_searched_as_it_is(backend, corpus):
-    assert backend.corrected_tsquery("massage") == "'massage'"
+    assert backend.corrected_tsquery("lotus") == "'lotus'"
 
 
 def test_an_unknown_word_is_ored_with_its_closest_words(backend, corpus):
@@ -72,6 +70,8 @@ def test_an_unknown_word_is_ored_with_its_closest_words(backend, corpus):
         ("balyage", "Juniper Hair House"),
         ("lotsu", "Lotus Massage Rooms"),
         ("juniper balyage", "Juniper Hair House"),
+        ("facail", "Pearl Skin Studio"),
+        ("hot stnoe", "Amber Massage Studio"),
     ],
 )
 def test_one_edit_typos_find_the_venue(backend, corpus, typed, expected):

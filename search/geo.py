@@ -1,0 +1,60 @@
+"""One earth model for every distance: the radius filter, the distance sort and the distance a
+card shows, in both backends.
+
+The earth is a sphere of radius EARTH_RADIUS_M, the mean radius Elasticsearch uses for its
+``arc`` distances (and the IUGG's). PostgreSQL's earthdistance places points on a sphere of its
+own (``earth()``, 6378.168 km); only the straight-line (chord) distance between two of its
+points is used, and turned into the great-circle distance on our sphere, which depends only on
+the angle between the points. A radius includes its edge: a venue exactly 5.000 km away is
+within 5 km (EDGE_TOLERANCE_M absorbs the rounding of the float arithmetic and of
+Elasticsearch's coordinate encoding).
+"""
+
+from __future__ import annotations
+
+import math
+
+EARTH_RADIUS_M = 6371008.7714  # mean radius; Elasticsearch's GeoUtils.EARTH_MEAN_RADIUS
+EARTHDISTANCE_RADIUS_M = 6378168.0  # earthdistance's earth(), the sphere ll_to_earth() points lie on
+EDGE_TOLERANCE_M = 0.01  # a centimetre: below any distance a person reads, above float noise
+
+
+def distance_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Great-circle distance (haversine) on the model sphere."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lng2 - lng1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a))) / 1000.0
+
+
+def radius_limits(radius_km: float) -> dict[str, float]:
+    """SQL parameters of a radius on earthdistance's points: ``radius_box_m`` for earth_box()
+    (a great-circle length on its sphere) and ``radius_chord_m``, the straight-line distance the
+    edge is at, edge included."""
+    angle = (radius_km * 1000.0 + EDGE_TOLERANCE_M) / EARTH_RADIUS_M
+    angle = min(angle, math.pi)
+    return {
+        "radius_box_m": angle * EARTHDISTANCE_RADIUS_M,
+        "radius_chord_m": 2 * EARTHDISTANCE_RADIUS_M * math.sin(angle / 2),
+    }
+
+
+# A point's great-circle distance in metres from (:lat, :lng) on the model sphere, from the
+# chord between earthdistance's points.
+DISTANCE_M_SQL = (
+    f"(CASE WHEN vs.earth IS NOT NULL THEN 2 * {EARTH_RADIUS_M!r} * asin(least(1.0,"
+    f" cube_distance(ll_to_earth(:lat, :lng), vs.earth) / {2 * EARTHDISTANCE_RADIUS_M!r})) END)"
+)
+# Within the radius: the GiST index finds the box; the circle is checked on the chord (a plain
+# C function; earth_distance() is the same test through a SQL function per row).
+RADIUS_SQL = (
+    "earth_box(ll_to_earth(:lat, :lng), :radius_box_m) @> vs.earth"
+    " AND cube_distance(ll_to_earth(:lat, :lng), vs.earth) <= :radius_chord_m"
+)
+
+
+def es_distance(radius_km: float) -> str:
+    """The radius as Elasticsearch's geo_distance distance, edge included, in metres without
+    exponent notation."""
+    metres = radius_km * 1000.0 + EDGE_TOLERANCE_M
+    return f"{metres:.3f}".rstrip("0").rstrip(".") + "m"
