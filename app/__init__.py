@@ -94,6 +94,7 @@ def register_extensions(app: Flask) -> None:
     jobs.init_app(app)
     search_indexing.init_app(app)  # venue changes enqueue a search reindex job
     cache_versions.init_app(app, watched=_public_models())  # their changes invalidate cached pages
+    _watch_venue_times(cache_versions)  # bookings and time blocks invalidate cached booking pages
     _init_login(app, login_manager)
     # Talisman keeps its settings on the instance, so each app gets its own.
     app.extensions["talisman"] = Talisman(
@@ -144,6 +145,13 @@ def _public_models() -> tuple[type, ...]:
     )
 
     return (Venue, VenueSlug, VenueImage, Service, OpeningHours, Closure, TeamMember, FAQ, Category, Review)
+
+
+def _watch_venue_times(cache_versions) -> None:
+    from app.booking.models import Booking, TimeBlock
+
+    for model in (Booking, TimeBlock):
+        cache_versions.watch_rows(model, lambda row: cache_versions.venue_times(row.venue_id))
 
 
 def _tile_origin(tile_url: str | None) -> list[str]:

@@ -11,12 +11,18 @@ costs at most one tiny query per second per process, and a change shows everywhe
 What bumps "public" (everything anonymous visitors see: search, home, category and venue pages):
 - every statement writing ``venue_search`` (a trigger, migration 0010);
 - every committed ORM change to a watched model (``watch``; create_app lists them).
+
+What bumps ``venue_times(venue_id)`` ("venue-times:<id>", the free times of one venue's booking
+pages): every committed ORM change to one of its bookings or time blocks (``watch_rows``). A
+held booking that expires changes nothing there (availability already ignores an expired hold),
+so the job's bulk UPDATE of expired holds needs no bump; any other bulk write to bookings or
+time blocks must call ``bump(venue_times(venue_id))`` itself.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from flask import Flask, current_app, has_app_context
 from sqlalchemy import event, text
@@ -26,9 +32,16 @@ from app.extensions import db
 
 PUBLIC = "public"
 
+
+def venue_times(venue_id: int) -> str:
+    """The namespace of one venue's free times (its bookings and time blocks)."""
+    return f"venue-times:{venue_id}"
+
+
 _PENDING = "cache_versions_pending"  # session.info: namespaces to bump at the commit
 _BUMPED = "cache_versions_bumped"  # session.info: namespaces bumped in this transaction
 _watched: dict[type, str] = {}  # model class -> namespace its changes bump
+_watched_rows: dict[type, Callable[[object], str | None]] = {}  # model class -> a changed row's namespace
 _registered = False
 
 BUMP_SQL = text(
@@ -46,6 +59,12 @@ def init_app(app: Flask, watched: Iterable[type] = ()) -> None:
     app.extensions["cache_versions"] = {}  # namespace -> (monotonic expiry, version)
     for model in watched:
         _watched[model] = PUBLIC
+    _register_listeners()
+
+
+def watch_rows(model: type, namespace_of: Callable[[object], str | None]) -> None:
+    """Bump ``namespace_of(row)`` at the commit of any ORM change to a row of ``model``."""
+    _watched_rows[model] = namespace_of
     _register_listeners()
 
 
@@ -82,18 +101,26 @@ def forget(namespace: str | None = None) -> None:
 # -- bumping at the commit of watched ORM changes ------------------------------------------------
 
 
+def _namespace_of(obj: object) -> str | None:
+    namespace = _watched.get(type(obj))
+    if namespace is None and (of_row := _watched_rows.get(type(obj))) is not None:
+        namespace = of_row(obj)
+    return namespace
+
+
 def _after_flush(session: Session, flush_context) -> None:
-    if not _watched:
+    if not _watched and not _watched_rows:
         return
     pending = session.info.setdefault(_PENDING, set())
     for obj in (*session.new, *session.deleted):
-        namespace = _watched.get(type(obj))
+        namespace = _namespace_of(obj)
         if namespace:
             pending.add(namespace)
     for obj in session.dirty:
-        namespace = _watched.get(type(obj))
-        if namespace and session.is_modified(obj):
-            pending.add(namespace)
+        if type(obj) in _watched or type(obj) in _watched_rows:
+            namespace = _namespace_of(obj) if session.is_modified(obj) else None
+            if namespace:
+                pending.add(namespace)
 
 
 def _before_commit(session: Session) -> None:

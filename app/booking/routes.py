@@ -28,6 +28,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
+from app import cache_versions, page_cache
 from app.accounts.models import Role
 from app.booking import cart as carts
 from app.booking import lifecycle
@@ -171,6 +172,29 @@ def book_fragment() -> str | None:
     if request.headers.get("HX-History-Restore-Request"):
         return None  # htmx rebuilding a page from history wants the whole page
     return BOOK_FRAGMENTS.get(request.headers.get("HX-Target", ""), "picker")
+
+
+def get_venue_id_of_service(service_id: int) -> int | None:
+    """The venue a service belongs to (a service never moves), remembered per process."""
+    known: dict[int, int] = current_app.extensions.setdefault("booking_service_venues", {})
+    if service_id not in known:
+        venue_id = db.session.scalar(select(Service.venue_id).where(Service.id == service_id))
+        if venue_id is None:
+            return None
+        known[service_id] = venue_id
+    return known[service_id]
+
+
+def book_page_namespaces(view_args: dict[str, Any]) -> list[str] | None:
+    """What an anonymous visitor's booking page follows besides public data: the venue's
+    bookings and time blocks. A chosen time's form holds a CSRF token, so it is never shared."""
+    if "start" in request.args:
+        return None
+    venue_id = get_venue_id_of_service(view_args["service_id"])
+    return [cache_versions.venue_times(venue_id)] if venue_id is not None else None
+
+
+page_cache.share("booking.book", book_page_namespaces)
 
 
 @bp.get("/venues/<slug>/book/<int:service_id>")
