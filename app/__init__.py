@@ -94,7 +94,7 @@ def register_extensions(app: Flask) -> None:
     jobs.init_app(app)
     search_indexing.init_app(app)  # venue changes enqueue a search reindex job
     cache_versions.init_app(app, watched=_public_models())  # their changes invalidate cached pages
-    _watch_venue_times(cache_versions)  # bookings and time blocks invalidate cached booking pages
+    _watch_rows(cache_versions)  # bookings, orders, carts... invalidate cached booking and private pages
     _init_login(app, login_manager)
     # Talisman keeps its settings on the instance, so each app gets its own.
     app.extensions["talisman"] = Talisman(
@@ -147,11 +147,39 @@ def _public_models() -> tuple[type, ...]:
     return (Venue, VenueSlug, VenueImage, Service, OpeningHours, Closure, TeamMember, FAQ, Category, Review)
 
 
-def _watch_venue_times(cache_versions) -> None:
-    from app.booking.models import Booking, TimeBlock
+def _watch_rows(cache_versions) -> None:
+    """Which rows' changes invalidate which cached pages (app/cache_versions.py)."""
+    from sqlalchemy.orm import object_session
+
+    from app.accounts.models import User, UserSession
+    from app.booking.models import Booking, CartItem, Order, TimeBlock
+    from app.payments.models import Payment, Refund
+    from app.private_cache import user_namespace
+    from app.reviews.models import Review
+
+    def venue_times(row) -> str:
+        return cache_versions.venue_times(row.venue_id)
+
+    def customer_of(row) -> str:
+        return user_namespace(row.customer_id)
+
+    def customer_via(model, attribute: str):
+        def namespace(row) -> str | None:
+            parent_id = getattr(row, attribute)
+            parent = object_session(row).get(model, parent_id) if parent_id is not None else None
+            return user_namespace(parent.customer_id) if parent is not None else None
+
+        return namespace
 
     for model in (Booking, TimeBlock):
-        cache_versions.watch_rows(model, lambda row: cache_versions.venue_times(row.venue_id))
+        cache_versions.watch_rows(model, venue_times)
+    for model in (Booking, Order, Review):
+        cache_versions.watch_rows(model, customer_of)
+    cache_versions.watch_rows(CartItem, lambda row: user_namespace(row.user_id) if row.user_id else None)
+    cache_versions.watch_rows(User, lambda row: user_namespace(row.id))
+    cache_versions.watch_rows(UserSession, lambda row: user_namespace(row.user_id))  # sign-in, sign-out
+    cache_versions.watch_rows(Payment, customer_via(Order, "order_id"))
+    cache_versions.watch_rows(Refund, customer_via(Booking, "booking_id"))
 
 
 def _tile_origin(tile_url: str | None) -> list[str]:

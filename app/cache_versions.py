@@ -12,11 +12,15 @@ What bumps "public" (everything anonymous visitors see: search, home, category a
 - every statement writing ``venue_search`` (a trigger, migration 0010);
 - every committed ORM change to a watched model (``watch``; create_app lists them).
 
-What bumps ``venue_times(venue_id)`` ("venue-times:<id>", the free times of one venue's booking
-pages): every committed ORM change to one of its bookings or time blocks (``watch_rows``). A
-held booking that expires changes nothing there (availability already ignores an expired hold),
-so the job's bulk UPDATE of expired holds needs no bump; any other bulk write to bookings or
-time blocks must call ``bump(venue_times(venue_id))`` itself.
+Namespaces of rows (``watch_rows``; create_app lists them), bumped at the commit of any ORM
+change to such a row:
+- ``venue_times(venue_id)`` ("venue-times:<id>"): one venue's bookings and time blocks, which
+  its booking pages (free times) and its provider calendar show;
+- "user:<id>" (``app.private_cache.user_namespace``): what one user's own pages show, their
+  bookings, orders, cart items, reviews, payments and refunds, and the user row itself.
+A held booking that expires changes nothing a page shows (availability and the pages already
+treat an expired hold as gone), so the bulk UPDATE of expired holds needs no bump; any other
+bulk (Core) write to these tables must call ``bump`` for the namespaces it touches.
 """
 
 from __future__ import annotations
@@ -41,7 +45,7 @@ def venue_times(venue_id: int) -> str:
 _PENDING = "cache_versions_pending"  # session.info: namespaces to bump at the commit
 _BUMPED = "cache_versions_bumped"  # session.info: namespaces bumped in this transaction
 _watched: dict[type, str] = {}  # model class -> namespace its changes bump
-_watched_rows: dict[type, Callable[[object], str | None]] = {}  # model class -> a changed row's namespace
+_watched_rows: dict[type, list[Callable[[object], str | None]]] = {}  # model -> a changed row's namespaces
 _registered = False
 
 BUMP_SQL = text(
@@ -63,8 +67,11 @@ def init_app(app: Flask, watched: Iterable[type] = ()) -> None:
 
 
 def watch_rows(model: type, namespace_of: Callable[[object], str | None]) -> None:
-    """Bump ``namespace_of(row)`` at the commit of any ORM change to a row of ``model``."""
-    _watched_rows[model] = namespace_of
+    """Bump ``namespace_of(row)`` (None: nothing) at the commit of any ORM change to a row of
+    ``model``; a model may be watched for several namespaces."""
+    found = _watched_rows.setdefault(model, [])
+    if namespace_of not in found:
+        found.append(namespace_of)
     _register_listeners()
 
 
@@ -101,11 +108,12 @@ def forget(namespace: str | None = None) -> None:
 # -- bumping at the commit of watched ORM changes ------------------------------------------------
 
 
-def _namespace_of(obj: object) -> str | None:
-    namespace = _watched.get(type(obj))
-    if namespace is None and (of_row := _watched_rows.get(type(obj))) is not None:
-        namespace = of_row(obj)
-    return namespace
+def _namespaces_of(obj: object) -> set[str]:
+    found = {_watched[type(obj)]} if type(obj) in _watched else set()
+    for namespace_of in _watched_rows.get(type(obj), ()):
+        if namespace := namespace_of(obj):
+            found.add(namespace)
+    return found
 
 
 def _after_flush(session: Session, flush_context) -> None:
@@ -113,14 +121,10 @@ def _after_flush(session: Session, flush_context) -> None:
         return
     pending = session.info.setdefault(_PENDING, set())
     for obj in (*session.new, *session.deleted):
-        namespace = _namespace_of(obj)
-        if namespace:
-            pending.add(namespace)
+        pending |= _namespaces_of(obj)
     for obj in session.dirty:
-        if type(obj) in _watched or type(obj) in _watched_rows:
-            namespace = _namespace_of(obj) if session.is_modified(obj) else None
-            if namespace:
-                pending.add(namespace)
+        if (type(obj) in _watched or type(obj) in _watched_rows) and session.is_modified(obj):
+            pending |= _namespaces_of(obj)
 
 
 def _before_commit(session: Session) -> None:

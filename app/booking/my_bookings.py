@@ -16,6 +16,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
+from app import cache_versions
 from app.booking import lifecycle
 from app.booking.forms import ActionForm
 from app.booking.ics import calendar
@@ -26,6 +27,7 @@ from app.errors import InvalidTransition, ValidationFailed
 from app.extensions import db
 from app.payments import service as payments
 from app.payments.models import Refund, RefundStatus
+from app.private_cache import private_page, user_namespace, valid_until
 from app.rendering import render_page
 from app.reviews.service import eligibility, find_review
 from app.venues.models import VenueStatus
@@ -62,12 +64,23 @@ def my_booking_row(booking: Booking, now: datetime) -> dict[str, Any]:
     return row
 
 
+def changes_by_itself_at(bookings: list[Booking], now: datetime) -> datetime | None:
+    """When the list would look different with no write: an upcoming booking starts (it moves
+    to "Past") or a hold ends."""
+    moments = [b.starts_at for b in bookings if b.starts_at > now]
+    moments += [b.hold_expires_at for b in bookings if b.status == B.HELD and b.hold_expires_at]
+    return min((m for m in moments if m > now), default=None)
+
+
 @bp.get("/bookings")
 @login_required
+@private_page(lambda: [user_namespace(current_user.id), cache_versions.PUBLIC])
 def my_bookings() -> Response:
     tab = "past" if request.args.get("tab") == "past" else "upcoming"
     now = datetime.now(UTC)
-    rows = [my_booking_row(b, now) for b in find_my_bookings(current_user.id, tab, now)]
+    bookings = find_my_bookings(current_user.id, tab, now)
+    valid_until(changes_by_itself_at(bookings, now))
+    rows = [my_booking_row(b, now) for b in bookings]
     fragment = None if request.headers.get("HX-History-Restore-Request") else "bookings_list"
     return render_page("booking/my_bookings.html", fragment, tab=tab, bookings=rows)
 
