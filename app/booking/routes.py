@@ -15,12 +15,10 @@ from __future__ import annotations
 import calendar as month_grid
 import secrets
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import format_date, format_datetime
-from babel.numbers import format_currency
 from flask import Blueprint, abort, current_app, redirect, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -37,6 +35,7 @@ from app.booking.forms import MAX_QUANTITY, BadInput, format_instant, parse_day,
 from app.booking.models import Booking, CartItem
 from app.booking.policy import describe_policy
 from app.extensions import db
+from app.money import format_money
 from app.rendering import is_htmx, render_page
 from app.scheduling import Slot
 from app.venues.models import Service, TeamMember, Venue, VenueStatus
@@ -94,7 +93,8 @@ def count_cart_items() -> int:
 
 
 def money(minor: int, currency: str) -> str:
-    return format_currency(Decimal(minor) / 100, currency, locale=LOCALE)
+    """Kept for the modules that import it from here: ``app.money.format_money``."""
+    return format_money(minor, currency)
 
 
 def zone_of(venue: Venue) -> ZoneInfo:
