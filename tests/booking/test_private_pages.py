@@ -242,3 +242,17 @@ def test_the_admin_queue_shows_a_new_submission(app, admin, make_user):
     db.session.commit()
     after = web.get("/admin/venues")
     assert after.headers["X-Private-Cache"] == "miss" and "Freshly Submitted Spa" in after.get_data(as_text=True)
+
+
+def test_signing_out_through_the_form_ends_a_remembered_session(app, customer, booked):
+    web = signed_in(app, customer)
+    web.get("/bookings")
+    assert web.get("/bookings").headers["X-Private-Cache"] == "hit"  # the session is remembered
+    with web.client.session_transaction() as session:
+        old_cookie = dict(session)
+    assert web.post("/account/sign-out").status_code in (302, 303)
+    replay = browser(app)
+    with replay.client.session_transaction() as session:
+        session.update(old_cookie)
+    refused = replay.get("/bookings")
+    assert refused.status_code == 302 and "/account/sign-in" in refused.headers["Location"]
