@@ -171,13 +171,22 @@ def _watch_rows(cache_versions) -> None:
 
         return namespace
 
+    def cart_owner(row) -> str | None:
+        return user_namespace(row.user_id) if row.user_id else None  # an anonymous cart: nobody's pages
+
+    def the_user(row) -> str:
+        return user_namespace(row.id)
+
+    def session_owner(row) -> str:
+        return user_namespace(row.user_id)  # sign-in, sign-out, a session ended from the devices page
+
     for model in (Booking, TimeBlock):
         cache_versions.watch_rows(model, venue_times)
     for model in (Booking, Order, Review):
         cache_versions.watch_rows(model, customer_of)
-    cache_versions.watch_rows(CartItem, lambda row: user_namespace(row.user_id) if row.user_id else None)
-    cache_versions.watch_rows(User, lambda row: user_namespace(row.id))
-    cache_versions.watch_rows(UserSession, lambda row: user_namespace(row.user_id))  # sign-in, sign-out
+    cache_versions.watch_rows(CartItem, cart_owner)
+    cache_versions.watch_rows(User, the_user)
+    cache_versions.watch_rows(UserSession, session_owner)
     cache_versions.watch_rows(Payment, customer_via(Order, "order_id"))
     cache_versions.watch_rows(Refund, customer_via(Booking, "booking_id"))
 

@@ -70,8 +70,9 @@ def watch_rows(model: type, namespace_of: Callable[[object], str | None]) -> Non
     """Bump ``namespace_of(row)`` (None: nothing) at the commit of any ORM change to a row of
     ``model``; a model may be watched for several namespaces."""
     found = _watched_rows.setdefault(model, [])
-    if namespace_of not in found:
-        found.append(namespace_of)
+    # Each create_app registers its functions again: one per (model, function name) is kept.
+    found[:] = [f for f in found if f.__qualname__ != namespace_of.__qualname__]
+    found.append(namespace_of)
     _register_listeners()
 
 
