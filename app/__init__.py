@@ -70,9 +70,10 @@ def configure_logging(app: Flask) -> None:
 
 
 def configure_page_cache(app: Flask) -> None:
-    from app import page_cache
+    from app import page_cache, private_cache
 
     page_cache.init_app(app)
+    private_cache.init_app(app)  # a browser that changed something reads its next pages fresh
 
 
 def register_extensions(app: Flask) -> None:

@@ -28,7 +28,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 
-from flask import Flask, current_app, has_app_context
+from flask import Flask, current_app, g, has_app_context, has_request_context
 from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
@@ -146,6 +146,8 @@ def _after_commit(session: Session) -> None:
     if bumped and has_app_context() and "cache_versions" in current_app.extensions:
         for namespace in bumped:
             forget(namespace)  # this process sees its own change at once, others within the TTL
+        if has_request_context():
+            g.cache_versions_bumped = True  # app.private_cache: this browser reads its own change next
 
 
 def _after_transaction_end(session: Session, transaction) -> None:

@@ -10,7 +10,11 @@ secret, the URL and the HTMX headers that pick a fragment. A copy is served only
   more with ``follows`` (read before the data they cover);
 - its time has not run out: at most PRIVATE_PAGE_CACHE_TTL seconds, and never past the moment
   the view names with ``valid_until`` (a hold that ends, a booking that starts, midnight);
-- the session has no flashed message waiting (a toast is shown once, by a fresh render).
+- the session has no flashed message waiting (a toast is shown once, by a fresh render);
+- the browser did not itself change anything in the last CACHE_VERSION_TTL + 1 seconds: a
+  request that bumped a version marks its session (``OWN_CHANGE``), so the next pages it asks
+  for are rendered fresh on every worker, even one whose memo of the version is not a second
+  old yet (read your own writes; other people's changes show within CACHE_VERSION_TTL).
 
 Copies stay in the worker's memory, bounded (LOCAL_ENTRIES): private pages are never written
 to Redis. A copy holds the page as rendered for that session only, so nothing of one user can
@@ -37,6 +41,23 @@ LOCAL_ENTRIES = 512
 KEY_HEADERS = ("HX-Request", "HX-Boosted", "HX-History-Restore-Request", "HX-Target")
 KEPT_HEADERS = ("Content-Type", "Vary", "HX-Push-Url", "HX-Trigger", "Link")
 STATUS_HEADER = "X-Private-Cache"
+OWN_CHANGE = "_changed_until"  # session key: until when this browser's own change must be read fresh
+
+
+def init_app(app) -> None:
+    app.after_request(_mark_own_change)
+
+
+def _mark_own_change(response):
+    if g.get("cache_versions_bumped"):
+        session[OWN_CHANGE] = time.time() + float(current_app.config["CACHE_VERSION_TTL"]) + 1.0
+    return response
+
+
+def own_change_pending() -> bool:
+    """Did this browser change something so recently that another worker may not know yet?"""
+    until = session.get(OWN_CHANGE)
+    return isinstance(until, (int, float)) and until > time.time()
 
 
 def user_namespace(user_id: int) -> str:
@@ -73,6 +94,7 @@ def _cacheable_request() -> bool:
         and request.method in ("GET", "HEAD")
         and current_user.is_authenticated
         and "_flashes" not in session
+        and not own_change_pending()
     )
 
 

@@ -15,7 +15,7 @@ from collections import OrderedDict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import current_app, has_app_context
+from flask import current_app, has_app_context, has_request_context
 from sqlalchemy import select, update
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
@@ -77,6 +77,12 @@ def _user_namespace(user_id: int) -> str:
     return user_namespace(user_id)
 
 
+def _own_change_pending() -> bool:
+    from app.private_cache import own_change_pending
+
+    return has_request_context() and own_change_pending()
+
+
 def load_session_user(identity: str) -> User | None:
     """Flask-Login's user loader: the user whose live session ``identity`` names, or None."""
     user_id, _, rest = identity.partition(":")
@@ -86,7 +92,8 @@ def load_session_user(identity: str) -> User | None:
     version = cache_versions.current(_user_namespace(int(user_id)))  # read before the rows it covers
     remembered = _remembered()
     entry = remembered.get(identity)
-    if entry is not None and entry["version"] == version and entry["until"] > time.monotonic():
+    fresh = entry is not None and entry["version"] == version and entry["until"] > time.monotonic()
+    if fresh and not _own_change_pending():
         user, row = _as_loaded(User, entry["user"]), _as_loaded(UserSession, entry["row"])
         user.session_key, user.session_row = key, row
         if _touch(row):

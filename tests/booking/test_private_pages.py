@@ -256,3 +256,20 @@ def test_signing_out_through_the_form_ends_a_remembered_session(app, customer, b
         session.update(old_cookie)
     refused = replay.get("/bookings")
     assert refused.status_code == 302 and "/account/sign-in" in refused.headers["Location"]
+
+
+def test_a_customers_own_change_shows_next_even_on_a_worker_that_has_not_heard_of_it(
+    app, customer, booked, monkeypatch
+):
+    """Another worker keeps its memo of the version for up to CACHE_VERSION_TTL: the browser
+    that made the change is marked, so its next pages are rendered fresh wherever they land."""
+    web = signed_in(app, customer)
+    web.get("/bookings")
+    assert web.get("/bookings").headers["X-Private-Cache"] == "hit"
+    monkeypatch.setattr(cache_versions, "forget", lambda namespace=None: None)  # as on another worker
+    cancelled = web.post(f"/bookings/{booked.reference}/cancel")
+    assert cancelled.status_code == 303
+    assert web.get(cancelled.headers["Location"]).status_code == 200  # shows "Cancelled." (the flash)
+    after = web.get("/bookings")
+    assert "X-Private-Cache" not in after.headers
+    assert booked.reference not in after.get_data(as_text=True)
