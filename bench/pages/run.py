@@ -12,7 +12,8 @@
    a random ``SECRET_KEY``, the seeded ``DATABASE_URL``, a Redis database of its own as
    ``REDIS_URL``, and ``FORCE_HTTPS=0`` as docker-compose.yml sets for plain http on
    localhost) and ``bench.pages.hello:app`` under the same flags on another port.
-5. Signs in through HTTP once per role and passes the session cookie to wrk.
+5. Signs in through HTTP once per role, follows the redirect once as a browser does (the
+   welcome message is shown, the session gets its CSRF secret), and passes that cookie to wrk.
 6. For each page: floor, page, floor, page (``wrk -t2 -c32 -d{duration}s --latency``), after
    a short unmeasured warm-up; traffic goes to 127.0.0.1 only and every run is bounded.
 
