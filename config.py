@@ -125,6 +125,9 @@ class Config:
     # Whole anonymous public pages (app/page_cache.py), for at most PAGE_CACHE_TTL seconds.
     PAGE_CACHE_ENABLED = env_bool("PAGE_CACHE_ENABLED", True)
     PAGE_CACHE_TTL = env_int("PAGE_CACHE_TTL", 60)
+    # Signed-in pages, one copy per browser session in each worker's memory (app/private_cache.py).
+    PRIVATE_PAGE_CACHE_ENABLED = env_bool("PRIVATE_PAGE_CACHE_ENABLED", True)
+    PRIVATE_PAGE_CACHE_TTL = env_int("PRIVATE_PAGE_CACHE_TTL", 60)
 
     # Email (Flask-Mailman): console | file | smtp | locmem
     MAIL_BACKEND = env("MAIL_BACKEND", "console")
@@ -213,6 +216,7 @@ class TestingConfig(Config):
     # whole pages out of the cache (the page cache's own tests turn it on).
     CACHE_VERSION_TTL = 0.0
     PAGE_CACHE_ENABLED = False
+    PRIVATE_PAGE_CACHE_ENABLED = False
     LOG_JSON = True
     LOG_LEVEL = "WARNING"
     WTF_CSRF_ENABLED = True

@@ -70,9 +70,10 @@ def configure_logging(app: Flask) -> None:
 
 
 def configure_page_cache(app: Flask) -> None:
-    from app import page_cache
+    from app import page_cache, private_cache
 
     page_cache.init_app(app)
+    private_cache.init_app(app)  # a browser that changed something reads its next pages fresh
 
 
 def register_extensions(app: Flask) -> None:
@@ -94,6 +95,7 @@ def register_extensions(app: Flask) -> None:
     jobs.init_app(app)
     search_indexing.init_app(app)  # venue changes enqueue a search reindex job
     cache_versions.init_app(app, watched=_public_models())  # their changes invalidate cached pages
+    _watch_rows(cache_versions)  # bookings, orders, carts... invalidate cached booking and private pages
     _init_login(app, login_manager)
     # Talisman keeps its settings on the instance, so each app gets its own.
     app.extensions["talisman"] = Talisman(
@@ -144,6 +146,60 @@ def _public_models() -> tuple[type, ...]:
     )
 
     return (Venue, VenueSlug, VenueImage, Service, OpeningHours, Closure, TeamMember, FAQ, Category, Review)
+
+
+def _watch_rows(cache_versions) -> None:
+    """Which rows' changes invalidate which cached pages (app/cache_versions.py)."""
+    from sqlalchemy.orm import object_session
+
+    from app.accounts.models import User, UserSession
+    from app.booking.models import Booking, CartItem, Order, TimeBlock
+    from app.payments.models import Payment, Refund
+    from app.private_cache import user_namespace
+    from app.reviews.models import Review
+    from app.schedules.models import ScheduleException, TimeOff, WorkingHours
+    from app.venues.models import TeamMember
+
+    def venue_times(row) -> str:
+        return cache_versions.venue_times(row.venue_id)
+
+    def customer_of(row) -> str:
+        return user_namespace(row.customer_id)
+
+    def customer_via(model, attribute: str):
+        def namespace(row) -> str | None:
+            parent_id = getattr(row, attribute)
+            parent = object_session(row).get(model, parent_id) if parent_id is not None else None
+            return user_namespace(parent.customer_id) if parent is not None else None
+
+        return namespace
+
+    def cart_owner(row) -> str | None:
+        return user_namespace(row.user_id) if row.user_id else None  # an anonymous cart: nobody's pages
+
+    def the_user(row) -> str:
+        return user_namespace(row.id)
+
+    def session_owner(row) -> str:
+        return user_namespace(row.user_id)  # sign-in, sign-out, a session ended from the devices page
+
+    for model in (Booking, TimeBlock):
+        cache_versions.watch_rows(model, venue_times)
+    for model in (Booking, Order, Review):
+        cache_versions.watch_rows(model, customer_of)
+    cache_versions.watch_rows(CartItem, cart_owner)
+    cache_versions.watch_rows(User, the_user)
+    cache_versions.watch_rows(UserSession, session_owner)
+    cache_versions.watch_rows(Payment, customer_via(Order, "order_id"))
+    cache_versions.watch_rows(Refund, customer_via(Booking, "booking_id"))
+
+    def member_venue_times(row) -> str | None:
+        member = object_session(row).get(TeamMember, row.team_member_id)
+        return cache_versions.venue_times(member.venue_id) if member is not None else None
+
+    # A team member's hours, exceptions and time off change the free times and the calendar.
+    for model in (WorkingHours, ScheduleException, TimeOff):
+        cache_versions.watch_rows(model, member_venue_times)
 
 
 def _tile_origin(tile_url: str | None) -> list[str]:

@@ -11,14 +11,24 @@ costs at most one tiny query per second per process, and a change shows everywhe
 What bumps "public" (everything anonymous visitors see: search, home, category and venue pages):
 - every statement writing ``venue_search`` (a trigger, migration 0010);
 - every committed ORM change to a watched model (``watch``; create_app lists them).
+
+Namespaces of rows (``watch_rows``; create_app lists them), bumped at the commit of any ORM
+change to such a row:
+- ``venue_times(venue_id)`` ("venue-times:<id>"): one venue's bookings and time blocks, which
+  its booking pages (free times) and its provider calendar show;
+- "user:<id>" (``app.private_cache.user_namespace``): what one user's own pages show, their
+  bookings, orders, cart items, reviews, payments and refunds, and the user row itself.
+A held booking that expires changes nothing a page shows (availability and the pages already
+treat an expired hold as gone), so the bulk UPDATE of expired holds needs no bump; any other
+bulk (Core) write to these tables must call ``bump`` for the namespaces it touches.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
-from flask import Flask, current_app, has_app_context
+from flask import Flask, current_app, g, has_app_context, has_request_context
 from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
@@ -26,9 +36,16 @@ from app.extensions import db
 
 PUBLIC = "public"
 
+
+def venue_times(venue_id: int) -> str:
+    """The namespace of one venue's free times (its bookings and time blocks)."""
+    return f"venue-times:{venue_id}"
+
+
 _PENDING = "cache_versions_pending"  # session.info: namespaces to bump at the commit
 _BUMPED = "cache_versions_bumped"  # session.info: namespaces bumped in this transaction
 _watched: dict[type, str] = {}  # model class -> namespace its changes bump
+_watched_rows: dict[type, list[Callable[[object], str | None]]] = {}  # model -> a changed row's namespaces
 _registered = False
 
 BUMP_SQL = text(
@@ -46,6 +63,16 @@ def init_app(app: Flask, watched: Iterable[type] = ()) -> None:
     app.extensions["cache_versions"] = {}  # namespace -> (monotonic expiry, version)
     for model in watched:
         _watched[model] = PUBLIC
+    _register_listeners()
+
+
+def watch_rows(model: type, namespace_of: Callable[[object], str | None]) -> None:
+    """Bump ``namespace_of(row)`` (None: nothing) at the commit of any ORM change to a row of
+    ``model``; a model may be watched for several namespaces."""
+    found = _watched_rows.setdefault(model, [])
+    # Each create_app registers its functions again: one per (model, function name) is kept.
+    found[:] = [f for f in found if f.__qualname__ != namespace_of.__qualname__]
+    found.append(namespace_of)
     _register_listeners()
 
 
@@ -82,18 +109,23 @@ def forget(namespace: str | None = None) -> None:
 # -- bumping at the commit of watched ORM changes ------------------------------------------------
 
 
+def _namespaces_of(obj: object) -> set[str]:
+    found = {_watched[type(obj)]} if type(obj) in _watched else set()
+    for namespace_of in _watched_rows.get(type(obj), ()):
+        if namespace := namespace_of(obj):
+            found.add(namespace)
+    return found
+
+
 def _after_flush(session: Session, flush_context) -> None:
-    if not _watched:
+    if not _watched and not _watched_rows:
         return
     pending = session.info.setdefault(_PENDING, set())
     for obj in (*session.new, *session.deleted):
-        namespace = _watched.get(type(obj))
-        if namespace:
-            pending.add(namespace)
+        pending |= _namespaces_of(obj)
     for obj in session.dirty:
-        namespace = _watched.get(type(obj))
-        if namespace and session.is_modified(obj):
-            pending.add(namespace)
+        if (type(obj) in _watched or type(obj) in _watched_rows) and session.is_modified(obj):
+            pending |= _namespaces_of(obj)
 
 
 def _before_commit(session: Session) -> None:
@@ -114,6 +146,8 @@ def _after_commit(session: Session) -> None:
     if bumped and has_app_context() and "cache_versions" in current_app.extensions:
         for namespace in bumped:
             forget(namespace)  # this process sees its own change at once, others within the TTL
+        if has_request_context():
+            g.cache_versions_bumped = True  # app.private_cache: this browser reads its own change next
 
 
 def _after_transaction_end(session: Session, transaction) -> None:

@@ -8,6 +8,9 @@ most PAGE_CACHE_TTL seconds. The next such request is answered by the first of o
 ``before_request`` hooks: no session, user, database or template. Talisman's security headers are
 added to hits as to any response (its ``after_request`` runs after ours).
 
+A page whose content also follows other data registers with ``share`` (the booking page: its
+free times follow the venue's bookings, so its key also holds ``venue_times(venue)``).
+
 A shared request is rendered without a CSRF token (base.html asks ``shared_page``), so nothing
 stored belongs to a visitor; a response that sets a cookie, or a page that asked for a token
 anyway, is never stored. Any cookie at all (a session, a cart, a signed-in user) bypasses the
@@ -19,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, Response, current_app, g, request, session
@@ -38,8 +42,12 @@ ENDPOINTS = frozenset(
         "venues_public.sitemap",
     }
 )
-# Request headers that change what a public URL renders (rendering.render_page, the search view).
-KEY_HEADERS = ("HX-Request", "HX-Boosted", "HX-History-Restore-Request")
+# Pages registered with ``share``: endpoint -> (namespaces its key also holds, from the URL's
+# view arguments; None when the URL names nothing: not shared).
+_SHARED: dict[str, Callable[[dict[str, Any]], list[str] | None]] = {}
+# Request headers that change what a public URL renders (rendering.render_page, the search view,
+# the booking page's fragments).
+KEY_HEADERS = ("HX-Request", "HX-Boosted", "HX-History-Restore-Request", "HX-Target")
 # Response headers a stored page keeps; the rest (request id, security headers) are per response.
 KEPT_HEADERS = ("Content-Type", "Cache-Control", "ETag", "Last-Modified", "Vary", "HX-Push-Url", "Link")
 STATUS_HEADER = "X-Page-Cache"
@@ -61,13 +69,21 @@ def register_store(app: Flask) -> None:
     app.after_request(store_in_cache)
 
 
+def share(endpoint: str, namespaces: Callable[[dict[str, Any]], list[str] | None]) -> None:
+    """Cache ``endpoint`` for anonymous visitors too, its key holding the versions of
+    ``namespaces(view_args)`` beside the public one; when that gives None, this request is not
+    cached. The view must not ask for a CSRF token on a shared request (base.html's
+    ``shared_page``); a page that does is not stored."""
+    _SHARED[endpoint] = namespaces
+
+
 def is_shared_request() -> bool:
     """Would anyone sending this request see the same page?"""
     config = current_app.config
     return (
         config["PAGE_CACHE_ENABLED"]
         and request.method in ("GET", "HEAD")
-        and request.endpoint in ENDPOINTS
+        and (request.endpoint in ENDPOINTS or request.endpoint in _SHARED)
         and not request.headers.get("Cookie")
         and not request.headers.get("Authorization")
         # Plain HTTP that Talisman will redirect to HTTPS (its hook runs after this one).
@@ -79,7 +95,14 @@ def _is_https() -> bool:
     return request.is_secure or request.headers.get("X-Forwarded-Proto", "http") == "https"
 
 
-def page_key() -> str:
+def page_key() -> str | None:
+    """The page's key, or None when a registered page's URL names nothing to cache."""
+    versions = [cache_versions.current(cache_versions.PUBLIC)]
+    if (namespaces_of := _SHARED.get(request.endpoint)) is not None:
+        namespaces = namespaces_of(request.view_args or {})
+        if namespaces is None:
+            return None
+        versions += [cache_versions.current(namespace) for namespace in namespaces]
     environ = request.environ  # the URL as received (after ProxyFix), cheaper than request.url
     parts = [
         environ.get("wsgi.url_scheme", ""),
@@ -92,7 +115,7 @@ def page_key() -> str:
         *(environ.get("HTTP_" + name.upper().replace("-", "_"), "") for name in KEY_HEADERS),
     ]
     digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()[:40]
-    return f"page:{cache_versions.current(cache_versions.PUBLIC)}:{digest}"
+    return f"page:{'.'.join(map(str, versions))}:{digest}"
 
 
 # A small per-process copy in front of the shared cache: a hit then costs no Redis round trip.
@@ -132,6 +155,8 @@ def serve_from_cache() -> Response | None:
         key = page_key()
     except Exception:  # the version could not be read: render the page as if uncached
         log.warning("page cache: cache version unavailable; rendering", exc_info=True)
+        return None
+    if key is None:
         return None
     entry = _local_get(key)
     if entry is None:

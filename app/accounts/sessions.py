@@ -10,10 +10,17 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
+from collections import OrderedDict
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+from flask import current_app, has_app_context, has_request_context
 from sqlalchemy import select, update
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
+from app import cache_versions
 from app.accounts.models import User, UserSession
 from app.extensions import db
 
@@ -37,12 +44,62 @@ def start_session(user: User, *, ip: str | None, user_agent: str | None, remembe
     return key
 
 
+# Remembered sessions per worker: at most this many, each rechecked in the database at least
+# this often even when no version changed.
+REMEMBERED_SESSIONS = 1024
+REMEMBER_SECONDS = 60.0
+
+
+def _remembered() -> OrderedDict[str, dict[str, Any]]:
+    return current_app.extensions.setdefault("remembered_sessions", OrderedDict())
+
+
+def forget_remembered_sessions() -> None:
+    """Drop this worker's remembered sessions (tests)."""
+    _remembered().clear()
+
+
+def _columns(obj: object) -> dict[str, Any]:
+    return {attr.key: getattr(obj, attr.key) for attr in type(obj).__mapper__.column_attrs}
+
+
+def _as_loaded(model: type, values: dict[str, Any]) -> Any:
+    """A row as if just loaded into this request's session, from remembered column values."""
+    obj = model(**values)
+    make_transient_to_detached(obj)
+    db.session.add(obj)  # persistent, no SQL: the request's session starts empty
+    return obj
+
+
+def _user_namespace(user_id: int) -> str:
+    from app.private_cache import user_namespace
+
+    return user_namespace(user_id)
+
+
+def _own_change_pending() -> bool:
+    from app.private_cache import own_change_pending
+
+    return has_request_context() and own_change_pending()
+
+
 def load_session_user(identity: str) -> User | None:
     """Flask-Login's user loader: the user whose live session ``identity`` names, or None."""
     user_id, _, rest = identity.partition(":")
     token, _, key = rest.partition(":")
     if not (user_id.isdigit() and token and key) or len(identity) > 200:
         return None
+    version = cache_versions.current(_user_namespace(int(user_id)))  # read before the rows it covers
+    remembered = _remembered()
+    entry = remembered.get(identity)
+    fresh = entry is not None and entry["version"] == version and entry["until"] > time.monotonic()
+    if fresh and not _own_change_pending():
+        user, row = _as_loaded(User, entry["user"]), _as_loaded(UserSession, entry["row"])
+        user.session_key, user.session_row = key, row
+        if _touch(row):
+            entry["row"]["last_seen_at"] = row.last_seen_at
+        return user
+    remembered.pop(identity, None)
     found = db.session.execute(
         select(User, UserSession)
         .join(UserSession, UserSession.user_id == User.id)
@@ -55,18 +112,29 @@ def load_session_user(identity: str) -> User | None:
         return None
     user.session_key, user.session_row = key, row
     _touch(row)
+    if has_app_context() and current_app.config["CACHE_VERSION_TTL"] > 0:
+        remembered[identity] = {
+            "user": _columns(user),
+            "row": _columns(row),
+            "version": version,
+            "until": time.monotonic() + REMEMBER_SECONDS,
+        }
+        while len(remembered) > REMEMBERED_SESSIONS:
+            remembered.popitem(last=False)
     return user
 
 
-def _touch(row: UserSession) -> None:
+def _touch(row: UserSession) -> bool:
     """Refresh last_seen_at on its own short transaction: never commits the request's work."""
     now = datetime.now(UTC)
     if now - row.last_seen_at < SEEN_EVERY:
-        return
+        return False
     with db.engine.begin() as connection:
         connection.execute(
             update(UserSession).where(UserSession.id == row.id, UserSession.ended_at.is_(None)).values(last_seen_at=now)
         )
+    set_committed_value(row, "last_seen_at", now)  # as stored; nothing for the request's session to write
+    return True
 
 
 def find_live_sessions(user: User) -> list[UserSession]:
@@ -98,6 +166,7 @@ def end_all_sessions(user: User, *, reason: str) -> int:
         .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
         .values(ended_at=datetime.now(UTC), ended_reason=reason)
     )
+    cache_versions.bump(_user_namespace(user.id))  # a bulk UPDATE: no watched row tells it
     return result.rowcount
 
 

@@ -7,10 +7,8 @@ a Refund row now, the gateway call in a job after commit, settled by the gateway
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
-from babel.numbers import format_currency
 from flask import abort, flash, redirect, url_for
 from flask_login import current_user
 from sqlalchemy import or_, select
@@ -26,6 +24,7 @@ from app.booking.order_lifecycle import STATUS_LABELS as ORDER_STATUS_LABELS
 from app.booking.order_lifecycle import get_history
 from app.errors import InvalidTransition, ValidationFailed
 from app.extensions import db
+from app.money import format_money
 from app.payments.forms import RefundForm
 from app.payments.models import Payment, PaymentEvent, Refund
 from app.payments.refunds import get_paid_payment, refundable, request_refund
@@ -43,7 +42,7 @@ ORDER_BADGES = {
 
 
 def money(minor: int, currency: str) -> str:
-    return format_currency(Decimal(minor) / 100, currency, locale="en_GB")
+    return format_money(minor, currency)
 
 
 def stamp(moment: Any) -> str:

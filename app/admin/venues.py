@@ -14,12 +14,14 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
+from app import cache_versions
 from app.accounts.access import role_required
 from app.admin import audit
 from app.admin.listing import BadFilter, like_pattern, paginate, parse_page
 from app.admin.routes import bp
 from app.errors import DomainError, ValidationFailed
 from app.extensions import db
+from app.private_cache import private_page
 from app.rendering import render_page
 from app.venues.approval import STATUS_LABELS, acknowledge_changes, allowed_actions, transition
 from app.venues.models import Venue, VenueStatus
@@ -48,6 +50,7 @@ DONE_MESSAGES = {
 
 @bp.get("/venues")
 @role_required("admin")
+@private_page(lambda: [cache_versions.PUBLIC])  # listings are watched rows: any change bumps "public"
 def venues():
     changed = _changed_filter(request.args.get("changed", ""))
     status = request.args.get("status", "").strip() or (VenueStatus.APPROVED if changed else VenueStatus.PENDING_REVIEW)

@@ -19,12 +19,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
-from flask import Blueprint, Response, abort, flash, make_response, redirect, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, make_response, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
-from app import timefmt
+from app import cache_versions, timefmt
 from app.admin import audit
 from app.booking import lifecycle
 from app.booking.calendar_forms import CalendarQuery, CancelForm, TimeBlockForm, parse_calendar_query
@@ -45,6 +45,7 @@ from app.booking.policy import describe_policy
 from app.booking.time_blocks import add_time_block, find_time_blocks, remove_time_block
 from app.errors import DomainError
 from app.extensions import db
+from app.private_cache import follows, private_page, user_namespace, valid_until
 from app.rendering import add_toast, is_htmx, render_page
 from app.schedules.calendar import working_week
 from app.venues.dashboard import bp, venue_required
@@ -157,9 +158,13 @@ def _calendar_page(
     start = _local_midnight(query.first_day, tz)
     end = _local_midnight(query.first_day + timedelta(days=query.days), tz)
     filters = {"member_id": query.member_id, "service_id": query.service_id}
+    follows(cache_versions.venue_times(venue.id))  # the venue itself, whatever the namespaces guessed
     bookings = find_bookings(venue, start, end, IN_GRID, **filters)
     blocks = find_time_blocks(venue, start, end, member_id=query.member_id)
     today, url = _today(venue), feed_url(venue)
+    # A cached copy changes by itself when a shown hold ends or the venue's day turns.
+    valid_until(min((b.hold_expires_at for b in bookings if b.status == B.HELD and b.hold_expires_at), default=None))
+    valid_until(_local_midnight(today + timedelta(days=1), tz))
     form = extra.pop("block_form", None)
     if form is None:
         form = TimeBlockForm(formdata=None, date=query.day)
@@ -188,7 +193,28 @@ def _calendar_page(
     )
 
 
+def get_own_venue_id(owner_id: int) -> int | None:
+    """The id of the provider's venue, remembered per process (a venue keeps its owner)."""
+    known: dict[int, int] = current_app.extensions.setdefault("calendar_owner_venues", {})
+    if owner_id not in known:
+        venue_id = db.session.scalar(select(Venue.id).where(Venue.owner_id == owner_id))
+        if venue_id is None:
+            return None
+        known[owner_id] = venue_id
+    return known[owner_id]
+
+
+def calendar_namespaces() -> list[str]:
+    """A cached calendar follows the provider (role, account), the venue's bookings and blocks,
+    and its public data (team, services, hours): outside ``venue_required``, so a copy is served
+    without loading the venue; only a session that passed the check ever stored one."""
+    venue_id = get_own_venue_id(current_user.id)
+    venue_times = [cache_versions.venue_times(venue_id)] if venue_id is not None else []
+    return [user_namespace(current_user.id), *venue_times, cache_versions.PUBLIC]
+
+
 @bp.get("/calendar")
+@private_page(calendar_namespaces)
 @venue_required
 def calendar(venue: Venue):
     try:

@@ -7,18 +7,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
-from babel.numbers import format_currency
 from flask import url_for
 
 from app import timefmt
 from app.booking import lifecycle
 from app.booking.calendar_forms import CalendarQuery
 from app.booking.models import Booking, BookingStatus, TimeBlock
+from app.money import format_money
 from app.urls import absolute_url
 from app.venues.hours import MINUTES_PER_DAY
 from app.venues.models import Venue
@@ -196,7 +195,7 @@ def _period_label(query: CalendarQuery) -> str:
 
 
 def _money(minor: int, currency: str) -> str:
-    return format_currency(Decimal(minor) / 100, currency, locale="en_GB")
+    return format_money(minor, currency)
 
 
 def feed_url(venue: Venue) -> str | None:

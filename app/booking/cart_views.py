@@ -13,14 +13,15 @@ from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
+from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
-from app import timefmt
+from app import cache_versions, timefmt
 from app.booking import cart as carts
 from app.booking import order_lifecycle
 from app.booking.errors import CartItemInvalid
 from app.booking.forms import MAX_QUANTITY, AddToCartForm, QuantityForm
-from app.booking.models import CartItem
+from app.booking.models import CartItem, Order, OrderStatus
 from app.booking.routes import (
     bp,
     build_booking_page,
@@ -32,6 +33,7 @@ from app.booking.routes import (
     zone_of,
 )
 from app.extensions import db
+from app.private_cache import follows, private_page, recording, user_namespace, valid_until
 from app.rendering import add_toast, is_htmx, render_page
 from app.venues.models import Service, VenueStatus
 
@@ -96,14 +98,47 @@ def refuse_item(form: AddToCartForm, message: str, status: int) -> Response:
     return render_page("booking/book.html", "details", status=status, **page)
 
 
+def cart_page_namespaces() -> list[str]:
+    return [user_namespace(current_user.id), cache_versions.PUBLIC]
+
+
 @bp.get("/cart", endpoint="cart")
+@private_page(cart_page_namespaces)  # a signed-in customer's cart; an anonymous cart is rendered each time
 def show_cart() -> Response:
     require_booker()
     now = datetime.now(UTC)
     if current_user.is_authenticated and order_lifecycle.expire_holds(now, customer_id=current_user.id):
         # A hold ran out since the periodic job last looked: its items belong in this cart now.
         db.session.commit()
-    return render_page("booking/cart.html", "cart", **build_cart_page(get_cart_owner(), now=now))
+    owner = get_cart_owner()
+    if recording():
+        follow_cart(current_user.id, now)
+    return render_page("booking/cart.html", "cart", **build_cart_page(owner, now=now))
+
+
+def follow_cart(user_id: int, now: datetime) -> None:
+    """What a cached copy of this cart follows besides the customer's own rows: the free times
+    of its venues (another customer's booking can take an item's time), read before the cart;
+    and when it changes by itself: an item expires or comes within the booking notice, or a
+    held order's time runs out (its items come back)."""
+    rows = db.session.execute(
+        select(Service.venue_id, func.min(CartItem.expires_at), func.min(CartItem.starts_at))
+        .join(Service, Service.id == CartItem.service_id)
+        .where(CartItem.user_id == user_id, CartItem.expires_at > now)
+        .group_by(Service.venue_id)
+    ).all()
+    follows(*(cache_versions.venue_times(venue_id) for venue_id, _, _ in rows))
+    notice = timedelta(minutes=current_app.config["BOOKING_MIN_NOTICE_MINUTES"])
+    for _, expires_at, starts_at in rows:
+        valid_until(expires_at)
+        valid_until(starts_at - notice)
+    valid_until(
+        db.session.scalar(
+            select(func.min(Order.hold_expires_at)).where(
+                Order.customer_id == user_id, Order.status == OrderStatus.PENDING_PAYMENT
+            )
+        )
+    )
 
 
 def build_cart_page(

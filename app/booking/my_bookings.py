@@ -16,6 +16,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
+from app import cache_versions
 from app.booking import lifecycle
 from app.booking.forms import ActionForm
 from app.booking.ics import calendar
@@ -26,17 +27,21 @@ from app.errors import InvalidTransition, ValidationFailed
 from app.extensions import db
 from app.payments import service as payments
 from app.payments.models import Refund, RefundStatus
+from app.private_cache import private_page, user_namespace, valid_until
 from app.rendering import render_page
 from app.reviews.service import eligibility, find_review
 from app.venues.models import VenueStatus
 
 B = BookingStatus
+PAGE_SIZE = 20  # bookings per page of My bookings (a customer with years of visits has hundreds)
+MAX_PAGE = 1000
 
 
 # -- my bookings -------------------------------------------------------------------------------
 
 
-def find_my_bookings(customer_id: int, tab: str, now: datetime) -> list[Booking]:
+def find_my_bookings(customer_id: int, tab: str, now: datetime, *, page: int = 1) -> list[Booking]:
+    """One page of the tab, and the first booking of the next page when there is one."""
     upcoming = (Booking.starts_at > now) & (
         (Booking.status == B.CONFIRMED) | ((Booking.status == B.HELD) & (Booking.hold_expires_at > now))
     )
@@ -45,8 +50,11 @@ def find_my_bookings(customer_id: int, tab: str, now: datetime) -> list[Booking]
         select(Booking)
         .where(Booking.customer_id == customer_id, upcoming if tab == "upcoming" else past)
         .options(selectinload(Booking.venue), selectinload(Booking.service), selectinload(Booking.team_member))
-        .order_by(Booking.starts_at if tab == "upcoming" else Booking.starts_at.desc())
-        .limit(200)
+        .order_by(
+            *((Booking.starts_at, Booking.id) if tab == "upcoming" else (Booking.starts_at.desc(), Booking.id.desc()))
+        )
+        .limit(PAGE_SIZE + 1)
+        .offset((page - 1) * PAGE_SIZE)
     )
     return list(db.session.scalars(query))
 
@@ -62,14 +70,50 @@ def my_booking_row(booking: Booking, now: datetime) -> dict[str, Any]:
     return row
 
 
+def parse_page(value: str | None) -> int:
+    """The page number from the URL: a whole number from 1 to MAX_PAGE, else a 400."""
+    if value is None:
+        return 1
+    if not value.isdigit() or not 1 <= int(value) <= MAX_PAGE:
+        abort(400, f"The page must be a whole number from 1 to {MAX_PAGE}.")
+    return int(value)
+
+
+def changes_by_itself_at(bookings: list[Booking], now: datetime) -> datetime | None:
+    """When the list would look different with no write: an upcoming booking starts (it moves
+    to "Past") or a hold ends."""
+    moments = [b.starts_at for b in bookings if b.starts_at > now]
+    moments += [b.hold_expires_at for b in bookings if b.status == B.HELD and b.hold_expires_at]
+    return min((m for m in moments if m > now), default=None)
+
+
 @bp.get("/bookings")
 @login_required
+@private_page(lambda: [user_namespace(current_user.id), cache_versions.PUBLIC])
 def my_bookings() -> Response:
     tab = "past" if request.args.get("tab") == "past" else "upcoming"
+    page = parse_page(request.args.get("page"))
     now = datetime.now(UTC)
-    rows = [my_booking_row(b, now) for b in find_my_bookings(current_user.id, tab, now)]
+    found = find_my_bookings(current_user.id, tab, now, page=page)
+    bookings, has_next = found[:PAGE_SIZE], len(found) > PAGE_SIZE
+    valid_until(changes_by_itself_at(bookings, now))
+    rows = [my_booking_row(b, now) for b in bookings]
     fragment = None if request.headers.get("HX-History-Restore-Request") else "bookings_list"
-    return render_page("booking/my_bookings.html", fragment, tab=tab, bookings=rows)
+
+    def page_url(number: int) -> str:
+        return url_for(
+            ".my_bookings", **({"tab": tab} if tab == "past" else {}), **({"page": number} if number > 1 else {})
+        )
+
+    return render_page(
+        "booking/my_bookings.html",
+        fragment,
+        tab=tab,
+        bookings=rows,
+        page=page,
+        previous_url=page_url(page - 1) if page > 1 else None,
+        next_url=page_url(page + 1) if has_next else None,
+    )
 
 
 def get_own_booking(reference: str) -> Booking:

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
+from app import cache_versions
 from app.booking import checkout as checkouts
 from app.booking.errors import SlotUnavailable
 from app.booking.models import Booking, Order, OrderStatus
@@ -26,6 +27,7 @@ from app.errors import InvalidTransition, ValidationFailed
 from app.extensions import db
 from app.payments import service as payments
 from app.payments.gateway import GatewayError
+from app.private_cache import private_page, user_namespace, valid_until
 from app.rendering import render_page
 
 # -- checkout and orders -----------------------------------------------------------------------
@@ -64,8 +66,13 @@ def get_own_order(order_id: int) -> Order:
 
 @bp.get("/orders/<int:order_id>")
 @login_required
+@private_page(lambda order_id: [user_namespace(current_user.id), cache_versions.PUBLIC])
 def order(order_id: int) -> Response:
-    return render_page("booking/order.html", **build_order_page(get_own_order(order_id), now=datetime.now(UTC)))
+    now = datetime.now(UTC)
+    order = get_own_order(order_id)
+    if order.status == OrderStatus.PENDING_PAYMENT:
+        valid_until(order.hold_expires_at)  # then the hold has ended: no more "Pay"
+    return render_page("booking/order.html", **build_order_page(order, now=now))
 
 
 @bp.post("/orders/<int:order_id>/pay")

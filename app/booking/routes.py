@@ -15,12 +15,10 @@ from __future__ import annotations
 import calendar as month_grid
 import secrets
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
-from babel.numbers import format_currency
 from flask import Blueprint, abort, current_app, redirect, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -28,7 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
-from app import timefmt
+from app import cache_versions, page_cache, timefmt
 from app.accounts.models import Role
 from app.booking import cart as carts
 from app.booking import lifecycle
@@ -37,6 +35,7 @@ from app.booking.forms import MAX_QUANTITY, BadInput, format_instant, parse_day,
 from app.booking.models import Booking, CartItem
 from app.booking.policy import describe_policy
 from app.extensions import db
+from app.money import format_money
 from app.rendering import is_htmx, render_page
 from app.scheduling import Slot
 from app.venues.models import Service, TeamMember, Venue, VenueStatus
@@ -94,7 +93,8 @@ def count_cart_items() -> int:
 
 
 def money(minor: int, currency: str) -> str:
-    return format_currency(Decimal(minor) / 100, currency, locale=LOCALE)
+    """Kept for the modules that import it from here: ``app.money.format_money``."""
+    return format_money(minor, currency)
 
 
 def zone_of(venue: Venue) -> ZoneInfo:
@@ -178,6 +178,29 @@ def book_fragment() -> str | None:
     if request.headers.get("HX-History-Restore-Request"):
         return None  # htmx rebuilding a page from history wants the whole page
     return BOOK_FRAGMENTS.get(request.headers.get("HX-Target", ""), "picker")
+
+
+def get_venue_id_of_service(service_id: int) -> int | None:
+    """The venue a service belongs to (a service never moves), remembered per process."""
+    known: dict[int, int] = current_app.extensions.setdefault("booking_service_venues", {})
+    if service_id not in known:
+        venue_id = db.session.scalar(select(Service.venue_id).where(Service.id == service_id))
+        if venue_id is None:
+            return None
+        known[service_id] = venue_id
+    return known[service_id]
+
+
+def book_page_namespaces(view_args: dict[str, Any]) -> list[str] | None:
+    """What an anonymous visitor's booking page follows besides public data: the venue's
+    bookings and time blocks. A chosen time's form holds a CSRF token, so it is never shared."""
+    if "start" in request.args:
+        return None
+    venue_id = get_venue_id_of_service(view_args["service_id"])
+    return [cache_versions.venue_times(venue_id)] if venue_id is not None else None
+
+
+page_cache.share("booking.book", book_page_namespaces)
 
 
 @bp.get("/venues/<slug>/book/<int:service_id>")

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import format_datetime
-from babel.numbers import format_currency
 from flask import url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -18,6 +16,7 @@ from app import cache_versions
 from app.booking.availability import Busyness, busy_window, get_bookable_days, get_busy_for_venues, get_slots
 from app.discovery.params import DEFAULT_CITY
 from app.extensions import cache, db
+from app.money import format_money
 from app.timefmt import clock_label
 from app.venues.hours import Range, is_open_at
 from app.venues.models import Closure, OpeningHours, TeamMember, Venue
@@ -81,10 +80,7 @@ def _zone(name: str) -> ZoneInfo:
 
 
 def _money_label(minor: int, currency: str) -> str:
-    amount = Decimal(minor) / 100
-    if minor % 100 == 0:  # "£45", not "£45.00", on a card
-        return format_currency(amount, currency, locale=LOCALE, format="¤#,##0", currency_digits=False)
-    return format_currency(amount, currency, locale=LOCALE)
+    return format_money(minor, currency, whole_units=True)  # "£45", not "£45.00", on a card
 
 
 def distance_label(km: float | None) -> str:

@@ -31,6 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from app import cache_versions
 from app.booking.models import Booking, BookingStatus
 from app.errors import ValidationFailed
 from app.extensions import db
@@ -216,6 +217,7 @@ def set_week(member: TeamMember, week: Week | None) -> None:
                 "To keep someone off for a while, add time off instead."
             )
     db.session.execute(delete(WorkingHours).where(WorkingHours.team_member_id == member.id))
+    cache_versions.bump(cache_versions.venue_times(member.venue_id))  # a bulk delete: no ORM event
     rows = [
         WorkingHours(team_member_id=member.id, weekday=weekday, starts_minute=r.opens, ends_minute=r.closes)
         for weekday, ranges in sorted((week or {}).items())
@@ -265,6 +267,7 @@ def remove_exception(member: TeamMember, day: date) -> int:
     result = db.session.execute(
         delete(ScheduleException).where(ScheduleException.team_member_id == member.id, ScheduleException.day == day)
     )
+    cache_versions.bump(cache_versions.venue_times(member.venue_id))  # a bulk delete: no ORM event
     return result.rowcount
 
 

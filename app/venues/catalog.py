@@ -9,10 +9,8 @@ up inside the provider's own venue, so another venue's ids are simply not found 
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal
 from typing import Any
 
-from babel.numbers import format_currency
 from flask import abort, flash, redirect, request, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
@@ -21,6 +19,7 @@ from wtforms.fields.choices import SelectChoice
 
 from app.errors import DomainError, InvalidTransition, LimitReached, ValidationFailed
 from app.extensions import db
+from app.money import format_money
 from app.rendering import add_toast, is_htmx, render_page
 from app.venues.approval import STATUS_LABELS
 from app.venues.catalog_forms import (
@@ -69,7 +68,7 @@ CONTINUE_NEEDS = {
 
 
 def price_label(minor: int, currency: str) -> str:
-    return format_currency(Decimal(minor) / 100, currency, locale="en_GB")
+    return format_money(minor, currency)
 
 
 def duration_label(minutes: int) -> str:

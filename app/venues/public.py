@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
 from babel.dates import format_date
-from babel.numbers import format_currency
 from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from markupsafe import Markup
@@ -25,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.extensions import db
+from app.money import format_money
 from app.reviews.service import rating_breakdown, venue_reviews
 from app.urls import absolute_url
 from app.venues.approval import STATUS_LABELS
@@ -254,7 +254,7 @@ def summarize(text: str, length: int) -> str:
 
 
 def price_label(price_minor: int, currency: str) -> str:
-    return format_currency(Decimal(price_minor) / 100, currency, locale=LOCALE)
+    return format_money(price_minor, currency)
 
 
 def price_range(services: list[Service]) -> str:
