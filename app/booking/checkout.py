@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from app.accounts.models import User
 from app.booking import order_lifecycle
@@ -35,6 +36,8 @@ from app.scheduling import Slot
 from app.timefmt import moment_label, venue_zone
 from app.venues.models import Service, TeamMember, VenueStatus
 
+ITEM_LOADS = (joinedload(CartItem.service).joinedload(Service.venue),)
+
 
 def _label(item: CartItem) -> str:
     zone = venue_zone(item.service.venue.timezone)
@@ -46,7 +49,8 @@ def checkout(customer: User, *, now: datetime | None = None) -> Order:
     now = now or datetime.now(UTC)
     if not customer.is_verified:
         raise ValidationFailed("Confirm your email address before booking; we sent you a link.")
-    items = get_items(CartOwner(user_id=customer.id), now=now)
+    # Each item with its service and venue in the same query: the first look reads all three.
+    items = get_items(CartOwner(user_id=customer.id), now=now, options=ITEM_LOADS)
     if not items:
         raise ValidationFailed("Your cart is empty.")
     currencies = {item.service.currency for item in items}

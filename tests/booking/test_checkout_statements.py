@@ -1,0 +1,37 @@
+"""A losing checkout (the 99 in 100 of a race for one place) is cheap: the cart comes with its
+services and venues in one query, one more finds the item gone, and nothing is locked."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event
+
+from app.booking import checkout as checkouts
+from app.booking.cart import CartOwner, add_item
+from app.booking.errors import SlotUnavailable
+from app.extensions import db
+from tests.booking.helpers import book, future_slot, make_bookable_venue
+
+HARNESS = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
+
+
+def test_a_losing_checkout_sends_three_statements_and_takes_no_lock(ctx, provider, customer, make_user):
+    _venue, service = make_bookable_venue(provider)
+    start = future_slot(days=3, hour=10)
+    add_item(CartOwner(user_id=customer.id), service_id=service.id, starts_at=start, quantity=1, team_member_id=None)
+    book(make_user(name="Quick Winner"), service, start)  # someone else got there first
+    db.session.expire_all()
+    sent: list[str] = []
+
+    def record(conn, cursor, statement, *args) -> None:
+        if not statement.startswith(HARNESS):
+            sent.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        with pytest.raises(SlotUnavailable, match="just taken"):
+            checkouts.checkout(customer)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert not any("FOR UPDATE" in s for s in sent), sent
+    assert len(sent) <= 3, "\n".join(sent)
