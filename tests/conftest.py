@@ -9,8 +9,9 @@ import pytest
 from flask.testing import FlaskClient
 from flask_sqlalchemy.session import Session as FlaskSession
 
-from app import create_app
-from app.extensions import db, limiter
+from app import cache_versions, create_app
+from app.extensions import cache, db, limiter
+from app.page_cache import forget_local
 from tests.database import create_fresh_database, drop_database, server_url
 
 pytest_plugins = ["tests.factories"]
@@ -82,6 +83,20 @@ def _transaction(request, app):
 def _fresh_limits_and_mail(app):
     limiter.reset()
     app.extensions["mailman"].outbox = []
+
+
+@pytest.fixture
+def page_cache(app, monkeypatch):
+    """The page cache on, versions memoised as in production (the test suite turns both off)."""
+    monkeypatch.setitem(app.config, "PAGE_CACHE_ENABLED", True)
+    monkeypatch.setitem(app.config, "CACHE_VERSION_TTL", 60)
+    cache.clear()
+    cache_versions.forget()
+    forget_local()
+    yield
+    cache.clear()
+    cache_versions.forget()
+    forget_local()
 
 
 @pytest.fixture

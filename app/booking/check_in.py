@@ -13,7 +13,7 @@ import re
 from datetime import UTC, date, datetime
 from typing import Any
 
-from flask import make_response, render_template, request
+from flask import request
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -24,7 +24,7 @@ from app.booking.models import Booking, BookingStatus
 from app.booking.references import ALPHABET
 from app.errors import DomainError
 from app.extensions import db
-from app.rendering import add_toast, is_htmx
+from app.rendering import add_toast, is_htmx, render_page
 from app.venues.dashboard import bp, venue_required
 from app.venues.models import Venue
 
@@ -144,14 +144,7 @@ def _page(venue: Venue, *, status: int = 200, result: dict | None = None, error:
         "error": error,
         "code": code,
     }
-    block = "check_in_panel" if is_htmx() else None
-    if block:
-        from jinja2_fragments.flask import render_block
-
-        body = render_block("booking/check_in.html", block, **context)
-    else:
-        body = render_template("booking/check_in.html", **context)
-    return make_response(body, status)
+    return render_page("booking/check_in.html", "check_in_panel", status=status, **context)
 
 
 @bp.get("/check-in")

@@ -23,6 +23,7 @@ from app.errors import DomainError, LimitReached
 from app.extensions import db
 from app.saved.models import SavedVenue
 from app.venues.models import Venue, VenueStatus
+from search.geo import DISTANCE_M_SQL, RADIUS_SQL, radius_limits
 from search.postgres import document_from_row
 from search.types import SearchHit
 
@@ -31,10 +32,10 @@ MAX_SAVED = 200  # per account: a wish list, not a directory
 MAX_SAVED_SIGNED_OUT = 50  # the session cookie stays small
 RECENT_MAX = 12  # recently viewed, kept in the browser
 SIMILAR_COUNT = 4
-SIMILAR_RADIUS_M = 50_000
+SIMILAR_RADIUS_KM = 50
 SHELF_SIZE = 6
 TRENDING_DAYS = 7
-TRENDING_RADIUS_M = 25_000
+TRENDING_RADIUS_KM = 25
 COUNTED_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.COMPLETED)
 
 
@@ -150,20 +151,22 @@ def merge_into_user(venue_ids: Iterable[int], user_id: int) -> int:
 
 def similar_venue_ids(venue_id: int, *, limit: int = SIMILAR_COUNT, exclude: Iterable[int] = ()) -> list[int]:
     """Listed venues like this one: the same category or at least one service of the same name,
-    within 50 km when this one has a map pin; same category first, then more shared services,
-    then nearer, then the venue id (a stable order). Two indexed queries: this venue's row,
-    then its neighbours (the GiST index on ``earth``, or the category index without a pin)."""
+    within 50 km (edge included, on search's earth model) when this one has a map pin; same
+    category first, then more shared services, then nearer, then the venue id (a stable order).
+    Two indexed queries: this venue's row, then its neighbours (the GiST index on ``earth``,
+    or the category index without a pin)."""
     me = db.session.execute(
-        text("SELECT category, earth IS NOT NULL AS pinned, service_names FROM venue_search WHERE venue_id = :id"),
+        text(
+            "SELECT category, lat, lng, earth IS NOT NULL AS pinned, service_names"
+            " FROM venue_search WHERE venue_id = :id"
+        ),
         {"id": venue_id},
     ).first()
     if me is None:
         return []
-    near = "earth_box((SELECT earth FROM venue_search WHERE venue_id = :venue_id), :radius) @> vs.earth"
-    where = near if me.pinned else "vs.category IS NOT DISTINCT FROM :category"
-    nearer = (
-        "earth_distance((SELECT earth FROM venue_search WHERE venue_id = :venue_id), vs.earth), " if me.pinned else ""
-    )
+    # Near and nearer on the search package's one earth model (search/geo.py).
+    where = RADIUS_SQL if me.pinned else "vs.category IS NOT DISTINCT FROM :category"
+    nearer = f"{DISTANCE_M_SQL}, " if me.pinned else ""
     rows = db.session.execute(
         text(
             f"""
@@ -185,8 +188,10 @@ def similar_venue_ids(venue_id: int, *, limit: int = SIMILAR_COUNT, exclude: Ite
             "category": me.category,
             "services": [name.lower() for name in me.service_names],
             "exclude": list(exclude),
-            "radius": SIMILAR_RADIUS_M,
+            "lat": me.lat,
+            "lng": me.lng,
             "limit": limit,
+            **radius_limits(SIMILAR_RADIUS_KM),
         },
     )
     return [row[0] for row in rows]
@@ -197,14 +202,14 @@ def trending_venue_ids(*, lat: float | None, lng: float | None, now: datetime, l
     when one is given; ties by venue id."""
     rows = db.session.execute(
         text(
-            """
+            f"""
             SELECT b.venue_id
             FROM bookings b
             JOIN venue_search vs ON vs.venue_id = b.venue_id
             WHERE b.created_at >= :since
               AND b.status = ANY(:statuses)
               AND (CAST(:lat AS double precision) IS NULL
-                   OR earth_box(ll_to_earth(:lat, :lng), :radius) @> vs.earth)
+                   OR {RADIUS_SQL})
             GROUP BY b.venue_id
             ORDER BY count(*) DESC, b.venue_id
             LIMIT :limit
@@ -215,8 +220,8 @@ def trending_venue_ids(*, lat: float | None, lng: float | None, now: datetime, l
             "statuses": [str(s) for s in COUNTED_STATUSES],
             "lat": lat,
             "lng": lng,
-            "radius": TRENDING_RADIUS_M,
             "limit": limit,
+            **radius_limits(TRENDING_RADIUS_KM),
         },
     )
     return [row[0] for row in rows]

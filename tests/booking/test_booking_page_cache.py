@@ -11,29 +11,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import event
 
-from app import cache_versions
 from app.accounts.models import Role
 from app.booking.time_blocks import add_time_block
-from app.extensions import cache, db
-from app.page_cache import forget_local
+from app.extensions import db
 from tests.booking.helpers import book, book_path, future_slot, make_bookable_venue
 from tests.conftest import IsolatedClient
 
 SLOTS = {"HX-Request": "true", "HX-Target": "booking-slots"}
-
-
-@pytest.fixture
-def page_cache(app, monkeypatch):
-    """The page cache on, versions memoised as in production (the test suite turns both off)."""
-    monkeypatch.setitem(app.config, "PAGE_CACHE_ENABLED", True)
-    monkeypatch.setitem(app.config, "CACHE_VERSION_TTL", 60)
-    cache.clear()
-    cache_versions.forget()
-    forget_local()
-    yield
-    cache.clear()
-    cache_versions.forget()
-    forget_local()
 
 
 @pytest.fixture

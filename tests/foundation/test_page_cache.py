@@ -8,10 +8,8 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import event, select
 
-from app import cache_versions
 from app.accounts.models import Role
-from app.extensions import cache, db
-from app.page_cache import forget_local
+from app.extensions import db
 from app.venues import approval
 from app.venues.models import Category
 from app.venues.service import update_basics
@@ -20,20 +18,6 @@ from tests.booking.helpers import make_bookable_venue
 from tests.conftest import IsolatedClient
 
 HX = {"HX-Request": "true"}
-
-
-@pytest.fixture
-def page_cache(app, monkeypatch):
-    """The page cache on, versions memoised as in production (the test suite turns both off)."""
-    monkeypatch.setitem(app.config, "PAGE_CACHE_ENABLED", True)
-    monkeypatch.setitem(app.config, "CACHE_VERSION_TTL", 60)
-    cache.clear()
-    cache_versions.forget()
-    forget_local()
-    yield
-    cache.clear()
-    cache_versions.forget()
-    forget_local()
 
 
 @pytest.fixture
