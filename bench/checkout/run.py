@@ -5,7 +5,9 @@ its own (``cozywish_bench_checkout``: the busy venue of the availability benchma
 checkout reads a realistic booking table, plus a small "Race Rooms" venue). Before the races
 every customer signs in through the sign-in form (one ``requests.Session`` each) and reads
 its CSRF token; before each race their carts are filled directly in the database, so the
-only thing timed is the checkout POST (redirects not followed).
+only thing timed is the checkout POST (redirects not followed). The POSTs of a race are
+prepared in advance and sent from one event loop (``bench/checkout/rawhttp.py``), so the
+client spends little of the two cores the server needs.
 
 Three races, each ``--rounds`` times at a new start time:
 
@@ -33,7 +35,6 @@ import os
 import re
 import statistics
 import tempfile
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -47,6 +48,7 @@ from app.extensions import db
 from app.venues.models import Service
 from bench.availability.generate import build_venue, fresh_database
 from bench.checkout.data import PASSWORD, build_race_venue, count_live, fill_carts, make_customers
+from bench.checkout.rawhttp import race_posts
 from bench.checkout.server import free_port, start_gunicorn, stop_gunicorn, worker_times
 
 DATABASE = "cozywish_bench_checkout"
@@ -100,36 +102,17 @@ def sign_in(base: str, email: str) -> tuple[requests.Session, str]:
 
 
 def race(base: str, clients: list[tuple[requests.Session, str]], result: Race) -> list[int]:
-    """Every client POSTs /checkout at once; returns the indexes of the losers."""
-    barrier = threading.Barrier(len(clients))
-    outcomes: list[tuple[int, float, str] | None] = [None] * len(clients)
-
-    def run(n: int) -> None:
-        client, token = clients[n]
-        barrier.wait(timeout=60)
-        started = time.perf_counter()
-        try:
-            response = client.post(f"{base}/checkout", data={"csrf_token": token}, allow_redirects=False, timeout=60)
-            outcomes[n] = (response.status_code, time.perf_counter() - started, response.headers.get("Location", ""))
-        except requests.RequestException as exc:
-            outcomes[n] = (0, time.perf_counter() - started, repr(exc))
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(len(clients))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    """Every client POSTs /checkout at once (bench/checkout/rawhttp.py); returns the losers."""
     losers = []
-    for n, outcome in enumerate(outcomes):
-        status, seconds, where = outcome or (0, 0.0, "no answer")
-        result.statuses[status] = result.statuses.get(status, 0) + 1
-        result.times_ms.append(seconds * 1000)
-        if status == 303 and "/orders/" in where:
+    for n, answer in enumerate(race_posts(base, "/checkout", clients)):
+        result.statuses[answer.status] = result.statuses.get(answer.status, 0) + 1
+        result.times_ms.append(answer.seconds * 1000)
+        if answer.status == 303 and "/orders/" in answer.location:
             result.winners += 1
-        elif status == 303 and where.endswith("/cart"):
+        elif answer.status == 303 and answer.location.endswith("/cart"):
             losers.append(n)
         else:
-            result.problems.append(f"client {n}: {status} {where[:120]}")
+            result.problems.append(f"client {n}: {answer.status} {(answer.location or answer.error)[:120]}")
     return losers
 
 

@@ -67,7 +67,11 @@ def start_gunicorn(code_dir: Path, url: str, port: int, log: Path, *, app: str =
 
 def stop_gunicorn(server: subprocess.Popen) -> None:
     os.killpg(server.pid, signal.SIGTERM)  # its own session: the master and its workers
-    server.wait(timeout=30)
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:  # a worker still waiting on an idle keep-alive connection
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait(timeout=30)
 
 
 def worker_times(access_log: Path, offset: int) -> tuple[list[float], int]:
