@@ -29,7 +29,7 @@ import time
 from collections.abc import Callable, Iterable
 
 from flask import Flask, current_app, g, has_app_context, has_request_context
-from sqlalchemy import event, text
+from sqlalchemy import ScalarSelect, column, event, func, select, table, text
 from sqlalchemy.orm import Session
 
 from app.extensions import db
@@ -55,6 +55,7 @@ BUMP_SQL = text(
     " RETURNING version"
 )
 READ_SQL = text("SELECT version FROM cache_versions WHERE namespace = :namespace")
+_TABLE = table("cache_versions", column("namespace"), column("version"))
 
 
 def init_app(app: Flask, watched: Iterable[type] = ()) -> None:
@@ -88,6 +89,19 @@ def current(namespace: str = PUBLIC) -> int:
     if ttl > 0:
         memo[namespace] = (now + ttl, version)
     return version
+
+
+def version_column(namespace: str) -> ScalarSelect:
+    """The namespace's version as a column, to read it in the same statement as the rows it
+    covers (one snapshot, one round trip); hand the value to ``note``."""
+    return select(func.coalesce(func.max(_TABLE.c.version), 0)).where(_TABLE.c.namespace == namespace).scalar_subquery()
+
+
+def note(namespace: str, version: int) -> None:
+    """Memoise a version read by ``version_column`` as ``current`` would have."""
+    ttl = float(current_app.config["CACHE_VERSION_TTL"])
+    if ttl > 0:
+        current_app.extensions["cache_versions"][namespace] = (time.monotonic() + ttl, int(version))
 
 
 def bump(namespace: str = PUBLIC) -> int:

@@ -89,25 +89,30 @@ def load_session_user(identity: str) -> User | None:
     token, _, key = rest.partition(":")
     if not (user_id.isdigit() and token and key) or len(identity) > 200:
         return None
-    version = cache_versions.current(_user_namespace(int(user_id)))  # read before the rows it covers
+    namespace = _user_namespace(int(user_id))
     remembered = _remembered()
     entry = remembered.get(identity)
-    fresh = entry is not None and entry["version"] == version and entry["until"] > time.monotonic()
-    if fresh and not _own_change_pending():
-        user, row = _as_loaded(User, entry["user"]), _as_loaded(UserSession, entry["row"])
-        user.session_key, user.session_row = key, row
-        if _touch(row):
-            entry["row"]["last_seen_at"] = row.last_seen_at
-        return user
-    remembered.pop(identity, None)
+    if entry is not None:
+        version = cache_versions.current(namespace)  # read before the rows it covers
+        fresh = entry["version"] == version and entry["until"] > time.monotonic()
+        if fresh and not _own_change_pending():
+            user, row = _as_loaded(User, entry["user"]), _as_loaded(UserSession, entry["row"])
+            user.session_key, user.session_row = key, row
+            if _touch(row):
+                entry["row"]["last_seen_at"] = row.last_seen_at
+            return user
+        remembered.pop(identity, None)
+    # Not remembered (or stale): the rows and the version they will be remembered under, in one
+    # statement (one snapshot, one round trip).
     found = db.session.execute(
-        select(User, UserSession)
+        select(User, UserSession, cache_versions.version_column(namespace))
         .join(UserSession, UserSession.user_id == User.id)
         .where(User.id == int(user_id), UserSession.key_hash == _hash(key), UserSession.ended_at.is_(None))
     ).first()
     if found is None:
         return None
-    user, row = found
+    user, row, version = found
+    cache_versions.note(namespace, version)
     if not secrets.compare_digest(user.session_token, token):
         return None
     user.session_key, user.session_row = key, row
