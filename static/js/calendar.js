@@ -125,9 +125,9 @@
   }
 
   // Where the dragged booking would land: {date, time, member} or null.
-  function landing(target) {
-    if (!target || !drag) return null;
-    var values = current(drag.booking);
+  function landing(state, target) {
+    if (!target || !state) return null;
+    var values = current(state.booking);
     if (target.hasAttribute("data-drop-date")) {
       values.date = target.getAttribute("data-drop-date");
       return values;
@@ -137,7 +137,7 @@
     var rows = parseInt(grid.getAttribute("data-rows"), 10);
     var first = parseInt(grid.getAttribute("data-first-minute"), 10);
     var column = target.getBoundingClientRect();
-    var top = drag.booking.getBoundingClientRect().top - column.top;
+    var top = state.booking.getBoundingClientRect().top - column.top;
     var row = Math.min(Math.max(Math.round(top / (column.height / rows)), 0), rows - 1);
     values.date = grid.getAttribute("data-drop-day");
     values.time = clock(first + row * ROW_MINUTES);
@@ -159,7 +159,7 @@
     var state = drag;
     drag = null;
     if (!state || !state.moving) return;
-    var values = event.type === "pointerup" ? landing(state.target) : null;
+    var values = event.type === "pointerup" ? landing(state, state.target) : null;
     if (state.target) state.target.classList.remove("cal-drop-target");
     if (state.label) state.label.remove();
     state.booking.classList.remove("cal-dragging");
@@ -189,7 +189,7 @@
     event.preventDefault();
     drag.booking.style.transform = "translate(" + dx + "px, " + dy + "px)";
     highlight(dropTarget(event.clientX, event.clientY));
-    var values = landing(drag.target);
+    var values = landing(drag, drag.target);
     drag.label.textContent = values ? (drag.target.hasAttribute("data-drop-date") ? values.date : values.time) : "";
   }
 
