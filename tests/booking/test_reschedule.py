@@ -509,3 +509,39 @@ def test_customers_cant_reach_the_policy_page(web, customer):
     web.sign_in_as(customer)
     assert web.get("/provider/rescheduling").status_code == 403
     assert web.post("/provider/rescheduling", {"until_hours": "1", "max_moves": "1"}).status_code == 403
+
+
+def test_the_week_view_offers_days_to_drop_on_and_a_move_button(web, booking, provider):
+    web.sign_in_as(provider)
+    day, _ = local(booking.starts_at)
+    page = web.get(f"/provider/calendar?view=week&date={day}").get_data(as_text=True)
+    assert f'data-drop-date="{day}"' in page
+    assert f'href="/provider/bookings/{booking.id}#move" data-move-open="{booking.id}"' in page
+
+
+def test_a_started_booking_cant_be_moved_by_the_venue(web, booking, provider):
+    from tests.booking.helpers import move_to_past
+
+    move_to_past(booking, hours=0)
+    db.session.commit()
+    web.sign_in_as(provider)
+    before = snapshot(booking)
+    response = web.post(
+        f"/provider/bookings/{booking.id}/move", move_form(future_slot(days=4, hour=14), **{"return": "booking"})
+    )
+    assert response.status_code == 409 and "already started" in response.get_data(as_text=True)
+    assert snapshot(booking) == before
+
+
+def test_a_refusal_on_the_booking_panel_says_why(web, booking, provider, salon, make_user):
+    _venue, service = salon
+    book(make_user(), service, future_slot(days=4, hour=14))
+    db.session.commit()
+    web.sign_in_as(provider)
+    response = web.post(
+        f"/provider/bookings/{booking.id}/move",
+        move_form(future_slot(days=4, hour=14), **{"return": "booking"}),
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 409
+    assert 'id="booking-error"' in response.get_data(as_text=True)
