@@ -243,6 +243,7 @@ def register_blueprints(app: Flask) -> None:
     from app.admin.routes import bp as admin_bp
     from app.booking import calendar as booking_calendar  # calendar routes on the dashboard, and the feed
     from app.booking import check_in  # noqa: F401  (the front-desk check-in page on the dashboard)
+    from app.booking import reschedule_views as booking_moves  # noqa: F401  (customer page, provider move, policy)
     from app.booking.routes import bp as booking_bp
     from app.discovery import bp as discovery_bp
     from app.discovery import synonyms_admin  # noqa: F401  (the admins' search synonyms page)

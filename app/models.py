@@ -4,7 +4,15 @@ from app.accounts.models import SignInThrottle, User  # noqa: F401
 from app.accounts.oidc_models import ProviderLink  # noqa: F401
 from app.accounts.passkey_models import Passkey, PasskeyChallenge  # noqa: F401
 from app.admin.models import AuditEntry  # noqa: F401
-from app.booking.models import Booking, CartItem, Order, OrderTransition, TimeBlock  # noqa: F401
+from app.booking.models import (  # noqa: F401
+    Booking,
+    BookingMove,
+    CartItem,
+    Order,
+    OrderTransition,
+    ReschedulePolicy,
+    TimeBlock,
+)
 from app.email import EmailDelivery  # noqa: F401
 from app.payments.models import Payment, PaymentEvent, Refund  # noqa: F401
 from app.privacy.models import AccountDeletion, ConsentRecord, DataExport  # noqa: F401

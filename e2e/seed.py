@@ -4,10 +4,12 @@ Run as ``python -m e2e.seed '<json spec>'`` with the live server's environment (
 ``seed_venues`` in conftest). The spec: ``password``, ``customers`` [{email, name}], optional
 ``admins`` [{email, name}], and ``venues`` [{owner_email, owner_name, name, address, city,
 postcode, country, latitude, longitude, timezone, service, price_minor, team: [names],
-optional past_visits: [{customer_email, days_ago}]}]. Each venue is approved, open 09:00-18:00
+optional past_visits: [{customer_email, days_ago}], optional upcoming: [{customer_email,
+days_ahead}]}]. Each venue is approved, open 09:00-18:00
 every day, with one 60-minute service for one person at a time; a past visit is a completed
-booking that many days ago. Prints the venues' ``[{"slug", "service_id", "visits":
-[references]}]`` as JSON.
+booking that many days ago, an upcoming one a confirmed booking that many days ahead (the
+middle of the day's free times). Prints the venues' ``[{"slug", "service_id", "visits":
+[references], "upcoming": [references]}]`` as JSON.
 """
 
 from __future__ import annotations
@@ -85,7 +87,12 @@ def main(spec: dict) -> list[dict]:
                 booking = book_visit(customer, service, day)
                 move_into_past(booking, days_ago=visit["days_ago"])
                 visits.append(booking.reference)
-            made.append({"slug": venue.slug, "service_id": service.id, "visits": visits})
+            upcoming = []
+            for ahead in v.get("upcoming", []):
+                customer = db.session.scalar(select(User).where(User.email == ahead["customer_email"]))
+                booking = book_visit(customer, service, datetime.now(UTC).date() + timedelta(days=ahead["days_ahead"]))
+                upcoming.append(booking.reference)
+            made.append({"slug": venue.slug, "service_id": service.id, "visits": visits, "upcoming": upcoming})
         db.session.commit()
     return made
 

@@ -73,9 +73,12 @@ def venue_hours(venue: Venue) -> dict[int, list[tuple[int, int]]]:
 Busyness = tuple[list[Busy], list[Busy], dict[int, MemberSchedule]]
 
 
-def _live_bookings(start: datetime, end: datetime, *whose) -> list[tuple[int, int | None, Busy]]:
+def _live_bookings(
+    start: datetime, end: datetime, *whose, excluding: int | None = None
+) -> list[tuple[int, int | None, Busy]]:
     """(venue id, team member id, Busy) of live bookings and holds meeting ``start``..``end``
-    that match ``whose`` (or-ed). Expired holds are included: the engine ignores them.
+    that match ``whose`` (or-ed), except booking ``excluding`` (one being moved). Expired
+    holds are included: the engine ignores them.
 
     Plain columns, not ORM objects: a busy month is thousands of rows, and building a
     ``Booking`` for each costs more than the whole slot computation.
@@ -96,6 +99,7 @@ def _live_bookings(start: datetime, end: datetime, *whose) -> list[tuple[int, in
             Booking.starts_at < end,
             Booking.blocks_until > start,
             or_(*whose),
+            *([Booking.id != excluding] if excluding is not None else []),
         )
     )
     return [
@@ -144,16 +148,24 @@ def _blocks_and_schedules(
 
 
 def get_busy(
-    venue_id: int, service: ServiceSpec, start: datetime, end: datetime, *, venue_wide: bool = False
+    venue_id: int,
+    service: ServiceSpec,
+    start: datetime,
+    end: datetime,
+    *,
+    venue_wide: bool = False,
+    excluding_booking_id: int | None = None,
 ) -> Busyness:
     """What can stop ``service`` between ``start`` and ``end``: live bookings and holds of the
     service or of its team members, the venue's blocks, and its team members' schedules.
-    ``venue_wide``: every booking of the venue too (for all its services)."""
+    ``venue_wide``: every booking of the venue too (for all its services).
+    ``excluding_booking_id``: leave that booking out (a reschedule may overlap its own time)."""
     busy = _live_bookings(
         start,
         end,
         Booking.venue_id == venue_id if venue_wide else Booking.service_id == service.id,
         Booking.team_member_id.in_(sorted(service.team_member_ids) or [-1]),
+        excluding=excluding_booking_id,
     )
     blocks, schedules = _blocks_and_schedules([venue_id], sorted(service.team_member_ids), start, end)
     return [b for _, _, b in busy], [b for _, b in blocks], schedules

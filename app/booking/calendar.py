@@ -64,6 +64,7 @@ HISTORY_LABELS = {
     "booking.no_show": "Marked no-show",
     "booking.cancel_by_customer": "Cancelled by the customer",
     "booking.cancel_by_venue": "Cancelled by the venue",
+    "booking.reschedule": "Moved to another time",
 }
 FEED_PAST, FEED_AHEAD = timedelta(days=30), timedelta(days=365)
 _TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{20,64}")
@@ -305,6 +306,9 @@ def _booking_page(
         can_mark=confirmed and started,
         mark_later=confirmed and not started,
         can_cancel=confirmed,
+        can_move=confirmed and not started,
+        move_date=starts.date().isoformat(),
+        move_time=starts.strftime("%H:%M"),
         history=history,
         error=error,
         cancel_form=cancel_form or CancelForm(formdata=None),

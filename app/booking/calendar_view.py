@@ -6,7 +6,7 @@ rows and side-by-side lanes), the week view's days, and the labels around them.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -54,6 +54,7 @@ class CalendarEvent:
     status_label: str = ""
     url: str = ""
     checked_in: bool = False  # arrived at the front desk (app/booking/check_in.py)
+    movable: bool = False  # confirmed and not started: it can be dragged or moved (app/booking/reschedule.py)
     row: int = 1
     span: int = 1
     lane: int = 1
@@ -88,6 +89,7 @@ def _booking_event(booking: Booking, tz: ZoneInfo) -> CalendarEvent:
         status_label=STATUS_LABELS[booking.status],
         url=url_for("venues_dashboard.booking_details", booking_id=booking.id),
         checked_in=booking.checked_in_at is not None,
+        movable=booking.status == B.CONFIRMED and booking.starts_at > datetime.now(UTC),
     )
 
 
@@ -161,7 +163,7 @@ def build_day(
     for column in columns:
         _place(column, query.day, first)
     hours = [((m - first) // ROW_MINUTES + 1, f"{m // 60:02d}:00") for m in range(first, last, 60)]
-    return {"columns": columns, "hours": hours, "rows": (last - first) // ROW_MINUTES}
+    return {"columns": columns, "hours": hours, "rows": (last - first) // ROW_MINUTES, "first_minute": first}
 
 
 def build_week(

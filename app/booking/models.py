@@ -189,3 +189,45 @@ class OrderTransition(db.Model):
     amount_minor: Mapped[int | None] = mapped_column(Integer)  # a refund's amount
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class ReschedulePolicy(db.Model):
+    """How a venue lets customers move their own bookings (app/booking/reschedule.py): until
+    ``until_hours`` before the start, at most ``max_moves`` times a booking (0: not online).
+    A venue without a row has the defaults below; the venue moves any booking regardless."""
+
+    __tablename__ = "reschedule_policies"
+    __table_args__ = (
+        CheckConstraint("until_hours BETWEEN 0 AND 720", name="until_hours_range"),
+        CheckConstraint("max_moves BETWEEN 0 AND 10", name="max_moves_range"),
+    )
+
+    DEFAULT_UNTIL_HOURS = 24
+    DEFAULT_MAX_MOVES = 2
+
+    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), primary_key=True)
+    until_hours: Mapped[int] = mapped_column(Integer, default=DEFAULT_UNTIL_HOURS, server_default="24")
+    max_moves: Mapped[int] = mapped_column(Integer, default=DEFAULT_MAX_MOVES, server_default="2")
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+
+class BookingMove(db.Model):
+    """One move of a booking to another time or team member, kept for good: the booking's
+    reschedule history, and what counts against the venue's "at most M moves"."""
+
+    __tablename__ = "booking_moves"
+    __table_args__ = (CheckConstraint("moved_by IN ('customer', 'venue')", name="moved_by_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"), index=True)
+    moved_by: Mapped[str] = mapped_column(String(10))  # "customer" | "venue"
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    from_starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    to_starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    from_team_member_id: Mapped[int | None] = mapped_column(Integer)
+    to_team_member_id: Mapped[int | None] = mapped_column(Integer)
+    # New price minus the price paid, for the whole booking (negative: refunded).
+    price_difference_minor: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

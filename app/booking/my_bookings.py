@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from app import cache_versions
-from app.booking import lifecycle
+from app.booking import lifecycle, reschedule
 from app.booking.forms import ActionForm
 from app.booking.ics import calendar
 from app.booking.models import Booking, BookingStatus
@@ -174,6 +174,8 @@ def refund_rows(booking: Booking) -> list[Refund]:
 def booking_detail(reference: str) -> Response:
     booking = get_own_booking(reference)
     service, venue = booking.service, booking.venue
+    now = datetime.now(UTC)
+    move = reschedule.customer_eligibility(booking, now) if booking.status == B.CONFIRMED else None
     return render_page(
         "booking/booking.html",
         booking=my_booking_row(booking, datetime.now(UTC)),
@@ -199,6 +201,8 @@ def booking_detail(reference: str) -> Response:
         receipt_url=url_for("payments.receipt", order_id=booking.order_id) if booking.order.receipt_number else None,
         cancel_reason=booking.cancel_reason,
         review_link=review_link(booking),
+        move=move,
+        move_until=when_label(move.until, zone_of(venue)) if move and move.until else None,
     )
 
 
