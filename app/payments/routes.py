@@ -367,6 +367,8 @@ def build_return_page(order: Order) -> dict[str, Any]:
 def returned(order_id: int) -> Response:
     # ?session_id= is ignored on purpose: only a settled gateway event confirms an order.
     order = get_customer_order(order_id)
+    if not order.bookings and order.voucher_purchase is not None:  # a gift voucher: its own page
+        return redirect(url_for("vouchers.purchase", purchase_id=order.voucher_purchase.id), 303)
     return no_store(render_page("payments/returned.html", "payment_status", **build_return_page(order)))
 
 
