@@ -25,7 +25,7 @@ BEGIN
     PERFORM 1 FROM vouchers WHERE id = NEW.voucher_id FOR UPDATE;
     SELECT COALESCE(SUM(amount_minor), 0) INTO balance FROM voucher_entries WHERE voucher_id = NEW.voucher_id;
     IF balance < 0 THEN
-        RAISE EXCEPTION 'voucher % balance would be %', NEW.voucher_id, balance
+        RAISE EXCEPTION 'voucher_balance_not_negative: voucher % would have a balance of %', NEW.voucher_id, balance
             USING ERRCODE = 'check_violation', CONSTRAINT = 'voucher_balance_not_negative';
     END IF;
     RETURN NULL;
