@@ -72,9 +72,9 @@ class VoucherEntry(db.Model):
     __table_args__ = (
         CheckConstraint("kind IN ('issue', 'redeem', 'release', 'refund')", name="kind_known"),
         CheckConstraint(
-            "(kind = 'redeem' AND amount_minor < 0 AND order_id IS NOT NULL)"
+            "(kind = 'redeem' AND amount_minor < 0)"
             " OR (kind = 'issue' AND amount_minor > 0)"
-            " OR (kind IN ('release', 'refund') AND amount_minor > 0 AND order_id IS NOT NULL)",
+            " OR (kind IN ('release', 'refund') AND amount_minor > 0)",
             name="sign_follows_kind",
         ),
     )
@@ -83,6 +83,8 @@ class VoucherEntry(db.Model):
     voucher_id: Mapped[int] = mapped_column(ForeignKey("vouchers.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(10))
     amount_minor: Mapped[int] = mapped_column(Integer)  # signed: spending is negative
+    # The order spent on, released or refunded (checkout always sets it); kept as NULL if an
+    # order is ever deleted, so the entry and the balance it makes survive.
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="SET NULL"), index=True)
     booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id", ondelete="SET NULL"))
     note: Mapped[str] = mapped_column(String(200), default="")

@@ -108,9 +108,9 @@ def upgrade():
             "kind IN ('issue', 'redeem', 'release', 'refund')", name=op.f("ck_voucher_entries_kind_known")
         ),
         sa.CheckConstraint(
-            "(kind = 'redeem' AND amount_minor < 0 AND order_id IS NOT NULL)"
+            "(kind = 'redeem' AND amount_minor < 0)"
             " OR (kind = 'issue' AND amount_minor > 0)"
-            " OR (kind IN ('release', 'refund') AND amount_minor > 0 AND order_id IS NOT NULL)",
+            " OR (kind IN ('release', 'refund') AND amount_minor > 0)",
             name=op.f("ck_voucher_entries_sign_follows_kind"),
         ),
         sa.ForeignKeyConstraint(
