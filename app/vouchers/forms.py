@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, IntegerField, RadioField, StringField, TextAreaField
+from wtforms import EmailField, HiddenField, RadioField, StringField, TextAreaField
 from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
 
 from app.ops.input_guard import MAX_ID
@@ -17,7 +17,7 @@ def preset_choices() -> list[tuple[str, str]]:
 
 class BuyVoucherForm(FlaskForm):
     amount = RadioField("Amount", validators=[InputRequired("Choose an amount.")])
-    custom_pounds = IntegerField("Another amount (£)", validators=[Optional()])
+    custom_pounds = StringField("Another amount (£)")  # read only when "Another amount" is chosen
     venue_id = HiddenField()
     recipient_name = StringField(
         "Their name",
@@ -53,7 +53,8 @@ class BuyVoucherForm(FlaskForm):
         if self.amount.data != "custom":
             return
         low, high = current_app.config["VOUCHER_MIN_MINOR"] // 100, current_app.config["VOUCHER_MAX_MINOR"] // 100
-        if field.data is None or not low <= field.data <= high:
+        raw = (field.data or "").strip().removeprefix("£")
+        if not raw.isdigit() or len(raw) > 6 or not low <= int(raw) <= high:
             raise ValidationError(f"Choose a whole amount between £{low} and £{high}.")
 
     def validate_venue_id(self, field) -> None:
@@ -63,7 +64,9 @@ class BuyVoucherForm(FlaskForm):
 
     @property
     def amount_minor(self) -> int:
-        return self.custom_pounds.data * 100 if self.amount.data == "custom" else int(self.amount.data)
+        if self.amount.data == "custom":
+            return int(self.custom_pounds.data.strip().removeprefix("£")) * 100
+        return int(self.amount.data)
 
     @property
     def venue(self) -> int | None:
