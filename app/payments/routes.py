@@ -413,11 +413,23 @@ def build_receipt(order: Order) -> dict[str, Any]:
             "status": ORDER_LABELS.get(order.status, order.status),
             "currency": order.currency,
             "total": money(order.total_minor, order.currency),
+            "voucher_applied": money(order.voucher_applied_minor, order.currency)
+            if order.voucher_applied_minor
+            else None,
+            "gift_voucher": order.voucher_purchase.recipient_name
+            if not order.bookings and order.voucher_purchase
+            else None,
             "refunded": money(refunded, order.currency),
             "has_refunds": bool(refunds),
             "pending": money(pending, order.currency) if pending else None,
             "net": money(order.total_minor - refunded, order.currency),
-            "method": ", ".join(sorted({GATEWAY_LABELS.get(p.gateway, p.gateway) for p in payments})) or None,
+            "method": ", ".join(
+                sorted(
+                    {GATEWAY_LABELS.get(p.gateway, p.gateway) for p in payments}
+                    | ({"Gift voucher"} if order.voucher_applied_minor else set())
+                )
+            )
+            or None,
             "payment_refs": [p.payment_intent_id or p.session_id for p in payments],
         },
         "venues": list(venues.values()),

@@ -241,3 +241,22 @@ def test_a_bad_code_at_checkout_keeps_the_cart_and_holds_nothing(web, customer, 
     assert response.status_code == 303 and response.location.endswith("/cart")
     assert "don't know that gift voucher code" in html(web.get("/cart"))
     assert count(Order) == 0
+
+
+def test_the_receipt_shows_what_the_voucher_paid(web, customer, bookable):
+    _venue, service = bookable
+    voucher = bought_voucher(customer, 10000)
+    web.sign_in_as(customer)
+    web.post("/cart/items", cart_form(service, future_slot()))
+    web.post("/checkout", {"voucher_code": voucher.code})
+    order = db.session.scalar(select(Order).where(Order.voucher_applied_minor > 0))
+    page = html(web.get(f"/payments/receipts/{order.id}"))
+    assert "of which by gift voucher" in page and "Gift voucher" in page
+    bought = html(web.get(f"/payments/receipts/{voucher.purchase.order_id}"))
+    assert "CozyWish gift voucher" in bought and "For Rosa Recipient" in bought
+
+
+def test_the_navbar_and_venue_page_lead_to_gift_vouchers(web, bookable):
+    venue, _service = bookable
+    assert 'href="/gift-vouchers"' in html(web.get("/"))
+    assert f'href="/gift-vouchers?venue={venue.slug}"' in html(web.get(f"/venues/{venue.slug}"))
