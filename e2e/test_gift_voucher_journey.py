@@ -60,7 +60,7 @@ def test_buy_a_voucher_with_the_demo_card_then_spend_it_on_a_booking(
     sign_in(rosa, recipient["email"], "Rosa")
     hold_the_time_in_cart(rosa, venue)
     rosa.get_by_label("Gift voucher code").fill(code.lower())
-    rosa.get_by_role("button", name="Check").click()
+    rosa.get_by_role("button", name="Check balance").click()
     expect(rosa.locator("[data-voucher-check]")).to_contain_text("£100.00 left of £100.00")
     expect(rosa.locator("[data-voucher-check]")).to_contain_text("Valid until")
     rosa.get_by_role("complementary").get_by_role("button", name="Check out").click()
