@@ -176,6 +176,14 @@ class Config:
     # Signs Demo events; unset, a random key is kept in instance/demo-gateway.key (never SECRET_KEY).
     DEMO_GATEWAY_SECRET = env("DEMO_GATEWAY_SECRET")
 
+    # Gift vouchers (docs/vouchers.md): valid VOUCHER_VALIDITY_MONTHS (never under 12, checked at
+    # start-up); a custom amount between the limits; code lookups rate limited per client.
+    VOUCHER_VALIDITY_MONTHS = env_int("VOUCHER_VALIDITY_MONTHS", 24)
+    VOUCHER_MIN_MINOR = env_int("VOUCHER_MIN_MINOR", 1000)
+    VOUCHER_MAX_MINOR = env_int("VOUCHER_MAX_MINOR", 50000)
+    VOUCHER_PRESETS_MINOR = (2500, 5000, 10000)
+    VOUCHER_LOOKUP_LIMIT = env("VOUCHER_LOOKUP_LIMIT", "30 per 15 minutes")
+
     # Privacy (docs/privacy.md): grace period before an account is erased, how long a data
     # export's link works, how many exports a day, and how long the retention job keeps things.
     ACCOUNT_DELETION_GRACE_DAYS = env_int("ACCOUNT_DELETION_GRACE_DAYS", 14)

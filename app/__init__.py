@@ -260,6 +260,7 @@ def register_blueprints(app: Flask) -> None:
     from app.venues import catalog  # noqa: F401  (adds its routes to the dashboard blueprint)
     from app.venues.dashboard import bp as dashboard_bp
     from app.venues.public import bp as public_bp
+    from app.vouchers.routes import bp as vouchers_bp
 
     for blueprint in (main_bp, accounts_bp, admin_bp, ops_bp, dashboard_bp, public_bp, booking_bp, payments_bp):
         app.register_blueprint(blueprint)
@@ -267,6 +268,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(privacy_bp)  # legal pages, data export, account deletion, consent
     app.register_blueprint(booking_calendar.bp_feed)  # the public iCal feed, outside /provider
     app.register_blueprint(saved_bp)  # the heart, Saved, recently viewed, similar venues
+    app.register_blueprint(vouchers_bp)  # gift vouchers: buying, the printable voucher, checking a code
     app.add_template_global(is_saved)
     from app.extensions import csrf
 

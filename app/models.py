@@ -30,4 +30,5 @@ from app.venues.models import (  # noqa: F401
     VenueImage,
     VenueSlug,
 )
+from app.vouchers.models import Voucher, VoucherEntry, VoucherPurchase  # noqa: F401
 from search.synonyms import SearchSynonym  # noqa: F401

@@ -13,7 +13,7 @@ changes this module and nothing that reads it.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from app.booking.models import Order
 
@@ -80,4 +80,9 @@ def amount_due_for(items: Iterable[tuple[int, int]], currency: str) -> AmountDue
 
 def amount_due(order: Order) -> AmountDue:
     """What ``order`` costs and what is due now, from its bookings as they were held."""
-    return amount_due_for(((b.unit_price_minor, b.quantity) for b in order.bookings), order.currency)
+    if not order.bookings:  # a gift voucher purchase costs the voucher's value (app/vouchers/purchase.py)
+        from app.vouchers.purchase import amount_due_for_purchase
+
+        return amount_due_for_purchase(order)
+    due = amount_due_for(((b.unit_price_minor, b.quantity) for b in order.bookings), order.currency)
+    return replace(due, voucher_applied_minor=order.voucher_applied_minor)

@@ -44,8 +44,11 @@ def _label(item: CartItem) -> str:
     return f"{item.service.name} at {item.service.venue.name}, {moment_label(item.starts_at, zone)}"
 
 
-def checkout(customer: User, *, now: datetime | None = None) -> Order:
-    """Turn the customer's cart into an order with held bookings, or raise naming what failed."""
+def checkout(customer: User, *, now: datetime | None = None, voucher_code: str | None = None) -> Order:
+    """Turn the customer's cart into an order with held bookings, or raise naming what failed.
+
+    With ``voucher_code`` a gift voucher pays what it can (app/vouchers/redemption.py); an
+    order it pays in full is confirmed at once, with no gateway charge."""
     now = now or datetime.now(UTC)
     if not customer.is_verified:
         raise ValidationFailed("Confirm your email address before booking; we sent you a link.")
@@ -103,6 +106,10 @@ def checkout(customer: User, *, now: datetime | None = None) -> Order:
     order.cart_snapshot = snapshot_items(items)  # so a release can give these exact items back
     for item in items:
         db.session.delete(item)
+    if voucher_code:
+        from app.vouchers.redemption import redeem_at_checkout
+
+        redeem_at_checkout(order, voucher_code, now=now)
     return order
 
 

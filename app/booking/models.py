@@ -82,6 +82,7 @@ class Order(db.Model):
             name="status_known",
         ),
         CheckConstraint("total_minor >= 0", name="total_not_negative"),
+        CheckConstraint("voucher_applied_minor BETWEEN 0 AND total_minor", name="voucher_applied_in_total"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -95,6 +96,8 @@ class Order(db.Model):
     # Sequential receipt number, given when the order is paid (a database sequence).
     receipt_number: Mapped[int | None] = mapped_column(Integer, unique=True)
     refunded_minor: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The part of the total a gift voucher paid (app/vouchers/redemption.py), fixed at checkout.
+    voucher_applied_minor: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # The cart items the order was made from (service, start, team member choice, quantity),
     # so a release can put exactly those back; None for orders made before it was kept.
     cart_snapshot: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONB)

@@ -162,14 +162,21 @@ def hold(customer: User, *, currency: str, hold_until: datetime) -> Order:
 Confirmation = Literal["confirmed", "already paid", "too late"]
 
 
-def confirm_paid(order: Order, *, now: datetime | None = None) -> Confirmation:
+def confirm_paid(order: Order, *, now: datetime | None = None, reason: str | None = None) -> Confirmation:
     """The gateway took the money: every booking becomes confirmed, or none.
 
     Money that arrives after the holds were released still confirms the order while every
     one of its times is free (the bookings are taken back, the items it put back in the cart
     leave it again). If a time went meanwhile the order is refused (``too late``): the
     caller refunds the payment in full. Runs under the order's row lock; idempotent.
+
+    A gift voucher's part of a late-paid order is taken again (it went back to the voucher
+    on release); if the voucher no longer has it, the order is refused like a taken time.
+    A paid gift voucher purchase issues its voucher here, once (app/vouchers/purchase.py).
     """
+    from app.vouchers import ledger as voucher_ledger
+    from app.vouchers.purchase import order_paid
+
     now = now or datetime.now(UTC)
     order = lock_order(order.id)
     if order.status in PAID_STATES:
@@ -180,6 +187,8 @@ def confirm_paid(order: Order, *, now: datetime | None = None) -> Confirmation:
         or (b.status == BookingStatus.EXPIRED and find_slot(b.service, b.starts_at, now=now) is not None)
         for b in bookings
     )
+    if confirmable and order.status != OS.PENDING_PAYMENT:
+        confirmable = voucher_ledger.retake_for_order(order)
     if not confirmable:
         move(order, "refuse_late_payment", reason="Paid after the hold expired; the time was taken")
         return "too late"
@@ -187,11 +196,13 @@ def confirm_paid(order: Order, *, now: datetime | None = None) -> Confirmation:
         if booking.status == BookingStatus.EXPIRED:
             lifecycle.apply(booking, "take_back", actor=None, reason="paid late; the time was still free")
         lifecycle.apply(booking, "confirm", actor=None)
-    move(order, "confirm_paid")
+    move(order, "confirm_paid", reason=reason)
     order.paid_at = now
     order.receipt_number = db.session.execute(text("SELECT nextval('receipt_numbers')")).scalar()
     take_back_restored(order)  # the customer has these times now; the cart shouldn't offer them again
-    lifecycle.send_confirmation(order)
+    if bookings:
+        lifecycle.send_confirmation(order)
+    order_paid(order, now=now)
     return "confirmed"
 
 
@@ -223,6 +234,9 @@ def release_order(
     for booking in released:
         lifecycle.apply(booking, booking_action, actor=actor, reason=str(reason))
     move(order, event, actor=actor, reason=str(reason))
+    from app.vouchers.ledger import release_for_order
+
+    release_for_order(order)  # what a gift voucher paid goes back to it
     order.release_reason = str(reason)
     order.released_at = now
     db.session.flush()  # the times are free before the cart checks them

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import abort, flash, redirect, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -20,6 +20,7 @@ from werkzeug.wrappers import Response
 
 from app import cache_versions
 from app.booking import checkout as checkouts
+from app.booking.amounts import amount_due
 from app.booking.errors import SlotUnavailable
 from app.booking.models import Booking, Order, OrderStatus
 from app.booking.routes import booking_row, bp, money, require_booker, when_label, zone_of
@@ -39,13 +40,19 @@ def checkout() -> Response:
         flash("Sign in or create an account to check out. Your cart comes with you.", "info")
         return redirect(url_for("accounts.sign_in", next=url_for(".cart")), 303)
     require_booker()
+    code = request.form.get("voucher_code", "")[:40].strip()
     try:
-        order = checkouts.checkout(current_user)
+        order = checkouts.checkout(current_user, voucher_code=code or None)
     except (SlotUnavailable, ValidationFailed) as exc:
         db.session.rollback()
         flash(exc.message, "danger")
         return redirect(url_for(".cart"), 303)
     db.session.commit()
+    if order.voucher_applied_minor:
+        paid = money(order.voucher_applied_minor, order.currency)
+        left = amount_due(order).due_now_minor
+        rest = f" Pay the remaining {money(left, order.currency)} by card." if left else " Your booking is confirmed."
+        flash(f"Your gift voucher paid {paid}.{rest}", "success")
     return redirect(url_for(".order", order_id=order.id), 303)
 
 
@@ -70,6 +77,8 @@ def get_own_order(order_id: int) -> Order:
 def order(order_id: int) -> Response:
     now = datetime.now(UTC)
     order = get_own_order(order_id)
+    if not order.bookings and order.voucher_purchase is not None:  # a gift voucher purchase
+        return redirect(url_for("vouchers.purchase", purchase_id=order.voucher_purchase.id), 303)
     if order.status == OrderStatus.PENDING_PAYMENT:
         valid_until(order.hold_expires_at)  # then the hold has ended: no more "Pay"
     return render_page("booking/order.html", **build_order_page(order, now=now))
@@ -127,6 +136,10 @@ def build_order_page(order: Order, *, now: datetime, error: str | None = None) -
             "id": order.id,
             "status": order.status,
             "total": money(order.total_minor, order.currency),
+            "voucher_applied": money(order.voucher_applied_minor, order.currency)
+            if order.voucher_applied_minor
+            else None,
+            "due_now": money(amount_due(order).due_now_minor, order.currency),
             "hold_expires_iso": order.hold_expires_at.astimezone(UTC).isoformat(timespec="seconds"),
             "hold_expires_label": when_label(order.hold_expires_at, zone),
             "timezone": zone.key,

@@ -3,6 +3,11 @@
 A refund is a Refund row now and a gateway call in a job after commit, through the gateway
 that took the payment (``Payment.gateway``), never simply the one configured today. A refund
 that succeeds is recorded on its order by ``order_lifecycle.record_refund``.
+
+An order a gift voucher paid part of is refunded card first, then voucher (``refund_order``):
+the customer gets their card money back before their voucher credit (docs/vouchers.md). The
+voucher part goes back to the voucher's ledger at once (no gateway) and is recorded on the
+order the same way.
 """
 
 from __future__ import annotations
@@ -36,10 +41,14 @@ def get_paid_payment(order: Order) -> Payment | None:
 
 
 def refundable(target: Order | Payment) -> int:
-    """What can still be refunded on an order (its succeeded payment) or on one payment."""
-    payment = get_paid_payment(target) if isinstance(target, Order) else target
-    if payment is None:
-        return 0
+    """What can still be refunded on one payment, or on an order: its succeeded payment and
+    the part a gift voucher paid."""
+    if isinstance(target, Order):
+        from app.vouchers.ledger import refundable_to_voucher
+
+        payment = get_paid_payment(target)
+        return (refundable(payment) if payment else 0) + refundable_to_voucher(target)
+    payment = target
     rows = db.session.execute(select(Refund.amount_minor, Refund.status).where(Refund.payment_id == payment.id))
     return refundable_of(payment.amount_minor, ((amount, status) for amount, status in rows))
 
@@ -63,6 +72,27 @@ def request_refund(payment: Payment, amount_minor: int, *, reason: str, booking_
     db.session.flush()
     enqueue(issue_refund_job, refund_id=refund.id)
     return refund
+
+
+def paid_minor(order: Order, payment: Payment | None = None) -> int:
+    """What the customer paid for ``order``: the card payment and the gift voucher's part."""
+    payment = payment or get_paid_payment(order)
+    return (payment.amount_minor if payment else 0) + order.voucher_applied_minor
+
+
+def refund_order(order: Order, amount_minor: int, *, reason: str, booking_id: int | None = None) -> int:
+    """Refund up to ``amount_minor`` of ``order``: to the card first, the rest to the gift
+    voucher that paid part of it. The caller holds the order's row lock. Returns the amount."""
+    from app.vouchers.ledger import refund_to_voucher
+
+    payment = get_paid_payment(order)
+    card = min(amount_minor, refundable(payment)) if payment else 0
+    if card > 0:
+        request_refund(payment, card, reason=reason, booking_id=booking_id)
+    to_voucher = refund_to_voucher(order, amount_minor - card, booking_id=booking_id, reason=reason)
+    if to_voucher > 0:
+        order_lifecycle.record_refund(order, to_voucher, paid_minor=paid_minor(order, payment))
+    return card + to_voucher
 
 
 def refund_in_full(payment: Payment, *, reason: str) -> Refund | None:
@@ -95,5 +125,7 @@ def settle_refund(refund: Refund, status: str) -> str:
     if status == RefundStatus.FAILED:
         return "refund failed"
     payment = refund.payment
-    target = order_lifecycle.record_refund(payment.order, refund.amount_minor, paid_minor=payment.amount_minor)
+    target = order_lifecycle.record_refund(
+        payment.order, refund.amount_minor, paid_minor=paid_minor(payment.order, payment)
+    )
     return f"refund succeeded: order {target}"

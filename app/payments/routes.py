@@ -367,6 +367,8 @@ def build_return_page(order: Order) -> dict[str, Any]:
 def returned(order_id: int) -> Response:
     # ?session_id= is ignored on purpose: only a settled gateway event confirms an order.
     order = get_customer_order(order_id)
+    if not order.bookings and order.voucher_purchase is not None:  # a gift voucher: its own page
+        return redirect(url_for("vouchers.purchase", purchase_id=order.voucher_purchase.id), 303)
     return no_store(render_page("payments/returned.html", "payment_status", **build_return_page(order)))
 
 
@@ -411,11 +413,23 @@ def build_receipt(order: Order) -> dict[str, Any]:
             "status": ORDER_LABELS.get(order.status, order.status),
             "currency": order.currency,
             "total": money(order.total_minor, order.currency),
+            "voucher_applied": money(order.voucher_applied_minor, order.currency)
+            if order.voucher_applied_minor
+            else None,
+            "gift_voucher": order.voucher_purchase.recipient_name
+            if not order.bookings and order.voucher_purchase
+            else None,
             "refunded": money(refunded, order.currency),
             "has_refunds": bool(refunds),
             "pending": money(pending, order.currency) if pending else None,
             "net": money(order.total_minor - refunded, order.currency),
-            "method": ", ".join(sorted({GATEWAY_LABELS.get(p.gateway, p.gateway) for p in payments})) or None,
+            "method": ", ".join(
+                sorted(
+                    {GATEWAY_LABELS.get(p.gateway, p.gateway) for p in payments}
+                    | ({"Gift voucher"} if order.voucher_applied_minor else set())
+                )
+            )
+            or None,
             "payment_refs": [p.payment_intent_id or p.session_id for p in payments],
         },
         "venues": list(venues.values()),

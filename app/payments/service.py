@@ -14,7 +14,7 @@ from app.errors import InvalidTransition
 from app.extensions import db
 from app.payments.gateway import PaymentGateway, get_gateway
 from app.payments.models import Payment, PaymentStatus
-from app.payments.refunds import get_paid_payment, refundable, request_refund
+from app.payments.refunds import refund_order, refundable
 from app.urls import absolute_url
 
 
@@ -84,13 +84,11 @@ def release_for_change(order: Order, *, customer: User) -> Restored:
 
 
 def refund_booking(booking: Booking, amount_minor: int, *, reason: str) -> None:
-    """After a cancellation: refund what the policy allows through the gateway (a job)."""
+    """After a cancellation: refund what the policy allows, to the card through the gateway
+    (a job) first, then to the gift voucher that paid part of the order."""
     if amount_minor <= 0:
         return
-    payment = get_paid_payment(booking.order)
-    if payment is None:
-        return  # nothing was paid online
-    # Never more than is left of the payment (an admin may have refunded part already).
-    amount_minor = min(amount_minor, refundable(payment))
+    # Never more than is left (an admin may have refunded part already).
+    amount_minor = min(amount_minor, refundable(booking.order))
     if amount_minor > 0:
-        request_refund(payment, amount_minor, reason=reason, booking_id=booking.id)
+        refund_order(booking.order, amount_minor, reason=reason, booking_id=booking.id)

@@ -62,6 +62,13 @@ def line_item_name(booking: Booking) -> str:
     return f"{booking.service.name} at {booking.venue.name} — {moment_label(booking.starts_at, zone)}"
 
 
+def summary_line_name(order: Order) -> str:
+    if not order.bookings:
+        return "CozyWish gift voucher"
+    names = ", ".join(line_item_name(booking) for booking in order.bookings)
+    return f"{names} (after your gift voucher)"[:250]
+
+
 def to_gateway_event(data: Mapping[str, Any]) -> GatewayEvent:
     """A Stripe event (as a plain dict) reduced to what settling needs."""
     event_id, kind = data.get("id"), data.get("type")
@@ -169,10 +176,24 @@ class StripeGateway:
             }
             for booking in order.bookings
         ]
+        due = amount_due(order)
+        if not order.bookings or due.voucher_applied_minor:
+            # A gift voucher purchase, or an order a voucher paid part of: one line for what is
+            # due now (Stripe has no negative lines, and a coupon per order would be a second call).
+            line_items = [
+                {
+                    "price_data": {
+                        "currency": currency,
+                        "unit_amount": due.due_now_minor,
+                        "product_data": {"name": summary_line_name(order)},
+                    },
+                    "quantity": 1,
+                }
+            ]
         # Stripe charges the sum of the lines; it must be what the order owes now (the
         # amount the Payment records), or the session would take a different sum.
         charged = sum(line["price_data"]["unit_amount"] * line["quantity"] for line in line_items)
-        if charged != amount_due(order).due_now_minor:
+        if charged != due.due_now_minor:
             raise GatewayError("This order's lines don't add up to the amount due; nothing was charged.")
         return {
             "mode": "payment",

@@ -1,0 +1,87 @@
+"""The gift voucher forms: everything typed is parsed here or refused with a message."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_wtf import FlaskForm
+from wtforms import EmailField, HiddenField, RadioField, StringField, TextAreaField
+from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
+
+from app.ops.input_guard import MAX_ID
+
+
+def preset_choices() -> list[tuple[str, str]]:
+    presets = current_app.config["VOUCHER_PRESETS_MINOR"]
+    return [(str(minor), f"£{minor // 100}") for minor in presets] + [("custom", "Another amount")]
+
+
+class BuyVoucherForm(FlaskForm):
+    amount = RadioField("Amount", validators=[InputRequired("Choose an amount.")])
+    custom_pounds = StringField("Another amount (£)")  # read only when "Another amount" is chosen
+    venue_id = HiddenField()
+    recipient_name = StringField(
+        "Their name",
+        validators=[
+            InputRequired("Tell us who it's for."),
+            Length(max=100, message="Keep the name under 100 characters."),
+        ],
+    )
+    recipient_email = EmailField(
+        "Their email",
+        validators=[
+            InputRequired("We email the voucher to them: enter their email."),
+            Email("Check their email address."),
+            Length(max=254),
+        ],
+    )
+    sender_name = StringField(
+        "From",
+        validators=[
+            InputRequired("Tell them who it's from."),
+            Length(max=100, message="Keep the name under 100 characters."),
+        ],
+    )
+    message = TextAreaField(
+        "Message (optional)", validators=[Optional(), Length(max=500, message="Keep the message under 500 characters.")]
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.amount.choices = preset_choices()
+
+    def validate_custom_pounds(self, field) -> None:
+        if self.amount.data != "custom":
+            return
+        low, high = current_app.config["VOUCHER_MIN_MINOR"] // 100, current_app.config["VOUCHER_MAX_MINOR"] // 100
+        raw = (field.data or "").strip().removeprefix("£")
+        if not raw.isdigit() or len(raw) > 6 or not low <= int(raw) <= high:
+            raise ValidationError(f"Choose a whole amount between £{low} and £{high}.")
+
+    def validate_venue_id(self, field) -> None:
+        raw = (field.data or "").strip()
+        if raw and (not raw.isdigit() or not 1 <= int(raw) <= MAX_ID):
+            raise ValidationError("That venue can't be found.")
+
+    @property
+    def amount_minor(self) -> int:
+        if self.amount.data == "custom":
+            return int(self.custom_pounds.data.strip().removeprefix("£")) * 100
+        return int(self.amount.data)
+
+    @property
+    def venue(self) -> int | None:
+        raw = (self.venue_id.data or "").strip()
+        return int(raw) if raw else None
+
+    def first_error(self) -> str:
+        for errors in self.errors.values():
+            if errors:
+                return errors[0]
+        return "Check the form."
+
+
+class VoucherCodeForm(FlaskForm):
+    voucher_code = StringField(
+        "Gift voucher code",
+        validators=[InputRequired("Enter a gift voucher code."), Length(max=40, message="That code is too long.")],
+    )

@@ -1,0 +1,91 @@
+"""Gift vouchers: a purchase (an order without bookings), the voucher it issues, and the
+voucher's ledger. A voucher's balance is the sum of its entries, never a stored number; a
+trigger refuses any entry that would take the sum below zero (see the migration)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, String, Text, func
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
+
+from app.accounts.models import User
+from app.booking.models import Order
+from app.extensions import db
+from app.venues.models import Venue
+
+
+class EntryKind(enum.StrEnum):
+    ISSUE = "issue"  # +value, once, when the purchase is paid
+    REDEEM = "redeem"  # -amount, tied to the order it pays for
+    RELEASE = "release"  # +amount, the order it paid for was released unpaid (expired, failed, changed)
+    REFUND = "refund"  # +amount, a cancellation refunded the part the voucher paid
+
+
+class VoucherPurchase(db.Model):
+    """What the buyer asked for; its order is paid through the gateway like any other."""
+
+    __tablename__ = "voucher_purchases"
+    __table_args__ = (CheckConstraint("amount_minor > 0", name="amount_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), unique=True)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    amount_minor: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    venue_id: Mapped[int | None] = mapped_column(ForeignKey("venues.id", ondelete="SET NULL"))
+    recipient_name: Mapped[str] = mapped_column(String(100))
+    recipient_email: Mapped[str] = mapped_column(String(254))
+    sender_name: Mapped[str] = mapped_column(String(100))
+    message: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    order: Mapped[Order] = relationship(backref=backref("voucher_purchase", uselist=False, lazy="select"))
+    buyer: Mapped[User] = relationship()
+    venue: Mapped[Venue | None] = relationship()
+    voucher: Mapped[Voucher | None] = relationship(back_populates="purchase", uselist=False)
+
+
+class Voucher(db.Model):
+    __tablename__ = "vouchers"
+    __table_args__ = (
+        CheckConstraint("value_minor > 0", name="value_positive"),
+        CheckConstraint("expires_at > issued_at", name="expires_after_issue"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)  # normalised: no dashes, upper case
+    purchase_id: Mapped[int] = mapped_column(ForeignKey("voucher_purchases.id", ondelete="CASCADE"), unique=True)
+    value_minor: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    venue_id: Mapped[int | None] = mapped_column(ForeignKey("venues.id", ondelete="SET NULL"), index=True)
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    purchase: Mapped[VoucherPurchase] = relationship(back_populates="voucher")
+    venue: Mapped[Venue | None] = relationship()
+
+
+class VoucherEntry(db.Model):
+    __tablename__ = "voucher_entries"
+    __table_args__ = (
+        CheckConstraint("kind IN ('issue', 'redeem', 'release', 'refund')", name="kind_known"),
+        CheckConstraint(
+            "(kind = 'redeem' AND amount_minor < 0)"
+            " OR (kind = 'issue' AND amount_minor > 0)"
+            " OR (kind IN ('release', 'refund') AND amount_minor > 0)",
+            name="sign_follows_kind",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    voucher_id: Mapped[int] = mapped_column(ForeignKey("vouchers.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    amount_minor: Mapped[int] = mapped_column(Integer)  # signed: spending is negative
+    # The order spent on, released or refunded (checkout always sets it); kept as NULL if an
+    # order is ever deleted, so the entry and the balance it makes survive.
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="SET NULL"), index=True)
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id", ondelete="SET NULL"))
+    note: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -1,0 +1,163 @@
+"""Buying a gift voucher: an order without bookings, paid through the gateway like any other.
+
+The purchase is an ``Order`` (held for HOLD_MINUTES, paid, released, refunded by the order
+lifecycle) with a ``VoucherPurchase`` beside it. When the gateway's paid event is settled,
+``order_lifecycle.confirm_paid`` calls ``order_paid``, which issues the voucher: under the
+order's row lock, only on the order's move to paid, and a voucher's purchase is unique, so a
+retried webhook or a replayed event never issues a second voucher or a second email.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.accounts.models import User
+from app.booking import order_lifecycle
+from app.booking.amounts import AmountDue
+from app.booking.models import Order
+from app.errors import ValidationFailed
+from app.extensions import db
+from app.urls import absolute_url
+from app.venues.models import Venue, VenueStatus
+from app.vouchers import ledger
+from app.vouchers.models import Voucher, VoucherPurchase
+
+MIN_VALIDITY_MONTHS = 12  # the UK's usual floor for gift cards; never less
+
+
+def validity_months(config) -> int:
+    """VOUCHER_VALIDITY_MONTHS, refused at start-up if under 12."""
+    months = int(config.get("VOUCHER_VALIDITY_MONTHS", 24))
+    if months < MIN_VALIDITY_MONTHS:
+        raise ValueError(f"VOUCHER_VALIDITY_MONTHS must be at least {MIN_VALIDITY_MONTHS} (it is {months}).")
+    return months
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """The same day ``months`` later (the month's last day when it is shorter)."""
+    index = moment.month - 1 + months
+    year, month = moment.year + index // 12, index % 12 + 1
+    return moment.replace(year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1]))
+
+
+def expiry_for(issued_at: datetime) -> datetime:
+    return add_months(issued_at, validity_months(current_app.config))
+
+
+@dataclass(frozen=True)
+class PurchaseRequest:
+    amount_minor: int
+    recipient_name: str
+    recipient_email: str
+    sender_name: str
+    message: str = ""
+    venue_id: int | None = None
+
+
+def check_amount(amount_minor: int) -> None:
+    low, high = current_app.config["VOUCHER_MIN_MINOR"], current_app.config["VOUCHER_MAX_MINOR"]
+    if not low <= amount_minor <= high:
+        raise ValidationFailed(f"Choose an amount between £{low // 100} and £{high // 100}.")
+
+
+def start_purchase(buyer: User, wish: PurchaseRequest, *, now: datetime | None = None) -> VoucherPurchase:
+    """A purchase waiting for payment: its order is held like a checkout's."""
+    now = now or datetime.now(UTC)
+    if not buyer.is_verified:
+        raise ValidationFailed("Confirm your email address before buying; we sent you a link.")
+    check_amount(wish.amount_minor)
+    currency = "GBP"
+    if wish.venue_id is not None:
+        venue = db.session.get(Venue, wish.venue_id)
+        if venue is None or venue.status != VenueStatus.APPROVED:
+            raise ValidationFailed("That venue doesn't take gift vouchers; choose another or any venue.")
+    hold_until = now + timedelta(minutes=current_app.config["HOLD_MINUTES"])
+    order = order_lifecycle.hold(buyer, currency=currency, hold_until=hold_until)
+    order.total_minor = wish.amount_minor
+    purchase = VoucherPurchase(
+        order_id=order.id,
+        buyer_id=buyer.id,
+        amount_minor=wish.amount_minor,
+        currency=currency,
+        venue_id=wish.venue_id,
+        recipient_name=wish.recipient_name.strip(),
+        recipient_email=wish.recipient_email.strip(),
+        sender_name=wish.sender_name.strip(),
+        message=wish.message.strip(),
+    )
+    db.session.add(purchase)
+    db.session.flush()
+    return purchase
+
+
+def amount_due_for_purchase(order: Order) -> AmountDue:
+    """A purchase order costs the voucher's value (nothing if it isn't a purchase)."""
+    purchase = order.voucher_purchase
+    return AmountDue(currency=order.currency, items_subtotal_minor=purchase.amount_minor if purchase else 0)
+
+
+def get_purchase(order: Order) -> VoucherPurchase | None:
+    return order.voucher_purchase if not order.bookings else None
+
+
+def order_paid(order: Order, *, now: datetime) -> Voucher | None:
+    """The order lifecycle's word that ``order`` is paid: a purchase issues its voucher."""
+    purchase = get_purchase(order)
+    if purchase is None:
+        return None
+    if purchase.voucher is not None:
+        return purchase.voucher  # never twice
+    voucher = Voucher(
+        code=ledger.new_code(),
+        purchase_id=purchase.id,
+        value_minor=purchase.amount_minor,
+        currency=purchase.currency,
+        venue_id=purchase.venue_id,
+        issued_at=now,
+        expires_at=expiry_for(now),
+    )
+    for _attempt in range(5):  # a code collision (79 bits) is as good as impossible; retried all the same
+        try:
+            with db.session.begin_nested():
+                db.session.add(voucher)
+                db.session.flush()
+            break
+        except IntegrityError:
+            voucher.code = ledger.new_code()
+    ledger.issue(voucher)
+    send_voucher_email(voucher)
+    return voucher
+
+
+def send_voucher_email(voucher: Voucher) -> None:
+    """The recipient's email: the code, the value, the expiry and the printable page."""
+    from app.email import send_email
+    from app.vouchers.presentation import voucher_card
+
+    purchase = voucher.purchase
+    send_email(
+        purchase.recipient_email,
+        f"{purchase.sender_name} sent you a CozyWish gift voucher",
+        "gift_voucher",
+        card=voucher_card(voucher, balance_minor=voucher.value_minor),
+        print_url=absolute_url("vouchers.printable", code=voucher.code),
+        use_url=absolute_url("main.index"),
+    )
+
+
+def get_purchases(buyer: User) -> list[VoucherPurchase]:
+    """The buyer's paid purchases (issued vouchers), newest first."""
+    return list(
+        db.session.scalars(
+            select(VoucherPurchase)
+            .join(Voucher, Voucher.purchase_id == VoucherPurchase.id)
+            .where(VoucherPurchase.buyer_id == buyer.id)
+            .order_by(VoucherPurchase.id.desc())
+        )
+    )

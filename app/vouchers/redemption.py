@@ -1,0 +1,34 @@
+"""A gift voucher at checkout: it pays what it can; an order it pays in full is confirmed at
+once through the order lifecycle's ``confirm_paid``, with no gateway charge.
+
+Concurrent checkouts spending one voucher queue on its row lock (app/vouchers/ledger.py):
+each takes ``min(balance, what the order may use it for)``. A checkout that finds the
+voucher empty is refused with a message and keeps its cart; one that finds part of it left
+takes that part and pays the rest by card.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from app.booking import order_lifecycle
+from app.booking.amounts import amount_due
+from app.booking.models import Order
+from app.vouchers.ledger import Applied, apply_to_order
+
+COVERED_REASON = "Paid in full by gift voucher"
+
+
+def redeem_at_checkout(order: Order, code: str, *, now: datetime) -> Applied:
+    applied = apply_to_order(order, code, now=now)
+    if amount_due(order).due_now_minor == 0:
+        confirm_covered(order, now=now)
+    return applied
+
+
+def confirm_covered(order: Order, *, now: datetime) -> None:
+    """Nothing is left to charge: the order is paid, its receipt sent, like a card payment."""
+    from app.payments.settlement import send_receipt
+
+    if order_lifecycle.confirm_paid(order, now=now, reason=COVERED_REASON) == "confirmed":
+        send_receipt(order)
