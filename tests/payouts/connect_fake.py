@@ -5,8 +5,8 @@ localstripe has no Connect. This fake is a small Flask app served over real HTTP
 form pairs the library sent, the Idempotency-Key and Stripe-Account headers) and answers
 with JSON shaped like Stripe's own responses for the endpoints we call, recorded from
 Stripe's API reference (2025 API versions): accounts, account links, payment intents,
-transfers, transfer reversals. Tests assert the requests against the contract: method, path
-and the exact parameters.
+transfers, transfer reversals (and refunds, which start a reversal). Tests assert the
+requests against the contract: method, path and the exact parameters.
 
 An idempotency key that was seen before answers the first response again, as Stripe does.
 """
@@ -226,6 +226,21 @@ class ConnectFake:
             transfer["reversed"] = transfer["amount_reversed"] == transfer["amount"]
             transfer["reversals"]["data"].insert(0, reversal)
             return remember(reversal)
+
+        @app.post("/v1/refunds")
+        def create_refund():
+            params = unflatten(list(request.form.items(multi=True)))
+            return remember(
+                {
+                    "id": _id("re"),
+                    "object": "refund",
+                    "amount": int(params["amount"]),
+                    "currency": "gbp",
+                    "payment_intent": params.get("payment_intent"),
+                    "status": "succeeded",
+                    "created": int(time.time()),
+                }
+            )
 
         @app.get("/v1/transfers")
         def list_transfers():
