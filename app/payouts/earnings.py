@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from babel.dates import format_date
 from sqlalchemy import and_, func, select
+from sqlalchemy.orm import joinedload
 
 from app import timefmt
 from app.booking.models import Booking, Order
@@ -192,6 +193,7 @@ def get_booking_lines(venue: Venue, start: datetime | None = None, end: datetime
         .outerjoin(refunded, refunded.c.booking_id == Booking.id)
         .outerjoin(reversed_, reversed_.c.booking_id == Booking.id)
         .where(Booking.venue_id == venue.id)
+        .options(joinedload(Booking.service))
         .order_by(Order.paid_at, Booking.id)
     )
     if start is not None:
@@ -199,7 +201,7 @@ def get_booking_lines(venue: Venue, start: datetime | None = None, end: datetime
     if end is not None:
         query = query.where(Order.paid_at < end)
     lines = []
-    for booking, paid_at, rate_bp, refund_minor, reversal_minor in db.session.execute(query).tuples():
+    for booking, paid_at, rate_bp, refund_minor, reversal_minor in db.session.execute(query):
         gross = booking.unit_price_minor * booking.quantity
         commission = commission_of(gross, rate_bp)
         lines.append(

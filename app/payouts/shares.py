@@ -187,7 +187,8 @@ def default_rate_bp() -> int:
 
 
 def get_rates_by_category() -> dict[int, int]:
-    return dict(db.session.execute(select(CommissionRate.category_id, CommissionRate.rate_bp)).tuples().all())
+    rows = db.session.execute(select(CommissionRate.category_id, CommissionRate.rate_bp))
+    return {row.category_id: row.rate_bp for row in rows}
 
 
 def rate_for_venues(venue_ids: Iterable[int]) -> dict[int, int]:
