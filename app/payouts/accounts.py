@@ -191,3 +191,22 @@ def unpayable_message(venue_ids: set[int]) -> str | None:
         f"{names} can't take online bookings yet: the venue hasn't finished setting up how it gets paid. "
         "Please try again later."
     )
+
+
+def connect_enabled_demo_account(venue: Venue) -> None:
+    """Demo data and journeys: the venue has an enabled Demo payout account, as if its owner
+    had finished the demo onboarding. Idempotent."""
+    db.session.execute(
+        insert(ConnectedAccount)
+        .values(
+            venue_id=venue.id,
+            gateway="demo",
+            account_id=f"demo_acct_seed_{venue.id}",
+            status=AccountStatus.ENABLED,
+            details_submitted=True,
+            charges_enabled=True,
+            payouts_enabled=True,
+            requirements=[],
+        )
+        .on_conflict_do_nothing(index_elements=["venue_id"])
+    )
