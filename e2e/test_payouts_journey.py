@@ -54,19 +54,19 @@ def test_an_owner_connects_payouts_then_sees_earnings(
     )
 
     # -- Before the owner connects, the venue can't take online bookings. ---------------------------
-    cora = new_context().new_page()
-    cora_errors = watch(cora)
+    cora = new_context().new_page()  # watched after the refusal below: its 422 is the point
     sign_in(cora, customer["email"], "Cora")
     cora.goto(f"/venues/{venue['slug']}/book/{venue['service_id']}?day={booking_day()}")
     cora.get_by_role("list", name="Free times").get_by_role("link").first.click()
     details = cora.locator("#slot-details")
     details.get_by_role("button", name="Add to cart").click()
     expect(details).to_contain_text("can't take online bookings yet")
+    cora_errors = watch(cora)
 
     # -- The owner connects through the demo onboarding and sees "Enabled". --------------------------
     sign_in(page, owner["email"], "Pia")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Payouts").click()
-    expect(page.get_by_role("heading", name="Payouts")).to_be_visible()
+    expect(page.get_by_role("heading", name="Payouts", exact=True)).to_be_visible()
     expect(page.locator("[data-payout-status]")).to_have_text("Not connected")
     page.get_by_role("button", name="Connect with Stripe").click()
     expect(page.get_by_role("heading", name=re.compile(r"^Set up payouts for Ledger Rooms"))).to_be_visible()
@@ -83,7 +83,7 @@ def test_an_owner_connects_payouts_then_sees_earnings(
 
     # -- The owner's earnings: gross £60, commission £9 (15%), net £51, paid out once the worker sent it.
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Earnings").click()
-    expect(page.get_by_role("heading", name="Earnings")).to_be_visible()
+    expect(page.get_by_role("heading", name="Earnings", exact=True)).to_be_visible()
     row = page.locator("tr[data-period]").first
     expect(row).to_contain_text("£60.00")
     expect(row).to_contain_text("£9.00")

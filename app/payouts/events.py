@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, case, select
 from sqlalchemy.dialects.postgresql import insert
 
 from app.extensions import db
@@ -22,6 +22,7 @@ from app.payouts.accounts import apply_state
 from app.payouts.gateway import account_state
 from app.payouts.models import ConnectedAccount, Payout, ReversalStatus, TransferReversal, TransferStatus, VenueTransfer
 
+FINAL_PAYOUT = ("paid", "failed", "canceled")
 CONNECT_EVENTS = frozenset(
     {
         "account.updated",
@@ -127,13 +128,19 @@ def _settle_payout(gateway: str, event: dict[str, Any], obj: dict[str, Any]) -> 
         "arrival_at": datetime.fromtimestamp(arrival, UTC) if arrival else None,
         "raw": obj,
     }
+    stmt = insert(Payout).values(**values)
+    # Events can arrive out of order: a late payout.created never undoes payout.paid.
+    keep_final = and_(Payout.status.in_(FINAL_PAYOUT), stmt.excluded.status.not_in(FINAL_PAYOUT))
     db.session.execute(
-        insert(Payout)
-        .values(**values)
-        .on_conflict_do_update(
+        stmt.on_conflict_do_update(
             index_elements=["payout_id"],
-            set_={k: values[k] for k in ("amount_minor", "status", "arrival_at", "raw")}
-            | {"updated_at": datetime.now(UTC)},
+            set_={
+                "amount_minor": stmt.excluded.amount_minor,
+                "arrival_at": stmt.excluded.arrival_at,
+                "status": case((keep_final, Payout.status), else_=stmt.excluded.status),
+                "raw": case((keep_final, Payout.raw), else_=stmt.excluded.raw),
+                "updated_at": datetime.now(UTC),
+            },
         )
     )
     return f"payout {values['payout_id']}: {values['status']}"

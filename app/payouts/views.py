@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Response, abort, current_app, flash, make_response, redirect, request, url_for
+from sqlalchemy import select
 
 from app.errors import DomainError
 from app.extensions import db
@@ -36,9 +37,9 @@ from app.venues.models import Venue
 def _payouts_page(venue: Venue, *, status: int = 200) -> Response:
     account = payout_accounts.get_account(venue.id)
     zone = venue_zone(venue.timezone)
-    payouts = (
-        db.session.query(Payout).filter(Payout.venue_id == venue.id).order_by(Payout.created_at.desc()).limit(20).all()
-    )
+    payouts = db.session.scalars(
+        select(Payout).where(Payout.venue_id == venue.id).order_by(Payout.created_at.desc()).limit(20)
+    ).all()
     return render_page(
         "payouts/payouts.html",
         status=status,

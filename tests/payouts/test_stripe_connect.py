@@ -400,6 +400,7 @@ def test_payout_events_keep_the_venue_bank_payouts(ctx, client, provider, fake, 
     post(client, first)
     post(client, first)  # a duplicate delivery is stored once
     post(client, connect_event("payout.paid", {**payout, "status": "paid"}, account=account_id))
+    post(client, connect_event("payout.updated", {**payout, "status": "in_transit"}, account=account_id))  # late
     run_jobs()
     rows = db.session.scalars(select(Payout).where(Payout.venue_id == venue.id)).all()
     assert [(p.amount_minor, p.currency, p.status) for p in rows] == [(5100, "GBP", "paid")]
