@@ -175,6 +175,14 @@ class Config:
     TOTP_ENCRYPTION_KEY = env("TOTP_ENCRYPTION_KEY")
     # Signs Demo events; unset, a random key is kept in instance/demo-gateway.key (never SECRET_KEY).
     DEMO_GATEWAY_SECRET = env("DEMO_GATEWAY_SECRET")
+    # Stripe Connect payouts (app/payouts/, docs/payments.md): the platform's commission as a
+    # percentage of each venue's share (admins may set one per category), the secret of the
+    # Connect webhook endpoint (events from connected accounts: account.updated, payout.*), and
+    # whether a venue whose payout account is not enabled yet may still take paid bookings (its
+    # transfers then wait and a job pays them once the account is enabled).
+    PLATFORM_COMMISSION_PERCENT = env("PLATFORM_COMMISSION_PERCENT", "15")
+    STRIPE_CONNECT_WEBHOOK_SECRET = env("STRIPE_CONNECT_WEBHOOK_SECRET")
+    PAYOUTS_COLLECT_BEFORE_ENABLED = env_bool("PAYOUTS_COLLECT_BEFORE_ENABLED", False)
 
     # Gift vouchers (docs/vouchers.md): valid VOUCHER_VALIDITY_MONTHS (never under 12, checked at
     # start-up); a custom amount between the limits; code lookups rate limited per client.
@@ -229,6 +237,8 @@ class TestingConfig(Config):
     LOG_LEVEL = "WARNING"
     WTF_CSRF_ENABLED = True
     SIGNIN_IP_LIMIT = "30 per 15 minutes"
+    # Test venues are made without a payout account; the payouts tests turn this off.
+    PAYOUTS_COLLECT_BEFORE_ENABLED = True
 
 
 class ProductionConfig(Config):

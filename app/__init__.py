@@ -251,6 +251,8 @@ def register_blueprints(app: Flask) -> None:
     from app.ops.routes import bp as ops_bp
     from app.payments import webhooks as payment_webhooks  # noqa: F401  (the Stripe webhook on the payments blueprint)
     from app.payments.routes import bp as payments_bp
+    from app.payouts import admin_views as payout_admin_views  # noqa: F401  (platform revenue, commission rates)
+    from app.payouts import views as payout_views  # noqa: F401  (Payouts and Earnings, on the dashboard blueprint)
     from app.privacy import admin_views as privacy_admin_views  # noqa: F401  (the admin's user page, audited)
     from app.privacy.views import bp as privacy_bp
     from app.reviews import routes as review_routes  # noqa: F401  (review form and moderation routes)

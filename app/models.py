@@ -15,6 +15,13 @@ from app.booking.models import (  # noqa: F401
 )
 from app.email import EmailDelivery  # noqa: F401
 from app.payments.models import Payment, PaymentEvent, Refund  # noqa: F401
+from app.payouts.models import (  # noqa: F401
+    CommissionRate,
+    ConnectedAccount,
+    Payout,
+    TransferReversal,
+    VenueTransfer,
+)
 from app.privacy.models import AccountDeletion, ConsentRecord, DataExport  # noqa: F401
 from app.reviews.models import Review  # noqa: F401
 from app.saved.models import SavedVenue  # noqa: F401

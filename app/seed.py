@@ -46,7 +46,14 @@ def seed_demo() -> list[dict[str, str]]:
 
     providers = [get_user_by_email(email) for role, email, _ in DEMO_ACCOUNTS if role == Role.PROVIDER]
     admin = get_user_by_email(DEMO_ACCOUNTS[0][1])
-    if seed_demo_venues(providers, admin):
+    made = seed_demo_venues(providers, admin)
+    from app.payouts.accounts import connect_enabled_demo_account
+    from app.venues.service import get_venue_for_owner
+
+    for provider in providers:  # the demo venues take paid bookings: their payouts are set up
+        if venue := get_venue_for_owner(provider.id):
+            connect_enabled_demo_account(venue)
+    if made:
         from app.booking.demo import seed_demo_bookings
 
         customers = [get_user_by_email(email) for role, email, _ in DEMO_ACCOUNTS if role == Role.CUSTOMER]

@@ -6,6 +6,7 @@ import app.email as email
 import app.payments.reconcile as payments_reconcile
 import app.payments.refunds
 import app.payments.settlement
+import app.payouts.transfers
 import app.privacy.exports  # noqa: F401
 import app.privacy.retention as privacy_retention
 import search.indexing  # noqa: F401

@@ -5,7 +5,8 @@ Run as ``python -m e2e.seed '<json spec>'`` with the live server's environment (
 ``admins`` [{email, name}], and ``venues`` [{owner_email, owner_name, name, address, city,
 postcode, country, latitude, longitude, timezone, service, price_minor, team: [names],
 optional past_visits: [{customer_email, days_ago}], optional upcoming: [{customer_email,
-days_ahead}]}]. Each venue is approved, open 09:00-18:00
+days_ahead}], optional payouts: false (no payout account: the owner connects one in the
+journey)}]. Each venue is approved, open 09:00-18:00
 every day, with one 60-minute service for one person at a time; a past visit is a completed
 booking that many days ago, an upcoming one a confirmed booking that many days ahead (the
 middle of the day's free times). Prints the venues' ``[{"slug", "service_id", "visits":
@@ -29,6 +30,7 @@ def main(spec: dict) -> list[dict]:
     from app.accounts.models import Role, User
     from app.accounts.two_factor import enable_with_known_secret
     from app.extensions import db
+    from app.payouts.accounts import connect_enabled_demo_account
     from app.reviews.demo import book_visit, move_into_past
     from app.venues.hours import Range
     from app.venues.models import VenueStatus
@@ -80,6 +82,8 @@ def main(spec: dict) -> list[dict]:
                 add_team_member(venue, name=member, title="Therapist", bio="", service_ids=[service.id])
             venue.status = VenueStatus.APPROVED
             db.session.flush()
+            if v.get("payouts", True):  # its payouts are set up: it takes paid bookings
+                connect_enabled_demo_account(venue)
             visits = []
             for visit in v.get("past_visits", []):
                 customer = db.session.scalar(select(User).where(User.email == visit["customer_email"]))

@@ -136,6 +136,10 @@ def add_item(
     if any(item.service.currency != service.currency for item in current):
         raise CartItemInvalid("A cart is paid in one currency. Check out what's in it first, then book this.")
     check_bookable(service, starts_at, quantity, team_member_id, now=now)
+    from app.payouts.accounts import unpayable_message  # payouts read bookings; imported late
+
+    if problem := unpayable_message({service.venue_id}):
+        raise CartItemInvalid(problem)
     item = CartItem(
         user_id=owner.user_id,
         cart_token=None if owner.user_id else owner.token,

@@ -3,7 +3,8 @@
 ``reconcile(now)`` asks the gateway about every checkout still open past its expiry (or past
 its order's hold) and feeds what it learns through ``record_event`` as a synthetic event, so
 the one settling code decides; then it replays the gateway's recent events, of which those
-already stored are ignored by their unique id. Run by ``flask payments reconcile`` and by a
+already stored are ignored by their unique id. Transfers to venues are reconciled too
+(app/payouts/reconcile.py). Run by ``flask payments reconcile`` and by a
 periodic job every 10 minutes.
 """
 
@@ -40,6 +41,7 @@ class Summary:
     replayed: int = 0
     already_stored: int = 0
     errors: list[str] = field(default_factory=list)
+    transfers: list[str] = field(default_factory=list)  # app/payouts/reconcile.py's lines
 
     def lines(self) -> list[str]:
         lines = [
@@ -47,6 +49,7 @@ class Summary:
             f"{self.expired} expired, {self.waiting} still waiting.",
             f"Replayed {self.replayed} missed event(s); {self.already_stored} were already stored.",
         ]
+        lines += self.transfers
         lines += [f"Problem: {error}" for error in self.errors]
         return lines
 
@@ -122,6 +125,10 @@ def reconcile(now: datetime | None = None, gateway: PaymentGateway | None = None
             summary.already_stored += 1
         else:
             summary.replayed += 1
+
+    from app.payouts.reconcile import reconcile_transfers  # venues' transfers and reversals too
+
+    summary.transfers = reconcile_transfers(now).lines()
     return summary
 
 

@@ -128,4 +128,7 @@ def settle_refund(refund: Refund, status: str) -> str:
     target = order_lifecycle.record_refund(
         payment.order, refund.amount_minor, paid_minor=paid_minor(payment.order, payment)
     )
+    from app.payouts.transfers import schedule_reversals  # the venues' part comes back: a job each
+
+    schedule_reversals(refund)
     return f"refund succeeded: order {target}"

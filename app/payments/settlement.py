@@ -9,6 +9,9 @@ calls the order lifecycle (app/booking/order_lifecycle.py), which owns the table
     checkout.session.async_payment_failed                       -> release_order(declined)
     checkout.session.expired                                    -> release_order(abandoned)
     charge.refunded, refund.updated (succeeded)                 -> record_refund
+    account.updated, transfer.*, payout.*                       -> app/payouts/events.py
+
+After ``confirm_paid`` each venue's transfer is scheduled (app/payouts/transfers.py).
 
 Money that arrives after the holds were released confirms the order while its times are
 still free, and is refunded in full (through the gateway that took it) if they are not.
@@ -42,6 +45,13 @@ HANDLED = {
     "charge.refunded",
     "refund.updated",
 }
+
+
+def connect_events() -> frozenset[str]:
+    """Payout events (accounts, transfers, payouts), settled by app/payouts/events.py."""
+    from app.payouts.events import CONNECT_EVENTS
+
+    return CONNECT_EVENTS
 
 
 def now_utc() -> datetime:
@@ -88,7 +98,11 @@ def settle(row: PaymentEvent) -> str:
         return row.outcome or "already settled"
     data = row.payload.get("parsed", {})
     kind = row.type
-    if kind not in HANDLED:
+    if kind in connect_events():
+        from app.payouts.events import settle_connect_event
+
+        outcome = settle_connect_event(row)
+    elif kind not in HANDLED:
         outcome = "ignored: not an event we act on"
     elif kind.startswith("checkout.session."):
         payment = _payment_for(data.get("session_id"))
@@ -149,6 +163,9 @@ def mark_paid(payment: Payment, data: dict) -> str:
         refund_in_full(payment, reason="Paid after the hold expired; the time was taken")
         return "paid too late: refunded in full"
     send_receipt(payment.order)
+    from app.payouts.transfers import schedule_transfers  # each venue's share: a job each
+
+    schedule_transfers(payment)
     return "paid: bookings confirmed"
 
 

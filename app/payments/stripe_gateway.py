@@ -127,9 +127,11 @@ class StripeGateway:
         webhook_secret: str | None = None,
         api_base: str | None = None,
         max_network_retries: int = 2,
+        connect_webhook_secret: str | None = None,
     ):
         self.secret_key = secret_key
         self.webhook_secret = webhook_secret
+        self.connect_webhook_secret = connect_webhook_secret
         self.api_base = api_base
         self.max_network_retries = max_network_retries  # Stripe retries only what is safe to retry
         self._client: stripe.StripeClient | None = None
@@ -140,6 +142,7 @@ class StripeGateway:
             config.get("STRIPE_SECRET_KEY"),
             webhook_secret=config.get("STRIPE_WEBHOOK_SECRET"),
             api_base=config.get("STRIPE_API_BASE"),
+            connect_webhook_secret=config.get("STRIPE_CONNECT_WEBHOOK_SECRET"),
         )
 
     @property
@@ -242,16 +245,23 @@ class StripeGateway:
         if not self.webhook_secret:
             raise InvalidEvent("STRIPE_WEBHOOK_SECRET is not set; no webhook can be verified.")
         refuse_future_timestamp(signature)
-        try:
-            event = stripe.Webhook.construct_event(
-                payload, signature, self.webhook_secret, tolerance=SIGNATURE_TOLERANCE, api_key=self.secret_key
-            )
-            data = event.to_dict(for_json=True)
-        except stripe.SignatureVerificationError as exc:
-            raise InvalidEvent(f"Signature check failed: {exc.user_message or exc}") from None
-        except (ValueError, TypeError, AttributeError, KeyError):  # not JSON, or not an event
-            raise InvalidEvent("The body is not a Stripe event.") from None
-        return to_gateway_event(data)
+        # The platform's endpoint and the Connect endpoint (events from venues' accounts) may
+        # share this URL; each has its own signing secret.
+        secrets = [s for s in (self.webhook_secret, self.connect_webhook_secret) if s]
+        for n, secret in enumerate(secrets):
+            try:
+                event = stripe.Webhook.construct_event(
+                    payload, signature, secret, tolerance=SIGNATURE_TOLERANCE, api_key=self.secret_key
+                )
+                data = event.to_dict(for_json=True)
+            except stripe.SignatureVerificationError as exc:
+                if n + 1 < len(secrets):
+                    continue
+                raise InvalidEvent(f"Signature check failed: {exc.user_message or exc}") from None
+            except (ValueError, TypeError, AttributeError, KeyError):  # not JSON, or not an event
+                raise InvalidEvent("The body is not a Stripe event.") from None
+            return to_gateway_event(data)
+        raise InvalidEvent("STRIPE_WEBHOOK_SECRET is not set; no webhook can be verified.")
 
     def recent_events(self, since: datetime) -> list[GatewayEvent]:
         """Events of the types we settle, created at or after ``since``, oldest first."""

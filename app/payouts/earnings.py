@@ -1,0 +1,301 @@
+"""Earnings: what each venue made, per week or month, per booking, and what the platform kept.
+
+Read from the transfer ledger (``venue_transfers`` and ``transfer_reversals``), grouped by
+the day each order was paid in the venue's own time zone:
+
+    gross       the venue's bookings (less a discount it funded)
+    commission  the platform's commission, less what it gave back with refunds
+    refunds     refunded to customers for these bookings
+    net         gross - commission - refunds  (= transfers - reversals)
+    paid out    what has reached the venue's account (sent transfers less reversals)
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from babel.dates import format_date
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import joinedload
+
+from app import timefmt
+from app.booking.models import Booking, Order
+from app.extensions import db
+from app.money import format_money
+from app.payments.models import Refund, RefundStatus
+from app.payouts.models import ReversalStatus, TransferReversal, TransferStatus, VenueTransfer
+from app.payouts.shares import commission_of
+from app.venues.models import Venue
+
+PERIODS = ("month", "week")
+LIVE_REVERSAL = (ReversalStatus.NETTED, ReversalStatus.PENDING, ReversalStatus.SUCCEEDED)
+
+
+@dataclass(frozen=True)
+class Totals:
+    currency: str
+    gross_minor: int = 0
+    commission_minor: int = 0
+    refunds_minor: int = 0
+    net_minor: int = 0
+    paid_out_minor: int = 0
+
+    @property
+    def waiting_minor(self) -> int:
+        """Earned but not in the venue's account yet."""
+        return self.net_minor - self.paid_out_minor
+
+    def money(self, field: str) -> str:
+        return format_money(getattr(self, field), self.currency)
+
+
+@dataclass(frozen=True)
+class PeriodRow:
+    start: date
+    label: str
+    totals: Totals
+
+
+@dataclass(frozen=True)
+class BookingLine:
+    paid_on: date
+    reference: str
+    service: str
+    starts: str
+    status: str
+    currency: str
+    gross_minor: int
+    commission_minor: int
+    refunded_minor: int
+    net_minor: int
+
+
+def period_bounds(period: str, start: date) -> tuple[date, date]:
+    """The first day of the period holding ``start`` and the first day after it."""
+    if period == "week":
+        first = start - timedelta(days=start.weekday())
+        return first, first + timedelta(days=7)
+    first = start.replace(day=1)
+    after = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return first, after
+
+
+def period_label(period: str, start: date) -> str:
+    if period == "week":
+        return f"Week of {format_date(start, 'd MMM yyyy', locale='en_GB')}"
+    return format_date(start, "MMMM yyyy", locale="en_GB")
+
+
+def _reversal_sums():
+    """Per transfer: refunds split to it, and what was taken back (live reversals only)."""
+    return (
+        select(
+            TransferReversal.transfer_id.label("transfer_id"),
+            func.sum(TransferReversal.refund_minor).label("refunded"),
+            func.sum(TransferReversal.amount_minor).label("reversed"),
+            func.sum(TransferReversal.amount_minor)
+            .filter(TransferReversal.status != ReversalStatus.NETTED)
+            .label("reversed_after_sending"),
+        )
+        .where(TransferReversal.status.in_(LIVE_REVERSAL))
+        .group_by(TransferReversal.transfer_id)
+        .subquery()
+    )
+
+
+def _totals_columns(rev):
+    refunded = func.coalesce(rev.c.refunded, 0)
+    reversed_ = func.coalesce(rev.c.reversed, 0)
+    paid_out = func.coalesce(
+        func.sum(VenueTransfer.sent_minor).filter(VenueTransfer.status == TransferStatus.PAID), 0
+    ) - func.coalesce(func.sum(rev.c.reversed_after_sending).filter(VenueTransfer.status == TransferStatus.PAID), 0)
+    return (
+        func.sum(VenueTransfer.gross_minor),
+        func.sum(VenueTransfer.commission_minor - (refunded - reversed_)),
+        func.sum(refunded),
+        func.sum(VenueTransfer.transfer_minor - reversed_),
+        paid_out,
+    )
+
+
+def get_period_rows(venue: Venue, period: str, *, limit: int = 24) -> list[PeriodRow]:
+    """The venue's totals per period, newest first (periods with a paid order only)."""
+    rev = _reversal_sums()
+    local_day = func.date_trunc(period, func.timezone(venue.timezone, Order.paid_at))
+    rows = db.session.execute(
+        select(local_day.label("start"), VenueTransfer.currency, *_totals_columns(rev))
+        .join(Order, Order.id == VenueTransfer.order_id)
+        .outerjoin(rev, rev.c.transfer_id == VenueTransfer.id)
+        .where(VenueTransfer.venue_id == venue.id)
+        .group_by(local_day, VenueTransfer.currency)
+        .order_by(local_day.desc())
+        .limit(limit)
+    ).all()
+    return [
+        PeriodRow(
+            start=start.date(),
+            label=period_label(period, start.date()),
+            totals=Totals(currency, int(g or 0), int(c or 0), int(r or 0), int(n or 0), int(p or 0)),
+        )
+        for start, currency, g, c, r, n, p in rows
+    ]
+
+
+def get_venue_totals(venue_id: int) -> Totals | None:
+    """All-time totals for one venue (its balance: net owed vs paid out)."""
+    return get_balances([venue_id]).get(venue_id)
+
+
+def get_balances(venue_ids: list[int] | None = None) -> dict[int, Totals]:
+    rev = _reversal_sums()
+    query = (
+        select(VenueTransfer.venue_id, VenueTransfer.currency, *_totals_columns(rev))
+        .outerjoin(rev, rev.c.transfer_id == VenueTransfer.id)
+        .group_by(VenueTransfer.venue_id, VenueTransfer.currency)
+    )
+    if venue_ids is not None:
+        query = query.where(VenueTransfer.venue_id.in_(venue_ids))
+    return {
+        venue_id: Totals(currency, int(g or 0), int(c or 0), int(r or 0), int(n or 0), int(p or 0))
+        for venue_id, currency, g, c, r, n, p in db.session.execute(query)
+    }
+
+
+def get_booking_lines(venue: Venue, start: datetime | None = None, end: datetime | None = None) -> list[BookingLine]:
+    """Each paid booking at the venue (orders paid in [start, end) when given), oldest first."""
+    zone = timefmt.venue_zone(venue.timezone)
+    refunded = (
+        select(Refund.booking_id, func.sum(Refund.amount_minor).label("refunded"))
+        .where(Refund.status == RefundStatus.SUCCEEDED, Refund.booking_id.is_not(None))
+        .group_by(Refund.booking_id)
+        .subquery()
+    )
+    reversed_ = (
+        select(Refund.booking_id, func.sum(TransferReversal.amount_minor).label("reversed"))
+        .join(TransferReversal, TransferReversal.refund_id == Refund.id)
+        .where(TransferReversal.status.in_(LIVE_REVERSAL), Refund.booking_id.is_not(None))
+        .group_by(Refund.booking_id)
+        .subquery()
+    )
+    query = (
+        select(
+            Booking,
+            Order.paid_at,
+            VenueTransfer.commission_bp,
+            func.coalesce(refunded.c.refunded, 0),
+            func.coalesce(reversed_.c.reversed, 0),
+        )
+        .join(Order, Order.id == Booking.order_id)
+        .join(VenueTransfer, and_(VenueTransfer.order_id == Order.id, VenueTransfer.venue_id == Booking.venue_id))
+        .outerjoin(refunded, refunded.c.booking_id == Booking.id)
+        .outerjoin(reversed_, reversed_.c.booking_id == Booking.id)
+        .where(Booking.venue_id == venue.id)
+        .options(joinedload(Booking.service))
+        .order_by(Order.paid_at, Booking.id)
+    )
+    if start is not None:
+        query = query.where(Order.paid_at >= start)
+    if end is not None:
+        query = query.where(Order.paid_at < end)
+    lines = []
+    for booking, paid_at, rate_bp, refund_minor, reversal_minor in db.session.execute(query):
+        gross = booking.unit_price_minor * booking.quantity
+        commission = commission_of(gross, rate_bp)
+        lines.append(
+            BookingLine(
+                paid_on=paid_at.astimezone(zone).date(),
+                reference=booking.reference,
+                service=booking.service.name,
+                starts=timefmt.moment_label(booking.starts_at, zone),
+                status=booking.status.replace("_", " "),
+                currency=booking.currency,
+                gross_minor=gross,
+                commission_minor=commission - (int(refund_minor) - int(reversal_minor)),
+                refunded_minor=int(refund_minor),
+                net_minor=gross - commission - int(reversal_minor),
+            )
+        )
+    return lines
+
+
+def local_range(venue: Venue, first: date, after: date) -> tuple[datetime, datetime]:
+    zone = timefmt.venue_zone(venue.timezone)
+    return (
+        datetime(first.year, first.month, first.day, tzinfo=zone).astimezone(UTC),
+        datetime(after.year, after.month, after.day, tzinfo=zone).astimezone(UTC),
+    )
+
+
+CSV_HEADER = [
+    "paid_on",
+    "reference",
+    "service",
+    "appointment",
+    "status",
+    "currency",
+    "gross",
+    "commission",
+    "refunded",
+    "net",
+]
+
+
+def _decimal(minor: int) -> str:
+    sign = "-" if minor < 0 else ""
+    return f"{sign}{abs(minor) // 100}.{abs(minor) % 100:02d}"
+
+
+def lines_csv(lines: list[BookingLine]) -> str:
+    """The booking lines as CSV (amounts in major units with two decimals, a header row).
+    Cells that a spreadsheet would run as a formula are quoted with a leading apostrophe."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_HEADER)
+    for line in lines:
+        writer.writerow(
+            [
+                line.paid_on.isoformat(),
+                line.reference,
+                _safe(line.service),
+                line.starts,
+                line.status,
+                line.currency,
+                _decimal(line.gross_minor),
+                _decimal(line.commission_minor),
+                _decimal(line.refunded_minor),
+                _decimal(line.net_minor),
+            ]
+        )
+    return out.getvalue()
+
+
+def _safe(text: str) -> str:
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+# -- the platform ----------------------------------------------------------------------------------
+
+
+def get_platform_revenue(period: str, *, limit: int = 24) -> list[PeriodRow]:
+    """The platform's commission (less what refunds gave back) per period (UTC), newest first."""
+    rev = _reversal_sums()
+    day = func.date_trunc(period, func.timezone("UTC", Order.paid_at))
+    rows = db.session.execute(
+        select(day, VenueTransfer.currency, *_totals_columns(rev))
+        .join(Order, Order.id == VenueTransfer.order_id)
+        .outerjoin(rev, rev.c.transfer_id == VenueTransfer.id)
+        .group_by(day, VenueTransfer.currency)
+        .order_by(day.desc())
+        .limit(limit)
+    ).all()
+    return [
+        PeriodRow(
+            start=start.date(),
+            label=period_label(period, start.date()),
+            totals=Totals(currency, int(g or 0), int(c or 0), int(r or 0), int(n or 0), int(p or 0)),
+        )
+        for start, currency, g, c, r, n, p in rows
+    ]

@@ -1,0 +1,156 @@
+"""Payouts to venues (Stripe Connect, "separate charges and transfers").
+
+- ``ConnectedAccount``: a venue's payout account at a gateway (Stripe Express, or the Demo
+  gateway's stand-in) and what the gateway last said about it. No row: not connected.
+- ``CommissionRate``: an admin's per-category override of PLATFORM_COMMISSION_PERCENT.
+- ``VenueTransfer``: one venue's share of one paid order (gross, commission, transfer), and
+  the transfer that paid it. One per (order, venue): the ledger the earnings pages read.
+- ``TransferReversal``: the part of a transfer taken back because a refund reached the
+  customer; one per (refund, transfer), so a refund reverses exactly once.
+- ``Payout``: the connected account paying its balance to the venue's bank (payout.* events).
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, String, UniqueConstraint, func
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.venues.models import Venue
+
+
+class AccountStatus(enum.StrEnum):
+    NOT_CONNECTED = "not_connected"  # no row
+    PENDING = "pending"  # onboarding not finished, or Stripe is checking
+    ENABLED = "enabled"  # can receive transfers
+    RESTRICTED = "restricted"  # Stripe needs more before transfers (or payouts) may continue
+
+
+class ConnectedAccount(db.Model):
+    __tablename__ = "connected_accounts"
+    __table_args__ = (CheckConstraint("status IN ('pending', 'enabled', 'restricted')", name="status_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), unique=True)
+    gateway: Mapped[str] = mapped_column(String(20))  # "stripe" | "demo"
+    account_id: Mapped[str] = mapped_column(String(255), unique=True)
+    status: Mapped[str] = mapped_column(String(20), default=AccountStatus.PENDING)
+    details_submitted: Mapped[bool] = mapped_column(default=False)
+    charges_enabled: Mapped[bool] = mapped_column(default=False)
+    payouts_enabled: Mapped[bool] = mapped_column(default=False)
+    # What Stripe still needs (requirements.currently_due + past_due), and why it disabled the account.
+    requirements: Mapped[list[str]] = mapped_column(JSONB, default=list)
+    disabled_reason: Mapped[str | None] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+    venue: Mapped[Venue] = relationship()
+
+
+class CommissionRate(db.Model):
+    """The commission on venues of one category, in basis points (1500 = 15%)."""
+
+    __tablename__ = "commission_rates"
+    __table_args__ = (CheckConstraint("rate_bp BETWEEN 0 AND 10000", name="rate_range"),)
+
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id", ondelete="CASCADE"), primary_key=True)
+    rate_bp: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+
+class TransferStatus(enum.StrEnum):
+    WAITING = "waiting"  # the venue's account can't receive it yet
+    PENDING = "pending"  # a job is sending it
+    PAID = "paid"  # the gateway made the transfer (or there was nothing to send)
+    FAILED = "failed"  # the gateway refused it; reconcile tries again
+
+
+class VenueTransfer(db.Model):
+    __tablename__ = "venue_transfers"
+    __table_args__ = (
+        UniqueConstraint("order_id", "venue_id"),
+        CheckConstraint("status IN ('waiting', 'pending', 'paid', 'failed')", name="status_known"),
+        CheckConstraint(
+            "gross_minor >= 0 AND commission_minor >= 0 AND transfer_minor >= 0 AND charged_minor >= 0",
+            name="money_not_negative",
+        ),
+        CheckConstraint("transfer_minor = gross_minor - commission_minor", name="parts_add_up"),
+        CheckConstraint("sent_minor IS NULL OR sent_minor BETWEEN 0 AND transfer_minor", name="sent_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id"), index=True)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id", ondelete="CASCADE"), index=True)
+    gateway: Mapped[str] = mapped_column(String(20))  # the payment's gateway: transfers go through it
+    currency: Mapped[str] = mapped_column(String(3))
+    gross_minor: Mapped[int] = mapped_column(Integer)  # the venue's items, less a discount it funds
+    charged_minor: Mapped[int] = mapped_column(Integer)  # its part of what the customer was charged
+    commission_bp: Mapped[int] = mapped_column(Integer)
+    commission_minor: Mapped[int] = mapped_column(Integer)
+    transfer_minor: Mapped[int] = mapped_column(Integer)  # gross - commission
+    sent_minor: Mapped[int | None] = mapped_column(Integer)  # what the transfer carried, once made
+    transfer_group: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(20), default=TransferStatus.PENDING, index=True)
+    gateway_transfer_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    destination: Mapped[str | None] = mapped_column(String(255))
+    problem: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    transferred_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    venue: Mapped[Venue] = relationship()
+
+
+class ReversalStatus(enum.StrEnum):
+    NETTED = "netted"  # the transfer was not made yet: it will carry less instead
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+class TransferReversal(db.Model):
+    __tablename__ = "transfer_reversals"
+    __table_args__ = (
+        UniqueConstraint("refund_id", "transfer_id"),
+        CheckConstraint("status IN ('netted', 'pending', 'succeeded', 'failed')", name="status_known"),
+        CheckConstraint("refund_minor >= 0 AND amount_minor >= 0", name="money_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    transfer_id: Mapped[int] = mapped_column(ForeignKey("venue_transfers.id", ondelete="CASCADE"), index=True)
+    refund_id: Mapped[int] = mapped_column(ForeignKey("refunds.id", ondelete="CASCADE"), index=True)
+    refund_minor: Mapped[int] = mapped_column(Integer)  # the part of the refund that was this venue's
+    amount_minor: Mapped[int] = mapped_column(Integer)  # taken back from the venue (the rest: commission)
+    status: Mapped[str] = mapped_column(String(20), default=ReversalStatus.PENDING)
+    gateway_reversal_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    settled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    transfer: Mapped[VenueTransfer] = relationship()
+
+
+class Payout(db.Model):
+    __tablename__ = "payouts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), index=True)
+    gateway: Mapped[str] = mapped_column(String(20))
+    payout_id: Mapped[str] = mapped_column(String(255), unique=True)
+    amount_minor: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(20))  # Stripe's: pending | in_transit | paid | failed | canceled
+    arrival_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    raw: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )

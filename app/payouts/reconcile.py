@@ -1,0 +1,161 @@
+"""Reconciling transfers: part of ``flask payments reconcile`` (and its periodic job).
+
+- a paid order with no transfer rows (settling stopped before scheduling them) gets them;
+- waiting transfers whose venue's account is enabled now are sent;
+- failed transfers, and pending ones older than ``STALE`` (a lost job), are sent again (the
+  same idempotency key, so never twice);
+- pending reversals older than ``STALE`` are sent again the same way;
+- transfers we sent recently are compared with the gateway's list for their transfer group:
+  a transfer the gateway made whose answer we never got is recorded (by its metadata), and
+  any difference in amounts is reported.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import exists, select
+
+from app.booking.models import Order
+from app.booking.order_lifecycle import PAID_STATES
+from app.extensions import db
+from app.jobs import enqueue
+from app.payments.gateway import GatewayError
+from app.payments.models import Payment, PaymentStatus
+from app.payouts.gateway import connect_gateway_named
+from app.payouts.models import (
+    AccountStatus,
+    ConnectedAccount,
+    ReversalStatus,
+    TransferReversal,
+    TransferStatus,
+    VenueTransfer,
+)
+from app.payouts.transfers import release_waiting, reverse_transfer_job, schedule_transfers, send_transfer_job
+
+STALE = timedelta(minutes=10)
+CHECK_WINDOW = timedelta(days=3)
+BATCH = 200
+
+
+@dataclass
+class TransferSummary:
+    scheduled_orders: int = 0
+    released: int = 0
+    retried: int = 0
+    reversals_retried: int = 0
+    checked_groups: int = 0
+    recovered: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        lines = [
+            f"Transfers: {self.scheduled_orders} paid order(s) had none and were scheduled, "
+            f"{self.released} waiting transfer(s) released, {self.retried} resent, "
+            f"{self.reversals_retried} reversal(s) resent.",
+            f"Checked {self.checked_groups} transfer group(s) with the gateway; "
+            f"{self.recovered} transfer(s) recorded from it.",
+        ]
+        return lines + [f"Problem: {p}" for p in self.problems]
+
+
+def reconcile_transfers(now: datetime | None = None) -> TransferSummary:
+    """The caller commits; sending is done by the jobs this enqueues."""
+    now = now or datetime.now(UTC)
+    summary = TransferSummary()
+
+    missing = db.session.scalars(
+        select(Payment)
+        .join(Order, Order.id == Payment.order_id)
+        .where(
+            Payment.status == PaymentStatus.SUCCEEDED,
+            Order.status.in_(PAID_STATES),
+            ~exists().where(VenueTransfer.order_id == Order.id),
+        )
+        .order_by(Payment.id)
+        .limit(BATCH)
+    ).all()
+    for payment in missing:
+        if schedule_transfers(payment):
+            summary.scheduled_orders += 1
+
+    venues = db.session.scalars(
+        select(VenueTransfer.venue_id)
+        .join(ConnectedAccount, ConnectedAccount.venue_id == VenueTransfer.venue_id)
+        .where(VenueTransfer.status == TransferStatus.WAITING, ConnectedAccount.status == AccountStatus.ENABLED)
+        .distinct()
+    ).all()
+    for venue_id in venues:
+        summary.released += release_waiting(venue_id)
+
+    stuck = db.session.scalars(
+        select(VenueTransfer.id)
+        .where(
+            (VenueTransfer.status == TransferStatus.FAILED)
+            | ((VenueTransfer.status == TransferStatus.PENDING) & (VenueTransfer.created_at <= now - STALE))
+        )
+        .order_by(VenueTransfer.id)
+        .limit(BATCH)
+    ).all()
+    for transfer_id in stuck:
+        enqueue(send_transfer_job, transfer_id=transfer_id)
+        summary.retried += 1
+
+    reversals = db.session.scalars(
+        select(TransferReversal.id)
+        .where(TransferReversal.status == ReversalStatus.PENDING, TransferReversal.created_at <= now - STALE)
+        .order_by(TransferReversal.id)
+        .limit(BATCH)
+    ).all()
+    for reversal_id in reversals:
+        enqueue(reverse_transfer_job, reversal_id=reversal_id)
+        summary.reversals_retried += 1
+
+    _compare_with_gateway(now, summary)
+    return summary
+
+
+def _compare_with_gateway(now: datetime, summary: TransferSummary) -> None:
+    recent = db.session.scalars(
+        select(VenueTransfer)
+        .where(
+            VenueTransfer.created_at >= now - CHECK_WINDOW,
+            VenueTransfer.status.in_([TransferStatus.PAID, TransferStatus.PENDING, TransferStatus.FAILED]),
+        )
+        .order_by(VenueTransfer.transfer_group, VenueTransfer.id)
+        .limit(BATCH)
+    ).all()
+    groups: dict[tuple[str, str], list[VenueTransfer]] = {}
+    for transfer in recent:
+        groups.setdefault((transfer.gateway, transfer.transfer_group), []).append(transfer)
+    for (gateway, group), ours in groups.items():
+        try:
+            remote = connect_gateway_named(gateway).list_transfers(group)
+        except GatewayError as exc:
+            summary.problems.append(f"transfers of {group}: {exc.message}")
+            continue
+        summary.checked_groups += 1
+        by_id = {t.transfer_id: t for t in remote}
+        by_row = {t.metadata.get("venue_transfer_id"): t for t in remote if t.metadata.get("venue_transfer_id")}
+        for transfer in ours:
+            found = by_id.get(transfer.gateway_transfer_id or "") or by_row.get(str(transfer.id))
+            if found is None:
+                if transfer.status == TransferStatus.PAID and (transfer.sent_minor or 0) > 0:
+                    summary.problems.append(f"transfer {transfer.id} ({group}) is not at the gateway")
+                continue
+            if transfer.gateway_transfer_id is None:
+                locked = db.session.get(VenueTransfer, transfer.id, with_for_update=True)
+                if locked is not None and locked.gateway_transfer_id is None:
+                    locked.gateway_transfer_id = found.transfer_id
+                    locked.sent_minor = found.amount_minor
+                    locked.destination = found.destination
+                    locked.status = TransferStatus.PAID
+                    locked.problem = None
+                    locked.transferred_at = locked.transferred_at or now
+                    summary.recovered += 1
+            elif transfer.sent_minor is not None and found.amount_minor != transfer.sent_minor:
+                summary.problems.append(
+                    f"transfer {transfer.id} ({group}): we sent {transfer.sent_minor}, "
+                    f"the gateway has {found.amount_minor}"
+                )
