@@ -333,9 +333,3 @@ def _tell(booking: Booking, from_starts_at: datetime, *, moved_by: Mover, refund
             for_venue=True,
             **context,
         )
-
-
-def get_moves(booking_id: int) -> list[BookingMove]:
-    return list(
-        db.session.scalars(select(BookingMove).where(BookingMove.booking_id == booking_id).order_by(BookingMove.id))
-    )
