@@ -89,20 +89,21 @@ def _settle_transfer(kind: str, obj: dict[str, Any]) -> str:
         outcome = "transfer recorded from the event"
     if kind == "transfer.reversed":
         confirmed = 0
-        for reversal in (obj.get("reversals") or {}).get("data") or []:
-            ours = db.session.scalar(
+        for remote in (obj.get("reversals") or {}).get("data") or []:
+            reversal = db.session.scalar(
                 select(TransferReversal).where(
-                    (TransferReversal.gateway_reversal_id == str(reversal.get("id")))
-                    | (
-                        TransferReversal.id
-                        == (_int((reversal.get("metadata") or {}).get("transfer_reversal_id")) or -1)
-                    )
+                    (TransferReversal.gateway_reversal_id == str(remote.get("id")))
+                    | (TransferReversal.id == (_int((remote.get("metadata") or {}).get("transfer_reversal_id")) or -1))
                 )
             )
-            if ours is not None and ours.transfer_id == transfer.id and ours.status == ReversalStatus.PENDING:
-                ours.gateway_reversal_id = str(reversal.get("id"))
-                ours.status = ReversalStatus.SUCCEEDED
-                ours.settled_at = datetime.now(UTC)
+            if (
+                reversal is not None
+                and reversal.transfer_id == transfer.id
+                and reversal.status == ReversalStatus.PENDING
+            ):
+                reversal.gateway_reversal_id = str(remote.get("id"))
+                reversal.status = ReversalStatus.SUCCEEDED
+                reversal.settled_at = datetime.now(UTC)
                 confirmed += 1
         outcome = f"{confirmed} reversal(s) confirmed; {obj.get('amount_reversed', 0)} reversed in all"
     return f"transfer {transfer.id}: {outcome}"

@@ -145,14 +145,14 @@ def _compare_with_gateway(now: datetime, summary: TransferSummary) -> None:
                     summary.problems.append(f"transfer {transfer.id} ({group}) is not at the gateway")
                 continue
             if transfer.gateway_transfer_id is None:
-                locked = db.session.get(VenueTransfer, transfer.id, with_for_update=True)
-                if locked is not None and locked.gateway_transfer_id is None:
-                    locked.gateway_transfer_id = found.transfer_id
-                    locked.sent_minor = found.amount_minor
-                    locked.destination = found.destination
-                    locked.status = TransferStatus.PAID
-                    locked.problem = None
-                    locked.transferred_at = locked.transferred_at or now
+                db.session.refresh(transfer, with_for_update=True)
+                if transfer.gateway_transfer_id is None:
+                    transfer.gateway_transfer_id = found.transfer_id
+                    transfer.sent_minor = found.amount_minor
+                    transfer.destination = found.destination
+                    transfer.status = TransferStatus.PAID
+                    transfer.problem = None
+                    transfer.transferred_at = transfer.transferred_at or now
                     summary.recovered += 1
             elif transfer.sent_minor is not None and found.amount_minor != transfer.sent_minor:
                 summary.problems.append(
