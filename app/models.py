@@ -8,6 +8,7 @@ from app.booking.models import Booking, CartItem, Order, OrderTransition, TimeBl
 from app.email import EmailDelivery  # noqa: F401
 from app.payments.models import Payment, PaymentEvent, Refund  # noqa: F401
 from app.privacy.models import AccountDeletion, ConsentRecord, DataExport  # noqa: F401
+from app.promos.models import CartPromo, PromoCode, PromoRedemption  # noqa: F401
 from app.reviews.models import Review  # noqa: F401
 from app.saved.models import SavedVenue  # noqa: F401
 from app.schedules.models import ScheduleException, TimeOff, WorkingHours  # noqa: F401

@@ -205,7 +205,8 @@ def test_money_after_a_release_whose_time_went_is_refused(bookable, customer, ma
 
 LIFECYCLE_MODULES = {"app/booking/lifecycle.py", "app/booking/order_lifecycle.py"}
 # Objects whose own ``.status`` other modules may write (not orders, not bookings).
-OTHER_STATUSES = {"payment", "refund", "review", "venue", "row", "export"}  # export: a data export (app/privacy)
+# export: a data export (app/privacy); redemption: a promo code's use (app/promos)
+OTHER_STATUSES = {"payment", "refund", "review", "venue", "row", "export", "redemption"}
 
 
 def status_writes(path: Path, root: Path = ROOT) -> list[str]:
