@@ -28,6 +28,7 @@ from app.extensions import db
 from app.payments import service as payments
 from app.payments.gateway import GatewayError
 from app.private_cache import private_page, user_namespace, valid_until
+from app.promos.lines import promo_lines
 from app.rendering import render_page
 
 # -- checkout and orders -----------------------------------------------------------------------
@@ -127,6 +128,7 @@ def build_order_page(order: Order, *, now: datetime, error: str | None = None) -
             "id": order.id,
             "status": order.status,
             "total": money(order.total_minor, order.currency),
+            **promo_lines(order),
             "hold_expires_iso": order.hold_expires_at.astimezone(UTC).isoformat(timespec="seconds"),
             "hold_expires_label": when_label(order.hold_expires_at, zone),
             "timezone": zone.key,

@@ -46,6 +46,7 @@ from app.payments.gateway import InvalidEvent
 from app.payments.models import Payment, PaymentEvent, PaymentStatus, Refund, RefundStatus
 from app.payments.service import release_for_change
 from app.payments.settlement import record_event
+from app.promos.lines import promo_lines
 from app.rendering import render_page
 from app.venues.models import VenueStatus
 
@@ -411,6 +412,7 @@ def build_receipt(order: Order) -> dict[str, Any]:
             "status": ORDER_LABELS.get(order.status, order.status),
             "currency": order.currency,
             "total": money(order.total_minor, order.currency),
+            **promo_lines(order),
             "refunded": money(refunded, order.currency),
             "has_refunds": bool(refunds),
             "pending": money(pending, order.currency) if pending else None,
