@@ -63,7 +63,7 @@ def checkout(customer: User, *, now: datetime | None = None) -> Order:
     if unavailable:
         raise SlotUnavailable(_sorry(unavailable))
     currency = currencies.pop()
-    promos.first_look(customer.id, items, currency=currency, now=now)  # a code that plainly can't be used
+    promo_code_id = promos.first_look(customer.id, items, currency=currency, now=now)  # refuses a plainly bad code
 
     # Under locks: only the service rows, which serialise the capacity check; fresh copies.
     service_ids = sorted({item.service_id for item in items})
@@ -99,7 +99,7 @@ def checkout(customer: User, *, now: datetime | None = None) -> Order:
             order = _hold_items(customer, items, services, currency, now)
             # The cart's promo code, under its row lock taken after the services' (never the
             # other way round); a refusal undoes the order and its holds with this savepoint.
-            promos.redeem(order, now=now)
+            promos.redeem(order, promo_code_id, now=now)
     except IntegrityError as exc:  # the exclusion constraint caught a race the locks did not cover
         if "ex_bookings_team_member_overlap" in str(exc.orig):
             raise SlotUnavailable(_sorry([f"{_label(item)} (just taken)" for item in items])) from None

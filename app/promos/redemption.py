@@ -118,31 +118,31 @@ def remove_from_cart(user_id: int) -> PromoCode | None:
 # -- checkout ---------------------------------------------------------------------------------------
 
 
-def first_look(customer_id: int, items: list[CartItem], *, currency: str, now: datetime) -> None:
-    """Before any lock: refuse a checkout whose code plainly can't be used (nothing written)."""
+def first_look(customer_id: int, items: list[CartItem], *, currency: str, now: datetime) -> int | None:
+    """Before any lock: the id of the cart's code (None without one); refuses a checkout whose
+    code plainly can't be used (nothing written)."""
     chosen = get_cart_promo(customer_id)
     if chosen is None:
-        return
+        return None
     lines = [PricedLine(i.service.venue_id, i.service.price_minor * i.quantity) for i in items]
     problem = why_not(chosen.promo_code, lines, customer_id=customer_id, currency=currency, now=now)
     if problem:
         raise PromoRefused(problem)
+    return chosen.promo_code_id
 
 
-def redeem(order: Order, *, now: datetime | None = None) -> PromoRedemption | None:
-    """Apply the cart's code to ``order`` (just held, inside checkout's savepoint): lock the
-    code, check it again, share the discount over the bookings and record the use.
+def redeem(order: Order, code_id: int | None, *, now: datetime | None = None) -> PromoRedemption | None:
+    """Apply the code the customer's cart had at ``first_look`` to ``order`` (just held, inside
+    checkout's savepoint): lock the code, check it again, share the discount over the bookings
+    and record the use. The code is applied even if a concurrent checkout of the same cart
+    took it out meanwhile: the limits, counted under the lock, decide.
 
     Raises PromoRefused (the caller's savepoint then undoes the order) when it can't be used."""
     now = now or datetime.now(UTC)
-    chosen = get_cart_promo(order.customer_id)
-    if chosen is None:
+    if code_id is None:
         return None
     code = db.session.scalars(
-        select(PromoCode)
-        .where(PromoCode.id == chosen.promo_code_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
+        select(PromoCode).where(PromoCode.id == code_id).with_for_update().execution_options(populate_existing=True)
     ).one()
     bookings = list(db.session.scalars(select(Booking).where(Booking.order_id == order.id).order_by(Booking.id)))
     lines = [PricedLine(b.venue_id, b.total_minor) for b in bookings]
@@ -174,7 +174,9 @@ def redeem(order: Order, *, now: datetime | None = None) -> PromoRedemption | No
         if "once_per_customer" in text:
             raise PromoRefused(f"You have already used the code {code.code}.") from None
         raise
-    db.session.delete(chosen)  # the code leaves the cart with its items
+    chosen = get_cart_promo(order.customer_id)
+    if chosen is not None and chosen.promo_code_id == code.id:
+        db.session.delete(chosen)  # the code leaves the cart with its items
     return redemption
 
 

@@ -125,22 +125,18 @@ def test_a_used_up_code_refuses_the_checkout_and_changes_nothing(two_venues, cus
     assert code.uses_count == 1
 
 
-def test_a_code_refused_under_the_lock_leaves_no_order(two_venues, customer, make_user):
+def test_a_code_refused_under_the_lock_leaves_no_order(two_venues, customer, monkeypatch):
     """The first look passes; another order uses the last use before the lock: refused, no order."""
     _calm, massage, _glow, _facial = two_venues
     code = make_code("LAST", max_uses_total=1)
     fill(customer, massage)
     add_code(customer, "LAST")
-    code.uses_count = 0
-    original = promos.first_look
-    try:
-        promos.first_look = lambda *args, **kwargs: None  # as if the look came just before the other use
-        code.uses_count = 1
-        db.session.flush()
-        with pytest.raises(promos.PromoRefused, match="used up"):
-            checkout.checkout(customer)
-    finally:
-        promos.first_look = original
+    # As if the first look came just before another order took the last use.
+    monkeypatch.setattr(promos, "first_look", lambda *args, **kwargs: code.id)
+    code.uses_count = 1
+    db.session.flush()
+    with pytest.raises(promos.PromoRefused, match="used up"):
+        checkout.checkout(customer)
     assert db.session.scalars(select(PromoRedemption)).all() == []
     assert len(cart.get_items(cart.CartOwner(user_id=customer.id))) == 1
     from app.booking.models import Order
