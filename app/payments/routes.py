@@ -214,6 +214,7 @@ def demo_page(payment: Payment, form: DemoCardForm, *, status: int = 200) -> Res
             session_id=payment.session_id,
             order={"id": order.id, "url": url_for("booking.order", order_id=order.id)},
             lines=order_lines(order),
+            promo=promo_lines(order),
             amount=money(payment.amount_minor, payment.currency),
             expires_label=when_label(payment.expires_at, zone) if zone else None,
             expires_iso=payment.expires_at.astimezone(UTC).isoformat(timespec="seconds"),
