@@ -1,7 +1,8 @@
 """Adding a promo code to the cart and taking it out (routes on the ``booking`` blueprint).
 
 A code needs a signed-in customer: its limits are per customer, and checkout is signed in
-anyway. The cart page shows the code, what it takes off, or why it can't be used.
+anyway; a signed-out visitor is sent to sign in first (their cart comes with them). The
+cart page shows the code, what it takes off, or why it can't be used.
 """
 
 from __future__ import annotations
@@ -50,6 +51,17 @@ def _cart(*, message: str | None = None, error: str | None = None, typed: str = 
     return response
 
 
+def _sign_in_first() -> Response:
+    """Codes are per customer: sign in (the cart comes along), then add it."""
+    flash("Sign in to use a promo code. Your cart comes with you.", "info")
+    target = url_for("accounts.sign_in", next=url_for("booking.cart"))
+    if is_htmx():
+        response = Response(status=204)
+        response.headers["HX-Redirect"] = target
+        return response
+    return redirect(target, 303)
+
+
 @bp.post("/cart/promo")
 def add_promo_code() -> Response:
     require_booker()
@@ -58,7 +70,7 @@ def add_promo_code() -> Response:
     if not form.validate():
         return _cart(error="Your session expired. Reload the page and try again.", typed=typed, status=400)
     if not current_user.is_authenticated:
-        return _cart(error="Sign in to use a promo code; your cart comes with you.", typed=typed, status=401)
+        return _sign_in_first()
     now = datetime.now(UTC)
     view = carts.view_cart(carts.CartOwner(user_id=current_user.id), now=now)
     try:
@@ -78,7 +90,7 @@ def remove_promo_code() -> Response:
     if not RemovePromoCodeForm().validate():
         return _cart(error="Your session expired. Reload the page and try again.", status=400)
     if not current_user.is_authenticated:
-        return _cart(error="There is no promo code in your cart.", status=404)
+        return _sign_in_first()
     code = promos.remove_from_cart(current_user.id)
     db.session.commit()
     return _cart(message=f"Promo code {code.code} removed." if code else "There is no promo code in your cart.")

@@ -154,8 +154,12 @@ def test_anonymous_visitors_are_asked_to_sign_in(web, massage):
     make_code("SPRING10")
     web.post("/cart/items", cart_form(massage, future_slot()))
     response = web.post("/cart/promo", {"code": "SPRING10"}, headers=HX)
-    assert response.status_code == 401
-    assert "Sign in to use a promo code" in response.text
+    assert response.status_code == 204
+    assert response.headers["HX-Redirect"].startswith("/account/sign-in?next=")
+    response = web.post("/cart/promo", {"code": "SPRING10"})
+    assert response.status_code == 303 and "/sign-in" in response.headers["Location"]
+    assert "Sign in to use a promo code" in web.get(response.headers["Location"]).text
+    assert db.session.query(CartPromo).count() == 0
 
 
 def test_without_a_csrf_token_nothing_changes(signed_in_cart, customer):
