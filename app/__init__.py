@@ -156,6 +156,8 @@ def _watch_rows(cache_versions) -> None:
     from app.booking.models import Booking, CartItem, Order, TimeBlock
     from app.payments.models import Payment, Refund
     from app.private_cache import user_namespace
+    from app.promos.cart import promo_namespace
+    from app.promos.models import CartPromo, PromoCode
     from app.reviews.models import Review
     from app.schedules.models import ScheduleException, TimeOff, WorkingHours
     from app.venues.models import TeamMember
@@ -177,6 +179,9 @@ def _watch_rows(cache_versions) -> None:
     def cart_owner(row) -> str | None:
         return user_namespace(row.user_id) if row.user_id else None  # an anonymous cart: nobody's pages
 
+    def promo_of(row) -> str:
+        return promo_namespace(row.id)
+
     def the_user(row) -> str:
         return user_namespace(row.id)
 
@@ -188,6 +193,8 @@ def _watch_rows(cache_versions) -> None:
     for model in (Booking, Order, Review):
         cache_versions.watch_rows(model, customer_of)
     cache_versions.watch_rows(CartItem, cart_owner)
+    cache_versions.watch_rows(CartPromo, cart_owner)  # the promo code in a customer's cart
+    cache_versions.watch_rows(PromoCode, promo_of)  # a code's uses and edits: the carts showing it
     cache_versions.watch_rows(User, the_user)
     cache_versions.watch_rows(UserSession, session_owner)
     cache_versions.watch_rows(Payment, customer_via(Order, "order_id"))
@@ -255,6 +262,9 @@ def register_blueprints(app: Flask) -> None:
     from app.payouts import views as payout_views  # noqa: F401  (Payouts and Earnings, on the dashboard blueprint)
     from app.privacy import admin_views as privacy_admin_views  # noqa: F401  (the admin's user page, audited)
     from app.privacy.views import bp as privacy_bp
+    from app.promos import admin_views as promo_admin_views  # noqa: F401  (the admins' promo codes)
+    from app.promos import cart_views as promo_cart_views  # noqa: F401  (a promo code in the cart)
+    from app.promos import venue_views as promo_venue_views  # noqa: F401  (a venue's own promo codes)
     from app.reviews import routes as review_routes  # noqa: F401  (review form and moderation routes)
     from app.saved.service import is_saved
     from app.saved.views import bp as saved_bp

@@ -23,6 +23,7 @@ from app.payouts.models import (  # noqa: F401
     VenueTransfer,
 )
 from app.privacy.models import AccountDeletion, ConsentRecord, DataExport  # noqa: F401
+from app.promos.models import CartPromo, PromoCode, PromoRedemption  # noqa: F401
 from app.reviews.models import Review  # noqa: F401
 from app.saved.models import SavedVenue  # noqa: F401
 from app.schedules.models import ScheduleException, TimeOff, WorkingHours  # noqa: F401

@@ -61,4 +61,7 @@ def seed_demo() -> list[dict[str, str]]:
         from app.reviews.demo import seed_demo_reviews
 
         seed_demo_reviews(customers)
+    from app.promos.demo import seed_demo_promo_codes
+
+    seed_demo_promo_codes(admin)
     return accounts

@@ -1,9 +1,10 @@
 """What an order costs and how it is paid, in integer minor units with the currency beside them.
 
 ``amount_due(order)`` is the one place that sums an order: checkout stores its total, the
-payment charges its ``due_now_minor``, gateways show it. Promo codes, gift vouchers and
-deposits arrive later; their lines are in the type already (zero today), so adding them
-changes this module and nothing that reads it.
+payment charges its ``due_now_minor``, gateways show it. Gift vouchers and deposits
+arrive later; their lines are in the type already (zero today), so adding them changes this
+module and nothing that reads it. The promo discount is decided at checkout by app/promos/
+and kept on the order (``Order.promo_discount_minor``), so it is read from there.
 
     items subtotal - promo discount = total
     total = voucher applied + due now + due at the venue
@@ -73,16 +74,27 @@ class AmountDue:
         return lines
 
 
-def amount_due_for(items: Iterable[tuple[int, int]], currency: str) -> AmountDue:
-    """The amount due for ``(unit price, quantity)`` items."""
-    return AmountDue(currency=currency, items_subtotal_minor=sum(price * quantity for price, quantity in items))
+def amount_due_for(items: Iterable[tuple[int, int]], currency: str, *, promo_discount_minor: int = 0) -> AmountDue:
+    """The amount due for ``(unit price, quantity)`` items, less a promo discount."""
+    return AmountDue(
+        currency=currency,
+        items_subtotal_minor=sum(price * quantity for price, quantity in items),
+        promo_discount_minor=promo_discount_minor,
+    )
 
 
 def amount_due(order: Order) -> AmountDue:
-    """What ``order`` costs and what is due now, from its bookings as they were held."""
+    """What ``order`` costs and what is due now, from its bookings as they were held.
+
+    The promo discount is the one checkout stored on the order (app/promos/redemption.py), the
+    voucher part the one it took from the voucher's ledger (app/vouchers/)."""
     if not order.bookings:  # a gift voucher purchase costs the voucher's value (app/vouchers/purchase.py)
         from app.vouchers.purchase import amount_due_for_purchase
 
         return amount_due_for_purchase(order)
-    due = amount_due_for(((b.unit_price_minor, b.quantity) for b in order.bookings), order.currency)
+    due = amount_due_for(
+        ((b.unit_price_minor, b.quantity) for b in order.bookings),
+        order.currency,
+        promo_discount_minor=order.promo_discount_minor or 0,
+    )
     return replace(due, voucher_applied_minor=order.voucher_applied_minor)

@@ -34,6 +34,7 @@ from app.booking.routes import (
 )
 from app.extensions import db
 from app.private_cache import follows, private_page, recording, user_namespace, valid_until
+from app.promos.cart import get_cart_discount
 from app.rendering import add_toast, is_htmx, render_page
 from app.venues.models import Service, VenueStatus
 
@@ -142,10 +143,17 @@ def follow_cart(user_id: int, now: datetime) -> None:
 
 
 def build_cart_page(
-    owner: carts.CartOwner | None, *, now: datetime, errors: dict[int, str] | None = None
+    owner: carts.CartOwner | None,
+    *,
+    now: datetime,
+    errors: dict[int, str] | None = None,
+    promo_error: str | None = None,
+    promo_typed: str = "",
 ) -> dict[str, Any]:
     view = carts.view_cart(owner, now=now) if owner else carts.CartView(groups=[], currency=None)
     errors = errors or {}
+    discount = get_cart_discount(owner.user_id if owner else None, view, now=now)
+    currency = view.currency or "GBP"
     groups = []
     for group in view.groups:
         zone = zone_of(group.venue)
@@ -164,7 +172,16 @@ def build_cart_page(
             "gone": [f"{line.service.name} at {line.venue.name}" for line in restored if line.problem],
         },
         "count": len(view.lines),
-        "total": money(view.total_minor, view.currency or "GBP"),
+        "total": money(view.total_minor, currency),
+        "promo": {
+            "code": discount.code.code if discount else None,
+            "description": discount.description if discount else None,
+            "discount": money(discount.discount_minor, currency) if discount and discount.discount_minor else None,
+            "problem": discount.problem if discount else None,
+            "error": promo_error,
+            "typed": promo_typed,
+        },
+        "to_pay": money(view.total_minor - (discount.discount_minor if discount else 0), currency),
         "has_problems": any(line.problem for line in view.lines),
         "signed_in": current_user.is_authenticated,
         "hold_minutes": current_app.config["HOLD_MINUTES"],

@@ -32,6 +32,7 @@ from app.booking.order_lifecycle import expire_holds
 from app.booking.references import new_reference
 from app.errors import ValidationFailed
 from app.extensions import db
+from app.promos import redemption as promos
 from app.scheduling import Slot
 from app.timefmt import moment_label, venue_zone
 from app.venues.models import Service, TeamMember, VenueStatus
@@ -68,6 +69,8 @@ def checkout(customer: User, *, now: datetime | None = None, voucher_code: str |
     unavailable = [problem for item in items if (problem := _first_look(item, now))]
     if unavailable:
         raise SlotUnavailable(_sorry(unavailable))
+    currency = currencies.pop()
+    promo_code_id = promos.first_look(customer.id, items, currency=currency, now=now)  # refuses a plainly bad code
 
     # Under locks: only the service rows, which serialise the capacity check; fresh copies.
     service_ids = sorted({item.service_id for item in items})
@@ -100,7 +103,10 @@ def checkout(customer: User, *, now: datetime | None = None, voucher_code: str |
         # with the transaction afterwards, and keeps the transaction usable after the
         # exclusion constraint fires.
         with db.session.begin_nested():
-            order = _hold_items(customer, items, services, currencies.pop(), now)
+            order = _hold_items(customer, items, services, currency, now)
+            # The cart's promo code, under its row lock taken after the services' (never the
+            # other way round); a refusal undoes the order and its holds with this savepoint.
+            promos.redeem(order, promo_code_id, now=now)
     except IntegrityError as exc:  # the exclusion constraint caught a race the locks did not cover
         if "ex_bookings_team_member_overlap" in str(exc.orig):
             raise SlotUnavailable(_sorry([f"{_label(item)} (just taken)" for item in items])) from None

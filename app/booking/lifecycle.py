@@ -96,7 +96,7 @@ def cancel_by_customer(booking: Booking, *, customer: User, now: datetime | None
     if booking.customer_id != customer.id:
         raise InvalidTransition("You can only cancel your own bookings.")
     quote = quote_cancellation(
-        paid_minor=booking.total_minor,
+        paid_minor=booking.paid_minor,
         starts_at=booking.starts_at,
         now=now,
         free_hours=booking.cancel_free_hours,
@@ -119,7 +119,7 @@ def cancel_by_venue(booking: Booking, *, actor: User, reason: str, now: datetime
     if not reason:
         raise ValidationFailed("Give the customer a reason for the cancellation.")
     apply(booking, "cancel_by_venue", actor=actor, reason=reason)
-    booking.refund_minor = booking.total_minor  # a venue cancellation refunds in full
+    booking.refund_minor = booking.paid_minor  # a venue cancellation refunds what was paid for it, in full
     booking.cancelled_at = now or datetime.now(UTC)
     booking.cancel_reason = reason[:1000]
     announce_reopened(B.CANCELLED_BY_VENUE, [booking], order_id=booking.order_id)

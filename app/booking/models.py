@@ -83,6 +83,7 @@ class Order(db.Model):
         ),
         CheckConstraint("total_minor >= 0", name="total_not_negative"),
         CheckConstraint("voucher_applied_minor BETWEEN 0 AND total_minor", name="voucher_applied_in_total"),
+        CheckConstraint("promo_discount_minor >= 0", name="promo_discount_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -104,6 +105,10 @@ class Order(db.Model):
     release_reason: Mapped[str | None] = mapped_column(String(40))
     released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     cart_restored_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The promo code as it was applied at checkout, and what it took off (app/promos/), so the
+    # order page and the receipt stay as they were whatever happens to the code later.
+    promo_code: Mapped[str | None] = mapped_column(String(32))
+    promo_discount_minor: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     customer: Mapped[User] = relationship()
     bookings: Mapped[list[Booking]] = relationship(back_populates="order", order_by="Booking.starts_at")
@@ -121,6 +126,10 @@ class Booking(db.Model):
         CheckConstraint("ends_at > starts_at AND blocks_until >= ends_at", name="time_order"),
         CheckConstraint("unit_price_minor >= 0 AND refund_minor >= 0", name="money_not_negative"),
         CheckConstraint("calendar_sequence >= 0", name="calendar_sequence_not_negative"),
+        CheckConstraint(
+            "promo_discount_minor >= 0 AND promo_discount_minor <= unit_price_minor * quantity",
+            name="promo_discount_within_price",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -142,6 +151,8 @@ class Booking(db.Model):
     cancel_free_hours: Mapped[int] = mapped_column(Integer)
     cancel_late_fee_percent: Mapped[int | None] = mapped_column(Integer)  # None: no late cancellation
     refund_minor: Mapped[int] = mapped_column(Integer, default=0)
+    # This booking's share of its order's promo discount (app/promos/rules.allocate).
+    promo_discount_minor: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     cancel_reason: Mapped[str | None] = mapped_column(Text)
     reminder_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -160,6 +171,11 @@ class Booking(db.Model):
     @property
     def total_minor(self) -> int:
         return self.unit_price_minor * self.quantity
+
+    @property
+    def paid_minor(self) -> int:
+        """What the customer paid for this booking: its price less its share of a promo code."""
+        return self.total_minor - self.promo_discount_minor
 
 
 class TimeBlock(db.Model):

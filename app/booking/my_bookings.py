@@ -135,7 +135,7 @@ def cancellation_quote(booking: Booking, now: datetime) -> dict[str, Any]:
     """What cancelling now would mean, or why it isn't possible."""
     zone = zone_of(booking.venue)
     quote = quote_cancellation(
-        paid_minor=booking.total_minor,
+        paid_minor=booking.paid_minor,
         starts_at=booking.starts_at,
         now=now,
         free_hours=booking.cancel_free_hours,

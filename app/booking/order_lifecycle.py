@@ -18,8 +18,9 @@ an audit row. Payment code translates gateway events into ``confirm_paid``, ``re
 and ``record_refund``; it never sets a status itself.
 
 Every release fires ``times_reopened`` once (app/booking/events.py) and gives the customer
-their cart back. ``expire_holds`` is the one way a hold runs out: the periodic job, a
-checkout that meets a stale hold, and the cart page all call it.
+their cart back, with its promo code, whose use no longer counts (app/promos/redemption.py).
+``expire_holds`` is the one way a hold runs out: the periodic job, a checkout that meets a
+stale hold, and the cart page all call it.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from app.booking.models import Booking, BookingStatus, Order, OrderStatus, Order
 from app.errors import InvalidTransition
 from app.extensions import db
 from app.jobs import job
+from app.promos import redemption as promos
 
 OS = OrderStatus
 NEW = None  # an order that is being made has no status yet
@@ -196,6 +198,8 @@ def confirm_paid(order: Order, *, now: datetime | None = None, reason: str | Non
         if booking.status == BookingStatus.EXPIRED:
             lifecycle.apply(booking, "take_back", actor=None, reason="paid late; the time was still free")
         lifecycle.apply(booking, "confirm", actor=None)
+    if order.status != OS.PENDING_PAYMENT:
+        promos.take_back(order)  # a released order's promo use counts again (if the limits allow)
     move(order, "confirm_paid", reason=reason)
     order.paid_at = now
     order.receipt_number = db.session.execute(text("SELECT nextval('receipt_numbers')")).scalar()
@@ -239,6 +243,7 @@ def release_order(
     release_for_order(order)  # what a gift voucher paid goes back to it
     order.release_reason = str(reason)
     order.released_at = now
+    promos.release(order, now=now)  # its promo use is given back, and the code returns to the cart
     db.session.flush()  # the times are free before the cart checks them
     announce_reopened(reason, released, order_id=order.id)
     return restore_from_order(order, now=now)

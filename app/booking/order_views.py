@@ -29,6 +29,7 @@ from app.extensions import db
 from app.payments import service as payments
 from app.payments.gateway import GatewayError
 from app.private_cache import private_page, user_namespace, valid_until
+from app.promos.lines import promo_lines
 from app.rendering import render_page
 
 # -- checkout and orders -----------------------------------------------------------------------
@@ -140,6 +141,7 @@ def build_order_page(order: Order, *, now: datetime, error: str | None = None) -
             if order.voucher_applied_minor
             else None,
             "due_now": money(amount_due(order).due_now_minor, order.currency),
+            **promo_lines(order),
             "hold_expires_iso": order.hold_expires_at.astimezone(UTC).isoformat(timespec="seconds"),
             "hold_expires_label": when_label(order.hold_expires_at, zone),
             "timezone": zone.key,

@@ -46,6 +46,7 @@ from app.payments.gateway import InvalidEvent
 from app.payments.models import Payment, PaymentEvent, PaymentStatus, Refund, RefundStatus
 from app.payments.service import release_for_change
 from app.payments.settlement import record_event
+from app.promos.lines import promo_lines
 from app.rendering import render_page
 from app.venues.models import VenueStatus
 
@@ -213,6 +214,7 @@ def demo_page(payment: Payment, form: DemoCardForm, *, status: int = 200) -> Res
             session_id=payment.session_id,
             order={"id": order.id, "url": url_for("booking.order", order_id=order.id)},
             lines=order_lines(order),
+            promo=promo_lines(order),
             amount=money(payment.amount_minor, payment.currency),
             expires_label=when_label(payment.expires_at, zone) if zone else None,
             expires_iso=payment.expires_at.astimezone(UTC).isoformat(timespec="seconds"),
@@ -419,6 +421,7 @@ def build_receipt(order: Order) -> dict[str, Any]:
             "gift_voucher": order.voucher_purchase.recipient_name
             if not order.bookings and order.voucher_purchase
             else None,
+            **promo_lines(order),
             "refunded": money(refunded, order.currency),
             "has_refunds": bool(refunds),
             "pending": money(pending, order.currency) if pending else None,

@@ -177,6 +177,19 @@ class StripeGateway:
                 },
                 "quantity": booking.quantity,
             }
+            if not booking.promo_discount_minor
+            else {
+                # A booking with a share of a promo code is one line at what is paid for it
+                # (its share need not divide by the quantity), named with the code.
+                "price_data": {
+                    "currency": currency,
+                    "unit_amount": booking.paid_minor,
+                    "product_data": {
+                        "name": f"{line_item_name(booking)} × {booking.quantity}, promo code {order.promo_code}"
+                    },
+                },
+                "quantity": 1,
+            }
             for booking in order.bookings
         ]
         due = amount_due(order)

@@ -37,6 +37,7 @@ from app.jobs import job
 from app.payments.models import PaymentEvent
 from app.privacy.files import delete_files_after_commit
 from app.privacy.models import AccountDeletion, ConsentRecord, DataExport
+from app.promos.models import CartPromo
 from app.reviews.models import Review
 from app.saved.models import SavedVenue
 from app.urls import absolute_url
@@ -206,6 +207,7 @@ def _remove_account_data(user: User) -> None:
     db.session.execute(delete(UserSession).where(UserSession.user_id == user.id))
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     db.session.execute(delete(CartItem).where(CartItem.user_id == user.id))
+    db.session.execute(delete(CartPromo).where(CartPromo.user_id == user.id))  # the cart's promo code
     db.session.execute(delete(ConsentRecord).where(ConsentRecord.user_id == user.id))
     db.session.execute(delete(SignInThrottle).where(SignInThrottle.email == user.email))
     # Other ways in (passkeys, Google or Apple links, which keep the address they vouched for)

@@ -250,6 +250,8 @@ def _payments(user: User) -> dict[str, Any]:
             "receipt_number": o.receipt_number,
             "paid_at": o.paid_at,
             "total_minor": o.total_minor,
+            "promo_code": o.promo_code,
+            "promo_discount_minor": o.promo_discount_minor,
             "currency": o.currency,
         }
         for o in db.session.scalars(

@@ -1,0 +1,1 @@
+"""Promo codes: a discount a customer types in the cart, limited by dates, spend and uses."""

@@ -1,0 +1,233 @@
+"""Managing promo codes: admins keep the platform's codes, a venue owner their venue's own.
+
+Codes are deactivated, never deleted: orders and redemptions point at them. Every create,
+change, deactivation and reactivation writes an audit row. A form is read here into plain
+values, with a message a person understands for whatever is wrong; nothing is written then.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from app.admin import audit
+from app.errors import ValidationFailed
+from app.extensions import db
+from app.promos.models import FundedBy, PromoCode, PromoKind
+from app.promos.rules import CODE_MAX_LENGTH
+
+CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{2,31}$")
+CURRENCIES = ("GBP", "EUR", "USD")
+MAX_FIXED_MINOR = 1_000_000  # 10,000.00 off is the most a fixed code takes
+MAX_USES = 1_000_000
+UK = ZoneInfo("Europe/London")
+
+
+@dataclass(frozen=True)
+class PromoTerms:
+    """A code's terms, read from a form and checked."""
+
+    kind: str
+    value: int
+    currency: str
+    funded_by: str
+    valid_from: datetime | None
+    valid_until: datetime | None  # exclusive: the start of the day after the last valid day
+    min_spend_minor: int
+    max_uses_total: int | None
+    max_uses_per_customer: int | None
+
+
+def _money(text: str, label: str) -> int:
+    text = (text or "").strip().lstrip("£€$").replace(",", "")
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        raise ValidationFailed(f"{label}: write an amount like 5 or 12.50.") from None
+    if amount < 0 or amount != amount.quantize(Decimal("0.01")) or not amount.is_finite():
+        raise ValidationFailed(f"{label}: write an amount like 5 or 12.50, not below zero.")
+    return int(amount * 100)
+
+
+def _whole(text: str, label: str, *, low: int, high: int) -> int | None:
+    text = (text or "").strip()
+    if not text:
+        return None
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise ValidationFailed(f"{label}: a whole number from {low} to {high:,}, or leave it empty.")
+    return int(text)
+
+
+def _day(text: str, label: str) -> date | None:
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValidationFailed(f"{label}: choose a date.") from None
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=UK)
+
+
+def read_code(text: str | None) -> str:
+    code = (text or "").strip()
+    if not CODE_RE.match(code):
+        raise ValidationFailed(
+            f"Code: 3 to {CODE_MAX_LENGTH} letters, digits, - or _, starting with a letter or digit (like SPRING10)."
+        )
+    return code
+
+
+def read_terms(form: dict[str, str], *, venue_currency: str | None = None) -> PromoTerms:
+    """The terms in a submitted form; ``venue_currency`` for a venue's own code (venue-funded)."""
+    kind = (form.get("kind") or "").strip()
+    if kind not in (PromoKind.PERCENT, PromoKind.FIXED):
+        raise ValidationFailed("Discount: choose a percentage or a fixed amount.")
+    if venue_currency is None:
+        currency = (form.get("currency") or "").strip().upper()
+        if currency not in CURRENCIES:
+            raise ValidationFailed(f"Currency: one of {', '.join(CURRENCIES)}.")
+        funded_by = (form.get("funded_by") or "").strip()
+        if funded_by not in (FundedBy.PLATFORM, FundedBy.VENUE):
+            raise ValidationFailed("Paid for by: choose the platform or the venues.")
+    else:
+        currency, funded_by = venue_currency, FundedBy.VENUE
+    if kind == PromoKind.PERCENT:
+        value = _whole(form.get("amount", ""), "Percentage off", low=1, high=100)
+        if value is None:
+            raise ValidationFailed("Percentage off: a whole number from 1 to 100.")
+    else:
+        value = _money(form.get("amount", ""), "Amount off")
+        if not 1 <= value <= MAX_FIXED_MINOR:
+            raise ValidationFailed("Amount off: more than zero and at most 10,000.")
+    first = _day(form.get("valid_from", ""), "Valid from")
+    last = _day(form.get("valid_until", ""), "Valid until")
+    if first and last and last < first:
+        raise ValidationFailed("Valid until: the last day can't be before the first.")
+    min_spend = _money(form.get("min_spend") or "0", "Minimum spend")
+    if min_spend > 100 * MAX_FIXED_MINOR:
+        raise ValidationFailed("Minimum spend: at most 1,000,000.")
+    total = _whole(form.get("max_uses_total", ""), "Uses in total", low=1, high=MAX_USES)
+    per_customer = _whole(form.get("max_uses_per_customer", ""), "Uses per customer", low=1, high=MAX_USES)
+    if total is not None and per_customer is not None and per_customer > total:
+        raise ValidationFailed("Uses per customer: can't be more than the uses in total.")
+    return PromoTerms(
+        kind=kind,
+        value=value,
+        currency=currency,
+        funded_by=funded_by,
+        valid_from=_start_of(first) if first else None,
+        valid_until=_start_of(last + timedelta(days=1)) if last else None,
+        min_spend_minor=min_spend,
+        max_uses_total=total,
+        max_uses_per_customer=per_customer,
+    )
+
+
+def _terms_data(code: PromoCode) -> dict:
+    return {
+        "code": code.code,
+        "kind": code.kind,
+        "value": code.value,
+        "currency": code.currency,
+        "funded_by": code.funded_by,
+        "venue_id": code.venue_id,
+        "valid_from": code.valid_from.isoformat() if code.valid_from else None,
+        "valid_until": code.valid_until.isoformat() if code.valid_until else None,
+        "min_spend_minor": code.min_spend_minor,
+        "max_uses_total": code.max_uses_total,
+        "max_uses_per_customer": code.max_uses_per_customer,
+    }
+
+
+def _apply(code: PromoCode, terms: PromoTerms) -> None:
+    for field in PromoTerms.__dataclass_fields__:
+        setattr(code, field, getattr(terms, field))
+
+
+def code_taken(code: str) -> bool:
+    return db.session.scalar(select(PromoCode.id).where(func.lower(PromoCode.code) == code.lower())) is not None
+
+
+def create_code(code: str, terms: PromoTerms, *, venue_id: int | None, actor_id: int) -> PromoCode:
+    code = read_code(code)
+    if code_taken(code):
+        raise ValidationFailed(f"Code: {code} is taken (capitals don't count). Choose another.")
+    if venue_id is not None and terms.funded_by != FundedBy.VENUE:
+        raise ValidationFailed("A venue's own code is paid for by the venue.")
+    row = PromoCode(code=code, venue_id=venue_id, created_by_id=actor_id, uses_count=0, active=True)
+    _apply(row, terms)
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+            db.session.flush()
+    except IntegrityError as exc:  # the same code, made a moment ago by someone else
+        if "uq_promo_codes_code_lower" not in str(exc.orig):
+            raise
+        raise ValidationFailed(f"Code: {code} is taken (capitals don't count). Choose another.") from None
+    audit.record("promo.create", actor_id=actor_id, subject_type="promo_code", subject_id=row.id, **_terms_data(row))
+    return row
+
+
+def update_code(row: PromoCode, terms: PromoTerms, *, actor_id: int) -> PromoCode:
+    """Change a code's terms (its spelling and venue stay). Orders already made keep theirs."""
+    row = lock(row.id)
+    if terms.max_uses_total is not None and terms.max_uses_total < row.uses_count:
+        raise ValidationFailed(
+            f"Uses in total: {row.uses_count} orders use this code now, so the limit can't be lower than that."
+        )
+    before = _terms_data(row)
+    _apply(row, terms)
+    db.session.flush()
+    after = _terms_data(row)
+    changed = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+    audit.record("promo.update", actor_id=actor_id, subject_type="promo_code", subject_id=row.id, changed=changed)
+    return row
+
+
+def set_active(row: PromoCode, active: bool, *, actor_id: int) -> PromoCode:
+    row = lock(row.id)
+    if row.active == active:
+        return row
+    row.active = active
+    audit.record(
+        "promo.reactivate" if active else "promo.deactivate",
+        actor_id=actor_id,
+        subject_type="promo_code",
+        subject_id=row.id,
+        from_state="inactive" if active else "active",
+        to_state="active" if active else "inactive",
+        code=row.code,
+    )
+    return row
+
+
+def lock(code_id: int) -> PromoCode:
+    return db.session.scalars(
+        select(PromoCode).where(PromoCode.id == code_id).with_for_update().execution_options(populate_existing=True)
+    ).one()
+
+
+def get_codes(*, venue_id: int | None) -> list[PromoCode]:
+    """The platform's codes (``venue_id`` None) or one venue's, active first, newest first."""
+    owner = PromoCode.venue_id.is_(None) if venue_id is None else PromoCode.venue_id == venue_id
+    return list(
+        db.session.scalars(select(PromoCode).where(owner).order_by(PromoCode.active.desc(), PromoCode.id.desc()))
+    )
+
+
+def get_own_code(code_id: int, *, venue_id: int | None) -> PromoCode | None:
+    """A code if it is the caller's: the platform's for admins, their venue's for an owner."""
+    row = db.session.get(PromoCode, code_id)
+    if row is None or row.venue_id != venue_id:
+        return None
+    return row
