@@ -207,7 +207,18 @@ LIFECYCLE_MODULES = {"app/booking/lifecycle.py", "app/booking/order_lifecycle.py
 # Objects whose own ``.status`` other modules may write (not orders, not bookings).
 # export: a data export (app/privacy); account, transfer, reversal: a venue's payout account, a
 # transfer to it and its reversal (app/payouts); redemption: a promo code's use (app/promos).
-OTHER_STATUSES = {"payment", "refund", "review", "venue", "row", "export", "account", "transfer", "reversal", "redemption"}
+OTHER_STATUSES = {
+    "payment",
+    "refund",
+    "review",
+    "venue",
+    "row",
+    "export",
+    "account",
+    "transfer",
+    "reversal",
+    "redemption",
+}
 
 
 def status_writes(path: Path, root: Path = ROOT) -> list[str]:
