@@ -61,14 +61,15 @@ def checkout(customer: User, *, now: datetime | None = None, voucher_code: str |
     if len(currencies) > 1:
         raise ValidationFailed("A cart can only be paid in one currency. Check out each currency separately.")
 
-    from app.payouts.accounts import unpayable_message  # payouts read bookings; imported late
-
-    if problem := unpayable_message({item.service.venue_id for item in items}):
-        raise ValidationFailed(problem)
     # Without locks, one query an item: a cart whose item is already gone is refused here.
     unavailable = [problem for item in items if (problem := _first_look(item, now))]
     if unavailable:
         raise SlotUnavailable(_sorry(unavailable))
+    from app.payouts.accounts import unpayable_message  # payouts read bookings; imported late
+
+    # After the first look, so the many who lose a popular time leave without this query.
+    if problem := unpayable_message({item.service.venue_id for item in items}):
+        raise ValidationFailed(problem)
     currency = currencies.pop()
     promo_code_id = promos.first_look(customer.id, items, currency=currency, now=now)  # refuses a plainly bad code
 
