@@ -6,6 +6,13 @@ from app.accounts.passkey_models import Passkey, PasskeyChallenge  # noqa: F401
 from app.admin.models import AuditEntry  # noqa: F401
 from app.booking.models import Booking, CartItem, Order, OrderTransition, TimeBlock  # noqa: F401
 from app.email import EmailDelivery  # noqa: F401
+from app.notifications.models import (  # noqa: F401
+    BookingReminder,
+    NotificationPreference,
+    SmsMessage,
+    SmsNumber,
+    VenueReminderSettings,
+)
 from app.payments.models import Payment, PaymentEvent, Refund  # noqa: F401
 from app.privacy.models import AccountDeletion, ConsentRecord, DataExport  # noqa: F401
 from app.reviews.models import Review  # noqa: F401

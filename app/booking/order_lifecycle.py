@@ -192,6 +192,10 @@ def confirm_paid(order: Order, *, now: datetime | None = None) -> Confirmation:
     order.receipt_number = db.session.execute(text("SELECT nextval('receipt_numbers')")).scalar()
     take_back_restored(order)  # the customer has these times now; the cart shouldn't offer them again
     lifecycle.send_confirmation(order)
+    from app.notifications.reminders import plan_reminders  # notifications build on bookings
+
+    for booking in bookings:
+        plan_reminders(booking, now=now)
     return "confirmed"
 
 
