@@ -24,11 +24,11 @@ def test_customer_turns_on_sms_reminders(page: Page, live_server, unique_email, 
     expect(sms).not_to_be_checked()
     expect(email).to_be_checked()
 
-    page.get_by_label("Mobile number").fill("07911 123456")
+    page.get_by_label("Mobile number", exact=True).fill("07911 123456")
     sms.check()
     page.get_by_role("button", name="Save my choices").click()
     expect(page.get_by_role("status").filter(has_text="Your notification choices are saved.")).to_be_visible()
-    expect(page.get_by_label("Mobile number")).to_have_value("+44 7911 123456")
+    expect(page.get_by_label("Mobile number", exact=True)).to_have_value("+44 7911 123456")
 
     page.reload()
     expect(page.get_by_label("Reminders before an appointment by text message")).to_be_checked()
