@@ -83,7 +83,7 @@ def parse_offset_hours(values: list[str]) -> list[int]:
     """The form's chosen hours, validated: 1 to 3 different choices from the menu."""
     chosen: list[int] = []
     for value in values:
-        if not value.isdigit() or int(value) not in OFFSET_CHOICES_HOURS:
+        if not (value.isdecimal() and len(value) <= 3) or int(value) not in OFFSET_CHOICES_HOURS:
             raise ValidationFailed("Choose reminder times from the list.")
         if int(value) not in chosen:
             chosen.append(int(value))

@@ -111,7 +111,7 @@ def venue_reminders(venue: Venue) -> Response:
         replanned = set_reminder_offsets(venue.id, hours)
     except ValidationFailed as exc:
         db.session.rollback()
-        chosen = [int(v) for v in values if v.isdigit() and int(v) in OFFSET_CHOICES_HOURS]
+        chosen = [int(v) for v in values if v.isdecimal() and len(v) <= 3 and int(v) in OFFSET_CHOICES_HOURS]
         return _render_offsets(venue, status=422, chosen=chosen, error=exc.message)
     db.session.commit()
     message = f"Reminder times saved; {replanned} upcoming booking{'s' if replanned != 1 else ''} re-planned."

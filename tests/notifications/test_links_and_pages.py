@@ -106,7 +106,7 @@ def test_the_owner_chooses_24_and_2_hours_with_htmx(web, provider, booking):
     assert planned(booking) == {(1440, "email"), (1440, "sms"), (120, "email"), (120, "sms")}
 
 
-@pytest.mark.parametrize("values", [[], ["24", "2", "1", "48"], ["5"], ["abc"]])
+@pytest.mark.parametrize("values", [[], ["24", "2", "1", "48"], ["5"], ["abc"], ["9" * 5000], ["²"]])
 def test_bad_reminder_times_are_refused_and_nothing_changes(web, provider, booking, values):
     web.sign_in_as(provider)
     response = web.post(PAGE, {"offset": values})
