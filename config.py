@@ -192,6 +192,17 @@ class Config:
     VOUCHER_PRESETS_MINOR = (2500, 5000, 10000)
     VOUCHER_LOOKUP_LIMIT = env("VOUCHER_LOOKUP_LIMIT", "30 per 15 minutes")
 
+    # Text messages (README "Reminders and notifications"): console (the log and the admins'
+    # SMS log) unless SMS_GATEWAY=twilio with the three Twilio settings.
+    SMS_GATEWAY = env("SMS_GATEWAY", "console")
+    TWILIO_ACCOUNT_SID = env("TWILIO_ACCOUNT_SID")
+    TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN")
+    TWILIO_FROM = env("TWILIO_FROM")  # the sending number in E.164, or a messaging service's sender
+    TWILIO_API_BASE_URL = env("TWILIO_API_BASE_URL")  # a local fake in tests; Twilio's own by default
+    # How long the one-tap "cancel or reschedule" link in a reminder works (longer than the
+    # largest reminder offset, a week).
+    REMINDER_LINK_MAX_AGE_HOURS = env_int("REMINDER_LINK_MAX_AGE_HOURS", 8 * 24)
+
     # Privacy (docs/privacy.md): grace period before an account is erased, how long a data
     # export's link works, how many exports a day, and how long the retention job keeps things.
     ACCOUNT_DELETION_GRACE_DAYS = env_int("ACCOUNT_DELETION_GRACE_DAYS", 14)
@@ -239,6 +250,7 @@ class TestingConfig(Config):
     SIGNIN_IP_LIMIT = "30 per 15 minutes"
     # Test venues are made without a payout account; the payouts tests turn this off.
     PAYOUTS_COLLECT_BEFORE_ENABLED = True
+    SMS_GATEWAY = "console"
 
 
 class ProductionConfig(Config):

@@ -255,6 +255,7 @@ def register_blueprints(app: Flask) -> None:
     from app.discovery import bp as discovery_bp
     from app.discovery import synonyms_admin  # noqa: F401  (the admins' search synonyms page)
     from app.main import bp as main_bp
+    from app.notifications.views import bp as notifications_bp
     from app.ops.routes import bp as ops_bp
     from app.payments import webhooks as payment_webhooks  # noqa: F401  (the Stripe webhook on the payments blueprint)
     from app.payments.routes import bp as payments_bp
@@ -281,6 +282,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(booking_calendar.bp_feed)  # the public iCal feed, outside /provider
     app.register_blueprint(saved_bp)  # the heart, Saved, recently viewed, similar venues
     app.register_blueprint(vouchers_bp)  # gift vouchers: buying, the printable voucher, checking a code
+    app.register_blueprint(notifications_bp)  # preferences, venue reminder times, one-tap links, SMS log
     app.add_template_global(is_saved)
     from app.extensions import csrf
 

@@ -14,6 +14,7 @@ import importlib
 import logging
 import signal
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import procrastinate
@@ -75,12 +76,22 @@ def job(name: str | None = None, **options: Any) -> Callable:
     return decorator
 
 
-def enqueue(task: procrastinate.tasks.Task, *, schedule_in: dict | None = None, **kwargs: Any) -> int:
-    """Defer ``task`` inside the current database transaction; returns the job id."""
+def enqueue(
+    task: procrastinate.tasks.Task,
+    *,
+    schedule_in: dict | None = None,
+    schedule_at: datetime | None = None,
+    **kwargs: Any,
+) -> int:
+    """Defer ``task`` inside the current database transaction; returns the job id.
+
+    ``schedule_in`` (a timedelta's keywords) or ``schedule_at`` (an aware datetime) delay it."""
     connection = db.session.connection().connection.driver_connection
     options: dict[str, Any] = {}
     if schedule_in:
         options["schedule_in"] = schedule_in
+    if schedule_at:
+        options["schedule_at"] = schedule_at
     template = task.configure(**options).job
     deferrer = pjobs.JobDeferrer(job_manager=_transactional_manager, job=template, connection=connection)
     return deferrer.defer(**kwargs)

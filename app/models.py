@@ -14,6 +14,13 @@ from app.booking.models import (  # noqa: F401
     TimeBlock,
 )
 from app.email import EmailDelivery  # noqa: F401
+from app.notifications.models import (  # noqa: F401
+    BookingReminder,
+    NotificationPreference,
+    SmsMessage,
+    SmsNumber,
+    VenueReminderSettings,
+)
 from app.payments.models import Payment, PaymentEvent, Refund  # noqa: F401
 from app.payouts.models import (  # noqa: F401
     CommissionRate,

@@ -3,6 +3,8 @@
 import app.booking.lifecycle as booking_lifecycle
 import app.booking.order_lifecycle
 import app.email as email
+import app.notifications.reminders as reminders
+import app.notifications.sms
 import app.payments.reconcile as payments_reconcile
 import app.payments.refunds
 import app.payments.settlement
@@ -14,4 +16,5 @@ import search.indexing  # noqa: F401
 booking_lifecycle.schedule_periodic()
 payments_reconcile.schedule_periodic()
 email.schedule_periodic()
+reminders.schedule_periodic()
 privacy_retention.schedule_periodic()

@@ -2,7 +2,8 @@
 (by expiry, or released when a payment is declined or the customer changes the order);
 expired -> held (taken back: the money came late and the time was still free);
 confirmed -> cancelled_by_customer | cancelled_by_venue. Each step is audited, and the
-people who should know are emailed (by a job, after commit). Only ``apply`` writes
+people who should know are told on the channels they chose (app/notifications/preferences.py;
+by a job, after commit). Only ``apply`` writes
 ``Booking.status``.
 
 The order these bookings belong to has its own lifecycle beside this one
@@ -14,8 +15,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-
 from app.accounts.models import User
 from app.admin import audit
 from app.booking.events import announce_reopened
@@ -26,6 +25,9 @@ from app.email import send_email
 from app.errors import InvalidTransition, ValidationFailed
 from app.extensions import db
 from app.jobs import job
+from app.notifications.preferences import EMAIL, SMS, channels_for, get_sms_number
+from app.notifications.sms import send_sms_later
+from app.timefmt import moment_label, venue_zone
 from app.urls import absolute_url
 
 B = BookingStatus
@@ -76,6 +78,19 @@ def local_time(booking: Booking) -> datetime:
 
 
 def send_confirmation(order: Order) -> None:
+    """Tell the customer, on the channels they chose for booking confirmations."""
+    channels = channels_for(order.customer, "booking_confirmations")
+    if SMS in channels:
+        booked = "; ".join(
+            f"{b.service.name} at {b.venue.name}, {booking_time_short(b)} (ref {b.reference})" for b in order.bookings
+        )
+        send_sms_later(
+            get_sms_number(order.customer_id) or "",
+            f"CozyWish: booked. {booked}. Details: {absolute_url('booking.my_bookings')}",
+            user_id=order.customer_id,
+        )
+    if EMAIL not in channels:
+        return
     ics = calendar(order.bookings, name="CozyWish bookings")
     send_email(
         order.customer.email,
@@ -137,6 +152,7 @@ def mark(booking: Booking, action: str, *, actor: User, now: datetime | None = N
 
 
 def _tell_about_cancellation(booking: Booking, *, by: str) -> None:
+    """Tell the customer and the venue's owner, each on the channels they chose for changes."""
     ics = calendar([booking], name="CozyWish bookings")
     context = {
         "booking": booking,
@@ -144,61 +160,28 @@ def _tell_about_cancellation(booking: Booking, *, by: str) -> None:
         "by": by,
         "attachment": ("cozywish-cancellation.ics", ics, "text/calendar"),
     }
-    send_email(
-        booking.customer.email,
-        f"Cancelled: {booking.service.name} at {booking.venue.name}",
-        "booking_cancelled",
-        user=booking.customer,
-        **context,
-    )
-    send_email(
-        booking.venue.owner.email,
-        f"Cancelled: {booking.reference}",
-        "booking_cancelled",
-        user=booking.venue.owner,
-        **context,
-    )
+    for person, subject in (
+        (booking.customer, f"Cancelled: {booking.service.name} at {booking.venue.name}"),
+        (booking.venue.owner, f"Cancelled: {booking.reference}"),
+    ):
+        channels = channels_for(person, "changes")
+        if EMAIL in channels:
+            send_email(person.email, subject, "booking_cancelled", user=person, **context)
+        if SMS in channels:
+            send_sms_later(
+                get_sms_number(person.id) or "",
+                f"CozyWish: cancelled {booking.service.name} at {booking.venue.name}, "
+                f"{booking_time_short(booking)} (ref {booking.reference}).",
+                user_id=person.id,
+            )
+
+
+def booking_time_short(booking: Booking) -> str:
+    """ "Tue 24 Nov 2026, 10:00" in the venue's zone (marked on a day the clocks change)."""
+    return moment_label(booking.starts_at, venue_zone(booking.venue.timezone))
 
 
 # -- periodic work ----------------------------------------------------------------------------
-
-
-def due_reminders(now: datetime) -> list[Booking]:
-    from datetime import timedelta
-
-    return list(
-        db.session.scalars(
-            select(Booking).where(
-                Booking.status == B.CONFIRMED,
-                Booking.reminder_sent_at.is_(None),
-                Booking.starts_at > now,
-                Booking.starts_at <= now + timedelta(hours=24),
-            )
-        )
-    )
-
-
-def send_reminders(now: datetime | None = None) -> int:
-    now = now or datetime.now(UTC)
-    bookings = due_reminders(now)
-    for booking in bookings:
-        booking.reminder_sent_at = now
-        send_email(
-            booking.customer.email,
-            f"Tomorrow: {booking.service.name} at {booking.venue.name}",
-            "booking_reminder",
-            user=booking.customer,
-            booking=booking,
-            when=local_time(booking),
-            policy=describe_policy(booking.cancel_free_hours, booking.cancel_late_fee_percent),
-        )
-    return len(bookings)
-
-
-@job(name="booking.send_reminders")
-def send_reminders_job(timestamp: int | None = None) -> None:
-    send_reminders()
-    db.session.commit()
 
 
 @job(name="booking.purge_cart")
@@ -223,5 +206,4 @@ def schedule_periodic() -> None:
     from app.jobs import queue
 
     queue.periodic(cron="*/5 * * * *", periodic_id="expire-holds")(expire_holds_job)
-    queue.periodic(cron="*/15 * * * *", periodic_id="reminders")(send_reminders_job)
     queue.periodic(cron="0 * * * *", periodic_id="purge-cart")(purge_cart_job)

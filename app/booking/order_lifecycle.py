@@ -207,6 +207,10 @@ def confirm_paid(order: Order, *, now: datetime | None = None, reason: str | Non
     if bookings:
         lifecycle.send_confirmation(order)
     order_paid(order, now=now)
+    from app.notifications.reminders import plan_reminders  # notifications build on bookings
+
+    for booking in bookings:
+        plan_reminders(booking, now=now)
     return "confirmed"
 
 

@@ -4,9 +4,10 @@ What is kept and what goes (docs/privacy.md):
 - kept, under a pseudonym: the users row (so orders keep their customer), orders, bookings,
   payments, refunds and receipts with their amounts, dates and references; UK law (HMRC,
   Companies Act) needs them for six years;
-- removed: name, email, phone, password, avatar file, two-factor secret and recovery codes,
-  sessions, cart, consent records, data exports, reviews (deleted; the venue's rating is
-  recounted), sign-in throttle rows for the address, free text the person wrote on a
+- removed: name, email, phone, the SMS number, notification choices and the text messages
+  sent, password, avatar file, two-factor secret and recovery codes, sessions, cart,
+  consent records, data exports, reviews (deleted; the venue's rating is recounted),
+  sign-in throttle rows for the address, free text the person wrote on a
   booking, and the personal fields (IP, browser, email) of every audit entry about them;
 - a provider's venue: deletion is refused while it has upcoming confirmed bookings; at the
   end of the grace period, any booked meanwhile is cancelled by the venue with a full refund
@@ -209,6 +210,12 @@ def _remove_account_data(user: User) -> None:
     db.session.execute(delete(CartItem).where(CartItem.user_id == user.id))
     db.session.execute(delete(CartPromo).where(CartPromo.user_id == user.id))  # the cart's promo code
     db.session.execute(delete(ConsentRecord).where(ConsentRecord.user_id == user.id))
+    # The SMS number, channel choices and the text messages sent (their bodies name bookings).
+    from app.notifications.models import SmsMessage
+    from app.notifications.preferences import forget_user
+
+    forget_user(user.id)
+    db.session.execute(delete(SmsMessage).where(SmsMessage.user_id == user.id))
     db.session.execute(delete(SignInThrottle).where(SignInThrottle.email == user.email))
     # Other ways in (passkeys, Google or Apple links, which keep the address they vouched for)
     # and the venues they saved.

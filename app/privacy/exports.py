@@ -200,6 +200,7 @@ def build_archive(user: User) -> bytes:
                 db.session.scalars(select(CartItem).where(CartItem.user_id == user.id).order_by(CartItem.id))
             ),
             "consents.json": _rows(consent.find_records(user.id)),
+            "notifications.json": _notifications(user),
             "audit_log.json": _audit(user),
             "venue.json": venue_data,
         }
@@ -232,6 +233,20 @@ def _profile(user: User) -> dict[str, Any]:
     profile["two_factor_enabled"] = user.has_two_factor
     profile["marketing_emails"] = consent.has_marketing_consent(user.id)
     return profile
+
+
+def _notifications(user: User) -> dict[str, Any]:
+    """Channel choices per kind of message, the SMS number, and every text message sent."""
+    from app.notifications.models import SmsMessage
+    from app.notifications.preferences import get_choices, get_sms_number
+
+    return {
+        "choices": get_choices(user),
+        "sms_number": get_sms_number(user.id),
+        "sms_messages": _rows(
+            db.session.scalars(select(SmsMessage).where(SmsMessage.user_id == user.id).order_by(SmsMessage.id))
+        ),
+    }
 
 
 def _orders(user: User) -> list[dict[str, Any]]:

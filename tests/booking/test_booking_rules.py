@@ -1,5 +1,5 @@
 """Booking rules at the service layer: the cancellation policy, the lifecycle table, holds
-and their expiry, checkout's all-or-nothing, cart rules, reminders, DST and team members."""
+and their expiry, checkout's all-or-nothing, cart rules, DST and team members."""
 
 from __future__ import annotations
 
@@ -21,7 +21,6 @@ from app.booking.models import Booking, BookingStatus, CartItem, Order, OrderSta
 from app.booking.policy import describe_policy, quote_cancellation
 from app.errors import InvalidTransition, ValidationFailed
 from app.extensions import db
-from app.payments.demo_gateway import pay_by_demo_card
 from app.timefmt import moment_label
 from app.venues.hours import Range
 from app.venues.models import VenueStatus
@@ -418,34 +417,7 @@ def test_the_cart_flags_an_item_whose_slot_was_taken(venue_and_service, customer
     assert view.currency == "GBP"
 
 
-# -- reminders, DST ---------------------------------------------------------------------------
-
-
-def test_a_reminder_goes_out_once_within_a_day_of_the_start(venue_and_service, customer, run_jobs, outbox):
-    _venue, service = venue_and_service
-    start = future_slot(days=3)
-    order = book(customer, service, start)
-    assert pay_by_demo_card(order) == "paid: bookings confirmed"
-    run_jobs()
-
-    def reminders():
-        return [m for m in outbox if m.subject.startswith("Tomorrow:") and m.to == [customer.email]]
-
-    assert lifecycle.send_reminders(now=start - timedelta(hours=25)) == 0  # too early
-    assert lifecycle.send_reminders(now=start - timedelta(hours=20)) == 1
-    run_jobs()
-    assert lifecycle.send_reminders(now=start - timedelta(hours=19)) == 0  # already sent
-    run_jobs()
-    [reminder] = reminders()
-    assert reminder.subject == "Tomorrow: Deep tissue massage at Calm Rooms"
-    assert order.bookings[0].reminder_sent_at == start - timedelta(hours=20)
-
-
-def test_reminders_skip_held_bookings(venue_and_service, customer):
-    _venue, service = venue_and_service
-    start = future_slot(days=3)
-    book(customer, service, start)
-    assert lifecycle.send_reminders(now=start - timedelta(hours=20)) == 0
+# -- DST (reminders are tested in tests/notifications/) ---------------------------------------
 
 
 def test_a_booking_in_the_repeated_autumn_hour_keeps_the_occurrence_chosen(ctx, provider, customer):

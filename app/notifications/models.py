@@ -1,0 +1,118 @@
+"""Notification records: who wants what on which channel, the venue's reminder offsets, one
+row per planned reminder, and every text message sent (the admins' SMS log)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.booking.models import Booking
+from app.extensions import db
+
+
+class ReminderStatus(enum.StrEnum):
+    PLANNED = "planned"  # its job is queued for due_at
+    SENT = "sent"
+    SKIPPED = "skipped"  # the customer doesn't want this channel, or has no number for it
+    DROPPED = "dropped"  # the booking moved, was cancelled or started before it was due
+
+
+class NotificationPreference(db.Model):
+    """One explicit choice: kind x channel on or off. No row: the documented default."""
+
+    __tablename__ = "notification_preferences"
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN ('booking_confirmations', 'reminders', 'changes', 'waitlist_offers', 'marketing')",
+            name="kind_known",
+        ),
+        CheckConstraint("channel IN ('email', 'sms')", name="channel_known"),
+    )
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(8), primary_key=True)
+    enabled: Mapped[bool] = mapped_column(Boolean)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class SmsNumber(db.Model):
+    """The mobile number a person gets text messages on, in E.164 (+447911123456)."""
+
+    __tablename__ = "sms_numbers"
+    __table_args__ = (CheckConstraint("number ~ '^\\+[1-9][0-9]{6,14}$'", name="e164"),)
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    number: Mapped[str] = mapped_column(String(16))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class VenueReminderSettings(db.Model):
+    """When a venue's customers are reminded: minutes before the start. No row: 24 hours."""
+
+    __tablename__ = "venue_reminder_settings"
+    __table_args__ = (
+        CheckConstraint("cardinality(offsets_minutes) BETWEEN 1 AND 3", name="offsets_count"),
+        CheckConstraint("0 < ALL(offsets_minutes) AND 10080 >= ALL(offsets_minutes)", name="offsets_range"),
+    )
+
+    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), primary_key=True)
+    offsets_minutes: Mapped[list[int]] = mapped_column(ARRAY(Integer))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class BookingReminder(db.Model):
+    """One reminder of one booking, on one channel, for the start time it was planned for.
+
+    The unique key is what makes a reminder go out once: its job locks this row and turns it
+    from ``planned`` to ``sent`` in the transaction that records the message."""
+
+    __tablename__ = "booking_reminders"
+    __table_args__ = (
+        UniqueConstraint("booking_id", "offset_minutes", "channel", "starts_at"),
+        CheckConstraint("status IN ('planned', 'sent', 'skipped', 'dropped')", name="status_known"),
+        CheckConstraint("channel IN ('email', 'sms')", name="channel_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"), index=True)
+    offset_minutes: Mapped[int] = mapped_column(Integer)
+    channel: Mapped[str] = mapped_column(String(8))
+    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # the booking's start when planned
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    status: Mapped[str] = mapped_column(String(16), default=ReminderStatus.PLANNED)
+    job_id: Mapped[int | None] = mapped_column(Integer)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    detail: Mapped[str | None] = mapped_column(String(200))  # why skipped or dropped
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    booking: Mapped[Booking] = relationship()
+
+
+class SmsMessage(db.Model):
+    """A text message handed to the SMS gateway (console or Twilio), by its idempotency key."""
+
+    __tablename__ = "sms_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    to_number: Mapped[str] = mapped_column(String(16))
+    body: Mapped[str] = mapped_column(Text)
+    gateway: Mapped[str] = mapped_column(String(16))
+    provider_message_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), index=True)

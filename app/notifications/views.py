@@ -1,0 +1,158 @@
+"""Notification pages: the customer's preferences (/account/notifications), the venue's
+reminder times (/provider/reminders), the one-tap link in reminders (/r/<token>) and the
+admins' SMS log (/admin/sms).
+
+The one-tap link routes, it never shows or changes anything by itself: the token names one
+booking, and only that booking's customer, signed in, reaches its page (which has Cancel and
+Reschedule). Signed out, they sign in first and come back to it; signed in as someone else,
+they get a 403 that names nothing. So a forwarded or leaked link exposes no booking.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from app.accounts.access import role_required
+from app.admin.routes import bp as admin_bp
+from app.booking.models import Booking
+from app.errors import ValidationFailed
+from app.extensions import db
+from app.notifications import preferences
+from app.notifications.models import SmsMessage
+from app.notifications.reminders import (
+    OFFSET_CHOICES_HOURS,
+    LinkInvalid,
+    get_reminder_offsets,
+    offset_label,
+    parse_offset_hours,
+    read_link_token,
+    set_reminder_offsets,
+)
+from app.rendering import add_toast, is_htmx, render_page
+from app.venues.dashboard import venue_required
+from app.venues.models import Venue
+
+bp = Blueprint("notifications", __name__)
+
+
+# -- the customer's preferences ---------------------------------------------------------------
+
+
+def _render_preferences(*, status: int = 200, choices=None, number: str | None = None, error: str | None = None):
+    user = current_user._get_current_object()
+    saved_number = preferences.get_sms_number(user.id)
+    return render_page(
+        "notifications/preferences.html",
+        "preferences",
+        status=status,
+        kinds=preferences.KINDS,
+        channels=preferences.CHANNELS,
+        choices=choices or preferences.get_choices(user),
+        number=number if number is not None else preferences.display_number(saved_number),
+        has_number=saved_number is not None,
+        error=error,
+    )
+
+
+def _choices_from_form() -> dict[str, dict[str, bool]]:
+    return {
+        kind: {channel: request.form.get(f"{kind}-{channel}") == "on" for channel in preferences.CHANNELS}
+        for kind in preferences.KINDS
+    }
+
+
+@bp.route("/account/notifications", methods=["GET", "POST"])
+@login_required
+def settings() -> Response:
+    if request.method == "GET":
+        return _render_preferences()
+    choices = _choices_from_form()
+    number = request.form.get("sms_number", "")
+    try:
+        changed = preferences.save_preferences(current_user._get_current_object(), choices, sms_number=number)
+    except ValidationFailed as exc:
+        db.session.rollback()
+        return _render_preferences(status=422, choices=choices, number=number, error=exc.message)
+    db.session.commit()
+    message = "Your notification choices are saved." if changed else "Nothing changed."
+    if is_htmx():
+        return add_toast(_render_preferences(), message)
+    flash(message, "success")
+    return redirect(url_for(".settings"), 303)
+
+
+# -- the venue's reminder times ---------------------------------------------------------------
+
+
+def _render_offsets(venue: Venue, *, status: int = 200, chosen: list[int] | None = None, error: str | None = None):
+    current = chosen if chosen is not None else [m // 60 for m in get_reminder_offsets(venue.id)]
+    return render_page(
+        "notifications/venue_reminders.html",
+        "offsets",
+        status=status,
+        venue=venue,
+        options=[(h, offset_label(h * 60), h in current) for h in OFFSET_CHOICES_HOURS],
+        current=[offset_label(h * 60) for h in sorted(current, reverse=True)],
+        error=error,
+    )
+
+
+@bp.route("/provider/reminders", methods=["GET", "POST"])
+@venue_required
+def venue_reminders(venue: Venue) -> Response:
+    if request.method == "GET":
+        return _render_offsets(venue)
+    values = request.form.getlist("offset")
+    try:
+        hours = parse_offset_hours(values)
+        replanned = set_reminder_offsets(venue.id, hours)
+    except ValidationFailed as exc:
+        db.session.rollback()
+        chosen = [int(v) for v in values if v.isdecimal() and len(v) <= 3 and int(v) in OFFSET_CHOICES_HOURS]
+        return _render_offsets(venue, status=422, chosen=chosen, error=exc.message)
+    db.session.commit()
+    message = f"Reminder times saved; {replanned} upcoming booking{'s' if replanned != 1 else ''} re-planned."
+    if is_htmx():
+        return add_toast(_render_offsets(venue), message)
+    flash(message, "success")
+    return redirect(url_for(".venue_reminders"), 303)
+
+
+# -- the one-tap link -------------------------------------------------------------------------
+
+
+@bp.get("/r/<token>")
+def booking_link(token: str) -> Response:
+    if len(token) > 200:
+        return _link_problem("This link isn't valid. Sign in and open My bookings instead.", 400)
+    try:
+        booking_id = read_link_token(token)
+    except LinkInvalid as exc:
+        return _link_problem(exc.message, 400)
+    booking = db.session.get(Booking, booking_id)
+    if booking is None:
+        abort(404)
+    target = url_for("booking.booking_detail", reference=booking.reference)
+    if not current_user.is_authenticated:
+        flash("Sign in to manage your booking.", "info")
+        return redirect(url_for("accounts.sign_in", next=target), 303)
+    if booking.customer_id != current_user.id:
+        abort(403)
+    return redirect(target, 303)
+
+
+def _link_problem(message: str, status: int) -> Response:
+    return render_page("notifications/link_problem.html", status=status, message=message)
+
+
+# -- the admins' SMS log ----------------------------------------------------------------------
+
+
+@admin_bp.get("/sms")
+@role_required("admin")
+def sms_log() -> str:
+    messages = db.session.scalars(select(SmsMessage).order_by(SmsMessage.id.desc()).limit(100)).all()
+    return render_template("notifications/sms_log.html", messages=messages)
