@@ -260,6 +260,9 @@ def move_booking(
     )
     db.session.flush()
     times_reopened.send(REASON, times=(old,), order_id=booking.order_id)
+    from app.notifications.reminders import plan_reminders  # notifications build on bookings
+
+    plan_reminders(booking, now=now)  # the old time's reminders dropped, the new time's planned
     _tell(booking, old.starts_at, moved_by=moved_by, refunded_minor=refunded)
     return MoveResult(booking, old.starts_at, difference, refunded)
 

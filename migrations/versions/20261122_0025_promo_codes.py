@@ -2,7 +2,7 @@
 code and discount an order was made with (and each booking's share of it)
 
 Revision ID: 0025
-Revises: 0021
+Revises: 0024
 Create Date: 2026-11-22
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0025"
-down_revision = "0021"
+down_revision = "0024"
 branch_labels = None
 depends_on = None
 

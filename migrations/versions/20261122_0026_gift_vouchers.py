@@ -2,7 +2,7 @@
 order a voucher paid
 
 Revision ID: 0026
-Revises: 0021
+Revises: 0025
 Create Date: 2026-11-22
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0026"
-down_revision = "0021"
+down_revision = "0025"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Rescheduling: each venue's policy for customer moves, and every move of a booking
 
 Revision ID: 0028
-Revises: 0021
+Revises: 0026
 Create Date: 2026-11-22
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0028"
-down_revision = "0021"
+down_revision = "0026"
 branch_labels = None
 depends_on = None
 

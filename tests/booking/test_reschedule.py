@@ -545,3 +545,16 @@ def test_a_refusal_on_the_booking_panel_says_why(web, booking, provider, salon, 
     )
     assert response.status_code == 409
     assert 'id="booking-error"' in response.get_data(as_text=True)
+
+
+def test_a_move_drops_the_old_times_reminders_and_plans_the_new_ones(booking, customer):
+    from tests.notifications.helpers import reminders_of
+
+    old = [r for r in reminders_of(booking) if r.status == "planned"]
+    assert old and {r.starts_at for r in old} == {booking.starts_at}
+    new_start = future_slot(days=4, hour=14)
+    reschedule.move_booking(booking, new_start, None, by=customer)
+    db.session.flush()
+    after = reminders_of(refreshed(booking))
+    assert {r.status for r in after if r.starts_at != new_start} == {"dropped"}
+    assert {r.starts_at for r in after if r.status == "planned"} == {new_start}
