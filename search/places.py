@@ -8,7 +8,7 @@ places load`` refreshes it after an upgrade of the package). docs/search.md ("Se
 place") says what was chosen and why.
 
 Names are matched folded (lower case, no accents) by prefix through a ``text_pattern_ops``
-index, best first: the exact name, then home-country places, then the most populous. A name
+index, best first: home-country places, the exact name, then the most populous. A name
 that several places share gets a label that tells them apart ("Richmond, near London, England",
 "Richmond, Virginia, United States").
 """
@@ -45,6 +45,7 @@ class Place(db.Model):
     __table_args__ = (
         Index("ix_places_key_prefix", "key", postgresql_ops={"key": "text_pattern_ops"}),
         Index("ix_places_key_trgm", "key", postgresql_using="gin", postgresql_ops={"key": "gin_trgm_ops"}),
+        Index("ix_places_label_lower", func.lower(text("label"))),  # a chosen label typed back
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
@@ -94,8 +95,8 @@ def _like(prefix: str) -> str:
 
 def _best_first(key: str):
     return (
-        (Place.key == key).desc(),
         (Place.country_code == HOME_COUNTRY).desc(),
+        (Place.key == key).desc(),
         Place.population.desc(),
         Place.id,
     )
@@ -128,16 +129,14 @@ def get_place(place_id: int) -> FoundPlace | None:
 
 def resolve_place(typed: str) -> FoundPlace | None:
     """The place a typed name means: its label exactly ("Richmond, near London, England"), or
-    the best place of that name ("Richmond" -> the biggest in the home country)."""
-    cleaned = typed.strip()
-    if not cleaned:
+    the best place of that name ("Richmond" -> the biggest in the home country). One statement."""
+    label, key = typed.strip().lower(), clean_prefix(typed)
+    if not label or not key:
         return None
+    by_label = func.lower(Place.label) == label
     row = db.session.execute(
-        select(*COLUMNS).where(func.lower(Place.label) == cleaned.lower()).order_by(*_best_first("")).limit(1)
+        select(*COLUMNS).where(by_label | (Place.key == key)).order_by(by_label.desc(), *_best_first(key)).limit(1)
     ).first()
-    if row is None:
-        key = clean_prefix(cleaned)
-        row = db.session.execute(select(*COLUMNS).where(Place.key == key).order_by(*_best_first(key)).limit(1)).first()
     return _found(row) if row else None
 
 

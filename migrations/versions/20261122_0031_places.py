@@ -47,6 +47,7 @@ def upgrade():
         postgresql_using="gin",
         postgresql_ops={"key": "gin_trgm_ops"},
     )
+    op.create_index("ix_places_label_lower", "places", [sa.text("lower(label)")], unique=False)
     op.add_column("users", sa.Column("last_place_id", sa.Integer(), nullable=True))
     op.create_foreign_key(
         op.f("fk_users_last_place_id_places"), "users", "places", ["last_place_id"], ["id"], ondelete="SET NULL"
@@ -60,6 +61,7 @@ def upgrade():
 def downgrade():
     op.drop_constraint(op.f("fk_users_last_place_id_places"), "users", type_="foreignkey")
     op.drop_column("users", "last_place_id")
+    op.drop_index("ix_places_label_lower", table_name="places")
     op.drop_index("ix_places_key_trgm", table_name="places")
     op.drop_index("ix_places_key_prefix", table_name="places")
     op.drop_table("places")
