@@ -99,6 +99,16 @@ def search_reindex() -> None:
     click.echo(f"Indexed {count} venue(s).")
 
 
+@search_cli.command("load-places")
+def search_load_places() -> None:
+    """Reload the gazetteer of towns and cities (search/places.py) from the installed package."""
+    from search.places import load_places
+
+    count = load_places(db.session)
+    db.session.commit()
+    click.echo(f"Loaded {count} place(s).")
+
+
 @embedded_cli.command("stop")
 def embedded_stop() -> None:
     """Stop the embedded PostgreSQL server if it is running."""

@@ -46,4 +46,5 @@ from app.venues.models import (  # noqa: F401
     VenueSlug,
 )
 from app.vouchers.models import Voucher, VoucherEntry, VoucherPurchase  # noqa: F401
+from search.places import Place  # noqa: F401
 from search.synonyms import SearchSynonym  # noqa: F401

@@ -206,15 +206,17 @@ def test_visitor_finds_a_massage_by_typo_filters_and_opens_it_from_the_map(page:
     browser_errors.assert_none()
 
 
-def test_a_refused_location_offers_the_city_list(page: Page, live_server, browser_errors):
+def test_a_refused_location_offers_the_where_field(page: Page, live_server, browser_errors):
     page.goto("/search")
-    cities = page.get_by_label("City")
-    expect(cities).to_be_hidden()  # geolocation is available, so the button comes first
+    where = page.get_by_role("combobox", name="Where")
     page.context.clear_permissions()
     page.get_by_role("button", name="Near me").click()
     expect(page.get_by_role("status").filter(has_text="We couldn't use your location")).to_be_visible()
-    expect(cities).to_be_visible()
-    cities.select_option("Manchester")
-    expect(page).to_have_url(re.compile(r"/search\?near=Manchester$"))
-    expect(page.get_by_role("list", name="Filters in use")).to_contain_text("Within 25 km of Manchester")
+    expect(where).to_be_focused()
+    where.press_sequentially("Manchest")
+    expect(page.get_by_role("option", name=re.compile(r"^Manchester, England"))).to_be_visible()
+    where.press("ArrowDown")
+    where.press("Enter")
+    expect(page).to_have_url(re.compile(r"/search\?near=Manchester%2C\+England&place=\d+$"))
+    expect(page.get_by_role("list", name="Filters in use")).to_contain_text("Within 25 km of Manchester, England")
     browser_errors.assert_none()

@@ -16,6 +16,7 @@ from typing import Any
 
 from search.documents import document_from_json, document_to_json
 from search.geo import distance_km, es_distance
+from search.snippets import SNIPPET_CHARS, sentence_snippet
 from search.types import (
     MAX_PAGE_SIZE,
     PRICE_BUCKETS,
@@ -42,7 +43,6 @@ BACKEND_NAME = "elasticsearch"  # `SearchResult.backend` of every answer read he
 CANDIDATE_WINDOW = 500
 MAX_RESULT_WINDOW = 1000 * MAX_PAGE_SIZE  # SearchQuery allows page 1000 of 50
 CATEGORY_FACET_SIZE = 100
-SNIPPET_CHARS = 160
 MAX_TERMS = 10
 
 ANALYSIS = {
@@ -242,7 +242,15 @@ def build_search_body(
             "encoder": "html",  # Elasticsearch escapes the text; only the <mark> tags are raw
             "fields": {
                 "name": {"number_of_fragments": 0},
-                "description": {"fragment_size": SNIPPET_CHARS, "number_of_fragments": 1},
+                # Fragments broken at sentence boundaries, so the snippet starts a sentence
+                # (search.snippets trims both backends' highlights the same way).
+                "description": {
+                    "type": "unified",
+                    "boundary_scanner": "sentence",
+                    "boundary_scanner_locale": "en-GB",
+                    "fragment_size": SNIPPET_CHARS,
+                    "number_of_fragments": 1,
+                },
             },
         },
         "aggs": _aggregations(filters),
@@ -303,7 +311,7 @@ def _parse_hit(hit: dict[str, Any], query: SearchQuery) -> SearchHit:
         name=doc.name,
         score=float(hit.get("_score") or 0.0),  # None when sorted by a field
         distance_km=distance,
-        highlight=safe_highlight(fragments[0]) if fragments else _snippet(doc.description),
+        highlight=sentence_snippet(safe_highlight(fragments[0])) if fragments else _snippet(doc.description),
         document=doc,
     )
 

@@ -36,7 +36,9 @@ RANK_SQL = f"ts_rank(vs.search_vector, {TSQUERY})"
 # search.understanding: Elasticsearch's fuzziness AUTO, swaps counted as one edit).
 TYPO_ALTERNATIVES = 3
 TYPO_CANDIDATES = 10  # trigram neighbours looked at per unknown word, before the edit-distance test
-HEADLINE_OPTIONS = 'StartSel=<mark>, StopSel=</mark>, MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "'
+# Every match marked in the whole description; search.snippets cuts it at the start of the sentence
+# holding the first match (as for Elasticsearch), which ts_headline's fragments cannot do.
+HEADLINE_OPTIONS = "StartSel=<mark>, StopSel=</mark>, HighlightAll=true"
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from app.extensions import db
 from search import pg_facets, pg_index, pg_text
 from search.geo import DISTANCE_M_SQL, RADIUS_SQL, radius_limits
 from search.pg_text import HEADLINE_OPTIONS, RANK_SQL, TS_CONFIG, TSQUERY, TextMatch, escape_html_sql
+from search.snippets import sentence_snippet
 from search.types import SearchHit, SearchQuery, SearchResult, VenueDocument
 
 # What a hit shows, read from the row the search matched (no other table is read for a page).
@@ -329,7 +330,9 @@ ORDER BY {outer_order}"""
                 name=row["name"],
                 score=float(row["score"] or 0.0),
                 distance_km=(row["distance_m"] / 1000.0 if row["distance_m"] is not None else None),
-                highlight=row["highlight"] or _plain_snippet(row["description"]),
+                highlight=sentence_snippet(row["highlight"])
+                if row["highlight"]
+                else _plain_snippet(row["description"]),
                 document=_document(row),
             )
             for row in hit_rows

@@ -43,7 +43,7 @@ CEILING = {
     "venue": 12,
     "home": 24,  # 22, and two for "Trending near you" (its venue ids, then their documents)
     "search": 16,
-    "search_geo": 16,
+    "search_geo": 17,  # 16, +1 the typed place ("near=London") resolved through the gazetteer
     "category": 18,
     "booking": 9,
     "day_slots": 9,
@@ -56,6 +56,7 @@ CEILING = {
     "home_customer": 32,
     "similar": 16,
     "recently_viewed": 14,
+    "place_suggestions": 4,  # the "where" field's options: one indexed statement
 }
 
 
@@ -165,6 +166,7 @@ PAGES: dict[str, Callable[[World], tuple[str, str | None, dict[str, str]]]] = {
     "saved": lambda w: ("/saved", "customer", {}),
     "home_customer": lambda w: ("/", "customer", {}),
     "similar": lambda w: (f"/venues/{w.others[0].id}/similar", None, {"HX-Request": "true"}),
+    "place_suggestions": lambda w: ("/search/places?near=Rich", None, {"HX-Request": "true"}),
     "recently_viewed": lambda w: (
         "/recently-viewed?ids=" + ",".join(str(v.id) for v in w.others),
         None,

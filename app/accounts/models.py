@@ -70,6 +70,9 @@ class User(UserMixin, db.Model):
     # Passkeys (app/accounts/passkeys.py): the random WebAuthn user id authenticators store
     # with this account's credentials; made with the first passkey, never the database id.
     webauthn_user_handle: Mapped[bytes | None] = mapped_column(LargeBinary, unique=True)
+    # The place this customer last searched around (search/places.py), shown pre-filled in the
+    # search page's "where" field; signed out, a cookie keeps it instead.
+    last_place_id: Mapped[int | None] = mapped_column(ForeignKey("places.id", ondelete="SET NULL"))
 
     # The signed-in browser's session (app/accounts/sessions.py); set per request, not stored here.
     session_key = None

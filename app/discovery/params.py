@@ -19,6 +19,7 @@ from flask import current_app, url_for
 
 from app.venues.public import LOCALE
 from app.venues.service import get_categories
+from search.places import FoundPlace, get_place, places_named_in, resolve_place
 from search.types import PRICE_BUCKETS, InvalidQuery, SearchQuery, price_bucket_key
 from search.understanding import PLACE_RADIUS_KM, Intent, Understanding, understand
 
@@ -27,12 +28,14 @@ LIST_PAGE_SIZE = 20
 MAP_PAGE_SIZE = 50  # the map shows more pins at once
 MAX_TAGS = 10
 MAX_TAG_LENGTH = 40
+MAX_PLACE_LENGTH = 100
+MAX_PLACE_ID = 2**31 - 1
 MAX_PRICE = 100_000  # major units; keeps a typo from overflowing the integer column
 PARAM_ORDER = (
-    *("q", "category", "tag", "price", "price_min", "price_max", "rating", "near", "lat", "lng", "radius"),
+    *("q", "category", "tag", "price", "price_min", "price_max", "rating", "near", "place", "lat", "lng", "radius"),
     *("open_now", "free_date", "free_from", "free_to", "sort", "per_page", "view", "page"),
 )
-OUTER_FIELDS = ("q", "near", "free_date", "free_from", "free_to")  # controls outside the results block
+OUTER_FIELDS = ("q", "near", "place", "free_date", "free_from", "free_to")  # controls outside the results block
 
 
 @dataclass(frozen=True)
@@ -43,7 +46,8 @@ class City:
     timezone: str = "Europe/London"
 
 
-# The fallback when the browser's location is refused, and the home page's "near you".
+# The home page's "near you" shelf and its city list (the search page's "where" field takes any
+# place of the gazetteer, search/places.py).
 CITIES = {
     c.name.lower(): c
     for c in (
@@ -79,7 +83,7 @@ class SearchRequest:
     query: SearchQuery
     state: SearchState
     view: str = "list"
-    near: City | None = None
+    near: FoundPlace | None = None  # the place of the "where" field
     category_name: str = ""
     free_label: str = ""
     # Words of the text that became filters or a sort ("cheap", "in Manchester"), and the rest.
@@ -175,6 +179,28 @@ def _free_window(args, zone: ZoneInfo, now: datetime) -> tuple[datetime | None, 
     return start, end, label
 
 
+def where(args) -> FoundPlace | None:
+    """The place of the "where" field: ``place`` (its id, set when a suggestion is chosen) or
+    ``near`` (a name as typed, resolved through the gazetteer). Raises InvalidQuery for a place
+    we don't know."""
+    place_raw, near_raw = _text(args, "place"), _text(args, "near")
+    if place_raw:
+        if not place_raw.isdigit() or int(place_raw) > MAX_PLACE_ID:
+            raise InvalidQuery("Choose a place from the suggestions.")
+        found = get_place(int(place_raw))
+        if found is None:
+            raise InvalidQuery("We don't know that place. Choose one from the suggestions.")
+        return found
+    if not near_raw:
+        return None
+    if len(near_raw) > MAX_PLACE_LENGTH:
+        raise InvalidQuery(f"A place name has at most {MAX_PLACE_LENGTH} characters.")
+    found = resolve_place(near_raw)
+    if found is None:
+        raise InvalidQuery(f"We don't know a town or city called “{near_raw}”. Choose one from the suggestions.")
+    return found
+
+
 def parse_search(args, *, category: str | None = None, now: datetime | None = None) -> SearchRequest:
     """Query arguments -> SearchRequest. Raises InvalidQuery with a message for people."""
     now = now or datetime.now(UTC)
@@ -186,7 +212,7 @@ def parse_search(args, *, category: str | None = None, now: datetime | None = No
 
     text = _text(args, "q")
     keep("q", text)
-    understood = understand(text[:200], places=CITIES, now=now)
+    understood = understand(text[:200], places=places_named_in(text[:200]), now=now)
     categories = {c.slug: c.name for c in get_categories()}
     category = category or _text(args, "category") or None
     if category is not None and category not in categories:
@@ -218,20 +244,18 @@ def parse_search(args, *, category: str | None = None, now: datetime | None = No
     min_rating = _number(args, "rating", "The minimum rating")
     keep("rating", f"{min_rating:g}" if min_rating is not None else None)
 
-    near_raw = _text(args, "near")
-    near = CITIES.get(near_raw.lower()) if near_raw else None
-    if near_raw and near is None:
-        raise InvalidQuery("Choose London, Manchester or Edinburgh.")
+    place = next((i.place for i in understood.intents if i.kind == "place"), None)
+    near = None if place is not None else where(args)  # a place typed in the text wins: typed last
     lat, lng = _number(args, "lat", "Latitude"), _number(args, "lng", "Longitude")
     radius = _number(args, "radius", "The radius")
-    if near is not None:  # a city chosen from the list wins over coordinates
-        keep("near", near.name)
+    if near is not None:  # a place chosen in the "where" field wins over coordinates
+        keep("near", near.label)
+        keep("place", near.id)
         lat, lng = near.lat, near.lng
     else:
         keep("lat", _decimal_text(lat) if lat is not None else None)
         keep("lng", _decimal_text(lng) if lng is not None else None)
     keep("radius", _decimal_text(radius) if radius is not None else None)
-    place = next((i.place for i in understood.intents if i.kind == "place"), None)
     if lat is None and lng is None and place is not None:  # "massage in Manchester"
         lat, lng = place.lat, place.lng
     if (near is not None or place is not None) and radius is None and lat is not None:

@@ -33,6 +33,7 @@ def build_search_page(found: SearchRequest, result: SearchResult, *, now: dateti
     located = query.lat is not None
     cards = build_cards(result.hits, now=now)
     pages = min(1000, max(1, math.ceil(result.total / query.per_page)))
+    chips = active_filters(found)
     hidden = [(k, v) for k, v in state.params if k not in (*OUTER_FIELDS, "sort", "open_now", "radius", "page")]
     return {
         **page_heading(found.category_name),
@@ -42,7 +43,8 @@ def build_search_page(found: SearchRequest, result: SearchResult, *, now: dateti
         "count_label": f"{result.total} venue{'' if result.total == 1 else 's'}",
         "cards": cards,
         "facets": facet_groups(found, result),
-        "active_filters": active_filters(found),
+        "active_filters": chips,
+        "filter_count": len(chips) - (1 if query.text else 0),  # the "Filters (n)" button: not the text
         "relaxed_notice": relaxed_notice(result),
         "needs_location": found.needs_location,
         "hidden_inputs": hidden,
@@ -77,7 +79,7 @@ def _page_title(found: SearchRequest) -> str:
     what = found.category_name or "Venues"
     if found.query.text:
         return f"{what} matching “{found.query.text}”"
-    return f"{what} near {found.near.name}" if found.near else what
+    return f"{what} near {found.near.label}" if found.near else what
 
 
 def _radius_options(current: float | None) -> list[dict[str, Any]]:
@@ -181,10 +183,12 @@ def active_filters(found: SearchRequest) -> list[dict[str, str]]:
     if query.open_now and "open_now" not in kinds:
         chips.append({"label": "Open now", "url": state.url(open_now=None)})
     if query.lat is not None and "place" not in kinds:
-        place = found.near.name if found.near else "your location"
+        place = found.near.label if found.near else "your location"
         within = f"Within {query.radius_km:g} km of {place}" if query.radius_km else f"Near {place}"
         sort = None if query.sort == "distance" else state.get("sort") or None
-        changes = {"near": None, "lat": None, "lng": None, "radius": None, "sort": sort}
+        # An empty "near" says "no place": the remembered one is not offered again on that page.
+        changes = {"near": "" if found.near else None, "place": None, "lat": None, "lng": None, "radius": None}
+        changes["sort"] = sort
         near_me = [i for i in found.intents if i.kind == "near_me"]
         if near_me and understood:
             changes["q"] = understood.without(near_me[0]) or None

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, Response, abort, make_response, render_template, request
+from flask import Blueprint, Response, abort, make_response, redirect, render_template, request, url_for
 
-from app.discovery.params import CITIES, OUTER_FIELDS, _text, parse_search
+from app.discovery.last_place import forget_place, get_last_place, remember_place
+from app.discovery.params import MAX_PLACE_LENGTH, OUTER_FIELDS, _text, parse_search
 from app.discovery.results import build_search_page, page_heading
-from app.rendering import is_htmx, render_page
+from app.extensions import db
+from app.rendering import add_toast, is_htmx, render_page
 from app.venues.public import page_etag
 from app.venues.service import get_categories
 from search.backend import get_version, search
 from search.backend import suggest as suggest_terms
+from search.places import find_places
 from search.types import InvalidQuery
 
 bp = Blueprint("discovery", __name__)
@@ -45,13 +48,35 @@ def suggest():
     return response
 
 
+@bp.get("/search/places")
+def place_suggestions():
+    """The "where" field's listbox: towns and cities starting with ``near`` (an HTML fragment)."""
+    typed = request.args.get("near", "")
+    if len(typed) > MAX_PLACE_LENGTH:
+        abort(400, f"Type at most {MAX_PLACE_LENGTH} characters to get suggestions.")
+    places = find_places(typed) if typed.strip() else []
+    response = make_response(render_template("discovery/_place_suggestions.html", places=places, typed=typed))
+    response.headers["Cache-Control"] = "public, max-age=3600"  # the gazetteer changes with a release
+    return response
+
+
+@bp.post("/search/place/forget")
+def forget_last_place():
+    """The "where" field's "Clear": forget the remembered place (CSRF-checked like every POST)."""
+    forget_place()
+    db.session.commit()
+    if is_htmx():
+        return add_toast(make_response("", 204), "We'll stop suggesting that place.")
+    return redirect(url_for("discovery.search", near=""), 303)
+
+
 def respond_with_search(args, *, category: str | None = None) -> Response:
     """The search page for ``args`` (on a category page, ``category`` is fixed)."""
     # A history restore after a cache miss wants the whole page, though it comes from HTMX.
     block = None if request.headers.get("HX-History-Restore-Request") else "results"
     fragment = block is not None and is_htmx()
     outer = {name: _text(args, name)[:200] for name in OUTER_FIELDS}
-    common = {"cities": [c.name for c in CITIES.values()], "heading_out_of_band": fragment}
+    common = {"heading_out_of_band": fragment, "remembered_place": False}
     try:
         found = parse_search(args, category=category)
     except InvalidQuery as exc:
@@ -70,8 +95,23 @@ def respond_with_search(args, *, category: str | None = None) -> Response:
     result = search(found.query)
     page = build_search_page(found, result, now=now)
     outer = {name: found.state.get(name) for name in OUTER_FIELDS}
+    if found.near is not None:
+        remember_place(found.near)
+        db.session.commit()
+    elif not any(name in args for name in ("near", "place", "lat")) and "place" not in found.understood.kinds():
+        remembered = get_last_place()  # shown in the field; the next search uses it
+        if remembered is not None:
+            outer.update(near=remembered.label, place=str(remembered.id))
+    common["remembered_place"] = bool(outer.get("place"))
     etag = page_etag(
-        {"url": request.full_path, "fragment": fragment, "version": get_version(), "total": result.total, **page}
+        {
+            "url": request.full_path,
+            "fragment": fragment,
+            "version": get_version(),
+            "total": result.total,
+            "outer": outer,
+            **page,
+        }
     )
     response = render_page(TEMPLATE, block, outer=outer, **common, **page)
     response.set_etag(etag, weak=True)

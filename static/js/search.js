@@ -70,6 +70,7 @@
     var input = document.querySelector("[aria-controls='" + listbox.id + "']");
     if (!input) return;
     var found = options(listbox);
+    announcePlaces(input, found.length);
     if (found.length && document.activeElement === input && !input.dataset.cwSubmitted) {
       listbox.hidden = false;
       input.setAttribute("aria-expanded", "true");
@@ -94,8 +95,25 @@
     }
   }
 
+  // Screen readers hear how many places matched (the listbox itself is not announced as it opens).
+  function announcePlaces(input, count) {
+    if (!input.hasAttribute("data-place-input")) return;
+    var status = document.querySelector("[data-place-status]");
+    if (!status) return;
+    var typed = input.value.trim();
+    status.textContent = !typed ? "" : count === 0 ? "No town or city starts with " + typed + "."
+      : count + (count === 1 ? " place" : " places") + " found. Use the up and down arrows to choose.";
+  }
+
+  function placeIdFor(input) {
+    var field = input.closest("[data-place-field]");
+    return field ? field.querySelector("[data-place-id]") : null;
+  }
+
   function choose(input, option) {
     input.value = option.getAttribute("data-value") || option.textContent.trim();
+    var placeId = placeIdFor(input);
+    if (placeId) placeId.value = option.getAttribute("data-place-id") || "";
     closeSuggestions(input);
     input.dataset.cwSubmitted = "1";
     var form = input.form;
@@ -132,7 +150,13 @@
     });
     input.addEventListener("input", function () {
       delete input.dataset.cwSubmitted;
+      var placeId = placeIdFor(input);
+      if (placeId) placeId.value = ""; // typed over a chosen place: the name decides again
     });
+    if (input.hasAttribute("data-place-input")) {
+      // A half-typed place is not a search: only a chosen place, Enter or the Search button search.
+      input.addEventListener("change", function (event) { event.stopPropagation(); });
+    }
     input.addEventListener("blur", function () {
       window.setTimeout(function () { closeSuggestions(input); }, 150);
     });
@@ -177,6 +201,8 @@
       var select = fallback.querySelector("select");
       if (select) select.focus();
     }
+    var where = scope.querySelector("[data-place-input]");
+    if (where) where.focus();
     if (status) status.textContent = message;
     button.disabled = false;
     button.removeAttribute("aria-busy");
@@ -205,7 +231,7 @@
               radius: params.get("radius") || DEFAULT_RADIUS_KM,
               sort: "distance",
             },
-            ["near", "page"]
+            ["near", "place", "page"]
           );
           window.location.assign(url);
         },
@@ -283,14 +309,83 @@
             button.getAttribute("data-search-url"),
             button.getAttribute("data-state-query"),
             { lat: rounded(center.lat, 5), lng: rounded(center.lng, 5), radius: String(radius), view: "map" },
-            ["near", "page", "per_page"]
+            ["near", "place", "page", "per_page"]
           )
         );
       });
     });
   }
 
+  // --- phones: the filters sheet, a modal dialog (focus stays inside, Escape closes it, focus goes
+  // back to the "Filters" button); a filter changed inside it keeps it open across the swap -----
+  var sheetWasOpen = false;
+
+  function openFilters(button) {
+    var sheet = document.getElementById(button.getAttribute("aria-controls"));
+    if (!sheet || sheet.open || typeof sheet.showModal !== "function") return;
+    sheet.showModal();
+    var first = sheet.querySelector("input, select, a[href], button:not([data-filters-close])");
+    if (first) first.focus();
+  }
+
+  function closeFilters(sheet) {
+    if (sheet && sheet.open) sheet.close();
+  }
+
+  document.addEventListener("click", function (event) {
+    var opener = event.target.closest("[data-filters-open]");
+    if (opener) {
+      openFilters(opener);
+      return;
+    }
+    var closer = event.target.closest("[data-filters-close]");
+    if (closer) closeFilters(closer.closest("dialog"));
+  });
+
+  document.addEventListener("close", function (event) {
+    var sheet = event.target;
+    if (!sheet.matches || !sheet.matches("[data-filters-sheet]")) return;
+    var opener = document.querySelector("[data-filters-open][aria-controls='" + sheet.id + "']");
+    if (opener) opener.focus();
+  }, true);
+
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    if (target && target.closest && target.closest("[data-search-results]")) {
+      var sheet = target.querySelector("[data-filters-sheet]");
+      sheetWasOpen = !!(sheet && sheet.open);
+    }
+  });
+
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var target = event.detail.target;
+    if (!sheetWasOpen || !target || !target.closest || !target.closest("[data-search-results]")) return;
+    sheetWasOpen = false;
+    var opener = target.querySelector("[data-filters-open]");
+    if (opener) openFilters(opener);
+  });
+
+  // --- the "where" field's Clear: forget the remembered place, empty the field -----------------
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = event.detail.elt;
+    if (!form || !form.matches || !form.matches("[data-forget-place]") || !event.detail.successful) return;
+    document.querySelectorAll("[data-place-field]").forEach(function (field) {
+      var input = field.querySelector("[data-place-input]");
+      var placeId = field.querySelector("[data-place-id]");
+      var clear = field.querySelector("[data-place-clear]");
+      if (input) { input.value = ""; input.focus(); }
+      if (placeId) placeId.value = "";
+      if (clear) clear.remove();
+    });
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
+    // On a phone the free-time fields fold away under their heading, so results come first.
+    if (window.matchMedia && window.matchMedia("(max-width: 767.98px)").matches) {
+      document.querySelectorAll("details[data-free-window]").forEach(function (d) {
+        if (!d.querySelector("input[value]:not([value=''])")) d.open = false;
+      });
+    }
     document.querySelectorAll("[data-autocomplete]").forEach(initAutocomplete);
     document.querySelectorAll("[data-free-window]").forEach(initFreeWindow);
     document.querySelectorAll("[data-near-me]").forEach(initNearMe);

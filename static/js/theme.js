@@ -4,4 +4,5 @@
   try { stored = localStorage.getItem("cozywish-theme"); } catch (e) { /* private mode */ }
   var prefersDark = window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches;
   document.documentElement.setAttribute("data-bs-theme", stored || (prefersDark ? "dark" : "light"));
+  document.documentElement.setAttribute("data-js", ""); // CSS may hide what scripts will show on demand
 })();

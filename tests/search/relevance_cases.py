@@ -277,6 +277,11 @@ CASES: tuple[Case, ...] = (
     Case("massage in manchester", (AMBER,), excludes=(LOTUS, ORCHID, THISTLE)),
     Case("massage near edinburgh", (ORCHID, THISTLE), excludes=(LOTUS, AMBER)),
     Case("spa in london", (WILLOW, NORDIC), excludes=(EVENING, THISTLE)),
+    # Towns the gazetteer knows (search/places.py), not only the three cities of the old list.
+    Case("massage in salford", (AMBER,), excludes=(LOTUS, ORCHID, THISTLE)),
+    Case("sauna near richmond", (WILLOW, NORDIC), excludes=(EVENING, THISTLE)),
+    Case("massage near musselburgh", (ORCHID, THISTLE), excludes=(LOTUS, AMBER)),
+    Case("facial in stockport", (PEARL,), excludes=(GLOW,)),
     Case("cheap massage", MASSAGES, first=LOTUS),
     Case("sauna near me", (WILLOW, NORDIC), first=NORDIC, excludes=(EVENING, THISTLE), located=True),
     Case("open now", (WILLOW, NORDIC, LOTUS), excludes=(EVENING,)),

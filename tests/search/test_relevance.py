@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.discovery.params import CITIES
+from search.places import places_named_in
 from search.postgres import PostgresBackend
 from search.types import SearchQuery
 from search.understanding import understand
@@ -26,7 +26,8 @@ def relevance_corpus(ctx, make_user, backend):
 
 
 def run(backend: PostgresBackend, case: Case):
-    understood = understand(case.query, places=CITIES, now=NOW)
+    # Places resolve through the gazetteer (search/places.py), as on the search page.
+    understood = understand(case.query, places=places_named_in(case.query), now=NOW)
     location = SEARCHER_IN_LONDON if case.located else None
     query = understood.apply(SearchQuery(per_page=50), location=location)
     return backend.search(query)
