@@ -188,6 +188,10 @@ def _watch_rows(cache_versions) -> None:
     for model in (Booking, Order, Review):
         cache_versions.watch_rows(model, customer_of)
     cache_versions.watch_rows(CartItem, cart_owner)
+    from app.waitlist.models import WaitlistEntry, WaitlistOffer
+
+    for model in (WaitlistEntry, WaitlistOffer):  # the offer banner on My bookings
+        cache_versions.watch_rows(model, customer_of)
     cache_versions.watch_rows(User, the_user)
     cache_versions.watch_rows(UserSession, session_owner)
     cache_versions.watch_rows(Payment, customer_via(Order, "order_id"))
@@ -266,6 +270,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(privacy_bp)  # legal pages, data export, account deletion, consent
     app.register_blueprint(booking_calendar.bp_feed)  # the public iCal feed, outside /provider
     app.register_blueprint(saved_bp)  # the heart, Saved, recently viewed, similar venues
+    from app.waitlist.views import bp as waitlist_bp  # also connects the waitlist's event receivers
+
+    app.register_blueprint(waitlist_bp)  # join, My waitlist, offers
     app.add_template_global(is_saved)
     from app.extensions import csrf
 

@@ -22,4 +22,5 @@ from app.venues.models import (  # noqa: F401
     VenueImage,
     VenueSlug,
 )
+from app.waitlist.models import WaitlistEntry, WaitlistOffer  # noqa: F401
 from search.synonyms import SearchSynonym  # noqa: F401

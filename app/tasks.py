@@ -8,9 +8,11 @@ import app.payments.refunds
 import app.payments.settlement
 import app.privacy.exports  # noqa: F401
 import app.privacy.retention as privacy_retention
+import app.waitlist.offers as waitlist_offers
 import search.indexing  # noqa: F401
 
 booking_lifecycle.schedule_periodic()
 payments_reconcile.schedule_periodic()
 email.schedule_periodic()
 privacy_retention.schedule_periodic()
+waitlist_offers.schedule_periodic()

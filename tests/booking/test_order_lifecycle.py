@@ -205,7 +205,8 @@ def test_money_after_a_release_whose_time_went_is_refused(bookable, customer, ma
 
 LIFECYCLE_MODULES = {"app/booking/lifecycle.py", "app/booking/order_lifecycle.py"}
 # Objects whose own ``.status`` other modules may write (not orders, not bookings).
-OTHER_STATUSES = {"payment", "refund", "review", "venue", "row", "export"}  # export: a data export (app/privacy)
+OTHER_STATUSES = {"payment", "refund", "review", "venue", "row", "export", "entry", "offer"}
+# export: a data export (app/privacy); entry, offer: a waitlist entry and offer (app/waitlist)
 
 
 def status_writes(path: Path, root: Path = ROOT) -> list[str]:
