@@ -4,7 +4,8 @@ Run as ``python -m e2e.seed '<json spec>'`` with the live server's environment (
 ``seed_venues`` in conftest). The spec: ``password``, ``customers`` [{email, name}], optional
 ``admins`` [{email, name}], and ``venues`` [{owner_email, owner_name, name, address, city,
 postcode, country, latitude, longitude, timezone, service, price_minor, team: [names],
-optional past_visits: [{customer_email, days_ago}]}]. Each venue is approved, open 09:00-18:00
+optional past_visits: [{customer_email, days_ago}], optional only_hour: {days_ahead, hour}: that
+day is blocked except the 60 minutes from ``hour``}]. Each venue is approved, open 09:00-18:00
 every day, with one 60-minute service for one person at a time; a past visit is a completed
 booking that many days ago. Prints the venues' ``[{"slug", "service_id", "visits":
 [references]}]`` as JSON.
@@ -78,6 +79,8 @@ def main(spec: dict) -> list[dict]:
                 add_team_member(venue, name=member, title="Therapist", bio="", service_ids=[service.id])
             venue.status = VenueStatus.APPROVED
             db.session.flush()
+            if "only_hour" in v:
+                block_all_but(venue, v["timezone"], v["only_hour"]["days_ahead"], v["only_hour"]["hour"])
             visits = []
             for visit in v.get("past_visits", []):
                 customer = db.session.scalar(select(User).where(User.email == visit["customer_email"]))
@@ -88,6 +91,23 @@ def main(spec: dict) -> list[dict]:
             made.append({"slug": venue.slug, "service_id": service.id, "visits": visits})
         db.session.commit()
     return made
+
+
+def block_all_but(venue, timezone: str, days_ahead: int, hour: int) -> None:
+    """Time blocks over 09:00-18:00 of the venue's day ``days_ahead`` except ``hour``'s 60 minutes."""
+    from zoneinfo import ZoneInfo
+
+    from app.booking.time_blocks import add_time_block
+
+    zone = ZoneInfo(timezone)
+    day = datetime.now(zone).date() + timedelta(days=days_ahead)
+
+    def at(h: int) -> datetime:
+        return datetime(day.year, day.month, day.day, h, tzinfo=zone).astimezone(UTC)
+
+    for start, end in ((9, hour), (hour + 1, 18)):
+        if start < end:
+            add_time_block(venue, member_id=None, starts_at=at(start), ends_at=at(end), reason="Full day (e2e)")
 
 
 if __name__ == "__main__":
