@@ -185,11 +185,12 @@ def _watch_rows(cache_versions) -> None:
 
     for model in (Booking, TimeBlock):
         cache_versions.watch_rows(model, venue_times)
+    from app.waitlist.models import WaitlistEntry, WaitlistOffer
+
+    cache_versions.watch_rows(WaitlistEntry, venue_times)  # the provider's calendar shows who waits
     for model in (Booking, Order, Review):
         cache_versions.watch_rows(model, customer_of)
     cache_versions.watch_rows(CartItem, cart_owner)
-    from app.waitlist.models import WaitlistEntry, WaitlistOffer
-
     for model in (WaitlistEntry, WaitlistOffer):  # the offer banner on My bookings
         cache_versions.watch_rows(model, customer_of)
     cache_versions.watch_rows(User, the_user)

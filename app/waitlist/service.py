@@ -214,4 +214,4 @@ def count_waiting(venue_id: int, first_day: date, last_day: date) -> dict[date, 
         )
         .group_by(WaitlistEntry.day)
     )
-    return dict(rows.tuples())
+    return {row[0]: row[1] for row in rows}

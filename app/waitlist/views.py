@@ -6,7 +6,7 @@ load (404) -> customers only (403) -> validate (400/422, nothing changes) -> ser
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
@@ -19,6 +19,7 @@ from app.booking.forms import BadInput, parse_day
 from app.errors import DomainError
 from app.extensions import db
 from app.ops.input_guard import MAX_ID
+from app.private_cache import valid_until
 from app.rendering import render_page
 from app.timefmt import LONG_DAY, day_words, moment_label, span_label, venue_zone
 from app.venues.hours import format_minute, parse_minute
@@ -228,5 +229,21 @@ def decline(offer_id: int) -> Response:
     return redirect(url_for(".mine"), 303)
 
 
-def waiting_count_by_day(venue_id: int, first: date, last: date) -> dict[date, int]:
-    return waitlist.count_waiting(venue_id, first, last)
+# Template globals: the booking room's pages show the waitlist without importing it.
+
+
+@bp.app_template_global("waitlist_offers")
+def waitlist_offers() -> list[dict[str, Any]]:
+    """The signed-in customer's open offers (the banner on My bookings); a cached copy of the
+    page lasts until the first of them runs out."""
+    if not current_user.is_authenticated or not current_user.has_role(Role.CUSTOMER):
+        return []
+    rows = get_offer_rows(current_user.id, datetime.now(UTC))
+    valid_until(min((row["expires_at"] for row in rows), default=None))
+    return rows
+
+
+@bp.app_template_global("waitlist_counts")
+def waitlist_counts(venue_id: int, first_day: date, days: int) -> dict[date, int]:
+    """People waiting per day at the venue (the provider's calendar shows them)."""
+    return waitlist.count_waiting(venue_id, first_day, first_day + timedelta(days=days - 1))

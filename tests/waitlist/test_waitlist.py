@@ -481,3 +481,19 @@ def test_provider_role_is_refused_offers(web, full, provider, customer, make_use
     web.sign_in_as(provider)
     assert web.post(f"/waitlist/offers/{offer.id}/accept").status_code == 403
     assert provider.role == Role.PROVIDER
+
+
+# -- the provider's calendar -----------------------------------------------------------------------
+
+
+def test_the_providers_calendar_counts_who_waits_on_each_day(web, full, provider, customer, make_user):
+    _venue, service, _booking, _ = full
+    join(customer, service)
+    join(make_user(name="Sam Second"), service)
+    db.session.commit()
+    web.sign_in_as(provider)
+    day = the_day().isoformat()
+    assert "2 on the waitlist" in web.get(f"/provider/calendar?view=day&date={day}").get_data(as_text=True)
+    assert "2 waiting" in web.get(f"/provider/calendar?view=week&date={day}").get_data(as_text=True)
+    other_day = (the_day() + timedelta(days=1)).isoformat()
+    assert "on the waitlist" not in web.get(f"/provider/calendar?view=day&date={other_day}").get_data(as_text=True)
