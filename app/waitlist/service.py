@@ -113,7 +113,9 @@ def join(
         status=EntryStatus.WAITING,
     )
     if any(fits(entry, slot, zone) for slot in get_slots(service, day, now=now)):
-        raise InvalidTransition("A time that suits you is free now: book it instead of waiting.")
+        raise InvalidTransition(
+            "A time that suits you is free now: book it instead, or narrow the window or choose a team member."
+        )
     try:
         with db.session.begin_nested():  # the unique index is the last word on duplicates
             db.session.add(entry)
