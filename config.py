@@ -165,6 +165,7 @@ class Config:
     BOOKING_MIN_NOTICE_MINUTES = env_int("BOOKING_MIN_NOTICE_MINUTES", 60)
     BOOKING_MAX_ADVANCE_DAYS = env_int("BOOKING_MAX_ADVANCE_DAYS", 90)
     HOLD_MINUTES = env_int("HOLD_MINUTES", 30)  # Stripe Checkout's minimum session life
+    WAITLIST_OFFER_MINUTES = env_int("WAITLIST_OFFER_MINUTES", 15)  # how long a waitlist offer holds its time
     CART_ITEM_HOURS = 24
 
     # Payments: Stripe when STRIPE_SECRET_KEY is set, otherwise the in-app Demo gateway.

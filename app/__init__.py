@@ -190,11 +190,16 @@ def _watch_rows(cache_versions) -> None:
 
     for model in (Booking, TimeBlock):
         cache_versions.watch_rows(model, venue_times)
+    from app.waitlist.models import WaitlistEntry, WaitlistOffer
+
+    cache_versions.watch_rows(WaitlistEntry, venue_times)  # the provider's calendar shows who waits
     for model in (Booking, Order, Review):
         cache_versions.watch_rows(model, customer_of)
     cache_versions.watch_rows(CartItem, cart_owner)
     cache_versions.watch_rows(CartPromo, cart_owner)  # the promo code in a customer's cart
     cache_versions.watch_rows(PromoCode, promo_of)  # a code's uses and edits: the carts showing it
+    for model in (WaitlistEntry, WaitlistOffer):  # the offer banner on My bookings
+        cache_versions.watch_rows(model, customer_of)
     cache_versions.watch_rows(User, the_user)
     cache_versions.watch_rows(UserSession, session_owner)
     cache_versions.watch_rows(Payment, customer_via(Order, "order_id"))
@@ -283,6 +288,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(saved_bp)  # the heart, Saved, recently viewed, similar venues
     app.register_blueprint(vouchers_bp)  # gift vouchers: buying, the printable voucher, checking a code
     app.register_blueprint(notifications_bp)  # preferences, venue reminder times, one-tap links, SMS log
+    from app.waitlist.views import bp as waitlist_bp  # also connects the waitlist's event receivers
+
+    app.register_blueprint(waitlist_bp)  # join, My waitlist, offers
     app.add_template_global(is_saved)
     from app.extensions import csrf
 

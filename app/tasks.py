@@ -11,6 +11,7 @@ import app.payments.settlement
 import app.payouts.transfers
 import app.privacy.exports  # noqa: F401
 import app.privacy.retention as privacy_retention
+import app.waitlist.offers as waitlist_offers
 import search.indexing  # noqa: F401
 
 booking_lifecycle.schedule_periodic()
@@ -18,3 +19,4 @@ payments_reconcile.schedule_periodic()
 email.schedule_periodic()
 reminders.schedule_periodic()
 privacy_retention.schedule_periodic()
+waitlist_offers.schedule_periodic()

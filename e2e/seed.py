@@ -6,7 +6,8 @@ Run as ``python -m e2e.seed '<json spec>'`` with the live server's environment (
 postcode, country, latitude, longitude, timezone, service, price_minor, team: [names],
 optional past_visits: [{customer_email, days_ago}], optional upcoming: [{customer_email,
 days_ahead}], optional payouts: false (no payout account: the owner connects one in the
-journey)}]. Each venue is approved, open 09:00-18:00
+journey), optional only_hour: {days_ahead, hour}: that day is blocked except the 60 minutes
+from ``hour``}]. Each venue is approved, open 09:00-18:00
 every day, with one 60-minute service for one person at a time; a past visit is a completed
 booking that many days ago, an upcoming one a confirmed booking that many days ahead (the
 middle of the day's free times). Prints the venues' ``[{"slug", "service_id", "visits":
@@ -84,6 +85,8 @@ def main(spec: dict) -> list[dict]:
             db.session.flush()
             if v.get("payouts", True):  # its payouts are set up: it takes paid bookings
                 connect_enabled_demo_account(venue)
+            if "only_hour" in v:
+                block_all_but(venue, v["timezone"], v["only_hour"]["days_ahead"], v["only_hour"]["hour"])
             visits = []
             for visit in v.get("past_visits", []):
                 customer = db.session.scalar(select(User).where(User.email == visit["customer_email"]))
@@ -99,6 +102,23 @@ def main(spec: dict) -> list[dict]:
             made.append({"slug": venue.slug, "service_id": service.id, "visits": visits, "upcoming": upcoming})
         db.session.commit()
     return made
+
+
+def block_all_but(venue, timezone: str, days_ahead: int, hour: int) -> None:
+    """Time blocks over 09:00-18:00 of the venue's day ``days_ahead`` except ``hour``'s 60 minutes."""
+    from zoneinfo import ZoneInfo
+
+    from app.booking.time_blocks import add_time_block
+
+    zone = ZoneInfo(timezone)
+    day = datetime.now(zone).date() + timedelta(days=days_ahead)
+
+    def at(h: int) -> datetime:
+        return datetime(day.year, day.month, day.day, h, tzinfo=zone).astimezone(UTC)
+
+    for start, end in ((9, hour), (hour + 1, 18)):
+        if start < end:
+            add_time_block(venue, member_id=None, starts_at=at(start), ends_at=at(end), reason="Full day (e2e)")
 
 
 if __name__ == "__main__":

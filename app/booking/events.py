@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from blinker import Namespace
 
@@ -27,6 +27,11 @@ from app.booking.models import Booking
 
 signals = Namespace()
 times_reopened = signals.signal("times-reopened", doc="Held or booked times became free again.")
+# Its sibling for new hours: a venue's or a team member's working time grew (hours added, a
+# closure, time off, a schedule exception or a time block removed). The sender is the reason;
+# receivers get ``venue_id`` and ``days`` (the venue-local dates that may have new times, or
+# None for "any day", as when weekly hours change). Same rule: receivers enqueue jobs.
+times_opened = signals.signal("times-opened", doc="A venue's working time grew: new times may be free.")
 
 
 @dataclass(frozen=True)
@@ -58,3 +63,8 @@ def reopened(bookings: Iterable[Booking]) -> tuple[ReopenedTime, ...]:
 def announce_reopened(reason: str, bookings: list[Booking], *, order_id: int) -> None:
     """Fire ``times_reopened`` once for one release of these bookings."""
     times_reopened.send(str(reason), times=reopened(bookings), order_id=order_id)
+
+
+def announce_opened(reason: str, venue_id: int, days: Iterable[date] | None = None) -> None:
+    """Fire ``times_opened`` for new hours at ``venue_id`` on ``days`` (None: any day)."""
+    times_opened.send(str(reason), venue_id=venue_id, days=tuple(sorted(set(days))) if days is not None else None)

@@ -31,6 +31,7 @@ from app.private_cache import private_page, user_namespace, valid_until
 from app.rendering import render_page
 from app.reviews.service import eligibility, find_review
 from app.venues.models import VenueStatus
+from app.waitlist.views import get_offer_rows
 
 B = BookingStatus
 PAGE_SIZE = 20  # bookings per page of My bookings (a customer with years of visits has hundreds)
@@ -96,7 +97,9 @@ def my_bookings() -> Response:
     now = datetime.now(UTC)
     found = find_my_bookings(current_user.id, tab, now, page=page)
     bookings, has_next = found[:PAGE_SIZE], len(found) > PAGE_SIZE
-    valid_until(changes_by_itself_at(bookings, now))
+    offers = get_offer_rows(current_user.id, now) if tab == "upcoming" else []
+    ends = [b for b in (changes_by_itself_at(bookings, now), *(o["expires_at"] for o in offers)) if b]
+    valid_until(min(ends, default=None))  # a hold ends or an offer runs out
     rows = [my_booking_row(b, now) for b in bookings]
     fragment = None if request.headers.get("HX-History-Restore-Request") else "bookings_list"
 
@@ -110,6 +113,7 @@ def my_bookings() -> Response:
         fragment,
         tab=tab,
         bookings=rows,
+        offers=offers,
         page=page,
         previous_url=page_url(page - 1) if page > 1 else None,
         next_url=page_url(page + 1) if has_next else None,

@@ -292,6 +292,11 @@ def build_booking_page(
         "error": error,
         "added": None,
         "retry_url": link(month=month.strftime("%Y-%m"), day=day.isoformat()) if day else link(),
+        # The waitlist for this day (a full day, or none of its times suits), or for any day.
+        "waitlist_url": url_for(
+            "waitlist.join_form", service_id=service.id, **({"day": day.isoformat()} if day else {})
+        ),
+        "can_wait": bool(day) and today <= day <= last_day and may_book(),
     }
 
 

@@ -6,11 +6,12 @@ Every block is looked up inside the venue, so another venue's ids are simply not
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import abort
 from sqlalchemy import or_, select
 
+from app.booking.events import announce_opened
 from app.booking.models import TimeBlock
 from app.extensions import db
 from app.venues.models import Venue
@@ -44,4 +45,7 @@ def remove_time_block(venue: Venue, block_id: int) -> TimeBlock:
     if block is None:
         abort(404)
     db.session.delete(block)
+    # The blocked span's UTC dates, widened by a day each side for the venue's zone.
+    first, last = block.starts_at.date() - timedelta(days=1), block.ends_at.date() + timedelta(days=1)
+    announce_opened("time_block_removed", venue.id, [first + timedelta(days=n) for n in range((last - first).days + 1)])
     return block

@@ -32,6 +32,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app import cache_versions
+from app.booking.events import announce_opened
 from app.booking.models import Booking, BookingStatus
 from app.errors import ValidationFailed
 from app.extensions import db
@@ -224,6 +225,7 @@ def set_week(member: TeamMember, week: Week | None) -> None:
         for r in ranges
     ]
     _flush_checked(rows, "ex_working_hours_no_overlap", "Those working hours overlap. Merge them or change one.")
+    announce_opened("working_hours_changed", member.venue_id)  # any day may have gained time
 
 
 def _flush_checked(rows: list, constraint: str, message: str) -> None:
@@ -261,6 +263,7 @@ def set_exception(member: TeamMember, day: date, ranges: list[Range], note: str)
         for r in sorted(ranges, key=lambda r: r.opens)
     ] or [ScheduleException(team_member_id=member.id, day=day, note=note)]
     _flush_checked(rows, "ex_schedule_exceptions_no_overlap", "Those hours overlap. Merge them or change one.")
+    announce_opened("schedule_exception_changed", member.venue_id, [day])
 
 
 def remove_exception(member: TeamMember, day: date) -> int:
@@ -268,6 +271,8 @@ def remove_exception(member: TeamMember, day: date) -> int:
         delete(ScheduleException).where(ScheduleException.team_member_id == member.id, ScheduleException.day == day)
     )
     cache_versions.bump(cache_versions.venue_times(member.venue_id))  # a bulk delete: no ORM event
+    if result.rowcount:
+        announce_opened("schedule_exception_removed", member.venue_id, [day])
     return result.rowcount
 
 
@@ -309,6 +314,13 @@ def remove_time_off(member: TeamMember, time_off_id: int) -> TimeOff | None:
     if off is not None:
         db.session.delete(off)
         db.session.flush()
+        if off.starts_on is not None and off.ends_on is not None:
+            span = (off.ends_on - off.starts_on).days + 1
+            days = [off.starts_on + timedelta(days=n) for n in range(span)]
+        else:  # a span of time: its UTC dates, widened by a day each side for the venue's zone
+            first, last = off.starts_at.date() - timedelta(days=1), off.ends_at.date() + timedelta(days=1)
+            days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+        announce_opened("time_off_removed", member.venue_id, days)
     return off
 
 

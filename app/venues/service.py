@@ -226,6 +226,15 @@ def set_day_hours(venue: Venue, weekday: int, ranges: list[Range]) -> None:
             raise ValidationFailed("Those opening hours overlap. Merge them or change one.") from None
         raise
     note_change(venue, "hours")
+    if ranges:
+        _announce_new_hours(venue.id, "opening_hours_changed")
+
+
+def _announce_new_hours(venue_id: int, reason: str, days=None) -> None:
+    """New times may be free: the waitlist hears it (app/booking/events.py ``times_opened``)."""
+    from app.booking.events import announce_opened
+
+    announce_opened(reason, venue_id, days)
 
 
 def copy_day_to(venue: Venue, source_weekday: int, target_weekdays: list[int]) -> None:
@@ -261,6 +270,8 @@ def remove_closure(venue: Venue, closure_id: int) -> None:
     closure = _child(venue.closures, closure_id, "closure")
     venue.closures.remove(closure)
     note_change(venue, "hours")
+    days = [closure.starts_on + timedelta(days=n) for n in range((closure.ends_on - closure.starts_on).days + 1)]
+    _announce_new_hours(venue.id, "closure_removed", days)
 
 
 # -- services ---------------------------------------------------------------------------

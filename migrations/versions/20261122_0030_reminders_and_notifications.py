@@ -2,7 +2,7 @@
 reminder offsets, one row per planned reminder, and the SMS log
 
 Revision ID: 0030
-Revises: 0028
+Revises: 0029
 Create Date: 2026-11-22
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0030"
-down_revision = "0028"
+down_revision = "0029"
 branch_labels = None
 depends_on = None
 

@@ -206,7 +206,8 @@ def test_money_after_a_release_whose_time_went_is_refused(bookable, customer, ma
 LIFECYCLE_MODULES = {"app/booking/lifecycle.py", "app/booking/order_lifecycle.py"}
 # Objects whose own ``.status`` other modules may write (not orders, not bookings).
 # export: a data export (app/privacy); account, transfer, reversal: a venue's payout account, a
-# transfer to it and its reversal (app/payouts); redemption: a promo code's use (app/promos).
+# transfer to it and its reversal (app/payouts); redemption: a promo code's use (app/promos);
+# entry, offer: a waitlist entry and offer (app/waitlist).
 OTHER_STATUSES = {
     "payment",
     "refund",
@@ -218,6 +219,8 @@ OTHER_STATUSES = {
     "transfer",
     "reversal",
     "redemption",
+    "entry",
+    "offer",
 }
 
 

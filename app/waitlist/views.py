@@ -1,0 +1,249 @@
+"""The customer's waitlist pages: join (from a booking page's day), "My waitlist" with each
+place in line and any open offer ("Book it" / "No thanks"), and leaving.
+
+load (404) -> customers only (403) -> validate (400/422, nothing changes) -> service -> commit.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from app.accounts.access import role_required
+from app.accounts.models import Role
+from app.booking.forms import BadInput, parse_day
+from app.errors import DomainError
+from app.extensions import db
+from app.ops.input_guard import MAX_ID
+from app.private_cache import valid_until
+from app.rendering import render_page
+from app.timefmt import LONG_DAY, day_words, moment_label, span_label, venue_zone
+from app.venues.hours import format_minute, parse_minute
+from app.venues.models import Service
+from app.waitlist import offers
+from app.waitlist import service as waitlist
+from app.waitlist.models import EntryStatus, WaitlistEntry, WaitlistOffer
+
+bp = Blueprint("waitlist", __name__)
+
+STATUS_LABELS = {
+    EntryStatus.WAITING: "Waiting",
+    EntryStatus.OFFERED: "A time is held for you",
+    EntryStatus.BOOKED: "Booked from the waitlist",
+    EntryStatus.LEFT: "You left",
+    EntryStatus.EXPIRED: "The day has passed",
+}
+
+
+def ordinal(number: int) -> str:
+    """1 -> "1st", 2 -> "2nd", 11 -> "11th", 23 -> "23rd"."""
+    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"
+
+
+def _id(value: str | None, what: str) -> int | None:
+    """An optional id from a form: empty is None; anything but a whole number in range is a 400."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    if not value.isdigit() or not 1 <= int(value) <= MAX_ID:
+        raise BadInput(f"Choose a {what} from the list.")
+    return int(value)
+
+
+def _window(start: str | None, end: str | None) -> waitlist.Window | None:
+    start, end = (start or "").strip(), (end or "").strip()
+    if not start and not end:
+        return None
+    if not start or not end:
+        raise BadInput("Give both ends of the time window, or leave both empty.")
+    try:
+        return waitlist.Window(parse_minute(start), parse_minute(end, allow_midnight_end=True))
+    except ValueError as exc:
+        raise BadInput(str(exc)) from None
+
+
+def _service_from(value: str | None) -> Service:
+    try:
+        service_id = _id(value, "service")
+    except BadInput:
+        abort(404)
+    if service_id is None:
+        abort(404)
+    return waitlist.get_joinable_service(service_id)
+
+
+def join_page(service: Service, form: dict[str, str], *, error: str | None = None, status: int = 200) -> Response:
+    venue = service.venue
+    return render_page(
+        "waitlist/join.html",
+        status=status,
+        service={"id": service.id, "name": service.name, "duration": service.duration_minutes},
+        venue={"name": venue.name, "url": url_for("venues_public.venue_page", slug=venue.slug)},
+        book_url=url_for("booking.book", slug=venue.slug, service_id=service.id),
+        timezone=venue_zone(venue.timezone).key,
+        members=[{"id": m.id, "name": m.name} for m in waitlist.performers(service)],
+        form=form,
+        error=error,
+    )
+
+
+@bp.get("/waitlist/join")
+@role_required(Role.CUSTOMER)
+def join_form() -> Response:
+    service = _service_from(request.args.get("service_id"))
+    day = request.args.get("day", "")
+    try:
+        if day:
+            parse_day(day)
+    except BadInput:
+        day = ""
+    return join_page(service, {"day": day})
+
+
+@bp.post("/waitlist")
+@role_required(Role.CUSTOMER)
+def join() -> Response:
+    service = _service_from(request.form.get("service_id"))
+    form = {key: request.form.get(key, "") for key in ("day", "window_start", "window_end", "team_member_id")}
+    try:
+        day = parse_day(form["day"])
+        window = _window(form["window_start"], form["window_end"])
+        member_id = _id(form["team_member_id"], "team member")
+    except BadInput as exc:
+        return join_page(service, form, error=str(exc), status=400)
+    try:
+        entry = waitlist.join(current_user, service=service, day=day, window=window, team_member_id=member_id)
+    except DomainError as exc:
+        db.session.rollback()
+        return join_page(service, form, error=exc.message, status=exc.status_code)
+    position = waitlist.get_position(entry) or 1
+    db.session.commit()
+    flash(
+        f"You're on the waitlist for {service.name} on {day_words(day, LONG_DAY)}: {ordinal(position)} in line. "
+        "We'll email you when a time opens up.",
+        "success",
+    )
+    return redirect(url_for(".mine"), 303)
+
+
+def entry_row(entry: WaitlistEntry, position: int | None) -> dict[str, Any]:
+    window = None
+    if entry.window_start_minute is not None and entry.window_end_minute is not None:
+        window = f"{format_minute(entry.window_start_minute)}–{format_minute(entry.window_end_minute)}"
+    live = entry.status in (EntryStatus.WAITING, EntryStatus.OFFERED)
+    return {
+        "id": entry.id,
+        "service": entry.service.name,
+        "venue": entry.venue.name,
+        "venue_url": url_for("venues_public.venue_page", slug=entry.venue.slug),
+        "day": day_words(entry.day, LONG_DAY),
+        "window": window,
+        "member": entry.team_member.name if entry.team_member else None,
+        "status": entry.status,
+        "status_label": STATUS_LABELS.get(entry.status, entry.status),
+        "position": ordinal(position) if live and position else None,
+        "live": live,
+        "leave_url": url_for(".leave", entry_id=entry.id),
+    }
+
+
+def offer_row(offer: WaitlistOffer) -> dict[str, Any]:
+    zone = venue_zone(offer.service.venue.timezone)
+    return {
+        "id": offer.id,
+        "service": offer.service.name,
+        "venue": offer.service.venue.name,
+        "when": span_label(offer.starts_at, offer.ends_at, zone),
+        "timezone": zone.key,
+        "member": offer.team_member.name if offer.team_member else None,
+        "expires_at": offer.expires_at,
+        "expires_iso": offer.expires_at.astimezone(UTC).isoformat(timespec="seconds"),
+        "expires_label": moment_label(offer.expires_at, zone),
+        "accept_url": url_for("waitlist.accept", offer_id=offer.id),
+        "decline_url": url_for("waitlist.decline", offer_id=offer.id),
+    }
+
+
+def get_offer_rows(customer_id: int, now: datetime) -> list[dict[str, Any]]:
+    """The banner's offers (My waitlist and My bookings show it)."""
+    return [offer_row(o) for o in waitlist.find_open_offers(customer_id, now=now)]
+
+
+@bp.get("/waitlist")
+@role_required(Role.CUSTOMER)
+def mine() -> Response:
+    now = datetime.now(UTC)
+    rows = [entry_row(entry, position) for entry, position in waitlist.find_my_entries(current_user.id, now=now)]
+    return render_page(
+        "waitlist/mine.html",
+        entries=[r for r in rows if r["live"]],
+        ended=[r for r in rows if not r["live"]],
+        offers=get_offer_rows(current_user.id, now),
+    )
+
+
+@bp.post("/waitlist/<int:entry_id>/leave")
+@role_required(Role.CUSTOMER)
+def leave(entry_id: int) -> Response:
+    try:
+        left = offers.leave(entry_id, current_user)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+        return redirect(url_for(".mine"), 303)
+    db.session.commit()
+    flash("You left the waitlist." if left else "You had already left that waitlist.", "success")
+    return redirect(url_for(".mine"), 303)
+
+
+@bp.post("/waitlist/offers/<int:offer_id>/accept")
+@role_required(Role.CUSTOMER)
+def accept(offer_id: int) -> Response:
+    try:
+        order = offers.accept(offer_id, current_user)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "warning")
+        return redirect(url_for(".mine"), 303)
+    db.session.commit()
+    flash("The time is yours to book: pay to confirm it.", "success")
+    return redirect(url_for("booking.order", order_id=order.id), 303)
+
+
+@bp.post("/waitlist/offers/<int:offer_id>/decline")
+@role_required(Role.CUSTOMER)
+def decline(offer_id: int) -> Response:
+    try:
+        offers.decline(offer_id, current_user)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "warning")
+        return redirect(url_for(".mine"), 303)
+    db.session.commit()
+    flash("No problem: the time goes to the next person, and you stay in line for others.", "success")
+    return redirect(url_for(".mine"), 303)
+
+
+# Template globals: the booking room's pages show the waitlist without importing it.
+
+
+@bp.app_template_global("waitlist_offers")
+def waitlist_offers() -> list[dict[str, Any]]:
+    """The signed-in customer's open offers (the banner on My bookings); a cached copy of the
+    page lasts until the first of them runs out."""
+    if not current_user.is_authenticated or not current_user.has_role(Role.CUSTOMER):
+        return []
+    rows = get_offer_rows(current_user.id, datetime.now(UTC))
+    valid_until(min((row["expires_at"] for row in rows), default=None))
+    return rows
+
+
+@bp.app_template_global("waitlist_counts")
+def waitlist_counts(venue_id: int, first_day: date, days: int) -> dict[date, int]:
+    """People waiting per day at the venue (the provider's calendar shows them)."""
+    return waitlist.count_waiting(venue_id, first_day, first_day + timedelta(days=days - 1))
