@@ -260,3 +260,9 @@ def test_the_navbar_and_venue_page_lead_to_gift_vouchers(web, bookable):
     venue, _service = bookable
     assert 'href="/gift-vouchers"' in html(web.get("/"))
     assert f'href="/gift-vouchers?venue={venue.slug}"' in html(web.get(f"/venues/{venue.slug}"))
+
+
+def test_a_message_may_run_over_several_lines(web, customer):
+    web.sign_in_as(customer)
+    buy(web, message="Happy birthday!\r\nLove, Sam")
+    assert db.session.scalar(select(VoucherPurchase.message)) == "Happy birthday!\r\nLove, Sam"

@@ -196,7 +196,8 @@ def test_a_voucher_that_covers_the_order_confirms_it_with_no_charge(ctx, custome
     [step] = [t for t in order_lifecycle.get_transitions(order) if t.event == "confirm_paid"]
     assert step.reason == "Paid in full by gift voucher"
     run_jobs()
-    assert any(m.subject.startswith("Receipt ") and m.to == [customer.email] for m in outbox)
+    [receipt] = [m for m in outbox if m.subject.startswith(f"Receipt {order.receipt_number} ")]
+    assert receipt.to == [customer.email] and "of which by gift voucher: £60.00" in receipt.body
 
 
 def test_what_is_left_pays_the_next_order_until_it_is_used_up(ctx, customer, venue_and_service):
