@@ -189,7 +189,7 @@ def running_server(tmp_path_factory, pytestconfig, database_name: str, *, host_n
     server = LiveServer(url=f"http://{host_name}:{port}", env=env, mail_dir=mail_dir, log_path=workdir / "server.log")
 
     try:
-        server.flask("db", "upgrade", timeout=120)
+        server.flask("db", "upgrade", timeout=300)  # 0031 loads the gazetteer: slow on a busy machine
         with server.log_path.open("wb") as log:
             server.process = subprocess.Popen(
                 [

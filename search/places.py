@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -231,13 +232,11 @@ def gazetteer_rows() -> list[_Row]:
 def label_places(rows: list[_Row]) -> None:
     """Set each row's ``label`` and ``detail``. A name only one place has is its label (with the
     country abroad: "Paris, France"); a shared name adds the region or country, and where that
-    is not enough, the nearest town of LANDMARK_POPULATION or more ("Richmond, near London")."""
+    is not enough, a nearby bigger town ("Richmond, near London")."""
     by_key: dict[str, list[_Row]] = defaultdict(list)
-    landmarks: dict[str, list[_Row]] = defaultdict(list)
     for row in rows:
         by_key[row.key].append(row)
-        if row.population >= LANDMARK_POPULATION:
-            landmarks[row.country_code].append(row)
+    landmarks = _Landmarks(r for r in rows if r.population >= LANDMARK_POPULATION)
     for row in rows:
         home = row.country_code == HOME_COUNTRY
         where = [part for part in (row.region, None if home else row.country) if part]
@@ -246,28 +245,52 @@ def label_places(rows: list[_Row]) -> None:
         if len(same) == 1:
             row.label = row.name if home else ", ".join([row.name, row.country])
             continue
-        twins = [r for r in same if r is not row and r.country_code == row.country_code and r.region == row.region]
-        near = _nearest_landmark(row, landmarks[row.country_code]) if twins else None
+        twins = any(r is not row and r.country_code == row.country_code and r.region == row.region for r in same)
+        near = landmarks.near(row) if twins else None
         parts = [row.name, *([f"near {near.name}"] if near else []), *(where or [row.country])]
         row.label = ", ".join(parts)
 
 
-def _nearest_landmark(row: _Row, candidates: Iterable[_Row]) -> _Row | None:
-    """The town a same-named place is "near": within LANDMARK_KM, one clearly bigger (ten times,
-    up to LANDMARK_CITY people) that is nearest for its size (distance over the square root of
-    its population), so a London suburb reads "near London", not near the next borough; with
-    none that close, the nearest town of the region."""
-    others = [o for o in candidates if o.key != row.key and o.region == row.region] or [
-        o for o in candidates if o.key != row.key
-    ]
-    if not others:
+class _Landmarks:
+    """Towns of LANDMARK_POPULATION or more by country and region, sorted by latitude, so the
+    ones near a place are found by bisection rather than by measuring to every one."""
+
+    def __init__(self, towns: Iterable[_Row]) -> None:
+        self.by_area: dict[tuple[str, str], list[_Row]] = defaultdict(list)
+        for town in towns:
+            self.by_area[(town.country_code, town.region)].append(town)
+            if town.region:
+                self.by_area[(town.country_code, "")].append(town)
+        for towns_of_area in self.by_area.values():
+            towns_of_area.sort(key=lambda t: t.lat)
+        self.lats = {area: [t.lat for t in towns_of_area] for area, towns_of_area in self.by_area.items()}
+
+    def _within(self, row: _Row, area: tuple[str, str], degrees: float) -> list[_Row]:
+        towns, lats = self.by_area.get(area, []), self.lats.get(area, [])
+        low, high = bisect_left(lats, row.lat - degrees), bisect_right(lats, row.lat + degrees)
+        return [t for t in towns[low:high] if t.key != row.key]
+
+    def near(self, row: _Row) -> _Row | None:
+        """Within LANDMARK_KM, a town clearly bigger than ``row`` (ten times, up to LANDMARK_CITY
+        people) that is nearest for its size (distance over the square root of its population),
+        so a London suburb reads "near London", not near the next borough; with none that close,
+        the nearest town of the region (or the country)."""
+        area = (row.country_code, row.region) if self.by_area.get((row.country_code, row.region)) else None
+        area = area or (row.country_code, "")
+        big_enough = max(LANDMARK_POPULATION, min(10 * row.population, LANDMARK_CITY))
+        close = [
+            (distance_km(row.lat, row.lng, t.lat, t.lng), t)
+            for t in self._within(row, area, LANDMARK_KM / 111.0)
+            if t.population >= big_enough
+        ]
+        close = [(km, t) for km, t in close if km <= LANDMARK_KM]
+        if close:
+            return min(close, key=lambda pair: pair[0] / math.sqrt(pair[1].population))[1]
+        for degrees in (1.0, 5.0, 180.0):
+            found = self._within(row, area, degrees)
+            if found:
+                return min(found, key=lambda t: distance_km(row.lat, row.lng, t.lat, t.lng))
         return None
-    distances = {o.id: distance_km(row.lat, row.lng, o.lat, o.lng) for o in others}
-    big_enough = max(LANDMARK_POPULATION, min(10 * row.population, LANDMARK_CITY))
-    close = [o for o in others if distances[o.id] <= LANDMARK_KM and o.population >= big_enough]
-    if close:
-        return min(close, key=lambda o: distances[o.id] / math.sqrt(o.population))
-    return min(others, key=lambda o: distances[o.id])
 
 
 INSERT_SQL = text(

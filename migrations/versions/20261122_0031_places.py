@@ -38,6 +38,15 @@ def upgrade():
         sa.Column("timezone", sa.String(length=64), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_places")),
     )
+    op.add_column("users", sa.Column("last_place_id", sa.Integer(), nullable=True))
+    op.create_foreign_key(
+        op.f("fk_users_last_place_id_places"), "users", "places", ["last_place_id"], ["id"], ondelete="SET NULL"
+    )
+
+    from search.places import load_places
+
+    load_places(op.get_bind())
+    # Indexed after the load: one build each instead of 38,000 inserts into a trigram index.
     op.create_index("ix_places_key_prefix", "places", ["key"], unique=False, postgresql_ops={"key": "text_pattern_ops"})
     op.create_index(
         "ix_places_key_trgm",
@@ -48,14 +57,6 @@ def upgrade():
         postgresql_ops={"key": "gin_trgm_ops"},
     )
     op.create_index("ix_places_label_lower", "places", [sa.text("lower(label)")], unique=False)
-    op.add_column("users", sa.Column("last_place_id", sa.Integer(), nullable=True))
-    op.create_foreign_key(
-        op.f("fk_users_last_place_id_places"), "users", "places", ["last_place_id"], ["id"], ondelete="SET NULL"
-    )
-
-    from search.places import load_places
-
-    load_places(op.get_bind())
 
 
 def downgrade():
