@@ -132,7 +132,7 @@ def resolve_place(typed: str) -> FoundPlace | None:
     """The place a typed name means: its label exactly ("Richmond, near London, England"), or
     the best place of that name ("Richmond" -> the biggest in the home country). One statement."""
     label, key = typed.strip().lower(), clean_prefix(typed)
-    if not label or not key:
+    if not label or not key or "\x00" in label:  # PostgreSQL text can't hold a NUL: no place has one
         return None
     by_label = func.lower(Place.label) == label
     row = db.session.execute(

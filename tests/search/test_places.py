@@ -291,3 +291,9 @@ def test_elasticsearch_highlights_break_at_sentences():
     description = build_search_body(SearchQuery(text="stone"))["highlight"]["fields"]["description"]
     assert description["boundary_scanner"] == "sentence"
     assert description["type"] == "unified"
+
+
+def test_a_place_name_with_a_nul_byte_is_a_400_not_an_error(client, ctx):
+    assert client.get("/search?near=Bath%00").status_code == 400
+    assert client.get("/search/places?near=Ba%00th").status_code in (200, 400)
+    assert resolve_place("Bath\x00") is None  # never reaches PostgreSQL, which refuses NUL
