@@ -208,12 +208,28 @@ def make_offer(
             db.session.refresh(entry)
             return None
         raise
-    _email_offer(offer, customer, service)
+    _tell_of_offer(offer, customer, service)
     return offer
 
 
-def _email_offer(offer: WaitlistOffer, customer: User, service: Service) -> None:
+def _tell_of_offer(offer: WaitlistOffer, customer: User, service: Service) -> None:
+    """The offer by the channels the customer chose for waitlist offers (email by default; a
+    text too if they turned SMS on). The in-app banner shows it whatever they chose."""
+    from app.notifications.preferences import SMS, channels_for, get_sms_number
+    from app.notifications.sms import send_sms_later
+
     zone = venue_zone(service.venue.timezone)
+    channels = channels_for(customer, "waitlist_offers")
+    if SMS in channels and (number := get_sms_number(customer.id)):
+        send_sms_later(
+            number,
+            f"CozyWish: a time opened up for {service.name} at {service.venue.name}, "
+            f"{moment_label(offer.starts_at, zone)}. It's yours until {moment_label(offer.expires_at, zone)}: "
+            f"{absolute_url('waitlist.mine')}",
+            user_id=customer.id,
+        )
+    if "email" not in channels:
+        return
     send_email(
         customer.email,
         f"A time opened up: {service.name} at {service.venue.name}",

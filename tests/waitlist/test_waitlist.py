@@ -497,3 +497,22 @@ def test_the_providers_calendar_counts_who_waits_on_each_day(web, full, provider
     assert "2 waiting" in web.get(f"/provider/calendar?view=week&date={day}").get_data(as_text=True)
     other_day = (the_day() + timedelta(days=1)).isoformat()
     assert "on the waitlist" not in web.get(f"/provider/calendar?view=day&date={other_day}").get_data(as_text=True)
+
+
+def test_an_offer_goes_by_the_channels_the_customer_chose(full, customer, run_jobs, outbox):
+    from app.notifications import preferences
+    from tests.notifications.helpers import sms_to
+
+    number = "+447911123456"
+    choices = preferences.get_choices(customer)
+    choices["waitlist_offers"] = {"email": False, "sms": True}
+    preferences.save_preferences(customer, choices, sms_number=number)
+    _venue, service, booking, booker = full
+    join(customer, service)
+    lifecycle.cancel_by_customer(booking, customer=booker)
+    run_jobs()
+    run_jobs()
+    assert len(open_offers()) == 1
+    assert not [m for m in outbox if "A time opened up" in m.subject]  # email turned off
+    [text_message] = sms_to(number)
+    assert "a time opened up" in text_message.body and service.name in text_message.body
