@@ -206,14 +206,23 @@ def rate_for_venues(venue_ids: Iterable[int]) -> dict[int, int]:
 
 
 def venue_shares(order: Order) -> list[VenueShare]:
-    """The order's shares from its bookings as they were held (amounts.py's items).
+    """The order's shares from its bookings as they were held (amounts.py's items), less the
+    promo code's discount (a venue-funded code lowers that venue's gross; a platform-funded
+    one, like a gift voucher, lowers only what was charged)."""
+    from app.promos.models import FundedBy
+    from app.promos.redemption import promo_allocation, promo_funded_by
 
-    Promo codes and gift vouchers are not in amounts.py yet; when they are, their venue-funded
-    part goes in ``venue_discounts`` and the platform-funded part and the voucher in the
-    other two arguments of ``split_shares``."""
     bookings = sorted(order.bookings, key=lambda b: b.id)
     rates = rate_for_venues(b.venue_id for b in bookings)
     lines = [
         VenueLine(b.venue_id, b.unit_price_minor * b.quantity, rates[b.venue_id], booking_id=b.id) for b in bookings
     ]
-    return split_shares(lines, order.currency)
+    discount = order.promo_discount_minor or 0
+    venue_funded = discount > 0 and promo_funded_by(order) == FundedBy.VENUE
+    return split_shares(
+        lines,
+        order.currency,
+        venue_discounts=promo_allocation(order) if venue_funded else None,
+        platform_discount_minor=0 if venue_funded else discount,
+        voucher_minor=order.voucher_applied_minor or 0,
+    )
