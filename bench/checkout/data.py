@@ -10,6 +10,7 @@ from werkzeug.security import generate_password_hash
 from app.accounts.models import Role, User
 from app.booking.models import LIVE_STATUSES, Booking, CartItem
 from app.extensions import db
+from app.payouts.accounts import connect_enabled_demo_account
 from app.venues.hours import Range
 from app.venues.models import Service, VenueStatus
 from app.venues.service import add_team_member, create_venue, save_service, set_day_hours
@@ -49,6 +50,8 @@ def build_race_venue() -> dict[str, int]:
     first, second = service("Shiatsu", 5), service("Hot stone massage", 5, 90)
     add_team_member(venue, name="Only Therapist", title="", bio="", service_ids=[first.id, second.id])
     venue.status = VenueStatus.APPROVED
+    db.session.flush()
+    connect_enabled_demo_account(venue)  # its payouts are set up: it takes paid bookings
     db.session.commit()
     return {"single": single.id, "three": class_of_three.id, "first": first.id, "second": second.id}
 
