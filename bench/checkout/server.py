@@ -38,7 +38,7 @@ def start_gunicorn(code_dir: Path, url: str, port: int, log: Path, *, app: str =
         [
             str(gunicorn),
             "--workers",
-            "3",
+            os.environ.get("BENCH_WORKERS", "3"),
             "--bind",
             f"127.0.0.1:{port}",
             "--chdir",
