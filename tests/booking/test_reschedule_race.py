@@ -12,13 +12,14 @@ import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from app.accounts.models import User
 from app.booking import reschedule
 from app.booking.errors import SlotUnavailable
 from app.booking.models import Booking, BookingMove
 from app.extensions import db
+from app.payments.models import PaymentEvent
 from tests.booking.helpers import book, future_slot
 from tests.booking.test_overbooking import (  # fixtures and committed-data helpers
     jobs_before_the_races,
@@ -64,7 +65,21 @@ def move_at_once(race_app, moves: list[tuple[int, int]], target) -> list[BaseExc
     return errors
 
 
-def test_two_moves_into_one_place_one_wins_and_the_other_booking_is_unchanged(race_app, made):
+@pytest.fixture
+def payment_events_cleared(race_app):
+    """Booking with the demo card commits payment events; this database is this test process's
+    own, so every event after the mark is this test's, deleted afterwards."""
+    with race_app.app_context():
+        mark = db.session.scalar(select(func.coalesce(func.max(PaymentEvent.id), 0)))
+        db.session.remove()
+    yield
+    with race_app.app_context():
+        db.session.execute(delete(PaymentEvent).where(PaymentEvent.id > mark))
+        db.session.commit()
+        db.session.remove()
+
+
+def test_two_moves_into_one_place_one_wins_and_the_other_booking_is_unchanged(race_app, made, payment_events_cleared):
     with race_app.test_request_context():
         try:
             _venue, service = make_venue(made, capacity=1)
@@ -101,3 +116,9 @@ def test_two_moves_into_one_place_one_wins_and_the_other_booking_is_unchanged(ra
                 assert moves == 1
             finally:
                 db.session.remove()
+
+
+def test_the_race_left_no_payment_events_behind(race_app):
+    with race_app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(PaymentEvent)) == 0
+        db.session.remove()
