@@ -86,7 +86,7 @@ def book_visit(customer: User, service, day):
 
 def move_into_past(booking, *, days_ago: int) -> None:
     """Move a booking's times ``days_ago`` days before today (same time of day) and mark it
-    completed."""
+    completed once it has started (a booking moved to later today stays confirmed)."""
     length = booking.ends_at - booking.starts_at
     buffer = booking.blocks_until - booking.ends_at
     booking.starts_at = booking.starts_at - timedelta(
@@ -94,5 +94,6 @@ def move_into_past(booking, *, days_ago: int) -> None:
     )
     booking.ends_at = booking.starts_at + length
     booking.blocks_until = booking.ends_at + buffer
-    lifecycle.mark(booking, "complete", actor=booking.venue.owner)
+    if booking.starts_at <= datetime.now(UTC):  # today's (days_ago=0) may not have started yet
+        lifecycle.mark(booking, "complete", actor=booking.venue.owner)
     db.session.flush()
