@@ -156,16 +156,3 @@ def purge_deliveries_job(timestamp: int | None = None) -> None:
     cutoff = func.now() - timedelta(days=DELIVERY_RECORD_DAYS)
     db.session.execute(delete(EmailDelivery).where(EmailDelivery.sent_at < cutoff))
     db.session.commit()
-
-
-_scheduled = False
-
-
-def schedule_periodic() -> None:
-    global _scheduled
-    if _scheduled:
-        return
-    _scheduled = True
-    from app.jobs import queue
-
-    queue.periodic(cron="17 3 * * *", periodic_id="purge-email-deliveries")(purge_deliveries_job)

@@ -97,6 +97,13 @@ def enqueue(
     return deferrer.defer(**kwargs)
 
 
+def every(cron: str, periodic_id: str, task: procrastinate.tasks.Task, **options: Any) -> None:
+    """Run ``task`` on ``cron``: every worker runs the schedule, the database keeps one job per
+    tick. Registering the same ``periodic_id`` again replaces it, so this is safe to repeat."""
+    queue.periodic_registry.periodic_tasks.pop((task.name, periodic_id), None)
+    queue.periodic(cron=cron, periodic_id=periodic_id, **options)(task)
+
+
 def run_worker(app: Flask, *, wait: bool = True, concurrency: int = 1) -> None:
     """Run the real procrastinate worker for this Flask app (``flask jobs worker``).
 
@@ -110,10 +117,12 @@ def run_worker(app: Flask, *, wait: bool = True, concurrency: int = 1) -> None:
     importlib.import_module("app.tasks")  # every task and periodic schedule registered
     # Ahead of any backlog: a queue full of emails must not delay the rescue of a stalled one.
     # Registered per run with this app's interval; a second run in one process replaces it.
-    queue.periodic_registry.periodic_tasks.pop((retry_stalled_jobs_job.name, "retry-stalled"), None)
-    queue.periodic(
-        cron=stalled_check_cron(app.config["JOBS_STALLED_CHECK_SECONDS"]), periodic_id="retry-stalled", priority=100
-    )(retry_stalled_jobs_job)
+    every(
+        stalled_check_cron(app.config["JOBS_STALLED_CHECK_SECONDS"]),
+        "retry-stalled",
+        retry_stalled_jobs_job,
+        priority=100,
+    )
     try:
         if wait:
             asyncio.run(_run_supervised(app, concurrency=concurrency))

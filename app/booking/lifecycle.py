@@ -190,20 +190,3 @@ def purge_cart_job(timestamp: int | None = None) -> None:
 
     purge_expired()
     db.session.commit()
-
-
-_scheduled = False
-
-
-def schedule_periodic() -> None:
-    """Register the periodic jobs with procrastinate (every worker runs the schedule; the
-    database keeps one job per tick)."""
-    global _scheduled
-    if _scheduled:
-        return
-    _scheduled = True
-    from app.booking.order_lifecycle import expire_holds_job
-    from app.jobs import queue
-
-    queue.periodic(cron="*/5 * * * *", periodic_id="expire-holds")(expire_holds_job)
-    queue.periodic(cron="0 * * * *", periodic_id="purge-cart")(purge_cart_job)

@@ -327,16 +327,3 @@ def send_reminder_job(reminder_id: int) -> None:
 def plan_missing_job(timestamp: int | None = None) -> None:
     plan_missing()
     db.session.commit()
-
-
-_scheduled = False
-
-
-def schedule_periodic() -> None:
-    global _scheduled
-    if _scheduled:
-        return
-    _scheduled = True
-    from app.jobs import queue
-
-    queue.periodic(cron="*/15 * * * *", periodic_id="plan-missing-reminders")(plan_missing_job)

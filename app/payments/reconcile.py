@@ -140,20 +140,6 @@ def reconcile_job(timestamp: int | None = None) -> None:
         log.warning("payments reconcile: %s", " ".join(summary.lines()))
 
 
-_scheduled = False
-
-
-def schedule_periodic() -> None:
-    """Register the periodic reconciliation with procrastinate (one job per tick)."""
-    global _scheduled
-    if _scheduled:
-        return
-    _scheduled = True
-    from app.jobs import queue
-
-    queue.periodic(cron="*/10 * * * *", periodic_id="payments-reconcile")(reconcile_job)
-
-
 payments_cli = AppGroup("payments", help="Payments: reconcile with the gateway.")
 
 

@@ -91,17 +91,3 @@ def strip_old_audit_addresses(cutoff: datetime) -> int:
 def retention_job(timestamp: int | None = None) -> None:
     apply_retention()
     db.session.commit()
-
-
-_scheduled = False
-
-
-def schedule_periodic() -> None:
-    global _scheduled
-    if _scheduled:
-        return
-    _scheduled = True
-    from app.jobs import queue
-
-    queue.periodic(cron="41 3 * * *", periodic_id="privacy-retention")(retention_job)
-    queue.periodic(cron="7 * * * *", periodic_id="erase-due-accounts")(deletion.erase_due_accounts_job)

@@ -448,16 +448,3 @@ def lapse_offers(now: datetime | None = None) -> int:
 def lapse_offers_job(timestamp: int | None = None) -> None:
     lapse_offers()
     db.session.commit()
-
-
-_scheduled = False
-
-
-def schedule_periodic() -> None:
-    global _scheduled
-    if _scheduled:
-        return
-    _scheduled = True
-    from app.jobs import queue
-
-    queue.periodic(cron="* * * * *", periodic_id="waitlist-lapse-offers")(lapse_offers_job)

@@ -15,7 +15,7 @@ from app.booking.models import BookingStatus, OrderStatus
 from app.extensions import db
 from app.jobs import queue
 from app.payments.models import Payment, PaymentEvent, PaymentStatus
-from app.payments.reconcile import REPLAY_WINDOW, reconcile, schedule_periodic
+from app.payments.reconcile import REPLAY_WINDOW, reconcile
 from app.payments.settlement import record_event
 from app.payments.stripe_gateway import StripeGateway, to_gateway_event
 from tests.booking.helpers import book, future_slot, make_bookable_venue
@@ -230,8 +230,10 @@ def test_the_command_reconciles_settles_and_prints_a_summary(app, fake, gateway,
 
 
 def test_reconciliation_runs_every_ten_minutes():
-    schedule_periodic()
-    schedule_periodic()  # once, however often it is called
+    from app.tasks import register_schedule
+
+    register_schedule()
+    register_schedule()  # once, however often it is registered
     tasks = [t for t in queue.periodic_registry.periodic_tasks.values() if t.periodic_id == "payments-reconcile"]
     assert len(tasks) == 1
     assert tasks[0].cron == "*/10 * * * *"
