@@ -79,7 +79,7 @@ def configure_page_cache(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     from flask_talisman import Talisman
 
-    from app import cache_versions, jobs, static_files, storage
+    from app import cache_versions, i18n, jobs, static_files, storage
     from app.extensions import cache, csrf, db, limiter, login_manager, mail, migrate
     from search import indexing as search_indexing
 
@@ -91,6 +91,7 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     cache.init_app(app)
     mail.init_app(app)
+    i18n.init_app(app)  # the request's language and its catalogue (app/i18n.py)
     storage.init_app(app)
     jobs.init_app(app)
     search_indexing.init_app(app)  # venue changes enqueue a search reindex job
@@ -223,9 +224,14 @@ def _tile_origin(tile_url: str | None) -> list[str]:
 
 
 def _init_login(app: Flask, login_manager) -> None:
+    from flask_babel import gettext
+    from flask_babel import lazy_gettext as _l
+
     login_manager.init_app(app)
     login_manager.login_view = "accounts.sign_in"
-    login_manager.login_message = "Please sign in to continue."
+    # Translated when flashed (the request's language); the flash itself keeps plain text.
+    login_manager.login_message = str(_l("Please sign in to continue."))
+    login_manager.localize_callback = gettext
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
 

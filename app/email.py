@@ -19,12 +19,14 @@ from datetime import datetime, timedelta
 from email.utils import parseaddr
 
 from flask import current_app, render_template
+from flask_babel import force_locale
 from flask_mailman import EmailMultiAlternatives
 from procrastinate import RetryStrategy
 from sqlalchemy import DateTime, String, delete, func, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app import i18n
 from app.extensions import db
 from app.jobs import enqueue, job
 
@@ -46,15 +48,28 @@ class EmailDelivery(db.Model):
 
 
 def send_email(
-    to: str, subject: str, template: str, *, attachment: tuple[str, str, str] | None = None, **context
+    to: str,
+    subject: str,
+    template: str,
+    *,
+    attachment: tuple[str, str, str] | None = None,
+    language: str | None = None,
+    **context,
 ) -> int:
     """Render ``templates/emails/<template>.{txt,html}`` and enqueue its delivery.
+
+    The message speaks its recipient's language: ``language``, else the saved language of the
+    ``user`` in the context (the recipient, by convention), else English; never the language of
+    whoever's request happens to send it. ``subject`` is best a lazy string (``_l(...)``): it is
+    read in that language too, like the money and dates the templates format.
 
     ``attachment`` is (filename, text content, mime type), e.g. an .ics calendar entry.
     """
     context.setdefault("app_name", current_app.config["APP_NAME"])
-    text_body = render_template(f"emails/{template}.txt", subject=subject, **context)
-    html_body = render_template(f"emails/{template}.html", subject=subject, **context)
+    with force_locale(recipient_language(language, context.get("user"))):
+        subject = str(subject)
+        text_body = render_template(f"emails/{template}.txt", subject=subject, **context)
+        html_body = render_template(f"emails/{template}.html", subject=subject, **context)
     return enqueue(
         deliver_email,
         to=to,
@@ -64,6 +79,18 @@ def send_email(
         attachment=list(attachment) if attachment else None,
         key=secrets.token_hex(16),
     )
+
+
+def recipient_language(language: str | None, user: object = None) -> str:
+    """The language an email to ``user`` is written in: ``language`` if given and ours, else the
+    user's saved one, else English."""
+    return i18n.language_of(language) or i18n.language_of(getattr(user, "language", None)) or i18n.SOURCE
+
+
+def speaking_to(user: object, language: str | None = None):
+    """``with speaking_to(user):`` text, money and dates for an email to ``user`` (gettext,
+    ``format_money``, ``timefmt``) come out in the recipient's language."""
+    return force_locale(recipient_language(language, user))
 
 
 def message_id(key: str) -> str:

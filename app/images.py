@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from flask import current_app
+from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from app.errors import DomainError, ValidationFailed
@@ -53,7 +54,7 @@ def decode_slot() -> Iterator[None]:
     config = current_app.config
     slots = _decode_slots(int(config.get("IMAGE_DECODE_SLOTS", 1)))
     if not slots.acquire(timeout=float(config.get("IMAGE_DECODE_WAIT_SECONDS", 20))):
-        raise ImagesBusy("We're processing many photos right now. Try again in a minute.")
+        raise ImagesBusy(_("We're processing many photos right now. Try again in a minute."))
     try:
         yield
     finally:
@@ -77,27 +78,30 @@ def convert_upload(
 def check_upload(data: bytes, *, max_bytes: int, max_pixels: int) -> None:
     """Refuse what we won't decode, reading only the header and the file's structure."""
     if not data:
-        raise ValidationFailed("The file is empty.")
+        raise ValidationFailed(_("The file is empty."))
     if len(data) > max_bytes:
         limit = f"{max_bytes / (1024 * 1024):g} MB" if max_bytes >= 1024 * 1024 else f"{max_bytes // 1024} KB"
-        raise ValidationFailed(f"The image is larger than {limit}.")
+        raise ValidationFailed(_("The image is larger than %(limit)s.", limit=limit))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             probe = Image.open(io.BytesIO(data))
             if probe.format not in ALLOWED_FORMATS:
-                raise ValidationFailed("Upload a JPEG, PNG or WebP image.")
+                raise ValidationFailed(_("Upload a JPEG, PNG or WebP image."))
             if probe.width * probe.height > max_pixels:
                 raise ValidationFailed(
-                    f"The image has too many pixels. Use one under {max_pixels / 1_000_000:g} megapixels."
+                    _(
+                        "The image has too many pixels. Use one under %(megapixels)s megapixels.",
+                        megapixels=format(max_pixels / 1_000_000, "g"),
+                    )
                 )
             probe.verify()
     except ValidationFailed:
         raise
     except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ValidationFailed("That file is not an image we can read. Upload a JPEG, PNG or WebP.") from None
+        raise ValidationFailed(_("That file is not an image we can read. Upload a JPEG, PNG or WebP.")) from None
     except (OSError, SyntaxError, ValueError):
-        raise ValidationFailed("The image file is damaged. Try exporting it again.") from None
+        raise ValidationFailed(_("The image file is damaged. Try exporting it again.")) from None
 
 
 def _decode(data: bytes, target: tuple[int, int]) -> Image.Image:
@@ -107,7 +111,7 @@ def _decode(data: bytes, target: tuple[int, int]) -> Image.Image:
             image.draft("RGB", target)  # decode at 1/2, 1/4 or 1/8 scale, never below ``target``
         image.load()
     except (OSError, SyntaxError, ValueError):
-        raise ValidationFailed("The image file is damaged. Try exporting it again.") from None
+        raise ValidationFailed(_("The image file is damaged. Try exporting it again.")) from None
     ImageOps.exif_transpose(image, in_place=True)
     return image
 

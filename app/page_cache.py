@@ -30,6 +30,7 @@ from flask_login import current_user
 
 from app import cache_versions
 from app.extensions import cache
+from app.i18n import select_language
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +114,7 @@ def page_key() -> str | None:
         environ.get("PATH_INFO", ""),
         environ.get("QUERY_STRING", ""),
         *(environ.get("HTTP_" + name.upper().replace("-", "_"), "") for name in KEY_HEADERS),
+        select_language(),  # a cookie-less request's language is its browser's (app/i18n.py)
     ]
     digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()[:40]
     return f"page:{'.'.join(map(str, versions))}:{digest}"

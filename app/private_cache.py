@@ -3,7 +3,7 @@
 A view decorated with ``private_page(namespaces)`` (inside its access checks, so who may see
 it is decided on every request as before) is looked up under a key made of the signed-in
 session (``_user_id``: the user, their token and the session's own key), the session's CSRF
-secret, the URL and the HTMX headers that pick a fragment. A copy is served only while
+secret, the URL, the HTMX headers that pick a fragment and the request's language. A copy is served only while
 
 - every namespace it follows (app/cache_versions.py) still has the version it was rendered
   under: ``namespaces(...)`` names them before the view reads anything, and the view may add
@@ -35,7 +35,7 @@ from typing import Any
 from flask import current_app, g, make_response, request, session
 from flask_login import current_user
 
-from app import cache_versions
+from app import cache_versions, i18n
 
 LOCAL_ENTRIES = 512
 KEY_HEADERS = ("HX-Request", "HX-Boosted", "HX-History-Restore-Request", "HX-Target")
@@ -84,6 +84,7 @@ def _key() -> str:
         environ.get("PATH_INFO", ""),
         environ.get("QUERY_STRING", ""),
         *(environ.get("HTTP_" + name.upper().replace("-", "_"), "") for name in KEY_HEADERS),
+        i18n.current_language(),  # a switch of language never serves the page in the old one
     ]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 

@@ -3,6 +3,7 @@ periodic ones: the whole schedule in one table."""
 
 import app.booking.lifecycle as booking_lifecycle
 import app.booking.order_lifecycle as order_lifecycle
+import app.booking.top_ups  # its times_reopened receiver
 import app.email as email
 import app.notifications.reminders as reminders
 import app.notifications.sms

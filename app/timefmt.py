@@ -17,11 +17,15 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from babel.dates import format_date
+from babel.dates import format_date, format_datetime
+from flask_babel import gettext as _
 
-LOCALE = "en_GB"
+from app.i18n import format_locale
+
 SHORT_DAY = "EEE d MMM yyyy"  # Sun 25 Oct 2026
 LONG_DAY = "EEEE d MMMM yyyy"  # Sunday 25 October 2026
+DATE = "dd MMM yyyy"  # 25 Oct 2026, "25 oct 2026": what strftime's "%d %b %Y" wrote
+LONG_DATE = "dd MMMM yyyy"  # 25 October 2026, "25 octubre 2026"
 
 
 @lru_cache(maxsize=256)
@@ -52,9 +56,27 @@ def zone_abbreviation(local: datetime) -> str:
     return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-@lru_cache(maxsize=2048)
 def day_words(day: date, pattern: str = SHORT_DAY) -> str:
-    return format_date(day, pattern, locale=LOCALE)
+    """``day`` in a Babel date ``pattern``, in the request's formatting locale
+    (``app.i18n.format_locale()``): "Sun 25 Oct 2026", "dom 25 oct 2026". The one date helper."""
+    return _day_words(day, pattern, format_locale())
+
+
+def date_words(value: date | datetime | None, pattern: str = DATE) -> str:
+    """The template filter ``|date_words(pattern)`` for a date or datetime shown as it is stored
+    (a UTC timestamp in UTC, a local datetime in its own zone), in the request's locale:
+    ``{{ user.created_at|date_words }}`` "25 Oct 2026", ``|date_words("dd MMM yyyy, HH:mm")``.
+    "—" for None. What ``strftime`` did before, but with month and day names in each language."""
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        return format_datetime(value, pattern, tzinfo=value.tzinfo or UTC, locale=format_locale())
+    return day_words(value, pattern)
+
+
+@lru_cache(maxsize=4096)
+def _day_words(day: date, pattern: str, locale: str) -> str:
+    return format_date(day, pattern, locale=locale)
 
 
 def needs_zone(zone: ZoneInfo, *moments: datetime) -> bool:
@@ -106,8 +128,8 @@ def time_span_label(start: datetime, end: datetime, zone: ZoneInfo) -> str:
     if local_end.date() == local_start.date() or _ends_at_midnight(local_start, local_end):
         return f"{clock_label(start, zone, marked=marked)}–{clock_label(end, zone, marked=marked)}"
     return (
-        f"{local_start:%d %b} {clock_label(start, zone, marked=marked)} – "
-        f"{local_end:%d %b} {clock_label(end, zone, marked=marked)}"
+        f"{day_words(local_start.date(), 'dd MMM')} {clock_label(start, zone, marked=marked)} – "
+        f"{day_words(local_end.date(), 'dd MMM')} {clock_label(end, zone, marked=marked)}"
     )
 
 
@@ -121,13 +143,17 @@ def zone_names_on(day: date, zone: ZoneInfo) -> str:
     if not clocks_change_on(day, zone):
         return zone_abbreviation(start)
     end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
-    return f"{zone_abbreviation(start)}, then {zone_abbreviation(end)}"
+    return _("%(before)s, then %(after)s", before=zone_abbreviation(start), after=zone_abbreviation(end))
 
 
-@lru_cache(maxsize=512)
 def clock_change_note(day: date, zone: ZoneInfo) -> str | None:
     """A sentence for a day the clocks change (None otherwise), e.g. "Clocks go back an hour
     on this day: 01:00–02:00 happens twice, first in BST, then in GMT."."""
+    return _clock_change_note(day, zone, format_locale())
+
+
+@lru_cache(maxsize=512)
+def _clock_change_note(day: date, zone: ZoneInfo, locale: str) -> str | None:
     if not clocks_change_on(day, zone):
         return None
     # A minute before the day starts: a change at midnight itself is then inside the search.
@@ -147,14 +173,24 @@ def clock_change_note(day: date, zone: ZoneInfo) -> str | None:
     old_wall = change.replace(tzinfo=None) + old_offset  # the change's instant on the old clock
     new_wall = change.replace(tzinfo=None) + new_offset  # and on the new one
     minutes = abs(int((new_offset - old_offset).total_seconds())) // 60
-    amount = "an hour" if minutes == 60 else f"{minutes} minutes"
+    amount = _("an hour") if minutes == 60 else _("%(num)d minutes", num=minutes)
     old_name, new_name = zone_abbreviation(old), zone_abbreviation(new)
     if new_offset > old_offset:
-        return (
-            f"Clocks go forward {amount} on this day: {old_wall:%H:%M}–{new_wall:%H:%M} doesn't happen "
-            f"({old_name} before, {new_name} after)."
+        return _(
+            "Clocks go forward %(amount)s on this day: %(start)s–%(end)s doesn't happen "
+            "(%(before)s before, %(after)s after).",
+            amount=amount,
+            start=f"{old_wall:%H:%M}",
+            end=f"{new_wall:%H:%M}",
+            before=old_name,
+            after=new_name,
         )
-    return (
-        f"Clocks go back {amount} on this day: {new_wall:%H:%M}–{old_wall:%H:%M} happens twice, "
-        f"first in {old_name}, then in {new_name}."
+    return _(
+        "Clocks go back %(amount)s on this day: %(start)s–%(end)s happens twice, "
+        "first in %(before)s, then in %(after)s.",
+        amount=amount,
+        start=f"{new_wall:%H:%M}",
+        end=f"{old_wall:%H:%M}",
+        before=old_name,
+        after=new_name,
     )

@@ -9,6 +9,7 @@ which every statement writing ``venue_search`` changes in its own transaction (a
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -130,3 +131,123 @@ def index_zones() -> list[str]:
         zones = list(db.session.scalars(text("SELECT DISTINCT timezone FROM venue_search")))
         cache.set(key, zones, timeout=FACETS_TTL)
     return zones
+
+
+# -- facets from the cells (migration 0035) ---------------------------------------------------
+#
+# venue_search_facet_cells holds the facet counts grouped by what the facets and their filters
+# look at (kinds: "v" venues per zone, hours, category, price and rating bucket; "t" the same
+# per tag without the hours; "h" venues per zone, hours and tag). A search that neither text nor
+# a radius narrows sums cells instead of reading every venue, when its filters are ones the
+# cells can tell apart: a price filter that is one of PRICE_BUCKETS (what the facet's links
+# ask), a rating filter that is one of RATING_BUCKETS, at most one tag; with "open now", no
+# other filter. The counts are exact, the same as counting rows (tests/search/test_facet_cells.py).
+
+
+def price_bucket_index(price_min: int | None, price_max: int | None) -> int | None:
+    """The PRICE_BUCKETS index the filter [price_min, price_max] is exactly; None otherwise."""
+    for n, (low, high) in enumerate(PRICE_BUCKETS):
+        if price_min == low and price_max == (high - 1 if high is not None else None):
+            return n
+    return None
+
+
+def rating_bucket_index(min_rating: Any) -> int | None:
+    for n, minimum in enumerate(RATING_BUCKETS):
+        if min_rating is not None and float(min_rating) == minimum:
+            return n
+    return None
+
+
+def cells_facets_sql(query: Any, params: dict[str, Any]) -> str | None:
+    """The facets of ``query`` (no text, no radius) from the cells, or None when the cells can't
+    answer its filters exactly. Adds its parameters to ``params``; with "open now" it reads
+    ``open_minutes`` and ``open_dates`` (set by the caller)."""
+    price_filtered = query.price_min is not None or query.price_max is not None
+    price_b = price_bucket_index(query.price_min, query.price_max) if price_filtered else None
+    if price_filtered and price_b is None:
+        return None
+    rating_b = rating_bucket_index(query.min_rating) if query.min_rating is not None else None
+    if query.min_rating is not None and rating_b is None:
+        return None
+    if len(query.tags) > 1:
+        return None
+    filtered = bool(query.category or query.tags or price_filtered or query.min_rating is not None)
+    if query.open_now and filtered:
+        return None
+    flags = {"category": "true", "price": "true", "rating": "true"}
+    if query.category:
+        params["cell_category"] = query.category
+        flags["category"] = "category = :cell_category"
+    if price_b is not None:
+        params["cell_price_b"] = price_b
+        flags["price"] = "price_b = :cell_price_b"
+    if rating_b is not None:
+        params["cell_rating_b"] = rating_b
+        flags["rating"] = "rating_b <= :cell_rating_b"
+    if query.open_now:
+        dates = sorted(set(json.loads(params["open_dates"]).values()))
+        params["closed_window"] = (
+            "{[" + dates[0] + "," + dates[-1] + "]}" if dates else "{}"
+        )  # every local "today" of the index's zones
+        open_cell = "c.week_hours @> CAST(CAST(:open_minutes AS jsonb) ->> c.timezone AS integer)"
+        # Venues open by their hours but closed today (a closure), through the closed_days index.
+        closed = (
+            "FROM venue_search vs WHERE vs.closed_days && CAST(:closed_window AS datemultirange)"
+            " AND vs.closed_days @> CAST(CAST(:open_dates AS jsonb) ->> vs.timezone AS date)"
+            " AND vs.week_hours @> CAST(CAST(:open_minutes AS jsonb) ->> vs.timezone AS integer)"
+        )
+        cells = f"""
+WITH v AS (
+    SELECT c.category, c.category_name, c.price_b, c.rating_b, c.n
+    FROM venue_search_facet_cells c WHERE c.kind = 'v' AND {open_cell}
+    UNION ALL
+    SELECT coalesce(vs.category, ''), coalesce(vs.category_name, ''), venue_search_price_bucket(vs.price_from),
+           venue_search_rating_bucket(vs.rating), -1
+    {closed}
+), t AS (
+    SELECT c.tag, c.n FROM venue_search_facet_cells c WHERE c.kind = 'h' AND {open_cell}
+    UNION ALL
+    SELECT tag, -1 {closed.replace("FROM venue_search vs", "FROM venue_search vs, unnest(vs.tags) AS tag", 1)}
+)"""
+    else:
+        if query.tags:
+            params["cell_tag"] = query.tags[0]
+            venues = "kind = 't' AND tag = :cell_tag"
+        else:
+            venues = "kind = 'v'"
+        cells = f"""
+WITH v AS (
+    SELECT category, category_name, price_b, rating_b, n FROM venue_search_facet_cells WHERE {venues}
+), t AS (
+    SELECT tag, n FROM venue_search_facet_cells
+    WHERE kind = 't' AND {flags["category"]} AND {flags["price"]} AND {flags["rating"]}
+)"""
+
+    def others(name: str) -> str:
+        return " AND ".join(condition for other, condition in flags.items() if other != name)
+
+    price_sums = ", ".join(
+        f"coalesce(sum(n) FILTER (WHERE price_b = {i}), 0) AS p{i}" for i in range(len(PRICE_BUCKETS))
+    )
+    price_values = ", ".join(f"('{price_bucket_key(lo, hi)}', c.p{i})" for i, (lo, hi) in enumerate(PRICE_BUCKETS))
+    rating_sums = ", ".join(
+        f"coalesce(sum(n) FILTER (WHERE rating_b <= {i}), 0) AS r{i}" for i in range(len(RATING_BUCKETS))
+    )
+    rating_values = ", ".join(f"('{rating_bucket_key(m)}', c.r{i})" for i, m in enumerate(RATING_BUCKETS))
+    return f"""{cells}
+SELECT 'total' AS facet, '' AS value, '' AS label, coalesce(sum(n), 0) AS n
+FROM v WHERE {" AND ".join(flags.values())}
+UNION ALL
+SELECT 'category', category, min(NULLIF(category_name, '')), sum(n)
+FROM v WHERE {others("category")} AND category <> '' GROUP BY category HAVING sum(n) > 0
+UNION ALL
+(SELECT 'tags', tag, tag, sum(n) FROM t GROUP BY tag HAVING sum(n) > 0 ORDER BY sum(n) DESC, tag LIMIT {TOP_TAGS})
+UNION ALL
+SELECT 'price', b.key, '', b.n
+FROM (SELECT {price_sums} FROM v WHERE {others("price")}) AS c
+CROSS JOIN LATERAL (VALUES {price_values}) AS b(key, n)
+UNION ALL
+SELECT 'rating', b.key, '', b.n
+FROM (SELECT {rating_sums} FROM v WHERE {others("rating")}) AS c
+CROSS JOIN LATERAL (VALUES {rating_values}) AS b(key, n)"""

@@ -19,6 +19,8 @@ from search.pg_text import TS_CONFIG
 
 WRITER_LOCK_KEY = 0x5EA4C4  # pg_advisory_xact_lock key held by index writers
 BATCH_SIZE = 500
+REINDEX_BATCH_SIZE = 5000  # venues per statement of a full reindex
+ANALYZE_EVERY = 20  # batches between statistics updates during a full reindex (and after the first)
 
 
 def index_venues(venue_ids: Iterable[int]) -> None:
@@ -54,6 +56,10 @@ def remove_venues(venue_ids: Iterable[int]) -> None:
 
 
 def reindex_all(progress: Callable[[int, int], None] | None = None) -> int:
+    """Rebuild venue_search from every approved venue, set-based: each batch of venues (by id)
+    is one INSERT ... SELECT that builds the rows from the venue tables in SQL (REINDEX_SQL, the
+    same document as build_document), then one statement for its suggestion terms.
+    ``progress(done, total)`` is called after each batch."""
     db.session.flush()
     lock_writers()
     ids = list(db.session.scalars(select(Venue.id).where(Venue.status == VenueStatus.APPROVED).order_by(Venue.id)))
@@ -63,9 +69,17 @@ def reindex_all(progress: Callable[[int, int], None] | None = None) -> int:
     done = 0
     if progress:
         progress(0, len(ids))
-    for start in range(0, len(ids), BATCH_SIZE):
-        batch = ids[start : start + BATCH_SIZE]
-        index_venues(batch)
+    for start in range(0, len(ids), REINDEX_BATCH_SIZE):
+        batch = ids[start : start + REINDEX_BATCH_SIZE]
+        bounds = {"first": batch[0], "last": batch[-1]}
+        db.session.execute(text(REINDEX_SQL), bounds)
+        if len(ids) > REINDEX_BATCH_SIZE and start // REINDEX_BATCH_SIZE % ANALYZE_EVERY == 0:
+            # The batches' rows are read back by venue id; statistics of a table that was empty (a
+            # first reindex) would have the planner scan everything written so far, every batch.
+            # (One batch needs none; ANALYZE's row counts outlive a rollback, e.g. in tests.)
+            db.session.execute(text("ANALYZE venue_search, venue_search_terms"))
+        db.session.execute(text(STALE_TERMS_SQL), bounds)
+        db.session.execute(text(REINDEX_TERMS_SQL), bounds)
         done += len(batch)
         if progress:
             progress(done, len(ids))
@@ -146,4 +160,91 @@ TERMS_SQL = """
 INSERT INTO venue_search_terms (venue_id, kind, term, term_key)
 SELECT t.venue_id, t.kind, t.term, lower(unaccent(t.term))
 FROM jsonb_to_recordset(CAST(:terms AS jsonb)) AS t(venue_id integer, kind text, term text)
+ON CONFLICT DO NOTHING"""
+
+# A full reindex builds the rows in SQL, as build_document does in Python (tested equal in
+# tests/search/test_indexing.py): active services in position order, the price from the
+# cheapest, the cover image (the first venue image marked as cover, else the first) and its
+# "card" variant (else its first), the opening hours and closures as multiranges.
+REINDEX_SQL = f"""
+INSERT INTO venue_search ({_COLUMNS})
+SELECT d.venue_id, d.slug, d.name, d.description, d.category, d.category_name, d.tags, d.service_names,
+       d.city, d.lat, d.lng, d.price_from, d.currency, d.rating, d.review_count, d.cover_thumb, d.timezone,
+       d.updated_at, d.week_hours, d.closed_days,
+       setweight(to_tsvector('{TS_CONFIG}', d.name), 'A')
+       || setweight(
+           to_tsvector('{TS_CONFIG}', concat_ws(' ', d.category_name, array_to_string(d.service_names, ' '))), 'B'
+       )
+       || setweight(to_tsvector('{TS_CONFIG}', array_to_string(d.tags, ' ') || ' ' || d.city), 'C')
+       || setweight(to_tsvector('{TS_CONFIG}', d.description), 'D'),
+       CASE WHEN d.lat IS NOT NULL AND d.lng IS NOT NULL THEN ll_to_earth(d.lat, d.lng) END,
+       now()
+FROM (
+    SELECT v.id AS venue_id, v.slug, v.name, coalesce(v.description, '') AS description, c.slug AS category,
+           c.name AS category_name, CAST(coalesce(v.tags, '{{}}') AS text[]) AS tags,
+           coalesce(s.names, '{{}}') AS service_names, coalesce(v.city, '') AS city, v.latitude AS lat,
+           v.longitude AS lng, s.price_from, v.currency, v.rating, coalesce(v.review_count, 0) AS review_count,
+           cover.thumb AS cover_thumb, v.timezone, v.updated_at,
+           coalesce(hours.ranges, '{{}}') AS week_hours, coalesce(closed.ranges, '{{}}') AS closed_days
+    FROM venues v
+    LEFT JOIN categories c ON c.id = v.category_id
+    LEFT JOIN LATERAL (
+        SELECT CAST(array_agg(sv.name ORDER BY sv.position, sv.id) AS text[]) AS names,
+               min(sv.price_minor) AS price_from
+        FROM services sv WHERE sv.venue_id = v.id AND sv.is_active
+    ) AS s ON true
+    LEFT JOIN LATERAL (
+        SELECT coalesce(
+                   CASE WHEN jsonb_typeof(i.variants -> 'card') = 'object' AND i.variants -> 'card' <> '{{}}'
+                        THEN i.variants -> 'card' END,
+                   (SELECT e.value FROM jsonb_each(i.variants) AS e LIMIT 1)
+               ) ->> 'key' AS thumb
+        FROM venue_images i WHERE i.venue_id = v.id AND i.kind = 'venue'
+        ORDER BY i.is_cover DESC, i.position, i.id LIMIT 1
+    ) AS cover ON true
+    LEFT JOIN LATERAL (
+        SELECT range_agg(int4range(h.weekday * 1440 + h.opens_minute, h.weekday * 1440 + h.closes_minute)) AS ranges
+        FROM opening_hours h WHERE h.venue_id = v.id
+    ) AS hours ON true
+    LEFT JOIN LATERAL (
+        SELECT range_agg(daterange(cl.starts_on, cl.ends_on + 1)) AS ranges FROM closures cl WHERE cl.venue_id = v.id
+    ) AS closed ON true
+    WHERE v.status = 'approved' AND v.id BETWEEN :first AND :last
+) AS d
+ON CONFLICT (venue_id) DO UPDATE SET {_UPDATES}
+-- A row that would not change is left alone: no index entries, no trigger work (indexed_at is
+-- when a row last changed).
+WHERE ({", ".join(f"venue_search.{c.strip()}" for c in _COLUMNS.split(",")[1:-1])})
+    IS DISTINCT FROM ({", ".join(f"EXCLUDED.{c.strip()}" for c in _COLUMNS.split(",")[1:-1])})"""
+
+# The suggestion terms of the rows REINDEX_SQL wrote, as index_rows lists them: for each
+# (venue, kind, folded term), the first in its order (what index_venues' ON CONFLICT DO NOTHING keeps).
+_NEW_TERMS = """
+SELECT DISTINCT ON (t.venue_id, t.kind, lower(unaccent(t.term)))
+       t.venue_id, t.kind, t.term, lower(unaccent(t.term)) AS term_key
+FROM (
+    SELECT vs.venue_id, 'venue' AS kind, vs.name AS term, 0 AS n FROM venue_search vs
+    WHERE vs.venue_id BETWEEN :first AND :last
+    UNION ALL
+    SELECT vs.venue_id, 'category', vs.category_name, 1 FROM venue_search vs
+    WHERE vs.venue_id BETWEEN :first AND :last AND vs.category_name IS NOT NULL AND vs.category_name <> ''
+    UNION ALL
+    SELECT vs.venue_id, 'service', s.name, 1 + s.n
+    FROM venue_search vs, unnest(vs.service_names) WITH ORDINALITY AS s(name, n)
+    WHERE vs.venue_id BETWEEN :first AND :last
+) AS t
+ORDER BY t.venue_id, t.kind, lower(unaccent(t.term)), t.n"""
+
+# Terms of the batch that are no longer there as they are (a term that stays is not rewritten).
+STALE_TERMS_SQL = f"""
+DELETE FROM venue_search_terms AS old
+WHERE old.venue_id BETWEEN :first AND :last
+  AND NOT EXISTS (
+      SELECT 1 FROM ({_NEW_TERMS}) AS new
+      WHERE new.venue_id = old.venue_id AND new.kind = old.kind AND new.term_key = old.term_key AND new.term = old.term
+  )"""
+
+REINDEX_TERMS_SQL = f"""
+INSERT INTO venue_search_terms (venue_id, kind, term, term_key)
+{_NEW_TERMS}
 ON CONFLICT DO NOTHING"""

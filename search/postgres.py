@@ -264,7 +264,10 @@ FROM ({candidates}
 ) AS page
 JOIN venue_search vs ON vs.venue_id = page.venue_id
 ORDER BY {outer_order}"""
-        facets_sql = pg_facets.facets_sql(base or ["true"], facet_filters)
+        # Without text or a radius, the facets come from the cells (migration 0035) when they
+        # can tell the filters apart, instead of counting (nearly) every venue.
+        cells_sql = pg_facets.cells_facets_sql(query, params) if only_ids is None else None
+        facets_sql = cells_sql or pg_facets.facets_sql(base or ["true"], facet_filters)
         return CompiledSearch(
             statements=[("hits", hits_sql), ("facets", facets_sql)], params=params, base=base, where=where
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import CheckConstraint, DateTime, String, UniqueConstraint, func, or_, select
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -61,15 +62,23 @@ def normalise_pair(term: str, synonym: str) -> tuple[str, str]:
     for raw, what in ((term, "The word"), (synonym, "What it means")):
         words = words_of(raw or "")
         if not words:
-            raise ValidationFailed(f"{what}: type a word or a short phrase (letters or digits).")
+            raise ValidationFailed(_("%(what)s: type a word or a short phrase (letters or digits).", what=what))
         if len(words) > MAX_PHRASE_WORDS:
-            raise ValidationFailed(f"{what}: use at most {MAX_PHRASE_WORDS} words.")
+            raise ValidationFailed(
+                _("%(what)s: use at most %(max_phrase_words)s words.", what=what, max_phrase_words=MAX_PHRASE_WORDS)
+            )
         phrase = " ".join(words)
         if len(phrase) > PHRASE_MAX_LENGTH:
-            raise ValidationFailed(f"{what}: use at most {PHRASE_MAX_LENGTH} characters.")
+            raise ValidationFailed(
+                _(
+                    "%(what)s: use at most %(phrase_max_length)s characters.",
+                    what=what,
+                    phrase_max_length=PHRASE_MAX_LENGTH,
+                )
+            )
         phrases.append(phrase)
     if phrases[0] == phrases[1]:
-        raise ValidationFailed("A word can't be a synonym of itself: type two different words.")
+        raise ValidationFailed(_("A word can't be a synonym of itself: type two different words."))
     low, high = sorted(phrases)
     return low, high
 
@@ -79,7 +88,7 @@ def _refuse_duplicate(low: str, high: str, *, except_id: int | None = None) -> N
     if except_id is not None:
         query = query.where(SearchSynonym.id != except_id)
     if db.session.scalar(query) is not None:
-        raise ValidationFailed(f"“{low}” and “{high}” are already synonyms.")
+        raise ValidationFailed(_("“%(low)s” and “%(high)s” are already synonyms.", low=low, high=high))
 
 
 def add_synonym(term: str, synonym: str, *, actor_id: int) -> SearchSynonym:

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from flask_babel import gettext as _
+
 SORTS = ("relevance", "distance", "price", "rating")
 MAX_PAGE_SIZE = 50
 MAX_RADIUS_KM = 500.0
@@ -37,40 +39,42 @@ class SearchQuery:
 
     def __post_init__(self) -> None:
         if self.sort not in SORTS:
-            raise InvalidQuery(f"Sort by one of: {', '.join(SORTS)}.")
+            raise InvalidQuery(_("Sort by one of: %(join)s.", join=", ".join(SORTS)))
         if self.page < 1:
-            raise InvalidQuery("The page must be 1 or more.")
+            raise InvalidQuery(_("The page must be 1 or more."))
         if self.page > 1000:
-            raise InvalidQuery("The page must be 1000 or less.")
+            raise InvalidQuery(_("The page must be 1000 or less."))
         if not 1 <= self.per_page <= MAX_PAGE_SIZE:
-            raise InvalidQuery(f"Show between 1 and {MAX_PAGE_SIZE} results a page.")
+            raise InvalidQuery(_("Show between 1 and %(max_page_size)s results a page.", max_page_size=MAX_PAGE_SIZE))
         if (self.lat is None) != (self.lng is None):
-            raise InvalidQuery("Give both latitude and longitude.")
+            raise InvalidQuery(_("Give both latitude and longitude."))
         if self.lat is not None and not -90 <= self.lat <= 90:
-            raise InvalidQuery("Latitude must be between -90 and 90.")
+            raise InvalidQuery(_("Latitude must be between -90 and 90."))
         if self.lng is not None and not -180 <= self.lng <= 180:
-            raise InvalidQuery("Longitude must be between -180 and 180.")
+            raise InvalidQuery(_("Longitude must be between -180 and 180."))
         if self.radius_km is not None:
             if self.radius_km <= 0:
-                raise InvalidQuery("The radius must be more than 0 km.")
+                raise InvalidQuery(_("The radius must be more than 0 km."))
             if self.radius_km > MAX_RADIUS_KM:
-                raise InvalidQuery(f"The radius can be at most {MAX_RADIUS_KM:g} km.")
+                raise InvalidQuery(
+                    _("The radius can be at most %(max_radius_km)s km.", max_radius_km=format(MAX_RADIUS_KM, "g"))
+                )
             if self.lat is None:
-                raise InvalidQuery("A radius needs a location (latitude and longitude).")
+                raise InvalidQuery(_("A radius needs a location (latitude and longitude)."))
         if self.sort == "distance" and self.lat is None:
-            raise InvalidQuery("Sorting by distance needs a location.")
+            raise InvalidQuery(_("Sorting by distance needs a location."))
         if self.price_min is not None and self.price_min < 0:
-            raise InvalidQuery("The minimum price can't be negative.")
+            raise InvalidQuery(_("The minimum price can't be negative."))
         if self.price_min is not None and self.price_max is not None and self.price_max < self.price_min:
-            raise InvalidQuery("The maximum price must be at least the minimum price.")
+            raise InvalidQuery(_("The maximum price must be at least the minimum price."))
         if self.min_rating is not None and not 0 <= self.min_rating <= 5:
-            raise InvalidQuery("The minimum rating is between 0 and 5.")
+            raise InvalidQuery(_("The minimum rating is between 0 and 5."))
         if (self.free_from is None) != (self.free_to is None):
-            raise InvalidQuery("Give both the start and the end of the free time window.")
+            raise InvalidQuery(_("Give both the start and the end of the free time window."))
         if self.free_from is not None and self.free_to is not None and self.free_to <= self.free_from:
-            raise InvalidQuery("The free time window must end after it starts.")
+            raise InvalidQuery(_("The free time window must end after it starts."))
         if len(self.text) > 200:
-            raise InvalidQuery("Search for at most 200 characters.")
+            raise InvalidQuery(_("Search for at most 200 characters."))
 
     @property
     def offset(self) -> int:
@@ -164,9 +168,9 @@ def price_bucket_key(low: int, high: int | None) -> str:
 
 def price_bucket_label(low: int, high: int | None) -> str:
     if high is None:
-        return f"£{low // 100} and up"
+        return _("£%(low)s and up", low=low // 100)
     if low == 0:
-        return f"Under £{high // 100}"
+        return _("Under £%(high)s", high=high // 100)
     return f"£{low // 100}–£{high // 100}"
 
 
@@ -175,4 +179,4 @@ def rating_bucket_key(minimum: float) -> str:
 
 
 def rating_bucket_label(minimum: float) -> str:
-    return f"{minimum:g} and up"
+    return _("%(rating)s and up", rating=format(minimum, "g"))

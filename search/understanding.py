@@ -24,6 +24,8 @@ from datetime import datetime, time, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
+
 from search.types import SearchQuery
 
 PLACE_RADIUS_KM = 25.0  # "in Manchester": in and around it, as the city list means
@@ -219,24 +221,24 @@ def understand(
             continue
         near_me = next((p for p in NEAR_ME_PHRASES if at(p)), None)
         if near_me:
-            take("near_me", len(near_me), "Near you")
+            take("near_me", len(near_me), _("Near you"))
             continue
         place_match = _place_at(folded, i, places)
         if place_match:
             length, place = place_match
-            take("place", length, f"In and around {place.name}", place)
+            take("place", length, _("In and around %(place)s", place=place.name), place)
             continue
         if word in CHEAP_WORDS:
-            take("cheap", 1, "Lowest price first")
+            take("cheap", 1, _("Lowest price first"))
             continue
         phrase = next((p for p in OPEN_NOW_PHRASES if at(p)), None)
         if phrase:
-            take("open_now", len(phrase), "Open now")
+            take("open_now", len(phrase), _("Open now"))
             continue
         for kind, phrases, label in (
-            ("today", TODAY_PHRASES, "Free today"),
-            ("tomorrow", TOMORROW_PHRASES, "Free tomorrow"),
-            ("weekend", WEEKEND_PHRASES, "Free this weekend"),
+            ("today", TODAY_PHRASES, _("Free today")),
+            ("tomorrow", TOMORROW_PHRASES, _("Free tomorrow")),
+            ("weekend", WEEKEND_PHRASES, _("Free this weekend")),
         ):
             phrase = next((p for p in phrases if at(p)), None)
             if phrase:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.accounts.models import Role
@@ -19,7 +20,7 @@ def role_required(*roles: str) -> Callable:
         @functools.wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             if not current_user.is_authenticated:
-                flash("Please sign in to continue.", "info")
+                flash(_("Please sign in to continue."), "info")
                 return redirect(url_for("accounts.sign_in", next=request.full_path.rstrip("?")))
             if not current_user.has_role(*roles):
                 abort(403)

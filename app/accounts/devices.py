@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
 from app.accounts import places, sessions
@@ -44,8 +45,8 @@ def end_device_session(session_id: int):
     record_security_event("account.session_ended", user_id=user.id, session_id=session_id)
     db.session.commit()
     if user.session_row is not None and ended.id == user.session_row.id:
-        return _signed_out("This device is signed out.")
-    flash("That session is ended: the device is signed out.", "success")
+        return _signed_out(_("This device is signed out."))
+    flash(_("That session is ended: the device is signed out."), "success")
     return redirect(url_for("accounts.devices"))
 
 
@@ -58,7 +59,7 @@ def sign_out_everywhere():
     count = sessions.end_all_sessions(user, reason="signed out everywhere")
     record_security_event("account.signed_out_everywhere", user_id=user.id, sessions=count)
     db.session.commit()
-    return _signed_out("You are signed out on every device, this one included.")
+    return _signed_out(_("You are signed out on every device, this one included."))
 
 
 def _signed_out(message: str):

@@ -73,6 +73,8 @@ class User(UserMixin, db.Model):
     # The place this customer last searched around (search/places.py), shown pre-filled in the
     # search page's "where" field; signed out, a cookie keeps it instead.
     last_place_id: Mapped[int | None] = mapped_column(ForeignKey("places.id", ondelete="SET NULL"))
+    # The language chosen in the footer (app/i18n.py): pages when no cookie says, and emails.
+    language: Mapped[str | None] = mapped_column(String(8))
 
     # The signed-in browser's session (app/accounts/sessions.py); set per request, not stored here.
     session_key = None

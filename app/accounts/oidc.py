@@ -20,6 +20,7 @@ import requests
 from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.flask_client import FlaskIntegration, FlaskOAuth2App
 from flask import current_app, session
+from flask_babel import gettext as _
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey
@@ -197,7 +198,9 @@ def authorization_url(provider: Provider, redirect_uri: str) -> tuple[str, str]:
         client = _client(provider)
         found = client.create_authorization_url(redirect_uri, **extra)
     except (requests.RequestException, ValueError, KeyError, RuntimeError) as exc:
-        raise ProviderUnavailable(f"We couldn't reach {provider.label} just now. Try again in a minute.") from exc
+        raise ProviderUnavailable(
+            _("We couldn't reach %(provider_label)s just now. Try again in a minute.", provider_label=provider.label)
+        ) from exc
     client.save_authorize_data(redirect_uri=redirect_uri, **found)
     return found["url"], found["state"]
 
@@ -214,17 +217,27 @@ def finish(provider: Provider, *, code: str | None, state: str | None) -> Provid
         client.framework.clear_state_data(session, state)
     if not data or not code:
         raise ProviderRefused(
-            f"This {provider.label} sign-in didn't start in this browser, or was already used. Start again."
+            _(
+                "This %(provider_label)s sign-in didn't start in this browser, or was already used. Start again.",
+                provider_label=provider.label,
+            )
         )
     if not data.get("code_verifier") or not data.get("nonce"):
-        raise ProviderRefused(f"This {provider.label} sign-in is missing its security checks. Start again.")
+        raise ProviderRefused(
+            _(
+                "This %(provider_label)s sign-in is missing its security checks. Start again.",
+                provider_label=provider.label,
+            )
+        )
     refused = ProviderRefused(f"{provider.label} didn't confirm who you are, so nothing was changed. Start again.")
     try:
         token = client.fetch_access_token(
             redirect_uri=data.get("redirect_uri"), code=code, code_verifier=data["code_verifier"]
         )
     except requests.RequestException as exc:
-        raise ProviderUnavailable(f"We couldn't reach {provider.label} just now. Try again in a minute.") from exc
+        raise ProviderUnavailable(
+            _("We couldn't reach %(provider_label)s just now. Try again in a minute.", provider_label=provider.label)
+        ) from exc
     except (AuthlibBaseError, ValueError) as exc:
         current_app.logger.warning("oidc token request refused", extra={"provider": provider.name, "error": str(exc)})
         raise refused from exc
@@ -233,7 +246,9 @@ def finish(provider: Provider, *, code: str | None, state: str | None) -> Provid
     try:
         claims = client.parse_id_token(token, nonce=data["nonce"])
     except requests.RequestException as exc:
-        raise ProviderUnavailable(f"We couldn't reach {provider.label} just now. Try again in a minute.") from exc
+        raise ProviderUnavailable(
+            _("We couldn't reach %(provider_label)s just now. Try again in a minute.", provider_label=provider.label)
+        ) from exc
     except (JoseError, AuthlibBaseError, ValueError, KeyError) as exc:
         current_app.logger.warning("oidc id_token refused", extra={"provider": provider.name, "error": str(exc)})
         raise refused from exc
@@ -249,7 +264,9 @@ def forget(provider: Provider, state: str | None) -> None:
 def _identity(provider: Provider, claims: dict[str, Any]) -> ProviderIdentity:
     subject = claims.get("sub")
     if not isinstance(subject, str) or not 1 <= len(subject) <= 255:
-        raise ProviderRefused(f"{provider.label} sent an account id we can't use. Start again.")
+        raise ProviderRefused(
+            _("%(provider_label)s sent an account id we can't use. Start again.", provider_label=provider.label)
+        )
     email = claims.get("email")
     email = email.strip().lower() if isinstance(email, str) and 3 <= len(email) <= 254 and "@" in email else None
     verified = claims.get("email_verified")

@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -103,7 +105,7 @@ def sign_in_with(identity: ProviderIdentity) -> SignInOutcome:
                 db.session.add(user)
                 db.session.flush()
         except IntegrityError:
-            raise LinkConflict("Someone signed up with that email at the same moment. Try again.") from None
+            raise LinkConflict(_("Someone signed up with that email at the same moment. Try again.")) from None
         return SignInOutcome(user, "created", _add_link(user, identity, used=True))
     if not user.is_verified:
         raise SignInRefused(
@@ -113,7 +115,10 @@ def sign_in_with(identity: ProviderIdentity) -> SignInOutcome:
         )
     if _link_of(user, identity.provider) is not None:
         raise LinkConflict(
-            f"Your account is linked to a different {name} account. Sign in with that one, or with your password."
+            _(
+                "Your account is linked to a different %(name)s account. Sign in with that one, or with your password.",
+                name=name,
+            )
         )
     user.last_sign_in_at = utcnow()
     return SignInOutcome(user, "linked", _add_link(user, identity, used=True))
@@ -124,14 +129,20 @@ def link_provider(user: User, identity: ProviderIdentity) -> ProviderLink:
     name = label(identity.provider)
     existing = get_link_by_subject(identity.provider, identity.subject)
     if existing is not None and existing.user_id == user.id:
-        raise LinkConflict(f"That {name} account is already linked to yours.")
+        raise LinkConflict(_("That %(name)s account is already linked to yours.", name=name))
     if existing is not None:
         raise LinkConflict(
-            f"That {name} account already signs in to another {_app_name()} account. "
-            "Sign in with it there and remove it first, or use a different one."
+            _(
+                "That %(name)s account already signs in to another %(app_name)s account. Sign in with it there and "
+                "remove it first, or use a different one.",
+                name=name,
+                app_name=_app_name(),
+            )
         )
     if _link_of(user, identity.provider) is not None:
-        raise LinkConflict(f"Your account already has a {name} account linked. Remove it first to link another.")
+        raise LinkConflict(
+            _("Your account already has a %(name)s account linked. Remove it first to link another.", name=name)
+        )
     return _add_link(user, identity, used=False)
 
 
@@ -140,7 +151,7 @@ def unlink_provider(user: User, link_id: int) -> ProviderLink:
     locked = db.session.get(User, user.id, with_for_update=True)  # two removals at once can't both pass
     link = db.session.scalar(select(ProviderLink).where(ProviderLink.id == link_id, ProviderLink.user_id == user.id))
     if link is None:
-        raise LinkNotFound("That sign-in method isn't linked to your account.")
+        raise LinkNotFound(_("That sign-in method isn't linked to your account."))
     others = db.session.scalar(
         select(func.count())
         .select_from(ProviderLink)
@@ -155,7 +166,7 @@ def unlink_provider(user: User, link_id: int) -> ProviderLink:
     db.session.flush()
     send_email(
         user.email,
-        f"{label(link.provider)} sign-in was removed",
+        _l("%(label)s sign-in was removed", label=label(link.provider)),
         "sign_in_method_changed",
         user=user,
         provider=label(link.provider),
@@ -169,9 +180,9 @@ def remove_password(user: User, *, current_password: str) -> None:
     """Stop ``user`` signing in with a password, if a linked provider remains their way in."""
     locked = db.session.get(User, user.id, with_for_update=True, populate_existing=True)
     if not locked.has_password:
-        raise LinkConflict("Your account has no password to remove.")
+        raise LinkConflict(_("Your account has no password to remove."))
     if not locked.check_password(current_password):
-        raise ValidationFailed("Your current password is not right.")
+        raise ValidationFailed(_("Your current password is not right."))
     if not find_links(locked):
         raise LastSignInMethod(
             "Your password is the only way you can sign in, so it can't be removed. Link Google or Apple first."
@@ -180,7 +191,7 @@ def remove_password(user: User, *, current_password: str) -> None:
     locked.session_token = new_session_token()  # like a password change: other devices sign out
     send_email(
         user.email,
-        "Your password was removed",
+        _l("Your password was removed"),
         "sign_in_method_changed",
         user=user,
         provider="Your password",
@@ -242,11 +253,11 @@ def _add_link(user: User, identity: ProviderIdentity, *, used: bool) -> Provider
             db.session.flush()
     except IntegrityError:
         raise LinkConflict(
-            f"That {label(identity.provider)} account was just linked to an account. Sign in again."
+            _("That %(label)s account was just linked to an account. Sign in again.", label=label(identity.provider))
         ) from None
     send_email(
         user.email,
-        f"{label(identity.provider)} sign-in was added",
+        _l("%(label)s sign-in was added", label=label(identity.provider)),
         "sign_in_method_changed",
         user=user,
         provider=label(identity.provider),

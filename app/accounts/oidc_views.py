@@ -18,6 +18,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 from flask_wtf.csrf import validate_csrf
 from wtforms import ValidationError
@@ -66,7 +67,11 @@ def oidc_start(provider_name: str):
             validate_csrf(request.args.get("csrf_token", ""))
         except ValidationError:
             return _problem(
-                f"To link {provider.label}, use the button under “Sign-in methods” on your profile page.", 400
+                _(
+                    "To link %(provider_label)s, use the button under “Sign-in methods” on your profile page.",
+                    provider_label=provider.label,
+                ),
+                400,
             )
     next_url = request.args.get("next")
     try:
@@ -96,7 +101,13 @@ def oidc_form_post(provider_name: str):
     # Bounded so the relayed answer always fits in one cookie (browsers drop those over 4 KB).
     answer = {key: request.form[key][:limit] for key, limit in _RELAYED_FIELDS.items() if key in request.form}
     if not answer.get("state"):
-        return _problem(f"{provider.label} sent back an incomplete answer, so nothing was changed. Start again.", 400)
+        return _problem(
+            _(
+                "%(provider_label)s sent back an incomplete answer, so nothing was changed. Start again.",
+                provider_label=provider.label,
+            ),
+            400,
+        )
     response = redirect(url_for("accounts.oidc_callback", provider_name=provider.name), code=303)
     response.set_cookie(
         RELAY_COOKIE,
@@ -120,17 +131,30 @@ def oidc_callback(provider_name: str):
     answer = _answer(provider)
     flow = session.pop(FLOW, None)
     if answer is None:
-        return _finish(_problem(f"{provider.label} sent back an answer we couldn't read. Start again.", 400))
+        return _finish(
+            _problem(
+                _(
+                    "%(provider_label)s sent back an answer we couldn't read. Start again.",
+                    provider_label=provider.label,
+                ),
+                400,
+            )
+        )
     if answer.get("error"):
         oidc.forget(provider, answer.get("state"))
-        flash(f"{provider.label} sign-in was cancelled; nothing was changed.", "info")
+        flash(
+            _("%(provider_label)s sign-in was cancelled; nothing was changed.", provider_label=provider.label), "info"
+        )
         back = url_for("accounts.profile") if current_user.is_authenticated else url_for("accounts.sign_in")
         return _finish(redirect(back))
     if not _flow_matches(flow, provider, answer.get("state")):
         return _finish(
             _problem(
-                f"This {provider.label} sign-in didn't start in this browser, took too long, or was already used. "
-                "Start again.",
+                _(
+                    "This %(provider_label)s sign-in didn't start in this browser, took too long, or was already "
+                    "used. Start again.",
+                    provider_label=provider.label,
+                ),
                 400,
             )
         )
@@ -212,7 +236,7 @@ def _link(provider: oidc.Provider, identity: oidc.ProviderIdentity):
         return render_profile(exc.status_code)
     record_security_event("account.provider_linked", user_id=user.id, provider=provider.name, link_id=link.id)
     db.session.commit()
-    flash(f"{provider.label} is linked: you can now sign in with it.", "success")
+    flash(_("%(provider_label)s is linked: you can now sign in with it.", provider_label=provider.label), "success")
     return redirect(url_for("accounts.profile"))
 
 
@@ -229,7 +253,7 @@ def _sign_in(provider: oidc.Provider, identity: oidc.ProviderIdentity, flow: dic
     user = outcome.user
     if not user.is_active:
         db.session.rollback()
-        return _problem("This account is suspended. Contact us if you think this is a mistake.", 403)
+        return _problem(_("This account is suspended. Contact us if you think this is a mistake."), 403)
     if outcome.how == "created":
         record_security_event("account.created_with_provider", user_id=user.id, provider=provider.name)
     if outcome.how in ("created", "linked"):
@@ -271,7 +295,7 @@ def oidc_unlink(link_id: int):
         return render_profile(exc.status_code)
     record_security_event("account.provider_unlinked", user_id=user.id, provider=link.provider, link_id=link_id)
     db.session.commit()
-    flash(f"{oidc_links.label(link.provider)} can no longer sign in to your account.", "success")
+    flash(_("%(label)s can no longer sign in to your account.", label=oidc_links.label(link.provider)), "success")
     return redirect(url_for("accounts.profile"))
 
 
@@ -303,7 +327,9 @@ def remove_password():
     _start_session(user, remember=remember)
     db.session.commit()
     login_user(user, remember=remember)  # the new token and session
-    flash("Your password is removed: you sign in with your linked accounts. Other devices were signed out.", "success")
+    flash(
+        _("Your password is removed: you sign in with your linked accounts. Other devices were signed out."), "success"
+    )
     return redirect(url_for("accounts.profile"))
 
 
@@ -315,12 +341,12 @@ def send_set_password_link():
         abort(400)
     user = current_user._get_current_object()
     if user.has_password:
-        flash("You already have a password; change it in the form below.", "info")
+        flash(_("You already have a password; change it in the form below."), "info")
         return render_profile(409)
     service.request_password_reset(user.email)
     record_security_event("account.password_reset_requested", user_id=user.id, email=user.email)
     db.session.commit()
-    flash(f"We've emailed {user.email} a link to set your password.", "info")
+    flash(_("We've emailed %(email)s a link to set your password.", email=user.email), "info")
     return redirect(url_for("accounts.profile"))
 
 

@@ -9,6 +9,7 @@ browser's answer. Answers and errors are JSON: ``{"redirect": url}`` or ``{"erro
 from __future__ import annotations
 
 from flask import abort, flash, jsonify, redirect, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from webauthn import base64url_to_bytes
 from webauthn.helpers import bytes_to_base64url
@@ -45,7 +46,7 @@ def _take_challenge(purpose: str, user_id: int | None) -> bytes:
 def _body() -> dict:
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        abort(400, "Send the passkey answer as a JSON object.")
+        abort(400, _("Send the passkey answer as a JSON object."))
     return data
 
 
@@ -85,7 +86,7 @@ def passkey_register():
         return _error(exc)
     record_security_event("account.passkey_added", user_id=user.id, passkey_id=passkey.id, name=passkey.name)
     db.session.commit()
-    flash(f"Passkey “{passkey.name}” added. You can use it to sign in.", "success")
+    flash(_("Passkey “%(passkey_name)s” added. You can use it to sign in.", passkey_name=passkey.name), "success")
     return jsonify(redirect=url_for("accounts.profile"))  # no #fragment: that would not reload the page
 
 
@@ -104,7 +105,10 @@ def passkey_remove(passkey_id: int):
         return render_profile(403)
     record_security_event("account.passkey_removed", user_id=user.id, passkey_id=passkey_id, name=removed.name)
     db.session.commit()
-    flash(f"Passkey “{removed.name}” removed. It can't be used to sign in any more.", "success")
+    flash(
+        _("Passkey “%(removed_name)s” removed. It can't be used to sign in any more.", removed_name=removed.name),
+        "success",
+    )
     return redirect(url_for("accounts.profile") + "#passkeys-heading")
 
 
@@ -169,7 +173,7 @@ def _owner_of(credential: object) -> int | None:
 def passkey_second_factor_options():
     user, _pending = pending_sign_in()
     if user is None or not user.has_passkey:
-        return jsonify(error="Sign in again: the second step timed out."), 409
+        return jsonify(error=_("Sign in again: the second step timed out.")), 409
     options = passkeys.authentication_options(_hand_out_challenge("second_factor", user.id), user=user)
     db.session.commit()
     return jsonify(options)
@@ -180,7 +184,7 @@ def passkey_second_factor():
     user, pending = pending_sign_in()
     if user is None:
         session.pop(PENDING, None)
-        return jsonify(error="Sign in again: the second step timed out."), 409
+        return jsonify(error=_("Sign in again: the second step timed out.")), 409
     data = _body()
     key = two_factor.throttle_key(user)
     try:
@@ -189,8 +193,10 @@ def passkey_second_factor():
         record_security_event("account.two_factor_refused", user_id=user.id, method="passkey")
         db.session.commit()
         return jsonify(
-            error="Too many failed attempts. For your security, two-factor sign-in is paused "
-            "for this account for a few minutes."
+            error=_(
+                "Too many failed attempts. For your security, two-factor sign-in is paused "
+                "for this account for a few minutes."
+            )
         ), 429
     try:
         challenge = _take_challenge("second_factor", user.id)

@@ -18,6 +18,8 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
 from webauthn import (
     base64url_to_bytes,
@@ -109,7 +111,7 @@ def issue_challenge(purpose: str, user_id: int | None) -> bytes:
 def consume_challenge(challenge: bytes | None, purpose: str, user_id: int | None) -> bytes:
     """Use up ``challenge`` (the one this session was given): it counts once, before it expires."""
     if not challenge:
-        raise ChallengeExpired("Start again: that passkey request wasn't asked for in this browser.")
+        raise ChallengeExpired(_("Start again: that passkey request wasn't asked for in this browser."))
     row = db.session.execute(
         delete(PasskeyChallenge)
         .where(
@@ -120,7 +122,7 @@ def consume_challenge(challenge: bytes | None, purpose: str, user_id: int | None
         .returning(PasskeyChallenge.expires_at)
     ).first()
     if row is None or row.expires_at <= datetime.now(UTC):
-        raise ChallengeExpired("That passkey request expired or was already used. Try again.")
+        raise ChallengeExpired(_("That passkey request expired or was already used. Try again."))
     return challenge
 
 
@@ -169,9 +171,9 @@ def registration_options(user: User, challenge: bytes) -> dict:
 def clean_name(name: object) -> str:
     text = " ".join(str(name or "").split())
     if not text:
-        raise ValidationFailed("Give the passkey a name, like “Work laptop” or “My phone”.")
+        raise ValidationFailed(_("Give the passkey a name, like “Work laptop” or “My phone”."))
     if len(text) > NAME_MAX:
-        raise ValidationFailed(f"Keep the name to {NAME_MAX} characters or fewer.")
+        raise ValidationFailed(_("Keep the name to %(name_max)s characters or fewer.", name_max=NAME_MAX))
     return text
 
 
@@ -179,10 +181,15 @@ def register(user: User, *, name: object, credential: object, challenge: bytes) 
     """Check the authenticator's answer to ``challenge`` and keep the new passkey; emails the user."""
     label = clean_name(name)
     if not isinstance(credential, dict) or user.webauthn_user_handle is None:
-        raise PasskeyRefused("The browser's answer was incomplete. Try adding the passkey again.")
+        raise PasskeyRefused(_("The browser's answer was incomplete. Try adding the passkey again."))
     count = db.session.scalar(select(func.count()).select_from(Passkey).where(Passkey.user_id == user.id))
     if count >= MAX_PASSKEYS:
-        raise LimitReached(f"You can keep up to {MAX_PASSKEYS} passkeys. Remove one you no longer use first.")
+        raise LimitReached(
+            _(
+                "You can keep up to %(max_passkeys)s passkeys. Remove one you no longer use first.",
+                max_passkeys=MAX_PASSKEYS,
+            )
+        )
     rp_id, origin = relying_party()
     try:
         verified = verify_registration_response(
@@ -195,10 +202,10 @@ def register(user: User, *, name: object, credential: object, challenge: bytes) 
         )
     except (WebAuthnException, ValueError, TypeError, KeyError) as exc:
         raise PasskeyRefused(
-            "That passkey couldn't be checked, so it wasn't added. Try again, or use another device."
+            _("That passkey couldn't be checked, so it wasn't added. Try again, or use another device.")
         ) from exc
     if db.session.scalar(select(Passkey.id).where(Passkey.credential_id == verified.credential_id)) is not None:
-        raise PasskeyRefused("That passkey is already registered.")
+        raise PasskeyRefused(_("That passkey is already registered."))
     response = credential.get("response")
     transports = response.get("transports") if isinstance(response, dict) else None
     passkey = Passkey(
@@ -214,7 +221,9 @@ def register(user: User, *, name: object, credential: object, challenge: bytes) 
     db.session.add(passkey)
     user.two_factor_generation += 1  # a change to two-factor settings forgets remembered devices
     db.session.flush()
-    send_email(user.email, "A passkey was added to your account", "passkey_changed", user=user, name=label, added=True)
+    send_email(
+        user.email, _l("A passkey was added to your account"), "passkey_changed", user=user, name=label, added=True
+    )
     return passkey
 
 
@@ -224,17 +233,17 @@ def remove(user: User, passkey_id: int) -> Passkey:
         select(Passkey).where(Passkey.id == passkey_id, Passkey.user_id == user.id).with_for_update()
     )
     if passkey is None:
-        raise PasskeyNotFound("That passkey doesn't exist.")
+        raise PasskeyNotFound(_("That passkey doesn't exist."))
     if user.is_admin and not user.has_totp and len(find_passkeys(user)) == 1:
         raise ValidationFailed(
-            "Administrators must keep two-factor sign-in on: add another passkey or an authenticator app first."
+            _("Administrators must keep two-factor sign-in on: add another passkey or an authenticator app first.")
         )
     db.session.delete(passkey)
     user.two_factor_generation += 1
     db.session.flush()
     send_email(
         user.email,
-        "A passkey was removed from your account",
+        _l("A passkey was removed from your account"),
         "passkey_changed",
         user=user,
         name=passkey.name,
@@ -265,11 +274,11 @@ def authentication_options(challenge: bytes, *, user: User | None) -> dict:
 def _credential_id(credential: object) -> bytes:
     raw = credential.get("rawId") if isinstance(credential, dict) else None
     if not isinstance(raw, str) or not raw or len(raw) > 1400:
-        raise PasskeyRefused("The browser's answer was incomplete. Try again.")
+        raise PasskeyRefused(_("The browser's answer was incomplete. Try again."))
     try:
         return base64url_to_bytes(raw)
     except ValueError as exc:
-        raise PasskeyRefused("The browser's answer was incomplete. Try again.") from exc
+        raise PasskeyRefused(_("The browser's answer was incomplete. Try again.")) from exc
 
 
 def find_credential_owner(credential: object) -> tuple[User, Passkey]:
@@ -279,7 +288,7 @@ def find_credential_owner(credential: object) -> tuple[User, Passkey]:
     )
     owner = db.session.get(User, passkey.user_id) if passkey is not None else None
     if passkey is None or owner is None or not owner.is_active:
-        raise PasskeyRefused("That passkey isn't registered with this account. Use another, or your password.")
+        raise PasskeyRefused(_("That passkey isn't registered with this account. Use another, or your password."))
     return owner, passkey
 
 
@@ -291,14 +300,14 @@ def authenticate(credential: object, *, challenge: bytes, user: User | None) -> 
     """
     owner, passkey = find_credential_owner(credential)
     if user is not None and owner.id != user.id:
-        raise PasskeyRefused("That passkey isn't registered with this account. Use another, or your password.")
+        raise PasskeyRefused(_("That passkey isn't registered with this account. Use another, or your password."))
     if user is None:
         response = credential.get("response") if isinstance(credential, dict) else None
         handle = response.get("userHandle") if isinstance(response, dict) else None
         if not isinstance(handle, str) or not secrets.compare_digest(
             bytes_to_base64url(passkey.user_handle), handle.rstrip("=")
         ):
-            raise PasskeyRefused("That passkey doesn't belong to the account it claims. Try another.")
+            raise PasskeyRefused(_("That passkey doesn't belong to the account it claims. Try another."))
     rp_id, origin = relying_party()
     try:
         # The stored counter is checked below, after the signature: only a genuine
@@ -313,7 +322,7 @@ def authenticate(credential: object, *, challenge: bytes, user: User | None) -> 
             require_user_verification=user is None,
         )
     except (WebAuthnException, ValueError, TypeError, KeyError) as exc:
-        raise PasskeyRefused("That passkey couldn't be checked. Try again, or use another way to sign in.") from exc
+        raise PasskeyRefused(_("That passkey couldn't be checked. Try again, or use another way to sign in.")) from exc
     if (verified.new_sign_count or passkey.sign_count) and verified.new_sign_count <= passkey.sign_count:
         raise SignCountWentBack(
             "That passkey was refused: its counter went backwards, which can mean it was copied. "

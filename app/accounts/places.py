@@ -13,8 +13,11 @@ import logging
 from functools import lru_cache
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 log = logging.getLogger(__name__)
-UNKNOWN = "Unknown place"
+UNKNOWN = _l("Unknown place")
 
 
 @lru_cache(maxsize=1)
@@ -33,13 +36,13 @@ def place_of(ip: str | None) -> str:
     try:
         address = ipaddress.ip_address((ip or "").strip())
     except ValueError:
-        return UNKNOWN
+        return str(UNKNOWN)
     if address.is_loopback:
-        return "This computer"
+        return _("This computer")
     if address.is_private or address.is_link_local:
-        return "A private network"
+        return _("A private network")
     table = _table()
     if table is None:
-        return UNKNOWN
+        return str(UNKNOWN)
     name = getattr(table.lookup(str(address)), "country_name", "") or ""
-    return name if name and not name.startswith("<") else UNKNOWN
+    return name if name and not name.startswith("<") else str(UNKNOWN)

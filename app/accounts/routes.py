@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.accounts import service, sessions, two_factor
@@ -79,11 +80,11 @@ def check_email():
 def resend_verification():
     form = EmailOnlyForm()
     if not form.validate_on_submit():
-        flash("Enter a valid email address.", "danger")
+        flash(_("Enter a valid email address."), "danger")
         return render_template("accounts/check_email.html", email=None, form=form), 422
     service.resend_verification(form.email.data)
     db.session.commit()
-    flash("If that address needs confirming, a new link is on its way.", "info")
+    flash(_("If that address needs confirming, a new link is on its way."), "info")
     return redirect(url_for("accounts.check_email"))
 
 
@@ -94,7 +95,7 @@ def verify_email(token: str):
     except InvalidToken as exc:
         return render_template("accounts/link_problem.html", message=exc.message, form=EmailOnlyForm()), 400
     db.session.commit()
-    flash("Your email is confirmed. Welcome to CozyWish!", "success")
+    flash(_("Your email is confirmed. Welcome to CozyWish!"), "success")
     if current_user.is_authenticated and current_user.id == user.id:
         return redirect(home_for(user))
     return redirect(url_for("accounts.sign_in", email=user.email))
@@ -156,7 +157,7 @@ def sign_out():
             db.session.commit()
         session.clear()
         logout_user()  # after clear(): it leaves the note that deletes the remember cookie
-        flash("You are signed out.", "info")
+        flash(_("You are signed out."), "info")
     return redirect(url_for("main.index"))
 
 
@@ -171,7 +172,7 @@ def forgot_password():
             "account.password_reset_requested", user_id=known.id if known else None, email=_attempted_email(form)
         )
         db.session.commit()
-        flash("If an account uses that email, we've sent it a link to reset the password.", "info")
+        flash(_("If an account uses that email, we've sent it a link to reset the password."), "info")
         return redirect(url_for("accounts.sign_in"))
     return render_template("accounts/forgot_password.html", form=form), 422 if form.errors else 200
 
@@ -194,7 +195,7 @@ def reset_password(token: str):
             sessions.end_all_sessions(user, reason="password reset")
             db.session.commit()
             logout_user()
-            flash("Your password is changed. Sign in with it now.", "success")
+            flash(_("Your password is changed. Sign in with it now."), "success")
             return redirect(url_for("accounts.sign_in", email=user.email))
     return render_template("accounts/reset_password.html", form=form, user=user), 422 if form.errors else 200
 
@@ -216,7 +217,7 @@ def profile():
             form.avatar.errors.append(exc.message)
         else:
             db.session.commit()
-            flash("Your profile is saved.", "success")
+            flash(_("Your profile is saved."), "success")
             return redirect(url_for("accounts.profile"))
     return render_profile(422 if form.errors else 200, form=form)
 
@@ -238,7 +239,7 @@ def change_password():
             _start_session(current_user, remember=session.get("remember", False))
             db.session.commit()
             login_user(current_user, remember=session.get("remember", False))  # new token and session
-            flash("Your password is changed. Other devices were signed out.", "success")
+            flash(_("Your password is changed. Other devices were signed out."), "success")
             return redirect(url_for("accounts.profile"))
     return render_profile(422, password_form=form)
 
@@ -261,7 +262,7 @@ def change_email():
                 new_email=service.normalize_email(form.new_email.data),
             )
             db.session.commit()
-            flash("We've sent a link to your new address. Your email changes when you open it.", "info")
+            flash(_("We've sent a link to your new address. Your email changes when you open it."), "info")
             return redirect(url_for("accounts.profile"))
     return render_profile(422, email_form=form)
 
@@ -276,7 +277,7 @@ def confirm_email_change(token: str):
         return render_template("accounts/link_problem.html", message=exc.message, form=EmailOnlyForm()), 409
     record_security_event("account.email_changed", user_id=changed.id, email=changed.email)
     db.session.commit()
-    flash("Your new email address is confirmed.", "success")
+    flash(_("Your new email address is confirmed."), "success")
     return redirect(url_for("accounts.profile") if current_user.is_authenticated else url_for("accounts.sign_in"))
 
 
@@ -316,7 +317,7 @@ def complete_sign_in(
     if saved_while_signed_out:
         saved_venues.merge_into_user(saved_while_signed_out, user.id)
         db.session.commit()
-    flash(f"Welcome back, {user.first_name}.", "success")
+    flash(_("Welcome back, %(first_name)s.", first_name=user.first_name), "success")
     return redirect(next_url if is_safe_next(next_url) else home_for(user))
 
 

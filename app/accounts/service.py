@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from app.accounts import tokens
@@ -52,7 +55,7 @@ def sign_up(*, email: str, name: str, password: str, role: str) -> User | None:
     the page shown is the same either way, so sign-up never reveals who has an account.
     """
     if role not in (Role.CUSTOMER, Role.PROVIDER):
-        raise ValidationFailed("Choose whether you are a customer or a venue owner.")
+        raise ValidationFailed(_("Choose whether you are a customer or a venue owner."))
     email = normalize_email(email)
     name = name.strip()
     check_password_rules(password, email=email, name=name)
@@ -61,7 +64,7 @@ def sign_up(*, email: str, name: str, password: str, role: str) -> User | None:
         _spend_hashing_time(password)  # as slow as creating an account: no timing hint
         send_email(
             existing.email,
-            "Someone tried to sign up with your email",
+            _l("Someone tried to sign up with your email"),
             "account_exists",
             user=existing,
             sign_in_url=absolute_url("accounts.sign_in"),
@@ -80,7 +83,7 @@ def send_verification_email(user: User) -> None:
     token = tokens.make_token(tokens.VERIFY_EMAIL, {"uid": user.id, "email": user.email})
     send_email(
         user.email,
-        "Confirm your email address",
+        _l("Confirm your email address"),
         "verify_email",
         user=user,
         verify_url=absolute_url("accounts.verify_email", token=token),
@@ -135,9 +138,13 @@ def check_sign_in_allowed(email: str) -> None:
     if throttle and throttle.locked_until and throttle.locked_until > now:
         minutes = max(1, int((throttle.locked_until - now).total_seconds() // 60) + 1)
         raise TooManyAttempts(
-            f"Too many failed sign-in attempts. For your security, signing in with this email "
-            f"is paused for {minutes} minute{'s' if minutes != 1 else ''}. "
-            "You can reset your password meanwhile."
+            ngettext(
+                "Too many failed sign-in attempts. For your security, signing in with this email is paused "
+                "for %(num)d minute. You can reset your password meanwhile.",
+                "Too many failed sign-in attempts. For your security, signing in with this email is paused "
+                "for %(num)d minutes. You can reset your password meanwhile.",
+                minutes,
+            )
         )
 
 
@@ -188,7 +195,7 @@ def request_password_reset(email: str) -> None:
     )
     send_email(
         user.email,
-        "Reset your password",
+        _l("Reset your password"),
         "reset_password",
         user=user,
         reset_url=absolute_url("accounts.reset_password", token=token),
@@ -211,7 +218,7 @@ def reset_password(token: str, new_password: str) -> User:
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()  # they proved they read this inbox
     clear_failed_sign_ins(user.email)
-    send_email(user.email, "Your password was changed", "password_changed", user=user)
+    send_email(user.email, _l("Your password was changed"), "password_changed", user=user)
     return user
 
 
@@ -220,29 +227,31 @@ def reset_password(token: str, new_password: str) -> User:
 
 def change_password(user: User, *, current_password: str, new_password: str) -> None:
     if not user.check_password(current_password):
-        raise ValidationFailed("Your current password is not right.")
+        raise ValidationFailed(_("Your current password is not right."))
     check_password_rules(new_password, email=user.email, name=user.name)
     user.set_password(new_password)
-    send_email(user.email, "Your password was changed", "password_changed", user=user)
+    send_email(user.email, _l("Your password was changed"), "password_changed", user=user)
 
 
 def request_email_change(user: User, *, new_email: str, current_password: str) -> None:
     if not user.check_password(current_password):
-        raise ValidationFailed("Your current password is not right.")
+        raise ValidationFailed(_("Your current password is not right."))
     new_email = normalize_email(new_email)
     if new_email == user.email:
-        raise ValidationFailed("That is already your email address.")
+        raise ValidationFailed(_("That is already your email address."))
     token = tokens.make_token(tokens.CHANGE_EMAIL, {"uid": user.id, "new": new_email, "old": user.email})
     # Sent even if the address is taken: confirming then fails, and nothing is revealed here.
     send_email(
         new_email,
-        "Confirm your new email address",
+        _l("Confirm your new email address"),
         "change_email",
         user=user,
         confirm_url=absolute_url("accounts.confirm_email_change", token=token),
         hours=int(_seconds("EMAIL_TOKEN_MAX_AGE") // 3600),
     )
-    send_email(user.email, "Your email address is being changed", "email_change_notice", user=user, new_email=new_email)
+    send_email(
+        user.email, _l("Your email address is being changed"), "email_change_notice", user=user, new_email=new_email
+    )
 
 
 def confirm_email_change(token: str) -> User:
@@ -251,7 +260,7 @@ def confirm_email_change(token: str) -> User:
     if user is None or user.email != data.get("old"):
         raise tokens.InvalidToken("This link is no longer valid.")
     if get_user_by_email(data["new"]) is not None:
-        raise ValidationFailed("That email address now belongs to another account.")
+        raise ValidationFailed(_("That email address now belongs to another account."))
     user.email = data["new"]
     user.email_verified_at = utcnow()
     return user
@@ -260,7 +269,7 @@ def confirm_email_change(token: str) -> User:
 def update_profile(user: User, *, name: str, phone: str | None) -> None:
     name = name.strip()
     if not name:
-        raise ValidationFailed("Enter your name.")
+        raise ValidationFailed(_("Enter your name."))
     user.name = name
     user.phone = (phone or "").strip() or None
 
@@ -269,7 +278,7 @@ def create_admin(*, email: str, name: str, password: str) -> User:
     email = normalize_email(email)
     check_password_rules(password, email=email, name=name)
     if get_user_by_email(email) is not None:
-        raise ValidationFailed(f"An account with {email} already exists.")
+        raise ValidationFailed(_("An account with %(email)s already exists.", email=email))
     user = User(email=email, name=name.strip(), role=Role.ADMIN, email_verified_at=utcnow())
     user.set_password(password)
     db.session.add(user)

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import current_app, has_app_context, has_request_context
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
@@ -180,10 +181,10 @@ def describe_browser(user_agent: str | None) -> str:
     ua = user_agent or ""
     browser = next(
         (name for marker, name in _BROWSERS if marker in ua),
-        "Unknown browser",
+        _("Unknown browser"),
     )
     system = next((name for marker, name in _SYSTEMS if marker in ua), "")
-    return f"{browser} on {system}" if system else browser
+    return _("%(browser)s on %(system)s", browser=browser, system=system) if system else browser
 
 
 # Order matters: Edge and Opera also say "Chrome", Chrome also says "Safari".

@@ -19,6 +19,8 @@ import pyotp
 import segno
 from cryptography.fernet import Fernet, InvalidToken
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import delete, select
 
@@ -97,13 +99,13 @@ def enable(user: User, secret: str, code: str, *, now: float | None = None) -> l
     """Turn two-factor on with ``secret`` once ``code`` proves the app has it; returns recovery codes."""
     step = _matching_step(secret, _normalise(code), now=time.time() if now is None else now)
     if step is None:
-        raise WrongCode("That code doesn't match. Check the time on your phone and type the newest code.")
+        raise WrongCode(_("That code doesn't match. Check the time on your phone and type the newest code."))
     user.totp_secret = _fernet().encrypt(secret.encode()).decode()
     user.totp_enabled_at = datetime.now(UTC)
     user.totp_last_step = step
     user.two_factor_generation += 1
     codes = replace_recovery_codes(user)
-    send_email(user.email, "Two-factor sign-in is on", "two_factor_changed", user=user, enabled=True)
+    send_email(user.email, _l("Two-factor sign-in is on"), "two_factor_changed", user=user, enabled=True)
     return codes
 
 
@@ -121,9 +123,9 @@ def current_code(user: User) -> str | None:
 
 def disable(user: User, *, password: str, code: str) -> None:
     if user.is_admin:
-        raise ValidationFailed("Administrators must keep two-factor sign-in on.")
+        raise ValidationFailed(_("Administrators must keep two-factor sign-in on."))
     if not user.check_password(password):
-        raise ValidationFailed("Your current password is not right.")
+        raise ValidationFailed(_("Your current password is not right."))
     verify(user, code)
     user.totp_secret = None
     user.totp_enabled_at = None
@@ -131,7 +133,7 @@ def disable(user: User, *, password: str, code: str) -> None:
     user.two_factor_generation += 1
     if not user.has_passkey:  # passkeys are still a second step: their recovery codes stay
         db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
-    send_email(user.email, "Two-factor sign-in is off", "two_factor_changed", user=user, enabled=False)
+    send_email(user.email, _l("Two-factor sign-in is off"), "two_factor_changed", user=user, enabled=False)
 
 
 def replace_recovery_codes(user: User) -> list[str]:
@@ -171,7 +173,10 @@ def verify(user: User, code: str, *, now: float | None = None) -> str:
         check_sign_in_allowed(key)
     except TooManyAttempts:
         raise TooManyAttempts(
-            "Too many wrong codes. For your security, two-factor sign-in is paused for this account for a few minutes."
+            _(
+                "Too many wrong codes. For your security, two-factor sign-in is paused for this account for a few "
+                "minutes."
+            )
         ) from None
     locked = db.session.get(User, user.id, with_for_update=True, populate_existing=True)
     normalised = _normalise(code)
@@ -197,7 +202,7 @@ def verify(user: User, code: str, *, now: float | None = None) -> str:
             clear_failed_sign_ins(key)
             return "recovery"
     record_failed_sign_in(key)
-    raise WrongCode("That code isn't right. Type the 6-digit code your app shows now, or a recovery code.")
+    raise WrongCode(_("That code isn't right. Type the 6-digit code your app shows now, or a recovery code."))
 
 
 # -- remembered devices -----------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.accounts import service, two_factor
@@ -50,7 +51,7 @@ def two_factor_sign_in():
     user, pending = pending_sign_in()
     if user is None:
         session.pop(PENDING, None)
-        flash("Sign in again: the code step timed out.", "info")
+        flash(_("Sign in again: the code step timed out."), "info")
         return redirect(url_for("accounts.sign_in"))
     form = TwoFactorCodeForm()
     status = 200
@@ -82,8 +83,11 @@ def two_factor_sign_in():
                 remember_this_device(response, user)
             if method == "recovery":
                 flash(
-                    f"You used a recovery code; {two_factor.count_unused_codes(user)} are left. "
-                    "Make new ones from your profile if you're running low.",
+                    _(
+                        "You used a recovery code; %(count_unused_codes)s are left. Make new ones from your profile "
+                        "if you're running low.",
+                        count_unused_codes=two_factor.count_unused_codes(user),
+                    ),
                     "warning",
                 )
             return response
@@ -168,7 +172,7 @@ def two_factor_disable():
         return render_profile(422, two_factor_disable_form=form)
     user = current_user._get_current_object()
     if user.is_admin:
-        flash("Administrators must keep two-factor sign-in on.", "danger")
+        flash(_("Administrators must keep two-factor sign-in on."), "danger")
         return render_profile(403)
     try:
         two_factor.disable(user, password=form.current_password.data, code=form.code.data)
@@ -182,5 +186,5 @@ def two_factor_disable():
         return render_profile(422, two_factor_disable_form=form)
     record_security_event("account.two_factor_disabled", user_id=user.id)
     db.session.commit()
-    flash("Two-factor sign-in is off.", "success")
+    flash(_("Two-factor sign-in is off."), "success")
     return redirect(url_for("accounts.profile"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
 
 from app.errors import DomainError
@@ -22,9 +23,9 @@ def parse_page(value: str | None) -> int:
     try:
         page = int(value or "1")
     except ValueError:
-        raise BadFilter("The page must be a number.") from None
+        raise BadFilter(_("The page must be a number.")) from None
     if not 1 <= page <= MAX_PAGE:
-        raise BadFilter(f"The page must be between 1 and {MAX_PAGE}.")
+        raise BadFilter(_("The page must be between 1 and %(max_page)s.", max_page=MAX_PAGE))
     return page
 
 

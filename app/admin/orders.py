@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, flash, redirect, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
 from werkzeug.wrappers import Response
@@ -27,7 +28,7 @@ from app.extensions import db
 from app.money import format_money
 from app.payments.forms import RefundForm
 from app.payments.models import Payment, PaymentEvent, Refund
-from app.payments.refunds import get_paid_payment, refundable, request_refund
+from app.payments.refunds import get_card_payments, refund_cards, refundable
 from app.rendering import render_page
 
 RECENT_ORDERS = 10
@@ -41,12 +42,8 @@ ORDER_BADGES = {
 }
 
 
-def money(minor: int, currency: str) -> str:
-    return format_money(minor, currency)
-
-
 def stamp(moment: Any) -> str:
-    return moment.strftime("%d %b %Y %H:%M UTC") if moment else "—"
+    return timefmt.date_words(moment, "dd MMM yyyy HH:mm 'UTC'") if moment else "—"
 
 
 @bp.context_processor
@@ -59,7 +56,7 @@ def recent_orders_list() -> dict[str, Any]:
                 "id": o.id,
                 "url": url_for("admin.order_detail", order_id=o.id),
                 "customer": o.customer.name,
-                "total": money(o.total_minor, o.currency),
+                "total": format_money(o.total_minor, o.currency),
                 "status": o.status,
                 "badge": ORDER_BADGES.get(o.status, "secondary"),
                 "created": stamp(o.created_at),
@@ -98,8 +95,7 @@ def build_order_page(order: Order, form: RefundForm, *, error: str | None = None
         matches.append(parsed["refund_id"].astext.in_(refund_ids))
     events = list(db.session.scalars(select(PaymentEvent).where(or_(*matches)).order_by(PaymentEvent.id).limit(200)))
     history = get_history(order)
-    paid = get_paid_payment(order)
-    remaining = refundable(paid) if paid else 0
+    remaining = sum(refundable(p) for p in get_card_payments(order))  # the checkout and any top-ups
     references = {b.id: b.reference for b in order.bookings}
     return {
         "order": {
@@ -108,9 +104,9 @@ def build_order_page(order: Order, form: RefundForm, *, error: str | None = None
             "badge": ORDER_BADGES.get(order.status, "secondary"),
             "customer": order.customer.name,
             "email": order.customer.email,
-            "total": money(order.total_minor, order.currency),
+            "total": format_money(order.total_minor, order.currency),
             "currency": order.currency,
-            "refunded": money(order.refunded_minor or 0, order.currency),
+            "refunded": format_money(order.refunded_minor or 0, order.currency),
             "created": stamp(order.created_at),
             "paid_at": stamp(order.paid_at),
             "hold_expires": stamp(order.hold_expires_at),
@@ -124,7 +120,7 @@ def build_order_page(order: Order, form: RefundForm, *, error: str | None = None
                 "venue": b.venue.name,
                 "starts": timefmt.venue_span_label(b.starts_at, b.ends_at, b.venue.timezone),
                 "quantity": b.quantity,
-                "total": money(b.total_minor, b.currency),
+                "total": format_money(b.total_minor, b.currency),
                 "status": STATUS_LABELS.get(b.status, b.status),
             }
             for b in order.bookings
@@ -135,7 +131,7 @@ def build_order_page(order: Order, form: RefundForm, *, error: str | None = None
                 "from": ORDER_STATUS_LABELS.get(t.from_state, t.from_state) if t.from_state else "—",
                 "to": ORDER_STATUS_LABELS.get(t.to_state, t.to_state),
                 "reason": t.reason,
-                "amount": money(t.amount_minor, order.currency) if t.amount_minor is not None else None,
+                "amount": format_money(t.amount_minor, order.currency) if t.amount_minor is not None else None,
                 "actor": actor or "System",
                 "when": stamp(t.created_at),
             }
@@ -146,7 +142,7 @@ def build_order_page(order: Order, form: RefundForm, *, error: str | None = None
                 "gateway": p.gateway,
                 "session_id": p.session_id,
                 "payment_intent_id": p.payment_intent_id,
-                "amount": money(p.amount_minor, p.currency),
+                "amount": format_money(p.amount_minor, p.currency),
                 "status": p.status,
                 "created": stamp(p.created_at),
                 "expires": stamp(p.expires_at),
@@ -166,7 +162,7 @@ def build_order_page(order: Order, form: RefundForm, *, error: str | None = None
         ],
         "refunds": [
             {
-                "amount": money(r.amount_minor, r.currency),
+                "amount": format_money(r.amount_minor, r.currency),
                 "status": r.status,
                 "reason": r.reason,
                 "booking": references.get(r.booking_id),
@@ -177,7 +173,7 @@ def build_order_page(order: Order, form: RefundForm, *, error: str | None = None
             for r in refunds
         ],
         "can_refund": remaining > 0,
-        "refundable": money(remaining, order.currency),
+        "refundable": format_money(remaining, order.currency),
         "form": form,
         "error": error,
     }
@@ -203,19 +199,27 @@ def refund_order(order_id: int) -> Response:
     try:
         if not form.validate():
             raise ValidationFailed(
-                "Check the refund: " + " ".join(e for errors in form.errors.values() for e in errors)
+                _(
+                    "Check the refund: %(errors)s",
+                    errors=" ".join(str(e) for errors in form.errors.values() for e in errors),
+                )
             )
-        payment = get_paid_payment(order)
-        if payment is None:
-            raise InvalidTransition("This order has no completed payment, so there is nothing to refund.")
-        remaining = refundable(payment)
+        payments = get_card_payments(order)  # the checkout and any top-ups, newest first
+        if not payments:
+            raise InvalidTransition(_("This order has no completed payment, so there is nothing to refund."))
+        remaining = sum(refundable(p) for p in payments)
         if form.amount_minor > remaining:
+            paid = sum(p.amount_minor for p in payments)
             raise ValidationFailed(
-                f"You can refund at most {money(remaining, payment.currency)} on this order "
-                f"(paid {money(payment.amount_minor, payment.currency)}, less refunds already made or on their way)."
+                _(
+                    "You can refund at most %(amount)s on this order (paid %(paid)s, less refunds already made "
+                    "or on their way).",
+                    amount=format_money(remaining, order.currency),
+                    paid=format_money(paid, order.currency),
+                )
             )
         reason = form.reason.data.strip()
-        refund = request_refund(payment, form.amount_minor, reason=f"Admin: {reason}")
+        refunds = refund_cards(order, form.amount_minor, reason=f"Admin: {reason}")
     except (ValidationFailed, InvalidTransition) as exc:
         db.session.rollback()
         page = build_order_page(get_order(order_id), form, error=exc.message)
@@ -226,9 +230,16 @@ def refund_order(order_id: int) -> Response:
         subject_type="order",
         subject_id=order.id,
         reason=reason,
-        amount_minor=refund.amount_minor,
-        refund_id=refund.id,
+        amount_minor=form.amount_minor,
+        refund_id=refunds[0].id,
+        refund_ids=[r.id for r in refunds],
     )
     db.session.commit()
-    flash(f"Refund of {money(refund.amount_minor, refund.currency)} requested. It settles in a moment.", "success")
+    flash(
+        _(
+            "Refund of %(amount)s requested. It settles in a moment.",
+            amount=format_money(form.amount_minor, order.currency),
+        ),
+        "success",
+    )
     return redirect(url_for("admin.order_detail", order_id=order.id), 303)

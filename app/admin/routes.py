@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
@@ -22,7 +23,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 def admins_use_two_factor():
     """Administrators must have two-factor sign-in on before the admin area opens."""
     if current_user.is_authenticated and current_user.is_admin and not current_user.has_two_factor:
-        flash("Administrators must turn on two-factor sign-in before using the admin area.", "warning")
+        flash(_("Administrators must turn on two-factor sign-in before using the admin area."), "warning")
         return redirect(url_for("accounts.two_factor_setup"))
     return None
 
@@ -45,7 +46,7 @@ def users():
     q = request.args.get("q", "").strip()[:100]
     role = request.args.get("role", "")
     if role and role not in {r.value for r in Role}:
-        abort(400, "Unknown role filter.")
+        abort(400, _("Unknown role filter."))
     page = parse_page(request.args.get("page"))
     query = select(User).order_by(User.created_at.desc(), User.id.desc())
     if q:
@@ -76,7 +77,7 @@ def set_user_active(user_id: int, action: str):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     if user.id == current_user.id:
-        flash("You can't suspend your own account.", "danger")
+        flash(_("You can't suspend your own account."), "danger")
         return redirect(url_for("admin.users"))
     active = action == "restore"
     if user.is_active_account != active:
@@ -96,7 +97,10 @@ def set_user_active(user_id: int, action: str):
             to_state="active" if active else "suspended",
         )
         db.session.commit()
-    flash(f"{user.name} is {'restored' if active else 'suspended'}.", "success")
+    if active:
+        flash(_("%(name)s is restored.", name=user.name), "success")
+    else:
+        flash(_("%(name)s is suspended.", name=user.name), "success")
     return redirect(url_for("admin.users", q=request.args.get("q", "")))
 
 

@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
@@ -38,10 +40,10 @@ STATUS_BADGES = {
     VenueStatus.SUSPENDED: "danger",
 }
 DONE_MESSAGES = {
-    "approve": "“{name}” is live. We emailed the owner.",
-    "reject": "“{name}” went back to its owner with your reason.",
-    "suspend": "“{name}” is suspended and hidden from customers. We emailed the owner.",
-    "reinstate": "“{name}” is live again. We emailed the owner.",
+    "approve": _l("“{name}” is live. We emailed the owner."),
+    "reject": _l("“{name}” went back to its owner with your reason."),
+    "suspend": _l("“{name}” is suspended and hidden from customers. We emailed the owner."),
+    "reinstate": _l("“{name}” is live again. We emailed the owner."),
 }
 
 
@@ -55,7 +57,7 @@ def venues():
     changed = _changed_filter(request.args.get("changed", ""))
     status = request.args.get("status", "").strip() or (VenueStatus.APPROVED if changed else VenueStatus.PENDING_REVIEW)
     if status != "all" and status not in STATUS_LABELS:
-        raise BadFilter("Unknown status filter. Choose one from the list.")
+        raise BadFilter(_("Unknown status filter. Choose one from the list."))
     q = request.args.get("q", "").strip()[:100]
     page = parse_page(request.args.get("page"))
 
@@ -101,7 +103,7 @@ def get_queue_counts() -> dict[str, int]:
 
 def _changed_filter(value: str) -> bool:
     if value not in ("", "0", "1"):
-        raise BadFilter("The “changed” filter is 1 or left out.")
+        raise BadFilter(_("The “changed” filter is 1 or left out."))
     return value == "1"
 
 
@@ -163,7 +165,9 @@ def decide_venue(venue_id: int, action: str):
     reason = request.form.get("reason", "").strip()
     try:
         if len(reason) > REASON_MAX_LENGTH:
-            raise ValidationFailed(f"Keep the reason under {REASON_MAX_LENGTH} characters.")
+            raise ValidationFailed(
+                _("Keep the reason under %(reason_max_length)s characters.", reason_max_length=REASON_MAX_LENGTH)
+            )
         transition(venue, action, actor=current_user._get_current_object(), reason=reason)
     except DomainError as refusal:
         db.session.rollback()  # nothing of a refused decision is kept
@@ -182,7 +186,7 @@ def venue_changes_reviewed(venue_id: int):
     acknowledge_changes(venue, actor=current_user._get_current_object())
     db.session.commit()
     if had_changes:
-        flash(f"Marked the edits to “{venue.name}” as reviewed.", "success")
+        flash(_("Marked the edits to “%(venue_name)s” as reviewed.", venue_name=venue.name), "success")
     else:
-        flash(f"“{venue.name}” had no edits waiting for review.", "info")
+        flash(_("“%(venue_name)s” had no edits waiting for review.", venue_name=venue.name), "info")
     return redirect(url_for("admin.venues", changed=1))

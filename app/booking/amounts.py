@@ -1,13 +1,15 @@
 """What an order costs and how it is paid, in integer minor units with the currency beside them.
 
 ``amount_due(order)`` is the one place that sums an order: checkout stores its total, the
-payment charges its ``due_now_minor``, gateways show it. Gift vouchers and deposits
-arrive later; their lines are in the type already (zero today), so adding them changes this
-module and nothing that reads it. The promo discount is decided at checkout by app/promos/
-and kept on the order (``Order.promo_discount_minor``), so it is read from there.
+payment charges its ``due_now_minor``, gateways show it. The promo discount is decided at
+checkout by app/promos/ and kept on the order (``Order.promo_discount_minor``), the gift
+voucher's part by app/vouchers/, and each booking's online part (the whole price, a deposit,
+or nothing: app/booking/deposits.py) on the booking, so they are read from there.
 
     items subtotal - promo discount = total
     total = voucher applied + due now + due at the venue
+    due at the venue = the items' price - their online parts   (never discounted)
+    promo discount + voucher applied <= the online parts        (they only reduce what is paid online)
     deposit due now <= due now   (the part of due now that is a deposit)
 """
 
@@ -50,6 +52,20 @@ class AmountDue:
             raise ValueError("A voucher and the amount due at the venue can't exceed the total.")
         if self.deposit_due_now_minor > self.due_now_minor:
             raise ValueError("A deposit is part of what is due now.")
+        if self.promo_discount_minor + self.voucher_applied_minor > self.online_minor:
+            raise ValueError("A promo code and a gift voucher only reduce what is paid online.")
+
+    @property
+    def online_minor(self) -> int:
+        """The items' online parts, before any promo or voucher."""
+        return self.items_subtotal_minor - self.due_at_venue_minor
+
+    @property
+    def pay_label(self) -> str:
+        """ "Pay now £12.00, £48.00 at the venue"."""
+        from app.booking.deposits import pay_now_label
+
+        return pay_now_label(self.due_now_minor, self.due_at_venue_minor, self.currency)
 
     @property
     def total_minor(self) -> int:
@@ -83,6 +99,39 @@ def amount_due_for(items: Iterable[tuple[int, int]], currency: str, *, promo_dis
     )
 
 
+@dataclass(frozen=True)
+class PricedBooking:
+    """A booking's money as checkout fixed it: its price, the part paid online, whether that
+    part is a deposit, and its share of the promo discount."""
+
+    price_minor: int
+    online_minor: int
+    deposit: bool = False
+    promo_minor: int = 0
+
+
+def amount_due_for_bookings(
+    bookings: Iterable[PricedBooking],
+    currency: str,
+    *,
+    promo_discount_minor: int = 0,
+    voucher_applied_minor: int = 0,
+) -> AmountDue:
+    """The amount due for priced bookings (pure: ``amount_due`` feeds it an order's)."""
+    bookings = list(bookings)
+    if any(not 0 <= b.online_minor <= b.price_minor or b.promo_minor > b.online_minor for b in bookings):
+        raise ValueError("A booking's online part is within its price and covers its promo share.")
+    due = AmountDue(
+        currency=currency,
+        items_subtotal_minor=sum(b.price_minor for b in bookings),
+        promo_discount_minor=promo_discount_minor,
+        voucher_applied_minor=voucher_applied_minor,
+        due_at_venue_minor=sum(b.price_minor - b.online_minor for b in bookings),
+    )
+    deposits = sum(b.online_minor - b.promo_minor for b in bookings if b.deposit)
+    return replace(due, deposit_due_now_minor=min(deposits, due.due_now_minor)) if deposits else due
+
+
 def amount_due(order: Order) -> AmountDue:
     """What ``order`` costs and what is due now, from its bookings as they were held.
 
@@ -92,9 +141,14 @@ def amount_due(order: Order) -> AmountDue:
         from app.vouchers.purchase import amount_due_for_purchase
 
         return amount_due_for_purchase(order)
-    due = amount_due_for(
-        ((b.unit_price_minor, b.quantity) for b in order.bookings),
+    from app.booking.deposits import DEPOSIT_MODES
+
+    return amount_due_for_bookings(
+        (
+            PricedBooking(b.total_minor, b.online_minor, b.payment_mode in DEPOSIT_MODES, b.promo_discount_minor or 0)
+            for b in order.bookings
+        ),
         order.currency,
         promo_discount_minor=order.promo_discount_minor or 0,
+        voucher_applied_minor=order.voucher_applied_minor or 0,
     )
-    return replace(due, voucher_applied_minor=order.voucher_applied_minor)

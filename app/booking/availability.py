@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -10,16 +12,13 @@ from sqlalchemy import (
     Date,
     Integer,
     String,
-    and_,
     cast,
-    exists,
-    false,
-    func,
     inspect,
     literal,
     null,
     or_,
     select,
+    text,
     union_all,
 )
 
@@ -27,7 +26,7 @@ from app.booking.models import LIVE_STATUSES, Booking, BookingStatus, TimeBlock
 from app.extensions import db
 from app.schedules.service import schedule_selects, schedules_from_rows
 from app.scheduling import Busy, MemberSchedule, Rules, ServiceSpec, Slot, available_slots, bookable_days
-from app.venues.models import Service, TeamMember, Venue, team_member_services
+from app.venues.models import Service, TeamMember, Venue, VenueStatus, team_member_services
 
 
 def booking_rules() -> Rules:
@@ -297,45 +296,104 @@ def find_slot(
     return next((s for s in get_slots(service, local_day, now=now, busy=busy) if s.start == starts_at), None)
 
 
+# Checkout's first look, in SQL: for each wanted time, its service and venue, and what live
+# bookings alone say of it, counted exactly as the slot engine counts them. ``{wanted}`` is a
+# relation of (item_id, service_id, starts_at, quantity, team_member_id, position): the
+# customer's cart, or one time (``taken_by_bookings``). It ignores blocks, hours and closures,
+# so it never refuses a time the engine would offer.
+_FIRST_LOOK = """
+WITH wanted AS ({wanted}),
+spans AS (
+    SELECT w.*, s.venue_id, s.capacity, s.name AS service_name, s.is_active, s.currency,
+           w.starts_at + make_interval(mins => s.duration_minutes + s.buffer_minutes) AS until
+    FROM wanted w JOIN services s ON s.id = w.service_id
+),
+performers AS (
+    SELECT DISTINCT sp.service_id, tms.team_member_id
+    FROM spans sp
+    JOIN team_member_services tms ON tms.service_id = sp.service_id
+    JOIN team_members tm ON tm.id = tms.team_member_id AND tm.venue_id = sp.venue_id
+)
+SELECT sp.item_id, sp.service_id, sp.starts_at, sp.quantity, sp.capacity, sp.service_name,
+       sp.is_active, sp.currency, v.name AS venue_name, v.timezone, v.status AS venue_status,
+       (SELECT coalesce(sum(b.quantity), 0) FROM bookings b
+         WHERE b.service_id = sp.service_id AND {live}) AS used_places,
+       (SELECT count(*) FROM performers p WHERE p.service_id = sp.service_id) AS people,
+       (SELECT count(DISTINCT b.team_member_id) FROM bookings b
+         WHERE {live} AND b.team_member_id IN (
+             SELECT p.team_member_id FROM performers p WHERE p.service_id = sp.service_id)) AS busy_people,
+       (sp.team_member_id IS NOT NULL AND EXISTS (
+           SELECT 1 FROM bookings b WHERE {live} AND b.team_member_id = sp.team_member_id)) AS chosen_busy
+FROM spans sp JOIN venues v ON v.id = sp.venue_id
+ORDER BY sp.position, sp.item_id
+"""
+_LIVE = (
+    "b.status IN ('held', 'confirmed') AND (b.status <> 'held' OR b.hold_expires_at > :now)"
+    " AND b.starts_at < sp.until AND b.blocks_until > sp.starts_at"
+)
+assert tuple(LIVE_STATUSES) == (BookingStatus.HELD, BookingStatus.CONFIRMED)  # as _LIVE spells them
+_CART_ITEMS = (
+    "SELECT ci.id AS item_id, ci.service_id, ci.starts_at, ci.quantity, ci.team_member_id,"
+    " ci.created_at AS position FROM cart_items ci WHERE ci.user_id = :user_id AND ci.expires_at > :now"
+)
+_ONE_TIME = (
+    "SELECT 0 AS item_id, CAST(:service_id AS integer) AS service_id, CAST(:starts_at AS timestamptz) AS starts_at,"
+    " CAST(:quantity AS integer) AS quantity, CAST(:team_member_id AS integer) AS team_member_id, 0 AS position"
+)
+FIRST_LOOK_AT_CART = text(_FIRST_LOOK.format(wanted=_CART_ITEMS, live=_LIVE))
+FIRST_LOOK_AT_TIME = text(_FIRST_LOOK.format(wanted=_ONE_TIME, live=_LIVE))
+
+
+@dataclass(frozen=True)
+class FirstLook:
+    """One wanted time as checkout's first look sees it."""
+
+    item_id: int
+    service_id: int
+    starts_at: datetime
+    service_name: str
+    venue_name: str
+    timezone: str
+    currency: str
+    offered: bool  # the service is active at an approved venue
+    taken: str | None  # "full", "member" (the chosen team member is booked then) or None
+
+
+def _first_look(row: Any) -> FirstLook:
+    remaining = row.capacity - row.used_places
+    if row.people:
+        remaining = min(remaining, row.people - row.busy_people)
+    taken = "full" if remaining < row.quantity else ("member" if row.chosen_busy else None)
+    return FirstLook(
+        item_id=row.item_id,
+        service_id=row.service_id,
+        starts_at=row.starts_at,
+        service_name=row.service_name,
+        venue_name=row.venue_name,
+        timezone=row.timezone,
+        currency=row.currency,
+        offered=row.is_active and row.venue_status == VenueStatus.APPROVED,
+        taken=taken,
+    )
+
+
+def first_look_at_cart(user_id: int, now: datetime) -> list[FirstLook]:
+    """Every unexpired item of ``user_id``'s cart, in cart order, in one statement."""
+    rows = db.session.execute(FIRST_LOOK_AT_CART, {"user_id": user_id, "now": now})
+    return [_first_look(row) for row in rows]
+
+
 def taken_by_bookings(
     service: Service, starts_at: datetime, *, quantity: int, team_member_id: int | None, now: datetime
 ) -> str | None:
-    """One query, no slot engine: is ``starts_at`` already ruled out by live bookings alone?
-
-    "full" when they leave fewer than ``quantity`` places (or free team members), "member"
-    when the chosen team member is booked then, None when only ``find_slot`` can tell. It
-    counts bookings exactly as the engine does and ignores blocks, hours and closures, so it
-    never refuses a time the engine would offer: a cheap first look for checkout.
-    """
-    until = starts_at + timedelta(minutes=service.duration_minutes + service.buffer_minutes)
-    live = and_(
-        Booking.status.in_(list(LIVE_STATUSES)),
-        or_(Booking.status != BookingStatus.HELD, Booking.hold_expires_at > now),
-        Booking.starts_at < until,
-        Booking.blocks_until > starts_at,
-    )
-    performers = (
-        select(team_member_services.c.team_member_id)
-        .join(TeamMember, TeamMember.id == team_member_services.c.team_member_id)
-        .where(team_member_services.c.service_id == service.id, TeamMember.venue_id == service.venue_id)
-    )
-    used = select(func.coalesce(func.sum(Booking.quantity), 0)).where(live, Booking.service_id == service.id)
-    busy = select(Booking.team_member_id).where(live, Booking.team_member_id.in_(performers)).distinct()
-    chosen_busy = (
-        exists().where(live, Booking.team_member_id == team_member_id) if team_member_id is not None else false()
-    )
-    count = func.count()
-    used_places, people, busy_people, chosen_is_busy = db.session.execute(
-        select(
-            used.scalar_subquery(),
-            select(count).select_from(performers.subquery()).scalar_subquery(),
-            select(count).select_from(busy.subquery()).scalar_subquery(),
-            chosen_busy,
-        )
-    ).one()
-    remaining = service.capacity - used_places
-    if people:
-        remaining = min(remaining, people - busy_people)
-    if remaining < quantity:
-        return "full"
-    return "member" if chosen_is_busy else None
+    """Is ``starts_at`` already ruled out by live bookings alone? "full" when they leave fewer
+    than ``quantity`` places (or free team members), "member" when the chosen team member is
+    booked then, None when only ``find_slot`` can tell. The first look for one time."""
+    params = {
+        "service_id": service.id,
+        "starts_at": starts_at,
+        "quantity": quantity,
+        "team_member_id": team_member_id,
+        "now": now,
+    }
+    return _first_look(db.session.execute(FIRST_LOOK_AT_TIME, params).one()).taken

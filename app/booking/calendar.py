@@ -18,8 +18,10 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date
 from flask import Blueprint, Response, abort, current_app, flash, make_response, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
@@ -32,22 +34,24 @@ from app.booking.calendar_view import (
     STATUS_LABELS,
     _block_event,
     _booking_event,
-    _money,
     _period_label,
     _time_label,
     build_day,
     build_week,
     feed_url,
 )
+from app.booking.deposits import booking_paid_label
 from app.booking.ics import calendar as ics_calendar
 from app.booking.models import Booking, BookingStatus
-from app.booking.policy import describe_policy
+from app.booking.policy import describe_fees
 from app.booking.time_blocks import add_time_block, find_time_blocks, remove_time_block
 from app.errors import DomainError
 from app.extensions import db
+from app.money import format_money
 from app.private_cache import follows, private_page, user_namespace, valid_until
 from app.rendering import add_toast, is_htmx, render_page
 from app.schedules.calendar import working_week
+from app.timefmt import LONG_DAY, day_words
 from app.venues.dashboard import bp, venue_required
 from app.venues.models import Venue
 
@@ -57,14 +61,14 @@ B = BookingStatus
 IN_GRID = (B.HELD, B.CONFIRMED, B.COMPLETED, B.NO_SHOW)
 CANCELLED = (B.CANCELLED_BY_CUSTOMER, B.CANCELLED_BY_VENUE)
 HISTORY_LABELS = {
-    "booking.confirm": "Paid and confirmed",
-    "booking.expire": "Hold expired unpaid",
-    "booking.release": "Hold released unpaid (declined, or the customer changed the order)",
-    "booking.complete": "Marked completed",
-    "booking.no_show": "Marked no-show",
-    "booking.cancel_by_customer": "Cancelled by the customer",
-    "booking.cancel_by_venue": "Cancelled by the venue",
-    "booking.reschedule": "Moved to another time",
+    "booking.confirm": _l("Paid and confirmed"),
+    "booking.expire": _l("Hold expired unpaid"),
+    "booking.release": _l("Hold released unpaid (declined, or the customer changed the order)"),
+    "booking.complete": _l("Marked completed"),
+    "booking.no_show": _l("Marked no-show"),
+    "booking.cancel_by_customer": _l("Cancelled by the customer"),
+    "booking.cancel_by_venue": _l("Cancelled by the venue"),
+    "booking.reschedule": _l("Moved to another time"),
 }
 FEED_PAST, FEED_AHEAD = timedelta(days=30), timedelta(days=365)
 _TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{20,64}")
@@ -254,9 +258,11 @@ def add_block(venue: Venue):
     )
     clashes = find_bookings(venue, block.starts_at, block.ends_at, (B.HELD, B.CONFIRMED), member_id=form.member_id)
     db.session.commit()
-    message = "The time is blocked: customers can't book it."
+    message = _("The time is blocked: customers can't book it.")
     if clashes:
-        message += f" {len(clashes)} existing booking{'s' if len(clashes) > 1 else ''} in it still stand."
+        message += " " + ngettext(
+            "%(num)d existing booking in it still stands.", "%(num)d existing bookings in it still stand.", len(clashes)
+        )
     return _calendar_changed(venue, replace(query, day=form.date.data), message)
 
 
@@ -266,11 +272,18 @@ def delete_block(venue: Venue, block_id: int):
     remove_time_block(venue, block_id)
     db.session.commit()
     return _calendar_changed(
-        venue, _query_or_today(venue, request.form), "The block is removed: the time is bookable again."
+        venue, _query_or_today(venue, request.form), _("The block is removed: the time is bookable again.")
     )
 
 
 # -- one booking ----------------------------------------------------------------------------------
+
+
+def booking_fee_lines(booking: Booking) -> list[str]:
+    """The booking's no-show or late-cancellation fees, and whether the saved card paid them."""
+    from app.payments.fees import describe_fee, get_fees  # fees are payments'; read late
+
+    return [describe_fee(fee) for fee in get_fees(booking.id)]
 
 
 def _booking_page(
@@ -294,15 +307,17 @@ def _booking_page(
         status=status,
         venue=venue,
         booking=booking,
-        date_label=format_date(starts.date(), "EEEE d MMMM yyyy", locale="en_GB"),
+        date_label=day_words(starts.date(), LONG_DAY),
         time_label=f"{_time_label(starts, ends)} ({tz.key})",
         status_label=STATUS_LABELS[booking.status],
-        unit_price=_money(booking.unit_price_minor, booking.currency),
-        total_price=_money(booking.total_minor, booking.currency),
-        refund=_money(booking.refund_minor, booking.currency) if booking.status in CANCELLED else None,
+        unit_price=format_money(booking.unit_price_minor, booking.currency),
+        total_price=format_money(booking.total_minor, booking.currency),
+        refund=format_money(booking.refund_minor, booking.currency) if booking.status in CANCELLED else None,
         hold_expires=timefmt.clock_label(booking.hold_expires_at, tz) if booking.hold_expires_at else None,
         cancelled_at=timefmt.moment_label(booking.cancelled_at, tz) if booking.cancelled_at else None,
-        policy=describe_policy(booking.cancel_free_hours, booking.cancel_late_fee_percent),
+        policy=describe_fees(booking.cancel_free_hours, booking.cancel_late_fee_percent, booking.no_show_fee_percent),
+        payment=booking_paid_label(booking),
+        fees=booking_fee_lines(booking),
         can_mark=confirmed and started,
         mark_later=confirmed and not started,
         can_cancel=confirmed,
@@ -340,13 +355,17 @@ def _act(venue: Venue, booking_id: int, command: Callable[[Booking], object], me
 @bp.post("/bookings/<int:booking_id>/complete")
 @venue_required
 def complete_booking(venue: Venue, booking_id: int):
-    return _act(venue, booking_id, lambda b: lifecycle.mark(b, "complete", actor=current_user), "Marked as completed.")
+    return _act(
+        venue, booking_id, lambda b: lifecycle.mark(b, "complete", actor=current_user), _("Marked as completed.")
+    )
 
 
 @bp.post("/bookings/<int:booking_id>/no-show")
 @venue_required
 def no_show_booking(venue: Venue, booking_id: int):
-    return _act(venue, booking_id, lambda b: lifecycle.mark(b, "no_show", actor=current_user), "Marked as a no-show.")
+    return _act(
+        venue, booking_id, lambda b: lifecycle.mark(b, "no_show", actor=current_user), _("Marked as a no-show.")
+    )
 
 
 @bp.post("/bookings/<int:booking_id>/cancel")
@@ -367,7 +386,7 @@ def cancel_booking(venue: Venue, booking_id: int):
         venue,
         booking_id,
         cancel_and_refund,
-        "The booking is cancelled. We've emailed the customer, who gets the full price back.",
+        _("The booking is cancelled. We've emailed the customer, who gets the full price back."),
     )
 
 
@@ -388,15 +407,17 @@ def rotate_calendar_feed(venue: Venue):
     had_one = venue.calendar_token is not None
     set_feed_token(venue, actor_id=current_user.id)
     if had_one:
-        return _feed_changed(venue, "Here is a new feed link. The old one no longer works: update your calendar app.")
-    return _feed_changed(venue, "Your private calendar feed is ready. Add the link to your calendar app.")
+        return _feed_changed(
+            venue, _("Here is a new feed link. The old one no longer works: update your calendar app.")
+        )
+    return _feed_changed(venue, _("Your private calendar feed is ready. Add the link to your calendar app."))
 
 
 @bp.post("/calendar/feed/revoke")
 @venue_required
 def revoke_calendar_feed(venue: Venue):
     set_feed_token(venue, actor_id=current_user.id, revoke=True)
-    return _feed_changed(venue, "The calendar feed is turned off. Its link no longer works.")
+    return _feed_changed(venue, _("The calendar feed is turned off. Its link no longer works."))
 
 
 @bp_feed.get("/calendar/<token>.ics")

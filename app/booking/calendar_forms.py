@@ -10,12 +10,15 @@ from datetime import UTC, datetime, time, timedelta
 from datetime import date as Date
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import TimeInput
 
+from app.timefmt import day_words
 from app.venues.hours import MINUTES_PER_DAY, format_minute, parse_minute
 
 VIEWS = ("day", "week")
@@ -70,23 +73,25 @@ def parse_calendar_query(
     """The calendar's query string, or ValueError with a message a person understands."""
     view = args.get("view") or "day"
     if view not in VIEWS:
-        raise ValueError("Choose the day or the week view.")
+        raise ValueError(_("Choose the day or the week view."))
     raw_day = (args.get("date") or "").strip()
     day = today
     if raw_day:
         if not _DATE_RE.fullmatch(raw_day):
-            raise ValueError("Give the date as YYYY-MM-DD, like 2026-03-14.")
+            raise ValueError(_("Give the date as YYYY-MM-DD, like 2026-03-14."))
         try:
             day = Date.fromisoformat(raw_day)
         except ValueError:
-            raise ValueError(f"{raw_day} is not a date in the calendar.") from None
+            raise ValueError(_("%(raw_day)s is not a date in the calendar.", raw_day=raw_day)) from None
         if not FIRST_DAY <= day <= LAST_DAY:
-            raise ValueError(f"Choose a date between {FIRST_DAY.year} and {LAST_DAY.year}.")
+            raise ValueError(
+                _("Choose a date between %(first)s and %(last)s.", first=FIRST_DAY.year, last=LAST_DAY.year)
+            )
     return CalendarQuery(
         view=view,
         day=day,
-        member_id=_pick_id(args.get("member"), member_ids, "That team member isn't part of your venue."),
-        service_id=_pick_id(args.get("service"), service_ids, "That service isn't one of your venue's."),
+        member_id=_pick_id(args.get("member"), member_ids, _("That team member isn't part of your venue.")),
+        service_id=_pick_id(args.get("service"), service_ids, _("That service isn't one of your venue's.")),
     )
 
 
@@ -102,7 +107,12 @@ def local_to_utc(day: Date, minute: int, tz: ZoneInfo) -> datetime:
     aware = naive.replace(tzinfo=tz)
     if aware.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != naive:
         raise ValueError(
-            f"{format_minute(minute)} doesn't exist on {day:%d %b %Y} in {tz.key}: the clocks go forward then."
+            _(
+                "%(minute)s doesn't exist on %(day)s in %(tz_key)s: the clocks go forward then.",
+                minute=format_minute(minute),
+                day=day_words(day, "d MMM yyyy"),
+                tz_key=tz.key,
+            )
         )
     return aware.astimezone(UTC)
 
@@ -110,16 +120,16 @@ def local_to_utc(day: Date, minute: int, tz: ZoneInfo) -> datetime:
 class TimeBlockForm(FlaskForm):
     """Block time for the whole venue or one team member, in the venue's local time."""
 
-    date = DateField("Date", validators=[InputRequired(message="Choose the date.")])
+    date = DateField(_l("Date"), validators=[InputRequired(message=_l("Choose the date."))])
     start = StringField(
-        "From", validators=[InputRequired(message="Enter the start time, like 13:00.")], widget=TimeInput()
+        _l("From"), validators=[InputRequired(message=_l("Enter the start time, like 13:00."))], widget=TimeInput()
     )
     end = StringField(
-        "Until", validators=[InputRequired(message="Enter the end time, like 14:00.")], widget=TimeInput()
+        _l("Until"), validators=[InputRequired(message=_l("Enter the end time, like 14:00."))], widget=TimeInput()
     )
-    team_member_id = SelectField("Who", choices=[SelectChoice("", "Whole venue")], default="")
+    team_member_id = SelectField(_l("Who"), choices=[SelectChoice("", "Whole venue")], default="")
     reason = StringField(
-        "Reason", validators=[Optional(), Length(max=200, message="Keep the reason under 200 characters.")]
+        _l("Reason"), validators=[Optional(), Length(max=200, message=_l("Keep the reason under 200 characters."))]
     )
 
     def set_team(self, team: Collection) -> None:
@@ -164,9 +174,9 @@ class TimeBlockForm(FlaskForm):
 
 class CancelForm(FlaskForm):
     reason = TextAreaField(
-        "Reason for the customer",
+        _l("Reason for the customer"),
         validators=[
-            DataRequired(message="Give the customer a reason for the cancellation."),
-            Length(max=1000, message="Keep the reason under 1,000 characters."),
+            DataRequired(message=_l("Give the customer a reason for the cancellation.")),
+            Length(max=1000, message=_l("Keep the reason under 1,000 characters.")),
         ],
     )

@@ -10,14 +10,15 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date
 from flask import url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app import timefmt
 from app.booking import lifecycle
 from app.booking.calendar_forms import CalendarQuery
 from app.booking.models import Booking, BookingStatus, TimeBlock
-from app.money import format_money
+from app.timefmt import LONG_DAY, day_words
 from app.urls import absolute_url
 from app.venues.hours import MINUTES_PER_DAY
 from app.venues.models import Venue
@@ -25,9 +26,9 @@ from app.venues.models import Venue
 B = BookingStatus
 STATUS_LABELS = {
     **lifecycle.STATUS_LABELS,
-    B.HELD: "Awaiting payment",
-    B.CANCELLED_BY_CUSTOMER: "Cancelled by the customer",
-    B.CANCELLED_BY_VENUE: "Cancelled by you",
+    B.HELD: _l("Awaiting payment"),
+    B.CANCELLED_BY_CUSTOMER: _l("Cancelled by the customer"),
+    B.CANCELLED_BY_VENUE: _l("Cancelled by you"),
 }
 FALLBACK_HOURS = (8 * 60, 20 * 60)
 ROW_MINUTES = 15
@@ -86,7 +87,10 @@ def _booking_event(booking: Booking, tz: ZoneInfo) -> CalendarEvent:
         customer=booking.customer.name,
         quantity=booking.quantity,
         status=booking.status,
-        status_label=STATUS_LABELS[booking.status],
+        # A move's hold (app/booking/top_ups.py): the customer is paying the difference for this time.
+        status_label="Held for a move, awaiting payment"
+        if booking.moves_booking_id is not None and booking.status == B.HELD
+        else STATUS_LABELS[booking.status],
         url=url_for("venues_dashboard.booking_details", booking_id=booking.id),
         checked_in=booking.checked_in_at is not None,
         movable=booking.status == B.CONFIRMED and booking.starts_at > datetime.now(UTC),
@@ -100,10 +104,10 @@ def _block_event(block: TimeBlock, tz: ZoneInfo) -> CalendarEvent:
         id=block.id,
         starts=starts,
         ends=ends,
-        title=block.reason or "Blocked",
+        title=block.reason or _("Blocked"),
         time_label=_time_label(starts, ends),
         member_id=block.team_member_id,
-        status_label="Blocked",
+        status_label=_("Blocked"),
     )
 
 
@@ -178,7 +182,7 @@ def build_week(
         days.append(
             {
                 "day": day,
-                "label": format_date(day, "EEE d MMM", locale="en_GB"),
+                "label": day_words(day, "EEE d MMM"),
                 "is_today": day == today,
                 "args": query.args(view="day", day=day),
                 "events": sorted(items, key=lambda e: (e.starts, e.kind)),
@@ -189,15 +193,9 @@ def build_week(
 
 def _period_label(query: CalendarQuery) -> str:
     if query.view == "day":
-        return format_date(query.day, "EEEE d MMMM yyyy", locale="en_GB")
+        return day_words(query.day, LONG_DAY)
     last = query.first_day + timedelta(days=6)
-    return (
-        f"{format_date(query.first_day, 'd MMM', locale='en_GB')} – {format_date(last, 'd MMM yyyy', locale='en_GB')}"
-    )
-
-
-def _money(minor: int, currency: str) -> str:
-    return format_money(minor, currency)
+    return f"{day_words(query.first_day, 'd MMM')} – {day_words(last, 'd MMM yyyy')}"
 
 
 def feed_url(venue: Venue) -> str | None:

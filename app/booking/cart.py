@@ -8,13 +8,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import delete, select
 from sqlalchemy.orm import selectinload
 
 from app.booking.availability import Busyness, busy_window, find_slot, get_busy_for_venues
+from app.booking.deposits import service_pay_label
 from app.booking.errors import CartItemInvalid
 from app.booking.models import CartItem, Order
-from app.booking.policy import describe_policy
+from app.booking.policy import describe_fees
 from app.extensions import db
 from app.timefmt import moment_label, venue_zone
 from app.venues.models import Service, TeamMember, Venue, VenueStatus
@@ -43,6 +46,7 @@ class CartLine:
     problem: str | None  # why it can't be booked now, in words; None if it can
     remaining: int
     policy: str
+    payment: str = ""  # "Pay now £12.00, £48.00 at the venue" (a deposit or pay at the venue)
 
 
 @dataclass
@@ -111,7 +115,7 @@ def cart_busyness(items: list[CartItem]) -> dict[int, Busyness]:
 def bookable_service(service_id: int) -> Service:
     service = db.session.get(Service, service_id)
     if service is None or not service.is_active or service.venue.status != VenueStatus.APPROVED:
-        raise CartItemInvalid("That service can't be booked.")
+        raise CartItemInvalid(_("That service can't be booked."))
     return service
 
 
@@ -126,15 +130,17 @@ def add_item(
 ) -> CartItem:
     now = now or now_utc()
     if starts_at.tzinfo is None:
-        raise CartItemInvalid("That time is not valid.")
+        raise CartItemInvalid(_("That time is not valid."))
     service = bookable_service(service_id)
     if not 1 <= quantity <= 20:
-        raise CartItemInvalid("Choose between 1 and 20 places.")
+        raise CartItemInvalid(_("Choose between 1 and 20 places."))
     current = get_items(owner, now=now)
     if len(current) >= MAX_ITEMS:
-        raise CartItemInvalid(f"A cart holds at most {MAX_ITEMS} items. Check out or remove one first.")
+        raise CartItemInvalid(
+            _("A cart holds at most %(max_items)s items. Check out or remove one first.", max_items=MAX_ITEMS)
+        )
     if any(item.service.currency != service.currency for item in current):
-        raise CartItemInvalid("A cart is paid in one currency. Check out what's in it first, then book this.")
+        raise CartItemInvalid(_("A cart is paid in one currency. Check out what's in it first, then book this."))
     check_bookable(service, starts_at, quantity, team_member_id, now=now)
     from app.payouts.accounts import unpayable_message  # payouts read bookings; imported late
 
@@ -167,20 +173,23 @@ def check_bookable(
 
     ``busy`` is the venue's bookings and blocks around ``starts_at`` when already read."""
     if starts_at <= now:
-        raise CartItemInvalid("That time has passed.")
+        raise CartItemInvalid(_("That time has passed."))
     slot = find_slot(service, starts_at, now=now, busy=busy)
     if slot is None:
-        raise CartItemInvalid("That time is no longer available.")
+        raise CartItemInvalid(_("That time is no longer available."))
     if team_member_id is not None:
         if team_member_id not in {m.id for m in service.venue.team if service in m.services}:
-            raise CartItemInvalid("That team member doesn't perform this service.")
+            raise CartItemInvalid(_("That team member doesn't perform this service."))
         if team_member_id not in slot.team_member_ids:
-            raise CartItemInvalid("That team member is no longer free then.")
+            raise CartItemInvalid(_("That team member is no longer free then."))
         if quantity > 1:
-            raise CartItemInvalid("One person per booking with a chosen team member.")
+            raise CartItemInvalid(_("One person per booking with a chosen team member."))
     if quantity > slot.remaining:
-        places = "place is" if slot.remaining == 1 else "places are"
-        raise CartItemInvalid(f"Only {slot.remaining} {places} left at that time.")
+        raise CartItemInvalid(
+            ngettext(
+                "Only %(num)d place is left at that time.", "Only %(num)d places are left at that time.", slot.remaining
+            )
+        )
     return slot.remaining
 
 
@@ -194,9 +203,9 @@ def update_quantity(owner: CartOwner, item_id: int, quantity: int, *, now: datet
     if item is None:
         from werkzeug.exceptions import NotFound
 
-        raise NotFound("That item is not in your cart.")
+        raise NotFound(_("That item is not in your cart."))
     if not 1 <= quantity <= 20:
-        raise CartItemInvalid("Choose between 1 and 20 places.")
+        raise CartItemInvalid(_("Choose between 1 and 20 places."))
     check_bookable(item.service, item.starts_at, quantity, item.team_member_id, now=now)
     item.quantity = quantity
     return item
@@ -244,7 +253,10 @@ def view_cart(owner: CartOwner, *, now: datetime | None = None) -> CartView:
                 total_minor=service.price_minor * item.quantity,
                 problem=problem,
                 remaining=remaining,
-                policy=describe_policy(service.cancel_free_hours, service.cancel_late_fee_percent),
+                policy=describe_fees(
+                    service.cancel_free_hours, service.cancel_late_fee_percent, service.no_show_fee_percent
+                ),
+                payment=service_pay_label(service, item.quantity),
             )
         )
     return CartView(groups=list(groups.values()), currency=currency)
@@ -285,7 +297,7 @@ class Restored:
     def message(self) -> str:
         """One sentence for the customer, naming any item whose time went meanwhile."""
         if not self.added:
-            return "Your held times are released."
+            return _("Your held times are released.")
         items = "item is" if self.added == 1 else "items are"
         text = f"Your held times are released and your {self.added} {items} back in your cart."
         if self.unavailable:

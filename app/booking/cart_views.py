@@ -12,6 +12,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
@@ -27,12 +29,12 @@ from app.booking.routes import (
     build_booking_page,
     count_cart_items,
     get_cart_owner,
-    money,
     require_booker,
     when_label,
     zone_of,
 )
 from app.extensions import db
+from app.money import format_money
 from app.private_cache import follows, private_page, recording, user_namespace, valid_until
 from app.promos.cart import get_cart_discount
 from app.rendering import add_toast, is_htmx, render_page
@@ -75,7 +77,7 @@ def add_to_cart() -> Response:
         return refuse_item(form, exc.message, exc.status_code)
     db.session.commit()
     service = item.service
-    message = f"Added {service.name} to your cart."
+    message = _("Added %(service)s to your cart.", service=service.name)
     if not is_htmx():
         flash(message, "success")
         return redirect(url_for(".cart"), 303)
@@ -128,9 +130,9 @@ def follow_cart(user_id: int, now: datetime) -> None:
         .where(CartItem.user_id == user_id, CartItem.expires_at > now)
         .group_by(Service.venue_id)
     ).all()
-    follows(*(cache_versions.venue_times(venue_id) for venue_id, _, _ in rows))
+    follows(*(cache_versions.venue_times(venue_id) for venue_id, _item, _expires in rows))
     notice = timedelta(minutes=current_app.config["BOOKING_MIN_NOTICE_MINUTES"])
-    for _, expires_at, starts_at in rows:
+    for _item, expires_at, starts_at in rows:
         valid_until(expires_at)
         valid_until(starts_at - notice)
     valid_until(
@@ -160,7 +162,7 @@ def build_cart_page(
         groups.append(
             {
                 "venue": {"name": group.venue.name, "url": url_for("venues_public.venue_page", slug=group.venue.slug)},
-                "total": money(group.total_minor, view.currency or "GBP"),
+                "total": format_money(group.total_minor, view.currency or "GBP"),
                 "lines": [cart_line(line, zone, errors.get(line.item.id)) for line in group.lines],
             }
         )
@@ -172,16 +174,18 @@ def build_cart_page(
             "gone": [f"{line.service.name} at {line.venue.name}" for line in restored if line.problem],
         },
         "count": len(view.lines),
-        "total": money(view.total_minor, currency),
+        "total": format_money(view.total_minor, currency),
         "promo": {
             "code": discount.code.code if discount else None,
             "description": discount.description if discount else None,
-            "discount": money(discount.discount_minor, currency) if discount and discount.discount_minor else None,
+            "discount": format_money(discount.discount_minor, currency)
+            if discount and discount.discount_minor
+            else None,
             "problem": discount.problem if discount else None,
             "error": promo_error,
             "typed": promo_typed,
         },
-        "to_pay": money(view.total_minor - (discount.discount_minor if discount else 0), currency),
+        "to_pay": format_money(view.total_minor - (discount.discount_minor if discount else 0), currency),
         "has_problems": any(line.problem for line in view.lines),
         "signed_in": current_user.is_authenticated,
         "hold_minutes": current_app.config["HOLD_MINUTES"],
@@ -201,10 +205,11 @@ def cart_line(line: carts.CartLine, zone: ZoneInfo, error: str | None) -> dict[s
         "member": item.team_member.name if item.team_member else "Any available",
         "quantity": item.quantity,
         "max_quantity": max_quantity,
-        "unit_price": money(line.unit_price_minor, service.currency),
-        "total": money(line.total_minor, service.currency),
+        "unit_price": format_money(line.unit_price_minor, service.currency),
+        "total": format_money(line.total_minor, service.currency),
         "expires": when_label(item.expires_at, zone),
         "policy": line.policy,
+        "payment": line.payment,
         "problem": line.problem,
         "restored": line.item.restored_from_order_id is not None,
         "error": error,
@@ -234,7 +239,7 @@ def get_own_cart_item(item_id: int) -> tuple[carts.CartOwner, CartItem]:
     owner = get_cart_owner()
     item = carts.get_item(owner, item_id) if owner else None
     if owner is None or item is None:
-        abort(404, "That item is not in your cart.")
+        abort(404, _("That item is not in your cart."))
     return owner, item
 
 
@@ -252,7 +257,14 @@ def update_item(item_id: int) -> Response:
         return cart_changed(None, error=(item_id, exc.message), status=exc.status_code)
     db.session.commit()
     people = form.quantity.data
-    return cart_changed(f"Updated {item.service.name} to {people} {'person' if people == 1 else 'people'}.")
+    return cart_changed(
+        ngettext(
+            "Updated %(service)s to %(num)d person.",
+            "Updated %(service)s to %(num)d people.",
+            people,
+            service=item.service.name,
+        )
+    )
 
 
 @bp.post("/cart/items/<int:item_id>/delete")
@@ -261,4 +273,4 @@ def remove_item(item_id: int) -> Response:
     name = item.service.name
     carts.remove_item(owner, item_id)
     db.session.commit()
-    return cart_changed(f"Removed {name} from your cart.")
+    return cart_changed(_("Removed %(name)s from your cart.", name=name))

@@ -14,12 +14,14 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import request
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from app import timefmt
 from app.admin import audit
+from app.booking.lifecycle import STATUS_LABELS
 from app.booking.models import Booking, BookingStatus
 from app.booking.references import ALPHABET
 from app.errors import DomainError
@@ -64,7 +66,7 @@ def normalise_code(raw: str) -> str:
     squeezed = re.sub(r"[\s-]+", "", (raw or "")[:MAX_CODE_LENGTH]).upper()
     match = CODE_RE.fullmatch(squeezed)
     if match is None:
-        raise CheckInRefused("That isn't a CozyWish booking code. Codes look like CW-7K4P-Q2MX.")
+        raise CheckInRefused(_("That isn't a CozyWish booking code. Codes look like CW-7K4P-Q2MX."))
     return f"CW-{match.group(1)}-{match.group(2)}"
 
 
@@ -79,19 +81,36 @@ def check_in(venue: Venue, raw_code: str, *, actor_id: int, now: datetime | None
         .with_for_update(of=Booking)
     )
     if booking is None:
-        raise CheckInRefused(f"No booking has the code {reference}. Check it with the customer.")
+        raise CheckInRefused(
+            _("No booking has the code %(reference)s. Check it with the customer.", reference=reference)
+        )
     if booking.venue_id != venue.id:
-        raise CheckInRefused(f"{reference} is a booking at another venue, not at {venue.name}.")
+        raise CheckInRefused(
+            _(
+                "%(reference)s is a booking at another venue, not at %(venue_name)s.",
+                reference=reference,
+                venue_name=venue.name,
+            )
+        )
     zone = timefmt.venue_zone(venue.timezone)
     today: date = now.astimezone(zone).date()
     day = booking.starts_at.astimezone(zone).date()
     if booking.status in CANCELLED:
-        raise CheckInRefused(f"{reference} was cancelled, so there is nothing to check in.")
+        raise CheckInRefused(_("%(reference)s was cancelled, so there is nothing to check in.", reference=reference))
     if day != today:
-        when = "was" if day < today else "is"
-        raise CheckInRefused(f"{reference} {when} for {timefmt.day_words(day)}, not today.")
+        raise CheckInRefused(
+            _("%(reference)s was for %(day)s, not today.", reference=reference, day=timefmt.day_words(day))
+            if day < today
+            else _("%(reference)s is for %(day)s, not today.", reference=reference, day=timefmt.day_words(day))
+        )
     if booking.status not in (B.CONFIRMED, B.COMPLETED):
-        raise CheckInRefused(f"{reference} isn't confirmed (it is {booking.status.replace('_', ' ')}).")
+        raise CheckInRefused(
+            _(
+                "%(reference)s isn't confirmed (it is %(status)s).",
+                reference=reference,
+                status=str(STATUS_LABELS.get(booking.status, booking.status)).lower(),
+            )
+        )
     if booking.checked_in_at is not None:
         return booking, False
     booking.checked_in_at = now

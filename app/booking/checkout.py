@@ -17,6 +17,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -24,10 +25,11 @@ from sqlalchemy.orm import joinedload
 from app.accounts.models import User
 from app.booking import order_lifecycle
 from app.booking.amounts import amount_due
-from app.booking.availability import find_slot, taken_by_bookings
+from app.booking.availability import FirstLook, find_slot, first_look_at_cart
 from app.booking.cart import CartOwner, get_items, snapshot_items
+from app.booking.deposits import keeps_card, payment_terms
 from app.booking.errors import SlotUnavailable
-from app.booking.models import Booking, CartItem, Order
+from app.booking.models import Booking, CartItem, Order, OrderStatus
 from app.booking.order_lifecycle import expire_holds
 from app.booking.references import new_reference
 from app.errors import ValidationFailed
@@ -37,34 +39,49 @@ from app.scheduling import Slot
 from app.timefmt import moment_label, venue_zone
 from app.venues.models import Service, TeamMember, VenueStatus
 
+NOTHING_DUE_REASON = "Nothing to pay now: paid at the venue"
 ITEM_LOADS = (joinedload(CartItem.service).joinedload(Service.venue),)
 
 
+def _describe(service_name: str, venue_name: str, timezone: str, starts_at: datetime) -> str:
+    return _(
+        "%(service)s at %(venue)s, %(when)s",
+        service=service_name,
+        venue=venue_name,
+        when=moment_label(starts_at, venue_zone(timezone)),
+    )
+
+
 def _label(item: CartItem) -> str:
-    zone = venue_zone(item.service.venue.timezone)
-    return f"{item.service.name} at {item.service.venue.name}, {moment_label(item.starts_at, zone)}"
+    service = item.service
+    return _describe(service.name, service.venue.name, service.venue.timezone, item.starts_at)
 
 
 def checkout(customer: User, *, now: datetime | None = None, voucher_code: str | None = None) -> Order:
     """Turn the customer's cart into an order with held bookings, or raise naming what failed.
 
     With ``voucher_code`` a gift voucher pays what it can (app/vouchers/redemption.py); an
-    order it pays in full is confirmed at once, with no gateway charge."""
+    order it pays in full is confirmed at once, with no gateway charge. So is an order paid
+    entirely at the venue whose policy needs no saved card (``confirm_secured``); one that
+    needs a card goes to a checkout that saves it (app/payments/saved_cards.py)."""
     now = now or datetime.now(UTC)
     if not customer.is_verified:
-        raise ValidationFailed("Confirm your email address before booking; we sent you a link.")
-    # Each item with its service and venue in the same query: the first look reads all three.
-    items = get_items(CartOwner(user_id=customer.id), now=now, options=ITEM_LOADS)
-    if not items:
-        raise ValidationFailed("Your cart is empty.")
-    currencies = {item.service.currency for item in items}
+        raise ValidationFailed(_("Confirm your email address before booking; we sent you a link."))
+    # Without locks, one statement for the whole cart: each item with its service and venue and
+    # what live bookings say of its time. A cart whose item is already gone is refused here:
+    # the many who lose a race for one place leave after this one query (and their session's).
+    looks = first_look_at_cart(customer.id, now)
+    if not looks:
+        raise ValidationFailed(_("Your cart is empty."))
+    currencies = {look.currency for look in looks}
     if len(currencies) > 1:
-        raise ValidationFailed("A cart can only be paid in one currency. Check out each currency separately.")
-
-    # Without locks, one query an item: a cart whose item is already gone is refused here.
-    unavailable = [problem for item in items if (problem := _first_look(item, now))]
+        raise ValidationFailed(_("A cart can only be paid in one currency. Check out each currency separately."))
+    unavailable = [problem for look in looks if (problem := _first_look(look))]
     if unavailable:
         raise SlotUnavailable(_sorry(unavailable))
+    items = get_items(CartOwner(user_id=customer.id), now=now, options=ITEM_LOADS)
+    if not items:  # emptied since the first look (another tab checked it out)
+        raise ValidationFailed(_("Your cart is empty."))
     from app.payouts.accounts import unpayable_message  # payouts read bookings; imported late
 
     # After the first look, so the many who lose a popular time leave without this query.
@@ -121,39 +138,46 @@ def checkout(customer: User, *, now: datetime | None = None, voucher_code: str |
         from app.vouchers.redemption import redeem_at_checkout
 
         redeem_at_checkout(order, voucher_code, now=now)
+    if (
+        order.status == OrderStatus.PENDING_PAYMENT
+        and amount_due(order).due_now_minor == 0
+        and not keeps_card(order.bookings)
+    ):
+        # Everything is paid at the venue and no fee needs a card: nothing to take online.
+        from app.payments.settlement import send_receipt
+
+        order_lifecycle.confirm_secured(order, now=now, reason=NOTHING_DUE_REASON)
+        send_receipt(order)
     return order
 
 
 def _sorry(unavailable: list[str]) -> str:
-    return "Sorry, these are no longer available: " + "; ".join(unavailable) + "."
+    return _("Sorry, these are no longer available: %(items)s.", items="; ".join(unavailable))
 
 
-def _first_look(item: CartItem, now: datetime) -> str | None:
-    """Why ``item`` is plainly gone (naming it), from its service and live bookings only."""
-    service = item.service
-    if not service.is_active or service.venue.status != VenueStatus.APPROVED:
-        return f"{_label(item)} (no longer offered)"
-    taken = taken_by_bookings(
-        service, item.starts_at, quantity=item.quantity, team_member_id=item.team_member_id, now=now
-    )
-    if taken == "full":
-        return f"{_label(item)} (just taken)"
-    if taken == "member":
-        return f"{_label(item)} (that team member was just booked)"
+def _first_look(look: FirstLook) -> str | None:
+    """Why a cart item is plainly gone (naming it), from checkout's first look."""
+    label = _describe(look.service_name, look.venue_name, look.timezone, look.starts_at)
+    if not look.offered:
+        return _("%(item)s (no longer offered)", item=label)
+    if look.taken == "full":
+        return _("%(item)s (just taken)", item=label)
+    if look.taken == "member":
+        return _("%(item)s (that team member was just booked)", item=label)
     return None
 
 
 def _check(item: CartItem, service: Service, now: datetime) -> tuple[str | None, Slot | None]:
     """Why ``item`` can't be held now, naming it (or None), and its free slot."""
     if not service.is_active or service.venue.status != VenueStatus.APPROVED:
-        return f"{_label(item)} (no longer offered)", None
+        return _("%(item)s (no longer offered)", item=_label(item)), None
     slot = find_slot(service, item.starts_at, now=now)
     if slot is None or slot.remaining < item.quantity:
-        return f"{_label(item)} (just taken)", None
+        return _("%(item)s (just taken)", item=_label(item)), None
     if item.team_member_id is not None and item.team_member_id not in slot.team_member_ids:
-        return f"{_label(item)} (that team member was just booked)", None
+        return _("%(item)s (that team member was just booked)", item=_label(item)), None
     if item.team_member_id is None and slot.team_member_ids and len(slot.team_member_ids) < item.quantity:
-        return f"{_label(item)} (just taken)", None
+        return _("%(item)s (just taken)", item=_label(item)), None
     return None, slot
 
 
@@ -195,6 +219,7 @@ def _hold_items(
                 currency=service.currency,
                 cancel_free_hours=service.cancel_free_hours,
                 cancel_late_fee_percent=service.cancel_late_fee_percent,
+                **payment_terms(service, per_booking),
             )
             for member_id in people
         ]

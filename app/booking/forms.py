@@ -10,6 +10,8 @@ import re
 from datetime import UTC, date, datetime
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, StringField
 from wtforms.validators import InputRequired, NumberRange, ValidationError
@@ -30,7 +32,7 @@ def parse_month(text: str) -> date:
     """ "2026-11" -> the first day of that month."""
     match = _MONTH_RE.fullmatch(text.strip())
     if not match or not 1 <= int(match.group(2)) <= 12 or not 2000 <= int(match.group(1)) <= 2200:
-        raise BadInput("Choose a month like 2026-11.")
+        raise BadInput(_("Choose a month like 2026-11."))
     return date(int(match.group(1)), int(match.group(2)), 1)
 
 
@@ -42,9 +44,9 @@ def parse_day(text: str) -> date:
             raise ValueError
         day = date.fromisoformat(text)
     except ValueError:
-        raise BadInput("Choose a day like 2026-11-26.") from None
+        raise BadInput(_("Choose a day like 2026-11-26.")) from None
     if not 2000 <= day.year <= 2200:
-        raise BadInput("Choose a day like 2026-11-26.")
+        raise BadInput(_("Choose a day like 2026-11-26."))
     return day
 
 
@@ -56,9 +58,9 @@ def parse_instant(text: str) -> datetime:
             raise ValueError
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise BadInput("That start time can't be read. Pick a time from the list.") from None
+        raise BadInput(_("That start time can't be read. Pick a time from the list.")) from None
     if moment.tzinfo is None or not 2000 <= moment.year <= 2200:  # the pattern requires an offset
-        raise BadInput("That start time can't be read. Pick a time from the list.")
+        raise BadInput(_("That start time can't be read. Pick a time from the list."))
     return moment.astimezone(UTC)
 
 
@@ -92,15 +94,15 @@ class AddToCartForm(FlaskForm):
     """One wish for the cart. Only ids, a time and a count: prices always come from the server."""
 
     service_id = WholeNumberField(
-        "Service",
-        message="That service can't be booked.",
+        _l("Service"),
+        message=_l("That service can't be booked."),
         validators=[InputRequired("Choose a service."), NumberRange(1, MAX_ID, "That service can't be booked.")],
     )
-    starts_at = HiddenField("Time", validators=[InputRequired("Pick a time from the list.")])
-    team_member_id = StringField("Team member")
+    starts_at = HiddenField(_l("Time"), validators=[InputRequired("Pick a time from the list.")])
+    team_member_id = StringField(_l("Team member"))
     quantity = WholeNumberField(
-        "People",
-        message="Enter the number of people as a whole number.",
+        _l("People"),
+        message=_l("Enter the number of people as a whole number."),
         validators=[
             InputRequired("Enter the number of people."),
             NumberRange(1, MAX_QUANTITY, f"Choose between 1 and {MAX_QUANTITY} people."),
@@ -119,7 +121,7 @@ class AddToCartForm(FlaskForm):
             self.member_id = None
             return
         if not (raw.isascii() and raw.isdigit() and len(raw) <= 12) or not 1 <= int(raw) <= MAX_ID:
-            raise ValidationError("Choose a team member from the list.")
+            raise ValidationError(_("Choose a team member from the list."))
         self.member_id = int(raw)
 
     def first_error(self) -> str:
@@ -128,8 +130,8 @@ class AddToCartForm(FlaskForm):
 
 class QuantityForm(FlaskForm):
     quantity = WholeNumberField(
-        "People",
-        message="Enter the number of people as a whole number.",
+        _l("People"),
+        message=_l("Enter the number of people as a whole number."),
         validators=[
             InputRequired("Enter the number of people."),
             NumberRange(1, MAX_QUANTITY, f"Choose between 1 and {MAX_QUANTITY} people."),

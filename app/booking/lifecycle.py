@@ -15,13 +15,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from app.accounts.models import User
 from app.admin import audit
 from app.booking.events import announce_reopened
 from app.booking.ics import calendar
 from app.booking.models import Booking, BookingStatus, Order
-from app.booking.policy import describe_policy, quote_cancellation
-from app.email import send_email
+from app.booking.policy import describe_fees, quote_cancellation
+from app.email import send_email, speaking_to
 from app.errors import InvalidTransition, ValidationFailed
 from app.extensions import db
 from app.jobs import job
@@ -42,13 +45,13 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "cancel_by_venue": (frozenset({B.CONFIRMED}), B.CANCELLED_BY_VENUE),
 }
 STATUS_LABELS = {
-    B.HELD: "Held, waiting for payment",
-    B.CONFIRMED: "Confirmed",
-    B.COMPLETED: "Completed",
-    B.NO_SHOW: "No-show",
-    B.EXPIRED: "Expired",
-    B.CANCELLED_BY_CUSTOMER: "Cancelled by you",
-    B.CANCELLED_BY_VENUE: "Cancelled by the venue",
+    B.HELD: _l("Held, waiting for payment"),
+    B.CONFIRMED: _l("Confirmed"),
+    B.COMPLETED: _l("Completed"),
+    B.NO_SHOW: _l("No-show"),
+    B.EXPIRED: _l("Expired"),
+    B.CANCELLED_BY_CUSTOMER: _l("Cancelled by you"),
+    B.CANCELLED_BY_VENUE: _l("Cancelled by the venue"),
 }
 
 
@@ -56,7 +59,9 @@ def apply(booking: Booking, action: str, *, actor: User | None, reason: str | No
     """Move ``booking`` by ``action`` or raise InvalidTransition; writes the audit row."""
     sources, target = TRANSITIONS[action]
     if booking.status not in sources:
-        raise InvalidTransition(f"A booking that is “{STATUS_LABELS[booking.status]}” can't do that.")
+        raise InvalidTransition(
+            _("A booking that is “%(status_labels)s” can't do that.", status_labels=STATUS_LABELS[booking.status])
+        )
     source = booking.status
     booking.status = target
     if target != B.HELD:
@@ -92,38 +97,57 @@ def send_confirmation(order: Order) -> None:
     if EMAIL not in channels:
         return
     ics = calendar(order.bookings, name="CozyWish bookings")
+    with speaking_to(order.customer):  # dates and policies in the customer's language
+        bookings = [(b, local_time(b), terms_line(b)) for b in order.bookings]
     send_email(
         order.customer.email,
-        f"Booked: {', '.join(sorted({b.venue.name for b in order.bookings}))}",
+        _l("Booked: %(venues)s", venues=", ".join(sorted({b.venue.name for b in order.bookings}))),
         "booking_confirmed",
         user=order.customer,
-        bookings=[
-            (b, local_time(b), describe_policy(b.cancel_free_hours, b.cancel_late_fee_percent)) for b in order.bookings
-        ],
+        bookings=bookings,
         bookings_url=absolute_url("booking.my_bookings"),
         attachment=("cozywish-booking.ics", ics, "text/calendar"),
     )
+
+
+def quote_for(booking: Booking, now: datetime):
+    """What cancelling ``booking`` now gives back, under the policy it was booked with."""
+    return quote_cancellation(
+        paid_minor=booking.paid_minor,
+        starts_at=booking.starts_at,
+        now=now,
+        free_hours=booking.cancel_free_hours,
+        late_fee_percent=booking.cancel_late_fee_percent,
+        price_minor=booking.total_minor - (booking.promo_discount_minor or 0),
+    )
+
+
+def terms_line(booking: Booking) -> str:
+    """What was paid online and is due at the venue (if anything is), then the policy and fees."""
+    from app.booking.deposits import booking_paid_label
+
+    policy = describe_fees(booking.cancel_free_hours, booking.cancel_late_fee_percent, booking.no_show_fee_percent)
+    paid = booking_paid_label(booking)
+    return f"{paid}. {policy}" if paid else policy
 
 
 def cancel_by_customer(booking: Booking, *, customer: User, now: datetime | None = None) -> int:
     """Cancel under the booking's policy; returns the refund due in minor units."""
     now = now or datetime.now(UTC)
     if booking.customer_id != customer.id:
-        raise InvalidTransition("You can only cancel your own bookings.")
-    quote = quote_cancellation(
-        paid_minor=booking.paid_minor,
-        starts_at=booking.starts_at,
-        now=now,
-        free_hours=booking.cancel_free_hours,
-        late_fee_percent=booking.cancel_late_fee_percent,
-    )
+        raise InvalidTransition(_("You can only cancel your own bookings."))
+    quote = quote_for(booking, now)
     if booking.status != B.CONFIRMED:
-        raise InvalidTransition("Only a confirmed booking can be cancelled.")
+        raise InvalidTransition(_("Only a confirmed booking can be cancelled."))
     if not quote.allowed:
         raise ValidationFailed(quote.reason)
     apply(booking, "cancel_by_customer", actor=customer)
     booking.refund_minor = quote.refund_minor
     booking.cancelled_at = now
+    if quote.fee_minor or quote.charge_minor:
+        from app.payments.fees import record_fee  # the fee's rest goes to the saved card, by a job
+
+        record_fee(booking, "late_cancellation")
     announce_reopened(B.CANCELLED_BY_CUSTOMER, [booking], order_id=booking.order_id)
     _tell_about_cancellation(booking, by="customer")
     return quote.refund_minor
@@ -132,7 +156,7 @@ def cancel_by_customer(booking: Booking, *, customer: User, now: datetime | None
 def cancel_by_venue(booking: Booking, *, actor: User, reason: str, now: datetime | None = None) -> int:
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationFailed("Give the customer a reason for the cancellation.")
+        raise ValidationFailed(_("Give the customer a reason for the cancellation."))
     apply(booking, "cancel_by_venue", actor=actor, reason=reason)
     booking.refund_minor = booking.paid_minor  # a venue cancellation refunds what was paid for it, in full
     booking.cancelled_at = now or datetime.now(UTC)
@@ -145,10 +169,14 @@ def cancel_by_venue(booking: Booking, *, actor: User, reason: str, now: datetime
 def mark(booking: Booking, action: str, *, actor: User, now: datetime | None = None) -> None:
     """Completed or no-show, once the appointment has started."""
     if action not in ("complete", "no_show"):
-        raise InvalidTransition("Unknown action.")
+        raise InvalidTransition(_("Unknown action."))
     if (now or datetime.now(UTC)) < booking.starts_at:
-        raise InvalidTransition("You can mark a booking completed or no-show once it has started.")
+        raise InvalidTransition(_("You can mark a booking completed or no-show once it has started."))
     apply(booking, action, actor=actor)
+    if action == "no_show" and booking.no_show_fee_percent:
+        from app.payments.fees import record_fee  # kept from what was paid, the rest to the saved card
+
+        record_fee(booking, "no_show")
 
 
 def _tell_about_cancellation(booking: Booking, *, by: str) -> None:
@@ -156,17 +184,21 @@ def _tell_about_cancellation(booking: Booking, *, by: str) -> None:
     ics = calendar([booking], name="CozyWish bookings")
     context = {
         "booking": booking,
-        "when": local_time(booking),
         "by": by,
         "attachment": ("cozywish-cancellation.ics", ics, "text/calendar"),
     }
     for person, subject in (
-        (booking.customer, f"Cancelled: {booking.service.name} at {booking.venue.name}"),
-        (booking.venue.owner, f"Cancelled: {booking.reference}"),
+        (
+            booking.customer,
+            _l("Cancelled: %(service)s at %(venue)s", service=booking.service.name, venue=booking.venue.name),
+        ),
+        (booking.venue.owner, _l("Cancelled: %(reference)s", reference=booking.reference)),
     ):
         channels = channels_for(person, "changes")
         if EMAIL in channels:
-            send_email(person.email, subject, "booking_cancelled", user=person, **context)
+            with speaking_to(person):  # the date in the recipient's language
+                when = local_time(booking)
+            send_email(person.email, subject, "booking_cancelled", user=person, when=when, **context)
         if SMS in channels:
             send_sms_later(
                 get_sms_number(person.id) or "",

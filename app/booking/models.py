@@ -8,7 +8,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, String, Text, func
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text, event, func, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -28,6 +28,7 @@ class BookingStatus(enum.StrEnum):
 
 
 LIVE_STATUSES = (BookingStatus.HELD, BookingStatus.CONFIRMED)
+LIVE_SQL = "status IN ('held', 'confirmed')"  # the same, in SQL (partial indexes)
 
 
 class OrderStatus(enum.StrEnum):
@@ -111,7 +112,19 @@ class Order(db.Model):
     promo_discount_minor: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     customer: Mapped[User] = relationship()
-    bookings: Mapped[list[Booking]] = relationship(back_populates="order", order_by="Booking.starts_at")
+    # The order's bookings; a held booking that stands for a pending move (``moves_booking_id``)
+    # is not one of them: it is the move's, and it belongs to its ``TopUp``.
+    bookings: Mapped[list[Booking]] = relationship(
+        back_populates="order",
+        order_by="Booking.starts_at",
+        primaryjoin="and_(Order.id == Booking.order_id, Booking.moves_booking_id.is_(None))",
+    )
+
+
+def _whole_price(context: Any) -> int:
+    """A booking made without saying otherwise is paid in full online."""
+    values = context.get_current_parameters()
+    return values["unit_price_minor"] * (values.get("quantity") or 1)
 
 
 class Booking(db.Model):
@@ -130,6 +143,13 @@ class Booking(db.Model):
             "promo_discount_minor >= 0 AND promo_discount_minor <= unit_price_minor * quantity",
             name="promo_discount_within_price",
         ),
+        CheckConstraint(
+            "online_minor BETWEEN 0 AND unit_price_minor * quantity AND promo_discount_minor <= online_minor",
+            name="online_within_price",
+        ),
+        # Live bookings by service and by team member: checkout's first look (migration 0037).
+        Index("ix_bookings_live_service", "service_id", "starts_at", postgresql_where=text(LIVE_SQL)),
+        Index("ix_bookings_live_member", "team_member_id", "starts_at", postgresql_where=text(LIVE_SQL)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -150,6 +170,11 @@ class Booking(db.Model):
     # The cancellation policy as it was when booked: later edits to the service don't change it.
     cancel_free_hours: Mapped[int] = mapped_column(Integer)
     cancel_late_fee_percent: Mapped[int | None] = mapped_column(Integer)  # None: no late cancellation
+    no_show_fee_percent: Mapped[int | None] = mapped_column(Integer)  # None: no no-show fee
+    # How it was paid when booked (app/booking/deposits.py): the part paid online (the whole
+    # price unless a deposit or pay-at-the-venue); the rest is due at the venue.
+    payment_mode: Mapped[str] = mapped_column(String(16), default="full", server_default="full")
+    online_minor: Mapped[int] = mapped_column(Integer, default=_whole_price)
     refund_minor: Mapped[int] = mapped_column(Integer, default=0)
     # This booking's share of its order's promo discount (app/promos/rules.allocate).
     promo_discount_minor: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
@@ -160,6 +185,12 @@ class Booking(db.Model):
     # The calendar entry's revision: whatever moves the booking (a reschedule) adds 1, so
     # calendars update the event in place (app/booking/ics.py adds 1 more once cancelled).
     calendar_sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Set on the held booking that holds the new time of a pending move to a dearer time (a
+    # top-up): the booking it will move (app/booking/top_ups.py). The team member exclusion
+    # constraint lets a booking and its own move's hold overlap.
+    moves_booking_id: Mapped[int | None] = mapped_column(
+        ForeignKey("bookings.id", ondelete="CASCADE"), index=True, default=None
+    )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     order: Mapped[Order] = relationship(back_populates="bookings")
@@ -174,8 +205,29 @@ class Booking(db.Model):
 
     @property
     def paid_minor(self) -> int:
-        """What the customer paid for this booking: its price less its share of a promo code."""
-        return self.total_minor - self.promo_discount_minor
+        """What the customer paid online for this booking: its online part (the whole price, or
+        a deposit, or nothing) less its share of a promo code."""
+        return self.online_minor - self.promo_discount_minor
+
+    @property
+    def at_venue_minor(self) -> int:
+        """What is left to pay at the venue (never discounted)."""
+        return self.total_minor - self.online_minor
+
+
+@event.listens_for(Booking.unit_price_minor, "set")
+def _online_part_follows_the_price(booking: Booking, value: int, old: Any, _initiator: Any) -> None:
+    """A booking moved to a time with another price (app/booking/reschedule.py): one paid in
+    full online stays paid in full (the difference is a top-up or a refund); a deposit
+    already paid stays, never more than the new price."""
+    if booking.online_minor is None or not isinstance(old, int) or value == old:
+        return
+    new_total = value * (booking.quantity or 1)
+    if booking.payment_mode == "full":
+        booking.online_minor = new_total
+    else:
+        booking.online_minor = min(booking.online_minor, new_total)
+    booking.promo_discount_minor = min(booking.promo_discount_minor or 0, booking.online_minor)
 
 
 class TimeBlock(db.Model):
@@ -250,3 +302,43 @@ class BookingMove(db.Model):
     # New price minus the price paid, for the whole booking (negative: refunded).
     price_difference_minor: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class TopUpStatus(enum.StrEnum):
+    PENDING = "pending"  # the new time is held; waiting for the payment
+    MOVED = "moved"  # paid: the booking moved to the new time
+    RELEASED = "released"  # failed, abandoned, expired or given up: the hold went, nothing changed
+    REFUNDED = "refunded"  # paid, but the move could not be made: the top-up was refunded in full
+
+
+class TopUp(db.Model):
+    """A customer's move to a dearer time, waiting for the difference (app/booking/top_ups.py):
+    the booking, the held booking that keeps the new time, and the top-up payment."""
+
+    __tablename__ = "top_ups"
+    __table_args__ = (
+        CheckConstraint("amount_minor > 0", name="amount_positive"),
+        CheckConstraint("status IN ('pending', 'moved', 'released', 'refunded')", name="status_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"), index=True)
+    hold_booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id", ondelete="SET NULL"))
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id", ondelete="SET NULL"), unique=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    amount_minor: Mapped[int] = mapped_column(Integer)  # the difference, whole booking
+    currency: Mapped[str] = mapped_column(String(3))
+    new_unit_price_minor: Mapped[int] = mapped_column(Integer)
+    from_starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    from_team_member_id: Mapped[int | None] = mapped_column(Integer)
+    to_starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    to_team_member_id: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default=TopUpStatus.PENDING, server_default="pending")
+    outcome: Mapped[str | None] = mapped_column(Text)  # what happened, in words for the customer
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    settled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    order: Mapped[Order] = relationship()
+    booking: Mapped[Booking] = relationship(foreign_keys=[booking_id])
+    hold: Mapped[Booking | None] = relationship(foreign_keys=[hold_booking_id])

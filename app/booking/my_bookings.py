@@ -10,6 +10,8 @@ from typing import Any
 
 import segno
 from flask import abort, flash, make_response, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import or_, select
@@ -21,10 +23,10 @@ from app.booking import lifecycle, reschedule
 from app.booking.forms import ActionForm
 from app.booking.ics import calendar
 from app.booking.models import Booking, BookingStatus
-from app.booking.policy import quote_cancellation
-from app.booking.routes import booking_row, bp, money, when_label, zone_of
+from app.booking.routes import booking_row, bp, when_label, zone_of
 from app.errors import InvalidTransition, ValidationFailed
 from app.extensions import db
+from app.money import format_money
 from app.payments import service as payments
 from app.payments.models import Refund, RefundStatus
 from app.private_cache import private_page, user_namespace, valid_until
@@ -49,7 +51,11 @@ def find_my_bookings(customer_id: int, tab: str, now: datetime, *, page: int = 1
     past = Booking.status.notin_([B.HELD, B.EXPIRED]) & or_(Booking.starts_at <= now, Booking.status != B.CONFIRMED)
     query = (
         select(Booking)
-        .where(Booking.customer_id == customer_id, upcoming if tab == "upcoming" else past)
+        .where(
+            Booking.customer_id == customer_id,
+            Booking.moves_booking_id.is_(None),  # a move's hold shows on the booking it moves
+            upcoming if tab == "upcoming" else past,
+        )
         .options(selectinload(Booking.venue), selectinload(Booking.service), selectinload(Booking.team_member))
         .order_by(
             *((Booking.starts_at, Booking.id) if tab == "upcoming" else (Booking.starts_at.desc(), Booking.id.desc()))
@@ -76,7 +82,7 @@ def parse_page(value: str | None) -> int:
     if value is None:
         return 1
     if not value.isdigit() or not 1 <= int(value) <= MAX_PAGE:
-        abort(400, f"The page must be a whole number from 1 to {MAX_PAGE}.")
+        abort(400, _("The page must be a whole number from 1 to %(max_page)s.", max_page=MAX_PAGE))
     return int(value)
 
 
@@ -124,8 +130,8 @@ def get_own_booking(reference: str) -> Booking:
     booking = None
     if len(reference) <= 16:
         booking = db.session.scalar(select(Booking).where(Booking.reference == reference.upper()))
-    if booking is None or booking.customer_id != current_user.id:
-        abort(404)
+    if booking is None or booking.customer_id != current_user.id or booking.moves_booking_id is not None:
+        abort(404)  # a move's hold is part of that move, not a booking of its own
     return booking
 
 
@@ -138,34 +144,31 @@ def check_in_code(reference: str) -> Markup:
 def cancellation_quote(booking: Booking, now: datetime) -> dict[str, Any]:
     """What cancelling now would mean, or why it isn't possible."""
     zone = zone_of(booking.venue)
-    quote = quote_cancellation(
-        paid_minor=booking.paid_minor,
-        starts_at=booking.starts_at,
-        now=now,
-        free_hours=booking.cancel_free_hours,
-        late_fee_percent=booking.cancel_late_fee_percent,
-    )
+    quote = lifecycle.quote_for(booking, now)
     allowed, reason = quote.allowed, quote.reason
     if booking.status != B.CONFIRMED:
         allowed = False
-        reason = (
-            f"This booking is “{lifecycle.STATUS_LABELS.get(booking.status, booking.status)}”: it can't be cancelled."
+        reason = _(
+            "This booking is “%(status)s”: it can't be cancelled.",
+            status=lifecycle.STATUS_LABELS.get(booking.status, booking.status),
         )
     return {
         "allowed": allowed,
         "reason": reason,
-        "refund": money(quote.refund_minor, booking.currency),
-        "fee": money(quote.fee_minor, booking.currency),
+        "refund": format_money(quote.refund_minor, booking.currency),
+        "fee": format_money(quote.fee_minor, booking.currency),
         "has_fee": quote.fee_minor > 0,
+        # The rest of a late-cancellation fee, charged to the saved card (a deposit or pay at the venue).
+        "card_charge": format_money(quote.charge_minor, booking.currency) if quote.charge_minor else None,
         "free_until": when_label(quote.free_until, zone),
-        "free_now": allowed and quote.fee_minor == 0,
+        "free_now": allowed and quote.fee_minor == 0 and quote.charge_minor == 0,
     }
 
 
 REFUND_LABELS = {
-    RefundStatus.PENDING: "Refund pending: on its way to your card",
-    RefundStatus.SUCCEEDED: "Refunded to your card",
-    RefundStatus.FAILED: "Refund failed: we're looking into it and will be in touch",
+    RefundStatus.PENDING: _l("Refund pending: on its way to your card"),
+    RefundStatus.SUCCEEDED: _l("Refunded to your card"),
+    RefundStatus.FAILED: _l("Refund failed: we're looking into it and will be in touch"),
 }
 
 
@@ -192,10 +195,10 @@ def booking_detail(reference: str) -> Response:
         ),
         quote=cancellation_quote(booking, datetime.now(UTC)),
         has_calendar=booking.status not in (B.HELD, B.EXPIRED),
-        refund=money(booking.refund_minor, booking.currency) if booking.status.startswith("cancelled") else None,
+        refund=format_money(booking.refund_minor, booking.currency) if booking.status.startswith("cancelled") else None,
         refunds=[
             {
-                "amount": money(r.amount_minor, r.currency),
+                "amount": format_money(r.amount_minor, r.currency),
                 "status": r.status,
                 "label": REFUND_LABELS.get(r.status, r.status),
                 "when": when_label(r.settled_at or r.created_at, zone_of(venue)),
@@ -207,7 +210,23 @@ def booking_detail(reference: str) -> Response:
         review_link=review_link(booking),
         move=move,
         move_until=when_label(move.until, zone_of(venue)) if move and move.until else None,
+        pending_move=pending_move_row(booking, now),
     )
+
+
+def pending_move_row(booking: Booking, now: datetime) -> dict[str, Any] | None:
+    """A move to a dearer time waiting for its top-up: where to, how much, where to pay."""
+    from app.booking.top_ups import get_pending_top_up
+
+    top_up = get_pending_top_up(booking.id) if booking.status == B.CONFIRMED else None
+    if top_up is None:
+        return None
+    zone = zone_of(booking.venue)
+    return {
+        "when": f"{when_label(top_up.to_starts_at, zone)} ({zone.key})",
+        "amount": format_money(top_up.amount_minor, top_up.currency),
+        "url": url_for(".top_up_status", reference=booking.reference, top_up_id=top_up.id),
+    }
 
 
 def review_link(booking: Booking) -> str | None:
@@ -223,7 +242,7 @@ def review_link(booking: Booking) -> str | None:
 def booking_calendar(reference: str) -> Response:
     booking = get_own_booking(reference)
     if booking.status in (B.HELD, B.EXPIRED):
-        abort(409, "This booking isn't confirmed, so there's nothing to add to your calendar yet.")
+        abort(409, _("This booking isn't confirmed, so there's nothing to add to your calendar yet."))
     response = make_response(calendar([booking], name="CozyWish booking"))
     response.mimetype = "text/calendar"
     response.headers["Content-Disposition"] = f'attachment; filename="cozywish-{booking.reference}.ics"'
@@ -247,8 +266,13 @@ def cancel_booking(reference: str) -> Response:
             error, status = exc.message, exc.status_code
         else:
             db.session.commit()
-            note = " — on its way back to your card." if refund_rows(booking) else "."
-            flash(f"Cancelled. Refund due: {money(refund, booking.currency)}{note}", "success")
+            amount = format_money(refund, booking.currency)
+            flash(
+                _("Cancelled. Refund due: %(amount)s — on its way back to your card.", amount=amount)
+                if refund_rows(booking)
+                else _("Cancelled. Refund due: %(amount)s.", amount=amount),
+                "success",
+            )
             return redirect(url_for(".booking_detail", reference=booking.reference), 303)
     return render_page(
         "booking/cancel.html",

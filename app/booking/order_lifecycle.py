@@ -2,20 +2,24 @@
 
     (new)            --hold-------------------> pending_payment
     pending_payment  --confirm_paid-----------> paid
+    pending_payment  --confirm_secured--------> paid    (nothing to pay now: the card is saved for fees)
     pending_payment  --release_declined-------> failed
     pending_payment  --release_abandoned------> expired
     pending_payment  --release_expired--------> expired
     pending_payment  --release_cancelled------> released
     failed | expired | released --confirm_paid--------> paid    (money came late; every time still free)
+    failed | expired | released --confirm_secured-----> paid    (a card saved late; every time still free)
     failed | expired | released --refuse_late_payment-> failed  (money came late; a time was taken: refunded)
     paid | partially_refunded   --refund_part---------> partially_refunded
     paid | partially_refunded   --refund_rest---------> refunded
     failed                      --refund_part | refund_rest--> failed  (a late payment's refund)
+    paid | partially_refunded   --record_top_up-------> (same)  (a move to a dearer time was paid)
 
 Only this module writes ``Order.status``: each step is checked against the table (anything
 else raises InvalidTransition and changes nothing), and writes an ``OrderTransition`` row and
-an audit row. Payment code translates gateway events into ``confirm_paid``, ``release_order``
-and ``record_refund``; it never sets a status itself.
+an audit row. Payment code translates gateway events into ``confirm_paid``, ``release_order``,
+``record_top_up`` (through app/booking/top_ups.py) and ``record_refund``; it never sets a
+status itself.
 
 Every release fires ``times_reopened`` once (app/booking/events.py) and gives the customer
 their cart back, with its promo code, whose use no longer counts (app/promos/redemption.py).
@@ -28,6 +32,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Literal
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, text
 
 from app.accounts.models import User
@@ -48,6 +54,7 @@ NEW = None  # an order that is being made has no status yet
 TRANSITIONS: dict[tuple[str | None, str], str] = {
     (NEW, "hold"): OS.PENDING_PAYMENT,
     (OS.PENDING_PAYMENT, "confirm_paid"): OS.PAID,
+    (OS.PENDING_PAYMENT, "confirm_secured"): OS.PAID,
     (OS.PENDING_PAYMENT, "release_declined"): OS.FAILED,
     (OS.PENDING_PAYMENT, "release_abandoned"): OS.EXPIRED,
     (OS.PENDING_PAYMENT, "release_expired"): OS.EXPIRED,
@@ -55,6 +62,9 @@ TRANSITIONS: dict[tuple[str | None, str], str] = {
     (OS.FAILED, "confirm_paid"): OS.PAID,
     (OS.EXPIRED, "confirm_paid"): OS.PAID,
     (OS.RELEASED, "confirm_paid"): OS.PAID,
+    (OS.FAILED, "confirm_secured"): OS.PAID,
+    (OS.EXPIRED, "confirm_secured"): OS.PAID,
+    (OS.RELEASED, "confirm_secured"): OS.PAID,
     (OS.FAILED, "refuse_late_payment"): OS.FAILED,
     (OS.EXPIRED, "refuse_late_payment"): OS.FAILED,
     (OS.RELEASED, "refuse_late_payment"): OS.FAILED,
@@ -64,17 +74,19 @@ TRANSITIONS: dict[tuple[str | None, str], str] = {
     (OS.PARTIALLY_REFUNDED, "refund_rest"): OS.REFUNDED,
     (OS.FAILED, "refund_part"): OS.FAILED,
     (OS.FAILED, "refund_rest"): OS.FAILED,
+    (OS.PAID, "record_top_up"): OS.PAID,
+    (OS.PARTIALLY_REFUNDED, "record_top_up"): OS.PARTIALLY_REFUNDED,
 }
 EVENTS = frozenset(event for _source, event in TRANSITIONS)
 PAID_STATES = (OS.PAID, OS.PARTIALLY_REFUNDED, OS.REFUNDED)
 STATUS_LABELS = {
-    OS.PENDING_PAYMENT: "Waiting for payment",
-    OS.PAID: "Paid",
-    OS.FAILED: "Payment failed",
-    OS.EXPIRED: "Expired unpaid",
-    OS.PARTIALLY_REFUNDED: "Partly refunded",
-    OS.REFUNDED: "Refunded",
-    OS.RELEASED: "Released by the customer",
+    OS.PENDING_PAYMENT: _l("Waiting for payment"),
+    OS.PAID: _l("Paid"),
+    OS.FAILED: _l("Payment failed"),
+    OS.EXPIRED: _l("Expired unpaid"),
+    OS.PARTIALLY_REFUNDED: _l("Partly refunded"),
+    OS.REFUNDED: _l("Refunded"),
+    OS.RELEASED: _l("Released by the customer"),
 }
 # The four ways a held order lets its times go: (the order's event, the bookings' transition).
 # "Cancelled" is the customer's own "Change my order" or "Cancel and return" (stored as
@@ -100,8 +112,10 @@ def move(
     source = order.status
     target = TRANSITIONS.get((source, event))
     if target is None:
-        label = STATUS_LABELS.get(source, "new") if source else "new"
-        raise InvalidTransition(f"An order that is “{label}” can't do that ({event.replace('_', ' ')}).")
+        label = STATUS_LABELS.get(source, _("new")) if source else _("new")
+        raise InvalidTransition(
+            _("An order that is “%(label)s” can't do that (%(replace)s).", label=label, replace=event.replace("_", " "))
+        )
     order.status = target
     if order.id is None:
         db.session.flush()  # a new order: its id names the rows below
@@ -164,7 +178,16 @@ def hold(customer: User, *, currency: str, hold_until: datetime) -> Order:
 Confirmation = Literal["confirmed", "already paid", "too late"]
 
 
-def confirm_paid(order: Order, *, now: datetime | None = None, reason: str | None = None) -> Confirmation:
+def confirm_secured(order: Order, *, now: datetime | None = None, reason: str | None = None) -> Confirmation:
+    """Nothing was due now (every booking is paid at the venue, or a gift voucher paid the
+    deposits) and the checkout saved the card for the policy's fees: the order is confirmed
+    like a paid one, by its own transition (``confirm_secured``)."""
+    return confirm_paid(order, now=now, reason=reason, event="confirm_secured")
+
+
+def confirm_paid(
+    order: Order, *, now: datetime | None = None, reason: str | None = None, event: str = "confirm_paid"
+) -> Confirmation:
     """The gateway took the money: every booking becomes confirmed, or none.
 
     Money that arrives after the holds were released still confirms the order while every
@@ -200,7 +223,7 @@ def confirm_paid(order: Order, *, now: datetime | None = None, reason: str | Non
         lifecycle.apply(booking, "confirm", actor=None)
     if order.status != OS.PENDING_PAYMENT:
         promos.take_back(order)  # a released order's promo use counts again (if the limits allow)
-    move(order, "confirm_paid", reason=reason)
+    move(order, event, reason=reason)
     order.paid_at = now
     order.receipt_number = db.session.execute(text("SELECT nextval('receipt_numbers')")).scalar()
     take_back_restored(order)  # the customer has these times now; the cart shouldn't offer them again
@@ -233,7 +256,7 @@ def release_order(
     order = lock_order(order.id)
     if order.status in PAID_STATES:
         raise InvalidTransition(
-            "This order is paid, so these times are booked for you. To change a booking, cancel it from its page."
+            _("This order is paid, so these times are booked for you. To change a booking, cancel it from its page.")
         )
     if order.status != OS.PENDING_PAYMENT:
         return restore_from_order(order, now=now)  # already released; gives back only if it never did
@@ -267,7 +290,8 @@ def expire_holds(
     Run every 5 minutes by a job, by the cart page for its customer's own orders, and by
     checkout for holds that stand in its way (``service_ids``/``member_ids``, and
     ``between``: only holds that meet that time). Orders another transaction is settling or
-    releasing right now are skipped, not waited for.
+    releasing right now are skipped, not waited for. The holds of moves waiting for a top-up
+    (app/booking/top_ups.py) run out here too, under the same filters.
     """
     now = now or datetime.now(UTC)
     query = select(Order).where(Order.status == OS.PENDING_PAYMENT, Order.hold_expires_at <= now)
@@ -286,6 +310,10 @@ def expire_holds(
     for order in due:
         freed += sum(1 for b in order.bookings if b.status == BookingStatus.HELD)
         release_order(order, ReleaseReason.EXPIRED, now=now)
+    if customer_id is None:
+        from app.booking.top_ups import expire_top_up_holds  # top-ups build on this lifecycle
+
+        freed += expire_top_up_holds(now, service_ids=service_ids, member_ids=member_ids, between=between)
     return freed
 
 
@@ -295,17 +323,30 @@ def expire_holds_job(timestamp: int | None = None) -> None:
     db.session.commit()
 
 
+# -- top-ups ------------------------------------------------------------------------------------
+
+
+def record_top_up(order: Order, amount_minor: int, *, actor: User | None = None, reason: str | None = None) -> str:
+    """A top-up for a move to a dearer time was paid and the move made: the order's total
+    grows by it (so refunds and receipts count it). The caller holds the order's row lock."""
+    if amount_minor <= 0:
+        raise InvalidTransition(_("A top-up is a positive amount."))
+    target = move(order, "record_top_up", actor=actor, reason=reason, amount_minor=amount_minor)
+    order.total_minor = (order.total_minor or 0) + amount_minor
+    return target
+
+
 # -- refunds -------------------------------------------------------------------------------------
 
 
 def record_refund(order: Order, amount_minor: int, *, paid_minor: int, actor: User | None = None) -> str:
     """A refund of ``amount_minor`` (of a payment of ``paid_minor``) reached the customer."""
     if amount_minor <= 0:
-        raise InvalidTransition("A refund is a positive amount.")
+        raise InvalidTransition(_("A refund is a positive amount."))
     order = lock_order(order.id)
     refunded = (order.refunded_minor or 0) + amount_minor
     if refunded > paid_minor:
-        raise InvalidTransition("Refunds can't add up to more than was paid.")
+        raise InvalidTransition(_("Refunds can't add up to more than was paid."))
     event = "refund_rest" if refunded >= paid_minor else "refund_part"
     target = move(order, event, actor=actor, amount_minor=amount_minor)
     order.refunded_minor = refunded

@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -23,11 +24,13 @@ from app.booking import checkout as checkouts
 from app.booking.amounts import amount_due
 from app.booking.errors import SlotUnavailable
 from app.booking.models import Booking, Order, OrderStatus
-from app.booking.routes import booking_row, bp, money, require_booker, when_label, zone_of
+from app.booking.routes import booking_row, bp, require_booker, when_label, zone_of
 from app.errors import InvalidTransition, ValidationFailed
 from app.extensions import db
+from app.money import format_money
 from app.payments import service as payments
 from app.payments.gateway import GatewayError
+from app.payments.saved_cards import card_label, get_saved_card
 from app.private_cache import private_page, user_namespace, valid_until
 from app.promos.lines import promo_lines
 from app.rendering import render_page
@@ -38,7 +41,7 @@ from app.rendering import render_page
 @bp.post("/checkout")
 def checkout() -> Response:
     if not current_user.is_authenticated:
-        flash("Sign in or create an account to check out. Your cart comes with you.", "info")
+        flash(_("Sign in or create an account to check out. Your cart comes with you."), "info")
         return redirect(url_for("accounts.sign_in", next=url_for(".cart")), 303)
     require_booker()
     code = request.form.get("voucher_code", "")[:40].strip()
@@ -50,10 +53,21 @@ def checkout() -> Response:
         return redirect(url_for(".cart"), 303)
     db.session.commit()
     if order.voucher_applied_minor:
-        paid = money(order.voucher_applied_minor, order.currency)
+        paid = format_money(order.voucher_applied_minor, order.currency)
         left = amount_due(order).due_now_minor
-        rest = f" Pay the remaining {money(left, order.currency)} by card." if left else " Your booking is confirmed."
-        flash(f"Your gift voucher paid {paid}.{rest}", "success")
+        if left:
+            message = _(
+                "Your gift voucher paid %(paid)s. Pay the remaining %(left)s by card.",
+                paid=paid,
+                left=format_money(left, order.currency),
+            )
+        elif order.status == OrderStatus.PAID:
+            message = _("Your gift voucher paid %(paid)s. Your booking is confirmed.", paid=paid)
+        else:
+            message = _(
+                "Your gift voucher paid %(paid)s. Save a card for the booking's policy to confirm it.", paid=paid
+            )
+        flash(message, "success")
     return redirect(url_for(".order", order_id=order.id), 303)
 
 
@@ -99,8 +113,10 @@ def pay_order(order_id: int) -> Response:
     try:
         if order.status == OrderStatus.PENDING_PAYMENT and order.hold_expires_at <= now:
             raise InvalidTransition(
-                "The hold on these times has expired, so nothing was charged. "
-                "Everything you chose goes back to your cart."
+                _(
+                    "The hold on these times has expired, so nothing was charged. "
+                    "Everything you chose goes back to your cart."
+                )
             )
         payment = payments.start_payment(order)
     except (InvalidTransition, GatewayError) as exc:
@@ -132,15 +148,20 @@ def build_order_page(order: Order, *, now: datetime, error: str | None = None) -
     zone = zone_of(bookings[0].venue) if bookings else ZoneInfo("UTC")
     pending = order.status == OrderStatus.PENDING_PAYMENT
     open_payment = payments.get_open_payment(order) if pending else None
+    due = amount_due(order)
     return {
         "order": {
             "id": order.id,
             "status": order.status,
-            "total": money(order.total_minor, order.currency),
-            "voucher_applied": money(order.voucher_applied_minor, order.currency)
+            "total": format_money(order.total_minor, order.currency),
+            "voucher_applied": format_money(order.voucher_applied_minor, order.currency)
             if order.voucher_applied_minor
             else None,
-            "due_now": money(amount_due(order).due_now_minor, order.currency),
+            "due_now": format_money(due.due_now_minor, order.currency),
+            "at_venue": format_money(due.due_at_venue_minor, order.currency) if due.due_at_venue_minor else None,
+            "pay_label": due.pay_label,
+            "saves_card_only": due.due_now_minor == 0,
+            "saved_card": card_label(get_saved_card(order)) if order.status != OrderStatus.PENDING_PAYMENT else None,
             **promo_lines(order),
             "hold_expires_iso": order.hold_expires_at.astimezone(UTC).isoformat(timespec="seconds"),
             "hold_expires_label": when_label(order.hold_expires_at, zone),

@@ -11,8 +11,10 @@ was. The reference stays; ``calendar_sequence`` goes up so calendars move the en
 
 Money: the booking is repriced at the service's price now. Cheaper: the difference is refunded
 through the gateway that took the payment (app/payments/refunds.py). Dearer: a customer's move
-is refused with the reason (no top-up charge online yet); a venue's move keeps the price the
-customer paid. See docs/rescheduling.md.
+raises ``TopUpNeeded`` naming the difference; confirming it holds the new time and takes a
+top-up payment (app/booking/top_ups.py), and once that is paid the move is made here by
+``apply_move``, the same code as any move. A venue's move keeps the price the customer paid.
+See docs/rescheduling.md.
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -35,10 +40,10 @@ from app.booking.ics import calendar
 from app.booking.models import Booking, BookingMove, BookingStatus, ReschedulePolicy
 from app.booking.order_lifecycle import expire_holds, lock_order
 from app.email import send_email
-from app.errors import InvalidTransition, ValidationFailed
+from app.errors import DomainError, InvalidTransition, ValidationFailed
 from app.extensions import db
 from app.money import format_money
-from app.payments.refunds import get_paid_payment, refundable, request_refund
+from app.payments.refunds import get_card_payments, refundable, request_refund
 from app.urls import absolute_url
 from app.venues.models import Service, TeamMember, Venue
 
@@ -52,6 +57,27 @@ class Eligibility:
     reason: str = ""
     moves_left: int = 0
     until: datetime | None = None  # the last moment the customer may move it
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a move takes a booking: a free slot of its service, and who."""
+
+    starts_at: datetime
+    ends_at: datetime
+    blocks_until: datetime
+    team_member_id: int | None
+    label: str  # "Tue 24 Nov 2026, 10:00 (Europe/London)"
+
+
+class TopUpNeeded(DomainError):
+    """A customer's move to a time that costs more now: it needs the difference paid first."""
+
+    status_code = 409
+
+    def __init__(self, message: str, *, amount_minor: int, currency: str, target: Target):
+        super().__init__(message)
+        self.amount_minor, self.currency, self.target = amount_minor, currency, target
 
 
 @dataclass(frozen=True)
@@ -78,9 +104,9 @@ def get_policy(venue_id: int) -> ReschedulePolicy:
 def set_policy(venue: Venue, *, until_hours: int, max_moves: int, actor: User) -> ReschedulePolicy:
     """Save the venue's policy (the form validated the ranges; checked again here)."""
     if not 0 <= until_hours <= 720:
-        raise ValidationFailed("Choose between 0 and 720 hours (30 days) before the appointment.")
+        raise ValidationFailed(_("Choose between 0 and 720 hours (30 days) before the appointment."))
     if not 0 <= max_moves <= 10:
-        raise ValidationFailed("Choose between 0 and 10 moves per booking.")
+        raise ValidationFailed(_("Choose between 0 and 10 moves per booking."))
     policy = db.session.get(ReschedulePolicy, venue.id)
     if policy is None:
         policy = ReschedulePolicy(venue_id=venue.id)
@@ -99,12 +125,16 @@ def set_policy(venue: Venue, *, until_hours: int, max_moves: int, actor: User) -
 
 def describe_reschedule_policy(policy: ReschedulePolicy) -> str:
     if policy.max_moves == 0:
-        return "This venue doesn't take changes online: contact them to move a booking."
-    times = "once" if policy.max_moves == 1 else f"up to {policy.max_moves} times"
+        return _("This venue doesn't take changes online: contact them to move a booking.")
+    times = _("once") if policy.max_moves == 1 else _("up to %(num)d times", num=policy.max_moves)
     if policy.until_hours == 0:
-        return f"You can move a booking {times}, until it starts."
-    hours = f"{policy.until_hours} hour{'s' if policy.until_hours != 1 else ''}"
-    return f"You can move a booking {times}, up to {hours} before it starts."
+        return _("You can move a booking %(times)s, until it starts.", times=times)
+    return ngettext(
+        "You can move a booking %(times)s, up to %(num)d hour before it starts.",
+        "You can move a booking %(times)s, up to %(num)d hours before it starts.",
+        policy.until_hours,
+        times=times,
+    )
 
 
 def count_customer_moves(booking_id: int) -> int:
@@ -153,16 +183,48 @@ def move_booking(
     current person first), or raise a DomainError and change nothing.
 
     ``as_venue``: the venue's owner moving it (no customer policy; the price paid is kept when
-    the service costs more now). Otherwise ``by`` must be the booking's customer."""
+    the service costs more now). Otherwise ``by`` must be the booking's customer, and a time
+    that costs more now raises ``TopUpNeeded`` (app/booking/top_ups.py takes the difference)."""
     now = now or datetime.now(UTC)
-    if new_start.tzinfo is None:
-        raise ValidationFailed("The new time needs a time zone.")
-    new_start = new_start.astimezone(UTC)
+    booking, service, target = check_move(booking, new_start, team_member_id, by=by, now=now, as_venue=as_venue)
+    difference = _price_difference(booking, service, as_venue=as_venue)
+    if difference > 0:
+        raise TopUpNeeded(
+            _(
+                "%(label)s costs %(amount)s more than you paid: pay %(amount)s to move.",
+                label=target.label,
+                amount=format_money(difference, booking.currency),
+            ),
+            amount_minor=difference,
+            currency=booking.currency,
+            target=target,
+        )
     moved_by: Mover = "venue" if as_venue else "customer"
+    result = apply_move(booking, target, by=by, moved_by=moved_by, difference=difference, now=now)
+    from app.booking.top_ups import release_after_move  # top-ups build on moves
+
+    release_after_move(result.booking, moved_by=moved_by, now=now)  # a move waiting for payment gives way
+    return result
+
+
+def check_move(
+    booking: Booking,
+    new_start: datetime,
+    team_member_id: int | None,
+    *,
+    by: User,
+    now: datetime,
+    as_venue: bool = False,
+) -> tuple[Booking, Service, Target]:
+    """Lock what a move locks and check it may be made: the booking (re-read), its service and
+    where it would go; raises a DomainError naming what is wrong, changing nothing."""
+    if new_start.tzinfo is None:
+        raise ValidationFailed(_("The new time needs a time zone."))
+    new_start = new_start.astimezone(UTC)
     if as_venue and booking.venue.owner_id != by.id:
-        raise InvalidTransition("You can only move your own venue's bookings.")
+        raise InvalidTransition(_("You can only move your own venue's bookings."))
     if not as_venue and booking.customer_id != by.id:
-        raise InvalidTransition("You can only move your own bookings.")
+        raise InvalidTransition(_("You can only move your own bookings."))
 
     # The locks checkout takes (the service row), then the order's and the booking's own rows.
     service = db.session.scalars(
@@ -176,10 +238,10 @@ def move_booking(
         select(Booking).where(Booking.id == booking.id).with_for_update().execution_options(populate_existing=True)
     ).one()
     if booking.status != BookingStatus.CONFIRMED:
-        raise InvalidTransition("Only a confirmed booking can be moved.")
+        raise InvalidTransition(_("Only a confirmed booking can be moved."))
     if as_venue:
         if now >= booking.starts_at:
-            raise InvalidTransition("This appointment has already started: it can't be moved.")
+            raise InvalidTransition(_("This appointment has already started: it can't be moved."))
     else:
         eligibility = customer_eligibility(booking, now)
         if not eligibility.allowed:
@@ -187,22 +249,49 @@ def move_booking(
     if team_member_id is not None:
         member = db.session.get(TeamMember, team_member_id)
         if member is None or member.venue_id != booking.venue_id or service not in member.services:
-            raise ValidationFailed("Choose a team member of this venue who performs this service.")
+            raise ValidationFailed(_("Choose a team member of this venue who performs this service."))
     if new_start == booking.starts_at and team_member_id in (None, booking.team_member_id):
-        raise ValidationFailed("That is the booking's current time: choose another.")
+        raise ValidationFailed(_("That is the booking's current time: choose another."))
 
     slot = _free_slot(booking, service, new_start, now)
     zone = timefmt.venue_zone(booking.venue.timezone)
     label = f"{timefmt.moment_label(new_start, zone)} ({zone.key})"
     if slot is None or slot.remaining < booking.quantity:
-        raise SlotUnavailable(f"{label} isn't free for {service.name}. Choose another time.")
+        raise SlotUnavailable(
+            _("%(label)s isn't free for %(service_name)s. Choose another time.", label=label, service_name=service.name)
+        )
     if team_member_id is not None and team_member_id not in slot.team_member_ids:
-        raise SlotUnavailable(f"That team member isn't free at {label}. Choose another time or anyone available.")
+        raise SlotUnavailable(
+            _("That team member isn't free at %(label)s. Choose another time or anyone available.", label=label)
+        )
     if team_member_id is None and slot.team_member_ids:
         free = slot.team_member_ids
         team_member_id = booking.team_member_id if booking.team_member_id in free else free[0]
+    target = Target(
+        starts_at=slot.start,
+        ends_at=slot.end,
+        blocks_until=slot.end + timedelta(minutes=service.buffer_minutes),
+        team_member_id=team_member_id,
+        label=label,
+    )
+    return booking, service, target
 
-    difference = _price_difference(booking, service, as_venue=as_venue)
+
+def apply_move(
+    booking: Booking,
+    target: Target,
+    *,
+    by: User | None,
+    moved_by: Mover,
+    difference: int,
+    now: datetime,
+    new_unit_price_minor: int | None = None,
+    top_up_minor: int = 0,
+) -> MoveResult:
+    """Make a checked move (the caller holds the locks ``check_move`` took): one UPDATE takes
+    the new time and lets the old one go, the price follows (``difference`` < 0: refunded; a
+    paid top-up: ``new_unit_price_minor``), the calendar sequence goes up, the move is kept,
+    the old time reopens, reminders are planned again and the people concerned are told."""
     old = ReopenedTime(
         venue_id=booking.venue_id,
         service_id=booking.service_id,
@@ -217,28 +306,30 @@ def move_booking(
         # One UPDATE takes the new time and lets the old one go; a savepoint so a refusal by the
         # exclusion constraint leaves the booking (and the transaction) as they were.
         with db.session.begin_nested():
-            booking.starts_at = slot.start
-            booking.ends_at = slot.end
-            booking.blocks_until = slot.end + timedelta(minutes=service.buffer_minutes)
-            booking.team_member_id = team_member_id
+            booking.starts_at = target.starts_at
+            booking.ends_at = target.ends_at
+            booking.blocks_until = target.blocks_until
+            booking.team_member_id = target.team_member_id
             db.session.flush()
     except IntegrityError as exc:
         db.session.refresh(booking)
         if "ex_bookings_team_member_overlap" in str(exc.orig):
-            raise SlotUnavailable(f"{label} was just taken. Choose another time.") from None
+            raise SlotUnavailable(_("%(label)s was just taken. Choose another time.", label=target.label)) from None
         raise
 
     refunded = 0
     if difference < 0:
         refunded = _refund_difference(booking, -difference)
-        booking.unit_price_minor = service.price_minor
+        booking.unit_price_minor = booking.service.price_minor
+    elif new_unit_price_minor is not None:
+        booking.unit_price_minor = new_unit_price_minor
     booking.calendar_sequence = (booking.calendar_sequence or 0) + 1
     booking.reminder_sent_at = None  # a reminder for the old time says nothing about the new one
     db.session.add(
         BookingMove(
             booking_id=booking.id,
             moved_by=moved_by,
-            actor_id=by.id,
+            actor_id=by.id if by else None,
             from_starts_at=old.starts_at,
             to_starts_at=booking.starts_at,
             from_team_member_id=from_member,
@@ -246,9 +337,10 @@ def move_booking(
             price_difference_minor=difference,
         )
     )
+    zone = timefmt.venue_zone(booking.venue.timezone)
     audit.record(
         "booking.reschedule",
-        actor_id=by.id,
+        actor_id=by.id if by else None,
         subject_type="booking",
         subject_id=booking.id,
         from_state=booking.status,
@@ -263,7 +355,7 @@ def move_booking(
     from app.notifications.reminders import plan_reminders  # notifications build on bookings
 
     plan_reminders(booking, now=now)  # the old time's reminders dropped, the new time's planned
-    _tell(booking, old.starts_at, moved_by=moved_by, refunded_minor=refunded)
+    _tell(booking, old.starts_at, moved_by=moved_by, refunded_minor=refunded, paid_minor=top_up_minor)
     return MoveResult(booking, old.starts_at, difference, refunded)
 
 
@@ -281,31 +373,35 @@ def _free_slot(booking: Booking, service: Service, new_start: datetime, now: dat
 def _price_difference(booking: Booking, service: Service, *, as_venue: bool) -> int:
     """New price minus the price paid (whole booking); refuses what can't be settled."""
     if service.currency != booking.currency:
-        raise ValidationFailed("This service is now priced in another currency: cancel and book again instead.")
+        raise ValidationFailed(_("This service is now priced in another currency: cancel and book again instead."))
     difference = (service.price_minor - booking.unit_price_minor) * booking.quantity
-    if difference > 0 and not as_venue:
-        raise ValidationFailed(
-            f"{service.name} costs {format_money(difference, booking.currency)} more now than you paid, and "
-            "we can't take the difference online for a change. Keep your time, or ask the venue to move it."
-        )
-    return 0 if difference > 0 else difference  # the venue's move keeps the price paid
+    if difference > 0 and as_venue:
+        return 0  # the venue's move keeps the price paid
+    return difference
+
+
+def price_difference(booking: Booking, service: Service) -> int:
+    """What a customer's move of ``booking`` costs (positive) or gives back (negative) now."""
+    return _price_difference(booking, service, as_venue=False)
 
 
 def _refund_difference(booking: Booking, amount_minor: int) -> int:
-    """Refund ``amount_minor`` through the payment's own gateway (a job); what was asked."""
-    payment = get_paid_payment(booking.order)
-    if payment is None:
-        return 0  # not paid online: nothing to send back through a gateway
-    amount_minor = min(amount_minor, refundable(payment))
-    if amount_minor <= 0:
-        return 0
-    request_refund(
-        payment, amount_minor, reason=f"Rescheduled to a cheaper price ({booking.reference})", booking_id=booking.id
-    )
-    return amount_minor
+    """Refund ``amount_minor`` to the card payments of the order (this booking's top-ups
+    first, app/payments/refunds.py), each through its own gateway (a job); what was asked."""
+    asked = 0
+    for payment in get_card_payments(booking.order, booking_id=booking.id):
+        part = min(amount_minor - asked, refundable(payment))
+        if part > 0:
+            request_refund(
+                payment, part, reason=f"Rescheduled to a cheaper price ({booking.reference})", booking_id=booking.id
+            )
+            asked += part
+    return asked  # nothing when it wasn't paid online: nothing to send back through a gateway
 
 
-def _tell(booking: Booking, from_starts_at: datetime, *, moved_by: Mover, refunded_minor: int) -> None:
+def _tell(
+    booking: Booking, from_starts_at: datetime, *, moved_by: Mover, refunded_minor: int, paid_minor: int = 0
+) -> None:
     """The customer always gets the new time and the updated calendar entry; the venue hears of
     a customer's move. Emails are jobs: sent once, after commit."""
     zone = timefmt.venue_zone(booking.venue.timezone)
@@ -316,12 +412,15 @@ def _tell(booking: Booking, from_starts_at: datetime, *, moved_by: Mover, refund
             from_starts_at, from_starts_at + (booking.ends_at - booking.starts_at), zone.key
         ),
         "refund": format_money(refunded_minor, booking.currency) if refunded_minor else None,
+        "top_up": format_money(paid_minor, booking.currency) if paid_minor else None,
         "booking_url": absolute_url("booking.booking_detail", reference=booking.reference),
         "attachment": ("cozywish-booking.ics", calendar([booking], name="CozyWish bookings"), "text/calendar"),
     }
     send_email(
         booking.customer.email,
-        f"{'Moved by the venue' if moved_by == 'venue' else 'Moved'}: {booking.service.name} at {booking.venue.name}",
+        _l("Moved by the venue: %(service)s at %(venue)s", service=booking.service.name, venue=booking.venue.name)
+        if moved_by == "venue"
+        else _l("Moved: %(service)s at %(venue)s", service=booking.service.name, venue=booking.venue.name),
         "booking_rescheduled",
         user=booking.customer,
         for_venue=False,
@@ -330,7 +429,7 @@ def _tell(booking: Booking, from_starts_at: datetime, *, moved_by: Mover, refund
     if moved_by == "customer":
         send_email(
             booking.venue.owner.email,
-            f"Moved by the customer: {booking.reference}",
+            _l("Moved by the customer: %(reference)s", reference=booking.reference),
             "booking_rescheduled",
             user=booking.venue.owner,
             for_venue=True,

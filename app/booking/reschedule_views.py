@@ -1,6 +1,8 @@
 """Rescheduling pages: the customer's /bookings/<reference>/reschedule (a month of free days,
-a day's free times, who and "Move"), the provider's move (the calendar's drag and its "Move"
-dialog, and the booking panel's form) and the venue's rescheduling policy page.
+a day's free times, who and "Move", or "Pay £X to move" when the time costs more now), the
+move's top-up page (/bookings/<reference>/top-ups/<id>: waiting, moved or why not), the
+provider's move (the calendar's drag and its "Move" dialog, and the booking panel's form) and
+the venue's rescheduling policy page.
 
 The rules live in app/booking/reschedule.py; these routes load (404), parse (400/422), call
 ``move_booking`` and commit once.
@@ -13,6 +15,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -20,16 +24,17 @@ from wtforms import IntegerField
 from wtforms.validators import InputRequired, NumberRange
 
 from app import timefmt
-from app.booking import reschedule
+from app.booking import reschedule, top_ups
 from app.booking.availability import busy_window, get_busy, service_spec
 from app.booking.calendar import _booking_page, _calendar_page, _query_or_today, get_venue_booking
 from app.booking.calendar_forms import local_to_utc
 from app.booking.forms import BadInput, format_instant, parse_day, parse_instant, parse_month
-from app.booking.models import Booking
+from app.booking.models import Booking, TopUp, TopUpStatus
 from app.booking.my_bookings import get_own_booking
-from app.booking.routes import booking_row, bp, day_slots, money, month_calendar, zone_of
+from app.booking.routes import booking_row, bp, day_slots, month_calendar, zone_of
 from app.errors import DomainError
 from app.extensions import db
+from app.money import format_money
 from app.rendering import add_toast, is_htmx, render_page
 from app.scheduling import Slot
 from app.venues.dashboard import bp as dashboard_bp
@@ -71,6 +76,7 @@ def build_reschedule_page(
         return url_for("booking.reschedule_booking", reference=booking.reference, **args)
 
     names = _member_names(booking)
+    difference = reschedule.price_difference(booking, service) if service.currency == booking.currency else 0
     return {
         "booking": booking_row(booking),
         "eligibility": eligibility,
@@ -101,9 +107,21 @@ def build_reschedule_page(
         if slot
         else None,
         "start_missing": start is not None and slot is None,
-        "price": money(booking.total_minor, booking.currency),
+        "price": format_money(booking.total_minor, booking.currency),
+        # A dearer time is paid before it is taken: the page says how much before the customer confirms.
+        "top_up": {"minor": difference, "amount": format_money(difference, booking.currency)}
+        if difference > 0
+        else None,
+        "pending_move": _pending_row(booking),
         "error": None,
     }
+
+
+def _pending_row(booking: Booking) -> dict[str, Any] | None:
+    pending = top_ups.get_pending_top_up(booking.id)
+    if pending is None:
+        return None
+    return {"url": url_for("booking.top_up_status", reference=booking.reference, top_up_id=pending.id)}
 
 
 def _parse_view_args() -> tuple[date | None, date | None, datetime | None]:
@@ -130,8 +148,11 @@ def reschedule_booking(reference: str) -> Response:
     try:
         new_start = parse_instant(request.form.get("starts_at", ""))
         member_id = _parse_member(request.form.get("team_member_id", ""))
-    except BadInput as exc:
-        return _refused(booking, str(exc), 422, now)
+        expected = top_ups.validate_expected(request.form["top_up_minor"]) if "top_up_minor" in request.form else None
+    except (BadInput, DomainError) as exc:
+        return _refused(booking, getattr(exc, "message", str(exc)), 422, now)
+    if expected is not None:
+        return _start_top_up(booking, new_start, member_id, expected, now)
     try:
         result = reschedule.move_booking(booking, new_start, member_id, by=current_user, now=now)
     except DomainError as exc:
@@ -139,9 +160,12 @@ def reschedule_booking(reference: str) -> Response:
         return _refused(get_own_booking(reference), exc.message, exc.status_code, now)
     db.session.commit()
     when = timefmt.venue_span_label(result.booking.starts_at, result.booking.ends_at, result.booking.venue.timezone)
-    message = f"Moved to {when}. We've emailed you the new time and calendar entry."
+    message = _("Moved to %(when)s. We've emailed you the new time and calendar entry.", when=when)
     if result.refunded_minor:
-        message += f" {money(result.refunded_minor, result.booking.currency)} is on its way back to your card."
+        message += " " + _(
+            "%(amount)s is on its way back to your card.",
+            amount=format_money(result.refunded_minor, result.booking.currency),
+        )
     flash(message, "success")
     target = url_for(".booking_detail", reference=result.booking.reference)
     if is_htmx():
@@ -149,6 +173,24 @@ def reschedule_booking(reference: str) -> Response:
         response.headers["HX-Redirect"] = target
         return response
     return redirect(target, 303)
+
+
+def _start_top_up(booking: Booking, new_start: datetime, member_id: int | None, expected: int, now: datetime):
+    """ "Pay £X to move": hold the new time, start the top-up, send the customer to pay."""
+    reference = booking.reference
+    try:
+        _, payment = top_ups.start_top_up(
+            booking, new_start, member_id, by=current_user, expected_minor=expected, now=now
+        )
+    except DomainError as exc:
+        db.session.rollback()
+        return _refused(get_own_booking(reference), exc.message, exc.status_code, now)
+    db.session.commit()
+    if is_htmx():
+        response = Response(status=204)
+        response.headers["HX-Redirect"] = payment.checkout_url
+        return response
+    return redirect(payment.checkout_url, 303)
 
 
 def _refused(booking: Booking, message: str, status: int, now: datetime) -> Response:
@@ -164,8 +206,88 @@ def _parse_member(raw: str) -> int | None:
     if raw in ("", "any"):
         return None
     if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
-        raise BadInput("Choose a team member from the list, or anyone available.")
+        raise BadInput(_("Choose a team member from the list, or anyone available."))
     return int(raw)
+
+
+# -- a move's top-up ------------------------------------------------------------------------------------
+
+
+def get_own_top_up(booking: Booking, top_up_id: int) -> TopUp:
+    top_up = db.session.get(TopUp, top_up_id) if 0 < top_up_id < 2**31 else None
+    if top_up is None or top_up.booking_id != booking.id:
+        abort(404)  # another booking's top-up is not found
+    return top_up
+
+
+def build_top_up_page(booking: Booking, top_up: TopUp, now: datetime, *, returned_paid: bool = False) -> dict[str, Any]:
+    from app.payments.models import Payment, PaymentStatus
+
+    zone = zone_of(booking.venue)
+    payment = db.session.get(Payment, top_up.payment_id) if top_up.payment_id else None
+    paying = payment is not None and payment.status == PaymentStatus.OPEN and payment.expires_at > now
+    # Back from the gateway's success page, or the payment is under way: wait for the settling
+    # (the page never moves anything itself).
+    settling = (
+        top_up.status == TopUpStatus.PENDING
+        and payment is not None
+        and (
+            payment.status in (PaymentStatus.PROCESSING, PaymentStatus.SUCCEEDED)
+            or (returned_paid and payment.status == PaymentStatus.OPEN)
+        )
+    )
+    return {
+        "booking": booking_row(booking),
+        "top_up": {
+            "id": top_up.id,
+            "status": top_up.status,
+            "amount": format_money(top_up.amount_minor, top_up.currency),
+            "to_when": f"{timefmt.moment_label(top_up.to_starts_at, zone)} ({zone.key})",
+            "from_when": f"{timefmt.moment_label(top_up.from_starts_at, zone)} ({zone.key})",
+            "outcome": top_up.outcome,
+            "pay_url": payment.checkout_url if paying and top_up.status == TopUpStatus.PENDING else None,
+            "settling": settling,
+            "status_url": url_for(
+                ".top_up_status", reference=booking.reference, top_up_id=top_up.id, **({"paid": 1} if settling else {})
+            ),
+            "keep_url": url_for(".keep_my_time", reference=booking.reference, top_up_id=top_up.id),
+        },
+    }
+
+
+@bp.get("/bookings/<reference>/top-ups/<int:top_up_id>")
+@login_required
+def top_up_status(reference: str, top_up_id: int) -> Response:
+    """Where a move's top-up stands; polls (HTMX) while the payment is being settled."""
+    booking = get_own_booking(reference)  # another customer's booking: 404
+    top_up = get_own_top_up(booking, top_up_id)
+    returned_paid = request.args.get("paid") == "1"  # a hint for the display only, never trusted for money
+    page = build_top_up_page(booking, top_up, datetime.now(UTC), returned_paid=returned_paid)
+    response = render_page("booking/top_up.html", "top_up_status", **page)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.post("/bookings/<reference>/top-ups/<int:top_up_id>/keep")
+@login_required
+def keep_my_time(reference: str, top_up_id: int) -> Response:
+    """ "Keep my time": the held new time goes, nothing is charged, the booking stays."""
+    booking = get_own_booking(reference)
+    top_up = get_own_top_up(booking, top_up_id)
+    try:
+        released = top_ups.give_up(top_up, customer=current_user)
+    except DomainError as exc:
+        db.session.rollback()
+        page = build_top_up_page(booking, top_up, datetime.now(UTC))
+        page["error"] = exc.message
+        response = render_page("booking/top_up.html", "top_up_status", status=exc.status_code, **page)
+        return add_toast(response, exc.message, "danger") if is_htmx() else response
+    db.session.commit()
+    if released:
+        flash(_("You kept your time: the new time was let go and nothing was charged."), "success")
+    else:
+        flash(_("This move was already settled; see where it stands below."), "info")
+    return redirect(url_for(".top_up_status", reference=booking.reference, top_up_id=top_up.id), 303)
 
 
 # -- the provider's move ----------------------------------------------------------------------------
@@ -176,11 +298,11 @@ def _parse_provider_move(venue: Venue, form: Any) -> tuple[datetime, int | None]
     try:
         day = parse_day(form.get("new_date", ""))
     except BadInput:
-        raise BadInput("Choose the new date, like 2026-11-26.") from None
+        raise BadInput(_("Choose the new date, like 2026-11-26.")) from None
     try:
         minute = parse_minute(form.get("new_time", ""))
     except ValueError:
-        raise BadInput("Enter the new time as HH:MM, like 14:30.") from None
+        raise BadInput(_("Enter the new time as HH:MM, like 14:30.")) from None
     try:
         starts_at = local_to_utc(day, minute, timefmt.venue_zone(venue.timezone))
     except ValueError as exc:
@@ -211,7 +333,12 @@ def move_venue_booking(venue: Venue, booking_id: int) -> Response:
     db.session.commit()
     moved = result.booking
     when = timefmt.venue_span_label(moved.starts_at, moved.ends_at, venue.timezone)
-    message = f"Moved {moved.reference} to {when}. We've emailed {moved.customer.name} the new time."
+    message = _(
+        "Moved %(reference)s to %(when)s. We've emailed %(customer)s the new time.",
+        reference=moved.reference,
+        when=when,
+        customer=moved.customer.name,
+    )
     if from_panel:
         if is_htmx():
             return add_toast(_booking_page(venue, moved), message)
@@ -228,17 +355,17 @@ def move_venue_booking(venue: Venue, booking_id: int) -> Response:
 
 class ReschedulePolicyForm(FlaskForm):
     until_hours = IntegerField(
-        "Customers can move a booking until this many hours before it starts",
+        _l("Customers can move a booking until this many hours before it starts"),
         validators=[
-            InputRequired(message="Enter a number of hours (0 means until it starts)."),
-            NumberRange(min=0, max=720, message="Choose between 0 and 720 hours (30 days)."),
+            InputRequired(message=_l("Enter a number of hours (0 means until it starts).")),
+            NumberRange(min=0, max=720, message=_l("Choose between 0 and 720 hours (30 days).")),
         ],
     )
     max_moves = IntegerField(
-        "How many times a customer can move one booking",
+        _l("How many times a customer can move one booking"),
         validators=[
-            InputRequired(message="Enter a number of moves (0 turns online changes off)."),
-            NumberRange(min=0, max=10, message="Choose between 0 and 10 moves."),
+            InputRequired(message=_l("Enter a number of moves (0 turns online changes off).")),
+            NumberRange(min=0, max=10, message=_l("Choose between 0 and 10 moves.")),
         ],
     )
 
@@ -255,7 +382,10 @@ def reschedule_policy(venue: Venue) -> Response:
                 venue, until_hours=form.until_hours.data, max_moves=form.max_moves.data, actor=current_user
             )
             db.session.commit()
-            flash("Saved: " + reschedule.describe_reschedule_policy(reschedule.get_policy(venue.id)), "success")
+            flash(
+                _("Saved: %(policy)s", policy=reschedule.describe_reschedule_policy(reschedule.get_policy(venue.id))),
+                "success",
+            )
             return redirect(url_for("venues_dashboard.reschedule_policy"), 303)
         status = 422
     return render_page(

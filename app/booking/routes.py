@@ -18,8 +18,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date
 from flask import Blueprint, abort, current_app, redirect, request, session, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -31,9 +31,10 @@ from app.accounts.models import Role
 from app.booking import cart as carts
 from app.booking import lifecycle
 from app.booking.availability import Busyness, busy_window, get_bookable_days, get_busy, get_slots, service_spec
+from app.booking.deposits import booking_paid_label, service_pay_label
 from app.booking.forms import MAX_QUANTITY, BadInput, format_instant, parse_day, parse_instant, parse_month
 from app.booking.models import Booking, CartItem
-from app.booking.policy import describe_policy
+from app.booking.policy import describe_fees
 from app.extensions import db
 from app.money import format_money
 from app.rendering import is_htmx, render_page
@@ -43,9 +44,8 @@ from app.venues.slugs import find_venue_by_any_slug
 
 bp = Blueprint("booking", __name__)
 
-LOCALE = "en_GB"
 CART_TOKEN = "cart_token"  # noqa: S105 - the session key of the anonymous cart, not a secret
-NOT_FOR_BOOKING = "Venue and admin accounts can't book. Sign in with a customer account to book."
+NOT_FOR_BOOKING = _l("Venue and admin accounts can't book. Sign in with a customer account to book.")
 # HTMX asks for one part of the booking page by the id of the element it swaps.
 BOOK_FRAGMENTS = {"booking-picker": "picker", "booking-slots": "slots", "slot-details": "details"}
 
@@ -90,11 +90,6 @@ def count_cart_items() -> int:
 
 
 # -- display helpers ---------------------------------------------------------------------------
-
-
-def money(minor: int, currency: str) -> str:
-    """Kept for the modules that import it from here: ``app.money.format_money``."""
-    return format_money(minor, currency)
 
 
 def zone_of(venue: Venue) -> ZoneInfo:
@@ -142,11 +137,14 @@ def booking_row(booking: Booking) -> dict[str, Any]:
         "timezone": zone.key,
         "member": booking.team_member.name if booking.team_member else None,
         "quantity": booking.quantity,
-        "unit_price": money(booking.unit_price_minor, booking.currency),
-        "total": money(booking.total_minor, booking.currency),
+        "unit_price": format_money(booking.unit_price_minor, booking.currency),
+        "total": format_money(booking.total_minor, booking.currency),
         "status": booking.status,
         "status_label": lifecycle.STATUS_LABELS.get(booking.status, booking.status),
-        "policy": describe_policy(booking.cancel_free_hours, booking.cancel_late_fee_percent),
+        "policy": describe_fees(
+            booking.cancel_free_hours, booking.cancel_late_fee_percent, booking.no_show_fee_percent
+        ),
+        "payment": booking_paid_label(booking),
         "order_url": url_for(".order", order_id=booking.order_id),
     }
 
@@ -263,9 +261,12 @@ def build_booking_page(
             "id": service.id,
             "name": service.name,
             "description": service.description,
-            "price": money(service.price_minor, service.currency),
+            "price": format_money(service.price_minor, service.currency),
             "duration": duration_label(service.duration_minutes),
-            "policy": describe_policy(service.cancel_free_hours, service.cancel_late_fee_percent),
+            "policy": describe_fees(
+                service.cancel_free_hours, service.cancel_late_fee_percent, service.no_show_fee_percent
+            ),
+            "payment": service_pay_label(service),
         },
         "timezone": zone.key,
         "calendar": month_calendar(
@@ -357,8 +358,8 @@ def month_calendar(
     previous = (month - timedelta(days=1)).replace(day=1)
     following = month_end + timedelta(days=1)
     return {
-        "label": format_date(month, "MMMM yyyy", locale=LOCALE),
-        "weekdays": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
+        "label": timefmt.day_words(month, "MMMM yyyy"),
+        "weekdays": [timefmt.day_words(date(2024, 1, 1 + i), "EEE") for i in range(7)],  # Monday first
         "weeks": weeks,
         "previous_url": link(month=previous.strftime("%Y-%m")) if month > today.replace(day=1) else None,
         "next_url": link(month=following.strftime("%Y-%m")) if following <= last_day else None,

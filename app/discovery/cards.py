@@ -7,8 +7,10 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from babel.dates import format_datetime
+from babel.numbers import format_decimal
 from flask import url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -16,11 +18,11 @@ from app import cache_versions
 from app.booking.availability import Busyness, busy_window, get_bookable_days, get_busy_for_venues, get_slots
 from app.discovery.params import DEFAULT_CITY
 from app.extensions import cache, db
+from app.i18n import format_locale
 from app.money import format_money
-from app.timefmt import clock_label
+from app.timefmt import clock_label, day_words
 from app.venues.hours import Range, is_open_at
 from app.venues.models import Closure, OpeningHours, TeamMember, Venue
-from app.venues.public import LOCALE
 from search.types import SearchHit
 
 NEXT_FREE_DAYS = 7
@@ -68,8 +70,13 @@ def venue_card(hit: SearchHit, open_now: bool, next_free: datetime | None, now: 
 
 def _rating_label(rating: float | None, reviews: int) -> str:
     if rating is None:
-        return "No reviews yet"
-    return f"Rated {rating:.1f} ({reviews} review{'' if reviews == 1 else 's'})"
+        return _("No reviews yet")
+    return ngettext(
+        "Rated %(rating)s (%(num)d review)",
+        "Rated %(rating)s (%(num)d reviews)",
+        reviews,
+        rating=format_decimal(round(rating, 1), "0.0", locale=format_locale()),
+    )
 
 
 def _zone(name: str) -> ZoneInfo:
@@ -86,20 +93,22 @@ def _money_label(minor: int, currency: str) -> str:
 def distance_label(km: float | None) -> str:
     if km is None:
         return ""
-    return f"{km:.0f} km" if km >= 100 else f"{km:.1f} km"
+    return f"{format_decimal(round(km, 0 if km >= 100 else 1), '0' if km >= 100 else '0.0', locale=format_locale())} km"
 
 
 def next_free_label(start: datetime | None, zone: ZoneInfo, now: datetime) -> str:
     if start is None:
-        return f"No free times in the next {NEXT_FREE_DAYS} days"
+        return _("No free times in the next %(days)s days", days=NEXT_FREE_DAYS)
     local, today = start.astimezone(zone), now.astimezone(zone).date()
     if local.date() == today:
-        day = "Today"
+        day = _("Today")
     elif local.date() == today + timedelta(days=1):
-        day = "Tomorrow"
+        day = _("Tomorrow")
     else:
-        day = format_datetime(local, "EEE", locale=LOCALE)
-    return f"Next free: {day} {clock_label(local, zone)}"  # "01:30 GMT" on a day the clocks change
+        day = day_words(local.date(), "EEE")
+    return _(
+        "Next free: %(day)s %(time)s", day=day, time=clock_label(local, zone)
+    )  # "01:30 GMT" on a day the clocks change
 
 
 def get_open_now(zones: dict[int, str], now: datetime) -> dict[int, bool]:

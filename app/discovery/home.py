@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from app.discovery.cards import build_cards
@@ -27,19 +29,19 @@ def build_home_page(*, now: datetime | None = None) -> dict[str, Any]:
         {
             "name": c.name,
             "url": url_for("discovery.category", category_slug=c.slug),
-            "count_label": f"{counts[c.slug]} venue{'' if counts[c.slug] == 1 else 's'}" if counts.get(c.slug) else "",
+            "count_label": ngettext("%(num)d venue", "%(num)d venues", counts[c.slug]) if counts.get(c.slug) else "",
         }
         for c in get_categories()
     ]
     top = search(SearchQuery(sort="rating", per_page=SHELF_SIZE))
     rated = any(h.document and h.document.rating is not None for h in top.hits)
     if rated:
-        top_shelf = {"heading": "Top rated", "note": "", "more_url": url_for("discovery.search", sort="rating")}
+        top_shelf = {"heading": _("Top rated"), "note": "", "more_url": url_for("discovery.search", sort="rating")}
     else:  # no reviews yet: say so, and show the best prices instead of a meaningless order
         top = search(SearchQuery(sort="price", per_page=SHELF_SIZE))
         top_shelf = {
-            "heading": "Popular picks",
-            "note": "No reviews yet, so the lowest prices come first.",
+            "heading": _("Popular picks"),
+            "note": _("No reviews yet, so the lowest prices come first."),
             "more_url": url_for("discovery.search", sort="price"),
         }
     city = DEFAULT_CITY

@@ -14,10 +14,10 @@ from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date
 from flask import current_app, url_for
+from flask_babel import gettext as _
 
-from app.venues.public import LOCALE
+from app.timefmt import day_words
 from app.venues.service import get_categories
 from search.places import FoundPlace, get_place, places_named_in, resolve_place
 from search.types import PRICE_BUCKETS, InvalidQuery, SearchQuery, price_bucket_key
@@ -108,7 +108,7 @@ def _number(args, name: str, what: str) -> float | None:
     except ValueError:
         value = math.nan
     if not math.isfinite(value):
-        raise InvalidQuery(f"{what} must be a number.")
+        raise InvalidQuery(_("%(what)s must be a number.", what=what))
     return value
 
 
@@ -117,7 +117,7 @@ def _whole(args, name: str, what: str, default: int) -> int:
     try:
         return int(raw) if raw else default
     except ValueError:
-        raise InvalidQuery(f"{what} must be a whole number.") from None
+        raise InvalidQuery(_("%(what)s must be a whole number.", what=what)) from None
 
 
 def _money(args, name: str, what: str) -> int | None:
@@ -128,13 +128,13 @@ def _money(args, name: str, what: str) -> int | None:
     try:
         value = Decimal(raw)
     except InvalidOperation:
-        raise InvalidQuery(f"{what} must be an amount in pounds, like 25 or 25.50.") from None
+        raise InvalidQuery(_("%(what)s must be an amount in pounds, like 25 or 25.50.", what=what)) from None
     if not value.is_finite():
-        raise InvalidQuery(f"{what} must be an amount in pounds, like 25 or 25.50.")
+        raise InvalidQuery(_("%(what)s must be an amount in pounds, like 25 or 25.50.", what=what))
     if value < 0:
-        raise InvalidQuery(f"{what} can't be negative.")
+        raise InvalidQuery(_("%(what)s can't be negative.", what=what))
     if value > MAX_PRICE:
-        raise InvalidQuery(f"{what} can be at most £{MAX_PRICE:,}.")
+        raise InvalidQuery(_("%(what)s can be at most £%(max_price)s.", what=what, max_price=format(MAX_PRICE, ",")))
     return int((value * 100).to_integral_value())
 
 
@@ -144,7 +144,7 @@ def _flag(args, name: str, what: str) -> bool:
         return False
     if raw in ("1", "true", "on"):
         return True
-    raise InvalidQuery(f"{what} is either on (1) or off (0).")
+    raise InvalidQuery(_("%(what)s is either on (1) or off (0).", what=what))
 
 
 def _decimal_text(value: float) -> str:
@@ -157,25 +157,25 @@ def _free_window(args, zone: ZoneInfo, now: datetime) -> tuple[datetime | None, 
     if not (day_raw or from_raw or to_raw):
         return None, None, ""
     if not day_raw:
-        raise InvalidQuery("Choose a day for the free time window.")
+        raise InvalidQuery(_("Choose a day for the free time window."))
     try:
         day = date.fromisoformat(day_raw)
     except ValueError:
-        raise InvalidQuery("Give the day of the free time window as YYYY-MM-DD.") from None
+        raise InvalidQuery(_("Give the day of the free time window as YYYY-MM-DD.")) from None
     if day < now.astimezone(zone).date():
-        raise InvalidQuery("Choose today or a later day for the free time window.")
+        raise InvalidQuery(_("Choose today or a later day for the free time window."))
     horizon = current_app.config["BOOKING_MAX_ADVANCE_DAYS"]
     if day > now.astimezone(zone).date() + timedelta(days=horizon):
-        raise InvalidQuery(f"Bookings open up to {horizon} days ahead. Choose an earlier day.")
+        raise InvalidQuery(_("Bookings open up to %(horizon)s days ahead. Choose an earlier day.", horizon=horizon))
     try:
         opens = time.fromisoformat(from_raw) if from_raw else time(0)
         closes = None if to_raw in ("", "24:00") else time.fromisoformat(to_raw)
     except ValueError:
-        raise InvalidQuery("Give the times of the free time window as HH:MM, like 14:00.") from None
+        raise InvalidQuery(_("Give the times of the free time window as HH:MM, like 14:00.")) from None
     start = datetime.combine(day, opens, zone)
     end = datetime.combine(day, closes, zone) if closes else datetime.combine(day + timedelta(days=1), time(0), zone)
     until = closes.strftime("%H:%M") if closes else "24:00"
-    label = f"{format_date(day, 'EEE d MMM', locale=LOCALE)}, {opens:%H:%M}–{until}"
+    label = f"{day_words(day, 'EEE d MMM')}, {opens:%H:%M}–{until}"
     return start, end, label
 
 
@@ -186,18 +186,22 @@ def where(args) -> FoundPlace | None:
     place_raw, near_raw = _text(args, "place"), _text(args, "near")
     if place_raw:
         if not place_raw.isdigit() or int(place_raw) > MAX_PLACE_ID:
-            raise InvalidQuery("Choose a place from the suggestions.")
+            raise InvalidQuery(_("Choose a place from the suggestions."))
         found = get_place(int(place_raw))
         if found is None:
-            raise InvalidQuery("We don't know that place. Choose one from the suggestions.")
+            raise InvalidQuery(_("We don't know that place. Choose one from the suggestions."))
         return found
     if not near_raw:
         return None
     if len(near_raw) > MAX_PLACE_LENGTH:
-        raise InvalidQuery(f"A place name has at most {MAX_PLACE_LENGTH} characters.")
+        raise InvalidQuery(
+            _("A place name has at most %(max_place_length)s characters.", max_place_length=MAX_PLACE_LENGTH)
+        )
     found = resolve_place(near_raw)
     if found is None:
-        raise InvalidQuery(f"We don't know a town or city called “{near_raw}”. Choose one from the suggestions.")
+        raise InvalidQuery(
+            _("We don't know a town or city called “%(near_raw)s”. Choose one from the suggestions.", near_raw=near_raw)
+        )
     return found
 
 
@@ -216,14 +220,14 @@ def parse_search(args, *, category: str | None = None, now: datetime | None = No
     categories = {c.slug: c.name for c in get_categories()}
     category = category or _text(args, "category") or None
     if category is not None and category not in categories:
-        raise InvalidQuery("We don't know that category. Choose one from the list.")
+        raise InvalidQuery(_("We don't know that category. Choose one from the list."))
     keep("category", category)
 
     tags = list(dict.fromkeys(t.strip() for t in args.getlist("tag") if t.strip()))
     if len(tags) > MAX_TAGS:
-        raise InvalidQuery(f"Choose at most {MAX_TAGS} tags.")
+        raise InvalidQuery(_("Choose at most %(max_tags)s tags.", max_tags=MAX_TAGS))
     if any(len(t) > MAX_TAG_LENGTH for t in tags):
-        raise InvalidQuery(f"A tag has at most {MAX_TAG_LENGTH} characters.")
+        raise InvalidQuery(_("A tag has at most %(max_tag_length)s characters.", max_tag_length=MAX_TAG_LENGTH))
     for tag in tags:
         keep("tag", tag)
 
@@ -231,23 +235,23 @@ def parse_search(args, *, category: str | None = None, now: datetime | None = No
     if bucket:
         buckets = {price_bucket_key(lo, hi): (lo, hi) for lo, hi in PRICE_BUCKETS}
         if bucket not in buckets:
-            raise InvalidQuery("Choose a price range from the list.")
+            raise InvalidQuery(_("Choose a price range from the list."))
         price_min, high = buckets[bucket]
         price_max = high - 1 if high is not None else None  # buckets are [from, to) in whole pence
         keep("price", bucket)
     else:
-        price_min = _money(args, "price_min", "The minimum price")
-        price_max = _money(args, "price_max", "The maximum price")
+        price_min = _money(args, "price_min", _("The minimum price"))
+        price_max = _money(args, "price_max", _("The maximum price"))
         keep("price_min", _text(args, "price_min") if price_min is not None else None)
         keep("price_max", _text(args, "price_max") if price_max is not None else None)
 
-    min_rating = _number(args, "rating", "The minimum rating")
+    min_rating = _number(args, "rating", _("The minimum rating"))
     keep("rating", f"{min_rating:g}" if min_rating is not None else None)
 
     place = next((i.place for i in understood.intents if i.kind == "place"), None)
     near = None if place is not None else where(args)  # a place typed in the text wins: typed last
-    lat, lng = _number(args, "lat", "Latitude"), _number(args, "lng", "Longitude")
-    radius = _number(args, "radius", "The radius")
+    lat, lng = _number(args, "lat", _("Latitude")), _number(args, "lng", _("Longitude"))
+    radius = _number(args, "radius", _("The radius"))
     if near is not None:  # a place chosen in the "where" field wins over coordinates
         keep("near", near.label)
         keep("place", near.id)
@@ -273,13 +277,13 @@ def parse_search(args, *, category: str | None = None, now: datetime | None = No
     keep("sort", sort if sort != "relevance" else None)
     view = _text(args, "view") or "list"
     if view not in ("list", "map"):
-        raise InvalidQuery("Choose the list view or the map view.")
+        raise InvalidQuery(_("Choose the list view or the map view."))
     keep("view", view if view != "list" else None)
     per_page = _whole(
-        args, "per_page", "The number of results a page", MAP_PAGE_SIZE if view == "map" else LIST_PAGE_SIZE
+        args, "per_page", _("The number of results a page"), MAP_PAGE_SIZE if view == "map" else LIST_PAGE_SIZE
     )
     keep("per_page", _text(args, "per_page"))
-    page = _whole(args, "page", "The page", 1)
+    page = _whole(args, "page", _("The page"), 1)
     keep("page", page if page != 1 else None)
 
     query = SearchQuery(

@@ -7,10 +7,15 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
+from babel.numbers import format_decimal
 from flask import current_app, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from app.discovery.cards import _money_label, build_cards
 from app.discovery.params import OUTER_FIELDS, SearchRequest, SearchState, _decimal_text
+from app.i18n import format_locale
 from app.venues.public import DEFAULT_TILE_ATTRIBUTION
 from search.types import (
     PRICE_BUCKETS,
@@ -24,7 +29,12 @@ from search.types import (
 )
 
 RADIUS_CHOICES = (2, 5, 10, 25, 50)
-SORT_LABELS = {"relevance": "Best match", "distance": "Nearest first", "price": "Lowest price", "rating": "Top rated"}
+SORT_LABELS = {
+    "relevance": _l("Best match"),
+    "distance": _l("Nearest first"),
+    "price": _l("Lowest price"),
+    "rating": _l("Top rated"),
+}
 
 
 def build_search_page(found: SearchRequest, result: SearchResult, *, now: datetime) -> dict[str, Any]:
@@ -40,7 +50,7 @@ def build_search_page(found: SearchRequest, result: SearchResult, *, now: dateti
         "page_title": _page_title(found),
         "view": found.view,
         "total": result.total,
-        "count_label": f"{result.total} venue{'' if result.total == 1 else 's'}",
+        "count_label": ngettext("%(num)d venue", "%(num)d venues", result.total),
         "cards": cards,
         "facets": facet_groups(found, result),
         "active_filters": chips,
@@ -64,30 +74,42 @@ def build_search_page(found: SearchRequest, result: SearchResult, *, now: dateti
     }
 
 
+def _number(value: float) -> str:
+    """4.5 -> "4.5" in English, "4,5" in Spanish."""
+    return format_decimal(value, locale=format_locale())
+
+
 def page_heading(category_name: str) -> dict[str, str]:
     """A category search reads as that category's landing page, whichever URL it came from."""
     if not category_name:
-        return {"heading": "Find a venue", "intro": ""}
+        return {"heading": _("Find a venue"), "intro": ""}
     return {
         "heading": category_name,
-        "intro": f"Compare {category_name.lower()} venues by price, rating and distance, see when they're free, "
-        "and book online.",
+        "intro": _(
+            "Compare %(category)s venues by price, rating and distance, see when they're free, and book online.",
+            category=category_name.lower(),
+        ),
     }
 
 
 def _page_title(found: SearchRequest) -> str:
-    what = found.category_name or "Venues"
+    what = found.category_name or _("Venues")
     if found.query.text:
-        return f"{what} matching “{found.query.text}”"
-    return f"{what} near {found.near.label}" if found.near else what
+        return _("%(what)s matching “%(text)s”", what=what, text=found.query.text)
+    return _("%(what)s near %(place)s", what=what, place=found.near.label) if found.near else what
 
 
 def _radius_options(current: float | None) -> list[dict[str, Any]]:
-    choices = [{"value": str(r), "label": f"Within {r} km", "selected": current == r} for r in RADIUS_CHOICES]
+    choices = [
+        {"value": str(r), "label": _("Within %(km)s km", km=_number(r)), "selected": current == r}
+        for r in RADIUS_CHOICES
+    ]
     if current is not None and current not in RADIUS_CHOICES:
-        choices.insert(0, {"value": _decimal_text(current), "label": f"Within {current:g} km", "selected": True})
+        choices.insert(
+            0, {"value": _decimal_text(current), "label": _("Within %(km)s km", km=_number(current)), "selected": True}
+        )
     if current is None:
-        choices.insert(0, {"value": "", "label": "Any distance", "selected": True})
+        choices.insert(0, {"value": "", "label": _("Any distance"), "selected": True})
     return choices
 
 
@@ -143,10 +165,10 @@ def facet_groups(found: SearchRequest, result: SearchResult) -> list[dict[str, A
         )
 
     groups = [
-        {"name": "category", "title": "Category", "items": categories},
-        {"name": "tags", "title": "Features", "items": tags},
-        {"name": "price", "title": "Price from", "items": prices},
-        {"name": "rating", "title": "Rating", "items": ratings},
+        {"name": "category", "title": _("Category"), "items": categories},
+        {"name": "tags", "title": _("Features"), "items": tags},
+        {"name": "price", "title": _("Price from"), "items": prices},
+        {"name": "rating", "title": _("Rating"), "items": ratings},
     ]
     # A group with nothing to choose (no tags yet; no reviews yet) is left out rather than shown empty.
     return [g for g in groups if any(i["count"] or i["active"] for i in g["items"])]
@@ -179,12 +201,18 @@ def active_filters(found: SearchRequest) -> list[dict[str, str]]:
     if query.price_min is not None or query.price_max is not None:
         chips.append({"label": _price_range_label(found), "url": state.url(price=None, price_min=None, price_max=None)})
     if query.min_rating is not None:
-        chips.append({"label": f"Rated {query.min_rating:g} and up", "url": state.url(rating=None)})
+        chips.append(
+            {"label": _("Rated %(rating)s and up", rating=_number(query.min_rating)), "url": state.url(rating=None)}
+        )
     if query.open_now and "open_now" not in kinds:
-        chips.append({"label": "Open now", "url": state.url(open_now=None)})
+        chips.append({"label": _("Open now"), "url": state.url(open_now=None)})
     if query.lat is not None and "place" not in kinds:
-        place = found.near.label if found.near else "your location"
-        within = f"Within {query.radius_km:g} km of {place}" if query.radius_km else f"Near {place}"
+        place = found.near.label if found.near else _("your location")
+        within = (
+            _("Within %(km)s km of %(place)s", km=_number(query.radius_km), place=place)
+            if query.radius_km
+            else _("Near %(place)s", place=place)
+        )
         sort = None if query.sort == "distance" else state.get("sort") or None
         # An empty "near" says "no place": the remembered one is not offered again on that page.
         changes = {"near": "" if found.near else None, "place": None, "lat": None, "lng": None, "radius": None}
@@ -195,7 +223,10 @@ def active_filters(found: SearchRequest) -> list[dict[str, str]]:
         chips.append({"label": within, "url": state.url(**changes)})
     if found.free_label:
         chips.append(
-            {"label": f"Free {found.free_label}", "url": state.url(free_date=None, free_from=None, free_to=None)}
+            {
+                "label": _("Free %(when)s", when=found.free_label),
+                "url": state.url(free_date=None, free_from=None, free_to=None),
+            }
         )
     return chips
 
@@ -205,8 +236,8 @@ def relaxed_notice(result: SearchResult) -> str:
     matching 'spa day'"."""
     if not result.relaxed:
         return ""
-    matching = " or ".join(f"‘{words}’" for words in result.relaxed)
-    return f"No venue matched every word; showing venues matching {matching}."
+    matching = _(" or ").join(f"‘{words}’" for words in result.relaxed)
+    return _("No venue matched every word; showing venues matching %(words)s.", words=matching)
 
 
 def _price_range_label(found: SearchRequest) -> str:
@@ -215,10 +246,10 @@ def _price_range_label(found: SearchRequest) -> str:
     if found.state.get("price") in buckets:
         return buckets[found.state.get("price")]
     if low is None:
-        return f"Up to {_money_label(high or 0, 'GBP')}"
+        return _("Up to %(amount)s", amount=_money_label(high or 0, "GBP"))
     if high is None:
-        return f"{_money_label(low, 'GBP')} and up"
-    return f"{_money_label(low, 'GBP')} to {_money_label(high, 'GBP')}"
+        return _("%(amount)s and up", amount=_money_label(low, "GBP"))
+    return _("%(low)s to %(high)s", low=_money_label(low, "GBP"), high=_money_label(high, "GBP"))
 
 
 def pagination(state: SearchState, page: int, pages: int) -> dict[str, Any] | None:

@@ -4,6 +4,8 @@ words search treats as the same. The rules live in search.synonyms."""
 from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -28,8 +30,8 @@ TEMPLATE = "admin/synonyms.html"
 
 class SynonymForm(FlaskForm):
     # Validated by search.synonyms.normalise_pair, which says what is wrong in words a person reads.
-    term = StringField("Word or phrase")
-    synonym = StringField("Means the same as")
+    term = StringField(_l("Word or phrase"))
+    synonym = StringField(_l("Means the same as"))
 
 
 class RemoveSynonymForm(FlaskForm):
@@ -74,7 +76,9 @@ def add_search_synonym() -> Response:
         db.session.rollback()
         return _render(form=form, error=refusal.message, status=refusal.status_code)
     db.session.commit()
-    flash(f"Search now treats “{row.term}” and “{row.synonym}” as the same.", "success")
+    flash(
+        _("Search now treats “%(term)s” and “%(synonym)s” as the same.", term=row.term, synonym=row.synonym), "success"
+    )
     return redirect(url_for("admin.synonyms"), 303)
 
 
@@ -91,7 +95,7 @@ def change_search_synonym(synonym_id: int) -> Response:
         db.session.rollback()
         return _render(error=refusal.message, status=refusal.status_code)
     db.session.commit()
-    flash(f"Changed: “{row.term}” and “{row.synonym}”.", "success")
+    flash(_("Changed: “%(term)s” and “%(synonym)s”.", term=row.term, synonym=row.synonym), "success")
     return redirect(url_for("admin.synonyms"), 303)
 
 
@@ -104,5 +108,5 @@ def remove_search_synonym(synonym_id: int) -> Response:
     words = f"“{row.term}” and “{row.synonym}”"
     remove_synonym(row, actor_id=current_user.id)
     db.session.commit()
-    flash(f"Search no longer treats {words} as the same.", "success")
+    flash(_("Search no longer treats %(words)s as the same.", words=words), "success")
     return redirect(url_for("admin.synonyms"), 303)

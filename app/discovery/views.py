@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import Blueprint, Response, abort, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from app.discovery.last_place import forget_place, get_last_place, remember_place
 from app.discovery.params import MAX_PLACE_LENGTH, OUTER_FIELDS, _text, parse_search
@@ -41,7 +42,13 @@ def suggest():
     """The autocomplete listbox's options for ``q`` (an HTML fragment)."""
     prefix = request.args.get("q", "")
     if len(prefix) > MAX_SUGGEST_LENGTH:
-        abort(400, f"Type at most {MAX_SUGGEST_LENGTH} characters to get suggestions.")
+        abort(
+            400,
+            _(
+                "Type at most %(max_suggest_length)s characters to get suggestions.",
+                max_suggest_length=MAX_SUGGEST_LENGTH,
+            ),
+        )
     terms = suggest_terms(prefix) if prefix.strip() else []
     response = make_response(render_template("discovery/_suggestions.html", suggestions=terms))
     response.headers["Cache-Control"] = "private, max-age=60"
@@ -53,7 +60,10 @@ def place_suggestions():
     """The "where" field's listbox: towns and cities starting with ``near`` (an HTML fragment)."""
     typed = request.args.get("near", "")
     if len(typed) > MAX_PLACE_LENGTH:
-        abort(400, f"Type at most {MAX_PLACE_LENGTH} characters to get suggestions.")
+        abort(
+            400,
+            _("Type at most %(max_place_length)s characters to get suggestions.", max_place_length=MAX_PLACE_LENGTH),
+        )
     places = find_places(typed) if typed.strip() else []
     response = make_response(render_template("discovery/_place_suggestions.html", places=places, typed=typed))
     response.headers["Cache-Control"] = "public, max-age=3600"  # the gazetteer changes with a release
@@ -66,7 +76,7 @@ def forget_last_place():
     forget_place()
     db.session.commit()
     if is_htmx():
-        return add_toast(make_response("", 204), "We'll stop suggesting that place.")
+        return add_toast(make_response("", 204), _("We'll stop suggesting that place."))
     return redirect(url_for("discovery.search", near=""), 303)
 
 

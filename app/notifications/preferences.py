@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import phonenumbers
+from flask_babel import gettext as _
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 
@@ -33,6 +34,10 @@ KINDS: dict[str, str] = {
 }
 DEFAULTS: dict[str, dict[str, bool]] = {kind: {EMAIL: kind != "marketing", SMS: False} for kind in KINDS}
 DEFAULT_REGION = "GB"  # numbers typed without +44 are read as UK numbers
+
+
+class NumberInvalid(ValidationFailed):
+    """The mobile number is what is wrong (the page marks that field)."""
 
 
 def get_sms_number(user_id: int) -> str | None:
@@ -67,18 +72,18 @@ def normalize_sms_number(raw: str) -> str:
     """A mobile number in E.164 ("+447911123456"), or ValidationFailed saying what's wrong."""
     raw = (raw or "").strip()
     if len(raw) > 32:
-        raise ValidationFailed("That number is too long to be a phone number.")
+        raise NumberInvalid(_("That number is too long to be a phone number."))
     try:
         parsed = phonenumbers.parse(raw, DEFAULT_REGION)
     except phonenumbers.NumberParseException:
-        raise ValidationFailed("Enter a mobile number, like 07911 123456 or +44 7911 123456.") from None
+        raise NumberInvalid(_("Enter a mobile number, like 07911 123456 or +44 7911 123456.")) from None
     if not phonenumbers.is_valid_number(parsed):
-        raise ValidationFailed("That isn't a valid phone number. Check the digits and the country code.")
+        raise NumberInvalid(_("That isn't a valid phone number. Check the digits and the country code."))
     if phonenumbers.number_type(parsed) not in (
         phonenumbers.PhoneNumberType.MOBILE,
         phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
     ):
-        raise ValidationFailed("Text messages need a mobile number; that one is a landline or service number.")
+        raise NumberInvalid(_("Text messages need a mobile number; that one is a landline or service number."))
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -95,10 +100,10 @@ def save_preferences(user: User, choices: Mapping[str, Mapping[str, bool]], *, s
     whether anything changed. Marketing by email is recorded as consent, with its wording.
     """
     if set(choices) != set(KINDS) or any(set(c) != set(CHANNELS) for c in choices.values()):
-        raise ValidationFailed("Choose on or off for every kind of message and channel.")
+        raise ValidationFailed(_("Choose on or off for every kind of message and channel."))
     number = normalize_sms_number(sms_number) if (sms_number or "").strip() else None
     if number is None and any(c[SMS] for c in choices.values()):
-        raise ValidationFailed("Add your mobile number to get text messages, or turn text messages off.")
+        raise NumberInvalid(_("Add your mobile number to get text messages, or turn text messages off."))
     before = (get_choices(user), get_sms_number(user.id))
     for kind, channels in choices.items():
         for channel, enabled in channels.items():

@@ -34,6 +34,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from procrastinate import RetryStrategy
 from sqlalchemy import and_, exists, select, text
@@ -75,8 +78,8 @@ def get_reminder_offsets(venue_id: int) -> tuple[int, ...]:
 def offset_label(minutes: int) -> str:
     hours = minutes // 60
     if hours % 24 == 0 and hours >= 48:
-        return f"{hours // 24} days"
-    return f"{hours} hour{'s' if hours != 1 else ''}"
+        return _("%(num)d days", num=hours // 24)
+    return ngettext("%(num)d hour", "%(num)d hours", hours)
 
 
 def parse_offset_hours(values: list[str]) -> list[int]:
@@ -84,13 +87,13 @@ def parse_offset_hours(values: list[str]) -> list[int]:
     chosen: list[int] = []
     for value in values:
         if not (value.isdecimal() and len(value) <= 3) or int(value) not in OFFSET_CHOICES_HOURS:
-            raise ValidationFailed("Choose reminder times from the list.")
+            raise ValidationFailed(_("Choose reminder times from the list."))
         if int(value) not in chosen:
             chosen.append(int(value))
     if not chosen:
-        raise ValidationFailed("Choose at least one reminder time.")
+        raise ValidationFailed(_("Choose at least one reminder time."))
     if len(chosen) > MAX_OFFSETS:
-        raise ValidationFailed(f"Choose at most {MAX_OFFSETS} reminder times.")
+        raise ValidationFailed(_("Choose at most %(max_offsets)s reminder times.", max_offsets=MAX_OFFSETS))
     return sorted(chosen, reverse=True)
 
 
@@ -98,7 +101,7 @@ def set_reminder_offsets(venue_id: int, hours: list[int], *, now: datetime | Non
     """Store the venue's offsets and re-plan its upcoming confirmed bookings; returns how many."""
     minutes = sorted({h * 60 for h in hours}, reverse=True)
     if not 1 <= len(minutes) <= MAX_OFFSETS or any(h not in OFFSET_CHOICES_HOURS for h in hours):
-        raise ValidationFailed("Choose one to three reminder times from the list.")
+        raise ValidationFailed(_("Choose one to three reminder times from the list."))
     statement = insert(VenueReminderSettings).values(venue_id=venue_id, offsets_minutes=minutes)
     db.session.execute(
         statement.on_conflict_do_update(
@@ -228,11 +231,11 @@ def read_link_token(token: str) -> int:
     try:
         booking_id = _link_serializer().loads(token, max_age=max_age)
     except SignatureExpired:
-        raise LinkInvalid("This link has expired. Sign in and open My bookings instead.") from None
+        raise LinkInvalid(_("This link has expired. Sign in and open My bookings instead.")) from None
     except BadSignature:
-        raise LinkInvalid("This link isn't valid. Sign in and open My bookings instead.") from None
+        raise LinkInvalid(_("This link isn't valid. Sign in and open My bookings instead.")) from None
     if not isinstance(booking_id, int) or isinstance(booking_id, bool):
-        raise LinkInvalid("This link isn't valid. Sign in and open My bookings instead.")
+        raise LinkInvalid(_("This link isn't valid. Sign in and open My bookings instead."))
     return booking_id
 
 
@@ -297,7 +300,12 @@ def send_reminder(reminder_id: int, *, now: datetime | None = None) -> str:
         if reminder.channel == EMAIL:
             send_email(
                 customer.email,
-                f"Reminder: {booking.service.name} at {booking.venue.name}, {message['when']}",
+                _l(
+                    "Reminder: %(service_name)s at %(venue_name)s, %(when)s",
+                    service_name=booking.service.name,
+                    venue_name=booking.venue.name,
+                    when=message["when"],
+                ),
                 "booking_reminder",
                 user=customer,
                 booking=booking,

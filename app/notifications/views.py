@@ -11,6 +11,8 @@ they get a 403 that names nothing. So a forwarded or leaked link exposes no book
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -41,7 +43,9 @@ bp = Blueprint("notifications", __name__)
 # -- the customer's preferences ---------------------------------------------------------------
 
 
-def _render_preferences(*, status: int = 200, choices=None, number: str | None = None, error: str | None = None):
+def _render_preferences(
+    *, status: int = 200, choices=None, number: str | None = None, error: str | None = None, number_error: bool = False
+):
     user = current_user._get_current_object()
     saved_number = preferences.get_sms_number(user.id)
     return render_page(
@@ -54,6 +58,7 @@ def _render_preferences(*, status: int = 200, choices=None, number: str | None =
         number=number if number is not None else preferences.display_number(saved_number),
         has_number=saved_number is not None,
         error=error,
+        number_error=number_error,
     )
 
 
@@ -75,9 +80,15 @@ def settings() -> Response:
         changed = preferences.save_preferences(current_user._get_current_object(), choices, sms_number=number)
     except ValidationFailed as exc:
         db.session.rollback()
-        return _render_preferences(status=422, choices=choices, number=number, error=exc.message)
+        return _render_preferences(
+            status=422,
+            choices=choices,
+            number=number,
+            error=exc.message,
+            number_error=isinstance(exc, preferences.NumberInvalid),
+        )
     db.session.commit()
-    message = "Your notification choices are saved." if changed else "Nothing changed."
+    message = _("Your notification choices are saved.") if changed else _("Nothing changed.")
     if is_htmx():
         return add_toast(_render_preferences(), message)
     flash(message, "success")
@@ -114,7 +125,11 @@ def venue_reminders(venue: Venue) -> Response:
         chosen = [int(v) for v in values if v.isdecimal() and len(v) <= 3 and int(v) in OFFSET_CHOICES_HOURS]
         return _render_offsets(venue, status=422, chosen=chosen, error=exc.message)
     db.session.commit()
-    message = f"Reminder times saved; {replanned} upcoming booking{'s' if replanned != 1 else ''} re-planned."
+    message = ngettext(
+        "Reminder times saved; %(num)d upcoming booking re-planned.",
+        "Reminder times saved; %(num)d upcoming bookings re-planned.",
+        replanned,
+    )
     if is_htmx():
         return add_toast(_render_offsets(venue), message)
     flash(message, "success")
@@ -127,7 +142,7 @@ def venue_reminders(venue: Venue) -> Response:
 @bp.get("/r/<token>")
 def booking_link(token: str) -> Response:
     if len(token) > 200:
-        return _link_problem("This link isn't valid. Sign in and open My bookings instead.", 400)
+        return _link_problem(_("This link isn't valid. Sign in and open My bookings instead."), 400)
     try:
         booking_id = read_link_token(token)
     except LinkInvalid as exc:
@@ -137,7 +152,7 @@ def booking_link(token: str) -> Response:
         abort(404)
     target = url_for("booking.booking_detail", reference=booking.reference)
     if not current_user.is_authenticated:
-        flash("Sign in to manage your booking.", "info")
+        flash(_("Sign in to manage your booking."), "info")
         return redirect(url_for("accounts.sign_in", next=target), 303)
     if booking.customer_id != current_user.id:
         abort(403)

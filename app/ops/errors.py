@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -21,21 +23,21 @@ from app.rendering import is_htmx
 log = logging.getLogger(__name__)
 
 MESSAGES = {
-    400: ("Bad request", "Something in that request didn't make sense to us."),
-    403: ("Not allowed", "You don't have access to this page."),
-    404: ("Page not found", "We couldn't find that page. It may have moved, or the link may be mistyped."),
-    405: ("Not allowed", "That action isn't available here."),
-    413: ("Too large", "That upload is larger than we accept."),
-    422: ("Check your input", "Some of what you entered needs another look."),
-    429: ("Slow down", "Too many attempts. Please wait a few minutes and try again."),
-    500: ("Something went wrong", "Sorry, that's our fault. We've logged it and will look into it."),
-    503: ("Temporarily unavailable", "We're having trouble right now. Please try again shortly."),
+    400: (_l("Bad request"), _l("Something in that request didn't make sense to us.")),
+    403: (_l("Not allowed"), _l("You don't have access to this page.")),
+    404: (_l("Page not found"), _l("We couldn't find that page. It may have moved, or the link may be mistyped.")),
+    405: (_l("Not allowed"), _l("That action isn't available here.")),
+    413: (_l("Too large"), _l("That upload is larger than we accept.")),
+    422: (_l("Check your input"), _l("Some of what you entered needs another look.")),
+    429: (_l("Slow down"), _l("Too many attempts. Please wait a few minutes and try again.")),
+    500: (_l("Something went wrong"), _l("Sorry, that's our fault. We've logged it and will look into it.")),
+    503: (_l("Temporarily unavailable"), _l("We're having trouble right now. Please try again shortly.")),
 }
 
 
 def render_error(status: int, message: str | None = None):
     title, default_message = MESSAGES.get(status, MESSAGES[500] if status >= 500 else MESSAGES[400])
-    message = message or default_message
+    title, message = str(title), str(message or default_message)  # lazy (translated) text: plain for JSON
     if wants_json():
         return jsonify(error=title, message=message, status=status), status
     template = "errors/fragment.html" if is_htmx() else "errors/error.html"
@@ -61,7 +63,7 @@ def render_server_error() -> tuple[Response | str, int]:
         return render_error(500)
     except Exception:
         log.exception("the error page failed; sending a plain one")
-        title, message = MESSAGES[500]
+        title, message = map(str, MESSAGES[500])
         body = f"<!doctype html><title>{title}</title><h1>{title}</h1><p>{message}</p>"
         return Response(body, 500, mimetype="text/html"), 500
 
@@ -69,7 +71,7 @@ def render_server_error() -> tuple[Response | str, int]:
 def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
-        return render_error(400, "Your form expired or came from elsewhere. Reload the page and try again.")
+        return render_error(400, _("Your form expired or came from elsewhere. Reload the page and try again."))
 
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
@@ -77,7 +79,7 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(429)
     def too_many(error):
-        return render_error(429, "Too many attempts from your network. Please wait a few minutes and try again.")
+        return render_error(429, _("Too many attempts from your network. Please wait a few minutes and try again."))
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

@@ -20,6 +20,7 @@ import re
 from urllib.parse import unquote_to_bytes
 
 from flask import Flask, request
+from flask_babel import gettext as _
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter, Map, ValidationError
 
@@ -102,15 +103,23 @@ def check_path(path_info: str) -> None:
 def check_query_string(query: str) -> None:
     raw = query.encode("latin-1", "replace")
     if len(raw) > MAX_QUERY_STRING:
-        raise refuse("This address is too long. Shorten your search and try again.")
+        raise refuse(_("This address is too long. Shorten your search and try again."))
     for name, value in _urlencoded_pairs(raw):
         label = _label(name)
         if name is None or value is None or _CONTROL.search(name) or _CONTROL.search(value):
-            where = f" (in “{label}”)" if label else ""
-            raise refuse(f"This address contains characters we can't read{where}. Check the link and try again.")
+            where = _(" (in “%(label)s”)", label=label) if label else ""
+            raise refuse(
+                _("This address contains characters we can't read%(where)s. Check the link and try again.", where=where)
+            )
         if len(name) > MAX_QUERY_VALUE or len(value) > MAX_QUERY_VALUE:
-            what = f"“{label}” in this address" if label else "A value in this address"
-            raise refuse(f"{what} is too long: use at most {MAX_QUERY_VALUE:,} characters.")
+            what = _("“%(label)s” in this address", label=label) if label else _("A value in this address")
+            raise refuse(
+                _(
+                    "%(what)s is too long: use at most %(max_query_value)s characters.",
+                    what=what,
+                    max_query_value=format(MAX_QUERY_VALUE, ","),
+                )
+            )
 
 
 def check_headers(environ: dict) -> None:
@@ -132,7 +141,7 @@ def check_headers(environ: dict) -> None:
             continue
         if text is None or _CONTROL.search(text) or len(raw) > MAX_HEADER_VALUE:
             name = key.removeprefix("HTTP_").replace("_", "-").title()
-            raise refuse(f"Your browser sent a header we can't read ({name}).")
+            raise refuse(_("Your browser sent a header we can't read (%(name)s).", name=name))
 
 
 def check_form() -> None:
@@ -156,14 +165,20 @@ def _check_form_field(name: str | None, value: str | None) -> None:
     label = _label(name)
     field = f"“{label}”" if label else "One of the fields"
     if name is None or value is None or _CONTROL.search(name):
-        raise refuse(f"{field} contains characters we can't read. Use plain text and try again.")
+        raise refuse(_("%(field)s contains characters we can't read. Use plain text and try again.", field=field))
     multiline = name in MULTILINE_FIELDS
     if (_CONTROL_EXCEPT_NEWLINES if multiline else _CONTROL).search(value):
         if not multiline and not _CONTROL_EXCEPT_NEWLINES.search(value):
-            raise refuse(f"{field} must be a single line: remove the line breaks and try again.")
-        raise refuse(f"{field} contains characters we can't accept. Use plain text and try again.")
+            raise refuse(_("%(field)s must be a single line: remove the line breaks and try again.", field=field))
+        raise refuse(_("%(field)s contains characters we can't accept. Use plain text and try again.", field=field))
     if len(name) > MAX_QUERY_VALUE or len(value) > MAX_FORM_VALUE:
-        raise refuse(f"{field} is too long: use at most {MAX_FORM_VALUE:,} characters.")
+        raise refuse(
+            _(
+                "%(field)s is too long: use at most %(max_form_value)s characters.",
+                field=field,
+                max_form_value=format(MAX_FORM_VALUE, ","),
+            )
+        )
 
 
 def _urlencoded_pairs(raw: bytes) -> list[tuple[str | None, str | None]]:

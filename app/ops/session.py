@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import Response, current_app, flash, redirect, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
 # "Last seen" in the session cookie is rewritten at most this often: a page that changes nothing
@@ -25,7 +26,7 @@ def enforce_idle_timeout():
     if not session.get("remember") and last_seen is not None and now - last_seen > timeout:
         logout_user()
         session.clear()
-        flash("You were signed out after a period of inactivity. Please sign in again.", "info")
+        flash(_("You were signed out after a period of inactivity. Please sign in again."), "info")
         return redirect(url_for("accounts.sign_in", next=request.full_path.rstrip("?")))
     if last_seen is None or now - last_seen >= LAST_SEEN_EVERY:
         session["last_seen"] = now

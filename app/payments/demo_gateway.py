@@ -26,11 +26,30 @@ from sqlalchemy import select
 
 from app.booking.models import Order
 from app.extensions import db
-from app.payments.gateway import CheckoutStart, GatewayEvent, InvalidEvent, RefundResult, SessionStatus
+from app.payments.gateway import (
+    CheckoutStart,
+    GatewayEvent,
+    InvalidEvent,
+    OffSessionCharge,
+    RefundResult,
+    SavedCard,
+    SessionStatus,
+    TopUpCharge,
+)
 
 SIGNATURE_HEADER = "Demo-Signature"
 TOLERANCE_SECONDS = 300
 SESSION_PREFIX = "demo_cs_"
+# The test cards a demo checkout can save, and what a later off-session charge does with each
+# (Stripe's own test cards: 4000 0000 0000 0341 attaches but its charges are declined,
+# 4000 0027 6000 3184 asks for authentication on every charge).
+SAVED_CARD_OUTCOMES = {"4242": "succeeded", "0341": "declined", "3184": "authentication_required"}
+OFF_SESSION_MESSAGES = {
+    "declined": "The card was declined.",
+    "authentication_required": "The card's bank asked for authentication (authentication required), "
+    "so it can't be charged while the customer is away.",
+}
+DEMO_INTENT_RE = re.compile(r"demo_(?:pi|seti)_c(\d{4})_[0-9a-f]+")
 SESSION_ID_RE = re.compile(r"demo_cs_[A-Za-z0-9_-]{16,64}")
 MAX_PAYLOAD_BYTES = 64 * 1024
 
@@ -95,16 +114,21 @@ def session_object(
     status: str,
     payment_status: str,
     payment_intent_id: str | None = None,
+    setup_intent_id: str | None = None,
+    customer_id: str | None = None,
 ) -> dict[str, Any]:
     """The ``data.object`` of a checkout session event, as Stripe would send it."""
     return {
         "id": session_id,
         "object": "checkout.session",
+        "mode": "setup" if setup_intent_id and not payment_intent_id else "payment",
         "amount_total": amount_minor,
         "currency": currency.lower(),
         "status": status,
         "payment_status": payment_status,
         "payment_intent": payment_intent_id,
+        "setup_intent": setup_intent_id,
+        "customer": customer_id,
         "metadata": {"order_id": str(order_id)},
     }
 
@@ -169,6 +193,8 @@ def to_gateway_event(event: dict[str, Any]) -> GatewayEvent:
             payment_intent_id=obj.get("payment_intent"),
             payment_status=obj.get("payment_status"),
             order_id=_order_id(obj),
+            customer_id=obj.get("customer"),
+            setup_intent_id=obj.get("setup_intent"),
             raw=event,
         )
     if kind == "charge":
@@ -210,6 +236,17 @@ class DemoGateway:
             session_id=session_id,
             url=url_for("payments.demo_checkout", session_id=session_id),
             expires_at=order.hold_expires_at,
+        )
+
+    def start_top_up(
+        self, charge: TopUpCharge, *, success_url: str, cancel_url: str, idempotency_key: str
+    ) -> CheckoutStart:
+        # The same hosted page; it shows the top-up's one line (app/payments/routes.py).
+        session_id = f"{SESSION_PREFIX}{secrets.token_urlsafe(24)}"
+        return CheckoutStart(
+            session_id=session_id,
+            url=url_for("payments.demo_checkout", session_id=session_id),
+            expires_at=charge.expires_at,
         )
 
     def parse_event(self, payload: bytes, headers: Any) -> GatewayEvent:
@@ -259,16 +296,54 @@ class DemoGateway:
     def recent_events(self, since: Any) -> list[GatewayEvent]:
         return []  # every demo event is recorded in-process as it happens; none can go missing
 
+    def saved_card(self, *, setup_intent_id: str | None, payment_intent_id: str | None) -> SavedCard:
+        """The demo's intents name the test card they were made with (``demo_seti_c0341_...``)."""
+        intent = setup_intent_id or payment_intent_id or ""
+        match = DEMO_INTENT_RE.fullmatch(intent)
+        last4 = match.group(1) if match and match.group(1) in SAVED_CARD_OUTCOMES else "4242"
+        digest = hashlib.sha256(intent.encode()).hexdigest()[:16]
+        return SavedCard(customer_id=None, payment_method_id=f"demo_pm_c{last4}_{digest}", brand="visa", last4=last4)
+
+    def charge_saved_card(
+        self, card: SavedCard, amount_minor: int, currency: str, *, idempotency_key: str, metadata: dict[str, str]
+    ) -> OffSessionCharge:
+        """As Stripe's test cards behave off-session: 4242 pays, 0341 was saved but is declined,
+        3184 needs the customer to authenticate. One idempotency key names one intent."""
+        digest = hmac.new(demo_secret(), idempotency_key.encode(), hashlib.sha256).hexdigest()[:24]
+        outcome = SAVED_CARD_OUTCOMES.get(card.last4, "succeeded")
+        intent = f"demo_pi_off_{digest}"
+        if outcome == "succeeded":
+            return OffSessionCharge("succeeded", intent)
+        return OffSessionCharge("failed", intent, OFF_SESSION_MESSAGES[outcome])
+
 
 def event_id(session_id: str, outcome: str) -> str:
     """One event id per session and outcome, so a double-submitted payment is stored once."""
     return f"evt_{session_id}_{outcome}"
 
 
-def pay_by_demo_card(order: Order) -> str:
+def completed_fields(payment: Any, card_last4: str = "4242") -> dict[str, Any]:
+    """A completed demo session's fields: a payment (``paid``), or, with nothing to pay now,
+    a saved card (setup mode: ``no_payment_required``). The intents name the test card."""
+    token = secrets.token_hex(12)
+    if payment.amount_minor == 0:
+        return {
+            "payment_status": "no_payment_required",
+            "setup_intent_id": f"demo_seti_c{card_last4}_{token}",
+            "customer_id": f"demo_cus_{payment.order.customer_id}",
+        }
+    return {
+        "payment_status": "paid",
+        "payment_intent_id": f"demo_pi_c{card_last4}_{token}",
+        "customer_id": f"demo_cus_{payment.order.customer_id}",
+    }
+
+
+def pay_by_demo_card(order: Order, card_last4: str = "4242") -> str:
     """Pay ``order`` the way a customer does on the Demo checkout with the card that pays: a
     checkout session, a signed ``checkout.session.completed`` event stored like a webhook
-    delivery, and its settlement (which confirms the order). Demo data and tests use this, so
+    delivery, and its settlement (which confirms the order). ``card_last4`` picks the test
+    card (4242, or 0341 / 3184 whose later off-session fees fail). Demo data and tests use this, so
     they confirm orders along production's own path. Returns what settling did."""
     from app.payments.service import start_payment
     from app.payments.settlement import record_event, settle
@@ -281,8 +356,7 @@ def pay_by_demo_card(order: Order) -> str:
         amount_minor=payment.amount_minor,
         currency=payment.currency,
         status="complete",
-        payment_status="paid",
-        payment_intent_id=f"demo_pi_{secrets.token_hex(12)}",
+        **completed_fields(payment, card_last4),
     )
     payload = build_event("checkout.session.completed", obj, event_id=event_id(payment.session_id, "completed"))
     row = record_event(gateway.name, gateway.parse_event(payload, {SIGNATURE_HEADER: sign(payload)}))

@@ -34,6 +34,20 @@ class CheckoutStart:
 
 
 @dataclass(frozen=True)
+class TopUpCharge:
+    """A top-up to charge: the difference for one booking's move to a dearer time, one line."""
+
+    order_id: int
+    top_up_id: int
+    booking_reference: str
+    amount_minor: int
+    currency: str
+    line_name: str  # "Move of AB12CD34: Massage at Spa — Tue 24 Nov 2026, 10:00"
+    customer_email: str
+    expires_at: datetime  # the new time's hold ends then
+
+
+@dataclass(frozen=True)
 class GatewayEvent:
     """A gateway event reduced to what settling needs; ``raw`` is kept for the record."""
 
@@ -46,6 +60,8 @@ class GatewayEvent:
     refund_id: str | None = None
     refund_status: str | None = None
     amount_refunded: int | None = None
+    customer_id: str | None = None  # the gateway's customer a saved card belongs to
+    setup_intent_id: str | None = None  # a checkout in setup mode (nothing to pay now)
     raw: dict[str, Any] = field(default_factory=dict)
 
 
@@ -54,6 +70,8 @@ class SessionStatus:
     status: str  # open | complete | expired
     payment_status: str  # paid | unpaid | no_payment_required
     payment_intent_id: str | None = None
+    setup_intent_id: str | None = None  # a setup-mode session (a card saved, nothing paid)
+    customer_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -62,11 +80,36 @@ class RefundResult:
     status: str  # pending | succeeded | failed
 
 
+@dataclass(frozen=True)
+class SavedCard:
+    """A card a checkout saved for later off-session charges."""
+
+    customer_id: str | None
+    payment_method_id: str
+    brand: str = ""
+    last4: str = ""
+
+
+@dataclass(frozen=True)
+class OffSessionCharge:
+    """What the gateway said to a charge on a saved card: ``succeeded`` or ``failed`` (with a
+    message a person understands: declined, or the bank wants the customer to authenticate)."""
+
+    status: str
+    payment_intent_id: str | None = None
+    message: str = ""
+
+
 class PaymentGateway(Protocol):
     name: str
 
     def start_checkout(self, order: Order, *, success_url: str, cancel_url: str, idempotency_key: str) -> CheckoutStart:
         """Create a hosted checkout for the order's held bookings."""
+
+    def start_top_up(
+        self, charge: TopUpCharge, *, success_url: str, cancel_url: str, idempotency_key: str
+    ) -> CheckoutStart:
+        """Create a hosted checkout for a top-up: one line, the amount, metadata naming the move."""
 
     def parse_event(self, payload: bytes, headers: dict[str, str]) -> GatewayEvent:
         """Verify and read a webhook; raise InvalidEvent if it can't be trusted."""
@@ -75,6 +118,14 @@ class PaymentGateway(Protocol):
 
     def lookup(self, session_id: str) -> SessionStatus:
         """Ask the gateway where a checkout session stands (reconciliation)."""
+
+    def saved_card(self, *, setup_intent_id: str | None, payment_intent_id: str | None) -> SavedCard:
+        """The card a completed checkout saved (from its SetupIntent or PaymentIntent)."""
+
+    def charge_saved_card(
+        self, card: SavedCard, amount_minor: int, currency: str, *, idempotency_key: str, metadata: dict[str, str]
+    ) -> OffSessionCharge:
+        """Charge a saved card off-session (the customer is not there): a fee."""
 
     def recent_events(self, since: datetime) -> list[GatewayEvent]:
         """Events since ``since``, to replay any that never reached the webhook."""

@@ -1,5 +1,5 @@
-"""Payments: one payment attempt per checkout session, every gateway event stored once,
-refunds with the gateway's id and status."""
+"""Payments: one payment attempt per checkout session (an order's checkout, a top-up or a fee),
+every gateway event stored once, refunds with the gateway's id and status."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, String, Text, func
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -23,16 +23,24 @@ class PaymentStatus(enum.StrEnum):
     EXPIRED = "expired"
 
 
+class PaymentKind(enum.StrEnum):
+    CHECKOUT = "checkout"  # the order's own payment, at checkout
+    TOP_UP = "top_up"  # a later charge for a dearer time (a reschedule)
+    FEE = "fee"  # a no-show or late-cancellation fee, charged to the saved card
+
+
 class Payment(db.Model):
     __tablename__ = "payments"
     __table_args__ = (
         CheckConstraint("status IN ('open', 'processing', 'succeeded', 'failed', 'expired')", name="status_known"),
+        CheckConstraint("kind IN ('checkout', 'top_up', 'fee')", name="kind_known"),
         CheckConstraint("amount_minor >= 0", name="amount_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
     gateway: Mapped[str] = mapped_column(String(20))  # "stripe" | "demo"
+    kind: Mapped[str] = mapped_column(String(16), default=PaymentKind.CHECKOUT, server_default="checkout")
     session_id: Mapped[str] = mapped_column(String(255), unique=True)
     payment_intent_id: Mapped[str | None] = mapped_column(String(255), index=True)
     amount_minor: Mapped[int] = mapped_column(Integer)
@@ -89,3 +97,68 @@ class Refund(db.Model):
 
     payment: Mapped[Payment] = relationship()
     booking: Mapped[Booking | None] = relationship()
+
+
+class SavedPaymentMethod(db.Model):
+    """The card an order's checkout saved for later off-session charges (a no-show or
+    late-cancellation fee): the gateway's customer and payment method, and what to show."""
+
+    __tablename__ = "saved_payment_methods"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), unique=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    gateway: Mapped[str] = mapped_column(String(20))
+    gateway_customer_id: Mapped[str | None] = mapped_column(String(255))  # Stripe: cus_...
+    payment_method_id: Mapped[str] = mapped_column(String(255))  # Stripe: pm_...
+    card_brand: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    card_last4: Mapped[str] = mapped_column(String(4), default="", server_default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class FeeKind(enum.StrEnum):
+    LATE_CANCELLATION = "late_cancellation"
+    NO_SHOW = "no_show"
+
+
+class FeeStatus(enum.StrEnum):
+    COVERED = "covered"  # what was paid online covers it: nothing to charge
+    PENDING = "pending"  # the remainder is being charged to the saved card (a job)
+    CHARGED = "charged"
+    FAILED = "failed"  # declined or needs the customer: the venue sees why
+
+
+class BookingFee(db.Model):
+    """A no-show or late-cancellation fee: at most one per booking and kind (unique), taken
+    from what was paid online first (``from_paid_minor``, not refunded) and the rest
+    (``charge_minor``) charged off-session to the saved card, once."""
+
+    __tablename__ = "booking_fees"
+    __table_args__ = (
+        UniqueConstraint("booking_id", "kind"),
+        CheckConstraint("kind IN ('late_cancellation', 'no_show')", name="kind_known"),
+        CheckConstraint("status IN ('covered', 'pending', 'charged', 'failed')", name="status_known"),
+        CheckConstraint(
+            "fee_minor >= 0 AND from_paid_minor >= 0 AND charge_minor >= 0 "
+            "AND from_paid_minor + charge_minor = fee_minor",
+            name="parts_add_up",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"))
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    currency: Mapped[str] = mapped_column(String(3))
+    fee_minor: Mapped[int] = mapped_column(Integer)
+    from_paid_minor: Mapped[int] = mapped_column(Integer)
+    charge_minor: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20))
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id", ondelete="SET NULL"))
+    problem: Mapped[str | None] = mapped_column(String(300))
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    settled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    booking: Mapped[Booking] = relationship()
+    payment: Mapped[Payment | None] = relationship()

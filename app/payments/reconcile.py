@@ -1,7 +1,8 @@
 """Reconciliation: a missed webhook never leaves a paid order unconfirmed or a slot held.
 
 ``reconcile(now)`` asks the gateway about every checkout still open past its expiry (or past
-its order's hold) and feeds what it learns through ``record_event`` as a synthetic event, so
+its order's hold), top-ups for moves to dearer times included, and feeds what it learns
+through ``record_event`` as a synthetic event, so
 the one settling code decides; then it replays the gateway's recent events, of which those
 already stored are ignored by their unique id. Transfers to venues are reconciled too
 (app/payouts/reconcile.py). Run by ``flask payments reconcile`` and by a
@@ -23,7 +24,7 @@ from app.booking.models import Order
 from app.extensions import db
 from app.jobs import job
 from app.payments.gateway import GatewayError, GatewayEvent, PaymentGateway, SessionStatus, get_gateway
-from app.payments.models import Payment, PaymentStatus
+from app.payments.models import Payment, PaymentKind, PaymentStatus
 from app.payments.settlement import record_event
 
 log = logging.getLogger(__name__)
@@ -62,7 +63,8 @@ def _stuck_payments(gateway_name: str, now: datetime) -> list[Payment]:
             .where(
                 Payment.gateway == gateway_name,
                 Payment.status.in_([PaymentStatus.OPEN, PaymentStatus.PROCESSING]),
-                or_(Payment.expires_at <= now, Order.hold_expires_at <= now),
+                # a checkout's order hold, or any payment's own expiry (a top-up's hold is its expiry)
+                or_(Payment.expires_at <= now, (Order.hold_expires_at <= now) & (Payment.kind == PaymentKind.CHECKOUT)),
             )
             .order_by(Payment.expires_at, Payment.id)
             .limit(BATCH)
@@ -79,6 +81,8 @@ def _synthetic(payment: Payment, kind: str, status: SessionStatus, *, order_id: 
         payment_intent_id=status.payment_intent_id,
         payment_status=status.payment_status,
         order_id=order_id,
+        setup_intent_id=status.setup_intent_id,  # a missed setup-mode checkout saved a card
+        customer_id=status.customer_id,
         raw={
             "source": "reconcile",
             "session": {

@@ -8,6 +8,13 @@ An order a gift voucher paid part of is refunded card first, then voucher (``ref
 the customer gets their card money back before their voucher credit (docs/vouchers.md). The
 voucher part goes back to the voucher's ledger at once (no gateway) and is recorded on the
 order the same way.
+
+An order's card payments are its checkout and the top-ups its moves to dearer times took
+(app/booking/top_ups.py): together they are what the customer paid. A refund takes them newest
+first, and a booking's refund takes that booking's own top-ups first: a top-up is the
+difference for one booking at one venue, so sending it back first keeps each venue's transfer
+reversal with the booking that caused it (docs/payments.md). Each part goes through the
+gateway recorded on its payment.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.booking import order_lifecycle
@@ -23,7 +31,7 @@ from app.errors import ValidationFailed
 from app.extensions import db
 from app.jobs import enqueue, job
 from app.payments.gateway import gateway_named
-from app.payments.models import Payment, PaymentStatus, Refund, RefundStatus
+from app.payments.models import Payment, PaymentKind, PaymentStatus, Refund, RefundStatus
 
 
 def refundable_of(paid_minor: int, refunds: Iterable[tuple[int, str]]) -> int:
@@ -34,20 +42,47 @@ def refundable_of(paid_minor: int, refunds: Iterable[tuple[int, str]]) -> int:
 
 
 def get_paid_payment(order: Order) -> Payment | None:
-    """The order's succeeded payment, if it was paid online."""
+    """The order's succeeded checkout payment, if it was paid online (not a later top-up or fee)."""
     return db.session.scalar(
-        select(Payment).where(Payment.order_id == order.id, Payment.status == PaymentStatus.SUCCEEDED)
+        select(Payment).where(
+            Payment.order_id == order.id,
+            Payment.kind == PaymentKind.CHECKOUT,
+            Payment.status == PaymentStatus.SUCCEEDED,
+        )
     )
 
 
+def get_card_payments(order: Order, *, booking_id: int | None = None) -> list[Payment]:
+    """The order's succeeded checkout and top-up payments, in the order a refund takes them:
+    ``booking_id``'s own top-ups first (newest first), then every other payment newest first."""
+    from app.booking.models import TopUp  # a top-up names its booking
+
+    payments = list(
+        db.session.scalars(
+            select(Payment)
+            .where(
+                Payment.order_id == order.id,
+                Payment.kind.in_([PaymentKind.CHECKOUT, PaymentKind.TOP_UP]),
+                Payment.status == PaymentStatus.SUCCEEDED,
+            )
+            .order_by(Payment.id.desc())
+        )
+    )
+    if booking_id is None or not any(p.kind == PaymentKind.TOP_UP for p in payments):
+        return payments
+    own = set(
+        db.session.scalars(select(TopUp.payment_id).where(TopUp.order_id == order.id, TopUp.booking_id == booking_id))
+    )
+    return [p for p in payments if p.id in own] + [p for p in payments if p.id not in own]
+
+
 def refundable(target: Order | Payment) -> int:
-    """What can still be refunded on one payment, or on an order: its succeeded payment and
-    the part a gift voucher paid."""
+    """What can still be refunded on one payment, or on an order: its succeeded payments (the
+    checkout and its top-ups) and the part a gift voucher paid."""
     if isinstance(target, Order):
         from app.vouchers.ledger import refundable_to_voucher
 
-        payment = get_paid_payment(target)
-        return (refundable(payment) if payment else 0) + refundable_to_voucher(target)
+        return sum(refundable(p) for p in get_card_payments(target)) + refundable_to_voucher(target)
     payment = target
     rows = db.session.execute(select(Refund.amount_minor, Refund.status).where(Refund.payment_id == payment.id))
     return refundable_of(payment.amount_minor, ((amount, status) for amount, status in rows))
@@ -59,7 +94,7 @@ def request_refund(payment: Payment, amount_minor: int, *, reason: str, booking_
     The caller holds the order's row lock; more than is refundable is refused."""
     left = refundable(payment)
     if amount_minor <= 0 or amount_minor > left:
-        raise ValidationFailed(f"A refund must be between 1 and {left} (minor units) on this payment.")
+        raise ValidationFailed(_("A refund must be between 1 and %(left)s (minor units) on this payment.", left=left))
     refund = Refund(
         payment_id=payment.id,
         booking_id=booking_id,
@@ -74,25 +109,39 @@ def request_refund(payment: Payment, amount_minor: int, *, reason: str, booking_
     return refund
 
 
-def paid_minor(order: Order, payment: Payment | None = None) -> int:
-    """What the customer paid for ``order``: the card payment and the gift voucher's part."""
-    payment = payment or get_paid_payment(order)
-    return (payment.amount_minor if payment else 0) + order.voucher_applied_minor
+def paid_minor(order: Order) -> int:
+    """What the customer paid for ``order``: its card payments (the checkout and succeeded
+    top-ups) and the gift voucher's part."""
+    return sum(p.amount_minor for p in get_card_payments(order)) + order.voucher_applied_minor
 
 
 def refund_order(order: Order, amount_minor: int, *, reason: str, booking_id: int | None = None) -> int:
-    """Refund up to ``amount_minor`` of ``order``: to the card first, the rest to the gift
-    voucher that paid part of it. The caller holds the order's row lock. Returns the amount."""
+    """Refund up to ``amount_minor`` of ``order``: to the cards first (``get_card_payments``'
+    order: the booking's top-ups, then newest first), the rest to the gift voucher that paid
+    part of it. The caller holds the order's row lock. Returns the amount."""
     from app.vouchers.ledger import refund_to_voucher
 
-    payment = get_paid_payment(order)
-    card = min(amount_minor, refundable(payment)) if payment else 0
-    if card > 0:
-        request_refund(payment, card, reason=reason, booking_id=booking_id)
+    card = sum(r.amount_minor for r in refund_cards(order, amount_minor, reason=reason, booking_id=booking_id))
     to_voucher = refund_to_voucher(order, amount_minor - card, booking_id=booking_id, reason=reason)
     if to_voucher > 0:
-        order_lifecycle.record_refund(order, to_voucher, paid_minor=paid_minor(order, payment))
+        order_lifecycle.record_refund(order, to_voucher, paid_minor=paid_minor(order))
     return card + to_voucher
+
+
+def refund_cards(order: Order, amount_minor: int, *, reason: str, booking_id: int | None = None) -> list[Refund]:
+    """Refund up to ``amount_minor`` to the order's card payments, in ``get_card_payments``'
+    order (a booking's own top-ups first, then newest first), each through its own gateway.
+    The caller holds the order's row lock. Returns the refunds asked for."""
+    refunds: list[Refund] = []
+    asked = 0
+    for payment in get_card_payments(order, booking_id=booking_id):
+        part = min(amount_minor - asked, refundable(payment))
+        if part > 0:
+            refunds.append(request_refund(payment, part, reason=reason, booking_id=booking_id))
+            asked += part
+        if asked >= amount_minor:
+            break
+    return refunds
 
 
 def refund_in_full(payment: Payment, *, reason: str) -> Refund | None:
@@ -125,9 +174,7 @@ def settle_refund(refund: Refund, status: str) -> str:
     if status == RefundStatus.FAILED:
         return "refund failed"
     payment = refund.payment
-    target = order_lifecycle.record_refund(
-        payment.order, refund.amount_minor, paid_minor=paid_minor(payment.order, payment)
-    )
+    target = order_lifecycle.record_refund(payment.order, refund.amount_minor, paid_minor=paid_minor(payment.order))
     from app.payouts.transfers import schedule_reversals  # the venues' part comes back: a job each
 
     schedule_reversals(refund)

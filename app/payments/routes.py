@@ -2,7 +2,9 @@
 
 - The Demo gateway's hosted checkout (``/payments/demo/<session_id>``): the order's customer
   pays with a test card, or sees a decline, or walks away ("Cancel and return" releases the
-  order and takes them back to their cart, every item in it). Paying builds signed events the
+  order and takes them back to their cart, every item in it). A top-up (a move to a dearer
+  time) has the same page with its one line; walking away from it keeps the booking's time.
+  Paying builds signed events the
   way a gateway would and feeds them through ``parse_event`` and ``record_event``, the same
   path a webhook delivery takes; ``POST /payments/demo/webhook`` takes them from outside.
 - The return page, which never trusts the redirect: it polls (HTMX) until settling, done by a
@@ -12,38 +14,46 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from app import timefmt
 from app.accounts.models import Role
+from app.booking.amounts import amount_due
+from app.booking.deposits import keeps_card
 from app.booking.lifecycle import STATUS_LABELS
 from app.booking.models import Order, OrderStatus
 from app.booking.order_lifecycle import PAID_STATES
 from app.booking.order_lifecycle import STATUS_LABELS as ORDER_LABELS
-from app.booking.policy import describe_policy
-from app.booking.routes import LOCALE, booking_time, money, when_label, zone_of
+from app.booking.policy import describe_fees, describe_policy
+from app.booking.routes import booking_time, when_label, zone_of
 from app.errors import InvalidTransition
 from app.extensions import csrf, db
+from app.i18n import format_locale
+from app.money import format_money
 from app.payments.demo_gateway import (
     SESSION_ID_RE,
     SIGNATURE_HEADER,
     DemoGateway,
     build_event,
+    completed_fields,
     event_id,
     session_object,
     sign,
 )
+from app.payments.fees import describe_fee, get_order_fees
 from app.payments.forms import DemoCardForm
 from app.payments.gateway import InvalidEvent
-from app.payments.models import Payment, PaymentEvent, PaymentStatus, Refund, RefundStatus
+from app.payments.models import Payment, PaymentEvent, PaymentKind, PaymentStatus, Refund, RefundStatus
+from app.payments.saved_cards import card_label, get_saved_card
 from app.payments.service import release_for_change
 from app.payments.settlement import record_event
 from app.promos.lines import promo_lines
@@ -53,11 +63,11 @@ from app.venues.models import VenueStatus
 bp = Blueprint("payments", __name__, url_prefix="/payments")
 
 REFUND_LABELS = {
-    RefundStatus.PENDING: "On its way",
-    RefundStatus.SUCCEEDED: "Refunded",
-    RefundStatus.FAILED: "Failed",
+    RefundStatus.PENDING: _l("On its way"),
+    RefundStatus.SUCCEEDED: _l("Refunded"),
+    RefundStatus.FAILED: _l("Failed"),
 }
-GATEWAY_LABELS = {"demo": "Demo card payment", "stripe": "Card payment (Stripe)"}
+GATEWAY_LABELS = {"demo": _l("Demo card payment"), "stripe": _l("Card payment (Stripe)")}
 
 
 # -- shared helpers ----------------------------------------------------------------------------
@@ -86,8 +96,8 @@ def order_lines(order: Order) -> list[dict[str, Any]]:
                 "timezone": zone.key,
                 "member": b.team_member.name if b.team_member else None,
                 "quantity": b.quantity,
-                "unit_price": money(b.unit_price_minor, b.currency),
-                "total": money(b.total_minor, b.currency),
+                "unit_price": format_money(b.unit_price_minor, b.currency),
+                "total": format_money(b.total_minor, b.currency),
                 "status": b.status,
                 "status_label": STATUS_LABELS.get(b.status, b.status),
                 "policy": describe_policy(b.cancel_free_hours, b.cancel_late_fee_percent),
@@ -104,9 +114,13 @@ def order_lines(order: Order) -> list[dict[str, Any]]:
 # Filters for the receipt email, whose context is the models themselves (user, order, receipt_url).
 
 
-@bp.app_template_filter("money_minor")
-def money_minor(minor: int, currency: str) -> str:
-    return money(minor, currency)
+bp.add_app_template_filter(format_money, "money_minor")  # {{ minor|money_minor(currency) }} in emails
+
+
+@bp.app_template_filter("order_amounts")
+def order_amounts(order: Order) -> Any:
+    """The order's amounts (app/booking/amounts.py), for the receipt email's totals."""
+    return amount_due(order)
 
 
 @bp.app_template_filter("booking_when")
@@ -170,6 +184,11 @@ def checkout_state(payment: Payment, now: datetime) -> str:
         return "paid"
     if payment.status == PaymentStatus.FAILED or event_id(payment.session_id, "failed") in sent:
         return "declined"
+    if payment.kind == PaymentKind.TOP_UP:
+        top_up = get_top_up(payment)
+        if top_up is None or top_up.status != "pending" or payment.status == PaymentStatus.EXPIRED:
+            return "released" if top_up is not None and top_up.status == "released" else "expired"
+        return "expired" if payment.expires_at <= now else "open"
     order = payment.order
     if order.status == OrderStatus.RELEASED:
         return "released"
@@ -180,6 +199,44 @@ def checkout_state(payment: Payment, now: datetime) -> str:
     ):
         return "expired"
     return "open"
+
+
+def get_top_up(payment: Payment):
+    from app.booking.models import TopUp
+
+    return db.session.scalar(select(TopUp).where(TopUp.payment_id == payment.id))
+
+
+def top_up_lines(payment: Payment) -> list[dict[str, Any]]:
+    """A top-up's one line: the move and the difference, times in the venue's zone."""
+    top_up = get_top_up(payment)
+    booking = top_up.booking
+    zone = zone_of(booking.venue)
+    ends_at = top_up.to_starts_at + (booking.ends_at - booking.starts_at)
+    when, ends = timefmt.start_and_end(top_up.to_starts_at, ends_at, zone)
+    amount = format_money(payment.amount_minor, payment.currency)
+    return [
+        {
+            "service": f"Move of {booking.reference}: {booking.service.name} (price difference)",
+            "venue": booking.venue.name,
+            "when": when,
+            "ends": ends,
+            "timezone": zone.key,
+            "quantity": 1,
+            "unit_price": amount,
+            "total": amount,
+        }
+    ]
+
+
+def after_payment_url(payment: Payment, *, paid: bool = False) -> str:
+    """Where the customer lands after the demo checkout: the order's return page, or the move's
+    (``paid``: as from Stripe's success URL, the page waits for the settling)."""
+    if payment.kind == PaymentKind.TOP_UP:
+        top_up = get_top_up(payment)
+        args = {"paid": 1} if paid else {}
+        return url_for("booking.top_up_status", reference=top_up.booking.reference, top_up_id=top_up.id, **args)
+    return url_for(".returned", order_id=payment.order_id)
 
 
 def deliver_demo_event(payload: bytes) -> bool:
@@ -206,16 +263,40 @@ def demo_session_event(payment: Payment, event_type: str, outcome: str, **fields
 def demo_page(payment: Payment, form: DemoCardForm, *, status: int = 200) -> Response:
     order = payment.order
     zone = zone_of(order.bookings[0].venue) if order.bookings else None
+    top_up = payment.kind == PaymentKind.TOP_UP
+    due = amount_due(order)
+    saves_card = keeps_card(order.bookings)
+    amount_label = format_money(payment.amount_minor, payment.currency)
     return no_store(
         render_page(
             "payments/demo_checkout.html",
             status=status,
             form=form,
             session_id=payment.session_id,
-            order={"id": order.id, "url": url_for("booking.order", order_id=order.id)},
-            lines=order_lines(order),
-            promo=promo_lines(order),
-            amount=money(payment.amount_minor, payment.currency),
+            order={
+                "id": order.id,
+                "url": after_payment_url(payment) if top_up else url_for("booking.order", order_id=order.id),
+            },
+            lines=top_up_lines(payment) if top_up else order_lines(order),
+            promo=promo_lines(order) if not top_up else {},
+            top_up=top_up,
+            amount=amount_label,
+            pay_verb=_("Pay %(amount)s", amount=amount_label) if payment.amount_minor else _("Save your card"),
+            pay_label=due.pay_label if due.due_at_venue_minor and not top_up else None,
+            at_venue=format_money(due.due_at_venue_minor, order.currency)
+            if due.due_at_venue_minor and not top_up
+            else None,
+            saves_card=saves_card and not top_up,
+            fee_policy=" ".join(
+                sorted(
+                    {
+                        describe_fees(b.cancel_free_hours, b.cancel_late_fee_percent, b.no_show_fee_percent)
+                        for b in order.bookings
+                    }
+                )
+            )
+            if saves_card
+            else None,
             expires_label=when_label(payment.expires_at, zone) if zone else None,
             expires_iso=payment.expires_at.astimezone(UTC).isoformat(timespec="seconds"),
             timezone=zone.key if zone else "UTC",
@@ -227,6 +308,22 @@ def closed_page(payment: Payment, state: str) -> Response:
     """A demo session that can't take a payment any more (declined, released or expired): say why, 409."""
     order = payment.order
     zone = zone_of(order.bookings[0].venue) if order.bookings else None
+    if payment.kind == PaymentKind.TOP_UP:
+        top_up = get_top_up(payment)
+        message = (top_up.outcome if top_up and top_up.outcome else None) or (
+            "This checkout is closed: nothing was charged and your booking keeps its time."
+        )
+        return no_store(
+            render_page(
+                "payments/demo_closed.html",
+                status=409,
+                message=message,
+                state=state,
+                return_url=after_payment_url(payment),
+                lines=top_up_lines(payment),
+                top_up=True,
+            )
+        )
     messages = {
         "declined": "This checkout is closed: the card was declined, so nothing was charged and the held times were "
         "released. Everything you chose is back in your cart.",
@@ -268,7 +365,7 @@ def demo_pay(session_id: str) -> Response:
     payment = get_demo_payment(session_id, for_update=True)  # a double submit waits, then sees it paid
     state = checkout_state(payment, datetime.now(UTC))
     if state == "paid":  # a double click: the first one paid; show how that is going
-        return redirect(url_for(".returned", order_id=payment.order_id), 303)
+        return redirect(after_payment_url(payment), 303)
     if state != "open":
         if state == "expired" and payment.status == PaymentStatus.OPEN:
             # The gateway noticed the session ran out: it says so, and the holds go at once.
@@ -292,14 +389,13 @@ def demo_pay(session_id: str) -> Response:
             "checkout.session.completed",
             "completed",
             status="complete",
-            payment_status="paid",
-            payment_intent_id=f"demo_pi_{secrets.token_hex(12)}",
+            **completed_fields(payment, form.last4),
         )
     deliver_demo_event(payload)
     db.session.commit()
     if form.outcome == "declined":
-        flash("Your card was declined, so nothing was charged.", "danger")
-    return redirect(url_for(".returned", order_id=payment.order_id), 303)
+        flash(_("Your card was declined, so nothing was charged."), "danger")
+    return redirect(after_payment_url(payment, paid=form.outcome != "declined"), 303)
 
 
 @bp.post("/demo/<session_id>/cancel")
@@ -310,7 +406,19 @@ def demo_cancel(session_id: str) -> Response:
     which offers "Change my order" for the same."""
     payment = get_demo_payment(session_id)
     if checkout_state(payment, datetime.now(UTC)) == "paid":
-        return redirect(url_for(".returned", order_id=payment.order_id), 303)
+        return redirect(after_payment_url(payment), 303)
+    if payment.kind == PaymentKind.TOP_UP:  # walking away from a move: the booking keeps its time
+        from app.booking.top_ups import give_up
+
+        try:
+            give_up(get_top_up(payment), customer=current_user)
+        except InvalidTransition as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+            return redirect(after_payment_url(payment), 303)
+        db.session.commit()
+        flash(_("You kept your time: nothing was charged."), "success")
+        return redirect(after_payment_url(payment), 303)
     try:
         restored = release_for_change(payment.order, customer=current_user)
     except InvalidTransition as exc:
@@ -354,7 +462,7 @@ def build_return_page(order: Order) -> dict[str, Any]:
         "order": {
             "id": order.id,
             "url": url_for("booking.order", order_id=order.id),
-            "total": money(order.total_minor, order.currency),
+            "total": format_money(order.total_minor, order.currency),
             "receipt_number": order.receipt_number,
         },
         "payment_started": started,
@@ -379,10 +487,15 @@ def returned(order_id: int) -> Response:
 
 def build_receipt(order: Order) -> dict[str, Any]:
     zone = zone_of(order.bookings[0].venue) if order.bookings else None
+    due = amount_due(order)
     payments = list(
         db.session.scalars(
             select(Payment)
-            .where(Payment.order_id == order.id, Payment.status == PaymentStatus.SUCCEEDED)
+            .where(
+                Payment.order_id == order.id,
+                Payment.status == PaymentStatus.SUCCEEDED,
+                Payment.kind != PaymentKind.FEE,  # fees are separate money, listed on their own
+            )
             .order_by(Payment.id)
         )
     )
@@ -414,22 +527,28 @@ def build_receipt(order: Order) -> dict[str, Any]:
             "email": order.customer.email,
             "status": ORDER_LABELS.get(order.status, order.status),
             "currency": order.currency,
-            "total": money(order.total_minor, order.currency),
-            "voucher_applied": money(order.voucher_applied_minor, order.currency)
+            # What was paid (card and voucher); what is due at the venue is on its own line.
+            "total": format_money(due.due_now_minor + due.voucher_applied_minor, order.currency),
+            "subtotal_all": format_money(due.items_subtotal_minor, order.currency),
+            "at_venue": format_money(due.due_at_venue_minor, order.currency) if due.due_at_venue_minor else None,
+            "pay_label": due.pay_label,
+            "saved_card": card_label(get_saved_card(order)),
+            "fees": [describe_fee(fee) for fee in get_order_fees(order)],
+            "voucher_applied": format_money(order.voucher_applied_minor, order.currency)
             if order.voucher_applied_minor
             else None,
             "gift_voucher": order.voucher_purchase.recipient_name
             if not order.bookings and order.voucher_purchase
             else None,
             **promo_lines(order),
-            "refunded": money(refunded, order.currency),
+            "refunded": format_money(refunded, order.currency),
             "has_refunds": bool(refunds),
-            "pending": money(pending, order.currency) if pending else None,
-            "net": money(order.total_minor - refunded, order.currency),
+            "pending": format_money(pending, order.currency) if pending else None,
+            "net": format_money(due.due_now_minor + due.voucher_applied_minor - refunded, order.currency),
             "method": ", ".join(
                 sorted(
-                    {GATEWAY_LABELS.get(p.gateway, p.gateway) for p in payments}
-                    | ({"Gift voucher"} if order.voucher_applied_minor else set())
+                    {str(GATEWAY_LABELS.get(p.gateway, p.gateway)) for p in payments}
+                    | ({_("Gift voucher")} if order.voucher_applied_minor else set())
                 )
             )
             or None,
@@ -440,7 +559,7 @@ def build_receipt(order: Order) -> dict[str, Any]:
         "refunds": [
             {
                 "when": when_label(r.settled_at or r.created_at, zone) if zone else "",
-                "amount": money(r.amount_minor, r.currency),
+                "amount": format_money(r.amount_minor, r.currency),
                 "status": r.status,
                 "status_label": REFUND_LABELS.get(r.status, r.status),
                 "reason": r.reason,
@@ -448,7 +567,7 @@ def build_receipt(order: Order) -> dict[str, Any]:
             }
             for r in refunds
         ],
-        "locale": LOCALE,
+        "locale": format_locale(),
     }
 
 
@@ -459,5 +578,5 @@ def receipt(order_id: int) -> Response:
     if order is None or (order.customer_id != current_user.id and not current_user.has_role(Role.ADMIN)):
         abort(404)
     if order.receipt_number is None:
-        abort(409, "This order isn't paid, so there's no receipt for it yet.")
+        abort(409, _("This order isn't paid, so there's no receipt for it yet."))
     return no_store(render_page("payments/receipt.html", **build_receipt(order)))

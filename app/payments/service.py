@@ -1,8 +1,9 @@
-"""Starting a payment for an order, letting a held order go to change it, and the refunds
-that cancellations cause."""
+"""Starting a payment for an order (its checkout, or a top-up for a move to a dearer time),
+letting a held order go to change it, and the refunds that cancellations cause."""
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.accounts.models import User
@@ -12,8 +13,8 @@ from app.booking.models import Booking, Order, OrderStatus, ReleaseReason
 from app.booking.order_lifecycle import lock_order, release_order
 from app.errors import InvalidTransition
 from app.extensions import db
-from app.payments.gateway import PaymentGateway, get_gateway
-from app.payments.models import Payment, PaymentStatus
+from app.payments.gateway import PaymentGateway, TopUpCharge, get_gateway
+from app.payments.models import Payment, PaymentKind, PaymentStatus
 from app.payments.refunds import refund_order, refundable
 from app.urls import absolute_url
 
@@ -21,7 +22,11 @@ from app.urls import absolute_url
 def get_open_payment(order: Order) -> Payment | None:
     return db.session.scalar(
         select(Payment)
-        .where(Payment.order_id == order.id, Payment.status.in_([PaymentStatus.OPEN, PaymentStatus.PROCESSING]))
+        .where(
+            Payment.order_id == order.id,
+            Payment.kind == PaymentKind.CHECKOUT,
+            Payment.status.in_([PaymentStatus.OPEN, PaymentStatus.PROCESSING]),
+        )
         .order_by(Payment.id.desc())
     )
 
@@ -32,7 +37,7 @@ def start_payment(order: Order, *, gateway: PaymentGateway | None = None) -> Pay
     The amount is ``amount_due(order).due_now_minor``, never a number from a form.
     """
     if order.status != OrderStatus.PENDING_PAYMENT:
-        raise InvalidTransition("This order is not waiting for payment.")
+        raise InvalidTransition(_("This order is not waiting for payment."))
     existing = get_open_payment(order)
     if existing is not None:
         return existing
@@ -59,6 +64,35 @@ def start_payment(order: Order, *, gateway: PaymentGateway | None = None) -> Pay
     return payment
 
 
+def start_top_up_payment(
+    charge: TopUpCharge, *, booking_reference: str, gateway: PaymentGateway | None = None
+) -> Payment:
+    """A hosted checkout for a top-up (app/booking/top_ups.py), recorded as a ``top_up``
+    payment of the order. The amount is the one the top-up computed, never a form's number."""
+    gateway = gateway or get_gateway()
+    after = absolute_url("booking.top_up_status", reference=booking_reference, top_up_id=charge.top_up_id)
+    start = gateway.start_top_up(
+        charge,
+        success_url=after + "?paid=1",  # only says "confirming…": settling alone moves the booking
+        cancel_url=after,
+        idempotency_key=f"top-up-{charge.top_up_id}",
+    )
+    payment = Payment(
+        order_id=charge.order_id,
+        gateway=gateway.name,
+        kind=PaymentKind.TOP_UP,
+        session_id=start.session_id,
+        amount_minor=charge.amount_minor,
+        currency=charge.currency,
+        status=PaymentStatus.OPEN,
+        checkout_url=start.url,
+        expires_at=start.expires_at,
+    )
+    db.session.add(payment)
+    db.session.flush()
+    return payment
+
+
 def release_for_change(order: Order, *, customer: User) -> Restored:
     """ "Change my order" (or "Cancel and return" on the checkout): the held times go at once,
     the items go back to the cart, and the open checkout closes so it can't take money.
@@ -68,13 +102,15 @@ def release_for_change(order: Order, *, customer: User) -> Restored:
     still has open may yet take a payment; settling treats it like any late payment (confirmed
     if the times are still free, refunded in full if not)."""
     if order.customer_id != customer.id:
-        raise InvalidTransition("You can only change your own orders.")
+        raise InvalidTransition(_("You can only change your own orders."))
     order = lock_order(order.id)
     attempts = list(db.session.scalars(select(Payment).where(Payment.order_id == order.id).with_for_update()))
     if order.status == OrderStatus.PENDING_PAYMENT and any(p.status == PaymentStatus.PROCESSING for p in attempts):
         raise InvalidTransition(
-            "Your payment is still being processed, so this order can't be changed now. "
-            "We'll email you as soon as it is confirmed or released."
+            _(
+                "Your payment is still being processed, so this order can't be changed now. "
+                "We'll email you as soon as it is confirmed or released."
+            )
         )
     restored = release_order(order, ReleaseReason.CHANGED, actor=customer)
     for payment in attempts:

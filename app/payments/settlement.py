@@ -6,12 +6,18 @@ out-of-order delivery are safe. Settling never sets an order's or a booking's st
 calls the order lifecycle (app/booking/order_lifecycle.py), which owns the table:
 
     checkout.session.completed (paid), async_payment_succeeded  -> confirm_paid
+    checkout.session.completed (no_payment_required: setup)     -> confirm_secured
     checkout.session.async_payment_failed                       -> release_order(declined)
     checkout.session.expired                                    -> release_order(abandoned)
     charge.refunded, refund.updated (succeeded)                 -> record_refund
     account.updated, transfer.*, payout.*                       -> app/payouts/events.py
 
 After ``confirm_paid`` each venue's transfer is scheduled (app/payouts/transfers.py).
+
+A top-up payment (``kind='top_up'``, a customer's move to a dearer time) is settled by
+app/booking/top_ups.py on the same events: paid -> the move is made (``record_top_up``) and
+the venue's share of the top-up transferred, or refunded in full if it can't be made;
+failed or expired -> the new time's hold is released.
 
 Money that arrives after the holds were released confirms the order while its times are
 still free, and is refunded in full (through the gateway that took it) if they are not.
@@ -22,16 +28,19 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
 from app.booking import order_lifecycle
+from app.booking.deposits import keeps_card
 from app.booking.models import Order, OrderStatus, ReleaseReason
 from app.extensions import db
 from app.jobs import enqueue, job
 from app.payments.gateway import GatewayEvent
-from app.payments.models import Payment, PaymentEvent, PaymentStatus, Refund, RefundStatus
+from app.payments.models import Payment, PaymentEvent, PaymentKind, PaymentStatus, Refund, RefundStatus
 from app.payments.refunds import refund_in_full, settle_refund
+from app.payments.saved_cards import remember_card
 from app.urls import absolute_url
 
 log = logging.getLogger(__name__)
@@ -89,6 +98,8 @@ def _parsed(event: GatewayEvent) -> dict:
         "refund_id": event.refund_id,
         "refund_status": event.refund_status,
         "amount_refunded": event.amount_refunded,
+        "customer_id": event.customer_id,
+        "setup_intent_id": event.setup_intent_id,
     }
 
 
@@ -108,6 +119,8 @@ def settle(row: PaymentEvent) -> str:
         payment = _payment_for(data.get("session_id"))
         if payment is None:
             outcome = "ignored: no payment for this checkout session"
+        elif kind == "checkout.session.completed" and data.get("payment_status") == "no_payment_required":
+            outcome = mark_secured(payment, data)
         elif kind == "checkout.session.completed":
             outcome = mark_paid(payment, data) if data.get("payment_status") == "paid" else mark_processing(payment)
         elif kind == "checkout.session.async_payment_succeeded":
@@ -152,6 +165,8 @@ def mark_processing(payment: Payment) -> str:
 
 def mark_paid(payment: Payment, data: dict) -> str:
     """The gateway took the money: ``confirm_paid``; refunded in full if it came too late."""
+    if payment.kind == PaymentKind.TOP_UP:
+        return _top_up_paid(payment, data)
     order = order_lifecycle.lock_order(payment.order_id)  # first, as every settling path does
     if data.get("payment_intent_id"):
         payment.payment_intent_id = data["payment_intent_id"]
@@ -162,6 +177,8 @@ def mark_paid(payment: Payment, data: dict) -> str:
     if outcome == "too late":
         refund_in_full(payment, reason="Paid after the hold expired; the time was taken")
         return "paid too late: refunded in full"
+    if keeps_card(order.bookings):
+        remember_card(payment, data)
     send_receipt(payment.order)
     from app.payouts.transfers import schedule_transfers  # each venue's share: a job each
 
@@ -169,8 +186,30 @@ def mark_paid(payment: Payment, data: dict) -> str:
     return "paid: bookings confirmed"
 
 
+def mark_secured(payment: Payment, data: dict) -> str:
+    """A checkout in setup mode saved the card, nothing was due now: ``confirm_secured``."""
+    order = order_lifecycle.lock_order(payment.order_id)
+    if payment.amount_minor != 0:
+        return "ignored: a checkout with money to pay can't complete without payment"
+    if data.get("setup_intent_id"):
+        payment.payment_intent_id = data["setup_intent_id"]
+    payment.status = PaymentStatus.SUCCEEDED
+    outcome = order_lifecycle.confirm_secured(order, now=now_utc(), reason="Card saved for the booking policy")
+    if outcome == "already paid":
+        return "already confirmed"
+    if outcome == "too late":
+        return "card saved too late: the time was taken, nothing was charged"
+    remember_card(payment, data)
+    send_receipt(payment.order)
+    return "secured: card saved, bookings confirmed"
+
+
 def mark_unpaid(payment: Payment, status: str) -> str:
     """The checkout failed or expired: the order is released (declined or abandoned)."""
+    if payment.kind == PaymentKind.TOP_UP:
+        from app.booking.top_ups import settle_unpaid
+
+        return settle_unpaid(payment, status, now=now_utc())
     order = order_lifecycle.lock_order(payment.order_id)
     if payment.status in (PaymentStatus.OPEN, PaymentStatus.PROCESSING):
         payment.status = status
@@ -179,6 +218,21 @@ def mark_unpaid(payment: Payment, status: str) -> str:
     reason = ReleaseReason.DECLINED if status == PaymentStatus.FAILED else ReleaseReason.ABANDONED
     order_lifecycle.release_order(order, reason)  # the times reopen now; the items go back to the cart
     return f"{order.status}: holds released"
+
+
+def _top_up_paid(payment: Payment, data: dict) -> str:
+    """A top-up was paid: the move is made (or the top-up refunded), then the venue's share goes."""
+    from app.booking.top_ups import settle_paid
+
+    if data.get("payment_intent_id"):
+        payment.payment_intent_id = data["payment_intent_id"]
+    payment.status = PaymentStatus.SUCCEEDED
+    outcome = settle_paid(payment, now=now_utc())
+    if outcome.startswith("top-up paid: booking moved"):
+        from app.payouts.transfers import schedule_transfers  # the venue's share of the top-up
+
+        schedule_transfers(payment)
+    return outcome
 
 
 def settle_refunds(data: dict) -> str:
@@ -199,7 +253,7 @@ def send_receipt(order: Order) -> None:
 
     send_email(
         order.customer.email,
-        f"Receipt {order.receipt_number} from CozyWish",
+        _l("Receipt %(receipt_number)s from CozyWish", receipt_number=order.receipt_number),
         "receipt",
         user=order.customer,
         order=order,

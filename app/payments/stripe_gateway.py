@@ -16,8 +16,19 @@ from typing import Any
 import stripe
 
 from app.booking.amounts import amount_due
+from app.booking.deposits import keeps_card
 from app.booking.models import Booking, Order
-from app.payments.gateway import CheckoutStart, GatewayError, GatewayEvent, InvalidEvent, RefundResult, SessionStatus
+from app.payments.gateway import (
+    CheckoutStart,
+    GatewayError,
+    GatewayEvent,
+    InvalidEvent,
+    OffSessionCharge,
+    RefundResult,
+    SavedCard,
+    SessionStatus,
+    TopUpCharge,
+)
 from app.payments.settlement import HANDLED
 from app.timefmt import moment_label, venue_zone
 
@@ -66,6 +77,8 @@ def summary_line_name(order: Order) -> str:
     if not order.bookings:
         return "CozyWish gift voucher"
     names = ", ".join(line_item_name(booking) for booking in order.bookings)
+    if any(b.online_minor < b.total_minor for b in order.bookings):
+        return f"{names} (paid now; the rest at the venue)"[:250]
     return f"{names} (after your gift voucher)"[:250]
 
 
@@ -84,6 +97,8 @@ def to_gateway_event(data: Mapping[str, Any]) -> GatewayEvent:
             payment_intent_id=_id_of(obj.get("payment_intent")),
             payment_status=obj.get("payment_status"),
             order_id=_order_id(obj),
+            customer_id=_id_of(obj.get("customer")),
+            setup_intent_id=_id_of(obj.get("setup_intent")),
             raw=raw,
         )
     if kind.startswith("payment_intent."):
@@ -166,7 +181,9 @@ class StripeGateway:
         now = now or datetime.now(UTC)
         return min(max(order.hold_expires_at, now + MIN_SESSION_LIFE), now + MAX_SESSION_LIFE)
 
-    def checkout_params(self, order: Order, *, success_url: str, cancel_url: str) -> dict[str, Any]:
+    def checkout_params(
+        self, order: Order, *, success_url: str, cancel_url: str, customer_id: str | None = None
+    ) -> dict[str, Any]:
         currency = order.currency.lower()
         line_items = [
             {
@@ -193,9 +210,10 @@ class StripeGateway:
             for booking in order.bookings
         ]
         due = amount_due(order)
-        if not order.bookings or due.voucher_applied_minor:
-            # A gift voucher purchase, or an order a voucher paid part of: one line for what is
-            # due now (Stripe has no negative lines, and a coupon per order would be a second call).
+        if not order.bookings or due.voucher_applied_minor or due.due_at_venue_minor:
+            # A gift voucher purchase, an order a voucher paid part of, or one with a deposit or
+            # a part paid at the venue: one line for what is due now (Stripe has no negative
+            # lines, and a coupon per order would be a second call).
             line_items = [
                 {
                     "price_data": {
@@ -211,22 +229,59 @@ class StripeGateway:
         charged = sum(line["price_data"]["unit_amount"] * line["quantity"] for line in line_items)
         if charged != due.due_now_minor:
             raise GatewayError("This order's lines don't add up to the amount due; nothing was charged.")
-        return {
+        metadata = {"order_id": str(order.id)}
+        params: dict[str, Any] = {
             "mode": "payment",
             "line_items": line_items,
             "customer_email": order.customer.email,
             "client_reference_id": str(order.id),
-            "metadata": {"order_id": str(order.id)},
-            "payment_intent_data": {"metadata": {"order_id": str(order.id)}},
+            "metadata": metadata,
+            "payment_intent_data": {"metadata": metadata},
             "expires_at": int(self.session_expiry(order).timestamp()),
             "success_url": success_url,
             "cancel_url": cancel_url,
         }
+        if customer_id is None:
+            return params
+        # The booking policy's fees will be charged later to this card, off-session
+        # (app/payments/fees.py): save it on a Customer of ours (docs/deposits.md).
+        del params["customer_email"]
+        params["customer"] = customer_id
+        if due.due_now_minor == 0:  # nothing to pay now: a checkout that only saves the card
+            del params["line_items"], params["payment_intent_data"]
+            params.update(mode="setup", currency=currency, setup_intent_data={"metadata": metadata})
+        else:
+            params["payment_intent_data"] = {"metadata": metadata, "setup_future_usage": "off_session"}
+        return params
+
+    def create_customer(self, order: Order, *, idempotency_key: str) -> str:
+        """A Stripe Customer to keep the card on (one per order that saves a card)."""
+        customer = self._call(
+            "save the card",
+            lambda: self.client.v1.customers.create(
+                params={
+                    "email": order.customer.email,
+                    "name": order.customer.name,
+                    "metadata": {"user_id": str(order.customer_id), "order_id": str(order.id)},
+                },
+                options={"idempotency_key": idempotency_key},
+            ),
+        )
+        return customer["id"]
 
     def start_checkout(self, order: Order, *, success_url: str, cancel_url: str, idempotency_key: str) -> CheckoutStart:
-        params = self.checkout_params(order, success_url=success_url, cancel_url=cancel_url)
+        customer_id = (
+            self.create_customer(order, idempotency_key=f"{idempotency_key}-customer")
+            if keeps_card(order.bookings)
+            else None
+        )
+        params = self.checkout_params(order, success_url=success_url, cancel_url=cancel_url, customer_id=customer_id)
+        return self._create_session("start the checkout", params, idempotency_key)
+
+    def _create_session(self, action: str, params: dict[str, Any], idempotency_key: str) -> CheckoutStart:
+        """A Checkout Session from ``params``: the order's checkout or a top-up."""
         session = self._call(
-            "start the checkout",
+            action,
             lambda: self.client.v1.checkout.sessions.create(
                 params=params,  # type: ignore[arg-type]
                 options={"idempotency_key": idempotency_key},
@@ -238,6 +293,45 @@ class StripeGateway:
             expires_at=datetime.fromtimestamp(session["expires_at"], UTC),
         )
 
+    def top_up_params(self, charge: TopUpCharge, *, success_url: str, cancel_url: str) -> dict[str, Any]:
+        """A Checkout Session for a top-up: one line for the difference, the move in the metadata."""
+        if charge.amount_minor <= 0:
+            raise GatewayError("A top-up is a positive amount; nothing was charged.")
+        metadata = {
+            "order_id": str(charge.order_id),
+            "top_up_id": str(charge.top_up_id),
+            "booking_reference": charge.booking_reference,
+            "kind": "top_up",
+        }
+        now = datetime.now(UTC)
+        expires = min(max(charge.expires_at, now + MIN_SESSION_LIFE), now + MAX_SESSION_LIFE)
+        return {
+            "mode": "payment",
+            "line_items": [
+                {
+                    "price_data": {
+                        "currency": charge.currency.lower(),
+                        "unit_amount": charge.amount_minor,
+                        "product_data": {"name": charge.line_name[:250]},
+                    },
+                    "quantity": 1,
+                }
+            ],
+            "customer_email": charge.customer_email,
+            "client_reference_id": str(charge.order_id),
+            "metadata": metadata,
+            "payment_intent_data": {"metadata": metadata},
+            "expires_at": int(expires.timestamp()),
+            "success_url": success_url,
+            "cancel_url": cancel_url,
+        }
+
+    def start_top_up(
+        self, charge: TopUpCharge, *, success_url: str, cancel_url: str, idempotency_key: str
+    ) -> CheckoutStart:
+        params = self.top_up_params(charge, success_url=success_url, cancel_url=cancel_url)
+        return self._create_session("start the top-up checkout", params, idempotency_key)
+
     def lookup(self, session_id: str) -> SessionStatus:
         session = self._call(
             "look up the checkout session", lambda: self.client.v1.checkout.sessions.retrieve(session_id)
@@ -247,6 +341,8 @@ class StripeGateway:
             status=data.get("status") or "open",
             payment_status=data.get("payment_status") or "unpaid",
             payment_intent_id=_id_of(data.get("payment_intent")),
+            setup_intent_id=_id_of(data.get("setup_intent")),
+            customer_id=_id_of(data.get("customer")),
         )
 
     # -- webhooks and events --------------------------------------------------------------
@@ -305,6 +401,78 @@ class StripeGateway:
             ),
         )
         return RefundResult(refund_id=refund["id"], status=_refund_status(refund["status"]))
+
+    # -- saved cards and off-session fees ---------------------------------------------------
+
+    def saved_card(self, *, setup_intent_id: str | None, payment_intent_id: str | None) -> SavedCard:
+        """The card a completed checkout saved: its SetupIntent's (setup mode) or its
+        PaymentIntent's (``setup_future_usage``) payment method, with the card's last digits."""
+        if setup_intent_id:
+            intent = self._call(
+                "read the saved card",
+                lambda: self.client.v1.setup_intents.retrieve(setup_intent_id, params={"expand": ["payment_method"]}),
+            )
+        elif payment_intent_id:
+            intent = self._call(
+                "read the saved card",
+                lambda: self.client.v1.payment_intents.retrieve(
+                    payment_intent_id, params={"expand": ["payment_method"]}
+                ),
+            )
+        else:
+            raise GatewayError("The checkout named no intent, so the saved card can't be read.")
+        data = intent.to_dict()
+        method = data.get("payment_method") or {}
+        card = (method.get("card") or {}) if isinstance(method, Mapping) else {}
+        method_id = _id_of(method)
+        if not method_id:
+            raise GatewayError("Stripe has no payment method on this checkout yet; it will be read again.")
+        return SavedCard(
+            customer_id=_id_of(data.get("customer")),
+            payment_method_id=method_id,
+            brand=card.get("brand") or "",
+            last4=card.get("last4") or "",
+        )
+
+    def charge_saved_card(
+        self, card: SavedCard, amount_minor: int, currency: str, *, idempotency_key: str, metadata: dict[str, str]
+    ) -> OffSessionCharge:
+        """A PaymentIntent confirmed off-session on the saved card. A decline or a bank asking
+        for authentication is an answer (``failed`` with Stripe's reason), not an error."""
+        params = {
+            "amount": amount_minor,
+            "currency": currency.lower(),
+            "customer": card.customer_id,
+            "payment_method": card.payment_method_id,
+            "off_session": True,
+            "confirm": True,
+            "metadata": metadata,
+        }
+
+        def create() -> Any:
+            try:
+                return self.client.v1.payment_intents.create(
+                    params=params,  # type: ignore[arg-type]
+                    options={"idempotency_key": idempotency_key},
+                )
+            except stripe.CardError as exc:  # an answer about the card, not a failure to ask
+                return exc
+
+        intent = self._call("charge the saved card", create)
+        if isinstance(intent, stripe.CardError):
+            error = (intent.json_body or {}).get("error") or {}
+            intent_id = _id_of(error.get("payment_intent"))
+            if intent.code == "authentication_required":
+                message = (
+                    "The card's bank asked for authentication (authentication required), "
+                    "so it can't be charged while the customer is away."
+                )
+            else:
+                message = intent.user_message or "The card was declined."
+            return OffSessionCharge("failed", intent_id, message)
+        if intent["status"] != "succeeded":
+            return OffSessionCharge("failed", intent["id"], f"The payment is {intent['status'].replace('_', ' ')}.")
+        return OffSessionCharge("succeeded", intent["id"])
 
     # -- errors ---------------------------------------------------------------------------
 

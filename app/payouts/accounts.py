@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
@@ -23,39 +25,43 @@ from app.urls import absolute_url
 from app.venues.models import Venue
 
 STATUS_LABELS = {
-    AccountStatus.NOT_CONNECTED: "Not connected",
-    AccountStatus.PENDING: "Pending",
-    AccountStatus.ENABLED: "Enabled",
-    AccountStatus.RESTRICTED: "Restricted",
+    AccountStatus.NOT_CONNECTED: _l("Not connected"),
+    AccountStatus.PENDING: _l("Pending"),
+    AccountStatus.ENABLED: _l("Enabled"),
+    AccountStatus.RESTRICTED: _l("Restricted"),
 }
 STATUS_HELP = {
-    AccountStatus.NOT_CONNECTED: "Connect a payout account so customers can pay for your bookings online and "
-    "we can pay you your share.",
-    AccountStatus.PENDING: "Your payout account is set up but not finished, or Stripe is checking it. "
-    "Continue the setup below; it takes a few minutes.",
-    AccountStatus.ENABLED: "Your payout account is ready: after each paid booking, your share is sent to it.",
-    AccountStatus.RESTRICTED: "Stripe needs a few more details before it can pay you. Until then your share waits "
-    "with us, safely.",
+    AccountStatus.NOT_CONNECTED: _l(
+        "Connect a payout account so customers can pay for your bookings online and we can pay you your share."
+    ),
+    AccountStatus.PENDING: _l(
+        "Your payout account is set up but not finished, or Stripe is checking it. "
+        "Continue the setup below; it takes a few minutes."
+    ),
+    AccountStatus.ENABLED: _l("Your payout account is ready: after each paid booking, your share is sent to it."),
+    AccountStatus.RESTRICTED: _l(
+        "Stripe needs a few more details before it can pay you. Until then your share waits with us, safely."
+    ),
 }
 # Stripe's requirement names for an Express account, in words; anything else is shown tidied.
 REQUIREMENT_LABELS = {
-    "external_account": "A bank account to pay you into",
-    "tos_acceptance.date": "Accept Stripe's terms of service",
-    "tos_acceptance.ip": "Accept Stripe's terms of service",
-    "business_profile.url": "Your business website (or a social profile)",
-    "business_profile.mcc": "What kind of business you run",
-    "business_type": "Your type of business",
-    "individual.verification.document": "A photo of your identity document",
-    "individual.dob.day": "Your date of birth",
-    "individual.dob.month": "Your date of birth",
-    "individual.dob.year": "Your date of birth",
-    "individual.address.line1": "Your home address",
-    "individual.first_name": "Your name",
-    "individual.last_name": "Your name",
-    "individual.email": "Your email address",
-    "individual.phone": "Your phone number",
-    "representative.verification.document": "A photo of the representative's identity document",
-    "company.tax_id": "Your company's tax number",
+    "external_account": _l("A bank account to pay you into"),
+    "tos_acceptance.date": _l("Accept Stripe's terms of service"),
+    "tos_acceptance.ip": _l("Accept Stripe's terms of service"),
+    "business_profile.url": _l("Your business website (or a social profile)"),
+    "business_profile.mcc": _l("What kind of business you run"),
+    "business_type": _l("Your type of business"),
+    "individual.verification.document": _l("A photo of your identity document"),
+    "individual.dob.day": _l("Your date of birth"),
+    "individual.dob.month": _l("Your date of birth"),
+    "individual.dob.year": _l("Your date of birth"),
+    "individual.address.line1": _l("Your home address"),
+    "individual.first_name": _l("Your name"),
+    "individual.last_name": _l("Your name"),
+    "individual.email": _l("Your email address"),
+    "individual.phone": _l("Your phone number"),
+    "representative.verification.document": _l("A photo of the representative's identity document"),
+    "company.tax_id": _l("Your company's tax number"),
 }
 
 
@@ -187,9 +193,10 @@ def unpayable_message(venue_ids: set[int]) -> str | None:
     if not unpayable:
         return None
     names = ", ".join(v.name for v in unpayable)
-    return (
-        f"{names} can't take online bookings yet: the venue hasn't finished setting up how it gets paid. "
-        "Please try again later."
+    return _(
+        "%(names)s can't take online bookings yet: the venue hasn't finished setting up how it gets paid. Please try "
+        "again later.",
+        names=names,
     )
 
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -24,7 +25,7 @@ from app.venues.models import Category, Venue
 def earnings() -> Response:
     period = request.args.get("period", "month")
     if period not in PERIODS:
-        abort(400, "The period is “month” or “week”.")
+        abort(400, _("The period is “month” or “week”."))
     balances = get_balances()
     venues = db.session.execute(
         select(Venue, ConnectedAccount)
@@ -105,7 +106,11 @@ def set_commission(category_id: int) -> Response:
     )
     db.session.commit()
     flash(
-        f"{category.name}: commission {bp_label(new) if new is not None else 'back to the default'}.",
+        _(
+            "%(category_name)s: commission %(value)s.",
+            category_name=category.name,
+            value=bp_label(new) if new is not None else _("back to the default"),
+        ),
         "success",
     )
     return redirect(url_for("admin.commission"), 303)

@@ -17,7 +17,7 @@ import io
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from babel.dates import format_date
+from flask_babel import gettext as _
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import joinedload
 
@@ -25,9 +25,10 @@ from app import timefmt
 from app.booking.models import Booking, Order
 from app.extensions import db
 from app.money import format_money
-from app.payments.models import Refund, RefundStatus
+from app.payments.models import Payment, PaymentKind, Refund, RefundStatus
 from app.payouts.models import ReversalStatus, TransferReversal, TransferStatus, VenueTransfer
 from app.payouts.shares import commission_of
+from app.timefmt import day_words
 from app.venues.models import Venue
 
 PERIODS = ("month", "week")
@@ -85,8 +86,8 @@ def period_bounds(period: str, start: date) -> tuple[date, date]:
 
 def period_label(period: str, start: date) -> str:
     if period == "week":
-        return f"Week of {format_date(start, 'd MMM yyyy', locale='en_GB')}"
-    return format_date(start, "MMMM yyyy", locale="en_GB")
+        return _("Week of %(day)s", day=day_words(start, "d MMM yyyy"))
+    return day_words(start, "MMMM yyyy")
 
 
 def _reversal_sums():
@@ -190,9 +191,11 @@ def get_booking_lines(venue: Venue, start: datetime | None = None, end: datetime
         )
         .join(Order, Order.id == Booking.order_id)
         .join(VenueTransfer, and_(VenueTransfer.order_id == Order.id, VenueTransfer.venue_id == Booking.venue_id))
+        # the checkout's transfer: a top-up's own transfer is part of the same booking's line
+        .join(Payment, and_(Payment.id == VenueTransfer.payment_id, Payment.kind == PaymentKind.CHECKOUT))
         .outerjoin(refunded, refunded.c.booking_id == Booking.id)
         .outerjoin(reversed_, reversed_.c.booking_id == Booking.id)
-        .where(Booking.venue_id == venue.id)
+        .where(Booking.venue_id == venue.id, Booking.moves_booking_id.is_(None))  # not a move's hold
         .options(joinedload(Booking.service))
         .order_by(Order.paid_at, Booking.id)
     )

@@ -77,7 +77,7 @@ class TransferStatus(enum.StrEnum):
 class VenueTransfer(db.Model):
     __tablename__ = "venue_transfers"
     __table_args__ = (
-        UniqueConstraint("order_id", "venue_id"),
+        UniqueConstraint("payment_id", "venue_id"),  # a checkout, each top-up and each fee
         CheckConstraint("status IN ('waiting', 'pending', 'paid', 'failed')", name="status_known"),
         CheckConstraint(
             "gross_minor >= 0 AND commission_minor >= 0 AND transfer_minor >= 0 AND charged_minor >= 0",

@@ -17,12 +17,12 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import exists, select
 
-from app.booking.models import Order
+from app.booking.models import Order, TopUp, TopUpStatus
 from app.booking.order_lifecycle import PAID_STATES
 from app.extensions import db
 from app.jobs import enqueue
 from app.payments.gateway import GatewayError
-from app.payments.models import Payment, PaymentStatus
+from app.payments.models import Payment, PaymentKind, PaymentStatus
 from app.payouts.gateway import connect_gateway_named
 from app.payouts.models import (
     AccountStatus,
@@ -71,7 +71,10 @@ def reconcile_transfers(now: datetime | None = None) -> TransferSummary:
         .where(
             Payment.status == PaymentStatus.SUCCEEDED,
             Order.status.in_(PAID_STATES),
-            ~exists().where(VenueTransfer.order_id == Order.id),
+            ~exists().where(VenueTransfer.payment_id == Payment.id),
+            # a checkout, or a top-up whose move was made (one refunded in full transfers nothing)
+            (Payment.kind == PaymentKind.CHECKOUT)
+            | Payment.id.in_(select(TopUp.payment_id).where(TopUp.status == TopUpStatus.MOVED)),
         )
         .order_by(Payment.id)
         .limit(BATCH)

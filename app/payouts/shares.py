@@ -10,10 +10,18 @@
     charged    = gross - its part of a platform-funded discount and of a gift voucher
                  (split by gross, largest remainder: the parts add up to the whole)
 
+A line's gross is what the platform collects for it: a booking's online part (its price, a
+deposit, or nothing when it is paid at the venue). What is paid at the venue never reaches
+the platform and carries no commission (docs/deposits.md). A fee charged later to a saved card
+is split the same way (``fee_shares``).
+
 A platform-funded discount and a gift voucher are paid for by the platform: they lower what
 the customer is charged, never the venue's gross or transfer. So, over an order,
 
     sum(transfer) + sum(commission) - platform discount - voucher = amount charged
+
+``top_up_shares`` splits a top-up (a customer's move to a dearer time: one booking, one venue)
+the same way: one line, the whole difference, at the venue's rate; no discount or voucher.
 
 ``reversal_for`` splits a refund the same way, cumulatively: after refunds totalling R of a
 venue's charged C, the venue has had floor(transfer x R / C) taken back, so once everything
@@ -27,6 +35,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.booking.models import Order
@@ -171,9 +180,9 @@ def percent_to_bp(value: str | int | Decimal) -> int:
     try:
         bp = (Decimal(str(value).strip().rstrip("%")) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)
     except InvalidOperation:
-        raise ValueError("A commission is a percentage between 0 and 100, like 15 or 12.5.") from None
+        raise ValueError(_("A commission is a percentage between 0 and 100, like 15 or 12.5.")) from None
     if not 0 <= bp <= FULL_BP:
-        raise ValueError("A commission is a percentage between 0 and 100, like 15 or 12.5.")
+        raise ValueError(_("A commission is a percentage between 0 and 100, like 15 or 12.5."))
     return int(bp)
 
 
@@ -206,17 +215,18 @@ def rate_for_venues(venue_ids: Iterable[int]) -> dict[int, int]:
 
 
 def venue_shares(order: Order) -> list[VenueShare]:
-    """The order's shares from its bookings as they were held (amounts.py's items), less the
-    promo code's discount (a venue-funded code lowers that venue's gross; a platform-funded
-    one, like a gift voucher, lowers only what was charged)."""
+    """The order's shares from its bookings' online parts as they were held (amounts.py's
+    items less what is due at the venue), less the promo code's discount (a venue-funded
+    code lowers that venue's gross; a platform-funded one, like a gift voucher, lowers only
+    what was charged)."""
     from app.promos.models import FundedBy
     from app.promos.redemption import promo_allocation, promo_funded_by
 
     bookings = sorted(order.bookings, key=lambda b: b.id)
     rates = rate_for_venues(b.venue_id for b in bookings)
-    lines = [
-        VenueLine(b.venue_id, b.unit_price_minor * b.quantity, rates[b.venue_id], booking_id=b.id) for b in bookings
-    ]
+    # What the platform collects for a booking is its online part (a deposit, or nothing when
+    # it is paid at the venue): commission is on that, never on money paid at the venue.
+    lines = [VenueLine(b.venue_id, b.online_minor, rates[b.venue_id], booking_id=b.id) for b in bookings]
     discount = order.promo_discount_minor or 0
     venue_funded = discount > 0 and promo_funded_by(order) == FundedBy.VENUE
     return split_shares(
@@ -226,3 +236,16 @@ def venue_shares(order: Order) -> list[VenueShare]:
         platform_discount_minor=0 if venue_funded else discount,
         voucher_minor=order.voucher_applied_minor or 0,
     )
+
+
+def top_up_shares(order: Order, *, venue_id: int, booking_id: int, amount_minor: int) -> list[VenueShare]:
+    """A top-up's share: the venue of the moved booking gets the difference less its commission."""
+    rates = rate_for_venues([venue_id])
+    return split_shares([VenueLine(venue_id, amount_minor, rates[venue_id], booking_id=booking_id)], order.currency)
+
+
+def fee_shares(venue_id: int, fee_minor: int, currency: str) -> list[VenueShare]:
+    """A no-show or late-cancellation fee charged to a saved card: all of it the venue's,
+    less the platform's commission, like any charge."""
+    rate = rate_for_venues([venue_id])[venue_id]
+    return split_shares([VenueLine(venue_id, fee_minor, rate)], currency)

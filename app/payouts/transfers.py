@@ -1,8 +1,10 @@
 """Transfers to venues after payment, and their reversals after refunds: jobs, exactly once.
 
 After ``confirm_paid`` (settlement calls ``schedule_transfers`` in the same transaction), each
-venue of the order gets one ``VenueTransfer`` row (unique per order and venue) with its share
-from ``venue_shares``; a job sends it through the gateway that took the payment, to the
+venue of the order gets one ``VenueTransfer`` row (unique per payment and venue) with its share
+from ``venue_shares``; a paid top-up (a move to a dearer time) gets its own row for the moved
+booking's venue, from ``top_up_shares``, and a fee charged later to the saved card its own row
+from ``fee_shares``; a job sends it through the gateway that took the payment, to the
 venue's account at that gateway, in the order's transfer group (``order-<id>``), funded by
 the order's charge (``source_transaction``), with the idempotency key ``transfer-<row id>``.
 A venue whose account isn't enabled yet has its transfer wait (``waiting``); the account's
@@ -27,7 +29,7 @@ from app.booking.models import Booking
 from app.extensions import db
 from app.jobs import enqueue, job
 from app.payments.gateway import GatewayError
-from app.payments.models import Payment, Refund
+from app.payments.models import BookingFee, Payment, PaymentKind, Refund
 from app.payouts.gateway import connect_gateway_named
 from app.payouts.models import (
     AccountStatus,
@@ -37,7 +39,7 @@ from app.payouts.models import (
     TransferStatus,
     VenueTransfer,
 )
-from app.payouts.shares import largest_remainder, reversal_for, venue_shares
+from app.payouts.shares import VenueShare, fee_shares, largest_remainder, reversal_for, top_up_shares, venue_shares
 
 log = logging.getLogger(__name__)
 
@@ -56,12 +58,35 @@ def _account_for(venue_id: int, gateway: str) -> ConnectedAccount | None:
     return account
 
 
+def shares_of(payment: Payment) -> list[VenueShare]:
+    """What each venue gets of ``payment``: the order's shares for its checkout, the moved
+    booking's venue's share for a top-up (none for a top-up whose move wasn't made), and a
+    fee's booking's venue's share for a fee (app/payments/fees.py), less commission."""
+    from app.booking.models import TopUp, TopUpStatus
+
+    if payment.kind == PaymentKind.FEE:
+        venue_id = db.session.scalar(
+            select(Booking.venue_id)
+            .join(BookingFee, BookingFee.booking_id == Booking.id)
+            .where(BookingFee.payment_id == payment.id)
+        )
+        return fee_shares(venue_id, payment.amount_minor, payment.currency) if venue_id else []
+    if payment.kind != PaymentKind.TOP_UP:
+        return venue_shares(payment.order)
+    top_up = db.session.scalar(select(TopUp).where(TopUp.payment_id == payment.id))
+    if top_up is None or top_up.status != TopUpStatus.MOVED:
+        return []
+    return top_up_shares(
+        payment.order, venue_id=top_up.booking.venue_id, booking_id=top_up.booking_id, amount_minor=payment.amount_minor
+    )
+
+
 def schedule_transfers(payment: Payment) -> int:
-    """One transfer row per venue of the paid order, and a job for each that can go now.
-    Idempotent (unique per order and venue); returns how many rows it made."""
+    """One transfer row per venue of the paid order (or of a paid top-up), and a job for each
+    that can go now. Idempotent (unique per payment and venue); returns how many rows it made."""
     order = payment.order
     made = 0
-    for share in venue_shares(order):
+    for share in shares_of(payment):
         ready = _account_for(share.venue_id, payment.gateway) is not None
         row_id = db.session.execute(
             insert(VenueTransfer)
@@ -79,7 +104,7 @@ def schedule_transfers(payment: Payment) -> int:
                 transfer_group=transfer_group(order.id),
                 status=TS.PENDING if ready else TS.WAITING,
             )
-            .on_conflict_do_nothing(index_elements=["order_id", "venue_id"])
+            .on_conflict_do_nothing(index_elements=["payment_id", "venue_id"])
             .returning(VenueTransfer.id)
         ).scalar()
         if row_id is None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Response, abort, current_app, flash, make_response, redirect, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.errors import DomainError
@@ -95,7 +96,9 @@ def payouts_return(venue: Venue) -> Response:
         return redirect(url_for(".payouts"))
     db.session.commit()
     view = payout_accounts.describe(account)
-    flash(f"Payout account: {view.label}.", "success" if view.status == "enabled" else "info")
+    flash(
+        _("Payout account: %(view_label)s.", view_label=view.label), "success" if view.status == "enabled" else "info"
+    )
     return redirect(url_for(".payouts"))
 
 
@@ -144,7 +147,7 @@ def payouts_demo_onboarding_submit(venue: Venue) -> Response:
             status=422,
             venue=venue,
             account=account,
-            error="Choose how the demo onboarding ends.",
+            error=_("Choose how the demo onboarding ends."),
         )
     deliver("account.updated", account_object(account.account_id, complete=outcome == "complete", venue_id=venue.id))
     db.session.commit()
@@ -157,14 +160,14 @@ def payouts_demo_onboarding_submit(venue: Venue) -> Response:
 def _period_args() -> tuple[str, date | None]:
     period = request.args.get("period", "month")
     if period not in PERIODS:
-        abort(400, "The period is “month” or “week”.")
+        abort(400, _("The period is “month” or “week”."))
     raw = request.args.get("start", "")
     if not raw:
         return period, None
     try:
         return period, date.fromisoformat(raw[:10])
     except ValueError:
-        abort(400, "The start is a date like 2026-11-01.")
+        abort(400, _("The start is a date like 2026-11-01."))
 
 
 @bp.get("/earnings")

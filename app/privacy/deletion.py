@@ -22,6 +22,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import delete, func, or_, select, update
 
 from app.accounts.models import RecoveryCode, SignInThrottle, User, UserSession, new_session_token
@@ -97,17 +100,21 @@ def request_deletion(user: User, *, password: str, now: datetime | None = None) 
     """Schedule the erasure after the grace period; every session of the account ends now."""
     now = now or now_utc()
     if not user.check_password(password or ""):
-        raise ValidationFailed("That password is not right.")
+        raise ValidationFailed(_("That password is not right."))
     if user.is_admin:
-        raise InvalidTransition("Administrator accounts are removed by another administrator, not from here.")
+        raise InvalidTransition(_("Administrator accounts are removed by another administrator, not from here."))
     if get_live_request(user.id) is not None:
-        raise InvalidTransition("Your account is already scheduled for deletion.")
+        raise InvalidTransition(_("Your account is already scheduled for deletion."))
     upcoming = upcoming_venue_bookings(user, now=now)
     if upcoming:
         raise InvalidTransition(
-            f"Your venue has {upcoming} upcoming booking{'s' if upcoming != 1 else ''}. "
-            "Cancel them from your calendar (customers are refunded in full) or wait until they "
-            "are over, then ask again."
+            ngettext(
+                "Your venue has %(num)d upcoming booking. Cancel them from your calendar (customers are "
+                "refunded in full) or wait until they are over, then ask again.",
+                "Your venue has %(num)d upcoming bookings. Cancel them from your calendar (customers are "
+                "refunded in full) or wait until they are over, then ask again.",
+                upcoming,
+            )
         )
     due = now + timedelta(days=current_app.config["ACCOUNT_DELETION_GRACE_DAYS"])
     request = AccountDeletion(user_id=user.id, requested_at=now, due_at=due)
@@ -118,7 +125,7 @@ def request_deletion(user: User, *, password: str, now: datetime | None = None) 
     audit.record("account.deletion_requested", actor_id=user.id, subject_type="account", subject_id=user.id)
     send_email(
         user.email,
-        "Your CozyWish account will be deleted",
+        _l("Your CozyWish account will be deleted"),
         "account_deletion_scheduled",
         user=user,
         due_at=due,
@@ -133,11 +140,11 @@ def cancel_deletion(user: User, *, now: datetime | None = None) -> AccountDeleti
     """Keep the account: the person signed in during the grace period and changed their mind."""
     request = get_live_request(user.id)
     if request is None:
-        raise InvalidTransition("Your account is not scheduled for deletion.")
+        raise InvalidTransition(_("Your account is not scheduled for deletion."))
     request.cancelled_at = now or now_utc()
     user.deletion_due_at = None
     audit.record("account.deletion_cancelled", actor_id=user.id, subject_type="account", subject_id=user.id)
-    send_email(user.email, "Your CozyWish account will not be deleted", "account_deletion_cancelled", user=user)
+    send_email(user.email, _l("Your CozyWish account will not be deleted"), "account_deletion_cancelled", user=user)
     return request
 
 

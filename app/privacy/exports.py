@@ -11,6 +11,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, inspect, or_, select
 
@@ -66,7 +68,7 @@ def request_export(user: User, *, now: datetime | None = None) -> DataExport:
         .where(DataExport.user_id == user.id, DataExport.status == ExportStatus.PENDING)
     )
     if pending:
-        raise LimitReached("Your data export is already being prepared. We'll email you when it's ready.")
+        raise LimitReached(_("Your data export is already being prepared. We'll email you when it's ready."))
     per_day = current_app.config["DATA_EXPORTS_PER_DAY"]
     recent = db.session.scalar(
         select(func.count())
@@ -74,7 +76,9 @@ def request_export(user: User, *, now: datetime | None = None) -> DataExport:
         .where(DataExport.user_id == user.id, DataExport.requested_at > now - timedelta(days=1))
     )
     if recent >= per_day:
-        raise TooManyAttempts(f"You can ask for {per_day} data exports a day. Please try again tomorrow.")
+        raise TooManyAttempts(
+            _("You can ask for %(per_day)s data exports a day. Please try again tomorrow.", per_day=per_day)
+        )
     export = DataExport(user_id=user.id, status=ExportStatus.PENDING, requested_at=now)
     db.session.add(export)
     db.session.flush()
@@ -112,18 +116,18 @@ def get_export_for_download(token: str, user: User, *, now: datetime | None = No
         data = _serializer().loads(token, max_age=max_age)
     except SignatureExpired:
         raise ExportNotAvailable(
-            "This download link has expired. Ask for a new export from your privacy settings."
+            _("This download link has expired. Ask for a new export from your privacy settings.")
         ) from None
     except BadSignature:
-        raise ExportNotAvailable("This download link is not valid.") from None
+        raise ExportNotAvailable(_("This download link is not valid.")) from None
     # Another person's link, even a genuine one, reveals nothing: the same answer as a bad link.
     if not isinstance(data, dict) or data.get("uid") != user.id or not isinstance(data.get("export"), int):
-        raise ExportNotAvailable("This download link is not valid.")
+        raise ExportNotAvailable(_("This download link is not valid."))
     export = db.session.get(DataExport, data["export"])
     if export is None or export.user_id != user.id:
-        raise ExportNotAvailable("This download link is not valid.")
+        raise ExportNotAvailable(_("This download link is not valid."))
     if export.status != ExportStatus.READY or export.expires_at is None or export.expires_at <= now:
-        raise ExportNotAvailable("This export has expired. Ask for a new one from your privacy settings.")
+        raise ExportNotAvailable(_("This export has expired. Ask for a new one from your privacy settings."))
     return export
 
 
@@ -158,7 +162,7 @@ def build_export_job(export_id: int) -> None:
     export.expires_at = now + timedelta(days=current_app.config["DATA_EXPORT_DAYS"])
     send_email(
         user.email,
-        "Your CozyWish data is ready to download",
+        _l("Your CozyWish data is ready to download"),
         "data_export_ready",
         user=user,
         download_url=absolute_url("privacy.download_export", token=make_download_token(export)),

@@ -1,3 +1,4 @@
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, RadioField
 from wtforms.validators import DataRequired, InputRequired, Length
@@ -7,18 +8,18 @@ from app.privacy.consent import marketing_wording
 
 class DeleteAccountForm(FlaskForm):
     current_password = PasswordField(
-        "Your password", validators=[DataRequired("Enter your password to confirm."), Length(max=256)]
+        _l("Your password"), validators=[DataRequired("Enter your password to confirm."), Length(max=256)]
     )
     understand = BooleanField(
-        "I understand my account, profile, reviews and uploads will be deleted after the grace period.",
+        _l("I understand my account, profile, reviews and uploads will be deleted after the grace period."),
         validators=[DataRequired("Tick the box to confirm you understand.")],
     )
 
 
 class MarketingForm(FlaskForm):
     marketing = RadioField(
-        "Marketing emails",
-        choices=[("yes", "Yes, email me offers and news"), ("no", "No marketing emails")],
+        _l("Marketing emails"),
+        choices=[("yes", _l("Yes, email me offers and news")), ("no", _l("No marketing emails"))],
         validators=[InputRequired("Choose whether we may email you offers.")],
     )
 

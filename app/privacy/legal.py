@@ -4,13 +4,15 @@ what the app really does (the cookie list is checked against the cookies a sessi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from email.utils import parseaddr
 
 from flask import current_app
 
+from app import timefmt
 from app.accounts.two_factor import DEVICE_COOKIE, DEVICE_DAYS
 
-UPDATED = "22 November 2026"
+UPDATED = date(2026, 11, 22)
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,7 @@ LOCAL_STORAGE = [
 def context() -> dict:
     config = current_app.config
     return {
-        "updated": UPDATED,
+        "updated": timefmt.day_words(UPDATED, "long"),
         "contact_email": parseaddr(config["MAIL_DEFAULT_SENDER"])[1],
         "cookies_list": cookies_we_set(),
         "local_storage": LOCAL_STORAGE,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from io import BytesIO
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, send_file, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
 from app.accounts.forms import ConfirmForm
@@ -79,7 +80,7 @@ def request_export():
         return render_settings(exc.status_code)
     record_security_event("account.data_export_requested", user_id=current_user.id)
     db.session.commit()
-    flash("We're preparing your data. We'll email you a download link, usually within a few minutes.", "success")
+    flash(_("We're preparing your data. We'll email you a download link, usually within a few minutes."), "success")
     return redirect(url_for("privacy.settings"))
 
 
@@ -95,7 +96,7 @@ def download_export(token: str):
         return render_template("privacy/export_unavailable.html", message=exc.message), 404
     except (FileNotFoundError, ValueError):
         return render_template(
-            "privacy/export_unavailable.html", message="This export is no longer available. Ask for a new one."
+            "privacy/export_unavailable.html", message=_("This export is no longer available. Ask for a new one.")
         ), 404
     record_security_event("account.data_export_downloaded", user_id=current_user.id, export_id=export.id)
     db.session.commit()
@@ -124,9 +125,11 @@ def request_deletion():
     session.clear()
     logout_user()  # every session ended with the request; this browser's cookies go too
     flash(
-        "Your account will be deleted in "
-        f"{current_app.config['ACCOUNT_DELETION_GRACE_DAYS']} days and you are signed out everywhere. "
-        "Changed your mind? Sign in and press “Keep my account”.",
+        _(
+            "Your account will be deleted in %(account_deletion_grace_days)s days and you are signed out everywhere. "
+            "Changed your mind? Sign in and press “Keep my account”.",
+            account_deletion_grace_days=current_app.config["ACCOUNT_DELETION_GRACE_DAYS"],
+        ),
         "info",
     )
     return redirect(url_for("main.index"))
@@ -144,7 +147,7 @@ def cancel_deletion():
         flash(exc.message, "warning")
         return render_settings(exc.status_code)
     db.session.commit()
-    flash("Your account will not be deleted. Welcome back!", "success")
+    flash(_("Your account will not be deleted. Welcome back!"), "success")
     return redirect(url_for("privacy.settings"))
 
 
@@ -158,9 +161,9 @@ def marketing():
     changed = consent.record_marketing_choice(current_user.id, granted=granted, source="settings")
     db.session.commit()
     if changed is None:
-        flash("Your marketing email choice is unchanged.", "info")
+        flash(_("Your marketing email choice is unchanged."), "info")
     elif granted:
-        flash("Thanks: we'll email you occasional offers. You can stop them here at any time.", "success")
+        flash(_("Thanks: we'll email you occasional offers. You can stop them here at any time."), "success")
     else:
-        flash("Done: we won't send you marketing emails.", "success")
+        flash(_("Done: we won't send you marketing emails."), "success")
     return redirect(url_for("privacy.settings"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
@@ -32,8 +33,8 @@ def _list(*, typed: dict[str, str] | None = None, error: str | None = None, stat
     return render_page(
         "promos/manage.html",
         status=status,
-        title="Promo codes",
-        intro="The platform's codes: they apply to every venue's items.",
+        title=_("Promo codes"),
+        intro=_("The platform's codes: they apply to every venue's items."),
         codes=[code_row(c) for c in manage.get_codes(venue_id=None)],
         values=form_values(typed=typed),
         error=error,
@@ -67,7 +68,7 @@ def create_promo_code() -> Response:
         db.session.rollback()
         return _list(typed=request.form.to_dict(), error=refusal.message, status=refusal.status_code)
     db.session.commit()
-    flash(f"Promo code {code.code} created.", "success")
+    flash(_("Promo code %(code_code)s created.", code_code=code.code), "success")
     return redirect(url_for(URLS["list"]), 303)
 
 
@@ -103,7 +104,7 @@ def update_promo_code(code_id: int) -> Response:
         db.session.rollback()
         return _edit(_load(code_id), typed=request.form.to_dict(), error=refusal.message, status=refusal.status_code)
     db.session.commit()
-    flash(f"Promo code {code.code} saved.", "success")
+    flash(_("Promo code %(code_code)s saved.", code_code=code.code), "success")
     return redirect(url_for(URLS["list"]), 303)
 
 
@@ -116,5 +117,10 @@ def set_promo_code_active(code_id: int) -> Response:
     active = request.form.get("active") == "1"
     manage.set_active(code, active, actor_id=current_user.id)
     db.session.commit()
-    flash(f"Promo code {code.code} {'reactivated' if active else 'deactivated'}.", "success")
+    flash(
+        _("Promo code %(code)s reactivated.", code=code.code)
+        if active
+        else _("Promo code %(code)s deactivated.", code=code.code),
+        "success",
+    )
     return redirect(url_for(URLS["list"]), 303)

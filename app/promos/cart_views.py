@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import flash, redirect, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -27,7 +29,7 @@ from app.rendering import add_toast, is_htmx, render_page
 
 class PromoCodeForm(FlaskForm):
     # Checked by app/promos/redemption.add_to_cart, which says what is wrong in words.
-    code = StringField("Promo code")
+    code = StringField(_l("Promo code"))
 
 
 class RemovePromoCodeForm(FlaskForm):
@@ -53,7 +55,7 @@ def _cart(*, message: str | None = None, error: str | None = None, typed: str = 
 
 def _sign_in_first() -> Response:
     """Codes are per customer: sign in (the cart comes along), then add it."""
-    flash("Sign in to use a promo code. Your cart comes with you.", "info")
+    flash(_("Sign in to use a promo code. Your cart comes with you."), "info")
     target = url_for("accounts.sign_in", next=url_for("booking.cart"))
     if is_htmx():
         response = Response(status=204)
@@ -68,7 +70,7 @@ def add_promo_code() -> Response:
     form = PromoCodeForm()
     typed = (form.code.data or "").strip()[:CODE_MAX_LENGTH]
     if not form.validate():
-        return _cart(error="Your session expired. Reload the page and try again.", typed=typed, status=400)
+        return _cart(error=_("Your session expired. Reload the page and try again."), typed=typed, status=400)
     if not current_user.is_authenticated:
         return _sign_in_first()
     now = datetime.now(UTC)
@@ -81,16 +83,18 @@ def add_promo_code() -> Response:
         db.session.rollback()
         return _cart(error=exc.message, typed=typed, status=exc.status_code)
     db.session.commit()
-    return _cart(message=f"Promo code {code.code} added.")
+    return _cart(message=_("Promo code %(code)s added.", code=code.code))
 
 
 @bp.post("/cart/promo/delete")
 def remove_promo_code() -> Response:
     require_booker()
     if not RemovePromoCodeForm().validate():
-        return _cart(error="Your session expired. Reload the page and try again.", status=400)
+        return _cart(error=_("Your session expired. Reload the page and try again."), status=400)
     if not current_user.is_authenticated:
         return _sign_in_first()
     code = promos.remove_from_cart(current_user.id)
     db.session.commit()
-    return _cart(message=f"Promo code {code.code} removed." if code else "There is no promo code in your cart.")
+    return _cart(
+        message=_("Promo code %(code)s removed.", code=code.code) if code else _("There is no promo code in your cart.")
+    )

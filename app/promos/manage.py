@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -49,9 +50,9 @@ def _money(text: str, label: str) -> int:
     try:
         amount = Decimal(text)
     except InvalidOperation:
-        raise ValidationFailed(f"{label}: write an amount like 5 or 12.50.") from None
+        raise ValidationFailed(_("%(label)s: write an amount like 5 or 12.50.", label=label)) from None
     if amount < 0 or amount != amount.quantize(Decimal("0.01")) or not amount.is_finite():
-        raise ValidationFailed(f"{label}: write an amount like 5 or 12.50, not below zero.")
+        raise ValidationFailed(_("%(label)s: write an amount like 5 or 12.50, not below zero.", label=label))
     return int(amount * 100)
 
 
@@ -60,7 +61,14 @@ def _whole(text: str, label: str, *, low: int, high: int) -> int | None:
     if not text:
         return None
     if not text.isdigit() or not low <= int(text) <= high:
-        raise ValidationFailed(f"{label}: a whole number from {low} to {high:,}, or leave it empty.")
+        raise ValidationFailed(
+            _(
+                "%(label)s: a whole number from %(low)s to %(high)s, or leave it empty.",
+                label=label,
+                low=low,
+                high=format(high, ","),
+            )
+        )
     return int(text)
 
 
@@ -71,7 +79,7 @@ def _day(text: str, label: str) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise ValidationFailed(f"{label}: choose a date.") from None
+        raise ValidationFailed(_("%(label)s: choose a date.", label=label)) from None
 
 
 def _start_of(day: date) -> datetime:
@@ -82,7 +90,11 @@ def read_code(text: str | None) -> str:
     code = (text or "").strip()
     if not CODE_RE.match(code):
         raise ValidationFailed(
-            f"Code: 3 to {CODE_MAX_LENGTH} letters, digits, - or _, starting with a letter or digit (like SPRING10)."
+            _(
+                "Code: 3 to %(code_max_length)s letters, digits, - or _, starting with a letter or digit (like "
+                "SPRING10).",
+                code_max_length=CODE_MAX_LENGTH,
+            )
         )
     return code
 
@@ -91,35 +103,35 @@ def read_terms(form: dict[str, str], *, venue_currency: str | None = None) -> Pr
     """The terms in a submitted form; ``venue_currency`` for a venue's own code (venue-funded)."""
     kind = (form.get("kind") or "").strip()
     if kind not in (PromoKind.PERCENT, PromoKind.FIXED):
-        raise ValidationFailed("Discount: choose a percentage or a fixed amount.")
+        raise ValidationFailed(_("Discount: choose a percentage or a fixed amount."))
     if venue_currency is None:
         currency = (form.get("currency") or "").strip().upper()
         if currency not in CURRENCIES:
-            raise ValidationFailed(f"Currency: one of {', '.join(CURRENCIES)}.")
+            raise ValidationFailed(_("Currency: one of %(join)s.", join=", ".join(CURRENCIES)))
         funded_by = (form.get("funded_by") or "").strip()
         if funded_by not in (FundedBy.PLATFORM, FundedBy.VENUE):
-            raise ValidationFailed("Paid for by: choose the platform or the venues.")
+            raise ValidationFailed(_("Paid for by: choose the platform or the venues."))
     else:
         currency, funded_by = venue_currency, FundedBy.VENUE
     if kind == PromoKind.PERCENT:
         value = _whole(form.get("amount", ""), "Percentage off", low=1, high=100)
         if value is None:
-            raise ValidationFailed("Percentage off: a whole number from 1 to 100.")
+            raise ValidationFailed(_("Percentage off: a whole number from 1 to 100."))
     else:
         value = _money(form.get("amount", ""), "Amount off")
         if not 1 <= value <= MAX_FIXED_MINOR:
-            raise ValidationFailed("Amount off: more than zero and at most 10,000.")
+            raise ValidationFailed(_("Amount off: more than zero and at most 10,000."))
     first = _day(form.get("valid_from", ""), "Valid from")
     last = _day(form.get("valid_until", ""), "Valid until")
     if first and last and last < first:
-        raise ValidationFailed("Valid until: the last day can't be before the first.")
+        raise ValidationFailed(_("Valid until: the last day can't be before the first."))
     min_spend = _money(form.get("min_spend") or "0", "Minimum spend")
     if min_spend > 100 * MAX_FIXED_MINOR:
-        raise ValidationFailed("Minimum spend: at most 1,000,000.")
+        raise ValidationFailed(_("Minimum spend: at most 1,000,000."))
     total = _whole(form.get("max_uses_total", ""), "Uses in total", low=1, high=MAX_USES)
     per_customer = _whole(form.get("max_uses_per_customer", ""), "Uses per customer", low=1, high=MAX_USES)
     if total is not None and per_customer is not None and per_customer > total:
-        raise ValidationFailed("Uses per customer: can't be more than the uses in total.")
+        raise ValidationFailed(_("Uses per customer: can't be more than the uses in total."))
     return PromoTerms(
         kind=kind,
         value=value,
@@ -161,9 +173,9 @@ def code_taken(code: str) -> bool:
 def create_code(code: str, terms: PromoTerms, *, venue_id: int | None, actor_id: int) -> PromoCode:
     code = read_code(code)
     if code_taken(code):
-        raise ValidationFailed(f"Code: {code} is taken (capitals don't count). Choose another.")
+        raise ValidationFailed(_("Code: %(code)s is taken (capitals don't count). Choose another.", code=code))
     if venue_id is not None and terms.funded_by != FundedBy.VENUE:
-        raise ValidationFailed("A venue's own code is paid for by the venue.")
+        raise ValidationFailed(_("A venue's own code is paid for by the venue."))
     row = PromoCode(code=code, venue_id=venue_id, created_by_id=actor_id, uses_count=0, active=True)
     _apply(row, terms)
     try:
@@ -173,7 +185,9 @@ def create_code(code: str, terms: PromoTerms, *, venue_id: int | None, actor_id:
     except IntegrityError as exc:  # the same code, made a moment ago by someone else
         if "uq_promo_codes_code_lower" not in str(exc.orig):
             raise
-        raise ValidationFailed(f"Code: {code} is taken (capitals don't count). Choose another.") from None
+        raise ValidationFailed(
+            _("Code: %(code)s is taken (capitals don't count). Choose another.", code=code)
+        ) from None
     audit.record("promo.create", actor_id=actor_id, subject_type="promo_code", subject_id=row.id, **_terms_data(row))
     return row
 
@@ -183,7 +197,10 @@ def update_code(row: PromoCode, terms: PromoTerms, *, actor_id: int) -> PromoCod
     row = lock(row.id)
     if terms.max_uses_total is not None and terms.max_uses_total < row.uses_count:
         raise ValidationFailed(
-            f"Uses in total: {row.uses_count} orders use this code now, so the limit can't be lower than that."
+            _(
+                "Uses in total: %(uses_count)s orders use this code now, so the limit can't be lower than that.",
+                uses_count=row.uses_count,
+            )
         )
     before = _terms_data(row)
     _apply(row, terms)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -83,14 +84,14 @@ def add_to_cart(user_id: int, text: str | None, lines: list[PricedLine], *, curr
     """Put the code in the customer's cart (replacing another), or raise PromoRefused saying why."""
     typed = normalise(text)
     if not typed:
-        raise PromoRefused("Type a promo code.")
+        raise PromoRefused(_("Type a promo code."))
     if len(typed) > 32:
-        raise PromoRefused("A promo code has at most 32 characters.")
+        raise PromoRefused(_("A promo code has at most 32 characters."))
     code = find_code(typed)
     if code is None:
-        raise PromoRefused(f"There is no promo code {typed}. Check its spelling.")
+        raise PromoRefused(_("There is no promo code %(typed)s. Check its spelling.", typed=typed))
     if not lines:
-        raise PromoRefused("Add something to your cart first, then your promo code.")
+        raise PromoRefused(_("Add something to your cart first, then your promo code."))
     problem = why_not(code, lines, customer_id=user_id, currency=currency, now=now)
     if problem:
         raise PromoRefused(problem)
@@ -150,8 +151,17 @@ def redeem(order: Order, code_id: int | None, *, now: datetime | None = None) ->
     if problem:
         raise PromoRefused(problem)
     discounted = [bookings[i] for i in eligible(code, lines)]
-    discount = discount_for(code, sum(b.total_minor for b in discounted))
-    for booking, share in zip(discounted, allocate(discount, [b.total_minor for b in discounted]), strict=True):
+    # A code discounts only what is paid online (a deposit, or nothing for pay-at-the-venue):
+    # the part due at the venue is never discounted (docs/deposits.md).
+    discount = online_discount(discount_for(code, sum(b.total_minor for b in discounted)), discounted)
+    if discount <= 0:
+        raise PromoRefused(
+            _(
+                "The code %(code)s only takes money off what is paid online, and these items are paid at the venue.",
+                code=code.code,
+            )
+        )
+    for booking, share in zip(discounted, allocate(discount, [b.online_minor for b in discounted]), strict=True):
         booking.promo_discount_minor = share
     order.promo_code = code.code
     order.promo_discount_minor = discount
@@ -170,14 +180,19 @@ def redeem(order: Order, code_id: int | None, *, now: datetime | None = None) ->
     except IntegrityError as exc:  # the database's own limits: a race the lock did not cover
         text = str(exc.orig)
         if "uses_within_limit" in text:
-            raise PromoRefused(f"The code {code.code} has been used up.") from None
+            raise PromoRefused(_("The code %(code_code)s has been used up.", code_code=code.code)) from None
         if "once_per_customer" in text:
-            raise PromoRefused(f"You have already used the code {code.code}.") from None
+            raise PromoRefused(_("You have already used the code %(code_code)s.", code_code=code.code)) from None
         raise
     chosen = get_cart_promo(order.customer_id)
     if chosen is not None and chosen.promo_code_id == code.id:
         db.session.delete(chosen)  # the code leaves the cart with its items
     return redemption
+
+
+def online_discount(discount_minor: int, bookings: list[Booking]) -> int:
+    """A code's discount, capped at what the discounted bookings pay online."""
+    return min(discount_minor, sum(b.online_minor for b in bookings))
 
 
 def get_redemption(order_id: int, *, lock: bool = False) -> PromoRedemption | None:

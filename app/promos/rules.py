@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
+
 from app.money import format_money
 from app.promos.models import PromoCode, PromoKind
 from app.timefmt import moment_label
@@ -87,36 +89,52 @@ def refusal(
     ``uses_by_customer``: the customer's live uses of this code so far."""
     name = code.code
     if not code.active:
-        return f"The code {name} is no longer available."
+        return _("The code %(name)s is no longer available.", name=name)
     if code.valid_from is not None and now < code.valid_from:
-        return f"The code {name} isn't valid yet: it can be used from {_date(code.valid_from)}."
+        return _(
+            "The code %(name)s isn't valid yet: it can be used from %(date)s.", name=name, date=_date(code.valid_from)
+        )
     if code.valid_until is not None and now >= code.valid_until:
-        return f"The code {name} expired on {_date(code.valid_until)}."
+        return _("The code %(name)s expired on %(date)s.", name=name, date=_date(code.valid_until))
     if currency != code.currency:
-        return f"The code {name} is for payments in {code.currency}."
+        return _("The code %(name)s is for payments in %(currency)s.", name=name, currency=code.currency)
     chosen = eligible(code, lines)
     if not chosen:
-        where = venue_name or "another venue"
-        return f"The code {name} is only valid at {where}, and nothing in your cart is from there."
+        where = venue_name or _("another venue")
+        return _(
+            "The code %(name)s is only valid at %(where)s, and nothing in your cart is from there.",
+            name=name,
+            where=where,
+        )
     subtotal = sum(lines[i].amount_minor for i in chosen)
     if subtotal < code.min_spend_minor:
         spend = format_money(code.min_spend_minor, code.currency)
         so_far = format_money(subtotal, code.currency)
-        scope = f" at {venue_name}" if code.venue_id is not None and venue_name else ""
-        return f"The code {name} needs a minimum spend of {spend}{scope}; your items come to {so_far}."
+        scope = _(" at %(venue)s", venue=venue_name) if code.venue_id is not None and venue_name else ""
+        return _(
+            "The code %(name)s needs a minimum spend of %(spend)s%(scope)s; your items come to %(so_far)s.",
+            name=name,
+            spend=spend,
+            scope=scope,
+            so_far=so_far,
+        )
     if discount_for(code, subtotal) <= 0:
-        return f"The code {name} takes nothing off these items."
+        return _("The code %(name)s takes nothing off these items.", name=name)
     if code.max_uses_total is not None and code.uses_count >= code.max_uses_total:
-        return f"The code {name} has been used up."
+        return _("The code %(name)s has been used up.", name=name)
     if code.max_uses_per_customer is not None and uses_by_customer >= code.max_uses_per_customer:
         if code.max_uses_per_customer == 1:
-            return f"You have already used the code {name}."
-        return f"You have already used the code {name} {code.max_uses_per_customer} times, its limit per customer."
+            return _("You have already used the code %(name)s.", name=name)
+        return _(
+            "You have already used the code %(name)s %(limit)s times, its limit per customer.",
+            name=name,
+            limit=code.max_uses_per_customer,
+        )
     return None
 
 
 def describe(code: PromoCode) -> str:
     """What the code gives, in a few words: "10% off", "£5.00 off"."""
     if code.kind == PromoKind.PERCENT:
-        return f"{code.value}% off"
-    return f"{format_money(code.value, code.currency)} off"
+        return _("%(percent)s%% off", percent=code.value)
+    return _("%(amount)s off", amount=format_money(code.value, code.currency))

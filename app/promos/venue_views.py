@@ -4,6 +4,7 @@ which discount only that venue's items and are paid for by the venue."""
 from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
@@ -33,8 +34,11 @@ def _list(venue: Venue, *, typed=None, error: str | None = None, status: int = 2
     return render_page(
         "promos/manage.html",
         status=status,
-        title="Promo codes",
-        intro=f"Your own codes: they take money off {venue.name}'s services only, and {venue.name} pays for them.",
+        title=_("Promo codes"),
+        intro=_(
+            "Your own codes: they take money off %(venue)s's services only, and %(venue)s pays for them.",
+            venue=venue.name,
+        ),
         codes=[code_row(c) for c in manage.get_codes(venue_id=venue.id)],
         values=form_values(typed=typed) if typed is not None else form_values() | {"currency": venue.currency},
         error=error,
@@ -81,7 +85,7 @@ def create_promo_code(venue: Venue) -> Response:
         db.session.rollback()
         return _list(venue, typed=request.form.to_dict(), error=refusal.message, status=refusal.status_code)
     db.session.commit()
-    flash(f"Promo code {code.code} created.", "success")
+    flash(_("Promo code %(code_code)s created.", code_code=code.code), "success")
     return redirect(url_for(URLS["list"]), 303)
 
 
@@ -106,7 +110,7 @@ def update_promo_code(venue: Venue, code_id: int) -> Response:
         code = _load(venue, code_id)
         return _edit(venue, code, typed=request.form.to_dict(), error=refusal.message, status=refusal.status_code)
     db.session.commit()
-    flash(f"Promo code {code.code} saved.", "success")
+    flash(_("Promo code %(code_code)s saved.", code_code=code.code), "success")
     return redirect(url_for(URLS["list"]), 303)
 
 
@@ -119,5 +123,10 @@ def set_promo_code_active(venue: Venue, code_id: int) -> Response:
     active = request.form.get("active") == "1"
     manage.set_active(code, active, actor_id=current_user.id)
     db.session.commit()
-    flash(f"Promo code {code.code} {'reactivated' if active else 'deactivated'}.", "success")
+    flash(
+        _("Promo code %(code)s reactivated.", code=code.code)
+        if active
+        else _("Promo code %(code)s deactivated.", code=code.code),
+        "success",
+    )
     return redirect(url_for(URLS["list"]), 303)

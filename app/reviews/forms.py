@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import RadioField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length
@@ -14,33 +16,37 @@ STAR_CHOICES = [(5, "5 stars: excellent"), (4, "4: good"), (3, "3: fine"), (2, "
 
 class ReviewForm(FlaskForm):
     rating = RadioField(
-        "Your rating",
+        _l("Your rating"),
         choices=STAR_CHOICES,
         coerce=int,
-        validators=[InputRequired(message="Choose a rating from 1 to 5 stars.")],
+        validators=[InputRequired(message=_l("Choose a rating from 1 to 5 stars."))],
         validate_choice=True,
     )
     body = TextAreaField(
-        "Your review",
+        _l("Your review"),
         filters=[lambda value: value.strip() if isinstance(value, str) else value],
         validators=[
-            InputRequired(message="Tell others how it went."),
+            InputRequired(message=_l("Tell others how it went.")),
             Length(
                 min=BODY_MIN_LENGTH,
                 max=BODY_MAX_LENGTH,
-                message=f"Write between {BODY_MIN_LENGTH} and {BODY_MAX_LENGTH} characters.",
+                message=_l(
+                    "Write between %(body_min_length)s and %(body_max_length)s characters.",
+                    body_min_length=BODY_MIN_LENGTH,
+                    body_max_length=BODY_MAX_LENGTH,
+                ),
             ),
         ],
     )
 
     def first_error(self) -> str:
         if self.rating.errors:  # WTForms' own words for a tampered choice mean nothing to a person
-            return "Choose a rating from 1 to 5 stars."
+            return _("Choose a rating from 1 to 5 stars.")
         for errors in self.errors.values():
             if errors:
                 return errors[0]
-        return "Please check the form."
+        return _("Please check the form.")
 
 
 class HideForm(FlaskForm):
-    reason = StringField("Reason", validators=[Length(max=HIDE_REASON_MAX_LENGTH)])
+    reason = StringField(_l("Reason"), validators=[Length(max=HIDE_REASON_MAX_LENGTH)])

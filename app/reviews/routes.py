@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
@@ -58,7 +59,7 @@ def review_booking(reference: str) -> Response:
                 db.session.rollback()
                 error, status = refusal.message, refusal.status_code
             else:
-                flash("Thank you! Your review is live on the venue's page.", "success")
+                flash(_("Thank you! Your review is live on the venue's page."), "success")
                 return redirect(url_for("booking.booking_detail", reference=booking.reference), 303)
             booking = get_own_booking(reference)
             existing = service.find_review(booking.id)
@@ -87,7 +88,7 @@ def reviews() -> Response:
 def _render_list(*, error: str | None = None, status: int = 200) -> Response:
     status_filter = request.args.get("status", "published").strip()
     if status_filter not in STATUS_FILTERS:
-        raise BadFilter("Unknown status filter. Choose one from the list.")
+        raise BadFilter(_("Unknown status filter. Choose one from the list."))
     q = request.args.get("q", "").strip()[:100]
     page = parse_page(request.args.get("page"))
     query = select(Review).options(selectinload(Review.venue), selectinload(Review.customer))
@@ -132,5 +133,5 @@ def moderate_review(review_id: int, action: str) -> Response:
         db.session.rollback()  # nothing of a refused decision is kept
         return _render_list(error=refusal.message, status=refusal.status_code)
     db.session.commit()
-    flash("Review hidden from the venue's page." if action == "hide" else "Review published again.", "success")
+    flash(_("Review hidden from the venue's page.") if action == "hide" else _("Review published again."), "success")
     return redirect(url_for("admin.reviews", status=request.args.get("status", "published")), 303)

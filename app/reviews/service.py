@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
@@ -60,14 +61,20 @@ def create_review(booking: Booking, *, customer: User, rating: int, body: str, n
     now = now or datetime.now(UTC)
     body = body.strip()
     if not 1 <= rating <= 5:
-        raise ValidationFailed("Choose a rating from 1 to 5 stars.")
+        raise ValidationFailed(_("Choose a rating from 1 to 5 stars."))
     if not BODY_MIN_LENGTH <= len(body) <= BODY_MAX_LENGTH:
-        raise ValidationFailed(f"Write between {BODY_MIN_LENGTH} and {BODY_MAX_LENGTH} characters.")
+        raise ValidationFailed(
+            _(
+                "Write between %(body_min_length)s and %(body_max_length)s characters.",
+                body_min_length=BODY_MIN_LENGTH,
+                body_max_length=BODY_MAX_LENGTH,
+            )
+        )
     verdict = eligibility(booking, now)
     if not verdict.allowed:
         raise NotReviewable(verdict.reason)
     if find_review(booking.id) is not None:
-        raise AlreadyReviewed("You have already reviewed this booking.")
+        raise AlreadyReviewed(_("You have already reviewed this booking."))
     review = Review(booking_id=booking.id, venue_id=booking.venue_id, customer_id=customer.id, rating=rating, body=body)
     db.session.add(review)
     # The unique constraint on booking_id is the backstop for two submissions at once: the
@@ -81,12 +88,17 @@ def set_visibility(review: Review, *, hidden: bool, actor: User, reason: str = "
     """Hide a review (with a reason) or publish it again; audited."""
     reason = reason.strip()
     if hidden and not reason:
-        raise ValidationFailed("Say why the review is hidden: the customer and other admins see it.")
+        raise ValidationFailed(_("Say why the review is hidden: the customer and other admins see it."))
     if len(reason) > HIDE_REASON_MAX_LENGTH:
-        raise ValidationFailed(f"Keep the reason under {HIDE_REASON_MAX_LENGTH} characters.")
+        raise ValidationFailed(
+            _(
+                "Keep the reason under %(hide_reason_max_length)s characters.",
+                hide_reason_max_length=HIDE_REASON_MAX_LENGTH,
+            )
+        )
     target = ReviewStatus.HIDDEN if hidden else ReviewStatus.PUBLISHED
     if review.status == target:
-        raise NotReviewable(f"This review is already {target}.")
+        raise NotReviewable(_("This review is already hidden.") if hidden else _("This review is already published."))
     before = review.status
     review.status = target
     review.hidden_reason = reason if hidden else None

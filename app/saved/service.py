@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import g, session
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.dialects.postgresql import insert
@@ -86,7 +87,7 @@ def is_saved(venue_id: int) -> bool:
 def public_venue(venue_id: int) -> Venue:
     venue = db.session.get(Venue, venue_id)
     if venue is None or venue.status != VenueStatus.APPROVED:
-        raise VenueNotListed("That venue isn't listed on CozyWish.")
+        raise VenueNotListed(_("That venue isn't listed on CozyWish."))
     return venue
 
 
@@ -103,7 +104,9 @@ def set_saved(venue_id: int, saved: bool) -> bool:
             already = db.session.get(SavedVenue, (user_id, venue_id)) is not None
             count = db.session.scalar(select(func.count()).where(SavedVenue.user_id == user_id))
             if not already and count >= MAX_SAVED:
-                raise LimitReached(f"You can save up to {MAX_SAVED} venues. Remove one from Saved first.")
+                raise LimitReached(
+                    _("You can save up to %(max_saved)s venues. Remove one from Saved first.", max_saved=MAX_SAVED)
+                )
             db.session.execute(insert(SavedVenue).values(user_id=user_id, venue_id=venue_id).on_conflict_do_nothing())
         else:
             db.session.execute(delete(SavedVenue).where(SavedVenue.user_id == user_id, SavedVenue.venue_id == venue_id))
@@ -113,7 +116,10 @@ def set_saved(venue_id: int, saved: bool) -> bool:
     if saved:
         if len(ids) >= MAX_SAVED_SIGNED_OUT:
             raise LimitReached(
-                f"You can save up to {MAX_SAVED_SIGNED_OUT} venues while signed out. Sign in to save more."
+                _(
+                    "You can save up to %(max_saved_signed_out)s venues while signed out. Sign in to save more.",
+                    max_saved_signed_out=MAX_SAVED_SIGNED_OUT,
+                )
             )
         ids.insert(0, venue_id)
     session[SESSION_KEY] = ids

@@ -6,6 +6,7 @@ import re
 from datetime import UTC, datetime
 
 from flask import Blueprint, abort, flash, jsonify, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
@@ -25,13 +26,13 @@ def toggle(venue_id: int):
     form goes back where it came from."""
     wanted = request.form.get("saved")
     if wanted not in ("0", "1"):
-        return refuse("Choose whether to save the venue or remove it.", 400)
+        return refuse(_("Choose whether to save the venue or remove it."), 400)
     try:
         venue = service.public_venue(venue_id)
         saved = service.set_saved(venue_id, wanted == "1")
     except DomainError as error:
         return refuse(error.message, error.status_code)
-    message = f"Saved {venue.name}." if saved else f"Removed {venue.name} from Saved."
+    message = _("Saved %(venue)s.", venue=venue.name) if saved else _("Removed %(venue)s from Saved.", venue=venue.name)
     if is_htmx():
         response = make_response(render_template("saved/_heart.html", venue_id=venue_id, venue_name=venue.name))
         return add_toast(response, message)
@@ -75,12 +76,12 @@ def recently_viewed():
     """Cards for the venues this browser viewed (it keeps the list itself, newest first)."""
     raw = request.args.get("ids", "")
     if not raw:
-        return render_template("saved/_shelf.html", cards=[], empty="You haven't looked at any venues yet.")
+        return render_template("saved/_shelf.html", cards=[], empty=_("You haven't looked at any venues yet."))
     if not IDS_RE.fullmatch(raw) or raw.count(",") >= service.RECENT_MAX:
-        return make_response(f"Give up to {service.RECENT_MAX} venue ids, separated by commas.", 400)
+        return make_response(_("Give up to %(max)s venue ids, separated by commas.", max=service.RECENT_MAX), 400)
     ids = [int(i) for i in raw.split(",")]
     cards = service.cards_for({"recent": ids}, now=datetime.now(UTC))["recent"]
-    return render_template("saved/_shelf.html", cards=cards, empty="Those venues are no longer listed.")
+    return render_template("saved/_shelf.html", cards=cards, empty=_("Those venues are no longer listed."))
 
 
 @bp.get("/venues/<int:venue_id>/similar")
@@ -88,7 +89,7 @@ def similar(venue_id: int):
     """The venue page's "Similar venues" shelf, loaded when it scrolls into view."""
     ids = service.similar_venue_ids(venue_id)
     cards = service.cards_for({"similar": ids}, now=datetime.now(UTC))["similar"]
-    return render_template("saved/_shelf.html", cards=cards, empty="No similar venues nearby yet.")
+    return render_template("saved/_shelf.html", cards=cards, empty=_("No similar venues nearby yet."))
 
 
 @bp.get("/csrf-token")

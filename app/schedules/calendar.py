@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
+
 from app.schedules.service import load_schedules
 from app.venues.hours import format_minute
 from app.venues.models import Venue
@@ -49,18 +51,18 @@ def working_week(
             if ranges is None:
                 ranges = opening.get(day.weekday(), [])
             if any(a <= day <= b for a, b in closed):
-                lines.append(WorkingLine(member.id, member.name, "Venue closed", False))
+                lines.append(WorkingLine(member.id, member.name, _("Venue closed"), False))
                 continue
-            label = _label(ranges) or "Off"
+            label = _label(ranges) or _("Off")
             away = [
                 (s.astimezone(zone), e.astimezone(zone))
                 for s, e in (schedule.time_off if schedule is not None else ())
                 if s.astimezone(zone).date() <= day <= e.astimezone(zone).date()
             ]
             if ranges and away:
-                label += " · time off " + ", ".join(
-                    f"{s:%H:%M}–{e:%H:%M}" if s.date() == e.date() == day else "part of the day" for s, e in away
-                )
+                part = _("part of the day")
+                when = ", ".join(f"{s:%H:%M}–{e:%H:%M}" if s.date() == e.date() == day else part for s, e in away)
+                label += " · " + _("time off %(when)s", when=when)
             lines.append(WorkingLine(member.id, member.name, label, bool(ranges)))
         week[day] = lines
     return week

@@ -6,6 +6,8 @@ import re
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -24,22 +26,23 @@ def parse_ranges(text: str) -> list[Range]:
     for part in filter(None, _RANGE_SPLIT.split((text or "").strip())):
         pieces = _RANGE_DASH.split(part)
         if len(pieces) != 2:
-            raise ValueError(f"“{part}” is not a range of times; write it like 10:00–14:00.")
+            raise ValueError(_("“%(part)s” is not a range of times; write it like 10:00–14:00.", part=part))
         opens, closes = parse_minute(pieces[0]), parse_minute(pieces[1], allow_midnight_end=True)
         if closes <= opens:
-            raise ValueError(f"“{part}” ends before it starts. A range ends by 24:00.")
+            raise ValueError(_("“%(part)s” ends before it starts. A range ends by 24:00.", part=part))
         ranges.append(Range(opens, closes))
     return ranges
 
 
 class ExceptionForm(FlaskForm):
-    day = DateField("Date", validators=[InputRequired("Enter the date.")])
-    off = BooleanField("Off all day")
+    day = DateField(_l("Date"), validators=[InputRequired("Enter the date.")])
+    off = BooleanField(_l("Off all day"))
     hours = StringField(
-        "Hours that day", validators=[Optional(), Length(max=100, message="Use at most 100 characters.")]
+        _l("Hours that day"), validators=[Optional(), Length(max=100, message=_l("Use at most 100 characters."))]
     )
     note = StringField(
-        "Note (only you see it)", validators=[Optional(), Length(max=200, message="Use at most 200 characters.")]
+        _l("Note (only you see it)"),
+        validators=[Optional(), Length(max=200, message=_l("Use at most 200 characters."))],
     )
 
     def ranges(self) -> list[Range] | None:
@@ -57,13 +60,14 @@ class ExceptionForm(FlaskForm):
 
 
 class TimeOffForm(FlaskForm):
-    kind = SelectField("Kind", choices=[SelectChoice(k.value, label) for k, label in TIME_OFF_LABELS.items()])
-    starts_on = DateField("First day", validators=[InputRequired("Enter the first day of the time off.")])
-    ends_on = DateField("Last day", validators=[Optional()])
-    from_time = StringField("From (optional)", validators=[Optional(), Length(max=5)])
-    until_time = StringField("Until (optional)", validators=[Optional(), Length(max=5)])
+    kind = SelectField(_l("Kind"), choices=[SelectChoice(k.value, label) for k, label in TIME_OFF_LABELS.items()])
+    starts_on = DateField(_l("First day"), validators=[InputRequired("Enter the first day of the time off.")])
+    ends_on = DateField(_l("Last day"), validators=[Optional()])
+    from_time = StringField(_l("From (optional)"), validators=[Optional(), Length(max=5)])
+    until_time = StringField(_l("Until (optional)"), validators=[Optional(), Length(max=5)])
     reason = StringField(
-        "Reason (only you see it)", validators=[Optional(), Length(max=200, message="Use at most 200 characters.")]
+        _l("Reason (only you see it)"),
+        validators=[Optional(), Length(max=200, message=_l("Use at most 200 characters."))],
     )
 
     def span(self, tz: str) -> dict | None:

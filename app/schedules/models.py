@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Integer, String, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -23,7 +24,11 @@ class TimeOffKind(enum.StrEnum):
     OTHER = "other"
 
 
-TIME_OFF_LABELS = {TimeOffKind.HOLIDAY: "Holiday", TimeOffKind.SICKNESS: "Sickness", TimeOffKind.OTHER: "Other"}
+TIME_OFF_LABELS = {
+    TimeOffKind.HOLIDAY: _l("Holiday"),
+    TimeOffKind.SICKNESS: _l("Sickness"),
+    TimeOffKind.OTHER: _l("Other"),
+}
 
 
 class WorkingHours(db.Model):

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
 from sqlalchemy import (
     Date,
     DateTime,
@@ -38,7 +39,7 @@ from app.errors import ValidationFailed
 from app.extensions import db
 from app.schedules.models import ScheduleException, TimeOff, TimeOffKind, WorkingHours
 from app.scheduling import MemberSchedule, member_works
-from app.venues.hours import MINUTES_PER_DAY, WEEKDAYS, Range, find_overlaps
+from app.venues.hours import MINUTES_PER_DAY, Range, find_overlaps, weekday_name
 from app.venues.models import TeamMember, Venue
 
 # Dates are kept within sensible bounds, like closures: a typo'd year is refused, not stored.
@@ -191,18 +192,30 @@ def _check_ranges(ranges: list[Range], where: str) -> None:
     for r in ranges:
         if not (0 <= r.opens < r.closes <= MINUTES_PER_DAY):
             raise ValidationFailed(
-                f"{where}: {r.label} ends before it starts. A range ends by 24:00; enter the rest on the next day."
+                _(
+                    "%(where)s: %(r_label)s ends before it starts. A range ends by 24:00; enter the rest on the next "
+                    "day.",
+                    where=where,
+                    r_label=r.label,
+                )
             )
     overlaps = find_overlaps(ranges)
     if overlaps:
         a, b = overlaps[0]
-        raise ValidationFailed(f"{where}: {a.label} and {b.label} overlap. Merge them or change one.")
+        raise ValidationFailed(
+            _(
+                "%(where)s: %(a_label)s and %(b_label)s overlap. Merge them or change one.",
+                where=where,
+                a_label=a.label,
+                b_label=b.label,
+            )
+        )
 
 
 def _check_date(day: date, what: str) -> None:
     today = datetime.now(UTC).date()
     if day < today - timedelta(days=PAST_DAYS) or day > today + timedelta(days=AHEAD_DAYS):
-        raise ValidationFailed(f"{what} must be within a year ago and five years ahead. Check the year.")
+        raise ValidationFailed(_("%(what)s must be within a year ago and five years ahead. Check the year.", what=what))
 
 
 def set_week(member: TeamMember, week: Week | None) -> None:
@@ -210,12 +223,14 @@ def set_week(member: TeamMember, week: Week | None) -> None:
     if week is not None:
         for weekday, ranges in week.items():
             if not 0 <= weekday <= 6:
-                raise ValidationFailed("Choose a day of the week.")
-            _check_ranges(ranges, WEEKDAYS[weekday])
+                raise ValidationFailed(_("Choose a day of the week."))
+            _check_ranges(ranges, weekday_name(weekday))
         if not any(week.values()):
             raise ValidationFailed(
-                "Add at least one working range, or choose “Works the venue's opening hours”. "
-                "To keep someone off for a while, add time off instead."
+                _(
+                    "Add at least one working range, or choose “Works the venue's opening hours”. "
+                    "To keep someone off for a while, add time off instead."
+                )
             )
     db.session.execute(delete(WorkingHours).where(WorkingHours.team_member_id == member.id))
     cache_versions.bump(cache_versions.venue_times(member.venue_id))  # a bulk delete: no ORM event
@@ -224,7 +239,7 @@ def set_week(member: TeamMember, week: Week | None) -> None:
         for weekday, ranges in sorted((week or {}).items())
         for r in ranges
     ]
-    _flush_checked(rows, "ex_working_hours_no_overlap", "Those working hours overlap. Merge them or change one.")
+    _flush_checked(rows, "ex_working_hours_no_overlap", _("Those working hours overlap. Merge them or change one."))
     announce_opened("working_hours_changed", member.venue_id)  # any day may have gained time
 
 
@@ -244,7 +259,7 @@ def copy_week(source: TeamMember, targets: list[TeamMember]) -> None:
     """Give each of ``targets`` the weekly pattern of ``source`` (their exceptions and time off stay)."""
     targets = [t for t in targets if t.id != source.id]
     if not targets:
-        raise ValidationFailed("Choose at least one other team member to copy this week to.")
+        raise ValidationFailed(_("Choose at least one other team member to copy this week to."))
     week = get_week(source)
     for target in targets:
         set_week(target, week)
@@ -252,17 +267,17 @@ def copy_week(source: TeamMember, targets: list[TeamMember]) -> None:
 
 def set_exception(member: TeamMember, day: date, ranges: list[Range], note: str) -> None:
     """Replace the member's hours on ``day``: ``ranges``, or none at all (off that day)."""
-    _check_date(day, "The date")
+    _check_date(day, _("The date"))
     _check_ranges(ranges, day.isoformat())
     note = note.strip()
     if len(note) > MAX_REASON:
-        raise ValidationFailed(f"Keep the note to {MAX_REASON} characters.")
+        raise ValidationFailed(_("Keep the note to %(max_reason)s characters.", max_reason=MAX_REASON))
     remove_exception(member, day)
     rows = [
         ScheduleException(team_member_id=member.id, day=day, starts_minute=r.opens, ends_minute=r.closes, note=note)
         for r in sorted(ranges, key=lambda r: r.opens)
     ] or [ScheduleException(team_member_id=member.id, day=day, note=note)]
-    _flush_checked(rows, "ex_schedule_exceptions_no_overlap", "Those hours overlap. Merge them or change one.")
+    _flush_checked(rows, "ex_schedule_exceptions_no_overlap", _("Those hours overlap. Merge them or change one."))
     announce_opened("schedule_exception_changed", member.venue_id, [day])
 
 
@@ -286,19 +301,19 @@ def add_time_off(
 ) -> TimeOff:
     """Whole local days (``days``, both included) or a span of time (``times``, aware)."""
     if kind not in set(TimeOffKind):
-        raise ValidationFailed("Choose holiday, sickness or other.")
+        raise ValidationFailed(_("Choose holiday, sickness or other."))
     reason = reason.strip()
     if len(reason) > MAX_REASON:
-        raise ValidationFailed(f"Keep the reason to {MAX_REASON} characters.")
+        raise ValidationFailed(_("Keep the reason to %(max_reason)s characters.", max_reason=MAX_REASON))
     if (days is None) == (times is None):
-        raise ValidationFailed("Enter the days off, or a start and an end time.")
+        raise ValidationFailed(_("Enter the days off, or a start and an end time."))
     first, last = days if days is not None else (times[0].date(), times[1].date())
     if last < first or (times is not None and times[1] <= times[0]):
-        raise ValidationFailed("The time off must end after it starts.")
-    _check_date(first, "Time off")
-    _check_date(last, "Time off")
+        raise ValidationFailed(_("The time off must end after it starts."))
+    _check_date(first, _("Time off"))
+    _check_date(last, _("Time off"))
     if (last - first).days >= MAX_TIME_OFF_DAYS:
-        raise ValidationFailed("Time off can last at most a year. Add another stretch after it if needed.")
+        raise ValidationFailed(_("Time off can last at most a year. Add another stretch after it if needed."))
     off = TimeOff(team_member_id=member.id, kind=kind, reason=reason)
     if days is not None:
         off.starts_on, off.ends_on = days

@@ -15,8 +15,9 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date
 from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
 from app.booking.models import Booking
@@ -38,10 +39,11 @@ from app.schedules.service import (
     set_exception,
     set_week,
 )
+from app.timefmt import day_words
 from app.venues.approval import STATUS_LABELS
 from app.venues.dashboard import _onboarding, bp, venue_required, wizard_context
 from app.venues.forms import DayHours, edit_rows, read_week, week_from_saved
-from app.venues.hours import WEEKDAYS, Range, format_minute
+from app.venues.hours import Range, format_minute, weekday_name
 from app.venues.models import TeamMember, Venue
 
 HOURS_MODES = {"venue": "Works the venue's opening hours", "own": "Works these hours"}
@@ -60,7 +62,7 @@ def _ranges_label(ranges: list[tuple[int, int]]) -> str:
 
 
 def _date_label(day: date) -> str:
-    return format_date(day, "EEE d MMM yyyy", locale="en_GB")
+    return day_words(day)
 
 
 def _time_off_label(off: TimeOff, tz: ZoneInfo) -> str:
@@ -113,7 +115,7 @@ def _schedule_page(
         "modes": HOURS_MODES,
         "week": week if week is not None else week_from_saved(saved or opening),
         "venue_week": [
-            (name, ", ".join(r.label for r in opening.get(i, [])) or "Closed") for i, name in enumerate(WEEKDAYS)
+            (weekday_name(i), ", ".join(r.label for r in opening.get(i, [])) or _("Closed")) for i in range(7)
         ],
         "exceptions": [
             {
@@ -188,12 +190,12 @@ def _change(
         )
     db.session.commit()
     if outside:
-        count = len(outside)
-        plural = count > 1
-        message += (
-            f" {count} booking{'s' if plural else ''} now fall{'' if plural else 's'} outside working time and "
-            f"still stand{'' if plural else 's'}: move or cancel {'them' if plural else 'it'} "
-            "from the calendar if needed."
+        message += " " + ngettext(
+            "%(num)d booking now falls outside working time and still stands: move or cancel it from the calendar "
+            "if needed.",
+            "%(num)d bookings now fall outside working time and still stand: move or cancel them from the calendar "
+            "if needed.",
+            len(outside),
         )
     if is_htmx():
         return add_toast(_schedule_page(venue, member), message)
@@ -218,21 +220,31 @@ def save_member_week(venue: Venue, member_id: int) -> Response:
     week = read_week(request.form)
     if mode not in HOURS_MODES:
         return _schedule_page(
-            venue, member, status=422, week=week, error="Choose whether they work the venue's hours or their own."
+            venue, member, status=422, week=week, error=_("Choose whether they work the venue's hours or their own.")
         )
     if "add_range" in request.form or "remove_range" in request.form:
         # Row editing without JavaScript: the grid again with one row more or less; nothing saved.
         edit_rows(week, request.form.get("add_range", ""), request.form.get("remove_range", ""))
         return _schedule_page(venue, member, week=week, mode=mode, unsaved=True)
     if mode == "venue":
-        return _change(venue, member, lambda: set_week(member, None), f"{member.name} works the venue's opening hours.")
+        return _change(
+            venue,
+            member,
+            lambda: set_week(member, None),
+            _("%(member_name)s works the venue's opening hours.", member_name=member.name),
+        )
     if any(day.error for day in week):
         return _schedule_page(
-            venue, member, status=422, week=week, mode=mode, error="Some days need a fix; nothing was saved."
+            venue, member, status=422, week=week, mode=mode, error=_("Some days need a fix; nothing was saved.")
         )
     chosen: Week = {day.weekday: day.ranges for day in week if not day.closed}
     return _change(
-        venue, member, lambda: set_week(member, chosen), f"{member.name}'s week is saved.", week=week, mode=mode
+        venue,
+        member,
+        lambda: set_week(member, chosen),
+        _("%(member_name)s's week is saved.", member_name=member.name),
+        week=week,
+        mode=mode,
     )
 
 
@@ -250,7 +262,7 @@ def copy_member_week(venue: Venue, member_id: int) -> Response:
         venue,
         member,
         lambda: copy_week(member, targets),
-        f"{member.name}'s week is copied to {names}.",
+        _("%(member_name)s's week is copied to %(names)s.", member_name=member.name, names=names),
         affected=[t for t in targets if t.id != member.id] or [member],
     )
 
@@ -268,7 +280,9 @@ def add_member_exception(venue: Venue, member_id: int) -> Response:
         venue,
         member,
         lambda: set_exception(member, form.day.data, ranges, form.note.data or ""),
-        f"{member.name} is off on {label}." if not ranges else f"{member.name}'s hours on {label} are saved.",
+        _("%(member_name)s is off on %(label)s.", member_name=member.name, label=label)
+        if not ranges
+        else _("%(member_name)s's hours on %(label)s are saved.", member_name=member.name, label=label),
         exception_form=form,
     )
 
@@ -286,7 +300,16 @@ def delete_member_exception(venue: Venue, member_id: int, day: str) -> Response:
         if not remove_exception(member, on):
             abort(404)
 
-    return _change(venue, member, remove, f"{member.name} works their usual hours on {_date_label(on)} again.")
+    return _change(
+        venue,
+        member,
+        remove,
+        _(
+            "%(member_name)s works their usual hours on %(date_label)s again.",
+            member_name=member.name,
+            date_label=_date_label(on),
+        ),
+    )
 
 
 @bp.post("/venue/team/<int:member_id>/schedule/time-off")
@@ -301,7 +324,7 @@ def add_member_time_off(venue: Venue, member_id: int) -> Response:
         venue,
         member,
         lambda: add_time_off(member, kind=form.kind.data, reason=form.reason.data or "", **span),
-        f"Time off for {member.name} is added: customers can't book them then.",
+        _("Time off for %(member_name)s is added: customers can't book them then.", member_name=member.name),
         time_off_form=form,
     )
 
@@ -315,4 +338,9 @@ def delete_member_time_off(venue: Venue, member_id: int, time_off_id: int) -> Re
         if remove_time_off(member, time_off_id) is None:
             abort(404)
 
-    return _change(venue, member, remove, f"The time off is removed: {member.name} can be booked then again.")
+    return _change(
+        venue,
+        member,
+        remove,
+        _("The time off is removed: %(member_name)s can be booked then again.", member_name=member.name),
+    )

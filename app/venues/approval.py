@@ -6,6 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from app.accounts.models import Role, User
 from app.admin import audit
 from app.email import send_email
@@ -39,11 +42,11 @@ TRANSITIONS = {
 }
 
 STATUS_LABELS = {
-    S.DRAFT: "Draft",
-    S.PENDING_REVIEW: "Waiting for review",
-    S.APPROVED: "Live",
-    S.REJECTED: "Changes needed",
-    S.SUSPENDED: "Suspended",
+    S.DRAFT: _l("Draft"),
+    S.PENDING_REVIEW: _l("Waiting for review"),
+    S.APPROVED: _l("Live"),
+    S.REJECTED: _l("Changes needed"),
+    S.SUSPENDED: _l("Suspended"),
 }
 
 
@@ -61,18 +64,24 @@ def transition(venue: Venue, action: str, *, actor: User, reason: str = "", noti
     """Apply ``action`` or raise InvalidTransition/ValidationFailed; audit and notify."""
     t = TRANSITIONS.get(action)
     if t is None:
-        raise InvalidTransition("That is not something a listing can do.")
+        raise InvalidTransition(_("That is not something a listing can do."))
     if not _may_act(t, venue, actor):
-        raise InvalidTransition("You can't do that to this listing.")
+        raise InvalidTransition(_("You can't do that to this listing."))
     if venue.status not in t.source:
-        raise InvalidTransition(f"A listing that is “{STATUS_LABELS[venue.status]}” can't be {_past(action)}.")
+        raise InvalidTransition(
+            _(
+                "A listing that is “%(status)s” can't be %(past)s.",
+                status=STATUS_LABELS[venue.status],
+                past=_past(action),
+            )
+        )
     reason = (reason or "").strip()
     if t.needs_reason and not reason:
-        raise ValidationFailed("Give a reason: the venue owner will read it.")
+        raise ValidationFailed(_("Give a reason: the venue owner will read it."))
     if action == "submit":
         missing = missing_for_submission(venue)
         if missing:
-            raise ValidationFailed("Before submitting, add " + ", ".join(missing) + ".")
+            raise ValidationFailed(_("Before submitting, add %(missing)s.", missing=", ".join(missing)))
         venue.submitted_at = datetime.now(UTC)
     if action in ("approve", "reinstate"):
         venue.approved_at = datetime.now(UTC)
@@ -96,7 +105,7 @@ def transition(venue: Venue, action: str, *, actor: User, reason: str = "", noti
 def acknowledge_changes(venue: Venue, *, actor: User) -> None:
     """An admin has looked at the fields edited since approval."""
     if actor.role != Role.ADMIN:
-        raise InvalidTransition("Only admins review changes.")
+        raise InvalidTransition(_("Only admins review changes."))
     if not venue.changed_fields:
         return
     audit.record(
@@ -113,10 +122,10 @@ def acknowledge_changes(venue: Venue, *, actor: User) -> None:
 
 def _tell_owner(venue: Venue, action: str, reason: str) -> None:
     subjects = {
-        "approve": f"{venue.name} is live on CozyWish",
-        "reject": f"{venue.name} needs a few changes",
-        "suspend": f"{venue.name} has been suspended",
-        "reinstate": f"{venue.name} is live again",
+        "approve": _l("%(venue)s is live on CozyWish", venue=venue.name),
+        "reject": _l("%(venue)s needs a few changes", venue=venue.name),
+        "suspend": _l("%(venue)s has been suspended", venue=venue.name),
+        "reinstate": _l("%(venue)s is live again", venue=venue.name),
     }
     send_email(
         venue.owner.email,
@@ -133,10 +142,10 @@ def _tell_owner(venue: Venue, action: str, reason: str) -> None:
 
 def _past(action: str) -> str:
     return {
-        "submit": "submitted",
-        "withdraw": "withdrawn",
-        "approve": "approved",
-        "reject": "rejected",
-        "suspend": "suspended",
-        "reinstate": "reinstated",
+        "submit": _("submitted"),
+        "withdraw": _("withdrawn"),
+        "approve": _("approved"),
+        "reject": _("rejected"),
+        "suspend": _("suspended"),
+        "reinstate": _("reinstated"),
     }[action]

@@ -12,11 +12,14 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
+from app.booking.deposits import describe_payment
 from app.errors import DomainError, InvalidTransition, LimitReached, ValidationFailed
 from app.extensions import db
 from app.money import format_money
@@ -51,9 +54,9 @@ from app.venues.service import (
 )
 
 IN_USE = {
-    "services": "{} has bookings, so it can't be removed. Untick “Customers can book it” to hide it instead.",
+    "services": _l("{} has bookings, so it can't be removed. Untick “Customers can book it” to hide it instead."),
 }
-PAGE_TITLES = {"services": "Services", "team": "Team", "faqs": "FAQs", "images": "Photos"}
+PAGE_TITLES = {"services": _l("Services"), "team": _l("Team"), "faqs": _l("FAQs"), "images": _l("Photos")}
 # What must exist before a step can be left; team and FAQs are optional.
 CONTINUE_NEEDS = {
     "services": (lambda v: bool(v.active_services), "Add at least one service customers can book before you continue."),
@@ -67,8 +70,13 @@ CONTINUE_NEEDS = {
 # -- display helpers (decided values for the templates) ------------------------------------
 
 
-def price_label(minor: int, currency: str) -> str:
-    return format_money(minor, currency)
+def service_payment_label(service: Any) -> str:
+    return describe_payment(
+        service.payment_mode,
+        deposit_percent=service.deposit_percent,
+        deposit_fixed_minor=service.deposit_fixed_minor,
+        currency=service.currency,
+    )
 
 
 def duration_label(minutes: int) -> str:
@@ -108,7 +116,8 @@ def _render(step: str, venue: Venue, *, block: str | None = "", status: int = 20
         "step_title": PAGE_TITLES[step],
         # Same rule as the profile steps: onboarding until the provider reaches "review".
         "onboarding": venue.onboarding_step != WIZARD_STEPS[-1],
-        "price_label": price_label,
+        "price_label": format_money,
+        "payment_label": service_payment_label,
         "duration_label": duration_label,
         "editing_id": None,
         **wizard_context(venue, step),
@@ -170,6 +179,8 @@ def _service_form(service: Any = None, *, submitted: bool = True) -> ServiceForm
         _with_ids(form, f"service-{service.id}")
         if not submitted:
             form.price.data = format_price_input(service.price_minor)
+        if service.deposit_fixed_minor and form.deposit_fixed.data is None:  # shown, or kept when not sent
+            form.deposit_fixed.data = format_price_input(service.deposit_fixed_minor)
     return form
 
 
@@ -187,7 +198,7 @@ def services(venue: Venue) -> Response:
         return _refused("services", venue, exc, form.form_errors, form=form)
     advance_onboarding(venue, "services")
     db.session.commit()
-    return _saved("services", venue, f"Added “{service.name}”.")
+    return _saved("services", venue, _("Added “%(service_name)s”.", service_name=service.name))
 
 
 @bp.route("/venue/services/<int:service_id>", methods=["GET", "POST"])
@@ -206,7 +217,9 @@ def edit_service(venue: Venue, service_id: int) -> Response:
     except DomainError as exc:
         return _refused("services", venue, exc, form.form_errors, **editing)
     db.session.commit()
-    return _saved("services", venue, f"Saved “{service.name}”.", block="service_row", item=service)
+    return _saved(
+        "services", venue, _("Saved “%(service_name)s”.", service_name=service.name), block="service_row", item=service
+    )
 
 
 # -- team ----------------------------------------------------------------------------------------
@@ -262,7 +275,7 @@ def team(venue: Venue) -> Response:
         return _refused("team", venue, exc, form.form_errors, form=form)
     advance_onboarding(venue, "team")
     db.session.commit()
-    return _saved("team", venue, f"Added {member.name} to your team.")
+    return _saved("team", venue, _("Added %(member_name)s to your team.", member_name=member.name))
 
 
 @bp.route("/venue/team/<int:member_id>", methods=["GET", "POST"])
@@ -282,7 +295,7 @@ def edit_team_member(venue: Venue, member_id: int) -> Response:
     except DomainError as exc:
         return _refused("team", venue, exc, form.form_errors, **editing)
     db.session.commit()
-    return _saved("team", venue, f"Saved {member.name}.", block="team_row", item=member)
+    return _saved("team", venue, _("Saved %(member_name)s.", member_name=member.name), block="team_row", item=member)
 
 
 # -- FAQs ----------------------------------------------------------------------------------------
@@ -302,7 +315,7 @@ def faqs(venue: Venue) -> Response:
         return _refused("faqs", venue, exc, form.form_errors, form=form)
     advance_onboarding(venue, "faqs")
     db.session.commit()
-    return _saved("faqs", venue, "Question added.")
+    return _saved("faqs", venue, _("Question added."))
 
 
 @bp.route("/venue/faqs/<int:faq_id>", methods=["GET", "POST"])
@@ -321,7 +334,7 @@ def edit_faq(venue: Venue, faq_id: int) -> Response:
     except DomainError as exc:
         return _refused("faqs", venue, exc, form.form_errors, **editing)
     db.session.commit()
-    return _saved("faqs", venue, "Question saved.", block="faq_row", item=faq)
+    return _saved("faqs", venue, _("Question saved."), block="faq_row", item=faq)
 
 
 # -- photos --------------------------------------------------------------------------------------
@@ -342,7 +355,7 @@ def images(venue: Venue) -> Response:
     note_change(venue, "images")
     advance_onboarding(venue, "images")
     db.session.commit()
-    return _saved("images", venue, "Photo added.")
+    return _saved("images", venue, _("Photo added."))
 
 
 @bp.post("/venue/images/<int:image_id>/cover")
@@ -352,7 +365,7 @@ def cover_image(venue: Venue, image_id: int) -> Response:
     set_cover(venue, image_id)
     note_change(venue, "images")
     db.session.commit()
-    return _saved("images", venue, "Cover photo changed.")
+    return _saved("images", venue, _("Cover photo changed."))
 
 
 @bp.post("/venue/images/<int:image_id>/alt")
@@ -369,7 +382,7 @@ def image_alt_text(venue: Venue, image_id: int) -> Response:
         return _refused("images", venue, exc, form.alt_text.errors, **card)
     note_change(venue, "images")
     db.session.commit()
-    return _saved("images", venue, "Photo description saved.", block="image_card", item=image)
+    return _saved("images", venue, _("Photo description saved."), block="image_card", item=image)
 
 
 # -- delete, move and reorder: the same for each list -----------------------------------------
@@ -384,8 +397,8 @@ def _delete_image(venue: Venue, image_id: int) -> None:
 LISTS: dict[str, tuple[Callable[[Venue], list[Any]], Callable[[Any], str], Callable[[Venue, int], None], str]] = {
     "services": (lambda v: v.services, lambda i: f"“{i.name}”", remove_service, "service"),
     "team": (lambda v: v.team, lambda i: i.name, remove_team_member, "team_member"),
-    "faqs": (lambda v: v.faqs, lambda i: "the question", remove_faq, "faq"),
-    "images": (lambda v: v.gallery, lambda i: "the photo", _delete_image, "image"),
+    "faqs": (lambda v: v.faqs, lambda i: _("the question"), remove_faq, "faq"),
+    "images": (lambda v: v.gallery, lambda i: _("the photo"), _delete_image, "image"),
 }
 
 
@@ -400,16 +413,21 @@ def _list_routes(step: str) -> None:
                 db.session.flush()
         except IntegrityError:
             # Bookings keep their service (a foreign key without cascade): hide it instead.
-            return _refused(step, venue, InvalidTransition(IN_USE.get(step, "That item is in use.").format(what)))
+            return _refused(
+                step, venue, InvalidTransition(str(IN_USE.get(step, _l("That item is in use."))).format(what))
+            )
         db.session.commit()
-        return _saved(step, venue, f"Removed {what}.")
+        return _saved(step, venue, _("Removed %(what)s.", what=what))
 
     def move_item(venue: Venue, item_id: int, direction: str) -> Response:
         what = label(_own(items_of(venue), item_id))
         move(venue, step, item_id, direction)
         db.session.commit()
-        where = {"up": "earlier", "down": "later"}[direction] if step == "images" else direction
-        return _saved(step, venue, f"Moved {what} {where}.")
+        if step == "images":
+            where = _("earlier") if direction == "up" else _("later")
+        else:
+            where = _("up") if direction == "up" else _("down")
+        return _saved(step, venue, _("Moved %(what)s %(where)s.", what=what, where=where))
 
     def order(venue: Venue) -> Response:
         try:
@@ -420,7 +438,7 @@ def _list_routes(step: str) -> None:
         except DomainError as exc:
             return _refused(step, venue, exc)
         db.session.commit()
-        return _saved(step, venue, "New order saved.")
+        return _saved(step, venue, _("New order saved."))
 
     def done(venue: Venue) -> Response:
         ready, message = CONTINUE_NEEDS.get(step, (lambda v: True, ""))

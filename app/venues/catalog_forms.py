@@ -6,12 +6,17 @@ import re
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from app.booking.deposits import MODE_LABELS, PaymentMode, check_payment_terms
+from app.errors import ValidationFailed
 
 MAX_PRICE_MINOR = 100_000_000  # 1,000,000.00 in major units; well inside the integer column
 _NUMBER_RE = re.compile(r"(\d+)(?:\.(\d*))?|\.(\d+)")
@@ -21,18 +26,18 @@ def parse_price(text: str | None) -> int:
     """A price typed in major units ("45", "45.5", "1,045.00") as minor units; ValueError says why not."""
     raw = (text or "").strip().lstrip("£€$").strip().replace(",", "")
     if not raw:
-        raise ValueError("Enter the price, like 45.00 (0 for free).")
+        raise ValueError(_("Enter the price, like 45.00 (0 for free)."))
     if raw.startswith("-"):
-        raise ValueError("The price can't be negative.")
+        raise ValueError(_("The price can't be negative."))
     match = _NUMBER_RE.fullmatch(raw)
     if not match:
-        raise ValueError("Enter the price as a number, like 45.00.")
+        raise ValueError(_("Enter the price as a number, like 45.00."))
     decimals = match.group(2) or match.group(3) or ""
     if len(decimals) > 2:
-        raise ValueError("Use at most two decimal places, like 45.50.")
+        raise ValueError(_("Use at most two decimal places, like 45.50."))
     minor = int(Decimal(raw) * 100)
     if minor > MAX_PRICE_MINOR:
-        raise ValueError("Enter a price under 1,000,000.")
+        raise ValueError(_("Enter a price under 1,000,000."))
     return minor
 
 
@@ -56,7 +61,7 @@ class WholeNumberField(IntegerField):
             self.data = int(str(valuelist[0]).strip())
         except ValueError:
             self.data = None
-            raise ValueError("Enter a whole number.") from None
+            raise ValueError(_("Enter a whole number.")) from None
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -66,7 +71,7 @@ class MultiCheckboxField(SelectMultipleField):
     def pre_validate(self, form: Any) -> None:
         allowed = {self.coerce(value) for value, *_ in self.choices or []}
         if any(value not in allowed for value in self.data or []):
-            raise ValidationError("Choose services from your own venue.")
+            raise ValidationError(_("Choose services from your own venue."))
 
 
 def _has_file(field: FileField) -> bool:
@@ -75,26 +80,29 @@ def _has_file(field: FileField) -> bool:
 
 class ServiceForm(FlaskForm):
     name = StringField(
-        "Name",
-        validators=[DataRequired("Enter the service's name."), Length(max=120, message="Use at most 120 characters.")],
+        _l("Name"),
+        validators=[
+            DataRequired("Enter the service's name."),
+            Length(max=120, message=_l("Use at most 120 characters.")),
+        ],
     )
     description = TextAreaField(
-        "Description", validators=[Optional(), Length(max=2000, message="Use at most 2,000 characters.")]
+        _l("Description"), validators=[Optional(), Length(max=2000, message=_l("Use at most 2,000 characters."))]
     )
     category_id = SelectField(
-        "Category", coerce=_optional_int, choices=[SelectChoice("", "No category")], validate_choice=True
+        _l("Category"), coerce=_optional_int, choices=[SelectChoice("", "No category")], validate_choice=True
     )
     duration_minutes = WholeNumberField(
-        "Duration (minutes)",
+        _l("Duration (minutes)"),
         default=60,
         validators=[
             InputRequired("Enter how long the service lasts, in minutes."),
             NumberRange(5, 720, "A service lasts between 5 minutes and 12 hours."),
         ],
     )
-    price = StringField("Price")
+    price = StringField(_l("Price"))
     capacity = WholeNumberField(
-        "People at once",
+        _l("People at once"),
         default=1,
         validators=[
             InputRequired("Enter how many people can book the same time."),
@@ -102,16 +110,27 @@ class ServiceForm(FlaskForm):
         ],
     )
     buffer_minutes = WholeNumberField(
-        "Buffer after (minutes)",
+        _l("Buffer after (minutes)"),
         default=0,
         validators=[
             InputRequired("Enter the buffer in minutes (0 for none)."),
             NumberRange(0, 240, "The buffer after a service is between 0 and 240 minutes."),
         ],
     )
-    is_active = BooleanField("Customers can book it", default=True)
+    is_active = BooleanField(_l("Customers can book it"), default=True)
+    # How customers pay (app/booking/deposits.py): validated together in validate_payment_mode.
+    payment_mode = SelectField(
+        _l("How customers pay"),
+        choices=[SelectChoice(mode.value, label) for mode, label in MODE_LABELS.items()],
+        default=PaymentMode.FULL.value,
+        validate_choice=False,
+    )
+    deposit_percent = WholeNumberField(_l("Deposit (%)"), validators=[Optional()])
+    deposit_fixed = StringField(_l("Deposit (amount)"))
+    no_show_fee_percent = WholeNumberField(_l("No-show fee (% of the price)"), validators=[Optional()])
 
     price_minor: int | None = None
+    deposit_fixed_minor: int | None = None
 
     def validate_price(self, field: StringField) -> None:
         try:
@@ -119,8 +138,28 @@ class ServiceForm(FlaskForm):
         except ValueError as exc:
             raise ValidationError(str(exc)) from None
 
+    def validate_payment_mode(self, field: SelectField) -> None:
+        if field.data not in {mode.value for mode in PaymentMode}:
+            raise ValidationError(_("Choose how customers pay: in full, a deposit, or at the venue."))
+        if field.data == PaymentMode.DEPOSIT_FIXED:
+            try:
+                self.deposit_fixed_minor = parse_price(self.deposit_fixed.data)
+            except ValueError as exc:
+                raise ValidationError(_("Deposit: %(problem)s", problem=exc)) from None
+        try:
+            check_payment_terms(
+                field.data,
+                price_minor=self.price_minor if self.price_minor is not None else MAX_PRICE_MINOR,
+                deposit_percent=self.deposit_percent.data if field.data == PaymentMode.DEPOSIT_PERCENT else None,
+                deposit_fixed_minor=self.deposit_fixed_minor,
+                no_show_fee_percent=self.no_show_fee_percent.data,
+            )
+        except ValidationFailed as exc:
+            raise ValidationError(exc.message) from None
+
     def service_fields(self) -> dict[str, Any]:
         """The arguments of save_service, from validated data."""
+        mode = self.payment_mode.data
         return {
             "name": self.name.data,
             "description": self.description.data or "",
@@ -130,32 +169,38 @@ class ServiceForm(FlaskForm):
             "capacity": self.capacity.data,
             "buffer_minutes": self.buffer_minutes.data,
             "is_active": bool(self.is_active.data),
+            "payment_mode": mode,
+            "deposit_percent": self.deposit_percent.data if mode == PaymentMode.DEPOSIT_PERCENT else None,
+            "deposit_fixed_minor": self.deposit_fixed_minor if mode == PaymentMode.DEPOSIT_FIXED else None,
+            "no_show_fee_percent": self.no_show_fee_percent.data,
         }
 
 
 class TeamMemberForm(FlaskForm):
     name = StringField(
-        "Name",
+        _l("Name"),
         validators=[
             DataRequired("Enter the team member's name."),
-            Length(max=120, message="Use at most 120 characters."),
+            Length(max=120, message=_l("Use at most 120 characters.")),
         ],
     )
     title = StringField(
-        "Role or title", validators=[Optional(), Length(max=120, message="Use at most 120 characters.")]
+        _l("Role or title"), validators=[Optional(), Length(max=120, message=_l("Use at most 120 characters."))]
     )
-    bio = TextAreaField("Short bio", validators=[Optional(), Length(max=1000, message="Use at most 1,000 characters.")])
-    service_ids = MultiCheckboxField("Services they perform", coerce=int, choices=[], validate_choice=True)
-    photo = FileField("Photo")
+    bio = TextAreaField(
+        _l("Short bio"), validators=[Optional(), Length(max=1000, message=_l("Use at most 1,000 characters."))]
+    )
+    service_ids = MultiCheckboxField(_l("Services they perform"), coerce=int, choices=[], validate_choice=True)
+    photo = FileField(_l("Photo"))
     alt_text = StringField(
-        "Describe the photo (alt text)",
-        validators=[Optional(), Length(max=200, message="Keep the description under 200 characters.")],
+        _l("Describe the photo (alt text)"),
+        validators=[Optional(), Length(max=200, message=_l("Keep the description under 200 characters."))],
     )
-    remove_photo = BooleanField("Remove the current photo")
+    remove_photo = BooleanField(_l("Remove the current photo"))
 
     def validate_alt_text(self, field: StringField) -> None:
         if _has_file(self.photo) and not (field.data or "").strip():
-            raise ValidationError("Describe the photo for people who can't see it (alt text).")
+            raise ValidationError(_("Describe the photo for people who can't see it (alt text)."))
 
     @property
     def has_photo(self) -> bool:
@@ -164,35 +209,35 @@ class TeamMemberForm(FlaskForm):
 
 class FAQForm(FlaskForm):
     question = StringField(
-        "Question",
-        validators=[DataRequired("Enter the question."), Length(max=300, message="Use at most 300 characters.")],
+        _l("Question"),
+        validators=[DataRequired("Enter the question."), Length(max=300, message=_l("Use at most 300 characters."))],
     )
     answer = TextAreaField(
-        "Answer",
-        validators=[DataRequired("Enter the answer."), Length(max=2000, message="Use at most 2,000 characters.")],
+        _l("Answer"),
+        validators=[DataRequired("Enter the answer."), Length(max=2000, message=_l("Use at most 2,000 characters."))],
     )
 
 
 class ImageUploadForm(FlaskForm):
-    photo = FileField("Photo")
+    photo = FileField(_l("Photo"))
     alt_text = StringField(
-        "Describe the photo (alt text)",
+        _l("Describe the photo (alt text)"),
         validators=[
             DataRequired("Describe the photo for people who can't see it (alt text)."),
-            Length(max=200, message="Keep the description under 200 characters."),
+            Length(max=200, message=_l("Keep the description under 200 characters.")),
         ],
     )
 
     def validate_photo(self, field: FileField) -> None:
         if not _has_file(field):
-            raise ValidationError("Choose a photo to upload: JPEG, PNG or WebP.")
+            raise ValidationError(_("Choose a photo to upload: JPEG, PNG or WebP."))
 
 
 class AltTextForm(FlaskForm):
     alt_text = StringField(
-        "Alt text",
+        _l("Alt text"),
         validators=[
             DataRequired("Alt text is required: describe the photo for people who can't see it."),
-            Length(max=200, message="Keep the description under 200 characters."),
+            Length(max=200, message=_l("Keep the description under 200 characters.")),
         ],
     )

@@ -12,8 +12,9 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -21,6 +22,7 @@ from app.accounts.access import role_required
 from app.errors import DomainError
 from app.extensions import db
 from app.rendering import render_page
+from app.timefmt import day_words
 from app.venues.approval import STATUS_LABELS, allowed_actions, transition
 from app.venues.forms import (
     BasicsForm,
@@ -32,7 +34,7 @@ from app.venues.forms import (
     read_week,
     week_from_saved,
 )
-from app.venues.hours import WEEKDAYS, Range, is_open_at
+from app.venues.hours import Range, is_open_at, weekday_name
 from app.venues.models import Venue
 from app.venues.service import (
     WIZARD_STEPS,
@@ -52,14 +54,14 @@ from app.venues.service import (
 bp = Blueprint("venues_dashboard", __name__, url_prefix="/provider")
 
 STEP_LABELS = {
-    "basics": "Basics",
-    "location": "Location",
-    "hours": "Opening hours",
-    "services": "Services",
-    "team": "Team",
-    "faqs": "FAQs",
-    "images": "Photos",
-    "review": "Review and submit",
+    "basics": _l("Basics"),
+    "location": _l("Location"),
+    "hours": _l("Opening hours"),
+    "services": _l("Services"),
+    "team": _l("Team"),
+    "faqs": _l("FAQs"),
+    "images": _l("Photos"),
+    "review": _l("Review and submit"),
 }
 
 
@@ -95,13 +97,15 @@ def wizard_context(venue: Venue | None, step: str) -> dict[str, Any]:
 
 # -- shared page helpers ----------------------------------------------------------------
 
-ACTION_LABELS = {"submit": "Submit for review", "withdraw": "Withdraw from review"}
+ACTION_LABELS = {"submit": _l("Submit for review"), "withdraw": _l("Withdraw from review")}
 STATUS_HELP = {
-    "draft": "Your listing is a draft: only you can see it. Finish the steps, then submit it for review.",
-    "pending_review": "Our team is reviewing your listing. We'll email you when it's live, usually within two days.",
-    "approved": "Your listing is live. Changes you make show at once; our team takes a look afterwards.",
-    "rejected": "Our team asked for a few changes. Make them, then submit the listing again.",
-    "suspended": "Your listing is hidden from customers. Contact us to find out what is needed.",
+    "draft": _l("Your listing is a draft: only you can see it. Finish the steps, then submit it for review."),
+    "pending_review": _l(
+        "Our team is reviewing your listing. We'll email you when it's live, usually within two days."
+    ),
+    "approved": _l("Your listing is live. Changes you make show at once; our team takes a look afterwards."),
+    "rejected": _l("Our team asked for a few changes. Make them, then submit the listing again."),
+    "suspended": _l("Your listing is hidden from customers. Contact us to find out what is needed."),
 }
 
 
@@ -145,7 +149,7 @@ def _saved_ranges(venue: Venue) -> dict[int, list[Range]]:
 
 
 def _date_label(day: date) -> str:
-    return format_date(day, "EEE d MMM yyyy", locale="en_GB")
+    return day_words(day)
 
 
 # -- home -------------------------------------------------------------------------------
@@ -205,7 +209,7 @@ def basics():
             form.form_errors.append(exc.message)
             venue = get_venue_for_owner(current_user.id)
         else:
-            return _saved(venue, "basics", "Your venue's basics are saved.")
+            return _saved(venue, "basics", _("Your venue's basics are saved."))
     elif request.method == "POST":
         status = 422
     return _page("basics.html", venue, "basics", status=status, form=form)
@@ -237,7 +241,7 @@ def location(venue: Venue):
             status = _refused(exc)
             form.form_errors.append(exc.message)
         else:
-            return _saved(venue, "location", "Your venue's location is saved.")
+            return _saved(venue, "location", _("Your venue's location is saved."))
     elif request.method == "POST":
         status = 422
     return _page(
@@ -295,7 +299,7 @@ def hours(venue: Venue):
         db.session.rollback()
         return _hours_page(venue, week, ClosureForm(formdata=None), status=422)
     advance_onboarding(venue, "hours")
-    return _saved(venue, "hours", "Your opening hours are saved.")
+    return _saved(venue, "hours", _("Your opening hours are saved."))
 
 
 @bp.get("/venue/hours/row")
@@ -324,14 +328,14 @@ def _hours_command(venue: Venue, command: Callable[[], None], message: str) -> R
 @venue_required
 def copy_monday(venue: Venue):
     return _hours_command(
-        venue, lambda: copy_day_to(venue, 0, [1, 2, 3, 4]), "Monday's hours are copied to Tuesday to Friday."
+        venue, lambda: copy_day_to(venue, 0, [1, 2, 3, 4]), _("Monday's hours are copied to Tuesday to Friday.")
     )
 
 
 @bp.post("/venue/hours/close-sundays")
 @venue_required
 def close_sundays(venue: Venue):
-    return _hours_command(venue, lambda: set_day_hours(venue, 6, []), "Your venue is now closed on Sundays.")
+    return _hours_command(venue, lambda: set_day_hours(venue, 6, []), _("Your venue is now closed on Sundays."))
 
 
 @bp.post("/venue/closures")
@@ -347,7 +351,7 @@ def closures(venue: Venue):
             form.form_errors.append(exc.message)
         else:
             db.session.commit()
-            flash("The closure is added.", "success")
+            flash(_("The closure is added."), "success")
             return redirect(url_for("venues_dashboard.hours", _anchor="closures"))
     return _hours_page(venue, week_from_saved(_saved_ranges(venue)), form, status=status)
 
@@ -357,7 +361,7 @@ def closures(venue: Venue):
 def delete_closure(venue: Venue, closure_id: int):
     remove_closure(venue, closure_id)  # 404 for a closure that isn't this venue's
     db.session.commit()
-    flash("The closure is removed.", "success")
+    flash(_("The closure is removed."), "success")
     return redirect(url_for("venues_dashboard.hours", _anchor="closures"))
 
 
@@ -375,7 +379,7 @@ def _review_page(venue: Venue, *, status: int = 200, error: str = "") -> Respons
         status_help=STATUS_HELP[venue.status],
         missing=missing_for_submission(venue),
         actions=[(action, ACTION_LABELS[action]) for action in allowed_actions(venue, current_user)],
-        week=[(name, ", ".join(r.label for r in saved.get(i, [])) or "Closed") for i, name in enumerate(WEEKDAYS)],
+        week=[(weekday_name(i), ", ".join(r.label for r in saved.get(i, [])) or _("Closed")) for i in range(7)],
         closures=[(_date_label(c.starts_on), _date_label(c.ends_on), c.reason) for c in venue.closures],
     )
 
@@ -400,10 +404,10 @@ def _apply(venue: Venue, action: str, message: str) -> Response:
 @bp.post("/venue/submit")
 @venue_required
 def submit(venue: Venue):
-    return _apply(venue, "submit", "Your venue is submitted. We'll email you once it has been reviewed.")
+    return _apply(venue, "submit", _("Your venue is submitted. We'll email you once it has been reviewed."))
 
 
 @bp.post("/venue/withdraw")
 @venue_required
 def withdraw(venue: Venue):
-    return _apply(venue, "withdraw", "Your venue is back to draft. Submit it again when you're ready.")
+    return _apply(venue, "withdraw", _("Your venue is back to draft. Submit it again when you're ready."))

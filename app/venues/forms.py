@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import (
@@ -23,7 +25,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp
 
-from app.venues.hours import WEEKDAYS, Range, format_minute, parse_minute
+from app.venues.hours import Range, format_minute, parse_minute, weekday_name
 
 # Offered first in the time zone picker; any other IANA name can be typed instead.
 COMMON_TIMEZONES = (
@@ -91,65 +93,76 @@ class CoordinateField(FloatField):
             self.data = float(valuelist[0].strip().replace(",", "."))
         except ValueError:
             self.data = None
-            raise ValueError("Enter a number like 51.5072, or drag the pin on the map.") from None
+            raise ValueError(_("Enter a number like 51.5072, or drag the pin on the map.")) from None
 
 
 class BasicsForm(FlaskForm):
     # "create" while the owner has no venue yet: a second tab can't silently overwrite the first.
     intent = HiddenField(default="update")
     name = StringField(
-        "Venue name",
-        validators=[DataRequired("Enter the venue's name."), Length(max=120, message="Use at most 120 characters.")],
+        _l("Venue name"),
+        validators=[
+            DataRequired("Enter the venue's name."),
+            Length(max=120, message=_l("Use at most 120 characters.")),
+        ],
     )
     description = TextAreaField(
-        "Description", validators=[Optional(), Length(max=5000, message="Use at most 5,000 characters.")]
+        _l("Description"), validators=[Optional(), Length(max=5000, message=_l("Use at most 5,000 characters."))]
     )
-    category_id = IdSelectField("Category", invalid_message="Choose a category from the list.")
+    category_id = IdSelectField(_l("Category"), invalid_message="Choose a category from the list.")
     tags = StringField(
-        "Tags", validators=[Optional(), Length(max=500, message="That is too many tags; use at most 10.")]
+        _l("Tags"), validators=[Optional(), Length(max=500, message=_l("That is too many tags; use at most 10."))]
     )
     phone = TelField(
-        "Phone",
+        _l("Phone"),
         validators=[
             Optional(),
             Length(max=32),
-            Regexp(r"^\+?[0-9 ()\-]{6,32}$", message="Use digits, spaces, brackets and an optional leading +."),
+            Regexp(r"^\+?[0-9 ()\-]{6,32}$", message=_l("Use digits, spaces, brackets and an optional leading +.")),
         ],
     )
     email = EmailField(
-        "Booking email",
+        _l("Booking email"),
         validators=[Optional(), Email("Enter a valid email address."), Length(max=254)],
     )
     website = StringField(
-        "Website",
+        _l("Website"),
         validators=[
             Optional(),
-            Length(max=300, message="Use at most 300 characters."),
-            Regexp(r"^\S+\.\S+$", message="Enter a web address like example.com."),
+            Length(max=300, message=_l("Use at most 300 characters.")),
+            Regexp(r"^\S+\.\S+$", message=_l("Enter a web address like example.com.")),
         ],
     )
 
 
 class LocationForm(FlaskForm):
     address_line = StringField(
-        "Street address",
-        validators=[DataRequired("Enter the street address."), Length(max=200, message="Use at most 200 characters.")],
+        _l("Street address"),
+        validators=[
+            DataRequired("Enter the street address."),
+            Length(max=200, message=_l("Use at most 200 characters.")),
+        ],
     )
     city = StringField(
-        "Town or city",
-        validators=[DataRequired("Enter the town or city."), Length(max=100, message="Use at most 100 characters.")],
+        _l("Town or city"),
+        validators=[
+            DataRequired("Enter the town or city."),
+            Length(max=100, message=_l("Use at most 100 characters.")),
+        ],
     )
-    postcode = StringField("Postcode", validators=[Optional(), Length(max=20, message="Use at most 20 characters.")])
-    country = StringField("Country code", validators=[DataRequired("Enter the two-letter country code, like GB.")])
-    latitude = CoordinateField("Latitude", validators=[InputRequired("Enter the latitude, or drag the pin.")])
-    longitude = CoordinateField("Longitude", validators=[InputRequired("Enter the longitude, or drag the pin.")])
+    postcode = StringField(
+        _l("Postcode"), validators=[Optional(), Length(max=20, message=_l("Use at most 20 characters."))]
+    )
+    country = StringField(_l("Country code"), validators=[DataRequired("Enter the two-letter country code, like GB.")])
+    latitude = CoordinateField(_l("Latitude"), validators=[InputRequired("Enter the latitude, or drag the pin.")])
+    longitude = CoordinateField(_l("Longitude"), validators=[InputRequired("Enter the longitude, or drag the pin.")])
     timezone = SelectField(
-        "Time zone",
+        _l("Time zone"),
         choices=[SelectChoice("", "Another time zone (type it below)")]
         + [SelectChoice(tz, tz.replace("_", " ")) for tz in COMMON_TIMEZONES],
         validate_choice=False,
     )
-    timezone_other = StringField("Other time zone", validators=[Optional(), Length(max=64)])
+    timezone_other = StringField(_l("Other time zone"), validators=[Optional(), Length(max=64)])
 
     def chosen_timezone(self) -> str:
         """The typed zone wins over the list, so "Other" needs no JavaScript."""
@@ -164,10 +177,11 @@ class LocationForm(FlaskForm):
 
 
 class ClosureForm(FlaskForm):
-    starts_on = DateField("First day closed", validators=[InputRequired("Enter the first day of the closure.")])
-    ends_on = DateField("Last day closed", validators=[InputRequired("Enter the last day of the closure.")])
+    starts_on = DateField(_l("First day closed"), validators=[InputRequired("Enter the first day of the closure.")])
+    ends_on = DateField(_l("Last day closed"), validators=[InputRequired("Enter the last day of the closure.")])
     reason = StringField(
-        "Reason (shown to customers)", validators=[Optional(), Length(max=200, message="Use at most 200 characters.")]
+        _l("Reason (shown to customers)"),
+        validators=[Optional(), Length(max=200, message=_l("Use at most 200 characters."))],
     )
 
 
@@ -192,7 +206,7 @@ class DayHours:
 
     @property
     def name(self) -> str:
-        return WEEKDAYS[self.weekday]
+        return weekday_name(self.weekday)
 
 
 def week_from_saved(saved: dict[int, list[Range]]) -> list[DayHours]:
@@ -245,7 +259,7 @@ def edit_rows(week: list[DayHours], add: str, remove: str) -> None:
     if add.isdigit() and int(add) < len(week):
         week[int(add)].rows.append(TimeRow())
         week[int(add)].closed = False
-    weekday, _, index = remove.partition(":")
+    weekday, _colon, index = remove.partition(":")
     if weekday.isdigit() and index.isdigit() and int(weekday) < len(week):
         rows = week[int(weekday)].rows
         if int(index) < len(rows):

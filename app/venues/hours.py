@@ -8,7 +8,18 @@ from datetime import date, datetime
 from itertools import pairwise
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+from flask_babel import gettext as _
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")  # codes (schema.org)
+
+
+def weekday_name(weekday: int) -> str:
+    """Monday=0 ... Sunday=6, in the request's language: "Monday", "lunes"."""
+    from app.timefmt import day_words
+
+    return day_words(date(2024, 1, 1 + weekday), "EEEE")  # 1 January 2024 was a Monday
+
+
 MINUTES_PER_DAY = 24 * 60
 
 
@@ -35,11 +46,11 @@ def parse_minute(text: str, *, allow_midnight_end: bool = False) -> int:
         hours_text, minutes_text = text.split(":")
         hours, minutes = int(hours_text), int(minutes_text)
     except ValueError:
-        raise ValueError(f"“{text}” is not a time; use HH:MM, like 09:30.") from None
+        raise ValueError(_("“%(text)s” is not a time; use HH:MM, like 09:30.", text=text)) from None
     if allow_midnight_end and hours == 24 and minutes == 0:
         return MINUTES_PER_DAY
     if not (0 <= hours <= 23 and 0 <= minutes <= 59):
-        raise ValueError(f"“{text}” is not a time of day.")
+        raise ValueError(_("“%(text)s” is not a time of day.", text=text))
     return hours * 60 + minutes
 
 

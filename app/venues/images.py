@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app
+from flask_babel import gettext as _
 
 from app.errors import LimitReached, ValidationFailed
 from app.extensions import db
@@ -21,11 +22,13 @@ MAX_IMAGES = 20
 def add_image(venue: Venue, data: bytes, *, alt_text: str, kind: str = "venue") -> VenueImage:
     alt_text = (alt_text or "").strip()
     if not alt_text:
-        raise ValidationFailed("Describe the photo for people who can't see it (alt text).")
+        raise ValidationFailed(_("Describe the photo for people who can't see it (alt text)."))
     if len(alt_text) > 200:
-        raise ValidationFailed("Keep the description under 200 characters.")
+        raise ValidationFailed(_("Keep the description under 200 characters."))
     if kind == "venue" and len(venue.gallery) >= MAX_IMAGES:
-        raise LimitReached(f"A venue can have at most {MAX_IMAGES} photos. Remove one first.")
+        raise LimitReached(
+            _("A venue can have at most %(max_images)s photos. Remove one first.", max_images=MAX_IMAGES)
+        )
     converted = convert_upload(
         data,
         max_bytes=current_app.config["IMAGE_MAX_BYTES"],
@@ -63,7 +66,7 @@ def delete_image(venue: Venue, image_id: int) -> None:
     if image is None:
         from werkzeug.exceptions import NotFound
 
-        raise NotFound("No such photo at your venue.")
+        raise NotFound(_("No such photo at your venue."))
     was_cover = image.is_cover
     keys = [v["key"] for v in image.variants.values()]
     venue.images.remove(image)
@@ -79,7 +82,7 @@ def set_cover(venue: Venue, image_id: int) -> None:
     if target is None:
         from werkzeug.exceptions import NotFound
 
-        raise NotFound("No such photo at your venue.")
+        raise NotFound(_("No such photo at your venue."))
     for image in venue.gallery:
         image.is_cover = image.id == image_id
 
@@ -89,10 +92,10 @@ def set_alt_text(venue: Venue, image_id: int, alt_text: str) -> None:
     if image is None:
         from werkzeug.exceptions import NotFound
 
-        raise NotFound("No such photo at your venue.")
+        raise NotFound(_("No such photo at your venue."))
     alt_text = alt_text.strip()
     if not alt_text or len(alt_text) > 200:
-        raise ValidationFailed("Alt text is required, up to 200 characters.")
+        raise ValidationFailed(_("Alt text is required, up to 200 characters."))
     image.alt_text = alt_text
 
 

@@ -182,6 +182,22 @@ class Service(db.Model):
         CheckConstraint(
             "cancel_late_fee_percent IS NULL OR cancel_late_fee_percent BETWEEN 0 AND 100", name="cancel_fee_range"
         ),
+        CheckConstraint(
+            "payment_mode IN ('full', 'deposit_percent', 'deposit_fixed', 'at_venue')", name="payment_mode_known"
+        ),
+        CheckConstraint(
+            "(payment_mode = 'deposit_percent') = (deposit_percent IS NOT NULL) AND "
+            "(deposit_percent IS NULL OR deposit_percent BETWEEN 1 AND 99)",
+            name="deposit_percent_range",
+        ),
+        CheckConstraint(
+            "(payment_mode = 'deposit_fixed') = (deposit_fixed_minor IS NOT NULL) AND "
+            "(deposit_fixed_minor IS NULL OR (deposit_fixed_minor > 0 AND deposit_fixed_minor < price_minor))",
+            name="deposit_fixed_range",
+        ),
+        CheckConstraint(
+            "no_show_fee_percent IS NULL OR no_show_fee_percent BETWEEN 0 AND 100", name="no_show_fee_range"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -200,6 +216,13 @@ class Service(db.Model):
     # (percent of the price) or, when the fee is None, no cancellation at all.
     cancel_free_hours: Mapped[int] = mapped_column(Integer, default=24, server_default="24")
     cancel_late_fee_percent: Mapped[int | None] = mapped_column(Integer, default=50, server_default="50")
+    # How it is paid (app/booking/deposits.py): "full" online, a deposit online (a percent of
+    # the price, or a fixed amount under it) with the rest at the venue, or all "at_venue".
+    payment_mode: Mapped[str] = mapped_column(String(16), default="full", server_default="full")
+    deposit_percent: Mapped[int | None] = mapped_column(Integer)
+    deposit_fixed_minor: Mapped[int | None] = mapped_column(Integer)
+    # A no-show fee, percent of the price (None: no fee), charged to the saved card.
+    no_show_fee_percent: Mapped[int | None] = mapped_column(Integer)
 
     venue: Mapped[Venue] = relationship(back_populates="services")
     category: Mapped[Category | None] = relationship()

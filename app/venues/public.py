@@ -16,19 +16,22 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
-from babel.dates import format_date
 from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
+from app.booking.deposits import service_pay_label
 from app.extensions import db
+from app.i18n import format_locale
 from app.money import format_money
 from app.reviews.service import rating_breakdown, venue_reviews
+from app.timefmt import day_words
 from app.urls import absolute_url
 from app.venues.approval import STATUS_LABELS
-from app.venues.hours import WEEKDAYS, Range, format_minute, is_open_at
+from app.venues.hours import WEEKDAYS, Range, format_minute, is_open_at, weekday_name
 from app.venues.models import Closure, Service, TeamMember, Venue, VenueImage, VenueStatus
 from app.venues.slugs import find_venue_by_any_slug
 
@@ -46,7 +49,6 @@ VENUE_PAGE_LOADS = (
     selectinload(Venue.faqs),
 )
 
-LOCALE = "en_GB"
 DESCRIPTION_LENGTH = 155
 UPCOMING_CLOSURES = 6
 SITEMAP_LIMIT = 50_000  # the sitemap protocol's maximum per file
@@ -208,7 +210,7 @@ def reviews_summary(venue: Venue, limit: int = 10) -> dict[str, Any]:
                 "rating": review.rating,
                 "body": review.body,
                 "author": (review.customer.name or "A customer").split()[0],
-                "month": format_date(review.created_at, "MMMM y", locale=LOCALE),
+                "month": day_words(review.created_at.date(), "MMMM y"),
                 "service": review.booking.service.name,
             }
             for review in venue_reviews(venue.id, limit=limit)
@@ -253,10 +255,6 @@ def summarize(text: str, length: int) -> str:
     return cut + "…"
 
 
-def price_label(price_minor: int, currency: str) -> str:
-    return format_money(price_minor, currency)
-
-
 def price_range(services: list[Service]) -> str:
     """ "£25 – £120" over the bookable services, "£40" when they cost the same, "" with none."""
     by_currency: dict[str, list[int]] = {}
@@ -267,8 +265,8 @@ def price_range(services: list[Service]) -> str:
     ((currency, prices),) = by_currency.items()
     low, high = min(prices), max(prices)
     if low == high:
-        return price_label(low, currency)
-    return f"{price_label(low, currency)} – {price_label(high, currency)}"
+        return format_money(low, currency)
+    return f"{format_money(low, currency)} – {format_money(high, currency)}"
 
 
 def duration_label(minutes: int) -> str:
@@ -289,8 +287,9 @@ def group_services(services: list[Service]) -> list[dict[str, Any]]:
                 "id": service.id,
                 "name": service.name,
                 "description": service.description,
-                "price": price_label(service.price_minor, service.currency),
+                "price": format_money(service.price_minor, service.currency),
                 "duration": duration_label(service.duration_minutes),
+                "payment": service_pay_label(service),
             }
         )
     return [groups[key] for key in sorted(groups)]
@@ -326,17 +325,17 @@ def opening_hours_summary(venue: Venue, now: datetime) -> dict[str, Any]:
             {
                 "day": name,
                 "ranges": ", ".join(r.label for r in sorted(ranges.get(weekday, []), key=lambda r: r.opens))
-                or "Closed",
+                or _("Closed"),
                 "is_today": weekday == local_now.weekday(),
             }
-            for weekday, name in enumerate(WEEKDAYS)
+            for weekday, name in ((day, weekday_name(day)) for day in range(7))
         ],
     }
 
 
 def upcoming_closures(closures: list[Closure], today: date) -> list[dict[str, Any]]:
     def day(d: date) -> str:
-        return format_date(d, "EEE d MMM yyyy", locale=LOCALE)
+        return day_words(d)
 
     upcoming = sorted((c for c in closures if c.ends_on >= today), key=lambda c: c.starts_on)
     return [
@@ -366,7 +365,7 @@ def map_settings(venue: Venue) -> dict[str, Any] | None:
 
 
 def country_name(code: str) -> str:
-    return Locale.parse(LOCALE).territories.get(code.upper(), code) if code else ""
+    return Locale.parse(format_locale()).territories.get(code.upper(), code) if code else ""
 
 
 def contact_details(venue: Venue) -> dict[str, Any]:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User
+from app.booking.deposits import PaymentMode, check_payment_terms
 from app.errors import LimitReached, ValidationFailed
 from app.extensions import db
 from app.venues.hours import Range, find_overlaps, is_valid_timezone
@@ -55,17 +57,17 @@ def missing_for_submission(venue: Venue) -> list[str]:
     """What still stops the venue from being submitted for review, in words for the owner."""
     missing = []
     if not venue.description or len(venue.description.strip()) < 20:
-        missing.append("a description of at least 20 characters")
+        missing.append(_("a description of at least 20 characters"))
     if venue.category_id is None:
-        missing.append("a category")
+        missing.append(_("a category"))
     if not (venue.address_line and venue.city and venue.latitude is not None and venue.longitude is not None):
-        missing.append("an address and a map location")
+        missing.append(_("an address and a map location"))
     if not venue.opening_hours:
-        missing.append("opening hours")
+        missing.append(_("opening hours"))
     if not venue.active_services:
-        missing.append("at least one active service")
+        missing.append(_("at least one active service"))
     if not venue.gallery:
-        missing.append("at least one photo")
+        missing.append(_("at least one photo"))
     return missing
 
 
@@ -97,19 +99,21 @@ def clean_tags(raw: str | list[str]) -> list[str]:
         if not tag:
             continue
         if not TAG_RE.match(tag):
-            raise ValidationFailed(f"“{tag[:40]}” is not a tag we can use: letters, numbers and spaces, up to 40.")
+            raise ValidationFailed(
+                _("“%(tag)s” is not a tag we can use: letters, numbers and spaces, up to 40.", tag=tag[:40])
+            )
         if tag not in tags:
             tags.append(tag)
     if len(tags) > 10:
-        raise ValidationFailed("Use at most 10 tags.")
+        raise ValidationFailed(_("Use at most 10 tags."))
     return tags
 
 
 def create_venue(owner: User, *, name: str, category_id: int | None, description: str = "") -> Venue:
     if not owner.is_provider:
-        raise ValidationFailed("Only venue owner accounts can create a venue.")
+        raise ValidationFailed(_("Only venue owner accounts can create a venue."))
     if get_venue_for_owner(owner.id) is not None:
-        raise LimitReached("You already have a venue. Each account runs one venue; edit it from your dashboard.")
+        raise LimitReached(_("You already have a venue. Each account runs one venue; edit it from your dashboard."))
     venue = Venue(owner_id=owner.id, name=name.strip(), description=description.strip(), tags=[], changed_fields=[])
     venue.category_id = _checked_category(category_id)
     venue.slug = unique_slug(venue.name)
@@ -119,7 +123,7 @@ def create_venue(owner: User, *, name: str, category_id: int | None, description
             db.session.flush()
     except IntegrityError:
         # Two tabs submitting at once: the unique owner constraint decides.
-        raise LimitReached("You already have a venue. Each account runs one venue.") from None
+        raise LimitReached(_("You already have a venue. Each account runs one venue.")) from None
     assign_slug(venue, venue.slug)
     advance_onboarding(venue, "basics")
     return venue
@@ -138,7 +142,7 @@ def update_basics(
 ) -> None:
     name = name.strip()
     if not name:
-        raise ValidationFailed("Enter the venue's name.")
+        raise ValidationFailed(_("Enter the venue's name."))
     venue.category_id = _checked_category(category_id)
     venue.tags = clean_tags(tags)
     if name != venue.name:
@@ -167,14 +171,16 @@ def update_location(
     timezone: str,
 ) -> None:
     if not -90 <= latitude <= 90:
-        raise ValidationFailed("Latitude must be between -90 and 90.")
+        raise ValidationFailed(_("Latitude must be between -90 and 90."))
     if not -180 <= longitude <= 180:
-        raise ValidationFailed("Longitude must be between -180 and 180.")
+        raise ValidationFailed(_("Longitude must be between -180 and 180."))
     if not is_valid_timezone(timezone):
-        raise ValidationFailed(f"“{timezone[:64]}” is not a time zone we know; pick one like Europe/London.")
+        raise ValidationFailed(
+            _("“%(timezone)s” is not a time zone we know; pick one like Europe/London.", timezone=timezone[:64])
+        )
     country = country.strip().upper()
     if not re.fullmatch(r"[A-Z]{2}", country):
-        raise ValidationFailed("Use the two-letter country code, like GB or FR.")
+        raise ValidationFailed(_("Use the two-letter country code, like GB or FR."))
     venue.address_line = address_line.strip()
     venue.city = city.strip()
     venue.postcode = postcode.strip().upper()
@@ -190,7 +196,7 @@ def _checked_category(category_id: int | None) -> int | None:
     if category_id in (None, "", 0):
         return None
     if get_category(int(category_id)) is None:
-        raise ValidationFailed("Choose a category from the list.")
+        raise ValidationFailed(_("Choose a category from the list."))
     return int(category_id)
 
 
@@ -200,17 +206,22 @@ def _checked_category(category_id: int | None) -> int | None:
 def set_day_hours(venue: Venue, weekday: int, ranges: list[Range]) -> None:
     """Replace the opening ranges of one weekday ([] means closed that day)."""
     if not 0 <= weekday <= 6:
-        raise ValidationFailed("Choose a day of the week.")
+        raise ValidationFailed(_("Choose a day of the week."))
     for r in ranges:
         if not (0 <= r.opens < r.closes <= 24 * 60):
             raise ValidationFailed(
-                f"{r.label}: the closing time must be after the opening time. "
-                "For hours past midnight, add the rest to the next day."
+                _(
+                    "%(r_label)s: the closing time must be after the opening time. For hours past midnight, add the "
+                    "rest to the next day.",
+                    r_label=r.label,
+                )
             )
     overlaps = find_overlaps(ranges)
     if overlaps:
         a, b = overlaps[0]
-        raise ValidationFailed(f"{a.label} and {b.label} overlap. Merge them or change one.")
+        raise ValidationFailed(
+            _("%(a_label)s and %(b_label)s overlap. Merge them or change one.", a_label=a.label, b_label=b.label)
+        )
     for existing in [h for h in venue.opening_hours if h.weekday == weekday]:
         venue.opening_hours.remove(existing)
     db.session.flush()
@@ -223,7 +234,7 @@ def set_day_hours(venue: Venue, weekday: int, ranges: list[Range]) -> None:
         # The exclusion constraint is the last word, e.g. when two edits race.
         db.session.expire(venue, ["opening_hours"])
         if "ex_opening_hours_no_overlap" in str(exc.orig):
-            raise ValidationFailed("Those opening hours overlap. Merge them or change one.") from None
+            raise ValidationFailed(_("Those opening hours overlap. Merge them or change one.")) from None
         raise
     note_change(venue, "hours")
     if ranges:
@@ -251,14 +262,14 @@ CLOSURE_AHEAD_DAYS = 5 * 366
 
 def add_closure(venue: Venue, *, starts_on: date, ends_on: date, reason: str) -> Closure:
     if ends_on < starts_on:
-        raise ValidationFailed("The last day of a closure can't be before its first day.")
+        raise ValidationFailed(_("The last day of a closure can't be before its first day."))
     if (ends_on - starts_on).days > 366:
-        raise ValidationFailed("A closure can last at most a year.")
+        raise ValidationFailed(_("A closure can last at most a year."))
     today = datetime.now(UTC).date()
     if starts_on < today - timedelta(days=CLOSURE_PAST_DAYS):
-        raise ValidationFailed("A closure can start at most a year ago. Check the year.")
+        raise ValidationFailed(_("A closure can start at most a year ago. Check the year."))
     if ends_on > today + timedelta(days=CLOSURE_AHEAD_DAYS):
-        raise ValidationFailed("A closure can end at most five years from today. Check the year.")
+        raise ValidationFailed(_("A closure can end at most five years from today. Check the year."))
     closure = Closure(starts_on=starts_on, ends_on=ends_on, reason=reason.strip()[:200])
     venue.closures.append(closure)
     db.session.flush()
@@ -267,7 +278,7 @@ def add_closure(venue: Venue, *, starts_on: date, ends_on: date, reason: str) ->
 
 
 def remove_closure(venue: Venue, closure_id: int) -> None:
-    closure = _child(venue.closures, closure_id, "closure")
+    closure = _child(venue.closures, closure_id, _("closure"))
     venue.closures.remove(closure)
     note_change(venue, "hours")
     days = [closure.starts_on + timedelta(days=n) for n in range((closure.ends_on - closure.starts_on).days + 1)]
@@ -275,6 +286,13 @@ def remove_closure(venue: Venue, closure_id: int) -> None:
 
 
 # -- services ---------------------------------------------------------------------------
+
+
+class Keep:
+    """Leave this setting as it is."""
+
+
+KEEP = Keep()
 
 
 def save_service(
@@ -289,23 +307,42 @@ def save_service(
     capacity: int,
     buffer_minutes: int,
     is_active: bool,
+    payment_mode: str | None = None,
+    deposit_percent: int | None = None,
+    deposit_fixed_minor: int | None = None,
+    no_show_fee_percent: int | Keep | None = KEEP,
 ) -> Service:
+    """Add (``service`` None) or edit a service. ``payment_mode`` None keeps how it is paid
+    (a new service: in full online); ``no_show_fee_percent`` left out keeps the fee."""
     if not name.strip():
-        raise ValidationFailed("Enter the service's name.")
+        raise ValidationFailed(_("Enter the service's name."))
     if not 5 <= duration_minutes <= 720:
-        raise ValidationFailed("A service lasts between 5 minutes and 12 hours.")
+        raise ValidationFailed(_("A service lasts between 5 minutes and 12 hours."))
     if price_minor < 0:
-        raise ValidationFailed("The price can't be negative.")
+        raise ValidationFailed(_("The price can't be negative."))
     if not 1 <= capacity <= 50:
-        raise ValidationFailed("Capacity is between 1 and 50 people at once.")
+        raise ValidationFailed(_("Capacity is between 1 and 50 people at once."))
     if not 0 <= buffer_minutes <= 240:
-        raise ValidationFailed("The buffer after a service is between 0 and 240 minutes.")
+        raise ValidationFailed(_("The buffer after a service is between 0 and 240 minutes."))
+    if payment_mode is None and service is not None:
+        payment_mode = service.payment_mode
+        deposit_percent, deposit_fixed_minor = service.deposit_percent, service.deposit_fixed_minor
+    payment_mode = payment_mode or PaymentMode.FULL
+    if isinstance(no_show_fee_percent, Keep):
+        no_show_fee_percent = service.no_show_fee_percent if service is not None else None
+    check_payment_terms(
+        payment_mode,
+        price_minor=price_minor,
+        deposit_percent=deposit_percent,
+        deposit_fixed_minor=deposit_fixed_minor,
+        no_show_fee_percent=no_show_fee_percent,
+    )
     if service is None:
         position = max((s.position for s in venue.services), default=-1) + 1
         service = Service(position=position, currency=venue.currency)
         venue.services.append(service)
     elif service.venue_id != venue.id:
-        raise ValidationFailed("That service belongs to another venue.")
+        raise ValidationFailed(_("That service belongs to another venue."))
     service.name = name.strip()
     service.description = description.strip()
     service.category_id = _checked_category(category_id)
@@ -314,13 +351,17 @@ def save_service(
     service.capacity = capacity
     service.buffer_minutes = buffer_minutes
     service.is_active = is_active
+    service.payment_mode = str(payment_mode)
+    service.deposit_percent = deposit_percent if payment_mode == PaymentMode.DEPOSIT_PERCENT else None
+    service.deposit_fixed_minor = deposit_fixed_minor if payment_mode == PaymentMode.DEPOSIT_FIXED else None
+    service.no_show_fee_percent = no_show_fee_percent
     db.session.flush()
     note_change(venue, "services")
     return service
 
 
 def remove_service(venue: Venue, service_id: int) -> None:
-    venue.services.remove(_child(venue.services, service_id, "service"))
+    venue.services.remove(_child(venue.services, service_id, _("service")))
     note_change(venue, "services")
 
 
@@ -331,7 +372,12 @@ def add_team_member(venue: Venue, *, name: str, title: str, bio: str, service_id
     lock_venue(venue)
     count = db.session.scalar(select(func.count()).select_from(TeamMember).where(TeamMember.venue_id == venue.id))
     if count >= MAX_TEAM_MEMBERS:
-        raise LimitReached(f"A venue can show at most {MAX_TEAM_MEMBERS} team members. Remove one to add another.")
+        raise LimitReached(
+            _(
+                "A venue can show at most %(max_team_members)s team members. Remove one to add another.",
+                max_team_members=MAX_TEAM_MEMBERS,
+            )
+        )
     member = TeamMember(venue_id=venue.id, position=count)
     _fill_team_member(venue, member, name=name, title=title, bio=bio, service_ids=service_ids)
     db.session.add(member)
@@ -343,7 +389,7 @@ def add_team_member(venue: Venue, *, name: str, title: str, bio: str, service_id
 def update_team_member(
     venue: Venue, member_id: int, *, name: str, title: str, bio: str, service_ids: list[int]
 ) -> TeamMember:
-    member = _child(venue.team, member_id, "team member")
+    member = _child(venue.team, member_id, _("team member"))
     _fill_team_member(venue, member, name=name, title=title, bio=bio, service_ids=service_ids)
     note_change(venue, "team")
     return member
@@ -351,11 +397,11 @@ def update_team_member(
 
 def _fill_team_member(venue: Venue, member: TeamMember, *, name: str, title: str, bio: str, service_ids: list[int]):
     if not name.strip():
-        raise ValidationFailed("Enter the team member's name.")
+        raise ValidationFailed(_("Enter the team member's name."))
     own = {s.id: s for s in venue.services}
     unknown = [sid for sid in service_ids if sid not in own]
     if unknown:
-        raise ValidationFailed("Choose services from your own venue.")
+        raise ValidationFailed(_("Choose services from your own venue."))
     member.name = name.strip()
     member.title = title.strip()
     member.bio = bio.strip()
@@ -363,7 +409,7 @@ def _fill_team_member(venue: Venue, member: TeamMember, *, name: str, title: str
 
 
 def remove_team_member(venue: Venue, member_id: int) -> None:
-    member = _child(venue.team, member_id, "team member")
+    member = _child(venue.team, member_id, _("team member"))
     if member.photo is not None:
         from app.venues.images import delete_image
 
@@ -376,7 +422,9 @@ def add_faq(venue: Venue, *, question: str, answer: str) -> FAQ:
     lock_venue(venue)
     count = db.session.scalar(select(func.count()).select_from(FAQ).where(FAQ.venue_id == venue.id))
     if count >= MAX_FAQS:
-        raise LimitReached(f"A venue can show at most {MAX_FAQS} questions. Remove one to add another.")
+        raise LimitReached(
+            _("A venue can show at most %(max_faqs)s questions. Remove one to add another.", max_faqs=MAX_FAQS)
+        )
     faq = FAQ(venue_id=venue.id, position=count)
     _fill_faq(faq, question=question, answer=answer)
     db.session.add(faq)
@@ -386,7 +434,7 @@ def add_faq(venue: Venue, *, question: str, answer: str) -> FAQ:
 
 
 def update_faq(venue: Venue, faq_id: int, *, question: str, answer: str) -> FAQ:
-    faq = _child(venue.faqs, faq_id, "question")
+    faq = _child(venue.faqs, faq_id, _("question"))
     _fill_faq(faq, question=question, answer=answer)
     note_change(venue, "faqs")
     return faq
@@ -394,13 +442,13 @@ def update_faq(venue: Venue, faq_id: int, *, question: str, answer: str) -> FAQ:
 
 def _fill_faq(faq: FAQ, *, question: str, answer: str) -> None:
     if not question.strip() or not answer.strip():
-        raise ValidationFailed("Enter both the question and its answer.")
+        raise ValidationFailed(_("Enter both the question and its answer."))
     faq.question = question.strip()[:300]
     faq.answer = answer.strip()
 
 
 def remove_faq(venue: Venue, faq_id: int) -> None:
-    venue.faqs.remove(_child(venue.faqs, faq_id, "question"))
+    venue.faqs.remove(_child(venue.faqs, faq_id, _("question")))
     note_change(venue, "faqs")
 
 
@@ -416,7 +464,7 @@ def reorder(venue: Venue, collection: str, ordered_ids: list[int]) -> None:
         "images": venue.gallery,
     }[collection]
     if sorted(ordered_ids) != sorted(i.id for i in items):
-        raise ValidationFailed("The new order must list each item once.")
+        raise ValidationFailed(_("The new order must list each item once."))
     by_id = {i.id: i for i in items}
     for position, item_id in enumerate(ordered_ids):
         by_id[item_id].position = position
@@ -431,7 +479,7 @@ def move(venue: Venue, collection: str, item_id: int, direction: str) -> None:
     )
     ids = [i.id for i in items]
     if item_id not in ids or direction not in ("up", "down"):
-        raise ValidationFailed("That item can't be moved.")
+        raise ValidationFailed(_("That item can't be moved."))
     index = ids.index(item_id)
     swap = index - 1 if direction == "up" else index + 1
     if 0 <= swap < len(ids):
@@ -445,4 +493,4 @@ def _child(items, item_id: int, label: str):
             return item
     from werkzeug.exceptions import NotFound
 
-    raise NotFound(f"No such {label} at your venue.")
+    raise NotFound(_("No such %(label)s at your venue.", label=label))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, RadioField, StringField, TextAreaField
 from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
@@ -16,18 +18,18 @@ def preset_choices() -> list[tuple[str, str]]:
 
 
 class BuyVoucherForm(FlaskForm):
-    amount = RadioField("Amount", validators=[InputRequired("Choose an amount.")])
-    custom_pounds = StringField("Another amount (£)")  # read only when "Another amount" is chosen
+    amount = RadioField(_l("Amount"), validators=[InputRequired("Choose an amount.")])
+    custom_pounds = StringField(_l("Another amount (£)"))  # read only when "Another amount" is chosen
     venue_id = HiddenField()
     recipient_name = StringField(
-        "Their name",
+        _l("Their name"),
         validators=[
             InputRequired("Tell us who it's for."),
-            Length(max=100, message="Keep the name under 100 characters."),
+            Length(max=100, message=_l("Keep the name under 100 characters.")),
         ],
     )
     recipient_email = EmailField(
-        "Their email",
+        _l("Their email"),
         validators=[
             InputRequired("We email the voucher to them: enter their email."),
             Email("Check their email address."),
@@ -35,14 +37,15 @@ class BuyVoucherForm(FlaskForm):
         ],
     )
     sender_name = StringField(
-        "From",
+        _l("From"),
         validators=[
             InputRequired("Tell them who it's from."),
-            Length(max=100, message="Keep the name under 100 characters."),
+            Length(max=100, message=_l("Keep the name under 100 characters.")),
         ],
     )
     message = TextAreaField(
-        "Message (optional)", validators=[Optional(), Length(max=500, message="Keep the message under 500 characters.")]
+        _l("Message (optional)"),
+        validators=[Optional(), Length(max=500, message=_l("Keep the message under 500 characters."))],
     )
 
     def __init__(self, *args, **kwargs):
@@ -55,12 +58,12 @@ class BuyVoucherForm(FlaskForm):
         low, high = current_app.config["VOUCHER_MIN_MINOR"] // 100, current_app.config["VOUCHER_MAX_MINOR"] // 100
         raw = (field.data or "").strip().removeprefix("£")
         if not raw.isdigit() or len(raw) > 6 or not low <= int(raw) <= high:
-            raise ValidationError(f"Choose a whole amount between £{low} and £{high}.")
+            raise ValidationError(_("Choose a whole amount between £%(low)s and £%(high)s.", low=low, high=high))
 
     def validate_venue_id(self, field) -> None:
         raw = (field.data or "").strip()
         if raw and (not raw.isdigit() or not 1 <= int(raw) <= MAX_ID):
-            raise ValidationError("That venue can't be found.")
+            raise ValidationError(_("That venue can't be found."))
 
     @property
     def amount_minor(self) -> int:
@@ -77,11 +80,11 @@ class BuyVoucherForm(FlaskForm):
         for errors in self.errors.values():
             if errors:
                 return errors[0]
-        return "Check the form."
+        return _("Check the form.")
 
 
 class VoucherCodeForm(FlaskForm):
     voucher_code = StringField(
-        "Gift voucher code",
-        validators=[InputRequired("Enter a gift voucher code."), Length(max=40, message="That code is too long.")],
+        _l("Gift voucher code"),
+        validators=[InputRequired("Enter a gift voucher code."), Length(max=40, message=_l("That code is too long."))],
     )

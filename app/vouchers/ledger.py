@@ -16,6 +16,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from app.booking.models import Order
@@ -125,22 +126,30 @@ class Applied:
 def check_usable(voucher: Voucher | None, *, currency: str, now: datetime) -> Voucher:
     """The voucher if it can pay now, else VoucherRefused with a message a person understands."""
     if voucher is None:
-        raise VoucherRefused("We don't know that gift voucher code. Check it and try again.")
+        raise VoucherRefused(_("We don't know that gift voucher code. Check it and try again."))
     if is_expired(voucher, now):
         from app.vouchers.presentation import expiry_label
 
-        raise VoucherRefused(f"This gift voucher expired on {expiry_label(voucher)}, so it can't be used.")
+        raise VoucherRefused(
+            _("This gift voucher expired on %(expiry_label)s, so it can't be used.", expiry_label=expiry_label(voucher))
+        )
     if voucher.currency != currency:
-        raise VoucherRefused(f"This gift voucher is in {voucher.currency}; your cart is in {currency}.")
+        raise VoucherRefused(
+            _(
+                "This gift voucher is in %(currency)s; your cart is in %(currency2)s.",
+                currency=voucher.currency,
+                currency2=currency,
+            )
+        )
     return voucher
 
 
 def eligible_minor(order: Order, voucher: Voucher) -> int:
     """What of ``order`` the voucher may pay: all of it, or only its venue's items."""
+    # Only what is paid online (less the promo code): the part due at the venue is paid there.
     if voucher.venue_id is None:
-        return order.total_minor
-    own = sum(b.unit_price_minor * b.quantity for b in order.bookings if b.venue_id == voucher.venue_id)
-    return min(own, order.total_minor)
+        return sum(b.paid_minor for b in order.bookings)
+    return sum(b.paid_minor for b in order.bookings if b.venue_id == voucher.venue_id)
 
 
 def apply_to_order(order: Order, code: str, *, now: datetime | None = None) -> Applied:
@@ -156,10 +165,12 @@ def apply_to_order(order: Order, code: str, *, now: datetime | None = None) -> A
     eligible = eligible_minor(order, voucher)
     if eligible <= 0:
         venue = voucher.venue.name if voucher.venue else "one venue"
-        raise VoucherRefused(f"This gift voucher is only for {venue}, and nothing in your cart is from there.")
+        raise VoucherRefused(
+            _("This gift voucher is only for %(venue)s, and nothing in your cart is from there.", venue=venue)
+        )
     left = balance(voucher)
     if left <= 0:
-        raise VoucherRefused("This gift voucher has been used up: its balance is £0.00.")
+        raise VoucherRefused(_("This gift voucher has been used up: its balance is £0.00."))
     amount = min(left, eligible)
     _add(voucher, EntryKind.REDEEM, -amount, order_id=order.id, note=f"Order {order.id}")
     order.voucher_applied_minor = amount

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -63,20 +65,22 @@ class PurchaseRequest:
 def check_amount(amount_minor: int) -> None:
     low, high = current_app.config["VOUCHER_MIN_MINOR"], current_app.config["VOUCHER_MAX_MINOR"]
     if not low <= amount_minor <= high:
-        raise ValidationFailed(f"Choose an amount between £{low // 100} and £{high // 100}.")
+        raise ValidationFailed(
+            _("Choose an amount between £%(value)s and £%(value2)s.", value=low // 100, value2=high // 100)
+        )
 
 
 def start_purchase(buyer: User, wish: PurchaseRequest, *, now: datetime | None = None) -> VoucherPurchase:
     """A purchase waiting for payment: its order is held like a checkout's."""
     now = now or datetime.now(UTC)
     if not buyer.is_verified:
-        raise ValidationFailed("Confirm your email address before buying; we sent you a link.")
+        raise ValidationFailed(_("Confirm your email address before buying; we sent you a link."))
     check_amount(wish.amount_minor)
     currency = "GBP"
     if wish.venue_id is not None:
         venue = db.session.get(Venue, wish.venue_id)
         if venue is None or venue.status != VenueStatus.APPROVED:
-            raise ValidationFailed("That venue doesn't take gift vouchers; choose another or any venue.")
+            raise ValidationFailed(_("That venue doesn't take gift vouchers; choose another or any venue."))
     hold_until = now + timedelta(minutes=current_app.config["HOLD_MINUTES"])
     order = order_lifecycle.hold(buyer, currency=currency, hold_until=hold_until)
     order.total_minor = wish.amount_minor
@@ -143,7 +147,7 @@ def send_voucher_email(voucher: Voucher) -> None:
     purchase = voucher.purchase
     send_email(
         purchase.recipient_email,
-        f"{purchase.sender_name} sent you a CozyWish gift voucher",
+        _l("%(sender_name)s sent you a CozyWish gift voucher", sender_name=purchase.sender_name),
         "gift_voucher",
         card=voucher_card(voucher, balance_minor=voucher.value_minor),
         print_url=absolute_url("vouchers.printable", code=voucher.code),

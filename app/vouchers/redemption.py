@@ -13,6 +13,7 @@ from datetime import datetime
 
 from app.booking import order_lifecycle
 from app.booking.amounts import amount_due
+from app.booking.deposits import keeps_card
 from app.booking.models import Order
 from app.vouchers.ledger import Applied, apply_to_order
 
@@ -21,7 +22,8 @@ COVERED_REASON = "Paid in full by gift voucher"
 
 def redeem_at_checkout(order: Order, code: str, *, now: datetime) -> Applied:
     applied = apply_to_order(order, code, now=now)
-    if amount_due(order).due_now_minor == 0:
+    # A card the policy needs for later fees is still saved by a checkout (app/payments/saved_cards.py).
+    if amount_due(order).due_now_minor == 0 and not keeps_card(order.bookings):
         confirm_covered(order, now=now)
     return applied
 

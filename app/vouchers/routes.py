@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -81,7 +82,7 @@ def buy() -> Response:
 @bp.post("")
 def start() -> Response:
     if not current_user.is_authenticated:
-        flash("Sign in or create an account to buy a gift voucher.", "info")
+        flash(_("Sign in or create an account to buy a gift voucher."), "info")
         return redirect(url_for("accounts.sign_in", next=url_for(".buy")), 303)
     require_booker()
     form = BuyVoucherForm()
@@ -161,7 +162,7 @@ def printable(code: str) -> Response:
     """The printable voucher: anyone holding the code (the recipient) may see it."""
     voucher = ledger.get_by_code(code[:40])
     if voucher is None:
-        abort(404, "We don't know that gift voucher code.")
+        abort(404, _("We don't know that gift voucher code."))
     card = voucher_card(voucher, balance_minor=ledger.balance(voucher))
     response = render_page("vouchers/printable.html", card=card, use_url=url_for("main.index"))
     response.headers["Cache-Control"] = "no-store, private"
@@ -182,7 +183,7 @@ def check() -> Response:
             "vouchers/_check.html",
             "check",
             status=400,
-            error=form.voucher_code.errors[0] if form.voucher_code.errors else "Check the code.",
+            error=form.voucher_code.errors[0] if form.voucher_code.errors else _("Check the code."),
             card=None,
         )
     voucher = ledger.get_by_code(form.voucher_code.data)

@@ -28,6 +28,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, select, text
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import NotFound
@@ -36,6 +38,7 @@ from app.accounts.models import User
 from app.booking import order_lifecycle
 from app.booking.amounts import amount_due
 from app.booking.availability import get_slots
+from app.booking.deposits import payment_terms
 from app.booking.events import ReopenedTime, times_opened, times_reopened
 from app.booking.models import Booking, BookingStatus, Order, OrderStatus, ReleaseReason
 from app.booking.references import new_reference
@@ -183,6 +186,7 @@ def make_offer(
                 currency=service.currency,
                 cancel_free_hours=service.cancel_free_hours,
                 cancel_late_fee_percent=service.cancel_late_fee_percent,
+                **payment_terms(service, 1),
             )
             db.session.add(booking)
             db.session.flush()
@@ -232,7 +236,11 @@ def _tell_of_offer(offer: WaitlistOffer, customer: User, service: Service) -> No
         return
     send_email(
         customer.email,
-        f"A time opened up: {service.name} at {service.venue.name}",
+        _l(
+            "A time opened up: %(service_name)s at %(venue_name)s",
+            service_name=service.name,
+            venue_name=service.venue.name,
+        ),
         "waitlist_offer",
         user=customer,
         service=service,
@@ -294,7 +302,7 @@ def settle_offers(venue_id: int, day: date, *, now: datetime) -> int:
 def _locked_open_offer(offer_id: int, customer: User, now: datetime) -> tuple[WaitlistOffer, Order]:
     offer = db.session.get(WaitlistOffer, offer_id)
     if offer is None or offer.customer_id != customer.id:
-        raise NotFound("No such offer.")  # someone else's offer is indistinguishable from none
+        raise NotFound(_("No such offer."))  # someone else's offer is indistinguishable from none
     lock_line(offer.entry.venue_id, offer.entry.day)
     offer = db.session.scalars(
         select(WaitlistOffer)
@@ -304,9 +312,9 @@ def _locked_open_offer(offer_id: int, customer: User, now: datetime) -> tuple[Wa
     ).one()
     order = order_lifecycle.lock_order(offer.order_id)
     if offer.status != OfferStatus.OPEN:
-        raise InvalidTransition("This offer has ended.")
+        raise InvalidTransition(_("This offer has ended."))
     if order.status == OrderStatus.PENDING_PAYMENT and offer.expires_at <= now:
-        raise InvalidTransition("Sorry, this offer ran out; the time went to the next person in line.")
+        raise InvalidTransition(_("Sorry, this offer ran out; the time went to the next person in line."))
     return offer, order
 
 
@@ -320,7 +328,7 @@ def accept(offer_id: int, customer: User, *, now: datetime | None = None) -> Ord
         return order
     if order.status != OrderStatus.PENDING_PAYMENT:
         _close(offer, OfferStatus.LAPSED, EntryStatus.WAITING, now)
-        raise InvalidTransition("Sorry, this time is no longer held for you.")
+        raise InvalidTransition(_("Sorry, this time is no longer held for you."))
     hold_until = max(order.hold_expires_at, now + timedelta(minutes=current_app.config["HOLD_MINUTES"]))
     order.hold_expires_at = hold_until
     for booking in order.bookings:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import func, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, selectinload
@@ -59,7 +60,7 @@ def fits(entry: WaitlistEntry, slot: Slot, zone) -> bool:
 def get_joinable_service(service_id: int) -> Service:
     service = db.session.get(Service, service_id)
     if service is None or not service.is_active or service.venue.status != VenueStatus.APPROVED:
-        raise NotFound("That service can't be booked.")
+        raise NotFound(_("That service can't be booked."))
     return service
 
 
@@ -80,28 +81,41 @@ def join(
     """Put ``customer`` in line for ``service`` on ``day``, or raise saying why not."""
     now = now or datetime.now(UTC)
     if not customer.is_verified:
-        raise ValidationFailed("Confirm your email address before joining a waitlist; we sent you a link.")
+        raise ValidationFailed(_("Confirm your email address before joining a waitlist; we sent you a link."))
     zone = venue_zone(service.venue.timezone)
     today = now.astimezone(zone).date()
     last_day = (now + timedelta(days=current_app.config["BOOKING_MAX_ADVANCE_DAYS"])).astimezone(zone).date()
     if day < today:
-        raise ValidationFailed("That day has passed. Choose today or a later day.")
+        raise ValidationFailed(_("That day has passed. Choose today or a later day."))
     if day > last_day:
-        raise ValidationFailed(f"Bookings open up to {current_app.config['BOOKING_MAX_ADVANCE_DAYS']} days ahead.")
+        raise ValidationFailed(
+            _(
+                "Bookings open up to %(booking_max_advance_days)s days ahead.",
+                booking_max_advance_days=current_app.config["BOOKING_MAX_ADVANCE_DAYS"],
+            )
+        )
     if window is not None:
         if not 0 <= window.start < window.end <= 1440:
-            raise ValidationFailed("The window must end after it starts.")
+            raise ValidationFailed(_("The window must end after it starts."))
         if window.end - window.start < service.duration_minutes:
             raise ValidationFailed(
-                f"The window is shorter than the service ({service.duration_minutes} min). Widen it or leave it empty."
+                _(
+                    "The window is shorter than the service (%(duration_minutes)s min). Widen it or leave it empty.",
+                    duration_minutes=service.duration_minutes,
+                )
             )
     if team_member_id is not None and team_member_id not in {m.id for m in performers(service)}:
-        raise ValidationFailed("That team member doesn't perform this service.")
+        raise ValidationFailed(_("That team member doesn't perform this service."))
     live = select(func.count()).where(
         WaitlistEntry.customer_id == customer.id, WaitlistEntry.status.in_(list(LIVE_ENTRY_STATUSES))
     )
     if (db.session.scalar(live) or 0) >= MAX_LIVE_ENTRIES:
-        raise LimitReached(f"You can wait for at most {MAX_LIVE_ENTRIES} days at once. Leave one first.")
+        raise LimitReached(
+            _(
+                "You can wait for at most %(max_live_entries)s days at once. Leave one first.",
+                max_live_entries=MAX_LIVE_ENTRIES,
+            )
+        )
     entry = WaitlistEntry(
         customer_id=customer.id,
         venue_id=service.venue_id,
@@ -114,7 +128,7 @@ def join(
     )
     if any(fits(entry, slot, zone) for slot in get_slots(service, day, now=now)):
         raise InvalidTransition(
-            "A time that suits you is free now: book it instead, or narrow the window or choose a team member."
+            _("A time that suits you is free now: book it instead, or narrow the window or choose a team member.")
         )
     try:
         with db.session.begin_nested():  # the unique index is the last word on duplicates
@@ -122,7 +136,7 @@ def join(
             db.session.flush()
     except IntegrityError as exc:
         if "uq_waitlist_entries_live" in str(exc.orig):
-            raise InvalidTransition("You're already on the waitlist for this service on that day.") from None
+            raise InvalidTransition(_("You're already on the waitlist for this service on that day.")) from None
         raise
     return entry
 
@@ -131,14 +145,14 @@ def get_own_entry(entry_id: int, customer: User) -> WaitlistEntry:
     """The customer's own entry; anyone else's is indistinguishable from a missing one (404)."""
     entry = db.session.get(WaitlistEntry, entry_id)
     if entry is None or entry.customer_id != customer.id:
-        raise NotFound("No such waitlist entry.")
+        raise NotFound(_("No such waitlist entry."))
     return entry
 
 
 def get_own_offer(offer_id: int, customer: User) -> WaitlistOffer:
     offer = db.session.get(WaitlistOffer, offer_id)
     if offer is None or offer.customer_id != customer.id:
-        raise NotFound("No such offer.")
+        raise NotFound(_("No such offer."))
     return offer
 
 

@@ -10,6 +10,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -31,11 +33,11 @@ from app.waitlist.models import EntryStatus, WaitlistEntry, WaitlistOffer
 bp = Blueprint("waitlist", __name__)
 
 STATUS_LABELS = {
-    EntryStatus.WAITING: "Waiting",
-    EntryStatus.OFFERED: "A time is held for you",
-    EntryStatus.BOOKED: "Booked from the waitlist",
-    EntryStatus.LEFT: "You left",
-    EntryStatus.EXPIRED: "The day has passed",
+    EntryStatus.WAITING: _l("Waiting"),
+    EntryStatus.OFFERED: _l("A time is held for you"),
+    EntryStatus.BOOKED: _l("Booked from the waitlist"),
+    EntryStatus.LEFT: _l("You left"),
+    EntryStatus.EXPIRED: _l("The day has passed"),
 }
 
 
@@ -51,7 +53,7 @@ def _id(value: str | None, what: str) -> int | None:
     if not value:
         return None
     if not value.isdigit() or not 1 <= int(value) <= MAX_ID:
-        raise BadInput(f"Choose a {what} from the list.")
+        raise BadInput(_("Choose a %(what)s from the list.", what=what))
     return int(value)
 
 
@@ -60,7 +62,7 @@ def _window(start: str | None, end: str | None) -> waitlist.Window | None:
     if not start and not end:
         return None
     if not start or not end:
-        raise BadInput("Give both ends of the time window, or leave both empty.")
+        raise BadInput(_("Give both ends of the time window, or leave both empty."))
     try:
         return waitlist.Window(parse_minute(start), parse_minute(end, allow_midnight_end=True))
     except ValueError as exc:
@@ -69,7 +71,7 @@ def _window(start: str | None, end: str | None) -> waitlist.Window | None:
 
 def _service_from(value: str | None) -> Service:
     try:
-        service_id = _id(value, "service")
+        service_id = _id(value, _("service"))
     except BadInput:
         abort(404)
     if service_id is None:
@@ -113,7 +115,7 @@ def join() -> Response:
     try:
         day = parse_day(form["day"])
         window = _window(form["window_start"], form["window_end"])
-        member_id = _id(form["team_member_id"], "team member")
+        member_id = _id(form["team_member_id"], _("team member"))
     except BadInput as exc:
         return join_page(service, form, error=str(exc), status=400)
     try:
@@ -124,8 +126,13 @@ def join() -> Response:
     position = waitlist.get_position(entry) or 1
     db.session.commit()
     flash(
-        f"You're on the waitlist for {service.name} on {day_words(day, LONG_DAY)}: {ordinal(position)} in line. "
-        "We'll email you when a time opens up.",
+        _(
+            "You're on the waitlist for %(service_name)s on %(day_words)s: %(ordinal)s in line. We'll email you when "
+            "a time opens up.",
+            service_name=service.name,
+            day_words=day_words(day, LONG_DAY),
+            ordinal=ordinal(position),
+        ),
         "success",
     )
     return redirect(url_for(".mine"), 303)
@@ -197,7 +204,7 @@ def leave(entry_id: int) -> Response:
         flash(exc.message, "danger")
         return redirect(url_for(".mine"), 303)
     db.session.commit()
-    flash("You left the waitlist." if left else "You had already left that waitlist.", "success")
+    flash(_("You left the waitlist.") if left else _("You had already left that waitlist."), "success")
     return redirect(url_for(".mine"), 303)
 
 
@@ -211,7 +218,7 @@ def accept(offer_id: int) -> Response:
         flash(exc.message, "warning")
         return redirect(url_for(".mine"), 303)
     db.session.commit()
-    flash("The time is yours to book: pay to confirm it.", "success")
+    flash(_("The time is yours to book: pay to confirm it."), "success")
     return redirect(url_for("booking.order", order_id=order.id), 303)
 
 
@@ -225,7 +232,7 @@ def decline(offer_id: int) -> Response:
         flash(exc.message, "warning")
         return redirect(url_for(".mine"), 303)
     db.session.commit()
-    flash("No problem: the time goes to the next person, and you stay in line for others.", "success")
+    flash(_("No problem: the time goes to the next person, and you stay in line for others."), "success")
     return redirect(url_for(".mine"), 303)
 
 

@@ -2,6 +2,18 @@
 (function () {
   "use strict";
 
+  // --- the page's language: templates/_js_text.html puts the words static/js shows in a JSON
+  // block (#js-text) keyed by their English, which is also the fallback (English pages have none).
+  var pageWords = null;
+  window.cozywishText = function (english) {
+    if (pageWords === null) {
+      var block = document.getElementById("js-text");
+      try { pageWords = block ? JSON.parse(block.textContent) : {}; } catch (error) { pageWords = {}; }
+    }
+    return pageWords[english] || english;
+  };
+  function words(english) { return window.cozywishText(english); }
+
   // --- dark / light mode, remembered in localStorage -------------------------------
   function applyTheme(theme) {
     document.documentElement.setAttribute("data-bs-theme", theme);
@@ -10,7 +22,7 @@
     var dark = theme === "dark";
     toggle.setAttribute("aria-pressed", dark ? "true" : "false");
     toggle.querySelector("i").className = dark ? "bi bi-sun" : "bi bi-moon-stars";
-    toggle.querySelector(".visually-hidden").textContent = dark ? "Light mode" : "Dark mode";
+    toggle.querySelector(".visually-hidden").textContent = words(dark ? "Light mode" : "Dark mode");
   }
 
   document.addEventListener("DOMContentLoaded", function () {
@@ -70,10 +82,10 @@
   });
   document.addEventListener("htmx:responseError", function (event) {
     var status = event.detail.xhr ? event.detail.xhr.status : 0;
-    if (status >= 500) showToast("Something went wrong on our side. Please try again.", "danger");
+    if (status >= 500) showToast(words("Something went wrong on our side. Please try again."), "danger");
   });
   document.addEventListener("htmx:sendError", function () {
-    showToast("We couldn't reach CozyWish. Check your connection and try again.", "danger");
+    showToast(words("We couldn't reach CozyWish. Check your connection and try again."), "danger");
   });
   document.addEventListener("htmx:afterSwap", function (event) {
     // A history restore swaps the whole body and has no target.
@@ -102,6 +114,7 @@
 // --- pages shared by every visitor carry no form token: fetch one before the first change ---
 (function () {
   "use strict";
+  function words(english) { return window.cozywishText(english); }
   document.addEventListener("htmx:confirm", function (event) {
     var verb = (event.detail.verb || "get").toLowerCase();
     if (verb === "get" || document.querySelector('meta[name="csrf-token"]')) return;
@@ -120,7 +133,7 @@
         event.detail.issueRequest(true);
       })
       .catch(function () {
-        if (window.cozywishToast) window.cozywishToast("We couldn't reach CozyWish. Check your connection and try again.", "danger");
+        if (window.cozywishToast) window.cozywishToast(words("We couldn't reach CozyWish. Check your connection and try again."), "danger");
       });
   });
 })();

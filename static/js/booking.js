@@ -2,6 +2,8 @@
 // the calendar's chosen day, one person with a chosen team member. Every page works without it.
 (function () {
   "use strict";
+  // The page's language (templates/_js_text.html, read by app.js); the English is the fallback.
+  function words(english) { return window.cozywishText ? window.cozywishText(english) : english; }
 
   // --- a refusal (400/409/422) is swapped into the part of the page that asked -------
   document.addEventListener("htmx:beforeSwap", function (event) {
@@ -75,7 +77,7 @@
         var seconds = Math.max(0, Math.round((deadline - Date.now()) / 1000));
         if (left) {
           left.hidden = false;
-          left.textContent = " — " + Math.floor(seconds / 60) + ":" + pad(seconds % 60) + " left";
+          left.textContent = " — " + words("{minutes}:{seconds} left").replace("{minutes}", Math.floor(seconds / 60)).replace("{seconds}", pad(seconds % 60));
         }
         if (seconds === 0) {
           window.clearInterval(timer);

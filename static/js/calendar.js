@@ -2,6 +2,8 @@
 // link copies to the clipboard. No inline scripts (strict CSP).
 (function () {
   "use strict";
+  // The page's language (templates/_js_text.html, read by app.js); the English is the fallback.
+  function words(english) { return window.cozywishText ? window.cozywishText(english) : english; }
 
   function inCalendar(event) {
     var elt = event.detail && (event.detail.target || event.detail.elt);
@@ -23,7 +25,7 @@
     if (!xhr || xhr.status !== 400 || !inCalendar(event) || !window.cozywishToast) return;
     var doc = new DOMParser().parseFromString(xhr.responseText, "text/html");
     var text = doc.body ? doc.body.textContent.replace(/\s+/g, " ").trim() : "";
-    window.cozywishToast(text || "That request didn't make sense to us.", "danger");
+    window.cozywishToast(text || words("That request didn't make sense to us."), "danger");
   });
 
   document.addEventListener("click", function (event) {
@@ -32,7 +34,7 @@
     var input = document.querySelector(button.getAttribute("data-copy"));
     if (!input) return;
     function copied() {
-      if (window.cozywishToast) window.cozywishToast("The feed link is copied.", "success");
+      if (window.cozywishToast) window.cozywishToast(words("The feed link is copied."), "success");
     }
     if (navigator.clipboard && navigator.clipboard.writeText) {
       navigator.clipboard.writeText(input.value).then(copied, function () {
@@ -51,6 +53,8 @@
 // where it was) with a toast saying why.
 (function () {
   "use strict";
+  // The page's language (templates/_js_text.html, read by app.js); the English is the fallback.
+  function words(english) { return window.cozywishText ? window.cozywishText(english) : english; }
 
   var ROW_MINUTES = 15;
   var THRESHOLD = 6; // pixels before a press becomes a drag (a click still opens the booking)
@@ -65,7 +69,7 @@
     var f = form();
     if (!f) return null;
     f.setAttribute("action", f.getAttribute("data-move-url").replace(/\/0\/move$/, "/" + booking.getAttribute("data-booking-id") + "/move"));
-    f.querySelector("[data-move-label]").textContent = booking.getAttribute("data-label") || "booking";
+    f.querySelector("[data-move-label]").textContent = booking.getAttribute("data-label") || words("booking");
     f.elements.new_date.value = values.date;
     f.elements.new_time.value = values.time;
     f.elements.new_member.value = values.member;

@@ -3,6 +3,8 @@
 // the camera is started.
 (function () {
   "use strict";
+  // The page's language (templates/_js_text.html, read by app.js); the English is the fallback.
+  function words(english) { return window.cozywishText ? window.cozywishText(english) : english; }
   document.addEventListener("DOMContentLoaded", function () {
     var root = document.querySelector("[data-check-in-scanner]");
     if (!root) return;
@@ -30,17 +32,17 @@
       if (!code || (code === last && now - lastAt < 5000)) return; // the same code held up: once
       last = code;
       lastAt = now;
-      say("Read " + code + ". Checking in…");
+      say(words("Read {code}. Checking in…").replace("{code}", function () { return code; }));
       submit(code);
     }
 
     start.addEventListener("click", function () {
       if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-        say("This browser can't use a camera here. Type the code instead.");
+        say(words("This browser can't use a camera here. Type the code instead."));
         return;
       }
       start.disabled = true;
-      say("Starting the camera…");
+      say(words("Starting the camera…"));
       import(root.getAttribute("data-module")).then(function (module) {
         var QrScanner = module.default;
         scanner = scanner || new QrScanner(video, onScan, { returnDetailedScanResult: true, highlightScanRegion: false });
@@ -49,12 +51,12 @@
         frame.hidden = false;
         start.hidden = true;
         stop.hidden = false;
-        say("Camera on: hold the code up to it.");
+        say(words("Camera on: hold the code up to it."));
       }).catch(function (error) {
         start.disabled = false;
         var denied = error && (error.name === "NotAllowedError" || String(error).indexOf("denied") >= 0);
-        say(denied ? "The camera is blocked for this site. Allow it in the browser, or type the code."
-                   : "No camera could be started. Type the code instead.");
+        say(words(denied ? "The camera is blocked for this site. Allow it in the browser, or type the code."
+                         : "No camera could be started. Type the code instead."));
       });
     });
 
@@ -64,7 +66,7 @@
       stop.hidden = true;
       start.hidden = false;
       start.disabled = false;
-      say("Camera off.");
+      say(words("Camera off."));
     });
   });
 })();

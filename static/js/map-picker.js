@@ -7,6 +7,8 @@
 // An empty data-tile-url draws no tile layer: only the pin on a plain background.
 (function () {
   "use strict";
+  // The page's language (templates/_js_text.html, read by app.js); the English is the fallback.
+  function words(english) { return window.cozywishText ? window.cozywishText(english) : english; }
 
   var DECIMALS = 6;
 
@@ -36,8 +38,8 @@
     var marker = L.marker(start, {
       draggable: true,
       autoPan: true,
-      title: "Venue location: drag to move",
-      alt: "Venue location pin",
+      title: words("Venue location: drag to move"),
+      alt: words("Venue location pin"),
     }).addTo(map);
 
     function writeInputs(point) {

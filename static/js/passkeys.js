@@ -5,14 +5,16 @@
 // The server checks everything (app/accounts/passkeys.py); this file only carries messages.
 (function () {
   "use strict";
+  // The page's language (templates/_js_text.html, read by app.js); the English is the fallback.
+  function words(english) { return window.cozywishText ? window.cozywishText(english) : english; }
 
   var MESSAGES = {
-    unsupported: "This browser can't use passkeys. Use your password, or try an up-to-date browser.",
-    cancelled: "The passkey request was cancelled or timed out. Nothing was changed; try again when ready.",
-    exists: "This device already holds a passkey for your account.",
-    security: "Passkeys can't be used on this address.",
-    network: "We couldn't reach CozyWish. Check your connection and try again.",
-    failed: "Something went wrong with the passkey. Try again.",
+    unsupported: words("This browser can't use passkeys. Use your password, or try an up-to-date browser."),
+    cancelled: words("The passkey request was cancelled or timed out. Nothing was changed; try again when ready."),
+    exists: words("This device already holds a passkey for your account."),
+    security: words("Passkeys can't be used on this address."),
+    network: words("We couldn't reach CozyWish. Check your connection and try again."),
+    failed: words("Something went wrong with the passkey. Try again."),
   };
 
   function supported() {
@@ -97,8 +99,8 @@
         return parsed.then(function (data) {
           if (response.ok) return data;
           if (data.error) throw new Error(data.error);
-          if (response.status === 400) throw new Error("Your page expired. Reload it and try again.");
-          if (response.status === 429) throw new Error("Too many attempts. Please wait a few minutes and try again.");
+          if (response.status === 400) throw new Error(words("Your page expired. Reload it and try again."));
+          if (response.status === 429) throw new Error(words("Too many attempts. Please wait a few minutes and try again."));
           throw new Error(MESSAGES.failed);
         });
       },
@@ -141,7 +143,7 @@
       return;
     }
     busy(button, true);
-    say(control, "Follow your browser's prompt to use your passkey…", "info");
+    say(control, words("Follow your browser's prompt to use your passkey…"), "info");
     post(control.dataset.optionsUrl)
       .then(function (options) {
         if (options.redirect) return options;
@@ -168,7 +170,7 @@
         event.preventDefault();
         var name = register.querySelector('[name="name"]');
         if (!name.value.trim()) {
-          say(register, "Give the passkey a name, like “Work laptop” or “My phone”.", "error");
+          say(register, words("Give the passkey a name, like “Work laptop” or “My phone”."), "error");
           name.focus();
           return;
         }

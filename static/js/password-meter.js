@@ -4,6 +4,8 @@
 // The server checks the password whatever the meter said (app/accounts/passwords.py).
 (function () {
   "use strict";
+  // The page's language (templates/_js_text.html, read by app.js); the English is the fallback.
+  function words(english) { return window.cozywishText ? window.cozywishText(english) : english; }
 
   var LABELS = ["Very weak", "Weak", "Fair", "Good", "Strong"];
   var COLOURS = ["bg-danger", "bg-danger", "bg-warning", "bg-info", "bg-success"];
@@ -58,12 +60,12 @@
       score = result.score;
       hint = (result.feedback && (result.feedback.warning || (result.feedback.suggestions || [])[0])) || "";
     }
-    if (value.length > 0 && value.length < 12) { score = Math.min(score, 1); hint = "Use at least 12 characters."; }
+    if (value.length > 0 && value.length < 12) { score = Math.min(score, 1); hint = words("Use at least 12 characters."); }
     var bar = meter.querySelector(".progress-bar");
     bar.style.width = value.length ? ((score + 1) * 20) + "%" : "0%";
     bar.className = "progress-bar " + COLOURS[score];
     meter.querySelector(".progress").setAttribute("aria-valuenow", String(value.length ? score + 1 : 0));
-    meter.querySelector("[data-meter-label]").textContent = value.length ? LABELS[score] + (hint ? " — " + hint : "") : "";
+    meter.querySelector("[data-meter-label]").textContent = value.length ? words(LABELS[score]) + (hint ? " — " + hint : "") : "";
   }
 
   function initMeter(meter) {

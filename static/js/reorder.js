@@ -9,6 +9,8 @@
 //   same control in the new content (the field in error, the moved row's button, the Edit link).
 (function () {
   "use strict";
+  // The page's language (templates/_js_text.html, read by app.js); the English is the fallback.
+  function words(english) { return window.cozywishText ? window.cozywishText(english) : english; }
 
   var ITEM = "[data-reorder] > [data-id]";
   var dragged = null;
@@ -116,6 +118,6 @@
     if (status < 400 || status >= 500 || !inCatalog(event) || !window.cozywishToast) return;
     var page = new DOMParser().parseFromString(event.detail.xhr.responseText || "", "text/html");
     var text = (page.body.textContent || "").replace(/\s+/g, " ").trim();
-    window.cozywishToast(text || "That didn't work. Reload the page and try again.", "danger");
+    window.cozywishToast(text || words("That didn't work. Reload the page and try again."), "danger");
   });
 })();

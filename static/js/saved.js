@@ -2,6 +2,8 @@
 // adds itself; a page with a "Recently viewed" shelf asks the server for their cards.
 (function () {
   "use strict";
+  // The page's language (templates/_js_text.html, read by app.js); the English is the fallback.
+  function words(english) { return window.cozywishText ? window.cozywishText(english) : english; }
   var KEY = "cozywish-recently-viewed";
   var MAX = 12;
 
@@ -35,7 +37,7 @@
         clear.addEventListener("click", function () {
           write([]);
           shelf.hidden = true;
-          if (window.cozywishToast) window.cozywishToast("Cleared the venues you viewed on this browser.", "success");
+          if (window.cozywishToast) window.cozywishToast(words("Cleared the venues you viewed on this browser."), "success");
         });
       }
     }

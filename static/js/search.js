@@ -3,6 +3,8 @@
 // facets, sorting and pages are links or a plain GET form. No inline scripts or styles (strict CSP).
 (function () {
   "use strict";
+  // The page's language (templates/_js_text.html, read by app.js); the English is the fallback.
+  function words(english) { return window.cozywishText ? window.cozywishText(english) : english; }
 
   var DEFAULT_RADIUS_KM = "10";
   var MAX_RADIUS_KM = 500;
@@ -101,8 +103,9 @@
     var status = document.querySelector("[data-place-status]");
     if (!status) return;
     var typed = input.value.trim();
-    status.textContent = !typed ? "" : count === 0 ? "No town or city starts with " + typed + "."
-      : count + (count === 1 ? " place" : " places") + " found. Use the up and down arrows to choose.";
+    status.textContent = !typed ? "" : count === 0 ? words("No town or city starts with {typed}.").replace("{typed}", function () { return typed; })
+      : count === 1 ? words("1 place found. Use the up and down arrows to choose.")
+      : words("{count} places found. Use the up and down arrows to choose.").replace("{count}", count);
   }
 
   function placeIdFor(input) {
@@ -236,7 +239,7 @@
           window.location.assign(url);
         },
         function () {
-          showCityFallback(button, "We couldn't use your location. Choose a city instead.");
+          showCityFallback(button, words("We couldn't use your location. Choose a city instead."));
         },
         { timeout: 10000, maximumAge: 600000 }
       );

@@ -73,6 +73,10 @@ DOCUMENTED = {
     (F, "confirm_paid"): "paid",
     (E, "confirm_paid"): "paid",
     (R, "confirm_paid"): "paid",
+    (P, "confirm_secured"): "paid",
+    (F, "confirm_secured"): "paid",
+    (E, "confirm_secured"): "paid",
+    (R, "confirm_secured"): "paid",
     (F, "refuse_late_payment"): F,
     (E, "refuse_late_payment"): F,
     (R, "refuse_late_payment"): F,
@@ -82,6 +86,8 @@ DOCUMENTED = {
     ("partially_refunded", "refund_rest"): "refunded",
     (F, "refund_part"): F,
     (F, "refund_rest"): F,
+    ("paid", "record_top_up"): "paid",
+    ("partially_refunded", "record_top_up"): "partially_refunded",
 }
 
 
@@ -207,9 +213,10 @@ LIFECYCLE_MODULES = {"app/booking/lifecycle.py", "app/booking/order_lifecycle.py
 # Objects whose own ``.status`` other modules may write (not orders, not bookings).
 # export: a data export (app/privacy); account, transfer, reversal: a venue's payout account, a
 # transfer to it and its reversal (app/payouts); redemption: a promo code's use (app/promos);
-# entry, offer: a waitlist entry and offer (app/waitlist).
+# entry, offer: a waitlist entry and offer (app/waitlist); top_up: a move's top-up (app/booking/top_ups.py).
 OTHER_STATUSES = {
     "payment",
+    "fee",
     "refund",
     "review",
     "venue",
@@ -221,6 +228,7 @@ OTHER_STATUSES = {
     "redemption",
     "entry",
     "offer",
+    "top_up",
 }
 
 

@@ -273,3 +273,17 @@ def test_a_customers_own_change_shows_next_even_on_a_worker_that_has_not_heard_o
     after = web.get("/bookings")
     assert "X-Private-Cache" not in after.headers
     assert booked.reference not in after.get_data(as_text=True)
+
+
+def test_a_change_of_language_never_serves_the_page_in_the_old_one(app, customer, booked):
+    web = signed_in(app, customer)
+    english = web.get("/bookings")
+    assert "Privacy" in english.get_data(as_text=True)
+    assert web.get("/bookings").headers["X-Private-Cache"] == "hit"
+    web.client.set_cookie("lang", "es")
+    spanish = web.get("/bookings")
+    assert spanish.headers["X-Private-Cache"] == "miss"
+    page = spanish.get_data(as_text=True)
+    assert "Privacidad" in page and "Privacy" not in page
+    web.client.set_cookie("lang", "en")
+    assert "Privacy" in web.get("/bookings").get_data(as_text=True)

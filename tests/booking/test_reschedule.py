@@ -230,13 +230,14 @@ def test_a_cheaper_price_now_is_refunded_through_the_demo_gateway(booking, custo
     assert moved.order.status == OrderStatus.PARTIALLY_REFUNDED and moved.order.refunded_minor == 1500
 
 
-def test_a_dearer_price_now_refuses_the_customers_move(booking, customer, salon):
+def test_a_dearer_price_now_asks_for_a_top_up_and_changes_nothing(booking, customer, salon):
     _venue, service = salon
     service.price_minor = 7000
     db.session.flush()
     before = snapshot(booking)
-    with pytest.raises(ValidationFailed, match=r"costs £10\.00 more now"):
+    with pytest.raises(reschedule.TopUpNeeded, match=r"costs £10\.00 more than you paid: pay £10\.00 to move") as err:
         reschedule.move_booking(booking, future_slot(days=4, hour=14), None, by=customer)
+    assert err.value.amount_minor == 1000 and err.value.target.starts_at == future_slot(days=4, hour=14)
     assert snapshot(booking) == before
 
 

@@ -172,3 +172,68 @@ def test_flask_search_reindex_rebuilds_everything_with_progress(app, ctx, provid
     assert "Indexed 1 venue(s)." in result.output
     assert find("orchid") == ["Orchid Massage Loft"]
     assert venue.id in {h.venue_id for h in PostgresBackend().search(SearchQuery()).hits}
+
+
+INDEX_ROW_SQL = """
+SELECT venue_id, slug, name, description, category, category_name, tags, service_names, city, lat, lng, price_from,
+       currency, rating, review_count, cover_thumb, timezone, updated_at, week_hours::text, closed_days::text,
+       search_vector::text, earth::text
+FROM venue_search ORDER BY venue_id"""
+
+
+def index_state() -> tuple[list[tuple], list[tuple], list[tuple]]:
+    return (
+        [tuple(r) for r in db.session.execute(text(INDEX_ROW_SQL))],
+        [tuple(r) for r in db.session.execute(text("SELECT * FROM venue_search_terms ORDER BY 1, 2, 3"))],
+        [tuple(r) for r in db.session.execute(text("SELECT * FROM venue_search_facet_cells ORDER BY 1, 2, 3, 4, 5"))],
+    )
+
+
+def test_the_set_based_full_reindex_writes_what_the_per_venue_indexer_writes(ctx, make_user):
+    """pg_index.reindex_all builds rows in SQL; index_venues through build_document in Python.
+    The corpus, plus the cases each has to agree on: a cover that is not the first image, a cover
+    without a "card" variant, no images, an inactive and a repeated service, a closure, split
+    hours, no category, a rating, a venue with no services, a suspended venue."""
+    from datetime import date
+
+    from app.venues.models import Closure, OpeningHours, VenueImage
+    from search import pg_index
+    from tests.search.corpus import build_corpus
+
+    corpus = build_corpus(make_user)
+    venues = list(corpus.venues.values())
+    first, second, third, fourth = venues[:4]
+    first.images = [
+        VenueImage(kind="venue", alt_text="a", position=0, variants={"card": {"key": "a/card.webp"}}),
+        VenueImage(
+            kind="venue", alt_text="b", position=1, is_cover=True, variants={"thumb": {"key": "b/thumb.webp"}, "x": {}}
+        ),
+    ]
+    second.images = []
+    second.category_id = None
+    second.rating, second.review_count = 4.35, 12
+    third.services[0].is_active = False
+    third.services.append(type(third.services[0])(name=third.services[1].name.upper(), category_id=None,
+                          duration_minutes=30, price_minor=1, position=9))  # fmt: skip
+    third.closures = [Closure(starts_on=date(2026, 12, 24), ends_on=date(2026, 12, 26), reason="Christmas")]
+    fourth.opening_hours = []
+    db.session.flush()
+    fourth.opening_hours = [
+        OpeningHours(weekday=0, opens_minute=540, closes_minute=720),
+        OpeningHours(weekday=0, opens_minute=780, closes_minute=1020),
+        OpeningHours(weekday=6, opens_minute=600, closes_minute=960),
+    ]
+    venues[4].services = []
+    db.session.flush()
+
+    db.session.execute(text("DELETE FROM venue_search"))
+    PostgresBackend().index(corpus.ids)  # every venue: the ones not approved are left out
+    per_venue = index_state()
+    db.session.execute(text("DELETE FROM venue_search"))
+    steps = []
+    count = pg_index.reindex_all(lambda done, total: steps.append((done, total)))
+    set_based = index_state()
+
+    assert per_venue[0] and per_venue[1] and per_venue[2]
+    assert set_based == per_venue
+    assert count == len(per_venue[0]) and steps[0] == (0, count) and steps[-1] == (count, count)

@@ -22,7 +22,8 @@ from sqlalchemy import text as sql
 from app.accounts.models import Role, User
 from app.errors import LimitReached
 from app.extensions import db
-from app.venues.catalog import duration_label, price_label
+from app.money import format_money
+from app.venues.catalog import duration_label
 from app.venues.catalog_forms import parse_price
 from app.venues.images import add_image
 from app.venues.models import FAQ, MAX_FAQS, MAX_TEAM_MEMBERS, Service, TeamMember, Venue, VenueImage
@@ -350,8 +351,8 @@ def test_prices_are_read_in_major_units(text, minor):
 
 
 def test_price_and_duration_labels():
-    assert price_label(4500, "GBP") == "£45.00"
-    assert price_label(123456, "EUR") == "€1,234.56"
+    assert format_money(4500, "GBP") == "£45.00"
+    assert format_money(123456, "EUR") == "€1,234.56"
     assert [duration_label(m) for m in (45, 60, 90, 720)] == ["45 min", "1 h", "1 h 30 min", "12 h"]
 
 

@@ -1,0 +1,168 @@
+"""Facet counts from venue_search_facet_cells (migration 0035) equal counting the rows.
+
+The cells are kept by triggers on venue_search; these tests write venue_search the ways the
+app does (the indexer) and directly (a rating update, a delete, a closure), then compare the
+cells with a recount from scratch, and the facets a search shows from the cells with the facets
+of the same search counted row by row (pg_facets.cells_facets_sql turned off).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import text
+
+from app.extensions import db
+from search import pg_facets
+from search.postgres import PostgresBackend
+from search.types import PRICE_BUCKETS, RATING_BUCKETS, SearchQuery
+
+RECOUNT_SQL = """
+SELECT kind, timezone, week_hours::text, category, category_name, price_b, rating_b, tag, sum(n)::integer
+FROM (
+    SELECT 'v' AS kind, timezone, week_hours, coalesce(category, '') AS category,
+           coalesce(category_name, '') AS category_name,
+           CASE WHEN price_from IS NULL THEN -1 WHEN price_from < 2500 THEN 0 WHEN price_from < 5000 THEN 1
+                WHEN price_from < 10000 THEN 2 ELSE 3 END AS price_b,
+           CASE WHEN rating >= 4.5 THEN 0 WHEN rating >= 4.0 THEN 1 WHEN rating >= 3.0 THEN 2 ELSE 3 END AS rating_b,
+           '' AS tag, 1 AS n
+    FROM venue_search
+    UNION ALL
+    SELECT 't', '', '{}'::int4multirange, coalesce(category, ''), coalesce(category_name, ''),
+           CASE WHEN price_from IS NULL THEN -1 WHEN price_from < 2500 THEN 0 WHEN price_from < 5000 THEN 1
+                WHEN price_from < 10000 THEN 2 ELSE 3 END,
+           CASE WHEN rating >= 4.5 THEN 0 WHEN rating >= 4.0 THEN 1 WHEN rating >= 3.0 THEN 2 ELSE 3 END,
+           t, 1
+    FROM venue_search, unnest(tags) AS t
+    UNION ALL
+    SELECT 'h', timezone, week_hours, '', '', 0, 0, t, 1 FROM venue_search, unnest(tags) AS t
+) AS rows
+GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+ORDER BY 1, 2, 3, 4, 5, 6, 7, 8"""
+
+
+def cells() -> list[tuple]:
+    return [
+        tuple(row)
+        for row in db.session.execute(
+            text(
+                "SELECT kind, timezone, week_hours::text, category, category_name, price_b, rating_b, tag, n"
+                " FROM venue_search_facet_cells ORDER BY 1, 2, 3, 4, 5, 6, 7, 8"
+            )
+        )
+    ]
+
+
+def recount() -> list[tuple]:
+    return [tuple(row) for row in db.session.execute(text(RECOUNT_SQL))]
+
+
+def facets_both_ways(backend: PostgresBackend, query: SearchQuery, monkeypatch) -> tuple:
+    """(total, facets) of ``query`` from the cells, and counted row by row."""
+    compiled = backend.compile(query)
+    assert "venue_search_facet_cells" in compiled.statements[-1][1], "this query should use the cells"
+    from_cells = backend.search(query)
+    with monkeypatch.context() as patch:
+        patch.setattr(pg_facets, "cells_facets_sql", lambda query, params: None)
+        by_rows = backend.search(query)
+    return (from_cells.total, from_cells.facets), (by_rows.total, by_rows.facets)
+
+
+def test_the_bucket_functions_agree_with_the_shared_buckets(ctx):
+    for n, (low, high) in enumerate(PRICE_BUCKETS):
+        for price in (low, high - 1 if high else low + 10**6):
+            assert db.session.scalar(text("SELECT venue_search_price_bucket(:p)"), {"p": price}) == n
+    assert db.session.scalar(text("SELECT venue_search_price_bucket(NULL)")) == -1
+    for n, minimum in enumerate(RATING_BUCKETS):
+        assert db.session.scalar(text("SELECT venue_search_rating_bucket(CAST(:r AS numeric))"), {"r": minimum}) == n
+        below = db.session.scalar(text("SELECT venue_search_rating_bucket(CAST(:r AS numeric))"), {"r": minimum - 0.01})
+        assert below == n + 1
+    assert db.session.scalar(text("SELECT venue_search_rating_bucket(NULL)")) == len(RATING_BUCKETS)
+
+
+def test_cells_follow_inserts_updates_and_deletes(backend, corpus):
+    assert cells() == recount() and cells()  # after the indexer's upserts
+    ids = sorted(corpus.ids)
+    db.session.execute(
+        text("UPDATE venue_search SET rating = 4.6, tags = tags || '{extra}' WHERE venue_id = ANY(:ids)"),
+        {"ids": ids[:3]},
+    )
+    db.session.execute(
+        text("UPDATE venue_search SET category = NULL, price_from = NULL WHERE venue_id = :id"), {"id": ids[3]}
+    )
+    assert cells() == recount()
+    db.session.execute(text("DELETE FROM venue_search WHERE venue_id = ANY(:ids)"), {"ids": ids[:2]})
+    assert cells() == recount()
+    backend.index(ids)  # the indexer again: rows come back as the venues say
+    assert cells() == recount()
+    db.session.execute(text("DELETE FROM venue_search"))
+    assert cells() == []
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {},
+        {"category": "massage"},
+        {"tags": ("parking",)},
+        {"price_min": 2500, "price_max": 4999},
+        {"price_min": 10000},
+        {"min_rating": 4.0},
+        {"category": "nails", "tags": ("vegan products",), "price_min": 0, "price_max": 2499, "min_rating": 3.0},
+        {"lat": 51.5, "lng": -0.12, "sort": "distance"},
+        {"sort": "price"},
+    ],
+)
+def test_facets_from_the_cells_equal_counting_rows(backend, corpus, monkeypatch, filters):
+    db.session.execute(
+        text("UPDATE venue_search SET rating = 3.0 + (venue_id % 20) / 10.0 WHERE venue_id = ANY(:ids)"),
+        {"ids": corpus.ids},
+    )
+    from_cells, by_rows = facets_both_ways(backend, SearchQuery(**filters), monkeypatch)
+    assert from_cells == by_rows
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {"price_min": 2000, "price_max": 6000},  # not a bucket: counted row by row
+        {"tags": ("parking", "walk-ins")},
+        {"min_rating": 4.2},
+        {"open_now": True, "category": "massage"},
+        {"text": "massage"},
+    ],
+)
+def test_filters_the_cells_cannot_tell_apart_count_rows(backend, corpus, filters):
+    assert "venue_search_facet_cells" not in backend.compile(SearchQuery(**filters)).statements[-1][1]
+
+
+def test_open_now_from_the_cells_equals_counting_rows_over_a_week_with_dst(backend, corpus, monkeypatch):
+    """Every 97 minutes over the week of London's spring-forward (and a New York venue, whose
+    clocks moved two weeks earlier), with a closure and several opening patterns."""
+    ids = sorted(corpus.ids)
+    db.session.execute(
+        text("UPDATE venue_search SET timezone = 'America/New_York' WHERE venue_id = ANY(:ids)"), {"ids": ids[:3]}
+    )
+    db.session.execute(
+        text(
+            "UPDATE venue_search SET week_hours = '{[0,180),[600,1020),[8520,8640),[9060,10080)}'"
+            " WHERE venue_id = ANY(:ids)"
+        ),
+        {"ids": ids[2:6]},
+    )
+    db.session.execute(
+        text("UPDATE venue_search SET closed_days = '{[2026-03-29,2026-03-31)}' WHERE venue_id = ANY(:ids)"),
+        {"ids": [ids[0], ids[4], ids[7]]},
+    )
+    db.session.execute(text("UPDATE venue_search SET tags = '{late}' WHERE venue_id = :id"), {"id": ids[4]})
+    start = datetime(2026, 3, 26, 0, 7, tzinfo=UTC)
+    moments = [start + timedelta(minutes=97 * n) for n in range(7 * 24 * 60 // 97)]
+    assert any(m.date() == date(2026, 3, 29) for m in moments)
+    opened = set()
+    for moment in moments:
+        timed = PostgresBackend(now=lambda moment=moment: moment)
+        from_cells, by_rows = facets_both_ways(timed, SearchQuery(open_now=True), monkeypatch)
+        assert from_cells == by_rows, moment
+        opened.add(from_cells[0])
+    assert len(opened) > 2  # the moments saw different numbers of open venues
