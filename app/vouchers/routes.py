@@ -136,9 +136,14 @@ def purchase_row(purchase: VoucherPurchase, balance_minor: int | None) -> dict[s
 def purchase(purchase_id: int) -> Response:
     """After paying: waits (HTMX asks every 2 s) until the voucher is issued, then shows it."""
     purchase = get_own_purchase(purchase_id)
+    # The order's status first, then the voucher. The worker marks the order paid and issues
+    # the voucher in one commit, so whenever this read saw "paid" the next one sees the voucher.
+    # The other way round, a commit landing between the reads showed "Not paid" for a paid
+    # voucher (and stopped the polling), as a browser journey saw once.
+    order_status = purchase.order.status
     voucher = purchase.voucher
     balance = ledger.balance(voucher) if voucher else None
-    state = "issued" if voucher else ("waiting" if purchase.order.status == "pending_payment" else "unpaid")
+    state = "issued" if voucher else ("waiting" if order_status == "pending_payment" else "unpaid")
     response = render_page("vouchers/purchase.html", "status", state=state, row=purchase_row(purchase, balance))
     response.headers["Cache-Control"] = "no-store"
     return response

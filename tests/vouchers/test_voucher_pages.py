@@ -8,7 +8,7 @@ import re
 from html import unescape
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from app.booking.models import BookingStatus, Order, OrderStatus
 from app.extensions import db
@@ -266,3 +266,37 @@ def test_a_message_may_run_over_several_lines(web, customer):
     web.sign_in_as(customer)
     buy(web, message="Happy birthday!\r\nLove, Sam")
     assert db.session.scalar(select(VoucherPurchase.message)) == "Happy birthday!\r\nLove, Sam"
+
+
+def test_a_payment_settling_between_the_pages_reads_never_shows_not_paid(web, customer):
+    """The worker marks the order paid and issues the voucher in one commit. Here that commit
+    lands right after the page's first read of either table: the page must say "waiting" (and
+    ask again) or "issued", never "Not paid"."""
+    web.sign_in_as(customer)
+    buy(web)
+    purchase = db.session.scalar(select(VoucherPurchase))
+    order_id, purchase_id = purchase.order_id, purchase.id
+    db.session.expire_all()
+    settled = []
+
+    def settle_after_the_first_read(conn, cursor, statement, parameters, context, executemany):
+        reads = statement.lstrip().upper().startswith("SELECT")
+        if settled or not reads or not ("FROM vouchers" in statement or "FROM orders" in statement):
+            return
+        settled.append(statement)
+        raw = cursor.connection  # a cursor of its own: this one still holds the read's rows
+        raw.execute("UPDATE orders SET status = 'paid' WHERE id = %s", (order_id,))
+        raw.execute(
+            "INSERT INTO vouchers (code, purchase_id, value_minor, currency, issued_at, expires_at)"
+            " VALUES ('RACE0000RACE0000', %s, 5000, 'GBP', now(), now() + interval '1 year')",
+            (purchase_id,),
+        )
+
+    event.listen(db.engine, "after_cursor_execute", settle_after_the_first_read)
+    try:
+        page = html(web.get(f"/gift-vouchers/purchases/{purchase_id}", headers=HTMX))
+    finally:
+        event.remove(db.engine, "after_cursor_execute", settle_after_the_first_read)
+    assert settled, "the page read neither the order nor the voucher"
+    assert 'data-voucher-state="unpaid"' not in page and "Not paid" not in page
+    assert 'data-voucher-state="waiting"' in page or 'data-voucher-state="issued"' in page
