@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, Response, abort, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from app.discovery.last_place import forget_place, get_last_place, remember_place
 from app.discovery.params import MAX_PLACE_LENGTH, OUTER_FIELDS, _text, parse_search
@@ -73,11 +74,13 @@ def place_suggestions():
 @bp.post("/search/place/forget")
 def forget_last_place():
     """The "where" field's "Clear": forget the remembered place (CSRF-checked like every POST)."""
-    forget_place()
-    db.session.commit()
     if is_htmx():
-        return add_toast(make_response("", 204), _("We'll stop suggesting that place."))
-    return redirect(url_for("discovery.search", near=""), 303)
+        response = add_toast(make_response("", 204), _("We'll stop suggesting that place."))
+    else:
+        response = redirect(url_for("discovery.search", near=""), 303)
+    forget_place(response)
+    db.session.commit()
+    return response
 
 
 def respond_with_search(args, *, category: str | None = None) -> Response:
@@ -86,7 +89,7 @@ def respond_with_search(args, *, category: str | None = None) -> Response:
     block = None if request.headers.get("HX-History-Restore-Request") else "results"
     fragment = block is not None and is_htmx()
     outer = {name: _text(args, name)[:200] for name in OUTER_FIELDS}
-    common = {"heading_out_of_band": fragment, "remembered_place": False}
+    common = {"heading_out_of_band": fragment, "remembered_place": False, "remember_place_id": None}
     try:
         found = parse_search(args, category=category)
     except InvalidQuery as exc:
@@ -106,8 +109,9 @@ def respond_with_search(args, *, category: str | None = None) -> Response:
     page = build_search_page(found, result, now=now)
     outer = {name: found.state.get(name) for name in OUTER_FIELDS}
     if found.near is not None:
-        remember_place(found.near)
-        db.session.commit()
+        common["remember_place_id"] = remember_place(found.near)
+        if current_user.is_authenticated:
+            db.session.commit()
     elif not any(name in args for name in ("near", "place", "lat")) and "place" not in found.understood.kinds():
         remembered = get_last_place()  # shown in the field; the next search uses it
         if remembered is not None:

@@ -368,10 +368,22 @@
     if (opener) openFilters(opener);
   });
 
+  // --- the remembered place: signed out, the results name the place to keep in a cookie --------
+  // (app/discovery/last_place.py: the server never sets a cookie on a search page, so a
+  // visitor's first page can come from the page cache.)
+  function rememberPlace(root) {
+    var marker = root && root.querySelector && root.querySelector("[data-remember-place]");
+    var id = marker && marker.getAttribute("data-remember-place");
+    if (!id || !/^\d{1,9}$/.test(id)) return;
+    if (document.cookie.split("; ").indexOf("last_place=" + id) !== -1) return;
+    document.cookie = "last_place=" + id + "; Path=/; Max-Age=" + 365 * 24 * 3600 + "; SameSite=Lax" +
+      (location.protocol === "https:" ? "; Secure" : "");
+  }
+  document.addEventListener("htmx:afterSwap", function (event) { rememberPlace(event.detail.target); });
+  document.addEventListener("DOMContentLoaded", function () { rememberPlace(document); });
+
   // --- the "where" field's Clear: forget the remembered place, empty the field -----------------
-  document.addEventListener("htmx:afterRequest", function (event) {
-    var form = event.detail.elt;
-    if (!form || !form.matches || !form.matches("[data-forget-place]") || !event.detail.successful) return;
+  function emptyPlaceFields() {
     document.querySelectorAll("[data-place-field]").forEach(function (field) {
       var input = field.querySelector("[data-place-input]");
       var placeId = field.querySelector("[data-place-id]");
@@ -380,6 +392,19 @@
       if (placeId) placeId.value = "";
       if (clear) clear.remove();
     });
+  }
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = event.detail.elt;
+    if (!form || !form.matches || !form.matches("[data-forget-place]") || !event.detail.successful) return;
+    emptyPlaceFields();
+  });
+  // On a page anyone could be sent (no CSRF form), the only place to forget is this browser's
+  // cookie: the button deletes it here.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-place-clear-local]");
+    if (!button) return;
+    document.cookie = "last_place=; Path=/; Max-Age=0; SameSite=Lax";
+    emptyPlaceFields();
   });
 
   document.addEventListener("DOMContentLoaded", function () {

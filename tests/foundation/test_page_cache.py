@@ -3,6 +3,7 @@ secrets are stored, and an edit or a suspension shows at once."""
 
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 
 import pytest
@@ -37,7 +38,14 @@ def anonymous(app):
 
 
 def pages(venue) -> list[str]:
-    return ["/", "/search?q=cedar", "/c/massage", f"/venues/{venue.slug}", "/sitemap.xml"]
+    return [
+        "/",
+        "/search?q=cedar",
+        "/search?q=cedar&near=London&radius=10",  # a place from the "where" field
+        "/c/massage",
+        f"/venues/{venue.slug}",
+        "/sitemap.xml",
+    ]
 
 
 @contextmanager
@@ -86,6 +94,17 @@ def test_a_cached_page_holds_no_csrf_token_and_sets_no_cookie(anonymous, venue):
             text = response.get_data(as_text=True)
             assert "Set-Cookie" not in response.headers, path
             assert "csrf" not in text.lower(), path
+
+
+def test_a_searched_place_is_handed_to_the_script_not_kept_in_a_session(anonymous, venue):
+    """The signed-out "last place" is a cookie the page's script sets, so the page sets none
+    and asks for no CSRF token: its Clear button only forgets this browser's cookie."""
+    page = anonymous.get("/search?q=cedar&near=London&radius=10")
+    assert page.headers["X-Page-Cache"] == "miss" and "Set-Cookie" not in page.headers
+    text = page.get_data(as_text=True)
+    assert re.search(r'data-remember-place="\d+"', text)
+    assert "data-place-clear-local" in text and "forget-place-form" not in text and "csrf" not in text.lower()
+    assert anonymous.get("/search?q=cedar&near=London&radius=10").headers["X-Page-Cache"] == "hit"
 
 
 def test_the_fragment_and_the_whole_page_are_cached_apart(anonymous, venue):

@@ -3,6 +3,9 @@ list matches the cookies a real session receives."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pyotp
 import pytest
 
@@ -37,7 +40,7 @@ def _names(response) -> set[str]:
     return {header.split("=", 1)[0] for header in response.headers.getlist("Set-Cookie")}
 
 
-def test_the_cookie_page_lists_exactly_the_cookies_a_session_receives(ctx, web, admin, provider):
+def test_the_cookie_page_lists_exactly_the_cookies_a_session_receives(app, ctx, web, admin, provider):
     """A visitor fills a cart, then an administrator signs in with "keep me signed in" and
     "don't ask again on this device": every cookie set on the way is on the page, and every
     cookie on the page was set."""
@@ -51,9 +54,14 @@ def test_the_cookie_page_lists_exactly_the_cookies_a_session_receives(ctx, web, 
     assert response.status_code == 302, response.text
     received |= _names(response)
     received |= _names(web.get("/admin/"))
+    received |= _names(web.post("/language", {"language": "en", "next": "/"}))
 
-    listed = {cookie.name for cookie in cookies_we_set()}
+    listed = {cookie.name for cookie in cookies_we_set() if not cookie.set_by_script}
     assert received == listed
+    scripts = " ".join(path.read_text() for path in (Path(app.root_path).parent / "static" / "js").glob("*.js"))
+    by_script = {cookie.name for cookie in cookies_we_set() if cookie.set_by_script}
+    assert by_script and all(f'"{name}=' in scripts for name in by_script)
+    assert len(set(re.findall(r'document\.cookie = "([a-z_]+)=', scripts))) == len(by_script)  # no unlisted one
     page = web.get("/cookies").text
-    for name in listed:
+    for name in listed | by_script:
         assert f"<code>{name}</code>" in page

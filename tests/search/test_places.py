@@ -194,7 +194,11 @@ def test_a_town_in_the_text_wins_over_the_where_field(client, corpus):
 
 def test_signed_out_the_last_place_is_pre_filled_next_time_and_can_be_cleared(client, corpus, web):
     bath = resolve_place("Bath")
-    client.get(f"/search?place={bath.id}&q=massage")
+    searched = client.get(f"/search?place={bath.id}&q=massage")
+    assert f'data-remember-place="{bath.id}"' in page_of(searched)  # the script keeps it in a cookie
+    assert "last_place" not in searched.headers.get("Set-Cookie", "")
+    assert where_field(page_of(client.get("/search"))) == ("", "")  # no script, no cookie: nothing kept
+    client.set_cookie("last_place", str(bath.id))  # what static/js/search.js does
     text = page_of(client.get("/search"))
     assert where_field(text) == ("Bath", str(bath.id))
     assert "Within 25 km" not in text  # shown in the field, not applied until the next search
@@ -206,7 +210,15 @@ def test_signed_out_the_last_place_is_pre_filled_next_time_and_can_be_cleared(cl
 
     cleared = web.post("/search/place/forget")
     assert cleared.status_code == 303
+    assert "last_place=;" in cleared.headers["Set-Cookie"]  # deleted
     assert where_field(page_of(client.get("/search"))) == ("", "")
+
+
+@pytest.mark.parametrize("value", ["abc", "-1", "1" * 40, "0", "99999999"])
+def test_a_bad_or_unknown_last_place_cookie_is_ignored(client, corpus, value):
+    client.set_cookie("last_place", value)
+    response = client.get("/search")
+    assert response.status_code == 200 and where_field(page_of(response)) == ("", "")
 
 
 def test_signed_in_the_last_place_is_kept_on_the_account(client, corpus, web, make_user):
