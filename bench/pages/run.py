@@ -348,6 +348,19 @@ def meets(result: PageResult) -> bool:
     return result.ratio >= (TARGET_PUBLIC_RATIO if page.public else TARGET_SIGNED_IN_RATIO)
 
 
+def profile(server: subprocess.Popen, folder: Path, name: str, seconds: float) -> subprocess.Popen:
+    """py-spy sampling gunicorn's workers (the master's children) for one round, as collapsed
+    stacks in ``folder`` (read them with ``py-spy``'s own tools or any flame graph viewer)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    command = ["py-spy", "record", "--format", "raw", "--rate", "200", "--subprocesses", "--nonblocking"]
+    command += ["--duration", str(int(seconds)), "--pid", str(server.pid), "--output", str(folder / f"{slug}.txt")]
+    py_spy = Path(sys.executable).with_name("py-spy")
+    if py_spy.exists():
+        command[0] = str(py_spy)
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--label", default="Latest run", help="the report's subsection for this run")
@@ -358,6 +371,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--only", nargs="*", help="run only pages whose name contains one of these")
     parser.add_argument("--output", type=Path, default=OUTPUT)
     parser.add_argument("--json", type=Path, help="also write the raw results here")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        help="also sample the app's workers with py-spy during each page's first round (collapsed stacks here)",
+    )
     args = parser.parse_args(argv)
 
     def log(message: str) -> None:
@@ -409,11 +427,14 @@ def main(argv: list[str] | None = None) -> None:
             if args.warmup:
                 run_wrk(wrk, base + page.path, seconds=args.warmup, connections=args.connections, headers=headers)
             rounds, floors = [], []
-            for _ in range(args.rounds):
+            for n in range(args.rounds):
                 floors.append(run_wrk(wrk, floor, seconds=args.seconds, connections=args.connections, headers={}))
+                sampler = profile(app_server, args.profile, page.name, args.seconds) if args.profile and not n else None
                 rounds.append(
                     run_wrk(wrk, base + page.path, seconds=args.seconds, connections=args.connections, headers=headers)
                 )
+                if sampler is not None:
+                    sampler.wait(timeout=args.seconds + 30)
             result = PageResult(page, rounds, floors)
             results.append(result)
             log(
