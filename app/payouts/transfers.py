@@ -1,20 +1,35 @@
 """Transfers to venues after payment, and their reversals after refunds: jobs, exactly once.
 
 After ``confirm_paid`` (settlement calls ``schedule_transfers`` in the same transaction), each
-venue of the order gets one ``VenueTransfer`` row (unique per payment and venue) with its share
-from ``venue_shares``; a paid top-up (a move to a dearer time) gets its own row for the moved
-booking's venue, from ``top_up_shares``, and a fee charged later to the saved card its own row
-from ``fee_shares``; a job sends it through the gateway that took the payment, to the
-venue's account at that gateway, in the order's transfer group (``order-<id>``), funded by
-the order's charge (``source_transaction``), with the idempotency key ``transfer-<row id>``.
-A venue whose account isn't enabled yet has its transfer wait (``waiting``); the account's
-``account.updated`` (or reconciliation) sends it later.
+venue of the order gets its share from ``venue_shares`` in ``VenueTransfer`` rows, split by
+what funds them (``funding_legs``):
 
-When a refund reaches the customer (``settle_refund``), ``schedule_reversals`` splits it
-between the order's venues (the cancelled booking's venue first) and takes back from each
-venue's transfer its proportional part (``reversal_for``): one ``TransferReversal`` row per
-refund and transfer (unique), sent by a job with the idempotency key ``reversal-<row id>``.
-A transfer not sent yet is not reversed: it is sent for less (the reversal is ``netted``).
+- a **charge leg** (``funding='charge'``, unique per payment and venue), funded by the order's
+  charge (``source_transaction``) and never more than the venue's part of it;
+- a **balance leg** (``funding='balance'``, no payment, unique per order and venue) for the
+  part a gift voucher paid (and whatever the card part can't cover), funded by the platform
+  balance: the voucher money it took when the voucher was sold. An order confirmed with
+  nothing charged (a voucher paid everything due now: ``confirm_covered``, or a card was only
+  saved: ``mark_secured``) gets only these (``schedule_balance_transfers``), through the setup
+  payment's gateway or the venue's account's.
+
+A paid top-up (a move to a dearer time) gets its own charge leg for the moved booking's
+venue, from ``top_up_shares``, and a fee charged later to the saved card its own from
+``fee_shares``. A job sends each row through its gateway to the venue's account there, in
+the order's transfer group (``order-<id>``), with the idempotency key ``transfer-<row id>``;
+only a charge leg names a ``source_transaction``. A venue whose account isn't enabled yet has
+its rows wait (``waiting``); the account's ``account.updated`` (or reconciliation) sends them
+later (a waiting balance leg through the account's gateway).
+
+When a refund reaches the customer (a card refund: ``settle_refund`` ->
+``schedule_reversals``; a refund back on the gift voucher: ``refund_order`` ->
+``schedule_voucher_reversals``), it is split between the order's venues by what each has
+left of that kind (the cancelled booking's venue first), and every leg of each venue gives back
+its proportional part of everything the venue has had refunded, of both kinds
+(``reversal_for`` over the venue's card part + voucher part): one ``TransferReversal`` row per
+refund (or voucher ledger entry) and transfer (unique), sent by a job with the idempotency key
+``reversal-<row id>``. A full refund reverses every leg in full. A transfer not sent yet is
+not reversed: it is sent for less (the reversal is ``netted``).
 """
 
 from __future__ import annotations
