@@ -7,7 +7,8 @@ that succeeds is recorded on its order by ``order_lifecycle.record_refund``.
 An order a gift voucher paid part of is refunded card first, then voucher (``refund_order``):
 the customer gets their card money back before their voucher credit (docs/vouchers.md). The
 voucher part goes back to the voucher's ledger at once (no gateway) and is recorded on the
-order the same way.
+order the same way; it takes back the venues' part of their transfers at once too
+(``schedule_voucher_reversals``), as a card refund does when it succeeds.
 
 An order's card payments are its checkout and the top-ups its moves to dearer times took
 (app/booking/top_ups.py): together they are what the customer paid. A refund takes them newest
@@ -125,6 +126,9 @@ def refund_order(order: Order, amount_minor: int, *, reason: str, booking_id: in
     to_voucher = refund_to_voucher(order, amount_minor - card, booking_id=booking_id, reason=reason)
     if to_voucher > 0:
         order_lifecycle.record_refund(order, to_voucher, paid_minor=paid_minor(order))
+        from app.payouts.transfers import schedule_voucher_reversals  # the venues' part comes back too
+
+        schedule_voucher_reversals(order)
     return card + to_voucher
 
 

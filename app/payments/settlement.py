@@ -201,6 +201,9 @@ def mark_secured(payment: Payment, data: dict) -> str:
         return "card saved too late: the time was taken, nothing was charged"
     remember_card(payment, data)
     send_receipt(payment.order)
+    from app.payouts.transfers import schedule_balance_transfers  # a gift voucher paid what was due now
+
+    schedule_balance_transfers(order, gateway=payment.gateway)
     return "secured: card saved, bookings confirmed"
 
 

@@ -106,7 +106,7 @@ class DemoConnect:
         currency: str,
         destination: str,
         transfer_group: str,
-        payment_reference: str,
+        payment_reference: str | None,
         metadata: dict[str, str],
         idempotency_key: str,
     ) -> TransferResult:

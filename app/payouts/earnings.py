@@ -1,7 +1,11 @@
 """Earnings: what each venue made, per week or month, per booking, and what the platform kept.
 
 Read from the transfer ledger (``venue_transfers`` and ``transfer_reversals``), grouped by
-the day each order was paid in the venue's own time zone:
+the day each order was paid in the venue's own time zone. A venue's share of an order may be
+in two legs (funded by the charge and by the platform balance, for a gift voucher's part):
+their gross and commission add up to the share's, so sums count each booking once, and the
+booking lines read the share once per order and venue. Refunds to a gift voucher count as
+refunds (their reversals name the voucher's ledger entry):
 
     gross       the venue's bookings (less a discount it funded)
     commission  the platform's commission, less what it gave back with refunds
@@ -18,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, select, union_all
 from sqlalchemy.orm import joinedload
 
 from app import timefmt
@@ -26,7 +30,7 @@ from app.booking.models import Booking, Order
 from app.extensions import db
 from app.money import format_money
 from app.payments.models import Payment, PaymentKind, Refund, RefundStatus
-from app.payouts.models import ReversalStatus, TransferReversal, TransferStatus, VenueTransfer
+from app.payouts.models import Funding, ReversalStatus, TransferReversal, TransferStatus, VenueTransfer
 from app.payouts.shares import commission_of
 from app.timefmt import day_words
 from app.venues.models import Venue
@@ -167,32 +171,55 @@ def get_balances(venue_ids: list[int] | None = None) -> dict[int, Totals]:
 
 def get_booking_lines(venue: Venue, start: datetime | None = None, end: datetime | None = None) -> list[BookingLine]:
     """Each paid booking at the venue (orders paid in [start, end) when given), oldest first."""
+    from app.vouchers.models import EntryKind, VoucherEntry
+
     zone = timefmt.venue_zone(venue.timezone)
+    # A booking's refunds: to its card, and back on the gift voucher that paid part of it.
+    refunds = union_all(
+        select(Refund.booking_id.label("booking_id"), Refund.amount_minor.label("amount")).where(
+            Refund.status == RefundStatus.SUCCEEDED, Refund.booking_id.is_not(None)
+        ),
+        select(VoucherEntry.booking_id, VoucherEntry.amount_minor).where(
+            VoucherEntry.kind == EntryKind.REFUND, VoucherEntry.booking_id.is_not(None)
+        ),
+    ).subquery()
     refunded = (
-        select(Refund.booking_id, func.sum(Refund.amount_minor).label("refunded"))
-        .where(Refund.status == RefundStatus.SUCCEEDED, Refund.booking_id.is_not(None))
-        .group_by(Refund.booking_id)
+        select(refunds.c.booking_id, func.sum(refunds.c.amount).label("refunded"))
+        .group_by(refunds.c.booking_id)
         .subquery()
     )
-    reversed_ = (
-        select(Refund.booking_id, func.sum(TransferReversal.amount_minor).label("reversed"))
+    reversals = union_all(
+        select(Refund.booking_id.label("booking_id"), TransferReversal.amount_minor.label("amount"))
         .join(TransferReversal, TransferReversal.refund_id == Refund.id)
-        .where(TransferReversal.status.in_(LIVE_REVERSAL), Refund.booking_id.is_not(None))
-        .group_by(Refund.booking_id)
+        .where(TransferReversal.status.in_(LIVE_REVERSAL), Refund.booking_id.is_not(None)),
+        select(VoucherEntry.booking_id, TransferReversal.amount_minor)
+        .join(TransferReversal, TransferReversal.voucher_entry_id == VoucherEntry.id)
+        .where(TransferReversal.status.in_(LIVE_REVERSAL), VoucherEntry.booking_id.is_not(None)),
+    ).subquery()
+    reversed_ = (
+        select(reversals.c.booking_id, func.sum(reversals.c.amount).label("reversed"))
+        .group_by(reversals.c.booking_id)
+        .subquery()
+    )
+    # The order's checkout share of the venue, once however many legs carry it (a charge leg of
+    # the checkout and a balance leg): a top-up's own transfer is part of the same booking's line.
+    shared = (
+        select(VenueTransfer.order_id, VenueTransfer.venue_id, VenueTransfer.commission_bp)
+        .outerjoin(Payment, Payment.id == VenueTransfer.payment_id)
+        .where((Payment.kind == PaymentKind.CHECKOUT) | (VenueTransfer.funding == Funding.BALANCE))
+        .distinct()
         .subquery()
     )
     query = (
         select(
             Booking,
             Order.paid_at,
-            VenueTransfer.commission_bp,
+            shared.c.commission_bp,
             func.coalesce(refunded.c.refunded, 0),
             func.coalesce(reversed_.c.reversed, 0),
         )
         .join(Order, Order.id == Booking.order_id)
-        .join(VenueTransfer, and_(VenueTransfer.order_id == Order.id, VenueTransfer.venue_id == Booking.venue_id))
-        # the checkout's transfer: a top-up's own transfer is part of the same booking's line
-        .join(Payment, and_(Payment.id == VenueTransfer.payment_id, Payment.kind == PaymentKind.CHECKOUT))
+        .join(shared, and_(shared.c.order_id == Order.id, shared.c.venue_id == Booking.venue_id))
         .outerjoin(refunded, refunded.c.booking_id == Booking.id)
         .outerjoin(reversed_, reversed_.c.booking_id == Booking.id)
         .where(Booking.venue_id == venue.id, Booking.moves_booking_id.is_(None))  # not a move's hold

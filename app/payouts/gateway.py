@@ -95,11 +95,13 @@ class ConnectGateway(Protocol):
         currency: str,
         destination: str,
         transfer_group: str,
-        payment_reference: str,
+        payment_reference: str | None,
         metadata: dict[str, str],
         idempotency_key: str,
     ) -> TransferResult:
-        """Move ``amount_minor`` to ``destination``, funded by the payment's charge."""
+        """Move ``amount_minor`` to ``destination``: funded by the payment's charge (its
+        ``source_transaction``), or, with no ``payment_reference``, by the platform balance (a
+        gift voucher's part: the voucher money the platform took earlier)."""
 
     def reverse_transfer(
         self, transfer_id: str, amount_minor: int, *, metadata: dict[str, str], idempotency_key: str

@@ -4,9 +4,12 @@
   gateway's stand-in) and what the gateway last said about it. No row: not connected.
 - ``CommissionRate``: an admin's per-category override of PLATFORM_COMMISSION_PERCENT.
 - ``VenueTransfer``: one venue's share of one paid order (gross, commission, transfer), and
-  the transfer that paid it. One per (order, venue): the ledger the earnings pages read.
+  the transfer that paid it: the ledger the earnings pages read. A checkout's share is in up
+  to two legs: funded by the charge (one per payment and venue) and by the platform balance,
+  for the gift-voucher part (one per order and venue). Top-ups and fees: one charge leg each.
 - ``TransferReversal``: the part of a transfer taken back because a refund reached the
-  customer; one per (refund, transfer), so a refund reverses exactly once.
+  customer (on a card, or back on a gift voucher); one per (refund, transfer) and per
+  (voucher refund entry, transfer), so a refund reverses exactly once.
 - ``Payout``: the connected account paying its balance to the venue's bank (payout.* events).
 """
 
@@ -16,7 +19,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, String, UniqueConstraint, func
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint, func, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -74,10 +77,29 @@ class TransferStatus(enum.StrEnum):
     FAILED = "failed"  # the gateway refused it; reconcile tries again
 
 
+class Funding(enum.StrEnum):
+    """What pays for a transfer (a leg of a venue's share; app/payouts/shares.py ``funding_legs``)."""
+
+    CHARGE = "charge"  # the order's card charge (``source_transaction``); one per payment and venue
+    BALANCE = "balance"  # the platform balance: the gift-voucher money it took earlier; one per order and venue
+
+
 class VenueTransfer(db.Model):
     __tablename__ = "venue_transfers"
     __table_args__ = (
-        UniqueConstraint("payment_id", "venue_id"),  # a checkout, each top-up and each fee
+        UniqueConstraint("payment_id", "venue_id"),  # a checkout, each top-up and each fee (charge legs)
+        # an order's balance leg: one per venue (it has no payment)
+        Index(
+            "uq_venue_transfers_balance_leg",
+            "order_id",
+            "venue_id",
+            unique=True,
+            postgresql_where=text("funding = 'balance'"),
+        ),
+        CheckConstraint(
+            "(funding = 'charge' AND payment_id IS NOT NULL) OR (funding = 'balance' AND payment_id IS NULL)",
+            name="funding_known",
+        ),
         CheckConstraint("status IN ('waiting', 'pending', 'paid', 'failed')", name="status_known"),
         CheckConstraint(
             "gross_minor >= 0 AND commission_minor >= 0 AND transfer_minor >= 0 AND charged_minor >= 0",
@@ -90,11 +112,18 @@ class VenueTransfer(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
     venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id"), index=True)
-    payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id", ondelete="CASCADE"), index=True)
-    gateway: Mapped[str] = mapped_column(String(20))  # the payment's gateway: transfers go through it
+    # The charge that funds it; None for a balance leg (funded by the platform balance).
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id", ondelete="CASCADE"), index=True)
+    funding: Mapped[str] = mapped_column(String(10), default=Funding.CHARGE, server_default=Funding.CHARGE)
+    # The payment's gateway (a balance leg: the venue's account's): transfers go through it.
+    gateway: Mapped[str] = mapped_column(String(20))
     currency: Mapped[str] = mapped_column(String(3))
-    gross_minor: Mapped[int] = mapped_column(Integer)  # the venue's items, less a discount it funds
-    charged_minor: Mapped[int] = mapped_column(Integer)  # its part of what the customer was charged
+    # The part of the venue's gross this row pays for (its items less a discount it funds; a
+    # leg: the card part, or the rest).
+    gross_minor: Mapped[int] = mapped_column(Integer)
+    # What refunds of this row are measured against: its part of the card charge (a balance
+    # leg: its part of the gift voucher).
+    charged_minor: Mapped[int] = mapped_column(Integer)
     commission_bp: Mapped[int] = mapped_column(Integer)
     commission_minor: Mapped[int] = mapped_column(Integer)
     transfer_minor: Mapped[int] = mapped_column(Integer)  # gross - commission
@@ -121,14 +150,23 @@ class TransferReversal(db.Model):
     __tablename__ = "transfer_reversals"
     __table_args__ = (
         UniqueConstraint("refund_id", "transfer_id"),
+        UniqueConstraint("voucher_entry_id", "transfer_id"),
+        CheckConstraint("(refund_id IS NULL) <> (voucher_entry_id IS NULL)", name="one_source"),
         CheckConstraint("status IN ('netted', 'pending', 'succeeded', 'failed')", name="status_known"),
         CheckConstraint("refund_minor >= 0 AND amount_minor >= 0", name="money_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     transfer_id: Mapped[int] = mapped_column(ForeignKey("venue_transfers.id", ondelete="CASCADE"), index=True)
-    refund_id: Mapped[int] = mapped_column(ForeignKey("refunds.id", ondelete="CASCADE"), index=True)
-    refund_minor: Mapped[int] = mapped_column(Integer)  # the part of the refund that was this venue's
+    # The card refund, or the refund to a gift voucher (its ledger's ``refund`` entry), behind it.
+    refund_id: Mapped[int | None] = mapped_column(ForeignKey("refunds.id", ondelete="CASCADE"), index=True)
+    voucher_entry_id: Mapped[int | None] = mapped_column(
+        ForeignKey("voucher_entries.id", ondelete="CASCADE"), index=True
+    )
+    # The part of the refund that was this venue's and of this row's kind (a card refund on the
+    # charge leg, a voucher refund on the balance leg; 0 on the other leg, which is reversed in
+    # proportion all the same).
+    refund_minor: Mapped[int] = mapped_column(Integer)
     amount_minor: Mapped[int] = mapped_column(Integer)  # taken back from the venue (the rest: commission)
     status: Mapped[str] = mapped_column(String(20), default=ReversalStatus.PENDING)
     gateway_reversal_id: Mapped[str | None] = mapped_column(String(255), unique=True)

@@ -1,8 +1,10 @@
 """Reconciling transfers: part of ``flask payments reconcile`` (and its periodic job).
 
-- a paid order with no transfer rows (settling stopped before scheduling them) gets them;
-- waiting transfers whose venue's account is enabled now are sent;
-- failed transfers, and pending ones older than ``STALE`` (a lost job), are sent again (the
+- a paid order with no transfer rows (settling stopped before scheduling them) gets them: a
+  charged one its charge and balance legs, one a gift voucher paid with nothing charged its
+  balance legs;
+- waiting transfers whose venue's account is enabled now are sent (balance legs too);
+- failed transfers (either leg), and pending ones older than ``STALE`` (a lost job), are sent again (the
   same idempotency key, so never twice);
 - pending reversals older than ``STALE`` are sent again the same way;
 - transfers we sent recently are compared with the gateway's list for their transfer group:
@@ -32,7 +34,13 @@ from app.payouts.models import (
     TransferStatus,
     VenueTransfer,
 )
-from app.payouts.transfers import release_waiting, reverse_transfer_job, schedule_transfers, send_transfer_job
+from app.payouts.transfers import (
+    release_waiting,
+    reverse_transfer_job,
+    schedule_balance_transfers,
+    schedule_transfers,
+    send_transfer_job,
+)
 
 STALE = timedelta(minutes=10)
 CHECK_WINDOW = timedelta(days=3)
@@ -81,6 +89,26 @@ def reconcile_transfers(now: datetime | None = None) -> TransferSummary:
     ).all()
     for payment in missing:
         if schedule_transfers(payment):
+            summary.scheduled_orders += 1
+
+    # An order a gift voucher paid with nothing charged has no payment: its balance legs.
+    covered = db.session.scalars(
+        select(Order)
+        .where(
+            Order.status.in_(PAID_STATES),
+            Order.voucher_applied_minor > 0,
+            ~exists().where(VenueTransfer.order_id == Order.id),
+            ~exists().where(
+                Payment.order_id == Order.id,
+                Payment.kind == PaymentKind.CHECKOUT,
+                Payment.status == PaymentStatus.SUCCEEDED,
+            ),
+        )
+        .order_by(Order.id)
+        .limit(BATCH)
+    ).all()
+    for order in covered:
+        if schedule_balance_transfers(order):
             summary.scheduled_orders += 1
 
     venues = db.session.scalars(

@@ -20,6 +20,10 @@ the customer is charged, never the venue's gross or transfer. So, over an order,
 
     sum(transfer) + sum(commission) - platform discount - voucher = amount charged
 
+``funding_legs`` splits a venue's share of a checkout by what funds it: the card charge (at
+most the venue's ``charged``) and the platform balance (the voucher's part, and whatever the
+card part can't cover): see its docstring and docs/payments.md.
+
 ``top_up_shares`` splits a top-up (a customer's move to a dearer time: one booking, one venue)
 the same way: one line, the whole difference, at the venue's rate; no discount or voucher.
 
@@ -74,6 +78,51 @@ class VenueShare:
     charged_minor: int
     rate_bp: int
     lines: tuple[LineShare, ...] = ()
+    voucher_minor: int = 0  # its part of the gift voucher (within gross - charged)
+
+
+@dataclass(frozen=True)
+class Leg:
+    """A part of a venue's share, by what funds it: ``charge`` (the card charge, as its
+    ``source_transaction``) or ``balance`` (the platform balance: the gift-voucher money the
+    platform took earlier, and any platform-funded discount the card part can't cover).
+
+    ``gross``: the part of the venue's gross the leg pays for; ``transfer = gross - commission``;
+    ``charged``: what refunds of the leg's kind are measured against (the venue's card part, or
+    its voucher part)."""
+
+    funding: str  # "charge" | "balance" (app/payouts/models.py Funding)
+    gross_minor: int
+    commission_minor: int
+    transfer_minor: int
+    charged_minor: int
+
+
+def whole_leg(share: VenueShare) -> Leg:
+    """A share in one charge leg (a top-up, a fee: no voucher ever pays them)."""
+    return Leg("charge", share.gross_minor, share.commission_minor, share.transfer_minor, share.charged_minor)
+
+
+def funding_legs(share: VenueShare) -> list[Leg]:
+    """The venue's share of a checkout in legs: a charge leg (always; possibly of 0) and, when
+    part of its transfer isn't the card's to fund, a balance leg.
+
+    The transfer is split in proportion to the card part and the voucher part (rounding the
+    balance leg down), and the charge leg never carries more than the venue's card part
+    (``charged``): what doesn't fit goes to the balance leg. So the charge legs of an order add
+    up to at most its charge, both legs add up to the venue's transfer, and (the split being
+    in proportion) a refund of either kind takes back about the same part of each leg."""
+    card, voucher, transfer = share.charged_minor, share.voucher_minor, share.transfer_minor
+    if voucher == 0 and transfer <= card:
+        return [whole_leg(share)]
+    balance = transfer * voucher // (card + voucher) if card + voucher else transfer
+    charge = min(transfer - balance, card)
+    balance = transfer - charge
+    rest = share.gross_minor - card  # the voucher part and a platform-funded discount's
+    return [
+        Leg("charge", card, card - charge, charge, card),
+        Leg("balance", rest, rest - balance, balance, voucher),
+    ]
 
 
 def commission_of(gross_minor: int, rate_bp: int) -> int:
@@ -142,6 +191,8 @@ def split_shares(
     if platform_discount_minor < 0 or voucher_minor < 0 or platform_funded > sum(gross.values()):
         raise ValueError("Platform-funded discounts and vouchers are not negative and can't exceed the order.")
     funded = largest_remainder(platform_funded, gross)
+    # Of each venue's platform-funded part, the gift voucher's (the rest is the discount's).
+    vouchers = largest_remainder(voucher_minor, funded)
     shares = []
     for venue_id, its in venue_lines.items():
         commission = sum(s.commission_minor for s in its)
@@ -155,6 +206,7 @@ def split_shares(
                 charged_minor=gross[venue_id] - funded[venue_id],
                 rate_bp=by_venue[venue_id][0].rate_bp,
                 lines=tuple(its),
+                voucher_minor=vouchers[venue_id],
             )
         )
     return shares

@@ -1,5 +1,6 @@
 """Stripe Connect through the official ``stripe`` library: Express accounts, account links,
-transfers in the order's transfer group funded by its charge, and transfer reversals.
+transfers in the order's transfer group funded by its charge (or, for a gift voucher's part,
+by the platform balance: no ``source_transaction``), and transfer reversals.
 
 It shares the payments gateway's client (key, API base, timeouts, retries) and its error
 translation, so a refused call is a GatewayError with a sentence a person can read.
@@ -89,18 +90,19 @@ class StripeConnect:
         currency: str,
         destination: str,
         transfer_group: str,
-        payment_reference: str,
+        payment_reference: str | None,
         metadata: dict[str, str],
         idempotency_key: str,
     ) -> TransferResult:
-        params = {
+        params: dict[str, Any] = {
             "amount": amount_minor,
             "currency": currency.lower(),
             "destination": destination,
             "transfer_group": transfer_group,
-            "source_transaction": self.charge_of(payment_reference),
-            "metadata": metadata,
         }
+        if payment_reference is not None:  # none: from the platform balance (a gift voucher's part)
+            params["source_transaction"] = self.charge_of(payment_reference)
+        params["metadata"] = metadata
         transfer = self._call(
             "pay the venue",
             lambda: self.client.v1.transfers.create(params=params, options={"idempotency_key": idempotency_key}),  # type: ignore[arg-type]

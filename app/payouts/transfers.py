@@ -1,20 +1,35 @@
 """Transfers to venues after payment, and their reversals after refunds: jobs, exactly once.
 
 After ``confirm_paid`` (settlement calls ``schedule_transfers`` in the same transaction), each
-venue of the order gets one ``VenueTransfer`` row (unique per payment and venue) with its share
-from ``venue_shares``; a paid top-up (a move to a dearer time) gets its own row for the moved
-booking's venue, from ``top_up_shares``, and a fee charged later to the saved card its own row
-from ``fee_shares``; a job sends it through the gateway that took the payment, to the
-venue's account at that gateway, in the order's transfer group (``order-<id>``), funded by
-the order's charge (``source_transaction``), with the idempotency key ``transfer-<row id>``.
-A venue whose account isn't enabled yet has its transfer wait (``waiting``); the account's
-``account.updated`` (or reconciliation) sends it later.
+venue of the order gets its share from ``venue_shares`` in ``VenueTransfer`` rows, split by
+what funds them (``funding_legs``):
 
-When a refund reaches the customer (``settle_refund``), ``schedule_reversals`` splits it
-between the order's venues (the cancelled booking's venue first) and takes back from each
-venue's transfer its proportional part (``reversal_for``): one ``TransferReversal`` row per
-refund and transfer (unique), sent by a job with the idempotency key ``reversal-<row id>``.
-A transfer not sent yet is not reversed: it is sent for less (the reversal is ``netted``).
+- a **charge leg** (``funding='charge'``, unique per payment and venue), funded by the order's
+  charge (``source_transaction``) and never more than the venue's part of it;
+- a **balance leg** (``funding='balance'``, no payment, unique per order and venue) for the
+  part a gift voucher paid (and whatever the card part can't cover), funded by the platform
+  balance: the voucher money it took when the voucher was sold. An order confirmed with
+  nothing charged (a voucher paid everything due now: ``confirm_covered``, or a card was only
+  saved: ``mark_secured``) gets only these (``schedule_balance_transfers``), through the setup
+  payment's gateway or the venue's account's.
+
+A paid top-up (a move to a dearer time) gets its own charge leg for the moved booking's
+venue, from ``top_up_shares``, and a fee charged later to the saved card its own from
+``fee_shares``. A job sends each row through its gateway to the venue's account there, in
+the order's transfer group (``order-<id>``), with the idempotency key ``transfer-<row id>``;
+only a charge leg names a ``source_transaction``. A venue whose account isn't enabled yet has
+its rows wait (``waiting``); the account's ``account.updated`` (or reconciliation) sends them
+later (a waiting balance leg through the account's gateway).
+
+When a refund reaches the customer (a card refund: ``settle_refund`` ->
+``schedule_reversals``; a refund back on the gift voucher: ``refund_order`` ->
+``schedule_voucher_reversals``), it is split between the order's venues by what each has
+left of that kind (the cancelled booking's venue first), and every leg of each venue gives back
+its proportional part of everything the venue has had refunded, of both kinds
+(``reversal_for`` over the venue's card part + voucher part): one ``TransferReversal`` row per
+refund (or voucher ledger entry) and transfer (unique), sent by a job with the idempotency key
+``reversal-<row id>``. A full refund reverses every leg in full. A transfer not sent yet is
+not reversed: it is sent for less (the reversal is ``netted``).
 """
 
 from __future__ import annotations
@@ -22,10 +37,10 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select, text
 from sqlalchemy.dialects.postgresql import insert
 
-from app.booking.models import Booking
+from app.booking.models import Booking, Order
 from app.extensions import db
 from app.jobs import enqueue, job
 from app.payments.gateway import GatewayError
@@ -34,12 +49,23 @@ from app.payouts.gateway import connect_gateway_named
 from app.payouts.models import (
     AccountStatus,
     ConnectedAccount,
+    Funding,
     ReversalStatus,
     TransferReversal,
     TransferStatus,
     VenueTransfer,
 )
-from app.payouts.shares import VenueShare, fee_shares, largest_remainder, reversal_for, top_up_shares, venue_shares
+from app.payouts.shares import (
+    Leg,
+    VenueShare,
+    fee_shares,
+    funding_legs,
+    largest_remainder,
+    reversal_for,
+    top_up_shares,
+    venue_shares,
+    whole_leg,
+)
 
 log = logging.getLogger(__name__)
 
@@ -81,42 +107,82 @@ def shares_of(payment: Payment) -> list[VenueShare]:
     )
 
 
+def _insert_leg(order_id: int, share: VenueShare, leg: Leg, *, payment_id: int | None, gateway: str) -> int:
+    """One leg's row, and its job if the venue can receive it now; idempotent (a charge leg is
+    unique per payment and venue, a balance leg per order and venue). Returns 1 if made."""
+    ready = _account_for(share.venue_id, gateway) is not None
+    statement = insert(VenueTransfer).values(
+        order_id=order_id,
+        venue_id=share.venue_id,
+        payment_id=payment_id,
+        funding=leg.funding,
+        gateway=gateway,
+        currency=share.currency,
+        gross_minor=leg.gross_minor,
+        charged_minor=leg.charged_minor,
+        commission_bp=share.rate_bp,
+        commission_minor=leg.commission_minor,
+        transfer_minor=leg.transfer_minor,
+        transfer_group=transfer_group(order_id),
+        status=TS.PENDING if ready else TS.WAITING,
+    )
+    if leg.funding == Funding.BALANCE:
+        statement = statement.on_conflict_do_nothing(
+            index_elements=["order_id", "venue_id"], index_where=text("funding = 'balance'")
+        )
+    else:
+        statement = statement.on_conflict_do_nothing(index_elements=["payment_id", "venue_id"])
+    row_id = db.session.execute(statement.returning(VenueTransfer.id)).scalar()
+    if row_id is None:
+        return 0
+    if ready:
+        enqueue(send_transfer_job, transfer_id=row_id)
+    return 1
+
+
 def schedule_transfers(payment: Payment) -> int:
-    """One transfer row per venue of the paid order (or of a paid top-up), and a job for each
-    that can go now. Idempotent (unique per payment and venue); returns how many rows it made."""
+    """The rows for a paid payment, and a job for each that can go now. A checkout: each venue's
+    charge leg (funded by this charge) and, where a gift voucher paid part of the order, its
+    balance leg (``funding_legs``); a top-up or a fee: one charge leg. Idempotent; returns how
+    many rows it made."""
     order = payment.order
+    checkout = payment.kind == PaymentKind.CHECKOUT
     made = 0
     for share in shares_of(payment):
-        ready = _account_for(share.venue_id, payment.gateway) is not None
-        row_id = db.session.execute(
-            insert(VenueTransfer)
-            .values(
-                order_id=order.id,
-                venue_id=share.venue_id,
-                payment_id=payment.id,
-                gateway=payment.gateway,
-                currency=share.currency,
-                gross_minor=share.gross_minor,
-                charged_minor=share.charged_minor,
-                commission_bp=share.rate_bp,
-                commission_minor=share.commission_minor,
-                transfer_minor=share.transfer_minor,
-                transfer_group=transfer_group(order.id),
-                status=TS.PENDING if ready else TS.WAITING,
-            )
-            .on_conflict_do_nothing(index_elements=["payment_id", "venue_id"])
-            .returning(VenueTransfer.id)
-        ).scalar()
-        if row_id is None:
-            continue
-        made += 1
-        if ready:
-            enqueue(send_transfer_job, transfer_id=row_id)
+        legs = funding_legs(share) if checkout else [whole_leg(share)]
+        for leg in legs:
+            payment_id = payment.id if leg.funding == Funding.CHARGE else None
+            made += _insert_leg(order.id, share, leg, payment_id=payment_id, gateway=payment.gateway)
+    return made
+
+
+def _gateway_for_venue(venue_id: int) -> str:
+    """Where a transfer with no payment goes: the venue's account's gateway, else the one that
+    takes payments now (``release_waiting`` moves it to the account's when it is enabled)."""
+    from app.payments.gateway import get_gateway
+
+    account = db.session.scalar(select(ConnectedAccount).where(ConnectedAccount.venue_id == venue_id))
+    return account.gateway if account is not None else get_gateway().name
+
+
+def schedule_balance_transfers(order: Order, *, gateway: str | None = None) -> int:
+    """An order paid with nothing charged (a gift voucher paid all that was due now): each
+    venue's balance leg, funded by the platform balance, through ``gateway`` (the setup
+    payment's, when a card was saved) or the venue's account's. Idempotent; returns how many
+    rows it made. A charged order gets its balance legs from ``schedule_transfers``."""
+    made = 0
+    for share in venue_shares(order):
+        for leg in funding_legs(share):
+            if leg.funding == Funding.BALANCE:
+                made += _insert_leg(
+                    order.id, share, leg, payment_id=None, gateway=gateway or _gateway_for_venue(share.venue_id)
+                )
     return made
 
 
 def release_waiting(venue_id: int) -> int:
-    """The venue's account is enabled: its waiting transfers (through its gateway) go now."""
+    """The venue's account is enabled: its waiting transfers (through its gateway) go now. A
+    waiting balance leg isn't tied to a charge: it goes through the account's gateway."""
     account = db.session.scalar(select(ConnectedAccount).where(ConnectedAccount.venue_id == venue_id))
     if account is None or account.status != AccountStatus.ENABLED:
         return 0
@@ -126,12 +192,14 @@ def release_waiting(venue_id: int) -> int:
             .where(
                 VenueTransfer.venue_id == venue_id,
                 VenueTransfer.status == TS.WAITING,
-                VenueTransfer.gateway == account.gateway,
+                (VenueTransfer.gateway == account.gateway) | (VenueTransfer.funding == Funding.BALANCE),
             )
+            .order_by(VenueTransfer.id)
             .with_for_update(skip_locked=True)
         )
     )
     for transfer in waiting:
+        transfer.gateway = account.gateway
         transfer.status = TS.PENDING
         transfer.problem = None
         db.session.flush()
@@ -161,14 +229,17 @@ def send_transfer(transfer: VenueTransfer, *, now: datetime | None = None) -> st
         return "waiting: the venue's account is not enabled"
     amount = transfer.transfer_minor - netted_minor(transfer)
     if amount > 0:
-        payment = db.session.get(Payment, transfer.payment_id)
-        assert payment is not None
+        reference = None  # a balance leg: from the platform balance, no source_transaction
+        if transfer.funding == Funding.CHARGE:
+            payment = db.session.get(Payment, transfer.payment_id)
+            assert payment is not None
+            reference = payment.payment_intent_id or payment.session_id
         result = connect_gateway_named(transfer.gateway).create_transfer(
             amount_minor=amount,
             currency=transfer.currency,
             destination=account.account_id,
             transfer_group=transfer.transfer_group,
-            payment_reference=payment.payment_intent_id or payment.session_id,
+            payment_reference=reference,
             metadata={
                 "order_id": str(transfer.order_id),
                 "venue_id": str(transfer.venue_id),
@@ -204,17 +275,46 @@ def send_transfer_job(transfer_id: int) -> None:
 # -- refunds ---------------------------------------------------------------------------------------
 
 
-def _refunded_before(transfer: VenueTransfer, refund_id: int) -> int:
+def _not_from(source: dict[str, int]):
+    """Reversals of another source than ``source``: ``{"refund_id": id}`` (a card refund) or
+    ``{"voucher_entry_id": id}`` (a refund back on a voucher); the other column is NULL."""
+    ((column, value),) = source.items()
+    return getattr(TransferReversal, column).is_distinct_from(value)
+
+
+def _refunded_before(transfers: list[VenueTransfer], source: dict[str, int]) -> int:
+    """The refunds split to ``transfers`` by other sources (live reversals only)."""
+    if not transfers:
+        return 0
     return (
         db.session.scalar(
             select(func.coalesce(func.sum(TransferReversal.refund_minor), 0)).where(
-                TransferReversal.transfer_id == transfer.id,
-                TransferReversal.refund_id != refund_id,
+                TransferReversal.transfer_id.in_([t.id for t in transfers]),
+                _not_from(source),
                 TransferReversal.status != ReversalStatus.FAILED,
             )
         )
         or 0
     )
+
+
+def _checkout_legs(order_id: int) -> dict[int, list[VenueTransfer]]:
+    """Each venue's legs of the order's checkout (its charge leg and its balance leg), locked.
+    A refund of either kind takes back from both, in proportion."""
+    rows = db.session.scalars(
+        select(VenueTransfer)
+        .outerjoin(Payment, Payment.id == VenueTransfer.payment_id)
+        .where(
+            VenueTransfer.order_id == order_id,
+            (VenueTransfer.funding == Funding.BALANCE) | (Payment.kind == PaymentKind.CHECKOUT),
+        )
+        .order_by(VenueTransfer.id)
+        .with_for_update(of=VenueTransfer)
+    )
+    legs: dict[int, list[VenueTransfer]] = {}
+    for row in rows:
+        legs.setdefault(row.venue_id, []).append(row)
+    return legs
 
 
 def allocate_refund(amount: int, remaining: dict[int, int], first: int | None = None) -> dict[int, int]:
@@ -233,11 +333,11 @@ def allocate_refund(amount: int, remaining: dict[int, int], first: int | None = 
 
 
 def schedule_reversals(refund: Refund) -> int:
-    """A refund reached the customer: take back each venue's part of its transfer. Exactly once
-    per refund and transfer (unique); returns how many reversal rows it made."""
+    """A card refund reached the customer: take back each venue's part of its transfers. Exactly
+    once per refund and transfer (unique); returns how many reversal rows it made."""
     if db.session.scalar(select(func.count()).where(TransferReversal.refund_id == refund.id)):
         return 0
-    transfers = list(
+    own = list(
         db.session.scalars(
             select(VenueTransfer)
             .where(VenueTransfer.payment_id == refund.payment_id)
@@ -245,41 +345,107 @@ def schedule_reversals(refund: Refund) -> int:
             .with_for_update()
         )
     )
-    if not transfers:
+    if not own:
         return 0  # a late payment refunded in full: nothing was transferred
-    by_venue = {t.venue_id: t for t in transfers}
-    remaining = {t.venue_id: t.charged_minor - _refunded_before(t, refund.id) for t in transfers}
+    if refund.payment.kind == PaymentKind.CHECKOUT:
+        legs = _checkout_legs(refund.payment.order_id)
+    else:
+        legs = {t.venue_id: [t] for t in own}  # a top-up's or a fee's transfer stands alone
+    return _reverse(
+        {"refund_id": refund.id},
+        refund.amount_minor,
+        booking_id=refund.booking_id,
+        own={t.venue_id: t for t in own},
+        legs=legs,
+    )
+
+
+def schedule_voucher_reversals(order: Order) -> int:
+    """Refunds put back on the gift voucher that paid part of ``order`` (its ledger's ``refund``
+    entries, app/vouchers/ledger.py) take back each venue's part of its transfers, like a card
+    refund: split to the venues' balance legs (the booking's venue first), each venue's legs
+    reversed in proportion. Exactly once per entry and transfer; returns how many rows it made."""
+    from app.vouchers.models import EntryKind, VoucherEntry
+
+    entries = list(
+        db.session.scalars(
+            select(VoucherEntry)
+            .where(
+                VoucherEntry.order_id == order.id,
+                VoucherEntry.kind == EntryKind.REFUND,
+                ~exists().where(TransferReversal.voucher_entry_id == VoucherEntry.id),
+            )
+            .order_by(VoucherEntry.id)
+        )
+    )
+    made = 0
+    for entry in entries:
+        legs = _checkout_legs(order.id)
+        own = {v: t for v, its in legs.items() for t in its if t.funding == Funding.BALANCE}
+        if own:
+            made += _reverse(
+                {"voucher_entry_id": entry.id}, entry.amount_minor, booking_id=entry.booking_id, own=own, legs=legs
+            )
+    return made
+
+
+def _reverse(
+    source: dict[str, int],
+    amount_minor: int,
+    *,
+    booking_id: int | None,
+    own: dict[int, VenueTransfer],
+    legs: dict[int, list[VenueTransfer]],
+) -> int:
+    """Split a refund between venues by what each ``own`` leg (the refund's kind: a card
+    refund's charge legs, a voucher refund's balance legs) still has to refund, the booking's
+    venue first; then take back from every leg of each venue its proportional part,
+    cumulatively over the venue's refunds of both kinds (``reversal_for`` with the venue's card
+    and voucher parts as the base): once everything is refunded, every leg is reversed."""
+    remaining = {v: t.charged_minor - _refunded_before([t], source) for v, t in own.items()}
     first = None
-    if refund.booking_id is not None:
-        first = db.session.scalar(select(Booking.venue_id).where(Booking.id == refund.booking_id))
-    parts = allocate_refund(min(refund.amount_minor, sum(remaining.values())), remaining, first)
+    if booking_id is not None:
+        first = db.session.scalar(select(Booking.venue_id).where(Booking.id == booking_id))
+    parts = allocate_refund(min(amount_minor, sum(remaining.values())), remaining, first)
     made = 0
     for venue_id, part in parts.items():
         if part == 0:
             continue
-        transfer = by_venue[venue_id]
-        amount = reversal_for(
-            transfer_minor=transfer.transfer_minor,
-            charged_minor=transfer.charged_minor,
-            refunded_before=_refunded_before(transfer, refund.id),
-            refund_minor=part,
-        )
-        sent = transfer.status == TS.PAID and (transfer.sent_minor or 0) > 0
-        reversal = TransferReversal(
-            transfer_id=transfer.id,
-            refund_id=refund.id,
-            refund_minor=part,
-            amount_minor=amount,
-            status=ReversalStatus.PENDING if sent and amount > 0 else ReversalStatus.NETTED,
-        )
-        if transfer.status == TS.PAID and not sent:
-            reversal.status = ReversalStatus.SUCCEEDED  # nothing was sent, nothing to take back
-        db.session.add(reversal)
-        db.session.flush()
-        made += 1
-        if reversal.status == ReversalStatus.PENDING:
-            enqueue(reverse_transfer_job, reversal_id=reversal.id)
+        its_legs = legs.get(venue_id) or [own[venue_id]]
+        base = sum(t.charged_minor for t in its_legs)
+        before = _refunded_before(its_legs, source)
+        for transfer in its_legs:
+            mine = transfer.id == own[venue_id].id
+            amount = reversal_for(
+                transfer_minor=transfer.transfer_minor, charged_minor=base, refunded_before=before, refund_minor=part
+            )
+            if not mine and amount == 0:
+                continue  # the other leg: a row only when something comes back from it
+            sent = transfer.status == TS.PAID and (transfer.sent_minor or 0) > 0
+            reversal = TransferReversal(
+                **source,
+                transfer_id=transfer.id,
+                refund_minor=part if mine else 0,
+                amount_minor=amount,
+                status=ReversalStatus.PENDING if sent and amount > 0 else ReversalStatus.NETTED,
+            )
+            if transfer.status == TS.PAID and not sent:
+                reversal.status = ReversalStatus.SUCCEEDED  # nothing was sent, nothing to take back
+            db.session.add(reversal)
+            db.session.flush()
+            made += 1
+            if reversal.status == ReversalStatus.PENDING:
+                enqueue(reverse_transfer_job, reversal_id=reversal.id)
     return made
+
+
+def _reversal_metadata(reversal: TransferReversal) -> dict[str, str]:
+    source = (
+        {"refund_id": str(reversal.refund_id)}
+        if reversal.refund_id is not None
+        else {"voucher_entry_id": str(reversal.voucher_entry_id)}
+    )
+    return source | {"transfer_reversal_id": str(reversal.id)}
 
 
 def send_reversal(reversal: TransferReversal, *, now: datetime | None = None) -> str:
@@ -291,7 +457,7 @@ def send_reversal(reversal: TransferReversal, *, now: datetime | None = None) ->
     result = connect_gateway_named(transfer.gateway).reverse_transfer(
         transfer.gateway_transfer_id,
         reversal.amount_minor,
-        metadata={"refund_id": str(reversal.refund_id), "transfer_reversal_id": str(reversal.id)},
+        metadata=_reversal_metadata(reversal),
         idempotency_key=f"reversal-{reversal.id}",
     )
     reversal.gateway_reversal_id = result.reversal_id

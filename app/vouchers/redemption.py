@@ -1,5 +1,6 @@
 """A gift voucher at checkout: it pays what it can; an order it pays in full is confirmed at
-once through the order lifecycle's ``confirm_paid``, with no gateway charge.
+once through the order lifecycle's ``confirm_paid``, with no gateway charge; its venues are
+paid from the platform balance (``schedule_balance_transfers``, docs/payments.md).
 
 Concurrent checkouts spending one voucher queue on its row lock (app/vouchers/ledger.py):
 each takes ``min(balance, what the order may use it for)``. A checkout that finds the
@@ -34,3 +35,6 @@ def confirm_covered(order: Order, *, now: datetime) -> None:
 
     if order_lifecycle.confirm_paid(order, now=now, reason=COVERED_REASON) == "confirmed":
         send_receipt(order)
+        from app.payouts.transfers import schedule_balance_transfers  # the venues' shares, from the voucher money
+
+        schedule_balance_transfers(order)

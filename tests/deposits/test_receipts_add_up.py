@@ -11,10 +11,14 @@ production uses: ``online_part`` (app/booking/deposits.py), the promo's ``discou
 
 The identity, stated precisely. Let C be the amount charged to the card at checkout (the
 receipt's "due now"), T and K the venues' transfers and the platform's commission, P a
-platform-funded promo discount, V the gift voucher's part, R the refunds to the card and Rev
+platform-funded promo discount, V the gift voucher's part, R the refunds and Rev
 the parts of the venues' transfers taken back for them. Then
 
     sum(T - Rev) + (K - P - V - (R - sum(Rev))) + R = C
+
+where T is both legs of each venue's transfer (``funding_legs``: the charge leg, at most the
+venue's part of C, and the balance leg, paid from the voucher money) and R the refunds to the
+card and back on the voucher (a refund to the voucher hands the voucher money back to it);
 
 - the platform's net commission (the middle term) is its commission less what it pays for: a
   platform-funded promo (P) comes out of the platform's commission, never a venue's transfer
@@ -27,10 +31,12 @@ the parts of the venues' transfers taken back for them. Then
   items - promo - voucher - due at the venue = C, and it equals the items' price less their
   online parts (a promo or a voucher never reduces it);
 - a fee charged later to the saved card is its own charge F: its transfer + commission = F;
-- and, with everything refunded, every venue's transfer is taken back in full and the platform
-  keeps exactly nothing: K - P - V - (R - sum(Rev)) = 0; except that a venue charged nothing
-  (a platform-funded promo or the voucher paid all of its part) keeps its transfer, which the
-  platform paid for: then the platform's net is minus those transfers.
+- and, with everything refunded (to the card and to the voucher), every leg of every venue's
+  transfer is taken back in full and the platform keeps exactly nothing:
+  K - P - V - (R - sum(Rev)) = -V (the voucher has its V back, which the platform holds for
+  it again, as before the order); except that a venue whose whole part a platform-funded promo
+  paid keeps its transfer, which the platform paid for: then the platform's net is minus those
+  transfers.
 """
 
 from __future__ import annotations
@@ -40,7 +46,7 @@ from hypothesis import strategies as st
 
 from app.booking.amounts import PricedBooking, amount_due_for_bookings
 from app.booking.deposits import PaymentMode, online_part, split_fee
-from app.payouts.shares import VenueLine, reversal_for, split_shares
+from app.payouts.shares import VenueLine, funding_legs, reversal_for, split_shares
 from app.payouts.transfers import allocate_refund
 from app.promos.rules import allocate
 
@@ -138,43 +144,79 @@ def test_transfers_commission_and_refunds_add_up_to_what_was_charged(
     assert sum(s.charged_minor for s in shares) == charged
     assert transfers + commission - platform_discount - voucher == charged
 
-    # -- refunds to the card, in parts, each split between venues and reversed in proportion --
-    remaining = {s.venue_id: s.charged_minor for s in shares}
-    refunded = dict.fromkeys(remaining, 0)
-    reversed_ = dict.fromkeys(remaining, 0)
+    # -- the legs (funding_legs): the charge funds at most each venue's card part, the platform
+    # balance (the voucher money, and what the card part can't cover) the rest --
+    legs = {s.venue_id: funding_legs(s) for s in shares}
     by_venue = {s.venue_id: s for s in shares}
-    parts = list(refund_parts)
-    if refund_all:
-        parts.append(charged)
-    for part in parts:
-        amount = min(part, sum(remaining.values()))
-        if amount <= 0:
-            continue
-        for venue, piece in allocate_refund(amount, remaining).items():
+    charge_legs = sum(leg.transfer_minor for its in legs.values() for leg in its if leg.funding == "charge")
+    balance_legs = sum(leg.transfer_minor for its in legs.values() for leg in its if leg.funding == "balance")
+    assert charge_legs <= charged  # Stripe refuses transfers beyond the charge they name
+    assert charge_legs + balance_legs + commission - platform_discount - voucher == charged
+    assert sum(s.voucher_minor for s in shares) == voucher
+    for venue, its in legs.items():
+        share = by_venue[venue]
+        assert [leg.funding for leg in its] in (["charge"], ["charge", "balance"])
+        assert sum(leg.transfer_minor for leg in its) == share.transfer_minor
+        assert sum(leg.commission_minor for leg in its) == share.commission_minor
+        assert sum(leg.gross_minor for leg in its) == share.gross_minor
+        assert its[0].transfer_minor <= share.charged_minor == its[0].charged_minor
+        assert all(leg.transfer_minor == leg.gross_minor - leg.commission_minor >= 0 for leg in its)
+        assert all(leg.commission_minor >= 0 for leg in its)
+
+    # -- refunds in parts, to the card first and the rest back on the voucher (refund_order);
+    # each kind split between venues by what each has left of that kind (allocate_refund), and
+    # every leg of a venue reversed in proportion to all it had refunded (schedule_reversals,
+    # schedule_voucher_reversals) --
+    card_left = {s.venue_id: s.charged_minor for s in shares}
+    voucher_left = {s.venue_id: s.voucher_minor for s in shares}
+    refunded = dict.fromkeys(card_left, 0)
+    reversed_ = dict.fromkeys(card_left, 0)
+    reversed_legs = {(v, i): 0 for v, its in legs.items() for i in range(len(its))}
+
+    def refund(amount: int, left: dict[int, int]) -> None:
+        for venue, piece in allocate_refund(amount, left).items():
             if piece == 0:
                 continue
             share = by_venue[venue]
-            reversed_[venue] += reversal_for(
-                transfer_minor=share.transfer_minor,
-                charged_minor=share.charged_minor,
-                refunded_before=refunded[venue],
-                refund_minor=piece,
-            )
+            for i, leg in enumerate(legs[venue]):
+                taken = reversal_for(
+                    transfer_minor=leg.transfer_minor,
+                    charged_minor=share.charged_minor + share.voucher_minor,
+                    refunded_before=refunded[venue],
+                    refund_minor=piece,
+                )
+                reversed_legs[venue, i] += taken
+                reversed_[venue] += taken
             refunded[venue] += piece
-            remaining[venue] -= piece
+            left[venue] -= piece
+
+    parts = list(refund_parts)
+    if refund_all:
+        parts.append(charged + voucher)
+    for part in parts:
+        to_card = min(part, sum(card_left.values()))
+        if to_card > 0:
+            refund(to_card, card_left)
+        to_voucher = min(part - to_card, sum(voucher_left.values()))
+        if to_voucher > 0:
+            refund(to_voucher, voucher_left)
     refunds = sum(refunded.values())
     reversals = sum(reversed_.values())
-    assert refunds <= charged
-    assert all(0 <= reversed_[v] <= by_venue[v].transfer_minor for v in reversed_)
+    assert refunds <= charged + voucher
+    assert all(0 <= reversed_legs[v, i] <= leg.transfer_minor for v, its in legs.items() for i, leg in enumerate(its))
 
     venues_keep = transfers - reversals
     platform_keeps = commission - platform_discount - voucher - (refunds - reversals)
     assert venues_keep + platform_keeps + refunds == charged
 
-    if refund_all:  # everything went back: nobody keeps anything of this charge
-        assert refunds == charged
-        assert all(reversed_[v] == by_venue[v].transfer_minor for v in reversed_ if by_venue[v].charged_minor)
-        assert platform_keeps == -sum(by_venue[v].transfer_minor for v in reversed_ if not by_venue[v].charged_minor)
+    if refund_all:  # everything went back (card and voucher): nobody keeps anything of this order
+        assert refunds == charged + voucher
+        paid = {v for v, s in by_venue.items() if s.charged_minor + s.voucher_minor}
+        assert all(reversed_legs[v, i] == leg.transfer_minor for v in paid for i, leg in enumerate(legs[v]))
+        # The voucher has its money back (V more than the platform took for this order: it holds
+        # it for the voucher again, as before the order); a venue the platform-funded promo paid
+        # for entirely keeps its transfer, paid by the platform.
+        assert platform_keeps + voucher == -sum(by_venue[v].transfer_minor for v in by_venue if v not in paid)
 
     # -- a fee charged later to the saved card: its own charge, split like any other --
     venue, percent, paid_online = fee

@@ -9,6 +9,8 @@ transfers, transfer reversals (and refunds, which start a reversal). Tests asser
 requests against the contract: method, path and the exact parameters.
 
 An idempotency key that was seen before answers the first response again, as Stripe does.
+Transfers naming a charge (``source_transaction``) may add up to at most that charge, as
+Stripe requires; a transfer without one is paid from the platform balance.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ class ConnectFake:
     accounts: dict[str, dict[str, Any]] = field(default_factory=dict)
     transfers: dict[str, dict[str, Any]] = field(default_factory=dict)
     intents: dict[str, dict[str, Any]] = field(default_factory=dict)
+    charges: dict[str, int] = field(default_factory=dict)  # charge id -> amount
     answered: dict[str, Any] = field(default_factory=dict)  # idempotency key -> response body
     fail_next: tuple[int, dict[str, Any]] | None = None
 
@@ -54,6 +57,7 @@ class ConnectFake:
         self.accounts.clear()
         self.transfers.clear()
         self.intents.clear()
+        self.charges.clear()
         self.answered.clear()
         self.fail_next = None
 
@@ -61,17 +65,23 @@ class ConnectFake:
         return [r for r in self.requests if r.method == method and r.path.startswith(path_start)]
 
     # what tests do "on Stripe's side"
-    def payment_intent(self, charge_id: str | None = None) -> str:
+    def payment_intent(self, charge_id: str | None = None, amount: int = 6000) -> str:
         intent_id = _id("pi")
+        charge_id = charge_id or _id("ch")
         self.intents[intent_id] = {
             "id": intent_id,
             "object": "payment_intent",
-            "amount": 6000,
+            "amount": amount,
             "currency": "gbp",
             "status": "succeeded",
-            "latest_charge": charge_id or _id("ch"),
+            "latest_charge": charge_id,
         }
+        self.charges[charge_id] = amount
         return intent_id
+
+    def transferred_from(self, charge_id: str) -> int:
+        """What the transfers naming ``charge_id`` as their source_transaction add up to."""
+        return sum(t["amount"] for t in self.transfers.values() if t["source_transaction"] == charge_id)
 
     def enable(self, account_id: str) -> dict[str, Any]:
         account = self.accounts[account_id]
@@ -178,6 +188,19 @@ class ConnectFake:
             destination = params.get("destination")
             if destination not in self.accounts:
                 return error(400, f"No such destination: '{destination}'", "destination")
+            # Stripe's rule for separate charges and transfers: transfers funded by a charge
+            # (source_transaction) add up to at most that charge; more is refused (the
+            # wording is the fake's). Without source_transaction the platform balance pays.
+            source = params.get("source_transaction")
+            if source is not None:
+                if source not in self.charges:
+                    return error(400, f"No such charge: '{source}'", "source_transaction")
+                if self.transferred_from(source) + int(params["amount"]) > self.charges[source]:
+                    return error(
+                        400,
+                        "The transfer amount exceeds what is left of the source transaction's charge.",
+                        "amount",
+                    )
             transfer_id = _id("tr")
             transfer = {
                 "id": transfer_id,
@@ -196,7 +219,7 @@ class ConnectFake:
                     "url": f"/v1/transfers/{transfer_id}/reversals",
                 },
                 "reversed": False,
-                "source_transaction": params.get("source_transaction"),
+                "source_transaction": source,
                 "source_type": "card",
                 "transfer_group": params.get("transfer_group"),
                 "created": int(time.time()),

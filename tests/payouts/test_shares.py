@@ -10,6 +10,7 @@ from app.payouts.shares import (
     VenueLine,
     bp_label,
     commission_of,
+    funding_legs,
     largest_remainder,
     percent_to_bp,
     reversal_for,
@@ -178,3 +179,109 @@ def test_largest_remainder_parts_add_up(total, weights):
     else:
         assert sum(parts.values()) == total
         assert all(parts[k] == 0 for k, w in keyed.items() if w == 0)
+
+
+# -- legs: what the charge funds and what the platform balance funds ------------------------------
+
+
+def test_a_voucher_part_of_the_order_is_a_balance_leg_in_proportion():
+    (share,) = split_shares([VenueLine(1, 6000, 1500)], "GBP", voucher_minor=2000)
+    charge, balance = funding_legs(share)
+    assert (charge.funding, charge.gross_minor, charge.commission_minor, charge.transfer_minor) == (
+        "charge",
+        4000,
+        600,
+        3400,
+    )
+    assert charge.charged_minor == 4000
+    assert (balance.funding, balance.gross_minor, balance.commission_minor, balance.transfer_minor) == (
+        "balance",
+        2000,
+        300,
+        1700,
+    )
+    assert balance.charged_minor == 2000  # what refunds back on the voucher are measured against
+
+
+def test_without_a_voucher_one_charge_leg_is_the_whole_share():
+    (share,) = split_shares([VenueLine(1, 6000, 1500)], "GBP", platform_discount_minor=500)
+    (leg,) = funding_legs(share)
+    assert (leg.funding, leg.gross_minor, leg.commission_minor, leg.transfer_minor, leg.charged_minor) == (
+        "charge",
+        6000,
+        900,
+        5100,
+        5500,
+    )
+
+
+def test_a_voucher_paying_everything_leaves_an_empty_charge_leg():
+    (share,) = split_shares([VenueLine(1, 6000, 1500)], "GBP", voucher_minor=6000)
+    charge, balance = funding_legs(share)
+    assert (charge.transfer_minor, charge.gross_minor, charge.charged_minor) == (0, 0, 0)
+    assert (balance.transfer_minor, balance.commission_minor, balance.charged_minor) == (5100, 900, 6000)
+
+
+def test_a_platform_discount_the_card_part_cant_cover_goes_to_the_balance_leg():
+    # 90% off, paid by the platform: the card pays 600, the venue is owed 5100.
+    (share,) = split_shares([VenueLine(1, 6000, 1500)], "GBP", platform_discount_minor=5400)
+    charge, balance = funding_legs(share)
+    assert (charge.transfer_minor, balance.transfer_minor) == (600, 4500)
+    assert balance.charged_minor == 0  # no voucher: its refunds are all on the card
+
+
+@settings(max_examples=300, deadline=None)
+@given(lines=st.lists(line_st, min_size=1, max_size=8), data=st.data())
+def test_legs_add_up_and_the_charge_legs_never_exceed_the_charge(lines, data):
+    lines = _uniform_rates(lines)
+    total = sum(x.gross_minor for x in lines)
+    platform = data.draw(st.integers(0, total))
+    voucher = data.draw(st.integers(0, total - platform))
+    shares = split_shares(lines, "GBP", platform_discount_minor=platform, voucher_minor=voucher)
+    charged = total - platform - voucher
+    legs = [leg for s in shares for leg in funding_legs(s)]
+    assert sum(leg.transfer_minor for leg in legs if leg.funding == "charge") <= charged
+    assert sum(leg.transfer_minor + leg.commission_minor for leg in legs) - platform - voucher == charged
+    assert sum(s.voucher_minor for s in shares) == voucher
+    for s in shares:
+        its = funding_legs(s)
+        assert 0 <= s.voucher_minor <= s.gross_minor - s.charged_minor
+        assert its[0].funding == "charge" and its[0].transfer_minor <= s.charged_minor == its[0].charged_minor
+        assert sum(leg.transfer_minor for leg in its) == s.transfer_minor
+        assert sum(leg.commission_minor for leg in its) == s.commission_minor
+        assert sum(leg.gross_minor for leg in its) == s.gross_minor
+        for leg in its:  # the database's checks hold on each row
+            assert leg.transfer_minor == leg.gross_minor - leg.commission_minor
+            assert min(leg.gross_minor, leg.commission_minor, leg.transfer_minor, leg.charged_minor) >= 0
+        if len(its) == 2:
+            assert its[1].funding == "balance" and its[1].charged_minor == s.voucher_minor
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    line=line_st,
+    data=st.data(),
+)
+def test_refunds_of_both_kinds_take_back_both_legs_in_proportion(line, data):
+    voucher = data.draw(st.integers(0, line.gross_minor))
+    (share,) = split_shares([line], "GBP", voucher_minor=voucher)
+    legs = funding_legs(share)
+    base = share.charged_minor + share.voucher_minor
+    left = {"card": share.charged_minor, "voucher": share.voucher_minor}
+    refunded, taken = 0, [0] * len(legs)
+    kinds = [*data.draw(st.lists(st.sampled_from(["card", "voucher"]), max_size=6)), "card", "voucher"]
+    for i, kind in enumerate(kinds):
+        last = i >= len(kinds) - 2
+        if left[kind] == 0:
+            continue
+        part = left[kind] if last else data.draw(st.integers(1, left[kind]))
+        for n, leg in enumerate(legs):
+            taken[n] += reversal_for(
+                transfer_minor=leg.transfer_minor, charged_minor=base, refunded_before=refunded, refund_minor=part
+            )
+        refunded += part
+        left[kind] -= part
+        assert all(0 <= taken[n] <= leg.transfer_minor for n, leg in enumerate(legs))
+        assert sum(taken) <= refunded  # the rest is commission given back
+    assert refunded == base
+    assert taken == [leg.transfer_minor for leg in legs]  # everything refunded: every leg reversed

@@ -258,6 +258,111 @@ def test_reconcile_records_a_transfer_whose_answer_never_came(paid_on_stripe, fa
     assert ("transfer_group", f"order-{booking.order_id}") in listed.query
 
 
+# -- gift vouchers: the balance leg goes without a source_transaction ---------------------------------
+
+
+def _voucher_order(customer, provider, fake, *, voucher_minor: int, app, monkeypatch):
+    """An order at an enabled Stripe venue, a gift voucher (bought on the Demo gateway) paying
+    ``voucher_minor`` of its £60."""
+    from tests.vouchers.helpers import bought_voucher, checkout_with
+
+    venue, service = make_bookable_venue(provider)
+    connect(venue, gateway="stripe", account_id=_stripe_account(fake, venue))
+    monkeypatch.setitem(app.config, "STRIPE_SECRET_KEY", None)  # the voucher is bought on the Demo gateway
+    voucher = bought_voucher(customer, voucher_minor)
+    monkeypatch.setitem(app.config, "STRIPE_SECRET_KEY", "sk_test_connect")
+    order = checkout_with(customer, service, future_slot(), voucher.code)
+    db.session.commit()
+    return order, venue
+
+
+def test_a_partly_voucher_paid_order_funds_only_the_card_part_from_the_charge(
+    ctx, client, customer, provider, fake, run_jobs, app, monkeypatch
+):
+    order, venue = _voucher_order(customer, provider, fake, voucher_minor=2000, app=app, monkeypatch=monkeypatch)
+    payment = open_stripe_payment(order)
+    payment.amount_minor = 4000  # what the checkout charges: £60 less the voucher's £20
+    db.session.commit()
+    intent = fake.payment_intent("ch_test_charge_v", amount=4000)
+    data = checkout_event("checkout.session.completed", payment.session_id, order_id=order.id, payment_intent=intent)
+    assert post(client, data, secret=SECRET).status_code == 200
+    run_jobs()
+    run_jobs()
+
+    charge_leg, balance_leg = transfers_of(order)
+    assert (charge_leg.funding, balance_leg.funding) == ("charge", "balance")
+    by_key = {c.idempotency_key: c for c in fake.calls("POST", "/v1/transfers")}
+    assert set(by_key) == {f"transfer-{charge_leg.id}", f"transfer-{balance_leg.id}"}
+    assert sorted(by_key[f"transfer-{charge_leg.id}"].form) == sorted(
+        [
+            ("amount", "3400"),
+            ("currency", "gbp"),
+            ("destination", charge_leg.destination),
+            ("transfer_group", f"order-{order.id}"),
+            ("source_transaction", "ch_test_charge_v"),
+            ("metadata[order_id]", str(order.id)),
+            ("metadata[venue_id]", str(venue.id)),
+            ("metadata[venue_transfer_id]", str(charge_leg.id)),
+        ]
+    )
+    assert sorted(by_key[f"transfer-{balance_leg.id}"].form) == sorted(
+        [
+            ("amount", "1700"),  # no source_transaction: the platform balance (the voucher money) pays
+            ("currency", "gbp"),
+            ("destination", balance_leg.destination),
+            ("transfer_group", f"order-{order.id}"),
+            ("metadata[order_id]", str(order.id)),
+            ("metadata[venue_id]", str(venue.id)),
+            ("metadata[venue_transfer_id]", str(balance_leg.id)),
+        ]
+    )
+    assert fake.transferred_from("ch_test_charge_v") == 3400 <= 4000
+    assert charge_leg.status == balance_leg.status == TransferStatus.PAID
+
+
+def test_a_fully_voucher_paid_order_is_one_balance_transfer_through_the_venues_gateway(
+    ctx, customer, provider, fake, run_jobs, app, monkeypatch
+):
+    order, _venue = _voucher_order(customer, provider, fake, voucher_minor=10_000, app=app, monkeypatch=monkeypatch)
+    run_jobs()
+    run_jobs()
+    (leg,) = transfers_of(order)
+    assert (leg.funding, leg.gateway, leg.payment_id) == ("balance", "stripe", None)
+    (create,) = fake.calls("POST", "/v1/transfers")
+    assert create.idempotency_key == f"transfer-{leg.id}"
+    assert "source_transaction" not in create.params
+    assert create.params["amount"] == "5100" and create.params["transfer_group"] == f"order-{order.id}"
+    assert fake.calls("GET", "/v1/payment_intents/") == []  # no charge to look up
+
+
+def test_the_fake_refuses_charge_funded_transfers_beyond_their_charge(ctx, fake, provider):
+    from app.payments.gateway import GatewayError
+    from app.payouts.stripe_connect import StripeConnect
+
+    venue, _ = make_bookable_venue(provider)
+    account_id = _stripe_account(fake, venue)
+    gateway = StripeConnect.from_config(current_app.config)
+    fake.payment_intent("ch_test_small", amount=4000)
+
+    def send(amount: int, key: str, reference: str | None = "ch_test_small"):
+        return gateway.create_transfer(
+            amount_minor=amount,
+            currency="GBP",
+            destination=account_id,
+            transfer_group="order-0",
+            payment_reference=reference,
+            metadata={},
+            idempotency_key=key,
+        )
+
+    assert send(3000, "k1").amount_minor == 3000
+    with pytest.raises(GatewayError):
+        send(1001, "k2")  # 4001 from a 4000 charge: refused, as Stripe does
+    assert send(1000, "k3").amount_minor == 1000
+    assert send(5000, "k4", reference=None).amount_minor == 5000  # the platform balance: no such limit
+    assert fake.transferred_from("ch_test_small") == 4000
+
+
 # -- Connect webhooks -------------------------------------------------------------------------------
 
 
