@@ -77,14 +77,14 @@ def configure_page_cache(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from flask_talisman import Talisman
-
     from app import cache_versions, i18n, jobs, static_files, storage
     from app.extensions import cache, csrf, db, limiter, login_manager, mail, migrate
+    from app.ops.fast_paths import CachedTalisman, SessionInterface
     from search import indexing as search_indexing
 
     if app.config.get("MAIL_BACKEND") == "file" and not app.config.get("MAIL_FILE_PATH"):
         app.config["MAIL_FILE_PATH"] = str(Path(app.instance_path) / "mail")
+    app.session_interface = SessionInterface()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
@@ -99,7 +99,7 @@ def register_extensions(app: Flask) -> None:
     _watch_rows(cache_versions)  # bookings, orders, carts... invalidate cached booking and private pages
     _init_login(app, login_manager)
     # Talisman keeps its settings on the instance, so each app gets its own.
-    app.extensions["talisman"] = Talisman(
+    app.extensions["talisman"] = CachedTalisman(
         app,
         force_https=app.config["FORCE_HTTPS"],
         session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],

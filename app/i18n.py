@@ -102,9 +102,12 @@ def select_language() -> str:
     caller forces one (``flask_babel.force_locale``, as emails do)."""
     if not has_request_context():
         return SOURCE
-    chosen = language_of(request.cookies.get(COOKIE)) or _saved_language()
+    environ = request.environ  # read directly: a cached page asks this on every hit
+    chosen = (language_of(request.cookies.get(COOKIE)) if "HTTP_COOKIE" in environ else None) or _saved_language()
     if chosen:
         return chosen
+    if not environ.get("HTTP_ACCEPT_LANGUAGE"):
+        return SOURCE
     return request.accept_languages.best_match(list(LANGUAGES), default=SOURCE)
 
 
@@ -147,7 +150,9 @@ def format_locale() -> str:
 
 def _vary_on_language(response: Response) -> Response:
     """A page's words follow the browser's language: shared caches must keep one per language."""
-    if response.mimetype == "text/html":
+    if "Accept-Language" in response.headers.get("Vary", ""):
+        return response  # a cached page keeps its Vary (app/page_cache.py)
+    if response.headers.get("Content-Type", "").startswith("text/html"):
         response.vary.add("Accept-Language")
     return response
 

@@ -182,6 +182,8 @@ def store_in_cache(response: Response) -> Response:
         return response
     if not _storable(response):
         return response
+    if response.mimetype == "text/html":
+        response.vary.add("Accept-Language")  # as app/i18n.py adds to every page: stored with it
     entry: dict[str, Any] = {
         "body": response.get_data(),
         "headers": [(name, value) for name, value in response.headers.items() if name in KEPT_HEADERS],

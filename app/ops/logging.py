@@ -31,15 +31,17 @@ def mask(text: str) -> str:
 
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
+        # An access line is made of parts masked once already (finish_request): not again.
+        masked_path = getattr(record, "masked_path", None)
         entry = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
-            "message": mask(record.getMessage()),
+            "message": record.getMessage() if masked_path is not None else mask(record.getMessage()),
         }
         if has_request_context():
             entry["request_id"] = getattr(g, "request_id", None)
-            entry["path"] = mask(request.path)
+            entry["path"] = masked_path if masked_path is not None else mask(request.path)
         for key in ("status", "duration_ms", "method", "user_id"):
             if hasattr(record, key):
                 entry[key] = getattr(record, key)
@@ -82,11 +84,17 @@ def configure(app: Flask) -> None:
         response.headers["X-Request-ID"] = g.get("request_id", "")
         if not request.path.startswith("/static/"):
             duration = (time.perf_counter() - g.get("request_started", time.perf_counter())) * 1000
+            path = mask(request.path)
             access_log.info(
                 "%s %s %s",
                 request.method,
-                request.path,
+                path,
                 response.status_code,
-                extra={"status": response.status_code, "duration_ms": round(duration, 1), "method": request.method},
+                extra={
+                    "status": response.status_code,
+                    "duration_ms": round(duration, 1),
+                    "method": request.method,
+                    "masked_path": path,
+                },
             )
         return response

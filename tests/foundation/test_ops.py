@@ -130,3 +130,18 @@ def test_request_id_is_returned_and_a_safe_incoming_one_is_kept(client):
     assert client.get("/healthz", headers={"X-Request-ID": "trace-42"}).headers["X-Request-ID"] == "trace-42"
     generated = client.get("/healthz", headers={"X-Request-ID": "bad id with spaces"}).headers["X-Request-ID"]
     assert generated and generated != "bad id with spaces"
+
+
+def test_an_access_line_masks_the_path_it_logs(app, client, caplog):
+    """The access line is built from the path masked once (app/ops/logging.py): a token in
+    the URL reaches neither its message nor its path."""
+    formatter = JsonFormatter()
+    with caplog.at_level(logging.INFO, logger="cozywish.access"):
+        client.get("/account/verify/secret-token-value")
+    records = [r for r in caplog.records if r.name == "cozywish.access"]
+    assert records
+    with app.test_request_context("/account/verify/secret-token-value"):
+        line = json.loads(formatter.format(records[-1]))
+    assert "secret-token-value" not in json.dumps(line)
+    assert line["message"].startswith("GET /account/verify/*** ")
+    assert line["path"] == "/account/verify/***"
