@@ -25,12 +25,14 @@ FILES = {
     "leaflet/dist/images/marker-icon-2x.png": "leaflet/images/marker-icon-2x.png",
     "leaflet/dist/images/marker-shadow.png": "leaflet/images/marker-shadow.png",
     # The password meter, loaded only when someone types in a password field: the engine and the
-    # common-password list as browser builds (each sets window.zxcvbnts.*), and the English
-    # feedback sentences as an ES module. The English word and name lists (about 550 KB
-    # compressed) are left out on purpose: see docs/architecture.md, "Static files".
+    # common-password list as browser builds (each sets window.zxcvbnts.*), and the feedback
+    # sentences in each of our languages as ES modules (the page's language picks one). The word
+    # and name lists (about 550 KB compressed each) are left out on purpose: see
+    # docs/architecture.md, "Static files".
     "@zxcvbn-ts/core/dist/zxcvbn-ts.js": "zxcvbn-ts/core.js",
     "@zxcvbn-ts/language-common/dist/zxcvbn-ts.js": "zxcvbn-ts/language-common.js",
     "@zxcvbn-ts/language-en/dist/translations.mjs": "zxcvbn-ts/translations-en.mjs",
+    "@zxcvbn-ts/language-es-es/dist/translations.mjs": "zxcvbn-ts/translations-es.mjs",
     # The check-in page's QR scanner, an ES module imported only when its camera starts; it
     # imports its decoding worker from beside itself.
     "qr-scanner/qr-scanner.min.js": "qr-scanner/qr-scanner.min.js",

@@ -193,3 +193,13 @@ def test_pages_go_out_compressed_as_the_client_accepts(built, accept, encoding):
     assert "Accept-Encoding" in response.headers["Vary"]
     body = {"gzip": gzip.decompress, "br": brotli.decompress, None: bytes}[encoding](response.data)
     assert b"<!doctype html>" in body and b"</html>" in body
+
+
+@pytest.mark.parametrize(("language", "sentence"), [("en", "easy to guess"), ("es", "fáciles de adivinar")])
+def test_the_password_hints_come_in_the_pages_language(built, manifest, language, sentence):
+    """zxcvbn-ts's feedback sentences (warnings and suggestions) are vendored per language; the
+    meter names the page's."""
+    html = built.get("/account/sign-up", headers={"Accept-Language": language}).get_data(as_text=True)
+    hashed = manifest[f"vendor/zxcvbn-ts/translations-{language}.mjs"]
+    assert f'data-zxcvbn-translations="/static/{hashed}"' in html
+    assert sentence in built.get(f"/static/{hashed}").get_data(as_text=True)
