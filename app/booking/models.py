@@ -335,7 +335,10 @@ class TopUp(db.Model):
     to_starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     to_team_member_id: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16), default=TopUpStatus.PENDING, server_default="pending")
-    outcome: Mapped[str | None] = mapped_column(Text)  # what happened, in words for the customer
+    outcome: Mapped[str | None] = mapped_column(Text)  # what happened, in English words (a record)
+    # What happened, as a key of app/booking/top_ups.OUTCOMES ("refunded:<reason>"): the page
+    # says it in the reader's language.
+    outcome_code: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     settled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 

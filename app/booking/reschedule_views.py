@@ -244,7 +244,7 @@ def build_top_up_page(booking: Booking, top_up: TopUp, now: datetime, *, returne
             "amount": format_money(top_up.amount_minor, top_up.currency),
             "to_when": f"{timefmt.moment_label(top_up.to_starts_at, zone)} ({zone.key})",
             "from_when": f"{timefmt.moment_label(top_up.from_starts_at, zone)} ({zone.key})",
-            "outcome": top_up.outcome,
+            "outcome": top_ups.describe_outcome(top_up),
             "pay_url": payment.checkout_url if paying and top_up.status == TopUpStatus.PENDING else None,
             "settling": settling,
             "status_url": url_for(

@@ -23,6 +23,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -40,6 +41,36 @@ from app.errors import InvalidTransition, ValidationFailed
 from app.extensions import db
 from app.money import format_money
 from app.venues.models import Service
+
+# What happened to a top-up, for the customer: ``TopUp.outcome_code`` names one of these, and
+# the page says it in the reader's language (``describe_outcome``); ``TopUp.outcome`` keeps the
+# English words as a record. "refunded:<reason>" names one of REFUND_REASONS.
+OUTCOMES = {
+    "chose_other": _l("You chose another time instead. Nothing was charged."),
+    "venue_moved": _l("The venue moved your booking meanwhile, so this change was dropped. Nothing was charged."),
+    "moved_other": _l("You moved your booking to another time instead. Nothing was charged."),
+    "cancelled": _l("The booking was cancelled, so this change was dropped. Nothing was charged for it."),
+    "kept": _l("You kept your time; nothing was charged."),
+    "hold_expired": _l(
+        "The new time was held for you for a while and the payment didn't arrive in time, so it was "
+        "released. Nothing was charged."
+    ),
+    "declined": _l("Your card was declined, so nothing was charged and your booking stays as it was."),
+    "page_expired": _l(
+        "The payment page expired before the payment was made, so nothing was charged and your booking stays as it was."
+    ),
+    "hold_ran_out": _l("The new time's hold ran out."),
+    "refunded": _l("We couldn't move your booking: %(why)s The %(amount)s is on its way back to your card."),
+    "moved": _l("Moved to %(label)s. You paid the difference of %(amount)s."),
+}
+REFUND_REASONS = {
+    "booking_cancelled": _l("the booking was cancelled before your payment arrived."),
+    "booking_changed": _l("the booking was changed before your payment arrived."),
+    "started": _l("the appointment had already started."),
+    "chose_other": _l("you chose another time meanwhile."),
+    "taken_after_hold": _l("%(label)s was taken after its hold ran out, before your payment arrived."),
+    "taken": _l("the new time was taken before your payment arrived."),
+}
 
 REASON = "top_up_released"  # the sender of ``times_reopened`` when a top-up's hold goes
 
@@ -172,19 +203,20 @@ def start_top_up(
 
 
 def _release(
-    top_up: TopUp, why: str, *, status: str = TopUpStatus.RELEASED, payment_status: str | None = None, now: datetime
+    top_up: TopUp, code: str, *, status: str = TopUpStatus.RELEASED, payment_status: str | None = None, now: datetime
 ) -> None:
-    """The hold goes (``times_reopened`` fires for it), the top-up ends with ``why``; an open
-    payment is closed with ``payment_status``. The caller holds the order's row lock."""
+    """The hold goes (``times_reopened`` fires for it), the top-up ends with the outcome
+    ``code`` (OUTCOMES); an open payment is closed with ``payment_status``. The caller holds
+    the order's row lock."""
     from app.payments.models import Payment, PaymentStatus
 
+    _set_outcome(top_up, code)
     hold = _locked_booking(top_up.hold_booking_id)
     if hold is not None and hold.status == BookingStatus.HELD:
-        lifecycle.apply(hold, "expire", actor=None, reason=why[:200])
+        lifecycle.apply(hold, "expire", actor=None, reason=top_up.outcome[:200])
         db.session.flush()
         announce_reopened(REASON, [hold], order_id=top_up.order_id)
     top_up.status = status
-    top_up.outcome = why
     top_up.settled_at = now
     if payment_status and top_up.payment_id:
         payment = db.session.get(Payment, top_up.payment_id)
@@ -192,9 +224,7 @@ def _release(
             payment.status = payment_status
 
 
-def _release_pending_for(
-    booking: Booking, *, now: datetime, why: str = "You chose another time instead. Nothing was charged."
-) -> None:
+def _release_pending_for(booking: Booking, *, now: datetime, why: str = "chose_other") -> None:
     from app.payments.models import PaymentStatus
 
     pending = _locked_top_up(booking_id=booking.id, status=TopUpStatus.PENDING)
@@ -205,11 +235,7 @@ def _release_pending_for(
 def release_after_move(booking: Booking, *, moved_by: str, now: datetime | None = None) -> None:
     """The booking was moved another way (by the venue, or by the customer to a time that
     doesn't cost more): a move still waiting for its top-up lets its time go."""
-    why = (
-        "The venue moved your booking meanwhile, so this change was dropped. Nothing was charged."
-        if moved_by == "venue"
-        else "You moved your booking to another time instead. Nothing was charged."
-    )
+    why = "venue_moved" if moved_by == "venue" else "moved_other"
     _release_pending_for(booking, now=now or datetime.now(UTC), why=why)
 
 
@@ -231,7 +257,7 @@ def release_for_cancelled(reason: str, *, order_id: int, **_: object) -> None:
 
         _release(
             top_up,
-            "The booking was cancelled, so this change was dropped. Nothing was charged for it.",
+            "cancelled",
             payment_status=PaymentStatus.EXPIRED,
             now=datetime.now(UTC),
         )
@@ -251,7 +277,7 @@ def give_up(top_up: TopUp, *, customer: User, now: datetime | None = None) -> bo
     payment = db.session.get(Payment, top_up.payment_id) if top_up.payment_id else None
     if payment is not None and payment.status == PaymentStatus.PROCESSING:
         raise InvalidTransition(_("Your payment is being processed: we'll email you when the move is made or not."))
-    _release(top_up, "You kept your time; nothing was charged.", payment_status=PaymentStatus.EXPIRED, now=now)
+    _release(top_up, "kept", payment_status=PaymentStatus.EXPIRED, now=now)
     return True
 
 
@@ -285,8 +311,7 @@ def expire_top_up_holds(
     for top_up in due:
         _release(
             top_up,
-            "The new time was held for you for a while and the payment didn't arrive in time, so it was "
-            "released. Nothing was charged.",
+            "hold_expired",
             payment_status=PaymentStatus.EXPIRED,
             now=now,
         )
@@ -309,13 +334,7 @@ def settle_unpaid(payment, status: str, *, now: datetime | None = None) -> str:
         return "ignored: no top-up for this payment"
     if top_up.status != TopUpStatus.PENDING:
         return f"no change: the top-up is {top_up.status}"
-    why = (
-        "Your card was declined, so nothing was charged and your booking stays as it was."
-        if status == PaymentStatus.FAILED
-        else "The payment page expired before the payment was made, so nothing was charged and your "
-        "booking stays as it was."
-    )
-    _release(top_up, why, now=now)
+    _release(top_up, "declined" if status == PaymentStatus.FAILED else "page_expired", now=now)
     return "top-up unpaid: hold released"
 
 
@@ -362,36 +381,32 @@ def settle_paid(payment, *, now: datetime | None = None) -> str:
                     now=now,
                 )
         except SlotUnavailable:
-            target, why = None, _l("the new time was taken before your payment arrived.")
+            target, why = None, "taken"
     if target is None:
-        _release(
-            top_up,
-            f"We couldn't move your booking: {why} The {_money(top_up)} is on its way back to your card.",
-            status=TopUpStatus.REFUNDED,
-            now=now,
-        )
-        refund_in_full(payment, reason=f"Top-up refunded: {why}"[:200])
-        _tell_refunded(booking, top_up, why)
+        _release(top_up, f"refunded:{why}", status=TopUpStatus.REFUNDED, now=now)
+        refund_in_full(payment, reason=f"Top-up refunded: {top_up.outcome}"[:200])
+        _tell_refunded(booking, top_up)
         return "top-up paid but the move could not be made: refunded in full"
     order_lifecycle.record_top_up(
         order, top_up.amount_minor, actor=booking.customer, reason=f"Moved {booking.reference} to a dearer time"
     )
     top_up.status = TopUpStatus.MOVED
-    top_up.outcome = f"Moved to {target.label}. You paid the difference of {_money(top_up)}."
+    _set_outcome(top_up, "moved")
     top_up.settled_at = now
     return "top-up paid: booking moved"
 
 
 def _where_to(top_up: TopUp, booking: Booking, now: datetime):
-    """Where the paid move goes (a ``reschedule.Target``), or None and why it can't be made."""
+    """Where the paid move goes (a ``reschedule.Target``), or None and why it can't be made
+    (a key of REFUND_REASONS)."""
     zone = timefmt.venue_zone(booking.venue.timezone)
     label = f"{timefmt.moment_label(top_up.to_starts_at, zone)} ({zone.key})"
     if booking.status != BookingStatus.CONFIRMED:
-        return None, _l("the booking was cancelled before your payment arrived.")
+        return None, "booking_cancelled"
     if booking.starts_at != top_up.from_starts_at or booking.team_member_id != top_up.from_team_member_id:
-        return None, _l("the booking was changed before your payment arrived.")
+        return None, "booking_changed"
     if now >= booking.starts_at:
-        return None, _l("the appointment had already started.")
+        return None, "started"
     hold = db.session.get(Booking, top_up.hold_booking_id) if top_up.hold_booking_id else None
     if (
         top_up.status == TopUpStatus.PENDING
@@ -403,32 +418,64 @@ def _where_to(top_up: TopUp, booking: Booking, now: datetime):
         return target, ""
     # The hold went before the money came: the move is made only if nothing else took its place.
     if top_up.status == TopUpStatus.PENDING and hold is not None and hold.status == BookingStatus.HELD:
-        _release(top_up, "The new time's hold ran out.", now=now)
+        _release(top_up, "hold_ran_out", now=now)
     other = get_pending_top_up(booking.id)
     if other is not None and other.id != top_up.id:
-        return None, _l("you chose another time meanwhile.")
+        return None, "chose_other"
     service = booking.service
     slot = reschedule._free_slot(booking, service, top_up.to_starts_at, now)
     member = top_up.to_team_member_id
     if slot is None or slot.remaining < booking.quantity or (member is not None and member not in slot.team_member_ids):
-        return None, _l("%(label)s was taken after its hold ran out, before your payment arrived.", label=label)
+        return None, "taken_after_hold"
     target = reschedule.Target(
         slot.start, slot.end, slot.end + timedelta(minutes=service.buffer_minutes), member, label
     )
     return target, ""
 
 
+def _set_outcome(top_up: TopUp, code: str) -> None:
+    """Name what happened (``code``) and keep its English words as the record."""
+    top_up.outcome_code = code
+    with force_locale("en"):
+        top_up.outcome = describe_outcome(top_up)
+
+
+def describe_outcome(top_up: TopUp) -> str | None:
+    """What happened to ``top_up``, in the current request's (or forced) language; the stored
+    words for a top-up settled before outcomes had codes; None while it is pending."""
+    code = top_up.outcome_code
+    if not code:
+        return top_up.outcome
+    kind = code.partition(":")[0]
+    if kind == "refunded":
+        return str(OUTCOMES[kind]) % {"why": refund_reason(top_up), "amount": _money(top_up)}
+    if kind == "moved":
+        return str(OUTCOMES[kind]) % {"label": _new_time_label(top_up), "amount": _money(top_up)}
+    return str(OUTCOMES[kind])
+
+
+def refund_reason(top_up: TopUp) -> str:
+    """Why a paid move couldn't be made (a refunded top-up), in the current language."""
+    reason = (top_up.outcome_code or "").partition(":")[2]
+    return str(REFUND_REASONS[reason]) % {"label": _new_time_label(top_up)}
+
+
+def _new_time_label(top_up: TopUp) -> str:
+    zone = timefmt.venue_zone(top_up.booking.venue.timezone)
+    return f"{timefmt.moment_label(top_up.to_starts_at, zone)} ({zone.key})"
+
+
 def _money(top_up: TopUp) -> str:
     return format_money(top_up.amount_minor, top_up.currency)
 
 
-def _tell_refunded(booking: Booking, top_up: TopUp, why: str) -> None:
+def _tell_refunded(booking: Booking, top_up: TopUp) -> None:
     from app.email import send_email, speaking_to
     from app.urls import absolute_url
 
-    with speaking_to(booking.customer):  # the amount in the customer's language
+    with speaking_to(booking.customer):  # the amount and the reason in the customer's language
         amount = _money(top_up)
-    # ``why`` is lazy (``_where_to``): the email says it in the customer's language too.
+        why = refund_reason(top_up)
     send_email(
         booking.customer.email,
         _l("Not moved: %(service)s at %(venue)s", service=booking.service.name, venue=booking.venue.name),

@@ -399,6 +399,29 @@ def test_a_spanish_customer_is_told_in_spanish_why_the_move_was_refunded(
     assert "se ocupó cuando terminó la reserva temporal" in email.body  # why, in Spanish too
     assert "10,00\xa0GBP" in email.body and "was taken" not in email.body
 
+    # The page says it in Spanish too; the record stays in English, beside its code.
+    top_up = the_top_up()
+    assert top_up.outcome_code == "refunded:taken_after_hold"
+    assert top_up.outcome.startswith("We couldn't move your booking: ") and "was taken after its hold" in top_up.outcome
+    page = html(web.get(f"/bookings/{booking.reference}/top-ups/{top_up.id}"))
+    assert "No hemos podido mover tu reserva" in page and "se ocupó cuando terminó la reserva temporal" in page
+    assert "couldn't move" not in page
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [("en", "You kept your time; nothing was charged."), ("es", "Te has quedado con tu hora; no se ha cobrado nada.")],
+)
+def test_what_happened_to_a_top_up_is_said_in_the_readers_language(web, booking, customer, language, words):
+    web.sign_in_as(customer)
+    start_move(web, booking)
+    top_up = the_top_up()
+    assert web.post(f"/bookings/{booking.reference}/top-ups/{top_up.id}/keep").status_code == 303
+    top_up = the_top_up()
+    assert top_up.outcome_code == "kept" and top_up.outcome == "You kept your time; nothing was charged."
+    web.post("/language", {"language": language, "next": "/"})
+    assert words in html(web.get(f"/bookings/{booking.reference}/top-ups/{top_up.id}"))
+
 
 def test_money_after_the_hold_ran_out_still_moves_while_the_time_is_free(web, client, booking, customer, run_jobs):
     web.sign_in_as(customer)
