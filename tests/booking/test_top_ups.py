@@ -342,12 +342,10 @@ def test_keep_my_time_lets_the_new_time_go_and_charges_nothing(web, booking, cus
 # -- paid late ---------------------------------------------------------------------------------------------
 
 
-def test_money_after_the_hold_ran_out_and_the_time_was_taken_is_refunded_in_full(
-    web, client, booking, customer, salon, make_user, run_jobs, outbox
-):
+def pay_after_the_new_time_was_taken(web, client, booking, salon, make_user, run_jobs) -> Payment:
+    """The signed-in customer starts a move, its hold runs out, someone else books the new time,
+    then the top-up's money arrives (a signed event, settled by the worker)."""
     _venue, service = salon
-    before = where(booking)
-    web.sign_in_as(customer)
     start_move(web, booking)
     top_up = the_top_up()
     run_out(top_up)
@@ -357,9 +355,17 @@ def test_money_after_the_hold_ran_out_and_the_time_was_taken_is_refunded_in_full
     service.price_minor = 7000
     db.session.commit()
     payment = db.session.get(Payment, top_up.payment_id)
-
     post_event(client, completed_payload(payment))
     run_jobs()
+    return payment
+
+
+def test_money_after_the_hold_ran_out_and_the_time_was_taken_is_refunded_in_full(
+    web, client, booking, customer, salon, make_user, run_jobs, outbox
+):
+    before = where(booking)
+    web.sign_in_as(customer)
+    payment = pay_after_the_new_time_was_taken(web, client, booking, salon, make_user, run_jobs)
 
     assert where(booking) == before
     top_up = the_top_up()
@@ -376,22 +382,10 @@ def test_money_after_the_hold_ran_out_and_the_time_was_taken_is_refunded_in_full
 def test_a_spanish_customer_is_told_in_spanish_why_the_move_was_refunded(
     web, client, booking, customer, salon, make_user, run_jobs, outbox
 ):
-    _venue, service = salon
     customer.language = "es"
     db.session.commit()
     web.sign_in_as(customer)
-    start_move(web, booking)
-    top_up = the_top_up()
-    run_out(top_up)
-    order_lifecycle.expire_holds()
-    service.price_minor = 6000
-    book(make_user(), service, future_slot(**NEW))  # someone else takes the released time
-    service.price_minor = 7000
-    db.session.commit()
-    payment = db.session.get(Payment, top_up.payment_id)
-
-    post_event(client, completed_payload(payment))
-    run_jobs()
+    pay_after_the_new_time_was_taken(web, client, booking, salon, make_user, run_jobs)
 
     [email] = [m for m in outbox if m.to == [customer.email] and "No se ha cambiado la hora" in m.subject]
     assert email.subject.startswith("No se ha cambiado la hora: ")
