@@ -148,7 +148,7 @@ def format_locale() -> str:
     return FORMAT_LOCALES[current_language()]
 
 
-def _vary_on_language(response: Response) -> Response:
+def vary_on_language(response: Response) -> Response:
     """A page's words follow the browser's language: shared caches must keep one per language."""
     if "Accept-Language" in response.headers.get("Vary", ""):
         return response  # a cached page keeps its Vary (app/page_cache.py)
@@ -161,7 +161,7 @@ def init_app(app: Flask) -> None:
     babel = Babel()
     babel.init_app(app, default_locale=SOURCE, locale_selector=select_language)
     babel.domain_instance = CatalogueDomain()  # cached_property: set once, read by get_domain()
-    app.after_request(_vary_on_language)
+    app.after_request(vary_on_language)
     app.jinja_env.policies["ext.i18n.trimmed"] = True  # {% trans %} blocks: whitespace folded
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
     app.jinja_env.globals["current_language"] = current_language

@@ -30,7 +30,7 @@ from flask_login import current_user
 
 from app import cache_versions
 from app.extensions import cache
-from app.i18n import select_language
+from app.i18n import select_language, vary_on_language
 
 log = logging.getLogger(__name__)
 
@@ -182,8 +182,7 @@ def store_in_cache(response: Response) -> Response:
         return response
     if not _storable(response):
         return response
-    if response.mimetype == "text/html":
-        response.vary.add("Accept-Language")  # as app/i18n.py adds to every page: stored with it
+    vary_on_language(response)  # as every page gets it (app/i18n.py), but before it is stored
     entry: dict[str, Any] = {
         "body": response.get_data(),
         "headers": [(name, value) for name, value in response.headers.items() if name in KEPT_HEADERS],

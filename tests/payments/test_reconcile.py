@@ -19,23 +19,9 @@ from app.payments.reconcile import REPLAY_WINDOW, reconcile
 from app.payments.settlement import record_event
 from app.payments.stripe_gateway import StripeGateway, to_gateway_event
 from tests.booking.helpers import book, future_slot, make_bookable_venue
-from tests.payments.stripe_fakes import CheckoutFake, ThreadedServer, checkout_event
+from tests.payments.stripe_fakes import checkout_event
 
 SECRET_KEY = "sk_test_reconcile"
-
-
-@pytest.fixture(scope="module")
-def fake_server():
-    fake = CheckoutFake()
-    with ThreadedServer(fake.wsgi_app()) as server:
-        yield fake, server.url
-
-
-@pytest.fixture
-def fake(fake_server):
-    fake, _ = fake_server
-    fake.reset()
-    return fake
 
 
 @pytest.fixture

@@ -25,7 +25,6 @@ from app.payments.stripe_gateway import StripeGateway
 from tests.booking.helpers import future_slot, make_bookable_venue
 from tests.factories import UserFactory
 from tests.payments.stripe_fakes import (
-    CheckoutFake,
     LocalStripe,
     ThreadedServer,
     body,
@@ -38,20 +37,6 @@ from tests.payments.stripe_fakes import (
 
 SECRET_KEY = "sk_test_cozywish"
 WEBHOOK_SECRET = "whsec_test_gateway"
-
-
-@pytest.fixture(scope="module")
-def fake_server():
-    fake = CheckoutFake()
-    with ThreadedServer(fake.wsgi_app()) as server:
-        yield fake, server.url
-
-
-@pytest.fixture
-def fake(fake_server):
-    fake, _ = fake_server
-    fake.reset()
-    return fake
 
 
 @pytest.fixture

@@ -19,23 +19,8 @@ from app.payments.reconcile import reconcile
 from app.payments.service import refund_booking
 from app.payments.stripe_gateway import StripeGateway
 from tests.booking.helpers import book, future_slot, make_bookable_venue
-from tests.payments.stripe_fakes import CheckoutFake, ThreadedServer
 
 SECRET_KEY = "sk_test_top_up"
-
-
-@pytest.fixture(scope="module")
-def fake_server():
-    fake = CheckoutFake()
-    with ThreadedServer(fake.wsgi_app()) as server:
-        yield fake, server.url
-
-
-@pytest.fixture
-def fake(fake_server):
-    fake, _ = fake_server
-    fake.reset()
-    return fake
 
 
 @pytest.fixture

@@ -18,8 +18,6 @@ from app.payments.models import Payment, PaymentEvent, PaymentStatus, Refund, Re
 from app.payments.refunds import request_refund
 from tests.booking.helpers import book, future_slot, make_bookable_venue
 from tests.payments.stripe_fakes import (
-    CheckoutFake,
-    ThreadedServer,
     body,
     charge_refunded_event,
     checkout_event,
@@ -31,13 +29,6 @@ from tests.payments.stripe_fakes import (
 
 URL = "/payments/stripe/webhook"
 SECRET = "whsec_test_webhooks"
-
-
-@pytest.fixture(scope="module")
-def fake_server():
-    fake = CheckoutFake()
-    with ThreadedServer(fake.wsgi_app()) as server:
-        yield fake, server.url
 
 
 @pytest.fixture(autouse=True)
