@@ -191,3 +191,25 @@ class Browser:
 @pytest.fixture
 def web(client):
     return Browser(client)
+
+
+# -- the Stripe Checkout fake (tests/payments/stripe_fakes.py) --------------------------------------
+
+
+@pytest.fixture(scope="module")
+def fake_server():
+    """The Stripe Checkout fake served over real HTTP, once per test module: (fake, url). A
+    module with another fake (Connect, saved cards) defines its own ``fake_server``."""
+    from tests.payments.stripe_fakes import CheckoutFake, ThreadedServer
+
+    fake = CheckoutFake()
+    with ThreadedServer(fake.wsgi_app()) as server:
+        yield fake, server.url
+
+
+@pytest.fixture
+def fake(fake_server):
+    """The Checkout fake, emptied for this test."""
+    fake, _ = fake_server
+    fake.reset()
+    return fake

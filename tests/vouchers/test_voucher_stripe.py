@@ -15,7 +15,7 @@ from app.vouchers.models import Voucher, VoucherEntry
 from app.vouchers.purchase import start_purchase
 from tests.booking.helpers import future_slot, make_bookable_venue
 from tests.payments.stripe_fakes import checkout_event, new_id, open_stripe_payment
-from tests.payments.test_webhooks import SECRET, fake_server, post, stripe_configured  # noqa: F401  (fixtures)
+from tests.payments.test_webhooks import SECRET, post, stripe_configured  # noqa: F401  (a fixture)
 from tests.vouchers.helpers import bought_voucher, checkout_with, wish
 
 
