@@ -15,8 +15,10 @@ SNIPPET_CHARS = 160  # visible characters a card shows, about two lines
 
 # The end of a sentence: ., ! or ? (perhaps closed by a quote or bracket), then white space.
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*\s+")
-# A token of safe HTML: a <mark> tag, an entity (one visible character) or one character.
-_TOKEN = re.compile(r"</?mark>|&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);|.", re.S)
+# A token of safe HTML: a <mark> tag, an entity (one visible character), a run of plain
+# characters, or one character.
+_TOKEN = re.compile(r"</?mark>|&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);|[^<&]+|.", re.S)
+_SPACE = re.compile(r"\s")
 
 
 def sentence_start(marked: str) -> int:
@@ -31,8 +33,8 @@ def sentence_start(marked: str) -> int:
 
 
 def sentence_snippet(marked: str, max_chars: int = SNIPPET_CHARS) -> str:
-    """``marked`` from the start of the sentence of its first match, cut after ``max_chars``
-    visible characters at a word's end (" …" when cut); tags stay balanced."""
+    """``marked`` from the start of the sentence of its first match, cut at the first white
+    space after ``max_chars`` visible characters (" …" when cut); tags stay balanced."""
     text = marked[sentence_start(marked) :].strip()
     out: list[str] = []
     visible = 0
@@ -43,10 +45,16 @@ def sentence_snippet(marked: str, max_chars: int = SNIPPET_CHARS) -> str:
             in_mark = part == "<mark>"
             out.append(part)
             continue
-        if visible >= max_chars and part.isspace():
+        if part[0] == "&" and len(part) > 1:  # an entity: one visible character, never space
+            out.append(part)
+            visible += 1
+            continue
+        cut = _SPACE.search(part, max(0, max_chars - visible)) if visible + len(part) > max_chars else None
+        if cut is not None:
+            out.append(part[: cut.start()])
             if in_mark:
                 out.append("</mark>")
             return "".join(out).rstrip() + " …"
         out.append(part)
-        visible += 1
+        visible += len(part)
     return "".join(out)
