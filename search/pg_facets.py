@@ -137,10 +137,11 @@ def index_zones() -> list[str]:
 #
 # venue_search_facet_cells holds the facet counts grouped by what the facets and their filters
 # look at (kinds: "v" venues per zone, hours, category, price and rating bucket; "t" the same
-# per tag without the hours; "h" venues per zone, hours and tag). A search that neither text nor
-# a radius narrows sums cells instead of reading every venue, when its filters are ones the
-# cells can tell apart: a price filter that is one of PRICE_BUCKETS (what the facet's links
-# ask), a rating filter that is one of RATING_BUCKETS, at most one tag; with "open now", no
+# per tag without the hours; "h" venues per zone, hours and tag; migration 0040: "p" and "q", as
+# "v" and "t" without the hours and with the exact price). A search that neither text nor a
+# radius narrows sums cells instead of reading every venue, when its filters are ones the
+# cells can tell apart: any price filter (a range typed as from/to sums "p" and "q" between its
+# ends), a rating filter that is one of RATING_BUCKETS, at most one tag; with "open now", no
 # other filter. The counts are exact, the same as counting rows (tests/search/test_facet_cells.py).
 
 
@@ -165,7 +166,9 @@ def cells_facets_sql(query: Any, params: dict[str, Any]) -> str | None:
     ``open_minutes`` and ``open_dates`` (set by the caller)."""
     price_filtered = query.price_min is not None or query.price_max is not None
     price_b = price_bucket_index(query.price_min, query.price_max) if price_filtered else None
-    if price_filtered and price_b is None:
+    # A typed range (not one of the buckets) sums the cells by exact price (migration 0040).
+    typed = price_filtered and price_b is None
+    if typed and query.open_now:
         return None
     rating_b = rating_bucket_index(query.min_rating) if query.min_rating is not None else None
     if query.min_rating is not None and rating_b is None:
@@ -182,6 +185,11 @@ def cells_facets_sql(query: Any, params: dict[str, Any]) -> str | None:
     if price_b is not None:
         params["cell_price_b"] = price_b
         flags["price"] = "price_b = :cell_price_b"
+    if typed:
+        params.update(cell_price_min=query.price_min or 0, cell_price_max=query.price_max)
+        flags["price"] = "price >= :cell_price_min" + (
+            " AND price <= :cell_price_max" if query.price_max is not None else ""
+        )
     if rating_b is not None:
         params["cell_rating_b"] = rating_b
         flags["rating"] = "rating_b <= :cell_rating_b"
@@ -211,17 +219,20 @@ WITH v AS (
     SELECT tag, -1 {closed.replace("FROM venue_search vs", "FROM venue_search vs, unnest(vs.tags) AS tag", 1)}
 )"""
     else:
+        # Venues per category, price and rating; per tag as well. By exact price (kinds "p" and
+        # "q") for a typed range, else by the price facet's buckets ("v" and "t").
+        venue_kind, tag_kind = ("p", "q") if typed else ("v", "t")
         if query.tags:
             params["cell_tag"] = query.tags[0]
-            venues = "kind = 't' AND tag = :cell_tag"
+            venues = f"kind = '{tag_kind}' AND tag = :cell_tag"
         else:
-            venues = "kind = 'v'"
+            venues = f"kind = '{venue_kind}'"
         cells = f"""
 WITH v AS (
-    SELECT category, category_name, price_b, rating_b, n FROM venue_search_facet_cells WHERE {venues}
+    SELECT category, category_name, price_b, price, rating_b, n FROM venue_search_facet_cells WHERE {venues}
 ), t AS (
     SELECT tag, n FROM venue_search_facet_cells
-    WHERE kind = 't' AND {flags["category"]} AND {flags["price"]} AND {flags["rating"]}
+    WHERE kind = '{tag_kind}' AND {flags["category"]} AND {flags["price"]} AND {flags["rating"]}
 )"""
 
     def others(name: str) -> str:

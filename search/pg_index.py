@@ -62,6 +62,9 @@ def reindex_all(progress: Callable[[int, int], None] | None = None) -> int:
     ``progress(done, total)`` is called after each batch."""
     db.session.flush()
     lock_writers()
+    # The facet cells' triggers stand aside; every cell is rebuilt once at the end instead of
+    # being updated for each batch (migration 0040). Until the end of this transaction only.
+    db.session.execute(text("SET LOCAL cozywish.facet_cells_deferred = on"))
     ids = list(db.session.scalars(select(Venue.id).where(Venue.status == VenueStatus.APPROVED).order_by(Venue.id)))
     db.session.execute(
         text("DELETE FROM venue_search WHERE venue_id NOT IN (SELECT id FROM venues WHERE status = 'approved')")
@@ -83,7 +86,15 @@ def reindex_all(progress: Callable[[int, int], None] | None = None) -> int:
         done += len(batch)
         if progress:
             progress(done, len(ids))
+    rebuild_facet_cells()
+    db.session.execute(text("SET LOCAL cozywish.facet_cells_deferred = off"))
     return done
+
+
+def rebuild_facet_cells() -> None:
+    """Every facet cell counted afresh from venue_search, as the triggers count them (one SQL
+    function of migration 0040, from the triggers' own SQL)."""
+    db.session.execute(text("SELECT venue_search_facet_cells_rebuild()"))
 
 
 def lock_writers() -> None:

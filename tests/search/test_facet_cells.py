@@ -41,21 +41,43 @@ FROM (
 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
 ORDER BY 1, 2, 3, 4, 5, 6, 7, 8"""
 
+# Migration 0040's cells: by exact price, without the hours.
+RECOUNT_PRICE_SQL = """
+SELECT kind, category, price, price_b, rating_b, tag, sum(n)::integer
+FROM (
+    SELECT 'p' AS kind, coalesce(category, '') AS category, coalesce(price_from, -1) AS price,
+           venue_search_price_bucket(price_from) AS price_b, venue_search_rating_bucket(rating) AS rating_b,
+           '' AS tag, 1 AS n
+    FROM venue_search
+    UNION ALL
+    SELECT 'q', coalesce(category, ''), coalesce(price_from, -1), venue_search_price_bucket(price_from),
+           venue_search_rating_bucket(rating), t, 1
+    FROM venue_search, unnest(tags) AS t
+) AS rows
+GROUP BY 1, 2, 3, 4, 5, 6
+ORDER BY 1, 2, 3, 4, 5, 6"""
+
 
 def cells() -> list[tuple]:
-    return [
-        tuple(row)
-        for row in db.session.execute(
-            text(
-                "SELECT kind, timezone, week_hours::text, category, category_name, price_b, rating_b, tag, n"
-                " FROM venue_search_facet_cells ORDER BY 1, 2, 3, 4, 5, 6, 7, 8"
-            )
+    rows = db.session.execute(
+        text(
+            "SELECT kind, timezone, week_hours::text, category, category_name, price_b, rating_b, tag, n"
+            " FROM venue_search_facet_cells WHERE kind IN ('v', 't', 'h') ORDER BY 1, 2, 3, 4, 5, 6, 7, 8"
         )
-    ]
+    )
+    price_rows = db.session.execute(
+        text(
+            "SELECT kind, category, price, price_b, rating_b, tag, n"
+            " FROM venue_search_facet_cells WHERE kind IN ('p', 'q') ORDER BY 1, 2, 3, 4, 5, 6"
+        )
+    )
+    return [tuple(row) for row in rows] + [tuple(row) for row in price_rows]
 
 
 def recount() -> list[tuple]:
-    return [tuple(row) for row in db.session.execute(text(RECOUNT_SQL))]
+    rows = db.session.execute(text(RECOUNT_SQL))
+    price_rows = db.session.execute(text(RECOUNT_PRICE_SQL))
+    return [tuple(row) for row in rows] + [tuple(row) for row in price_rows]
 
 
 def facets_both_ways(backend: PostgresBackend, query: SearchQuery, monkeypatch) -> tuple:
@@ -108,6 +130,12 @@ def test_cells_follow_inserts_updates_and_deletes(backend, corpus):
         {"tags": ("parking",)},
         {"price_min": 2500, "price_max": 4999},
         {"price_min": 10000},
+        # Typed ranges (not a bucket): the cells by exact price (migration 0040).
+        {"price_min": 2000, "price_max": 6000},
+        {"price_min": 3000, "price_max": 3000},
+        {"price_max": 4500},
+        {"category": "massage", "price_min": 4500, "price_max": 8000, "min_rating": 4.0},
+        {"tags": ("parking",), "price_min": 1000, "price_max": 9000},
         {"min_rating": 4.0},
         {"category": "nails", "tags": ("vegan products",), "price_min": 0, "price_max": 2499, "min_rating": 3.0},
         {"lat": 51.5, "lng": -0.12, "sort": "distance"},
@@ -126,7 +154,7 @@ def test_facets_from_the_cells_equal_counting_rows(backend, corpus, monkeypatch,
 @pytest.mark.parametrize(
     "filters",
     [
-        {"price_min": 2000, "price_max": 6000},  # not a bucket: counted row by row
+        {"price_min": 2000, "price_max": 6000, "open_now": True},  # a typed range with "open now"
         {"tags": ("parking", "walk-ins")},
         {"min_rating": 4.2},
         {"open_now": True, "category": "massage"},
@@ -166,3 +194,22 @@ def test_open_now_from_the_cells_equals_counting_rows_over_a_week_with_dst(backe
         assert from_cells == by_rows, moment
         opened.add(from_cells[0])
     assert len(opened) > 2  # the moments saw different numbers of open venues
+
+
+def test_a_full_reindex_rebuilds_the_cells_and_leaves_the_triggers_on(backend, corpus):
+    from search import pg_index
+
+    # While deferred (a full reindex), the triggers leave the cells alone...
+    db.session.execute(text("SET LOCAL cozywish.facet_cells_deferred = on"))
+    db.session.execute(text("UPDATE venue_search SET rating = 4.8, tags = tags || '{deferred}'"))
+    assert cells() != recount()
+    # ...and one rebuild counts them all afresh.
+    pg_index.rebuild_facet_cells()
+    assert cells() == recount()
+    db.session.execute(text("SET LOCAL cozywish.facet_cells_deferred = off"))
+
+    backend.reindex_all()
+    assert cells() == recount()
+    # After it, a write updates the cells again.
+    db.session.execute(text("UPDATE venue_search SET rating = 3.1 WHERE venue_id = :id"), {"id": corpus.ids[0]})
+    assert cells() == recount()

@@ -185,7 +185,15 @@ def index_state() -> tuple[list[tuple], list[tuple], list[tuple]]:
     return (
         [tuple(r) for r in db.session.execute(text(INDEX_ROW_SQL))],
         [tuple(r) for r in db.session.execute(text("SELECT * FROM venue_search_terms ORDER BY 1, 2, 3"))],
-        [tuple(r) for r in db.session.execute(text("SELECT * FROM venue_search_facet_cells ORDER BY 1, 2, 3, 4, 5"))],
+        [
+            tuple(r)
+            for r in db.session.execute(
+                text(
+                    "SELECT * FROM venue_search_facet_cells"
+                    " ORDER BY kind, timezone, week_hours, category, category_name, price_b, rating_b, tag, price"
+                )
+            )
+        ],
     )
 
 
