@@ -159,6 +159,8 @@ class Config:
 
     # Search: Elasticsearch when set (falls back to PostgreSQL if unreachable), else PostgreSQL.
     ELASTICSEARCH_URL = env("ELASTICSEARCH_URL")
+    # The most matches a PostgreSQL search counts (search.postgres.COUNT_CAP, docs/search.md).
+    SEARCH_COUNT_CAP = env_int("SEARCH_COUNT_CAP", 1000)
 
     # Bookings
     SLOT_INTERVAL_MINUTES = env_int("SLOT_INTERVAL_MINUTES", 15)

@@ -81,6 +81,7 @@ def register_extensions(app: Flask) -> None:
     from app.extensions import cache, csrf, db, limiter, login_manager, mail, migrate
     from app.ops.fast_paths import CachedTalisman, SessionInterface
     from search import indexing as search_indexing
+    from search import postgres as search_postgres
 
     if app.config.get("MAIL_BACKEND") == "file" and not app.config.get("MAIL_FILE_PATH"):
         app.config["MAIL_FILE_PATH"] = str(Path(app.instance_path) / "mail")
@@ -95,6 +96,7 @@ def register_extensions(app: Flask) -> None:
     storage.init_app(app)
     jobs.init_app(app)
     search_indexing.init_app(app)  # venue changes enqueue a search reindex job
+    search_postgres.count_cap_of(app.config)  # a SEARCH_COUNT_CAP under 1 stops the app at start-up
     cache_versions.init_app(app, watched=_public_models())  # their changes invalidate cached pages
     _watch_rows(cache_versions)  # bookings, orders, carts... invalidate cached booking and private pages
     _init_login(app, login_manager)

@@ -11,6 +11,7 @@ Damerau-Levenshtein budget, so "masage" searches ``masage | massage`` and "facai
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import text
@@ -54,6 +55,11 @@ class TextMatch:
 
     def relax(self, min_groups: int, labels: tuple[str, ...]) -> TextMatch:
         return TextMatch(" | ".join(self.groups), self.groups, self.typed, min_groups, labels)
+
+    @property
+    def strong_tsquery(self) -> str:
+        """``tsquery`` matched only in the name, category or services (weights A and B)."""
+        return _LEXEME.sub(lambda m: m.group(0) + ":AB", self.tsquery)
 
     @property
     def any_group(self) -> TextMatch:
@@ -197,6 +203,9 @@ SELECT 'swap', NULL, v.word, v.venues FROM venue_search_words v WHERE v.word = A
 SYNONYMS_SQL = """
 UNION ALL
 SELECT 'synonym', CAST(s.term AS text), CAST(s.synonym AS text), 0 FROM search_synonyms s"""
+
+
+_LEXEME = re.compile(r"'(?:[^'\\]|\\.|'')*'")  # a lexeme as _quote_lexeme writes it
 
 
 def _quote_lexeme(word: str) -> str:

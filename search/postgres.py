@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from flask import current_app, has_app_context
 from markupsafe import escape
 from sqlalchemy import text
 
@@ -36,10 +37,18 @@ HIT_FIELDS = (
     "price_from", "currency", "rating", "review_count", "cover_thumb", "timezone", "updated_at",
 )  # fmt: skip
 HIT_COLUMNS = ", ".join(f"vs.{name}" for name in HIT_FIELDS)
-# "Free in this window" runs the slot engine per candidate venue; beyond this many candidates
-# (in the requested order) the rest are not checked. See search.availability.
+# "Free in this window" runs the slot engine per candidate venue, in the page's order, until
+# the page is full; beyond this many candidates the rest are never checked. See
+# search.availability and PostgresBackend._free_venue_ids.
 FREE_WINDOW_MAX_CANDIDATES = 1000
 MINUTES_PER_WEEK = 7 * 24 * 60
+# A search reads at most this many matching venues to count them and their facets, and ranks
+# every match only below it. Above it, the count says "1,000+", the facet links come without
+# counts, and the page comes from an index in a bounded order (see PostgresBackend._broad and
+# docs/search.md, "Broad searches"). The app's SEARCH_COUNT_CAP setting overrides it.
+COUNT_CAP = 1000
+# The most venues a broad page walks in rating order (see compile's ``walk``).
+WALK_ROWS = 20000
 
 
 # -- SQL fragments ---------------------------------------------------------------------------
@@ -86,6 +95,7 @@ class CompiledSearch:
     params: dict[str, Any]
     base: list[str] = field(default_factory=list)
     where: list[str] = field(default_factory=list)  # base and facet filters: what a hit must pass
+    facet_filters: dict[str, str] = field(default_factory=dict)
 
 
 class PostgresBackend:
@@ -93,6 +103,7 @@ class PostgresBackend:
 
     def __init__(self, now: Callable[[], datetime] | None = None) -> None:
         self._now = now or (lambda: datetime.now(UTC))
+        self._trace: list[tuple[str, str, dict[str, Any]]] | None = None  # explain's record
 
     # -- indexing (search.pg_index) ------------------------------------------------------------
 
@@ -109,11 +120,29 @@ class PostgresBackend:
     # -- searching ---------------------------------------------------------------------------
 
     def compile(
-        self, query: SearchQuery, *, only_ids: list[int] | None = None, match: TextMatch | None = None
+        self,
+        query: SearchQuery,
+        *,
+        only_ids: list[int] | None = None,
+        match: TextMatch | None = None,
+        paged: str | None = None,
+        walk: bool = False,
+        price_edge: int | None = None,
     ) -> CompiledSearch:
         """Build the SQL for ``query``. ``only_ids`` restricts to venues free in the window;
-        ``match`` is the text as a tsquery (worked out from ``query.text`` when not given)."""
-        params: dict[str, Any] = {"limit": query.per_page, "offset": query.offset}
+        ``match`` is the text as a tsquery (worked out from ``query.text`` when not given).
+
+        ``paged`` asks for the page alone, read in its order through an index where one serves
+        (the first statement of ``[("hits", sql), ("facets", sql)]``), for a broad search (see
+        _broad): "exact" in the query's own order; "strong" the venues whose name, category or
+        services match the words, "weak" the other matches, each best rated first; "broad" the
+        query's order, or best rated first in place of relevance. With ``walk`` (best rated
+        first only), the page is read by walking the rating index until it is full: bounded by
+        how common the matches are, where the planner's estimate for a radius (a constant for
+        the cube operators) would have it read and sort every venue in the circle. A walk
+        looks at WALK_ROWS venues at most; a page it can't fill is read without it.
+        ``price_edge``: only venues at this price or less (see _broad)."""
+        params: dict[str, Any] = {"limit": query.per_page, "offset": query.offset, "sample": self.count_cap + 1}
         base: list[str] = []
         if match is None and query.text.strip():
             match = self.text_match(query.text)
@@ -151,6 +180,13 @@ class PostgresBackend:
         if only_ids is not None:
             params["only_ids"] = only_ids
             base.append("vs.venue_id = ANY(:only_ids)")
+        if price_edge is not None:
+            params["price_edge"] = price_edge
+            base.append("vs.price_from <= :price_edge")
+        if paged in ("strong", "weak") and match is not None:
+            params["strong"] = match.strong_tsquery
+            strong = "vs.search_vector @@ CAST(:strong AS tsquery)"
+            base.append(strong if paged == "strong" else f"NOT ({strong})")
 
         facet_filters = {"category": "true", "tags": "true", "price": "true", "rating": "true"}
         if query.category:
@@ -174,7 +210,11 @@ class PostgresBackend:
             facet_filters["rating"] = "vs.rating >= CAST(:min_rating AS numeric)"
 
         where = [*base, *(f for f in facet_filters.values() if f != "true")] or ["true"]
-        order = _order_keys(query, bool(words), located)
+        order = _order_keys(query, bool(words) and paged in (None, "exact"), located)
+        if paged == "weak" or price_edge is not None:
+            # Through the text index and a sort, not by walking the order's index (the rating's,
+            # the price's): that walk could pass most of the index before a page of matches.
+            order[0] = (f"({order[0][0]} + 0)", order[0][1])
         keys = ", ".join(f"{expr} AS k{i}" for i, (expr, _) in enumerate(order))
         inner_order = ", ".join(f"{expr} {direction}" for expr, direction in order)
         outer_order = ", ".join(f"page.k{i} {direction}" for i, (_, direction) in enumerate(order))
@@ -183,10 +223,24 @@ class PostgresBackend:
             highlight = f"ts_headline('{TS_CONFIG}', {escape_html_sql('vs.description')}, {TSQUERY}, :headline_options)"
         else:
             highlight = "''"
-        if words or "radius_chord_m" in params:
+        if paged is None and (words or "radius_chord_m" in params):
             # The text or the radius narrows the venues to a few thousand at most: read them
             # once, and take the page and the facets from that one read.
             flags = ", ".join(f"({condition}) AS f_{name}" for name, condition in facet_filters.items())
+            sample_facts = ""
+            if query.sort == "price":
+                # The price of the page's last venue among the sample's: at least a page of
+                # venues cost that or less, so the cheapest ones do too (see _broad).
+                sample_facts += (
+                    "\n      UNION ALL SELECT 'price_edge', '', '', (SELECT price_from FROM base"
+                    " WHERE f_category AND f_tags AND f_price AND f_rating AND price_from IS NOT NULL"
+                    " ORDER BY price_from OFFSET :limit + :offset - 1 LIMIT 1)"
+                )
+            if match is not None:
+                # How many of the sample match in the name, category or services (see _broad).
+                params["strong"] = match.strong_tsquery
+                flags += ", (vs.search_vector @@ CAST(:strong AS tsquery)) AS f_strong"
+                sample_facts += "\n      UNION ALL SELECT 'strong', '', '', count(*) FILTER (WHERE f_strong) FROM base"
             # A key that is the score itself (relevance order) reads the score column: ts_rank
             # once per match, not twice.
             base_keys = ", ".join(
@@ -197,12 +251,16 @@ class PostgresBackend:
             )
             page_order = base_order.replace("base.", "page.")
             sql = f"""
-WITH base AS MATERIALIZED (
+WITH matched AS MATERIALIZED (
     SELECT vs.venue_id, vs.category, vs.category_name, vs.tags, vs.price_from, vs.rating, {flags},
            {score} AS score, {base_keys}
     FROM venue_search vs
     WHERE {" AND ".join(f"({b})" for b in base)}
 ),
+-- The sample: at most count_cap + 1 matches. A CTE is read as far as its reader goes, so the
+-- matches' scan stops there; it is planned apart from this LIMIT, so through the index (the
+-- planner would otherwise scan the table until enough rows match, testing each row's words).
+base AS MATERIALIZED (SELECT * FROM matched LIMIT :sample),
 page AS (
     SELECT base.* FROM base
     WHERE f_category AND f_tags AND f_price AND f_rating
@@ -216,13 +274,23 @@ FROM page
 JOIN venue_search vs ON vs.venue_id = page.venue_id
 UNION ALL
 SELECT 'facet', NULL, NULL, NULL, NULL, {", ".join("NULL" for _ in HIT_FIELDS)}, NULL, f.facet, f.value, f.label, f.n
-FROM ({pg_facets.facet_rows_sql(facet_filters)}) AS f"""
-            return CompiledSearch(statements=[("search", sql)], params=params, base=base, where=where)
+FROM ({pg_facets.facet_rows_sql(facet_filters)}
+      UNION ALL SELECT 'sampled', '', '', count(*) FROM base{sample_facts}) AS f"""
+            return CompiledSearch(
+                statements=[("search", sql)], params=params, base=base, where=where, facet_filters=facet_filters
+            )
 
         conditions = " AND ".join(f"({w})" for w in where)
+        source = "venue_search vs"
+        if walk and order[:2] == _RATING_KEYS:
+            # The conditions stay outside the subquery: the rows come in the rating index's
+            # order, the page's LIMIT stops the walk, and the subquery's own LIMIT (planned
+            # apart) keeps the planner on the index and bounds the walk.
+            source = f"(SELECT * FROM venue_search ORDER BY {_RATING_ORDER} LIMIT :walk) AS vs"
+            params["walk"] = WALK_ROWS
         candidates = f"""
     SELECT vs.venue_id, {score} AS score, {keys}
-    FROM venue_search vs
+    FROM {source}
     WHERE {conditions}"""
         reach = ""
         page_order = inner_order
@@ -269,7 +337,11 @@ ORDER BY {outer_order}"""
         cells_sql = pg_facets.cells_facets_sql(query, params) if only_ids is None else None
         facets_sql = cells_sql or pg_facets.facets_sql(base or ["true"], facet_filters)
         return CompiledSearch(
-            statements=[("hits", hits_sql), ("facets", facets_sql)], params=params, base=base, where=where
+            statements=[("hits", hits_sql), ("facets", facets_sql)],
+            params=params,
+            base=base,
+            where=where,
+            facet_filters=facet_filters,
         )
 
     def corrected_tsquery(self, words: str) -> str:
@@ -282,8 +354,19 @@ ORDER BY {outer_order}"""
     def explain(self, query: SearchQuery) -> list[tuple[str, str, dict[str, Any]]]:
         """(name, SQL, params) of every statement ``search(query)`` runs (when something matches
         every word), for EXPLAIN."""
-        compiled = self.compile(query, only_ids=[] if query.free_from else None)
-        return [(name, sql, compiled.params) for name, sql in compiled.statements]
+        only_ids = [] if query.free_from else None
+        compiled = self.compile(query, only_ids=only_ids)
+        statements = [(name, sql, compiled.params) for name, sql in compiled.statements]
+        if len(statements) == 1 and only_ids is None:
+            # A broad search runs more: found by running it, with the statements recorded.
+            self._trace = []
+            try:
+                match = self.text_match(query.text) if query.text.strip() else None
+                self._search_among(query, match, None)
+                statements += self._trace
+            finally:
+                self._trace = None
+        return statements
 
     def search(self, query: SearchQuery) -> SearchResult:
         match = self.text_match(query.text) if query.text.strip() else None
@@ -302,9 +385,10 @@ ORDER BY {outer_order}"""
         mask = " + ".join(
             f"(vs.search_vector @@ CAST(:group_{n} AS tsquery))::int * {1 << n}" for n in range(len(match.groups))
         )
+        # Read at most the first count_cap + 1 of them: the groups they match stand for the rest.
         sql = (
-            f"SELECT {mask} AS mask, count(*) AS n FROM venue_search vs"
-            f" WHERE {' AND '.join(f'({w})' for w in compiled.where)} GROUP BY 1"
+            f"SELECT mask, count(*) AS n FROM (SELECT {mask} AS mask FROM venue_search vs"
+            f" WHERE {' AND '.join(f'({w})' for w in compiled.where)} LIMIT :sample) AS m GROUP BY 1"
         )
         counts = {row.mask: row.n for row in db.session.execute(text(sql), params)}
         if not counts:
@@ -315,59 +399,198 @@ ORDER BY {outer_order}"""
         labels = tuple(" ".join(match.typed[n] for n in matched) for matched in sets[:3])  # in the order typed
         return match.relax(best, labels)
 
+    @property
+    def count_cap(self) -> int:
+        return count_cap_of(current_app.config) if has_app_context() else COUNT_CAP
+
     def _search(self, query: SearchQuery, match: TextMatch | None) -> SearchResult:
-        only_ids = self._free_venue_ids(query, match) if query.free_from and query.free_to else None
+        if query.free_from and query.free_to:
+            only_ids, at_least = self._free_venue_ids(query, match)
+            if at_least is not None:
+                # Candidates were left unchecked: at least this many are free, and the facets
+                # know only the ones found.
+                result = self._search_among(query, match, only_ids)
+                return dataclasses.replace(
+                    result,
+                    total=at_least,
+                    total_capped=True,
+                    facets={name: dataclasses.replace(f, counted=False) for name, f in result.facets.items()},
+                )
+        else:
+            only_ids = None
+        return self._search_among(query, match, only_ids)
+
+    def _search_among(self, query: SearchQuery, match: TextMatch | None, only_ids: list[int] | None) -> SearchResult:
         compiled = self.compile(query, only_ids=only_ids, match=match)
         if len(compiled.statements) == 1:
             rows = db.session.execute(text(compiled.statements[0][1]), compiled.params).mappings().all()
             hit_rows = sorted((row for row in rows if row["kind"] == "hit"), key=lambda row: row["position"])
             facet_rows = [(row["facet"], row["value"], row["label"], row["n"]) for row in rows if row["kind"] != "hit"]
+            sampled = {facet: n for facet, _, _, n in facet_rows if facet in ("sampled", "strong", "price_edge")}
+            facet_rows = [row for row in facet_rows if row[0] not in sampled]
+            if sampled["sampled"] > self.count_cap:
+                return self._broad(query, match, only_ids, compiled, facet_rows, sampled)
         else:
             (_, hits_sql), (_, facets_sql) = compiled.statements
             hit_rows = db.session.execute(text(hits_sql), compiled.params).mappings().all()
             facet_rows = pg_facets.facet_rows(facets_sql, compiled.params, cached=only_ids is None)
-        hits = tuple(
-            SearchHit(
-                venue_id=row["venue_id"],
-                slug=row["slug"],
-                name=row["name"],
-                score=float(row["score"] or 0.0),
-                distance_km=(row["distance_m"] / 1000.0 if row["distance_m"] is not None else None),
-                highlight=sentence_snippet(row["highlight"])
-                if row["highlight"]
-                else _plain_snippet(row["description"]),
-                document=_document(row),
-            )
-            for row in hit_rows
-        )
         total, facets = pg_facets.group_facets(facet_rows)
-        return SearchResult(hits=hits, total=total, facets=facets, backend=self.name)
+        return SearchResult(hits=_hits(hit_rows), total=total, facets=facets, backend=self.name)
 
-    def _free_venue_ids(self, query: SearchQuery, match: TextMatch | None = None) -> list[int]:
+    def _broad(
+        self,
+        query: SearchQuery,
+        match: TextMatch | None,
+        only_ids: list[int] | None,
+        compiled: CompiledSearch,
+        sample_rows: list[tuple[str, str, str, int]],
+        sampled: dict[str, int | None],
+    ) -> SearchResult:
+        """More than count_cap venues match the text or the radius (their first count_cap + 1,
+        the sample, are all the first statement read). Count the venues that pass every filter,
+        up to count_cap + 1. At most count_cap: the page in the query's own order (ranking them
+        all). More: "count_cap+" venues, and the page read through an index in a bounded order:
+        relevance becomes the venues whose name, category or services match the words, best
+        rated first, then the rest of the matches, best rated first (other sorts keep theirs).
+        The facet links are the sample's values, without counts."""
+        cap = self.count_cap
+        if any(condition != "true" for condition in compiled.facet_filters.values()):
+            total = self._count(compiled, up_to_sample=True)
+        else:
+            total = cap + 1
+        _, facets = pg_facets.group_facets(sample_rows)
+        facets = {name: dataclasses.replace(facet, counted=False) for name, facet in facets.items()}
+        if total <= cap:
+            rows = self._page(query, match, only_ids, "exact")
+        elif match is not None and query.sort == "relevance":
+            # Walk the rating index when the strong matches are common (half the sample or
+            # more); when they are rare, that walk could pass most of the index to fill a page.
+            walk = (sampled.get("strong") or 0) * 2 > cap
+            rows = self._page(query, match, only_ids, "strong", walk=walk)
+            if len(rows) < query.per_page:
+                # The strong matches end on this page, or before it: the weak ones follow.
+                if rows or query.offset == 0:
+                    strong_total = query.offset + len(rows)
+                else:
+                    strong_total = self._count_strong(query, match, only_ids)  # fewer than the offset
+                weak_query = dataclasses.replace(query, page=1, per_page=query.per_page - len(rows))
+                skip = max(0, query.offset - strong_total)
+                rows = [*rows, *self._page(weak_query, match, only_ids, "weak", skip=skip)]
+        elif query.sort == "price" and sampled.get("price_edge") is not None:
+            # Lowest price first: a page of the sample's venues cost the edge price or less, so
+            # the page's venues are among the matches that do (an index on the price, joined to
+            # the text's: walking the price index alone could pass every cheaper venue of other
+            # kinds, a massage costing more than a manicure).
+            rows = self._page(query, match, only_ids, "broad", price_edge=sampled["price_edge"])
+        else:
+            rows = self._page(query, match, only_ids, "broad", walk=match is None)
+        return SearchResult(
+            hits=_hits(rows), total=min(total, cap + 1), facets=facets, backend=self.name, total_capped=total > cap
+        )
+
+    def _page(
+        self,
+        query: SearchQuery,
+        match: TextMatch | None,
+        only_ids: list[int] | None,
+        paged: str,
+        *,
+        skip: int = 0,
+        walk: bool = False,
+        price_edge: int | None = None,
+    ) -> list[Any]:
+        compiled = self.compile(query, only_ids=only_ids, match=match, paged=paged, walk=walk, price_edge=price_edge)
+        if skip:
+            compiled.params["offset"] = skip
+        if self._trace is not None:
+            self._trace.append((f"page ({paged})", compiled.statements[0][1], dict(compiled.params)))
+        rows = db.session.execute(text(compiled.statements[0][1]), compiled.params).mappings().all()
+        if "walk" in compiled.params and len(rows) < query.per_page:
+            # The walk ended (its matches, or WALK_ROWS venues) before the page was full: the
+            # rest of the page, if any, is further on than the walk looked.
+            return self._page(query, match, only_ids, paged, skip=skip)
+        return rows
+
+    def _count_strong(self, query: SearchQuery, match: TextMatch, only_ids: list[int] | None) -> int:
+        """How many strong matches there are, when a page starts past their end."""
+        return self._count(self.compile(query, only_ids=only_ids, match=match, paged="strong"))
+
+    def _count(self, compiled: CompiledSearch, *, up_to_sample: bool = False) -> int:
+        """How many venues pass ``compiled.where``; at most count_cap + 1 with ``up_to_sample``."""
+        conditions = " AND ".join(f"({w})" for w in compiled.where)
+        limit = " LIMIT :sample" if up_to_sample else ""
+        sql = f"SELECT count(*) FROM (SELECT 1 FROM venue_search vs WHERE {conditions}{limit}) AS c"
+        if self._trace is not None:
+            self._trace.append(("count", sql, dict(compiled.params)))
+        return db.session.execute(text(sql), compiled.params).scalar_one()
+
+    def _free_venue_ids(self, query: SearchQuery, match: TextMatch | None = None) -> tuple[list[int], int | None]:
         """Venues matching the other filters that the slot engine says can take a booking in
-        the window. Opening hours prune candidates in SQL first."""
+        the window, and None when every candidate was checked. Opening hours prune candidates
+        in SQL first (at most FREE_WINDOW_MAX_CANDIDATES, in the page's order); the slot engine
+        then checks them a batch at a time, in that order, until the pages up to this one and
+        one venue more are filled: then the other candidates are left unchecked, and the second
+        value is how many free venues passing every filter were found (at least that many are
+        free: "20+")."""
         from search.availability import venues_free_between
 
         compiled = self.compile(query, match=match)
         params = {**compiled.params, "free_from": query.free_from, "free_to": query.free_to}
         params.update(limit=FREE_WINDOW_MAX_CANDIDATES, offset=0)
         where = [*compiled.base, OPEN_DURING_WINDOW_SQL]
-        candidates = list(
-            db.session.scalars(
-                text(
-                    "SELECT vs.venue_id FROM venue_search vs WHERE "
-                    + " AND ".join(f"({w})" for w in where)
-                    + " ORDER BY vs.venue_id LIMIT :limit"
-                ),
-                params,
-            )
-        )
-        return sorted(venues_free_between(candidates, query.free_from, query.free_to))
+        located = query.lat is not None and query.lng is not None
+        order = ", ".join(f"{expr} {direction}" for expr, direction in _order_keys(query, match is not None, located))
+        passes = " AND ".join(f"({condition})" for condition in compiled.facet_filters.values())
+        candidates = db.session.execute(
+            text(
+                f"SELECT vs.venue_id, {passes} AS passes FROM venue_search vs WHERE "
+                + " AND ".join(f"({w})" for w in where)
+                + f" ORDER BY {order} LIMIT :limit"
+            ),
+            params,
+        ).all()
+        needed = query.offset + query.per_page + 1
+        free: list[int] = []
+        shown = checked = 0
+        batch = needed
+        while checked < len(candidates) and shown < needed:
+            chunk = candidates[checked : checked + batch]
+            found = venues_free_between([row.venue_id for row in chunk], query.free_from, query.free_to)
+            for row in chunk:
+                if row.venue_id in found:
+                    free.append(row.venue_id)
+                    shown += bool(row.passes)
+            checked += len(chunk)
+            batch *= 2
+        return sorted(free), (shown if checked < len(candidates) else None)
 
     # -- suggestions (search.pg_text) -------------------------------------------------------------
 
     def suggest(self, prefix: str, limit: int = 8) -> list[str]:
         return pg_text.suggest(prefix, limit)
+
+
+def count_cap_of(config: Any) -> int:
+    """SEARCH_COUNT_CAP, refused at start-up when under 1 (app/__init__.py)."""
+    cap = int(config.get("SEARCH_COUNT_CAP", COUNT_CAP))
+    if cap < 1:
+        raise ValueError(f"SEARCH_COUNT_CAP must be at least 1 (it is {cap}).")
+    return cap
+
+
+def _hits(rows: Iterable[Any]) -> tuple[SearchHit, ...]:
+    return tuple(
+        SearchHit(
+            venue_id=row["venue_id"],
+            slug=row["slug"],
+            name=row["name"],
+            score=float(row["score"] or 0.0),
+            distance_km=(row["distance_m"] / 1000.0 if row["distance_m"] is not None else None),
+            highlight=sentence_snippet(row["highlight"]) if row["highlight"] else _plain_snippet(row["description"]),
+            document=_document(row),
+        )
+        for row in rows
+    )
 
 
 def _document(row: Any) -> VenueDocument:
@@ -409,9 +632,14 @@ def local_moments(instant: datetime, zones: Iterable[str]) -> tuple[dict[str, in
     return minutes, dates
 
 
+_RATING_KEYS = [("vs.rating", "DESC NULLS LAST"), ("vs.review_count", "DESC")]
+# The order of ix_venue_search_rating (migration 0007).
+_RATING_ORDER = "rating DESC NULLS LAST, review_count DESC, name, venue_id"
+
+
 def _order_keys(query: SearchQuery, has_text: bool, located: bool) -> list[tuple[str, str]]:
     name_keys = [("vs.name", "ASC"), ("vs.venue_id", "ASC")]
-    rating_keys = [("vs.rating", "DESC NULLS LAST"), ("vs.review_count", "DESC")]
+    rating_keys = list(_RATING_KEYS)
     if query.sort == "distance" and located:
         # cube's <-> (straight-line distance in the earth model) orders like earth_distance and
         # lets the GiST index return nearest first.

@@ -127,6 +127,9 @@ class FacetValue:
 class Facet:
     name: str  # "category", "tags", "price", "rating"
     values: tuple[FacetValue, ...]
+    # False for a broad search (more matches than the backend counts): the values are those
+    # of the venues it read, and their counts are not shown.
+    counted: bool = True
 
 
 @dataclass(frozen=True)
@@ -138,6 +141,9 @@ class SearchResult:
     # When no venue matched every word: the words the shown venues match instead ("spa day"),
     # one entry per set of words, the most common first. Empty when every word matched.
     relaxed: tuple[str, ...] = ()
+    # True when more venues match than the backend counts: ``total`` is then that limit + 1,
+    # shown as "1,000+" (search.postgres.COUNT_CAP).
+    total_capped: bool = False
 
 
 class SearchBackend(Protocol):

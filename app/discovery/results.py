@@ -50,9 +50,10 @@ def build_search_page(found: SearchRequest, result: SearchResult, *, now: dateti
         "page_title": _page_title(found),
         "view": found.view,
         "total": result.total,
-        "count_label": ngettext("%(num)d venue", "%(num)d venues", result.total),
+        "count_label": count_label(result),
         "cards": cards,
         "facets": facet_groups(found, result),
+        "facets_note": _("Narrow the search to see how many venues each filter leaves.") if result.total_capped else "",
         "active_filters": chips,
         "filter_count": len(chips) - (1 if query.text else 0),  # the "Filters (n)" button: not the text
         "relaxed_notice": relaxed_notice(result),
@@ -72,6 +73,13 @@ def build_search_page(found: SearchRequest, result: SearchResult, *, now: dateti
         "state_query": urlencode([(k, v) for k, v in state.params if k != "page"]),
         "map": map_settings(found, cards) if found.view == "map" else None,
     }
+
+
+def count_label(result: SearchResult) -> str:
+    """ "12 venues"; "1,000+ venues" when there are more than the backend counts."""
+    if result.total_capped:
+        return _("%(num)s+ venues", num=format_decimal(result.total - 1, locale=format_locale()))
+    return ngettext("%(num)d venue", "%(num)d venues", result.total)
 
 
 def _number(value: float) -> str:
@@ -118,8 +126,13 @@ def facet_groups(found: SearchRequest, result: SearchResult) -> list[dict[str, A
     query, state = found.query, found.state
     empty = Facet(name="", values=())
 
-    def item(label: str, count: int, url: str, active: bool) -> dict[str, Any]:
-        return {"label": label, "count": count, "url": url, "active": active}
+    # A broad search (more matches than the backend counts) lists the values of the venues it
+    # read, without counts; every price and rating range stays a link.
+    counted = all(facet.counted for facet in result.facets.values())
+
+    def item(label: str, count: int, url: str, active: bool, *, ranges: bool = False) -> dict[str, Any]:
+        enabled = bool(count) or active or (ranges and not counted)
+        return {"label": label, "count": count, "url": url, "active": active, "enabled": enabled}
 
     categories = [
         item(
@@ -148,7 +161,7 @@ def facet_groups(found: SearchRequest, result: SearchResult) -> list[dict[str, A
         key = price_bucket_key(low, high)
         active = state.get("price") == key
         url = state.url(price=None if active else key, price_min=None, price_max=None)
-        prices.append(item(price_bucket_label(low, high), price_counts.get(key, 0), url, active))
+        prices.append(item(price_bucket_label(low, high), price_counts.get(key, 0), url, active, ranges=True))
 
     rating_counts = {v.value: v.count for v in result.facets.get("rating", empty).values}
     ratings = []
@@ -161,17 +174,18 @@ def facet_groups(found: SearchRequest, result: SearchResult) -> list[dict[str, A
                 rating_counts.get(key, 0),
                 state.url(rating=None if active else key),
                 active,
+                ranges=True,
             )
         )
 
     groups = [
-        {"name": "category", "title": _("Category"), "items": categories},
-        {"name": "tags", "title": _("Features"), "items": tags},
-        {"name": "price", "title": _("Price from"), "items": prices},
-        {"name": "rating", "title": _("Rating"), "items": ratings},
+        {"name": "category", "title": _("Category"), "items": categories, "counted": counted},
+        {"name": "tags", "title": _("Features"), "items": tags, "counted": counted},
+        {"name": "price", "title": _("Price from"), "items": prices, "counted": counted},
+        {"name": "rating", "title": _("Rating"), "items": ratings, "counted": counted},
     ]
     # A group with nothing to choose (no tags yet; no reviews yet) is left out rather than shown empty.
-    return [g for g in groups if any(i["count"] or i["active"] for i in g["items"])]
+    return [g for g in groups if any(i["enabled"] for i in g["items"])]
 
 
 def active_filters(found: SearchRequest) -> list[dict[str, str]]:

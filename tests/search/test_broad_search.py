@@ -1,0 +1,209 @@
+"""Broad searches on PostgreSQL: more matches than the backend counts (SEARCH_COUNT_CAP, here
+set low on a small corpus). The count says "N+", the facet links come without counts, and the
+page is read in a bounded order: venues whose name, category or services match the words,
+best rated first, then the other matches; other sorts keep their order (docs/search.md)."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.extensions import cache
+from search.postgres import PostgresBackend
+from search.types import SearchQuery
+from tests.search.corpus import LONDON, SPECS, Spec, build_corpus, matches
+
+CAP = 3
+
+# Six venues with "sauna": three in the name or services (strong), three only in a tag or the
+# description (weak). No venue has a rating, so each group comes in name order.
+SAUNA_SPECS = (
+    Spec("Birch Sauna House", "spa", "London", 51.51, -0.13, (("Finnish bathing", 3000, True),)),
+    Spec("Alder Rooms", "wellness", "London", 51.52, -0.12, (("Infrared sauna session", 2000, True),)),
+    Spec("Cedar Sauna Club", "spa", "London", 51.50, -0.11, (("Cold plunge", 2500, True),)),
+    Spec(
+        "Dove Retreat",
+        "wellness",
+        "London",
+        51.53,
+        -0.14,
+        (("Reiki session", 4000, True),),
+        description="A quiet room with a small sauna at the back.",
+    ),
+    Spec("Elm Studio", "wellness", "London", 51.49, -0.10, (("Reflexology", 4500, True),), ("sauna",)),
+    Spec(
+        "Fir House",
+        "wellness",
+        "London",
+        51.54,
+        -0.15,
+        (("Hot stone therapy", 5000, True),),
+        description="Treatments, then the sauna.",
+    ),
+    Spec("Gorse Nails", "nails", "London", 51.50, -0.12, (("Gel manicure", 2500, True),)),
+)
+STRONG = ["Alder Rooms", "Birch Sauna House", "Cedar Sauna Club"]
+WEAK = ["Dove Retreat", "Elm Studio", "Fir House"]
+
+
+@pytest.fixture
+def capped(app):
+    before = app.config["SEARCH_COUNT_CAP"]
+    app.config["SEARCH_COUNT_CAP"] = CAP
+    yield CAP
+    app.config["SEARCH_COUNT_CAP"] = before
+
+
+@pytest.fixture
+def saunas(ctx, make_user, backend, capped):
+    corpus = build_corpus(make_user, SAUNA_SPECS)
+    backend.index(corpus.ids)
+    return corpus
+
+
+def names(result) -> list[str]:
+    return [hit.name for hit in result.hits]
+
+
+def test_a_broad_search_says_more_than_the_cap_and_hides_facet_counts(backend, saunas):
+    result = backend.search(SearchQuery(text="sauna"))
+
+    assert result.total_capped
+    assert result.total == CAP + 1  # shown as "3+"
+    assert {facet.counted for facet in result.facets.values()} == {False}
+    # The facet values are those of the venues read: every value listed is a real one.
+    assert {v.value for v in result.facets["category"].values} <= {"spa", "wellness"}
+
+
+def test_a_broad_page_puts_name_and_service_matches_first_then_the_rest(backend, saunas):
+    pages = [names(backend.search(SearchQuery(text="sauna", page=n, per_page=2))) for n in (1, 2, 3, 4)]
+
+    # Page 2 crosses from the strong matches to the weak; page 3 starts past the strong ones.
+    assert pages == [STRONG[:2], [STRONG[2], WEAK[0]], WEAK[1:], []]
+
+
+def test_a_broad_page_keeps_its_order_whatever_the_page_size(backend, saunas):
+    whole = names(backend.search(SearchQuery(text="sauna", per_page=10)))
+    by_three = [name for n in (1, 2) for name in names(backend.search(SearchQuery(text="sauna", page=n, per_page=3)))]
+
+    assert whole == by_three == STRONG + WEAK
+
+
+def test_a_broad_search_sorted_by_price_keeps_the_price_order(backend, saunas):
+    result = backend.search(SearchQuery(text="sauna", sort="price"))
+
+    prices = [hit.document.price_from for hit in result.hits]
+    assert prices == sorted(prices) and len(prices) == 6
+    assert names(result)[0] == "Alder Rooms"  # 20.00
+
+
+def test_a_broad_price_page_reads_only_venues_up_to_the_samples_price_edge(backend, saunas):
+    pages = [backend.search(SearchQuery(text="sauna", sort="price", page=n, per_page=2)) for n in (1, 2, 3)]
+
+    prices = [hit.document.price_from for page in pages for hit in page.hits]
+    assert prices == sorted(spec.price_from for spec in SAUNA_SPECS if spec.name in STRONG + WEAK)
+    # The first page's venues come from the matches at or under the second cheapest price of
+    # the sample (the first four matches), joined to the text index.
+    edges = [
+        params.get("price_edge")
+        for _, _, params in backend.explain(SearchQuery(text="sauna", sort="price", per_page=2))
+    ]
+    assert any(edge is not None for edge in edges)
+    assert max(edge for edge in edges if edge is not None) <= 3000
+
+
+def test_a_count_cap_under_1_is_refused_at_start_up(database_url):
+    from app import create_app
+    from search.postgres import count_cap_of
+
+    assert count_cap_of({"SEARCH_COUNT_CAP": 1}) == 1
+    with pytest.raises(ValueError, match="at least 1"):
+        count_cap_of({"SEARCH_COUNT_CAP": 0})
+    with pytest.raises(ValueError, match="at least 1"):
+        create_app("testing", overrides={"SQLALCHEMY_DATABASE_URI": database_url, "SEARCH_COUNT_CAP": -5})
+
+
+def test_filters_that_leave_the_cap_or_fewer_give_an_exact_count_and_relevance_order(backend, saunas):
+    exact = backend.search(SearchQuery(text="sauna", category="spa"))
+
+    assert not exact.total_capped
+    assert exact.total == 2
+    assert sorted(names(exact)) == ["Birch Sauna House", "Cedar Sauna Club"]
+    # The facet counts still come from the broad text's first venues: not shown.
+    assert not exact.facets["category"].counted
+
+
+def test_filters_that_leave_more_than_the_cap_are_counted_up_to_it(backend, saunas):
+    result = backend.search(SearchQuery(text="sauna", category="wellness"))
+
+    assert result.total_capped and result.total == CAP + 1
+    assert names(result) == ["Alder Rooms", "Dove Retreat", "Elm Studio", "Fir House"]
+
+
+def test_a_search_at_the_cap_or_under_is_counted_exactly(backend, saunas):
+    result = backend.search(SearchQuery(text="finnish"))
+
+    assert not result.total_capped and result.total == 1
+    assert all(facet.counted for facet in result.facets.values())
+
+
+def test_a_broad_radius_search_walks_the_rating_order(ctx, make_user, capped):
+    backend = PostgresBackend()
+    corpus = build_corpus(make_user, SPECS)
+    backend.index(corpus.ids)
+    query = SearchQuery(lat=LONDON[0], lng=LONDON[1], radius_km=25)
+    inside = sorted(spec.name for spec in SPECS if matches(spec, query))
+    assert len(inside) > CAP  # the test needs a broad radius
+
+    result = backend.search(query)
+
+    assert result.total_capped and result.total == CAP + 1
+    assert names(result) == inside  # no ratings: name order, every venue in the circle
+
+
+def test_the_search_page_shows_the_capped_count_and_no_facet_counts(client, saunas):
+    cache.clear()  # search results of other tests
+    page = client.get("/search?q=sauna")
+
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "3+ venues" in html
+    assert "data-facets-note" in html
+    assert 'class="badge rounded-pill text-bg-light border"' not in html
+
+
+def test_a_free_window_checks_candidates_in_page_order_until_the_page_is_full(ctx, make_user, monkeypatch):
+    """Five free venues, two a page: the slot engine checks the first three (a page and one
+    more) and leaves the rest; the count says "2+". The last page checks them all, exactly."""
+    from datetime import timedelta
+
+    from app.accounts.models import Role
+    from search import availability
+    from tests.booking.helpers import future_slot, make_bookable_venue
+
+    backend = PostgresBackend()
+    names = ["Ash Rooms", "Beech Rooms", "Cherry Rooms", "Damson Rooms", "Elder Rooms"]
+    venues = [make_bookable_venue(make_user(role=Role.PROVIDER), name=name)[0] for name in names]
+    backend.index([venue.id for venue in venues])
+    checked: list[int] = []
+    real = availability.venues_free_between
+
+    def counting(ids, *args, **kwargs):
+        checked.extend(ids)
+        return real(ids, *args, **kwargs)
+
+    monkeypatch.setattr(availability, "venues_free_between", counting)
+    start = future_slot(days=3, hour=10)
+    window = {"free_from": start, "free_to": start + timedelta(hours=2)}
+
+    first = backend.search(SearchQuery(per_page=2, **window))
+
+    assert [hit.name for hit in first.hits] == names[:2]  # no ratings: name order
+    assert first.total_capped and first.total == 3  # shown as "2+"
+    assert len(checked) == 3
+
+    checked.clear()
+    last = backend.search(SearchQuery(per_page=2, page=3, **window))
+
+    assert [hit.name for hit in last.hits] == names[4:]
+    assert not last.total_capped and last.total == 5
+    assert sorted(checked) == sorted(venue.id for venue in venues)
