@@ -55,6 +55,7 @@ TARGET_1M_P95_MS = 50.0
 TARGET_SCALING = 2.0
 TARGET_SUGGEST_HTTP_P95_MS = 100.0
 HEADLINE = "headline"
+FLOOR = "floor"
 WARMUP_CAP_S = 10.0  # warming a slow shape for longer than this adds nothing
 LONDON = (51.5072, -0.1276)
 
@@ -233,6 +234,15 @@ def shapes() -> list[Shape]:
             lambda: (Understood(backend, location=LONDON, now=saturday_2pm), "massage this weekend near me"),
         ),
         Shape(
+            FLOOR,
+            "Floor: a pooled `SELECT 1` (not a search)",
+            "what any query costs on this machine: a connection checked out of the pool (pre-ping), `SELECT 1`, "
+            "the rollback; compare the shapes with it, not only with the targets",
+            lambda rng: (Floor(), None),
+            lambda: (Floor(), None),
+            kind="floor",
+        ),
+        Shape(
             "suggest",
             'Autocomplete suggest("mas")',
             "2-5 letter prefixes of keywords, services and name words (most 3 letters)",
@@ -241,6 +251,16 @@ def shapes() -> list[Shape]:
             kind="suggest",
         ),
     ]
+
+
+class Floor:
+    """The floor of any in-process search on this machine: a pooled connection checked out (its
+    pre-ping), ``SELECT 1``, and the rollback every timed query ends with."""
+
+    def suggest(self, argument: Any) -> list[Any]:
+        from app.extensions import db
+
+        return list(db.session.execute(text("SELECT 1")))
 
 
 SYNONYM_TEXTS = ("nails", "massages", "brows", "facials", "couples massage", "colour", "saunas", "barbershop")
@@ -320,7 +340,7 @@ def time_shape(
     def once() -> tuple[float, Any]:
         backend, argument = shape.make(rng)
         t0 = time.perf_counter()
-        result = backend.search(argument) if shape.kind == "search" else backend.suggest(argument)
+        result = backend.search(argument) if shape.kind == "search" else backend.suggest(argument)  # floor too
         elapsed = (time.perf_counter() - t0) * 1000.0
         db.session.rollback()  # as a request ends; the next query checks a connection out again
         return elapsed, result
@@ -515,6 +535,8 @@ class Plan:
 
 def _statements(shape: Shape) -> list[tuple[str, str, dict[str, Any]]]:
     backend, argument = shape.example()
+    if shape.kind == "floor":
+        return [("floor", "SELECT 1", {})]
     if shape.kind == "search":
         return backend.explain(argument)
     from search.pg_text import SUGGEST_SQL
@@ -955,7 +977,7 @@ def _targets(
     if 100000 in sizes:
         for shape in shape_list:
             t = results[100000].get(shape.key)
-            if t is None:
+            if t is None or shape.kind == "floor":
                 continue
             ok = t.p95 <= TARGET_SHAPE_P95_MS
             rows.append(
@@ -967,7 +989,7 @@ def _targets(
     if 10000 in sizes and 100000 in sizes:
         for shape in shape_list:
             small, large = results[10000].get(shape.key), results[100000].get(shape.key)
-            if small is None or large is None:
+            if small is None or large is None or shape.kind == "floor":
                 continue
             ratio = large.p95 / small.p95
             rows.append(
