@@ -16,16 +16,10 @@ from tests.payments.stripe_fakes import ThreadedServer
 
 @pytest.fixture(scope="module")
 def fake_server():
+    """The saved-card fake in place of the Checkout one; tests/conftest.py's ``fake`` empties it."""
     fake = SavedCardFake()
     with ThreadedServer(fake.wsgi_app()) as server:
         yield fake, server.url
-
-
-@pytest.fixture
-def fake(fake_server):
-    fake, _url = fake_server
-    fake.reset()
-    return fake
 
 
 @pytest.fixture
