@@ -90,9 +90,9 @@ def _group_tsquery(group: TermGroup, fixes: dict[str, list[str]]) -> str:
     for n, phrase in enumerate(group.alternatives):
         if n == 0 and len(phrase) == 1 and fixes.get(phrase[0]):
             words = [phrase[0], *fixes[phrase[0]]]
-            alternatives.append("( " + " | ".join(_quote_lexeme(w) for w in words) + " )")
+            alternatives.append("( " + " | ".join(_lexemes(w) for w in words) + " )")
         else:
-            alternatives.append(" <-> ".join(_quote_lexeme(w) for w in phrase))
+            alternatives.append(" <-> ".join(_lexemes(w) for w in phrase))
     return alternatives[0] if len(alternatives) == 1 else "( " + " | ".join(alternatives) + " )"
 
 
@@ -206,6 +206,20 @@ SELECT 'synonym', CAST(s.term AS text), CAST(s.synonym AS text), 0 FROM search_s
 
 
 _LEXEME = re.compile(r"'(?:[^'\\]|\\.|'')*'")  # a lexeme as _quote_lexeme writes it
+
+
+# PostgreSQL's parser reads a word that starts as a number in scientific notation as that number
+# and then the rest ("2e1e53" is "2e1" and "e53"), so the index holds two lexemes; the query
+# asks for them side by side. \D after the exponent: the parser takes every digit ("2e12345").
+_SCIENTIFIC = re.compile(r"(\d+e\d+)(\D\w*)")
+
+
+def _lexemes(word: str) -> str:
+    """``word`` as tsquery text, split where the index's parser splits it."""
+    split = _SCIENTIFIC.fullmatch(word)
+    if split:
+        return " <-> ".join(_quote_lexeme(part) for part in split.groups())
+    return _quote_lexeme(word)
 
 
 def _quote_lexeme(word: str) -> str:

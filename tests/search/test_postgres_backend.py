@@ -331,6 +331,17 @@ def test_a_venue_without_a_location_is_found_but_never_near(backend, corpus):
     ]
 
 
+@pytest.mark.parametrize("word", ["2e1e53", "9e9e9e", "5e5d5", "2e12345", "ab2e34"])
+def test_a_name_word_the_parser_reads_as_a_number_and_a_word_is_found_as_typed(backend, corpus, word):
+    # "2e1e53" is indexed as "2e1" (scientific notation) and "e53": one random tag in 27 has
+    # this form, and a venue named with one could not be found by its own name.
+    venue = corpus.venues["Saffron Wellness"]
+    venue.name = f"Saffron {word.upper()}"
+    backend.index([venue.id])
+    assert [h.name for h in backend.search(SearchQuery(text=word)).hits] == [venue.name]
+    assert [h.name for h in backend.search(SearchQuery(text=f"saffron {word}")).hits] == [venue.name]
+
+
 # -- choosing a backend, and caching ---------------------------------------------------------------
 
 
