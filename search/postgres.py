@@ -41,6 +41,14 @@ HIT_COLUMNS = ", ".join(f"vs.{name}" for name in HIT_FIELDS)
 # the page is full; beyond this many candidates the rest are never checked. See
 # search.availability and PostgresBackend._free_venue_ids.
 FREE_WINDOW_MAX_CANDIDATES = 1000
+# A nearest-first free-window search walks this many venues a page needs first, then 4x more
+# each time (PostgresBackend._free_venue_ids).
+FREE_WALK_START = 8
+# What the conditions and order keys of a free-window search read (not the description).
+_WALK_COLUMNS = (
+    "venue_id, name, category, tags, price_from, rating, review_count, timezone, week_hours, closed_days,"
+    " search_vector, earth"
+)
 MINUTES_PER_WEEK = 7 * 24 * 60
 # A search reads at most this many matching venues to count them and their facets, and ranks
 # every match only below it. Above it, the count says "1,000+", the facet links come without
@@ -531,43 +539,94 @@ ORDER BY {outer_order}"""
         then checks them a batch at a time, in that order, until the pages up to this one and
         one venue more are filled: then the other candidates are left unchecked, and the second
         value is how many free venues passing every filter were found (at least that many are
-        free: "20+")."""
-        from search.availability import venues_free_between
-
+        free: "20+"). Nearest first within a radius, the candidates come from walks outward
+        through the location index, each 4x longer, until the page is full or the radius passed."""
         compiled = self.compile(query, match=match)
         params = {**compiled.params, "free_from": query.free_from, "free_to": query.free_to}
         params.update(limit=FREE_WINDOW_MAX_CANDIDATES, offset=0)
-        where = [*compiled.base, OPEN_DURING_WINDOW_SQL]
+        where = " AND ".join(f"({w})" for w in [*compiled.base, OPEN_DURING_WINDOW_SQL])
         located = query.lat is not None and query.lng is not None
-        order = ", ".join(f"{expr} {direction}" for expr, direction in _order_keys(query, match is not None, located))
+        keys = _order_keys(query, match is not None, located)
+        order = ", ".join(f"{expr} {direction}" for expr, direction in keys)
         passes = " AND ".join(f"({condition})" for condition in compiled.facet_filters.values())
+        needed = query.offset + query.per_page + 1
+        checker = _FreeChecker(query, needed)
+        if query.sort == "distance" and "radius_chord_m" in params:
+            # Nearest first within a radius: the nearest venues a walk at a time, through the
+            # GiST index (KNN), until the page is full or the walk has passed the radius. The
+            # planner's constant estimate for the radius would have it read every venue in the
+            # circle (36,878 within 10 km of London at 100k) to test their words and hours.
+            walk = needed * FREE_WALK_START
+            while walk <= WALK_ROWS:
+                rows = db.session.execute(
+                    text(
+                        f"""WITH walk AS MATERIALIZED (
+    SELECT {_WALK_COLUMNS} FROM venue_search ORDER BY earth <-> ll_to_earth(:lat, :lng) LIMIT :walk
+)
+(SELECT vs.venue_id, {passes} AS passes FROM walk vs WHERE {where} ORDER BY {order} LIMIT :limit)
+UNION ALL
+SELECT NULL, count(*) < :walk OR max(earth <-> ll_to_earth(:lat, :lng)) > :radius_chord_m FROM walk"""
+                    ),
+                    {**params, "walk": walk},
+                ).all()
+                *candidates, (_, passed_radius) = rows
+                checker.check(candidates)
+                if checker.full or passed_radius or len(candidates) >= FREE_WINDOW_MAX_CANDIDATES:
+                    return checker.result(complete=bool(passed_radius) and checker.checked_all)
+                walk *= 4
         candidates = db.session.execute(
             text(
-                f"SELECT vs.venue_id, {passes} AS passes FROM venue_search vs WHERE "
-                + " AND ".join(f"({w})" for w in where)
-                + f" ORDER BY {order} LIMIT :limit"
+                f"SELECT vs.venue_id, {passes} AS passes FROM venue_search vs"
+                f" WHERE {where} ORDER BY {order} LIMIT :limit"
             ),
             params,
         ).all()
-        needed = query.offset + query.per_page + 1
-        free: list[int] = []
-        shown = checked = 0
-        batch = needed
-        while checked < len(candidates) and shown < needed:
-            chunk = candidates[checked : checked + batch]
-            found = venues_free_between([row.venue_id for row in chunk], query.free_from, query.free_to)
-            for row in chunk:
-                if row.venue_id in found:
-                    free.append(row.venue_id)
-                    shown += bool(row.passes)
-            checked += len(chunk)
-            batch *= 2
-        return sorted(free), (shown if checked < len(candidates) else None)
+        checker.check(candidates)
+        return checker.result(complete=checker.checked_all)
 
     # -- suggestions (search.pg_text) -------------------------------------------------------------
 
     def suggest(self, prefix: str, limit: int = 8) -> list[str]:
         return pg_text.suggest(prefix, limit)
+
+
+class _FreeChecker:
+    """The slot engine's check of free-window candidates (PostgresBackend._free_venue_ids), a
+    batch at a time in the page's order, until the pages up to this one and one venue more are
+    filled; candidates given again (a longer walk) are checked once."""
+
+    def __init__(self, query: SearchQuery, needed: int) -> None:
+        self.query, self.needed = query, needed
+        self.free: list[int] = []
+        self.seen: set[int] = set()
+        self.shown = 0
+        self.checked_all = True
+
+    @property
+    def full(self) -> bool:
+        return self.shown >= self.needed
+
+    def check(self, candidates: list[Any]) -> None:
+        from search.availability import venues_free_between
+
+        fresh = [row for row in candidates if row.venue_id not in self.seen]
+        checked, batch = 0, self.needed
+        while checked < len(fresh) and not self.full:
+            chunk = fresh[checked : checked + batch]
+            found = venues_free_between([row.venue_id for row in chunk], self.query.free_from, self.query.free_to)
+            for row in chunk:
+                self.seen.add(row.venue_id)
+                if row.venue_id in found:
+                    self.free.append(row.venue_id)
+                    self.shown += bool(row.passes)
+            checked += len(chunk)
+            batch *= 2
+        self.checked_all = checked >= len(fresh)
+
+    def result(self, *, complete: bool) -> tuple[list[int], int | None]:
+        """The free venues, and how many of them pass every filter unless every venue that
+        could be free was checked (then None: the count is exact)."""
+        return sorted(self.free), (None if complete else self.shown)
 
 
 def count_cap_of(config: Any) -> int:
