@@ -1,23 +1,29 @@
 """Free in this window: which venues can actually take a booking between two instants.
 
-The answer comes from the bookings slot engine (``app.booking.availability.get_slots``), so it
-sees opening hours, closures, bookings, live holds, time blocks, minimum notice and team
-assignments exactly as checkout does. A venue is free when at least one active service has a
-slot that starts and ends inside the window.
+The answer comes from the bookings slot engine (``app.scheduling.engine.available_slots``, as
+``app.booking.availability.get_slots`` calls it), so it sees opening hours, closures, bookings,
+live holds, time blocks, minimum notice and team assignments exactly as checkout does. A venue
+is free when at least one active service has a slot that starts and ends inside the window.
+
+A search checks a page of candidates at a time, so the venues, their hours, closures, services
+and who performs each are read as plain rows in one statement (not as ORM objects, six
+statements), and their bookings, blocks and schedules in two more.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import text
 
-from app.booking.availability import busy_window, get_busy_for_venues, get_slots
+from app.booking.availability import booking_rules, busy_window, get_busy_for_teams
 from app.extensions import db
-from app.venues.models import TeamMember, Venue, VenueStatus
+from app.scheduling import ServiceSpec, available_slots
+from app.venues.models import VenueStatus
 
 
 def local_days(start: datetime, end: datetime, tz: str) -> list[date]:
@@ -28,6 +34,63 @@ def local_days(start: datetime, end: datetime, tz: str) -> list[date]:
     return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
 
+@dataclass(frozen=True)
+class _Venue:
+    id: int
+    tz: str
+    hours: dict[int, list[tuple[int, int]]]
+    closures: list[tuple[date, date]]
+    services: list[ServiceSpec]  # the active ones, shortest first
+    team: list[int]
+
+
+# Every active service with who performs it, shortest first: the likeliest to fit a window.
+_VENUES_SQL = """
+SELECT v.id, v.timezone,
+       (SELECT coalesce(json_agg(json_build_array(h.weekday, h.opens_minute, h.closes_minute)
+                                 ORDER BY h.weekday, h.opens_minute), '[]')
+        FROM opening_hours h WHERE h.venue_id = v.id) AS hours,
+       (SELECT coalesce(json_agg(json_build_array(c.starts_on, c.ends_on) ORDER BY c.starts_on), '[]')
+        FROM closures c WHERE c.venue_id = v.id) AS closures,
+       (SELECT coalesce(json_agg(json_build_array(
+                   s.id, s.duration_minutes, s.buffer_minutes, s.capacity,
+                   (SELECT coalesce(json_agg(tms.team_member_id), '[]')
+                    FROM team_member_services tms JOIN team_members tm ON tm.id = tms.team_member_id
+                    WHERE tms.service_id = s.id AND tm.venue_id = v.id))
+               ORDER BY s.duration_minutes, s.position, s.id), '[]')
+        FROM services s WHERE s.venue_id = v.id AND s.is_active) AS services,
+       (SELECT coalesce(json_agg(tm.id), '[]') FROM team_members tm WHERE tm.venue_id = v.id) AS team
+FROM venues v
+WHERE v.id = ANY(:ids) AND v.status = :approved
+ORDER BY v.id"""
+
+
+def _load(ids: list[int]) -> list[_Venue]:
+    rows = db.session.execute(text(_VENUES_SQL), {"ids": ids, "approved": VenueStatus.APPROVED})
+    venues = []
+    for row in rows:
+        hours: dict[int, list[tuple[int, int]]] = {}
+        for weekday, opens, closes in _json(row.hours):
+            hours.setdefault(weekday, []).append((opens, closes))
+        services = [
+            ServiceSpec(
+                id=service_id,
+                duration=timedelta(minutes=duration),
+                buffer=timedelta(minutes=buffer),
+                capacity=capacity,
+                team_member_ids=frozenset(members),
+            )
+            for service_id, duration, buffer, capacity, members in _json(row.services)
+        ]
+        closures = [(date.fromisoformat(a), date.fromisoformat(b)) for a, b in _json(row.closures)]
+        venues.append(_Venue(row.id, row.timezone, hours, closures, services, list(_json(row.team))))
+    return venues
+
+
+def _json(value: object) -> list:
+    return json.loads(value) if isinstance(value, str) else list(value or [])
+
+
 def venues_free_between(
     venue_ids: Iterable[int], start: datetime, end: datetime, *, now: datetime | None = None
 ) -> set[int]:
@@ -35,32 +98,36 @@ def venues_free_between(
     ids = sorted(set(venue_ids))
     if not ids or end <= start:
         return set()
-    venues = db.session.scalars(
-        select(Venue)
-        .where(Venue.id.in_(ids), Venue.status == VenueStatus.APPROVED)
-        .options(
-            selectinload(Venue.services),
-            selectinload(Venue.opening_hours),
-            selectinload(Venue.closures),
-            selectinload(Venue.team).selectinload(TeamMember.services),
-        )
-    )
-    venues = list(venues)
-    days = {venue.id: local_days(start, end, venue.timezone) for venue in venues}
+    venues = _load(ids)
     if not venues:
         return set()
+    days = {venue.id: local_days(start, end, venue.tz) for venue in venues}
     # Every venue's bookings, blocks and team schedules for all the days, in two queries
-    # (get_busy_for_venues), instead of two per service and day.
+    # (get_busy_for_teams), instead of two per service and day.
     first = min(day for d in days.values() for day in d)
     last = max(day for d in days.values() for day in d)
-    busy = get_busy_for_venues(venues, *busy_window(first, (last - first).days + 1))
+    busy = get_busy_for_teams({v.id: v.team for v in venues}, *busy_window(first, (last - first).days + 1))
+    now = now or datetime.now(UTC)
+    rules = booking_rules()
     free: set[int] = set()
     for venue in venues:
+        bookings, blocks, schedules = busy[venue.id]
         if any(
             slot.start >= start and slot.end <= end
-            for service in venue.active_services
+            for service in venue.services
             for day in days[venue.id]
-            for slot in get_slots(service, day, now=now, busy=busy[venue.id])
+            for slot in available_slots(
+                day=day,
+                tz=venue.tz,
+                hours=venue.hours,
+                closures=venue.closures,
+                service=service,
+                busy=bookings,
+                blocks=blocks,
+                now=now,
+                rules=rules,
+                schedules=schedules,
+            )
         ):
             free.add(venue.id)
     return free

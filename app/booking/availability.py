@@ -174,9 +174,14 @@ def get_busy_for_venues(venues: list[Venue], start: datetime, end: datetime) -> 
     """What can stop any service of these venues (their bookings, their teams' bookings and
     their blocks and their teams' schedules), in two queries whatever their number: for cards
     and carts."""
-    venue_ids = {v.id for v in venues}
-    member_venue = {m.id: v.id for v in venues for m in v.team}
-    found: dict[int, Busyness] = {v.id: ([], [], {}) for v in venues}
+    return get_busy_for_teams({v.id: [m.id for m in v.team] for v in venues}, start, end)
+
+
+def get_busy_for_teams(teams: dict[int, list[int]], start: datetime, end: datetime) -> dict[int, Busyness]:
+    """get_busy_for_venues by ids: ``teams`` maps each venue id to its team members' ids."""
+    venue_ids = set(teams)
+    member_venue = {member_id: venue_id for venue_id, members in teams.items() for member_id in members}
+    found: dict[int, Busyness] = {venue_id: ([], [], {}) for venue_id in teams}
     for venue_id, member_id, busy in _live_bookings(
         start, end, Booking.venue_id.in_(venue_ids or [-1]), Booking.team_member_id.in_(list(member_venue) or [-1])
     ):

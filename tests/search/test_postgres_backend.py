@@ -263,6 +263,58 @@ def test_free_window_returns_only_venues_that_can_take_a_booking_then(ctx, make_
     assert backend.search(SearchQuery(free_from=start, free_to=start + timedelta(minutes=30))).hits == ()
 
 
+def test_free_between_agrees_with_the_slot_engine_service_by_service(ctx, make_user):
+    """venues_free_between reads plain rows; its answer is the ORM path's (get_slots for each
+    active service and local day) for closures, full bookings, a busy team member, an inactive
+    service, a suspended venue and another time zone."""
+    from app.accounts.models import Role
+    from app.booking.availability import get_slots
+    from app.venues.models import VenueStatus
+    from search.availability import local_days, venues_free_between
+    from tests.booking.helpers import book
+
+    start = future_slot(days=3, hour=10)
+    end = start + timedelta(hours=2)
+    local_day = start.astimezone(ZoneInfo("Europe/London")).date()
+
+    def venue(name: str, **kwargs):
+        return make_bookable_venue(make_user(role=Role.PROVIDER), name=name, **kwargs)
+
+    free, _ = venue("Free Rooms")
+    closed, _ = venue("Closed Rooms")
+    db.session.add(Closure(venue_id=closed.id, starts_on=local_day, ends_on=local_day, reason="Deep clean"))
+    full, full_service = venue("Full Rooms")
+    teamed, _ = venue("Team Rooms", team=1)
+    db.session.add(TimeBlock(venue_id=teamed.id, team_member_id=teamed.team[0].id, starts_at=start, ends_at=end))
+    team_free, _ = venue("Team Free Rooms", team=2)
+    db.session.add(TimeBlock(venue_id=team_free.id, team_member_id=team_free.team[0].id, starts_at=start, ends_at=end))
+    inactive, inactive_service = venue("Inactive Rooms")
+    inactive_service.is_active = False
+    suspended, _ = venue("Suspended Rooms")
+    far, _ = venue("Far Rooms", tz="America/New_York")  # 10:00 in London is 05:00 there
+    db.session.flush()
+    customer = make_user(email="free-between@example.com")
+    for hour in (0, 1):
+        book(customer, full_service, start + timedelta(hours=hour))
+    suspended.status = VenueStatus.SUSPENDED
+    db.session.flush()
+    venues = [free, closed, full, teamed, team_free, inactive, suspended, far]
+
+    expected = {
+        v.id
+        for v in venues
+        if v.status == VenueStatus.APPROVED
+        and any(
+            slot.start >= start and slot.end <= end
+            for service in v.active_services
+            for day in local_days(start, end, v.timezone)
+            for slot in get_slots(service, day)
+        )
+    }
+    assert expected == {free.id, team_free.id}
+    assert venues_free_between([v.id for v in venues], start, end) == expected
+
+
 def test_local_days_of_a_window_follow_the_venue_zone():
     from search.availability import local_days
 
