@@ -41,13 +41,18 @@ HIT_COLUMNS = ", ".join(f"vs.{name}" for name in HIT_FIELDS)
 # the page is full; beyond this many candidates the rest are never checked. See
 # search.availability and PostgresBackend._free_venue_ids.
 FREE_WINDOW_MAX_CANDIDATES = 1000
-# A nearest-first free-window search walks this many venues a page needs first, then 4x more
-# each time (PostgresBackend._free_venue_ids).
+# A nearest-first free-window search walks FREE_WALK_START times the venues a page needs first,
+# then FREE_WALK_GROWTH times more each time: FREE_WALKS walks with words (then their matches
+# through the text index), FREE_WALKS_WITHOUT_WORDS without (PostgresBackend._free_venue_ids).
 FREE_WALK_START = 8
-# What the conditions and order keys of a free-window search read (not the description).
+FREE_WALK_GROWTH = 8
+FREE_WALKS = 2
+FREE_WALKS_WITHOUT_WORDS = 4
+# What the other conditions and order keys of a free-window search read (not the description
+# nor the words, tested where they are read).
 _WALK_COLUMNS = (
-    "venue_id, name, category, tags, price_from, rating, review_count, timezone, week_hours, closed_days,"
-    " search_vector, earth"
+    "vs.venue_id, vs.name, vs.category, vs.tags, vs.price_from, vs.rating, vs.review_count, vs.timezone,"
+    " vs.week_hours, vs.closed_days, vs.earth"
 )
 MINUTES_PER_WEEK = 7 * 24 * 60
 # A search reads at most this many matching venues to count them and their facets, and ranks
@@ -544,11 +549,15 @@ ORDER BY {outer_order}"""
         compiled = self.compile(query, match=match)
         params = {**compiled.params, "free_from": query.free_from, "free_to": query.free_to}
         params.update(limit=FREE_WINDOW_MAX_CANDIDATES, offset=0)
-        where = " AND ".join(f"({w})" for w in [*compiled.base, OPEN_DURING_WINDOW_SQL])
+        conditions = [*compiled.base, OPEN_DURING_WINDOW_SQL]
+        # The words' conditions apart: each source below tests them once, where it reads a row.
+        words = " AND ".join(f"({c})" for c in conditions if "search_vector" in c) or "true"
+        others = " AND ".join(f"({c})" for c in conditions if "search_vector" not in c)
         located = query.lat is not None and query.lng is not None
         keys = _order_keys(query, match is not None, located)
         order = ", ".join(f"{expr} {direction}" for expr, direction in keys)
         passes = " AND ".join(f"({condition})" for condition in compiled.facet_filters.values())
+        columns = _WALK_COLUMNS + (", vs.search_vector" if "search_vector" in order else "")
         needed = query.offset + query.per_page + 1
         checker = _FreeChecker(query, needed)
         if query.sort == "distance" and "radius_chord_m" in params:
@@ -556,14 +565,17 @@ ORDER BY {outer_order}"""
             # GiST index (KNN), until the page is full or the walk has passed the radius. The
             # planner's constant estimate for the radius would have it read every venue in the
             # circle (36,878 within 10 km of London at 100k) to test their words and hours.
+            # Rare words leave walks nearly empty: after FREE_WALKS of them, their matches are
+            # read through the text index instead (below).
             walk = needed * FREE_WALK_START
-            while walk <= WALK_ROWS:
+            for _ in range(FREE_WALKS if match is not None else FREE_WALKS_WITHOUT_WORDS):
                 rows = db.session.execute(
                     text(
                         f"""WITH walk AS MATERIALIZED (
-    SELECT {_WALK_COLUMNS} FROM venue_search ORDER BY earth <-> ll_to_earth(:lat, :lng) LIMIT :walk
+    SELECT {columns}, {words} AS words FROM venue_search vs
+    ORDER BY vs.earth <-> ll_to_earth(:lat, :lng) LIMIT :walk
 )
-(SELECT vs.venue_id, {passes} AS passes FROM walk vs WHERE {where} ORDER BY {order} LIMIT :limit)
+(SELECT vs.venue_id, {passes} AS passes FROM walk vs WHERE vs.words AND {others} ORDER BY {order} LIMIT :limit)
 UNION ALL
 SELECT NULL, count(*) < :walk OR max(earth <-> ll_to_earth(:lat, :lng)) > :radius_chord_m FROM walk"""
                     ),
@@ -573,15 +585,17 @@ SELECT NULL, count(*) < :walk OR max(earth <-> ll_to_earth(:lat, :lng)) > :radiu
                 checker.check(candidates)
                 if checker.full or passed_radius or len(candidates) >= FREE_WINDOW_MAX_CANDIDATES:
                     return checker.result(complete=bool(passed_radius) and checker.checked_all)
-                walk *= 4
-        candidates = db.session.execute(
-            text(
-                f"SELECT vs.venue_id, {passes} AS passes FROM venue_search vs"
-                f" WHERE {where} ORDER BY {order} LIMIT :limit"
-            ),
-            params,
-        ).all()
-        checker.check(candidates)
+                walk *= FREE_WALK_GROWTH
+        if match is not None and "radius_chord_m" in params:
+            # The words' matches first, through the text index, then the radius and the hours
+            # on them: not the circle's bitmap with every venue in it tested for the words.
+            source = f"(SELECT {columns} FROM venue_search vs WHERE {words})"
+            sql = f"WITH matched AS MATERIALIZED {source}\nSELECT vs.venue_id, {passes} AS passes FROM matched vs"
+            sql += f" WHERE {others} ORDER BY {order} LIMIT :limit"
+        else:
+            sql = f"SELECT vs.venue_id, {passes} AS passes FROM venue_search vs WHERE {words} AND {others}"
+            sql += f" ORDER BY {order} LIMIT :limit"
+        checker.check(db.session.execute(text(sql), params).all())
         return checker.result(complete=checker.checked_all)
 
     # -- suggestions (search.pg_text) -------------------------------------------------------------

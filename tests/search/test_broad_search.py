@@ -209,11 +209,9 @@ def test_a_free_window_checks_candidates_in_page_order_until_the_page_is_full(ct
     assert sorted(checked) == sorted(venue.id for venue in venues)
 
 
-def test_a_free_window_nearest_first_walks_outward_until_the_page_is_full(ctx, make_user, monkeypatch):
-    """Nearest first within a radius: the candidates come from walks outward through the
-    location index, each 4x longer, not from every venue in the circle. The first page checks
-    the nearest three (a page and one more); the last page checks every venue in the radius,
-    exactly, and never the one outside it."""
+def nearest_free_setup(ctx, make_user, monkeypatch):
+    """Five free "Rooms" 1-5 km north of London and one 30 km away; nearer than all of them,
+    three studios without the word. Returns (backend, names, venues, checked, statements, search)."""
     from datetime import timedelta
 
     from sqlalchemy import event
@@ -227,49 +225,85 @@ def test_a_free_window_nearest_first_walks_outward_until_the_page_is_full(ctx, m
     backend = PostgresBackend()
     names = ["Ash Rooms", "Beech Rooms", "Cherry Rooms", "Damson Rooms", "Elder Rooms", "Far Rooms"]
     venues = [make_bookable_venue(make_user(role=Role.PROVIDER), name=name)[0] for name in names]
-    for n, venue in enumerate(venues):  # 1, 2, ... 5 km north of the point; the last one 30 km
+    for n, venue in enumerate(venues):
         venue.latitude, venue.longitude = LONDON[0] + (0.009 * (n + 1) if n < 5 else 0.27), LONDON[1]
-    # Nearer than all of them, three venues without the word: the first walk finds no candidate.
     studios = [make_bookable_venue(make_user(role=Role.PROVIDER), name=f"Studio {n}")[0] for n in range(3)]
     for n, venue in enumerate(studios):
         venue.latitude, venue.longitude = LONDON[0] + 0.001 * (n + 1), LONDON[1]
     db.session.flush()
     backend.index([venue.id for venue in venues + studios])
     checked: list[int] = []
+    statements: list[str] = []
     real = availability.venues_free_between
 
     def counting(ids, *args, **kwargs):
         checked.extend(ids)
         return real(ids, *args, **kwargs)
 
-    statements: list[str] = []
-
     def record(_conn, _cursor, statement, *_args):
         statements.append(statement)
 
     monkeypatch.setattr(availability, "venues_free_between", counting)
-    monkeypatch.setattr(search_postgres, "FREE_WALK_START", 1)  # walks of 3, 12, ... venues
+    monkeypatch.setattr(search_postgres, "FREE_WALK_START", 1)  # walks of 3, 24, ... venues
     start = future_slot(days=3, hour=10)
     window = {"free_from": start, "free_to": start + timedelta(hours=2)}
     near = {"text": "rooms", "lat": LONDON[0], "lng": LONDON[1], "radius_km": 10, "sort": "distance"}
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        first = backend.search(SearchQuery(per_page=2, **near, **window))
-        first_statements, first_checked = list(statements), list(checked)
-        statements.clear()
+
+    def search(**kwargs):
         checked.clear()
-        last = backend.search(SearchQuery(per_page=2, page=3, **near, **window))
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
+        statements.clear()
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            return backend.search(SearchQuery(**{"per_page": 2, **near, **window, **kwargs}))
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+
+    return names, venues, checked, statements, search
+
+
+def test_a_free_window_nearest_first_walks_outward_until_the_page_is_full(ctx, make_user, monkeypatch):
+    """Nearest first within a radius: the candidates come from walks outward through the
+    location index, each 8x longer, not from every venue in the circle. The first page checks
+    the nearest three (a page and one more); the last page checks every venue in the radius,
+    exactly, and never the one outside it."""
+    names, venues, checked, statements, search = nearest_free_setup(ctx, make_user, monkeypatch)
+
+    first = search()
 
     assert [hit.name for hit in first.hits] == names[:2]
     assert first.total_capped and first.total == 3  # "2+"
-    assert first_checked == [venue.id for venue in venues[:3]]
-    # Two walks: the three studios, then 12 venues (past the radius and the last venue).
-    assert sum("WITH walk AS MATERIALIZED" in s for s in first_statements) == 2
+    assert checked == [venue.id for venue in venues[:3]]
+    # Two walks: the three studios, then 24 venues (past the radius and the last venue).
+    assert sum("WITH walk AS MATERIALIZED" in s for s in statements) == 2
+    assert all("WITH walk" in s for s in statements if " AS passes " in s)  # no other candidates' statement
+
+    last = search(page=3)
+
     assert [hit.name for hit in last.hits] == names[4:5]
     assert not last.total_capped and last.total == 5
     assert sorted(checked) == sorted(venue.id for venue in venues[:5])  # never the one 30 km away
-    assert sum("WITH walk AS MATERIALIZED" in s for s in statements) == 2  # 7 venues, then 28
-    # Never the statement reading every venue in the circle.
-    assert not any(s.startswith("SELECT vs.venue_id") for s in first_statements + statements)
+    assert sum("WITH walk AS MATERIALIZED" in s for s in statements) == 2  # 7 venues, then 56
+
+
+def test_a_free_window_nearest_first_reads_rare_words_through_the_text_index(ctx, make_user, monkeypatch):
+    """When the walks find too few venues with the words, their matches are read through the
+    text index, then the radius and hours tested on them: the same page, exactly counted."""
+    from search import postgres as search_postgres
+
+    names, venues, checked, statements, search = nearest_free_setup(ctx, make_user, monkeypatch)
+    monkeypatch.setattr(search_postgres, "FREE_WALKS", 1)  # one walk: the three studios
+
+    first = search()
+
+    assert [hit.name for hit in first.hits] == names[:2]
+    assert first.total_capped and first.total == 3
+    assert checked == [venue.id for venue in venues[:3]]
+    assert [("WITH walk" in s, "WITH matched AS MATERIALIZED" in s) for s in statements if " AS passes " in s] == [
+        (True, False),
+        (False, True),
+    ]
+
+    every = search(per_page=10)
+
+    assert [hit.name for hit in every.hits] == names[:5]
+    assert not every.total_capped and every.total == 5
