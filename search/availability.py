@@ -12,7 +12,6 @@ statements), and their bookings, blocks and schedules in two more.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -70,7 +69,7 @@ def _load(ids: list[int]) -> list[_Venue]:
     venues = []
     for row in rows:
         hours: dict[int, list[tuple[int, int]]] = {}
-        for weekday, opens, closes in _json(row.hours):
+        for weekday, opens, closes in row.hours:
             hours.setdefault(weekday, []).append((opens, closes))
         services = [
             ServiceSpec(
@@ -80,15 +79,11 @@ def _load(ids: list[int]) -> list[_Venue]:
                 capacity=capacity,
                 team_member_ids=frozenset(members),
             )
-            for service_id, duration, buffer, capacity, members in _json(row.services)
+            for service_id, duration, buffer, capacity, members in row.services
         ]
-        closures = [(date.fromisoformat(a), date.fromisoformat(b)) for a, b in _json(row.closures)]
-        venues.append(_Venue(row.id, row.timezone, hours, closures, services, list(_json(row.team))))
+        closures = [(date.fromisoformat(a), date.fromisoformat(b)) for a, b in row.closures]
+        venues.append(_Venue(row.id, row.timezone, hours, closures, services, row.team))
     return venues
-
-
-def _json(value: object) -> list:
-    return json.loads(value) if isinstance(value, str) else list(value or [])
 
 
 def venues_free_between(

@@ -545,7 +545,8 @@ ORDER BY {outer_order}"""
         one venue more are filled: then the other candidates are left unchecked, and the second
         value is how many free venues passing every filter were found (at least that many are
         free: "20+"). Nearest first within a radius, the candidates come from walks outward
-        through the location index, each 4x longer, until the page is full or the radius passed."""
+        through the location index, each FREE_WALK_GROWTH times longer, until the page is full or the
+        radius is passed (rare words: then through the text index)."""
         compiled = self.compile(query, match=match)
         params = {**compiled.params, "free_from": query.free_from, "free_to": query.free_to}
         params.update(limit=FREE_WINDOW_MAX_CANDIDATES, offset=0)

@@ -211,7 +211,7 @@ def test_a_free_window_checks_candidates_in_page_order_until_the_page_is_full(ct
 
 def nearest_free_setup(ctx, make_user, monkeypatch):
     """Five free "Rooms" 1-5 km north of London and one 30 km away; nearer than all of them,
-    three studios without the word. Returns (backend, names, venues, checked, statements, search)."""
+    three studios without the word. Returns (names, venues, checked, statements, search)."""
     from datetime import timedelta
 
     from sqlalchemy import event
