@@ -1,9 +1,12 @@
 """Free in this window: which venues can actually take a booking between two instants.
 
-The answer comes from the bookings slot engine (``app.scheduling.engine.available_slots``, as
-``app.booking.availability.get_slots`` calls it), so it sees opening hours, closures, bookings,
+The answer comes from the bookings slot engine, so it sees opening hours, closures, bookings,
 live holds, time blocks, minimum notice and team assignments exactly as checkout does. A venue
-is free when at least one active service has a slot that starts and ends inside the window.
+is free when at least one active service has a slot that starts and ends inside the window:
+``app.scheduling.has_slot_within`` asks the engine that question directly. It tries only the
+start times inside the window and stops at the first free one, where listing every slot of
+each day (``available_slots``, as ``get_slots`` does) built them all: half the time of a
+"today near me" search at 100k venues went there.
 
 A search checks a page of candidates at a time, so the venues, their hours, closures, services
 and who performs each are read as plain rows in one statement (not as ORM objects, six
@@ -21,7 +24,7 @@ from sqlalchemy import text
 
 from app.booking.availability import booking_rules, busy_window, get_busy_for_teams
 from app.extensions import db
-from app.scheduling import ServiceSpec, available_slots
+from app.scheduling import ServiceSpec, has_slot_within
 from app.venues.models import VenueStatus
 
 
@@ -108,11 +111,8 @@ def venues_free_between(
     for venue in venues:
         bookings, blocks, schedules = busy[venue.id]
         if any(
-            slot.start >= start and slot.end <= end
-            for service in venue.services
-            for day in days[venue.id]
-            for slot in available_slots(
-                day=day,
+            has_slot_within(
+                days=days[venue.id],
                 tz=venue.tz,
                 hours=venue.hours,
                 closures=venue.closures,
@@ -122,7 +122,10 @@ def venues_free_between(
                 now=now,
                 rules=rules,
                 schedules=schedules,
+                start=start,
+                end=end,
             )
+            for service in venue.services
         ):
             free.add(venue.id)
     return free

@@ -8,7 +8,18 @@ from app.scheduling.engine import (
     Slot,
     available_slots,
     bookable_days,
+    has_slot_within,
     member_works,
 )
 
-__all__ = ["Busy", "MemberSchedule", "Rules", "ServiceSpec", "Slot", "available_slots", "bookable_days", "member_works"]
+__all__ = [
+    "Busy",
+    "MemberSchedule",
+    "Rules",
+    "ServiceSpec",
+    "Slot",
+    "available_slots",
+    "bookable_days",
+    "has_slot_within",
+    "member_works",
+]

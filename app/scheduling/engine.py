@@ -366,8 +366,11 @@ def _free_starts(
     latest: int,
     step: int,
     schedules: Mapping[int, MemberSchedule] | None = None,
+    *,
+    first_only: bool = False,
 ) -> list[tuple[int, int, tuple[int, ...]]]:
-    """(start, remaining, free team members) of each free start on ``day``, by start."""
+    """(start, remaining, free team members) of each free start on ``day``, by start; with
+    ``first_only``, only the first one found (whether a day has one, not which is earliest)."""
     duration = service.duration // _MICROSECOND
     occupied = duration + service.buffer // _MICROSECOND
     duration_minutes = int(service.duration.total_seconds() // 60)
@@ -459,8 +462,47 @@ def _free_starts(
             if remaining > 0:
                 seen.add(start)
                 found.append((start, remaining, members))
+                if first_only:
+                    return found
     found.sort(key=lambda free: free[0])
     return found
+
+
+def has_slot_within(
+    *,
+    days: Iterable[date],
+    tz: str,
+    hours: dict[int, Sequence[tuple[int, int]]],
+    closures: Iterable[tuple[date, date]],
+    service: ServiceSpec,
+    busy: Iterable[Busy],
+    blocks: Iterable[Busy] = (),
+    now: datetime,
+    rules: Rules = Rules(),
+    schedules: Mapping[int, MemberSchedule] | None = None,
+    start: datetime,
+    end: datetime,
+) -> bool:
+    """Does ``service`` have a slot on one of the local ``days`` that starts and ends inside
+    [start, end)? The same answer as looking through ``available_slots`` day by day, without
+    building every slot: the window bounds the start times tried, the busy intervals are
+    indexed once for all the days, and the first free start found answers."""
+    earliest, latest, step = _limits(now, rules)
+    earliest = max(earliest, _us(start))
+    latest = min(latest, _us(end) - service.duration // _MICROSECOND)  # it must end by ``end``
+    if earliest > latest:
+        return False
+    closures = list(closures)
+    zone = ZoneInfo(tz)
+    index: _BusyIndex | None = None
+    for day in days:
+        if any(first <= day <= last for first, last in closures):
+            continue
+        if index is None:
+            index = _BusyIndex.build(service, busy, blocks, now, schedules)
+        if _free_starts(day, zone, hours, service, index, earliest, latest, step, schedules, first_only=True):
+            return True
+    return False
 
 
 def _limits(now: datetime, rules: Rules) -> tuple[int, int, int]:

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.scheduling import Busy, Rules, ServiceSpec, Slot, available_slots, bookable_days
+from app.scheduling import Busy, Rules, ServiceSpec, Slot, available_slots, bookable_days, has_slot_within
 
 ZONES = st.sampled_from(["Europe/London", "America/New_York", "Australia/Sydney", "Asia/Kolkata", "UTC"])
 # Around the DST changes of 2026 as well as ordinary days.
@@ -243,3 +243,23 @@ def test_a_month_calendar_matches_the_reference_day_by_day(first_day, tz, hours,
         for n in range(days)
     }
     assert calendar == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(first_day=DAYS, tz=ZONES, hours=opening_hours(), service=services(), rules=RULES, data=st.data())
+def test_has_slot_within_agrees_with_the_slots_in_the_window(first_day, tz, hours, service, rules, data):
+    """The search's existence test gives the answer of listing every slot of every day and
+    looking for one that starts and ends inside the window, including windows that cut a day
+    in two, end before a slot can end, or lie before ``now`` plus the notice."""
+    days = [first_day + timedelta(days=n) for n in range(data.draw(st.integers(1, 3)))]
+    busy = data.draw(busy_around(first_day, len(days), blocks=False))
+    blocks = data.draw(busy_around(first_day, len(days), blocks=True))
+    closures = [(first_day + timedelta(days=1), first_day + timedelta(days=1))] if data.draw(st.booleans()) else []
+    now = data.draw(st.sampled_from([NOW, datetime.combine(first_day, time(9), tzinfo=UTC)]))
+    midnight = datetime.combine(first_day, time(0), tzinfo=ZoneInfo(tz))
+    start = midnight + timedelta(minutes=data.draw(st.integers(0, 3 * 24 * 60)) // 5 * 5)
+    end = start + timedelta(minutes=data.draw(st.integers(0, 2 * 24 * 60)) // 5 * 5)
+    common = {"tz": tz, "hours": hours, "closures": closures, "service": service, "busy": busy, "blocks": blocks}
+    common |= {"now": now, "rules": rules}
+    listed = any(slot.start >= start and slot.end <= end for day in days for slot in available_slots(day=day, **common))
+    assert has_slot_within(days=days, start=start, end=end, **common) == listed
