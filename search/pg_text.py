@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import combinations
 
 from sqlalchemy import text
 
@@ -40,12 +41,15 @@ TYPO_CANDIDATES = 10  # trigram neighbours looked at per unknown word, before th
 # Every match marked in the whole description; search.snippets cuts it at the start of the sentence
 # holding the first match (as for Elasticsearch), which ts_headline's fragments cannot do.
 HEADLINE_OPTIONS = "StartSel=<mark>, StopSel=</mark>, HighlightAll=true"
+# A relaxed tsquery spells out at most this many ways to match enough groups (TextMatch.relax).
+MAX_RELAXED_TERMS = 20
 
 
 @dataclass(frozen=True)
 class TextMatch:
     """How a search's text matches: ``tsquery`` finds the venues (through the GIN index); when
-    relaxed, it ORs the groups and a venue must match at least ``min_groups`` of ``groups``."""
+    relaxed, a venue must match at least ``min_groups`` of ``groups``, and ``tsquery`` says so
+    itself (see relax)."""
 
     tsquery: str
     groups: tuple[str, ...] = ()  # each group's tsquery
@@ -54,7 +58,16 @@ class TextMatch:
     relaxed: tuple[str, ...] = ()  # relaxed: the words the shown venues match ("spa day")
 
     def relax(self, min_groups: int, labels: tuple[str, ...]) -> TextMatch:
-        return TextMatch(" | ".join(self.groups), self.groups, self.typed, min_groups, labels)
+        """At least ``min_groups`` of the groups. Two or more: the ways to pick that many, each
+        AND'ed, OR'ed together ("a & b | a & c | b & c"), so the GIN index finds only venues
+        matching enough groups instead of every venue matching one (thousands for "haircut" in
+        "makeup lesson haircut"); beyond MAX_RELAXED_TERMS ways, any group, tested row by row."""
+        ways = list(combinations(self.groups, min_groups)) if min_groups > 1 else []
+        if ways and len(ways) <= MAX_RELAXED_TERMS:
+            tsquery = " | ".join("(" + " & ".join(f"({group})" for group in way) + ")" for way in ways)
+        else:
+            tsquery = " | ".join(self.groups)
+        return TextMatch(tsquery, self.groups, self.typed, min_groups, labels)
 
     @property
     def strong_tsquery(self) -> str:

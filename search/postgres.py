@@ -254,6 +254,14 @@ class PostgresBackend:
                 params["strong"] = match.strong_tsquery
                 flags += ", (vs.search_vector @@ CAST(:strong AS tsquery)) AS f_strong"
                 sample_facts += "\n      UNION ALL SELECT 'strong', '', '', count(*) FILTER (WHERE f_strong) FROM base"
+            if match is not None and match.min_groups and not match.relaxed:
+                # Which groups the sample's venues passing every filter match (see search).
+                for n in range(len(match.groups)):
+                    flags += f", (vs.search_vector @@ CAST(:group_{n} AS tsquery)) AS f_group_{n}"
+                    sample_facts += (
+                        f"\n      UNION ALL SELECT 'group', '{n}', '', count(*) FILTER (WHERE f_group_{n}"
+                        " AND f_category AND f_tags AND f_price AND f_rating) FROM base"
+                    )
             # A key that is the score itself (relevance order) reads the score column: ts_rank
             # once per match, not twice.
             base_keys = ", ".join(
@@ -386,31 +394,42 @@ ORDER BY {outer_order}"""
         result = self._search(query, match)
         if result.total == 0 and match is not None and len(match.groups) > 1:
             relaxed = self._relaxed(query, match)
-            if relaxed is not None:
+            if relaxed.relaxed:
                 result = dataclasses.replace(self._search(query, relaxed), relaxed=relaxed.relaxed)
+            else:
+                # Either group will do: the search's own sample says which of them matched.
+                relaxed_result = self._search(query, relaxed)
+                if relaxed_result.total:
+                    result = relaxed_result
         return result
 
-    def _relaxed(self, query: SearchQuery, match: TextMatch) -> TextMatch | None:
+    def _relaxed(self, query: SearchQuery, match: TextMatch) -> TextMatch:
         """No venue matched every group: the most groups any venue (passing the other filters)
-        matches, and which sets of groups those venues match (in the order typed, at most three)."""
-        compiled = self.compile(query, match=match.any_group)
-        params = {**compiled.params, **{f"group_{n}": g for n, g in enumerate(match.groups)}}
-        mask = " + ".join(
-            f"(vs.search_vector @@ CAST(:group_{n} AS tsquery))::int * {1 << n}" for n in range(len(match.groups))
-        )
-        # Read at most the first count_cap + 1 of them: the groups they match stand for the rest.
-        sql = (
-            f"SELECT mask, count(*) AS n FROM (SELECT {mask} AS mask FROM venue_search vs"
-            f" WHERE {' AND '.join(f'({w})' for w in compiled.where)} LIMIT :sample) AS m GROUP BY 1"
-        )
-        counts = {row.mask: row.n for row in db.session.execute(text(sql), params)}
-        if not counts:
-            return None
-        best = max(bin(m).count("1") for m in counts)
-        groups = len(match.groups)
-        sets = sorted([n for n in range(groups) if m & (1 << n)] for m in counts if bin(m).count("1") == best)
-        labels = tuple(" ".join(match.typed[n] for n in matched) for matched in sets[:3])  # in the order typed
-        return match.relax(best, labels)
+        matches, and which sets of groups those venues match (in the order typed, at most
+        three). Tried from all groups but one down to two, each through the text index with
+        only the venues that match that many (TextMatch.relax); when none does, any one group,
+        whose search names the groups its venues match (``relaxed`` left empty here)."""
+        for fewer in range(len(match.groups) - 1, 1, -1):
+            compiled = self.compile(query, match=match.relax(fewer, ()))
+            mask = " + ".join(
+                f"(vs.search_vector @@ CAST(:group_{n} AS tsquery))::int * {1 << n}" for n in range(len(match.groups))
+            )
+            # Read at most the first count_cap + 1 of them: the groups they match stand for the rest.
+            sql = (
+                f"SELECT mask, count(*) AS n FROM (SELECT {mask} AS mask FROM venue_search vs"
+                f" WHERE {' AND '.join(f'({w})' for w in compiled.where)} LIMIT :sample) AS m GROUP BY 1"
+            )
+            if self._trace is not None:
+                self._trace.append(("relax", sql, dict(compiled.params)))
+            counts = {row.mask: row.n for row in db.session.execute(text(sql), compiled.params)}
+            if counts:
+                best = max(bin(m).count("1") for m in counts)
+                sets = sorted(
+                    [n for n in range(len(match.groups)) if m & (1 << n)] for m in counts if bin(m).count("1") == best
+                )
+                labels = tuple(" ".join(match.typed[n] for n in matched) for matched in sets[:3])  # in the order typed
+                return match.relax(best, labels)
+        return match.relax(1, ())
 
     @property
     def count_cap(self) -> int:
@@ -440,9 +459,22 @@ ORDER BY {outer_order}"""
             hit_rows = sorted((row for row in rows if row["kind"] == "hit"), key=lambda row: row["position"])
             facet_rows = [(row["facet"], row["value"], row["label"], row["n"]) for row in rows if row["kind"] != "hit"]
             sampled = {facet: n for facet, _, _, n in facet_rows if facet in ("sampled", "strong", "price_edge")}
-            facet_rows = [row for row in facet_rows if row[0] not in sampled]
+            matched_groups = [int(value) for facet, value, _, n in facet_rows if facet == "group" and n]
+            facet_rows = [row for row in facet_rows if row[0] not in sampled and row[0] != "group"]
+            if match is not None and match.min_groups and not match.relaxed:
+                # Relaxed to either of two groups: say which of them the venues matched.
+                match = match.relax(match.min_groups, tuple(match.typed[n] for n in sorted(matched_groups)))
             if sampled["sampled"] > self.count_cap:
-                return self._broad(query, match, only_ids, compiled, facet_rows, sampled)
+                result = self._broad(query, match, only_ids, compiled, facet_rows, sampled)
+                return dataclasses.replace(result, relaxed=match.relaxed if match is not None else ())
+            total, facets = pg_facets.group_facets(facet_rows)
+            return SearchResult(
+                hits=_hits(hit_rows),
+                total=total,
+                facets=facets,
+                backend=self.name,
+                relaxed=match.relaxed if match is not None else (),
+            )
         else:
             (_, hits_sql), (_, facets_sql) = compiled.statements
             hit_rows = db.session.execute(text(hits_sql), compiled.params).mappings().all()

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 import types
 from datetime import UTC, date, datetime, timedelta
@@ -591,3 +592,37 @@ def test_the_page_comes_in_order_from_the_index_with_no_sort(backend, corpus, qu
     (limit,) = find_nodes(plan_of(sql, params), "Limit")
     (child,) = limit["Plans"]
     assert child["Node Type"] in {"Index Scan", "Index Only Scan"} and child["Index Name"] == index
+
+
+def test_two_words_with_no_full_match_relax_in_one_statement_naming_the_words_that_matched(backend, corpus):
+    """ "massage pedicure": no venue has both. The relaxed search is either word, and which of
+    them the shown venues match comes from its own sample: no statement counts the groups first.
+    A filter decides which words are named: within the nails category only "pedicure" matched."""
+    found: list = []
+    statements = count_statements(lambda: found.append(backend.search(SearchQuery(text="massage pedicure"))))
+    (result,) = found
+    assert result.relaxed == ("massage", "pedicure")
+    assert {"Lotus Massage Rooms", "Café Zoë Nails"} <= {hit.name for hit in result.hits}
+    assert not any("SELECT mask" in s for s in statements)
+    assert sum("WITH matched AS MATERIALIZED" in s for s in statements) == 2  # all words, then either
+
+    nails = backend.search(SearchQuery(text="massage pedicure", category="nails"))
+    assert nails.relaxed == ("pedicure",)
+    assert {hit.name for hit in nails.hits} == {"Café Zoë Nails"}
+
+
+def test_three_words_with_no_full_match_relax_to_the_most_groups_any_venue_matches(backend, corpus):
+    result = backend.search(SearchQuery(text="swedish massage pedicure"))
+    assert result.relaxed == ("swedish massage",)
+    assert [hit.name for hit in result.hits] == ["Lotus Massage Rooms"]
+
+
+def test_relaxing_to_two_of_three_groups_asks_the_index_for_each_pair():
+    from search.pg_text import MAX_RELAXED_TERMS, TextMatch
+
+    match = TextMatch("'a' & 'b' & 'c'", ("'a'", "'b'", "'c'"), ("a", "b", "c"))
+    assert match.relax(2, ()).tsquery == "(('a') & ('b')) | (('a') & ('c')) | (('b') & ('c'))"
+    assert match.relax(1, ()).tsquery == "'a' | 'b' | 'c'"
+    many = TextMatch("", tuple(f"'w{n}'" for n in range(8)), tuple(f"w{n}" for n in range(8)))
+    assert math.comb(8, 4) > MAX_RELAXED_TERMS
+    assert many.relax(4, ()).tsquery == " | ".join(many.groups)  # too many ways: any group, tested per row
