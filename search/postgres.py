@@ -615,14 +615,22 @@ SELECT NULL, count(*) < :walk OR max(earth <-> ll_to_earth(:lat, :lng)) > :radiu
                     {**params, "walk": walk},
                 ).all()
                 *candidates, (_, passed_radius) = rows
+                done = passed_radius or len(candidates) >= FREE_WINDOW_MAX_CANDIDATES
+                if not done and checker.could_not_fill(candidates):
+                    # Too few candidates to fill the page even if all are free: walk further
+                    # first (the next walk, or the text index's matches, reads these again).
+                    walk *= FREE_WALK_GROWTH
+                    continue
                 checker.check(candidates)
-                if checker.full or passed_radius or len(candidates) >= FREE_WINDOW_MAX_CANDIDATES:
+                if checker.full or done:
                     return checker.result(complete=bool(passed_radius) and checker.checked_all)
                 walk *= FREE_WALK_GROWTH
         if match is not None and "radius_chord_m" in params:
-            # The words' matches first, through the text index, then the radius and the hours
-            # on them: not the circle's bitmap with every venue in it tested for the words.
-            source = f"(SELECT {columns} FROM venue_search vs WHERE {words})"
+            # The words' matches within the radius, unordered, so the text index's bitmap and the
+            # circle's box are intersected before a row is read (a BitmapAnd); then the hours on
+            # them. Ordered by distance, the planner would walk the circle testing each venue's
+            # words; without the radius, it read every match in the country ("shave": 43 ms).
+            source = f"(SELECT {columns} FROM venue_search vs WHERE {words} AND {RADIUS_SQL})"
             sql = f"WITH matched AS MATERIALIZED {source}\nSELECT vs.venue_id, {passes} AS passes FROM matched vs"
             sql += f" WHERE {others} ORDER BY {order} LIMIT :limit"
         else:
@@ -652,6 +660,10 @@ class _FreeChecker:
     @property
     def full(self) -> bool:
         return self.shown >= self.needed
+
+    def could_not_fill(self, candidates: list[Any]) -> bool:
+        """Would the page stay short even if every unchecked candidate were free?"""
+        return self.shown + sum(1 for row in candidates if row.passes and row.venue_id not in self.seen) < self.needed
 
     def check(self, candidates: list[Any]) -> None:
         from search.availability import venues_free_between

@@ -285,6 +285,19 @@ def test_a_free_window_nearest_first_walks_outward_until_the_page_is_full(ctx, m
     assert sum("WITH walk AS MATERIALIZED" in s for s in statements) == 2  # 7 venues, then 56
 
 
+def test_a_walk_with_too_few_candidates_to_fill_the_page_is_not_checked_on_its_own(ctx, make_user, monkeypatch):
+    """A page of three needs four free venues: the first walk (the studios and Ash Rooms) has
+    one candidate, so the slot engine waits for the next walk and checks the four in one go."""
+    names, venues, checked, statements, search = nearest_free_setup(ctx, make_user, monkeypatch)
+
+    first = search(per_page=3)
+
+    assert [hit.name for hit in first.hits] == names[:3]
+    assert checked == [venue.id for venue in venues[:4]]
+    assert sum("WITH walk AS MATERIALIZED" in s for s in statements) == 2
+    assert sum("FROM venues v" in s for s in statements) == 1  # one batch for the slot engine
+
+
 def test_a_free_window_nearest_first_reads_rare_words_through_the_text_index(ctx, make_user, monkeypatch):
     """When the walks find too few venues with the words, their matches are read through the
     text index, then the radius and hours tested on them: the same page, exactly counted."""
