@@ -138,7 +138,8 @@ def index_zones() -> list[str]:
 # venue_search_facet_cells holds the facet counts grouped by what the facets and their filters
 # look at (kinds: "v" venues per zone, hours, category, price and rating bucket; "t" the same
 # per tag without the hours; "h" venues per zone, hours and tag; migration 0040: "p" and "q", as
-# "v" and "t" without the hours and with the exact price). A search that neither text nor a
+# "v" and "t" without the hours and with the exact price; migration 0041: "b", as "v" without
+# the hours, which searches without "open now" sum: a few hundred cells at any size). A search that neither text nor a
 # radius narrows sums cells instead of reading every venue, when its filters are ones the
 # cells can tell apart: any price filter (a range typed as from/to sums "p" and "q" between its
 # ends), a rating filter that is one of RATING_BUCKETS, at most one tag; with "open now", no
@@ -220,8 +221,9 @@ WITH v AS (
 )"""
     else:
         # Venues per category, price and rating; per tag as well. By exact price (kinds "p" and
-        # "q") for a typed range, else by the price facet's buckets ("v" and "t").
-        venue_kind, tag_kind = ("p", "q") if typed else ("v", "t")
+        # "q") for a typed range, else by the price facet's buckets ("b", migration 0041, and
+        # "t"), none of them by hours.
+        venue_kind, tag_kind = ("p", "q") if typed else ("b", "t")
         if query.tags:
             params["cell_tag"] = query.tags[0]
             venues = f"kind = '{tag_kind}' AND tag = :cell_tag"

@@ -71,7 +71,10 @@ APPLY = f"""
     DELETE FROM venue_search_facet_cells WHERE n <= 0;
 """
 
-SYNC_FUNCTION = f"""
+
+def sync_function(cells_of: str) -> str:
+    """The trigger function keeping the cells ``cells_of`` lists (a template with {rows}, {sign})."""
+    return f"""
 CREATE OR REPLACE FUNCTION venue_search_facet_cells_sync() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     -- A full reindex rebuilds every cell once at its end (search.pg_index.reindex_all).
@@ -79,25 +82,31 @@ BEGIN
         RETURN NULL;
     END IF;
     IF TG_OP = 'INSERT' THEN
-        {APPLY.format(changes=CELLS_OF.format(rows="new_rows", sign="1"))}
+        {APPLY.format(changes=cells_of.format(rows="new_rows", sign="1"))}
     ELSIF TG_OP = 'UPDATE' THEN
-        {APPLY.format(changes=CELLS_OF.format(rows="new_rows", sign="1") + " UNION ALL " + CELLS_OF.format(rows="old_rows", sign="-1"))}
+        {APPLY.format(changes=cells_of.format(rows="new_rows", sign="1") + " UNION ALL " + cells_of.format(rows="old_rows", sign="-1"))}
     ELSE
-        {APPLY.format(changes=CELLS_OF.format(rows="old_rows", sign="-1"))}
+        {APPLY.format(changes=cells_of.format(rows="old_rows", sign="-1"))}
     END IF;
     RETURN NULL;
 END $$
 """
 
 
-REBUILD_FUNCTION = f"""
+def rebuild_function(cells_of: str) -> str:
+    """The function that counts every cell ``cells_of`` lists afresh (a full reindex's end)."""
+    return f"""
 CREATE OR REPLACE FUNCTION venue_search_facet_cells_rebuild() RETURNS void LANGUAGE sql AS $$
     DELETE FROM venue_search_facet_cells;
     INSERT INTO venue_search_facet_cells ({COLUMNS}, n)
-    SELECT {COLUMNS}, sum(n)::integer FROM ({CELLS_OF.format(rows="venue_search", sign="1")}) AS cells
+    SELECT {COLUMNS}, sum(n)::integer FROM ({cells_of.format(rows="venue_search", sign="1")}) AS cells
     GROUP BY {COLUMNS};
 $$
 """
+
+
+SYNC_FUNCTION = sync_function(CELLS_OF)
+REBUILD_FUNCTION = rebuild_function(CELLS_OF)
 
 
 def upgrade():

@@ -37,6 +37,10 @@ FROM (
     FROM venue_search, unnest(tags) AS t
     UNION ALL
     SELECT 'h', timezone, week_hours, '', '', 0, 0, t, 1 FROM venue_search, unnest(tags) AS t
+    UNION ALL
+    SELECT 'b', '', '{}'::int4multirange, coalesce(category, ''), coalesce(category_name, ''),
+           venue_search_price_bucket(price_from), venue_search_rating_bucket(rating), '', 1
+    FROM venue_search
 ) AS rows
 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
 ORDER BY 1, 2, 3, 4, 5, 6, 7, 8"""
@@ -62,7 +66,7 @@ def cells() -> list[tuple]:
     rows = db.session.execute(
         text(
             "SELECT kind, timezone, week_hours::text, category, category_name, price_b, rating_b, tag, n"
-            " FROM venue_search_facet_cells WHERE kind IN ('v', 't', 'h') ORDER BY 1, 2, 3, 4, 5, 6, 7, 8"
+            " FROM venue_search_facet_cells WHERE kind IN ('v', 't', 'h', 'b') ORDER BY 1, 2, 3, 4, 5, 6, 7, 8"
         )
     )
     price_rows = db.session.execute(
