@@ -271,11 +271,19 @@ class PostgresBackend:
                 f"base.{'score' if expr == score else f'k{i}'} {direction}" for i, (expr, direction) in enumerate(order)
             )
             page_order = base_order.replace("base.", "page.")
+            # The free venues of a window, by their keys first: with the text and the radius
+            # beside them, the planner would intersect the text index's bitmap with the
+            # circle's (thousands of entries) to find a page of known venues.
+            matched_source = (
+                "(SELECT * FROM venue_search WHERE venue_id = ANY(:only_ids) OFFSET 0) AS vs"
+                if only_ids is not None
+                else "venue_search vs"
+            )
             sql = f"""
 WITH matched AS MATERIALIZED (
     SELECT vs.venue_id, vs.category, vs.category_name, vs.tags, vs.price_from, vs.rating, {flags},
            {score} AS score, {base_keys}
-    FROM venue_search vs
+    FROM {matched_source}
     WHERE {" AND ".join(f"({b})" for b in base)}
 ),
 -- The sample: at most count_cap + 1 matches. A CTE is read as far as its reader goes, so the

@@ -255,6 +255,8 @@ def test_free_window_returns_only_venues_that_can_take_a_booking_then(ctx, make_
     start = future_slot(days=3, hour=10)
     end = start + timedelta(hours=2)
     db.session.add(TimeBlock(venue_id=busy_venue.id, starts_at=start - timedelta(hours=1), ends_at=end))
+    for venue in (open_venue, busy_venue):
+        venue.latitude, venue.longitude = LONDON
     db.session.flush()
     backend.index([open_venue.id, busy_venue.id])
 
@@ -266,6 +268,15 @@ def test_free_window_returns_only_venues_that_can_take_a_booking_then(ctx, make_
     assert backend.search(SearchQuery(free_from=evening, free_to=evening + timedelta(hours=2))).hits == ()
     # A window too short for the 60-minute service.
     assert backend.search(SearchQuery(free_from=start, free_to=start + timedelta(minutes=30))).hits == ()
+
+    # With words and a radius, the page reads the free venues by their keys (the primary key's
+    # index), not the text index's bitmap intersected with the circle's.
+    near = SearchQuery(text="rooms", lat=LONDON[0], lng=LONDON[1], radius_km=50, free_from=start, free_to=end)
+    statements: list = []
+    found = count_statements(lambda: statements.append(backend.search(near)))
+    assert [h.name for h in statements[0].hits] == ["Calm Rooms"]
+    (page,) = [s for s in found if "WITH matched AS MATERIALIZED (\n" in s]
+    assert "FROM (SELECT * FROM venue_search WHERE venue_id = ANY(" in page and "OFFSET 0) AS vs" in page
 
 
 def test_free_between_agrees_with_the_slot_engine_service_by_service(ctx, make_user):
