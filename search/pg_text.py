@@ -74,10 +74,6 @@ class TextMatch:
         """``tsquery`` matched only in the name, category or services (weights A and B)."""
         return _LEXEME.sub(lambda m: m.group(0) + ":AB", self.tsquery)
 
-    @property
-    def any_group(self) -> TextMatch:
-        return TextMatch(" | ".join(self.groups), self.groups, self.typed)
-
 
 def text_match(keywords: str, synonyms: Synonyms | None = None) -> TextMatch | None:
     """The words of ``keywords`` as a tsquery: every group required, each group its typed word or

@@ -470,7 +470,7 @@ ORDER BY {outer_order}"""
             matched_groups = [int(value) for facet, value, _, n in facet_rows if facet == "group" and n]
             facet_rows = [row for row in facet_rows if row[0] not in sampled and row[0] != "group"]
             if match is not None and match.min_groups and not match.relaxed:
-                # Relaxed to either of two groups: say which of them the venues matched.
+                # Relaxed to any one group (no venue matches two): name the groups the venues matched.
                 match = match.relax(match.min_groups, tuple(match.typed[n] for n in sorted(matched_groups)))
             if sampled["sampled"] > self.count_cap:
                 result = self._broad(query, match, only_ids, compiled, facet_rows, sampled)
