@@ -1,5 +1,6 @@
-"""Fault test: the job worker survives a PostgreSQL restart and a kill -9 mid-send, and every
-email is delivered exactly once.
+"""Fault test: the job worker survives a PostgreSQL restart and a kill -9 mid-send; no email is
+lost, and none is sent twice except the one a SIGKILL can catch between the mail server's
+acceptance and the commit of its record (then both copies carry one Message-ID).
 
 A private PostgreSQL (the embedded server on a temporary data directory) is restarted under
 a real `flask jobs worker` subprocess; then that worker is killed with SIGKILL while a
@@ -95,6 +96,11 @@ def query_one(uri: str, sql: str) -> tuple:
     raise AssertionError(f"database unreachable for 10 s: {sql}")
 
 
+def query_all(uri: str, sql: str) -> list[tuple]:
+    with psycopg.connect(uri, autocommit=True, connect_timeout=2) as conn:
+        return conn.execute(sql).fetchall()
+
+
 def queue_emails(database_url: str, count: int) -> None:
     """Migrate the private database and queue ``count`` emails through send_email()."""
     from flask_migrate import upgrade
@@ -179,6 +185,13 @@ def test_worker_survives_a_database_restart_and_a_kill_mid_send_with_no_email_lo
         wait_until(killed.exists, 30, lambda: f"the worker never reached {KILL_SUBJECT!r}\n{worker_log()}")
         first.send_signal(signal.SIGKILL)
         first.wait(10)
+        # The one window no design closes: the other slot's message was handed to the mail
+        # server but its record had not committed when the process died. Its retry sends it
+        # again, under the same Message-ID (which mail servers and clients deduplicate on).
+        written_at_kill = set(sent_message_ids(mail_dir))
+        recorded_at_kill = {key for (key,) in query_all(url, "SELECT key FROM email_deliveries")}
+        in_doubt = written_at_kill - recorded_at_kill
+        assert len(in_doubt) <= 1, f"more messages sent but unrecorded than the other slot can hold: {in_doubt}"
         (stranded,) = query_one(url, "SELECT count(*) FROM procrastinate_jobs WHERE status = 'doing'")
         assert stranded >= 1, "the kill did not leave a job doing; nothing was left to recover"
 
@@ -206,8 +219,9 @@ def test_worker_survives_a_database_restart_and_a_kill_mid_send_with_no_email_lo
     assert second.returncode == 0, f"the worker did not stop cleanly on SIGTERM\n{worker_log()}"
     ids = sent_message_ids(mail_dir)
     duplicates = {key: n for key, n in Counter(ids).items() if n > 1}
-    assert duplicates == {}, f"sent more than once: {duplicates}"
-    assert len(ids) == EMAILS, f"{EMAILS - len(ids)} emails lost"
+    unexplained = {key: n for key, n in duplicates.items() if key not in in_doubt or n > 2}
+    assert unexplained == {}, f"sent more than once: {unexplained} (in doubt at the kill: {in_doubt})"
+    assert len(set(ids)) == EMAILS, f"{EMAILS - len(set(ids))} emails lost"
     (recorded,) = query_one(url, "SELECT count(*) FROM email_deliveries")
     assert recorded == EMAILS
     # Periodic jobs may be queued for their next tick; none may be stuck or failed.
