@@ -26,6 +26,7 @@ from app.booking.models import LIVE_STATUSES, Booking, BookingStatus, TimeBlock
 from app.extensions import db
 from app.schedules.service import schedule_selects, schedules_from_rows
 from app.scheduling import Busy, MemberSchedule, Rules, ServiceSpec, Slot, available_slots, bookable_days
+from app.sqlutil import in_ids
 from app.venues.models import Service, TeamMember, Venue, VenueStatus, team_member_services
 
 
@@ -135,7 +136,7 @@ def _blocks_and_schedules(
         no_int.label("closes"),
         TimeBlock.starts_at.label("off_from"),
         TimeBlock.ends_at.label("off_until"),
-    ).where(TimeBlock.venue_id.in_(venue_ids or [-1]), TimeBlock.starts_at < end, TimeBlock.ends_at > start)
+    ).where(in_ids(TimeBlock.venue_id, venue_ids), TimeBlock.starts_at < end, TimeBlock.ends_at > start)
     statement = union_all(blocks, *schedule_selects(member_ids, start, end)) if member_ids else blocks
     rows = db.session.execute(statement).all()
     found = [
@@ -163,7 +164,7 @@ def get_busy(
         start,
         end,
         Booking.venue_id == venue_id if venue_wide else Booking.service_id == service.id,
-        Booking.team_member_id.in_(sorted(service.team_member_ids) or [-1]),
+        in_ids(Booking.team_member_id, sorted(service.team_member_ids)),
         excluding=excluding_booking_id,
     )
     blocks, schedules = _blocks_and_schedules([venue_id], sorted(service.team_member_ids), start, end)
@@ -183,7 +184,7 @@ def get_busy_for_teams(teams: dict[int, list[int]], start: datetime, end: dateti
     member_venue = {member_id: venue_id for venue_id, members in teams.items() for member_id in members}
     found: dict[int, Busyness] = {venue_id: ([], [], {}) for venue_id in teams}
     for venue_id, member_id, busy in _live_bookings(
-        start, end, Booking.venue_id.in_(venue_ids or [-1]), Booking.team_member_id.in_(list(member_venue) or [-1])
+        start, end, in_ids(Booking.venue_id, venue_ids), in_ids(Booking.team_member_id, member_venue)
     ):
         # A booking counts at its venue, and wherever its team member works.
         for counted_at in {venue_id, member_venue.get(member_id)} & venue_ids:

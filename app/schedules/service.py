@@ -39,6 +39,7 @@ from app.errors import ValidationFailed
 from app.extensions import db
 from app.schedules.models import ScheduleException, TimeOff, TimeOffKind, WorkingHours
 from app.scheduling import MemberSchedule, member_works
+from app.sqlutil import in_ids
 from app.venues.hours import MINUTES_PER_DAY, Range, find_overlaps, weekday_name
 from app.venues.models import TeamMember, Venue
 
@@ -75,7 +76,7 @@ def schedule_selects(member_ids: Iterable[int], start: datetime, end: datetime) 
         WorkingHours.ends_minute.label("closes"),
         no_time.label("off_from"),
         no_time.label("off_until"),
-    ).where(WorkingHours.team_member_id.in_(ids))
+    ).where(in_ids(WorkingHours.team_member_id, ids))
     exceptions = select(
         literal("x", String),
         ScheduleException.team_member_id,
@@ -86,7 +87,7 @@ def schedule_selects(member_ids: Iterable[int], start: datetime, end: datetime) 
         ScheduleException.ends_minute,
         no_time,
         no_time,
-    ).where(ScheduleException.team_member_id.in_(ids), ScheduleException.day.between(first, last))
+    ).where(in_ids(ScheduleException.team_member_id, ids), ScheduleException.day.between(first, last))
     time_off = select(
         literal("o", String),
         TimeOff.team_member_id,
@@ -98,7 +99,7 @@ def schedule_selects(member_ids: Iterable[int], start: datetime, end: datetime) 
         TimeOff.starts_at,
         TimeOff.ends_at,
     ).where(
-        TimeOff.team_member_id.in_(ids),
+        in_ids(TimeOff.team_member_id, ids),
         or_(
             and_(TimeOff.starts_on <= last, TimeOff.ends_on >= first),
             and_(TimeOff.starts_at < end, TimeOff.ends_at > start),
