@@ -10,14 +10,22 @@ each day (``available_slots``, as ``get_slots`` does) built them all: half the t
 
 A search checks a page of candidates at a time, so the venues, their hours, closures, services
 and who performs each are read as plain rows in one statement (not as ORM objects, six
-statements), and their bookings, blocks and schedules in two more.
+statements), and their bookings, blocks and schedules in two more. The time zone, hours and
+closures come from the venue's row in the search index (``venue_search``, one row the search
+has just read, where ``opening_hours`` holds seven rows a venue spread over a large table):
+the candidates are its rows anyway, and "open now" reads the same copy. That copy follows an
+edit of the hours or closures when the reindex job runs (seconds); bookings, holds, blocks and
+schedules are always read live.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
@@ -25,7 +33,7 @@ from sqlalchemy import text
 from app.booking.availability import booking_rules, busy_window, get_busy_for_teams
 from app.extensions import db
 from app.scheduling import ServiceSpec, has_slot_within
-from app.venues.models import VenueStatus
+from app.venues.hours import MINUTES_PER_DAY
 
 
 def local_days(start: datetime, end: datetime, tz: str) -> list[date]:
@@ -40,40 +48,60 @@ def local_days(start: datetime, end: datetime, tz: str) -> list[date]:
 class _Venue:
     id: int
     tz: str
-    hours: dict[int, list[tuple[int, int]]]
+    hours: Mapping[int, Sequence[tuple[int, int]]]
     closures: list[tuple[date, date]]
     services: list[ServiceSpec]  # the active ones, shortest first
     team: list[int]
 
 
-# Every active service with who performs it, shortest first: the likeliest to fit a window.
+# Every active service with who performs it, shortest first: the likeliest to fit a window. Only
+# approved venues are in venue_search (a takedown removes its row in its own transaction).
 _VENUES_SQL = """
-SELECT v.id, v.timezone,
-       (SELECT coalesce(json_agg(json_build_array(h.weekday, h.opens_minute, h.closes_minute)
-                                 ORDER BY h.weekday, h.opens_minute), '[]')
-        FROM opening_hours h WHERE h.venue_id = v.id) AS hours,
-       (SELECT coalesce(json_agg(json_build_array(c.starts_on, c.ends_on) ORDER BY c.starts_on), '[]')
-        FROM closures c WHERE c.venue_id = v.id) AS closures,
+SELECT vs.venue_id AS id, vs.timezone, CAST(vs.week_hours AS text) AS week_hours,
+       CAST(vs.closed_days AS text) AS closed_days,
        (SELECT coalesce(json_agg(json_build_array(
                    s.id, s.duration_minutes, s.buffer_minutes, s.capacity,
                    (SELECT coalesce(json_agg(tms.team_member_id), '[]')
                     FROM team_member_services tms JOIN team_members tm ON tm.id = tms.team_member_id
-                    WHERE tms.service_id = s.id AND tm.venue_id = v.id))
+                    WHERE tms.service_id = s.id AND tm.venue_id = vs.venue_id))
                ORDER BY s.duration_minutes, s.position, s.id), '[]')
-        FROM services s WHERE s.venue_id = v.id AND s.is_active) AS services,
-       (SELECT coalesce(json_agg(tm.id), '[]') FROM team_members tm WHERE tm.venue_id = v.id) AS team
-FROM venues v
-WHERE v.id = ANY(:ids) AND v.status = :approved
-ORDER BY v.id"""
+        FROM services s WHERE s.venue_id = vs.venue_id AND s.is_active) AS services,
+       (SELECT coalesce(json_agg(tm.id), '[]') FROM team_members tm WHERE tm.venue_id = vs.venue_id) AS team
+FROM venue_search vs
+WHERE vs.venue_id = ANY(:ids)
+ORDER BY vs.venue_id"""
+
+_RANGE_RE = re.compile(r"[\[(]([^,]*),([^\])]*)[\])]")
+
+
+@functools.lru_cache(maxsize=4096)
+def week_hours_by_day(literal: str) -> Mapping[int, Sequence[tuple[int, int]]]:
+    """Opening ranges by weekday from ``venue_search.week_hours`` (local minutes since Monday
+    00:00, ``[lo,hi)``; ranges that meet were merged, so one can run past midnight: it is cut
+    at each midnight again, as the hours were entered). Read-only and cached: venues share a
+    few weekly patterns."""
+    hours: dict[int, list[tuple[int, int]]] = {}
+    for lo, hi in _RANGE_RE.findall(literal):
+        start, end = int(lo), int(hi)
+        while start < end:
+            day, minute = divmod(start, MINUTES_PER_DAY)
+            stop = min(end, (day + 1) * MINUTES_PER_DAY)
+            hours.setdefault(day % 7, []).append((minute, stop - day * MINUTES_PER_DAY))
+            start = stop
+    return MappingProxyType({day: tuple(ranges) for day, ranges in hours.items()})
+
+
+def closures_of(literal: str) -> list[tuple[date, date]]:
+    """Closures as (first day, last day) from ``venue_search.closed_days`` (``[first,after)``)."""
+    return [
+        (date.fromisoformat(lo), date.fromisoformat(hi) - timedelta(days=1)) for lo, hi in _RANGE_RE.findall(literal)
+    ]
 
 
 def _load(ids: list[int]) -> list[_Venue]:
-    rows = db.session.execute(text(_VENUES_SQL), {"ids": ids, "approved": VenueStatus.APPROVED})
+    rows = db.session.execute(text(_VENUES_SQL), {"ids": ids})
     venues = []
     for row in rows:
-        hours: dict[int, list[tuple[int, int]]] = {}
-        for weekday, opens, closes in row.hours:
-            hours.setdefault(weekday, []).append((opens, closes))
         services = [
             ServiceSpec(
                 id=service_id,
@@ -84,7 +112,7 @@ def _load(ids: list[int]) -> list[_Venue]:
             )
             for service_id, duration, buffer, capacity, members in row.services
         ]
-        closures = [(date.fromisoformat(a), date.fromisoformat(b)) for a, b in row.closures]
+        hours, closures = week_hours_by_day(row.week_hours), closures_of(row.closed_days)
         venues.append(_Venue(row.id, row.timezone, hours, closures, services, row.team))
     return venues
 

@@ -356,6 +356,20 @@ class _BusyIndex:
         )
 
 
+def open_periods(ranges: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """A day's opening ranges as open periods, in order: ranges that meet (09:00-12:00 and
+    12:00-18:00) are one period, so a slot may run across the join, and the slots are the
+    same whether the hours were entered as one range or two (the search index keeps them
+    merged)."""
+    periods: list[tuple[int, int]] = []
+    for opens, closes in sorted(ranges):
+        if periods and opens <= periods[-1][1]:
+            periods[-1] = (periods[-1][0], max(periods[-1][1], closes))
+        else:
+            periods.append((opens, closes))
+    return periods
+
+
 def _free_starts(
     day: date,
     zone: ZoneInfo,
@@ -405,7 +419,7 @@ def _free_starts(
     venue_blocks = index.venue_blocks
     found: list[tuple[int, int, tuple[int, ...]]] = []
     seen: set[int] = set()
-    for opens, closes in sorted(hours.get(day.weekday(), ())):
+    for opens, closes in open_periods(hours.get(day.weekday(), ())):
         range_end = _us(_range_end_utc(day, closes, zone))
         for start in _range_starts(day, range(opens, closes - duration_minutes + 1, step), zone):
             if start in seen:

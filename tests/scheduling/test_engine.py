@@ -45,6 +45,19 @@ def test_a_plain_day_offers_every_half_hour_that_fits():
     assert all(s.remaining == 1 for s in slots)
 
 
+def test_ranges_that_meet_are_one_open_period():
+    """09:00-12:00 and 12:00-14:00 are open from 9 to 2 without a break: an hour may start at
+    11:30, as it may when the hours are one range (the search index keeps them merged)."""
+    day = date(2026, 6, 1)
+    split = {weekday: [(12 * 60, 14 * 60), (9 * 60, 12 * 60)] for weekday in range(7)}
+    assert "11:30" in local_times(slots_on(day, LONDON, split), LONDON)
+    assert local_times(slots_on(day, LONDON, split), LONDON) == local_times(
+        slots_on(day, LONDON, every_day(9 * 60, 14 * 60)), LONDON
+    )
+    apart = {weekday: [(9 * 60, 12 * 60), (12 * 60 + 30, 14 * 60)] for weekday in range(7)}
+    assert "11:30" not in local_times(slots_on(day, LONDON, apart), LONDON)
+
+
 def test_spring_forward_in_london_skips_the_missing_hour():
     # 2026-03-29: clocks go from 01:00 to 02:00 local.
     slots = slots_on(date(2026, 3, 29), LONDON, every_day(0, 4 * 60), service=ServiceSpec(1, timedelta(minutes=30)))

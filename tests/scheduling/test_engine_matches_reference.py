@@ -64,6 +64,18 @@ def _starts(day: date, minutes: range, zone: ZoneInfo) -> list[datetime]:
     return starts
 
 
+def _periods(ranges: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The open periods of a day: ranges that meet or overlap are one period."""
+    minutes = sorted({m for opens, closes in ranges for m in range(opens, closes)})
+    periods: list[tuple[int, int]] = []
+    for minute in minutes:
+        if periods and periods[-1][1] == minute:
+            periods[-1] = (periods[-1][0], minute + 1)
+        else:
+            periods.append((minute, minute + 1))
+    return periods
+
+
 def reference_slots(
     *,
     day: date,
@@ -89,7 +101,7 @@ def reference_slots(
     duration_minutes = int(service.duration.total_seconds() // 60)
     slots: list[Slot] = []
     seen: set[datetime] = set()
-    for opens, closes in sorted(hours.get(day.weekday(), ())):
+    for opens, closes in _periods(hours.get(day.weekday(), ())):
         range_end = _range_end_utc(day, closes, zone)
         for start in _starts(day, range(opens, closes - duration_minutes + 1, step), zone):
             if start in seen:
@@ -127,8 +139,8 @@ def reference_slots(
 
 @st.composite
 def opening_hours(draw):
-    """Per weekday up to three ranges, which may overlap each other (the engine must not
-    offer a start twice) and may run to midnight."""
+    """Per weekday up to three ranges, which may meet or overlap each other (one open period:
+    the engine must not offer a start twice) and may run to midnight."""
 
     def day_ranges():
         ranges = []
