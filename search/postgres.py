@@ -148,7 +148,8 @@ class PostgresBackend:
         ``paged`` asks for the page alone, read in its order through an index where one serves
         (the first statement of ``[("hits", sql), ("facets", sql)]``), for a broad search (see
         _broad): "exact" in the query's own order; "strong" the venues whose name, category or
-        services match the words, "weak" the other matches, each best rated first; "broad" the
+        services match the words, "weak" the other matches, each best rated first; "tiered" the
+        strong matches, then the weak, each best rated first, in one statement; "broad" the
         query's order, or best rated first in place of relevance. With ``walk`` (best rated
         first only), the page is read by walking the rating index until it is full: bounded by
         how common the matches are, where the planner's estimate for a radius (a constant for
@@ -196,9 +197,10 @@ class PostgresBackend:
         if price_edge is not None:
             params["price_edge"] = price_edge
             base.append("vs.price_from <= :price_edge")
-        if paged in ("strong", "weak") and match is not None:
+        strong = "vs.search_vector @@ CAST(:strong AS tsquery)"
+        if paged in ("strong", "weak", "tiered") and match is not None:
             params["strong"] = match.strong_tsquery
-            strong = "vs.search_vector @@ CAST(:strong AS tsquery)"
+        if paged in ("strong", "weak") and match is not None:
             base.append(strong if paged == "strong" else f"NOT ({strong})")
 
         facet_filters = {"category": "true", "tags": "true", "price": "true", "rating": "true"}
@@ -255,13 +257,20 @@ class PostgresBackend:
                 flags += ", (vs.search_vector @@ CAST(:strong AS tsquery)) AS f_strong"
                 sample_facts += "\n      UNION ALL SELECT 'strong', '', '', count(*) FILTER (WHERE f_strong) FROM base"
             if match is not None and match.min_groups and not match.relaxed:
-                # Which groups the sample's venues passing every filter match (see search).
-                for n in range(len(match.groups)):
-                    flags += f", (vs.search_vector @@ CAST(:group_{n} AS tsquery)) AS f_group_{n}"
-                    sample_facts += (
-                        f"\n      UNION ALL SELECT 'group', '{n}', '', count(*) FILTER (WHERE f_group_{n}"
-                        " AND f_category AND f_tags AND f_price AND f_rating) FROM base"
+                # Which sets of groups the sample's venues passing every filter match, each as
+                # a bit mask (see search and relaxed_labels).
+                flags += (
+                    ", ("
+                    + " + ".join(
+                        f"(vs.search_vector @@ CAST(:group_{n} AS tsquery))::int * {1 << n}"
+                        for n in range(len(match.groups))
                     )
+                    + ") AS groups_mask"
+                )
+                sample_facts += (
+                    "\n      UNION ALL (SELECT 'groups', CAST(groups_mask AS text), '', count(*) FROM base"
+                    " WHERE f_category AND f_tags AND f_price AND f_rating GROUP BY groups_mask)"
+                )
             # A key that is the score itself (relevance order) reads the score column: ts_rank
             # once per match, not twice.
             base_keys = ", ".join(
@@ -317,6 +326,11 @@ FROM ({pg_facets.facet_rows_sql(facet_filters)}
             # apart) keeps the planner on the index and bounds the walk.
             source = f"(SELECT * FROM venue_search ORDER BY {_RATING_ORDER} LIMIT :walk) AS vs"
             params["walk"] = WALK_ROWS
+        # The score is worked out for the page's rows alone when the order doesn't use it (a
+        # broad page): ts_rank on every match of a common word cost more than the page itself.
+        page_score = "page.score"
+        if score != "0.0" and all(expr != score for expr, _ in order):
+            page_score, score = score, "CAST(NULL AS real)"
         candidates = f"""
     SELECT vs.venue_id, {score} AS score, {keys}
     FROM {source}
@@ -352,9 +366,30 @@ WITH knn AS MATERIALIZED (
     FROM venue_search vs
     WHERE {conditions} AND vs.earth IS NULL AND (SELECT tied AND unlocated FROM reach)"""
             page_order = ", ".join(f"k{i} {direction}" for i, (_, direction) in enumerate(order))
+        if paged == "tiered" and match is not None:
+            # The strong matches' part of the pages up to this one; the weak matches are read
+            # (through the text index and a sort, as for "weak") only when that part is short:
+            # the condition on the CTE is a one-time filter that skips their scan otherwise.
+            weak_order = [(f"({order[0][0]} + 0)", order[0][1]), *order[1:]]
+            weak_keys = ", ".join(f"{expr} AS k{i}" for i, (expr, _) in enumerate(weak_order))
+            weak_inner = ", ".join(f"{expr} {direction}" for expr, direction in weak_order)
+            reach = f"""
+WITH strong AS MATERIALIZED (
+    SELECT vs.venue_id, 0 AS tier, {keys} FROM venue_search vs
+    WHERE {conditions} AND ({strong})
+    ORDER BY {inner_order} LIMIT :limit + :offset
+)"""
+            candidates = f"""
+    SELECT * FROM strong
+    UNION ALL
+    (SELECT vs.venue_id, 1, {weak_keys} FROM venue_search vs
+     WHERE (SELECT count(*) FROM strong) < :limit + :offset AND {conditions} AND NOT ({strong})
+     ORDER BY {weak_inner} LIMIT :limit + :offset)"""
+            page_order = "tier, " + ", ".join(f"k{i} {direction}" for i, (_, direction) in enumerate(order))
+            outer_order = "page.tier, " + outer_order
         # The page is chosen reading only the keys; documents are read for its rows alone.
         hits_sql = f"""{reach}
-SELECT page.venue_id, page.score, {distance} AS distance_m, {HIT_COLUMNS}, {highlight} AS highlight
+SELECT page.venue_id, {page_score} AS score, {distance} AS distance_m, {HIT_COLUMNS}, {highlight} AS highlight
 FROM ({candidates}
     ORDER BY {page_order}
     LIMIT :limit OFFSET :offset
@@ -401,43 +436,15 @@ ORDER BY {outer_order}"""
         match = self.text_match(query.text) if query.text.strip() else None
         result = self._search(query, match)
         if result.total == 0 and match is not None and len(match.groups) > 1:
-            relaxed = self._relaxed(query, match)
-            if relaxed.relaxed:
-                result = dataclasses.replace(self._search(query, relaxed), relaxed=relaxed.relaxed)
-            else:
-                # Either group will do: the search's own sample says which of them matched.
-                relaxed_result = self._search(query, relaxed)
-                if relaxed_result.total:
-                    result = relaxed_result
+            # No venue matched every group: the most groups any venue (passing the other
+            # filters) matches, tried from all but one down to one, each a search through the
+            # text index of the venues matching that many (TextMatch.relax). The first that
+            # finds venues is shown, and its own sample names the groups they match.
+            for fewer in range(len(match.groups) - 1, 0, -1):
+                relaxed = self._search(query, match.relax(fewer, ()))
+                if relaxed.total:
+                    return relaxed
         return result
-
-    def _relaxed(self, query: SearchQuery, match: TextMatch) -> TextMatch:
-        """No venue matched every group: the most groups any venue (passing the other filters)
-        matches, and which sets of groups those venues match (in the order typed, at most
-        three). Tried from all groups but one down to two, each through the text index with
-        only the venues that match that many (TextMatch.relax); when none does, any one group,
-        whose search names the groups its venues match (``relaxed`` left empty here)."""
-        for fewer in range(len(match.groups) - 1, 1, -1):
-            compiled = self.compile(query, match=match.relax(fewer, ()))
-            mask = " + ".join(
-                f"(vs.search_vector @@ CAST(:group_{n} AS tsquery))::int * {1 << n}" for n in range(len(match.groups))
-            )
-            # Read at most the first count_cap + 1 of them: the groups they match stand for the rest.
-            sql = (
-                f"SELECT mask, count(*) AS n FROM (SELECT {mask} AS mask FROM venue_search vs"
-                f" WHERE {' AND '.join(f'({w})' for w in compiled.where)} LIMIT :sample) AS m GROUP BY 1"
-            )
-            if self._trace is not None:
-                self._trace.append(("relax", sql, dict(compiled.params)))
-            counts = {row.mask: row.n for row in db.session.execute(text(sql), compiled.params)}
-            if counts:
-                best = max(bin(m).count("1") for m in counts)
-                sets = sorted(
-                    [n for n in range(len(match.groups)) if m & (1 << n)] for m in counts if bin(m).count("1") == best
-                )
-                labels = tuple(" ".join(match.typed[n] for n in matched) for matched in sets[:3])  # in the order typed
-                return match.relax(best, labels)
-        return match.relax(1, ())
 
     @property
     def count_cap(self) -> int:
@@ -467,11 +474,10 @@ ORDER BY {outer_order}"""
             hit_rows = sorted((row for row in rows if row["kind"] == "hit"), key=lambda row: row["position"])
             facet_rows = [(row["facet"], row["value"], row["label"], row["n"]) for row in rows if row["kind"] != "hit"]
             sampled = {facet: n for facet, _, _, n in facet_rows if facet in ("sampled", "strong", "price_edge")}
-            matched_groups = [int(value) for facet, value, _, n in facet_rows if facet == "group" and n]
-            facet_rows = [row for row in facet_rows if row[0] not in sampled and row[0] != "group"]
+            masks = [int(value) for facet, value, _, n in facet_rows if facet == "groups" and n]
+            facet_rows = [row for row in facet_rows if row[0] not in sampled and row[0] != "groups"]
             if match is not None and match.min_groups and not match.relaxed:
-                # Relaxed to any one group (no venue matches two): name the groups the venues matched.
-                match = match.relax(match.min_groups, tuple(match.typed[n] for n in sorted(matched_groups)))
+                match = match.relax(match.min_groups, relaxed_labels(match, masks))
             if sampled["sampled"] > self.count_cap:
                 result = self._broad(query, match, only_ids, compiled, facet_rows, sampled)
                 return dataclasses.replace(result, relaxed=match.relaxed if match is not None else ())
@@ -505,6 +511,10 @@ ORDER BY {outer_order}"""
         all). More: "count_cap+" venues, and the page read through an index in a bounded order:
         relevance becomes the venues whose name, category or services match the words, best
         rated first, then the rest of the matches, best rated first (other sorts keep theirs).
+        Where the sample says the strong matches are common, they are read walking the rating
+        index, and the rest follow in a second statement when the page reaches them; otherwise
+        both come from the words' index in one statement ("tiered"), the rest read only when
+        the strong ones don't fill the pages up to this one.
         The facet links are the sample's values, without counts."""
         cap = self.count_cap
         if any(condition != "true" for condition in compiled.facet_filters.values()):
@@ -519,8 +529,8 @@ ORDER BY {outer_order}"""
             # Walk the rating index when the strong matches are common (half the sample or
             # more); when they are rare, that walk could pass most of the index to fill a page.
             walk = (sampled.get("strong") or 0) * 2 > cap
-            rows = self._page(query, match, only_ids, "strong", walk=walk)
-            if len(rows) < query.per_page:
+            rows = self._page(query, match, only_ids, "strong" if walk else "tiered", walk=walk)
+            if walk and len(rows) < query.per_page:
                 # The strong matches end on this page, or before it: the weak ones follow.
                 if rows or query.offset == 0:
                     strong_total = query.offset + len(rows)
@@ -694,6 +704,21 @@ class _FreeChecker:
         """The free venues, and how many of them pass every filter unless every venue that
         could be free was checked (then None: the count is exact)."""
         return sorted(self.free), (None if complete else self.shown)
+
+
+def relaxed_labels(match: TextMatch, masks: Iterable[int]) -> tuple[str, ...]:
+    """The words a relaxed search's venues match, from the group masks of its sample: the sets
+    of groups with the most groups (in the order typed, at most three), or with one group each,
+    every group matched ("massage", "pedicure")."""
+    masks = list(masks)
+    if not masks:
+        return ()
+    best = max(bin(mask).count("1") for mask in masks)
+    sets = sorted(
+        [n for n in range(len(match.groups)) if mask & (1 << n)] for mask in masks if bin(mask).count("1") == best
+    )
+    labels = tuple(" ".join(match.typed[n] for n in matched) for matched in sets)
+    return labels if best == 1 else labels[:3]
 
 
 def count_cap_of(config: Any) -> int:

@@ -88,6 +88,22 @@ def test_a_broad_page_keeps_its_order_whatever_the_page_size(backend, saunas):
     assert whole == by_three == STRONG + WEAK
 
 
+def test_when_the_sample_has_few_strong_matches_one_statement_puts_them_first(ctx, make_user, backend, capped):
+    """The weak matches come first in the index here, so the sample (the first four matches)
+    holds one strong match: the rating index is not walked for them, and each page is one
+    statement (the weak matches read in it only when the strong ones run out), in the same
+    order as the two-step pages."""
+    by_name = {spec.name: spec for spec in SAUNA_SPECS}
+    corpus = build_corpus(make_user, [by_name[name] for name in [*WEAK, *STRONG]])
+    backend.index(corpus.ids)
+
+    pages = [names(backend.search(SearchQuery(text="sauna", page=n, per_page=2))) for n in (1, 2, 3, 4)]
+
+    assert pages == [STRONG[:2], [STRONG[2], WEAK[0]], WEAK[1:], []]
+    steps = [name for name, _, _ in backend.explain(SearchQuery(text="sauna", page=2, per_page=2))]
+    assert steps == ["search", "page (tiered)"]
+
+
 def test_a_broad_search_sorted_by_price_keeps_the_price_order(backend, saunas):
     result = backend.search(SearchQuery(text="sauna", sort="price"))
 
@@ -295,7 +311,7 @@ def test_a_walk_with_too_few_candidates_to_fill_the_page_is_not_checked_on_its_o
     assert [hit.name for hit in first.hits] == names[:3]
     assert checked == [venue.id for venue in venues[:4]]
     assert sum("WITH walk AS MATERIALIZED" in s for s in statements) == 2
-    assert sum("FROM venues v" in s for s in statements) == 1  # one batch for the slot engine
+    assert sum("AS services" in s for s in statements) == 1  # one batch for the slot engine
 
 
 def test_a_free_window_nearest_first_reads_rare_words_through_the_text_index(ctx, make_user, monkeypatch):

@@ -287,6 +287,7 @@ def test_free_between_agrees_with_the_slot_engine_service_by_service(ctx, make_u
     from app.booking.availability import get_slots
     from app.venues.models import VenueStatus
     from search.availability import local_days, venues_free_between
+    from search.pg_index import index_venues
     from tests.booking.helpers import book
 
     start = future_slot(days=3, hour=10)
@@ -328,7 +329,30 @@ def test_free_between_agrees_with_the_slot_engine_service_by_service(ctx, make_u
         )
     }
     assert expected == {free.id, team_free.id}
+    # Hours and closures are read from the search index, as the reindex job leaves it.
+    index_venues([v.id for v in venues])
     assert venues_free_between([v.id for v in venues], start, end) == expected
+
+
+def test_free_between_reads_the_index_hours_and_closures_as_entered():
+    """venue_search keeps hours as minutes of the week, merged where they meet, and closures as
+    date ranges: they read back as the engine's per-day ranges and (first, last) days."""
+    from search.availability import closures_of, week_hours_by_day
+
+    assert dict(week_hours_by_day("{}")) == {} and closures_of("{}") == []
+    # Monday 09:00-24:00 and Tuesday 00:00-02:00 meet at midnight: one range in the index.
+    assert dict(week_hours_by_day("{[540,1440),[1440,1560),[8640,10080)}")) == {
+        0: ((540, 1440),),
+        1: ((0, 120),),
+        6: ((0, 1440),),
+    }
+    assert dict(week_hours_by_day("{[540,1560)}")) == {0: ((540, 1440),), 1: ((0, 120),)}
+    with pytest.raises(TypeError):  # shared by every venue with these hours: read-only
+        week_hours_by_day("{[540,1560)}")[2] = ()
+    assert closures_of("{[2026-12-24,2026-12-27),[2027-01-01,2027-01-02)}") == [
+        (date(2026, 12, 24), date(2026, 12, 26)),
+        (date(2027, 1, 1), date(2027, 1, 1)),
+    ]
 
 
 def test_local_days_of_a_window_follow_the_venue_zone():
@@ -627,9 +651,30 @@ def test_two_words_with_no_full_match_relax_in_one_statement_naming_the_words_th
 
 
 def test_three_words_with_no_full_match_relax_to_the_most_groups_any_venue_matches(backend, corpus):
-    result = backend.search(SearchQuery(text="swedish massage pedicure"))
+    """Two of the three groups find a venue: that search is shown, and its own sample names the
+    pair (no statement counts the groups first)."""
+    found: list = []
+    statements = count_statements(lambda: found.append(backend.search(SearchQuery(text="swedish massage pedicure"))))
+    (result,) = found
     assert result.relaxed == ("swedish massage",)
     assert [hit.name for hit in result.hits] == ["Lotus Massage Rooms"]
+    assert sum("WITH matched AS MATERIALIZED" in s for s in statements) == 2  # all three, then two of three
+    assert len(statements) == 3  # and the words' corrections
+
+
+def test_relaxed_labels_name_the_largest_sets_of_groups_matched():
+    from search.pg_text import TextMatch
+    from search.postgres import relaxed_labels
+
+    match = TextMatch("'a' & 'b' & 'c' & 'd'", ("'a'", "'b'", "'c'", "'d'"), ("spa", "day", "for two", "sauna"))
+    assert relaxed_labels(match, []) == ()
+    assert relaxed_labels(match, [0b0011, 0b0110, 0b0001]) == ("spa day", "day for two")
+    assert relaxed_labels(match, [0b1011, 0b0111, 0b1101, 0b1110]) == (
+        "spa day for two",
+        "spa day sauna",
+        "spa for two sauna",
+    )
+    assert relaxed_labels(match, [0b1000, 0b0001, 0b0100]) == ("spa", "for two", "sauna")
 
 
 def test_relaxing_to_two_of_three_groups_asks_the_index_for_each_pair():
