@@ -372,6 +372,10 @@ def _merge_runs(earlier: dict[str, Any], later: dict[str, Any]) -> dict[str, Any
     for size, timings in later["results"].items():
         earlier["results"].setdefault(size, {}).update(timings)
     earlier["sizes"] = sorted(set(earlier["sizes"]) | set(later["sizes"]))
+    if len(later.get("plans") or ()) > len(earlier.get("plans") or ()):
+        # The plans of the run that explained every shape (the report shows them at the largest
+        # size measured for every shape), not those of a run of a few shapes at another size.
+        earlier["plans"] = later["plans"]
     earlier["runs"] = [
         *earlier.get("runs", []),
         *later.get("runs", []),
