@@ -99,6 +99,28 @@ def search_reindex() -> None:
     click.echo(f"Indexed {count} venue(s).")
 
 
+@search_cli.command("free-time")
+@click.option("--all", "everything", is_flag=True, help="Recompute every searchable venue, not only stale ones.")
+def search_free_time(everything: bool) -> None:
+    """Compute the free time kept ahead for "today"/"this weekend" searches (search/free_time.py)."""
+    from sqlalchemy import text
+
+    from search.free_time import REFRESH_BATCH, refresh_due, refresh_free_time
+
+    if not everything:
+        click.echo(f"Computed the free time of {refresh_due(budget_seconds=3600)} stale or missing venue(s).")
+        return
+    ids = list(db.session.execute(text("SELECT venue_id FROM venue_search ORDER BY venue_id")).scalars())
+    written = 0
+    with click.progressbar(length=len(ids), label="Computing free time") as bar:
+        for n in range(0, len(ids), REFRESH_BATCH):
+            chunk = ids[n : n + REFRESH_BATCH]
+            written += refresh_free_time(chunk)
+            db.session.commit()
+            bar.update(len(chunk))
+    click.echo(f"Computed the free time of {written} venue(s).")
+
+
 @search_cli.command("load-places")
 def search_load_places() -> None:
     """Reload the gazetteer of towns and cities (search/places.py) from the installed package."""

@@ -15,6 +15,7 @@ import app.privacy.deletion as privacy_deletion
 import app.privacy.exports  # noqa: F401
 import app.privacy.retention as privacy_retention
 import app.waitlist.offers as waitlist_offers
+import search.free_time as search_free_time
 import search.indexing  # noqa: F401
 from app.jobs import every
 
@@ -27,6 +28,7 @@ SCHEDULE = (
     ("41 3 * * *", "privacy-retention", privacy_retention.retention_job),
     ("7 * * * *", "erase-due-accounts", privacy_deletion.erase_due_accounts_job),
     ("* * * * *", "waitlist-lapse-offers", waitlist_offers.lapse_offers_job),
+    ("* * * * *", "search-free-time", search_free_time.refresh_free_time_job),
 )
 
 

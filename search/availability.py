@@ -26,14 +26,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from types import MappingProxyType
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
 
-from app.booking.availability import booking_rules, busy_window, get_busy_for_teams
+from app.booking.availability import Busyness, booking_rules, busy_window, get_busy_for_teams
 from app.extensions import db
 from app.scheduling import ServiceSpec, has_slot_within
 from app.venues.hours import MINUTES_PER_DAY
+from search.free_time import known_free
 
 
 def local_days(start: datetime, end: datetime, tz: str) -> list[date]:
@@ -52,6 +54,28 @@ class _Venue:
     closures: list[tuple[date, date]]
     services: list[ServiceSpec]  # the active ones, shortest first
     team: list[int]
+
+    def engine_inputs(self, busy: Busyness) -> dict[str, Any]:
+        """The slot engine's arguments that describe this venue: its zone, hours and closures,
+        and (from ``busy``, as read_busy returns it) its bookings, blocks and team schedules."""
+        bookings, blocks, schedules = busy
+        return {
+            "tz": self.tz,
+            "hours": self.hours,
+            "closures": self.closures,
+            "busy": bookings,
+            "blocks": blocks,
+            "schedules": schedules,
+        }
+
+
+def read_busy(venues: Iterable[_Venue], days: Mapping[int, Sequence[date]]) -> dict[int, Busyness]:
+    """Each venue's bookings, blocks and team schedules over its local ``days`` (by venue id),
+    in two queries for all of them (get_busy_for_teams), not two per service and day."""
+    venues = list(venues)
+    first = min(day for d in days.values() for day in d)
+    last = max(day for d in days.values() for day in d)
+    return get_busy_for_teams({v.id: v.team for v in venues}, *busy_window(first, (last - first).days + 1))
 
 
 # Every active service with who performs it, shortest first: the likeliest to fit a window. Only
@@ -98,7 +122,8 @@ def closures_of(literal: str) -> list[tuple[date, date]]:
     ]
 
 
-def _load(ids: list[int]) -> list[_Venue]:
+def load_venues(ids: list[int]) -> list[_Venue]:
+    """What the slot engine needs of each searchable venue among ``ids``, by id."""
     rows = db.session.execute(text(_VENUES_SQL), {"ids": ids})
     venues = []
     for row in rows:
@@ -118,41 +143,28 @@ def _load(ids: list[int]) -> list[_Venue]:
 
 
 def venues_free_between(
-    venue_ids: Iterable[int], start: datetime, end: datetime, *, now: datetime | None = None
+    venue_ids: Iterable[int], start: datetime, end: datetime, *, now: datetime | None = None, kept: bool = True
 ) -> set[int]:
-    """Ids of the approved venues among ``venue_ids`` with a bookable slot inside [start, end)."""
+    """Ids of the approved venues among ``venue_ids`` with a bookable slot inside [start, end):
+    from the free time kept ahead where it is fresh (search.free_time), from the slot engine
+    for the others (for all with ``kept=False``: the caller has read the kept answers)."""
     ids = sorted(set(venue_ids))
     if not ids or end <= start:
         return set()
-    venues = _load(ids)
-    if not venues:
-        return set()
-    days = {venue.id: local_days(start, end, venue.tz) for venue in venues}
-    # Every venue's bookings, blocks and team schedules for all the days, in two queries
-    # (get_busy_for_teams), instead of two per service and day.
-    first = min(day for d in days.values() for day in d)
-    last = max(day for d in days.values() for day in d)
-    busy = get_busy_for_teams({v.id: v.team for v in venues}, *busy_window(first, (last - first).days + 1))
     now = now or datetime.now(UTC)
     rules = booking_rules()
-    free: set[int] = set()
+    known = known_free(ids, start, end, now=now, rules=rules) if kept else {}
+    free = {venue_id for venue_id, yes in known.items() if yes}
+    unknown = [venue_id for venue_id in ids if venue_id not in known]
+    venues = load_venues(unknown) if unknown else []
+    if not venues:
+        return free
+    days = {venue.id: local_days(start, end, venue.tz) for venue in venues}
+    busy = read_busy(venues, days)
     for venue in venues:
-        bookings, blocks, schedules = busy[venue.id]
+        inputs = venue.engine_inputs(busy[venue.id])
         if any(
-            has_slot_within(
-                days=days[venue.id],
-                tz=venue.tz,
-                hours=venue.hours,
-                closures=venue.closures,
-                service=service,
-                busy=bookings,
-                blocks=blocks,
-                now=now,
-                rules=rules,
-                schedules=schedules,
-                start=start,
-                end=end,
-            )
+            has_slot_within(days=days[venue.id], service=service, now=now, rules=rules, start=start, end=end, **inputs)
             for service in venue.services
         ):
             free.add(venue.id)

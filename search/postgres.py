@@ -24,8 +24,10 @@ from flask import current_app, has_app_context
 from markupsafe import escape
 from sqlalchemy import text
 
+from app.booking.availability import booking_rules
 from app.extensions import db
 from search import pg_facets, pg_index, pg_text
+from search.free_time import free_answer_params, free_answer_sql
 from search.geo import DISTANCE_M_SQL, RADIUS_SQL, radius_limits
 from search.pg_text import HEADLINE_OPTIONS, RANK_SQL, TS_CONFIG, TSQUERY, TextMatch, escape_html_sql
 from search.snippets import sentence_snippet
@@ -600,6 +602,11 @@ ORDER BY {outer_order}"""
         compiled = self.compile(query, match=match)
         params = {**compiled.params, "free_from": query.free_from, "free_to": query.free_to}
         params.update(limit=FREE_WINDOW_MAX_CANDIDATES, offset=0)
+        # Each candidate comes with its kept answer (search.free_time): true or false when its
+        # free time is fresh, NULL when the slot engine must be asked.
+        kept = free_answer_params(query.free_from, query.free_to, now=datetime.now(UTC), rules=booking_rules())
+        known = f"{free_answer_sql('vs.venue_id')} AS known" if kept is not None else "NULL::boolean AS known"
+        params.update(kept or {})
         conditions = [*compiled.base, OPEN_DURING_WINDOW_SQL]
         # The words' conditions apart: each source below tests them once, where it reads a row.
         words = " AND ".join(f"({c})" for c in conditions if "search_vector" in c) or "true"
@@ -626,13 +633,13 @@ ORDER BY {outer_order}"""
     SELECT {columns}, {words} AS words FROM venue_search vs
     ORDER BY vs.earth <-> ll_to_earth(:lat, :lng) LIMIT :walk
 )
-(SELECT vs.venue_id, {passes} AS passes FROM walk vs WHERE vs.words AND {others} ORDER BY {order} LIMIT :limit)
+(SELECT vs.venue_id, {passes} AS passes, {known} FROM walk vs WHERE vs.words AND {others} ORDER BY {order} LIMIT :limit)
 UNION ALL
-SELECT NULL, count(*) < :walk OR max(earth <-> ll_to_earth(:lat, :lng)) > :radius_chord_m FROM walk"""
+SELECT NULL, count(*) < :walk OR max(earth <-> ll_to_earth(:lat, :lng)) > :radius_chord_m, NULL FROM walk"""
                     ),
                     {**params, "walk": walk},
                 ).all()
-                *candidates, (_, passed_radius) = rows
+                *candidates, (_, passed_radius, _) = rows
                 done = passed_radius or len(candidates) >= FREE_WINDOW_MAX_CANDIDATES
                 if not done and checker.could_not_fill(candidates):
                     # Too few candidates to fill the page even if all are free: walk further
@@ -649,10 +656,10 @@ SELECT NULL, count(*) < :walk OR max(earth <-> ll_to_earth(:lat, :lng)) > :radiu
             # them. Ordered by distance, the planner would walk the circle testing each venue's
             # words; without the radius, it read every match in the country ("shave": 43 ms).
             source = f"(SELECT {columns} FROM venue_search vs WHERE {words} AND {RADIUS_SQL})"
-            sql = f"WITH matched AS MATERIALIZED {source}\nSELECT vs.venue_id, {passes} AS passes FROM matched vs"
-            sql += f" WHERE {others} ORDER BY {order} LIMIT :limit"
+            sql = f"WITH matched AS MATERIALIZED {source}\nSELECT vs.venue_id, {passes} AS passes, {known}"
+            sql += f" FROM matched vs WHERE {others} ORDER BY {order} LIMIT :limit"
         else:
-            sql = f"SELECT vs.venue_id, {passes} AS passes FROM venue_search vs WHERE {words} AND {others}"
+            sql = f"SELECT vs.venue_id, {passes} AS passes, {known} FROM venue_search vs WHERE {words} AND {others}"
             sql += f" ORDER BY {order} LIMIT :limit"
         checker.check(db.session.execute(text(sql), params).all())
         return checker.result(complete=checker.checked_all)
@@ -690,7 +697,10 @@ class _FreeChecker:
         checked, batch = 0, self.needed
         while checked < len(fresh) and not self.full:
             chunk = fresh[checked : checked + batch]
-            found = venues_free_between([row.venue_id for row in chunk], self.query.free_from, self.query.free_to)
+            # The slot engine is asked only about candidates without a kept answer.
+            unknown = [row.venue_id for row in chunk if row.known is None]
+            found = set(venues_free_between(unknown, self.query.free_from, self.query.free_to, kept=False))
+            found.update(row.venue_id for row in chunk if row.known)
             for row in chunk:
                 self.seen.add(row.venue_id)
                 if row.venue_id in found:

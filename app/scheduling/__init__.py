@@ -8,6 +8,7 @@ from app.scheduling.engine import (
     Slot,
     available_slots,
     bookable_days,
+    free_start_minutes,
     has_slot_within,
     member_works,
 )
@@ -20,6 +21,7 @@ __all__ = [
     "Slot",
     "available_slots",
     "bookable_days",
+    "free_start_minutes",
     "has_slot_within",
     "member_works",
 ]

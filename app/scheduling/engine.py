@@ -519,6 +519,39 @@ def has_slot_within(
     return False
 
 
+def free_start_minutes(
+    *,
+    days: Iterable[date],
+    tz: str,
+    hours: dict[int, Sequence[tuple[int, int]]],
+    closures: Iterable[tuple[date, date]],
+    service: ServiceSpec,
+    busy: Iterable[Busy],
+    blocks: Iterable[Busy] = (),
+    now: datetime,
+    rules: Rules = Rules(),
+    schedules: Mapping[int, MemberSchedule] | None = None,
+) -> list[int]:
+    """Every free start of ``service`` on the local ``days``, as whole minutes since the epoch
+    (UTC), in order: the slots of ``available_slots`` for each day, with the busy intervals
+    indexed once for all the days (what the search's table of free time keeps)."""
+    earliest, latest, step = _limits(now, rules)
+    closures = list(closures)
+    zone = ZoneInfo(tz)
+    index: _BusyIndex | None = None
+    found: list[int] = []
+    for day in days:
+        if any(first <= day <= last for first, last in closures):
+            continue
+        if index is None:
+            index = _BusyIndex.build(service, busy, blocks, now, schedules)
+        found.extend(
+            start // _MINUTE
+            for start, _, _ in _free_starts(day, zone, hours, service, index, earliest, latest, step, schedules)
+        )
+    return found
+
+
 def _limits(now: datetime, rules: Rules) -> tuple[int, int, int]:
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")

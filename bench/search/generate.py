@@ -46,7 +46,7 @@ from sqlalchemy.engine import make_url
 from app.venues.slugs import slugify
 from tests.database import create_fresh_database, drop_database, libpq, server_url
 
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3  # 3: the free time kept ahead (search/free_time.py) is built too
 DEFAULT_SEED = 20261122
 BATCH_VENUES = 5000
 RURAL_SHARE = 0.04
@@ -569,6 +569,10 @@ def build_database(base_url: str, size: int, *, seed: int = DEFAULT_SEED, log: C
     build.seconds["index (reindex_all)"] = time.perf_counter() - t
 
     t = time.perf_counter()
+    compute_free_time(app, log=lambda msg: log(f"[{name}] {msg}"))
+    build.seconds["free time (search.free_time)"] = time.perf_counter() - t
+
+    t = time.perf_counter()
     _set_ratings(build.libpq_url, ratings)
     with psycopg.connect(build.libpq_url, autocommit=True) as conn:
         # The rating UPDATE left a dead copy of every row: rewrite the table compactly, as a fresh
@@ -685,6 +689,23 @@ def _index(app, size: int, log: Callable[[str], None]) -> None:
         PostgresBackend().reindex_all(progress)
         db.session.commit()
         db.session.remove()
+
+
+def compute_free_time(app, log: Callable[[str], None]) -> int:
+    """Every venue's free time kept ahead, as the refresh job leaves it (search/free_time.py),
+    or brought up to date on a corpus built days ago. Returns how many venues were computed."""
+    from app.extensions import db
+    from search.free_time import REFRESH_BATCH, refresh_free_time, venues_to_refresh
+
+    done = 0
+    with app.app_context():
+        while ids := venues_to_refresh(REFRESH_BATCH * 10):
+            for n in range(0, len(ids), REFRESH_BATCH):
+                done += refresh_free_time(ids[n : n + REFRESH_BATCH])
+                db.session.commit()
+            log(f"free time of {done:,} venues computed")
+        db.session.remove()
+    return done
 
 
 def _set_ratings(dsn: str, ratings: dict[int, tuple[float, int]]) -> None:

@@ -1096,6 +1096,9 @@ def main(argv: list[str] | None = None) -> None:
                 "testing",
                 overrides={"SQLALCHEMY_DATABASE_URI": build.url, "UPLOAD_ROOT": tempfile.mkdtemp(prefix="bench-")},
             )
+            if not build.built:
+                # A reused corpus's free time as the refresh job would have kept it since its build.
+                generate.compute_free_time(app, log=log)
             with app.app_context():
                 shape_list = [s for s in shapes() if not args.shapes or s.key in args.shapes]
                 results[size] = {}

@@ -291,7 +291,7 @@ def test_a_free_window_nearest_first_walks_outward_until_the_page_is_full(ctx, m
     assert checked == [venue.id for venue in venues[:3]]
     # Two walks: the three studios, then 24 venues (past the radius and the last venue).
     assert sum("WITH walk AS MATERIALIZED" in s for s in statements) == 2
-    assert all("WITH walk" in s for s in statements if " AS passes " in s)  # no other candidates' statement
+    assert all("WITH walk" in s for s in statements if " AS passes" in s)  # no other candidates' statement
 
     last = search(page=3)
 
@@ -327,7 +327,7 @@ def test_a_free_window_nearest_first_reads_rare_words_through_the_text_index(ctx
     assert [hit.name for hit in first.hits] == names[:2]
     assert first.total_capped and first.total == 3
     assert checked == [venue.id for venue in venues[:3]]
-    assert [("WITH walk" in s, "WITH matched AS MATERIALIZED" in s) for s in statements if " AS passes " in s] == [
+    assert [("WITH walk" in s, "WITH matched AS MATERIALIZED" in s) for s in statements if " AS passes" in s] == [
         (True, False),
         (False, True),
     ]
