@@ -131,6 +131,7 @@ def refresh_free_time(venue_ids: Iterable[int], *, now: datetime | None = None) 
     gone = sorted(set(ids) - {free.venue_id for free in computed})
     if gone:
         db.session.execute(text("DELETE FROM venue_free_time WHERE venue_id = ANY(:ids)"), {"ids": gone})
+        db.session.execute(text("DELETE FROM venue_free_starts WHERE venue_id = ANY(:ids)"), {"ids": gone})
     if not computed:
         return 0
     written = [free.venue_id for free in computed]
