@@ -49,6 +49,8 @@ FREE_WINDOW_MAX_CANDIDATES = 1000
 FREE_WALK_START = 8
 FREE_WALK_GROWTH = 8
 FREE_WALKS = 2
+# A walk at least this long is a sample that tells whether the words are rare near the point.
+RARE_WORDS_SAMPLE = 100
 FREE_WALKS_WITHOUT_WORDS = 4
 # What the other conditions and order keys of a free-window search read (not the description
 # nor the words, tested where they are read).
@@ -633,23 +635,31 @@ ORDER BY {outer_order}"""
     SELECT {columns}, {words} AS words FROM venue_search vs
     ORDER BY vs.earth <-> ll_to_earth(:lat, :lng) LIMIT :walk
 )
-(SELECT vs.venue_id, {passes} AS passes, {known} FROM walk vs WHERE vs.words AND {others} ORDER BY {order} LIMIT :limit)
+(SELECT vs.venue_id, {passes} AS passes, {known}, NULL::bigint AS with_words
+ FROM walk vs WHERE vs.words AND {others} ORDER BY {order} LIMIT :limit)
 UNION ALL
-SELECT NULL, count(*) < :walk OR max(earth <-> ll_to_earth(:lat, :lng)) > :radius_chord_m, NULL FROM walk"""
+SELECT NULL, count(*) < :walk OR max(earth <-> ll_to_earth(:lat, :lng)) > :radius_chord_m, NULL,
+       count(*) FILTER (WHERE words) FROM walk"""
                     ),
                     {**params, "walk": walk},
                 ).all()
-                *candidates, (_, passed_radius, _) = rows
+                *candidates, (_, passed_radius, _, with_words) = rows
                 done = passed_radius or len(candidates) >= FREE_WINDOW_MAX_CANDIDATES
+                rare = walk >= RARE_WORDS_SAMPLE and with_words * FREE_WALK_GROWTH < needed - checker.shown
+                if not done and match is not None and rare:
+                    # The words are rare here: a walk FREE_WALK_GROWTH times longer would still
+                    # hold too few venues with them to fill the page, whatever their hours. Their
+                    # matches come through the text index instead (below), one walk sooner.
+                    break
                 if not done and checker.could_not_fill(candidates):
                     # Too few candidates to fill the page even if all are free: walk further
                     # first (the next walk, or the text index's matches, reads these again).
-                    walk *= FREE_WALK_GROWTH
+                    walk = next_walk(walk, sum(1 for row in candidates if row.passes), needed)
                     continue
                 checker.check(candidates)
                 if checker.full or done:
                     return checker.result(complete=bool(passed_radius) and checker.checked_all)
-                walk *= FREE_WALK_GROWTH
+                walk = next_walk(walk, checker.shown, needed)
         if match is not None and "radius_chord_m" in params:
             # The words' matches within the radius, unordered, so the text index's bitmap and the
             # circle's box are intersected before a row is read (a BitmapAnd); then the hours on
@@ -668,6 +678,15 @@ SELECT NULL, count(*) < :walk OR max(earth <-> ll_to_earth(:lat, :lng)) > :radiu
 
     def suggest(self, prefix: str, limit: int = 8) -> list[str]:
         return pg_text.suggest(prefix, limit)
+
+
+def next_walk(walk: int, found: int, needed: int) -> int:
+    """How far the next walk reads: as far as this walk's yield (``found`` of the ``needed``
+    venues in ``walk`` rows) says the page needs, half as far again, between twice this walk
+    and FREE_WALK_GROWTH times it."""
+    if found <= 0:
+        return walk * FREE_WALK_GROWTH
+    return min(walk * FREE_WALK_GROWTH, max(walk * 2, -(-walk * needed * 3 // (found * 2))))
 
 
 class _FreeChecker:

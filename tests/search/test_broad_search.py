@@ -298,7 +298,35 @@ def test_a_free_window_nearest_first_walks_outward_until_the_page_is_full(ctx, m
     assert [hit.name for hit in last.hits] == names[4:5]
     assert not last.total_capped and last.total == 5
     assert sorted(checked) == sorted(venue.id for venue in venues[:5])  # never the one 30 km away
-    assert sum("WITH walk AS MATERIALIZED" in s for s in statements) == 2  # 7 venues, then 56
+    assert sum("WITH walk AS MATERIALIZED" in s for s in statements) == 2  # 7 venues, then past the radius
+
+
+def test_a_walk_showing_the_words_are_rare_goes_to_the_text_index_at_once(ctx, make_user, monkeypatch):
+    """A walk long enough to judge (RARE_WORDS_SAMPLE) in which so few venues have the words
+    that a walk FREE_WALK_GROWTH times longer could not fill the page: no second walk, the
+    words' matches come through the text index, and the page is the same."""
+    from search import postgres as search_postgres
+
+    names, _venues, _checked, statements, search = nearest_free_setup(ctx, make_user, monkeypatch)
+    monkeypatch.setattr(search_postgres, "RARE_WORDS_SAMPLE", 3)  # the first walk: three studios, no "rooms"
+
+    first = search()
+
+    assert [hit.name for hit in first.hits] == names[:2]
+    assert first.total_capped and first.total == 3
+    assert [("WITH walk" in s, "WITH matched AS MATERIALIZED" in s) for s in statements if " AS passes" in s] == [
+        (True, False),
+        (False, True),
+    ]
+
+
+def test_the_next_walk_reads_as_far_as_the_last_one_says_the_page_needs():
+    from search.postgres import FREE_WALK_GROWTH, next_walk
+
+    assert next_walk(168, 0, 21) == 168 * FREE_WALK_GROWTH  # nothing found: the longest step
+    assert next_walk(168, 10, 21) == 530  # 21 needed at 10 per 168 rows, half as far again
+    assert next_walk(168, 20, 21) == 336  # nearly full: at least twice as far
+    assert next_walk(168, 1, 21) == 168 * FREE_WALK_GROWTH  # at most FREE_WALK_GROWTH times
 
 
 def test_a_walk_with_too_few_candidates_to_fill_the_page_is_not_checked_on_its_own(ctx, make_user, monkeypatch):
