@@ -117,6 +117,41 @@ def test_the_kept_answer_is_the_slot_engines_for_every_window(venue, make_user):
     assert checked > 100  # most windows inside opening hours are free
 
 
+@pytest.mark.parametrize(
+    ("zone", "change"),
+    [
+        ("Europe/London", datetime(2027, 3, 28, 1, tzinfo=UTC)),
+        ("America/New_York", datetime(2027, 11, 7, 6, tzinfo=UTC)),
+    ],
+    ids=["spring-forward", "fall-back"],
+)
+def test_the_kept_answer_is_the_slot_engines_across_a_clock_change(venue, zone, change):
+    """Open round the clock in a zone whose clocks change: the kept starts (minutes since the
+    epoch, runs broken where local time jumps) answer as the slot engine does for windows on
+    the night of the change, with a 'now' two days before it."""
+    from app.venues.hours import Range
+    from app.venues.service import set_day_hours
+
+    venue.timezone = zone
+    for weekday in range(7):
+        set_day_hours(venue, weekday, [Range(0, 24 * 60)])
+    db.session.flush()
+    index_venues([venue.id])
+    now = change - timedelta(days=2)
+    refresh_free_time([venue.id], now=now)
+    rules = booking_rules()
+    first = change - timedelta(hours=6)
+    engine_says = slot_engine(venue.id, first - timedelta(days=1), first + timedelta(days=2), now)
+    for offset in range(0, 12 * 60, 13):
+        start = first + timedelta(minutes=offset)
+        for length in (44, 45, 46, 60, 61, 120):
+            end = start + timedelta(minutes=length)
+            assert known_free([venue.id], start, end, now=now, rules=rules) == {venue.id: engine_says(start, end)}, (
+                start,
+                end,
+            )
+
+
 def test_a_booking_leaves_the_kept_answer_stale_until_the_refresh(venue, make_user):
     start = future_slot(days=2, hour=9)
     window = (start, start + timedelta(hours=1))
