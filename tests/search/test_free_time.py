@@ -333,3 +333,22 @@ def test_flask_search_free_time_refreshes_stale_venues_or_every_one(app, venue):
     assert "Computing free time" in result.output
     searchable = db.session.execute(text("SELECT count(*) FROM venue_search")).scalar_one()
     assert f"Computed the free time of {searchable} venue(s)." in result.output
+
+
+def test_a_venue_another_refresh_is_computing_is_left_to_it(make_user):
+    """Two workers' refreshes never compute one venue at once: the second skips a venue whose
+    transaction lock the first holds, and takes it once that transaction ends."""
+    from search.free_time import _LOCK_CLASS
+
+    venue, _ = make_bookable_venue(make_user(role=Role.PROVIDER), name="Busy Rooms")
+    index_venues([venue.id])  # a change row: stale
+    other = db.engine.connect()
+    try:
+        other.execute(text("SELECT pg_advisory_xact_lock(:lock, :id)"), {"lock": _LOCK_CLASS, "id": venue.id})
+        assert refresh_free_time([venue.id]) == 0
+        assert changes(venue.id) > 0  # still stale: the other refresh will see to it
+        other.rollback()
+        assert refresh_free_time([venue.id]) == 1
+        assert changes(venue.id) == 0
+    finally:
+        other.close()
