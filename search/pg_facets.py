@@ -177,8 +177,9 @@ def cells_facets_sql(query: Any, params: dict[str, Any]) -> str | None:
     if len(query.tags) > 1:
         return None
     filtered = bool(query.category or query.tags or price_filtered or query.min_rating is not None)
-    if query.open_now and filtered:
-        return None
+    if query.open_now:
+        # Alone (the cells can't tell "open now" and another filter apart): the profiles.
+        return None if filtered else open_now_facets_sql(params)
     flags = {"category": "true", "price": "true", "rating": "true"}
     if query.category:
         params["cell_category"] = query.category
@@ -194,42 +195,16 @@ def cells_facets_sql(query: Any, params: dict[str, Any]) -> str | None:
     if rating_b is not None:
         params["cell_rating_b"] = rating_b
         flags["rating"] = "rating_b <= :cell_rating_b"
-    if query.open_now:
-        dates = sorted(set(json.loads(params["open_dates"]).values()))
-        params["closed_window"] = (
-            "{[" + dates[0] + "," + dates[-1] + "]}" if dates else "{}"
-        )  # every local "today" of the index's zones
-        open_cell = "c.week_hours @> CAST(CAST(:open_minutes AS jsonb) ->> c.timezone AS integer)"
-        # Venues open by their hours but closed today (a closure), through the closed_days index.
-        closed = (
-            "FROM venue_search vs WHERE vs.closed_days && CAST(:closed_window AS datemultirange)"
-            " AND vs.closed_days @> CAST(CAST(:open_dates AS jsonb) ->> vs.timezone AS date)"
-            " AND vs.week_hours @> CAST(CAST(:open_minutes AS jsonb) ->> vs.timezone AS integer)"
-        )
-        cells = f"""
-WITH v AS (
-    SELECT c.category, c.category_name, c.price_b, c.rating_b, c.n
-    FROM venue_search_facet_cells c WHERE c.kind = 'v' AND {open_cell}
-    UNION ALL
-    SELECT coalesce(vs.category, ''), coalesce(vs.category_name, ''), venue_search_price_bucket(vs.price_from),
-           venue_search_rating_bucket(vs.rating), -1
-    {closed}
-), t AS (
-    SELECT c.tag, c.n FROM venue_search_facet_cells c WHERE c.kind = 'h' AND {open_cell}
-    UNION ALL
-    SELECT tag, -1 {closed.replace("FROM venue_search vs", "FROM venue_search vs, unnest(vs.tags) AS tag", 1)}
-)"""
+    # Venues per category, price and rating; per tag as well. By exact price (kinds "p" and
+    # "q") for a typed range, else by the price facet's buckets ("b", migration 0041, and
+    # "t"), none of them by hours.
+    venue_kind, tag_kind = ("p", "q") if typed else ("b", "t")
+    if query.tags:
+        params["cell_tag"] = query.tags[0]
+        venues = f"kind = '{tag_kind}' AND tag = :cell_tag"
     else:
-        # Venues per category, price and rating; per tag as well. By exact price (kinds "p" and
-        # "q") for a typed range, else by the price facet's buckets ("b", migration 0041, and
-        # "t"), none of them by hours.
-        venue_kind, tag_kind = ("p", "q") if typed else ("b", "t")
-        if query.tags:
-            params["cell_tag"] = query.tags[0]
-            venues = f"kind = '{tag_kind}' AND tag = :cell_tag"
-        else:
-            venues = f"kind = '{venue_kind}'"
-        cells = f"""
+        venues = f"kind = '{venue_kind}'"
+    cells = f"""
 WITH v AS (
     SELECT category, category_name, price_b, price, rating_b, n FROM venue_search_facet_cells WHERE {venues}
 ), t AS (
@@ -263,4 +238,61 @@ CROSS JOIN LATERAL (VALUES {price_values}) AS b(key, n)
 UNION ALL
 SELECT 'rating', b.key, '', b.n
 FROM (SELECT {rating_sums} FROM v WHERE {others("rating")}) AS c
+CROSS JOIN LATERAL (VALUES {rating_values}) AS b(key, n)"""
+
+
+def open_now_facets_sql(params: dict[str, Any]) -> str:
+    """The facets of "open now" alone, from the weekly profiles (migration 0043): per zone and
+    facet value, the count at the zone's minute of the week (``open_minutes``) is one binary
+    search in the profile's edges. The venues open by their hours but closed today (a closure,
+    found through the closed_days index) are subtracted, each in every facet it counts in."""
+    dates = sorted(set(json.loads(params["open_dates"]).values()))
+    params["closed_window"] = "{[" + dates[0] + "," + dates[-1] + "]}" if dates else "{}"  # every local "today"
+    price_sums = ", ".join(
+        f"coalesce(sum(n) FILTER (WHERE facet = 'price' AND value = '{i}'), 0) AS p{i}"
+        for i in range(len(PRICE_BUCKETS))
+    )
+    price_values = ", ".join(f"('{price_bucket_key(lo, hi)}', c.p{i})" for i, (lo, hi) in enumerate(PRICE_BUCKETS))
+    rating_sums = ", ".join(
+        "coalesce(sum(n) FILTER (WHERE facet = 'rating' AND value IN ({})), 0) AS r{}".format(
+            ", ".join(f"'{b}'" for b in range(i + 1)), i
+        )
+        for i in range(len(RATING_BUCKETS))
+    )
+    rating_values = ", ".join(f"('{rating_bucket_key(m)}', c.r{i})" for i, m in enumerate(RATING_BUCKETS))
+    return f"""
+WITH closed AS MATERIALIZED (
+    SELECT vs.category, vs.price_from, vs.rating, vs.tags FROM venue_search vs
+    WHERE vs.closed_days && CAST(:closed_window AS datemultirange)
+      AND vs.closed_days @> CAST(CAST(:open_dates AS jsonb) ->> vs.timezone AS date)
+      AND vs.week_hours @> CAST(CAST(:open_minutes AS jsonb) ->> vs.timezone AS integer)
+), p AS MATERIALIZED (
+    SELECT p.facet, p.value, p.label, coalesce(p.counts[width_bucket(CAST(z.minute AS integer), p.edges)], 0) AS n
+    FROM jsonb_each_text(CAST(:open_minutes AS jsonb)) AS z(timezone, minute)
+    JOIN venue_search_open_profiles p ON p.timezone = z.timezone
+    UNION ALL
+    SELECT f.facet, f.value, '', -1
+    FROM closed vs
+    CROSS JOIN LATERAL (
+        SELECT 'total', ''
+        UNION ALL SELECT 'category', coalesce(vs.category, '')
+        UNION ALL SELECT 'price', CAST(venue_search_price_bucket(vs.price_from) AS text)
+        UNION ALL SELECT 'rating', CAST(venue_search_rating_bucket(vs.rating) AS text)
+        UNION ALL SELECT 'tag', t.tag FROM unnest(vs.tags) AS t(tag)
+    ) AS f(facet, value)
+)
+SELECT 'total' AS facet, '' AS value, '' AS label, coalesce(sum(n), 0) AS n FROM p WHERE facet = 'total'
+UNION ALL
+SELECT 'category', value, min(NULLIF(label, '')), sum(n)
+FROM p WHERE facet = 'category' AND value <> '' GROUP BY value HAVING sum(n) > 0
+UNION ALL
+(SELECT 'tags', value, value, sum(n) FROM p WHERE facet = 'tag'
+ GROUP BY value HAVING sum(n) > 0 ORDER BY sum(n) DESC, value LIMIT {TOP_TAGS})
+UNION ALL
+SELECT 'price', b.key, '', b.n
+FROM (SELECT {price_sums} FROM p) AS c
+CROSS JOIN LATERAL (VALUES {price_values}) AS b(key, n)
+UNION ALL
+SELECT 'rating', b.key, '', b.n
+FROM (SELECT {rating_sums} FROM p) AS c
 CROSS JOIN LATERAL (VALUES {rating_values}) AS b(key, n)"""

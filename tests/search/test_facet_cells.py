@@ -8,7 +8,11 @@ of the same search counted row by row (pg_facets.cells_facets_sql turned off).
 
 from __future__ import annotations
 
+import importlib.util
+import operator
+import threading
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -84,10 +88,55 @@ def recount() -> list[tuple]:
     return [tuple(row) for row in rows] + [tuple(row) for row in price_rows]
 
 
+# Migration 0043's profiles: how many venues of a zone and facet value are open at each minute,
+# read from the profiles, and counted from venue_search, at every minute where some venue's
+# hours start or end and the minute before it.
+PROFILE_MINUTES = """
+    SELECT DISTINCT m FROM venue_search, unnest(week_hours) AS h(hours),
+    LATERAL (VALUES (lower(h.hours)), (lower(h.hours) - 1), (upper(h.hours)), (upper(h.hours) - 1)) AS ms(m)
+"""
+PROFILE_READ_SQL = f"""
+SELECT p.timezone, p.facet, p.value, m.m, p.counts[width_bucket(m.m, p.edges)]
+FROM venue_search_open_profiles p, ({PROFILE_MINUTES}) AS m
+WHERE coalesce(p.counts[width_bucket(m.m, p.edges)], 0) <> 0
+ORDER BY 1, 2, 3, 4"""
+PROFILE_COUNT_SQL = f"""
+SELECT vs.timezone, f.facet, f.value, m.m, count(*)
+FROM venue_search vs
+JOIN ({PROFILE_MINUTES}) AS m ON vs.week_hours @> m.m
+CROSS JOIN LATERAL (
+    SELECT 'total', '' UNION ALL SELECT 'category', coalesce(vs.category, '')
+    UNION ALL SELECT 'price', venue_search_price_bucket(vs.price_from)::text
+    UNION ALL SELECT 'rating', venue_search_rating_bucket(vs.rating)::text
+    UNION ALL SELECT 'tag', t FROM unnest(vs.tags) AS t
+) AS f(facet, value)
+GROUP BY 1, 2, 3, 4
+ORDER BY 1, 2, 3, 4"""
+
+
+def profiles_both_ways() -> tuple[list[tuple], list[tuple]]:
+    """The open counts from the profiles and counted from the rows, and no profile that is 0
+    everywhere or has an edge where its count does not change."""
+    read = [tuple(row) for row in db.session.execute(text(PROFILE_READ_SQL))]
+    counted = [tuple(row) for row in db.session.execute(text(PROFILE_COUNT_SQL))]
+    idle = db.session.execute(
+        text(
+            "SELECT count(*) FROM venue_search_open_profiles p WHERE cardinality(p.edges) = 0"
+            " OR EXISTS (SELECT 1 FROM generate_subscripts(p.counts, 1) AS i"
+            "  WHERE p.counts[i] = coalesce(p.counts[i - 1], 0))"
+        )
+    ).scalar_one()
+    assert idle == 0
+    return read, counted
+
+
 def facets_both_ways(backend: PostgresBackend, query: SearchQuery, monkeypatch) -> tuple:
     """(total, facets) of ``query`` from the cells, and counted row by row."""
     compiled = backend.compile(query)
-    assert "venue_search_facet_cells" in compiled.statements[-1][1], "this query should use the cells"
+    facets_sql = compiled.statements[-1][1]
+    assert "venue_search_facet_cells" in facets_sql or "venue_search_open_profiles" in facets_sql, (
+        "this query should use the cells or the profiles"
+    )
     from_cells = backend.search(query)
     with monkeypatch.context() as patch:
         patch.setattr(pg_facets, "cells_facets_sql", lambda query, params: None)
@@ -109,6 +158,8 @@ def test_the_bucket_functions_agree_with_the_shared_buckets(ctx):
 
 def test_cells_follow_inserts_updates_and_deletes(backend, corpus):
     assert cells() == recount() and cells()  # after the indexer's upserts
+    read, counted = profiles_both_ways()
+    assert read == counted and read
     ids = sorted(corpus.ids)
     db.session.execute(
         text("UPDATE venue_search SET rating = 4.6, tags = tags || '{extra}' WHERE venue_id = ANY(:ids)"),
@@ -117,13 +168,22 @@ def test_cells_follow_inserts_updates_and_deletes(backend, corpus):
     db.session.execute(
         text("UPDATE venue_search SET category = NULL, price_from = NULL WHERE venue_id = :id"), {"id": ids[3]}
     )
+    db.session.execute(
+        text("UPDATE venue_search SET week_hours = '{[0,10080)}', timezone = 'Asia/Tokyo' WHERE venue_id = :id"),
+        {"id": ids[4]},
+    )
+    db.session.execute(text("UPDATE venue_search SET week_hours = '{}' WHERE venue_id = :id"), {"id": ids[5]})
     assert cells() == recount()
+    assert operator.eq(*profiles_both_ways())
     db.session.execute(text("DELETE FROM venue_search WHERE venue_id = ANY(:ids)"), {"ids": ids[:2]})
     assert cells() == recount()
+    assert operator.eq(*profiles_both_ways())
     backend.index(ids)  # the indexer again: rows come back as the venues say
     assert cells() == recount()
+    assert operator.eq(*profiles_both_ways())
     db.session.execute(text("DELETE FROM venue_search"))
     assert cells() == []
+    assert db.session.execute(text("SELECT count(*) FROM venue_search_open_profiles")).scalar_one() == 0
 
 
 @pytest.mark.parametrize(
@@ -191,6 +251,7 @@ def test_open_now_from_the_cells_equals_counting_rows_over_a_week_with_dst(backe
     start = datetime(2026, 3, 26, 0, 7, tzinfo=UTC)
     moments = [start + timedelta(minutes=97 * n) for n in range(7 * 24 * 60 // 97)]
     assert any(m.date() == date(2026, 3, 29) for m in moments)
+    assert operator.eq(*profiles_both_ways())
     opened = set()
     for moment in moments:
         timed = PostgresBackend(now=lambda moment=moment: moment)
@@ -210,10 +271,77 @@ def test_a_full_reindex_rebuilds_the_cells_and_leaves_the_triggers_on(backend, c
     # ...and one rebuild counts them all afresh.
     pg_index.rebuild_facet_cells()
     assert cells() == recount()
+    assert operator.eq(*profiles_both_ways())
     db.session.execute(text("SET LOCAL cozywish.facet_cells_deferred = off"))
 
     backend.reindex_all()
     assert cells() == recount()
+    assert operator.eq(*profiles_both_ways())
     # After it, a write updates the cells again.
     db.session.execute(text("UPDATE venue_search SET rating = 3.1 WHERE venue_id = :id"), {"id": corpus.ids[0]})
     assert cells() == recount()
+    assert operator.eq(*profiles_both_ways())
+
+
+def test_step_functions_add_and_drop_edges_that_change_nothing(ctx):
+    def add(a, b):
+        row = db.session.execute(
+            text("SELECT edges, counts FROM venue_search_steps_add(:ae, :ac, :be, :bc)"),
+            {"ae": a[0], "ac": a[1], "be": b[0], "bc": b[1]},
+        ).one()
+        return list(row.edges), list(row.counts)
+
+    nine_to_five = ([540, 1020], [1, 0])
+    noon_to_eight = ([720, 1200], [1, 0])
+    assert add(nine_to_five, noon_to_eight) == ([540, 720, 1020, 1200], [1, 2, 1, 0])
+    assert add(nine_to_five, ([540, 1020], [-1, 0])) == ([], [])  # a venue and its removal
+    assert add(([540, 1020], [1, 0]), ([1020, 1200], [1, 0])) == ([540, 1200], [1, 0])  # back to back
+    assert add(([], []), ([540, 600, 1020], [1, 1, 0])) == ([540, 1020], [1, 0])  # normalised
+
+
+def _migration_0043():
+    path = Path(__file__).resolve().parents[2] / "migrations/versions/20261124_0043_search_open_profiles.py"
+    spec = importlib.util.spec_from_file_location("migration_0043", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_concurrent_writers_of_one_profile_both_count(ctx):
+    """The trigger's upsert of a profile, from two transactions at once: the second waits for
+    the first's row, then adds to the row as the first committed it (nothing lost)."""
+    migration = _migration_0043()
+
+    def upsert(start: int, end: int) -> str:
+        points = (
+            "SELECT 'Test/Zone' AS timezone, 'total' AS facet, '' AS value, '' AS label, at, d"
+            f" FROM (VALUES ({start}, 1), ({end}, -1)) AS v(at, d)"
+        )
+        return migration.APPLY_PROFILES.format(steps=migration.STEPS.format(points=points))
+
+    first, second = db.engine.connect(), db.engine.connect()
+    try:
+        first.exec_driver_sql(upsert(540, 1020))  # uncommitted: holds the new row
+        done = threading.Event()
+
+        def other() -> None:
+            second.exec_driver_sql(upsert(720, 1200))
+            second.commit()
+            done.set()
+
+        thread = threading.Thread(target=other)
+        thread.start()
+        assert not done.wait(0.5)  # waiting for the first writer
+        first.commit()
+        thread.join(10)
+        assert done.is_set()
+        row = first.exec_driver_sql(
+            "SELECT edges, counts FROM venue_search_open_profiles WHERE timezone = 'Test/Zone'"
+        ).one()
+        assert (list(row.edges), list(row.counts)) == ([540, 720, 1020, 1200], [1, 2, 1, 0])
+    finally:
+        first.rollback()
+        first.exec_driver_sql("DELETE FROM venue_search_open_profiles WHERE timezone = 'Test/Zone'")
+        first.commit()
+        first.close()
+        second.close()
