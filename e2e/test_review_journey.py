@@ -3,6 +3,7 @@ hides it with a reason."""
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from playwright.sync_api import Page, expect
@@ -92,6 +93,9 @@ def test_customer_reviews_a_past_visit_and_an_admin_hides_it(
     sign_in(admin_page, admin["email"], "Omar", totp_secret=ADMIN_TOTP_SECRET)
     admin_page.get_by_role("link", name="Reviews").first.click()
     admin_page.get_by_label("Search by venue or words in the review").fill(tag)
+    # The list is searched as one types (300 ms after the last key): act on the searched list,
+    # not on the first one, which the search's answer replaces (under load, mid-action).
+    expect(admin_page).to_have_url(re.compile(rf"[?&]q={tag}\b"))
     item = admin_page.get_by_role("listitem").filter(has_text=words)
     expect(item).to_be_visible()
     item.get_by_label("Why hide this review?").fill("Names a member of staff")
