@@ -142,8 +142,9 @@ def index_zones() -> list[str]:
 # the hours, which searches without "open now" sum: a few hundred cells at any size). A search that neither text nor a
 # radius narrows sums cells instead of reading every venue, when its filters are ones the
 # cells can tell apart: any price filter (a range typed as from/to sums "p" and "q" between its
-# ends), a rating filter that is one of RATING_BUCKETS, at most one tag; with "open now", no
-# other filter. The counts are exact, the same as counting rows (tests/search/test_facet_cells.py).
+# ends), a rating filter that is one of RATING_BUCKETS, at most one tag. "Open now" with no other
+# filter reads the weekly profiles of migration 0043 instead (open_now_facets_sql). The counts are
+# exact, the same as counting rows (tests/search/test_facet_cells.py).
 
 
 def price_bucket_index(price_min: int | None, price_max: int | None) -> int | None:
@@ -163,8 +164,8 @@ def rating_bucket_index(min_rating: Any) -> int | None:
 
 def cells_facets_sql(query: Any, params: dict[str, Any]) -> str | None:
     """The facets of ``query`` (no text, no radius) from the cells, or None when the cells can't
-    answer its filters exactly. Adds its parameters to ``params``; with "open now" it reads
-    ``open_minutes`` and ``open_dates`` (set by the caller)."""
+    answer its filters exactly (with "open now" alone: the profiles). Adds its parameters to
+    ``params``; with "open now" it reads ``open_minutes`` and ``open_dates`` (set by the caller)."""
     price_filtered = query.price_min is not None or query.price_max is not None
     price_b = price_bucket_index(query.price_min, query.price_max) if price_filtered else None
     # A typed range (not one of the buckets) sums the cells by exact price (migration 0040).
