@@ -56,6 +56,9 @@ class TextMatch:
     typed: tuple[str, ...] = ()  # each group as typed ("spa day")
     min_groups: int | None = None
     relaxed: tuple[str, ...] = ()  # relaxed: the words the shown venues match ("spa day")
+    # Per group, its alternatives that are one lexeme each ("haircut" of "haircut | hair <-> cut"):
+    # a venue holding any of them matches the group (the vocabulary counts them).
+    plain: tuple[tuple[str, ...], ...] = ()
 
     def relax(self, min_groups: int, labels: tuple[str, ...]) -> TextMatch:
         """At least ``min_groups`` of the groups. Two or more: the ways to pick that many, each
@@ -85,7 +88,12 @@ def text_match(keywords: str, synonyms: Synonyms | None = None) -> TextMatch | N
     fixes, stored = corrections(words, with_synonyms=synonyms is None)
     groups = term_groups(keywords, stored if synonyms is None else synonyms)
     group_queries = tuple(_group_tsquery(g, fixes) for g in groups)
-    return TextMatch(" & ".join(group_queries), group_queries, tuple(g.typed for g in groups))
+    return TextMatch(
+        " & ".join(group_queries),
+        group_queries,
+        tuple(g.typed for g in groups),
+        plain=tuple(_plain_words(g, fixes) for g in groups),
+    )
 
 
 def corrected_tsquery(words: str, synonyms: Synonyms | None = None) -> str:
@@ -103,6 +111,15 @@ def _group_tsquery(group: TermGroup, fixes: dict[str, list[str]]) -> str:
         else:
             alternatives.append(" <-> ".join(_lexemes(w) for w in phrase))
     return alternatives[0] if len(alternatives) == 1 else "( " + " | ".join(alternatives) + " )"
+
+
+def _plain_words(group: TermGroup, fixes: dict[str, list[str]]) -> tuple[str, ...]:
+    """The group's alternatives that are one lexeme each (as _group_tsquery spells them)."""
+    words: list[str] = []
+    for n, phrase in enumerate(group.alternatives):
+        if len(phrase) == 1:
+            words += [phrase[0], *(fixes.get(phrase[0], []) if n == 0 else [])]
+    return tuple(dict.fromkeys(w for w in words if not _SCIENTIFIC.fullmatch(w)))
 
 
 def corrections(words: list[str], *, with_synonyms: bool = False) -> tuple[dict[str, list[str]], Synonyms]:

@@ -66,6 +66,12 @@ MINUTES_PER_WEEK = 7 * 24 * 60
 COUNT_CAP = 1000
 # The most venues a broad page walks in rating order (see compile's ``walk``).
 WALK_ROWS = 20000
+# Words that at least SAMPLE_STRIDE * (count_cap + 1) venues hold (the vocabulary's counts say so
+# before the search) are sampled through the text index over one venue in SAMPLE_STRIDE
+# (migration 0044), whose predicate this is: a bitmap of an eighth of their matches, not of all
+# of them (see PostgresBackend._common_words).
+SAMPLE_STRIDE = 8
+SAMPLE_CONDITION = f"vs.venue_id % {SAMPLE_STRIDE} = 0"
 
 
 # -- SQL fragments ---------------------------------------------------------------------------
@@ -145,6 +151,7 @@ class PostgresBackend:
         paged: str | None = None,
         walk: bool = False,
         price_edge: int | None = None,
+        common: bool = False,
     ) -> CompiledSearch:
         """Build the SQL for ``query``. ``only_ids`` restricts to venues free in the window;
         ``match`` is the text as a tsquery (worked out from ``query.text`` when not given).
@@ -159,7 +166,10 @@ class PostgresBackend:
         how common the matches are, where the planner's estimate for a radius (a constant for
         the cube operators) would have it read and sort every venue in the circle. A walk
         looks at WALK_ROWS venues at most; a page it can't fill is read without it.
-        ``price_edge``: only venues at this price or less (see _broad)."""
+        ``price_edge``: only venues at this price or less (see _broad). ``common``: the words
+        are known to match more than count_cap venues (_common_words), so the one statement reads
+        its sample from the index over one venue in SAMPLE_STRIDE and no page (the page and the
+        count come from _broad); its ``base`` and ``where`` are the query's own, for _broad."""
         params: dict[str, Any] = {"limit": query.per_page, "offset": query.offset, "sample": self.count_cap + 1}
         base: list[str] = []
         if match is None and query.text.strip():
@@ -292,12 +302,21 @@ class PostgresBackend:
                 if only_ids is not None
                 else "venue_search vs"
             )
+            matched_where = list(base)
+            page_limit = ":limit"
+            if common:
+                # A sample for the facet links, the share of strong matches and the price edge:
+                # nothing is ranked, and the page (which _broad reads) is not taken here.
+                matched_where.append(SAMPLE_CONDITION)
+                score = "0.0"
+                base_keys = ", ".join(f"NULL AS k{i}" for i in range(len(order)))
+                page_limit = "0"
             sql = f"""
 WITH matched AS MATERIALIZED (
     SELECT vs.venue_id, vs.category, vs.category_name, vs.tags, vs.price_from, vs.rating, {flags},
            {score} AS score, {base_keys}
     FROM {matched_source}
-    WHERE {" AND ".join(f"({b})" for b in base)}
+    WHERE {" AND ".join(f"({b})" for b in matched_where)}
 ),
 -- The sample: at most count_cap + 1 matches. A CTE is read as far as its reader goes, so the
 -- matches' scan stops there; it is planned apart from this LIMIT, so through the index (the
@@ -307,7 +326,7 @@ page AS (
     SELECT base.* FROM base
     WHERE f_category AND f_tags AND f_price AND f_rating
     ORDER BY {base_order}
-    LIMIT :limit OFFSET :offset
+    LIMIT {page_limit} OFFSET :offset
 )
 SELECT 'hit' AS kind, row_number() OVER (ORDER BY {page_order}) AS position, page.venue_id, page.score,
        {distance} AS distance_m, {HIT_COLUMNS}, {highlight} AS highlight,
@@ -423,13 +442,14 @@ ORDER BY {outer_order}"""
         """(name, SQL, params) of every statement ``search(query)`` runs (when something matches
         every word), for EXPLAIN."""
         only_ids = [] if query.free_from else None
-        compiled = self.compile(query, only_ids=only_ids)
+        match = self.text_match(query.text) if query.text.strip() else None
+        common = only_ids is None and self._common_words(query, match)
+        compiled = self.compile(query, only_ids=only_ids, match=match, common=common)
         statements = [(name, sql, compiled.params) for name, sql in compiled.statements]
         if len(statements) == 1 and only_ids is None:
             # A broad search runs more: found by running it, with the statements recorded.
             self._trace = []
             try:
-                match = self.text_match(query.text) if query.text.strip() else None
                 self._search_among(query, match, None)
                 statements += self._trace
             finally:
@@ -472,9 +492,16 @@ ORDER BY {outer_order}"""
         return self._search_among(query, match, only_ids)
 
     def _search_among(self, query: SearchQuery, match: TextMatch | None, only_ids: list[int] | None) -> SearchResult:
-        compiled = self.compile(query, only_ids=only_ids, match=match)
+        common = only_ids is None and self._common_words(query, match)
+        compiled = self.compile(query, only_ids=only_ids, match=match, common=common)
         if len(compiled.statements) == 1:
             rows = db.session.execute(text(compiled.statements[0][1]), compiled.params).mappings().all()
+            if common and query.open_now and _sampled(rows) <= self.count_cap:
+                # Common words, but "open now" leaves too few of the eighth to tell the search is
+                # broad: the sample of every match, as for rarer words.
+                common = False
+                compiled = self.compile(query, only_ids=only_ids, match=match)
+                rows = db.session.execute(text(compiled.statements[0][1]), compiled.params).mappings().all()
             hit_rows = sorted((row for row in rows if row["kind"] == "hit"), key=lambda row: row["position"])
             facet_rows = [(row["facet"], row["value"], row["label"], row["n"]) for row in rows if row["kind"] != "hit"]
             sampled = {facet: n for facet, _, _, n in facet_rows if facet in ("sampled", "strong", "price_edge")}
@@ -482,7 +509,7 @@ ORDER BY {outer_order}"""
             facet_rows = [row for row in facet_rows if row[0] not in sampled and row[0] != "groups"]
             if match is not None and match.min_groups and not match.relaxed:
                 match = match.relax(match.min_groups, relaxed_labels(match, masks))
-            if sampled["sampled"] > self.count_cap:
+            if common or sampled["sampled"] > self.count_cap:
                 result = self._broad(query, match, only_ids, compiled, facet_rows, sampled)
                 return dataclasses.replace(result, relaxed=match.relaxed if match is not None else ())
             total, facets = pg_facets.group_facets(facet_rows)
@@ -532,7 +559,7 @@ ORDER BY {outer_order}"""
         elif match is not None and query.sort == "relevance":
             # Walk the rating index when the strong matches are common (half the sample or
             # more); when they are rare, that walk could pass most of the index to fill a page.
-            walk = (sampled.get("strong") or 0) * 2 > cap
+            walk = (sampled.get("strong") or 0) * 2 > (sampled.get("sampled") or 0)
             rows = self._page(query, match, only_ids, "strong" if walk else "tiered", walk=walk)
             if walk and len(rows) < query.per_page:
                 # The strong matches end on this page, or before it: the weak ones follow.
@@ -577,6 +604,27 @@ ORDER BY {outer_order}"""
             # rest of the page, if any, is further on than the walk looked.
             return self._page(query, match, only_ids, paged, skip=skip)
         return rows
+
+    def _common_words(self, query: SearchQuery, match: TextMatch | None) -> bool:
+        """Do the vocabulary's counts (``venue_search_words``, exact, kept by triggers) say that
+        at least SAMPLE_STRIDE * (count_cap + 1) venues match the words, and nothing but the
+        words, "open now" and the facet filters narrows them? Then the sample comes from the
+        index over one venue in SAMPLE_STRIDE (compile's ``common``), and the search is broad:
+        whatever that sample holds without "open now" (every match of the words is a match),
+        and with it when the eighth alone has more than count_cap venues open (else the sample
+        of every match is read, _search_among). Only for one group ("massage | massages", "haircut | hair <->
+        cut"), counting the venues holding one of its one-word alternatives: at least that many
+        match it. Several required groups have no such count."""
+        if match is None or match.min_groups or len(match.groups) != 1:
+            return False
+        if query.radius_km is not None and query.lat is not None and query.lng is not None:
+            return False
+        words = list(match.plain[0]) if match.plain else []
+        if not words:
+            return False
+        sql = "SELECT coalesce(max(venues), 0) FROM venue_search_words WHERE word = ANY(:words)"
+        most = db.session.execute(text(sql), {"words": words}).scalar_one()
+        return most >= SAMPLE_STRIDE * (self.count_cap + 1)
 
     def _count_strong(self, query: SearchQuery, match: TextMatch, only_ids: list[int] | None) -> int:
         """How many strong matches there are, when a page starts past their end."""
@@ -733,6 +781,11 @@ class _FreeChecker:
         """The free venues, and how many of them pass every filter unless every venue that
         could be free was checked (then None: the count is exact)."""
         return sorted(self.free), (None if complete else self.shown)
+
+
+def _sampled(rows: Iterable[Any]) -> int:
+    """How many matches the one statement's sample read (its "sampled" row)."""
+    return next(row["n"] for row in rows if row["kind"] == "facet" and row["facet"] == "sampled")
 
 
 def relaxed_labels(match: TextMatch, masks: Iterable[int]) -> tuple[str, ...]:

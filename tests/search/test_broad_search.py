@@ -5,6 +5,8 @@ best rated first, then the other matches; other sorts keep their order (docs/sea
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from app.extensions import cache
@@ -364,3 +366,80 @@ def test_a_free_window_nearest_first_reads_rare_words_through_the_text_index(ctx
 
     assert [hit.name for hit in every.hits] == names[:5]
     assert not every.total_capped and every.total == 5
+
+
+# -- common words: the sample from the index over one venue in eight (migration 0044) --------
+
+COMMON_SPECS = tuple(
+    Spec(
+        f"Sauna House {n:02d}" if n % 2 else f"Quiet Rooms {n:02d}",
+        "spa" if n % 3 else "wellness",
+        "London",
+        51.50 + n / 1000,
+        -0.12,
+        ((f"Treatment {n}", 2000 + 150 * n, True),),
+        () if n % 2 else ("sauna",),
+    )
+    for n in range(18)
+)
+
+
+def test_words_the_vocabulary_counts_as_common_are_sampled_from_one_venue_in_eight(
+    app, ctx, make_user, backend, monkeypatch
+):
+    """A cap of 1: 18 venues hold "sauna", at least SAMPLE_STRIDE * (cap + 1) = 16, so the
+    vocabulary's count makes the search broad before it runs, and its sample is read through
+    the partial index. Pages, counts and orders are those of the search that samples every
+    match; the facet links are real values."""
+    from search import postgres
+
+    monkeypatch.setitem(app.config, "SEARCH_COUNT_CAP", 1)
+    corpus = build_corpus(make_user, COMMON_SPECS)
+    backend.index(corpus.ids)
+    queries = (
+        [SearchQuery(text="sauna", per_page=4, page=n) for n in (1, 2, 3, 5)]
+        + [SearchQuery(text="sauna", sort="price", per_page=4, page=n) for n in (1, 3)]
+        + [
+            SearchQuery(text="sauna", category="wellness"),  # 6 match: counted up to the cap
+            SearchQuery(text="sauna", price_max=2100),  # one matches: an exact count
+            SearchQuery(text="sauna", sort="rating", per_page=5),
+        ]
+    )
+    # "Open now" with the common words: at noon every venue is open, so the eighth (ids 8 and
+    # 16) alone has more than the cap and tells the search is broad; at 20:00 none is, and the
+    # sample of every match is read instead (same answers both ways, below).
+    noon = datetime(2026, 11, 25, 12, tzinfo=UTC)
+    open_queries = [
+        (PostgresBackend(now=lambda: noon), SearchQuery(text="sauna", open_now=True, per_page=4, page=2)),
+        (PostgresBackend(now=lambda: noon.replace(hour=20)), SearchQuery(text="sauna", open_now=True)),
+    ]
+    first, *_ = backend.explain(queries[0])
+    assert postgres.SAMPLE_CONDITION in first[1]
+
+    common = [backend.search(q) for q in queries]
+    common_open = [b.search(q) for b, q in open_queries]
+    monkeypatch.setattr(PostgresBackend, "_common_words", lambda self, query, match: False)
+    assert postgres.SAMPLE_CONDITION not in backend.explain(queries[0])[0][1]
+    every = [backend.search(q) for q in queries]
+    every_open = [b.search(q) for b, q in open_queries]
+    assert [len(r.hits) for r in every_open] == [4, 0] and every_open[0].total_capped
+    assert [names(r) for r in common_open] == [names(r) for r in every_open]
+    assert [(r.total, r.total_capped) for r in common_open] == [(r.total, r.total_capped) for r in every_open]
+
+    for query, got, want in zip(queries, common, every, strict=True):
+        assert names(got) == names(want), query
+        assert (got.total, got.total_capped) == (want.total, want.total_capped), query
+    assert [c.total for c in common[-3:-1]] == [2, 1]  # "1+" and exactly one
+    assert {v.value for v in common[0].facets["category"].values} <= {"spa", "wellness"}
+    assert [len(c.hits) for c in common[:4]] == [4, 4, 4, 2]
+
+
+def test_the_words_counted_are_each_groups_one_word_alternatives(ctx):
+    from search.pg_text import text_match
+    from search.understanding import Synonyms
+
+    synonyms = Synonyms([("haircut", "hair cut"), ("nails", "manicure")])
+    assert text_match("haircut", synonyms).plain == (("haircut",),)  # not "hair <-> cut"
+    assert text_match("nails", synonyms).plain == (("nails", "manicure"),)
+    assert text_match("spa day", synonyms).plain == (("spa",), ("day",))
+    assert text_match("2e1e53", synonyms).plain == ((),)  # a phrase of the parser's two lexemes
