@@ -70,7 +70,7 @@ class TextMatch:
             tsquery = " | ".join("(" + " & ".join(f"({group})" for group in way) + ")" for way in ways)
         else:
             tsquery = " | ".join(self.groups)
-        return TextMatch(tsquery, self.groups, self.typed, min_groups, labels)
+        return TextMatch(tsquery, self.groups, self.typed, min_groups, labels, self.plain)
 
     @property
     def strong_tsquery(self) -> str:

@@ -612,14 +612,20 @@ ORDER BY {outer_order}"""
         index over one venue in SAMPLE_STRIDE (compile's ``common``), and the search is broad:
         whatever that sample holds without "open now" (every match of the words is a match),
         and with it when the eighth alone has more than count_cap venues open (else the sample
-        of every match is read, _search_among). Only for one group ("massage | massages", "haircut | hair <->
-        cut"), counting the venues holding one of its one-word alternatives: at least that many
-        match it. Several required groups have no such count."""
-        if match is None or match.min_groups or len(match.groups) != 1:
+        of every match is read, _search_among). For one group ("massage | massages", "haircut |
+        hair <-> cut"), or a search relaxed to any one of its groups, the count is that of the
+        venues holding one of the one-word alternatives: at least that many match. Several
+        required groups have no such count."""
+        if match is None or not match.plain:
             return False
         if query.radius_km is not None and query.lat is not None and query.lng is not None:
             return False
-        words = list(match.plain[0]) if match.plain else []
+        if len(match.groups) == 1 and not match.min_groups:
+            words = list(match.plain[0])
+        elif match.min_groups == 1:
+            words = [word for group in match.plain for word in group]
+        else:
+            return False
         if not words:
             return False
         sql = "SELECT coalesce(max(venues), 0) FROM venue_search_words WHERE word = ANY(:words)"

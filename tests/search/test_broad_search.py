@@ -403,10 +403,11 @@ def test_words_the_vocabulary_counts_as_common_are_sampled_from_one_venue_in_eig
             SearchQuery(text="sauna", category="wellness"),  # 6 match: counted up to the cap
             SearchQuery(text="sauna", price_max=2100),  # one matches: an exact count
             SearchQuery(text="sauna", sort="rating", per_page=5),
+            SearchQuery(text="sauna pedicure", per_page=4, page=2),  # relaxed to either word
         ]
     )
-    # "Open now" with the common words: at noon every venue is open, so the eighth (ids 8 and
-    # 16) alone has more than the cap and tells the search is broad; at 20:00 none is, and the
+    # "Open now" with the common words: at noon every venue is open, so the eighth (two or
+    # three of the 18) alone has more than the cap and tells the search is broad; at 20:00 none is, and the
     # sample of every match is read instead (same answers both ways, below).
     noon = datetime(2026, 11, 25, 12, tzinfo=UTC)
     open_queries = [
@@ -416,7 +417,11 @@ def test_words_the_vocabulary_counts_as_common_are_sampled_from_one_venue_in_eig
     first, *_ = backend.explain(queries[0])
     assert postgres.SAMPLE_CONDITION in first[1]
 
+    said = []
+    real = PostgresBackend._common_words
+    monkeypatch.setattr(PostgresBackend, "_common_words", lambda *a: said.append(real(*a)) or said[-1])
     common = [backend.search(q) for q in queries]
+    assert said[-2:] == [False, True]  # "sauna pedicure": every word (two groups), then either
     common_open = [b.search(q) for b, q in open_queries]
     monkeypatch.setattr(PostgresBackend, "_common_words", lambda self, query, match: False)
     assert postgres.SAMPLE_CONDITION not in backend.explain(queries[0])[0][1]
@@ -429,7 +434,8 @@ def test_words_the_vocabulary_counts_as_common_are_sampled_from_one_venue_in_eig
     for query, got, want in zip(queries, common, every, strict=True):
         assert names(got) == names(want), query
         assert (got.total, got.total_capped) == (want.total, want.total_capped), query
-    assert [c.total for c in common[-3:-1]] == [2, 1]  # "1+" and exactly one
+    assert [c.total for c in common[-4:-2]] == [2, 1]  # "1+" and exactly one
+    assert common[-1].relaxed == every[-1].relaxed == ("sauna",) and len(common[-1].hits) == 4
     assert {v.value for v in common[0].facets["category"].values} <= {"spa", "wellness"}
     assert [len(c.hits) for c in common[:4]] == [4, 4, 4, 2]
 
