@@ -69,9 +69,22 @@ WALK_ROWS = 20000
 # Words that at least SAMPLE_STRIDE * (count_cap + 1) venues hold (the vocabulary's counts say so
 # before the search) are sampled through the text index over one venue in SAMPLE_STRIDE
 # (migration 0044), whose predicate this is: a bitmap of an eighth of their matches, not of all
-# of them (see PostgresBackend._common_words).
+# of them (see PostgresBackend._sampling).
 SAMPLE_STRIDE = 8
 SAMPLE_CONDITION = f"vs.venue_id % {SAMPLE_STRIDE} = 0"
+# With "open now", the eighth is read only when the words' count times the share of venues open
+# says it holds this many times what it needs (the hours of venues with the words may differ).
+OPEN_SAMPLE_MARGIN = 1.5
+# "Open now" with words or a radius reads the hours' index when at most this share of venues is open.
+OPEN_HOURS_SHARE = 0.25
+# The share of venues open now (the weekly profiles of migration 0043; the closures of today
+# are not subtracted: an estimate, for _sampling).
+OPEN_SHARE_SQL = """
+SELECT coalesce((SELECT sum(coalesce(p.counts[width_bucket(CAST(z.minute AS integer), p.edges)], 0))
+        FROM jsonb_each_text(CAST(:open_minutes AS jsonb)) AS z(timezone, minute)
+        JOIN venue_search_open_profiles p ON p.timezone = z.timezone AND p.facet = 'total')
+       / greatest((SELECT CASE WHEN c.reltuples > 0 THEN c.reltuples ELSE (SELECT count(*) FROM venue_search) END
+                   FROM pg_class c WHERE c.oid = 'venue_search'::regclass), 1), 0)"""
 
 
 # -- SQL fragments ---------------------------------------------------------------------------
@@ -94,6 +107,8 @@ OPEN_NOW_SQL = (
     "vs.week_hours @> CAST(CAST(:open_minutes AS jsonb) ->> vs.timezone AS integer)"
     " AND NOT vs.closed_days @> CAST(CAST(:open_dates AS jsonb) ->> vs.timezone AS date)"
 )
+
+OPEN_HOURS_SQL = "vs.open_hours && CAST(:open_hours AS smallint[])"
 
 # Opening hours overlap the window [free_from, free_to), judged in each venue's local week.
 _FROM_MOW = _minute_of_week_sql(_local_now_sql("CAST(:free_from AS timestamptz)"))
@@ -152,6 +167,7 @@ class PostgresBackend:
         walk: bool = False,
         price_edge: int | None = None,
         common: bool = False,
+        open_hours: bool = False,
     ) -> CompiledSearch:
         """Build the SQL for ``query``. ``only_ids`` restricts to venues free in the window;
         ``match`` is the text as a tsquery (worked out from ``query.text`` when not given).
@@ -167,9 +183,11 @@ class PostgresBackend:
         the cube operators) would have it read and sort every venue in the circle. A walk
         looks at WALK_ROWS venues at most; a page it can't fill is read without it.
         ``price_edge``: only venues at this price or less (see _broad). ``common``: the words
-        are known to match more than count_cap venues (_common_words), so the one statement reads
+        are known to match more than count_cap venues (_sampling), so the one statement reads
         its sample from the index over one venue in SAMPLE_STRIDE and no page (the page and the
-        count come from _broad); its ``base`` and ``where`` are the query's own, for _broad."""
+        count come from _broad); its ``base`` and ``where`` are the query's own, for _broad.
+        ``open_hours``: that statement finds the venues open now through the index of the hours
+        they are open in (few are open: _sampling)."""
         params: dict[str, Any] = {"limit": query.per_page, "offset": query.offset, "sample": self.count_cap + 1}
         base: list[str] = []
         if match is None and query.text.strip():
@@ -204,6 +222,7 @@ class PostgresBackend:
             # every search in the same minute shares its cached facet counts.
             minutes, dates = local_moments(self._now().replace(second=0, microsecond=0), pg_facets.index_zones())
             params.update(open_minutes=json.dumps(minutes), open_dates=json.dumps(dates))
+            params["open_hours"] = sorted({minute // 60 for minute in minutes.values()})
             base.append(OPEN_NOW_SQL)
         if only_ids is not None:
             params["only_ids"] = only_ids
@@ -303,6 +322,11 @@ class PostgresBackend:
                 else "venue_search vs"
             )
             matched_where = list(base)
+            if open_hours and query.open_now:
+                # The venues open at some time in this hour of the week in any zone (a superset
+                # of those open now), through their index, AND'ed with the words' or the
+                # circle's (migration 0045); OPEN_NOW_SQL stays the exact test.
+                matched_where.append(OPEN_HOURS_SQL)
             page_limit = ":limit"
             if common:
                 # A sample for the facet links, the share of strong matches and the price edge:
@@ -443,8 +467,8 @@ ORDER BY {outer_order}"""
         every word), for EXPLAIN."""
         only_ids = [] if query.free_from else None
         match = self.text_match(query.text) if query.text.strip() else None
-        common = only_ids is None and self._common_words(query, match)
-        compiled = self.compile(query, only_ids=only_ids, match=match, common=common)
+        common, open_hours = self._sampling(query, match, only_ids)
+        compiled = self.compile(query, only_ids=only_ids, match=match, common=common, open_hours=open_hours)
         statements = [(name, sql, compiled.params) for name, sql in compiled.statements]
         if len(statements) == 1 and only_ids is None:
             # A broad search runs more: found by running it, with the statements recorded.
@@ -492,15 +516,15 @@ ORDER BY {outer_order}"""
         return self._search_among(query, match, only_ids)
 
     def _search_among(self, query: SearchQuery, match: TextMatch | None, only_ids: list[int] | None) -> SearchResult:
-        common = only_ids is None and self._common_words(query, match)
-        compiled = self.compile(query, only_ids=only_ids, match=match, common=common)
+        common, open_hours = self._sampling(query, match, only_ids)
+        compiled = self.compile(query, only_ids=only_ids, match=match, common=common, open_hours=open_hours)
         if len(compiled.statements) == 1:
             rows = db.session.execute(text(compiled.statements[0][1]), compiled.params).mappings().all()
             if common and query.open_now and _sampled(rows) <= self.count_cap:
                 # Common words, but "open now" leaves too few of the eighth to tell the search is
                 # broad: the sample of every match, as for rarer words.
                 common = False
-                compiled = self.compile(query, only_ids=only_ids, match=match)
+                compiled = self.compile(query, only_ids=only_ids, match=match, open_hours=open_hours)
                 rows = db.session.execute(text(compiled.statements[0][1]), compiled.params).mappings().all()
             hit_rows = sorted((row for row in rows if row["kind"] == "hit"), key=lambda row: row["position"])
             facet_rows = [(row["facet"], row["value"], row["label"], row["n"]) for row in rows if row["kind"] != "hit"]
@@ -605,32 +629,47 @@ ORDER BY {outer_order}"""
             return self._page(query, match, only_ids, paged, skip=skip)
         return rows
 
-    def _common_words(self, query: SearchQuery, match: TextMatch | None) -> bool:
-        """Do the vocabulary's counts (``venue_search_words``, exact, kept by triggers) say that
+    def _sampling(self, query: SearchQuery, match: TextMatch | None, only_ids: list[int] | None) -> tuple[bool, bool]:
+        """How the first statement reads its sample: (common, open_hours) for compile.
+
+        ``common``: the vocabulary's counts (``venue_search_words``, exact, kept by triggers) say
         at least SAMPLE_STRIDE * (count_cap + 1) venues match the words, and nothing but the
-        words, "open now" and the facet filters narrows them? Then the sample comes from the
-        index over one venue in SAMPLE_STRIDE (compile's ``common``), and the search is broad:
-        whatever that sample holds without "open now" (every match of the words is a match),
-        and with it when the eighth alone has more than count_cap venues open (else the sample
-        of every match is read, _search_among). For one group ("massage | massages", "haircut |
-        hair <-> cut"), or a search relaxed to any one of its groups, the count is that of the
-        venues holding one of the one-word alternatives: at least that many match. Several
-        required groups have no such count."""
-        if match is None or not match.plain:
-            return False
-        if query.radius_km is not None and query.lat is not None and query.lng is not None:
-            return False
-        if len(match.groups) == 1 and not match.min_groups:
-            words = list(match.plain[0])
-        elif match.min_groups == 1:
-            words = [word for group in match.plain for word in group]
-        else:
-            return False
+        words, "open now" and the facet filters narrows them. Then the sample comes from the
+        index over one venue in SAMPLE_STRIDE, and the search is broad: whatever that sample
+        holds without "open now" (every match of the words is a match); with it, when the eighth
+        alone has more than count_cap venues open (else the sample of every match is read,
+        _search_among), and only when the words' count times the share of venues open now says
+        the eighth is likely to. For one group ("massage | massages", "haircut | hair <-> cut"),
+        or a search relaxed to any one of its groups, the count is that of the venues holding
+        one of the one-word alternatives: at least that many match. Several required groups
+        have no such count.
+
+        ``open_hours``: "open now" with words or a radius while at most OPEN_HOURS_SHARE of the
+        venues are open (the weekly profiles of migration 0043 say how many): the venues open
+        in this hour come through their index (migration 0045). With more open, AND'ing that
+        index's long lists with the words' costs more than testing the rows' hours."""
+        if only_ids is not None:
+            return False, False
+        located = query.radius_km is not None and query.lat is not None and query.lng is not None
+        share = None
+        if query.open_now and (match is not None or located):
+            minutes, _ = local_moments(self._now().replace(second=0, microsecond=0), pg_facets.index_zones())
+            share = db.session.execute(text(OPEN_SHARE_SQL), {"open_minutes": json.dumps(minutes)}).scalar_one()
+        open_hours = share is not None and share <= OPEN_HOURS_SHARE
+        words: list[str] = []
+        if match is not None and match.plain and not located:
+            if len(match.groups) == 1 and not match.min_groups:
+                words = list(match.plain[0])
+            elif match.min_groups == 1:
+                words = [word for group in match.plain for word in group]
         if not words:
-            return False
+            return False, open_hours
         sql = "SELECT coalesce(max(venues), 0) FROM venue_search_words WHERE word = ANY(:words)"
         most = db.session.execute(text(sql), {"words": words}).scalar_one()
-        return most >= SAMPLE_STRIDE * (self.count_cap + 1)
+        enough = SAMPLE_STRIDE * (self.count_cap + 1)
+        if share is None:
+            return most >= enough, open_hours
+        return most * share >= enough * OPEN_SAMPLE_MARGIN, open_hours
 
     def _count_strong(self, query: SearchQuery, match: TextMatch, only_ids: list[int] | None) -> int:
         """How many strong matches there are, when a page starts past their end."""

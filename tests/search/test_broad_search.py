@@ -418,12 +418,15 @@ def test_words_the_vocabulary_counts_as_common_are_sampled_from_one_venue_in_eig
     assert postgres.SAMPLE_CONDITION in first[1]
 
     said = []
-    real = PostgresBackend._common_words
-    monkeypatch.setattr(PostgresBackend, "_common_words", lambda *a: said.append(real(*a)) or said[-1])
+    real = PostgresBackend._sampling
+    monkeypatch.setattr(PostgresBackend, "_sampling", lambda *a: said.append(real(*a)[0]) or real(*a))
     common = [backend.search(q) for q in queries]
     assert said[-2:] == [False, True]  # "sauna pedicure": every word (two groups), then either
     common_open = [b.search(q) for b, q in open_queries]
-    monkeypatch.setattr(PostgresBackend, "_common_words", lambda self, query, match: False)
+    late = open_queries[1][0].explain(open_queries[1][1])[0][1]
+    assert postgres.OPEN_HOURS_SQL in late  # none open: the open venues through the hours' index
+    assert postgres.OPEN_HOURS_SQL not in open_queries[0][0].explain(open_queries[0][1])[0][1]
+    monkeypatch.setattr(PostgresBackend, "_sampling", lambda self, query, match, only_ids: (False, False))
     assert postgres.SAMPLE_CONDITION not in backend.explain(queries[0])[0][1]
     every = [backend.search(q) for q in queries]
     every_open = [b.search(q) for b, q in open_queries]

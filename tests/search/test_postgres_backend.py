@@ -692,3 +692,18 @@ def test_relaxing_to_two_of_three_groups_asks_the_index_for_each_pair():
     many = TextMatch("", tuple(f"'w{n}'" for n in range(8)), tuple(f"w{n}" for n in range(8)))
     assert math.comb(8, 4) > MAX_RELAXED_TERMS
     assert many.relax(4, ()).tsquery == " | ".join(many.groups)  # too many ways: any group, tested per row
+
+
+def test_the_hours_a_venue_is_open_in_are_those_its_opening_hours_overlap(ctx):
+    """Migration 0045's generated column: an hour of the week is listed when the venue is open
+    at any minute of it (a superset of "open now" at any minute of that hour), none when closed."""
+
+    def hours(multirange: str) -> list[int]:
+        return db.session.execute(
+            text("SELECT venue_search_open_hours(CAST(:h AS int4multirange))"), {"h": multirange}
+        ).scalar_one()
+
+    assert hours("{[420,1320)}") == list(range(7, 22))  # Monday 07:00-22:00: hours 7 to 21
+    assert hours("{[419,421)}") == [6, 7]  # a minute either side of 07:00
+    assert hours("{[1439,1441),[10020,10080)}") == [23, 24, 167]  # over midnight; Sunday's last hour
+    assert hours("{}") == []
