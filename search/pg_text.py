@@ -12,6 +12,7 @@ Damerau-Levenshtein budget, so "masage" searches ``masage | massage`` and "facai
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import combinations
 
@@ -59,6 +60,17 @@ class TextMatch:
     # Per group, its alternatives that are one lexeme each ("haircut" of "haircut | hair <-> cut"):
     # a venue holding any of them matches the group (the vocabulary counts them).
     plain: tuple[tuple[str, ...], ...] = ()
+    # Per group, a word of each alternative (every word of a typo's set): a venue matching the
+    # group holds one of them, so their counts added bound how many venues match it.
+    bound: tuple[tuple[str, ...], ...] = ()
+    # How many venues hold each word the search may ask for (the vocabulary's counts, read with
+    # the corrections); a word missing is held by none, or its count was not read.
+    counts: tuple[tuple[str, int], ...] = ()
+
+    def venues(self, words: Iterable[str]) -> list[int]:
+        """The counts of ``words`` (0 for a word without one)."""
+        counts = dict(self.counts)
+        return [counts.get(word, 0) for word in words]
 
     def relax(self, min_groups: int, labels: tuple[str, ...]) -> TextMatch:
         """At least ``min_groups`` of the groups. Two or more: the ways to pick that many, each
@@ -70,7 +82,7 @@ class TextMatch:
             tsquery = " | ".join("(" + " & ".join(f"({group})" for group in way) + ")" for way in ways)
         else:
             tsquery = " | ".join(self.groups)
-        return TextMatch(tsquery, self.groups, self.typed, min_groups, labels, self.plain)
+        return TextMatch(tsquery, self.groups, self.typed, min_groups, labels, self.plain, self.bound, self.counts)
 
     @property
     def strong_tsquery(self) -> str:
@@ -85,7 +97,7 @@ def text_match(keywords: str, synonyms: Synonyms | None = None) -> TextMatch | N
     words = words_of(keywords)
     if not words:
         return None
-    fixes, stored = corrections(words, with_synonyms=synonyms is None)
+    fixes, stored, counts = corrections(words, with_synonyms=synonyms is None)
     groups = term_groups(keywords, stored if synonyms is None else synonyms)
     group_queries = tuple(_group_tsquery(g, fixes) for g in groups)
     return TextMatch(
@@ -93,6 +105,8 @@ def text_match(keywords: str, synonyms: Synonyms | None = None) -> TextMatch | N
         group_queries,
         tuple(g.typed for g in groups),
         plain=tuple(_plain_words(g, fixes) for g in groups),
+        bound=tuple(_bound_words(g, fixes) for g in groups),
+        counts=tuple(sorted(counts.items())),
     )
 
 
@@ -122,20 +136,37 @@ def _plain_words(group: TermGroup, fixes: dict[str, list[str]]) -> tuple[str, ..
     return tuple(dict.fromkeys(w for w in words if not _SCIENTIFIC.fullmatch(w)))
 
 
-def corrections(words: list[str], *, with_synonyms: bool = False) -> tuple[dict[str, list[str]], Synonyms]:
+def _bound_words(group: TermGroup, fixes: dict[str, list[str]]) -> tuple[str, ...]:
+    """A word of each of the group's alternatives (its typo set's every word); () when one of
+    them has no word the vocabulary counts (the parser splits it: _SCIENTIFIC)."""
+    words: list[str] = []
+    for n, phrase in enumerate(group.alternatives):
+        if _SCIENTIFIC.fullmatch(phrase[0]):
+            return ()
+        words += [phrase[0], *(fixes.get(phrase[0], []) if n == 0 and len(phrase) == 1 else [])]
+    return tuple(dict.fromkeys(words))
+
+
+def corrections(
+    words: list[str], *, with_synonyms: bool = False
+) -> tuple[dict[str, list[str]], Synonyms, dict[str, int]]:
     """For each word the index's vocabulary lacks, its closest words within the typo budget
     (Damerau-Levenshtein, as Elasticsearch's fuzziness AUTO): candidates come from the trigram
     index and from every swap of two neighbouring letters ("facail" -> "facial", which shares
-    too few trigrams), then are ranked by edit distance and how many venues use them."""
+    too few trigrams), then are ranked by edit distance and how many venues use them. Also how
+    many venues hold each word the search may ask for (the typed words, the corrections and,
+    with the table's synonyms, their words), for PostgresBackend._sampling."""
+    typed = sorted(set(words))
     words = sorted({w for w in words if typo_budget(w) > 0})
     if not words and not with_synonyms:
-        return {}, NO_SYNONYMS
+        return {}, NO_SYNONYMS, {}
     variants = sorted({v for w in words for v in swaps(w)})
-    params = {"words": words, "swaps": variants, "candidates": TYPO_CANDIDATES}
-    sql = CORRECTIONS_SQL + (SYNONYMS_SQL if with_synonyms else "")
+    params = {"words": words, "swaps": variants, "candidates": TYPO_CANDIDATES, "typed": typed}
+    sql = CORRECTIONS_SQL + COUNTS_SQL + (SYNONYMS_SQL + SYNONYM_COUNTS_SQL if with_synonyms else "")
     rows = db.session.execute(text(sql), params).all()
     synonyms = Synonyms((row.typed, row.word) for row in rows if row.kind == "synonym")
-    rows = [row for row in rows if row.kind != "synonym"]
+    counts = {row.word: row.venues for row in rows if row.kind != "synonym"}
+    rows = [row for row in rows if row.kind not in ("synonym", "count")]
     known = {row.word for row in rows if row.kind == "known"}
     venues = {row.word: row.venues for row in rows}
     close: dict[str, set[str]] = {}
@@ -152,7 +183,7 @@ def corrections(words: list[str], *, with_synonyms: bool = False) -> tuple[dict[
         )
         if scored:
             fixes[word] = [c for _, _, c in scored[:TYPO_ALTERNATIVES]]
-    return fixes, synonyms
+    return fixes, synonyms, counts
 
 
 def suggest(prefix: str, limit: int = 8) -> list[str]:
@@ -225,6 +256,16 @@ CROSS JOIN LATERAL (
 WHERE NOT EXISTS (SELECT 1 FROM venue_search_words k WHERE k.word = q.word)
 UNION ALL
 SELECT 'swap', NULL, v.word, v.venues FROM venue_search_words v WHERE v.word = ANY(CAST(:swaps AS text[]))"""
+# How many venues hold each typed word, and each word of the synonym pairs (with the synonyms).
+COUNTS_SQL = """
+UNION ALL
+SELECT 'count', NULL, v.word, v.venues FROM venue_search_words v WHERE v.word = ANY(CAST(:typed AS text[]))"""
+SYNONYM_COUNTS_SQL = """
+UNION ALL
+SELECT 'count', NULL, v.word, v.venues FROM venue_search_words v
+WHERE v.word IN (
+    SELECT lower(w) FROM search_synonyms s, unnest(string_to_array(s.term || ' ' || s.synonym, ' ')) AS w
+)"""
 # The synonym pairs (search.synonyms), read with the corrections: one statement per search.
 SYNONYMS_SQL = """
 UNION ALL

@@ -75,6 +75,9 @@ SAMPLE_CONDITION = f"vs.venue_id % {SAMPLE_STRIDE} = 0"
 # With "open now", the eighth is read only when the words' count times the share of venues open
 # says it holds this many times what it needs (the hours of venues with the words may differ).
 OPEN_SAMPLE_MARGIN = 1.5
+# Several required groups: the eighth is tried when the smallest group's count (a bound on the
+# venues matching them all) is at least this many times what a full sample of it needs.
+MULTI_SAMPLE_MARGIN = 1.5
 # "Open now" with words or a radius reads the hours' index when at most this share of venues is open.
 OPEN_HOURS_SHARE = 0.25
 # The share of venues open now (the weekly profiles of migration 0043; the closures of today
@@ -520,9 +523,9 @@ ORDER BY {outer_order}"""
         compiled = self.compile(query, only_ids=only_ids, match=match, common=common, open_hours=open_hours)
         if len(compiled.statements) == 1:
             rows = db.session.execute(text(compiled.statements[0][1]), compiled.params).mappings().all()
-            if common and query.open_now and _sampled(rows) <= self.count_cap:
-                # Common words, but "open now" leaves too few of the eighth to tell the search is
-                # broad: the sample of every match, as for rarer words.
+            if common and not _counted_broad(query, match) and _sampled(rows) <= self.count_cap:
+                # Common words, but "open now" or the other groups leave too few of the eighth to
+                # tell the search is broad: the sample of every match, as for rarer words.
                 common = False
                 compiled = self.compile(query, only_ids=only_ids, match=match, open_hours=open_hours)
                 rows = db.session.execute(text(compiled.statements[0][1]), compiled.params).mappings().all()
@@ -656,17 +659,20 @@ ORDER BY {outer_order}"""
             minutes, _ = local_moments(self._now().replace(second=0, microsecond=0), pg_facets.index_zones())
             share = db.session.execute(text(OPEN_SHARE_SQL), {"open_minutes": json.dumps(minutes)}).scalar_one()
         open_hours = share is not None and share <= OPEN_HOURS_SHARE
-        words: list[str] = []
-        if match is not None and match.plain and not located:
-            if len(match.groups) == 1 and not match.min_groups:
-                words = list(match.plain[0])
-            elif match.min_groups == 1:
-                words = [word for group in match.plain for word in group]
-        if not words:
+        if match is None or not match.plain or located:
             return False, open_hours
-        sql = "SELECT coalesce(max(venues), 0) FROM venue_search_words WHERE word = ANY(:words)"
-        most = db.session.execute(text(sql), {"words": words}).scalar_one()
         enough = SAMPLE_STRIDE * (self.count_cap + 1)
+        if _counted_broad(query, match) is None:
+            # Several required groups: their counts only bound the venues matching all of them.
+            # The eighth is tried when that bound allows a full sample, and the search is broad
+            # when the eighth alone has more than count_cap matches (else the sample of every
+            # match is read after it, _search_among).
+            if query.open_now or match.min_groups or not all(match.bound):
+                return False, open_hours
+            bound = min(sum(match.venues(group)) for group in match.bound)
+            return bound >= enough * MULTI_SAMPLE_MARGIN, open_hours
+        words = list(match.plain[0]) if len(match.groups) == 1 else [w for group in match.plain for w in group]
+        most = max(match.venues(words), default=0)
         if share is None:
             return most >= enough, open_hours
         return most * share >= enough * OPEN_SAMPLE_MARGIN, open_hours
@@ -826,6 +832,15 @@ class _FreeChecker:
         """The free venues, and how many of them pass every filter unless every venue that
         could be free was checked (then None: the count is exact)."""
         return sorted(self.free), (None if complete else self.shown)
+
+
+def _counted_broad(query: SearchQuery, match: TextMatch | None) -> bool | None:
+    """Does the vocabulary's count of the words alone tell a search is broad (one group, or
+    relaxed to any one group, and no "open now": True), need the eighth's sample to tell it
+    (False: "open now"), or only bound it (None: several required groups)?"""
+    if match is None or not ((len(match.groups) == 1 and not match.min_groups) or match.min_groups == 1):
+        return None
+    return not query.open_now
 
 
 def _sampled(rows: Iterable[Any]) -> int:

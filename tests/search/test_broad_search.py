@@ -394,6 +394,7 @@ def test_words_the_vocabulary_counts_as_common_are_sampled_from_one_venue_in_eig
     from search import postgres
 
     monkeypatch.setitem(app.config, "SEARCH_COUNT_CAP", 1)
+    monkeypatch.setattr(postgres, "MULTI_SAMPLE_MARGIN", 0.5)  # 9 venues bound "sauna rooms"
     corpus = build_corpus(make_user, COMMON_SPECS)
     backend.index(corpus.ids)
     queries = (
@@ -403,6 +404,11 @@ def test_words_the_vocabulary_counts_as_common_are_sampled_from_one_venue_in_eig
             SearchQuery(text="sauna", category="wellness"),  # 6 match: counted up to the cap
             SearchQuery(text="sauna", price_max=2100),  # one matches: an exact count
             SearchQuery(text="sauna", sort="rating", per_page=5),
+            # Two required groups: their counts bound the matches; the eighth is tried, and
+            # tells the search is broad only when it alone holds more than the cap.
+            SearchQuery(text="sauna treatment", per_page=4, page=2),
+            SearchQuery(text="sauna rooms"),
+            SearchQuery(text="treatment house", sort="price"),
             SearchQuery(text="sauna pedicure", per_page=4, page=2),  # relaxed to either word
         ]
     )
@@ -416,6 +422,7 @@ def test_words_the_vocabulary_counts_as_common_are_sampled_from_one_venue_in_eig
     ]
     first, *_ = backend.explain(queries[0])
     assert postgres.SAMPLE_CONDITION in first[1]
+    assert postgres.SAMPLE_CONDITION in backend.explain(SearchQuery(text="sauna treatment"))[0][1]
 
     said = []
     real = PostgresBackend._sampling
@@ -437,7 +444,7 @@ def test_words_the_vocabulary_counts_as_common_are_sampled_from_one_venue_in_eig
     for query, got, want in zip(queries, common, every, strict=True):
         assert names(got) == names(want), query
         assert (got.total, got.total_capped) == (want.total, want.total_capped), query
-    assert [c.total for c in common[-4:-2]] == [2, 1]  # "1+" and exactly one
+    assert [c.total for c in common[6:8]] == [2, 1]  # "1+" and exactly one
     assert common[-1].relaxed == every[-1].relaxed == ("sauna",) and len(common[-1].hits) == 4
     assert {v.value for v in common[0].facets["category"].values} <= {"spa", "wellness"}
     assert [len(c.hits) for c in common[:4]] == [4, 4, 4, 2]
