@@ -531,6 +531,17 @@ def ensure_database(
     return build_database(base_url, size, seed=seed, log=log)
 
 
+def compact(libpq_url: str) -> None:
+    """The search tables rewritten compactly and everything analyzed: no dead rows, and no
+    entries waiting in a text index's pending list, which every search using that index reads
+    until a VACUUM (a build's rating UPDATE, or a run's reindex, rolled back, leaves both)."""
+    with psycopg.connect(libpq_url, autocommit=True) as conn:
+        conn.execute("VACUUM (FULL) venue_search")
+        for table in ("venue_search_words", "venue_search_suggestions", "venue_search_terms"):
+            conn.execute(f"VACUUM (FULL) {table}")  # the triggers' count updates left dead rows
+        conn.execute("VACUUM (ANALYZE)")
+
+
 def _migrate(url: str) -> None:
     """Bring a reused corpus to the current migration head (a no-op when it is there)."""
     from flask_migrate import upgrade
@@ -574,13 +585,9 @@ def build_database(base_url: str, size: int, *, seed: int = DEFAULT_SEED, log: C
 
     t = time.perf_counter()
     _set_ratings(build.libpq_url, ratings)
-    with psycopg.connect(build.libpq_url, autocommit=True) as conn:
-        # The rating UPDATE left a dead copy of every row: rewrite the table compactly, as a fresh
-        # reindex into an empty table would leave it, then analyze everything.
-        conn.execute("VACUUM (FULL) venue_search")
-        for table in ("venue_search_words", "venue_search_suggestions"):
-            conn.execute(f"VACUUM (FULL) {table}")  # the triggers' count updates left dead rows
-        conn.execute("VACUUM (ANALYZE)")
+    # The rating UPDATE left a dead copy of every row: rewrite the table compactly, as a fresh
+    # reindex into an empty table would leave it, then analyze everything.
+    compact(build.libpq_url)
     build.seconds["ratings, VACUUM"] = time.perf_counter() - t
     build.seconds["total"] = time.perf_counter() - started
     # The marker --reuse looks for, and how long this build took (reported when it is reused).

@@ -1097,8 +1097,11 @@ def main(argv: list[str] | None = None) -> None:
                 overrides={"SQLALCHEMY_DATABASE_URI": build.url, "UPLOAD_ROOT": tempfile.mkdtemp(prefix="bench-")},
             )
             if not build.built:
-                # A reused corpus's free time as the refresh job would have kept it since its build.
+                # A reused corpus's free time as the refresh job would have kept it since its build,
+                # and its tables as the build left them (an earlier run's reindex, rolled back, left
+                # a dead copy of every row and the text indexes' pending entries).
                 generate.compute_free_time(app, log=log)
+                generate.compact(build.libpq_url)
             with app.app_context():
                 shape_list = [s for s in shapes() if not args.shapes or s.key in args.shapes]
                 results[size] = {}
@@ -1113,6 +1116,9 @@ def main(argv: list[str] | None = None) -> None:
                 size_loads[size] = (load_before, os.getloadavg()[0])
                 if args.reindex:
                     reindex[size] = time_reindex(log)
+                    db.session.remove()
+                    # What the rolled-back reindex left would slow the plans and requests below.
+                    generate.compact(build.libpq_url)
                 if size == max(sizes):
                     facts = machine_facts()
                     plans = explain_all(shape_list)
