@@ -111,7 +111,7 @@ OPEN_NOW_SQL = (
     " AND NOT vs.closed_days @> CAST(CAST(:open_dates AS jsonb) ->> vs.timezone AS date)"
 )
 
-OPEN_HOURS_SQL = "vs.open_hours && CAST(:open_hours AS smallint[])"
+OPEN_HOURS_SQL = "venue_search_open_hours(vs.week_hours) && CAST(:open_hours AS smallint[])"
 
 # Opening hours overlap the window [free_from, free_to), judged in each venue's local week.
 _FROM_MOW = _minute_of_week_sql(_local_now_sql("CAST(:free_from AS timestamptz)"))
