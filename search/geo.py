@@ -12,6 +12,7 @@ Elasticsearch's coordinate encoding).
 
 from __future__ import annotations
 
+import hashlib
 import math
 
 EARTH_RADIUS_M = 6371008.7714  # mean radius; Elasticsearch's GeoUtils.EARTH_MEAN_RADIUS
@@ -47,10 +48,55 @@ DISTANCE_M_SQL = (
 )
 # Within the radius: the GiST index finds the box; the circle is checked on the chord (a plain
 # C function; earth_distance() is the same test through a SQL function per row).
-RADIUS_SQL = (
-    "earth_box(ll_to_earth(:lat, :lng), :radius_box_m) @> vs.earth"
-    " AND cube_distance(ll_to_earth(:lat, :lng), vs.earth) <= :radius_chord_m"
-)
+# Map cells of the index of where and when venues are open (migration 0046): a venue's key for
+# a local hour of the week is (zone_code(zone) * 168 + hour) * 10^8
+# + (floor(lat / OPEN_CELL_LAT_DEG) + 2000) * 10^4 + floor(lng / OPEN_CELL_LNG_DEG) + 3000, as
+# venue_search_open_cells() computes it.
+OPEN_CELL_LAT_DEG = 0.05
+OPEN_CELL_LNG_DEG = 0.08
+# A circle whose bounding box covers more cells than this is searched through the location
+# index instead (each cell is a key the GIN index looks up, once per hour asked).
+MAX_OPEN_CELLS = 100
+_CELL_MARGIN_DEG = 1e-6  # beyond any float noise in the cell arithmetic
+
+
+def radius_cells(lat: float, lng: float, radius_km: float) -> list[int] | None:
+    """The cell codes (the key without its hour) of every cell that a circle of ``radius_km``
+    around the point, edge included, touches; None when that is more than MAX_OPEN_CELLS cells,
+    or the circle reaches a pole or the 180th meridian."""
+    angle = (radius_km * 1000.0 + EDGE_TOLERANCE_M) / EARTH_RADIUS_M
+    dlat = math.degrees(angle) + _CELL_MARGIN_DEG
+    if abs(lat) + dlat >= 90.0 or math.sin(angle) >= math.cos(math.radians(lat)):
+        return None
+    # The greatest longitude difference of a spherical cap that holds no pole.
+    dlng = math.degrees(math.asin(math.sin(angle) / math.cos(math.radians(lat)))) + _CELL_MARGIN_DEG
+    if lng - dlng < -180.0 or lng + dlng > 180.0:
+        return None
+    rows = range(math.floor((lat - dlat) / OPEN_CELL_LAT_DEG), math.floor((lat + dlat) / OPEN_CELL_LAT_DEG) + 1)
+    cols = range(math.floor((lng - dlng) / OPEN_CELL_LNG_DEG), math.floor((lng + dlng) / OPEN_CELL_LNG_DEG) + 1)
+    if len(rows) * len(cols) > MAX_OPEN_CELLS:
+        return None
+    return [(row + 2000) * 10000 + col + 3000 for row in rows for col in cols]
+
+
+def zone_code(zone: str) -> int:
+    """A time zone's 12-bit code in the keys of venue_search_open_cells()."""
+    return int(hashlib.md5(zone.encode(), usedforsecurity=False).hexdigest()[:3], 16)
+
+
+def open_cell_keys(lat: float, lng: float, radius_km: float, minutes: dict[str, int]) -> list[int] | None:
+    """The keys of venue_search_open_cells() that a venue open now within the circle has, for
+    ``minutes``, each zone's local minute of the week now (search.postgres.local_moments): one
+    per zone and cell. None as radius_cells."""
+    cells = radius_cells(lat, lng, radius_km)
+    if cells is None:
+        return None
+    hours = sorted({(zone_code(zone) * 168 + minute // 60) * 100_000_000 for zone, minute in minutes.items()})
+    return [hour + cell for hour in hours for cell in cells]
+
+
+RADIUS_EXACT_SQL = "cube_distance(ll_to_earth(:lat, :lng), vs.earth) <= :radius_chord_m"
+RADIUS_SQL = f"earth_box(ll_to_earth(:lat, :lng), :radius_box_m) @> vs.earth AND {RADIUS_EXACT_SQL}"
 
 
 def es_distance(radius_km: float) -> str:

@@ -28,7 +28,7 @@ from app.booking.availability import booking_rules
 from app.extensions import db
 from search import pg_facets, pg_index, pg_text
 from search.free_time import free_answer_params, free_answer_sql
-from search.geo import DISTANCE_M_SQL, RADIUS_SQL, radius_limits
+from search.geo import DISTANCE_M_SQL, RADIUS_EXACT_SQL, RADIUS_SQL, open_cell_keys, radius_cells, radius_limits
 from search.pg_text import HEADLINE_OPTIONS, RANK_SQL, TS_CONFIG, TSQUERY, TextMatch, escape_html_sql
 from search.snippets import sentence_snippet
 from search.types import SearchHit, SearchQuery, SearchResult, VenueDocument
@@ -78,8 +78,12 @@ OPEN_SAMPLE_MARGIN = 1.5
 # Several required groups: the eighth is tried when the smallest group's count (a bound on the
 # venues matching them all) is at least this many times what a full sample of it needs.
 MULTI_SAMPLE_MARGIN = 1.5
-# "Open now" with words or a radius reads the hours' index when at most this share of venues is open.
+# "Open now" with words reads the hours' index when at most this share of venues is open.
 OPEN_HOURS_SHARE = 0.25
+# "Open now" within a radius reads the index of where and when venues are open (migration 0046)
+# when at most this share is open. With more open, the circle's rows yield a page's sample
+# soon enough: reading them through the location index costs less than the cells' lists.
+OPEN_CELLS_SHARE = 0.4
 # The share of venues open now (the weekly profiles of migration 0043; the closures of today
 # are not subtracted: an estimate, for _sampling).
 OPEN_SHARE_SQL = """
@@ -112,6 +116,7 @@ OPEN_NOW_SQL = (
 )
 
 OPEN_HOURS_SQL = "venue_search_open_hours(vs.week_hours) && CAST(:open_hours AS smallint[])"
+OPEN_CELLS_SQL = "venue_search_open_cells(vs.week_hours, vs.timezone, vs.lat, vs.lng) && CAST(:open_cells AS bigint[])"
 
 # Opening hours overlap the window [free_from, free_to), judged in each venue's local week.
 _FROM_MOW = _minute_of_week_sql(_local_now_sql("CAST(:free_from AS timestamptz)"))
@@ -325,10 +330,22 @@ class PostgresBackend:
                 else "venue_search vs"
             )
             matched_where = list(base)
-            if open_hours and query.open_now:
+            cells = None
+            if open_hours and query.open_now and located and query.radius_km is not None:
+                cells = open_cell_keys(query.lat, query.lng, query.radius_km, minutes)
+            if cells:
+                # The venues near the circle open at some time in this hour of the week in any
+                # zone (a superset of those open now within it), through the index of where and
+                # when venues are open (migration 0046). The circle's box, which the planner
+                # would read through the location index instead, is left out; the distance and
+                # OPEN_NOW_SQL stay the exact tests.
+                params["open_cells"] = cells
+                matched_where = [RADIUS_EXACT_SQL if b == RADIUS_SQL else b for b in matched_where]
+                matched_where.append(OPEN_CELLS_SQL)
+            elif open_hours and query.open_now:
                 # The venues open at some time in this hour of the week in any zone (a superset
-                # of those open now), through their index, AND'ed with the words' or the
-                # circle's (migration 0045); OPEN_NOW_SQL stays the exact test.
+                # of those open now), through their index, AND'ed with the words' (migration
+                # 0045); OPEN_NOW_SQL stays the exact test.
                 matched_where.append(OPEN_HOURS_SQL)
             page_limit = ":limit"
             if common:
@@ -650,7 +667,9 @@ ORDER BY {outer_order}"""
         ``open_hours``: "open now" with words or a radius while at most OPEN_HOURS_SHARE of the
         venues are open (the weekly profiles of migration 0043 say how many): the venues open
         in this hour come through their index (migration 0045). With more open, AND'ing that
-        index's long lists with the words' costs more than testing the rows' hours."""
+        index's long lists with the words' costs more than testing the rows' hours. Within a
+        radius that radius_cells can cover, up to OPEN_CELLS_SHARE: the venues open in this hour
+        near the circle come through the index of where and when they are open (migration 0046)."""
         if only_ids is not None:
             return False, False
         located = query.radius_km is not None and query.lat is not None and query.lng is not None
@@ -658,7 +677,8 @@ ORDER BY {outer_order}"""
         if query.open_now and (match is not None or located):
             minutes, _ = local_moments(self._now().replace(second=0, microsecond=0), pg_facets.index_zones())
             share = db.session.execute(text(OPEN_SHARE_SQL), {"open_minutes": json.dumps(minutes)}).scalar_one()
-        open_hours = share is not None and share <= OPEN_HOURS_SHARE
+        cells = located and radius_cells(query.lat, query.lng, query.radius_km) is not None
+        open_hours = share is not None and share <= (OPEN_CELLS_SHARE if cells else OPEN_HOURS_SHARE)
         if match is None or not match.plain or located:
             return False, open_hours
         enough = SAMPLE_STRIDE * (self.count_cap + 1)

@@ -695,8 +695,8 @@ def test_relaxing_to_two_of_three_groups_asks_the_index_for_each_pair():
 
 
 def test_the_hours_a_venue_is_open_in_are_those_its_opening_hours_overlap(ctx):
-    """Migration 0045's generated column: an hour of the week is listed when the venue is open
-    at any minute of it (a superset of "open now" at any minute of that hour), none when closed."""
+    """Migration 0045's function: an hour of the week is listed when the venue is open at any
+    minute of it (a superset of "open now" at any minute of that hour), none when closed."""
 
     def hours(multirange: str) -> list[int]:
         return db.session.execute(
@@ -707,3 +707,119 @@ def test_the_hours_a_venue_is_open_in_are_those_its_opening_hours_overlap(ctx):
     assert hours("{[419,421)}") == [6, 7]  # a minute either side of 07:00
     assert hours("{[1439,1441),[10020,10080)}") == [23, 24, 167]  # over midnight; Sunday's last hour
     assert hours("{}") == []
+
+
+def _moved(lat: float, lng: float, km: float, bearing_deg: float) -> tuple[float, float]:
+    """The point ``km`` from (lat, lng) on the model sphere, towards ``bearing_deg``."""
+    from search.geo import EARTH_RADIUS_M
+
+    d, b = km * 1000.0 / EARTH_RADIUS_M, math.radians(bearing_deg)
+    p1, l1 = math.radians(lat), math.radians(lng)
+    p2 = math.asin(math.sin(p1) * math.cos(d) + math.cos(p1) * math.sin(d) * math.cos(b))
+    l2 = l1 + math.atan2(math.sin(b) * math.sin(d) * math.cos(p1), math.cos(d) - math.sin(p1) * math.sin(p2))
+    return math.degrees(p2), (math.degrees(l2) + 540.0) % 360.0 - 180.0
+
+
+@pytest.mark.parametrize(
+    ("lat", "lng", "radius_km"),
+    [(51.5072, -0.1276, 10), (53.4808, -2.2426, 25), (0.01, 0.01, 5), (-33.87, 151.21, 10), (69.65, 18.96, 1)],
+)
+def test_the_cells_of_a_circle_cover_every_point_of_it(lat, lng, radius_km):
+    """Every point within the radius, edge included, lies in one of the cells radius_cells
+    lists, in the cell venue_search_open_cells() computes from its coordinates."""
+    from search.geo import OPEN_CELL_LAT_DEG, OPEN_CELL_LNG_DEG, radius_cells
+
+    cells = set(radius_cells(lat, lng, radius_km))
+    for bearing in range(0, 360, 3):
+        for km in (radius_km, radius_km * 0.999, radius_km * 0.7, radius_km * 0.3):
+            p, q = _moved(lat, lng, km, bearing)
+            cell = (math.floor(p / OPEN_CELL_LAT_DEG) + 2000) * 10000 + math.floor(q / OPEN_CELL_LNG_DEG) + 3000
+            assert cell in cells, (p, q, km, bearing)
+
+
+def test_a_circle_the_cells_cannot_cover_is_left_to_the_location_index():
+    from search.geo import MAX_OPEN_CELLS, radius_cells
+
+    assert radius_cells(89.95, 10.0, 10) is None  # holds the pole
+    assert radius_cells(51.0, 179.99, 10) is None  # crosses the 180th meridian
+    assert radius_cells(51.0, 0.0, 500) is None  # more than MAX_OPEN_CELLS cells
+    assert len(radius_cells(51.0, 0.0, 25)) <= MAX_OPEN_CELLS
+
+
+def test_the_open_cells_of_a_venue_are_its_hours_in_its_zone_and_its_cell(ctx):
+    """Migration 0046's keys, as search.geo.open_cell_keys asks them: a venue open 07:00-22:00
+    on Mondays in London is found at 21:30 on a Monday within 10 km, not at 22:00, not in
+    another zone at the same local minute, not from 30 km away."""
+    from search.geo import open_cell_keys, zone_code
+
+    def found(minutes: dict[str, int], lat: float = 51.52, lng: float = -0.10) -> bool:
+        keys = open_cell_keys(lat, lng, 10, minutes)
+        return db.session.execute(
+            text(
+                "SELECT venue_search_open_cells(CAST(:h AS int4multirange), :tz, 51.5072, -0.1276)"
+                " && CAST(:keys AS bigint[])"
+            ),
+            {"h": "{[420,1320)}", "tz": "Europe/London", "keys": keys},
+        ).scalar_one()
+
+    assert zone_code("Europe/London") != zone_code("Europe/Paris")
+    assert found({"Europe/London": 21 * 60 + 30})
+    assert found({"Europe/Paris": 22 * 60 + 30, "Europe/London": 21 * 60 + 30})
+    assert not found({"Europe/London": 22 * 60})
+    assert not found({"Europe/Paris": 21 * 60 + 30})
+    assert not found({"Europe/London": 21 * 60 + 30}, lat=51.78)  # about 30 km north
+    assert (
+        db.session.execute(
+            text("SELECT venue_search_open_cells('{[420,1320)}', 'Europe/London', NULL, NULL)")
+        ).scalar_one()
+        == []
+    )
+
+
+def test_open_now_within_a_radius_through_the_cells_finds_what_the_rows_say(app, ctx, make_user, backend, monkeypatch):
+    """ "Open now" within a radius read through the index of where and when venues are open
+    (migration 0046) gives the pages and counts of the search that tests the circle's rows:
+    venues on either side of the edge, open early or late, one in another zone."""
+    from search import postgres
+    from tests.search.corpus import Spec
+
+    def spec(name: str, km: float, bearing: float, hours: tuple[int, int]) -> Spec:
+        lat, lng = _moved(LONDON[0], LONDON[1], km, bearing)
+        return Spec(name, "spa", "London", lat, lng, (("Sauna", 2000, True),), hours=hours)
+
+    specs = (
+        spec("Early Near", 2, 10, (7 * 60, 9 * 60)),
+        spec("Early Edge", 9.99, 100, (7 * 60, 9 * 60)),
+        spec("Early Out", 10.05, 190, (7 * 60, 9 * 60)),
+        spec("Day Near", 3, 200, (9 * 60, 18 * 60)),
+        spec("Late Near", 5, 290, (20 * 60 + 30, 23 * 60)),
+        spec("Late Far", 40, 45, (20 * 60 + 30, 23 * 60)),
+        spec("Paris Hours", 4, 300, (8 * 60, 10 * 60)),  # in Paris's zone: 07:00-09:00 London
+    )
+    corpus = build_corpus(make_user, specs)
+    corpus.venues["Paris Hours"].timezone = "Europe/Paris"
+    db.session.flush()
+    backend.index(corpus.ids)
+    monkeypatch.setattr(postgres, "OPEN_CELLS_SHARE", 1.0)  # whatever share is open
+    instants = [datetime(2026, 11, 25, h, m, tzinfo=UTC) for h, m in ((6, 59), (7, 0), (8, 59), (9, 0), (21, 0))]
+    queries = [SearchQuery(open_now=True, lat=LONDON[0], lng=LONDON[1], radius_km=10, per_page=p) for p in (2, 20)]
+
+    def run() -> list[tuple[list[str], int]]:
+        results = []
+        for instant in instants:
+            for query in queries:
+                result = PostgresBackend(now=lambda instant=instant: instant).search(query)
+                results.append(([hit.name for hit in result.hits], result.total))
+        return results
+
+    first = PostgresBackend(now=lambda: instants[1]).explain(queries[1])[0][1]
+    assert postgres.OPEN_CELLS_SQL in first and "earth_box" not in first.split("base AS")[0]
+    through_cells = run()
+    monkeypatch.setattr(postgres, "OPEN_CELLS_SHARE", 0.0)
+    monkeypatch.setattr(postgres, "OPEN_HOURS_SHARE", 0.0)
+    assert postgres.OPEN_CELLS_SQL not in PostgresBackend(now=lambda: instants[1]).explain(queries[1])[0][1]
+    through_rows = run()
+    assert through_cells == through_rows
+    at_seven = sorted(through_rows[3][0])
+    assert at_seven == ["Early Edge", "Early Near", "Paris Hours"]
+    assert sorted(through_rows[9][0]) == ["Late Near"]

@@ -1,0 +1,68 @@
+"""Search: where and when each venue is open, as an indexed array, to find the venues open now
+within a radius through one index
+
+"Open now" within a radius read every venue in the circle's box through the location index and
+tested each row's hours: at 19:00-21:00 or before 08:00, when a tenth to a quarter of venues are
+open, that is thousands of rows for a page (16,239 rows read for 1,001 open ones within 10 km of
+west London at 07:19, 17 ms of the statement at 100k venues). The hours' index of migration 0045
+cannot help: the planner estimates the circle at a hundred rows and never ANDs the two.
+
+``venue_search_open_cells(week_hours, timezone, lat, lng)`` lists one key per local hour of the
+week the venue is open in (as ``venue_search_open_hours``), with its time zone, and the map cell
+it lies in: a cell is 0.05 by 0.08 degrees (about 5.5 km by 5.5 km in Britain), and the key is
+``(zone * 168 + hour) * 10^8 + (floor(lat / 0.05) + 2000) * 10^4 + floor(lng / 0.08) + 3000``,
+where ``zone`` is the first 12 bits of the md5 of the zone's name (two zones sharing a code only
+add candidates). The keys of the cells a circle's bounding box covers, for each zone's hour of
+now, give through a GIN index every venue near the circle open at some time in this hour, a
+superset of those open now within it; the exact tests (the distance, the minute, the closed
+days) stay on each row (search.geo.open_cell_keys, search.postgres). Within 10 km of west London
+at 07:19: 2,521 candidates, 2.9 ms.
+
+Revision ID: 0046
+Revises: 0045
+Create Date: 2026-11-25
+"""
+
+from alembic import op
+
+revision = "0046"
+down_revision = "0045"
+branch_labels = None
+depends_on = None
+
+# search.geo.OPEN_CELL_LAT_DEG, OPEN_CELL_LNG_DEG and open_cell_keys spell the same key.
+# PARALLEL UNSAFE keeps a search through the index in one process: the planner costs the
+# sample's whole scan (a CTE read only as far as 1,001 rows) and would start two workers, which
+# read on past the sample (28 ms instead of 3 for the case above).
+OPEN_CELLS_FUNCTION = """
+CREATE FUNCTION venue_search_open_cells(
+    hours int4multirange, timezone text, lat double precision, lng double precision
+) RETURNS bigint[]
+LANGUAGE sql IMMUTABLE PARALLEL UNSAFE AS $$
+    SELECT CASE WHEN lat IS NULL OR lng IS NULL THEN CAST('{}' AS bigint[]) ELSE ARRAY(
+        SELECT (z.code * 168 + h) * 100000000 + (CAST(floor(lat / 0.05) AS bigint) + 2000) * 10000
+               + CAST(floor(lng / 0.08) AS bigint) + 3000
+        FROM unnest(venue_search_open_hours(hours)) AS h,
+             (SELECT CAST(CAST(CAST('x' || substr(md5(timezone), 1, 3) AS bit(12)) AS integer) AS bigint) AS code) AS z
+    ) END
+$$"""
+
+
+def upgrade() -> None:
+    op.execute(OPEN_CELLS_FUNCTION)
+    op.execute(
+        "COMMENT ON FUNCTION venue_search_open_cells(int4multirange, text, double precision, double precision) IS"
+        " 'One key per hour of the week the venue is open in (local time, with a code of its zone)"
+        " and the 0.05 by 0.08 degree cell it lies in.'"
+    )
+    # search.postgres.OPEN_CELLS_SQL spells the same expression: the planner uses an index on an
+    # expression only for a condition on that expression.
+    op.execute(
+        "CREATE INDEX ix_venue_search_open_cells ON venue_search"
+        " USING gin (venue_search_open_cells(week_hours, timezone, lat, lng))"
+    )
+
+
+def downgrade() -> None:
+    op.execute("DROP INDEX ix_venue_search_open_cells")
+    op.execute("DROP FUNCTION venue_search_open_cells(int4multirange, text, double precision, double precision)")
