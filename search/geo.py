@@ -49,19 +49,21 @@ DISTANCE_M_SQL = (
 # Within the radius: the GiST index finds the box; the circle is checked on the chord (a plain
 # C function; earth_distance() is the same test through a SQL function per row).
 # Map cells of the index of where and when venues are open (migration 0046): a venue's key for
-# a local hour of the week is (zone_code(zone) * 168 + hour) * 10^8
+# a block of OPEN_CELL_MINUTES of its local week is (zone_code(zone) * 84 + block) * 10^8
 # + (floor(lat / OPEN_CELL_LAT_DEG) + 2000) * 10^4 + floor(lng / OPEN_CELL_LNG_DEG) + 3000, as
 # venue_search_open_cells() computes it.
 OPEN_CELL_LAT_DEG = 0.05
 OPEN_CELL_LNG_DEG = 0.08
+OPEN_CELL_MINUTES = 120
+_BLOCKS_PER_WEEK = 7 * 24 * 60 // OPEN_CELL_MINUTES
 # A circle whose bounding box covers more cells than this is searched through the location
-# index instead (each cell is a key the GIN index looks up, once per hour asked).
+# index instead (each cell is a key the GIN index looks up, once per zone asked).
 MAX_OPEN_CELLS = 100
 _CELL_MARGIN_DEG = 1e-6  # beyond any float noise in the cell arithmetic
 
 
 def radius_cells(lat: float, lng: float, radius_km: float) -> list[int] | None:
-    """The cell codes (the key without its hour) of every cell that a circle of ``radius_km``
+    """The cell codes (the key without its zone and time) of every cell that a circle of ``radius_km``
     around the point, edge included, touches; None when that is more than MAX_OPEN_CELLS cells,
     or the circle reaches a pole or the 180th meridian."""
     angle = (radius_km * 1000.0 + EDGE_TOLERANCE_M) / EARTH_RADIUS_M
@@ -87,12 +89,12 @@ def zone_code(zone: str) -> int:
 def open_cell_keys(lat: float, lng: float, radius_km: float, minutes: dict[str, int]) -> list[int] | None:
     """The keys of venue_search_open_cells() that a venue open now within the circle has, for
     ``minutes``, each zone's local minute of the week now (search.postgres.local_moments): one
-    per zone and cell. None as radius_cells."""
+    per zone's block of now and cell. None as radius_cells."""
     cells = radius_cells(lat, lng, radius_km)
     if cells is None:
         return None
-    hours = sorted({(zone_code(zone) * 168 + minute // 60) * 100_000_000 for zone, minute in minutes.items()})
-    return [hour + cell for hour in hours for cell in cells]
+    blocks = {(zone_code(zone) * _BLOCKS_PER_WEEK + minute // OPEN_CELL_MINUTES) for zone, minute in minutes.items()}
+    return [block * 100_000_000 + cell for block in sorted(blocks) for cell in cells]
 
 
 RADIUS_EXACT_SQL = "cube_distance(ll_to_earth(:lat, :lng), vs.earth) <= :radius_chord_m"

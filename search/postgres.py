@@ -334,9 +334,9 @@ class PostgresBackend:
             if open_hours and query.open_now and located and query.radius_km is not None:
                 cells = open_cell_keys(query.lat, query.lng, query.radius_km, minutes)
             if cells:
-                # The venues near the circle open at some time in this hour of the week in any
-                # zone (a superset of those open now within it), through the index of where and
-                # when venues are open (migration 0046). The circle's box, which the planner
+                # The venues near the circle open at some time in these two hours of the week in
+                # their zone (a superset of those open now within it), through the index of where
+                # and when venues are open (migration 0046). The circle's box, which the planner
                 # would read through the location index instead, is left out; the distance and
                 # OPEN_NOW_SQL stay the exact tests.
                 params["open_cells"] = cells
@@ -668,8 +668,9 @@ ORDER BY {outer_order}"""
         venues are open (the weekly profiles of migration 0043 say how many): the venues open
         in this hour come through their index (migration 0045). With more open, AND'ing that
         index's long lists with the words' costs more than testing the rows' hours. Within a
-        radius that radius_cells can cover, up to OPEN_CELLS_SHARE: the venues open in this hour
-        near the circle come through the index of where and when they are open (migration 0046)."""
+        radius that radius_cells can cover, up to OPEN_CELLS_SHARE: the venues open in these two
+        hours near the circle come through the index of where and when they are open (migration
+        0046)."""
         if only_ids is not None:
             return False, False
         located = query.radius_km is not None and query.lat is not None and query.lng is not None

@@ -748,8 +748,9 @@ def test_a_circle_the_cells_cannot_cover_is_left_to_the_location_index():
 
 def test_the_open_cells_of_a_venue_are_its_hours_in_its_zone_and_its_cell(ctx):
     """Migration 0046's keys, as search.geo.open_cell_keys asks them: a venue open 07:00-22:00
-    on Mondays in London is found at 21:30 on a Monday within 10 km, not at 22:00, not in
-    another zone at the same local minute, not from 30 km away."""
+    on Mondays in London is a candidate at 21:30 on a Monday within 10 km (and at 06:00: the
+    keys are of two hours), not at 22:00, not in another zone at the same local minute, not
+    from 30 km away."""
     from search.geo import open_cell_keys, zone_code
 
     def found(minutes: dict[str, int], lat: float = 51.52, lng: float = -0.10) -> bool:
@@ -766,6 +767,7 @@ def test_the_open_cells_of_a_venue_are_its_hours_in_its_zone_and_its_cell(ctx):
     assert found({"Europe/London": 21 * 60 + 30})
     assert found({"Europe/Paris": 22 * 60 + 30, "Europe/London": 21 * 60 + 30})
     assert not found({"Europe/London": 22 * 60})
+    assert found({"Europe/London": 6 * 60})  # its two hours 06:00-08:00 hold 07:00: a candidate
     assert not found({"Europe/Paris": 21 * 60 + 30})
     assert not found({"Europe/London": 21 * 60 + 30}, lat=51.78)  # about 30 km north
     assert (
