@@ -58,8 +58,12 @@ class Config:
     SQLALCHEMY_DATABASE_URI = sqlalchemy_url(env("DATABASE_URL"))
     # The session speaks UTC: psycopg then returns timestamps with datetime.UTC itself, whose
     # arithmetic is several times cheaper than with a ZoneInfo("Etc/UTC") (the slot engine
-    # does it thousands of times for a month calendar).
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "connect_args": {"options": "-c timezone=UTC"}}
+    # does it thousands of times for a month calendar). No JIT: compiling a statement's
+    # expressions takes 20-40 ms, and the planner asks for it by cost estimates alone (a search
+    # through the word cells' index, migration 0047, estimated above jit_above_cost, ran 4 ms
+    # of query and 30 of compiling at a million venues); no statement of the app runs long
+    # enough to win that back.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "connect_args": {"options": "-c timezone=UTC -c jit=off"}}
     EMBEDDED_PGDATA = env("EMBEDDED_PGDATA")  # default: instance/pgdata
     EMBEDDED_DATABASE = env("EMBEDDED_DATABASE", "cozywish")
 

@@ -97,6 +97,12 @@ def open_cell_keys(lat: float, lng: float, radius_km: float, minutes: dict[str, 
     return [block * 100_000_000 + cell for block in sorted(blocks) for cell in cells]
 
 
+def word_cell_keys(words: list[str], cells: list[int]) -> list[str]:
+    """The keys of venue_search_word_cells() (migration 0047) that a venue holding one of
+    ``words`` (lexemes) in one of ``cells`` (radius_cells) has."""
+    return [f"{word}@{cell}" for word in words for cell in cells]
+
+
 RADIUS_EXACT_SQL = "cube_distance(ll_to_earth(:lat, :lng), vs.earth) <= :radius_chord_m"
 RADIUS_SQL = f"earth_box(ll_to_earth(:lat, :lng), :radius_box_m) @> vs.earth AND {RADIUS_EXACT_SQL}"
 

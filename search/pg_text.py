@@ -105,7 +105,7 @@ def text_match(keywords: str, synonyms: Synonyms | None = None) -> TextMatch | N
         group_queries,
         tuple(g.typed for g in groups),
         plain=tuple(_plain_words(g, fixes) for g in groups),
-        bound=tuple(_bound_words(g, fixes) for g in groups),
+        bound=tuple(_bound_words(g, fixes, counts) for g in groups),
         counts=tuple(sorted(counts.items())),
     )
 
@@ -136,14 +136,16 @@ def _plain_words(group: TermGroup, fixes: dict[str, list[str]]) -> tuple[str, ..
     return tuple(dict.fromkeys(w for w in words if not _SCIENTIFIC.fullmatch(w)))
 
 
-def _bound_words(group: TermGroup, fixes: dict[str, list[str]]) -> tuple[str, ...]:
-    """A word of each of the group's alternatives (its typo set's every word); () when one of
-    them has no word the vocabulary counts (the parser splits it: _SCIENTIFIC)."""
+def _bound_words(group: TermGroup, fixes: dict[str, list[str]], counts: dict[str, int]) -> tuple[str, ...]:
+    """A word of each of the group's alternatives (its typo set's every word; of a phrase, the
+    word fewest venues hold: "removal" of "hair removal"); () when one of them has no word the
+    vocabulary counts (the parser splits it: _SCIENTIFIC)."""
     words: list[str] = []
     for n, phrase in enumerate(group.alternatives):
-        if _SCIENTIFIC.fullmatch(phrase[0]):
+        word = min(phrase, key=lambda w: (counts.get(w, 0), phrase.index(w)))
+        if _SCIENTIFIC.fullmatch(word):
             return ()
-        words += [phrase[0], *(fixes.get(phrase[0], []) if n == 0 and len(phrase) == 1 else [])]
+        words += [word, *(fixes.get(word, []) if n == 0 and len(phrase) == 1 else [])]
     return tuple(dict.fromkeys(words))
 
 

@@ -28,7 +28,15 @@ from app.booking.availability import booking_rules
 from app.extensions import db
 from search import pg_facets, pg_index, pg_text
 from search.free_time import free_answer_params, free_answer_sql
-from search.geo import DISTANCE_M_SQL, RADIUS_EXACT_SQL, RADIUS_SQL, open_cell_keys, radius_cells, radius_limits
+from search.geo import (
+    DISTANCE_M_SQL,
+    RADIUS_EXACT_SQL,
+    RADIUS_SQL,
+    open_cell_keys,
+    radius_cells,
+    radius_limits,
+    word_cell_keys,
+)
 from search.pg_text import HEADLINE_OPTIONS, RANK_SQL, TS_CONFIG, TSQUERY, TextMatch, escape_html_sql
 from search.snippets import sentence_snippet
 from search.types import SearchHit, SearchQuery, SearchResult, VenueDocument
@@ -116,6 +124,11 @@ OPEN_NOW_SQL = (
 )
 
 OPEN_HOURS_SQL = "venue_search_open_hours(vs.week_hours) && CAST(:open_hours AS smallint[])"
+# A group's words in the cells of a radius (migration 0047), and the words' own test written so
+# that the planner does not AND the country-wide text index with it (the words' matches near the
+# circle are already all there is to read; the tsquery is tested on them).
+WORD_CELLS_SQL = "venue_search_word_cells(vs.search_vector, vs.lat, vs.lng) && CAST(:word_cells_{n} AS text[])"
+WORDS_TESTED_SQL = f"(vs.search_vector || CAST('' AS tsvector)) @@ {TSQUERY}"
 OPEN_CELLS_SQL = "venue_search_open_cells(vs.week_hours, vs.timezone, vs.lat, vs.lng) && CAST(:open_cells AS bigint[])"
 
 # Opening hours overlap the window [free_from, free_to), judged in each venue's local week.
@@ -342,6 +355,29 @@ class PostgresBackend:
                 params["open_cells"] = cells
                 matched_where = [RADIUS_EXACT_SQL if b == RADIUS_SQL else b for b in matched_where]
                 matched_where.append(OPEN_CELLS_SQL)
+            elif (
+                match is not None and only_ids is None and located and query.radius_km is not None and all(match.bound)
+            ):
+                word_cells = radius_cells(query.lat, query.lng, query.radius_km)
+                if word_cells:
+                    # The words' venues near the circle through the index of words by map cell
+                    # (migration 0047), not the country's matches AND'ed with the circle's box;
+                    # the tsquery and the distance stay the exact tests. Relaxed, a venue holds
+                    # a word of one group at least; otherwise one of each group's.
+                    bound = [[w for group in match.bound for w in group]] if match.min_groups else match.bound
+                    for n, group_words in enumerate(bound):
+                        params[f"word_cells_{n}"] = word_cell_keys(sorted(set(group_words)), word_cells)
+                    matched_where = [
+                        RADIUS_EXACT_SQL
+                        if b == RADIUS_SQL
+                        else WORDS_TESTED_SQL
+                        if b == f"vs.search_vector @@ {TSQUERY}"
+                        else b
+                        for b in matched_where
+                    ]
+                    matched_where += [WORD_CELLS_SQL.format(n=n) for n in range(len(bound))]
+                if open_hours and query.open_now:
+                    matched_where.append(OPEN_HOURS_SQL)
             elif open_hours and query.open_now:
                 # The venues open at some time in this hour of the week in any zone (a superset
                 # of those open now), through their index, AND'ed with the words' (migration

@@ -71,10 +71,11 @@ SHAPES = [
     ("text", SearchQuery(text="massage"), {"ix_venue_search_search_vector"}),
     ("typo", SearchQuery(text="masage"), {"ix_venue_search_search_vector"}),
     ("radius", SearchQuery(lat=LONDON[0], lng=LONDON[1], radius_km=5), {"ix_venue_search_earth"}),
+    # Words within a radius: their venues in the circle's map cells (migration 0047).
     (
         "text_radius",
         SearchQuery(text="nails", lat=LONDON[0], lng=LONDON[1], radius_km=5),
-        {"ix_venue_search_earth"},
+        {"ix_venue_search_word_cells"},
     ),
     ("distance_sort", SearchQuery(lat=LONDON[0], lng=LONDON[1], sort="distance"), {"ix_venue_search_earth"}),
     ("category", SearchQuery(category="spa"), {"ix_venue_search_category"}),
@@ -825,3 +826,58 @@ def test_open_now_within_a_radius_through_the_cells_finds_what_the_rows_say(app,
     at_seven = sorted(through_rows[3][0])
     assert at_seven == ["Early Edge", "Early Near", "Paris Hours"]
     assert sorted(through_rows[9][0]) == ["Late Near"]
+
+
+def test_words_within_a_radius_through_the_word_cells_find_what_the_rows_say(app, backend, corpus, monkeypatch):
+    """Text within a radius read through the index of words by map cell (migration 0047) gives
+    the pages and counts of the search that ANDs the text index with the circle's box: one
+    word, synonyms, a typo, two groups, a phrase, a relaxed search; with the usual cap and with
+    a cap of 1 (broad searches)."""
+    from search import postgres
+
+    manchester = (53.4808, -2.2426)
+    queries = [
+        SearchQuery(text="massage", lat=LONDON[0], lng=LONDON[1], radius_km=5),
+        SearchQuery(text="massage", lat=manchester[0], lng=manchester[1], radius_km=10, sort="price"),
+        SearchQuery(text="nails", lat=LONDON[0], lng=LONDON[1], radius_km=25),
+        SearchQuery(text="masage", lat=LONDON[0], lng=LONDON[1], radius_km=10, per_page=1, page=2),
+        SearchQuery(text="swedish massage", lat=LONDON[0], lng=LONDON[1], radius_km=10),
+        SearchQuery(text="blow dry", lat=LONDON[0], lng=LONDON[1], radius_km=10),
+        SearchQuery(text="massage reflexology", lat=manchester[0], lng=manchester[1], radius_km=25),  # relaxed
+        SearchQuery(text="massage", lat=LONDON[0], lng=LONDON[1], radius_km=0.2),  # none that close
+    ]
+
+    def run() -> list[tuple[list[str], int, bool, tuple[str, ...]]]:
+        found = []
+        for cap in (1000, 1):
+            monkeypatch.setitem(app.config, "SEARCH_COUNT_CAP", cap)
+            for query in queries:
+                result = backend.search(query)
+                found.append(([hit.name for hit in result.hits], result.total, result.total_capped, result.relaxed))
+        return found
+
+    statements = [sql for query in queries for _, sql, _ in backend.explain(query)[:1]]
+    assert all("venue_search_word_cells" in sql for sql in statements)
+    through_cells = run()
+    monkeypatch.setattr(postgres, "radius_cells", lambda *args: None)  # as for a circle too big
+    assert "venue_search_word_cells" not in backend.explain(queries[0])[0][1]
+    through_box = run()
+    assert through_cells == through_box
+    assert through_box[0][0] == ["Lotus Massage Rooms"]
+    assert through_box[6][3]  # "massage reflexology" is relaxed
+    assert through_box[7][:2] == ([], 0)
+
+
+def test_a_phrase_is_bound_by_its_rarest_word(ctx):
+    """The words a group's venues must hold one of (the word cells' keys, the several-groups
+    bound): of a phrase, the word the vocabulary counts fewest venues holding."""
+    from search.pg_text import text_match
+
+    db.session.execute(
+        text("INSERT INTO venue_search_words (word, venues) VALUES ('hair', 50), ('removal', 5), ('waxing', 7)")
+    )
+    match = text_match("waxing")  # the seeded synonyms: "waxing" ~ "hair removal"
+    assert "'hair' <-> 'removal'" in match.tsquery
+    assert match.bound == (("waxing", "removal"),)
+    db.session.execute(text("UPDATE venue_search_words SET venues = 500 WHERE word = 'removal'"))
+    assert text_match("waxing").bound == (("waxing", "hair"),)
