@@ -126,9 +126,11 @@ OPEN_NOW_SQL = (
 OPEN_HOURS_SQL = "venue_search_open_hours(vs.week_hours) && CAST(:open_hours AS smallint[])"
 # A group's words in the cells of a radius (migration 0047), and the words' own test written so
 # that the planner does not AND the country-wide text index with it (the words' matches near the
-# circle are already all there is to read; the tsquery is tested on them).
+# circle are already all there is to read; the tsquery is tested on them): ts_match_vq is the
+# function behind @@, which an index serves only as the operator. (A tsvector concatenated with
+# '' did the same, copying every row's vector: 2.2 ms instead of 1.3 for 947 rows at 100k.)
 WORD_CELLS_SQL = "venue_search_word_cells(vs.search_vector, vs.lat, vs.lng) && CAST(:word_cells_{n} AS text[])"
-WORDS_TESTED_SQL = f"(vs.search_vector || CAST('' AS tsvector)) @@ {TSQUERY}"
+WORDS_TESTED_SQL = f"ts_match_vq(vs.search_vector, {TSQUERY})"
 OPEN_CELLS_SQL = "venue_search_open_cells(vs.week_hours, vs.timezone, vs.lat, vs.lng) && CAST(:open_cells AS bigint[])"
 
 # Opening hours overlap the window [free_from, free_to), judged in each venue's local week.
