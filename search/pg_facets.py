@@ -133,6 +133,21 @@ def index_zones() -> list[str]:
     return zones
 
 
+def index_size() -> int:
+    """About how many venues the index holds (the planner's own count), cached as index_zones."""
+    token = cache_versions.current(cache_versions.PUBLIC)
+    key = f"search:size:{token}"
+    size = cache.get(key)
+    if size is None:
+        size = int(
+            db.session.execute(
+                text("SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = 'venue_search'::regclass")
+            ).scalar_one()
+        )
+        cache.set(key, size, timeout=FACETS_TTL)
+    return size
+
+
 # -- facets from the cells (migration 0035) ---------------------------------------------------
 #
 # venue_search_facet_cells holds the facet counts grouped by what the facets and their filters

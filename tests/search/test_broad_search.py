@@ -459,3 +459,33 @@ def test_the_words_counted_are_each_groups_one_word_alternatives(ctx):
     assert text_match("nails", synonyms).plain == (("nails", "manicure"),)
     assert text_match("spa day", synonyms).plain == (("spa",), ("day",))
     assert text_match("2e1e53", synonyms).plain == ((),)  # a phrase of the parser's two lexemes
+
+
+def test_a_walk_reads_at_most_a_fifth_of_the_venues_or_the_least_walk(ctx, make_user, backend, monkeypatch):
+    """A walk of the rating index as long as the table had the planner sort every venue
+    instead: it reads at most a fifth of the venues the index holds, WALK_MIN_ROWS at least,
+    WALK_ROWS at most."""
+    from search import pg_facets, postgres
+
+    corpus = build_corpus(make_user, SAUNA_SPECS)
+    backend.index(corpus.ids)
+    query = SearchQuery(lat=LONDON[0], lng=LONDON[1], radius_km=25)
+    walked = backend.compile(query, paged="broad", walk=True).params["walk"]
+    assert walked == postgres.WALK_MIN_ROWS  # a handful of venues
+    monkeypatch.setattr(pg_facets, "index_size", lambda: 60_000)
+    assert backend.compile(query, paged="broad", walk=True).params["walk"] == 12_000
+    monkeypatch.setattr(pg_facets, "index_size", lambda: 1_000_000)
+    assert backend.compile(query, paged="broad", walk=True).params["walk"] == postgres.WALK_ROWS
+
+
+def test_the_index_size_is_the_planners_count_of_venues(ctx, make_user, backend):
+    from sqlalchemy import text as sql
+
+    from app.extensions import db
+    from search import pg_facets
+
+    corpus = build_corpus(make_user, SAUNA_SPECS)
+    backend.index(corpus.ids)
+    db.session.execute(sql("ANALYZE venue_search"))
+    cache.clear()
+    assert pg_facets.index_size() == len(SAUNA_SPECS)
