@@ -36,6 +36,7 @@ from search.geo import (
     radius_cells,
     radius_limits,
     word_cell_keys,
+    zone_code,
 )
 from search.pg_text import HEADLINE_OPTIONS, RANK_SQL, TS_CONFIG, TSQUERY, TextMatch, escape_html_sql
 from search.snippets import sentence_snippet
@@ -124,7 +125,7 @@ OPEN_NOW_SQL = (
     " AND NOT vs.closed_days @> CAST(CAST(:open_dates AS jsonb) ->> vs.timezone AS date)"
 )
 
-OPEN_HOURS_SQL = "venue_search_open_hours(vs.week_hours) && CAST(:open_hours AS smallint[])"
+OPEN_HOURS_SQL = "venue_search_open_zone_hours(vs.week_hours, vs.timezone) && CAST(:open_hours AS integer[])"
 # A group's words in the cells of a radius (migration 0047), and the words' own test written so
 # that the planner does not AND the country-wide text index with it (the words' matches near the
 # circle are already all there is to read; the tsquery is tested on them): ts_match_vq is the
@@ -246,7 +247,8 @@ class PostgresBackend:
             # every search in the same minute shares its cached facet counts.
             minutes, dates = local_moments(self._now().replace(second=0, microsecond=0), pg_facets.index_zones())
             params.update(open_minutes=json.dumps(minutes), open_dates=json.dumps(dates))
-            params["open_hours"] = sorted({minute // 60 for minute in minutes.values()})
+            # Each zone's hour of the week now, as migration 0048's index keys it.
+            params["open_hours"] = sorted({zone_code(zone) * 168 + minute // 60 for zone, minute in minutes.items()})
             base.append(OPEN_NOW_SQL)
         if only_ids is not None:
             params["only_ids"] = only_ids

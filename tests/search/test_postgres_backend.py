@@ -710,6 +710,23 @@ def test_the_hours_a_venue_is_open_in_are_those_its_opening_hours_overlap(ctx):
     assert hours("{}") == []
 
 
+def test_the_open_zone_hours_are_the_hours_of_its_own_zone(ctx):
+    """Migration 0048's keys: zone_code(zone) * 168 + each local hour of the week the venue is
+    open in, as search.postgres asks them (a London venue is not a candidate at Paris's hour)."""
+    from search.geo import zone_code
+
+    def keys(multirange: str, zone: str) -> list[int]:
+        return db.session.execute(
+            text("SELECT venue_search_open_zone_hours(CAST(:h AS int4multirange), :tz)"), {"h": multirange, "tz": zone}
+        ).scalar_one()
+
+    london, paris = zone_code("Europe/London") * 168, zone_code("Europe/Paris") * 168
+    assert sorted(keys("{[420,540)}", "Europe/London")) == [london + 7, london + 8]
+    assert sorted(keys("{[420,540)}", "Europe/Paris")) == [paris + 7, paris + 8]
+    assert sorted(keys("{[1439,1441),[10020,10080)}", "Europe/London")) == [london + 23, london + 24, london + 167]
+    assert keys("{}", "Europe/London") == []
+
+
 def _moved(lat: float, lng: float, km: float, bearing_deg: float) -> tuple[float, float]:
     """The point ``km`` from (lat, lng) on the model sphere, towards ``bearing_deg``."""
     from search.geo import EARTH_RADIUS_M
