@@ -384,9 +384,9 @@ class PostgresBackend:
                 if open_hours and query.open_now:
                     matched_where.append(OPEN_HOURS_SQL)
             elif open_hours and query.open_now:
-                # The venues open at some time in this hour of the week in any zone (a superset
-                # of those open now), through their index, AND'ed with the words' (migration
-                # 0045); OPEN_NOW_SQL stays the exact test.
+                # The venues open at some time in this hour of the week in their zone (a superset
+                # of those open now), through their index, AND'ed with the words' (migrations
+                # 0045 and 0048); OPEN_NOW_SQL stays the exact test.
                 matched_where.append(OPEN_HOURS_SQL)
             page_limit = ":limit"
             if common:
@@ -709,7 +709,7 @@ ORDER BY {outer_order}"""
 
         ``open_hours``: "open now" with words or a radius while at most OPEN_HOURS_SHARE of the
         venues are open (the weekly profiles of migration 0043 say how many): the venues open
-        in this hour come through their index (migration 0045). With more open, AND'ing that
+        in this hour of their zone come through their index (migrations 0045 and 0048). With more open, AND'ing that
         index's long lists with the words' costs more than testing the rows' hours. Within a
         radius that radius_cells can cover, up to OPEN_CELLS_SHARE: the venues open in these two
         hours near the circle come through the index of where and when they are open (migration
