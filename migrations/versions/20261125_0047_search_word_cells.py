@@ -29,6 +29,9 @@ depends_on = None
 # so that the cell is worked out once per venue (the outer one is a single expression, which
 # the planner inlines). PARALLEL UNSAFE as migration 0046's, for the same reason: a sample
 # read through the index stops at 1,001 rows, which workers would read past.
+# The inner function is called schema-qualified: PostgreSQL 17 and later run index builds,
+# ANALYZE and VACUUM with search_path = pg_catalog, pg_temp, where an unqualified name is
+# not found (the embedded PostgreSQL 18 failed to build the index).
 WORD_CELL_KEYS_FUNCTION = """
 CREATE FUNCTION venue_search_word_cell_keys(v tsvector, cell bigint) RETURNS text[]
 LANGUAGE sql IMMUTABLE PARALLEL UNSAFE AS $$
@@ -39,7 +42,7 @@ $$"""
 WORD_CELLS_FUNCTION = """
 CREATE FUNCTION venue_search_word_cells(v tsvector, lat double precision, lng double precision) RETURNS text[]
 LANGUAGE sql IMMUTABLE PARALLEL UNSAFE AS $$
-    SELECT venue_search_word_cell_keys(
+    SELECT public.venue_search_word_cell_keys(
         v, (CAST(floor(lat / 0.05) AS bigint) + 2000) * 10000 + CAST(floor(lng / 0.08) AS bigint) + 3000
     )
 $$"""

@@ -28,6 +28,9 @@ depends_on = None
 # search.geo.zone_code and search.postgres (the open_hours keys) spell the same key. Two
 # functions, so that the zone's code is worked out once per venue (the outer one is a single
 # expression, which the planner inlines).
+# The inner function is called schema-qualified: PostgreSQL 17 and later run index builds,
+# ANALYZE and VACUUM with search_path = pg_catalog, pg_temp, where an unqualified name is
+# not found (the embedded PostgreSQL 18 failed to build the index).
 ZONE_HOUR_KEYS_FUNCTION = """
 CREATE FUNCTION venue_search_open_zone_hour_keys(hours int4multirange, zone integer) RETURNS integer[]
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
@@ -40,7 +43,7 @@ $$"""
 ZONE_HOURS_FUNCTION = """
 CREATE FUNCTION venue_search_open_zone_hours(hours int4multirange, timezone text) RETURNS integer[]
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT venue_search_open_zone_hour_keys(
+    SELECT public.venue_search_open_zone_hour_keys(
         hours, CAST(CAST('x' || substr(md5(timezone), 1, 3) AS bit(12)) AS integer) * 168
     )
 $$"""
