@@ -898,3 +898,27 @@ def test_a_phrase_is_bound_by_its_rarest_word(ctx):
     assert match.bound == (("waxing", "removal"),)
     db.session.execute(text("UPDATE venue_search_words SET venues = 500 WHERE word = 'removal'"))
     assert text_match("waxing").bound == (("waxing", "hair"),)
+
+
+def test_a_phrase_is_asked_of_the_index_as_its_words_and_tested_on_the_rows(backend, ctx, make_user):
+    """ "blow <-> dry": the text index is asked for venues holding both words (an exact answer,
+    no recheck), and the phrase is tested on them: a venue with both words apart is not found."""
+    from search import postgres
+    from tests.search.corpus import Spec
+
+    specs = (
+        Spec("Adjacent Rooms", "hair", "London", 51.51, -0.12, (("Cut and blow dry", 4000, True),)),
+        Spec("Apart Rooms", "hair", "London", 51.52, -0.12, (("Dry cut, blow out", 4000, True),)),
+        Spec("Neither Rooms", "hair", "London", 51.53, -0.12, (("Skin fade", 2000, True),)),
+    )
+    corpus = build_corpus(make_user, specs)
+    backend.index(corpus.ids)
+    for query in (
+        SearchQuery(text="blow dry"),
+        SearchQuery(text="blow dry", lat=LONDON[0], lng=LONDON[1], radius_km=10),
+        SearchQuery(text="blow dry", sort="price"),
+    ):
+        sql = backend.explain(query)[0][1]
+        assert postgres.PHRASE_WORDS_SQL in sql or postgres.WORDS_TESTED_SQL in sql
+        assert "<->" in backend.text_match("blow dry").tsquery
+        assert [hit.name for hit in backend.search(query).hits] == ["Adjacent Rooms"], query
