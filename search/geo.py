@@ -46,8 +46,6 @@ DISTANCE_M_SQL = (
     f"(CASE WHEN vs.earth IS NOT NULL THEN 2 * {EARTH_RADIUS_M!r} * asin(least(1.0,"
     f" cube_distance(ll_to_earth(:lat, :lng), vs.earth) / {2 * EARTHDISTANCE_RADIUS_M!r})) END)"
 )
-# Within the radius: the GiST index finds the box; the circle is checked on the chord (a plain
-# C function; earth_distance() is the same test through a SQL function per row).
 # Map cells of the index of where and when venues are open (migration 0046): a venue's key for
 # a block of OPEN_CELL_MINUTES of its local week is (zone_code(zone) * 84 + block) * 10^8
 # + (floor(lat / OPEN_CELL_LAT_DEG) + 2000) * 10^4 + floor(lng / OPEN_CELL_LNG_DEG) + 3000, as
@@ -63,9 +61,9 @@ _CELL_MARGIN_DEG = 1e-6  # beyond any float noise in the cell arithmetic
 
 
 def radius_cells(lat: float, lng: float, radius_km: float) -> list[int] | None:
-    """The cell codes (the key without its zone and time) of every cell that a circle of ``radius_km``
-    around the point, edge included, touches; None when that is more than MAX_OPEN_CELLS cells,
-    or the circle reaches a pole or the 180th meridian."""
+    """The cell codes (the key without its zone and time) of every cell that a circle of
+    ``radius_km`` around the point, edge included, touches; None when that is more than
+    MAX_OPEN_CELLS cells, or the circle reaches a pole or the 180th meridian."""
     angle = (radius_km * 1000.0 + EDGE_TOLERANCE_M) / EARTH_RADIUS_M
     dlat = math.degrees(angle) + _CELL_MARGIN_DEG
     if abs(lat) + dlat >= 90.0 or math.sin(angle) >= math.cos(math.radians(lat)):
@@ -82,7 +80,8 @@ def radius_cells(lat: float, lng: float, radius_km: float) -> list[int] | None:
 
 
 def zone_code(zone: str) -> int:
-    """A time zone's 12-bit code in the keys of venue_search_open_cells()."""
+    """A time zone's 12-bit code in the keys of venue_search_open_cells() and
+    venue_search_open_zone_hours() (migrations 0046 and 0048)."""
     return int(hashlib.md5(zone.encode(), usedforsecurity=False).hexdigest()[:3], 16)
 
 
@@ -103,6 +102,8 @@ def word_cell_keys(words: list[str], cells: list[int]) -> list[str]:
     return [f"{word}@{cell}" for word in words for cell in cells]
 
 
+# Within the radius: the GiST index finds the box; the circle is checked on the chord (a plain
+# C function; earth_distance() is the same test through a SQL function per row).
 RADIUS_EXACT_SQL = "cube_distance(ll_to_earth(:lat, :lng), vs.earth) <= :radius_chord_m"
 RADIUS_SQL = f"earth_box(ll_to_earth(:lat, :lng), :radius_box_m) @> vs.earth AND {RADIUS_EXACT_SQL}"
 

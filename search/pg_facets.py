@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from sqlalchemy import text
@@ -122,30 +122,27 @@ FROM (SELECT {rating_counts} FROM base WHERE {others("rating")}) AS c
 CROSS JOIN LATERAL (VALUES {rating_values}) AS b(key, n)"""
 
 
+def _per_index_state(name: str, read: Callable[[], Any]) -> Any:
+    """``read()``, cached under the public cache version (a new index state reads it again)."""
+    key = f"search:{name}:{cache_versions.current(cache_versions.PUBLIC)}"
+    value = cache.get(key)
+    if value is None:
+        value = read()
+        cache.set(key, value, timeout=FACETS_TTL)
+    return value
+
+
 def index_zones() -> list[str]:
-    """The time zones of indexed venues (a handful), cached under the public cache version."""
-    token = cache_versions.current(cache_versions.PUBLIC)
-    key = f"search:zones:{token}"
-    zones = cache.get(key)
-    if zones is None:
-        zones = list(db.session.scalars(text("SELECT DISTINCT timezone FROM venue_search")))
-        cache.set(key, zones, timeout=FACETS_TTL)
-    return zones
+    """The time zones of indexed venues (a handful)."""
+    return _per_index_state(
+        "zones", lambda: list(db.session.scalars(text("SELECT DISTINCT timezone FROM venue_search")))
+    )
 
 
 def index_size() -> int:
-    """About how many venues the index holds (the planner's own count), cached as index_zones."""
-    token = cache_versions.current(cache_versions.PUBLIC)
-    key = f"search:size:{token}"
-    size = cache.get(key)
-    if size is None:
-        size = int(
-            db.session.execute(
-                text("SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = 'venue_search'::regclass")
-            ).scalar_one()
-        )
-        cache.set(key, size, timeout=FACETS_TTL)
-    return size
+    """About how many venues the index holds (the planner's own count)."""
+    sql = text("SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = 'venue_search'::regclass")
+    return _per_index_state("size", lambda: int(db.session.execute(sql).scalar_one()))
 
 
 # -- facets from the cells (migration 0035) ---------------------------------------------------

@@ -142,7 +142,7 @@ def _bound_words(group: TermGroup, fixes: dict[str, list[str]], counts: dict[str
     vocabulary counts (the parser splits it: _SCIENTIFIC)."""
     words: list[str] = []
     for n, phrase in enumerate(group.alternatives):
-        word = min(phrase, key=lambda w: (counts.get(w, 0), phrase.index(w)))
+        word = min(phrase, key=lambda w: counts.get(w, 0))  # the first of equals
         if _SCIENTIFIC.fullmatch(word):
             return ()
         words += [word, *(fixes.get(word, []) if n == 0 and len(phrase) == 1 else [])]

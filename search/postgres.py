@@ -719,11 +719,11 @@ ORDER BY {outer_order}"""
 
         ``open_hours``: "open now" with words or a radius while at most OPEN_HOURS_SHARE of the
         venues are open (the weekly profiles of migration 0043 say how many): the venues open
-        in this hour of their zone come through their index (migrations 0045 and 0048). With more open, AND'ing that
-        index's long lists with the words' costs more than testing the rows' hours. Within a
-        radius that radius_cells can cover, up to OPEN_CELLS_SHARE: the venues open in these two
-        hours near the circle come through the index of where and when they are open (migration
-        0046)."""
+        in this hour of their zone come through their index (migrations 0045 and 0048). With
+        more open, AND'ing that index's long lists with the words' costs more than testing the
+        rows' hours. Within a radius that radius_cells can cover, up to OPEN_CELLS_SHARE: the
+        venues open in these two hours near the circle come through the index of where and
+        when they are open (migration 0046)."""
         if only_ids is not None:
             return False, False
         located = query.radius_km is not None and query.lat is not None and query.lng is not None

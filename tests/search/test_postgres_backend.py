@@ -913,6 +913,7 @@ def test_a_phrase_is_asked_of_the_index_as_its_words_and_tested_on_the_rows(back
     )
     corpus = build_corpus(make_user, specs)
     backend.index(corpus.ids)
+    assert "<->" in backend.text_match("blow dry").tsquery
     for query in (
         SearchQuery(text="blow dry"),
         SearchQuery(text="blow dry", lat=LONDON[0], lng=LONDON[1], radius_km=10),
@@ -920,5 +921,10 @@ def test_a_phrase_is_asked_of_the_index_as_its_words_and_tested_on_the_rows(back
     ):
         sql = backend.explain(query)[0][1]
         assert postgres.PHRASE_WORDS_SQL in sql or postgres.WORDS_TESTED_SQL in sql
-        assert "<->" in backend.text_match("blow dry").tsquery
         assert [hit.name for hit in backend.search(query).hits] == ["Adjacent Rooms"], query
+
+
+def test_the_apps_sessions_run_without_jit(ctx):
+    """config.py: JIT compiling (20-40 ms) is never worth it for the app's statements; the
+    planner would ask for it on cost estimates alone."""
+    assert db.session.execute(text("SHOW jit")).scalar_one() == "off"
