@@ -86,40 +86,40 @@ WITH base AS MATERIALIZED (
 {facet_rows_sql(filters)}"""
 
 
-def facet_rows_sql(filters: dict[str, str]) -> str:
+def facet_rows_sql(filters: dict[str, str], counts: dict[str, str] | None = None) -> str:
     """(facet, value, label, n) rows from a CTE ``base`` with a flag ``f_<name>`` per facet
-    filter: the total, and each facet counted with every other filter but its own."""
+    filter: the total, and each facet counted with every other filter but its own. ``counts``:
+    more rows (name, '', '', how many of ``base`` pass the condition). The total, the price and
+    rating buckets and ``counts`` are counted in one pass over ``base``, each with its own
+    FILTER: a scan of the CTE apiece cost about 0.2 ms per thousand rows each."""
 
     def others(name: str) -> str:
         return " AND ".join(f"f_{other}" for other in filters if other != name)
 
-    price_counts = ", ".join(
-        f"count(*) FILTER (WHERE price_from >= {lo}{f' AND price_from < {hi}' if hi is not None else ''}) AS p{i}"
-        for i, (lo, hi) in enumerate(PRICE_BUCKETS)
-    )
-    price_values = ", ".join(f"('{price_bucket_key(lo, hi)}', c.p{i})" for i, (lo, hi) in enumerate(PRICE_BUCKETS))
-    rating_counts = ", ".join(
-        f"count(*) FILTER (WHERE rating >= {minimum}) AS r{i}" for i, minimum in enumerate(RATING_BUCKETS)
-    )
-    rating_values = ", ".join(f"('{rating_bucket_key(m)}', c.r{i})" for i, m in enumerate(RATING_BUCKETS))
+    every = " AND ".join(f"f_{name}" for name in filters)
+    columns = [f"count(*) FILTER (WHERE {every}) AS total"]
+    values = ["('total', '', c.total)"]
+    for i, (lo, hi) in enumerate(PRICE_BUCKETS):
+        upper = f" AND price_from < {hi}" if hi is not None else ""
+        columns.append(f"count(*) FILTER (WHERE {others('price')} AND price_from >= {lo}{upper}) AS p{i}")
+        values.append(f"('price', '{price_bucket_key(lo, hi)}', c.p{i})")
+    for i, minimum in enumerate(RATING_BUCKETS):
+        columns.append(f"count(*) FILTER (WHERE {others('rating')} AND rating >= {minimum}) AS r{i}")
+        values.append(f"('rating', '{rating_bucket_key(minimum)}', c.r{i})")
+    for i, (name, condition) in enumerate((counts or {}).items()):
+        columns.append(f"count(*) FILTER (WHERE {condition}) AS x{i}")
+        values.append(f"('{name}', '', c.x{i})")
     return f"""
-SELECT 'total' AS facet, '' AS value, '' AS label, count(*) AS n
-FROM base WHERE f_category AND f_tags AND f_price AND f_rating
+SELECT b.facet, b.value, '' AS label, b.n
+FROM (SELECT {", ".join(columns)} FROM base) AS c
+CROSS JOIN LATERAL (VALUES {", ".join(values)}) AS b(facet, value, n)
 UNION ALL
 SELECT 'category', category, min(category_name), count(*)
 FROM base WHERE {others("category")} AND category IS NOT NULL GROUP BY category
 UNION ALL
 (SELECT 'tags', tag, tag, count(*)
  FROM (SELECT unnest(base.tags) AS tag FROM base WHERE {others("tags")}) AS tagged
- GROUP BY tag ORDER BY count(*) DESC, tag LIMIT {TOP_TAGS})
-UNION ALL
-SELECT 'price', b.key, '', b.n
-FROM (SELECT {price_counts} FROM base WHERE {others("price")}) AS c
-CROSS JOIN LATERAL (VALUES {price_values}) AS b(key, n)
-UNION ALL
-SELECT 'rating', b.key, '', b.n
-FROM (SELECT {rating_counts} FROM base WHERE {others("rating")}) AS c
-CROSS JOIN LATERAL (VALUES {rating_values}) AS b(key, n)"""
+ GROUP BY tag ORDER BY count(*) DESC, tag LIMIT {TOP_TAGS})"""
 
 
 def _per_index_state(name: str, read: Callable[[], Any]) -> Any:

@@ -312,6 +312,8 @@ class PostgresBackend:
             # once, and take the page and the facets from that one read.
             flags = ", ".join(f"({condition}) AS f_{name}" for name, condition in facet_filters.items())
             sample_facts = ""
+            # How many matches the sample holds (see _search_among).
+            sample_counts = {"sampled": "true"}
             if query.sort == "price":
                 # The price of the page's last venue among the sample's: at least a page of
                 # venues cost that or less, so the cheapest ones do too (see _broad).
@@ -324,7 +326,7 @@ class PostgresBackend:
                 # How many of the sample match in the name, category or services (see _broad).
                 params["strong"] = match.strong_tsquery
                 flags += ", (vs.search_vector @@ CAST(:strong AS tsquery)) AS f_strong"
-                sample_facts += "\n      UNION ALL SELECT 'strong', '', '', count(*) FILTER (WHERE f_strong) FROM base"
+                sample_counts["strong"] = "f_strong"
             if match is not None and match.min_groups and not match.relaxed:
                 # Which sets of groups the sample's venues passing every filter match, each as
                 # a bit mask (see search and relaxed_labels).
@@ -430,8 +432,7 @@ FROM page
 JOIN venue_search vs ON vs.venue_id = page.venue_id
 UNION ALL
 SELECT 'facet', NULL, NULL, NULL, NULL, {", ".join("NULL" for _ in HIT_FIELDS)}, NULL, f.facet, f.value, f.label, f.n
-FROM ({pg_facets.facet_rows_sql(facet_filters)}
-      UNION ALL SELECT 'sampled', '', '', count(*) FROM base{sample_facts}) AS f"""
+FROM ({pg_facets.facet_rows_sql(facet_filters, sample_counts)}{sample_facts}) AS f"""
             return CompiledSearch(
                 statements=[("search", sql)], params=params, base=base, where=where, facet_filters=facet_filters
             )
