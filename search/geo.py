@@ -58,12 +58,14 @@ _BLOCKS_PER_WEEK = 7 * 24 * 60 // OPEN_CELL_MINUTES
 # index instead (each cell is a key the GIN index looks up, once per zone asked).
 MAX_OPEN_CELLS = 100
 _CELL_MARGIN_DEG = 1e-6  # beyond any float noise in the cell arithmetic
+_CELL_REACH_MARGIN_KM = 0.1  # see radius_cells
 
 
 def radius_cells(lat: float, lng: float, radius_km: float) -> list[int] | None:
     """The cell codes (the key without its zone and time) of every cell that a circle of
-    ``radius_km`` around the point, edge included, touches; None when that is more than
-    MAX_OPEN_CELLS cells, or the circle reaches a pole or the 180th meridian."""
+    ``radius_km`` around the point, edge included, touches (and of none it misses by more
+    than _CELL_REACH_MARGIN_KM); None when its bounding box holds more than MAX_OPEN_CELLS
+    cells, or the circle reaches a pole or the 180th meridian."""
     angle = (radius_km * 1000.0 + EDGE_TOLERANCE_M) / EARTH_RADIUS_M
     dlat = math.degrees(angle) + _CELL_MARGIN_DEG
     if abs(lat) + dlat >= 90.0 or math.sin(angle) >= math.cos(math.radians(lat)):
@@ -76,7 +78,25 @@ def radius_cells(lat: float, lng: float, radius_km: float) -> list[int] | None:
     cols = range(math.floor((lng - dlng) / OPEN_CELL_LNG_DEG), math.floor((lng + dlng) / OPEN_CELL_LNG_DEG) + 1)
     if len(rows) * len(cols) > MAX_OPEN_CELLS:
         return None
-    return [(row + 2000) * 10000 + col + 3000 for row in rows for col in cols]
+    # The box's cells that the circle reaches: a corner cell of the box often lies wholly
+    # outside it (about one cell in eight for 10 km around London), and every cell listed is
+    # looked up in the index and its venues read and tested. A cell's nearest point is taken
+    # as the centre's coordinates clamped into the cell: on a sphere the nearest point of a
+    # meridian lies a little poleward of that, which changes the distance by far less than
+    # _CELL_REACH_MARGIN_KM for any circle MAX_OPEN_CELLS cells can hold.
+    reach_km = radius_km + EDGE_TOLERANCE_M / 1000.0 + _CELL_REACH_MARGIN_KM
+    return [
+        (row + 2000) * 10000 + col + 3000
+        for row in rows
+        for col in cols
+        if distance_km(
+            lat,
+            lng,
+            min(max(lat, row * OPEN_CELL_LAT_DEG), (row + 1) * OPEN_CELL_LAT_DEG),
+            min(max(lng, col * OPEN_CELL_LNG_DEG), (col + 1) * OPEN_CELL_LNG_DEG),
+        )
+        <= reach_km
+    ]
 
 
 def zone_code(zone: str) -> int:

@@ -755,6 +755,32 @@ def test_the_cells_of_a_circle_cover_every_point_of_it(lat, lng, radius_km):
             assert cell in cells, (p, q, km, bearing)
 
 
+@pytest.mark.parametrize(("lat", "lng", "radius_km"), [(51.5072, -0.1276, 10), (53.4808, -2.2426, 25)])
+def test_the_cells_a_circle_misses_are_left_out(lat, lng, radius_km):
+    """Only cells the circle reaches are listed: every cell whose nearest point is within the
+    radius, and none whose nearest point is farther than the margin beyond it, so some cells of
+    the circle's bounding box (its corners) are left out."""
+    from search.geo import OPEN_CELL_LAT_DEG, OPEN_CELL_LNG_DEG, distance_km, radius_cells
+
+    cells = set(radius_cells(lat, lng, radius_km))
+    rows = range(min(c // 10000 for c in cells) - 2001, max(c // 10000 for c in cells) - 1998)
+    cols = range(min(c % 10000 for c in cells) - 3001, max(c % 10000 for c in cells) - 2998)
+
+    def nearest_km(row: int, col: int) -> float:
+        p = min(max(lat, row * OPEN_CELL_LAT_DEG), (row + 1) * OPEN_CELL_LAT_DEG)
+        q = min(max(lng, col * OPEN_CELL_LNG_DEG), (col + 1) * OPEN_CELL_LNG_DEG)
+        return distance_km(lat, lng, p, q)
+
+    for row in rows:
+        for col in cols:
+            listed = (row + 2000) * 10000 + col + 3000 in cells
+            if nearest_km(row, col) <= radius_km:
+                assert listed, (row, col)
+            if nearest_km(row, col) > radius_km + 0.1:
+                assert not listed, (row, col)
+    assert len(cells) < (len(rows) - 2) * (len(cols) - 2)
+
+
 def test_a_circle_the_cells_cannot_cover_is_left_to_the_location_index():
     from search.geo import MAX_OPEN_CELLS, radius_cells
 
