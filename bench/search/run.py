@@ -328,39 +328,61 @@ class Timing:
 
 
 def time_shape(
-    shape: Shape, *, samples: int, warmup: int, seed: int, budget_s: float, warmup_cap_s: float = WARMUP_CAP_S
-) -> Timing:
-    """``warmup`` untimed queries (or fewer once ``warmup_cap_s`` has passed, at least 3), then
-    ``samples`` timed ones, stopping early once past ``budget_s`` with 100 or more."""
+    shape: Shape,
+    apps: dict[int, Any],
+    *,
+    samples: int,
+    warmup: int,
+    seed: int,
+    budget_s: float,
+    warmup_cap_s: float = WARMUP_CAP_S,
+) -> dict[int, Timing]:
+    """The shape at every size (``apps``: one app per corpus) in turn, query by query: the
+    same inputs at each size (one random stream apiece, seeded alike), and the sizes' order
+    turning at each round, so a change in the machine's load falls on every size alike and the
+    ratios between sizes compare like with like. ``warmup`` untimed rounds (fewer once
+    ``warmup_cap_s`` a size has passed, at least 3), then ``samples`` timed ones, stopping
+    early once past ``budget_s`` a size with 100 or more."""
     from app.extensions import db
 
-    rng = random.Random(f"{seed}:{shape.key}")
-    timing = Timing()
+    sizes = sorted(apps)
+    rngs = {size: random.Random(f"{seed}:{shape.key}") for size in sizes}
+    timings = {size: Timing() for size in sizes}
 
-    def once() -> tuple[float, Any]:
-        backend, argument = shape.make(rng)
-        t0 = time.perf_counter()
-        result = backend.search(argument) if shape.kind == "search" else backend.suggest(argument)  # floor too
-        elapsed = (time.perf_counter() - t0) * 1000.0
-        db.session.rollback()  # as a request ends; the next query checks a connection out again
+    def once(size: int) -> tuple[float, Any]:
+        with apps[size].app_context():
+            backend, argument = shape.make(rngs[size])
+            t0 = time.perf_counter()
+            result = backend.search(argument) if shape.kind == "search" else backend.suggest(argument)  # floor too
+            elapsed = (time.perf_counter() - t0) * 1000.0
+            db.session.rollback()  # as a request ends; the next query checks a connection out again
         return elapsed, result
+
+    def in_turn(round_: int) -> list[int]:
+        turn = round_ % len(sizes)
+        return sizes[turn:] + sizes[:turn]
+
+    def note(text: str) -> None:
+        for timing in timings.values():
+            timing.note = f"{timing.note}; {text}" if timing.note else text
 
     warm_started = time.perf_counter()
     for i in range(warmup):
-        once()
-        if i >= 2 and time.perf_counter() - warm_started > warmup_cap_s:
-            timing.note = f"warm-up cut to {i + 1} queries ({warmup_cap_s:.0f} s cap)"
+        for size in in_turn(i):
+            once(size)
+        if i >= 2 and time.perf_counter() - warm_started > warmup_cap_s * len(sizes):
+            note(f"warm-up cut to {i + 1} queries ({warmup_cap_s:.0f} s cap)")
             break
     started = time.perf_counter()
-    for _ in range(samples):
-        elapsed, result = once()
-        timing.samples_ms.append(elapsed)
-        timing.matches.append(result.total if shape.kind == "search" else len(result))
-        if timing.n >= 100 and timing.n < samples and time.perf_counter() - started > budget_s:
-            stop = f"stopped at {timing.n} samples ({budget_s:.0f} s budget)"
-            timing.note = f"{timing.note}; {stop}" if timing.note else stop
+    for i in range(samples):
+        for size in in_turn(i):
+            elapsed, result = once(size)
+            timings[size].samples_ms.append(elapsed)
+            timings[size].matches.append(result.total if shape.kind == "search" else len(result))
+        if i + 1 >= 100 and i + 1 < samples and time.perf_counter() - started > budget_s * len(sizes):
+            note(f"stopped at {i + 1} samples ({budget_s:.0f} s budget)")
             break
-    return timing
+    return timings
 
 
 def _merge_runs(earlier: dict[str, Any], later: dict[str, Any]) -> dict[str, Any]:
@@ -786,14 +808,23 @@ def render(
         "combinations (every distance-sort query has the same ones) are counted once per run. "
         "A rollback after each query "
         "(each query checks a pooled connection out again, with its pre-ping, as a request does). "
+        "The sizes of a run are timed in turn, query by query, with the same inputs at each size and their order "
+        "turning every round, so a change in the machine's load falls on every size alike and the ratios "
+        "compare like with like. "
         f"{args.warmup} warm-up queries per shape, not counted (fewer once {WARMUP_CAP_S:.0f} s have passed, "
         f"at least 3); up to {args.samples} timed ones with inputs drawn at random from the generator's "
         f"vocabularies, stopping at 100 or more once a shape has taken {args.budget:.0f} s."
     )
     add("")
+    by_load: dict[tuple[float, float], list[int]] = {}
+    for size, loads in size_loads.items():
+        by_load.setdefault(loads, []).append(size)
     add(
-        "1-minute load average at the start and end of each size's in-process timing: "
-        + "; ".join(f"{_size_label(s)} {a:.1f} → {b:.1f}" for s, (a, b) in size_loads.items())
+        "1-minute load average at the start and end of the in-process timing (the sizes of one run timed in "
+        "turn): "
+        + "; ".join(
+            f"{', '.join(_size_label(s) for s in group)} {a:.1f} → {b:.1f}" for (a, b), group in by_load.items()
+        )
         + "."
     )
     add("")
@@ -1089,10 +1120,11 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{time.perf_counter() - t_start:7.1f}s  {message}", flush=True)
 
     try:
+        apps: dict[int, Any] = {}
         for size in sizes:
             build = generate.ensure_database(base, size, seed=args.seed, reuse=args.reuse, log=log)
             builds[size] = build
-            app = create_app(
+            apps[size] = create_app(
                 "testing",
                 overrides={"SQLALCHEMY_DATABASE_URI": build.url, "UPLOAD_ROOT": tempfile.mkdtemp(prefix="bench-")},
             )
@@ -1100,20 +1132,24 @@ def main(argv: list[str] | None = None) -> None:
                 # A reused corpus's free time as the refresh job would have kept it since its build,
                 # and its tables as the build left them (an earlier run's reindex, rolled back, left
                 # a dead copy of every row and the text indexes' pending entries).
-                generate.compute_free_time(app, log=log)
+                generate.compute_free_time(apps[size], log=log)
                 generate.compact(build.libpq_url)
+        shape_list = [s for s in shapes() if not args.shapes or s.key in args.shapes]
+        results = {size: {} for size in sizes}
+        load_before = os.getloadavg()[0]
+        log(f"timing {len(shape_list)} shapes at {', '.join(_size_label(s) for s in sizes)} in turn, query by query")
+        for shape in shape_list:
+            timings = time_shape(
+                shape, apps, samples=args.samples, warmup=args.warmup, seed=args.seed, budget_s=args.budget
+            )
+            for size, timing in timings.items():
+                results[size][shape.key] = timing
+                log(f"  {_size_label(size):>4} {shape.label:<40} p50 {timing.p50:7.2f} ms  p95 {timing.p95:7.2f} ms"
+                    f"  (n={timing.n}, matches {timing.median_matches:,.0f})")  # fmt: skip
+        size_loads = dict.fromkeys(sizes, (load_before, os.getloadavg()[0]))
+        for size in sizes:
+            build, app = builds[size], apps[size]
             with app.app_context():
-                shape_list = [s for s in shapes() if not args.shapes or s.key in args.shapes]
-                results[size] = {}
-                load_before = os.getloadavg()[0]
-                for shape in shape_list:
-                    timing = time_shape(
-                        shape, samples=args.samples, warmup=args.warmup, seed=args.seed, budget_s=args.budget
-                    )
-                    results[size][shape.key] = timing
-                    log(f"  {_size_label(size):>4} {shape.label:<40} p50 {timing.p50:7.2f} ms  p95 {timing.p95:7.2f} ms"
-                        f"  (n={timing.n}, matches {timing.median_matches:,.0f})")  # fmt: skip
-                size_loads[size] = (load_before, os.getloadavg()[0])
                 if args.reindex:
                     reindex[size] = time_reindex(log)
                     db.session.remove()
