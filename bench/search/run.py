@@ -880,6 +880,8 @@ def render(
             "`search.backend.suggest()` rendered as the listbox's HTML fragment) with the same prefixes as "
             "in-process, and `GET /healthz` as the floor of any request."
         )
+    elif not any(http.get(s) for s in sizes):
+        add("Not timed in this run (`--no-http`).")
     else:
         add(
             "The search page's `GET /search/suggest` route does not exist on this commit (another change builds "
