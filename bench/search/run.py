@@ -58,6 +58,7 @@ HEADLINE = "headline"
 FLOOR = "floor"
 PRODUCTION_CACHE_VERSION_TTL = 1.0  # config.Config.CACHE_VERSION_TTL
 WARMUP_CAP_S = 10.0  # warming a slow shape for longer than this adds nothing
+BLOCK = 10  # timed queries of one size in a row (see time_shape)
 LONDON = (51.5072, -0.1276)
 
 
@@ -337,51 +338,55 @@ def time_shape(
     seed: int,
     budget_s: float,
     warmup_cap_s: float = WARMUP_CAP_S,
+    block: int = BLOCK,
 ) -> dict[int, Timing]:
-    """The shape at every size (``apps``: one app per corpus) in turn, query by query: the
-    same inputs at each size (one random stream apiece, seeded alike), and the sizes' order
-    turning at each round, so a change in the machine's load falls on every size alike and the
-    ratios between sizes compare like with like. ``warmup`` untimed rounds (fewer once
-    ``warmup_cap_s`` a size has passed, at least 3), then ``samples`` timed ones, stopping
-    early once past ``budget_s`` a size with 100 or more."""
+    """The shape at every size (``apps``: one app per corpus) in turn, ``block`` queries at a
+    time, each block after one untimed query that warms the size's caches again: the same
+    inputs at each size (one random stream apiece, seeded alike) and the sizes' order turning
+    at each round, so a change in the machine's load falls on every size alike while each is
+    timed warm. ``warmup`` untimed queries a size first (fewer once ``warmup_cap_s`` a size
+    has passed, at least 3), then ``samples`` timed ones, stopping early once past
+    ``budget_s`` a size with 100 or more."""
     from app.extensions import db
 
     sizes = sorted(apps)
     rngs = {size: random.Random(f"{seed}:{shape.key}") for size in sizes}
+    warmers = {size: random.Random(f"{seed}:{shape.key}:warm") for size in sizes}
     timings = {size: Timing() for size in sizes}
 
-    def once(size: int) -> tuple[float, Any]:
-        with apps[size].app_context():
-            backend, argument = shape.make(rngs[size])
-            t0 = time.perf_counter()
-            result = backend.search(argument) if shape.kind == "search" else backend.suggest(argument)  # floor too
-            elapsed = (time.perf_counter() - t0) * 1000.0
-            db.session.rollback()  # as a request ends; the next query checks a connection out again
+    def once(size: int, rng: random.Random) -> tuple[float, Any]:
+        backend, argument = shape.make(rng)
+        t0 = time.perf_counter()
+        result = backend.search(argument) if shape.kind == "search" else backend.suggest(argument)  # floor too
+        elapsed = (time.perf_counter() - t0) * 1000.0
+        db.session.rollback()  # as a request ends; the next query checks a connection out again
         return elapsed, result
-
-    def in_turn(round_: int) -> list[int]:
-        turn = round_ % len(sizes)
-        return sizes[turn:] + sizes[:turn]
 
     def note(text: str) -> None:
         for timing in timings.values():
             timing.note = f"{timing.note}; {text}" if timing.note else text
 
-    warm_started = time.perf_counter()
-    for i in range(warmup):
-        for size in in_turn(i):
-            once(size)
-        if i >= 2 and time.perf_counter() - warm_started > warmup_cap_s * len(sizes):
-            note(f"warm-up cut to {i + 1} queries ({warmup_cap_s:.0f} s cap)")
-            break
+    for size in sizes:
+        with apps[size].app_context():
+            warm_started = time.perf_counter()
+            for i in range(warmup):
+                once(size, warmers[size])
+                if i >= 2 and time.perf_counter() - warm_started > warmup_cap_s:
+                    timings[size].note = f"warm-up cut to {i + 1} queries ({warmup_cap_s:.0f} s cap)"
+                    break
     started = time.perf_counter()
-    for i in range(samples):
-        for size in in_turn(i):
-            elapsed, result = once(size)
-            timings[size].samples_ms.append(elapsed)
-            timings[size].matches.append(result.total if shape.kind == "search" else len(result))
-        if i + 1 >= 100 and i + 1 < samples and time.perf_counter() - started > budget_s * len(sizes):
-            note(f"stopped at {i + 1} samples ({budget_s:.0f} s budget)")
+    for round_ in range(-(-samples // block)):
+        turn = round_ % len(sizes)
+        for size in sizes[turn:] + sizes[:turn]:
+            with apps[size].app_context():
+                once(size, warmers[size])
+                for _ in range(min(block, samples - timings[size].n)):
+                    elapsed, result = once(size, rngs[size])
+                    timings[size].samples_ms.append(elapsed)
+                    timings[size].matches.append(result.total if shape.kind == "search" else len(result))
+        done = min(t.n for t in timings.values())
+        if 100 <= done < samples and time.perf_counter() - started > budget_s * len(sizes):
+            note(f"stopped at {done} samples ({budget_s:.0f} s budget)")
             break
     return timings
 
@@ -811,9 +816,9 @@ def render(
         f"{PRODUCTION_CACHE_VERSION_TTL:g} s per process as in production (tests read it fresh). "
         "A rollback after each query "
         "(each query checks a pooled connection out again, with its pre-ping, as a request does). "
-        "The sizes of a run are timed in turn, query by query, with the same inputs at each size and their order "
-        "turning every round, so a change in the machine's load falls on every size alike and the ratios "
-        "compare like with like. "
+        f"The sizes of a run are timed in turn, {BLOCK} queries at a time after one untimed query that warms "
+        "that size's caches again, with the same inputs at each size and their order turning every round, so a "
+        "change in the machine's load falls on every size alike while each is timed warm. "
         f"{args.warmup} warm-up queries per shape, not counted (fewer once {WARMUP_CAP_S:.0f} s have passed, "
         f"at least 3); up to {args.samples} timed ones with inputs drawn at random from the generator's "
         f"vocabularies, stopping at 100 or more once a shape has taken {args.budget:.0f} s."
@@ -1147,7 +1152,8 @@ def main(argv: list[str] | None = None) -> None:
         shape_list = [s for s in shapes() if not args.shapes or s.key in args.shapes]
         results = {size: {} for size in sizes}
         load_before = os.getloadavg()[0]
-        log(f"timing {len(shape_list)} shapes at {', '.join(_size_label(s) for s in sizes)} in turn, query by query")
+        labels = ", ".join(_size_label(s) for s in sizes)
+        log(f"timing {len(shape_list)} shapes at {labels} in turn, {BLOCK} queries at a time")
         for shape in shape_list:
             timings = time_shape(
                 shape, apps, samples=args.samples, warmup=args.warmup, seed=args.seed, budget_s=args.budget
