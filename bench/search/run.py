@@ -43,6 +43,7 @@ from sqlalchemy import text
 
 from bench.search import generate
 from bench.search.standin import ROUTE as STANDIN_ROUTE
+from config import Config
 from tests.database import drop_database, server_url
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,7 +57,6 @@ TARGET_SCALING = 2.0
 TARGET_SUGGEST_HTTP_P95_MS = 100.0
 HEADLINE = "headline"
 FLOOR = "floor"
-PRODUCTION_CACHE_VERSION_TTL = 1.0  # config.Config.CACHE_VERSION_TTL
 WARMUP_CAP_S = 10.0  # warming a slow shape for longer than this adds nothing
 BLOCK = 10  # timed queries of one size in a row (see time_shape)
 LONDON = (51.5072, -0.1276)
@@ -354,7 +354,7 @@ def time_shape(
     warmers = {size: random.Random(f"{seed}:{shape.key}:warm") for size in sizes}
     timings = {size: Timing() for size in sizes}
 
-    def once(size: int, rng: random.Random) -> tuple[float, Any]:
+    def once(rng: random.Random) -> tuple[float, Any]:
         backend, argument = shape.make(rng)
         t0 = time.perf_counter()
         result = backend.search(argument) if shape.kind == "search" else backend.suggest(argument)  # floor too
@@ -370,7 +370,7 @@ def time_shape(
         with apps[size].app_context():
             warm_started = time.perf_counter()
             for i in range(warmup):
-                once(size, warmers[size])
+                once(warmers[size])
                 if i >= 2 and time.perf_counter() - warm_started > warmup_cap_s:
                     timings[size].note = f"warm-up cut to {i + 1} queries ({warmup_cap_s:.0f} s cap)"
                     break
@@ -379,9 +379,9 @@ def time_shape(
         turn = round_ % len(sizes)
         for size in sizes[turn:] + sizes[:turn]:
             with apps[size].app_context():
-                once(size, warmers[size])
+                once(warmers[size])
                 for _ in range(min(block, samples - timings[size].n)):
-                    elapsed, result = once(size, rngs[size])
+                    elapsed, result = once(rngs[size])
                     timings[size].samples_ms.append(elapsed)
                     timings[size].matches.append(result.total if shape.kind == "search" else len(result))
         done = min(t.n for t in timings.values())
@@ -813,15 +813,15 @@ def render(
         "neither text nor a radius narrows are kept under the index state token, so repeated filter "
         "combinations (every distance-sort query has the same ones) are counted once per run. "
         f"The app's config is the tests' but for the cache version's memo, which lasts "
-        f"{PRODUCTION_CACHE_VERSION_TTL:g} s per process as in production (tests read it fresh). "
+        f"{Config.CACHE_VERSION_TTL:g} s per process as in production (tests read it fresh). "
         "A rollback after each query "
         "(each query checks a pooled connection out again, with its pre-ping, as a request does). "
         f"The sizes of a run are timed in turn, {BLOCK} queries at a time after one untimed query that warms "
         "that size's caches again, with the same inputs at each size and their order turning every round, so a "
         "change in the machine's load falls on every size alike while each is timed warm. "
-        f"{args.warmup} warm-up queries per shape, not counted (fewer once {WARMUP_CAP_S:.0f} s have passed, "
+        f"{args.warmup} warm-up queries per shape and size, not counted (fewer once {WARMUP_CAP_S:.0f} s have passed, "
         f"at least 3); up to {args.samples} timed ones with inputs drawn at random from the generator's "
-        f"vocabularies, stopping at 100 or more once a shape has taken {args.budget:.0f} s."
+        f"vocabularies, stopping at 100 or more once a shape has taken {args.budget:.0f} s a size."
     )
     add("")
     by_load: dict[tuple[float, float], list[int]] = {}
@@ -1140,7 +1140,7 @@ def main(argv: list[str] | None = None) -> None:
                     "SQLALCHEMY_DATABASE_URI": build.url,
                     "UPLOAD_ROOT": tempfile.mkdtemp(prefix="bench-"),
                     # The production default (tests read versions fresh: they roll back their bumps).
-                    "CACHE_VERSION_TTL": PRODUCTION_CACHE_VERSION_TTL,
+                    "CACHE_VERSION_TTL": Config.CACHE_VERSION_TTL,
                 },
             )
             if not build.built:
