@@ -655,6 +655,30 @@ def _jit_total(data: dict[str, Any]) -> float:
 # -- facts about the run ---------------------------------------------------------------------
 
 
+SEARCH_TABLES_SQL = """
+SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c
+WHERE c.relkind = 'r' AND c.relname LIKE 'venue_search%' AND c.relnamespace = 'public'::regnamespace"""
+
+
+def search_tables_bytes() -> int:
+    """The search tables' size with their indexes, in the app's database."""
+    from app.extensions import db
+
+    return int(db.session.execute(text(SEARCH_TABLES_SQL)).scalar_one())
+
+
+def buffer_cache_fact(tables: dict[int, int]) -> tuple[str, bool]:
+    """The search tables of the sizes timed beside the server's buffer cache, and whether they
+    fit in it together (the sizes are timed in turn: each would evict the other's rows)."""
+    from app.extensions import db
+
+    buffers = int(db.session.execute(text("SELECT pg_size_bytes(current_setting('shared_buffers'))")).scalar_one())
+    sizes = ", ".join(f"{_size_label(size)} {n / 2**20:,.0f} MB" for size, n in sorted(tables.items()))
+    fits = sum(tables.values()) <= buffers
+    verdict = "they fit in it together" if fits else "they do NOT fit in it: rows are read from the OS's file cache"
+    return f"{sizes}; shared_buffers {buffers / 2**20:,.0f} MB: {verdict}", fits
+
+
 def machine_facts() -> dict[str, str]:
     from app.extensions import db
 
@@ -1125,6 +1149,7 @@ def main(argv: list[str] | None = None) -> None:
     plans: list[Plan] = []
     facts: dict[str, str] = {}
     reindex: dict[int, tuple[float, float, float]] = {}
+    cache_fact = "not measured"
 
     def log(message: str) -> None:
         print(f"{time.perf_counter() - t_start:7.1f}s  {message}", flush=True)
@@ -1149,6 +1174,15 @@ def main(argv: list[str] | None = None) -> None:
                 # a dead copy of every row and the text indexes' pending entries).
                 generate.compute_free_time(apps[size], log=log)
                 generate.compact(build.libpq_url)
+        tables: dict[int, int] = {}
+        for size in sizes:
+            with apps[size].app_context():
+                tables[size] = search_tables_bytes()
+                cache_fact, fits = buffer_cache_fact(tables)
+                db.session.remove()
+        log(f"search tables with their indexes: {cache_fact}")
+        if not fits:
+            log("WARNING: raise shared_buffers (docs/operations.md, 'PostgreSQL settings') for timings that mean much")
         shape_list = [s for s in shapes() if not args.shapes or s.key in args.shapes]
         results = {size: {} for size in sizes}
         load_before = os.getloadavg()[0]
@@ -1173,6 +1207,7 @@ def main(argv: list[str] | None = None) -> None:
                     generate.compact(build.libpq_url)
                 if size == max(sizes):
                     facts = machine_facts()
+                    facts["Search tables with their indexes"] = cache_fact
                     plans = explain_all(shape_list)
                 db.session.remove()
                 db.engine.dispose()
@@ -1207,7 +1242,8 @@ def main(argv: list[str] | None = None) -> None:
     state["this_run"] = (
         f"sizes {', '.join(_size_label(s) for s in sizes)} ({', '.join(args.shapes or ['every shape'])}) "
         f"measured {started:%Y-%m-%d %H:%M} UTC on commit {commit_start}, load average at the start "
-        f"{', '.join(f'{x:.1f}' for x in load_start)}, at the end {', '.join(f'{x:.1f}' for x in os.getloadavg())}."
+        f"{', '.join(f'{x:.1f}' for x in load_start)}, at the end {', '.join(f'{x:.1f}' for x in os.getloadavg())}; "
+        f"search tables with their indexes {cache_fact}."
     )
     if args.add_to:
         # Only for state files this script wrote itself (--state): pickle runs code on load.
