@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Iterable, Sequence
 
 EARTH_RADIUS_M = 6371008.7714  # mean radius; Elasticsearch's GeoUtils.EARTH_MEAN_RADIUS
 EARTHDISTANCE_RADIUS_M = 6378168.0  # earthdistance's earth(), the sphere ll_to_earth() points lie on
@@ -97,6 +98,24 @@ def radius_cells(lat: float, lng: float, radius_km: float) -> list[int] | None:
         )
         <= reach_km
     ]
+
+
+def cells_box(cells: Iterable[int]) -> tuple[float, float, float, float]:
+    """The south, north, west and east limits in degrees of the map cells ``cells`` (codes as
+    radius_cells gives them), widened by float noise."""
+    rows = [code // 10000 - 2000 for code in cells]
+    cols = [code % 10000 - 3000 for code in cells]
+    return (
+        min(rows) * OPEN_CELL_LAT_DEG - _CELL_MARGIN_DEG,
+        (max(rows) + 1) * OPEN_CELL_LAT_DEG + _CELL_MARGIN_DEG,
+        min(cols) * OPEN_CELL_LNG_DEG - _CELL_MARGIN_DEG,
+        (max(cols) + 1) * OPEN_CELL_LNG_DEG + _CELL_MARGIN_DEG,
+    )
+
+
+def boxes_overlap(a: Sequence[float] | None, b: Sequence[float]) -> bool:
+    """Do two (south, north, west, east) boxes share a point? Never when ``a`` is None."""
+    return a is not None and a[0] <= b[1] and b[0] <= a[1] and a[2] <= b[3] and b[2] <= a[3]
 
 
 def zone_code(zone: str) -> int:

@@ -134,9 +134,22 @@ def _per_index_state(name: str, read: Callable[[], Any]) -> Any:
 
 def index_zones() -> list[str]:
     """The time zones of indexed venues (a handful)."""
-    return _per_index_state(
-        "zones", lambda: list(db.session.scalars(text("SELECT DISTINCT timezone FROM venue_search")))
-    )
+    return list(zone_boxes())
+
+
+ZONE_BOXES_SQL = "SELECT timezone, min(lat), max(lat), min(lng), max(lng) FROM venue_search GROUP BY timezone"
+
+
+def zone_boxes() -> dict[str, tuple[float, float, float, float] | None]:
+    """Each time zone of indexed venues, with the south, north, west and east limits of its
+    venues' locations (None when none of them has one): a zone whose box misses a circle has
+    no venue in it (search.postgres keeps such zones' keys out of an index lookup)."""
+
+    def read() -> dict[str, tuple[float, float, float, float] | None]:
+        rows = db.session.execute(text(ZONE_BOXES_SQL))
+        return {zone: (None if box[0] is None else tuple(box)) for zone, *box in rows}
+
+    return _per_index_state("zone_boxes", read)
 
 
 def index_size() -> int:

@@ -345,8 +345,9 @@ def test_a_walk_with_too_few_candidates_to_fill_the_page_is_not_checked_on_its_o
 
 
 def test_a_free_window_nearest_first_reads_rare_words_through_the_text_index(ctx, make_user, monkeypatch):
-    """When the walks find too few venues with the words, their matches are read through the
-    text index, then the radius and hours tested on them: the same page, exactly counted."""
+    """When the walks find too few venues with the words, their matches near the circle are
+    read through the index of words by map cell (as the sample reads them), then the radius
+    and hours tested on them: the same page, exactly counted."""
     from search import postgres as search_postgres
 
     names, venues, checked, statements, search = nearest_free_setup(ctx, make_user, monkeypatch)
@@ -361,6 +362,9 @@ def test_a_free_window_nearest_first_reads_rare_words_through_the_text_index(ctx
         (True, False),
         (False, True),
     ]
+    (matched,) = [s for s in statements if " AS passes" in s and "WITH matched" in s]
+    assert "venue_search_word_cells(vs.search_vector, vs.lat, vs.lng) &&" in matched
+    assert "earth_box(" not in matched.split("SELECT vs.venue_id,")[0]  # the circle's box is not read
 
     every = search(per_page=10)
 

@@ -286,6 +286,48 @@ def test_free_window_returns_only_venues_that_can_take_a_booking_then(ctx, make_
     assert "FROM (SELECT * FROM venue_search WHERE venue_id = ANY(" in page and "OFFSET 0) AS vs" in page
 
 
+def test_the_window_in_each_zone_is_the_local_week_postgresql_reads_there(ctx):
+    """window_hours (worked out once per search) gives each zone the minutes of its local week
+    that PostgreSQL's own time zone rules give the window: across zones, on both days the clocks
+    change, past Sunday midnight, and for a week or more."""
+    from search.postgres import window_hours
+
+    zones = ["Europe/London", "Europe/Paris", "America/New_York", "Asia/Tokyo", "Australia/Lord_Howe"]
+    london = ZoneInfo("Europe/London")
+    windows = [
+        (datetime(2026, 12, 2, 10, 0, tzinfo=london), timedelta(hours=2)),
+        (datetime(2026, 3, 29, 0, 30, tzinfo=UTC), timedelta(hours=3, minutes=7)),  # clocks go forward
+        (datetime(2026, 10, 25, 0, 15, tzinfo=UTC), timedelta(hours=2)),  # and back
+        (datetime(2026, 12, 6, 22, 0, tzinfo=london), timedelta(hours=5)),  # Sunday night to Monday
+        (datetime(2026, 12, 5, 0, 0, tzinfo=london), timedelta(days=2)),  # "this weekend"
+        (datetime(2026, 12, 2, 10, 0, 59, tzinfo=UTC), timedelta(days=7)),
+        (datetime(2026, 12, 2, 10, 0, tzinfo=UTC), timedelta(days=6, hours=23, minutes=59)),
+    ]
+    # The test as it was written per row before: PostgreSQL's AT TIME ZONE and extract.
+    mow = (
+        "((extract(isodow FROM {t})::int - 1) * 1440"
+        " + extract(hour FROM {t})::int * 60 + extract(minute FROM {t})::int)"
+    )
+    start, end = (
+        mow.format(t="(CAST(:f AS timestamptz) AT TIME ZONE :z)"),
+        mow.format(t="(CAST(:t AS timestamptz) AT TIME ZONE :z)"),
+    )
+    reference = text(
+        f"""SELECT CASE WHEN CAST(:t AS timestamptz) - CAST(:f AS timestamptz) >= interval '7 days'
+                   THEN int4multirange(int4range(0, 10081))
+                   WHEN {end} > {start} THEN int4multirange(int4range({start}, {end}))
+                   ELSE int4multirange(int4range({start}, 10081), int4range(0, {end})) END
+                = CAST(:ours AS int4multirange)"""
+    )
+    for free_from, length in windows:
+        ours = window_hours(free_from, free_from + length, zones)
+        assert set(ours) == set(zones)
+        for zone in zones:
+            params = {"f": free_from, "t": free_from + length, "z": zone, "ours": ours[zone]}
+            assert db.session.execute(reference, params).scalar_one(), (free_from, length, zone, ours[zone])
+    assert window_hours(windows[0][0], windows[0][0] + timedelta(hours=1), ["Not/AZone"]) == {}
+
+
 def test_free_between_agrees_with_the_slot_engine_service_by_service(ctx, make_user):
     """venues_free_between reads plain rows; its answer is the ORM path's (get_slots for each
     active service and local day) for closures, full bookings, a busy team member, an inactive
@@ -827,6 +869,7 @@ def test_open_now_within_a_radius_through_the_cells_finds_what_the_rows_say(app,
     (migration 0046) gives the pages and counts of the search that tests the circle's rows:
     venues on either side of the edge, open early or late, one in another zone."""
     from search import postgres
+    from search.geo import zone_code
     from tests.search.corpus import Spec
 
     def spec(name: str, km: float, bearing: float, hours: tuple[int, int]) -> Spec:
@@ -841,9 +884,11 @@ def test_open_now_within_a_radius_through_the_cells_finds_what_the_rows_say(app,
         spec("Late Near", 5, 290, (20 * 60 + 30, 23 * 60)),
         spec("Late Far", 40, 45, (20 * 60 + 30, 23 * 60)),
         spec("Paris Hours", 4, 300, (8 * 60, 10 * 60)),  # in Paris's zone: 07:00-09:00 London
+        Spec("Berlin Early", "spa", "Berlin", 52.52, 13.40, (("Sauna", 2000, True),), hours=(7 * 60, 9 * 60)),
     )
     corpus = build_corpus(make_user, specs)
     corpus.venues["Paris Hours"].timezone = "Europe/Paris"
+    corpus.venues["Berlin Early"].timezone = "Europe/Berlin"
     db.session.flush()
     backend.index(corpus.ids)
     monkeypatch.setattr(postgres, "OPEN_CELLS_SHARE", 1.0)  # whatever share is open
@@ -858,8 +903,13 @@ def test_open_now_within_a_radius_through_the_cells_finds_what_the_rows_say(app,
                 results.append(([hit.name for hit in result.hits], result.total))
         return results
 
-    first = PostgresBackend(now=lambda: instants[1]).explain(queries[1])[0][1]
+    (_, first, params), *_ = PostgresBackend(now=lambda: instants[1]).explain(queries[1])
     assert postgres.OPEN_CELLS_SQL in first and "earth_box" not in first.split("base AS")[0]
+    # Only the zones with venues in reach of the circle are looked up: not Berlin's.
+    assert {key // 10**8 // 84 for key in params["open_cells"]} == {
+        zone_code("Europe/London"),
+        zone_code("Europe/Paris"),
+    }
     through_cells = run()
     monkeypatch.setattr(postgres, "OPEN_CELLS_SHARE", 0.0)
     monkeypatch.setattr(postgres, "OPEN_HOURS_SHARE", 0.0)
