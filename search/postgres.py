@@ -705,13 +705,16 @@ ORDER BY {outer_order}"""
             return False, open_hours
         enough = SAMPLE_STRIDE * (self.count_cap + 1)
         if _counted_broad(query, match) is None:
-            # Several required groups: their counts only bound the venues matching all of them.
-            # The eighth is tried when that bound allows a full sample, and the search is broad
-            # when the eighth alone has more than count_cap matches (else the sample of every
-            # match is read after it, _search_among).
-            if query.open_now or match.min_groups or not all(match.bound):
+            # Several required groups: their counts only bound the venues matching all of them,
+            # or (relaxed) at least min_groups of them: such a venue holds a word of any
+            # n - min_groups + 1 of the n groups, so the smallest that many groups' counts added
+            # are a bound. The eighth is tried when that bound allows a full sample, and the
+            # search is broad when the eighth alone has more than count_cap matches (else the
+            # sample of every match is read after it, _search_among).
+            if query.open_now or not all(match.bound):
                 return False, open_hours
-            bound = min(sum(match.venues(group)) for group in match.bound)
+            sizes = sorted(sum(match.venues(group)) for group in match.bound)
+            bound = sum(sizes[: len(sizes) - (match.min_groups or len(sizes)) + 1])
             return bound >= enough * MULTI_SAMPLE_MARGIN, open_hours
         words = list(match.plain[0]) if len(match.groups) == 1 else [w for group in match.plain for w in group]
         most = max(match.venues(words), default=0)

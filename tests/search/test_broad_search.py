@@ -414,6 +414,9 @@ def test_words_the_vocabulary_counts_as_common_are_sampled_from_one_venue_in_eig
             SearchQuery(text="sauna rooms"),
             SearchQuery(text="treatment house", sort="price"),
             SearchQuery(text="sauna pedicure", per_page=4, page=2),  # relaxed to either word
+            # Relaxed to two of three groups: a venue holds a word of two of them (the smallest
+            # counts, 0 + 18, bound it), so the eighth is tried, and holds more than the cap.
+            SearchQuery(text="sauna treatment pedicure", per_page=4, page=2),
         ]
     )
     # "Open now" with the common words: at noon every venue is open, so the eighth (two or
@@ -432,7 +435,8 @@ def test_words_the_vocabulary_counts_as_common_are_sampled_from_one_venue_in_eig
     real = PostgresBackend._sampling
     monkeypatch.setattr(PostgresBackend, "_sampling", lambda *a: said.append(real(*a)[0]) or real(*a))
     common = [backend.search(q) for q in queries]
-    assert said[-2:] == [False, True]  # "sauna pedicure": every word (two groups), then either
+    # "sauna pedicure": every word (two groups), then either; then all three, then two of them.
+    assert said[-4:] == [False, True, False, True]
     common_open = [b.search(q) for b, q in open_queries]
     late = open_queries[1][0].explain(open_queries[1][1])[0][1]
     assert postgres.OPEN_HOURS_SQL in late  # none open: the open venues through the hours' index
@@ -449,7 +453,8 @@ def test_words_the_vocabulary_counts_as_common_are_sampled_from_one_venue_in_eig
         assert names(got) == names(want), query
         assert (got.total, got.total_capped) == (want.total, want.total_capped), query
     assert [c.total for c in common[6:8]] == [2, 1]  # "1+" and exactly one
-    assert common[-1].relaxed == every[-1].relaxed == ("sauna",) and len(common[-1].hits) == 4
+    assert common[-2].relaxed == every[-2].relaxed == ("sauna",) and len(common[-2].hits) == 4
+    assert common[-1].relaxed == every[-1].relaxed == ("sauna treatment",) and common[-1].total_capped
     assert {v.value for v in common[0].facets["category"].values} <= {"spa", "wellness"}
     assert [len(c.hits) for c in common[:4]] == [4, 4, 4, 2]
 
