@@ -752,6 +752,21 @@ def test_the_hours_a_venue_is_open_in_are_those_its_opening_hours_overlap(ctx):
     assert hours("{}") == []
 
 
+def test_the_index_key_functions_are_declared_too_costly_to_compute_row_by_row(ctx):
+    """Migrations 0046 and 0049: the keys of the hours' and open cells' indexes cost tens of
+    microseconds a row, so the planner is told so (the hours' at COST 10000, read through its
+    index, not tested on each match) and never starts a parallel worker for them."""
+    rows = db.session.execute(
+        text(
+            "SELECT proname, procost, proparallel FROM pg_proc WHERE proname IN"
+            " ('venue_search_open_zone_hour_keys', 'venue_search_open_cell_keys', 'venue_search_open_cells')"
+        )
+    ).all()
+    declared = {name: (cost, parallel) for name, cost, parallel in rows}
+    assert declared["venue_search_open_zone_hour_keys"] == (10000, "u")
+    assert declared["venue_search_open_cell_keys"][1] == declared["venue_search_open_cells"][1] == "u"
+
+
 def test_the_open_zone_hours_are_the_hours_of_its_own_zone(ctx):
     """Migration 0048's keys: zone_code(zone) * 168 + each local hour of the week the venue is
     open in, as search.postgres asks them (a London venue is not a candidate at Paris's hour)."""
