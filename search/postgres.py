@@ -126,6 +126,13 @@ OPEN_HOURS_SQL = "venue_search_open_zone_hours(vs.week_hours, vs.timezone) && CA
 # '' did the same, copying every row's vector: 2.2 ms instead of 1.3 for 947 rows at 100k.)
 WORD_CELLS_SQL = "venue_search_word_cells(vs.search_vector, vs.lat, vs.lng) && CAST(:word_cells_{n} AS text[])"
 WORDS_TESTED_SQL = f"ts_match_vq(vs.search_vector, {TSQUERY})"
+# A word's venues by price band (migration 0050: ten pounds a band, the last from 500 pounds up).
+WORD_PRICES_SQL = "venue_search_word_prices(vs.search_vector, vs.price_from) && CAST(:word_prices AS text[])"
+PRICE_EDGE_SQL = "vs.price_from <= :price_edge"
+PRICE_EDGE_TESTED_SQL = "vs.price_from + 0 <= :price_edge"
+PRICE_BAND_PENCE = 1000
+LAST_PRICE_BAND = 50
+MAX_WORD_PRICE_KEYS = 40
 OPEN_CELLS_SQL = "venue_search_open_cells(vs.week_hours, vs.timezone, vs.lat, vs.lng) && CAST(:open_cells AS bigint[])"
 
 # Opening hours overlap the window [free_from, free_to), judged in each venue's local week: the
@@ -251,7 +258,9 @@ class PostgresBackend:
             base.append("vs.venue_id = ANY(:only_ids)")
         if price_edge is not None:
             params["price_edge"] = price_edge
-            base.append("vs.price_from <= :price_edge")
+            base.append(PRICE_EDGE_SQL)
+            if match is not None and all(match.bound) and not (located and query.radius_km is not None):
+                base = _through_word_prices(match, price_edge, base, params)
         strong = "vs.search_vector @@ CAST(:strong AS tsquery)"
         if paged in ("strong", "weak", "tiered") and match is not None:
             params["strong"] = match.strong_tsquery
@@ -830,6 +839,31 @@ SELECT NULL, count(*) < :walk OR max(earth <-> ll_to_earth(:lat, :lng)) > :radiu
 
     def suggest(self, prefix: str, limit: int = 8) -> list[str]:
         return pg_text.suggest(prefix, limit)
+
+
+def word_price_keys(words: Iterable[str], price_edge: int) -> list[str]:
+    """The keys of venue_search_word_prices() (migration 0050) that a venue holding one of
+    ``words`` (lexemes) at ``price_edge`` or less has: its band and every band below."""
+    bands = range(min(max(price_edge, 0) // PRICE_BAND_PENCE, LAST_PRICE_BAND) + 1)
+    return [f"{word}${band}" for word in words for band in bands]
+
+
+def _through_word_prices(match: TextMatch, price_edge: int, base: list[str], params: dict[str, Any]) -> list[str]:
+    """``base`` (a broad page's conditions at or below an edge price) read through the index of
+    words by price band (migration 0050): the rarest group's venues in the bands up to the
+    edge's, not the country's matches AND'ed with every venue that cheap (the price index's
+    62,500 of 100k for a massage's edge, which most manicures are under). Relaxed, a venue
+    holds a word of one group at least. The tsquery and the price stay the exact tests. As
+    ``base`` when the keys would be too many to look up (about 50 us each)."""
+    groups = [[w for group in match.bound for w in group]] if match.min_groups else match.bound
+    rarest = sorted(set(min(groups, key=lambda words: sum(match.venues(words)))))
+    keys = word_price_keys(rarest, price_edge)
+    if len(keys) > MAX_WORD_PRICE_KEYS:
+        return base
+    params["word_prices"] = keys
+    # The price tested on the rows, not AND'ed from its index (the 62,500 again).
+    exact = {WORDS_SQL: WORDS_TESTED_SQL, PHRASE_WORDS_SQL: WORDS_TESTED_SQL, PRICE_EDGE_SQL: PRICE_EDGE_TESTED_SQL}
+    return [*(exact.get(c, c) for c in base), WORD_PRICES_SQL]
 
 
 def _zones_near(query: SearchQuery, minutes: dict[str, int]) -> dict[str, int]:

@@ -8,8 +8,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import text
 
-from app.extensions import cache
+from app.extensions import cache, db
 from search.postgres import PostgresBackend
 from search.types import SearchQuery
 from tests.search.corpus import LONDON, SPECS, Spec, build_corpus, matches
@@ -127,6 +128,39 @@ def test_a_broad_price_page_reads_only_venues_up_to_the_samples_price_edge(backe
     ]
     assert any(edge is not None for edge in edges)
     assert max(edge for edge in edges if edge is not None) <= 3000
+
+
+def test_a_broad_price_page_reads_the_words_cheapest_venues_through_their_price_bands(backend, saunas, monkeypatch):
+    """Migration 0050: the page at or under the edge price comes through the index of words by
+    price band (the bands up to the edge's, the price tested on the rows, not AND'ed from its
+    own index), and its pages are those read through the text index."""
+    from search import postgres
+    from search.postgres import word_price_keys
+
+    queries = [SearchQuery(text="sauna", sort="price", page=n, per_page=2) for n in (1, 2, 3)]
+    through_bands = [names(backend.search(q)) for q in queries]
+    (page_sql, params), *_ = [(sql, p) for name, sql, p in backend.explain(queries[0]) if name == "page (broad)"]
+    assert postgres.WORD_PRICES_SQL in page_sql and postgres.PRICE_EDGE_SQL not in page_sql
+    assert params["word_prices"] == word_price_keys(["sauna", "saunas"], params["price_edge"])
+    monkeypatch.setattr(postgres, "MAX_WORD_PRICE_KEYS", 0)  # too many keys: the text index
+    (page_sql, _), *_ = [(sql, p) for name, sql, p in backend.explain(queries[0]) if name == "page (broad)"]
+    assert postgres.WORD_PRICES_SQL not in page_sql and postgres.PRICE_EDGE_SQL in page_sql
+    assert [names(backend.search(q)) for q in queries] == through_bands
+    cheapest_first = ["Alder Rooms", "Cedar Sauna Club", "Birch Sauna House", "Dove Retreat", "Elm Studio", "Fir House"]
+    assert [name for page in through_bands for name in page] == cheapest_first
+
+
+def test_the_word_price_keys_are_the_bands_migration_0050_gives(ctx):
+    from search.postgres import word_price_keys
+
+    def keys(price: int | None) -> list[str]:
+        sql = text("SELECT venue_search_word_prices(to_tsvector('simple', 'sauna'), :price)")
+        return db.session.execute(sql, {"price": price}).scalar_one()
+
+    assert keys(2999) == ["sauna$2"] and keys(3000) == ["sauna$3"]
+    assert "sauna$2" in word_price_keys(["sauna"], 2999) and "sauna$3" not in word_price_keys(["sauna"], 2999)
+    assert keys(0) == ["sauna$0"] and keys(75000) == ["sauna$50"] and keys(None) == []
+    assert word_price_keys(["sauna", "saunas"], 75000) == [f"{w}${b}" for w in ("sauna", "saunas") for b in range(51)]
 
 
 def test_a_count_cap_under_1_is_refused_at_start_up(database_url):
