@@ -126,13 +126,14 @@ OPEN_HOURS_SQL = "venue_search_open_zone_hours(vs.week_hours, vs.timezone) && CA
 # '' did the same, copying every row's vector: 2.2 ms instead of 1.3 for 947 rows at 100k.)
 WORD_CELLS_SQL = "venue_search_word_cells(vs.search_vector, vs.lat, vs.lng) && CAST(:word_cells_{n} AS text[])"
 WORDS_TESTED_SQL = f"ts_match_vq(vs.search_vector, {TSQUERY})"
-# A word's venues by price band (migration 0050: ten pounds a band, the last from 500 pounds up).
-WORD_PRICES_SQL = "venue_search_word_prices(vs.search_vector, vs.price_from) && CAST(:word_prices AS text[])"
+# A word's venues by price band (migration 0050, price_band).
+WORD_PRICES_SQL = "venue_search_word_prices(vs.search_vector, vs.price_from) && CAST(:word_prices_{n} AS text[])"
 PRICE_EDGE_SQL = "vs.price_from <= :price_edge"
 PRICE_EDGE_TESTED_SQL = "vs.price_from + 0 <= :price_edge"
-PRICE_BAND_PENCE = 1000
-LAST_PRICE_BAND = 50
-MAX_WORD_PRICE_KEYS = 40
+LAST_PRICE_BAND = 140
+# A GIN lookup tests every key against each venue it finds: keys of empty bands cost little
+# for a few hundred venues, but are bounded.
+MAX_WORD_PRICE_KEYS = 300
 OPEN_CELLS_SQL = "venue_search_open_cells(vs.week_hours, vs.timezone, vs.lat, vs.lng) && CAST(:open_cells AS bigint[])"
 
 # Opening hours overlap the window [free_from, free_to), judged in each venue's local week: the
@@ -841,29 +842,35 @@ SELECT NULL, count(*) < :walk OR max(earth <-> ll_to_earth(:lat, :lng)) > :radiu
         return pg_text.suggest(prefix, limit)
 
 
+def price_band(price: int) -> int:
+    """Migration 0050's price band: a pound a band below 100 pounds, then ten pounds a band, the
+    last from 500 pounds up."""
+    if price < 10000:
+        return max(price, 0) // 100
+    return min(100 + (price - 10000) // 1000, LAST_PRICE_BAND)
+
+
 def word_price_keys(words: Iterable[str], price_edge: int) -> list[str]:
     """The keys of venue_search_word_prices() (migration 0050) that a venue holding one of
     ``words`` (lexemes) at ``price_edge`` or less has: its band and every band below."""
-    bands = range(min(max(price_edge, 0) // PRICE_BAND_PENCE, LAST_PRICE_BAND) + 1)
-    return [f"{word}${band}" for word in words for band in bands]
+    return [f"{word}${band}" for word in words for band in range(price_band(price_edge) + 1)]
 
 
 def _through_word_prices(match: TextMatch, price_edge: int, base: list[str], params: dict[str, Any]) -> list[str]:
     """``base`` (a broad page's conditions at or below an edge price) read through the index of
-    words by price band (migration 0050): the rarest group's venues in the bands up to the
-    edge's, not the country's matches AND'ed with every venue that cheap (the price index's
-    62,500 of 100k for a massage's edge, which most manicures are under). Relaxed, a venue
-    holds a word of one group at least. The tsquery and the price stay the exact tests. As
-    ``base`` when the keys would be too many to look up (about 50 us each)."""
+    words by price band (migration 0050): each group's venues in the bands up to the edge's,
+    not the country's matches AND'ed with every venue that cheap (the price index's 62,500 of
+    100k for a massage's edge, which most manicures are under). Relaxed, a venue holds a word
+    of one group at least. The tsquery and the price stay the exact tests. As
+    ``base`` when the keys would be more than MAX_WORD_PRICE_KEYS."""
     groups = [[w for group in match.bound for w in group]] if match.min_groups else match.bound
-    rarest = sorted(set(min(groups, key=lambda words: sum(match.venues(words)))))
-    keys = word_price_keys(rarest, price_edge)
-    if len(keys) > MAX_WORD_PRICE_KEYS:
+    keys = [word_price_keys(sorted(set(words)), price_edge) for words in groups]
+    if sum(map(len, keys)) > MAX_WORD_PRICE_KEYS:
         return base
-    params["word_prices"] = keys
+    params.update({f"word_prices_{n}": group_keys for n, group_keys in enumerate(keys)})
     # The price tested on the rows, not AND'ed from its index (the 62,500 again).
     exact = {WORDS_SQL: WORDS_TESTED_SQL, PHRASE_WORDS_SQL: WORDS_TESTED_SQL, PRICE_EDGE_SQL: PRICE_EDGE_TESTED_SQL}
-    return [*(exact.get(c, c) for c in base), WORD_PRICES_SQL]
+    return [*(exact.get(c, c) for c in base), *(WORD_PRICES_SQL.format(n=n) for n in range(len(keys)))]
 
 
 def _zones_near(query: SearchQuery, minutes: dict[str, int]) -> dict[str, int]:

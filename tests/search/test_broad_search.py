@@ -140,11 +140,11 @@ def test_a_broad_price_page_reads_the_words_cheapest_venues_through_their_price_
     queries = [SearchQuery(text="sauna", sort="price", page=n, per_page=2) for n in (1, 2, 3)]
     through_bands = [names(backend.search(q)) for q in queries]
     (page_sql, params), *_ = [(sql, p) for name, sql, p in backend.explain(queries[0]) if name == "page (broad)"]
-    assert postgres.WORD_PRICES_SQL in page_sql and postgres.PRICE_EDGE_SQL not in page_sql
-    assert params["word_prices"] == word_price_keys(["sauna", "saunas"], params["price_edge"])
+    assert postgres.WORD_PRICES_SQL.format(n=0) in page_sql and postgres.PRICE_EDGE_SQL not in page_sql
+    assert params["word_prices_0"] == word_price_keys(["sauna", "saunas"], params["price_edge"])
     monkeypatch.setattr(postgres, "MAX_WORD_PRICE_KEYS", 0)  # too many keys: the text index
     (page_sql, _), *_ = [(sql, p) for name, sql, p in backend.explain(queries[0]) if name == "page (broad)"]
-    assert postgres.WORD_PRICES_SQL not in page_sql and postgres.PRICE_EDGE_SQL in page_sql
+    assert "venue_search_word_prices" not in page_sql and postgres.PRICE_EDGE_SQL in page_sql
     assert [names(backend.search(q)) for q in queries] == through_bands
     cheapest_first = ["Alder Rooms", "Cedar Sauna Club", "Birch Sauna House", "Dove Retreat", "Elm Studio", "Fir House"]
     assert [name for page in through_bands for name in page] == cheapest_first
@@ -157,10 +157,12 @@ def test_the_word_price_keys_are_the_bands_migration_0050_gives(ctx):
         sql = text("SELECT venue_search_word_prices(to_tsvector('simple', 'sauna'), :price)")
         return db.session.execute(sql, {"price": price}).scalar_one()
 
-    assert keys(2999) == ["sauna$2"] and keys(3000) == ["sauna$3"]
-    assert "sauna$2" in word_price_keys(["sauna"], 2999) and "sauna$3" not in word_price_keys(["sauna"], 2999)
-    assert keys(0) == ["sauna$0"] and keys(75000) == ["sauna$50"] and keys(None) == []
-    assert word_price_keys(["sauna", "saunas"], 75000) == [f"{w}${b}" for w in ("sauna", "saunas") for b in range(51)]
+    # A pound a band to 100 pounds, then ten pounds a band, 500 pounds and up in the last.
+    for price, band in ((0, 0), (2999, 29), (3000, 30), (9999, 99), (10000, 100), (10999, 100), (11000, 101)):
+        assert keys(price) == [f"sauna${band}"], price
+        assert word_price_keys(["sauna"], price) == [f"sauna${b}" for b in range(band + 1)]
+    assert keys(49999) == ["sauna$139"] and keys(50000) == keys(75000) == ["sauna$140"] and keys(None) == []
+    assert word_price_keys(["sauna", "saunas"], 75000) == [f"{w}${b}" for w in ("sauna", "saunas") for b in range(141)]
 
 
 def test_a_count_cap_under_1_is_refused_at_start_up(database_url):
