@@ -518,7 +518,13 @@ def counts(url: str) -> dict[str, int]:
 
 
 def ensure_database(
-    base_url: str, size: int, *, seed: int = DEFAULT_SEED, reuse: bool = False, log: Callable[[str], None] = print
+    base_url: str,
+    size: int,
+    *,
+    seed: int = DEFAULT_SEED,
+    reuse: bool = False,
+    free_time: bool = True,
+    log: Callable[[str], None] = print,
 ) -> Build:
     name = database_name(size)
     url_of = make_url(base_url).set(database=name).render_as_string(hide_password=False)
@@ -528,7 +534,7 @@ def ensure_database(
         _migrate(url_of)
         seconds = json.loads(comment.split(" | ", 1)[1]) if " | " in comment else {}
         return Build(size, name, url_of, built=False, seconds=seconds, counts=counts(url_of))
-    return build_database(base_url, size, seed=seed, log=log)
+    return build_database(base_url, size, seed=seed, free_time=free_time, log=log)
 
 
 def compact(libpq_url: str) -> None:
@@ -558,7 +564,17 @@ def _migrate(url: str) -> None:
         upgrade()
 
 
-def build_database(base_url: str, size: int, *, seed: int = DEFAULT_SEED, log: Callable[[str], None] = print) -> Build:
+def build_database(
+    base_url: str,
+    size: int,
+    *,
+    seed: int = DEFAULT_SEED,
+    free_time: bool = True,
+    log: Callable[[str], None] = print,
+) -> Build:
+    """A corpus of ``size`` venues. Without ``free_time`` no venue's free time is kept ahead (40
+    minutes of a million venues' build): the searches of a window then ask the slot engine, and
+    the search bench computes it when it reuses the corpus for a shape that needs it."""
     from flask_migrate import upgrade
 
     from app import create_app
@@ -582,9 +598,10 @@ def build_database(base_url: str, size: int, *, seed: int = DEFAULT_SEED, log: C
     _index(app, size, log=lambda msg: log(f"[{name}] {msg}"))
     build.seconds["index (reindex_all)"] = time.perf_counter() - t
 
-    t = time.perf_counter()
-    compute_free_time(app, log=lambda msg: log(f"[{name}] {msg}"))
-    build.seconds["free time (search.free_time)"] = time.perf_counter() - t
+    if free_time:
+        t = time.perf_counter()
+        compute_free_time(app, log=lambda msg: log(f"[{name}] {msg}"))
+        build.seconds["free time (search.free_time)"] = time.perf_counter() - t
 
     t = time.perf_counter()
     _set_ratings(build.libpq_url, ratings)
@@ -739,6 +756,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--reuse", action="store_true", help="keep a database already built with this seed")
     parser.add_argument("--drop", action="store_true", help="drop the bench databases of these sizes and exit")
+    parser.add_argument(
+        "--no-free-time",
+        action="store_true",
+        help="keep no venue's free time ahead (the search bench computes it on reuse when a timed shape needs it)",
+    )
     args = parser.parse_args(argv)
     base = server_url()
     for size in args.sizes:
@@ -746,7 +768,7 @@ def main(argv: list[str] | None = None) -> None:
             drop_database(base, database_name(size))
             print(f"dropped {database_name(size)}")
         else:
-            ensure_database(base, size, seed=args.seed, reuse=args.reuse)
+            ensure_database(base, size, seed=args.seed, reuse=args.reuse, free_time=not args.no_free_time)
 
 
 if __name__ == "__main__":

@@ -56,6 +56,8 @@ TARGET_1M_P95_MS = 50.0
 TARGET_SCALING = 2.0
 TARGET_SUGGEST_HTTP_P95_MS = 100.0
 HEADLINE = "headline"
+# The shapes whose searches have a free window (the slot engine, with the venues' kept free time).
+FREE_WINDOW_SHAPES = ("today_near", "weekend_near")
 FLOOR = "floor"
 WARMUP_CAP_S = 10.0  # warming a slow shape for longer than this adds nothing
 BLOCK = 10  # timed queries of one size in a row (see time_shape)
@@ -1156,10 +1158,12 @@ def main(argv: list[str] | None = None) -> None:
     def log(message: str) -> None:
         print(f"{time.perf_counter() - t_start:7.1f}s  {message}", flush=True)
 
+    shape_list = [s for s in shapes() if not args.shapes or s.key in args.shapes]
+    windows = any(s.key in FREE_WINDOW_SHAPES for s in shape_list)
     try:
         apps: dict[int, Any] = {}
         for size in sizes:
-            build = generate.ensure_database(base, size, seed=args.seed, reuse=args.reuse, log=log)
+            build = generate.ensure_database(base, size, seed=args.seed, reuse=args.reuse, free_time=windows, log=log)
             builds[size] = build
             apps[size] = create_app(
                 "testing",
@@ -1171,11 +1175,15 @@ def main(argv: list[str] | None = None) -> None:
                 },
             )
             if not build.built:
-                # A reused corpus's free time as the refresh job would have kept it since its build,
-                # and its tables as the build left them (an earlier run's reindex, rolled back, left
-                # a dead copy of every row and the text indexes' pending entries).
-                generate.compute_free_time(apps[size], log=log)
+                # A reused corpus's free time as the refresh job would have kept it since its build
+                # (when a shape timed asks for a window), and its tables as the build left them (an
+                # earlier run's reindex, rolled back, left a dead copy of every row and the text
+                # indexes' pending entries).
+                if windows:
+                    generate.compute_free_time(apps[size], log=log)
                 generate.compact(build.libpq_url)
+        if not windows:
+            log("no shape timed asks for a free window: the venues' free time is not brought up to date")
         tables: dict[int, int] = {}
         for size in sizes:
             with apps[size].app_context():
@@ -1185,7 +1193,6 @@ def main(argv: list[str] | None = None) -> None:
         log(f"search tables with their indexes: {cache_fact}")
         if not fits:
             log("WARNING: raise shared_buffers (docs/operations.md, 'PostgreSQL settings') for timings that mean much")
-        shape_list = [s for s in shapes() if not args.shapes or s.key in args.shapes]
         results = {size: {} for size in sizes}
         load_before = os.getloadavg()[0]
         labels = ", ".join(_size_label(s) for s in sizes)
