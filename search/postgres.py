@@ -875,10 +875,11 @@ def _through_word_prices(match: TextMatch, price_edge: int, base: list[str], par
 
 def _zones_near(query: SearchQuery, minutes: dict[str, int]) -> dict[str, int]:
     """``minutes`` (each zone's minute of the week now) of the zones with venues in reach of the
-    query's circle: an index lookup costs about 50 us a key, found or not, and a circle in
-    London has no venue in six of the seven zones of a European catalogue (126 keys, not 18:
-    5 ms of 9 for the bitmap of "open now" within 10 km at 100k venues). All of them when the
-    circle has no cells (open_cell_keys then gives none)."""
+    query's circle. Every key is looked up, found or not, and tested against every venue the
+    lookup gives; a circle in London has no venue in six of the seven zones of a European
+    catalogue: its 126 keys took 9.1 ms for the bitmap of "open now" within 10 km at 100k
+    venues, the 18 of London's zone 3.7 ms. All of them when the circle has no cells
+    (open_cell_keys then gives none)."""
     cells = radius_cells(query.lat, query.lng, query.radius_km)
     if not cells:
         return minutes
