@@ -551,6 +551,16 @@ def compact(libpq_url: str) -> None:
         conn.execute("VACUUM (ANALYZE)")
 
 
+def dead_rows(libpq_url: str) -> int:
+    """The dead rows the statistics count in the search tables (what compact() clears): none
+    in a corpus as its build or an earlier compact() left it."""
+    with psycopg.connect(libpq_url, autocommit=True) as conn:
+        return conn.execute(
+            "SELECT coalesce(sum(n_dead_tup), 0) FROM pg_stat_user_tables WHERE relname IN"
+            " ('venue_search', 'venue_search_words', 'venue_search_suggestions', 'venue_search_terms')"
+        ).fetchone()[0]
+
+
 def _migrate(url: str) -> None:
     """Bring a reused corpus to the current migration head (a no-op when it is there)."""
     from flask_migrate import upgrade

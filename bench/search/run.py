@@ -1181,7 +1181,8 @@ def main(argv: list[str] | None = None) -> None:
                 # indexes' pending entries).
                 if windows:
                     generate.compute_free_time(apps[size], log=log)
-                generate.compact(build.libpq_url)
+                if generate.dead_rows(build.libpq_url):
+                    generate.compact(build.libpq_url)
         if not windows:
             log("no shape timed asks for a free window: the venues' free time is not brought up to date")
         tables: dict[int, int] = {}
