@@ -863,13 +863,12 @@ def _through_word_prices(match: TextMatch, price_edge: int, base: list[str], par
     100k for a massage's edge, which most manicures are under). Relaxed, a venue holds a word
     of one group at least. The tsquery and the price stay the exact tests. As
     ``base`` when the keys would be more than MAX_WORD_PRICE_KEYS."""
-    groups = [[w for group in match.bound for w in group]] if match.min_groups else match.bound
-    keys = [word_price_keys(sorted(set(words)), price_edge) for words in groups]
+    keys = [word_price_keys(words, price_edge) for words in _key_groups(match)]
     if sum(map(len, keys)) > MAX_WORD_PRICE_KEYS:
         return base
     params.update({f"word_prices_{n}": group_keys for n, group_keys in enumerate(keys)})
     # The price tested on the rows, not AND'ed from its index (the 62,500 again).
-    exact = {WORDS_SQL: WORDS_TESTED_SQL, PHRASE_WORDS_SQL: WORDS_TESTED_SQL, PRICE_EDGE_SQL: PRICE_EDGE_TESTED_SQL}
+    exact = {**_WORDS_TESTED, PRICE_EDGE_SQL: PRICE_EDGE_TESTED_SQL}
     return [*(exact.get(c, c) for c in base), *(WORD_PRICES_SQL.format(n=n) for n in range(len(keys)))]
 
 
@@ -902,11 +901,23 @@ def _through_word_cells(
     cells = radius_cells(query.lat, query.lng, query.radius_km)
     if not cells:
         return None
-    bound = [[w for group in match.bound for w in group]] if match.min_groups else match.bound
-    for n, group_words in enumerate(bound):
-        params[f"word_cells_{n}"] = word_cell_keys(sorted(set(group_words)), cells)
-    exact = {RADIUS_SQL: RADIUS_EXACT_SQL, WORDS_SQL: WORDS_TESTED_SQL, PHRASE_WORDS_SQL: WORDS_TESTED_SQL}
-    return [exact.get(c, c) for c in conditions] + [WORD_CELLS_SQL.format(n=n) for n in range(len(bound))]
+    groups = _key_groups(match)
+    for n, words in enumerate(groups):
+        params[f"word_cells_{n}"] = word_cell_keys(words, cells)
+    exact = {**_WORDS_TESTED, RADIUS_SQL: RADIUS_EXACT_SQL}
+    return [exact.get(c, c) for c in conditions] + [WORD_CELLS_SQL.format(n=n) for n in range(len(groups))]
+
+
+# The words' conditions as tested on rows a key index found (not AND'ed from the text index).
+_WORDS_TESTED = {WORDS_SQL: WORDS_TESTED_SQL, PHRASE_WORDS_SQL: WORDS_TESTED_SQL}
+
+
+def _key_groups(match: TextMatch) -> list[list[str]]:
+    """The words (lexemes, sorted) a matching venue holds one of, per key condition of the
+    word cells' and price bands' indexes: one list per group, or relaxed, one list of every
+    group's words (a venue holds a word of one group at least)."""
+    groups = [[w for group in match.bound for w in group]] if match.min_groups else match.bound
+    return [sorted(set(words)) for words in groups]
 
 
 def next_walk(walk: int, found: int, needed: int) -> int:
