@@ -26,6 +26,7 @@ from sqlalchemy import select
 from app import create_app
 from app.accounts.models import Role, User
 from app.extensions import db
+from app.payouts.accounts import connect_enabled_demo_account
 from app.venues.hours import Range
 from app.venues.images import add_image
 from app.venues.models import Category, VenueStatus
@@ -57,6 +58,7 @@ with app.test_request_context():
         Image.new("RGB", (900, 700), tuple(v["colour"])).save(photo, "PNG")
         add_image(venue, photo.getvalue(), alt_text=f"Inside {v['name']}")
         venue.status = VenueStatus.APPROVED
+        connect_enabled_demo_account(venue)  # its payouts are set up: it takes bookings
         db.session.flush()
         made.append(venue.slug)
     db.session.commit()

@@ -189,6 +189,8 @@ def test_owner_lists_a_venue_admin_approves_it_and_a_visitor_finds_it(
     # Grace hears about it by email; the link in it is her public page.
     approval = read_email(owner_email, subject_contains="live")
     assert venue_name in approval.subject
+    # Grace hasn't set up payouts yet: the email says so, and the page takes no bookings.
+    assert "your payouts aren't set up" in approval.text
     venue_path = urlsplit(approval.first_link).path
     assert re.fullmatch(r"/venues/[a-z0-9-]+", venue_path), venue_path
 
@@ -198,6 +200,8 @@ def test_owner_lists_a_venue_admin_approves_it_and_a_visitor_finds_it(
     visitor.goto(venue_path)
     expect(visitor).to_have_title(re.compile(re.escape(venue_name)))
     expect(visitor.get_by_role("heading", name=venue_name, level=1)).to_be_visible()
+    expect(visitor.get_by_text("Not taking online bookings yet").first).to_be_visible()
+    expect(visitor.get_by_role("link", name="Book now")).to_have_count(0)
 
     services_section = visitor.get_by_role("region", name="Services")
     expect(services_section).to_contain_text(service_name)

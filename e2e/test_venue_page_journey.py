@@ -27,6 +27,7 @@ from app.venues.demo_art import illustration
 from app.venues.hours import Range
 from app.venues.images import add_image
 from app.venues.models import Category, VenueStatus
+from app.payouts.accounts import connect_enabled_demo_account
 from app.venues.service import create_venue, save_service, set_day_hours, update_location
 
 spec = json.loads(sys.argv[1])
@@ -52,6 +53,7 @@ with app.test_request_context():
     for n in range(6):
         add_image(venue, illustration("spa", n, seed=7), alt_text=f"Spa illustration {n + 1}")
     venue.status = VenueStatus.APPROVED
+    connect_enabled_demo_account(venue)  # its payouts are set up: it takes bookings
     db.session.commit()
     print(venue.slug)
 """

@@ -11,12 +11,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from app.extensions import db
+from app.payouts.accounts import payable_venue_ids
 from app.venues.models import Venue, VenueStatus
 from search.types import VenueDocument
 
 
-def build_document(venue: Venue) -> VenueDocument:
-    """The search document of ``venue`` (its services, images and category loaded or loadable)."""
+def build_document(venue: Venue, *, bookable: bool = True) -> VenueDocument:
+    """The search document of ``venue`` (its services, images and category loaded or loadable);
+    ``bookable``: whether it can take paid bookings now (``bookable_ids``)."""
     active = venue.active_services
     prices = [s.price_minor for s in active]
     cover = venue.cover_image
@@ -39,7 +41,13 @@ def build_document(venue: Venue) -> VenueDocument:
         cover_thumb=(cover.variant("card").get("key") if cover else None),
         timezone=venue.timezone,
         updated_at=venue.updated_at,
+        bookable=bookable,
     )
+
+
+def bookable_ids(venues: Iterable[Venue]) -> set[int]:
+    """Which of ``venues`` can take paid bookings now (their payout accounts; one query at most)."""
+    return payable_venue_ids(v.id for v in venues)
 
 
 def load_venues(venue_ids: Iterable[int], *, approved_only: bool = True, session: Session | None = None) -> list[Venue]:
@@ -67,7 +75,9 @@ def load_venues(venue_ids: Iterable[int], *, approved_only: bool = True, session
 
 def load_documents(venue_ids: Iterable[int], *, session: Session | None = None) -> list[VenueDocument]:
     """Documents of the approved venues among ``venue_ids``; the others are simply missing."""
-    return [build_document(v) for v in load_venues(venue_ids, session=session)]
+    venues = load_venues(venue_ids, session=session)
+    bookable = bookable_ids(venues)
+    return [build_document(v, bookable=v.id in bookable) for v in venues]
 
 
 def document_to_json(document: VenueDocument) -> dict[str, Any]:

@@ -93,6 +93,8 @@ MAPPING = {
         "review_count": {"type": "integer"},
         "cover_thumb": {"type": "keyword", "index": False, "doc_values": False},
         "updated_at": {"type": "date"},
+        # Can take paid bookings now: the first sort key of every order (search.postgres.BOOKABLE_SQL).
+        "bookable": {"type": "boolean"},
         # The whole VenueDocument, returned for rendering and never searched.
         "document": {"type": "object", "enabled": False},
     },
@@ -170,6 +172,11 @@ def _facet_filters(query: SearchQuery) -> dict[str, list[dict[str, Any]]]:
     return filters
 
 
+# Venues that can't take paid bookings yet come after those that can, in every order, as in the
+# PostgreSQL backend (docs/search.md). An index built before the field existed sorts as before.
+BOOKABLE_FIRST = {"bookable": {"order": "desc", "unmapped_type": "boolean"}}
+
+
 def _sort(query: SearchQuery) -> list[Any]:
     """The PostgreSQL backend's order: the sort key, then name (byte order), then id."""
     tiebreak: list[Any] = [{"name.sort": "asc"}, {"id": "asc"}]
@@ -227,11 +234,13 @@ def build_search_body(
         )
     if only_ids is not None:
         scope.append({"ids": {"values": [str(venue_id) for venue_id in only_ids]}})
+    if query.free_from is not None:
+        scope.append({"term": {"bookable": True}})  # free to book in a window: never one that can't take bookings
     filters = _facet_filters(query)
     facet_clauses = [clause for fs in filters.values() for clause in fs]
     body: dict[str, Any] = {
         "query": {"bool": {"must": [text] if text else [{"match_all": {}}], "filter": scope}},
-        "sort": _sort(query),
+        "sort": [BOOKABLE_FIRST, *_sort(query)],
         "from": query.offset,
         "size": query.per_page,
         "track_total_hits": True,

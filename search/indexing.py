@@ -6,6 +6,9 @@ one ``search.reindex_venues`` job for all of them through ``app.jobs.enqueue``, 
 commits or rolls back with the change. The job indexes what it finds then: an approved venue
 is upserted, anything else (rejected, suspended, deleted) removed.
 
+A venue's payout account changing status re-indexes the venue too (``account_changed``, at the
+commit, with the rest): whether it can take paid bookings ranks it.
+
 A venue taken down (approved -> anything else) also leaves the PostgreSQL index at once, in the
 takedown's own transaction: a suspended listing vanishes from every page at its commit, not
 when a worker gets round to the job (which still runs, for Elasticsearch).
@@ -25,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from app.extensions import db
 from app.jobs import enqueue, job
+from app.payouts.accounts import account_changed
 from app.venues.models import Category, Closure, OpeningHours, Service, TeamMember, Venue, VenueImage, VenueStatus
 
 log = logging.getLogger(__name__)
@@ -147,6 +151,13 @@ def _after_flush(session: Session, flush_context) -> None:
         session.info.setdefault(PENDING_VENUES, set()).update(venues)
     if categories:
         session.info.setdefault(PENDING_CATEGORIES, set()).update(categories)
+
+
+@account_changed.connect
+def _payout_account_changed(status: str, *, venue_id: int) -> None:
+    """Re-index the venue at the commit, with the transaction's other changes (one job)."""
+    if not _suppressed.get():
+        db.session.info.setdefault(PENDING_VENUES, set()).add(venue_id)
 
 
 def _before_commit(session: Session) -> None:

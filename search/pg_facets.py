@@ -152,6 +152,12 @@ def zone_boxes() -> dict[str, tuple[float, float, float, float] | None]:
     return _per_index_state("zone_boxes", read)
 
 
+def unbookable_count() -> int:
+    """How many indexed venues can't take paid bookings yet (their partial index, migration 0051)."""
+    sql = text("SELECT count(*) FROM venue_search WHERE NOT bookable")
+    return _per_index_state("unbookable", lambda: int(db.session.execute(sql).scalar_one()))
+
+
 def index_size() -> int:
     """About how many venues the index holds (the planner's own count)."""
     sql = text("SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = 'venue_search'::regclass")

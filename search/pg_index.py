@@ -13,8 +13,9 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from app.extensions import db
+from app.payouts.accounts import collect_before_enabled
 from app.venues.models import Venue, VenueStatus
-from search.documents import build_document, document_to_json, load_venues
+from search.documents import bookable_ids, build_document, document_to_json, load_venues
 from search.pg_text import TS_CONFIG
 
 WRITER_LOCK_KEY = 0x5EA4C4  # pg_advisory_xact_lock key held by index writers
@@ -75,7 +76,7 @@ def reindex_all(progress: Callable[[int, int], None] | None = None) -> int:
     for start in range(0, len(ids), REINDEX_BATCH_SIZE):
         batch = ids[start : start + REINDEX_BATCH_SIZE]
         bounds = {"first": batch[0], "last": batch[-1]}
-        db.session.execute(text(REINDEX_SQL), bounds)
+        db.session.execute(text(REINDEX_SQL), {**bounds, "collect_before_enabled": collect_before_enabled()})
         if len(ids) > REINDEX_BATCH_SIZE and start // REINDEX_BATCH_SIZE % ANALYZE_EVERY == 0:
             # The batches' rows are read back by venue id; statistics of a table that was empty (a
             # first reindex) would have the planner scan everything written so far, every batch.
@@ -107,8 +108,9 @@ def lock_writers() -> None:
 def index_rows(venues: list[Venue]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Rows for venue_search and venue_search_terms, as JSON-ready dicts."""
     rows, terms = [], []
+    bookable = bookable_ids(venues)
     for venue in venues:
-        document = build_document(venue)
+        document = build_document(venue, bookable=venue.id in bookable)
         data = document_to_json(document)
         rows.append(
             {
@@ -142,7 +144,7 @@ def closed_days_literal(venue: Venue) -> str:
 _COLUMNS = (
     "venue_id, slug, name, description, category, category_name, tags, service_names, city, lat, lng,"
     " price_from, currency, rating, review_count, cover_thumb, timezone, updated_at, week_hours, closed_days,"
-    " search_vector, earth, indexed_at"
+    " bookable, search_vector, earth, indexed_at"
 )
 _UPDATES = ", ".join(f"{c.strip()} = EXCLUDED.{c.strip()}" for c in _COLUMNS.split(",")[1:])
 
@@ -150,7 +152,7 @@ UPSERT_SQL = f"""
 INSERT INTO venue_search ({_COLUMNS})
 SELECT d.venue_id, d.slug, d.name, d.description, d.category, d.category_name, d.tags, d.service_names,
        d.city, d.lat, d.lng, d.price_from, d.currency, d.rating, d.review_count, d.cover_thumb, d.timezone,
-       d.updated_at, CAST(d.week_hours AS int4multirange), CAST(d.closed_days AS datemultirange),
+       d.updated_at, CAST(d.week_hours AS int4multirange), CAST(d.closed_days AS datemultirange), d.bookable,
        setweight(to_tsvector('{TS_CONFIG}', d.name), 'A')
        || setweight(
            to_tsvector('{TS_CONFIG}', concat_ws(' ', d.category_name, array_to_string(d.service_names, ' '))), 'B'
@@ -163,7 +165,7 @@ FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS d(
     venue_id integer, slug text, name text, description text, category text, category_name text, tags text[],
     service_names text[], city text, lat double precision, lng double precision, price_from integer,
     currency text, rating numeric, review_count integer, cover_thumb text, timezone text, updated_at timestamptz,
-    week_hours text, closed_days text
+    week_hours text, closed_days text, bookable boolean
 )
 ON CONFLICT (venue_id) DO UPDATE SET {_UPDATES}"""
 
@@ -176,12 +178,13 @@ ON CONFLICT DO NOTHING"""
 # A full reindex builds the rows in SQL, as build_document does in Python (tested equal in
 # tests/search/test_indexing.py): active services in position order, the price from the
 # cheapest, the cover image (the first venue image marked as cover, else the first) and its
-# "card" variant (else its first), the opening hours and closures as multiranges.
+# "card" variant (else its first), the opening hours and closures as multiranges, and whether the
+# venue takes paid bookings.
 REINDEX_SQL = f"""
 INSERT INTO venue_search ({_COLUMNS})
 SELECT d.venue_id, d.slug, d.name, d.description, d.category, d.category_name, d.tags, d.service_names,
        d.city, d.lat, d.lng, d.price_from, d.currency, d.rating, d.review_count, d.cover_thumb, d.timezone,
-       d.updated_at, d.week_hours, d.closed_days,
+       d.updated_at, d.week_hours, d.closed_days, d.bookable,
        setweight(to_tsvector('{TS_CONFIG}', d.name), 'A')
        || setweight(
            to_tsvector('{TS_CONFIG}', concat_ws(' ', d.category_name, array_to_string(d.service_names, ' '))), 'B'
@@ -196,7 +199,12 @@ FROM (
            coalesce(s.names, '{{}}') AS service_names, coalesce(v.city, '') AS city, v.latitude AS lat,
            v.longitude AS lng, s.price_from, v.currency, v.rating, coalesce(v.review_count, 0) AS review_count,
            cover.thumb AS cover_thumb, v.timezone, v.updated_at,
-           coalesce(hours.ranges, '{{}}') AS week_hours, coalesce(closed.ranges, '{{}}') AS closed_days
+           coalesce(hours.ranges, '{{}}') AS week_hours, coalesce(closed.ranges, '{{}}') AS closed_days,
+           -- payable_venue_ids (app.payouts.accounts): an enabled payout account, unless every venue
+           -- may take paid bookings (PAYOUTS_COLLECT_BEFORE_ENABLED)
+           CAST(:collect_before_enabled AS boolean) OR EXISTS (
+               SELECT 1 FROM connected_accounts ca WHERE ca.venue_id = v.id AND ca.status = 'enabled'
+           ) AS bookable
     FROM venues v
     LEFT JOIN categories c ON c.id = v.category_id
     LEFT JOIN LATERAL (

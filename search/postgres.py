@@ -47,7 +47,7 @@ from search.types import SearchHit, SearchQuery, SearchResult, VenueDocument
 # What a hit shows, read from the row the search matched (no other table is read for a page).
 HIT_FIELDS = (
     "slug", "name", "description", "category", "category_name", "tags", "service_names", "city", "lat", "lng",
-    "price_from", "currency", "rating", "review_count", "cover_thumb", "timezone", "updated_at",
+    "price_from", "currency", "rating", "review_count", "cover_thumb", "timezone", "updated_at", "bookable",
 )  # fmt: skip
 HIT_COLUMNS = ", ".join(f"vs.{name}" for name in HIT_FIELDS)
 # "Free in this window" runs the slot engine per candidate venue, in the page's order, until
@@ -67,7 +67,7 @@ FREE_WALKS_WITHOUT_WORDS = 4
 # nor the words, tested where they are read).
 _WALK_COLUMNS = (
     "vs.venue_id, vs.name, vs.category, vs.tags, vs.price_from, vs.rating, vs.review_count, vs.timezone,"
-    " vs.week_hours, vs.closed_days, vs.earth"
+    " vs.week_hours, vs.closed_days, vs.earth, vs.bookable"
 )
 MINUTES_PER_WEEK = 7 * 24 * 60
 # A search reads at most this many matching venues to count them and their facets, and ranks
@@ -135,6 +135,17 @@ LAST_PRICE_BAND = 140
 # for a few hundred venues, but are bounded.
 MAX_WORD_PRICE_KEYS = 300
 OPEN_CELLS_SQL = "venue_search_open_cells(vs.week_hours, vs.timezone, vs.lat, vs.lng) && CAST(:open_cells AS bigint[])"
+
+# Venues that can't take paid bookings yet (no enabled payout account) come after every venue that
+# can, in every order (docs/search.md, "Venues that can't take bookings yet"). Where the matches
+# are sorted in one statement, it is the first key. Where a page is read in an index's order, the
+# page is read among the bookable venues (a row test; they are nearly all of them), and when it
+# ends short the venues that can't follow, read by their partial index (migration 0051,
+# UNBOOKABLE_SQL): few, sorted as they are.
+BOOKABLE_SQL = "vs.bookable"
+UNBOOKABLE_SQL = "NOT vs.bookable"
+BOOKABLE_KEY = ("vs.bookable", "DESC")
+ANY_UNBOOKABLE_SQL = "EXISTS (SELECT FROM venue_search WHERE NOT bookable)"
 
 # Opening hours overlap the window [free_from, free_to), judged in each venue's local week: the
 # window as each zone's minutes of the week, worked out once per search (window_hours) and looked
@@ -254,6 +265,9 @@ class PostgresBackend:
             # Each zone's hour of the week now, as migration 0048's index keys it.
             params["open_hours"] = sorted({zone_code(zone) * 168 + minute // 60 for zone, minute in minutes.items()})
             base.append(OPEN_NOW_SQL)
+        if query.free_from is not None:
+            # Free to book in a window: a venue that can't take paid bookings is not.
+            base.append(BOOKABLE_SQL)
         if only_ids is not None:
             params["only_ids"] = only_ids
             base.append("vs.venue_id = ANY(:only_ids)")
@@ -290,11 +304,12 @@ class PostgresBackend:
             facet_filters["rating"] = "vs.rating >= CAST(:min_rating AS numeric)"
 
         where = [*base, *(f for f in facet_filters.values() if f != "true")] or ["true"]
-        order = _order_keys(query, bool(words) and paged in (None, "exact"), located)
-        if paged == "weak" or price_edge is not None:
+        order = _order_keys(query, bool(words) and paged in (None, "exact", "unbookable"), located)
+        if paged == "weak" or price_edge is not None or paged == "unbookable":
             # Through the text index and a sort, not by walking the order's index (the rating's,
-            # the price's): that walk could pass most of the index before a page of matches.
-            order[0] = (f"({order[0][0]} + 0)", order[0][1])
+            # the price's): that walk could pass most of the index before a page of matches. (The
+            # venues that can't take bookings: through their partial index, few, then sorted.)
+            order[0] = (f"(({order[0][0]}) + 0)", order[0][1])
         keys = ", ".join(f"{expr} AS k{i}" for i, (expr, _) in enumerate(order))
         inner_order = ", ".join(f"{expr} {direction}" for expr, direction in order)
         outer_order = ", ".join(f"page.k{i} {direction}" for i, (_, direction) in enumerate(order))
@@ -305,7 +320,9 @@ class PostgresBackend:
             highlight = "''"
         if paged is None and (words or "radius_chord_m" in params):
             # The text or the radius narrows the venues to a few thousand at most: read them
-            # once, and take the page and the facets from that one read.
+            # once, and take the page and the facets from that one read. Venues that can't take
+            # paid bookings sort after those that can.
+            order = [BOOKABLE_KEY, *order]
             flags = ", ".join(f"({condition}) AS f_{name}" for name, condition in facet_filters.items())
             sample_facts = ""
             # How many matches the sample holds (see _search_among).
@@ -313,9 +330,10 @@ class PostgresBackend:
             if query.sort == "price":
                 # The price of the page's last venue among the sample's: at least a page of
                 # venues cost that or less, so the cheapest ones do too (see _broad).
+                # (Of the bookable ones: a broad page reads them, and the others after them.)
                 sample_facts += (
                     "\n      UNION ALL SELECT 'price_edge', '', '', (SELECT price_from FROM base"
-                    " WHERE f_category AND f_tags AND f_price AND f_rating AND price_from IS NOT NULL"
+                    " WHERE bookable AND f_category AND f_tags AND f_price AND f_rating AND price_from IS NOT NULL"
                     " ORDER BY price_from OFFSET :limit + :offset - 1 LIMIT 1)"
                 )
             if match is not None:
@@ -387,7 +405,7 @@ class PostgresBackend:
                 page_limit = "0"
             sql = f"""
 WITH matched AS MATERIALIZED (
-    SELECT vs.venue_id, vs.category, vs.category_name, vs.tags, vs.price_from, vs.rating, {flags},
+    SELECT vs.venue_id, vs.category, vs.category_name, vs.tags, vs.price_from, vs.rating, vs.bookable, {flags},
            {score} AS score, {base_keys}
     FROM {matched_source}
     WHERE {" AND ".join(f"({b})" for b in matched_where)}
@@ -414,6 +432,12 @@ FROM ({pg_facets.facet_rows_sql(facet_filters, sample_counts)}{sample_facts}) AS
                 statements=[("search", sql)], params=params, base=base, where=where, facet_filters=facet_filters
             )
 
+        # A page read on its own: of the bookable venues (BOOKABLE_SQL), or of the others. (``where``
+        # is also what _count_strong counts.)
+        if paged == "unbookable":
+            where = [w for w in where if w not in ("true", BOOKABLE_SQL)] + [UNBOOKABLE_SQL]
+        elif BOOKABLE_SQL not in where:
+            where = [w for w in where if w != "true"] + [BOOKABLE_SQL]
         conditions = " AND ".join(f"({w})" for w in where)
         source = "venue_search vs"
         if walk and order[:2] == _RATING_KEYS:
@@ -435,7 +459,7 @@ FROM ({pg_facets.facet_rows_sql(facet_filters, sample_counts)}{sample_facts}) AS
     WHERE {conditions}"""
         reach = ""
         page_order = inner_order
-        if query.sort == "distance" and located:
+        if query.sort == "distance" and located and paged != "unbookable":
             # Nearest first, ties by name and id, without sorting every venue: PostgreSQL before
             # 16 can't add tie-breakers to an ordered-by-distance (KNN) index scan. The KNN scan
             # reads one row more than the pages up to this one. When that extra row is farther
@@ -485,9 +509,12 @@ WITH strong AS MATERIALIZED (
      ORDER BY {weak_inner} LIMIT :limit + :offset)"""
             page_order = "tier, " + ", ".join(f"k{i} {direction}" for i, (_, direction) in enumerate(order))
             outer_order = "page.tier, " + outer_order
-        # The page is chosen reading only the keys; documents are read for its rows alone.
+        # The page is chosen reading only the keys; documents are read for its rows alone. Whether
+        # the index holds venues that can't take bookings (one probe of their partial index) tells
+        # a short page whether any follow (_then_unbookable), without a statement of its own.
         hits_sql = f"""{reach}
-SELECT page.venue_id, {page_score} AS score, {distance} AS distance_m, {HIT_COLUMNS}, {highlight} AS highlight
+SELECT page.venue_id, {page_score} AS score, {distance} AS distance_m, {HIT_COLUMNS}, {highlight} AS highlight,
+       {ANY_UNBOOKABLE_SQL} AS any_unbookable
 FROM ({candidates}
     ORDER BY {page_order}
     LIMIT :limit OFFSET :offset
@@ -598,6 +625,7 @@ ORDER BY {outer_order}"""
         else:
             (_, hits_sql), (_, facets_sql) = compiled.statements
             hit_rows = db.session.execute(text(hits_sql), compiled.params).mappings().all()
+            hit_rows = self._then_unbookable(query, match, only_ids, hit_rows)
             facet_rows = pg_facets.facet_rows(facets_sql, compiled.params, cached=only_ids is None)
         total, facets = pg_facets.group_facets(facet_rows)
         return SearchResult(hits=_hits(hit_rows), total=total, facets=facets, backend=self.name)
@@ -653,9 +681,29 @@ ORDER BY {outer_order}"""
             rows = self._page(query, match, only_ids, "broad", price_edge=sampled["price_edge"])
         else:
             rows = self._page(query, match, only_ids, "broad", walk=match is None)
+        rows = self._then_unbookable(query, match, only_ids, rows)
         return SearchResult(
             hits=_hits(rows), total=min(total, cap + 1), facets=facets, backend=self.name, total_capped=total > cap
         )
+
+    def _then_unbookable(
+        self, query: SearchQuery, match: TextMatch | None, only_ids: list[int] | None, rows: list[Any]
+    ) -> list[Any]:
+        """``rows`` (a page read among the venues that can take paid bookings), then, when they end
+        on it, the venues that can't, in the query's order: read by their partial index only when
+        the index holds some (the page's own ``any_unbookable``; for an empty page,
+        pg_facets.unbookable_count, read once per index state). A free window never has them
+        (compile)."""
+        if len(rows) >= query.per_page or query.free_from is not None:
+            return rows
+        if not (rows[0]["any_unbookable"] if rows else pg_facets.unbookable_count()):
+            return rows
+        if rows or query.offset == 0:
+            bookable = query.offset + len(rows)
+        else:  # the page starts past the bookable venues: how many there are (fewer than the offset)
+            bookable = self._count(self.compile(query, only_ids=only_ids, match=match, paged="exact"))
+        rest = dataclasses.replace(query, page=1, per_page=query.per_page - len(rows))
+        return [*rows, *self._page(rest, match, only_ids, "unbookable", skip=max(0, query.offset - bookable))]
 
     def _page(
         self,
@@ -1048,6 +1096,7 @@ def _document(row: Any) -> VenueDocument:
         cover_thumb=row["cover_thumb"],
         timezone=row["timezone"],
         updated_at=row["updated_at"],
+        bookable=row["bookable"] is not False,
     )
 
 

@@ -103,6 +103,9 @@ class VenueDocument:
     cover_thumb: str | None  # storage key of the cover's card variant
     timezone: str
     updated_at: datetime | None = None
+    # Can take paid bookings now (app.payouts.accounts.payable_venue_ids, when indexed): a venue
+    # that can't ranks below those that can, shows no free times, and a free-window search skips it.
+    bookable: bool = True
 
 
 @dataclass(frozen=True)

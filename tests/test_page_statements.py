@@ -41,7 +41,8 @@ OTHER_VENUES = 2  # venue cards on search, category and home pages; venues in th
 # every read asks PostgreSQL; in production a process asks at most once a second).
 CEILING = {
     "venue": 12,
-    "home": 24,  # 22, and two for "Trending near you" (its venue ids, then their documents)
+    "home": 25,  # 22, and two for "Trending near you" (its venue ids, then their documents), +1 when
+    # "Top rated" finds too few rated venues that take bookings: the rated ones that can't yet follow
     "search": 16,
     "search_geo": 17,  # 16, +1 the typed place ("near=London") resolved through the gazetteer
     "category": 18,

@@ -23,6 +23,7 @@ from app.admin.listing import BadFilter, like_pattern, paginate, parse_page
 from app.admin.routes import bp
 from app.errors import DomainError, ValidationFailed
 from app.extensions import db
+from app.payouts import accounts as payout_accounts
 from app.private_cache import private_page
 from app.rendering import render_page
 from app.venues.approval import STATUS_LABELS, acknowledge_changes, allowed_actions, transition
@@ -87,6 +88,10 @@ def venues():
         counts=get_queue_counts(),
         status_labels=STATUS_LABELS,
         status_badges=STATUS_BADGES,
+        # Each listing's payout account: without an enabled one, a live listing takes no bookings.
+        payouts=payout_accounts.statuses_of(v.id for v in found.rows),
+        payout_labels=payout_accounts.STATUS_LABELS,
+        payout_badges=payout_accounts.STATUS_BADGES,
     )
 
 
@@ -152,6 +157,18 @@ def _review_panel(venue: Venue) -> dict[str, Any]:
         "actions": [a for a in DECISIONS if a in actions],
         "history": audit.find_entries(subject_type="venue", subject_id=venue.id, limit=50),
         "is_public": venue.is_public,
+        "payouts": _payouts_of(venue),
+    }
+
+
+def _payouts_of(venue: Venue) -> dict[str, Any]:
+    """The listing's payout account, and whether customers can book it online (approved or not)."""
+    account = payout_accounts.describe(payout_accounts.get_account(venue.id))
+    return {
+        "status": account.status,
+        "label": account.label,
+        "badge": payout_accounts.STATUS_BADGES[account.status],
+        "bookable": payout_accounts.takes_paid_bookings(venue.id),
     }
 
 

@@ -37,6 +37,7 @@ from app.booking.models import Booking, CartItem
 from app.booking.policy import describe_fees
 from app.extensions import db
 from app.money import format_money
+from app.payouts.accounts import takes_paid_bookings
 from app.rendering import is_htmx, render_page
 from app.scheduling import Slot
 from app.venues.models import Service, TeamMember, Venue, VenueStatus
@@ -216,6 +217,13 @@ def book(slug: str, service_id: int) -> Response:
     fragment = book_fragment()
     # A day's times ("slots") or a time's form ("details") shows no month: compute one day only.
     whole_month = not is_htmx() or bool(request.headers.get("HX-Boosted")) or fragment not in ("slots", "details")
+    if not takes_paid_bookings(venue.id):
+        # Its payouts aren't set up: the page says so and offers no day or time.
+        page = build_booking_page(
+            venue, service, month=None, day=None, start=None, now=datetime.now(UTC), with_calendar=False
+        )
+        page["not_bookable"] = True
+        return with_vary(render_page("booking/book.html", fragment, **page), "HX-Target")
     page = build_booking_page(
         venue, service, month=month, day=day, start=start, now=datetime.now(UTC), with_calendar=whole_month
     )

@@ -20,6 +20,7 @@ from app.discovery.params import DEFAULT_CITY
 from app.extensions import cache, db
 from app.i18n import format_locale
 from app.money import format_money
+from app.payouts.accounts import NOT_TAKING_BOOKINGS
 from app.timefmt import clock_label, day_words
 from app.venues.hours import Range, is_open_at
 from app.venues.models import Closure, OpeningHours, TeamMember, Venue
@@ -31,16 +32,23 @@ CARD_IMAGE_SIZE = (800, 600)  # the "card" photo variant is cropped to exactly t
 
 
 def build_cards(hits: Iterable[SearchHit], *, now: datetime) -> list[dict[str, Any]]:
-    """One card per hit, with "open now" and the next free time of the hits on this page only."""
+    """One card per hit, with "open now" and the next free time of the hits on this page only
+    (none for a venue that can't take paid bookings yet: it says so instead)."""
     hits = list(hits)
     zones = {h.venue_id: h.document.timezone if h.document else DEFAULT_CITY.timezone for h in hits}
     open_now = get_open_now(zones, now)
-    next_free = get_next_free(list(zones), now)
+    next_free = get_next_free([h.venue_id for h in hits if is_bookable(h)], now)
     return [venue_card(h, open_now.get(h.venue_id, False), next_free.get(h.venue_id), now) for h in hits]
+
+
+def is_bookable(hit: SearchHit) -> bool:
+    """Can the venue take paid bookings (as the index says: its payout account)?"""
+    return hit.document is None or hit.document.bookable
 
 
 def venue_card(hit: SearchHit, open_now: bool, next_free: datetime | None, now: datetime) -> dict[str, Any]:
     doc = hit.document
+    bookable = is_bookable(hit)
     zone = _zone(doc.timezone if doc else DEFAULT_CITY.timezone)
     width, height = CARD_IMAGE_SIZE
     rating = doc.rating if doc else None
@@ -61,7 +69,9 @@ def venue_card(hit: SearchHit, open_now: bool, next_free: datetime | None, now: 
         "distance": distance_label(hit.distance_km),
         "open_now": open_now,
         "open_label": "Open now" if open_now else "Closed now",
-        "next_free": next_free_label(next_free, zone, now),
+        "bookable": bookable,
+        "next_free": next_free_label(next_free, zone, now) if bookable else "",
+        "not_bookable": "" if bookable else str(NOT_TAKING_BOOKINGS),
         "highlight": hit.highlight,  # safe HTML: only <mark> is live (see SearchHit)
         "lat": doc.lat if doc else None,
         "lng": doc.lng if doc else None,

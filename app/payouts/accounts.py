@@ -10,14 +10,17 @@ were waiting for it are sent (a job each).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+from blinker import Namespace
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
+from app import cache_versions
 from app.extensions import db
 from app.payouts.gateway import AccountState, ConnectGateway, connect_gateway_named, get_connect_gateway
 from app.payouts.models import AccountStatus, ConnectedAccount
@@ -43,6 +46,21 @@ STATUS_HELP = {
         "Stripe needs a few more details before it can pay you. Until then your share waits with us, safely."
     ),
 }
+# Bootstrap badge colours of the statuses (the owner's checklist, the admin's queue and preview).
+STATUS_BADGES = {
+    AccountStatus.NOT_CONNECTED: "secondary",
+    AccountStatus.PENDING: "info",
+    AccountStatus.ENABLED: "success",
+    AccountStatus.RESTRICTED: "warning",
+}
+NOT_TAKING_BOOKINGS = _l("Not taking online bookings yet")
+
+signals = Namespace()
+# A venue's payout account was made or its status may have changed. Receivers (the search index:
+# whether a venue takes paid bookings ranks it) run in the changing transaction and enqueue jobs.
+# The sender is the new status; receivers get ``venue_id``.
+account_changed = signals.signal("payout-account-changed", doc="A venue's payout account was made or changed.")
+
 # Stripe's requirement names for an Express account, in words; anything else is shown tidied.
 REQUIREMENT_LABELS = {
     "external_account": _l("A bank account to pay you into"),
@@ -132,6 +150,7 @@ def start_onboarding(venue: Venue, *, gateway: ConnectGateway | None = None) -> 
         )
         account = get_account(venue.id)
         assert account is not None
+        _announce(venue.id, account.status)
     else:
         gateway = connect_gateway_named(account.gateway)
     return gateway.account_link(
@@ -157,6 +176,8 @@ def apply_state(account: ConnectedAccount, state: AccountState) -> str:
     account.disabled_reason = (state.disabled_reason or None) and state.disabled_reason[:120]
     account.status = state.status
     db.session.flush()
+    if account.status != before:
+        _announce(account.venue_id, account.status)
     if account.status == AccountStatus.ENABLED and before != AccountStatus.ENABLED:
         from app.payouts.transfers import release_waiting
 
@@ -172,18 +193,47 @@ def collect_before_enabled() -> bool:
     return bool(current_app.config.get("PAYOUTS_COLLECT_BEFORE_ENABLED"))
 
 
-def get_unpayable(venue_ids: set[int]) -> list[Venue]:
-    """Venues among ``venue_ids`` that can't take paid bookings now (no enabled payout account)."""
-    if not venue_ids or collect_before_enabled():
-        return []
-    enabled = set(
+def _announce(venue_id: int, status: str) -> None:
+    """Pages that say whether a venue takes bookings (cached under the public version) and the
+    search index (a reindex job, through ``account_changed``) follow a new account status."""
+    cache_versions.bump(cache_versions.PUBLIC)
+    account_changed.send(str(status), venue_id=venue_id)
+
+
+def payable_venue_ids(venue_ids: Iterable[int]) -> set[int]:
+    """The venues among ``venue_ids`` that can take paid bookings now: every one with
+    PAYOUTS_COLLECT_BEFORE_ENABLED, else those with an enabled payout account. One query at most."""
+    ids = set(venue_ids)
+    if not ids or collect_before_enabled():
+        return ids
+    return set(
         db.session.scalars(
             select(ConnectedAccount.venue_id).where(
-                ConnectedAccount.venue_id.in_(venue_ids), ConnectedAccount.status == AccountStatus.ENABLED
+                ConnectedAccount.venue_id.in_(ids), ConnectedAccount.status == AccountStatus.ENABLED
             )
         )
     )
-    missing = sorted(venue_ids - enabled)
+
+
+def takes_paid_bookings(venue_id: int) -> bool:
+    return venue_id in payable_venue_ids({venue_id})
+
+
+def statuses_of(venue_ids: Iterable[int]) -> dict[int, str]:
+    """Each venue's payout account status (``not_connected`` without an account), in one query."""
+    ids = set(venue_ids)
+    found: dict[int, str] = dict.fromkeys(ids, AccountStatus.NOT_CONNECTED)
+    if ids:
+        rows = db.session.execute(
+            select(ConnectedAccount.venue_id, ConnectedAccount.status).where(ConnectedAccount.venue_id.in_(ids))
+        )
+        found.update((venue_id, status) for venue_id, status in rows)
+    return found
+
+
+def get_unpayable(venue_ids: set[int]) -> list[Venue]:
+    """Venues among ``venue_ids`` that can't take paid bookings now (no enabled payout account)."""
+    missing = sorted(set(venue_ids) - payable_venue_ids(venue_ids))
     return list(db.session.scalars(select(Venue).where(Venue.id.in_(missing)).order_by(Venue.name))) if missing else []
 
 
@@ -203,7 +253,7 @@ def unpayable_message(venue_ids: set[int]) -> str | None:
 def connect_enabled_demo_account(venue: Venue) -> None:
     """Demo data and journeys: the venue has an enabled Demo payout account, as if its owner
     had finished the demo onboarding. Idempotent."""
-    db.session.execute(
+    made = db.session.execute(
         insert(ConnectedAccount)
         .values(
             venue_id=venue.id,
@@ -217,3 +267,5 @@ def connect_enabled_demo_account(venue: Venue) -> None:
         )
         .on_conflict_do_nothing(index_elements=["venue_id"])
     )
+    if made.rowcount:
+        _announce(venue.id, AccountStatus.ENABLED)

@@ -259,7 +259,7 @@ def hits_for(venue_ids: list[int]) -> list[SearchHit]:
     rows = db.session.execute(
         text(
             "SELECT venue_id, slug, name, description, category, category_name, tags, service_names, city,"
-            " lat, lng, price_from, currency, rating, review_count, cover_thumb, timezone, updated_at"
+            " lat, lng, price_from, currency, rating, review_count, cover_thumb, timezone, updated_at, bookable"
             " FROM venue_search WHERE venue_id = ANY(:ids)"
         ),
         {"ids": list(venue_ids)},

@@ -13,6 +13,8 @@ from app.accounts.models import Role, User
 from app.admin import audit
 from app.email import send_email
 from app.errors import InvalidTransition, ValidationFailed
+from app.payouts.accounts import get_account, status_of, takes_paid_bookings
+from app.payouts.models import AccountStatus
 from app.urls import absolute_url
 from app.venues.models import Venue, VenueStatus
 from app.venues.service import missing_for_submission
@@ -127,6 +129,8 @@ def _tell_owner(venue: Venue, action: str, reason: str) -> None:
         "suspend": _l("%(venue)s has been suspended", venue=venue.name),
         "reinstate": _l("%(venue)s is live again", venue=venue.name),
     }
+    # A live listing whose payouts aren't set up yet: the email says what is still needed for
+    # customers to book it online (or for us to pay the owner), with the link to set them up.
     send_email(
         venue.owner.email,
         subjects[action],
@@ -137,6 +141,9 @@ def _tell_owner(venue: Venue, action: str, reason: str) -> None:
         reason=reason,
         venue_url=absolute_url("venues_public.venue_page", slug=venue.slug),
         dashboard_url=absolute_url("venues_dashboard.home"),
+        bookable=takes_paid_bookings(venue.id),
+        payouts_done=status_of(get_account(venue.id)) == AccountStatus.ENABLED,
+        payouts_url=absolute_url("venues_dashboard.payouts"),
     )
 
 

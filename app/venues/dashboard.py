@@ -21,6 +21,8 @@ from wtforms.fields.choices import SelectChoice
 from app.accounts.access import role_required
 from app.errors import DomainError
 from app.extensions import db
+from app.payouts import accounts as payout_accounts
+from app.payouts.models import AccountStatus
 from app.rendering import render_page
 from app.timefmt import day_words
 from app.venues.approval import STATUS_LABELS, allowed_actions, transition
@@ -109,6 +111,80 @@ STATUS_HELP = {
 }
 
 
+# The setup checklist's heading follows where the listing stands: a live one is past submitting.
+CHECKLIST_HEADINGS = {
+    "draft": _l("Before you submit"),
+    "pending_review": _l("While we review your listing"),
+    "approved": _l("Taking bookings"),
+    "rejected": _l("Before you submit again"),
+    "suspended": _l("While your listing is suspended"),
+}
+PAYOUT_ACTIONS = {
+    AccountStatus.NOT_CONNECTED: _l("Set up payouts"),
+    AccountStatus.PENDING: _l("Continue setting up payouts"),
+    AccountStatus.ENABLED: _l("See your payouts"),
+    AccountStatus.RESTRICTED: _l("Add what Stripe needs"),
+}
+
+
+def payouts_item(venue: Venue) -> dict[str, Any]:
+    """The checklist's payouts item: where the payout account stands, and whether customers can
+    book online only once it is enabled (unless PAYOUTS_COLLECT_BEFORE_ENABLED lets them anyway)."""
+    account = payout_accounts.describe(payout_accounts.get_account(venue.id))
+    done = account.status == AccountStatus.ENABLED
+    return {
+        "status": account.status,
+        "label": account.label,
+        "badge": payout_accounts.STATUS_BADGES[account.status],
+        "help": account.help,
+        "done": done,
+        "blocks_bookings": not done and not payout_accounts.collect_before_enabled(),
+        "url": url_for("venues_dashboard.payouts"),
+        "action": PAYOUT_ACTIONS[account.status],
+    }
+
+
+def setup_checklist(venue: Venue, missing: list[str]) -> dict[str, Any]:
+    """What the owner still has to do, in words that fit the listing's status: what stops the
+    submission, and what stops customers booking online (payouts), never "everything is in place"
+    while they can't."""
+    payouts = payouts_item(venue)
+    status = venue.status
+    if missing:
+        summary = ""
+    elif status in ("draft", "rejected"):
+        summary = (
+            _(
+                "Everything needed for review is in place. Before customers can book online, you still need "
+                "to set up payouts."
+            )
+            if payouts["blocks_bookings"]
+            else _("Everything needed for review is in place.")
+        )
+    elif status == "pending_review":
+        summary = (
+            _("Our team is reviewing your listing. Customers can book online only once your payouts are set up.")
+            if payouts["blocks_bookings"]
+            else _("Our team is reviewing your listing: nothing else is needed from you.")
+        )
+    elif status == "approved":
+        if payouts["blocks_bookings"]:
+            summary = _("Your listing is live, but customers can't book online until your payouts are set up.")
+        elif payouts["done"]:
+            summary = _("Your listing is live and taking online bookings.")
+        else:
+            summary = _("Your listing is live and taking bookings. Set up payouts so we can pay you your share.")
+    else:
+        summary = _("Customers can't see or book your listing while it is suspended.")
+    return {
+        "heading": CHECKLIST_HEADINGS[status],
+        "missing": missing,
+        "payouts": payouts,
+        "summary": summary,
+        "ready": not missing and not payouts["blocks_bookings"] and status == "approved",
+    }
+
+
 def _page(template: str, venue: Venue | None, step: str, *, status: int = 200, **context: Any) -> Response:
     return render_page(
         f"venues/dashboard/{template}",
@@ -162,12 +238,14 @@ def home():
     if venue is None:
         return redirect(url_for("venues_dashboard.basics"))
     reached = WIZARD_STEPS.index(venue.onboarding_step)
+    missing = missing_for_submission(venue)
     return render_page(
         "venues/dashboard/home.html",
         venue=venue,
         status_label=STATUS_LABELS[venue.status],
         status_help=STATUS_HELP[venue.status],
-        missing=missing_for_submission(venue),
+        missing=missing,
+        checklist=setup_checklist(venue, missing),
         actions=[(action, ACTION_LABELS[action]) for action in allowed_actions(venue, current_user)],
         changed=[STEP_LABELS.get(area, area) for area in venue.changed_fields or []],
         steps=[(s, STEP_LABELS[s], i < reached) for i, s in enumerate(WIZARD_STEPS)],
@@ -378,6 +456,7 @@ def _review_page(venue: Venue, *, status: int = 200, error: str = "") -> Respons
         error=error,
         status_help=STATUS_HELP[venue.status],
         missing=missing_for_submission(venue),
+        payouts=payouts_item(venue),
         actions=[(action, ACTION_LABELS[action]) for action in allowed_actions(venue, current_user)],
         week=[(weekday_name(i), ", ".join(r.label for r in saved.get(i, [])) or _("Closed")) for i in range(7)],
         closures=[(_date_label(c.starts_on), _date_label(c.ends_on), c.reason) for c in venue.closures],

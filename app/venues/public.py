@@ -27,6 +27,7 @@ from app.booking.deposits import service_pay_label
 from app.extensions import db
 from app.i18n import format_locale
 from app.money import format_money
+from app.payouts.accounts import takes_paid_bookings
 from app.reviews.service import rating_breakdown, venue_reviews
 from app.timefmt import day_words
 from app.urls import absolute_url
@@ -159,6 +160,8 @@ def build_venue_page(venue: Venue, *, now: datetime) -> dict[str, Any]:
             "paragraphs": [p.strip() for p in re.split(r"\n\s*\n", description) if p.strip()],
         },
         "is_preview": not venue.is_public,
+        # No "Book now" and no times while the venue can't take paid bookings (its payouts).
+        "bookable": takes_paid_bookings(venue.id),
         "gallery": gallery,
         "service_groups": group_services(services),
         "price_range": price_range(services),

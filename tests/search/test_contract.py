@@ -10,6 +10,7 @@ import os
 
 import pytest
 
+from app.extensions import db
 from search.types import PRICE_BUCKETS, RATING_BUCKETS, SearchQuery
 from tests.search.corpus import LONDON, SPECS, Corpus, build_corpus, distance_m, expected_facets, matches
 
@@ -190,6 +191,71 @@ def test_venues_that_are_not_approved_are_never_found(backend, corpus, filters):
     assert not set(backend.suggest("lotus massage d", limit=50)) & hidden_names
 
 
+UNBOOKABLE = {"Cedar Barbers", "Lotus Massage Rooms", "Hazel Nail Bar"}  # no enabled payout account
+# Ratings that would put two of them first if they could take bookings.
+RATINGS = {"Cedar Barbers": (4.9, 10), "Juniper Hair House": (4.8, 3), "Lotus Massage Rooms": (4.5, 8)}
+RATINGS["Café Zoë Nails"] = (4.2, 5)
+
+
+def set_up_payouts(corpus) -> None:
+    """Every venue's payouts enabled but UNBOOKABLE's, and the RATINGS."""
+    from tests.payouts.helpers import connect
+
+    for name, venue in corpus.venues.items():
+        if name not in UNBOOKABLE:
+            connect(venue)
+        venue.rating, venue.review_count = RATINGS.get(name, (None, 0))
+    db.session.flush()
+
+
+@pytest.fixture
+def payouts_set_up(app, backend, corpus, monkeypatch):
+    """Production's rule (a venue takes paid bookings only with an enabled payout account), and
+    every venue's payouts enabled but UNBOOKABLE's; indexed again."""
+    monkeypatch.setitem(app.config, "PAYOUTS_COLLECT_BEFORE_ENABLED", False)
+    set_up_payouts(corpus)
+    backend.index(corpus.ids)
+    refresh = getattr(backend, "refresh", None)
+    if refresh:
+        refresh()
+    return corpus
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {},
+        {"sort": "price"},
+        {"sort": "rating"},
+        {"lat": LONDON[0], "lng": LONDON[1], "sort": "distance"},
+        {"lat": LONDON[0], "lng": LONDON[1], "radius_km": 10.0},
+        {"text": "massage"},
+        {"category": "nails"},
+        {"tags": ("walk-ins",)},
+    ],
+    ids=["best-rated", "price", "rating", "distance", "radius", "text", "category", "tag"],
+)
+def test_venues_that_cant_take_bookings_rank_after_every_one_that_can(backend, payouts_set_up, filters):
+    result = search_all(backend, **filters)
+    found = names(result)
+    assert set(found) & UNBOOKABLE and set(found) - UNBOOKABLE
+    flags = [name in UNBOOKABLE for name in found]
+    assert flags == sorted(flags)  # never a bookable venue after one that isn't
+    assert all(hit.document.bookable == (hit.name not in UNBOOKABLE) for hit in result.hits)
+    # Each part keeps the sort's own order.
+    if filters in ({}, {"sort": "rating"}):
+        assert found[:2] == ["Juniper Hair House", "Café Zoë Nails"]  # best rated of the bookable ones
+    if filters.get("sort") == "price":
+        for part in (False, True):
+            prices = [h.document.price_from for h in result.hits if (h.name in UNBOOKABLE) == part]
+            assert prices == sorted(prices)
+    if filters.get("sort") == "distance":
+        for part in (False, True):
+            distances = [h.distance_km for h in result.hits if (h.name in UNBOOKABLE) == part]
+            assert distances == sorted(distances)
+    assert result.total == len(found)
+
+
 def test_suggest_completes_categories_and_services(backend, corpus):
     suggestions = backend.suggest("mas")
     assert "Massage" in suggestions
@@ -265,3 +331,58 @@ def test_relaxation_is_a_minimum_should_match_over_the_same_groups(ctx):
     assert [g["bool"]["_name"] for g in relaxed["should"]] == ["group:0", "group:1"]
     response = {"hits": {"hits": [{"_id": "1", "matched_queries": ["group:0"]}, {"_id": "2", "matched_queries": []}]}}
     assert es_queries.relaxed_groups(response) == [(0,), ()]
+
+
+# -- venues that can't take bookings: the same order from Elasticsearch's sort (no cluster needed) --
+
+
+def es_sorted(documents, body) -> list[str]:
+    """``documents`` in the order of ``body["sort"]``, as Elasticsearch sorts: a field missing
+    from a document goes last (either direction), a geo distance by the one earth model."""
+    from search.geo import distance_km
+
+    def key(doc):
+        parts = []
+        for spec in body["sort"]:
+            ((field, how),) = spec.items() if isinstance(spec, dict) else ((spec, "desc"),)
+            how = how if isinstance(how, dict) else {"order": how}
+            if field == "_geo_distance":
+                value = distance_km(how["location"]["lat"], how["location"]["lon"], doc.lat, doc.lng)
+            else:
+                value = {"name.sort": doc.name.encode(), "id": doc.id}.get(field, getattr(doc, field, None))
+            if isinstance(value, bool):
+                value = int(value)
+            if how.get("order") == "desc" and value is not None:
+                value = -value  # numbers only: names and ids sort ascending
+            parts.append((value is None, value))
+        return parts
+
+    return [doc.name for doc in sorted(documents, key=key)]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        SearchQuery(per_page=50),
+        SearchQuery(sort="price", per_page=50),
+        SearchQuery(lat=LONDON[0], lng=LONDON[1], sort="distance", per_page=50),
+        SearchQuery(sort="rating", per_page=50),
+        SearchQuery(category="nails", per_page=50),
+    ],
+    ids=["best-rated", "price", "distance", "rating", "category"],
+)
+def test_elasticsearchs_sort_puts_the_same_venues_last_as_postgresql(ctx, make_user, app, monkeypatch, query):
+    """Elasticsearch's sort (the body it is sent), applied to the documents PostgreSQL indexed,
+    gives PostgreSQL's page: venues that can't take bookings after the others, each part in the
+    sort's order, ties by name and id."""
+    from search.postgres import PostgresBackend
+
+    monkeypatch.setitem(app.config, "PAYOUTS_COLLECT_BEFORE_ENABLED", False)
+    corpus = build_corpus(make_user)
+    set_up_payouts(corpus)
+    postgres = PostgresBackend()
+    postgres.index(corpus.ids)
+    result = postgres.search(query)
+    matched = [hit.document for hit in result.hits]
+    assert {d.name for d in matched} & UNBOOKABLE and {d.name for d in matched} - UNBOOKABLE
+    assert es_sorted(matched, es_queries.build_search_body(query)) == names(result)

@@ -315,15 +315,41 @@ def test_radius_is_an_arc_geo_distance_filter_that_includes_its_edge(radius, exp
     ],
 )
 def test_each_sort(sort, first):
-    sort_spec = build_search_body(SearchQuery(text="spa", sort=sort, lat=LONDON[0], lng=LONDON[1]))["sort"]
+    body = build_search_body(SearchQuery(text="spa", sort=sort, lat=LONDON[0], lng=LONDON[1]))
+    bookable_first, *sort_spec = body["sort"]
+    assert bookable_first == {"bookable": {"order": "desc", "unmapped_type": "boolean"}}  # then the sort's own keys
     assert sort_spec[0] == first
     # Ties by name, then id, as the PostgreSQL backend orders them: pages stay stable.
     assert sort_spec[-2:] == [{"name.sort": "asc"}, {"id": "asc"}]
 
 
 def test_relevance_without_text_orders_by_rating():
-    sort_spec = build_search_body(SearchQuery())["sort"]
+    sort_spec = build_search_body(SearchQuery())["sort"][1:]  # after venues that can take bookings first
     assert sort_spec[:2] == [{"rating": {"order": "desc", "missing": "_last"}}, {"review_count": "desc"}]
+
+
+def test_venues_that_cant_take_bookings_sort_last_in_every_order_and_are_never_free():
+    """As in the PostgreSQL backend: whether a venue can take paid bookings is the first sort key
+    of every order (an index built before the field existed sorts as it did), and a free-window
+    search leaves out the venues that can't."""
+    assert MAPPING["properties"]["bookable"] == {"type": "boolean"}
+    first = {"bookable": {"order": "desc", "unmapped_type": "boolean"}}
+    for sort in ("relevance", "distance", "price", "rating"):
+        for text in ("spa", ""):
+            query = SearchQuery(text=text, sort=sort, lat=LONDON[0], lng=LONDON[1])
+            assert build_search_body(query)["sort"][0] == first
+    free = {"term": {"bookable": True}}
+    assert free not in build_search_body(SearchQuery(text="spa"))["query"]["bool"]["filter"]
+    start = datetime(2025, 6, 14, 14, tzinfo=UTC)
+    window = SearchQuery(text="spa", free_from=start, free_to=start + timedelta(hours=3))
+    assert free in build_candidates_body(window)["query"]["bool"]["filter"]
+    assert free in build_search_body(window, only_ids=[1, 2])["query"]["bool"]["filter"]
+
+
+def test_a_document_says_whether_its_venue_takes_bookings():
+    source = document_source(doc(3, bookable=False))
+    assert source["bookable"] is False and document_from_json(source["document"]).bookable is False
+    assert document_source(doc(4))["bookable"] is True  # the default: indexed before payouts mattered
 
 
 def test_pagination_is_from_and_size():
