@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 
 from app.accounts.models import Role, User
 from app.accounts.service import get_user_by_email
+from app.payouts.accounts import connect_enabled_demo_account
+from app.venues.demo import seed_demo_venues, venues_taking_payments
 
 DEMO_PASSWORD = "cozy-demo-pass-2026"
 # The demo admin's authenticator key (administrators must use two-factor sign-in). Published,
@@ -42,17 +44,14 @@ def seed_demo() -> list[dict[str, str]]:
         accounts.append(account)
     db.session.flush()
 
-    from app.venues.demo import seed_demo_venues
-
     providers = [get_user_by_email(email) for role, email, _ in DEMO_ACCOUNTS if role == Role.PROVIDER]
     admin = get_user_by_email(DEMO_ACCOUNTS[0][1])
     made = seed_demo_venues(providers, admin)
-    from app.payouts.accounts import connect_enabled_demo_account
-    from app.venues.service import get_venue_for_owner
-
-    for provider in providers:  # the demo venues take paid bookings: their payouts are set up
-        if venue := get_venue_for_owner(provider.id):
-            connect_enabled_demo_account(venue)
+    # Every approved demo venue takes paid bookings: its payouts are set up (the choice of which
+    # venues, and why, is by venues_taking_payments). Run on every seed, so a database seeded
+    # before every approved venue was connected gets the missing accounts.
+    for venue in venues_taking_payments(providers):
+        connect_enabled_demo_account(venue)
     if made:
         from app.booking.demo import seed_demo_bookings
 

@@ -21,7 +21,7 @@ SHELF_SIZE = 6
 
 
 def build_home_page(*, now: datetime | None = None) -> dict[str, Any]:
-    """Category tiles, a shelf of top-rated (or, before reviews, best-priced) venues, and venues near London."""
+    """Category tiles, a shelf of top-rated (or, before reviews, lowest-priced) venues, and venues near London."""
     now = now or datetime.now(UTC)
     overview = search(SearchQuery(per_page=1))
     counts = {v.value: v.count for v in overview.facets.get("category", Facet(name="", values=())).values}
@@ -33,14 +33,15 @@ def build_home_page(*, now: datetime | None = None) -> dict[str, Any]:
         }
         for c in get_categories()
     ]
-    top = search(SearchQuery(sort="rating", per_page=SHELF_SIZE))
-    rated = any(h.document and h.document.rating is not None for h in top.hits)
-    if rated:
+    # "Top rated" holds rated venues only (a minimum rating of 0 leaves out the unrated), so no
+    # "No reviews yet" card sits under it; fewer than six rated venues make a shorter shelf.
+    top = search(SearchQuery(sort="rating", min_rating=0, per_page=SHELF_SIZE))
+    if top.hits:
         top_shelf = {"heading": _("Top rated"), "note": "", "more_url": url_for("discovery.search", sort="rating")}
-    else:  # no reviews yet: say so, and show the best prices instead of a meaningless order
+    else:  # no reviews yet: say so, and show the lowest prices under a heading that says that
         top = search(SearchQuery(sort="price", per_page=SHELF_SIZE))
         top_shelf = {
-            "heading": _("Popular picks"),
+            "heading": _("Lowest prices"),
             "note": _("No reviews yet, so the lowest prices come first."),
             "more_url": url_for("discovery.search", sort="price"),
         }

@@ -5,13 +5,14 @@ approval states."""
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from app.accounts.models import Role, User
 from app.extensions import db
-from app.venues.demo_art import illustration
+from app.venues.demo_art import caption, illustration
 from app.venues.hours import Range
 from app.venues.images import add_image
 from app.venues.models import Category, Venue, VenueStatus
@@ -26,11 +27,53 @@ from app.venues.service import (
     update_location,
 )
 
+
+@dataclass(frozen=True)
+class Area:
+    name: str
+    district: str  # the postcode's outward code
+    lat: float
+    lng: float
+
+
+# Each city with its phone area code and a few neighbourhoods: their postcode district and
+# their centre, so a venue's postcode, phone number and map pin agree with its city and area.
 CITIES = [
-    ("London", 51.5072, -0.1276, ["Shoreditch", "Camden", "Clapham", "Soho", "Greenwich", "Islington"]),
-    ("Manchester", 53.4808, -2.2426, ["Ancoats", "Northern Quarter", "Didsbury", "Chorlton"]),
-    ("Edinburgh", 55.9533, -3.1883, ["Leith", "Stockbridge", "Old Town", "Bruntsfield"]),
+    (
+        "London",
+        "20 7946",
+        [
+            Area("Shoreditch", "EC2A", 51.5255, -0.0794),
+            Area("Camden", "NW1", 51.5390, -0.1426),
+            Area("Clapham", "SW4", 51.4619, -0.1384),
+            Area("Soho", "W1F", 51.5136, -0.1365),
+            Area("Greenwich", "SE10", 51.4826, -0.0077),
+            Area("Islington", "N1", 51.5362, -0.1033),
+        ],
+    ),
+    (
+        "Manchester",
+        "161 496",
+        [
+            Area("Ancoats", "M4", 53.4842, -2.2262),
+            Area("Northern Quarter", "M1", 53.4833, -2.2352),
+            Area("Didsbury", "M20", 53.4167, -2.2310),
+            Area("Chorlton", "M21", 53.4420, -2.2760),
+        ],
+    ),
+    (
+        "Edinburgh",
+        "131 496",
+        [
+            Area("Leith", "EH6", 55.9756, -3.1700),
+            Area("Stockbridge", "EH3", 55.9581, -3.2090),
+            Area("Old Town", "EH1", 55.9495, -3.1910),
+            Area("Bruntsfield", "EH10", 55.9370, -3.2070),
+        ],
+    ),
 ]
+# The letters a postcode's inward code may end in (no C, I, K, M, O or V).
+INWARD_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
 
 CATALOG = {
     "massage": ("Massage", ["Swedish massage", "Deep tissue massage", "Hot stone massage", "Sports massage"]),
@@ -62,6 +105,13 @@ STREETS = ["High Street", "Market Row", "Mill Lane", "Church Road"]
 # (status, how many): the rest of the venues are approved.
 STATES = [VenueStatus.PENDING_REVIEW] * 3 + [VenueStatus.DRAFT] * 2 + [VenueStatus.REJECTED, VenueStatus.SUSPENDED]
 VENUE_COUNT = 30
+GENERATED_OWNER_EMAIL = "venue{n:02d}@example.com"
+# The demo venues with a payout account (so they take paid bookings): every venue that has been
+# approved (live, or suspended after going live), and the named demo providers' venues whatever
+# their state, as their owners would have set payouts up. The generated owners' drafts, pending
+# and rejected venues stay without one, like a real owner who hasn't finished setting up (nobody
+# can sign in as those owners; any new provider meets the wizard's payout step for themselves).
+HAS_BEEN_APPROVED = (VenueStatus.APPROVED, VenueStatus.SUSPENDED)
 
 
 def seed_demo_venues(owners: list[User], admin: User) -> int:
@@ -79,7 +129,7 @@ def seed_demo_venues(owners: list[User], admin: User) -> int:
     shared_hash = generate_password_hash(token_urlsafe(24))
     for n in range(len(providers) + 1, VENUE_COUNT + 1):
         user = User(
-            email=f"venue{n:02d}@example.com",
+            email=GENERATED_OWNER_EMAIL.format(n=n),
             name=f"{rng.choice(TEAM_NAMES)} Owner",
             role=Role.PROVIDER,
             email_verified_at=datetime.now(UTC),
@@ -95,7 +145,7 @@ def seed_demo_venues(owners: list[User], admin: User) -> int:
     created = 0
     slugs = list(CATALOG)
     for i, owner in enumerate(providers[:VENUE_COUNT]):
-        city, lat, lng, areas = CITIES[i % len(CITIES)]
+        city, dialling, areas = CITIES[i % len(CITIES)]
         category_slug = slugs[i % len(slugs)]
         noun, services = CATALOG[category_slug]
         area = rng.choice(areas)
@@ -105,14 +155,16 @@ def seed_demo_venues(owners: list[User], admin: User) -> int:
             venue,
             name=name,
             description=(
-                f"A calm, friendly {noun.lower()} venue in {area}, {city}. We keep appointments unhurried, "
+                f"A calm, friendly {noun.lower()} venue in {area.name}, {city}. We keep appointments unhurried, "
                 f"use products we trust, and tailor every treatment to you."
             ),
             category_id=categories[category_slug].id,
             tags=rng.sample(
                 ["walk-ins", "vegan products", "wheelchair access", "gift cards", "late opening", "parking"], 3
             ),
-            phone=f"+44 20 7{rng.randint(100, 999)} {rng.randint(1000, 9999)}",
+            # Ofcom keeps 020 7946 0xxx, 0161 496 0xxx and 0131 496 0xxx for drama: real-looking
+            # numbers of the right city that ring nobody.
+            phone=f"+44 {dialling} {rng.randint(0, 999):04d}",
             email=f"hello@{venue.slug}.example.com",
             website=f"https://{venue.slug}.example.com",
         )
@@ -120,10 +172,10 @@ def seed_demo_venues(owners: list[User], admin: User) -> int:
             venue,
             address_line=f"{rng.randint(1, 180)} {rng.choice(STREETS)}",
             city=city,
-            postcode=rng.choice(["E1 6AN", "M4 5JD", "EH6 6QU", "SW4 7AA", "NW1 8AB", "M20 2RN"]),
+            postcode=f"{area.district} {rng.randint(1, 9)}{''.join(rng.choices(INWARD_LETTERS, k=2))}",
             country="GB",
-            latitude=round(lat + rng.uniform(-0.05, 0.05), 6),
-            longitude=round(lng + rng.uniform(-0.08, 0.08), 6),
+            latitude=round(area.lat + rng.uniform(-0.004, 0.004), 6),  # within a few hundred metres
+            longitude=round(area.lng + rng.uniform(-0.006, 0.006), 6),
             timezone="Europe/London",
         )
         late = rng.random() < 0.3
@@ -180,13 +232,31 @@ def seed_demo_venues(owners: list[User], admin: User) -> int:
             add_image(
                 venue,
                 illustration(category_slug, p, seed=i),
-                alt_text=f"{noun} illustration for {name} ({p + 1})",
+                alt_text=f"{caption(category_slug, p)} at {name} (illustration)",
             )
         venue.onboarding_step = "review"  # set up in full, as if through the wizard
         _set_state(venue, states[i], admin)
         created += 1
     db.session.flush()
     return created
+
+
+def venues_taking_payments(named_owners: list[User]) -> list[Venue]:
+    """The demo venues that should have an enabled payout account (see HAS_BEEN_APPROVED)."""
+    generated = [GENERATED_OWNER_EMAIL.format(n=n) for n in range(len(named_owners) + 1, VENUE_COUNT + 1)]
+    return list(
+        db.session.scalars(
+            select(Venue)
+            .join(User, User.id == Venue.owner_id)
+            .where(
+                or_(
+                    Venue.owner_id.in_([owner.id for owner in named_owners]),
+                    User.email.in_(generated) & Venue.status.in_(HAS_BEEN_APPROVED),
+                )
+            )
+            .order_by(Venue.id)
+        )
+    )
 
 
 def _demo_schedule(member) -> None:

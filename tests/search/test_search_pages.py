@@ -323,7 +323,7 @@ def test_the_home_page_shows_categories_and_two_shelves(client, corpus):
     text = page_of(client.get("/"))
     assert "Find your moment of calm" in text
     assert 'href="/c/massage"' in text and 'href="/c/nails"' in text
-    assert "Popular picks" in text  # no venue has reviews yet, and the page says so
+    assert "Lowest prices" in text  # no venue has reviews yet, and the page says so
     assert "lowest prices come first" in text
     near = text[text.index('id="near-heading"') :]
     assert card_names(near)[0] == "Cedar Barbers"  # the closest to central London

@@ -1,17 +1,14 @@
 """The venue page's selling parts: a title block with rating, prices and "Book now", a gallery
-grid with "show all", a booking summary beside the page and a booking bar on phones; and the
-demo illustrations a new user first sees."""
+grid with "show all", a booking summary beside the page and a booking bar on phones (the demo
+illustrations a new user first sees: tests/venues/test_demo_art.py)."""
 
 from __future__ import annotations
 
-import io
 import re
 
 import pytest
-from PIL import Image
 
 from app.extensions import db
-from app.venues import demo_art
 from app.venues.models import Service, VenueImage
 from app.venues.public import price_range
 from tests.venues.test_public_and_approval import text_of
@@ -140,38 +137,3 @@ def test_hours_and_location_stay_on_the_page(client, make_venue):
     page = text_of(client.get(f"/venues/{venue.slug}"))
     for heading in ('id="hours"', 'id="contact"', 'id="services"', 'id="reviews"', 'id="team"', 'id="faqs"'):
         assert heading in page
-
-
-# -- demo illustrations --------------------------------------------------------------------------
-
-
-def test_an_illustration_is_a_jpeg_sized_for_galleries_with_no_text(app):
-    picture = Image.open(io.BytesIO(demo_art.illustration("spa", 0, seed=3)))
-    assert picture.format == "JPEG" and picture.size == (1200, 800)
-
-
-def test_illustrations_differ_by_venue_and_by_picture(app):
-    assert demo_art.illustration("nails", 0, seed=1) != demo_art.illustration("nails", 1, seed=1)
-    assert demo_art.illustration("nails", 0, seed=1) != demo_art.illustration("nails", 0, seed=2)
-    assert demo_art.illustration("nails", 0, seed=1) == demo_art.illustration("nails", 0, seed=1)
-
-
-def test_the_icon_names_exist_in_the_installed_icon_set(app):
-    points = demo_art.code_points()
-    assert points, "bootstrap-icons is not installed (make install-dev)"
-    missing = {name for *_, icons in demo_art.STYLES.values() for name in icons} - set(points)
-    assert missing == set()
-
-
-def test_without_the_icon_font_the_pictures_keep_shapes_and_colours(app, monkeypatch, tmp_path):
-    with_icons = demo_art.illustration("hair", 0)
-    monkeypatch.setattr(demo_art, "ICON_DIRS", (tmp_path,))
-    demo_art.code_points.cache_clear()
-    demo_art.icon_font.cache_clear()
-    try:
-        without = demo_art.illustration("hair", 0)
-    finally:
-        demo_art.code_points.cache_clear()
-        demo_art.icon_font.cache_clear()
-    assert Image.open(io.BytesIO(without)).size == (1200, 800)
-    assert without != with_icons
