@@ -28,6 +28,46 @@
     window.cozywishToast(text || words("That request didn't make sense to us."), "danger");
   });
 
+  // --- on a phone the filters fold behind "Filters" (static/css/calendar.css) ----------------
+  // The whole calendar is swapped on every change, the filters included: the open state lives
+  // here and is put back after each swap.
+  var filtersOpen = false;
+
+  function showFilters() {
+    var toggle = document.querySelector("[data-filters-toggle]");
+    var filters = document.getElementById("cal-filters");
+    if (!toggle || !filters) return;
+    toggle.setAttribute("aria-expanded", filtersOpen ? "true" : "false");
+    filters.classList.toggle("cal-filters-open", filtersOpen);
+  }
+
+  document.addEventListener("click", function (event) {
+    var toggle = event.target.closest ? event.target.closest("[data-filters-toggle]") : null;
+    if (!toggle) return;
+    filtersOpen = toggle.getAttribute("aria-expanded") !== "true";
+    showFilters();
+    if (filtersOpen) {
+      var first = document.querySelector("#cal-filters input:not([type=hidden]), #cal-filters select");
+      if (first) first.focus();
+    }
+  });
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape" || !filtersOpen) return;
+    var filters = document.getElementById("cal-filters");
+    var toggle = document.querySelector("[data-filters-toggle]");
+    if (!filters || !toggle || !filters.contains(document.activeElement) || toggle.offsetParent === null) return;
+    filtersOpen = false;
+    showFilters();
+    toggle.focus();
+  });
+
+  // A swapped-in form that keeps its id first wears the old one's class (so the focus htmx gives
+  // back to its field lands on a shown field), then gets its own back when htmx "settles" it.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (inCalendar(event)) showFilters();
+  });
+
   document.addEventListener("click", function (event) {
     var button = event.target.closest ? event.target.closest("[data-copy]") : null;
     if (!button) return;

@@ -38,7 +38,7 @@
   // --- the search bar sits outside the swapped block: set it to what the server decided ------
   function syncSearchBar(results) {
     var holder = results.querySelector("[data-outer-state]");
-    var form = results.closest("form");
+    var form = document.querySelector("form[data-search-form]");
     if (!holder || !form) return;
     var values;
     try { values = JSON.parse(holder.getAttribute("data-outer-state") || "{}"); } catch (e) { return; }
@@ -177,10 +177,16 @@
     });
   }
 
-  // --- the free time window is applied with its button, not on every change ------------------
-  function initFreeWindow(fieldset) {
-    fieldset.addEventListener("change", function (event) { event.stopPropagation(); });
-  }
+  // --- the results block's controls belong to the search form (form="search-form") without being
+  // inside it, so their changes don't bubble to it: pass them on. The cards' hearts are forms of
+  // their own beside them. The free time window is applied with its button, not on every change.
+  document.addEventListener("change", function (event) {
+    var field = event.target;
+    var form = field && field.form;
+    if (!form || !form.matches("[data-search-form]") || form.contains(field)) return;
+    if (field.closest("[data-free-window]") || !window.htmx) return;
+    htmx.trigger(form, "change");
+  });
 
   // --- near me: the browser's location, or a city when it is refused --------------------------
   function rounded(value, digits) {
@@ -408,14 +414,7 @@
   });
 
   document.addEventListener("DOMContentLoaded", function () {
-    // On a phone the free-time fields fold away under their heading, so results come first.
-    if (window.matchMedia && window.matchMedia("(max-width: 767.98px)").matches) {
-      document.querySelectorAll("details[data-free-window]").forEach(function (d) {
-        if (!d.querySelector("input[value]:not([value=''])")) d.open = false;
-      });
-    }
     document.querySelectorAll("[data-autocomplete]").forEach(initAutocomplete);
-    document.querySelectorAll("[data-free-window]").forEach(initFreeWindow);
     document.querySelectorAll("[data-near-me]").forEach(initNearMe);
     document.querySelectorAll("[data-search-map]").forEach(initSearchMap);
     initSearchArea(document);
