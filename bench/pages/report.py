@@ -1,5 +1,6 @@
-"""The page benchmark's section of docs/benchmarks.md: one subsection per labelled run under
-"Pages under load", everything else in the file left as it is."""
+"""The page benchmark's section of docs/benchmarks.md: the latest run, as a subsection named by
+its label under "Pages under load", and its row of the "Latest figures" table; everything else in
+the file is left as it is. The runs it displaces move to docs/benchmarks-history.md."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import re
 import subprocess
 from pathlib import Path
 from typing import Any
+
+from bench import benchmarks_doc
 
 ROOT = Path(__file__).resolve().parents[2]
 HEADING = "## Pages under load"
@@ -47,32 +50,60 @@ def render(label: str, run: dict[str, Any]) -> str:
 INTRO = [
     HEADING,
     "",
-    "Written by `bench/pages/run.py` (`python -m bench.pages.run --label NAME`; see `bench/README.md`);",
-    "each run replaces the subsection of the same label. The app runs under gunicorn exactly as the",
-    "Dockerfile starts it (3 workers, production settings, Redis cache) on the seeded database; the floor",
-    "is a bare Flask app under the identical gunicorn command. req/s is the mean of a page's rounds, p50",
-    "their mean, p99 the worse round; ratio = page req/s ÷ floor req/s in the same run. SQL counts the",
-    "statements one request sends, in-process, in table order in one process: the page's first request",
-    "(cold: only what the pages above it cached, such as venues' next free times) and its second (warm).",
-    "Targets (issue 10): venue page ≥ 0.40 of the floor and p99 ≤ 150 ms at 32 connections; other",
-    "public pages ≥ 0.25; signed-in pages ≥ 0.15.",
+    "Written by `bench/pages/run.py` (`python -m bench.pages.run --label NAME`; see `bench/README.md`).",
+    "A run replaces the one below; unless it has the same label, that one moves to the top of this",
+    "section in [benchmarks-history.md](benchmarks-history.md#pages-under-load). The app runs under",
+    "gunicorn exactly as the Dockerfile starts it (3 workers, production settings, Redis cache) on the",
+    "seeded database; the floor is a bare Flask app under the identical gunicorn command. req/s is the",
+    "mean of a page's rounds, p50 their mean, p99 the worse round; ratio = page req/s ÷ floor req/s in",
+    "the same run. SQL counts the statements one request sends, in-process, in table order in one",
+    "process: the page's first request (cold: only what the pages above it cached, such as venues' next",
+    "free times) and its second (warm). Targets (issue 10): venue page ≥ 0.40 of the floor and p99",
+    "≤ 150 ms at 32 connections; other public pages ≥ 0.25; signed-in pages ≥ 0.15.",
     "",
 ]
 
 
+def summary(label: str, run: dict[str, Any]) -> list[str]:
+    """This run's row of the "Latest figures" table in docs/benchmarks.md."""
+    rows = run["rows"]
+    venue = next((row for row in rows if row["name"] == "Venue page"), None)
+    others = [row for row in rows if row is not venue]
+    # A row says whether its page is public; a row saved before it did says so by its target.
+    public = [row["ratio"] for row in others if row.get("public", "0.15" not in row["target"])]
+    signed_in = [row["ratio"] for row in others if not row.get("public", "0.15" not in row["target"])]
+    figures = [f"{sum(bool(row['met']) for row in rows)} of {len(rows)} pages met their target"]
+    if venue:
+        figures.append(f"venue page {venue['ratio']:.3f} of the floor, p99 {venue['p99']:.0f} ms")
+    for name, ratios in (("other public pages" if venue else "public pages", public), ("signed-in pages", signed_in)):
+        if ratios:
+            figures.append(f"{name} {_span(ratios, '.3f')}")
+    if rows:
+        figures.append(f"p99 {_span([row['p99'] for row in rows], '.0f')} ms")
+    return [
+        "[Pages under load](#pages-under-load): `bench/pages`, ratios to a floor measured in the same run",
+        f"{run['started']} UTC, commit {run['commit']}: [{label}]({benchmarks_doc.anchor(label)})",
+        "; ".join(figures),
+        f"{run['cpus']} CPUs; load average (1, 5, 15 min) {run['load_start']} at the start, {run['load_end']} "
+        f"at the end; cache: {run['cache']}; wrk -c{run['connections']}, {run['rounds']} rounds of "
+        f"{run['seconds']:g} s per page",
+    ]
+
+
+def _span(values: list[float], spec: str) -> str:
+    low, high = format(min(values), spec), format(max(values), spec)
+    return low if low == high else f"{low}–{high}"
+
+
 def write_report(path: Path, label: str, run: dict[str, Any]) -> None:
-    """Put this run under HEADING, replacing an earlier run of the same label; the rest stays."""
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
+    """Put this run under HEADING and in its table row; the run it replaces, unless it has the
+    same label, moves to the top of the same section of the history file. The rest stays."""
+    text = path.read_text() if path.exists() else benchmarks_doc.NEW_DOC
     section = render(label, run)
-    start = text.find(HEADING + "\n")
-    if start < 0:
-        text = text.rstrip("\n") + "\n\n" + "\n".join(INTRO) + "\n" + section
-        path.write_text(text)
-        return
-    following = re.search(r"^## ", text[start + len(HEADING) :], re.MULTILINE)
-    end = start + len(HEADING) + following.start() if following else len(text)
-    body = text[start:end]
+    bounds = benchmarks_doc.section_bounds(text, HEADING)
+    body = text[bounds[0] : bounds[1]] if bounds else ""
     runs = re.split(r"^(?=### )", body, flags=re.MULTILINE)[1:]
-    kept = [r.rstrip("\n") + "\n" for r in runs if not r.startswith(f"### {label}\n")]
-    new_body = "\n".join(INTRO) + "\n" + "\n".join([*kept, section])
-    path.write_text(text[:start] + new_body.rstrip("\n") + "\n" + ("\n" + text[end:] if end < len(text) else ""))
+    earlier = [r for r in runs if not r.startswith(f"### {label}\n")][::-1]  # the history is newest first
+    benchmarks_doc.archive(benchmarks_doc.history_of(path), HEADING, earlier)
+    text = benchmarks_doc.replace_section(text, HEADING, "\n".join(INTRO) + "\n" + section)
+    path.write_text(benchmarks_doc.set_row(text, "bench/pages", summary(label, run)))

@@ -461,6 +461,7 @@ def main(argv: list[str] | None = None) -> None:
             {
                 "name": r.page.name,
                 "path": r.page.path,
+                "public": r.page.public,
                 "rps": r.rps,
                 "floor_rps": r.floor_rps,
                 "ratio": r.ratio,

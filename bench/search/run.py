@@ -24,7 +24,6 @@ import os
 import pickle
 import platform
 import random
-import re
 import socket
 import statistics
 import subprocess
@@ -41,6 +40,7 @@ from zoneinfo import ZoneInfo
 import requests
 from sqlalchemy import text
 
+from bench import benchmarks_doc
 from bench.search import generate
 from bench.search.standin import ROUTE as STANDIN_ROUTE
 from config import Config
@@ -744,11 +744,71 @@ def _ms(value: float) -> str:
     return f"{value:.1f}" if value < 100 else f"{value:.0f}"
 
 
-def write_report(path: Path, markdown: str) -> None:
-    """Write the title and the search section; keep every other benchmark's section after it."""
-    old = path.read_text() if path.exists() else ""
-    others = re.search(r"^## (?!Search \(PostgreSQL backend\))", old, re.MULTILINE)
-    path.write_text(markdown.rstrip("\n") + "\n" + ("\n" + old[others.start() :] if others else ""))
+SECTION = "## Search (PostgreSQL backend)"
+
+
+def write_report(path: Path, markdown: str, row: list[str]) -> None:
+    """Replace the search section and its row of the Latest figures table; the rest of the file
+    stays. (The run replaced is not kept in the history: the search section never kept one.)"""
+    text = path.read_text() if path.exists() else benchmarks_doc.NEW_DOC
+    text = benchmarks_doc.replace_section(text, SECTION, markdown)
+    path.write_text(benchmarks_doc.set_row(text, "bench/search", row))
+
+
+def summary(
+    *,
+    sizes: list[int],
+    shape_list: list[Shape],
+    results: dict[int, dict[str, Timing]],
+    http: dict[int, dict[str, Timing]],
+    facts: dict[str, str],
+    started: datetime,
+    load: tuple[tuple[float, ...], tuple[float, ...]],
+    commits: tuple[str, str],
+    reindex: dict[int, tuple[float, float, float]] | None = None,
+    runs: list[str] | None = None,
+    **_: Any,
+) -> list[str]:
+    """The search benchmark's row of the Latest figures table: the run, the headline figures and
+    the machine, from the same results as the section."""
+    shape_list = [shape for shape in shape_list if any(shape.key in results[s] for s in sizes)]
+    full_sizes = [s for s in sizes if all(shape.key in results[s] for shape in shape_list)] or sizes
+    largest = max(full_sizes)
+    targets = _targets(sizes, results, http, shape_list, reindex or {})
+    judged = [row for row in targets if "**met**" in row or "**not met**" in row]
+    figures = [f"{sum('**met**' in row for row in judged)} of {len(judged)} targets met"]
+    label = {shape.key: shape.label for shape in shape_list}
+    headline = results[largest].get(HEADLINE)
+    if headline:
+        figures.append(
+            f"{label[HEADLINE]} at {_size_label(largest)}: p95 {_ms(headline.p95)} ms (p50 {_ms(headline.p50)} ms)"
+        )
+        smaller = [s for s in full_sizes if s < largest and HEADLINE in results[s]]
+        if smaller:
+            ratio = headline.p95 / results[smaller[-1]][HEADLINE].p95
+            figures.append(f"{_size_label(smaller[-1])} → {_size_label(largest)} {ratio:.2f}× (p95)")
+        for size in (s for s in sizes if s > largest and HEADLINE in results[s]):
+            figures.append(f"at {_size_label(size)} p95 {_ms(results[size][HEADLINE].p95)} ms")
+    timed = [shape for shape in shape_list if shape.kind != "floor" and shape.key in results[largest]]
+    if timed:
+        slowest = max(timed, key=lambda shape: results[largest][shape.key].p95)
+        figures.append(
+            f"slowest shape at {_size_label(largest)}: {slowest.label}, p95 {_ms(results[largest][slowest.key].p95)} ms"
+        )
+    commit = commits[0] if commits[0] == commits[1] else f"{commits[0]} (HEAD at {commits[1]} by the end)"
+    added = "".join(f"; added to it: {run.split(', load average')[0]}" for run in runs or [])
+    machine = [f"{facts['CPUs (nproc)']} CPUs"] if "CPUs (nproc)" in facts else []
+    if "PostgreSQL" in facts:
+        machine.append(f"PostgreSQL {facts['PostgreSQL'].split()[0]}")
+    machine.append(f"load average (1 min) {load[0][0]:.1f} at the start, {load[1][0]:.1f} at the end")
+    if "Search tables with their indexes" in facts:
+        machine.append(f"search tables {facts['Search tables with their indexes']}")
+    return [
+        "[Search (PostgreSQL backend)](#search-postgresql-backend): `bench/search`, in-process and over HTTP",
+        f"{started:%Y-%m-%d %H:%M} UTC, commit {commit}{added}",
+        "; ".join(figures),
+        "; ".join(machine),
+    ]
 
 
 def render(
@@ -777,13 +837,7 @@ def render(
     largest = max(full_sizes)
     lines: list[str] = []
     add = lines.append
-    add("# Benchmarks")
-    add("")
-    add("Each section comes from one run of its runner in `bench/` (the search section from")
-    add("`bench/search/run.py`, which rewrites only that section); rerun them rather than edit. How to run:")
-    add("`bench/README.md`.")
-    add("")
-    add("## Search (PostgreSQL backend)")
+    add(SECTION)
     add("")
     commit_note = (
         commits[0] if commits[0] == commits[1] else f"{commits[0]} (HEAD had moved to {commits[1]} by the end)"
@@ -1131,7 +1185,9 @@ def main(argv: list[str] | None = None) -> None:
         states = [pickle.loads(path.read_bytes()) for path in args.render_from]  # noqa: S301
         state = functools.reduce(_merge_runs, states)
         notes = args.notes.read_text() if args.notes else None
-        write_report(args.output, render(shape_list=shapes(), notes=notes, **{"reindex": {}, **state}))
+        state = {"reindex": {}, **state}
+        markdown = render(shape_list=shapes(), notes=notes, **state)
+        write_report(args.output, markdown, summary(shape_list=shapes(), **state))
         print(f"wrote {args.output} from {args.render_from}")
         return
     if args.samples < 100:
@@ -1262,7 +1318,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.state:
         args.state.write_bytes(pickle.dumps(state))
     markdown = render(shape_list=shape_list, notes=args.notes.read_text() if args.notes else None, **state)
-    write_report(args.output, markdown)
+    write_report(args.output, markdown, summary(shape_list=shape_list, **state))
     log(f"wrote {args.output}")
     if args.json:
         raw = {
