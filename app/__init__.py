@@ -40,6 +40,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     configure_logging(app)
     configure_page_cache(app)  # before the extensions: a cached page skips their request hooks
     register_extensions(app)
+    register_domains(app)  # each domain's jobs, schedule and receivers
     register_input_guard(app)  # before the blueprints: their routes bind its id converter
     register_blueprints(app)
     register_errorhandlers(app)
@@ -80,7 +81,6 @@ def register_extensions(app: Flask) -> None:
     from app import cache_versions, i18n, jobs, static_files, storage
     from app.extensions import cache, csrf, db, limiter, login_manager, mail, migrate
     from app.ops.fast_paths import CachedTalisman, SessionInterface
-    from search import indexing as search_indexing
     from search import postgres as search_postgres
 
     if app.config.get("MAIL_BACKEND") == "file" and not app.config.get("MAIL_FILE_PATH"):
@@ -95,7 +95,6 @@ def register_extensions(app: Flask) -> None:
     i18n.init_app(app)  # the request's language and its catalogue (app/i18n.py)
     storage.init_app(app)
     jobs.init_app(app)
-    search_indexing.init_app(app)  # venue changes enqueue a search reindex job
     search_postgres.count_cap_of(app.config)  # a SEARCH_COUNT_CAP under 1 stops the app at start-up
     cache_versions.init_app(app, watched=_public_models())  # their changes invalidate cached pages
     _watch_rows(cache_versions)  # bookings, orders, carts... invalidate cached booking and private pages
@@ -131,6 +130,23 @@ def register_extensions(app: Flask) -> None:
         hops = app.config["PROXY_FIX_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     static_files.init_app(app)  # WhiteNoise in front: hashed, compressed static files
+
+
+def register_domains(app: Flask) -> None:
+    """Every domain's ``wiring.init_app``: the modules that define its jobs and receivers are
+    imported, its periodic jobs put on the schedule. Web processes and workers alike run it,
+    so a worker knows every task and a receiver listens wherever its signal is sent."""
+    from app import email
+    from app.booking import wiring as booking
+    from app.notifications import wiring as notifications
+    from app.payments import wiring as payments
+    from app.payouts import wiring as payouts
+    from app.privacy import wiring as privacy
+    from app.waitlist import wiring as waitlist
+    from search import wiring as search
+
+    for domain in (email, booking, payments, payouts, notifications, waitlist, privacy, search):
+        domain.init_app(app)
 
 
 def _public_models() -> tuple[type, ...]:

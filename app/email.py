@@ -28,7 +28,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app import i18n
 from app.extensions import db
-from app.jobs import enqueue, job
+from app.jobs import enqueue, every, job
 
 log = logging.getLogger(__name__)
 
@@ -183,3 +183,8 @@ def purge_deliveries_job(timestamp: int | None = None) -> None:
     cutoff = func.now() - timedelta(days=DELIVERY_RECORD_DAYS)
     db.session.execute(delete(EmailDelivery).where(EmailDelivery.sent_at < cutoff))
     db.session.commit()
+
+
+def init_app(app) -> None:
+    """Put the daily purge of old delivery records on the job schedule."""
+    every("17 3 * * *", "purge-email-deliveries", purge_deliveries_job)

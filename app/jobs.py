@@ -3,6 +3,11 @@
 ``enqueue()`` writes the job through the SQLAlchemy session's own connection, so the
 job commits or rolls back together with the change that caused it. Task bodies run
 inside a Flask application context.
+
+This module knows no task. Each domain registers its own: its ``wiring.init_app(app)``
+imports the modules that define its jobs (``@job``) and puts its periodic ones on the
+schedule with ``every()``; ``create_app`` calls every domain's, so a worker started from
+an app (``flask jobs worker``) knows every task name and the whole schedule.
 """
 
 from __future__ import annotations
@@ -10,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import importlib
 import logging
 import signal
 from collections.abc import Callable
@@ -30,7 +34,7 @@ log = logging.getLogger(__name__)
 
 # Tasks register on this one app. Its connector is swapped for the real one while a worker
 # runs (run_worker); web processes never use it: enqueue() writes through the session.
-queue = procrastinate.App(connector=procrastinate.testing.InMemoryConnector(), import_paths=["app.tasks"])
+queue = procrastinate.App(connector=procrastinate.testing.InMemoryConnector())
 
 # Used only with an external connection (the session's), so its pool is never opened.
 _transactional_manager = JobManager(SyncPsycopgConnector())
@@ -114,7 +118,6 @@ def run_worker(app: Flask, *, wait: bool = True, concurrency: int = 1) -> None:
     """
     global _worker_flask_app
     _worker_flask_app = app
-    importlib.import_module("app.tasks")  # every task and periodic schedule registered
     # Ahead of any backlog: a queue full of emails must not delay the rescue of a stalled one.
     # Registered per run with this app's interval; a second run in one process replaces it.
     every(

@@ -111,7 +111,7 @@ def test_an_email_the_mail_server_refuses_stays_queued_for_another_attempt(app, 
         try:
             run_worker(app, wait=False)
             # A run that crosses a minute boundary also defers that minute's periodic jobs
-            # (app/tasks.py): only the email's own job is looked at.
+            # (each domain's wiring.py): only the email's own job is looked at.
             rows = db.session.execute(
                 text(
                     "SELECT status::text, attempts, args->>'to', scheduled_at > now() FROM procrastinate_jobs"

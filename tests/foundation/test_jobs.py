@@ -74,7 +74,7 @@ def test_committed_job_is_processed_by_the_real_worker(app):
             run_worker(app, wait=False)
             left = db.session.execute(text("SELECT task_name, status::text FROM procrastinate_jobs ORDER BY id")).all()
             # Done and deleted. A run that crosses a minute boundary may also have deferred that
-            # minute's periodic jobs (app/tasks.py): waiting rows of other tasks are allowed.
+            # minute's periodic jobs (each domain's wiring.py): waiting rows of other tasks are allowed.
             assert [tuple(row) for row in left if row.task_name == "email.deliver" or row.status != "todo"] == []
             assert [m.to for m in app.extensions["mailman"].outbox] == [["worker@example.com"]]
         finally:

@@ -215,11 +215,11 @@ def test_the_command_reconciles_settles_and_prints_a_summary(app, fake, gateway,
     assert order.status == OrderStatus.PAID
 
 
-def test_reconciliation_runs_every_ten_minutes():
-    from app.tasks import register_schedule
+def test_reconciliation_runs_every_ten_minutes(app):
+    from app.payments import wiring
 
-    register_schedule()
-    register_schedule()  # once, however often it is registered
+    wiring.init_app(app)
+    wiring.init_app(app)  # once, however often it is registered
     tasks = [t for t in queue.periodic_registry.periodic_tasks.values() if t.periodic_id == "payments-reconcile"]
     assert len(tasks) == 1
     assert tasks[0].cron == "*/10 * * * *"

@@ -16,9 +16,8 @@ from tests.booking.helpers import book, future_slot, make_bookable_venue
 from tests.privacy.conftest import count, days_ago, fresh, run_job_now
 
 
-def test_the_retention_job_is_a_daily_periodic_task():
-    import app.tasks  # noqa: F401  (registers every schedule)
-
+def test_the_retention_job_is_a_daily_periodic_task(app):
+    # create_app() registered every domain's schedule (app/privacy/wiring.py).
     ids = {periodic_id for (_task, periodic_id) in queue.periodic_registry.periodic_tasks}
     assert {"privacy-retention", "erase-due-accounts"} <= ids
 

@@ -1,0 +1,14 @@
+"""What notifications plug into the app: reminder and text-message jobs, and the schedule
+that plans reminders a booking missed."""
+
+from flask import Flask
+
+from app.jobs import every
+from app.notifications import (
+    reminders,
+    sms,  # noqa: F401  (its send job)
+)
+
+
+def init_app(app: Flask) -> None:
+    every("*/15 * * * *", "plan-missing-reminders", reminders.plan_missing_job)

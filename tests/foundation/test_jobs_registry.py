@@ -1,0 +1,65 @@
+"""Each domain registers its own jobs and schedule (its wiring.init_app); create_app() calls
+them all, so a worker started from an app knows every task. app/jobs.py knows none."""
+
+import ast
+from pathlib import Path
+
+from app.jobs import queue
+
+ROOT = Path(__file__).resolve().parents[2]
+
+TASKS = {
+    "booking.expire_holds",
+    "booking.purge_cart",
+    "email.deliver",
+    "email.purge_deliveries",
+    "jobs.retry_stalled",
+    "notifications.plan_missing",
+    "notifications.send_reminder",
+    "payments.charge_fee",
+    "payments.issue_refund",
+    "payments.reconcile",
+    "payments.settle_event",
+    "payouts.reverse_transfer",
+    "payouts.send_transfer",
+    "privacy.build_export",
+    "privacy.erase_due_accounts",
+    "privacy.retention",
+    "search.refresh_free_time",
+    "search.reindex_venues",
+    "sms.deliver",
+    "waitlist.lapse_offers",
+    "waitlist.match_day",
+}
+
+SCHEDULE = {
+    "expire-holds": "*/5 * * * *",
+    "purge-cart": "0 * * * *",
+    "payments-reconcile": "*/10 * * * *",
+    "purge-email-deliveries": "17 3 * * *",
+    "plan-missing-reminders": "*/15 * * * *",
+    "privacy-retention": "41 3 * * *",
+    "erase-due-accounts": "7 * * * *",
+    "waitlist-lapse-offers": "* * * * *",
+    "search-free-time": "* * * * *",
+}
+
+
+def test_an_app_knows_every_task(app):
+    known = {name for name in queue.tasks if not name.startswith(("builtin:", "procrastinate."))}
+    assert known == TASKS
+
+
+def test_every_domain_puts_its_periodic_jobs_on_the_schedule_once(app):
+    periodic = {t.periodic_id: t.cron for t in queue.periodic_registry.periodic_tasks.values()}
+    periodic.pop("retry-stalled", None)  # the worker's own, registered when it starts
+    assert periodic == SCHEDULE
+
+
+def test_the_job_queue_imports_no_domain():
+    tree = ast.parse((ROOT / "app" / "jobs.py").read_text())
+    imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module} | {
+        alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names
+    }
+    assert {m for m in imported if m.startswith(("app.", "search"))} == {"app.extensions"}
+    assert not (ROOT / "app" / "tasks.py").exists()
