@@ -1,4 +1,7 @@
-"""Free in this window: which venues can actually take a booking between two instants.
+"""What the slot engine needs to say whether a venue is free in a window, read as plain rows.
+
+``search.free_time.venues_free_between`` answers "free in this window" from the free time kept
+ahead, and asks the engine, with what this module reads, about the venues it can't answer.
 
 The answer comes from the bookings slot engine, so it sees opening hours, closures, bookings,
 live holds, time blocks, minimum notice and team assignments exactly as checkout does. A venue
@@ -24,18 +27,17 @@ import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
 
-from app.booking.availability import Busyness, booking_rules, busy_window, get_busy_for_teams
+from app.booking.availability import Busyness, busy_window, get_busy_for_teams
 from app.extensions import db
-from app.scheduling import ServiceSpec, has_slot_within
+from app.scheduling import ServiceSpec
 from app.venues.hours import MINUTES_PER_DAY
-from search.free_time import known_free
 
 
 def local_days(start: datetime, end: datetime, tz: str) -> list[date]:
@@ -140,32 +142,3 @@ def load_venues(ids: list[int]) -> list[_Venue]:
         hours, closures = week_hours_by_day(row.week_hours), closures_of(row.closed_days)
         venues.append(_Venue(row.id, row.timezone, hours, closures, services, row.team))
     return venues
-
-
-def venues_free_between(
-    venue_ids: Iterable[int], start: datetime, end: datetime, *, now: datetime | None = None, kept: bool = True
-) -> set[int]:
-    """Ids of the approved venues among ``venue_ids`` with a bookable slot inside [start, end):
-    from the free time kept ahead where it is fresh (search.free_time), from the slot engine
-    for the others (for all with ``kept=False``: the caller has read the kept answers)."""
-    ids = sorted(set(venue_ids))
-    if not ids or end <= start:
-        return set()
-    now = now or datetime.now(UTC)
-    rules = booking_rules()
-    known = known_free(ids, start, end, now=now, rules=rules) if kept else {}
-    free = {venue_id for venue_id, yes in known.items() if yes}
-    unknown = [venue_id for venue_id in ids if venue_id not in known]
-    venues = load_venues(unknown) if unknown else []
-    if not venues:
-        return free
-    days = {venue.id: local_days(start, end, venue.tz) for venue in venues}
-    busy = read_busy(venues, days)
-    for venue in venues:
-        inputs = venue.engine_inputs(busy[venue.id])
-        if any(
-            has_slot_within(days=days[venue.id], service=service, now=now, rules=rules, start=start, end=end, **inputs)
-            for service in venue.services
-        ):
-            free.add(venue.id)
-    return free

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.venues.hours import Range, is_open_at, is_valid_timezone
 from app.venues.models import Closure, OpeningHours, Venue, VenueStatus
+from search import free_time
 from search.documents import load_documents
 from search.es_queries import (
     ANALYSIS,
@@ -275,9 +276,7 @@ class ElasticsearchBackend:
             open_now = self._open_now_ids({venue_id: zones[venue_id] or "UTC" for venue_id in keep}, self.now())
             keep = [venue_id for venue_id in keep if venue_id in open_now]
         if query.free_from is not None and query.free_to is not None and keep:
-            from search.availability import venues_free_between
-
-            free = venues_free_between(keep, query.free_from, query.free_to, now=self.now())
+            free = free_time.venues_free_between(keep, query.free_from, query.free_to, now=self.now())
             keep = [venue_id for venue_id in keep if venue_id in free]
         return keep
 

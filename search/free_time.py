@@ -30,7 +30,8 @@ from sqlalchemy import text
 from app.booking.availability import booking_rules
 from app.extensions import db
 from app.jobs import job
-from app.scheduling import Rules, free_start_minutes
+from app.scheduling import Rules, free_start_minutes, has_slot_within
+from search.availability import load_venues, local_days, read_busy
 
 log = logging.getLogger(__name__)
 
@@ -74,8 +75,6 @@ class FreeTime:
 def compute_free_time(venue_ids: Iterable[int], *, now: datetime, rules: Rules) -> list[FreeTime]:
     """The slot engine's free starts of each searchable venue among ``venue_ids``, for the local
     days from today on (HORIZON_DAYS), by service duration."""
-    from search.availability import load_venues, read_busy
-
     venues = load_venues(sorted(set(venue_ids)))
     if not venues:
         return []
@@ -270,3 +269,32 @@ def refresh_free_time_job(timestamp: int | None = None) -> None:
     written = refresh_due()
     if written:
         log.info("Refreshed the free time of %d venue(s)", written)
+
+
+def venues_free_between(
+    venue_ids: Iterable[int], start: datetime, end: datetime, *, now: datetime | None = None, kept: bool = True
+) -> set[int]:
+    """Ids of the approved venues among ``venue_ids`` with a bookable slot inside [start, end):
+    from the free time kept ahead where it is fresh (search.free_time), from the slot engine
+    for the others (for all with ``kept=False``: the caller has read the kept answers)."""
+    ids = sorted(set(venue_ids))
+    if not ids or end <= start:
+        return set()
+    now = now or datetime.now(UTC)
+    rules = booking_rules()
+    known = known_free(ids, start, end, now=now, rules=rules) if kept else {}
+    free = {venue_id for venue_id, yes in known.items() if yes}
+    unknown = [venue_id for venue_id in ids if venue_id not in known]
+    venues = load_venues(unknown) if unknown else []
+    if not venues:
+        return free
+    days = {venue.id: local_days(start, end, venue.tz) for venue in venues}
+    busy = read_busy(venues, days)
+    for venue in venues:
+        inputs = venue.engine_inputs(busy[venue.id])
+        if any(
+            has_slot_within(days=days[venue.id], service=service, now=now, rules=rules, start=start, end=end, **inputs)
+            for service in venue.services
+        ):
+            free.add(venue.id)
+    return free

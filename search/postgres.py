@@ -26,7 +26,7 @@ from sqlalchemy import text
 
 from app.booking.availability import booking_rules
 from app.extensions import db
-from search import pg_facets, pg_index, pg_text
+from search import free_time, pg_facets, pg_index, pg_text
 from search.free_time import free_answer_params, free_answer_sql
 from search.geo import (
     DISTANCE_M_SQL,
@@ -998,15 +998,13 @@ class _FreeChecker:
         return self.shown + sum(1 for row in candidates if row.passes and row.venue_id not in self.seen) < self.needed
 
     def check(self, candidates: list[Any]) -> None:
-        from search.availability import venues_free_between
-
         fresh = [row for row in candidates if row.venue_id not in self.seen]
         checked, batch = 0, self.needed
         while checked < len(fresh) and not self.full:
             chunk = fresh[checked : checked + batch]
             # The slot engine is asked only about candidates without a kept answer.
             unknown = [row.venue_id for row in chunk if row.known is None]
-            found = set(venues_free_between(unknown, self.query.free_from, self.query.free_to, kept=False))
+            found = set(free_time.venues_free_between(unknown, self.query.free_from, self.query.free_to, kept=False))
             found.update(row.venue_id for row in chunk if row.known)
             for row in chunk:
                 self.seen.add(row.venue_id)

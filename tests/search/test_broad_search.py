@@ -231,7 +231,7 @@ def test_a_free_window_checks_candidates_in_page_order_until_the_page_is_full(ct
     from datetime import timedelta
 
     from app.accounts.models import Role
-    from search import availability
+    from search import free_time
     from tests.booking.helpers import future_slot, make_bookable_venue
 
     backend = PostgresBackend()
@@ -239,13 +239,13 @@ def test_a_free_window_checks_candidates_in_page_order_until_the_page_is_full(ct
     venues = [make_bookable_venue(make_user(role=Role.PROVIDER), name=name)[0] for name in names]
     backend.index([venue.id for venue in venues])
     checked: list[int] = []
-    real = availability.venues_free_between
+    real = free_time.venues_free_between
 
     def counting(ids, *args, **kwargs):
         checked.extend(ids)
         return real(ids, *args, **kwargs)
 
-    monkeypatch.setattr(availability, "venues_free_between", counting)
+    monkeypatch.setattr(free_time, "venues_free_between", counting)
     start = future_slot(days=3, hour=10)
     window = {"free_from": start, "free_to": start + timedelta(hours=2)}
 
@@ -272,7 +272,7 @@ def nearest_free_setup(ctx, make_user, monkeypatch):
 
     from app.accounts.models import Role
     from app.extensions import db
-    from search import availability
+    from search import free_time
     from search import postgres as search_postgres
     from tests.booking.helpers import future_slot, make_bookable_venue
 
@@ -288,7 +288,7 @@ def nearest_free_setup(ctx, make_user, monkeypatch):
     backend.index([venue.id for venue in venues + studios])
     checked: list[int] = []
     statements: list[str] = []
-    real = availability.venues_free_between
+    real = free_time.venues_free_between
 
     def counting(ids, *args, **kwargs):
         checked.extend(ids)
@@ -297,7 +297,7 @@ def nearest_free_setup(ctx, make_user, monkeypatch):
     def record(_conn, _cursor, statement, *_args):
         statements.append(statement)
 
-    monkeypatch.setattr(availability, "venues_free_between", counting)
+    monkeypatch.setattr(free_time, "venues_free_between", counting)
     monkeypatch.setattr(search_postgres, "FREE_WALK_START", 1)  # walks of 3, 24, ... venues
     start = future_slot(days=3, hour=10)
     window = {"free_from": start, "free_to": start + timedelta(hours=2)}

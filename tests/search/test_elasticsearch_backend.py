@@ -816,7 +816,7 @@ def test_free_window_asks_the_slot_engine(monkeypatch):
         asked.append((ids, start, end, now))
         return {2, 5}
 
-    monkeypatch.setattr("search.availability.venues_free_between", venues_free_between)
+    monkeypatch.setattr("search.free_time.venues_free_between", venues_free_between)
     client = two_step_cluster([5, 1, 2])
     start = datetime(2025, 6, 14, 14, tzinfo=UTC)
     backend_with(client, {}).search(SearchQuery(free_from=start, free_to=start + timedelta(hours=3)))

@@ -13,13 +13,14 @@ from app.booking.availability import booking_rules
 from app.booking.models import TimeBlock
 from app.extensions import db
 from app.scheduling import has_slot_within
-from search.availability import load_venues, local_days, read_busy, venues_free_between
+from search.availability import load_venues, local_days, read_busy
 from search.free_time import (
     HORIZON_DAYS,
     known_free,
     refresh_due,
     refresh_free_time,
     runs,
+    venues_free_between,
     venues_to_refresh,
 )
 from search.pg_index import index_venues
@@ -281,12 +282,12 @@ def test_the_refresh_fills_missing_venues_and_drops_those_no_longer_searchable(v
 
 def test_search_for_today_reads_the_kept_answer_without_the_slot_engine(venue, monkeypatch):
     """With every candidate's free time fresh, the window search asks the engine nothing."""
-    import search.availability as availability
+    import search.free_time as free_time
 
     def no_engine(*args, **kwargs):
         raise AssertionError("the slot engine was asked")
 
-    monkeypatch.setattr(availability, "has_slot_within", no_engine)
+    monkeypatch.setattr(free_time, "has_slot_within", no_engine)
     start = future_slot(days=2, hour=10)
     assert venues_free_between([venue.id], start, start + timedelta(hours=2)) == {venue.id}
 
@@ -295,7 +296,7 @@ def test_a_window_search_takes_the_kept_answers_with_its_candidates(venue, make_
     """The candidates' statement carries each one's kept answer: a venue whose free time is
     fresh costs the search neither the slot engine nor a statement of its own; one changed
     since is asked of the engine."""
-    import search.availability as availability
+    import search.free_time as free_time
     from search.postgres import PostgresBackend
     from search.types import SearchQuery
     from tests.search.test_postgres_backend import count_statements
@@ -306,13 +307,13 @@ def test_a_window_search_takes_the_kept_answers_with_its_candidates(venue, make_
     start = future_slot(days=2, hour=9)
     book(make_user(email="late@example.com"), stale.services[0], start)  # stale from here
     asked: list[int] = []
-    engine = availability.has_slot_within
+    engine = free_time.has_slot_within
 
     def counting_engine(**kwargs):
         asked.append(kwargs["service"].id)
         return engine(**kwargs)
 
-    monkeypatch.setattr(availability, "has_slot_within", counting_engine)
+    monkeypatch.setattr(free_time, "has_slot_within", counting_engine)
     found: list = []
     query = SearchQuery(free_from=start, free_to=start + timedelta(hours=1))
     statements = count_statements(lambda: found.append(PostgresBackend().search(query)))

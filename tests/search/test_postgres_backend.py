@@ -335,7 +335,8 @@ def test_free_between_agrees_with_the_slot_engine_service_by_service(ctx, make_u
     from app.accounts.models import Role
     from app.booking.availability import get_slots
     from app.venues.models import VenueStatus
-    from search.availability import local_days, venues_free_between
+    from search.availability import local_days
+    from search.free_time import venues_free_between
     from search.pg_index import index_venues
     from tests.booking.helpers import book
 
