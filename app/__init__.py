@@ -78,7 +78,7 @@ def configure_page_cache(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from app import cache_versions, i18n, jobs, static_files, storage
+    from app import cache_versions, i18n, jobs, static_files, storage, timefmt
     from app.extensions import cache, csrf, db, limiter, login_manager, mail, migrate
     from app.ops.fast_paths import CachedTalisman, SessionInterface
     from search import postgres as search_postgres
@@ -93,6 +93,7 @@ def register_extensions(app: Flask) -> None:
     cache.init_app(app)
     mail.init_app(app)
     i18n.init_app(app)  # the request's language and its catalogue (app/i18n.py)
+    timefmt.init_app(app)  # dates in the request's language for templates
     storage.init_app(app)
     jobs.init_app(app)
     search_postgres.count_cap_of(app.config)  # a SEARCH_COUNT_CAP under 1 stops the app at start-up

@@ -165,8 +165,5 @@ def init_app(app: Flask) -> None:
     app.jinja_env.policies["ext.i18n.trimmed"] = True  # {% trans %} blocks: whitespace folded
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
     app.jinja_env.globals["current_language"] = current_language
-    from app.timefmt import date_words  # dates in the request's locale (app/timefmt.py)
-
-    app.jinja_env.filters["date_words"] = date_words
     for language in LANGUAGES:  # read the catalogues now, not in the first request
         translations_for(language)

@@ -194,3 +194,8 @@ def _clock_change_note(day: date, zone: ZoneInfo, locale: str) -> str | None:
         before=old_name,
         after=new_name,
     )
+
+
+def init_app(app) -> None:
+    """The templates' ``date_words`` filter: dates in the request's locale."""
+    app.jinja_env.filters["date_words"] = date_words

@@ -15,6 +15,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -23,7 +24,10 @@ from app.booking.models import Order
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.money import format_money
+from app.timefmt import day_words
 from app.vouchers.models import EntryKind, Voucher, VoucherEntry
+
+UK = ZoneInfo("Europe/London")
 
 # No 0/O, 1/I/L: a code read aloud or copied from paper survives. 16 characters of 31 is
 # 79 bits: unguessable, and lookups are rate limited on top.
@@ -95,6 +99,12 @@ def is_expired(voucher: Voucher, now: datetime | None = None) -> bool:
     return voucher.expires_at <= (now or datetime.now(UTC))
 
 
+def expiry_label(voucher: Voucher) -> str:
+    """``22 November 2028, 21:30 UK time``: vouchers are sold in pounds, so UK time."""
+    local = voucher.expires_at.astimezone(UK)
+    return _("%(day)s, %(time)s UK time", day=day_words(local.date(), "d MMMM yyyy"), time=f"{local:%H:%M}")
+
+
 def _add(voucher: Voucher, kind: EntryKind, amount_minor: int, *, order_id=None, booking_id=None, note="") -> None:
     db.session.add(
         VoucherEntry(
@@ -128,8 +138,6 @@ def check_usable(voucher: Voucher | None, *, currency: str, now: datetime) -> Vo
     if voucher is None:
         raise VoucherRefused(_("We don't know that gift voucher code. Check it and try again."))
     if is_expired(voucher, now):
-        from app.vouchers.presentation import expiry_label
-
         raise VoucherRefused(
             _("This gift voucher expired on %(expiry_label)s, so it can't be used.", expiry_label=expiry_label(voucher))
         )

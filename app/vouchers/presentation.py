@@ -4,22 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
-
-from flask_babel import gettext as _
 
 from app.money import format_money
-from app.timefmt import day_words
-from app.vouchers.ledger import display_code, is_expired
+from app.vouchers.ledger import display_code, expiry_label, is_expired
 from app.vouchers.models import Voucher
-
-UK = ZoneInfo("Europe/London")
-
-
-def expiry_label(voucher: Voucher) -> str:
-    """``22 November 2028, 21:30 UK time``: vouchers are sold in pounds, so UK time."""
-    local = voucher.expires_at.astimezone(UK)
-    return _("%(day)s, %(time)s UK time", day=day_words(local.date(), "d MMMM yyyy"), time=f"{local:%H:%M}")
 
 
 def voucher_card(voucher: Voucher, *, balance_minor: int, now: datetime | None = None) -> dict[str, Any]:
