@@ -144,10 +144,7 @@ def checkout(customer: User, *, now: datetime | None = None, voucher_code: str |
         and not keeps_card(order.bookings)
     ):
         # Everything is paid at the venue and no fee needs a card: nothing to take online.
-        from app.payments.settlement import send_receipt
-
-        order_lifecycle.confirm_secured(order, now=now, reason=NOTHING_DUE_REASON)
-        send_receipt(order)
+        order_lifecycle.confirm_secured(order, now=now, reason=NOTHING_DUE_REASON, how="nothing_due")
     return order
 
 

@@ -32,6 +32,15 @@ times_reopened = signals.signal("times-reopened", doc="Held or booked times beca
 # receivers get ``venue_id`` and ``days`` (the venue-local dates that may have new times, or
 # None for "any day", as when weekly hours change). Same rule: receivers enqueue jobs.
 times_opened = signals.signal("times-opened", doc="A venue's working time grew: new times may be free.")
+# An order became paid (its bookings confirmed): fired once by ``order_lifecycle.confirm_paid``,
+# inside the transaction that confirmed it. The sender says how it was paid (``PAID_BY``);
+# receivers get ``order``, ``now`` and ``payment`` (the gateway's payment row, or None when
+# nothing was charged). The confirmation and receipt, reminders, a gift voucher's issue and
+# the venues' transfers listen to it (app/notifications, app/vouchers, app/payouts).
+order_paid = signals.signal("order-paid", doc="An order was paid and its bookings confirmed.")
+# How an order was paid: by a card charge, by a card saved for later fees with nothing due now,
+# by a gift voucher that covered everything due now, or with everything due at the venue.
+PAID_BY = ("charged", "secured", "covered", "nothing_due")
 
 
 @dataclass(frozen=True)
@@ -63,6 +72,13 @@ def reopened(bookings: Iterable[Booking]) -> tuple[ReopenedTime, ...]:
 def announce_reopened(reason: str, bookings: list[Booking], *, order_id: int) -> None:
     """Fire ``times_reopened`` once for one release of these bookings."""
     times_reopened.send(str(reason), times=reopened(bookings), order_id=order_id)
+
+
+def announce_paid(how: str, order: object, *, now: datetime, payment: object | None = None) -> None:
+    """Fire ``order_paid`` once for an order that was just confirmed."""
+    if how not in PAID_BY:
+        raise ValueError(f"unknown way of paying: {how}")
+    order_paid.send(how, order=order, now=now, payment=payment)
 
 
 def announce_opened(reason: str, venue_id: int, days: Iterable[date] | None = None) -> None:

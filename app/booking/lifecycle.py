@@ -22,8 +22,8 @@ from app.accounts.models import User
 from app.admin import audit
 from app.booking.events import announce_reopened
 from app.booking.ics import calendar
-from app.booking.models import Booking, BookingStatus, Order
-from app.booking.policy import describe_fees, quote_cancellation
+from app.booking.models import Booking, BookingStatus
+from app.booking.policy import quote_cancellation
 from app.email import send_email, speaking_to
 from app.errors import InvalidTransition, ValidationFailed
 from app.extensions import db
@@ -31,7 +31,6 @@ from app.jobs import job
 from app.notifications.preferences import EMAIL, SMS, channels_for, get_sms_number
 from app.notifications.sms import send_sms_later
 from app.timefmt import moment_label, venue_zone
-from app.urls import absolute_url
 
 B = BookingStatus
 TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
@@ -82,34 +81,6 @@ def local_time(booking: Booking) -> datetime:
     return booking.starts_at.astimezone(ZoneInfo(booking.venue.timezone))
 
 
-def send_confirmation(order: Order) -> None:
-    """Tell the customer, on the channels they chose for booking confirmations."""
-    channels = channels_for(order.customer, "booking_confirmations")
-    if SMS in channels:
-        booked = "; ".join(
-            f"{b.service.name} at {b.venue.name}, {booking_time_short(b)} (ref {b.reference})" for b in order.bookings
-        )
-        send_sms_later(
-            get_sms_number(order.customer_id) or "",
-            f"CozyWish: booked. {booked}. Details: {absolute_url('booking.my_bookings')}",
-            user_id=order.customer_id,
-        )
-    if EMAIL not in channels:
-        return
-    ics = calendar(order.bookings, name="CozyWish bookings")
-    with speaking_to(order.customer):  # dates and policies in the customer's language
-        bookings = [(b, local_time(b), terms_line(b)) for b in order.bookings]
-    send_email(
-        order.customer.email,
-        _l("Booked: %(venues)s", venues=", ".join(sorted({b.venue.name for b in order.bookings}))),
-        "booking_confirmed",
-        user=order.customer,
-        bookings=bookings,
-        bookings_url=absolute_url("booking.my_bookings"),
-        attachment=("cozywish-booking.ics", ics, "text/calendar"),
-    )
-
-
 def quote_for(booking: Booking, now: datetime):
     """What cancelling ``booking`` now gives back, under the policy it was booked with."""
     return quote_cancellation(
@@ -120,15 +91,6 @@ def quote_for(booking: Booking, now: datetime):
         late_fee_percent=booking.cancel_late_fee_percent,
         price_minor=booking.total_minor - (booking.promo_discount_minor or 0),
     )
-
-
-def terms_line(booking: Booking) -> str:
-    """What was paid online and is due at the venue (if anything is), then the policy and fees."""
-    from app.booking.deposits import booking_paid_label
-
-    policy = describe_fees(booking.cancel_free_hours, booking.cancel_late_fee_percent, booking.no_show_fee_percent)
-    paid = booking_paid_label(booking)
-    return f"{paid}. {policy}" if paid else policy
 
 
 def cancel_by_customer(booking: Booking, *, customer: User, now: datetime | None = None) -> int:

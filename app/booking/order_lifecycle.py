@@ -41,7 +41,7 @@ from app.admin import audit
 from app.booking import lifecycle
 from app.booking.availability import find_slot
 from app.booking.cart import Restored, restore_from_order, take_back_restored
-from app.booking.events import announce_reopened
+from app.booking.events import announce_paid, announce_reopened
 from app.booking.models import Booking, BookingStatus, Order, OrderStatus, OrderTransition, ReleaseReason
 from app.errors import InvalidTransition
 from app.extensions import db
@@ -178,15 +178,28 @@ def hold(customer: User, *, currency: str, hold_until: datetime) -> Order:
 Confirmation = Literal["confirmed", "already paid", "too late"]
 
 
-def confirm_secured(order: Order, *, now: datetime | None = None, reason: str | None = None) -> Confirmation:
+def confirm_secured(
+    order: Order,
+    *,
+    now: datetime | None = None,
+    reason: str | None = None,
+    how: str = "secured",
+    payment: object | None = None,
+) -> Confirmation:
     """Nothing was due now (every booking is paid at the venue, or a gift voucher paid the
     deposits) and the checkout saved the card for the policy's fees: the order is confirmed
     like a paid one, by its own transition (``confirm_secured``)."""
-    return confirm_paid(order, now=now, reason=reason, event="confirm_secured")
+    return confirm_paid(order, now=now, reason=reason, event="confirm_secured", how=how, payment=payment)
 
 
 def confirm_paid(
-    order: Order, *, now: datetime | None = None, reason: str | None = None, event: str = "confirm_paid"
+    order: Order,
+    *,
+    now: datetime | None = None,
+    reason: str | None = None,
+    event: str = "confirm_paid",
+    how: str = "charged",
+    payment: object | None = None,
 ) -> Confirmation:
     """The gateway took the money: every booking becomes confirmed, or none.
 
@@ -197,10 +210,11 @@ def confirm_paid(
 
     A gift voucher's part of a late-paid order is taken again (it went back to the voucher
     on release); if the voucher no longer has it, the order is refused like a taken time.
-    A paid gift voucher purchase issues its voucher here, once (app/vouchers/purchase.py).
+
+    A confirmed order fires ``order_paid`` (sender ``how``: app/booking/events.py) with the
+    gateway's ``payment`` if there was one: what follows a payment listens to it.
     """
     from app.vouchers import ledger as voucher_ledger
-    from app.vouchers.purchase import order_paid
 
     now = now or datetime.now(UTC)
     order = lock_order(order.id)
@@ -227,13 +241,7 @@ def confirm_paid(
     order.paid_at = now
     order.receipt_number = db.session.execute(text("SELECT nextval('receipt_numbers')")).scalar()
     take_back_restored(order)  # the customer has these times now; the cart shouldn't offer them again
-    if bookings:
-        lifecycle.send_confirmation(order)
-    order_paid(order, now=now)
-    from app.notifications.reminders import plan_reminders  # notifications build on bookings
-
-    for booking in bookings:
-        plan_reminders(booking, now=now)
+    announce_paid(how, order, now=now, payment=payment)
     return "confirmed"
 
 

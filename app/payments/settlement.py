@@ -12,7 +12,8 @@ calls the order lifecycle (app/booking/order_lifecycle.py), which owns the table
     charge.refunded, refund.updated (succeeded)                 -> record_refund
     account.updated, transfer.*, payout.*                       -> app/payouts/events.py
 
-After ``confirm_paid`` each venue's transfer is scheduled (app/payouts/transfers.py).
+What follows a confirmed order (the one confirmation and receipt, reminders, each venue's
+transfer) listens to ``order_paid`` (app/booking/events.py), which ``confirm_paid`` fires.
 
 A top-up payment (``kind='top_up'``, a customer's move to a dearer time) is settled by
 app/booking/top_ups.py on the same events: paid -> the move is made (``record_top_up``) and
@@ -28,20 +29,18 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
 from app.booking import order_lifecycle
 from app.booking.deposits import keeps_card
-from app.booking.models import Order, OrderStatus, ReleaseReason
+from app.booking.models import OrderStatus, ReleaseReason
 from app.extensions import db
 from app.jobs import enqueue, job
 from app.payments.gateway import GatewayEvent
 from app.payments.models import Payment, PaymentEvent, PaymentKind, PaymentStatus, Refund, RefundStatus
 from app.payments.refunds import refund_in_full, settle_refund
 from app.payments.saved_cards import remember_card
-from app.urls import absolute_url
 
 log = logging.getLogger(__name__)
 
@@ -171,7 +170,8 @@ def mark_paid(payment: Payment, data: dict) -> str:
     if data.get("payment_intent_id"):
         payment.payment_intent_id = data["payment_intent_id"]
     payment.status = PaymentStatus.SUCCEEDED
-    outcome = order_lifecycle.confirm_paid(order, now=now_utc())
+    # Confirmed: the receipt, reminders and each venue's transfer follow ``order_paid``.
+    outcome = order_lifecycle.confirm_paid(order, now=now_utc(), how="charged", payment=payment)
     if outcome == "already paid":
         return "already paid"
     if outcome == "too late":
@@ -179,10 +179,6 @@ def mark_paid(payment: Payment, data: dict) -> str:
         return "paid too late: refunded in full"
     if keeps_card(order.bookings):
         remember_card(payment, data)
-    send_receipt(payment.order)
-    from app.payouts.transfers import schedule_transfers  # each venue's share: a job each
-
-    schedule_transfers(payment)
     return "paid: bookings confirmed"
 
 
@@ -194,16 +190,14 @@ def mark_secured(payment: Payment, data: dict) -> str:
     if data.get("setup_intent_id"):
         payment.payment_intent_id = data["setup_intent_id"]
     payment.status = PaymentStatus.SUCCEEDED
-    outcome = order_lifecycle.confirm_secured(order, now=now_utc(), reason="Card saved for the booking policy")
+    outcome = order_lifecycle.confirm_secured(
+        order, now=now_utc(), reason="Card saved for the booking policy", how="secured", payment=payment
+    )
     if outcome == "already paid":
         return "already confirmed"
     if outcome == "too late":
         return "card saved too late: the time was taken, nothing was charged"
     remember_card(payment, data)
-    send_receipt(payment.order)
-    from app.payouts.transfers import schedule_balance_transfers  # a gift voucher paid what was due now
-
-    schedule_balance_transfers(order, gateway=payment.gateway)
     return "secured: card saved, bookings confirmed"
 
 
@@ -248,17 +242,3 @@ def settle_refunds(data: dict) -> str:
     if status not in (RefundStatus.SUCCEEDED, RefundStatus.FAILED):
         return f"waiting: refund is {status}"
     return settle_refund(refund, status)
-
-
-def send_receipt(order: Order) -> None:
-
-    from app.email import send_email
-
-    send_email(
-        order.customer.email,
-        _l("Receipt %(receipt_number)s from CozyWish", receipt_number=order.receipt_number),
-        "receipt",
-        user=order.customer,
-        order=order,
-        receipt_url=absolute_url("payments.receipt", order_id=order.id),
-    )

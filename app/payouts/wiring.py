@@ -1,8 +1,9 @@
-"""What payouts plug into the app: the jobs that send and reverse transfers to venues."""
+"""What payouts plug into the app: the jobs that send and reverse transfers to venues, and
+the receiver that schedules each venue's share of a paid order."""
 
 from flask import Flask
 
-from app.payouts import transfers  # noqa: F401  (its jobs)
+from app.payouts import receivers, transfers  # noqa: F401  (their order_paid receiver and jobs)
 
 
 def init_app(app: Flask) -> None:

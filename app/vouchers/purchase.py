@@ -2,7 +2,7 @@
 
 The purchase is an ``Order`` (held for HOLD_MINUTES, paid, released, refunded by the order
 lifecycle) with a ``VoucherPurchase`` beside it. When the gateway's paid event is settled,
-``order_lifecycle.confirm_paid`` calls ``order_paid``, which issues the voucher: under the
+``order_lifecycle.confirm_paid`` fires ``order_paid`` and ``issue_when_paid`` issues the voucher: under the
 order's row lock, only on the order's move to paid, and a voucher's purchase is unique, so a
 retried webhook or a replayed event never issues a second voucher or a second email.
 """
@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User
-from app.booking import order_lifecycle
+from app.booking import events, order_lifecycle
 from app.booking.amounts import AmountDue
 from app.booking.models import Order
 from app.errors import ValidationFailed
@@ -110,8 +110,13 @@ def get_purchase(order: Order) -> VoucherPurchase | None:
     return order.voucher_purchase if not order.bookings else None
 
 
+@events.order_paid.connect
+def issue_when_paid(how: str, *, order: Order, now: datetime, payment: object | None = None) -> None:
+    order_paid(order, now=now)
+
+
 def order_paid(order: Order, *, now: datetime) -> Voucher | None:
-    """The order lifecycle's word that ``order`` is paid: a purchase issues its voucher."""
+    """``order`` is paid (``order_paid``, app/booking/events.py): a purchase issues its voucher."""
     purchase = get_purchase(order)
     if purchase is None:
         return None

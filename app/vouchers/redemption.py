@@ -30,11 +30,6 @@ def redeem_at_checkout(order: Order, code: str, *, now: datetime) -> Applied:
 
 
 def confirm_covered(order: Order, *, now: datetime) -> None:
-    """Nothing is left to charge: the order is paid, its receipt sent, like a card payment."""
-    from app.payments.settlement import send_receipt
-
-    if order_lifecycle.confirm_paid(order, now=now, reason=COVERED_REASON) == "confirmed":
-        send_receipt(order)
-        from app.payouts.transfers import schedule_balance_transfers  # the venues' shares, from the voucher money
-
-        schedule_balance_transfers(order)
+    """Nothing is left to charge: the order is paid like a card payment (its receipt and the
+    venues' shares, from the voucher money, follow ``order_paid``)."""
+    order_lifecycle.confirm_paid(order, now=now, reason=COVERED_REASON, how="covered")

@@ -16,6 +16,7 @@ from app.booking import lifecycle
 from app.booking.availability import get_slots
 from app.booking.models import BookingStatus, TimeBlock
 from app.extensions import db
+from app.notifications import confirmations
 from app.venues.service import create_venue
 from tests.booking.helpers import book, future_slot, make_bookable_venue, move_to_past
 
@@ -27,7 +28,7 @@ HTMX = {"HX-Request": "true"}
 def _confirmations_without_customer_pages(app, monkeypatch):
     """The confirmation email links to "My bookings"; skip it while that page isn't registered."""
     if "booking.my_bookings" not in app.view_functions:
-        monkeypatch.setattr(lifecycle, "send_confirmation", lambda order: None)
+        monkeypatch.setattr(confirmations, "send_confirmation", lambda order: None)
 
 
 @pytest.fixture

@@ -115,7 +115,9 @@ def test_a_paid_checkout_confirms_the_order_once_the_job_settles_it(client, pend
     assert payment.status == PaymentStatus.SUCCEEDED
     assert payment.payment_intent_id == data["data"]["object"]["payment_intent"]
     assert outcome(data["id"]) == "paid: bookings confirmed"
-    assert any(f"Receipt {order.receipt_number}" in m.subject for m in outbox)
+    assert [m.subject for m in outbox if f"receipt {order.receipt_number}" in m.subject] == [
+        f"Booked: {order.bookings[0].venue.name} (receipt {order.receipt_number})"
+    ]
 
 
 def test_the_webhook_needs_no_csrf_token_and_answers_json(client, pending):
@@ -187,7 +189,7 @@ def test_a_duplicate_event_is_acknowledged_stored_once_and_settled_once(client, 
 
     (order,) = reload(order)
     assert order.status == OrderStatus.PAID
-    assert sum(1 for m in outbox if m.subject.startswith("Receipt")) == 1
+    assert sum(1 for m in outbox if f"(receipt {order.receipt_number})" in m.subject) == 1
 
 
 def test_expired_after_completed_leaves_the_order_paid(client, pending, run_jobs):

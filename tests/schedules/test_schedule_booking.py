@@ -9,9 +9,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from app.booking import cart, lifecycle
+from app.booking import cart
 from app.booking.errors import CartItemInvalid
 from app.extensions import db
+from app.notifications import confirmations
 from app.schedules.models import TimeOff, WorkingHours
 from tests.booking.helpers import book, book_path, future_slot, make_bookable_venue
 
@@ -21,7 +22,7 @@ LONDON = ZoneInfo("Europe/London")
 @pytest.fixture(autouse=True)
 def _confirmations_without_customer_pages(app, monkeypatch):
     if "booking.my_bookings" not in app.view_functions:
-        monkeypatch.setattr(lifecycle, "send_confirmation", lambda order: None)
+        monkeypatch.setattr(confirmations, "send_confirmation", lambda order: None)
 
 
 @pytest.fixture

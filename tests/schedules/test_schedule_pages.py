@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from app.booking import lifecycle
 from app.booking.availability import get_slots
 from app.booking.models import Booking, BookingStatus
 from app.extensions import db
+from app.notifications import confirmations
 from app.schedules.models import ScheduleException, TimeOff, WorkingHours
 from tests.booking.helpers import book, future_slot, make_bookable_venue
 
@@ -24,7 +24,7 @@ HTMX = {"HX-Request": "true"}
 @pytest.fixture(autouse=True)
 def _confirmations_without_customer_pages(app, monkeypatch):
     if "booking.my_bookings" not in app.view_functions:
-        monkeypatch.setattr(lifecycle, "send_confirmation", lambda order: None)
+        monkeypatch.setattr(confirmations, "send_confirmation", lambda order: None)
 
 
 @pytest.fixture

@@ -1,0 +1,23 @@
+"""Payouts react to paid orders: each venue's share is scheduled as transfers (a job each),
+in the transaction that confirmed the order (``order_paid``, app/booking/events.py)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from app.booking.events import order_paid
+from app.booking.models import Order
+from app.payouts.transfers import schedule_balance_transfers, schedule_transfers
+
+
+@order_paid.connect
+def pay_the_venues(how: str, *, order: Order, now: datetime, payment=None) -> None:
+    """A card charge funds each venue's charge leg (and a gift voucher's part its balance leg);
+    with nothing charged, the voucher money funds balance legs, through the gateway that saved
+    the card if one did. An order paid entirely at the venue moves no money through us."""
+    if how == "charged" and payment is not None:  # None: confirmed by hand (tests, admin tools)
+        schedule_transfers(payment)
+    elif how == "secured":
+        schedule_balance_transfers(order, gateway=payment.gateway)
+    elif how == "covered":
+        schedule_balance_transfers(order)

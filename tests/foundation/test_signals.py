@@ -1,0 +1,35 @@
+"""Who listens to each named signal once create_app() has wired every domain: a receiver that
+disappears (its module no longer imported) or a new one shows up here."""
+
+import weakref
+
+import pytest
+
+from app.booking import events
+
+
+def receivers(signal) -> list[str]:
+    found = []
+    for ref in signal.receivers.values():
+        receiver = ref() if isinstance(ref, weakref.ref) else ref
+        found.append(f"{receiver.__module__}.{receiver.__qualname__}")
+    return sorted(found)
+
+
+def test_each_signal_has_its_receivers_after_create_app(app):
+    assert receivers(events.times_reopened) == [
+        "app.booking.top_ups.release_for_cancelled",  # a move waiting for its top-up ends with its booking
+        "app.notifications.reminders.drop_for_released",
+        "app.waitlist.offers.offer_reopened_times",
+    ]
+    assert receivers(events.times_opened) == ["app.waitlist.offers.offer_new_hours"]
+    assert receivers(events.order_paid) == [
+        "app.notifications.confirmations.confirm_to_customer",  # one email per payment, reminders
+        "app.payouts.receivers.pay_the_venues",
+        "app.vouchers.purchase.issue_when_paid",
+    ]
+
+
+def test_an_unknown_way_of_paying_is_refused():
+    with pytest.raises(ValueError, match="unknown way of paying"):
+        events.announce_paid("by magic", object(), now=None)
