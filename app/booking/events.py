@@ -38,6 +38,13 @@ times_opened = signals.signal("times-opened", doc="A venue's working time grew: 
 # nothing was charged). The confirmation and receipt, reminders, a gift voucher's issue and
 # the venues' transfers listen to it (app/notifications, app/vouchers, app/payouts).
 order_paid = signals.signal("order-paid", doc="An order was paid and its bookings confirmed.")
+# A confirmed booking was cancelled (sender: the new status, ``cancelled_by_customer`` or
+# ``cancelled_by_venue``); receivers get ``booking`` and ``fee_due`` (the policy's late fee
+# applies). Who is told, and the fee, listen to it. ``times_reopened`` fires for it too.
+booking_cancelled = signals.signal("booking-cancelled", doc="A confirmed booking was cancelled.")
+# A booking's appointment was marked (sender: ``complete`` or ``no_show``); receivers get
+# ``booking``. A no-show's fee listens to it.
+booking_marked = signals.signal("booking-marked", doc="A booking was marked completed or no-show.")
 # How an order was paid: by a card charge, by a card saved for later fees with nothing due now,
 # by a gift voucher that covered everything due now, or with everything due at the venue.
 PAID_BY = ("charged", "secured", "covered", "nothing_due")

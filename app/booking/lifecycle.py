@@ -1,10 +1,10 @@
 """A booking's life, in one table: held -> confirmed -> completed | no_show; held -> expired
 (by expiry, or released when a payment is declined or the customer changes the order);
 expired -> held (taken back: the money came late and the time was still free);
-confirmed -> cancelled_by_customer | cancelled_by_venue. Each step is audited, and the
-people who should know are told on the channels they chose (app/notifications/preferences.py;
-by a job, after commit). Only ``apply`` writes
-``Booking.status``.
+confirmed -> cancelled_by_customer | cancelled_by_venue. Each step is audited. A cancellation
+fires ``booking_cancelled`` and a completed or no-show mark ``booking_marked``
+(app/booking/events.py): who is told (app/notifications/cancellations.py) and the policy's fees
+(app/payments/receivers.py) listen to them. Only ``apply`` writes ``Booking.status``.
 
 The order these bookings belong to has its own lifecycle beside this one
 (app/booking/order_lifecycle.py): holding, paying, releasing and refunding happen there, and
@@ -20,16 +20,12 @@ from flask_babel import lazy_gettext as _l
 
 from app.accounts.models import User
 from app.admin import audit
-from app.booking.events import announce_reopened
-from app.booking.ics import calendar
+from app.booking.events import announce_reopened, booking_cancelled, booking_marked
 from app.booking.models import Booking, BookingStatus
 from app.booking.policy import quote_cancellation
-from app.email import send_email, speaking_to
 from app.errors import InvalidTransition, ValidationFailed
 from app.extensions import db
 from app.jobs import job
-from app.notifications.preferences import EMAIL, SMS, channels_for, get_sms_number
-from app.notifications.sms import send_sms_later
 from app.timefmt import moment_label, venue_zone
 
 B = BookingStatus
@@ -106,12 +102,10 @@ def cancel_by_customer(booking: Booking, *, customer: User, now: datetime | None
     apply(booking, "cancel_by_customer", actor=customer)
     booking.refund_minor = quote.refund_minor
     booking.cancelled_at = now
-    if quote.fee_minor or quote.charge_minor:
-        from app.payments.fees import record_fee  # the fee's rest goes to the saved card, by a job
-
-        record_fee(booking, "late_cancellation")
     announce_reopened(B.CANCELLED_BY_CUSTOMER, [booking], order_id=booking.order_id)
-    _tell_about_cancellation(booking, by="customer")
+    booking_cancelled.send(
+        B.CANCELLED_BY_CUSTOMER, booking=booking, fee_due=bool(quote.fee_minor or quote.charge_minor)
+    )
     return quote.refund_minor
 
 
@@ -124,7 +118,7 @@ def cancel_by_venue(booking: Booking, *, actor: User, reason: str, now: datetime
     booking.cancelled_at = now or datetime.now(UTC)
     booking.cancel_reason = reason[:1000]
     announce_reopened(B.CANCELLED_BY_VENUE, [booking], order_id=booking.order_id)
-    _tell_about_cancellation(booking, by="venue")
+    booking_cancelled.send(B.CANCELLED_BY_VENUE, booking=booking, fee_due=False)
     return booking.refund_minor
 
 
@@ -135,39 +129,7 @@ def mark(booking: Booking, action: str, *, actor: User, now: datetime | None = N
     if (now or datetime.now(UTC)) < booking.starts_at:
         raise InvalidTransition(_("You can mark a booking completed or no-show once it has started."))
     apply(booking, action, actor=actor)
-    if action == "no_show" and booking.no_show_fee_percent:
-        from app.payments.fees import record_fee  # kept from what was paid, the rest to the saved card
-
-        record_fee(booking, "no_show")
-
-
-def _tell_about_cancellation(booking: Booking, *, by: str) -> None:
-    """Tell the customer and the venue's owner, each on the channels they chose for changes."""
-    ics = calendar([booking], name="CozyWish bookings")
-    context = {
-        "booking": booking,
-        "by": by,
-        "attachment": ("cozywish-cancellation.ics", ics, "text/calendar"),
-    }
-    for person, subject in (
-        (
-            booking.customer,
-            _l("Cancelled: %(service)s at %(venue)s", service=booking.service.name, venue=booking.venue.name),
-        ),
-        (booking.venue.owner, _l("Cancelled: %(reference)s", reference=booking.reference)),
-    ):
-        channels = channels_for(person, "changes")
-        if EMAIL in channels:
-            with speaking_to(person):  # the date in the recipient's language
-                when = local_time(booking)
-            send_email(person.email, subject, "booking_cancelled", user=person, when=when, **context)
-        if SMS in channels:
-            send_sms_later(
-                get_sms_number(person.id) or "",
-                f"CozyWish: cancelled {booking.service.name} at {booking.venue.name}, "
-                f"{booking_time_short(booking)} (ref {booking.reference}).",
-                user_id=person.id,
-            )
+    booking_marked.send(action, booking=booking)
 
 
 def booking_time_short(booking: Booking) -> str:

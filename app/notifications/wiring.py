@@ -5,6 +5,7 @@ from flask import Flask
 
 from app.jobs import every
 from app.notifications import (
+    cancellations,  # noqa: F401  (who is told of a cancelled booking)
     confirmations,  # noqa: F401  (one confirmation and receipt per paid order)
     reminders,
     sms,  # noqa: F401  (its send job)

@@ -4,7 +4,7 @@ that settles what a missed webhook left open."""
 from flask import Flask
 
 from app.jobs import every
-from app.payments import fees, reconcile, refunds, settlement  # noqa: F401  (their jobs)
+from app.payments import fees, receivers, reconcile, refunds, settlement  # noqa: F401  (their jobs, receivers)
 
 
 def init_app(app: Flask) -> None:

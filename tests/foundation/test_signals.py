@@ -23,6 +23,11 @@ def test_each_signal_has_its_receivers_after_create_app(app):
         "app.waitlist.offers.offer_reopened_times",
     ]
     assert receivers(events.times_opened) == ["app.waitlist.offers.offer_new_hours"]
+    assert receivers(events.booking_cancelled) == [
+        "app.notifications.cancellations.on_cancelled",  # the customer and the owner are told
+        "app.payments.receivers.late_cancellation_fee",
+    ]
+    assert receivers(events.booking_marked) == ["app.payments.receivers.no_show_fee"]
     assert receivers(events.order_paid) == [
         "app.notifications.confirmations.confirm_to_customer",  # one email per payment, reminders
         "app.payouts.receivers.pay_the_venues",
