@@ -17,7 +17,7 @@ from app.booking.availability import get_slots
 from app.booking.errors import CartItemInvalid, SlotUnavailable
 from app.errors import ValidationFailed
 from app.extensions import db
-from app.payments.demo_gateway import pay_by_demo_card
+from app.payments.demo_webhook import pay_by_demo_card
 from app.venues.models import Venue, VenueStatus
 
 

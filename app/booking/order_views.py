@@ -29,7 +29,7 @@ from app.errors import InvalidTransition, ValidationFailed
 from app.extensions import db
 from app.money import format_money
 from app.payments import service as payments
-from app.payments.gateway import GatewayError
+from app.payments.ports import GatewayError
 from app.payments.saved_cards import card_label, get_saved_card
 from app.private_cache import private_page, user_namespace, valid_until
 from app.promos.lines import promo_lines

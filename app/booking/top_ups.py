@@ -110,7 +110,7 @@ def start_top_up(
     DomainError and changes nothing when the move can't be made (the same checks as any
     customer move), when it no longer costs more, or when the difference isn't
     ``expected_minor`` (the amount the customer saw and confirmed)."""
-    from app.payments.gateway import TopUpCharge
+    from app.payments.ports import TopUpCharge
     from app.payments.service import start_top_up_payment
 
     now = now or datetime.now(UTC)

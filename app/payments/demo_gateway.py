@@ -6,6 +6,10 @@ signed with HMAC-SHA256 under the same ``t=<unix time>,v1=<hex>`` header scheme 
 with the same 300-second tolerance. The demo checkout page builds those events and feeds them
 through ``parse_event`` and ``record_event`` like a webhook delivery, so a demo payment
 travels exactly the same settling code as a Stripe one.
+
+It answers the port in app/payments/ports.py and imports neither booking nor settlement: what
+it sends the app itself (Connect's payouts, app/payouts/demo_connect.py) goes out on the
+``webhook`` signal, whose receiver (app/payments/demo_webhook.py) stores and settles it.
 """
 
 from __future__ import annotations
@@ -21,12 +25,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from blinker import Namespace
 from flask import current_app, url_for
 from sqlalchemy import select
 
-from app.booking.models import Order
 from app.extensions import db
-from app.payments.gateway import (
+from app.payments.models import Payment, PaymentEvent, PaymentStatus
+from app.payments.ports import (
+    CheckoutCharge,
     CheckoutStart,
     GatewayEvent,
     InvalidEvent,
@@ -52,6 +58,12 @@ OFF_SESSION_MESSAGES = {
 DEMO_INTENT_RE = re.compile(r"demo_(?:pi|seti)_c(\d{4})_[0-9a-f]+")
 SESSION_ID_RE = re.compile(r"demo_cs_[A-Za-z0-9_-]{16,64}")
 MAX_PAYLOAD_BYTES = 64 * 1024
+
+# The Demo gateway's webhook, in process: a signed event it sends the app, as Stripe posts one.
+# One receiver (app/payments/demo_webhook.py, loaded by app/payments/wiring.py) stores it once
+# and settles it at once, and returns the stored row (None for a duplicate).
+signals = Namespace()
+webhook = signals.signal("demo-gateway-webhook", doc="The Demo gateway sent the app a signed event.")
 
 
 def demo_secret() -> bytes:
@@ -92,8 +104,11 @@ def sign(payload: bytes, *, timestamp: int | None = None, secret: bytes | None =
     return f"t={timestamp},v1={mac}"
 
 
-def build_event(event_type: str, obj: dict[str, Any], *, event_id: str | None = None) -> bytes:
-    """A Stripe-shaped event as JSON bytes, ready to sign."""
+def build_event(
+    event_type: str, obj: dict[str, Any], *, event_id: str | None = None, account: str | None = None
+) -> bytes:
+    """A Stripe-shaped event as JSON bytes, ready to sign; ``account`` names the connected
+    account an event comes from, as Stripe's Connect events do."""
     event = {
         "id": event_id or f"evt_demo_{secrets.token_hex(12)}",
         "object": "event",
@@ -102,7 +117,18 @@ def build_event(event_type: str, obj: dict[str, Any], *, event_id: str | None = 
         "livemode": False,
         "data": {"object": obj},
     }
+    if account:
+        event["account"] = account
     return json.dumps(event, separators=(",", ":"), sort_keys=True).encode()
+
+
+def send_webhook(payload: bytes) -> Any:
+    """Send the app a signed event through the ``webhook`` signal; returns what its receiver
+    returned (the stored event, or None for a duplicate)."""
+    answers = webhook.send(DemoGateway.name, payload=payload)
+    if len(answers) != 1:
+        raise RuntimeError(f"The Demo gateway's webhook has {len(answers)} receivers; it needs exactly one.")
+    return answers[0][1]
 
 
 def session_object(
@@ -229,13 +255,15 @@ class DemoGateway:
 
     name = "demo"
 
-    def start_checkout(self, order: Order, *, success_url: str, cancel_url: str, idempotency_key: str) -> CheckoutStart:
+    def start_checkout(
+        self, charge: CheckoutCharge, *, success_url: str, cancel_url: str, idempotency_key: str
+    ) -> CheckoutStart:
         # The return and cancel pages are fixed in-app pages; the demo checkout knows them.
         session_id = f"{SESSION_PREFIX}{secrets.token_urlsafe(24)}"
         return CheckoutStart(
             session_id=session_id,
             url=url_for("payments.demo_checkout", session_id=session_id),
-            expires_at=order.hold_expires_at,
+            expires_at=charge.expires_at,
         )
 
     def start_top_up(
@@ -269,8 +297,6 @@ class DemoGateway:
     def lookup(self, session_id: str) -> SessionStatus:
         """The demo "gateway" lives in this database: its session is the Payment row, and the
         events its checkout page has sent."""
-        from app.payments.models import Payment, PaymentEvent, PaymentStatus
-
         payment = db.session.scalar(select(Payment).where(Payment.session_id == session_id))
         if payment is None:
             return SessionStatus(status="expired", payment_status="unpaid")
@@ -337,27 +363,3 @@ def completed_fields(payment: Any, card_last4: str = "4242") -> dict[str, Any]:
         "payment_intent_id": f"demo_pi_c{card_last4}_{token}",
         "customer_id": f"demo_cus_{payment.order.customer_id}",
     }
-
-
-def pay_by_demo_card(order: Order, card_last4: str = "4242") -> str:
-    """Pay ``order`` the way a customer does on the Demo checkout with the card that pays: a
-    checkout session, a signed ``checkout.session.completed`` event stored like a webhook
-    delivery, and its settlement (which confirms the order). ``card_last4`` picks the test
-    card (4242, or 0341 / 3184 whose later off-session fees fail). Demo data and tests use this, so
-    they confirm orders along production's own path. Returns what settling did."""
-    from app.payments.service import start_payment
-    from app.payments.settlement import record_event, settle
-
-    gateway = DemoGateway()
-    payment = start_payment(order, gateway=gateway)
-    obj = session_object(
-        payment.session_id,
-        payment.order_id,
-        amount_minor=payment.amount_minor,
-        currency=payment.currency,
-        status="complete",
-        **completed_fields(payment, card_last4),
-    )
-    payload = build_event("checkout.session.completed", obj, event_id=event_id(payment.session_id, "completed"))
-    row = record_event(gateway.name, gateway.parse_event(payload, {SIGNATURE_HEADER: sign(payload)}))
-    return settle(row) if row is not None else "already paid"

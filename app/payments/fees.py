@@ -34,8 +34,9 @@ from app.booking.models import Booking
 from app.extensions import db
 from app.jobs import enqueue, job
 from app.money import format_money
-from app.payments.gateway import GatewayError, gateway_named
+from app.payments.gateway import gateway_named
 from app.payments.models import BookingFee, FeeKind, FeeStatus, Payment, PaymentKind, PaymentStatus
+from app.payments.ports import GatewayError
 from app.payments.saved_cards import as_card, get_saved_card
 
 log = logging.getLogger(__name__)

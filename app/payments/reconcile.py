@@ -23,8 +23,9 @@ from sqlalchemy import or_, select
 from app.booking.models import Order
 from app.extensions import db
 from app.jobs import job
-from app.payments.gateway import GatewayError, GatewayEvent, PaymentGateway, SessionStatus, get_gateway
+from app.payments.gateway import get_gateway
 from app.payments.models import Payment, PaymentKind, PaymentStatus
+from app.payments.ports import GatewayError, GatewayEvent, PaymentGateway, SessionStatus
 from app.payments.settlement import record_event
 
 log = logging.getLogger(__name__)

@@ -51,8 +51,8 @@ from app.payments.demo_gateway import (
 )
 from app.payments.fees import describe_fee, get_order_fees
 from app.payments.forms import DemoCardForm
-from app.payments.gateway import InvalidEvent
 from app.payments.models import Payment, PaymentEvent, PaymentKind, PaymentStatus, Refund, RefundStatus
+from app.payments.ports import InvalidEvent
 from app.payments.saved_cards import card_label, get_saved_card
 from app.payments.service import release_for_change
 from app.payments.settlement import record_event

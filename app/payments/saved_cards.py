@@ -15,8 +15,9 @@ from sqlalchemy.dialects.postgresql import insert
 
 from app.booking.models import Order
 from app.extensions import db
-from app.payments.gateway import SavedCard, gateway_named
+from app.payments.gateway import gateway_named
 from app.payments.models import Payment, SavedPaymentMethod
+from app.payments.ports import SavedCard
 
 
 def get_saved_card(order: Order | int) -> SavedPaymentMethod | None:

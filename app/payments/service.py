@@ -1,5 +1,8 @@
 """Starting a payment for an order (its checkout, or a top-up for a move to a dearer time),
-letting a held order go to change it, and the refunds that cancellations cause."""
+letting a held order go to change it, and the refunds that cancellations cause.
+
+The gateway is given plain values (app/payments/ports.py): ``checkout_charge`` turns an order
+into the lines a hosted checkout shows and the amount due now."""
 
 from __future__ import annotations
 
@@ -9,13 +12,16 @@ from sqlalchemy import select
 from app.accounts.models import User
 from app.booking.amounts import amount_due
 from app.booking.cart import Restored
+from app.booking.deposits import keeps_card
 from app.booking.models import Booking, Order, OrderStatus, ReleaseReason
 from app.booking.order_lifecycle import lock_order, release_order
 from app.errors import InvalidTransition
 from app.extensions import db
-from app.payments.gateway import PaymentGateway, TopUpCharge, get_gateway
+from app.payments.gateway import get_gateway
 from app.payments.models import Payment, PaymentKind, PaymentStatus
+from app.payments.ports import CheckoutCharge, LineItem, PaymentGateway, TopUpCharge
 from app.payments.refunds import refund_order, refundable
+from app.timefmt import moment_label, venue_zone
 from app.urls import absolute_url
 
 
@@ -31,6 +37,52 @@ def get_open_payment(order: Order) -> Payment | None:
     )
 
 
+def line_item_name(booking: Booking) -> str:
+    zone = venue_zone(booking.venue.timezone)
+    return f"{booking.service.name} at {booking.venue.name} — {moment_label(booking.starts_at, zone)}"
+
+
+def summary_line_name(order: Order) -> str:
+    if not order.bookings:
+        return "CozyWish gift voucher"
+    names = ", ".join(line_item_name(booking) for booking in order.bookings)
+    if any(b.online_minor < b.total_minor for b in order.bookings):
+        return f"{names} (paid now; the rest at the venue)"[:250]
+    return f"{names} (after your gift voucher)"[:250]
+
+
+def checkout_charge(order: Order) -> CheckoutCharge:
+    """What the gateway charges for ``order``'s checkout: one line per booking at its price, or
+    one line for what is due now when a gift voucher, a deposit or a part paid at the venue
+    changes the sum (a hosted checkout has no negative lines). The lines add up to
+    ``amount_due(order).due_now_minor``."""
+    due = amount_due(order)
+    if not order.bookings or due.voucher_applied_minor or due.due_at_venue_minor:
+        lines = (LineItem(summary_line_name(order), due.due_now_minor),)
+    else:
+        lines = tuple(
+            LineItem(line_item_name(booking), booking.unit_price_minor, booking.quantity)
+            if not booking.promo_discount_minor
+            # A booking with a share of a promo code is one line at what is paid for it
+            # (its share need not divide by the quantity), named with the code.
+            else LineItem(
+                f"{line_item_name(booking)} × {booking.quantity}, promo code {order.promo_code}", booking.paid_minor
+            )
+            for booking in order.bookings
+        )
+    return CheckoutCharge(
+        order_id=order.id,
+        currency=order.currency,
+        lines=lines,
+        due_now_minor=due.due_now_minor,
+        customer_user_id=order.customer_id,
+        customer_email=order.customer.email,
+        customer_name=order.customer.name,
+        save_card=keeps_card(order.bookings),
+        expires_at=order.hold_expires_at,
+    )
+
+
 def start_payment(order: Order, *, gateway: PaymentGateway | None = None) -> Payment:
     """A hosted checkout for the order's held bookings; the same one if it is still open.
 
@@ -42,9 +94,9 @@ def start_payment(order: Order, *, gateway: PaymentGateway | None = None) -> Pay
     if existing is not None:
         return existing
     gateway = gateway or get_gateway()
-    amount = amount_due(order).due_now_minor
+    charge = checkout_charge(order)
     start = gateway.start_checkout(
-        order,
+        charge,
         success_url=absolute_url("payments.returned", order_id=order.id) + "?session_id={CHECKOUT_SESSION_ID}",
         cancel_url=absolute_url("booking.order", order_id=order.id),
         idempotency_key=f"order-{order.id}-checkout",
@@ -53,7 +105,7 @@ def start_payment(order: Order, *, gateway: PaymentGateway | None = None) -> Pay
         order_id=order.id,
         gateway=gateway.name,
         session_id=start.session_id,
-        amount_minor=amount,
+        amount_minor=charge.due_now_minor,
         currency=order.currency,
         status=PaymentStatus.OPEN,
         checkout_url=start.url,

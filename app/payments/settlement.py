@@ -37,22 +37,12 @@ from app.booking.deposits import keeps_card
 from app.booking.models import OrderStatus, ReleaseReason
 from app.extensions import db
 from app.jobs import enqueue, job
-from app.payments.gateway import GatewayEvent
 from app.payments.models import Payment, PaymentEvent, PaymentKind, PaymentStatus, Refund, RefundStatus
+from app.payments.ports import HANDLED, GatewayEvent
 from app.payments.refunds import refund_in_full, settle_refund
 from app.payments.saved_cards import remember_card
 
 log = logging.getLogger(__name__)
-
-HANDLED = {
-    "checkout.session.completed",
-    "checkout.session.async_payment_succeeded",
-    "checkout.session.async_payment_failed",
-    "checkout.session.expired",
-    "payment_intent.payment_failed",
-    "charge.refunded",
-    "refund.updated",
-}
 
 
 def connect_events() -> frozenset[str]:

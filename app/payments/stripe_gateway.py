@@ -1,8 +1,10 @@
 """Stripe Checkout through the official ``stripe`` library (one client per gateway).
 
-One Checkout Session per order, one line item per booking, the order id in the metadata, an
-idempotency key on every create call. Webhooks are verified here (signature and a 300 s
-timestamp tolerance) and reduced to ``GatewayEvent``; settling them is settlement.py's job.
+It answers the port in app/payments/ports.py and knows nothing of orders: one Checkout
+Session per ``CheckoutCharge`` with the lines the caller chose (app/payments/service.py), the
+order id in the metadata, an idempotency key on every create call. Webhooks are verified here
+(signature and a 300 s timestamp tolerance) and reduced to ``GatewayEvent``; settling them is
+settlement.py's job.
 """
 
 from __future__ import annotations
@@ -15,10 +17,9 @@ from typing import Any
 
 import stripe
 
-from app.booking.amounts import amount_due
-from app.booking.deposits import keeps_card
-from app.booking.models import Booking, Order
-from app.payments.gateway import (
+from app.payments.ports import (
+    HANDLED,
+    CheckoutCharge,
     CheckoutStart,
     GatewayError,
     GatewayEvent,
@@ -29,8 +30,6 @@ from app.payments.gateway import (
     SessionStatus,
     TopUpCharge,
 )
-from app.payments.settlement import HANDLED
-from app.timefmt import moment_label, venue_zone
 
 log = logging.getLogger(__name__)
 
@@ -66,20 +65,6 @@ def _order_id(obj: Mapping[str, Any]) -> int | None:
         return int(raw) if raw is not None else None
     except (TypeError, ValueError):
         return None
-
-
-def line_item_name(booking: Booking) -> str:
-    zone = venue_zone(booking.venue.timezone)
-    return f"{booking.service.name} at {booking.venue.name} — {moment_label(booking.starts_at, zone)}"
-
-
-def summary_line_name(order: Order) -> str:
-    if not order.bookings:
-        return "CozyWish gift voucher"
-    names = ", ".join(line_item_name(booking) for booking in order.bookings)
-    if any(b.online_minor < b.total_minor for b in order.bookings):
-        return f"{names} (paid now; the rest at the venue)"[:250]
-    return f"{names} (after your gift voucher)"[:250]
 
 
 def to_gateway_event(data: Mapping[str, Any]) -> GatewayEvent:
@@ -176,68 +161,40 @@ class StripeGateway:
 
     # -- checkout -------------------------------------------------------------------------
 
-    def session_expiry(self, order: Order, now: datetime | None = None) -> datetime:
-        """The order's hold expiry, but never sooner than Stripe allows."""
+    def session_expiry(self, holds_expire_at: datetime, now: datetime | None = None) -> datetime:
+        """When the holds expire, but never sooner than Stripe allows."""
         now = now or datetime.now(UTC)
-        return min(max(order.hold_expires_at, now + MIN_SESSION_LIFE), now + MAX_SESSION_LIFE)
+        return min(max(holds_expire_at, now + MIN_SESSION_LIFE), now + MAX_SESSION_LIFE)
 
     def checkout_params(
-        self, order: Order, *, success_url: str, cancel_url: str, customer_id: str | None = None
+        self, charge: CheckoutCharge, *, success_url: str, cancel_url: str, customer_id: str | None = None
     ) -> dict[str, Any]:
-        currency = order.currency.lower()
+        currency = charge.currency.lower()
         line_items = [
             {
                 "price_data": {
                     "currency": currency,
-                    "unit_amount": booking.unit_price_minor,
-                    "product_data": {"name": line_item_name(booking)},
+                    "unit_amount": line.amount_minor,
+                    "product_data": {"name": line.name},
                 },
-                "quantity": booking.quantity,
+                "quantity": line.quantity,
             }
-            if not booking.promo_discount_minor
-            else {
-                # A booking with a share of a promo code is one line at what is paid for it
-                # (its share need not divide by the quantity), named with the code.
-                "price_data": {
-                    "currency": currency,
-                    "unit_amount": booking.paid_minor,
-                    "product_data": {
-                        "name": f"{line_item_name(booking)} × {booking.quantity}, promo code {order.promo_code}"
-                    },
-                },
-                "quantity": 1,
-            }
-            for booking in order.bookings
+            for line in charge.lines
         ]
-        due = amount_due(order)
-        if not order.bookings or due.voucher_applied_minor or due.due_at_venue_minor:
-            # A gift voucher purchase, an order a voucher paid part of, or one with a deposit or
-            # a part paid at the venue: one line for what is due now (Stripe has no negative
-            # lines, and a coupon per order would be a second call).
-            line_items = [
-                {
-                    "price_data": {
-                        "currency": currency,
-                        "unit_amount": due.due_now_minor,
-                        "product_data": {"name": summary_line_name(order)},
-                    },
-                    "quantity": 1,
-                }
-            ]
         # Stripe charges the sum of the lines; it must be what the order owes now (the
         # amount the Payment records), or the session would take a different sum.
         charged = sum(line["price_data"]["unit_amount"] * line["quantity"] for line in line_items)
-        if charged != due.due_now_minor:
+        if charged != charge.due_now_minor:
             raise GatewayError("This order's lines don't add up to the amount due; nothing was charged.")
-        metadata = {"order_id": str(order.id)}
+        metadata = {"order_id": str(charge.order_id)}
         params: dict[str, Any] = {
             "mode": "payment",
             "line_items": line_items,
-            "customer_email": order.customer.email,
-            "client_reference_id": str(order.id),
+            "customer_email": charge.customer_email,
+            "client_reference_id": str(charge.order_id),
             "metadata": metadata,
             "payment_intent_data": {"metadata": metadata},
-            "expires_at": int(self.session_expiry(order).timestamp()),
+            "expires_at": int(self.session_expiry(charge.expires_at).timestamp()),
             "success_url": success_url,
             "cancel_url": cancel_url,
         }
@@ -247,35 +204,35 @@ class StripeGateway:
         # (app/payments/fees.py): save it on a Customer of ours (docs/deposits.md).
         del params["customer_email"]
         params["customer"] = customer_id
-        if due.due_now_minor == 0:  # nothing to pay now: a checkout that only saves the card
+        if charge.due_now_minor == 0:  # nothing to pay now: a checkout that only saves the card
             del params["line_items"], params["payment_intent_data"]
             params.update(mode="setup", currency=currency, setup_intent_data={"metadata": metadata})
         else:
             params["payment_intent_data"] = {"metadata": metadata, "setup_future_usage": "off_session"}
         return params
 
-    def create_customer(self, order: Order, *, idempotency_key: str) -> str:
+    def create_customer(self, charge: CheckoutCharge, *, idempotency_key: str) -> str:
         """A Stripe Customer to keep the card on (one per order that saves a card)."""
         customer = self._call(
             "save the card",
             lambda: self.client.v1.customers.create(
                 params={
-                    "email": order.customer.email,
-                    "name": order.customer.name,
-                    "metadata": {"user_id": str(order.customer_id), "order_id": str(order.id)},
+                    "email": charge.customer_email,
+                    "name": charge.customer_name,
+                    "metadata": {"user_id": str(charge.customer_user_id), "order_id": str(charge.order_id)},
                 },
                 options={"idempotency_key": idempotency_key},
             ),
         )
         return customer["id"]
 
-    def start_checkout(self, order: Order, *, success_url: str, cancel_url: str, idempotency_key: str) -> CheckoutStart:
+    def start_checkout(
+        self, charge: CheckoutCharge, *, success_url: str, cancel_url: str, idempotency_key: str
+    ) -> CheckoutStart:
         customer_id = (
-            self.create_customer(order, idempotency_key=f"{idempotency_key}-customer")
-            if keeps_card(order.bookings)
-            else None
+            self.create_customer(charge, idempotency_key=f"{idempotency_key}-customer") if charge.save_card else None
         )
-        params = self.checkout_params(order, success_url=success_url, cancel_url=cancel_url, customer_id=customer_id)
+        params = self.checkout_params(charge, success_url=success_url, cancel_url=cancel_url, customer_id=customer_id)
         return self._create_session("start the checkout", params, idempotency_key)
 
     def _create_session(self, action: str, params: dict[str, Any], idempotency_key: str) -> CheckoutStart:
@@ -303,8 +260,7 @@ class StripeGateway:
             "booking_reference": charge.booking_reference,
             "kind": "top_up",
         }
-        now = datetime.now(UTC)
-        expires = min(max(charge.expires_at, now + MIN_SESSION_LIFE), now + MAX_SESSION_LIFE)
+        expires = self.session_expiry(charge.expires_at)
         return {
             "mode": "payment",
             "line_items": [

@@ -13,7 +13,7 @@ import logging
 from flask import current_app, jsonify, request
 
 from app.extensions import csrf, db
-from app.payments.gateway import InvalidEvent
+from app.payments.ports import InvalidEvent
 from app.payments.routes import bp
 from app.payments.settlement import record_event
 from app.payments.stripe_gateway import StripeGateway

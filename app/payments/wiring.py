@@ -1,10 +1,10 @@
-"""What payments plug into the app: settlement, refund and fee jobs, and the reconciliation
-that settles what a missed webhook left open."""
+"""What payments plug into the app: settlement, refund and fee jobs, the reconciliation that
+settles what a missed webhook left open, and the receiver of the Demo gateway's webhook."""
 
 from flask import Flask
 
 from app.jobs import every
-from app.payments import fees, receivers, reconcile, refunds, settlement  # noqa: F401  (their jobs, receivers)
+from app.payments import demo_webhook, fees, receivers, reconcile, refunds, settlement  # noqa: F401  (jobs, receivers)
 
 
 def init_app(app: Flask) -> None:

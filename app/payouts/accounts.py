@@ -22,8 +22,9 @@ from sqlalchemy.dialects.postgresql import insert
 
 from app import cache_versions
 from app.extensions import db
-from app.payouts.gateway import AccountState, ConnectGateway, connect_gateway_named, get_connect_gateway
-from app.payouts.models import AccountStatus, ConnectedAccount
+from app.payouts.gateway import connect_gateway_named, get_connect_gateway
+from app.payouts.models import ConnectedAccount
+from app.payouts.ports import AccountState, AccountStatus, ConnectGateway
 from app.urls import absolute_url
 from app.venues.models import Venue
 

@@ -5,6 +5,10 @@ onboarding is an in-app page (``/provider/payouts/demo-onboarding``) that sends 
 ``account.updated`` event through the same webhook path (parse, store once, settle), and a
 transfer makes a ``payout.paid`` event as if the account paid it to the bank at once. Ids
 come from the idempotency key, so a retried call names the same transfer, as with Stripe.
+
+It answers the port in app/payouts/ports.py and imports no settling code: its events go out
+on the Demo gateway's ``webhook`` signal (app/payments/demo_gateway.py), whose receiver
+(app/payments/demo_webhook.py) stores and settles them.
 """
 
 from __future__ import annotations
@@ -19,9 +23,9 @@ from flask import url_for
 from sqlalchemy import select
 
 from app.extensions import db
-from app.payments.demo_gateway import SIGNATURE_HEADER, DemoGateway, build_event, demo_secret, sign
-from app.payouts.gateway import AccountState, RemoteTransfer, ReversalResult, TransferResult, account_state
+from app.payments.demo_gateway import build_event, demo_secret, send_webhook
 from app.payouts.models import ConnectedAccount, TransferReversal, VenueTransfer
+from app.payouts.ports import AccountState, RemoteTransfer, ReversalResult, TransferResult, account_state
 
 ACCOUNT_PREFIX = "demo_acct_"
 # What the demo onboarding's "leave the bank details out" choice says Stripe still needs.
@@ -52,22 +56,10 @@ def account_object(account_id: str, *, complete: bool, venue_id: int | None = No
 
 
 def deliver(event_type: str, obj: dict[str, Any], *, account: str | None = None, event_id: str | None = None):
-    """Sign a demo event and feed it through the webhook path; settles it at once (the job
-    that record_event enqueues then finds it settled). Returns the stored row or None."""
-    from app.payments.settlement import record_event, settle
-
-    payload = build_event(event_type, obj, event_id=event_id)
-    if account:  # events from a connected account name it, as Stripe's do
-        import json
-
-        data = json.loads(payload)
-        data["account"] = account
-        payload = json.dumps(data, separators=(",", ":"), sort_keys=True).encode()
-    gateway = DemoGateway()
-    row = record_event(gateway.name, gateway.parse_event(payload, {SIGNATURE_HEADER: sign(payload)}))
-    if row is not None:
-        settle(row)
-    return row
+    """Send the app a demo event through the Demo gateway's webhook, which stores it and
+    settles it at once (the job that record_event enqueues then finds it settled); events from
+    a connected account name it, as Stripe's do. Returns the stored row or None."""
+    return send_webhook(build_event(event_type, obj, event_id=event_id, account=account))
 
 
 class DemoConnect:

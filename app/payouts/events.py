@@ -19,8 +19,8 @@ from sqlalchemy.dialects.postgresql import insert
 from app.extensions import db
 from app.payments.models import PaymentEvent
 from app.payouts.accounts import apply_state
-from app.payouts.gateway import account_state
 from app.payouts.models import ConnectedAccount, Payout, ReversalStatus, TransferReversal, TransferStatus, VenueTransfer
+from app.payouts.ports import account_state
 
 FINAL_PAYOUT = ("paid", "failed", "canceled")
 CONNECT_EVENTS = frozenset(

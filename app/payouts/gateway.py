@@ -1,128 +1,26 @@
-"""The Connect side of a payment gateway: payout accounts, transfers and their reversals.
-
-Stripe (app/payouts/stripe_connect.py) and the Demo gateway (app/payouts/demo_connect.py)
-both answer it. A transfer always goes through the gateway that took the payment
-(``Payment.gateway``), to an account made at that same gateway.
+"""Which Connect gateway a payout account or a transfer goes through, by name: the one that
+took the payment (``Payment.gateway``), or, for a new account, the one that takes payments now
+(chosen from config in app/payments/gateway.py). Both answer the port in app/payouts/ports.py.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, Protocol
 
 from flask import current_app
 
-from app.payments.gateway import GatewayError
-from app.payouts.models import AccountStatus
-
-
-@dataclass(frozen=True)
-class AccountState:
-    """What the gateway says about a connected account."""
-
-    account_id: str
-    details_submitted: bool
-    charges_enabled: bool
-    payouts_enabled: bool
-    requirements: tuple[str, ...] = ()
-    disabled_reason: str | None = None
-
-    @property
-    def status(self) -> str:
-        """enabled: can receive transfers and pay them out; pending: onboarding not finished
-        (or under review) and nothing is owed yet; restricted: something must be done."""
-        if self.charges_enabled and self.payouts_enabled and not self.disabled_reason:
-            return AccountStatus.ENABLED
-        if not self.details_submitted or (self.disabled_reason or "").endswith("pending_verification"):
-            return AccountStatus.PENDING
-        return AccountStatus.RESTRICTED
-
-
-def account_state(obj: dict[str, Any]) -> AccountState:
-    """A Stripe ``account`` object (from the API or an ``account.updated`` event) reduced."""
-    requirements = obj.get("requirements") or {}
-    due = [*(requirements.get("past_due") or []), *(requirements.get("currently_due") or [])]
-    return AccountState(
-        account_id=str(obj.get("id") or ""),
-        details_submitted=bool(obj.get("details_submitted")),
-        charges_enabled=bool(obj.get("charges_enabled")),
-        payouts_enabled=bool(obj.get("payouts_enabled")),
-        requirements=tuple(dict.fromkeys(str(item) for item in due)),
-        disabled_reason=requirements.get("disabled_reason"),
-    )
-
-
-@dataclass(frozen=True)
-class TransferResult:
-    transfer_id: str
-    amount_minor: int
-    destination: str
-
-
-@dataclass(frozen=True)
-class ReversalResult:
-    reversal_id: str
-    amount_minor: int
-
-
-@dataclass(frozen=True)
-class RemoteTransfer:
-    """A transfer as the gateway lists it (reconciliation)."""
-
-    transfer_id: str
-    destination: str
-    amount_minor: int
-    amount_reversed_minor: int
-    metadata: dict[str, str] = field(default_factory=dict)
-
-
-class ConnectGateway(Protocol):
-    name: str
-
-    def create_account(self, *, venue_id: int, email: str, country: str, idempotency_key: str) -> AccountState:
-        """A new Express account for the venue."""
-
-    def account_link(self, account_id: str, *, refresh_url: str, return_url: str) -> str:
-        """The URL of the gateway's onboarding for ``account_id`` (single use, short-lived)."""
-
-    def retrieve_account(self, account_id: str) -> AccountState: ...
-
-    def create_transfer(
-        self,
-        *,
-        amount_minor: int,
-        currency: str,
-        destination: str,
-        transfer_group: str,
-        payment_reference: str | None,
-        metadata: dict[str, str],
-        idempotency_key: str,
-    ) -> TransferResult:
-        """Move ``amount_minor`` to ``destination``: funded by the payment's charge (its
-        ``source_transaction``), or, with no ``payment_reference``, by the platform balance (a
-        gift voucher's part: the voucher money the platform took earlier)."""
-
-    def reverse_transfer(
-        self, transfer_id: str, amount_minor: int, *, metadata: dict[str, str], idempotency_key: str
-    ) -> ReversalResult: ...
-
-    def list_transfers(self, transfer_group: str) -> list[RemoteTransfer]: ...
+from app.payments.gateway import configured_gateway_name
+from app.payments.ports import GatewayError
+from app.payouts.demo_connect import DemoConnect
+from app.payouts.ports import ConnectGateway
+from app.payouts.stripe_connect import StripeConnect
 
 
 def _stripe() -> ConnectGateway:
-    from app.payouts.stripe_connect import StripeConnect
-
     return StripeConnect.from_config(current_app.config)
 
 
-def _demo() -> ConnectGateway:
-    from app.payouts.demo_connect import DemoConnect
-
-    return DemoConnect()
-
-
-CONNECT_GATEWAYS: dict[str, Callable[[], ConnectGateway]] = {"stripe": _stripe, "demo": _demo}
+CONNECT_GATEWAYS: dict[str, Callable[[], ConnectGateway]] = {"stripe": _stripe, "demo": DemoConnect}
 
 
 def connect_gateway_named(name: str) -> ConnectGateway:
@@ -134,6 +32,4 @@ def connect_gateway_named(name: str) -> ConnectGateway:
 
 def get_connect_gateway() -> ConnectGateway:
     """The gateway new payout accounts are made at: the one that takes new payments."""
-    from app.payments.gateway import get_gateway
-
-    return connect_gateway_named(get_gateway().name)
+    return connect_gateway_named(configured_gateway_name())

@@ -24,14 +24,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
+from app.payouts.ports import AccountStatus
 from app.venues.models import Venue
-
-
-class AccountStatus(enum.StrEnum):
-    NOT_CONNECTED = "not_connected"  # no row
-    PENDING = "pending"  # onboarding not finished, or Stripe is checking
-    ENABLED = "enabled"  # can receive transfers
-    RESTRICTED = "restricted"  # Stripe needs more before transfers (or payouts) may continue
 
 
 class ConnectedAccount(db.Model):

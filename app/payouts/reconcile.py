@@ -23,17 +23,17 @@ from app.booking.models import Order, TopUp, TopUpStatus
 from app.booking.order_lifecycle import PAID_STATES
 from app.extensions import db
 from app.jobs import enqueue
-from app.payments.gateway import GatewayError
 from app.payments.models import Payment, PaymentKind, PaymentStatus
+from app.payments.ports import GatewayError
 from app.payouts.gateway import connect_gateway_named
 from app.payouts.models import (
-    AccountStatus,
     ConnectedAccount,
     ReversalStatus,
     TransferReversal,
     TransferStatus,
     VenueTransfer,
 )
+from app.payouts.ports import AccountStatus
 from app.payouts.transfers import (
     release_waiting,
     reverse_transfer_job,

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from app.payments.gateway import GatewayError
+from app.payments.ports import GatewayError
 from app.payments.stripe_gateway import StripeGateway, _id_of
-from app.payouts.gateway import AccountState, RemoteTransfer, ReversalResult, TransferResult, account_state
+from app.payouts.ports import AccountState, RemoteTransfer, ReversalResult, TransferResult, account_state
 
 
 class StripeConnect:

@@ -43,11 +43,11 @@ from sqlalchemy.dialects.postgresql import insert
 from app.booking.models import Booking, Order
 from app.extensions import db
 from app.jobs import enqueue, job
-from app.payments.gateway import GatewayError
+from app.payments.gateway import configured_gateway_name
 from app.payments.models import BookingFee, Payment, PaymentKind, Refund
+from app.payments.ports import GatewayError
 from app.payouts.gateway import connect_gateway_named
 from app.payouts.models import (
-    AccountStatus,
     ConnectedAccount,
     Funding,
     ReversalStatus,
@@ -55,6 +55,7 @@ from app.payouts.models import (
     TransferStatus,
     VenueTransfer,
 )
+from app.payouts.ports import AccountStatus
 from app.payouts.shares import (
     Leg,
     VenueShare,
@@ -159,10 +160,8 @@ def schedule_transfers(payment: Payment) -> int:
 def _gateway_for_venue(venue_id: int) -> str:
     """Where a transfer with no payment goes: the venue's account's gateway, else the one that
     takes payments now (``release_waiting`` moves it to the account's when it is enabled)."""
-    from app.payments.gateway import get_gateway
-
     account = db.session.scalar(select(ConnectedAccount).where(ConnectedAccount.venue_id == venue_id))
-    return account.gateway if account is not None else get_gateway().name
+    return account.gateway if account is not None else configured_gateway_name()
 
 
 def schedule_balance_transfers(order: Order, *, gateway: str | None = None) -> int:

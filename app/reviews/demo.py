@@ -19,7 +19,7 @@ from app.booking.availability import get_slots
 from app.booking.errors import CartItemInvalid, SlotUnavailable
 from app.errors import ValidationFailed
 from app.extensions import db
-from app.payments.demo_gateway import pay_by_demo_card
+from app.payments.demo_webhook import pay_by_demo_card
 from app.reviews.service import create_review
 from app.venues.models import Venue, VenueStatus
 

@@ -22,7 +22,7 @@ from app.errors import DomainError
 from app.extensions import db, limiter
 from app.ops.input_guard import MAX_ID
 from app.payments import service as payments
-from app.payments.gateway import GatewayError
+from app.payments.ports import GatewayError
 from app.rendering import render_page
 from app.venues.models import Venue, VenueStatus
 from app.vouchers import ledger

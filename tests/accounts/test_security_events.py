@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from app.payments.gateway import InvalidEvent
+from app.payments.ports import InvalidEvent
 from app.payments.stripe_gateway import refuse_future_timestamp
 from tests.accounts.conftest import link_in
 from tests.factories import PASSWORD

@@ -68,7 +68,7 @@ def book(customer, service, starts_at: datetime, *, quantity: int = 1, team_memb
     """A booking made the way customers make them: cart -> checkout -> paid with the Demo
     gateway's paying card, confirmed by settling its event (production's own path)."""
     from app.booking import cart, checkout
-    from app.payments.demo_gateway import pay_by_demo_card
+    from app.payments.demo_webhook import pay_by_demo_card
 
     owner = cart.CartOwner(user_id=customer.id)
     cart.add_item(owner, service_id=service.id, starts_at=starts_at, quantity=quantity, team_member_id=team_member_id)

@@ -6,7 +6,7 @@ import pytest
 
 from app.booking import cart, checkout
 from app.extensions import db
-from app.payments.demo_gateway import pay_by_demo_card
+from app.payments.demo_webhook import pay_by_demo_card
 from tests.booking.helpers import future_slot, make_bookable_venue
 
 

@@ -9,7 +9,7 @@ import pytest
 from app.booking import cart, checkout, lifecycle
 from app.booking.errors import CartItemInvalid, SlotUnavailable
 from app.booking.models import BookingStatus, OrderStatus
-from app.payments.demo_gateway import pay_by_demo_card
+from app.payments.demo_webhook import pay_by_demo_card
 from tests.booking.helpers import future_slot, make_bookable_venue
 
 

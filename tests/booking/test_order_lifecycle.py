@@ -25,9 +25,10 @@ from app.errors import InvalidTransition, ValidationFailed
 from app.extensions import db
 from app.payments import gateway as gateways
 from app.payments import service as payments
-from app.payments.demo_gateway import pay_by_demo_card
-from app.payments.gateway import RefundResult, get_gateway
+from app.payments.demo_webhook import pay_by_demo_card
+from app.payments.gateway import get_gateway
 from app.payments.models import Payment, PaymentStatus, Refund, RefundStatus
+from app.payments.ports import RefundResult
 from app.payments.refunds import refundable, refundable_of, request_refund, settle_refund
 from app.payments.routes import deliver_demo_event, demo_session_event
 from tests.booking.helpers import book, future_slot, make_bookable_venue
@@ -479,10 +480,12 @@ class RecordingGateway:
     def __init__(self, calls: list):
         self.calls = calls
 
-    def start_checkout(self, order, *, success_url, cancel_url, idempotency_key):
-        from app.payments.gateway import CheckoutStart
+    def start_checkout(self, charge, *, success_url, cancel_url, idempotency_key):
+        from app.payments.ports import CheckoutStart
 
-        return CheckoutStart(session_id=f"demo_cs_recorder{order.id:012d}", url="/", expires_at=order.hold_expires_at)
+        return CheckoutStart(
+            session_id=f"demo_cs_recorder{charge.order_id:012d}", url="/", expires_at=charge.expires_at
+        )
 
     def refund(self, payment_intent_id, amount_minor, *, idempotency_key):
         self.calls.append((payment_intent_id, amount_minor))

@@ -14,9 +14,10 @@ from app.booking.amounts import amount_due
 from app.booking.models import BookingStatus, OrderStatus
 from app.extensions import db
 from app.payments import fees
-from app.payments.demo_gateway import DemoGateway, pay_by_demo_card
-from app.payments.gateway import GatewayError
+from app.payments.demo_gateway import DemoGateway
+from app.payments.demo_webhook import pay_by_demo_card
 from app.payments.models import BookingFee, FeeStatus, PaymentKind, PaymentStatus
+from app.payments.ports import GatewayError
 from app.payments.saved_cards import get_saved_card
 from app.payments.service import start_payment
 from app.payouts.models import VenueTransfer

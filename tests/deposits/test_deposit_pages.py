@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from app.booking import lifecycle
 from app.extensions import db
-from app.payments.demo_gateway import pay_by_demo_card
+from app.payments.demo_webhook import pay_by_demo_card
 from tests.booking.helpers import cart_form, future_slot
 from tests.deposits.helpers import checked_out, venue_paid
 

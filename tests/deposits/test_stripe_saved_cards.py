@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.payments.gateway import SavedCard
+from app.payments.ports import SavedCard
+from app.payments.service import checkout_charge
 from app.payments.stripe_gateway import StripeGateway
 from tests.deposits.helpers import checked_out, venue_paid
 from tests.deposits.saved_card_fake import SavedCardFake
@@ -29,7 +30,7 @@ def stripe_gateway(fake_server) -> StripeGateway:
 
 def start(gateway, order):
     return gateway.start_checkout(
-        order,
+        checkout_charge(order),
         success_url="https://cozywish.test/ok",
         cancel_url="https://cozywish.test/back",
         idempotency_key=f"order-{order.id}-checkout",
@@ -149,8 +150,8 @@ def test_a_declined_or_authentication_required_fee_is_an_answer_not_an_error(ctx
 
 
 def test_reconciling_a_missed_setup_checkout_carries_its_setup_intent(ctx):
-    from app.payments.gateway import SessionStatus
     from app.payments.models import Payment
+    from app.payments.ports import SessionStatus
     from app.payments.reconcile import _synthetic
 
     status = SessionStatus("complete", "no_payment_required", setup_intent_id="seti_1", customer_id="cus_1")

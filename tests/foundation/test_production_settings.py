@@ -11,7 +11,8 @@ import pytest
 from app import create_app
 from app.ops.production import UnsafeProduction, demo_account_problems
 from app.payments import demo_gateway
-from app.payments.gateway import GatewayError, get_gateway
+from app.payments.gateway import get_gateway
+from app.payments.ports import GatewayError
 from config import DEV_SECRET_KEY
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -17,8 +17,8 @@ from app.booking import order_lifecycle
 from app.booking.models import Booking, BookingStatus, Order, OrderStatus
 from app.extensions import db
 from app.payments.demo_gateway import SIGNATURE_HEADER, DemoGateway, build_event, event_id, session_object, sign
-from app.payments.gateway import InvalidEvent
 from app.payments.models import Payment, PaymentEvent, PaymentStatus, Refund, RefundStatus
+from app.payments.ports import InvalidEvent
 from tests.booking.helpers import cart_form, future_slot, make_bookable_venue
 from tests.conftest import Browser, IsolatedClient
 

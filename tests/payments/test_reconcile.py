@@ -16,6 +16,7 @@ from app.extensions import db
 from app.jobs import queue
 from app.payments.models import Payment, PaymentEvent, PaymentStatus
 from app.payments.reconcile import REPLAY_WINDOW, reconcile
+from app.payments.service import checkout_charge
 from app.payments.settlement import record_event
 from app.payments.stripe_gateway import StripeGateway, to_gateway_event
 from tests.booking.helpers import book, future_slot, make_bookable_venue
@@ -41,7 +42,7 @@ def started(ctx, gateway, customer, provider):
     booking = book(customer, service, start, confirm=False)
     order = booking.order
     checkout = gateway.start_checkout(
-        order,
+        checkout_charge(order),
         success_url="http://127.0.0.1:5000/payments/return/1?session_id={CHECKOUT_SESSION_ID}",
         cancel_url="http://127.0.0.1:5000/",
         idempotency_key=f"order-{order.id}-checkout",

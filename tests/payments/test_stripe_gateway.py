@@ -17,10 +17,10 @@ from app.accounts.models import User
 from app.booking import cart, checkout
 from app.booking.models import Order, OrderStatus
 from app.extensions import db
-from app.payments.gateway import GatewayError, InvalidEvent
 from app.payments.models import Payment, PaymentEvent, PaymentStatus, Refund, RefundStatus
+from app.payments.ports import HANDLED, GatewayError, InvalidEvent
 from app.payments.refunds import request_refund
-from app.payments.settlement import HANDLED
+from app.payments.service import checkout_charge
 from app.payments.stripe_gateway import StripeGateway
 from tests.booking.helpers import future_slot, make_bookable_venue
 from tests.factories import UserFactory
@@ -86,7 +86,7 @@ def test_one_checkout_session_per_order_with_a_line_item_per_booking(fake, gatew
     cancel = f"http://127.0.0.1:5000/orders/{order.id}"
 
     start = gateway.start_checkout(
-        order, success_url=success, cancel_url=cancel, idempotency_key=f"order-{order.id}-checkout"
+        checkout_charge(order), success_url=success, cancel_url=cancel, idempotency_key=f"order-{order.id}-checkout"
     )
 
     assert len(fake.creates) == 1
@@ -126,25 +126,27 @@ def test_session_expiry_follows_a_longer_hold_exactly(gateway, customer, provide
     order = two_venue_order(customer, provider, make_user, quantity=1)
     now = datetime.now(UTC).replace(microsecond=0)
     order.hold_expires_at = now + timedelta(minutes=50)
-    assert gateway.session_expiry(order, now) == order.hold_expires_at
+    assert gateway.session_expiry(order.hold_expires_at, now) == order.hold_expires_at
     order.hold_expires_at = now + timedelta(minutes=5)  # the customer came back late to pay
-    assert gateway.session_expiry(order, now) >= now + timedelta(minutes=30)
+    assert gateway.session_expiry(order.hold_expires_at, now) >= now + timedelta(minutes=30)
     order.hold_expires_at = now + timedelta(days=3)
-    assert gateway.session_expiry(order, now) < now + timedelta(hours=24)
+    assert gateway.session_expiry(order.hold_expires_at, now) < now + timedelta(hours=24)
 
 
 def test_the_same_idempotency_key_gets_the_same_session(fake, gateway, customer, provider, make_user):
     order = two_venue_order(customer, provider, make_user, quantity=1)
     urls = {"success_url": "http://x/ok?session_id={CHECKOUT_SESSION_ID}", "cancel_url": "http://x/no"}
-    first = gateway.start_checkout(order, idempotency_key="order-1-checkout", **urls)
-    again = gateway.start_checkout(order, idempotency_key="order-1-checkout", **urls)
+    first = gateway.start_checkout(checkout_charge(order), idempotency_key="order-1-checkout", **urls)
+    again = gateway.start_checkout(checkout_charge(order), idempotency_key="order-1-checkout", **urls)
     assert first.session_id == again.session_id
     assert [c.idempotency_key for c in fake.creates] == ["order-1-checkout", "order-1-checkout"]
 
 
 def test_lookup_reads_where_a_session_stands(fake, gateway, customer, provider, make_user):
     order = two_venue_order(customer, provider, make_user, quantity=1)
-    start = gateway.start_checkout(order, success_url="http://x/ok", cancel_url="http://x/no", idempotency_key="k")
+    start = gateway.start_checkout(
+        checkout_charge(order), success_url="http://x/ok", cancel_url="http://x/no", idempotency_key="k"
+    )
     status = gateway.lookup(start.session_id)
     assert (status.status, status.payment_status, status.payment_intent_id) == ("open", "unpaid", None)
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app.extensions import db
-from app.payouts.models import AccountStatus, ConnectedAccount, TransferReversal, VenueTransfer
+from app.payouts.models import ConnectedAccount, TransferReversal, VenueTransfer
+from app.payouts.ports import AccountStatus
 
 
 def connect(venue, *, gateway: str = "demo", status: str = AccountStatus.ENABLED, account_id: str | None = None):

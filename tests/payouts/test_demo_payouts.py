@@ -14,7 +14,6 @@ from app.extensions import db
 from app.payments.models import Payment, PaymentStatus
 from app.payments.refunds import request_refund
 from app.payouts.models import (
-    AccountStatus,
     ConnectedAccount,
     Payout,
     ReversalStatus,
@@ -22,6 +21,7 @@ from app.payouts.models import (
     TransferStatus,
     VenueTransfer,
 )
+from app.payouts.ports import AccountStatus
 from app.payouts.reconcile import reconcile_transfers
 from app.payouts.transfers import schedule_reversals
 from tests.booking.helpers import book, cart_form, future_slot, make_bookable_venue
@@ -182,7 +182,7 @@ def test_with_collection_allowed_an_unconnected_venue_takes_bookings_and_its_tra
 
     account = connect(venue, status=AccountStatus.PENDING)
     from app.payouts.accounts import apply_state
-    from app.payouts.gateway import AccountState
+    from app.payouts.ports import AccountState
 
     apply_state(account, AccountState(account.account_id, True, True, True))
     db.session.commit()
@@ -207,7 +207,7 @@ def test_a_two_venue_cart_is_one_charge_and_two_transfers_in_one_group(ctx, cust
     cart.add_item(owner, service_id=service_a.id, starts_at=future_slot(), quantity=1, team_member_id=None)
     cart.add_item(owner, service_id=service_b.id, starts_at=future_slot(days=4), quantity=1, team_member_id=None)
     order = checkout.checkout(customer)
-    from app.payments.demo_gateway import pay_by_demo_card
+    from app.payments.demo_webhook import pay_by_demo_card
 
     assert pay_by_demo_card(order) == "paid: bookings confirmed"
     db.session.commit()

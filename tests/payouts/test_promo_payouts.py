@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.booking import cart, checkout
 from app.extensions import db
-from app.payments.demo_gateway import pay_by_demo_card
+from app.payments.demo_webhook import pay_by_demo_card
 from app.payments.models import Payment
 from app.payouts.shares import venue_shares
 from app.promos import redemption as promos

@@ -13,12 +13,12 @@ from app.extensions import db
 from app.payments.models import Payment, PaymentEvent
 from app.payments.refunds import request_refund
 from app.payouts.models import (
-    AccountStatus,
     ConnectedAccount,
     Payout,
     ReversalStatus,
     TransferStatus,
 )
+from app.payouts.ports import AccountStatus
 from app.payouts.reconcile import reconcile_transfers
 from tests.booking.helpers import book, future_slot, make_bookable_venue
 from tests.payments.stripe_fakes import ThreadedServer, body, checkout_event, event, new_id, open_stripe_payment, sign
@@ -336,7 +336,7 @@ def test_a_fully_voucher_paid_order_is_one_balance_transfer_through_the_venues_g
 
 
 def test_the_fake_refuses_charge_funded_transfers_beyond_their_charge(ctx, fake, provider):
-    from app.payments.gateway import GatewayError
+    from app.payments.ports import GatewayError
     from app.payouts.stripe_connect import StripeConnect
 
     venue, _ = make_bookable_venue(provider)

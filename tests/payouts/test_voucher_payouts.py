@@ -12,7 +12,7 @@ from sqlalchemy import select
 from app.booking import cart, checkout, lifecycle
 from app.extensions import db
 from app.payments import service as payments
-from app.payments.demo_gateway import pay_by_demo_card
+from app.payments.demo_webhook import pay_by_demo_card
 from app.payments.models import Payment, PaymentStatus
 from app.payouts.earnings import get_booking_lines, get_venue_totals
 from app.payouts.models import Funding, ReversalStatus, TransferReversal, TransferStatus, VenueTransfer

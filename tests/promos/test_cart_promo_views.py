@@ -134,7 +134,7 @@ def test_checkout_refused_by_the_code_goes_back_to_the_cart_with_the_reason(sign
 
 def test_the_order_page_and_receipt_show_the_promo_line(signed_in_cart, customer):
     from app.booking.models import Order
-    from app.payments.demo_gateway import pay_by_demo_card
+    from app.payments.demo_webhook import pay_by_demo_card
 
     make_code("SPRING10")
     signed_in_cart.post("/cart/promo", {"code": "SPRING10"})

@@ -13,8 +13,9 @@ from app.booking import cart, checkout, lifecycle, order_lifecycle
 from app.booking.amounts import amount_due
 from app.booking.models import OrderStatus, ReleaseReason
 from app.extensions import db
-from app.payments.demo_gateway import pay_by_demo_card
+from app.payments.demo_webhook import pay_by_demo_card
 from app.payments.refunds import refundable
+from app.payments.service import checkout_charge
 from app.payments.stripe_gateway import StripeGateway
 from app.promos import redemption as promos
 from app.promos.models import CartPromo, PromoRedemption
@@ -228,7 +229,9 @@ def test_stripe_charges_the_discounted_amount(two_venues, customer, app):
     fill(customer, massage, facial)
     add_code(customer, "TENOFF")
     order = checkout.checkout(customer)
-    params = StripeGateway.__new__(StripeGateway).checkout_params(order, success_url="s", cancel_url="c")
+    params = StripeGateway.__new__(StripeGateway).checkout_params(
+        checkout_charge(order), success_url="s", cancel_url="c"
+    )
     charged = sum(line["price_data"]["unit_amount"] * line["quantity"] for line in params["line_items"])
     assert charged == order.total_minor == 8999
     assert all("promo code TENOFF" in line["price_data"]["product_data"]["name"] for line in params["line_items"])

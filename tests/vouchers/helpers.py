@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app.booking import cart, checkout
 from app.extensions import db
-from app.payments.demo_gateway import pay_by_demo_card
+from app.payments.demo_webhook import pay_by_demo_card
 from app.vouchers.models import Voucher
 from app.vouchers.purchase import PurchaseRequest, start_purchase
 

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from app.booking.amounts import amount_due
 from app.extensions import db
+from app.payments.service import checkout_charge
 from app.payments.stripe_gateway import StripeGateway
 from app.vouchers import ledger
 from app.vouchers.models import Voucher, VoucherEntry
@@ -56,7 +57,7 @@ def test_webhook_retries_issue_one_voucher_and_one_email(client, purchase, run_j
 def test_the_stripe_session_charges_the_voucher_purchase(ctx, customer):
     purchase = start_purchase(customer, wish(7500))
     params = StripeGateway("sk_test").checkout_params(
-        purchase.order, success_url="https://x/s", cancel_url="https://x/c"
+        checkout_charge(purchase.order), success_url="https://x/s", cancel_url="https://x/c"
     )
     [line] = params["line_items"]
     assert line["price_data"]["unit_amount"] == 7500 and line["quantity"] == 1
@@ -67,7 +68,9 @@ def test_the_stripe_session_charges_only_what_the_voucher_left(ctx, customer, pr
     _venue, service = make_bookable_venue(provider)
     voucher = bought_voucher(customer, 2500)
     order = checkout_with(customer, service, future_slot(), voucher.code)
-    params = StripeGateway("sk_test").checkout_params(order, success_url="https://x/s", cancel_url="https://x/c")
+    params = StripeGateway("sk_test").checkout_params(
+        checkout_charge(order), success_url="https://x/s", cancel_url="https://x/c"
+    )
     charged = sum(li["price_data"]["unit_amount"] * li["quantity"] for li in params["line_items"])
     assert charged == amount_due(order).due_now_minor == 3500
     assert "after your gift voucher" in params["line_items"][0]["price_data"]["product_data"]["name"]

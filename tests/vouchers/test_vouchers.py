@@ -17,7 +17,7 @@ from app.booking.models import BookingStatus, CartItem, Order, OrderStatus, Rele
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.payments import service as payments
-from app.payments.demo_gateway import pay_by_demo_card
+from app.payments.demo_webhook import pay_by_demo_card
 from app.payments.models import Payment, Refund
 from app.payments.refunds import refundable
 from app.payments.settlement import record_event, settle

@@ -15,7 +15,7 @@ from app.booking.availability import find_slot
 from app.booking.models import BookingStatus, Order, OrderStatus
 from app.booking.time_blocks import remove_time_block
 from app.extensions import db
-from app.payments.demo_gateway import pay_by_demo_card
+from app.payments.demo_webhook import pay_by_demo_card
 from app.venues.service import save_service, set_day_hours
 from app.waitlist import offers
 from app.waitlist import service as waitlist

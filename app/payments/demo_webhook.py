@@ -1,0 +1,51 @@
+"""The Demo gateway's webhook, delivered in process, and paying an order by demo card.
+
+What the Demo gateway sends the app (``demo_gateway.webhook``: Connect's payout events, from
+app/payouts/demo_connect.py) is verified, stored once and settled at once here, the path a
+webhook delivery takes. The adapters import no settling code; this receiver joins them.
+"""
+
+from __future__ import annotations
+
+from app.booking.models import Order
+from app.payments import demo_gateway as demo
+from app.payments.models import PaymentEvent
+from app.payments.service import start_payment
+from app.payments.settlement import record_event, settle
+
+
+def _store(payload: bytes) -> PaymentEvent | None:
+    """Verify a demo event with our own signature and store it once (None: a duplicate)."""
+    gateway = demo.DemoGateway()
+    return record_event(gateway.name, gateway.parse_event(payload, {demo.SIGNATURE_HEADER: demo.sign(payload)}))
+
+
+@demo.webhook.connect
+def deliver(_sender: str, *, payload: bytes) -> PaymentEvent | None:
+    """Store a demo event and settle it at once (the job that record_event enqueues then finds
+    it settled). Returns the stored row, or None for a duplicate."""
+    row = _store(payload)
+    if row is not None:
+        settle(row)
+    return row
+
+
+def pay_by_demo_card(order: Order, card_last4: str = "4242") -> str:
+    """Pay ``order`` the way a customer does on the Demo checkout with the card that pays: a
+    checkout session, a signed ``checkout.session.completed`` event stored like a webhook
+    delivery, and its settlement (which confirms the order). ``card_last4`` picks the test
+    card (4242, or 0341 / 3184 whose later off-session fees fail). Demo data and tests use this, so
+    they confirm orders along production's own path. Returns what settling did."""
+    payment = start_payment(order, gateway=demo.DemoGateway())
+    obj = demo.session_object(
+        payment.session_id,
+        payment.order_id,
+        amount_minor=payment.amount_minor,
+        currency=payment.currency,
+        status="complete",
+        **demo.completed_fields(payment, card_last4),
+    )
+    completed = demo.event_id(payment.session_id, "completed")
+    payload = demo.build_event("checkout.session.completed", obj, event_id=completed)
+    row = _store(payload)
+    return settle(row) if row is not None else "already paid"
