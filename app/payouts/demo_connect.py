@@ -25,7 +25,14 @@ from sqlalchemy import select
 from app.extensions import db
 from app.payments.demo_gateway import build_event, demo_secret, send_webhook
 from app.payouts.models import ConnectedAccount, TransferReversal, VenueTransfer
-from app.payouts.ports import AccountState, RemoteTransfer, ReversalResult, TransferResult, account_state
+from app.payouts.ports import (
+    AccountState,
+    RemoteTransfer,
+    ReversalResult,
+    TransferRequest,
+    TransferResult,
+    account_state,
+)
 
 ACCOUNT_PREFIX = "demo_acct_"
 # What the demo onboarding's "leave the bank details out" choice says Stripe still needs.
@@ -91,33 +98,23 @@ class DemoConnect:
             }
         )
 
-    def create_transfer(
-        self,
-        *,
-        amount_minor: int,
-        currency: str,
-        destination: str,
-        transfer_group: str,
-        payment_reference: str | None,
-        metadata: dict[str, str],
-        idempotency_key: str,
-    ) -> TransferResult:
-        transfer_id = f"demo_tr_{_digest(idempotency_key)}"
+    def create_transfer(self, transfer: TransferRequest) -> TransferResult:
+        key = _digest(transfer.idempotency_key)
         # The account pays it to the bank at once: a payout.paid event, as Stripe would send.
         deliver(
             "payout.paid",
             {
-                "id": f"demo_po_{_digest(idempotency_key)}",
+                "id": f"demo_po_{key}",
                 "object": "payout",
-                "amount": amount_minor,
-                "currency": currency.lower(),
+                "amount": transfer.amount_minor,
+                "currency": transfer.currency.lower(),
                 "status": "paid",
                 "arrival_date": int(time.time()),
             },
-            account=destination,
-            event_id=f"evt_demo_payout_{_digest(idempotency_key)}",
+            account=transfer.destination,
+            event_id=f"evt_demo_payout_{key}",
         )
-        return TransferResult(transfer_id, amount_minor, destination)
+        return TransferResult(f"demo_tr_{key}", transfer.amount_minor, transfer.destination)
 
     def reverse_transfer(
         self, transfer_id: str, amount_minor: int, *, metadata: dict[str, str], idempotency_key: str

@@ -57,6 +57,22 @@ def account_state(obj: dict[str, Any]) -> AccountState:
 
 
 @dataclass(frozen=True)
+class TransferRequest:
+    """A transfer to send: ``amount_minor`` to the connected account ``destination``, in the
+    order's ``transfer_group``, funded by the charge of the payment ``payment_reference`` names
+    (its ``source_transaction``), or, with none, by the platform balance (a gift voucher's part:
+    the voucher money the platform took earlier). One idempotency key names one transfer."""
+
+    amount_minor: int
+    currency: str
+    destination: str
+    transfer_group: str
+    payment_reference: str | None
+    metadata: dict[str, str]
+    idempotency_key: str
+
+
+@dataclass(frozen=True)
 class TransferResult:
     transfer_id: str
     amount_minor: int
@@ -91,20 +107,8 @@ class ConnectGateway(Protocol):
 
     def retrieve_account(self, account_id: str) -> AccountState: ...
 
-    def create_transfer(
-        self,
-        *,
-        amount_minor: int,
-        currency: str,
-        destination: str,
-        transfer_group: str,
-        payment_reference: str | None,
-        metadata: dict[str, str],
-        idempotency_key: str,
-    ) -> TransferResult:
-        """Move ``amount_minor`` to ``destination``: funded by the payment's charge (its
-        ``source_transaction``), or, with no ``payment_reference``, by the platform balance (a
-        gift voucher's part: the voucher money the platform took earlier)."""
+    def create_transfer(self, transfer: TransferRequest) -> TransferResult:
+        """Send the transfer (see ``TransferRequest``)."""
 
     def reverse_transfer(
         self, transfer_id: str, amount_minor: int, *, metadata: dict[str, str], idempotency_key: str

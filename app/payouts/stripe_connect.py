@@ -13,7 +13,14 @@ from typing import Any
 
 from app.payments.ports import GatewayError
 from app.payments.stripe_gateway import StripeGateway, _id_of
-from app.payouts.ports import AccountState, RemoteTransfer, ReversalResult, TransferResult, account_state
+from app.payouts.ports import (
+    AccountState,
+    RemoteTransfer,
+    ReversalResult,
+    TransferRequest,
+    TransferResult,
+    account_state,
+)
 
 
 class StripeConnect:
@@ -83,31 +90,24 @@ class StripeConnect:
             raise GatewayError("Stripe has no charge for this payment yet; the transfer will be retried.")
         return charge
 
-    def create_transfer(
-        self,
-        *,
-        amount_minor: int,
-        currency: str,
-        destination: str,
-        transfer_group: str,
-        payment_reference: str | None,
-        metadata: dict[str, str],
-        idempotency_key: str,
-    ) -> TransferResult:
+    def create_transfer(self, transfer: TransferRequest) -> TransferResult:
         params: dict[str, Any] = {
-            "amount": amount_minor,
-            "currency": currency.lower(),
-            "destination": destination,
-            "transfer_group": transfer_group,
+            "amount": transfer.amount_minor,
+            "currency": transfer.currency.lower(),
+            "destination": transfer.destination,
+            "transfer_group": transfer.transfer_group,
         }
-        if payment_reference is not None:  # none: from the platform balance (a gift voucher's part)
-            params["source_transaction"] = self.charge_of(payment_reference)
-        params["metadata"] = metadata
-        transfer = self._call(
+        if transfer.payment_reference is not None:  # none: from the platform balance (a gift voucher's part)
+            params["source_transaction"] = self.charge_of(transfer.payment_reference)
+        params["metadata"] = transfer.metadata
+        sent = self._call(
             "pay the venue",
-            lambda: self.client.v1.transfers.create(params=params, options={"idempotency_key": idempotency_key}),  # type: ignore[arg-type]
+            lambda: self.client.v1.transfers.create(
+                params=params,  # type: ignore[arg-type]
+                options={"idempotency_key": transfer.idempotency_key},
+            ),
         )
-        return TransferResult(transfer["id"], int(transfer["amount"]), _id_of(transfer["destination"]) or destination)
+        return TransferResult(sent["id"], int(sent["amount"]), _id_of(sent["destination"]) or transfer.destination)
 
     def reverse_transfer(
         self, transfer_id: str, amount_minor: int, *, metadata: dict[str, str], idempotency_key: str

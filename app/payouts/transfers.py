@@ -55,7 +55,7 @@ from app.payouts.models import (
     TransferStatus,
     VenueTransfer,
 )
-from app.payouts.ports import AccountStatus
+from app.payouts.ports import AccountStatus, TransferRequest
 from app.payouts.shares import (
     Leg,
     VenueShare,
@@ -234,17 +234,19 @@ def send_transfer(transfer: VenueTransfer, *, now: datetime | None = None) -> st
             assert payment is not None
             reference = payment.payment_intent_id or payment.session_id
         result = connect_gateway_named(transfer.gateway).create_transfer(
-            amount_minor=amount,
-            currency=transfer.currency,
-            destination=account.account_id,
-            transfer_group=transfer.transfer_group,
-            payment_reference=reference,
-            metadata={
-                "order_id": str(transfer.order_id),
-                "venue_id": str(transfer.venue_id),
-                "venue_transfer_id": str(transfer.id),
-            },
-            idempotency_key=f"transfer-{transfer.id}",
+            TransferRequest(
+                amount_minor=amount,
+                currency=transfer.currency,
+                destination=account.account_id,
+                transfer_group=transfer.transfer_group,
+                payment_reference=reference,
+                metadata={
+                    "order_id": str(transfer.order_id),
+                    "venue_id": str(transfer.venue_id),
+                    "venue_transfer_id": str(transfer.id),
+                },
+                idempotency_key=f"transfer-{transfer.id}",
+            )
         )
         transfer.gateway_transfer_id = result.transfer_id
     transfer.sent_minor = amount

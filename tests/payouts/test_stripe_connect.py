@@ -18,7 +18,7 @@ from app.payouts.models import (
     ReversalStatus,
     TransferStatus,
 )
-from app.payouts.ports import AccountStatus
+from app.payouts.ports import AccountStatus, TransferRequest
 from app.payouts.reconcile import reconcile_transfers
 from tests.booking.helpers import book, future_slot, make_bookable_venue
 from tests.payments.stripe_fakes import ThreadedServer, body, checkout_event, event, new_id, open_stripe_payment, sign
@@ -346,13 +346,15 @@ def test_the_fake_refuses_charge_funded_transfers_beyond_their_charge(ctx, fake,
 
     def send(amount: int, key: str, reference: str | None = "ch_test_small"):
         return gateway.create_transfer(
-            amount_minor=amount,
-            currency="GBP",
-            destination=account_id,
-            transfer_group="order-0",
-            payment_reference=reference,
-            metadata={},
-            idempotency_key=key,
+            TransferRequest(
+                amount_minor=amount,
+                currency="GBP",
+                destination=account_id,
+                transfer_group="order-0",
+                payment_reference=reference,
+                metadata={},
+                idempotency_key=key,
+            )
         )
 
     assert send(3000, "k1").amount_minor == 3000

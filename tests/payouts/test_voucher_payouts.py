@@ -96,9 +96,9 @@ def test_the_balance_leg_is_sent_without_a_charge_and_with_its_own_key(two_venue
     sent = []
     original = DemoConnect.create_transfer
 
-    def record(self, **kwargs):
-        sent.append(kwargs)
-        return original(self, **kwargs)
+    def record(self, transfer):
+        sent.append(transfer)
+        return original(self, transfer)
 
     monkeypatch.setattr(DemoConnect, "create_transfer", record)
     (_venue_a, service_a), _ = two_venues
@@ -108,9 +108,9 @@ def test_the_balance_leg_is_sent_without_a_charge_and_with_its_own_key(two_venue
     run_jobs()
     (leg,) = transfers_of(order)
     (call,) = sent
-    assert call["payment_reference"] is None  # no source_transaction: the platform balance pays
-    assert call["idempotency_key"] == f"transfer-{leg.id}"
-    assert call["transfer_group"] == f"order-{order.id}" and call["amount_minor"] == 5100
+    assert call.payment_reference is None  # no source_transaction: the platform balance pays
+    assert call.idempotency_key == f"transfer-{leg.id}"
+    assert call.transfer_group == f"order-{order.id}" and call.amount_minor == 5100
 
 
 def test_a_waiting_account_keeps_the_balance_leg_until_it_is_enabled(ctx, customer, provider, run_jobs):
