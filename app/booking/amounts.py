@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
+from app.booking.deposits import DEPOSIT_MODES, pay_now_label
 from app.booking.models import Order
 
 
@@ -63,8 +64,6 @@ class AmountDue:
     @property
     def pay_label(self) -> str:
         """ "Pay now £12.00, £48.00 at the venue"."""
-        from app.booking.deposits import pay_now_label
-
         return pay_now_label(self.due_now_minor, self.due_at_venue_minor, self.currency)
 
     @property
@@ -137,12 +136,8 @@ def amount_due(order: Order) -> AmountDue:
 
     The promo discount is the one checkout stored on the order (app/promos/redemption.py), the
     voucher part the one it took from the voucher's ledger (app/vouchers/)."""
-    if not order.bookings:  # a gift voucher purchase costs the voucher's value (app/vouchers/purchase.py)
-        from app.vouchers.purchase import amount_due_for_purchase
-
-        return amount_due_for_purchase(order)
-    from app.booking.deposits import DEPOSIT_MODES
-
+    if not order.bookings:  # a gift voucher purchase: its total is the voucher's value (app/vouchers/purchase.py)
+        return AmountDue(currency=order.currency, items_subtotal_minor=order.total_minor or 0)
     return amount_due_for_bookings(
         (
             PricedBooking(b.total_minor, b.online_minor, b.payment_mode in DEPOSIT_MODES, b.promo_discount_minor or 0)

@@ -21,7 +21,6 @@ from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User
 from app.booking import events, order_lifecycle
-from app.booking.amounts import AmountDue
 from app.booking.models import Order
 from app.errors import ValidationFailed
 from app.extensions import db
@@ -98,12 +97,6 @@ def start_purchase(buyer: User, wish: PurchaseRequest, *, now: datetime | None =
     db.session.add(purchase)
     db.session.flush()
     return purchase
-
-
-def amount_due_for_purchase(order: Order) -> AmountDue:
-    """A purchase order costs the voucher's value (nothing if it isn't a purchase)."""
-    purchase = order.voucher_purchase
-    return AmountDue(currency=order.currency, items_subtotal_minor=purchase.amount_minor if purchase else 0)
 
 
 def get_purchase(order: Order) -> VoucherPurchase | None:
