@@ -143,11 +143,12 @@ def register_domains(app: Flask) -> None:
     from app.payments import wiring as payments
     from app.payouts import wiring as payouts
     from app.privacy import wiring as privacy
+    from app.promos import wiring as promos
     from app.vouchers import wiring as vouchers
     from app.waitlist import wiring as waitlist
     from search import wiring as search
 
-    for domain in (email, booking, payments, payouts, vouchers, notifications, waitlist, privacy, search):
+    for domain in (email, booking, payments, payouts, vouchers, promos, notifications, waitlist, privacy, search):
         domain.init_app(app)
 
 

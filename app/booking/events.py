@@ -38,6 +38,14 @@ times_opened = signals.signal("times-opened", doc="A venue's working time grew: 
 # nothing was charged). The confirmation and receipt, reminders, a gift voucher's issue and
 # the venues' transfers listen to it (app/notifications, app/vouchers, app/payouts).
 order_paid = signals.signal("order-paid", doc="An order was paid and its bookings confirmed.")
+# A held order let its times go unpaid (sender: the ``ReleaseReason``); receivers get ``order``
+# and ``now``. What money parts it held give themselves back: a gift voucher's part, a promo
+# code's use (app/vouchers, app/promos). ``times_reopened`` fires for its bookings too.
+order_released = signals.signal("order-released", doc="A held order was released unpaid.")
+# A released order is being paid late and its times are still free: each money part it gave
+# back takes itself again. A receiver returns False when it can't (the voucher no longer holds
+# that much): the order is then refused and the payment refunded in full.
+order_retaken = signals.signal("order-retaken", doc="A released order is being paid late.")
 # A confirmed booking was cancelled (sender: the new status, ``cancelled_by_customer`` or
 # ``cancelled_by_venue``); receivers get ``booking`` and ``fee_due`` (the policy's late fee
 # applies). Who is told, and the fee, listen to it. ``times_reopened`` fires for it too.
@@ -79,6 +87,11 @@ def reopened(bookings: Iterable[Booking]) -> tuple[ReopenedTime, ...]:
 def announce_reopened(reason: str, bookings: list[Booking], *, order_id: int) -> None:
     """Fire ``times_reopened`` once for one release of these bookings."""
     times_reopened.send(str(reason), times=reopened(bookings), order_id=order_id)
+
+
+def retake_refused(order: object) -> bool:
+    """Ask ``order_retaken``'s receivers to take their parts of ``order`` again: True if one refused."""
+    return any(answer is False for _receiver, answer in order_retaken.send("late_payment", order=order))
 
 
 def announce_paid(how: str, order: object, *, now: datetime, payment: object | None = None) -> None:

@@ -41,12 +41,11 @@ from app.admin import audit
 from app.booking import lifecycle
 from app.booking.availability import find_slot
 from app.booking.cart import Restored, restore_from_order, take_back_restored
-from app.booking.events import announce_paid, announce_reopened
+from app.booking.events import announce_paid, announce_reopened, order_released, retake_refused
 from app.booking.models import Booking, BookingStatus, Order, OrderStatus, OrderTransition, ReleaseReason
 from app.errors import InvalidTransition
 from app.extensions import db
 from app.jobs import job
-from app.promos import redemption as promos
 
 OS = OrderStatus
 NEW = None  # an order that is being made has no status yet
@@ -214,8 +213,6 @@ def confirm_paid(
     A confirmed order fires ``order_paid`` (sender ``how``: app/booking/events.py) with the
     gateway's ``payment`` if there was one: what follows a payment listens to it.
     """
-    from app.vouchers import ledger as voucher_ledger
-
     now = now or datetime.now(UTC)
     order = lock_order(order.id)
     if order.status in PAID_STATES:
@@ -227,7 +224,7 @@ def confirm_paid(
         for b in bookings
     )
     if confirmable and order.status != OS.PENDING_PAYMENT:
-        confirmable = voucher_ledger.retake_for_order(order)
+        confirmable = not retake_refused(order)  # a gift voucher's part, taken again (app/vouchers)
     if not confirmable:
         move(order, "refuse_late_payment", reason="Paid after the hold expired; the time was taken")
         return "too late"
@@ -235,8 +232,6 @@ def confirm_paid(
         if booking.status == BookingStatus.EXPIRED:
             lifecycle.apply(booking, "take_back", actor=None, reason="paid late; the time was still free")
         lifecycle.apply(booking, "confirm", actor=None)
-    if order.status != OS.PENDING_PAYMENT:
-        promos.take_back(order)  # a released order's promo use counts again (if the limits allow)
     move(order, event, reason=reason)
     order.paid_at = now
     order.receipt_number = db.session.execute(text("SELECT nextval('receipt_numbers')")).scalar()
@@ -273,12 +268,11 @@ def release_order(
     for booking in released:
         lifecycle.apply(booking, booking_action, actor=actor, reason=str(reason))
     move(order, event, actor=actor, reason=str(reason))
-    from app.vouchers.ledger import release_for_order
-
-    release_for_order(order)  # what a gift voucher paid goes back to it
     order.release_reason = str(reason)
     order.released_at = now
-    promos.release(order, now=now)  # its promo use is given back, and the code returns to the cart
+    # A gift voucher's part goes back to it; a promo code's use is given back and the code
+    # returns to the cart (app/vouchers, app/promos).
+    order_released.send(str(reason), order=order, now=now)
     db.session.flush()  # the times are free before the cart checks them
     announce_reopened(reason, released, order_id=order.id)
     return restore_from_order(order, now=now)

@@ -1,8 +1,9 @@
-"""What gift vouchers plug into the app: a paid purchase issues its voucher (``order_paid``)."""
+"""What gift vouchers plug into the app: a paid purchase issues its voucher (``order_paid``);
+released and late-paid orders give back and take again their voucher part."""
 
 from flask import Flask
 
-from app.vouchers import purchase  # noqa: F401  (its order_paid receiver issues the voucher)
+from app.vouchers import purchase, receivers  # noqa: F401  (order_paid issues a voucher; releases, late payments)
 
 
 def init_app(app: Flask) -> None:

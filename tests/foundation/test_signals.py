@@ -31,8 +31,14 @@ def test_each_signal_has_its_receivers_after_create_app(app):
     assert receivers(events.order_paid) == [
         "app.notifications.confirmations.confirm_to_customer",  # one email per payment, reminders
         "app.payouts.receivers.pay_the_venues",
+        "app.promos.receivers.count_again_when_paid_late",
         "app.vouchers.purchase.issue_when_paid",
     ]
+    assert receivers(events.order_released) == [
+        "app.promos.receivers.give_back_use",
+        "app.vouchers.receivers.give_back",
+    ]
+    assert receivers(events.order_retaken) == ["app.vouchers.receivers.take_again"]
 
 
 def test_an_unknown_way_of_paying_is_refused():
