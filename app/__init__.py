@@ -139,6 +139,7 @@ def register_domains(app: Flask) -> None:
     so a worker knows every task and a receiver listens wherever its signal is sent."""
     from app import email
     from app.booking import wiring as booking
+    from app.checkout import wiring as checkout
     from app.notifications import wiring as notifications
     from app.payments import wiring as payments
     from app.payouts import wiring as payouts
@@ -148,7 +149,19 @@ def register_domains(app: Flask) -> None:
     from app.waitlist import wiring as waitlist
     from search import wiring as search
 
-    for domain in (email, booking, payments, payouts, vouchers, promos, notifications, waitlist, privacy, search):
+    for domain in (
+        email,
+        booking,
+        checkout,
+        payments,
+        payouts,
+        vouchers,
+        promos,
+        notifications,
+        waitlist,
+        privacy,
+        search,
+    ):
         domain.init_app(app)
 
 

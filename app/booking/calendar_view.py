@@ -55,7 +55,7 @@ class CalendarEvent:
     status_label: str = ""
     url: str = ""
     checked_in: bool = False  # arrived at the front desk (app/booking/check_in.py)
-    movable: bool = False  # confirmed and not started: it can be dragged or moved (app/booking/reschedule.py)
+    movable: bool = False  # confirmed and not started: it can be dragged or moved (app/checkout/reschedule.py)
     row: int = 1
     span: int = 1
     lane: int = 1
@@ -87,7 +87,7 @@ def _booking_event(booking: Booking, tz: ZoneInfo) -> CalendarEvent:
         customer=booking.customer.name,
         quantity=booking.quantity,
         status=booking.status,
-        # A move's hold (app/booking/top_ups.py): the customer is paying the difference for this time.
+        # A move's hold (app/checkout/top_ups.py): the customer is paying the difference for this time.
         status_label="Held for a move, awaiting payment"
         if booking.moves_booking_id is not None and booking.status == B.HELD
         else STATUS_LABELS[booking.status],

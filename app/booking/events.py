@@ -46,6 +46,14 @@ order_released = signals.signal("order-released", doc="A held order was released
 # back takes itself again. A receiver returns False when it can't (the voucher no longer holds
 # that much): the order is then refused and the payment refunded in full.
 order_retaken = signals.signal("order-retaken", doc="A released order is being paid late.")
+# Holds are being let go because they ran out (``order_lifecycle.expire_holds``, with its
+# filters ``now``, ``service_ids``, ``member_ids``, ``between``): a receiver that holds times of
+# its own (a move waiting for its top-up) releases those that ran out and returns how many.
+holds_expiring = signals.signal("holds-expiring", doc="Holds that ran out are being released.")
+# A booking was moved to another time (sender: who moved it, ``customer`` or ``venue``);
+# receivers get ``booking``, ``from_starts_at``, ``refunded_minor`` (a cheaper time's difference
+# given back), ``paid_minor`` (a dearer time's top-up; 0 for a move made without one) and ``now``.
+booking_moved = signals.signal("booking-moved", doc="A booking was moved to another time.")
 # A confirmed booking was cancelled (sender: the new status, ``cancelled_by_customer`` or
 # ``cancelled_by_venue``); receivers get ``booking`` and ``fee_due`` (the policy's late fee
 # applies). Who is told, and the fee, listen to it. ``times_reopened`` fires for it too.

@@ -186,7 +186,7 @@ class Booking(db.Model):
     # calendars update the event in place (app/booking/ics.py adds 1 more once cancelled).
     calendar_sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Set on the held booking that holds the new time of a pending move to a dearer time (a
-    # top-up): the booking it will move (app/booking/top_ups.py). The team member exclusion
+    # top-up): the booking it will move (app/checkout/top_ups.py). The team member exclusion
     # constraint lets a booking and its own move's hold overlap.
     moves_booking_id: Mapped[int | None] = mapped_column(
         ForeignKey("bookings.id", ondelete="CASCADE"), index=True, default=None
@@ -217,7 +217,7 @@ class Booking(db.Model):
 
 @event.listens_for(Booking.unit_price_minor, "set")
 def _online_part_follows_the_price(booking: Booking, value: int, old: Any, _initiator: Any) -> None:
-    """A booking moved to a time with another price (app/booking/reschedule.py): one paid in
+    """A booking moved to a time with another price (app/checkout/reschedule.py): one paid in
     full online stays paid in full (the difference is a top-up or a refund); a deposit
     already paid stays, never more than the new price."""
     if booking.online_minor is None or not isinstance(old, int) or value == old:
@@ -263,7 +263,7 @@ class OrderTransition(db.Model):
 
 
 class ReschedulePolicy(db.Model):
-    """How a venue lets customers move their own bookings (app/booking/reschedule.py): until
+    """How a venue lets customers move their own bookings (app/checkout/reschedule.py): until
     ``until_hours`` before the start, at most ``max_moves`` times a booking (0: not online).
     A venue without a row has the defaults below; the venue moves any booking regardless."""
 
@@ -312,7 +312,7 @@ class TopUpStatus(enum.StrEnum):
 
 
 class TopUp(db.Model):
-    """A customer's move to a dearer time, waiting for the difference (app/booking/top_ups.py):
+    """A customer's move to a dearer time, waiting for the difference (app/checkout/top_ups.py):
     the booking, the held booking that keeps the new time, and the top-up payment."""
 
     __tablename__ = "top_ups"

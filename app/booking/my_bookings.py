@@ -19,11 +19,12 @@ from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from app import cache_versions
-from app.booking import lifecycle, reschedule
+from app.booking import lifecycle
 from app.booking.forms import ActionForm
 from app.booking.ics import calendar
 from app.booking.models import Booking, BookingStatus
 from app.booking.routes import booking_row, bp, when_label, zone_of
+from app.checkout import reschedule
 from app.errors import InvalidTransition, ValidationFailed
 from app.extensions import db
 from app.money import format_money
@@ -216,7 +217,7 @@ def booking_detail(reference: str) -> Response:
 
 def pending_move_row(booking: Booking, now: datetime) -> dict[str, Any] | None:
     """A move to a dearer time waiting for its top-up: where to, how much, where to pay."""
-    from app.booking.top_ups import get_pending_top_up
+    from app.checkout.top_ups import get_pending_top_up
 
     top_up = get_pending_top_up(booking.id) if booking.status == B.CONFIRMED else None
     if top_up is None:

@@ -18,7 +18,7 @@
 Only this module writes ``Order.status``: each step is checked against the table (anything
 else raises InvalidTransition and changes nothing), and writes an ``OrderTransition`` row and
 an audit row. Payment code translates gateway events into ``confirm_paid``, ``release_order``,
-``record_top_up`` (through app/booking/top_ups.py) and ``record_refund``; it never sets a
+``record_top_up`` (through app/checkout/top_ups.py) and ``record_refund``; it never sets a
 status itself.
 
 Every release fires ``times_reopened`` once (app/booking/events.py) and gives the customer
@@ -41,7 +41,7 @@ from app.admin import audit
 from app.booking import lifecycle
 from app.booking.availability import find_slot
 from app.booking.cart import Restored, restore_from_order, take_back_restored
-from app.booking.events import announce_paid, announce_reopened, order_released, retake_refused
+from app.booking.events import announce_paid, announce_reopened, holds_expiring, order_released, retake_refused
 from app.booking.models import Booking, BookingStatus, Order, OrderStatus, OrderTransition, ReleaseReason
 from app.errors import InvalidTransition
 from app.extensions import db
@@ -293,7 +293,7 @@ def expire_holds(
     checkout for holds that stand in its way (``service_ids``/``member_ids``, and
     ``between``: only holds that meet that time). Orders another transaction is settling or
     releasing right now are skipped, not waited for. The holds of moves waiting for a top-up
-    (app/booking/top_ups.py) run out here too, under the same filters.
+    (app/checkout/top_ups.py) run out here too, under the same filters.
     """
     now = now or datetime.now(UTC)
     query = select(Order).where(Order.status == OS.PENDING_PAYMENT, Order.hold_expires_at <= now)
@@ -312,10 +312,11 @@ def expire_holds(
     for order in due:
         freed += sum(1 for b in order.bookings if b.status == BookingStatus.HELD)
         release_order(order, ReleaseReason.EXPIRED, now=now)
-    if customer_id is None:
-        from app.booking.top_ups import expire_top_up_holds  # top-ups build on this lifecycle
-
-        freed += expire_top_up_holds(now, service_ids=service_ids, member_ids=member_ids, between=between)
+    if customer_id is None:  # holds of their own that ran out (a move's top-up: app/checkout/top_ups.py)
+        answers = holds_expiring.send(
+            "expire_holds", now=now, service_ids=service_ids, member_ids=member_ids, between=between
+        )
+        freed += sum(count for _receiver, count in answers)
     return freed
 
 

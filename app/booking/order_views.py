@@ -20,11 +20,11 @@ from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from app import cache_versions
-from app.booking import checkout as checkouts
 from app.booking.amounts import amount_due
 from app.booking.errors import SlotUnavailable
 from app.booking.models import Booking, Order, OrderStatus
 from app.booking.routes import booking_row, bp, require_booker, when_label, zone_of
+from app.checkout import checkout as checkouts
 from app.errors import InvalidTransition, ValidationFailed
 from app.extensions import db
 from app.money import format_money

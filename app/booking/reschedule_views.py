@@ -4,7 +4,7 @@ move's top-up page (/bookings/<reference>/top-ups/<id>: waiting, moved or why no
 provider's move (the calendar's drag and its "Move" dialog, and the booking panel's form) and
 the venue's rescheduling policy page.
 
-The rules live in app/booking/reschedule.py; these routes load (404), parse (400/422), call
+The rules live in app/checkout/reschedule.py; these routes load (404), parse (400/422), call
 ``move_booking`` and commit once.
 """
 
@@ -24,7 +24,6 @@ from wtforms import IntegerField
 from wtforms.validators import InputRequired, NumberRange
 
 from app import timefmt
-from app.booking import reschedule, top_ups
 from app.booking.availability import busy_window, get_busy, service_spec
 from app.booking.calendar import _booking_page, _calendar_page, _query_or_today, get_venue_booking
 from app.booking.calendar_forms import local_to_utc
@@ -32,6 +31,7 @@ from app.booking.forms import BadInput, format_instant, parse_day, parse_instant
 from app.booking.models import Booking, TopUp, TopUpStatus
 from app.booking.my_bookings import get_own_booking
 from app.booking.routes import booking_row, bp, day_slots, month_calendar, zone_of
+from app.checkout import reschedule, top_ups
 from app.errors import DomainError
 from app.extensions import db
 from app.money import format_money

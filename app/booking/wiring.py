@@ -1,12 +1,8 @@
-"""What the booking domain plugs into the app: its jobs, its schedule and its receivers."""
+"""What the booking domain plugs into the app: its jobs and its schedule."""
 
 from flask import Flask
 
-from app.booking import (
-    lifecycle,
-    order_lifecycle,
-    top_ups,  # noqa: F401  (its times_reopened receiver ends a top-up whose booking went)
-)
+from app.booking import lifecycle, order_lifecycle
 from app.jobs import every
 
 

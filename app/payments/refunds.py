@@ -11,7 +11,7 @@ order the same way; it takes back the venues' part of their transfers at once to
 (``schedule_voucher_reversals``), as a card refund does when it succeeds.
 
 An order's card payments are its checkout and the top-ups its moves to dearer times took
-(app/booking/top_ups.py): together they are what the customer paid. A refund takes them newest
+(app/checkout/top_ups.py): together they are what the customer paid. A refund takes them newest
 first, and a booking's refund takes that booking's own top-ups first: a top-up is the
 difference for one booking at one venue, so sending it back first keeps each venue's transfer
 reversal with the booking that caused it (docs/payments.md). Each part goes through the

@@ -408,7 +408,7 @@ def demo_cancel(session_id: str) -> Response:
     if checkout_state(payment, datetime.now(UTC)) == "paid":
         return redirect(after_payment_url(payment), 303)
     if payment.kind == PaymentKind.TOP_UP:  # walking away from a move: the booking keeps its time
-        from app.booking.top_ups import give_up
+        from app.checkout.top_ups import give_up
 
         try:
             give_up(get_top_up(payment), customer=current_user)

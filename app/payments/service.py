@@ -119,7 +119,7 @@ def start_payment(order: Order, *, gateway: PaymentGateway | None = None) -> Pay
 def start_top_up_payment(
     charge: TopUpCharge, *, booking_reference: str, gateway: PaymentGateway | None = None
 ) -> Payment:
-    """A hosted checkout for a top-up (app/booking/top_ups.py), recorded as a ``top_up``
+    """A hosted checkout for a top-up (app/checkout/top_ups.py), recorded as a ``top_up``
     payment of the order. The amount is the one the top-up computed, never a form's number."""
     gateway = gateway or get_gateway()
     after = absolute_url("booking.top_up_status", reference=booking_reference, top_up_id=charge.top_up_id)

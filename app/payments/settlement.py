@@ -16,7 +16,7 @@ What follows a confirmed order (the one confirmation and receipt, reminders, eac
 transfer) listens to ``order_paid`` (app/booking/events.py), which ``confirm_paid`` fires.
 
 A top-up payment (``kind='top_up'``, a customer's move to a dearer time) is settled by
-app/booking/top_ups.py on the same events: paid -> the move is made (``record_top_up``) and
+app/checkout/top_ups.py on the same events: paid -> the move is made (``record_top_up``) and
 the venue's share of the top-up transferred, or refunded in full if it can't be made;
 failed or expired -> the new time's hold is released.
 
@@ -194,7 +194,7 @@ def mark_secured(payment: Payment, data: dict) -> str:
 def mark_unpaid(payment: Payment, status: str) -> str:
     """The checkout failed or expired: the order is released (declined or abandoned)."""
     if payment.kind == PaymentKind.TOP_UP:
-        from app.booking.top_ups import settle_unpaid
+        from app.checkout.top_ups import settle_unpaid
 
         return settle_unpaid(payment, status, now=now_utc())
     order = order_lifecycle.lock_order(payment.order_id)
@@ -209,7 +209,7 @@ def mark_unpaid(payment: Payment, status: str) -> str:
 
 def _top_up_paid(payment: Payment, data: dict) -> str:
     """A top-up was paid: the move is made (or the top-up refunded), then the venue's share goes."""
-    from app.booking.top_ups import settle_paid
+    from app.checkout.top_ups import settle_paid
 
     if data.get("payment_intent_id"):
         payment.payment_intent_id = data["payment_intent_id"]

@@ -14,9 +14,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from app.accounts.models import User
-from app.booking import cart, checkout, lifecycle
+from app.booking import cart, lifecycle
 from app.booking.availability import get_slots
 from app.booking.errors import CartItemInvalid, SlotUnavailable
+from app.checkout import checkout
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.payments.demo_webhook import pay_by_demo_card

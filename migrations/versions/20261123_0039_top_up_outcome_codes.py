@@ -1,6 +1,6 @@
 """A top-up's outcome as a code, so the page says it in the reader's language
 
-``top_ups.outcome_code`` names a key of ``app.booking.top_ups.OUTCOMES``; ``top_ups.outcome``
+``top_ups.outcome_code`` names a key of ``app.checkout.top_ups.OUTCOMES``; ``top_ups.outcome``
 keeps the English words as a record (and is what a page shows for a top-up settled before).
 
 Revision ID: 0039

@@ -67,7 +67,8 @@ def book_path(venue, service, **params) -> str:
 def book(customer, service, starts_at: datetime, *, quantity: int = 1, team_member_id=None, confirm: bool = True):
     """A booking made the way customers make them: cart -> checkout -> paid with the Demo
     gateway's paying card, confirmed by settling its event (production's own path)."""
-    from app.booking import cart, checkout
+    from app.booking import cart
+    from app.checkout import checkout
     from app.payments.demo_webhook import pay_by_demo_card
 
     owner = cart.CartOwner(user_id=customer.id)

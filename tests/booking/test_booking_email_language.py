@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.booking import cart, checkout
+from app.booking import cart
+from app.checkout import checkout
 from app.extensions import db
 from app.payments.demo_webhook import pay_by_demo_card
 from tests.booking.helpers import future_slot, make_bookable_venue

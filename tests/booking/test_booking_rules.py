@@ -14,11 +14,12 @@ from sqlalchemy import func, select
 from app.accounts.models import Role
 from app.admin import audit
 from app.admin.models import AuditEntry
-from app.booking import cart, checkout, lifecycle, order_lifecycle
+from app.booking import cart, lifecycle, order_lifecycle
 from app.booking.availability import find_slot, get_slots
 from app.booking.errors import CartItemInvalid, SlotUnavailable
 from app.booking.models import Booking, BookingStatus, CartItem, Order, OrderStatus
 from app.booking.policy import describe_policy, quote_cancellation
+from app.checkout import checkout
 from app.errors import InvalidTransition, ValidationFailed
 from app.extensions import db
 from app.timefmt import moment_label

@@ -6,9 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.booking import cart, checkout, lifecycle
+from app.booking import cart, lifecycle
 from app.booking.errors import CartItemInvalid, SlotUnavailable
 from app.booking.models import BookingStatus, OrderStatus
+from app.checkout import checkout
 from app.payments.demo_webhook import pay_by_demo_card
 from tests.booking.helpers import future_slot, make_bookable_venue
 

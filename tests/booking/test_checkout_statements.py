@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import event
 
-from app.booking import checkout as checkouts
 from app.booking.cart import CartOwner, add_item
 from app.booking.errors import SlotUnavailable
+from app.checkout import checkout as checkouts
 from app.extensions import db
 from tests.booking.helpers import book, future_slot, make_bookable_venue
 

@@ -16,11 +16,12 @@ from sqlalchemy import func, select
 
 from app.admin import audit
 from app.admin.models import AuditEntry
-from app.booking import cart, checkout, lifecycle, order_lifecycle
+from app.booking import cart, lifecycle, order_lifecycle
 from app.booking.amounts import AmountDue, amount_due, amount_due_for
 from app.booking.events import times_reopened
 from app.booking.models import Booking, BookingStatus, Order, OrderStatus, OrderTransition, ReleaseReason
 from app.booking.references import new_reference
+from app.checkout import checkout
 from app.errors import InvalidTransition, ValidationFailed
 from app.extensions import db
 from app.payments import gateway as gateways
@@ -215,7 +216,7 @@ LIFECYCLE_MODULES = {"app/booking/lifecycle.py", "app/booking/order_lifecycle.py
 # Objects whose own ``.status`` other modules may write (not orders, not bookings).
 # export: a data export (app/privacy); account, transfer, reversal: a venue's payout account, a
 # transfer to it and its reversal (app/payouts); redemption: a promo code's use (app/promos);
-# entry, offer: a waitlist entry and offer (app/waitlist); top_up: a move's top-up (app/booking/top_ups.py).
+# entry, offer: a waitlist entry and offer (app/waitlist); top_up: a move's top-up (app/checkout/top_ups.py).
 OTHER_STATUSES = {
     "payment",
     "fee",

@@ -20,9 +20,10 @@ from sqlalchemy.exc import OperationalError
 from app import create_app
 from app.accounts.models import Role, User
 from app.admin.models import AuditEntry
-from app.booking import cart, checkout
+from app.booking import cart
 from app.booking.errors import SlotUnavailable
 from app.booking.models import LIVE_STATUSES, Booking, CartItem, Order
+from app.checkout import checkout
 from app.extensions import db
 from app.venues.models import Service, Venue
 from app.venues.service import save_service

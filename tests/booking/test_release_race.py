@@ -14,8 +14,9 @@ from sqlalchemy import delete, func, select
 
 from app.accounts.models import User
 from app.admin.models import AuditEntry
-from app.booking import checkout, order_lifecycle
+from app.booking import order_lifecycle
 from app.booking.models import BookingStatus, CartItem, Order, OrderStatus, ReleaseReason
+from app.checkout import checkout
 from app.extensions import db
 from app.payments import service as payments
 from tests.booking.helpers import future_slot

@@ -14,12 +14,13 @@ from icalendar import Calendar
 from sqlalchemy import func, select, text
 
 from app.admin.models import AuditEntry
-from app.booking import reschedule
 from app.booking.errors import CartItemInvalid, SlotUnavailable
 from app.booking.events import times_reopened
 from app.booking.models import Booking, BookingMove, BookingStatus, OrderStatus, ReschedulePolicy
+from app.checkout import reschedule
 from app.errors import InvalidTransition, ValidationFailed
 from app.extensions import db
+from app.notifications import moves
 from app.payments.models import Refund, RefundStatus
 from tests.booking.helpers import book, future_slot, iso, make_bookable_venue
 
@@ -369,7 +370,7 @@ def test_a_failure_after_writing_leaves_the_booking_as_it_was(web, booking, cust
     def broken(*args, **kwargs):
         raise ValidationFailed("The mail queue is full.")
 
-    monkeypatch.setattr(reschedule, "_tell", broken)
+    monkeypatch.setattr(moves, "tell_about_move", broken)
     response = web.post(f"/bookings/{booking.reference}/reschedule", {"starts_at": iso(future_slot(days=4, hour=14))})
     assert response.status_code == 422 and "The mail queue is full." in response.get_data(as_text=True)
     assert snapshot(booking) == before and moves_of(booking) == 0

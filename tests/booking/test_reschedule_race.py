@@ -15,9 +15,9 @@ import pytest
 from sqlalchemy import delete, func, select
 
 from app.accounts.models import User
-from app.booking import reschedule
 from app.booking.errors import SlotUnavailable
 from app.booking.models import Booking, BookingMove
+from app.checkout import reschedule
 from app.extensions import db
 from app.payments.models import PaymentEvent
 from tests.booking.helpers import book, future_slot

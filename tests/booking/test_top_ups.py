@@ -13,7 +13,7 @@ from html import unescape
 import pytest
 from sqlalchemy import func, select
 
-from app.booking import order_lifecycle, top_ups
+from app.booking import order_lifecycle
 from app.booking.availability import find_slot
 from app.booking.events import times_reopened
 from app.booking.lifecycle import cancel_by_venue
@@ -27,6 +27,7 @@ from app.booking.models import (
     TopUp,
     TopUpStatus,
 )
+from app.checkout import top_ups
 from app.extensions import db
 from app.notifications.models import BookingReminder
 from app.payments.demo_gateway import build_event, event_id, session_object, sign
@@ -624,7 +625,7 @@ def test_cancelling_the_booking_lets_its_waiting_move_go_at_once(web, booking, c
 
 
 def test_the_venues_move_lets_a_waiting_move_go_and_keeps_the_price_paid(web, booking, customer, provider):
-    from app.booking import reschedule
+    from app.checkout import reschedule
 
     web.sign_in_as(customer)
     start_move(web, booking)

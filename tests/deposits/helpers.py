@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from app.booking import cart, checkout
+from app.booking import cart
+from app.checkout import checkout
 from app.extensions import db
 from app.payments.models import Payment, PaymentKind
 from tests.booking.helpers import future_slot, make_bookable_venue

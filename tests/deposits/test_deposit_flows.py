@@ -9,9 +9,10 @@ import pytest
 from sqlalchemy import func, select
 
 from app.admin import audit
-from app.booking import cart, checkout, lifecycle, order_lifecycle
+from app.booking import cart, lifecycle, order_lifecycle
 from app.booking.amounts import amount_due
 from app.booking.models import BookingStatus, OrderStatus
+from app.checkout import checkout
 from app.extensions import db
 from app.payments import fees
 from app.payments.demo_gateway import DemoGateway

@@ -18,14 +18,19 @@ def receivers(signal) -> list[str]:
 
 def test_each_signal_has_its_receivers_after_create_app(app):
     assert receivers(events.times_reopened) == [
-        "app.booking.top_ups.release_for_cancelled",  # a move waiting for its top-up ends with its booking
+        "app.checkout.top_ups.release_for_cancelled",  # a move waiting for its top-up ends with its booking
         "app.notifications.reminders.drop_for_released",
         "app.waitlist.offers.offer_reopened_times",
     ]
+    assert receivers(events.holds_expiring) == ["app.checkout.top_ups.release_run_out_holds"]
     assert receivers(events.times_opened) == ["app.waitlist.offers.offer_new_hours"]
     assert receivers(events.booking_cancelled) == [
         "app.notifications.cancellations.on_cancelled",  # the customer and the owner are told
         "app.payments.receivers.late_cancellation_fee",
+    ]
+    assert receivers(events.booking_moved) == [
+        "app.checkout.top_ups.give_way_to_a_move",  # a move waiting for its top-up gives way
+        "app.notifications.moves.on_moved",
     ]
     assert receivers(events.booking_marked) == ["app.payments.receivers.no_show_fee"]
     assert receivers(events.order_paid) == [

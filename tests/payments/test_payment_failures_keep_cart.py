@@ -14,9 +14,10 @@ from sqlalchemy import func, select
 
 from app.accounts.models import Role
 from app.admin import audit
-from app.booking import cart, checkout, order_lifecycle
+from app.booking import cart, order_lifecycle
 from app.booking.availability import find_slot
 from app.booking.models import BookingStatus, CartItem, Order, OrderStatus, ReleaseReason
+from app.checkout import checkout
 from app.extensions import db
 from app.payments.demo_gateway import build_event, session_object, sign
 from app.payments.models import Payment, PaymentStatus

@@ -14,8 +14,9 @@ import stripe
 from sqlalchemy import delete, func, select, text
 
 from app.accounts.models import User
-from app.booking import cart, checkout
+from app.booking import cart
 from app.booking.models import Order, OrderStatus
+from app.checkout import checkout
 from app.extensions import db
 from app.payments.models import Payment, PaymentEvent, PaymentStatus, Refund, RefundStatus
 from app.payments.ports import HANDLED, GatewayError, InvalidEvent

@@ -10,9 +10,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from app.booking import top_ups
 from app.booking.lifecycle import cancel_by_venue
 from app.booking.models import Booking, TopUp, TopUpStatus
+from app.checkout import top_ups
 from app.extensions import db
 from app.payments.models import Payment, PaymentKind, PaymentStatus, Refund
 from app.payments.reconcile import reconcile

@@ -8,8 +8,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select, text
 
-from app.booking import cart, checkout
+from app.booking import cart
 from app.booking.models import CartItem
+from app.checkout import checkout
 from app.extensions import db
 from app.payments.models import Payment, PaymentStatus
 from app.payments.refunds import request_refund

@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from app.booking import cart, checkout
+from app.booking import cart
+from app.checkout import checkout
 from app.extensions import db
 from app.payments.demo_webhook import pay_by_demo_card
 from app.payments.models import Payment

@@ -9,7 +9,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from app.booking import cart, checkout, lifecycle
+from app.booking import cart, lifecycle
+from app.checkout import checkout
 from app.extensions import db
 from app.payments import service as payments
 from app.payments.demo_webhook import pay_by_demo_card

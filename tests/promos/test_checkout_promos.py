@@ -9,9 +9,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app.booking import cart, checkout, lifecycle, order_lifecycle
+from app.booking import cart, lifecycle, order_lifecycle
 from app.booking.amounts import amount_due
 from app.booking.models import OrderStatus, ReleaseReason
+from app.checkout import checkout
 from app.extensions import db
 from app.payments.demo_webhook import pay_by_demo_card
 from app.payments.refunds import refundable

@@ -16,8 +16,9 @@ import pytest
 from sqlalchemy import delete, select
 
 from app.accounts.models import User
-from app.booking import cart, checkout
+from app.booking import cart
 from app.booking.models import Order
+from app.checkout import checkout
 from app.extensions import db
 from app.promos import redemption as promos
 from app.promos.models import CartPromo, PromoCode, PromoRedemption

@@ -16,9 +16,9 @@ from sqlalchemy import delete, func, select
 
 from app.accounts.models import User
 from app.admin.models import AuditEntry
-from app.booking import checkout
 from app.booking.errors import SlotUnavailable
 from app.booking.models import CartItem, Order
+from app.checkout import checkout
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.payments.models import PaymentEvent

@@ -16,9 +16,10 @@ import pytest
 from sqlalchemy import select
 
 from app.accounts.models import User
-from app.booking import cart, checkout, lifecycle, order_lifecycle
+from app.booking import cart, lifecycle, order_lifecycle
 from app.booking.errors import SlotUnavailable
 from app.booking.models import LIVE_STATUSES, Booking
+from app.checkout import checkout
 from app.extensions import db
 from app.venues.models import Service
 from app.waitlist import offers

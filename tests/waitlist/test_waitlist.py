@@ -190,7 +190,8 @@ def test_a_cancellation_offers_the_time_to_the_first_in_line(full, customer, mak
 
 
 def test_an_expired_hold_offers_the_time(ctx, provider, customer, make_user, run_jobs):
-    from app.booking import cart, checkout
+    from app.booking import cart
+    from app.checkout import checkout
 
     venue, service = make_bookable_venue(provider)
     open_only(venue, (10,))

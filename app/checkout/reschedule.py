@@ -12,7 +12,7 @@ was. The reference stays; ``calendar_sequence`` goes up so calendars move the en
 Money: the booking is repriced at the service's price now. Cheaper: the difference is refunded
 through the gateway that took the payment (app/payments/refunds.py). Dearer: a customer's move
 raises ``TopUpNeeded`` naming the difference; confirming it holds the new time and takes a
-top-up payment (app/booking/top_ups.py), and once that is paid the move is made here by
+top-up payment (app/checkout/top_ups.py), and once that is paid the move is made here by
 ``apply_move``, the same code as any move. A venue's move keeps the price the customer paid.
 See docs/rescheduling.md.
 """
@@ -25,7 +25,6 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -35,16 +34,13 @@ from app.accounts.models import User
 from app.admin import audit
 from app.booking.availability import busy_window, find_slot, get_busy, service_spec
 from app.booking.errors import SlotUnavailable
-from app.booking.events import ReopenedTime, times_reopened
-from app.booking.ics import calendar
+from app.booking.events import ReopenedTime, booking_moved, times_reopened
 from app.booking.models import Booking, BookingMove, BookingStatus, ReschedulePolicy
 from app.booking.order_lifecycle import expire_holds, lock_order
-from app.email import send_email
 from app.errors import DomainError, InvalidTransition, ValidationFailed
 from app.extensions import db
 from app.money import format_money
 from app.payments.refunds import get_card_payments, refundable, request_refund
-from app.urls import absolute_url
 from app.venues.models import Service, TeamMember, Venue
 
 REASON = "rescheduled"  # the sender of ``times_reopened`` for the time a move let go
@@ -184,7 +180,7 @@ def move_booking(
 
     ``as_venue``: the venue's owner moving it (no customer policy; the price paid is kept when
     the service costs more now). Otherwise ``by`` must be the booking's customer, and a time
-    that costs more now raises ``TopUpNeeded`` (app/booking/top_ups.py takes the difference)."""
+    that costs more now raises ``TopUpNeeded`` (app/checkout/top_ups.py takes the difference)."""
     now = now or datetime.now(UTC)
     booking, service, target = check_move(booking, new_start, team_member_id, by=by, now=now, as_venue=as_venue)
     difference = _price_difference(booking, service, as_venue=as_venue)
@@ -200,11 +196,7 @@ def move_booking(
             target=target,
         )
     moved_by: Mover = "venue" if as_venue else "customer"
-    result = apply_move(booking, target, by=by, moved_by=moved_by, difference=difference, now=now)
-    from app.booking.top_ups import release_after_move  # top-ups build on moves
-
-    release_after_move(result.booking, moved_by=moved_by, now=now)  # a move waiting for payment gives way
-    return result
+    return apply_move(booking, target, by=by, moved_by=moved_by, difference=difference, now=now)
 
 
 def check_move(
@@ -352,10 +344,16 @@ def apply_move(
     )
     db.session.flush()
     times_reopened.send(REASON, times=(old,), order_id=booking.order_id)
-    from app.notifications.reminders import plan_reminders  # notifications build on bookings
-
-    plan_reminders(booking, now=now)  # the old time's reminders dropped, the new time's planned
-    _tell(booking, old.starts_at, moved_by=moved_by, refunded_minor=refunded, paid_minor=top_up_minor)
+    # Reminders planned again and the people concerned told (app/notifications/moves.py); a
+    # move still waiting for its top-up gives way to one made otherwise (app/checkout/top_ups.py).
+    booking_moved.send(
+        moved_by,
+        booking=booking,
+        from_starts_at=old.starts_at,
+        refunded_minor=refunded,
+        paid_minor=top_up_minor,
+        now=now,
+    )
     return MoveResult(booking, old.starts_at, difference, refunded)
 
 
@@ -397,41 +395,3 @@ def _refund_difference(booking: Booking, amount_minor: int) -> int:
             )
             asked += part
     return asked  # nothing when it wasn't paid online: nothing to send back through a gateway
-
-
-def _tell(
-    booking: Booking, from_starts_at: datetime, *, moved_by: Mover, refunded_minor: int, paid_minor: int = 0
-) -> None:
-    """The customer always gets the new time and the updated calendar entry; the venue hears of
-    a customer's move. Emails are jobs: sent once, after commit."""
-    zone = timefmt.venue_zone(booking.venue.timezone)
-    context = {
-        "booking": booking,
-        "moved_by": moved_by,
-        "old_when": timefmt.venue_span_label(
-            from_starts_at, from_starts_at + (booking.ends_at - booking.starts_at), zone.key
-        ),
-        "refund": format_money(refunded_minor, booking.currency) if refunded_minor else None,
-        "top_up": format_money(paid_minor, booking.currency) if paid_minor else None,
-        "booking_url": absolute_url("booking.booking_detail", reference=booking.reference),
-        "attachment": ("cozywish-booking.ics", calendar([booking], name="CozyWish bookings"), "text/calendar"),
-    }
-    send_email(
-        booking.customer.email,
-        _l("Moved by the venue: %(service)s at %(venue)s", service=booking.service.name, venue=booking.venue.name)
-        if moved_by == "venue"
-        else _l("Moved: %(service)s at %(venue)s", service=booking.service.name, venue=booking.venue.name),
-        "booking_rescheduled",
-        user=booking.customer,
-        for_venue=False,
-        **context,
-    )
-    if moved_by == "customer":
-        send_email(
-            booking.venue.owner.email,
-            _l("Moved by the customer: %(reference)s", reference=booking.reference),
-            "booking_rescheduled",
-            user=booking.venue.owner,
-            for_venue=True,
-            **context,
-        )

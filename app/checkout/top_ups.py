@@ -32,11 +32,12 @@ from sqlalchemy.exc import IntegrityError
 from app import timefmt
 from app.accounts.models import User
 from app.admin import audit
-from app.booking import lifecycle, order_lifecycle, reschedule
+from app.booking import lifecycle, order_lifecycle
 from app.booking.errors import SlotUnavailable
-from app.booking.events import announce_reopened, times_reopened
+from app.booking.events import announce_reopened, booking_moved, holds_expiring, times_reopened
 from app.booking.models import Booking, BookingStatus, TopUp, TopUpStatus
 from app.booking.references import new_reference
+from app.checkout import reschedule
 from app.errors import InvalidTransition, ValidationFailed
 from app.extensions import db
 from app.money import format_money
@@ -232,6 +233,12 @@ def _release_pending_for(booking: Booking, *, now: datetime, why: str = "chose_o
         _release(pending, why, payment_status=PaymentStatus.EXPIRED, now=now)
 
 
+@booking_moved.connect
+def give_way_to_a_move(moved_by: str, *, booking: Booking, paid_minor: int, now: datetime, **_: object) -> None:
+    if not paid_minor:  # a move made without a top-up (this top-up's own paid move has one)
+        release_after_move(booking, moved_by=moved_by, now=now)
+
+
 def release_after_move(booking: Booking, *, moved_by: str, now: datetime | None = None) -> None:
     """The booking was moved another way (by the venue, or by the customer to a time that
     doesn't cost more): a move still waiting for its top-up lets its time go."""
@@ -279,6 +286,11 @@ def give_up(top_up: TopUp, *, customer: User, now: datetime | None = None) -> bo
         raise InvalidTransition(_("Your payment is being processed: we'll email you when the move is made or not."))
     _release(top_up, "kept", payment_status=PaymentStatus.EXPIRED, now=now)
     return True
+
+
+@holds_expiring.connect
+def release_run_out_holds(sender: str, *, now, service_ids=None, member_ids=None, between=None) -> int:
+    return expire_top_up_holds(now, service_ids=service_ids, member_ids=member_ids, between=between)
 
 
 def expire_top_up_holds(
