@@ -9,14 +9,14 @@ from typing import Protocol
 
 from flask import Flask, current_app
 
-from app.errors import DomainError
+from app.errors import OutOfSpace
 
 # The disk (or the user's quota) is full: the request cannot succeed until someone frees space.
 FULL_DISK_ERRORS = (errno.ENOSPC, errno.EDQUOT)
 
 
-class StorageFull(DomainError):
-    status_code = 507  # Insufficient Storage
+class StorageFull(OutOfSpace):
+    pass
 
     def __init__(self) -> None:
         super().__init__("We are out of storage space, so your file was not saved. Please try again later.")

@@ -25,7 +25,7 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey
 
-from app.errors import DomainError
+from app.errors import DomainError, UpstreamFailed
 
 GOOGLE_METADATA_URL = "https://accounts.google.com/.well-known/openid-configuration"
 APPLE_METADATA_URL = "https://appleid.apple.com/.well-known/openid-configuration"
@@ -36,13 +36,9 @@ APPLE_SECRET_SECONDS = 86400
 class ProviderRefused(DomainError):
     """The provider's answer can't be trusted or used: a broken flow, a bad token, a refusal."""
 
-    status_code = 400
 
-
-class ProviderUnavailable(DomainError):
+class ProviderUnavailable(UpstreamFailed):
     """The provider could not be reached or answered nonsense."""
-
-    status_code = 502
 
 
 @dataclass(frozen=True)

@@ -23,14 +23,12 @@ from app.accounts.oidc import PROVIDER_LABELS, Provider, ProviderIdentity
 from app.accounts.oidc_models import ProviderLink
 from app.accounts.service import get_user, get_user_by_email
 from app.email import send_email
-from app.errors import DomainError, LimitReached, ValidationFailed
+from app.errors import LimitReached, NotAllowed, NotFound, ValidationFailed
 from app.extensions import db
 
 
-class SignInRefused(DomainError):
+class SignInRefused(NotAllowed):
     """The provider's identity can't be used for this account (policy, not a broken flow)."""
-
-    status_code = 403
 
 
 class LinkConflict(LimitReached):
@@ -41,8 +39,8 @@ class LastSignInMethod(LimitReached):
     """Removing this would leave the account with no way to sign in."""
 
 
-class LinkNotFound(DomainError):
-    status_code = 404
+class LinkNotFound(NotFound):
+    pass
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from app.accounts.routes import bp, complete_sign_in, render_profile
 from app.accounts.security_log import record_security_event
 from app.errors import DomainError, ValidationFailed
 from app.extensions import csrf, db, limiter
+from app.ops.errors import http_status
 from app.urls import absolute_url
 
 FLOW = "oidc_flow"
@@ -79,7 +80,7 @@ def oidc_start(provider_name: str):
             provider, absolute_url("accounts.oidc_callback", provider_name=provider.name)
         )
     except DomainError as exc:
-        return _problem(exc.message, exc.status_code)
+        return _problem(exc.message, http_status(exc))
     session[FLOW] = {
         "provider": provider.name,
         "state": state,
@@ -169,7 +170,7 @@ def oidc_callback(provider_name: str):
             reason=exc.message[:200],
         )
         db.session.commit()
-        return _finish(_problem(exc.message, exc.status_code))
+        return _finish(_problem(exc.message, http_status(exc)))
     if identity.name is None and answer.get("user"):
         identity = replace(identity, name=_apple_name(answer["user"]))
     if flow["intent"] == "link":
@@ -233,7 +234,7 @@ def _link(provider: oidc.Provider, identity: oidc.ProviderIdentity):
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "danger")
-        return render_profile(exc.status_code)
+        return render_profile(http_status(exc))
     record_security_event("account.provider_linked", user_id=user.id, provider=provider.name, link_id=link.id)
     db.session.commit()
     flash(_("%(provider_label)s is linked: you can now sign in with it.", provider_label=provider.label), "success")
@@ -249,7 +250,7 @@ def _sign_in(provider: oidc.Provider, identity: oidc.ProviderIdentity, flow: dic
             "account.provider_sign_in_refused", user_id=None, provider=provider.name, email=identity.email
         )
         db.session.commit()
-        return _problem(exc.message, exc.status_code)
+        return _problem(exc.message, http_status(exc))
     user = outcome.user
     if not user.is_active:
         db.session.rollback()
@@ -292,7 +293,7 @@ def oidc_unlink(link_id: int):
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "danger")
-        return render_profile(exc.status_code)
+        return render_profile(http_status(exc))
     record_security_event("account.provider_unlinked", user_id=user.id, provider=link.provider, link_id=link_id)
     db.session.commit()
     flash(_("%(label)s can no longer sign in to your account.", label=oidc_links.label(link.provider)), "success")
@@ -316,11 +317,11 @@ def remove_password():
     except ValidationFailed as exc:
         db.session.rollback()
         form.current_password.errors.append(exc.message)
-        return render_profile(exc.status_code, remove_password_form=form)
+        return render_profile(http_status(exc), remove_password_form=form)
     except DomainError as exc:  # nothing to remove, or the last way in: the form isn't even shown
         db.session.rollback()
         flash(exc.message, "danger")
-        return render_profile(exc.status_code)
+        return render_profile(http_status(exc))
     record_security_event("account.password_removed", user_id=user.id)
     remember = session.get("remember", False)
     sessions.end_all_sessions(user, reason="password removed")

@@ -22,6 +22,7 @@ from app.accounts.service import check_sign_in_allowed, clear_failed_sign_ins, r
 from app.accounts.two_factor_views import PENDING, pending_sign_in, remember_this_device
 from app.errors import DomainError, TooManyAttempts
 from app.extensions import db
+from app.ops.errors import http_status
 
 CHALLENGE = "passkey_challenge"
 
@@ -51,7 +52,7 @@ def _body() -> dict:
 
 
 def _error(exc: DomainError):
-    return jsonify(error=exc.message), exc.status_code
+    return jsonify(error=exc.message), http_status(exc)
 
 
 def _signed_in_json(response):

@@ -43,7 +43,7 @@ from webauthn.helpers.structs import (
 from app.accounts.models import User
 from app.accounts.passkey_models import Passkey, PasskeyChallenge
 from app.email import send_email
-from app.errors import DomainError, LimitReached, ValidationFailed
+from app.errors import DomainError, LimitReached, NotFound, ValidationFailed
 from app.extensions import db
 
 CHALLENGE_SECONDS = 300
@@ -60,8 +60,6 @@ _TRANSPORTS = {transport.value for transport in AuthenticatorTransport}
 class PasskeyRefused(DomainError):
     """The browser's answer doesn't prove this passkey (wrong challenge, origin, key, signature...)."""
 
-    status_code = 400
-
 
 class ChallengeExpired(PasskeyRefused):
     """No live challenge of this session matches: it expired, was used, or was never asked for."""
@@ -71,8 +69,8 @@ class SignCountWentBack(PasskeyRefused):
     """A valid signature with a counter that didn't grow: probably a cloned authenticator."""
 
 
-class PasskeyNotFound(DomainError):
-    status_code = 404
+class PasskeyNotFound(NotFound):
+    pass
 
 
 def relying_party() -> tuple[str, str]:

@@ -16,7 +16,7 @@ MAX_PAGE = 10_000
 
 
 class BadFilter(DomainError):
-    status_code = 400
+    pass
 
 
 def parse_page(value: str | None) -> int:

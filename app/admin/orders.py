@@ -26,6 +26,7 @@ from app.booking.order_lifecycle import get_history
 from app.errors import InvalidTransition, ValidationFailed
 from app.extensions import db
 from app.money import format_money
+from app.ops.errors import http_status
 from app.payments.forms import RefundForm
 from app.payments.models import Payment, PaymentEvent, Refund
 from app.payments.refunds import get_card_payments, refund_cards, refundable
@@ -223,7 +224,7 @@ def refund_order(order_id: int) -> Response:
     except (ValidationFailed, InvalidTransition) as exc:
         db.session.rollback()
         page = build_order_page(get_order(order_id), form, error=exc.message)
-        return render_page("admin/order.html", status=exc.status_code, **page)
+        return render_page("admin/order.html", status=http_status(exc), **page)
     audit.record(
         "order.refund",
         actor_id=current_user.id,

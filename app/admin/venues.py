@@ -23,6 +23,7 @@ from app.admin.listing import BadFilter, like_pattern, paginate, parse_page
 from app.admin.routes import bp
 from app.errors import DomainError, ValidationFailed
 from app.extensions import db
+from app.ops.errors import http_status
 from app.payouts import accounts as payout_accounts
 from app.private_cache import private_page
 from app.rendering import render_page
@@ -189,7 +190,7 @@ def decide_venue(venue_id: int, action: str):
     except DomainError as refusal:
         db.session.rollback()  # nothing of a refused decision is kept
         error = {"action": action, "message": refusal.message, "reason": reason}
-        return _render_preview(_get_venue(venue_id), status=refusal.status_code, error=error)
+        return _render_preview(_get_venue(venue_id), status=http_status(refusal), error=error)
     db.session.commit()
     flash(DONE_MESSAGES[action].format(name=venue.name), "success")
     return redirect(url_for("admin.venues"))

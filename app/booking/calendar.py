@@ -48,6 +48,7 @@ from app.booking.time_blocks import add_time_block, find_time_blocks, remove_tim
 from app.errors import DomainError
 from app.extensions import db
 from app.money import format_money
+from app.ops.errors import http_status
 from app.private_cache import follows, private_page, user_namespace, valid_until
 from app.rendering import add_toast, is_htmx, render_page
 from app.schedules.calendar import working_week
@@ -344,7 +345,7 @@ def _act(venue: Venue, booking_id: int, command: Callable[[Booking], object], me
         command(booking)
     except DomainError as exc:
         db.session.rollback()
-        return _booking_page(venue, get_venue_booking(venue, booking_id), status=exc.status_code, error=exc.message)
+        return _booking_page(venue, get_venue_booking(venue, booking_id), status=http_status(exc), error=exc.message)
     db.session.commit()
     if is_htmx():
         return add_toast(_booking_page(venue, booking), message)

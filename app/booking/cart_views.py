@@ -35,6 +35,7 @@ from app.booking.routes import (
 )
 from app.extensions import db
 from app.money import format_money
+from app.ops.errors import http_status
 from app.private_cache import follows, private_page, recording, user_namespace, valid_until
 from app.promos.cart import get_cart_discount
 from app.rendering import add_toast, is_htmx, render_page
@@ -74,7 +75,7 @@ def add_to_cart() -> Response:
         )
     except CartItemInvalid as exc:
         db.session.rollback()
-        return refuse_item(form, exc.message, exc.status_code)
+        return refuse_item(form, exc.message, http_status(exc))
     db.session.commit()
     service = item.service
     message = _("Added %(service)s to your cart.", service=service.name)
@@ -254,7 +255,7 @@ def update_item(item_id: int) -> Response:
         carts.update_quantity(owner, item_id, form.quantity.data)
     except CartItemInvalid as exc:
         db.session.rollback()
-        return cart_changed(None, error=(item_id, exc.message), status=exc.status_code)
+        return cart_changed(None, error=(item_id, exc.message), status=http_status(exc))
     db.session.commit()
     people = form.quantity.data
     return cart_changed(

@@ -24,8 +24,9 @@ from app.admin import audit
 from app.booking.lifecycle import STATUS_LABELS
 from app.booking.models import Booking, BookingStatus
 from app.booking.references import ALPHABET
-from app.errors import DomainError
+from app.errors import ValidationFailed
 from app.extensions import db
+from app.ops.errors import http_status
 from app.rendering import add_toast, is_htmx, render_page
 from app.venues.dashboard import bp, venue_required
 from app.venues.models import Venue
@@ -57,8 +58,8 @@ PAGE_SECURITY = {
 }
 
 
-class CheckInRefused(DomainError):
-    status_code = 422
+class CheckInRefused(ValidationFailed):
+    pass
 
 
 def normalise_code(raw: str) -> str:
@@ -183,7 +184,7 @@ def check_in_submit(venue: Venue):
         booking, fresh = check_in(venue, raw, actor_id=current_user.id)
     except CheckInRefused as refused:
         db.session.rollback()
-        response = _page(venue, status=refused.status_code, error=refused.message, code=raw[:MAX_CODE_LENGTH])
+        response = _page(venue, status=http_status(refused), error=refused.message, code=raw[:MAX_CODE_LENGTH])
         return add_toast(response, refused.message, "danger") if is_htmx() else response
     shown = describe(booking, timefmt.venue_zone(venue.timezone))
     message = (

@@ -1,11 +1,9 @@
-from app.errors import DomainError
+from app.errors import Conflict, ValidationFailed
 
 
-class SlotUnavailable(DomainError):
+class SlotUnavailable(Conflict):
     """The time is no longer free (someone else took it, or it closed)."""
 
-    status_code = 409
 
-
-class CartItemInvalid(DomainError):
-    status_code = 422
+class CartItemInvalid(ValidationFailed):
+    pass

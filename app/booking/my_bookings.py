@@ -28,6 +28,7 @@ from app.checkout import reschedule
 from app.errors import InvalidTransition, ValidationFailed
 from app.extensions import db
 from app.money import format_money
+from app.ops.errors import http_status
 from app.payments import service as payments
 from app.payments.models import Refund, RefundStatus
 from app.private_cache import private_page, user_namespace, valid_until
@@ -264,7 +265,7 @@ def cancel_booking(reference: str) -> Response:
         except (ValidationFailed, InvalidTransition) as exc:
             db.session.rollback()
             booking = get_own_booking(reference)
-            error, status = exc.message, exc.status_code
+            error, status = exc.message, http_status(exc)
         else:
             db.session.commit()
             amount = format_money(refund, booking.currency)

@@ -28,6 +28,7 @@ from app.checkout import checkout as checkouts
 from app.errors import InvalidTransition, ValidationFailed
 from app.extensions import db
 from app.money import format_money
+from app.ops.errors import http_status
 from app.payments import service as payments
 from app.payments.ports import GatewayError
 from app.payments.saved_cards import card_label, get_saved_card
@@ -122,7 +123,7 @@ def pay_order(order_id: int) -> Response:
     except (InvalidTransition, GatewayError) as exc:
         db.session.rollback()
         page = build_order_page(get_own_order(order_id), now=now, error=exc.message)
-        return render_page("booking/order.html", status=exc.status_code, **page)
+        return render_page("booking/order.html", status=http_status(exc), **page)
     db.session.commit()
     return redirect(payment.checkout_url, 303)
 
@@ -137,7 +138,7 @@ def change_order(order_id: int) -> Response:
     except InvalidTransition as exc:
         db.session.rollback()
         page = build_order_page(get_own_order(order_id), now=datetime.now(UTC), error=exc.message)
-        return render_page("booking/order.html", status=exc.status_code, **page)
+        return render_page("booking/order.html", status=http_status(exc), **page)
     db.session.commit()
     flash(restored.message(), "warning" if restored.unavailable else "success")
     return redirect(url_for(".cart"), 303)

@@ -35,6 +35,7 @@ from app.checkout import reschedule, top_ups
 from app.errors import DomainError
 from app.extensions import db
 from app.money import format_money
+from app.ops.errors import http_status
 from app.rendering import add_toast, is_htmx, render_page
 from app.scheduling import Slot
 from app.venues.dashboard import bp as dashboard_bp
@@ -157,7 +158,7 @@ def reschedule_booking(reference: str) -> Response:
         result = reschedule.move_booking(booking, new_start, member_id, by=current_user, now=now)
     except DomainError as exc:
         db.session.rollback()
-        return _refused(get_own_booking(reference), exc.message, exc.status_code, now)
+        return _refused(get_own_booking(reference), exc.message, http_status(exc), now)
     db.session.commit()
     when = timefmt.venue_span_label(result.booking.starts_at, result.booking.ends_at, result.booking.venue.timezone)
     message = _("Moved to %(when)s. We've emailed you the new time and calendar entry.", when=when)
@@ -184,7 +185,7 @@ def _start_top_up(booking: Booking, new_start: datetime, member_id: int | None, 
         )
     except DomainError as exc:
         db.session.rollback()
-        return _refused(get_own_booking(reference), exc.message, exc.status_code, now)
+        return _refused(get_own_booking(reference), exc.message, http_status(exc), now)
     db.session.commit()
     if is_htmx():
         response = Response(status=204)
@@ -280,7 +281,7 @@ def keep_my_time(reference: str, top_up_id: int) -> Response:
         db.session.rollback()
         page = build_top_up_page(booking, top_up, datetime.now(UTC))
         page["error"] = exc.message
-        response = render_page("booking/top_up.html", "top_up_status", status=exc.status_code, **page)
+        response = render_page("booking/top_up.html", "top_up_status", status=http_status(exc), **page)
         return add_toast(response, exc.message, "danger") if is_htmx() else response
     db.session.commit()
     if released:
@@ -322,7 +323,7 @@ def move_venue_booking(venue: Venue, booking_id: int) -> Response:
         result = reschedule.move_booking(booking, new_start, member_id, by=current_user, as_venue=True)
     except (BadInput, DomainError) as exc:
         db.session.rollback()
-        message, status = (str(exc), 422) if isinstance(exc, BadInput) else (exc.message, exc.status_code)
+        message, status = (str(exc), 422) if isinstance(exc, BadInput) else (exc.message, http_status(exc))
         booking = get_venue_booking(venue, booking_id)
         if from_panel:
             return _booking_page(venue, booking, status=status, error=message)

@@ -37,7 +37,7 @@ from app.booking.errors import SlotUnavailable
 from app.booking.events import ReopenedTime, booking_moved, times_reopened
 from app.booking.models import Booking, BookingMove, BookingStatus, ReschedulePolicy
 from app.booking.order_lifecycle import expire_holds, lock_order
-from app.errors import DomainError, InvalidTransition, ValidationFailed
+from app.errors import Conflict, InvalidTransition, ValidationFailed
 from app.extensions import db
 from app.money import format_money
 from app.payments.refunds import get_card_payments, refundable, request_refund
@@ -66,10 +66,8 @@ class Target:
     label: str  # "Tue 24 Nov 2026, 10:00 (Europe/London)"
 
 
-class TopUpNeeded(DomainError):
+class TopUpNeeded(Conflict):
     """A customer's move to a time that costs more now: it needs the difference paid first."""
-
-    status_code = 409
 
     def __init__(self, message: str, *, amount_minor: int, currency: str, target: Target):
         super().__init__(message)

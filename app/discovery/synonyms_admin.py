@@ -15,6 +15,7 @@ from app.accounts.access import role_required
 from app.admin.routes import bp as admin_bp
 from app.errors import DomainError
 from app.extensions import db
+from app.ops.errors import http_status
 from app.rendering import render_page
 from search.synonyms import (
     PHRASE_MAX_LENGTH,
@@ -74,7 +75,7 @@ def add_search_synonym() -> Response:
         row = add_synonym(form.term.data or "", form.synonym.data or "", actor_id=current_user.id)
     except DomainError as refusal:
         db.session.rollback()
-        return _render(form=form, error=refusal.message, status=refusal.status_code)
+        return _render(form=form, error=refusal.message, status=http_status(refusal))
     db.session.commit()
     flash(
         _("Search now treats “%(term)s” and “%(synonym)s” as the same.", term=row.term, synonym=row.synonym), "success"
@@ -93,7 +94,7 @@ def change_search_synonym(synonym_id: int) -> Response:
         change_synonym(row, form.term.data or "", form.synonym.data or "", actor_id=current_user.id)
     except DomainError as refusal:
         db.session.rollback()
-        return _render(error=refusal.message, status=refusal.status_code)
+        return _render(error=refusal.message, status=http_status(refusal))
     db.session.commit()
     flash(_("Changed: “%(term)s” and “%(synonym)s”.", term=row.term, synonym=row.synonym), "success")
     return redirect(url_for("admin.synonyms"), 303)

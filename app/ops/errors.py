@@ -15,12 +15,38 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from app.errors import DomainError
+from app.errors import (
+    Conflict,
+    DomainError,
+    NotAllowed,
+    NotFound,
+    OutOfSpace,
+    TooManyAttempts,
+    UpstreamFailed,
+    ValidationFailed,
+)
 from app.extensions import db
 from app.ops.input_guard import RAW_BODY_ENDPOINTS
 from app.rendering import is_htmx
 
 log = logging.getLogger(__name__)
+
+# The one place a domain error's kind becomes an HTTP status (the first kind it is, in order).
+STATUS_OF_KIND: tuple[tuple[type[DomainError], int], ...] = (
+    (ValidationFailed, 422),
+    (Conflict, 409),
+    (NotFound, 404),
+    (NotAllowed, 403),
+    (TooManyAttempts, 429),
+    (UpstreamFailed, 502),
+    (OutOfSpace, 507),  # Insufficient Storage
+)
+
+
+def http_status(error: DomainError) -> int:
+    """The HTTP status for a domain error: its kind's, or 400 for a plain one."""
+    return next((status for kind, status in STATUS_OF_KIND if isinstance(error, kind)), 400)
+
 
 MESSAGES = {
     400: (_l("Bad request"), _l("Something in that request didn't make sense to us.")),
@@ -75,7 +101,7 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
-        return render_error(error.status_code, error.message)
+        return render_error(http_status(error), error.message)
 
     @app.errorhandler(429)
     def too_many(error):

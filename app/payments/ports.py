@@ -13,19 +13,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from app.errors import DomainError
+from app.errors import DomainError, UpstreamFailed
 
 
 class InvalidEvent(DomainError):
     """A webhook we can't trust or read (bad signature, stale timestamp, not JSON)."""
 
-    status_code = 400
 
-
-class GatewayError(DomainError):
+class GatewayError(UpstreamFailed):
     """The gateway refused or could not be reached."""
-
-    status_code = 502
 
 
 # The event types settling acts on (app/payments/settlement.py): a gateway lists these when it

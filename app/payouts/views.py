@@ -15,6 +15,7 @@ from sqlalchemy import select
 from app.errors import DomainError
 from app.extensions import db
 from app.money import format_money
+from app.ops.errors import http_status
 from app.payouts import accounts as payout_accounts
 from app.payouts.demo_connect import account_object, deliver
 from app.payouts.earnings import (
@@ -76,7 +77,7 @@ def payouts_connect(venue: Venue) -> Response:
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "danger")
-        return _payouts_page(venue, status=exc.status_code)
+        return _payouts_page(venue, status=http_status(exc))
     db.session.commit()
     return redirect(url, 303)
 

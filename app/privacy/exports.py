@@ -20,7 +20,7 @@ from app.accounts.models import User, UserSession
 from app.admin.models import AuditEntry
 from app.booking.models import Booking, CartItem, Order
 from app.email import send_email
-from app.errors import DomainError, LimitReached, TooManyAttempts
+from app.errors import LimitReached, NotFound, TooManyAttempts
 from app.extensions import db
 from app.jobs import enqueue, job
 from app.payments.models import Payment, Refund
@@ -47,8 +47,8 @@ SECRET_COLUMNS = frozenset(
 )
 
 
-class ExportNotAvailable(DomainError):
-    status_code = 404
+class ExportNotAvailable(NotFound):
+    pass
 
 
 def now_utc() -> datetime:

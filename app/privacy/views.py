@@ -13,6 +13,7 @@ from app.accounts.forms import ConfirmForm
 from app.accounts.security_log import record_security_event
 from app.errors import DomainError, ValidationFailed
 from app.extensions import db
+from app.ops.errors import http_status
 from app.privacy import consent, deletion, exports, legal
 from app.privacy.forms import DeleteAccountForm, MarketingForm
 
@@ -77,7 +78,7 @@ def request_export():
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "warning")
-        return render_settings(exc.status_code)
+        return render_settings(http_status(exc))
     record_security_event("account.data_export_requested", user_id=current_user.id)
     db.session.commit()
     flash(_("We're preparing your data. We'll email you a download link, usually within a few minutes."), "success")
@@ -120,7 +121,7 @@ def request_deletion():
             form.current_password.errors.append(exc.message)
         else:  # already scheduled, upcoming venue bookings, an administrator: about the account, not the form
             flash(exc.message, "warning")
-        return render_settings(exc.status_code, delete_form=form)
+        return render_settings(http_status(exc), delete_form=form)
     db.session.commit()
     session.clear()
     logout_user()  # every session ended with the request; this browser's cookies go too
@@ -145,7 +146,7 @@ def cancel_deletion():
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "warning")
-        return render_settings(exc.status_code)
+        return render_settings(http_status(exc))
     db.session.commit()
     flash(_("Your account will not be deleted. Welcome back!"), "success")
     return redirect(url_for("privacy.settings"))

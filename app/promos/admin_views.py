@@ -11,6 +11,7 @@ from app.accounts.access import role_required
 from app.admin.routes import bp as admin_bp
 from app.errors import DomainError
 from app.extensions import db
+from app.ops.errors import http_status
 from app.promos import manage
 from app.promos.models import PromoCode
 from app.promos.pages import code_row, form_values, page_context
@@ -66,7 +67,7 @@ def create_promo_code() -> Response:
         code = manage.create_code(request.form.get("code", ""), terms, venue_id=None, actor_id=current_user.id)
     except DomainError as refusal:
         db.session.rollback()
-        return _list(typed=request.form.to_dict(), error=refusal.message, status=refusal.status_code)
+        return _list(typed=request.form.to_dict(), error=refusal.message, status=http_status(refusal))
     db.session.commit()
     flash(_("Promo code %(code_code)s created.", code_code=code.code), "success")
     return redirect(url_for(URLS["list"]), 303)
@@ -102,7 +103,7 @@ def update_promo_code(code_id: int) -> Response:
         manage.update_code(code, manage.read_terms(request.form), actor_id=current_user.id)
     except DomainError as refusal:
         db.session.rollback()
-        return _edit(_load(code_id), typed=request.form.to_dict(), error=refusal.message, status=refusal.status_code)
+        return _edit(_load(code_id), typed=request.form.to_dict(), error=refusal.message, status=http_status(refusal))
     db.session.commit()
     flash(_("Promo code %(code_code)s saved.", code_code=code.code), "success")
     return redirect(url_for(URLS["list"]), 303)

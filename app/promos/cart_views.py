@@ -21,6 +21,7 @@ from app.booking import cart as carts
 from app.booking.cart_views import build_cart_page, nav_cart_oob
 from app.booking.routes import bp, get_cart_owner, require_booker
 from app.extensions import db
+from app.ops.errors import http_status
 from app.promos import redemption as promos
 from app.promos.cart import bookable_lines
 from app.promos.rules import CODE_MAX_LENGTH
@@ -81,7 +82,7 @@ def add_promo_code() -> Response:
         )
     except promos.PromoRefused as exc:
         db.session.rollback()
-        return _cart(error=exc.message, typed=typed, status=exc.status_code)
+        return _cart(error=exc.message, typed=typed, status=http_status(exc))
     db.session.commit()
     return _cart(message=_("Promo code %(code)s added.", code=code.code))
 

@@ -10,6 +10,7 @@ from flask_wtf import FlaskForm
 
 from app.errors import DomainError
 from app.extensions import db
+from app.ops.errors import http_status
 from app.promos import manage
 from app.promos.models import PromoCode
 from app.promos.pages import code_row, form_values, page_context
@@ -83,7 +84,7 @@ def create_promo_code(venue: Venue) -> Response:
         code = manage.create_code(request.form.get("code", ""), terms, venue_id=venue.id, actor_id=current_user.id)
     except DomainError as refusal:
         db.session.rollback()
-        return _list(venue, typed=request.form.to_dict(), error=refusal.message, status=refusal.status_code)
+        return _list(venue, typed=request.form.to_dict(), error=refusal.message, status=http_status(refusal))
     db.session.commit()
     flash(_("Promo code %(code_code)s created.", code_code=code.code), "success")
     return redirect(url_for(URLS["list"]), 303)
@@ -108,7 +109,7 @@ def update_promo_code(venue: Venue, code_id: int) -> Response:
     except DomainError as refusal:
         db.session.rollback()
         code = _load(venue, code_id)
-        return _edit(venue, code, typed=request.form.to_dict(), error=refusal.message, status=refusal.status_code)
+        return _edit(venue, code, typed=request.form.to_dict(), error=refusal.message, status=http_status(refusal))
     db.session.commit()
     flash(_("Promo code %(code_code)s saved.", code_code=code.code), "success")
     return redirect(url_for(URLS["list"]), 303)

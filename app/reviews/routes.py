@@ -21,6 +21,7 @@ from app.booking.routes import booking_row
 from app.booking.routes import bp as booking_bp
 from app.errors import DomainError
 from app.extensions import db
+from app.ops.errors import http_status
 from app.rendering import render_page
 from app.reviews import service
 from app.reviews.forms import HideForm, ReviewForm
@@ -57,7 +58,7 @@ def review_booking(reference: str) -> Response:
                 error, status = "You have already reviewed this booking.", 409
             except DomainError as refusal:
                 db.session.rollback()
-                error, status = refusal.message, refusal.status_code
+                error, status = refusal.message, http_status(refusal)
             else:
                 flash(_("Thank you! Your review is live on the venue's page."), "success")
                 return redirect(url_for("booking.booking_detail", reference=booking.reference), 303)
@@ -131,7 +132,7 @@ def moderate_review(review_id: int, action: str) -> Response:
         )
     except DomainError as refusal:
         db.session.rollback()  # nothing of a refused decision is kept
-        return _render_list(error=refusal.message, status=refusal.status_code)
+        return _render_list(error=refusal.message, status=http_status(refusal))
     db.session.commit()
     flash(_("Review hidden from the venue's page.") if action == "hide" else _("Review published again."), "success")
     return redirect(url_for("admin.reviews", status=request.args.get("status", "published")), 303)

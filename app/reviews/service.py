@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload
 from app.accounts.models import User
 from app.admin import audit
 from app.booking.models import Booking, BookingStatus
-from app.errors import DomainError, ValidationFailed
+from app.errors import Conflict, ValidationFailed
 from app.extensions import db
 from app.reviews.models import BODY_MAX_LENGTH, BODY_MIN_LENGTH, Review, ReviewStatus
 from app.venues.models import Venue
@@ -23,12 +23,12 @@ REVIEW_WINDOW = timedelta(days=90)  # after the appointment ends
 HIDE_REASON_MAX_LENGTH = 500
 
 
-class AlreadyReviewed(DomainError):
-    status_code = 409
+class AlreadyReviewed(Conflict):
+    pass
 
 
-class NotReviewable(DomainError):
-    status_code = 409
+class NotReviewable(Conflict):
+    pass
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from sqlalchemy import delete, func, select, text
 from sqlalchemy.dialects.postgresql import insert
 
 from app.booking.models import Booking, BookingStatus
-from app.errors import DomainError, LimitReached
+from app.errors import LimitReached, NotFound
 from app.extensions import db
 from app.saved.models import SavedVenue
 from app.venues.models import Venue, VenueStatus
@@ -40,8 +40,8 @@ TRENDING_RADIUS_KM = 25
 COUNTED_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.COMPLETED)
 
 
-class VenueNotListed(DomainError):
-    status_code = 404
+class VenueNotListed(NotFound):
+    pass
 
 
 # -- who has saved what -------------------------------------------------------------------------

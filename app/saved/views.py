@@ -12,6 +12,7 @@ from flask_wtf.csrf import generate_csrf
 
 from app.accounts.access import is_safe_next
 from app.errors import DomainError
+from app.ops.errors import http_status
 from app.rendering import add_toast, is_htmx
 from app.saved import service
 
@@ -31,7 +32,7 @@ def toggle(venue_id: int):
         venue = service.public_venue(venue_id)
         saved = service.set_saved(venue_id, wanted == "1")
     except DomainError as error:
-        return refuse(error.message, error.status_code)
+        return refuse(error.message, http_status(error))
     message = _("Saved %(venue)s.", venue=venue.name) if saved else _("Removed %(venue)s from Saved.", venue=venue.name)
     if is_htmx():
         response = make_response(render_template("saved/_heart.html", venue_id=venue_id, venue_name=venue.name))

@@ -23,6 +23,7 @@ from werkzeug.wrappers import Response
 from app.booking.models import Booking
 from app.errors import DomainError
 from app.extensions import db
+from app.ops.errors import http_status
 from app.rendering import add_toast, is_htmx, render_page
 from app.schedules.forms import ExceptionForm, TimeOffForm
 from app.schedules.models import TIME_OFF_LABELS, TimeOff
@@ -178,7 +179,7 @@ def _change(
         command()
     except DomainError as exc:
         db.session.rollback()
-        return _schedule_page(venue, member, status=exc.status_code, error=exc.message, **page)
+        return _schedule_page(venue, member, status=http_status(exc), error=exc.message, **page)
     outside = [b for b in find_bookings_outside_hours(venue, affected, now=now) if b.id not in before]
     if outside and request.form.get("confirm") != "yes":
         names = {m.id: m.name for m in venue.team}

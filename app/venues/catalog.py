@@ -23,6 +23,7 @@ from app.booking.deposits import describe_payment
 from app.errors import DomainError, InvalidTransition, LimitReached, ValidationFailed
 from app.extensions import db
 from app.money import format_money
+from app.ops.errors import http_status
 from app.rendering import add_toast, is_htmx, render_page
 from app.venues.approval import STATUS_LABELS
 from app.venues.catalog_forms import (
@@ -148,7 +149,7 @@ def _refused(step: str, venue: Venue, exc: DomainError, errors: list[str] | None
         extra["error"] = exc.message
     else:
         errors.append(exc.message)
-    return _render(step, venue, status=exc.status_code, **extra)
+    return _render(step, venue, status=http_status(exc), **extra)
 
 
 def _own(items: list[Any], item_id: int) -> Any:

@@ -21,6 +21,7 @@ from wtforms.fields.choices import SelectChoice
 from app.accounts.access import role_required
 from app.errors import DomainError
 from app.extensions import db
+from app.ops.errors import http_status
 from app.payouts import accounts as payout_accounts
 from app.payouts.models import AccountStatus
 from app.rendering import render_page
@@ -214,7 +215,7 @@ def _saved(venue: Venue, step: str, message: str) -> Response:
 def _refused(exc: DomainError) -> int:
     """Undo whatever the failed command changed; the status code to answer with."""
     db.session.rollback()
-    return exc.status_code
+    return http_status(exc)
 
 
 def _saved_ranges(venue: Venue) -> dict[int, list[Range]]:

@@ -20,6 +20,7 @@ from werkzeug.wrappers import Response
 from app.booking.routes import require_booker
 from app.errors import DomainError
 from app.extensions import db, limiter
+from app.ops.errors import http_status
 from app.ops.input_guard import MAX_ID
 from app.payments import service as payments
 from app.payments.ports import GatewayError
@@ -103,7 +104,7 @@ def start() -> Response:
         payment = payments.start_payment(purchase.order)
     except (DomainError, GatewayError) as exc:
         db.session.rollback()
-        return buy_page(form, _chosen_venue(form.venue), error=exc.message, status=exc.status_code)
+        return buy_page(form, _chosen_venue(form.venue), error=exc.message, status=http_status(exc))
     db.session.commit()
     return redirect(payment.checkout_url, 303)
 

@@ -20,6 +20,7 @@ from app.accounts.models import Role
 from app.booking.forms import BadInput, parse_day
 from app.errors import DomainError
 from app.extensions import db
+from app.ops.errors import http_status
 from app.ops.input_guard import MAX_ID
 from app.private_cache import valid_until
 from app.rendering import render_page
@@ -122,7 +123,7 @@ def join() -> Response:
         entry = waitlist.join(current_user, service=service, day=day, window=window, team_member_id=member_id)
     except DomainError as exc:
         db.session.rollback()
-        return join_page(service, form, error=exc.message, status=exc.status_code)
+        return join_page(service, form, error=exc.message, status=http_status(exc))
     position = waitlist.get_position(entry) or 1
     db.session.commit()
     flash(
