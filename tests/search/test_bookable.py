@@ -15,7 +15,7 @@ from sqlalchemy import text
 
 from app.extensions import cache, db
 from app.payouts.accounts import apply_state, connect_enabled_demo_account
-from app.payouts.gateway import AccountState
+from app.payouts.ports import AccountState
 from app.payouts.models import AccountStatus
 from search.postgres import PostgresBackend
 from search.types import SearchQuery
