@@ -1,3 +1,5 @@
+from sqlalchemy.exc import IntegrityError
+
 from app.errors import Conflict, ValidationFailed
 
 
@@ -7,3 +9,13 @@ class SlotUnavailable(Conflict):
 
 class CartItemInvalid(ValidationFailed):
     pass
+
+
+# The exclusion constraint that keeps a team member out of two live bookings at once
+# (migration 0004): its name is written here only.
+MEMBER_OVERLAP_CONSTRAINT = "ex_bookings_team_member_overlap"
+
+
+def is_member_overlap(exc: IntegrityError) -> bool:
+    """Whether the database refused a write because a team member would be booked twice."""
+    return MEMBER_OVERLAP_CONSTRAINT in str(exc.orig)

@@ -28,7 +28,7 @@ from app.booking.amounts import amount_due
 from app.booking.availability import FirstLook, find_slot, first_look_at_cart
 from app.booking.cart import CartOwner, get_items, snapshot_items
 from app.booking.deposits import keeps_card, payment_terms
-from app.booking.errors import SlotUnavailable
+from app.booking.errors import SlotUnavailable, is_member_overlap
 from app.booking.models import Booking, CartItem, Order, OrderStatus
 from app.booking.order_lifecycle import expire_holds
 from app.booking.references import new_reference
@@ -126,7 +126,7 @@ def checkout(customer: User, *, now: datetime | None = None, voucher_code: str |
             # other way round); a refusal undoes the order and its holds with this savepoint.
             promos.redeem(order, promo_code_id, now=now)
     except IntegrityError as exc:  # the exclusion constraint caught a race the locks did not cover
-        if "ex_bookings_team_member_overlap" in str(exc.orig):
+        if is_member_overlap(exc):
             raise SlotUnavailable(_sorry([f"{_label(item)} (just taken)" for item in items])) from None
         raise
     db.session.refresh(order)
@@ -228,7 +228,7 @@ def _hold_items(
                 db.session.add_all(bookings)
                 db.session.flush()
         except IntegrityError as exc:
-            if "ex_bookings_team_member_overlap" not in str(exc.orig):
+            if not is_member_overlap(exc):
                 raise
             unavailable.append(f"{_label(item)} (just taken)")
     if unavailable:

@@ -33,7 +33,7 @@ from app import timefmt
 from app.accounts.models import User
 from app.admin import audit
 from app.booking.availability import busy_window, find_slot, get_busy, service_spec
-from app.booking.errors import SlotUnavailable
+from app.booking.errors import SlotUnavailable, is_member_overlap
 from app.booking.events import ReopenedTime, booking_moved, times_reopened
 from app.booking.models import Booking, BookingMove, BookingStatus, ReschedulePolicy
 from app.booking.order_lifecycle import expire_holds, lock_order
@@ -303,7 +303,7 @@ def apply_move(
             db.session.flush()
     except IntegrityError as exc:
         db.session.refresh(booking)
-        if "ex_bookings_team_member_overlap" in str(exc.orig):
+        if is_member_overlap(exc):
             raise SlotUnavailable(_("%(label)s was just taken. Choose another time.", label=target.label)) from None
         raise
 

@@ -33,7 +33,7 @@ from app import timefmt
 from app.accounts.models import User
 from app.admin import audit
 from app.booking import lifecycle, order_lifecycle
-from app.booking.errors import SlotUnavailable
+from app.booking.errors import SlotUnavailable, is_member_overlap
 from app.booking.events import announce_reopened, booking_moved, holds_expiring, times_reopened
 from app.booking.models import Booking, BookingStatus, TopUp, TopUpStatus
 from app.booking.references import new_reference
@@ -152,7 +152,7 @@ def start_top_up(
             db.session.add(hold)
             db.session.flush()
     except IntegrityError as exc:
-        if "ex_bookings_team_member_overlap" in str(exc.orig):
+        if is_member_overlap(exc):
             raise SlotUnavailable(_("%(label)s was just taken. Choose another time.", label=target.label)) from None
         raise
     top_up = TopUp(

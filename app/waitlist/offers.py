@@ -39,6 +39,7 @@ from app.booking import order_lifecycle
 from app.booking.amounts import amount_due
 from app.booking.availability import get_slots
 from app.booking.deposits import payment_terms
+from app.booking.errors import is_member_overlap
 from app.booking.events import ReopenedTime, times_opened, times_reopened
 from app.booking.models import Booking, BookingStatus, Order, OrderStatus, ReleaseReason
 from app.booking.references import new_reference
@@ -208,7 +209,7 @@ def make_offer(
             db.session.flush()
     except IntegrityError as exc:
         message = str(exc.orig)
-        if "ex_bookings_team_member_overlap" in message or "uq_waitlist_offers_open" in message:
+        if is_member_overlap(exc) or "uq_waitlist_offers_open" in message:
             db.session.refresh(entry)
             return None
         raise
