@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from blinker import Namespace
 
@@ -27,11 +27,8 @@ from app.booking.models import Booking
 
 signals = Namespace()
 times_reopened = signals.signal("times-reopened", doc="Held or booked times became free again.")
-# Its sibling for new hours: a venue's or a team member's working time grew (hours added, a
-# closure, time off, a schedule exception or a time block removed). The sender is the reason;
-# receivers get ``venue_id`` and ``days`` (the venue-local dates that may have new times, or
-# None for "any day", as when weekly hours change). Same rule: receivers enqueue jobs.
-times_opened = signals.signal("times-opened", doc="A venue's working time grew: new times may be free.")
+# Its sibling for new hours, ``times_opened``, lives in app/venues/events.py: hours, schedules
+# and time blocks fire it, and the venues' layer sits below booking.
 # An order became paid (its bookings confirmed): fired once by ``order_lifecycle.confirm_paid``,
 # inside the transaction that confirmed it. The sender says how it was paid (``PAID_BY``);
 # receivers get ``order``, ``now`` and ``payment`` (the gateway's payment row, or None when
@@ -107,8 +104,3 @@ def announce_paid(how: str, order: object, *, now: datetime, payment: object | N
     if how not in PAID_BY:
         raise ValueError(f"unknown way of paying: {how}")
     order_paid.send(how, order=order, now=now, payment=payment)
-
-
-def announce_opened(reason: str, venue_id: int, days: Iterable[date] | None = None) -> None:
-    """Fire ``times_opened`` for new hours at ``venue_id`` on ``days`` (None: any day)."""
-    times_opened.send(str(reason), venue_id=venue_id, days=tuple(sorted(set(days))) if days is not None else None)

@@ -6,6 +6,7 @@ import weakref
 import pytest
 
 from app.booking import events
+from app.venues import events as venue_events
 
 
 def receivers(signal) -> list[str]:
@@ -23,7 +24,7 @@ def test_each_signal_has_its_receivers_after_create_app(app):
         "app.waitlist.offers.offer_reopened_times",
     ]
     assert receivers(events.holds_expiring) == ["app.checkout.top_ups.release_run_out_holds"]
-    assert receivers(events.times_opened) == ["app.waitlist.offers.offer_new_hours"]
+    assert receivers(venue_events.times_opened) == ["app.waitlist.offers.offer_new_hours"]
     assert receivers(events.booking_cancelled) == [
         "app.notifications.cancellations.on_cancelled",  # the customer and the owner are told
         "app.payments.receivers.late_cancellation_fee",
