@@ -58,6 +58,10 @@ booking_cancelled = signals.signal("booking-cancelled", doc="A confirmed booking
 # A booking's appointment was marked (sender: ``complete`` or ``no_show``); receivers get
 # ``booking``. A no-show's fee listens to it.
 booking_marked = signals.signal("booking-marked", doc="A booking was marked completed or no-show.")
+# A service of these venues is going into a cart: receivers get ``venue_ids`` and answer why
+# they can't take online bookings now (a message naming them) or None. Payouts answers (no
+# enabled payout account yet, app/payouts/receivers.py), so the cart imports no money domain.
+cart_adding = signals.signal("cart-adding", doc="A service is being added to a cart: may its venues take it?")
 # How an order was paid: by a card charge, by a card saved for later fees with nothing due now,
 # by a gift voucher that covered everything due now, or with everything due at the venue.
 PAID_BY = ("charged", "secured", "covered", "nothing_due")
@@ -104,3 +108,11 @@ def announce_paid(how: str, order: object, *, now: datetime, payment: object | N
     if how not in PAID_BY:
         raise ValueError(f"unknown way of paying: {how}")
     order_paid.send(how, order=order, now=now, payment=payment)
+
+
+def cart_refusal(venue_ids: set[int]) -> str | None:
+    """Why ``cart_adding``'s receivers refuse a cart item at these venues (the first answer), or None."""
+    for _receiver, answer in cart_adding.send("cart", venue_ids=set(venue_ids)):
+        if answer:
+            return answer
+    return None

@@ -45,6 +45,7 @@ def test_each_signal_has_its_receivers_after_create_app(app):
         "app.vouchers.receivers.give_back",
     ]
     assert receivers(events.order_retaken) == ["app.vouchers.receivers.take_again"]
+    assert receivers(events.cart_adding) == ["app.payouts.receivers.refuse_unpayable"]
 
 
 def test_an_unknown_way_of_paying_is_refused():
