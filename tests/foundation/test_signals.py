@@ -6,6 +6,7 @@ import weakref
 import pytest
 
 from app.booking import events
+from app.payments import events as payment_events
 from app.venues import events as venue_events
 
 
@@ -46,6 +47,8 @@ def test_each_signal_has_its_receivers_after_create_app(app):
     ]
     assert receivers(events.order_retaken) == ["app.vouchers.receivers.take_again"]
     assert receivers(events.cart_adding) == ["app.payouts.receivers.refuse_unpayable"]
+    assert receivers(payment_events.top_up_paid) == ["app.checkout.top_ups.paid_by_gateway"]
+    assert receivers(payment_events.top_up_unpaid) == ["app.checkout.top_ups.unpaid_by_gateway"]
 
 
 def test_an_unknown_way_of_paying_is_refused():
