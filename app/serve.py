@@ -23,6 +23,7 @@ from flask import Flask
 from flask_migrate import upgrade
 
 from app.extensions import db
+from app.seed import seed_demo
 
 log = logging.getLogger(__name__)
 
@@ -122,8 +123,6 @@ def prepare(app: Flask, *, base_url: str, seed: bool) -> list[dict[str, str]]:
     upgrade()
     accounts: list[dict[str, str]] = []
     if seed:
-        from app.seed import seed_demo
-
         with app.test_request_context(base_url=base_url):
             accounts = seed_demo()
             db.session.commit()

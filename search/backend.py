@@ -91,7 +91,7 @@ class FallbackBackend:
 
 def make_elasticsearch_backend(config: Mapping[str, Any]) -> Any:
     """The Elasticsearch backend for ``config`` (its module is imported only here)."""
-    from search.elasticsearch import ElasticsearchBackend
+    from search.elasticsearch import ElasticsearchBackend  # late: loads the elasticsearch client only when configured
 
     factory = getattr(ElasticsearchBackend, "from_config", None)
     return factory(config) if factory else ElasticsearchBackend(config["ELASTICSEARCH_URL"])

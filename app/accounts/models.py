@@ -23,6 +23,7 @@ from sqlalchemy.dialects.postgresql import CITEXT
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from app.accounts.passkey_models import Passkey
 from app.extensions import db
 
 
@@ -99,8 +100,6 @@ class User(UserMixin, db.Model):
 
     @property
     def has_passkey(self) -> bool:
-        from app.accounts.passkey_models import Passkey
-
         if self.webauthn_user_handle is None:
             return False  # no passkey was ever added: no query
         return bool(db.session.scalar(select(exists().where(Passkey.user_id == self.id))))

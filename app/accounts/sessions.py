@@ -24,6 +24,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from app import cache_versions
 from app.accounts.models import User, UserSession
 from app.extensions import db
+from app.private_cache import own_change_pending, user_namespace
 
 # last_seen_at is refreshed at most this often, so a busy session doesn't write on every page.
 SEEN_EVERY = timedelta(minutes=5)
@@ -73,14 +74,10 @@ def _as_loaded(model: type, values: dict[str, Any]) -> Any:
 
 
 def _user_namespace(user_id: int) -> str:
-    from app.private_cache import user_namespace
-
     return user_namespace(user_id)
 
 
 def _own_change_pending() -> bool:
-    from app.private_cache import own_change_pending
-
     return has_request_context() and own_change_pending()
 
 

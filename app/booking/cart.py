@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 from app.booking.availability import Busyness, busy_window, find_slot, get_busy_for_venues
 from app.booking.deposits import service_pay_label
 from app.booking.errors import CartItemInvalid
+from app.booking.events import cart_refusal
 from app.booking.models import CartItem, Order
 from app.booking.policy import describe_fees
 from app.extensions import db
@@ -142,9 +143,7 @@ def add_item(
     if any(item.service.currency != service.currency for item in current):
         raise CartItemInvalid(_("A cart is paid in one currency. Check out what's in it first, then book this."))
     check_bookable(service, starts_at, quantity, team_member_id, now=now)
-    from app.payouts.accounts import unpayable_message  # payouts read bookings; imported late
-
-    if problem := unpayable_message({service.venue_id}):
+    if problem := cart_refusal({service.venue_id}):  # payouts answers: no payout account yet
         raise CartItemInvalid(problem)
     item = CartItem(
         user_id=owner.user_id,

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from blinker import Namespace
 
@@ -27,11 +27,8 @@ from app.booking.models import Booking
 
 signals = Namespace()
 times_reopened = signals.signal("times-reopened", doc="Held or booked times became free again.")
-# Its sibling for new hours: a venue's or a team member's working time grew (hours added, a
-# closure, time off, a schedule exception or a time block removed). The sender is the reason;
-# receivers get ``venue_id`` and ``days`` (the venue-local dates that may have new times, or
-# None for "any day", as when weekly hours change). Same rule: receivers enqueue jobs.
-times_opened = signals.signal("times-opened", doc="A venue's working time grew: new times may be free.")
+# Its sibling for new hours, ``times_opened``, lives in app/venues/events.py: hours, schedules
+# and time blocks fire it, and the venues' layer sits below booking.
 # An order became paid (its bookings confirmed): fired once by ``order_lifecycle.confirm_paid``,
 # inside the transaction that confirmed it. The sender says how it was paid (``PAID_BY``);
 # receivers get ``order``, ``now`` and ``payment`` (the gateway's payment row, or None when
@@ -61,6 +58,10 @@ booking_cancelled = signals.signal("booking-cancelled", doc="A confirmed booking
 # A booking's appointment was marked (sender: ``complete`` or ``no_show``); receivers get
 # ``booking``. A no-show's fee listens to it.
 booking_marked = signals.signal("booking-marked", doc="A booking was marked completed or no-show.")
+# A service of these venues is going into a cart: receivers get ``venue_ids`` and answer why
+# they can't take online bookings now (a message naming them) or None. Payouts answers (no
+# enabled payout account yet, app/payouts/receivers.py), so the cart imports no money domain.
+cart_adding = signals.signal("cart-adding", doc="A service is being added to a cart: may its venues take it?")
 # How an order was paid: by a card charge, by a card saved for later fees with nothing due now,
 # by a gift voucher that covered everything due now, or with everything due at the venue.
 PAID_BY = ("charged", "secured", "covered", "nothing_due")
@@ -109,6 +110,9 @@ def announce_paid(how: str, order: object, *, now: datetime, payment: object | N
     order_paid.send(how, order=order, now=now, payment=payment)
 
 
-def announce_opened(reason: str, venue_id: int, days: Iterable[date] | None = None) -> None:
-    """Fire ``times_opened`` for new hours at ``venue_id`` on ``days`` (None: any day)."""
-    times_opened.send(str(reason), venue_id=venue_id, days=tuple(sorted(set(days))) if days is not None else None)
+def cart_refusal(venue_ids: set[int]) -> str | None:
+    """Why ``cart_adding``'s receivers refuse a cart item at these venues (the first answer), or None."""
+    for _receiver, answer in cart_adding.send("cart", venue_ids=set(venue_ids)):
+        if answer:
+            return answer
+    return None

@@ -20,6 +20,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.accounts.models import User
 from app.admin import audit
+from app.booking.cart import purge_expired
 from app.booking.events import announce_reopened, booking_cancelled, booking_marked
 from app.booking.models import Booking, BookingStatus
 from app.booking.policy import quote_cancellation
@@ -142,7 +143,5 @@ def booking_time_short(booking: Booking) -> str:
 
 @job(name="booking.purge_cart")
 def purge_cart_job(timestamp: int | None = None) -> None:
-    from app.booking.cart import purge_expired
-
     purge_expired()
     db.session.commit()

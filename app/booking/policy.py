@@ -8,6 +8,8 @@ from datetime import datetime, timedelta
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from app.booking.deposits import split_fee
+
 
 @dataclass(frozen=True)
 class CancellationQuote:
@@ -46,7 +48,6 @@ def quote_cancellation(
             free_until,
             _("Free cancellation ended %(hours)s hours before the start.", hours=free_hours),
         )
-    from app.booking.deposits import split_fee
 
     price = paid_minor if price_minor is None else price_minor
     split = split_fee(price_minor=price, promo_minor=0, paid_online_minor=paid_minor, percent=late_fee_percent)

@@ -11,9 +11,9 @@ from datetime import datetime, timedelta
 from flask import abort
 from sqlalchemy import or_, select
 
-from app.booking.events import announce_opened
 from app.booking.models import TimeBlock
 from app.extensions import db
+from app.venues.events import announce_opened
 from app.venues.models import Venue
 
 

@@ -34,10 +34,12 @@ from app.booking.order_lifecycle import expire_holds
 from app.booking.references import new_reference
 from app.errors import ValidationFailed
 from app.extensions import db
+from app.payouts.accounts import unpayable_message
 from app.promos import redemption as promos
 from app.scheduling import Slot
 from app.timefmt import moment_label, venue_zone
 from app.venues.models import Service, TeamMember, VenueStatus
+from app.vouchers.redemption import redeem_at_checkout
 
 NOTHING_DUE_REASON = "Nothing to pay now: paid at the venue"
 ITEM_LOADS = (joinedload(CartItem.service).joinedload(Service.venue),)
@@ -82,7 +84,6 @@ def checkout(customer: User, *, now: datetime | None = None, voucher_code: str |
     items = get_items(CartOwner(user_id=customer.id), now=now, options=ITEM_LOADS)
     if not items:  # emptied since the first look (another tab checked it out)
         raise ValidationFailed(_("Your cart is empty."))
-    from app.payouts.accounts import unpayable_message  # payouts read bookings; imported late
 
     # After the first look, so the many who lose a popular time leave without this query.
     if problem := unpayable_message({item.service.venue_id for item in items}):
@@ -135,8 +136,6 @@ def checkout(customer: User, *, now: datetime | None = None, voucher_code: str |
     for item in items:
         db.session.delete(item)
     if voucher_code:
-        from app.vouchers.redemption import redeem_at_checkout
-
         redeem_at_checkout(order, voucher_code, now=now)
     if (
         order.status == OrderStatus.PENDING_PAYMENT

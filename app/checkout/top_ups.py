@@ -38,9 +38,16 @@ from app.booking.events import announce_reopened, booking_moved, holds_expiring,
 from app.booking.models import Booking, BookingStatus, TopUp, TopUpStatus
 from app.booking.references import new_reference
 from app.checkout import reschedule
+from app.email import send_email, speaking_to
 from app.errors import InvalidTransition, ValidationFailed
 from app.extensions import db
 from app.money import format_money
+from app.payments.events import top_up_paid, top_up_unpaid
+from app.payments.models import Payment, PaymentStatus
+from app.payments.ports import TopUpCharge
+from app.payments.refunds import refund_in_full
+from app.payments.service import start_top_up_payment
+from app.urls import absolute_url
 from app.venues.models import Service
 
 # What happened to a top-up, for the customer: ``TopUp.outcome_code`` names one of these, and
@@ -111,9 +118,6 @@ def start_top_up(
     DomainError and changes nothing when the move can't be made (the same checks as any
     customer move), when it no longer costs more, or when the difference isn't
     ``expected_minor`` (the amount the customer saw and confirmed)."""
-    from app.payments.ports import TopUpCharge
-    from app.payments.service import start_top_up_payment
-
     now = now or datetime.now(UTC)
     booking, service, target = reschedule.check_move(booking, new_start, team_member_id, by=by, now=now)
     difference = reschedule.price_difference(booking, service)
@@ -209,8 +213,6 @@ def _release(
     """The hold goes (``times_reopened`` fires for it), the top-up ends with the outcome
     ``code`` (OUTCOMES); an open payment is closed with ``payment_status``. The caller holds
     the order's row lock."""
-    from app.payments.models import Payment, PaymentStatus
-
     _set_outcome(top_up, code)
     hold = _locked_booking(top_up.hold_booking_id)
     if hold is not None and hold.status == BookingStatus.HELD:
@@ -226,8 +228,6 @@ def _release(
 
 
 def _release_pending_for(booking: Booking, *, now: datetime, why: str = "chose_other") -> None:
-    from app.payments.models import PaymentStatus
-
     pending = _locked_top_up(booking_id=booking.id, status=TopUpStatus.PENDING)
     if pending is not None:
         _release(pending, why, payment_status=PaymentStatus.EXPIRED, now=now)
@@ -260,8 +260,6 @@ def release_for_cancelled(reason: str, *, order_id: int, **_: object) -> None:
         )
     ).all()
     for top_up in pending:
-        from app.payments.models import PaymentStatus
-
         _release(
             top_up,
             "cancelled",
@@ -272,8 +270,6 @@ def release_for_cancelled(reason: str, *, order_id: int, **_: object) -> None:
 
 def give_up(top_up: TopUp, *, customer: User, now: datetime | None = None) -> bool:
     """The customer's "Keep my time": the held new time goes; False if it had already ended."""
-    from app.payments.models import Payment, PaymentStatus
-
     if top_up.customer_id != customer.id:
         raise InvalidTransition(_("You can only change your own bookings."))
     now = now or datetime.now(UTC)
@@ -302,8 +298,6 @@ def expire_top_up_holds(
 ) -> int:
     """Release the holds of pending top-ups that ran out (the filters as ``expire_holds``');
     top-ups another transaction is settling are skipped. Returns how many holds it freed."""
-    from app.payments.models import PaymentStatus
-
     query = (
         select(TopUp)
         .join(Booking, Booking.id == TopUp.hold_booking_id)
@@ -330,13 +324,21 @@ def expire_top_up_holds(
     return len(due)
 
 
-# -- settling (called by app/payments/settlement.py) ----------------------------------------------------
+# -- settling (asked by app/payments/settlement.py through app/payments/events.py) -----------------------------------
+
+
+@top_up_unpaid.connect
+def unpaid_by_gateway(_sender: str, *, payment, status: str, now: datetime) -> str:
+    return settle_unpaid(payment, status, now=now)
+
+
+@top_up_paid.connect
+def paid_by_gateway(_sender: str, *, payment, now: datetime) -> str:
+    return settle_paid(payment, now=now)
 
 
 def settle_unpaid(payment, status: str, *, now: datetime | None = None) -> str:
     """The top-up's checkout failed or expired: its hold goes, the booking is as it was."""
-    from app.payments.models import PaymentStatus
-
     now = now or datetime.now(UTC)
     order_lifecycle.lock_order(payment.order_id)
     if payment.status in (PaymentStatus.OPEN, PaymentStatus.PROCESSING):
@@ -354,8 +356,6 @@ def settle_paid(payment, *, now: datetime | None = None) -> str:
     """The gateway took the top-up (the caller marked the payment succeeded): make the move,
     or refund the top-up in full if it can't be made. Idempotent; under the locks a move takes
     (the service row, then the order's, the booking's and the top-up's)."""
-    from app.payments.refunds import refund_in_full
-
     now = now or datetime.now(UTC)
     top_up = db.session.scalar(select(TopUp).where(TopUp.payment_id == payment.id))
     if top_up is None:
@@ -482,9 +482,6 @@ def _money(top_up: TopUp) -> str:
 
 
 def _tell_refunded(booking: Booking, top_up: TopUp) -> None:
-    from app.email import send_email, speaking_to
-    from app.urls import absolute_url
-
     with speaking_to(booking.customer):  # the amount and the reason in the customer's language
         amount = _money(top_up)
         why = refund_reason(top_up)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import text
 
+from app.cache_backend import ResilientRedisCache, limiter_errors
 from app.extensions import cache, db, limiter
 
 
@@ -61,8 +62,6 @@ def check_queue() -> Check:
 
 
 def check_cache() -> Check:
-    from app.cache_backend import ResilientRedisCache
-
     backend = cache.cache
     if isinstance(backend, ResilientRedisCache):
         return check_redis(backend)
@@ -92,7 +91,6 @@ def check_redis(backend) -> Check:
             healthy = False
         if not healthy:
             problems.append("rate limits: Redis does not answer")
-    from app.cache_backend import limiter_errors
 
     errors = f"{backend.errors} cache and {limiter_errors.count} rate-limit storage error(s) since start"
     if problems:

@@ -12,6 +12,10 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import inspect, select
 
+from app.accounts.models import User
+from app.accounts.oidc import setting_problems as provider_sign_in_problems
+from app.extensions import db
+from app.seed import DEMO_ACCOUNTS
 from config import DEV_SECRET_KEY
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "0.0.0.0", ""}  # noqa: S104  (names we refuse, not a bind)
@@ -50,7 +54,6 @@ def setting_problems(config: Mapping[str, Any]) -> list[str]:
             "BASE_URL: set the site's public https address (e.g. https://cozywish.example). "
             "Emailed links and the trusted hosts come from it; other hosts go in TRUSTED_HOSTS."
         )
-    from app.accounts.oidc import setting_problems as provider_sign_in_problems
 
     problems += provider_sign_in_problems(config)
     return problems
@@ -58,9 +61,6 @@ def setting_problems(config: Mapping[str, Any]) -> list[str]:
 
 def demo_account_problems(db) -> list[str]:
     """Demo accounts (published password) present in this database."""
-    from app.accounts.models import User
-    from app.seed import DEMO_ACCOUNTS
-
     if not inspect(db.engine).has_table("users"):
         return []  # not migrated yet: nothing to refuse
     emails = [email for _role, email, _name in DEMO_ACCOUNTS]
@@ -75,8 +75,6 @@ def demo_account_problems(db) -> list[str]:
 
 def refuse_demo_accounts(app) -> None:
     """For the serving entry points in production: raise UnsafeProduction if demo accounts exist."""
-    from app.extensions import db
-
     if app.config["ENV_NAME"] != "production":
         return
     with app.app_context():

@@ -31,6 +31,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from app.booking.deposits import split_fee
 from app.booking.models import Booking
+from app.email import send_email, speaking_to
 from app.extensions import db
 from app.jobs import enqueue, job
 from app.money import format_money
@@ -38,6 +39,8 @@ from app.payments.gateway import gateway_named
 from app.payments.models import BookingFee, FeeKind, FeeStatus, Payment, PaymentKind, PaymentStatus
 from app.payments.ports import GatewayError
 from app.payments.saved_cards import as_card, get_saved_card
+from app.payouts.transfers import schedule_transfers
+from app.urls import absolute_url
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +138,6 @@ def charge_fee(fee: BookingFee, *, now: datetime | None = None) -> str:
     payment.status = PaymentStatus.SUCCEEDED
     fee.status = FeeStatus.CHARGED
     fee.problem = None
-    from app.payouts.transfers import schedule_transfers  # the venue's share, minus commission
 
     schedule_transfers(payment)
     return f"charged {fee.charge_minor}"
@@ -150,9 +152,6 @@ def _failed(fee: BookingFee, message: str, now: datetime) -> str:
 
 
 def _tell_customer(fee: BookingFee) -> None:
-    from app.email import send_email, speaking_to
-    from app.urls import absolute_url
-
     booking = fee.booking
     with speaking_to(booking.customer):  # the amount in the customer's language
         amount = format_money(fee.charge_minor, fee.currency)

@@ -22,11 +22,12 @@ from sqlalchemy import or_, select
 
 from app.booking.models import Order
 from app.extensions import db
-from app.jobs import job
+from app.jobs import job, run_pending_jobs
 from app.payments.gateway import get_gateway
 from app.payments.models import Payment, PaymentKind, PaymentStatus
 from app.payments.ports import GatewayError, GatewayEvent, PaymentGateway, SessionStatus
 from app.payments.settlement import record_event
+from app.payouts.reconcile import reconcile_transfers
 
 log = logging.getLogger(__name__)
 
@@ -131,8 +132,6 @@ def reconcile(now: datetime | None = None, gateway: PaymentGateway | None = None
         else:
             summary.replayed += 1
 
-    from app.payouts.reconcile import reconcile_transfers  # venues' transfers and reversals too
-
     summary.transfers = reconcile_transfers(now).lines()
     return summary
 
@@ -151,8 +150,6 @@ payments_cli = AppGroup("payments", help="Payments: reconcile with the gateway."
 @payments_cli.command("reconcile")
 def reconcile_command() -> None:
     """Settle checkouts stuck past their expiry and replay events that never arrived."""
-    from app.jobs import run_pending_jobs
-
     # A request context on BASE_URL: settling sends emails with links.
     with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
         gateway = get_gateway()

@@ -27,12 +27,14 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.booking import order_lifecycle
-from app.booking.models import Order
+from app.booking.models import Order, TopUp
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.jobs import enqueue, job
 from app.payments.gateway import gateway_named
 from app.payments.models import Payment, PaymentKind, PaymentStatus, Refund, RefundStatus
+from app.payouts.transfers import schedule_reversals, schedule_voucher_reversals
+from app.vouchers.ledger import refund_to_voucher, refundable_to_voucher
 
 
 def refundable_of(paid_minor: int, refunds: Iterable[tuple[int, str]]) -> int:
@@ -56,8 +58,6 @@ def get_paid_payment(order: Order) -> Payment | None:
 def get_card_payments(order: Order, *, booking_id: int | None = None) -> list[Payment]:
     """The order's succeeded checkout and top-up payments, in the order a refund takes them:
     ``booking_id``'s own top-ups first (newest first), then every other payment newest first."""
-    from app.booking.models import TopUp  # a top-up names its booking
-
     payments = list(
         db.session.scalars(
             select(Payment)
@@ -81,8 +81,6 @@ def refundable(target: Order | Payment) -> int:
     """What can still be refunded on one payment, or on an order: its succeeded payments (the
     checkout and its top-ups) and the part a gift voucher paid."""
     if isinstance(target, Order):
-        from app.vouchers.ledger import refundable_to_voucher
-
         return sum(refundable(p) for p in get_card_payments(target)) + refundable_to_voucher(target)
     payment = target
     rows = db.session.execute(select(Refund.amount_minor, Refund.status).where(Refund.payment_id == payment.id))
@@ -120,13 +118,10 @@ def refund_order(order: Order, amount_minor: int, *, reason: str, booking_id: in
     """Refund up to ``amount_minor`` of ``order``: to the cards first (``get_card_payments``'
     order: the booking's top-ups, then newest first), the rest to the gift voucher that paid
     part of it. The caller holds the order's row lock. Returns the amount."""
-    from app.vouchers.ledger import refund_to_voucher
-
     card = sum(r.amount_minor for r in refund_cards(order, amount_minor, reason=reason, booking_id=booking_id))
     to_voucher = refund_to_voucher(order, amount_minor - card, booking_id=booking_id, reason=reason)
     if to_voucher > 0:
         order_lifecycle.record_refund(order, to_voucher, paid_minor=paid_minor(order))
-        from app.payouts.transfers import schedule_voucher_reversals  # the venues' part comes back too
 
         schedule_voucher_reversals(order)
     return card + to_voucher
@@ -179,7 +174,6 @@ def settle_refund(refund: Refund, status: str) -> str:
         return "refund failed"
     payment = refund.payment
     target = order_lifecycle.record_refund(payment.order, refund.amount_minor, paid_minor=paid_minor(payment.order))
-    from app.payouts.transfers import schedule_reversals  # the venues' part comes back: a job each
 
     schedule_reversals(refund)
     return f"refund succeeded: order {target}"

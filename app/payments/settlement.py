@@ -16,9 +16,9 @@ What follows a confirmed order (the one confirmation and receipt, reminders, eac
 transfer) listens to ``order_paid`` (app/booking/events.py), which ``confirm_paid`` fires.
 
 A top-up payment (``kind='top_up'``, a customer's move to a dearer time) is settled by
-app/checkout/top_ups.py on the same events: paid -> the move is made (``record_top_up``) and
-the venue's share of the top-up transferred, or refunded in full if it can't be made;
-failed or expired -> the new time's hold is released.
+app/checkout/top_ups.py on the same events, asked through app/payments/events.py: paid ->
+the move is made (``record_top_up``) and the venue's share of the top-up transferred, or
+refunded in full if it can't be made; failed or expired -> the new time's hold is released.
 
 Money that arrives after the holds were released confirms the order while its times are
 still free, and is refunded in full (through the gateway that took it) if they are not.
@@ -37,18 +37,19 @@ from app.booking.deposits import keeps_card
 from app.booking.models import OrderStatus, ReleaseReason
 from app.extensions import db
 from app.jobs import enqueue, job
+from app.payments import events
 from app.payments.models import Payment, PaymentEvent, PaymentKind, PaymentStatus, Refund, RefundStatus
 from app.payments.ports import HANDLED, GatewayEvent
 from app.payments.refunds import refund_in_full, settle_refund
 from app.payments.saved_cards import remember_card
+from app.payouts.events import CONNECT_EVENTS, settle_connect_event
+from app.payouts.transfers import schedule_transfers
 
 log = logging.getLogger(__name__)
 
 
 def connect_events() -> frozenset[str]:
     """Payout events (accounts, transfers, payouts), settled by app/payouts/events.py."""
-    from app.payouts.events import CONNECT_EVENTS
-
     return CONNECT_EVENTS
 
 
@@ -99,8 +100,6 @@ def settle(row: PaymentEvent) -> str:
     data = row.payload.get("parsed", {})
     kind = row.type
     if kind in connect_events():
-        from app.payouts.events import settle_connect_event
-
         outcome = settle_connect_event(row)
     elif kind not in HANDLED:
         outcome = "ignored: not an event we act on"
@@ -194,9 +193,7 @@ def mark_secured(payment: Payment, data: dict) -> str:
 def mark_unpaid(payment: Payment, status: str) -> str:
     """The checkout failed or expired: the order is released (declined or abandoned)."""
     if payment.kind == PaymentKind.TOP_UP:
-        from app.checkout.top_ups import settle_unpaid
-
-        return settle_unpaid(payment, status, now=now_utc())
+        return events.ask(events.top_up_unpaid, payment=payment, status=status, now=now_utc())
     order = order_lifecycle.lock_order(payment.order_id)
     if payment.status in (PaymentStatus.OPEN, PaymentStatus.PROCESSING):
         payment.status = status
@@ -209,15 +206,11 @@ def mark_unpaid(payment: Payment, status: str) -> str:
 
 def _top_up_paid(payment: Payment, data: dict) -> str:
     """A top-up was paid: the move is made (or the top-up refunded), then the venue's share goes."""
-    from app.checkout.top_ups import settle_paid
-
     if data.get("payment_intent_id"):
         payment.payment_intent_id = data["payment_intent_id"]
     payment.status = PaymentStatus.SUCCEEDED
-    outcome = settle_paid(payment, now=now_utc())
+    outcome = events.ask(events.top_up_paid, payment=payment, now=now_utc())  # app/checkout/top_ups.py
     if outcome.startswith("top-up paid: booking moved"):
-        from app.payouts.transfers import schedule_transfers  # the venue's share of the top-up
-
         schedule_transfers(payment)
     return outcome
 

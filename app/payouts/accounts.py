@@ -25,6 +25,7 @@ from app.extensions import db
 from app.payouts.gateway import connect_gateway_named, get_connect_gateway
 from app.payouts.models import ConnectedAccount
 from app.payouts.ports import AccountState, AccountStatus, ConnectGateway
+from app.payouts.transfers import release_waiting
 from app.urls import absolute_url
 from app.venues.models import Venue
 
@@ -180,8 +181,6 @@ def apply_state(account: ConnectedAccount, state: AccountState) -> str:
     if account.status != before:
         _announce(account.venue_id, account.status)
     if account.status == AccountStatus.ENABLED and before != AccountStatus.ENABLED:
-        from app.payouts.transfers import release_waiting
-
         released = release_waiting(account.venue_id)
         return f"account {account.account_id}: {before} -> enabled; {released} waiting transfer(s) sent"
     return f"account {account.account_id}: {before} -> {account.status}"

@@ -34,6 +34,7 @@ from app.payouts.models import Funding, ReversalStatus, TransferReversal, Transf
 from app.payouts.shares import commission_of
 from app.timefmt import day_words
 from app.venues.models import Venue
+from app.vouchers.models import EntryKind, VoucherEntry
 
 PERIODS = ("month", "week")
 LIVE_REVERSAL = (ReversalStatus.NETTED, ReversalStatus.PENDING, ReversalStatus.SUCCEEDED)
@@ -171,8 +172,6 @@ def get_balances(venue_ids: list[int] | None = None) -> dict[int, Totals]:
 
 def get_booking_lines(venue: Venue, start: datetime | None = None, end: datetime | None = None) -> list[BookingLine]:
     """Each paid booking at the venue (orders paid in [start, end) when given), oldest first."""
-    from app.vouchers.models import EntryKind, VoucherEntry
-
     zone = timefmt.venue_zone(venue.timezone)
     # A booking's refunds: to its card, and back on the gift voucher that paid part of it.
     refunds = union_all(

@@ -1,12 +1,15 @@
 """Payouts react to paid orders: each venue's share is scheduled as transfers (a job each),
-in the transaction that confirmed the order (``order_paid``, app/booking/events.py)."""
+in the transaction that confirmed the order (``order_paid``, app/booking/events.py). And they
+answer the cart (``cart_adding``): a venue without an enabled payout account can't take
+online bookings yet."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from app.booking.events import order_paid
+from app.booking.events import cart_adding, order_paid
 from app.booking.models import Order
+from app.payouts.accounts import unpayable_message
 from app.payouts.transfers import schedule_balance_transfers, schedule_transfers
 
 
@@ -21,3 +24,9 @@ def pay_the_venues(how: str, *, order: Order, now: datetime, payment=None) -> No
         schedule_balance_transfers(order, gateway=payment.gateway)
     elif how == "covered":
         schedule_balance_transfers(order)
+
+
+@cart_adding.connect
+def refuse_unpayable(_sender: str, *, venue_ids: set[int]) -> str | None:
+    """Why these venues can't take a cart item yet (no enabled payout account), or None."""
+    return unpayable_message(venue_ids)

@@ -45,6 +45,8 @@ from sqlalchemy import select
 from app.booking.models import Order
 from app.extensions import db
 from app.payouts.models import CommissionRate
+from app.promos.models import FundedBy
+from app.promos.redemption import promo_allocation, promo_funded_by
 from app.venues.models import Venue
 
 FULL_BP = 10_000  # basis points in 100%
@@ -271,9 +273,6 @@ def venue_shares(order: Order) -> list[VenueShare]:
     items less what is due at the venue), less the promo code's discount (a venue-funded
     code lowers that venue's gross; a platform-funded one, like a gift voucher, lowers only
     what was charged)."""
-    from app.promos.models import FundedBy
-    from app.promos.redemption import promo_allocation, promo_funded_by
-
     bookings = sorted(order.bookings, key=lambda b: b.id)
     rates = rate_for_venues(b.venue_id for b in bookings)
     # What the platform collects for a booking is its online part (a deposit, or nothing when

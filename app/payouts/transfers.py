@@ -40,7 +40,7 @@ from datetime import UTC, datetime
 from sqlalchemy import exists, func, select, text
 from sqlalchemy.dialects.postgresql import insert
 
-from app.booking.models import Booking, Order
+from app.booking.models import Booking, Order, TopUp, TopUpStatus
 from app.extensions import db
 from app.jobs import enqueue, job
 from app.payments.gateway import configured_gateway_name
@@ -67,6 +67,7 @@ from app.payouts.shares import (
     venue_shares,
     whole_leg,
 )
+from app.vouchers.models import EntryKind, VoucherEntry
 
 log = logging.getLogger(__name__)
 
@@ -89,8 +90,6 @@ def shares_of(payment: Payment) -> list[VenueShare]:
     """What each venue gets of ``payment``: the order's shares for its checkout, the moved
     booking's venue's share for a top-up (none for a top-up whose move wasn't made), and a
     fee's booking's venue's share for a fee (app/payments/fees.py), less commission."""
-    from app.booking.models import TopUp, TopUpStatus
-
     if payment.kind == PaymentKind.FEE:
         venue_id = db.session.scalar(
             select(Booking.venue_id)
@@ -366,8 +365,6 @@ def schedule_voucher_reversals(order: Order) -> int:
     entries, app/vouchers/ledger.py) take back each venue's part of its transfers, like a card
     refund: split to the venues' balance legs (the booking's venue first), each venue's legs
     reversed in proportion. Exactly once per entry and transfer; returns how many rows it made."""
-    from app.vouchers.models import EntryKind, VoucherEntry
-
     entries = list(
         db.session.scalars(
             select(VoucherEntry)

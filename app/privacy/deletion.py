@@ -33,16 +33,21 @@ from app.accounts.passkey_models import Passkey, PasskeyChallenge
 from app.accounts.sessions import end_all_sessions
 from app.admin import audit
 from app.admin.models import AuditEntry
+from app.booking import lifecycle
 from app.booking.models import Booking, BookingStatus, CartItem, Order, TimeBlock
 from app.email import send_email
 from app.errors import InvalidTransition, ValidationFailed
 from app.extensions import db
 from app.jobs import job
+from app.notifications.models import SmsMessage
+from app.notifications.preferences import forget_user
 from app.payments.models import PaymentEvent
+from app.payments.service import refund_booking
 from app.privacy.files import delete_files_after_commit
 from app.privacy.models import AccountDeletion, ConsentRecord, DataExport
 from app.promos.models import CartPromo
 from app.reviews.models import Review
+from app.reviews.service import refresh_venue_rating
 from app.saved.models import SavedVenue
 from app.urls import absolute_url
 from app.venues.models import FAQ, TeamMember, Venue, VenueImage, VenueSlug, VenueStatus
@@ -218,9 +223,6 @@ def _remove_account_data(user: User) -> None:
     db.session.execute(delete(CartPromo).where(CartPromo.user_id == user.id))  # the cart's promo code
     db.session.execute(delete(ConsentRecord).where(ConsentRecord.user_id == user.id))
     # The SMS number, channel choices and the text messages sent (their bodies name bookings).
-    from app.notifications.models import SmsMessage
-    from app.notifications.preferences import forget_user
-
     forget_user(user.id)
     db.session.execute(delete(SmsMessage).where(SmsMessage.user_id == user.id))
     db.session.execute(delete(SignInThrottle).where(SignInThrottle.email == user.email))
@@ -240,7 +242,6 @@ def _remove_account_data(user: User) -> None:
     venues = set(db.session.scalars(select(Review.venue_id).where(Review.customer_id == user.id)))
     db.session.execute(delete(Review).where(Review.customer_id == user.id))
     db.session.flush()
-    from app.reviews.service import refresh_venue_rating
 
     for venue_id in sorted(venues):
         refresh_venue_rating(venue_id)
@@ -301,9 +302,6 @@ def close_venue_of(user: User, *, now: datetime, identifiers: list[str] | None =
     venue = db.session.scalar(select(Venue).where(Venue.owner_id == user.id).with_for_update())
     if venue is None:
         return None
-    from app.booking import lifecycle
-    from app.payments.service import refund_booking
-
     upcoming = db.session.scalars(
         select(Booking)
         .where(Booking.venue_id == venue.id, Booking.status == BookingStatus.CONFIRMED, Booking.starts_at > now)

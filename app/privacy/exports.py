@@ -23,8 +23,11 @@ from app.email import send_email
 from app.errors import LimitReached, NotFound, TooManyAttempts
 from app.extensions import db
 from app.jobs import enqueue, job
+from app.notifications.models import SmsMessage
+from app.notifications.preferences import get_choices, get_sms_number
 from app.payments.models import Payment, Refund
 from app.privacy import consent
+from app.privacy.files import delete_files_after_commit
 from app.privacy.models import DataExport, ExportStatus
 from app.reviews.models import Review
 from app.storage import get_storage
@@ -241,9 +244,6 @@ def _profile(user: User) -> dict[str, Any]:
 
 def _notifications(user: User) -> dict[str, Any]:
     """Channel choices per kind of message, the SMS number, and every text message sent."""
-    from app.notifications.models import SmsMessage
-    from app.notifications.preferences import get_choices, get_sms_number
-
     return {
         "choices": get_choices(user),
         "sms_number": get_sms_number(user.id),
@@ -349,8 +349,6 @@ def delete_expired_exports(*, now: datetime | None = None) -> int:
 
 def delete_export_files(exports: list[DataExport]) -> None:
     """Mark ``exports`` expired and delete their files once the transaction commits."""
-    from app.privacy.files import delete_files_after_commit
-
     keys = [e.storage_key for e in exports if e.storage_key]
     for export in exports:
         export.status = ExportStatus.EXPIRED

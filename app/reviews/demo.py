@@ -21,6 +21,7 @@ from app.checkout import checkout
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.payments.demo_webhook import pay_by_demo_card
+from app.reviews.models import Review
 from app.reviews.service import create_review
 from app.venues.models import Venue, VenueStatus
 
@@ -43,8 +44,6 @@ WORDS = {
 
 def seed_demo_reviews(customers: list[User]) -> int:
     """Reviews of past visits; nothing when the demo customers have reviewed already."""
-    from app.reviews.models import Review
-
     if db.session.scalar(select(Review.id).where(Review.customer_id.in_([c.id for c in customers])).limit(1)):
         return 0
     venues = list(db.session.scalars(select(Venue).where(Venue.status == VenueStatus.APPROVED).order_by(Venue.id)))

@@ -20,6 +20,7 @@ from sqlalchemy import delete, func, select, text
 from sqlalchemy.dialects.postgresql import insert
 
 from app.booking.models import Booking, BookingStatus
+from app.discovery.cards import build_cards
 from app.errors import LimitReached, NotFound
 from app.extensions import db
 from app.saved.models import SavedVenue
@@ -281,8 +282,6 @@ def hits_for(venue_ids: list[int]) -> list[SearchHit]:
 
 def cards_for(lists: dict[str, list[int]], *, now: datetime) -> dict[str, list[dict[str, Any]]]:
     """Cards for several lists at once: one query for the documents and one card build."""
-    from app.discovery.cards import build_cards
-
     hits = {h.venue_id: h for h in hits_for([i for ids in lists.values() for i in ids])}
     unique = list(hits.values())
     cards = {card["id"]: card for card in build_cards(unique, now=now)}

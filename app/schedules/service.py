@@ -33,13 +33,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app import cache_versions
-from app.booking.events import announce_opened
 from app.booking.models import Booking, BookingStatus
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.schedules.models import ScheduleException, TimeOff, TimeOffKind, WorkingHours
 from app.scheduling import MemberSchedule, member_works
 from app.sqlutil import in_ids
+from app.venues.events import announce_opened
 from app.venues.hours import MINUTES_PER_DAY, Range, find_overlaps, weekday_name
 from app.venues.models import TeamMember, Venue
 

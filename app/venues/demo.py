@@ -12,6 +12,8 @@ from sqlalchemy import or_, select
 
 from app.accounts.models import Role, User
 from app.extensions import db
+from app.schedules.service import add_time_off, set_week
+from app.venues.approval import transition
 from app.venues.demo_art import caption, illustration
 from app.venues.hours import Range
 from app.venues.images import add_image
@@ -261,8 +263,6 @@ def venues_taking_payments(named_owners: list[User]) -> list[Venue]:
 
 def _demo_schedule(member) -> None:
     """Weekdays 09:00-13:00 and 14:00-18:00, and a long weekend off in three weeks."""
-    from app.schedules.service import add_time_off, set_week
-
     set_week(member, {weekday: [Range(9 * 60, 13 * 60), Range(14 * 60, 18 * 60)] for weekday in range(5)})
     friday = datetime.now(UTC).date() + timedelta(days=21)
     friday += timedelta(days=(4 - friday.weekday()) % 7)
@@ -270,8 +270,6 @@ def _demo_schedule(member) -> None:
 
 
 def _set_state(venue: Venue, status: str, admin: User) -> None:
-    from app.venues.approval import transition
-
     if status == VenueStatus.DRAFT:
         return
     transition(venue, "submit", actor=venue.owner)

@@ -10,13 +10,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from flask_babel import gettext as _
 
+from app.timefmt import day_words
+
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")  # codes (schema.org)
 
 
 def weekday_name(weekday: int) -> str:
     """Monday=0 ... Sunday=6, in the request's language: "Monday", "lunes"."""
-    from app.timefmt import day_words
-
     return day_words(date(2024, 1, 1 + weekday), "EEEE")  # 1 January 2024 was a Monday
 
 

@@ -13,7 +13,9 @@ from app.accounts.models import User
 from app.booking.deposits import PaymentMode, check_payment_terms
 from app.errors import LimitReached, ValidationFailed
 from app.extensions import db
+from app.venues.events import announce_opened
 from app.venues.hours import Range, find_overlaps, is_valid_timezone
+from app.venues.images import delete_image
 from app.venues.models import (
     FAQ,
     MAX_FAQS,
@@ -242,9 +244,7 @@ def set_day_hours(venue: Venue, weekday: int, ranges: list[Range]) -> None:
 
 
 def _announce_new_hours(venue_id: int, reason: str, days=None) -> None:
-    """New times may be free: the waitlist hears it (app/booking/events.py ``times_opened``)."""
-    from app.booking.events import announce_opened
-
+    """New times may be free: the waitlist hears it (app/venues/events.py ``times_opened``)."""
     announce_opened(reason, venue_id, days)
 
 
@@ -411,8 +411,6 @@ def _fill_team_member(venue: Venue, member: TeamMember, *, name: str, title: str
 def remove_team_member(venue: Venue, member_id: int) -> None:
     member = _child(venue.team, member_id, _("team member"))
     if member.photo is not None:
-        from app.venues.images import delete_image
-
         delete_image(venue, member.photo.id)
     venue.team.remove(member)
     note_change(venue, "team")

@@ -40,19 +40,23 @@ from app.booking.amounts import amount_due
 from app.booking.availability import get_slots
 from app.booking.deposits import payment_terms
 from app.booking.errors import is_member_overlap
-from app.booking.events import ReopenedTime, times_opened, times_reopened
+from app.booking.events import ReopenedTime, times_reopened
 from app.booking.models import Booking, BookingStatus, Order, OrderStatus, ReleaseReason
 from app.booking.references import new_reference
 from app.email import send_email
 from app.errors import InvalidTransition
 from app.extensions import db
 from app.jobs import enqueue, job
+from app.notifications.preferences import SMS, channels_for, get_sms_number
+from app.notifications.sms import send_sms_later
+from app.payments import service as payments
 from app.scheduling import Slot
 from app.timefmt import moment_label, span_label, venue_zone
 from app.urls import absolute_url
+from app.venues.events import times_opened
 from app.venues.models import Service, Venue, VenueStatus
 from app.waitlist.models import EntryStatus, OfferStatus, WaitlistEntry, WaitlistOffer
-from app.waitlist.service import fits
+from app.waitlist.service import fits, get_own_entry
 
 PAID = (OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED, OrderStatus.REFUNDED)
 
@@ -220,9 +224,6 @@ def make_offer(
 def _tell_of_offer(offer: WaitlistOffer, customer: User, service: Service) -> None:
     """The offer by the channels the customer chose for waitlist offers (email by default; a
     text too if they turned SMS on). The in-app banner shows it whatever they chose."""
-    from app.notifications.preferences import SMS, channels_for, get_sms_number
-    from app.notifications.sms import send_sms_later
-
     zone = venue_zone(service.venue.timezone)
     channels = channels_for(customer, "waitlist_offers")
     if SMS in channels and (number := get_sms_number(customer.id)):
@@ -348,8 +349,6 @@ def decline(offer_id: int, customer: User, *, now: datetime | None = None) -> No
 
 def leave(entry_id: int, customer: User, *, now: datetime | None = None) -> bool:
     """Leave the waitlist (an open offer is declined first). False if the entry had ended."""
-    from app.waitlist.service import get_own_entry
-
     now = now or datetime.now(UTC)
     entry = get_own_entry(entry_id, customer)
     lock_line(entry.venue_id, entry.day)
@@ -369,8 +368,6 @@ def leave(entry_id: int, customer: User, *, now: datetime | None = None) -> bool
 
 
 def _let_go(offer: WaitlistOffer, order: Order, customer: User, entry_status: EntryStatus, now: datetime) -> None:
-    from app.payments import service as payments
-
     _close(offer, OfferStatus.DECLINED, entry_status, now)
     if order.status == OrderStatus.PENDING_PAYMENT:
         payments.release_for_change(order, customer=customer)  # fires times_reopened, like any release

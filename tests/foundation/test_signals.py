@@ -6,6 +6,8 @@ import weakref
 import pytest
 
 from app.booking import events
+from app.payments import events as payment_events
+from app.venues import events as venue_events
 
 
 def receivers(signal) -> list[str]:
@@ -23,7 +25,7 @@ def test_each_signal_has_its_receivers_after_create_app(app):
         "app.waitlist.offers.offer_reopened_times",
     ]
     assert receivers(events.holds_expiring) == ["app.checkout.top_ups.release_run_out_holds"]
-    assert receivers(events.times_opened) == ["app.waitlist.offers.offer_new_hours"]
+    assert receivers(venue_events.times_opened) == ["app.waitlist.offers.offer_new_hours"]
     assert receivers(events.booking_cancelled) == [
         "app.notifications.cancellations.on_cancelled",  # the customer and the owner are told
         "app.payments.receivers.late_cancellation_fee",
@@ -44,6 +46,9 @@ def test_each_signal_has_its_receivers_after_create_app(app):
         "app.vouchers.receivers.give_back",
     ]
     assert receivers(events.order_retaken) == ["app.vouchers.receivers.take_again"]
+    assert receivers(events.cart_adding) == ["app.payouts.receivers.refuse_unpayable"]
+    assert receivers(payment_events.top_up_paid) == ["app.checkout.top_ups.paid_by_gateway"]
+    assert receivers(payment_events.top_up_unpaid) == ["app.checkout.top_ups.unpaid_by_gateway"]
 
 
 def test_an_unknown_way_of_paying_is_refused():

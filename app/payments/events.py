@@ -1,0 +1,30 @@
+"""In-process events of payments (blinker signals, as Flask's own).
+
+A top-up (``PaymentKind.TOP_UP``: a customer's move to a dearer time) is settled by the use
+case that started it, app/checkout/top_ups.py, which sits above payments. Settlement
+(app/payments/settlement.py) asks it through these signals, inside the transaction that
+settles the gateway's event, so payments imports no use case:
+
+    top_up_paid     the gateway took the top-up (the payment is marked succeeded); receivers get
+                    ``payment`` and ``now`` and answer the outcome (a short text for the log)
+    top_up_unpaid   its checkout failed or expired; receivers get ``payment``, ``status`` and
+                    ``now`` and answer the outcome
+
+Exactly one receiver answers each (the checkout's wiring connects it).
+"""
+
+from __future__ import annotations
+
+from blinker import NamedSignal, Namespace
+
+signals = Namespace()
+top_up_paid = signals.signal("top-up-paid", doc="A top-up was paid: make the move (or refund it).")
+top_up_unpaid = signals.signal("top-up-unpaid", doc="A top-up's checkout failed or expired: release its hold.")
+
+
+def ask(signal: NamedSignal, **kwargs: object) -> str:
+    """The one receiver's answer to ``signal`` (the outcome of settling a top-up)."""
+    answers = [answer for _receiver, answer in signal.send("settlement", **kwargs)]
+    if len(answers) != 1:
+        raise RuntimeError(f"{signal.name}: {len(answers)} receivers answered, one should")
+    return answers[0]
