@@ -30,6 +30,8 @@ from app.extensions import db
 from app.jobs import enqueue, job
 from app.payouts.accounts import account_changed
 from app.venues.models import Category, Closure, OpeningHours, Service, TeamMember, Venue, VenueImage, VenueStatus
+from search.backend import SecondaryIndexFailed, get_backend
+from search.pg_index import remove_venues
 
 log = logging.getLogger(__name__)
 
@@ -79,8 +81,6 @@ def reindex_venues(venue_ids: list[int], attempt: int = 0) -> None:
     When Elasticsearch is configured but down, PostgreSQL is still indexed and committed, and
     the job comes back later for the cluster (up to MAX_ATTEMPTS, then `flask search reindex`).
     """
-    from search.backend import SecondaryIndexFailed, get_backend
-
     with indexing_suppressed():
         try:
             get_backend(for_indexing=True).index(venue_ids)
@@ -182,8 +182,6 @@ def _before_commit(session: Session) -> None:
 
 def withdraw_now(venue_ids: Iterable[int]) -> None:
     """Remove taken-down venues from the PostgreSQL index in the current transaction."""
-    from search.pg_index import remove_venues
-
     remove_venues(venue_ids)
 
 
