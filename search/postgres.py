@@ -146,6 +146,8 @@ BOOKABLE_SQL = "vs.bookable"
 UNBOOKABLE_SQL = "NOT vs.bookable"
 BOOKABLE_KEY = ("vs.bookable", "DESC")
 ANY_UNBOOKABLE_SQL = "EXISTS (SELECT FROM venue_search WHERE NOT bookable)"
+# The strong matches of a broad search: the words in the name, category or services (see _broad).
+STRONG_SQL = "vs.search_vector @@ CAST(:strong AS tsquery)"
 
 # Opening hours overlap the window [free_from, free_to), judged in each venue's local week: the
 # window as each zone's minutes of the week, worked out once per search (window_hours) and looked
@@ -201,337 +203,69 @@ class PostgresBackend:
         common: bool = False,
         open_hours: bool = False,
     ) -> CompiledSearch:
-        """Build the SQL for ``query``. ``only_ids`` restricts to venues free in the window;
-        ``match`` is the text as a tsquery (worked out from ``query.text`` when not given).
+        """Build the SQL for ``query`` from the strategies below, one per path a query takes.
+
+        Every query gathers its conditions in this order: the words (``_text_strategy``, and
+        ``_relaxed_strategy`` when a venue need match only some of the groups), the circle
+        (``_geo_strategy``), "open now" (``_open_now_strategy``), a free window
+        (``_free_window_strategy``), a broad page's edge price (``_price_band_strategy``), a broad
+        page's strong or weak matches (``_strong_strategy``) and the facet filters
+        (``_facet_filters``). Then one of two statements:
+
+        - ``_sample_strategy``, when no ``paged`` is asked and the words or a radius narrow the
+          venues to a few thousand at most: the matches are read once (through the words' or
+          the open venues' map cells, or the hours' index, when they are few:
+          ``_sample_reads``) and the page and the facets come from that one read.
+        - ``_page_strategy`` otherwise (no words nor radius, or a broad search's page asked for
+          by _broad, _then_unbookable or _count_strong): the page alone, read in its order
+          through an index among the bookable venues (or the others: ``_bookable_strategy``),
+          nearest first through the location index (``_nearest_first``), or the strong matches
+          then the weak (``_tiered``); the facets a second statement.
+
+        ``only_ids`` restricts to venues free in the window; ``match`` is the text as a tsquery
+        (worked out from ``query.text`` when not given).
 
         ``paged`` asks for the page alone, read in its order through an index where one serves
         (the first statement of ``[("hits", sql), ("facets", sql)]``), for a broad search (see
         _broad): "exact" in the query's own order; "strong" the venues whose name, category or
         services match the words, "weak" the other matches, each best rated first; "tiered" the
         strong matches, then the weak, each best rated first, in one statement; "broad" the
-        query's order, or best rated first in place of relevance. With ``walk`` (best rated
-        first only), the page is read by walking the rating index until it is full: bounded by
-        how common the matches are, where the planner's estimate for a radius (a constant for
-        the cube operators) would have it read and sort every venue in the circle. A walk
-        looks at WALK_ROWS venues at most; a page it can't fill is read without it.
-        ``price_edge``: only venues at this price or less (see _broad). ``common``: the words
-        are known to match more than count_cap venues (_sampling), so the one statement reads
-        its sample from the index over one venue in SAMPLE_STRIDE and no page (the page and the
-        count come from _broad); its ``base`` and ``where`` are the query's own, for _broad.
-        ``open_hours``: that statement finds the venues open now through the index of the hours
-        they are open in (few are open: _sampling)."""
-        params: dict[str, Any] = {"limit": query.per_page, "offset": query.offset, "sample": self.count_cap + 1}
-        base: list[str] = []
+        query's order, or best rated first in place of relevance; "unbookable" the venues that
+        can't take paid bookings, in the query's order. With ``walk`` (best rated first only),
+        the page is read by walking the rating index until it is full: bounded by how common
+        the matches are, where the planner's estimate for a radius (a constant for the cube
+        operators) would have it read and sort every venue in the circle. A walk looks at
+        WALK_ROWS venues at most; a page it can't fill is read without it. ``price_edge``: only
+        venues at this price or less (see _broad). ``common``: the words are known to match
+        more than count_cap venues (_sampling), so the one statement reads its sample from the
+        index over one venue in SAMPLE_STRIDE and no page (the page and the count come from
+        _broad); its ``base`` and ``where`` are the query's own, for _broad. ``open_hours``:
+        that statement finds the venues open now through the index of the hours they are open
+        in (few are open: _sampling)."""
         if match is None and query.text.strip():
             match = self.text_match(query.text)
-        words = match is not None
+        c = _Compiling(query, match, {"limit": query.per_page, "offset": query.offset, "sample": self.count_cap + 1})
         if match is not None:
-            params["tsquery"] = match.tsquery
-            if "<->" in match.tsquery:
-                # A phrase ("blow <-> dry"): the text index can only say a venue holds both
-                # words, so it would mark every row for a recheck of every index condition,
-                # the hours' or cells' expressions included (about 15 us a row). Asked for both
-                # words, it answers exactly, and the phrase is tested on the rows that pass.
-                params["tsquery_words"] = match.tsquery.replace("<->", "&")
-                base.append(PHRASE_WORDS_SQL)
-            else:
-                base.append(WORDS_SQL)
-            if match.min_groups:
-                # Relaxed: the groups are OR'ed above (the GIN index), and a venue must match
-                # at least this many of them.
-                params.update({f"group_{n}": group for n, group in enumerate(match.groups)})
-                matched = " + ".join(
-                    f"(vs.search_vector @@ CAST(:group_{n} AS tsquery))::int" for n in range(len(match.groups))
-                )
-                params["min_groups"] = match.min_groups
-                base.append(f"({matched}) >= :min_groups")
-            score = RANK_SQL
-        else:
-            score = "0.0"
-        located = query.lat is not None and query.lng is not None
-        if located:
-            params.update(lat=query.lat, lng=query.lng)
-            distance = DISTANCE_M_SQL
-        else:
-            distance = "CAST(NULL AS double precision)"
-        if located and query.radius_km is not None:
-            params.update(radius_limits(query.radius_km))
-            base.append(RADIUS_SQL)
+            _text_strategy(c)
+        _geo_strategy(c)
         if query.open_now:
-            # Opening hours are kept to the minute: the seconds change nothing, and without them
-            # every search in the same minute shares its cached facet counts.
-            minutes, dates = local_moments(self._now().replace(second=0, microsecond=0), pg_facets.index_zones())
-            params.update(open_minutes=json.dumps(minutes), open_dates=json.dumps(dates))
-            # Each zone's hour of the week now, as migration 0048's index keys it.
-            params["open_hours"] = sorted({zone_code(zone) * 168 + minute // 60 for zone, minute in minutes.items()})
-            base.append(OPEN_NOW_SQL)
-        if query.free_from is not None:
-            # Free to book in a window: a venue that can't take paid bookings is not.
-            base.append(BOOKABLE_SQL)
-        if only_ids is not None:
-            params["only_ids"] = only_ids
-            base.append("vs.venue_id = ANY(:only_ids)")
+            _open_now_strategy(c, self._now())
+        _free_window_strategy(c, only_ids)
         if price_edge is not None:
-            params["price_edge"] = price_edge
-            base.append(PRICE_EDGE_SQL)
-            if match is not None and all(match.bound) and not (located and query.radius_km is not None):
-                base = _through_word_prices(match, price_edge, base, params)
-        strong = "vs.search_vector @@ CAST(:strong AS tsquery)"
+            _price_band_strategy(c, price_edge)
         if paged in ("strong", "weak", "tiered") and match is not None:
-            params["strong"] = match.strong_tsquery
-        if paged in ("strong", "weak") and match is not None:
-            base.append(strong if paged == "strong" else f"NOT ({strong})")
-
-        facet_filters = {"category": "true", "tags": "true", "price": "true", "rating": "true"}
-        if query.category:
-            params["category"] = query.category
-            facet_filters["category"] = "vs.category = :category"
-        if query.tags:
-            params["tags"] = list(query.tags)
-            facet_filters["tags"] = "vs.tags @> CAST(:tags AS text[])"
-        price = []
-        if query.price_min is not None:
-            params["price_min"] = query.price_min
-            price.append("vs.price_from >= :price_min")
-        if query.price_max is not None:
-            params["price_max"] = query.price_max
-            price.append("vs.price_from <= :price_max")
-        if price:
-            facet_filters["price"] = " AND ".join(price)
-        if query.min_rating is not None:
-            # numeric(3, 2) against the exact decimal: "4.7 and up" includes 4.7.
-            params["min_rating"] = str(query.min_rating)
-            facet_filters["rating"] = "vs.rating >= CAST(:min_rating AS numeric)"
-
-        where = [*base, *(f for f in facet_filters.values() if f != "true")] or ["true"]
-        order = _order_keys(query, bool(words) and paged in (None, "exact", "unbookable"), located)
+            _strong_strategy(c, paged)
+        c.facet_filters = _facet_filters(query, c.params)
+        c.where = [*c.base, *(f for f in c.facet_filters.values() if f != "true")] or ["true"]
+        c.order = _order_keys(query, match is not None and paged in (None, "exact", "unbookable"), c.located)
         if paged == "weak" or price_edge is not None or paged == "unbookable":
             # Through the text index and a sort, not by walking the order's index (the rating's,
             # the price's): that walk could pass most of the index before a page of matches. (The
             # venues that can't take bookings: through their partial index, few, then sorted.)
-            order[0] = (f"(({order[0][0]}) + 0)", order[0][1])
-        keys = ", ".join(f"{expr} AS k{i}" for i, (expr, _) in enumerate(order))
-        inner_order = ", ".join(f"{expr} {direction}" for expr, direction in order)
-        outer_order = ", ".join(f"page.k{i} {direction}" for i, (_, direction) in enumerate(order))
-        if words:
-            params["headline_options"] = HEADLINE_OPTIONS
-            highlight = f"ts_headline('{TS_CONFIG}', {escape_html_sql('vs.description')}, {TSQUERY}, :headline_options)"
-        else:
-            highlight = "''"
-        if paged is None and (words or "radius_chord_m" in params):
-            # The text or the radius narrows the venues to a few thousand at most: read them
-            # once, and take the page and the facets from that one read. Venues that can't take
-            # paid bookings sort after those that can.
-            order = [BOOKABLE_KEY, *order]
-            flags = ", ".join(f"({condition}) AS f_{name}" for name, condition in facet_filters.items())
-            sample_facts = ""
-            # How many matches the sample holds (see _search_among).
-            sample_counts = {"sampled": "true"}
-            if query.sort == "price":
-                # The price of the page's last venue among the sample's: at least a page of
-                # venues cost that or less, so the cheapest ones do too (see _broad).
-                # (Of the bookable ones: a broad page reads them, and the others after them.)
-                sample_facts += (
-                    "\n      UNION ALL SELECT 'price_edge', '', '', (SELECT price_from FROM base"
-                    " WHERE bookable AND f_category AND f_tags AND f_price AND f_rating AND price_from IS NOT NULL"
-                    " ORDER BY price_from OFFSET :limit + :offset - 1 LIMIT 1)"
-                )
-            if match is not None:
-                # How many of the sample match in the name, category or services (see _broad).
-                params["strong"] = match.strong_tsquery
-                flags += ", (vs.search_vector @@ CAST(:strong AS tsquery)) AS f_strong"
-                sample_counts["strong"] = "f_strong"
-            if match is not None and match.min_groups and not match.relaxed:
-                # Which sets of groups the sample's venues passing every filter match, each as
-                # a bit mask (see search and relaxed_labels).
-                flags += (
-                    ", ("
-                    + " + ".join(
-                        f"(vs.search_vector @@ CAST(:group_{n} AS tsquery))::int * {1 << n}"
-                        for n in range(len(match.groups))
-                    )
-                    + ") AS groups_mask"
-                )
-                sample_facts += (
-                    "\n      UNION ALL (SELECT 'groups', CAST(groups_mask AS text), '', count(*) FROM base"
-                    " WHERE f_category AND f_tags AND f_price AND f_rating GROUP BY groups_mask)"
-                )
-            # A key that is the score itself (relevance order) reads the score column: ts_rank
-            # once per match, not twice.
-            base_keys = ", ".join(
-                f"{expr} AS k{i}" if expr != score else f"NULL AS k{i}" for i, (expr, _) in enumerate(order)
-            )
-            base_order = ", ".join(
-                f"base.{'score' if expr == score else f'k{i}'} {direction}" for i, (expr, direction) in enumerate(order)
-            )
-            page_order = base_order.replace("base.", "page.")
-            # The free venues of a window, by their keys first: with the text and the radius
-            # beside them, the planner would intersect the text index's bitmap with the
-            # circle's (thousands of entries) to find a page of known venues.
-            matched_source = (
-                "(SELECT * FROM venue_search WHERE venue_id = ANY(:only_ids) OFFSET 0) AS vs"
-                if only_ids is not None
-                else "venue_search vs"
-            )
-            matched_where = list(base)
-            cells = None
-            if open_hours and query.open_now and located and query.radius_km is not None:
-                cells = open_cell_keys(query.lat, query.lng, query.radius_km, _zones_near(query, minutes))
-            if cells:
-                # The venues near the circle open at some time in these two hours of the week in
-                # their zone (a superset of those open now within it), through the index of where
-                # and when venues are open (migration 0046). The circle's box, which the planner
-                # would read through the location index instead, is left out; the distance and
-                # OPEN_NOW_SQL stay the exact tests.
-                params["open_cells"] = cells
-                matched_where = [RADIUS_EXACT_SQL if b == RADIUS_SQL else b for b in matched_where]
-                matched_where.append(OPEN_CELLS_SQL)
-            elif match is not None and only_ids is None:
-                matched_where = _through_word_cells(query, match, matched_where, params) or matched_where
-                if open_hours and query.open_now:
-                    matched_where.append(OPEN_HOURS_SQL)
-            elif open_hours and query.open_now:
-                # The venues open at some time in this hour of the week in their zone (a superset
-                # of those open now), through their index, AND'ed with the words' (migrations
-                # 0045 and 0048); OPEN_NOW_SQL stays the exact test.
-                matched_where.append(OPEN_HOURS_SQL)
-            page_limit = ":limit"
-            if common:
-                # A sample for the facet links, the share of strong matches and the price edge:
-                # nothing is ranked, and the page (which _broad reads) is not taken here.
-                matched_where.append(SAMPLE_CONDITION)
-                score = "0.0"
-                base_keys = ", ".join(f"NULL AS k{i}" for i in range(len(order)))
-                page_limit = "0"
-            sql = f"""
-WITH matched AS MATERIALIZED (
-    SELECT vs.venue_id, vs.category, vs.category_name, vs.tags, vs.price_from, vs.rating, vs.bookable, {flags},
-           {score} AS score, {base_keys}
-    FROM {matched_source}
-    WHERE {" AND ".join(f"({b})" for b in matched_where)}
-),
--- The sample: at most count_cap + 1 matches. A CTE is read as far as its reader goes, so the
--- matches' scan stops there; it is planned apart from this LIMIT, so through the index (the
--- planner would otherwise scan the table until enough rows match, testing each row's words).
-base AS MATERIALIZED (SELECT * FROM matched LIMIT :sample),
-page AS (
-    SELECT base.* FROM base
-    WHERE f_category AND f_tags AND f_price AND f_rating
-    ORDER BY {base_order}
-    LIMIT {page_limit} OFFSET :offset
-)
-SELECT 'hit' AS kind, row_number() OVER (ORDER BY {page_order}) AS position, page.venue_id, page.score,
-       {distance} AS distance_m, {HIT_COLUMNS}, {highlight} AS highlight,
-       NULL AS facet, NULL AS value, NULL AS label, NULL AS n
-FROM page
-JOIN venue_search vs ON vs.venue_id = page.venue_id
-UNION ALL
-SELECT 'facet', NULL, NULL, NULL, NULL, {", ".join("NULL" for _ in HIT_FIELDS)}, NULL, f.facet, f.value, f.label, f.n
-FROM ({pg_facets.facet_rows_sql(facet_filters, sample_counts)}{sample_facts}) AS f"""
-            return CompiledSearch(
-                statements=[("search", sql)], params=params, base=base, where=where, facet_filters=facet_filters
-            )
-
-        # A page read on its own: of the bookable venues (BOOKABLE_SQL), or of the others. (``where``
-        # is also what _count_strong counts.)
-        if paged == "unbookable":
-            where = [w for w in where if w not in ("true", BOOKABLE_SQL)] + [UNBOOKABLE_SQL]
-        elif BOOKABLE_SQL not in where:
-            where = [w for w in where if w != "true"] + [BOOKABLE_SQL]
-        conditions = " AND ".join(f"({w})" for w in where)
-        source = "venue_search vs"
-        if walk and order[:2] == _RATING_KEYS:
-            # The conditions stay outside the subquery: the rows come in the rating index's
-            # order, the page's LIMIT stops the walk, and the subquery's own LIMIT (planned
-            # apart) keeps the planner on the index and bounds the walk.
-            source = f"(SELECT * FROM venue_search ORDER BY {_RATING_ORDER} LIMIT :walk) AS vs"
-            # At most a fifth of the venues: a walk as long as the table (WALK_ROWS at 10k
-            # venues) had the planner sort every venue instead (12 ms at 10k for "open now").
-            params["walk"] = min(WALK_ROWS, max(WALK_MIN_ROWS, pg_facets.index_size() // 5))
-        # The score is worked out for the page's rows alone when the order doesn't use it (a
-        # broad page): ts_rank on every match of a common word cost more than the page itself.
-        page_score = "page.score"
-        if score != "0.0" and all(expr != score for expr, _ in order):
-            page_score, score = score, "CAST(NULL AS real)"
-        candidates = f"""
-    SELECT vs.venue_id, {score} AS score, {keys}
-    FROM {source}
-    WHERE {conditions}"""
-        reach = ""
-        page_order = inner_order
-        if query.sort == "distance" and located and paged != "unbookable":
-            # Nearest first, ties by name and id, without sorting every venue: PostgreSQL before
-            # 16 can't add tie-breakers to an ordered-by-distance (KNN) index scan. The KNN scan
-            # reads one row more than the pages up to this one. When that extra row is farther
-            # than the last of them, those rows are exactly the nearest ones, and sorting them on
-            # all keys gives the page. When it is as near (a tie at the edge), every venue that
-            # near is read through the same index and sorted instead, so a page never depends on
-            # the page size. Venues without a location come last, when a page reaches them.
-            reach = f"""
-WITH knn AS MATERIALIZED (
-    {candidates.strip()}
-    ORDER BY vs.earth <-> ll_to_earth(:lat, :lng) LIMIT :limit + :offset + 1
-), reach AS (
-    SELECT max(k0) AS d, bool_or(k0 IS NULL) AS unlocated,
-           count(*) > :limit + :offset AND (SELECT k0 FROM knn ORDER BY k0 DESC NULLS FIRST LIMIT 1)
-               IS NOT DISTINCT FROM (SELECT k0 FROM knn ORDER BY k0 DESC NULLS FIRST OFFSET 1 LIMIT 1) AS tied
-    FROM knn
-)"""
-            candidates = f"""
-    SELECT * FROM knn WHERE NOT (SELECT tied FROM reach)
-    UNION ALL{candidates}
-      AND (SELECT tied FROM reach)
-      AND vs.earth <@ cube_enlarge(ll_to_earth(:lat, :lng), (SELECT d FROM reach), 3)
-      AND vs.earth <-> ll_to_earth(:lat, :lng) <= (SELECT d FROM reach)
-    UNION ALL
-    SELECT vs.venue_id, {score} AS score, {keys}
-    FROM venue_search vs
-    WHERE {conditions} AND vs.earth IS NULL AND (SELECT tied AND unlocated FROM reach)"""
-            page_order = ", ".join(f"k{i} {direction}" for i, (_, direction) in enumerate(order))
-        if paged == "tiered" and match is not None:
-            # The strong matches' part of the pages up to this one; the weak matches are read
-            # (through the text index and a sort, as for "weak") only when that part is short:
-            # the condition on the CTE is a one-time filter that skips their scan otherwise.
-            weak_order = [(f"({order[0][0]} + 0)", order[0][1]), *order[1:]]
-            weak_keys = ", ".join(f"{expr} AS k{i}" for i, (expr, _) in enumerate(weak_order))
-            weak_inner = ", ".join(f"{expr} {direction}" for expr, direction in weak_order)
-            reach = f"""
-WITH strong AS MATERIALIZED (
-    SELECT vs.venue_id, 0 AS tier, {keys} FROM venue_search vs
-    WHERE {conditions} AND ({strong})
-    ORDER BY {inner_order} LIMIT :limit + :offset
-)"""
-            candidates = f"""
-    SELECT * FROM strong
-    UNION ALL
-    (SELECT vs.venue_id, 1, {weak_keys} FROM venue_search vs
-     WHERE (SELECT count(*) FROM strong) < :limit + :offset AND {conditions} AND NOT ({strong})
-     ORDER BY {weak_inner} LIMIT :limit + :offset)"""
-            page_order = "tier, " + ", ".join(f"k{i} {direction}" for i, (_, direction) in enumerate(order))
-            outer_order = "page.tier, " + outer_order
-        # The page is chosen reading only the keys; documents are read for its rows alone. Whether
-        # the index holds venues that can't take bookings (one probe of their partial index) tells
-        # a short page whether any follow (_then_unbookable), without a statement of its own.
-        hits_sql = f"""{reach}
-SELECT page.venue_id, {page_score} AS score, {distance} AS distance_m, {HIT_COLUMNS}, {highlight} AS highlight,
-       {ANY_UNBOOKABLE_SQL} AS any_unbookable
-FROM ({candidates}
-    ORDER BY {page_order}
-    LIMIT :limit OFFSET :offset
-) AS page
-JOIN venue_search vs ON vs.venue_id = page.venue_id
-ORDER BY {outer_order}"""
-        # Without text or a radius, the facets come from the cells (migration 0035) when they
-        # can tell the filters apart, instead of counting (nearly) every venue.
-        cells_sql = pg_facets.cells_facets_sql(query, params) if only_ids is None else None
-        facets_sql = cells_sql or pg_facets.facets_sql(base or ["true"], facet_filters)
-        return CompiledSearch(
-            statements=[("hits", hits_sql), ("facets", facets_sql)],
-            params=params,
-            base=base,
-            where=where,
-            facet_filters=facet_filters,
-        )
+            c.order[0] = (f"(({c.order[0][0]}) + 0)", c.order[0][1])
+        if paged is None and (match is not None or "radius_chord_m" in c.params):
+            return _sample_strategy(c, only_ids, common=common, open_hours=open_hours)
+        return _page_strategy(c, only_ids, paged, walk=walk)
 
     def corrected_tsquery(self, words: str) -> str:
         """``words`` as tsquery text: groups of synonyms, typos OR'ed with the closest words."""
@@ -888,6 +622,407 @@ SELECT NULL, count(*) < :walk OR max(earth <-> ll_to_earth(:lat, :lng)) > :radiu
 
     def suggest(self, prefix: str, limit: int = 8) -> list[str]:
         return pg_text.suggest(prefix, limit)
+
+
+# -- compile's strategies: one function per path a query takes (PostgresBackend.compile) --------
+
+
+@dataclass
+class _Compiling:
+    """What compile's strategies build for one query: its parameters, the conditions every
+    match must pass (``base``), the score and distance a hit shows, and the rest."""
+
+    query: SearchQuery
+    match: TextMatch | None
+    params: dict[str, Any]
+    base: list[str] = field(default_factory=list)
+    score: str = "0.0"  # relevance: ts_rank with words
+    distance: str = "CAST(NULL AS double precision)"
+    highlight: str = "''"
+    located: bool = False  # a point is given (with or without a radius)
+    open_minutes: dict[str, int] = field(default_factory=dict)  # each zone's minute of the week now
+    facet_filters: dict[str, str] = field(default_factory=dict)
+    where: list[str] = field(default_factory=list)
+    order: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _text_strategy(c: _Compiling) -> None:
+    """The words: venues whose vector matches the tsquery (through the text index), ranked by
+    ts_rank, the description's matches highlighted."""
+    match = c.match
+    assert match is not None
+    c.params["tsquery"] = match.tsquery
+    if "<->" in match.tsquery:
+        # A phrase ("blow <-> dry"): the text index can only say a venue holds both
+        # words, so it would mark every row for a recheck of every index condition,
+        # the hours' or cells' expressions included (about 15 us a row). Asked for both
+        # words, it answers exactly, and the phrase is tested on the rows that pass.
+        c.params["tsquery_words"] = match.tsquery.replace("<->", "&")
+        c.base.append(PHRASE_WORDS_SQL)
+    else:
+        c.base.append(WORDS_SQL)
+    if match.min_groups:
+        c.base.append(_relaxed_strategy(match, c.params))
+    c.score = RANK_SQL
+    c.params["headline_options"] = HEADLINE_OPTIONS
+    c.highlight = f"ts_headline('{TS_CONFIG}', {escape_html_sql('vs.description')}, {TSQUERY}, :headline_options)"
+
+
+def _relaxed_strategy(match: TextMatch, params: dict[str, Any]) -> str:
+    """Relaxed (TextMatch.relax): the groups are OR'ed in the tsquery (the GIN index), and a
+    venue must match at least ``min_groups`` of them, the condition returned. (Which groups the
+    sample's venues match: _groups_mask.)"""
+    params.update({f"group_{n}": group for n, group in enumerate(match.groups)})
+    matched = " + ".join(f"(vs.search_vector @@ CAST(:group_{n} AS tsquery))::int" for n in range(len(match.groups)))
+    params["min_groups"] = match.min_groups
+    return f"({matched}) >= :min_groups"
+
+
+def _geo_strategy(c: _Compiling) -> None:
+    """A point: the distance a hit shows; with a radius, the circle (edge included) through the
+    location index's box."""
+    query = c.query
+    c.located = query.lat is not None and query.lng is not None
+    if c.located:
+        c.params.update(lat=query.lat, lng=query.lng)
+        c.distance = DISTANCE_M_SQL
+    if c.located and query.radius_km is not None:
+        c.params.update(radius_limits(query.radius_km))
+        c.base.append(RADIUS_SQL)
+
+
+def _open_now_strategy(c: _Compiling, now: datetime) -> None:
+    """Open now, in each venue's own zone: its hours hold the zone's minute of the week now and
+    its closures don't hold the zone's date."""
+    # Opening hours are kept to the minute: the seconds change nothing, and without them
+    # every search in the same minute shares its cached facet counts.
+    minutes, dates = local_moments(now.replace(second=0, microsecond=0), pg_facets.index_zones())
+    c.params.update(open_minutes=json.dumps(minutes), open_dates=json.dumps(dates))
+    # Each zone's hour of the week now, as migration 0048's index keys it.
+    c.params["open_hours"] = sorted({zone_code(zone) * 168 + minute // 60 for zone, minute in minutes.items()})
+    c.open_minutes = minutes
+    c.base.append(OPEN_NOW_SQL)
+
+
+def _free_window_strategy(c: _Compiling, only_ids: list[int] | None) -> None:
+    """Free to book in a window: only venues that can take paid bookings, and among them the
+    ones the slot engine found free (``only_ids``, PostgresBackend._free_venue_ids)."""
+    if c.query.free_from is not None:
+        c.base.append(BOOKABLE_SQL)
+    if only_ids is not None:
+        c.params["only_ids"] = only_ids
+        c.base.append("vs.venue_id = ANY(:only_ids)")
+
+
+def _price_band_strategy(c: _Compiling, price_edge: int) -> None:
+    """A broad page sorted by price: only the matches at or under the sample's edge price,
+    through the words' price bands where the words allow (_through_word_prices)."""
+    c.params["price_edge"] = price_edge
+    c.base.append(PRICE_EDGE_SQL)
+    match = c.match
+    if match is not None and all(match.bound) and not (c.located and c.query.radius_km is not None):
+        c.base = _through_word_prices(match, price_edge, c.base, c.params)
+
+
+def _strong_strategy(c: _Compiling, paged: str) -> None:
+    """A broad page of the strong matches (the words in the name, category or services), of
+    the weak ones (the others), or of both in tiers (_tiered)."""
+    assert c.match is not None
+    c.params["strong"] = c.match.strong_tsquery
+    if paged in ("strong", "weak"):
+        c.base.append(STRONG_SQL if paged == "strong" else f"NOT ({STRONG_SQL})")
+
+
+def _facet_filters(query: SearchQuery, params: dict[str, Any]) -> dict[str, str]:
+    """Each facet's filter ("true" when not used): a facet counts with every other applied."""
+    facet_filters = {"category": "true", "tags": "true", "price": "true", "rating": "true"}
+    if query.category:
+        params["category"] = query.category
+        facet_filters["category"] = "vs.category = :category"
+    if query.tags:
+        params["tags"] = list(query.tags)
+        facet_filters["tags"] = "vs.tags @> CAST(:tags AS text[])"
+    price = []
+    if query.price_min is not None:
+        params["price_min"] = query.price_min
+        price.append("vs.price_from >= :price_min")
+    if query.price_max is not None:
+        params["price_max"] = query.price_max
+        price.append("vs.price_from <= :price_max")
+    if price:
+        facet_filters["price"] = " AND ".join(price)
+    if query.min_rating is not None:
+        # numeric(3, 2) against the exact decimal: "4.7 and up" includes 4.7.
+        params["min_rating"] = str(query.min_rating)
+        facet_filters["rating"] = "vs.rating >= CAST(:min_rating AS numeric)"
+    return facet_filters
+
+
+def _sample_strategy(c: _Compiling, only_ids: list[int] | None, *, common: bool, open_hours: bool) -> CompiledSearch:
+    """The text or the radius narrows the venues to a few thousand at most: read them once (the
+    sample: at most count_cap + 1), and take the page and the facets from that one read, in one
+    statement. Venues that can't take paid bookings sort after those that can. With ``common``,
+    the sample is one venue in SAMPLE_STRIDE and no page is taken (_broad reads it)."""
+    params, score = c.params, c.score
+    order = [BOOKABLE_KEY, *c.order]
+    flags, sample_counts, sample_facts = _sample_facts(c)
+    # A key that is the score itself (relevance order) reads the score column: ts_rank
+    # once per match, not twice.
+    base_keys = ", ".join(f"{expr} AS k{i}" if expr != score else f"NULL AS k{i}" for i, (expr, _) in enumerate(order))
+    base_order = ", ".join(
+        f"base.{'score' if expr == score else f'k{i}'} {direction}" for i, (expr, direction) in enumerate(order)
+    )
+    page_order = base_order.replace("base.", "page.")
+    # The free venues of a window, by their keys first: with the text and the radius
+    # beside them, the planner would intersect the text index's bitmap with the
+    # circle's (thousands of entries) to find a page of known venues.
+    matched_source = (
+        "(SELECT * FROM venue_search WHERE venue_id = ANY(:only_ids) OFFSET 0) AS vs"
+        if only_ids is not None
+        else "venue_search vs"
+    )
+    matched_where = _sample_reads(c, only_ids, open_hours)
+    page_limit = ":limit"
+    if common:
+        # A sample for the facet links, the share of strong matches and the price edge:
+        # nothing is ranked, and the page (which _broad reads) is not taken here.
+        matched_where.append(SAMPLE_CONDITION)
+        score = "0.0"
+        base_keys = ", ".join(f"NULL AS k{i}" for i in range(len(order)))
+        page_limit = "0"
+    sql = f"""
+WITH matched AS MATERIALIZED (
+    SELECT vs.venue_id, vs.category, vs.category_name, vs.tags, vs.price_from, vs.rating, vs.bookable, {flags},
+           {score} AS score, {base_keys}
+    FROM {matched_source}
+    WHERE {" AND ".join(f"({b})" for b in matched_where)}
+),
+-- The sample: at most count_cap + 1 matches. A CTE is read as far as its reader goes, so the
+-- matches' scan stops there; it is planned apart from this LIMIT, so through the index (the
+-- planner would otherwise scan the table until enough rows match, testing each row's words).
+base AS MATERIALIZED (SELECT * FROM matched LIMIT :sample),
+page AS (
+    SELECT base.* FROM base
+    WHERE f_category AND f_tags AND f_price AND f_rating
+    ORDER BY {base_order}
+    LIMIT {page_limit} OFFSET :offset
+)
+SELECT 'hit' AS kind, row_number() OVER (ORDER BY {page_order}) AS position, page.venue_id, page.score,
+       {c.distance} AS distance_m, {HIT_COLUMNS}, {c.highlight} AS highlight,
+       NULL AS facet, NULL AS value, NULL AS label, NULL AS n
+FROM page
+JOIN venue_search vs ON vs.venue_id = page.venue_id
+UNION ALL
+SELECT 'facet', NULL, NULL, NULL, NULL, {", ".join("NULL" for _ in HIT_FIELDS)}, NULL, f.facet, f.value, f.label, f.n
+FROM ({pg_facets.facet_rows_sql(c.facet_filters, sample_counts)}{sample_facts}) AS f"""
+    return CompiledSearch(
+        statements=[("search", sql)], params=params, base=c.base, where=c.where, facet_filters=c.facet_filters
+    )
+
+
+def _sample_facts(c: _Compiling) -> tuple[str, dict[str, str], str]:
+    """What the sample's statement tells beside the page and the facets: each facet filter's
+    flag (and the strong matches' and the groups' mask), what is counted of the sample (how many
+    it holds, how many are strong: see _search_among and _broad), and further rows (the edge
+    price of a sort by price, the relaxed groups' masks)."""
+    query, match = c.query, c.match
+    flags = ", ".join(f"({condition}) AS f_{name}" for name, condition in c.facet_filters.items())
+    sample_facts = ""
+    # How many matches the sample holds (see _search_among).
+    sample_counts = {"sampled": "true"}
+    if query.sort == "price":
+        # The price of the page's last venue among the sample's: at least a page of
+        # venues cost that or less, so the cheapest ones do too (see _broad).
+        # (Of the bookable ones: a broad page reads them, and the others after them.)
+        sample_facts += (
+            "\n      UNION ALL SELECT 'price_edge', '', '', (SELECT price_from FROM base"
+            " WHERE bookable AND f_category AND f_tags AND f_price AND f_rating AND price_from IS NOT NULL"
+            " ORDER BY price_from OFFSET :limit + :offset - 1 LIMIT 1)"
+        )
+    if match is not None:
+        # How many of the sample match in the name, category or services (see _broad).
+        c.params["strong"] = match.strong_tsquery
+        flags += f", ({STRONG_SQL}) AS f_strong"
+        sample_counts["strong"] = "f_strong"
+    if match is not None and match.min_groups and not match.relaxed:
+        mask_flag, mask_facts = _groups_mask(match)
+        flags += mask_flag
+        sample_facts += mask_facts
+    return flags, sample_counts, sample_facts
+
+
+def _groups_mask(match: TextMatch) -> tuple[str, str]:
+    """A relaxed search's sample: which sets of groups its venues passing every filter match,
+    each as a bit mask (a flag of each row, and the rows counting them: see search and
+    relaxed_labels)."""
+    mask = " + ".join(
+        f"(vs.search_vector @@ CAST(:group_{n} AS tsquery))::int * {1 << n}" for n in range(len(match.groups))
+    )
+    facts = (
+        "\n      UNION ALL (SELECT 'groups', CAST(groups_mask AS text), '', count(*) FROM base"
+        " WHERE f_category AND f_tags AND f_price AND f_rating GROUP BY groups_mask)"
+    )
+    return f", ({mask}) AS groups_mask", facts
+
+
+def _sample_reads(c: _Compiling, only_ids: list[int] | None, open_hours: bool) -> list[str]:
+    """The sample's conditions, as its index reads them: "open now" within a radius through
+    the open venues' map cells; words within a radius through the words' map cells
+    (_through_word_cells); "open now" with few open through the hours' index; else ``base``."""
+    query, match, params = c.query, c.match, c.params
+    matched_where = list(c.base)
+    cells = None
+    if open_hours and query.open_now and c.located and query.radius_km is not None:
+        cells = open_cell_keys(query.lat, query.lng, query.radius_km, _zones_near(query, c.open_minutes))
+    if cells:
+        # The venues near the circle open at some time in these two hours of the week in
+        # their zone (a superset of those open now within it), through the index of where
+        # and when venues are open (migration 0046). The circle's box, which the planner
+        # would read through the location index instead, is left out; the distance and
+        # OPEN_NOW_SQL stay the exact tests.
+        params["open_cells"] = cells
+        matched_where = [RADIUS_EXACT_SQL if b == RADIUS_SQL else b for b in matched_where]
+        matched_where.append(OPEN_CELLS_SQL)
+    elif match is not None and only_ids is None:
+        matched_where = _through_word_cells(query, match, matched_where, params) or matched_where
+        if open_hours and query.open_now:
+            matched_where.append(OPEN_HOURS_SQL)
+    elif open_hours and query.open_now:
+        # The venues open at some time in this hour of the week in their zone (a superset
+        # of those open now), through their index, AND'ed with the words' (migrations
+        # 0045 and 0048); OPEN_NOW_SQL stays the exact test.
+        matched_where.append(OPEN_HOURS_SQL)
+    return matched_where
+
+
+def _bookable_strategy(where: list[str], paged: str | None) -> list[str]:
+    """A page read on its own: of the bookable venues (BOOKABLE_SQL), or with "unbookable", of
+    the others (_then_unbookable reads them after the bookable ones)."""
+    if paged == "unbookable":
+        return [w for w in where if w not in ("true", BOOKABLE_SQL)] + [UNBOOKABLE_SQL]
+    if BOOKABLE_SQL not in where:
+        return [w for w in where if w != "true"] + [BOOKABLE_SQL]
+    return where
+
+
+def _page_strategy(c: _Compiling, only_ids: list[int] | None, paged: str | None, *, walk: bool) -> CompiledSearch:
+    """The page alone, read in its order through an index (walking the rating index with
+    ``walk``; nearest first, _nearest_first; strong then weak matches, _tiered), and the facets
+    a second statement: from the facet cells (migration 0035) when they can tell the filters
+    apart, else counted."""
+    query, params, order = c.query, c.params, c.order
+    # (``where`` is also what _count_strong counts.)
+    where = _bookable_strategy(c.where, paged)
+    conditions = " AND ".join(f"({w})" for w in where)
+    source = "venue_search vs"
+    if walk and order[:2] == _RATING_KEYS:
+        # The conditions stay outside the subquery: the rows come in the rating index's
+        # order, the page's LIMIT stops the walk, and the subquery's own LIMIT (planned
+        # apart) keeps the planner on the index and bounds the walk.
+        source = f"(SELECT * FROM venue_search ORDER BY {_RATING_ORDER} LIMIT :walk) AS vs"
+        # At most a fifth of the venues: a walk as long as the table (WALK_ROWS at 10k
+        # venues) had the planner sort every venue instead (12 ms at 10k for "open now").
+        params["walk"] = min(WALK_ROWS, max(WALK_MIN_ROWS, pg_facets.index_size() // 5))
+    # The score is worked out for the page's rows alone when the order doesn't use it (a
+    # broad page): ts_rank on every match of a common word cost more than the page itself.
+    score, page_score = c.score, "page.score"
+    if score != "0.0" and all(expr != score for expr, _ in order):
+        page_score, score = score, "CAST(NULL AS real)"
+    keys = ", ".join(f"{expr} AS k{i}" for i, (expr, _) in enumerate(order))
+    outer_order = ", ".join(f"page.k{i} {direction}" for i, (_, direction) in enumerate(order))
+    candidates = f"""
+    SELECT vs.venue_id, {score} AS score, {keys}
+    FROM {source}
+    WHERE {conditions}"""
+    reach = ""
+    page_order = ", ".join(f"{expr} {direction}" for expr, direction in order)
+    if query.sort == "distance" and c.located and paged != "unbookable":
+        reach, candidates = _nearest_first(candidates, conditions, score, keys)
+        page_order = ", ".join(f"k{i} {direction}" for i, (_, direction) in enumerate(order))
+    if paged == "tiered" and c.match is not None:
+        reach, candidates = _tiered(order, conditions, keys)
+        page_order = "tier, " + ", ".join(f"k{i} {direction}" for i, (_, direction) in enumerate(order))
+        outer_order = "page.tier, " + outer_order
+    # The page is chosen reading only the keys; documents are read for its rows alone. Whether
+    # the index holds venues that can't take bookings (one probe of their partial index) tells
+    # a short page whether any follow (_then_unbookable), without a statement of its own.
+    hits_sql = f"""{reach}
+SELECT page.venue_id, {page_score} AS score, {c.distance} AS distance_m, {HIT_COLUMNS}, {c.highlight} AS highlight,
+       {ANY_UNBOOKABLE_SQL} AS any_unbookable
+FROM ({candidates}
+    ORDER BY {page_order}
+    LIMIT :limit OFFSET :offset
+) AS page
+JOIN venue_search vs ON vs.venue_id = page.venue_id
+ORDER BY {outer_order}"""
+    # Without text or a radius, the facets come from the cells (migration 0035) when they
+    # can tell the filters apart, instead of counting (nearly) every venue.
+    cells_sql = pg_facets.cells_facets_sql(query, params) if only_ids is None else None
+    facets_sql = cells_sql or pg_facets.facets_sql(c.base or ["true"], c.facet_filters)
+    return CompiledSearch(
+        statements=[("hits", hits_sql), ("facets", facets_sql)],
+        params=params,
+        base=c.base,
+        where=where,
+        facet_filters=c.facet_filters,
+    )
+
+
+def _nearest_first(candidates: str, conditions: str, score: str, keys: str) -> tuple[str, str]:
+    """Nearest first, ties by name and id, without sorting every venue: the page's ``reach``
+    (a CTE) and its ``candidates``, to be sorted on the keys (k0, k1...)."""
+    # PostgreSQL before 16 can't add tie-breakers to an ordered-by-distance (KNN) index scan.
+    # The KNN scan reads one row more than the pages up to this one. When that extra row is
+    # farther than the last of them, those rows are exactly the nearest ones, and sorting them
+    # on all keys gives the page. When it is as near (a tie at the edge), every venue that near
+    # is read through the same index and sorted instead, so a page never depends on the page
+    # size. Venues without a location come last, when a page reaches them.
+    reach = f"""
+WITH knn AS MATERIALIZED (
+    {candidates.strip()}
+    ORDER BY vs.earth <-> ll_to_earth(:lat, :lng) LIMIT :limit + :offset + 1
+), reach AS (
+    SELECT max(k0) AS d, bool_or(k0 IS NULL) AS unlocated,
+           count(*) > :limit + :offset AND (SELECT k0 FROM knn ORDER BY k0 DESC NULLS FIRST LIMIT 1)
+               IS NOT DISTINCT FROM (SELECT k0 FROM knn ORDER BY k0 DESC NULLS FIRST OFFSET 1 LIMIT 1) AS tied
+    FROM knn
+)"""
+    candidates = f"""
+    SELECT * FROM knn WHERE NOT (SELECT tied FROM reach)
+    UNION ALL{candidates}
+      AND (SELECT tied FROM reach)
+      AND vs.earth <@ cube_enlarge(ll_to_earth(:lat, :lng), (SELECT d FROM reach), 3)
+      AND vs.earth <-> ll_to_earth(:lat, :lng) <= (SELECT d FROM reach)
+    UNION ALL
+    SELECT vs.venue_id, {score} AS score, {keys}
+    FROM venue_search vs
+    WHERE {conditions} AND vs.earth IS NULL AND (SELECT tied AND unlocated FROM reach)"""
+    return reach, candidates
+
+
+def _tiered(order: list[tuple[str, str]], conditions: str, keys: str) -> tuple[str, str]:
+    """A broad page of the strong matches, then the weak: the page's ``reach`` (the strong
+    matches' part of the pages up to this one, a CTE) and its ``candidates``, to be sorted on
+    the tier and the keys. The weak matches are read (through the text index and a sort, as
+    for "weak") only when the strong part is short: the condition on the CTE is a one-time
+    filter that skips their scan otherwise."""
+    inner_order = ", ".join(f"{expr} {direction}" for expr, direction in order)
+    weak_order = [(f"({order[0][0]} + 0)", order[0][1]), *order[1:]]
+    weak_keys = ", ".join(f"{expr} AS k{i}" for i, (expr, _) in enumerate(weak_order))
+    weak_inner = ", ".join(f"{expr} {direction}" for expr, direction in weak_order)
+    reach = f"""
+WITH strong AS MATERIALIZED (
+    SELECT vs.venue_id, 0 AS tier, {keys} FROM venue_search vs
+    WHERE {conditions} AND ({STRONG_SQL})
+    ORDER BY {inner_order} LIMIT :limit + :offset
+)"""
+    candidates = f"""
+    SELECT * FROM strong
+    UNION ALL
+    (SELECT vs.venue_id, 1, {weak_keys} FROM venue_search vs
+     WHERE (SELECT count(*) FROM strong) < :limit + :offset AND {conditions} AND NOT ({STRONG_SQL})
+     ORDER BY {weak_inner} LIMIT :limit + :offset)"""
+    return reach, candidates
 
 
 def price_band(price: int) -> int:
