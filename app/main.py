@@ -6,7 +6,7 @@ import mimetypes
 from io import BytesIO
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
+from flask import abort, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -15,8 +15,7 @@ from app.accounts.access import is_safe_next
 from app.discovery import build_home_page
 from app.extensions import csrf, db
 from app.storage import get_storage
-
-bp = Blueprint("main", __name__)
+from app.web.blueprints import main as bp
 
 
 @bp.get("/")

@@ -26,12 +26,13 @@ from wtforms import ValidationError
 from app.accounts import oidc, oidc_links, service, tokens, two_factor
 from app.accounts.access import is_safe_next
 from app.accounts.forms import ConfirmForm
-from app.accounts.routes import bp, complete_sign_in, render_profile
+from app.accounts.routes import complete_sign_in, render_profile
 from app.accounts.security_log import record_security_event
 from app.errors import DomainError, ValidationFailed
 from app.extensions import csrf, db, limiter
 from app.ops.errors import http_status
 from app.urls import absolute_url
+from app.web.blueprints import accounts as bp
 
 FLOW = "oidc_flow"
 FLOW_SECONDS = 600

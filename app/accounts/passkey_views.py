@@ -16,13 +16,14 @@ from webauthn.helpers import bytes_to_base64url
 
 from app.accounts import passkeys, two_factor
 from app.accounts.forms import ConfirmForm
-from app.accounts.routes import _limit, bp, complete_sign_in, home_for, render_profile
+from app.accounts.routes import _limit, complete_sign_in, home_for, render_profile
 from app.accounts.security_log import record_security_event
 from app.accounts.service import check_sign_in_allowed, clear_failed_sign_ins, record_failed_sign_in
 from app.accounts.two_factor_views import PENDING, pending_sign_in, remember_this_device
 from app.errors import DomainError, TooManyAttempts
 from app.extensions import db
 from app.ops.errors import http_status
+from app.web.blueprints import accounts as bp
 
 CHALLENGE = "passkey_challenge"
 

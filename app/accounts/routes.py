@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -24,8 +24,7 @@ from app.booking import cart
 from app.errors import DomainError, TooManyAttempts
 from app.extensions import db, limiter
 from app.saved import service as saved_venues
-
-bp = Blueprint("accounts", __name__, url_prefix="/account")
+from app.web.blueprints import accounts as bp
 
 
 def _limit(key: str):
@@ -353,11 +352,3 @@ def _sign_in_methods():
 
 def _start_session(user, *, remember: bool) -> None:
     sessions.start_session(user, ip=request.remote_addr, user_agent=request.user_agent.string, remember=remember)
-
-
-from app.accounts import (  # noqa: E402, F401  (their pages register on this blueprint)
-    devices,
-    oidc_views,
-    passkey_views,
-    two_factor_views,
-)

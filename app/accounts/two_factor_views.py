@@ -10,10 +10,11 @@ from flask_login import current_user, login_required
 
 from app.accounts import service, two_factor
 from app.accounts.forms import TwoFactorCodeForm, TwoFactorDisableForm, TwoFactorPasswordForm, TwoFactorSetupForm
-from app.accounts.routes import bp, complete_sign_in, render_profile
+from app.accounts.routes import complete_sign_in, render_profile
 from app.accounts.security_log import record_security_event
 from app.errors import DomainError, TooManyAttempts
 from app.extensions import db
+from app.web.blueprints import accounts as bp
 
 PENDING = "two_factor_pending"
 PENDING_SECONDS = 600

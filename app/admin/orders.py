@@ -18,7 +18,6 @@ from werkzeug.wrappers import Response
 from app import timefmt
 from app.accounts.access import role_required
 from app.admin import audit
-from app.admin.routes import bp
 from app.booking.lifecycle import STATUS_LABELS
 from app.booking.models import Order
 from app.booking.order_lifecycle import STATUS_LABELS as ORDER_STATUS_LABELS
@@ -31,6 +30,7 @@ from app.payments.forms import RefundForm
 from app.payments.models import Payment, PaymentEvent, Refund
 from app.payments.refunds import get_card_payments, refund_cards, refundable
 from app.rendering import render_page
+from app.web.blueprints import admin as bp
 
 RECENT_ORDERS = 10
 ORDER_BADGES = {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
@@ -15,8 +15,7 @@ from app.admin.listing import like_pattern, paginate, parse_page
 from app.extensions import db
 from app.rendering import render_page
 from app.venues.models import Venue, VenueStatus
-
-bp = Blueprint("admin", __name__, url_prefix="/admin")
+from app.web.blueprints import admin as bp
 
 
 @bp.before_request

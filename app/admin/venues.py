@@ -20,7 +20,6 @@ from app import cache_versions
 from app.accounts.access import role_required
 from app.admin import audit
 from app.admin.listing import BadFilter, like_pattern, paginate, parse_page
-from app.admin.routes import bp
 from app.errors import DomainError, ValidationFailed
 from app.extensions import db
 from app.ops.errors import http_status
@@ -31,6 +30,7 @@ from app.venues.approval import STATUS_LABELS, acknowledge_changes, allowed_acti
 from app.venues.models import Venue, VenueStatus
 from app.venues.public import build_venue_page
 from app.venues.service import missing_for_submission
+from app.web.blueprints import admin as bp
 
 DECISIONS = ("approve", "reject", "suspend", "reinstate")
 REASON_MAX_LENGTH = 2000

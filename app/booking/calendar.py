@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, abort, current_app, flash, make_response, redirect, request, url_for
+from flask import Response, abort, current_app, flash, make_response, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -53,10 +53,10 @@ from app.private_cache import follows, private_page, user_namespace, valid_until
 from app.rendering import add_toast, is_htmx, render_page
 from app.schedules.calendar import working_week
 from app.timefmt import LONG_DAY, day_words
-from app.venues.dashboard import bp, venue_required
+from app.venues.dashboard import venue_required
 from app.venues.models import Venue
-
-bp_feed = Blueprint("calendar_feed", __name__)
+from app.web.blueprints import calendar_feed as bp_feed
+from app.web.blueprints import dashboard as bp
 
 B = BookingStatus
 IN_GRID = (B.HELD, B.CONFIRMED, B.COMPLETED, B.NO_SHOW)

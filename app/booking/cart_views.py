@@ -24,15 +24,7 @@ from app.booking import order_lifecycle
 from app.booking.errors import CartItemInvalid
 from app.booking.forms import MAX_QUANTITY, AddToCartForm, QuantityForm
 from app.booking.models import CartItem, Order, OrderStatus
-from app.booking.routes import (
-    bp,
-    build_booking_page,
-    count_cart_items,
-    get_cart_owner,
-    require_booker,
-    when_label,
-    zone_of,
-)
+from app.booking.routes import build_booking_page, count_cart_items, get_cart_owner, require_booker, when_label, zone_of
 from app.extensions import db
 from app.money import format_money
 from app.ops.errors import http_status
@@ -40,6 +32,7 @@ from app.private_cache import follows, private_page, recording, user_namespace, 
 from app.promos.cart import get_cart_discount
 from app.rendering import add_toast, is_htmx, render_page
 from app.venues.models import Service, VenueStatus
+from app.web.blueprints import booking as bp
 
 # -- the navbar's cart badge -------------------------------------------------------------------
 

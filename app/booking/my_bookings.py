@@ -23,7 +23,7 @@ from app.booking import lifecycle
 from app.booking.forms import ActionForm
 from app.booking.ics import calendar
 from app.booking.models import Booking, BookingStatus
-from app.booking.routes import booking_row, bp, when_label, zone_of
+from app.booking.routes import booking_row, when_label, zone_of
 from app.checkout import reschedule
 from app.errors import InvalidTransition, ValidationFailed
 from app.extensions import db
@@ -36,6 +36,7 @@ from app.rendering import render_page
 from app.reviews.service import eligibility, find_review
 from app.venues.models import VenueStatus
 from app.waitlist.views import get_offer_rows
+from app.web.blueprints import booking as bp
 
 B = BookingStatus
 PAGE_SIZE = 20  # bookings per page of My bookings (a customer with years of visits has hundreds)

@@ -23,7 +23,7 @@ from app import cache_versions
 from app.booking.amounts import amount_due
 from app.booking.errors import SlotUnavailable
 from app.booking.models import Booking, Order, OrderStatus
-from app.booking.routes import booking_row, bp, require_booker, when_label, zone_of
+from app.booking.routes import booking_row, require_booker, when_label, zone_of
 from app.checkout import checkout as checkouts
 from app.errors import InvalidTransition, ValidationFailed
 from app.extensions import db
@@ -35,6 +35,7 @@ from app.payments.saved_cards import card_label, get_saved_card
 from app.private_cache import private_page, user_namespace, valid_until
 from app.promos.lines import promo_lines
 from app.rendering import render_page
+from app.web.blueprints import booking as bp
 
 # -- checkout and orders -----------------------------------------------------------------------
 

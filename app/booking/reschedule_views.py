@@ -30,7 +30,7 @@ from app.booking.calendar_forms import local_to_utc
 from app.booking.forms import BadInput, format_instant, parse_day, parse_instant, parse_month
 from app.booking.models import Booking, TopUp, TopUpStatus
 from app.booking.my_bookings import get_own_booking
-from app.booking.routes import booking_row, bp, day_slots, month_calendar, zone_of
+from app.booking.routes import booking_row, day_slots, month_calendar, zone_of
 from app.checkout import reschedule, top_ups
 from app.errors import DomainError
 from app.extensions import db
@@ -42,6 +42,7 @@ from app.venues.dashboard import bp as dashboard_bp
 from app.venues.dashboard import venue_required
 from app.venues.hours import parse_minute
 from app.venues.models import Venue
+from app.web.blueprints import booking as bp
 
 # -- the customer's page ----------------------------------------------------------------------------
 

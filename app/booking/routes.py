@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, current_app, redirect, request, session, url_for
+from flask import abort, current_app, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -42,8 +42,7 @@ from app.rendering import is_htmx, render_page
 from app.scheduling import Slot
 from app.venues.models import Service, TeamMember, Venue, VenueStatus
 from app.venues.slugs import find_venue_by_any_slug
-
-bp = Blueprint("booking", __name__)
+from app.web.blueprints import booking as bp
 
 CART_TOKEN = "cart_token"  # noqa: S105 - the session key of the anonymous cart, not a secret
 NOT_FOR_BOOKING = _l("Venue and admin accounts can't book. Sign in with a customer account to book.")
@@ -390,7 +389,3 @@ def slot_choice(
         "quantity": chosen.get("quantity") or 1,
         "member_id": chosen.get("member_id"),
     }
-
-
-# The other booking pages register on ``bp`` when imported; each imports ``bp`` from here.
-from app.booking import cart_views, my_bookings, order_views  # noqa: E402, F401

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, Response, abort, make_response, redirect, render_template, request, url_for
+from flask import Response, abort, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -15,12 +15,11 @@ from app.extensions import db
 from app.rendering import add_toast, is_htmx, render_page
 from app.venues.public import page_etag
 from app.venues.service import get_categories
+from app.web.blueprints import discovery as bp
 from search.backend import get_version, search
 from search.backend import suggest as suggest_terms
 from search.places import find_places
 from search.types import InvalidQuery
-
-bp = Blueprint("discovery", __name__)
 
 TEMPLATE = "discovery/search.html"
 MAX_SUGGEST_LENGTH = 100

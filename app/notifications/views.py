@@ -10,7 +10,7 @@ they get a 403 that names nothing. So a forwarded or leaked link exposes no book
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -36,9 +36,7 @@ from app.notifications.reminders import (
 from app.rendering import add_toast, is_htmx, render_page
 from app.venues.dashboard import venue_required
 from app.venues.models import Venue
-
-bp = Blueprint("notifications", __name__)
-
+from app.web.blueprints import notifications as bp
 
 # -- the customer's preferences ---------------------------------------------------------------
 

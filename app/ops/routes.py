@@ -1,10 +1,10 @@
 import logging
 
-from flask import Blueprint, jsonify
+from flask import jsonify
 
 from app.ops.checks import READINESS_CHECKS
+from app.web.blueprints import ops as bp
 
-bp = Blueprint("ops", __name__)
 log = logging.getLogger(__name__)
 
 

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, request, url_for
+from flask import abort, current_app, flash, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -59,8 +59,7 @@ from app.payments.settlement import record_event
 from app.promos.lines import promo_lines
 from app.rendering import render_page
 from app.venues.models import VenueStatus
-
-bp = Blueprint("payments", __name__, url_prefix="/payments")
+from app.web.blueprints import payments as bp
 
 REFUND_LABELS = {
     RefundStatus.PENDING: _l("On its way"),

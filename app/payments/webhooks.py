@@ -14,9 +14,9 @@ from flask import current_app, jsonify, request
 
 from app.extensions import csrf, db
 from app.payments.ports import InvalidEvent
-from app.payments.routes import bp
 from app.payments.settlement import record_event
 from app.payments.stripe_gateway import StripeGateway
+from app.web.blueprints import payments as bp
 
 log = logging.getLogger(__name__)
 

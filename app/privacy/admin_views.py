@@ -13,13 +13,13 @@ from app.accounts.forms import ConfirmForm
 from app.accounts.models import User
 from app.accounts.sessions import describe_browser, find_live_sessions
 from app.admin.models import AuditEntry
-from app.admin.routes import bp
 from app.booking.models import Booking, Order
 from app.extensions import db
 from app.privacy import consent, deletion
 from app.privacy.service import record_personal_data_view
 from app.rendering import render_page
 from app.reviews.models import Review
+from app.web.blueprints import admin as bp
 
 
 @bp.get("/users/<int:user_id>")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from io import BytesIO
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, send_file, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, send_file, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
@@ -16,9 +16,7 @@ from app.extensions import db
 from app.ops.errors import http_status
 from app.privacy import consent, deletion, exports, legal
 from app.privacy.forms import DeleteAccountForm, MarketingForm
-
-bp = Blueprint("privacy", __name__)
-
+from app.web.blueprints import privacy as bp
 
 # -- legal pages ------------------------------------------------------------------------------
 

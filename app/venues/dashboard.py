@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -53,8 +53,7 @@ from app.venues.service import (
     update_basics,
     update_location,
 )
-
-bp = Blueprint("venues_dashboard", __name__, url_prefix="/provider")
+from app.web.blueprints import dashboard as bp
 
 STEP_LABELS = {
     "basics": _l("Basics"),

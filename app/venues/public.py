@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
-from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, session, url_for
+from flask import abort, current_app, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -35,8 +35,7 @@ from app.venues.approval import STATUS_LABELS
 from app.venues.hours import WEEKDAYS, Range, format_minute, is_open_at, weekday_name
 from app.venues.models import Closure, Service, TeamMember, Venue, VenueImage, VenueStatus
 from app.venues.slugs import find_venue_by_any_slug
-
-bp = Blueprint("venues_public", __name__)
+from app.web.blueprints import public as bp
 
 # Everything build_venue_page reads, loaded with the venue: one query per relation, however
 # many services, photos or team members the venue has (team photos are among its images).

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -31,8 +31,7 @@ from app.vouchers.forms import BuyVoucherForm, VoucherCodeForm
 from app.vouchers.models import VoucherPurchase
 from app.vouchers.presentation import voucher_card
 from app.vouchers.purchase import PurchaseRequest, get_purchases, start_purchase, validity_months
-
-bp = Blueprint("vouchers", __name__, url_prefix="/gift-vouchers")
+from app.web.blueprints import vouchers as bp
 
 
 @bp.record_once

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -30,8 +30,7 @@ from app.venues.models import Service
 from app.waitlist import offers
 from app.waitlist import service as waitlist
 from app.waitlist.models import EntryStatus, WaitlistEntry, WaitlistOffer
-
-bp = Blueprint("waitlist", __name__)
+from app.web.blueprints import waitlist as bp
 
 STATUS_LABELS = {
     EntryStatus.WAITING: _l("Waiting"),
