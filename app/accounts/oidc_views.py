@@ -26,8 +26,9 @@ from wtforms import ValidationError
 from app.accounts import oidc, oidc_links, service, tokens, two_factor
 from app.accounts.access import is_safe_next
 from app.accounts.forms import ConfirmForm
-from app.accounts.routes import complete_sign_in, render_profile
+from app.accounts.profile_page import render_profile
 from app.accounts.security_log import record_security_event
+from app.accounts.signing_in import _start_session, complete_sign_in, start_two_factor
 from app.errors import DomainError, ValidationFailed
 from app.extensions import csrf, db, limiter
 from app.ops.errors import http_status
@@ -268,8 +269,6 @@ def _sign_in(provider: oidc.Provider, identity: oidc.ProviderIdentity, flow: dic
     }.get(outcome.how)
     cart_token = session.get("cart_token")
     if user.has_two_factor and not two_factor.device_is_remembered(user, request.cookies.get(two_factor.DEVICE_COOKIE)):
-        from app.accounts.two_factor_views import start_two_factor
-
         db.session.commit()
         session.clear()
         start_two_factor(user, remember=False, next_url=flow.get("next"), cart_token=cart_token, provider=provider.name)
@@ -307,7 +306,6 @@ def remove_password():
     """Sign in only with Google or Apple from now on; other devices are signed out."""
     from app.accounts import sessions
     from app.accounts.forms import RemovePasswordForm
-    from app.accounts.routes import _start_session
 
     form = RemovePasswordForm(prefix="nopw")
     if not form.validate_on_submit():

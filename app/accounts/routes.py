@@ -1,13 +1,10 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.accounts import service, sessions, two_factor
-from app.accounts.access import is_safe_next
 from app.accounts.forms import (
     ChangeEmailForm,
     ChangePasswordForm,
@@ -18,25 +15,13 @@ from app.accounts.forms import (
     SignInForm,
     SignUpForm,
 )
+from app.accounts.profile_page import render_profile
 from app.accounts.security_log import record_security_event
+from app.accounts.signing_in import _limit, _start_session, complete_sign_in, home_for, start_two_factor
 from app.accounts.tokens import InvalidToken
-from app.booking import cart
 from app.errors import DomainError, TooManyAttempts
-from app.extensions import db, limiter
-from app.saved import service as saved_venues
+from app.extensions import db
 from app.web.blueprints import accounts as bp
-
-
-def _limit(key: str):
-    return limiter.limit(lambda: current_app.config[key], methods=["POST"], error_message=key)
-
-
-def home_for(user) -> str:
-    if user.is_admin:
-        return url_for("admin.dashboard")
-    if user.is_provider:
-        return url_for("venues_dashboard.home")
-    return url_for("main.index")
 
 
 @bp.route("/sign-up", methods=["GET", "POST"])
@@ -133,8 +118,6 @@ def sign_in():
             if user.has_two_factor and not two_factor.device_is_remembered(
                 user, request.cookies.get(two_factor.DEVICE_COOKIE)
             ):
-                from app.accounts.two_factor_views import start_two_factor
-
                 db.session.commit()
                 session.clear()
                 start_two_factor(user, remember=remember, next_url=next_url, cart_token=cart_token)
@@ -283,72 +266,3 @@ def confirm_email_change(token: str):
 def _attempted_email(form) -> str:
     """The address typed into a sign-in or reset form, normalised and cut to a sane length."""
     return service.normalize_email(form.email.data or "")[:254]
-
-
-def complete_sign_in(
-    user,
-    *,
-    remember: bool,
-    cart_token: str | None,
-    next_url: str | None,
-    two_factor: str | None = None,
-    method: str = "password",
-    provider: str | None = None,
-):
-    """Sign ``user`` in on this browser (a new server-side session) and send them on their way.
-
-    ``method`` is how they proved who they are ("password", "passkey"); ``provider`` names the
-    Google or Apple sign-in that vouched for them instead."""
-    method = "provider" if provider else method
-    details = {"remember": remember, "method": method} | ({"two_factor": two_factor} if two_factor else {})
-    details |= {"provider": provider} if provider else {}
-    record_security_event("account.signed_in", user_id=user.id, **details)
-    _start_session(user, remember=remember)
-    db.session.commit()
-    saved_while_signed_out = saved_venues.take_from_session()  # read before the session goes
-    session.clear()
-    login_user(user, remember=remember)
-    session["remember"] = remember
-    session["last_seen"] = datetime.now(UTC).timestamp()
-    if isinstance(cart_token, str) and cart_token and user.has_role("customer"):
-        cart.merge_into_user(cart_token, user.id)
-        db.session.commit()
-    if saved_while_signed_out:
-        saved_venues.merge_into_user(saved_while_signed_out, user.id)
-        db.session.commit()
-    flash(_("Welcome back, %(first_name)s.", first_name=user.first_name), "success")
-    return redirect(next_url if is_safe_next(next_url) else home_for(user))
-
-
-def render_profile(status: int = 200, **forms):
-    """The profile page with its forms; the one that was submitted (with its errors) replaces its blank."""
-    from app.accounts.forms import RemovePasswordForm, TwoFactorDisableForm, TwoFactorPasswordForm
-
-    blank = {
-        "form": lambda: ProfileForm(obj=current_user),
-        "password_form": ChangePasswordForm,
-        "email_form": ChangeEmailForm,
-        "two_factor_password_form": lambda: TwoFactorPasswordForm(prefix="codes"),
-        "two_factor_disable_form": lambda: TwoFactorDisableForm(prefix="off"),
-        "remove_password_form": lambda: RemovePasswordForm(prefix="nopw"),
-    }
-    context = {name: forms.get(name) or make() for name, make in blank.items()}
-    from app.accounts.passkeys import find_passkeys
-
-    return render_template(
-        "accounts/profile.html",
-        **context,
-        passkeys=find_passkeys(current_user),
-        confirm_form=ConfirmForm(),
-        sign_in_methods=_sign_in_methods(),
-    ), status
-
-
-def _sign_in_methods():
-    from app.accounts import oidc, oidc_links
-
-    return oidc_links.describe_sign_in_methods(current_user, oidc.configured_providers())
-
-
-def _start_session(user, *, remember: bool) -> None:
-    sessions.start_session(user, ip=request.remote_addr, user_agent=request.user_agent.string, remember=remember)

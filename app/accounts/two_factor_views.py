@@ -2,49 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.accounts import service, two_factor
+from app.accounts import two_factor
 from app.accounts.forms import TwoFactorCodeForm, TwoFactorDisableForm, TwoFactorPasswordForm, TwoFactorSetupForm
-from app.accounts.routes import complete_sign_in, render_profile
+from app.accounts.profile_page import render_profile
 from app.accounts.security_log import record_security_event
+from app.accounts.signing_in import PENDING, complete_sign_in, pending_sign_in, remember_this_device
 from app.errors import DomainError, TooManyAttempts
 from app.extensions import db
 from app.web.blueprints import accounts as bp
 
-PENDING = "two_factor_pending"
-PENDING_SECONDS = 600
 SETUP_SECRET = "two_factor_setup_secret"  # noqa: S105  (a session key's name)
-
-
-def start_two_factor(
-    user, *, remember: bool, next_url: str | None, cart_token: str | None, provider: str | None = None
-) -> None:
-    """After a right password (or Google or Apple's word): remember who is halfway signed in, for the code step."""
-    session[PENDING] = {
-        "provider": provider,
-        "uid": user.id,
-        "gen": user.two_factor_generation,
-        "remember": remember,
-        "next": next_url,
-        "cart": cart_token,
-        "at": datetime.now(UTC).timestamp(),
-    }
-
-
-def pending_sign_in():
-    """The user halfway through signing in (right password, second step still to come), and the note."""
-    pending = session.get(PENDING)
-    if not isinstance(pending, dict) or datetime.now(UTC).timestamp() - pending.get("at", 0) > PENDING_SECONDS:
-        return None, None
-    user = service.get_user(pending.get("uid"))
-    if user is None or not user.is_active or user.two_factor_generation != pending.get("gen"):
-        return None, None
-    return user, pending
 
 
 @bp.route("/two-factor", methods=["GET", "POST"])
@@ -101,18 +72,6 @@ def two_factor_sign_in():
         has_passkey=user.has_passkey,
         has_codes=user.has_totp or two_factor.count_unused_codes(user) > 0,
     ), status
-
-
-def remember_this_device(response, user) -> None:
-    """Skip the second step in this browser for DEVICE_DAYS (until two-factor settings change)."""
-    response.set_cookie(
-        two_factor.DEVICE_COOKIE,
-        two_factor.device_token(user),
-        max_age=two_factor.DEVICE_DAYS * 86400,
-        secure=current_app.config["SESSION_COOKIE_SECURE"],
-        httponly=True,
-        samesite="Lax",
-    )
 
 
 @bp.route("/two-factor/setup", methods=["GET", "POST"])

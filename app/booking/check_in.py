@@ -28,9 +28,9 @@ from app.errors import ValidationFailed
 from app.extensions import db
 from app.ops.errors import http_status
 from app.rendering import add_toast, is_htmx, render_page
-from app.venues.dashboard import venue_required
 from app.venues.models import Venue
 from app.web.blueprints import dashboard as bp
+from app.web.guards import venue_required
 
 B = BookingStatus
 # What a typed or scanned code may look like: the reference with or without its dashes and

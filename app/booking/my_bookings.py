@@ -23,7 +23,7 @@ from app.booking import lifecycle
 from app.booking.forms import ActionForm
 from app.booking.ics import calendar
 from app.booking.models import Booking, BookingStatus
-from app.booking.routes import booking_row, when_label, zone_of
+from app.booking.presenting import booking_row, get_own_booking, when_label, zone_of
 from app.checkout import reschedule
 from app.errors import InvalidTransition, ValidationFailed
 from app.extensions import db
@@ -35,7 +35,7 @@ from app.private_cache import private_page, user_namespace, valid_until
 from app.rendering import render_page
 from app.reviews.service import eligibility, find_review
 from app.venues.models import VenueStatus
-from app.waitlist.views import get_offer_rows
+from app.waitlist.presenting import get_offer_rows
 from app.web.blueprints import booking as bp
 
 B = BookingStatus
@@ -127,15 +127,6 @@ def my_bookings() -> Response:
         previous_url=page_url(page - 1) if page > 1 else None,
         next_url=page_url(page + 1) if has_next else None,
     )
-
-
-def get_own_booking(reference: str) -> Booking:
-    booking = None
-    if len(reference) <= 16:
-        booking = db.session.scalar(select(Booking).where(Booking.reference == reference.upper()))
-    if booking is None or booking.customer_id != current_user.id or booking.moves_booking_id is not None:
-        abort(404)  # a move's hold is part of that move, not a booking of its own
-    return booking
 
 
 def check_in_code(reference: str) -> Markup:

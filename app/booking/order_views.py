@@ -23,7 +23,7 @@ from app import cache_versions
 from app.booking.amounts import amount_due
 from app.booking.errors import SlotUnavailable
 from app.booking.models import Booking, Order, OrderStatus
-from app.booking.routes import booking_row, require_booker, when_label, zone_of
+from app.booking.presenting import booking_row, when_label, zone_of
 from app.checkout import checkout as checkouts
 from app.errors import InvalidTransition, ValidationFailed
 from app.extensions import db
@@ -36,6 +36,7 @@ from app.private_cache import private_page, user_namespace, valid_until
 from app.promos.lines import promo_lines
 from app.rendering import render_page
 from app.web.blueprints import booking as bp
+from app.web.guards import require_booker
 
 # -- checkout and orders -----------------------------------------------------------------------
 

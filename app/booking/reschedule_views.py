@@ -25,12 +25,12 @@ from wtforms.validators import InputRequired, NumberRange
 
 from app import timefmt
 from app.booking.availability import busy_window, get_busy, service_spec
-from app.booking.calendar import _booking_page, _calendar_page, _query_or_today, get_venue_booking
+from app.booking.booking_page import day_slots, month_calendar
 from app.booking.calendar_forms import local_to_utc
+from app.booking.calendar_page import _booking_page, _calendar_page, _query_or_today, get_venue_booking
 from app.booking.forms import BadInput, format_instant, parse_day, parse_instant, parse_month
 from app.booking.models import Booking, TopUp, TopUpStatus
-from app.booking.my_bookings import get_own_booking
-from app.booking.routes import booking_row, day_slots, month_calendar, zone_of
+from app.booking.presenting import booking_row, get_own_booking, zone_of
 from app.checkout import reschedule, top_ups
 from app.errors import DomainError
 from app.extensions import db
@@ -38,11 +38,11 @@ from app.money import format_money
 from app.ops.errors import http_status
 from app.rendering import add_toast, is_htmx, render_page
 from app.scheduling import Slot
-from app.venues.dashboard import bp as dashboard_bp
-from app.venues.dashboard import venue_required
 from app.venues.hours import parse_minute
 from app.venues.models import Venue
 from app.web.blueprints import booking as bp
+from app.web.blueprints import dashboard as dashboard_bp
+from app.web.guards import venue_required
 
 # -- the customer's page ----------------------------------------------------------------------------
 

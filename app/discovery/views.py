@@ -13,8 +13,8 @@ from app.discovery.params import MAX_PLACE_LENGTH, OUTER_FIELDS, _text, parse_se
 from app.discovery.results import build_search_page, page_heading
 from app.extensions import db
 from app.rendering import add_toast, is_htmx, render_page
-from app.venues.public import page_etag
 from app.venues.service import get_categories
+from app.venues.venue_page import page_etag
 from app.web.blueprints import discovery as bp
 from search.backend import get_version, search
 from search.backend import suggest as suggest_terms

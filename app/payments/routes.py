@@ -34,7 +34,7 @@ from app.booking.models import Order, OrderStatus
 from app.booking.order_lifecycle import PAID_STATES
 from app.booking.order_lifecycle import STATUS_LABELS as ORDER_LABELS
 from app.booking.policy import describe_fees, describe_policy
-from app.booking.routes import booking_time, when_label, zone_of
+from app.booking.presenting import booking_time, when_label, zone_of
 from app.errors import InvalidTransition
 from app.extensions import csrf, db
 from app.i18n import format_locale

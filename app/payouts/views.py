@@ -32,9 +32,9 @@ from app.payouts.models import Payout
 from app.payouts.shares import bp_label, rate_for_venues
 from app.rendering import render_page
 from app.timefmt import moment_label, venue_zone
-from app.venues.dashboard import venue_required
 from app.venues.models import Venue
 from app.web.blueprints import dashboard as bp
+from app.web.guards import venue_required
 
 
 def _payouts_page(venue: Venue, *, status: int = 200) -> Response:

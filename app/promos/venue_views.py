@@ -15,9 +15,9 @@ from app.promos import manage
 from app.promos.models import PromoCode
 from app.promos.pages import code_row, form_values, page_context
 from app.rendering import render_page
-from app.venues.dashboard import venue_required
 from app.venues.models import Venue
 from app.web.blueprints import dashboard as bp
+from app.web.guards import venue_required
 
 URLS = {
     "list": "venues_dashboard.promo_codes",

@@ -15,10 +15,7 @@ from werkzeug.wrappers import Response
 
 from app.accounts.access import role_required
 from app.admin.listing import BadFilter, like_pattern, paginate, parse_page
-from app.admin.routes import bp as admin_bp
-from app.booking.my_bookings import get_own_booking
-from app.booking.routes import booking_row
-from app.booking.routes import bp as booking_bp
+from app.booking.presenting import booking_row, get_own_booking
 from app.errors import DomainError
 from app.extensions import db
 from app.ops.errors import http_status
@@ -27,6 +24,8 @@ from app.reviews import service
 from app.reviews.forms import HideForm, ReviewForm
 from app.reviews.models import Review
 from app.venues.models import Venue
+from app.web.blueprints import admin as admin_bp
+from app.web.blueprints import booking as booking_bp
 
 STATUS_FILTERS = {"published": "Published", "hidden": "Hidden", "all": "All"}
 

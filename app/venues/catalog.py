@@ -34,7 +34,6 @@ from app.venues.catalog_forms import (
     TeamMemberForm,
     format_price_input,
 )
-from app.venues.dashboard import STEP_LABELS, venue_required, wizard_context
 from app.venues.images import MAX_IMAGES, add_image, delete_image, set_alt_text, set_cover
 from app.venues.models import MAX_FAQS, MAX_TEAM_MEMBERS, TeamMember, Venue
 from app.venues.service import (
@@ -53,7 +52,9 @@ from app.venues.service import (
     update_faq,
     update_team_member,
 )
+from app.venues.wizard import STEP_LABELS, wizard_context
 from app.web.blueprints import dashboard as bp
+from app.web.guards import venue_required
 
 IN_USE = {
     "services": _l("{} has bookings, so it can't be removed. Untick “Customers can book it” to hide it instead."),

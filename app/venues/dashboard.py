@@ -6,7 +6,6 @@ app/venues/catalog.py adds services, team, FAQs and images to the same blueprint
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
@@ -53,49 +52,9 @@ from app.venues.service import (
     update_basics,
     update_location,
 )
+from app.venues.wizard import STEP_LABELS, _onboarding, wizard_context
 from app.web.blueprints import dashboard as bp
-
-STEP_LABELS = {
-    "basics": _l("Basics"),
-    "location": _l("Location"),
-    "hours": _l("Opening hours"),
-    "services": _l("Services"),
-    "team": _l("Team"),
-    "faqs": _l("FAQs"),
-    "images": _l("Photos"),
-    "review": _l("Review and submit"),
-}
-
-
-def venue_required(view: Callable) -> Callable:
-    """A provider with a venue: passes ``venue`` (their own, always) to the view.
-
-    A provider only ever reaches their own venue: it is loaded by owner, never from the URL.
-    Without a venue yet, they are sent to the first wizard step.
-    """
-
-    @role_required("provider")
-    @functools.wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        venue = get_venue_for_owner(current_user.id)
-        if venue is None:
-            return redirect(url_for("venues_dashboard.basics"))
-        return view(*args, venue=venue, **kwargs)
-
-    return wrapped
-
-
-def wizard_context(venue: Venue | None, step: str) -> dict[str, Any]:
-    """What the progress indicator needs: every step, which is current, which are reachable."""
-    reached = WIZARD_STEPS.index(venue.onboarding_step) if venue else 0
-    return {
-        "steps": [(s, STEP_LABELS[s], i <= reached) for i, s in enumerate(WIZARD_STEPS)],
-        "current_step": step,
-        "step_number": WIZARD_STEPS.index(step) + 1,
-        "step_count": len(WIZARD_STEPS),
-        "next_step": WIZARD_STEPS[WIZARD_STEPS.index(step) + 1] if step != WIZARD_STEPS[-1] else None,
-    }
-
+from app.web.guards import venue_required
 
 # -- shared page helpers ----------------------------------------------------------------
 
@@ -196,10 +155,6 @@ def _page(template: str, venue: Venue | None, step: str, *, status: int = 200, *
         **wizard_context(venue, step),
         **context,
     )
-
-
-def _onboarding(venue: Venue | None) -> bool:
-    return venue is None or venue.onboarding_step != WIZARD_STEPS[-1]
 
 
 def _saved(venue: Venue, step: str, message: str) -> Response:

@@ -17,7 +17,6 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from app.booking.routes import require_booker
 from app.errors import DomainError
 from app.extensions import db, limiter
 from app.ops.errors import http_status
@@ -32,6 +31,7 @@ from app.vouchers.models import VoucherPurchase
 from app.vouchers.presentation import voucher_card
 from app.vouchers.purchase import PurchaseRequest, get_purchases, start_purchase, validity_months
 from app.web.blueprints import vouchers as bp
+from app.web.guards import require_booker
 
 
 @bp.record_once
