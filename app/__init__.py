@@ -291,38 +291,31 @@ def register_input_guard(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Import every page module (each adds its routes to a blueprint of ``app/web/blueprints``),
     then register every blueprint, in the order that decides which rule wins a tie."""
-    from app import main as main_pages  # noqa: F401  (home page, health)
-    from app.accounts import devices, oidc_views, passkey_views, two_factor_views  # noqa: F401
-    from app.accounts import routes as account_pages  # noqa: F401
-    from app.admin import orders as admin_orders  # noqa: F401  (order and refund pages)
-    from app.admin import routes as admin_pages  # noqa: F401
-    from app.admin import venues as admin_venues  # noqa: F401  (listing approval)
-    from app.booking import calendar as booking_calendar  # noqa: F401  (calendar on the dashboard, the feed)
-    from app.booking import cart_views, check_in, my_bookings, order_views  # noqa: F401
-    from app.booking import reschedule_views as booking_moves  # noqa: F401  (customer page, provider move)
-    from app.booking import routes as booking_pages  # noqa: F401
-    from app.discovery import synonyms_admin  # noqa: F401  (the admins' search synonyms page)
-    from app.discovery import views as discovery_pages  # noqa: F401
+    from app.accounts.views import devices, oidc, passkeys, sign_in, two_factor  # noqa: F401
+    from app.admin.views import orders, users, venues  # noqa: F401  (users, audit; orders, refunds; approvals)
+    from app.booking.views import book, calendar, cart, check_in, moves, my_bookings  # noqa: F401
+    from app.booking.views import orders as booking_orders  # noqa: F401
+    from app.discovery.views import search, synonyms  # noqa: F401
     from app.extensions import csrf
     from app.notifications import views as notification_pages  # noqa: F401
-    from app.ops import routes as ops_pages  # noqa: F401
-    from app.payments import routes as payment_pages  # noqa: F401
-    from app.payments import webhooks as payment_webhooks  # noqa: F401  (the Stripe webhook)
-    from app.payouts import admin_views as payout_admin_views  # noqa: F401  (platform revenue, commission rates)
-    from app.payouts import views as payout_views  # noqa: F401  (Payouts and Earnings)
-    from app.privacy import admin_views as privacy_admin_views  # noqa: F401  (the admin's user page, audited)
-    from app.privacy import views as privacy_pages  # noqa: F401
-    from app.promos import admin_views as promo_admin_views  # noqa: F401  (the admins' promo codes)
-    from app.promos import cart_views as promo_cart_views  # noqa: F401  (a promo code in the cart)
-    from app.promos import venue_views as promo_venue_views  # noqa: F401  (a venue's own promo codes)
-    from app.reviews import routes as review_pages  # noqa: F401  (review form and moderation)
+    from app.ops import views as ops_pages  # noqa: F401
+    from app.payments.views import pay, webhooks  # noqa: F401
+    from app.payouts.views import admin as payout_admin  # noqa: F401  (platform revenue, commission rates)
+    from app.payouts.views import earnings  # noqa: F401  (Payouts and Earnings)
+    from app.privacy.views import admin as privacy_admin  # noqa: F401  (the admin's user page, audited)
+    from app.privacy.views import customers  # noqa: F401  (legal pages, export, deletion, consent)
+    from app.promos.views import admin as promo_admin  # noqa: F401
+    from app.promos.views import cart as promo_cart  # noqa: F401
+    from app.promos.views import venue as promo_venue  # noqa: F401
+    from app.reviews import views as review_pages  # noqa: F401
     from app.saved import views as saved_pages  # noqa: F401
     from app.saved.service import is_saved
-    from app.schedules import views as schedule_pages  # noqa: F401  (team schedules)
-    from app.venues import catalog, dashboard, public  # noqa: F401
-    from app.vouchers import routes as voucher_pages  # noqa: F401
+    from app.schedules import views as schedule_pages  # noqa: F401
+    from app.venues.views import catalog, dashboard, public  # noqa: F401
+    from app.vouchers import views as voucher_pages  # noqa: F401
     from app.waitlist import views as waitlist_pages  # noqa: F401
     from app.web import blueprints
+    from app.web import views as main_pages  # noqa: F401  (the home page)
 
     app.register_blueprint(blueprints.main)  # home page
     app.register_blueprint(blueprints.accounts)  # sign-in, profile, two-factor, passkeys, devices

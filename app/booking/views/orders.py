@@ -1,5 +1,5 @@
 """Checkout, the order page and paying for an order (routes on the ``booking`` blueprint of
-app/booking/routes.py).
+app/booking/views/book.py).
 
 Checkout turns the signed-in customer's cart into an order whose bookings are held; the
 order page shows the hold and starts (or resumes) the hosted payment, or lets the order go

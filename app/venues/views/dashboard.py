@@ -1,7 +1,7 @@
 """The provider's dashboard: the onboarding wizard, whose steps stay editable pages later.
 
 Routes for the venue profile (basics, location, hours, closures, review) live here;
-app/venues/catalog.py adds services, team, FAQs and images to the same blueprint.
+app/venues/views/catalog.py adds services, team, FAQs and images to the same blueprint.
 """
 
 from __future__ import annotations

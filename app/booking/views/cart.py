@@ -1,5 +1,5 @@
 """The cart: adding a chosen time, the cart page, changing or removing an item, and the
-navbar's cart badge (routes on the ``booking`` blueprint of app/booking/routes.py).
+navbar's cart badge (routes on the ``booking`` blueprint of app/booking/views/book.py).
 
 Anonymous visitors may fill a cart (a random token in the session); a customer's cart is
 theirs. Venue and admin accounts can look but not book.

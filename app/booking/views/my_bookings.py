@@ -1,6 +1,6 @@
 """The customer's "My bookings": upcoming and past bookings, one booking's page (with its
 check-in code and .ics file) and cancelling it (routes on the ``booking`` blueprint of
-app/booking/routes.py).
+app/booking/views/book.py).
 """
 
 from __future__ import annotations
