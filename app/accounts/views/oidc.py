@@ -23,9 +23,9 @@ from flask_login import current_user, login_required, login_user
 from flask_wtf.csrf import validate_csrf
 from wtforms import ValidationError
 
-from app.accounts import oidc, oidc_links, service, tokens, two_factor
+from app.accounts import oidc, oidc_links, service, sessions, tokens, two_factor
 from app.accounts.access import is_safe_next
-from app.accounts.forms import ConfirmForm
+from app.accounts.forms import ConfirmForm, RemovePasswordForm
 from app.accounts.profile_page import render_profile
 from app.accounts.security_log import record_security_event
 from app.accounts.signing_in import _start_session, complete_sign_in, start_two_factor
@@ -304,8 +304,6 @@ def oidc_unlink(link_id: int):
 @login_required
 def remove_password():
     """Sign in only with Google or Apple from now on; other devices are signed out."""
-    from app.accounts import sessions
-    from app.accounts.forms import RemovePasswordForm
 
     form = RemovePasswordForm(prefix="nopw")
     if not form.validate_on_submit():

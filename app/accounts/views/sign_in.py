@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.accounts import service, sessions, two_factor
+from app.accounts.avatars import replace_avatar
 from app.accounts.forms import (
     ChangeEmailForm,
     ChangePasswordForm,
@@ -21,6 +22,7 @@ from app.accounts.signing_in import _limit, _start_session, complete_sign_in, ho
 from app.accounts.tokens import InvalidToken
 from app.errors import DomainError, TooManyAttempts
 from app.extensions import db
+from app.privacy.consent import marketing_wording, record_marketing_choice
 from app.web.blueprints import accounts as bp
 
 
@@ -30,7 +32,6 @@ def sign_up():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
     form = SignUpForm()
-    from app.privacy.consent import marketing_wording
 
     form.marketing.label.text = marketing_wording()
     if request.method == "GET" and request.args.get("as") == "provider":
@@ -44,8 +45,6 @@ def sign_up():
             form.password.errors.append(exc.message)
         else:
             if user is not None:  # a new account (a taken address changes nothing, and says nothing)
-                from app.privacy.consent import record_marketing_choice
-
                 record_marketing_choice(user.id, granted=bool(form.marketing.data), source="sign_up")
             db.session.commit()
             session["pending_email"] = service.normalize_email(form.email.data)
@@ -185,7 +184,6 @@ def reset_password(token: str):
 @bp.route("/profile", methods=["GET", "POST"])
 @login_required
 def profile():
-    from app.accounts.avatars import replace_avatar
 
     form = ProfileForm(obj=current_user)
     if form.validate_on_submit():

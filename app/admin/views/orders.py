@@ -29,6 +29,7 @@ from app.ops.errors import http_status
 from app.payments.forms import RefundForm
 from app.payments.models import Payment, PaymentEvent, Refund
 from app.payments.refunds import get_card_payments, refund_cards, refundable
+from app.privacy.service import record_personal_data_view
 from app.rendering import render_page
 from app.web.blueprints import admin as bp
 
@@ -185,7 +186,6 @@ def build_order_page(order: Order, form: RefundForm, *, error: str | None = None
 def order_detail(order_id: int) -> Response:
     order = get_order(order_id)
     page = build_order_page(order, RefundForm(formdata=None))
-    from app.privacy.service import record_personal_data_view
 
     record_personal_data_view(viewer_id=current_user.id, user_id=order.customer_id, page="admin.order_detail")
     db.session.commit()

@@ -9,7 +9,8 @@ from sqlalchemy import func, or_, select
 
 from app.accounts.access import role_required
 from app.accounts.forms import ConfirmForm
-from app.accounts.models import Role, User
+from app.accounts.models import Role, User, new_session_token
+from app.accounts.sessions import end_all_sessions
 from app.admin import audit
 from app.admin.listing import like_pattern, paginate, parse_page
 from app.extensions import db
@@ -82,9 +83,6 @@ def set_user_active(user_id: int, action: str):
     if user.is_active_account != active:
         user.is_active_account = active
         if not active:
-            from app.accounts.models import new_session_token
-            from app.accounts.sessions import end_all_sessions
-
             user.session_token = new_session_token()  # signs them out everywhere
             end_all_sessions(user, reason="suspended")
         audit.record(

@@ -43,6 +43,7 @@ from app.booking.time_blocks import add_time_block, remove_time_block
 from app.errors import DomainError
 from app.extensions import db
 from app.ops.errors import http_status
+from app.payments.service import refund_booking
 from app.private_cache import private_page, user_namespace
 from app.rendering import add_toast, is_htmx
 from app.venues.models import Venue
@@ -199,7 +200,6 @@ def cancel_booking(venue: Venue, booking_id: int):
         return _booking_page(venue, booking, status=422, cancel_form=form)
 
     def cancel_and_refund(booking: Booking) -> None:
-        from app.payments.service import refund_booking
 
         refund = lifecycle.cancel_by_venue(booking, actor=current_user, reason=form.reason.data)
         refund_booking(booking, refund, reason=f"Cancelled by the venue ({booking.reference})")  # a job pays it back

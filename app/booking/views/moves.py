@@ -36,6 +36,7 @@ from app.errors import DomainError
 from app.extensions import db
 from app.money import format_money
 from app.ops.errors import http_status
+from app.payments.models import Payment, PaymentStatus
 from app.rendering import add_toast, is_htmx, render_page
 from app.scheduling import Slot
 from app.venues.hours import parse_minute
@@ -223,7 +224,6 @@ def get_own_top_up(booking: Booking, top_up_id: int) -> TopUp:
 
 
 def build_top_up_page(booking: Booking, top_up: TopUp, now: datetime, *, returned_paid: bool = False) -> dict[str, Any]:
-    from app.payments.models import Payment, PaymentStatus
 
     zone = zone_of(booking.venue)
     payment = db.session.get(Payment, top_up.payment_id) if top_up.payment_id else None

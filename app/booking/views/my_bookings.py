@@ -25,6 +25,7 @@ from app.booking.ics import calendar
 from app.booking.models import Booking, BookingStatus
 from app.booking.presenting import booking_row, get_own_booking, when_label, zone_of
 from app.checkout import reschedule
+from app.checkout.top_ups import get_pending_top_up
 from app.errors import InvalidTransition, ValidationFailed
 from app.extensions import db
 from app.money import format_money
@@ -210,7 +211,6 @@ def booking_detail(reference: str) -> Response:
 
 def pending_move_row(booking: Booking, now: datetime) -> dict[str, Any] | None:
     """A move to a dearer time waiting for its top-up: where to, how much, where to pay."""
-    from app.checkout.top_ups import get_pending_top_up
 
     top_up = get_pending_top_up(booking.id) if booking.status == B.CONFIRMED else None
     if top_up is None:
