@@ -8,9 +8,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from app.venues.models import Venue
-from app.venues.service import (
-    WIZARD_STEPS,
-)
+from app.venues.service import WIZARD_STEPS
 
 STEP_LABELS = {
     "basics": _l("Basics"),

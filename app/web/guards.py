@@ -21,13 +21,9 @@ from app.accounts.models import Role
 from app.booking import cart as carts
 from app.booking.models import CartItem
 from app.extensions import db
-from app.venues.service import (
-    get_venue_for_owner,
-)
+from app.venues.service import get_venue_for_owner
 
 CART_TOKEN = "cart_token"  # noqa: S105 - the session key of the anonymous cart, not a secret
-
-
 NOT_FOR_BOOKING = _l("Venue and admin accounts can't book. Sign in with a customer account to book.")
 
 
