@@ -1,8 +1,10 @@
 """Customer-facing booking pages: the booking flow on a venue page (the month calendar, a
-day's free times and the chosen time's form), and what every booking page shares.
+day's free times and the chosen time's form). The page itself is built in
+``app.booking.booking_page``; what every booking page shares is in ``app.booking.presenting``
+and ``app.web.guards``.
 
 The cart, checkout and orders, and "My bookings" live beside this module
-(``cart_views``, ``order_views``, ``my_bookings``) and register on the same blueprint.
+(``cart``, ``orders``, ``my_bookings``) and add their routes to the same blueprint.
 
 Each route loads (404), checks who may act (403), validates, calls a service in
 ``app.booking`` and commits once. Templates get decided, plain values built here.
