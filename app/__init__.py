@@ -289,52 +289,51 @@ def register_input_guard(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from app.accounts.routes import bp as accounts_bp
-    from app.admin import orders as admin_orders  # noqa: F401  (adds order and refund routes to the admin blueprint)
-    from app.admin import venues as admin_venues  # noqa: F401  (adds approval routes to the admin blueprint)
-    from app.admin.routes import bp as admin_bp
-    from app.booking import calendar as booking_calendar  # calendar routes on the dashboard, and the feed
-    from app.booking import check_in  # noqa: F401  (the front-desk check-in page on the dashboard)
-    from app.booking import reschedule_views as booking_moves  # noqa: F401  (customer page, provider move, policy)
-    from app.booking.routes import bp as booking_bp
-    from app.discovery import bp as discovery_bp
-    from app.discovery import synonyms_admin  # noqa: F401  (the admins' search synonyms page)
-    from app.main import bp as main_bp
-    from app.notifications.views import bp as notifications_bp
-    from app.ops.routes import bp as ops_bp
-    from app.payments import webhooks as payment_webhooks  # noqa: F401  (the Stripe webhook on the payments blueprint)
-    from app.payments.routes import bp as payments_bp
-    from app.payouts import admin_views as payout_admin_views  # noqa: F401  (platform revenue, commission rates)
-    from app.payouts import views as payout_views  # noqa: F401  (Payouts and Earnings, on the dashboard blueprint)
-    from app.privacy import admin_views as privacy_admin_views  # noqa: F401  (the admin's user page, audited)
-    from app.privacy.views import bp as privacy_bp
-    from app.promos import admin_views as promo_admin_views  # noqa: F401  (the admins' promo codes)
-    from app.promos import cart_views as promo_cart_views  # noqa: F401  (a promo code in the cart)
-    from app.promos import venue_views as promo_venue_views  # noqa: F401  (a venue's own promo codes)
-    from app.reviews import routes as review_routes  # noqa: F401  (review form and moderation routes)
-    from app.saved.service import is_saved
-    from app.saved.views import bp as saved_bp
-    from app.schedules import views as schedule_views  # noqa: F401  (team schedules, on the dashboard blueprint)
-    from app.venues import catalog  # noqa: F401  (adds its routes to the dashboard blueprint)
-    from app.venues.dashboard import bp as dashboard_bp
-    from app.venues.public import bp as public_bp
-    from app.vouchers.routes import bp as vouchers_bp
-
-    for blueprint in (main_bp, accounts_bp, admin_bp, ops_bp, dashboard_bp, public_bp, booking_bp, payments_bp):
-        app.register_blueprint(blueprint)
-    app.register_blueprint(discovery_bp)  # search, category pages
-    app.register_blueprint(privacy_bp)  # legal pages, data export, account deletion, consent
-    app.register_blueprint(booking_calendar.bp_feed)  # the public iCal feed, outside /provider
-    app.register_blueprint(saved_bp)  # the heart, Saved, recently viewed, similar venues
-    app.register_blueprint(vouchers_bp)  # gift vouchers: buying, the printable voucher, checking a code
-    app.register_blueprint(notifications_bp)  # preferences, venue reminder times, one-tap links, SMS log
-    from app.waitlist.views import bp as waitlist_bp  # also connects the waitlist's event receivers
-
-    app.register_blueprint(waitlist_bp)  # join, My waitlist, offers
-    app.add_template_global(is_saved)
+    """Import every page module (each adds its routes to a blueprint of ``app/web/blueprints``),
+    then register every blueprint, in the order that decides which rule wins a tie."""
+    from app.accounts.views import devices, oidc, passkeys, sign_in, two_factor  # noqa: F401
+    from app.admin.views import orders, users, venues  # noqa: F401  (users, audit; orders, refunds; approvals)
+    from app.booking.views import book, calendar, cart, check_in, moves, my_bookings  # noqa: F401
+    from app.booking.views import orders as booking_orders  # noqa: F401
+    from app.discovery.views import search, synonyms  # noqa: F401
     from app.extensions import csrf
+    from app.notifications import views as notification_pages  # noqa: F401
+    from app.ops import views as ops_pages  # noqa: F401
+    from app.payments.views import pay, webhooks  # noqa: F401
+    from app.payouts.views import admin as payout_admin  # noqa: F401  (platform revenue, commission rates)
+    from app.payouts.views import earnings  # noqa: F401  (Payouts and Earnings)
+    from app.privacy.views import admin as privacy_admin  # noqa: F401  (the admin's user page, audited)
+    from app.privacy.views import customers  # noqa: F401  (legal pages, export, deletion, consent)
+    from app.promos.views import admin as promo_admin  # noqa: F401
+    from app.promos.views import cart as promo_cart  # noqa: F401
+    from app.promos.views import venue as promo_venue  # noqa: F401
+    from app.reviews import views as review_pages  # noqa: F401
+    from app.saved import views as saved_pages  # noqa: F401
+    from app.saved.service import is_saved
+    from app.schedules import views as schedule_pages  # noqa: F401
+    from app.venues.views import catalog, dashboard, public  # noqa: F401
+    from app.vouchers import views as voucher_pages  # noqa: F401
+    from app.waitlist import views as waitlist_pages  # noqa: F401
+    from app.web import blueprints
+    from app.web import views as main_pages  # noqa: F401  (the home page)
 
-    csrf.exempt(ops_bp)
+    app.register_blueprint(blueprints.main)  # home page
+    app.register_blueprint(blueprints.accounts)  # sign-in, profile, two-factor, passkeys, devices
+    app.register_blueprint(blueprints.admin)  # listings, orders, users, promos, synonyms, revenue
+    app.register_blueprint(blueprints.ops)  # health and readiness
+    app.register_blueprint(blueprints.dashboard)  # the provider's venue, catalogue, calendar, payouts
+    app.register_blueprint(blueprints.public)  # venue pages
+    app.register_blueprint(blueprints.booking)  # booking pages, cart, orders, My bookings
+    app.register_blueprint(blueprints.payments)  # paying, receipts, the Stripe webhook
+    app.register_blueprint(blueprints.discovery)  # search, category pages
+    app.register_blueprint(blueprints.privacy)  # legal pages, data export, account deletion, consent
+    app.register_blueprint(blueprints.calendar_feed)  # the public iCal feed, outside /provider
+    app.register_blueprint(blueprints.saved)  # the heart, Saved, recently viewed, similar venues
+    app.register_blueprint(blueprints.vouchers)  # gift vouchers: buying, the printable voucher, checking a code
+    app.register_blueprint(blueprints.notifications)  # preferences, venue reminder times, one-tap links, SMS log
+    app.register_blueprint(blueprints.waitlist)  # join, My waitlist, offers
+    app.add_template_global(is_saved)
+    csrf.exempt(blueprints.ops)
 
 
 def register_errorhandlers(app: Flask) -> None:

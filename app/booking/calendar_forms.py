@@ -1,4 +1,4 @@
-"""Input for the provider's calendar (app/booking/calendar.py): the view query, time blocks and
+"""Input for the provider's calendar (app/booking/views/calendar.py): the view query, time blocks and
 cancellations. Wall-clock times are read in the venue's time zone and turned into UTC here."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""What the provider's booking calendar shows (app/booking/calendar.py): bookings and time
+"""What the provider's booking calendar shows (app/booking/views/calendar.py): bookings and time
 blocks as events in the venue's local time, the day view's columns (one per team member, with
 rows and side-by-side lanes), the week view's days, and the labels around them.
 """
@@ -54,7 +54,7 @@ class CalendarEvent:
     status: str = ""
     status_label: str = ""
     url: str = ""
-    checked_in: bool = False  # arrived at the front desk (app/booking/check_in.py)
+    checked_in: bool = False  # arrived at the front desk (app/booking/views/check_in.py)
     movable: bool = False  # confirmed and not started: it can be dragged or moved (app/checkout/reschedule.py)
     row: int = 1
     span: int = 1

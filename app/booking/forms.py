@@ -1,4 +1,4 @@
-"""Forms and query-string parsers for the booking pages (app/booking/routes.py).
+"""Forms and query-string parsers for the booking pages (app/booking/views/book.py).
 
 Everything a customer can type or tamper with is parsed here into plain values, or refused
 with a message a person understands (the routes turn it into a 400).

@@ -1,5 +1,5 @@
 """A venue's time blocks: times the provider closes to bookings, for the whole venue or one
-team member (used by the provider's calendar, app/booking/calendar.py).
+team member (used by the provider's calendar, app/booking/views/calendar.py).
 
 Every block is looked up inside the venue, so another venue's ids are simply not found (404).
 """

@@ -10,7 +10,7 @@ they get a 403 that names nothing. So a forwarded or leaked link exposes no book
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -18,7 +18,6 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from app.accounts.access import role_required
-from app.admin.routes import bp as admin_bp
 from app.booking.models import Booking
 from app.errors import ValidationFailed
 from app.extensions import db
@@ -34,11 +33,10 @@ from app.notifications.reminders import (
     set_reminder_offsets,
 )
 from app.rendering import add_toast, is_htmx, render_page
-from app.venues.dashboard import venue_required
 from app.venues.models import Venue
-
-bp = Blueprint("notifications", __name__)
-
+from app.web.blueprints import admin as admin_bp
+from app.web.blueprints import notifications as bp
+from app.web.guards import venue_required
 
 # -- the customer's preferences ---------------------------------------------------------------
 

@@ -269,7 +269,7 @@ class DemoGateway:
     def start_top_up(
         self, charge: TopUpCharge, *, success_url: str, cancel_url: str, idempotency_key: str
     ) -> CheckoutStart:
-        # The same hosted page; it shows the top-up's one line (app/payments/routes.py).
+        # The same hosted page; it shows the top-up's one line (app/payments/views/pay.py).
         session_id = f"{SESSION_PREFIX}{secrets.token_urlsafe(24)}"
         return CheckoutStart(
             session_id=session_id,

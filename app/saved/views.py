@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from flask import Blueprint, abort, flash, jsonify, make_response, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
@@ -15,8 +15,7 @@ from app.errors import DomainError
 from app.ops.errors import http_status
 from app.rendering import add_toast, is_htmx
 from app.saved import service
-
-bp = Blueprint("saved", __name__)
+from app.web.blueprints import saved as bp
 
 IDS_RE = re.compile(r"\d{1,9}(?:,\d{1,9})*")  # ids below PostgreSQL's integer limit
 

@@ -42,10 +42,12 @@ from app.schedules.service import (
 )
 from app.timefmt import day_words
 from app.venues.approval import STATUS_LABELS
-from app.venues.dashboard import _onboarding, bp, venue_required, wizard_context
 from app.venues.forms import DayHours, edit_rows, read_week, week_from_saved
 from app.venues.hours import Range, format_minute, weekday_name
 from app.venues.models import TeamMember, Venue
+from app.venues.wizard import _onboarding, wizard_context
+from app.web.blueprints import dashboard as bp
+from app.web.guards import venue_required
 
 HOURS_MODES = {"venue": "Works the venue's opening hours", "own": "Works these hours"}
 

@@ -1,4 +1,4 @@
-"""Forms for the provider's services, team, FAQs and photos (app/venues/catalog.py)."""
+"""Forms for the provider's services, team, FAQs and photos (app/venues/views/catalog.py)."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -24,14 +24,14 @@ from app.ops.errors import http_status
 from app.ops.input_guard import MAX_ID
 from app.private_cache import valid_until
 from app.rendering import render_page
-from app.timefmt import LONG_DAY, day_words, moment_label, span_label, venue_zone
+from app.timefmt import LONG_DAY, day_words, venue_zone
 from app.venues.hours import format_minute, parse_minute
 from app.venues.models import Service
 from app.waitlist import offers
 from app.waitlist import service as waitlist
-from app.waitlist.models import EntryStatus, WaitlistEntry, WaitlistOffer
-
-bp = Blueprint("waitlist", __name__)
+from app.waitlist.models import EntryStatus, WaitlistEntry
+from app.waitlist.presenting import get_offer_rows
+from app.web.blueprints import waitlist as bp
 
 STATUS_LABELS = {
     EntryStatus.WAITING: _l("Waiting"),
@@ -158,28 +158,6 @@ def entry_row(entry: WaitlistEntry, position: int | None) -> dict[str, Any]:
         "live": live,
         "leave_url": url_for(".leave", entry_id=entry.id),
     }
-
-
-def offer_row(offer: WaitlistOffer) -> dict[str, Any]:
-    zone = venue_zone(offer.service.venue.timezone)
-    return {
-        "id": offer.id,
-        "service": offer.service.name,
-        "venue": offer.service.venue.name,
-        "when": span_label(offer.starts_at, offer.ends_at, zone),
-        "timezone": zone.key,
-        "member": offer.team_member.name if offer.team_member else None,
-        "expires_at": offer.expires_at,
-        "expires_iso": offer.expires_at.astimezone(UTC).isoformat(timespec="seconds"),
-        "expires_label": moment_label(offer.expires_at, zone),
-        "accept_url": url_for("waitlist.accept", offer_id=offer.id),
-        "decline_url": url_for("waitlist.decline", offer_id=offer.id),
-    }
-
-
-def get_offer_rows(customer_id: int, now: datetime) -> list[dict[str, Any]]:
-    """The banner's offers (My waitlist and My bookings show it)."""
-    return [offer_row(o) for o in waitlist.find_open_offers(customer_id, now=now)]
 
 
 @bp.get("/waitlist")

@@ -1,4 +1,4 @@
-"""Check-in at the front desk (app/booking/check_in.py): a scanned or typed booking code checks in
+"""Check-in at the front desk (app/booking/views/check_in.py): a scanned or typed booking code checks in
 one of this venue's confirmed bookings for today; anything else is refused with the reason."""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import select
 
 from app.admin.models import AuditEntry
-from app.booking.check_in import CheckInRefused, check_in, normalise_code
 from app.booking.models import Booking, BookingStatus
+from app.booking.views.check_in import CheckInRefused, check_in, normalise_code
 from app.extensions import db
 from tests.booking.helpers import book, future_slot, make_bookable_venue
 
@@ -204,7 +204,7 @@ def test_only_the_check_in_page_may_use_the_camera(desk, salon):
 
 def test_the_customers_code_is_a_full_qr_code_that_phone_cameras_read(ctx, todays):
     """segno picks a Micro QR for short text, which camera scanners (ours included) can't read."""
-    from app.booking.my_bookings import check_in_code
+    from app.booking.views.my_bookings import check_in_code
 
     svg = str(check_in_code(todays.reference))
     width = int(re.search(r'width="(\d+)"', svg).group(1))

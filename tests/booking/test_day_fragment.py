@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.booking import routes
+from app.booking import booking_page
 from tests.booking.helpers import book_path, make_bookable_venue
 
 HTMX = {"HX-Request": "true"}
@@ -22,7 +22,7 @@ def month_is_forbidden(monkeypatch):
     def no_month(*args, **kwargs):
         raise AssertionError("the month calendar was computed")
 
-    monkeypatch.setattr(routes, "get_bookable_days", no_month)
+    monkeypatch.setattr(booking_page, "get_bookable_days", no_month)
 
 
 @pytest.mark.parametrize("target", ["booking-slots", "slot-details"])

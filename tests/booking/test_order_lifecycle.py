@@ -31,7 +31,7 @@ from app.payments.gateway import get_gateway
 from app.payments.models import Payment, PaymentStatus, Refund, RefundStatus
 from app.payments.ports import RefundResult
 from app.payments.refunds import refundable, refundable_of, request_refund, settle_refund
-from app.payments.routes import deliver_demo_event, demo_session_event
+from app.payments.views.pay import deliver_demo_event, demo_session_event
 from tests.booking.helpers import book, future_slot, make_bookable_venue
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,4 +1,4 @@
-"""The provider's booking calendar (app/booking/calendar.py): day and week views, one booking's
+"""The provider's booking calendar (app/booking/views/calendar.py): day and week views, one booking's
 page and its actions, blocked time, and the private iCal feed."""
 
 from __future__ import annotations

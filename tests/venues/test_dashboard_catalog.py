@@ -1,4 +1,4 @@
-"""The provider's services, team, FAQs and photos pages (app/venues/catalog.py).
+"""The provider's services, team, FAQs and photos pages (app/venues/views/catalog.py).
 
 Requests go through ``dashboard_web`` (tests/venues/conftest.py): each request has its own
 session, as in production, so a failed request's rollback never undoes the test's own setup.
@@ -23,11 +23,11 @@ from app.accounts.models import Role, User
 from app.errors import LimitReached
 from app.extensions import db
 from app.money import format_money
-from app.venues.catalog import duration_label
 from app.venues.catalog_forms import parse_price
 from app.venues.images import add_image
 from app.venues.models import FAQ, MAX_FAQS, MAX_TEAM_MEMBERS, Service, TeamMember, Venue, VenueImage
 from app.venues.service import add_faq, add_team_member, create_venue, save_service
+from app.venues.views.catalog import duration_label
 
 BASE = "/provider/venue"
 HTMX = {"HX-Request": "true"}

@@ -1,0 +1,266 @@
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from app.accounts import service, sessions, two_factor
+from app.accounts.avatars import replace_avatar
+from app.accounts.forms import (
+    ChangeEmailForm,
+    ChangePasswordForm,
+    ConfirmForm,
+    EmailOnlyForm,
+    ProfileForm,
+    ResetPasswordForm,
+    SignInForm,
+    SignUpForm,
+)
+from app.accounts.profile_page import render_profile
+from app.accounts.security_log import record_security_event
+from app.accounts.signing_in import _limit, _start_session, complete_sign_in, home_for, start_two_factor
+from app.accounts.tokens import InvalidToken
+from app.errors import DomainError, TooManyAttempts
+from app.extensions import db
+from app.privacy.consent import marketing_wording, record_marketing_choice
+from app.web.blueprints import accounts as bp
+
+
+@bp.route("/sign-up", methods=["GET", "POST"])
+@_limit("SIGNUP_IP_LIMIT")
+def sign_up():
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    form = SignUpForm()
+
+    form.marketing.label.text = marketing_wording()
+    if request.method == "GET" and request.args.get("as") == "provider":
+        form.role.data = "provider"
+    if form.validate_on_submit():
+        try:
+            user = service.sign_up(
+                email=form.email.data, name=form.name.data, password=form.password.data, role=form.role.data
+            )
+        except DomainError as exc:
+            form.password.errors.append(exc.message)
+        else:
+            if user is not None:  # a new account (a taken address changes nothing, and says nothing)
+                record_marketing_choice(user.id, granted=bool(form.marketing.data), source="sign_up")
+            db.session.commit()
+            session["pending_email"] = service.normalize_email(form.email.data)
+            return redirect(url_for("accounts.check_email"))
+    status = 422 if form.errors else 200
+    return render_template("accounts/sign_up.html", form=form), status
+
+
+@bp.get("/check-email")
+def check_email():
+    return render_template("accounts/check_email.html", email=session.get("pending_email"), form=EmailOnlyForm())
+
+
+@bp.post("/verify/resend")
+@_limit("RESET_IP_LIMIT")
+def resend_verification():
+    form = EmailOnlyForm()
+    if not form.validate_on_submit():
+        flash(_("Enter a valid email address."), "danger")
+        return render_template("accounts/check_email.html", email=None, form=form), 422
+    service.resend_verification(form.email.data)
+    db.session.commit()
+    flash(_("If that address needs confirming, a new link is on its way."), "info")
+    return redirect(url_for("accounts.check_email"))
+
+
+@bp.get("/verify/<token>")
+def verify_email(token: str):
+    try:
+        user = service.verify_email(token)
+    except InvalidToken as exc:
+        return render_template("accounts/link_problem.html", message=exc.message, form=EmailOnlyForm()), 400
+    db.session.commit()
+    flash(_("Your email is confirmed. Welcome to CozyWish!"), "success")
+    if current_user.is_authenticated and current_user.id == user.id:
+        return redirect(home_for(user))
+    return redirect(url_for("accounts.sign_in", email=user.email))
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@_limit("SIGNIN_IP_LIMIT")
+def sign_in():
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    form = SignInForm()
+    if request.method == "GET" and request.args.get("email"):
+        form.email.data = request.args["email"]
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = service.authenticate(form.email.data, form.password.data)
+        except TooManyAttempts as exc:
+            db.session.rollback()
+            record_security_event("account.sign_in_refused", user_id=None, email=_attempted_email(form))
+            db.session.commit()
+            form.form_errors.append(exc.message)
+            status = 429
+        except DomainError as exc:
+            known = service.get_user_by_email(form.email.data)
+            record_security_event(
+                "account.sign_in_failed", user_id=known.id if known else None, email=_attempted_email(form)
+            )
+            db.session.commit()  # keep the failure count and the audit row
+            form.form_errors.append(exc.message)
+            status = 401
+        else:
+            cart_token = session.get("cart_token")  # the anonymous cart, read before the session goes
+            next_url = request.args.get("next")
+            remember = bool(form.remember.data)
+            if user.has_two_factor and not two_factor.device_is_remembered(
+                user, request.cookies.get(two_factor.DEVICE_COOKIE)
+            ):
+                db.session.commit()
+                session.clear()
+                start_two_factor(user, remember=remember, next_url=next_url, cart_token=cart_token)
+                return redirect(url_for("accounts.two_factor_sign_in"))
+            return complete_sign_in(user, remember=remember, cart_token=cart_token, next_url=next_url)
+    elif form.errors:
+        status = 422
+    return render_template("accounts/sign_in.html", form=form), status
+
+
+@bp.post("/sign-out")
+def sign_out():
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        if current_user.is_authenticated:
+            record_security_event("account.signed_out", user_id=current_user.id)
+            if current_user.session_row is not None:
+                sessions.end_session(current_user, current_user.session_row.id, reason="signed out")
+            db.session.commit()
+        session.clear()
+        logout_user()  # after clear(): it leaves the note that deletes the remember cookie
+        flash(_("You are signed out."), "info")
+    return redirect(url_for("main.index"))
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@_limit("RESET_IP_LIMIT")
+def forgot_password():
+    form = EmailOnlyForm()
+    if form.validate_on_submit():
+        service.request_password_reset(form.email.data)
+        known = service.get_user_by_email(form.email.data)
+        record_security_event(
+            "account.password_reset_requested", user_id=known.id if known else None, email=_attempted_email(form)
+        )
+        db.session.commit()
+        flash(_("If an account uses that email, we've sent it a link to reset the password."), "info")
+        return redirect(url_for("accounts.sign_in"))
+    return render_template("accounts/forgot_password.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+@_limit("RESET_IP_LIMIT")
+def reset_password(token: str):
+    try:
+        user = service.get_user_for_reset(token)
+    except InvalidToken as exc:
+        return render_template("accounts/link_problem.html", message=exc.message, form=EmailOnlyForm()), 400
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            service.reset_password(token, form.password.data)
+        except DomainError as exc:
+            form.password.errors.append(exc.message)
+        else:
+            record_security_event("account.password_reset", user_id=user.id)
+            sessions.end_all_sessions(user, reason="password reset")
+            db.session.commit()
+            logout_user()
+            flash(_("Your password is changed. Sign in with it now."), "success")
+            return redirect(url_for("accounts.sign_in", email=user.email))
+    return render_template("accounts/reset_password.html", form=form, user=user), 422 if form.errors else 200
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile():
+
+    form = ProfileForm(obj=current_user)
+    if form.validate_on_submit():
+        try:
+            service.update_profile(current_user, name=form.name.data, phone=form.phone.data)
+            upload = request.files.get("avatar")
+            if upload and upload.filename:
+                replace_avatar(current_user, upload.read())
+        except DomainError as exc:
+            db.session.rollback()
+            form.avatar.errors.append(exc.message)
+        else:
+            db.session.commit()
+            flash(_("Your profile is saved."), "success")
+            return redirect(url_for("accounts.profile"))
+    return render_profile(422 if form.errors else 200, form=form)
+
+
+@bp.post("/password")
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            service.change_password(
+                current_user, current_password=form.current_password.data, new_password=form.new_password.data
+            )
+        except DomainError as exc:
+            form.new_password.errors.append(exc.message)
+        else:
+            record_security_event("account.password_changed", user_id=current_user.id)
+            sessions.end_all_sessions(current_user, reason="password changed")
+            _start_session(current_user, remember=session.get("remember", False))
+            db.session.commit()
+            login_user(current_user, remember=session.get("remember", False))  # new token and session
+            flash(_("Your password is changed. Other devices were signed out."), "success")
+            return redirect(url_for("accounts.profile"))
+    return render_profile(422, password_form=form)
+
+
+@bp.post("/email")
+@login_required
+def change_email():
+    form = ChangeEmailForm()
+    if form.validate_on_submit():
+        try:
+            service.request_email_change(
+                current_user, new_email=form.new_email.data, current_password=form.current_password.data
+            )
+        except DomainError as exc:
+            form.new_email.errors.append(exc.message)
+        else:
+            record_security_event(
+                "account.email_change_requested",
+                user_id=current_user.id,
+                new_email=service.normalize_email(form.new_email.data),
+            )
+            db.session.commit()
+            flash(_("We've sent a link to your new address. Your email changes when you open it."), "info")
+            return redirect(url_for("accounts.profile"))
+    return render_profile(422, email_form=form)
+
+
+@bp.get("/email/confirm/<token>")
+def confirm_email_change(token: str):
+    try:
+        changed = service.confirm_email_change(token)
+    except InvalidToken as exc:
+        return render_template("accounts/link_problem.html", message=exc.message, form=EmailOnlyForm()), 400
+    except DomainError as exc:
+        return render_template("accounts/link_problem.html", message=exc.message, form=EmailOnlyForm()), 409
+    record_security_event("account.email_changed", user_id=changed.id, email=changed.email)
+    db.session.commit()
+    flash(_("Your new email address is confirmed."), "success")
+    return redirect(url_for("accounts.profile") if current_user.is_authenticated else url_for("accounts.sign_in"))
+
+
+def _attempted_email(form) -> str:
+    """The address typed into a sign-in or reset form, normalised and cut to a sane length."""
+    return service.normalize_email(form.email.data or "")[:254]

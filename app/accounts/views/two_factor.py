@@ -1,0 +1,150 @@
+"""Two-factor pages: the code step of sign-in, setting it up, recovery codes, turning it off."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from app.accounts import two_factor
+from app.accounts.forms import TwoFactorCodeForm, TwoFactorDisableForm, TwoFactorPasswordForm, TwoFactorSetupForm
+from app.accounts.profile_page import render_profile
+from app.accounts.security_log import record_security_event
+from app.accounts.signing_in import PENDING, complete_sign_in, pending_sign_in, remember_this_device
+from app.errors import DomainError, TooManyAttempts
+from app.extensions import db
+from app.web.blueprints import accounts as bp
+
+SETUP_SECRET = "two_factor_setup_secret"  # noqa: S105  (a session key's name)
+
+
+@bp.route("/two-factor", methods=["GET", "POST"])
+def two_factor_sign_in():
+    user, pending = pending_sign_in()
+    if user is None:
+        session.pop(PENDING, None)
+        flash(_("Sign in again: the code step timed out."), "info")
+        return redirect(url_for("accounts.sign_in"))
+    form = TwoFactorCodeForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            method = two_factor.verify(user, form.code.data)
+        except TooManyAttempts as exc:
+            db.session.rollback()
+            record_security_event("account.two_factor_refused", user_id=user.id)
+            db.session.commit()
+            form.code.errors.append(exc.message)
+            status = 429
+        except DomainError as exc:
+            record_security_event("account.two_factor_failed", user_id=user.id)
+            db.session.commit()  # keep the failure count
+            form.code.errors.append(exc.message)
+            status = 401
+        else:
+            session.pop(PENDING, None)
+            response = complete_sign_in(
+                user,
+                remember=pending["remember"],
+                cart_token=pending.get("cart"),
+                next_url=pending.get("next"),
+                two_factor=method,
+                provider=pending.get("provider"),
+            )
+            if form.remember_device.data:
+                remember_this_device(response, user)
+            if method == "recovery":
+                flash(
+                    _(
+                        "You used a recovery code; %(count_unused_codes)s are left. Make new ones from your profile "
+                        "if you're running low.",
+                        count_unused_codes=two_factor.count_unused_codes(user),
+                    ),
+                    "warning",
+                )
+            return response
+    elif form.errors:
+        status = 422
+    return render_template(
+        "accounts/two_factor.html",
+        form=form,
+        has_totp=user.has_totp,
+        has_passkey=user.has_passkey,
+        has_codes=user.has_totp or two_factor.count_unused_codes(user) > 0,
+    ), status
+
+
+@bp.route("/two-factor/setup", methods=["GET", "POST"])
+@login_required
+def two_factor_setup():
+    if current_user.has_totp:
+        return redirect(url_for("accounts.profile"))
+    secret = session.get(SETUP_SECRET)
+    if request.method == "GET" or not isinstance(secret, str):
+        secret = two_factor.new_secret()
+        session[SETUP_SECRET] = secret
+    form = TwoFactorSetupForm()
+    status = 200
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            codes = two_factor.enable(user, secret, form.code.data)
+        except DomainError as exc:
+            form.code.errors.append(exc.message)
+            status = 422
+        else:
+            session.pop(SETUP_SECRET, None)
+            record_security_event("account.two_factor_enabled", user_id=user.id)
+            db.session.commit()
+            return render_template("accounts/recovery_codes.html", codes=codes, first_time=True)
+    elif form.errors:
+        status = 422
+    uri = two_factor.provisioning_uri(current_user, secret)
+    return render_template(
+        "accounts/two_factor_setup.html", form=form, qr=two_factor.qr_svg(uri), secret=secret
+    ), status
+
+
+@bp.post("/two-factor/recovery-codes")
+@login_required
+def two_factor_new_codes():
+    form = TwoFactorPasswordForm(prefix="codes")
+    if not current_user.has_two_factor:
+        abort(409)
+    if not form.validate_on_submit():
+        return render_profile(422, two_factor_password_form=form)
+    if not current_user.check_password(form.current_password.data):
+        form.current_password.errors.append("Your current password is not right, so no new codes were made.")
+        return render_profile(422, two_factor_password_form=form)
+    codes = two_factor.replace_recovery_codes(current_user)
+    record_security_event("account.recovery_codes_replaced", user_id=current_user.id)
+    db.session.commit()
+    return render_template("accounts/recovery_codes.html", codes=codes, first_time=False)
+
+
+@bp.post("/two-factor/disable")
+@login_required
+def two_factor_disable():
+    form = TwoFactorDisableForm(prefix="off")
+    if not current_user.has_totp:
+        abort(409)
+    if not form.validate_on_submit():
+        return render_profile(422, two_factor_disable_form=form)
+    user = current_user._get_current_object()
+    if user.is_admin:
+        flash(_("Administrators must keep two-factor sign-in on."), "danger")
+        return render_profile(403)
+    try:
+        two_factor.disable(user, password=form.current_password.data, code=form.code.data)
+    except TooManyAttempts as exc:
+        db.session.rollback()
+        form.code.errors.append(exc.message)
+        return render_profile(429, two_factor_disable_form=form)
+    except DomainError as exc:
+        db.session.commit()  # a wrong code still counts towards the throttle; nothing else changed
+        form.code.errors.append(exc.message)
+        return render_profile(422, two_factor_disable_form=form)
+    record_security_event("account.two_factor_disabled", user_id=user.id)
+    db.session.commit()
+    flash(_("Two-factor sign-in is off."), "success")
+    return redirect(url_for("accounts.profile"))

@@ -1,0 +1,210 @@
+"""Admin: the approval queue, previews exactly as customers will see them, and decisions.
+
+The rules of who may do what to a listing live in app.venues.approval; these views load,
+authorize (admins only), call it, and commit once.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from app import cache_versions
+from app.accounts.access import role_required
+from app.admin import audit
+from app.admin.listing import BadFilter, like_pattern, paginate, parse_page
+from app.errors import DomainError, ValidationFailed
+from app.extensions import db
+from app.ops.errors import http_status
+from app.payouts import accounts as payout_accounts
+from app.private_cache import private_page
+from app.rendering import render_page
+from app.venues.approval import STATUS_LABELS, acknowledge_changes, allowed_actions, transition
+from app.venues.models import Venue, VenueStatus
+from app.venues.service import missing_for_submission
+from app.venues.venue_page import build_venue_page
+from app.web.blueprints import admin as bp
+
+DECISIONS = ("approve", "reject", "suspend", "reinstate")
+REASON_MAX_LENGTH = 2000
+STATUS_BADGES = {
+    VenueStatus.DRAFT: "secondary",
+    VenueStatus.PENDING_REVIEW: "info",
+    VenueStatus.APPROVED: "success",
+    VenueStatus.REJECTED: "warning",
+    VenueStatus.SUSPENDED: "danger",
+}
+DONE_MESSAGES = {
+    "approve": _l("“{name}” is live. We emailed the owner."),
+    "reject": _l("“{name}” went back to its owner with your reason."),
+    "suspend": _l("“{name}” is suspended and hidden from customers. We emailed the owner."),
+    "reinstate": _l("“{name}” is live again. We emailed the owner."),
+}
+
+
+# -- the queue ---------------------------------------------------------------------------------
+
+
+@bp.get("/venues")
+@role_required("admin")
+@private_page(lambda: [cache_versions.PUBLIC])  # listings are watched rows: any change bumps "public"
+def venues():
+    changed = _changed_filter(request.args.get("changed", ""))
+    status = request.args.get("status", "").strip() or (VenueStatus.APPROVED if changed else VenueStatus.PENDING_REVIEW)
+    if status != "all" and status not in STATUS_LABELS:
+        raise BadFilter(_("Unknown status filter. Choose one from the list."))
+    q = request.args.get("q", "").strip()[:100]
+    page = parse_page(request.args.get("page"))
+
+    query = select(Venue).options(selectinload(Venue.owner), selectinload(Venue.category))
+    if status != "all":
+        query = query.where(Venue.status == status)
+    if changed:
+        query = query.where(func.cardinality(Venue.changed_fields) > 0)
+    if q:
+        like = like_pattern(q)
+        query = query.where(or_(Venue.name.ilike(like), Venue.city.ilike(like)))
+    if status == VenueStatus.PENDING_REVIEW:
+        query = query.order_by(Venue.submitted_at.asc().nulls_last(), Venue.id)  # oldest submission first
+    else:
+        query = query.order_by(Venue.updated_at.desc(), Venue.id.desc())
+    found = paginate(query, page)
+    return render_page(
+        "admin/venues/queue.html",
+        "results",
+        venues=found.rows,
+        status_filter=status,
+        changed=changed,
+        q=q,
+        page=page,
+        total=found.total,
+        has_next=found.has_next,
+        counts=get_queue_counts(),
+        status_labels=STATUS_LABELS,
+        status_badges=STATUS_BADGES,
+        # Each listing's payout account: without an enabled one, a live listing takes no bookings.
+        payouts=payout_accounts.statuses_of(v.id for v in found.rows),
+        payout_labels=payout_accounts.STATUS_LABELS,
+        payout_badges=payout_accounts.STATUS_BADGES,
+    )
+
+
+def get_queue_counts() -> dict[str, int]:
+    """How many listings wait in each status, and how many live ones were edited since approval."""
+    counts = dict(db.session.execute(select(Venue.status, func.count()).group_by(Venue.status)).all())
+    counts["changed"] = db.session.scalar(
+        select(func.count())
+        .select_from(Venue)
+        .where(Venue.status == VenueStatus.APPROVED, func.cardinality(Venue.changed_fields) > 0)
+    )
+    return counts
+
+
+def _changed_filter(value: str) -> bool:
+    if value not in ("", "0", "1"):
+        raise BadFilter(_("The “changed” filter is 1 or left out."))
+    return value == "1"
+
+
+# -- the preview -------------------------------------------------------------------------------
+
+
+@bp.get("/venues/<int:venue_id>")
+@role_required("admin")
+def venue_preview(venue_id: int):
+    return _render_preview(_get_venue(venue_id))
+
+
+def _get_venue(venue_id: int, *, lock: bool = False) -> Venue:
+    query = select(Venue).where(Venue.id == venue_id)
+    if lock:
+        # Two admins deciding at once: the second waits, then sees the first one's result.
+        query = query.with_for_update().execution_options(populate_existing=True)
+    venue = db.session.scalars(query).one_or_none()
+    if venue is None:
+        abort(404)
+    return venue
+
+
+def _render_preview(venue: Venue, *, status: int = 200, error: dict[str, str] | None = None):
+    page = build_venue_page(venue, now=datetime.now(UTC))
+    return render_page(
+        "admin/venues/preview.html",
+        status=status,
+        review=_review_panel(venue),
+        error=error or {},
+        **page,
+    )
+
+
+def _review_panel(venue: Venue) -> dict[str, Any]:
+    actions = allowed_actions(venue, current_user)
+    return {
+        "status_badge": STATUS_BADGES.get(venue.status, "secondary"),
+        "status_reason": venue.status_reason,
+        "submitted_at": venue.submitted_at,
+        "approved_at": venue.approved_at,
+        "updated_at": venue.updated_at,
+        "owner": venue.owner,
+        "changed_fields": list(venue.changed_fields or []),
+        "missing": missing_for_submission(venue),
+        "actions": [a for a in DECISIONS if a in actions],
+        "history": audit.find_entries(subject_type="venue", subject_id=venue.id, limit=50),
+        "is_public": venue.is_public,
+        "payouts": _payouts_of(venue),
+    }
+
+
+def _payouts_of(venue: Venue) -> dict[str, Any]:
+    """The listing's payout account, and whether customers can book it online (approved or not)."""
+    account = payout_accounts.describe(payout_accounts.get_account(venue.id))
+    return {
+        "status": account.status,
+        "label": account.label,
+        "badge": payout_accounts.STATUS_BADGES[account.status],
+        "bookable": payout_accounts.takes_paid_bookings(venue.id),
+    }
+
+
+# -- decisions ---------------------------------------------------------------------------------
+
+
+@bp.post("/venues/<int:venue_id>/<any(approve, reject, suspend, reinstate):action>")
+@role_required("admin")
+def decide_venue(venue_id: int, action: str):
+    venue = _get_venue(venue_id, lock=True)
+    reason = request.form.get("reason", "").strip()
+    try:
+        if len(reason) > REASON_MAX_LENGTH:
+            raise ValidationFailed(
+                _("Keep the reason under %(reason_max_length)s characters.", reason_max_length=REASON_MAX_LENGTH)
+            )
+        transition(venue, action, actor=current_user._get_current_object(), reason=reason)
+    except DomainError as refusal:
+        db.session.rollback()  # nothing of a refused decision is kept
+        error = {"action": action, "message": refusal.message, "reason": reason}
+        return _render_preview(_get_venue(venue_id), status=http_status(refusal), error=error)
+    db.session.commit()
+    flash(DONE_MESSAGES[action].format(name=venue.name), "success")
+    return redirect(url_for("admin.venues"))
+
+
+@bp.post("/venues/<int:venue_id>/changes-reviewed")
+@role_required("admin")
+def venue_changes_reviewed(venue_id: int):
+    venue = _get_venue(venue_id, lock=True)
+    had_changes = bool(venue.changed_fields)
+    acknowledge_changes(venue, actor=current_user._get_current_object())
+    db.session.commit()
+    if had_changes:
+        flash(_("Marked the edits to “%(venue_name)s” as reviewed.", venue_name=venue.name), "success")
+    else:
+        flash(_("“%(venue_name)s” had no edits waiting for review.", venue_name=venue.name), "info")
+    return redirect(url_for("admin.venues", changed=1))

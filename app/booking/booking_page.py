@@ -1,0 +1,197 @@
+"""The booking page of one service (month, day's slots, chosen slot), built for the booking
+page itself, the cart's pages and a customer's move of a booking."""
+
+from __future__ import annotations
+
+import calendar as month_grid
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import current_app, url_for
+from sqlalchemy.orm import selectinload
+
+from app import timefmt
+from app.booking.availability import Busyness, busy_window, get_bookable_days, get_busy, get_slots, service_spec
+from app.booking.deposits import service_pay_label
+from app.booking.forms import MAX_QUANTITY, format_instant
+from app.booking.policy import describe_fees
+from app.booking.presenting import day_label, duration_label, zone_of
+from app.money import format_money
+from app.scheduling import Slot
+from app.venues.models import Service, TeamMember, Venue
+from app.web.guards import may_book
+
+# HTMX asks for one part of the booking page by the id of the element it swaps.
+BOOK_FRAGMENTS = {"booking-picker": "picker", "booking-slots": "slots", "slot-details": "details"}
+
+
+# What the slot engine reads of a venue (hours, closures, who performs which service), loaded
+# with it: the same few queries however many team members and services there are.
+SLOT_ENGINE_LOADS = (
+    selectinload(Venue.opening_hours),
+    selectinload(Venue.closures),
+    selectinload(Venue.team).selectinload(TeamMember.services),
+)
+
+
+def build_booking_page(
+    venue: Venue,
+    service: Service,
+    *,
+    month: date | None,
+    day: date | None,
+    start: datetime | None,
+    now: datetime,
+    error: str | None = None,
+    chosen: dict[str, Any] | None = None,
+    with_calendar: bool = True,
+) -> dict[str, Any]:
+    """Calendar, the chosen day's times and the chosen time's form, as plain values.
+
+    Without ``with_calendar`` the month grid (a slot count for every day) is left out."""
+    zone = zone_of(venue)
+    today = now.astimezone(zone).date()
+    last_day = (now + timedelta(days=current_app.config["BOOKING_MAX_ADVANCE_DAYS"])).astimezone(zone).date()
+    if start is not None:
+        day = start.astimezone(zone).date()
+    month = month or (day or today).replace(day=1)
+    month = min(max(month, today.replace(day=1)), last_day.replace(day=1))
+    # One read of bookings and blocks serves the month's grid and the chosen day's times.
+    month_end = month.replace(day=month_grid.monthrange(month.year, month.month)[1])
+    shown = [*([max(month, today), month_end] if with_calendar else []), *([day] if day else [])]
+    window = busy_window(min(shown), (max(shown) - min(shown)).days + 1) if shown else None
+    busy = get_busy(venue.id, service_spec(service), *window) if window else None
+    slots, day_message = day_slots(service, day, today=today, last_day=last_day, now=now, busy=busy)
+    slot = next((s for s in slots if s.start == start), None) if start else None
+
+    def link(**args: Any) -> str:
+        return url_for(".book", slug=venue.slug, service_id=service.id, **args)
+
+    return {
+        "venue": {"name": venue.name, "url": url_for("venues_public.venue_page", slug=venue.slug)},
+        "service": {
+            "id": service.id,
+            "name": service.name,
+            "description": service.description,
+            "price": format_money(service.price_minor, service.currency),
+            "duration": duration_label(service.duration_minutes),
+            "policy": describe_fees(
+                service.cancel_free_hours, service.cancel_late_fee_percent, service.no_show_fee_percent
+            ),
+            "payment": service_pay_label(service),
+        },
+        "timezone": zone.key,
+        "calendar": month_calendar(
+            service, month, today=today, last_day=last_day, selected=day, now=now, link=link, busy=busy
+        )
+        if with_calendar
+        else None,
+        "day": day.isoformat() if day else None,
+        "day_label": day_label(day) if day else None,
+        "day_message": day_message,
+        "clock_change": timefmt.clock_change_note(day, zone) if day and slots else None,
+        "slots": [
+            {
+                "time": timefmt.clock_label(s.start, zone),
+                "remaining": s.remaining,
+                "url": link(month=month.strftime("%Y-%m"), day=day.isoformat(), start=format_instant(s.start)),
+                "selected": s.start == start,
+            }
+            for s in slots
+        ],
+        "choice": slot_choice(venue, service, slot, zone, chosen) if slot else None,
+        "start_missing": start is not None and slot is None,
+        "may_book": may_book(),
+        "error": error,
+        "added": None,
+        "retry_url": link(month=month.strftime("%Y-%m"), day=day.isoformat()) if day else link(),
+        # The waitlist for this day (a full day, or none of its times suits), or for any day.
+        "waitlist_url": url_for(
+            "waitlist.join_form", service_id=service.id, **({"day": day.isoformat()} if day else {})
+        ),
+        "can_wait": bool(day) and today <= day <= last_day and may_book(),
+    }
+
+
+def day_slots(
+    service: Service, day: date | None, *, today: date, last_day: date, now: datetime, busy: Busyness | None = None
+) -> tuple[list[Slot], str | None]:
+    if day is None:
+        return [], None
+    if day < today:
+        return [], "That day has passed. Choose today or a later day."
+    if day > last_day:
+        days = current_app.config["BOOKING_MAX_ADVANCE_DAYS"]
+        return [], f"Bookings open up to {days} days ahead. Choose an earlier day."
+    slots = get_slots(service, day, now=now, busy=busy)
+    if not slots:
+        return [], f"No times left on {day_label(day)}: it's fully booked or closed. Try another day."
+    return slots, None
+
+
+def month_calendar(
+    service: Service,
+    month: date,
+    *,
+    today: date,
+    last_day: date,
+    selected: date | None,
+    now: datetime,
+    link: Any,
+    busy: Busyness | None = None,
+) -> dict[str, Any]:
+    """A month grid (Monday first) with each bookable day's number of free times."""
+    month_end = month.replace(day=month_grid.monthrange(month.year, month.month)[1])
+    first, last = max(month, today), min(month_end, last_day)
+    counts = get_bookable_days(service, first, (last - first).days + 1, now=now, busy=busy) if first <= last else {}
+    key = month.strftime("%Y-%m")
+    weeks = []
+    for week in month_grid.Calendar(firstweekday=0).monthdatescalendar(month.year, month.month):
+        cells = []
+        for d in week:
+            if d.month != month.month:
+                cells.append(None)
+                continue
+            free = counts.get(d, 0)
+            state = "past" if d < today else ("open" if free else "full")
+            status = {"past": "past", "open": f"{free} time{'s' if free != 1 else ''} free", "full": ""}[state]
+            cells.append(
+                {
+                    "number": d.day,
+                    "iso": d.isoformat(),
+                    "state": state,
+                    "label": f"{day_label(d)}, {status}" if status else day_label(d),
+                    "url": link(month=key, day=d.isoformat()) if state == "open" else None,
+                    "selected": d == selected,
+                    "today": d == today,
+                }
+            )
+        weeks.append(cells)
+    previous = (month - timedelta(days=1)).replace(day=1)
+    following = month_end + timedelta(days=1)
+    return {
+        "label": timefmt.day_words(month, "MMMM yyyy"),
+        "weekdays": [timefmt.day_words(date(2024, 1, 1 + i), "EEE") for i in range(7)],  # Monday first
+        "weeks": weeks,
+        "previous_url": link(month=previous.strftime("%Y-%m")) if month > today.replace(day=1) else None,
+        "next_url": link(month=following.strftime("%Y-%m")) if following <= last_day else None,
+        "has_free_days": any(counts.values()),
+    }
+
+
+def slot_choice(
+    venue: Venue, service: Service, slot: Slot, zone: ZoneInfo, chosen: dict[str, Any] | None
+) -> dict[str, Any]:
+    """The form for one free time: who (any, or a free team member) and how many."""
+    free = set(slot.team_member_ids)
+    chosen = chosen or {}
+    return {
+        "label": timefmt.span_label(slot.start, slot.end, zone),
+        "starts_at": format_instant(slot.start),
+        "members": [{"id": m.id, "name": m.name} for m in venue.team if m.id in free],
+        "max_quantity": min(slot.remaining, MAX_QUANTITY),
+        "remaining": slot.remaining,
+        "quantity": chosen.get("quantity") or 1,
+        "member_id": chosen.get("member_id"),
+    }

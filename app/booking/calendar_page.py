@@ -1,0 +1,214 @@
+"""The provider's calendar: reading its query, finding the bookings it shows, and building the
+calendar and one booking's page, for the calendar's pages and the provider's move of a booking."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Response, abort, request
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
+
+from app import cache_versions, timefmt
+from app.admin import audit
+from app.booking.calendar_forms import CalendarQuery, CancelForm, TimeBlockForm, parse_calendar_query
+from app.booking.calendar_view import (
+    STATUS_LABELS,
+    _block_event,
+    _booking_event,
+    _period_label,
+    _time_label,
+    build_day,
+    build_week,
+    feed_url,
+)
+from app.booking.deposits import booking_paid_label
+from app.booking.models import Booking, BookingStatus
+from app.booking.policy import describe_fees
+from app.booking.time_blocks import find_time_blocks
+from app.extensions import db
+from app.money import format_money
+from app.private_cache import follows, valid_until
+from app.rendering import render_page
+from app.schedules.calendar import working_week
+from app.timefmt import LONG_DAY, day_words
+from app.venues.models import Venue
+
+
+def get_venue_booking(venue: Venue, booking_id: int, *, for_update: bool = False) -> Booking:
+    """One of the venue's bookings, or 404 (another venue's booking is not found, not forbidden)."""
+    query = select(Booking).where(Booking.id == booking_id, Booking.venue_id == venue.id)
+    booking = db.session.scalar(query.with_for_update() if for_update else query)
+    if booking is None:
+        abort(404)
+    return booking
+
+
+def _query_or_today(venue: Venue, args: Any) -> CalendarQuery:
+    """The calendar a form was posted from (hidden fields), or today's day view."""
+    try:
+        return _read_query(venue, args)
+    except ValueError:
+        return CalendarQuery("day", _today(venue))
+
+
+def _calendar_page(
+    venue: Venue, query: CalendarQuery, *, block: str | None = "calendar", status: int = 200, **extra: Any
+) -> Response:
+    tz = ZoneInfo(venue.timezone)
+    start = _local_midnight(query.first_day, tz)
+    end = _local_midnight(query.first_day + timedelta(days=query.days), tz)
+    filters = {"member_id": query.member_id, "service_id": query.service_id}
+    follows(cache_versions.venue_times(venue.id))  # the venue itself, whatever the namespaces guessed
+    bookings = find_bookings(venue, start, end, IN_GRID, **filters)
+    blocks = find_time_blocks(venue, start, end, member_id=query.member_id)
+    today, url = _today(venue), feed_url(venue)
+    # A cached copy changes by itself when a shown hold ends or the venue's day turns.
+    valid_until(min((b.hold_expires_at for b in bookings if b.status == B.HELD and b.hold_expires_at), default=None))
+    valid_until(_local_midnight(today + timedelta(days=1), tz))
+    form = extra.pop("block_form", None)
+    if form is None:
+        form = TimeBlockForm(formdata=None, date=query.day)
+        form.set_team(venue.team)
+    if request.headers.get("HX-History-Restore-Request"):
+        block = None  # htmx lost its snapshot and wants the whole page back
+    return render_page(
+        "booking/calendar/calendar.html",
+        block,
+        status=status,
+        venue=venue,
+        query=query,
+        today=today,
+        period_label=_period_label(query),
+        tz_label=f"{venue.timezone} ({timefmt.zone_names_on(query.day, tz)})",
+        day=build_day(venue, query, bookings, blocks, tz) if query.view == "day" else None,
+        week=build_week(query, bookings, blocks, tz, today) if query.view == "week" else None,
+        working=working_week(venue, query.first_day, member_id=query.member_id) if query.view == "week" else None,
+        cancelled=[_booking_event(b, tz) for b in find_bookings(venue, start, end, CANCELLED, **filters)],
+        blocks=[_block_event(t, tz) for t in blocks],
+        members={m.id: m.name for m in venue.team},
+        block_form=form,
+        feed_url=url,
+        webcal_url="webcal://" + url.split("://", 1)[1] if url else None,
+        **extra,
+    )
+
+
+def _booking_page(
+    venue: Venue, booking: Booking, *, status: int = 200, error: str = "", cancel_form: CancelForm | None = None
+) -> Response:
+    tz = ZoneInfo(venue.timezone)
+    starts, ends = booking.starts_at.astimezone(tz), booking.ends_at.astimezone(tz)
+    confirmed, started = booking.status == B.CONFIRMED, datetime.now(UTC) >= booking.starts_at
+    history = [
+        {
+            "when": timefmt.moment_label(entry.created_at, tz),
+            "label": HISTORY_LABELS.get(entry.action, entry.action),
+            "actor": entry.actor.name if entry.actor else "CozyWish",
+            "reason": entry.reason,
+        }
+        for entry in audit.find_entries(subject_type="booking", subject_id=booking.id)
+    ]
+    return render_page(
+        "booking/calendar/booking.html",
+        "booking_panel",
+        status=status,
+        venue=venue,
+        booking=booking,
+        date_label=day_words(starts.date(), LONG_DAY),
+        time_label=f"{_time_label(starts, ends)} ({tz.key})",
+        status_label=STATUS_LABELS[booking.status],
+        unit_price=format_money(booking.unit_price_minor, booking.currency),
+        total_price=format_money(booking.total_minor, booking.currency),
+        refund=format_money(booking.refund_minor, booking.currency) if booking.status in CANCELLED else None,
+        hold_expires=timefmt.clock_label(booking.hold_expires_at, tz) if booking.hold_expires_at else None,
+        cancelled_at=timefmt.moment_label(booking.cancelled_at, tz) if booking.cancelled_at else None,
+        policy=describe_fees(booking.cancel_free_hours, booking.cancel_late_fee_percent, booking.no_show_fee_percent),
+        payment=booking_paid_label(booking),
+        fees=booking_fee_lines(booking),
+        can_mark=confirmed and started,
+        mark_later=confirmed and not started,
+        can_cancel=confirmed,
+        can_move=confirmed and not started,
+        move_date=starts.date().isoformat(),
+        move_time=starts.strftime("%H:%M"),
+        history=history,
+        error=error,
+        cancel_form=cancel_form or CancelForm(formdata=None),
+        calendar_args=CalendarQuery("day", starts.date()).args(),
+    )
+
+
+B = BookingStatus
+
+
+IN_GRID = (B.HELD, B.CONFIRMED, B.COMPLETED, B.NO_SHOW)
+
+
+CANCELLED = (B.CANCELLED_BY_CUSTOMER, B.CANCELLED_BY_VENUE)
+
+
+HISTORY_LABELS = {
+    "booking.confirm": _l("Paid and confirmed"),
+    "booking.expire": _l("Hold expired unpaid"),
+    "booking.release": _l("Hold released unpaid (declined, or the customer changed the order)"),
+    "booking.complete": _l("Marked completed"),
+    "booking.no_show": _l("Marked no-show"),
+    "booking.cancel_by_customer": _l("Cancelled by the customer"),
+    "booking.cancel_by_venue": _l("Cancelled by the venue"),
+    "booking.reschedule": _l("Moved to another time"),
+}
+
+
+def find_bookings(
+    venue: Venue,
+    start: datetime,
+    end: datetime,
+    statuses: tuple[str, ...],
+    *,
+    member_id: int | None = None,
+    service_id: int | None = None,
+    now: datetime | None = None,
+) -> list[Booking]:
+    """The venue's bookings in ``statuses`` overlapping [start, end); holds past expiry left out."""
+    query = (
+        select(Booking)
+        .where(
+            Booking.venue_id == venue.id,
+            Booking.status.in_(statuses),
+            Booking.starts_at < end,
+            Booking.ends_at > start,
+            or_(Booking.status != B.HELD, Booking.hold_expires_at > (now or datetime.now(UTC))),
+        )
+        .options(selectinload(Booking.customer), selectinload(Booking.service), selectinload(Booking.team_member))
+        .order_by(Booking.starts_at, Booking.id)
+    )
+    if member_id is not None:
+        query = query.where(Booking.team_member_id == member_id)
+    if service_id is not None:
+        query = query.where(Booking.service_id == service_id)
+    return list(db.session.scalars(query))
+
+
+def _today(venue: Venue) -> date:
+    return datetime.now(UTC).astimezone(ZoneInfo(venue.timezone)).date()
+
+
+def _local_midnight(day: date, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, datetime.min.time(), tzinfo=tz).astimezone(UTC)
+
+
+def _read_query(venue: Venue, args: Any) -> CalendarQuery:
+    return parse_calendar_query(
+        args, today=_today(venue), member_ids={m.id for m in venue.team}, service_ids={s.id for s in venue.services}
+    )
+
+
+def booking_fee_lines(booking: Booking) -> list[str]:
+    """The booking's no-show or late-cancellation fees, and whether the saved card paid them."""
+    from app.payments.fees import describe_fee, get_fees  # fees are payments'; read late
+
+    return [describe_fee(fee) for fee in get_fees(booking.id)]

@@ -1,0 +1,87 @@
+"""A booking as its pages show it: a venue's zone and times in it, a booking's row, and a
+customer's own booking loaded for a page (404 when it is another's)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import abort, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from app import timefmt
+from app.booking import lifecycle
+from app.booking.deposits import booking_paid_label
+from app.booking.models import Booking
+from app.booking.policy import describe_fees
+from app.extensions import db
+from app.money import format_money
+from app.venues.models import Venue
+
+
+def zone_of(venue: Venue) -> ZoneInfo:
+    return timefmt.venue_zone(venue.timezone)
+
+
+def when_label(moment: datetime, zone: ZoneInfo) -> str:
+    """ "Sun 25 Oct 2026, 14:30", with the zone's abbreviation on a day the clocks change."""
+    return timefmt.moment_label(moment, zone)
+
+
+def booking_time(booking: Booking, pattern: str = timefmt.LONG_DAY) -> str:
+    """A booking's start and end in its venue's zone, for emails: "Sunday 25 October 2026,
+    01:30 BST–01:30 GMT (Europe/London)"."""
+    return timefmt.venue_span_label(booking.starts_at, booking.ends_at, booking.venue.timezone, pattern=pattern)
+
+
+def day_label(day: date) -> str:
+    return timefmt.day_words(day, timefmt.LONG_DAY)  # cached: a month grid asks for every day
+
+
+def duration_label(minutes: int) -> str:
+    hours, rest = divmod(minutes, 60)
+    return " ".join(([f"{hours} h"] if hours else []) + ([f"{rest} min"] if rest or not hours else []))
+
+
+def with_vary(response: Response, *headers: str) -> Response:
+    for header in headers:
+        response.vary.add(header)
+    return response
+
+
+def booking_row(booking: Booking) -> dict[str, Any]:
+    zone = zone_of(booking.venue)
+    when, ends = timefmt.start_and_end(booking.starts_at, booking.ends_at, zone)
+    return {
+        "reference": booking.reference,
+        "url": url_for(".booking_detail", reference=booking.reference),
+        "service": booking.service.name,
+        "venue": booking.venue.name,
+        "venue_url": url_for("venues_public.venue_page", slug=booking.venue.slug),
+        "when": when,
+        "ends": ends,
+        "timezone": zone.key,
+        "member": booking.team_member.name if booking.team_member else None,
+        "quantity": booking.quantity,
+        "unit_price": format_money(booking.unit_price_minor, booking.currency),
+        "total": format_money(booking.total_minor, booking.currency),
+        "status": booking.status,
+        "status_label": lifecycle.STATUS_LABELS.get(booking.status, booking.status),
+        "policy": describe_fees(
+            booking.cancel_free_hours, booking.cancel_late_fee_percent, booking.no_show_fee_percent
+        ),
+        "payment": booking_paid_label(booking),
+        "order_url": url_for(".order", order_id=booking.order_id),
+    }
+
+
+def get_own_booking(reference: str) -> Booking:
+    booking = None
+    if len(reference) <= 16:
+        booking = db.session.scalar(select(Booking).where(Booking.reference == reference.upper()))
+    if booking is None or booking.customer_id != current_user.id or booking.moves_booking_id is not None:
+        abort(404)  # a move's hold is part of that move, not a booking of its own
+    return booking

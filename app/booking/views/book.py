@@ -1,0 +1,109 @@
+"""Customer-facing booking pages: the booking flow on a venue page (the month calendar, a
+day's free times and the chosen time's form). The page itself is built in
+``app.booking.booking_page``; what every booking page shares is in ``app.booking.presenting``
+and ``app.web.guards``.
+
+The cart, checkout and orders, and "My bookings" live beside this module
+(``cart``, ``orders``, ``my_bookings``) and add their routes to the same blueprint.
+
+Each route loads (404), checks who may act (403), validates, calls a service in
+``app.booking`` and commits once. Templates get decided, plain values built here.
+Anonymous visitors may fill a cart (a random token in the session); venue and admin
+accounts can look but not book.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import abort, current_app, redirect, request, url_for
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from app import cache_versions, page_cache
+from app.booking.booking_page import (
+    BOOK_FRAGMENTS,
+    SLOT_ENGINE_LOADS,
+    build_booking_page,
+)
+from app.booking.forms import BadInput, parse_day, parse_instant, parse_month
+from app.booking.presenting import booking_time, with_vary
+from app.extensions import db
+from app.payouts.accounts import takes_paid_bookings
+from app.rendering import is_htmx, render_page
+from app.venues.models import Service, Venue, VenueStatus
+from app.venues.slugs import find_venue_by_any_slug
+from app.web.blueprints import booking as bp
+
+bp.add_app_template_filter(booking_time, "booking_time")  # emails print a booking's times with it
+
+# -- the booking flow --------------------------------------------------------------------------
+
+
+def get_bookable_service(slug: str, service_id: int) -> tuple[Venue, Service]:
+    """The venue's active service, only while the venue is approved; everything else is 404."""
+    venue = find_venue_by_any_slug(slug, options=SLOT_ENGINE_LOADS)
+    service = db.session.get(Service, service_id)
+    if venue is None or service is None or service.venue_id != venue.id:
+        abort(404)
+    if not service.is_active or venue.status != VenueStatus.APPROVED:
+        abort(404)
+    return venue, service
+
+
+def book_fragment() -> str | None:
+    if request.headers.get("HX-History-Restore-Request"):
+        return None  # htmx rebuilding a page from history wants the whole page
+    return BOOK_FRAGMENTS.get(request.headers.get("HX-Target", ""), "picker")
+
+
+def get_venue_id_of_service(service_id: int) -> int | None:
+    """The venue a service belongs to (a service never moves), remembered per process."""
+    known: dict[int, int] = current_app.extensions.setdefault("booking_service_venues", {})
+    if service_id not in known:
+        venue_id = db.session.scalar(select(Service.venue_id).where(Service.id == service_id))
+        if venue_id is None:
+            return None
+        known[service_id] = venue_id
+    return known[service_id]
+
+
+def book_page_namespaces(view_args: dict[str, Any]) -> list[str] | None:
+    """What an anonymous visitor's booking page follows besides public data: the venue's
+    bookings and time blocks. A chosen time's form holds a CSRF token, so it is never shared."""
+    if "start" in request.args:
+        return None
+    venue_id = get_venue_id_of_service(view_args["service_id"])
+    return [cache_versions.venue_times(venue_id)] if venue_id is not None else None
+
+
+page_cache.share("booking.book", book_page_namespaces)
+
+
+@bp.get("/venues/<slug>/book/<int:service_id>")
+def book(slug: str, service_id: int) -> Response:
+    venue, service = get_bookable_service(slug, service_id)
+    if slug != venue.slug:
+        kept = {key: request.args[key] for key in ("month", "day", "start") if key in request.args}
+        return redirect(url_for(".book", slug=venue.slug, service_id=service.id, **kept), 301)
+    try:
+        month = parse_month(request.args["month"]) if "month" in request.args else None
+        day = parse_day(request.args["day"]) if "day" in request.args else None
+        start = parse_instant(request.args["start"]) if "start" in request.args else None
+    except BadInput as exc:
+        abort(400, str(exc))
+    fragment = book_fragment()
+    # A day's times ("slots") or a time's form ("details") shows no month: compute one day only.
+    whole_month = not is_htmx() or bool(request.headers.get("HX-Boosted")) or fragment not in ("slots", "details")
+    if not takes_paid_bookings(venue.id):
+        # Its payouts aren't set up: the page says so and offers no day or time.
+        page = build_booking_page(
+            venue, service, month=None, day=None, start=None, now=datetime.now(UTC), with_calendar=False
+        )
+        page["not_bookable"] = True
+        return with_vary(render_page("booking/book.html", fragment, **page), "HX-Target")
+    page = build_booking_page(
+        venue, service, month=month, day=day, start=start, now=datetime.now(UTC), with_calendar=whole_month
+    )
+    return with_vary(render_page("booking/book.html", fragment, **page), "HX-Target")

@@ -1,0 +1,261 @@
+"""The provider's booking calendar: day and week views, actions on bookings, time blocks,
+and the private iCal feed (routes on the venues_dashboard blueprint; the feed, which needs no
+sign-in and lives outside /provider, on its own small blueprint).
+
+A provider only ever sees their own venue: the venue comes from ``venue_required`` and every
+booking or block is looked up inside it, so another venue's ids are simply not found (404).
+What the views show is built in ``calendar_view``; blocks are found, added and removed in ``time_blocks``.
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+import secrets
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+from flask import Response, abort, current_app, flash, make_response, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+from sqlalchemy import select
+
+from app import cache_versions
+from app.admin import audit
+from app.booking import lifecycle
+from app.booking.calendar_forms import CalendarQuery, CancelForm, TimeBlockForm
+from app.booking.calendar_page import (
+    CANCELLED,
+    IN_GRID,
+    B,
+    _booking_page,
+    _calendar_page,
+    _query_or_today,
+    _read_query,
+    find_bookings,
+    get_venue_booking,
+)
+from app.booking.ics import calendar as ics_calendar
+from app.booking.models import Booking
+from app.booking.time_blocks import add_time_block, remove_time_block
+from app.errors import DomainError
+from app.extensions import db
+from app.ops.errors import http_status
+from app.payments.service import refund_booking
+from app.private_cache import private_page, user_namespace
+from app.rendering import add_toast, is_htmx
+from app.venues.models import Venue
+from app.web.blueprints import calendar_feed as bp_feed
+from app.web.blueprints import dashboard as bp
+from app.web.guards import venue_required
+
+FEED_PAST, FEED_AHEAD = timedelta(days=30), timedelta(days=365)
+_TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{20,64}")
+
+
+# -- commands -----------------------------------------------------------------------------------
+
+
+def set_feed_token(venue: Venue, *, actor_id: int, revoke: bool = False) -> str | None:
+    """A new secret for the calendar feed (the old link stops working), or none at all."""
+    venue.calendar_token = None if revoke else secrets.token_urlsafe(32)
+    audit.record(
+        "venue.calendar_feed_revoked" if revoke else "venue.calendar_feed_created",
+        actor_id=actor_id,
+        subject_type="venue",
+        subject_id=venue.id,
+    )
+    return venue.calendar_token
+
+
+# -- the calendar page ----------------------------------------------------------------------------
+
+
+def get_own_venue_id(owner_id: int) -> int | None:
+    """The id of the provider's venue, remembered per process (a venue keeps its owner)."""
+    known: dict[int, int] = current_app.extensions.setdefault("calendar_owner_venues", {})
+    if owner_id not in known:
+        venue_id = db.session.scalar(select(Venue.id).where(Venue.owner_id == owner_id))
+        if venue_id is None:
+            return None
+        known[owner_id] = venue_id
+    return known[owner_id]
+
+
+def calendar_namespaces() -> list[str]:
+    """A cached calendar follows the provider (role, account), the venue's bookings and blocks,
+    and its public data (team, services, hours): outside ``venue_required``, so a copy is served
+    without loading the venue; only a session that passed the check ever stored one."""
+    venue_id = get_own_venue_id(current_user.id)
+    venue_times = [cache_versions.venue_times(venue_id)] if venue_id is not None else []
+    return [user_namespace(current_user.id), *venue_times, cache_versions.PUBLIC]
+
+
+@bp.get("/calendar")
+@private_page(calendar_namespaces)
+@venue_required
+def calendar(venue: Venue):
+    try:
+        query = _read_query(venue, request.args)
+    except ValueError as exc:
+        abort(400, str(exc))
+    return _calendar_page(venue, query)
+
+
+def _calendar_changed(venue: Venue, query: CalendarQuery, message: str) -> Response:
+    """After a commit: the calendar block and a toast for HTMX, else a flash and a redirect."""
+    target = url_for("venues_dashboard.calendar", **query.args())
+    if is_htmx():
+        response = add_toast(_calendar_page(venue, query), message)
+        response.headers["HX-Push-Url"] = target
+        return response
+    flash(message, "success")
+    return redirect(target)
+
+
+@bp.post("/calendar/blocks")
+@venue_required
+def add_block(venue: Venue):
+    form = TimeBlockForm()
+    form.set_team(venue.team)
+    query = _query_or_today(venue, request.form)
+    span = form.utc_range(venue.timezone) if form.validate_on_submit() else None
+    if span is None:
+        if is_htmx():  # only the form goes back, with its errors
+            response = _calendar_page(venue, query, block="block_form", status=422, block_form=form)
+            response.headers.update({"HX-Retarget": "#block-form", "HX-Reswap": "outerHTML"})
+            return response
+        return _calendar_page(venue, query, block=None, status=422, block_form=form)
+    block = add_time_block(
+        venue, member_id=form.member_id, starts_at=span[0], ends_at=span[1], reason=form.reason.data or ""
+    )
+    clashes = find_bookings(venue, block.starts_at, block.ends_at, (B.HELD, B.CONFIRMED), member_id=form.member_id)
+    db.session.commit()
+    message = _("The time is blocked: customers can't book it.")
+    if clashes:
+        message += " " + ngettext(
+            "%(num)d existing booking in it still stands.", "%(num)d existing bookings in it still stand.", len(clashes)
+        )
+    return _calendar_changed(venue, replace(query, day=form.date.data), message)
+
+
+@bp.post("/calendar/blocks/<int:block_id>/delete")
+@venue_required
+def delete_block(venue: Venue, block_id: int):
+    remove_time_block(venue, block_id)
+    db.session.commit()
+    return _calendar_changed(
+        venue, _query_or_today(venue, request.form), _("The block is removed: the time is bookable again.")
+    )
+
+
+# -- one booking ----------------------------------------------------------------------------------
+
+
+@bp.get("/bookings/<int:booking_id>")
+@venue_required
+def booking_details(venue: Venue, booking_id: int):
+    return _booking_page(venue, get_venue_booking(venue, booking_id))
+
+
+def _act(venue: Venue, booking_id: int, command: Callable[[Booking], object], message: str) -> Response:
+    """Run ``command`` on the booking; a refusal shows its message with 409/422, nothing changed."""
+    booking = get_venue_booking(venue, booking_id, for_update=True)
+    try:
+        command(booking)
+    except DomainError as exc:
+        db.session.rollback()
+        return _booking_page(venue, get_venue_booking(venue, booking_id), status=http_status(exc), error=exc.message)
+    db.session.commit()
+    if is_htmx():
+        return add_toast(_booking_page(venue, booking), message)
+    flash(message, "success")
+    return redirect(url_for("venues_dashboard.booking_details", booking_id=booking.id))
+
+
+@bp.post("/bookings/<int:booking_id>/complete")
+@venue_required
+def complete_booking(venue: Venue, booking_id: int):
+    return _act(
+        venue, booking_id, lambda b: lifecycle.mark(b, "complete", actor=current_user), _("Marked as completed.")
+    )
+
+
+@bp.post("/bookings/<int:booking_id>/no-show")
+@venue_required
+def no_show_booking(venue: Venue, booking_id: int):
+    return _act(
+        venue, booking_id, lambda b: lifecycle.mark(b, "no_show", actor=current_user), _("Marked as a no-show.")
+    )
+
+
+@bp.post("/bookings/<int:booking_id>/cancel")
+@venue_required
+def cancel_booking(venue: Venue, booking_id: int):
+    form = CancelForm()
+    if not form.validate_on_submit():
+        booking = get_venue_booking(venue, booking_id)
+        return _booking_page(venue, booking, status=422, cancel_form=form)
+
+    def cancel_and_refund(booking: Booking) -> None:
+
+        refund = lifecycle.cancel_by_venue(booking, actor=current_user, reason=form.reason.data)
+        refund_booking(booking, refund, reason=f"Cancelled by the venue ({booking.reference})")  # a job pays it back
+
+    return _act(
+        venue,
+        booking_id,
+        cancel_and_refund,
+        _("The booking is cancelled. We've emailed the customer, who gets the full price back."),
+    )
+
+
+# -- the private calendar feed --------------------------------------------------------------------
+
+
+def _feed_changed(venue: Venue, message: str) -> Response:
+    db.session.commit()
+    if is_htmx():
+        return add_toast(_calendar_page(venue, _query_or_today(venue, request.form), block="feed_panel"), message)
+    flash(message, "success")
+    return redirect(url_for("venues_dashboard.calendar", _anchor="feed-panel"))
+
+
+@bp.post("/calendar/feed")
+@venue_required
+def rotate_calendar_feed(venue: Venue):
+    had_one = venue.calendar_token is not None
+    set_feed_token(venue, actor_id=current_user.id)
+    if had_one:
+        return _feed_changed(
+            venue, _("Here is a new feed link. The old one no longer works: update your calendar app.")
+        )
+    return _feed_changed(venue, _("Your private calendar feed is ready. Add the link to your calendar app."))
+
+
+@bp.post("/calendar/feed/revoke")
+@venue_required
+def revoke_calendar_feed(venue: Venue):
+    set_feed_token(venue, actor_id=current_user.id, revoke=True)
+    return _feed_changed(venue, _("The calendar feed is turned off. Its link no longer works."))
+
+
+@bp_feed.get("/calendar/<token>.ics")
+def feed(token: str):
+    """Anyone holding the secret link reads the venue's bookings; no sign-in (calendar apps can't)."""
+    venue = (
+        db.session.scalar(select(Venue).where(Venue.calendar_token == token)) if _TOKEN_RE.fullmatch(token) else None
+    )
+    if venue is None or not hmac.compare_digest(venue.calendar_token or "", token):
+        abort(404)
+    now = datetime.now(UTC)
+    bookings = find_bookings(venue, now - FEED_PAST, now + FEED_AHEAD, IN_GRID + CANCELLED, now=now)
+    recent = [b for b in bookings if b.status not in CANCELLED or (b.cancelled_at or now) >= now - FEED_PAST]
+    body = ics_calendar(recent, name=f"{venue.name} · CozyWish bookings", for_provider=True, feed=True)
+    response = make_response(body)
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Cache-Control"] = "private, max-age=300"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response

@@ -1,0 +1,189 @@
+"""The cart: adding a chosen time, the cart page, changing or removing an item, and the
+navbar's cart badge (routes on the ``booking`` blueprint of app/booking/views/book.py).
+
+Anonymous visitors may fill a cart (a random token in the session); a customer's cart is
+theirs. Venue and admin accounts can look but not book.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask import abort, current_app, flash, redirect, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+from sqlalchemy import func, select
+from werkzeug.wrappers import Response
+
+from app import cache_versions
+from app.booking import cart as carts
+from app.booking import order_lifecycle
+from app.booking.booking_page import build_booking_page
+from app.booking.cart_page import build_cart_page, nav_cart_oob
+from app.booking.errors import CartItemInvalid
+from app.booking.forms import AddToCartForm, QuantityForm
+from app.booking.models import CartItem, Order, OrderStatus
+from app.extensions import db
+from app.ops.errors import http_status
+from app.private_cache import follows, private_page, recording, user_namespace, valid_until
+from app.rendering import add_toast, is_htmx, render_page
+from app.venues.models import Service, VenueStatus
+from app.web.blueprints import booking as bp
+from app.web.guards import count_cart_items, get_cart_owner, require_booker
+
+# -- the navbar's cart badge -------------------------------------------------------------------
+
+
+@bp.app_context_processor
+def cart_badge() -> dict[str, Any]:
+    # A function, so only templates that show the badge (the navbar) run the query.
+    return {"cart_count": count_cart_items}
+
+
+# -- the cart ----------------------------------------------------------------------------------
+
+
+@bp.post("/cart/items")
+def add_to_cart() -> Response:
+    require_booker()
+    form = AddToCartForm()
+    if not form.validate():
+        return refuse_item(form, form.first_error(), 400)
+    owner = get_cart_owner(create=True)
+    try:
+        item = carts.add_item(
+            owner,
+            service_id=form.service_id.data,
+            starts_at=form.start,
+            quantity=form.quantity.data,
+            team_member_id=form.member_id,
+        )
+    except CartItemInvalid as exc:
+        db.session.rollback()
+        return refuse_item(form, exc.message, http_status(exc))
+    db.session.commit()
+    service = item.service
+    message = _("Added %(service)s to your cart.", service=service.name)
+    if not is_htmx():
+        flash(message, "success")
+        return redirect(url_for(".cart"), 303)
+    page = build_booking_page(service.venue, service, month=None, day=None, start=item.starts_at, now=datetime.now(UTC))
+    page["added"] = {"message": message, "cart_url": url_for(".cart")}
+    response = render_page("booking/book.html", "details", **page)
+    response.set_data(response.get_data(as_text=True) + nav_cart_oob())
+    return add_toast(response, message)
+
+
+def refuse_item(form: AddToCartForm, message: str, status: int) -> Response:
+    """Show why an item can't go in the cart, on the booking page it came from."""
+    service = db.session.get(Service, form.service_id.data) if form.service_id.data else None
+    if service is None or not service.is_active or service.venue.status != VenueStatus.APPROVED:
+        abort(status, message)
+    start = getattr(form, "start", None)
+    chosen = {"quantity": form.quantity.data, "member_id": getattr(form, "member_id", None)}
+    page = build_booking_page(
+        service.venue, service, month=None, day=None, start=start, now=datetime.now(UTC), error=message, chosen=chosen
+    )
+    return render_page("booking/book.html", "details", status=status, **page)
+
+
+def cart_page_namespaces() -> list[str]:
+    return [user_namespace(current_user.id), cache_versions.PUBLIC]
+
+
+@bp.get("/cart", endpoint="cart")
+@private_page(cart_page_namespaces)  # a signed-in customer's cart; an anonymous cart is rendered each time
+def show_cart() -> Response:
+    require_booker()
+    now = datetime.now(UTC)
+    if current_user.is_authenticated and order_lifecycle.expire_holds(now, customer_id=current_user.id):
+        # A hold ran out since the periodic job last looked: its items belong in this cart now.
+        db.session.commit()
+    owner = get_cart_owner()
+    if recording():
+        follow_cart(current_user.id, now)
+    return render_page("booking/cart.html", "cart", **build_cart_page(owner, now=now))
+
+
+def follow_cart(user_id: int, now: datetime) -> None:
+    """What a cached copy of this cart follows besides the customer's own rows: the free times
+    of its venues (another customer's booking can take an item's time), read before the cart;
+    and when it changes by itself: an item expires or comes within the booking notice, or a
+    held order's time runs out (its items come back)."""
+    rows = db.session.execute(
+        select(Service.venue_id, func.min(CartItem.expires_at), func.min(CartItem.starts_at))
+        .join(Service, Service.id == CartItem.service_id)
+        .where(CartItem.user_id == user_id, CartItem.expires_at > now)
+        .group_by(Service.venue_id)
+    ).all()
+    follows(*(cache_versions.venue_times(venue_id) for venue_id, _item, _expires in rows))
+    notice = timedelta(minutes=current_app.config["BOOKING_MIN_NOTICE_MINUTES"])
+    for _item, expires_at, starts_at in rows:
+        valid_until(expires_at)
+        valid_until(starts_at - notice)
+    valid_until(
+        db.session.scalar(
+            select(func.min(Order.hold_expires_at)).where(
+                Order.customer_id == user_id, Order.status == OrderStatus.PENDING_PAYMENT
+            )
+        )
+    )
+
+
+def cart_changed(message: str | None, *, error: tuple[int, str] | None = None, status: int = 200) -> Response:
+    """After a cart change: the fresh cart block for HTMX (with a toast), else a redirect."""
+    if not is_htmx() and error is None:
+        flash(message, "success")
+        return redirect(url_for(".cart"), 303)
+    errors = dict([error]) if error else None
+    page = build_cart_page(get_cart_owner(), now=datetime.now(UTC), errors=errors)
+    response = render_page("booking/cart.html", "cart", status=status, **page)
+    if is_htmx():
+        response.set_data(response.get_data(as_text=True) + nav_cart_oob())
+        if message:
+            add_toast(response, message)
+    return response
+
+
+def get_own_cart_item(item_id: int) -> tuple[carts.CartOwner, CartItem]:
+    require_booker()
+    owner = get_cart_owner()
+    item = carts.get_item(owner, item_id) if owner else None
+    if owner is None or item is None:
+        abort(404, _("That item is not in your cart."))
+    return owner, item
+
+
+@bp.post("/cart/items/<int:item_id>")
+def update_item(item_id: int) -> Response:
+    owner, item = get_own_cart_item(item_id)
+    form = QuantityForm()
+    if not form.validate():
+        message = next(iter(form.quantity.errors or ["Check the number of people."]))
+        return cart_changed(None, error=(item_id, message), status=400)
+    try:
+        carts.update_quantity(owner, item_id, form.quantity.data)
+    except CartItemInvalid as exc:
+        db.session.rollback()
+        return cart_changed(None, error=(item_id, exc.message), status=http_status(exc))
+    db.session.commit()
+    people = form.quantity.data
+    return cart_changed(
+        ngettext(
+            "Updated %(service)s to %(num)d person.",
+            "Updated %(service)s to %(num)d people.",
+            people,
+            service=item.service.name,
+        )
+    )
+
+
+@bp.post("/cart/items/<int:item_id>/delete")
+def remove_item(item_id: int) -> Response:
+    owner, item = get_own_cart_item(item_id)
+    name = item.service.name
+    carts.remove_item(owner, item_id)
+    db.session.commit()
+    return cart_changed(_("Removed %(name)s from your cart.", name=name))

@@ -1,0 +1,185 @@
+"""Checkout, the order page and paying for an order (routes on the ``booking`` blueprint of
+app/booking/views/book.py).
+
+Checkout turns the signed-in customer's cart into an order whose bookings are held; the
+order page shows the hold and starts (or resumes) the hosted payment, or lets the order go
+("Change my order"): the times free at once and the items return to the cart.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from werkzeug.wrappers import Response
+
+from app import cache_versions
+from app.booking.amounts import amount_due
+from app.booking.errors import SlotUnavailable
+from app.booking.models import Booking, Order, OrderStatus
+from app.booking.presenting import booking_row, when_label, zone_of
+from app.checkout import checkout as checkouts
+from app.errors import InvalidTransition, ValidationFailed
+from app.extensions import db
+from app.money import format_money
+from app.ops.errors import http_status
+from app.payments import service as payments
+from app.payments.ports import GatewayError
+from app.payments.saved_cards import card_label, get_saved_card
+from app.private_cache import private_page, user_namespace, valid_until
+from app.promos.lines import promo_lines
+from app.rendering import render_page
+from app.web.blueprints import booking as bp
+from app.web.guards import require_booker
+
+# -- checkout and orders -----------------------------------------------------------------------
+
+
+@bp.post("/checkout")
+def checkout() -> Response:
+    if not current_user.is_authenticated:
+        flash(_("Sign in or create an account to check out. Your cart comes with you."), "info")
+        return redirect(url_for("accounts.sign_in", next=url_for(".cart")), 303)
+    require_booker()
+    code = request.form.get("voucher_code", "")[:40].strip()
+    try:
+        order = checkouts.checkout(current_user, voucher_code=code or None)
+    except (SlotUnavailable, ValidationFailed) as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+        return redirect(url_for(".cart"), 303)
+    db.session.commit()
+    if order.voucher_applied_minor:
+        paid = format_money(order.voucher_applied_minor, order.currency)
+        left = amount_due(order).due_now_minor
+        if left:
+            message = _(
+                "Your gift voucher paid %(paid)s. Pay the remaining %(left)s by card.",
+                paid=paid,
+                left=format_money(left, order.currency),
+            )
+        elif order.status == OrderStatus.PAID:
+            message = _("Your gift voucher paid %(paid)s. Your booking is confirmed.", paid=paid)
+        else:
+            message = _(
+                "Your gift voucher paid %(paid)s. Save a card for the booking's policy to confirm it.", paid=paid
+            )
+        flash(message, "success")
+    return redirect(url_for(".order", order_id=order.id), 303)
+
+
+# The order page's rows: each booking's venue, service and team member, loaded with the order.
+ORDER_PAGE_LOADS = (
+    selectinload(Order.bookings).options(
+        selectinload(Booking.venue), selectinload(Booking.service), selectinload(Booking.team_member)
+    ),
+)
+
+
+def get_own_order(order_id: int) -> Order:
+    order = db.session.get(Order, order_id, options=ORDER_PAGE_LOADS)
+    if order is None or order.customer_id != current_user.id:
+        abort(404)  # someone else's order is indistinguishable from a missing one
+    return order
+
+
+@bp.get("/orders/<int:order_id>")
+@login_required
+@private_page(lambda order_id: [user_namespace(current_user.id), cache_versions.PUBLIC])
+def order(order_id: int) -> Response:
+    now = datetime.now(UTC)
+    order = get_own_order(order_id)
+    if not order.bookings and order.voucher_purchase is not None:  # a gift voucher purchase
+        return redirect(url_for("vouchers.purchase", purchase_id=order.voucher_purchase.id), 303)
+    if order.status == OrderStatus.PENDING_PAYMENT:
+        valid_until(order.hold_expires_at)  # then the hold has ended: no more "Pay"
+    return render_page("booking/order.html", **build_order_page(order, now=now))
+
+
+@bp.post("/orders/<int:order_id>/pay")
+@login_required
+def pay_order(order_id: int) -> Response:
+    """Start (or resume) the hosted checkout for the order's held bookings, then go there.
+
+    The amount is the server's sum of the held bookings; nothing in the form is read.
+    """
+    get_own_order(order_id)  # 404 before taking a lock on someone else's order
+    locked = select(Order).where(Order.id == order_id).with_for_update().execution_options(populate_existing=True)
+    order = db.session.scalars(locked).one()  # two clicks start one checkout
+    now = datetime.now(UTC)
+    try:
+        if order.status == OrderStatus.PENDING_PAYMENT and order.hold_expires_at <= now:
+            raise InvalidTransition(
+                _(
+                    "The hold on these times has expired, so nothing was charged. "
+                    "Everything you chose goes back to your cart."
+                )
+            )
+        payment = payments.start_payment(order)
+    except (InvalidTransition, GatewayError) as exc:
+        db.session.rollback()
+        page = build_order_page(get_own_order(order_id), now=now, error=exc.message)
+        return render_page("booking/order.html", status=http_status(exc), **page)
+    db.session.commit()
+    return redirect(payment.checkout_url, 303)
+
+
+@bp.post("/orders/<int:order_id>/change")
+@login_required
+def change_order(order_id: int) -> Response:
+    """ "Change my order": release the held times now and go back to the cart with every item."""
+    order = get_own_order(order_id)  # someone else's order: 404, before any lock
+    try:
+        restored = payments.release_for_change(order, customer=current_user)
+    except InvalidTransition as exc:
+        db.session.rollback()
+        page = build_order_page(get_own_order(order_id), now=datetime.now(UTC), error=exc.message)
+        return render_page("booking/order.html", status=http_status(exc), **page)
+    db.session.commit()
+    flash(restored.message(), "warning" if restored.unavailable else "success")
+    return redirect(url_for(".cart"), 303)
+
+
+def build_order_page(order: Order, *, now: datetime, error: str | None = None) -> dict[str, Any]:
+    bookings = order.bookings
+    zone = zone_of(bookings[0].venue) if bookings else ZoneInfo("UTC")
+    pending = order.status == OrderStatus.PENDING_PAYMENT
+    open_payment = payments.get_open_payment(order) if pending else None
+    due = amount_due(order)
+    return {
+        "order": {
+            "id": order.id,
+            "status": order.status,
+            "total": format_money(order.total_minor, order.currency),
+            "voucher_applied": format_money(order.voucher_applied_minor, order.currency)
+            if order.voucher_applied_minor
+            else None,
+            "due_now": format_money(due.due_now_minor, order.currency),
+            "at_venue": format_money(due.due_at_venue_minor, order.currency) if due.due_at_venue_minor else None,
+            "pay_label": due.pay_label,
+            "saves_card_only": due.due_now_minor == 0,
+            "saved_card": card_label(get_saved_card(order)) if order.status != OrderStatus.PENDING_PAYMENT else None,
+            **promo_lines(order),
+            "hold_expires_iso": order.hold_expires_at.astimezone(UTC).isoformat(timespec="seconds"),
+            "hold_expires_label": when_label(order.hold_expires_at, zone),
+            "timezone": zone.key,
+        },
+        "bookings": [booking_row(b) for b in bookings],
+        "can_pay": pending and order.hold_expires_at > now,
+        # A bank debit under way decides the order itself; until then it can't be changed.
+        "can_change": pending and (open_payment is None or open_payment.status != "processing"),
+        "payment_started": open_payment is not None,
+        "hold_expired": order.status == OrderStatus.EXPIRED or (pending and order.hold_expires_at <= now),
+        "payment_failed": order.status == OrderStatus.FAILED,
+        "released": order.status == OrderStatus.RELEASED,
+        "items_in_cart": order.cart_restored_at is not None,
+        "paid": order.status in (OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED, OrderStatus.REFUNDED),
+        "receipt_url": url_for("payments.receipt", order_id=order.id) if order.receipt_number else None,
+        "error": error,
+    }

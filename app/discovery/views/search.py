@@ -1,0 +1,136 @@
+"""The discovery routes: the search page, category landing pages and search suggestions."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Response, abort, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.discovery.last_place import forget_place, get_last_place, remember_place
+from app.discovery.params import MAX_PLACE_LENGTH, OUTER_FIELDS, _text, parse_search
+from app.discovery.results import build_search_page, page_heading
+from app.extensions import db
+from app.rendering import add_toast, is_htmx, render_page
+from app.venues.service import get_categories
+from app.venues.venue_page import page_etag
+from app.web.blueprints import discovery as bp
+from search.backend import get_version, search
+from search.backend import suggest as suggest_terms
+from search.places import find_places
+from search.types import InvalidQuery
+
+TEMPLATE = "discovery/search.html"
+MAX_SUGGEST_LENGTH = 100
+
+
+@bp.get("/search", endpoint="search")
+def search_page():
+    return respond_with_search(request.args)
+
+
+@bp.get("/c/<category_slug>")
+def category(category_slug: str):
+    if category_slug not in {c.slug for c in get_categories()}:
+        abort(404)
+    return respond_with_search(request.args, category=category_slug)
+
+
+@bp.get("/search/suggest")
+def suggest():
+    """The autocomplete listbox's options for ``q`` (an HTML fragment)."""
+    prefix = request.args.get("q", "")
+    if len(prefix) > MAX_SUGGEST_LENGTH:
+        abort(
+            400,
+            _(
+                "Type at most %(max_suggest_length)s characters to get suggestions.",
+                max_suggest_length=MAX_SUGGEST_LENGTH,
+            ),
+        )
+    terms = suggest_terms(prefix) if prefix.strip() else []
+    response = make_response(render_template("discovery/_suggestions.html", suggestions=terms))
+    response.headers["Cache-Control"] = "private, max-age=60"
+    return response
+
+
+@bp.get("/search/places")
+def place_suggestions():
+    """The "where" field's listbox: towns and cities starting with ``near`` (an HTML fragment)."""
+    typed = request.args.get("near", "")
+    if len(typed) > MAX_PLACE_LENGTH:
+        abort(
+            400,
+            _("Type at most %(max_place_length)s characters to get suggestions.", max_place_length=MAX_PLACE_LENGTH),
+        )
+    places = find_places(typed) if typed.strip() else []
+    response = make_response(render_template("discovery/_place_suggestions.html", places=places, typed=typed))
+    response.headers["Cache-Control"] = "public, max-age=3600"  # the gazetteer changes with a release
+    return response
+
+
+@bp.post("/search/place/forget")
+def forget_last_place():
+    """The "where" field's "Clear": forget the remembered place (CSRF-checked like every POST)."""
+    if is_htmx():
+        response = add_toast(make_response("", 204), _("We'll stop suggesting that place."))
+    else:
+        response = redirect(url_for("discovery.search", near=""), 303)
+    forget_place(response)
+    db.session.commit()
+    return response
+
+
+def respond_with_search(args, *, category: str | None = None) -> Response:
+    """The search page for ``args`` (on a category page, ``category`` is fixed)."""
+    # A history restore after a cache miss wants the whole page, though it comes from HTMX.
+    block = None if request.headers.get("HX-History-Restore-Request") else "results"
+    fragment = block is not None and is_htmx()
+    outer = {name: _text(args, name)[:200] for name in OUTER_FIELDS}
+    common = {"heading_out_of_band": fragment, "remembered_place": False, "remember_place_id": None}
+    try:
+        found = parse_search(args, category=category)
+    except InvalidQuery as exc:
+        heading = page_heading(next((c.name for c in get_categories() if c.slug == category), ""))
+        return render_page(
+            TEMPLATE,
+            block,
+            status=400,
+            error=str(exc),
+            page_title="Check your search",
+            outer=outer,
+            **heading,
+            **common,
+        )
+    now = datetime.now(UTC)
+    result = search(found.query)
+    page = build_search_page(found, result, now=now)
+    outer = {name: found.state.get(name) for name in OUTER_FIELDS}
+    if found.near is not None:
+        common["remember_place_id"] = remember_place(found.near)
+        if current_user.is_authenticated:
+            db.session.commit()
+    elif not any(name in args for name in ("near", "place", "lat")) and "place" not in found.understood.kinds():
+        remembered = get_last_place()  # shown in the field; the next search uses it
+        if remembered is not None:
+            outer.update(near=remembered.label, place=str(remembered.id))
+    common["remembered_place"] = bool(outer.get("place"))
+    etag = page_etag(
+        {
+            "url": request.full_path,
+            "fragment": fragment,
+            "version": get_version(),
+            "total": result.total,
+            "outer": outer,
+            **page,
+        }
+    )
+    response = render_page(TEMPLATE, block, outer=outer, **common, **page)
+    response.set_etag(etag, weak=True)
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.vary.add("Cookie")
+    if fragment:
+        page_number = found.query.page
+        response.headers["HX-Push-Url"] = found.state.url(page=str(page_number) if page_number > 1 else None)
+    return response.make_conditional(request)

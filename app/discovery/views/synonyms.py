@@ -1,0 +1,113 @@
+"""The admins' synonyms page (``admin`` blueprint): list, add, change and remove the pairs of
+words search treats as the same. The rules live in search.synonyms."""
+
+from __future__ import annotations
+
+from flask import Response, abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import StringField
+
+from app.accounts.access import role_required
+from app.errors import DomainError
+from app.extensions import db
+from app.ops.errors import http_status
+from app.rendering import render_page
+from app.web.blueprints import admin as admin_bp
+from search.synonyms import (
+    PHRASE_MAX_LENGTH,
+    SearchSynonym,
+    add_synonym,
+    change_synonym,
+    find_synonyms,
+    remove_synonym,
+)
+
+TEMPLATE = "admin/synonyms.html"
+
+
+class SynonymForm(FlaskForm):
+    # Validated by search.synonyms.normalise_pair, which says what is wrong in words a person reads.
+    term = StringField(_l("Word or phrase"))
+    synonym = StringField(_l("Means the same as"))
+
+
+class RemoveSynonymForm(FlaskForm):
+    pass
+
+
+def _render(*, form: SynonymForm | None = None, error: str | None = None, status: int = 200) -> Response:
+    q = request.args.get("q", "").strip()[:PHRASE_MAX_LENGTH]
+    return render_page(
+        TEMPLATE,
+        status=status,
+        synonyms=find_synonyms(q),
+        q=q,
+        form=form or SynonymForm(formdata=None),
+        remove_form=RemoveSynonymForm(formdata=None),
+        error=error,
+    )
+
+
+def _load(synonym_id: int) -> SearchSynonym:
+    row = db.session.scalars(select(SearchSynonym).where(SearchSynonym.id == synonym_id).with_for_update()).first()
+    if row is None:
+        abort(404)
+    return row
+
+
+@admin_bp.get("/synonyms")
+@role_required("admin")
+def synonyms() -> Response:
+    return _render()
+
+
+@admin_bp.post("/synonyms")
+@role_required("admin")
+def add_search_synonym() -> Response:
+    form = SynonymForm()
+    if not form.validate():
+        abort(400)  # only the CSRF token can fail here
+    try:
+        row = add_synonym(form.term.data or "", form.synonym.data or "", actor_id=current_user.id)
+    except DomainError as refusal:
+        db.session.rollback()
+        return _render(form=form, error=refusal.message, status=http_status(refusal))
+    db.session.commit()
+    flash(
+        _("Search now treats “%(term)s” and “%(synonym)s” as the same.", term=row.term, synonym=row.synonym), "success"
+    )
+    return redirect(url_for("admin.synonyms"), 303)
+
+
+@admin_bp.post("/synonyms/<int:synonym_id>")
+@role_required("admin")
+def change_search_synonym(synonym_id: int) -> Response:
+    row = _load(synonym_id)
+    form = SynonymForm()
+    if not form.validate():
+        abort(400)
+    try:
+        change_synonym(row, form.term.data or "", form.synonym.data or "", actor_id=current_user.id)
+    except DomainError as refusal:
+        db.session.rollback()
+        return _render(error=refusal.message, status=http_status(refusal))
+    db.session.commit()
+    flash(_("Changed: “%(term)s” and “%(synonym)s”.", term=row.term, synonym=row.synonym), "success")
+    return redirect(url_for("admin.synonyms"), 303)
+
+
+@admin_bp.post("/synonyms/<int:synonym_id>/remove")
+@role_required("admin")
+def remove_search_synonym(synonym_id: int) -> Response:
+    row = _load(synonym_id)
+    if not RemoveSynonymForm().validate():
+        abort(400)
+    words = f"“{row.term}” and “{row.synonym}”"
+    remove_synonym(row, actor_id=current_user.id)
+    db.session.commit()
+    flash(_("Search no longer treats %(words)s as the same.", words=words), "success")
+    return redirect(url_for("admin.synonyms"), 303)

@@ -1,0 +1,42 @@
+import logging
+
+from flask import jsonify
+
+from app.ops.checks import READINESS_CHECKS
+from app.web.blueprints import ops as bp
+
+log = logging.getLogger(__name__)
+
+
+@bp.get("/healthz")
+def healthz():
+    """The process is alive and answering. Checks nothing else, on purpose."""
+    return jsonify(status="ok")
+
+
+@bp.get("/readyz")
+def readyz():
+    """Ready to serve: database and job queue answer. A cache without Redis is "degraded": still
+    ready (200, pages answer), but named, so a dashboard shows it."""
+    results = [check() for check in READINESS_CHECKS]
+    failing = [r.name for r in results if not r.ok and not r.degraded]
+    degraded = [r.name for r in results if r.degraded]
+    for r in results:
+        if not r.ok:
+            log.warning("readiness check %s %s: %s", r.name, "degraded" if r.degraded else "failed", r.detail)
+    body = {
+        "status": "unavailable" if failing else "degraded" if degraded else "ok",
+        "failing": failing,
+        "degraded": degraded,
+        # Driver errors can name hosts and ports: details stay in the logs and `flask diagnose`.
+        "checks": {r.name: {"ok": r.ok, **({"state": "degraded"} if r.degraded else {})} for r in results},
+    }
+    response = jsonify(body)
+    response.status_code = 200 if not failing else 503
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# Probes come over plain http from inside the network: never redirect them to https.
+for _view in (healthz, readyz):
+    _view.talisman_view_options = {"force_https": False}

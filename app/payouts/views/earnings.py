@@ -1,0 +1,224 @@
+"""The provider's Payouts and Earnings pages (on the dashboard blueprint, /provider/...).
+
+Every page works on the signed-in provider's own venue, loaded by owner (``venue_required``),
+never from the URL: there is no venue id to change.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Response, abort, current_app, flash, make_response, redirect, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.errors import DomainError
+from app.extensions import db
+from app.money import format_money
+from app.ops.errors import http_status
+from app.payouts import accounts as payout_accounts
+from app.payouts.demo_connect import account_object, deliver
+from app.payouts.earnings import (
+    PERIODS,
+    get_booking_lines,
+    get_period_rows,
+    get_venue_totals,
+    lines_csv,
+    local_range,
+    period_bounds,
+    period_label,
+)
+from app.payouts.models import Payout
+from app.payouts.shares import bp_label, rate_for_venues
+from app.rendering import render_page
+from app.timefmt import moment_label, venue_zone
+from app.venues.models import Venue
+from app.web.blueprints import dashboard as bp
+from app.web.guards import venue_required
+
+
+def _payouts_page(venue: Venue, *, status: int = 200) -> Response:
+    account = payout_accounts.get_account(venue.id)
+    zone = venue_zone(venue.timezone)
+    payouts = db.session.scalars(
+        select(Payout).where(Payout.venue_id == venue.id).order_by(Payout.created_at.desc()).limit(20)
+    ).all()
+    return render_page(
+        "payouts/payouts.html",
+        status=status,
+        venue=venue,
+        account=payout_accounts.describe(account),
+        totals=get_venue_totals(venue.id),
+        rate=bp_label(rate_for_venues([venue.id])[venue.id]),
+        collect_before_enabled=payout_accounts.collect_before_enabled(),
+        payouts=[
+            {
+                "id": p.payout_id,
+                "amount": format_money(p.amount_minor, p.currency),
+                "status": p.status.replace("_", " "),
+                "arrival": moment_label(p.arrival_at, zone) if p.arrival_at else "",
+            }
+            for p in payouts
+        ],
+    )
+
+
+@bp.get("/payouts")
+@venue_required
+def payouts(venue: Venue) -> Response:
+    return _payouts_page(venue)
+
+
+@bp.post("/payouts/connect")
+@venue_required
+def payouts_connect(venue: Venue) -> Response:
+    """Make the venue's payout account if needed and go to the gateway's onboarding."""
+    try:
+        url = payout_accounts.start_onboarding(venue)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+        return _payouts_page(venue, status=http_status(exc))
+    db.session.commit()
+    return redirect(url, 303)
+
+
+@bp.get("/payouts/return")
+@venue_required
+def payouts_return(venue: Venue) -> Response:
+    """Back from the gateway's onboarding: ask it where the account stands now."""
+    account = payout_accounts.get_account(venue.id)
+    if account is None:
+        return redirect(url_for(".payouts"))
+    try:
+        payout_accounts.refresh_account(account)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "warning")
+        return redirect(url_for(".payouts"))
+    db.session.commit()
+    view = payout_accounts.describe(account)
+    flash(
+        _("Payout account: %(view_label)s.", view_label=view.label), "success" if view.status == "enabled" else "info"
+    )
+    return redirect(url_for(".payouts"))
+
+
+@bp.get("/payouts/refresh")
+@venue_required
+def payouts_refresh(venue: Venue) -> Response:
+    """The onboarding link ran out (or was opened twice): Stripe sends the owner here; a new
+    link takes them back."""
+    if payout_accounts.get_account(venue.id) is None:
+        return redirect(url_for(".payouts"))
+    try:
+        url = payout_accounts.start_onboarding(venue)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+        return redirect(url_for(".payouts"))
+    db.session.commit()
+    return redirect(url, 303)
+
+
+# -- the Demo gateway's onboarding (Stripe's hosted page, played in-app) -----------------------------
+
+
+def _demo_account(venue: Venue):
+    account = payout_accounts.get_account(venue.id)
+    if account is None or account.gateway != "demo" or current_app.config.get("STRIPE_SECRET_KEY"):
+        abort(404)
+    return account
+
+
+@bp.get("/payouts/demo-onboarding")
+@venue_required
+def payouts_demo_onboarding(venue: Venue) -> Response:
+    account = _demo_account(venue)
+    return render_page("payouts/demo_onboarding.html", venue=venue, account=account, error=None)
+
+
+@bp.post("/payouts/demo-onboarding")
+@venue_required
+def payouts_demo_onboarding_submit(venue: Venue) -> Response:
+    account = _demo_account(venue)
+    outcome = request.form.get("outcome", "")
+    if outcome not in ("complete", "incomplete"):
+        return render_page(
+            "payouts/demo_onboarding.html",
+            status=422,
+            venue=venue,
+            account=account,
+            error=_("Choose how the demo onboarding ends."),
+        )
+    deliver("account.updated", account_object(account.account_id, complete=outcome == "complete", venue_id=venue.id))
+    db.session.commit()
+    return redirect(url_for(".payouts_return"), 303)
+
+
+# -- earnings ----------------------------------------------------------------------------------------
+
+
+def _period_args() -> tuple[str, date | None]:
+    period = request.args.get("period", "month")
+    if period not in PERIODS:
+        abort(400, _("The period is “month” or “week”."))
+    raw = request.args.get("start", "")
+    if not raw:
+        return period, None
+    try:
+        return period, date.fromisoformat(raw[:10])
+    except ValueError:
+        abort(400, _("The start is a date like 2026-11-01."))
+
+
+@bp.get("/earnings")
+@venue_required
+def earnings(venue: Venue) -> Response:
+    period, start = _period_args()
+    rows = get_period_rows(venue, period)
+    chosen = start or (rows[0].start if rows else None)
+    lines, chosen_label = [], None
+    if chosen is not None:
+        first, after = period_bounds(period, chosen)
+        lines = get_booking_lines(venue, *local_range(venue, first, after))
+        chosen = first
+        chosen_label = period_label(period, first)
+    return render_page(
+        "payouts/earnings.html",
+        "earnings_body",
+        venue=venue,
+        period=period,
+        rows=rows,
+        chosen=chosen,
+        chosen_label=chosen_label,
+        lines=[
+            {
+                "line": line,
+                "gross": format_money(line.gross_minor, line.currency),
+                "commission": format_money(line.commission_minor, line.currency),
+                "refunded": format_money(line.refunded_minor, line.currency),
+                "net": format_money(line.net_minor, line.currency),
+            }
+            for line in lines
+        ],
+        totals=get_venue_totals(venue.id),
+    )
+
+
+@bp.get("/earnings.csv")
+@venue_required
+def earnings_csv(venue: Venue) -> Response:
+    period, start = _period_args()
+    if start is None:
+        lines = get_booking_lines(venue)
+        name = f"earnings-{venue.slug}-all.csv"
+    else:
+        first, after = period_bounds(period, start)
+        lines = get_booking_lines(venue, *local_range(venue, first, after))
+        name = f"earnings-{venue.slug}-{period}-{first.isoformat()}.csv"
+    response = make_response(lines_csv(lines))
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,467 @@
+"""Dashboard pages for services, team, FAQs and photos (routes on the venues_dashboard blueprint).
+
+Each page lists the venue's own items above an add form. A row edits in place with HTMX, or on
+the full page without JavaScript. Every change answers an HTMX request with the fragment to
+swap plus a toast, and a plain request with a redirect plus a flash. Items are always looked
+up inside the provider's own venue, so another venue's ids are simply not found (404).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy.exc import IntegrityError
+from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
+
+from app.booking.deposits import describe_payment
+from app.errors import DomainError, InvalidTransition, LimitReached, ValidationFailed
+from app.extensions import db
+from app.money import format_money
+from app.ops.errors import http_status
+from app.rendering import add_toast, is_htmx, render_page
+from app.venues.approval import STATUS_LABELS
+from app.venues.catalog_forms import (
+    AltTextForm,
+    FAQForm,
+    ImageUploadForm,
+    ServiceForm,
+    TeamMemberForm,
+    format_price_input,
+)
+from app.venues.images import MAX_IMAGES, add_image, delete_image, set_alt_text, set_cover
+from app.venues.models import MAX_FAQS, MAX_TEAM_MEMBERS, TeamMember, Venue
+from app.venues.service import (
+    WIZARD_STEPS,
+    add_faq,
+    add_team_member,
+    advance_onboarding,
+    get_categories,
+    move,
+    note_change,
+    remove_faq,
+    remove_service,
+    remove_team_member,
+    reorder,
+    save_service,
+    update_faq,
+    update_team_member,
+)
+from app.venues.wizard import STEP_LABELS, wizard_context
+from app.web.blueprints import dashboard as bp
+from app.web.guards import venue_required
+
+IN_USE = {
+    "services": _l("{} has bookings, so it can't be removed. Untick “Customers can book it” to hide it instead."),
+}
+PAGE_TITLES = {"services": _l("Services"), "team": _l("Team"), "faqs": _l("FAQs"), "images": _l("Photos")}
+# What must exist before a step can be left; team and FAQs are optional.
+CONTINUE_NEEDS = {
+    "services": (lambda v: bool(v.active_services), "Add at least one service customers can book before you continue."),
+    "images": (
+        lambda v: bool(v.gallery),
+        "Add at least one photo before you continue: it's the first thing customers see.",
+    ),
+}
+
+
+# -- display helpers (decided values for the templates) ------------------------------------
+
+
+def service_payment_label(service: Any) -> str:
+    return describe_payment(
+        service.payment_mode,
+        deposit_percent=service.deposit_percent,
+        deposit_fixed_minor=service.deposit_fixed_minor,
+        currency=service.currency,
+    )
+
+
+def duration_label(minutes: int) -> str:
+    """90 -> "1 h 30 min", 60 -> "1 h", 45 -> "45 min"."""
+    hours, rest = divmod(minutes, 60)
+    parts = ([f"{hours} h"] if hours else []) + ([f"{rest} min"] if rest or not hours else [])
+    return " ".join(parts)
+
+
+# -- page rendering ----------------------------------------------------------------------------
+
+
+def _lists(venue: Venue, step: str) -> dict[str, Any]:
+    if step == "services":
+        return {"services": venue.services}
+    if step == "team":
+        return {"team": venue.team, "at_limit": len(venue.team) >= MAX_TEAM_MEMBERS, "limit": MAX_TEAM_MEMBERS}
+    if step == "faqs":
+        return {"faqs": venue.faqs, "at_limit": len(venue.faqs) >= MAX_FAQS, "limit": MAX_FAQS}
+    return {"images": venue.gallery, "at_limit": len(venue.gallery) >= MAX_IMAGES, "limit": MAX_IMAGES}
+
+
+def _blank_form(venue: Venue, step: str) -> FlaskForm:
+    return {
+        "services": lambda: _service_form(submitted=False),
+        "team": lambda: _team_form(venue, submitted=False),
+        "faqs": lambda: FAQForm(formdata=None),
+        "images": lambda: ImageUploadForm(formdata=None),
+    }[step]()
+
+
+def _render(step: str, venue: Venue, *, block: str | None = "", status: int = 200, **extra: Any) -> Response:
+    """The step's page, or for HTMX its ``block`` (the list-and-form panel unless named)."""
+    context: dict[str, Any] = {
+        "venue": venue,
+        "status_label": STATUS_LABELS[venue.status],
+        "step_title": PAGE_TITLES[step],
+        # Same rule as the profile steps: onboarding until the provider reaches "review".
+        "onboarding": venue.onboarding_step != WIZARD_STEPS[-1],
+        "price_label": format_money,
+        "payment_label": service_payment_label,
+        "duration_label": duration_label,
+        "editing_id": None,
+        **wizard_context(venue, step),
+        **_lists(venue, step),
+    }
+    context["next_label"] = STEP_LABELS.get(context["next_step"] or "", "")
+    context.update(extra)
+    if "form" not in context:
+        context["form"] = _blank_form(venue, step)
+    return render_page(
+        f"venues/dashboard/{step}.html", f"{step}_panel" if block == "" else block, status=status, **context
+    )
+
+
+def _saved(step: str, venue: Venue, message: str, *, block: str | None = "", **extra: Any) -> Response:
+    """After a commit: the fresh fragment and a toast for HTMX, else a flash and a redirect."""
+    if is_htmx():
+        return add_toast(_render(step, venue, block=block, **extra), message)
+    flash(message, "success")
+    return redirect(url_for(f"venues_dashboard.{step}"))
+
+
+def _refused(step: str, venue: Venue, exc: DomainError, errors: list[str] | None = None, **extra: Any) -> Response:
+    """A domain error: undo anything half-done and show its message (in ``errors`` or above the
+    list) with its status, 409 or 422."""
+    db.session.rollback()
+    if errors is None or isinstance(exc, LimitReached):
+        extra["error"] = exc.message
+    else:
+        errors.append(exc.message)
+    return _render(step, venue, status=http_status(exc), **extra)
+
+
+def _own(items: list[Any], item_id: int) -> Any:
+    """One of the venue's own items, or 404: other venues' ids don't exist from here."""
+    item = next((i for i in items if i.id == item_id), None)
+    if item is None:
+        abort(404)
+    return item
+
+
+def _with_ids(form: FlaskForm, prefix: str) -> FlaskForm:
+    """Edit forms share field names with the add form; give their HTML ids a prefix."""
+    for f in form:
+        f.id = f"{prefix}-{f.id}"
+        f.label.field_id = f.id
+    return form
+
+
+# -- services ------------------------------------------------------------------------------------
+
+
+def _service_form(service: Any = None, *, submitted: bool = True) -> ServiceForm:
+    form = ServiceForm(obj=service) if submitted else ServiceForm(formdata=None, obj=service)
+    form.category_id.choices = [SelectChoice("", "No category")] + [
+        SelectChoice(str(c.id), c.name) for c in get_categories()
+    ]
+    if service is not None:
+        _with_ids(form, f"service-{service.id}")
+        if not submitted:
+            form.price.data = format_price_input(service.price_minor)
+        if service.deposit_fixed_minor and form.deposit_fixed.data is None:  # shown, or kept when not sent
+            form.deposit_fixed.data = format_price_input(service.deposit_fixed_minor)
+    return form
+
+
+@bp.route("/venue/services", methods=["GET", "POST"])
+@venue_required
+def services(venue: Venue) -> Response:
+    if request.method == "GET":
+        return _render("services", venue)
+    form = _service_form()
+    if not form.validate():
+        return _render("services", venue, status=422, form=form)
+    try:
+        service = save_service(venue, None, **form.service_fields())
+    except DomainError as exc:
+        return _refused("services", venue, exc, form.form_errors, form=form)
+    advance_onboarding(venue, "services")
+    db.session.commit()
+    return _saved("services", venue, _("Added “%(service_name)s”.", service_name=service.name))
+
+
+@bp.route("/venue/services/<int:service_id>", methods=["GET", "POST"])
+@venue_required
+def edit_service(venue: Venue, service_id: int) -> Response:
+    service = _own(venue.services, service_id)
+    submitted = request.method == "POST"
+    form = _service_form(service, submitted=submitted)
+    editing = {"block": "service_edit", "editing_id": service.id, "item": service, "edit_form": form}
+    if not submitted:
+        return _render("services", venue, **editing)
+    if not form.validate():
+        return _render("services", venue, status=422, **editing)
+    try:
+        save_service(venue, service, **form.service_fields())
+    except DomainError as exc:
+        return _refused("services", venue, exc, form.form_errors, **editing)
+    db.session.commit()
+    return _saved(
+        "services", venue, _("Saved “%(service_name)s”.", service_name=service.name), block="service_row", item=service
+    )
+
+
+# -- team ----------------------------------------------------------------------------------------
+
+
+def _team_form(venue: Venue, member: TeamMember | None = None, *, submitted: bool = True) -> TeamMemberForm:
+    form = TeamMemberForm(obj=member) if submitted else TeamMemberForm(formdata=None, obj=member)
+    form.service_ids.choices = [SelectChoice(str(s.id), s.name) for s in venue.services]
+    if member is not None:
+        _with_ids(form, f"member-{member.id}")
+        if not submitted:
+            form.photo.data = None
+            form.service_ids.data = [s.id for s in member.services]
+            form.alt_text.data = member.photo.alt_text if member.photo else ""
+    return form
+
+
+def _member_fields(form: TeamMemberForm) -> dict[str, Any]:
+    return {
+        "name": form.name.data,
+        "title": form.title.data or "",
+        "bio": form.bio.data or "",
+        "service_ids": form.service_ids.data or [],
+    }
+
+
+def _save_member_photo(venue: Venue, member: TeamMember, form: TeamMemberForm) -> None:
+    """A new upload replaces the photo; "remove" drops it; otherwise its alt text may change."""
+    old = member.photo
+    alt_text = (form.alt_text.data or "").strip()
+    if form.has_photo:
+        member.photo = add_image(venue, form.photo.data.read(), alt_text=alt_text, kind="team")
+    elif old is not None and form.remove_photo.data:
+        member.photo = None
+    elif old is not None and alt_text and alt_text != old.alt_text:
+        set_alt_text(venue, old.id, alt_text)
+    if old is not None and member.photo is not old:
+        delete_image(venue, old.id)
+
+
+@bp.route("/venue/team", methods=["GET", "POST"])
+@venue_required
+def team(venue: Venue) -> Response:
+    if request.method == "GET":
+        return _render("team", venue)
+    form = _team_form(venue)
+    if not form.validate():
+        return _render("team", venue, status=422, form=form)
+    try:
+        member = add_team_member(venue, **_member_fields(form))
+        _save_member_photo(venue, member, form)
+    except DomainError as exc:
+        return _refused("team", venue, exc, form.form_errors, form=form)
+    advance_onboarding(venue, "team")
+    db.session.commit()
+    return _saved("team", venue, _("Added %(member_name)s to your team.", member_name=member.name))
+
+
+@bp.route("/venue/team/<int:member_id>", methods=["GET", "POST"])
+@venue_required
+def edit_team_member(venue: Venue, member_id: int) -> Response:
+    member = _own(venue.team, member_id)
+    submitted = request.method == "POST"
+    form = _team_form(venue, member, submitted=submitted)
+    editing = {"block": "team_edit", "editing_id": member.id, "item": member, "edit_form": form}
+    if not submitted:
+        return _render("team", venue, **editing)
+    if not form.validate():
+        return _render("team", venue, status=422, **editing)
+    try:
+        update_team_member(venue, member.id, **_member_fields(form))
+        _save_member_photo(venue, member, form)
+    except DomainError as exc:
+        return _refused("team", venue, exc, form.form_errors, **editing)
+    db.session.commit()
+    return _saved("team", venue, _("Saved %(member_name)s.", member_name=member.name), block="team_row", item=member)
+
+
+# -- FAQs ----------------------------------------------------------------------------------------
+
+
+@bp.route("/venue/faqs", methods=["GET", "POST"])
+@venue_required
+def faqs(venue: Venue) -> Response:
+    if request.method == "GET":
+        return _render("faqs", venue)
+    form = FAQForm()
+    if not form.validate():
+        return _render("faqs", venue, status=422, form=form)
+    try:
+        add_faq(venue, question=form.question.data, answer=form.answer.data)
+    except DomainError as exc:
+        return _refused("faqs", venue, exc, form.form_errors, form=form)
+    advance_onboarding(venue, "faqs")
+    db.session.commit()
+    return _saved("faqs", venue, _("Question added."))
+
+
+@bp.route("/venue/faqs/<int:faq_id>", methods=["GET", "POST"])
+@venue_required
+def edit_faq(venue: Venue, faq_id: int) -> Response:
+    faq = _own(venue.faqs, faq_id)
+    submitted = request.method == "POST"
+    form = _with_ids(FAQForm(obj=faq) if submitted else FAQForm(formdata=None, obj=faq), f"faq-{faq.id}")
+    editing = {"block": "faq_edit", "editing_id": faq.id, "item": faq, "edit_form": form}
+    if not submitted:
+        return _render("faqs", venue, **editing)
+    if not form.validate():
+        return _render("faqs", venue, status=422, **editing)
+    try:
+        update_faq(venue, faq.id, question=form.question.data, answer=form.answer.data)
+    except DomainError as exc:
+        return _refused("faqs", venue, exc, form.form_errors, **editing)
+    db.session.commit()
+    return _saved("faqs", venue, _("Question saved."), block="faq_row", item=faq)
+
+
+# -- photos --------------------------------------------------------------------------------------
+
+
+@bp.route("/venue/images", methods=["GET", "POST"])
+@venue_required
+def images(venue: Venue) -> Response:
+    if request.method == "GET":
+        return _render("images", venue)
+    form = ImageUploadForm()
+    if not form.validate():
+        return _render("images", venue, status=422, form=form)
+    try:
+        add_image(venue, form.photo.data.read(), alt_text=form.alt_text.data)
+    except DomainError as exc:
+        return _refused("images", venue, exc, form.photo.errors, form=form)
+    note_change(venue, "images")
+    advance_onboarding(venue, "images")
+    db.session.commit()
+    return _saved("images", venue, _("Photo added."))
+
+
+@bp.post("/venue/images/<int:image_id>/cover")
+@venue_required
+def cover_image(venue: Venue, image_id: int) -> Response:
+    _own(venue.gallery, image_id)
+    set_cover(venue, image_id)
+    note_change(venue, "images")
+    db.session.commit()
+    return _saved("images", venue, _("Cover photo changed."))
+
+
+@bp.post("/venue/images/<int:image_id>/alt")
+@venue_required
+def image_alt_text(venue: Venue, image_id: int) -> Response:
+    image = _own(venue.gallery, image_id)
+    form = _with_ids(AltTextForm(), f"image-{image.id}")
+    card = {"block": "image_card", "item": image, "alt_form": form}
+    if not form.validate():
+        return _render("images", venue, status=422, **card)
+    try:
+        set_alt_text(venue, image.id, form.alt_text.data)
+    except ValidationFailed as exc:
+        return _refused("images", venue, exc, form.alt_text.errors, **card)
+    note_change(venue, "images")
+    db.session.commit()
+    return _saved("images", venue, _("Photo description saved."), block="image_card", item=image)
+
+
+# -- delete, move and reorder: the same for each list -----------------------------------------
+
+
+def _delete_image(venue: Venue, image_id: int) -> None:
+    delete_image(venue, image_id)
+    note_change(venue, "images")
+
+
+# step -> (collection items, what one item is called, remove(venue, id), singular endpoint word)
+LISTS: dict[str, tuple[Callable[[Venue], list[Any]], Callable[[Any], str], Callable[[Venue, int], None], str]] = {
+    "services": (lambda v: v.services, lambda i: f"“{i.name}”", remove_service, "service"),
+    "team": (lambda v: v.team, lambda i: i.name, remove_team_member, "team_member"),
+    "faqs": (lambda v: v.faqs, lambda i: _("the question"), remove_faq, "faq"),
+    "images": (lambda v: v.gallery, lambda i: _("the photo"), _delete_image, "image"),
+}
+
+
+def _list_routes(step: str) -> None:
+    items_of, label, remove, word = LISTS[step]
+
+    def delete(venue: Venue, item_id: int) -> Response:
+        what = label(_own(items_of(venue), item_id))
+        try:
+            with db.session.begin_nested():
+                remove(venue, item_id)
+                db.session.flush()
+        except IntegrityError:
+            # Bookings keep their service (a foreign key without cascade): hide it instead.
+            return _refused(
+                step, venue, InvalidTransition(str(IN_USE.get(step, _l("That item is in use."))).format(what))
+            )
+        db.session.commit()
+        return _saved(step, venue, _("Removed %(what)s.", what=what))
+
+    def move_item(venue: Venue, item_id: int, direction: str) -> Response:
+        what = label(_own(items_of(venue), item_id))
+        move(venue, step, item_id, direction)
+        db.session.commit()
+        if step == "images":
+            where = _("earlier") if direction == "up" else _("later")
+        else:
+            where = _("up") if direction == "up" else _("down")
+        return _saved(step, venue, _("Moved %(what)s %(where)s.", what=what, where=where))
+
+    def order(venue: Venue) -> Response:
+        try:
+            ids = [int(i) for i in request.form.getlist("ids")]
+            reorder(venue, step, ids)
+        except ValueError:
+            return _refused(step, venue, ValidationFailed("The new order must list each item once."))
+        except DomainError as exc:
+            return _refused(step, venue, exc)
+        db.session.commit()
+        return _saved(step, venue, _("New order saved."))
+
+    def done(venue: Venue) -> Response:
+        ready, message = CONTINUE_NEEDS.get(step, (lambda v: True, ""))
+        if not ready(venue):
+            return _render(step, venue, block=None, status=422, continue_error=message)
+        advance_onboarding(venue, step)
+        db.session.commit()
+        return redirect(url_for(f"venues_dashboard.{wizard_context(venue, step)['next_step']}"))
+
+    base = f"/venue/{step}"
+    bp.add_url_rule(f"{base}/<int:item_id>/delete", f"delete_{word}", venue_required(delete), methods=["POST"])
+    bp.add_url_rule(
+        f"{base}/<int:item_id>/move/<any(up, down):direction>",
+        f"move_{word}",
+        venue_required(move_item),
+        methods=["POST"],
+    )
+    bp.add_url_rule(f"{base}/order", f"order_{step}", venue_required(order), methods=["POST"])
+    bp.add_url_rule(f"{base}/done", f"{step}_done", venue_required(done), methods=["POST"])
+
+
+for _step in LISTS:
+    _list_routes(_step)

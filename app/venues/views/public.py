@@ -1,0 +1,88 @@
+"""Public venue pages and the sitemap: what customers and search engines see of a venue.
+
+The view builds a page of decided, plain values (``build_venue_page``); the template only
+lays them out. The admin preview renders the same page with a review panel on top.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import abort, make_response, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from app.extensions import db
+from app.urls import absolute_url
+from app.venues.models import Service, TeamMember, Venue, VenueStatus
+from app.venues.slugs import find_venue_by_any_slug
+from app.venues.venue_page import (
+    build_venue_page,
+    page_etag,
+)
+from app.web.blueprints import public as bp
+
+# Everything build_venue_page reads, loaded with the venue: one query per relation, however
+# many services, photos or team members the venue has (team photos are among its images).
+VENUE_PAGE_LOADS = (
+    joinedload(Venue.category),
+    selectinload(Venue.images),
+    selectinload(Venue.services).joinedload(Service.category),
+    selectinload(Venue.opening_hours),
+    selectinload(Venue.closures),
+    selectinload(Venue.team).selectinload(TeamMember.services),
+    selectinload(Venue.faqs),
+)
+
+SITEMAP_LIMIT = 50_000  # the sitemap protocol's maximum per file
+
+
+# -- routes ----------------------------------------------------------------------------------
+
+
+@bp.get("/venues/<slug>")
+def venue_page(slug: str):
+    venue = find_venue_by_any_slug(slug, options=VENUE_PAGE_LOADS)
+    if venue is None or not (venue.is_public or may_preview(venue)):
+        abort(404)  # a hidden listing is indistinguishable from a missing one
+    if slug != venue.slug:
+        return redirect(url_for(".venue_page", slug=venue.slug), code=301)
+    page = build_venue_page(venue, now=datetime.now(UTC))
+    etag = page_etag(page)  # before rendering: rendering consumes flashed messages
+    response = make_response(render_template("venues/public/venue.html", **page))
+    response.set_etag(etag, weak=True)
+    # The page carries the viewer's navbar and CSRF token: browsers may keep it, shared caches not.
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.vary.add("Cookie")
+    return response.make_conditional(request)
+
+
+@bp.get("/sitemap.xml")
+def sitemap():
+    rows = db.session.execute(
+        select(Venue.slug, Venue.updated_at)
+        .where(Venue.status == VenueStatus.APPROVED)
+        .order_by(Venue.id)
+        .limit(SITEMAP_LIMIT)
+    ).all()
+    entries = [
+        (
+            absolute_url("venues_public.venue_page", slug=slug),
+            updated_at.astimezone(UTC).isoformat(timespec="seconds"),
+        )
+        for slug, updated_at in rows
+    ]
+    response = make_response(render_template("venues/public/sitemap.xml", entries=entries))
+    response.mimetype = "application/xml"
+    return response
+
+
+# -- who may see a listing that is not live ---------------------------------------------------
+
+
+def may_preview(venue: Venue) -> bool:
+    """The owner and admins see a listing whatever its status; everyone else only when approved."""
+    if not current_user.is_authenticated:
+        return False
+    return current_user.id == venue.owner_id or current_user.is_admin
