@@ -3,7 +3,6 @@ contact, JSON-LD) and its ETag, for the public page and the admins' preview."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from datetime import date, datetime
@@ -13,9 +12,8 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
-from flask import current_app, session, url_for
+from flask import current_app, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 from markupsafe import Markup
 
 from app.booking.deposits import service_pay_label
@@ -28,26 +26,6 @@ from app.urls import absolute_url
 from app.venues.approval import STATUS_LABELS
 from app.venues.hours import WEEKDAYS, Range, format_minute, is_open_at, weekday_name
 from app.venues.models import Closure, Service, Venue, VenueImage
-
-
-def page_etag(page: dict[str, Any]) -> str:
-    """A validator over everything the page shows, and who it is shown to.
-
-    ``venue.updated_at`` alone is not enough: edits to services, hours or team rows don't
-    touch the venue row, and "Open now" changes with the clock.
-    """
-    from app.saved.service import viewer_saved_ids
-    from app.web.guards import count_cart_items
-
-    viewer = [
-        viewer_saved_ids(),  # the hearts
-        current_user.get_id() if current_user.is_authenticated else "anonymous",
-        session.get("csrf_token", ""),
-        repr(session.get("_flashes", "")),
-        count_cart_items(),  # the navbar shows the cart count
-    ]
-    payload = json.dumps([page, viewer], sort_keys=True, default=str)
-    return hashlib.sha256(payload.encode()).hexdigest()[:32]
 
 
 def build_venue_page(venue: Venue, *, now: datetime) -> dict[str, Any]:

@@ -14,8 +14,8 @@ from app.discovery.results import build_search_page, page_heading
 from app.extensions import db
 from app.rendering import add_toast, is_htmx, render_page
 from app.venues.service import get_categories
-from app.venues.venue_page import page_etag
 from app.web.blueprints import discovery as bp
+from app.web.etags import page_etag
 from search.backend import get_version, search
 from search.backend import suggest as suggest_terms
 from search.places import find_places

@@ -30,11 +30,12 @@ from app.accounts.models import Role
 from app.booking.amounts import amount_due
 from app.booking.deposits import keeps_card
 from app.booking.lifecycle import STATUS_LABELS
-from app.booking.models import Order, OrderStatus
+from app.booking.models import Order, OrderStatus, TopUp
 from app.booking.order_lifecycle import PAID_STATES
 from app.booking.order_lifecycle import STATUS_LABELS as ORDER_LABELS
 from app.booking.policy import describe_fees, describe_policy
 from app.booking.presenting import booking_time, when_label, zone_of
+from app.checkout.top_ups import give_up
 from app.errors import InvalidTransition
 from app.extensions import csrf, db
 from app.i18n import format_locale
@@ -201,8 +202,6 @@ def checkout_state(payment: Payment, now: datetime) -> str:
 
 
 def get_top_up(payment: Payment):
-    from app.booking.models import TopUp
-
     return db.session.scalar(select(TopUp).where(TopUp.payment_id == payment.id))
 
 
@@ -407,8 +406,6 @@ def demo_cancel(session_id: str) -> Response:
     if checkout_state(payment, datetime.now(UTC)) == "paid":
         return redirect(after_payment_url(payment), 303)
     if payment.kind == PaymentKind.TOP_UP:  # walking away from a move: the booking keeps its time
-        from app.checkout.top_ups import give_up
-
         try:
             give_up(get_top_up(payment), customer=current_user)
         except InvalidTransition as exc:

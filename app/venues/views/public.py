@@ -19,9 +19,9 @@ from app.venues.models import Service, TeamMember, Venue, VenueStatus
 from app.venues.slugs import find_venue_by_any_slug
 from app.venues.venue_page import (
     build_venue_page,
-    page_etag,
 )
 from app.web.blueprints import public as bp
+from app.web.etags import page_etag
 
 # Everything build_venue_page reads, loaded with the venue: one query per relation, however
 # many services, photos or team members the venue has (team photos are among its images).
