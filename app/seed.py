@@ -53,7 +53,7 @@ def seed_demo() -> list[dict[str, str]]:
     for venue in venues_taking_payments(providers):
         connect_enabled_demo_account(venue)
     if made:
-        from app.booking.demo import seed_demo_bookings
+        from app.checkout.demo import seed_demo_bookings
 
         customers = [get_user_by_email(email) for role, email, _ in DEMO_ACCOUNTS if role == Role.CUSTOMER]
         seed_demo_bookings(DEMO_ACCOUNTS[1][1], customers[:2])

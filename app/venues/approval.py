@@ -11,11 +11,8 @@ from flask_babel import lazy_gettext as _l
 
 from app.accounts.models import Role, User
 from app.admin import audit
-from app.email import send_email
 from app.errors import InvalidTransition, ValidationFailed
-from app.payouts.accounts import get_account, status_of, takes_paid_bookings
-from app.payouts.models import AccountStatus
-from app.urls import absolute_url
+from app.venues.events import listing_decided
 from app.venues.models import Venue, VenueStatus
 from app.venues.service import missing_for_submission
 
@@ -63,7 +60,8 @@ def _may_act(transition: Transition, venue: Venue, user: User) -> bool:
 
 
 def transition(venue: Venue, action: str, *, actor: User, reason: str = "", notify: bool = True) -> None:
-    """Apply ``action`` or raise InvalidTransition/ValidationFailed; audit and notify."""
+    """Apply ``action`` or raise InvalidTransition/ValidationFailed; audit, and an admin's
+    decision fires ``listing_decided``."""
     t = TRANSITIONS.get(action)
     if t is None:
         raise InvalidTransition(_("That is not something a listing can do."))
@@ -100,8 +98,8 @@ def transition(venue: Venue, action: str, *, actor: User, reason: str = "", noti
         to_state=t.target,
         reason=reason or None,
     )
-    if t.by == "admin" and notify:
-        _tell_owner(venue, action, reason)
+    if t.by == "admin" and notify:  # the owner is told (app/notifications/listings.py)
+        listing_decided.send(action, venue=venue, reason=reason)
 
 
 def acknowledge_changes(venue: Venue, *, actor: User) -> None:
@@ -120,31 +118,6 @@ def acknowledge_changes(venue: Venue, *, actor: User) -> None:
         fields=list(venue.changed_fields),
     )
     venue.changed_fields = []
-
-
-def _tell_owner(venue: Venue, action: str, reason: str) -> None:
-    subjects = {
-        "approve": _l("%(venue)s is live on CozyWish", venue=venue.name),
-        "reject": _l("%(venue)s needs a few changes", venue=venue.name),
-        "suspend": _l("%(venue)s has been suspended", venue=venue.name),
-        "reinstate": _l("%(venue)s is live again", venue=venue.name),
-    }
-    # A live listing whose payouts aren't set up yet: the email says what is still needed for
-    # customers to book it online (or for us to pay the owner), with the link to set them up.
-    send_email(
-        venue.owner.email,
-        subjects[action],
-        "venue_decision",
-        user=venue.owner,
-        venue=venue,
-        action=action,
-        reason=reason,
-        venue_url=absolute_url("venues_public.venue_page", slug=venue.slug),
-        dashboard_url=absolute_url("venues_dashboard.home"),
-        bookable=takes_paid_bookings(venue.id),
-        payouts_done=status_of(get_account(venue.id)) == AccountStatus.ENABLED,
-        payouts_url=absolute_url("venues_dashboard.payouts"),
-    )
 
 
 def _past(action: str) -> str:

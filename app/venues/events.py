@@ -18,6 +18,12 @@ from blinker import Namespace
 
 signals = Namespace()
 times_opened = signals.signal("times-opened", doc="A venue's working time grew: new times may be free.")
+# An admin decided a listing (sender: the action, ``approve``, ``reject``, ``suspend`` or
+# ``reinstate``); receivers get ``venue`` and ``reason``. The owner's email listens to it
+# (app/notifications/listings.py), which says too what payouts still need.
+listing_decided = signals.signal(
+    "listing-decided", doc="An admin approved, rejected, suspended or reinstated a listing."
+)
 
 
 def announce_opened(reason: str, venue_id: int, days: Iterable[date] | None = None) -> None:

@@ -26,6 +26,7 @@ def test_each_signal_has_its_receivers_after_create_app(app):
     ]
     assert receivers(events.holds_expiring) == ["app.checkout.top_ups.release_run_out_holds"]
     assert receivers(venue_events.times_opened) == ["app.waitlist.offers.offer_new_hours"]
+    assert receivers(venue_events.listing_decided) == ["app.notifications.listings.on_decided"]
     assert receivers(events.booking_cancelled) == [
         "app.notifications.cancellations.on_cancelled",  # the customer and the owner are told
         "app.payments.receivers.late_cancellation_fee",
