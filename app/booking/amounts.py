@@ -4,7 +4,7 @@
 payment charges its ``due_now_minor``, gateways show it. The promo discount is decided at
 checkout by app/promos/ and kept on the order (``Order.promo_discount_minor``), the gift
 voucher's part by app/vouchers/, and each booking's online part (the whole price, a deposit,
-or nothing: app/booking/deposits.py) on the booking, so they are read from there.
+or nothing: app/venues/deposits.py) on the booking, so they are read from there.
 
     items subtotal - promo discount = total
     total = voucher applied + due now + due at the venue
@@ -18,8 +18,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from app.booking.deposits import DEPOSIT_MODES, pay_now_label
 from app.booking.models import Order
+from app.venues.deposits import DEPOSIT_MODES, pay_now_label
 
 
 @dataclass(frozen=True)

@@ -14,13 +14,13 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import selectinload
 
 from app.booking.availability import Busyness, busy_window, find_slot, get_busy_for_venues
-from app.booking.deposits import service_pay_label
 from app.booking.errors import CartItemInvalid
 from app.booking.events import cart_refusal
 from app.booking.models import CartItem, Order
 from app.booking.policy import describe_fees
 from app.extensions import db
 from app.timefmt import moment_label, venue_zone
+from app.venues.deposits import service_pay_label
 from app.venues.models import Service, TeamMember, Venue, VenueStatus
 
 MAX_ITEMS = 20

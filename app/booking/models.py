@@ -171,7 +171,7 @@ class Booking(db.Model):
     cancel_free_hours: Mapped[int] = mapped_column(Integer)
     cancel_late_fee_percent: Mapped[int | None] = mapped_column(Integer)  # None: no late cancellation
     no_show_fee_percent: Mapped[int | None] = mapped_column(Integer)  # None: no no-show fee
-    # How it was paid when booked (app/booking/deposits.py): the part paid online (the whole
+    # How it was paid when booked (app/venues/deposits.py): the part paid online (the whole
     # price unless a deposit or pay-at-the-venue); the rest is due at the venue.
     payment_mode: Mapped[str] = mapped_column(String(16), default="full", server_default="full")
     online_minor: Mapped[int] = mapped_column(Integer, default=_whole_price)

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from app.booking.deposits import split_fee
+from app.venues.deposits import split_fee
 
 
 @dataclass(frozen=True)

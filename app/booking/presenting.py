@@ -14,11 +14,11 @@ from werkzeug.wrappers import Response
 
 from app import timefmt
 from app.booking import lifecycle
-from app.booking.deposits import booking_paid_label
 from app.booking.models import Booking
 from app.booking.policy import describe_fees
 from app.extensions import db
 from app.money import format_money
+from app.venues.deposits import booking_paid_label
 from app.venues.models import Venue
 
 

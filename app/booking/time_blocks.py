@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import abort
+from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
 from app.booking.models import TimeBlock
+from app.errors import NotFound
 from app.extensions import db
 from app.venues.events import announce_opened
 from app.venues.models import Venue
@@ -31,7 +32,7 @@ def add_time_block(
     venue: Venue, *, member_id: int | None, starts_at: datetime, ends_at: datetime, reason: str
 ) -> TimeBlock:
     if member_id is not None and member_id not in {m.id for m in venue.team}:
-        abort(404)
+        raise NotFound(_("That team member doesn't work at this venue."))
     block = TimeBlock(
         venue_id=venue.id, team_member_id=member_id, starts_at=starts_at, ends_at=ends_at, reason=reason.strip()
     )
@@ -43,7 +44,7 @@ def add_time_block(
 def remove_time_block(venue: Venue, block_id: int) -> TimeBlock:
     block = db.session.scalar(select(TimeBlock).where(TimeBlock.id == block_id, TimeBlock.venue_id == venue.id))
     if block is None:
-        abort(404)
+        raise NotFound(_("That team member doesn't work at this venue."))
     db.session.delete(block)
     # The blocked span's UTC dates, widened by a day each side for the venue's zone.
     first, last = block.starts_at.date() - timedelta(days=1), block.ends_at.date() + timedelta(days=1)

@@ -27,7 +27,6 @@ from app.booking import order_lifecycle
 from app.booking.amounts import amount_due
 from app.booking.availability import FirstLook, find_slot, first_look_at_cart
 from app.booking.cart import CartOwner, get_items, snapshot_items
-from app.booking.deposits import keeps_card, payment_terms
 from app.booking.errors import SlotUnavailable, is_member_overlap
 from app.booking.models import Booking, CartItem, Order, OrderStatus
 from app.booking.order_lifecycle import expire_holds
@@ -38,6 +37,7 @@ from app.payouts.accounts import unpayable_message
 from app.promos import redemption as promos
 from app.scheduling import Slot
 from app.timefmt import moment_label, venue_zone
+from app.venues.deposits import keeps_card, payment_terms
 from app.venues.models import Service, TeamMember, VenueStatus
 from app.vouchers.redemption import redeem_at_checkout
 

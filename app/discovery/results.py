@@ -16,7 +16,7 @@ from flask_babel import ngettext
 from app.discovery.cards import _money_label, build_cards
 from app.discovery.params import OUTER_FIELDS, SearchRequest, SearchState, _decimal_text
 from app.i18n import format_locale
-from app.venues.venue_page import DEFAULT_TILE_ATTRIBUTION
+from app.web.venue_page import DEFAULT_TILE_ATTRIBUTION
 from search.types import (
     PRICE_BUCKETS,
     RATING_BUCKETS,

@@ -10,7 +10,6 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 
-from app.booking.deposits import booking_paid_label
 from app.booking.events import order_paid
 from app.booking.ics import calendar
 from app.booking.lifecycle import booking_time_short, local_time
@@ -21,6 +20,7 @@ from app.notifications.preferences import EMAIL, SMS, channels_for, get_sms_numb
 from app.notifications.reminders import plan_reminders
 from app.notifications.sms import send_sms_later
 from app.urls import absolute_url
+from app.venues.deposits import booking_paid_label
 
 
 @order_paid.connect

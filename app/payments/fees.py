@@ -1,7 +1,7 @@
 """No-show and late-cancellation fees, charged to the saved card off-session, exactly once.
 
 A late cancellation or a provider's no-show mark calls ``record_fee``: the fee (a percent of
-what the booking costs, app/booking/deposits.py) is taken from what was paid online first
+what the booking costs, app/venues/deposits.py) is taken from what was paid online first
 (kept, not refunded) and only the rest is charged to the card the checkout saved. Once:
 
 - one ``BookingFee`` row per booking and kind (a unique key): a second mark or a retried
@@ -29,7 +29,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
-from app.booking.deposits import split_fee
 from app.booking.models import Booking
 from app.email import send_email, speaking_to
 from app.extensions import db
@@ -41,6 +40,7 @@ from app.payments.ports import GatewayError
 from app.payments.saved_cards import as_card, get_saved_card
 from app.payouts.transfers import schedule_transfers
 from app.urls import absolute_url
+from app.venues.deposits import split_fee
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,6 @@ from sqlalchemy import select
 from app.accounts.models import User
 from app.booking.amounts import amount_due
 from app.booking.cart import Restored
-from app.booking.deposits import keeps_card
 from app.booking.models import Booking, Order, OrderStatus, ReleaseReason
 from app.booking.order_lifecycle import lock_order, release_order
 from app.errors import InvalidTransition
@@ -23,6 +22,7 @@ from app.payments.ports import CheckoutCharge, LineItem, PaymentGateway, TopUpCh
 from app.payments.refunds import refund_order, refundable
 from app.timefmt import moment_label, venue_zone
 from app.urls import absolute_url
+from app.venues.deposits import keeps_card
 
 
 def get_open_payment(order: Order) -> Payment | None:

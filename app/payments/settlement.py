@@ -33,7 +33,6 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
 from app.booking import order_lifecycle
-from app.booking.deposits import keeps_card
 from app.booking.models import OrderStatus, ReleaseReason
 from app.extensions import db
 from app.jobs import enqueue, job
@@ -44,6 +43,7 @@ from app.payments.refunds import refund_in_full, settle_refund
 from app.payments.saved_cards import remember_card
 from app.payouts.events import CONNECT_EVENTS, settle_connect_event
 from app.payouts.transfers import schedule_transfers
+from app.venues.deposits import keeps_card
 
 log = logging.getLogger(__name__)
 

@@ -30,18 +30,16 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
 
 from app import cache_versions
-from app.booking.models import Booking, BookingStatus
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.schedules.models import ScheduleException, TimeOff, TimeOffKind, WorkingHours
-from app.scheduling import MemberSchedule, member_works
+from app.scheduling import MemberSchedule
 from app.sqlutil import in_ids
 from app.venues.events import announce_opened
 from app.venues.hours import MINUTES_PER_DAY, Range, find_overlaps, weekday_name
-from app.venues.models import TeamMember, Venue
+from app.venues.models import TeamMember
 
 # Dates are kept within sensible bounds, like closures: a typo'd year is refused, not stored.
 PAST_DAYS = 366
@@ -338,37 +336,3 @@ def remove_time_off(member: TeamMember, time_off_id: int) -> TimeOff | None:
             days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
         announce_opened("time_off_removed", member.venue_id, days)
     return off
-
-
-# -- conflicts ----------------------------------------------------------------------------------
-
-
-def find_bookings_outside_hours(venue: Venue, members: list[TeamMember], *, now: datetime) -> list[Booking]:
-    """Upcoming live bookings of ``members`` that their schedules, as they stand in this
-    transaction, leave outside working time (or inside time off)."""
-    ids = [m.id for m in members]
-    bookings = list(
-        db.session.scalars(
-            select(Booking)
-            .where(
-                Booking.venue_id == venue.id,
-                Booking.team_member_id.in_(ids or [-1]),
-                Booking.ends_at > now,
-                or_(
-                    Booking.status == BookingStatus.CONFIRMED,
-                    and_(Booking.status == BookingStatus.HELD, Booking.hold_expires_at > now),
-                ),
-            )
-            .options(selectinload(Booking.customer), selectinload(Booking.service))
-            .order_by(Booking.starts_at, Booking.id)
-        )
-    )
-    if not bookings:
-        return []
-    schedules = load_schedules(ids, bookings[0].starts_at, max(b.ends_at for b in bookings))
-    return [
-        b
-        for b in bookings
-        if b.team_member_id in schedules
-        and not member_works(schedules[b.team_member_id], venue.timezone, b.starts_at, b.ends_at)
-    ]

@@ -21,6 +21,7 @@ from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
 from app.booking.models import Booking
+from app.booking.schedule_conflicts import find_bookings_outside_hours
 from app.errors import DomainError
 from app.extensions import db
 from app.ops.errors import http_status
@@ -31,7 +32,6 @@ from app.schedules.service import (
     Week,
     add_time_off,
     copy_week,
-    find_bookings_outside_hours,
     get_exceptions,
     get_time_off,
     get_week,

@@ -15,8 +15,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.booking.deposits import MODE_LABELS, PaymentMode, check_payment_terms
 from app.errors import ValidationFailed
+from app.venues.deposits import MODE_LABELS, PaymentMode, check_payment_terms
 
 MAX_PRICE_MINOR = 100_000_000  # 1,000,000.00 in major units; well inside the integer column
 _NUMBER_RE = re.compile(r"(\d+)(?:\.(\d*))?|\.(\d+)")
@@ -118,7 +118,7 @@ class ServiceForm(FlaskForm):
         ],
     )
     is_active = BooleanField(_l("Customers can book it"), default=True)
-    # How customers pay (app/booking/deposits.py): validated together in validate_payment_mode.
+    # How customers pay (app/venues/deposits.py): validated together in validate_payment_mode.
     payment_mode = SelectField(
         _l("How customers pay"),
         choices=[SelectChoice(mode.value, label) for mode, label in MODE_LABELS.items()],

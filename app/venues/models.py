@@ -216,7 +216,7 @@ class Service(db.Model):
     # (percent of the price) or, when the fee is None, no cancellation at all.
     cancel_free_hours: Mapped[int] = mapped_column(Integer, default=24, server_default="24")
     cancel_late_fee_percent: Mapped[int | None] = mapped_column(Integer, default=50, server_default="50")
-    # How it is paid (app/booking/deposits.py): "full" online, a deposit online (a percent of
+    # How it is paid (app/venues/deposits.py): "full" online, a deposit online (a percent of
     # the price, or a fixed amount under it) with the rest at the venue, or all "at_venue".
     payment_mode: Mapped[str] = mapped_column(String(16), default="full", server_default="full")
     deposit_percent: Mapped[int | None] = mapped_column(Integer)

@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User
-from app.booking.deposits import PaymentMode, check_payment_terms
 from app.errors import LimitReached, ValidationFailed
 from app.extensions import db
+from app.venues.deposits import PaymentMode, check_payment_terms
 from app.venues.events import announce_opened
 from app.venues.hours import Range, find_overlaps, is_valid_timezone
 from app.venues.images import delete_image

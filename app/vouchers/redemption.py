@@ -14,8 +14,8 @@ from datetime import datetime
 
 from app.booking import order_lifecycle
 from app.booking.amounts import amount_due
-from app.booking.deposits import keeps_card
 from app.booking.models import Order
+from app.venues.deposits import keeps_card
 from app.vouchers.ledger import Applied, apply_to_order
 
 COVERED_REASON = "Paid in full by gift voucher"

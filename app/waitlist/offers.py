@@ -38,7 +38,6 @@ from app.accounts.models import User
 from app.booking import order_lifecycle
 from app.booking.amounts import amount_due
 from app.booking.availability import get_slots
-from app.booking.deposits import payment_terms
 from app.booking.errors import is_member_overlap
 from app.booking.events import ReopenedTime, times_reopened
 from app.booking.models import Booking, BookingStatus, Order, OrderStatus, ReleaseReason
@@ -53,6 +52,7 @@ from app.payments import service as payments
 from app.scheduling import Slot
 from app.timefmt import moment_label, span_label, venue_zone
 from app.urls import absolute_url
+from app.venues.deposits import payment_terms
 from app.venues.events import times_opened
 from app.venues.models import Service, Venue, VenueStatus
 from app.waitlist.models import EntryStatus, OfferStatus, WaitlistEntry, WaitlistOffer

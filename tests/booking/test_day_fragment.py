@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.booking import booking_page
+from app.web import booking_page
 from tests.booking.helpers import book_path, make_bookable_venue
 
 HTMX = {"HX-Request": "true"}

@@ -4,7 +4,7 @@ Money is integers in minor units with the currency beside them. A random cart ha
 up to three venues, each paid in full, by a deposit (percent or fixed) or at the venue; a promo
 code (percent or fixed, funded by the platform or by one venue); a gift voucher; a fee charged
 later to a saved card; and refunds in random parts. It goes through the very functions
-production uses: ``online_part`` (app/booking/deposits.py), the promo's ``discount_for``,
+production uses: ``online_part`` (app/venues/deposits.py), the promo's ``discount_for``,
 ``online_discount`` and ``allocate`` (app/promos/), ``amount_due_for_bookings`` (what
 ``amount_due(order)`` sums), ``split_shares`` (what ``venue_shares(order)`` and
 ``fee_shares`` split), ``allocate_refund`` and ``reversal_for`` (app/payouts/transfers.py).
@@ -45,10 +45,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.booking.amounts import PricedBooking, amount_due_for_bookings
-from app.booking.deposits import PaymentMode, online_part, split_fee
 from app.payouts.shares import VenueLine, funding_legs, reversal_for, split_shares
 from app.payouts.transfers import allocate_refund
 from app.promos.rules import allocate
+from app.venues.deposits import PaymentMode, online_part, split_fee
 
 VENUES = (1, 2, 3)
 

@@ -22,7 +22,7 @@ from app.venues.models import (
     VenueStatus,
 )
 from app.venues.slugs import assign_slug
-from app.venues.venue_page import build_venue_page, duration_label, summarize
+from app.web.venue_page import build_venue_page, duration_label, summarize
 
 HIDDEN_STATUSES = ["draft", "pending_review", "rejected", "suspended"]
 JSON_LD_RE = re.compile(r'<script type="application/ld\+json">(.*?)</script>', re.S)

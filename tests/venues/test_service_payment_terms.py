@@ -1,5 +1,5 @@
 """A service's payment terms in the provider's service form: pay in full, a deposit (percent
-or fixed), or pay at the venue, and a no-show fee (app/booking/deposits.py)."""
+or fixed), or pay at the venue, and a no-show fee (app/venues/deposits.py)."""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ import pytest
 
 from app.extensions import db
 from app.venues.models import Service, VenueImage
-from app.venues.venue_page import price_range
+from app.web.venue_page import price_range
 from tests.venues.test_public_and_approval import text_of
 
 TILE_RE = re.compile(r'class="venue-gallery-tile[^"]*"')

@@ -16,14 +16,14 @@ from app.accounts.forms import (
     SignInForm,
     SignUpForm,
 )
-from app.accounts.profile_page import render_profile
 from app.accounts.security_log import record_security_event
-from app.accounts.signing_in import _limit, _start_session, complete_sign_in, home_for, start_two_factor
 from app.accounts.tokens import InvalidToken
 from app.errors import DomainError, TooManyAttempts
 from app.extensions import db
 from app.privacy.consent import marketing_wording, record_marketing_choice
 from app.web.blueprints import accounts as bp
+from app.web.profile_page import render_profile
+from app.web.signing_in import _limit, _start_session, complete_sign_in, home_for, start_two_factor
 
 
 @bp.route("/sign-up", methods=["GET", "POST"])

@@ -29,8 +29,8 @@ from app.rendering import render_page
 from app.venues.approval import STATUS_LABELS, acknowledge_changes, allowed_actions, transition
 from app.venues.models import Venue, VenueStatus
 from app.venues.service import missing_for_submission
-from app.venues.venue_page import build_venue_page
 from app.web.blueprints import admin as bp
+from app.web.venue_page import build_venue_page
 
 DECISIONS = ("approve", "reject", "suspend", "reinstate")
 REASON_MAX_LENGTH = 2000

@@ -1,6 +1,6 @@
 """Customer-facing booking pages: the booking flow on a venue page (the month calendar, a
 day's free times and the chosen time's form). The page itself is built in
-``app.booking.booking_page``; what every booking page shares is in ``app.booking.presenting``
+``app.web.booking_page``; what every booking page shares is in ``app.booking.presenting``
 and ``app.web.guards``.
 
 The cart, checkout and orders, and "My bookings" live beside this module
@@ -22,11 +22,6 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from app import cache_versions, page_cache
-from app.booking.booking_page import (
-    BOOK_FRAGMENTS,
-    SLOT_ENGINE_LOADS,
-    build_booking_page,
-)
 from app.booking.forms import BadInput, parse_day, parse_instant, parse_month
 from app.booking.presenting import booking_time, with_vary
 from app.extensions import db
@@ -35,6 +30,11 @@ from app.rendering import is_htmx, render_page
 from app.venues.models import Service, Venue, VenueStatus
 from app.venues.slugs import find_venue_by_any_slug
 from app.web.blueprints import booking as bp
+from app.web.booking_page import (
+    BOOK_FRAGMENTS,
+    SLOT_ENGINE_LOADS,
+    build_booking_page,
+)
 
 bp.add_app_template_filter(booking_time, "booking_time")  # emails print a booking's times with it
 

@@ -26,17 +26,6 @@ from app import cache_versions
 from app.admin import audit
 from app.booking import lifecycle
 from app.booking.calendar_forms import CalendarQuery, CancelForm, TimeBlockForm
-from app.booking.calendar_page import (
-    CANCELLED,
-    IN_GRID,
-    B,
-    _booking_page,
-    _calendar_page,
-    _query_or_today,
-    _read_query,
-    find_bookings,
-    get_venue_booking,
-)
 from app.booking.ics import calendar as ics_calendar
 from app.booking.models import Booking
 from app.booking.time_blocks import add_time_block, remove_time_block
@@ -49,6 +38,17 @@ from app.rendering import add_toast, is_htmx
 from app.venues.models import Venue
 from app.web.blueprints import calendar_feed as bp_feed
 from app.web.blueprints import dashboard as bp
+from app.web.calendar_page import (
+    CANCELLED,
+    IN_GRID,
+    B,
+    _booking_page,
+    _calendar_page,
+    _query_or_today,
+    _read_query,
+    find_bookings,
+    get_venue_booking,
+)
 from app.web.guards import venue_required
 
 FEED_PAST, FEED_AHEAD = timedelta(days=30), timedelta(days=365)

@@ -20,8 +20,6 @@ from werkzeug.wrappers import Response
 from app import cache_versions
 from app.booking import cart as carts
 from app.booking import order_lifecycle
-from app.booking.booking_page import build_booking_page
-from app.booking.cart_page import build_cart_page, nav_cart_oob
 from app.booking.errors import CartItemInvalid
 from app.booking.forms import AddToCartForm, QuantityForm
 from app.booking.models import CartItem, Order, OrderStatus
@@ -31,6 +29,8 @@ from app.private_cache import follows, private_page, recording, user_namespace, 
 from app.rendering import add_toast, is_htmx, render_page
 from app.venues.models import Service, VenueStatus
 from app.web.blueprints import booking as bp
+from app.web.booking_page import build_booking_page
+from app.web.cart_page import build_cart_page, nav_cart_oob
 from app.web.guards import count_cart_items, get_cart_owner, require_booker
 
 # -- the navbar's cart badge -------------------------------------------------------------------

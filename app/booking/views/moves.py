@@ -25,9 +25,7 @@ from wtforms.validators import InputRequired, NumberRange
 
 from app import timefmt
 from app.booking.availability import busy_window, get_busy, service_spec
-from app.booking.booking_page import day_slots, month_calendar
 from app.booking.calendar_forms import local_to_utc
-from app.booking.calendar_page import _booking_page, _calendar_page, _query_or_today, get_venue_booking
 from app.booking.forms import BadInput, format_instant, parse_day, parse_instant, parse_month
 from app.booking.models import Booking, TopUp, TopUpStatus
 from app.booking.presenting import booking_row, get_own_booking, zone_of
@@ -43,6 +41,8 @@ from app.venues.hours import parse_minute
 from app.venues.models import Venue
 from app.web.blueprints import booking as bp
 from app.web.blueprints import dashboard as dashboard_bp
+from app.web.booking_page import day_slots, month_calendar
+from app.web.calendar_page import _booking_page, _calendar_page, _query_or_today, get_venue_booking
 from app.web.guards import venue_required
 
 # -- the customer's page ----------------------------------------------------------------------------

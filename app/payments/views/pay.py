@@ -28,7 +28,6 @@ from werkzeug.wrappers import Response
 from app import timefmt
 from app.accounts.models import Role
 from app.booking.amounts import amount_due
-from app.booking.deposits import keeps_card
 from app.booking.lifecycle import STATUS_LABELS
 from app.booking.models import Order, OrderStatus, TopUp
 from app.booking.order_lifecycle import PAID_STATES
@@ -59,6 +58,7 @@ from app.payments.service import release_for_change
 from app.payments.settlement import record_event
 from app.promos.lines import promo_lines
 from app.rendering import render_page
+from app.venues.deposits import keeps_card
 from app.venues.models import VenueStatus
 from app.web.blueprints import payments as bp
 

@@ -18,7 +18,6 @@ from werkzeug.wrappers import Response
 from wtforms import StringField
 
 from app.booking import cart as carts
-from app.booking.cart_page import build_cart_page, nav_cart_oob
 from app.extensions import db
 from app.ops.errors import http_status
 from app.promos import redemption as promos
@@ -26,6 +25,7 @@ from app.promos.cart import bookable_lines
 from app.promos.rules import CODE_MAX_LENGTH
 from app.rendering import add_toast, is_htmx, render_page
 from app.web.blueprints import booking as bp
+from app.web.cart_page import build_cart_page, nav_cart_oob
 from app.web.guards import get_cart_owner, require_booker
 
 

@@ -19,7 +19,6 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
-from app.booking.deposits import describe_payment
 from app.errors import DomainError, InvalidTransition, LimitReached, ValidationFailed
 from app.extensions import db
 from app.money import format_money
@@ -34,6 +33,7 @@ from app.venues.catalog_forms import (
     TeamMemberForm,
     format_price_input,
 )
+from app.venues.deposits import describe_payment
 from app.venues.images import MAX_IMAGES, add_image, delete_image, set_alt_text, set_cover
 from app.venues.models import MAX_FAQS, MAX_TEAM_MEMBERS, TeamMember, Venue
 from app.venues.service import (

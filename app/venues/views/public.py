@@ -17,11 +17,11 @@ from app.extensions import db
 from app.urls import absolute_url
 from app.venues.models import Service, TeamMember, Venue, VenueStatus
 from app.venues.slugs import find_venue_by_any_slug
-from app.venues.venue_page import (
-    build_venue_page,
-)
 from app.web.blueprints import public as bp
 from app.web.etags import page_etag
+from app.web.venue_page import (
+    build_venue_page,
+)
 
 # Everything build_venue_page reads, loaded with the venue: one query per relation, however
 # many services, photos or team members the venue has (team photos are among its images).

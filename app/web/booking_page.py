@@ -13,12 +13,12 @@ from sqlalchemy.orm import selectinload
 
 from app import timefmt
 from app.booking.availability import Busyness, busy_window, get_bookable_days, get_busy, get_slots, service_spec
-from app.booking.deposits import service_pay_label
 from app.booking.forms import MAX_QUANTITY, format_instant
 from app.booking.policy import describe_fees
 from app.booking.presenting import day_label, duration_label, zone_of
 from app.money import format_money
 from app.scheduling import Slot
+from app.venues.deposits import service_pay_label
 from app.venues.models import Service, TeamMember, Venue
 from app.web.guards import may_book
 

@@ -25,16 +25,17 @@ from app.booking.calendar_view import (
     build_week,
     feed_url,
 )
-from app.booking.deposits import booking_paid_label
 from app.booking.models import Booking, BookingStatus
 from app.booking.policy import describe_fees
 from app.booking.time_blocks import find_time_blocks
 from app.extensions import db
 from app.money import format_money
+from app.payments.fees import describe_fee, get_fees
 from app.private_cache import follows, valid_until
 from app.rendering import render_page
 from app.schedules.calendar import working_week
 from app.timefmt import LONG_DAY, day_words
+from app.venues.deposits import booking_paid_label
 from app.venues.models import Venue
 
 
@@ -209,6 +210,4 @@ def _read_query(venue: Venue, args: Any) -> CalendarQuery:
 
 def booking_fee_lines(booking: Booking) -> list[str]:
     """The booking's no-show or late-cancellation fees, and whether the saved card paid them."""
-    from app.payments.fees import describe_fee, get_fees  # fees are payments'; read late
-
     return [describe_fee(fee) for fee in get_fees(booking.id)]

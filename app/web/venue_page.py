@@ -16,7 +16,6 @@ from flask import current_app, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from app.booking.deposits import service_pay_label
 from app.i18n import format_locale
 from app.money import format_money
 from app.payouts.accounts import takes_paid_bookings
@@ -24,6 +23,7 @@ from app.reviews.service import rating_breakdown, venue_reviews
 from app.timefmt import day_words
 from app.urls import absolute_url
 from app.venues.approval import STATUS_LABELS
+from app.venues.deposits import service_pay_label
 from app.venues.hours import WEEKDAYS, Range, format_minute, is_open_at, weekday_name
 from app.venues.models import Closure, Service, Venue, VenueImage
 
