@@ -12,7 +12,7 @@ help:
 	@echo "make dev      the same with Flask's reloading development server instead of gunicorn"
 	@echo "make test     install test tools and run the whole test suite"
 	@echo "make e2e      browser journeys (needs /usr/bin/chromium or CHROMIUM_PATH)"
-	@echo "make lint     ruff check and format check"
+	@echo "make lint     ruff check and format check, and the layers (lint-imports)"
 	@echo "make worker   run a job worker on its own"
 	@echo "make stop     stop the embedded PostgreSQL"
 
@@ -73,6 +73,7 @@ e2e: install-dev
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: install-dev
 	$(BIN)/ruff format .
