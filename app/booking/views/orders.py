@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
@@ -23,6 +22,7 @@ from app import cache_versions
 from app.booking.amounts import amount_due
 from app.booking.errors import SlotUnavailable
 from app.booking.models import Booking, Order, OrderStatus
+from app.booking.order_lifecycle import lock_order
 from app.booking.presenting import booking_row, when_label, zone_of
 from app.checkout import checkout as checkouts
 from app.errors import InvalidTransition, ValidationFailed
@@ -110,8 +110,7 @@ def pay_order(order_id: int) -> Response:
     The amount is the server's sum of the held bookings; nothing in the form is read.
     """
     get_own_order(order_id)  # 404 before taking a lock on someone else's order
-    locked = select(Order).where(Order.id == order_id).with_for_update().execution_options(populate_existing=True)
-    order = db.session.scalars(locked).one()  # two clicks start one checkout
+    order = lock_order(order_id)  # two clicks start one checkout
     now = datetime.now(UTC)
     try:
         if order.status == OrderStatus.PENDING_PAYMENT and order.hold_expires_at <= now:
