@@ -1,6 +1,6 @@
 """Search synonyms: pairs of words or phrases that mean the same ("couples" ~ "for two").
 
-Admins keep the table (app/discovery/synonyms_admin.py); both backends expand a query's words
+Admins keep the table (app/discovery/views/synonyms.py); both backends expand a query's words
 with it (search.understanding.term_groups). A change is audited and bumps the public cache
 version, so cached results and pages follow at once. The seeded pairs are in migration 0021.
 """
