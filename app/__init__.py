@@ -309,13 +309,13 @@ def register_blueprints(app: Flask) -> None:
     from app.promos.views import venue as promo_venue  # noqa: F401
     from app.reviews import views as review_pages  # noqa: F401
     from app.saved import views as saved_pages  # noqa: F401
-    from app.saved.service import is_saved
     from app.schedules import views as schedule_pages  # noqa: F401
     from app.venues.views import catalog, dashboard, public  # noqa: F401
     from app.vouchers import views as voucher_pages  # noqa: F401
     from app.waitlist import views as waitlist_pages  # noqa: F401
     from app.web import blueprints
     from app.web import views as main_pages  # noqa: F401  (the home page)
+    from app.web.viewer import is_saved
 
     app.register_blueprint(blueprints.main)  # home page
     app.register_blueprint(blueprints.accounts)  # sign-in, profile, two-factor, passkeys, devices

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_login import current_user
 
 from app.discovery.cards import build_cards
 from app.discovery.params import CITIES, DEFAULT_CITY
@@ -20,8 +20,11 @@ from search.types import Facet, SearchQuery
 SHELF_SIZE = 6
 
 
-def build_home_page(*, now: datetime | None = None) -> dict[str, Any]:
-    """Category tiles, a shelf of top-rated (or, before reviews, lowest-priced) venues, and venues near London."""
+def build_home_page(
+    *, now: datetime | None = None, customer_id: int | None = None, saved_ids: Sequence[int] = ()
+) -> dict[str, Any]:
+    """Category tiles, a shelf of top-rated (or, before reviews, lowest-priced) venues, and venues near London;
+    for a signed-in customer (``customer_id``, with their ``saved_ids`` newest first) their own shelves too."""
     now = now or datetime.now(UTC)
     overview = search(SearchQuery(per_page=1))
     counts = {v.value: v.count for v in overview.facets.get("category", Facet(name="", values=())).values}
@@ -47,7 +50,10 @@ def build_home_page(*, now: datetime | None = None) -> dict[str, Any]:
         }
     city = DEFAULT_CITY
     near = search(SearchQuery(lat=city.lat, lng=city.lng, sort="distance", per_page=SHELF_SIZE))
-    lists = {"trending": saved.trending_venue_ids(lat=city.lat, lng=city.lng, now=now), **personal_lists(now)}
+    lists = {
+        "trending": saved.trending_venue_ids(lat=city.lat, lng=city.lng, now=now),
+        **personal_lists(now, customer_id, saved_ids),
+    }
     extra = saved.hits_for(list(dict.fromkeys(i for ids in lists.values() for i in ids)))
     # Every shelf's cards at once: their "open now" and next free times take one set of queries.
     cards = build_cards([*top.hits, *near.hits, *extra], now=now)
@@ -73,13 +79,14 @@ def build_home_page(*, now: datetime | None = None) -> dict[str, Any]:
     }
 
 
-def personal_lists(now: datetime) -> dict[str, list[int]]:
+def personal_lists(now: datetime, customer_id: int | None, saved_ids: Sequence[int]) -> dict[str, list[int]]:
     """For a signed-in customer: their saved venues, the venues to book again, and venues like
-    the one they visited (or saved) last. Three indexed queries; nothing for anyone else."""
-    if not (current_user.is_authenticated and current_user.role == "customer"):
+    the one they visited (or saved) last. Indexed queries only (the page reads the saved ids);
+    nothing for anyone else."""
+    if customer_id is None:
         return {}
-    mine = saved.saved_ids()[:SHELF_SIZE]
-    again = saved.book_again_venue_ids(current_user.id, now=now)
+    mine = list(saved_ids[:SHELF_SIZE])
+    again = saved.book_again_venue_ids(customer_id, now=now)
     anchor = (again or mine or [None])[0]
     recommended = (
         saved.similar_venue_ids(anchor, limit=SHELF_SIZE, exclude=[*mine, *again]) if anchor is not None else []

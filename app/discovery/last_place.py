@@ -7,15 +7,14 @@ cookie on a search page, so a cookie-less visitor's page stays one that anyone c
 and the page cache can store it (app/page_cache.py). It is remembered when a search uses a
 place from the "where" field (a place typed in the text is not: it was for that search), and
 forgotten with the field's "Clear" button (a POST with its CSRF token, which also deletes the
-cookie).
+cookie). The page reads the account and the cookie (``app/web/viewer.py``) and hands them here.
 """
 
 from __future__ import annotations
 
-from flask import request
-from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from app.accounts.models import User
 from search.places import FoundPlace, get_place
 
 COOKIE = "last_place"
@@ -23,30 +22,31 @@ COOKIE_DAYS = 365
 MAX_ID_DIGITS = 9
 
 
-def get_last_place() -> FoundPlace | None:
+def place_id_from_cookie(raw: str) -> int | None:
+    """The place id in a ``last_place`` cookie's value, or None for anything else."""
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= MAX_ID_DIGITS else None
+
+
+def get_last_place(place_id: int | None) -> FoundPlace | None:
     """The remembered place, or None (one statement when there is one, none otherwise)."""
-    if current_user.is_authenticated:
-        place_id = current_user.last_place_id
-    else:
-        raw = request.cookies.get(COOKIE, "")
-        place_id = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= MAX_ID_DIGITS else None
     return get_place(place_id) if place_id else None
 
 
-def remember_place(place: FoundPlace) -> int | None:
+def remember_place(user: User | None, place: FoundPlace) -> int | None:
     """Keep ``place`` as the last one. Signed in, on the account (the caller commits); signed
-    out, returns its id for the page to hand to the script (``data-remember-place``)."""
-    if current_user.is_authenticated:
-        if current_user.last_place_id != place.id:
-            current_user.last_place_id = place.id
+    out (``user`` None), returns its id for the page to hand to the script (``data-remember-place``)."""
+    if user is not None:
+        if user.last_place_id != place.id:
+            user.last_place_id = place.id
         return None
     return place.id
 
 
-def forget_place(response: Response) -> Response:
-    """Forget the remembered place on the account (the caller commits) and in the browser."""
-    if current_user.is_authenticated:
-        current_user.last_place_id = None
-    if COOKIE in request.cookies:
+def forget_place(user: User | None, response: Response, *, cookie_sent: bool) -> Response:
+    """Forget the remembered place on the account (the caller commits) and in the browser (when
+    the request sent the cookie)."""
+    if user is not None:
+        user.last_place_id = None
+    if cookie_sent:
         response.delete_cookie(COOKIE, path="/", samesite="Lax")
     return response

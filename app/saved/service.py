@@ -2,9 +2,11 @@
 book again, recommended.
 
 Saving works signed out (the venue ids live in the session, like the anonymous cart) and the
-list joins the account at sign-in. Every list is one indexed query for venue ids; the cards are
-then built from the search index's stored documents (``venue_search``) in one more query and
-the card builder's fixed set, so a list of 4 and a list of 40 cost the same statements.
+list joins the account at sign-in. The service takes the account's id or the session's list as
+plain values; ``app/web/viewer.py`` reads who is looking and keeps their list per request.
+Every list is one indexed query for venue ids; the cards are then built from the search
+index's stored documents (``venue_search``) in one more query and the card builder's fixed
+set, so a list of 4 and a list of 40 cost the same statements.
 """
 
 from __future__ import annotations
@@ -13,9 +15,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import g, session
 from flask_babel import gettext as _
-from flask_login import current_user
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.dialects.postgresql import insert
 
@@ -48,41 +48,22 @@ class VenueNotListed(NotFound):
 # -- who has saved what -------------------------------------------------------------------------
 
 
-def _session_ids() -> list[int]:
-    raw = session.get(SESSION_KEY)
+def clean_session_ids(raw: object) -> list[int]:
+    """The venue ids kept in a signed-out session (``SESSION_KEY``), with anything else dropped."""
     if not isinstance(raw, list):
         return []
     return [i for i in raw if isinstance(i, int) and not isinstance(i, bool)][:MAX_SAVED_SIGNED_OUT]
 
 
-def saved_ids() -> list[int]:
-    """The viewer's saved venue ids, newest first; read once per request."""
-    if "saved_venue_ids" not in g:
-        if current_user.is_authenticated:
-            g.saved_venue_ids = list(
-                db.session.scalars(
-                    select(SavedVenue.venue_id)
-                    .where(SavedVenue.user_id == current_user.id)
-                    .order_by(SavedVenue.created_at.desc(), SavedVenue.venue_id.desc())
-                )
-            )
-        else:
-            g.saved_venue_ids = _session_ids()
-    return g.saved_venue_ids
-
-
-def viewer_saved_ids() -> list[int]:
-    """The viewer's saved ids, or none without a session or a signed-in user (no query then)."""
-    if not current_user.is_authenticated and SESSION_KEY not in session:
-        return []
-    return saved_ids()
-
-
-def is_saved(venue_id: int) -> bool:
-    """For templates: without a session or a signed-in user this asks nothing at all."""
-    if not current_user.is_authenticated and SESSION_KEY not in session:
-        return False
-    return venue_id in set(saved_ids())
+def account_saved_ids(user_id: int) -> list[int]:
+    """The account's saved venue ids, newest first. One indexed query."""
+    return list(
+        db.session.scalars(
+            select(SavedVenue.venue_id)
+            .where(SavedVenue.user_id == user_id)
+            .order_by(SavedVenue.created_at.desc(), SavedVenue.venue_id.desc())
+        )
+    )
 
 
 def public_venue(venue_id: int) -> Venue:
@@ -92,28 +73,31 @@ def public_venue(venue_id: int) -> Venue:
     return venue
 
 
-def set_saved(venue_id: int, saved: bool) -> bool:
-    """Save or unsave a listed venue for the viewer; returns the new state. Saving twice, or
-    removing what isn't saved, changes nothing (a double click is not an error)."""
+def set_saved_for_account(user_id: int, venue_id: int, saved: bool) -> bool:
+    """Save or unsave a listed venue for an account and commit; returns the new state. Saving
+    twice, or removing what isn't saved, changes nothing (a double click is not an error)."""
     public_venue(venue_id)
-    g.pop("saved_venue_ids", None)
-    if current_user.is_authenticated:
-        user_id = current_user.id
-        if saved:
-            # Lock the person's row so two tabs can't both pass the limit check.
-            db.session.execute(text("SELECT 1 FROM users WHERE id = :id FOR UPDATE"), {"id": user_id})
-            already = db.session.get(SavedVenue, (user_id, venue_id)) is not None
-            count = db.session.scalar(select(func.count()).where(SavedVenue.user_id == user_id))
-            if not already and count >= MAX_SAVED:
-                raise LimitReached(
-                    _("You can save up to %(max_saved)s venues. Remove one from Saved first.", max_saved=MAX_SAVED)
-                )
-            db.session.execute(insert(SavedVenue).values(user_id=user_id, venue_id=venue_id).on_conflict_do_nothing())
-        else:
-            db.session.execute(delete(SavedVenue).where(SavedVenue.user_id == user_id, SavedVenue.venue_id == venue_id))
-        db.session.commit()
-        return saved
-    ids = [i for i in _session_ids() if i != venue_id]
+    if saved:
+        # Lock the person's row so two tabs can't both pass the limit check.
+        db.session.execute(text("SELECT 1 FROM users WHERE id = :id FOR UPDATE"), {"id": user_id})
+        already = db.session.get(SavedVenue, (user_id, venue_id)) is not None
+        count = db.session.scalar(select(func.count()).where(SavedVenue.user_id == user_id))
+        if not already and count >= MAX_SAVED:
+            raise LimitReached(
+                _("You can save up to %(max_saved)s venues. Remove one from Saved first.", max_saved=MAX_SAVED)
+            )
+        db.session.execute(insert(SavedVenue).values(user_id=user_id, venue_id=venue_id).on_conflict_do_nothing())
+    else:
+        db.session.execute(delete(SavedVenue).where(SavedVenue.user_id == user_id, SavedVenue.venue_id == venue_id))
+    db.session.commit()
+    return saved
+
+
+def set_saved_signed_out(saved_ids: list[int], venue_id: int, saved: bool) -> list[int]:
+    """Save or unsave a listed venue in a signed-out visitor's list (newest first); returns the
+    new list for the caller to keep in the session. The same double-click rule as an account's."""
+    public_venue(venue_id)
+    ids = [i for i in saved_ids if i != venue_id]
     if saved:
         if len(ids) >= MAX_SAVED_SIGNED_OUT:
             raise LimitReached(
@@ -123,13 +107,7 @@ def set_saved(venue_id: int, saved: bool) -> bool:
                 )
             )
         ids.insert(0, venue_id)
-    session[SESSION_KEY] = ids
-    return saved
-
-
-def take_from_session() -> list[int]:
-    """The venues saved while signed out, read before sign-in clears the session."""
-    return list(reversed(_session_ids()))  # oldest first, so the newest ends up newest
+    return ids
 
 
 def merge_into_user(venue_ids: Iterable[int], user_id: int) -> int:

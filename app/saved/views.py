@@ -15,6 +15,7 @@ from app.errors import DomainError
 from app.ops.errors import http_status
 from app.rendering import add_toast, is_htmx
 from app.saved import service
+from app.web import viewer
 from app.web.blueprints import saved as bp
 
 IDS_RE = re.compile(r"\d{1,9}(?:,\d{1,9})*")  # ids below PostgreSQL's integer limit
@@ -29,7 +30,7 @@ def toggle(venue_id: int):
         return refuse(_("Choose whether to save the venue or remove it."), 400)
     try:
         venue = service.public_venue(venue_id)
-        saved = service.set_saved(venue_id, wanted == "1")
+        saved = viewer.set_saved(venue_id, wanted == "1")
     except DomainError as error:
         return refuse(error.message, http_status(error))
     message = _("Saved %(venue)s.", venue=venue.name) if saved else _("Removed %(venue)s from Saved.", venue=venue.name)
@@ -57,14 +58,14 @@ def confirm(venue_id: int):
     except DomainError:
         abort(404)
     return render_template(
-        "saved/confirm.html", venue=venue, saved=service.is_saved(venue_id), next_url=request.args.get("next", "")
+        "saved/confirm.html", venue=venue, saved=viewer.is_saved(venue_id), next_url=request.args.get("next", "")
     )
 
 
 @bp.get("/saved")
 def saved_page():
     now = datetime.now(UTC)
-    ids = service.saved_ids()
+    ids = viewer.saved_ids()
     cards = service.cards_for({"saved": ids}, now=now)["saved"]
     response = make_response(render_template("saved/saved.html", cards=cards, signed_in=current_user.is_authenticated))
     response.headers["Cache-Control"] = "private, no-store"

@@ -10,8 +10,8 @@ from typing import Any
 from flask import session
 from flask_login import current_user
 
-from app.saved.service import viewer_saved_ids
 from app.web.guards import count_cart_items
+from app.web.viewer import viewer_saved_ids
 
 
 def page_etag(page: dict[str, Any]) -> str:

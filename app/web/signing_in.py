@@ -16,6 +16,7 @@ from app.accounts.security_log import record_security_event
 from app.booking import cart
 from app.extensions import db, limiter
 from app.saved import service as saved_venues
+from app.web import viewer
 
 
 def _limit(key: str):
@@ -50,7 +51,7 @@ def complete_sign_in(
     record_security_event("account.signed_in", user_id=user.id, **details)
     _start_session(user, remember=remember)
     db.session.commit()
-    saved_while_signed_out = saved_venues.take_from_session()  # read before the session goes
+    saved_while_signed_out = viewer.take_saved_from_session()  # read before the session goes
     session.clear()
     login_user(user, remember=remember)
     session["remember"] = remember

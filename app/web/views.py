@@ -15,12 +15,15 @@ from app.accounts.access import is_safe_next
 from app.discovery import build_home_page
 from app.extensions import csrf, db
 from app.storage import get_storage
+from app.web import viewer
 from app.web.blueprints import main as bp
 
 
 @bp.get("/")
 def index():
-    return render_template("main/index.html", **build_home_page())
+    customer_id = viewer.customer_id()
+    saved_ids = viewer.saved_ids() if customer_id is not None else []
+    return render_template("main/index.html", **build_home_page(customer_id=customer_id, saved_ids=saved_ids))
 
 
 @bp.get("/media/<path:key>")
