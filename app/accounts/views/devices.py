@@ -8,9 +8,9 @@ from flask_login import current_user, login_required, logout_user
 
 from app.accounts import places, sessions
 from app.accounts.forms import ConfirmForm
-from app.accounts.security_log import record_security_event
 from app.extensions import db
 from app.web.blueprints import accounts as bp
+from app.web.security_log import record_security_event
 
 
 @bp.get("/devices")

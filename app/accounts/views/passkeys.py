@@ -16,13 +16,13 @@ from webauthn.helpers import bytes_to_base64url
 
 from app.accounts import passkeys, two_factor
 from app.accounts.forms import ConfirmForm
-from app.accounts.security_log import record_security_event
 from app.accounts.service import check_sign_in_allowed, clear_failed_sign_ins, record_failed_sign_in
 from app.errors import DomainError, TooManyAttempts
 from app.extensions import db
 from app.ops.errors import http_status
 from app.web.blueprints import accounts as bp
 from app.web.profile_page import render_profile
+from app.web.security_log import record_security_event
 from app.web.signing_in import PENDING, _limit, complete_sign_in, home_for, pending_sign_in, remember_this_device
 
 CHALLENGE = "passkey_challenge"

@@ -16,13 +16,13 @@ from app.accounts.forms import (
     SignInForm,
     SignUpForm,
 )
-from app.accounts.security_log import record_security_event
 from app.accounts.tokens import InvalidToken
 from app.errors import DomainError, TooManyAttempts
 from app.extensions import db
 from app.privacy.consent import marketing_wording, record_marketing_choice
 from app.web.blueprints import accounts as bp
 from app.web.profile_page import render_profile
+from app.web.security_log import record_security_event
 from app.web.signing_in import _limit, _start_session, complete_sign_in, home_for, start_two_factor
 
 

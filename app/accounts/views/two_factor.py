@@ -8,11 +8,11 @@ from flask_login import current_user, login_required
 
 from app.accounts import two_factor
 from app.accounts.forms import TwoFactorCodeForm, TwoFactorDisableForm, TwoFactorPasswordForm, TwoFactorSetupForm
-from app.accounts.security_log import record_security_event
 from app.errors import DomainError, TooManyAttempts
 from app.extensions import db
 from app.web.blueprints import accounts as bp
 from app.web.profile_page import render_profile
+from app.web.security_log import record_security_event
 from app.web.signing_in import PENDING, complete_sign_in, pending_sign_in, remember_this_device
 
 SETUP_SECRET = "two_factor_setup_secret"  # noqa: S105  (a session key's name)

@@ -10,13 +10,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
 from app.accounts.forms import ConfirmForm
-from app.accounts.security_log import record_security_event
 from app.errors import DomainError, ValidationFailed
 from app.extensions import db
 from app.ops.errors import http_status
 from app.privacy import consent, deletion, exports, legal
 from app.privacy.forms import DeleteAccountForm, MarketingForm
 from app.web.blueprints import privacy as bp
+from app.web.security_log import record_security_event
 
 # -- legal pages ------------------------------------------------------------------------------
 
