@@ -7,8 +7,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import abort, url_for
-from flask_login import current_user
+from flask import url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -78,10 +77,12 @@ def booking_row(booking: Booking) -> dict[str, Any]:
     }
 
 
-def get_own_booking(reference: str) -> Booking:
+def find_own_booking(reference: str, customer_id: int) -> Booking | None:
+    """The customer's booking with this reference, or None: another customer's booking is not
+    there for them, nor is a move's hold (part of that move, not a booking of its own)."""
     booking = None
     if len(reference) <= 16:
         booking = db.session.scalar(select(Booking).where(Booking.reference == reference.upper()))
-    if booking is None or booking.customer_id != current_user.id or booking.moves_booking_id is not None:
-        abort(404)  # a move's hold is part of that move, not a booking of its own
+    if booking is None or booking.customer_id != customer_id or booking.moves_booking_id is not None:
+        return None
     return booking

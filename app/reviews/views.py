@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 
 from app.accounts.access import role_required
 from app.admin.listing import BadFilter, like_pattern, paginate, parse_page
-from app.booking.presenting import booking_row, get_own_booking
+from app.booking.presenting import booking_row
 from app.errors import DomainError
 from app.extensions import db
 from app.ops.errors import http_status
@@ -26,6 +26,7 @@ from app.reviews.models import Review
 from app.venues.models import Venue
 from app.web.blueprints import admin as admin_bp
 from app.web.blueprints import booking as booking_bp
+from app.web.guards import get_own_booking
 
 STATUS_FILTERS = {"published": "Published", "hidden": "Hidden", "all": "All"}
 

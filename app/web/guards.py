@@ -1,6 +1,7 @@
 """Request guards shared by page modules of several domains: who may book (customers and
 visitors, not venue or admin accounts), whose cart this is (the signed-in customer's or the
-session's anonymous one), and ``venue_required`` for the provider's pages of a venue."""
+session's anonymous one), the customer's own booking (``get_own_booking``, else 404), and
+``venue_required`` for the provider's pages of a venue."""
 
 from __future__ import annotations
 
@@ -19,12 +20,21 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.accounts.access import role_required
 from app.accounts.models import Role
 from app.booking import cart as carts
-from app.booking.models import CartItem
+from app.booking.models import Booking, CartItem
+from app.booking.presenting import find_own_booking
 from app.extensions import db
 from app.venues.service import get_venue_for_owner
 
 CART_TOKEN = "cart_token"  # noqa: S105 - the session key of the anonymous cart, not a secret
 NOT_FOR_BOOKING = _l("Venue and admin accounts can't book. Sign in with a customer account to book.")
+
+
+def get_own_booking(reference: str) -> Booking:
+    """The signed-in customer's booking with this reference; anyone else's (or a move's hold) is a 404."""
+    booking = find_own_booking(reference, current_user.id)
+    if booking is None:
+        abort(404)
+    return booking
 
 
 def may_book() -> bool:

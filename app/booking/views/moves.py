@@ -28,7 +28,7 @@ from app.booking.availability import busy_window, get_busy, service_spec
 from app.booking.calendar_forms import local_to_utc
 from app.booking.forms import BadInput, format_instant, parse_day, parse_instant, parse_month
 from app.booking.models import Booking, TopUp, TopUpStatus
-from app.booking.presenting import booking_row, get_own_booking, zone_of
+from app.booking.presenting import booking_row, zone_of
 from app.checkout import reschedule, top_ups
 from app.errors import DomainError
 from app.extensions import db
@@ -43,7 +43,7 @@ from app.web.blueprints import booking as bp
 from app.web.blueprints import dashboard as dashboard_bp
 from app.web.booking_page import day_slots, month_calendar
 from app.web.calendar_page import _booking_page, _calendar_page, _query_or_today, get_venue_booking
-from app.web.guards import venue_required
+from app.web.guards import get_own_booking, venue_required
 
 # -- the customer's page ----------------------------------------------------------------------------
 

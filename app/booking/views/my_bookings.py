@@ -23,7 +23,7 @@ from app.booking import lifecycle
 from app.booking.forms import ActionForm
 from app.booking.ics import calendar
 from app.booking.models import Booking, BookingStatus
-from app.booking.presenting import booking_row, get_own_booking, when_label, zone_of
+from app.booking.presenting import booking_row, when_label, zone_of
 from app.checkout import reschedule
 from app.checkout.top_ups import get_pending_top_up
 from app.errors import InvalidTransition, ValidationFailed
@@ -38,6 +38,7 @@ from app.reviews.service import eligibility, find_review
 from app.venues.models import VenueStatus
 from app.waitlist.presenting import get_offer_rows
 from app.web.blueprints import booking as bp
+from app.web.guards import get_own_booking
 
 B = BookingStatus
 PAGE_SIZE = 20  # bookings per page of My bookings (a customer with years of visits has hundreds)
