@@ -35,6 +35,7 @@ from app.admin import audit
 from app.booking.availability import busy_window, find_slot, get_busy, service_spec
 from app.booking.errors import SlotUnavailable, is_member_overlap
 from app.booking.events import ReopenedTime, booking_moved, times_reopened
+from app.booking.holds import blocks_until
 from app.booking.models import Booking, BookingMove, BookingStatus, ReschedulePolicy
 from app.booking.order_lifecycle import expire_holds, lock_order
 from app.errors import Conflict, InvalidTransition, ValidationFailed
@@ -260,7 +261,7 @@ def check_move(
     target = Target(
         starts_at=slot.start,
         ends_at=slot.end,
-        blocks_until=slot.end + timedelta(minutes=service.buffer_minutes),
+        blocks_until=blocks_until(slot.end, service),
         team_member_id=team_member_id,
         label=label,
     )
