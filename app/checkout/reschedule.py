@@ -22,7 +22,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -42,6 +41,7 @@ from app.errors import Conflict, InvalidTransition, ValidationFailed
 from app.extensions import db
 from app.money import format_money
 from app.payments.refunds import get_card_payments, refundable, request_refund
+from app.timefmt import venue_zone
 from app.venues.models import Service, TeamMember, Venue
 
 REASON = "rescheduled"  # the sender of ``times_reopened`` for the time a move let go
@@ -359,7 +359,7 @@ def apply_move(
 def _free_slot(booking: Booking, service: Service, new_start: datetime, now: datetime):
     """The engine's slot at ``new_start``, with every live booking but this one counted."""
     spec = service_spec(service)
-    local_day = new_start.astimezone(ZoneInfo(service.venue.timezone)).date()
+    local_day = new_start.astimezone(venue_zone(service.venue)).date()
     window = busy_window(local_day)
     # Holds past their expiry stop counting now, as at checkout.
     expire_holds(now, service_ids=[service.id], member_ids=sorted(spec.team_member_ids), between=window)
