@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import format_date, format_datetime
@@ -28,13 +29,33 @@ DATE = "dd MMM yyyy"  # 25 Oct 2026, "25 oct 2026": what strftime's "%d %b %Y" w
 LONG_DATE = "dd MMMM yyyy"  # 25 October 2026, "25 octubre 2026"
 
 
+class HasZone(Protocol):
+    timezone: str | None  # a venue (or anything with its zone's name)
+
+
+class HasLocalStart(Protocol):
+    starts_at: datetime
+    venue: HasZone  # a booking
+
+
+def venue_zone(place: HasZone | str | None) -> ZoneInfo:
+    """A venue's zone, from the venue (anything with a ``.timezone``) or the zone's name; UTC
+    when the name is empty or unknown."""
+    name = place if place is None or isinstance(place, str) else place.timezone
+    return _named_zone(name)
+
+
 @lru_cache(maxsize=256)
-def venue_zone(name: str | None) -> ZoneInfo:
-    """The venue's zone; UTC when the stored name is empty or unknown."""
+def _named_zone(name: str | None) -> ZoneInfo:
     try:
         return ZoneInfo(name or "UTC")
     except (ZoneInfoNotFoundError, ValueError):
         return ZoneInfo("UTC")
+
+
+def local_start(booking: HasLocalStart) -> datetime:
+    """A booking's start on its venue's clock (an aware datetime in the venue's zone)."""
+    return booking.starts_at.astimezone(venue_zone(booking.venue))
 
 
 @lru_cache(maxsize=4096)

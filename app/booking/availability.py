@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import (
@@ -27,6 +26,7 @@ from app.extensions import db
 from app.schedules.service import schedule_selects, schedules_from_rows
 from app.scheduling import Busy, MemberSchedule, Rules, ServiceSpec, Slot, available_slots, bookable_days
 from app.sqlutil import in_ids
+from app.timefmt import venue_zone
 from app.venues.models import Service, TeamMember, Venue, VenueStatus, team_member_services
 
 
@@ -298,7 +298,7 @@ def find_slot(
     # Compare in UTC: Python never finds a time in a repeated (autumn) hour equal to one in
     # another zone, so 01:30 Europe/London on a fall-back day would match no slot.
     starts_at = starts_at.astimezone(UTC)
-    local_day = starts_at.astimezone(ZoneInfo(service.venue.timezone)).date()
+    local_day = starts_at.astimezone(venue_zone(service.venue)).date()
     return next((s for s in get_slots(service, local_day, now=now, busy=busy) if s.start == starts_at), None)
 
 

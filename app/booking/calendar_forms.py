@@ -18,7 +18,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import TimeInput
 
-from app.timefmt import day_words
+from app.timefmt import day_words, venue_zone
 from app.venues.hours import MINUTES_PER_DAY, format_minute, parse_minute
 
 VIEWS = ("day", "week")
@@ -159,7 +159,7 @@ class TimeBlockForm(FlaskForm):
         if not FIRST_DAY <= self.date.data <= LAST_DAY:
             self.date.errors = [*self.date.errors, f"Choose a date between {FIRST_DAY.year} and {LAST_DAY.year}."]
             return None
-        tz = ZoneInfo(tz_name)
+        tz = venue_zone(tz_name)
         try:
             starts_at = local_to_utc(self.date.data, opens, tz)
             ends_at = local_to_utc(self.date.data, closes, tz)

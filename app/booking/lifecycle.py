@@ -13,7 +13,6 @@ it moves its bookings through this table. A cancellation here fires ``times_reop
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -72,10 +71,6 @@ def apply(booking: Booking, action: str, *, actor: User | None, reason: str | No
         reason=reason,
         reference=booking.reference,
     )
-
-
-def local_time(booking: Booking) -> datetime:
-    return booking.starts_at.astimezone(ZoneInfo(booking.venue.timezone))
 
 
 def quote_for(booking: Booking, now: datetime):

@@ -3,9 +3,8 @@ customer's own booking loaded for a page (404 when it is another's)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import url_for
 from sqlalchemy import select
@@ -18,16 +17,6 @@ from app.booking.policy import describe_fees
 from app.extensions import db
 from app.money import format_money
 from app.venues.deposits import booking_paid_label
-from app.venues.models import Venue
-
-
-def zone_of(venue: Venue) -> ZoneInfo:
-    return timefmt.venue_zone(venue.timezone)
-
-
-def when_label(moment: datetime, zone: ZoneInfo) -> str:
-    """ "Sun 25 Oct 2026, 14:30", with the zone's abbreviation on a day the clocks change."""
-    return timefmt.moment_label(moment, zone)
 
 
 def booking_time(booking: Booking, pattern: str = timefmt.LONG_DAY) -> str:
@@ -52,7 +41,7 @@ def with_vary(response: Response, *headers: str) -> Response:
 
 
 def booking_row(booking: Booking) -> dict[str, Any]:
-    zone = zone_of(booking.venue)
+    zone = timefmt.venue_zone(booking.venue)
     when, ends = timefmt.start_and_end(booking.starts_at, booking.ends_at, zone)
     return {
         "reference": booking.reference,

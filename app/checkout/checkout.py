@@ -28,16 +28,16 @@ from app.booking.amounts import amount_due
 from app.booking.availability import FirstLook, find_slot, first_look_at_cart
 from app.booking.cart import CartOwner, get_items, snapshot_items
 from app.booking.errors import SlotUnavailable, is_member_overlap
-from app.booking.models import Booking, CartItem, Order, OrderStatus
+from app.booking.holds import hold_booking
+from app.booking.models import CartItem, Order, OrderStatus
 from app.booking.order_lifecycle import expire_holds
-from app.booking.references import new_reference
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.payouts.accounts import unpayable_message
 from app.promos import redemption as promos
 from app.scheduling import Slot
 from app.timefmt import moment_label, venue_zone
-from app.venues.deposits import keeps_card, payment_terms
+from app.venues.deposits import keeps_card
 from app.venues.models import Service, TeamMember, VenueStatus
 from app.vouchers.redemption import redeem_at_checkout
 
@@ -199,23 +199,15 @@ def _hold_items(
         # One booking per person when team members are involved; one for the group otherwise.
         per_booking = 1 if people != [None] else item.quantity
         bookings = [
-            Booking(
-                reference=new_reference(),
+            hold_booking(
+                service,
                 order_id=order.id,
                 customer_id=customer.id,
-                venue_id=service.venue_id,
-                service_id=service.id,
                 team_member_id=member_id,
                 starts_at=slot.start,  # born held (the column's default), like its order
                 ends_at=slot.end,
-                blocks_until=slot.end + timedelta(minutes=service.buffer_minutes),
-                hold_expires_at=hold_until,
+                hold_until=hold_until,
                 quantity=per_booking,
-                unit_price_minor=service.price_minor,
-                currency=service.currency,
-                cancel_free_hours=service.cancel_free_hours,
-                cancel_late_fee_percent=service.cancel_late_fee_percent,
-                **payment_terms(service, per_booking),
             )
             for member_id in people
         ]

@@ -7,7 +7,6 @@ path every booking takes (a cancellation refunds through the Demo gateway)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -19,6 +18,7 @@ from app.checkout import checkout
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.payments.demo_webhook import pay_by_demo_card
+from app.timefmt import venue_zone
 from app.venues.models import Venue, VenueStatus
 
 
@@ -28,7 +28,7 @@ def seed_demo_bookings(owner_email: str, customers: list[User]) -> int:
     if venue is None or venue.status != VenueStatus.APPROVED or not venue.active_services:
         return 0
     made = 0
-    today = datetime.now(UTC).astimezone(ZoneInfo(venue.timezone)).date()
+    today = datetime.now(UTC).astimezone(venue_zone(venue)).date()
     for n, customer in enumerate(customers):
         service = venue.active_services[n % len(venue.active_services)]
         for offset in (2 + n, 5 + n):

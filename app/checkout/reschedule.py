@@ -22,7 +22,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -35,12 +34,14 @@ from app.admin import audit
 from app.booking.availability import busy_window, find_slot, get_busy, service_spec
 from app.booking.errors import SlotUnavailable, is_member_overlap
 from app.booking.events import ReopenedTime, booking_moved, times_reopened
+from app.booking.holds import blocks_until
 from app.booking.models import Booking, BookingMove, BookingStatus, ReschedulePolicy
 from app.booking.order_lifecycle import expire_holds, lock_order
 from app.errors import Conflict, InvalidTransition, ValidationFailed
 from app.extensions import db
 from app.money import format_money
 from app.payments.refunds import get_card_payments, refundable, request_refund
+from app.timefmt import venue_zone
 from app.venues.models import Service, TeamMember, Venue
 
 REASON = "rescheduled"  # the sender of ``times_reopened`` for the time a move let go
@@ -260,7 +261,7 @@ def check_move(
     target = Target(
         starts_at=slot.start,
         ends_at=slot.end,
-        blocks_until=slot.end + timedelta(minutes=service.buffer_minutes),
+        blocks_until=blocks_until(slot.end, service),
         team_member_id=team_member_id,
         label=label,
     )
@@ -358,7 +359,7 @@ def apply_move(
 def _free_slot(booking: Booking, service: Service, new_start: datetime, now: datetime):
     """The engine's slot at ``new_start``, with every live booking but this one counted."""
     spec = service_spec(service)
-    local_day = new_start.astimezone(ZoneInfo(service.venue.timezone)).date()
+    local_day = new_start.astimezone(venue_zone(service.venue)).date()
     window = busy_window(local_day)
     # Holds past their expiry stop counting now, as at checkout.
     expire_holds(now, service_ids=[service.id], member_ids=sorted(spec.team_member_ids), between=window)

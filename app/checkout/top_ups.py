@@ -35,8 +35,8 @@ from app.admin import audit
 from app.booking import lifecycle, order_lifecycle
 from app.booking.errors import SlotUnavailable, is_member_overlap
 from app.booking.events import announce_reopened, booking_moved, holds_expiring, times_reopened
+from app.booking.holds import blocks_until, hold_booking
 from app.booking.models import Booking, BookingStatus, TopUp, TopUpStatus
-from app.booking.references import new_reference
 from app.checkout import reschedule
 from app.email import send_email, speaking_to
 from app.errors import InvalidTransition, ValidationFailed
@@ -133,23 +133,13 @@ def start_top_up(
         )
     _release_pending_for(booking, now=now)  # a move waiting for payment gives way to the new choice
     hold_until = now + timedelta(minutes=current_app.config["HOLD_MINUTES"])
-    hold = Booking(
-        reference=new_reference(),
-        order_id=booking.order_id,
-        customer_id=booking.customer_id,
-        venue_id=booking.venue_id,
-        service_id=booking.service_id,
+    hold = hold_booking(
+        service,
         team_member_id=target.team_member_id,
         starts_at=target.starts_at,  # born held, like checkout's holds
         ends_at=target.ends_at,
-        blocks_until=target.blocks_until,
-        hold_expires_at=hold_until,
-        quantity=booking.quantity,
-        unit_price_minor=service.price_minor,
-        currency=booking.currency,
-        cancel_free_hours=booking.cancel_free_hours,
-        cancel_late_fee_percent=booking.cancel_late_fee_percent,
-        moves_booking_id=booking.id,
+        hold_until=hold_until,
+        moves=booking,
     )
     try:
         with db.session.begin_nested():  # the exclusion constraint as the last line of defence
@@ -439,9 +429,7 @@ def _where_to(top_up: TopUp, booking: Booking, now: datetime):
     member = top_up.to_team_member_id
     if slot is None or slot.remaining < booking.quantity or (member is not None and member not in slot.team_member_ids):
         return None, "taken_after_hold"
-    target = reschedule.Target(
-        slot.start, slot.end, slot.end + timedelta(minutes=service.buffer_minutes), member, label
-    )
+    target = reschedule.Target(slot.start, slot.end, blocks_until(slot.end, service), member, label)
     return target, ""
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from babel.numbers import format_decimal
 from flask import url_for
@@ -21,7 +21,7 @@ from app.extensions import cache, db
 from app.i18n import format_locale
 from app.money import format_money
 from app.payouts.accounts import NOT_TAKING_BOOKINGS
-from app.timefmt import clock_label, day_words
+from app.timefmt import clock_label, day_words, venue_zone
 from app.venues.hours import Range, is_open_at
 from app.venues.models import Closure, OpeningHours, TeamMember, Venue
 from search.types import SearchHit
@@ -49,7 +49,7 @@ def is_bookable(hit: SearchHit) -> bool:
 def venue_card(hit: SearchHit, open_now: bool, next_free: datetime | None, now: datetime) -> dict[str, Any]:
     doc = hit.document
     bookable = is_bookable(hit)
-    zone = _zone(doc.timezone if doc else DEFAULT_CITY.timezone)
+    zone = venue_zone(doc.timezone if doc else DEFAULT_CITY.timezone)
     width, height = CARD_IMAGE_SIZE
     rating = doc.rating if doc else None
     return {
@@ -87,13 +87,6 @@ def _rating_label(rating: float | None, reviews: int) -> str:
         reviews,
         rating=format_decimal(round(rating, 1), "0.0", locale=format_locale()),
     )
-
-
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
 
 
 def _money_label(minor: int, currency: str) -> str:
@@ -143,7 +136,7 @@ def get_open_now(zones: dict[int, str], now: datetime) -> dict[int, bool]:
     for venue_id, starts_on, ends_on in rows:
         closed.setdefault(venue_id, []).append((starts_on, ends_on))
     return {
-        venue_id: is_open_at(ranges.get(venue_id, {}), closed.get(venue_id, []), now, _zone(tz).key)
+        venue_id: is_open_at(ranges.get(venue_id, {}), closed.get(venue_id, []), now, venue_zone(tz).key)
         for venue_id, tz in zones.items()
     }
 
@@ -196,7 +189,7 @@ def first_free_start(venue: Venue, now: datetime, *, busy: Busyness | None = Non
     service = min(venue.active_services, key=lambda s: (s.price_minor, s.duration_minutes, s.id), default=None)
     if service is None:
         return None
-    today = now.astimezone(_zone(venue.timezone)).date()
+    today = now.astimezone(venue_zone(venue)).date()
     # One pass counts the week's slots; only the first day with any is expanded into times.
     days = get_bookable_days(service, today, NEXT_FREE_DAYS, now=now, busy=busy)
     for day in sorted(d for d, count in days.items() if count):

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app, url_for
 from flask_babel import gettext as _
 
-from app.timefmt import day_words
+from app.timefmt import day_words, venue_zone
 from app.venues.service import get_categories
 from search.places import FoundPlace, get_place, places_named_in, resolve_place
 from search.types import PRICE_BUCKETS, InvalidQuery, SearchQuery, price_bucket_key
@@ -267,7 +267,7 @@ def parse_search(args, *, category: str | None = None, now: datetime | None = No
 
     open_now = _flag(args, "open_now", "Open now")
     keep("open_now", "1" if open_now else None)
-    zone = ZoneInfo((near or place or DEFAULT_CITY).timezone)
+    zone = venue_zone((near or place or DEFAULT_CITY).timezone)
     free_from, free_to, free_label = _free_window(args, zone, now)
     if free_from is not None:
         for name in ("free_date", "free_from", "free_to"):

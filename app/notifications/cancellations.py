@@ -7,11 +7,12 @@ from flask_babel import lazy_gettext as _l
 
 from app.booking.events import booking_cancelled
 from app.booking.ics import calendar
-from app.booking.lifecycle import booking_time_short, local_time
+from app.booking.lifecycle import booking_time_short
 from app.booking.models import Booking, BookingStatus
 from app.email import send_email, speaking_to
 from app.notifications.preferences import EMAIL, SMS, channels_for, get_sms_number
 from app.notifications.sms import send_sms_later
+from app.timefmt import local_start
 
 BY = {BookingStatus.CANCELLED_BY_CUSTOMER: "customer", BookingStatus.CANCELLED_BY_VENUE: "venue"}
 
@@ -39,7 +40,7 @@ def tell_about_cancellation(booking: Booking, *, by: str) -> None:
         channels = channels_for(person, "changes")
         if EMAIL in channels:
             with speaking_to(person):  # the date in the recipient's language
-                when = local_time(booking)
+                when = local_start(booking)
             send_email(person.email, subject, "booking_cancelled", user=person, when=when, **context)
         if SMS in channels:
             send_sms_later(

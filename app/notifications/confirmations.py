@@ -12,13 +12,14 @@ from flask_babel import lazy_gettext as _l
 
 from app.booking.events import order_paid
 from app.booking.ics import calendar
-from app.booking.lifecycle import booking_time_short, local_time
+from app.booking.lifecycle import booking_time_short
 from app.booking.models import Booking, Order
 from app.booking.policy import describe_fees
 from app.email import send_email, speaking_to
 from app.notifications.preferences import EMAIL, SMS, channels_for, get_sms_number
 from app.notifications.reminders import plan_reminders
 from app.notifications.sms import send_sms_later
+from app.timefmt import local_start
 from app.urls import absolute_url
 from app.venues.deposits import booking_paid_label
 
@@ -57,7 +58,7 @@ def send_confirmation(order: Order) -> None:
         return
     ics = calendar(order.bookings, name="CozyWish bookings")
     with speaking_to(order.customer):  # dates and policies in the customer's language
-        bookings = [(b, local_time(b), terms_line(b)) for b in order.bookings]
+        bookings = [(b, local_start(b), terms_line(b)) for b in order.bookings]
     send_email(
         order.customer.email,
         _l(

@@ -11,7 +11,6 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -22,12 +21,13 @@ from app.errors import ValidationFailed
 from app.extensions import db
 from app.promos.models import FundedBy, PromoCode, PromoKind
 from app.promos.rules import CODE_MAX_LENGTH
+from app.timefmt import venue_zone
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{2,31}$")
 CURRENCIES = ("GBP", "EUR", "USD")
 MAX_FIXED_MINOR = 1_000_000  # 10,000.00 off is the most a fixed code takes
 MAX_USES = 1_000_000
-UK = ZoneInfo("Europe/London")
+UK = venue_zone("Europe/London")
 
 
 @dataclass(frozen=True)

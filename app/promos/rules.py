@@ -15,16 +15,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 
 from app.money import format_money
 from app.promos.models import PromoCode, PromoKind
-from app.timefmt import moment_label
+from app.timefmt import moment_label, venue_zone
 
 CODE_MAX_LENGTH = 32
-UK = ZoneInfo("Europe/London")  # codes are a marketplace's, shown in its own time zone
+UK = venue_zone("Europe/London")  # codes are a marketplace's, shown in its own time zone
 
 
 @dataclass(frozen=True)

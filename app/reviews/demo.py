@@ -9,7 +9,6 @@ a review needs an appointment that is over."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -23,6 +22,7 @@ from app.extensions import db
 from app.payments.demo_webhook import pay_by_demo_card
 from app.reviews.models import Review
 from app.reviews.service import create_review
+from app.timefmt import venue_zone
 from app.venues.models import Venue, VenueStatus
 
 VENUES_WITH_REVIEWS = 12
@@ -49,7 +49,7 @@ def seed_demo_reviews(customers: list[User]) -> int:
     venues = list(db.session.scalars(select(Venue).where(Venue.status == VenueStatus.APPROVED).order_by(Venue.id)))
     made = 0
     for v, venue in enumerate([v for v in venues if v.active_services][:VENUES_WITH_REVIEWS]):
-        today = datetime.now(UTC).astimezone(ZoneInfo(venue.timezone)).date()
+        today = datetime.now(UTC).astimezone(venue_zone(venue)).date()
         for c, customer in enumerate(customers[: 1 + v % len(customers)]):
             service = venue.active_services[(v + c) % len(venue.active_services)]
             booking = book_visit(customer, service, today + timedelta(days=20 + c))

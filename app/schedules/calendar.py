@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 
 from app.schedules.service import load_schedules
+from app.timefmt import venue_zone
 from app.venues.hours import format_minute
 from app.venues.models import Venue
 
@@ -33,7 +33,7 @@ def working_week(
     team = [m for m in venue.team if member_id in (None, m.id)]
     if not team:
         return {}
-    zone = ZoneInfo(venue.timezone)
+    zone = venue_zone(venue)
     start = datetime.combine(first_day, time(0), tzinfo=zone).astimezone(UTC)
     end = datetime.combine(first_day + timedelta(days=days), time(0), tzinfo=zone).astimezone(UTC)
     schedules = load_schedules([m.id for m in team], start, end)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -14,6 +13,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
 from app.schedules.models import TIME_OFF_LABELS
+from app.timefmt import venue_zone
 from app.venues.hours import MINUTES_PER_DAY, Range, parse_minute
 
 _RANGE_SPLIT = re.compile(r"\s*[,;]\s*")
@@ -103,5 +103,5 @@ class TimeOffForm(FlaskForm):
 
 def _local(day: date, minute: int, tz: str) -> datetime:
     if minute >= MINUTES_PER_DAY:
-        return datetime.combine(date.fromordinal(day.toordinal() + 1), time(0), tzinfo=ZoneInfo(tz))
-    return datetime.combine(day, time(minute // 60, minute % 60), tzinfo=ZoneInfo(tz))
+        return datetime.combine(date.fromordinal(day.toordinal() + 1), time(0), tzinfo=venue_zone(tz))
+    return datetime.combine(day, time(minute // 60, minute % 60), tzinfo=venue_zone(tz))

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import (
@@ -37,6 +36,7 @@ from app.extensions import db
 from app.schedules.models import ScheduleException, TimeOff, TimeOffKind, WorkingHours
 from app.scheduling import MemberSchedule
 from app.sqlutil import in_ids
+from app.timefmt import venue_zone
 from app.venues.events import announce_opened
 from app.venues.hours import MINUTES_PER_DAY, Range, find_overlaps, weekday_name
 from app.venues.models import TeamMember
@@ -174,14 +174,14 @@ def get_exceptions(member: TeamMember, since: date) -> dict[date, list[ScheduleE
 
 def get_time_off(member: TeamMember, since: datetime, tz: str) -> list[TimeOff]:
     """The member's time off that has not ended by ``since``, in start order."""
-    local_day = since.astimezone(ZoneInfo(tz)).date()
+    local_day = since.astimezone(venue_zone(tz)).date()
     rows = db.session.scalars(
         select(TimeOff).where(
             TimeOff.team_member_id == member.id,
             or_(TimeOff.ends_on >= local_day, TimeOff.ends_at > since),
         )
     )
-    return sorted(rows, key=lambda t: (t.starts_on or t.starts_at.astimezone(ZoneInfo(tz)).date(), t.id))
+    return sorted(rows, key=lambda t: (t.starts_on or t.starts_at.astimezone(venue_zone(tz)).date(), t.id))
 
 
 # -- changing -----------------------------------------------------------------------------------

@@ -40,7 +40,7 @@ from app.schedules.service import (
     set_exception,
     set_week,
 )
-from app.timefmt import day_words
+from app.timefmt import day_words, venue_zone
 from app.venues.approval import STATUS_LABELS
 from app.venues.forms import DayHours, edit_rows, read_week, week_from_saved
 from app.venues.hours import Range, format_minute, weekday_name
@@ -106,7 +106,7 @@ def _schedule_page(
     mode: str | None = None,
     **extra: Any,
 ) -> Response:
-    tz = ZoneInfo(venue.timezone)
+    tz = venue_zone(venue)
     now = datetime.now(UTC)
     saved = get_week(member)
     opening = _venue_week(venue)
@@ -185,7 +185,7 @@ def _change(
     outside = [b for b in find_bookings_outside_hours(venue, affected, now=now) if b.id not in before]
     if outside and request.form.get("confirm") != "yes":
         names = {m.id: m.name for m in venue.team}
-        rows = _conflict_rows(outside, ZoneInfo(venue.timezone), names)
+        rows = _conflict_rows(outside, venue_zone(venue), names)
         db.session.rollback()
         resubmit = [(k, v) for k, v in request.form.items(multi=True) if k not in ("csrf_token", "confirm")]
         return _schedule_page(

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from flask_babel import gettext as _
 
-from app.timefmt import day_words
+from app.timefmt import day_words, venue_zone
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")  # codes (schema.org)
 
@@ -73,7 +73,7 @@ def is_open_at(
     ranges_by_weekday: dict[int, list[Range]], closed_dates: Iterable[tuple[date, date]], moment: datetime, tz: str
 ) -> bool:
     """Is the venue open at ``moment`` (aware), judged in its own time zone?"""
-    local = moment.astimezone(ZoneInfo(tz))
+    local = moment.astimezone(venue_zone(tz))
     today = local.date()
     if any(start <= today <= end for start, end in closed_dates):
         return False

@@ -15,7 +15,6 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -24,10 +23,10 @@ from app.booking.models import Order
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.money import format_money
-from app.timefmt import day_words
+from app.timefmt import day_words, venue_zone
 from app.vouchers.models import EntryKind, Voucher, VoucherEntry
 
-UK = ZoneInfo("Europe/London")
+UK = venue_zone("Europe/London")
 
 # No 0/O, 1/I/L: a code read aloud or copied from paper survives. 16 characters of 31 is
 # 79 bits: unguessable, and lookups are rate limited on top.

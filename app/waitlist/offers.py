@@ -40,8 +40,8 @@ from app.booking.amounts import amount_due
 from app.booking.availability import get_slots
 from app.booking.errors import is_member_overlap
 from app.booking.events import ReopenedTime, times_reopened
-from app.booking.models import Booking, BookingStatus, Order, OrderStatus, ReleaseReason
-from app.booking.references import new_reference
+from app.booking.holds import hold_booking
+from app.booking.models import BookingStatus, Order, OrderStatus, ReleaseReason
 from app.email import send_email
 from app.errors import InvalidTransition
 from app.extensions import db
@@ -52,7 +52,6 @@ from app.payments import service as payments
 from app.scheduling import Slot
 from app.timefmt import moment_label, span_label, venue_zone
 from app.urls import absolute_url
-from app.venues.deposits import payment_terms
 from app.venues.events import times_opened
 from app.venues.models import Service, Venue, VenueStatus
 from app.waitlist.models import EntryStatus, OfferStatus, WaitlistEntry, WaitlistOffer
@@ -175,23 +174,14 @@ def make_offer(
         with db.session.begin_nested():
             order = order_lifecycle.hold(customer, currency=service.currency, hold_until=expires)
             order.cart_snapshot = []  # it came from no cart: a release puts nothing back
-            booking = Booking(
-                reference=new_reference(),
+            booking = hold_booking(
+                service,
                 order_id=order.id,
                 customer_id=customer.id,
-                venue_id=service.venue_id,
-                service_id=service.id,
                 team_member_id=member_id,
                 starts_at=slot.start,
                 ends_at=slot.end,
-                blocks_until=slot.end + timedelta(minutes=service.buffer_minutes),
-                hold_expires_at=expires,
-                quantity=1,
-                unit_price_minor=service.price_minor,
-                currency=service.currency,
-                cancel_free_hours=service.cancel_free_hours,
-                cancel_late_fee_percent=service.cancel_late_fee_percent,
-                **payment_terms(service, 1),
+                hold_until=expires,
             )
             db.session.add(booking)
             db.session.flush()

@@ -15,7 +15,7 @@ from app import timefmt
 from app.booking.availability import Busyness, busy_window, get_bookable_days, get_busy, get_slots, service_spec
 from app.booking.forms import MAX_QUANTITY, format_instant
 from app.booking.policy import describe_fees
-from app.booking.presenting import day_label, duration_label, zone_of
+from app.booking.presenting import day_label, duration_label
 from app.money import format_money
 from app.scheduling import Slot
 from app.venues.deposits import service_pay_label
@@ -50,7 +50,7 @@ def build_booking_page(
     """Calendar, the chosen day's times and the chosen time's form, as plain values.
 
     Without ``with_calendar`` the month grid (a slot count for every day) is left out."""
-    zone = zone_of(venue)
+    zone = timefmt.venue_zone(venue)
     today = now.astimezone(zone).date()
     last_day = (now + timedelta(days=current_app.config["BOOKING_MAX_ADVANCE_DAYS"])).astimezone(zone).date()
     if start is not None:

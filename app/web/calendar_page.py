@@ -34,7 +34,7 @@ from app.payments.fees import describe_fee, get_fees
 from app.private_cache import follows, valid_until
 from app.rendering import render_page
 from app.schedules.calendar import working_week
-from app.timefmt import LONG_DAY, day_words
+from app.timefmt import LONG_DAY, day_words, venue_zone
 from app.venues.deposits import booking_paid_label
 from app.venues.models import Venue
 
@@ -59,7 +59,7 @@ def _query_or_today(venue: Venue, args: Any) -> CalendarQuery:
 def _calendar_page(
     venue: Venue, query: CalendarQuery, *, block: str | None = "calendar", status: int = 200, **extra: Any
 ) -> Response:
-    tz = ZoneInfo(venue.timezone)
+    tz = venue_zone(venue)
     start = _local_midnight(query.first_day, tz)
     end = _local_midnight(query.first_day + timedelta(days=query.days), tz)
     filters = {"member_id": query.member_id, "service_id": query.service_id}
@@ -101,7 +101,7 @@ def _calendar_page(
 def _booking_page(
     venue: Venue, booking: Booking, *, status: int = 200, error: str = "", cancel_form: CancelForm | None = None
 ) -> Response:
-    tz = ZoneInfo(venue.timezone)
+    tz = venue_zone(venue)
     starts, ends = booking.starts_at.astimezone(tz), booking.ends_at.astimezone(tz)
     confirmed, started = booking.status == B.CONFIRMED, datetime.now(UTC) >= booking.starts_at
     history = [
@@ -195,7 +195,7 @@ def find_bookings(
 
 
 def _today(venue: Venue) -> date:
-    return datetime.now(UTC).astimezone(ZoneInfo(venue.timezone)).date()
+    return datetime.now(UTC).astimezone(venue_zone(venue)).date()
 
 
 def _local_midnight(day: date, tz: ZoneInfo) -> datetime:

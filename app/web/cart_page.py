@@ -12,7 +12,6 @@ from flask_login import current_user
 from app import timefmt
 from app.booking import cart as carts
 from app.booking.forms import MAX_QUANTITY
-from app.booking.presenting import when_label, zone_of
 from app.money import format_money
 from app.promos.cart import get_cart_discount
 
@@ -36,7 +35,7 @@ def build_cart_page(
     currency = view.currency or "GBP"
     groups = []
     for group in view.groups:
-        zone = zone_of(group.venue)
+        zone = timefmt.venue_zone(group.venue)
         groups.append(
             {
                 "venue": {"name": group.venue.name, "url": url_for("venues_public.venue_page", slug=group.venue.slug)},
@@ -85,7 +84,7 @@ def cart_line(line: carts.CartLine, zone: ZoneInfo, error: str | None) -> dict[s
         "max_quantity": max_quantity,
         "unit_price": format_money(line.unit_price_minor, service.currency),
         "total": format_money(line.total_minor, service.currency),
-        "expires": when_label(item.expires_at, zone),
+        "expires": timefmt.moment_label(item.expires_at, zone),
         "policy": line.policy,
         "payment": line.payment,
         "problem": line.problem,

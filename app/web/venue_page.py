@@ -9,7 +9,6 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
 from flask import current_app, url_for
@@ -20,7 +19,7 @@ from app.i18n import format_locale
 from app.money import format_money
 from app.payouts.accounts import takes_paid_bookings
 from app.reviews.service import rating_breakdown, venue_reviews
-from app.timefmt import day_words
+from app.timefmt import day_words, venue_zone
 from app.urls import absolute_url
 from app.venues.approval import STATUS_LABELS
 from app.venues.deposits import service_pay_label
@@ -204,13 +203,6 @@ def group_services(services: list[Service]) -> list[dict[str, Any]]:
             }
         )
     return [groups[key] for key in sorted(groups)]
-
-
-def venue_zone(venue: Venue) -> ZoneInfo:
-    try:
-        return ZoneInfo(venue.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
 
 
 def opening_hours_summary(venue: Venue, now: datetime) -> dict[str, Any]:

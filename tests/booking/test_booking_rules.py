@@ -22,7 +22,7 @@ from app.booking.policy import describe_policy, quote_cancellation
 from app.checkout import checkout
 from app.errors import InvalidTransition, ValidationFailed
 from app.extensions import db
-from app.timefmt import moment_label
+from app.timefmt import local_start, moment_label
 from app.venues.hours import Range
 from app.venues.models import VenueStatus
 from app.venues.service import add_team_member, set_day_hours
@@ -443,7 +443,7 @@ def test_a_booking_in_the_repeated_autumn_hour_keeps_the_occurrence_chosen(ctx, 
     stored = db.session.scalars(select(Booking).where(Booking.order_id == order.id)).one()
     assert stored.starts_at == datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
     assert stored.ends_at == datetime(2026, 10, 25, 1, 30, tzinfo=UTC)  # 60 real minutes
-    assert lifecycle.local_time(stored).strftime("%H:%M %Z") == "01:30 BST"
+    assert local_start(stored).strftime("%H:%M %Z") == "01:30 BST"
 
     after = offered()
     assert "01:30 BST" not in after and "01:00 GMT" not in after  # taken: 00:30-01:30 UTC

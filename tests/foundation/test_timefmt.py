@@ -4,6 +4,7 @@ never two instants of one local day with the same words."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -109,3 +110,11 @@ def test_an_unknown_or_empty_zone_reads_as_utc():
     assert timefmt.venue_zone("").key == "UTC"
     assert timefmt.venue_zone(None).key == "UTC"
     assert timefmt.venue_zone("Europe/London") is timefmt.venue_zone("Europe/London")
+
+
+def test_a_venues_zone_and_a_bookings_local_start_come_from_the_venue_itself():
+    london, nowhere = SimpleNamespace(timezone="Europe/London"), SimpleNamespace(timezone="Mars/Olympus_Mons")
+    assert timefmt.venue_zone(london) is timefmt.venue_zone("Europe/London")
+    assert timefmt.venue_zone(nowhere).key == "UTC"
+    booking = SimpleNamespace(starts_at=datetime(2026, 10, 25, 0, 30, tzinfo=UTC), venue=london)
+    assert timefmt.local_start(booking).strftime("%H:%M %Z") == "01:30 BST"

@@ -28,7 +28,7 @@ from app.booking.availability import busy_window, get_busy, service_spec
 from app.booking.calendar_forms import local_to_utc
 from app.booking.forms import BadInput, format_instant, parse_day, parse_instant, parse_month
 from app.booking.models import Booking, TopUp, TopUpStatus
-from app.booking.presenting import booking_row, zone_of
+from app.booking.presenting import booking_row
 from app.checkout import reschedule, top_ups
 from app.errors import DomainError
 from app.extensions import db
@@ -57,7 +57,7 @@ def build_reschedule_page(
 ) -> dict[str, Any]:
     """The customer's picker: every free time of the service, this booking left out."""
     service, venue = booking.service, booking.venue
-    zone = zone_of(venue)
+    zone = timefmt.venue_zone(venue)
     eligibility = reschedule.customer_eligibility(booking, now)
     today = now.astimezone(zone).date()
     last_day = (now + timedelta(days=current_app.config["BOOKING_MAX_ADVANCE_DAYS"])).astimezone(zone).date()
@@ -225,7 +225,7 @@ def get_own_top_up(booking: Booking, top_up_id: int) -> TopUp:
 
 def build_top_up_page(booking: Booking, top_up: TopUp, now: datetime, *, returned_paid: bool = False) -> dict[str, Any]:
 
-    zone = zone_of(booking.venue)
+    zone = timefmt.venue_zone(booking.venue)
     payment = db.session.get(Payment, top_up.payment_id) if top_up.payment_id else None
     paying = payment is not None and payment.status == PaymentStatus.OPEN and payment.expires_at > now
     # Back from the gateway's success page, or the payment is under way: wait for the settling

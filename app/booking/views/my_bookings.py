@@ -18,12 +18,12 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
-from app import cache_versions
+from app import cache_versions, timefmt
 from app.booking import lifecycle
 from app.booking.forms import ActionForm
 from app.booking.ics import calendar
 from app.booking.models import Booking, BookingStatus
-from app.booking.presenting import booking_row, when_label, zone_of
+from app.booking.presenting import booking_row
 from app.checkout import reschedule
 from app.checkout.top_ups import get_pending_top_up
 from app.errors import InvalidTransition, ValidationFailed
@@ -78,7 +78,7 @@ def my_booking_row(booking: Booking, now: datetime) -> dict[str, Any]:
     row["held"] = held
     if held:
         row["hold_expires_iso"] = booking.hold_expires_at.astimezone(UTC).isoformat(timespec="seconds")
-        row["hold_expires_label"] = when_label(booking.hold_expires_at, zone_of(booking.venue))
+        row["hold_expires_label"] = timefmt.moment_label(booking.hold_expires_at, timefmt.venue_zone(booking.venue))
     return row
 
 
@@ -139,7 +139,7 @@ def check_in_code(reference: str) -> Markup:
 
 def cancellation_quote(booking: Booking, now: datetime) -> dict[str, Any]:
     """What cancelling now would mean, or why it isn't possible."""
-    zone = zone_of(booking.venue)
+    zone = timefmt.venue_zone(booking.venue)
     quote = lifecycle.quote_for(booking, now)
     allowed, reason = quote.allowed, quote.reason
     if booking.status != B.CONFIRMED:
@@ -156,7 +156,7 @@ def cancellation_quote(booking: Booking, now: datetime) -> dict[str, Any]:
         "has_fee": quote.fee_minor > 0,
         # The rest of a late-cancellation fee, charged to the saved card (a deposit or pay at the venue).
         "card_charge": format_money(quote.charge_minor, booking.currency) if quote.charge_minor else None,
-        "free_until": when_label(quote.free_until, zone),
+        "free_until": timefmt.moment_label(quote.free_until, zone),
         "free_now": allowed and quote.fee_minor == 0 and quote.charge_minor == 0,
     }
 
@@ -197,7 +197,7 @@ def booking_detail(reference: str) -> Response:
                 "amount": format_money(r.amount_minor, r.currency),
                 "status": r.status,
                 "label": REFUND_LABELS.get(r.status, r.status),
-                "when": when_label(r.settled_at or r.created_at, zone_of(venue)),
+                "when": timefmt.moment_label(r.settled_at or r.created_at, timefmt.venue_zone(venue)),
             }
             for r in refund_rows(booking)
         ],
@@ -205,7 +205,7 @@ def booking_detail(reference: str) -> Response:
         cancel_reason=booking.cancel_reason,
         review_link=review_link(booking),
         move=move,
-        move_until=when_label(move.until, zone_of(venue)) if move and move.until else None,
+        move_until=timefmt.moment_label(move.until, timefmt.venue_zone(venue)) if move and move.until else None,
         pending_move=pending_move_row(booking, now),
     )
 
@@ -216,9 +216,9 @@ def pending_move_row(booking: Booking, now: datetime) -> dict[str, Any] | None:
     top_up = get_pending_top_up(booking.id) if booking.status == B.CONFIRMED else None
     if top_up is None:
         return None
-    zone = zone_of(booking.venue)
+    zone = timefmt.venue_zone(booking.venue)
     return {
-        "when": f"{when_label(top_up.to_starts_at, zone)} ({zone.key})",
+        "when": f"{timefmt.moment_label(top_up.to_starts_at, zone)} ({zone.key})",
         "amount": format_money(top_up.amount_minor, top_up.currency),
         "url": url_for(".top_up_status", reference=booking.reference, top_up_id=top_up.id),
     }

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
@@ -18,12 +17,12 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
-from app import cache_versions
+from app import cache_versions, timefmt
 from app.booking.amounts import amount_due
 from app.booking.errors import SlotUnavailable
 from app.booking.models import Booking, Order, OrderStatus
 from app.booking.order_lifecycle import lock_order
-from app.booking.presenting import booking_row, when_label, zone_of
+from app.booking.presenting import booking_row
 from app.checkout import checkout as checkouts
 from app.errors import InvalidTransition, ValidationFailed
 from app.extensions import db
@@ -147,7 +146,7 @@ def change_order(order_id: int) -> Response:
 
 def build_order_page(order: Order, *, now: datetime, error: str | None = None) -> dict[str, Any]:
     bookings = order.bookings
-    zone = zone_of(bookings[0].venue) if bookings else ZoneInfo("UTC")
+    zone = timefmt.venue_zone(bookings[0].venue if bookings else None)
     pending = order.status == OrderStatus.PENDING_PAYMENT
     open_payment = payments.get_open_payment(order) if pending else None
     due = amount_due(order)
@@ -166,7 +165,7 @@ def build_order_page(order: Order, *, now: datetime, error: str | None = None) -
             "saved_card": card_label(get_saved_card(order)) if order.status != OrderStatus.PENDING_PAYMENT else None,
             **promo_lines(order),
             "hold_expires_iso": order.hold_expires_at.astimezone(UTC).isoformat(timespec="seconds"),
-            "hold_expires_label": when_label(order.hold_expires_at, zone),
+            "hold_expires_label": timefmt.moment_label(order.hold_expires_at, zone),
             "timezone": zone.key,
         },
         "bookings": [booking_row(b) for b in bookings],

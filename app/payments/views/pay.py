@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, flash, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
@@ -33,7 +32,7 @@ from app.booking.models import Order, OrderStatus, TopUp
 from app.booking.order_lifecycle import PAID_STATES
 from app.booking.order_lifecycle import STATUS_LABELS as ORDER_LABELS
 from app.booking.policy import describe_fees, describe_policy
-from app.booking.presenting import booking_time, when_label, zone_of
+from app.booking.presenting import booking_time
 from app.checkout.top_ups import give_up
 from app.errors import InvalidTransition
 from app.extensions import csrf, db
@@ -82,7 +81,7 @@ def order_lines(order: Order) -> list[dict[str, Any]]:
     """Each booking of an order as plain values, times in its venue's own time zone."""
     lines = []
     for b in order.bookings:
-        zone = zone_of(b.venue)
+        zone = timefmt.venue_zone(b.venue)
         when, ends = timefmt.start_and_end(b.starts_at, b.ends_at, zone)
         lines.append(
             {
@@ -137,8 +136,8 @@ def booking_policy(booking: Any) -> str:
 def order_paid_at(order: Order) -> str:
     if order.paid_at is None:
         return ""
-    zone = zone_of(order.bookings[0].venue) if order.bookings else ZoneInfo("UTC")
-    return f"{when_label(order.paid_at, zone)} ({zone.key})"
+    zone = timefmt.venue_zone(order.bookings[0].venue if order.bookings else None)
+    return f"{timefmt.moment_label(order.paid_at, zone)} ({zone.key})"
 
 
 def get_customer_order(order_id: int) -> Order:
@@ -209,7 +208,7 @@ def top_up_lines(payment: Payment) -> list[dict[str, Any]]:
     """A top-up's one line: the move and the difference, times in the venue's zone."""
     top_up = get_top_up(payment)
     booking = top_up.booking
-    zone = zone_of(booking.venue)
+    zone = timefmt.venue_zone(booking.venue)
     ends_at = top_up.to_starts_at + (booking.ends_at - booking.starts_at)
     when, ends = timefmt.start_and_end(top_up.to_starts_at, ends_at, zone)
     amount = format_money(payment.amount_minor, payment.currency)
@@ -260,7 +259,7 @@ def demo_session_event(payment: Payment, event_type: str, outcome: str, **fields
 
 def demo_page(payment: Payment, form: DemoCardForm, *, status: int = 200) -> Response:
     order = payment.order
-    zone = zone_of(order.bookings[0].venue) if order.bookings else None
+    zone = timefmt.venue_zone(order.bookings[0].venue) if order.bookings else None
     top_up = payment.kind == PaymentKind.TOP_UP
     due = amount_due(order)
     saves_card = keeps_card(order.bookings)
@@ -295,7 +294,7 @@ def demo_page(payment: Payment, form: DemoCardForm, *, status: int = 200) -> Res
             )
             if saves_card
             else None,
-            expires_label=when_label(payment.expires_at, zone) if zone else None,
+            expires_label=timefmt.moment_label(payment.expires_at, zone) if zone else None,
             expires_iso=payment.expires_at.astimezone(UTC).isoformat(timespec="seconds"),
             timezone=zone.key if zone else "UTC",
         )
@@ -305,7 +304,7 @@ def demo_page(payment: Payment, form: DemoCardForm, *, status: int = 200) -> Res
 def closed_page(payment: Payment, state: str) -> Response:
     """A demo session that can't take a payment any more (declined, released or expired): say why, 409."""
     order = payment.order
-    zone = zone_of(order.bookings[0].venue) if order.bookings else None
+    zone = timefmt.venue_zone(order.bookings[0].venue) if order.bookings else None
     if payment.kind == PaymentKind.TOP_UP:
         top_up = get_top_up(payment)
         message = (top_up.outcome if top_up and top_up.outcome else None) or (
@@ -328,7 +327,7 @@ def closed_page(payment: Payment, state: str) -> Response:
         "released": "This checkout is closed: you let the held times go to change your order, so nothing was "
         "charged. Everything you chose is in your cart.",
         "expired": (
-            f"This checkout expired at {when_label(payment.expires_at, zone) if zone else payment.expires_at}"
+            f"This checkout expired at {timefmt.moment_label(payment.expires_at, zone) if zone else payment.expires_at}"
             f"{f' ({zone.key})' if zone else ''}. Nothing was charged and the held times were released. "
             "Everything you chose is back in your cart."
         ),
@@ -482,7 +481,7 @@ def returned(order_id: int) -> Response:
 
 
 def build_receipt(order: Order) -> dict[str, Any]:
-    zone = zone_of(order.bookings[0].venue) if order.bookings else None
+    zone = timefmt.venue_zone(order.bookings[0].venue) if order.bookings else None
     due = amount_due(order)
     payments = list(
         db.session.scalars(
@@ -516,7 +515,7 @@ def build_receipt(order: Order) -> dict[str, Any]:
         "receipt": {
             "number": order.receipt_number,
             "order_id": order.id,
-            "paid_at": when_label(order.paid_at, zone) if order.paid_at and zone else None,
+            "paid_at": timefmt.moment_label(order.paid_at, zone) if order.paid_at and zone else None,
             "paid_iso": order.paid_at.astimezone(UTC).isoformat(timespec="seconds") if order.paid_at else None,
             "timezone": zone.key if zone else "UTC",
             "customer": order.customer.name,
@@ -554,7 +553,7 @@ def build_receipt(order: Order) -> dict[str, Any]:
         "lines": order_lines(order),
         "refunds": [
             {
-                "when": when_label(r.settled_at or r.created_at, zone) if zone else "",
+                "when": timefmt.moment_label(r.settled_at or r.created_at, zone) if zone else "",
                 "amount": format_money(r.amount_minor, r.currency),
                 "status": r.status,
                 "status_label": REFUND_LABELS.get(r.status, r.status),

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -24,7 +23,7 @@ from app.ops.errors import http_status
 from app.payouts import accounts as payout_accounts
 from app.payouts.models import AccountStatus
 from app.rendering import render_page
-from app.timefmt import day_words
+from app.timefmt import day_words, venue_zone
 from app.venues.approval import STATUS_LABELS, allowed_actions, transition
 from app.venues.forms import (
     BasicsForm,
@@ -302,7 +301,7 @@ def _hours_page(venue: Venue, week: list[DayHours], closure_form: ClosureForm, *
         week=week,
         closure_form=closure_form,
         open_now=is_open_at(_saved_ranges(venue), closed_dates, now, venue.timezone),
-        local_time=now.astimezone(ZoneInfo(venue.timezone)).strftime("%H:%M"),
+        local_time=now.astimezone(venue_zone(venue)).strftime("%H:%M"),
         closures=[(c.id, _date_label(c.starts_on), _date_label(c.ends_on), c.reason) for c in venue.closures],
         **context,
     )

@@ -1,0 +1,78 @@
+"""The one builder of held bookings, and the one "end plus buffer" rule.
+
+A held booking keeps a time for a customer until ``hold_expires_at``: checkout's holds (one per
+team member, or one for a group), a waitlist offer's hold and a top-up's hold of a move's new
+time are all made here, so the columns a hold carries (its reference, the service's price and
+terms as they are now, the end of the time it keeps) are set in one place. A hold is born
+held (the status column's default), like its order; the caller adds and flushes it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from app.booking.models import Booking
+from app.booking.references import new_reference
+from app.venues.deposits import payment_terms
+from app.venues.models import Service
+
+
+def blocks_until(ends_at: datetime, service: Any) -> datetime:
+    """The end of the time a booking keeps: its end plus the service's buffer."""
+    return ends_at + timedelta(minutes=service.buffer_minutes)
+
+
+def hold_booking(
+    service: Service,
+    *,
+    starts_at: datetime,
+    ends_at: datetime,
+    hold_until: datetime,
+    team_member_id: int | None,
+    order_id: int | None = None,
+    customer_id: int | None = None,
+    quantity: int = 1,
+    moves: Booking | None = None,
+) -> Booking:
+    """A new held booking of ``service`` from ``starts_at`` to ``ends_at``, held until
+    ``hold_until``, priced at the service's price now.
+
+    A new booking (``moves`` None) belongs to ``order_id`` and ``customer_id`` and takes the
+    service's currency, cancellation and payment terms as they are now (kept as booked). A
+    move's hold (``moves`` the booking being moved, a top-up) keeps that booking's order,
+    customer, venue, quantity, currency and cancellation terms, and names it in
+    ``moves_booking_id``; its payment columns keep their defaults."""
+    common: dict[str, Any] = {
+        "reference": new_reference(),
+        "service_id": service.id,
+        "team_member_id": team_member_id,
+        "starts_at": starts_at,
+        "ends_at": ends_at,
+        "blocks_until": blocks_until(ends_at, service),
+        "hold_expires_at": hold_until,
+        "unit_price_minor": service.price_minor,
+    }
+    if moves is not None:
+        return Booking(
+            **common,
+            order_id=moves.order_id,
+            customer_id=moves.customer_id,
+            venue_id=moves.venue_id,
+            quantity=moves.quantity,
+            currency=moves.currency,
+            cancel_free_hours=moves.cancel_free_hours,
+            cancel_late_fee_percent=moves.cancel_late_fee_percent,
+            moves_booking_id=moves.id,
+        )
+    return Booking(
+        **common,
+        order_id=order_id,
+        customer_id=customer_id,
+        venue_id=service.venue_id,
+        quantity=quantity,
+        currency=service.currency,
+        cancel_free_hours=service.cancel_free_hours,
+        cancel_late_fee_percent=service.cancel_late_fee_percent,
+        **payment_terms(service, quantity),
+    )
