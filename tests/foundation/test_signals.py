@@ -50,6 +50,8 @@ def test_each_signal_has_its_receivers_after_create_app(app):
     assert receivers(events.cart_adding) == ["app.payouts.receivers.refuse_unpayable"]
     assert receivers(payment_events.top_up_paid) == ["app.checkout.top_ups.paid_by_gateway"]
     assert receivers(payment_events.top_up_unpaid) == ["app.checkout.top_ups.unpaid_by_gateway"]
+    # the venues' transfers are taken back (a card refund's payment legs, a voucher's balance legs)
+    assert receivers(payment_events.refund_made) == ["app.payouts.receivers.take_back_from_the_venues"]
 
 
 def test_an_unknown_way_of_paying_is_refused():
