@@ -7,9 +7,12 @@ with the same 300-second tolerance. The demo checkout page builds those events a
 through ``parse_event`` and ``record_event`` like a webhook delivery, so a demo payment
 travels exactly the same settling code as a Stripe one.
 
-It answers the port in app/payments/ports.py and imports neither booking nor settlement: what
-it sends the app itself (Connect's payouts, app/payouts/demo_connect.py) goes out on the
-``webhook`` signal, whose receiver (app/payments/demo_webhook.py) stores and settles it.
+It answers the port in app/payments/ports.py and imports no domain model, neither booking nor
+payments' own, and no settlement: what it sends the app itself (Connect's payouts,
+app/payouts/demo_connect.py) goes out on the ``webhook`` signal, whose receiver
+(app/payments/demo_webhook.py) stores and settles it; where one of its sessions stands it asks
+the app on the ``session_asked`` signal, whose receiver (the same module) answers with plain
+values (a ``DemoSession``).
 """
 
 from __future__ import annotations
@@ -21,16 +24,14 @@ import os
 import re
 import secrets
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from blinker import Namespace
 from flask import current_app, url_for
-from sqlalchemy import select
 
-from app.extensions import db
-from app.payments.models import Payment, PaymentEvent, PaymentStatus
 from app.payments.ports import (
     CheckoutCharge,
     CheckoutStart,
@@ -64,6 +65,22 @@ MAX_PAYLOAD_BYTES = 64 * 1024
 # and settles it at once, and returns the stored row (None for a duplicate).
 signals = Namespace()
 webhook = signals.signal("demo-gateway-webhook", doc="The Demo gateway sent the app a signed event.")
+# Where a demo checkout session stands, asked of the app (the demo "gateway" lives in its
+# database): one receiver (app/payments/demo_webhook.py) answers with a ``DemoSession``, or None
+# for a session it doesn't know.
+session_asked = signals.signal("demo-gateway-session-asked", doc="Where does this demo checkout session stand?")
+
+
+@dataclass(frozen=True)
+class DemoSession:
+    """A demo checkout session as the app holds it: its payment's status (``open``,
+    ``processing``, ``succeeded``, ``failed`` or ``expired``), intent and expiry, and which of
+    the checkout page's events (``completed``, ``failed``) were sent already."""
+
+    status: str
+    payment_intent_id: str | None
+    expires_at: datetime
+    sent: frozenset[str] = frozenset()
 
 
 def demo_secret() -> bytes:
@@ -120,6 +137,14 @@ def build_event(
     if account:
         event["account"] = account
     return json.dumps(event, separators=(",", ":"), sort_keys=True).encode()
+
+
+def ask_session(session_id: str) -> DemoSession | None:
+    """Where the demo checkout session ``session_id`` stands: ``session_asked``'s one answer."""
+    answers = session_asked.send(DemoGateway.name, session_id=session_id)
+    if len(answers) != 1:
+        raise RuntimeError(f"The Demo gateway's sessions have {len(answers)} receivers; they need exactly one.")
+    return answers[0][1]
 
 
 def send_webhook(payload: bytes) -> Any:
@@ -295,27 +320,20 @@ class DemoGateway:
         return RefundResult(refund_id=f"demo_re_{digest}", status="succeeded")
 
     def lookup(self, session_id: str) -> SessionStatus:
-        """The demo "gateway" lives in this database: its session is the Payment row, and the
-        events its checkout page has sent."""
-        payment = db.session.scalar(select(Payment).where(Payment.session_id == session_id))
-        if payment is None:
+        """The demo "gateway" lives in this database: its session is the app's payment, and the
+        events its checkout page has sent (asked on ``session_asked``)."""
+        session = ask_session(session_id)
+        if session is None:
             return SessionStatus(status="expired", payment_status="unpaid")
-        if payment.status == PaymentStatus.SUCCEEDED:
-            return SessionStatus(status="complete", payment_status="paid", payment_intent_id=payment.payment_intent_id)
-        sent = set(
-            db.session.scalars(
-                select(PaymentEvent.event_id).where(
-                    PaymentEvent.event_id.in_([event_id(session_id, "completed"), event_id(session_id, "failed")])
-                )
-            )
-        )
-        if event_id(session_id, "completed") in sent:
-            return SessionStatus(status="complete", payment_status="paid", payment_intent_id=payment.payment_intent_id)
-        if payment.status == PaymentStatus.FAILED or event_id(session_id, "failed") in sent:
+        if session.status == "succeeded":
+            return SessionStatus(status="complete", payment_status="paid", payment_intent_id=session.payment_intent_id)
+        if "completed" in session.sent:
+            return SessionStatus(status="complete", payment_status="paid", payment_intent_id=session.payment_intent_id)
+        if session.status == "failed" or "failed" in session.sent:
             return SessionStatus(status="complete", payment_status="unpaid")
-        if payment.status == PaymentStatus.EXPIRED:
+        if session.status == "expired":
             return SessionStatus(status="expired", payment_status="unpaid")
-        if payment.expires_at <= datetime.now(UTC):
+        if session.expires_at <= datetime.now(UTC):
             return SessionStatus(status="expired", payment_status="unpaid")
         return SessionStatus(status="open", payment_status="unpaid")
 
@@ -348,18 +366,19 @@ def event_id(session_id: str, outcome: str) -> str:
     return f"evt_{session_id}_{outcome}"
 
 
-def completed_fields(payment: Any, card_last4: str = "4242") -> dict[str, Any]:
-    """A completed demo session's fields: a payment (``paid``), or, with nothing to pay now,
-    a saved card (setup mode: ``no_payment_required``). The intents name the test card."""
+def completed_fields(amount_minor: int, customer_id: int, card_last4: str = "4242") -> dict[str, Any]:
+    """A completed demo session's fields for a payment of ``amount_minor`` by ``customer_id``:
+    a payment (``paid``), or, with nothing to pay now, a saved card (setup mode:
+    ``no_payment_required``). The intents name the test card."""
     token = secrets.token_hex(12)
-    if payment.amount_minor == 0:
+    if amount_minor == 0:
         return {
             "payment_status": "no_payment_required",
             "setup_intent_id": f"demo_seti_c{card_last4}_{token}",
-            "customer_id": f"demo_cus_{payment.order.customer_id}",
+            "customer_id": f"demo_cus_{customer_id}",
         }
     return {
         "payment_status": "paid",
         "payment_intent_id": f"demo_pi_c{card_last4}_{token}",
-        "customer_id": f"demo_cus_{payment.order.customer_id}",
+        "customer_id": f"demo_cus_{customer_id}",
     }

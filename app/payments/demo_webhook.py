@@ -2,14 +2,19 @@
 
 What the Demo gateway sends the app (``demo_gateway.webhook``: Connect's payout events, from
 app/payouts/demo_connect.py) is verified, stored once and settled at once here, the path a
-webhook delivery takes. The adapters import no settling code; this receiver joins them.
+webhook delivery takes. The adapters import no settling code; this receiver joins them. And
+where a demo checkout session stands (``demo_gateway.session_asked``, for ``lookup``) is
+answered here from the payment row, in plain values: the adapter imports no model.
 """
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from app.booking.models import Order
+from app.extensions import db
 from app.payments import demo_gateway as demo
-from app.payments.models import PaymentEvent
+from app.payments.models import Payment, PaymentEvent
 from app.payments.service import start_payment
 from app.payments.settlement import record_event, settle
 
@@ -30,6 +35,23 @@ def deliver(_sender: str, *, payload: bytes) -> PaymentEvent | None:
     return row
 
 
+@demo.session_asked.connect
+def session_state(_sender: str, *, session_id: str) -> demo.DemoSession | None:
+    """The demo session ``session_id``: its payment's status, intent and expiry, and which
+    checkout events were stored for it; None when no payment has that session."""
+    payment = db.session.scalar(select(Payment).where(Payment.session_id == session_id))
+    if payment is None:
+        return None
+    outcomes = {demo.event_id(session_id, outcome): outcome for outcome in ("completed", "failed")}
+    sent = db.session.scalars(select(PaymentEvent.event_id).where(PaymentEvent.event_id.in_(list(outcomes))))
+    return demo.DemoSession(
+        status=str(payment.status),
+        payment_intent_id=payment.payment_intent_id,
+        expires_at=payment.expires_at,
+        sent=frozenset(outcomes[e] for e in sent),
+    )
+
+
 def pay_by_demo_card(order: Order, card_last4: str = "4242") -> str:
     """Pay ``order`` the way a customer does on the Demo checkout with the card that pays: a
     checkout session, a signed ``checkout.session.completed`` event stored like a webhook
@@ -43,7 +65,7 @@ def pay_by_demo_card(order: Order, card_last4: str = "4242") -> str:
         amount_minor=payment.amount_minor,
         currency=payment.currency,
         status="complete",
-        **demo.completed_fields(payment, card_last4),
+        **demo.completed_fields(payment.amount_minor, payment.order.customer_id, card_last4),
     )
     completed = demo.event_id(payment.session_id, "completed")
     payload = demo.build_event("checkout.session.completed", obj, event_id=completed)

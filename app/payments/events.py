@@ -11,6 +11,12 @@ settles the gateway's event, so payments imports no use case:
                     ``now`` and answer the outcome
 
 Exactly one receiver answers each (the checkout's wiring connects it).
+
+``refund_made`` fires once for every refund that reached the customer, inside the transaction
+that recorded it on the order (``refunds.refund_reached``): a card refund the gateway settled
+(sender ``card``; ``refund`` is the Refund row) or a part put back on the gift voucher that paid
+it (sender ``voucher``; ``refund`` is None). Receivers get ``order``, ``amount_minor`` and
+``refund``. The venues' transfers are taken back by payouts (app/payouts/receivers.py).
 """
 
 from __future__ import annotations
@@ -20,6 +26,8 @@ from blinker import NamedSignal, Namespace
 signals = Namespace()
 top_up_paid = signals.signal("top-up-paid", doc="A top-up was paid: make the move (or refund it).")
 top_up_unpaid = signals.signal("top-up-unpaid", doc="A top-up's checkout failed or expired: release its hold.")
+refund_made = signals.signal("refund-made", doc="A refund reached the customer (to a card or a gift voucher).")
+REFUNDED_TO = ("card", "voucher")
 
 
 def ask(signal: NamedSignal, **kwargs: object) -> str:

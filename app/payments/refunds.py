@@ -2,13 +2,14 @@
 
 A refund is a Refund row now and a gateway call in a job after commit, through the gateway
 that took the payment (``Payment.gateway``), never simply the one configured today. A refund
-that succeeds is recorded on its order by ``order_lifecycle.record_refund``.
+that succeeds is recorded on its order by ``order_lifecycle.record_refund``, and ``refund_made``
+(app/payments/events.py) fires for it (``refund_reached``): what follows listens to it.
 
 An order a gift voucher paid part of is refunded card first, then voucher (``refund_order``):
 the customer gets their card money back before their voucher credit (docs/vouchers.md). The
 voucher part goes back to the voucher's ledger at once (no gateway) and is recorded on the
-order the same way; it takes back the venues' part of their transfers at once too
-(``schedule_voucher_reversals``), as a card refund does when it succeeds.
+order the same way, and ``refund_made`` fires for it at once too: payouts takes back the
+venues' part of their transfers, as for a card refund when it succeeds.
 
 An order's card payments are its checkout and the top-ups its moves to dearer times took
 (app/checkout/top_ups.py): together they are what the customer paid. A refund takes them newest
@@ -31,9 +32,9 @@ from app.booking.models import Order, TopUp
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.jobs import enqueue, job
+from app.payments.events import REFUNDED_TO, refund_made
 from app.payments.gateway import gateway_named
 from app.payments.models import Payment, PaymentKind, PaymentStatus, Refund, RefundStatus
-from app.payouts.transfers import schedule_reversals, schedule_voucher_reversals
 from app.vouchers.ledger import refund_to_voucher, refundable_to_voucher
 
 
@@ -121,9 +122,7 @@ def refund_order(order: Order, amount_minor: int, *, reason: str, booking_id: in
     card = sum(r.amount_minor for r in refund_cards(order, amount_minor, reason=reason, booking_id=booking_id))
     to_voucher = refund_to_voucher(order, amount_minor - card, booking_id=booking_id, reason=reason)
     if to_voucher > 0:
-        order_lifecycle.record_refund(order, to_voucher, paid_minor=paid_minor(order))
-
-        schedule_voucher_reversals(order)
+        refund_reached("voucher", order, to_voucher)
     return card + to_voucher
 
 
@@ -172,8 +171,15 @@ def settle_refund(refund: Refund, status: str) -> str:
     refund.settled_at = datetime.now(UTC)
     if status == RefundStatus.FAILED:
         return "refund failed"
-    payment = refund.payment
-    target = order_lifecycle.record_refund(payment.order, refund.amount_minor, paid_minor=paid_minor(payment.order))
-
-    schedule_reversals(refund)
+    target = refund_reached("card", refund.payment.order, refund.amount_minor, refund=refund)
     return f"refund succeeded: order {target}"
+
+
+def refund_reached(to: str, order: Order, amount_minor: int, *, refund: Refund | None = None) -> str:
+    """A refund reached the customer (``to`` a card, with its ``refund`` row, or to the gift
+    voucher): record it on the order and fire ``refund_made`` once. Returns the order's state."""
+    if to not in REFUNDED_TO:
+        raise ValueError(f"unknown way of refunding: {to}")
+    target = order_lifecycle.record_refund(order, amount_minor, paid_minor=paid_minor(order))
+    refund_made.send(to, order=order, amount_minor=amount_minor, refund=refund)
+    return target

@@ -1,7 +1,8 @@
 """Payouts react to paid orders: each venue's share is scheduled as transfers (a job each),
 in the transaction that confirmed the order (``order_paid``, app/booking/events.py). And they
 answer the cart (``cart_adding``): a venue without an enabled payout account can't take
-online bookings yet."""
+online bookings yet. A refund that reached the customer (``refund_made``, app/payments/events.py)
+takes back each venue's part of its transfers."""
 
 from __future__ import annotations
 
@@ -9,8 +10,15 @@ from datetime import datetime
 
 from app.booking.events import cart_adding, order_paid
 from app.booking.models import Order
+from app.payments.events import refund_made
+from app.payments.models import Refund
 from app.payouts.accounts import unpayable_message
-from app.payouts.transfers import schedule_balance_transfers, schedule_transfers
+from app.payouts.transfers import (
+    schedule_balance_transfers,
+    schedule_reversals,
+    schedule_transfers,
+    schedule_voucher_reversals,
+)
 
 
 @order_paid.connect
@@ -30,3 +38,13 @@ def pay_the_venues(how: str, *, order: Order, now: datetime, payment=None) -> No
 def refuse_unpayable(_sender: str, *, venue_ids: set[int]) -> str | None:
     """Why these venues can't take a cart item yet (no enabled payout account), or None."""
     return unpayable_message(venue_ids)
+
+
+@refund_made.connect
+def take_back_from_the_venues(to: str, *, order: Order, amount_minor: int, refund: Refund | None) -> None:
+    """A card refund reverses the transfers its payment funded; a refund back on the gift
+    voucher reverses the venues' balance legs (both exactly once, app/payouts/transfers.py)."""
+    if to == "card":
+        schedule_reversals(refund)
+    else:
+        schedule_voucher_reversals(order)

@@ -21,8 +21,8 @@ only a charge leg names a ``source_transaction``. A venue whose account isn't en
 its rows wait (``waiting``); the account's ``account.updated`` (or reconciliation) sends them
 later (a waiting balance leg through the account's gateway).
 
-When a refund reaches the customer (a card refund: ``settle_refund`` ->
-``schedule_reversals``; a refund back on the gift voucher: ``refund_order`` ->
+When a refund reaches the customer (``refund_made``, received in app/payouts/receivers.py: a
+card refund -> ``schedule_reversals``; a refund back on the gift voucher ->
 ``schedule_voucher_reversals``), it is split between the order's venues by what each has
 left of that kind (the cancelled booking's venue first), and every leg of each venue gives back
 its proportional part of everything the venue has had refunded, of both kinds

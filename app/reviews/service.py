@@ -1,5 +1,6 @@
 """The rules of reviews: who may review which booking and when, writing one, hiding one, and
-the venue's average and count. Views call these and commit once."""
+the venue's average and count. Views call these and commit once. A review written fires
+``review_posted`` (app/reviews/events.py) for whatever follows it."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from app.admin import audit
 from app.booking.models import Booking, BookingStatus
 from app.errors import Conflict, ValidationFailed
 from app.extensions import db
+from app.reviews.events import review_posted
 from app.reviews.models import BODY_MAX_LENGTH, BODY_MIN_LENGTH, Review, ReviewStatus
 from app.venues.models import Venue
 
@@ -57,7 +59,8 @@ def find_review(booking_id: int) -> Review | None:
 
 
 def create_review(booking: Booking, *, customer: User, rating: int, body: str, now: datetime | None = None) -> Review:
-    """Write the customer's review of ``booking`` and refresh the venue's average."""
+    """Write the customer's review of ``booking``, refresh the venue's average and fire
+    ``review_posted`` once."""
     now = now or datetime.now(UTC)
     body = body.strip()
     if not 1 <= rating <= 5:
@@ -81,6 +84,7 @@ def create_review(booking: Booking, *, customer: User, rating: int, body: str, n
     # second insert waits for the first and then fails (the view answers 409).
     db.session.flush()
     refresh_venue_rating(booking.venue_id)
+    review_posted.send("customer", review=review, venue_id=booking.venue_id)
     return review
 
 

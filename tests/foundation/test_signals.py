@@ -7,6 +7,7 @@ import pytest
 
 from app.booking import events
 from app.payments import events as payment_events
+from app.reviews import events as review_events
 from app.venues import events as venue_events
 
 
@@ -50,6 +51,11 @@ def test_each_signal_has_its_receivers_after_create_app(app):
     assert receivers(events.cart_adding) == ["app.payouts.receivers.refuse_unpayable"]
     assert receivers(payment_events.top_up_paid) == ["app.checkout.top_ups.paid_by_gateway"]
     assert receivers(payment_events.top_up_unpaid) == ["app.checkout.top_ups.unpaid_by_gateway"]
+    # the venues' transfers are taken back (a card refund's payment legs, a voucher's balance legs)
+    assert receivers(payment_events.refund_made) == ["app.payouts.receivers.take_back_from_the_venues"]
+    # nothing follows a review yet: the rating is recounted inline (same transaction, venue row
+    # lock); search and the page caches follow the venue row's rating (app/reviews/events.py)
+    assert receivers(review_events.review_posted) == []
 
 
 def test_an_unknown_way_of_paying_is_refused():

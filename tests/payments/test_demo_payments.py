@@ -16,7 +16,17 @@ from sqlalchemy import func, select
 from app.booking import order_lifecycle
 from app.booking.models import Booking, BookingStatus, Order, OrderStatus
 from app.extensions import db
-from app.payments.demo_gateway import SIGNATURE_HEADER, DemoGateway, build_event, event_id, session_object, sign
+from app.payments.demo_gateway import (
+    SIGNATURE_HEADER,
+    DemoGateway,
+    DemoSession,
+    build_event,
+    event_id,
+    session_asked,
+    session_object,
+    sign,
+)
+from app.payments.demo_webhook import session_state
 from app.payments.models import Payment, PaymentEvent, PaymentStatus, Refund, RefundStatus
 from app.payments.ports import InvalidEvent
 from tests.booking.helpers import cart_form, future_slot, make_bookable_venue
@@ -719,3 +729,25 @@ def test_a_cancellation_refund_never_exceeds_what_is_left(ctx, provider, custome
     amounts = sorted(r.amount_minor for r in db.session.scalars(select(Refund).where(Refund.payment_id == payment.id)))
     assert amounts == [1000, 5000]
     assert refundable(payment) == 0
+
+
+def test_lookup_asks_the_app_in_plain_values_and_reads_nothing_else(ctx):
+    """The adapter knows a session only by ``session_asked``'s answer (app/payments/demo_webhook.py)."""
+    expires = datetime.now(UTC) + timedelta(minutes=5)
+    answers = {
+        "demo_cs_open": DemoSession(status="open", payment_intent_id=None, expires_at=expires),
+        "demo_cs_sent": DemoSession(
+            status="open", payment_intent_id="demo_pi_c4242_x", expires_at=expires, sent=frozenset({"completed"})
+        ),
+        "demo_cs_late": DemoSession(status="open", payment_intent_id=None, expires_at=datetime.now(UTC)),
+    }
+    session_asked.disconnect(session_state)
+    try:
+        with session_asked.connected_to(lambda _sender, *, session_id: answers.get(session_id)):
+            gateway = DemoGateway()
+            assert gateway.lookup("demo_cs_open").status == "open"
+            assert gateway.lookup("demo_cs_sent").payment_intent_id == "demo_pi_c4242_x"
+            assert gateway.lookup("demo_cs_late").status == "expired"
+            assert gateway.lookup("demo_cs_unknown").status == "expired"
+    finally:
+        session_asked.connect(session_state)

@@ -56,3 +56,9 @@ def test_the_reader_sees_imports_inside_functions(tmp_path):
     module = tmp_path / "m.py"
     module.write_text("def f():\n    from app import booking\n    import app.booking.models\n")
     assert {"app.booking", "app.booking.models"} <= imported_modules(module)
+
+
+def test_the_demo_payment_adapter_reads_no_model_nor_the_database():
+    """Where a demo session stands comes in plain values (``demo_gateway.session_asked``)."""
+    imports = imported_modules(ROOT / "app/payments/demo_gateway.py")
+    assert sorted(m for m in imports if m.endswith(".models") or within(m, "app.extensions")) == []

@@ -15,6 +15,7 @@ from app.admin.models import AuditEntry
 from app.booking.models import BookingStatus
 from app.extensions import db
 from app.reviews import service
+from app.reviews.events import review_posted
 from app.reviews.models import Review, ReviewStatus
 from tests.booking.helpers import book, future_slot, make_bookable_venue, move_to_past
 
@@ -267,3 +268,21 @@ def test_only_admins_moderate(web, customer, provider, visit):
 def test_an_unknown_review_is_a_404(web, admin):
     web.sign_in_as(admin)
     assert web.post("/admin/reviews/999999/hide", {"reason": "spam"}).status_code == 404
+
+
+# -- the signal ------------------------------------------------------------------------------------
+
+
+def test_a_review_written_fires_review_posted_once_after_the_venue_is_recounted(customer, visit):
+    seen = []
+
+    def spy(sender, *, review, venue_id):
+        venue = db.session.get(type(visit.venue), venue_id)
+        seen.append((sender, review.id, venue_id, venue.review_count))
+
+    with review_posted.connected_to(spy):
+        review = service.create_review(visit, customer=customer, rating=4, body="Good, would come back again.")
+        with pytest.raises(service.AlreadyReviewed):
+            service.create_review(visit, customer=customer, rating=2, body="Trying to review it twice.")
+
+    assert seen == [("customer", review.id, visit.venue_id, 1)]  # the refused second one fires nothing

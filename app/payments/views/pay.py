@@ -386,7 +386,7 @@ def demo_pay(session_id: str) -> Response:
             "checkout.session.completed",
             "completed",
             status="complete",
-            **completed_fields(payment, form.last4),
+            **completed_fields(payment.amount_minor, payment.order.customer_id, form.last4),
         )
     deliver_demo_event(payload)
     db.session.commit()

@@ -1,0 +1,21 @@
+"""In-process events of reviews (blinker signals, as Flask's own).
+
+``review_posted`` fires once when a customer's review is written (``service.create_review``),
+inside the transaction that wrote it and after the venue's rating was recounted, so a
+receiver sees the new average. The sender is ``customer``; receivers get ``review`` and
+``venue_id``. A receiver with a side effect (an email to the venue's owner, say) enqueues a job,
+which runs only if that transaction commits.
+
+Nothing listens yet (``tests/foundation/test_signals.py`` says so): the rating and count are
+recounted inline, because they must be in the same transaction under the venue's row lock
+(``refresh_venue_rating``), and the search index and the page caches follow the venue row's
+``rating`` and ``review_count`` by themselves (``search/indexing.py``, ``app/cache_versions.py``).
+Hiding or publishing a review has no follower either, so it fires no signal.
+"""
+
+from __future__ import annotations
+
+from blinker import Namespace
+
+signals = Namespace()
+review_posted = signals.signal("review-posted", doc="A customer's review was written and the venue's rating recounted.")
