@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, date, datetime, time, timedelta
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import exists, select, text
 
 from app.booking.models import Booking, BookingStatus
@@ -107,9 +107,15 @@ def send_agenda(venue: Venue, day: date) -> int:
                 for b in bookings
             ]
             day_label = day_words(day, "EEEE d MMMM")
+            subject = ngettext(
+                "Tomorrow at %(venue)s: %(num)d booking",
+                "Tomorrow at %(venue)s: %(num)d bookings",
+                len(bookings),
+                venue=venue.name,
+            )
         send_email(
             person.email,
-            _l("Tomorrow at %(venue)s: %(count)s bookings", venue=venue.name, count=len(bookings)),
+            subject,
             "venue_agenda",
             user=person,
             venue=venue,

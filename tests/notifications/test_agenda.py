@@ -58,7 +58,7 @@ def test_the_agenda_lists_tomorrows_bookings_once(salon, customer, provider, out
     assert agenda.send_agendas(now + timedelta(hours=1)) == 0  # the next hour's run
     run_jobs()
     [mail] = [m for m in outbox if m.to == [provider.email]]
-    assert mail.subject == "Tomorrow at Calm Rooms: 1 bookings"
+    assert mail.subject == "Tomorrow at Calm Rooms: 1 booking"
     assert "10:00" in mail.body and booking.reference in mail.body and customer.first_name in mail.body
     assert sends() == 1
 
