@@ -52,6 +52,12 @@ def site_path(endpoint: str, **values: object) -> str:
     return parts.path + (f"?{parts.query}" if parts.query else "") + (f"#{parts.fragment}" if parts.fragment else "")
 
 
+def site_url(path: str) -> str:
+    """A ``site_path`` as a full address for an email: BASE_URL's scheme and host."""
+    base = urlsplit(absolute_url("main.index"))
+    return f"{base.scheme}://{base.netloc}{path}"
+
+
 def tell_venue(
     venue: Venue,
     *,
@@ -86,7 +92,7 @@ def tell_venue(
                     "venue_activity",
                     user=person,
                     lines=notice_body.splitlines(),
-                    link_url=absolute_url("main.index").rstrip("/") + link,
+                    link_url=site_url(link),
                 )
         if SMS in channels and sms:
             send_sms_later(get_sms_number(person.id) or "", f"CozyWish: {sms}", user_id=person.id)
