@@ -6,6 +6,7 @@ link to the booking in the calendar."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import uuid
@@ -90,23 +91,25 @@ def test_owner_sees_a_new_booking_arrive_in_the_bell(page: Page, live_server, un
 
     reference = book_and_pay(live_server, customer["email"], venue["service_id"])
 
-    # No reload: the poll brings the count.
-    expect(bell.locator(".nav-bell-count")).to_have_text("1", timeout=20_000)
-    expect(bell).to_have_attribute("aria-label", "Notifications, 1 unread")
+    # No reload: the poll brings the count (the booking; the Demo payouts may add their own notice).
+    expect(bell.locator(".nav-bell-count")).to_have_text(re.compile(r"^[1-9][0-9]*$"), timeout=20_000)
+    expect(bell).to_have_attribute("aria-label", re.compile(r"^Notifications, [1-9][0-9]* unread$"))
     expect(page.locator("#nav-bell").locator("xpath=..")).to_have_attribute("aria-live", "polite")
 
     bell.click()
     expect(page.get_by_role("heading", name="Your notifications")).to_be_visible()
-    notice = page.get_by_role("link", name=f"Unread: New booking at {venue_name}: Seaweed wrap")
-    expect(notice).to_be_visible()
+    title = f"New booking at {venue_name}: Seaweed wrap"
+    expect(page.get_by_role("link", name=f"Unread: {title}")).to_have_count(1)  # told once
     expect(page.get_by_text(f"(ref {reference})")).to_be_visible()
 
     # Mark it read without a page load: the list and the bell follow.
-    page.get_by_role("button", name=f"Mark read: New booking at {venue_name}: Seaweed wrap").click()
+    page.get_by_role("button", name=f"Mark read: {title}").click()
     expect(page.get_by_role("status").filter(has_text="Marked as read.")).to_be_visible()
+    expect(page.get_by_role("link", name=title, exact=True)).to_be_visible()  # no longer "Unread:"
+    page.get_by_role("button", name="Mark all read").click()
     expect(page.locator("#unread-summary")).to_have_text("All read")
     expect(page.locator("#nav-bell .nav-bell-count")).to_have_count(0)
 
-    page.get_by_role("link", name=f"New booking at {venue_name}: Seaweed wrap").click()
+    page.get_by_role("link", name=title, exact=True).click()
     expect(page.get_by_text(reference).first).to_be_visible()
     assert "/provider/bookings/" in page.url

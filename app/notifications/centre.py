@@ -103,3 +103,19 @@ def mark_all_read(user_id: int, *, now: datetime | None = None) -> int:
 def forget_user(user_id: int) -> None:
     """Account erasure: the person's notices go (their bodies name bookings)."""
     db.session.execute(delete(Notice).where(Notice.user_id == user_id))
+
+
+def redact(identifiers: list[str]) -> int:
+    """Account erasure: any notice, whoever's, whose title or body names the person (their name,
+    email, phone, or a venue named after them) loses that text. Returns how many texts went."""
+    removed = 0
+    for value in {v.lower() for v in identifiers if v}:
+        for column in (Notice.title, Notice.body):
+            result = db.session.execute(
+                update(Notice)
+                .where(func.strpos(func.lower(column), value) > 0)
+                .values({column.key: "[removed]"})
+                .execution_options(synchronize_session=False)
+            )
+            removed += result.rowcount or 0
+    return removed

@@ -193,6 +193,7 @@ def erase_account(user: User, *, now: datetime | None = None) -> None:
     _scrub_audit_log(user, identifiers)
     _scrub_payment_events(user, identifiers)
     _remove_account_data(user)
+    centre.redact(identifiers)  # other people's notices that name them (a venue named after its owner)
     keys = [user.avatar_key] if user.avatar_key else []
     keys += [
         e.storage_key
