@@ -171,6 +171,8 @@ class Config:
     BOOKING_MIN_NOTICE_MINUTES = env_int("BOOKING_MIN_NOTICE_MINUTES", 60)
     BOOKING_MAX_ADVANCE_DAYS = env_int("BOOKING_MAX_ADVANCE_DAYS", 90)
     HOLD_MINUTES = env_int("HOLD_MINUTES", 30)  # Stripe Checkout's minimum session life
+    # How often an open page asks for the navigation bell's unread count (docs/notifications-centre.md).
+    NOTIFICATIONS_POLL_SECONDS = env_int("NOTIFICATIONS_POLL_SECONDS", 30)
     WAITLIST_OFFER_MINUTES = env_int("WAITLIST_OFFER_MINUTES", 15)  # how long a waitlist offer holds its time
     CART_ITEM_HOURS = 24
 

@@ -182,6 +182,7 @@ def running_server(tmp_path_factory, pytestconfig, database_name: str, *, host_n
         UPLOAD_ROOT=str(upload_dir),
         COZYWISH_ENV="development",
         SIGNIN_MAX_FAILURES=str(SIGNIN_MAX_FAILURES),
+        NOTIFICATIONS_POLL_SECONDS="2",  # the bell's poll: a journey waits seconds, not half a minute
         LOG_JSON="false",
         FLASK_DEBUG="0",
         PYTHONUNBUFFERED="1",

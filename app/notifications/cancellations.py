@@ -1,5 +1,8 @@
-"""A cancelled booking: the customer and the venue's owner are told, each on the channels they
-chose for changes, by email (with the calendar file that removes the entry) and text message."""
+"""A cancelled booking: the customer and the people who run the venue are told. The customer
+on the channels they chose for changes, the venue's people (``venue_recipients``) on those
+they chose for their venue's activity; everyone gets a notice in their notification centre.
+The email carries the calendar file that removes the entry; a text message goes too where
+chosen. Each person is told once per booking: the notice's key is the booking's cancellation."""
 
 from __future__ import annotations
 
@@ -10,6 +13,8 @@ from app.booking.ics import calendar
 from app.booking.lifecycle import booking_time_short
 from app.booking.models import Booking, BookingStatus
 from app.email import send_email, speaking_to
+from app.notifications.activity import ACTIVITY, site_path, venue_recipients
+from app.notifications.centre import notify
 from app.notifications.preferences import EMAIL, SMS, channels_for, get_sms_number
 from app.notifications.sms import send_sms_later
 from app.timefmt import local_start
@@ -23,21 +28,45 @@ def on_cancelled(status: str, *, booking: Booking, fee_due: bool) -> None:
 
 
 def tell_about_cancellation(booking: Booking, *, by: str) -> None:
-    """Tell the customer and the venue's owner, each on the channels they chose for changes."""
+    """Tell the customer and the venue's people, each on the channels they chose."""
     ics = calendar([booking], name="CozyWish bookings")
     context = {
         "booking": booking,
         "by": by,
         "attachment": ("cozywish-cancellation.ics", ics, "text/calendar"),
     }
-    for person, subject in (
+    what = {"service": booking.service.name, "venue": booking.venue.name, "reference": booking.reference}
+    customer_title = _l("Cancelled: %(service)s at %(venue)s", **what)
+    venue_title = (
+        _l("Cancelled by the customer: %(service)s (ref %(reference)s)", **what)
+        if by == "customer"
+        else _l("Cancelled by the venue: %(service)s (ref %(reference)s)", **what)
+    )
+    told = [
         (
             booking.customer,
-            _l("Cancelled: %(service)s at %(venue)s", service=booking.service.name, venue=booking.venue.name),
-        ),
-        (booking.venue.owner, _l("Cancelled: %(reference)s", reference=booking.reference)),
-    ):
-        channels = channels_for(person, "changes")
+            "changes",
+            customer_title,
+            site_path("booking.booking_detail", reference=booking.reference),
+        )
+    ] + [
+        (person, ACTIVITY, venue_title, site_path("venues_dashboard.booking_details", booking_id=booking.id))
+        for person in venue_recipients(booking.venue)
+        if person.id != booking.customer_id
+    ]
+    for person, kind, title, link in told:
+        notice = notify(
+            person,
+            kind,
+            title,
+            body=lambda: booking_time_short(booking),
+            link=link,
+            key=f"cancelled:{booking.id}",
+        )
+        if notice is None:
+            continue  # told of this cancellation before
+        channels = channels_for(person, kind)
+        subject = customer_title if kind == "changes" else _l("Cancelled: %(reference)s", **what)
         if EMAIL in channels:
             with speaking_to(person):  # the date in the recipient's language
                 when = local_start(booking)

@@ -16,6 +16,8 @@ from app.booking.lifecycle import booking_time_short
 from app.booking.models import Booking, Order
 from app.booking.policy import describe_fees
 from app.email import send_email, speaking_to
+from app.notifications.activity import site_path
+from app.notifications.centre import notify
 from app.notifications.preferences import EMAIL, SMS, channels_for, get_sms_number
 from app.notifications.reminders import plan_reminders
 from app.notifications.sms import send_sms_later
@@ -26,9 +28,34 @@ from app.venues.deposits import booking_paid_label
 
 @order_paid.connect
 def confirm_to_customer(how: str, *, order: Order, now: datetime, payment: object | None = None) -> None:
+    if order.bookings and not notify_customer(order):
+        return  # this order's confirmation was told before (order_paid came again)
     send_confirmation(order)
     for booking in order.bookings:
         plan_reminders(booking, now=now)
+
+
+def notify_customer(order: Order) -> bool:
+    """The customer's notice of a paid order's bookings; False if they had it already."""
+    first = order.bookings[0]
+    link = (
+        site_path("booking.booking_detail", reference=first.reference)
+        if len(order.bookings) == 1
+        else site_path("booking.my_bookings")
+    )
+    return (
+        notify(
+            order.customer,
+            "booking_confirmed",
+            _l("Booked: %(venues)s", venues=", ".join(sorted({b.venue.name for b in order.bookings}))),
+            body=lambda: "\n".join(
+                f"{b.service.name}, {booking_time_short(b)} (ref {b.reference})" for b in order.bookings
+            ),
+            link=link,
+            key=f"order-paid:{order.id}",
+        )
+        is not None
+    )
 
 
 def send_confirmation(order: Order) -> None:

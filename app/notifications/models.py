@@ -1,16 +1,19 @@
 """Notification records: who wants what on which channel, the venue's reminder offsets, one
-row per planned reminder, and every text message sent (the admins' SMS log)."""
+row per planned reminder, every text message sent (the admins' SMS log), the in-app notices
+of the notification centre and the daily agendas sent."""
 
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -37,7 +40,8 @@ class NotificationPreference(db.Model):
     __tablename__ = "notification_preferences"
     __table_args__ = (
         CheckConstraint(
-            "kind IN ('booking_confirmations', 'reminders', 'changes', 'waitlist_offers', 'marketing')",
+            "kind IN ('booking_confirmations', 'reminders', 'changes', 'waitlist_offers', 'marketing',"
+            " 'venue_activity', 'daily_agenda')",
             name="kind_known",
         ),
         CheckConstraint("channel IN ('email', 'sms')", name="channel_known"),
@@ -116,3 +120,41 @@ class SmsMessage(db.Model):
     gateway: Mapped[str] = mapped_column(String(16))
     provider_message_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), index=True)
+
+
+class Notice(db.Model):
+    """One in-app notice in a person's notification centre (app/notifications/centre.py).
+
+    ``title`` and ``body`` are stored as rendered in the recipient's language when it was made
+    (as an email is), so reading the centre is one indexed query with no per-kind code.
+    ``key`` makes a notice once: the same event told twice (a replayed webhook) finds its key
+    taken and adds nothing. ``link`` is a path on this site (never an outside address)."""
+
+    __tablename__ = "notices"
+    __table_args__ = (
+        UniqueConstraint("user_id", "key"),
+        Index("ix_notices_user_id_read_at", "user_id", "read_at"),
+        Index("ix_notices_user_id_id", "user_id", "id"),
+        CheckConstraint("link LIKE '/%' AND link NOT LIKE '//%'", name="link_local"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text, default="")
+    link: Mapped[str] = mapped_column(String(500))
+    key: Mapped[str | None] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AgendaSent(db.Model):
+    """A venue's agenda for ``day`` was sent: the primary key is what sends it once."""
+
+    __tablename__ = "agenda_sends"
+
+    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    bookings: Mapped[int] = mapped_column(Integer)
+    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -1,5 +1,7 @@
 """A moved booking: its reminders are planned again for the new time, the customer gets the new
-time and the updated calendar entry, and the venue hears of a customer's move."""
+time and the updated calendar entry, and the venue's people (``venue_recipients``) hear of a
+customer's move, by email if they chose it for their venue's activity. Everyone told gets a
+notice in their notification centre, once per move (its key: the booking, the old and new time)."""
 
 from __future__ import annotations
 
@@ -10,9 +12,13 @@ from flask_babel import lazy_gettext as _l
 from app import timefmt
 from app.booking.events import booking_moved
 from app.booking.ics import calendar
+from app.booking.lifecycle import booking_time_short
 from app.booking.models import Booking
 from app.email import send_email
 from app.money import format_money
+from app.notifications.activity import ACTIVITY, site_path, venue_recipients
+from app.notifications.centre import notify
+from app.notifications.preferences import EMAIL, channels_for
 from app.notifications.reminders import plan_reminders
 from app.urls import absolute_url
 
@@ -42,22 +48,49 @@ def tell_about_move(
         "booking_url": absolute_url("booking.booking_detail", reference=booking.reference),
         "attachment": ("cozywish-booking.ics", calendar([booking], name="CozyWish bookings"), "text/calendar"),
     }
-    send_email(
-        booking.customer.email,
-        _l("Moved by the venue: %(service)s at %(venue)s", service=booking.service.name, venue=booking.venue.name)
+    key = f"moved:{booking.id}:{from_starts_at.isoformat()}:{booking.starts_at.isoformat()}"
+    what = {"service": booking.service.name, "venue": booking.venue.name, "reference": booking.reference}
+    customer_title = (
+        _l("Moved by the venue: %(service)s at %(venue)s", **what)
         if moved_by == "venue"
-        else _l("Moved: %(service)s at %(venue)s", service=booking.service.name, venue=booking.venue.name),
-        "booking_rescheduled",
-        user=booking.customer,
-        for_venue=False,
-        **context,
+        else _l("Moved: %(service)s at %(venue)s", **what)
     )
-    if moved_by == "customer":
+    if (
+        notify(
+            booking.customer,
+            "changes",
+            customer_title,
+            body=lambda: booking_time_short(booking),
+            link=site_path("booking.booking_detail", reference=booking.reference),
+            key=key,
+        )
+        is not None
+    ):
         send_email(
-            booking.venue.owner.email,
-            _l("Moved by the customer: %(reference)s", reference=booking.reference),
+            booking.customer.email,
+            customer_title,
             "booking_rescheduled",
-            user=booking.venue.owner,
-            for_venue=True,
+            user=booking.customer,
+            for_venue=False,
             **context,
         )
+    if moved_by != "customer":
+        return
+    for person in venue_recipients(booking.venue):
+        told = notify(
+            person,
+            ACTIVITY,
+            _l("Moved by the customer: %(service)s (ref %(reference)s)", **what),
+            body=lambda: booking_time_short(booking),
+            link=site_path("venues_dashboard.booking_details", booking_id=booking.id),
+            key=key,
+        )
+        if told is not None and EMAIL in channels_for(person, ACTIVITY):
+            send_email(
+                person.email,
+                _l("Moved by the customer: %(reference)s", reference=booking.reference),
+                "booking_rescheduled",
+                user=person,
+                for_venue=True,
+                **context,
+            )

@@ -2,8 +2,11 @@
 every sender asks.
 
 Kinds: booking confirmations, reminders, changes and cancellations, waitlist offers and
-marketing. Channels: email and SMS. Defaults (no row stored): email on for every kind but
-marketing, SMS off for every kind. Marketing by email follows the recorded marketing consent
+marketing; and for providers, their venue's bookings and activity, and tomorrow's agenda (by
+email only). Channels: email and SMS. Defaults (no row stored): email on for every kind but
+marketing and the agenda, SMS off for every kind. In-app notices (the notification centre,
+app/notifications/centre.py) are always on: they are not a channel one can turn off.
+Marketing by email follows the recorded marketing consent
 (app/privacy/consent.py), so the privacy page and this one never disagree. SMS is only ever
 sent to a person who has given a mobile number, whatever the stored choice.
 """
@@ -31,8 +34,14 @@ KINDS: dict[str, str] = {
     "changes": "Changes and cancellations",
     "waitlist_offers": "Waitlist offers",
     "marketing": "Offers and news",
+    "venue_activity": "Your venue's bookings and activity",
+    "daily_agenda": "Tomorrow's agenda, each evening",
 }
-DEFAULTS: dict[str, dict[str, bool]] = {kind: {EMAIL: kind != "marketing", SMS: False} for kind in KINDS}
+PROVIDER_KINDS = ("venue_activity", "daily_agenda")  # shown to providers only
+EMAIL_ONLY = ("daily_agenda",)  # no text message version
+DEFAULTS: dict[str, dict[str, bool]] = {
+    kind: {EMAIL: kind not in ("marketing", "daily_agenda"), SMS: False} for kind in KINDS
+}
 DEFAULT_REGION = "GB"  # numbers typed without +44 are read as UK numbers
 
 
@@ -58,12 +67,20 @@ def get_choices(user: User) -> dict[str, dict[str, bool]]:
     return choices
 
 
+def kinds_for(user: User) -> dict[str, str]:
+    """The kinds of message ``user`` chooses on their preferences page: a venue's kinds for
+    providers only."""
+    if user.role == "provider":
+        return dict(KINDS)
+    return {kind: label for kind, label in KINDS.items() if kind not in PROVIDER_KINDS}
+
+
 def channels_for(user: User, kind: str) -> tuple[str, ...]:
     """The channels ``user`` gets ``kind`` messages on, e.g. ("email", "sms") or ()."""
     if kind not in KINDS:
         raise ValueError(f"unknown kind of message: {kind}")
     chosen = get_choices(user)[kind]
-    if chosen[SMS] and get_sms_number(user.id) is None:
+    if chosen[SMS] and (kind in EMAIL_ONLY or get_sms_number(user.id) is None):
         chosen[SMS] = False
     return tuple(channel for channel in CHANNELS if chosen[channel])
 
@@ -99,7 +116,7 @@ def save_preferences(user: User, choices: Mapping[str, Mapping[str, bool]], *, s
     Validates everything before writing anything: SMS on for any kind needs a number. Returns
     whether anything changed. Marketing by email is recorded as consent, with its wording.
     """
-    if set(choices) != set(KINDS) or any(set(c) != set(CHANNELS) for c in choices.values()):
+    if not set(kinds_for(user)) <= set(choices) <= set(KINDS) or any(set(c) != set(CHANNELS) for c in choices.values()):
         raise ValidationFailed(_("Choose on or off for every kind of message and channel."))
     number = normalize_sms_number(sms_number) if (sms_number or "").strip() else None
     if number is None and any(c[SMS] for c in choices.values()):

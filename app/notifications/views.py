@@ -1,6 +1,7 @@
 """Notification pages: the customer's preferences (/account/notifications), the venue's
-reminder times (/provider/reminders), the one-tap link in reminders (/r/<token>) and the
-admins' SMS log (/admin/sms).
+reminder times (/provider/reminders), the one-tap link in reminders (/r/<token>), the
+admins' SMS log (/admin/sms), and the notification centre (/notifications) with the
+navigation bell's unread count (/notifications/count, polled: docs/notifications-centre.md).
 
 The one-tap link routes, it never shows or changes anything by itself: the token names one
 booking, and only that booking's customer, signed in, reaches its page (which has Cancel and
@@ -10,7 +11,7 @@ they get a 403 that names nothing. So a forwarded or leaked link exposes no book
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -21,6 +22,7 @@ from app.accounts.access import role_required
 from app.booking.models import Booking
 from app.errors import ValidationFailed
 from app.extensions import db
+from app.notifications import centre as notices
 from app.notifications import preferences
 from app.notifications.models import SmsMessage
 from app.notifications.reminders import (
@@ -50,7 +52,8 @@ def _render_preferences(
         "notifications/preferences.html",
         "preferences",
         status=status,
-        kinds=preferences.KINDS,
+        kinds=preferences.kinds_for(user),
+        email_only=preferences.EMAIL_ONLY,
         channels=preferences.CHANNELS,
         choices=choices or preferences.get_choices(user),
         number=number if number is not None else preferences.display_number(saved_number),
@@ -63,7 +66,7 @@ def _render_preferences(
 def _choices_from_form() -> dict[str, dict[str, bool]]:
     return {
         kind: {channel: request.form.get(f"{kind}-{channel}") == "on" for channel in preferences.CHANNELS}
-        for kind in preferences.KINDS
+        for kind in preferences.kinds_for(current_user)
     }
 
 
@@ -169,3 +172,92 @@ def _link_problem(message: str, status: int) -> Response:
 def sms_log() -> str:
     messages = db.session.scalars(select(SmsMessage).order_by(SmsMessage.id.desc()).limit(100)).all()
     return render_template("notifications/sms_log.html", messages=messages)
+
+
+# -- the notification centre ------------------------------------------------------------------
+
+CURSOR_DIGITS = 12
+
+
+def _cursor(value: str | None) -> int | None:
+    """A page cursor or count from the query string: digits only, else a 400 that says so."""
+    if value is None or value == "":
+        return None
+    if not value.isdecimal() or len(value) > CURSOR_DIGITS:
+        abort(400, _("That page link isn't valid. Open your notifications again."))
+    return int(value)
+
+
+def _render_centre(*, status: int = 200) -> Response:
+    user_id = current_user.id
+    page = notices.list_notices(user_id, before=_cursor(request.args.get("before")))
+    response = render_page(
+        "notifications/centre.html",
+        "notices",
+        status=status,
+        page=page,
+        unread=notices.unread_count(user_id),
+        before=request.args.get("before"),
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    if is_htmx():  # the bell follows at once, without waiting for its next poll
+        bell = render_template("notifications/_bell.html", count=notices.unread_count(user_id), oob=True)
+        response.set_data(response.get_data(as_text=True) + bell)
+    return response
+
+
+@bp.get("/notifications")
+@login_required
+def centre() -> Response:
+    return _render_centre()
+
+
+@bp.get("/notifications/count")
+def unread_count() -> Response:
+    """The navigation bell with the unread count, polled by the page (``hx-trigger``).
+
+    Signed out (or the session ended): 286, which tells htmx to stop polling. ``shown`` is the
+    count the page shows: when it hasn't changed the answer is 204 and the page keeps what it
+    has (nothing swapped, nothing re-announced to a screen reader)."""
+    if not current_user.is_authenticated:
+        return make_response("", 286)
+    count = notices.unread_count(current_user.id)
+    shown = request.args.get("shown")
+    if shown is not None and shown == str(count):
+        response = make_response("", 204)
+    else:
+        response = make_response(render_template("notifications/_bell.html", count=count))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/notifications/<int:notice_id>/read")
+@login_required
+def mark_read(notice_id: int) -> Response:
+    notices.mark_read(notice_id, current_user.id)  # another person's: NotFound, a 404
+    db.session.commit()
+    if is_htmx():
+        return add_toast(_render_centre(), _("Marked as read."))
+    flash(_("Marked as read."), "success")
+    return redirect(url_for(".centre"), 303)
+
+
+@bp.post("/notifications/read-all")
+@login_required
+def mark_all_read() -> Response:
+    marked = notices.mark_all_read(current_user.id)
+    db.session.commit()
+    message = (
+        ngettext("%(num)d notification marked as read.", "%(num)d notifications marked as read.", marked)
+        if marked
+        else _("Nothing was unread.")
+    )
+    if is_htmx():
+        return add_toast(_render_centre(), message)
+    flash(message, "success")
+    return redirect(url_for(".centre"), 303)
+
+
+@bp.app_context_processor
+def _poll_seconds() -> dict:
+    return {"notifications_poll_seconds": int(current_app.config.get("NOTIFICATIONS_POLL_SECONDS", 30))}

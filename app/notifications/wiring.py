@@ -5,6 +5,8 @@ from flask import Flask
 
 from app.jobs import every
 from app.notifications import (
+    activity,  # noqa: F401  (what happens at a venue, told to its people; a listing submitted, to admins)
+    agenda,
     cancellations,  # noqa: F401  (who is told of a cancelled booking)
     confirmations,  # noqa: F401  (one confirmation and receipt per paid order)
     listings,  # noqa: F401  (an admin's decision on a listing, to its owner)
@@ -16,3 +18,4 @@ from app.notifications import (
 
 def init_app(app: Flask) -> None:
     every("*/15 * * * *", "plan-missing-reminders", reminders.plan_missing_job)
+    every("5 * * * *", "venue-agendas", agenda.send_agendas_job)

@@ -12,6 +12,9 @@ from flask_login import current_user, logout_user
 # else then sends no new cookie (signing and compressing the session on every request was a
 # tenth of a signed-in page's time). The idle timeout is 30 minutes; a minute is noise in it.
 LAST_SEEN_EVERY = 60.0
+# Requests a page makes by itself (the navigation bell's poll): they neither keep a session
+# alive nor rewrite its cookie; a session that timed out just stops them (286: htmx stops polling).
+BACKGROUND_ENDPOINTS = frozenset({"notifications.unread_count"})
 
 
 def enforce_idle_timeout():
@@ -23,12 +26,15 @@ def enforce_idle_timeout():
     now = datetime.now(UTC).timestamp()
     last_seen = session.get("last_seen")
     timeout = current_app.config["IDLE_TIMEOUT"].total_seconds()
+    background = request.endpoint in BACKGROUND_ENDPOINTS
     if not session.get("remember") and last_seen is not None and now - last_seen > timeout:
         logout_user()
         session.clear()
+        if background:
+            return Response("", 286)
         flash(_("You were signed out after a period of inactivity. Please sign in again."), "info")
         return redirect(url_for("accounts.sign_in", next=request.full_path.rstrip("?")))
-    if last_seen is None or now - last_seen >= LAST_SEEN_EVERY:
+    if not background and (last_seen is None or now - last_seen >= LAST_SEEN_EVERY):
         session["last_seen"] = now
     return None
 

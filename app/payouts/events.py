@@ -21,6 +21,7 @@ from app.payments.models import PaymentEvent
 from app.payouts.accounts import apply_state
 from app.payouts.models import ConnectedAccount, Payout, ReversalStatus, TransferReversal, TransferStatus, VenueTransfer
 from app.payouts.ports import account_state
+from app.payouts.signals import payout_paid
 
 FINAL_PAYOUT = ("paid", "failed", "canceled")
 CONNECT_EVENTS = frozenset(
@@ -144,4 +145,13 @@ def _settle_payout(gateway: str, event: dict[str, Any], obj: dict[str, Any]) -> 
             },
         )
     )
+    if values["status"] == "paid":  # the owner is told, once per payout (app/notifications/activity.py)
+        payout_paid.send(
+            gateway,
+            venue_id=account.venue_id,
+            payout_id=values["payout_id"],
+            amount_minor=values["amount_minor"],
+            currency=values["currency"],
+            arrival_at=values["arrival_at"],
+        )
     return f"payout {values['payout_id']}: {values['status']}"

@@ -39,6 +39,7 @@ from app.email import send_email
 from app.errors import InvalidTransition, ValidationFailed
 from app.extensions import db
 from app.jobs import job
+from app.notifications import centre
 from app.notifications.models import SmsMessage
 from app.notifications.preferences import forget_user
 from app.payments.models import PaymentEvent
@@ -192,6 +193,7 @@ def erase_account(user: User, *, now: datetime | None = None) -> None:
     _scrub_audit_log(user, identifiers)
     _scrub_payment_events(user, identifiers)
     _remove_account_data(user)
+    centre.redact(identifiers)  # other people's notices that name them (a venue named after its owner)
     keys = [user.avatar_key] if user.avatar_key else []
     keys += [
         e.storage_key
@@ -224,6 +226,7 @@ def _remove_account_data(user: User) -> None:
     db.session.execute(delete(ConsentRecord).where(ConsentRecord.user_id == user.id))
     # The SMS number, channel choices and the text messages sent (their bodies name bookings).
     forget_user(user.id)
+    centre.forget_user(user.id)  # the in-app notices
     db.session.execute(delete(SmsMessage).where(SmsMessage.user_id == user.id))
     db.session.execute(delete(SignInThrottle).where(SignInThrottle.email == user.email))
     # Other ways in (passkeys, Google or Apple links, which keep the address they vouched for)

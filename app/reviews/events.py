@@ -6,11 +6,11 @@ receiver sees the new average. The sender is ``customer``; receivers get ``revie
 ``venue_id``. A receiver with a side effect (an email to the venue's owner, say) enqueues a job,
 which runs only if that transaction commits.
 
-Nothing listens yet (``tests/foundation/test_signals.py`` says so): the rating and count are
+The venue's people are told (app/notifications/activity.py). The rating and count are
 recounted inline, because they must be in the same transaction under the venue's row lock
 (``refresh_venue_rating``), and the search index and the page caches follow the venue row's
 ``rating`` and ``review_count`` by themselves (``search/indexing.py``, ``app/cache_versions.py``).
-Hiding or publishing a review has no follower either, so it fires no signal.
+Hiding or publishing a review has no follower, so it fires no signal.
 """
 
 from __future__ import annotations

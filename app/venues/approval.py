@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from app.accounts.models import Role, User
 from app.admin import audit
 from app.errors import InvalidTransition, ValidationFailed
-from app.venues.events import listing_decided
+from app.venues.events import listing_decided, listing_submitted
 from app.venues.models import Venue, VenueStatus
 from app.venues.service import missing_for_submission
 
@@ -100,6 +100,8 @@ def transition(venue: Venue, action: str, *, actor: User, reason: str = "", noti
     )
     if t.by == "admin" and notify:  # the owner is told (app/notifications/listings.py)
         listing_decided.send(action, venue=venue, reason=reason)
+    if action == "submit" and notify:  # the admins are told (app/notifications/activity.py)
+        listing_submitted.send(action, venue=venue)
 
 
 def acknowledge_changes(venue: Venue, *, actor: User) -> None:

@@ -25,6 +25,10 @@ listing_decided = signals.signal(
     "listing-decided", doc="An admin approved, rejected, suspended or reinstated a listing."
 )
 
+# An owner submitted a listing for review (sender: ``submit``); receivers get ``venue``. The
+# admins' notices listen (app/notifications/activity.py).
+listing_submitted = signals.signal("listing-submitted", doc="An owner submitted a listing for approval.")
+
 
 def announce_opened(reason: str, venue_id: int, days: Iterable[date] | None = None) -> None:
     """Fire ``times_opened`` for new hours at ``venue_id`` on ``days`` (None: any day)."""

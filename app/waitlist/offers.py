@@ -46,6 +46,8 @@ from app.email import send_email
 from app.errors import InvalidTransition
 from app.extensions import db
 from app.jobs import enqueue, job
+from app.notifications.activity import site_path
+from app.notifications.centre import notify
 from app.notifications.preferences import SMS, channels_for, get_sms_number
 from app.notifications.sms import send_sms_later
 from app.payments import service as payments
@@ -214,7 +216,15 @@ def make_offer(
 def _tell_of_offer(offer: WaitlistOffer, customer: User, service: Service) -> None:
     """The offer by the channels the customer chose for waitlist offers (email by default; a
     text too if they turned SMS on). The in-app banner shows it whatever they chose."""
-    zone = venue_zone(service.venue.timezone)
+    zone, venue_name = venue_zone(service.venue.timezone), service.venue.name
+    notify(
+        customer,
+        "waitlist_offer",
+        _l("A time opened up: %(service_name)s at %(venue_name)s", service_name=service.name, venue_name=venue_name),
+        body=lambda: _("Yours until %(until)s.", until=moment_label(offer.expires_at, zone)),
+        link=site_path("waitlist.mine"),
+        key=f"waitlist-offer:{offer.id}",
+    )
     channels = channels_for(customer, "waitlist_offers")
     if SMS in channels and (number := get_sms_number(customer.id)):
         send_sms_later(

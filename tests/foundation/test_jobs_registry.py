@@ -15,6 +15,7 @@ TASKS = {
     "email.purge_deliveries",
     "jobs.retry_stalled",
     "notifications.plan_missing",
+    "notifications.send_agendas",
     "notifications.send_reminder",
     "payments.charge_fee",
     "payments.issue_refund",
@@ -38,6 +39,7 @@ SCHEDULE = {
     "payments-reconcile": "*/10 * * * *",
     "purge-email-deliveries": "17 3 * * *",
     "plan-missing-reminders": "*/15 * * * *",
+    "venue-agendas": "5 * * * *",  # tomorrow's agenda, at 18:00 each venue's time
     "privacy-retention": "41 3 * * *",
     "erase-due-accounts": "7 * * * *",
     "waitlist-lapse-offers": "* * * * *",

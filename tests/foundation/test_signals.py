@@ -7,6 +7,7 @@ import pytest
 
 from app.booking import events
 from app.payments import events as payment_events
+from app.payouts import signals as payout_signals
 from app.reviews import events as review_events
 from app.venues import events as venue_events
 
@@ -28,6 +29,7 @@ def test_each_signal_has_its_receivers_after_create_app(app):
     assert receivers(events.holds_expiring) == ["app.checkout.top_ups.release_run_out_holds"]
     assert receivers(venue_events.times_opened) == ["app.waitlist.offers.offer_new_hours"]
     assert receivers(venue_events.listing_decided) == ["app.notifications.listings.on_decided"]
+    assert receivers(venue_events.listing_submitted) == ["app.notifications.activity.tell_admins_of_listing"]
     assert receivers(events.booking_cancelled) == [
         "app.notifications.cancellations.on_cancelled",  # the customer and the owner are told
         "app.payments.receivers.late_cancellation_fee",
@@ -38,6 +40,7 @@ def test_each_signal_has_its_receivers_after_create_app(app):
     ]
     assert receivers(events.booking_marked) == ["app.payments.receivers.no_show_fee"]
     assert receivers(events.order_paid) == [
+        "app.notifications.activity.tell_venues_of_order",  # a notice per venue, to its people
         "app.notifications.confirmations.confirm_to_customer",  # one email per payment, reminders
         "app.payouts.receivers.pay_the_venues",
         "app.promos.receivers.count_again_when_paid_late",
@@ -53,9 +56,10 @@ def test_each_signal_has_its_receivers_after_create_app(app):
     assert receivers(payment_events.top_up_unpaid) == ["app.checkout.top_ups.unpaid_by_gateway"]
     # the venues' transfers are taken back (a card refund's payment legs, a voucher's balance legs)
     assert receivers(payment_events.refund_made) == ["app.payouts.receivers.take_back_from_the_venues"]
-    # nothing follows a review yet: the rating is recounted inline (same transaction, venue row
-    # lock); search and the page caches follow the venue row's rating (app/reviews/events.py)
-    assert receivers(review_events.review_posted) == []
+    # the venue's people are told; the rating itself is recounted inline (same transaction, venue
+    # row lock), and search and the page caches follow the venue row's rating (app/reviews/events.py)
+    assert receivers(review_events.review_posted) == ["app.notifications.activity.tell_venue_of_review"]
+    assert receivers(payout_signals.payout_paid) == ["app.notifications.activity.tell_venue_of_payout"]
 
 
 def test_an_unknown_way_of_paying_is_refused():

@@ -204,8 +204,9 @@ def test_cancellations_follow_each_persons_channels(venue_and_service, customer,
     booking = book(customer, service, future_slot(days=3))
     run_jobs()
     outbox.clear()
+    # The owner hears of their venue's bookings on the channels of "venue_activity".
     preferences.save_preferences(
-        provider, preferences.DEFAULTS | {"changes": {"email": False, "sms": True}}, sms_number="+447400123456"
+        provider, preferences.DEFAULTS | {"venue_activity": {"email": False, "sms": True}}, sms_number="+447400123456"
     )
     lifecycle.cancel_by_customer(booking, customer=customer)
     run_jobs()

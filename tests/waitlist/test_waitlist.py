@@ -15,6 +15,7 @@ from app.booking.availability import find_slot
 from app.booking.models import BookingStatus, Order, OrderStatus
 from app.booking.time_blocks import remove_time_block
 from app.extensions import db
+from app.notifications.models import Notice
 from app.payments.demo_webhook import pay_by_demo_card
 from app.venues.service import save_service, set_day_hours
 from app.waitlist import offers
@@ -517,3 +518,17 @@ def test_an_offer_goes_by_the_channels_the_customer_chose(full, customer, run_jo
     assert not [m for m in outbox if "A time opened up" in m.subject]  # email turned off
     [text_message] = sms_to(number)
     assert "a time opened up" in text_message.body and service.name in text_message.body
+
+
+def test_the_offer_and_the_filled_time_reach_the_notification_centres(full, customer, provider, make_user, run_jobs):
+    offer, _second = offered(full, customer, make_user, run_jobs)
+    [offer_notice] = db.session.scalars(
+        select(Notice).where(Notice.user_id == customer.id, Notice.kind == "waitlist_offer")
+    ).all()
+    assert offer_notice.title.startswith("A time opened up: ") and offer_notice.link == "/waitlist"
+    offers.accept(offer.id, customer)
+    assert pay_by_demo_card(db.session.get(Order, offer.order_id)) == "paid: bookings confirmed"
+    filled = db.session.scalars(
+        select(Notice).where(Notice.user_id == provider.id, Notice.key == f"order-paid:{offer.order_id}:{full[0].id}")
+    ).all()
+    assert [n.title for n in filled] == ["Waitlist filled at Calm Rooms: Deep tissue massage"]

@@ -1,0 +1,205 @@
+"""What happens at a venue, told to the people who run it: a notice in their notification
+centre always, an email and a text message on the channels they chose for "Your venue's
+bookings and activity" (``venue_activity``). And the admins' notice of a listing submitted.
+
+Every receiver runs in the transaction of the change it tells of: the notice is a row, the
+email and the text are jobs, all committed with it or not at all. Each notice has a key (the
+order and venue, the review, the payout): a signal that comes again for the same event (a
+replayed webhook, a payout's "paid" seen twice) finds the key taken, and nothing is told twice.
+Cancellations and moves are told by their own modules (cancellations.py, moves.py), which use
+``venue_recipients`` and ``tell_venue`` too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from app.accounts.models import Role, User
+from app.booking.events import order_paid
+from app.booking.lifecycle import booking_time_short
+from app.booking.models import Booking, Order
+from app.email import send_email, speaking_to
+from app.extensions import db
+from app.money import format_money
+from app.notifications.centre import notify
+from app.notifications.preferences import EMAIL, SMS, channels_for, get_sms_number
+from app.notifications.sms import send_sms_later
+from app.payouts.signals import payout_paid
+from app.reviews.events import review_posted
+from app.urls import absolute_url
+from app.venues.events import listing_submitted
+from app.venues.models import Venue
+from app.waitlist.models import WaitlistOffer
+
+ACTIVITY = "venue_activity"
+
+
+def venue_recipients(venue: Venue) -> list[User]:
+    """Who is told what happens at ``venue``: today its owner. The one place to widen when
+    venues have staff (the owner, the managers, and the practitioner booked)."""
+    return [venue.owner]
+
+
+def site_path(endpoint: str, **values: object) -> str:
+    """The path (and query) of a page on this site, for a notice's link: BASE_URL's, never the
+    request's, so it is the same in a job as in a request."""
+    parts = urlsplit(absolute_url(endpoint, **values))
+    return parts.path + (f"?{parts.query}" if parts.query else "") + (f"#{parts.fragment}" if parts.fragment else "")
+
+
+def site_url(path: str) -> str:
+    """A ``site_path`` as a full address for an email: BASE_URL's scheme and host."""
+    base = urlsplit(absolute_url("main.index"))
+    return f"{base.scheme}://{base.netloc}{path}"
+
+
+def tell_venue(
+    venue: Venue,
+    *,
+    title: object,
+    link: str,
+    key: str,
+    body: object = "",
+    lines: Callable[[], list[str]] | None = None,
+    sms: str | None = None,
+    email: Callable[[User], None] | None = None,
+) -> list[User]:
+    """A notice for each of ``venue_recipients(venue)`` (once per ``key``), and by email and text
+    on the channels each chose for venue activity. ``email(person)`` sends a message of its own;
+    without it the email is the notice itself (its title, its ``lines`` and a link to it).
+    Returns the people told this time (none when the key was told before)."""
+    told = []
+    for person in venue_recipients(venue):
+        with speaking_to(person):
+            text_lines = lines() if lines else []
+            notice_body = "\n".join([str(body), *text_lines]).strip() if body or text_lines else ""
+        if notify(person, ACTIVITY, title, body=notice_body, link=link, key=key) is None:
+            continue
+        told.append(person)
+        channels = channels_for(person, ACTIVITY)
+        if EMAIL in channels:
+            if email is not None:
+                email(person)
+            else:
+                send_email(
+                    person.email,
+                    title,
+                    "venue_activity",
+                    user=person,
+                    lines=notice_body.splitlines(),
+                    link_url=site_url(link),
+                )
+        if SMS in channels and sms:
+            send_sms_later(get_sms_number(person.id) or "", f"CozyWish: {sms}", user_id=person.id)
+    return told
+
+
+# -- a new booking ------------------------------------------------------------------------------
+
+
+def _booking_line(booking: Booking) -> str:
+    return str(
+        _l(
+            "%(service)s, %(when)s (ref %(reference)s)",
+            service=booking.service.name,
+            when=booking_time_short(booking),
+            reference=booking.reference,
+        )
+    )
+
+
+def _from_waitlist(order: Order) -> bool:
+    return db.session.scalar(select(WaitlistOffer.id).where(WaitlistOffer.order_id == order.id).limit(1)) is not None
+
+
+@order_paid.connect
+def tell_venues_of_order(how: str, *, order: Order, now: datetime, payment: object | None = None) -> None:
+    """One notice per venue in the order, listing its bookings there."""
+    by_venue: dict[int, list[Booking]] = {}
+    for booking in order.bookings:
+        by_venue.setdefault(booking.venue_id, []).append(booking)
+    if not by_venue:
+        return
+    from_waitlist = _from_waitlist(order)
+    for bookings in by_venue.values():
+        venue = bookings[0].venue
+        count = len(bookings)
+        if from_waitlist:
+            title = _l("Waitlist filled at %(venue)s: %(service)s", venue=venue.name, service=bookings[0].service.name)
+        elif count == 1:
+            title = _l("New booking at %(venue)s: %(service)s", venue=venue.name, service=bookings[0].service.name)
+        else:
+            title = _l("%(count)s new bookings at %(venue)s", count=count, venue=venue.name)
+        first = bookings[0]
+        tell_venue(
+            venue,
+            title=title,
+            link=site_path("venues_dashboard.booking_details", booking_id=first.id),
+            key=f"order-paid:{order.id}:{venue.id}",
+            lines=lambda bookings=bookings: [_booking_line(b) for b in bookings],
+            sms=(
+                f"{'waitlist filled' if from_waitlist else 'new booking'} at {venue.name}: "
+                + "; ".join(f"{b.service.name}, {booking_time_short(b)} (ref {b.reference})" for b in bookings)
+            ),
+        )
+
+
+# -- a review -----------------------------------------------------------------------------------
+
+
+@review_posted.connect
+def tell_venue_of_review(sender: str, *, review: object, venue_id: int) -> None:
+    venue = db.session.get(Venue, venue_id)
+    if venue is None:
+        return
+    rating = review.rating  # type: ignore[attr-defined]
+    tell_venue(
+        venue,
+        title=_l("New %(rating)s-star review of %(venue)s", rating=rating, venue=venue.name),
+        body=(review.body or "")[:300],  # type: ignore[attr-defined]
+        link=site_path("venues_public.venue_page", slug=venue.slug) + "#reviews",
+        key=f"review:{review.id}",  # type: ignore[attr-defined]
+        sms=f"a new {rating}-star review of {venue.name}.",
+    )
+
+
+# -- a payout -----------------------------------------------------------------------------------
+
+
+@payout_paid.connect
+def tell_venue_of_payout(
+    gateway: str, *, venue_id: int, payout_id: str, amount_minor: int, currency: str, arrival_at: datetime | None
+) -> None:
+    venue = db.session.get(Venue, venue_id)
+    if venue is None:
+        return
+    tell_venue(
+        venue,
+        title=_l("Payout of %(amount)s paid to your bank", amount=format_money(amount_minor, currency)),
+        body=_l("Payout %(payout)s for %(venue)s.", payout=payout_id, venue=venue.name),
+        link=site_path("venues_dashboard.payouts"),
+        key=f"payout-paid:{payout_id}",
+        sms=f"payout of {format_money(amount_minor, currency)} paid to your bank.",
+    )
+
+
+# -- a listing submitted: the admins ------------------------------------------------------------
+
+
+@listing_submitted.connect
+def tell_admins_of_listing(sender: str, *, venue: Venue) -> None:
+    admins = db.session.scalars(select(User).where(User.role == Role.ADMIN, User.is_active_account.is_(True)))
+    stamp = venue.submitted_at.isoformat() if venue.submitted_at else ""
+    for admin in admins:
+        notify(
+            admin,
+            "listing_submitted",
+            _l("%(venue)s was submitted for approval", venue=venue.name),
+            link=site_path("admin.venue_preview", venue_id=venue.id),
+            key=f"submitted:{venue.id}:{stamp}",
+        )
