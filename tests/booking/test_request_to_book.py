@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from app.booking import cart, requests
 from app.booking.availability import find_slot, get_slots
@@ -64,6 +64,20 @@ def test_a_new_service_keeps_todays_behaviour(salon):
     assert (service.min_notice_minutes, service.max_advance_days) == (60, 90)
     assert (service.cancel_free_hours, service.cancel_late_fee_percent) == (24, 50)
     assert service.request_to_book is False and service.request_window_hours == 24
+
+
+def test_rows_written_without_the_rules_get_the_old_platform_values(salon):
+    """What the migration gives existing services: the database's own defaults."""
+    venue, _service = salon
+    row = db.session.execute(
+        text(
+            "INSERT INTO services (venue_id, name, description, duration_minutes, price_minor, currency, capacity,"
+            " buffer_minutes, is_active, position) VALUES (:venue, 'Old', '', 30, 100, 'GBP', 1, 0, true, 9)"
+            " RETURNING min_notice_minutes, max_advance_days, request_to_book, request_window_hours"
+        ),
+        {"venue": venue.id},
+    ).one()
+    assert tuple(row) == (60, 90, False, 24)
 
 
 # -- the owner's form -----------------------------------------------------------------------------
