@@ -375,3 +375,11 @@ def test_the_customer_sees_the_request_waiting(web, customer, request_booking):
     web.sign_in_as(customer)
     page = web.get(f"/bookings/{request_booking.reference}").get_data(as_text=True)
     assert "Requested: waiting for the venue to accept" in page
+
+
+def test_the_order_page_says_the_venue_will_confirm(web, customer, request_booking):
+    db.session.commit()
+    web.sign_in_as(customer)
+    page = web.get(f"/orders/{request_booking.order_id}").get_data(as_text=True)
+    assert "data-request-note" in page and "The venue confirms requests to book" in page
+    assert "Request to book: the venue confirms within 6 hours" in page

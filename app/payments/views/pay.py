@@ -99,6 +99,7 @@ def order_lines(order: Order) -> list[dict[str, Any]]:
                 "total": format_money(b.total_minor, b.currency),
                 "status": b.status,
                 "status_label": request_status_label(b),
+                "request_state": b.request_state,
                 "policy": describe_booking_rules(b),
                 "book_again_url": (
                     url_for("booking.book", slug=b.venue.slug, service_id=b.service_id)
