@@ -35,20 +35,25 @@ def booking_rules(service: Service | None = None) -> Rules:
     (docs/booking-rules.md), the advance never past the platform's BOOKING_MAX_ADVANCE_DAYS
     (search and the calendars look no further); without a service, the platform's own."""
     config = current_app.config
-    notice = config["BOOKING_MIN_NOTICE_MINUTES"] if service is None else service.min_notice_minutes
-    advance = config["BOOKING_MAX_ADVANCE_DAYS"]
-    if service is not None and service.max_advance_days is not None:
-        advance = min(advance, service.max_advance_days)
+    notice = config["BOOKING_MIN_NOTICE_MINUTES"] if service is None else min_notice_minutes(service)
+    advance = config["BOOKING_MAX_ADVANCE_DAYS"] if service is None else max_advance_days(service)
     return Rules(
         slot_interval=timedelta(minutes=config["SLOT_INTERVAL_MINUTES"]),
-        min_notice=timedelta(minutes=notice if notice is not None else config["BOOKING_MIN_NOTICE_MINUTES"]),
+        min_notice=timedelta(minutes=notice),
         max_advance=timedelta(days=advance),
     )
 
 
+def min_notice_minutes(service: Service) -> int:
+    """How long before the start ``service`` can be booked at the latest: its own, else the platform's."""
+    own = service.min_notice_minutes
+    return current_app.config["BOOKING_MIN_NOTICE_MINUTES"] if own is None else own
+
+
 def max_advance_days(service: Service) -> int:
     """How many days ahead ``service`` can be booked: its own limit under the platform's."""
-    return min(current_app.config["BOOKING_MAX_ADVANCE_DAYS"], service.max_advance_days or 10**6)
+    platform = current_app.config["BOOKING_MAX_ADVANCE_DAYS"]
+    return platform if service.max_advance_days is None else min(platform, service.max_advance_days)
 
 
 def service_spec(service: Service) -> ServiceSpec:

@@ -175,7 +175,7 @@ def check_bookable(
         raise CartItemInvalid(_("That time has passed."))
     rules = booking_rules(service)  # the service's own notice and advance (docs/booking-rules.md)
     if starts_at < now + rules.min_notice:
-        raise CartItemInvalid(notice_refusal(service.min_notice_minutes))
+        raise CartItemInvalid(notice_refusal(int(rules.min_notice.total_seconds() // 60)))
     if starts_at > now + rules.max_advance:
         days = rules.max_advance.days
         raise CartItemInvalid(

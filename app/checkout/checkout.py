@@ -169,7 +169,8 @@ def _check(item: CartItem, service: Service, now: datetime) -> tuple[str | None,
         return _("%(item)s (no longer offered)", item=_label(item)), None
     rules = booking_rules(service)  # the service's own notice and advance (docs/booking-rules.md)
     if item.starts_at < now + rules.min_notice:
-        return _("%(item)s (%(problem)s)", item=_label(item), problem=notice_refusal(service.min_notice_minutes)), None
+        problem = notice_refusal(int(rules.min_notice.total_seconds() // 60))
+        return _("%(item)s (%(problem)s)", item=_label(item), problem=problem), None
     if item.starts_at > now + rules.max_advance:
         return _("%(item)s (too far ahead for this service)", item=_label(item)), None
     slot = find_slot(service, item.starts_at, now=now)

@@ -6,6 +6,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -142,14 +143,14 @@ class ServiceForm(FlaskForm):
     cancel_late_fee_percent = WholeNumberField(
         _l("Late cancellation fee (% of the price)"), default=50, validators=[Optional()]
     )
-    min_notice = WholeNumberField(_l("Minimum notice"), default=1, validators=[Optional()])
+    min_notice = WholeNumberField(_l("Minimum notice"), validators=[Optional()])
     min_notice_unit = SelectField(
         _l("Notice in"),
         choices=[SelectChoice("minutes", _l("minutes")), SelectChoice("hours", _l("hours"))],
         default="hours",
         validate_choice=False,
     )
-    max_advance_days = WholeNumberField(_l("Bookable up to (days ahead)"), default=90, validators=[Optional()])
+    max_advance_days = WholeNumberField(_l("Bookable up to (days ahead)"), validators=[Optional()])
     booking_mode = SelectField(
         _l("How customers book"),
         choices=[
@@ -168,7 +169,9 @@ class ServiceForm(FlaskForm):
         """Fill the rule fields from ``service`` for an edit form shown (not posted)."""
         self.booking_mode.data = REQUEST if service.request_to_book else INSTANT
         minutes = service.min_notice_minutes
-        if minutes % 60 == 0:
+        if minutes is None:
+            self.min_notice.data, self.min_notice_unit.data = None, "hours"
+        elif minutes % 60 == 0:
             self.min_notice.data, self.min_notice_unit.data = minutes // 60, "hours"
         else:
             self.min_notice.data, self.min_notice_unit.data = minutes, "minutes"
@@ -182,8 +185,6 @@ class ServiceForm(FlaskForm):
             raise ValidationError(_("Give the minimum notice in minutes or hours."))
         missing = [
             (self.cancel_free_hours, _("Enter how many hours before the start cancelling is free (0 for none).")),
-            (self.min_notice, _("Enter the minimum notice (0 for none).")),
-            (self.max_advance_days, _("Enter how many days ahead customers can book.")),
             (self.request_window_hours, _("Enter how many hours you have to accept a request.")),
         ]
         for rule_field, message in missing:
@@ -194,13 +195,17 @@ class ServiceForm(FlaskForm):
         rules = BookingRules(
             cancel_free_hours=self.cancel_free_hours.data,
             cancel_late_fee_percent=self.cancel_late_fee_percent.data,
-            min_notice_minutes=self.min_notice.data * factor,
+            min_notice_minutes=None if self.min_notice.data is None else self.min_notice.data * factor,
             max_advance_days=self.max_advance_days.data,
             request_to_book=field.data == REQUEST,
             request_window_hours=self.request_window_hours.data,
         )
         try:
-            check_booking_rules(rules)
+            check_booking_rules(
+                rules,
+                platform_notice_minutes=current_app.config["BOOKING_MIN_NOTICE_MINUTES"],
+                platform_advance_days=current_app.config["BOOKING_MAX_ADVANCE_DAYS"],
+            )
         except ValidationFailed as exc:
             raise ValidationError(exc.message) from None
         self.booking_rules = rules

@@ -198,8 +198,10 @@ class Service(db.Model):
         CheckConstraint(
             "no_show_fee_percent IS NULL OR no_show_fee_percent BETWEEN 0 AND 100", name="no_show_fee_range"
         ),
-        CheckConstraint("min_notice_minutes BETWEEN 0 AND 43200", name="min_notice_range"),
-        CheckConstraint("max_advance_days BETWEEN 1 AND 730", name="max_advance_range"),
+        CheckConstraint(
+            "min_notice_minutes IS NULL OR min_notice_minutes BETWEEN 0 AND 43200", name="min_notice_range"
+        ),
+        CheckConstraint("max_advance_days IS NULL OR max_advance_days BETWEEN 1 AND 730", name="max_advance_range"),
         CheckConstraint("request_window_hours BETWEEN 1 AND 168", name="request_window_range"),
     )
 
@@ -228,9 +230,10 @@ class Service(db.Model):
     no_show_fee_percent: Mapped[int | None] = mapped_column(Integer)
     # Booking rules (docs/booking-rules.md): how long before the start a customer can book at
     # the latest, how far ahead at the most (never past the platform's BOOKING_MAX_ADVANCE_DAYS),
-    # and whether a booking is a request the venue accepts within ``request_window_hours``.
-    min_notice_minutes: Mapped[int] = mapped_column(Integer, default=60, server_default="60")
-    max_advance_days: Mapped[int] = mapped_column(Integer, default=90, server_default="90")
+    # None: the platform's own (BOOKING_MIN_NOTICE_MINUTES, BOOKING_MAX_ADVANCE_DAYS); and
+    # whether a booking is a request the venue accepts within ``request_window_hours``.
+    min_notice_minutes: Mapped[int | None] = mapped_column(Integer)
+    max_advance_days: Mapped[int | None] = mapped_column(Integer)
     request_to_book: Mapped[bool] = mapped_column(default=False, server_default="false")
     request_window_hours: Mapped[int] = mapped_column(Integer, default=24, server_default="24")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, timedelta
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -341,7 +342,11 @@ def save_service(
         no_show_fee_percent=no_show_fee_percent,
     )
     if rules is not None:
-        check_booking_rules(rules)
+        check_booking_rules(
+            rules,
+            platform_notice_minutes=current_app.config["BOOKING_MIN_NOTICE_MINUTES"],
+            platform_advance_days=current_app.config["BOOKING_MAX_ADVANCE_DAYS"],
+        )
     if service is None:
         position = max((s.position for s in venue.services), default=-1) + 1
         service = Service(position=position, currency=venue.currency)

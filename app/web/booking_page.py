@@ -19,6 +19,7 @@ from app.booking.availability import (
     get_busy,
     get_slots,
     max_advance_days,
+    min_notice_minutes,
     service_spec,
 )
 from app.booking.forms import MAX_QUANTITY, format_instant
@@ -85,7 +86,7 @@ def build_booking_page(
             "price": format_money(service.price_minor, service.currency),
             "duration": duration_label(service.duration_minutes),
             "policy": describe_service_rules(service),
-            "notice": describe_notice(service.min_notice_minutes, max_advance_days(service)),
+            "notice": describe_notice(min_notice_minutes(service), max_advance_days(service)),
             "payment": service_pay_label(service),
         },
         "timezone": zone.key,

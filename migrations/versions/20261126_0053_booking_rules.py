@@ -2,7 +2,8 @@
 
 Each service gets its own minimum notice (minutes), how far ahead it can be booked (days) and
 whether a booking is a request the venue accepts within ``request_window_hours``. Existing
-services keep today's platform-wide behaviour: 60 minutes' notice, 90 days ahead, instant
+services keep today's behaviour: notice and advance NULL (the platform's
+BOOKING_MIN_NOTICE_MINUTES and BOOKING_MAX_ADVANCE_DAYS, whatever a deployment set), instant
 booking (docs/booking-rules.md).
 
 A booking copies the request window it was made under (``request_window_hours``, NULL for an
@@ -24,14 +25,21 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.add_column("services", sa.Column("min_notice_minutes", sa.Integer(), nullable=False, server_default="60"))
-    op.add_column("services", sa.Column("max_advance_days", sa.Integer(), nullable=False, server_default="90"))
+    # NULL: the platform's BOOKING_MIN_NOTICE_MINUTES / BOOKING_MAX_ADVANCE_DAYS, as before.
+    op.add_column("services", sa.Column("min_notice_minutes", sa.Integer(), nullable=True))
+    op.add_column("services", sa.Column("max_advance_days", sa.Integer(), nullable=True))
     op.add_column("services", sa.Column("request_to_book", sa.Boolean(), nullable=False, server_default="false"))
     op.add_column("services", sa.Column("request_window_hours", sa.Integer(), nullable=False, server_default="24"))
     op.create_check_constraint(
-        op.f("ck_services_min_notice_range"), "services", "min_notice_minutes BETWEEN 0 AND 43200"
+        op.f("ck_services_min_notice_range"),
+        "services",
+        "min_notice_minutes IS NULL OR min_notice_minutes BETWEEN 0 AND 43200",
     )
-    op.create_check_constraint(op.f("ck_services_max_advance_range"), "services", "max_advance_days BETWEEN 1 AND 730")
+    op.create_check_constraint(
+        op.f("ck_services_max_advance_range"),
+        "services",
+        "max_advance_days IS NULL OR max_advance_days BETWEEN 1 AND 730",
+    )
     op.create_check_constraint(
         op.f("ck_services_request_window_range"), "services", "request_window_hours BETWEEN 1 AND 168"
     )

@@ -61,7 +61,7 @@ def refreshed(obj):
 
 def test_a_new_service_keeps_todays_behaviour(salon):
     _venue, service = salon
-    assert (service.min_notice_minutes, service.max_advance_days) == (60, 90)
+    assert (service.min_notice_minutes, service.max_advance_days) == (None, None)  # the platform's
     assert (service.cancel_free_hours, service.cancel_late_fee_percent) == (24, 50)
     assert service.request_to_book is False and service.request_window_hours == 24
 
@@ -77,7 +77,7 @@ def test_rows_written_without_the_rules_get_the_old_platform_values(salon):
         ),
         {"venue": venue.id},
     ).one()
-    assert tuple(row) == (60, 90, False, 24)
+    assert tuple(row) == (None, None, False, 24)
 
 
 # -- the owner's form -----------------------------------------------------------------------------
@@ -131,8 +131,8 @@ def test_an_empty_late_fee_means_no_cancellation_after_the_free_window(web, prov
         ("request_window_hours", "0", "between 1 and 168 hours"),
         ("request_window_hours", "200", "between 1 and 168 hours"),
         ("min_notice", "abc", "Enter a whole number."),
-        ("min_notice", "", "Enter the minimum notice"),
-        ("max_advance_days", "", "Enter how many days ahead"),
+        ("cancel_free_hours", "", "Enter how many hours before the start cancelling is free"),
+        ("request_window_hours", "", "Enter how many hours you have to accept a request."),
         ("booking_mode", "sometimes", "Choose instant booking or request to book."),
         ("min_notice_unit", "weeks", "Give the minimum notice in minutes or hours."),
         ("min_notice", "31", "The minimum notice is between 0 minutes and 30 days."),
@@ -149,7 +149,7 @@ def test_bad_rules_are_refused_with_a_message_and_change_nothing(web, provider, 
     assert response.status_code == 422
     assert message in response.get_data(as_text=True)
     service = refreshed(service)
-    assert (service.cancel_free_hours, service.min_notice_minutes, service.max_advance_days) == (24, 60, 90)
+    assert (service.cancel_free_hours, service.min_notice_minutes, service.max_advance_days) == (24, None, None)
     assert service.request_to_book is False and service.buffer_minutes == 0
 
 
@@ -160,7 +160,31 @@ def test_the_notice_must_be_shorter_than_the_advance(web, provider, salon):
     response = web.post(f"/provider/venue/services/{service.id}", form, headers=HTMX)
     assert response.status_code == 422
     assert "The minimum notice must be shorter than how far ahead" in response.get_data(as_text=True)
-    assert refreshed(service).max_advance_days == 90
+    assert refreshed(service).max_advance_days is None
+
+
+def test_empty_notice_and_advance_follow_the_platform(web, provider, salon, app, monkeypatch):
+    venue, service = salon
+    set_rules(venue, service, min_notice_minutes=180, max_advance_days=30)
+    db.session.commit()
+    web.sign_in_as(provider)
+    form = {**RULES_FORM, "min_notice": "", "max_advance_days": ""}
+    assert web.post(f"/provider/venue/services/{service.id}", form).status_code in (200, 302, 303)
+    service = refreshed(service)
+    assert (service.min_notice_minutes, service.max_advance_days) == (None, None)
+    far = future_slot(days=200, hour=10)
+    assert find_slot(service, far) is None  # the platform's 90 days
+    monkeypatch.setitem(app.config, "BOOKING_MAX_ADVANCE_DAYS", 400)
+    assert find_slot(service, far) is not None  # a deployment that allows more gets it
+
+
+def test_the_platform_advance_is_a_ceiling(salon, app, monkeypatch):
+    venue, service = salon
+    set_rules(venue, service, max_advance_days=300)
+    far = future_slot(days=200, hour=10)
+    assert find_slot(service, far) is None  # the platform's 90 days win
+    monkeypatch.setitem(app.config, "BOOKING_MAX_ADVANCE_DAYS", 400)
+    assert find_slot(service, far) is not None
 
 
 def test_the_use_case_refuses_what_the_form_refuses(salon):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import abort, flash, redirect, url_for
+from flask import abort, current_app, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -113,7 +113,9 @@ def follow_cart(user_id: int, now: datetime) -> None:
     and when it changes by itself: an item expires or comes within the booking notice, or a
     held order's time runs out (its items come back)."""
     # When an item comes within its service's own minimum notice (docs/booking-rules.md).
-    notice_from = CartItem.starts_at - Service.min_notice_minutes * literal_column("interval '1 minute'")
+    platform = current_app.config["BOOKING_MIN_NOTICE_MINUTES"]
+    notice = func.coalesce(Service.min_notice_minutes, platform)
+    notice_from = CartItem.starts_at - notice * literal_column("interval '1 minute'")
     rows = db.session.execute(
         select(Service.venue_id, func.min(CartItem.expires_at), func.min(notice_from))
         .join(Service, Service.id == CartItem.service_id)
