@@ -4,7 +4,8 @@ Run as ``python -m e2e.seed '<json spec>'`` with the live server's environment (
 ``seed_venues`` in conftest). The spec: ``password``, ``customers`` [{email, name}], optional
 ``admins`` [{email, name}], and ``venues`` [{owner_email, owner_name, name, address, city,
 postcode, country, latitude, longitude, timezone, service, price_minor, team: [names],
-optional past_visits: [{customer_email, days_ago}], optional upcoming: [{customer_email,
+optional past_visits: [{customer_email, days_ago}], optional request_window_hours (a
+request-to-book service), optional upcoming: [{customer_email,
 days_ahead}], optional payouts: false (no payout account: the owner connects one in the
 journey), optional only_hour: {days_ahead, hour}: that day is blocked except the 60 minutes
 from ``hour``}]. Each venue is approved, open 09:00-18:00
@@ -33,6 +34,7 @@ def main(spec: dict) -> list[dict]:
     from app.extensions import db
     from app.payouts.accounts import connect_enabled_demo_account
     from app.reviews.demo import book_visit, move_into_past
+    from app.venues.booking_rules import BookingRules
     from app.venues.hours import Range
     from app.venues.models import VenueStatus
     from app.venues.service import add_team_member, create_venue, save_service, set_day_hours, update_location
@@ -78,6 +80,10 @@ def main(spec: dict) -> list[dict]:
                 capacity=1,
                 buffer_minutes=0,
                 is_active=True,
+                # "request_window_hours": a request-to-book service (app/booking/requests.py).
+                rules=BookingRules(request_to_book=True, request_window_hours=v["request_window_hours"])
+                if "request_window_hours" in v
+                else None,
             )
             for member in v.get("team", []):
                 add_team_member(venue, name=member, title="Therapist", bio="", service_ids=[service.id])

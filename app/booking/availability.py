@@ -30,13 +30,30 @@ from app.timefmt import venue_zone
 from app.venues.models import Service, TeamMember, Venue, VenueStatus, team_member_services
 
 
-def booking_rules() -> Rules:
+def booking_rules(service: Service | None = None) -> Rules:
+    """The slot engine's rules for ``service``: its own minimum notice and maximum advance
+    (docs/booking-rules.md), the advance never past the platform's BOOKING_MAX_ADVANCE_DAYS
+    (search and the calendars look no further); without a service, the platform's own."""
     config = current_app.config
+    notice = config["BOOKING_MIN_NOTICE_MINUTES"] if service is None else min_notice_minutes(service)
+    advance = config["BOOKING_MAX_ADVANCE_DAYS"] if service is None else max_advance_days(service)
     return Rules(
         slot_interval=timedelta(minutes=config["SLOT_INTERVAL_MINUTES"]),
-        min_notice=timedelta(minutes=config["BOOKING_MIN_NOTICE_MINUTES"]),
-        max_advance=timedelta(days=config["BOOKING_MAX_ADVANCE_DAYS"]),
+        min_notice=timedelta(minutes=notice),
+        max_advance=timedelta(days=advance),
     )
+
+
+def min_notice_minutes(service: Service) -> int:
+    """How long before the start ``service`` can be booked at the latest: its own, else the platform's."""
+    own = service.min_notice_minutes
+    return current_app.config["BOOKING_MIN_NOTICE_MINUTES"] if own is None else own
+
+
+def max_advance_days(service: Service) -> int:
+    """How many days ahead ``service`` can be booked: its own limit under the platform's."""
+    platform = current_app.config["BOOKING_MAX_ADVANCE_DAYS"]
+    return platform if service.max_advance_days is None else min(platform, service.max_advance_days)
 
 
 def service_spec(service: Service) -> ServiceSpec:
@@ -223,7 +240,7 @@ def get_slots(service: Service, day: date, *, now: datetime | None = None, busy:
         busy=busy,
         blocks=blocks,
         now=now,
-        rules=booking_rules(),
+        rules=booking_rules(service),
         schedules=schedules,
     )
 
@@ -244,7 +261,7 @@ def get_bookable_days(
         busy=busy,
         blocks=blocks,
         now=now or datetime.now(UTC),
-        rules=booking_rules(),
+        rules=booking_rules(service),
         schedules=schedules,
     )
 
@@ -285,10 +302,12 @@ def get_venue_bookable_days(
         "busy": busy,
         "blocks": blocks,
         "now": now,
-        "rules": booking_rules(),
         "schedules": schedules,
     }
-    return {spec.id: bookable_days(service=spec, **common) for spec in specs}
+    return {
+        spec.id: bookable_days(service=spec, rules=booking_rules(s), **common)
+        for spec, s in zip(specs, services, strict=True)
+    }
 
 
 def find_slot(

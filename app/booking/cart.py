@@ -13,11 +13,11 @@ from flask_babel import ngettext
 from sqlalchemy import delete, select
 from sqlalchemy.orm import selectinload
 
-from app.booking.availability import Busyness, busy_window, find_slot, get_busy_for_venues
+from app.booking.availability import Busyness, booking_rules, busy_window, find_slot, get_busy_for_venues
 from app.booking.errors import CartItemInvalid
 from app.booking.events import cart_refusal
 from app.booking.models import CartItem, Order
-from app.booking.policy import describe_fees
+from app.booking.policy import describe_service_rules
 from app.extensions import db
 from app.timefmt import moment_label, venue_zone
 from app.venues.deposits import service_pay_label
@@ -173,6 +173,18 @@ def check_bookable(
     ``busy`` is the venue's bookings and blocks around ``starts_at`` when already read."""
     if starts_at <= now:
         raise CartItemInvalid(_("That time has passed."))
+    rules = booking_rules(service)  # the service's own notice and advance (docs/booking-rules.md)
+    if starts_at < now + rules.min_notice:
+        raise CartItemInvalid(notice_refusal(int(rules.min_notice.total_seconds() // 60)))
+    if starts_at > now + rules.max_advance:
+        days = rules.max_advance.days
+        raise CartItemInvalid(
+            ngettext(
+                "This service can be booked at most %(num)d day ahead.",
+                "This service can be booked at most %(num)d days ahead.",
+                days,
+            )
+        )
     slot = find_slot(service, starts_at, now=now, busy=busy)
     if slot is None:
         raise CartItemInvalid(_("That time is no longer available."))
@@ -190,6 +202,20 @@ def check_bookable(
             )
         )
     return slot.remaining
+
+
+def notice_refusal(min_notice_minutes: int) -> str:
+    if min_notice_minutes % 60 == 0 and min_notice_minutes >= 60:
+        return ngettext(
+            "This service needs at least %(num)d hour's notice: choose a later time.",
+            "This service needs at least %(num)d hours' notice: choose a later time.",
+            min_notice_minutes // 60,
+        )
+    return ngettext(
+        "This service needs at least %(num)d minute's notice: choose a later time.",
+        "This service needs at least %(num)d minutes' notice: choose a later time.",
+        min_notice_minutes,
+    )
 
 
 def get_item(owner: CartOwner, item_id: int) -> CartItem | None:
@@ -252,9 +278,7 @@ def view_cart(owner: CartOwner, *, now: datetime | None = None) -> CartView:
                 total_minor=service.price_minor * item.quantity,
                 problem=problem,
                 remaining=remaining,
-                policy=describe_fees(
-                    service.cancel_free_hours, service.cancel_late_fee_percent, service.no_show_fee_percent
-                ),
+                policy=describe_service_rules(service),
                 payment=service_pay_label(service, item.quantity),
             )
         )

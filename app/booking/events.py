@@ -116,3 +116,11 @@ def cart_refusal(venue_ids: set[int]) -> str | None:
         if answer:
             return answer
     return None
+
+
+# A request-to-book was answered (sender: ``accepted``, ``declined`` or ``lapsed``, the new
+# ``Booking.request_state``); receivers get ``booking`` and ``refund_minor`` (what the customer
+# gets back: 0 when accepted). The customer's email on acceptance listens to it
+# (app/notifications/requests.py); a declined or lapsed request is also a venue cancellation
+# (``booking_cancelled``), whose email says why, and its refund is paid by app/checkout/requests.py.
+request_answered = signals.signal("request-answered", doc="A request-to-book was accepted, declined or lapsed.")

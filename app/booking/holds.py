@@ -74,5 +74,6 @@ def hold_booking(
         currency=service.currency,
         cancel_free_hours=service.cancel_free_hours,
         cancel_late_fee_percent=service.cancel_late_fee_percent,
+        request_window_hours=service.request_window_hours if service.request_to_book else None,
         **payment_terms(service, quantity),
     )

@@ -105,7 +105,7 @@ def cancel_by_customer(booking: Booking, *, customer: User, now: datetime | None
     return quote.refund_minor
 
 
-def cancel_by_venue(booking: Booking, *, actor: User, reason: str, now: datetime | None = None) -> int:
+def cancel_by_venue(booking: Booking, *, actor: User | None, reason: str, now: datetime | None = None) -> int:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed(_("Give the customer a reason for the cancellation."))

@@ -150,6 +150,11 @@ class Booking(db.Model):
         # Live bookings by service and by team member: checkout's first look (migration 0037).
         Index("ix_bookings_live_service", "service_id", "starts_at", postgresql_where=text(LIVE_SQL)),
         Index("ix_bookings_live_member", "team_member_id", "starts_at", postgresql_where=text(LIVE_SQL)),
+        CheckConstraint(
+            "request_state IS NULL OR request_state IN ('pending', 'accepted', 'declined', 'lapsed')",
+            name="request_state_known",
+        ),
+        Index("ix_bookings_pending_requests", "request_expires_at", postgresql_where=text("request_state = 'pending'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -191,6 +196,12 @@ class Booking(db.Model):
     moves_booking_id: Mapped[int | None] = mapped_column(
         ForeignKey("bookings.id", ondelete="CASCADE"), index=True, default=None
     )
+    # Request-to-book (app/booking/requests.py), as booked: the venue's window to accept (None:
+    # an instant booking); once paid, "pending" until ``request_expires_at``, then "accepted",
+    # "declined" or "lapsed" (the last two cancel it with a full refund, app/checkout/requests.py).
+    request_window_hours: Mapped[int | None] = mapped_column(Integer)
+    request_state: Mapped[str | None] = mapped_column(String(10))
+    request_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     order: Mapped[Order] = relationship(back_populates="bookings")

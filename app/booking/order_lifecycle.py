@@ -38,7 +38,7 @@ from sqlalchemy import select, text
 
 from app.accounts.models import User
 from app.admin import audit
-from app.booking import lifecycle
+from app.booking import lifecycle, requests
 from app.booking.availability import find_slot
 from app.booking.cart import Restored, restore_from_order, take_back_restored
 from app.booking.events import announce_paid, announce_reopened, holds_expiring, order_released, retake_refused
@@ -232,6 +232,7 @@ def confirm_paid(
         if booking.status == BookingStatus.EXPIRED:
             lifecycle.apply(booking, "take_back", actor=None, reason="paid late; the time was still free")
         lifecycle.apply(booking, "confirm", actor=None)
+        requests.open_request(booking, now=now)  # a request-to-book: the venue's window starts now
     move(order, event, reason=reason)
     order.paid_at = now
     order.receipt_number = db.session.execute(text("SELECT nextval('receipt_numbers')")).scalar()

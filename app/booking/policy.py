@@ -8,7 +8,9 @@ from datetime import datetime, timedelta
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from app.booking.models import Booking
 from app.venues.deposits import split_fee
+from app.venues.models import Service
 
 
 @dataclass(frozen=True)
@@ -80,9 +82,60 @@ def describe_policy(free_hours: int, late_fee_percent: int | None) -> str:
     )
 
 
-def describe_fees(free_hours: int, late_fee_percent: int | None, no_show_fee_percent: int | None) -> str:
-    """The cancellation policy and the no-show fee, in a sentence or two."""
+def describe_fees(
+    free_hours: int,
+    late_fee_percent: int | None,
+    no_show_fee_percent: int | None,
+    request_window_hours: int | None = None,
+) -> str:
+    """The cancellation policy and the no-show fee, in a sentence or two; for a request-to-book
+    (``request_window_hours``) also how long the venue has to confirm it."""
     text = describe_policy(free_hours, late_fee_percent)
     if no_show_fee_percent:
         text += " " + _("A missed appointment costs %(percent)d%% of the price.", percent=no_show_fee_percent)
+    if request_window_hours is not None:
+        text += " " + describe_request(request_window_hours)
     return text
+
+
+def describe_request(window_hours: int) -> str:
+    """A request-to-book's promise, in one sentence."""
+    return ngettext(
+        "Request to book: the venue confirms within %(num)d hour, or you get a full refund.",
+        "Request to book: the venue confirms within %(num)d hours, or you get a full refund.",
+        window_hours,
+    )
+
+
+def describe_notice(min_notice_minutes: int, max_advance_days: int) -> str:
+    """How soon and how far ahead a service can be booked, in one sentence."""
+    if min_notice_minutes % 60 == 0 and min_notice_minutes >= 60:
+        notice = ngettext("%(num)d hour", "%(num)d hours", min_notice_minutes // 60)
+    else:
+        notice = ngettext("%(num)d minute", "%(num)d minutes", min_notice_minutes)
+    return ngettext(
+        "Book at least %(notice)s ahead, up to %(num)d day ahead.",
+        "Book at least %(notice)s ahead, up to %(num)d days ahead.",
+        max_advance_days,
+        notice=notice,
+    )
+
+
+def describe_service_rules(service: Service) -> str:
+    """A service's rules as a customer reads them before paying (venue page, booking page, cart)."""
+    return describe_fees(
+        service.cancel_free_hours,
+        service.cancel_late_fee_percent,
+        service.no_show_fee_percent,
+        service.request_window_hours if service.request_to_book else None,
+    )
+
+
+def describe_booking_rules(booking: Booking) -> str:
+    """The rules a booking was made under (kept as booked)."""
+    return describe_fees(
+        booking.cancel_free_hours,
+        booking.cancel_late_fee_percent,
+        booking.no_show_fee_percent,
+        booking.request_window_hours,
+    )

@@ -11,9 +11,9 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from app import timefmt
-from app.booking import lifecycle
+from app.booking import requests
 from app.booking.models import Booking
-from app.booking.policy import describe_fees
+from app.booking.policy import describe_booking_rules
 from app.extensions import db
 from app.money import format_money
 from app.venues.deposits import booking_paid_label
@@ -57,10 +57,9 @@ def booking_row(booking: Booking) -> dict[str, Any]:
         "unit_price": format_money(booking.unit_price_minor, booking.currency),
         "total": format_money(booking.total_minor, booking.currency),
         "status": booking.status,
-        "status_label": lifecycle.STATUS_LABELS.get(booking.status, booking.status),
-        "policy": describe_fees(
-            booking.cancel_free_hours, booking.cancel_late_fee_percent, booking.no_show_fee_percent
-        ),
+        "status_label": requests.status_label(booking),
+        "request_state": booking.request_state,
+        "policy": describe_booking_rules(booking),
         "payment": booking_paid_label(booking),
         "order_url": url_for(".order", order_id=booking.order_id),
     }

@@ -25,8 +25,8 @@ from sqlalchemy.orm import joinedload
 from app.accounts.models import User
 from app.booking import order_lifecycle
 from app.booking.amounts import amount_due
-from app.booking.availability import FirstLook, find_slot, first_look_at_cart
-from app.booking.cart import CartOwner, get_items, snapshot_items
+from app.booking.availability import FirstLook, booking_rules, find_slot, first_look_at_cart
+from app.booking.cart import CartOwner, get_items, notice_refusal, snapshot_items
 from app.booking.errors import SlotUnavailable, is_member_overlap
 from app.booking.holds import hold_booking
 from app.booking.models import CartItem, Order, OrderStatus
@@ -167,6 +167,12 @@ def _check(item: CartItem, service: Service, now: datetime) -> tuple[str | None,
     """Why ``item`` can't be held now, naming it (or None), and its free slot."""
     if not service.is_active or service.venue.status != VenueStatus.APPROVED:
         return _("%(item)s (no longer offered)", item=_label(item)), None
+    rules = booking_rules(service)  # the service's own notice and advance (docs/booking-rules.md)
+    if item.starts_at < now + rules.min_notice:
+        problem = notice_refusal(int(rules.min_notice.total_seconds() // 60))
+        return _("%(item)s (%(problem)s)", item=_label(item), problem=problem), None
+    if item.starts_at > now + rules.max_advance:
+        return _("%(item)s (too far ahead for this service)", item=_label(item)), None
     slot = find_slot(service, item.starts_at, now=now)
     if slot is None or slot.remaining < item.quantity:
         return _("%(item)s (just taken)", item=_label(item)), None

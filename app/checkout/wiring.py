@@ -1,10 +1,16 @@
 """What the checkout use cases plug into the app: a move's top-up listens to released times
-and to holds that ran out (app/checkout/top_ups.py)."""
+and to holds that ran out (app/checkout/top_ups.py); requests-to-book lapse on a schedule."""
 
 from flask import Flask
 
-from app.checkout import top_ups  # noqa: F401  (its times_reopened and holds_expiring receivers)
+from app.checkout import (
+    requests,
+    top_ups,  # noqa: F401  (its times_reopened and holds_expiring receivers)
+)
+from app.jobs import every
 
 
 def init_app(app: Flask) -> None:
-    """Nothing on the schedule: expire-holds (app/booking) lets a top-up's hold go too."""
+    """Pending requests-to-book whose window ran out lapse (refunded in full); expire-holds
+    (app/booking) lets a top-up's hold go too."""
+    every("*/5 * * * *", "lapse-requests", requests.lapse_requests_job)

@@ -14,7 +14,7 @@ from app.booking.events import order_paid
 from app.booking.ics import calendar
 from app.booking.lifecycle import booking_time_short
 from app.booking.models import Booking, Order
-from app.booking.policy import describe_fees
+from app.booking.policy import describe_booking_rules
 from app.email import send_email, speaking_to
 from app.notifications.activity import site_path
 from app.notifications.centre import notify
@@ -105,6 +105,6 @@ def send_confirmation(order: Order) -> None:
 
 def terms_line(booking: Booking) -> str:
     """What was paid online and is due at the venue (if anything is), then the policy and fees."""
-    policy = describe_fees(booking.cancel_free_hours, booking.cancel_late_fee_percent, booking.no_show_fee_percent)
+    policy = describe_booking_rules(booking)
     paid = booking_paid_label(booking)
     return f"{paid}. {policy}" if paid else policy

@@ -12,6 +12,7 @@ from app.notifications import (
     listings,  # noqa: F401  (an admin's decision on a listing, to its owner)
     moves,  # noqa: F401  (reminders and emails for a moved booking)
     reminders,
+    requests,  # noqa: F401  (a request-to-book accepted: the customer is told)
     sms,  # noqa: F401  (its send job)
 )
 

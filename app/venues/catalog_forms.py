@@ -6,6 +6,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -16,7 +17,10 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.errors import ValidationFailed
+from app.venues.booking_rules import BookingRules, check_booking_rules
 from app.venues.deposits import MODE_LABELS, PaymentMode, check_payment_terms
+
+INSTANT, REQUEST = "instant", "request"
 
 MAX_PRICE_MINOR = 100_000_000  # 1,000,000.00 in major units; well inside the integer column
 _NUMBER_RE = re.compile(r"(\d+)(?:\.(\d*))?|\.(\d+)")
@@ -128,9 +132,83 @@ class ServiceForm(FlaskForm):
     deposit_percent = WholeNumberField(_l("Deposit (%)"), validators=[Optional()])
     deposit_fixed = StringField(_l("Deposit (amount)"))
     no_show_fee_percent = WholeNumberField(_l("No-show fee (% of the price)"), validators=[Optional()])
+    # Booking rules (app/venues/booking_rules.py). A post without ``booking_mode`` (an older
+    # form, a script) keeps the service's rules; with it, every rule is required.
+    request_window_hours = WholeNumberField(
+        _l("Hours you have to accept a request"), default=24, validators=[Optional()]
+    )
+    cancel_free_hours = WholeNumberField(
+        _l("Free cancellation until (hours before)"), default=24, validators=[Optional()]
+    )
+    cancel_late_fee_percent = WholeNumberField(
+        _l("Late cancellation fee (% of the price)"), default=50, validators=[Optional()]
+    )
+    min_notice = WholeNumberField(_l("Minimum notice"), validators=[Optional()])
+    min_notice_unit = SelectField(
+        _l("Notice in"),
+        choices=[SelectChoice("minutes", _l("minutes")), SelectChoice("hours", _l("hours"))],
+        default="hours",
+        validate_choice=False,
+    )
+    max_advance_days = WholeNumberField(_l("Bookable up to (days ahead)"), validators=[Optional()])
+    booking_mode = SelectField(
+        _l("How customers book"),
+        choices=[
+            SelectChoice(INSTANT, _l("Instant booking: the time is theirs once paid")),
+            SelectChoice(REQUEST, _l("Request to book: you accept or decline each booking")),
+        ],
+        default=INSTANT,
+        validate_choice=False,
+    )
 
     price_minor: int | None = None
     deposit_fixed_minor: int | None = None
+    booking_rules: BookingRules | None = None
+
+    def show_rules(self, service: Any) -> None:
+        """Fill the rule fields from ``service`` for an edit form shown (not posted)."""
+        self.booking_mode.data = REQUEST if service.request_to_book else INSTANT
+        minutes = service.min_notice_minutes
+        if minutes is None:
+            self.min_notice.data, self.min_notice_unit.data = None, "hours"
+        elif minutes % 60 == 0:
+            self.min_notice.data, self.min_notice_unit.data = minutes // 60, "hours"
+        else:
+            self.min_notice.data, self.min_notice_unit.data = minutes, "minutes"
+
+    def validate_booking_mode(self, field: SelectField) -> None:
+        if not field.raw_data:
+            return  # the rules were not sent: kept as they are
+        if field.data not in (INSTANT, REQUEST):
+            raise ValidationError(_("Choose instant booking or request to book."))
+        if self.min_notice_unit.data not in ("minutes", "hours"):
+            raise ValidationError(_("Give the minimum notice in minutes or hours."))
+        missing = [
+            (self.cancel_free_hours, _("Enter how many hours before the start cancelling is free (0 for none).")),
+            (self.request_window_hours, _("Enter how many hours you have to accept a request.")),
+        ]
+        for rule_field, message in missing:
+            if rule_field.data is None:
+                rule_field.errors = [*rule_field.errors, message]
+                raise ValidationError(_("Check the booking rules below."))
+        factor = 60 if self.min_notice_unit.data == "hours" else 1
+        rules = BookingRules(
+            cancel_free_hours=self.cancel_free_hours.data,
+            cancel_late_fee_percent=self.cancel_late_fee_percent.data,
+            min_notice_minutes=None if self.min_notice.data is None else self.min_notice.data * factor,
+            max_advance_days=self.max_advance_days.data,
+            request_to_book=field.data == REQUEST,
+            request_window_hours=self.request_window_hours.data,
+        )
+        try:
+            check_booking_rules(
+                rules,
+                platform_notice_minutes=current_app.config["BOOKING_MIN_NOTICE_MINUTES"],
+                platform_advance_days=current_app.config["BOOKING_MAX_ADVANCE_DAYS"],
+            )
+        except ValidationFailed as exc:
+            raise ValidationError(exc.message) from None
+        self.booking_rules = rules
 
     def validate_price(self, field: StringField) -> None:
         try:
@@ -173,6 +251,7 @@ class ServiceForm(FlaskForm):
             "deposit_percent": self.deposit_percent.data if mode == PaymentMode.DEPOSIT_PERCENT else None,
             "deposit_fixed_minor": self.deposit_fixed_minor if mode == PaymentMode.DEPOSIT_FIXED else None,
             "no_show_fee_percent": self.no_show_fee_percent.data,
+            "rules": self.booking_rules,
         }
 
 

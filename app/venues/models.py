@@ -198,6 +198,11 @@ class Service(db.Model):
         CheckConstraint(
             "no_show_fee_percent IS NULL OR no_show_fee_percent BETWEEN 0 AND 100", name="no_show_fee_range"
         ),
+        CheckConstraint(
+            "min_notice_minutes IS NULL OR min_notice_minutes BETWEEN 0 AND 43200", name="min_notice_range"
+        ),
+        CheckConstraint("max_advance_days IS NULL OR max_advance_days BETWEEN 1 AND 730", name="max_advance_range"),
+        CheckConstraint("request_window_hours BETWEEN 1 AND 168", name="request_window_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -223,6 +228,14 @@ class Service(db.Model):
     deposit_fixed_minor: Mapped[int | None] = mapped_column(Integer)
     # A no-show fee, percent of the price (None: no fee), charged to the saved card.
     no_show_fee_percent: Mapped[int | None] = mapped_column(Integer)
+    # Booking rules (docs/booking-rules.md): how long before the start a customer can book at
+    # the latest, how far ahead at the most (never past the platform's BOOKING_MAX_ADVANCE_DAYS),
+    # None: the platform's own (BOOKING_MIN_NOTICE_MINUTES, BOOKING_MAX_ADVANCE_DAYS); and
+    # whether a booking is a request the venue accepts within ``request_window_hours``.
+    min_notice_minutes: Mapped[int | None] = mapped_column(Integer)
+    max_advance_days: Mapped[int | None] = mapped_column(Integer)
+    request_to_book: Mapped[bool] = mapped_column(default=False, server_default="false")
+    request_window_hours: Mapped[int] = mapped_column(Integer, default=24, server_default="24")
 
     venue: Mapped[Venue] = relationship(back_populates="services")
     category: Mapped[Category | None] = relationship()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, timedelta
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -12,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from app.accounts.models import User
 from app.errors import LimitReached, ValidationFailed
 from app.extensions import db
+from app.venues.booking_rules import BookingRules, check_booking_rules
 from app.venues.deposits import PaymentMode, check_payment_terms
 from app.venues.events import announce_opened
 from app.venues.hours import Range, find_overlaps, is_valid_timezone
@@ -311,9 +313,11 @@ def save_service(
     deposit_percent: int | None = None,
     deposit_fixed_minor: int | None = None,
     no_show_fee_percent: int | Keep | None = KEEP,
+    rules: BookingRules | None = None,
 ) -> Service:
     """Add (``service`` None) or edit a service. ``payment_mode`` None keeps how it is paid
-    (a new service: in full online); ``no_show_fee_percent`` left out keeps the fee."""
+    (a new service: in full online); ``no_show_fee_percent`` left out keeps the fee; ``rules``
+    None keeps the booking rules (a new service: the defaults, app/venues/booking_rules.py)."""
     if not name.strip():
         raise ValidationFailed(_("Enter the service's name."))
     if not 5 <= duration_minutes <= 720:
@@ -337,6 +341,12 @@ def save_service(
         deposit_fixed_minor=deposit_fixed_minor,
         no_show_fee_percent=no_show_fee_percent,
     )
+    if rules is not None:
+        check_booking_rules(
+            rules,
+            platform_notice_minutes=current_app.config["BOOKING_MIN_NOTICE_MINUTES"],
+            platform_advance_days=current_app.config["BOOKING_MAX_ADVANCE_DAYS"],
+        )
     if service is None:
         position = max((s.position for s in venue.services), default=-1) + 1
         service = Service(position=position, currency=venue.currency)
@@ -355,6 +365,13 @@ def save_service(
     service.deposit_percent = deposit_percent if payment_mode == PaymentMode.DEPOSIT_PERCENT else None
     service.deposit_fixed_minor = deposit_fixed_minor if payment_mode == PaymentMode.DEPOSIT_FIXED else None
     service.no_show_fee_percent = no_show_fee_percent
+    if rules is not None:
+        service.cancel_free_hours = rules.cancel_free_hours
+        service.cancel_late_fee_percent = rules.cancel_late_fee_percent
+        service.min_notice_minutes = rules.min_notice_minutes
+        service.max_advance_days = rules.max_advance_days
+        service.request_to_book = rules.request_to_book
+        service.request_window_hours = rules.request_window_hours
     db.session.flush()
     note_change(venue, "services")
     return service

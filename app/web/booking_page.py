@@ -8,13 +8,22 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import current_app, url_for
+from flask import url_for
 from sqlalchemy.orm import selectinload
 
 from app import timefmt
-from app.booking.availability import Busyness, busy_window, get_bookable_days, get_busy, get_slots, service_spec
+from app.booking.availability import (
+    Busyness,
+    busy_window,
+    get_bookable_days,
+    get_busy,
+    get_slots,
+    max_advance_days,
+    min_notice_minutes,
+    service_spec,
+)
 from app.booking.forms import MAX_QUANTITY, format_instant
-from app.booking.policy import describe_fees
+from app.booking.policy import describe_notice, describe_service_rules
 from app.booking.presenting import day_label, duration_label
 from app.money import format_money
 from app.scheduling import Slot
@@ -52,7 +61,7 @@ def build_booking_page(
     Without ``with_calendar`` the month grid (a slot count for every day) is left out."""
     zone = timefmt.venue_zone(venue)
     today = now.astimezone(zone).date()
-    last_day = (now + timedelta(days=current_app.config["BOOKING_MAX_ADVANCE_DAYS"])).astimezone(zone).date()
+    last_day = (now + timedelta(days=max_advance_days(service))).astimezone(zone).date()
     if start is not None:
         day = start.astimezone(zone).date()
     month = month or (day or today).replace(day=1)
@@ -76,9 +85,8 @@ def build_booking_page(
             "description": service.description,
             "price": format_money(service.price_minor, service.currency),
             "duration": duration_label(service.duration_minutes),
-            "policy": describe_fees(
-                service.cancel_free_hours, service.cancel_late_fee_percent, service.no_show_fee_percent
-            ),
+            "policy": describe_service_rules(service),
+            "notice": describe_notice(min_notice_minutes(service), max_advance_days(service)),
             "payment": service_pay_label(service),
         },
         "timezone": zone.key,
@@ -122,7 +130,7 @@ def day_slots(
     if day < today:
         return [], "That day has passed. Choose today or a later day."
     if day > last_day:
-        days = current_app.config["BOOKING_MAX_ADVANCE_DAYS"]
+        days = max_advance_days(service)
         return [], f"Bookings open up to {days} days ahead. Choose an earlier day."
     slots = get_slots(service, day, now=now, busy=busy)
     if not slots:

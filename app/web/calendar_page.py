@@ -26,7 +26,9 @@ from app.booking.calendar_view import (
     feed_url,
 )
 from app.booking.models import Booking, BookingStatus
-from app.booking.policy import describe_fees
+from app.booking.policy import describe_booking_rules
+from app.booking.requests import PENDING
+from app.booking.requests import STATE_LABELS as REQUEST_LABELS
 from app.booking.time_blocks import find_time_blocks
 from app.extensions import db
 from app.money import format_money
@@ -127,7 +129,10 @@ def _booking_page(
         refund=format_money(booking.refund_minor, booking.currency) if booking.status in CANCELLED else None,
         hold_expires=timefmt.clock_label(booking.hold_expires_at, tz) if booking.hold_expires_at else None,
         cancelled_at=timefmt.moment_label(booking.cancelled_at, tz) if booking.cancelled_at else None,
-        policy=describe_fees(booking.cancel_free_hours, booking.cancel_late_fee_percent, booking.no_show_fee_percent),
+        policy=describe_booking_rules(booking),
+        request_label=REQUEST_LABELS.get(booking.request_state) if booking.request_state else None,
+        request_due=timefmt.moment_label(booking.request_expires_at, tz) if booking.request_expires_at else None,
+        can_answer=confirmed and booking.request_state == PENDING,
         payment=booking_paid_label(booking),
         fees=booking_fee_lines(booking),
         can_mark=confirmed and started,
@@ -161,6 +166,7 @@ HISTORY_LABELS = {
     "booking.cancel_by_customer": _l("Cancelled by the customer"),
     "booking.cancel_by_venue": _l("Cancelled by the venue"),
     "booking.reschedule": _l("Moved to another time"),
+    "booking.request_accept": _l("Request accepted"),
 }
 
 

@@ -15,6 +15,7 @@ from flask import current_app, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
 
+from app.booking.policy import describe_service_rules
 from app.i18n import format_locale
 from app.money import format_money
 from app.payouts.accounts import takes_paid_bookings
@@ -200,6 +201,7 @@ def group_services(services: list[Service]) -> list[dict[str, Any]]:
                 "price": format_money(service.price_minor, service.currency),
                 "duration": duration_label(service.duration_minutes),
                 "payment": service_pay_label(service),
+                "rules": describe_service_rules(service),
             }
         )
     return [groups[key] for key in sorted(groups)]

@@ -89,6 +89,9 @@ def provider_routes(booking_id: int, block_id: int = 1) -> list[tuple[str, str]]
         ("post", f"/provider/bookings/{booking_id}/complete"),
         ("post", f"/provider/bookings/{booking_id}/no-show"),
         ("post", f"/provider/bookings/{booking_id}/cancel"),
+        ("get", "/provider/requests"),
+        ("post", f"/provider/bookings/{booking_id}/accept"),
+        ("post", f"/provider/bookings/{booking_id}/decline"),
         ("post", "/provider/calendar/blocks"),
         ("post", f"/provider/calendar/blocks/{block_id}/delete"),
         ("post", "/provider/calendar/feed"),
@@ -128,6 +131,8 @@ def test_another_venues_booking_is_not_found(web, provider, booking, rival):
     move_to_past(rival)
     assert web.post(f"/provider/bookings/{rival.id}/complete").status_code == 404
     assert web.post(f"/provider/bookings/{rival.id}/cancel", {"reason": "Nope"}).status_code == 404
+    assert web.post(f"/provider/bookings/{rival.id}/accept").status_code == 404
+    assert web.post(f"/provider/bookings/{rival.id}/decline").status_code == 404
     assert refreshed(rival).status == BookingStatus.CONFIRMED
 
 

@@ -11,6 +11,7 @@ ROOT = Path(__file__).resolve().parents[2]
 TASKS = {
     "booking.expire_holds",
     "booking.purge_cart",
+    "checkout.lapse_requests",
     "email.deliver",
     "email.purge_deliveries",
     "jobs.retry_stalled",
@@ -36,6 +37,7 @@ TASKS = {
 SCHEDULE = {
     "expire-holds": "*/5 * * * *",
     "purge-cart": "0 * * * *",
+    "lapse-requests": "*/5 * * * *",
     "payments-reconcile": "*/10 * * * *",
     "purge-email-deliveries": "17 3 * * *",
     "plan-missing-reminders": "*/15 * * * *",

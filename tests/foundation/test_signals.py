@@ -39,6 +39,8 @@ def test_each_signal_has_its_receivers_after_create_app(app):
         "app.notifications.moves.on_moved",
     ]
     assert receivers(events.booking_marked) == ["app.payments.receivers.no_show_fee"]
+    # a request-to-book accepted: the customer's email (declined and lapsed are cancellations)
+    assert receivers(events.request_answered) == ["app.notifications.requests.on_accepted"]
     assert receivers(events.order_paid) == [
         "app.notifications.activity.tell_venues_of_order",  # a notice per venue, to its people
         "app.notifications.confirmations.confirm_to_customer",  # one email per payment, reminders

@@ -24,17 +24,20 @@ from sqlalchemy import select
 
 from app import cache_versions
 from app.admin import audit
-from app.booking import lifecycle
+from app.booking import lifecycle, requests
 from app.booking.calendar_forms import CalendarQuery, CancelForm, TimeBlockForm
 from app.booking.ics import calendar as ics_calendar
 from app.booking.models import Booking
 from app.booking.time_blocks import add_time_block, remove_time_block
+from app.checkout.requests import decline_request as decline_request_and_refund
 from app.errors import DomainError
 from app.extensions import db
+from app.money import format_money
 from app.ops.errors import http_status
 from app.payments.service import refund_booking
 from app.private_cache import private_page, user_namespace
-from app.rendering import add_toast, is_htmx
+from app.rendering import add_toast, is_htmx, render_page
+from app.timefmt import moment_label, venue_zone
 from app.venues.models import Venue
 from app.web.blueprints import calendar_feed as bp_feed
 from app.web.blueprints import dashboard as bp
@@ -209,6 +212,48 @@ def cancel_booking(venue: Venue, booking_id: int):
         booking_id,
         cancel_and_refund,
         _("The booking is cancelled. We've emailed the customer, who gets the full price back."),
+    )
+
+
+# -- requests to book (app/booking/requests.py) ----------------------------------------------------
+
+
+@bp.get("/requests")
+@venue_required
+def booking_requests(venue: Venue):
+    """The venue's requests waiting for an answer, the one running out first first."""
+    tz = venue_zone(venue)
+    rows = [
+        {
+            "booking": b,
+            "when": moment_label(b.starts_at, tz),
+            "due": moment_label(b.request_expires_at, tz) if b.request_expires_at else "",
+            "total": format_money(b.total_minor, b.currency),
+        }
+        for b in requests.pending_for_venue(venue.id)
+    ]
+    return render_page("booking/calendar/requests.html", venue=venue, rows=rows, timezone=tz.key)
+
+
+@bp.post("/bookings/<int:booking_id>/accept")
+@venue_required
+def accept_request(venue: Venue, booking_id: int):
+    return _act(
+        venue,
+        booking_id,
+        lambda b: requests.accept(b, actor=current_user),
+        _("Request accepted. We've emailed the customer that the booking is confirmed."),
+    )
+
+
+@bp.post("/bookings/<int:booking_id>/decline")
+@venue_required
+def decline_request(venue: Venue, booking_id: int):
+    return _act(
+        venue,
+        booking_id,
+        lambda b: decline_request_and_refund(b, actor=current_user),
+        _("Request declined. We've emailed the customer, who gets the full price back."),
     )
 
 

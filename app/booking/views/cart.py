@@ -7,14 +7,14 @@ theirs. Venue and admin accounts can look but not book.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import func, literal_column, select
 from werkzeug.wrappers import Response
 
 from app import cache_versions
@@ -112,17 +112,20 @@ def follow_cart(user_id: int, now: datetime) -> None:
     of its venues (another customer's booking can take an item's time), read before the cart;
     and when it changes by itself: an item expires or comes within the booking notice, or a
     held order's time runs out (its items come back)."""
+    # When an item comes within its service's own minimum notice (docs/booking-rules.md).
+    platform = current_app.config["BOOKING_MIN_NOTICE_MINUTES"]
+    notice = func.coalesce(Service.min_notice_minutes, platform)
+    notice_from = CartItem.starts_at - notice * literal_column("interval '1 minute'")
     rows = db.session.execute(
-        select(Service.venue_id, func.min(CartItem.expires_at), func.min(CartItem.starts_at))
+        select(Service.venue_id, func.min(CartItem.expires_at), func.min(notice_from))
         .join(Service, Service.id == CartItem.service_id)
         .where(CartItem.user_id == user_id, CartItem.expires_at > now)
         .group_by(Service.venue_id)
     ).all()
     follows(*(cache_versions.venue_times(venue_id) for venue_id, _item, _expires in rows))
-    notice = timedelta(minutes=current_app.config["BOOKING_MIN_NOTICE_MINUTES"])
-    for _item, expires_at, starts_at in rows:
+    for _item, expires_at, within_notice in rows:
         valid_until(expires_at)
-        valid_until(starts_at - notice)
+        valid_until(within_notice)
     valid_until(
         db.session.scalar(
             select(func.min(Order.hold_expires_at)).where(

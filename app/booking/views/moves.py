@@ -14,7 +14,7 @@ import calendar as month_grid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -24,7 +24,7 @@ from wtforms import IntegerField
 from wtforms.validators import InputRequired, NumberRange
 
 from app import timefmt
-from app.booking.availability import busy_window, get_busy, service_spec
+from app.booking.availability import busy_window, get_busy, max_advance_days, service_spec
 from app.booking.calendar_forms import local_to_utc
 from app.booking.forms import BadInput, format_instant, parse_day, parse_instant, parse_month
 from app.booking.models import Booking, TopUp, TopUpStatus
@@ -60,7 +60,7 @@ def build_reschedule_page(
     zone = timefmt.venue_zone(venue)
     eligibility = reschedule.customer_eligibility(booking, now)
     today = now.astimezone(zone).date()
-    last_day = (now + timedelta(days=current_app.config["BOOKING_MAX_ADVANCE_DAYS"])).astimezone(zone).date()
+    last_day = (now + timedelta(days=max_advance_days(service))).astimezone(zone).date()
     if start is not None:
         day = start.astimezone(zone).date()
     month = month or (day or booking.starts_at.astimezone(zone).date()).replace(day=1)

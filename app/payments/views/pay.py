@@ -27,12 +27,12 @@ from werkzeug.wrappers import Response
 from app import timefmt
 from app.accounts.models import Role
 from app.booking.amounts import amount_due
-from app.booking.lifecycle import STATUS_LABELS
 from app.booking.models import Order, OrderStatus, TopUp
 from app.booking.order_lifecycle import PAID_STATES
 from app.booking.order_lifecycle import STATUS_LABELS as ORDER_LABELS
-from app.booking.policy import describe_fees, describe_policy
+from app.booking.policy import describe_booking_rules, describe_policy
 from app.booking.presenting import booking_time
+from app.booking.requests import status_label as request_status_label
 from app.checkout.top_ups import give_up
 from app.errors import InvalidTransition
 from app.extensions import csrf, db
@@ -98,8 +98,9 @@ def order_lines(order: Order) -> list[dict[str, Any]]:
                 "unit_price": format_money(b.unit_price_minor, b.currency),
                 "total": format_money(b.total_minor, b.currency),
                 "status": b.status,
-                "status_label": STATUS_LABELS.get(b.status, b.status),
-                "policy": describe_policy(b.cancel_free_hours, b.cancel_late_fee_percent),
+                "status_label": request_status_label(b),
+                "request_state": b.request_state,
+                "policy": describe_booking_rules(b),
                 "book_again_url": (
                     url_for("booking.book", slug=b.venue.slug, service_id=b.service_id)
                     if b.service.is_active and b.venue.status == VenueStatus.APPROVED
@@ -284,16 +285,7 @@ def demo_page(payment: Payment, form: DemoCardForm, *, status: int = 200) -> Res
             if due.due_at_venue_minor and not top_up
             else None,
             saves_card=saves_card and not top_up,
-            fee_policy=" ".join(
-                sorted(
-                    {
-                        describe_fees(b.cancel_free_hours, b.cancel_late_fee_percent, b.no_show_fee_percent)
-                        for b in order.bookings
-                    }
-                )
-            )
-            if saves_card
-            else None,
+            fee_policy=" ".join(sorted({describe_booking_rules(b) for b in order.bookings})) if saves_card else None,
             expires_label=timefmt.moment_label(payment.expires_at, zone) if zone else None,
             expires_iso=payment.expires_at.astimezone(UTC).isoformat(timespec="seconds"),
             timezone=zone.key if zone else "UTC",

@@ -182,6 +182,7 @@ def _service_form(service: Any = None, *, submitted: bool = True) -> ServiceForm
         _with_ids(form, f"service-{service.id}")
         if not submitted:
             form.price.data = format_price_input(service.price_minor)
+            form.show_rules(service)
         if service.deposit_fixed_minor and form.deposit_fixed.data is None:  # shown, or kept when not sent
             form.deposit_fixed.data = format_price_input(service.deposit_fixed_minor)
     return form
