@@ -90,6 +90,7 @@ def book_at_desk(
             booking.channel = CHANNEL
             booking.payment_mode = PaymentMode.AT_VENUE  # everything due at the venue
             booking.online_minor = 0
+            booking.no_show_fee_percent = None  # no card on file: fees are the desk's to settle in person
             db.session.add(booking)
             db.session.flush()
     except IntegrityError as exc:

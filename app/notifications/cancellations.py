@@ -37,6 +37,8 @@ def tell_about_cancellation(booking: Booking, *, by: str) -> None:
         ),
         (booking.venue.owner, _l("Cancelled: %(reference)s", reference=booking.reference)),
     ):
+        if person is None:  # a walk-in booked at the desk without an account: the desk tells them
+            continue
         channels = channels_for(person, "changes")
         if EMAIL in channels:
             with speaking_to(person):  # the date in the recipient's language

@@ -189,7 +189,7 @@ def test_a_customer_cannot_open_the_client_book(web, customer, venue_and_service
 
 
 def test_the_booking_page_links_to_the_client_card(web, provider, venue_and_service, customer):
-    venue, service = venue_and_service
+    _venue, service = venue_and_service
     booking = book(customer, service, future_slot(days=2))
     db.session.commit()
     web.sign_in_as(provider)
@@ -255,7 +255,7 @@ def test_a_blocked_client_cannot_check_out_what_is_already_in_the_cart(venue_and
 
 def test_blocking_at_one_venue_leaves_another(venue_and_service, customer, make_user):
     venue, _service = venue_and_service
-    other_venue, other_service = make_bookable_venue(make_user(role=Role.PROVIDER), name="Other Rooms")
+    _other_venue, other_service = make_bookable_venue(make_user(role=Role.PROVIDER), name="Other Rooms")
     _blocked(venue, customer)
     assert book(customer, other_service, future_slot(days=2)).status == BookingStatus.CONFIRMED
 
@@ -282,7 +282,9 @@ def test_a_walk_in_booked_at_the_desk_is_confirmed_paid_at_the_venue(venue_and_s
     assert booking.online_minor == 0 and booking.at_venue_minor == 6000
     assert booking.order.status == "paid"
     run_jobs()
-    assert [m.subject for m in outbox if m.to == ["walkin@example.com"]] == ["Booked: Deep tissue massage at Calm Rooms"]
+    assert [m.subject for m in outbox if m.to == ["walkin@example.com"]] == [
+        "Booked: Deep tissue massage at Calm Rooms"
+    ]
 
 
 def test_the_desk_refuses_a_taken_time(ctx, provider):
@@ -300,7 +302,7 @@ def test_the_desk_refuses_a_taken_time(ctx, provider):
 
 
 def test_the_desk_page_books_a_new_client(web, provider, venue_and_service):
-    venue, service = venue_and_service
+    _venue, service = venue_and_service
     db.session.commit()
     web.sign_in_as(provider)
     start = future_slot(days=2)
