@@ -56,6 +56,7 @@ class CalendarEvent:
     url: str = ""
     checked_in: bool = False  # arrived at the front desk (app/booking/views/check_in.py)
     movable: bool = False  # confirmed and not started: it can be dragged or moved (app/checkout/reschedule.py)
+    repeats: str = ""  # a repeating block's rule, in words ("Every Tue until 12 Jan 2027")
     client_url: str = ""  # the venue's client card (app/clients/), when the booking names its client
     desk: bool = False  # booked at the front desk
     row: int = 1
@@ -113,7 +114,18 @@ def _block_event(block: TimeBlock, tz: ZoneInfo) -> CalendarEvent:
         time_label=_time_label(starts, ends),
         member_id=block.team_member_id,
         status_label=_("Blocked"),
+        repeats=_repeat_words(block),
     )
+
+
+def _repeat_words(block: Any) -> str:
+    """ "Every Tue, Thu until 12 Jan 2027" for a repeating block, else ""."""
+    mask, until = getattr(block, "repeat_weekdays", None), getattr(block, "repeat_until", None)
+    if not mask or until is None:
+        return ""
+    monday = date(2024, 1, 1)
+    days = ", ".join(timefmt.day_words(monday + timedelta(days=n), "EEE") for n in range(7) if mask & (1 << n))
+    return _("Every %(days)s until %(until)s", days=days, until=timefmt.day_words(until, "d MMM yyyy"))
 
 
 def _minute_of(moment: datetime, day: date) -> int:

@@ -22,7 +22,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
@@ -262,7 +262,7 @@ class TimeBlock(db.Model):
         CheckConstraint("ends_at > starts_at", name="time_order"),
         CheckConstraint(
             "(repeat_weekdays IS NULL) = (repeat_until IS NULL) "
-            "AND (repeat_weekdays IS NULL OR cardinality(repeat_weekdays) BETWEEN 1 AND 7)",
+            "AND (repeat_weekdays IS NULL OR repeat_weekdays BETWEEN 1 AND 127)",
             name="repeat_whole",
         ),
         Index("ix_time_blocks_repeating", "venue_id", postgresql_where=text("repeat_until IS NOT NULL")),
@@ -275,9 +275,10 @@ class TimeBlock(db.Model):
     ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     reason: Mapped[str] = mapped_column(String(200), default="")
     # A weekly repeat (app/booking/time_blocks.py): the block's time of day again on these
-    # weekdays (Monday = 0), in the venue's zone, up to and including ``repeat_until``. One row
-    # holds the rule; occurrences are expanded where blocks are read. Both None: a single block.
-    repeat_weekdays: Mapped[list[int] | None] = mapped_column(ARRAY(SmallInteger), default=None)
+    # weekdays (a bit mask, Monday = 1 ... Sunday = 64), in the venue's zone, up to and including
+    # ``repeat_until``. One row holds the rule; occurrences are expanded where blocks are read
+    # (in SQL, inside the slot engine's window). Both None: a single block.
+    repeat_weekdays: Mapped[int | None] = mapped_column(SmallInteger, default=None)
     repeat_until: Mapped[date | None] = mapped_column(Date, default=None)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 

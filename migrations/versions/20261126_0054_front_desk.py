@@ -7,9 +7,9 @@ customer) and where it was made (``channel``: 'online' or 'desk'). A desk bookin
 walk-in has no customer account, so ``orders.customer_id`` and ``bookings.customer_id`` may
 be empty; the check keeps a booking without a customer tied to a client.
 
-A time block may repeat weekly (``repeat_weekdays``, Monday = 0) until ``repeat_until`` (a date
-in the venue's zone): one row holds the rule, occurrences are expanded where they are read
-(app/booking/time_blocks.py).
+A time block may repeat weekly (``repeat_weekdays``, a bit mask: Monday = 1, Tuesday = 2, ...
+Sunday = 64) until ``repeat_until`` (a date in the venue's zone): one row holds the rule,
+occurrences are expanded where they are read (app/booking/time_blocks.py).
 
 Revision ID: 0054
 Revises: 0051
@@ -79,12 +79,12 @@ def upgrade() -> None:
         "CHECK (customer_id IS NOT NULL OR client_id IS NOT NULL) NOT VALID"
     )
 
-    op.execute("ALTER TABLE time_blocks ADD COLUMN repeat_weekdays smallint[]")
+    op.execute("ALTER TABLE time_blocks ADD COLUMN repeat_weekdays smallint")
     op.execute("ALTER TABLE time_blocks ADD COLUMN repeat_until date")
     op.execute(
         "ALTER TABLE time_blocks ADD CONSTRAINT ck_time_blocks_repeat_whole CHECK "
         "((repeat_weekdays IS NULL) = (repeat_until IS NULL) "
-        "AND (repeat_weekdays IS NULL OR cardinality(repeat_weekdays) BETWEEN 1 AND 7))"
+        "AND (repeat_weekdays IS NULL OR repeat_weekdays BETWEEN 1 AND 127))"
     )
     op.execute("CREATE INDEX ix_time_blocks_repeating ON time_blocks (venue_id) WHERE repeat_until IS NOT NULL")
 
