@@ -6,6 +6,7 @@ import weakref
 import pytest
 
 from app.booking import events
+from app.clients import events as client_events
 from app.payments import events as payment_events
 from app.reviews import events as review_events
 from app.venues import events as venue_events
@@ -38,6 +39,7 @@ def test_each_signal_has_its_receivers_after_create_app(app):
     ]
     assert receivers(events.booking_marked) == ["app.payments.receivers.no_show_fee"]
     assert receivers(events.order_paid) == [
+        "app.clients.receivers.add_to_client_book",  # the customer becomes the venue's client
         "app.notifications.confirmations.confirm_to_customer",  # one email per payment, reminders
         "app.payouts.receivers.pay_the_venues",
         "app.promos.receivers.count_again_when_paid_late",
@@ -48,7 +50,11 @@ def test_each_signal_has_its_receivers_after_create_app(app):
         "app.vouchers.receivers.give_back",
     ]
     assert receivers(events.order_retaken) == ["app.vouchers.receivers.take_again"]
-    assert receivers(events.cart_adding) == ["app.payouts.receivers.refuse_unpayable"]
+    assert receivers(events.cart_adding) == [
+        "app.clients.receivers.refuse_blocked_client",  # a client the venue blocked
+        "app.payouts.receivers.refuse_unpayable",
+    ]
+    assert receivers(client_events.desk_booked) == ["app.notifications.desk.tell_the_client"]
     assert receivers(payment_events.top_up_paid) == ["app.checkout.top_ups.paid_by_gateway"]
     assert receivers(payment_events.top_up_unpaid) == ["app.checkout.top_ups.unpaid_by_gateway"]
     # the venues' transfers are taken back (a card refund's payment legs, a voucher's balance legs)
