@@ -140,6 +140,7 @@ def register_domains(app: Flask) -> None:
     from app import email
     from app.booking import wiring as booking
     from app.checkout import wiring as checkout
+    from app.clients import wiring as clients
     from app.notifications import wiring as notifications
     from app.payments import wiring as payments
     from app.payouts import wiring as payouts
@@ -152,6 +153,7 @@ def register_domains(app: Flask) -> None:
     for domain in (
         email,
         booking,
+        clients,
         checkout,
         payments,
         payouts,
@@ -295,6 +297,7 @@ def register_blueprints(app: Flask) -> None:
     from app.admin.views import orders, users, venues  # noqa: F401  (users, audit; orders, refunds; approvals)
     from app.booking.views import book, calendar, cart, check_in, moves, my_bookings  # noqa: F401
     from app.booking.views import orders as booking_orders  # noqa: F401
+    from app.clients import views as client_pages  # noqa: F401  (the client book, the desk's new booking)
     from app.discovery.views import search, synonyms  # noqa: F401
     from app.extensions import csrf
     from app.notifications import views as notification_pages  # noqa: F401

@@ -21,7 +21,8 @@ from sqlalchemy import (
     union_all,
 )
 
-from app.booking.models import LIVE_STATUSES, Booking, BookingStatus, TimeBlock
+from app.booking.models import LIVE_STATUSES, Booking, BookingStatus
+from app.booking.time_blocks import occurrences_query
 from app.extensions import db
 from app.schedules.service import schedule_selects, schedules_from_rows
 from app.scheduling import Busy, MemberSchedule, Rules, ServiceSpec, Slot, available_slots, bookable_days
@@ -143,17 +144,18 @@ def _blocks_and_schedules(
     """(venue id, Busy) of the venues' time blocks meeting ``start``..``end``, and the schedules
     of these team members: one statement (a union), since every slot page needs both."""
     no_date, no_int = cast(null(), Date), cast(null(), Integer)
+    found = occurrences_query(venue_ids, start, end)  # single blocks, and repeating ones expanded
     blocks = select(
         literal("b", String).label("kind"),
-        TimeBlock.team_member_id.label("member"),
-        TimeBlock.venue_id.label("number"),
+        found.c.member.label("member"),
+        found.c.number.label("number"),
         no_date.label("on"),
         no_date.label("until"),
         no_int.label("opens"),
         no_int.label("closes"),
-        TimeBlock.starts_at.label("off_from"),
-        TimeBlock.ends_at.label("off_until"),
-    ).where(in_ids(TimeBlock.venue_id, venue_ids), TimeBlock.starts_at < end, TimeBlock.ends_at > start)
+        found.c.off_from.label("off_from"),
+        found.c.off_until.label("off_until"),
+    )
     statement = union_all(blocks, *schedule_selects(member_ids, start, end)) if member_ids else blocks
     rows = db.session.execute(statement).all()
     found = [

@@ -13,15 +13,16 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms import DateField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
-from wtforms.widgets import TimeInput
+from wtforms.widgets import CheckboxInput, ListWidget, TimeInput
 
 from app.timefmt import day_words, venue_zone
 from app.venues.hours import MINUTES_PER_DAY, format_minute, parse_minute
 
 VIEWS = ("day", "week")
+WEEKDAY_LABELS = (_l("Mon"), _l("Tue"), _l("Wed"), _l("Thu"), _l("Fri"), _l("Sat"), _l("Sun"))
 FIRST_DAY, LAST_DAY = Date(2000, 1, 1), Date(2199, 12, 31)
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -131,6 +132,19 @@ class TimeBlockForm(FlaskForm):
     reason = StringField(
         _l("Reason"), validators=[Optional(), Length(max=200, message=_l("Keep the reason under 200 characters."))]
     )
+    # A weekly repeat (app/booking/time_blocks.py): the weekdays (Monday = 0) and the last day.
+    repeat_days = SelectMultipleField(
+        _l("Repeat every"),
+        choices=[SelectChoice(str(n), label) for n, label in enumerate(WEEKDAY_LABELS)],
+        option_widget=CheckboxInput(),
+        widget=ListWidget(prefix_label=False),
+        validators=[Optional()],
+    )
+    repeat_until = DateField(_l("Repeat until"), validators=[Optional()])
+
+    @property
+    def weekdays(self) -> list[int]:
+        return sorted({int(d) for d in self.repeat_days.data or []})
 
     def set_team(self, team: Collection) -> None:
         self.team_member_id.choices = [SelectChoice("", "Whole venue")] + [

@@ -56,6 +56,9 @@ class CalendarEvent:
     url: str = ""
     checked_in: bool = False  # arrived at the front desk (app/booking/views/check_in.py)
     movable: bool = False  # confirmed and not started: it can be dragged or moved (app/checkout/reschedule.py)
+    repeats: str = ""  # a repeating block's rule, in words ("Every Tue until 12 Jan 2027")
+    client_url: str = ""  # the venue's client card (app/clients/), when the booking names its client
+    desk: bool = False  # booked at the front desk
     row: int = 1
     span: int = 1
     lane: int = 1
@@ -84,7 +87,8 @@ def _booking_event(booking: Booking, tz: ZoneInfo) -> CalendarEvent:
         title=booking.service.name,
         time_label=_time_label(starts, ends),
         member_id=booking.team_member_id,
-        customer=booking.customer.name,
+        # A walk-in booked at the desk has no account: its client (app/clients/) names them.
+        customer=booking.customer.name if booking.customer else getattr(getattr(booking, "client", None), "name", ""),
         quantity=booking.quantity,
         status=booking.status,
         # A move's hold (app/checkout/top_ups.py): the customer is paying the difference for this time.
@@ -94,6 +98,8 @@ def _booking_event(booking: Booking, tz: ZoneInfo) -> CalendarEvent:
         url=url_for("venues_dashboard.booking_details", booking_id=booking.id),
         checked_in=booking.checked_in_at is not None,
         movable=booking.status == B.CONFIRMED and booking.starts_at > datetime.now(UTC),
+        client_url=url_for("venues_dashboard.client_card", client_id=booking.client_id) if booking.client_id else "",
+        desk=booking.channel == "desk",
     )
 
 
@@ -108,7 +114,18 @@ def _block_event(block: TimeBlock, tz: ZoneInfo) -> CalendarEvent:
         time_label=_time_label(starts, ends),
         member_id=block.team_member_id,
         status_label=_("Blocked"),
+        repeats=_repeat_words(block),
     )
+
+
+def _repeat_words(block: Any) -> str:
+    """ "Every Tue, Thu until 12 Jan 2027" for a repeating block, else ""."""
+    mask, until = getattr(block, "repeat_weekdays", None), getattr(block, "repeat_until", None)
+    if not mask or until is None:
+        return ""
+    monday = date(2024, 1, 1)
+    days = ", ".join(timefmt.day_words(monday + timedelta(days=n), "EEE") for n in range(7) if mask & (1 << n))
+    return _("Every %(days)s until %(until)s", days=days, until=timefmt.day_words(until, "d MMM yyyy"))
 
 
 def _minute_of(moment: datetime, day: date) -> int:

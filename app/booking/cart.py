@@ -143,7 +143,8 @@ def add_item(
     if any(item.service.currency != service.currency for item in current):
         raise CartItemInvalid(_("A cart is paid in one currency. Check out what's in it first, then book this."))
     check_bookable(service, starts_at, quantity, team_member_id, now=now)
-    if problem := cart_refusal({service.venue_id}):  # payouts answers: no payout account yet
+    # Payouts answers (no payout account yet); the client book too (a blocked client).
+    if problem := cart_refusal({service.venue_id}, user_id=owner.user_id):
         raise CartItemInvalid(problem)
     item = CartItem(
         user_id=owner.user_id,

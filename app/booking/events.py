@@ -58,9 +58,10 @@ booking_cancelled = signals.signal("booking-cancelled", doc="A confirmed booking
 # A booking's appointment was marked (sender: ``complete`` or ``no_show``); receivers get
 # ``booking``. A no-show's fee listens to it.
 booking_marked = signals.signal("booking-marked", doc="A booking was marked completed or no-show.")
-# A service of these venues is going into a cart: receivers get ``venue_ids`` and answer why
-# they can't take online bookings now (a message naming them) or None. Payouts answers (no
-# enabled payout account yet, app/payouts/receivers.py), so the cart imports no money domain.
+# A service of these venues is going into a cart: receivers get ``venue_ids`` and ``user_id``
+# (None for a signed-out cart) and answer why they can't take online bookings now (a message
+# naming them) or None. Payouts answers (no enabled payout account yet, app/payouts/receivers.py),
+# so the cart imports no money domain; the client book answers for a blocked client (app/clients).
 cart_adding = signals.signal("cart-adding", doc="A service is being added to a cart: may its venues take it?")
 # How an order was paid: by a card charge, by a card saved for later fees with nothing due now,
 # by a gift voucher that covered everything due now, or with everything due at the venue.
@@ -110,9 +111,9 @@ def announce_paid(how: str, order: object, *, now: datetime, payment: object | N
     order_paid.send(how, order=order, now=now, payment=payment)
 
 
-def cart_refusal(venue_ids: set[int]) -> str | None:
+def cart_refusal(venue_ids: set[int], *, user_id: int | None = None) -> str | None:
     """Why ``cart_adding``'s receivers refuse a cart item at these venues (the first answer), or None."""
-    for _receiver, answer in cart_adding.send("cart", venue_ids=set(venue_ids)):
+    for _receiver, answer in cart_adding.send("cart", venue_ids=set(venue_ids), user_id=user_id):
         if answer:
             return answer
     return None

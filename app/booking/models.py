@@ -5,10 +5,23 @@ service's capacity is checked under a row lock on the service inside the transac
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text, event, func, text
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    event,
+    func,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -88,7 +101,8 @@ class Order(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    customer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    # None only for an order made at the front desk for a walk-in without an account.
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     status: Mapped[str] = mapped_column(String(24), default=OrderStatus.PENDING_PAYMENT)
     currency: Mapped[str] = mapped_column(String(3))
     total_minor: Mapped[int] = mapped_column(Integer)
@@ -111,7 +125,7 @@ class Order(db.Model):
     promo_code: Mapped[str | None] = mapped_column(String(32))
     promo_discount_minor: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
-    customer: Mapped[User] = relationship()
+    customer: Mapped[User | None] = relationship()
     # The order's bookings; a held booking that stands for a pending move (``moves_booking_id``)
     # is not one of them: it is the move's, and it belongs to its ``TopUp``.
     bookings: Mapped[list[Booking]] = relationship(
@@ -155,12 +169,22 @@ class Booking(db.Model):
             name="request_state_known",
         ),
         Index("ix_bookings_pending_requests", "request_expires_at", postgresql_where=text("request_state = 'pending'")),
+        CheckConstraint("channel IN ('online', 'desk')", name="channel_known"),
+        CheckConstraint("customer_id IS NOT NULL OR client_id IS NOT NULL", name="has_someone"),
+        Index("ix_bookings_client", "client_id", "starts_at", postgresql_where=text("client_id IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(16), unique=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
-    customer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    # None only for a booking made at the front desk for a walk-in without an account: its
+    # client (``client_id``) names them then.
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    # The venue's client book entry (app/clients/): who this is to the venue. None only for
+    # bookings whose client row was removed.
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("venue_clients.id", ondelete="SET NULL"), default=None)
+    # Where it was made: 'online' (the cart and checkout) or 'desk' (the provider's calendar).
+    channel: Mapped[str] = mapped_column(String(8), default="online", server_default="online")
     venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id"), index=True)
     service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), index=True)
     team_member_id: Mapped[int | None] = mapped_column(ForeignKey("team_members.id", ondelete="SET NULL"))
@@ -205,7 +229,7 @@ class Booking(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     order: Mapped[Order] = relationship(back_populates="bookings")
-    customer: Mapped[User] = relationship()
+    customer: Mapped[User | None] = relationship()
     venue: Mapped[Venue] = relationship()
     service: Mapped[Service] = relationship()
     team_member: Mapped[TeamMember | None] = relationship()
@@ -245,7 +269,15 @@ class TimeBlock(db.Model):
     """Time a venue (or one team member) can't take bookings: a training, a break."""
 
     __tablename__ = "time_blocks"
-    __table_args__ = (CheckConstraint("ends_at > starts_at", name="time_order"),)
+    __table_args__ = (
+        CheckConstraint("ends_at > starts_at", name="time_order"),
+        CheckConstraint(
+            "(repeat_weekdays IS NULL) = (repeat_until IS NULL) "
+            "AND (repeat_weekdays IS NULL OR repeat_weekdays BETWEEN 1 AND 127)",
+            name="repeat_whole",
+        ),
+        Index("ix_time_blocks_repeating", "venue_id", postgresql_where=text("repeat_until IS NOT NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), index=True)
@@ -253,6 +285,12 @@ class TimeBlock(db.Model):
     starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     reason: Mapped[str] = mapped_column(String(200), default="")
+    # A weekly repeat (app/booking/time_blocks.py): the block's time of day again on these
+    # weekdays (a bit mask, Monday = 1 ... Sunday = 64), in the venue's zone, up to and including
+    # ``repeat_until``. One row holds the rule; occurrences are expanded where blocks are read
+    # (in SQL, inside the slot engine's window). Both None: a single block.
+    repeat_weekdays: Mapped[int | None] = mapped_column(SmallInteger, default=None)
+    repeat_until: Mapped[date | None] = mapped_column(Date, default=None)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 

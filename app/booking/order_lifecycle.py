@@ -3,6 +3,7 @@
     (new)            --hold-------------------> pending_payment
     pending_payment  --confirm_paid-----------> paid
     pending_payment  --confirm_secured--------> paid    (nothing to pay now: the card is saved for fees)
+    pending_payment  --confirm_at_desk--------> paid    (booked at the front desk, paid at the venue)
     pending_payment  --release_declined-------> failed
     pending_payment  --release_abandoned------> expired
     pending_payment  --release_expired--------> expired
@@ -54,6 +55,7 @@ TRANSITIONS: dict[tuple[str | None, str], str] = {
     (NEW, "hold"): OS.PENDING_PAYMENT,
     (OS.PENDING_PAYMENT, "confirm_paid"): OS.PAID,
     (OS.PENDING_PAYMENT, "confirm_secured"): OS.PAID,
+    (OS.PENDING_PAYMENT, "confirm_at_desk"): OS.PAID,
     (OS.PENDING_PAYMENT, "release_declined"): OS.FAILED,
     (OS.PENDING_PAYMENT, "release_abandoned"): OS.EXPIRED,
     (OS.PENDING_PAYMENT, "release_expired"): OS.EXPIRED,
@@ -170,6 +172,25 @@ def hold(customer: User, *, currency: str, hold_until: datetime) -> Order:
     db.session.add(order)
     move(order, "hold", actor=customer)
     return order
+
+
+def hold_at_desk(customer_id: int | None, *, currency: str, hold_until: datetime, actor: User) -> Order:
+    """A new order made at the front desk by ``actor`` (the venue's staff) for a client, who
+    may have no account (``customer_id`` None); the desk adds its held booking."""
+    order = Order(customer_id=customer_id, currency=currency, total_minor=0, hold_expires_at=hold_until)
+    db.session.add(order)
+    move(order, "hold", actor=actor, reason="Booked at the front desk")
+    return order
+
+
+def confirm_at_desk(order: Order, *, now: datetime, actor: User) -> None:
+    """A desk order whose bookings are all paid at the venue: confirmed at once. Nothing was
+    paid online, so ``order_paid`` does not fire (no receipt, no transfer); the desk's own
+    signal tells the client (app/clients/events.py)."""
+    for booking in _locked_bookings(order):
+        lifecycle.apply(booking, "confirm", actor=actor, reason="Booked at the front desk")
+    move(order, "confirm_at_desk", actor=actor, reason="Paid at the venue")
+    order.paid_at = now
 
 
 # -- paid ----------------------------------------------------------------------------------------

@@ -31,7 +31,8 @@ from app.booking.errors import SlotUnavailable, is_member_overlap
 from app.booking.holds import hold_booking
 from app.booking.models import CartItem, Order, OrderStatus
 from app.booking.order_lifecycle import expire_holds
-from app.errors import ValidationFailed
+from app.clients.service import blocked_message
+from app.errors import NotAllowed, ValidationFailed
 from app.extensions import db
 from app.payouts.accounts import unpayable_message
 from app.promos import redemption as promos
@@ -88,6 +89,8 @@ def checkout(customer: User, *, now: datetime | None = None, voucher_code: str |
     # After the first look, so the many who lose a popular time leave without this query.
     if problem := unpayable_message({item.service.venue_id for item in items}):
         raise ValidationFailed(problem)
+    if problem := blocked_message(customer.id, {item.service.venue_id for item in items}):
+        raise NotAllowed(problem)  # the venue blocked this client (app/clients); nothing held
     currency = currencies.pop()
     promo_code_id = promos.first_look(customer.id, items, currency=currency, now=now)  # refuses a plainly bad code
 

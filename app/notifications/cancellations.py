@@ -55,6 +55,8 @@ def tell_about_cancellation(booking: Booking, *, by: str) -> None:
         if person.id != booking.customer_id
     ]
     for person, kind, title, link in told:
+        if person is None:  # a walk-in booked at the desk without an account: the desk tells them
+            continue
         notice = notify(
             person,
             kind,

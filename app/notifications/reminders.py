@@ -292,6 +292,9 @@ def send_reminder(reminder_id: int, *, now: datetime | None = None) -> str:
         reminder.status, reminder.detail = R.DROPPED, why
         return "dropped"
     customer = booking.customer
+    if customer is None:  # a walk-in booked at the desk without an account: no reminders
+        reminder.status, reminder.detail = R.SKIPPED, "booked at the desk without an account"
+        return "skipped"
     if reminder.channel not in channels_for(customer, "reminders"):
         reminder.status, reminder.detail = R.SKIPPED, f"reminders by {reminder.channel} are turned off"
         return "skipped"

@@ -9,6 +9,7 @@ from app.notifications import (
     agenda,
     cancellations,  # noqa: F401  (who is told of a cancelled booking)
     confirmations,  # noqa: F401  (one confirmation and receipt per paid order)
+    desk,  # noqa: F401  (a desk booking told to its client)
     listings,  # noqa: F401  (an admin's decision on a listing, to its owner)
     moves,  # noqa: F401  (reminders and emails for a moved booking)
     reminders,

@@ -35,7 +35,7 @@ def pay_the_venues(how: str, *, order: Order, now: datetime, payment=None) -> No
 
 
 @cart_adding.connect
-def refuse_unpayable(_sender: str, *, venue_ids: set[int]) -> str | None:
+def refuse_unpayable(_sender: str, *, venue_ids: set[int], user_id: int | None = None) -> str | None:
     """Why these venues can't take a cart item yet (no enabled payout account), or None."""
     return unpayable_message(venue_ids)
 

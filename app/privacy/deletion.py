@@ -35,6 +35,7 @@ from app.admin import audit
 from app.admin.models import AuditEntry
 from app.booking import lifecycle
 from app.booking.models import Booking, BookingStatus, CartItem, Order, TimeBlock
+from app.clients.service import anonymise_for_user
 from app.email import send_email
 from app.errors import InvalidTransition, ValidationFailed
 from app.extensions import db
@@ -194,6 +195,8 @@ def erase_account(user: User, *, now: datetime | None = None) -> None:
     _scrub_payment_events(user, identifiers)
     _remove_account_data(user)
     centre.redact(identifiers)  # other people's notices that name them (a venue named after its owner)
+    # The venues' client books keep the visits but no longer name the person (docs/privacy.md).
+    anonymise_for_user(user.id, now=now)
     keys = [user.avatar_key] if user.avatar_key else []
     keys += [
         e.storage_key

@@ -19,6 +19,7 @@ from sqlalchemy import func, inspect, or_, select
 from app.accounts.models import User, UserSession
 from app.admin.models import AuditEntry
 from app.booking.models import Booking, CartItem, Order
+from app.clients.service import export_for_user
 from app.email import send_email
 from app.errors import LimitReached, NotFound, TooManyAttempts
 from app.extensions import db
@@ -207,6 +208,9 @@ def build_archive(user: User) -> bytes:
                 db.session.scalars(select(CartItem).where(CartItem.user_id == user.id).order_by(CartItem.id))
             ),
             "consents.json": _rows(consent.find_records(user.id)),
+            # What each venue's client book keeps of the account (its contact details, whether
+            # online bookings are blocked); the venue's private notes are its own records.
+            "venue_client_records.json": export_for_user(user.id),
             "notifications.json": _notifications(user),
             "audit_log.json": _audit(user),
             "venue.json": venue_data,

@@ -76,6 +76,7 @@ DOCUMENTED = {
     (E, "confirm_paid"): "paid",
     (R, "confirm_paid"): "paid",
     (P, "confirm_secured"): "paid",
+    (P, "confirm_at_desk"): "paid",  # booked at the front desk, paid at the venue (app/clients/desk.py)
     (F, "confirm_secured"): "paid",
     (E, "confirm_secured"): "paid",
     (R, "confirm_secured"): "paid",

@@ -74,6 +74,7 @@ def test_readable_utf8_in_a_path_is_let_through(client):
     ("role", "path"),
     [
         ("provider", "/provider/bookings/99999999999999999999"),
+        ("provider", "/provider/clients/99999999999999999999"),
         ("admin", "/admin/venues/99999999999999999999"),
         ("customer", "/orders/2147483648"),
         ("customer", "/payments/receipts/99999999999999999999"),

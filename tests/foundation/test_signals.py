@@ -6,6 +6,7 @@ import weakref
 import pytest
 
 from app.booking import events
+from app.clients import events as client_events
 from app.payments import events as payment_events
 from app.payouts import signals as payout_signals
 from app.reviews import events as review_events
@@ -42,6 +43,7 @@ def test_each_signal_has_its_receivers_after_create_app(app):
     # a request-to-book accepted: the customer's email (declined and lapsed are cancellations)
     assert receivers(events.request_answered) == ["app.notifications.requests.on_accepted"]
     assert receivers(events.order_paid) == [
+        "app.clients.receivers.add_to_client_book",  # the customer becomes the venue's client
         "app.notifications.activity.tell_venues_of_order",  # a notice per venue, to its people
         "app.notifications.confirmations.confirm_to_customer",  # one email per payment, reminders
         "app.payouts.receivers.pay_the_venues",
@@ -53,7 +55,11 @@ def test_each_signal_has_its_receivers_after_create_app(app):
         "app.vouchers.receivers.give_back",
     ]
     assert receivers(events.order_retaken) == ["app.vouchers.receivers.take_again"]
-    assert receivers(events.cart_adding) == ["app.payouts.receivers.refuse_unpayable"]
+    assert receivers(events.cart_adding) == [
+        "app.clients.receivers.refuse_blocked_client",  # a client the venue blocked
+        "app.payouts.receivers.refuse_unpayable",
+    ]
+    assert receivers(client_events.desk_booked) == ["app.notifications.desk.tell_the_client"]
     assert receivers(payment_events.top_up_paid) == ["app.checkout.top_ups.paid_by_gateway"]
     assert receivers(payment_events.top_up_unpaid) == ["app.checkout.top_ups.unpaid_by_gateway"]
     # the venues' transfers are taken back (a card refund's payment legs, a voucher's balance legs)

@@ -30,7 +30,7 @@ from app.booking.ics import calendar as ics_calendar
 from app.booking.models import Booking
 from app.booking.time_blocks import add_time_block, remove_time_block
 from app.checkout.requests import decline_request as decline_request_and_refund
-from app.errors import DomainError
+from app.errors import DomainError, ValidationFailed
 from app.extensions import db
 from app.money import format_money
 from app.ops.errors import http_status
@@ -131,12 +131,30 @@ def add_block(venue: Venue):
             response.headers.update({"HX-Retarget": "#block-form", "HX-Reswap": "outerHTML"})
             return response
         return _calendar_page(venue, query, block=None, status=422, block_form=form)
-    block = add_time_block(
-        venue, member_id=form.member_id, starts_at=span[0], ends_at=span[1], reason=form.reason.data or ""
-    )
+    try:
+        block = add_time_block(
+            venue,
+            member_id=form.member_id,
+            starts_at=span[0],
+            ends_at=span[1],
+            reason=form.reason.data or "",
+            repeat_weekdays=form.weekdays,
+            repeat_until=form.repeat_until.data,
+        )
+    except ValidationFailed as exc:  # the repeat rule: the form goes back with the reason
+        form.repeat_until.errors = [*form.repeat_until.errors, exc.message]
+        if is_htmx():
+            response = _calendar_page(venue, query, block="block_form", status=422, block_form=form)
+            response.headers.update({"HX-Retarget": "#block-form", "HX-Reswap": "outerHTML"})
+            return response
+        return _calendar_page(venue, query, block=None, status=422, block_form=form)
     clashes = find_bookings(venue, block.starts_at, block.ends_at, (B.HELD, B.CONFIRMED), member_id=form.member_id)
     db.session.commit()
     message = _("The time is blocked: customers can't book it.")
+    if block.repeat_until is not None:
+        message = _(
+            "The time is blocked every week until %(until)s: customers can't book it.", until=block.repeat_until
+        )
     if clashes:
         message += " " + ngettext(
             "%(num)d existing booking in it still stands.", "%(num)d existing bookings in it still stand.", len(clashes)

@@ -1,0 +1,103 @@
+"""Walk-in and phone bookings made at the front desk (the provider's calendar).
+
+The desk books like checkout does, under the same rules: the service row is locked (so a
+desk booking and an online checkout for the last place are served one after the other, and
+the second sees the first's booking), holds past their expiry stop counting, the slot engine
+is asked again, and the team member exclusion constraint backs it up. The booking is built by
+the one builder of held bookings (app/booking/holds.py), marked ``channel = 'desk'``, named
+after its client, and paid at the venue: confirmed at once.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.accounts.models import User
+from app.booking import order_lifecycle
+from app.booking.availability import find_slot
+from app.booking.errors import SlotUnavailable, is_member_overlap
+from app.booking.holds import hold_booking
+from app.booking.models import Booking
+from app.booking.order_lifecycle import expire_holds
+from app.clients.events import desk_booked
+from app.clients.models import VenueClient
+from app.errors import NotFound, ValidationFailed
+from app.extensions import db
+from app.venues.deposits import PaymentMode
+from app.venues.models import Service, TeamMember, Venue
+
+CHANNEL = "desk"
+
+
+def book_at_desk(
+    venue: Venue,
+    client: VenueClient,
+    *,
+    service_id: int,
+    starts_at: datetime,
+    team_member_id: int | None,
+    staff: User,
+    now: datetime,
+) -> Booking:
+    """A confirmed booking for ``client`` at ``starts_at``, everything due at the venue; raises
+    SlotUnavailable (nothing written) when the time is no longer free."""
+    if client.venue_id != venue.id:
+        raise NotFound(_("That client is not in your client book."))
+    if starts_at.tzinfo is None:
+        raise ValidationFailed(_("That time is not valid."))
+    if starts_at <= now:
+        raise ValidationFailed(_("That time has passed."))
+    service = db.session.scalar(
+        select(Service)
+        .where(Service.id == service_id, Service.venue_id == venue.id, Service.is_active.is_(True))
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if service is None:
+        raise NotFound(_("That service is not offered at your venue."))
+    member_ids = sorted(db.session.scalars(select(TeamMember.id).where(TeamMember.venue_id == venue.id)))
+    if team_member_id is not None and team_member_id not in member_ids:
+        raise NotFound(_("That team member doesn't work at this venue."))
+    latest = starts_at + timedelta(minutes=service.duration_minutes + service.buffer_minutes)
+    expire_holds(now, service_ids=[service.id], member_ids=member_ids, between=(starts_at, latest))
+
+    slot = find_slot(service, starts_at, now=now)
+    taken = _("Sorry, that time was just taken. Pick another time.")
+    if slot is None or slot.remaining < 1:
+        raise SlotUnavailable(taken)
+    if team_member_id is not None and team_member_id not in slot.team_member_ids:
+        raise SlotUnavailable(_("That team member is not free then. Pick another time or “Any”."))
+    member = (
+        team_member_id if team_member_id is not None else (slot.team_member_ids[0] if slot.team_member_ids else None)
+    )
+    try:
+        with db.session.begin_nested():
+            order = order_lifecycle.hold_at_desk(client.user_id, currency=service.currency, hold_until=now, actor=staff)
+            booking = hold_booking(
+                service,
+                order_id=order.id,
+                customer_id=client.user_id,
+                team_member_id=member,
+                starts_at=slot.start,
+                ends_at=slot.end,
+                hold_until=now,
+            )
+            booking.client_id = client.id
+            booking.channel = CHANNEL
+            booking.payment_mode = PaymentMode.AT_VENUE  # everything due at the venue
+            booking.online_minor = 0
+            booking.no_show_fee_percent = None  # no card on file: fees are the desk's to settle in person
+            db.session.add(booking)
+            db.session.flush()
+    except IntegrityError as exc:
+        if is_member_overlap(exc):
+            raise SlotUnavailable(taken) from None
+        raise
+    order_lifecycle.confirm_at_desk(order, now=now, actor=staff)
+    booking.hold_expires_at = None
+    desk_booked.send(CHANNEL, booking=booking, client=client)
+    return booking
