@@ -21,7 +21,9 @@ depends_on = None
 
 def upgrade() -> None:
     op.drop_constraint(op.f("ck_users_role_known"), "users", type_="check")
-    op.create_check_constraint(op.f("ck_users_role_known"), "users", "role IN ('customer', 'provider', 'admin', 'staff')")
+    op.create_check_constraint(
+        op.f("ck_users_role_known"), "users", "role IN ('customer', 'provider', 'admin', 'staff')"
+    )
     op.create_table(
         "venue_staff",
         sa.Column("id", sa.Integer(), primary_key=True),
@@ -34,7 +36,9 @@ def upgrade() -> None:
         sa.Column("invited_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
         sa.Column("accepted_at", sa.DateTime(timezone=True)),
         sa.Column("removed_at", sa.DateTime(timezone=True)),
-        sa.CheckConstraint("role IN ('manager', 'receptionist', 'practitioner')", name=op.f("ck_venue_staff_role_known")),
+        sa.CheckConstraint(
+            "role IN ('manager', 'receptionist', 'practitioner')", name=op.f("ck_venue_staff_role_known")
+        ),
         # A practitioner is one of the venue's team members; deleting that member deletes their
         # staff row too (their account then reaches no venue: the guard says 403).
         sa.CheckConstraint(
