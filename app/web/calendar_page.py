@@ -119,6 +119,7 @@ def _booking_page(
             "when": timefmt.moment_label(entry.created_at, tz),
             "label": HISTORY_LABELS.get(entry.action, entry.action),
             "actor": entry.actor.name if entry.actor else "CozyWish",
+            "actor_role": (entry.data or {}).get("actor_role"),  # as whom a staff member or the owner acted
             "reason": entry.reason,
         }
         for entry in audit.find_entries(subject_type="booking", subject_id=booking.id)

@@ -272,7 +272,19 @@ def test_a_receptionists_check_in_is_logged_with_their_id_and_role(web, world):
     assert entry.actor_id == receptionist.id
     assert entry.data["actor_role"] == "receptionist"
     page = text(web.get(f"/provider/bookings/{booking.id}"))
-    assert receptionist.name in page
+    assert f"by {receptionist.name} (receptionist)" in page
+
+
+def test_the_admin_audit_log_shows_the_actor_and_their_role(web, world, admin):
+    receptionist = world.people["receptionist"]
+    booking = move_to_today(world.own_booking)
+    web.sign_in_as(receptionist)
+    web.post("/provider/check-in", {"code": booking.reference})
+
+    web.sign_in_as(admin)
+    log = text(web.get("/admin/audit?subject=booking"))
+    assert receptionist.name in log
+    assert "data-actor-role>receptionist<" in log
 
 
 def test_the_owners_actions_are_logged_as_the_owners(web, world):
