@@ -313,7 +313,7 @@ def register_blueprints(app: Flask) -> None:
     from app.reviews import views as review_pages  # noqa: F401
     from app.saved import views as saved_pages  # noqa: F401
     from app.schedules import views as schedule_pages  # noqa: F401
-    from app.venues.views import catalog, dashboard, public  # noqa: F401
+    from app.venues.views import catalog, dashboard, public, staff  # noqa: F401  (staff: logins and roles)
     from app.vouchers import views as voucher_pages  # noqa: F401
     from app.waitlist import views as waitlist_pages  # noqa: F401
     from app.web import blueprints

@@ -31,6 +31,8 @@ class Role(enum.StrEnum):
     CUSTOMER = "customer"
     PROVIDER = "provider"
     ADMIN = "admin"
+    # A venue's manager, receptionist or practitioner (app/venues/models.VenueStaff says which).
+    STAFF = "staff"
 
 
 def new_session_token() -> str:
@@ -40,7 +42,7 @@ def new_session_token() -> str:
 class User(UserMixin, db.Model):
     __tablename__ = "users"
     __table_args__ = (
-        CheckConstraint("role IN ('customer', 'provider', 'admin')", name="role_known"),
+        CheckConstraint("role IN ('customer', 'provider', 'admin', 'staff')", name="role_known"),
         CheckConstraint("length(name) BETWEEN 1 AND 120", name="name_length"),
     )
 
@@ -123,6 +125,16 @@ class User(UserMixin, db.Model):
     @property
     def is_provider(self) -> bool:
         return self.role == Role.PROVIDER
+
+    @property
+    def is_staff(self) -> bool:
+        """A venue's staff member (manager, receptionist, practitioner) with their own sign-in."""
+        return self.role == Role.STAFF
+
+    @property
+    def works_at_a_venue(self) -> bool:
+        """Owner or staff: the provider area (app/web/guards.venue_required) decides what they see."""
+        return self.role in (Role.PROVIDER, Role.STAFF)
 
     @property
     def first_name(self) -> str:

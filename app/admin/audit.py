@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import select
 
 from app.admin.models import AuditEntry
 from app.extensions import db
+
+# The role of whoever acts in a venue's provider area ("owner", "manager", "receptionist",
+# "practitioner"), set around a provider page by app/web/guards.venue_required: every entry
+# written meanwhile keeps it as data["actor_role"], so the log names who did it and as what.
+_acting_role: ContextVar[str | None] = ContextVar("audit_acting_role", default=None)
+
+
+@contextmanager
+def acting_as(role: str) -> Iterator[None]:
+    token = _acting_role.set(role)
+    try:
+        yield
+    finally:
+        _acting_role.reset(token)
 
 
 def record(
@@ -21,6 +38,9 @@ def record(
     reason: str | None = None,
     **data: Any,
 ) -> AuditEntry:
+    role = _acting_role.get()
+    if role is not None and actor_id is not None:
+        data.setdefault("actor_role", role)
     entry = AuditEntry(
         action=action,
         actor_id=actor_id,

@@ -327,3 +327,50 @@ __all__ = [
     "VenueSlug",
     "VenueStatus",
 ]
+
+
+class StaffRole(enum.StrEnum):
+    """What a staff member of a venue may do (docs/staff-roles.md); the owner is not staff."""
+
+    MANAGER = "manager"
+    RECEPTIONIST = "receptionist"
+    PRACTITIONER = "practitioner"
+
+
+class VenueStaff(db.Model):
+    """A person invited to work in a venue's provider area with their own sign-in.
+
+    ``user_id`` is empty until the invitation is accepted; a practitioner is one of the venue's
+    team members (``team_member_id``) and sees only that member's bookings. A removed member
+    keeps their row (``removed_at``) for the audit trail; their account can no longer sign in
+    to the venue. A person belongs to one venue: ``user_id`` is unique among live rows.
+    """
+
+    __tablename__ = "venue_staff"
+    __table_args__ = (
+        CheckConstraint("role IN ('manager', 'receptionist', 'practitioner')", name="role_known"),
+        CheckConstraint("role <> 'practitioner' OR team_member_id IS NOT NULL", name="practitioner_is_a_member"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(254))
+    role: Mapped[str] = mapped_column(String(16))
+    team_member_id: Mapped[int | None] = mapped_column(ForeignKey("team_members.id", ondelete="CASCADE"))
+    invited_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    invited_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    venue: Mapped[Venue] = relationship()
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    team_member: Mapped[TeamMember | None] = relationship()
+
+    @property
+    def is_live(self) -> bool:
+        return self.removed_at is None
+
+    @property
+    def is_pending(self) -> bool:
+        return self.removed_at is None and self.accepted_at is None

@@ -3,6 +3,7 @@ calendar and one booking's page, for the calendar's pages and the provider's mov
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -39,11 +40,16 @@ from app.schedules.calendar import working_week
 from app.timefmt import LONG_DAY, day_words, venue_zone
 from app.venues.deposits import booking_paid_label
 from app.venues.models import Venue
+from app.web.guards import acting_member_scope, may_open
 
 
 def get_venue_booking(venue: Venue, booking_id: int, *, for_update: bool = False) -> Booking:
-    """One of the venue's bookings, or 404 (another venue's booking is not found, not forbidden)."""
+    """One of the venue's bookings, or 404 (another venue's booking is not found, not forbidden;
+    nor is, for a practitioner, another team member's)."""
     query = select(Booking).where(Booking.id == booking_id, Booking.venue_id == venue.id)
+    scope = acting_member_scope()
+    if scope is not None:
+        query = query.where(Booking.team_member_id == scope)
     booking = db.session.scalar(query.with_for_update() if for_update else query)
     if booking is None:
         abort(404)
@@ -61,6 +67,9 @@ def _query_or_today(venue: Venue, args: Any) -> CalendarQuery:
 def _calendar_page(
     venue: Venue, query: CalendarQuery, *, block: str | None = "calendar", status: int = 200, **extra: Any
 ) -> Response:
+    scope = acting_member_scope()
+    if scope is not None:  # a practitioner sees their own column only, whatever the URL asks
+        query = replace(query, member_id=scope)
     tz = venue_zone(venue)
     start = _local_midnight(query.first_day, tz)
     end = _local_midnight(query.first_day + timedelta(days=query.days), tz)
@@ -92,7 +101,8 @@ def _calendar_page(
         working=working_week(venue, query.first_day, member_id=query.member_id) if query.view == "week" else None,
         cancelled=[_booking_event(b, tz) for b in find_bookings(venue, start, end, CANCELLED, **filters)],
         blocks=[_block_event(t, tz) for t in blocks],
-        members={m.id: m.name for m in venue.team},
+        members={m.id: m.name for m in venue.team if scope is None or m.id == scope},
+        member_scope=scope,
         block_form=form,
         feed_url=url,
         webcal_url="webcal://" + url.split("://", 1)[1] if url else None,
@@ -111,6 +121,7 @@ def _booking_page(
             "when": timefmt.moment_label(entry.created_at, tz),
             "label": HISTORY_LABELS.get(entry.action, entry.action),
             "actor": entry.actor.name if entry.actor else "CozyWish",
+            "actor_role": (entry.data or {}).get("actor_role"),  # as whom a staff member or the owner acted
             "reason": entry.reason,
         }
         for entry in audit.find_entries(subject_type="booking", subject_id=booking.id)
@@ -137,8 +148,8 @@ def _booking_page(
         fees=booking_fee_lines(booking),
         can_mark=confirmed and started,
         mark_later=confirmed and not started,
-        can_cancel=confirmed,
-        can_move=confirmed and not started,
+        can_cancel=confirmed and may_open("venues_dashboard.cancel_booking"),
+        can_move=confirmed and not started and may_open("venues_dashboard.move_venue_booking"),
         move_date=starts.date().isoformat(),
         move_time=starts.strftime("%H:%M"),
         history=history,

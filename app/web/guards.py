@@ -1,17 +1,18 @@
 """Request guards shared by page modules of several domains: who may book (customers and
 visitors, not venue or admin accounts), whose cart this is (the signed-in customer's or the
 session's anonymous one), the customer's own booking (``get_own_booking``, else 404), and
-``venue_required`` for the provider's pages of a venue."""
+``venue_required`` for the provider's pages of a venue, with the role each allows."""
 
 from __future__ import annotations
 
 import functools
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import abort, redirect, session, url_for
+from flask import abort, current_app, g, redirect, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -19,10 +20,13 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.accounts.access import role_required
 from app.accounts.models import Role
+from app.admin import audit
 from app.booking import cart as carts
 from app.booking.models import Booking, CartItem
 from app.booking.presenting import find_own_booking
 from app.extensions import db
+from app.venues import staff
+from app.venues.models import StaffRole, Venue
 from app.venues.service import get_venue_for_owner
 
 CART_TOKEN = "cart_token"  # noqa: S105 - the session key of the anonymous cart, not a secret
@@ -73,19 +77,117 @@ def count_cart_items() -> int:
         return 0
 
 
-def venue_required(view: Callable) -> Callable:
-    """A provider with a venue: passes ``venue`` (their own, always) to the view.
+# -- the provider area: who may open which page ----------------------------------------------
+#
+# The owner of a venue and its staff (app/venues/models.VenueStaff) share the provider area.
+# Every page of it is wrapped in ``venue_required``, which resolves the signed-in person's venue
+# and their role there (``VenueAccess``) and lets them in only if the route allows that role.
+# A route that says nothing allows OWNER_AND_MANAGER: the safe default. docs/staff-roles.md has
+# the table; tests/venues/test_staff_route_roles.py walks every route for every role.
 
-    A provider only ever reaches their own venue: it is loaded by owner, never from the URL.
-    Without a venue yet, they are sent to the first wizard step.
-    """
+OWNER = "owner"
+MANAGER = StaffRole.MANAGER.value
+RECEPTIONIST = StaffRole.RECEPTIONIST.value
+PRACTITIONER = StaffRole.PRACTITIONER.value
+ROLES_IN_THE_AREA = (OWNER, MANAGER, RECEPTIONIST, PRACTITIONER)
 
-    @role_required("provider")
-    @functools.wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
+OWNER_ONLY = frozenset({OWNER})
+OWNER_AND_MANAGER = frozenset({OWNER, MANAGER})
+FRONT_DESK = frozenset({OWNER, MANAGER, RECEPTIONIST})
+EVERYONE = frozenset(ROLES_IN_THE_AREA)
+
+
+@dataclass(frozen=True)
+class VenueAccess:
+    """Who is acting in the provider area: their venue, role there and, for a practitioner, the
+    team member they are (their calendar and bookings are filtered to that member)."""
+
+    user_id: int
+    venue_id: int | None
+    role: str
+    team_member_id: int | None = None
+
+    @property
+    def member_scope(self) -> int | None:
+        """The only team member whose bookings this person may see; None for everyone's."""
+        return self.team_member_id if self.role == PRACTITIONER else None
+
+
+def _resolve_access() -> tuple[Venue | None, VenueAccess | None]:
+    """The signed-in person's venue and role; (None, None) when they have no place in the area."""
+    if current_user.is_provider:
         venue = get_venue_for_owner(current_user.id)
-        if venue is None:
-            return redirect(url_for("venues_dashboard.basics"))
-        return view(*args, venue=venue, **kwargs)
+        return venue, VenueAccess(current_user.id, venue.id if venue else None, OWNER)
+    if current_user.is_staff:
+        row = staff.find_membership(current_user.id)
+        if row is None or (row.role == PRACTITIONER and row.team_member_id is None):
+            return None, None
+        return row.venue, VenueAccess(current_user.id, row.venue_id, row.role, row.team_member_id)
+    return None, None
 
-    return wrapped
+
+def current_access() -> VenueAccess | None:
+    """This request's access to the provider area (resolved once per request)."""
+    if not current_user.is_authenticated or not current_user.works_at_a_venue:
+        return None
+    if "venue_access" not in g:
+        g.venue_resolved = _resolve_access()
+        g.venue_access = g.venue_resolved[1]
+    return g.venue_access
+
+
+def acting_member_scope() -> int | None:
+    """A practitioner's own team member id (their data only); None for every other role."""
+    access = current_access()
+    return access.member_scope if access is not None else None
+
+
+def acting_role() -> str | None:
+    """The signed-in person's role in the provider area: an owner's needs no query."""
+    if current_user.is_authenticated and current_user.is_provider:
+        return OWNER
+    access = current_access()
+    return access.role if access is not None else None
+
+
+def may_open(endpoint: str) -> bool:
+    """Whether the signed-in person's role may open this provider route (navigation links)."""
+    role = acting_role()
+    view = current_app.view_functions.get(endpoint)
+    if role is None or view is None:
+        return False
+    return role in getattr(view, "venue_roles", OWNER_AND_MANAGER)
+
+
+def venue_required(
+    view: Callable | None = None, *, roles: frozenset[str] | set[str] = OWNER_AND_MANAGER, allow_no_venue: bool = False
+) -> Callable:
+    """A page of the provider area: passes ``venue`` (the signed-in person's own, never one from
+    the URL) to the view, if their role there is in ``roles`` (the owner always is); 403 if not.
+
+    ``@venue_required`` alone allows the owner and managers. An owner without a venue yet is sent
+    to the first wizard step, unless ``allow_no_venue`` (then ``venue`` is None). The roles are
+    kept on the view as ``venue_roles`` for the navigation and the route-walking test.
+    """
+    allowed = frozenset(roles) | OWNER_ONLY
+    unknown = allowed - set(ROLES_IN_THE_AREA)
+    if unknown:
+        raise ValueError(f"unknown provider roles: {sorted(unknown)}")
+
+    def decorate(view: Callable) -> Callable:
+        @role_required(Role.PROVIDER, Role.STAFF)
+        @functools.wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            access = current_access()
+            if access is None or access.role not in allowed:
+                abort(403)
+            venue = g.venue_resolved[0]
+            if venue is None and not allow_no_venue:
+                return redirect(url_for("venues_dashboard.basics"))
+            with audit.acting_as(access.role):
+                return view(*args, venue=venue, **kwargs)
+
+        wrapped.venue_roles = allowed
+        return wrapped
+
+    return decorate(view) if view is not None else decorate

@@ -28,6 +28,8 @@ def home_for(user) -> str:
         return url_for("admin.dashboard")
     if user.is_provider:
         return url_for("venues_dashboard.home")
+    if user.is_staff:  # staff land on the calendar, which every role of theirs may open
+        return url_for("venues_dashboard.calendar")
     return url_for("main.index")
 
 

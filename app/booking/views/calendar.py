@@ -38,6 +38,7 @@ from app.payments.service import refund_booking
 from app.private_cache import private_page, user_namespace
 from app.rendering import add_toast, is_htmx, render_page
 from app.timefmt import moment_label, venue_zone
+from app.venues import staff
 from app.venues.models import Venue
 from app.web.blueprints import calendar_feed as bp_feed
 from app.web.blueprints import dashboard as bp
@@ -52,7 +53,7 @@ from app.web.calendar_page import (
     find_bookings,
     get_venue_booking,
 )
-from app.web.guards import venue_required
+from app.web.guards import EVERYONE, FRONT_DESK, venue_required
 
 FEED_PAST, FEED_AHEAD = timedelta(days=30), timedelta(days=365)
 _TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{20,64}")
@@ -77,7 +78,11 @@ def set_feed_token(venue: Venue, *, actor_id: int, revoke: bool = False) -> str 
 
 
 def get_own_venue_id(owner_id: int) -> int | None:
-    """The id of the provider's venue, remembered per process (a venue keeps its owner)."""
+    """The id of the provider's venue, remembered per process (a venue keeps its owner); a staff
+    member's venue is looked up each time (they can be removed or move venue)."""
+    if current_user.is_staff:
+        row = staff.find_membership(owner_id)
+        return row.venue_id if row is not None else None
     known: dict[int, int] = current_app.extensions.setdefault("calendar_owner_venues", {})
     if owner_id not in known:
         venue_id = db.session.scalar(select(Venue.id).where(Venue.owner_id == owner_id))
@@ -98,7 +103,7 @@ def calendar_namespaces() -> list[str]:
 
 @bp.get("/calendar")
 @private_page(calendar_namespaces)
-@venue_required
+@venue_required(roles=EVERYONE)
 def calendar(venue: Venue):
     try:
         query = _read_query(venue, request.args)
@@ -119,7 +124,7 @@ def _calendar_changed(venue: Venue, query: CalendarQuery, message: str) -> Respo
 
 
 @bp.post("/calendar/blocks")
-@venue_required
+@venue_required(roles=FRONT_DESK)
 def add_block(venue: Venue):
     form = TimeBlockForm()
     form.set_team(venue.team)
@@ -163,7 +168,7 @@ def add_block(venue: Venue):
 
 
 @bp.post("/calendar/blocks/<int:block_id>/delete")
-@venue_required
+@venue_required(roles=FRONT_DESK)
 def delete_block(venue: Venue, block_id: int):
     remove_time_block(venue, block_id)
     db.session.commit()
@@ -176,7 +181,7 @@ def delete_block(venue: Venue, block_id: int):
 
 
 @bp.get("/bookings/<int:booking_id>")
-@venue_required
+@venue_required(roles=EVERYONE)
 def booking_details(venue: Venue, booking_id: int):
     return _booking_page(venue, get_venue_booking(venue, booking_id))
 
@@ -197,7 +202,7 @@ def _act(venue: Venue, booking_id: int, command: Callable[[Booking], object], me
 
 
 @bp.post("/bookings/<int:booking_id>/complete")
-@venue_required
+@venue_required(roles=EVERYONE)
 def complete_booking(venue: Venue, booking_id: int):
     return _act(
         venue, booking_id, lambda b: lifecycle.mark(b, "complete", actor=current_user), _("Marked as completed.")
@@ -205,7 +210,7 @@ def complete_booking(venue: Venue, booking_id: int):
 
 
 @bp.post("/bookings/<int:booking_id>/no-show")
-@venue_required
+@venue_required(roles=EVERYONE)
 def no_show_booking(venue: Venue, booking_id: int):
     return _act(
         venue, booking_id, lambda b: lifecycle.mark(b, "no_show", actor=current_user), _("Marked as a no-show.")
@@ -213,7 +218,7 @@ def no_show_booking(venue: Venue, booking_id: int):
 
 
 @bp.post("/bookings/<int:booking_id>/cancel")
-@venue_required
+@venue_required(roles=FRONT_DESK)
 def cancel_booking(venue: Venue, booking_id: int):
     form = CancelForm()
     if not form.validate_on_submit():

@@ -30,7 +30,7 @@ from app.ops.errors import http_status
 from app.rendering import add_toast, is_htmx, render_page
 from app.venues.models import Venue
 from app.web.blueprints import dashboard as bp
-from app.web.guards import venue_required
+from app.web.guards import FRONT_DESK, venue_required
 
 B = BookingStatus
 # What a typed or scanned code may look like: the reference with or without its dashes and
@@ -169,7 +169,7 @@ def _page(venue: Venue, *, status: int = 200, result: dict | None = None, error:
 
 
 @bp.get("/check-in")
-@venue_required
+@venue_required(roles=FRONT_DESK)
 def check_in_page(venue: Venue):
     return _page(venue)
 
@@ -178,7 +178,7 @@ check_in_page.talisman_view_options = dict(PAGE_SECURITY)
 
 
 @bp.post("/check-in")
-@venue_required
+@venue_required(roles=FRONT_DESK)
 def check_in_submit(venue: Venue):
     raw = request.form.get("code", "")
     try:

@@ -43,7 +43,7 @@ from app.web.blueprints import booking as bp
 from app.web.blueprints import dashboard as dashboard_bp
 from app.web.booking_page import day_slots, month_calendar
 from app.web.calendar_page import _booking_page, _calendar_page, _query_or_today, get_venue_booking
-from app.web.guards import get_own_booking, venue_required
+from app.web.guards import FRONT_DESK, get_own_booking, venue_required
 
 # -- the customer's page ----------------------------------------------------------------------------
 
@@ -313,7 +313,7 @@ def _parse_provider_move(venue: Venue, form: Any) -> tuple[datetime, int | None]
 
 
 @dashboard_bp.post("/bookings/<int:booking_id>/move")
-@venue_required
+@venue_required(roles=FRONT_DESK)
 def move_venue_booking(venue: Venue, booking_id: int) -> Response:
     """Drag and drop, the calendar's "Move" dialog, or the booking panel's form."""
     booking = get_venue_booking(venue, booking_id)  # another venue's booking: 404

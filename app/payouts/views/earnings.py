@@ -34,7 +34,7 @@ from app.rendering import render_page
 from app.timefmt import moment_label, venue_zone
 from app.venues.models import Venue
 from app.web.blueprints import dashboard as bp
-from app.web.guards import venue_required
+from app.web.guards import OWNER_ONLY, venue_required
 
 
 def _payouts_page(venue: Venue, *, status: int = 200) -> Response:
@@ -64,13 +64,13 @@ def _payouts_page(venue: Venue, *, status: int = 200) -> Response:
 
 
 @bp.get("/payouts")
-@venue_required
+@venue_required(roles=OWNER_ONLY)
 def payouts(venue: Venue) -> Response:
     return _payouts_page(venue)
 
 
 @bp.post("/payouts/connect")
-@venue_required
+@venue_required(roles=OWNER_ONLY)
 def payouts_connect(venue: Venue) -> Response:
     """Make the venue's payout account if needed and go to the gateway's onboarding."""
     try:
@@ -84,7 +84,7 @@ def payouts_connect(venue: Venue) -> Response:
 
 
 @bp.get("/payouts/return")
-@venue_required
+@venue_required(roles=OWNER_ONLY)
 def payouts_return(venue: Venue) -> Response:
     """Back from the gateway's onboarding: ask it where the account stands now."""
     account = payout_accounts.get_account(venue.id)
@@ -105,7 +105,7 @@ def payouts_return(venue: Venue) -> Response:
 
 
 @bp.get("/payouts/refresh")
-@venue_required
+@venue_required(roles=OWNER_ONLY)
 def payouts_refresh(venue: Venue) -> Response:
     """The onboarding link ran out (or was opened twice): Stripe sends the owner here; a new
     link takes them back."""
@@ -132,14 +132,14 @@ def _demo_account(venue: Venue):
 
 
 @bp.get("/payouts/demo-onboarding")
-@venue_required
+@venue_required(roles=OWNER_ONLY)
 def payouts_demo_onboarding(venue: Venue) -> Response:
     account = _demo_account(venue)
     return render_page("payouts/demo_onboarding.html", venue=venue, account=account, error=None)
 
 
 @bp.post("/payouts/demo-onboarding")
-@venue_required
+@venue_required(roles=OWNER_ONLY)
 def payouts_demo_onboarding_submit(venue: Venue) -> Response:
     account = _demo_account(venue)
     outcome = request.form.get("outcome", "")
@@ -173,7 +173,7 @@ def _period_args() -> tuple[str, date | None]:
 
 
 @bp.get("/earnings")
-@venue_required
+@venue_required(roles=OWNER_ONLY)
 def earnings(venue: Venue) -> Response:
     period, start = _period_args()
     rows = get_period_rows(venue, period)
@@ -207,7 +207,7 @@ def earnings(venue: Venue) -> Response:
 
 
 @bp.get("/earnings.csv")
-@venue_required
+@venue_required(roles=OWNER_ONLY)
 def earnings_csv(venue: Venue) -> Response:
     period, start = _period_args()
     if start is None:

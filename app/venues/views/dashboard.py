@@ -16,7 +16,6 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from app.accounts.access import role_required
 from app.errors import DomainError
 from app.extensions import db
 from app.ops.errors import http_status
@@ -53,7 +52,7 @@ from app.venues.service import (
 )
 from app.venues.wizard import STEP_LABELS, _onboarding, wizard_context
 from app.web.blueprints import dashboard as bp
-from app.web.guards import venue_required
+from app.web.guards import OWNER_ONLY, venue_required
 
 # -- shared page helpers ----------------------------------------------------------------
 
@@ -186,11 +185,8 @@ def _date_label(day: date) -> str:
 
 
 @bp.get("", strict_slashes=False)
-@role_required("provider")
-def home():
-    venue = get_venue_for_owner(current_user.id)
-    if venue is None:
-        return redirect(url_for("venues_dashboard.basics"))
+@venue_required
+def home(venue: Venue):
     reached = WIZARD_STEPS.index(venue.onboarding_step)
     missing = missing_for_submission(venue)
     return render_page(
@@ -210,9 +206,8 @@ def home():
 
 
 @bp.route("/venue/basics", methods=["GET", "POST"])
-@role_required("provider")
-def basics():
-    venue = get_venue_for_owner(current_user.id)
+@venue_required(allow_no_venue=True)
+def basics(venue: Venue | None):
     form = BasicsForm(obj=venue, intent="update" if venue else "create")
     if venue is not None and not form.is_submitted():
         form.tags.data = ", ".join(venue.tags)  # obj would win over a keyword and show the list
@@ -239,7 +234,7 @@ def basics():
         except DomainError as exc:
             status = _refused(exc)
             form.form_errors.append(exc.message)
-            venue = get_venue_for_owner(current_user.id)
+            venue = venue if venue is not None and venue.id is not None else get_venue_for_owner(current_user.id)
         else:
             return _saved(venue, "basics", _("Your venue's basics are saved."))
     elif request.method == "POST":
@@ -335,8 +330,8 @@ def hours(venue: Venue):
 
 
 @bp.get("/venue/hours/row")
-@role_required("provider")
-def hours_row():
+@venue_required
+def hours_row(venue: Venue):
     """An empty opening-hours row for one weekday (HTMX appends it to that day)."""
     weekday = request.args.get("weekday", type=int)
     if weekday is None or not 0 <= weekday <= 6:
@@ -435,12 +430,12 @@ def _apply(venue: Venue, action: str, message: str) -> Response:
 
 
 @bp.post("/venue/submit")
-@venue_required
+@venue_required(roles=OWNER_ONLY)
 def submit(venue: Venue):
     return _apply(venue, "submit", _("Your venue is submitted. We'll email you once it has been reviewed."))
 
 
 @bp.post("/venue/withdraw")
-@venue_required
+@venue_required(roles=OWNER_ONLY)
 def withdraw(venue: Venue):
     return _apply(venue, "withdraw", _("Your venue is back to draft. Submit it again when you're ready."))
