@@ -29,8 +29,10 @@ from app.booking.availability import FirstLook, find_slot, first_look_at_cart
 from app.booking.cart import CartOwner, get_items, snapshot_items
 from app.booking.errors import SlotUnavailable, is_member_overlap
 from app.booking.holds import hold_booking
+from app.booking.intake import copy_answers
 from app.booking.models import CartItem, Order, OrderStatus
 from app.booking.order_lifecycle import expire_holds
+from app.booking.patch_tests import check_patch_test
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.payouts.accounts import unpayable_message
@@ -88,6 +90,7 @@ def checkout(customer: User, *, now: datetime | None = None, voucher_code: str |
     # After the first look, so the many who lose a popular time leave without this query.
     if problem := unpayable_message({item.service.venue_id for item in items}):
         raise ValidationFailed(problem)
+    _check_patch_tests(customer, items)
     currency = currencies.pop()
     promo_code_id = promos.first_look(customer.id, items, currency=currency, now=now)  # refuses a plainly bad code
 
@@ -145,6 +148,14 @@ def checkout(customer: User, *, now: datetime | None = None, voucher_code: str |
         # Everything is paid at the venue and no fee needs a card: nothing to take online.
         order_lifecycle.confirm_secured(order, now=now, reason=NOTHING_DUE_REASON, how="nothing_due")
     return order
+
+
+def _check_patch_tests(customer: User, items: list[CartItem]) -> None:
+    """Each treatment that needs a patch test still has one early enough: booked and paid, or
+    in this cart (app/booking/patch_tests.py). Refused with the treatment's message."""
+    for item in items:
+        others = [other for other in items if other is not item]
+        check_patch_test(item.service, item.starts_at, customer_id=customer.id, cart=others)
 
 
 def _sorry(unavailable: list[str]) -> str:
@@ -218,6 +229,7 @@ def _hold_items(
             with db.session.begin_nested():
                 db.session.add_all(bookings)
                 db.session.flush()
+                copy_answers(bookings, item.intake_answers)  # as asked when added to the cart
         except IntegrityError as exc:
             if not is_member_overlap(exc):
                 raise

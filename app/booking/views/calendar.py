@@ -31,6 +31,7 @@ from app.booking.models import Booking
 from app.booking.time_blocks import add_time_block, remove_time_block
 from app.errors import DomainError
 from app.extensions import db
+from app.messages import service as messages
 from app.ops.errors import http_status
 from app.payments.service import refund_booking
 from app.private_cache import private_page, user_namespace
@@ -157,7 +158,10 @@ def delete_block(venue: Venue, block_id: int):
 @bp.get("/bookings/<int:booking_id>")
 @venue_required
 def booking_details(venue: Venue, booking_id: int):
-    return _booking_page(venue, get_venue_booking(venue, booking_id))
+    booking = get_venue_booking(venue, booking_id)
+    if messages.mark_read(booking, current_user._get_current_object(), now=datetime.now(UTC)):
+        db.session.commit()  # the customer's messages are read now
+    return _booking_page(venue, booking)
 
 
 def _act(venue: Venue, booking_id: int, command: Callable[[Booking], object], message: str) -> Response:
