@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from app.errors import DomainError, ValidationFailed
@@ -19,9 +20,9 @@ from app.web.blueprints import dashboard as bp
 from app.web.guards import venue_required
 
 KIND_LABELS = {
-    QuestionKind.TEXT: "Free text",
-    QuestionKind.YES_NO: "Yes or no",
-    QuestionKind.CHOICE: "Choice of options",
+    QuestionKind.TEXT: _l("Free text"),
+    QuestionKind.YES_NO: _l("Yes or no"),
+    QuestionKind.CHOICE: _l("Choice of options"),
 }
 
 
@@ -39,7 +40,7 @@ def _page(venue: Venue, service: Service, *, status: int = 200, error: str = "",
         venue=venue,
         service=service,
         questions=service.questions,
-        kinds={k.value: _(label) for k, label in KIND_LABELS.items()},
+        kinds={k.value: str(label) for k, label in KIND_LABELS.items()},
         error=error,
         values=values or {},
         max_questions=intake.MAX_QUESTIONS,
