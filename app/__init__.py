@@ -300,6 +300,7 @@ def register_blueprints(app: Flask) -> None:
     from app.clients import views as client_pages  # noqa: F401  (the client book, the desk's new booking)
     from app.discovery.views import search, synonyms  # noqa: F401
     from app.extensions import csrf
+    from app.messages import views as message_pages  # noqa: F401  (booking threads, reported messages)
     from app.notifications import views as notification_pages  # noqa: F401
     from app.ops import views as ops_pages  # noqa: F401
     from app.payments.views import pay, webhooks  # noqa: F401
@@ -313,7 +314,7 @@ def register_blueprints(app: Flask) -> None:
     from app.reviews import views as review_pages  # noqa: F401
     from app.saved import views as saved_pages  # noqa: F401
     from app.schedules import views as schedule_pages  # noqa: F401
-    from app.venues.views import catalog, dashboard, public, staff  # noqa: F401  (staff: logins and roles)
+    from app.venues.views import catalog, dashboard, intake, public, staff  # noqa: F401  (staff: logins and roles)
     from app.vouchers import views as voucher_pages  # noqa: F401
     from app.waitlist import views as waitlist_pages  # noqa: F401
     from app.web import blueprints

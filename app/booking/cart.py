@@ -3,6 +3,7 @@ venues. Items hold nothing; prices and availability are always recomputed on the
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,7 +17,9 @@ from sqlalchemy.orm import selectinload
 from app.booking.availability import Busyness, booking_rules, busy_window, find_slot, get_busy_for_venues
 from app.booking.errors import CartItemInvalid
 from app.booking.events import cart_refusal
+from app.booking.intake import clean_answers
 from app.booking.models import CartItem, Order
+from app.booking.patch_tests import check_patch_test
 from app.booking.policy import describe_service_rules
 from app.extensions import db
 from app.timefmt import moment_label, venue_zone
@@ -128,7 +131,10 @@ def add_item(
     quantity: int,
     team_member_id: int | None,
     now: datetime | None = None,
+    answers: Mapping[str, str] | None = None,
 ) -> CartItem:
+    """Add a service at a time to the cart; ``answers`` are the booking form's intake fields
+    (app/booking/intake.py). Refused with CartItemInvalid, nothing added."""
     now = now or now_utc()
     if starts_at.tzinfo is None:
         raise CartItemInvalid(_("That time is not valid."))
@@ -146,6 +152,8 @@ def add_item(
     # Payouts answers (no payout account yet); the client book too (a blocked client).
     if problem := cart_refusal({service.venue_id}, user_id=owner.user_id):
         raise CartItemInvalid(problem)
+    intake_answers = clean_answers(service, answers)
+    check_patch_test(service, starts_at, customer_id=owner.user_id, cart=current)
     item = CartItem(
         user_id=owner.user_id,
         cart_token=None if owner.user_id else owner.token,
@@ -154,6 +162,7 @@ def add_item(
         starts_at=starts_at,
         quantity=quantity,
         expires_at=now + timedelta(hours=current_app.config["CART_ITEM_HOURS"]),
+        intake_answers=intake_answers or None,
     )
     db.session.add(item)
     db.session.flush()
@@ -337,6 +346,7 @@ def snapshot_items(items: list[CartItem]) -> list[dict[str, Any]]:
             "starts_at": item.starts_at.astimezone(UTC).isoformat(),
             "team_member_id": item.team_member_id,
             "quantity": item.quantity,
+            **({"intake_answers": item.intake_answers} if item.intake_answers else {}),
         }
         for item in items
     ]
@@ -381,6 +391,7 @@ def restore_from_order(order: Order, *, now: datetime | None = None) -> Restored
     owner = CartOwner(user_id=order.customer_id)
     present = {(i.service_id, i.starts_at, i.team_member_id) for i in get_items(owner, now=now)}
     added, unavailable = 0, []
+    answers = {(w["service_id"], w["starts_at"]): w.get("intake_answers") for w in order.cart_snapshot or []}
     for service_id, starts_at, member_id, quantity in _wishes(order):
         service = db.session.get(Service, service_id)
         if service is None:
@@ -399,6 +410,7 @@ def restore_from_order(order: Order, *, now: datetime | None = None) -> Restored
                 quantity=quantity,
                 expires_at=now + timedelta(hours=current_app.config["CART_ITEM_HOURS"]),
                 restored_from_order_id=order.id,
+                intake_answers=answers.get((service_id, starts_at.astimezone(UTC).isoformat())),
             )
         )
         added += 1

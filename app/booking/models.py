@@ -83,6 +83,9 @@ class CartItem(db.Model):
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     # Set when a released order put this item back, so the cart can say where it came from.
     restored_from_order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="SET NULL"), index=True)
+    # The customer's answers to the service's intake questions, as asked when it was added:
+    # [{"question": ..., "answer": ...}] (app/booking/intake.py); copied to the booking at checkout.
+    intake_answers: Mapped[list[dict[str, str]] | None] = mapped_column(JSONB)
 
     service: Mapped[Service] = relationship()
     team_member: Mapped[TeamMember | None] = relationship()
@@ -394,3 +397,16 @@ class TopUp(db.Model):
     order: Mapped[Order] = relationship()
     booking: Mapped[Booking] = relationship(foreign_keys=[booking_id])
     hold: Mapped[Booking | None] = relationship(foreign_keys=[hold_booking_id])
+
+
+class BookingIntakeAnswer(db.Model):
+    """One answer to an intake question, with the question's words as asked at the time, so a
+    later edit of the venue's questions never changes what a past booking says."""
+
+    __tablename__ = "booking_intake_answers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    question: Mapped[str] = mapped_column(String(200))
+    answer: Mapped[str] = mapped_column(Text)

@@ -29,8 +29,10 @@ from app.booking.availability import FirstLook, booking_rules, find_slot, first_
 from app.booking.cart import CartOwner, get_items, notice_refusal, snapshot_items
 from app.booking.errors import SlotUnavailable, is_member_overlap
 from app.booking.holds import hold_booking
+from app.booking.intake import copy_answers
 from app.booking.models import CartItem, Order, OrderStatus
 from app.booking.order_lifecycle import expire_holds
+from app.booking.patch_tests import check_patch_test
 from app.clients.service import blocked_message
 from app.errors import NotAllowed, ValidationFailed
 from app.extensions import db
@@ -91,6 +93,7 @@ def checkout(customer: User, *, now: datetime | None = None, voucher_code: str |
         raise ValidationFailed(problem)
     if problem := blocked_message(customer.id, {item.service.venue_id for item in items}):
         raise NotAllowed(problem)  # the venue blocked this client (app/clients); nothing held
+    _check_patch_tests(customer, items)
     currency = currencies.pop()
     promo_code_id = promos.first_look(customer.id, items, currency=currency, now=now)  # refuses a plainly bad code
 
@@ -148,6 +151,14 @@ def checkout(customer: User, *, now: datetime | None = None, voucher_code: str |
         # Everything is paid at the venue and no fee needs a card: nothing to take online.
         order_lifecycle.confirm_secured(order, now=now, reason=NOTHING_DUE_REASON, how="nothing_due")
     return order
+
+
+def _check_patch_tests(customer: User, items: list[CartItem]) -> None:
+    """Each treatment that needs a patch test still has one early enough: booked and paid, or
+    in this cart (app/booking/patch_tests.py). Refused with the treatment's message."""
+    for item in items:
+        others = [other for other in items if other is not item]
+        check_patch_test(item.service, item.starts_at, customer_id=customer.id, cart=others)
 
 
 def _sorry(unavailable: list[str]) -> str:
@@ -227,6 +238,7 @@ def _hold_items(
             with db.session.begin_nested():
                 db.session.add_all(bookings)
                 db.session.flush()
+                copy_answers(bookings, item.intake_answers)  # as asked when added to the cart
         except IntegrityError as exc:
             if not is_member_overlap(exc):
                 raise

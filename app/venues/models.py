@@ -203,6 +203,8 @@ class Service(db.Model):
         ),
         CheckConstraint("max_advance_days IS NULL OR max_advance_days BETWEEN 1 AND 730", name="max_advance_range"),
         CheckConstraint("request_window_hours BETWEEN 1 AND 168", name="request_window_range"),
+        CheckConstraint("patch_test_min_hours BETWEEN 1 AND 2160", name="patch_test_hours_range"),
+        CheckConstraint("patch_test_service_id IS NULL OR patch_test_service_id <> id", name="patch_test_not_itself"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -236,9 +238,42 @@ class Service(db.Model):
     max_advance_days: Mapped[int | None] = mapped_column(Integer)
     request_to_book: Mapped[bool] = mapped_column(default=False, server_default="false")
     request_window_hours: Mapped[int] = mapped_column(Integer, default=24, server_default="24")
+    # A patch test first (app/booking/patch_tests.py): another service of the venue, booked to
+    # start at least ``patch_test_min_hours`` before this one. None: no patch test needed.
+    patch_test_service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id", ondelete="SET NULL"))
+    patch_test_min_hours: Mapped[int] = mapped_column(Integer, default=48, server_default="48")
 
     venue: Mapped[Venue] = relationship(back_populates="services")
     category: Mapped[Category | None] = relationship()
+    patch_test_service: Mapped[Service | None] = relationship(remote_side=[id])
+    questions: Mapped[list[ServiceQuestion]] = relationship(
+        order_by="ServiceQuestion.position, ServiceQuestion.id", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class QuestionKind(enum.StrEnum):
+    TEXT = "text"
+    YES_NO = "yes_no"
+    CHOICE = "choice"
+
+
+class ServiceQuestion(db.Model):
+    """An intake question the customer answers when booking the service (app/venues/intake.py)."""
+
+    __tablename__ = "service_questions"
+    __table_args__ = (
+        CheckConstraint("kind IN ('text', 'yes_no', 'choice')", name="kind_known"),
+        CheckConstraint("char_length(text) BETWEEN 1 AND 200", name="text_length"),
+        CheckConstraint("position BETWEEN 1 AND 100", name="position_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=1)
+    text: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(10), default=QuestionKind.TEXT)
+    options: Mapped[list[str]] = mapped_column(JSONB, default=list, server_default="[]")
+    required: Mapped[bool] = mapped_column(default=False, server_default="false")
 
 
 class OpeningHours(db.Model):

@@ -23,6 +23,7 @@ from app.booking.availability import (
     service_spec,
 )
 from app.booking.forms import MAX_QUANTITY, format_instant
+from app.booking.intake import field_name
 from app.booking.policy import describe_notice, describe_service_rules
 from app.booking.presenting import day_label, duration_label
 from app.money import format_money
@@ -119,6 +120,35 @@ def build_booking_page(
             "waitlist.join_form", service_id=service.id, **({"day": day.isoformat()} if day else {})
         ),
         "can_wait": bool(day) and today <= day <= last_day and may_book(),
+        "questions": intake_questions(service, (chosen or {}).get("answers") or {}),
+        "patch_test": patch_test_offer(venue, service),
+    }
+
+
+def intake_questions(service: Service, answers: dict[str, str]) -> list[dict[str, Any]]:
+    """The service's intake questions as the booking form asks them, with what was typed."""
+    return [
+        {
+            "field": field_name(q),
+            "text": q.text,
+            "kind": q.kind,
+            "options": list(q.options or []),
+            "required": q.required,
+            "value": answers.get(field_name(q), ""),
+        }
+        for q in service.questions
+    ]
+
+
+def patch_test_offer(venue: Venue, service: Service) -> dict[str, Any] | None:
+    """The patch test this service needs first, with a link to book it."""
+    patch = service.patch_test_service
+    if patch is None or not patch.is_active:
+        return None
+    return {
+        "name": patch.name,
+        "hours": service.patch_test_min_hours,
+        "url": url_for("booking.book", slug=venue.slug, service_id=patch.id),
     }
 
 

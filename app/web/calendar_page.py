@@ -26,12 +26,14 @@ from app.booking.calendar_view import (
     build_week,
     feed_url,
 )
+from app.booking.intake import answers_for_bookings
 from app.booking.models import Booking, BookingStatus
 from app.booking.policy import describe_booking_rules
 from app.booking.requests import PENDING
 from app.booking.requests import STATE_LABELS as REQUEST_LABELS
 from app.booking.time_blocks import find_time_blocks
 from app.extensions import db
+from app.messages.models import Side
 from app.money import format_money
 from app.payments.fees import describe_fee, get_fees
 from app.private_cache import follows, valid_until
@@ -41,6 +43,7 @@ from app.timefmt import LONG_DAY, day_words, venue_zone
 from app.venues.deposits import booking_paid_label
 from app.venues.models import Venue
 from app.web.guards import acting_member_scope, may_open
+from app.web.thread_page import thread_context
 
 
 def get_venue_booking(venue: Venue, booking_id: int, *, for_update: bool = False) -> Booking:
@@ -156,6 +159,8 @@ def _booking_page(
         error=error,
         cancel_form=cancel_form or CancelForm(formdata=None),
         calendar_args=CalendarQuery("day", starts.date()).args(),
+        thread=thread_context(booking, Side.VENUE),
+        intake_answers=answers_for_bookings([booking.id]).get(booking.id, []),
     )
 
 

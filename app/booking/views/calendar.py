@@ -32,6 +32,7 @@ from app.booking.time_blocks import add_time_block, remove_time_block
 from app.checkout.requests import decline_request as decline_request_and_refund
 from app.errors import DomainError, ValidationFailed
 from app.extensions import db
+from app.messages import service as messages
 from app.money import format_money
 from app.ops.errors import http_status
 from app.payments.service import refund_booking
@@ -183,7 +184,10 @@ def delete_block(venue: Venue, block_id: int):
 @bp.get("/bookings/<int:booking_id>")
 @venue_required(roles=EVERYONE)
 def booking_details(venue: Venue, booking_id: int):
-    return _booking_page(venue, get_venue_booking(venue, booking_id))
+    booking = get_venue_booking(venue, booking_id)
+    if messages.mark_read(booking, current_user._get_current_object(), now=datetime.now(UTC)):
+        db.session.commit()  # the customer's messages are read now
+    return _booking_page(venue, booking)
 
 
 def _act(venue: Venue, booking_id: int, command: Callable[[Booking], object], message: str) -> Response:

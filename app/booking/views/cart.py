@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -59,6 +59,7 @@ def add_to_cart() -> Response:
             starts_at=form.start,
             quantity=form.quantity.data,
             team_member_id=form.member_id,
+            answers={key: value for key, value in request.form.items() if key.startswith("intake_")},
         )
     except CartItemInvalid as exc:
         db.session.rollback()
@@ -82,7 +83,11 @@ def refuse_item(form: AddToCartForm, message: str, status: int) -> Response:
     if service is None or not service.is_active or service.venue.status != VenueStatus.APPROVED:
         abort(status, message)
     start = getattr(form, "start", None)
-    chosen = {"quantity": form.quantity.data, "member_id": getattr(form, "member_id", None)}
+    chosen = {
+        "quantity": form.quantity.data,
+        "member_id": getattr(form, "member_id", None),
+        "answers": {key: value[:500] for key, value in request.form.items() if key.startswith("intake_")},
+    }
     page = build_booking_page(
         service.venue, service, month=None, day=None, start=start, now=datetime.now(UTC), error=message, chosen=chosen
     )

@@ -22,12 +22,15 @@ from app import cache_versions, timefmt
 from app.booking import lifecycle
 from app.booking.forms import ActionForm
 from app.booking.ics import calendar
+from app.booking.intake import answers_for_bookings
 from app.booking.models import Booking, BookingStatus
 from app.booking.presenting import booking_row
 from app.checkout import reschedule
 from app.checkout.top_ups import get_pending_top_up
 from app.errors import InvalidTransition, ValidationFailed
 from app.extensions import db
+from app.messages import service as messages
+from app.messages.models import Side
 from app.money import format_money
 from app.ops.errors import http_status
 from app.payments import service as payments
@@ -39,6 +42,7 @@ from app.venues.models import VenueStatus
 from app.waitlist.presenting import get_offer_rows
 from app.web.blueprints import booking as bp
 from app.web.guards import get_own_booking
+from app.web.thread_page import thread_context
 
 B = BookingStatus
 PAGE_SIZE = 20  # bookings per page of My bookings (a customer with years of visits has hundreds)
@@ -207,7 +211,16 @@ def booking_detail(reference: str) -> Response:
         move=move,
         move_until=timefmt.moment_label(move.until, timefmt.venue_zone(venue)) if move and move.until else None,
         pending_move=pending_move_row(booking, now),
+        thread=customer_thread(booking, now),
+        intake_answers=answers_for_bookings([booking.id]).get(booking.id, []),
     )
+
+
+def customer_thread(booking: Booking, now: datetime) -> dict[str, Any]:
+    """The booking's messages with the venue; the venue's are now read (committed here)."""
+    if messages.mark_read(booking, current_user._get_current_object(), now=now):
+        db.session.commit()
+    return thread_context(booking, Side.CUSTOMER)
 
 
 def pending_move_row(booking: Booking, now: datetime) -> dict[str, Any] | None:

@@ -1,0 +1,1 @@
+"""Messages: one thread per booking between its customer and the venue, with reports to admins."""

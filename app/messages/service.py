@@ -1,0 +1,289 @@
+"""The rules of a booking's message thread: who may read and write it, what a message may be,
+how often one may be sent, reporting one and an admin's decision on a report.
+
+Views call these with plain values and commit once. A new message tells the other side by
+email (a job, sent after commit) when their "Changes and cancellations" email is on
+(app/notifications/preferences.py): a message is about a booking, like a change to it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+
+from app.accounts.models import User
+from app.admin import audit
+from app.booking.models import Booking, BookingStatus
+from app.email import send_email
+from app.errors import Conflict, NotAllowed, NotFound, TooManyAttempts, ValidationFailed
+from app.extensions import db
+from app.messages.models import BODY_MAX_LENGTH, REPORT_REASON_MAX_LENGTH, BookingMessage, Moderation, Side
+from app.notifications.preferences import EMAIL, channels_for
+from app.urls import absolute_url
+
+RATE_WINDOW = timedelta(hours=1)
+PER_BOOKING_LIMIT = 10  # messages one sender may send in one thread per hour
+PER_USER_LIMIT = 30  # messages one person may send across all their threads per hour
+EMAIL_KIND = "changes"
+CLOSED_STATUSES = (BookingStatus.HELD, BookingStatus.EXPIRED)  # never booked: nothing to talk about
+
+
+class TooManyMessages(TooManyAttempts):
+    pass
+
+
+class AlreadyReported(Conflict):
+    pass
+
+
+def side_of(user: User | None, booking: Booking) -> Side | None:
+    """Which side of the booking's thread ``user`` is on, or None when they aren't on it."""
+    if user is None or not getattr(user, "is_authenticated", True) or user.id is None:
+        return None
+    if user.id == booking.customer_id:
+        return Side.CUSTOMER
+    if user.id == booking.venue.owner_id:  # staff roles extend this one check
+        return Side.VENUE
+    return None
+
+
+def may_read_thread(user: User | None, booking: Booking) -> bool:
+    """The booking's customer and the venue's owner read (and write) its thread; no one else."""
+    return side_of(user, booking) is not None
+
+
+def find_thread(booking_id: int) -> list[BookingMessage]:
+    query = (
+        select(BookingMessage)
+        .where(BookingMessage.booking_id == booking_id)
+        .order_by(BookingMessage.created_at, BookingMessage.id)
+    )
+    return list(db.session.scalars(query))
+
+
+def find_message(booking: Booking, message_id: int) -> BookingMessage:
+    message = db.session.scalar(
+        select(BookingMessage).where(BookingMessage.id == message_id, BookingMessage.booking_id == booking.id)
+    )
+    if message is None:
+        raise NotFound(_("That message is not part of this booking's conversation."))
+    return message
+
+
+def is_open(booking: Booking) -> bool:
+    return booking.status not in CLOSED_STATUSES
+
+
+def clean_body(body: str | None) -> str:
+    text = (body or "").replace("\r\n", "\n").strip()
+    if not text:
+        raise ValidationFailed(_("Write a message before sending it."))
+    if len(text) > BODY_MAX_LENGTH:
+        raise ValidationFailed(
+            _(
+                "Keep your message under %(max_length)s characters (it has %(length)s).",
+                max_length=BODY_MAX_LENGTH,
+                length=len(text),
+            )
+        )
+    return text
+
+
+def _sent_since(since: datetime, sender_id: int, booking_id: int | None = None) -> int:
+    query = (
+        select(func.count())
+        .select_from(BookingMessage)
+        .where(BookingMessage.sender_user_id == sender_id, BookingMessage.created_at > since)
+    )
+    if booking_id is not None:
+        query = query.where(BookingMessage.booking_id == booking_id)
+    return db.session.scalar(query) or 0
+
+
+def post_message(booking: Booking, sender: User, body: str | None, *, now: datetime) -> BookingMessage:
+    """Add ``sender``'s message to the booking's thread and email the other side.
+
+    Refused, with nothing stored: not on the thread (NotAllowed), a booking never booked
+    (Conflict), empty or too long (ValidationFailed), too many lately (TooManyMessages)."""
+    side = side_of(sender, booking)
+    if side is None:
+        raise NotAllowed(_("Only the customer and the venue can write in this conversation."))
+    if not is_open(booking):
+        raise Conflict(_("This booking was never confirmed, so there is no conversation to join."))
+    text = clean_body(body)
+    # One sender at a time: counting and writing under a lock on the sender's row, so two
+    # parallel posts can't both slip under the limit.
+    db.session.execute(select(User.id).where(User.id == sender.id).with_for_update())
+    since = now - RATE_WINDOW
+    if _sent_since(since, sender.id, booking.id) >= PER_BOOKING_LIMIT:
+        raise TooManyMessages(
+            _(
+                "You've sent %(limit)s messages about this booking in the last hour. Please wait a little "
+                "before sending more.",
+                limit=PER_BOOKING_LIMIT,
+            )
+        )
+    if _sent_since(since, sender.id) >= PER_USER_LIMIT:
+        raise TooManyMessages(
+            _(
+                "You've sent %(limit)s messages in the last hour. Please wait a little before sending more.",
+                limit=PER_USER_LIMIT,
+            )
+        )
+    message = BookingMessage(
+        booking_id=booking.id, sender_user_id=sender.id, sender_side=side, body=text, created_at=now
+    )
+    db.session.add(message)
+    db.session.flush()
+    _tell_other_side(booking, message, side)
+    return message
+
+
+def recipient_of(booking: Booking, side: Side) -> User:
+    return booking.venue.owner if side == Side.CUSTOMER else booking.customer
+
+
+def _tell_other_side(booking: Booking, message: BookingMessage, side: Side) -> None:
+    recipient = recipient_of(booking, side)
+    if EMAIL not in channels_for(recipient, EMAIL_KIND):
+        return
+    for_venue = side == Side.CUSTOMER
+    url = (
+        absolute_url("venues_dashboard.booking_details", booking_id=booking.id)
+        if for_venue
+        else absolute_url("booking.booking_detail", reference=booking.reference)
+    ) + "#messages"
+    subject = (
+        _l(
+            "New message from %(customer)s about %(reference)s",
+            customer=booking.customer.name,
+            reference=booking.reference,
+        )
+        if for_venue
+        else _l("New message from %(venue)s about your booking", venue=booking.venue.name)
+    )
+    send_email(
+        recipient.email,
+        subject,
+        "booking_message",
+        user=recipient,
+        booking=booking,
+        for_venue=for_venue,
+        sender_name=booking.customer.name if for_venue else booking.venue.name,
+        body=message.body,
+        thread_url=url,
+    )
+
+
+def mark_read(booking: Booking, reader: User, *, now: datetime) -> int:
+    """The reader has seen the other side's messages: stamp them read. Returns how many."""
+    side = side_of(reader, booking)
+    if side is None:
+        return 0
+    result = db.session.execute(
+        update(BookingMessage)
+        .where(
+            BookingMessage.booking_id == booking.id,
+            BookingMessage.sender_side != side,
+            BookingMessage.read_by_other_at.is_(None),
+        )
+        .values(read_by_other_at=now)
+    )
+    return result.rowcount or 0
+
+
+def unread_count(booking: Booking, reader: User) -> int:
+    side = side_of(reader, booking)
+    if side is None:
+        return 0
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(BookingMessage)
+            .where(
+                BookingMessage.booking_id == booking.id,
+                BookingMessage.sender_side != side,
+                BookingMessage.read_by_other_at.is_(None),
+            )
+        )
+        or 0
+    )
+
+
+def clean_reason(reason: str | None, *, what: str) -> str:
+    text = (reason or "").strip()
+    if not text:
+        raise ValidationFailed(what)
+    if len(text) > REPORT_REASON_MAX_LENGTH:
+        raise ValidationFailed(
+            _("Keep the reason under %(max_length)s characters.", max_length=REPORT_REASON_MAX_LENGTH)
+        )
+    return text
+
+
+def report_message(message: BookingMessage, reporter: User, reason: str | None, *, now: datetime) -> None:
+    """The message's recipient reports it to the admins, saying why. Audited."""
+    side = side_of(reporter, message.booking)
+    if side is None or side == message.sender_side:
+        raise NotAllowed(_("You can only report a message sent to you."))
+    text = clean_reason(reason, what=_("Say why you are reporting this message."))
+    if message.reported_at is not None:
+        raise AlreadyReported(_("This message is already reported: an admin will look at it."))
+    message.reported_at = now
+    message.report_reason = text
+    message.reported_by_user_id = reporter.id
+    audit.record(
+        "message.reported",
+        actor_id=reporter.id,
+        subject_type="booking_message",
+        subject_id=message.id,
+        reason=text,
+        booking_id=message.booking_id,
+    )
+    db.session.flush()
+
+
+REPORT_FILTERS = {
+    "open": _l("Waiting for a decision"),
+    "hidden": _l("Hidden"),
+    "dismissed": _l("Dismissed"),
+    "all": _l("All reported"),
+}
+
+
+def reported_query(status: str):
+    query = select(BookingMessage).where(BookingMessage.reported_at.is_not(None))
+    if status == "open":
+        query = query.where(BookingMessage.moderation.is_(None))
+    elif status in (Moderation.HIDDEN, Moderation.DISMISSED):
+        query = query.where(BookingMessage.moderation == status)
+    return query.order_by(BookingMessage.reported_at.desc(), BookingMessage.id.desc())
+
+
+def moderate(message: BookingMessage, *, action: str, actor: User, now: datetime) -> None:
+    """An admin's decision on a reported message: hide it, or dismiss the report. Audited."""
+    if message.reported_at is None:
+        raise Conflict(_("This message was not reported."))
+    if action not in ("hide", "dismiss"):
+        raise ValidationFailed(_("Choose to hide the message or dismiss the report."))
+    target = Moderation.HIDDEN if action == "hide" else Moderation.DISMISSED
+    if message.moderation == target:
+        raise Conflict(
+            _("This message is already hidden.") if action == "hide" else _("This report is already dismissed.")
+        )
+    before = message.moderation or "reported"
+    message.moderation = target
+    message.moderated_at = now
+    audit.record(
+        f"message.{'hidden' if action == 'hide' else 'report_dismissed'}",
+        actor_id=actor.id,
+        subject_type="booking_message",
+        subject_id=message.id,
+        from_state=before,
+        to_state=target,
+        booking_id=message.booking_id,
+    )
+    db.session.flush()

@@ -1,0 +1,164 @@
+"""Message pages: writing and reporting in a booking's thread, from the customer's booking page
+(``booking`` blueprint) and the provider's booking view (``venues_dashboard``), and the admins'
+list of reported messages (``admin``). The rules live in app.messages.service; who may reach a
+thread is ``service.may_read_thread`` (anyone else gets a 404)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from werkzeug.wrappers import Response
+
+from app.accounts.access import role_required
+from app.accounts.forms import ConfirmForm
+from app.admin.listing import BadFilter, paginate, parse_page
+from app.booking.models import Booking
+from app.errors import DomainError
+from app.extensions import db
+from app.messages import service
+from app.messages.models import BookingMessage, Side
+from app.ops.errors import http_status
+from app.rendering import add_toast, is_htmx, render_page
+from app.web.blueprints import admin as admin_bp
+from app.web.blueprints import booking as booking_bp
+from app.web.blueprints import dashboard as dashboard_bp
+from app.web.guards import get_own_booking
+from app.web.thread_page import get_thread_booking, thread_context
+
+# -- the two sides of a thread ------------------------------------------------------------------
+
+
+def _page_url(booking: Booking, side: Side) -> str:
+    if side == Side.CUSTOMER:
+        return url_for("booking.booking_detail", reference=booking.reference, _anchor="messages")
+    return url_for("venues_dashboard.booking_details", booking_id=booking.id, _anchor="messages")
+
+
+def _thread(booking: Booking, side: Side, *, status: int = 200, **context) -> Response:
+    return render_page(
+        "messages/thread.html",
+        "thread",
+        status=status,
+        booking=booking,
+        back_url=_page_url(booking, side),
+        thread=thread_context(booking, side, **context),
+    )
+
+
+def _done(booking: Booking, side: Side, message: str) -> Response:
+    if is_htmx():
+        return add_toast(_thread(booking, side), message)
+    flash(message, "success")
+    return redirect(_page_url(booking, side), 303)
+
+
+def _post(booking: Booking, side: Side) -> Response:
+    body = request.form.get("body", "")
+    try:
+        service.post_message(booking, current_user._get_current_object(), body, now=datetime.now(UTC))
+    except DomainError as refusal:
+        db.session.rollback()  # nothing of a refused message is kept
+        return _thread(booking, side, status=http_status(refusal), error=refusal.message, body=body[:5000])
+    db.session.commit()
+    return _done(booking, side, _("Message sent. We've emailed %(other)s.", other=_other_name(booking, side)))
+
+
+def _report(booking: Booking, side: Side, message_id: int) -> Response:
+    try:
+        message = service.find_message(booking, message_id)
+        service.report_message(
+            message, current_user._get_current_object(), request.form.get("reason"), now=datetime.now(UTC)
+        )
+    except DomainError as refusal:
+        db.session.rollback()
+        return _thread(booking, side, status=http_status(refusal), report_error=(message_id, refusal.message))
+    db.session.commit()
+    return _done(booking, side, _("Thank you. The message is reported: our team will look at it."))
+
+
+def _other_name(booking: Booking, side: Side) -> str:
+    return booking.venue.name if side == Side.CUSTOMER else booking.customer.name
+
+
+@booking_bp.post("/bookings/<reference>/messages")
+@login_required
+def post_booking_message(reference: str) -> Response:
+    booking = get_own_booking(reference)  # someone else's booking is a 404
+    return _post(get_thread_booking(booking.id, Side.CUSTOMER), Side.CUSTOMER)
+
+
+@booking_bp.post("/bookings/<reference>/messages/<int:message_id>/report")
+@login_required
+def report_booking_message(reference: str, message_id: int) -> Response:
+    booking = get_own_booking(reference)
+    return _report(get_thread_booking(booking.id, Side.CUSTOMER), Side.CUSTOMER, message_id)
+
+
+@dashboard_bp.post("/bookings/<int:booking_id>/messages")
+@login_required
+def post_venue_message(booking_id: int) -> Response:
+    return _post(get_thread_booking(booking_id, Side.VENUE), Side.VENUE)
+
+
+@dashboard_bp.post("/bookings/<int:booking_id>/messages/<int:message_id>/report")
+@login_required
+def report_venue_message(booking_id: int, message_id: int) -> Response:
+    return _report(get_thread_booking(booking_id, Side.VENUE), Side.VENUE, message_id)
+
+
+# -- moderation ---------------------------------------------------------------------------------
+
+
+@admin_bp.get("/messages")
+@role_required("admin")
+def reported_messages() -> Response:
+    return _render_reports()
+
+
+def _render_reports(*, error: str | None = None, status: int = 200) -> Response:
+    status_filter = request.args.get("status", "open").strip()
+    if status_filter not in service.REPORT_FILTERS:
+        raise BadFilter(_("Unknown status filter. Choose one from the list."))
+    page = parse_page(request.args.get("page"))
+    query = service.reported_query(status_filter).options(
+        selectinload(BookingMessage.booking).selectinload(Booking.venue),
+        selectinload(BookingMessage.booking).selectinload(Booking.customer),
+        selectinload(BookingMessage.sender),
+    )
+    found = paginate(query, page)
+    return render_page(
+        "admin/messages.html",
+        "results",
+        status=status,
+        reports=found.rows,
+        status_filter=status_filter,
+        status_filters=service.REPORT_FILTERS,
+        page=page,
+        total=found.total,
+        has_next=found.has_next,
+        form=ConfirmForm(formdata=None),
+        error=error,
+    )
+
+
+@admin_bp.post("/messages/<int:message_id>/<any(hide, dismiss):action>")
+@role_required("admin")
+def moderate_message(message_id: int, action: str) -> Response:
+    message = db.session.scalars(
+        select(BookingMessage).where(BookingMessage.id == message_id).with_for_update()
+    ).one_or_none()
+    if message is None:
+        abort(404)
+    try:
+        service.moderate(message, action=action, actor=current_user._get_current_object(), now=datetime.now(UTC))
+    except DomainError as refusal:
+        db.session.rollback()  # nothing of a refused decision is kept
+        return _render_reports(error=refusal.message, status=http_status(refusal))
+    db.session.commit()
+    flash(_("The message is hidden.") if action == "hide" else _("The report is dismissed."), "success")
+    return redirect(url_for("admin.reported_messages", status=request.args.get("status", "open")), 303)
