@@ -84,8 +84,13 @@ def add_client(venue_id: int, *, name: str, email: str = "", phone: str = "") ->
     return client
 
 
-def get_client(venue_id: int, client_id: int, *, for_update: bool = False) -> VenueClient:
+def get_client(venue_id: int, client_id: int, *, for_update: bool = False, member_id: int | None = None) -> VenueClient:
+    """The venue's client; with ``member_id`` (a practitioner) only one they have a booking with."""
     query = select(VenueClient).where(VenueClient.id == client_id, VenueClient.venue_id == venue_id)
+    if member_id is not None:
+        query = query.where(
+            select(Booking.id).where(Booking.client_id == VenueClient.id, Booking.team_member_id == member_id).exists()
+        )
     if for_update:
         query = query.with_for_update()
     client = db.session.scalar(query)
@@ -169,11 +174,17 @@ SELECT p.id, p.name, p.email, p.phone, p.tags, p.blocked_at IS NOT NULL AS block
 """
 
 
+# A practitioner's client book holds only the clients they have a booking with (``member_id``);
+# everyone else's (member_id NULL) holds every client of the venue.
+MEMBER_SQL = (
+    " AND (CAST(:member_id AS integer) IS NULL OR EXISTS (SELECT 1 FROM bookings mb"
+    " WHERE mb.client_id = venue_clients.id AND mb.team_member_id = CAST(:member_id AS integer)))"
+)
 MATCHING_SQL = (
     "SELECT id FROM venue_clients WHERE venue_id = :venue_id"
-    " AND (:like = '' OR name ILIKE :like OR email ILIKE :like OR phone ILIKE :like)"
+    " AND (:like = '' OR name ILIKE :like OR email ILIKE :like OR phone ILIKE :like)" + MEMBER_SQL
 )
-ONE_SQL = "SELECT id FROM venue_clients WHERE venue_id = :venue_id AND id = :only_id"
+ONE_SQL = "SELECT id FROM venue_clients WHERE venue_id = :venue_id AND id = :only_id" + MEMBER_SQL
 
 
 def _like(q: str) -> str:
@@ -199,10 +210,20 @@ def _row(r: Any) -> ClientRow:
     )
 
 
-def list_clients(venue_id: int, *, q: str = "", page: int = 1, now: datetime) -> ClientPage:
-    """One page of the venue's clients matching ``q``, each with its figures (one query)."""
+def list_clients(
+    venue_id: int, *, q: str = "", page: int = 1, now: datetime, member_id: int | None = None
+) -> ClientPage:
+    """One page of the venue's clients matching ``q``, each with its figures (one query); with
+    ``member_id`` (a practitioner) only the clients they have a booking with."""
     page = max(page, 1)
-    params = {"venue_id": venue_id, "like": _like(q), "limit": PAGE_SIZE, "offset": (page - 1) * PAGE_SIZE, "now": now}
+    params = {
+        "venue_id": venue_id,
+        "like": _like(q),
+        "limit": PAGE_SIZE,
+        "offset": (page - 1) * PAGE_SIZE,
+        "now": now,
+        "member_id": member_id,
+    }
     rows = db.session.execute(text(FIGURES_SQL.format(matching=MATCHING_SQL)), params).all()
     total = rows[0].total if rows else 0
     if not rows and page > 1:  # past the end: the pager still needs the count
@@ -212,7 +233,7 @@ def list_clients(venue_id: int, *, q: str = "", page: int = 1, now: datetime) ->
 
 def client_figures(venue_id: int, client_id: int, *, now: datetime) -> ClientRow:
     """The figures of one client, as the list shows them."""
-    params = {"venue_id": venue_id, "only_id": client_id, "limit": 1, "offset": 0, "now": now}
+    params = {"venue_id": venue_id, "only_id": client_id, "limit": 1, "offset": 0, "now": now, "member_id": None}
     row = db.session.execute(text(FIGURES_SQL.format(matching=ONE_SQL)), params).one_or_none()
     if row is None:
         raise NotFound(_("That client is not in your client book."))

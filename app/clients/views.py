@@ -27,7 +27,7 @@ from app.rendering import add_toast, is_htmx, render_page
 from app.timefmt import clock_label, moment_label, venue_zone
 from app.venues.models import Service, Venue
 from app.web.blueprints import dashboard as bp
-from app.web.guards import venue_required
+from app.web.guards import EVERYONE, FRONT_DESK, acting_member_scope, venue_required
 
 _ID = re.compile(r"\d{1,9}")
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -57,10 +57,10 @@ def _page_number() -> int:
 
 
 @bp.get("/clients")
-@venue_required
+@venue_required(roles=EVERYONE)  # a practitioner sees only the clients they have a booking with
 def client_list(venue: Venue):
     q, page = _query_text(), _page_number()
-    listing = clients.list_clients(venue.id, q=q, page=page, now=_now())
+    listing = clients.list_clients(venue.id, q=q, page=page, now=_now(), member_id=acting_member_scope())
     zone = venue_zone(venue)
     return render_page(
         "clients/list.html",
@@ -111,9 +111,9 @@ def _card(venue: Venue, client: VenueClient, *, status: int = 200, error: str | 
 
 
 @bp.get("/clients/<int:client_id>")
-@venue_required
+@venue_required(roles=EVERYONE)  # another practitioner's client is not found for a practitioner
 def client_card(venue: Venue, client_id: int):
-    return _card(venue, clients.get_client(venue.id, client_id))
+    return _card(venue, clients.get_client(venue.id, client_id, member_id=acting_member_scope()))
 
 
 def _changed(venue: Venue, client: VenueClient, message: str):
@@ -125,7 +125,7 @@ def _changed(venue: Venue, client: VenueClient, message: str):
 
 
 @bp.post("/clients/<int:client_id>/notes")
-@venue_required
+@venue_required(roles=FRONT_DESK)
 def save_client_notes(venue: Venue, client_id: int):
     client = clients.get_client(venue.id, client_id, for_update=True)
     notes, tags = request.form.get("notes", ""), request.form.get("tags", "")
@@ -139,7 +139,7 @@ def save_client_notes(venue: Venue, client_id: int):
 
 
 @bp.post("/clients/<int:client_id>/block")
-@venue_required
+@venue_required(roles=FRONT_DESK)
 def block_client(venue: Venue, client_id: int):
     client = clients.get_client(venue.id, client_id, for_update=True)
     reason = request.form.get("reason", "")
@@ -153,7 +153,7 @@ def block_client(venue: Venue, client_id: int):
 
 
 @bp.post("/clients/<int:client_id>/unblock")
-@venue_required
+@venue_required(roles=FRONT_DESK)
 def unblock_client(venue: Venue, client_id: int):
     client = clients.get_client(venue.id, client_id, for_update=True)
     clients.unblock(client)
@@ -164,7 +164,7 @@ def unblock_client(venue: Venue, client_id: int):
 
 
 @bp.get("/desk/clients")
-@venue_required
+@venue_required(roles=FRONT_DESK)
 def desk_client_search(venue: Venue):
     q = _query_text()
     found = clients.search_clients(venue.id, q) if q else []
@@ -250,7 +250,7 @@ def _desk_form(venue: Venue, *, status: int = 200, error: str | None = None, val
 
 
 @bp.get("/desk/new")
-@venue_required
+@venue_required(roles=FRONT_DESK)
 def desk_new(venue: Venue):
     values = {key: request.args.get(key, "") for key in ("date", "service", "member", "client_id", "starts_at")}
     return _desk_form(venue, values=values)
@@ -267,7 +267,7 @@ def _starts_at(raw: str | None) -> datetime:
 
 
 @bp.post("/desk/new")
-@venue_required
+@venue_required(roles=FRONT_DESK)
 def desk_create(venue: Venue):
     keys = ("date", "service", "member", "client_id", "starts_at", "new_name", "new_email", "new_phone")
     values = {key: request.form.get(key, "") for key in keys}

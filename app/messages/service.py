@@ -23,6 +23,8 @@ from app.extensions import db
 from app.messages.models import BODY_MAX_LENGTH, REPORT_REASON_MAX_LENGTH, BookingMessage, Moderation, Side
 from app.notifications.preferences import EMAIL, channels_for
 from app.urls import absolute_url
+from app.venues import staff
+from app.venues.models import StaffRole
 
 RATE_WINDOW = timedelta(hours=1)
 PER_BOOKING_LIMIT = 10  # messages one sender may send in one thread per hour
@@ -45,13 +47,22 @@ def side_of(user: User | None, booking: Booking) -> Side | None:
         return None
     if user.id == booking.customer_id:
         return Side.CUSTOMER
-    if user.id == booking.venue.owner_id:  # staff roles extend this one check
+    if user.id == booking.venue.owner_id:
+        return Side.VENUE
+    member = staff.find_membership(user.id) if getattr(user, "is_staff", False) else None
+    # the venue's staff; a practitioner only on the bookings with them (docs/staff-roles.md)
+    if (
+        member is not None
+        and member.venue_id == booking.venue_id
+        and (member.role != StaffRole.PRACTITIONER or member.team_member_id == booking.team_member_id)
+    ):
         return Side.VENUE
     return None
 
 
 def may_read_thread(user: User | None, booking: Booking) -> bool:
-    """The booking's customer and the venue's owner read (and write) its thread; no one else."""
+    """The booking's customer and the venue's people (owner and staff, a practitioner on their own
+    bookings) read and write its thread; no one else."""
     return side_of(user, booking) is not None
 
 

@@ -24,10 +24,11 @@ from app.messages import service
 from app.messages.models import BookingMessage, Side
 from app.ops.errors import http_status
 from app.rendering import add_toast, is_htmx, render_page
+from app.venues.models import Venue
 from app.web.blueprints import admin as admin_bp
 from app.web.blueprints import booking as booking_bp
 from app.web.blueprints import dashboard as dashboard_bp
-from app.web.guards import get_own_booking
+from app.web.guards import EVERYONE, get_own_booking, venue_required
 from app.web.thread_page import get_thread_booking, thread_context
 
 # -- the two sides of a thread ------------------------------------------------------------------
@@ -100,14 +101,14 @@ def report_booking_message(reference: str, message_id: int) -> Response:
 
 
 @dashboard_bp.post("/bookings/<int:booking_id>/messages")
-@login_required
-def post_venue_message(booking_id: int) -> Response:
+@venue_required(roles=EVERYONE)  # a practitioner only on their own bookings (messages.side_of)
+def post_venue_message(booking_id: int, venue: Venue) -> Response:
     return _post(get_thread_booking(booking_id, Side.VENUE), Side.VENUE)
 
 
 @dashboard_bp.post("/bookings/<int:booking_id>/messages/<int:message_id>/report")
-@login_required
-def report_venue_message(booking_id: int, message_id: int) -> Response:
+@venue_required(roles=EVERYONE)
+def report_venue_message(booking_id: int, message_id: int, venue: Venue) -> Response:
     return _report(get_thread_booking(booking_id, Side.VENUE), Side.VENUE, message_id)
 
 

@@ -77,6 +77,9 @@ def build_world(make_user, customer) -> StaffWorld:
         "image_id": 987654,  # no image: allowed roles get 404, forbidden ones 403 before any lookup
         "code_id": 987654,
         "time_off_id": 987654,
+        "client_id": 987654,
+        "question_id": 987654,
+        "message_id": 987654,
         "day": (today + timedelta(days=4)).isoformat(),
         "direction": "up",
     }

@@ -105,6 +105,38 @@ EXPECTED: dict[str, frozenset[str]] = {
         )
     },
     "notifications.venue_reminders": OWNER_AND_MANAGER,
+    # intake questions and the patch-test rule are part of a service: the default
+    **{
+        D + name: OWNER_AND_MANAGER
+        for name in (
+            "service_intake",
+            "add_service_question",
+            "edit_service_question",
+            "delete_service_question",
+            "move_service_question",
+            "service_patch_test",
+        )
+    },
+    # requests to book, walk-ins and the client book: the front desk
+    **{
+        D + name: FRONT_DESK
+        for name in (
+            "booking_requests",
+            "accept_request",
+            "decline_request",
+            "desk_new",
+            "desk_create",
+            "desk_client_search",
+            "save_client_notes",
+            "block_client",
+            "unblock_client",
+        )
+    },
+    # the client book and a booking's messages: everyone, a practitioner's to their own
+    D + "client_list": EVERYONE,
+    D + "client_card": EVERYONE,
+    D + "post_venue_message": EVERYONE,
+    D + "report_venue_message": EVERYONE,
 }
 
 ROLES = ("owner", "manager", "receptionist", "practitioner")

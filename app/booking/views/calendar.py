@@ -246,7 +246,7 @@ def cancel_booking(venue: Venue, booking_id: int):
 
 
 @bp.get("/requests")
-@venue_required
+@venue_required(roles=FRONT_DESK)
 def booking_requests(venue: Venue):
     """The venue's requests waiting for an answer, the one running out first first."""
     tz = venue_zone(venue)
@@ -263,7 +263,7 @@ def booking_requests(venue: Venue):
 
 
 @bp.post("/bookings/<int:booking_id>/accept")
-@venue_required
+@venue_required(roles=FRONT_DESK)
 def accept_request(venue: Venue, booking_id: int):
     return _act(
         venue,
@@ -274,7 +274,7 @@ def accept_request(venue: Venue, booking_id: int):
 
 
 @bp.post("/bookings/<int:booking_id>/decline")
-@venue_required
+@venue_required(roles=FRONT_DESK)
 def decline_request(venue: Venue, booking_id: int):
     return _act(
         venue,
