@@ -35,7 +35,7 @@ from tests.database import create_fresh_database, drop_database, server_url
 
 ROOT = Path(__file__).resolve().parent.parent
 DATABASE_NAME = "cozywish_e2e"
-READY_TIMEOUT = 60.0
+READY_TIMEOUT = 120.0  # a loaded 2-core machine can take over a minute to start the server
 MAIL_TIMEOUT = 20.0
 SIGNIN_MAX_FAILURES = 3
 MAIL_SEPARATOR = re.compile(rb"^-{79}\r?$\n?", re.MULTILINE)

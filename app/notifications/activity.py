@@ -12,7 +12,7 @@ Cancellations and moves are told by their own modules (cancellations.py, moves.p
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -32,17 +32,29 @@ from app.notifications.sms import send_sms_later
 from app.payouts.signals import payout_paid
 from app.reviews.events import review_posted
 from app.urls import absolute_url
+from app.venues import staff
 from app.venues.events import listing_submitted
-from app.venues.models import Venue
+from app.venues.models import StaffRole, Venue
 from app.waitlist.models import WaitlistOffer
 
 ACTIVITY = "venue_activity"
 
 
-def venue_recipients(venue: Venue) -> list[User]:
-    """Who is told what happens at ``venue``: today its owner. The one place to widen when
-    venues have staff (the owner, the managers, and the practitioner booked)."""
-    return [venue.owner]
+def venue_recipients(venue: Venue, *, members: Iterable[int | None] = (), owner_only: bool = False) -> list[User]:
+    """Who is told what happens at ``venue``: its owner, its managers (staff logins that have
+    accepted), and the practitioners whose team member is among ``members`` (the ones booked).
+    Receptionists see the day on the calendar rather than in their inbox. ``owner_only`` for
+    money (payouts), which only the owner may open (docs/staff-roles.md)."""
+    people = [venue.owner]
+    if owner_only:
+        return people
+    booked = {member for member in members if member is not None}
+    for row in staff.list_staff(venue):
+        if row.user is None or row.accepted_at is None:
+            continue
+        if row.role == StaffRole.MANAGER or (row.role == StaffRole.PRACTITIONER and row.team_member_id in booked):
+            people.append(row.user)
+    return people
 
 
 def site_path(endpoint: str, **values: object) -> str:
@@ -68,13 +80,15 @@ def tell_venue(
     lines: Callable[[], list[str]] | None = None,
     sms: str | None = None,
     email: Callable[[User], None] | None = None,
+    members: Iterable[int | None] = (),
+    owner_only: bool = False,
 ) -> list[User]:
     """A notice for each of ``venue_recipients(venue)`` (once per ``key``), and by email and text
     on the channels each chose for venue activity. ``email(person)`` sends a message of its own;
     without it the email is the notice itself (its title, its ``lines`` and a link to it).
     Returns the people told this time (none when the key was told before)."""
     told = []
-    for person in venue_recipients(venue):
+    for person in venue_recipients(venue, members=members, owner_only=owner_only):
         with speaking_to(person):
             text_lines = lines() if lines else []
             notice_body = "\n".join([str(body), *text_lines]).strip() if body or text_lines else ""
@@ -138,6 +152,7 @@ def tell_venues_of_order(how: str, *, order: Order, now: datetime, payment: obje
         first = bookings[0]
         tell_venue(
             venue,
+            members={b.team_member_id for b in bookings},
             title=title,
             link=site_path("venues_dashboard.booking_details", booking_id=first.id),
             key=f"order-paid:{order.id}:{venue.id}",
@@ -180,6 +195,7 @@ def tell_venue_of_payout(
         return
     tell_venue(
         venue,
+        owner_only=True,  # payouts are the owner's alone
         title=_l("Payout of %(amount)s paid to your bank", amount=format_money(amount_minor, currency)),
         body=_l("Payout %(payout)s for %(venue)s.", payout=payout_id, venue=venue.name),
         link=site_path("venues_dashboard.payouts"),

@@ -51,7 +51,7 @@ def tell_about_cancellation(booking: Booking, *, by: str) -> None:
         )
     ] + [
         (person, ACTIVITY, venue_title, site_path("venues_dashboard.booking_details", booking_id=booking.id))
-        for person in venue_recipients(booking.venue)
+        for person in venue_recipients(booking.venue, members=[booking.team_member_id])
         if person.id != booking.customer_id
     ]
     for person, kind, title, link in told:

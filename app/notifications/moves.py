@@ -76,7 +76,7 @@ def tell_about_move(
         )
     if moved_by != "customer":
         return
-    for person in venue_recipients(booking.venue):
+    for person in venue_recipients(booking.venue, members=[booking.team_member_id]):
         told = notify(
             person,
             ACTIVITY,
