@@ -370,3 +370,14 @@ def test_get_client_is_inside_the_venue(venue_and_service, make_user):
     theirs = clients.add_client(other_venue.id, name="Theirs")
     with pytest.raises(NotFound):
         clients.get_client(venue.id, theirs.id)
+
+
+def test_notes_keep_their_line_breaks(web, provider, venue_and_service):
+    venue, _service = venue_and_service
+    client = clients.add_client(venue.id, name="Ann Smith")
+    db.session.commit()
+    web.sign_in_as(provider)
+    response = web.post(f"/provider/clients/{client.id}/notes", {"notes": "Line one.\r\nLine two.", "tags": ""})
+    assert response.status_code == 302
+    db.session.refresh(client)
+    assert client.notes == "Line one.\r\nLine two."
