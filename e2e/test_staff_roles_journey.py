@@ -121,7 +121,7 @@ def test_a_practitioner_sees_their_own_bookings_and_no_one_elses(
 
     # Her own booking opens; the other practitioner's is not found, and money pages are refused.
     mia.goto(f"/provider/bookings/{ids[mine]}")
-    expect(mia.get_by_text(mine)).to_be_visible()
+    expect(mia.locator("#booking-panel")).to_contain_text(mine)
     forbidden(mia, f"/provider/bookings/{ids[theirs]}", 404)
     forbidden(mia, "/provider/payouts", 403)
     forbidden(mia, "/provider/staff", 403)
