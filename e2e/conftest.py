@@ -421,3 +421,37 @@ def watch(page) -> BrowserErrors:
     page.on("pageerror", errors.on_page_error)
     page.on("response", errors.on_response)
     return errors
+
+
+def invite_staff(
+    owner_page,
+    browser,
+    live_server,
+    read_email,
+    *,
+    email: str,
+    role: str,
+    name: str,
+    password: str,
+    member: str | None = None,
+):
+    """The owner (signed in on ``owner_page``) invites ``email`` from the Staff page; the person
+    accepts the emailed link with their own name and password. Returns their signed-out page in
+    a browser context of its own (docs/staff-roles.md)."""
+    from playwright.sync_api import expect
+
+    owner_page.goto("/provider/staff")
+    owner_page.get_by_label("Email address").fill(email)
+    owner_page.get_by_label("Role", exact=True).select_option(role)
+    if member is not None:
+        owner_page.get_by_label("Team member (practitioners)").select_option(label=member)
+    owner_page.get_by_role("button", name="Send invitation").click()
+    expect(owner_page.get_by_text(f"Invitation sent to {email}")).to_be_visible()
+    link = read_email(email, subject_contains="invited to work").first_link
+    page = browser.new_context(base_url=live_server.url).new_page()
+    page.goto(link)
+    page.get_by_label("Your name").fill(name)
+    page.get_by_label("Choose a password").fill(password)
+    page.get_by_role("button", name="Accept and create my login").click()
+    expect(page.get_by_text("Sign in with your email and the password you chose")).to_be_visible()
+    return page

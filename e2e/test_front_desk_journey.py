@@ -2,8 +2,8 @@
 of the free times, paid at the venue); the walk-in then appears in the client book with their
 booking, and the desk writes a private note on their card.
 
-Written as the venue's owner: staff logins come separately. The desk's steps are one helper
-(``book_a_walk_in``) so the journey can switch to a receptionist's login without changing them.
+The owner invites a receptionist (docs/staff-roles.md), who accepts the emailed link and runs
+the desk with a login of their own.
 """
 
 from __future__ import annotations
@@ -14,10 +14,11 @@ from zoneinfo import ZoneInfo
 
 from playwright.sync_api import Page, expect
 
-from e2e.conftest import seed_venues
+from e2e.conftest import invite_staff, seed_venues, watch
 from e2e.conftest import sign_in as e2e_sign_in
 
 PASSWORD = "walnut-desk-lantern-2026"
+DESK_PASSWORD = "harbour-quill-meadow-73"
 TZ = "Europe/London"
 
 
@@ -36,7 +37,9 @@ def book_a_walk_in(page: Page, *, day, name: str, phone: str, email: str) -> Non
     page.get_by_role("button", name="Book", exact=True).click()
 
 
-def test_a_walk_in_booked_at_the_desk_appears_in_the_client_book(page: Page, live_server, browser_errors):
+def test_a_receptionist_books_a_walk_in_who_appears_in_the_client_book(
+    page: Page, browser, live_server, browser_errors, read_email, unique_email
+):
     tag = uuid.uuid4().hex[:6]
     owner_email = f"desk-owner-{tag}@example.com"
     venue = {
@@ -58,7 +61,22 @@ def test_a_walk_in_booked_at_the_desk_appears_in_the_client_book(page: Page, liv
     day = datetime.now(ZoneInfo(TZ)).date() + timedelta(days=3)
     walk_in = f"Wanda Walkin {tag}"
 
+    # The owner invites Rhea as a receptionist; Rhea accepts and signs in to the calendar.
     e2e_sign_in(page, owner_email, PASSWORD, "Rita")
+    rhea_email = unique_email("rhea")
+    owner_page = page
+    page = invite_staff(
+        owner_page,
+        browser,
+        live_server,
+        read_email,
+        email=rhea_email,
+        role="receptionist",
+        name="Rhea Desk",
+        password=DESK_PASSWORD,
+    )
+    desk_errors = watch(page)
+    e2e_sign_in(page, rhea_email, DESK_PASSWORD, "Rhea")
     book_a_walk_in(page, day=day, name=walk_in, phone="+44 7700 900111", email=f"wanda-{tag}@example.com")
 
     # The booking page: confirmed, booked at the desk, the client named, paid at the venue.
@@ -82,3 +100,5 @@ def test_a_walk_in_booked_at_the_desk_appears_in_the_client_book(page: Page, liv
     expect(row).to_have_count(1)
     expect(row).to_contain_text(walk_in)
     expect(row).to_contain_text("quiet")
+    desk_errors.assert_none()
+    page.context.close()

@@ -1,7 +1,7 @@
 """Staff logins (docs/staff-roles.md): the owner invites a practitioner from the Staff page; the
 practitioner accepts the emailed link with their own password, signs in to their calendar, sees
-their own appointment and can't open another practitioner's booking (404) or the owner's money
-pages (403); once the owner removes them, their next page signs them out.
+their own appointment and client, and can't open another practitioner's booking or client (404)
+or the owner's money pages (403); once the owner removes them, their next page signs them out.
 
 ``forbidden`` is the "open a page I may not, and get refused" step; other journeys (clients,
 messages) can reuse it with their own paths.
@@ -17,7 +17,7 @@ import uuid
 
 from playwright.sync_api import Browser, Page, expect
 
-from e2e.conftest import ROOT, seed_venues, sign_in, watch
+from e2e.conftest import ROOT, invite_staff, seed_venues, sign_in, watch
 
 PASSWORD = "lantern-staff-harbour-2026"
 NEW_PASSWORD = "quince-harbour-meadow-58"
@@ -94,24 +94,20 @@ def test_a_practitioner_sees_their_own_bookings_and_no_one_elses(
     expect(owner_page.get_by_role("heading", level=1, name="Staff")).to_be_visible()
     expect(owner_page.get_by_text("No staff yet.")).to_be_visible()
     mia_email = unique_email("mia")
-    owner_page.get_by_label("Email address").fill(mia_email)
-    owner_page.get_by_label("Role", exact=True).select_option("practitioner")
-    owner_page.get_by_label("Team member (practitioners)").select_option(label="Mia Hands")
-    owner_page.get_by_role("button", name="Send invitation").click()
-    expect(owner_page.get_by_text(f"Invitation sent to {mia_email}")).to_be_visible()
+    mia = invite_staff(
+        owner_page,
+        browser,
+        live_server,
+        read_email,
+        email=mia_email,
+        role="practitioner",
+        member="Mia Hands",
+        name="Mia Hands",
+        password=NEW_PASSWORD,
+    )
     expect(owner_page.locator("[data-staff]")).to_contain_text("Invited")
-
-    # Mia accepts the emailed link with a password of her own and signs in to her calendar.
-    link = read_email(mia_email, subject_contains="invited to work").first_link
-    mia_context = browser.new_context(base_url=live_server.url)
-    mia = mia_context.new_page()
+    mia_context = mia.context
     mia_errors = watch(mia)
-    mia.goto(link)
-    expect(mia.get_by_text("as: Practitioner")).to_be_visible()
-    mia.get_by_label("Your name").fill("Mia Hands")
-    mia.get_by_label("Choose a password").fill(NEW_PASSWORD)
-    mia.get_by_role("button", name="Accept and create my login").click()
-    expect(mia.get_by_text("Sign in with your email and the password you chose")).to_be_visible()
     sign_in(mia, mia_email, NEW_PASSWORD, "Mia")
     expect(mia).to_have_url(f"{live_server.url}/provider/calendar")
     nav = mia.get_by_role("navigation", name="Main")
@@ -123,6 +119,10 @@ def test_a_practitioner_sees_their_own_bookings_and_no_one_elses(
     mia.goto(f"/provider/bookings/{ids[mine]}")
     expect(mia.locator("#booking-panel")).to_contain_text(mine)
     forbidden(mia, f"/provider/bookings/{ids[theirs]}", 404)
+    # Her own client's card opens; the other practitioner's client is not found.
+    mia.goto(f"/provider/clients/{ids['client:' + mine]}")
+    expect(mia.get_by_role("heading", level=1, name="Fay First")).to_be_visible()
+    forbidden(mia, f"/provider/clients/{ids['client:' + theirs]}", 404)
     forbidden(mia, "/provider/payouts", 403)
     forbidden(mia, "/provider/staff", 403)
 
