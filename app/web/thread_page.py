@@ -19,7 +19,9 @@ from app.messages.models import BODY_MAX_LENGTH, REPORT_REASON_MAX_LENGTH, Booki
 def get_thread_booking(booking_id: int, side: Side) -> Booking:
     """The booking whose thread the signed-in user reads from ``side``; anyone else: 404."""
     booking = db.session.get(Booking, booking_id)
-    if booking is None or messages.side_of(current_user._get_current_object(), booking) != side:
+    if booking is None or booking.customer_id is None:  # a walk-in without an account: no thread
+        abort(404)
+    if messages.side_of(current_user._get_current_object(), booking) != side:
         abort(404)
     return booking
 
@@ -66,7 +68,11 @@ def thread_context(
     error: str = "",
     body: str = "",
     report_error: tuple[int, str] | None = None,
-) -> dict[str, Any]:
+) -> dict[str, Any] | None:
+    """The thread's part of a booking page; None for a desk booking of a walk-in without an
+    account (nobody to write to: the desk calls or emails them)."""
+    if booking.customer is None:
+        return None
     zone = timefmt.venue_zone(booking.venue)
     return {
         "messages": [_row(m, booking, side, zone) for m in messages.find_thread(booking.id)],

@@ -18,6 +18,7 @@ from app.clients.models import VenueClient
 from app.errors import NotAllowed, NotFound, ValidationFailed
 from app.extensions import db
 from tests.booking.helpers import book, cart_form, future_slot, make_bookable_venue, move_to_past
+from tests.conftest import csrf_token
 
 
 @pytest.fixture
@@ -381,3 +382,27 @@ def test_notes_keep_their_line_breaks(web, provider, venue_and_service):
     assert response.status_code == 302
     db.session.refresh(client)
     assert client.notes == "Line one.\r\nLine two."
+
+
+def test_a_walk_ins_booking_page_opens_and_has_no_message_thread(web, provider, venue_and_service):
+    """A walk-in without an account has nobody to write to: the booking page shows no thread, and
+    a crafted post to its thread is not found (the desk calls or emails them instead)."""
+    venue, service = venue_and_service
+    client = clients.add_client(venue.id, name="Walk In", phone="+44 7700 900222")
+    booking = book_at_desk(
+        venue,
+        client,
+        service_id=service.id,
+        starts_at=future_slot(days=2),
+        team_member_id=None,
+        staff=provider,
+        now=datetime.now(UTC),
+    )
+    db.session.flush()
+    web.sign_in_as(provider)
+    page = web.client.get(f"/provider/bookings/{booking.id}")
+    assert page.status_code == 200
+    assert "Walk In" in page.get_data(as_text=True)
+    token = csrf_token(web.client, "/no-such-page")
+    answer = web.client.post(f"/provider/bookings/{booking.id}/messages", data={"csrf_token": token, "body": "Hi"})
+    assert answer.status_code == 404
