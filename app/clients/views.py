@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from app.booking.availability import get_slots
 from app.booking.errors import SlotUnavailable
+from app.booking.intake import answers_for_bookings
 from app.booking.lifecycle import STATUS_LABELS
 from app.clients import service as clients
 from app.clients.desk import book_at_desk
@@ -73,6 +74,17 @@ def client_list(venue: Venue):
     )
 
 
+def latest_answers(booked: list) -> list[dict[str, str]]:
+    """The client's intake answers, each question once, as answered at their latest booking
+    (``booked`` is newest first)."""
+    answers = answers_for_bookings(b.id for b in booked)
+    latest: dict[str, dict[str, str]] = {}
+    for booking in booked:
+        for answer in answers.get(booking.id, []):
+            latest.setdefault(answer["question"], answer)
+    return list(latest.values())
+
+
 def venue_currency(venue: Venue) -> str:
     return next((s.currency for s in venue.services), "GBP")
 
@@ -80,6 +92,7 @@ def venue_currency(venue: Venue) -> str:
 def _card(venue: Venue, client: VenueClient, *, status: int = 200, error: str | None = None, **form: Any):
     zone = venue_zone(venue)
     figures = clients.client_figures(venue.id, client.id, now=_now())
+    booked = clients.history(client)
     history = [
         {
             "booking": b,
@@ -87,7 +100,7 @@ def _card(venue: Venue, client: VenueClient, *, status: int = 200, error: str | 
             "status": STATUS_LABELS.get(b.status, b.status),
             "price": format_money(b.total_minor, b.currency),
         }
-        for b in clients.history(client)
+        for b in booked
     ]
     return render_page(
         "clients/card.html",
@@ -101,8 +114,7 @@ def _card(venue: Venue, client: VenueClient, *, status: int = 200, error: str | 
         next_visit=moment_label(figures.next_visit, zone) if figures.next_visit else None,
         blocked_at=moment_label(client.blocked_at, zone) if client.blocked_at else None,
         history=history,
-        # Intake answers (another feature) show here when a relation to them exists.
-        intake_answers=getattr(client, "intake_answers", None),
+        intake_answers=latest_answers(booked),
         error=error,
         notes_value=form.get("notes", client.notes),
         tags_value=form.get("tags", ", ".join(client.tags or [])),

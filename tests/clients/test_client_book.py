@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from app.accounts.models import Role
 from app.booking import cart
-from app.booking.models import Booking, BookingStatus, CartItem, Order
+from app.booking.models import Booking, BookingIntakeAnswer, BookingStatus, CartItem, Order
 from app.checkout import checkout
 from app.clients import service as clients
 from app.clients.desk import book_at_desk
@@ -406,3 +406,24 @@ def test_a_walk_ins_booking_page_opens_and_has_no_message_thread(web, provider, 
     token = csrf_token(web.client, "/no-such-page")
     answer = web.client.post(f"/provider/bookings/{booking.id}/messages", data={"csrf_token": token, "body": "Hi"})
     assert answer.status_code == 404
+
+
+def test_the_client_card_shows_their_latest_intake_answers(web, provider, venue_and_service, customer):
+    venue, service = venue_and_service
+    older = book(customer, service, future_slot(days=2))
+    newer = book(customer, service, future_slot(days=3))
+    client = clients.client_for_user(venue.id, customer)
+    older.client_id = newer.client_id = client.id
+    db.session.add_all(
+        [
+            BookingIntakeAnswer(booking_id=older.id, position=0, question="Any allergies?", answer="Nuts"),
+            BookingIntakeAnswer(booking_id=newer.id, position=0, question="Any allergies?", answer="Nuts and latex"),
+            BookingIntakeAnswer(booking_id=older.id, position=1, question="Pregnant?", answer="No"),
+        ]
+    )
+    db.session.flush()
+    web.sign_in_as(provider)
+    card = web.client.get(f"/provider/clients/{client.id}").get_data(as_text=True)
+    section = card[card.index('id="client-intake"') :]
+    assert "Nuts and latex" in section and "Pregnant?" in section
+    assert section.count("Any allergies?") == 1  # each question once, as last answered
