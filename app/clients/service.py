@@ -104,7 +104,7 @@ def get_client(venue_id: int, client_id: int, *, for_update: bool = False, membe
 
 def search_clients(venue_id: int, q: str, *, limit: int = 8) -> list[VenueClient]:
     """Clients whose name, email or phone contains ``q`` (the desk's search as you type)."""
-    ids = text(MATCHING_SQL).bindparams(venue_id=venue_id, like=_like(q)).columns(id=Integer)
+    ids = text(MATCHING_SQL).bindparams(venue_id=venue_id, like=_like(q), member_id=None).columns(id=Integer)
     return list(
         db.session.scalars(
             select(VenueClient)
