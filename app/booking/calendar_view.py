@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from app import timefmt
 from app.booking import lifecycle
 from app.booking.calendar_forms import CalendarQuery
+from app.booking.requests import PENDING
 from app.booking.models import Booking, BookingStatus, TimeBlock
 from app.timefmt import LONG_DAY, day_words
 from app.urls import absolute_url
@@ -59,6 +60,7 @@ class CalendarEvent:
     repeats: str = ""  # a repeating block's rule, in words ("Every Tue until 12 Jan 2027")
     client_url: str = ""  # the venue's client card (app/clients/), when the booking names its client
     desk: bool = False  # booked at the front desk
+    pending_request: bool = False  # a request-to-book still waiting for the venue's answer
     row: int = 1
     span: int = 1
     lane: int = 1
@@ -100,6 +102,7 @@ def _booking_event(booking: Booking, tz: ZoneInfo) -> CalendarEvent:
         movable=booking.status == B.CONFIRMED and booking.starts_at > datetime.now(UTC),
         client_url=url_for("venues_dashboard.client_card", client_id=booking.client_id) if booking.client_id else "",
         desk=booking.channel == "desk",
+        pending_request=booking.status == B.CONFIRMED and booking.request_state == PENDING,
     )
 
 

@@ -20,6 +20,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.accounts.models import Role, User
+from app.booking import requests
 from app.booking.events import order_paid
 from app.booking.lifecycle import booking_time_short
 from app.booking.models import Booking, Order
@@ -31,6 +32,7 @@ from app.notifications.preferences import EMAIL, SMS, channels_for, get_sms_numb
 from app.notifications.sms import send_sms_later
 from app.payouts.signals import payout_paid
 from app.reviews.events import review_posted
+from app.timefmt import moment_label, venue_zone
 from app.urls import absolute_url
 from app.venues import staff
 from app.venues.events import listing_submitted
@@ -150,15 +152,23 @@ def tell_venues_of_order(how: str, *, order: Order, now: datetime, payment: obje
         else:
             title = _l("%(count)s new bookings at %(venue)s", count=count, venue=venue.name)
         first = bookings[0]
+        link = site_path("venues_dashboard.booking_details", booking_id=first.id)
+        pending = [b for b in bookings if b.request_state == requests.PENDING and b.request_expires_at is not None]
+        sms_word = "waitlist filled" if from_waitlist else "new booking"
+        if pending:  # a request-to-book: the venue must answer in time, on the Requests page
+            due = moment_label(min(b.request_expires_at for b in pending), venue_zone(venue))
+            title = _l("New booking request at %(venue)s: accept by %(due)s", venue=venue.name, due=due)
+            link = site_path("venues_dashboard.booking_requests")
+            sms_word = f"new booking request (accept by {due})"
         tell_venue(
             venue,
             members={b.team_member_id for b in bookings},
             title=title,
-            link=site_path("venues_dashboard.booking_details", booking_id=first.id),
+            link=link,
             key=f"order-paid:{order.id}:{venue.id}",
             lines=lambda bookings=bookings: [_booking_line(b) for b in bookings],
             sms=(
-                f"{'waitlist filled' if from_waitlist else 'new booking'} at {venue.name}: "
+                f"{sms_word} at {venue.name}: "
                 + "; ".join(f"{b.service.name}, {booking_time_short(b)} (ref {b.reference})" for b in bookings)
             ),
         )
