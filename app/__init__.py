@@ -141,6 +141,7 @@ def register_domains(app: Flask) -> None:
     from app.booking import wiring as booking
     from app.checkout import wiring as checkout
     from app.clients import wiring as clients
+    from app.messages import wiring as messages
     from app.notifications import wiring as notifications
     from app.payments import wiring as payments
     from app.payouts import wiring as payouts
@@ -162,6 +163,7 @@ def register_domains(app: Flask) -> None:
         notifications,
         waitlist,
         privacy,
+        messages,
         search,
     ):
         domain.init_app(app)

@@ -28,6 +28,7 @@ from app.notifications.models import SmsMessage
 from app.notifications.preferences import get_choices, get_sms_number
 from app.payments.models import Payment, Refund
 from app.privacy import consent
+from app.privacy.events import export_collecting
 from app.privacy.files import delete_files_after_commit
 from app.privacy.models import DataExport, ExportStatus
 from app.reviews.models import Review
@@ -215,6 +216,9 @@ def build_archive(user: User) -> bytes:
             "audit_log.json": _audit(user),
             "venue.json": venue_data,
         }
+        # Data kept by domains above privacy (booking messages): each receiver adds its file.
+        for _receiver, (name, content) in export_collecting.send("privacy", user=user):
+            documents[name] = content
         for name, content in documents.items():
             archive.writestr(name, json.dumps(content, indent=2, ensure_ascii=False, default=_json_default))
         archive.writestr("README.txt", _readme(user, sorted(documents), files))

@@ -9,6 +9,7 @@ from app.booking import events
 from app.clients import events as client_events
 from app.payments import events as payment_events
 from app.payouts import signals as payout_signals
+from app.privacy import events as privacy_events
 from app.reviews import events as review_events
 from app.venues import events as venue_events
 
@@ -68,6 +69,8 @@ def test_each_signal_has_its_receivers_after_create_app(app):
     # row lock), and search and the page caches follow the venue row's rating (app/reviews/events.py)
     assert receivers(review_events.review_posted) == ["app.notifications.activity.tell_venue_of_review"]
     assert receivers(payout_signals.payout_paid) == ["app.notifications.activity.tell_venue_of_payout"]
+    # a data export: the booking messages (messages sit above privacy, so they add their own file)
+    assert receivers(privacy_events.export_collecting) == ["app.messages.exports.add_messages"]
 
 
 def test_an_unknown_way_of_paying_is_refused():
