@@ -15,6 +15,7 @@ from sqlalchemy import select
 from app.booking.errors import CartItemInvalid
 from app.booking.models import Booking, BookingStatus, CartItem
 from app.extensions import db
+from app.timefmt import moment_label, venue_zone
 from app.venues.models import Service
 
 PAID_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.COMPLETED)
@@ -62,3 +63,64 @@ def check_patch_test(
             hours=service.patch_test_min_hours,
         )
     )
+
+
+def _needs_message(service: Service) -> str:
+    patch = db.session.get(Service, service.patch_test_service_id)
+    return _(
+        "%(service)s needs a patch test (%(patch)s) at least %(hours)s hours before, so it can't move to that time. "
+        "Choose a later time, or move the patch test first.",
+        service=service.name,
+        patch=patch.name if patch else _("patch test"),
+        hours=service.patch_test_min_hours,
+    )
+
+
+def check_move(booking: Booking, service: Service, new_start: datetime) -> None:
+    """A move of ``booking`` to ``new_start`` must keep the patch-test rule both ways (a venue's
+    move and a customer's alike): a treatment moved earlier still has its patch test early
+    enough, and a patch test moved later still comes early enough for each of the customer's
+    treatments that rely on it. Raises CartItemInvalid (422) saying which, changing nothing."""
+    if booking.customer_id is None:
+        return  # a walk-in booked at the desk: the venue checks in person
+    if service.patch_test_service_id is not None and not has_patch_test_booking(
+        booking.customer_id, service, new_start
+    ):
+        raise CartItemInvalid(_needs_message(service))
+    treatments = db.session.scalars(
+        select(Booking)
+        .join(Service, Service.id == Booking.service_id)
+        .where(
+            Service.patch_test_service_id == booking.service_id,
+            Booking.customer_id == booking.customer_id,
+            Booking.venue_id == booking.venue_id,
+            Booking.status == BookingStatus.CONFIRMED,
+            Booking.id != booking.id,
+        )
+    )
+    for treatment in treatments:
+        latest = latest_patch_test_start(treatment.service, treatment.starts_at)
+        if new_start <= latest:
+            continue  # the moved patch test is still early enough for it
+        others = db.session.scalar(
+            select(Booking.id)
+            .where(
+                Booking.customer_id == booking.customer_id,
+                Booking.service_id == booking.service_id,
+                Booking.venue_id == booking.venue_id,
+                Booking.status.in_(PAID_STATUSES),
+                Booking.starts_at <= latest,
+                Booking.id != booking.id,
+            )
+            .limit(1)
+        )
+        if others is None:
+            raise CartItemInvalid(
+                _(
+                    "%(treatment)s on %(when)s relies on this patch test at least %(hours)s hours before, "
+                    "so the patch test can't move to that time. Choose an earlier time.",
+                    treatment=treatment.service.name,
+                    when=moment_label(treatment.starts_at, venue_zone(treatment.venue)),
+                    hours=treatment.service.patch_test_min_hours,
+                )
+            )

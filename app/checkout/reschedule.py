@@ -31,6 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from app import timefmt
 from app.accounts.models import User
 from app.admin import audit
+from app.booking import patch_tests
 from app.booking.availability import busy_window, find_slot, get_busy, service_spec
 from app.booking.errors import SlotUnavailable, is_member_overlap
 from app.booking.events import ReopenedTime, booking_moved, times_reopened
@@ -244,6 +245,7 @@ def check_move(
     if new_start == booking.starts_at and team_member_id in (None, booking.team_member_id):
         raise ValidationFailed(_("That is the booking's current time: choose another."))
 
+    patch_tests.check_move(booking, service, new_start)  # the patch-test rule holds after the move too
     slot = _free_slot(booking, service, new_start, now)
     zone = timefmt.venue_zone(booking.venue.timezone)
     label = f"{timefmt.moment_label(new_start, zone)} ({zone.key})"
