@@ -11,8 +11,10 @@ from app.checkout import reschedule
 from app.extensions import db
 from tests.booking.helpers import book, future_slot
 from tests.booking.test_reschedule import local, refreshed
-from tests.messages.test_intake_and_patch_tests import tint  # noqa: F401  (the fixture)
-from tests.messages.test_intake_and_patch_tests import venue_and_service  # noqa: F401
+from tests.messages.test_intake_and_patch_tests import (
+    tint,  # noqa: F401  (the fixture)
+    venue_and_service,  # noqa: F401
+)
 
 
 @pytest.fixture
@@ -25,11 +27,11 @@ def booked(customer, tint):  # noqa: F811
 
 
 def test_a_treatment_cant_move_too_close_to_its_patch_test(booked, customer, provider):
-    _venue, patch_booking, treatment_booking = booked
+    _venue, _patch_booking, treatment_booking = booked
     before = treatment_booking.starts_at
     too_soon = future_slot(days=3, hour=10)  # 24 hours after the patch test; 48 needed
     for who, as_venue in ((customer, False), (provider, True)):
-        with pytest.raises(CartItemInvalid, match="needs a patch test .* at least 48 hours before"):
+        with pytest.raises(CartItemInvalid, match=r"needs a patch test .* at least 48 hours before"):
             reschedule.move_booking(treatment_booking, too_soon, None, by=who, as_venue=as_venue)
         db.session.rollback()
         assert refreshed(treatment_booking).starts_at == before
@@ -38,7 +40,7 @@ def test_a_treatment_cant_move_too_close_to_its_patch_test(booked, customer, pro
 
 
 def test_a_patch_test_cant_move_too_late_for_its_treatment(booked, customer):
-    _venue, patch_booking, treatment_booking = booked
+    _venue, patch_booking, _treatment_booking = booked
     with pytest.raises(CartItemInvalid, match="relies on this patch test at least 48 hours before"):
         reschedule.move_booking(patch_booking, future_slot(days=4, hour=10), None, by=customer)
     db.session.rollback()
