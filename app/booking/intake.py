@@ -94,3 +94,40 @@ def answers_for_bookings(booking_ids: Iterable[int]) -> dict[int, list[dict[str,
     for row in rows:
         found.setdefault(row.booking_id, []).append({"question": row.question, "answer": row.answer})
     return found
+
+
+def earlier_answers(customer_id: int, service: Service) -> list[dict[str, str]] | None:
+    """The customer's answers at their latest booking of ``service`` (same questions, by their
+    words), when they answer every required question the service asks now; else None. A
+    waitlist offer carries them rather than asking again."""
+    latest = db.session.scalar(
+        select(Booking.id)
+        .where(
+            Booking.customer_id == customer_id,
+            Booking.service_id == service.id,
+            select(BookingIntakeAnswer.id).where(BookingIntakeAnswer.booking_id == Booking.id).exists(),
+        )
+        .order_by(Booking.created_at.desc(), Booking.id.desc())
+        .limit(1)
+    )
+    if latest is None:
+        return None
+    given = {row["question"]: row["answer"] for row in answers_for_bookings([latest]).get(latest, [])}
+    if any(q.required and q.text not in given for q in service.questions):
+        return None
+    return [{"question": q.text, "answer": given[q.text]} for q in service.questions if q.text in given]
+
+
+def answers_for_offer(customer_id: int, service: Service, raw: Mapping[str, str] | None) -> list[dict[str, str]]:
+    """The intake answers a booking made outside the cart (a waitlist offer) must carry: those
+    given with it (checked as the cart checks them), else the customer's earlier answers to
+    the same service, else CartItemInvalid naming the first required question."""
+    if not service.questions:
+        return []
+    raw = raw or {}
+    if any((raw.get(field_name(q)) or "").strip() for q in service.questions):
+        return clean_answers(service, raw)
+    earlier = earlier_answers(customer_id, service)
+    if earlier is not None:
+        return earlier
+    return clean_answers(service, raw)  # refuses: a required question has no answer

@@ -25,6 +25,7 @@ the same transaction.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 
 from flask import current_app
@@ -35,13 +36,14 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import NotFound
 
 from app.accounts.models import User
-from app.booking import order_lifecycle
+from app.booking import intake, order_lifecycle
 from app.booking.amounts import amount_due
 from app.booking.availability import get_slots
 from app.booking.errors import is_member_overlap
 from app.booking.events import ReopenedTime, times_reopened
 from app.booking.holds import hold_booking
 from app.booking.models import BookingStatus, Order, OrderStatus, ReleaseReason
+from app.booking.patch_tests import check_patch_test
 from app.email import send_email
 from app.errors import InvalidTransition
 from app.extensions import db
@@ -320,9 +322,16 @@ def _locked_open_offer(offer_id: int, customer: User, now: datetime) -> tuple[Wa
     return offer, order
 
 
-def accept(offer_id: int, customer: User, *, now: datetime | None = None) -> Order:
+def accept(
+    offer_id: int, customer: User, *, answers: Mapping[str, str] | None = None, now: datetime | None = None
+) -> Order:
     """ "Book it": the offer's held order is the customer's checkout; its hold is extended to
-    checkout's HOLD_MINUTES so the payment has the time it needs. Returns the order to pay."""
+    checkout's HOLD_MINUTES so the payment has the time it needs. Returns the order to pay.
+
+    The cart's checks still apply (the offer skipped the cart): the service's required intake
+    questions are answered with ``answers`` (the form's fields) or carried from the customer's
+    earlier booking of the same service, and its patch-test rule is met; else CartItemInvalid
+    (422) and nothing changes (the offer stays open)."""
     now = now or datetime.now(UTC)
     offer, order = _locked_open_offer(offer_id, customer, now)
     if order.status in PAID:  # already paid from the order page
@@ -331,6 +340,11 @@ def accept(offer_id: int, customer: User, *, now: datetime | None = None) -> Ord
     if order.status != OrderStatus.PENDING_PAYMENT:
         _close(offer, OfferStatus.LAPSED, EntryStatus.WAITING, now)
         raise InvalidTransition(_("Sorry, this time is no longer held for you."))
+    held = [b for b in order.bookings if b.status == BookingStatus.HELD]
+    intake_answers = intake.answers_for_offer(customer.id, offer.service, answers)
+    for booking in held:
+        check_patch_test(offer.service, booking.starts_at, customer_id=customer.id, cart=())
+    intake.copy_answers(held, intake_answers)
     hold_until = max(order.hold_expires_at, now + timedelta(minutes=current_app.config["HOLD_MINUTES"]))
     order.hold_expires_at = hold_until
     for booking in order.bookings:

@@ -6,6 +6,7 @@ load (404) -> customers only (403) -> validate (400/422, nothing changes) -> ser
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -17,6 +18,7 @@ from werkzeug.wrappers import Response
 
 from app.accounts.access import role_required
 from app.accounts.models import Role
+from app.booking.errors import CartItemInvalid
 from app.booking.forms import BadInput, parse_day
 from app.errors import DomainError
 from app.extensions import db
@@ -163,13 +165,18 @@ def entry_row(entry: WaitlistEntry, position: int | None) -> dict[str, Any]:
 @bp.get("/waitlist")
 @role_required(Role.CUSTOMER)
 def mine() -> Response:
+    return _mine_page()
+
+
+def _mine_page(*, status: int = 200, answered: Mapping[str, str] | None = None) -> Response:
     now = datetime.now(UTC)
     rows = [entry_row(entry, position) for entry, position in waitlist.find_my_entries(current_user.id, now=now)]
     return render_page(
         "waitlist/mine.html",
+        status=status,
         entries=[r for r in rows if r["live"]],
         ended=[r for r in rows if not r["live"]],
-        offers=get_offer_rows(current_user.id, now),
+        offers=get_offer_rows(current_user.id, now, answered=answered),
     )
 
 
@@ -191,7 +198,11 @@ def leave(entry_id: int) -> Response:
 @role_required(Role.CUSTOMER)
 def accept(offer_id: int) -> Response:
     try:
-        order = offers.accept(offer_id, current_user)
+        order = offers.accept(offer_id, current_user, answers=request.form)
+    except CartItemInvalid as exc:  # an intake answer missing or wrong, or the patch-test rule: say so, 422
+        db.session.rollback()
+        flash(exc.message, "danger")
+        return _mine_page(status=422, answered=request.form)
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "warning")
