@@ -174,6 +174,8 @@ class Config:
     # How often an open page asks for the navigation bell's unread count (docs/notifications-centre.md).
     NOTIFICATIONS_POLL_SECONDS = env_int("NOTIFICATIONS_POLL_SECONDS", 30)
     WAITLIST_OFFER_MINUTES = env_int("WAITLIST_OFFER_MINUTES", 15)  # how long a waitlist offer holds its time
+    # How long a desk booking's payment link works (app/payments/desk_links.py, docs/front-desk.md).
+    DESK_PAYMENT_LINK_HOURS = env_int("DESK_PAYMENT_LINK_HOURS", 72)
     CART_ITEM_HOURS = 24
 
     # Payments: Stripe when STRIPE_SECRET_KEY is set, otherwise the in-app Demo gateway.

@@ -305,7 +305,7 @@ def register_blueprints(app: Flask) -> None:
     from app.messages import views as message_pages  # noqa: F401  (booking threads, reported messages)
     from app.notifications import views as notification_pages  # noqa: F401
     from app.ops import views as ops_pages  # noqa: F401
-    from app.payments.views import pay, webhooks  # noqa: F401
+    from app.payments.views import desk_link, pay, webhooks  # noqa: F401  (desk_link: a desk booking's payment link)
     from app.payouts.views import admin as payout_admin  # noqa: F401  (platform revenue, commission rates)
     from app.payouts.views import earnings  # noqa: F401  (Payouts and Earnings)
     from app.privacy.views import admin as privacy_admin  # noqa: F401  (the admin's user page, audited)

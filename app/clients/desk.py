@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User
+from app.admin import audit
 from app.booking import order_lifecycle
 from app.booking.availability import find_slot
 from app.booking.errors import SlotUnavailable, is_member_overlap
@@ -42,11 +43,18 @@ def book_at_desk(
     team_member_id: int | None,
     staff: User,
     now: datetime,
+    pay_by_link: bool = False,
 ) -> Booking:
     """A confirmed booking for ``client`` at ``starts_at``, everything due at the venue; raises
-    SlotUnavailable (nothing written) when the time is no longer free."""
+    SlotUnavailable (nothing written) when the time is no longer free. ``pay_by_link``: the
+    client is also sent a payment link (app/payments/desk_links.py) by email or text, so they
+    need an email address or a phone number."""
     if client.venue_id != venue.id:
         raise NotFound(_("That client is not in your client book."))
+    if pay_by_link and not (client.email or client.phone):
+        raise ValidationFailed(
+            _("To send a payment link, add the client's email address or phone number, or choose to pay at the venue.")
+        )
     if starts_at.tzinfo is None:
         raise ValidationFailed(_("That time is not valid."))
     if starts_at <= now:
@@ -99,5 +107,13 @@ def book_at_desk(
         raise
     order_lifecycle.confirm_at_desk(order, now=now, actor=staff)
     booking.hold_expires_at = None
-    desk_booked.send(CHANNEL, booking=booking, client=client)
+    if pay_by_link:
+        audit.record(
+            "booking.payment_link_sent",
+            actor_id=staff.id,
+            subject_type="booking",
+            subject_id=booking.id,
+            to=", ".join(x for x in (client.email, client.phone) if x),
+        )
+    desk_booked.send(CHANNEL, booking=booking, client=client, pay_by_link=pay_by_link)
     return booking

@@ -1,7 +1,8 @@
 """The client book's signal: a booking made at the front desk.
 
 ``desk_booked`` fires once a desk booking is confirmed (paid at the venue), inside the
-transaction that made it; receivers get ``booking`` and ``client``. The client's confirmation
+transaction that made it; receivers get ``booking``, ``client`` and ``pay_by_link`` (the desk
+chose to send a payment link). The client's confirmation
 email or text listens to it (app/notifications/desk.py): a desk order fires no ``order_paid``,
 since nothing was paid online.
 """

@@ -33,6 +33,8 @@ from app.web.guards import EVERYONE, FRONT_DESK, acting_member_scope, venue_requ
 _ID = re.compile(r"\d{1,9}")
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 MAX_QUERY = 100
+# How a desk booking is paid: at the venue, or online by a payment link (app/payments/desk_links.py).
+PAYMENT_CHOICES = ("at_venue", "link")
 BOOK_AHEAD_DAYS = 366
 
 
@@ -281,9 +283,13 @@ def _starts_at(raw: str | None) -> datetime:
 @bp.post("/desk/new")
 @venue_required(roles=FRONT_DESK)
 def desk_create(venue: Venue):
-    keys = ("date", "service", "member", "client_id", "starts_at", "new_name", "new_email", "new_phone")
+    keys = ("date", "service", "member", "client_id", "starts_at", "new_name", "new_email", "new_phone", "payment")
     values = {key: request.form.get(key, "") for key in keys}
     try:
+        values["payment"] = values["payment"] or "at_venue"  # the form's default
+        if values["payment"] not in PAYMENT_CHOICES:
+            raise ValidationFailed(_("Choose how the client pays: at the venue, or by a payment link."))
+        pay_by_link = values["payment"] == "link"
         service = _pick(values["service"], {s.id: s for s in _services(venue)}, _("Pick one of your venue's services."))
         member_id = _member(values["member"], venue)
         starts_at = _starts_at(values["starts_at"])
@@ -305,18 +311,29 @@ def desk_create(venue: Venue):
             team_member_id=member_id,
             staff=current_user._get_current_object(),
             now=_now(),
+            pay_by_link=pay_by_link,
         )
     except DomainError as exc:
         db.session.rollback()
         status = 409 if isinstance(exc, SlotUnavailable) else http_status(exc)
         return _desk_form(venue, status=status, error=exc.message, values=values)
     db.session.commit()
-    message = _(
-        "Booked %(service)s for %(name)s, %(when)s. %(amount)s to pay at the venue.",
-        service=booking.service.name,
-        name=client.name,
-        when=moment_label(booking.starts_at, venue_zone(venue)),
-        amount=format_money(booking.at_venue_minor, booking.currency),
-    )
+    if pay_by_link:
+        message = _(
+            "Booked %(service)s for %(name)s, %(when)s. We've sent them a payment link for %(amount)s; "
+            "until they pay, it is due at the venue.",
+            service=booking.service.name,
+            name=client.name,
+            when=moment_label(booking.starts_at, venue_zone(venue)),
+            amount=format_money(booking.at_venue_minor, booking.currency),
+        )
+    else:
+        message = _(
+            "Booked %(service)s for %(name)s, %(when)s. %(amount)s to pay at the venue.",
+            service=booking.service.name,
+            name=client.name,
+            when=moment_label(booking.starts_at, venue_zone(venue)),
+            amount=format_money(booking.at_venue_minor, booking.currency),
+        )
     flash(message, "success")
     return redirect(url_for("venues_dashboard.booking_details", booking_id=booking.id))

@@ -14,10 +14,14 @@ from app.clients.events import desk_booked
 from app.clients.models import VenueClient
 from app.email import send_email
 from app.notifications.sms import send_sms_later
+from app.payments.desk_links import link_hours, link_url
 
 
 @desk_booked.connect
-def tell_the_client(_sender: str, *, booking: Booking, client: VenueClient) -> None:
+def tell_the_client(_sender: str, *, booking: Booking, client: VenueClient, pay_by_link: bool = False) -> None:
+    """The confirmation; with ``pay_by_link``, the payment link too (app/payments/desk_links.py),
+    in the email and in the text message."""
+    pay_url = link_url(booking) if pay_by_link else None
     if client.email:
         send_email(
             client.email,
@@ -26,11 +30,14 @@ def tell_the_client(_sender: str, *, booking: Booking, client: VenueClient) -> N
             user=booking.customer,
             client_name=client.name,
             booking=booking,
+            pay_url=pay_url,
+            link_hours=link_hours(),
         )
     if client.phone and current_app.config.get("SMS_GATEWAY"):
+        pay = f"Pay online: {pay_url} (or at the venue)." if pay_url else "Pay at the venue."
         send_sms_later(
             client.phone,
             f"{booking.venue.name}: booked {booking.service.name}, {booking_time_short(booking)} "
-            f"(ref {booking.reference}). Pay at the venue.",
+            f"(ref {booking.reference}). {pay}",
             user_id=client.user_id,
         )

@@ -27,13 +27,14 @@ class PaymentKind(enum.StrEnum):
     CHECKOUT = "checkout"  # the order's own payment, at checkout
     TOP_UP = "top_up"  # a later charge for a dearer time (a reschedule)
     FEE = "fee"  # a no-show or late-cancellation fee, charged to the saved card
+    DESK_LINK = "desk_link"  # a desk booking paid online through the link the desk sent (desk_links.py)
 
 
 class Payment(db.Model):
     __tablename__ = "payments"
     __table_args__ = (
         CheckConstraint("status IN ('open', 'processing', 'succeeded', 'failed', 'expired')", name="status_known"),
-        CheckConstraint("kind IN ('checkout', 'top_up', 'fee')", name="kind_known"),
+        CheckConstraint("kind IN ('checkout', 'top_up', 'fee', 'desk_link')", name="kind_known"),
         CheckConstraint("amount_minor >= 0", name="amount_not_negative"),
     )
 

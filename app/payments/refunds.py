@@ -64,7 +64,8 @@ def get_card_payments(order: Order, *, booking_id: int | None = None) -> list[Pa
             select(Payment)
             .where(
                 Payment.order_id == order.id,
-                Payment.kind.in_([PaymentKind.CHECKOUT, PaymentKind.TOP_UP]),
+                # a desk booking's payment link too: a cancellation refunds it like a checkout
+                Payment.kind.in_([PaymentKind.CHECKOUT, PaymentKind.TOP_UP, PaymentKind.DESK_LINK]),
                 Payment.status == PaymentStatus.SUCCEEDED,
             )
             .order_by(Payment.id.desc())

@@ -19,6 +19,8 @@ A top-up payment (``kind='top_up'``, a customer's move to a dearer time) is sett
 app/checkout/top_ups.py on the same events, asked through app/payments/events.py: paid ->
 the move is made (``record_top_up``) and the venue's share of the top-up transferred, or
 refunded in full if it can't be made; failed or expired -> the new time's hold is released.
+A desk booking's payment link (``kind='desk_link'``) is settled by app/payments/desk_links.py:
+paid -> the booking is paid online (or the money refunded when nothing was due any more).
 
 Money that arrives after the holds were released confirms the order while its times are
 still free, and is refunded in full (through the gateway that took it) if they are not.
@@ -36,7 +38,7 @@ from app.booking import order_lifecycle
 from app.booking.models import OrderStatus, ReleaseReason
 from app.extensions import db
 from app.jobs import enqueue, job
-from app.payments import events
+from app.payments import desk_links, events
 from app.payments.models import Payment, PaymentEvent, PaymentKind, PaymentStatus, Refund, RefundStatus
 from app.payments.ports import HANDLED, GatewayEvent
 from app.payments.refunds import refund_in_full, settle_refund
@@ -155,6 +157,8 @@ def mark_paid(payment: Payment, data: dict) -> str:
     """The gateway took the money: ``confirm_paid``; refunded in full if it came too late."""
     if payment.kind == PaymentKind.TOP_UP:
         return _top_up_paid(payment, data)
+    if payment.kind == PaymentKind.DESK_LINK:  # a desk booking's payment link (desk_links.py)
+        return desk_links.settle_paid(payment, data, now=now_utc())
     order = order_lifecycle.lock_order(payment.order_id)  # first, as every settling path does
     if data.get("payment_intent_id"):
         payment.payment_intent_id = data["payment_intent_id"]
@@ -194,6 +198,8 @@ def mark_unpaid(payment: Payment, status: str) -> str:
     """The checkout failed or expired: the order is released (declined or abandoned)."""
     if payment.kind == PaymentKind.TOP_UP:
         return events.ask(events.top_up_unpaid, payment=payment, status=status, now=now_utc())
+    if payment.kind == PaymentKind.DESK_LINK:
+        return desk_links.settle_unpaid(payment, status)
     order = order_lifecycle.lock_order(payment.order_id)
     if payment.status in (PaymentStatus.OPEN, PaymentStatus.PROCESSING):
         payment.status = status

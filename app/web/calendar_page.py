@@ -35,6 +35,7 @@ from app.booking.time_blocks import find_time_blocks
 from app.extensions import db
 from app.messages.models import Side
 from app.money import format_money
+from app.payments import desk_links
 from app.payments.fees import describe_fee, get_fees
 from app.private_cache import follows, valid_until
 from app.rendering import render_page
@@ -161,7 +162,18 @@ def _booking_page(
         calendar_args=CalendarQuery("day", starts.date()).args(),
         thread=thread_context(booking, Side.VENUE),
         intake_answers=answers_for_bookings([booking.id]).get(booking.id, []),
+        payment_link=_payment_link(booking),
     )
+
+
+def _payment_link(booking: Booking) -> dict[str, Any] | None:
+    """A desk booking's payment link (app/payments/desk_links.py): sent, or paid and how much."""
+    if booking.channel != "desk":
+        return None
+    link = desk_links.describe(booking)
+    if link is None:
+        return None
+    return {"paid": link["paid"], "amount": format_money(link["amount_minor"], booking.currency)}
 
 
 B = BookingStatus
@@ -183,6 +195,8 @@ HISTORY_LABELS = {
     "booking.cancel_by_venue": _l("Cancelled by the venue"),
     "booking.reschedule": _l("Moved to another time"),
     "booking.request_accept": _l("Request accepted"),
+    "booking.payment_link_sent": _l("Payment link sent to the client"),
+    "booking.paid_by_link": _l("Paid online by the payment link"),
 }
 
 

@@ -38,6 +38,7 @@ from app.errors import InvalidTransition
 from app.extensions import csrf, db
 from app.i18n import format_locale
 from app.money import format_money
+from app.payments import desk_links
 from app.payments.demo_gateway import (
     SESSION_ID_RE,
     SIGNATURE_HEADER,
@@ -157,11 +158,18 @@ def demo_enabled() -> bool:
 
 
 def get_demo_payment(session_id: str, *, for_update: bool = False) -> Payment:
-    """The demo checkout session, for the order's own customer only; anything else is 404."""
+    """The demo checkout session, for the order's own customer only (signed in); anything else
+    is 404. A desk booking's payment link (desk_links.py) is the exception: its client may have
+    no account, so its session opens for whoever holds its unguessable address, as a gateway's
+    hosted checkout page does."""
     if not demo_enabled() or not SESSION_ID_RE.fullmatch(session_id):
         abort(404)
     query = select(Payment).where(Payment.session_id == session_id, Payment.gateway == DemoGateway.name)
     payment = db.session.scalar(query.with_for_update() if for_update else query)
+    if payment is not None and payment.kind == PaymentKind.DESK_LINK:
+        return payment
+    if not current_user.is_authenticated:
+        abort(current_app.login_manager.unauthorized())  # to sign in, then back here
     if payment is None or payment.order.customer_id != current_user.id:
         abort(404)
     return payment
@@ -184,6 +192,11 @@ def checkout_state(payment: Payment, now: datetime) -> str:
         return "paid"
     if payment.status == PaymentStatus.FAILED or event_id(payment.session_id, "failed") in sent:
         return "declined"
+    if payment.kind == PaymentKind.DESK_LINK:
+        booking = desk_links.booking_of(payment)
+        if booking is None or desk_links.state_of(booking) != desk_links.OPEN:
+            return "released"  # paid another way meanwhile, or cancelled: nothing to pay here
+        return "expired" if payment.status == PaymentStatus.EXPIRED or payment.expires_at <= now else "open"
     if payment.kind == PaymentKind.TOP_UP:
         top_up = get_top_up(payment)
         if top_up is None or top_up.status != "pending" or payment.status == PaymentStatus.EXPIRED:
@@ -230,6 +243,10 @@ def top_up_lines(payment: Payment) -> list[dict[str, Any]]:
 def after_payment_url(payment: Payment, *, paid: bool = False) -> str:
     """Where the customer lands after the demo checkout: the order's return page, or the move's
     (``paid``: as from Stripe's success URL, the page waits for the settling)."""
+    if payment.kind == PaymentKind.DESK_LINK:  # back to the link's own page (a fresh signature)
+        booking = desk_links.booking_of(payment)
+        args = {"paid": 1} if paid else {}
+        return url_for(".desk_link", order_id=payment.order_id, token=desk_links.make_token(booking), **args)
     if payment.kind == PaymentKind.TOP_UP:
         top_up = get_top_up(payment)
         args = {"paid": 1} if paid else {}
@@ -258,10 +275,31 @@ def demo_session_event(payment: Payment, event_type: str, outcome: str, **fields
     return build_event(event_type, obj, event_id=event_id(payment.session_id, outcome))
 
 
+def desk_link_lines(payment: Payment) -> list[dict[str, Any]]:
+    """A payment link's one line: the desk booking and what was due at the venue."""
+    booking = desk_links.booking_of(payment)
+    zone = timefmt.venue_zone(booking.venue)
+    when, ends = timefmt.start_and_end(booking.starts_at, booking.ends_at, zone)
+    amount = format_money(payment.amount_minor, payment.currency)
+    return [
+        {
+            "service": f"{booking.service.name} ({booking.reference})",
+            "venue": booking.venue.name,
+            "when": when,
+            "ends": ends,
+            "timezone": zone.key,
+            "quantity": booking.quantity,
+            "unit_price": amount,
+            "total": amount,
+        }
+    ]
+
+
 def demo_page(payment: Payment, form: DemoCardForm, *, status: int = 200) -> Response:
     order = payment.order
     zone = timefmt.venue_zone(order.bookings[0].venue) if order.bookings else None
-    top_up = payment.kind == PaymentKind.TOP_UP
+    # A payment link's page is a top-up's in form: one line, nothing back to a cart.
+    top_up = payment.kind in (PaymentKind.TOP_UP, PaymentKind.DESK_LINK)
     due = amount_due(order)
     saves_card = keeps_card(order.bookings)
     amount_label = format_money(payment.amount_minor, payment.currency)
@@ -275,9 +313,14 @@ def demo_page(payment: Payment, form: DemoCardForm, *, status: int = 200) -> Res
                 "id": order.id,
                 "url": after_payment_url(payment) if top_up else url_for("booking.order", order_id=order.id),
             },
-            lines=top_up_lines(payment) if top_up else order_lines(order),
+            lines=desk_link_lines(payment)
+            if payment.kind == PaymentKind.DESK_LINK
+            else top_up_lines(payment)
+            if top_up
+            else order_lines(order),
             promo=promo_lines(order) if not top_up else {},
             top_up=top_up,
+            desk_link=payment.kind == PaymentKind.DESK_LINK,
             amount=amount_label,
             pay_verb=_("Pay %(amount)s", amount=amount_label) if payment.amount_minor else _("Save your card"),
             pay_label=due.pay_label if due.due_at_venue_minor and not top_up else None,
@@ -297,6 +340,24 @@ def closed_page(payment: Payment, state: str) -> Response:
     """A demo session that can't take a payment any more (declined, released or expired): say why, 409."""
     order = payment.order
     zone = timefmt.venue_zone(order.bookings[0].venue) if order.bookings else None
+    if payment.kind == PaymentKind.DESK_LINK:
+        messages = {
+            "declined": _("The card was declined, so nothing was charged. You can try again from your link."),
+            "released": _("There is nothing to pay here any more: the booking was paid or cancelled meanwhile."),
+            "expired": _("This checkout expired, so nothing was charged. Open your payment link again to pay."),
+        }
+        return no_store(
+            render_page(
+                "payments/demo_closed.html",
+                status=409,
+                message=messages[state],
+                state=state,
+                return_url=after_payment_url(payment),
+                lines=desk_link_lines(payment),
+                top_up=True,
+                desk_link=True,
+            )
+        )
     if payment.kind == PaymentKind.TOP_UP:
         top_up = get_top_up(payment)
         message = (top_up.outcome if top_up and top_up.outcome else None) or (
@@ -337,11 +398,12 @@ def closed_page(payment: Payment, state: str) -> Response:
 
 
 @bp.get("/demo/<session_id>")
-@login_required
 def demo_checkout(session_id: str) -> Response:
     payment = get_demo_payment(session_id)
     state = checkout_state(payment, datetime.now(UTC))
     if state == "paid":
+        if payment.kind == PaymentKind.DESK_LINK:
+            return redirect(after_payment_url(payment), 303)
         return redirect(url_for(".returned", order_id=payment.order_id), 303)
     if state != "open":
         return closed_page(payment, state)
@@ -349,7 +411,6 @@ def demo_checkout(session_id: str) -> Response:
 
 
 @bp.post("/demo/<session_id>/pay")
-@login_required
 def demo_pay(session_id: str) -> Response:
     payment = get_demo_payment(session_id, for_update=True)  # a double submit waits, then sees it paid
     state = checkout_state(payment, datetime.now(UTC))
@@ -388,13 +449,14 @@ def demo_pay(session_id: str) -> Response:
 
 
 @bp.post("/demo/<session_id>/cancel")
-@login_required
 def demo_cancel(session_id: str) -> Response:
     """ "Cancel and return": the order is released (times free at once) and its items go back
     to the cart, where the customer lands. Stripe's own cancel link leads to the order page,
     which offers "Change my order" for the same."""
     payment = get_demo_payment(session_id)
     if checkout_state(payment, datetime.now(UTC)) == "paid":
+        return redirect(after_payment_url(payment), 303)
+    if payment.kind == PaymentKind.DESK_LINK:  # walking away from a link: it still works, nothing charged
         return redirect(after_payment_url(payment), 303)
     if payment.kind == PaymentKind.TOP_UP:  # walking away from a move: the booking keeps its time
         try:

@@ -1,0 +1,80 @@
+"""The page a desk booking's payment link opens (``/payments/link/<order_id>/<token>``), for its
+client, signed in or not: the booking and what is due, and "Pay" (a hosted checkout through the
+gateway, app/payments/desk_links.py). A tampered link, or one naming another order, is a 404
+that reveals nothing; an expired one a 410 saying to ask the venue; a paid booking says so (200),
+a cancelled one too (409). The page is never stored (no-store)."""
+
+from __future__ import annotations
+
+from flask import redirect, request
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from app import timefmt
+from app.booking.models import Booking
+from app.errors import Conflict
+from app.extensions import db
+from app.money import format_money
+from app.payments import desk_links
+from app.payments.views.pay import no_store
+from app.rendering import render_page
+from app.web.blueprints import payments as bp
+
+MAX_TOKEN = 300  # our tokens are about 90 characters; anything far longer is not one of ours
+
+
+def _page(booking: Booking | None, token: str, *, status: int = 200, error: str = "", state: str = "") -> Response:
+    context: dict = {"booking": None, "error": error, "state": state, "token": token}
+    if booking is not None:
+        zone = timefmt.venue_zone(booking.venue)
+        paid = desk_links.paid_by_link(booking)
+        context.update(
+            booking=booking,
+            when=timefmt.span_label(booking.starts_at, booking.ends_at, zone),
+            timezone=zone.key,
+            due=format_money(booking.at_venue_minor, booking.currency),
+            paid_amount=format_money(paid.amount_minor, paid.currency) if paid else "",
+            confirming=request.args.get("paid") == "1" and state == desk_links.OPEN,
+        )
+    return no_store(render_page("payments/desk_link.html", status=status, **context))
+
+
+def _read(order_id: int, token: str) -> Booking | Response:
+    if len(token) > MAX_TOKEN:
+        return _page(None, "", status=404, error=_("This payment link is not valid."))
+    try:
+        return desk_links.read_link(order_id, token)
+    except desk_links.LinkExpired as exc:
+        return _page(None, "", status=410, error=exc.message)
+    except desk_links.LinkNotValid as exc:
+        return _page(None, "", status=404, error=exc.message)
+
+
+def _status(state: str) -> int:
+    return 409 if state == desk_links.CANCELLED else 200
+
+
+@bp.get("/link/<int:order_id>/<token>")
+def desk_link(order_id: int, token: str) -> Response:
+    booking = _read(order_id, token)
+    if isinstance(booking, Response):
+        return booking
+    state = desk_links.state_of(booking)
+    return _page(booking, token, status=_status(state), state=state)
+
+
+@bp.post("/link/<int:order_id>/<token>")
+def desk_link_pay(order_id: int, token: str) -> Response:
+    booking = _read(order_id, token)
+    if isinstance(booking, Response):
+        return booking
+    try:
+        payment = desk_links.start_link_payment(booking)
+    except Conflict as exc:
+        db.session.rollback()
+        state = desk_links.state_of(booking)
+        return _page(
+            booking, token, status=_status(state) if state != desk_links.OPEN else 409, error=exc.message, state=state
+        )
+    db.session.commit()
+    return redirect(payment.checkout_url, 303)
