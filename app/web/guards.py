@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import abort, current_app, g, redirect, session, url_for
+from flask import abort, current_app, flash, g, redirect, session, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
+from flask_login import current_user, logout_user
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -159,6 +160,16 @@ def may_open(endpoint: str) -> bool:
     return role in getattr(view, "venue_roles", OWNER_AND_MANAGER)
 
 
+def _sign_out_former_staff() -> Any:
+    """A staff login whose membership was removed. Removing ends their sessions at once, but a
+    worker may trust a session it read within the last CACHE_VERSION_TTL; such a request is
+    signed out here and sent to sign in, rather than meeting a bare 403."""
+    session.clear()
+    logout_user()
+    flash(_("You are no longer on this venue's team, so you were signed out."), "info")
+    return redirect(url_for("accounts.sign_in"))
+
+
 def venue_required(
     view: Callable | None = None, *, roles: frozenset[str] | set[str] = OWNER_AND_MANAGER, allow_no_venue: bool = False
 ) -> Callable:
@@ -179,6 +190,8 @@ def venue_required(
         @functools.wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             access = current_access()
+            if access is None and current_user.is_staff and staff.find_membership(current_user.id) is None:
+                return _sign_out_former_staff()
             if access is None or access.role not in allowed:
                 abort(403)
             venue = g.venue_resolved[0]
