@@ -16,11 +16,16 @@ from app.errors import Conflict
 from app.extensions import db
 from app.money import format_money
 from app.payments import desk_links
-from app.payments.views.pay import no_store
 from app.rendering import render_page
 from app.web.blueprints import payments as bp
 
 MAX_TOKEN = 300  # our tokens are about 90 characters; anything far longer is not one of ours
+
+
+def no_store(response: Response) -> Response:
+    """The link's page is the client's alone: never kept by a browser or a proxy."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _page(booking: Booking | None, token: str, *, status: int = 200, error: str = "", state: str = "") -> Response:
