@@ -28,7 +28,9 @@ def count_replies() -> int:
     return db.session.scalar(select(func.count()).select_from(ReviewReply))
 
 
-def test_the_owner_answers_once_and_it_shows_under_the_review_with_the_venue_name(web, provider, review, outbox, run_jobs):
+def test_the_owner_answers_once_and_it_shows_under_the_review_with_the_venue_name(
+    web, provider, review, outbox, run_jobs
+):
     web.sign_in_as(provider)
     page = web.get("/provider/reviews")
     assert page.status_code == 200 and "Good massage" in page.text and "Publish answer" in page.text
@@ -52,7 +54,9 @@ def test_the_owner_answers_once_and_it_shows_under_the_review_with_the_venue_nam
 def test_the_answer_is_edited_in_place_and_the_customer_is_told_only_once(web, provider, review):
     web.sign_in_as(provider)
     web.post(reply_path(review), {"body": ANSWER})
-    response = web.post(reply_path(review), {"body": "Thank you! Fixed the timing now."}, headers={"HX-Request": "true"})
+    response = web.post(
+        reply_path(review), {"body": "Thank you! Fixed the timing now."}, headers={"HX-Request": "true"}
+    )
 
     assert response.status_code == 200
     assert "Answer updated." in response.headers["HX-Trigger"]  # the toast
