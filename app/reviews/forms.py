@@ -71,7 +71,7 @@ class ReportForm(FlaskForm):
         choices=[("", _l("Choose a reason")), *REPORT_REASONS.items()],
         validate_choice=False,  # the service refuses an unknown reason with its own words
     )
-    details = TextAreaField(_l("What is wrong with it?"), filters=[_strip])
+    message = TextAreaField(_l("What is wrong with it?"), filters=[_strip])  # stored as the report's details
 
 
 class DecisionForm(FlaskForm):

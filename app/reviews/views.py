@@ -166,7 +166,7 @@ def report_review(venue: Venue, review_id: int) -> Response:
             review,
             reporter=current_user._get_current_object(),
             reason=form.reason.data or "",
-            details=form.details.data or "",
+            details=form.message.data or "",
         )
     except IntegrityError as exc:  # reported twice at once: the other one won
         db.session.rollback()
@@ -180,7 +180,7 @@ def report_review(venue: Venue, review_id: int) -> Response:
             review_id,
             refusal,
             report_error=refusal.message,
-            report_draft={"reason": form.reason.data or "", "details": form.details.data or ""},
+            report_draft={"reason": form.reason.data or "", "message": form.message.data or ""},
         )
     db.session.commit()
     return _done(venue, review_id, _("Review reported. Our team will look at it and tell you what they decide."))

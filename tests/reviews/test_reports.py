@@ -14,7 +14,7 @@ from app.reviews import replies
 from app.reviews.models import ReportStatus, Review, ReviewReport, ReviewStatus
 from tests.booking.helpers import make_bookable_venue
 
-REPORT = {"reason": "personal", "details": "It names our therapist's home street."}
+REPORT = {"reason": "personal", "message": "It names our therapist's home street."}
 
 
 def report_path(review) -> str:
@@ -41,13 +41,13 @@ def test_a_venue_reports_a_review_once_and_the_admins_are_told(web, provider, ad
     report = db.session.scalar(select(ReviewReport))
     assert (report.reason, report.details, report.reporter_id, report.status) == (
         "personal",
-        REPORT["details"],
+        REPORT["message"],
         provider.id,
         ReportStatus.OPEN,
     )
     assert [n.title for n in notices_of(admin, "review_reported")] == ["Calm Rooms reported a review"]
 
-    again = web.post(report_path(review), {"reason": "fake", "details": "And again."})
+    again = web.post(report_path(review), {"reason": "fake", "message": "And again."})
     assert again.status_code == 409 and "already reported" in again.text
     assert count_reports() == 1
 
@@ -55,10 +55,10 @@ def test_a_venue_reports_a_review_once_and_the_admins_are_told(web, provider, ad
 @pytest.mark.parametrize(
     ("form", "message"),
     [
-        ({"reason": "", "details": "Words."}, "Choose a reason from the list."),
-        ({"reason": "boring", "details": "Words."}, "Choose a reason from the list."),
-        ({"reason": "fake", "details": "  "}, "Tell us what is wrong with this review."),
-        ({"reason": "fake", "details": "x" * 1001}, "Keep the details under 1000 characters."),
+        ({"reason": "", "message": "Words."}, "Choose a reason from the list."),
+        ({"reason": "boring", "message": "Words."}, "Choose a reason from the list."),
+        ({"reason": "fake", "message": "  "}, "Tell us what is wrong with this review."),
+        ({"reason": "fake", "message": "x" * 1001}, "Keep the details under 1000 characters."),
     ],
     ids=["no-reason", "unknown-reason", "no-details", "too-long"],
 )
@@ -80,7 +80,7 @@ def test_another_venue_cannot_report_and_csrf_is_checked(web, make_user, provide
 
 
 def test_an_admin_removes_a_reported_review_and_both_sides_are_told(web, provider, customer, admin, review):
-    replies.report_review(review, reporter=provider, **REPORT)
+    replies.report_review(review, reporter=provider, reason="personal", details=REPORT["message"])
     web.sign_in_as(admin)
     page = web.get("/admin/review-reports")
     assert "It names our therapist" in page.text and "Good massage" in page.text
@@ -121,7 +121,7 @@ def test_an_admin_keeps_a_reported_review_and_both_sides_are_told(web, provider,
 
 
 def test_only_admins_decide_and_an_unknown_report_is_a_404(web, provider, review):
-    replies.report_review(review, reporter=provider, **REPORT)
+    replies.report_review(review, reporter=provider, reason="personal", details=REPORT["message"])
     web.sign_in_as(provider)
     assert web.get("/admin/review-reports").status_code == 403
     assert web.post(f"/admin/review-reports/{review.report.id}/keep", {}).status_code == 403
