@@ -5,11 +5,10 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectField, StringField, TextAreaField
+from wtforms import RadioField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from app.reviews.models import BODY_MAX_LENGTH, BODY_MIN_LENGTH
-from app.reviews.replies import REPORT_REASONS
 from app.reviews.service import HIDE_REASON_MAX_LENGTH
 
 STAR_CHOICES = [(5, "5 stars: excellent"), (4, "4: good"), (3, "3: fine"), (2, "2: poor"), (1, "1: bad")]
@@ -66,11 +65,9 @@ class ReplyForm(FlaskForm):
 class ReportForm(FlaskForm):
     """A venue's report of a review: a reason from the list and a few words."""
 
-    reason = SelectField(
-        _l("Reason"),
-        choices=[("", _l("Choose a reason")), *REPORT_REASONS.items()],
-        validate_choice=False,  # the service refuses an unknown reason with its own words
-    )
+    # one of app.reviews.replies.REPORT_REASONS (the page lists them); the service refuses any
+    # other value with its own words
+    reason = StringField(_l("Reason"), filters=[_strip])
     message = TextAreaField(_l("What is wrong with it?"), filters=[_strip])  # stored as the report's details
 
 

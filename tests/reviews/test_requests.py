@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import func, select, text
 
 from app.accounts.models import Role
-from app.booking import lifecycle
 from app.booking.models import BookingStatus
 from app.extensions import db
 from app.notifications.models import NotificationPreference, SmsNumber
@@ -37,8 +36,13 @@ def review_emails(outbox, customer) -> list:
     return [m for m in outbox if m.to == [customer.email] and m.subject.startswith("How was")]
 
 
-def test_completing_a_visit_asks_once_by_email_with_the_review_link(app, provider, customer, visit, outbox, run_jobs):
-    lifecycle.mark(visit, "complete", actor=provider)
+def test_completing_a_visit_asks_once_by_email_with_the_review_link(
+    app, web, provider, customer, visit, outbox, run_jobs
+):
+    web.sign_in_as(provider)
+    assert web.post(f"/provider/bookings/{visit.id}/complete", {}).status_code == 302  # back to the calendar
+    db.session.refresh(visit)
+    assert visit.status == BookingStatus.COMPLETED
     (job_id,) = request_jobs()
     scheduled = db.session.execute(text("SELECT scheduled_at FROM procrastinate_jobs WHERE id = :id"), {"id": job_id})
     assert scheduled.scalar() >= visit.ends_at + timedelta(minutes=app.config["REVIEW_REQUEST_DELAY_MINUTES"])
@@ -84,9 +88,13 @@ def test_never_after_a_no_show_or_a_cancellation(ctx, customer, visit, status):
     assert requests_sent() == 0
 
 
-def test_a_no_show_mark_plans_no_request(ctx, provider, visit):
-    lifecycle.mark(visit, "no_show", actor=provider)
+def test_a_no_show_mark_plans_no_request(web, provider, visit):
+    web.sign_in_as(provider)
+    assert web.post(f"/provider/bookings/{visit.id}/no-show", {}).status_code == 302
+    db.session.refresh(visit)
+    assert visit.status == BookingStatus.NO_SHOW
     assert request_jobs() == []
+    assert request_review(visit.id) is None
 
 
 def test_not_when_already_reviewed_or_too_late(ctx, customer, visit):
