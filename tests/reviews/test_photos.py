@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from app.admin.models import AuditEntry
 from app.extensions import db
+from app.privacy.deletion import erase_account
 from app.reviews.models import Review, ReviewPhoto
 from app.storage import get_storage
 from tests.reviews.conftest import png
@@ -99,3 +100,13 @@ def test_removing_a_photo_is_for_admins_and_an_unknown_photo_is_a_404(web, custo
     web.sign_in_as(admin)
     assert web.post(f"/admin/reviews/{photo.review_id}/photos/999999/remove", {}).status_code == 404
     assert count(ReviewPhoto) == 1
+
+
+def test_erasing_the_account_deletes_the_photos_files(web, customer, visit):
+    web.sign_in_as(customer)
+    web.post(review_path(visit), {**GOOD, "photos": files(png())})
+    keys = [v["key"] for v in db.session.scalar(select(ReviewPhoto)).variants.values()]
+    erase_account(customer)
+    db.session.commit()
+    assert (count(Review), count(ReviewPhoto)) == (0, 0)
+    assert not any(get_storage().exists(key) for key in keys)
