@@ -155,6 +155,10 @@ class Config:
     IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 24_000_000)
     IMAGE_DECODE_SLOTS = env_int("IMAGE_DECODE_SLOTS", 1)  # images decoded at once per process
     IMAGE_DECODE_WAIT_SECONDS = env_int("IMAGE_DECODE_WAIT_SECONDS", 20)
+    # Photos on a customer's review (up to app.reviews.models.PHOTOS_MAX each): smaller than a
+    # venue's gallery photos, shown at 1200 px at most (docs/reviews.md).
+    REVIEW_PHOTO_MAX_BYTES = env_int("REVIEW_PHOTO_MAX_BYTES", 4 * 1024 * 1024)  # three fit in MAX_CONTENT_LENGTH
+    REVIEW_PHOTO_MAX_PIXELS = env_int("REVIEW_PHOTO_MAX_PIXELS", 24_000_000)
 
     # Maps: a tile URL template such as https://tile.example.com/{z}/{x}/{y}.png. Unset, the
     # location picker draws no tiles (only the pin); its origin is added to the CSP img-src.
@@ -171,6 +175,8 @@ class Config:
     BOOKING_MIN_NOTICE_MINUTES = env_int("BOOKING_MIN_NOTICE_MINUTES", 60)
     BOOKING_MAX_ADVANCE_DAYS = env_int("BOOKING_MAX_ADVANCE_DAYS", 90)
     HOLD_MINUTES = env_int("HOLD_MINUTES", 30)  # Stripe Checkout's minimum session life
+    # A completed visit's review request goes this long after the appointment ends (docs/reviews.md).
+    REVIEW_REQUEST_DELAY_MINUTES = env_int("REVIEW_REQUEST_DELAY_MINUTES", 120)
     # How often an open page asks for the navigation bell's unread count (docs/notifications-centre.md).
     NOTIFICATIONS_POLL_SECONDS = env_int("NOTIFICATIONS_POLL_SECONDS", 30)
     WAITLIST_OFFER_MINUTES = env_int("WAITLIST_OFFER_MINUTES", 15)  # how long a waitlist offer holds its time

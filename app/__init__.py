@@ -171,7 +171,7 @@ def register_domains(app: Flask) -> None:
 
 def _public_models() -> tuple[type, ...]:
     """Models whose rows public pages show: a committed change to one bumps the cache version."""
-    from app.reviews.models import Review
+    from app.reviews.models import Review, ReviewPhoto, ReviewReply
     from app.venues.models import (
         FAQ,
         Category,
@@ -184,7 +184,10 @@ def _public_models() -> tuple[type, ...]:
         VenueSlug,
     )
 
-    return (Venue, VenueSlug, VenueImage, Service, OpeningHours, Closure, TeamMember, FAQ, Category, Review)
+    return (
+        *(Venue, VenueSlug, VenueImage, Service, OpeningHours, Closure, TeamMember, FAQ, Category, Review),
+        *(ReviewReply, ReviewPhoto),  # an answer or a photo under a review on the venue page
+    )
 
 
 def _watch_rows(cache_versions) -> None:
@@ -197,7 +200,7 @@ def _watch_rows(cache_versions) -> None:
     from app.private_cache import user_namespace
     from app.promos.cart import promo_namespace
     from app.promos.models import CartPromo, PromoCode
-    from app.reviews.models import Review
+    from app.reviews.models import Review, ReviewPhoto, ReviewReply
     from app.schedules.models import ScheduleException, TimeOff, WorkingHours
     from app.venues.models import TeamMember
 
@@ -243,6 +246,8 @@ def _watch_rows(cache_versions) -> None:
     cache_versions.watch_rows(UserSession, session_owner)
     cache_versions.watch_rows(Payment, customer_via(Order, "order_id"))
     cache_versions.watch_rows(Refund, customer_via(Booking, "booking_id"))
+    for model in (ReviewReply, ReviewPhoto):  # the answer and photos on the customer's review page
+        cache_versions.watch_rows(model, customer_via(Review, "review_id"))
 
     def member_venue_times(row) -> str | None:
         member = object_session(row).get(TeamMember, row.team_member_id)

@@ -41,7 +41,7 @@ class NotificationPreference(db.Model):
     __table_args__ = (
         CheckConstraint(
             "kind IN ('booking_confirmations', 'reminders', 'changes', 'waitlist_offers', 'marketing',"
-            " 'venue_activity', 'daily_agenda')",
+            " 'venue_activity', 'daily_agenda', 'reviews')",
             name="kind_known",
         ),
         CheckConstraint("channel IN ('email', 'sms')", name="channel_known"),

@@ -9,6 +9,8 @@ app/notifications/centre.py) are always on: they are not a channel one can turn 
 Marketing by email follows the recorded marketing consent
 (app/privacy/consent.py), so the privacy page and this one never disagree. SMS is only ever
 sent to a person who has given a mobile number, whatever the stored choice.
+
+``reviews`` (review requests and answers to one's reviews) is a customer's kind too.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ KINDS: dict[str, str] = {
     "changes": "Changes and cancellations",
     "waitlist_offers": "Waitlist offers",
     "marketing": "Offers and news",
+    "reviews": "Review requests and answers to your reviews",
     "venue_activity": "Your venue's bookings and activity",
     "daily_agenda": "Tomorrow's agenda, each evening",
 }

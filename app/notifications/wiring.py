@@ -14,6 +14,8 @@ from app.notifications import (
     moves,  # noqa: F401  (reminders and emails for a moved booking)
     reminders,
     requests,  # noqa: F401  (a request-to-book accepted: the customer is told)
+    review_notices,  # noqa: F401  (answers to reviews, reports and their decisions, told)
+    review_requests,  # noqa: F401  (a completed visit's one request for a review, and its job)
     sms,  # noqa: F401  (its send job)
 )
 

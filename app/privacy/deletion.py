@@ -48,7 +48,7 @@ from app.payments.service import refund_booking
 from app.privacy.files import delete_files_after_commit
 from app.privacy.models import AccountDeletion, ConsentRecord, DataExport
 from app.promos.models import CartPromo
-from app.reviews.models import Review
+from app.reviews.models import Review, ReviewPhoto
 from app.reviews.service import refresh_venue_rating
 from app.saved.models import SavedVenue
 from app.urls import absolute_url
@@ -193,11 +193,13 @@ def erase_account(user: User, *, now: datetime | None = None) -> None:
     identifiers = [v for v in (user.email, user.name, user.phone) if v]
     _scrub_audit_log(user, identifiers)
     _scrub_payment_events(user, identifiers)
+    photo_keys = review_photo_keys(user.id)  # the files of their reviews' photos (the rows go with the reviews)
     _remove_account_data(user)
     centre.redact(identifiers)  # other people's notices that name them (a venue named after its owner)
     # The venues' client books keep the visits but no longer name the person (docs/privacy.md).
     anonymise_for_user(user.id, now=now)
     keys = [user.avatar_key] if user.avatar_key else []
+    keys += photo_keys
     keys += [
         e.storage_key
         for e in db.session.scalars(select(DataExport).where(DataExport.user_id == user.id))
@@ -219,6 +221,11 @@ def erase_account(user: User, *, now: datetime | None = None) -> None:
     user.last_sign_in_at = None
     user.deletion_due_at = None
     audit.record("account.erased", actor_id=None, subject_type="account", subject_id=user.id)
+
+
+def review_photo_keys(user_id: int) -> list[str]:
+    photos = db.session.scalars(select(ReviewPhoto).join(Review).where(Review.customer_id == user_id))
+    return [size["key"] for photo in photos for size in photo.variants.values() if size.get("key")]
 
 
 def _remove_account_data(user: User) -> None:

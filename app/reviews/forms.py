@@ -50,3 +50,28 @@ class ReviewForm(FlaskForm):
 
 class HideForm(FlaskForm):
     reason = StringField(_l("Reason"), validators=[Length(max=HIDE_REASON_MAX_LENGTH)])
+
+
+def _strip(value: object) -> object:
+    return value.strip() if isinstance(value, str) else value
+
+
+class ReplyForm(FlaskForm):
+    """The venue's answer to a review; the rules (empty, too long) are the service's."""
+
+    body = TextAreaField(_l("Your answer"), filters=[_strip])
+
+
+class ReportForm(FlaskForm):
+    """A venue's report of a review: a reason from the list and a few words."""
+
+    # one of app.reviews.replies.REPORT_REASONS (the page lists them); the service refuses any
+    # other value with its own words
+    reason = StringField(_l("Reason"), filters=[_strip])
+    message = TextAreaField(_l("What is wrong with it?"), filters=[_strip])  # stored as the report's details
+
+
+class DecisionForm(FlaskForm):
+    """An admin's note on a report's decision (needed to remove the review)."""
+
+    note = StringField(_l("Reason"), filters=[_strip])

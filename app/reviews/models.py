@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, SmallInteger, String, Text, func
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, SmallInteger, String, Text, func, text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
@@ -47,3 +49,111 @@ class Review(db.Model):
     booking: Mapped[Booking] = relationship()
     venue: Mapped[Venue] = relationship()
     customer: Mapped[User] = relationship()
+    reply: Mapped[ReviewReply | None] = relationship(back_populates="review")
+    report: Mapped[ReviewReport | None] = relationship(back_populates="review")
+    photos: Mapped[list[ReviewPhoto]] = relationship(back_populates="review", order_by="ReviewPhoto.position")
+
+
+REPLY_MAX_LENGTH = 1000
+REPORT_DETAILS_MAX_LENGTH = 1000
+PHOTOS_MAX = 3  # photos on one review
+
+
+class ReviewReply(db.Model):
+    """The venue's one answer to a review: written by its owner or a manager, editable, hidden
+    by an admin as a review is."""
+
+    __tablename__ = "review_replies"
+    __table_args__ = (
+        CheckConstraint(f"char_length(body) BETWEEN 1 AND {REPLY_MAX_LENGTH}", name="body_length"),
+        CheckConstraint("status IN ('published', 'hidden')", name="status_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Once per review: a unique constraint, not only a check in code.
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"), unique=True)
+    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default=ReviewStatus.PUBLISHED)
+    hidden_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+    review: Mapped[Review] = relationship(back_populates="reply")
+    venue: Mapped[Venue] = relationship()
+
+
+class ReportReason(enum.StrEnum):
+    FAKE = "fake"
+    NOT_A_VISIT = "not_a_visit"
+    OFFENSIVE = "offensive"
+    PERSONAL = "personal"
+    OTHER = "other"
+
+
+class ReportStatus(enum.StrEnum):
+    OPEN = "open"
+    KEPT = "kept"  # an admin read it and left the review up
+    REMOVED = "removed"  # an admin hid the review
+
+
+class ReviewReport(db.Model):
+    """A venue's report of a review it thinks breaks the rules: once per review; an admin decides."""
+
+    __tablename__ = "review_reports"
+    __table_args__ = (
+        CheckConstraint("reason IN ('fake', 'not_a_visit', 'offensive', 'personal', 'other')", name="reason_known"),
+        CheckConstraint(f"char_length(details) BETWEEN 1 AND {REPORT_DETAILS_MAX_LENGTH}", name="details_length"),
+        CheckConstraint("status IN ('open', 'kept', 'removed')", name="status_known"),
+        CheckConstraint("(status = 'open') = (decided_at IS NULL)", name="decided_when_closed"),
+        Index("ix_review_reports_open", "created_at", postgresql_where=text("status = 'open'")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"), unique=True)
+    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), index=True)
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reason: Mapped[str] = mapped_column(String(20))
+    details: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default=ReportStatus.OPEN)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decision_note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    review: Mapped[Review] = relationship(back_populates="report")
+    venue: Mapped[Venue] = relationship()
+
+
+class ReviewPhoto(db.Model):
+    """A photo on a review, checked and re-encoded as venue photos are (app/images.py)."""
+
+    __tablename__ = "review_photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    alt_text: Mapped[str] = mapped_column(String(200))
+    # {"thumb": {"key": ..., "width": ..., "height": ...}, "large": {...}}
+    variants: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    review: Mapped[Review] = relationship(back_populates="photos")
+
+    def variant(self, name: str) -> dict[str, Any]:
+        return self.variants.get(name) or next(iter(self.variants.values()), {})
+
+
+class ReviewRequest(db.Model):
+    """The one request for a review after a completed visit: the row is the "once"."""
+
+    __tablename__ = "review_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"), unique=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    channels: Mapped[str] = mapped_column(String(20), default="")  # "email", "sms", "email,sms" or "" (none chosen)
+    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

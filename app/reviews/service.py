@@ -4,13 +4,14 @@ the venue's average and count. Views call these and commit once. A review writte
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.accounts.models import User
 from app.admin import audit
@@ -19,6 +20,7 @@ from app.errors import Conflict, ValidationFailed
 from app.extensions import db
 from app.reviews.events import review_posted
 from app.reviews.models import BODY_MAX_LENGTH, BODY_MIN_LENGTH, Review, ReviewStatus
+from app.reviews.photos import convert_photos, store_photos
 from app.venues.models import Venue
 
 REVIEW_WINDOW = timedelta(days=90)  # after the appointment ends
@@ -58,9 +60,17 @@ def find_review(booking_id: int) -> Review | None:
     return db.session.scalar(select(Review).where(Review.booking_id == booking_id))
 
 
-def create_review(booking: Booking, *, customer: User, rating: int, body: str, now: datetime | None = None) -> Review:
-    """Write the customer's review of ``booking``, refresh the venue's average and fire
-    ``review_posted`` once."""
+def create_review(
+    booking: Booking,
+    *,
+    customer: User,
+    rating: int,
+    body: str,
+    photos: Sequence[bytes] = (),
+    now: datetime | None = None,
+) -> Review:
+    """Write the customer's review of ``booking`` (with up to PHOTOS_MAX ``photos``, the
+    uploads' bytes), refresh the venue's average and fire ``review_posted`` once."""
     now = now or datetime.now(UTC)
     body = body.strip()
     if not 1 <= rating <= 5:
@@ -78,11 +88,15 @@ def create_review(booking: Booking, *, customer: User, rating: int, body: str, n
         raise NotReviewable(verdict.reason)
     if find_review(booking.id) is not None:
         raise AlreadyReviewed(_("You have already reviewed this booking."))
+    converted = convert_photos(list(photos)) if photos else []  # a bad file refuses the review, before any write
     review = Review(booking_id=booking.id, venue_id=booking.venue_id, customer_id=customer.id, rating=rating, body=body)
     db.session.add(review)
     # The unique constraint on booking_id is the backstop for two submissions at once: the
     # second insert waits for the first and then fails (the view answers 409).
     db.session.flush()
+    if converted:
+        alt = _("Customer's photo of %(service)s", service=booking.service.name)
+        store_photos(review, converted, alt_text=alt)
     refresh_venue_rating(booking.venue_id)
     review_posted.send("customer", review=review, venue_id=booking.venue_id)
     return review
@@ -145,7 +159,12 @@ def venue_reviews(venue_id: int, *, limit: int = 10, offset: int = 0) -> list[Re
             select(Review)
             .where(Review.venue_id == venue_id, Review.status == ReviewStatus.PUBLISHED)
             # Each review's author and booked service come in the same query (many-to-one joins).
-            .options(joinedload(Review.customer), joinedload(Review.booking).joinedload(Booking.service))
+            .options(
+                joinedload(Review.customer),
+                joinedload(Review.booking).joinedload(Booking.service),
+                joinedload(Review.reply),
+                selectinload(Review.photos),
+            )
             .order_by(Review.created_at.desc(), Review.id.desc())
             .limit(limit)
             .offset(offset)

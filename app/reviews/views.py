@@ -1,11 +1,13 @@
-"""Review pages: the customer's form under their booking (``booking`` blueprint) and the admins'
-moderation list (``admin`` blueprint). The rules live in app.reviews.service."""
+"""Review pages: the customer's form under their booking (``booking`` blueprint), the venue's
+reviews with its answers and reports (``venues_dashboard``), and the admins' moderation of
+reviews, answers, photos and reports (``admin``). The rules live in app.reviews.service,
+replies and photos."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
@@ -19,16 +21,18 @@ from app.booking.presenting import booking_row
 from app.errors import DomainError
 from app.extensions import db
 from app.ops.errors import http_status
-from app.rendering import render_page
-from app.reviews import service
-from app.reviews.forms import HideForm, ReviewForm
-from app.reviews.models import Review
+from app.rendering import add_toast, is_htmx, render_page
+from app.reviews import photos, replies, service
+from app.reviews.forms import DecisionForm, HideForm, ReplyForm, ReportForm, ReviewForm
+from app.reviews.models import PHOTOS_MAX, Review, ReviewReply, ReviewReport
 from app.venues.models import Venue
 from app.web.blueprints import admin as admin_bp
 from app.web.blueprints import booking as booking_bp
-from app.web.guards import get_own_booking
+from app.web.blueprints import dashboard as dashboard_bp
+from app.web.guards import OWNER_AND_MANAGER, get_own_booking, venue_required
 
 STATUS_FILTERS = {"published": "Published", "hidden": "Hidden", "all": "All"}
+VENUE_PAGE_SIZE = 20  # reviews per page of the venue's own list
 
 
 # -- the customer's review ----------------------------------------------------------------------
@@ -48,7 +52,11 @@ def review_booking(reference: str) -> Response:
         else:
             try:
                 service.create_review(
-                    booking, customer=current_user._get_current_object(), rating=form.rating.data, body=form.body.data
+                    booking,
+                    customer=current_user._get_current_object(),
+                    rating=form.rating.data,
+                    body=form.body.data,
+                    photos=uploaded_photos(),
                 )
                 db.session.commit()
             except IntegrityError as exc:  # the same booking reviewed twice at once: the other one won
@@ -74,7 +82,120 @@ def review_booking(reference: str) -> Response:
         verdict=verdict,
         form=form,
         error=error,
+        photos_max=PHOTOS_MAX,
+        photo_mb=format(current_app.config["REVIEW_PHOTO_MAX_BYTES"] / (1024 * 1024), "g"),
     )
+
+
+def uploaded_photos() -> list[bytes]:
+    """The files of the form's "photos" field (empty file inputs left out); at most one more
+    than allowed is read, enough for the service to refuse the lot."""
+    files = [f for f in request.files.getlist("photos") if f and f.filename]
+    return [f.read() for f in files[: PHOTOS_MAX + 1]]
+
+
+# -- the venue's reviews: answers and reports ----------------------------------------------------
+
+
+@dashboard_bp.get("/reviews")
+@venue_required(roles=OWNER_AND_MANAGER)
+def venue_reviews(venue: Venue) -> Response:
+    page = parse_page(request.args.get("page"))
+    rows = replies.reviews_for_venue(venue.id, limit=VENUE_PAGE_SIZE + 1, offset=(page - 1) * VENUE_PAGE_SIZE)
+    return render_page(
+        "reviews/venue_reviews.html",
+        venue=venue,
+        reviews=rows[:VENUE_PAGE_SIZE],
+        page=page,
+        has_next=len(rows) > VENUE_PAGE_SIZE,
+        reasons=replies.REPORT_REASONS,
+    )
+
+
+def _review_item(venue: Venue, review_id: int, *, status: int = 200, **extra: object) -> Response:
+    """One review of the venue's page, as its HTMX fragment (or the whole page without HTMX)."""
+    review = replies.reviews_for_venue_one(venue.id, review_id)
+    return render_page(
+        "reviews/venue_reviews.html",
+        "review_item",
+        status=status,
+        venue=venue,
+        reviews=[review],
+        review=review,
+        page=1,
+        has_next=False,
+        reasons=replies.REPORT_REASONS,
+        **extra,
+    )
+
+
+def _own_review(venue: Venue, review_id: int) -> Review:
+    try:
+        return replies.venue_review(venue.id, review_id, for_update=True)
+    except DomainError:
+        abort(404)  # another venue's review is not there, from here
+
+
+@dashboard_bp.post("/reviews/<int:review_id>/reply")
+@venue_required(roles=OWNER_AND_MANAGER)
+def reply_to_review(venue: Venue, review_id: int) -> Response:
+    review = _own_review(venue, review_id)
+    form = ReplyForm()
+    first = review.reply is None
+    try:
+        if not form.validate():  # the CSRF token
+            raise BadFilter(next(iter(form.errors.values()))[0])
+        replies.save_reply(review, author=current_user._get_current_object(), body=form.body.data or "")
+    except DomainError as refusal:
+        db.session.rollback()
+        return _refused(venue, review_id, refusal, reply_error=refusal.message, reply_draft=form.body.data or "")
+    db.session.commit()
+    message = _("Answer published under the review.") if first else _("Answer updated.")
+    return _done(venue, review_id, message)
+
+
+@dashboard_bp.post("/reviews/<int:review_id>/report")
+@venue_required(roles=OWNER_AND_MANAGER)
+def report_review(venue: Venue, review_id: int) -> Response:
+    review = _own_review(venue, review_id)
+    form = ReportForm()
+    try:
+        if not form.validate():
+            raise BadFilter(next(iter(form.errors.values()))[0])
+        replies.report_review(
+            review,
+            reporter=current_user._get_current_object(),
+            reason=form.reason.data or "",
+            details=form.message.data or "",
+        )
+    except IntegrityError as exc:  # reported twice at once: the other one won
+        db.session.rollback()
+        if "uq_review_reports_review_id" not in str(exc.orig):
+            raise
+        return _refused(venue, review_id, replies.AlreadyReported(_("You have already reported this review.")))
+    except DomainError as refusal:
+        db.session.rollback()
+        return _refused(
+            venue,
+            review_id,
+            refusal,
+            report_error=refusal.message,
+            report_draft={"reason": form.reason.data or "", "message": form.message.data or ""},
+        )
+    db.session.commit()
+    return _done(venue, review_id, _("Review reported. Our team will look at it and tell you what they decide."))
+
+
+def _done(venue: Venue, review_id: int, message: str) -> Response:
+    if is_htmx():
+        return add_toast(_review_item(venue, review_id), message)
+    flash(message, "success")
+    return redirect(url_for("venues_dashboard.venue_reviews") + f"#review-{review_id}", 303)
+
+
+def _refused(venue: Venue, review_id: int, refusal: DomainError, **extra: object) -> Response:
+    extra.setdefault("report_error" if "report" in request.path else "reply_error", refusal.message)
+    return _review_item(venue, review_id, status=http_status(refusal), **extra)
 
 
 # -- moderation ---------------------------------------------------------------------------------
@@ -92,7 +213,13 @@ def _render_list(*, error: str | None = None, status: int = 200) -> Response:
         raise BadFilter(_("Unknown status filter. Choose one from the list."))
     q = request.args.get("q", "").strip()[:100]
     page = parse_page(request.args.get("page"))
-    query = select(Review).options(selectinload(Review.venue), selectinload(Review.customer))
+    query = select(Review).options(
+        selectinload(Review.venue),
+        selectinload(Review.customer),
+        selectinload(Review.reply),
+        selectinload(Review.photos),
+        selectinload(Review.report),
+    )
     if status_filter != "all":
         query = query.where(Review.status == status_filter)
     if q:
@@ -114,6 +241,7 @@ def _render_list(*, error: str | None = None, status: int = 200) -> Response:
         has_next=found.has_next,
         form=HideForm(formdata=None),
         error=error,
+        open_reports=replies.count_open_reports(),
     )
 
 
@@ -136,3 +264,88 @@ def moderate_review(review_id: int, action: str) -> Response:
     db.session.commit()
     flash(_("Review hidden from the venue's page.") if action == "hide" else _("Review published again."), "success")
     return redirect(url_for("admin.reviews", status=request.args.get("status", "published")), 303)
+
+
+@admin_bp.post("/reviews/<int:review_id>/reply/<any(hide, publish):action>")
+@role_required("admin")
+def moderate_reply(review_id: int, action: str) -> Response:
+    reply = db.session.scalars(
+        select(ReviewReply).where(ReviewReply.review_id == review_id).with_for_update()
+    ).one_or_none()
+    if reply is None:
+        abort(404)
+    form = HideForm()
+    try:
+        if not form.validate():
+            raise BadFilter(next(iter(form.errors.values()))[0])
+        replies.set_reply_visibility(
+            reply, hidden=action == "hide", actor=current_user._get_current_object(), reason=form.reason.data or ""
+        )
+    except DomainError as refusal:
+        db.session.rollback()
+        return _render_list(error=refusal.message, status=http_status(refusal))
+    db.session.commit()
+    flash(_("Answer hidden from the venue's page.") if action == "hide" else _("Answer published again."), "success")
+    return redirect(url_for("admin.reviews", status=request.args.get("status", "published")), 303)
+
+
+@admin_bp.post("/reviews/<int:review_id>/photos/<int:photo_id>/remove")
+@role_required("admin")
+def remove_review_photo(review_id: int, photo_id: int) -> Response:
+    review = db.session.scalars(select(Review).where(Review.id == review_id).with_for_update()).one_or_none()
+    if review is None:
+        abort(404)
+    form = HideForm()
+    try:
+        if not form.validate():
+            raise BadFilter(next(iter(form.errors.values()))[0])
+        photos.remove_photo(review, photo_id, actor=current_user._get_current_object(), reason=form.reason.data or "")
+    except DomainError as refusal:
+        db.session.rollback()
+        return _render_list(error=refusal.message, status=http_status(refusal))
+    db.session.commit()
+    flash(_("Photo removed."), "success")
+    return redirect(url_for("admin.reviews", status=request.args.get("status", "published")), 303)
+
+
+@admin_bp.get("/review-reports")
+@role_required("admin")
+def review_reports() -> Response:
+    return _render_reports()
+
+
+def _render_reports(*, error: str | None = None, status: int = 200) -> Response:
+    return render_page(
+        "admin/review_reports.html",
+        status=status,
+        reports=replies.open_reports(),
+        reasons=replies.REPORT_REASONS,
+        form=DecisionForm(formdata=None),
+        error=error,
+    )
+
+
+@admin_bp.post("/review-reports/<int:report_id>/<any(keep, remove):decision>")
+@role_required("admin")
+def decide_review_report(report_id: int, decision: str) -> Response:
+    report = db.session.scalars(
+        select(ReviewReport).where(ReviewReport.id == report_id).with_for_update()
+    ).one_or_none()
+    if report is None:
+        abort(404)
+    form = DecisionForm()
+    try:
+        if not form.validate():
+            raise BadFilter(next(iter(form.errors.values()))[0])
+        replies.decide_report(
+            report, keep=decision == "keep", actor=current_user._get_current_object(), note=form.note.data or ""
+        )
+    except DomainError as refusal:
+        db.session.rollback()
+        return _render_reports(error=refusal.message, status=http_status(refusal))
+    db.session.commit()
+    flash(
+        _("Review kept; the venue is told.") if decision == "keep" else _("Review removed; both sides are told."),
+        "success",
+    )
+    return redirect(url_for("admin.review_reports"), 303)

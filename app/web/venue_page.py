@@ -19,6 +19,7 @@ from app.booking.policy import describe_service_rules
 from app.i18n import format_locale
 from app.money import format_money
 from app.payouts.accounts import takes_paid_bookings
+from app.reviews.models import ReviewPhoto
 from app.reviews.service import rating_breakdown, venue_reviews
 from app.timefmt import day_words, venue_zone
 from app.urls import absolute_url
@@ -39,6 +40,7 @@ def build_venue_page(venue: Venue, *, now: datetime) -> dict[str, Any]:
     meta_description = summarize(description, DESCRIPTION_LENGTH) or (
         f"Book treatments at {venue.name}{' in ' + venue.city if venue.city else ''} on CozyWish."
     )
+    reviews = reviews_summary(venue)
     title_parts = [venue.name]
     if venue.category and venue.city:
         title_parts.append(f"{venue.category.name} in {venue.city}")
@@ -79,7 +81,7 @@ def build_venue_page(venue: Venue, *, now: datetime) -> dict[str, Any]:
             for member in venue.team
         ],
         "faqs": [{"id": faq.id, "question": faq.question, "answer": faq.answer} for faq in venue.faqs],
-        "reviews": reviews_summary(venue),
+        "reviews": reviews,
         "contact": contact_details(venue),
         "seo": {
             "title": " – ".join(title_parts),
@@ -92,11 +94,12 @@ def build_venue_page(venue: Venue, *, now: datetime) -> dict[str, Any]:
             "postal_code": venue.postcode,
             "country_name": country_name(venue.country),
         },
-        "json_ld": local_business_json_ld(venue, canonical_url, gallery, services),
+        "json_ld": local_business_json_ld(venue, canonical_url, gallery, services, reviews),
     }
 
 
 DESCRIPTION_LENGTH = 155
+JSON_LD_REVIEWS = 5  # the newest reviews in the page's JSON-LD
 
 
 UPCOMING_CLOSURES = 6
@@ -122,10 +125,34 @@ def reviews_summary(venue: Venue, limit: int = 10) -> dict[str, Any]:
                 "body": review.body,
                 "author": (review.customer.name or "A customer").split()[0],
                 "month": day_words(review.created_at.date(), "MMMM y"),
+                "date": review.created_at.date().isoformat(),
                 "service": review.booking.service.name,
+                "photos": [review_photo(photo) for photo in review.photos if photo.variant("thumb").get("key")],
+                "reply": (
+                    {
+                        "venue": venue.name,
+                        "body": review.reply.body,
+                        "date": day_words(review.reply.created_at.date(), "d MMMM y"),
+                        "iso_date": review.reply.created_at.date().isoformat(),
+                    }
+                    if review.reply is not None and review.reply.status == "published"
+                    else None
+                ),
             }
             for review in venue_reviews(venue.id, limit=limit)
         ],
+    }
+
+
+def review_photo(photo: ReviewPhoto) -> dict[str, Any]:
+    """A review photo's thumbnail, linked to its large size."""
+    thumb, large = photo.variant("thumb"), photo.variant("large")
+    return {
+        "src": url_for("main.media", key=thumb["key"]),
+        "width": thumb["width"],
+        "height": thumb["height"],
+        "large": url_for("main.media", key=large["key"]),
+        "alt": photo.alt_text,
     }
 
 
@@ -295,9 +322,17 @@ def contact_details(venue: Venue) -> dict[str, Any]:
 
 
 def local_business_json_ld(
-    venue: Venue, canonical_url: str, gallery: list[dict[str, Any]], services: list[Service]
+    venue: Venue,
+    canonical_url: str,
+    gallery: list[dict[str, Any]],
+    services: list[Service],
+    reviews: dict[str, Any] | None = None,
 ) -> Markup:
-    """schema.org LocalBusiness, safe inside <script>: no '<', '>' or '&' survives unescaped."""
+    """schema.org LocalBusiness, safe inside <script>: no '<', '>' or '&' survives unescaped.
+
+    With published reviews it carries ``aggregateRating`` (the venue row's average and count,
+    the same numbers the page shows) and the newest reviews as ``review``, for search engines'
+    stars (Google's review snippet rules: docs/reviews.md); without any it carries neither."""
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "LocalBusiness",
@@ -346,6 +381,24 @@ def local_business_json_ld(
                 for s in services
             ],
         }
+    if reviews and venue.review_count and venue.rating is not None:
+        data["aggregateRating"] = {
+            "@type": "AggregateRating",
+            "ratingValue": float(venue.rating),
+            "reviewCount": int(venue.review_count),
+            "bestRating": 5,
+            "worstRating": 1,
+        }
+        data["review"] = [
+            {
+                "@type": "Review",
+                "author": {"@type": "Person", "name": r["author"]},
+                "datePublished": r["date"],
+                "reviewRating": {"@type": "Rating", "ratingValue": r["rating"], "bestRating": 5, "worstRating": 1},
+                "reviewBody": r["body"],
+            }
+            for r in reviews["latest"][:JSON_LD_REVIEWS]
+        ]
     data = {k: v for k, v in data.items() if v not in ("", [], None)}
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     escaped = text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")

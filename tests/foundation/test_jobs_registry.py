@@ -27,6 +27,7 @@ TASKS = {
     "privacy.build_export",
     "privacy.erase_due_accounts",
     "privacy.retention",
+    "reviews.request",
     "search.refresh_free_time",
     "search.reindex_venues",
     "sms.deliver",

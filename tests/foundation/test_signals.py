@@ -40,7 +40,11 @@ def test_each_signal_has_its_receivers_after_create_app(app):
         "app.checkout.top_ups.give_way_to_a_move",  # a move waiting for its top-up gives way
         "app.notifications.moves.on_moved",
     ]
-    assert receivers(events.booking_marked) == ["app.payments.receivers.no_show_fee"]
+    # a no-show's fee (payments); a completed visit's one review request (notifications)
+    assert receivers(events.booking_marked) == [
+        "app.notifications.review_requests.plan_review_request",
+        "app.payments.receivers.no_show_fee",
+    ]
     # a request-to-book accepted: the customer's email (declined and lapsed are cancellations)
     assert receivers(events.request_answered) == ["app.notifications.requests.on_accepted"]
     assert receivers(events.order_paid) == [
@@ -68,6 +72,10 @@ def test_each_signal_has_its_receivers_after_create_app(app):
     # the venue's people are told; the rating itself is recounted inline (same transaction, venue
     # row lock), and search and the page caches follow the venue row's rating (app/reviews/events.py)
     assert receivers(review_events.review_posted) == ["app.notifications.activity.tell_venue_of_review"]
+    # a venue's first answer to a review: the customer; a report: the admins; its decision: both sides
+    assert receivers(review_events.review_replied) == ["app.notifications.review_notices.tell_customer_of_reply"]
+    assert receivers(review_events.review_reported) == ["app.notifications.review_notices.tell_admins_of_report"]
+    assert receivers(review_events.report_decided) == ["app.notifications.review_notices.tell_both_sides"]
     assert receivers(payout_signals.payout_paid) == ["app.notifications.activity.tell_venue_of_payout"]
     # a data export: the booking messages (messages sit above privacy, so they add their own file)
     assert receivers(privacy_events.export_collecting) == ["app.messages.exports.add_messages"]

@@ -80,6 +80,7 @@ def build_world(make_user, customer) -> StaffWorld:
         "client_id": 987654,
         "question_id": 987654,
         "message_id": 987654,
+        "review_id": 987654,
         "day": (today + timedelta(days=4)).isoformat(),
         "direction": "up",
     }

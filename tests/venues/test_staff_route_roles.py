@@ -137,6 +137,10 @@ EXPECTED: dict[str, frozenset[str]] = {
     D + "client_card": EVERYONE,
     D + "post_venue_message": EVERYONE,
     D + "report_venue_message": EVERYONE,
+    # the venue's reviews: answering and reporting speak for the venue, so the owner and managers
+    D + "venue_reviews": OWNER_AND_MANAGER,
+    D + "reply_to_review": OWNER_AND_MANAGER,
+    D + "report_review": OWNER_AND_MANAGER,
 }
 
 ROLES = ("owner", "manager", "receptionist", "practitioner")

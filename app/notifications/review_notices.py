@@ -1,0 +1,104 @@
+"""What happens to a review, told to the people it concerns: the customer hears of the venue's
+first answer to their review; the admins hear of a review a venue reported; the venue and the
+reviewer hear the admins' decision on it. A notice in the notification centre always (once per
+key), and by email and text message on the channels each chose: customers for "Review requests
+and answers to your reviews" (``reviews``), the venue's people for venue activity."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from app.accounts.models import Role, User
+from app.email import send_email
+from app.extensions import db
+from app.notifications.activity import site_path, site_url, tell_venue
+from app.notifications.centre import notify
+from app.notifications.preferences import EMAIL, SMS, channels_for, get_sms_number
+from app.notifications.sms import send_sms_later
+from app.reviews.events import report_decided, review_replied, review_reported
+from app.reviews.models import ReportStatus, Review, ReviewReply, ReviewReport
+
+REVIEWS = "reviews"  # the customer's kind of message (app/notifications/preferences.py)
+
+
+def tell_reviewer(customer: User, *, title: object, body: str, link: str, key: str, sms: str) -> bool:
+    """A notice for the review's author (once per ``key``), and email and text as they chose."""
+    if notify(customer, REVIEWS, title, body=body, link=link, key=key) is None:
+        return False
+    channels = channels_for(customer, REVIEWS)
+    if EMAIL in channels:
+        send_email(
+            customer.email, title, "review_news", user=customer, lines=[body] if body else [], link_url=site_url(link)
+        )
+    if SMS in channels:
+        send_sms_later(get_sms_number(customer.id) or "", f"CozyWish: {sms}", user_id=customer.id)
+    return True
+
+
+def review_link(review: Review) -> str:
+    return site_path("booking.review_booking", reference=review.booking.reference)
+
+
+@review_replied.connect
+def tell_customer_of_reply(sender: str, *, review: Review, reply: ReviewReply, first: bool) -> None:
+    """The first answer only: an edit of it tells nobody again."""
+    if not first:
+        return
+    venue = review.venue
+    tell_reviewer(
+        review.customer,
+        title=_l("%(venue)s answered your review", venue=venue.name),
+        body=reply.body[:300],
+        link=review_link(review),
+        key=f"review-reply:{review.id}",
+        sms=f"{venue.name} answered your review.",
+    )
+
+
+@review_reported.connect
+def tell_admins_of_report(sender: str, *, report: ReviewReport) -> None:
+    admins = db.session.scalars(select(User).where(User.role == Role.ADMIN, User.is_active_account.is_(True)))
+    for admin in admins:
+        notify(
+            admin,
+            "review_reported",
+            _l("%(venue)s reported a review", venue=report.venue.name),
+            body=report.details[:300],
+            link=site_path("admin.review_reports"),
+            key=f"review-report:{report.id}",
+        )
+
+
+@report_decided.connect
+def tell_both_sides(decision: str, *, report: ReviewReport) -> None:
+    review, venue = report.review, report.venue
+    removed = decision == ReportStatus.REMOVED
+    tell_venue(
+        venue,
+        title=(
+            _l("We removed the review you reported at %(venue)s", venue=venue.name)
+            if removed
+            else _l("We kept the review you reported at %(venue)s", venue=venue.name)
+        ),
+        body=report.decision_note or "",
+        link=site_path("venues_dashboard.venue_reviews") + f"#review-{review.id}",
+        key=f"review-report-decided:{report.id}",
+        sms=f"the review you reported was {'removed' if removed else 'kept'}.",
+    )
+    tell_reviewer(
+        review.customer,
+        title=(
+            _l("Your review of %(venue)s was removed", venue=venue.name)
+            if removed
+            else _l("Your review of %(venue)s stays published", venue=venue.name)
+        ),
+        body=(
+            report.decision_note or ""
+            if removed
+            else str(_l("The venue asked us to check your review; it follows our rules, so it stays up."))
+        ),
+        link=review_link(review),
+        key=f"review-report-decided:{report.id}",
+        sms=f"your review of {venue.name} was {'removed' if removed else 'checked and stays published'}.",
+    )
