@@ -137,6 +137,20 @@ EXPECTED: dict[str, frozenset[str]] = {
     D + "client_card": EVERYONE,
     D + "post_venue_message": EVERYONE,
     D + "report_venue_message": EVERYONE,
+    # outgoing webhooks and the website's booking button: the owner and managers
+    **{
+        D + name: OWNER_AND_MANAGER
+        for name in (
+            "webhooks",
+            "add_webhook",
+            "delete_webhook",
+            "enable_webhook",
+            "webhook_log",
+            "resend_webhook",
+            "booking_button",
+            "save_site_origins",
+        )
+    },
 }
 
 ROLES = ("owner", "manager", "receptionist", "practitioner")
