@@ -47,7 +47,7 @@ def parse_origin(raw: str, *, allow_http: bool) -> str:
 
 
 def parse_origins(text: str) -> list[str]:
-    """One origin per line (or separated by spaces or commas), checked and without repeats."""
+    """Origins separated by commas or spaces, each checked, without repeats."""
     allow_http = current_app.config["EMBED_ALLOW_HTTP_ORIGINS"]
     found: list[str] = []
     for raw in re.split(r"[\s,]+", (text or "")[:2000]):

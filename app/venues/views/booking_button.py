@@ -36,7 +36,7 @@ def _page(venue: Venue, *, status: int = 200, error: str = "", origins_text: str
         status=status,
         venue=venue,
         snippet=snippet(venue),
-        origins_text="\n".join(venue.site_origins or []) if origins_text is None else origins_text,
+        origins_text=", ".join(venue.site_origins or []) if origins_text is None else origins_text,
         error=error,
         max_origins=MAX_ORIGINS,
         panel_url=url_for("embed.panel", slug=venue.slug),
