@@ -226,7 +226,7 @@ def emit(venue_id: int, event_type: str, data: dict[str, Any], *, now: datetime 
 # -- delivery -------------------------------------------------------------------------------------
 
 
-@job()
+@job(name="webhooks.deliver")
 def deliver_job(delivery_id: int) -> None:
     deliver(delivery_id)
     db.session.commit()

@@ -32,7 +32,7 @@ def queued_deliveries() -> list[dict]:
     rows = db.session.execute(
         text(
             "SELECT args, scheduled_at, status FROM procrastinate_jobs "
-            "WHERE task_name = 'app.webhooks.service.deliver_job' ORDER BY id"
+            "WHERE task_name = 'webhooks.deliver' ORDER BY id"
         )
     ).mappings()
     return [dict(row) for row in rows]
@@ -147,7 +147,7 @@ def test_the_last_retry_failing_turns_the_endpoint_off_and_tells_the_owner(
     assert not endpoint.enabled and endpoint.disabled_reason == "retries_exhausted"
     notice = db.session.scalars(select(Notice).where(Notice.user_id == provider.id)).one()
     assert "turned off" in notice.title
-    db.session.execute(text("DELETE FROM procrastinate_jobs WHERE task_name = 'app.webhooks.service.deliver_job'"))
+    db.session.execute(text("DELETE FROM procrastinate_jobs WHERE task_name = 'webhooks.deliver'"))
     run_jobs()
     (mail,) = [m for m in outbox if m.to == [provider.email]]
     assert receiver.url("/fail") in mail.body
