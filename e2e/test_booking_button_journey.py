@@ -134,9 +134,13 @@ def test_a_booking_made_on_the_venues_own_site_carries_no_commission(
         # -- 4. The order is the venue's own channel, with no commission. -------------------------
         order = the_order(live_server, customer_email)
         assert order == {"status": "paid", "channel": "venue_site", "commission": 0, "gross": 7000}
-        # Escape closes the panel on the venue's page.
+        # Back on the venue's page, Escape closes the panel (from the page's own focus: a key
+        # pressed inside the frame stays in the frame) and focus returns to the button.
+        guest.bring_to_front()
+        dialog.get_by_role("button", name="Close").focus()
         guest.keyboard.press("Escape")
         expect(dialog).to_have_count(0)
+        expect(guest.get_by_role("button", name="Book now")).to_be_focused()
     finally:
         site.shutdown()
         site.server_close()
