@@ -31,8 +31,7 @@ def endpoint_for(venue, receiver, path="/ok", events=("booking.created",)):
 def queued_deliveries() -> list[dict]:
     rows = db.session.execute(
         text(
-            "SELECT args, scheduled_at, status FROM procrastinate_jobs "
-            "WHERE task_name = 'webhooks.deliver' ORDER BY id"
+            "SELECT args, scheduled_at, status FROM procrastinate_jobs WHERE task_name = 'webhooks.deliver' ORDER BY id"
         )
     ).mappings()
     return [dict(row) for row in rows]
