@@ -16,7 +16,7 @@ from app.extensions import db
 from app.notifications.models import Notice
 from app.webhooks import service, signing
 from app.webhooks.models import WebhookAttempt, WebhookDelivery
-from tests.booking.helpers import book, future_slot, make_bookable_venue
+from tests.booking.helpers import book, future_slot, make_bookable_venue, move_to_past
 
 
 @pytest.fixture
@@ -195,3 +195,35 @@ def test_ssrf_the_resolved_address_is_checked_again_at_send_time(app, salon, rec
     attempt = service.deliver(delivery_id)
     assert attempt.status_code is None and "private or reserved" in attempt.error
     assert receiver.received == []
+
+
+def test_moves_reviews_and_payouts_become_events(salon, customer, receiver, run_jobs):
+    from app.booking.events import booking_moved
+    from app.payouts.signals import payout_paid
+    from app.reviews.service import create_review
+
+    venue, svc = salon
+    endpoint_for(venue, receiver, events=("booking.rescheduled", "review.created", "payout.paid"))
+    booking = book(customer, svc, future_slot(days=3, hour=10))
+    before = booking.starts_at
+    booking_moved.send(
+        "customer", booking=booking, from_starts_at=before, refunded_minor=0, paid_minor=0, now=datetime.now(UTC)
+    )
+    arrival = datetime(2026, 12, 1, tzinfo=UTC)
+    payout_paid.send(
+        "demo", venue_id=venue.id, payout_id="po_123", amount_minor=5100, currency="GBP", arrival_at=arrival
+    )
+    move_to_past(booking, hours=3)
+    booking.status = "completed"
+    review = create_review(booking, customer=customer, rating=5, body="Warm stones, calm room, lovely.")
+    run_jobs()
+    events = {e["type"]: e["data"] for e in (json.loads(h.body) for h in receiver.hits("/ok"))}
+    assert events["review.created"]["id"] == review.id and events["review.created"]["rating"] == 5
+    assert events["booking.rescheduled"]["previous_starts_at"] == before.isoformat()
+    assert events["booking.rescheduled"]["moved_by"] == "customer"
+    assert events["payout.paid"] == {
+        "id": "po_123",
+        "venue_id": venue.id,
+        "amount": {"amount_minor": 5100, "currency": "GBP"},
+        "arrival_at": "2026-12-01T00:00:00+00:00",
+    }
