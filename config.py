@@ -220,6 +220,24 @@ class Config:
     # largest reminder offset, a week).
     REMINDER_LINK_MAX_AGE_HOURS = env_int("REMINDER_LINK_MAX_AGE_HOURS", 8 * 24)
 
+    # Outgoing webhooks (docs/webhooks.md). In production a webhook URL must be https and may not
+    # resolve to a loopback, private, link-local, multicast or reserved address (checked when it
+    # is saved and again at each send, against DNS rebinding); development and tests allow both.
+    # Timeouts in seconds; retries after these many minutes (about 3 days in all), then the
+    # delivery has failed and the endpoint is turned off, as it is after WEBHOOKS_DISABLE_AFTER
+    # failed attempts in a row.
+    WEBHOOKS_ALLOW_PRIVATE = env_bool("WEBHOOKS_ALLOW_PRIVATE", False)
+    WEBHOOKS_REQUIRE_HTTPS = env_bool("WEBHOOKS_REQUIRE_HTTPS", True)
+    WEBHOOKS_CONNECT_TIMEOUT = env_float("WEBHOOKS_CONNECT_TIMEOUT", 3.0)
+    WEBHOOKS_READ_TIMEOUT = env_float("WEBHOOKS_READ_TIMEOUT", 5.0)
+    WEBHOOKS_RETRY_MINUTES = (1, 5, 30, 120, 360, 720, 1440, 1440)
+    WEBHOOKS_DISABLE_AFTER = env_int("WEBHOOKS_DISABLE_AFTER", 15)
+    WEBHOOKS_PER_VENUE = 10  # endpoints a venue may have
+
+    # The booking button (docs/booking-button.md): a venue's website origins must be https in
+    # production; development and tests (a second local server) may use http.
+    EMBED_ALLOW_HTTP_ORIGINS = env_bool("EMBED_ALLOW_HTTP_ORIGINS", False)
+
     # Privacy (docs/privacy.md): grace period before an account is erased, how long a data
     # export's link works, how many exports a day, and how long the retention job keeps things.
     ACCOUNT_DELETION_GRACE_DAYS = env_int("ACCOUNT_DELETION_GRACE_DAYS", 14)
@@ -248,6 +266,9 @@ class Config:
 class DevelopmentConfig(Config):
     DEBUG = env_bool("FLASK_DEBUG", False)
     MAIL_BACKEND = env("MAIL_BACKEND", "file")
+    WEBHOOKS_ALLOW_PRIVATE = env_bool("WEBHOOKS_ALLOW_PRIVATE", True)  # a receiver on this machine
+    WEBHOOKS_REQUIRE_HTTPS = env_bool("WEBHOOKS_REQUIRE_HTTPS", False)
+    EMBED_ALLOW_HTTP_ORIGINS = env_bool("EMBED_ALLOW_HTTP_ORIGINS", True)
 
 
 class TestingConfig(Config):
@@ -268,6 +289,11 @@ class TestingConfig(Config):
     # Test venues are made without a payout account; the payouts tests turn this off.
     PAYOUTS_COLLECT_BEFORE_ENABLED = True
     SMS_GATEWAY = "console"
+    # Webhooks reach the tests' local receiver; the SSRF tests turn production's rules back on.
+    WEBHOOKS_ALLOW_PRIVATE = True
+    WEBHOOKS_REQUIRE_HTTPS = False
+    WEBHOOKS_READ_TIMEOUT = 0.5
+    EMBED_ALLOW_HTTP_ORIGINS = True
 
 
 class ProductionConfig(Config):

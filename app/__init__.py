@@ -149,6 +149,7 @@ def register_domains(app: Flask) -> None:
     from app.promos import wiring as promos
     from app.vouchers import wiring as vouchers
     from app.waitlist import wiring as waitlist
+    from app.webhooks import wiring as webhooks
     from search import wiring as search
 
     for domain in (
@@ -164,6 +165,7 @@ def register_domains(app: Flask) -> None:
         waitlist,
         privacy,
         messages,
+        webhooks,
         search,
     ):
         domain.init_app(app)
@@ -302,7 +304,7 @@ def register_blueprints(app: Flask) -> None:
     then register every blueprint, in the order that decides which rule wins a tie."""
     from app.accounts.views import devices, oidc, passkeys, sign_in, two_factor  # noqa: F401
     from app.admin.views import orders, users, venues  # noqa: F401  (users, audit; orders, refunds; approvals)
-    from app.booking.views import book, calendar, cart, check_in, moves, my_bookings  # noqa: F401
+    from app.booking.views import book, calendar, cart, check_in, embed, moves, my_bookings  # noqa: F401
     from app.booking.views import orders as booking_orders  # noqa: F401
     from app.clients import views as client_pages  # noqa: F401  (the client book, the desk's new booking)
     from app.discovery.views import search, synonyms  # noqa: F401
@@ -321,12 +323,20 @@ def register_blueprints(app: Flask) -> None:
     from app.reviews import views as review_pages  # noqa: F401
     from app.saved import views as saved_pages  # noqa: F401
     from app.schedules import views as schedule_pages  # noqa: F401
-    from app.venues.views import catalog, dashboard, intake, public, staff  # noqa: F401  (staff: logins and roles)
+    from app.venues.views import (  # noqa: F401  (staff: logins and roles)
+        booking_button,
+        catalog,
+        dashboard,
+        intake,
+        public,
+        staff,
+    )
     from app.vouchers import views as voucher_pages  # noqa: F401
     from app.waitlist import views as waitlist_pages  # noqa: F401
     from app.web import blueprints
     from app.web import views as main_pages  # noqa: F401  (the home page)
     from app.web.viewer import is_saved
+    from app.webhooks import views as webhook_pages  # noqa: F401  (a venue's webhook endpoints and log)
 
     app.register_blueprint(blueprints.main)  # home page
     app.register_blueprint(blueprints.accounts)  # sign-in, profile, two-factor, passkeys, devices
@@ -343,6 +353,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(blueprints.vouchers)  # gift vouchers: buying, the printable voucher, checking a code
     app.register_blueprint(blueprints.notifications)  # preferences, venue reminder times, one-tap links, SMS log
     app.register_blueprint(blueprints.waitlist)  # join, My waitlist, offers
+    app.register_blueprint(blueprints.embed)  # the booking button's panel, framed by the venue's own site
     app.add_template_global(is_saved)
     csrf.exempt(blueprints.ops)
 

@@ -47,5 +47,6 @@ from app.venues.models import (  # noqa: F401
 )
 from app.vouchers.models import Voucher, VoucherEntry, VoucherPurchase  # noqa: F401
 from app.waitlist.models import WaitlistEntry, WaitlistOffer  # noqa: F401
+from app.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint  # noqa: F401
 from search.places import Place  # noqa: F401
 from search.synonyms import SearchSynonym  # noqa: F401

@@ -132,9 +132,12 @@ def add_item(
     team_member_id: int | None,
     now: datetime | None = None,
     answers: Mapping[str, str] | None = None,
+    via_site_venue_id: int | None = None,
 ) -> CartItem:
     """Add a service at a time to the cart; ``answers`` are the booking form's intake fields
-    (app/booking/intake.py). Refused with CartItemInvalid, nothing added."""
+    (app/booking/intake.py). ``via_site_venue_id``: chosen through that venue's booking button on
+    its own website (only the button's route passes it; it must be the service's venue).
+    Refused with CartItemInvalid, nothing added."""
     now = now or now_utc()
     if starts_at.tzinfo is None:
         raise CartItemInvalid(_("That time is not valid."))
@@ -152,6 +155,8 @@ def add_item(
     # Payouts answers (no payout account yet); the client book too (a blocked client).
     if problem := cart_refusal({service.venue_id}, user_id=owner.user_id):
         raise CartItemInvalid(problem)
+    if via_site_venue_id is not None and via_site_venue_id != service.venue_id:
+        raise CartItemInvalid(_("That service isn't offered by this venue."))
     intake_answers = clean_answers(service, answers)
     check_patch_test(service, starts_at, customer_id=owner.user_id, cart=current)
     item = CartItem(
@@ -163,6 +168,7 @@ def add_item(
         quantity=quantity,
         expires_at=now + timedelta(hours=current_app.config["CART_ITEM_HOURS"]),
         intake_answers=intake_answers or None,
+        via_site_venue_id=via_site_venue_id,
     )
     db.session.add(item)
     db.session.flush()

@@ -58,6 +58,9 @@ booking_cancelled = signals.signal("booking-cancelled", doc="A confirmed booking
 # A booking's appointment was marked (sender: ``complete`` or ``no_show``); receivers get
 # ``booking``. A no-show's fee listens to it.
 booking_marked = signals.signal("booking-marked", doc="A booking was marked completed or no-show.")
+# A booking was checked in at the front desk, the first time (sender: ``desk``); receivers get
+# ``booking`` and ``now``. The venue's webhooks listen (app/webhooks/receivers.py).
+booking_checked_in = signals.signal("booking-checked-in", doc="A booking was checked in at the front desk.")
 # A service of these venues is going into a cart: receivers get ``venue_ids`` and ``user_id``
 # (None for a signed-out cart) and answer why they can't take online bookings now (a message
 # naming them) or None. Payouts answers (no enabled payout account yet, app/payouts/receivers.py),

@@ -86,9 +86,18 @@ class CartItem(db.Model):
     # The customer's answers to the service's intake questions, as asked when it was added:
     # [{"question": ..., "answer": ...}] (app/booking/intake.py); copied to the booking at checkout.
     intake_answers: Mapped[list[dict[str, str]] | None] = mapped_column(JSONB)
+    # Set only by the booking button's own route (app/booking/views/embed.py): the venue whose
+    # website the item was chosen on. An order made only of such items of that one venue is
+    # the venue's own channel (no commission).
+    via_site_venue_id: Mapped[int | None] = mapped_column(Integer, default=None)
 
     service: Mapped[Service] = relationship()
     team_member: Mapped[TeamMember | None] = relationship()
+
+
+class OrderChannel(enum.StrEnum):
+    MARKETPLACE = "marketplace"  # found and booked on CozyWish
+    VENUE_SITE = "venue_site"  # the booking button on the venue's own website: no commission
 
 
 class Order(db.Model):
@@ -101,6 +110,7 @@ class Order(db.Model):
         CheckConstraint("total_minor >= 0", name="total_not_negative"),
         CheckConstraint("voucher_applied_minor BETWEEN 0 AND total_minor", name="voucher_applied_in_total"),
         CheckConstraint("promo_discount_minor >= 0", name="promo_discount_not_negative"),
+        CheckConstraint("channel IN ('marketplace', 'venue_site')", name="channel_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -121,6 +131,9 @@ class Order(db.Model):
     # so a release can put exactly those back; None for orders made before it was kept.
     cart_snapshot: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONB)
     release_reason: Mapped[str | None] = mapped_column(String(40))
+    # Where it was made: 'marketplace', or 'venue_site' (the booking button on the venue's own
+    # website: no platform commission, app/payouts/shares.py). Set by checkout from its items.
+    channel: Mapped[str] = mapped_column(String(12), default="marketplace", server_default="marketplace")
     released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     cart_restored_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # The promo code as it was applied at checkout, and what it took off (app/promos/), so the

@@ -30,7 +30,7 @@ from app.booking.cart import CartOwner, get_items, notice_refusal, snapshot_item
 from app.booking.errors import SlotUnavailable, is_member_overlap
 from app.booking.holds import hold_booking
 from app.booking.intake import copy_answers
-from app.booking.models import CartItem, Order, OrderStatus
+from app.booking.models import CartItem, Order, OrderChannel, OrderStatus
 from app.booking.order_lifecycle import expire_holds
 from app.booking.patch_tests import check_patch_test
 from app.clients.service import blocked_message
@@ -137,6 +137,7 @@ def checkout(customer: User, *, now: datetime | None = None, voucher_code: str |
             raise SlotUnavailable(_sorry([f"{_label(item)} (just taken)" for item in items])) from None
         raise
     db.session.refresh(order)
+    order.channel = order_channel(items)
     order.total_minor = amount_due(order).total_minor
     order.cart_snapshot = snapshot_items(items)  # so a release can give these exact items back
     for item in items:
@@ -151,6 +152,16 @@ def checkout(customer: User, *, now: datetime | None = None, voucher_code: str |
         # Everything is paid at the venue and no fee needs a card: nothing to take online.
         order_lifecycle.confirm_secured(order, now=now, reason=NOTHING_DUE_REASON, how="nothing_due")
     return order
+
+
+def order_channel(items: list[CartItem]) -> OrderChannel:
+    """'venue_site' when every item was chosen through one venue's booking button, on that venue's
+    services (the button's own route marks them); 'marketplace' otherwise. Nothing a customer
+    sends at checkout decides it."""
+    venues = {item.service.venue_id for item in items}
+    if len(venues) == 1 and all(item.via_site_venue_id == item.service.venue_id for item in items):
+        return OrderChannel.VENUE_SITE
+    return OrderChannel.MARKETPLACE
 
 
 def _check_patch_tests(customer: User, items: list[CartItem]) -> None:

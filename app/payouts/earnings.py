@@ -77,6 +77,7 @@ class BookingLine:
     commission_minor: int
     refunded_minor: int
     net_minor: int
+    channel: str = "marketplace"  # the order's: 'venue_site' for the venue's own booking button
 
 
 def period_bounds(period: str, start: date) -> tuple[date, date]:
@@ -213,6 +214,7 @@ def get_booking_lines(venue: Venue, start: datetime | None = None, end: datetime
         select(
             Booking,
             Order.paid_at,
+            Order.channel,
             shared.c.commission_bp,
             func.coalesce(refunded.c.refunded, 0),
             func.coalesce(reversed_.c.reversed, 0),
@@ -230,7 +232,7 @@ def get_booking_lines(venue: Venue, start: datetime | None = None, end: datetime
     if end is not None:
         query = query.where(Order.paid_at < end)
     lines = []
-    for booking, paid_at, rate_bp, refund_minor, reversal_minor in db.session.execute(query):
+    for booking, paid_at, channel, rate_bp, refund_minor, reversal_minor in db.session.execute(query):
         gross = booking.unit_price_minor * booking.quantity
         commission = commission_of(gross, rate_bp)
         lines.append(
@@ -245,6 +247,7 @@ def get_booking_lines(venue: Venue, start: datetime | None = None, end: datetime
                 commission_minor=commission - (int(refund_minor) - int(reversal_minor)),
                 refunded_minor=int(refund_minor),
                 net_minor=gross - commission - int(reversal_minor),
+                channel=channel,
             )
         )
     return lines

@@ -42,7 +42,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from app.booking.models import Order
+from app.booking.models import Order, OrderChannel
 from app.extensions import db
 from app.payouts.models import CommissionRate
 from app.promos.models import FundedBy
@@ -268,13 +268,21 @@ def rate_for_venues(venue_ids: Iterable[int]) -> dict[int, int]:
     return {venue_id: default if rate is None else rate for venue_id, rate in rows}
 
 
+def order_rates(order: Order, venue_ids: Iterable[int]) -> dict[int, int]:
+    """The commission rates for an order's venues: none at all for a booking made through the
+    venue's own booking button (``OrderChannel.VENUE_SITE``, docs/booking-button.md)."""
+    if order.channel == OrderChannel.VENUE_SITE:
+        return dict.fromkeys(venue_ids, 0)
+    return rate_for_venues(venue_ids)
+
+
 def venue_shares(order: Order) -> list[VenueShare]:
     """The order's shares from its bookings' online parts as they were held (amounts.py's
     items less what is due at the venue), less the promo code's discount (a venue-funded
     code lowers that venue's gross; a platform-funded one, like a gift voucher, lowers only
     what was charged)."""
     bookings = sorted(order.bookings, key=lambda b: b.id)
-    rates = rate_for_venues(b.venue_id for b in bookings)
+    rates = order_rates(order, (b.venue_id for b in bookings))
     # What the platform collects for a booking is its online part (a deposit, or nothing when
     # it is paid at the venue): commission is on that, never on money paid at the venue.
     lines = [VenueLine(b.venue_id, b.online_minor, rates[b.venue_id], booking_id=b.id) for b in bookings]
@@ -291,7 +299,7 @@ def venue_shares(order: Order) -> list[VenueShare]:
 
 def top_up_shares(order: Order, *, venue_id: int, booking_id: int, amount_minor: int) -> list[VenueShare]:
     """A top-up's share: the venue of the moved booking gets the difference less its commission."""
-    rates = rate_for_venues([venue_id])
+    rates = order_rates(order, [venue_id])
     return split_shares([VenueLine(venue_id, amount_minor, rates[venue_id], booking_id=booking_id)], order.currency)
 
 

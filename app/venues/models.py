@@ -91,6 +91,9 @@ class Venue(db.Model):
     # An exact decimal (numeric(3, 2)), so "4.7 and up" includes 4.7.
     rating: Mapped[Decimal | None] = mapped_column(Numeric(3, 2))
     review_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The owner's own website origins (https://example.com): the only pages that may frame the
+    # booking button's panel (docs/booking-button.md).
+    site_origins: Mapped[list[str]] = mapped_column(ARRAY(String(200)), default=list, server_default="{}")
     # Secret token of the provider's private calendar feed; None when revoked or never made.
     calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

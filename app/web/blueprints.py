@@ -25,6 +25,7 @@ saved = Blueprint("saved", __name__)
 vouchers = Blueprint("vouchers", __name__, url_prefix="/gift-vouchers")
 notifications = Blueprint("notifications", __name__)
 waitlist = Blueprint("waitlist", __name__)
+embed = Blueprint("embed", __name__, url_prefix="/embed")
 
 # In registration order: where two rules match the same URL, the first registered wins.
 ALL = (
@@ -43,4 +44,5 @@ ALL = (
     vouchers,
     notifications,
     waitlist,
+    embed,
 )

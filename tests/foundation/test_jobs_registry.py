@@ -33,6 +33,7 @@ TASKS = {
     "sms.deliver",
     "waitlist.lapse_offers",
     "waitlist.match_day",
+    "webhooks.deliver",
 }
 
 SCHEDULE = {

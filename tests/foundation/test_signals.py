@@ -35,11 +35,15 @@ def test_each_signal_has_its_receivers_after_create_app(app):
     assert receivers(events.booking_cancelled) == [
         "app.notifications.cancellations.on_cancelled",  # the customer and the owner are told
         "app.payments.receivers.late_cancellation_fee",
+        "app.webhooks.receivers.on_cancelled",  # the venue's webhooks (booking.cancelled)
     ]
     assert receivers(events.booking_moved) == [
         "app.checkout.top_ups.give_way_to_a_move",  # a move waiting for its top-up gives way
         "app.notifications.moves.on_moved",
+        "app.webhooks.receivers.on_moved",
     ]
+    # checked in at the front desk: the venue's webhooks (booking.checked_in)
+    assert receivers(events.booking_checked_in) == ["app.webhooks.receivers.on_checked_in"]
     # a no-show's fee (payments); a completed visit's one review request (notifications)
     assert receivers(events.booking_marked) == [
         "app.notifications.review_requests.plan_review_request",
@@ -54,6 +58,7 @@ def test_each_signal_has_its_receivers_after_create_app(app):
         "app.payouts.receivers.pay_the_venues",
         "app.promos.receivers.count_again_when_paid_late",
         "app.vouchers.purchase.issue_when_paid",
+        "app.webhooks.receivers.on_order_paid",  # booking.created, one event per booking
     ]
     assert receivers(events.order_released) == [
         "app.promos.receivers.give_back_use",
@@ -64,19 +69,28 @@ def test_each_signal_has_its_receivers_after_create_app(app):
         "app.clients.receivers.refuse_blocked_client",  # a client the venue blocked
         "app.payouts.receivers.refuse_unpayable",
     ]
-    assert receivers(client_events.desk_booked) == ["app.notifications.desk.tell_the_client"]
+    assert receivers(client_events.desk_booked) == [
+        "app.notifications.desk.tell_the_client",
+        "app.webhooks.receivers.on_desk_booked",
+    ]
     assert receivers(payment_events.top_up_paid) == ["app.checkout.top_ups.paid_by_gateway"]
     assert receivers(payment_events.top_up_unpaid) == ["app.checkout.top_ups.unpaid_by_gateway"]
     # the venues' transfers are taken back (a card refund's payment legs, a voucher's balance legs)
     assert receivers(payment_events.refund_made) == ["app.payouts.receivers.take_back_from_the_venues"]
     # the venue's people are told; the rating itself is recounted inline (same transaction, venue
     # row lock), and search and the page caches follow the venue row's rating (app/reviews/events.py)
-    assert receivers(review_events.review_posted) == ["app.notifications.activity.tell_venue_of_review"]
+    assert receivers(review_events.review_posted) == [
+        "app.notifications.activity.tell_venue_of_review",
+        "app.webhooks.receivers.on_review",
+    ]
     # a venue's first answer to a review: the customer; a report: the admins; its decision: both sides
     assert receivers(review_events.review_replied) == ["app.notifications.review_notices.tell_customer_of_reply"]
     assert receivers(review_events.review_reported) == ["app.notifications.review_notices.tell_admins_of_report"]
     assert receivers(review_events.report_decided) == ["app.notifications.review_notices.tell_both_sides"]
-    assert receivers(payout_signals.payout_paid) == ["app.notifications.activity.tell_venue_of_payout"]
+    assert receivers(payout_signals.payout_paid) == [
+        "app.notifications.activity.tell_venue_of_payout",
+        "app.webhooks.receivers.on_payout",
+    ]
     # a data export: the booking messages (messages sit above privacy, so they add their own file)
     assert receivers(privacy_events.export_collecting) == ["app.messages.exports.add_messages"]
 

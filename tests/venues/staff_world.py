@@ -81,6 +81,8 @@ def build_world(make_user, customer) -> StaffWorld:
         "question_id": 987654,
         "message_id": 987654,
         "review_id": 987654,
+        "endpoint_id": 987654,  # webhooks: tests/webhooks check another venue's real rows
+        "delivery_id": 987654,
         "day": (today + timedelta(days=4)).isoformat(),
         "direction": "up",
     }

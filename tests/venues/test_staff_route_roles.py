@@ -141,6 +141,20 @@ EXPECTED: dict[str, frozenset[str]] = {
     D + "venue_reviews": OWNER_AND_MANAGER,
     D + "reply_to_review": OWNER_AND_MANAGER,
     D + "report_review": OWNER_AND_MANAGER,
+    # outgoing webhooks and the website's booking button: the owner and managers
+    **{
+        D + name: OWNER_AND_MANAGER
+        for name in (
+            "webhooks",
+            "add_webhook",
+            "delete_webhook",
+            "enable_webhook",
+            "webhook_log",
+            "resend_webhook",
+            "booking_button",
+            "save_site_origins",
+        )
+    },
 }
 
 ROLES = ("owner", "manager", "receptionist", "practitioner")

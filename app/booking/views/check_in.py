@@ -21,6 +21,7 @@ from sqlalchemy.orm import joinedload
 
 from app import timefmt
 from app.admin import audit
+from app.booking.events import booking_checked_in
 from app.booking.lifecycle import STATUS_LABELS
 from app.booking.models import Booking, BookingStatus
 from app.booking.references import ALPHABET
@@ -116,6 +117,7 @@ def check_in(venue: Venue, raw_code: str, *, actor_id: int, now: datetime | None
     if booking.checked_in_at is not None:
         return booking, False
     booking.checked_in_at = now
+    booking_checked_in.send("desk", booking=booking, now=now)
     audit.record(
         "booking.check_in",
         actor_id=actor_id,

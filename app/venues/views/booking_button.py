@@ -1,0 +1,64 @@
+"""The provider's booking button page (/provider/booking-button): the venue's own website
+origins (where the panel may be framed) and the copy-paste snippet (docs/booking-button.md).
+The owner and managers."""
+
+from __future__ import annotations
+
+from flask import Response, request, url_for
+from flask_babel import gettext as _
+
+from app.errors import DomainError
+from app.extensions import db
+from app.ops.errors import http_status
+from app.rendering import add_toast, is_htmx, render_page
+from app.urls import absolute_url
+from app.venues.models import Venue
+from app.venues.site_origins import MAX_ORIGINS, set_site_origins
+from app.web.blueprints import dashboard as bp
+from app.web.guards import OWNER_AND_MANAGER, venue_required
+
+
+def snippet(venue: Venue) -> str:
+    """What the owner pastes into their website: our script, and a plain link without it."""
+    script = absolute_url("static", filename="js/embed.js")
+    page = absolute_url("venues_public.venue_page", slug=venue.slug)
+    label = _("Book now")
+    return (
+        f'<script src="{script}" data-cozywish-venue="{venue.slug}" data-label="{label}" async></script>\n'
+        f'<noscript><a href="{page}">{label}</a></noscript>'
+    )
+
+
+def _page(venue: Venue, *, status: int = 200, error: str = "", origins_text: str | None = None) -> Response:
+    return render_page(
+        "venues/booking_button.html",
+        "button_panel",
+        status=status,
+        venue=venue,
+        snippet=snippet(venue),
+        origins_text=", ".join(venue.site_origins or []) if origins_text is None else origins_text,
+        error=error,
+        max_origins=MAX_ORIGINS,
+        panel_url=url_for("embed.panel", slug=venue.slug),
+    )
+
+
+@bp.get("/booking-button")
+@venue_required(roles=OWNER_AND_MANAGER)
+def booking_button(venue: Venue) -> Response:
+    return _page(venue)
+
+
+@bp.post("/booking-button")
+@venue_required(roles=OWNER_AND_MANAGER)
+def save_site_origins(venue: Venue) -> Response:
+    text = request.form.get("origins", "")[:2000]
+    try:
+        set_site_origins(venue, text)
+    except DomainError as refused:
+        db.session.rollback()
+        response = _page(venue, status=http_status(refused), error=refused.message, origins_text=text)
+        return add_toast(response, refused.message, "danger") if is_htmx() else response
+    db.session.commit()
+    response = _page(venue)
+    return add_toast(response, _("Website addresses saved.")) if is_htmx() else response

@@ -1,0 +1,2 @@
+"""Outgoing webhooks: a venue subscribes URLs to events; signed deliveries by the job queue
+(docs/webhooks.md)."""

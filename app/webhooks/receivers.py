@@ -1,0 +1,89 @@
+"""The signals a venue's webhooks listen to, each turned into one event (service.emit), inside
+the transaction of the change: booking.created (an order paid, a desk booking),
+booking.cancelled, booking.rescheduled, booking.checked_in, review.created, payout.paid."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from app.booking.events import booking_cancelled, booking_checked_in, booking_moved, order_paid
+from app.booking.models import Booking, Order
+from app.clients.events import desk_booked
+from app.payouts.signals import payout_paid
+from app.reviews.events import review_posted
+from app.webhooks.service import emit, iso, money
+
+
+def booking_data(booking: Booking, **extra: Any) -> dict[str, Any]:
+    return {
+        "id": booking.id,
+        "reference": booking.reference,
+        "venue_id": booking.venue_id,
+        "service": {"id": booking.service_id, "name": booking.service.name},
+        "team_member_id": booking.team_member_id,
+        "status": booking.status,
+        "starts_at": iso(booking.starts_at),
+        "ends_at": iso(booking.ends_at),
+        "quantity": booking.quantity,
+        "price": money(booking.unit_price_minor * booking.quantity, booking.currency),
+        "paid_online": money(booking.online_minor, booking.currency),
+        "made_at": booking.channel,  # 'online' or 'desk'
+        "order_channel": booking.order.channel,  # 'marketplace' or 'venue_site' (the booking button)
+        **extra,
+    }
+
+
+@order_paid.connect
+def on_order_paid(_how: str, *, order: Order, now: datetime, **_: object) -> None:
+    for booking in sorted(order.bookings, key=lambda b: b.id):
+        if booking.moves_booking_id is None:
+            emit(booking.venue_id, "booking.created", booking_data(booking), now=now)
+
+
+@desk_booked.connect
+def on_desk_booked(_channel: str, *, booking: Booking, **_: object) -> None:
+    emit(booking.venue_id, "booking.created", booking_data(booking))
+
+
+@booking_cancelled.connect
+def on_cancelled(status: str, *, booking: Booking, **_: object) -> None:
+    cancelled_by = "venue" if str(status).endswith("venue") else "customer"
+    emit(booking.venue_id, "booking.cancelled", booking_data(booking, cancelled_by=cancelled_by))
+
+
+@booking_moved.connect
+def on_moved(moved_by: str, *, booking: Booking, from_starts_at: datetime, now: datetime, **_: object) -> None:
+    data = booking_data(booking, previous_starts_at=iso(from_starts_at), moved_by=moved_by)
+    emit(booking.venue_id, "booking.rescheduled", data, now=now)
+
+
+@booking_checked_in.connect
+def on_checked_in(_sender: str, *, booking: Booking, now: datetime, **_: object) -> None:
+    emit(booking.venue_id, "booking.checked_in", booking_data(booking, checked_in_at=iso(now)), now=now)
+
+
+@review_posted.connect
+def on_review(_sender: str, *, review: Any, venue_id: int, **_: object) -> None:
+    data = {
+        "id": review.id,
+        "venue_id": venue_id,
+        "booking_id": review.booking_id,
+        "rating": review.rating,
+        "body": review.body,
+        "created_at": iso(review.created_at),
+    }
+    emit(venue_id, "review.created", data)
+
+
+@payout_paid.connect
+def on_payout(
+    _gateway: object, *, venue_id: int, payout_id: Any, amount_minor: int, currency: str, arrival_at: Any, **_: object
+) -> None:
+    data = {
+        "id": payout_id,
+        "venue_id": venue_id,
+        "amount": money(amount_minor, currency),
+        "arrival_at": iso(arrival_at) if isinstance(arrival_at, datetime) else arrival_at,
+    }
+    emit(venue_id, "payout.paid", data)
