@@ -107,12 +107,15 @@ class Config:
     REDIS_URL = env("REDIS_URL")
 
     # Rate limits (Flask-Limiter)
-    RATELIMIT_STORAGE_URI: str | None = None  # default: REDIS_URL, else memory://
+    # Default cozywish:// (app/rate_limits.py): counted in Redis with REDIS_URL, else in
+    # PostgreSQL's rate_counters, so a limit holds exactly across workers and machines. Never
+    # memory://, which counts in each process apart.
+    RATELIMIT_STORAGE_URI: str | None = None
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_ENABLED = True
-    # If Redis is unreachable, count in-process rather than failing the request.
-    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_SWALLOW_ERRORS = True
+    # After a Redis error, count in PostgreSQL for this long before trying Redis again.
+    RATE_LIMIT_REDIS_RETRY_SECONDS = env_float("RATE_LIMIT_REDIS_RETRY_SECONDS", 30.0)
     SIGNIN_IP_LIMIT = env("SIGNIN_IP_LIMIT", "30 per 15 minutes")
     SIGNUP_IP_LIMIT = env("SIGNUP_IP_LIMIT", "10 per hour")
     RESET_IP_LIMIT = env("RESET_IP_LIMIT", "10 per hour")
@@ -122,7 +125,9 @@ class Config:
     CACHE_TYPE: str | None = None
     CACHE_REDIS_URL: str | None = None  # default: REDIS_URL
     CACHE_DEFAULT_TIMEOUT = 300
-    CACHE_REDIS_RETRY_SECONDS = env_float("CACHE_REDIS_RETRY_SECONDS", 5.0)  # leave a failed Redis alone
+    # After a Redis error the cache leaves Redis alone this long (a circuit breaker) and keeps
+    # pages in process memory meanwhile (app/cache_backend.py): an outage costs no timeouts.
+    CACHE_REDIS_RETRY_SECONDS = env_float("CACHE_REDIS_RETRY_SECONDS", 30.0)
     # Cache keys hold versions every process reads from PostgreSQL (app/cache_versions.py), at
     # most once per this many seconds per process: changes show everywhere within it.
     CACHE_VERSION_TTL = env_float("CACHE_VERSION_TTL", 1.0)
@@ -280,17 +285,13 @@ CONFIGS = {
 
 
 def apply_redis_url(config: dict) -> None:
-    """Point the cache and the rate limits at REDIS_URL unless they were set on their own."""
+    """Point the cache at REDIS_URL unless it was set on its own."""
     url = config.get("REDIS_URL")
     if not config.get("CACHE_TYPE"):
         config["CACHE_TYPE"] = "app.cache_backend.ResilientRedisCache" if url else "SimpleCache"
     if not config.get("CACHE_REDIS_URL"):
         config["CACHE_REDIS_URL"] = url
-    if not config.get("RATELIMIT_STORAGE_URI"):
-        config["RATELIMIT_STORAGE_URI"] = url or "memory://"
-    if config["RATELIMIT_STORAGE_URI"].startswith(("redis://", "rediss://")):
-        # A dead Redis must not hold a sign-in for the OS's connect timeout.
-        config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": 0.5, "socket_timeout": 0.5})
+    # The rate limits' storage (REDIS_URL or PostgreSQL) is chosen by app.rate_limits.configure.
 
 
 def get_config(name: str | None = None) -> type[Config]:

@@ -78,7 +78,7 @@ def configure_page_cache(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from app import cache_versions, i18n, jobs, static_files, storage, timefmt
+    from app import cache_versions, i18n, jobs, rate_limits, static_files, storage, timefmt
     from app.extensions import cache, csrf, db, limiter, login_manager, mail, migrate
     from app.ops.fast_paths import CachedTalisman, SessionInterface
     from search import postgres as search_postgres
@@ -89,6 +89,7 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
+    rate_limits.configure(app)  # counted in Redis or PostgreSQL, never per process
     limiter.init_app(app)
     cache.init_app(app)
     mail.init_app(app)
