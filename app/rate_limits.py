@@ -22,10 +22,11 @@ import threading
 import time
 from typing import Any
 
+from flask import current_app, has_app_context
 from limits.storage import RedisStorage, Storage
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +117,12 @@ class CozyWishStorage(Storage):
 
     Options (RATELIMIT_STORAGE_OPTIONS, set by ``configure``): ``database_url``, ``redis_url``
     (optional), ``retry_seconds`` (how long to leave a failed Redis alone), ``key_prefix`` and
-    ``redis_options`` (socket timeouts)."""
+    ``redis_options`` (socket timeouts).
+
+    Flask-Limiter keeps one storage on its one (module-level) Limiter, whatever app bound it
+    last; so inside an app context the database and Redis are that app's (its
+    SQLALCHEMY_DATABASE_URI and REDIS_URL), and the options serve outside one (``limiter.reset``
+    in a script). One process serves one app in production; tests make many."""
 
     STORAGE_SCHEME = [SCHEME]
 
@@ -133,31 +139,47 @@ class CozyWishStorage(Storage):
         **_: Any,
     ) -> None:
         super().__init__(uri, wrap_exceptions=wrap_exceptions)
-        self.counters = PostgresCounters(database_url, f"{key_prefix}LIMITS:")
-        self.redis: RedisStorage | None = None
-        if redis_url:
-            self.redis = RedisStorage(redis_url, key_prefix=f"{key_prefix}LIMITS", **(redis_options or {}))
+        self.database_url = database_url
+        self.redis_url = redis_url
+        self.prefix = f"{key_prefix}LIMITS:"
+        self.redis_options = redis_options or {}
         self.retry_seconds = float(retry_seconds)
         self.redis_errors = 0  # since start; /readyz and `flask diagnose` report them
-        self._down_until = 0.0
+        self._redis: dict[str, RedisStorage] = {}
+        self._down_until: dict[str, float] = {}  # Redis URL -> until when it is left alone
         self._lock = threading.Lock()
 
     @property
     def base_exceptions(self) -> type[Exception] | tuple[type[Exception], ...]:
         return SQLAlchemyError
 
-    @property
-    def redis_is_down(self) -> bool:
-        return time.monotonic() < self._down_until
+    def counters(self) -> PostgresCounters:
+        url = current_app.config["SQLALCHEMY_DATABASE_URI"] if has_app_context() else self.database_url
+        return PostgresCounters(url, self.prefix)
+
+    def redis(self) -> tuple[str, RedisStorage] | None:
+        url = current_app.config.get("REDIS_URL") if has_app_context() else self.redis_url
+        if not url:
+            return None
+        with self._lock:
+            if url not in self._redis:
+                self._redis[url] = RedisStorage(url, key_prefix=self.prefix.rstrip(":"), **self.redis_options)
+            return url, self._redis[url]
+
+    def redis_is_down(self, url: str | None = None) -> bool:
+        target = url or (found[0] if (found := self.redis()) else None)
+        return target is not None and time.monotonic() < self._down_until.get(target, 0.0)
 
     def _redis_or_counters(self, operation: str, *args: Any) -> Any:
-        if self.redis is not None and not self.redis_is_down:
+        found = self.redis()
+        if found is not None and not self.redis_is_down(found[0]):
+            url, redis = found
             try:
-                return getattr(self.redis, operation)(*args)
+                return getattr(redis, operation)(*args)
             except Exception as exc:  # connection refused, a timeout, a Redis error alike
                 with self._lock:
                     self.redis_errors += 1
-                    self._down_until = time.monotonic() + self.retry_seconds
+                    self._down_until[url] = time.monotonic() + self.retry_seconds
                 log.warning(
                     "rate limits: Redis %s failed (%s: %s); counting in PostgreSQL for %.0f s",
                     operation,
@@ -165,7 +187,7 @@ class CozyWishStorage(Storage):
                     str(exc)[:200],
                     self.retry_seconds,
                 )
-        return getattr(self.counters, operation)(*args)
+        return getattr(self.counters(), operation)(*args)
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
         return self._redis_or_counters("incr", key, expiry, amount)
@@ -177,25 +199,34 @@ class CozyWishStorage(Storage):
         return self._redis_or_counters("get_expiry", key)
 
     def clear(self, key: str) -> None:
-        if self.redis is not None and not self.redis_is_down:
+        found = self.redis()
+        if found is not None and not self.redis_is_down(found[0]):
             self._redis_or_counters("clear", key)
-        self.counters.clear(key)
+        self.counters().clear(key)
 
     def reset(self) -> int | None:
-        removed = self.counters.reset()
-        if self.redis is not None and not self.redis_is_down:
+        """Forget every count (tests; an operator after a false alarm)."""
+        try:
+            removed = self.counters().reset()
+        except OperationalError:
+            if has_app_context():
+                raise
+            # Outside an app, the database is the one the last app named; gone, it holds nothing.
+            log.warning("rate limits: reset could not reach %s", make_url(self.database_url).database)
+            removed = 0
+        found = self.redis()
+        if found is not None and not self.redis_is_down(found[0]):
             removed += self._redis_or_counters("reset") or 0
         return removed
 
     def check(self) -> bool:
         """Healthy when PostgreSQL answers (Redis is optional: ``redis_check`` says about it)."""
-        return self.counters.check()
+        return self.counters().check()
 
     def redis_check(self) -> bool | None:
         """None without Redis; else whether it answers now (asked even while left alone)."""
-        if self.redis is None:
-            return None
-        return bool(self.redis.check())
+        found = self.redis()
+        return None if found is None else bool(found[1].check())
 
 
 def configure(app) -> None:

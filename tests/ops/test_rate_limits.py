@@ -91,7 +91,7 @@ def test_without_redis_the_limits_are_counted_in_postgresql(limits_database, pre
     assert app.config["RATELIMIT_STORAGE_URI"] == "cozywish://"
     with app.app_context():
         assert isinstance(limiter.storage, CozyWishStorage)
-        assert limiter.storage.redis is None
+        assert limiter.storage.redis() is None
     browser = IsolatedClient(app, app.response_class, use_cookies=True)
     token = CSRF_RE.search(browser.get("/account/sign-in").get_data(as_text=True)).group(1)
     form = {"csrf_token": token, "email": "nobody@example.com", "password": "not the password at all"}

@@ -77,7 +77,7 @@ def test_with_redis_down_sign_in_limits_are_counted_in_postgresql_after_one_try(
     app = make_redis_app(f"redis://127.0.0.1:{closed_port()}/0")  # SIGNIN_IP_LIMIT "3 per minute"
     with app.app_context():
         storage = limiter.storage
-        assert isinstance(storage, CozyWishStorage) and storage.redis is not None
+        assert isinstance(storage, CozyWishStorage) and storage.redis() is not None
     browser = IsolatedClient(app, app.response_class, use_cookies=True)
     token = CSRF_RE.search(browser.get("/account/sign-in").get_data(as_text=True)).group(1)
     before = len(connection_attempts)
@@ -94,7 +94,7 @@ def test_with_redis_down_sign_in_limits_are_counted_in_postgresql_after_one_try(
     assert len(connection_attempts) == after_first  # ...and no later one did
     assert storage.redis_errors == 1
     with app.app_context():
-        assert storage.counters.get(next(iter(_keys(app)))) == 5
+        assert storage.counters().get(next(iter(_keys(app)))) == 5
 
 
 def _keys(app) -> list[str]:
