@@ -89,7 +89,7 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
-    rate_limits.configure(app)  # counted in Redis or PostgreSQL, never per process
+    rate_limits.init_app(app)  # counted in Redis or PostgreSQL, never per process
     limiter.init_app(app)
     cache.init_app(app)
     mail.init_app(app)

@@ -11,7 +11,8 @@ the app never uses it. This module registers one storage, ``cozywish://``:
   Redis outage neither lets attempts through nor costs a connect timeout per request.
 
 Only the fixed-window strategy (Flask-Limiter's default, the one config.py uses) is supported:
-a key's window starts at its first hit and lasts the limit's period, as with Redis.
+a key's window starts at its first hit and lasts the limit's period, as with Redis. The
+``rate_limits.prune`` job (hourly) deletes the rows of ended windows.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from limits.storage import RedisStorage, Storage
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from app.jobs import every, job
 
 log = logging.getLogger(__name__)
 
@@ -250,6 +253,17 @@ def configure(app) -> None:
 
 
 def prune_expired(database_url: str) -> int:
-    """Delete counters whose window ended (the retention job calls it)."""
+    """Delete counters whose window ended over a minute ago."""
     with _engine(database_url).connect() as conn:
         return conn.execute(PRUNE_SQL).rowcount
+
+
+@job(name="rate_limits.prune")
+def prune_expired_job(timestamp: int | None = None) -> None:
+    prune_expired(current_app.config["SQLALCHEMY_DATABASE_URI"])
+
+
+def init_app(app) -> None:
+    """Count in Redis or PostgreSQL (``configure``) and prune PostgreSQL's ended windows."""
+    configure(app)
+    every("23 * * * *", "rate-limits-prune", prune_expired_job)

@@ -27,6 +27,7 @@ TASKS = {
     "privacy.build_export",
     "privacy.erase_due_accounts",
     "privacy.retention",
+    "rate_limits.prune",
     "search.refresh_free_time",
     "search.reindex_venues",
     "sms.deliver",
@@ -46,6 +47,7 @@ SCHEDULE = {
     "erase-due-accounts": "7 * * * *",
     "waitlist-lapse-offers": "* * * * *",
     "search-free-time": "* * * * *",
+    "rate-limits-prune": "23 * * * *",
 }
 
 

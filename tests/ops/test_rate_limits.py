@@ -134,3 +134,22 @@ def test_one_limit_holds_exactly_across_several_processes(limits_database, prefi
     # Exactly LIMIT attempts got through (and were refused for a wrong password); the rest 429.
     assert codes == Counter({401: LIMIT, 429: PROCESSES * ATTEMPTS_EACH - LIMIT})
     assert [count for _key, count, _ok in counters(database_url, prefix)] == [PROCESSES * ATTEMPTS_EACH]
+
+
+def test_ended_windows_are_pruned_and_live_ones_kept(limits_database, prefix):
+    from app.rate_limits import PostgresCounters, prune_expired
+
+    counters_ = PostgresCounters(limits_database, prefix)
+    counters_.incr("live", 3600)
+    counters_.incr("ended", 1)
+    conninfo = make_url(limits_database).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(conninfo, autocommit=True) as conn:  # as if its window had ended two minutes ago
+        conn.execute(
+            "UPDATE rate_counters SET window_start = window_start - interval '1 hour',"
+            " expires_at = now() - interval '2 minutes' WHERE key = %s",
+            (f"{prefix}ended",),
+        )
+    assert counters_.get("ended") == 0  # an ended window counts nothing, even before the prune
+    assert prune_expired(limits_database) >= 1
+    assert [key for key, _count, _ok in counters(limits_database, prefix)] == [f"{prefix}live"]
+    assert counters_.incr("live", 3600) == 2
