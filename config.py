@@ -150,8 +150,23 @@ class Config:
     MAIL_TIMEOUT = env_int("MAIL_TIMEOUT", 10)
     MAIL_DEFAULT_SENDER = env("MAIL_DEFAULT_SENDER", "CozyWish <hello@example.com>")
 
-    # Storage for uploads: local disk under UPLOAD_ROOT (default instance/uploads).
+    # Storage for uploads (app/storage.py): local disk under UPLOAD_ROOT (default
+    # instance/uploads), or STORAGE_BACKEND=s3: a bucket of any S3-compatible store, which
+    # every web node shares. Unset keys use boto3's own chain (environment, an IAM role).
+    STORAGE_BACKEND = env("STORAGE_BACKEND", "local")
     UPLOAD_ROOT = env("UPLOAD_ROOT")
+    S3_BUCKET = env("S3_BUCKET")
+    S3_ENDPOINT_URL = env("S3_ENDPOINT_URL")  # MinIO, R2, Ceph...; unset: AWS
+    S3_REGION = env("S3_REGION")
+    S3_ACCESS_KEY_ID = env("S3_ACCESS_KEY_ID")
+    S3_SECRET_ACCESS_KEY = env("S3_SECRET_ACCESS_KEY")
+    S3_ADDRESSING_STYLE = env("S3_ADDRESSING_STYLE")  # path | virtual; default: path with an endpoint
+    # Links to files: presigned for S3_URL_EXPIRES seconds (a private bucket), or plain URLs
+    # when the bucket is public (S3_PUBLIC_URLS) or a CDN serves it (CDN_BASE_URL: its base URL,
+    # in front of the bucket, or of the app's /media/ with local storage).
+    S3_PUBLIC_URLS = env_bool("S3_PUBLIC_URLS", False)
+    S3_URL_EXPIRES = env_int("S3_URL_EXPIRES", 3600)
+    CDN_BASE_URL = env("CDN_BASE_URL")
     AVATAR_MAX_BYTES = 5 * 1024 * 1024
     IMAGE_MAX_BYTES = 10 * 1024 * 1024
     # Pixel caps per use bound the memory one decode takes (3-4 bytes a pixel): a profile

@@ -110,7 +110,13 @@ def register_extensions(app: Flask) -> None:
             "default-src": "'self'",
             "script-src": "'self'",
             "style-src": "'self'",
-            "img-src": ["'self'", "data:", "blob:", *_tile_origin(app.config.get("MAP_TILE_URL"))],
+            "img-src": [
+                "'self'",
+                "data:",
+                "blob:",
+                *_tile_origin(app.config.get("MAP_TILE_URL")),
+                *storage.media_origin(app.config),  # the bucket or CDN that serves uploads
+            ],
             "font-src": "'self'",
             "connect-src": "'self'",
             "frame-ancestors": "'none'",
