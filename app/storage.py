@@ -11,6 +11,7 @@ every object is stored with ``Cache-Control: public, max-age=31536000, immutable
 from __future__ import annotations
 
 import errno
+import hashlib
 import mimetypes
 import os
 from collections.abc import Iterator
@@ -19,9 +20,11 @@ from typing import Any, Protocol
 from urllib.parse import quote, urlsplit
 
 import boto3
+import click
 from botocore.config import Config as BotoConfig
 from botocore.exceptions import BotoCoreError, ClientError
 from flask import Flask, current_app, url_for
+from flask.cli import with_appcontext
 
 from app.errors import OutOfSpace
 
@@ -48,6 +51,7 @@ class Storage(Protocol):
     def url(self, key: str) -> str | None: ...  # None: served by the app's /media/ route
     def keys(self) -> Iterator[str]: ...  # every stored key (copies, backups)
     def size(self, key: str) -> int | None: ...  # None: not there
+    def etag(self, key: str) -> str | None: ...  # the MD5 (S3: of a one-part upload)
 
 
 class LocalStorage:
@@ -109,6 +113,11 @@ class LocalStorage:
         path = self._path(key)
         return path.stat().st_size if path.is_file() else None
 
+    def etag(self, key: str) -> str | None:
+        """The MD5 of the file, as S3 names a file uploaded in one part."""
+        path = self._path(key)
+        return hashlib.md5(path.read_bytes(), usedforsecurity=False).hexdigest() if path.is_file() else None
+
 
 class S3Storage:
     """Objects in one bucket of any S3-compatible store, under our own keys."""
@@ -157,6 +166,15 @@ class S3Storage:
                 return None
             raise
         return int(head["ContentLength"])
+
+    def etag(self, key: str) -> str | None:
+        try:
+            head = self.client.head_object(Bucket=self.bucket, Key=self._check_key(key))
+        except ClientError as exc:
+            if _missing(exc):
+                return None
+            raise
+        return str(head["ETag"]).strip('"')
 
     def keys(self) -> Iterator[str]:
         for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket):
@@ -263,3 +281,58 @@ def media_origin(config: dict[str, Any]) -> list[str]:
 
 def get_storage() -> Storage:
     return current_app.extensions["storage"]
+
+
+# -- `flask storage copy`: moving existing files to another backend -------------------------------
+
+
+def same_file(source: Storage, target: Storage, key: str) -> bool:
+    """Whether ``target`` already holds ``key`` as ``source`` does: the same size, and the same
+    ETag (MD5) unless either was uploaded in parts (then S3's ETag is no MD5)."""
+    size = target.size(key)
+    if size is None or size != source.size(key):
+        return False
+    ours, theirs = source.etag(key), target.etag(key)
+    if ours is None or theirs is None or "-" in ours or "-" in theirs:
+        return True
+    return ours == theirs
+
+
+def copy_files(source: Storage, target: Storage, *, label: str = "Copying") -> tuple[int, int]:
+    """Copy every file of ``source`` missing or different in ``target``; (copied, skipped)."""
+    keys = list(source.keys())
+    copied = skipped = 0
+    with click.progressbar(keys, label=label, show_pos=True) as bar:
+        for key in bar:
+            if same_file(source, target, key):
+                skipped += 1
+                continue
+            target.save(key, source.open(key))
+            copied += 1
+    return copied, skipped
+
+
+@click.group("storage")
+def storage_cli() -> None:
+    """Uploaded files: copy them between local disk and an S3-compatible bucket."""
+
+
+@storage_cli.command("copy")
+@click.option("--from", "source", type=click.Choice(["local", "s3"]), required=True, help="Where the files are now.")
+@click.option("--to", "target", type=click.Choice(["local", "s3"]), required=True, help="Where to copy them.")
+@with_appcontext
+def copy_command(source: str, target: str) -> None:
+    """Copy every uploaded file across (safe to run again: what is there already is skipped).
+    Both backends are read from the settings (UPLOAD_ROOT, S3_*), whichever STORAGE_BACKEND is."""
+    if source == target:
+        raise click.UsageError("--from and --to must differ.")
+    config = current_app.config
+    try:
+        origin = make_storage(config, source, instance_path=current_app.instance_path)
+        destination = make_storage(config, target, instance_path=current_app.instance_path)
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from None
+    if problem := destination.check():
+        raise click.ClickException(problem)
+    copied, skipped = copy_files(origin, destination, label=f"Copying {source} -> {target}")
+    click.echo(f"{copied} copied, {skipped} already there.")
