@@ -3,7 +3,11 @@
 One row per limit key (the limit, its scope and the client, as Flask-Limiter names them): the
 fixed window it counts in and the hits so far. ``app/rate_limits.py`` counts with one atomic
 INSERT ... ON CONFLICT DO UPDATE ... RETURNING; a row whose window has ended starts again
-at the next hit, and the retention job deletes ended ones.
+at the next hit, and an hourly job deletes ended ones.
+
+And ``instance_secrets``: keys an install makes for itself once (the Demo gateway's signing
+key when DEMO_GATEWAY_SECRET is unset), shared by every web node instead of a file under one
+node's instance/ folder.
 
 Revision ID: 0062
 Revises: 0056
@@ -31,8 +35,16 @@ def upgrade():
         sa.PrimaryKeyConstraint("key", name=op.f("pk_rate_counters")),
     )
     op.create_index(op.f("ix_rate_counters_expires_at"), "rate_counters", ["expires_at"])
+    op.create_table(
+        "instance_secrets",
+        sa.Column("name", sa.String(length=60), nullable=False),
+        sa.Column("value", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_instance_secrets")),
+    )
 
 
 def downgrade():
+    op.drop_table("instance_secrets")
     op.drop_index(op.f("ix_rate_counters_expires_at"), table_name="rate_counters")
     op.drop_table("rate_counters")
