@@ -131,8 +131,10 @@ def check_storage() -> Check:
     storage = current_app.extensions["storage"]
     problem = storage.check()
     if problem:
-        return Check("storage", False, problem, "Make UPLOAD_ROOT a writable folder.")
-    return Check("storage", True, f"writable ({getattr(storage, 'root', 'configured')})")
+        hint = "Check S3_BUCKET, S3_ENDPOINT_URL and the keys." if hasattr(storage, "bucket") else ""
+        return Check("storage", False, problem, hint or "Make UPLOAD_ROOT a writable folder.")
+    where = getattr(storage, "root", None) or f"bucket {getattr(storage, 'bucket', '?')}"
+    return Check("storage", True, f"writable ({where})")
 
 
 def check_configuration() -> Check:

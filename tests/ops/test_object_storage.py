@@ -260,3 +260,13 @@ def test_local_to_local_copy_helper_skips_equal_files(tmp_path):
     target.save("x/1.webp", b"one")
     assert copy_files(source, target) == (1, 1)
     assert sorted(target.keys()) == ["x/1.webp", "x/2.webp"]
+
+
+@pytest.mark.committing  # writes nothing; the CLI must run in this app's context, not the test's
+def test_diagnose_checks_the_bucket(make_s3_app, s3_endpoint, bucket):
+    ready = make_s3_app(s3_endpoint, bucket).test_cli_runner().invoke(args=["diagnose"])
+    assert f"writable (bucket {bucket})" in ready.output
+
+    missing = make_s3_app(s3_endpoint, "no-such-bucket-here").test_cli_runner().invoke(args=["diagnose"])
+    assert "cannot reach bucket no-such-bucket-here" in missing.output
+    assert "Check S3_BUCKET, S3_ENDPOINT_URL and the keys." in missing.output
