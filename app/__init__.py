@@ -348,8 +348,8 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_errorhandlers(app: Flask) -> None:
-    from app.ops import db_faults
     from app.ops.errors import register
+    from app.web import db_faults
 
     register(app)
     db_faults.init_app(app)  # a lost database connection: a safe request runs again, others get a 503

@@ -81,7 +81,7 @@ def test_a_get_whose_connection_dies_mid_request_runs_again_on_a_fresh_one(fault
             kill_own_connection(fault_app, database_url, "before_request")
 
     client = IsolatedClient(fault_app, fault_app.response_class, use_cookies=False)
-    with caplog.at_level(logging.WARNING, logger="app.ops.db_faults"):
+    with caplog.at_level(logging.WARNING, logger="app.web.db_faults"):
         codes = {path: client.get(path).status_code for path in QUERYING_PAGES}
 
     assert codes == dict.fromkeys(QUERYING_PAGES, 200)

@@ -270,3 +270,16 @@ def test_diagnose_checks_the_bucket(make_s3_app, s3_endpoint, bucket):
     missing = make_s3_app(s3_endpoint, "no-such-bucket-here").test_cli_runner().invoke(args=["diagnose"])
     assert "cannot reach bucket no-such-bucket-here" in missing.output
     assert "Check S3_BUCKET, S3_ENDPOINT_URL and the keys." in missing.output
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"STORAGE_BACKEND": "ftp"}, "STORAGE_BACKEND must be local or s3, not 'ftp'."),
+        ({"STORAGE_BACKEND": "s3", "S3_BUCKET": None}, "STORAGE_BACKEND=s3 needs S3_BUCKET."),
+    ],
+)
+def test_a_wrong_storage_setting_stops_the_app_at_start_with_a_clear_message(database_url, settings, message):
+    with pytest.raises(RuntimeError) as refused:
+        create_app("testing", overrides={"SQLALCHEMY_DATABASE_URI": database_url, **settings})
+    assert str(refused.value) == message
