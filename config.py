@@ -107,12 +107,15 @@ class Config:
     REDIS_URL = env("REDIS_URL")
 
     # Rate limits (Flask-Limiter)
-    RATELIMIT_STORAGE_URI: str | None = None  # default: REDIS_URL, else memory://
+    # Default cozywish:// (app/rate_limits.py): counted in Redis with REDIS_URL, else in
+    # PostgreSQL's rate_counters, so a limit holds exactly across workers and machines. Never
+    # memory://, which counts in each process apart.
+    RATELIMIT_STORAGE_URI: str | None = None
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_ENABLED = True
-    # If Redis is unreachable, count in-process rather than failing the request.
-    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_SWALLOW_ERRORS = True
+    # After a Redis error, count in PostgreSQL for this long before trying Redis again.
+    RATE_LIMIT_REDIS_RETRY_SECONDS = env_float("RATE_LIMIT_REDIS_RETRY_SECONDS", 30.0)
     SIGNIN_IP_LIMIT = env("SIGNIN_IP_LIMIT", "30 per 15 minutes")
     SIGNUP_IP_LIMIT = env("SIGNUP_IP_LIMIT", "10 per hour")
     RESET_IP_LIMIT = env("RESET_IP_LIMIT", "10 per hour")
@@ -122,7 +125,9 @@ class Config:
     CACHE_TYPE: str | None = None
     CACHE_REDIS_URL: str | None = None  # default: REDIS_URL
     CACHE_DEFAULT_TIMEOUT = 300
-    CACHE_REDIS_RETRY_SECONDS = env_float("CACHE_REDIS_RETRY_SECONDS", 5.0)  # leave a failed Redis alone
+    # After a Redis error the cache leaves Redis alone this long (a circuit breaker) and keeps
+    # pages in process memory meanwhile (app/cache_backend.py): an outage costs no timeouts.
+    CACHE_REDIS_RETRY_SECONDS = env_float("CACHE_REDIS_RETRY_SECONDS", 30.0)
     # Cache keys hold versions every process reads from PostgreSQL (app/cache_versions.py), at
     # most once per this many seconds per process: changes show everywhere within it.
     CACHE_VERSION_TTL = env_float("CACHE_VERSION_TTL", 1.0)
@@ -145,8 +150,23 @@ class Config:
     MAIL_TIMEOUT = env_int("MAIL_TIMEOUT", 10)
     MAIL_DEFAULT_SENDER = env("MAIL_DEFAULT_SENDER", "CozyWish <hello@example.com>")
 
-    # Storage for uploads: local disk under UPLOAD_ROOT (default instance/uploads).
+    # Storage for uploads (app/storage.py): local disk under UPLOAD_ROOT (default
+    # instance/uploads), or STORAGE_BACKEND=s3: a bucket of any S3-compatible store, which
+    # every web node shares. Unset keys use boto3's own chain (environment, an IAM role).
+    STORAGE_BACKEND = env("STORAGE_BACKEND", "local")
     UPLOAD_ROOT = env("UPLOAD_ROOT")
+    S3_BUCKET = env("S3_BUCKET")
+    S3_ENDPOINT_URL = env("S3_ENDPOINT_URL")  # MinIO, R2, Ceph...; unset: AWS
+    S3_REGION = env("S3_REGION")
+    S3_ACCESS_KEY_ID = env("S3_ACCESS_KEY_ID")
+    S3_SECRET_ACCESS_KEY = env("S3_SECRET_ACCESS_KEY")
+    S3_ADDRESSING_STYLE = env("S3_ADDRESSING_STYLE")  # path | virtual; default: path with an endpoint
+    # Links to files: presigned for S3_URL_EXPIRES seconds (a private bucket), or plain URLs
+    # when the bucket is public (S3_PUBLIC_URLS) or a CDN serves it (CDN_BASE_URL: its base URL,
+    # in front of the bucket, or of the app's /media/ with local storage).
+    S3_PUBLIC_URLS = env_bool("S3_PUBLIC_URLS", False)
+    S3_URL_EXPIRES = env_int("S3_URL_EXPIRES", 3600)
+    CDN_BASE_URL = env("CDN_BASE_URL")
     AVATAR_MAX_BYTES = 5 * 1024 * 1024
     IMAGE_MAX_BYTES = 10 * 1024 * 1024
     # Pixel caps per use bound the memory one decode takes (3-4 bytes a pixel): a profile
@@ -255,9 +275,11 @@ class Config:
     JOBS_QUEUES = None
     # Workers write a heartbeat every JOBS_HEARTBEAT_SECONDS; a job whose worker has been
     # silent for JOBS_STALLED_AFTER_SECONDS is retried (checked every JOBS_STALLED_CHECK_SECONDS).
-    JOBS_HEARTBEAT_SECONDS = env_int("JOBS_HEARTBEAT_SECONDS", 10)
-    JOBS_STALLED_AFTER_SECONDS = env_int("JOBS_STALLED_AFTER_SECONDS", 60)
-    JOBS_STALLED_CHECK_SECONDS = env_int("JOBS_STALLED_CHECK_SECONDS", 60)
+    # 5/15/5: a job held by a worker killed with -9 runs again within 30 s (it was 72-102 s
+    # with 10/60/60; tests/ops/test_stalled_jobs.py, docs/operations.md).
+    JOBS_HEARTBEAT_SECONDS = env_int("JOBS_HEARTBEAT_SECONDS", 5)
+    JOBS_STALLED_AFTER_SECONDS = env_int("JOBS_STALLED_AFTER_SECONDS", 15)
+    JOBS_STALLED_CHECK_SECONDS = env_int("JOBS_STALLED_CHECK_SECONDS", 5)
 
     TESTING = False
     DEBUG = False
@@ -312,17 +334,13 @@ CONFIGS = {
 
 
 def apply_redis_url(config: dict) -> None:
-    """Point the cache and the rate limits at REDIS_URL unless they were set on their own."""
+    """Point the cache at REDIS_URL unless it was set on its own."""
     url = config.get("REDIS_URL")
     if not config.get("CACHE_TYPE"):
         config["CACHE_TYPE"] = "app.cache_backend.ResilientRedisCache" if url else "SimpleCache"
     if not config.get("CACHE_REDIS_URL"):
         config["CACHE_REDIS_URL"] = url
-    if not config.get("RATELIMIT_STORAGE_URI"):
-        config["RATELIMIT_STORAGE_URI"] = url or "memory://"
-    if config["RATELIMIT_STORAGE_URI"].startswith(("redis://", "rediss://")):
-        # A dead Redis must not hold a sign-in for the OS's connect timeout.
-        config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": 0.5, "socket_timeout": 0.5})
+    # The rate limits' storage (REDIS_URL or PostgreSQL) is chosen by app.rate_limits.configure.
 
 
 def get_config(name: str | None = None) -> type[Config]:

@@ -78,7 +78,7 @@ def configure_page_cache(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from app import cache_versions, i18n, jobs, static_files, storage, timefmt
+    from app import cache_versions, i18n, jobs, rate_limits, static_files, storage, timefmt
     from app.extensions import cache, csrf, db, limiter, login_manager, mail, migrate
     from app.ops.fast_paths import CachedTalisman, SessionInterface
     from search import postgres as search_postgres
@@ -89,6 +89,7 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
+    rate_limits.init_app(app)  # counted in Redis or PostgreSQL, never per process
     limiter.init_app(app)
     cache.init_app(app)
     mail.init_app(app)
@@ -109,7 +110,13 @@ def register_extensions(app: Flask) -> None:
             "default-src": "'self'",
             "script-src": "'self'",
             "style-src": "'self'",
-            "img-src": ["'self'", "data:", "blob:", *_tile_origin(app.config.get("MAP_TILE_URL"))],
+            "img-src": [
+                "'self'",
+                "data:",
+                "blob:",
+                *_tile_origin(app.config.get("MAP_TILE_URL")),
+                *storage.media_origin(app.config),  # the bucket or CDN that serves uploads
+            ],
             "font-src": "'self'",
             "connect-src": "'self'",
             "frame-ancestors": "'none'",
@@ -360,8 +367,10 @@ def register_blueprints(app: Flask) -> None:
 
 def register_errorhandlers(app: Flask) -> None:
     from app.ops.errors import register
+    from app.web import db_faults
 
     register(app)
+    db_faults.init_app(app)  # a lost database connection: a safe request runs again, others get a 503
 
 
 def register_request_hooks(app: Flask) -> None:

@@ -5,6 +5,12 @@ under the upload root as ``uploads/<key>``, and ``manifest.json`` with the SHA-2
 A restore checks the whole archive before it changes anything, replaces the database's
 ``public`` schema in one transaction (a failure leaves the old data in place), and only then
 swaps the upload folder for the archived one.
+
+With STORAGE_BACKEND=s3 the uploads are the bucket's objects: a backup downloads every one into
+the archive (same ``uploads/<key>`` names, so an archive restores into either backend), and a
+restore uploads the archived files and then deletes the objects the archive does not hold.
+(A bucket with versioning or the provider's own replication is a second line; this one is the
+line that restores the database and its files to one moment.)
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from sqlalchemy.engine import make_url
 
 from app.embedded_db import binaries_dir
 from app.extensions import db
+from app.storage import get_storage
 
 backup_cli = AppGroup("backup", help="Back up and restore the database and uploaded files.")
 
@@ -64,11 +71,32 @@ def get_connection() -> Connection:
     return Connection(uri=uri, password=url.password)
 
 
-def get_upload_root() -> Path:
+def get_upload_root() -> Path | None:
+    """The upload folder with local storage; None when the uploads are in a bucket."""
     root = getattr(current_app.extensions["storage"], "root", None)
-    if root is None:
-        raise BackupError("Backups cover uploads kept on local disk (UPLOAD_ROOT) only.")
-    return Path(root)
+    return Path(root) if root is not None else None
+
+
+def _download_bucket(target: Path) -> Path:
+    """Every object of the bucket, as files under ``target`` (the backup reads them from there)."""
+    storage = get_storage()
+    keys = list(storage.keys())
+    with click.progressbar(keys, label="Downloading the bucket", show_pos=True) as bar:
+        for key in bar:
+            path = target / key
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(storage.open(key))
+    return target
+
+
+def _upload_to_bucket(staged: Path) -> None:
+    """Make the bucket hold exactly the archived files."""
+    storage = get_storage()
+    archived = {path.relative_to(staged).as_posix(): path for path in list_uploads(staged)}
+    for key, path in archived.items():
+        storage.save(key, path.read_bytes())
+    for key in sorted(set(storage.keys()) - set(archived)):
+        storage.delete(key)
 
 
 def _major(binary: Path) -> int | None:
@@ -137,11 +165,13 @@ def default_archive_path() -> Path:
 def create_backup(output: Path) -> dict:
     """Write the archive to ``output`` (through a temporary file, so never half-written)."""
     conn, root = get_connection(), get_upload_root()
-    files = list_uploads(root)
     pg_dump = find_pg_tool("pg_dump", get_server_major())
     output.parent.mkdir(parents=True, exist_ok=True)
     manifest = {"format": FORMAT, "created_at": datetime.now(UTC).isoformat(), "files": {}}
     with tempfile.TemporaryDirectory(dir=output.parent) as work:
+        if root is None:  # the uploads are a bucket's objects
+            root = _download_bucket(Path(work) / "bucket")
+        files = list_uploads(root)
         dump = Path(work) / DUMP_NAME
         partial = Path(work) / "archive.tar.gz"
         with (
@@ -213,7 +243,8 @@ def restore_backup(archive_path: Path) -> int:
     conn, root = get_connection(), get_upload_root()
     major = get_server_major()
     pg_restore, psql = find_pg_tool("pg_restore", major), find_pg_tool("psql", major)
-    with unpacked(archive_path, root.parent) as staging:
+    staging_parent = root.parent if root is not None else Path(current_app.instance_path) / "backups"
+    with unpacked(archive_path, staging_parent) as staging:
         files = list_uploads(staging / "uploads")
         with click.progressbar(length=2 + len(files), label="Restoring") as bar:
             script = staging / "restore.sql"
@@ -233,7 +264,10 @@ def restore_backup(archive_path: Path) -> int:
                 "Restoring the database",
             )  # fmt: skip
             bar.update(1)
-            _swap_uploads(staging / "uploads", root)
+            if root is None:
+                _upload_to_bucket(staging / "uploads")
+            else:
+                _swap_uploads(staging / "uploads", root)
             bar.update(len(files))
     return len(files)
 

@@ -2,10 +2,14 @@
 count of the rate limiter's storage errors, which Flask-Limiter swallows and logs.
 
 Flask-Caching's RedisCache raises when Redis is down, and every page that reads the cache then
-answers 500. This one catches the error, counts it, logs it at most once a minute, and answers
-as an empty cache would (``get`` -> None, ``set`` -> False). After an error it leaves Redis
-alone for ``CACHE_REDIS_RETRY_SECONDS`` (default 5), so a dead Redis costs nothing per call,
-then tries again.
+answers 500. This one catches the error, counts it and logs it at most once a minute. After an
+error it leaves Redis alone for ``CACHE_REDIS_RETRY_SECONDS`` (default 30: a circuit breaker),
+so a dead Redis costs one failed call per process per period, not one per call; meanwhile it
+keeps what it is given in this process's memory (a SimpleCache), so pages stay as cheap as
+with Redis: a Redis outage costs each process one cold copy of each page, not every render.
+That is safe because no caller relies on a delete reaching other processes: every key holds
+the cache versions that PostgreSQL keeps (app/cache_versions.py), and a key is only ever read
+and written, so a copy in one process's memory goes stale exactly when the shared one would.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from typing import Any
 
 from flask import Flask
 from flask_caching.backends.rediscache import RedisCache
+from flask_caching.backends.simplecache import SimpleCache
 
 log = logging.getLogger(__name__)
 
@@ -42,9 +47,10 @@ logging.getLogger("flask-limiter").addFilter(limiter_errors)
 
 
 class ResilientRedisCache(RedisCache):
-    """RedisCache whose every call turns a Redis or network error into a miss."""
+    """RedisCache that answers from this process's memory while Redis fails."""
 
-    retry_seconds = 5.0
+    retry_seconds = 30.0
+    local_threshold = 2000  # entries kept in memory while Redis is down (SimpleCache's threshold)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -53,6 +59,7 @@ class ResilientRedisCache(RedisCache):
         self._down_until = 0.0
         self._logged_at = -LOG_EVERY_SECONDS
         self._lock = threading.Lock()
+        self.local = SimpleCache(threshold=self.local_threshold, default_timeout=self.default_timeout)
 
     @classmethod
     def factory(cls, app: Flask, config: dict[str, Any], args: list[Any], kwargs: dict[str, Any]) -> RedisCache:
@@ -89,12 +96,18 @@ class ResilientRedisCache(RedisCache):
             )
 
     def _safely(self, operation: str, default: Any, call, *args: Any, **kwargs: Any) -> Any:
-        if self.is_down:
+        if not self.is_down:
+            try:
+                return call(*args, **kwargs)
+            except Exception as exc:  # redis errors, sockets, and corrupt payloads alike
+                self._failed(operation, exc)
+        local = getattr(self.local, operation, None)
+        if local is None:
             return default
         try:
-            return call(*args, **kwargs)
-        except Exception as exc:  # redis errors, sockets, and corrupt payloads alike: a miss
-            self._failed(operation, exc)
+            return local(*args, **kwargs)
+        except Exception:  # a value SimpleCache cannot pickle: a miss, as before
+            log.debug("cache: in-process %s failed", operation, exc_info=True)
             return default
 
     def get(self, key: str) -> Any:

@@ -182,6 +182,8 @@ def register(app: Flask) -> None:
         app.cli.add_command(command)
     from app.backup import backup_cli
     from app.payments.reconcile import payments_cli
+    from app.storage import storage_cli
 
     app.cli.add_command(payments_cli)
     app.cli.add_command(backup_cli)
+    app.cli.add_command(storage_cli)  # flask storage copy --from local --to s3

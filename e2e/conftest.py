@@ -171,7 +171,7 @@ def running_server(tmp_path_factory, pytestconfig, database_name: str, *, host_n
     port = _free_port()
 
     env = dict(os.environ)
-    # In-process rate limits and cache: each run starts with fresh limits.
+    # No Redis: the cache in process memory, rate limits in this run's fresh database.
     for name in ("REDIS_URL", "TEST_DATABASE_URL", "SERVER_NAME", "ELASTICSEARCH_URL", "STRIPE_SECRET_KEY"):
         env.pop(name, None)
     env.update(
@@ -182,6 +182,13 @@ def running_server(tmp_path_factory, pytestconfig, database_name: str, *, host_n
         UPLOAD_ROOT=str(upload_dir),
         COZYWISH_ENV="development",
         SIGNIN_MAX_FAILURES=str(SIGNIN_MAX_FAILURES),
+        # One browser on 127.0.0.1 plays every person of every journey, and the per-IP limits are
+        # counted exactly across the server's workers (app/rate_limits.py): the production
+        # figures would refuse the suite's own sign-ins. The per-email lockout above stays.
+        SIGNIN_IP_LIMIT="1000 per 15 minutes",
+        SIGNUP_IP_LIMIT="1000 per hour",
+        RESET_IP_LIMIT="1000 per hour",
+        VOUCHER_LOOKUP_LIMIT="1000 per 15 minutes",
         NOTIFICATIONS_POLL_SECONDS="2",  # the bell's poll: a journey waits seconds, not half a minute
         LOG_JSON="false",
         FLASK_DEBUG="0",

@@ -21,6 +21,7 @@ from app.extensions import cache, db
 from app.i18n import format_locale
 from app.money import format_money
 from app.payouts.accounts import NOT_TAKING_BOOKINGS
+from app.storage import media_url
 from app.timefmt import clock_label, day_words, venue_zone
 from app.venues.hours import Range, is_open_at
 from app.venues.models import Closure, OpeningHours, TeamMember, Venue
@@ -59,9 +60,7 @@ def venue_card(hit: SearchHit, open_now: bool, next_free: datetime | None, now: 
         "category": (doc.category_name if doc else None) or "",
         "city": doc.city if doc else "",
         "image": (
-            {"src": url_for("main.media", key=doc.cover_thumb), "width": width, "height": height}
-            if doc and doc.cover_thumb
-            else None
+            {"src": media_url(doc.cover_thumb), "width": width, "height": height} if doc and doc.cover_thumb else None
         ),
         "has_rating": rating is not None,
         "rating": _rating_label(rating, doc.review_count if doc else 0),

@@ -10,6 +10,7 @@ from sqlalchemy import text
 
 from app.cache_backend import ResilientRedisCache, limiter_errors
 from app.extensions import cache, db, limiter
+from app.rate_limits import CozyWishStorage
 
 
 @dataclass
@@ -77,27 +78,27 @@ def check_cache() -> Check:
 
 
 def check_redis(backend) -> Check:
-    """Redis holds the cache and the rate limits; without it both run in-process (degraded)."""
+    """Redis holds the cache and the rate limits; without it the cache runs in-process and the
+    limits are counted in PostgreSQL (degraded)."""
     problems = []
     try:
         backend.ping()
     except Exception as exc:
         problems.append(f"cache: {_first_line(exc)}")
     storage = limiter.storage
-    if getattr(storage, "STORAGE_SCHEME", None) and "redis" in str(storage.STORAGE_SCHEME):
-        try:
-            healthy = storage.check()
-        except Exception:
-            healthy = False
-        if not healthy:
+    redis_errors = limiter_errors.count
+    if isinstance(storage, CozyWishStorage):
+        redis_errors += storage.redis_errors
+        if storage.redis_check() is False:
             problems.append("rate limits: Redis does not answer")
 
-    errors = f"{backend.errors} cache and {limiter_errors.count} rate-limit storage error(s) since start"
+    errors = f"{backend.errors} cache and {redis_errors} rate-limit storage error(s) since start"
     if problems:
         return Check(
             "redis",
             False,
-            "; ".join(problems) + f"; serving without the shared cache, rate limits counted in-process ({errors})",
+            "; ".join(problems)
+            + f"; caching in each process's memory, rate limits counted in PostgreSQL meanwhile ({errors})",
             "Is Redis reachable at REDIS_URL?",
             degraded=True,
         )
@@ -130,8 +131,10 @@ def check_storage() -> Check:
     storage = current_app.extensions["storage"]
     problem = storage.check()
     if problem:
-        return Check("storage", False, problem, "Make UPLOAD_ROOT a writable folder.")
-    return Check("storage", True, f"writable ({getattr(storage, 'root', 'configured')})")
+        hint = "Check S3_BUCKET, S3_ENDPOINT_URL and the keys." if hasattr(storage, "bucket") else ""
+        return Check("storage", False, problem, hint or "Make UPLOAD_ROOT a writable folder.")
+    where = getattr(storage, "root", None) or f"bucket {getattr(storage, 'bucket', '?')}"
+    return Check("storage", True, f"writable ({where})")
 
 
 def check_configuration() -> Check:

@@ -20,18 +20,18 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 import re
 import secrets
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from blinker import Namespace
 from flask import current_app, url_for
+from sqlalchemy import text
 
+from app.extensions import db
 from app.payments.ports import (
     CheckoutCharge,
     CheckoutStart,
@@ -84,7 +84,8 @@ class DemoSession:
 
 
 def demo_secret() -> bytes:
-    """The key that signs Demo events: DEMO_GATEWAY_SECRET, or a random one kept under instance/.
+    """The key that signs Demo events: DEMO_GATEWAY_SECRET, or a random one the install makes
+    once and keeps in PostgreSQL (``instance_secrets``), so every web node and worker shares it.
 
     Never SECRET_KEY: its development value is published, so events signed with it are refused.
     """
@@ -93,25 +94,31 @@ def demo_secret() -> bytes:
         return configured.encode()
     cached = current_app.extensions.get("demo_gateway_secret")
     if cached is None:
-        cached = _instance_secret(Path(current_app.instance_path) / "demo-gateway.key")
+        cached = shared_secret("demo-gateway")
         current_app.extensions["demo_gateway_secret"] = cached
     return cached
 
 
-def _instance_secret(path: Path) -> bytes:
-    """Read the key at ``path``, creating it once (every process of this install shares it)."""
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        for _ in range(50):  # another process may be writing it right now
-            if secret := path.read_bytes().strip():
-                return secret
-            time.sleep(0.01)
-        raise RuntimeError(f"{path} is empty: delete it and restart.") from None
-    secret = secrets.token_urlsafe(32).encode()
-    with os.fdopen(fd, "wb") as file:
-        file.write(secret)
-    return secret
+SHARED_SECRET_SQL = text(
+    "WITH made AS (INSERT INTO instance_secrets (name, value) VALUES (:name, :value)"
+    " ON CONFLICT (name) DO NOTHING RETURNING value)"
+    " SELECT value FROM made UNION ALL SELECT value FROM instance_secrets WHERE name = :name LIMIT 1"
+)
+
+READ_SECRET_SQL = text("SELECT value FROM instance_secrets WHERE name = :name")
+
+
+def shared_secret(name: str) -> bytes:
+    """The install's key ``name``, made the first time any process asks (one committed row;
+    concurrent first askers all read the one that won)."""
+    with db.engine.connect() as conn:  # its own transaction: the key outlives the request's
+        value = conn.execute(SHARED_SECRET_SQL, {"name": name, "value": secrets.token_urlsafe(32)}).scalar()
+        if value is None:  # another process made it while this statement ran: it is committed now
+            value = conn.execute(
+                text("SELECT value FROM instance_secrets WHERE name = :name"), {"name": name}
+            ).scalar_one()
+        conn.commit()
+    return value.encode()
 
 
 def sign(payload: bytes, *, timestamp: int | None = None, secret: bytes | None = None) -> str:

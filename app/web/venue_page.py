@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from babel import Locale
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import gettext as _
 from markupsafe import Markup
 
@@ -21,6 +21,7 @@ from app.money import format_money
 from app.payouts.accounts import takes_paid_bookings
 from app.reviews.models import ReviewPhoto
 from app.reviews.service import rating_breakdown, venue_reviews
+from app.storage import absolute_media_url, media_url
 from app.timefmt import day_words, venue_zone
 from app.urls import absolute_url
 from app.venues.approval import STATUS_LABELS
@@ -175,11 +176,11 @@ def picture(image: VenueImage, variant: str) -> dict[str, Any] | None:
         if v.get("key") and v.get("height") and abs(v["width"] / v["height"] - ratio) < 0.02
     }
     return {
-        "src": url_for("main.media", key=main["key"]),
-        "absolute_url": absolute_url("main.media", key=main["key"]),
+        "src": media_url(main["key"]),
+        "absolute_url": absolute_media_url(main["key"]),
         "width": main["width"],
         "height": main["height"],
-        "srcset": ", ".join(f"{url_for('main.media', key=v['key'])} {w}w" for w, v in sorted(same_shape.items())),
+        "srcset": ", ".join(f"{media_url(v['key'])} {w}w" for w, v in sorted(same_shape.items())),
         "alt": image.alt_text,
     }
 

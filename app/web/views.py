@@ -32,6 +32,8 @@ def media(key: str):
     storage = get_storage()
     if ".." in key or not key.endswith((".webp", ".jpg", ".png")):
         abort(404)
+    if elsewhere := storage.url(key):  # a bucket or a CDN serves it: old links still work
+        return redirect(elsewhere, code=302)
     try:
         if not storage.exists(key):
             abort(404)

@@ -27,6 +27,7 @@ TASKS = {
     "privacy.build_export",
     "privacy.erase_due_accounts",
     "privacy.retention",
+    "rate_limits.prune",
     "reviews.request",
     "search.refresh_free_time",
     "search.reindex_venues",
@@ -48,6 +49,7 @@ SCHEDULE = {
     "erase-due-accounts": "7 * * * *",
     "waitlist-lapse-offers": "* * * * *",
     "search-free-time": "* * * * *",
+    "rate-limits-prune": "23 * * * *",
 }
 
 

@@ -1,0 +1,147 @@
+"""A dropped database connection costs a reader nothing and a writer a clear 503, never a 500.
+
+PostgreSQL restarts, a failover, a pooler recycling its server connections or an operator's
+``pg_terminate_backend`` close connections the pool still holds. ``pool_pre_ping`` (config.py)
+replaces a connection that died while it sat in the pool; this module covers the rest:
+
+- a GET, HEAD or OPTIONS request whose connection dies while it runs is run once more, from its
+  ``before_request`` hooks on, on a fresh connection (its first answer is thrown away: a safe
+  request changed nothing);
+- any other request (a POST), or a safe one whose second run fails too, gets the 503 page
+  ("temporarily unavailable", with Retry-After), never the 500 page and its logged trace;
+- the session's teardown (Flask-SQLAlchemy's ``session.remove()``, whose ROLLBACK raises on a
+  closed connection) is guarded, so nothing escapes the app to the WSGI server.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, g, request
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, PendingRollbackError
+
+from app.extensions import db
+from app.ops.errors import MESSAGES, render_error
+
+log = logging.getLogger(__name__)
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+RETRY_AFTER_SECONDS = 5
+_RETRIED = "db_fault_retried"  # g: this request already had its second run
+
+
+class RetryOnFreshConnection(Exception):
+    """Raised from the error handler so the dispatcher runs a safe request once more."""
+
+
+def is_connection_fault(error: BaseException) -> bool:
+    """A connection that died or a session left unusable by one (not a bad query)."""
+    if isinstance(error, (OperationalError, InterfaceError, PendingRollbackError)):
+        return True
+    return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
+
+
+def init_app(app: Flask) -> None:
+    """Call after the error handlers are registered: this one is more specific than theirs."""
+    for kind in (OperationalError, InterfaceError, PendingRollbackError):
+        app.register_error_handler(kind, _connection_fault)
+    _wrap_dispatch(app)
+    _guard_teardown(app)
+
+
+def _connection_fault(error: Exception):
+    if not is_connection_fault(error):  # a DBAPIError that is not about the connection
+        raise error
+    if request.method in SAFE_METHODS and not g.get(_RETRIED):
+        raise RetryOnFreshConnection() from error
+    return unavailable(error)
+
+
+def _wrap_dispatch(app: Flask) -> None:
+    dispatch = app.full_dispatch_request
+
+    def full_dispatch_request() -> Response:
+        try:
+            return dispatch()
+        except RetryOnFreshConnection as signal:
+            first = signal.__cause__
+        except Exception as error:  # an after_request hook met the dead connection
+            if not is_connection_fault(error):
+                raise
+            if request.method not in SAFE_METHODS or g.get(_RETRIED):
+                return app.make_response(unavailable(error))
+            first = error
+        log.warning(
+            "database connection lost during %s %s (%s); running it again", request.method, request.path, _short(first)
+        )
+        _fresh_session()
+        g.pop("_login_user", None)  # Flask-Login loads the user again, on the new connection
+        setattr(g, _RETRIED, True)
+        try:
+            return dispatch()
+        except Exception as error:
+            if not is_connection_fault(error):
+                raise
+            return app.make_response(unavailable(error))
+
+    app.full_dispatch_request = full_dispatch_request  # type: ignore[method-assign]
+
+
+def unavailable(error: BaseException):
+    """The 503 page for a request the database could not serve; a bare page if even that fails."""
+    log.warning("database unavailable for %s %s: %s", request.method, request.path, _short(error))
+    _fresh_session()
+    try:
+        body, _status = render_error(503)
+        response = body if isinstance(body, Response) else Response(body, mimetype="text/html")
+    except Exception:  # the page's header may need the database too
+        log.warning("the 503 page needed the database; sending a plain one")
+        title, message = map(str, MESSAGES[503])
+        response = Response(
+            f"<!doctype html><title>{title}</title><h1>{title}</h1><p>{message}</p>", mimetype="text/html"
+        )
+    response.status_code = 503
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _fresh_session() -> None:
+    """Drop the request's session and its dead connection, without a ROLLBACK on it."""
+    try:
+        db.session.rollback()
+    except Exception as error:  # the connection is gone: forget it rather than talk to it
+        log.info("rollback on a lost connection failed (%s); invalidating it", _short(error))
+        try:
+            db.session().invalidate()
+        except Exception:
+            log.exception("invalidating the session failed")
+
+
+def _guard_teardown(app: Flask) -> None:
+    """Wrap Flask-SQLAlchemy's ``session.remove()`` so a ROLLBACK on a closed connection is
+    logged and the connection dropped, instead of raising out of the app into the server."""
+    funcs = app.teardown_appcontext_funcs
+    for index, func in enumerate(funcs):
+        if getattr(func, "__name__", "") == "_teardown_session":
+            funcs[index] = _guarded(func)
+
+
+def _guarded(teardown):
+    def guarded_teardown_session(exc: BaseException | None) -> None:
+        try:
+            teardown(exc)
+        except Exception as error:
+            log.warning("closing the database session failed (%s); dropping its connection", _short(error))
+            try:
+                db.session().invalidate()
+            except Exception:
+                log.exception("invalidating the session failed")
+            db.session.registry.clear()
+
+    return guarded_teardown_session
+
+
+def _short(error: BaseException | None) -> str:
+    text = f"{type(error).__name__}: {error}" if error is not None else "?"
+    return text.splitlines()[0][:200]
