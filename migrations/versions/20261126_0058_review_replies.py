@@ -1,7 +1,7 @@
 """Review replies, reports, photos and review requests
 
 Revision ID: 0058
-Revises: 0056
+Revises: 0057
 Create Date: 2026-11-26
 """
 
@@ -10,7 +10,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0058"
-down_revision = "0056"
+down_revision = "0057"
 branch_labels = None
 depends_on = None
 

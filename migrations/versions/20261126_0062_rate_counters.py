@@ -10,7 +10,7 @@ key when DEMO_GATEWAY_SECRET is unset), shared by every web node instead of a fi
 node's instance/ folder.
 
 Revision ID: 0062
-Revises: 0056
+Revises: 0061
 Create Date: 2026-11-26
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0062"
-down_revision = "0056"
+down_revision = "0061"
 branch_labels = None
 depends_on = None
 
