@@ -1,7 +1,7 @@
 """Error reports to Sentry (its official SDK) when SENTRY_DSN is set, with personal data removed.
 
-The SDK is told not to send personal data (``send_default_pii=False``: no cookies, no user's
-IP, no request body) and not to send stack frames' local variables; and every event and
+The SDK sends no personal data by default (``send_default_pii`` unset, i.e. False: no
+cookies, no user's IP, no request body) and not to send stack frames' local variables; and every event and
 breadcrumb goes through ``scrub`` before it leaves: an email, a token or password, a card
 number or an IP address anywhere in a message, an exception's text, the extra data, the
 breadcrumbs or the request's URL, query and headers is replaced, and values whose key names a
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 import sentry_sdk
 from flask import Flask
@@ -33,8 +34,8 @@ def secret_key(key: str) -> bool:
     return any(word in lowered for word in SECRET_WORDS) or not SECRET_PARTS.isdisjoint(KEY_PARTS_RE.split(lowered))
 
 
-# 13 to 19 digits, in groups separated by spaces or dashes (card numbers as typed).
-CARD_RE = re.compile(r"\b(?:\d[ -]?){12,18}\d\b")
+# 13 to 19 digits, in groups separated by spaces or dashes (card numbers as typed, or in a URL).
+CARD_RE = re.compile(r"\b(?:\d(?:[ +-]|%20)?){12,18}\d\b")
 IPV4_RE = re.compile(r"\b(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\b")
 IPV6_RE = re.compile(r"(?i)\b(?:[0-9a-f]{1,4}:){2,7}[0-9a-f]{0,4}\b|::ffff:[0-9.]+")
 BEARER_RE = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+")
@@ -68,22 +69,39 @@ def scrub_text(value: str) -> str:
     return OPAQUE_RE.sub(_opaque, value)
 
 
+# Identifiers of the event itself (hex strings that would look like opaque tokens): kept.
+KEPT_KEYS = frozenset({"event_id", "release", "dist", "trace_id", "span_id", "parent_span_id", "sdk", "modules"})
+
+
 def scrub_value(value: Any, depth: int = 0) -> Any:
     if depth > 20:
         return FILTERED
     if isinstance(value, str):
         return scrub_text(value)
     if isinstance(value, dict):
-        return {
-            key: FILTERED if isinstance(key, str) and secret_key(key) else scrub_value(item, depth + 1)
-            for key, item in value.items()
-        }
+        return {key: _scrub_item(key, item, depth) for key, item in value.items()}
     if isinstance(value, list | tuple):
         # Headers come as [name, value] pairs in some SDK paths.
         if len(value) == 2 and isinstance(value[0], str) and secret_key(value[0]):
             return [value[0], FILTERED]
         return [scrub_value(item, depth + 1) for item in value]
     return value
+
+
+def _scrub_item(key: Any, item: Any, depth: int) -> Any:
+    if not isinstance(key, str):
+        return scrub_value(item, depth + 1)
+    if key in KEPT_KEYS:
+        return item
+    if secret_key(key):
+        return FILTERED
+    return scrub_value(item, depth + 1)
+
+
+def scrub_query(query: str) -> str:
+    """A query string with each secret parameter's value replaced and the others scrubbed."""
+    pairs = parse_qsl(query, keep_blank_values=True)
+    return urlencode([(name, FILTERED if secret_key(name) else scrub_text(item)) for name, item in pairs], safe="[]")
 
 
 def scrub(event: dict[str, Any], _hint: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -93,6 +111,8 @@ def scrub(event: dict[str, Any], _hint: dict[str, Any] | None = None) -> dict[st
         request.pop("cookies", None)
         request.pop("data", None)  # form bodies hold passwords and card fields
         request.pop("env", None)  # REMOTE_ADDR and the server's own address
+        if isinstance(request.get("query_string"), str):
+            request["query_string"] = scrub_query(request["query_string"])
         headers = request.get("headers")
         if isinstance(headers, dict):
             for name in list(headers):
@@ -118,7 +138,8 @@ def init_app(app: Flask) -> bool:
         environment=app.config.get("ENV_NAME"),
         release=app.config.get("SENTRY_RELEASE"),
         integrations=[FlaskIntegration()],
-        send_default_pii=False,
+        # send_default_pii is left unset, which the SDK reads as False (no cookies, user IP or
+        # request body); setting it is deprecated in favour of data_collection.
         include_local_variables=False,
         max_request_body_size="never",
         before_send=scrub,
