@@ -38,7 +38,7 @@ class FakeSentry(BaseHTTPRequestHandler):
             body = gzip.decompress(body)
         elif encoding == "deflate":
             body = zlib.decompress(body)
-        elif encoding == "br":
+        elif encoding == "br":  # the SDK's choice when Brotli is installed (it is: requirements.txt)
             body = brotli.decompress(body)
         assert encoding in {"", "gzip", "deflate", "br"}, f"cannot read {encoding}"
         FakeSentry.received.append(body)

@@ -13,7 +13,7 @@ from app.errors import ValidationFailed
 from app.extensions import db
 from app.jobs import enqueue, job
 from tests.booking.helpers import future_slot, make_bookable_venue
-from tests.ops.helpers import TOKEN, scrape, value
+from tests.ops.scraping import TOKEN, scrape, value
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import pytest
 from app import metrics
 from app.ops import gunicorn_hooks
 from app.serve import GUNICORN_CONFIG, web_command
-from tests.ops.helpers import TOKEN, scrape, value
+from tests.ops.scraping import TOKEN, scrape, value
 
 ROOT = Path(__file__).resolve().parents[2]
 
