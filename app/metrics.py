@@ -116,8 +116,11 @@ def observe_request(endpoint: str, method: str, status: int, seconds: float) -> 
     child.observe(seconds)
 
 
+_page_cache_children = {result: page_cache_requests.labels(result) for result in PAGE_CACHE_RESULTS}
+
+
 def page_cache(result: str) -> None:
-    page_cache_requests.labels(result).inc()
+    _page_cache_children[result].inc()
 
 
 def checkout_outcome(outcome: str) -> None:
