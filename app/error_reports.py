@@ -11,12 +11,11 @@ secret (``password``, ``token``, ``authorization``, ``cookie``...) are dropped w
 from __future__ import annotations
 
 import re
+import sys
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-import sentry_sdk
 from flask import Flask
-from sentry_sdk.integrations.flask import FlaskIntegration
 
 FILTERED = "[Filtered]"
 # Keys whose value is dropped whole, wherever they appear (headers, extra, data, query...):
@@ -133,6 +132,11 @@ def init_app(app: Flask) -> bool:
     dsn = app.config.get("SENTRY_DSN")
     if not dsn:
         return False
+    # Imported only here: the SDK and its integrations take about 0.3 s to import, which every
+    # process of an installation without Sentry would pay for nothing.
+    import sentry_sdk
+    from sentry_sdk.integrations.flask import FlaskIntegration
+
     sentry_sdk.init(
         dsn=dsn,
         environment=app.config.get("ENV_NAME"),
@@ -152,5 +156,8 @@ def init_app(app: Flask) -> bool:
 
 def capture(error: BaseException) -> None:
     """Report an error the app handled itself (the 500 page): a no-op without a client."""
+    sentry_sdk = sys.modules.get("sentry_sdk")  # loaded by init_app when SENTRY_DSN is set
+    if sentry_sdk is None:
+        return
     if sentry_sdk.get_client().is_active():
         sentry_sdk.capture_exception(error)

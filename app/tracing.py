@@ -23,14 +23,12 @@ from contextvars import ContextVar
 from typing import Any
 
 from flask import Flask, current_app, has_app_context
-from opentelemetry import context as otel_context
-from opentelemetry import trace
-from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor, SpanExporter
-from opentelemetry.trace import Link, SpanContext, SpanKind, Status, StatusCode, TraceFlags
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+
+# OpenTelemetry is imported inside the functions that run only when tracing is on: the API and
+# SDK take 0.1-0.2 s to import, which every process (web, worker, each `flask` command) would
+# otherwise pay for nothing.
 
 log = logging.getLogger(__name__)
 
@@ -43,10 +41,14 @@ request_id_var: ContextVar[str | None] = ContextVar("cozywish_request_id", defau
 
 def init_app(app: Flask) -> None:
     """Set up a tracer provider for ``app`` when an endpoint (or a test's exporter) is configured."""
-    exporter: SpanExporter | None = app.config.get("TRACE_EXPORTER")
+    exporter = app.config.get("TRACE_EXPORTER")
     endpoint = app.config.get("OTEL_EXPORTER_OTLP_ENDPOINT")
     if exporter is None and not endpoint:
         return
+    from opentelemetry.sdk.resources import Resource
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
+
     provider = TracerProvider(resource=Resource.create({"service.name": app.config.get("OTEL_SERVICE_NAME")}))
     if exporter is not None:
         provider.add_span_processor(SimpleSpanProcessor(exporter))
@@ -72,7 +74,7 @@ def watch_engine(app: Flask, engine: Engine) -> None:
         _trace_sql(engine)
 
 
-def tracer() -> trace.Tracer | None:
+def tracer() -> Any:
     """The app's tracer, or None when tracing is off (the common case: nothing to do)."""
     if not has_app_context():
         return None
@@ -80,6 +82,8 @@ def tracer() -> trace.Tracer | None:
 
 
 def _trace_sql(engine: Engine) -> None:
+    from opentelemetry.trace import SpanKind, Status, StatusCode
+
     @event.listens_for(engine, "before_cursor_execute")
     def _started(conn, _cursor, statement, _parameters, _context, _executemany) -> None:
         found = tracer()
@@ -114,6 +118,10 @@ def job_context() -> dict[str, str] | None:
     if request_id is None:
         return None
     found: dict[str, str] = {"request_id": request_id}
+    if tracer() is None:
+        return found
+    from opentelemetry import trace
+
     span_context = trace.get_current_span().get_span_context()
     if span_context.is_valid:
         found["trace_id"] = format(span_context.trace_id, "032x")
@@ -121,7 +129,9 @@ def job_context() -> dict[str, str] | None:
     return found
 
 
-def _link_to(carried: dict[str, Any]) -> list[Link]:
+def _link_to(carried: dict[str, Any]) -> list[Any]:
+    from opentelemetry.trace import Link, SpanContext, TraceFlags
+
     try:
         context = SpanContext(
             trace_id=int(carried["trace_id"], 16),
@@ -145,6 +155,8 @@ def job_span(task_name: str, carried: dict[str, Any] | None) -> Iterator[None]:
         if found is None:
             yield
             return
+        from opentelemetry.trace import SpanKind
+
         with found.start_as_current_span(
             f"job {task_name}", kind=SpanKind.CONSUMER, links=_link_to(carried), record_exception=True
         ) as span:
@@ -161,6 +173,10 @@ def start_request_span(name: str, request_id: str) -> Any:
     found = tracer()
     if found is None:
         return None
+    from opentelemetry import context as otel_context
+    from opentelemetry import trace
+    from opentelemetry.trace import SpanKind
+
     span = found.start_span(name, kind=SpanKind.SERVER)
     span.set_attribute(REQUEST_ID_ATTRIBUTE, request_id)
     return span, otel_context.attach(trace.set_span_in_context(span))
@@ -169,6 +185,9 @@ def start_request_span(name: str, request_id: str) -> Any:
 def end_request_span(started: Any, *, route: str | None, status: int | None, error: BaseException | None) -> None:
     if not started:
         return
+    from opentelemetry import context as otel_context
+    from opentelemetry.trace import Status, StatusCode
+
     span, token = started
     otel_context.detach(token)
     if route:
