@@ -230,6 +230,9 @@ class Config:
     # when SENTRY_DSN is set (personal data scrubbed, app/error_reports.py). Traces of requests,
     # SQL and jobs go to OTEL_EXPORTER_OTLP_ENDPOINT when set (needs the OTLP exporter package).
     METRICS_TOKEN = env("METRICS_TOKEN")
+    # A job worker on a machine of its own serves its metrics (job runs, messages sent) on this
+    # port, behind the same token (`flask jobs worker`); unset, it serves none.
+    WORKER_METRICS_PORT = env_int("WORKER_METRICS_PORT", 0) or None
     SENTRY_DSN = env("SENTRY_DSN")
     SENTRY_RELEASE = env("SENTRY_RELEASE")
     SENTRY_TRACES_SAMPLE_RATE = env_float("SENTRY_TRACES_SAMPLE_RATE", 0.0)

@@ -15,10 +15,14 @@ time by ``JobQueueCollector``.
 
 from __future__ import annotations
 
+import hmac
+import logging
 import os
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -34,6 +38,8 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
+
+log = logging.getLogger(__name__)
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 CONTENT_TYPE = CONTENT_TYPE_LATEST
@@ -237,11 +243,12 @@ def exposition(extra: Iterable[Collector] = ()) -> bytes:
     return generate_latest(registry)
 
 
-def reset_multiprocess_dir(path: str) -> str:
-    """Make ``path`` an empty directory for a fresh start's value files (``flask serve``)."""
+def reset_multiprocess_dir(path: str, keep_pid: int | None = None) -> str:
+    """Make ``path`` an empty directory for a fresh start's value files (``flask serve``); with
+    ``keep_pid``, keep that process's own files (a worker alone in its container, at start)."""
     os.makedirs(path, exist_ok=True)
     for name in os.listdir(path):
-        if name.endswith(".db"):
+        if name.endswith(".db") and not (keep_pid is not None and name.endswith(f"_{keep_pid}.db")):
             os.remove(os.path.join(path, name))
     return path
 
@@ -250,6 +257,38 @@ def mark_process_dead(pid: int) -> None:
     """A worker process ended: its live gauges stop counting (gunicorn's child_exit)."""
     if multiprocess_dir():
         prometheus_multiprocess.mark_process_dead(pid)
+
+
+def token_matches(header: str, expected: str) -> bool:
+    """``Authorization: Bearer <expected>``, compared in constant time."""
+    scheme, _, given = header.partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), expected.encode())
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, *_args: Any) -> None:  # scrapes every 15 s: not worth a log line each
+        pass
+
+
+def serve_in_thread(port: int, token: str, host: str = "0.0.0.0") -> WSGIServer:  # noqa: S104 (a pod's port)
+    """Serve this process's metrics on ``port`` from a daemon thread, behind the same bearer
+    token as the web's /metrics: for a job worker on its own machine (``flask jobs worker``
+    with WORKER_METRICS_PORT), whose counters no web process sees."""
+
+    def application(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        if environ.get("PATH_INFO") != "/metrics":
+            start_response("404 Not Found", [("Content-Type", "text/plain")])
+            return [b"not found"]
+        if not token_matches(environ.get("HTTP_AUTHORIZATION", ""), token):
+            start_response("401 Unauthorized", [("Content-Type", "text/plain"), ("WWW-Authenticate", "Bearer")])
+            return [b"a valid bearer token is needed"]
+        start_response("200 OK", [("Content-Type", CONTENT_TYPE), ("Cache-Control", "no-store")])
+        return [exposition()]
+
+    server = make_server(host, port, application, handler_class=_QuietHandler)
+    threading.Thread(target=server.serve_forever, name="metrics", daemon=True).start()
+    log.info("metrics served on port %s", server.server_port)
+    return server
 
 
 def registered_names() -> set[str]:

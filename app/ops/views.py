@@ -1,4 +1,3 @@
-import hmac
 import logging
 
 from flask import Response, abort, current_app, jsonify, request
@@ -47,8 +46,7 @@ def metrics_page():
     expected = current_app.config.get("METRICS_TOKEN")
     if not expected:
         abort(404)
-    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), expected.encode()):
+    if not metrics.token_matches(request.headers.get("Authorization", ""), expected):
         response = jsonify(error="A valid bearer token is needed to read the metrics.")
         response.status_code = 401
         response.headers["WWW-Authenticate"] = 'Bearer realm="metrics"'

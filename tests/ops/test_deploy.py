@@ -153,3 +153,19 @@ def test_compose_wires_the_web_through_pgbouncer_and_the_worker_straight(compose
     assert web["environment"]["S3_ENDPOINT_URL"] == "http://minio:9000"
     for needed in ("postgres", "pgbouncer", "redis", "minio-bucket"):
         assert needed in web["depends_on"]
+
+
+def test_workers_on_their_own_serve_their_metrics(compose):
+    worker = compose["services"]["worker"]["environment"]
+    assert worker["WORKER_METRICS_PORT"] == "${WORKER_METRICS_PORT:-9100}"
+    # An empty PROMETHEUS_MULTIPROC_DIR would still turn prometheus_client's file mode on: never set one.
+    assert "PROMETHEUS_MULTIPROC_DIR" not in worker
+    deployment = next(d for d in by_kind("Deployment") if d["metadata"]["name"] == "cozywish-worker")
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    env = {item["name"]: item.get("value") for item in container["env"]}
+    assert env["WORKER_METRICS_PORT"] == "9100" and "PROMETHEUS_MULTIPROC_DIR" not in env
+    assert container["ports"] == [{"name": "metrics", "containerPort": 9100}]
+    config = by_kind("ConfigMap")[0]["data"]
+    assert {"name": "metrics", "mountPath": config["PROMETHEUS_MULTIPROC_DIR"]} in container["volumeMounts"]
+    scrape = yaml.safe_load((ROOT / "deploy" / "monitoring" / "prometheus.yml").read_text())
+    assert {job["job_name"] for job in scrape["scrape_configs"]} >= {"cozywish", "cozywish-worker"}

@@ -92,7 +92,45 @@ def test_flask_serve_runs_gunicorn_with_the_hooks_and_a_fresh_directory(tmp_path
     assert list(directory.iterdir()) == []
 
 
+def test_a_worker_alone_keeps_only_its_own_files(tmp_path):
+    directory = tmp_path / "m"
+    directory.mkdir()
+    for name in ("counter_111.db", "gauge_livesum_111.db", "counter_222.db", "notes.txt"):
+        (directory / name).write_bytes(b"x")
+    metrics.reset_multiprocess_dir(str(directory), keep_pid=222)
+    assert sorted(p.name for p in directory.iterdir()) == ["counter_222.db", "notes.txt"]
+
+
 def test_the_image_runs_gunicorn_with_the_hooks_and_a_metrics_directory():
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "PROMETHEUS_MULTIPROC_DIR=/app/instance/metrics" in dockerfile
     assert '"--config", "python:app.ops.gunicorn_hooks"' in dockerfile
+
+
+# -- a worker on a machine of its own ------------------------------------------------------------
+
+
+def test_a_worker_serves_its_own_metrics_behind_the_token():
+    import requests
+
+    metrics.job_run("tests.ops.worker_probe", "failed")
+    server = metrics.serve_in_thread(0, TOKEN, host="127.0.0.1")
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/metrics"
+        assert requests.get(url, timeout=5).status_code == 401
+        assert requests.get(url, headers={"Authorization": "Bearer wrong"}, timeout=5).status_code == 401
+        assert requests.get(url.replace("/metrics", "/other"), timeout=5).status_code == 404
+        answer = requests.get(url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=5)
+        assert answer.status_code == 200
+        assert 'cozywish_job_runs_total{outcome="failed",task="tests.ops.worker_probe"}' in answer.text
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_the_worker_refuses_a_metrics_port_without_a_token(app, monkeypatch):
+    monkeypatch.setitem(app.config, "WORKER_METRICS_PORT", 9100)
+    monkeypatch.setitem(app.config, "METRICS_TOKEN", None)
+    result = app.test_cli_runner().invoke(args=["jobs", "worker"])
+    assert result.exit_code == 2
+    assert "WORKER_METRICS_PORT needs METRICS_TOKEN" in result.output
