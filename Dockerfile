@@ -25,7 +25,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PATH=/venv/bin:$PATH \
     FLASK_APP=wsgi \
-    COZYWISH_ENV=production
+    COZYWISH_ENV=production \
+    PROMETHEUS_MULTIPROC_DIR=/app/instance/metrics
 RUN useradd --system --uid 10001 --user-group --home-dir /app --shell /usr/sbin/nologin cozywish
 WORKDIR /app
 COPY --from=build /venv /venv
@@ -40,11 +41,11 @@ COPY templates ./templates
 COPY static ./static
 COPY --from=build /src/static ./static
 # instance/ holds uploads (instance/uploads, a volume in docker-compose.yml); the app writes there.
-RUN mkdir -p /app/instance/uploads && chown -R cozywish:cozywish /app/instance
+RUN mkdir -p /app/instance/uploads /app/instance/metrics && chown -R cozywish:cozywish /app/instance
 USER cozywish
 EXPOSE 8000
 # /healthz is exempt from the https redirect; it only says the process answers.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"]
 # No gunicorn access log: the app writes its own, as JSON, with tokens and emails masked.
-CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "3", "wsgi:app"]
+CMD ["gunicorn", "--config", "python:app.ops.gunicorn_hooks", "--bind", "0.0.0.0:8000", "--workers", "3", "wsgi:app"]

@@ -271,6 +271,21 @@ class Config:
     LOG_LEVEL = env("LOG_LEVEL", "INFO")
     LOG_JSON = env_bool("LOG_JSON", True)
 
+    # Observability (docs/operations.md, "Metrics, errors and traces"). /metrics answers only a
+    # bearer METRICS_TOKEN (unset: 404, the endpoint does not exist). Sentry receives errors
+    # when SENTRY_DSN is set (personal data scrubbed, app/error_reports.py). Traces of requests,
+    # SQL and jobs go to OTEL_EXPORTER_OTLP_ENDPOINT when set (needs the OTLP exporter package).
+    METRICS_TOKEN = env("METRICS_TOKEN")
+    # A job worker on a machine of its own serves its metrics (job runs, messages sent) on this
+    # port, behind the same token (`flask jobs worker`); unset, it serves none.
+    WORKER_METRICS_PORT = env_int("WORKER_METRICS_PORT", 0) or None
+    SENTRY_DSN = env("SENTRY_DSN")
+    SENTRY_RELEASE = env("SENTRY_RELEASE")
+    SENTRY_TRACES_SAMPLE_RATE = env_float("SENTRY_TRACES_SAMPLE_RATE", 0.0)
+    OTEL_EXPORTER_OTLP_ENDPOINT = env("OTEL_EXPORTER_OTLP_ENDPOINT")
+    OTEL_SERVICE_NAME = env("OTEL_SERVICE_NAME", "cozywish")
+    TRACE_EXPORTER = None  # tests hand an in-memory span exporter here
+
     # Jobs: run a worker beside the web server (make run does).
     JOBS_QUEUES = None
     # Workers write a heartbeat every JOBS_HEARTBEAT_SECONDS; a job whose worker has been

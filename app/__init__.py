@@ -38,8 +38,10 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
 
     configure_database(app)
     configure_logging(app)
+    configure_telemetry(app)  # after logging's request id, before the page cache: hits are counted too
     configure_page_cache(app)  # before the extensions: a cached page skips their request hooks
     register_extensions(app)
+    watch_database(app)
     register_domains(app)  # each domain's jobs, schedule and receivers
     register_input_guard(app)  # before the blueprints: their routes bind its id converter
     register_blueprints(app)
@@ -68,6 +70,27 @@ def configure_logging(app: Flask) -> None:
     from app.ops.logging import configure
 
     configure(app)
+
+
+def configure_telemetry(app: Flask) -> None:
+    """Error reports (SENTRY_DSN), traces (OTEL_EXPORTER_OTLP_ENDPOINT) and request metrics."""
+    from app import error_reports, tracing
+    from app.web import telemetry
+
+    error_reports.init_app(app)
+    tracing.init_app(app)
+    telemetry.init_app(app)
+
+
+def watch_database(app: Flask) -> None:
+    """The pool's connections in use for /metrics; a span per statement when tracing."""
+    from app import metrics, tracing
+    from app.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+    metrics.watch_pool(engine)
+    tracing.watch_engine(app, engine)
 
 
 def configure_page_cache(app: Flask) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
@@ -66,8 +68,18 @@ def seed_demo() -> None:
 @click.option("--concurrency", default=2, show_default=True)
 def jobs_worker(concurrency: int) -> None:
     """Run a worker that processes jobs until stopped (Ctrl-C); it reconnects if the database restarts."""
+    from app import metrics
     from app.jobs import run_worker
 
+    port, token = current_app.config.get("WORKER_METRICS_PORT"), current_app.config.get("METRICS_TOKEN")
+    if port and not token:
+        raise click.UsageError("WORKER_METRICS_PORT needs METRICS_TOKEN: metrics are never served without a token.")
+    if port:
+        # A worker serving its own metrics is alone with its directory (its container's, or a
+        # pod's): values left by a previous run of the container are not this run's.
+        if directory := metrics.multiprocess_dir():
+            metrics.reset_multiprocess_dir(directory, keep_pid=os.getpid())
+        metrics.serve_in_thread(port, token)
     click.echo("Job worker started.")
     run_worker(current_app._get_current_object(), wait=True, concurrency=concurrency)
 

@@ -26,7 +26,7 @@ from sqlalchemy import DateTime, String, delete, func, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app import i18n
+from app import i18n, metrics
 from app.extensions import db
 from app.jobs import enqueue, every, job
 
@@ -138,6 +138,7 @@ def deliver_email(
     message = _build_message(to, subject, text_body, html_body, attachment, key)
     if key is None:  # a job queued before delivery keys existed
         message.send()
+        metrics.notification_sent("email")
         return
     # The claim and the send share a savepoint: a send that fails takes its claim back, so
     # the retry sends; a send that succeeds commits the claim, so a retry does not.
@@ -153,6 +154,8 @@ def deliver_email(
         if not sent:
             raise
         _record_sent_after_lost_connection(key)
+    if sent:
+        metrics.notification_sent("email")
     if not claimed:
         log.info("email %s was already sent; this run sends nothing", key)
 

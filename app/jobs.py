@@ -28,6 +28,7 @@ from procrastinate import jobs as pjobs
 from procrastinate.manager import JobManager
 from procrastinate.sync_psycopg_connector import SyncPsycopgConnector
 
+from app import metrics, tracing
 from app.extensions import db
 
 log = logging.getLogger(__name__)
@@ -61,23 +62,39 @@ def job(name: str | None = None, **options: Any) -> Callable:
     """Register a task whose body runs in a Flask application context."""
 
     def decorator(func: Callable) -> procrastinate.tasks.Task:
+        task_name = name or f"{func.__module__}.{func.__name__}"
+
         @functools.wraps(func)
         def run_in_app_context(**kwargs: Any) -> Any:
+            carried = kwargs.pop(tracing.TRACE_KEY, None)  # the enqueuing request's id (enqueue)
             app = _worker_flask_app
             if app is None:
-                return func(**kwargs)  # already inside an app context (tests, in-process runs)
+                # already inside an app context (tests, in-process runs)
+                return _run_observed(task_name, carried, func, kwargs)
             # A fresh app context per job: a request context would otherwise reuse the worker
             # command's own, and jobs running side by side would share one database session.
             # The request context on BASE_URL lets url_for(..., _external=True) work in emails.
             with app.app_context(), app.test_request_context(base_url=app.config["BASE_URL"]):
                 try:
-                    return func(**kwargs)
+                    return _run_observed(task_name, carried, func, kwargs)
                 finally:
                     db.session.remove()
 
-        return queue.task(name=name or f"{func.__module__}.{func.__name__}", **options)(run_in_app_context)
+        return queue.task(name=task_name, **options)(run_in_app_context)
 
     return decorator
+
+
+def _run_observed(task_name: str, carried: Any, func: Callable, kwargs: dict[str, Any]) -> Any:
+    """Run a job's body in its span, with its request id restored, counting how it ended."""
+    with tracing.job_span(task_name, carried):
+        try:
+            result = func(**kwargs)
+        except Exception:
+            metrics.job_run(task_name, "failed")
+            raise
+    metrics.job_run(task_name, "succeeded")
+    return result
 
 
 def enqueue(
@@ -96,6 +113,9 @@ def enqueue(
         options["schedule_in"] = schedule_in
     if schedule_at:
         options["schedule_at"] = schedule_at
+    carried = tracing.job_context()
+    if carried is not None:  # enqueued by a web request: the job's logs and span name it
+        kwargs[tracing.TRACE_KEY] = carried
     template = task.configure(**options).job
     deferrer = pjobs.JobDeferrer(job_manager=_transactional_manager, job=template, connection=connection)
     return deferrer.defer(**kwargs)

@@ -28,7 +28,7 @@ from typing import Any
 from flask import Flask, Response, current_app, g, request, session
 from flask_login import current_user
 
-from app import cache_versions
+from app import cache_versions, metrics
 from app.extensions import cache
 from app.i18n import select_language, vary_on_language
 
@@ -167,7 +167,9 @@ def serve_from_cache() -> Response | None:
             _local_put(key, entry)
     g.page_cache_key = key  # a shared request: render it without a token, then store it
     if entry is None:
+        metrics.page_cache("miss")
         return None
+    metrics.page_cache("hit")
     response = current_app.response_class(entry["body"], status=200, headers=entry["headers"])
     response.headers[STATUS_HEADER] = "hit"
     g.pop("page_cache_key")  # served: nothing to store

@@ -17,11 +17,13 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import click
 from flask import Flask
 from flask_migrate import upgrade
 
+from app import metrics
 from app.extensions import db
 from app.seed import seed_demo
 
@@ -32,12 +34,17 @@ WORKER_MAX_DELAY = 30.0
 WORKER_RESET_AFTER = 60.0  # a worker that ran this long and then died starts a new backoff
 STOP_GRACE_SECONDS = 15.0
 POLL_SECONDS = 0.5
+# gunicorn's hooks: a dead worker's gauges leave the shared metrics (app/ops/gunicorn_hooks.py).
+GUNICORN_CONFIG = "python:app.ops.gunicorn_hooks"
 
 
 def web_command(host: str, port: int, *, dev: bool) -> list[str]:
     if dev:
         return [sys.executable, "-m", "flask", "--app", "wsgi", "run", "--debug", "--host", host, "--port", str(port)]
-    return [sys.executable, "-m", "gunicorn", "--workers", "3", "--bind", f"{host}:{port}", "wsgi:app"]
+    return [
+        sys.executable, "-m", "gunicorn", "--config", GUNICORN_CONFIG, "--workers", "3", "--bind", f"{host}:{port}",
+        "wsgi:app",
+    ]  # fmt: skip
 
 
 def worker_command() -> list[str]:
@@ -154,6 +161,9 @@ def serve(app: Flask, *, host: str, port: int, worker: bool, seed: bool, dev: bo
     # Children reach the same database; with the embedded server that is the one this
     # process started, so they never start (or, on exit, stop) one of their own.
     env = dict(os.environ, DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"])
+    # Metrics shared by gunicorn's workers and the job worker: value files in a directory
+    # emptied at each start, so numbers from a previous run never add up with these.
+    env[metrics.MULTIPROC_ENV] = metrics.reset_multiprocess_dir(str(Path(app.instance_path) / "metrics"))
     env.setdefault("BASE_URL", url)
     if app.config.get("MAIL_FILE_PATH"):
         env["MAIL_FILE_PATH"] = app.config["MAIL_FILE_PATH"]

@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import current_app
 
-from app import cache_versions
+from app import cache_versions, metrics
 from app.extensions import cache
 from search.postgres import PostgresBackend
 from search.types import SearchBackend, SearchQuery, SearchResult
@@ -154,12 +154,21 @@ def search(query: SearchQuery) -> SearchResult:
     Queries with a free-time window skip the cache: they hang on bookings, which don't reindex.
     """
     if query.free_from is not None:
-        return get_backend().search(query)
+        return _timed_search(query)
     key = cache_key(query)
     result = cache.get(key)
     if result is None:
-        result = get_backend().search(query)
+        result = _timed_search(query)
         cache.set(key, result, timeout=RESULT_TTL)
+    return result
+
+
+def _timed_search(query: SearchQuery) -> SearchResult:
+    """The backend's answer, its time recorded under the backend that answered (a fallback
+    to PostgreSQL counts as PostgreSQL's)."""
+    with metrics.timer() as took:
+        result = get_backend().search(query)
+    metrics.search_latency(getattr(result, "backend", None) or "unknown", took.seconds)
     return result
 
 

@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from app import metrics
 from app.accounts.models import User
 from app.booking import order_lifecycle
 from app.booking.amounts import amount_due
@@ -34,7 +35,7 @@ from app.booking.models import CartItem, Order, OrderChannel, OrderStatus
 from app.booking.order_lifecycle import expire_holds
 from app.booking.patch_tests import check_patch_test
 from app.clients.service import blocked_message
-from app.errors import NotAllowed, ValidationFailed
+from app.errors import DomainError, NotAllowed, ValidationFailed
 from app.extensions import db
 from app.payouts.accounts import unpayable_message
 from app.promos import redemption as promos
@@ -64,6 +65,22 @@ def _label(item: CartItem) -> str:
 
 def checkout(customer: User, *, now: datetime | None = None, voucher_code: str | None = None) -> Order:
     """Turn the customer's cart into an order with held bookings, or raise naming what failed.
+    Each ending is counted for /metrics: won (an order), lost (a time was taken: most often a
+    race with another customer) or declined (any other refusal)."""
+    try:
+        order = _checkout(customer, now=now, voucher_code=voucher_code)
+    except SlotUnavailable:
+        metrics.checkout_outcome("lost")
+        raise
+    except DomainError:
+        metrics.checkout_outcome("declined")
+        raise
+    metrics.checkout_outcome("won")
+    return order
+
+
+def _checkout(customer: User, *, now: datetime | None, voucher_code: str | None) -> Order:
+    """Checkout's body (``checkout``).
 
     With ``voucher_code`` a gift voucher pays what it can (app/vouchers/redemption.py); an
     order it pays in full is confirmed at once, with no gateway charge. So is an order paid

@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
+from app import metrics
 from app.email import speaking_to
 from app.errors import NotFound
 from app.extensions import db
@@ -52,7 +53,10 @@ def notify(
         .on_conflict_do_nothing(index_elements=["user_id", "key"])
         .returning(Notice.id)
     )
-    return db.session.execute(statement).scalar()
+    notice_id = db.session.execute(statement).scalar()
+    if notice_id is not None:
+        metrics.notification_sent("in_app")
+    return notice_id
 
 
 def unread_count(user_id: int) -> int:

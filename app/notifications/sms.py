@@ -26,6 +26,7 @@ from flask import current_app
 from procrastinate import RetryStrategy
 from sqlalchemy import text
 
+from app import metrics
 from app.extensions import db
 from app.jobs import enqueue, job
 
@@ -129,6 +130,7 @@ def deliver_sms(to: str, body: str, *, key: str, user_id: int | None) -> bool:
                 text("UPDATE sms_messages SET provider_message_id = :sid WHERE idempotency_key = :key"),
                 {"sid": result.provider_message_id, "key": key},
             )
+    metrics.notification_sent("sms")
     return True
 
 

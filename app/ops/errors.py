@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from app import error_reports
 from app.errors import (
     Conflict,
     DomainError,
@@ -118,4 +119,5 @@ def register(app: Flask) -> None:
         if app.testing and not app.config.get("RENDER_ERRORS_IN_TESTS"):
             raise error  # let the test see the real traceback
         log.exception("unhandled error")
+        error_reports.capture(error)  # to Sentry when SENTRY_DSN is set, personal data scrubbed
         return render_server_error()

@@ -1,7 +1,9 @@
 import logging
 
-from flask import jsonify
+from flask import Response, abort, current_app, jsonify, request
 
+from app import metrics
+from app.extensions import db
 from app.ops.checks import READINESS_CHECKS
 from app.web.blueprints import ops as bp
 
@@ -37,6 +39,25 @@ def readyz():
     return response
 
 
-# Probes come over plain http from inside the network: never redirect them to https.
-for _view in (healthz, readyz):
+@bp.get("/metrics")
+def metrics_page():
+    """Prometheus metrics for a scraper holding METRICS_TOKEN ("Authorization: Bearer <token>").
+    Without a token configured there is no such page (404); a missing or wrong token gets 401."""
+    expected = current_app.config.get("METRICS_TOKEN")
+    if not expected:
+        abort(404)
+    if not metrics.token_matches(request.headers.get("Authorization", ""), expected):
+        response = jsonify(error="A valid bearer token is needed to read the metrics.")
+        response.status_code = 401
+        response.headers["WWW-Authenticate"] = 'Bearer realm="metrics"'
+        return response
+    body = metrics.exposition([metrics.JobQueueCollector(db.session.connection())])
+    db.session.rollback()  # read only
+    response = Response(body, mimetype=None, content_type=metrics.CONTENT_TYPE)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# Probes and scrapes come over plain http from inside the network: never redirect them to https.
+for _view in (healthz, readyz, metrics_page):
     _view.talisman_view_options = {"force_https": False}

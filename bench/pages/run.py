@@ -132,8 +132,12 @@ def server_env(s: seeding.Seeded, *, with_redis: bool) -> dict[str, str]:
 
 
 def gunicorn_command(port: int, app: str) -> list[str]:
-    # The Dockerfile's CMD, on loopback: gunicorn --bind 0.0.0.0:8000 --workers 3 wsgi:app
-    return [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "3", app]
+    # The Dockerfile's CMD, on loopback:
+    # gunicorn --config python:app.ops.gunicorn_hooks --bind 0.0.0.0:8000 --workers 3 wsgi:app
+    return [
+        sys.executable, "-m", "gunicorn", "--config", "python:app.ops.gunicorn_hooks", "--bind", f"127.0.0.1:{port}",
+        "--workers", "3", app,
+    ]  # fmt: skip
 
 
 def start(command: list[str], env: dict[str, str], log_path: Path) -> subprocess.Popen:
@@ -399,7 +403,10 @@ def main(argv: list[str] | None = None) -> None:
     logs = Path(seeded.upload_root).parent / f"bench-pages-{os.getpid()}"
     logs.mkdir(exist_ok=True)
     app_port, floor_port = free_port(), free_port()
-    app_server = start(gunicorn_command(app_port, "wsgi:app"), env, logs / "app.log")
+    # As the image runs it: the workers' metrics shared through files (app/metrics.py), here in
+    # a directory of the app's own (the floor writes none).
+    app_env = dict(env, PROMETHEUS_MULTIPROC_DIR=str(logs / "metrics"))
+    app_server = start(gunicorn_command(app_port, "wsgi:app"), app_env, logs / "app.log")
     floor_server = start(gunicorn_command(floor_port, "bench.pages.hello:app"), env, logs / "floor.log")
     results: list[PageResult] = []
     try:

@@ -1,0 +1,27 @@
+"""gunicorn's settings file for CozyWish (``gunicorn --config python:app.ops.gunicorn_hooks``),
+for the metrics its workers share (app/metrics.py) when PROMETHEUS_MULTIPROC_DIR is set: the
+directory is emptied when gunicorn starts (a restarted container keeps its files), and a
+worker that ends takes its live gauges with it. Imports only prometheus_client's multiprocess
+helper, so gunicorn's master stays small."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from prometheus_client import multiprocess
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def on_starting(_server: Any) -> None:
+    if directory := os.environ.get(MULTIPROC_ENV):
+        Path(directory).mkdir(parents=True, exist_ok=True)
+        for stale in Path(directory).glob("*.db"):
+            stale.unlink()
+
+
+def child_exit(_server: Any, worker: Any) -> None:
+    if os.environ.get(MULTIPROC_ENV):
+        multiprocess.mark_process_dead(worker.pid)
