@@ -149,10 +149,10 @@ def review_photo(photo: ReviewPhoto) -> dict[str, Any]:
     """A review photo's thumbnail, linked to its large size."""
     thumb, large = photo.variant("thumb"), photo.variant("large")
     return {
-        "src": url_for("main.media", key=thumb["key"]),
+        "src": media_url(thumb["key"]),
         "width": thumb["width"],
         "height": thumb["height"],
-        "large": url_for("main.media", key=large["key"]),
+        "large": media_url(large["key"]),
         "alt": photo.alt_text,
     }
 

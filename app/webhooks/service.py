@@ -24,6 +24,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import any_, func, literal, select
 
+from app import metrics
 from app.accounts.models import User
 from app.email import send_email
 from app.errors import LimitReached, NotFound, ValidationFailed
@@ -273,6 +274,7 @@ def deliver(delivery_id: int, *, now: datetime | None = None) -> WebhookAttempt 
     if outcome.ok:
         delivery.status, delivery.delivered_at, delivery.next_attempt_at = DeliveryStatus.SUCCEEDED, now, None
         endpoint.consecutive_failures = 0
+        metrics.webhook_lag((now - delivery.created_at).total_seconds(), "delivered")
         db.session.flush()
         return attempt
     endpoint.consecutive_failures += 1
@@ -283,6 +285,7 @@ def deliver(delivery_id: int, *, now: datetime | None = None) -> WebhookAttempt 
         enqueue(deliver_job, schedule_at=delivery.next_attempt_at, delivery_id=delivery.id)
     else:
         delivery.status, delivery.next_attempt_at = DeliveryStatus.FAILED, None
+        metrics.webhook_lag((now - delivery.created_at).total_seconds(), "given_up")
         disable(endpoint, now=now, reason="retries_exhausted")
     if endpoint.enabled and endpoint.consecutive_failures >= config["WEBHOOKS_DISABLE_AFTER"]:
         disable(endpoint, now=now, reason="failures_in_a_row")

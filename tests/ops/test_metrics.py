@@ -164,7 +164,7 @@ def test_notifications_are_counted_by_channel(client, token, ctx, customer):
     assert value(after, name, channel="in_app") - value(before, name, channel="in_app") == 1
 
 
-def test_webhook_lag_is_defined_for_the_webhooks_to_observe(client, token):
+def test_webhook_lag_is_served(client, token):  # a real delivery observes it: tests/webhooks/test_delivery.py
     metrics.webhook_lag(2.0)
     samples = scrape(client)
     assert value(samples, "cozywish_webhook_delivery_lag_seconds_count", outcome="delivered") >= 1

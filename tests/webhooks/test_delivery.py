@@ -8,6 +8,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import select, text
 
 from app.booking.lifecycle import cancel_by_venue
@@ -40,8 +41,11 @@ def queued_deliveries() -> list[dict]:
 def test_a_paid_booking_is_delivered_signed_with_the_endpoint_secret(salon, customer, receiver, run_jobs):
     venue, svc = salon
     endpoint, secret = endpoint_for(venue, receiver)
+    lag = "cozywish_webhook_delivery_lag_seconds_count"
+    lags_before = REGISTRY.get_sample_value(lag, {"outcome": "delivered"}) or 0
     booking = book(customer, svc, future_slot(days=3, hour=10))
     assert run_jobs()  # the delivery job, with the emails
+    assert REGISTRY.get_sample_value(lag, {"outcome": "delivered"}) == lags_before + 1  # /metrics sees the lag
     (hit,) = receiver.hits("/ok")
     header = hit.headers[signing.HEADER]
     assert signing.verify(secret, header, hit.body, now=int(datetime.now(UTC).timestamp()))
