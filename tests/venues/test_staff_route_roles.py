@@ -137,6 +137,10 @@ EXPECTED: dict[str, frozenset[str]] = {
     D + "client_card": EVERYONE,
     D + "post_venue_message": EVERYONE,
     D + "report_venue_message": EVERYONE,
+    # analytics: everyone; money for the owner and managers only, a practitioner's own figures
+    # only (app/analytics/views.py, docs/analytics.md)
+    D + "analytics": EVERYONE,
+    D + "analytics_csv": EVERYONE,
 }
 
 ROLES = ("owner", "manager", "receptionist", "practitioner")

@@ -1,0 +1,84 @@
+"""The analytics tables (migration 0059). Rollups are derived data: the periodic job
+(app/analytics/rollup.py) rebuilds any day from the bookings, so nothing here is a source of
+truth. The funnel tables hold counts only: no user, session or address (docs/privacy.md)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Identity, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+
+FUNNEL_STEPS = ("search", "venue_view", "cart_add", "checkout", "paid")
+
+
+class VenueDay(db.Model):
+    """One venue's bookings of one local day, by team member (0: none) and channel."""
+
+    __tablename__ = "analytics_venue_days"
+
+    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True, index=True)
+    team_member_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(8), primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    bookings: Mapped[int] = mapped_column(Integer)
+    completed: Mapped[int] = mapped_column(Integer)
+    cancelled: Mapped[int] = mapped_column(Integer)
+    late_cancelled: Mapped[int] = mapped_column(Integer)
+    no_shows: Mapped[int] = mapped_column(Integer)
+    booked_minutes: Mapped[int] = mapped_column(Integer)
+    gross_minor: Mapped[int] = mapped_column(BigInteger)
+    refunds_minor: Mapped[int] = mapped_column(BigInteger)
+    commission_minor: Mapped[int] = mapped_column(BigInteger)
+
+
+class MarketDay(db.Model):
+    """The marketplace's bookings of one day (venues' local days), by currency."""
+
+    __tablename__ = "analytics_market_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    bookings: Mapped[int] = mapped_column(Integer)
+    gmv_minor: Mapped[int] = mapped_column(BigInteger)
+    refunds_minor: Mapped[int] = mapped_column(BigInteger)
+    commission_minor: Mapped[int] = mapped_column(BigInteger)
+
+
+class DirtyDay(db.Model):
+    """A venue day whose rollup is out of date: written by triggers on bookings and venue
+    transfers, taken by the periodic job. Append-only, so writers never wait on each other."""
+
+    __tablename__ = "analytics_dirty_days"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    venue_id: Mapped[int] = mapped_column(Integer)
+    day: Mapped[date] = mapped_column(Date)
+
+
+class FunnelDay(db.Model):
+    """How many times one step of the search-to-booking funnel happened on one UTC day."""
+
+    __tablename__ = "analytics_funnel_days"
+    __table_args__ = (
+        CheckConstraint("step IN ('search', 'venue_view', 'cart_add', 'checkout', 'paid')", name="step_known"),
+        CheckConstraint("count >= 0", name="count_not_negative"),
+    )
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    step: Mapped[str] = mapped_column(String(16), primary_key=True)
+    count: Mapped[int] = mapped_column(BigInteger)
+
+
+class ZeroSearch(db.Model):
+    """A normalized search text that found nothing, and how often, on one UTC day."""
+
+    __tablename__ = "analytics_zero_searches"
+    __table_args__ = (CheckConstraint("count >= 0", name="count_not_negative"),)
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    query: Mapped[str] = mapped_column(String(100), primary_key=True)
+    count: Mapped[int] = mapped_column(BigInteger)

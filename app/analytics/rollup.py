@@ -1,0 +1,140 @@
+"""The daily rollups, kept fresh by a periodic job.
+
+Triggers (migration 0059) append the venue's local day of every booking that is written, and
+of the bookings of a venue transfer that is made, to ``analytics_dirty_days``. Every minute
+``refresh`` takes what is queued, recounts those venue days from the bookings (one INSERT ...
+SELECT) and then the marketplace's days from the venue days. Reports read the rollups, so a
+change shows within a minute (the job's period) plus the job's own time.
+
+What a day counts (a booking counts on the local day it starts; held and expired bookings and
+a move's hold do not count):
+
+    bookings        every other booking
+    booked minutes  start to end of confirmed, completed and no-show bookings
+    late cancelled  cancelled by the customer after the free-cancellation deadline
+    gross           the price (less its promo share) of confirmed, completed and no-show
+                    bookings, and what was paid online for cancelled ones (the fee kept)
+    refunds         what was refunded for them
+    commission      the paid-online part (less promo) times the venue transfer's rate, per
+                    booking; bookings without a transfer (the front desk) carry none
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import text
+
+from app.extensions import db
+from app.jobs import job
+
+BATCH = 5000  # queue rows a run takes at most; the rest wait for the next minute
+LOCK = 59_0001  # an advisory lock: two runs never recount the same days at once
+
+_TAKE = text(
+    """
+    WITH taken AS (
+        DELETE FROM analytics_dirty_days WHERE id IN (
+            SELECT id FROM analytics_dirty_days ORDER BY id LIMIT :batch FOR UPDATE SKIP LOCKED
+        ) RETURNING venue_id, day
+    )
+    SELECT DISTINCT venue_id, day FROM taken
+    """
+)
+
+_FORGET_VENUE_DAYS = text(
+    """
+    DELETE FROM analytics_venue_days a USING unnest(CAST(:venues AS int[]), CAST(:days AS date[])) AS p(venue_id, day)
+    WHERE a.venue_id = p.venue_id AND a.day = p.day
+    """
+)
+
+_COUNT_VENUE_DAYS = text(
+    """
+    INSERT INTO analytics_venue_days (venue_id, day, team_member_id, channel, currency, bookings, completed,
+        cancelled, late_cancelled, no_shows, booked_minutes, gross_minor, refunds_minor, commission_minor)
+    SELECT b.venue_id, p.day, coalesce(b.team_member_id, 0), b.channel, b.currency,
+        count(*),
+        count(*) FILTER (WHERE b.status = 'completed'),
+        count(*) FILTER (WHERE b.status IN ('cancelled_by_customer', 'cancelled_by_venue')),
+        count(*) FILTER (WHERE b.status = 'cancelled_by_customer'
+                         AND b.cancelled_at > b.starts_at - make_interval(hours => b.cancel_free_hours)),
+        count(*) FILTER (WHERE b.status = 'no_show'),
+        coalesce(sum(extract(epoch FROM b.ends_at - b.starts_at) / 60)
+                 FILTER (WHERE b.status IN ('confirmed', 'completed', 'no_show')), 0)::int,
+        sum(CASE WHEN b.status IN ('confirmed', 'completed', 'no_show')
+                 THEN b.unit_price_minor * b.quantity - b.promo_discount_minor
+                 WHEN o.paid_at IS NOT NULL THEN b.online_minor - b.promo_discount_minor
+                 ELSE 0 END),
+        sum(b.refund_minor),
+        sum(CASE WHEN t.bp IS NULL THEN 0 ELSE (b.online_minor - b.promo_discount_minor) * t.bp / 10000 END)
+    FROM unnest(CAST(:venues AS int[]), CAST(:days AS date[])) AS p(venue_id, day)
+    JOIN venues v ON v.id = p.venue_id
+    JOIN bookings b ON b.venue_id = p.venue_id
+        AND b.starts_at >= (p.day::timestamp AT TIME ZONE v.timezone)
+        AND b.starts_at < ((p.day + 1)::timestamp AT TIME ZONE v.timezone)
+    JOIN orders o ON o.id = b.order_id
+    LEFT JOIN LATERAL (
+        SELECT max(vt.commission_bp) AS bp FROM venue_transfers vt
+        WHERE vt.order_id = b.order_id AND vt.venue_id = b.venue_id
+    ) t ON true
+    WHERE b.status NOT IN ('held', 'expired') AND b.moves_booking_id IS NULL
+    GROUP BY b.venue_id, p.day, coalesce(b.team_member_id, 0), b.channel, b.currency
+    """
+)
+
+_FORGET_MARKET_DAYS = text("DELETE FROM analytics_market_days WHERE day = ANY(CAST(:days AS date[]))")
+
+_COUNT_MARKET_DAYS = text(
+    """
+    INSERT INTO analytics_market_days (day, currency, bookings, gmv_minor, refunds_minor, commission_minor)
+    SELECT day, currency, sum(bookings), sum(gross_minor), sum(refunds_minor), sum(commission_minor)
+    FROM analytics_venue_days WHERE day = ANY(CAST(:days AS date[]))
+    GROUP BY day, currency
+    """
+)
+
+
+def recount(pairs: list[tuple[int, date]]) -> None:
+    """Rebuild the rollup rows of these (venue id, local day) pairs and of their days."""
+    if not pairs:
+        return
+    venues = [venue_id for venue_id, _ in pairs]
+    days = [day for _, day in pairs]
+    session = db.session
+    session.execute(_FORGET_VENUE_DAYS, {"venues": venues, "days": days})
+    session.execute(_COUNT_VENUE_DAYS, {"venues": venues, "days": days})
+    distinct_days = sorted(set(days))
+    session.execute(_FORGET_MARKET_DAYS, {"days": distinct_days})
+    session.execute(_COUNT_MARKET_DAYS, {"days": distinct_days})
+
+
+def refresh(batch: int = BATCH) -> int:
+    """Recount the queued venue days (at most ``batch`` queue rows); how many days were
+    recounted. The caller commits. Waits for a run in progress rather than doubling it."""
+    db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK})
+    pairs = [(venue_id, day) for venue_id, day in db.session.execute(_TAKE, {"batch": batch})]
+    recount(pairs)
+    return len(pairs)
+
+
+def rebuild_all() -> int:
+    """Queue every venue day that has bookings (after a change to what a day counts), then
+    recount them all; the caller commits."""
+    db.session.execute(
+        text(
+            "INSERT INTO analytics_dirty_days (venue_id, day) SELECT DISTINCT b.venue_id, "
+            "(b.starts_at AT TIME ZONE v.timezone)::date FROM bookings b JOIN venues v ON v.id = b.venue_id"
+        )
+    )
+    total = 0
+    while found := refresh():
+        total += found
+    return total
+
+
+@job(name="analytics.refresh_rollup")
+def refresh_rollup_job(timestamp: int | None = None) -> None:
+    while refresh():
+        db.session.commit()
+    db.session.commit()
