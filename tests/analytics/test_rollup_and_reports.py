@@ -148,9 +148,8 @@ def test_new_returning_clients_retention_top_services_and_ratings(world, custome
     db.session.flush()
     add_booking(world, at(world.today - timedelta(days=3), 14), service=facial, price=3000)
     booking = add_booking(world, at(world.today - timedelta(days=4), 15))
-    db.session.add(
-        Review(booking_id=booking.id, venue_id=world.venue.id, customer_id=customer.id, rating=4, body="Good, calm and on time.")
-    )
+    body = "Good, calm and on time."
+    db.session.add(Review(booking_id=booking.id, venue_id=world.venue.id, customer_id=customer.id, rating=4, body=body))
     refresh()
     report = venue_report(world.venue, period)
     # in the period: regular (returning), newcomer (new, came back within 90 days), once, and two walk-ins
