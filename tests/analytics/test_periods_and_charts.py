@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -47,17 +49,12 @@ def test_bad_periods_are_refused_with_a_message(ctx, preset, start, end, message
 def test_intervals_intersect_and_subtract():
     assert occupancy.intersect([(540, 720), (780, 1080)], [(600, 900)]) == [(600, 720), (780, 900)]
     assert occupancy.subtract([(540, 1080)], [(600, 660), (650, 700)]) == [(540, 600), (700, 1080)]
-    grid = {}
-    from collections import defaultdict
-
     grid = defaultdict(int)
     occupancy.add_by_hour(grid, 0, (570, 690))
     assert dict(grid) == {(0, 9): 30, (0, 10): 60, (0, 11): 30}
 
 
 def test_available_minutes_follow_hours_schedules_closures_time_off_and_blocks():
-    from zoneinfo import ZoneInfo
-
     zone = ZoneInfo("Europe/London")
     monday, tuesday, wednesday = date(2026, 11, 23), date(2026, 11, 24), date(2026, 11, 25)
     hours = {d: [(540, 1080)] for d in range(7)}  # 09:00-18:00
