@@ -4,7 +4,16 @@ from app.accounts.models import SignInThrottle, User  # noqa: F401
 from app.accounts.oidc_models import ProviderLink  # noqa: F401
 from app.accounts.passkey_models import Passkey, PasskeyChallenge  # noqa: F401
 from app.admin.models import AuditEntry  # noqa: F401
-from app.analytics.models import DirtyDay, FunnelDay, MarketDay, VenueDay, ZeroSearch  # noqa: F401
+from app.analytics.models import (  # noqa: F401
+    ClientVisits,
+    DirtyDay,
+    FunnelDay,
+    MarketDay,
+    VenueDay,
+    VenueHour,
+    VenueServiceDay,
+    ZeroSearch,
+)
 from app.booking.models import (  # noqa: F401
     Booking,
     BookingMove,

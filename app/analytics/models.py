@@ -4,9 +4,9 @@ truth. The funnel tables hold counts only: no user, session or address (docs/pri
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Identity, Integer, String
+from sqlalchemy import BigInteger, CheckConstraint, Date, DateTime, ForeignKey, Identity, Integer, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -33,6 +33,43 @@ class VenueDay(db.Model):
     gross_minor: Mapped[int] = mapped_column(BigInteger)
     refunds_minor: Mapped[int] = mapped_column(BigInteger)
     commission_minor: Mapped[int] = mapped_column(BigInteger)
+
+
+class VenueHour(db.Model):
+    """Booked minutes of one venue day, by team member and local hour (the weekday x hour grid)."""
+
+    __tablename__ = "analytics_venue_hours"
+
+    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    team_member_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    hour: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    booked_minutes: Mapped[int] = mapped_column(Integer)
+
+
+class VenueServiceDay(db.Model):
+    """One venue day's bookings of each service, by team member."""
+
+    __tablename__ = "analytics_venue_services"
+
+    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    team_member_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    service_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bookings: Mapped[int] = mapped_column(Integer)
+    gross_minor: Mapped[int] = mapped_column(BigInteger)
+
+
+class ClientVisits(db.Model):
+    """A client's first and second visit (confirmed, completed or no-show bookings) at their venue:
+    new versus returning, and whether a new client came back within 90 days."""
+
+    __tablename__ = "analytics_client_visits"
+
+    client_id: Mapped[int] = mapped_column(ForeignKey("venue_clients.id", ondelete="CASCADE"), primary_key=True)
+    venue_id: Mapped[int] = mapped_column(Integer)
+    first_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    second_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class MarketDay(db.Model):

@@ -108,21 +108,31 @@ def available_minutes(
             for day, interval in local_pieces(start, end, zone):
                 cuts[(day, member)].append(interval)
     found = Available()
+    # Most days repeat their weekday's shape: (weekday, own ranges, cuts) -> (minutes, by hour).
+    shapes: dict[tuple, tuple[int, dict[int, int]]] = {}
     for day in days:
         if any(first <= day <= last for first, last in closures):
             continue
-        open_ranges = merge(hours.get(day.weekday(), ()))
-        if not open_ranges:
-            continue
+        weekday = day.weekday()
         venue_cuts = cuts.get((day, None), [])
         for member in members:
             schedule = schedules.get(member)
             own = schedule.ranges_on(day) if schedule is not None else None
-            working = open_ranges if own is None else intersect(merge(own), open_ranges)
-            working = subtract(working, [*venue_cuts, *cuts.get((day, member), [])])
-            for interval in working:
-                found.by_member[member] += interval[1] - interval[0]
-                add_by_hour(found.by_hour, day.weekday(), interval)
+            day_cuts = (*venue_cuts, *cuts.get((day, member), []))
+            key = (weekday, None if own is None else tuple(own), day_cuts)
+            shape = shapes.get(key)
+            if shape is None:
+                open_ranges = merge(hours.get(weekday, ()))
+                working = open_ranges if own is None else intersect(merge(own), open_ranges)
+                working = subtract(working, day_cuts)
+                by_hour: dict[tuple[int, int], int] = defaultdict(int)
+                for interval in working:
+                    add_by_hour(by_hour, weekday, interval)
+                shape = shapes[key] = (sum(end - start for start, end in working), dict(by_hour))
+            minutes, by_hour = shape
+            found.by_member[member] += minutes
+            for cell, value in by_hour.items():
+                found.by_hour[cell] += value
     return found
 
 

@@ -6,6 +6,11 @@ of the bookings of a venue transfer that is made, to ``analytics_dirty_days``. E
 SELECT) and then the marketplace's days from the venue days. Reports read the rollups, so a
 change shows within a minute (the job's period) plus the job's own time.
 
+Beside the day's totals, the job keeps each day's booked minutes by local hour
+(``analytics_venue_hours``), its bookings by service (``analytics_venue_services``), and each
+client's first and second visit (``analytics_client_visits``, for the clients of the days it
+recounts).
+
 What a day counts (a booking counts on the local day it starts; held and expired bookings and
 a move's hold do not count):
 
@@ -83,6 +88,68 @@ _COUNT_VENUE_DAYS = text(
     """
 )
 
+_PAIRS = "unnest(CAST(:venues AS int[]), CAST(:days AS date[])) AS p(venue_id, day)"
+_DAY_BOOKINGS = (
+    "JOIN venues v ON v.id = p.venue_id JOIN bookings b ON b.venue_id = p.venue_id"
+    " AND b.starts_at >= (p.day::timestamp AT TIME ZONE v.timezone)"
+    " AND b.starts_at < ((p.day + 1)::timestamp AT TIME ZONE v.timezone)"
+)
+COUNTED = "b.status IN ('confirmed', 'completed', 'no_show') AND b.moves_booking_id IS NULL"
+
+_FORGET_HOURS = text(
+    f"DELETE FROM analytics_venue_hours a USING {_PAIRS} WHERE a.venue_id = p.venue_id AND a.day = p.day"
+)
+# Each booking's minutes by local hour, on the day it starts (a booking past midnight keeps
+# only its first day's minutes).
+_COUNT_HOURS = text(
+    f"""
+    INSERT INTO analytics_venue_hours (venue_id, day, team_member_id, hour, booked_minutes)
+    SELECT b.venue_id, p.day, coalesce(b.team_member_id, 0), extract(hour FROM h.at)::int,
+        sum(extract(epoch FROM least(l.ends, h.at + interval '1 hour') - greatest(l.starts, h.at)) / 60)::int
+    FROM {_PAIRS} {_DAY_BOOKINGS}
+    CROSS JOIN LATERAL (SELECT b.starts_at AT TIME ZONE v.timezone AS starts,
+                               b.ends_at AT TIME ZONE v.timezone AS ends) l
+    CROSS JOIN LATERAL generate_series(date_trunc('hour', l.starts), l.ends - interval '1 second',
+                                       interval '1 hour') AS h(at)
+    WHERE {COUNTED} AND h.at::date = p.day
+    GROUP BY 1, 2, 3, 4
+    """
+)
+_FORGET_SERVICES = text(
+    f"DELETE FROM analytics_venue_services a USING {_PAIRS} WHERE a.venue_id = p.venue_id AND a.day = p.day"
+)
+_COUNT_SERVICES = text(
+    f"""
+    INSERT INTO analytics_venue_services (venue_id, day, team_member_id, service_id, bookings, gross_minor)
+    SELECT b.venue_id, p.day, coalesce(b.team_member_id, 0), b.service_id, count(*),
+        sum(b.unit_price_minor * b.quantity - b.promo_discount_minor)
+    FROM {_PAIRS} {_DAY_BOOKINGS}
+    WHERE {COUNTED}
+    GROUP BY 1, 2, 3, 4
+    """
+)
+_TOUCHED_CLIENTS = text(f"SELECT DISTINCT b.client_id FROM {_PAIRS} {_DAY_BOOKINGS} WHERE b.client_id IS NOT NULL")
+_COUNT_VISITS = text(
+    f"""
+    INSERT INTO analytics_client_visits (client_id, venue_id, first_at, second_at)
+    SELECT client_id, min(venue_id), min(starts_at) FILTER (WHERE rn = 1), min(starts_at) FILTER (WHERE rn = 2)
+    FROM (
+        SELECT b.client_id, b.venue_id, b.starts_at,
+            row_number() OVER (PARTITION BY b.client_id ORDER BY b.starts_at) AS rn
+        FROM bookings b WHERE b.client_id = ANY(CAST(:clients AS int[])) AND {COUNTED}
+    ) ranked
+    WHERE rn <= 2
+    GROUP BY client_id
+    ON CONFLICT (client_id) DO UPDATE SET first_at = EXCLUDED.first_at, second_at = EXCLUDED.second_at
+    """
+)
+_FORGET_VISITS = text(
+    f"""
+    DELETE FROM analytics_client_visits c WHERE c.client_id = ANY(CAST(:clients AS int[]))
+    AND NOT EXISTS (SELECT 1 FROM bookings b WHERE b.client_id = c.client_id AND {COUNTED})
+    """
+)
+
 _FORGET_MARKET_DAYS = text("DELETE FROM analytics_market_days WHERE day = ANY(CAST(:days AS date[]))")
 
 _COUNT_MARKET_DAYS = text(
@@ -104,6 +171,13 @@ def recount(pairs: list[tuple[int, date]]) -> None:
     session = db.session
     session.execute(_FORGET_VENUE_DAYS, {"venues": venues, "days": days})
     session.execute(_COUNT_VENUE_DAYS, {"venues": venues, "days": days})
+    for forget, count in ((_FORGET_HOURS, _COUNT_HOURS), (_FORGET_SERVICES, _COUNT_SERVICES)):
+        session.execute(forget, {"venues": venues, "days": days})
+        session.execute(count, {"venues": venues, "days": days})
+    clients = session.execute(_TOUCHED_CLIENTS, {"venues": venues, "days": days}).scalars().all()
+    if clients:
+        session.execute(_FORGET_VISITS, {"clients": list(clients)})
+        session.execute(_COUNT_VISITS, {"clients": list(clients)})
     distinct_days = sorted(set(days))
     session.execute(_FORGET_MARKET_DAYS, {"days": distinct_days})
     session.execute(_COUNT_MARKET_DAYS, {"days": distinct_days})

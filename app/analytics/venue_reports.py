@@ -8,7 +8,6 @@ member's own bookings (a practitioner's view); ``with_revenue`` False leaves mon
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -201,19 +200,15 @@ def _by_member(venue_id: int, currency: str, period: Period, member_id: int | No
     return {member: (int(b or 0), int(m or 0), int(g or 0)) for member, b, m, g in rows}
 
 
-def _booked_by_hour(venue: Venue, period: Period, zone: ZoneInfo, member_id: int | None) -> dict[tuple[int, int], int]:
+def _booked_by_hour(venue: Venue, period: Period, member_id: int | None) -> dict[tuple[int, int], int]:
     rows = db.session.execute(
         text(
-            "SELECT starts_at, ends_at FROM bookings WHERE venue_id = :venue AND starts_at >= :start"
-            f" AND starts_at < :end AND status IN {COUNTED} AND moves_booking_id IS NULL" + _scope(member_id)
+            "SELECT extract(isodow FROM day)::int - 1, hour, sum(booked_minutes) FROM analytics_venue_hours"
+            " WHERE venue_id = :venue AND day >= :first AND day < :after" + _scope(member_id) + " GROUP BY 1, 2"
         ),
-        {"venue": venue.id, "start": _utc(period.first, zone), "end": _utc(period.after, zone), "member": member_id},
+        {"venue": venue.id, "first": period.first, "after": period.after, "member": member_id},
     ).all()
-    grid: dict[tuple[int, int], int] = defaultdict(int)
-    for starts_at, ends_at in rows:
-        for day, interval in occupancy.local_pieces(starts_at, ends_at, zone):
-            occupancy.add_by_hour(grid, day.weekday(), interval)
-    return grid
+    return {(weekday, hour): int(minutes or 0) for weekday, hour, minutes in rows}
 
 
 def _available(venue: Venue, period: Period, zone: ZoneInfo, members: list[int]) -> occupancy.Available:
@@ -260,36 +255,26 @@ def _clients(venue_id: int, period: Period, zone: ZoneInfo, member_id: int | Non
         text(
             "WITH seen AS (SELECT DISTINCT client_id FROM bookings WHERE venue_id = :venue"
             f" AND starts_at >= :start AND starts_at < :end AND status IN {COUNTED} AND client_id IS NOT NULL"
-            + _scope(member_id)
-            + "), firsts AS (SELECT s.client_id, (SELECT min(b.starts_at) FROM bookings b WHERE"
-            f" b.client_id = s.client_id AND b.status IN {COUNTED}) AS first_at FROM seen s)"
-            " SELECT count(*) FILTER (WHERE first_at >= :start), count(*) FILTER (WHERE first_at < :start),"
-            " count(*) FILTER (WHERE first_at >= :start AND EXISTS (SELECT 1 FROM bookings b"
-            f" WHERE b.client_id = f.client_id AND b.status IN {COUNTED} AND b.starts_at > f.first_at"
-            " AND b.starts_at <= f.first_at + interval '90 days')) FROM firsts f"
+            " AND moves_booking_id IS NULL" + _scope(member_id) + ")"
+            " SELECT count(*) FILTER (WHERE v.first_at >= :start), count(*) FILTER (WHERE v.first_at < :start),"
+            " count(*) FILTER (WHERE v.first_at >= :start AND v.second_at <= v.first_at + interval '90 days')"
+            " FROM seen s JOIN analytics_client_visits v ON v.client_id = s.client_id"
         ),
         {"venue": venue_id, "start": _utc(period.first, zone), "end": _utc(period.after, zone), "member": member_id},
     ).one()
     return Clients(int(row[0] or 0), int(row[1] or 0), int(row[2] or 0))
 
 
-def _services(venue_id: int, period: Period, zone: ZoneInfo, member_id: int | None) -> list[ServiceRow]:
+def _services(venue_id: int, period: Period, member_id: int | None) -> list[ServiceRow]:
     rows = db.session.execute(
         text(
-            "SELECT s.name, count(*), sum(b.unit_price_minor * b.quantity - b.promo_discount_minor)"
-            " FROM bookings b JOIN services s ON s.id = b.service_id WHERE b.venue_id = :venue"
-            f" AND b.starts_at >= :start AND b.starts_at < :end AND b.status IN {COUNTED}"
-            " AND b.moves_booking_id IS NULL"
-            + _scope(member_id, "b.team_member_id")
-            + " GROUP BY s.id, s.name ORDER BY count(*) DESC, s.name LIMIT :top"
+            "SELECT s.name, sum(a.bookings) AS n, sum(a.gross_minor) FROM analytics_venue_services a"
+            " JOIN services s ON s.id = a.service_id WHERE a.venue_id = :venue AND a.day >= :first"
+            " AND a.day < :after"
+            + _scope(member_id, "a.team_member_id")
+            + " GROUP BY s.id, s.name ORDER BY n DESC, s.name LIMIT :top"
         ),
-        {
-            "venue": venue_id,
-            "start": _utc(period.first, zone),
-            "end": _utc(period.after, zone),
-            "member": member_id,
-            "top": TOP_SERVICES,
-        },
+        {"venue": venue_id, "first": period.first, "after": period.after, "member": member_id, "top": TOP_SERVICES},
     ).all()
     return [ServiceRow(name, int(count), int(gross or 0)) for name, count, gross in rows]
 
@@ -336,7 +321,7 @@ def venue_report(
         )
         for m in team
     ]
-    booked = _booked_by_hour(venue, period, zone, member_id)
+    booked = _booked_by_hour(venue, period, member_id)
     cells = sorted(set(booked) | set(available.by_hour))
     hours = [HourCell(wd, hour, booked.get((wd, hour), 0), available.by_hour.get((wd, hour), 0)) for wd, hour in cells]
     if not with_revenue:
@@ -356,8 +341,7 @@ def venue_report(
         members=members,
         hours=hours,
         services=[
-            s if with_revenue else ServiceRow(s.name, s.bookings, 0)
-            for s in _services(venue.id, period, zone, member_id)
+            s if with_revenue else ServiceRow(s.name, s.bookings, 0) for s in _services(venue.id, period, member_id)
         ],
         ratings=_ratings(venue, period, zone, member_id),
     )
