@@ -11,6 +11,7 @@ from app.analytics.models import (  # noqa: F401
     MarketDay,
     VenueDay,
     VenueHour,
+    VenueLeadDay,
     VenueServiceDay,
     ZeroSearch,
 )

@@ -60,6 +60,18 @@ class VenueServiceDay(db.Model):
     gross_minor: Mapped[int] = mapped_column(BigInteger)
 
 
+class VenueLeadDay(db.Model):
+    """How far ahead one venue day's bookings were made: a histogram of lead time in quarter
+    octaves (``bucket`` = round(4 * log2(1 + hours))), for the median without reading bookings."""
+
+    __tablename__ = "analytics_venue_leads"
+
+    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    bucket: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    bookings: Mapped[int] = mapped_column(Integer)
+
+
 class ClientVisits(db.Model):
     """A client's first and second visit (confirmed, completed or no-show bookings) at their venue:
     new versus returning, and whether a new client came back within 90 days."""

@@ -7,7 +7,8 @@ SELECT) and then the marketplace's days from the venue days. Reports read the ro
 change shows within a minute (the job's period) plus the job's own time.
 
 Beside the day's totals, the job keeps each day's booked minutes by local hour
-(``analytics_venue_hours``), its bookings by service (``analytics_venue_services``), and each
+(``analytics_venue_hours``), its bookings by service (``analytics_venue_services``), a histogram
+of how far ahead they were booked (``analytics_venue_leads``), and each
 client's first and second visit (``analytics_client_visits``, for the clients of the days it
 recounts).
 
@@ -128,6 +129,20 @@ _COUNT_SERVICES = text(
     GROUP BY 1, 2, 3, 4
     """
 )
+_FORGET_LEADS = text(
+    f"DELETE FROM analytics_venue_leads a USING {_PAIRS} WHERE a.venue_id = p.venue_id AND a.day = p.day"
+)
+_COUNT_LEADS = text(
+    f"""
+    INSERT INTO analytics_venue_leads (venue_id, day, bucket, bookings)
+    SELECT b.venue_id, p.day,
+        round(4 * log(2, 1 + greatest(extract(epoch FROM b.starts_at - b.created_at) / 3600, 0)::numeric))::int,
+        count(*)
+    FROM {_PAIRS} {_DAY_BOOKINGS}
+    WHERE b.status NOT IN ('held', 'expired') AND b.moves_booking_id IS NULL
+    GROUP BY 1, 2, 3
+    """
+)
 _TOUCHED_CLIENTS = text(f"SELECT DISTINCT b.client_id FROM {_PAIRS} {_DAY_BOOKINGS} WHERE b.client_id IS NOT NULL")
 _COUNT_VISITS = text(
     f"""
@@ -171,7 +186,11 @@ def recount(pairs: list[tuple[int, date]]) -> None:
     session = db.session
     session.execute(_FORGET_VENUE_DAYS, {"venues": venues, "days": days})
     session.execute(_COUNT_VENUE_DAYS, {"venues": venues, "days": days})
-    for forget, count in ((_FORGET_HOURS, _COUNT_HOURS), (_FORGET_SERVICES, _COUNT_SERVICES)):
+    for forget, count in (
+        (_FORGET_HOURS, _COUNT_HOURS),
+        (_FORGET_SERVICES, _COUNT_SERVICES),
+        (_FORGET_LEADS, _COUNT_LEADS),
+    ):
         session.execute(forget, {"venues": venues, "days": days})
         session.execute(count, {"venues": venues, "days": days})
     clients = session.execute(_TOUCHED_CLIENTS, {"venues": venues, "days": days}).scalars().all()

@@ -100,6 +100,17 @@ def upgrade():
         ),
     )
     op.create_table(
+        "analytics_venue_leads",
+        sa.Column("venue_id", sa.Integer(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("bucket", sa.SmallInteger(), nullable=False),
+        sa.Column("bookings", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["venue_id"], ["venues.id"], name=op.f("fk_analytics_venue_leads_venue_id_venues"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("venue_id", "day", "bucket", name=op.f("pk_analytics_venue_leads")),
+    )
+    op.create_table(
         "analytics_client_visits",
         sa.Column("client_id", sa.Integer(), nullable=False),
         sa.Column("venue_id", sa.Integer(), nullable=False),
@@ -181,6 +192,7 @@ def downgrade():
     op.drop_table("analytics_dirty_days")
     op.drop_table("analytics_market_days")
     op.drop_table("analytics_client_visits")
+    op.drop_table("analytics_venue_leads")
     op.drop_table("analytics_venue_services")
     op.drop_table("analytics_venue_hours")
     op.drop_index("ix_analytics_venue_days_day", table_name="analytics_venue_days")
