@@ -136,7 +136,7 @@ _COUNT_LEADS = text(
     f"""
     INSERT INTO analytics_venue_leads (venue_id, day, bucket, bookings)
     SELECT b.venue_id, p.day,
-        round(4 * log(2, 1 + greatest(extract(epoch FROM b.starts_at - b.created_at) / 3600, 0)::numeric))::int,
+        round(4 * ln(1 + greatest(extract(epoch FROM b.starts_at - b.created_at)::float8 / 3600, 0)) / ln(2))::int,
         count(*)
     FROM {_PAIRS} {_DAY_BOOKINGS}
     WHERE b.status NOT IN ('held', 'expired') AND b.moves_booking_id IS NULL

@@ -19,6 +19,7 @@ from app.analytics.periods import Period
 from app.booking.time_blocks import occurrences_query
 from app.extensions import db
 from app.schedules.service import load_schedules
+from app.timefmt import venue_zone
 from app.venues.models import Venue
 
 COUNTED = "('confirmed', 'completed', 'no_show')"  # bookings that took the time
@@ -330,7 +331,7 @@ def _ratings(venue: Venue, period: Period, zone: ZoneInfo, member_id: int | None
 def venue_report(
     venue: Venue, period: Period, *, member_id: int | None = None, with_revenue: bool = True
 ) -> VenueReport:
-    zone = ZoneInfo(venue.timezone)
+    zone = venue_zone(venue)
     currency = venue.currency
     current, before = _figures(venue.id, currency, period, member_id)
     lead_now, lead_before = _lead_hours(venue.id, period, zone, member_id)

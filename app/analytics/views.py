@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 from flask import Response, abort, current_app, make_response, request
 from flask_babel import gettext as _
@@ -36,6 +35,7 @@ from app.errors import ValidationFailed
 from app.extensions import db
 from app.money import format_money
 from app.rendering import is_htmx, render_page
+from app.timefmt import venue_zone
 from app.venues.models import Venue
 from app.web.blueprints import admin as admin_bp
 from app.web.blueprints import dashboard as bp
@@ -130,7 +130,7 @@ def _hour_grid(report) -> dict:
 @bp.get("/analytics")
 @venue_required(roles=EVERYONE)
 def analytics(venue: Venue) -> Response:
-    today = datetime.now(ZoneInfo(venue.timezone)).date()
+    today = datetime.now(venue_zone(venue)).date()
     period = _period(today)
     with_revenue = acting_role() in OWNER_AND_MANAGER
     report = venue_report(venue, period, member_id=acting_member_scope(), with_revenue=with_revenue)
@@ -159,7 +159,7 @@ def analytics_csv(venue: Venue) -> Response:
     name = request.args.get("table", "")
     if name not in VENUE_TABLES:
         abort(404)
-    period = _period(datetime.now(ZoneInfo(venue.timezone)).date())
+    period = _period(datetime.now(venue_zone(venue)).date())
     if is_htmx():
         return _export_redirect()
     report = venue_report(
