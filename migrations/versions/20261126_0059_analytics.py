@@ -178,6 +178,11 @@ def upgrade():
     )
     # Sign-ups over time.
     op.create_index("ix_users_created_at", "users", ["created_at"])
+    # Every day that already has bookings: the first run of the job counts the history.
+    op.execute(
+        "INSERT INTO analytics_dirty_days (venue_id, day) SELECT DISTINCT b.venue_id, "
+        "(b.starts_at AT TIME ZONE v.timezone)::date FROM bookings b JOIN venues v ON v.id = b.venue_id"
+    )
 
 
 def downgrade():
