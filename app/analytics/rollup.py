@@ -76,7 +76,7 @@ _COUNT_VENUE_DAYS = text(
         sum(CASE WHEN t.bp IS NULL THEN 0 ELSE (b.online_minor - b.promo_discount_minor) * t.bp / 10000 END)
     FROM unnest(CAST(:venues AS int[]), CAST(:days AS date[])) AS p(venue_id, day)
     JOIN venues v ON v.id = p.venue_id
-    JOIN bookings b ON b.venue_id = p.venue_id
+    JOIN bookings b ON b.venue_id = v.id
         AND b.starts_at >= (p.day::timestamp AT TIME ZONE v.timezone)
         AND b.starts_at < ((p.day + 1)::timestamp AT TIME ZONE v.timezone)
     JOIN orders o ON o.id = b.order_id
@@ -91,7 +91,7 @@ _COUNT_VENUE_DAYS = text(
 
 _PAIRS = "unnest(CAST(:venues AS int[]), CAST(:days AS date[])) AS p(venue_id, day)"
 _DAY_BOOKINGS = (
-    "JOIN venues v ON v.id = p.venue_id JOIN bookings b ON b.venue_id = p.venue_id"
+    "JOIN venues v ON v.id = p.venue_id JOIN bookings b ON b.venue_id = v.id"
     " AND b.starts_at >= (p.day::timestamp AT TIME ZONE v.timezone)"
     " AND b.starts_at < ((p.day + 1)::timestamp AT TIME ZONE v.timezone)"
 )
