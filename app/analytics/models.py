@@ -79,7 +79,7 @@ class ClientVisits(db.Model):
     __tablename__ = "analytics_client_visits"
 
     client_id: Mapped[int] = mapped_column(ForeignKey("venue_clients.id", ondelete="CASCADE"), primary_key=True)
-    venue_id: Mapped[int] = mapped_column(Integer)
+    venue_id: Mapped[int] = mapped_column(Integer, index=True)
     first_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     second_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 

@@ -287,7 +287,7 @@ def _clients(venue_id: int, period: Period, zone: ZoneInfo, member_id: int | Non
             " AND moves_booking_id IS NULL" + _scope(member_id) + ")"
             " SELECT count(*) FILTER (WHERE v.first_at >= :start), count(*) FILTER (WHERE v.first_at < :start),"
             " count(*) FILTER (WHERE v.first_at >= :start AND v.second_at <= v.first_at + interval '90 days')"
-            " FROM seen s JOIN analytics_client_visits v ON v.client_id = s.client_id"
+            " FROM seen s JOIN analytics_client_visits v ON v.client_id = s.client_id AND v.venue_id = :venue"
         ),
         {"venue": venue_id, "start": _utc(period.first, zone), "end": _utc(period.after, zone), "member": member_id},
     ).one()

@@ -124,6 +124,7 @@ def upgrade():
         ),
         sa.PrimaryKeyConstraint("client_id", name=op.f("pk_analytics_client_visits")),
     )
+    op.create_index("ix_analytics_client_visits_venue_id", "analytics_client_visits", ["venue_id"])
     op.create_table(
         "analytics_market_days",
         sa.Column("day", sa.Date(), nullable=False),
@@ -196,6 +197,7 @@ def downgrade():
     op.drop_table("analytics_funnel_days")
     op.drop_table("analytics_dirty_days")
     op.drop_table("analytics_market_days")
+    op.drop_index("ix_analytics_client_visits_venue_id", table_name="analytics_client_visits")
     op.drop_table("analytics_client_visits")
     op.drop_table("analytics_venue_leads")
     op.drop_table("analytics_venue_services")
