@@ -45,8 +45,16 @@ def test_search_text_is_counted_normalized_and_without_who_searched():
         funnel.count("hovered")
 
 
+def _added(before: dict[str, int]) -> dict[str, int]:
+    """What the day's counts gained since ``before`` (other tests' servers may have counted too)."""
+    return {step: n - before.get(step, 0) for step, n in _counts().items() if n != before.get(step, 0)}
+
+
 def test_searches_venue_views_and_empty_searches_are_counted_and_flushed(ctx, client, make_user):
     world = build(make_user)
+    before = _counts()
+    today = datetime.now(UTC).date()
+    zero_before = getattr(db.session.get(ZeroSearch, (today, "zzqqxx nothing")), "count", 0)
     assert client.get("/search?q=zzqqxx+nothing").status_code == 200
     assert client.get("/search?q=ZZQQXX   nothing").status_code == 200
     assert client.get(f"/venues/{world.venue.slug}").status_code == 200
@@ -55,11 +63,11 @@ def test_searches_venue_views_and_empty_searches_are_counted_and_flushed(ctx, cl
     assert steps == {(today, "search"): 2, (today, "venue_view"): 1}
     assert zero == {(today, "zzqqxx nothing"): 2}
     _flush()
-    assert _counts() == {"search": 2, "venue_view": 1}
-    assert db.session.get(ZeroSearch, (today, "zzqqxx nothing")).count == 2
+    assert _added(before) == {"search": 2, "venue_view": 1}
+    assert db.session.get(ZeroSearch, (today, "zzqqxx nothing")).count == zero_before + 2
     client.get(f"/venues/{world.venue.slug}")
     _flush()  # a second flush adds to the day's row
-    assert _counts()["venue_view"] == 2
+    assert _added(before) == {"search": 2, "venue_view": 2}
     assert funnel.pending() == ({}, {})
 
 
@@ -116,8 +124,10 @@ def test_old_empty_searches_are_forgotten(ctx):
     funnel.count_zero_search("old", now=datetime.now(UTC) - timedelta(days=200))
     funnel.count_zero_search("new")
     _flush()
-    assert funnel.forget_old_searches(180, today=today) == 1
-    assert [z.query for z in db.session.scalars(select(ZeroSearch))] == ["new"]
+    assert funnel.forget_old_searches(180, today=today) >= 1
+    kept = {(z.day, z.query) for z in db.session.scalars(select(ZeroSearch))}
+    assert (today, "new") in kept
+    assert all(day >= today - timedelta(days=180) for day, _ in kept)
 
 
 def test_the_market_report_counts_signups_listings_money_funnel_and_empty_searches(ctx, make_user):
@@ -127,6 +137,8 @@ def test_the_market_report_counts_signups_listings_money_funnel_and_empty_search
     add_booking(world, at(today - timedelta(days=40), 10), price=5000)
     refresh()
     world.venue.submitted_at = world.venue.approved_at = datetime.now(UTC) - timedelta(hours=1)
+    period = Period(today - timedelta(days=29), today + timedelta(days=1), "30")
+    counted_before = {s.step: s.count for s in market_report(period).funnel}
     funnel.count("search")
     funnel.count("search")
     funnel.count("venue_view")
@@ -134,16 +146,17 @@ def test_the_market_report_counts_signups_listings_money_funnel_and_empty_search
     _flush()
     funnel.count_paid()
     db.session.flush()
-    report = market_report(Period(today - timedelta(days=29), today + timedelta(days=1), "30"))
+    report = market_report(period)
     assert report.signups_total >= 1  # the owner signed up today
     assert report.listings.submitted >= 1 and report.listings.approved >= 1 and report.listings.live >= 1
     gbp = next(m for m in report.money if m.currency == "GBP")
     assert (gbp.gmv_minor, gbp.refunds_minor) >= (7000, 1000)
     assert gbp.gmv_before_minor >= 5000
-    counts = {s.step: s.count for s in report.funnel}
+    counts = {s.step: s.count - counted_before[s.step] for s in report.funnel}
     assert counts["search"] == 2 and counts["venue_view"] == 1 and counts["paid"] == 1
-    assert report.conversion() == pytest.approx(0.5)
-    assert ("unicorn spa", 1) in report.zero_searches
+    searches = counted_before["search"] + 2
+    assert report.conversion() == pytest.approx((counted_before["paid"] + 1) / searches)
+    assert any(query == "unicorn spa" for query, _ in report.zero_searches)
 
 
 def test_the_admin_page_and_its_csv(ctx, web, admin, make_user):
