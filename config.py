@@ -137,6 +137,11 @@ class Config:
     # Signed-in pages, one copy per browser session in each worker's memory (app/private_cache.py).
     PRIVATE_PAGE_CACHE_ENABLED = env_bool("PRIVATE_PAGE_CACHE_ENABLED", True)
     PRIVATE_PAGE_CACHE_TTL = env_int("PRIVATE_PAGE_CACHE_TTL", 60)
+    # The search funnel's counts (app/analytics/funnel.py) are kept in memory and written at most
+    # this often per process: a cached page pays no database round trip for being counted.
+    ANALYTICS_FLUSH_SECONDS = env_int("ANALYTICS_FLUSH_SECONDS", 10)
+    # Searches that found nothing (their normalized text and a count) are kept this many days.
+    ANALYTICS_SEARCH_DAYS = env_int("ANALYTICS_SEARCH_DAYS", 180)
 
     # Email (Flask-Mailman): console | file | smtp | locmem
     MAIL_BACKEND = env("MAIL_BACKEND", "console")
@@ -319,6 +324,9 @@ class TestingConfig(Config):
     CACHE_VERSION_TTL = 0.0
     PAGE_CACHE_ENABLED = False
     PRIVATE_PAGE_CACHE_ENABLED = False
+    # The funnel's counts would be written on their own connection, outside the test's
+    # transaction: never on a timer in tests (tests/analytics flush on the test's connection).
+    ANALYTICS_FLUSH_SECONDS = 10**9
     LOG_JSON = True
     LOG_LEVEL = "WARNING"
     WTF_CSRF_ENABLED = True

@@ -168,6 +168,7 @@ def register_domains(app: Flask) -> None:
     imported, its periodic jobs put on the schedule. Web processes and workers alike run it,
     so a worker knows every task and a receiver listens wherever its signal is sent."""
     from app import email
+    from app.analytics import wiring as analytics
     from app.booking import wiring as booking
     from app.checkout import wiring as checkout
     from app.clients import wiring as clients
@@ -197,6 +198,7 @@ def register_domains(app: Flask) -> None:
         messages,
         webhooks,
         search,
+        analytics,
     ):
         domain.init_app(app)
 
@@ -334,6 +336,7 @@ def register_blueprints(app: Flask) -> None:
     then register every blueprint, in the order that decides which rule wins a tie."""
     from app.accounts.views import devices, oidc, passkeys, sign_in, two_factor  # noqa: F401
     from app.admin.views import orders, users, venues  # noqa: F401  (users, audit; orders, refunds; approvals)
+    from app.analytics import views as analytics_pages  # noqa: F401  (venue and marketplace analytics, the funnel)
     from app.booking.views import book, calendar, cart, check_in, embed, moves, my_bookings  # noqa: F401
     from app.booking.views import orders as booking_orders  # noqa: F401
     from app.clients import views as client_pages  # noqa: F401  (the client book, the desk's new booking)

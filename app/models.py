@@ -4,6 +4,17 @@ from app.accounts.models import SignInThrottle, User  # noqa: F401
 from app.accounts.oidc_models import ProviderLink  # noqa: F401
 from app.accounts.passkey_models import Passkey, PasskeyChallenge  # noqa: F401
 from app.admin.models import AuditEntry  # noqa: F401
+from app.analytics.models import (  # noqa: F401
+    ClientVisits,
+    DirtyDay,
+    FunnelDay,
+    MarketDay,
+    VenueDay,
+    VenueHour,
+    VenueLeadDay,
+    VenueServiceDay,
+    ZeroSearch,
+)
 from app.booking.models import (  # noqa: F401
     Booking,
     BookingMove,

@@ -50,7 +50,17 @@ _SHARED: dict[str, Callable[[dict[str, Any]], list[str] | None]] = {}
 # the booking page's fragments).
 KEY_HEADERS = ("HX-Request", "HX-Boosted", "HX-History-Restore-Request", "HX-Target")
 # Response headers a stored page keeps; the rest (request id, security headers) are per response.
-KEPT_HEADERS = ("Content-Type", "Cache-Control", "ETag", "Last-Modified", "Vary", "HX-Push-Url", "Link")
+# X-Search-Total: the search's hit count, so the funnel (app/analytics) counts an empty search served from here.
+KEPT_HEADERS = (
+    "Content-Type",
+    "Cache-Control",
+    "ETag",
+    "Last-Modified",
+    "Vary",
+    "HX-Push-Url",
+    "Link",
+    "X-Search-Total",
+)
 STATUS_HEADER = "X-Page-Cache"
 
 

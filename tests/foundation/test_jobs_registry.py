@@ -9,6 +9,8 @@ from app.jobs import queue
 ROOT = Path(__file__).resolve().parents[2]
 
 TASKS = {
+    "analytics.forget_old_searches",
+    "analytics.refresh_rollup",
     "booking.expire_holds",
     "booking.purge_cart",
     "checkout.lapse_requests",
@@ -49,6 +51,8 @@ SCHEDULE = {
     "erase-due-accounts": "7 * * * *",
     "waitlist-lapse-offers": "* * * * *",
     "search-free-time": "* * * * *",
+    "analytics-rollup": "* * * * *",  # the rollups within a minute of a change (docs/analytics.md)
+    "analytics-forget-searches": "17 3 * * *",
     "rate-limits-prune": "23 * * * *",
 }
 

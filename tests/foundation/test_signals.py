@@ -52,6 +52,7 @@ def test_each_signal_has_its_receivers_after_create_app(app):
     # a request-to-book accepted: the customer's email (declined and lapsed are cancellations)
     assert receivers(events.request_answered) == ["app.notifications.requests.on_accepted"]
     assert receivers(events.order_paid) == [
+        "app.analytics.receivers.count_paid_order",  # the funnel's last step
         "app.clients.receivers.add_to_client_book",  # the customer becomes the venue's client
         "app.notifications.activity.tell_venues_of_order",  # a notice per venue, to its people
         "app.notifications.confirmations.confirm_to_customer",  # one email per payment, reminders

@@ -155,6 +155,10 @@ EXPECTED: dict[str, frozenset[str]] = {
             "save_site_origins",
         )
     },
+    # analytics: everyone; money for the owner and managers only, a practitioner's own figures
+    # only (app/analytics/views.py, docs/analytics.md)
+    D + "analytics": EVERYONE,
+    D + "analytics_csv": EVERYONE,
 }
 
 ROLES = ("owner", "manager", "receptionist", "practitioner")

@@ -129,6 +129,7 @@ def respond_with_search(args, *, category: str | None = None) -> Response:
     response = render_page(TEMPLATE, block, outer=outer, **common, **page)
     response.set_etag(etag, weak=True)
     response.headers["Cache-Control"] = "private, no-cache"
+    response.headers["X-Search-Total"] = str(result.total)  # the funnel counts empty searches (app/analytics)
     response.vary.add("Cookie")
     if fragment:
         page_number = found.query.page

@@ -1,0 +1,133 @@
+"""The analytics tables (migration 0059). Rollups are derived data: the periodic job
+(app/analytics/rollup.py) rebuilds any day from the bookings, so nothing here is a source of
+truth. The funnel tables hold counts only: no user, session or address (docs/privacy.md)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, CheckConstraint, Date, DateTime, ForeignKey, Identity, Integer, SmallInteger, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+
+FUNNEL_STEPS = ("search", "venue_view", "cart_add", "checkout", "paid")
+
+
+class VenueDay(db.Model):
+    """One venue's bookings of one local day, by team member (0: none) and channel."""
+
+    __tablename__ = "analytics_venue_days"
+
+    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True, index=True)
+    team_member_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(8), primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    bookings: Mapped[int] = mapped_column(Integer)
+    completed: Mapped[int] = mapped_column(Integer)
+    cancelled: Mapped[int] = mapped_column(Integer)
+    late_cancelled: Mapped[int] = mapped_column(Integer)
+    no_shows: Mapped[int] = mapped_column(Integer)
+    booked_minutes: Mapped[int] = mapped_column(Integer)
+    gross_minor: Mapped[int] = mapped_column(BigInteger)
+    refunds_minor: Mapped[int] = mapped_column(BigInteger)
+    commission_minor: Mapped[int] = mapped_column(BigInteger)
+
+
+class VenueHour(db.Model):
+    """Booked minutes of one venue day, by team member and local hour (the weekday x hour grid)."""
+
+    __tablename__ = "analytics_venue_hours"
+
+    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    team_member_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    hour: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    booked_minutes: Mapped[int] = mapped_column(Integer)
+
+
+class VenueServiceDay(db.Model):
+    """One venue day's bookings of each service, by team member."""
+
+    __tablename__ = "analytics_venue_services"
+
+    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    team_member_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    service_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bookings: Mapped[int] = mapped_column(Integer)
+    gross_minor: Mapped[int] = mapped_column(BigInteger)
+
+
+class VenueLeadDay(db.Model):
+    """How far ahead one venue day's bookings were made: a histogram of lead time in quarter
+    octaves (``bucket`` = round(4 * log2(1 + hours))), for the median without reading bookings."""
+
+    __tablename__ = "analytics_venue_leads"
+
+    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    bucket: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    bookings: Mapped[int] = mapped_column(Integer)
+
+
+class ClientVisits(db.Model):
+    """A client's first and second visit (confirmed, completed or no-show bookings) at their venue:
+    new versus returning, and whether a new client came back within 90 days."""
+
+    __tablename__ = "analytics_client_visits"
+
+    client_id: Mapped[int] = mapped_column(ForeignKey("venue_clients.id", ondelete="CASCADE"), primary_key=True)
+    venue_id: Mapped[int] = mapped_column(Integer, index=True)
+    first_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    second_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class MarketDay(db.Model):
+    """The marketplace's bookings of one day (venues' local days), by currency."""
+
+    __tablename__ = "analytics_market_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    bookings: Mapped[int] = mapped_column(Integer)
+    gmv_minor: Mapped[int] = mapped_column(BigInteger)
+    refunds_minor: Mapped[int] = mapped_column(BigInteger)
+    commission_minor: Mapped[int] = mapped_column(BigInteger)
+
+
+class DirtyDay(db.Model):
+    """A venue day whose rollup is out of date: written by triggers on bookings and venue
+    transfers, taken by the periodic job. Append-only, so writers never wait on each other."""
+
+    __tablename__ = "analytics_dirty_days"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    venue_id: Mapped[int] = mapped_column(Integer)
+    day: Mapped[date] = mapped_column(Date)
+
+
+class FunnelDay(db.Model):
+    """How many times one step of the search-to-booking funnel happened on one UTC day."""
+
+    __tablename__ = "analytics_funnel_days"
+    __table_args__ = (
+        CheckConstraint("step IN ('search', 'venue_view', 'cart_add', 'checkout', 'paid')", name="step_known"),
+        CheckConstraint("count >= 0", name="count_not_negative"),
+    )
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    step: Mapped[str] = mapped_column(String(16), primary_key=True)
+    count: Mapped[int] = mapped_column(BigInteger)
+
+
+class ZeroSearch(db.Model):
+    """A normalized search text that found nothing, and how often, on one UTC day."""
+
+    __tablename__ = "analytics_zero_searches"
+    __table_args__ = (CheckConstraint("count >= 0", name="count_not_negative"),)
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    query: Mapped[str] = mapped_column(String(100), primary_key=True)
+    count: Mapped[int] = mapped_column(BigInteger)

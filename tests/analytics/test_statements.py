@@ -1,0 +1,71 @@
+"""Each report sends a fixed handful of SQL statements, whatever the amount of data: the
+rollup and one aggregate per table, never a query per day, member, client or booking.
+(Speed itself is bench/analytics.)"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event
+
+from app.analytics.market_reports import market_report
+from app.analytics.periods import Period
+from app.analytics.venue_reports import venue_report
+from app.extensions import db
+from tests.analytics.world import add_booking, at, build, client, refresh
+
+HARNESS = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
+VENUE_REPORT = 13  # figures, lead time, team, hours, closures, schedules, blocks, members, grid, clients, daily,
+# services, ratings
+MARKET_REPORT = 5  # sign-ups, listings, money, funnel, empty searches
+
+
+def _statements(run) -> list[str]:
+    sent: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        if not statement.startswith(HARNESS):
+            sent.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        run()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    return sent
+
+
+def _fill(world, bookings: int) -> None:
+    regulars = [client(world.venue, f"Client {n}") for n in range(max(bookings // 3, 1))]
+    for n in range(bookings):
+        day = world.today - timedelta(days=n % 25)
+        member = world.first if n % 2 else world.second
+        add_booking(
+            world,
+            at(day, 9 + (n // 50) % 8, (n // 25) % 2 * 30),
+            member=member,
+            who=regulars[n % len(regulars)],
+            minutes=30,
+        )
+    refresh()
+
+
+@pytest.mark.parametrize("bookings", [6, 60])
+def test_the_venue_report_sends_the_same_statements_for_more_data(ctx, make_user, bookings):
+    world = build(make_user)
+    _fill(world, bookings)
+    period = Period(world.today - timedelta(days=29), world.today + timedelta(days=1), "30")
+    db.session.expire_all()
+    db.session.refresh(world.venue)  # the page has its venue; its team, hours and closures are read cold
+    sent = _statements(lambda: venue_report(world.venue, period))
+    assert len(sent) == VENUE_REPORT, "\n".join(s[:80] for s in sent)
+
+
+@pytest.mark.parametrize("bookings", [6, 60])
+def test_the_market_report_sends_the_same_statements_for_more_data(ctx, make_user, bookings):
+    world = build(make_user)
+    _fill(world, bookings)
+    period = Period(world.today - timedelta(days=89), world.today + timedelta(days=1), "90")
+    sent = _statements(lambda: market_report(period))
+    assert len(sent) == MARKET_REPORT, "\n".join(s[:80] for s in sent)
