@@ -112,7 +112,7 @@ class ApiTokenForm(FlaskForm):
     )
     scopes = SelectMultipleField(
         _l("Scopes"),
-        choices=[("read", "read"), ("write", "write"), ("venue", "venue"), ("admin", "admin")],
+        choices=["read", "write", "venue", "admin"],
         validators=[DataRequired(_l("Choose at least one scope."))],
         option_widget=widgets.CheckboxInput(),
         widget=widgets.ListWidget(prefix_label=False),
