@@ -78,6 +78,9 @@ def document(api: Api) -> dict[str, Any]:
                 responses.setdefault("403", {"description": "Forbidden", "content": problem})
                 responses.setdefault("409", {"description": "Conflict", "content": problem})
             responses.setdefault("422", {"description": "Validation failed", "content": problem})
+            for status, answer in list(responses.items()):
+                if status[:1] in {"4", "5"}:  # flask-smorest's own (422 of @arguments): ours are problems
+                    responses[status] = {"description": answer.get("description", "Refused"), "content": problem}
             if method == "post":  # every POST of the API creates or pays
                 operation.setdefault("parameters", []).append(
                     {
@@ -89,4 +92,6 @@ def document(api: Api) -> dict[str, Any]:
                     }
                 )
             responses.pop("default", None)
+    for answer in spec.get("components", {}).get("responses", {}).values():
+        answer["content"] = problem  # flask-smorest's DEFAULT_ERROR and UNPROCESSABLE_ENTITY
     return spec

@@ -66,7 +66,9 @@ def test_a_service_refusal_is_a_problem_and_changes_nothing(client, customer, ma
     assert response.status_code == 422
     assert response.get_json()["type"] == "/api/v1/problems/validation" and response.get_json()["detail"]
     naive = client.post(
-        "/api/v1/me/cart/items", json={"service_id": service.id, "starts_at": "2030-01-01T10:00:00"}, headers=bearer(token)
+        "/api/v1/me/cart/items",
+        json={"service_id": service.id, "starts_at": "2030-01-01T10:00:00"},
+        headers=bearer(token),
     )
     assert naive.status_code == 422 and "starts_at" in naive.get_json()["errors"]["json"]
     extra = client.post(
@@ -137,9 +139,12 @@ def test_a_race_of_one_key_from_two_threads_makes_one_order(app, make_user):
         answers: list[int] = []
         with app.test_client() as setup:
             start = iso(future_slot())
-            assert setup.post(
-                "/api/v1/me/cart/items", json={"service_id": service_id, "starts_at": start}, headers=bearer(token)
-            ).status_code == 201
+            assert (
+                setup.post(
+                    "/api/v1/me/cart/items", json={"service_id": service_id, "starts_at": start}, headers=bearer(token)
+                ).status_code
+                == 201
+            )
 
         def send():
             with app.test_client() as client:

@@ -87,7 +87,11 @@ def test_unknown_and_malformed_tokens_are_401(client):
 def test_scopes_bound_a_token(client, customer, make_token, listed):
     _venue, service = listed
     read_only = make_token(customer, "read")
-    response = client.post("/api/v1/me/cart/items", json={"service_id": service.id, "starts_at": "2030-01-01T10:00:00Z"}, headers=bearer(read_only))
+    response = client.post(
+        "/api/v1/me/cart/items",
+        json={"service_id": service.id, "starts_at": "2030-01-01T10:00:00Z"},
+        headers=bearer(read_only),
+    )
     assert response.status_code == 403
     assert response.get_json()["type"] == "/api/v1/problems/forbidden"
     venue_only = make_token(customer, "venue")
