@@ -35,6 +35,41 @@ INFO = {
 }
 
 
+def _operation(path: str, method: str) -> str:
+    return "#/paths/" + path.replace("~", "~0").replace("/", "~1") + "/" + method
+
+
+# OpenAPI links: what a client (and the stateful test, tests/api/test_links.py) does next with an answer.
+LINKS: dict[tuple[str, str, str], dict[str, Any]] = {
+    ("/api/v1/me/cart/items", "post", "201"): {
+        "CheckOut": {
+            "operationRef": _operation("/api/v1/me/orders", "post"),
+            "description": "Turn the cart into an order",
+        }
+    },
+    ("/api/v1/me/orders", "post", "201"): {
+        "GetOrder": {
+            "operationRef": _operation("/api/v1/me/orders/{order_id}", "get"),
+            "parameters": {"order_id": "$response.body#/id"},
+        },
+        "PayOrder": {
+            "operationRef": _operation("/api/v1/me/orders/{order_id}/payments", "post"),
+            "parameters": {"order_id": "$response.body#/id"},
+        },
+        "CancelFirstBooking": {
+            "operationRef": _operation("/api/v1/me/bookings/{reference}/cancel", "post"),
+            "parameters": {"reference": "$response.body#/bookings/0/reference"},
+        },
+    },
+    ("/api/v1/me/orders/{order_id}", "get", "200"): {
+        "GetFirstBooking": {
+            "operationRef": _operation("/api/v1/me/bookings/{reference}", "get"),
+            "parameters": {"reference": "$response.body#/bookings/0/reference"},
+        }
+    },
+}
+
+
 class CozyApi(Api):
     """flask-smorest's Api, leaving errors to the app's one handler (app/ops/errors.py), which
     answers every ``/api/`` error as ``application/problem+json``."""
@@ -92,6 +127,8 @@ def document(api: Api) -> dict[str, Any]:
                     }
                 )
             responses.pop("default", None)
+    for (path, method, status), links in LINKS.items():
+        spec["paths"][path][method]["responses"][status]["links"] = links
     for answer in spec.get("components", {}).get("responses", {}).values():
         answer["content"] = problem  # flask-smorest's DEFAULT_ERROR and UNPROCESSABLE_ENTITY
     return spec
