@@ -15,11 +15,11 @@ from flask_smorest import Api
 
 from app.api import auth, conventions
 from app.api.schemas import Problem
-from app.api.views import customer, docs, public  # noqa: F401  (their routes join the blueprints)
+from app.api.views import admin, customer, docs, public, venue  # noqa: F401  (their routes join the blueprints)
 from app.extensions import csrf
 from app.web import blueprints
 
-API_BLUEPRINTS = (blueprints.api_public, blueprints.api_customer)
+API_BLUEPRINTS = (blueprints.api_public, blueprints.api_customer, blueprints.api_venue, blueprints.api_admin)
 # Once, at import (a blueprint takes no new hooks after its first registration).
 for _blueprint in API_BLUEPRINTS:
     _blueprint.before_request(auth.authenticate)
@@ -106,7 +106,7 @@ def document(api: Api) -> dict[str, Any]:
                 responses.setdefault(status, {"description": text, "content": problem})
             if "{" in path:
                 responses.setdefault("404", {"description": "Not found", "content": problem})
-            if path.startswith("/api/v1/me"):
+            if path.startswith(("/api/v1/me", "/api/v1/venue", "/api/v1/admin")):
                 operation["security"] = [{"bearer": []}]
                 responses.setdefault("403", {"description": "Forbidden", "content": problem})
             if method in {"post", "delete"}:

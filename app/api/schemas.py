@@ -279,3 +279,69 @@ class Me(ma.Schema):
     role = ma.fields.String(required=True)
     scopes = ma.fields.List(ma.fields.String(), required=True)
     language = ma.fields.String(required=True)
+
+
+# -- the venue's staff -------------------------------------------------------------------------------
+
+
+class RangeArgs(Strict):
+    start = ma.fields.Date(required=True, metadata={"description": "First local day"})
+    end = ma.fields.Date(required=True, metadata={"description": "Last local day (at most 62 days on)"})
+
+
+class VenueBooking(Booking):
+    customer = ma.fields.String(allow_none=True)
+    team_member_id = ma.fields.Integer(allow_none=True)
+    channel = ma.fields.String()
+    checked_in_at = ma.fields.AwareDateTime(allow_none=True)
+
+
+class Calendar(ma.Schema):
+    timezone = ma.fields.String(required=True)
+    bookings = ma.fields.List(ma.fields.Nested(VenueBooking), required=True)
+
+
+class StaffVenue(VenueDetail):
+    status = ma.fields.String(required=True)
+    role = ma.fields.String(required=True, metadata={"description": "Your role at the venue"})
+
+
+# -- admin -------------------------------------------------------------------------------------------
+
+
+class ListingArgs(CursorArgs):
+    status = ma.fields.String(
+        load_default="pending_review",
+        validate=validate.OneOf(["draft", "pending_review", "approved", "rejected", "suspended"]),
+    )
+
+
+class Listing(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    slug = ma.fields.String(required=True)
+    name = ma.fields.String(required=True)
+    city = ma.fields.String()
+    status = ma.fields.String(required=True)
+    status_reason = ma.fields.String(allow_none=True)
+    submitted_at = ma.fields.AwareDateTime(allow_none=True)
+    owner_email = ma.fields.String()
+
+
+class ListingPage(ma.Schema):
+    listings = ma.fields.List(ma.fields.Nested(Listing), required=True)
+    next_cursor = ma.fields.String(allow_none=True)
+
+
+class DecisionIn(Strict):
+    reason = ma.fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class ModerationIn(Strict):
+    hidden = ma.fields.Boolean(required=True)
+    reason = ma.fields.String(load_default="", validate=validate.Length(max=500))
+
+
+class ModeratedReview(Review):
+    status = ma.fields.String(required=True)
+    venue_id = ma.fields.Integer(required=True)
+    hidden_reason = ma.fields.String(allow_none=True)

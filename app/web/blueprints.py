@@ -37,6 +37,10 @@ api_public = ApiBlueprint("api_public", __name__, url_prefix="/api/v1", descript
 api_customer = ApiBlueprint(
     "api_customer", __name__, url_prefix="/api/v1/me", description="The customer's own: scopes read and write."
 )
+api_venue = ApiBlueprint(
+    "api_venue", __name__, url_prefix="/api/v1/venue", description="Your venue, as your staff role allows: scope venue."
+)
+api_admin = ApiBlueprint("api_admin", __name__, url_prefix="/api/v1/admin", description="Moderation: scope admin.")
 
 # In registration order: where two rules match the same URL, the first registered wins.
 ALL = (
@@ -58,4 +62,6 @@ ALL = (
     api_docs,
     api_public,
     api_customer,
+    api_venue,
+    api_admin,
 )

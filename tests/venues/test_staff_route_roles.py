@@ -137,6 +137,9 @@ EXPECTED: dict[str, frozenset[str]] = {
     D + "client_card": EVERYONE,
     D + "post_venue_message": EVERYONE,
     D + "report_venue_message": EVERYONE,
+    # the JSON API's venue area (app/api/views/venue.py): as the pages it mirrors
+    **{f"api_venue.{name}": OWNER_AND_MANAGER for name in ("own_venue", "own_services", "own_team", "own_hours")},
+    "api_venue.calendar": EVERYONE,
 }
 
 ROLES = ("owner", "manager", "receptionist", "practitioner")
