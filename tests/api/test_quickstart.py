@@ -80,7 +80,7 @@ def test_the_quick_start_runs(client, customer, make_token, listed):
                 variables[name] = value
             continue
         outputs.append(run_curl(client, line, variables))
-        if line.startswith(f'curl -s -X POST "$BASE/me/orders/$ORDER/payments"'):
+        if line.startswith('curl -s -X POST "$BASE/me/orders/$ORDER/payments"'):
             assert "/payments/demo/" in outputs[-1]
             assert pay_by_demo_card(db.session.get(Order, int(variables["ORDER"]))) == "paid: bookings confirmed"
             db.session.commit()
