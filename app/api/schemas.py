@@ -345,3 +345,35 @@ class ModeratedReview(Review):
     status = ma.fields.String(required=True)
     venue_id = ma.fields.Integer(required=True)
     hidden_reason = ma.fields.String(allow_none=True)
+
+
+# -- the customer's saved venues, notifications and reviews -----------------------------------------
+
+
+class Saved(ma.Schema):
+    venue_ids = ma.fields.List(ma.fields.Integer(), required=True, metadata={"description": "Newest first"})
+
+
+class SavedIn(Strict):
+    saved = ma.fields.Boolean(required=True)
+
+
+class Notice(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    kind = ma.fields.String(required=True)
+    title = ma.fields.String(required=True)
+    body = ma.fields.String()
+    link = ma.fields.String()
+    created_at = ma.fields.AwareDateTime(required=True)
+    read_at = ma.fields.AwareDateTime(allow_none=True)
+
+
+class NoticePage(ma.Schema):
+    notices = ma.fields.List(ma.fields.Nested(Notice), required=True)
+    unread = ma.fields.Integer(required=True)
+    next_cursor = ma.fields.String(allow_none=True)
+
+
+class ReviewIn(Strict):
+    rating = ma.fields.Integer(required=True, validate=validate.Range(1, 5))
+    body = ma.fields.String(required=True, validate=validate.Length(max=5000))

@@ -34,7 +34,7 @@ from app.discovery.params import parse_search
 from bench import benchmarks_doc
 from bench.search import generate
 from search.backend import search
-from tests.database import server_url
+from tests.database import drop_database, server_url
 
 ROOT = Path(__file__).resolve().parents[2]
 OUTPUT = ROOT / "docs" / "benchmarks.md"
@@ -151,10 +151,13 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=300)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--note", default="")
+    parser.add_argument("--keep", action="store_true", help="keep the corpus database for the next run")
     args = parser.parse_args()
     results = run(args.size, args.rounds, args.seed)
     print(results)
     write(results, args.note)
+    if not args.keep:
+        drop_database(server_url(), generate.database_name(args.size))
     return 0
 
 

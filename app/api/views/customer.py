@@ -19,7 +19,7 @@ from sqlalchemy.orm import selectinload
 from app.api import schemas
 from app.api.auth import require, scopes
 from app.api.conventions import decode_cursor, encode_cursor, idempotent, next_link
-from app.api.present import booking_row, cart_item_row, money, order_row
+from app.api.present import booking_row, cart_item_row, money, order_row, review_row
 from app.booking import cart as carts
 from app.booking import lifecycle
 from app.booking.errors import SlotUnavailable
@@ -27,11 +27,14 @@ from app.booking.models import Booking, Order, OrderStatus
 from app.booking.order_lifecycle import lock_order
 from app.booking.presenting import find_own_booking
 from app.checkout import checkout as checkouts
-from app.errors import InvalidTransition, ValidationFailed
+from app.errors import DomainError, InvalidTransition, ValidationFailed
 from app.extensions import db
 from app.i18n import current_language
+from app.notifications import centre
 from app.payments import service as payments
 from app.payments.ports import GatewayError
+from app.reviews.service import create_review
+from app.saved.service import account_saved_ids, set_saved_for_account
 from app.web.blueprints import api_customer as bp
 from app.web.guards import require_booker
 
@@ -232,3 +235,84 @@ def cancel(reference: str):
     db.session.commit()
     booking = own_booking(reference)
     return {"booking": booking_row(booking), "refund": money(refund, booking.currency)}
+
+
+@bp.post("/bookings/<reference>/review")
+@bp.arguments(schemas.ReviewIn)
+@bp.response(201, schemas.Review)
+@require("write")
+@idempotent
+def review(data, reference: str):
+    """Review a booking after the appointment (the review page's rules)."""
+    booking = own_booking(reference)
+    try:
+        written = create_review(booking, customer=current_user, rating=data["rating"], body=data["body"])
+    except DomainError:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    return review_row(written), 201
+
+
+# -- saved venues and notifications -------------------------------------------------------------------
+
+
+@bp.get("/saved")
+@bp.response(200, schemas.Saved)
+@require("read")
+def saved():
+    return {"venue_ids": account_saved_ids(current_user.id)}
+
+
+@bp.put("/saved/<int:venue_id>")
+@bp.arguments(schemas.SavedIn)
+@bp.response(200, schemas.Saved)
+@require("write")
+def save(data, venue_id: int):
+    """Save (``{"saved": true}``) or unsave a listed venue; doing it twice changes nothing."""
+    if venue_id >= 2**31:
+        abort(404, message=_("No listed venue has that number."))
+    try:
+        set_saved_for_account(current_user.id, venue_id, data["saved"])
+    except DomainError:
+        db.session.rollback()
+        raise
+    return {"venue_ids": account_saved_ids(current_user.id)}
+
+
+@bp.get("/notifications")
+@bp.arguments(schemas.CursorArgs, location="query", as_kwargs=True, unknown=RAISE)
+@bp.response(200, schemas.NoticePage)
+@require("read")
+def notifications(limit: int, cursor: str | None = None):
+    """Your notification centre, newest first."""
+    before = decode_cursor(cursor, "before")
+    page = centre.list_notices(current_user.id, before=before["before"] if before else None, size=limit)
+    following = encode_cursor({"before": page.next_before}) if page.next_before is not None else None
+    next_link(following)
+    return {
+        "notices": [
+            {
+                "id": n.id,
+                "kind": n.kind,
+                "title": n.title,
+                "body": n.body,
+                "link": n.link,
+                "created_at": n.created_at,
+                "read_at": n.read_at,
+            }
+            for n in page.notices
+        ],
+        "unread": centre.unread_count(current_user.id),
+        "next_cursor": following,
+    }
+
+
+@bp.post("/notifications/<int:notice_id>/read")
+@bp.response(204)
+@require("write")
+def mark_notice_read(notice_id: int):
+    if notice_id >= 2**31:
+        abort(404, message=_("There is no such notification."))
+    centre.mark_read(notice_id, current_user.id)
+    db.session.commit()
