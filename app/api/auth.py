@@ -33,7 +33,6 @@ from app.extensions import csrf, db, limiter
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 BEARER_SCHEME = {"type": "http", "scheme": "bearer", "description": "A personal access token: cw_pat_..."}
-COOKIE_SCHEME = {"type": "apiKey", "in": "cookie", "name": "session", "description": "The site's own session"}
 
 
 def bearer_token() -> str | None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from app.booking.models import Booking, CartItem, Order
 from app.reviews.models import Review
+from app.timefmt import venue_zone
 from app.venues.models import Service, Venue
 from search.types import SearchHit
 
@@ -18,7 +18,7 @@ def money(amount: int | None, currency: str) -> dict[str, Any] | None:
 
 
 def local(moment: datetime | None, timezone: str) -> datetime | None:
-    return moment.astimezone(ZoneInfo(timezone)) if moment is not None else None
+    return moment.astimezone(venue_zone(timezone)) if moment is not None else None
 
 
 def hit_row(hit: SearchHit) -> dict[str, Any]:

@@ -4,7 +4,6 @@ page's parameters, parser and backend), a venue, its services, hours, reviews an
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import request
 from flask_babel import gettext as _
@@ -19,6 +18,7 @@ from app.api.present import hit_row, hours_row, review_row, service_row, venue_r
 from app.booking.availability import get_bookable_days, get_slots
 from app.discovery.params import parse_search
 from app.reviews.service import venue_reviews
+from app.timefmt import venue_zone
 from app.venues.models import Venue, VenueStatus
 from app.venues.service import get_categories
 from app.venues.slugs import find_venue_by_any_slug
@@ -130,7 +130,7 @@ def availability(slug: str, service_id: int, days: int, date=None, start=None):
     service = next((s for s in venue.services if s.id == service_id and s.is_active), None)
     if service is None:
         abort(404, message=_("This venue has no such service."))
-    zone = ZoneInfo(venue.timezone)
+    zone = venue_zone(venue.timezone)
     now = datetime.now(UTC)
     body = {"service_id": service.id, "timezone": venue.timezone}
     if date is not None:

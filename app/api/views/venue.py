@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from flask_smorest import abort
@@ -17,6 +16,7 @@ from app.api.auth import require
 from app.api.present import booking_row, hours_row, service_row, venue_row
 from app.booking.models import Booking, BookingStatus
 from app.extensions import db
+from app.timefmt import venue_zone
 from app.venues.models import Venue
 from app.web.blueprints import api_venue as bp
 from app.web.guards import EVERYONE, OWNER_AND_MANAGER, acting_member_scope, acting_role, venue_required
@@ -87,7 +87,7 @@ def calendar(venue: Venue, start, end):
             message=_("Ask for at most %(days)s days, ending on or after the start.", days=MAX_RANGE_DAYS),
             errors={"query": {"end": [_("Out of range.")]}},
         )
-    zone = ZoneInfo(venue.timezone)
+    zone = venue_zone(venue.timezone)
     since = datetime.combine(start, time(0), zone)
     until = datetime.combine(end + timedelta(days=1), time(0), zone)
     query = (
