@@ -106,7 +106,7 @@ def document(api: Api) -> dict[str, Any]:
                 responses.setdefault(status, {"description": text, "content": problem})
             if "{" in path:
                 responses.setdefault("404", {"description": "Not found", "content": problem})
-            if path.startswith(("/api/v1/me", "/api/v1/venue", "/api/v1/admin")):
+            if path == "/api/v1/venue" or path.startswith(("/api/v1/me", "/api/v1/venue/", "/api/v1/admin/")):
                 operation["security"] = [{"bearer": []}]
                 responses.setdefault("403", {"description": "Forbidden", "content": problem})
             if method in {"post", "delete"}:

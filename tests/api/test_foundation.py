@@ -19,6 +19,8 @@ def test_the_openapi_document_is_3_1_and_lists_every_operation(client):
     for path in ("/api/v1/venues", "/api/v1/venues/{slug}/availability", "/api/v1/me/orders"):
         assert path in paths
     assert paths["/api/v1/me/orders"]["post"]["security"] == [{"bearer": []}]
+    assert paths["/api/v1/venue/bookings"]["get"]["security"] == [{"bearer": []}]
+    assert "security" not in paths["/api/v1/venues"]["get"]  # public: no token
     problem = paths["/api/v1/venues/{slug}"]["get"]["responses"]["404"]["content"]
     assert problem["application/problem+json"]["schema"] == {"$ref": "#/components/schemas/Problem"}
     keys = [p["name"] for p in paths["/api/v1/me/orders"]["post"]["parameters"]]
