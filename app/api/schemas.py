@@ -377,3 +377,13 @@ class NoticePage(ma.Schema):
 class ReviewIn(Strict):
     rating = ma.fields.Integer(required=True, validate=validate.Range(1, 5))
     body = ma.fields.String(required=True, validate=validate.Length(max=5000))
+
+
+class RescheduleIn(Strict):
+    starts_at = ma.fields.AwareDateTime(required=True, metadata={"description": "A free start of the same service"})
+    team_member_id = ma.fields.Integer(allow_none=True, load_default=None, validate=validate.Range(1, MAX_ID))
+
+
+class Move(ma.Schema):
+    booking = ma.fields.Nested(Booking, required=True)
+    refund = ma.fields.Nested(Money, required=True)

@@ -67,3 +67,24 @@ def test_reviewing_a_past_booking(client, customer, make_token, listed):
     )
     assert written.status_code == 201 and written.get_json()["rating"] == 5
     assert db.session.scalar(select(func.count()).select_from(Review)) == 1
+
+
+def test_rescheduling_a_booking(client, customer, make_token, listed):
+    _venue, service = listed
+    booking = book(customer, service, future_slot(days=3, hour=10))
+    db.session.commit()
+    token = make_token(customer, "read", "write")
+    later = future_slot(days=4, hour=14)
+    moved = client.post(
+        f"/api/v1/me/bookings/{booking.reference}/reschedule",
+        json={"starts_at": later.isoformat()},
+        headers=bearer(token),
+    )
+    assert moved.status_code == 200, moved.get_json()
+    assert "T14:00:00" in moved.get_json()["booking"]["starts_at"]
+    past = client.post(
+        f"/api/v1/me/bookings/{booking.reference}/reschedule",
+        json={"starts_at": "2020-01-01T10:00:00+00:00"},
+        headers=bearer(token),
+    )
+    assert past.status_code in (409, 422) and past.mimetype == "application/problem+json"

@@ -27,6 +27,7 @@ from app.booking.models import Booking, Order, OrderStatus
 from app.booking.order_lifecycle import lock_order
 from app.booking.presenting import find_own_booking
 from app.checkout import checkout as checkouts
+from app.checkout import reschedule as moves
 from app.errors import DomainError, InvalidTransition, ValidationFailed
 from app.extensions import db
 from app.i18n import current_language
@@ -252,6 +253,25 @@ def review(data, reference: str):
         raise
     db.session.commit()
     return review_row(written), 201
+
+
+@bp.post("/bookings/<reference>/reschedule")
+@bp.arguments(schemas.RescheduleIn)
+@bp.response(200, schemas.Move)
+@require("write")
+@idempotent
+def reschedule(data, reference: str):
+    """Move a booking to another free time of its service, under the venue's rescheduling policy.
+    A time that costs more now is a 409 (pay the difference on the booking's page)."""
+    booking = own_booking(reference)
+    try:
+        result = moves.move_booking(booking, data["starts_at"], data["team_member_id"], by=current_user)
+    except DomainError:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    moved = own_booking(reference)
+    return {"booking": booking_row(moved), "refund": money(result.refunded_minor, moved.currency)}
 
 
 # -- saved venues and notifications -------------------------------------------------------------------
