@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 import math
 import time
 from collections.abc import Callable
@@ -31,6 +32,7 @@ from app.accounts.api_tokens import ApiToken, find_live_token
 from app.accounts.models import User
 from app.extensions import csrf, db, limiter
 
+log = logging.getLogger(__name__)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 BEARER_SCHEME = {"type": "http", "scheme": "bearer", "description": "A personal access token: cw_pat_..."}
 
@@ -113,8 +115,12 @@ def check_rate_limit() -> None:
     text, key, policy = _limit_and_key()
     item = parse(text)
     strategy = limiter.limiter
-    allowed = strategy.hit(item, key)
-    stats = strategy.get_window_stats(item, key)
+    try:
+        allowed = strategy.hit(item, key)
+        stats = strategy.get_window_stats(item, key)
+    except Exception:  # the limits' storage (Redis) is down: serve unlimited rather than fail
+        log.warning("API rate limit storage unavailable", exc_info=True)
+        return
     reset = max(0, math.ceil(stats.reset_time - time.time()))
     g.api_rate = {
         "RateLimit-Policy": f'"{policy}";q={item.amount};w={item.get_expiry()}',

@@ -159,3 +159,14 @@ def test_rate_limit_headers_and_a_429_problem(client, app, monkeypatch, customer
     # Another token has its own budget.
     other = make_token(customer, "read")
     assert client.get("/api/v1/categories", headers=bearer(other)).status_code == 200
+
+
+def test_a_broken_rate_limit_store_never_fails_a_request(client, monkeypatch):
+    from app.extensions import limiter
+
+    def broken(*args, **kwargs):
+        raise ConnectionError("redis is down")
+
+    monkeypatch.setattr(limiter.limiter, "hit", broken)
+    response = client.get("/api/v1/categories")
+    assert response.status_code == 200 and "RateLimit" not in response.headers
