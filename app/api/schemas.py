@@ -387,3 +387,14 @@ class RescheduleIn(Strict):
 class Move(ma.Schema):
     booking = ma.fields.Nested(Booking, required=True)
     refund = ma.fields.Nested(Money, required=True)
+
+
+class CheckInIn(Strict):
+    code = ma.fields.String(
+        required=True, validate=validate.Length(min=1, max=40), metadata={"example": "CW-7K4P-Q2MX"}
+    )
+
+
+class CheckIn(ma.Schema):
+    booking = ma.fields.Nested(VenueBooking, required=True)
+    just_now = ma.fields.Boolean(required=True, metadata={"description": "False: it was checked in already"})

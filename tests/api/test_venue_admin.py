@@ -86,3 +86,21 @@ def test_an_admin_hides_a_review_with_a_reason(client, admin, customer, make_tok
     assert hidden.status_code == 200 and hidden.get_json()["status"] == "hidden"
     db.session.expire_all()
     assert db.session.get(Review, review.id).hidden_reason == "Abusive"
+
+
+def test_the_front_desk_checks_in_todays_booking(client, provider, customer, make_token, listed):
+
+    _venue, service = listed
+    booking = book(customer, service, future_slot(days=2))
+    now = datetime.now(UTC)  # the appointment is now: today at the venue, whatever the hour
+    booking.starts_at, booking.ends_at = now, now + timedelta(hours=1)
+    booking.blocks_until = booking.ends_at
+    db.session.commit()
+    token = make_token(provider, "venue")
+    first = client.post("/api/v1/venue/check-ins", json={"code": booking.reference.lower()}, headers=bearer(token))
+    assert first.status_code == 200 and first.get_json()["just_now"] is True
+    assert first.get_json()["booking"]["checked_in_at"]
+    again = client.post("/api/v1/venue/check-ins", json={"code": booking.reference}, headers=bearer(token))
+    assert again.status_code == 200 and again.get_json()["just_now"] is False
+    nonsense = client.post("/api/v1/venue/check-ins", json={"code": "hello"}, headers=bearer(token))
+    assert nonsense.status_code == 422 and "CW-7K4P-Q2MX" in nonsense.get_json()["detail"]

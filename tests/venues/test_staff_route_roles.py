@@ -140,6 +140,7 @@ EXPECTED: dict[str, frozenset[str]] = {
     # the JSON API's venue area (app/api/views/venue.py): as the pages it mirrors
     **{f"api_venue.{name}": OWNER_AND_MANAGER for name in ("own_venue", "own_services", "own_team", "own_hours")},
     "api_venue.calendar": EVERYONE,
+    "api_venue.check_in_booking": FRONT_DESK,
 }
 
 ROLES = ("owner", "manager", "receptionist", "practitioner")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from flask_babel import gettext as _
+from flask_login import current_user
 from flask_smorest import abort
 from marshmallow import RAISE
 from sqlalchemy import select
@@ -14,12 +15,14 @@ from sqlalchemy.orm import selectinload
 from app.api import schemas
 from app.api.auth import require
 from app.api.present import booking_row, hours_row, service_row, venue_row
+from app.booking.check_ins import check_in
 from app.booking.models import Booking, BookingStatus
+from app.errors import DomainError
 from app.extensions import db
 from app.timefmt import venue_zone
 from app.venues.models import Venue
 from app.web.blueprints import api_venue as bp
-from app.web.guards import EVERYONE, OWNER_AND_MANAGER, acting_member_scope, acting_role, venue_required
+from app.web.guards import EVERYONE, FRONT_DESK, OWNER_AND_MANAGER, acting_member_scope, acting_role, venue_required
 
 MAX_RANGE_DAYS = 62
 SHOWN = (BookingStatus.HELD, BookingStatus.CONFIRMED, BookingStatus.COMPLETED, BookingStatus.NO_SHOW)
@@ -101,16 +104,30 @@ def calendar(venue: Venue, start, end):
     if member is not None:
         query = query.where(Booking.team_member_id == member)
     rows = db.session.scalars(query).all()
+    return {"timezone": venue.timezone, "bookings": [venue_booking_row(b) for b in rows]}
+
+
+def venue_booking_row(booking: Booking) -> dict:
     return {
-        "timezone": venue.timezone,
-        "bookings": [
-            {
-                **booking_row(b),
-                "customer": b.customer.name if b.customer else None,
-                "team_member_id": b.team_member_id,
-                "channel": b.channel,
-                "checked_in_at": b.checked_in_at,
-            }
-            for b in rows
-        ],
+        **booking_row(booking),
+        "customer": booking.customer.name if booking.customer else None,
+        "team_member_id": booking.team_member_id,
+        "channel": booking.channel,
+        "checked_in_at": booking.checked_in_at,
     }
+
+
+@bp.post("/check-ins")
+@bp.response(200, schemas.CheckIn)
+@require("venue")
+@venue_required(roles=FRONT_DESK)
+@bp.arguments(schemas.CheckInIn)
+def check_in_booking(data, venue: Venue):
+    """Check in today's booking with this code (the QR code's or the typed reference), as the
+    check-in page does; checking in twice is not an error (``just_now`` is false)."""
+    try:
+        booking, just_now = check_in(venue, data["code"], actor_id=current_user.id)
+    except DomainError:
+        db.session.rollback()
+        raise
+    return {"booking": venue_booking_row(booking), "just_now": just_now}
