@@ -233,6 +233,10 @@ class Config:
     VOUCHER_MAX_MINOR = env_int("VOUCHER_MAX_MINOR", 50000)
     VOUCHER_PRESETS_MINOR = (2500, 5000, 10000)
     VOUCHER_LOOKUP_LIMIT = env("VOUCHER_LOOKUP_LIMIT", "30 per 15 minutes")
+    # The JSON API (app/api/auth.py): requests per personal access token, and per network address
+    # for calls without one (anonymous, or a browser session).
+    API_TOKEN_RATE_LIMIT = env("API_TOKEN_RATE_LIMIT", "300 per minute")
+    API_ANONYMOUS_RATE_LIMIT = env("API_ANONYMOUS_RATE_LIMIT", "120 per minute")
 
     # Text messages (README "Reminders and notifications"): console (the log and the admins'
     # SMS log) unless SMS_GATEWAY=twilio with the three Twilio settings.

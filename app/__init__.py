@@ -334,7 +334,7 @@ def register_input_guard(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Import every page module (each adds its routes to a blueprint of ``app/web/blueprints``),
     then register every blueprint, in the order that decides which rule wins a tie."""
-    from app.accounts.views import devices, oidc, passkeys, sign_in, two_factor  # noqa: F401
+    from app.accounts.views import api_tokens, devices, oidc, passkeys, sign_in, two_factor  # noqa: F401
     from app.admin.views import orders, users, venues  # noqa: F401  (users, audit; orders, refunds; approvals)
     from app.analytics import views as analytics_pages  # noqa: F401  (venue and marketplace analytics, the funnel)
     from app.booking.views import book, calendar, cart, check_in, embed, moves, my_bookings  # noqa: F401
@@ -389,6 +389,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(blueprints.embed)  # the booking button's panel, framed by the venue's own site
     app.add_template_global(is_saved)
     csrf.exempt(blueprints.ops)
+    from app import api
+
+    api.init_app(app)  # the JSON API's blueprints, through flask-smorest (app/api/__init__.py)
 
 
 def register_errorhandlers(app: Flask) -> None:

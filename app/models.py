@@ -1,5 +1,6 @@
 """Imports every model module, so Alembic and the tests see the whole schema."""
 
+from app.accounts.api_tokens import ApiToken, IdempotencyRecord  # noqa: F401
 from app.accounts.models import SignInThrottle, User  # noqa: F401
 from app.accounts.oidc_models import ProviderLink  # noqa: F401
 from app.accounts.passkey_models import Passkey, PasskeyChallenge  # noqa: F401

@@ -37,6 +37,10 @@ FILES = {
     # imports its decoding worker from beside itself.
     "qr-scanner/qr-scanner.min.js": "qr-scanner/qr-scanner.min.js",
     "qr-scanner/qr-scanner-worker.min.js": "qr-scanner/qr-scanner-worker.min.js",
+    # The API's reference page (/api/v1/docs): Swagger UI's browser bundle and styles, started by
+    # our own static/js/api-docs.js (no inline script, so the site's CSP holds).
+    "swagger-ui-dist/swagger-ui-bundle.js": "swagger-ui/swagger-ui-bundle.js",
+    "swagger-ui-dist/swagger-ui.css": "swagger-ui/swagger-ui.css",
 }
 
 

@@ -1,7 +1,16 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, EmailField, PasswordField, RadioField, StringField, TelField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    RadioField,
+    SelectMultipleField,
+    StringField,
+    TelField,
+    widgets,
+)
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
 EMAIL = [DataRequired("Enter your email address."), Email("Enter a valid email address."), Length(max=254)]
@@ -91,4 +100,20 @@ class RemovePasswordForm(FlaskForm):
 
     current_password = PasswordField(
         _l("Current password"), validators=[DataRequired("Enter your current password."), Length(max=256)]
+    )
+
+
+class ApiTokenForm(FlaskForm):
+    """A new personal access token for the API (app/accounts/api_tokens.py)."""
+
+    name = StringField(
+        _l("Name"),
+        validators=[DataRequired(_l("Give the token a name.")), Length(max=80, message=_l("At most 80 characters."))],
+    )
+    scopes = SelectMultipleField(
+        _l("Scopes"),
+        choices=["read", "write", "venue", "admin"],
+        validators=[DataRequired(_l("Choose at least one scope."))],
+        option_widget=widgets.CheckboxInput(),
+        widget=widgets.ListWidget(prefix_label=False),
     )

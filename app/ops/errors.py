@@ -28,6 +28,7 @@ from app.errors import (
 )
 from app.extensions import db
 from app.ops.input_guard import RAW_BODY_ENDPOINTS
+from app.ops.problems import problem_response
 from app.rendering import is_htmx
 
 log = logging.getLogger(__name__)
@@ -62,9 +63,11 @@ MESSAGES = {
 }
 
 
-def render_error(status: int, message: str | None = None):
+def render_error(status: int, message: str | None = None, *, errors=None, headers=None):
     title, default_message = MESSAGES.get(status, MESSAGES[500] if status >= 500 else MESSAGES[400])
     title, message = str(title), str(message or default_message)  # lazy (translated) text: plain for JSON
+    if request.path.startswith("/api/"):  # the JSON API: RFC 9457 problem details (app/ops/problems.py)
+        return problem_response(status, message, errors=errors, headers=headers), status
     if wants_json():
         return jsonify(error=title, message=message, status=status), status
     template = "errors/fragment.html" if is_htmx() else "errors/error.html"
@@ -106,13 +109,23 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(429)
     def too_many(error):
+        data = getattr(error, "data", None) or {}
+        if data.get("message"):  # the API's own rate limit (app/api/auth.py) says which and when
+            return render_error(429, data["message"], headers=data.get("headers"))
         return render_error(429, _("Too many attempts from your network. Please wait a few minutes and try again."))
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         # Our own abort(400, "message") wins; Werkzeug's stock descriptions give way to ours.
         custom = error.description if error.description != type(error).description else None
-        return render_error(error.code or 500, custom)
+        # The API's validation (webargs, through flask-smorest) and its own aborts put details in ``data``.
+        data = getattr(error, "data", None) or {}
+        errors = data.get("errors") or data.get("messages")
+        if data.get("message"):
+            custom = data["message"]
+        elif errors and custom is None:
+            custom = _("Some of what you sent needs another look: see errors.")
+        return render_error(error.code or 500, custom, errors=errors, headers=data.get("headers"))
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Response, current_app, flash, redirect, request, session, url_for
+from flask import Response, current_app, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
@@ -21,8 +21,8 @@ def enforce_idle_timeout():
     """Sign out a session idle for longer than IDLE_TIMEOUT, unless the user chose 'keep me signed in'."""
     if request.endpoint in (None, "static") or request.path.startswith(("/healthz", "/readyz", "/media/")):
         return None
-    if not current_user.is_authenticated:
-        return None
+    if not current_user.is_authenticated or g.get("api_token") is not None:
+        return None  # a bearer request to the API (app/api/auth.py) has no session to time out
     now = datetime.now(UTC).timestamp()
     last_seen = session.get("last_seen")
     timeout = current_app.config["IDLE_TIMEOUT"].total_seconds()

@@ -4,11 +4,17 @@ and registers each blueprint (``app.register_blueprints``). The names and URL pr
 the endpoints' prefixes (``url_for("venues_dashboard.home")``), so they never change.
 
 This module holds no helpers and imports nothing of the project's own.
+
+The JSON API's blueprints (``/api/v1``, app/api) are flask-smorest's ``Blueprint`` class, a
+Flask blueprint that also documents its routes in the OpenAPI spec: they are defined here
+like the others, and ``app.api.init_app`` registers them through flask-smorest's ``Api``
+(which writes their operations into ``/api/v1/openapi.json``) instead of ``app.register_blueprint``.
 """
 
 from __future__ import annotations
 
 from flask import Blueprint
+from flask_smorest import Blueprint as ApiBlueprint
 
 main = Blueprint("main", __name__)
 accounts = Blueprint("accounts", __name__, url_prefix="/account")
@@ -26,6 +32,16 @@ vouchers = Blueprint("vouchers", __name__, url_prefix="/gift-vouchers")
 notifications = Blueprint("notifications", __name__)
 waitlist = Blueprint("waitlist", __name__)
 embed = Blueprint("embed", __name__, url_prefix="/embed")
+# The JSON API (app/api): its reference page and spec, then its resources by area.
+api_docs = Blueprint("api_docs", __name__, url_prefix="/api/v1")
+api_public = ApiBlueprint("api_public", __name__, url_prefix="/api/v1", description="Public: no token needed.")
+api_customer = ApiBlueprint(
+    "api_customer", __name__, url_prefix="/api/v1/me", description="The customer's own: scopes read and write."
+)
+api_venue = ApiBlueprint(
+    "api_venue", __name__, url_prefix="/api/v1/venue", description="Your venue, as your staff role allows: scope venue."
+)
+api_admin = ApiBlueprint("api_admin", __name__, url_prefix="/api/v1/admin", description="Moderation: scope admin.")
 
 # In registration order: where two rules match the same URL, the first registered wins.
 ALL = (
@@ -45,4 +61,9 @@ ALL = (
     notifications,
     waitlist,
     embed,
+    api_docs,
+    api_public,
+    api_customer,
+    api_venue,
+    api_admin,
 )

@@ -1,7 +1,7 @@
 """Outgoing webhooks (endpoints, deliveries, attempts) and the booking button (site origins, channels)
 
 Revision ID: 0061
-Revises: 0059
+Revises: 0060
 Create Date: 2026-11-26
 """
 
@@ -10,7 +10,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0061"
-down_revision = "0059"
+down_revision = "0060"
 branch_labels = None
 depends_on = None
 

@@ -33,7 +33,8 @@ HTTP_PLUMBING = {
 
 def is_web_layer(relative: str) -> bool:
     parts = relative.split("/")
-    return relative.startswith("app/web/") or parts[-1] == "views.py" or "views" in parts[:-1]
+    # app/api/ is the JSON API: web layer throughout (docs/architecture.md, the layers)
+    return relative.startswith(("app/web/", "app/api/")) or parts[-1] == "views.py" or "views" in parts[:-1]
 
 
 def service_modules() -> list[Path]:

@@ -159,6 +159,10 @@ EXPECTED: dict[str, frozenset[str]] = {
     # only (app/analytics/views.py, docs/analytics.md)
     D + "analytics": EVERYONE,
     D + "analytics_csv": EVERYONE,
+    # the JSON API's venue area (app/api/views/venue.py): as the pages it mirrors
+    **{f"api_venue.{name}": OWNER_AND_MANAGER for name in ("own_venue", "own_services", "own_team", "own_hours")},
+    "api_venue.calendar": EVERYONE,
+    "api_venue.check_in_booking": FRONT_DESK,
 }
 
 ROLES = ("owner", "manager", "receptionist", "practitioner")

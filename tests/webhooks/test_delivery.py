@@ -11,8 +11,8 @@ import pytest
 from prometheus_client import REGISTRY
 from sqlalchemy import select, text
 
+from app.booking.check_ins import check_in
 from app.booking.lifecycle import cancel_by_venue
-from app.booking.views.check_in import check_in
 from app.extensions import db
 from app.notifications.models import Notice
 from app.webhooks import service, signing

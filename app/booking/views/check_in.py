@@ -9,23 +9,17 @@ error: the desk is told when it happened. Each check-in is audited.
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import request
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from app import timefmt
-from app.admin import audit
-from app.booking.events import booking_checked_in
-from app.booking.lifecycle import STATUS_LABELS
+from app.booking.check_ins import CANCELLED, MAX_CODE_LENGTH, CheckInRefused, check_in, normalise_code  # noqa: F401
 from app.booking.models import Booking, BookingStatus
-from app.booking.references import ALPHABET
-from app.errors import ValidationFailed
 from app.extensions import db
 from app.ops.errors import http_status
 from app.rendering import add_toast, is_htmx, render_page
@@ -34,11 +28,6 @@ from app.web.blueprints import dashboard as bp
 from app.web.guards import FRONT_DESK, venue_required
 
 B = BookingStatus
-# What a typed or scanned code may look like: the reference with or without its dashes and
-# "CW" prefix, in any case, with spaces. Anything else is not one of our codes.
-CODE_RE = re.compile(rf"(?:CW)?([{ALPHABET}]{{4}})([{ALPHABET}]{{4}})")
-MAX_CODE_LENGTH = 40
-CANCELLED = (B.CANCELLED_BY_CUSTOMER, B.CANCELLED_BY_VENUE)
 # The camera works on this page only, and its scanner decodes in a worker made from a blob:
 # URL: the page's own policies (read by Talisman from the view), the app's otherwise.
 PAGE_SECURITY = {
@@ -58,75 +47,6 @@ PAGE_SECURITY = {
         "object-src": "'none'",
     },
 }
-
-
-class CheckInRefused(ValidationFailed):
-    pass
-
-
-def normalise_code(raw: str) -> str:
-    """``cw-7k4p q2mx`` -> ``CW-7K4P-Q2MX``; refuses what can't be a reference."""
-    squeezed = re.sub(r"[\s-]+", "", (raw or "")[:MAX_CODE_LENGTH]).upper()
-    match = CODE_RE.fullmatch(squeezed)
-    if match is None:
-        raise CheckInRefused(_("That isn't a CozyWish booking code. Codes look like CW-7K4P-Q2MX."))
-    return f"CW-{match.group(1)}-{match.group(2)}"
-
-
-def check_in(venue: Venue, raw_code: str, *, actor_id: int, now: datetime | None = None) -> tuple[Booking, bool]:
-    """Check in the booking with this code; returns it and whether it was checked in just now."""
-    now = now or datetime.now(UTC)
-    reference = normalise_code(raw_code)
-    booking = db.session.scalar(
-        select(Booking)
-        .where(Booking.reference == reference)
-        .options(joinedload(Booking.service))
-        .with_for_update(of=Booking)
-    )
-    if booking is None:
-        raise CheckInRefused(
-            _("No booking has the code %(reference)s. Check it with the customer.", reference=reference)
-        )
-    if booking.venue_id != venue.id:
-        raise CheckInRefused(
-            _(
-                "%(reference)s is a booking at another venue, not at %(venue_name)s.",
-                reference=reference,
-                venue_name=venue.name,
-            )
-        )
-    zone = timefmt.venue_zone(venue.timezone)
-    today: date = now.astimezone(zone).date()
-    day = booking.starts_at.astimezone(zone).date()
-    if booking.status in CANCELLED:
-        raise CheckInRefused(_("%(reference)s was cancelled, so there is nothing to check in.", reference=reference))
-    if day != today:
-        raise CheckInRefused(
-            _("%(reference)s was for %(day)s, not today.", reference=reference, day=timefmt.day_words(day))
-            if day < today
-            else _("%(reference)s is for %(day)s, not today.", reference=reference, day=timefmt.day_words(day))
-        )
-    if booking.status not in (B.CONFIRMED, B.COMPLETED):
-        raise CheckInRefused(
-            _(
-                "%(reference)s isn't confirmed (it is %(status)s).",
-                reference=reference,
-                status=str(STATUS_LABELS.get(booking.status, booking.status)).lower(),
-            )
-        )
-    if booking.checked_in_at is not None:
-        return booking, False
-    booking.checked_in_at = now
-    booking_checked_in.send("desk", booking=booking, now=now)
-    audit.record(
-        "booking.check_in",
-        actor_id=actor_id,
-        subject_type="booking",
-        subject_id=booking.id,
-        reference=reference,
-    )
-    db.session.commit()
-    return booking, True
 
 
 def todays_check_ins(venue: Venue, *, now: datetime | None = None) -> list[dict[str, Any]]:

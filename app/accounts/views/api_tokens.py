@@ -1,0 +1,67 @@
+"""``/account/api-tokens``: personal access tokens for the API. A new token is shown once, on
+the page that made it; the list shows each token's name, scopes, start and last use, and
+revokes any of them."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from app.accounts import api_tokens
+from app.accounts.forms import ApiTokenForm, ConfirmForm
+from app.errors import DomainError
+from app.extensions import db
+from app.ops.errors import http_status
+from app.web.blueprints import accounts as bp
+from app.web.security_log import record_security_event
+
+
+def tokens_page(form: ApiTokenForm, *, new_token: str | None = None, status: int = 200):
+    page = render_template(
+        "accounts/api_tokens.html",
+        tokens=api_tokens.list_tokens(current_user.id),
+        form=form,
+        confirm=ConfirmForm(),
+        new_token=new_token,
+        scope_labels=api_tokens.SCOPE_LABELS,
+    )
+    return page, status, {"Cache-Control": "private, no-store"}
+
+
+@bp.get("/api-tokens", endpoint="api_tokens")
+@login_required
+def api_tokens_page():
+    return tokens_page(ApiTokenForm(formdata=None, scopes=["read"]))
+
+
+@bp.post("/api-tokens")
+@login_required
+def create_api_token():
+    form = ApiTokenForm()
+    if not form.validate():
+        return tokens_page(form, status=400)
+    try:
+        token, plain = api_tokens.create_token(current_user.id, name=form.name.data, scopes=form.scopes.data)
+    except DomainError as exc:
+        db.session.rollback()
+        form.name.errors = [*form.name.errors, exc.message]
+        return tokens_page(form, status=http_status(exc))
+    record_security_event("account.api_token_created", user_id=current_user.id, token_id=token.id)
+    db.session.commit()
+    return tokens_page(ApiTokenForm(formdata=None, scopes=["read"]), new_token=plain)
+
+
+@bp.post("/api-tokens/<int:token_id>/revoke")
+@login_required
+def revoke_api_token(token_id: int):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        api_tokens.revoke_token(current_user.id, token_id)
+    except DomainError:
+        abort(404)
+    record_security_event("account.api_token_revoked", user_id=current_user.id, token_id=token_id)
+    db.session.commit()
+    flash(_("Token revoked: it no longer works."), "success")
+    return redirect(url_for("accounts.api_tokens"), 303)

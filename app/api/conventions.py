@@ -1,0 +1,149 @@
+"""The API's conventions, in one place: opaque cursors with ``Link: rel="next"``, ETags and
+``If-None-Match``, the rate-limit and language headers, and ``Idempotency-Key`` on POSTs that
+create or pay."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import functools
+import hashlib
+import json
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Response, g, make_response, request
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_smorest import abort
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+
+from app.accounts.api_tokens import IdempotencyRecord
+from app.extensions import db
+
+MAX_CURSOR_LENGTH = 200
+MAX_KEY_LENGTH = 255
+
+
+# -- cursors ----------------------------------------------------------------------------------------
+
+
+def encode_cursor(position: dict[str, Any]) -> str:
+    raw = json.dumps(position, separators=(",", ":"), sort_keys=True).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, *keys: str) -> dict[str, int] | None:
+    """The position a cursor holds ({key: int}); a cursor we didn't write is a 400."""
+    if not cursor:
+        return None
+    try:
+        if len(cursor) > MAX_CURSOR_LENGTH:
+            raise ValueError
+        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if not isinstance(data, dict) or set(data) != set(keys):
+            raise ValueError
+        if not all(isinstance(data[k], int) and not isinstance(data[k], bool) and 0 <= data[k] < 2**31 for k in keys):
+            raise ValueError
+        return data
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        abort(400, message=_("That cursor isn't one we gave out: start again without it."))
+    return None  # unreachable: abort raises
+
+
+def next_link(cursor: str | None) -> None:
+    """Remember the next page's cursor: the answer gets ``Link: <...>; rel="next"``."""
+    if cursor is None:
+        return
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "cursor"] + [("cursor", cursor)]
+    g.api_next = f"{request.base_url}?{urlencode(args)}"
+
+
+# -- the after-request headers ----------------------------------------------------------------------
+
+
+def finish(response: Response) -> Response:
+    """Every API answer: rate-limit headers, language, Link, and an ETag on reads (304 on match)."""
+    for name, value in (g.get("api_rate") or {}).items():
+        response.headers.setdefault(name, value)
+    locale = get_locale()
+    response.headers["Content-Language"] = locale.language if locale else "en"
+    response.vary.update(("Accept-Language", "Authorization", "Cookie"))
+    if g.get("api_next"):
+        response.headers["Link"] = f'<{g.api_next}>; rel="next"'
+    if request.method in ("GET", "HEAD") and response.status_code == 200 and response.is_json:
+        response.headers["Cache-Control"] = "private, no-cache"
+        response.set_etag(hashlib.sha256(response.get_data()).hexdigest()[:32])
+        response.make_conditional(request)
+    return response
+
+
+# -- Idempotency-Key ----------------------------------------------------------------------------------
+
+
+def _owner() -> str:
+    token = g.get("api_token")
+    return f"token:{token.id}" if token is not None else f"user:{current_user.id}"
+
+
+def idempotent(view: Callable) -> Callable:
+    """A POST that creates or pays: with an ``Idempotency-Key`` header, the first answer is kept,
+    and the same key again (a retry, or a race from another thread) gets that answer, not a second
+    order. The key's row is inserted in the request's own transaction; a concurrent request with
+    the same key waits on the unique index until the first commits, then finds it."""
+
+    @functools.wraps(view)
+    def wrapped(*args: Any, **kwargs: Any):
+        key = request.headers.get("Idempotency-Key")
+        if key is None:
+            return view(*args, **kwargs)
+        if not 1 <= len(key) <= MAX_KEY_LENGTH or not key.isprintable():
+            abort(400, message=_("An Idempotency-Key is 1 to 255 printable characters."))
+        owner = _owner()
+        digest = hashlib.sha256(request.method.encode() + request.path.encode() + request.get_data()).hexdigest()
+        inserted = db.session.execute(
+            insert(IdempotencyRecord)
+            .values(owner=owner, key=key, request_hash=digest)
+            .on_conflict_do_nothing(constraint="uq_api_idempotency_keys_owner")
+            .returning(IdempotencyRecord.id)
+        ).scalar()
+        if inserted is None:
+            return replay(owner, key, digest)
+        response = make_response(view(*args, **kwargs))
+        record = db.session.get(IdempotencyRecord, inserted)
+        if 200 <= response.status_code < 300 and response.is_json:
+            if record is None:  # the view rolled back and redid its work: keep the key all the same
+                record = IdempotencyRecord(id=inserted, owner=owner, key=key, request_hash=digest)
+                db.session.add(record)
+            record.status = response.status_code
+            record.body = response.get_json()
+            record.location = response.headers.get("Location")
+        elif record is not None:
+            db.session.delete(record)  # a refusal isn't kept: the same key may try again
+        db.session.commit()
+        return response
+
+    wrapped.idempotent = True
+    return wrapped
+
+
+def replay(owner: str, key: str, digest: str) -> Response:
+    record = db.session.scalar(
+        select(IdempotencyRecord).where(IdempotencyRecord.owner == owner, IdempotencyRecord.key == key)
+    )
+    if record is None or record.status is None:
+        abort(
+            409,
+            message=_("A request with this Idempotency-Key is still being handled. Try again shortly."),
+            headers={"Retry-After": "1"},
+        )
+    if record.request_hash != digest:
+        abort(422, message=_("This Idempotency-Key was used for a different request."))
+    response = make_response(record.body, record.status)
+    response.headers["Idempotent-Replayed"] = "true"
+    if record.location:
+        response.headers["Location"] = record.location
+    return response

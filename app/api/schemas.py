@@ -1,0 +1,400 @@
+"""The API's schemas (marshmallow): the same classes validate requests and write the OpenAPI
+document, so the two cannot disagree.
+
+Conventions: times are ISO 8601 with their offset (a venue's times in the venue's time zone,
+the rest in UTC); money is ``{"amount": <minor units, int>, "currency": "GBP"}``.
+"""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import validate
+
+from app.accounts.api_tokens import SCOPES
+
+MAX_ID = 2**31 - 1
+
+
+class Strict(ma.Schema):
+    class Meta:
+        unknown = ma.RAISE
+
+
+class Money(ma.Schema):
+    amount = ma.fields.Integer(required=True, metadata={"description": "Minor units (pence, cents)"})
+    currency = ma.fields.String(required=True, metadata={"description": "ISO 4217 code", "example": "GBP"})
+
+
+class Problem(ma.Schema):
+    """RFC 9457 problem details."""
+
+    type = ma.fields.String(required=True, metadata={"example": "/api/v1/problems/not-found"})
+    title = ma.fields.String(required=True)
+    status = ma.fields.Integer(required=True)
+    detail = ma.fields.String(required=True)
+    errors = ma.fields.Dict(metadata={"description": "For validation problems: where -> field -> messages"})
+
+
+class CursorArgs(Strict):
+    cursor = ma.fields.String(validate=validate.Length(max=200), metadata={"description": "From the Link header"})
+    limit = ma.fields.Integer(load_default=20, validate=validate.Range(1, 100))
+
+
+# -- public ----------------------------------------------------------------------------------------
+
+
+class Category(ma.Schema):
+    slug = ma.fields.String(required=True)
+    name = ma.fields.String(required=True)
+
+
+class SearchArgs(ma.Schema):
+    """The search page's own parameters (``/search``), read by the same parser."""
+
+    class Meta:
+        unknown = ma.RAISE
+
+    q = ma.fields.String(validate=validate.Length(max=200))
+    category = ma.fields.String(validate=validate.Length(max=40))
+    tag = ma.fields.List(ma.fields.String(validate=validate.Length(max=40)), validate=validate.Length(max=10))
+    price = ma.fields.List(ma.fields.String(validate=validate.Length(max=20)), validate=validate.Length(max=10))
+    price_min = ma.fields.String(validate=validate.Length(max=20))
+    price_max = ma.fields.String(validate=validate.Length(max=20))
+    rating = ma.fields.String(validate=validate.Length(max=10))
+    near = ma.fields.String(validate=validate.Length(max=100))
+    place = ma.fields.String(validate=validate.Length(max=20))
+    lat = ma.fields.String(validate=validate.Length(max=30))
+    lng = ma.fields.String(validate=validate.Length(max=30))
+    radius = ma.fields.String(validate=validate.Length(max=20))
+    open_now = ma.fields.String(validate=validate.Length(max=5))
+    free_date = ma.fields.String(validate=validate.Length(max=20))
+    free_from = ma.fields.String(validate=validate.Length(max=10))
+    free_to = ma.fields.String(validate=validate.Length(max=10))
+    sort = ma.fields.String(validate=validate.Length(max=20))
+    per_page = ma.fields.String(validate=validate.Length(max=5))
+    cursor = ma.fields.String(validate=validate.Length(max=200))
+
+
+class VenueSummary(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    slug = ma.fields.String(required=True)
+    name = ma.fields.String(required=True)
+    category = ma.fields.String(allow_none=True)
+    city = ma.fields.String()
+    latitude = ma.fields.Float(allow_none=True)
+    longitude = ma.fields.Float(allow_none=True)
+    distance_km = ma.fields.Float(allow_none=True)
+    price_from = ma.fields.Nested(Money, allow_none=True)
+    rating = ma.fields.Float(allow_none=True)
+    review_count = ma.fields.Integer()
+    timezone = ma.fields.String()
+
+
+class FacetValue(ma.Schema):
+    value = ma.fields.String(required=True)
+    label = ma.fields.String(required=True)
+    count = ma.fields.Integer(required=True)
+
+
+class SearchResult(ma.Schema):
+    total = ma.fields.Integer(required=True)
+    total_capped = ma.fields.Boolean(required=True)
+    relaxed = ma.fields.List(ma.fields.String())
+    venues = ma.fields.List(ma.fields.Nested(VenueSummary), required=True)
+    facets = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.List(ma.fields.Nested(FacetValue)))
+    next_cursor = ma.fields.String(allow_none=True)
+
+
+class Service(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+    description = ma.fields.String()
+    duration_minutes = ma.fields.Integer(required=True)
+    price = ma.fields.Nested(Money, required=True)
+    capacity = ma.fields.Integer()
+    payment_mode = ma.fields.String()
+    request_to_book = ma.fields.Boolean()
+
+
+class TeamMember(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+    title = ma.fields.String()
+
+
+class OpeningRange(ma.Schema):
+    weekday = ma.fields.Integer(required=True, metadata={"description": "0 = Monday"})
+    opens = ma.fields.String(required=True, metadata={"example": "09:00"})
+    closes = ma.fields.String(required=True, metadata={"example": "18:00"})
+
+
+class Closure(ma.Schema):
+    starts_on = ma.fields.Date(required=True)
+    ends_on = ma.fields.Date(required=True)
+    reason = ma.fields.String()
+
+
+class Hours(ma.Schema):
+    timezone = ma.fields.String(required=True)
+    weekly = ma.fields.List(ma.fields.Nested(OpeningRange), required=True)
+    closures = ma.fields.List(ma.fields.Nested(Closure), required=True)
+
+
+class VenueDetail(VenueSummary):
+    description = ma.fields.String()
+    address_line = ma.fields.String()
+    postcode = ma.fields.String()
+    country = ma.fields.String()
+    phone = ma.fields.String()
+    website = ma.fields.String()
+    tags = ma.fields.List(ma.fields.String())
+    currency = ma.fields.String()
+    services = ma.fields.List(ma.fields.Nested(Service))
+    team = ma.fields.List(ma.fields.Nested(TeamMember))
+
+
+class Review(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    rating = ma.fields.Integer(required=True)
+    body = ma.fields.String()
+    author = ma.fields.String()
+    created_at = ma.fields.AwareDateTime(required=True)
+
+
+class ReviewPage(ma.Schema):
+    reviews = ma.fields.List(ma.fields.Nested(Review), required=True)
+    next_cursor = ma.fields.String(allow_none=True)
+
+
+class AvailabilityArgs(Strict):
+    service_id = ma.fields.Integer(required=True, validate=validate.Range(1, MAX_ID))
+    date = ma.fields.Date(metadata={"description": "A local date at the venue: its free start times"})
+    start = ma.fields.Date(metadata={"description": "First local day of the days view (default: today)"})
+    days = ma.fields.Integer(load_default=14, validate=validate.Range(1, 62))
+
+
+class Slot(ma.Schema):
+    start = ma.fields.AwareDateTime(required=True, metadata={"description": "In the venue's time zone"})
+    end = ma.fields.AwareDateTime(required=True)
+    remaining = ma.fields.Integer(required=True)
+    team_member_ids = ma.fields.List(ma.fields.Integer())
+
+
+class Day(ma.Schema):
+    date = ma.fields.Date(required=True)
+    free_starts = ma.fields.Integer(required=True)
+
+
+class Availability(ma.Schema):
+    service_id = ma.fields.Integer(required=True)
+    timezone = ma.fields.String(required=True)
+    days = ma.fields.List(ma.fields.Nested(Day))
+    slots = ma.fields.List(ma.fields.Nested(Slot))
+
+
+# -- the customer's own ------------------------------------------------------------------------------
+
+
+class CartItemIn(Strict):
+    service_id = ma.fields.Integer(required=True, validate=validate.Range(1, MAX_ID))
+    starts_at = ma.fields.AwareDateTime(required=True, metadata={"description": "A start from availability"})
+    quantity = ma.fields.Integer(load_default=1, validate=validate.Range(1, 20))
+    team_member_id = ma.fields.Integer(allow_none=True, load_default=None, validate=validate.Range(1, MAX_ID))
+
+
+class CartItem(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    service_id = ma.fields.Integer(required=True)
+    service = ma.fields.String(required=True)
+    venue = ma.fields.String(required=True)
+    starts_at = ma.fields.AwareDateTime(required=True)
+    quantity = ma.fields.Integer(required=True)
+    team_member_id = ma.fields.Integer(allow_none=True)
+    expires_at = ma.fields.AwareDateTime(required=True)
+    price = ma.fields.Nested(Money, required=True)
+
+
+class Cart(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(CartItem), required=True)
+
+
+class CheckoutIn(Strict):
+    voucher_code = ma.fields.String(validate=validate.Length(max=40))
+
+
+class Booking(ma.Schema):
+    reference = ma.fields.String(required=True)
+    status = ma.fields.String(required=True)
+    venue = ma.fields.String(required=True)
+    venue_slug = ma.fields.String(required=True)
+    service = ma.fields.String(required=True)
+    starts_at = ma.fields.AwareDateTime(required=True, metadata={"description": "In the venue's time zone"})
+    ends_at = ma.fields.AwareDateTime(required=True)
+    quantity = ma.fields.Integer(required=True)
+    price = ma.fields.Nested(Money, required=True)
+    refund = ma.fields.Nested(Money, required=True)
+    order_id = ma.fields.Integer(required=True)
+
+
+class Order(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    status = ma.fields.String(required=True)
+    total = ma.fields.Nested(Money, required=True)
+    hold_expires_at = ma.fields.AwareDateTime(required=True)
+    paid_at = ma.fields.AwareDateTime(allow_none=True)
+    created_at = ma.fields.AwareDateTime(required=True)
+    bookings = ma.fields.List(ma.fields.Nested(Booking), required=True)
+
+
+class BookingPage(ma.Schema):
+    bookings = ma.fields.List(ma.fields.Nested(Booking), required=True)
+    next_cursor = ma.fields.String(allow_none=True)
+
+
+class OrderPage(ma.Schema):
+    orders = ma.fields.List(ma.fields.Nested(Order), required=True)
+    next_cursor = ma.fields.String(allow_none=True)
+
+
+class PaymentStart(ma.Schema):
+    order_id = ma.fields.Integer(required=True)
+    gateway = ma.fields.String(required=True)
+    checkout_url = ma.fields.String(required=True, metadata={"description": "Send the customer here to pay"})
+    amount = ma.fields.Nested(Money, required=True)
+
+
+class Cancellation(ma.Schema):
+    booking = ma.fields.Nested(Booking, required=True)
+    refund = ma.fields.Nested(Money, required=True)
+
+
+class TokenScopes(ma.Schema):
+    scopes = ma.fields.List(ma.fields.String(validate=validate.OneOf(SCOPES)))
+
+
+class Me(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+    email = ma.fields.String(required=True)
+    role = ma.fields.String(required=True)
+    scopes = ma.fields.List(ma.fields.String(), required=True)
+    language = ma.fields.String(required=True)
+
+
+# -- the venue's staff -------------------------------------------------------------------------------
+
+
+class RangeArgs(Strict):
+    start = ma.fields.Date(required=True, metadata={"description": "First local day"})
+    end = ma.fields.Date(required=True, metadata={"description": "Last local day (at most 62 days on)"})
+
+
+class VenueBooking(Booking):
+    customer = ma.fields.String(allow_none=True)
+    team_member_id = ma.fields.Integer(allow_none=True)
+    channel = ma.fields.String()
+    checked_in_at = ma.fields.AwareDateTime(allow_none=True)
+
+
+class Calendar(ma.Schema):
+    timezone = ma.fields.String(required=True)
+    bookings = ma.fields.List(ma.fields.Nested(VenueBooking), required=True)
+
+
+class StaffVenue(VenueDetail):
+    status = ma.fields.String(required=True)
+    role = ma.fields.String(required=True, metadata={"description": "Your role at the venue"})
+
+
+# -- admin -------------------------------------------------------------------------------------------
+
+
+class ListingArgs(CursorArgs):
+    status = ma.fields.String(
+        load_default="pending_review",
+        validate=validate.OneOf(["draft", "pending_review", "approved", "rejected", "suspended"]),
+    )
+
+
+class Listing(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    slug = ma.fields.String(required=True)
+    name = ma.fields.String(required=True)
+    city = ma.fields.String()
+    status = ma.fields.String(required=True)
+    status_reason = ma.fields.String(allow_none=True)
+    submitted_at = ma.fields.AwareDateTime(allow_none=True)
+    owner_email = ma.fields.String()
+
+
+class ListingPage(ma.Schema):
+    listings = ma.fields.List(ma.fields.Nested(Listing), required=True)
+    next_cursor = ma.fields.String(allow_none=True)
+
+
+class DecisionIn(Strict):
+    reason = ma.fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class ModerationIn(Strict):
+    hidden = ma.fields.Boolean(required=True)
+    reason = ma.fields.String(load_default="", validate=validate.Length(max=500))
+
+
+class ModeratedReview(Review):
+    status = ma.fields.String(required=True)
+    venue_id = ma.fields.Integer(required=True)
+    hidden_reason = ma.fields.String(allow_none=True)
+
+
+# -- the customer's saved venues, notifications and reviews -----------------------------------------
+
+
+class Saved(ma.Schema):
+    venue_ids = ma.fields.List(ma.fields.Integer(), required=True, metadata={"description": "Newest first"})
+
+
+class SavedIn(Strict):
+    saved = ma.fields.Boolean(required=True)
+
+
+class Notice(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    kind = ma.fields.String(required=True)
+    title = ma.fields.String(required=True)
+    body = ma.fields.String()
+    link = ma.fields.String()
+    created_at = ma.fields.AwareDateTime(required=True)
+    read_at = ma.fields.AwareDateTime(allow_none=True)
+
+
+class NoticePage(ma.Schema):
+    notices = ma.fields.List(ma.fields.Nested(Notice), required=True)
+    unread = ma.fields.Integer(required=True)
+    next_cursor = ma.fields.String(allow_none=True)
+
+
+class ReviewIn(Strict):
+    rating = ma.fields.Integer(required=True, validate=validate.Range(1, 5))
+    body = ma.fields.String(required=True, validate=validate.Length(max=5000))
+
+
+class RescheduleIn(Strict):
+    starts_at = ma.fields.AwareDateTime(required=True, metadata={"description": "A free start of the same service"})
+    team_member_id = ma.fields.Integer(allow_none=True, load_default=None, validate=validate.Range(1, MAX_ID))
+
+
+class Move(ma.Schema):
+    booking = ma.fields.Nested(Booking, required=True)
+    refund = ma.fields.Nested(Money, required=True)
+
+
+class CheckInIn(Strict):
+    code = ma.fields.String(
+        required=True, validate=validate.Length(min=1, max=40), metadata={"example": "CW-7K4P-Q2MX"}
+    )
+
+
+class CheckIn(ma.Schema):
+    booking = ma.fields.Nested(VenueBooking, required=True)
+    just_now = ma.fields.Boolean(required=True, metadata={"description": "False: it was checked in already"})

@@ -1,0 +1,338 @@
+"""``/api/v1/me``: the signed-in customer's own cart, orders, payments and bookings.
+
+Each route calls the services the pages call (app/booking/cart.py, app/checkout/checkout.py,
+app/payments/service.py, app/booking/lifecycle.py): the API adds no rule of its own.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_smorest import abort
+from marshmallow import RAISE
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.api import schemas
+from app.api.auth import require, scopes
+from app.api.conventions import decode_cursor, encode_cursor, idempotent, next_link
+from app.api.present import booking_row, cart_item_row, money, order_row, review_row
+from app.booking import cart as carts
+from app.booking import lifecycle
+from app.booking.errors import SlotUnavailable
+from app.booking.models import Booking, Order, OrderStatus
+from app.booking.order_lifecycle import lock_order
+from app.booking.presenting import find_own_booking
+from app.checkout import checkout as checkouts
+from app.checkout import reschedule as moves
+from app.errors import DomainError, InvalidTransition, ValidationFailed
+from app.extensions import db
+from app.i18n import current_language
+from app.notifications import centre
+from app.payments import service as payments
+from app.payments.ports import GatewayError
+from app.reviews.service import create_review
+from app.saved.service import account_saved_ids, set_saved_for_account
+from app.web.blueprints import api_customer as bp
+from app.web.guards import require_booker
+
+ORDER_LOADS = (selectinload(Order.bookings).options(selectinload(Booking.venue), selectinload(Booking.service)),)
+BOOKING_LOADS = (selectinload(Booking.venue), selectinload(Booking.service))
+
+
+def owner() -> carts.CartOwner:
+    return carts.CartOwner(user_id=current_user.id)
+
+
+def own_order(order_id: int) -> Order:
+    order = db.session.get(Order, order_id, options=ORDER_LOADS) if order_id < 2**31 else None
+    if order is None or order.customer_id != current_user.id:
+        abort(404, message=_("You have no order with that number."))
+    return order
+
+
+def own_booking(reference: str) -> Booking:
+    booking = find_own_booking(reference[:16], current_user.id)
+    if booking is None:
+        abort(404, message=_("You have no booking with that reference."))
+    return booking
+
+
+@bp.get("")
+@bp.response(200, schemas.Me)
+@require("read")
+def me():
+    """Who the token (or session) acts for, and its scopes."""
+    return {
+        "id": current_user.id,
+        "name": current_user.name,
+        "email": current_user.email,
+        "role": current_user.role,
+        "scopes": sorted(scopes()),
+        "language": current_language(),
+    }
+
+
+# -- the cart ----------------------------------------------------------------------------------------
+
+
+@bp.get("/cart")
+@bp.response(200, schemas.Cart)
+@require("read")
+def cart():
+    require_booker()
+    return {"items": [cart_item_row(item) for item in carts.get_items(owner())]}
+
+
+@bp.post("/cart/items")
+@bp.arguments(schemas.CartItemIn)
+@bp.response(201, schemas.CartItem)
+@require("write")
+@idempotent
+def add_to_cart(data):
+    """Put a service at a start time from the availability into the cart (it holds nothing yet)."""
+    require_booker()
+    try:
+        item = carts.add_item(
+            owner(),
+            service_id=data["service_id"],
+            starts_at=data["starts_at"],
+            quantity=data["quantity"],
+            team_member_id=data["team_member_id"],
+        )
+    except ValidationFailed:
+        db.session.rollback()
+        raise  # the app's error handler: a problem+json with the service's message
+    db.session.commit()
+    return cart_item_row(item), 201, {"Location": url_for("api_customer.cart")}
+
+
+@bp.delete("/cart/items/<int:item_id>")
+@bp.response(204)
+@require("write")
+def remove_from_cart(item_id: int):
+    require_booker()
+    if item_id >= 2**31 or carts.get_item(owner(), item_id) is None:
+        abort(404, message=_("Your cart has no such item."))
+    carts.remove_item(owner(), item_id)
+    db.session.commit()
+
+
+# -- checkout, orders, paying ------------------------------------------------------------------------
+
+
+@bp.post("/orders")
+@bp.arguments(schemas.CheckoutIn)
+@bp.response(201, schemas.Order)
+@require("write")
+@idempotent
+def checkout(data):
+    """Check out: the whole cart becomes an order whose bookings are held (about 30 minutes)."""
+    require_booker()
+    try:
+        order = checkouts.checkout(current_user, voucher_code=(data.get("voucher_code") or "").strip() or None)
+    except (SlotUnavailable, ValidationFailed):
+        db.session.rollback()
+        raise
+    db.session.commit()
+    order = own_order(order.id)
+    return order_row(order), 201, {"Location": url_for("api_customer.order", order_id=order.id)}
+
+
+@bp.get("/orders")
+@bp.arguments(schemas.CursorArgs, location="query", as_kwargs=True, unknown=RAISE)
+@bp.response(200, schemas.OrderPage)
+@require("read")
+def orders(limit: int, cursor: str | None = None):
+    """Your orders, newest first."""
+    before = decode_cursor(cursor, "before")
+    query = select(Order).where(Order.customer_id == current_user.id).options(*ORDER_LOADS)
+    if before is not None:
+        query = query.where(Order.id < before["before"])
+    rows = list(db.session.scalars(query.order_by(Order.id.desc()).limit(limit + 1)))
+    following = encode_cursor({"before": rows[limit - 1].id}) if len(rows) > limit else None
+    next_link(following)
+    return {"orders": [order_row(o) for o in rows[:limit]], "next_cursor": following}
+
+
+@bp.get("/orders/<int:order_id>")
+@bp.response(200, schemas.Order)
+@require("read")
+def order(order_id: int):
+    return order_row(own_order(order_id))
+
+
+@bp.post("/orders/<int:order_id>/payments")
+@bp.response(201, schemas.PaymentStart)
+@require("write")
+@idempotent
+def pay(order_id: int):
+    """Start (or resume) the hosted checkout for the order: send the customer to ``checkout_url``.
+    The amount is the server's, never the caller's."""
+    own_order(order_id)
+    locked = lock_order(order_id)
+    try:
+        if locked.status == OrderStatus.PENDING_PAYMENT and locked.hold_expires_at <= datetime.now(UTC):
+            raise InvalidTransition(_("The hold on these times has expired, so nothing was charged."))
+        payment = payments.start_payment(locked)
+    except (InvalidTransition, GatewayError):
+        db.session.rollback()
+        raise
+    db.session.commit()
+    return {
+        "order_id": locked.id,
+        "gateway": payment.gateway,
+        "checkout_url": payment.checkout_url,
+        "amount": money(payment.amount_minor, payment.currency),
+    }, 201
+
+
+# -- bookings ----------------------------------------------------------------------------------------
+
+
+@bp.get("/bookings")
+@bp.arguments(schemas.CursorArgs, location="query", as_kwargs=True, unknown=RAISE)
+@bp.response(200, schemas.BookingPage)
+@require("read")
+def bookings(limit: int, cursor: str | None = None):
+    """Your bookings, newest first (a reschedule's temporary hold is left out)."""
+    before = decode_cursor(cursor, "before")
+    query = (
+        select(Booking)
+        .where(Booking.customer_id == current_user.id, Booking.moves_booking_id.is_(None))
+        .options(*BOOKING_LOADS)
+    )
+    if before is not None:
+        query = query.where(Booking.id < before["before"])
+    rows = list(db.session.scalars(query.order_by(Booking.id.desc()).limit(limit + 1)))
+    following = encode_cursor({"before": rows[limit - 1].id}) if len(rows) > limit else None
+    next_link(following)
+    return {"bookings": [booking_row(b) for b in rows[:limit]], "next_cursor": following}
+
+
+@bp.get("/bookings/<reference>")
+@bp.response(200, schemas.Booking)
+@require("read")
+def booking(reference: str):
+    return booking_row(own_booking(reference))
+
+
+@bp.post("/bookings/<reference>/cancel")
+@bp.response(200, schemas.Cancellation)
+@require("write")
+@idempotent
+def cancel(reference: str):
+    """Cancel under the booking's policy; the refund goes back through the gateway."""
+    booking = own_booking(reference)
+    try:
+        refund = lifecycle.cancel_by_customer(booking, customer=current_user)
+        payments.refund_booking(booking, refund, reason=f"Cancelled by the customer ({booking.reference})")
+    except (ValidationFailed, InvalidTransition):
+        db.session.rollback()
+        raise
+    db.session.commit()
+    booking = own_booking(reference)
+    return {"booking": booking_row(booking), "refund": money(refund, booking.currency)}
+
+
+@bp.post("/bookings/<reference>/review")
+@bp.arguments(schemas.ReviewIn)
+@bp.response(201, schemas.Review)
+@require("write")
+@idempotent
+def review(data, reference: str):
+    """Review a booking after the appointment (the review page's rules)."""
+    booking = own_booking(reference)
+    try:
+        written = create_review(booking, customer=current_user, rating=data["rating"], body=data["body"])
+    except DomainError:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    return review_row(written), 201
+
+
+@bp.post("/bookings/<reference>/reschedule")
+@bp.arguments(schemas.RescheduleIn)
+@bp.response(200, schemas.Move)
+@require("write")
+@idempotent
+def reschedule(data, reference: str):
+    """Move a booking to another free time of its service, under the venue's rescheduling policy.
+    A time that costs more now is a 409 (pay the difference on the booking's page)."""
+    booking = own_booking(reference)
+    try:
+        result = moves.move_booking(booking, data["starts_at"], data["team_member_id"], by=current_user)
+    except DomainError:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    moved = own_booking(reference)
+    return {"booking": booking_row(moved), "refund": money(result.refunded_minor, moved.currency)}
+
+
+# -- saved venues and notifications -------------------------------------------------------------------
+
+
+@bp.get("/saved")
+@bp.response(200, schemas.Saved)
+@require("read")
+def saved():
+    return {"venue_ids": account_saved_ids(current_user.id)}
+
+
+@bp.put("/saved/<int:venue_id>")
+@bp.arguments(schemas.SavedIn)
+@bp.response(200, schemas.Saved)
+@require("write")
+def save(data, venue_id: int):
+    """Save (``{"saved": true}``) or unsave a listed venue; doing it twice changes nothing."""
+    if venue_id >= 2**31:
+        abort(404, message=_("No listed venue has that number."))
+    try:
+        set_saved_for_account(current_user.id, venue_id, data["saved"])
+    except DomainError:
+        db.session.rollback()
+        raise
+    return {"venue_ids": account_saved_ids(current_user.id)}
+
+
+@bp.get("/notifications")
+@bp.arguments(schemas.CursorArgs, location="query", as_kwargs=True, unknown=RAISE)
+@bp.response(200, schemas.NoticePage)
+@require("read")
+def notifications(limit: int, cursor: str | None = None):
+    """Your notification centre, newest first."""
+    before = decode_cursor(cursor, "before")
+    page = centre.list_notices(current_user.id, before=before["before"] if before else None, size=limit)
+    following = encode_cursor({"before": page.next_before}) if page.next_before is not None else None
+    next_link(following)
+    return {
+        "notices": [
+            {
+                "id": n.id,
+                "kind": n.kind,
+                "title": n.title,
+                "body": n.body,
+                "link": n.link,
+                "created_at": n.created_at,
+                "read_at": n.read_at,
+            }
+            for n in page.notices
+        ],
+        "unread": centre.unread_count(current_user.id),
+        "next_cursor": following,
+    }
+
+
+@bp.post("/notifications/<int:notice_id>/read")
+@bp.response(204)
+@require("write")
+def mark_notice_read(notice_id: int):
+    if notice_id >= 2**31:
+        abort(404, message=_("There is no such notification."))
+    centre.mark_read(notice_id, current_user.id)
+    db.session.commit()

@@ -1,0 +1,152 @@
+"""``/api/v1``: what anyone may read, no token needed: categories, venue search (the search
+page's parameters, parser and backend), a venue, its services, hours, reviews and free times."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from flask import request
+from flask_babel import gettext as _
+from flask_smorest import abort
+from marshmallow import RAISE
+from sqlalchemy.orm import selectinload
+from werkzeug.datastructures import MultiDict
+
+from app.api import schemas
+from app.api.conventions import decode_cursor, encode_cursor, next_link
+from app.api.present import hit_row, hours_row, review_row, service_row, venue_row
+from app.booking.availability import get_bookable_days, get_slots
+from app.discovery.params import parse_search
+from app.reviews.service import venue_reviews
+from app.timefmt import venue_zone
+from app.venues.models import Venue, VenueStatus
+from app.venues.service import get_categories
+from app.venues.slugs import find_venue_by_any_slug
+from app.web.blueprints import api_public as bp
+from search.backend import search
+from search.types import InvalidQuery
+
+VENUE_LOADS = (
+    selectinload(Venue.services),
+    selectinload(Venue.team),
+    selectinload(Venue.opening_hours),
+    selectinload(Venue.closures),
+    selectinload(Venue.category),
+)
+
+
+def listed_venue(slug: str) -> Venue:
+    """An approved venue by its slug (a former slug too); anything else is a 404."""
+    venue = find_venue_by_any_slug(slug[:140], options=VENUE_LOADS)
+    if venue is None or venue.status != VenueStatus.APPROVED:
+        abort(404, message=_("No listed venue has that address."))
+    return venue
+
+
+@bp.get("/categories")
+@bp.response(200, schemas.Category(many=True))
+def categories():
+    """Every category, in the site's order."""
+    return [{"slug": c.slug, "name": c.name} for c in get_categories()]
+
+
+@bp.get("/venues")
+@bp.arguments(schemas.SearchArgs, location="query", as_kwargs=True, unknown=RAISE)
+@bp.response(200, schemas.SearchResult)
+def search_venues(**_args):
+    """Search listed venues: the search page's parameters, parser and backend.
+
+    Every filter, facet and sort of ``/search`` (``q``, ``category``, ``tag``, ``price``,
+    ``price_min``/``price_max``, ``rating``, ``near``/``place``/``lat``/``lng``/``radius``,
+    ``open_now``, ``free_date``/``free_from``/``free_to``, ``sort``, ``per_page``). Pages
+    follow the ``Link: rel="next"`` header (an opaque ``cursor``).
+    """
+    position = decode_cursor(request.args.get("cursor"), "page")
+    args = MultiDict([(k, v) for k, v in request.args.items(multi=True) if k != "cursor"])
+    if position is not None:
+        args["page"] = str(position["page"])
+    try:
+        found = parse_search(args)
+    except InvalidQuery as exc:
+        abort(422, message=str(exc), errors={"query": {"search": [str(exc)]}})
+    result = search(found.query)
+    query = found.query
+    more = query.page * query.per_page < result.total and len(result.hits) == query.per_page
+    cursor = encode_cursor({"page": query.page + 1}) if more else None
+    next_link(cursor)
+    return {
+        "total": result.total,
+        "total_capped": result.total_capped,
+        "relaxed": list(result.relaxed),
+        "venues": [hit_row(hit) for hit in result.hits],
+        "facets": {
+            name: [{"value": v.value, "label": v.label, "count": v.count} for v in facet.values]
+            for name, facet in result.facets.items()
+        },
+        "next_cursor": cursor,
+    }
+
+
+@bp.get("/venues/<slug>")
+@bp.response(200, schemas.VenueDetail)
+def venue(slug: str):
+    """A listed venue: its details, active services and team."""
+    return venue_row(listed_venue(slug))
+
+
+@bp.get("/venues/<slug>/services")
+@bp.response(200, schemas.Service(many=True))
+def services(slug: str):
+    return [service_row(s) for s in listed_venue(slug).services if s.is_active]
+
+
+@bp.get("/venues/<slug>/hours")
+@bp.response(200, schemas.Hours)
+def hours(slug: str):
+    """Weekly opening hours (local wall-clock times in ``timezone``) and closures."""
+    return hours_row(listed_venue(slug))
+
+
+@bp.get("/venues/<slug>/reviews")
+@bp.arguments(schemas.CursorArgs, location="query", as_kwargs=True, unknown=RAISE)
+@bp.response(200, schemas.ReviewPage)
+def reviews(slug: str, limit: int, cursor: str | None = None):
+    """Published reviews, newest first."""
+    venue = listed_venue(slug)
+    offset = (decode_cursor(cursor, "offset") or {"offset": 0})["offset"]
+    rows = venue_reviews(venue.id, limit=limit + 1, offset=offset)
+    following = encode_cursor({"offset": offset + limit}) if len(rows) > limit else None
+    next_link(following)
+    return {"reviews": [review_row(r) for r in rows[:limit]], "next_cursor": following}
+
+
+@bp.get("/venues/<slug>/availability")
+@bp.arguments(schemas.AvailabilityArgs, location="query", as_kwargs=True, unknown=RAISE)
+@bp.response(200, schemas.Availability)
+def availability(slug: str, service_id: int, days: int, date=None, start=None):
+    """Free times of one service: with ``date``, that local day's start times (in the venue's time
+    zone, with offsets); without, how many start times each day from ``start`` has."""
+    venue = listed_venue(slug)
+    service = next((s for s in venue.services if s.id == service_id and s.is_active), None)
+    if service is None:
+        abort(404, message=_("This venue has no such service."))
+    zone = venue_zone(venue.timezone)
+    now = datetime.now(UTC)
+    body = {"service_id": service.id, "timezone": venue.timezone}
+    if date is not None:
+        body["slots"] = [
+            {
+                "start": slot.start.astimezone(zone),
+                "end": slot.end.astimezone(zone),
+                "remaining": slot.remaining,
+                "team_member_ids": list(slot.team_member_ids),
+            }
+            for slot in get_slots(service, date, now=now)
+        ]
+        return body
+    first = start or now.astimezone(zone).date()
+    if first < now.astimezone(zone).date() - timedelta(days=1):
+        abort(422, message=_("Ask for days from today on."), errors={"query": {"start": [_("In the past.")]}})
+    counts = get_bookable_days(service, first, days, now=now)
+    body["days"] = [{"date": day, "free_starts": count} for day, count in sorted(counts.items())]
+    return body
