@@ -29,9 +29,8 @@ from typing import Any
 
 from blinker import Namespace
 from flask import current_app, url_for
-from sqlalchemy import text
 
-from app.extensions import db
+from app.instance_secrets import shared_secret
 from app.payments.ports import (
     CheckoutCharge,
     CheckoutStart,
@@ -97,28 +96,6 @@ def demo_secret() -> bytes:
         cached = shared_secret("demo-gateway")
         current_app.extensions["demo_gateway_secret"] = cached
     return cached
-
-
-SHARED_SECRET_SQL = text(
-    "WITH made AS (INSERT INTO instance_secrets (name, value) VALUES (:name, :value)"
-    " ON CONFLICT (name) DO NOTHING RETURNING value)"
-    " SELECT value FROM made UNION ALL SELECT value FROM instance_secrets WHERE name = :name LIMIT 1"
-)
-
-READ_SECRET_SQL = text("SELECT value FROM instance_secrets WHERE name = :name")
-
-
-def shared_secret(name: str) -> bytes:
-    """The install's key ``name``, made the first time any process asks (one committed row;
-    concurrent first askers all read the one that won)."""
-    with db.engine.connect() as conn:  # its own transaction: the key outlives the request's
-        value = conn.execute(SHARED_SECRET_SQL, {"name": name, "value": secrets.token_urlsafe(32)}).scalar()
-        if value is None:  # another process made it while this statement ran: it is committed now
-            value = conn.execute(
-                text("SELECT value FROM instance_secrets WHERE name = :name"), {"name": name}
-            ).scalar_one()
-        conn.commit()
-    return value.encode()
 
 
 def sign(payload: bytes, *, timestamp: int | None = None, secret: bytes | None = None) -> str:

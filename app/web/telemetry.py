@@ -22,6 +22,8 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def _begin() -> None:
+        if "request_id_token" in g:
+            return  # a safe request run again on a fresh connection (app/web/db_faults.py): begun once
         request_id = g.get("request_id") or ""
         g.request_id_token = tracing.request_id_var.set(request_id)
         if tracing_on:

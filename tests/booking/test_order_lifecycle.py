@@ -217,7 +217,9 @@ LIFECYCLE_MODULES = {"app/booking/lifecycle.py", "app/booking/order_lifecycle.py
 # Objects whose own ``.status`` other modules may write (not orders, not bookings).
 # export: a data export (app/privacy); account, transfer, reversal: a venue's payout account, a
 # transfer to it and its reversal (app/payouts); redemption: a promo code's use (app/promos);
-# entry, offer: a waitlist entry and offer (app/waitlist); top_up: a move's top-up (app/checkout/top_ups.py).
+# entry, offer: a waitlist entry and offer (app/waitlist); top_up: a move's top-up (app/checkout/top_ups.py);
+# reply, report: a venue's answer to a review and a report of one (app/reviews/replies.py); record: an
+# Idempotency-Key's stored answer (app/api/conventions.py); delivery: a webhook delivery (app/webhooks).
 OTHER_STATUSES = {
     "payment",
     "fee",
@@ -233,6 +235,10 @@ OTHER_STATUSES = {
     "entry",
     "offer",
     "top_up",
+    "reply",
+    "report",
+    "record",
+    "delivery",
 }
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from app import create_app
+from app import create_app, instance_secrets
 from app.ops.production import UnsafeProduction, demo_account_problems
 from app.payments import demo_gateway
 from app.payments.gateway import get_gateway
@@ -117,11 +117,11 @@ def test_demo_events_signed_with_the_secret_key_are_refused(app, ctx, monkeypatc
 
 def test_the_demo_key_is_made_once_and_shared_through_the_database(app, ctx):
     # Every web node reads the one row (instance_secrets), not a file on its own disk.
-    first = demo_gateway.shared_secret("demo-gateway-test")
-    again = demo_gateway.shared_secret("demo-gateway-test")
+    first = instance_secrets.shared_secret("demo-gateway-test")
+    again = instance_secrets.shared_secret("demo-gateway-test")
 
     assert first == again and len(first) >= 32
-    assert demo_gateway.shared_secret("another-key") != first
+    assert instance_secrets.shared_secret("another-key") != first
 
 
 def test_the_demo_gateway_refuses_the_development_secret_outside_development(app, ctx, monkeypatch):
