@@ -22,7 +22,11 @@ a move's hold do not count):
                     bookings, and what was paid online for cancelled ones (the fee kept)
     refunds         what was refunded for them
     commission      the paid-online part (less promo) times the venue transfer's rate, per
-                    booking; bookings without a transfer (the front desk) carry none
+                    booking; bookings without a transfer (the front desk) and bookings through
+                    the venue's own website (channel 'site') carry none
+
+Each day is split by channel: 'online' (the marketplace), 'site' (the venue's own booking
+button, orders.channel 'venue_site') and 'desk' (walk-ins and phone bookings).
 """
 
 from __future__ import annotations
@@ -55,11 +59,16 @@ _FORGET_VENUE_DAYS = text(
     """
 )
 
+# The rollup's channel: 'desk' (the front desk), 'site' (an online booking whose order came
+# through the venue's own booking button, orders.channel 'venue_site') or 'online' (the
+# marketplace's cart and checkout).
+CHANNEL = "CASE WHEN b.channel = 'online' AND o.channel = 'venue_site' THEN 'site' ELSE b.channel END"
+
 _COUNT_VENUE_DAYS = text(
-    """
+    f"""
     INSERT INTO analytics_venue_days (venue_id, day, team_member_id, channel, currency, bookings, completed,
         cancelled, late_cancelled, no_shows, booked_minutes, gross_minor, refunds_minor, commission_minor)
-    SELECT b.venue_id, p.day, coalesce(b.team_member_id, 0), b.channel, b.currency,
+    SELECT b.venue_id, p.day, coalesce(b.team_member_id, 0), {CHANNEL}, b.currency,
         count(*),
         count(*) FILTER (WHERE b.status = 'completed'),
         count(*) FILTER (WHERE b.status IN ('cancelled_by_customer', 'cancelled_by_venue')),
@@ -73,7 +82,8 @@ _COUNT_VENUE_DAYS = text(
                  WHEN o.paid_at IS NOT NULL THEN b.online_minor - b.promo_discount_minor
                  ELSE 0 END),
         sum(b.refund_minor),
-        sum(CASE WHEN t.bp IS NULL THEN 0 ELSE (b.online_minor - b.promo_discount_minor) * t.bp / 10000 END)
+        sum(CASE WHEN t.bp IS NULL OR o.channel = 'venue_site' THEN 0
+                 ELSE (b.online_minor - b.promo_discount_minor) * t.bp / 10000 END)
     FROM unnest(CAST(:venues AS int[]), CAST(:days AS date[])) AS p(venue_id, day)
     JOIN venues v ON v.id = p.venue_id
     JOIN bookings b ON b.venue_id = v.id
@@ -85,7 +95,7 @@ _COUNT_VENUE_DAYS = text(
         WHERE vt.order_id = b.order_id AND vt.venue_id = b.venue_id
     ) t ON true
     WHERE b.status NOT IN ('held', 'expired') AND b.moves_booking_id IS NULL
-    GROUP BY b.venue_id, p.day, coalesce(b.team_member_id, 0), b.channel, b.currency
+    GROUP BY b.venue_id, p.day, coalesce(b.team_member_id, 0), {CHANNEL}, b.currency
     """
 )
 

@@ -49,6 +49,7 @@ def venue_tables(report: VenueReport) -> dict[str, Table]:
     summary_rows: list[list[Any]] = [
         [_("Bookings"), now.bookings, before.bookings, _change(now.bookings, before.bookings)],
         [_("Online bookings"), now.online, before.online, _change(now.online, before.online)],
+        [_("Bookings through your website"), now.site, before.site, _change(now.site, before.site)],
         [_("Walk-in and desk bookings"), now.desk, before.desk, _change(now.desk, before.desk)],
         [_("Completed"), now.completed, before.completed, _change(now.completed, before.completed)],
         [_("Cancellations"), now.cancelled, before.cancelled, _change(now.cancelled, before.cancelled)],
@@ -77,6 +78,8 @@ def venue_tables(report: VenueReport) -> dict[str, Table]:
         for label, attr in (
             (_("Gross"), "gross_minor"),
             (_("Online gross"), "online_gross_minor"),
+            (_("Website gross"), "site_gross_minor"),
+            (_("Commission on website bookings"), "site_commission_minor"),
             (_("Desk gross"), "desk_gross_minor"),
             (_("Refunds"), "refunds_minor"),
             (_("Commission"), "commission_minor"),
@@ -95,8 +98,8 @@ def venue_tables(report: VenueReport) -> dict[str, Table]:
             money_rows=frozenset(money_rows),
         ),
     }
-    daily_headers = [_("Day"), _("Online"), _("Desk")]
-    daily_rows = [[d.day.isoformat(), d.online, d.desk] for d in report.daily]
+    daily_headers = [_("Day"), _("Online"), _("Your website"), _("Desk")]
+    daily_rows = [[d.day.isoformat(), d.online, d.site, d.desk] for d in report.daily]
     if report.with_revenue:
         daily_headers.append(_("Gross"))
         for row, d in zip(daily_rows, report.daily, strict=True):
@@ -106,7 +109,7 @@ def venue_tables(report: VenueReport) -> dict[str, Table]:
         _("Bookings per day"),
         daily_headers,
         daily_rows,
-        money=frozenset({3}) if report.with_revenue else frozenset(),
+        money=frozenset({4}) if report.with_revenue else frozenset(),
     )
     member_headers = [_("Team member"), _("Bookings"), _("Booked hours"), _("Available hours"), _("Occupancy")]
     member_rows = [

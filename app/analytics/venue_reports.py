@@ -29,10 +29,12 @@ RATING_MONTHS = 12
 
 @dataclass(frozen=True)
 class Figures:
-    """One period's totals."""
+    """One period's totals. Bookings by channel: ``online`` through the marketplace, ``site``
+    through the venue's own website (its booking button: no commission), ``desk`` at the desk."""
 
     online: int = 0
     desk: int = 0
+    site: int = 0
     completed: int = 0
     cancelled: int = 0
     late_cancelled: int = 0
@@ -43,10 +45,12 @@ class Figures:
     commission_minor: int = 0
     online_gross_minor: int = 0
     desk_gross_minor: int = 0
+    site_gross_minor: int = 0
+    site_commission_minor: int = 0  # always 0 (the own channel carries none); shown to prove it
 
     @property
     def bookings(self) -> int:
-        return self.online + self.desk
+        return self.online + self.desk + self.site
 
     @property
     def net_minor(self) -> int:
@@ -58,6 +62,7 @@ class DayRow:
     day: date
     online: int
     desk: int
+    site: int
     gross_minor: int
 
 
@@ -138,6 +143,9 @@ def _scope(member_id: int | None, column: str = "team_member_id") -> str:
     return f" AND {column} = :member" if member_id is not None else ""
 
 
+_CHANNELS = {"online": "online", "desk": "desk", "site": "site"}  # the rollup's channel: Figures' field
+
+
 def _figures(venue_id: int, currency: str, period: Period, member_id: int | None) -> tuple[Figures, Figures]:
     previous = period.previous()
     rows = db.session.execute(
@@ -159,6 +167,8 @@ def _figures(venue_id: int, currency: str, period: Period, member_id: int | None
     parts: dict[bool, dict[str, int]] = {True: {}, False: {}}
     for now, channel, completed, cancelled, late, no_shows, minutes, gross, refunds, commission, count in rows:
         bucket = parts[bool(now)]
+        if channel == "site":
+            bucket["site_commission_minor"] = bucket.get("site_commission_minor", 0) + int(commission or 0)
         for name, value in (
             ("completed", completed),
             ("cancelled", cancelled),
@@ -168,8 +178,8 @@ def _figures(venue_id: int, currency: str, period: Period, member_id: int | None
             ("gross_minor", gross),
             ("refunds_minor", refunds),
             ("commission_minor", commission),
-            ("desk" if channel == "desk" else "online", count),
-            ("desk_gross_minor" if channel == "desk" else "online_gross_minor", gross),
+            (_CHANNELS.get(channel, "online"), count),
+            (_CHANNELS.get(channel, "online") + "_gross_minor", gross),
         ):
             bucket[name] = bucket.get(name, 0) + int(value or 0)
     return Figures(**parts[True]), Figures(**parts[False])
@@ -178,14 +188,15 @@ def _figures(venue_id: int, currency: str, period: Period, member_id: int | None
 def _daily(venue_id: int, currency: str, period: Period, member_id: int | None) -> list[DayRow]:
     rows = db.session.execute(
         text(
-            "SELECT day, sum(bookings) FILTER (WHERE channel <> 'desk'), sum(bookings) FILTER (WHERE channel = 'desk'),"
+            "SELECT day, sum(bookings) FILTER (WHERE channel = 'online'),"
+            " sum(bookings) FILTER (WHERE channel = 'desk'), sum(bookings) FILTER (WHERE channel = 'site'),"
             " sum(gross_minor) FROM analytics_venue_days WHERE venue_id = :venue AND currency = :currency"
             " AND day >= :first AND day < :after" + _scope(member_id) + " GROUP BY day"
         ),
         {"venue": venue_id, "currency": currency, "first": period.first, "after": period.after, "member": member_id},
     ).all()
-    found = {day: (int(o or 0), int(d or 0), int(g or 0)) for day, o, d, g in rows}
-    return [DayRow(day, *found.get(day, (0, 0, 0))) for day in period.each_day()]
+    found = {day: (int(o or 0), int(d or 0), int(s or 0), int(g or 0)) for day, o, d, s, g in rows}
+    return [DayRow(day, *found.get(day, (0, 0, 0, 0))) for day in period.each_day()]
 
 
 def _by_member(venue_id: int, currency: str, period: Period, member_id: int | None) -> dict[int, tuple[int, int, int]]:
@@ -380,6 +391,7 @@ def _without_money(figures: Figures) -> Figures:
     return Figures(
         online=figures.online,
         desk=figures.desk,
+        site=figures.site,
         completed=figures.completed,
         cancelled=figures.cancelled,
         late_cancelled=figures.late_cancelled,

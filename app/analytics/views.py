@@ -85,10 +85,11 @@ def _venue_charts(report, tables: dict[str, Table]) -> dict:
     daily = bar_chart(
         "chart-daily",
         _("Bookings per day"),
-        _("Online and walk-in bookings per day; the table below has the numbers."),
+        _("Online, own-website and walk-in bookings per day; the table below has the numbers."),
         labels,
         [
             Series(_("Online"), [d.online for d in report.daily], "chart-a"),
+            Series(_("Your website"), [d.site for d in report.daily], "chart-c"),
             Series(_("Desk"), [d.desk for d in report.daily], "chart-b"),
         ],
     )

@@ -94,8 +94,8 @@ def test_every_table_exports_and_an_unknown_one_is_a_404(web, world):
     assert web.client.get(f"{CSV}?table=secrets").status_code == 404
     assert web.client.get(CSV).status_code == 404
     daily = _csv_rows(web.client.get(f"{CSV}?table=daily&preset=7"))
-    assert daily[0] == ["Day", "Online", "Desk", "Gross"] and len(daily) == 8
-    assert ["1", "1", "150.00"] in [row[1:] for row in daily]
+    assert daily[0] == ["Day", "Online", "Your website", "Desk", "Gross"] and len(daily) == 8
+    assert ["1", "0", "1", "150.00"] in [row[1:] for row in daily]
 
 
 def test_an_export_asked_by_htmx_sends_the_browser_to_the_download(web, world):

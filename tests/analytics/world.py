@@ -53,6 +53,7 @@ def add_booking(
     member: TeamMember | None = None,
     status: str = "completed",
     channel: str = "online",
+    order_channel: str = "marketplace",
     who: VenueClient | None = None,
     price: int = 6000,
     minutes: int = 60,
@@ -66,6 +67,7 @@ def add_booking(
     order = Order(
         customer_id=None,
         status="paid",
+        channel=order_channel,
         currency="GBP",
         total_minor=price,
         hold_expires_at=created + timedelta(minutes=30),
