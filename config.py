@@ -64,6 +64,12 @@ class Config:
     # of query and 30 of compiling at a million venues); no statement of the app runs long
     # enough to win that back.
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "connect_args": {"options": "-c timezone=UTC -c jit=off"}}
+    # Longest a statement may run before PostgreSQL cancels it (ms; 0 = no limit). Set on each
+    # new connection with a SET (app/db_timeouts.py), not a startup option: PgBouncer refuses
+    # those. A web request whose statement is cancelled gets the 503 page (app/web/db_faults.py).
+    DB_STATEMENT_TIMEOUT_MS = env_int("DB_STATEMENT_TIMEOUT_MS", 15000)
+    # The job worker's limit instead (`flask jobs worker`): rollups, reindexes and backups run longer.
+    JOBS_STATEMENT_TIMEOUT_MS = env_int("JOBS_STATEMENT_TIMEOUT_MS", 300000)
     EMBEDDED_PGDATA = env("EMBEDDED_PGDATA")  # default: instance/pgdata
     EMBEDDED_DATABASE = env("EMBEDDED_DATABASE", "cozywish")
 

@@ -84,9 +84,10 @@ def configure_telemetry(app: Flask) -> None:
 
 def watch_database(app: Flask) -> None:
     """The pool's connections in use for /metrics; a span per statement when tracing."""
-    from app import metrics, tracing
+    from app import db_timeouts, metrics, tracing
     from app.extensions import db
 
+    db_timeouts.init_app(app)  # statement_timeout on each new connection
     with app.app_context():
         engine = db.engine
     metrics.watch_pool(engine)

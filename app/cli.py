@@ -68,7 +68,7 @@ def seed_demo() -> None:
 @click.option("--concurrency", default=2, show_default=True)
 def jobs_worker(concurrency: int) -> None:
     """Run a worker that processes jobs until stopped (Ctrl-C); it reconnects if the database restarts."""
-    from app import metrics
+    from app import db_timeouts, metrics
     from app.jobs import run_worker
 
     port, token = current_app.config.get("WORKER_METRICS_PORT"), current_app.config.get("METRICS_TOKEN")
@@ -80,6 +80,7 @@ def jobs_worker(concurrency: int) -> None:
         if directory := metrics.multiprocess_dir():
             metrics.reset_multiprocess_dir(directory, keep_pid=os.getpid())
         metrics.serve_in_thread(port, token)
+    db_timeouts.use_jobs_timeout(current_app._get_current_object())  # JOBS_STATEMENT_TIMEOUT_MS
     click.echo("Job worker started.")
     run_worker(current_app._get_current_object(), wait=True, concurrency=concurrency)
 

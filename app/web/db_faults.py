@@ -9,6 +9,9 @@ replaces a connection that died while it sat in the pool; this module covers the
   request changed nothing);
 - any other request (a POST), or a safe one whose second run fails too, gets the 503 page
   ("temporarily unavailable", with Retry-After), never the 500 page and its logged trace;
+- a statement PostgreSQL cancelled for running past ``statement_timeout`` (app/db_timeouts.py)
+  is not a connection fault: it is not run again, the request gets the 503 page saying it took
+  too long;
 - the session's teardown (Flask-SQLAlchemy's ``session.remove()``, whose ROLLBACK raises on a
   closed connection) is guarded, so nothing escapes the app to the WSGI server.
 """
@@ -18,6 +21,8 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, g, request
+from flask_babel import lazy_gettext as _l
+from psycopg.errors import QueryCanceled
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, PendingRollbackError
 
 from app.extensions import db
@@ -28,14 +33,22 @@ log = logging.getLogger(__name__)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 RETRY_AFTER_SECONDS = 5
 _RETRIED = "db_fault_retried"  # g: this request already had its second run
+TIMEOUT_MESSAGE = _l("This page took too long to prepare, so we stopped. Please try again in a moment.")
 
 
 class RetryOnFreshConnection(Exception):
     """Raised from the error handler so the dispatcher runs a safe request once more."""
 
 
+def is_statement_timeout(error: BaseException) -> bool:
+    """A statement PostgreSQL cancelled (statement_timeout, app/db_timeouts.py): the connection lives."""
+    return isinstance(error, DBAPIError) and isinstance(error.orig, QueryCanceled)
+
+
 def is_connection_fault(error: BaseException) -> bool:
-    """A connection that died or a session left unusable by one (not a bad query)."""
+    """A connection that died or a session left unusable by one (not a bad query, not a timeout)."""
+    if is_statement_timeout(error):  # psycopg's QueryCanceled is an OperationalError
+        return False
     if isinstance(error, (OperationalError, InterfaceError, PendingRollbackError)):
         return True
     return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
@@ -50,6 +63,8 @@ def init_app(app: Flask) -> None:
 
 
 def _connection_fault(error: Exception):
+    if is_statement_timeout(error):  # running it again would only wait as long once more
+        return unavailable(error, TIMEOUT_MESSAGE)
     if not is_connection_fault(error):  # a DBAPIError that is not about the connection
         raise error
     if request.method in SAFE_METHODS and not g.get(_RETRIED):
@@ -87,16 +102,17 @@ def _wrap_dispatch(app: Flask) -> None:
     app.full_dispatch_request = full_dispatch_request  # type: ignore[method-assign]
 
 
-def unavailable(error: BaseException):
+def unavailable(error: BaseException, message=None):
     """The 503 page for a request the database could not serve; a bare page if even that fails."""
     log.warning("database unavailable for %s %s: %s", request.method, request.path, _short(error))
     _fresh_session()
     try:
-        body, _status = render_error(503)
+        body, _status = render_error(503, str(message) if message else None)
         response = body if isinstance(body, Response) else Response(body, mimetype="text/html")
     except Exception:  # the page's header may need the database too
         log.warning("the 503 page needed the database; sending a plain one")
-        title, message = map(str, MESSAGES[503])
+        title, default = map(str, MESSAGES[503])
+        message = str(message or default)
         response = Response(
             f"<!doctype html><title>{title}</title><h1>{title}</h1><p>{message}</p>", mimetype="text/html"
         )

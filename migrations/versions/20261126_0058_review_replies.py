@@ -27,7 +27,10 @@ NEW_KINDS = (
 
 def upgrade():
     op.drop_constraint("kind_known", "notification_preferences", type_="check")
-    op.create_check_constraint("kind_known", "notification_preferences", NEW_KINDS)
+    # NOT VALID, then VALIDATE after a commit (docs/operations.md, "Migrations without long locks").
+    op.create_check_constraint("kind_known", "notification_preferences", NEW_KINDS, postgresql_not_valid=True)
+    with op.get_context().autocommit_block():
+        op.execute("ALTER TABLE notification_preferences VALIDATE CONSTRAINT ck_notification_preferences_kind_known")
     op.create_table(
         "review_replies",
         sa.Column("id", sa.Integer(), nullable=False),

@@ -171,14 +171,19 @@ def upgrade():
     )
     # The reports read a venue's bookings of a period (lead time, the clients seen) from this
     # index alone (an index-only scan once vacuumed).
-    op.create_index(
-        "ix_bookings_venue_id_starts_at",
-        "bookings",
-        ["venue_id", "starts_at"],
-        postgresql_include=["status", "created_at", "team_member_id", "client_id", "moves_booking_id"],
-    )
-    # Sign-ups over time.
-    op.create_index("ix_users_created_at", "users", ["created_at"])
+    # CONCURRENTLY, outside the transaction: bookings and users stay writable while the indexes
+    # are built (the block also commits the triggers above, releasing their lock on bookings
+    # before the scan below). docs/operations.md, "Migrations without long locks".
+    with op.get_context().autocommit_block():
+        op.create_index(
+            "ix_bookings_venue_id_starts_at",
+            "bookings",
+            ["venue_id", "starts_at"],
+            postgresql_include=["status", "created_at", "team_member_id", "client_id", "moves_booking_id"],
+            postgresql_concurrently=True,
+        )
+        # Sign-ups over time.
+        op.create_index("ix_users_created_at", "users", ["created_at"], postgresql_concurrently=True)
     # Every day that already has bookings: the first run of the job counts the history.
     op.execute(
         "INSERT INTO analytics_dirty_days (venue_id, day) SELECT DISTINCT b.venue_id, "

@@ -86,8 +86,13 @@ def upgrade():
         sa.Column("site_origins", postgresql.ARRAY(sa.String(length=200)), server_default="{}", nullable=False),
     )
     op.add_column("orders", sa.Column("channel", sa.String(length=12), server_default="marketplace", nullable=False))
-    op.create_check_constraint(op.f("ck_orders_channel_known"), "orders", "channel IN ('marketplace', 'venue_site')")
+    # NOT VALID, then VALIDATE after a commit (docs/operations.md, "Migrations without long locks").
+    op.create_check_constraint(
+        op.f("ck_orders_channel_known"), "orders", "channel IN ('marketplace', 'venue_site')", postgresql_not_valid=True
+    )
     op.add_column("cart_items", sa.Column("via_site_venue_id", sa.Integer(), nullable=True))
+    with op.get_context().autocommit_block():
+        op.execute("ALTER TABLE orders VALIDATE CONSTRAINT ck_orders_channel_known")
 
 
 def downgrade():

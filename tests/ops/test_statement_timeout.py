@@ -1,0 +1,102 @@
+"""statement_timeout: each pooled connection carries the setting, and a web request whose
+statement runs past it gets the 503 page with its message (not the 500 page, not a second run)."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Blueprint
+from sqlalchemy import text
+
+from app import create_app, db_timeouts
+from app.extensions import db
+
+pytestmark = pytest.mark.committing  # the app's own pool and connections: no test transaction
+
+SLOW_RUNS: list[str] = []
+
+
+def slow_app(database_url, tmp_path, **overrides):
+    from app.extensions import limiter
+
+    saved = {name: getattr(limiter, name) for name in ("_storage", "_limiter", "_storage_dead")}
+    app = create_app(
+        "testing", overrides={"SQLALCHEMY_DATABASE_URI": database_url, "UPLOAD_ROOT": str(tmp_path), **overrides}
+    )
+    probe = Blueprint("timeout_probe", __name__)
+
+    @probe.get("/_probe/timeout")
+    def show_timeout():
+        return db.session.execute(text("SHOW statement_timeout")).scalar_one()
+
+    @probe.route("/_probe/slow", methods=["GET", "POST"])
+    def slow():
+        SLOW_RUNS.append("run")
+        db.session.execute(text("SELECT pg_sleep(2)"))
+        return "finished"
+
+    app.register_blueprint(probe)
+    return app, saved
+
+
+@pytest.fixture
+def make_app(database_url, tmp_path):
+    from app.extensions import limiter
+
+    made = []
+
+    def make(**overrides):
+        app, saved = slow_app(database_url, tmp_path, **overrides)
+        made.append((app, saved))
+        return app
+
+    yield make
+    for app, saved in made:
+        with app.app_context():
+            db.engine.dispose()
+        for name, value in saved.items():
+            setattr(limiter, name, value)
+
+
+def test_a_request_connection_has_the_setting(make_app):
+    app = make_app(DB_STATEMENT_TIMEOUT_MS=1234)
+    response = app.test_client().get("/_probe/timeout")
+    assert response.status_code == 200
+    assert response.get_data(as_text=True) == "1234ms"
+
+
+def test_zero_means_no_limit(make_app):
+    app = make_app(DB_STATEMENT_TIMEOUT_MS=0)
+    assert app.test_client().get("/_probe/timeout").get_data(as_text=True) == "0"
+
+
+def test_the_worker_switches_to_its_own_setting(make_app):
+    app = make_app(DB_STATEMENT_TIMEOUT_MS=1234, JOBS_STATEMENT_TIMEOUT_MS=600000)
+    with app.app_context():
+        assert db.session.execute(text("SHOW statement_timeout")).scalar_one() == "1234ms"
+        db.session.remove()
+    db_timeouts.use_jobs_timeout(app)  # what `flask jobs worker` does first
+    with app.app_context():
+        assert db.session.execute(text("SHOW statement_timeout")).scalar_one() == "10min"
+        db.session.remove()
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_a_statement_over_the_limit_answers_503_with_the_message(make_app, method):
+    app = make_app(DB_STATEMENT_TIMEOUT_MS=50, WTF_CSRF_ENABLED=False)
+    SLOW_RUNS.clear()
+    response = app.test_client().open("/_probe/slow", method=method)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 503
+    assert "took too long" in body
+    assert "finished" not in body
+    assert response.headers["Retry-After"]
+    assert SLOW_RUNS == ["run"]  # cancelled, not a lost connection: not run a second time
+    # the connection went back to the pool healthy: the next request uses it
+    assert app.test_client().get("/_probe/timeout").get_data(as_text=True) == "50ms"
+
+
+def test_the_message_in_spanish(make_app):
+    app = make_app(DB_STATEMENT_TIMEOUT_MS=50)
+    response = app.test_client().get("/_probe/slow", headers={"Accept-Language": "es"})
+    assert response.status_code == 503
+    assert "tardaba demasiado" in response.get_data(as_text=True)
