@@ -163,6 +163,13 @@ EXPECTED: dict[str, frozenset[str]] = {
     **{f"api_venue.{name}": OWNER_AND_MANAGER for name in ("own_venue", "own_services", "own_team", "own_hours")},
     "api_venue.calendar": EVERYONE,
     "api_venue.check_in_booking": FRONT_DESK,
+    # the desk's walk-ins, time blocks and the client book, as their pages
+    "api_venue.desk_booking": FRONT_DESK,
+    "api_venue.time_blocks": EVERYONE,
+    "api_venue.add_block": FRONT_DESK,
+    "api_venue.delete_block": FRONT_DESK,
+    "api_venue.client_book": EVERYONE,
+    "api_venue.client_card": EVERYONE,
 }
 
 ROLES = ("owner", "manager", "receptionist", "practitioner")
