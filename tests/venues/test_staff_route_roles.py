@@ -241,7 +241,7 @@ def test_every_role_opens_exactly_the_routes_of_the_table(app, web, monkeypatch,
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             if allowed and method == "POST" and rule.endpoint.endswith(("remove_staff", "withdraw")):
                 continue  # would end this test's own world early; tests/venues/test_staff.py runs them
-            data = {"csrf_token": token} if method == "POST" else None
+            data = {"csrf_token": token} if method in ("POST", "DELETE") else None
             status = web.client.open(url, method=method, data=data).status_code
             sent += 1
             if allowed and status == 403:
@@ -266,7 +266,7 @@ def test_another_venues_owner_finds_none_of_this_venues_rows(app, web, monkeypat
             continue  # no row in the URL: the page shows their own venue
         url = url_for_rule(rule, world.ids)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            data = {"csrf_token": token} if method == "POST" else None
+            data = {"csrf_token": token} if method in ("POST", "DELETE") else None
             status = web.client.open(url, method=method, data=data).status_code
             if status != 404:
                 wrong.append(f"{status} for {method} {url} ({rule.endpoint})")

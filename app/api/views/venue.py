@@ -155,6 +155,7 @@ def _range(venue: Venue, start, end) -> tuple[datetime, datetime]:
 
 @bp.post("/bookings")
 @bp.response(201, schemas.VenueBooking)
+@bp.alt_response(404, description="Not your venue's service, team member or client")
 @require("venue")
 @venue_required(roles=FRONT_DESK)
 @bp.arguments(schemas.DeskBookingIn)
@@ -219,6 +220,7 @@ def time_blocks(venue: Venue, start, end):
 
 @bp.post("/blocks")
 @bp.response(201, schemas.TimeBlock)
+@bp.alt_response(404, description="Not your venue's team member")
 @require("venue")
 @venue_required(roles=FRONT_DESK)
 @bp.arguments(schemas.TimeBlockIn)
