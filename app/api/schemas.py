@@ -398,3 +398,96 @@ class CheckInIn(Strict):
 class CheckIn(ma.Schema):
     booking = ma.fields.Nested(VenueBooking, required=True)
     just_now = ma.fields.Boolean(required=True, metadata={"description": "False: it was checked in already"})
+
+
+# -- the front desk: walk-ins, time blocks, the client book ----------------------------------------
+
+
+class NewClientIn(Strict):
+    name = ma.fields.String(required=True, validate=validate.Length(min=1, max=120))
+    email = ma.fields.String(load_default="", validate=validate.Length(max=254))
+    phone = ma.fields.String(load_default="", validate=validate.Length(max=40))
+
+
+class DeskBookingIn(Strict):
+    service_id = ma.fields.Integer(required=True, validate=validate.Range(1, MAX_ID))
+    starts_at = ma.fields.AwareDateTime(required=True, metadata={"description": "A free start of the service"})
+    team_member_id = ma.fields.Integer(allow_none=True, load_default=None, validate=validate.Range(1, MAX_ID))
+    client_id = ma.fields.Integer(
+        allow_none=True,
+        load_default=None,
+        validate=validate.Range(1, MAX_ID),
+        metadata={"description": "Or new_client"},
+    )
+    new_client = ma.fields.Nested(NewClientIn, allow_none=True, load_default=None)
+    payment = ma.fields.String(
+        load_default="at_venue",
+        validate=validate.OneOf(["at_venue", "link"]),
+        metadata={"description": "link: the client is also sent a payment link"},
+    )
+
+
+class TimeBlockIn(Strict):
+    starts_at = ma.fields.AwareDateTime(required=True)
+    ends_at = ma.fields.AwareDateTime(
+        required=True, metadata={"description": "Inside one day (at most 25 hours after the start)"}
+    )
+    team_member_id = ma.fields.Integer(
+        allow_none=True, load_default=None, validate=validate.Range(1, MAX_ID), metadata={"description": "None: all"}
+    )
+    reason = ma.fields.String(load_default="", validate=validate.Length(max=200))
+    repeat_weekdays = ma.fields.List(
+        ma.fields.Integer(validate=validate.Range(0, 6)),
+        load_default=list,
+        validate=validate.Length(max=7),
+        metadata={"description": "0 = Monday; with repeat_until, a weekly series"},
+    )
+    repeat_until = ma.fields.Date(allow_none=True, load_default=None)
+
+
+class TimeBlock(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    team_member_id = ma.fields.Integer(allow_none=True)
+    starts_at = ma.fields.AwareDateTime(required=True)
+    ends_at = ma.fields.AwareDateTime(required=True)
+    reason = ma.fields.String()
+    repeat_weekdays = ma.fields.List(ma.fields.Integer())
+    repeat_until = ma.fields.Date(allow_none=True)
+
+
+class TimeBlocks(ma.Schema):
+    timezone = ma.fields.String(required=True)
+    blocks = ma.fields.List(ma.fields.Nested(TimeBlock), required=True, metadata={"description": "Occurrences"})
+
+
+class ClientArgs(Strict):
+    q = ma.fields.String(
+        load_default="", validate=validate.Length(max=100), metadata={"description": "Name, email or phone"}
+    )
+    cursor = ma.fields.String(validate=validate.Length(max=200), metadata={"description": "From the Link header"})
+
+
+class Client(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+    email = ma.fields.String(allow_none=True)
+    phone = ma.fields.String(allow_none=True)
+    tags = ma.fields.List(ma.fields.String())
+    blocked = ma.fields.Boolean(required=True)
+    visits = ma.fields.Integer(required=True)
+    spend = ma.fields.Nested(Money, allow_none=True)
+    no_shows = ma.fields.Integer()
+    late_cancellations = ma.fields.Integer()
+    last_visit = ma.fields.AwareDateTime(allow_none=True)
+    next_visit = ma.fields.AwareDateTime(allow_none=True)
+
+
+class ClientPage(ma.Schema):
+    clients = ma.fields.List(ma.fields.Nested(Client), required=True)
+    total = ma.fields.Integer(required=True)
+    next_cursor = ma.fields.String(allow_none=True)
+
+
+class ClientCard(Client):
+    notes = ma.fields.String(allow_none=True)
+    bookings = ma.fields.List(ma.fields.Nested(VenueBooking), required=True, metadata={"description": "Newest first"})

@@ -30,6 +30,7 @@ from app.venues.events import announce_opened
 from app.venues.models import Venue
 
 MAX_REPEAT_DAYS = 366
+MAX_BLOCK_SPAN = timedelta(hours=25)  # the calendar form blocks inside one local day (25 h on a DST change)
 WEEKDAY_BITS = tuple(1 << n for n in range(7))  # Monday = 1 ... Sunday = 64 (date.weekday() order)
 
 # Every block occurrence of the venues ``:venue_ids`` meeting [:start, :end): single blocks as
@@ -158,6 +159,10 @@ def add_time_block(
     whose first occurrence is ``starts_at``..``ends_at`` (raises ValidationFailed on a bad rule)."""
     if member_id is not None and member_id not in {m.id for m in venue.team}:
         raise NotFound(_("That team member doesn't work at this venue."))
+    if ends_at <= starts_at:
+        raise ValidationFailed(_("The end must be after the start."))
+    if ends_at - starts_at > MAX_BLOCK_SPAN:
+        raise ValidationFailed(_("A block lasts at most a day: repeat it for more."))
     first_day = starts_at.astimezone(venue_zone(venue)).date()
     rule = check_repeat(first_day, list(repeat_weekdays or []), repeat_until)
     block = TimeBlock(
@@ -177,7 +182,7 @@ def add_time_block(
 def remove_time_block(venue: Venue, block_id: int) -> TimeBlock:
     block = db.session.scalar(select(TimeBlock).where(TimeBlock.id == block_id, TimeBlock.venue_id == venue.id))
     if block is None:
-        raise NotFound(_("That team member doesn't work at this venue."))
+        raise NotFound(_("That block is not in your calendar."))
     db.session.delete(block)
     # The blocked span's UTC dates (a series: up to its last day), widened by a day each side
     # for the venue's zone.

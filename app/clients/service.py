@@ -99,6 +99,18 @@ def get_client(venue_id: int, client_id: int, *, for_update: bool = False, membe
     return client
 
 
+def desk_client(
+    venue_id: int, *, client_id: int | None, name: str = "", email: str = "", phone: str = ""
+) -> VenueClient:
+    """The client of a desk booking: one from the client book, or a new one with at least a name
+    (the desk page's and the API's rule)."""
+    if client_id is not None:
+        return get_client(venue_id, client_id)
+    if (name or "").strip():
+        return add_client(venue_id, name=name, email=email, phone=phone)
+    raise ValidationFailed(_("Pick a client from your client book, or add a new one with their name."))
+
+
 # -- finding and listing ----------------------------------------------------------------------------
 
 

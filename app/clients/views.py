@@ -293,16 +293,15 @@ def desk_create(venue: Venue):
         service = _pick(values["service"], {s.id: s for s in _services(venue)}, _("Pick one of your venue's services."))
         member_id = _member(values["member"], venue)
         starts_at = _starts_at(values["starts_at"])
-        if values["client_id"]:
-            if not _ID.fullmatch(values["client_id"]):
-                raise ValidationFailed(_("Pick a client from your client book, or add a new one."))
-            client = clients.get_client(venue.id, int(values["client_id"]))
-        elif values["new_name"].strip():
-            client = clients.add_client(
-                venue.id, name=values["new_name"], email=values["new_email"], phone=values["new_phone"]
-            )
-        else:
-            raise ValidationFailed(_("Pick a client from your client book, or add a new one with their name."))
+        if values["client_id"] and not _ID.fullmatch(values["client_id"]):
+            raise ValidationFailed(_("Pick a client from your client book, or add a new one."))
+        client = clients.desk_client(
+            venue.id,
+            client_id=int(values["client_id"]) if values["client_id"] else None,
+            name=values["new_name"],
+            email=values["new_email"],
+            phone=values["new_phone"],
+        )
         booking = book_at_desk(
             venue,
             client,

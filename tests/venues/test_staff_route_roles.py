@@ -163,6 +163,13 @@ EXPECTED: dict[str, frozenset[str]] = {
     **{f"api_venue.{name}": OWNER_AND_MANAGER for name in ("own_venue", "own_services", "own_team", "own_hours")},
     "api_venue.calendar": EVERYONE,
     "api_venue.check_in_booking": FRONT_DESK,
+    # the desk's walk-ins, time blocks and the client book, as their pages
+    "api_venue.desk_booking": FRONT_DESK,
+    "api_venue.time_blocks": EVERYONE,
+    "api_venue.add_block": FRONT_DESK,
+    "api_venue.delete_block": FRONT_DESK,
+    "api_venue.client_book": EVERYONE,
+    "api_venue.client_card": EVERYONE,
 }
 
 ROLES = ("owner", "manager", "receptionist", "practitioner")
@@ -234,7 +241,7 @@ def test_every_role_opens_exactly_the_routes_of_the_table(app, web, monkeypatch,
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             if allowed and method == "POST" and rule.endpoint.endswith(("remove_staff", "withdraw")):
                 continue  # would end this test's own world early; tests/venues/test_staff.py runs them
-            data = {"csrf_token": token} if method == "POST" else None
+            data = {"csrf_token": token} if method in ("POST", "DELETE") else None
             status = web.client.open(url, method=method, data=data).status_code
             sent += 1
             if allowed and status == 403:
@@ -259,7 +266,7 @@ def test_another_venues_owner_finds_none_of_this_venues_rows(app, web, monkeypat
             continue  # no row in the URL: the page shows their own venue
         url = url_for_rule(rule, world.ids)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            data = {"csrf_token": token} if method == "POST" else None
+            data = {"csrf_token": token} if method in ("POST", "DELETE") else None
             status = web.client.open(url, method=method, data=data).status_code
             if status != 404:
                 wrong.append(f"{status} for {method} {url} ({rule.endpoint})")

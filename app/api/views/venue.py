@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
+from flask import url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import abort
@@ -14,9 +15,13 @@ from sqlalchemy.orm import selectinload
 
 from app.api import schemas
 from app.api.auth import require
-from app.api.present import booking_row, hours_row, service_row, venue_row
+from app.api.conventions import decode_cursor, encode_cursor, idempotent, next_link
+from app.api.present import booking_row, hours_row, money, service_row, venue_row
 from app.booking.check_ins import check_in
 from app.booking.models import Booking, BookingStatus
+from app.booking.time_blocks import add_time_block, find_time_blocks, mask_weekdays, remove_time_block
+from app.clients import service as clients
+from app.clients.desk import book_at_desk
 from app.errors import DomainError
 from app.extensions import db
 from app.timefmt import venue_zone
@@ -131,3 +136,181 @@ def check_in_booking(data, venue: Venue):
         db.session.rollback()
         raise
     return {"booking": venue_booking_row(booking), "just_now": just_now}
+
+
+def _range(venue: Venue, start, end) -> tuple[datetime, datetime]:
+    """Local days ``start`` to ``end`` (both included) as an instant range; a 422 past the limit."""
+    if end < start or (end - start).days > MAX_RANGE_DAYS:
+        abort(
+            422,
+            message=_("Ask for at most %(days)s days, ending on or after the start.", days=MAX_RANGE_DAYS),
+            errors={"query": {"end": [_("Out of range.")]}},
+        )
+    zone = venue_zone(venue.timezone)
+    return datetime.combine(start, time(0), zone), datetime.combine(end + timedelta(days=1), time(0), zone)
+
+
+# -- the front desk: walk-ins and phone bookings --------------------------------------------------------
+
+
+@bp.post("/bookings")
+@bp.response(201, schemas.VenueBooking)
+@bp.alt_response(404, description="Not your venue's service, team member or client")
+@require("venue")
+@venue_required(roles=FRONT_DESK)
+@bp.arguments(schemas.DeskBookingIn)
+@idempotent
+def desk_booking(data, venue: Venue):
+    """Book a walk-in or a phone caller (the desk's "New booking"): a client of your client book
+    (``client_id``) or a new one (``new_client``), confirmed at once and paid at the venue, or
+    by a payment link sent to them (``payment = link``). A time just taken is a 409."""
+    try:
+        new = data["new_client"] or {}
+        client = clients.desk_client(
+            venue.id,
+            client_id=data["client_id"],
+            name=new.get("name", ""),
+            email=new.get("email", ""),
+            phone=new.get("phone", ""),
+        )
+        booking = book_at_desk(
+            venue,
+            client,
+            service_id=data["service_id"],
+            starts_at=data["starts_at"].astimezone(UTC),
+            team_member_id=data["team_member_id"],
+            staff=current_user._get_current_object(),
+            now=datetime.now(UTC),
+            pay_by_link=data["payment"] == "link",
+        )
+    except DomainError:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    return venue_booking_row(booking), 201
+
+
+# -- time blocks --------------------------------------------------------------------------------------
+
+
+def block_row(block) -> dict:
+    return {
+        "id": block.id,
+        "team_member_id": block.team_member_id,
+        "starts_at": block.starts_at,
+        "ends_at": block.ends_at,
+        "reason": block.reason,
+        "repeat_weekdays": mask_weekdays(block.repeat_weekdays),
+        "repeat_until": block.repeat_until,
+    }
+
+
+@bp.get("/blocks")
+@bp.arguments(schemas.RangeArgs, location="query", as_kwargs=True, unknown=RAISE)
+@bp.response(200, schemas.TimeBlocks)
+@require("venue")
+@venue_required(roles=EVERYONE)
+def time_blocks(venue: Venue, start, end):
+    """Time blocks (each occurrence of a weekly series) from ``start`` to ``end``, local days both
+    included; a practitioner sees their own and the whole venue's, as on the calendar."""
+    since, until = _range(venue, start, end)
+    found = find_time_blocks(venue, since, until, member_id=acting_member_scope())
+    return {"timezone": venue.timezone, "blocks": [block_row(b) for b in found]}
+
+
+@bp.post("/blocks")
+@bp.response(201, schemas.TimeBlock)
+@bp.alt_response(404, description="Not your venue's team member")
+@require("venue")
+@venue_required(roles=FRONT_DESK)
+@bp.arguments(schemas.TimeBlockIn)
+@idempotent
+def add_block(data, venue: Venue):
+    """Block time so customers can't book it: one team member's (``team_member_id``) or the whole
+    venue's, once or weekly (``repeat_weekdays`` with ``repeat_until``). Bookings already in it stand."""
+    try:
+        block = add_time_block(
+            venue,
+            member_id=data["team_member_id"],
+            starts_at=data["starts_at"].astimezone(UTC),
+            ends_at=data["ends_at"].astimezone(UTC),
+            reason=data["reason"],
+            repeat_weekdays=data["repeat_weekdays"],
+            repeat_until=data["repeat_until"],
+        )
+    except DomainError:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    today = block.starts_at.astimezone(venue_zone(venue.timezone)).date()
+    location = url_for("api_venue.time_blocks", start=today.isoformat(), end=today.isoformat())
+    return block_row(block), 201, {"Location": location}
+
+
+@bp.delete("/blocks/<int:block_id>")
+@bp.response(204)
+@require("venue")
+@venue_required(roles=FRONT_DESK)
+def delete_block(venue: Venue, block_id: int):
+    """Remove a block (a whole series): the time is bookable again."""
+    if block_id > schemas.MAX_ID:
+        abort(404, message=_("That block is not in your calendar."))
+    remove_time_block(venue, block_id)
+    db.session.commit()
+
+
+# -- the client book ------------------------------------------------------------------------------------
+
+
+def client_row(row) -> dict:
+    return {
+        "id": row.id,
+        "name": row.name,
+        "email": row.email,
+        "phone": row.phone,
+        "tags": row.tags,
+        "blocked": row.blocked,
+        "visits": row.visits,
+        "spend": money(row.spend_minor, row.currency) if row.currency else None,
+        "no_shows": row.no_shows,
+        "late_cancellations": row.late_cancellations,
+        "last_visit": row.last_visit,
+        "next_visit": row.next_visit,
+    }
+
+
+@bp.get("/clients")
+@bp.arguments(schemas.ClientArgs, location="query", as_kwargs=True, unknown=RAISE)
+@bp.response(200, schemas.ClientPage)
+@require("venue")
+@venue_required(roles=EVERYONE)
+def client_book(venue: Venue, q: str, cursor: str | None = None):
+    """Your clients in name order, with their figures, those whose name, email or phone contains
+    ``q``; a practitioner's book holds only the clients they have a booking with."""
+    position = decode_cursor(cursor, "page")
+    page = position["page"] if position else 1
+    if not 1 <= page <= 10_000:
+        abort(400, message=_("That cursor isn't one we gave out: start again without it."))
+    listing = clients.list_clients(
+        venue.id, q=q.strip(), page=page, now=datetime.now(UTC), member_id=acting_member_scope()
+    )
+    following = encode_cursor({"page": page + 1}) if page < listing.pages else None
+    next_link(following)
+    return {"clients": [client_row(r) for r in listing.rows], "total": listing.total, "next_cursor": following}
+
+
+@bp.get("/clients/<int:client_id>")
+@bp.response(200, schemas.ClientCard)
+@require("venue")
+@venue_required(roles=EVERYONE)
+def client_card(venue: Venue, client_id: int):
+    """One client's card: contact, notes, tags, figures and their bookings at your venue."""
+    if client_id > schemas.MAX_ID:
+        abort(404, message=_("That client is not in your client book."))
+    client = clients.get_client(venue.id, client_id, member_id=acting_member_scope())
+    figures = clients.client_figures(venue.id, client.id, now=datetime.now(UTC))
+    return {
+        **client_row(figures),
+        "notes": client.notes,
+        "bookings": [venue_booking_row(b) for b in clients.history(client)],
+    }
