@@ -31,7 +31,7 @@ from app.payments.gateway import get_gateway
 from app.payments.models import Payment, PaymentKind, PaymentStatus
 from app.payments.ports import CheckoutCharge, LineItem, PaymentGateway
 from app.payments.refunds import refund_in_full
-from app.payments.service import line_item_name
+from app.payments.service import line_item_name, record_open_payment
 from app.payouts.transfers import schedule_transfers
 from app.urls import absolute_url
 
@@ -184,20 +184,9 @@ def start_link_payment(
         cancel_url=page,
         idempotency_key=f"desk-link-{booking.id}-{attempt}",
     )
-    payment = Payment(
-        order_id=booking.order_id,
-        gateway=gateway.name,
-        kind=PaymentKind.DESK_LINK,
-        session_id=start.session_id,
-        amount_minor=amount,
-        currency=booking.currency,
-        status=PaymentStatus.OPEN,
-        checkout_url=start.url,
-        expires_at=start.expires_at,
+    return record_open_payment(
+        booking.order_id, gateway, start, amount_minor=amount, currency=booking.currency, kind=PaymentKind.DESK_LINK
     )
-    db.session.add(payment)
-    db.session.flush()
-    return payment
 
 
 def booking_of(payment: Payment) -> Booking | None:

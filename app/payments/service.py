@@ -18,7 +18,7 @@ from app.errors import InvalidTransition
 from app.extensions import db
 from app.payments.gateway import get_gateway
 from app.payments.models import Payment, PaymentKind, PaymentStatus
-from app.payments.ports import CheckoutCharge, LineItem, PaymentGateway, TopUpCharge
+from app.payments.ports import CheckoutCharge, CheckoutStart, LineItem, PaymentGateway, TopUpCharge
 from app.payments.refunds import refund_order, refundable
 from app.timefmt import moment_label, venue_zone
 from app.urls import absolute_url
@@ -101,12 +101,22 @@ def start_payment(order: Order, *, gateway: PaymentGateway | None = None) -> Pay
         cancel_url=absolute_url("booking.order", order_id=order.id),
         idempotency_key=f"order-{order.id}-checkout",
     )
+    return record_open_payment(
+        order.id, gateway, start, amount_minor=charge.due_now_minor, currency=order.currency, kind=PaymentKind.CHECKOUT
+    )
+
+
+def record_open_payment(
+    order_id: int, gateway: PaymentGateway, start: CheckoutStart, *, amount_minor: int, currency: str, kind: str
+) -> Payment:
+    """The order's row for a hosted checkout the gateway has just opened (any kind)."""
     payment = Payment(
-        order_id=order.id,
+        order_id=order_id,
         gateway=gateway.name,
+        kind=kind,
         session_id=start.session_id,
-        amount_minor=charge.due_now_minor,
-        currency=order.currency,
+        amount_minor=amount_minor,
+        currency=currency,
         status=PaymentStatus.OPEN,
         checkout_url=start.url,
         expires_at=start.expires_at,
@@ -129,20 +139,14 @@ def start_top_up_payment(
         cancel_url=after,
         idempotency_key=f"top-up-{charge.top_up_id}",
     )
-    payment = Payment(
-        order_id=charge.order_id,
-        gateway=gateway.name,
-        kind=PaymentKind.TOP_UP,
-        session_id=start.session_id,
+    return record_open_payment(
+        charge.order_id,
+        gateway,
+        start,
         amount_minor=charge.amount_minor,
         currency=charge.currency,
-        status=PaymentStatus.OPEN,
-        checkout_url=start.url,
-        expires_at=start.expires_at,
+        kind=PaymentKind.TOP_UP,
     )
-    db.session.add(payment)
-    db.session.flush()
-    return payment
 
 
 def release_for_change(order: Order, *, customer: User) -> Restored:

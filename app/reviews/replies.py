@@ -27,7 +27,7 @@ from app.reviews.models import (
     ReviewReport,
     ReviewStatus,
 )
-from app.reviews.service import HIDE_REASON_MAX_LENGTH, set_visibility
+from app.reviews.service import HIDE_REASON_MAX_LENGTH, hide_reason, set_visibility
 
 REPORT_REASONS: dict[str, object] = {
     ReportReason.FAKE: _l("It looks fake or was written by a competitor"),
@@ -124,16 +124,9 @@ def save_reply(review: Review, *, author: User, body: str) -> ReviewReply:
 
 def set_reply_visibility(reply: ReviewReply, *, hidden: bool, actor: User, reason: str = "") -> None:
     """Hide a venue's answer (with a reason) or publish it again; audited, as reviews are."""
-    reason = (reason or "").strip()
-    if hidden and not reason:
-        raise ValidationFailed(_("Say why the answer is hidden: the venue and other admins see it."))
-    if len(reason) > HIDE_REASON_MAX_LENGTH:
-        raise ValidationFailed(
-            _(
-                "Keep the reason under %(hide_reason_max_length)s characters.",
-                hide_reason_max_length=HIDE_REASON_MAX_LENGTH,
-            )
-        )
+    reason = hide_reason(
+        reason, hidden=hidden, missing=_("Say why the answer is hidden: the venue and other admins see it.")
+    )
     target = ReviewStatus.HIDDEN if hidden else ReviewStatus.PUBLISHED
     if reply.status == target:
         raise Conflict(_("This answer is already hidden.") if hidden else _("This answer is already published."))

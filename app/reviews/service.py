@@ -102,11 +102,11 @@ def create_review(
     return review
 
 
-def set_visibility(review: Review, *, hidden: bool, actor: User, reason: str = "") -> None:
-    """Hide a review (with a reason) or publish it again; audited."""
-    reason = reason.strip()
+def hide_reason(reason: str | None, *, hidden: bool, missing: str) -> str:
+    """An admin's reason for hiding a review or a venue's answer: required to hide, bounded."""
+    reason = (reason or "").strip()
     if hidden and not reason:
-        raise ValidationFailed(_("Say why the review is hidden: the customer and other admins see it."))
+        raise ValidationFailed(missing)
     if len(reason) > HIDE_REASON_MAX_LENGTH:
         raise ValidationFailed(
             _(
@@ -114,6 +114,14 @@ def set_visibility(review: Review, *, hidden: bool, actor: User, reason: str = "
                 hide_reason_max_length=HIDE_REASON_MAX_LENGTH,
             )
         )
+    return reason
+
+
+def set_visibility(review: Review, *, hidden: bool, actor: User, reason: str = "") -> None:
+    """Hide a review (with a reason) or publish it again; audited."""
+    reason = hide_reason(
+        reason, hidden=hidden, missing=_("Say why the review is hidden: the customer and other admins see it.")
+    )
     target = ReviewStatus.HIDDEN if hidden else ReviewStatus.PUBLISHED
     if review.status == target:
         raise NotReviewable(_("This review is already hidden.") if hidden else _("This review is already published."))
