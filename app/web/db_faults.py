@@ -9,9 +9,12 @@ replaces a connection that died while it sat in the pool; this module covers the
   request changed nothing);
 - any other request (a POST), or a safe one whose second run fails too, gets the 503 page
   ("temporarily unavailable", with Retry-After), never the 500 page and its logged trace;
-- a statement PostgreSQL cancelled for running past ``statement_timeout`` (app/db_timeouts.py)
-  is not a connection fault: it is not run again, the request gets the 503 page saying it took
-  too long;
+- a statement PostgreSQL cancelled for running past ``statement_timeout`` (app/db_timeouts.py),
+  or one that gave up waiting for a lock (``lock_timeout``), is not a connection fault: it is not
+  run again, the request gets the 503 page saying it took too long;
+- the same faults met after the view (in an ``after_request`` hook or a ``request_finished``
+  receiver) give the same 503 page, unless the view had already committed: then its own answer
+  is sent (with its session cookie), since a 503 would invite the user to do it twice;
 - the session's teardown (Flask-SQLAlchemy's ``session.remove()``, whose ROLLBACK raises on a
   closed connection) is guarded, so nothing escapes the app to the WSGI server.
 """
@@ -20,9 +23,10 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, g, has_request_context, request, session
 from flask_babel import lazy_gettext as _l
-from psycopg.errors import QueryCanceled
+from psycopg.errors import LockNotAvailable, QueryCanceled
+from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, PendingRollbackError
 
 from app.extensions import db
@@ -33,6 +37,8 @@ log = logging.getLogger(__name__)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 RETRY_AFTER_SECONDS = 5
 _RETRIED = "db_fault_retried"  # g: this request already had its second run
+_COMMITTED = "db_fault_committed"  # g: this request's session committed at least once
+_PROCESSED = "db_fault_processed"  # g: the response once the after_request hooks were through
 TIMEOUT_MESSAGE = _l("This page took too long to prepare, so we stopped. Please try again in a moment.")
 
 
@@ -41,8 +47,9 @@ class RetryOnFreshConnection(Exception):
 
 
 def is_statement_timeout(error: BaseException) -> bool:
-    """A statement PostgreSQL cancelled (statement_timeout, app/db_timeouts.py): the connection lives."""
-    return isinstance(error, DBAPIError) and isinstance(error.orig, QueryCanceled)
+    """A statement PostgreSQL cancelled (statement_timeout, app/db_timeouts.py) or one that waited
+    past lock_timeout for a lock: the connection lives, running it again would wait as long."""
+    return isinstance(error, DBAPIError) and isinstance(error.orig, (QueryCanceled, LockNotAvailable))
 
 
 def is_connection_fault(error: BaseException) -> bool:
@@ -59,7 +66,15 @@ def init_app(app: Flask) -> None:
     for kind in (OperationalError, InterfaceError, PendingRollbackError):
         app.register_error_handler(kind, _connection_fault)
     _wrap_dispatch(app)
+    _wrap_finalize(app)
     _guard_teardown(app)
+    if not event.contains(db.session, "after_commit", _note_commit):
+        event.listen(db.session, "after_commit", _note_commit)
+
+
+def _note_commit(_session) -> None:
+    if has_request_context():
+        setattr(g, _COMMITTED, True)
 
 
 def _connection_fault(error: Exception):
@@ -100,6 +115,53 @@ def _wrap_dispatch(app: Flask) -> None:
             return app.make_response(unavailable(error))
 
     app.full_dispatch_request = full_dispatch_request  # type: ignore[method-assign]
+
+
+def _wrap_finalize(app: Flask) -> None:
+    """Faults met after the view: in an ``after_request`` hook or a ``request_finished`` receiver."""
+    finalize, process = app.finalize_request, app.process_response
+
+    def process_response(response: Response) -> Response:
+        response = process(response)
+        setattr(g, _PROCESSED, response)
+        return response
+
+    def finalize_request(rv, from_error_handler: bool = False) -> Response:
+        try:
+            return finalize(rv, from_error_handler)
+        except Exception as error:
+            if from_error_handler or not (is_statement_timeout(error) or is_connection_fault(error)):
+                raise
+            if g.get(_COMMITTED):  # the view's work is done: say so, not "try again"
+                log.warning(
+                    "database fault after %s %s had committed (%s); sending the view's answer",
+                    request.method,
+                    request.path,
+                    _short(error),
+                )
+                _fresh_session()
+                return _views_answer(app, rv)
+            if is_statement_timeout(error):
+                return app.make_response(unavailable(error, TIMEOUT_MESSAGE))
+            raise  # a lost connection: the dispatcher runs a safe request again, or answers 503
+
+    app.process_response = process_response  # type: ignore[method-assign]
+    app.finalize_request = finalize_request  # type: ignore[method-assign]
+
+
+def _views_answer(app: Flask, rv) -> Response:
+    processed = g.pop(_PROCESSED, None)
+    if processed is not None:  # the hooks were through; a request_finished receiver failed
+        return processed
+    response = app.make_response(rv)
+    try:
+        current = session._get_current_object()  # type: ignore[attr-defined]
+        if not app.session_interface.is_null_session(current):
+            app.session_interface.save_session(app, current, response)
+    except Exception:
+        log.exception("saving the session cookie after a database fault failed")
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def unavailable(error: BaseException, message=None):

@@ -1,11 +1,15 @@
 """statement_timeout: each pooled connection carries the setting, and a web request whose
-statement runs past it gets the 503 page with its message (not the 500 page, not a second run)."""
+statement runs past it gets the 503 page with its message (not the 500 page, not a second run).
+The same for a statement cancelled, or a lock waited for past lock_timeout, after the view (an
+after_request hook, a request_finished receiver): 503, or the view's answer if it had committed."""
 
 from __future__ import annotations
 
+import psycopg
 import pytest
-from flask import Blueprint
+from flask import Blueprint, request, request_finished, session
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from app import create_app, db_timeouts
 from app.extensions import db
@@ -100,3 +104,116 @@ def test_the_message_in_spanish(make_app):
     response = app.test_client().get("/_probe/slow", headers={"Accept-Language": "es"})
     assert response.status_code == 503
     assert "tardaba demasiado" in response.get_data(as_text=True)
+
+
+# -- the same faults after the view: an after_request hook, a request_finished receiver ---------
+
+
+def _hooked_app(make_app, database_url, *, where: str, fault: str, commit: bool):
+    """An app whose /_probe/after view (optionally) commits a row, then meets ``fault`` in ``where``."""
+    app = make_app(DB_STATEMENT_TIMEOUT_MS=100, WTF_CSRF_ENABLED=False)
+    with app.app_context():
+        db.session.execute(text("CREATE TABLE IF NOT EXISTS after_probe (id serial PRIMARY KEY, note text)"))
+        db.session.execute(text("TRUNCATE after_probe"))
+        db.session.commit()
+
+    @app.route("/_probe/after", methods=["GET", "POST"])
+    def after_view():
+        if commit:
+            db.session.execute(text("INSERT INTO after_probe (note) VALUES ('done')"))
+            db.session.commit()
+        return "the view's answer"
+
+    def meet_the_fault() -> None:
+        if request.path != "/_probe/after":
+            return
+        if fault == "statement_timeout":
+            db.session.execute(text("SELECT pg_sleep(2)"))
+        else:  # a lock held by another connection, waited for past lock_timeout
+            db.session.execute(text("SET LOCAL lock_timeout = '50ms'"))
+            db.session.execute(text("SELECT pg_advisory_xact_lock(4242)"))
+
+    if where == "after_request":
+
+        @app.after_request
+        def hook(response):
+            meet_the_fault()
+            return response
+
+    else:
+
+        def receiver(_sender, **_extra):
+            meet_the_fault()
+
+        request_finished.connect(receiver, app)
+        app.probe_receiver = receiver  # blinker holds receivers weakly
+    return app
+
+
+def _rows(app) -> int:
+    with app.app_context():
+        count = db.session.execute(text("SELECT count(*) FROM after_probe")).scalar_one()
+        db.session.remove()
+        return count
+
+
+@pytest.fixture
+def holder(database_url):
+    """Another connection holding the advisory lock the lock-timeout probes wait for."""
+    conninfo = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(4242)")
+        yield conn
+        conn.execute("SELECT pg_advisory_unlock(4242)")
+
+
+@pytest.mark.parametrize("where", ["after_request", "request_finished"])
+@pytest.mark.parametrize("fault", ["statement_timeout", "lock_timeout"])
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_a_timeout_after_an_uncommitted_view_answers_503_not_500(make_app, database_url, holder, where, fault, method):
+    app = _hooked_app(make_app, database_url, where=where, fault=fault, commit=False)
+    response = app.test_client().open("/_probe/after", method=method)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 503, body[:300]
+    assert "took too long" in body
+    assert "the view's answer" not in body
+    assert response.headers["Retry-After"]
+    # the connection is healthy again: the next request on the pool is served
+    assert app.test_client().get("/_probe/timeout").status_code == 200
+
+
+@pytest.mark.parametrize("where", ["after_request", "request_finished"])
+@pytest.mark.parametrize("fault", ["statement_timeout", "lock_timeout"])
+def test_a_timeout_after_a_committed_view_sends_the_views_answer(make_app, database_url, holder, where, fault):
+    app = _hooked_app(make_app, database_url, where=where, fault=fault, commit=True)
+    response = app.test_client().post("/_probe/after")
+    assert response.status_code == 200
+    assert response.get_data(as_text=True) == "the view's answer"
+    assert _rows(app) == 1  # done once, and the user was told it was done (no invitation to retry)
+
+
+def test_a_view_that_committed_keeps_its_session_cookie(make_app, database_url, holder):
+    app = _hooked_app(make_app, database_url, where="after_request", fault="lock_timeout", commit=True)
+
+    @app.post("/_probe/after-with-session")
+    def with_session():
+        session["probe"] = "kept"
+        db.session.execute(text("INSERT INTO after_probe (note) VALUES ('done')"))
+        db.session.commit()
+        return "saved"
+
+    @app.after_request
+    def fault_here_too(response):
+        if request.path == "/_probe/after-with-session":
+            db.session.execute(text("SET LOCAL lock_timeout = '50ms'"))
+            db.session.execute(text("SELECT pg_advisory_xact_lock(4242)"))
+        return response
+
+    @app.get("/_probe/read-session")
+    def read_session():
+        return session.get("probe", "missing")
+
+    client = app.test_client()
+    assert client.post("/_probe/after-with-session").status_code == 200
+    assert client.get("/_probe/read-session").get_data(as_text=True) == "kept"
+    assert _rows(app) == 1
