@@ -268,6 +268,12 @@ class Config:
     WEBHOOKS_RETRY_MINUTES = (1, 5, 30, 120, 360, 720, 1440, 1440)
     WEBHOOKS_DISABLE_AFTER = env_int("WEBHOOKS_DISABLE_AFTER", 15)
     WEBHOOKS_PER_VENUE = 10  # endpoints a venue may have
+    # A rolled signing secret signs beside the new one for this long by default (the owner may
+    # choose one of WEBHOOKS_GRACE_CHOICES); finished deliveries and their attempts are deleted
+    # after WEBHOOKS_LOG_RETENTION_DAYS by the daily webhooks.prune_log job.
+    WEBHOOKS_SECRET_GRACE_HOURS = 24
+    WEBHOOKS_GRACE_CHOICES = (0, 1, 24, 72)
+    WEBHOOKS_LOG_RETENTION_DAYS = env_int("WEBHOOKS_LOG_RETENTION_DAYS", 30)
 
     # The booking button (docs/booking-button.md): a venue's website origins must be https in
     # production; development and tests (a second local server) may use http.

@@ -42,6 +42,10 @@ class WebhookEndpoint(db.Model):
     url: Mapped[str] = mapped_column(String(2000))
     events: Mapped[list[str]] = mapped_column(ARRAY(String(40)))
     secret_encrypted: Mapped[str] = mapped_column(Text)
+    # After a roll, the old secret signs too (a second v1) until previous_secret_expires_at.
+    previous_secret_encrypted: Mapped[str | None] = mapped_column(Text)
+    previous_secret_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    secret_rotated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
     # Failed attempts in a row, over all deliveries; a success sets it back to 0.
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -22,14 +22,14 @@ from cryptography.fernet import Fernet, InvalidToken
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import any_, func, literal, select
+from sqlalchemy import any_, delete, func, literal, select, update
 
 from app import metrics
 from app.accounts.models import User
 from app.email import send_email
 from app.errors import LimitReached, NotFound, ValidationFailed
 from app.extensions import db
-from app.jobs import enqueue, job
+from app.jobs import enqueue, every, job
 from app.notifications.centre import notify
 from app.urls import absolute_url
 from app.venues.models import Venue
@@ -50,11 +50,57 @@ def _fernet() -> Fernet:
 
 
 def read_secret(endpoint: WebhookEndpoint) -> str:
+    return _decrypt(endpoint.secret_encrypted)
+
+
+def _decrypt(token: str) -> str:
     try:
-        return _fernet().decrypt(endpoint.secret_encrypted.encode()).decode()
+        return _fernet().decrypt(token.encode()).decode()
     except InvalidToken:
         message = _("This endpoint's secret can't be read any more: delete it and add it again.")
         raise ValidationFailed(message) from None
+
+
+def signing_secrets(endpoint: WebhookEndpoint, *, now: datetime) -> list[str]:
+    """The secrets a delivery is signed with now: the current one, then a rolled one in its grace."""
+    secrets = [read_secret(endpoint)]
+    expires = endpoint.previous_secret_expires_at
+    if endpoint.previous_secret_encrypted and expires is not None and expires > now:
+        secrets.append(_decrypt(endpoint.previous_secret_encrypted))
+    return secrets
+
+
+def check_grace(raw: str | None) -> int:
+    """The grace period chosen on the form, in hours (one of WEBHOOKS_GRACE_CHOICES)."""
+    choices = current_app.config["WEBHOOKS_GRACE_CHOICES"]
+    value = (raw or "").strip()
+    if not value:
+        return current_app.config["WEBHOOKS_SECRET_GRACE_HOURS"]
+    if not value.isdigit() or int(value) not in choices:
+        hours = ", ".join(str(choice) for choice in choices)
+        raise ValidationFailed(_("Choose how long the old secret keeps working: %(hours)s hours.", hours=hours))
+    return int(value)
+
+
+def roll_secret(
+    venue: Venue, endpoint_id: int, *, grace_hours: int, now: datetime | None = None
+) -> tuple[WebhookEndpoint, str]:
+    """A new signing secret for this venue's endpoint (in clear: shown once). The current one
+    keeps signing beside it for ``grace_hours`` (0: it stops now); a secret rolled before that is
+    still in its grace stops at once (two at most sign a delivery)."""
+    endpoint = get_endpoint(venue, endpoint_id)
+    read_secret(endpoint)  # an unreadable secret can't be kept for the grace period
+    now = now or datetime.now(UTC)
+    secret = signing.new_secret()
+    if grace_hours > 0:
+        endpoint.previous_secret_encrypted = endpoint.secret_encrypted
+        endpoint.previous_secret_expires_at = now + timedelta(hours=grace_hours)
+    else:
+        endpoint.previous_secret_encrypted = endpoint.previous_secret_expires_at = None
+    endpoint.secret_encrypted = _fernet().encrypt(secret.encode()).decode()
+    endpoint.secret_rotated_at = now
+    db.session.flush()
+    return endpoint, secret
 
 
 # -- endpoints ------------------------------------------------------------------------------------
@@ -243,11 +289,13 @@ def deliver(delivery_id: int, *, now: datetime | None = None) -> WebhookAttempt 
         delivery.status, delivery.next_attempt_at = DeliveryStatus.FAILED, None
         return None
     config = current_app.config
-    timestamp = int((now or datetime.now(UTC)).timestamp())
+    signed_at = now or datetime.now(UTC)
+    timestamp = int(signed_at.timestamp())
+    current, *rolled = signing_secrets(endpoint, now=signed_at)
     headers = {
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
-        signing.HEADER: signing.header_value(read_secret(endpoint), timestamp, delivery.body),
+        signing.HEADER: signing.header_value(current, timestamp, delivery.body, also=tuple(rolled)),
         "CozyWish-Event": delivery.event_type,
         "CozyWish-Delivery": str(delivery.id),
     }
@@ -318,3 +366,37 @@ def disable(endpoint: WebhookEndpoint, *, now: datetime, reason: str) -> None:
         why=why,
         link_url=absolute_url("venues_dashboard.webhooks"),
     )
+
+
+# -- retention ------------------------------------------------------------------------------------
+
+FINISHED = (DeliveryStatus.SUCCEEDED, DeliveryStatus.FAILED)
+
+
+def prune_log(*, now: datetime | None = None, days: int | None = None) -> int:
+    """Delete finished deliveries (and, by the foreign key's cascade, their attempts) made more
+    than ``days`` (WEBHOOKS_LOG_RETENTION_DAYS) ago, and forget rolled secrets whose grace is
+    over. A delivery still pending or retrying is kept whatever its age. Returns the deliveries
+    deleted."""
+    now = now or datetime.now(UTC)
+    days = current_app.config["WEBHOOKS_LOG_RETENTION_DAYS"] if days is None else days
+    cutoff = now - timedelta(days=days)
+    deleted = db.session.execute(
+        delete(WebhookDelivery).where(WebhookDelivery.created_at < cutoff, WebhookDelivery.status.in_(FINISHED))
+    ).rowcount
+    db.session.execute(
+        update(WebhookEndpoint)
+        .where(WebhookEndpoint.previous_secret_expires_at <= now)
+        .values(previous_secret_encrypted=None, previous_secret_expires_at=None)
+    )
+    return deleted
+
+
+@job(name="webhooks.prune_log")
+def prune_log_job(timestamp: int | None = None) -> None:
+    prune_log()
+    db.session.commit()
+
+
+def schedule() -> None:
+    every("29 3 * * *", "webhooks-prune-log", prune_log_job)

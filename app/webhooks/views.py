@@ -1,8 +1,11 @@
 """The provider's webhook pages (/provider/webhooks): add an endpoint (its secret shown once),
-delete it, turn it back on, read each endpoint's delivery log and send a delivery again. The
+roll its signing secret (the old one still signs for a grace period), delete it, turn it back
+on, read each endpoint's delivery log and send a delivery again. The
 owner and managers only; another venue's endpoint or delivery is not found."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 from flask import Response, abort, current_app, request
 from flask_babel import gettext as _
@@ -45,6 +48,9 @@ def _page(venue: Venue, *, status: int = 200, error: str = "", secret: str = "",
         "secret": secret,
         "form": form or {"url": "", "events": list(EVENT_TYPES)},
         "require_https": current_app.config["WEBHOOKS_REQUIRE_HTTPS"],
+        "grace_choices": current_app.config["WEBHOOKS_GRACE_CHOICES"],
+        "default_grace": current_app.config["WEBHOOKS_SECRET_GRACE_HOURS"],
+        "now": datetime.now(UTC),
         **more,
     }
     return render_page("webhooks/list.html", "webhooks_panel", status=status, **context)
@@ -95,6 +101,24 @@ def enable_webhook(venue: Venue, endpoint_id: int) -> Response:
     db.session.commit()
     response = _page(venue)
     return add_toast(response, _("Endpoint turned back on.")) if is_htmx() else response
+
+
+@bp.post("/webhooks/<int:endpoint_id>/roll-secret")
+@venue_required(roles=OWNER_AND_MANAGER)
+def roll_webhook_secret(venue: Venue, endpoint_id: int) -> Response:
+    """A new signing secret, shown once; the old one keeps signing for the chosen grace period."""
+    _own_or_404(service.get_endpoint, venue, endpoint_id)
+    try:
+        grace = service.check_grace(request.form.get("grace_hours", "")[:10])
+        endpoint, secret = service.roll_secret(venue, endpoint_id, grace_hours=grace)
+    except DomainError as refused:
+        db.session.rollback()
+        response = _page(venue, status=http_status(refused), error=refused.message)
+        return add_toast(response, refused.message, "danger") if is_htmx() else response
+    db.session.commit()
+    message = _("New signing secret made. Copy it now: it won't be shown again.")
+    response = _page(venue, secret=secret, new_id=endpoint.id)
+    return add_toast(response, message) if is_htmx() else response
 
 
 @bp.get("/webhooks/<int:endpoint_id>")

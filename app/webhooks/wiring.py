@@ -6,4 +6,5 @@ from app.webhooks import receivers, service  # noqa: F401  (receivers connect; t
 
 
 def init_app(app: Flask) -> None:
-    pass
+    """The daily prune of old delivery logs (and of rolled secrets past their grace)."""
+    service.schedule()

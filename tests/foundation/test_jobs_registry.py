@@ -37,6 +37,7 @@ TASKS = {
     "waitlist.lapse_offers",
     "waitlist.match_day",
     "webhooks.deliver",
+    "webhooks.prune_log",
 }
 
 SCHEDULE = {
@@ -54,6 +55,7 @@ SCHEDULE = {
     "analytics-rollup": "* * * * *",  # the rollups within a minute of a change (docs/analytics.md)
     "analytics-forget-searches": "17 3 * * *",
     "rate-limits-prune": "23 * * * *",
+    "webhooks-prune-log": "29 3 * * *",
 }
 
 

@@ -25,3 +25,16 @@ def test_the_documented_example_signs_as_shown():
     assert signing.verify(SECRET, f"t={TIMESTAMP},v1={expected}", BODY, now=TIMESTAMP + 10)
     assert not signing.verify(SECRET, f"t={TIMESTAMP},v1={expected}", BODY, now=TIMESTAMP + 301)  # too old
     assert not signing.verify(SECRET, f"t={TIMESTAMP},v1={expected}", BODY + " ", now=TIMESTAMP)
+
+
+ROLLED_TO = "whsec_9d2e7c4b1a08f6e35c7d9b2a4e61f0c8d3b5a7e9f1c2d4b6"
+
+
+def test_the_documented_rolled_example_signs_as_shown():
+    header = signing.header_value(ROLLED_TO, TIMESTAMP, BODY, also=(SECRET,))
+    doc = DOC.read_text()
+    assert ROLLED_TO in doc
+    assert f"CozyWish-Signature: {header}" in doc
+    for secret in (ROLLED_TO, SECRET):  # a receiver with either secret accepts it
+        assert signing.verify(secret, header, BODY, now=TIMESTAMP + 10)
+    assert not signing.verify(signing.new_secret(), header, BODY, now=TIMESTAMP + 10)
