@@ -16,7 +16,7 @@ leaves it for the next run, which then starts in seconds).
 
 The API's rate limit is counted as in production (``--rate-limit redis``, the default: Redis at
 ``--redis``; ``postgres``: the ``rate_counters`` table, as without Redis; ``off``: not counted,
-as runs before 2026-11-26 04:40 UTC did), with a limit high enough that no call is refused.
+as the runs before branch `api100k` did), with a limit high enough that no call is refused.
 The machine is shared: the load average is recorded at the start and at the end of the run.
 """
 
