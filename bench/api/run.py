@@ -11,7 +11,13 @@ the JSON encoding and the ETag), so the ratio is the API layer's own cost over t
 Each round draws one query shape (text; text + 10 km around a city; category + price; distance
 sort) with a varied input, and times both ways back to back, in turn which goes first. The
 search result cache is off (``CACHE_TYPE = NullCache``) so every call searches. The corpus is
-``bench.search.generate``'s (reused when it is already there, ``cozywish_bench_<size>``).
+``bench.search.generate``'s (reused when it is already there, ``cozywish_bench_<size>``; ``--keep``
+leaves it for the next run, which then starts in seconds).
+
+The API's rate limit is counted as in production (``--rate-limit redis``, the default: Redis at
+``--redis``; ``postgres``: the ``rate_counters`` table, as without Redis; ``off``: not counted,
+as the runs before branch `api100k` did), with a limit high enough that no call is refused.
+The machine is shared: the load average is recorded at the start and at the end of the run.
 """
 
 from __future__ import annotations
@@ -61,7 +67,20 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-def run(size: int, rounds: int, seed: int) -> dict:
+BENCH_LIMIT = "1000000 per minute"  # counted, never reached
+
+
+def limit_overrides(rate_limit: str, redis_url: str) -> dict[str, object]:
+    if rate_limit == "off":
+        return {"RATELIMIT_ENABLED": False}
+    limits = {"API_ANONYMOUS_RATE_LIMIT": BENCH_LIMIT, "API_TOKEN_RATE_LIMIT": BENCH_LIMIT}
+    return {**limits, "REDIS_URL": redis_url if rate_limit == "redis" else None}
+
+
+def run(
+    size: int, rounds: int, seed: int, rate_limit: str = "redis", redis_url: str = "redis://127.0.0.1:6379/0"
+) -> dict:
+    load_before = os.getloadavg()
     build = generate.ensure_database(server_url(), size, reuse=True, free_time=False)
     app = create_app(
         "testing",
@@ -69,7 +88,7 @@ def run(size: int, rounds: int, seed: int) -> dict:
             "SQLALCHEMY_DATABASE_URI": build.url,
             "UPLOAD_ROOT": tempfile.mkdtemp(prefix="bench-api-"),
             "CACHE_TYPE": "NullCache",
-            "RATELIMIT_ENABLED": False,
+            **limit_overrides(rate_limit, redis_url),
         },
     )
     client = app.test_client()
@@ -85,6 +104,7 @@ def run(size: int, rounds: int, seed: int) -> dict:
     def over_api(params: dict[str, str]) -> int:
         response = client.get("/api/v1/venues?" + urlencode(params), headers={"Accept-Encoding": "identity"})
         assert response.status_code == 200, response.get_data(as_text=True)
+        assert (rate_limit == "off") != ("RateLimit" in response.headers), rate_limit  # counted when asked
         return response.get_json()["total"]
 
     for n in range(WARM_UP + rounds):
@@ -111,19 +131,23 @@ def run(size: int, rounds: int, seed: int) -> dict:
         "summary": summary,
         "ratio_p95": summary["api"]["p95"] / summary["in_process"]["p95"],
         "ratio_p50": summary["api"]["p50"] / summary["in_process"]["p50"],
+        "load_before": load_before,
         "load": os.getloadavg(),
+        "rate_limit": rate_limit,
     }
 
 
 def write(results: dict, note: str) -> None:
     s = results["summary"]
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    before = ", ".join(f"{x:.2f}" for x in results["load_before"])
     load = ", ".join(f"{x:.2f}" for x in results["load"])
-    machine = f"{platform.machine()}, {os.cpu_count()} CPUs, load {load}"
+    machine = f"{platform.machine()}, {os.cpu_count()} CPUs, load {before} at the start, {load} at the end"
+    limits = {"redis": "counted in Redis", "postgres": "counted in PostgreSQL", "off": "off"}[results["rate_limit"]]
     section = f"""{HEADING}
 
 Run {when} on {machine}: {results["size"]:,} venues, {results["rounds"]} rounds after {WARM_UP} warm-up,
-search result cache off. {note}
+search result cache off, the API's rate limit {limits}. {note}
 
 | way | p50 ms | p95 ms |
 |---|---|---|
@@ -151,11 +175,15 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=300)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--note", default="")
+    parser.add_argument("--rate-limit", choices=("redis", "postgres", "off"), default="redis")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/0", help="with --rate-limit redis")
+    parser.add_argument("--no-write", action="store_true", help="print the results, leave docs/benchmarks.md alone")
     parser.add_argument("--keep", action="store_true", help="keep the corpus database for the next run")
     args = parser.parse_args()
-    results = run(args.size, args.rounds, args.seed)
+    results = run(args.size, args.rounds, args.seed, args.rate_limit, args.redis)
     print(results)
-    write(results, args.note)
+    if not args.no_write:
+        write(results, args.note)
     if not args.keep:
         drop_database(server_url(), generate.database_name(args.size))
     return 0

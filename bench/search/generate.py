@@ -567,11 +567,21 @@ def _migrate(url: str) -> None:
 
     from app import create_app
 
-    app = create_app(
-        "testing", overrides={"SQLALCHEMY_DATABASE_URI": url, "UPLOAD_ROOT": tempfile.mkdtemp(prefix="bench-")}
-    )
+    app = create_app("testing", overrides=build_overrides(url))
     with app.app_context():
         upgrade()
+
+
+def build_overrides(url: str) -> dict[str, object]:
+    """The app a build (or a reuse's migration) runs in: no statement timeout, since a batch of
+    the reindex (5,000 venues, with the free-time triggers) may take longer than the web's 15 s
+    (``DB_STATEMENT_TIMEOUT_MS``) on a busy machine; the server cancelled a 100k build's first
+    batch with it."""
+    return {
+        "SQLALCHEMY_DATABASE_URI": url,
+        "UPLOAD_ROOT": tempfile.mkdtemp(prefix="bench-"),
+        "DB_STATEMENT_TIMEOUT_MS": 0,
+    }
 
 
 def build_database(
@@ -593,9 +603,7 @@ def build_database(
     started = time.perf_counter()
     url = create_fresh_database(base_url, name)
     build = Build(size, name, url, built=True)
-    app = create_app(
-        "testing", overrides={"SQLALCHEMY_DATABASE_URI": url, "UPLOAD_ROOT": tempfile.mkdtemp(prefix="bench-")}
-    )
+    app = create_app("testing", overrides=build_overrides(url))
     with app.app_context():
         upgrade()
     build.seconds["create and migrate"] = time.perf_counter() - started

@@ -4,8 +4,9 @@ page's parameters, parser and backend), a venue, its services, hours, reviews an
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from flask import request
+from flask import jsonify, request
 from flask_babel import gettext as _
 from flask_smorest import abort
 from marshmallow import RAISE
@@ -24,7 +25,7 @@ from app.venues.service import get_categories
 from app.venues.slugs import find_venue_by_any_slug
 from app.web.blueprints import api_public as bp
 from search.backend import search
-from search.types import InvalidQuery
+from search.types import InvalidQuery, SearchResult
 
 VENUE_LOADS = (
     selectinload(Venue.services),
@@ -50,8 +51,13 @@ def categories():
     return [{"slug": c.slug, "name": c.name} for c in get_categories()]
 
 
+# Made once: a schema class given to @arguments is instantiated on every request (about 1 ms
+# of marshmallow's field setup for these 19 fields; bench/api, docs/benchmarks.md "API search").
+SEARCH_ARGS = schemas.SearchArgs()
+
+
 @bp.get("/venues")
-@bp.arguments(schemas.SearchArgs, location="query", as_kwargs=True, unknown=RAISE)
+@bp.arguments(SEARCH_ARGS, location="query", as_kwargs=True, unknown=RAISE)
 @bp.response(200, schemas.SearchResult)
 def search_venues(**_args):
     """Search listed venues: the search page's parameters, parser and backend.
@@ -74,6 +80,13 @@ def search_venues(**_args):
     more = query.page * query.per_page < result.total and len(result.hits) == query.per_page
     cursor = encode_cursor({"page": query.page + 1}) if more else None
     next_link(cursor)
+    # Already in the shape of schemas.SearchResult (its dump returns it unchanged: tested), so it
+    # is encoded as it is: the dump cost 2-3 ms of marshmallow a page of 20 venues and facets.
+    return jsonify(search_answer(result, cursor))
+
+
+def search_answer(result: SearchResult, cursor: str | None) -> dict[str, Any]:
+    """A search's answer as ``schemas.SearchResult`` describes it."""
     return {
         "total": result.total,
         "total_capped": result.total_capped,
