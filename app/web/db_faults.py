@@ -9,9 +9,9 @@ replaces a connection that died while it sat in the pool; this module covers the
   request changed nothing);
 - any other request (a POST), or a safe one whose second run fails too, gets the 503 page
   ("temporarily unavailable", with Retry-After), never the 500 page and its logged trace;
-- a statement PostgreSQL cancelled for running past ``statement_timeout`` (app/db_timeouts.py)
-  is not a connection fault: it is not run again, the request gets the 503 page saying it took
-  too long;
+- a statement PostgreSQL cancelled for running past ``statement_timeout``, or for waiting past
+  ``lock_timeout`` (app/db_timeouts.py), is not a connection fault: it is not run again, the
+  request gets the 503 page saying it took too long;
 - the session's teardown (Flask-SQLAlchemy's ``session.remove()``, whose ROLLBACK raises on a
   closed connection) is guarded, so nothing escapes the app to the WSGI server.
 """
@@ -22,7 +22,7 @@ import logging
 
 from flask import Flask, Response, g, request
 from flask_babel import lazy_gettext as _l
-from psycopg.errors import QueryCanceled
+from psycopg.errors import LockNotAvailable, QueryCanceled
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, PendingRollbackError
 
 from app.extensions import db
@@ -41,8 +41,9 @@ class RetryOnFreshConnection(Exception):
 
 
 def is_statement_timeout(error: BaseException) -> bool:
-    """A statement PostgreSQL cancelled (statement_timeout, app/db_timeouts.py): the connection lives."""
-    return isinstance(error, DBAPIError) and isinstance(error.orig, QueryCanceled)
+    """A statement PostgreSQL cancelled (statement_timeout, or lock_timeout's LockNotAvailable,
+    app/db_timeouts.py): the connection lives."""
+    return isinstance(error, DBAPIError) and isinstance(error.orig, (QueryCanceled, LockNotAvailable))
 
 
 def is_connection_fault(error: BaseException) -> bool:
