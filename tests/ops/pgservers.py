@@ -6,6 +6,7 @@ PostgreSQL and PgBouncer refuse to run as root: as root (CI, containers) they ru
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pwd
 import shutil
@@ -156,3 +157,61 @@ def wait_for(check, timeout: float = 30.0, step: float = 0.1):
         if time.monotonic() > deadline:
             raise TimeoutError("gave up waiting")
         time.sleep(step)
+
+
+class PostgresServer:
+    """A PostgreSQL server of the embedded package's binaries (a fresh clone has them), in a
+    temporary folder, listening on 127.0.0.1 and a free port."""
+
+    def __init__(self, data: Path, port: int) -> None:
+        self.data = data
+        self.port = port
+
+    @classmethod
+    def primary(cls) -> PostgresServer:
+        folder = owned_folder("cozywish-primary-")
+        server = cls(folder / "data", free_port())
+        server._run("initdb", "-D", str(server.data), "--auth=trust", "-U", "postgres", "--encoding=utf8")
+        server.start()
+        return server
+
+    def replica(self) -> PostgresServer:
+        """A streaming replica of this server: a base backup with -R (standby.signal, primary_conninfo)."""
+        folder = owned_folder("cozywish-replica-")
+        replica = PostgresServer(folder / "data", free_port())
+        replica._run(
+            "pg_basebackup", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-D", str(replica.data),
+            "-R", "-X", "stream", "--checkpoint=fast",
+        )  # fmt: skip
+        replica.start()
+        return replica
+
+    def _run(self, program: str, *args: str) -> str:
+        return subprocess.run(
+            [str(binaries_dir() / program), *args],
+            user=run_as(),
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        ).stdout
+
+    def start(self) -> None:
+        options = f"-p {self.port} -h 127.0.0.1 -k {self.data.parent} -c fsync=off"
+        log = str(self.data.parent / "server.log")
+        self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", log, "-w", "start")
+
+    def stop(self, mode: str = "fast") -> None:
+        self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop")
+
+    def url(self, database: str = "postgres", **query: str) -> str:
+        extra = "&".join(f"{key}={value}" for key, value in query.items())
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}" + (f"?{extra}" if extra else "")
+
+    def libpq(self, database: str = "postgres") -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
+
+    def remove(self) -> None:
+        with contextlib.suppress(subprocess.CalledProcessError):  # already stopped
+            self.stop("immediate")
+        shutil.rmtree(self.data.parent, ignore_errors=True)
