@@ -70,6 +70,22 @@ class Config:
     DB_STATEMENT_TIMEOUT_MS = env_int("DB_STATEMENT_TIMEOUT_MS", 15000)
     # The job worker's limit instead (`flask jobs worker`): rollups, reindexes and backups run longer.
     JOBS_STATEMENT_TIMEOUT_MS = env_int("JOBS_STATEMENT_TIMEOUT_MS", 300000)
+    # Longest a statement may wait for a lock (ms; 0 = no limit), set like the statement timeout:
+    # a request queued behind a long lock gets the 503 page instead of holding its worker.
+    DB_LOCK_TIMEOUT_MS = env_int("DB_LOCK_TIMEOUT_MS", 5000)
+    JOBS_LOCK_TIMEOUT_MS = env_int("JOBS_LOCK_TIMEOUT_MS", 0)  # the job worker's (0: jobs may wait)
+    # DATABASE_URL through PgBouncer in transaction pooling: "pgbouncer-transaction" (app/db_routing.py):
+    # no startup options, no session SETs, no prepared statements; the role holds the settings.
+    DATABASE_POOLER = env("DATABASE_POOLER", "")
+    # A direct connection for the job queue (LISTEN/NOTIFY, locks), migrations and backups;
+    # unset: DATABASE_URL.
+    JOBS_DATABASE_URL = sqlalchemy_url(env("JOBS_DATABASE_URL"))
+    # A streaming replica for anonymous reads of public pages and search (app/web/replica_reads.py);
+    # after a failure it is left alone this many seconds. A browser that just changed something
+    # reads from the primary for DATABASE_REPLICA_STICKY_SECONDS (read-your-writes).
+    DATABASE_REPLICA_URL = sqlalchemy_url(env("DATABASE_REPLICA_URL"))
+    DATABASE_REPLICA_RETRY_SECONDS = env_float("DATABASE_REPLICA_RETRY_SECONDS", 30.0)
+    DATABASE_REPLICA_STICKY_SECONDS = env_int("DATABASE_REPLICA_STICKY_SECONDS", 10)
     EMBEDDED_PGDATA = env("EMBEDDED_PGDATA")  # default: instance/pgdata
     EMBEDDED_DATABASE = env("EMBEDDED_DATABASE", "cozywish")
 

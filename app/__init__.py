@@ -37,6 +37,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     Path(app.instance_path).mkdir(exist_ok=True)
 
     configure_database(app)
+    configure_pooling(app)
     configure_logging(app)
     configure_telemetry(app)  # after logging's request id, before the page cache: hits are counted too
     configure_page_cache(app)  # before the extensions: a cached page skips their request hooks
@@ -66,6 +67,13 @@ def configure_database(app: Flask) -> None:
     app.config["USING_EMBEDDED_DB"] = True
 
 
+def configure_pooling(app: Flask) -> None:
+    """Behind PgBouncer in transaction pooling: no startup options, no prepared statements."""
+    from app import db_routing
+
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = db_routing.engine_options(app.config)
+
+
 def configure_logging(app: Flask) -> None:
     from app.ops.logging import configure
 
@@ -84,10 +92,11 @@ def configure_telemetry(app: Flask) -> None:
 
 def watch_database(app: Flask) -> None:
     """The pool's connections in use for /metrics; a span per statement when tracing."""
-    from app import db_timeouts, metrics, tracing
+    from app import db_routing, db_timeouts, metrics, tracing
     from app.extensions import db
 
-    db_timeouts.init_app(app)  # statement_timeout on each new connection
+    db_timeouts.init_app(app)  # statement_timeout and lock_timeout on each new connection
+    db_routing.init_replica(app, db_timeouts.holder_of(app).on_connect)  # DATABASE_REPLICA_URL
     with app.app_context():
         engine = db.engine
     metrics.watch_pool(engine)
@@ -405,7 +414,9 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_request_hooks(app: Flask) -> None:
     from app.ops.session import enforce_idle_timeout, inject_template_globals, keep_private_pages_out_of_caches
+    from app.web import replica_reads
 
+    replica_reads.init_app(app)  # DATABASE_REPLICA_URL: anonymous public reads on the replica
     app.before_request(enforce_idle_timeout)
     app.after_request(keep_private_pages_out_of_caches)
     app.context_processor(inject_template_globals)

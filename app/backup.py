@@ -36,6 +36,7 @@ from flask.cli import AppGroup
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from app import db_routing
 from app.embedded_db import binaries_dir
 from app.extensions import db
 from app.storage import get_storage
@@ -66,7 +67,7 @@ class Connection:
 
 
 def get_connection() -> Connection:
-    url = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
+    url = make_url(db_routing.direct_url(current_app.config))  # pg_dump's SETs need a session of its own
     uri = url.set(drivername="postgresql", password=None).render_as_string(hide_password=False)
     return Connection(uri=uri, password=url.password)
 

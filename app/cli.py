@@ -8,6 +8,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
+from app.db_routing import role_settings_sql
 from app.errors import DomainError
 from app.extensions import db
 
@@ -16,6 +17,9 @@ seed_cli = AppGroup("seed", help="Load data.")
 jobs_cli = AppGroup("jobs", help="Run the job queue.")
 embedded_cli = AppGroup("embedded-db", help="The embedded PostgreSQL used when DATABASE_URL is unset.")
 search_cli = AppGroup("search", help="The venue search index.")
+db_settings_cli = AppGroup(
+    "db-settings", help="The role settings a connection through PgBouncer in transaction pooling relies on."
+)
 
 
 @users_cli.command("totp-code")
@@ -190,8 +194,30 @@ def serve(host: str, port: int, no_worker: bool, no_seed: bool, dev: bool) -> No
     run(current_app._get_current_object(), host=host, port=port, worker=not no_worker, seed=not no_seed, dev=dev)
 
 
+@db_settings_cli.command("show")
+@click.option("--role", help="The role the web connects as (default: DATABASE_URL's).")
+@with_appcontext
+def db_settings_show(role: str | None) -> None:
+    """Print the ALTER ROLE statements for timezone, jit and the statement and lock timeouts."""
+    with db.engine.connect() as connection:
+        for statement in role_settings_sql(connection, current_app.config, role):
+            click.echo(statement + ";")
+
+
+@db_settings_cli.command("apply")
+@click.option("--role", help="The role the web connects as (default: DATABASE_URL's).")
+@with_appcontext
+def db_settings_apply(role: str | None) -> None:
+    """Give the role, in this database, what the app would otherwise set per session. New server
+    connections get them: make PgBouncer reconnect (RECONNECT in its console) afterwards."""
+    with db.engine.begin() as connection:
+        for statement in role_settings_sql(connection, current_app.config, role):
+            connection.exec_driver_sql(statement)
+            click.echo(statement + ";")
+
+
 def register(app: Flask) -> None:
-    for command in (users_cli, seed_cli, jobs_cli, search_cli, embedded_cli, diagnose, serve):
+    for command in (users_cli, seed_cli, jobs_cli, search_cli, embedded_cli, db_settings_cli, diagnose, serve):
         app.cli.add_command(command)
     from app.backup import backup_cli
     from app.payments.reconcile import payments_cli

@@ -28,7 +28,7 @@ from procrastinate import jobs as pjobs
 from procrastinate.manager import JobManager
 from procrastinate.sync_psycopg_connector import SyncPsycopgConnector
 
-from app import metrics, tracing
+from app import db_routing, metrics, tracing
 from app.extensions import db
 
 log = logging.getLogger(__name__)
@@ -55,7 +55,9 @@ def libpq_url(sqlalchemy_url: str) -> str:
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["procrastinate_conninfo"] = libpq_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    # A direct connection (JOBS_DATABASE_URL): the worker LISTENs and locks, which a transaction
+    # pooler cannot carry. enqueue() writes through the request's session, pooled or not.
+    app.extensions["procrastinate_conninfo"] = libpq_url(db_routing.direct_url(app.config))
 
 
 def job(name: str | None = None, **options: Any) -> Callable:

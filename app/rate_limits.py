@@ -29,6 +29,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
+from app.db_routing import transaction_pooled
 from app.jobs import every, job
 
 log = logging.getLogger(__name__)
@@ -68,13 +69,19 @@ def _forget_engines_after_fork() -> None:
 os.register_at_fork(after_in_child=_forget_engines_after_fork)
 
 
-def _engine(database_url: str) -> Engine:
+def _engine(database_url: str, pooled: bool = False) -> Engine:
     """One small pool per database per process, apart from the request's session: a hit is
-    committed at once, whatever the request's own transaction does afterwards."""
+    committed at once, whatever the request's own transaction does afterwards. ``pooled``: the
+    URL is a transaction pooler's, which cannot carry prepared statements (app/db_routing.py)."""
     with _engines_lock:
         if database_url not in _engines:
             _engines[database_url] = create_engine(
-                database_url, pool_size=2, max_overflow=8, pool_pre_ping=True, isolation_level="AUTOCOMMIT"
+                database_url,
+                pool_size=2,
+                max_overflow=8,
+                pool_pre_ping=True,
+                isolation_level="AUTOCOMMIT",
+                connect_args={"prepare_threshold": None} if pooled else {},
             )
         return _engines[database_url]
 
@@ -82,12 +89,13 @@ def _engine(database_url: str) -> Engine:
 class PostgresCounters:
     """Fixed-window counters in ``rate_counters``; keys carry the storage's prefix."""
 
-    def __init__(self, database_url: str, prefix: str) -> None:
+    def __init__(self, database_url: str, prefix: str, pooled: bool = False) -> None:
         self.database_url = database_url
         self.prefix = prefix
+        self.pooled = pooled
 
     def _run(self, statement, **params: Any):
-        with _engine(self.database_url).connect() as conn:
+        with _engine(self.database_url, self.pooled).connect() as conn:
             return conn.execute(statement, params).scalar()
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
@@ -104,7 +112,7 @@ class PostgresCounters:
         self._run(CLEAR_SQL, key=self.prefix + key)
 
     def reset(self) -> int:
-        with _engine(self.database_url).connect() as conn:
+        with _engine(self.database_url, self.pooled).connect() as conn:
             return conn.execute(RESET_SQL, {"prefix": self.prefix.replace("%", r"\%") + "%"}).rowcount
 
     def check(self) -> bool:
@@ -136,6 +144,7 @@ class CozyWishStorage(Storage):
         *,
         database_url: str,
         redis_url: str | None = None,
+        pooled: bool = False,
         retry_seconds: float = DEFAULT_RETRY_SECONDS,
         key_prefix: str = "",
         redis_options: dict[str, Any] | None = None,
@@ -143,6 +152,7 @@ class CozyWishStorage(Storage):
     ) -> None:
         super().__init__(uri, wrap_exceptions=wrap_exceptions)
         self.database_url = database_url
+        self.pooled = pooled
         self.redis_url = redis_url
         self.prefix = f"{key_prefix}LIMITS:"
         self.redis_options = redis_options or {}
@@ -157,8 +167,10 @@ class CozyWishStorage(Storage):
         return SQLAlchemyError
 
     def counters(self) -> PostgresCounters:
-        url = current_app.config["SQLALCHEMY_DATABASE_URI"] if has_app_context() else self.database_url
-        return PostgresCounters(url, self.prefix)
+        if has_app_context():
+            config = current_app.config
+            return PostgresCounters(config["SQLALCHEMY_DATABASE_URI"], self.prefix, transaction_pooled(config))
+        return PostgresCounters(self.database_url, self.prefix, self.pooled)
 
     def redis(self) -> tuple[str, RedisStorage] | None:
         url = current_app.config.get("REDIS_URL") if has_app_context() else self.redis_url
@@ -242,6 +254,7 @@ def configure(app) -> None:
     options = {
         "database_url": config["SQLALCHEMY_DATABASE_URI"],
         "redis_url": config.get("REDIS_URL"),
+        "pooled": transaction_pooled(config),
         "retry_seconds": config.get("RATE_LIMIT_REDIS_RETRY_SECONDS", DEFAULT_RETRY_SECONDS),
         "key_prefix": config.get("RATELIMIT_KEY_PREFIX", ""),
         # A dead host must not hold a sign-in for the OS's connect timeout.
@@ -252,15 +265,15 @@ def configure(app) -> None:
     config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] = False
 
 
-def prune_expired(database_url: str) -> int:
+def prune_expired(database_url: str, pooled: bool = False) -> int:
     """Delete counters whose window ended over a minute ago."""
-    with _engine(database_url).connect() as conn:
+    with _engine(database_url, pooled).connect() as conn:
         return conn.execute(PRUNE_SQL).rowcount
 
 
 @job(name="rate_limits.prune")
 def prune_expired_job(timestamp: int | None = None) -> None:
-    prune_expired(current_app.config["SQLALCHEMY_DATABASE_URI"])
+    prune_expired(current_app.config["SQLALCHEMY_DATABASE_URI"], transaction_pooled(current_app.config))
 
 
 def init_app(app) -> None:

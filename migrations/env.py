@@ -4,8 +4,10 @@ import logging
 
 from alembic import context
 from flask import current_app
+from sqlalchemy import create_engine, event
 
 import app.models  # noqa: F401  (registers every table on the metadata)
+from app import db_routing, db_timeouts
 
 config = context.config
 logger = logging.getLogger("alembic.env")
@@ -16,6 +18,17 @@ def include_object(obj, name, type_, reflected, compare_to):
     # procrastinate owns its tables; they are created from its schema file in a migration.
     # The search backend owns venue_search*: hand-written in migration 0005, outside the models.
     return not (type_ == "table" and name and name.startswith(("procrastinate_", "venue_search")))
+
+
+def migrations_engine():
+    """The app's engine, or the direct JOBS_DATABASE_URL when DATABASE_URL is a transaction pooler:
+    a migration's locks and autocommit blocks need one session throughout."""
+    app = current_app._get_current_object()
+    if not db_routing.transaction_pooled(app.config) or not app.config.get("JOBS_DATABASE_URL"):
+        return target_db.engine
+    engine = create_engine(db_routing.direct_url(app.config), **db_routing.direct_engine_options(app.config))
+    event.listen(engine, "connect", db_timeouts.holder_of(app).on_connect_direct)
+    return engine
 
 
 def run_migrations_offline() -> None:
@@ -42,7 +55,7 @@ def run_migrations_online() -> None:
     conf_args.setdefault("include_object", include_object)
     conf_args.setdefault("compare_type", True)
 
-    with target_db.engine.connect() as connection:
+    with migrations_engine().connect() as connection:
         context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)
         with context.begin_transaction():
             context.run_migrations()

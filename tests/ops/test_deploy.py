@@ -10,6 +10,8 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from app.db_routing import POOLER_TRANSACTION
+
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"
 KUBERNETES_VERSION = "1.37.0"  # the newest schemas the pinned kubernetes-validate ships
@@ -84,7 +86,7 @@ def test_the_cluster_has_what_the_issue_asks_for():
     assert worker_metric["external"]["metric"]["name"] == "cozywish_jobs_queued"  # app/metrics.py's
 
     job = by_kind("Job")[0]["spec"]["template"]["spec"]["containers"][0]
-    assert job["command"] == ["flask", "db", "upgrade"]
+    assert job["command"] == ["sh", "-c", "flask db upgrade && flask db-settings apply"]
     budgets = {doc["metadata"]["name"] for doc in by_kind("PodDisruptionBudget")}
     assert budgets == {"cozywish-web", "cozywish-worker"}
 
@@ -107,6 +109,20 @@ def test_the_worker_and_migrations_bypass_pgbouncer():
         } in env
     job_env = by_kind("Job")[0]["spec"]["template"]["spec"]["containers"][0]["env"]
     assert job_env[0]["valueFrom"]["secretKeyRef"]["key"] == "DIRECT_DATABASE_URL"
+
+
+def test_web_pods_run_in_transaction_pooling_mode_with_a_direct_jobs_url():
+    web = next(d for d in by_kind("Deployment") if d["metadata"]["name"] == "cozywish-web")
+    env = web["spec"]["template"]["spec"]["containers"][0]["env"]
+    assert {"name": "DATABASE_POOLER", "value": POOLER_TRANSACTION} in env
+    assert {
+        "name": "JOBS_DATABASE_URL",
+        "valueFrom": {"secretKeyRef": {"name": "cozywish-secrets", "key": "DIRECT_DATABASE_URL"}},
+    } in env
+    worker = next(d for d in by_kind("Deployment") if d["metadata"]["name"] == "cozywish-worker")
+    worker_env = worker["spec"]["template"]["spec"]["containers"][0]["env"]
+    assert "DATABASE_POOLER" not in {item["name"] for item in worker_env}
+    assert "DATABASE_POOLER" not in by_kind("ConfigMap")[0]["data"]  # the worker keeps its session SETs
 
 
 def test_web_pods_share_metrics_through_a_fresh_directory():
@@ -149,6 +165,10 @@ def test_compose_wires_the_web_through_pgbouncer_and_the_worker_straight(compose
     assert "@postgres:5432/" in worker["environment"]["DATABASE_URL"]
     assert "DATABASE_URL=$$DIRECT_DATABASE_URL flask db upgrade" in web["command"]
     assert "--config python:app.ops.gunicorn_hooks" in web["command"]
+    assert "flask db-settings apply" in web["command"]
+    assert web["environment"]["DATABASE_POOLER"] == POOLER_TRANSACTION
+    assert "@postgres:5432/" in web["environment"]["JOBS_DATABASE_URL"]
+    assert "DATABASE_POOLER" not in worker["environment"]
     assert compose["services"]["pgbouncer"]["environment"]["POOL_MODE"] == "transaction"
     assert web["environment"]["S3_ENDPOINT_URL"] == "http://minio:9000"
     for needed in ("postgres", "pgbouncer", "redis", "minio-bucket"):

@@ -1,6 +1,6 @@
-"""statement_timeout: each pooled connection carries the setting, and a web request whose
-statement runs past it gets the 503 page with its message (not the 500 page, not a second run).
-The same for a statement cancelled, or a lock waited for past lock_timeout, after the view (an
+"""statement_timeout and lock_timeout: each pooled connection carries the settings, and a web
+request whose statement runs past one (or waits for a lock past the other) gets the 503 page with
+its message (not the 500 page, not a second run). The same for such a fault after the view (an
 after_request hook, a request_finished receiver): 503, or the view's answer if it had committed."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 
 from app import create_app, db_timeouts
 from app.extensions import db
+from tests.database import libpq
 
 pytestmark = pytest.mark.committing  # the app's own pool and connections: no test transaction
 
@@ -31,6 +32,16 @@ def slow_app(database_url, tmp_path, **overrides):
     @probe.get("/_probe/timeout")
     def show_timeout():
         return db.session.execute(text("SHOW statement_timeout")).scalar_one()
+
+    @probe.get("/_probe/lock-timeout")
+    def show_lock_timeout():
+        return db.session.execute(text("SHOW lock_timeout")).scalar_one()
+
+    @probe.route("/_probe/locked", methods=["GET", "POST"])
+    def locked():
+        SLOW_RUNS.append("run")
+        db.session.execute(text("SELECT pg_advisory_xact_lock(424242)"))  # held by the test
+        return "finished"
 
     @probe.route("/_probe/slow", methods=["GET", "POST"])
     def slow():
@@ -217,3 +228,29 @@ def test_a_view_that_committed_keeps_its_session_cookie(make_app, database_url, 
     assert client.post("/_probe/after-with-session").status_code == 200
     assert client.get("/_probe/read-session").get_data(as_text=True) == "kept"
     assert _rows(app) == 1
+
+
+def test_the_lock_timeout_is_set_and_the_worker_has_its_own(make_app):
+    app = make_app(DB_LOCK_TIMEOUT_MS=5000, JOBS_LOCK_TIMEOUT_MS=0)
+    assert app.test_client().get("/_probe/lock-timeout").get_data(as_text=True) == "5s"
+    db_timeouts.use_jobs_timeout(app)
+    with app.app_context():
+        assert db.session.execute(text("SHOW lock_timeout")).scalar_one() == "0"
+        db.session.remove()
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_waiting_for_a_lock_past_the_limit_answers_503_with_retry_after(make_app, database_url, method):
+    app = make_app(DB_LOCK_TIMEOUT_MS=100, DB_STATEMENT_TIMEOUT_MS=0, WTF_CSRF_ENABLED=False)
+    SLOW_RUNS.clear()
+    with psycopg.connect(libpq(make_url(database_url)), autocommit=True) as holder:
+        holder.execute("SELECT pg_advisory_lock(424242)")
+        response = app.test_client().open("/_probe/locked", method=method)
+        holder.execute("SELECT pg_advisory_unlock(424242)")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 503
+    assert "took too long" in body and "finished" not in body
+    assert response.headers["Retry-After"]
+    assert SLOW_RUNS == ["run"]  # LockNotAvailable is not a lost connection: not run a second time
+    # Without the holder the same request finishes, on the connection that went back healthy.
+    assert app.test_client().open("/_probe/locked", method=method).get_data(as_text=True) == "finished"
