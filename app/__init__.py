@@ -344,7 +344,8 @@ def register_input_guard(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Import every page module (each adds its routes to a blueprint of ``app/web/blueprints``),
     then register every blueprint, in the order that decides which rule wins a tie."""
-    from app.accounts.views import api_tokens, devices, oidc, passkeys, sign_in, two_factor  # noqa: F401
+    from app.accounts import oauth_server
+    from app.accounts.views import api_tokens, devices, oauth, oauth_apps, oidc, passkeys, sign_in, two_factor  # noqa: F401
     from app.admin.views import orders, users, venues  # noqa: F401  (users, audit; orders, refunds; approvals)
     from app.analytics import views as analytics_pages  # noqa: F401  (venue and marketplace analytics, the funnel)
     from app.booking.views import book, calendar, cart, check_in, embed, moves, my_bookings  # noqa: F401
@@ -397,6 +398,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(blueprints.notifications)  # preferences, venue reminder times, one-tap links, SMS log
     app.register_blueprint(blueprints.waitlist)  # join, My waitlist, offers
     app.register_blueprint(blueprints.embed)  # the booking button's panel, framed by the venue's own site
+    oauth_server.init_app(app)  # Authlib's authorization server (app/accounts/oauth_server.py)
+    app.register_blueprint(blueprints.oauth)  # OAuth 2.0: authorize (consent), token, revoke
     app.add_template_global(is_saved)
     csrf.exempt(blueprints.ops)
     from app import api

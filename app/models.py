@@ -2,6 +2,7 @@
 
 from app.accounts.api_tokens import ApiToken, IdempotencyRecord  # noqa: F401
 from app.accounts.models import SignInThrottle, User  # noqa: F401
+from app.accounts.oauth_models import OAuthApp, OAuthCode, OAuthToken  # noqa: F401
 from app.accounts.oidc_models import ProviderLink  # noqa: F401
 from app.accounts.passkey_models import Passkey, PasskeyChallenge  # noqa: F401
 from app.admin.models import AuditEntry  # noqa: F401

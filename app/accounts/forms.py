@@ -9,6 +9,7 @@ from wtforms import (
     SelectMultipleField,
     StringField,
     TelField,
+    TextAreaField,
     widgets,
 )
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
@@ -116,4 +117,36 @@ class ApiTokenForm(FlaskForm):
         validators=[DataRequired(_l("Choose at least one scope."))],
         option_widget=widgets.CheckboxInput(),
         widget=widgets.ListWidget(prefix_label=False),
+    )
+
+
+class OAuthAppForm(FlaskForm):
+    """A third-party app registered for OAuth 2.0 (app/accounts/oauth_apps.py checks the rest)."""
+
+    name = StringField(
+        _l("App name"),
+        validators=[DataRequired(_l("Give the app a name.")), Length(max=80, message=_l("At most 80 characters."))],
+    )
+    redirect_uris = TextAreaField(
+        _l("Redirect URIs"),
+        validators=[
+            DataRequired(_l("Give at least one redirect URI.")),
+            Length(max=2600, message=_l("At most 5 redirect URIs.")),
+        ],
+    )
+    scopes = SelectMultipleField(
+        _l("Scopes"),
+        choices=["read", "write", "venue", "admin"],
+        validators=[DataRequired(_l("Choose at least one scope."))],
+        option_widget=widgets.CheckboxInput(),
+        widget=widgets.ListWidget(prefix_label=False),
+    )
+    client_type = RadioField(
+        _l("Kind of app"),
+        choices=[
+            ("confidential", _l("Runs on a server that keeps a secret")),
+            ("public", _l("Runs on a phone or in a browser: no secret, PKCE only")),
+        ],
+        default="confidential",
+        validators=[DataRequired(_l("Choose the kind of app."))],
     )

@@ -70,6 +70,35 @@ LINKS: dict[tuple[str, str, str], dict[str, Any]] = {
 }
 
 
+# Third-party apps get a token through OAuth 2.0 (app/accounts/views/oauth.py), PKCE S256 required.
+OAUTH2_SCHEME = {
+    "type": "oauth2",
+    "description": "OAuth 2.0 authorization code with PKCE (S256); register an app at /account/oauth-apps.",
+    "flows": {
+        "authorizationCode": {
+            "authorizationUrl": "/oauth/authorize",
+            "tokenUrl": "/oauth/token",
+            "refreshUrl": "/oauth/token",
+            "scopes": {
+                "read": "Read your bookings, orders, cart and notifications",
+                "write": "Book, pay, cancel and review as you",
+                "venue": "Run your venue (as your staff role allows)",
+                "admin": "Admin: listings and review moderation",
+            },
+        }
+    },
+}
+
+
+def oauth2_scope(path: str, method: str) -> str:
+    """The scope an operation needs (the ``auth.require`` of its area, docs/api.md "What there is")."""
+    if path.startswith("/api/v1/admin"):
+        return "admin"
+    if path == "/api/v1/venue" or path.startswith("/api/v1/venue/"):
+        return "venue"
+    return "read" if method == "get" else "write"
+
+
 class CozyApi(Api):
     """flask-smorest's Api, leaving errors to the app's one handler (app/ops/errors.py), which
     answers every ``/api/`` error as ``application/problem+json``."""
@@ -84,6 +113,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("OPENAPI_VERSION", "3.1.0")
     api = CozyApi(app, spec_kwargs={"info": INFO})
     api.spec.components.security_scheme("bearer", auth.BEARER_SCHEME)
+    api.spec.components.security_scheme("oauth2", OAUTH2_SCHEME)
     api.spec.components.schema("Problem", schema=Problem)
     for blueprint in API_BLUEPRINTS:
         api.register_blueprint(blueprint)
@@ -107,7 +137,7 @@ def document(api: Api) -> dict[str, Any]:
             if "{" in path:
                 responses.setdefault("404", {"description": "Not found", "content": problem})
             if path == "/api/v1/venue" or path.startswith(("/api/v1/me", "/api/v1/venue/", "/api/v1/admin/")):
-                operation["security"] = [{"bearer": []}]
+                operation["security"] = [{"bearer": []}, {"oauth2": [oauth2_scope(path, method)]}]
                 responses.setdefault("403", {"description": "Forbidden", "content": problem})
             if method in {"post", "delete"}:
                 responses.setdefault("403", {"description": "Forbidden", "content": problem})

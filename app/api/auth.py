@@ -1,9 +1,11 @@
 """Who is calling the API, with which scopes, and how often.
 
-- ``Authorization: Bearer cw_pat_...``: a personal access token (app/accounts/api_tokens.py).
-  The token's user becomes ``current_user`` for this request only (nothing is written to a
-  session, no cookie is sent), so the guards the pages use (roles, ``venue_required``, own
-  bookings) apply unchanged. CSRF does not apply: a browser never adds this header by itself.
+- ``Authorization: Bearer cw_pat_...``: a personal access token (app/accounts/api_tokens.py), or
+  ``Bearer cw_oat_...``: an OAuth 2.0 access token an app got with the user's consent
+  (app/accounts/oauth_apps.py), treated the same way: its scopes, its rate limit. The token's
+  user becomes ``current_user`` for this request only (nothing is written to a session, no
+  cookie is sent), so the guards the pages use (roles, ``venue_required``, own bookings) apply
+  unchanged. CSRF does not apply: a browser never adds this header by itself.
 - No bearer header: the browser's session, if any, as on the pages. A state-changing request
   then needs the CSRF token (the ``X-CSRFToken`` header), exactly as the site's HTMX requests.
 - Scopes: a token acts only within its scopes (read for reading the customer's own things,
@@ -30,11 +32,17 @@ from limits import parse
 
 from app.accounts.api_tokens import ApiToken, find_live_token
 from app.accounts.models import User
+from app.accounts.oauth_apps import find_live_access_token
+from app.accounts.oauth_models import OAuthToken
 from app.extensions import csrf, db, limiter
 
 log = logging.getLogger(__name__)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-BEARER_SCHEME = {"type": "http", "scheme": "bearer", "description": "A personal access token: cw_pat_..."}
+BEARER_SCHEME = {
+    "type": "http",
+    "scheme": "bearer",
+    "description": "A personal access token (cw_pat_...) or an OAuth 2.0 access token (cw_oat_...)",
+}
 
 
 def bearer_token() -> str | None:
@@ -54,7 +62,7 @@ def authenticate() -> None:
     g.api_token = None
     plain = bearer_token()
     if plain is not None or "Authorization" in request.headers:
-        token = find_live_token(plain or "")
+        token = find_live_token(plain or "") or find_live_access_token(plain or "")
         if token is None:
             unauthorized(_("That API token is unknown, revoked or malformed."))
         user = token_user(token)
@@ -68,7 +76,7 @@ def authenticate() -> None:
     check_rate_limit()
 
 
-def token_user(token: ApiToken) -> User | None:
+def token_user(token: ApiToken | OAuthToken) -> User | None:
     user = db.session.get(User, token.user_id)
     return user if user is not None and user.is_active else None
 
@@ -102,10 +110,19 @@ def require(scope: str) -> Callable:
 # -- rate limits ----------------------------------------------------------------------------------
 
 
-def _limit_and_key() -> tuple[str, str, str]:
+def caller_key() -> str | None:
+    """Who the API counts and remembers (rate limits, Idempotency-Key): a personal token, or an
+    OAuth app acting for one user (across its refreshed tokens); None without a token."""
     token = g.get("api_token")
-    if token is not None:
-        return current_app.config["API_TOKEN_RATE_LIMIT"], f"api-token:{token.id}", "token"
+    if isinstance(token, OAuthToken):
+        return f"oauth:{token.app_id}:{token.user_id}"
+    return f"token:{token.id}" if token is not None else None
+
+
+def _limit_and_key() -> tuple[str, str, str]:
+    key = caller_key()
+    if key is not None:
+        return current_app.config["API_TOKEN_RATE_LIMIT"], f"api-{key}", "token"
     return current_app.config["API_ANONYMOUS_RATE_LIMIT"], f"api-ip:{request.remote_addr}", "address"
 
 

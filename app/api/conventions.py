@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
 from app.accounts.api_tokens import IdempotencyRecord
+from app.api import auth
 from app.extensions import db
 
 MAX_CURSOR_LENGTH = 200
@@ -85,8 +86,7 @@ def finish(response: Response) -> Response:
 
 
 def _owner() -> str:
-    token = g.get("api_token")
-    return f"token:{token.id}" if token is not None else f"user:{current_user.id}"
+    return auth.caller_key() or f"user:{current_user.id}"
 
 
 def idempotent(view: Callable) -> Callable:

@@ -37,7 +37,7 @@ RAW_BODY_ENDPOINTS = frozenset({"payments.stripe_webhook", "payments.demo_webhoo
 # Form fields that are textareas, where line breaks are content. Every other form field is a
 # single line, where CR or LF is refused. tests/foundation/test_hostile_input.py checks that
 # this list covers every TextAreaField and <textarea> in the app.
-MULTILINE_FIELDS = frozenset({"answer", "bio", "body", "description", "message", "notes", "reason"})
+MULTILINE_FIELDS = frozenset({"answer", "bio", "body", "description", "message", "notes", "reason", "redirect_uris"})
 
 # C0 controls and DEL, except TAB. CR and LF are allowed only in multi-line form fields.
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")

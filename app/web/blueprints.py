@@ -32,6 +32,8 @@ vouchers = Blueprint("vouchers", __name__, url_prefix="/gift-vouchers")
 notifications = Blueprint("notifications", __name__)
 waitlist = Blueprint("waitlist", __name__)
 embed = Blueprint("embed", __name__, url_prefix="/embed")
+# OAuth 2.0 for third-party apps (app/accounts/views/oauth.py): authorize, token, revoke.
+oauth = Blueprint("oauth", __name__, url_prefix="/oauth")
 # The JSON API (app/api): its reference page and spec, then its resources by area.
 api_docs = Blueprint("api_docs", __name__, url_prefix="/api/v1")
 api_public = ApiBlueprint("api_public", __name__, url_prefix="/api/v1", description="Public: no token needed.")
@@ -61,6 +63,7 @@ ALL = (
     notifications,
     waitlist,
     embed,
+    oauth,
     api_docs,
     api_public,
     api_customer,

@@ -18,8 +18,8 @@ def test_the_openapi_document_is_3_1_and_lists_every_operation(client):
     paths = spec["paths"]
     for path in ("/api/v1/venues", "/api/v1/venues/{slug}/availability", "/api/v1/me/orders"):
         assert path in paths
-    assert paths["/api/v1/me/orders"]["post"]["security"] == [{"bearer": []}]
-    assert paths["/api/v1/venue/bookings"]["get"]["security"] == [{"bearer": []}]
+    assert paths["/api/v1/me/orders"]["post"]["security"] == [{"bearer": []}, {"oauth2": ["write"]}]
+    assert paths["/api/v1/venue/bookings"]["get"]["security"] == [{"bearer": []}, {"oauth2": ["venue"]}]
     assert "security" not in paths["/api/v1/venues"]["get"]  # public: no token
     problem = paths["/api/v1/venues/{slug}"]["get"]["responses"]["404"]["content"]
     assert problem["application/problem+json"]["schema"] == {"$ref": "#/components/schemas/Problem"}

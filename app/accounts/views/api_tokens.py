@@ -8,7 +8,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.accounts import api_tokens
+from app.accounts import api_tokens, oauth_apps
 from app.accounts.forms import ApiTokenForm, ConfirmForm
 from app.errors import DomainError
 from app.extensions import db
@@ -25,6 +25,7 @@ def tokens_page(form: ApiTokenForm, *, new_token: str | None = None, status: int
         confirm=ConfirmForm(),
         new_token=new_token,
         scope_labels=api_tokens.SCOPE_LABELS,
+        authorised=oauth_apps.list_authorised_apps(current_user.id),
     )
     return page, status, {"Cache-Control": "private, no-store"}
 

@@ -1,0 +1,143 @@
+"""``/account/oauth-apps``: third-party apps a user registers for OAuth 2.0 (name, redirect URIs,
+scopes; the client secret shown once), edited and deleted by their owner only; and revoking an
+app's access to your own account (listed on ``/account/api-tokens``)."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from app.accounts import api_tokens, oauth_apps
+from app.accounts.forms import ConfirmForm, OAuthAppForm
+from app.accounts.oauth_models import OAuthApp
+from app.errors import DomainError, NotFound
+from app.extensions import db
+from app.ops.errors import http_status
+from app.web.blueprints import accounts as bp
+from app.web.security_log import record_security_event
+
+PRIVATE = {"Cache-Control": "private, no-store"}
+
+
+def apps_page(form: OAuthAppForm, *, created: OAuthApp | None = None, secret: str | None = None, status: int = 200):
+    page = render_template(
+        "accounts/oauth_apps.html",
+        apps=oauth_apps.list_apps(current_user.id),
+        form=form,
+        confirm=ConfirmForm(),
+        created=created,
+        secret=secret,
+        scope_labels=api_tokens.SCOPE_LABELS,
+    )
+    return page, status, PRIVATE
+
+
+def edit_page(app: OAuthApp, form: OAuthAppForm, *, status: int = 200):
+    page = render_template("accounts/oauth_app_edit.html", app=app, form=form, scope_labels=api_tokens.SCOPE_LABELS)
+    return page, status, PRIVATE
+
+
+def blank_form() -> OAuthAppForm:
+    return OAuthAppForm(formdata=None, scopes=["read"], client_type="confidential")
+
+
+def own_app_or_404(app_id: int) -> OAuthApp:
+    try:
+        return oauth_apps.get_own_app(current_user.id, app_id)
+    except NotFound:
+        abort(404)
+
+
+@bp.get("/oauth-apps", endpoint="oauth_apps")
+@login_required
+def oauth_apps_page():
+    return apps_page(blank_form())
+
+
+@bp.post("/oauth-apps")
+@login_required
+def register_oauth_app():
+    form = OAuthAppForm()
+    if not form.validate():
+        return apps_page(form, status=400)
+    try:
+        app, secret = oauth_apps.register_app(
+            current_user.id,
+            name=form.name.data,
+            redirect_uris=form.redirect_uris.data,
+            scopes=form.scopes.data,
+            public=form.client_type.data == "public",
+        )
+    except DomainError as exc:
+        db.session.rollback()
+        form.redirect_uris.errors = [*form.redirect_uris.errors, exc.message]
+        return apps_page(form, status=http_status(exc))
+    record_security_event("account.oauth_app_registered", user_id=current_user.id, app_id=app.id)
+    db.session.commit()
+    return apps_page(blank_form(), created=app, secret=secret)
+
+
+@bp.get("/oauth-apps/<int:app_id>", endpoint="oauth_app")
+@login_required
+def oauth_app_page(app_id: int):
+    app = own_app_or_404(app_id)
+    form = OAuthAppForm(
+        formdata=None,
+        name=app.name,
+        redirect_uris="\n".join(app.redirect_uris),
+        scopes=list(app.scopes),
+        client_type="public" if app.is_public else "confidential",
+    )
+    return edit_page(app, form)
+
+
+@bp.post("/oauth-apps/<int:app_id>")
+@login_required
+def update_oauth_app(app_id: int):
+    app = own_app_or_404(app_id)
+    form = OAuthAppForm()
+    form.client_type.data = "public" if app.is_public else "confidential"  # fixed once registered
+    if not form.validate():
+        return edit_page(app, form, status=400)
+    try:
+        oauth_apps.update_app(
+            current_user.id, app_id, name=form.name.data, redirect_uris=form.redirect_uris.data, scopes=form.scopes.data
+        )
+    except DomainError as exc:
+        db.session.rollback()
+        app = own_app_or_404(app_id)
+        form.redirect_uris.errors = [*form.redirect_uris.errors, exc.message]
+        return edit_page(app, form, status=http_status(exc))
+    record_security_event("account.oauth_app_changed", user_id=current_user.id, app_id=app_id)
+    db.session.commit()
+    flash(_("App saved."), "success")
+    return redirect(url_for("accounts.oauth_apps"), 303)
+
+
+@bp.post("/oauth-apps/<int:app_id>/delete")
+@login_required
+def delete_oauth_app(app_id: int):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    own_app_or_404(app_id)
+    oauth_apps.delete_app(current_user.id, app_id)
+    record_security_event("account.oauth_app_deleted", user_id=current_user.id, app_id=app_id)
+    db.session.commit()
+    flash(_("App deleted: every token it held stopped working."), "success")
+    return redirect(url_for("accounts.oauth_apps"), 303)
+
+
+@bp.post("/authorised-apps/<int:app_id>/revoke")
+@login_required
+def revoke_authorised_app(app_id: int):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        oauth_apps.revoke_app_access(current_user.id, app_id)
+    except DomainError:
+        abort(404)
+    record_security_event("account.oauth_access_revoked", user_id=current_user.id, app_id=app_id)
+    db.session.commit()
+    flash(_("Access revoked: the app can no longer use your account."), "success")
+    return redirect(url_for("accounts.api_tokens"), 303)
