@@ -3,7 +3,7 @@ gains the previous secret (encrypted, as the current one), the moment it stops s
 moment the secret was last rolled; all nullable, so adding them rewrites nothing.
 
 Revision ID: 0067
-Revises: 0063
+Revises: 0064
 Create Date: 2026-11-26
 """
 
