@@ -224,6 +224,8 @@ class Config:
     HOLD_MINUTES = env_int("HOLD_MINUTES", 30)  # Stripe Checkout's minimum session life
     # A completed visit's review request goes this long after the appointment ends (docs/reviews.md).
     REVIEW_REQUEST_DELAY_MINUTES = env_int("REVIEW_REQUEST_DELAY_MINUTES", 120)
+    # How far back the periodic job looks for visits that ended and were never asked (docs/reviews.md).
+    REVIEW_REQUEST_LOOKBACK_HOURS = env_int("REVIEW_REQUEST_LOOKBACK_HOURS", 48)
     # How often an open page asks for the navigation bell's unread count (docs/notifications-centre.md).
     NOTIFICATIONS_POLL_SECONDS = env_int("NOTIFICATIONS_POLL_SECONDS", 30)
     WAITLIST_OFFER_MINUTES = env_int("WAITLIST_OFFER_MINUTES", 15)  # how long a waitlist offer holds its time

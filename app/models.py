@@ -13,8 +13,12 @@ from app.analytics.models import (  # noqa: F401
     MarketDay,
     VenueDay,
     VenueHour,
+    VenueHourMonth,
     VenueLeadDay,
+    VenueLeadMonth,
+    VenueMonth,
     VenueServiceDay,
+    VenueServiceMonth,
     ZeroSearch,
 )
 from app.booking.models import (  # noqa: F401

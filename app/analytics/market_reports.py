@@ -1,5 +1,6 @@
 """The marketplace's analytics for admins over a period (UTC days) against the one before it
-(docs/analytics.md): sign-ups, listings, money from the daily rollup, the search funnel and the
+(docs/analytics.md): sign-ups, listings, money from the daily rollup (the marketplace's own
+bookings apart from those venues took through their own website), the search funnel and the
 searches that found nothing. A handful of statements whatever the marketplace's size."""
 
 from __future__ import annotations
@@ -27,6 +28,13 @@ class MoneyRow:
     gmv_before_minor: int
     commission_before_minor: int
     refunds_before_minor: int
+    # Bookings venues took through their own website (orders.channel 'venue_site'): not in the
+    # figures above, and no commission.
+    site_bookings: int = 0
+    site_gross_minor: int = 0
+    site_refunds_minor: int = 0
+    site_bookings_before: int = 0
+    site_gross_before_minor: int = 0
 
 
 @dataclass(frozen=True)
@@ -117,21 +125,33 @@ def market_report(period: Period) -> MarketReport:
     ).one()
     money_rows = session.execute(
         text(
-            "SELECT currency, day >= :first AS is_now, day, bookings, gmv_minor, commission_minor, refunds_minor"
+            "SELECT currency, day >= :first AS is_now, day, bookings, gmv_minor, commission_minor, refunds_minor,"
+            " site_bookings, site_gross_minor, site_refunds_minor"
             " FROM analytics_market_days WHERE day >= :before AND day < :after"
         ),
         bounds,
     ).all()
     totals: dict[str, list[int]] = {}
+    sites: dict[str, list[int]] = {}
     daily_by_currency: dict[str, dict[date, tuple[int, int]]] = {}
-    for currency, is_now, day, bookings, gmv, commission, refunds in money_rows:
+    for currency, is_now, day, bookings, gmv, commission, refunds, site_n, site_gross, site_refunds in money_rows:
         row = totals.setdefault(currency, [0] * 8)
+        site = sites.setdefault(currency, [0] * 5)
         offset = 0 if is_now else 4
         for i, value in enumerate((bookings, gmv, commission, refunds)):
             row[offset + i] += int(value)
         if is_now:
+            site[0] += int(site_n)
+            site[1] += int(site_gross)
+            site[2] += int(site_refunds)
             daily_by_currency.setdefault(currency, {})[day] = (int(bookings), int(gmv))
-    money = sorted((MoneyRow(currency, *values) for currency, values in totals.items()), key=lambda m: -m.gmv_minor)
+        else:
+            site[3] += int(site_n)
+            site[4] += int(site_gross)
+    money = sorted(
+        (MoneyRow(currency, *values, *sites[currency]) for currency, values in totals.items()),
+        key=lambda m: -m.gmv_minor,
+    )
     main = money[0].currency if money else None
     main_days = daily_by_currency.get(main, {}) if main else {}
     daily = [MarketDayRow(day, *main_days.get(day, (0, 0))) for day in period.each_day()]

@@ -84,8 +84,71 @@ class ClientVisits(db.Model):
     second_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+class VenueMonth(db.Model):
+    """The venue days of one calendar month summed (migration 0065): a long period reads its
+    whole months here and only its edge days from ``analytics_venue_days``."""
+
+    __tablename__ = "analytics_venue_months"
+
+    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)  # its first day
+    team_member_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(8), primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    bookings: Mapped[int] = mapped_column(Integer)
+    completed: Mapped[int] = mapped_column(Integer)
+    cancelled: Mapped[int] = mapped_column(Integer)
+    late_cancelled: Mapped[int] = mapped_column(Integer)
+    no_shows: Mapped[int] = mapped_column(Integer)
+    booked_minutes: Mapped[int] = mapped_column(Integer)
+    gross_minor: Mapped[int] = mapped_column(BigInteger)
+    refunds_minor: Mapped[int] = mapped_column(BigInteger)
+    commission_minor: Mapped[int] = mapped_column(BigInteger)
+
+
+class VenueHourMonth(db.Model):
+    """Booked minutes of one venue month by team member, local weekday (0 Monday) and hour."""
+
+    __tablename__ = "analytics_venue_hour_months"
+
+    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    team_member_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    weekday: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    hour: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    booked_minutes: Mapped[int] = mapped_column(Integer)
+
+
+class VenueServiceMonth(db.Model):
+    """One venue month's bookings of each service, by team member."""
+
+    __tablename__ = "analytics_venue_service_months"
+
+    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    team_member_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    service_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bookings: Mapped[int] = mapped_column(Integer)
+    gross_minor: Mapped[int] = mapped_column(BigInteger)
+
+
+class VenueLeadMonth(db.Model):
+    """One venue month's lead-time histogram (the buckets of ``analytics_venue_leads``)."""
+
+    __tablename__ = "analytics_venue_lead_months"
+
+    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    bucket: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    bookings: Mapped[int] = mapped_column(Integer)
+
+
 class MarketDay(db.Model):
-    """The marketplace's bookings of one day (venues' local days), by currency."""
+    """The marketplace's bookings of one day (venues' local days), by currency. ``bookings``,
+    ``gmv_minor``, ``refunds_minor`` and ``commission_minor`` count the marketplace's own
+    bookings (cart and checkout, and the front desk's); the ``site_`` columns (migration 0065)
+    the bookings venues took through their own website (``orders.channel = 'venue_site'``),
+    which carry no commission."""
 
     __tablename__ = "analytics_market_days"
 
@@ -95,6 +158,9 @@ class MarketDay(db.Model):
     gmv_minor: Mapped[int] = mapped_column(BigInteger)
     refunds_minor: Mapped[int] = mapped_column(BigInteger)
     commission_minor: Mapped[int] = mapped_column(BigInteger)
+    site_bookings: Mapped[int] = mapped_column(Integer, server_default="0")
+    site_gross_minor: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    site_refunds_minor: Mapped[int] = mapped_column(BigInteger, server_default="0")
 
 
 class DirtyDay(db.Model):

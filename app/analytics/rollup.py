@@ -27,6 +27,11 @@ a move's hold do not count):
 
 Each day is split by channel: 'online' (the marketplace), 'site' (the venue's own booking
 button, orders.channel 'venue_site') and 'desk' (walk-ins and phone bookings).
+
+Beside the days, the same job keeps monthly rollups (``analytics_venue_months`` and the
+``*_months`` tables of hours by weekday, services and lead times): each month a recounted day
+falls in is summed again from its days, so a report over a long period reads its whole months
+from there and only its edge days from the daily rows (app/analytics/spans.py).
 """
 
 from __future__ import annotations
@@ -177,14 +182,78 @@ _FORGET_VISITS = text(
 
 _FORGET_MARKET_DAYS = text("DELETE FROM analytics_market_days WHERE day = ANY(CAST(:days AS date[]))")
 
+# The marketplace's own bookings apart from those venues took through their own website
+# ('site', no commission), as the venue report shows them.
 _COUNT_MARKET_DAYS = text(
     """
-    INSERT INTO analytics_market_days (day, currency, bookings, gmv_minor, refunds_minor, commission_minor)
-    SELECT day, currency, sum(bookings), sum(gross_minor), sum(refunds_minor), sum(commission_minor)
+    INSERT INTO analytics_market_days (day, currency, bookings, gmv_minor, refunds_minor, commission_minor,
+        site_bookings, site_gross_minor, site_refunds_minor)
+    SELECT day, currency,
+        coalesce(sum(bookings) FILTER (WHERE channel <> 'site'), 0),
+        coalesce(sum(gross_minor) FILTER (WHERE channel <> 'site'), 0),
+        coalesce(sum(refunds_minor) FILTER (WHERE channel <> 'site'), 0),
+        coalesce(sum(commission_minor) FILTER (WHERE channel <> 'site'), 0),
+        coalesce(sum(bookings) FILTER (WHERE channel = 'site'), 0),
+        coalesce(sum(gross_minor) FILTER (WHERE channel = 'site'), 0),
+        coalesce(sum(refunds_minor) FILTER (WHERE channel = 'site'), 0)
     FROM analytics_venue_days WHERE day = ANY(CAST(:days AS date[]))
     GROUP BY day, currency
     """
 )
+
+# The monthly rollups (migration 0065): each (venue, month) a recounted day falls in is summed
+# again from its daily rows, so the months are as fresh as the days.
+_MONTH_PAIRS = "unnest(CAST(:venues AS int[]), CAST(:months AS date[])) AS p(venue_id, month)"
+_IN_MONTH = "a.venue_id = p.venue_id AND a.day >= p.month AND a.day < (p.month + interval '1 month')::date"
+MONTH_SUMS = (
+    (
+        "analytics_venue_months",
+        "INSERT INTO analytics_venue_months (venue_id, month, team_member_id, channel, currency, bookings,"
+        " completed, cancelled, late_cancelled, no_shows, booked_minutes, gross_minor, refunds_minor,"
+        " commission_minor) SELECT a.venue_id, p.month, a.team_member_id, a.channel, a.currency, sum(a.bookings),"
+        " sum(a.completed), sum(a.cancelled), sum(a.late_cancelled), sum(a.no_shows), sum(a.booked_minutes),"
+        " sum(a.gross_minor), sum(a.refunds_minor), sum(a.commission_minor)"
+        f" FROM {_MONTH_PAIRS} JOIN analytics_venue_days a ON {_IN_MONTH} GROUP BY 1, 2, 3, 4, 5",
+    ),
+    (
+        "analytics_venue_hour_months",
+        "INSERT INTO analytics_venue_hour_months (venue_id, month, team_member_id, weekday, hour, booked_minutes)"
+        " SELECT a.venue_id, p.month, a.team_member_id, extract(isodow FROM a.day)::int - 1, a.hour,"
+        f" sum(a.booked_minutes) FROM {_MONTH_PAIRS} JOIN analytics_venue_hours a ON {_IN_MONTH}"
+        " GROUP BY 1, 2, 3, 4, 5",
+    ),
+    (
+        "analytics_venue_service_months",
+        "INSERT INTO analytics_venue_service_months (venue_id, month, team_member_id, service_id, bookings,"
+        " gross_minor) SELECT a.venue_id, p.month, a.team_member_id, a.service_id, sum(a.bookings),"
+        f" sum(a.gross_minor) FROM {_MONTH_PAIRS} JOIN analytics_venue_services a ON {_IN_MONTH}"
+        " GROUP BY 1, 2, 3, 4",
+    ),
+    (
+        "analytics_venue_lead_months",
+        "INSERT INTO analytics_venue_lead_months (venue_id, month, bucket, bookings)"
+        " SELECT a.venue_id, p.month, a.bucket, sum(a.bookings)"
+        f" FROM {_MONTH_PAIRS} JOIN analytics_venue_leads a ON {_IN_MONTH} GROUP BY 1, 2, 3",
+    ),
+)
+_MONTH_STATEMENTS = [
+    (
+        text(f"DELETE FROM {table} a USING {_MONTH_PAIRS} WHERE a.venue_id = p.venue_id AND a.month = p.month"),
+        text(count),
+    )
+    for table, count in MONTH_SUMS
+]
+
+
+def recount_months(pairs: list[tuple[int, date]]) -> None:
+    """Sum again the monthly rows of the (venue id, month) of these (venue id, day) pairs."""
+    months = sorted({(venue_id, day.replace(day=1)) for venue_id, day in pairs})
+    if not months:
+        return
+    params = {"venues": [venue_id for venue_id, _ in months], "months": [month for _, month in months]}
+    for forget, count in _MONTH_STATEMENTS:
+        db.session.execute(forget, params)
+        db.session.execute(count, params)
 
 
 def recount(pairs: list[tuple[int, date]]) -> None:
@@ -207,6 +276,7 @@ def recount(pairs: list[tuple[int, date]]) -> None:
     if clients:
         session.execute(_FORGET_VISITS, {"clients": list(clients)})
         session.execute(_COUNT_VISITS, {"clients": list(clients)})
+    recount_months(pairs)
     distinct_days = sorted(set(days))
     session.execute(_FORGET_MARKET_DAYS, {"days": distinct_days})
     session.execute(_COUNT_MARKET_DAYS, {"days": distinct_days})

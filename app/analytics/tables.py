@@ -225,6 +225,11 @@ def market_tables(report: MarketReport) -> dict[str, Table]:
                 _("GMV before"),
                 _("Commission before"),
                 _("Refunds before"),
+                _("Bookings through venues' websites"),
+                _("Gross through venues' websites"),
+                _("Refunds through venues' websites"),
+                _("Bookings through venues' websites before"),
+                _("Gross through venues' websites before"),
             ],
             [
                 [
@@ -237,10 +242,15 @@ def market_tables(report: MarketReport) -> dict[str, Table]:
                     m.gmv_before_minor,
                     m.commission_before_minor,
                     m.refunds_before_minor,
+                    m.site_bookings,
+                    m.site_gross_minor,
+                    m.site_refunds_minor,
+                    m.site_bookings_before,
+                    m.site_gross_before_minor,
                 ]
                 for m in report.money
             ],
-            money=frozenset({2, 3, 4, 6, 7, 8}),
+            money=frozenset({2, 3, 4, 6, 7, 8, 10, 11, 13}),
         ),
         "daily": Table(
             "daily",

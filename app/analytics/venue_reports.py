@@ -1,8 +1,9 @@
 """A venue's analytics for a period against the one before it (docs/analytics.md).
 
-``venue_report`` reads the daily rollup for counts and money, and the period's bookings for
-what a rollup can't hold (the weekday-and-hour grid, lead time, clients, services); about a
-dozen statements whatever the venue's size. ``member_id`` narrows everything to one team
+``venue_report`` reads the rollups for counts, money, the weekday-and-hour grid, services and
+lead time (a period's whole months from the monthly tables, its edge days from the daily
+ones: app/analytics/spans.py), and the period's bookings only for its clients; about a dozen
+statements whatever the venue's size. ``member_id`` narrows everything to one team
 member's own bookings (a practitioner's view); ``with_revenue`` False leaves money out.
 """
 
@@ -14,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
 
-from app.analytics import occupancy
+from app.analytics import occupancy, spans
 from app.analytics.periods import Period
 from app.booking.time_blocks import occurrences_query
 from app.extensions import db
@@ -146,23 +147,26 @@ def _scope(member_id: int | None, column: str = "team_member_id") -> str:
 _CHANNELS = {"online": "online", "desk": "desk", "site": "site"}  # the rollup's channel: Figures' field
 
 
+_FIGURES = (
+    " channel, completed, cancelled, late_cancelled, no_shows, booked_minutes, gross_minor, refunds_minor,"
+    " commission_minor, bookings FROM {table} WHERE venue_id = :venue AND currency = :currency"
+)
+
+
 def _figures(venue_id: int, currency: str, period: Period, member_id: int | None) -> tuple[Figures, Figures]:
     previous = period.previous()
+    rows_sql, ranges = spans.union(
+        "SELECT {span} AS span," + _FIGURES.replace("{table}", "analytics_venue_days") + _scope(member_id),
+        "SELECT {span} AS span," + _FIGURES.replace("{table}", "analytics_venue_months") + _scope(member_id),
+        [("now", period.first, period.after), ("before", previous.first, previous.after)],
+    )
     rows = db.session.execute(
         text(
-            "SELECT day >= :first AS is_now, channel, sum(completed), sum(cancelled), sum(late_cancelled),"
-            " sum(no_shows), sum(booked_minutes), sum(gross_minor), sum(refunds_minor), sum(commission_minor),"
-            " sum(bookings) FROM analytics_venue_days WHERE venue_id = :venue AND currency = :currency"
-            " AND day >= :before AND day < :after" + _scope(member_id) + " GROUP BY 1, 2"
+            "SELECT span = 'now', channel, sum(completed), sum(cancelled), sum(late_cancelled), sum(no_shows),"
+            " sum(booked_minutes), sum(gross_minor), sum(refunds_minor), sum(commission_minor), sum(bookings)"
+            f" FROM ({rows_sql}) r GROUP BY 1, 2"
         ),
-        {
-            "venue": venue_id,
-            "currency": currency,
-            "first": period.first,
-            "before": previous.first,
-            "after": period.after,
-            "member": member_id,
-        },
+        {"venue": venue_id, "currency": currency, "member": member_id, **ranges},
     ).all()
     parts: dict[bool, dict[str, int]] = {True: {}, False: {}}
     for now, channel, completed, cancelled, late, no_shows, minutes, gross, refunds, commission, count in rows:
@@ -200,27 +204,38 @@ def _daily(venue_id: int, currency: str, period: Period, member_id: int | None) 
 
 
 def _by_member(venue_id: int, currency: str, period: Period, member_id: int | None) -> dict[int, tuple[int, int, int]]:
+    select = (
+        "SELECT team_member_id, bookings, booked_minutes, gross_minor FROM {table} WHERE venue_id = :venue"
+        " AND currency = :currency" + _scope(member_id)
+    )
+    rows_sql, ranges = spans.union(
+        select.replace("{table}", "analytics_venue_days"),
+        select.replace("{table}", "analytics_venue_months"),
+        [("now", period.first, period.after)],
+    )
     rows = db.session.execute(
         text(
-            "SELECT team_member_id, sum(bookings), sum(booked_minutes), sum(gross_minor) FROM analytics_venue_days"
-            " WHERE venue_id = :venue AND currency = :currency AND day >= :first AND day < :after"
-            + _scope(member_id)
-            + " GROUP BY team_member_id"
+            "SELECT team_member_id, sum(bookings), sum(booked_minutes), sum(gross_minor)"
+            f" FROM ({rows_sql}) r GROUP BY team_member_id"
         ),
-        {"venue": venue_id, "currency": currency, "first": period.first, "after": period.after, "member": member_id},
+        {"venue": venue_id, "currency": currency, "member": member_id, **ranges},
     ).all()
     return {member: (int(b or 0), int(m or 0), int(g or 0)) for member, b, m, g in rows}
 
 
 def _booked_by_hour(venue: Venue, period: Period, member_id: int | None) -> dict[tuple[int, int], int]:
+    rows_sql, ranges = spans.union(
+        "SELECT extract(isodow FROM day)::int - 1 AS weekday, hour, booked_minutes FROM analytics_venue_hours"
+        " WHERE venue_id = :venue" + _scope(member_id),
+        "SELECT weekday, hour, booked_minutes FROM analytics_venue_hour_months WHERE venue_id = :venue"
+        + _scope(member_id),
+        [("now", period.first, period.after)],
+    )
     rows = db.session.execute(
-        text(
-            "SELECT extract(isodow FROM day)::int - 1, hour, sum(booked_minutes) FROM analytics_venue_hours"
-            " WHERE venue_id = :venue AND day >= :first AND day < :after" + _scope(member_id) + " GROUP BY 1, 2"
-        ),
-        {"venue": venue.id, "first": period.first, "after": period.after, "member": member_id},
+        text(f"SELECT weekday, hour, sum(booked_minutes) FROM ({rows_sql}) r GROUP BY 1, 2"),
+        {"venue": venue.id, "member": member_id, **ranges},
     ).all()
-    return {(weekday, hour): int(minutes or 0) for weekday, hour, minutes in rows}
+    return {(int(weekday), int(hour)): int(minutes or 0) for weekday, hour, minutes in rows}
 
 
 def _available(venue: Venue, period: Period, zone: ZoneInfo, members: list[int]) -> occupancy.Available:
@@ -264,12 +279,14 @@ def _lead_hours(venue_id: int, period: Period, zone: ZoneInfo, member_id: int | 
         ).all()
         found = {bool(now): max(float(hours), 0.0) for now, hours in rows if hours is not None}
         return found.get(True), found.get(False)
+    rows_sql, ranges = spans.union(
+        "SELECT {span} AS span, bucket, bookings FROM analytics_venue_leads WHERE venue_id = :venue",
+        "SELECT {span} AS span, bucket, bookings FROM analytics_venue_lead_months WHERE venue_id = :venue",
+        [("now", period.first, period.after), ("before", previous.first, previous.after)],
+    )
     rows = db.session.execute(
-        text(
-            "SELECT day >= :first, bucket, sum(bookings) FROM analytics_venue_leads WHERE venue_id = :venue"
-            " AND day >= :before AND day < :after GROUP BY 1, 2 ORDER BY 1, 2"
-        ),
-        {"venue": venue_id, "first": period.first, "before": previous.first, "after": period.after},
+        text(f"SELECT span = 'now', bucket, sum(bookings) FROM ({rows_sql}) r GROUP BY 1, 2 ORDER BY 1, 2"),
+        {"venue": venue_id, **ranges},
     ).all()
     histograms: dict[bool, list[tuple[int, int]]] = {True: [], False: []}
     for now, bucket, count in rows:
@@ -306,15 +323,19 @@ def _clients(venue_id: int, period: Period, zone: ZoneInfo, member_id: int | Non
 
 
 def _services(venue_id: int, period: Period, member_id: int | None) -> list[ServiceRow]:
+    select = "SELECT service_id, bookings, gross_minor FROM {table} WHERE venue_id = :venue" + _scope(member_id)
+    rows_sql, ranges = spans.union(
+        select.replace("{table}", "analytics_venue_services"),
+        select.replace("{table}", "analytics_venue_service_months"),
+        [("now", period.first, period.after)],
+    )
     rows = db.session.execute(
         text(
-            "SELECT s.name, sum(a.bookings) AS n, sum(a.gross_minor) FROM analytics_venue_services a"
-            " JOIN services s ON s.id = a.service_id WHERE a.venue_id = :venue AND a.day >= :first"
-            " AND a.day < :after"
-            + _scope(member_id, "a.team_member_id")
-            + " GROUP BY s.id, s.name ORDER BY n DESC, s.name LIMIT :top"
+            "SELECT s.name, sum(a.bookings) AS n, sum(a.gross_minor)"
+            f" FROM ({rows_sql}) a JOIN services s ON s.id = a.service_id"
+            " GROUP BY s.id, s.name ORDER BY n DESC, s.name LIMIT :top"
         ),
-        {"venue": venue_id, "first": period.first, "after": period.after, "member": member_id, "top": TOP_SERVICES},
+        {"venue": venue_id, "member": member_id, "top": TOP_SERVICES, **ranges},
     ).all()
     return [ServiceRow(name, int(count), int(gross or 0)) for name, count, gross in rows]
 

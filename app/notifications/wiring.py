@@ -15,7 +15,7 @@ from app.notifications import (
     reminders,
     requests,  # noqa: F401  (a request-to-book accepted: the customer is told)
     review_notices,  # noqa: F401  (answers to reviews, reports and their decisions, told)
-    review_requests,  # noqa: F401  (a completed visit's one request for a review, and its job)
+    review_requests,
     sms,  # noqa: F401  (its send job)
 )
 
@@ -23,3 +23,4 @@ from app.notifications import (
 def init_app(app: Flask) -> None:
     every("*/15 * * * *", "plan-missing-reminders", reminders.plan_missing_job)
     every("5 * * * *", "venue-agendas", agenda.send_agendas_job)
+    every("*/10 * * * *", "review-requests", review_requests.ask_due_job)  # visits over for the grace period

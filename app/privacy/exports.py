@@ -31,7 +31,7 @@ from app.privacy import consent
 from app.privacy.events import export_collecting
 from app.privacy.files import delete_files_after_commit
 from app.privacy.models import DataExport, ExportStatus
-from app.reviews.models import Review
+from app.reviews.models import Review, ReviewReply, ReviewStatus
 from app.storage import get_storage
 from app.urls import absolute_url
 from app.venues.models import Venue
@@ -188,7 +188,8 @@ def build_archive(user: User) -> bytes:
             archive.writestr(name, storage.open(user.avatar_key))
             files.append(name)
         venue_data, venue_files = _venue(user)
-        for name, key in venue_files:
+        reviews, review_files = _reviews(user)
+        for name, key in venue_files + review_files:
             if storage.exists(key):
                 archive.writestr(name, storage.open(key))
                 files.append(name)
@@ -202,9 +203,8 @@ def build_archive(user: User) -> bytes:
                 db.session.scalars(select(Booking).where(Booking.customer_id == user.id).order_by(Booking.id))
             ),
             "payments.json": _payments(user),
-            "reviews.json": _rows(
-                db.session.scalars(select(Review).where(Review.customer_id == user.id).order_by(Review.id))
-            ),
+            "reviews.json": reviews,
+            "review_replies_written.json": _replies_written(user),
             "cart.json": _rows(
                 db.session.scalars(select(CartItem).where(CartItem.user_id == user.id).order_by(CartItem.id))
             ),
@@ -320,6 +320,70 @@ def _venue(user: User) -> tuple[dict[str, Any] | None, list[tuple[str, str]]]:
         if isinstance(variant, dict) and variant.get("key")
     ]
     return data, files
+
+
+def _photo_files(review: Review) -> list[tuple[str, str]]:
+    """(name in the ZIP, storage key) of every size of the review's photos."""
+    return [
+        (f"files/reviews/{review.id}-{photo.id}-{size}-{variant['key'].rsplit('/', 1)[-1]}", variant["key"])
+        for photo in review.photos
+        for size, variant in sorted(photo.variants.items())
+        if isinstance(variant, dict) and variant.get("key")
+    ]
+
+
+def _reviews(user: User) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
+    """The person's reviews, each with its photos (rows and the files' names in the ZIP) and the
+    venue's answer, as the person sees it on the review page: named by the venue, never by the
+    staff member who wrote it; an answer an admin hid is listed without its text."""
+    rows: list[dict[str, Any]] = []
+    files: list[tuple[str, str]] = []
+    for review in db.session.scalars(select(Review).where(Review.customer_id == user.id).order_by(Review.id)):
+        data = _row(review)
+        photo_files = _photo_files(review)
+        files += photo_files
+        data["photos"] = [
+            {
+                **_row(photo),
+                "files": [
+                    name for name, _key in photo_files if name.startswith(f"files/reviews/{review.id}-{photo.id}-")
+                ],
+            }
+            for photo in review.photos
+        ]
+        reply = review.reply
+        hidden = reply is not None and reply.status == ReviewStatus.HIDDEN
+        data["venue_reply"] = (
+            None
+            if reply is None
+            else {
+                "venue": reply.venue.name,
+                "body": None if hidden else reply.body,
+                "hidden_by_admin": hidden,
+                "written_at": reply.created_at,
+                "edited_at": reply.updated_at,
+            }
+        )
+        rows.append(data)
+    return rows, files
+
+
+def _replies_written(user: User) -> list[dict[str, Any]]:
+    """The answers to reviews the person wrote for a venue (as its owner or manager): their own
+    words, with the venue and the review they answer; the reviewer is not named."""
+    replies = db.session.scalars(select(ReviewReply).where(ReviewReply.author_id == user.id).order_by(ReviewReply.id))
+    return [
+        {
+            "venue": reply.venue.name,
+            "review_id": reply.review_id,
+            "body": reply.body,
+            "status": reply.status,
+            "hidden_reason": reply.hidden_reason,
+            "written_at": reply.created_at,
+            "edited_at": reply.updated_at,
+        }
+        for reply in replies
+    ]
 
 
 def _readme(user: User, documents: list[str], files: list[str]) -> str:

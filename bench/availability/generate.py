@@ -60,8 +60,15 @@ class BenchVenue:
 def make_app(url: str) -> Flask:
     from app import create_app
 
+    # No statement timeout: a bench's bulk load (bench/analytics: 1,000,000 bookings) is not a
+    # request, and on a loaded machine one INSERT ... SELECT can outlast the web limit.
     return create_app(
-        "testing", overrides={"SQLALCHEMY_DATABASE_URI": url, "UPLOAD_ROOT": tempfile.mkdtemp(prefix="bench-")}
+        "testing",
+        overrides={
+            "SQLALCHEMY_DATABASE_URI": url,
+            "UPLOAD_ROOT": tempfile.mkdtemp(prefix="bench-"),
+            "DB_STATEMENT_TIMEOUT_MS": 0,
+        },
     )
 
 

@@ -11,10 +11,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from app.analytics.market_reports import market_report
 from app.analytics.models import VenueDay
 from app.analytics.periods import Period
 from app.analytics.rollup import rebuild_all
 from app.analytics.venue_reports import venue_report
+from app.booking.models import Booking
 from app.extensions import db
 from app.payouts.models import VenueTransfer
 from app.venues.models import StaffRole
@@ -133,3 +135,38 @@ def test_the_page_shows_the_own_channel_in_both_languages(web, world):
     web.client.set_cookie("lang", "es")
     html = web.client.get(PAGE, headers={"Accept-Language": "es"}).get_data(as_text=True)
     assert "Reservas por su propia web" in html and "Su propia web" in html
+
+
+def test_the_marketplace_report_counts_venues_own_websites_apart(world):
+    period = Period(world.today - timedelta(days=6), world.today + timedelta(days=1), "7")
+    gbp = next(m for m in market_report(period).money if m.currency == "GBP")
+    # the marketplace's order and the desk's walk-in; the website's booking is not GMV and pays no commission
+    assert (gbp.bookings, gbp.gmv_minor, gbp.commission_minor) == (2, 13000, 1500)
+    assert (gbp.site_bookings, gbp.site_gross_minor, gbp.site_refunds_minor) == (1, 8000, 0)
+    day = {d.day: d for d in market_report(period).daily}[world.day]
+    assert (day.bookings, day.gmv_minor) == (2, 13000)
+    # a refund on the website's booking stays on its side
+    site = db.session.scalars(
+        select(Booking).where(Booking.venue_id == world.venue.id, Booking.unit_price_minor == 8000)
+    ).one()
+    site.refund_minor = 2000
+    refresh()
+    gbp = next(m for m in market_report(period).money if m.currency == "GBP")
+    assert (gbp.refunds_minor, gbp.site_refunds_minor) == (0, 2000)
+    before = Period(world.today, world.today + timedelta(days=7), None)  # yesterday is in the one before
+    later = next(m for m in market_report(before).money if m.currency == "GBP")
+    assert (later.site_bookings_before, later.site_gross_before_minor) == (1, 8000)
+
+
+def test_the_admins_money_csv_has_the_own_website_columns(web, world, admin):
+    web.sign_in_as(admin)
+    response = web.client.get("/admin/analytics.csv?table=money&preset=7")
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    header, gbp = rows[0], next(r for r in rows[1:] if r[0] == "GBP")
+    found = dict(zip(header, gbp, strict=True))
+    assert (found["Bookings"], found["GMV"], found["Commission"]) == ("2", "130.00", "15.00")
+    assert found["Bookings through venues' websites"] == "1"
+    assert found["Gross through venues' websites"] == "80.00"
+    web.client.set_cookie("lang", "es")
+    html = web.client.get("/admin/analytics?preset=7").get_data(as_text=True)
+    assert "Reservas por la web propia de los centros" in html

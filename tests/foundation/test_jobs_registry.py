@@ -30,6 +30,7 @@ TASKS = {
     "privacy.erase_due_accounts",
     "privacy.retention",
     "rate_limits.prune",
+    "reviews.ask_due",
     "reviews.request",
     "search.refresh_free_time",
     "search.reindex_venues",
@@ -48,6 +49,7 @@ SCHEDULE = {
     "purge-email-deliveries": "17 3 * * *",
     "plan-missing-reminders": "*/15 * * * *",
     "venue-agendas": "5 * * * *",  # tomorrow's agenda, at 18:00 each venue's time
+    "review-requests": "*/10 * * * *",  # visits over for the grace period (docs/reviews.md)
     "privacy-retention": "41 3 * * *",
     "erase-due-accounts": "7 * * * *",
     "waitlist-lapse-offers": "* * * * *",

@@ -12,9 +12,10 @@ from app.accounts.models import Role
 from app.booking.models import BookingStatus
 from app.extensions import db
 from app.notifications.models import NotificationPreference, SmsNumber
-from app.notifications.review_requests import request_review
+from app.notifications.review_requests import ask_due_job, due_bookings, request_review
 from app.reviews import service
 from app.reviews.models import ReviewRequest
+from tests.booking.helpers import move_to_past
 from tests.notifications.helpers import make_due, sms_to
 
 NUMBER = "+447911123456"
@@ -117,3 +118,72 @@ def test_the_link_signs_nobody_in_and_opens_the_form_after_sign_in(web, customer
 def test_the_link_for_another_customers_booking_is_refused(web, make_user, visit):
     web.sign_in_as(make_user(role=Role.CUSTOMER))
     assert web.get(f"/bookings/{visit.reference}/review").status_code == 404
+
+
+# A visit nobody marked: over for the grace period, it counts as having happened (docs/reviews.md).
+
+
+def _grace(app) -> timedelta:
+    return timedelta(minutes=app.config["REVIEW_REQUEST_DELAY_MINUTES"])
+
+
+def test_an_unmarked_visit_is_asked_once_after_the_grace_period(app, ctx, customer, visit, outbox, run_jobs):
+    assert visit.status == BookingStatus.CONFIRMED  # nobody marked it
+    early = visit.ends_at + _grace(app) - timedelta(minutes=1)
+    assert due_bookings(early) == [] and request_review(visit.id, now=early) is None
+    assert requests_sent() == 0
+    due = visit.ends_at + _grace(app)
+    assert due_bookings(due) == [visit.id]
+    assert request_review(visit.id, now=due) == ("email",)
+    run_jobs()
+    assert len(review_emails(outbox, customer)) == 1
+    assert due_bookings(due) == [] and request_review(visit.id, now=due) is None  # once
+    assert requests_sent() == 1
+
+
+def test_the_periodic_job_asks_for_visits_over_the_grace_and_only_once(app, ctx, customer, visit, outbox, run_jobs):
+    move_to_past(visit, hours=4)  # ended three hours ago: past the two-hour grace
+    ask_due_job()
+    ask_due_job()  # a second run, or the mark's own job later, asks nothing again
+    run_jobs()
+    assert len(review_emails(outbox, customer)) == 1
+    assert requests_sent() == 1
+    visit.status = BookingStatus.COMPLETED  # marked afterwards: still once
+    db.session.flush()
+    assert request_review(visit.id) is None
+
+
+@pytest.mark.parametrize(
+    "status", [BookingStatus.NO_SHOW, BookingStatus.CANCELLED_BY_CUSTOMER, BookingStatus.CANCELLED_BY_VENUE]
+)
+def test_the_periodic_job_never_asks_after_a_no_show_or_a_cancellation(
+    app, ctx, customer, visit, outbox, run_jobs, status
+):
+    move_to_past(visit, hours=4)
+    visit.status = status
+    db.session.flush()
+    assert due_bookings(datetime.now(UTC)) == []
+    ask_due_job()
+    run_jobs()
+    assert requests_sent() == 0 and review_emails(outbox, customer) == []
+
+
+def test_visits_older_than_the_look_back_or_reviewed_are_not_asked(app, ctx, customer, visit):
+    move_to_past(visit, hours=app.config["REVIEW_REQUEST_LOOKBACK_HOURS"] + 2)
+    assert due_bookings(datetime.now(UTC)) == []
+    move_to_past(visit, hours=4)
+    service.create_review(visit, customer=customer, rating=5, body="Lovely, thank you all.")
+    assert due_bookings(datetime.now(UTC)) == []
+
+
+def test_a_no_show_marked_after_the_request_takes_no_review(app, web, provider, customer, visit):
+    move_to_past(visit, hours=4)
+    assert request_review(visit.id) == ("email",)
+    web.sign_in_as(provider)
+    assert web.post(f"/provider/bookings/{visit.id}/no-show", {}).status_code == 302
+    db.session.refresh(visit)
+    assert visit.status == BookingStatus.NO_SHOW
+    assert request_review(visit.id) is None and requests_sent() == 1  # nothing more is sent
+    web.sign_in_as(customer)
+    page = web.get(f"/bookings/{visit.reference}/review")
+    assert "marked this booking as a no-show" in page.text and "Publish review" not in page.text
