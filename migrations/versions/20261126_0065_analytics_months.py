@@ -6,7 +6,7 @@ The new tables are filled from the daily rollups; the marketplace's days are sum
 the venue days (they are derived data, a row per day and currency).
 
 Revision ID: 0065
-Revises: 0063
+Revises: 0064
 Create Date: 2026-11-26
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0065"
-down_revision = "0063"
+down_revision = "0064"
 branch_labels = None
 depends_on = None
 

@@ -3,7 +3,7 @@ gains the previous secret (encrypted, as the current one), the moment it stops s
 moment the secret was last rolled; all nullable, so adding them rewrites nothing.
 
 Revision ID: 0067
-Revises: 0064
+Revises: 0065
 Create Date: 2026-11-26
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0067"
-down_revision = "0064"
+down_revision = "0065"
 branch_labels = None
 depends_on = None
 
