@@ -661,7 +661,7 @@ def headline(result: dict) -> str:
 def write(result: dict, output: Path) -> None:
     text = output.read_text()
     bounds = section_bounds(text, HEADING)
-    if bounds:
+    if bounds and f"Run {result['when']}" not in text[bounds[0] : bounds[1]]:  # not this run again
         old = text[bounds[0] : bounds[1]]
         archive(
             history_of(output),

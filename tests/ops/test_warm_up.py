@@ -53,8 +53,7 @@ def own_app():
                 team_member_id=None,
             )
             db.session.flush()
-            checkout(customer)  # a held order, whose hold has not run out
-            loser = UserFactory(role="customer")  # wants the time the held order has
+            loser = UserFactory(role="customer")  # wants the time the order below holds
             add_item(
                 CartOwner(user_id=loser.id),
                 service_id=service.id,
@@ -62,6 +61,8 @@ def own_app():
                 quantity=1,
                 team_member_id=None,
             )
+            db.session.flush()
+            checkout(customer)  # a held order, whose hold has not run out
             add_item(
                 CartOwner(user_id=customer.id),
                 service_id=service.id,
@@ -168,10 +169,10 @@ def compiled_by_checkouts(url: str, customers: dict[str, int], *, warmed: bool) 
                 if context is not None and context.cache_hit is CacheStats.CACHE_MISS:
                     misses.append(statement)
 
-            event.listen(engine, "after_cursor_execute", count)
             try:
                 with app.test_request_context():
-                    customer = db.session.get(User, customers[name])
+                    customer = db.session.get(User, customers[name])  # signed in: loaded before checkout
+                    event.listen(engine, "after_cursor_execute", count)
                     try:
                         checkout(customer)
                     except SlotUnavailable:
