@@ -42,7 +42,6 @@ CANCEL_LINK = re.compile(r'href="(?:https?://[^/"]+)?/bookings/[A-Za-z0-9-]+/can
 BOOKING_DETAIL = re.compile(r'href="(?:https?://[^/"]+)?/provider/bookings/(\d+)[^"]*"')
 HTMX_SLOTS = {"HX-Request": "true", "HX-Target": "booking-slots"}
 _accounts = itertools.count(int(os.environ.get("JOURNEY_ACCOUNT_OFFSET", "0")))
-_staff = itertools.count()
 CANCEL_ONE_IN = 5
 
 

@@ -17,8 +17,8 @@ gunicorn as the Dockerfile starts it, with Redis and a job worker; writes docs/b
    worker, PostgreSQL and Locust (from /proc through psutil), and the connections of the
    database in pg_stat_activity (peak, and peak active). The largest step with p99 <= 500 ms
    on every endpoint and no failure is the rate the machine holds.
-5. Profiles one gunicorn worker with ``py-spy record`` during the step past the one held (or the
-   last step) and summarises where it spent its time.
+5. Runs the last step's load once more (the first step that did not hold, or the largest) with
+   ``py-spy record`` on the busiest gunicorn worker, and summarises where it spent its time.
 
 Settings: production's except what production refuses for this test: it never runs the Demo
 gateway (app/ops/production.py), so the servers run ``COZYWISH_ENV=development`` with what
