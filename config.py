@@ -68,6 +68,9 @@ class Config:
     # new connection with a SET (app/db_timeouts.py), not a startup option: PgBouncer refuses
     # those. A web request whose statement is cancelled gets the 503 page (app/web/db_faults.py).
     DB_STATEMENT_TIMEOUT_MS = env_int("DB_STATEMENT_TIMEOUT_MS", 15000)
+    # Connections each web worker opens before it takes traffic, with checkout's statements
+    # compiled (gunicorn's post_worker_init, app/ops/warm_up.py).
+    WARM_UP_CONNECTIONS = env_int("WARM_UP_CONNECTIONS", 2)
     # The job worker's limit instead (`flask jobs worker`): rollups, reindexes and backups run longer.
     JOBS_STATEMENT_TIMEOUT_MS = env_int("JOBS_STATEMENT_TIMEOUT_MS", 300000)
     # Longest a statement may wait for a lock (ms; 0 = no limit), set like the statement timeout:

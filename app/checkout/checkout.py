@@ -42,7 +42,7 @@ from app.promos import redemption as promos
 from app.scheduling import Slot
 from app.timefmt import moment_label, venue_zone
 from app.venues.deposits import keeps_card
-from app.venues.models import Service, TeamMember, VenueStatus
+from app.venues.models import Service, TeamMember, Venue, VenueStatus
 from app.vouchers.redemption import redeem_at_checkout
 
 NOTHING_DUE_REASON = "Nothing to pay now: paid at the venue"
@@ -116,21 +116,8 @@ def _checkout(customer: User, *, now: datetime | None, voucher_code: str | None)
 
     # Under locks: only the service rows, which serialise the capacity check; fresh copies.
     service_ids = sorted({item.service_id for item in items})
-    services = {
-        s.id: s
-        for s in db.session.scalars(
-            select(Service)
-            .where(Service.id.in_(service_ids))
-            .order_by(Service.id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-    }
-    member_ids = sorted(
-        db.session.scalars(
-            select(TeamMember.id).where(TeamMember.venue_id.in_({s.venue_id for s in services.values()}))
-        )
-    )
+    services = _locked_services(service_ids)
+    member_ids = _team_of({s.venue_id for s in services.values()})
     earliest = min(item.starts_at for item in items)
     latest = max(
         item.starts_at + timedelta(minutes=s.duration_minutes + s.buffer_minutes)
@@ -169,6 +156,52 @@ def _checkout(customer: User, *, now: datetime | None, voucher_code: str | None)
         # Everything is paid at the venue and no fee needs a card: nothing to take online.
         order_lifecycle.confirm_secured(order, now=now, reason=NOTHING_DUE_REASON, how="nothing_due")
     return order
+
+
+def _locked_services(service_ids: list[int]) -> dict[int, Service]:
+    """The services, locked in id order (which serialises their capacity checks), fresh copies."""
+    return {
+        s.id: s
+        for s in db.session.scalars(
+            select(Service)
+            .where(Service.id.in_(service_ids))
+            .order_by(Service.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    }
+
+
+def _team_of(venue_ids: set[int]) -> list[int]:
+    return sorted(db.session.scalars(select(TeamMember.id).where(TeamMember.venue_id.in_(venue_ids))))
+
+
+def warm_up(now: datetime | None = None) -> int:
+    """Run checkout's statements once where they find nothing, so a fresh process has compiled
+    them (and loaded what formats its messages) before its first customer: the cart's first
+    look and its items for no customer, the service lock and the team for no service, the
+    holds that ran out for no service, then the free slot of one offered service and the
+    wording a loser is sent back with. Reads only and locks no row (every filter names id
+    -1 or 0); the caller rolls back. Returns the service whose slot was looked at (0: none).
+    Used by app/ops/warm_up.py before a web worker takes traffic."""
+    now = now or datetime.now(UTC)
+    first_look_at_cart(0, now)
+    get_items(CartOwner(user_id=0), now=now, options=ITEM_LOADS)
+    _team_of({s.venue_id for s in _locked_services([-1]).values()} or {-1})
+    expire_holds(now, service_ids=[-1], member_ids=[-1], between=(now, now))
+    service = db.session.scalar(
+        select(Service)
+        .join(Service.venue)
+        .where(Service.is_active, Venue.status == VenueStatus.APPROVED)
+        .order_by(Service.id)
+        .limit(1)
+    )
+    if service is None:
+        return 0
+    rules = booking_rules(service)
+    find_slot(service, now + rules.min_notice + timedelta(days=1), now=now)
+    _sorry([_describe(service.name, service.venue.name, service.venue.timezone, now) + " (just taken)"])
+    return service.id
 
 
 def order_channel(items: list[CartItem]) -> OrderChannel:

@@ -2,7 +2,11 @@
 for the metrics its workers share (app/metrics.py) when PROMETHEUS_MULTIPROC_DIR is set: the
 directory is emptied when gunicorn starts (a restarted container keeps its files), and a
 worker that ends takes its live gauges with it. Imports only prometheus_client's multiprocess
-helper, so gunicorn's master stays small."""
+helper, so gunicorn's master stays small.
+
+Each worker also warms itself before it accepts a connection (``post_worker_init``): the app
+registers the warm-up as ``app.extensions["warm_up"]`` (app/ops/warm_up.py), so this file
+imports none of the app."""
 
 from __future__ import annotations
 
@@ -25,3 +29,9 @@ def on_starting(_server: Any) -> None:
 def child_exit(_server: Any, worker: Any) -> None:
     if os.environ.get(MULTIPROC_ENV):
         multiprocess.mark_process_dead(worker.pid)
+
+
+def post_worker_init(worker: Any) -> None:
+    extensions = getattr(worker.wsgi, "extensions", None) or {}
+    if warm := extensions.get("warm_up"):
+        warm()

@@ -5,9 +5,13 @@ from flask import Response, abort, current_app, jsonify, request
 from app import metrics
 from app.extensions import db
 from app.ops.checks import READINESS_CHECKS
+from app.ops.warm_up import check_warm_up
+from app.ops.warm_up import install as install_warm_up
 from app.web.blueprints import ops as bp
 
 log = logging.getLogger(__name__)
+
+bp.record_once(lambda setup: install_warm_up(setup.app))  # run by gunicorn's post_worker_init
 
 
 @bp.get("/healthz")
@@ -18,9 +22,10 @@ def healthz():
 
 @bp.get("/readyz")
 def readyz():
-    """Ready to serve: database and job queue answer. A cache without Redis is "degraded": still
-    ready (200, pages answer), but named, so a dashboard shows it."""
-    results = [check() for check in READINESS_CHECKS]
+    """Ready to serve: database and job queue answer, and the worker is not warming itself
+    (app/ops/warm_up.py). A cache without Redis is "degraded": still ready (200, pages answer),
+    but named, so a dashboard shows it."""
+    results = [check() for check in (*READINESS_CHECKS, check_warm_up)]
     failing = [r.name for r in results if not r.ok and not r.degraded]
     degraded = [r.name for r in results if r.degraded]
     for r in results:

@@ -34,9 +34,13 @@ def start_gunicorn(code_dir: Path, url: str, port: int, log: Path, *, app: str =
     env.pop("REDIS_URL", None)
     log.with_suffix(".access").unlink(missing_ok=True)  # gunicorn appends; this run's lines only
     gunicorn = Path(sys.executable).with_name("gunicorn")
+    hooks = app == "wsgi:app" and (code_dir / "app" / "ops" / "gunicorn_hooks.py").exists()
     server = subprocess.Popen(
         [
             str(gunicorn),
+            # The Dockerfile's settings file (its hooks warm each worker before it takes
+            # traffic), when the code run has one: an older --code-dir may not.
+            *(["--config", "python:app.ops.gunicorn_hooks"] if hooks else []),
             "--workers",
             os.environ.get("BENCH_WORKERS", "3"),
             "--bind",

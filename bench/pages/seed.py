@@ -80,14 +80,14 @@ def small_photos(root: Path, count: int = 4) -> list[str]:
     return keys
 
 
-def seed(base_url: str | None = None, *, log=print) -> Seeded:
+def seed(base_url: str | None = None, *, log=print, database: str = DATABASE) -> Seeded:
     from flask_migrate import upgrade
 
     from app import create_app
 
     started = time.perf_counter()
     base_url = base_url or server_url()
-    url = create_fresh_database(base_url, DATABASE)
+    url = create_fresh_database(base_url, database)
     upload_root = tempfile.mkdtemp(prefix="bench-pages-uploads-")
     app = create_app(
         "testing",
@@ -95,7 +95,7 @@ def seed(base_url: str | None = None, *, log=print) -> Seeded:
     )
     with app.app_context():
         upgrade()
-    log(f"[seed] {DATABASE}: migrated")
+    log(f"[seed] {database}: migrated")
     dsn = libpq(make_url(url))
     ratings = generate._copy_rows(dsn, GENERATED_VENUES, generate.DEFAULT_SEED, log=lambda m: log(f"[seed] {m}"))
     keys = small_photos(Path(upload_root))

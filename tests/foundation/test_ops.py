@@ -25,7 +25,7 @@ def test_readyz_reports_each_dependency(client):
     body = response.get_json()
     assert response.status_code == 200
     assert body["status"] == "ok"
-    assert set(body["checks"]) == {"database", "queue", "cache"}
+    assert set(body["checks"]) == {"database", "queue", "cache", "warm_up"}
     assert response.headers["Cache-Control"] == "no-store"
 
 
