@@ -382,6 +382,12 @@ class ReviewIn(Strict):
 class RescheduleIn(Strict):
     starts_at = ma.fields.AwareDateTime(required=True, metadata={"description": "A free start of the same service"})
     team_member_id = ma.fields.Integer(allow_none=True, load_default=None, validate=validate.Range(1, MAX_ID))
+    top_up_minor = ma.fields.Integer(
+        allow_none=True,
+        load_default=None,
+        validate=validate.Range(1, 999_999_999),
+        metadata={"description": "For a dearer time: the difference you confirm paying (the 409 names it)"},
+    )
 
 
 class Move(ma.Schema):
@@ -491,3 +497,99 @@ class ClientPage(ma.Schema):
 class ClientCard(Client):
     notes = ma.fields.String(allow_none=True)
     bookings = ma.fields.List(ma.fields.Nested(VenueBooking), required=True, metadata={"description": "Newest first"})
+
+
+# -- the customer's waitlist ---------------------------------------------------------------------------
+
+HHMM = validate.Regexp(r"^\d{2}:\d{2}$", error="Use HH:MM, like 14:00.")
+
+
+class WaitlistJoinIn(Strict):
+    service_id = ma.fields.Integer(required=True, validate=validate.Range(1, MAX_ID))
+    day = ma.fields.Date(required=True, metadata={"description": "The venue's local day"})
+    window_start = ma.fields.String(
+        allow_none=True, load_default=None, validate=HHMM, metadata={"description": "With window_end, e.g. 14:00"}
+    )
+    window_end = ma.fields.String(
+        allow_none=True, load_default=None, validate=HHMM, metadata={"description": "The appointment ends by it"}
+    )
+    team_member_id = ma.fields.Integer(allow_none=True, load_default=None, validate=validate.Range(1, MAX_ID))
+
+
+class WaitlistEntry(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    service_id = ma.fields.Integer(required=True)
+    service = ma.fields.String(required=True)
+    venue = ma.fields.String(required=True)
+    venue_slug = ma.fields.String(required=True)
+    day = ma.fields.Date(required=True)
+    window_start = ma.fields.String(allow_none=True)
+    window_end = ma.fields.String(allow_none=True)
+    team_member_id = ma.fields.Integer(allow_none=True)
+    status = ma.fields.String(required=True, metadata={"description": "waiting, offered, booked, left, expired"})
+    position = ma.fields.Integer(allow_none=True, metadata={"description": "Place in line while live (1 = next)"})
+    created_at = ma.fields.AwareDateTime(required=True)
+
+
+class OfferQuestion(ma.Schema):
+    field = ma.fields.String(required=True, metadata={"description": "Its key in answers"})
+    text = ma.fields.String(required=True)
+    kind = ma.fields.String(required=True)
+    options = ma.fields.List(ma.fields.String(), allow_none=True)
+    required = ma.fields.Boolean(required=True)
+
+
+class WaitlistOffer(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    entry_id = ma.fields.Integer(required=True)
+    order_id = ma.fields.Integer(required=True)
+    service_id = ma.fields.Integer(required=True)
+    service = ma.fields.String(required=True)
+    venue = ma.fields.String(required=True)
+    team_member_id = ma.fields.Integer(allow_none=True)
+    starts_at = ma.fields.AwareDateTime(required=True, metadata={"description": "In the venue's time zone"})
+    ends_at = ma.fields.AwareDateTime(required=True)
+    expires_at = ma.fields.AwareDateTime(required=True, metadata={"description": "Answer before it"})
+    questions = ma.fields.List(
+        ma.fields.Nested(OfferQuestion),
+        required=True,
+        metadata={"description": "To answer when accepting (empty: none, or your earlier answers carry over)"},
+    )
+
+
+class Waitlist(ma.Schema):
+    entries = ma.fields.List(ma.fields.Nested(WaitlistEntry), required=True)
+    offers = ma.fields.List(ma.fields.Nested(WaitlistOffer), required=True)
+
+
+class OfferAcceptIn(Strict):
+    answers = ma.fields.Dict(
+        keys=ma.fields.String(validate=validate.Length(max=40)),
+        values=ma.fields.String(validate=validate.Length(max=2000)),
+        load_default=dict,
+        validate=validate.Length(max=50),
+        metadata={"description": "The offer's questions' answers by field"},
+    )
+
+
+# -- a dearer move's top-up ----------------------------------------------------------------------------
+
+
+class TopUp(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    status = ma.fields.String(required=True, metadata={"description": "pending, moved, released or refunded"})
+    amount = ma.fields.Nested(Money, required=True, metadata={"description": "The price difference"})
+    from_starts_at = ma.fields.AwareDateTime(required=True)
+    to_starts_at = ma.fields.AwareDateTime(required=True)
+    outcome = ma.fields.String(allow_none=True, metadata={"description": "What happened, once settled"})
+    created_at = ma.fields.AwareDateTime(required=True)
+    settled_at = ma.fields.AwareDateTime(allow_none=True)
+
+
+class TopUpStart(ma.Schema):
+    state = ma.fields.String(required=True, metadata={"description": "pending_payment: pay at checkout_url"})
+    top_up = ma.fields.Nested(TopUp, required=True)
+    gateway = ma.fields.String(required=True)
+    checkout_url = ma.fields.String(required=True, metadata={"description": "Send the customer here to pay"})
+    pay_by = ma.fields.AwareDateTime(required=True, metadata={"description": "The new time is held until then"})
+    booking = ma.fields.Nested(Booking, required=True, metadata={"description": "Still at its old time"})
