@@ -114,6 +114,8 @@ class Service(ma.Schema):
     capacity = ma.fields.Integer()
     payment_mode = ma.fields.String()
     request_to_book = ma.fields.Boolean()
+    is_active = ma.fields.Boolean(metadata={"description": "False: hidden, customers can't book it"})
+    buffer_minutes = ma.fields.Integer()
 
 
 class TeamMember(ma.Schema):
@@ -129,6 +131,7 @@ class OpeningRange(ma.Schema):
 
 
 class Closure(ma.Schema):
+    id = ma.fields.Integer(metadata={"description": "DELETE /venue/closures/{id} removes it"})
     starts_on = ma.fields.Date(required=True)
     ends_on = ma.fields.Date(required=True)
     reason = ma.fields.String()
@@ -593,3 +596,75 @@ class TopUpStart(ma.Schema):
     checkout_url = ma.fields.String(required=True, metadata={"description": "Send the customer here to pay"})
     pay_by = ma.fields.AwareDateTime(required=True, metadata={"description": "The new time is held until then"})
     booking = ma.fields.Nested(Booking, required=True, metadata={"description": "Still at its old time"})
+
+
+# -- the client card's edits -------------------------------------------------------------------------
+
+
+class ClientNotesIn(Strict):
+    notes = ma.fields.String(required=True, validate=validate.Length(max=4000))
+    tags = ma.fields.List(
+        ma.fields.String(validate=[validate.Length(max=40), validate.Regexp(r"^[^,]*$", error="No commas in a tag.")]),
+        required=True,
+        validate=validate.Length(max=10),
+        metadata={"description": "At most 10, each at most 40 characters; repeats are dropped"},
+    )
+
+
+class ClientBlockIn(Strict):
+    reason = ma.fields.String(
+        required=True, validate=validate.Length(min=1, max=300), metadata={"description": "Only your venue sees it"}
+    )
+
+
+# -- editing the venue: services, team, hours, closures ------------------------------------------------
+
+
+class ServiceIn(Strict):
+    name = ma.fields.String(required=True, validate=validate.Length(min=1, max=120))
+    description = ma.fields.String(load_default="", validate=validate.Length(max=2000))
+    duration_minutes = ma.fields.Integer(required=True, validate=validate.Range(5, 720))
+    price_minor = ma.fields.Integer(
+        required=True, validate=validate.Range(0, 10_000_000), metadata={"description": "In the venue's currency"}
+    )
+    capacity = ma.fields.Integer(load_default=1, validate=validate.Range(1, 50))
+    buffer_minutes = ma.fields.Integer(load_default=0, validate=validate.Range(0, 240))
+    is_active = ma.fields.Boolean(load_default=True, metadata={"description": "False hides it (archives it)"})
+
+
+class StaffTeamMember(TeamMember):
+    bio = ma.fields.String()
+    service_ids = ma.fields.List(ma.fields.Integer(), required=True)
+
+
+class TeamMemberIn(Strict):
+    name = ma.fields.String(required=True, validate=validate.Length(min=1, max=120))
+    title = ma.fields.String(load_default="", validate=validate.Length(max=120))
+    bio = ma.fields.String(load_default="", validate=validate.Length(max=2000))
+    service_ids = ma.fields.List(
+        ma.fields.Integer(validate=validate.Range(1, MAX_ID)),
+        load_default=list,
+        validate=validate.Length(max=200),
+        metadata={"description": "Your services they perform"},
+    )
+
+
+class OpeningRangeIn(Strict):
+    weekday = ma.fields.Integer(required=True, validate=validate.Range(0, 6), metadata={"description": "0 = Monday"})
+    opens = ma.fields.String(required=True, validate=HHMM, metadata={"example": "09:00"})
+    closes = ma.fields.String(required=True, validate=HHMM, metadata={"example": "18:00", "description": "24:00 ok"})
+
+
+class WeeklyHoursIn(Strict):
+    weekly = ma.fields.List(
+        ma.fields.Nested(OpeningRangeIn),
+        required=True,
+        validate=validate.Length(max=70),
+        metadata={"description": "The whole week: a day with no range is closed"},
+    )
+
+
+class ClosureIn(Strict):
+    starts_on = ma.fields.Date(required=True)
+    ends_on = ma.fields.Date(required=True)
+    reason = ma.fields.String(load_default="", validate=validate.Length(max=200))
