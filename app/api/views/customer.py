@@ -14,11 +14,11 @@ from flask_login import current_user
 from flask_smorest import abort
 from marshmallow import RAISE
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from app.api import schemas
 from app.api.auth import require, scopes
 from app.api.conventions import decode_cursor, encode_cursor, idempotent, next_link
+from app.api.lookups import BOOKING_LOADS, ORDER_LOADS, own_order
 from app.api.present import booking_row, cart_item_row, local, money, order_row, review_row
 from app.booking import cart as carts
 from app.booking import lifecycle
@@ -41,19 +41,9 @@ from app.saved.service import account_saved_ids, set_saved_for_account
 from app.web.blueprints import api_customer as bp
 from app.web.guards import require_booker
 
-ORDER_LOADS = (selectinload(Order.bookings).options(selectinload(Booking.venue), selectinload(Booking.service)),)
-BOOKING_LOADS = (selectinload(Booking.venue), selectinload(Booking.service))
-
 
 def owner() -> carts.CartOwner:
     return carts.CartOwner(user_id=current_user.id)
-
-
-def own_order(order_id: int) -> Order:
-    order = db.session.get(Order, order_id, options=ORDER_LOADS) if order_id < 2**31 else None
-    if order is None or order.customer_id != current_user.id:
-        abort(404, message=_("You have no order with that number."))
-    return order
 
 
 def own_booking(reference: str) -> Booking:

@@ -3,14 +3,10 @@
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
-from typing import Any
 
 from flask import url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_smorest import abort
 from marshmallow import RAISE
@@ -20,6 +16,7 @@ from sqlalchemy.orm import selectinload
 from app.api import schemas
 from app.api.auth import require
 from app.api.conventions import decode_cursor, encode_cursor, idempotent, next_link
+from app.api.lookups import found_first, loaded
 from app.api.present import booking_row, hours_row, money, service_row, venue_row
 from app.booking.check_ins import check_in
 from app.booking.models import Booking, BookingStatus
@@ -34,48 +31,9 @@ from app.web.blueprints import api_venue as bp
 from app.web.guards import EVERYONE, FRONT_DESK, OWNER_AND_MANAGER, acting_member_scope, acting_role, venue_required
 
 MAX_RANGE_DAYS = 62
-NOT_YOURS = {
-    "service_id": (lambda venue: {s.id for s in venue.services}, _l("No such service at your venue.")),
-    "member_id": (lambda venue: {m.id for m in venue.team}, _l("No such team member at your venue.")),
-    "client_id": (None, _l("That client is not in your client book.")),
-}
-
-
-def found_first(view: Callable) -> Callable:
-    """Between ``venue_required`` and ``@bp.arguments``: the row the URL names must be the
-    venue's (404) before the body is read, so another venue's row is a 404 whatever is sent."""
-
-    @functools.wraps(view)
-    def wrapped(*args: Any, venue: Venue, **kwargs: Any):
-        for name, (ids_of, message) in NOT_YOURS.items():
-            if name not in kwargs:
-                continue
-            if kwargs[name] > schemas.MAX_ID:
-                abort(404, message=str(message))
-            if ids_of is None:
-                clients.get_client(venue.id, kwargs[name])  # NotFound for another venue's
-            elif kwargs[name] not in ids_of(venue):
-                abort(404, message=str(message))
-        return view(*args, venue=venue, **kwargs)
-
-    return wrapped
 
 
 SHOWN = (BookingStatus.HELD, BookingStatus.CONFIRMED, BookingStatus.COMPLETED, BookingStatus.NO_SHOW)
-
-
-def loaded(venue: Venue) -> Venue:
-    return db.session.scalars(
-        select(Venue)
-        .where(Venue.id == venue.id)
-        .options(
-            selectinload(Venue.services),
-            selectinload(Venue.team),
-            selectinload(Venue.opening_hours),
-            selectinload(Venue.closures),
-            selectinload(Venue.category),
-        )
-    ).one()
 
 
 @bp.get("")

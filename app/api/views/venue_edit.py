@@ -14,8 +14,8 @@ from flask_smorest import abort
 from app.api import schemas
 from app.api.auth import require
 from app.api.conventions import idempotent
+from app.api.lookups import found_first, loaded
 from app.api.present import hours_row, service_row
-from app.api.views.venue import found_first, loaded
 from app.errors import DomainError
 from app.extensions import db
 from app.venues.hours import Range, parse_minute

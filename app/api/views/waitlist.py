@@ -17,8 +17,8 @@ from app.accounts.models import Role
 from app.api import schemas
 from app.api.auth import require
 from app.api.conventions import idempotent
+from app.api.lookups import own_order
 from app.api.present import local, order_row
-from app.api.views.customer import own_order
 from app.errors import DomainError
 from app.extensions import db
 from app.venues.hours import format_minute, parse_minute
