@@ -15,7 +15,7 @@ from flask_smorest import Api
 
 from app.api import auth, conventions
 from app.api.schemas import Problem
-from app.api.views import admin, customer, docs, public, venue  # noqa: F401  (their routes join the blueprints)
+from app.api.views import admin, customer, docs, public, venue, venue_edit, waitlist  # noqa: F401  (their routes join the blueprints)
 from app.extensions import csrf
 from app.web import blueprints
 

@@ -68,6 +68,9 @@ def next_link(cursor: str | None) -> None:
 
 def finish(response: Response) -> Response:
     """Every API answer: rate-limit headers, language, Link, and an ETag on reads (304 on match)."""
+    pending = g.pop("api_idempotency", None)
+    if pending is not None:
+        keep_answer(pending, response)
     for name, value in (g.get("api_rate") or {}).items():
         response.headers.setdefault(name, value)
     locale = get_locale()
@@ -112,22 +115,29 @@ def idempotent(view: Callable) -> Callable:
         ).scalar()
         if inserted is None:
             return replay(owner, key, digest)
-        response = make_response(view(*args, **kwargs))
-        record = db.session.get(IdempotencyRecord, inserted)
-        if 200 <= response.status_code < 300 and response.is_json:
-            if record is None:  # the view rolled back and redid its work: keep the key all the same
-                record = IdempotencyRecord(id=inserted, owner=owner, key=key, request_hash=digest)
-                db.session.add(record)
-            record.status = response.status_code
-            record.body = response.get_json()
-            record.location = response.headers.get("Location")
-        elif record is not None:
-            db.session.delete(record)  # a refusal isn't kept: the same key may try again
-        db.session.commit()
-        return response
+        # The answer is kept once flask-smorest has dumped it through the operation's schema
+        # (``finish`` -> ``keep_answer``), so a replay is the first answer byte for byte.
+        g.api_idempotency = (inserted, owner, key, digest)
+        return view(*args, **kwargs)
 
     wrapped.idempotent = True
     return wrapped
+
+
+def keep_answer(pending: tuple[int, str, str, str], response: Response) -> None:
+    """Store a 2xx answer under its Idempotency-Key; a refusal isn't kept (the key may try again)."""
+    inserted, owner, key, digest = pending
+    record = db.session.get(IdempotencyRecord, inserted)
+    if 200 <= response.status_code < 300 and response.is_json:
+        if record is None:  # the view rolled back and redid its work: keep the key all the same
+            record = IdempotencyRecord(id=inserted, owner=owner, key=key, request_hash=digest)
+            db.session.add(record)
+        record.status = response.status_code
+        record.body = response.get_json()
+        record.location = response.headers.get("Location")
+    elif record is not None:
+        db.session.delete(record)
+    db.session.commit()
 
 
 def replay(owner: str, key: str, digest: str) -> Response:

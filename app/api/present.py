@@ -49,6 +49,8 @@ def service_row(service: Service) -> dict[str, Any]:
         "capacity": service.capacity,
         "payment_mode": service.payment_mode,
         "request_to_book": service.request_to_book,
+        "is_active": service.is_active,
+        "buffer_minutes": service.buffer_minutes,
     }
 
 
@@ -92,7 +94,9 @@ def hours_row(venue: Venue) -> dict[str, Any]:
             {"weekday": h.weekday, "opens": hhmm(h.opens_minute), "closes": hhmm(h.closes_minute)}
             for h in sorted(venue.opening_hours, key=lambda h: (h.weekday, h.opens_minute))
         ],
-        "closures": [{"starts_on": c.starts_on, "ends_on": c.ends_on, "reason": c.reason} for c in venue.closures],
+        "closures": [
+            {"id": c.id, "starts_on": c.starts_on, "ends_on": c.ends_on, "reason": c.reason} for c in venue.closures
+        ],
     }
 
 

@@ -114,6 +114,8 @@ class Service(ma.Schema):
     capacity = ma.fields.Integer()
     payment_mode = ma.fields.String()
     request_to_book = ma.fields.Boolean()
+    is_active = ma.fields.Boolean(metadata={"description": "False: hidden, customers can't book it"})
+    buffer_minutes = ma.fields.Integer()
 
 
 class TeamMember(ma.Schema):
@@ -129,6 +131,7 @@ class OpeningRange(ma.Schema):
 
 
 class Closure(ma.Schema):
+    id = ma.fields.Integer(metadata={"description": "DELETE /venue/closures/{id} removes it"})
     starts_on = ma.fields.Date(required=True)
     ends_on = ma.fields.Date(required=True)
     reason = ma.fields.String()
@@ -382,6 +385,12 @@ class ReviewIn(Strict):
 class RescheduleIn(Strict):
     starts_at = ma.fields.AwareDateTime(required=True, metadata={"description": "A free start of the same service"})
     team_member_id = ma.fields.Integer(allow_none=True, load_default=None, validate=validate.Range(1, MAX_ID))
+    top_up_minor = ma.fields.Integer(
+        allow_none=True,
+        load_default=None,
+        validate=validate.Range(1, 999_999_999),
+        metadata={"description": "For a dearer time: the difference you confirm paying (the 409 names it)"},
+    )
 
 
 class Move(ma.Schema):
@@ -491,3 +500,171 @@ class ClientPage(ma.Schema):
 class ClientCard(Client):
     notes = ma.fields.String(allow_none=True)
     bookings = ma.fields.List(ma.fields.Nested(VenueBooking), required=True, metadata={"description": "Newest first"})
+
+
+# -- the customer's waitlist ---------------------------------------------------------------------------
+
+HHMM = validate.Regexp(r"^\d{2}:\d{2}$", error="Use HH:MM, like 14:00.")
+
+
+class WaitlistJoinIn(Strict):
+    service_id = ma.fields.Integer(required=True, validate=validate.Range(1, MAX_ID))
+    day = ma.fields.Date(required=True, metadata={"description": "The venue's local day"})
+    window_start = ma.fields.String(
+        allow_none=True, load_default=None, validate=HHMM, metadata={"description": "With window_end, e.g. 14:00"}
+    )
+    window_end = ma.fields.String(
+        allow_none=True, load_default=None, validate=HHMM, metadata={"description": "The appointment ends by it"}
+    )
+    team_member_id = ma.fields.Integer(allow_none=True, load_default=None, validate=validate.Range(1, MAX_ID))
+
+
+class WaitlistEntry(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    service_id = ma.fields.Integer(required=True)
+    service = ma.fields.String(required=True)
+    venue = ma.fields.String(required=True)
+    venue_slug = ma.fields.String(required=True)
+    day = ma.fields.Date(required=True)
+    window_start = ma.fields.String(allow_none=True)
+    window_end = ma.fields.String(allow_none=True)
+    team_member_id = ma.fields.Integer(allow_none=True)
+    status = ma.fields.String(required=True, metadata={"description": "waiting, offered, booked, left, expired"})
+    position = ma.fields.Integer(allow_none=True, metadata={"description": "Place in line while live (1 = next)"})
+    created_at = ma.fields.AwareDateTime(required=True)
+
+
+class OfferQuestion(ma.Schema):
+    field = ma.fields.String(required=True, metadata={"description": "Its key in answers"})
+    text = ma.fields.String(required=True)
+    kind = ma.fields.String(required=True)
+    options = ma.fields.List(ma.fields.String(), allow_none=True)
+    required = ma.fields.Boolean(required=True)
+
+
+class WaitlistOffer(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    entry_id = ma.fields.Integer(required=True)
+    order_id = ma.fields.Integer(required=True)
+    service_id = ma.fields.Integer(required=True)
+    service = ma.fields.String(required=True)
+    venue = ma.fields.String(required=True)
+    team_member_id = ma.fields.Integer(allow_none=True)
+    starts_at = ma.fields.AwareDateTime(required=True, metadata={"description": "In the venue's time zone"})
+    ends_at = ma.fields.AwareDateTime(required=True)
+    expires_at = ma.fields.AwareDateTime(required=True, metadata={"description": "Answer before it"})
+    questions = ma.fields.List(
+        ma.fields.Nested(OfferQuestion),
+        required=True,
+        metadata={"description": "To answer when accepting (empty: none, or your earlier answers carry over)"},
+    )
+
+
+class Waitlist(ma.Schema):
+    entries = ma.fields.List(ma.fields.Nested(WaitlistEntry), required=True)
+    offers = ma.fields.List(ma.fields.Nested(WaitlistOffer), required=True)
+
+
+class OfferAcceptIn(Strict):
+    answers = ma.fields.Dict(
+        keys=ma.fields.String(validate=validate.Length(max=40)),
+        values=ma.fields.String(validate=validate.Length(max=2000)),
+        load_default=dict,
+        validate=validate.Length(max=50),
+        metadata={"description": "The offer's questions' answers by field"},
+    )
+
+
+# -- a dearer move's top-up ----------------------------------------------------------------------------
+
+
+class TopUp(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    status = ma.fields.String(required=True, metadata={"description": "pending, moved, released or refunded"})
+    amount = ma.fields.Nested(Money, required=True, metadata={"description": "The price difference"})
+    from_starts_at = ma.fields.AwareDateTime(required=True)
+    to_starts_at = ma.fields.AwareDateTime(required=True)
+    outcome = ma.fields.String(allow_none=True, metadata={"description": "What happened, once settled"})
+    created_at = ma.fields.AwareDateTime(required=True)
+    settled_at = ma.fields.AwareDateTime(allow_none=True)
+
+
+class TopUpStart(ma.Schema):
+    state = ma.fields.String(required=True, metadata={"description": "pending_payment: pay at checkout_url"})
+    top_up = ma.fields.Nested(TopUp, required=True)
+    gateway = ma.fields.String(required=True)
+    checkout_url = ma.fields.String(required=True, metadata={"description": "Send the customer here to pay"})
+    pay_by = ma.fields.AwareDateTime(required=True, metadata={"description": "The new time is held until then"})
+    booking = ma.fields.Nested(Booking, required=True, metadata={"description": "Still at its old time"})
+
+
+# -- the client card's edits -------------------------------------------------------------------------
+
+
+class ClientNotesIn(Strict):
+    notes = ma.fields.String(required=True, validate=validate.Length(max=4000))
+    tags = ma.fields.List(
+        ma.fields.String(validate=[validate.Length(max=40), validate.Regexp(r"^[^,]*$", error="No commas in a tag.")]),
+        required=True,
+        validate=validate.Length(max=10),
+        metadata={"description": "At most 10, each at most 40 characters; repeats are dropped"},
+    )
+
+
+class ClientBlockIn(Strict):
+    reason = ma.fields.String(
+        required=True, validate=validate.Length(min=1, max=300), metadata={"description": "Only your venue sees it"}
+    )
+
+
+# -- editing the venue: services, team, hours, closures ------------------------------------------------
+
+
+class ServiceIn(Strict):
+    name = ma.fields.String(required=True, validate=validate.Length(min=1, max=120))
+    description = ma.fields.String(load_default="", validate=validate.Length(max=2000))
+    duration_minutes = ma.fields.Integer(required=True, validate=validate.Range(5, 720))
+    price_minor = ma.fields.Integer(
+        required=True, validate=validate.Range(0, 10_000_000), metadata={"description": "In the venue's currency"}
+    )
+    capacity = ma.fields.Integer(load_default=1, validate=validate.Range(1, 50))
+    buffer_minutes = ma.fields.Integer(load_default=0, validate=validate.Range(0, 240))
+    is_active = ma.fields.Boolean(load_default=True, metadata={"description": "False hides it (archives it)"})
+
+
+class StaffTeamMember(TeamMember):
+    bio = ma.fields.String()
+    service_ids = ma.fields.List(ma.fields.Integer(), required=True)
+
+
+class TeamMemberIn(Strict):
+    name = ma.fields.String(required=True, validate=validate.Length(min=1, max=120))
+    title = ma.fields.String(load_default="", validate=validate.Length(max=120))
+    bio = ma.fields.String(load_default="", validate=validate.Length(max=2000))
+    service_ids = ma.fields.List(
+        ma.fields.Integer(validate=validate.Range(1, MAX_ID)),
+        load_default=list,
+        validate=validate.Length(max=200),
+        metadata={"description": "Your services they perform"},
+    )
+
+
+class OpeningRangeIn(Strict):
+    weekday = ma.fields.Integer(required=True, validate=validate.Range(0, 6), metadata={"description": "0 = Monday"})
+    opens = ma.fields.String(required=True, validate=HHMM, metadata={"example": "09:00"})
+    closes = ma.fields.String(required=True, validate=HHMM, metadata={"example": "18:00", "description": "24:00 ok"})
+
+
+class WeeklyHoursIn(Strict):
+    weekly = ma.fields.List(
+        ma.fields.Nested(OpeningRangeIn),
+        required=True,
+        validate=validate.Length(max=70),
+        metadata={"description": "The whole week: a day with no range is closed"},
+    )
+
+
+class ClosureIn(Strict):
+    starts_on = ma.fields.Date(required=True)
+    ends_on = ma.fields.Date(required=True)
+    reason = ma.fields.String(load_default="", validate=validate.Length(max=200))

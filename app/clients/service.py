@@ -8,6 +8,7 @@ found. Services take plain values; the page module (app/clients/views.py) reads 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -150,6 +151,7 @@ class ClientPage:
     total: int
     page: int
     pages: int
+    more: bool = False  # rows follow this page (the keyset's answer; the pager uses ``pages``)
 
 
 # One statement for the page: the page's clients (filtered, in name order, counted with a
@@ -160,7 +162,7 @@ FIGURES_SQL = """
 WITH page AS (
     SELECT c.id, c.name, c.email, c.phone, c.tags, c.blocked_at, count(*) OVER () AS total
       FROM venue_clients c
-     WHERE c.id IN ({matching})
+     WHERE c.id IN ({matching}){keyset}
      ORDER BY lower(c.name), c.id
      LIMIT :limit OFFSET :offset
 )
@@ -197,6 +199,12 @@ MATCHING_SQL = (
     " AND (:like = '' OR name ILIKE :like OR email ILIKE :like OR phone ILIKE :like)" + MEMBER_SQL
 )
 ONE_SQL = "SELECT id FROM venue_clients WHERE venue_id = :venue_id AND id = :only_id" + MEMBER_SQL
+# The keyset: the clients after one already shown, in the list's order (lower(name), id). A
+# client added meanwhile can't shift a name between two pages, as an offset would.
+AFTER_SQL = (
+    " AND (lower(c.name), c.id) > (SELECT lower(a.name), a.id FROM venue_clients a"
+    " WHERE a.venue_id = :venue_id AND a.id = :after_id)"
+)
 
 
 def _like(q: str) -> str:
@@ -223,30 +231,43 @@ def _row(r: Any) -> ClientRow:
 
 
 def list_clients(
-    venue_id: int, *, q: str = "", page: int = 1, now: datetime, member_id: int | None = None
+    venue_id: int,
+    *,
+    q: str = "",
+    page: int = 1,
+    now: datetime,
+    member_id: int | None = None,
+    after_id: int | None = None,
 ) -> ClientPage:
     """One page of the venue's clients matching ``q``, each with its figures (one query); with
-    ``member_id`` (a practitioner) only the clients they have a booking with."""
+    ``member_id`` (a practitioner) only the clients they have a booking with. ``after_id``: the
+    page after that client (a keyset on (lower(name), id); ``page`` is then ignored); a client
+    not in the venue's book gives an empty page."""
     page = max(page, 1)
     params = {
         "venue_id": venue_id,
         "like": _like(q),
         "limit": PAGE_SIZE,
-        "offset": (page - 1) * PAGE_SIZE,
+        "offset": 0 if after_id is not None else (page - 1) * PAGE_SIZE,
         "now": now,
         "member_id": member_id,
+        "after_id": after_id,
     }
-    rows = db.session.execute(text(FIGURES_SQL.format(matching=MATCHING_SQL)), params).all()
-    total = rows[0].total if rows else 0
-    if not rows and page > 1:  # past the end: the pager still needs the count
+    keyset = AFTER_SQL if after_id is not None else ""
+    rows = db.session.execute(text(FIGURES_SQL.format(matching=MATCHING_SQL, keyset=keyset)), params).all()
+    counted = rows[0].total if rows else 0  # the window counts every row the keyset lets through
+    total = counted if after_id is None else 0
+    if after_id is not None or (not rows and page > 1):  # the pager (and the API) still need the count
         total = db.session.scalar(text(f"SELECT count(*) FROM ({MATCHING_SQL}) m"), params) or 0
-    return ClientPage(rows=[_row(r) for r in rows], total=total, page=page, pages=max(1, -(-total // PAGE_SIZE)))
+    pages = max(1, -(-total // PAGE_SIZE))
+    more = counted > PAGE_SIZE if after_id is not None else page < pages
+    return ClientPage(rows=[_row(r) for r in rows], total=total, page=page, pages=pages, more=more)
 
 
 def client_figures(venue_id: int, client_id: int, *, now: datetime) -> ClientRow:
     """The figures of one client, as the list shows them."""
     params = {"venue_id": venue_id, "only_id": client_id, "limit": 1, "offset": 0, "now": now, "member_id": None}
-    row = db.session.execute(text(FIGURES_SQL.format(matching=ONE_SQL)), params).one_or_none()
+    row = db.session.execute(text(FIGURES_SQL.format(matching=ONE_SQL, keyset="")), params).one_or_none()
     if row is None:
         raise NotFound(_("That client is not in your client book."))
     return _row(row)
@@ -269,8 +290,14 @@ def history(client: VenueClient, *, limit: int = 100) -> list[Booking]:
 
 def parse_tags(raw: str) -> list[str]:
     """Tags as typed, comma separated: trimmed, deduplicated (case-insensitively), checked."""
+    return clean_tags((raw or "").split(","))
+
+
+def clean_tags(parts: Iterable[str]) -> list[str]:
+    """Tags one by one (the API's list): trimmed, empty ones dropped, deduplicated
+    (case-insensitively), each at most TAG_LENGTH, at most MAX_TAGS."""
     tags: list[str] = []
-    for part in (raw or "").split(","):
+    for part in parts:
         tag = " ".join(part.split())
         if not tag:
             continue
@@ -283,11 +310,12 @@ def parse_tags(raw: str) -> list[str]:
     return tags
 
 
-def update_notes(client: VenueClient, *, notes: str, tags: str) -> None:
+def update_notes(client: VenueClient, *, notes: str, tags: str | list[str]) -> None:
+    """The card's notes and tags: ``tags`` as typed (comma separated) or as a list."""
     notes = (notes or "").strip()
     if len(notes) > NOTES_LENGTH:
         raise ValidationFailed(_("Notes are at most %(num)d characters.", num=NOTES_LENGTH))
-    client.tags = parse_tags(tags)
+    client.tags = parse_tags(tags) if isinstance(tags, str) else clean_tags(tags)
     client.notes = notes
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User
-from app.errors import LimitReached, ValidationFailed
+from app.errors import InvalidTransition, LimitReached, ValidationFailed
 from app.extensions import db
 from app.venues.booking_rules import BookingRules, check_booking_rules
 from app.venues.deposits import PaymentMode, check_payment_terms
@@ -378,7 +378,21 @@ def save_service(
 
 
 def remove_service(venue: Venue, service_id: int) -> None:
-    venue.services.remove(_child(venue.services, service_id, _("service")))
+    """Remove a service; one with bookings can't go (they keep their service): hide it instead
+    (``is_active`` False), and nothing changes."""
+    service = _child(venue.services, service_id, _("service"))
+    name = service.name
+    try:
+        with db.session.begin_nested():
+            venue.services.remove(service)
+            db.session.flush()
+    except IntegrityError:
+        # Bookings keep their service (a foreign key without cascade): the database says so.
+        raise InvalidTransition(
+            _("{} has bookings, so it can't be removed. Untick “Customers can book it” to hide it instead.").format(
+                f"“{name}”"
+            )
+        ) from None
     note_change(venue, "services")
 
 

@@ -82,6 +82,8 @@ def test_a_venue_in_the_api_money_in_minor_units_and_hours(client, listed):
             "capacity": 1,
             "payment_mode": "full",
             "request_to_book": False,
+            "is_active": True,
+            "buffer_minutes": 0,
         }
     ]
     assert body["price_from"] == {"amount": 6000, "currency": "GBP"}

@@ -237,3 +237,20 @@ def test_a_client_card_and_another_venues(client, world, tokens, customer):
     assert client.get(f"/api/v1/venue/clients/{mine.id}", headers=bearer(tokens["other_owner"])).status_code == 404
     assert client.get("/api/v1/venue/clients/99999999999", headers=bearer(tokens["owner"])).status_code == 404
     assert client.get(f"/api/v1/venue/clients/{mine.id}").status_code == 401
+
+
+def test_the_client_books_cursor_is_a_keyset_a_client_added_meanwhile_shifts_nothing(client, world, tokens, customer):
+    for n in range(clients.PAGE_SIZE + 3):
+        clients.add_client(world.venue.id, name=f"Mia {n:02d}")
+    db.session.commit()
+    headers = bearer(tokens["owner"])
+    first = client.get("/api/v1/venue/clients", headers=headers).get_json()
+    shown = [c["name"] for c in first["clients"]]
+    clients.add_client(world.venue.id, name="Aaron Early")  # sorts before everything shown
+    db.session.commit()
+    second = client.get("/api/v1/venue/clients", query_string={"cursor": first["next_cursor"]}, headers=headers)
+    rest = [c["name"] for c in second.get_json()["clients"]]
+    everyone = sorted([f"Mia {n:02d}" for n in range(clients.PAGE_SIZE + 3)] + [customer.name])
+    assert not set(shown) & set(rest)  # an offset would have shown the page's last name again
+    assert sorted(shown + rest, key=str.lower) == sorted(everyone, key=str.lower)
+    assert second.get_json()["total"] == clients.PAGE_SIZE + 5 and second.get_json()["next_cursor"] is None

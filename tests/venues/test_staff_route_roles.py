@@ -170,6 +170,23 @@ EXPECTED: dict[str, frozenset[str]] = {
     "api_venue.delete_block": FRONT_DESK,
     "api_venue.client_book": EVERYONE,
     "api_venue.client_card": EVERYONE,
+    # the client card's edits: the front desk, as the card's forms
+    **{f"api_venue.{name}": FRONT_DESK for name in ("save_client_notes", "block_client", "unblock_client")},
+    # editing the venue (app/api/views/venue_edit.py): the owner and managers, as the dashboard
+    **{
+        f"api_venue.{name}": OWNER_AND_MANAGER
+        for name in (
+            "add_service",
+            "edit_service",
+            "delete_service",
+            "add_member",
+            "edit_member",
+            "delete_member",
+            "set_hours",
+            "add_venue_closure",
+            "delete_venue_closure",
+        )
+    },
 }
 
 ROLES = ("owner", "manager", "receptionist", "practitioner")
@@ -241,7 +258,7 @@ def test_every_role_opens_exactly_the_routes_of_the_table(app, web, monkeypatch,
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             if allowed and method == "POST" and rule.endpoint.endswith(("remove_staff", "withdraw")):
                 continue  # would end this test's own world early; tests/venues/test_staff.py runs them
-            data = {"csrf_token": token} if method in ("POST", "DELETE") else None
+            data = {"csrf_token": token} if method in ("POST", "PUT", "PATCH", "DELETE") else None
             status = web.client.open(url, method=method, data=data).status_code
             sent += 1
             if allowed and status == 403:
@@ -266,7 +283,7 @@ def test_another_venues_owner_finds_none_of_this_venues_rows(app, web, monkeypat
             continue  # no row in the URL: the page shows their own venue
         url = url_for_rule(rule, world.ids)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            data = {"csrf_token": token} if method in ("POST", "DELETE") else None
+            data = {"csrf_token": token} if method in ("POST", "PUT", "PATCH", "DELETE") else None
             status = web.client.open(url, method=method, data=data).status_code
             if status != 404:
                 wrong.append(f"{status} for {method} {url} ({rule.endpoint})")

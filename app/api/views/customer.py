@@ -8,29 +8,31 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import url_for
+from flask import jsonify, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import abort
 from marshmallow import RAISE
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from app.api import schemas
 from app.api.auth import require, scopes
 from app.api.conventions import decode_cursor, encode_cursor, idempotent, next_link
-from app.api.present import booking_row, cart_item_row, money, order_row, review_row
+from app.api.lookups import BOOKING_LOADS, ORDER_LOADS, own_order
+from app.api.present import booking_row, cart_item_row, local, money, order_row, review_row
 from app.booking import cart as carts
 from app.booking import lifecycle
 from app.booking.errors import SlotUnavailable
-from app.booking.models import Booking, Order, OrderStatus
+from app.booking.models import Booking, Order, OrderStatus, TopUp
 from app.booking.order_lifecycle import lock_order
 from app.booking.presenting import find_own_booking
 from app.checkout import checkout as checkouts
 from app.checkout import reschedule as moves
+from app.checkout import top_ups
 from app.errors import DomainError, InvalidTransition, ValidationFailed
 from app.extensions import db
 from app.i18n import current_language
+from app.money import format_money
 from app.notifications import centre
 from app.payments import service as payments
 from app.payments.ports import GatewayError
@@ -39,19 +41,9 @@ from app.saved.service import account_saved_ids, set_saved_for_account
 from app.web.blueprints import api_customer as bp
 from app.web.guards import require_booker
 
-ORDER_LOADS = (selectinload(Order.bookings).options(selectinload(Booking.venue), selectinload(Booking.service)),)
-BOOKING_LOADS = (selectinload(Booking.venue), selectinload(Booking.service))
-
 
 def owner() -> carts.CartOwner:
     return carts.CartOwner(user_id=current_user.id)
-
-
-def own_order(order_id: int) -> Order:
-    order = db.session.get(Order, order_id, options=ORDER_LOADS) if order_id < 2**31 else None
-    if order is None or order.customer_id != current_user.id:
-        abort(404, message=_("You have no order with that number."))
-    return order
 
 
 def own_booking(reference: str) -> Booking:
@@ -258,20 +250,86 @@ def review(data, reference: str):
 @bp.post("/bookings/<reference>/reschedule")
 @bp.arguments(schemas.RescheduleIn)
 @bp.response(200, schemas.Move)
+@bp.alt_response(202, schema=schemas.TopUpStart, description="A dearer time: held while the top-up is paid")
 @require("write")
 @idempotent
 def reschedule(data, reference: str):
     """Move a booking to another free time of its service, under the venue's rescheduling policy.
-    A time that costs more now is a 409 (pay the difference on the booking's page)."""
+
+    A time that costs more now needs the difference paid first, as on the booking's page: without
+    ``top_up_minor`` it is a 409 naming the difference; with it (the difference you confirm), the
+    new time is held, a top-up payment is started and the answer is a 202 with its
+    ``checkout_url``. The booking keeps its time until the payment arrives; then it moves
+    (``GET /me/bookings/{reference}/top-ups/{id}`` says where it stands)."""
     booking = own_booking(reference)
+    actor = current_user._get_current_object()
+    if data["top_up_minor"] is not None:
+        try:
+            top_up, payment = top_ups.start_top_up(
+                booking, data["starts_at"], data["team_member_id"], by=actor, expected_minor=data["top_up_minor"]
+            )
+        except DomainError:
+            db.session.rollback()
+            raise
+        db.session.commit()
+        body = top_up_start_row(own_booking(reference), top_up, payment)
+        location = url_for("api_customer.top_up", reference=booking.reference, top_up_id=top_up.id)
+        return jsonify(schemas.TopUpStart().dump(body)), 202, {"Location": location}
     try:
-        result = moves.move_booking(booking, data["starts_at"], data["team_member_id"], by=current_user)
+        result = moves.move_booking(booking, data["starts_at"], data["team_member_id"], by=actor)
+    except moves.TopUpNeeded as exc:
+        db.session.rollback()
+        message = _(
+            "This time costs %(amount)s more than you paid: send it again with top_up_minor %(minor)s to pay "
+            "the difference.",
+            amount=format_money(exc.amount_minor, exc.currency),
+            minor=exc.amount_minor,
+        )
+        abort(409, message=message, errors={"json": {"top_up_minor": [message]}})
     except DomainError:
         db.session.rollback()
         raise
     db.session.commit()
     moved = own_booking(reference)
     return {"booking": booking_row(moved), "refund": money(result.refunded_minor, moved.currency)}
+
+
+def top_up_row(top_up: TopUp, zone: str) -> dict:
+    return {
+        "id": top_up.id,
+        "status": top_up.status,
+        "amount": money(top_up.amount_minor, top_up.currency),
+        "from_starts_at": local(top_up.from_starts_at, zone),
+        "to_starts_at": local(top_up.to_starts_at, zone),
+        "outcome": top_ups.describe_outcome(top_up),
+        "created_at": top_up.created_at,
+        "settled_at": top_up.settled_at,
+    }
+
+
+def top_up_start_row(booking: Booking, top_up: TopUp, payment) -> dict:
+    return {
+        "state": "pending_payment",
+        "top_up": top_up_row(top_up, booking.venue.timezone),
+        "gateway": payment.gateway,
+        "checkout_url": payment.checkout_url,
+        "pay_by": payment.expires_at,
+        "booking": booking_row(booking),
+    }
+
+
+@bp.get("/bookings/<reference>/top-ups/<int:top_up_id>")
+@bp.response(200, schemas.TopUp)
+@require("read")
+def top_up(reference: str, top_up_id: int):
+    """A dearer move's top-up: ``pending`` while the payment is awaited, then ``moved`` (the
+    booking has its new time), ``released`` (nothing charged, the booking kept its time) or
+    ``refunded`` (paid, but the move couldn't be made), with what happened in words."""
+    booking = own_booking(reference)
+    found = db.session.get(TopUp, top_up_id) if top_up_id <= schemas.MAX_ID else None
+    if found is None or found.booking_id != booking.id:
+        abort(404, message=_("This booking has no such top-up."))
+    return top_up_row(found, booking.venue.timezone)
 
 
 # -- saved venues and notifications -------------------------------------------------------------------

@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 from app.api import schemas
 from app.api.auth import require
 from app.api.conventions import decode_cursor, encode_cursor, idempotent, next_link
+from app.api.lookups import found_first, loaded
 from app.api.present import booking_row, hours_row, money, service_row, venue_row
 from app.booking.check_ins import check_in
 from app.booking.models import Booking, BookingStatus
@@ -30,21 +31,9 @@ from app.web.blueprints import api_venue as bp
 from app.web.guards import EVERYONE, FRONT_DESK, OWNER_AND_MANAGER, acting_member_scope, acting_role, venue_required
 
 MAX_RANGE_DAYS = 62
+
+
 SHOWN = (BookingStatus.HELD, BookingStatus.CONFIRMED, BookingStatus.COMPLETED, BookingStatus.NO_SHOW)
-
-
-def loaded(venue: Venue) -> Venue:
-    return db.session.scalars(
-        select(Venue)
-        .where(Venue.id == venue.id)
-        .options(
-            selectinload(Venue.services),
-            selectinload(Venue.team),
-            selectinload(Venue.opening_hours),
-            selectinload(Venue.closures),
-            selectinload(Venue.category),
-        )
-    ).one()
 
 
 @bp.get("")
@@ -287,14 +276,15 @@ def client_row(row) -> dict:
 def client_book(venue: Venue, q: str, cursor: str | None = None):
     """Your clients in name order, with their figures, those whose name, email or phone contains
     ``q``; a practitioner's book holds only the clients they have a booking with."""
-    position = decode_cursor(cursor, "page")
-    page = position["page"] if position else 1
-    if not 1 <= page <= 10_000:
-        abort(400, message=_("That cursor isn't one we gave out: start again without it."))
+    position = decode_cursor(cursor, "after")  # the last client shown: a keyset on (lower(name), id)
     listing = clients.list_clients(
-        venue.id, q=q.strip(), page=page, now=datetime.now(UTC), member_id=acting_member_scope()
+        venue.id,
+        q=q.strip(),
+        now=datetime.now(UTC),
+        member_id=acting_member_scope(),
+        after_id=position["after"] if position else None,
     )
-    following = encode_cursor({"page": page + 1}) if page < listing.pages else None
+    following = encode_cursor({"after": listing.rows[-1].id}) if listing.more and listing.rows else None
     next_link(following)
     return {"clients": [client_row(r) for r in listing.rows], "total": listing.total, "next_cursor": following}
 
@@ -314,3 +304,66 @@ def client_card(venue: Venue, client_id: int):
         "notes": client.notes,
         "bookings": [venue_booking_row(b) for b in clients.history(client)],
     }
+
+
+def _card_of(venue: Venue, client_id: int) -> dict:
+    client = clients.get_client(venue.id, client_id)
+    figures = clients.client_figures(venue.id, client.id, now=datetime.now(UTC))
+    return {
+        **client_row(figures),
+        "notes": client.notes,
+        "bookings": [venue_booking_row(b) for b in clients.history(client)],
+    }
+
+
+def _locked_client(venue: Venue, client_id: int):
+    if client_id > schemas.MAX_ID:
+        abort(404, message=_("That client is not in your client book."))
+    return clients.get_client(venue.id, client_id, for_update=True)
+
+
+@bp.put("/clients/<int:client_id>/notes")
+@bp.response(200, schemas.ClientCard)
+@require("venue")
+@venue_required(roles=FRONT_DESK)
+@found_first
+@bp.arguments(schemas.ClientNotesIn)
+def save_client_notes(data, venue: Venue, client_id: int):
+    """Replace the card's notes and tags (only your venue sees them), as the card's form does."""
+    client = _locked_client(venue, client_id)
+    try:
+        clients.update_notes(client, notes=data["notes"], tags=data["tags"])
+    except DomainError:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    return _card_of(venue, client_id)
+
+
+@bp.put("/clients/<int:client_id>/block")
+@bp.response(200, schemas.ClientCard)
+@require("venue")
+@venue_required(roles=FRONT_DESK)
+@found_first
+@bp.arguments(schemas.ClientBlockIn)
+def block_client(data, venue: Venue, client_id: int):
+    """Block the client from booking your venue online, with a reason only your venue sees."""
+    client = _locked_client(venue, client_id)
+    try:
+        clients.block(client, reason=data["reason"], now=datetime.now(UTC))
+    except DomainError:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    return _card_of(venue, client_id)
+
+
+@bp.delete("/clients/<int:client_id>/block")
+@bp.response(200, schemas.ClientCard)
+@require("venue")
+@venue_required(roles=FRONT_DESK)
+def unblock_client(venue: Venue, client_id: int):
+    """Let the client book online again (unblocking twice is not an error)."""
+    clients.unblock(_locked_client(venue, client_id))
+    db.session.commit()
+    return _card_of(venue, client_id)

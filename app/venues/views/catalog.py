@@ -56,9 +56,6 @@ from app.venues.wizard import STEP_LABELS, wizard_context
 from app.web.blueprints import dashboard as bp
 from app.web.guards import venue_required
 
-IN_USE = {
-    "services": _l("{} has bookings, so it can't be removed. Untick “Customers can book it” to hide it instead."),
-}
 PAGE_TITLES = {"services": _l("Services"), "team": _l("Team"), "faqs": _l("FAQs"), "images": _l("Photos")}
 # What must exist before a step can be left; team and FAQs are optional.
 CONTINUE_NEEDS = {
@@ -415,11 +412,10 @@ def _list_routes(step: str) -> None:
             with db.session.begin_nested():
                 remove(venue, item_id)
                 db.session.flush()
+        except DomainError as exc:  # a service with bookings (app/venues/service.remove_service)
+            return _refused(step, venue, exc)
         except IntegrityError:
-            # Bookings keep their service (a foreign key without cascade): hide it instead.
-            return _refused(
-                step, venue, InvalidTransition(str(IN_USE.get(step, _l("That item is in use."))).format(what))
-            )
+            return _refused(step, venue, InvalidTransition(_("That item is in use.")))
         db.session.commit()
         return _saved(step, venue, _("Removed %(what)s.", what=what))
 

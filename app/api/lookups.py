@@ -1,0 +1,73 @@
+"""Finding the caller's own rows for the API's routes (shared by app/api/views/ modules, which
+are pages and import no page): a venue with its lists loaded, the row a venue URL names (404
+before the body is read), a customer's own order."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_smorest import abort
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.api import schemas
+from app.booking.models import Booking, Order
+from app.clients import service as clients
+from app.extensions import db
+from app.venues.models import Venue
+
+ORDER_LOADS = (selectinload(Order.bookings).options(selectinload(Booking.venue), selectinload(Booking.service)),)
+BOOKING_LOADS = (selectinload(Booking.venue), selectinload(Booking.service))
+
+
+def own_order(order_id: int) -> Order:
+    order = db.session.get(Order, order_id, options=ORDER_LOADS) if order_id < 2**31 else None
+    if order is None or order.customer_id != current_user.id:
+        abort(404, message=_("You have no order with that number."))
+    return order
+
+
+def loaded(venue: Venue) -> Venue:
+    return db.session.scalars(
+        select(Venue)
+        .where(Venue.id == venue.id)
+        .options(
+            selectinload(Venue.services),
+            selectinload(Venue.team),
+            selectinload(Venue.opening_hours),
+            selectinload(Venue.closures),
+            selectinload(Venue.category),
+        )
+    ).one()
+
+
+NOT_YOURS = {
+    "service_id": (lambda venue: {s.id for s in venue.services}, _l("No such service at your venue.")),
+    "member_id": (lambda venue: {m.id for m in venue.team}, _l("No such team member at your venue.")),
+    "client_id": (None, _l("That client is not in your client book.")),
+}
+
+
+def found_first(view: Callable) -> Callable:
+    """Between ``venue_required`` and ``@bp.arguments``: the row the URL names must be the
+    venue's (404) before the body is read, so another venue's row is a 404 whatever is sent."""
+
+    @functools.wraps(view)
+    def wrapped(*args: Any, venue: Venue, **kwargs: Any):
+        for name, (ids_of, message) in NOT_YOURS.items():
+            if name not in kwargs:
+                continue
+            if kwargs[name] > schemas.MAX_ID:
+                abort(404, message=str(message))
+            if ids_of is None:
+                clients.get_client(venue.id, kwargs[name])  # NotFound for another venue's
+            elif kwargs[name] not in ids_of(venue):
+                abort(404, message=str(message))
+        return view(*args, venue=venue, **kwargs)
+
+    return wrapped
