@@ -19,9 +19,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from contextvars import ContextVar
 from typing import Any
 
-from flask import Flask, current_app, g, has_app_context, has_request_context
+from flask import Flask, current_app, has_app_context
 from flask_sqlalchemy.session import Session
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, Engine
@@ -32,7 +33,9 @@ log = logging.getLogger(__name__)
 POOLER_TRANSACTION = "pgbouncer-transaction"
 POOLERS = ("", POOLER_TRANSACTION)
 _REPLICA_KEY = "db_replica"
-_ON_REPLICA = "db_on_replica"  # g: this request's reads go to the replica
+# This request's reads go to the replica: set by app/web/replica_reads.py before each request and
+# cleared at its teardown (a context variable, so this module reads nothing of the request).
+_ON_REPLICA: ContextVar[bool] = ContextVar("cozywish_reads_on_replica", default=False)
 
 
 def transaction_pooled(config) -> bool:
@@ -149,12 +152,12 @@ def read_from_replica(on: bool = True) -> bool:
     they go there."""
     replica = replica_of(current_app)
     chosen = bool(on and replica is not None and replica.is_up())
-    setattr(g, _ON_REPLICA, chosen)
+    _ON_REPLICA.set(chosen)
     return chosen
 
 
 def reading_from_replica() -> bool:
-    return has_request_context() and bool(g.get(_ON_REPLICA))
+    return _ON_REPLICA.get()
 
 
 class RoutingSession(Session):

@@ -26,6 +26,7 @@ def init_app(app: Flask) -> None:
         return
     app.before_request_funcs.setdefault(None, []).insert(0, choose_database)
     app.after_request(stick_to_primary_after_a_write)
+    app.teardown_request(back_to_the_primary)
 
 
 def eligible() -> bool:
@@ -41,6 +42,10 @@ def eligible() -> bool:
 
 def choose_database() -> None:
     db_routing.read_from_replica(eligible())
+
+
+def back_to_the_primary(_error: BaseException | None = None) -> None:
+    db_routing.read_from_replica(False)
 
 
 def stick_to_primary_after_a_write(response: Response) -> Response:

@@ -23,9 +23,9 @@ from app.db_routing import engine_options
 from app.extensions import db
 from app.jobs import run_worker
 from tests.booking.helpers import cart_form, future_slot, make_bookable_venue
-from tests.database import create_fresh_database, drop_database, server_url
+from tests.database import create_fresh_database, drop_database
 from tests.factories import PASSWORD, UserFactory
-from tests.ops.pgservers import PGBOUNCER, PgBouncer
+from tests.ops.pgservers import PGBOUNCER, PgBouncer, PostgresServer
 
 pytestmark = [
     pytest.mark.slow,
@@ -38,11 +38,20 @@ POOLED = {"DATABASE_POOLER": "pgbouncer-transaction"}
 
 
 @pytest.fixture(scope="module")
-def direct_database():
+def pg_server():
+    """A PostgreSQL server of the tests' own on a TCP port: PgBouncer runs as another user and
+    cannot reach the embedded server's socket under instance/ (the fresh-clone path of `make test`)."""
+    server = PostgresServer.primary()
+    yield server.url()
+    server.remove()
+
+
+@pytest.fixture(scope="module")
+def direct_database(pg_server):
     """A fresh, migrated database on the tests' server, with the pooled role's settings applied."""
     from flask_migrate import upgrade
 
-    base = server_url()
+    base = pg_server
     name = f"cozywish_bouncer_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{os.getpid()}"
     url = create_fresh_database(base, name)
     app = create_app("testing", overrides={"SQLALCHEMY_DATABASE_URI": url})
@@ -59,9 +68,9 @@ def direct_database():
 
 
 @pytest.fixture
-def bouncer(request):
+def bouncer(request, pg_server):
     size = getattr(request, "param", 4)
-    server = PgBouncer(server_url(), pool_size=size)
+    server = PgBouncer(pg_server, pool_size=size)
     yield server
     server.stop()
 

@@ -151,6 +151,7 @@ EXPECTED: dict[str, frozenset[str]] = {
             "enable_webhook",
             "webhook_log",
             "resend_webhook",
+            "roll_webhook_secret",
             "booking_button",
             "save_site_origins",
         )
