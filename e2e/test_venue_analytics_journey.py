@@ -79,8 +79,8 @@ def test_owner_reads_analytics_for_a_period_and_downloads_a_csv(
     expect(daily.get_by_role("columnheader", name="Online")).to_be_visible()
 
     # Dates chosen by hand.
-    page.get_by_label("From").fill("2026-01-01")
-    page.get_by_label("To").fill("2026-01-31")
+    page.get_by_label("From", exact=True).fill("2026-01-01")
+    page.get_by_label("To", exact=True).fill("2026-01-31")
     page.get_by_role("button", name="Show").click()
     expect(page.locator("[data-period]")).to_have_attribute("data-period", "2026-01-01/2026-01-31")
     page.get_by_role("link", name="Last 30 days").click()
