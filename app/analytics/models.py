@@ -14,16 +14,9 @@ from app.extensions import db
 FUNNEL_STEPS = ("search", "venue_view", "cart_add", "checkout", "paid")
 
 
-class VenueDay(db.Model):
-    """One venue's bookings of one local day, by team member (0: none) and channel."""
+class _BookingCounts:
+    """The counts a venue day and a venue month both hold (for one team member, channel and currency)."""
 
-    __tablename__ = "analytics_venue_days"
-
-    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), primary_key=True)
-    day: Mapped[date] = mapped_column(Date, primary_key=True, index=True)
-    team_member_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    channel: Mapped[str] = mapped_column(String(8), primary_key=True)
-    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
     bookings: Mapped[int] = mapped_column(Integer)
     completed: Mapped[int] = mapped_column(Integer)
     cancelled: Mapped[int] = mapped_column(Integer)
@@ -33,6 +26,25 @@ class VenueDay(db.Model):
     gross_minor: Mapped[int] = mapped_column(BigInteger)
     refunds_minor: Mapped[int] = mapped_column(BigInteger)
     commission_minor: Mapped[int] = mapped_column(BigInteger)
+
+
+class _ServiceCounts:
+    """The counts of one service a venue day and a venue month both hold."""
+
+    bookings: Mapped[int] = mapped_column(Integer)
+    gross_minor: Mapped[int] = mapped_column(BigInteger)
+
+
+class VenueDay(_BookingCounts, db.Model):
+    """One venue's bookings of one local day, by team member (0: none) and channel."""
+
+    __tablename__ = "analytics_venue_days"
+
+    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True, index=True)
+    team_member_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(8), primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
 
 
 class VenueHour(db.Model):
@@ -47,7 +59,7 @@ class VenueHour(db.Model):
     booked_minutes: Mapped[int] = mapped_column(Integer)
 
 
-class VenueServiceDay(db.Model):
+class VenueServiceDay(_ServiceCounts, db.Model):
     """One venue day's bookings of each service, by team member."""
 
     __tablename__ = "analytics_venue_services"
@@ -56,8 +68,6 @@ class VenueServiceDay(db.Model):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     team_member_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     service_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    bookings: Mapped[int] = mapped_column(Integer)
-    gross_minor: Mapped[int] = mapped_column(BigInteger)
 
 
 class VenueLeadDay(db.Model):
@@ -84,7 +94,7 @@ class ClientVisits(db.Model):
     second_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-class VenueMonth(db.Model):
+class VenueMonth(_BookingCounts, db.Model):
     """The venue days of one calendar month summed (migration 0065): a long period reads its
     whole months here and only its edge days from ``analytics_venue_days``."""
 
@@ -95,15 +105,6 @@ class VenueMonth(db.Model):
     team_member_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     channel: Mapped[str] = mapped_column(String(8), primary_key=True)
     currency: Mapped[str] = mapped_column(String(3), primary_key=True)
-    bookings: Mapped[int] = mapped_column(Integer)
-    completed: Mapped[int] = mapped_column(Integer)
-    cancelled: Mapped[int] = mapped_column(Integer)
-    late_cancelled: Mapped[int] = mapped_column(Integer)
-    no_shows: Mapped[int] = mapped_column(Integer)
-    booked_minutes: Mapped[int] = mapped_column(Integer)
-    gross_minor: Mapped[int] = mapped_column(BigInteger)
-    refunds_minor: Mapped[int] = mapped_column(BigInteger)
-    commission_minor: Mapped[int] = mapped_column(BigInteger)
 
 
 class VenueHourMonth(db.Model):
@@ -119,7 +120,7 @@ class VenueHourMonth(db.Model):
     booked_minutes: Mapped[int] = mapped_column(Integer)
 
 
-class VenueServiceMonth(db.Model):
+class VenueServiceMonth(_ServiceCounts, db.Model):
     """One venue month's bookings of each service, by team member."""
 
     __tablename__ = "analytics_venue_service_months"
@@ -128,8 +129,6 @@ class VenueServiceMonth(db.Model):
     month: Mapped[date] = mapped_column(Date, primary_key=True)
     team_member_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     service_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    bookings: Mapped[int] = mapped_column(Integer)
-    gross_minor: Mapped[int] = mapped_column(BigInteger)
 
 
 class VenueLeadMonth(db.Model):
