@@ -104,6 +104,17 @@ class RemovePasswordForm(FlaskForm):
     )
 
 
+def scopes_field() -> SelectMultipleField:
+    """The API's scopes, at least one: a token's and an OAuth app's."""
+    return SelectMultipleField(
+        _l("Scopes"),
+        choices=["read", "write", "venue", "admin"],
+        validators=[DataRequired(_l("Choose at least one scope."))],
+        option_widget=widgets.CheckboxInput(),
+        widget=widgets.ListWidget(prefix_label=False),
+    )
+
+
 class ApiTokenForm(FlaskForm):
     """A new personal access token for the API (app/accounts/api_tokens.py)."""
 
@@ -111,13 +122,7 @@ class ApiTokenForm(FlaskForm):
         _l("Name"),
         validators=[DataRequired(_l("Give the token a name.")), Length(max=80, message=_l("At most 80 characters."))],
     )
-    scopes = SelectMultipleField(
-        _l("Scopes"),
-        choices=["read", "write", "venue", "admin"],
-        validators=[DataRequired(_l("Choose at least one scope."))],
-        option_widget=widgets.CheckboxInput(),
-        widget=widgets.ListWidget(prefix_label=False),
-    )
+    scopes = scopes_field()
 
 
 class OAuthAppForm(FlaskForm):
@@ -134,13 +139,7 @@ class OAuthAppForm(FlaskForm):
             Length(max=2600, message=_l("At most 5 redirect URIs.")),
         ],
     )
-    scopes = SelectMultipleField(
-        _l("Scopes"),
-        choices=["read", "write", "venue", "admin"],
-        validators=[DataRequired(_l("Choose at least one scope."))],
-        option_widget=widgets.CheckboxInput(),
-        widget=widgets.ListWidget(prefix_label=False),
-    )
+    scopes = scopes_field()
     client_type = RadioField(
         _l("Kind of app"),
         choices=[

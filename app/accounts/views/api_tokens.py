@@ -4,7 +4,7 @@ revokes any of them."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import render_template
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -14,7 +14,7 @@ from app.errors import DomainError
 from app.extensions import db
 from app.ops.errors import http_status
 from app.web.blueprints import accounts as bp
-from app.web.security_log import record_security_event
+from app.web.security_log import confirmed_change, record_security_event
 
 
 def tokens_page(form: ApiTokenForm, *, new_token: str | None = None, status: int = 200):
@@ -56,13 +56,10 @@ def create_api_token():
 @bp.post("/api-tokens/<int:token_id>/revoke")
 @login_required
 def revoke_api_token(token_id: int):
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    try:
-        api_tokens.revoke_token(current_user.id, token_id)
-    except DomainError:
-        abort(404)
-    record_security_event("account.api_token_revoked", user_id=current_user.id, token_id=token_id)
-    db.session.commit()
-    flash(_("Token revoked: it no longer works."), "success")
-    return redirect(url_for("accounts.api_tokens"), 303)
+    return confirmed_change(
+        lambda: api_tokens.revoke_token(current_user.id, token_id),
+        event="account.api_token_revoked",
+        done=_("Token revoked: it no longer works."),
+        back="accounts.api_tokens",
+        token_id=token_id,
+    )

@@ -15,7 +15,7 @@ from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.ops.errors import http_status
 from app.web.blueprints import accounts as bp
-from app.web.security_log import record_security_event
+from app.web.security_log import confirmed_change, record_security_event
 
 PRIVATE = {"Cache-Control": "private, no-store"}
 
@@ -118,26 +118,22 @@ def update_oauth_app(app_id: int):
 @bp.post("/oauth-apps/<int:app_id>/delete")
 @login_required
 def delete_oauth_app(app_id: int):
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    own_app_or_404(app_id)
-    oauth_apps.delete_app(current_user.id, app_id)
-    record_security_event("account.oauth_app_deleted", user_id=current_user.id, app_id=app_id)
-    db.session.commit()
-    flash(_("App deleted: every token it held stopped working."), "success")
-    return redirect(url_for("accounts.oauth_apps"), 303)
+    return confirmed_change(
+        lambda: oauth_apps.delete_app(current_user.id, app_id),
+        event="account.oauth_app_deleted",
+        done=_("App deleted: every token it held stopped working."),
+        back="accounts.oauth_apps",
+        app_id=app_id,
+    )
 
 
 @bp.post("/authorised-apps/<int:app_id>/revoke")
 @login_required
 def revoke_authorised_app(app_id: int):
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    try:
-        oauth_apps.revoke_app_access(current_user.id, app_id)
-    except DomainError:
-        abort(404)
-    record_security_event("account.oauth_access_revoked", user_id=current_user.id, app_id=app_id)
-    db.session.commit()
-    flash(_("Access revoked: the app can no longer use your account."), "success")
-    return redirect(url_for("accounts.api_tokens"), 303)
+    return confirmed_change(
+        lambda: oauth_apps.revoke_app_access(current_user.id, app_id),
+        event="account.oauth_access_revoked",
+        done=_("Access revoked: the app can no longer use your account."),
+        back="accounts.api_tokens",
+        app_id=app_id,
+    )
