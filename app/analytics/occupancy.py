@@ -107,9 +107,10 @@ def available_minutes(
         for start, end in schedule.time_off:
             for day, interval in local_pieces(start, end, zone):
                 cuts[(day, member)].append(interval)
-    found = Available()
-    # Most days repeat their weekday's shape: (weekday, own ranges, cuts) -> (minutes, by hour).
-    shapes: dict[tuple, tuple[int, dict[int, int]]] = {}
+    # Most days repeat their weekday's shape: count the days of each (member, shape) first, then
+    # add each shape's minutes once, times its days.
+    shapes: dict[tuple, tuple[int, dict[tuple[int, int], int]]] = {}
+    days_of: dict[tuple[int, tuple], int] = defaultdict(int)
     for day in days:
         if any(first <= day <= last for first, last in closures):
             continue
@@ -118,22 +119,31 @@ def available_minutes(
         for member in members:
             schedule = schedules.get(member)
             own = schedule.ranges_on(day) if schedule is not None else None
-            day_cuts = (*venue_cuts, *cuts.get((day, member), []))
-            key = (weekday, None if own is None else tuple(own), day_cuts)
-            shape = shapes.get(key)
-            if shape is None:
-                open_ranges = merge(hours.get(weekday, ()))
-                working = open_ranges if own is None else intersect(merge(own), open_ranges)
-                working = subtract(working, day_cuts)
-                by_hour: dict[tuple[int, int], int] = defaultdict(int)
-                for interval in working:
-                    add_by_hour(by_hour, weekday, interval)
-                shape = shapes[key] = (sum(end - start for start, end in working), dict(by_hour))
-            minutes, by_hour = shape
-            found.by_member[member] += minutes
-            for cell, value in by_hour.items():
-                found.by_hour[cell] += value
+            key = (weekday, None if own is None else tuple(own), (*venue_cuts, *cuts.get((day, member), [])))
+            if key not in shapes:
+                shapes[key] = _shape(weekday, hours, own, key[2])
+            days_of[(member, key)] += 1
+    found = Available()
+    for (member, key), count in days_of.items():
+        minutes, by_hour = shapes[key]
+        found.by_member[member] += minutes * count
+        for cell, value in by_hour.items():
+            found.by_hour[cell] += value * count
     return found
+
+
+def _shape(
+    weekday: int, hours: Mapping[int, Sequence[Interval]], own: Sequence[Interval] | None, cuts: Sequence[Interval]
+) -> tuple[int, dict[tuple[int, int], int]]:
+    """One day's available minutes and their (weekday, hour) cells: the opening hours, within the
+    member's own ranges if they have any, less the day's cuts."""
+    open_ranges = merge(hours.get(weekday, ()))
+    working = open_ranges if own is None else intersect(merge(own), open_ranges)
+    working = subtract(working, cuts)
+    by_hour: dict[tuple[int, int], int] = defaultdict(int)
+    for interval in working:
+        add_by_hour(by_hour, weekday, interval)
+    return sum(end - start for start, end in working), dict(by_hour)
 
 
 def ratio(booked: int, available: int) -> float | None:
