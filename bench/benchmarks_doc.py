@@ -90,3 +90,12 @@ def archive(history: Path, heading: str, runs: list[str]) -> None:
         else:  # a section with a note and no runs yet: the runs go after the note
             text = text[:end].rstrip("\n") + "\n\n" + block + ("\n" + text[end:] if end < len(text) else "")
     history.write_text(text.rstrip("\n") + "\n")
+
+
+def quiet_or_not(load_start: tuple[float, ...], load_end: tuple[float, ...], cpus: int | None) -> str:
+    """A sentence on whether the machine was quiet: the 1-minute load at both ends under the
+    CPU count (the bench's own processes count too), or not: then the figures are suspect."""
+    busiest = max(load_start[0], load_end[0])
+    if busiest <= (cpus or 1):
+        return f" Quiet enough to judge: the 1-minute load stayed at or under the {cpus} CPUs."
+    return f" Not quiet (1-minute load up to {busiest:.2f} on {cpus} CPUs): rerun before judging."

@@ -568,8 +568,8 @@ def report(result: dict) -> str:
         "Production settings except that production refuses the Demo gateway: `COZYWISH_ENV=development` "
         "with debug off, log level WARNING, Redis, the page caches on.",
         "",
-        f"Machine: {os.cpu_count()} CPUs, shared with other engineers' tests: the load average is beside "
-        "each step; the lead re-runs this on a quiet machine.",
+        f"Machine: {os.cpu_count()} CPUs; the load average (1 min) is beside each step, and it is"
+        " the load generator's, the job worker's and PostgreSQL's as much as the web's.",
         "",
         "| users | load (1 min) | requests | failures | worst endpoint p99 | journeys/s (paid) "
         "| lost races | cancelled | CPU: web / jobs / PG / Locust (cores) | DB connections peak (active) | held |",
