@@ -288,6 +288,29 @@ def test_a_walk_in_booked_at_the_desk_is_confirmed_paid_at_the_venue(venue_and_s
     ]
 
 
+def test_admins_see_a_walk_in_order_on_the_dashboard_and_its_page(web, admin, venue_and_service, provider):
+    """A front-desk order for a walk-in has no customer account: the admin pages name the client."""
+    venue, service = venue_and_service
+    client = clients.add_client(venue.id, name="Wanda Walkin", email="wanda@example.com")
+    booking = book_at_desk(
+        venue,
+        client,
+        service_id=service.id,
+        starts_at=future_slot(days=2),
+        team_member_id=None,
+        staff=provider,
+        now=datetime.now(UTC),
+    )
+    db.session.commit()
+    web.sign_in_as(admin)
+    dashboard = web.get("/admin/")
+    assert dashboard.status_code == 200
+    assert "Wanda Walkin (walk-in at the front desk)" in dashboard.text
+    page = web.get(f"/admin/orders/{booking.order_id}")
+    assert page.status_code == 200
+    assert "Wanda Walkin (walk-in at the front desk)" in page.text and "wanda@example.com" in page.text
+
+
 def test_the_desk_refuses_a_taken_time(ctx, provider):
     venue, service = make_bookable_venue(provider, capacity=1)
     start = future_slot(days=2)

@@ -22,6 +22,7 @@ from app.booking.lifecycle import STATUS_LABELS
 from app.booking.models import Order
 from app.booking.order_lifecycle import STATUS_LABELS as ORDER_STATUS_LABELS
 from app.booking.order_lifecycle import get_history
+from app.clients.models import VenueClient
 from app.errors import InvalidTransition, ValidationFailed
 from app.extensions import db
 from app.money import format_money
@@ -48,6 +49,18 @@ def stamp(moment: Any) -> str:
     return timefmt.date_words(moment, "dd MMM yyyy HH:mm 'UTC'") if moment else "—"
 
 
+def ordered_by(order: Order) -> tuple[str, str]:
+    """Who an order is for, and their email: the customer's account, or for a front-desk order
+    made for a walk-in without one, the venue's client (``Order.customer_id`` is None)."""
+    if order.customer is not None:
+        return order.customer.name, order.customer.email
+    client_id = next((b.client_id for b in order.bookings if b.client_id is not None), None)
+    client = db.session.get(VenueClient, client_id) if client_id is not None else None
+    if client is None:
+        return _("A walk-in at the front desk"), "—"
+    return _("%(name)s (walk-in at the front desk)", name=client.name), client.email or "—"
+
+
 @bp.context_processor
 def recent_orders_list() -> dict[str, Any]:
     # A function, so only the dashboard (which shows the list) runs the query.
@@ -57,7 +70,7 @@ def recent_orders_list() -> dict[str, Any]:
             {
                 "id": o.id,
                 "url": url_for("admin.order_detail", order_id=o.id),
-                "customer": o.customer.name,
+                "customer": ordered_by(o)[0],
                 "total": format_money(o.total_minor, o.currency),
                 "status": o.status,
                 "badge": ORDER_BADGES.get(o.status, "secondary"),
@@ -99,13 +112,14 @@ def build_order_page(order: Order, form: RefundForm, *, error: str | None = None
     history = get_history(order)
     remaining = sum(refundable(p) for p in get_card_payments(order))  # the checkout and any top-ups
     references = {b.id: b.reference for b in order.bookings}
+    customer, email = ordered_by(order)
     return {
         "order": {
             "id": order.id,
             "status": order.status,
             "badge": ORDER_BADGES.get(order.status, "secondary"),
-            "customer": order.customer.name,
-            "email": order.customer.email,
+            "customer": customer,
+            "email": email,
             "total": format_money(order.total_minor, order.currency),
             "currency": order.currency,
             "refunded": format_money(order.refunded_minor or 0, order.currency),
