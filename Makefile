@@ -64,7 +64,11 @@ worker: install
 test: install-dev
 	$(BIN)/pytest -n 2 tests
 
-E2E_ARGS := -p no:xdist --screenshot=only-on-failure --tracing=retain-on-failure \
+# Two xdist workers, each with a server, job worker and database of its own (a file's journeys
+# stay together); Playwright traces only when asked: E2E_TRACE=retain-on-failure make e2e.
+E2E_WORKERS ?= 2
+E2E_TRACE ?= off
+E2E_ARGS := -n $(E2E_WORKERS) --dist loadfile --screenshot=only-on-failure --tracing=$(E2E_TRACE) \
 	--output=e2e-artifacts --html=e2e-artifacts/report.html --self-contained-html
 
 e2e: install-dev

@@ -2,8 +2,10 @@
 
 Run with:
 
-    .venv/bin/pytest e2e -p no:xdist --screenshot=only-on-failure --tracing=retain-on-failure \
-        --output=e2e-artifacts --html=e2e-artifacts/report.html --self-contained-html
+    make e2e    # .venv/bin/pytest e2e -n 2 --dist loadfile --screenshot=only-on-failure --tracing=off ...
+
+Each xdist worker starts its own server, job worker and database (``live_server``); one
+process with ``-p no:xdist`` works too.
 
 The browser is Debian's ``/usr/bin/chromium`` unless ``CHROMIUM_PATH`` says otherwise.
 """
