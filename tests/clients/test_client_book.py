@@ -288,19 +288,24 @@ def test_a_walk_in_booked_at_the_desk_is_confirmed_paid_at_the_venue(venue_and_s
     ]
 
 
-def test_admins_see_a_walk_in_order_on_the_dashboard_and_its_page(web, admin, venue_and_service, provider):
-    """A front-desk order for a walk-in has no customer account: the admin pages name the client."""
-    venue, service = venue_and_service
-    client = clients.add_client(venue.id, name="Wanda Walkin", email="wanda@example.com")
-    booking = book_at_desk(
+def _walk_in(venue, service, client, staff):
+    """``client`` booked at the desk for a time two days ahead."""
+    return book_at_desk(
         venue,
         client,
         service_id=service.id,
         starts_at=future_slot(days=2),
         team_member_id=None,
-        staff=provider,
+        staff=staff,
         now=datetime.now(UTC),
     )
+
+
+def test_admins_see_a_walk_in_order_on_the_dashboard_and_its_page(web, admin, venue_and_service, provider):
+    """A front-desk order for a walk-in has no customer account: the admin pages name the client."""
+    venue, service = venue_and_service
+    client = clients.add_client(venue.id, name="Wanda Walkin", email="wanda@example.com")
+    booking = _walk_in(venue, service, client, provider)
     db.session.commit()
     web.sign_in_as(admin)
     dashboard = web.get("/admin/")
@@ -412,15 +417,7 @@ def test_a_walk_ins_booking_page_opens_and_has_no_message_thread(web, provider, 
     a crafted post to its thread is not found (the desk calls or emails them instead)."""
     venue, service = venue_and_service
     client = clients.add_client(venue.id, name="Walk In", phone="+44 7700 900222")
-    booking = book_at_desk(
-        venue,
-        client,
-        service_id=service.id,
-        starts_at=future_slot(days=2),
-        team_member_id=None,
-        staff=provider,
-        now=datetime.now(UTC),
-    )
+    booking = _walk_in(venue, service, client, provider)
     db.session.flush()
     web.sign_in_as(provider)
     page = web.client.get(f"/provider/bookings/{booking.id}")
