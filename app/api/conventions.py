@@ -1,6 +1,6 @@
 """The API's conventions, in one place: opaque cursors with ``Link: rel="next"``, ETags and
-``If-None-Match``, the rate-limit and language headers, and ``Idempotency-Key`` on POSTs that
-create or pay."""
+``If-None-Match``, the rate-limit and language headers, ``Idempotency-Key`` on POSTs that
+create or pay, and how a route runs a service call (``run``: commit once, or roll back)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import functools
 import hashlib
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from flask import Response, g, make_response, request
@@ -23,10 +23,28 @@ from sqlalchemy.dialects.postgresql import insert
 
 from app.accounts.api_tokens import IdempotencyRecord
 from app.api import auth
+from app.errors import DomainError
 from app.extensions import db
 
 MAX_CURSOR_LENGTH = 200
 MAX_KEY_LENGTH = 255
+T = TypeVar("T")
+
+
+# -- a service call at the boundary -------------------------------------------------------------------
+
+
+def run(command: Callable[[], T]) -> T:
+    """Run a service call as the request's one unit of work: a refusal (a domain error) rolls back,
+    so nothing changes, and goes on to the app's error handler, which answers it as problem
+    details (app/ops/errors.py); success commits."""
+    try:
+        result = command()
+    except DomainError:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    return result
 
 
 # -- cursors ----------------------------------------------------------------------------------------

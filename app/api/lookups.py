@@ -1,11 +1,11 @@
 """Finding the caller's own rows for the API's routes (shared by app/api/views/ modules, which
 are pages and import no page): a venue with its lists loaded, the row a venue URL names (404
-before the body is read), a customer's own order."""
+before the body is read, with one message per kind of row), a customer's own order."""
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask_babel import gettext as _
@@ -46,10 +46,38 @@ def loaded(venue: Venue) -> Venue:
     ).one()
 
 
-NOT_YOURS = {
-    "service_id": (lambda venue: {s.id for s in venue.services}, _l("No such service at your venue.")),
-    "member_id": (lambda venue: {m.id for m in venue.team}, _l("No such team member at your venue.")),
-    "client_id": (None, _l("That client is not in your client book.")),
+# What a 404 says when the URL names a row the caller's venue doesn't have, by kind of row.
+NO_SUCH = {
+    "service": _l("No such service at your venue."),
+    "member": _l("No such team member at your venue."),
+    "closure": _l("No such closure at your venue."),
+    "block": _l("That block is not in your calendar."),
+    "client": _l("That client is not in your client book."),
+}
+
+
+def checked_id(kind: str, item_id: int) -> int:
+    """An id past the column's range names nothing: a 404 (``NO_SUCH[kind]``) before any query."""
+    if item_id > schemas.MAX_ID:
+        abort(404, message=str(NO_SUCH[kind]))
+    return item_id
+
+
+def own_row(kind: str, rows: Iterable[Any], item_id: int) -> Any:
+    """The venue's own row with this id (from one of its lists), or a 404 saying there is none."""
+    checked_id(kind, item_id)
+    for row in rows:
+        if row.id == item_id:
+            return row
+    abort(404, message=str(NO_SUCH[kind]))
+    return None  # unreachable: abort raises
+
+
+# URL argument -> (kind of row, the venue's ids of that kind; None: the client book's own lookup)
+NOT_YOURS: dict[str, tuple[str, Callable[[Venue], set[int]] | None]] = {
+    "service_id": ("service", lambda venue: {s.id for s in venue.services}),
+    "member_id": ("member", lambda venue: {m.id for m in venue.team}),
+    "client_id": ("client", None),
 }
 
 
@@ -59,15 +87,14 @@ def found_first(view: Callable) -> Callable:
 
     @functools.wraps(view)
     def wrapped(*args: Any, venue: Venue, **kwargs: Any):
-        for name, (ids_of, message) in NOT_YOURS.items():
+        for name, (kind, ids_of) in NOT_YOURS.items():
             if name not in kwargs:
                 continue
-            if kwargs[name] > schemas.MAX_ID:
-                abort(404, message=str(message))
+            checked_id(kind, kwargs[name])
             if ids_of is None:
                 clients.get_client(venue.id, kwargs[name])  # NotFound for another venue's
             elif kwargs[name] not in ids_of(venue):
-                abort(404, message=str(message))
+                abort(404, message=str(NO_SUCH[kind]))
         return view(*args, venue=venue, **kwargs)
 
     return wrapped

@@ -14,9 +14,8 @@ from app.accounts.access import role_required
 from app.accounts.models import Role
 from app.api import schemas
 from app.api.auth import require
-from app.api.conventions import decode_cursor, encode_cursor, next_link
+from app.api.conventions import decode_cursor, encode_cursor, next_link, run
 from app.api.present import review_row
-from app.errors import DomainError
 from app.extensions import db
 from app.reviews.models import Review
 from app.reviews.service import set_visibility
@@ -68,12 +67,7 @@ def decide(data, venue_id: int, action: str):
     venue = db.session.scalars(query).one_or_none() if venue_id < 2**31 else None
     if venue is None:
         abort(404, message=_("No listing has that number."))
-    try:
-        transition(venue, action, actor=current_user._get_current_object(), reason=data["reason"].strip())
-    except DomainError:
-        db.session.rollback()
-        raise
-    db.session.commit()
+    run(lambda: transition(venue, action, actor=current_user._get_current_object(), reason=data["reason"].strip()))
     return listing_row(venue)
 
 
@@ -87,12 +81,11 @@ def moderate(data, review_id: int):
     review = db.session.get(Review, review_id) if review_id < 2**31 else None
     if review is None:
         abort(404, message=_("No review has that number."))
-    try:
-        set_visibility(review, hidden=data["hidden"], actor=current_user._get_current_object(), reason=data["reason"])
-    except DomainError:
-        db.session.rollback()
-        raise
-    db.session.commit()
+    run(
+        lambda: set_visibility(
+            review, hidden=data["hidden"], actor=current_user._get_current_object(), reason=data["reason"]
+        )
+    )
     return {
         **review_row(review),
         "status": review.status,

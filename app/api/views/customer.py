@@ -17,25 +17,23 @@ from sqlalchemy import select
 
 from app.api import schemas
 from app.api.auth import require, scopes
-from app.api.conventions import decode_cursor, encode_cursor, idempotent, next_link
+from app.api.conventions import decode_cursor, encode_cursor, idempotent, next_link, run
 from app.api.lookups import BOOKING_LOADS, ORDER_LOADS, own_order
 from app.api.present import booking_row, cart_item_row, local, money, order_row, review_row
 from app.booking import cart as carts
 from app.booking import lifecycle
-from app.booking.errors import SlotUnavailable
 from app.booking.models import Booking, Order, OrderStatus, TopUp
 from app.booking.order_lifecycle import lock_order
 from app.booking.presenting import find_own_booking
 from app.checkout import checkout as checkouts
 from app.checkout import reschedule as moves
 from app.checkout import top_ups
-from app.errors import DomainError, InvalidTransition, ValidationFailed
+from app.errors import InvalidTransition
 from app.extensions import db
 from app.i18n import current_language
 from app.money import format_money
 from app.notifications import centre
 from app.payments import service as payments
-from app.payments.ports import GatewayError
 from app.reviews.service import create_review
 from app.saved.service import account_saved_ids, set_saved_for_account
 from app.web.blueprints import api_customer as bp
@@ -87,18 +85,15 @@ def cart():
 def add_to_cart(data):
     """Put a service at a start time from the availability into the cart (it holds nothing yet)."""
     require_booker()
-    try:
-        item = carts.add_item(
+    item = run(
+        lambda: carts.add_item(
             owner(),
             service_id=data["service_id"],
             starts_at=data["starts_at"],
             quantity=data["quantity"],
             team_member_id=data["team_member_id"],
         )
-    except ValidationFailed:
-        db.session.rollback()
-        raise  # the app's error handler: a problem+json with the service's message
-    db.session.commit()
+    )
     return cart_item_row(item), 201, {"Location": url_for("api_customer.cart")}
 
 
@@ -124,12 +119,8 @@ def remove_from_cart(item_id: int):
 def checkout(data):
     """Check out: the whole cart becomes an order whose bookings are held (about 30 minutes)."""
     require_booker()
-    try:
-        order = checkouts.checkout(current_user, voucher_code=(data.get("voucher_code") or "").strip() or None)
-    except (SlotUnavailable, ValidationFailed):
-        db.session.rollback()
-        raise
-    db.session.commit()
+    voucher_code = (data.get("voucher_code") or "").strip() or None
+    order = run(lambda: checkouts.checkout(current_user, voucher_code=voucher_code))
     order = own_order(order.id)
     return order_row(order), 201, {"Location": url_for("api_customer.order", order_id=order.id)}
 
@@ -166,14 +157,13 @@ def pay(order_id: int):
     The amount is the server's, never the caller's."""
     own_order(order_id)
     locked = lock_order(order_id)
-    try:
+
+    def start():
         if locked.status == OrderStatus.PENDING_PAYMENT and locked.hold_expires_at <= datetime.now(UTC):
             raise InvalidTransition(_("The hold on these times has expired, so nothing was charged."))
-        payment = payments.start_payment(locked)
-    except (InvalidTransition, GatewayError):
-        db.session.rollback()
-        raise
-    db.session.commit()
+        return payments.start_payment(locked)
+
+    payment = run(start)
     return {
         "order_id": locked.id,
         "gateway": payment.gateway,
@@ -219,13 +209,13 @@ def booking(reference: str):
 def cancel(reference: str):
     """Cancel under the booking's policy; the refund goes back through the gateway."""
     booking = own_booking(reference)
-    try:
+
+    def cancel_and_refund() -> int:
         refund = lifecycle.cancel_by_customer(booking, customer=current_user)
         payments.refund_booking(booking, refund, reason=f"Cancelled by the customer ({booking.reference})")
-    except (ValidationFailed, InvalidTransition):
-        db.session.rollback()
-        raise
-    db.session.commit()
+        return refund
+
+    refund = run(cancel_and_refund)
     booking = own_booking(reference)
     return {"booking": booking_row(booking), "refund": money(refund, booking.currency)}
 
@@ -238,12 +228,7 @@ def cancel(reference: str):
 def review(data, reference: str):
     """Review a booking after the appointment (the review page's rules)."""
     booking = own_booking(reference)
-    try:
-        written = create_review(booking, customer=current_user, rating=data["rating"], body=data["body"])
-    except DomainError:
-        db.session.rollback()
-        raise
-    db.session.commit()
+    written = run(lambda: create_review(booking, customer=current_user, rating=data["rating"], body=data["body"]))
     return review_row(written), 201
 
 
@@ -264,21 +249,17 @@ def reschedule(data, reference: str):
     booking = own_booking(reference)
     actor = current_user._get_current_object()
     if data["top_up_minor"] is not None:
-        try:
-            top_up, payment = top_ups.start_top_up(
+        top_up, payment = run(
+            lambda: top_ups.start_top_up(
                 booking, data["starts_at"], data["team_member_id"], by=actor, expected_minor=data["top_up_minor"]
             )
-        except DomainError:
-            db.session.rollback()
-            raise
-        db.session.commit()
+        )
         body = top_up_start_row(own_booking(reference), top_up, payment)
         location = url_for("api_customer.top_up", reference=booking.reference, top_up_id=top_up.id)
         return jsonify(schemas.TopUpStart().dump(body)), 202, {"Location": location}
     try:
-        result = moves.move_booking(booking, data["starts_at"], data["team_member_id"], by=actor)
-    except moves.TopUpNeeded as exc:
-        db.session.rollback()
+        result = run(lambda: moves.move_booking(booking, data["starts_at"], data["team_member_id"], by=actor))
+    except moves.TopUpNeeded as exc:  # rolled back already, as every refusal
         message = _(
             "This time costs %(amount)s more than you paid: send it again with top_up_minor %(minor)s to pay "
             "the difference.",
@@ -286,10 +267,6 @@ def reschedule(data, reference: str):
             minor=exc.amount_minor,
         )
         abort(409, message=message, errors={"json": {"top_up_minor": [message]}})
-    except DomainError:
-        db.session.rollback()
-        raise
-    db.session.commit()
     moved = own_booking(reference)
     return {"booking": booking_row(moved), "refund": money(result.refunded_minor, moved.currency)}
 
@@ -350,11 +327,7 @@ def save(data, venue_id: int):
     """Save (``{"saved": true}``) or unsave a listed venue; doing it twice changes nothing."""
     if venue_id >= 2**31:
         abort(404, message=_("No listed venue has that number."))
-    try:
-        set_saved_for_account(current_user.id, venue_id, data["saved"])
-    except DomainError:
-        db.session.rollback()
-        raise
+    run(lambda: set_saved_for_account(current_user.id, venue_id, data["saved"]))
     return {"venue_ids": account_saved_ids(current_user.id)}
 
 

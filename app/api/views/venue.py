@@ -15,15 +15,14 @@ from sqlalchemy.orm import selectinload
 
 from app.api import schemas
 from app.api.auth import require
-from app.api.conventions import decode_cursor, encode_cursor, idempotent, next_link
-from app.api.lookups import found_first, loaded
+from app.api.conventions import decode_cursor, encode_cursor, idempotent, next_link, run
+from app.api.lookups import checked_id, found_first, loaded
 from app.api.present import booking_row, hours_row, money, service_row, venue_row
 from app.booking.check_ins import check_in
 from app.booking.models import Booking, BookingStatus
 from app.booking.time_blocks import add_time_block, find_time_blocks, mask_weekdays, remove_time_block
 from app.clients import service as clients
 from app.clients.desk import book_at_desk
-from app.errors import DomainError
 from app.extensions import db
 from app.timefmt import venue_zone
 from app.venues.models import Venue
@@ -78,15 +77,7 @@ def own_hours(venue: Venue):
 def calendar(venue: Venue, start, end):
     """The calendar's bookings from ``start`` to ``end`` (local days, both included); a
     practitioner sees only their own, as on the calendar page."""
-    if end < start or (end - start).days > MAX_RANGE_DAYS:
-        abort(
-            422,
-            message=_("Ask for at most %(days)s days, ending on or after the start.", days=MAX_RANGE_DAYS),
-            errors={"query": {"end": [_("Out of range.")]}},
-        )
-    zone = venue_zone(venue.timezone)
-    since = datetime.combine(start, time(0), zone)
-    until = datetime.combine(end + timedelta(days=1), time(0), zone)
+    since, until = _range(venue, start, end)
     query = (
         select(Booking)
         .where(Booking.venue_id == venue.id, Booking.starts_at >= since, Booking.starts_at < until)
@@ -119,11 +110,7 @@ def venue_booking_row(booking: Booking) -> dict:
 def check_in_booking(data, venue: Venue):
     """Check in today's booking with this code (the QR code's or the typed reference), as the
     check-in page does; checking in twice is not an error (``just_now`` is false)."""
-    try:
-        booking, just_now = check_in(venue, data["code"], actor_id=current_user.id)
-    except DomainError:
-        db.session.rollback()
-        raise
+    booking, just_now = run(lambda: check_in(venue, data["code"], actor_id=current_user.id))
     return {"booking": venue_booking_row(booking), "just_now": just_now}
 
 
@@ -153,7 +140,8 @@ def desk_booking(data, venue: Venue):
     """Book a walk-in or a phone caller (the desk's "New booking"): a client of your client book
     (``client_id``) or a new one (``new_client``), confirmed at once and paid at the venue, or
     by a payment link sent to them (``payment = link``). A time just taken is a 409."""
-    try:
+
+    def book() -> Booking:
         new = data["new_client"] or {}
         client = clients.desk_client(
             venue.id,
@@ -162,7 +150,7 @@ def desk_booking(data, venue: Venue):
             email=new.get("email", ""),
             phone=new.get("phone", ""),
         )
-        booking = book_at_desk(
+        return book_at_desk(
             venue,
             client,
             service_id=data["service_id"],
@@ -172,11 +160,8 @@ def desk_booking(data, venue: Venue):
             now=datetime.now(UTC),
             pay_by_link=data["payment"] == "link",
         )
-    except DomainError:
-        db.session.rollback()
-        raise
-    db.session.commit()
-    return venue_booking_row(booking), 201
+
+    return venue_booking_row(run(book)), 201
 
 
 # -- time blocks --------------------------------------------------------------------------------------
@@ -217,8 +202,8 @@ def time_blocks(venue: Venue, start, end):
 def add_block(data, venue: Venue):
     """Block time so customers can't book it: one team member's (``team_member_id``) or the whole
     venue's, once or weekly (``repeat_weekdays`` with ``repeat_until``). Bookings already in it stand."""
-    try:
-        block = add_time_block(
+    block = run(
+        lambda: add_time_block(
             venue,
             member_id=data["team_member_id"],
             starts_at=data["starts_at"].astimezone(UTC),
@@ -227,10 +212,7 @@ def add_block(data, venue: Venue):
             repeat_weekdays=data["repeat_weekdays"],
             repeat_until=data["repeat_until"],
         )
-    except DomainError:
-        db.session.rollback()
-        raise
-    db.session.commit()
+    )
     today = block.starts_at.astimezone(venue_zone(venue.timezone)).date()
     location = url_for("api_venue.time_blocks", start=today.isoformat(), end=today.isoformat())
     return block_row(block), 201, {"Location": location}
@@ -242,10 +224,7 @@ def add_block(data, venue: Venue):
 @venue_required(roles=FRONT_DESK)
 def delete_block(venue: Venue, block_id: int):
     """Remove a block (a whole series): the time is bookable again."""
-    if block_id > schemas.MAX_ID:
-        abort(404, message=_("That block is not in your calendar."))
-    remove_time_block(venue, block_id)
-    db.session.commit()
+    run(lambda: remove_time_block(venue, checked_id("block", block_id)))
 
 
 # -- the client book ------------------------------------------------------------------------------------
@@ -295,9 +274,7 @@ def client_book(venue: Venue, q: str, cursor: str | None = None):
 @venue_required(roles=EVERYONE)
 def client_card(venue: Venue, client_id: int):
     """One client's card: contact, notes, tags, figures and their bookings at your venue."""
-    if client_id > schemas.MAX_ID:
-        abort(404, message=_("That client is not in your client book."))
-    client = clients.get_client(venue.id, client_id, member_id=acting_member_scope())
+    client = clients.get_client(venue.id, checked_id("client", client_id), member_id=acting_member_scope())
     figures = clients.client_figures(venue.id, client.id, now=datetime.now(UTC))
     return {
         **client_row(figures),
@@ -317,9 +294,7 @@ def _card_of(venue: Venue, client_id: int) -> dict:
 
 
 def _locked_client(venue: Venue, client_id: int):
-    if client_id > schemas.MAX_ID:
-        abort(404, message=_("That client is not in your client book."))
-    return clients.get_client(venue.id, client_id, for_update=True)
+    return clients.get_client(venue.id, checked_id("client", client_id), for_update=True)
 
 
 @bp.put("/clients/<int:client_id>/notes")
@@ -331,12 +306,7 @@ def _locked_client(venue: Venue, client_id: int):
 def save_client_notes(data, venue: Venue, client_id: int):
     """Replace the card's notes and tags (only your venue sees them), as the card's form does."""
     client = _locked_client(venue, client_id)
-    try:
-        clients.update_notes(client, notes=data["notes"], tags=data["tags"])
-    except DomainError:
-        db.session.rollback()
-        raise
-    db.session.commit()
+    run(lambda: clients.update_notes(client, notes=data["notes"], tags=data["tags"]))
     return _card_of(venue, client_id)
 
 
@@ -349,12 +319,7 @@ def save_client_notes(data, venue: Venue, client_id: int):
 def block_client(data, venue: Venue, client_id: int):
     """Block the client from booking your venue online, with a reason only your venue sees."""
     client = _locked_client(venue, client_id)
-    try:
-        clients.block(client, reason=data["reason"], now=datetime.now(UTC))
-    except DomainError:
-        db.session.rollback()
-        raise
-    db.session.commit()
+    run(lambda: clients.block(client, reason=data["reason"], now=datetime.now(UTC)))
     return _card_of(venue, client_id)
 
 
@@ -364,6 +329,5 @@ def block_client(data, venue: Venue, client_id: int):
 @venue_required(roles=FRONT_DESK)
 def unblock_client(venue: Venue, client_id: int):
     """Let the client book online again (unblocking twice is not an error)."""
-    clients.unblock(_locked_client(venue, client_id))
-    db.session.commit()
+    run(lambda: clients.unblock(_locked_client(venue, client_id)))
     return _card_of(venue, client_id)

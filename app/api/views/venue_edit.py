@@ -8,16 +8,13 @@ from __future__ import annotations
 from collections import defaultdict
 
 from flask import url_for
-from flask_babel import gettext as _
 from flask_smorest import abort
 
 from app.api import schemas
 from app.api.auth import require
-from app.api.conventions import idempotent
-from app.api.lookups import found_first, loaded
+from app.api.conventions import idempotent, run
+from app.api.lookups import checked_id, found_first, loaded, own_row
 from app.api.present import hours_row, service_row
-from app.errors import DomainError
-from app.extensions import db
 from app.venues.hours import Range, parse_minute
 from app.venues.models import Venue
 from app.venues.service import (
@@ -34,23 +31,6 @@ from app.web.blueprints import api_venue as bp
 from app.web.guards import OWNER_AND_MANAGER, venue_required
 
 
-def _checked_id(item_id: int, message: str) -> int:
-    if item_id > schemas.MAX_ID:
-        abort(404, message=message)
-    return item_id
-
-
-def _run(command):
-    """Run a service call: a refusal rolls back (nothing changes) and answers as problem details."""
-    try:
-        result = command()
-    except DomainError:
-        db.session.rollback()
-        raise
-    db.session.commit()
-    return result
-
-
 def member_row(member) -> dict:
     return {
         "id": member.id,
@@ -62,15 +42,6 @@ def member_row(member) -> dict:
 
 
 # -- services -----------------------------------------------------------------------------------------
-
-
-def _own_service(venue: Venue, service_id: int):
-    _checked_id(service_id, _("No such service at your venue."))
-    for service in venue.services:
-        if service.id == service_id:
-            return service
-    abort(404, message=_("No such service at your venue."))
-    return None  # unreachable: abort raises
 
 
 def _service_fields(data: dict) -> dict:
@@ -93,7 +64,7 @@ def _service_fields(data: dict) -> dict:
 @idempotent
 def add_service(data, venue: Venue):
     """Add a service (paid in full online, the default booking rules; the dashboard sets the rest)."""
-    service = _run(lambda: save_service(venue, None, category_id=None, **_service_fields(data)))
+    service = run(lambda: save_service(venue, None, category_id=None, **_service_fields(data)))
     return service_row(service), 201, {"Location": url_for("api_venue.own_services")}
 
 
@@ -107,9 +78,9 @@ def edit_service(data, venue: Venue, service_id: int):
     """Change a service's name, description, length, price, capacity, buffer and whether it can be
     booked (``is_active`` false hides it, as "Customers can book it" does); its category, payment
     terms and booking rules stay as they are."""
-    service = _own_service(venue, service_id)
+    service = own_row("service", venue.services, service_id)
     fields = {"category_id": service.category_id, **_service_fields(data)}
-    return service_row(_run(lambda: save_service(venue, service, **fields)))
+    return service_row(run(lambda: save_service(venue, service, **fields)))
 
 
 @bp.delete("/services/<int:service_id>")
@@ -119,7 +90,7 @@ def edit_service(data, venue: Venue, service_id: int):
 def delete_service(venue: Venue, service_id: int):
     """Remove a service. One with bookings can't be removed (409): hide it instead with
     ``PUT`` and ``is_active`` false."""
-    _run(lambda: remove_service(venue, _own_service(venue, service_id).id))
+    run(lambda: remove_service(venue, own_row("service", venue.services, service_id).id))
 
 
 # -- team -----------------------------------------------------------------------------------------------
@@ -133,7 +104,7 @@ def delete_service(venue: Venue, service_id: int):
 @idempotent
 def add_member(data, venue: Venue):
     """Add a team member (at most five: a sixth is a 409) and the services they perform."""
-    member = _run(lambda: add_team_member(venue, **data))
+    member = run(lambda: add_team_member(venue, **data))
     return member_row(member), 201, {"Location": url_for("api_venue.own_team")}
 
 
@@ -144,8 +115,7 @@ def add_member(data, venue: Venue):
 @found_first
 @bp.arguments(schemas.TeamMemberIn)
 def edit_member(data, venue: Venue, member_id: int):
-    _checked_id(member_id, _("No such team member at your venue."))
-    return member_row(_run(lambda: update_team_member(venue, member_id, **data)))
+    return member_row(run(lambda: update_team_member(venue, member_id, **data)))
 
 
 @bp.delete("/team/<int:member_id>")
@@ -154,8 +124,7 @@ def edit_member(data, venue: Venue, member_id: int):
 @venue_required(roles=OWNER_AND_MANAGER)
 def delete_member(venue: Venue, member_id: int):
     """Remove a team member (their bookings stay, with no one named)."""
-    _checked_id(member_id, _("No such team member at your venue."))
-    _run(lambda: remove_team_member(venue, member_id))
+    run(lambda: remove_team_member(venue, checked_id("member", member_id)))
 
 
 # -- opening hours and closures ----------------------------------------------------------------------------
@@ -188,7 +157,7 @@ def set_hours(data, venue: Venue):
         for weekday in range(7):
             set_day_hours(venue, weekday, sorted(week.get(weekday, []), key=lambda r: r.opens))
 
-    _run(save)
+    run(save)
     return hours_row(loaded(venue))
 
 
@@ -201,7 +170,7 @@ def set_hours(data, venue: Venue):
 def add_venue_closure(data, venue: Venue):
     """Close the venue on some days (a holiday, works): from ``starts_on`` to ``ends_on``, both
     included, at most a year. Answers the hours with the new closure among them."""
-    _run(lambda: add_closure(venue, starts_on=data["starts_on"], ends_on=data["ends_on"], reason=data["reason"]))
+    run(lambda: add_closure(venue, starts_on=data["starts_on"], ends_on=data["ends_on"], reason=data["reason"]))
     return hours_row(loaded(venue)), 201, {"Location": url_for("api_venue.own_hours")}
 
 
@@ -211,5 +180,4 @@ def add_venue_closure(data, venue: Venue):
 @venue_required(roles=OWNER_AND_MANAGER)
 def delete_venue_closure(venue: Venue, closure_id: int):
     """Open again on a closure's days (the waitlist hears of the new times)."""
-    _checked_id(closure_id, _("No such closure at your venue."))
-    _run(lambda: remove_closure(venue, closure_id))
+    run(lambda: remove_closure(venue, checked_id("closure", closure_id)))

@@ -16,11 +16,9 @@ from flask_smorest import abort
 from app.accounts.models import Role
 from app.api import schemas
 from app.api.auth import require
-from app.api.conventions import idempotent
+from app.api.conventions import idempotent, run
 from app.api.lookups import own_order
 from app.api.present import local, order_row
-from app.errors import DomainError
-from app.extensions import db
 from app.venues.hours import format_minute, parse_minute
 from app.waitlist import offers
 from app.waitlist import service as waitlist
@@ -114,7 +112,8 @@ def join_waitlist(data):
     require_customer()
     window = _window(data)
     service = waitlist.get_joinable_service(data["service_id"])
-    try:
+
+    def join() -> tuple[WaitlistEntry, int | None]:
         entry = waitlist.join(
             current_user._get_current_object(),
             service=service,
@@ -122,11 +121,9 @@ def join_waitlist(data):
             window=window,
             team_member_id=data["team_member_id"],
         )
-        position = waitlist.get_position(entry)
-    except DomainError:
-        db.session.rollback()
-        raise
-    db.session.commit()
+        return entry, waitlist.get_position(entry)
+
+    entry, position = run(join)
     return entry_row(entry, position), 201, {"Location": url_for("api_customer.my_waitlist")}
 
 
@@ -138,12 +135,7 @@ def leave_waitlist(entry_id: int):
     require_customer()
     if entry_id > schemas.MAX_ID:
         abort(404, message=_("No such waitlist entry."))
-    try:
-        offers.leave(entry_id, current_user._get_current_object())
-    except DomainError:
-        db.session.rollback()
-        raise
-    db.session.commit()
+    run(lambda: offers.leave(entry_id, current_user._get_current_object()))
 
 
 @bp.post("/waitlist/offers/<int:offer_id>/accept")
@@ -158,12 +150,7 @@ def accept_offer(data, offer_id: int):
     require_customer()
     if offer_id > schemas.MAX_ID:
         abort(404, message=_("No such offer."))
-    try:
-        order = offers.accept(offer_id, current_user._get_current_object(), answers=data["answers"])
-    except DomainError:
-        db.session.rollback()
-        raise
-    db.session.commit()
+    order = run(lambda: offers.accept(offer_id, current_user._get_current_object(), answers=data["answers"]))
     order = own_order(order.id)
     return order_row(order), 201, {"Location": url_for("api_customer.order", order_id=order.id)}
 
@@ -176,9 +163,4 @@ def decline_offer(offer_id: int):
     require_customer()
     if offer_id > schemas.MAX_ID:
         abort(404, message=_("No such offer."))
-    try:
-        offers.decline(offer_id, current_user._get_current_object())
-    except DomainError:
-        db.session.rollback()
-        raise
-    db.session.commit()
+    run(lambda: offers.decline(offer_id, current_user._get_current_object()))
