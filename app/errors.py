@@ -15,7 +15,13 @@ class DomainError(Exception):
 
 
 class ValidationFailed(DomainError):
-    """What was given breaks a rule: the person can correct it and try again."""
+    """What was given breaks a rule: the person can correct it and try again. ``field`` names
+    the argument at fault when one is (the JSON API lists it under ``errors``; a page shows the
+    message where it shows a form's)."""
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 class Conflict(DomainError):

@@ -51,6 +51,7 @@ NO_SUCH = {
     "service": _l("No such service at your venue."),
     "member": _l("No such team member at your venue."),
     "closure": _l("No such closure at your venue."),
+    "faq": _l("No such question at your venue."),
     "block": _l("That block is not in your calendar."),
     "client": _l("That client is not in your client book."),
 }
@@ -77,6 +78,7 @@ def own_row(kind: str, rows: Iterable[Any], item_id: int) -> Any:
 NOT_YOURS: dict[str, tuple[str, Callable[[Venue], set[int]] | None]] = {
     "service_id": ("service", lambda venue: {s.id for s in venue.services}),
     "member_id": ("member", lambda venue: {m.id for m in venue.team}),
+    "faq_id": ("faq", lambda venue: {f.id for f in venue.faqs}),
     "client_id": ("client", None),
 }
 

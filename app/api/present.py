@@ -9,7 +9,7 @@ from typing import Any
 from app.booking.models import Booking, CartItem, Order
 from app.reviews.models import Review
 from app.timefmt import venue_zone
-from app.venues.models import Service, Venue
+from app.venues.models import FAQ, Service, Venue
 from search.types import SearchHit
 
 
@@ -51,6 +51,15 @@ def service_row(service: Service) -> dict[str, Any]:
         "request_to_book": service.request_to_book,
         "is_active": service.is_active,
         "buffer_minutes": service.buffer_minutes,
+        "category_id": service.category_id,
+        "deposit_percent": service.deposit_percent,
+        "deposit_fixed": money(service.deposit_fixed_minor, service.currency),
+        "no_show_fee_percent": service.no_show_fee_percent,
+        "cancel_free_hours": service.cancel_free_hours,
+        "cancel_late_fee_percent": service.cancel_late_fee_percent,
+        "min_notice_minutes": service.min_notice_minutes,
+        "max_advance_days": service.max_advance_days,
+        "request_window_hours": service.request_window_hours,
     }
 
 
@@ -81,6 +90,21 @@ def venue_row(venue: Venue) -> dict[str, Any]:
         "services": [service_row(s) for s in active],
         "team": [{"id": m.id, "name": m.name, "title": m.title} for m in venue.team],
     }
+
+
+def staff_venue_row(venue: Venue, role: str) -> dict[str, Any]:
+    """The venue as its staff see it: whatever its listing status, with their role there."""
+    return {
+        **venue_row(venue),
+        "category_id": venue.category_id,
+        "email": venue.email,
+        "status": venue.status,
+        "role": role,
+    }
+
+
+def faq_row(faq: FAQ) -> dict[str, Any]:
+    return {"id": faq.id, "question": faq.question, "answer": faq.answer}
 
 
 def hhmm(minute: int) -> str:

@@ -11,6 +11,8 @@ import marshmallow as ma
 from marshmallow import validate
 
 from app.accounts.api_tokens import SCOPES
+from app.venues.booking_rules import MAX_ADVANCE_DAYS, MAX_FREE_HOURS, MAX_NOTICE_MINUTES, MAX_REQUEST_WINDOW_HOURS
+from app.venues.deposits import PaymentMode
 
 MAX_ID = 2**31 - 1
 
@@ -44,6 +46,7 @@ class CursorArgs(Strict):
 
 
 class Category(ma.Schema):
+    id = ma.fields.Integer(required=True, metadata={"description": "A venue's or a service's category_id"})
     slug = ma.fields.String(required=True)
     name = ma.fields.String(required=True)
 
@@ -116,6 +119,17 @@ class Service(ma.Schema):
     request_to_book = ma.fields.Boolean()
     is_active = ma.fields.Boolean(metadata={"description": "False: hidden, customers can't book it"})
     buffer_minutes = ma.fields.Integer()
+    category_id = ma.fields.Integer(allow_none=True)
+    deposit_percent = ma.fields.Integer(allow_none=True, metadata={"description": "payment_mode deposit_percent"})
+    deposit_fixed = ma.fields.Nested(Money, allow_none=True, metadata={"description": "payment_mode deposit_fixed"})
+    no_show_fee_percent = ma.fields.Integer(allow_none=True)
+    cancel_free_hours = ma.fields.Integer(metadata={"description": "Free cancellation until this many hours before"})
+    cancel_late_fee_percent = ma.fields.Integer(
+        allow_none=True, metadata={"description": "Of the price, after that; null: no cancelling then"}
+    )
+    min_notice_minutes = ma.fields.Integer(allow_none=True, metadata={"description": "null: the platform's"})
+    max_advance_days = ma.fields.Integer(allow_none=True, metadata={"description": "null: the platform's"})
+    request_window_hours = ma.fields.Integer(metadata={"description": "To accept a request to book"})
 
 
 class TeamMember(ma.Schema):
@@ -305,6 +319,8 @@ class Calendar(ma.Schema):
 
 
 class StaffVenue(VenueDetail):
+    category_id = ma.fields.Integer(allow_none=True)
+    email = ma.fields.String(metadata={"description": "For bookings"})
     status = ma.fields.String(required=True)
     role = ma.fields.String(required=True, metadata={"description": "Your role at the venue"})
 
@@ -630,6 +646,38 @@ class ServiceIn(Strict):
     capacity = ma.fields.Integer(load_default=1, validate=validate.Range(1, 50))
     buffer_minutes = ma.fields.Integer(load_default=0, validate=validate.Range(0, 240))
     is_active = ma.fields.Boolean(load_default=True, metadata={"description": "False hides it (archives it)"})
+    # Optional, as the dashboard's service form (app/venues/catalog_forms.py) and checked by the same
+    # rules (app/venues/deposits.py, booking_rules.py): left out, a PUT keeps the service's, a POST
+    # takes the form's defaults (no category, paid in full online, the default booking rules).
+    category_id = ma.fields.Integer(
+        allow_none=True, validate=validate.Range(1, MAX_ID), metadata={"description": "GET /categories; null: none"}
+    )
+    payment_mode = ma.fields.String(
+        validate=validate.OneOf([mode.value for mode in PaymentMode]), metadata={"description": "How customers pay"}
+    )
+    deposit_percent = ma.fields.Integer(
+        allow_none=True, validate=validate.Range(1, 99), metadata={"description": "With deposit_percent"}
+    )
+    deposit_fixed_minor = ma.fields.Integer(
+        allow_none=True,
+        validate=validate.Range(1, 10_000_000),
+        metadata={"description": "With deposit_fixed: less than the price"},
+    )
+    no_show_fee_percent = ma.fields.Integer(allow_none=True, validate=validate.Range(0, 100))
+    cancel_free_hours = ma.fields.Integer(validate=validate.Range(0, MAX_FREE_HOURS))
+    cancel_late_fee_percent = ma.fields.Integer(
+        allow_none=True, validate=validate.Range(0, 100), metadata={"description": "null: no cancelling late"}
+    )
+    min_notice_minutes = ma.fields.Integer(
+        allow_none=True,
+        validate=validate.Range(0, MAX_NOTICE_MINUTES),
+        metadata={"description": "null: the platform's"},
+    )
+    max_advance_days = ma.fields.Integer(
+        allow_none=True, validate=validate.Range(1, MAX_ADVANCE_DAYS), metadata={"description": "null: the platform's"}
+    )
+    request_to_book = ma.fields.Boolean(metadata={"description": "True: you accept or decline each booking"})
+    request_window_hours = ma.fields.Integer(validate=validate.Range(1, MAX_REQUEST_WINDOW_HOURS))
 
 
 class StaffTeamMember(TeamMember):
@@ -668,3 +716,60 @@ class ClosureIn(Strict):
     starts_on = ma.fields.Date(required=True)
     ends_on = ma.fields.Date(required=True)
     reason = ma.fields.String(load_default="", validate=validate.Length(max=200))
+
+
+# -- the venue's profile and FAQs ------------------------------------------------------------------------
+
+
+def _empty_or(check: validate.Validator) -> validate.Validator:
+    """``check``, except that "" (clearing the field) passes."""
+    return lambda value: value == "" or check(value)
+
+
+class VenueProfileIn(Strict):
+    """The profile pages' fields (basics, location), each optional: what is left out stays."""
+
+    name = ma.fields.String(validate=validate.Length(min=1, max=120))
+    description = ma.fields.String(validate=validate.Length(max=5000))
+    category_id = ma.fields.Integer(
+        allow_none=True, validate=validate.Range(1, MAX_ID), metadata={"description": "GET /categories; null: none"}
+    )
+    tags = ma.fields.List(
+        ma.fields.String(validate=validate.Length(max=40)),
+        validate=validate.Length(max=10),
+        metadata={"description": "Replaces the tags: at most 10, letters, numbers and spaces"},
+    )
+    phone = ma.fields.String(
+        validate=[
+            validate.Length(max=32),
+            _empty_or(validate.Regexp(r"^\+?[0-9 ()\-]{6,32}$", error="Use digits, spaces, brackets and a leading +.")),
+        ]
+    )
+    email = ma.fields.String(
+        validate=[validate.Length(max=254), _empty_or(validate.Email(error="Enter a valid email address."))],
+        metadata={"description": "For bookings"},
+    )
+    website = ma.fields.String(
+        validate=[
+            validate.Length(max=300),
+            _empty_or(validate.Regexp(r"^\S+\.\S+$", error="Enter a web address like example.com.")),
+        ]
+    )
+    address_line = ma.fields.String(validate=validate.Length(min=1, max=200))
+    city = ma.fields.String(validate=validate.Length(min=1, max=100))
+    postcode = ma.fields.String(validate=validate.Length(max=20))
+    country = ma.fields.String(validate=validate.Length(max=2), metadata={"example": "GB"})
+    latitude = ma.fields.Float(validate=validate.Range(-90, 90))
+    longitude = ma.fields.Float(validate=validate.Range(-180, 180))
+    timezone = ma.fields.String(validate=validate.Length(max=64), metadata={"example": "Europe/London"})
+
+
+class Faq(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    question = ma.fields.String(required=True)
+    answer = ma.fields.String(required=True)
+
+
+class FaqIn(Strict):
+    question = ma.fields.String(required=True, validate=validate.Length(min=1, max=300))
+    answer = ma.fields.String(required=True, validate=validate.Length(min=1, max=2000))

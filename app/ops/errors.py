@@ -105,7 +105,10 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
-        return render_error(http_status(error), error.message)
+        field = getattr(error, "field", None)  # a ValidationFailed that names its argument
+        return render_error(
+            http_status(error), error.message, errors={"json": {field: [error.message]}} if field else None
+        )
 
     @app.errorhandler(429)
     def too_many(error):

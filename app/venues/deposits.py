@@ -74,16 +74,26 @@ def check_payment_terms(
 ) -> None:
     """Raise ValidationFailed (a sentence for the provider) unless the terms make sense."""
     if mode not in set(PaymentMode):
-        raise ValidationFailed(_("Choose how customers pay: in full, a deposit, or at the venue."))
+        raise ValidationFailed(
+            _("Choose how customers pay: in full, a deposit, or at the venue."), field="payment_mode"
+        )
     if mode == PaymentMode.DEPOSIT_PERCENT and (deposit_percent is None or not 1 <= deposit_percent <= 99):
-        raise ValidationFailed(_("A deposit is between %(low)d%% and %(high)d%% of the price.", low=1, high=99))
+        raise ValidationFailed(
+            _("A deposit is between %(low)d%% and %(high)d%% of the price.", low=1, high=99), field="deposit_percent"
+        )
     if mode == PaymentMode.DEPOSIT_FIXED:
         if deposit_fixed_minor is None or deposit_fixed_minor <= 0:
-            raise ValidationFailed(_("Enter the deposit, like 10.00."))
+            raise ValidationFailed(_("Enter the deposit, like 10.00."), field="deposit_fixed_minor")
         if deposit_fixed_minor >= price_minor:
-            raise ValidationFailed(_("A fixed deposit must be less than the price (or choose “Pay in full online”)."))
+            raise ValidationFailed(
+                _("A fixed deposit must be less than the price (or choose “Pay in full online”)."),
+                field="deposit_fixed_minor",
+            )
     if no_show_fee_percent is not None and not 0 <= no_show_fee_percent <= 100:
-        raise ValidationFailed(_("A no-show fee is between %(low)d%% and %(high)d%% of the price.", low=0, high=100))
+        raise ValidationFailed(
+            _("A no-show fee is between %(low)d%% and %(high)d%% of the price.", low=0, high=100),
+            field="no_show_fee_percent",
+        )
 
 
 def describe_payment(mode: str, *, deposit_percent: int | None, deposit_fixed_minor: int | None, currency: str) -> str:

@@ -9,6 +9,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import NotFound
 
 from app.accounts.models import User
 from app.errors import InvalidTransition, LimitReached, ValidationFailed
@@ -34,6 +35,7 @@ from app.venues.slugs import assign_slug, unique_slug
 
 WIZARD_STEPS = ("basics", "location", "hours", "services", "team", "faqs", "images", "review")
 CURRENCIES = ("GBP", "EUR", "USD")
+WEBSITE_MAX = 300  # the column's length, "https://" included
 TAG_RE = re.compile(r"^[\w][\w &'-]{0,39}$", re.UNICODE)
 
 
@@ -104,12 +106,13 @@ def clean_tags(raw: str | list[str]) -> list[str]:
             continue
         if not TAG_RE.match(tag):
             raise ValidationFailed(
-                _("“%(tag)s” is not a tag we can use: letters, numbers and spaces, up to 40.", tag=tag[:40])
+                _("“%(tag)s” is not a tag we can use: letters, numbers and spaces, up to 40.", tag=tag[:40]),
+                field="tags",
             )
         if tag not in tags:
             tags.append(tag)
     if len(tags) > 10:
-        raise ValidationFailed(_("Use at most 10 tags."))
+        raise ValidationFailed(_("Use at most 10 tags."), field="tags")
     return tags
 
 
@@ -146,7 +149,12 @@ def update_basics(
 ) -> None:
     name = name.strip()
     if not name:
-        raise ValidationFailed(_("Enter the venue's name."))
+        raise ValidationFailed(_("Enter the venue's name."), field="name")
+    website = website.strip()
+    if website and not website.startswith(("http://", "https://")):
+        website = "https://" + website
+    if len(website) > WEBSITE_MAX:
+        raise ValidationFailed(_("Use a web address of at most 300 characters."), field="website")
     venue.category_id = _checked_category(category_id)
     venue.tags = clean_tags(tags)
     if name != venue.name:
@@ -155,9 +163,6 @@ def update_basics(
     venue.description = description.strip()
     venue.phone = phone.strip()
     venue.email = email.strip().lower()
-    website = website.strip()
-    if website and not website.startswith(("http://", "https://")):
-        website = "https://" + website
     venue.website = website
     note_change(venue, "basics")
     advance_onboarding(venue, "basics")
@@ -170,21 +175,28 @@ def update_location(
     city: str,
     postcode: str,
     country: str,
-    latitude: float,
-    longitude: float,
+    latitude: float | None,
+    longitude: float | None,
     timezone: str,
 ) -> None:
-    if not -90 <= latitude <= 90:
-        raise ValidationFailed(_("Latitude must be between -90 and 90."))
-    if not -180 <= longitude <= 180:
-        raise ValidationFailed(_("Longitude must be between -180 and 180."))
+    """The address and map pin. A street and a town are required (the location page's rule, here
+    so that every caller keeps it), and both coordinates."""
+    if not address_line.strip():
+        raise ValidationFailed(_("Enter the street address."), field="address_line")
+    if not city.strip():
+        raise ValidationFailed(_("Enter the town or city."), field="city")
+    if latitude is None or not -90 <= latitude <= 90:
+        raise ValidationFailed(_("Latitude must be between -90 and 90."), field="latitude")
+    if longitude is None or not -180 <= longitude <= 180:
+        raise ValidationFailed(_("Longitude must be between -180 and 180."), field="longitude")
     if not is_valid_timezone(timezone):
         raise ValidationFailed(
-            _("“%(timezone)s” is not a time zone we know; pick one like Europe/London.", timezone=timezone[:64])
+            _("“%(timezone)s” is not a time zone we know; pick one like Europe/London.", timezone=timezone[:64]),
+            field="timezone",
         )
     country = country.strip().upper()
     if not re.fullmatch(r"[A-Z]{2}", country):
-        raise ValidationFailed(_("Use the two-letter country code, like GB or FR."))
+        raise ValidationFailed(_("Use the two-letter country code, like GB or FR."), field="country")
     venue.address_line = address_line.strip()
     venue.city = city.strip()
     venue.postcode = postcode.strip().upper()
@@ -200,7 +212,7 @@ def _checked_category(category_id: int | None) -> int | None:
     if category_id in (None, "", 0):
         return None
     if get_category(int(category_id)) is None:
-        raise ValidationFailed(_("Choose a category from the list."))
+        raise ValidationFailed(_("Choose a category from the list."), field="category_id")
     return int(category_id)
 
 
@@ -319,15 +331,16 @@ def save_service(
     (a new service: in full online); ``no_show_fee_percent`` left out keeps the fee; ``rules``
     None keeps the booking rules (a new service: the defaults, app/venues/booking_rules.py)."""
     if not name.strip():
-        raise ValidationFailed(_("Enter the service's name."))
+        raise ValidationFailed(_("Enter the service's name."), field="name")
     if not 5 <= duration_minutes <= 720:
-        raise ValidationFailed(_("A service lasts between 5 minutes and 12 hours."))
+        raise ValidationFailed(_("A service lasts between 5 minutes and 12 hours."), field="duration_minutes")
     if price_minor < 0:
-        raise ValidationFailed(_("The price can't be negative."))
+        raise ValidationFailed(_("The price can't be negative."), field="price_minor")
     if not 1 <= capacity <= 50:
-        raise ValidationFailed(_("Capacity is between 1 and 50 people at once."))
+        raise ValidationFailed(_("Capacity is between 1 and 50 people at once."), field="capacity")
     if not 0 <= buffer_minutes <= 240:
-        raise ValidationFailed(_("The buffer after a service is between 0 and 240 minutes."))
+        raise ValidationFailed(_("The buffer after a service is between 0 and 240 minutes."), field="buffer_minutes")
+    category_id = _checked_category(category_id)
     if payment_mode is None and service is not None:
         payment_mode = service.payment_mode
         deposit_percent, deposit_fixed_minor = service.deposit_percent, service.deposit_fixed_minor
@@ -355,7 +368,7 @@ def save_service(
         raise ValidationFailed(_("That service belongs to another venue."))
     service.name = name.strip()
     service.description = description.strip()
-    service.category_id = _checked_category(category_id)
+    service.category_id = category_id
     service.duration_minutes = duration_minutes
     service.price_minor = price_minor
     service.capacity = capacity
@@ -470,8 +483,9 @@ def update_faq(venue: Venue, faq_id: int, *, question: str, answer: str) -> FAQ:
 
 
 def _fill_faq(faq: FAQ, *, question: str, answer: str) -> None:
-    if not question.strip() or not answer.strip():
-        raise ValidationFailed(_("Enter both the question and its answer."))
+    for field, text in (("question", question), ("answer", answer)):
+        if not text.strip():
+            raise ValidationFailed(_("Enter both the question and its answer."), field=field)
     faq.question = question.strip()[:300]
     faq.answer = answer.strip()
 
@@ -520,6 +534,4 @@ def _child(items, item_id: int, label: str):
     for item in items:
         if item.id == item_id:
             return item
-    from werkzeug.exceptions import NotFound
-
     raise NotFound(_("No such %(label)s at your venue.", label=label))

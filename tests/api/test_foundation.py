@@ -84,6 +84,15 @@ def test_a_venue_in_the_api_money_in_minor_units_and_hours(client, listed):
             "request_to_book": False,
             "is_active": True,
             "buffer_minutes": 0,
+            "category_id": None,
+            "deposit_percent": None,
+            "deposit_fixed": None,
+            "no_show_fee_percent": None,
+            "cancel_free_hours": 24,
+            "cancel_late_fee_percent": 50,
+            "min_notice_minutes": None,
+            "max_advance_days": None,
+            "request_window_hours": 24,
         }
     ]
     assert body["price_from"] == {"amount": 6000, "currency": "GBP"}

@@ -1,6 +1,7 @@
-"""Editing the venue through the API (services, team, weekly hours, closures) and the client
-card's notes, tags and blocking: the same services and roles as the dashboard's pages; another
-venue's rows are a 404; bad input is a 422 (problem+json with the field) that changes nothing."""
+"""Editing the venue through the API (services with their category, payment terms and booking
+rules, team, weekly hours, closures) and the client card's notes, tags and blocking: the same
+services and roles as the dashboard's pages; another venue's rows are a 404; bad input is a 422
+(problem+json with the field) that changes nothing."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sqlalchemy import func, select
 
 from app.clients.models import VenueClient
 from app.extensions import db
-from app.venues.models import Closure, OpeningHours, Service, TeamMember
+from app.venues.models import Category, Closure, OpeningHours, Service, TeamMember
 from tests.api.conftest import bearer
 from tests.venues.staff_world import build_world
 
@@ -249,3 +250,106 @@ def test_the_front_desk_edits_notes_tags_and_blocks(client, world, tokens, custo
     db.session.expire_all()
     row = db.session.get(VenueClient, mine.id)
     assert row.notes == "Prefers mornings" and row.blocked_at is None
+
+
+# -- a service's category, payment terms and booking rules ---------------------------------------------
+
+
+def massage_id() -> int:
+    return db.session.scalar(select(Category.id).where(Category.slug == "massage"))
+
+
+def test_category_payment_terms_and_booking_rules_are_set_and_kept(client, world, tokens):
+    category_id = massage_id()
+    made = client.post(
+        f"{API}/services",
+        json={**SERVICE, "category_id": category_id, "payment_mode": "deposit_percent", "deposit_percent": 20},
+        headers=bearer(tokens["manager"]),
+    )
+    assert made.status_code == 201, made.get_json()
+    row = made.get_json()
+    assert (row["category_id"], row["payment_mode"], row["deposit_percent"], row["deposit_fixed"]) == (
+        category_id,
+        "deposit_percent",
+        20,
+        None,
+    )
+    # The form's defaults for what was left out: the default booking rules.
+    assert (row["cancel_free_hours"], row["cancel_late_fee_percent"], row["request_to_book"]) == (24, 50, False)
+    assert (row["min_notice_minutes"], row["max_advance_days"], row["request_window_hours"]) == (None, None, 24)
+
+    url = f"{API}/services/{row['id']}"
+    rules = {
+        "request_to_book": True,
+        "request_window_hours": 12,
+        "cancel_late_fee_percent": None,
+        "max_advance_days": 60,
+    }
+    changed = client.put(url, json={**SERVICE, **rules}, headers=bearer(tokens["owner"]))
+    assert changed.status_code == 200, changed.get_json()
+    after = changed.get_json()
+    assert {key: after[key] for key in rules} == rules
+    assert (after["category_id"], after["payment_mode"], after["deposit_percent"]) == (
+        category_id,
+        "deposit_percent",
+        20,
+    )
+    assert after["cancel_free_hours"] == 24  # a rule left out stays
+
+    fixed = client.put(
+        url,
+        json={**SERVICE, "payment_mode": "deposit_fixed", "deposit_fixed_minor": 1000},
+        headers=bearer(tokens["owner"]),
+    )
+    assert fixed.status_code == 200, fixed.get_json()
+    assert (fixed.get_json()["deposit_fixed"], fixed.get_json()["deposit_percent"]) == (
+        {"amount": 1000, "currency": "GBP"},
+        None,
+    )
+    plain = client.put(url, json={**SERVICE, "category_id": None}, headers=bearer(tokens["owner"]))
+    assert plain.status_code == 200 and plain.get_json()["category_id"] is None
+    assert plain.get_json()["request_to_book"] is True and plain.get_json()["payment_mode"] == "deposit_fixed"
+    db.session.expire_all()
+    service = db.session.get(Service, row["id"])
+    assert (service.request_window_hours, service.deposit_fixed_minor, service.category_id) == (12, 1000, None)
+
+
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [
+        ({"category_id": 99999999}, "category_id"),  # no such category
+        ({"payment_mode": "barter"}, "payment_mode"),
+        ({"payment_mode": "deposit_percent"}, "deposit_percent"),  # no percentage
+        ({"payment_mode": "deposit_percent", "deposit_percent": 100}, "deposit_percent"),
+        ({"payment_mode": "deposit_fixed"}, "deposit_fixed_minor"),
+        ({"payment_mode": "deposit_fixed", "deposit_fixed_minor": 5500}, "deposit_fixed_minor"),  # not under the price
+        ({"no_show_fee_percent": 101}, "no_show_fee_percent"),
+        ({"cancel_free_hours": 721}, "cancel_free_hours"),
+        ({"cancel_late_fee_percent": -1}, "cancel_late_fee_percent"),
+        ({"min_notice_minutes": 43_201}, "min_notice_minutes"),
+        ({"max_advance_days": 0}, "max_advance_days"),
+        ({"min_notice_minutes": 3 * 24 * 60, "max_advance_days": 2}, "min_notice_minutes"),  # nothing left
+        ({"request_window_hours": 0}, "request_window_hours"),
+        ({"request_to_book": None}, "request_to_book"),
+    ],
+)
+def test_bad_terms_or_rules_are_refused_and_change_nothing(client, world, tokens, extra, field):
+    service_id = int(world.ids["service_id"])
+    before = count(Service)
+    made = client.post(f"{API}/services", json={**SERVICE, **extra}, headers=bearer(tokens["owner"]))
+    assert made.status_code == 422 and problem_field(made, field), made.get_json()
+    edited = client.put(
+        f"{API}/services/{service_id}", json={**SERVICE, "name": "Renamed", **extra}, headers=bearer(tokens["owner"])
+    )
+    assert edited.status_code == 422 and problem_field(edited, field), edited.get_json()
+    db.session.expire_all()
+    service = db.session.get(Service, service_id)
+    assert count(Service) == before
+    assert (service.name, service.payment_mode, service.category_id, service.cancel_free_hours) == (
+        "Deep tissue massage",
+        "full",
+        None,
+        24,
+    )
+    if field == "category_id":
+        assert "category" in made.get_json()["detail"]

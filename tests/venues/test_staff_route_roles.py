@@ -186,6 +186,12 @@ EXPECTED: dict[str, frozenset[str]] = {
             "set_hours",
             "add_venue_closure",
             "delete_venue_closure",
+            # the profile (the basics and location pages) and FAQs, as their pages
+            "edit_venue_profile",
+            "own_faqs",
+            "add_venue_faq",
+            "edit_venue_faq",
+            "delete_venue_faq",
         )
     },
 }

@@ -47,8 +47,8 @@ def listed_venue(slug: str) -> Venue:
 @bp.get("/categories")
 @bp.response(200, schemas.Category(many=True))
 def categories():
-    """Every category, in the site's order."""
-    return [{"slug": c.slug, "name": c.name} for c in get_categories()]
+    """Every category, in the site's order (a venue's or service's ``category_id`` is its ``id``)."""
+    return [{"id": c.id, "slug": c.slug, "name": c.name} for c in get_categories()]
 
 
 # Made once: a schema class given to @arguments is instantiated on every request (about 1 ms

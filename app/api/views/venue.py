@@ -17,7 +17,7 @@ from app.api import schemas
 from app.api.auth import require
 from app.api.conventions import decode_cursor, encode_cursor, idempotent, next_link, run
 from app.api.lookups import checked_id, found_first, loaded
-from app.api.present import booking_row, hours_row, money, service_row, venue_row
+from app.api.present import booking_row, hours_row, money, service_row, staff_venue_row
 from app.booking.check_ins import check_in
 from app.booking.models import Booking, BookingStatus
 from app.booking.time_blocks import add_time_block, find_time_blocks, mask_weekdays, remove_time_block
@@ -41,7 +41,7 @@ SHOWN = (BookingStatus.HELD, BookingStatus.CONFIRMED, BookingStatus.COMPLETED, B
 @venue_required(roles=OWNER_AND_MANAGER)
 def own_venue(venue: Venue):
     """Your venue, whatever its listing status, and your role there."""
-    return {**venue_row(loaded(venue)), "status": venue.status, "role": acting_role()}
+    return staff_venue_row(loaded(venue), acting_role())
 
 
 @bp.get("/services")

@@ -1,11 +1,14 @@
 """``/api/v1/venue``: editing the venue, as the dashboard's pages do (app/venues/views/catalog.py,
-dashboard.py) and for the same roles (the owner and managers): services (add, edit, hide,
-remove), team members (at most five), the weekly opening hours and closures. Each route calls
-the venue's own services (app/venues/service.py), so the rules are the pages' rules."""
+dashboard.py) and for the same roles (the owner and managers): the profile (basics and location),
+services (add, edit, hide, remove; their category, payment terms and booking rules), team members
+(at most five), FAQs (at most five), the weekly opening hours and closures. Each route calls the
+venue's own services (app/venues/service.py), so the rules are the pages' rules."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import fields, replace
+from typing import Any
 
 from flask import url_for
 from flask_smorest import abort
@@ -14,21 +17,28 @@ from app.api import schemas
 from app.api.auth import require
 from app.api.conventions import idempotent, run
 from app.api.lookups import checked_id, found_first, loaded, own_row
-from app.api.present import hours_row, service_row
+from app.api.present import faq_row, hours_row, service_row, staff_venue_row
+from app.venues.booking_rules import BookingRules
+from app.venues.deposits import PaymentMode
 from app.venues.hours import Range, parse_minute
-from app.venues.models import Venue
+from app.venues.models import Service, Venue
 from app.venues.service import (
     add_closure,
+    add_faq,
     add_team_member,
     remove_closure,
+    remove_faq,
     remove_service,
     remove_team_member,
     save_service,
     set_day_hours,
+    update_basics,
+    update_faq,
+    update_location,
     update_team_member,
 )
 from app.web.blueprints import api_venue as bp
-from app.web.guards import OWNER_AND_MANAGER, venue_required
+from app.web.guards import OWNER_AND_MANAGER, acting_role, venue_required
 
 
 def member_row(member) -> dict:
@@ -41,19 +51,64 @@ def member_row(member) -> dict:
     }
 
 
+# -- the profile ----------------------------------------------------------------------------------------
+
+# The basics page's fields (update_basics) and the location page's (update_location).
+BASICS = ("name", "description", "category_id", "tags", "phone", "email", "website")
+LOCATION = ("address_line", "city", "postcode", "country", "latitude", "longitude", "timezone")
+
+
+def _save_profile(venue: Venue, data: dict[str, Any]) -> None:
+    """Each page's service with what was sent over the venue's present values, so a field left
+    out stays as it is; a page none of whose fields were sent isn't saved at all."""
+    if any(key in data for key in BASICS):
+        present = {key: getattr(venue, key) for key in BASICS}
+        update_basics(venue, **{**present, "tags": list(venue.tags or []), **_sent(data, BASICS)})
+    if any(key in data for key in LOCATION):
+        update_location(venue, **{**{key: getattr(venue, key) for key in LOCATION}, **_sent(data, LOCATION)})
+
+
+def _sent(data: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    return {key: data[key] for key in keys if key in data}
+
+
+@bp.patch("")
+@bp.response(200, schemas.StaffVenue)
+@require("venue")
+@venue_required(roles=OWNER_AND_MANAGER)
+@bp.arguments(schemas.VenueProfileIn)
+def edit_venue_profile(data, venue: Venue):
+    """Change the profile, as the basics and location pages do: only the fields sent change. A
+    bad value is a 422 naming the field, and nothing changes (not even the other fields sent)."""
+    run(lambda: _save_profile(venue, data))
+    return staff_venue_row(loaded(venue), acting_role())
+
+
 # -- services -----------------------------------------------------------------------------------------
 
+PLAIN = ("name", "description", "duration_minutes", "price_minor", "capacity", "buffer_minutes", "is_active")
+PAYMENT = ("payment_mode", "deposit_percent", "deposit_fixed_minor", "no_show_fee_percent")
+RULES = tuple(rule.name for rule in fields(BookingRules))
+NEW_SERVICE_PAYMENT = {
+    "payment_mode": PaymentMode.FULL.value,
+    "deposit_percent": None,
+    "deposit_fixed_minor": None,
+    "no_show_fee_percent": None,
+}
 
-def _service_fields(data: dict) -> dict:
-    return {
-        "name": data["name"],
-        "description": data["description"],
-        "duration_minutes": data["duration_minutes"],
-        "price_minor": data["price_minor"],
-        "capacity": data["capacity"],
-        "buffer_minutes": data["buffer_minutes"],
-        "is_active": data["is_active"],
-    }
+
+def _service_fields(data: dict[str, Any], service: Service | None) -> dict[str, Any]:
+    """save_service's arguments: what was sent; for an optional part left out, the service's own
+    (a PUT) or the service form's default (a POST). Payment terms and booking rules are checked
+    whole, so a part sent is completed from the rest before the check."""
+    chosen = {**_sent(data, PLAIN), "category_id": data.get("category_id", service.category_id if service else None)}
+    if any(key in data for key in PAYMENT):
+        present = {key: getattr(service, key) for key in PAYMENT} if service else NEW_SERVICE_PAYMENT
+        chosen.update({**present, **_sent(data, PAYMENT)})
+    if any(key in data for key in RULES):
+        present_rules = BookingRules(**{key: getattr(service, key) for key in RULES}) if service else BookingRules()
+        chosen["rules"] = replace(present_rules, **_sent(data, RULES))
+    return chosen
 
 
 @bp.post("/services")
@@ -63,8 +118,9 @@ def _service_fields(data: dict) -> dict:
 @bp.arguments(schemas.ServiceIn)
 @idempotent
 def add_service(data, venue: Venue):
-    """Add a service (paid in full online, the default booking rules; the dashboard sets the rest)."""
-    service = run(lambda: save_service(venue, None, category_id=None, **_service_fields(data)))
+    """Add a service. Left out: no category, paid in full online, the default booking rules (as
+    the dashboard's form starts). An unknown ``category_id`` or terms that don't fit are a 422."""
+    service = run(lambda: save_service(venue, None, **_service_fields(data, None)))
     return service_row(service), 201, {"Location": url_for("api_venue.own_services")}
 
 
@@ -76,11 +132,10 @@ def add_service(data, venue: Venue):
 @bp.arguments(schemas.ServiceIn)
 def edit_service(data, venue: Venue, service_id: int):
     """Change a service's name, description, length, price, capacity, buffer and whether it can be
-    booked (``is_active`` false hides it, as "Customers can book it" does); its category, payment
-    terms and booking rules stay as they are."""
+    booked (``is_active`` false hides it, as "Customers can book it" does), and, when sent, its
+    category, payment terms and booking rules (left out, they stay as they are)."""
     service = own_row("service", venue.services, service_id)
-    fields = {"category_id": service.category_id, **_service_fields(data)}
-    return service_row(run(lambda: save_service(venue, service, **fields)))
+    return service_row(run(lambda: save_service(venue, service, **_service_fields(data, service))))
 
 
 @bp.delete("/services/<int:service_id>")
@@ -125,6 +180,48 @@ def edit_member(data, venue: Venue, member_id: int):
 def delete_member(venue: Venue, member_id: int):
     """Remove a team member (their bookings stay, with no one named)."""
     run(lambda: remove_team_member(venue, checked_id("member", member_id)))
+
+
+# -- FAQs -----------------------------------------------------------------------------------------------
+
+
+@bp.get("/faqs")
+@bp.response(200, schemas.Faq(many=True))
+@require("venue")
+@venue_required(roles=OWNER_AND_MANAGER)
+def own_faqs(venue: Venue):
+    """The questions and answers on your venue's page, in their order."""
+    return [faq_row(f) for f in venue.faqs]
+
+
+@bp.post("/faqs")
+@bp.response(201, schemas.Faq)
+@require("venue")
+@venue_required(roles=OWNER_AND_MANAGER)
+@bp.arguments(schemas.FaqIn)
+@idempotent
+def add_venue_faq(data, venue: Venue):
+    """Add a question and its answer (at most five: a sixth is a 409, as on the FAQs page)."""
+    faq = run(lambda: add_faq(venue, question=data["question"], answer=data["answer"]))
+    return faq_row(faq), 201, {"Location": url_for("api_venue.own_faqs")}
+
+
+@bp.put("/faqs/<int:faq_id>")
+@bp.response(200, schemas.Faq)
+@require("venue")
+@venue_required(roles=OWNER_AND_MANAGER)
+@found_first
+@bp.arguments(schemas.FaqIn)
+def edit_venue_faq(data, venue: Venue, faq_id: int):
+    return faq_row(run(lambda: update_faq(venue, faq_id, question=data["question"], answer=data["answer"])))
+
+
+@bp.delete("/faqs/<int:faq_id>")
+@bp.response(204)
+@require("venue")
+@venue_required(roles=OWNER_AND_MANAGER)
+def delete_venue_faq(venue: Venue, faq_id: int):
+    run(lambda: remove_faq(venue, checked_id("faq", faq_id)))
 
 
 # -- opening hours and closures ----------------------------------------------------------------------------
