@@ -186,8 +186,9 @@ def take_code(code: str, app: OAuthApp) -> OAuthCode | None:
     return db.session.scalar(query.with_for_update())
 
 
-def save_token(token: dict, *, app: OAuthApp, user: User) -> OAuthToken:
-    """Store what Authlib issued (plain strings in ``token``) as hashes."""
+def save_token(token: dict, *, app: OAuthApp, user: User, rotated: OAuthToken | None = None) -> OAuthToken:
+    """Store what Authlib issued (plain strings in ``token``) as hashes: a new family for a code's
+    first tokens, the ``rotated`` token's family for a refresh."""
     now = now_utc()
     refresh = token.get("refresh_token")
     row = OAuthToken(
@@ -199,6 +200,7 @@ def save_token(token: dict, *, app: OAuthApp, user: User) -> OAuthToken:
         created_at=now,
         expires_at=now + timedelta(seconds=int(token.get("expires_in") or ACCESS_LIFETIME.total_seconds())),
         refresh_expires_at=now + REFRESH_LIFETIME if refresh else None,
+        family=(rotated.family if rotated is not None else None) or secrets.token_hex(16),
     )
     db.session.add(row)
     db.session.flush()
@@ -214,6 +216,24 @@ def find_refresh_token(plain: str) -> OAuthToken | None:
     if row is None or row.revoked_at is not None or row.refresh_expires_at <= now_utc():
         return None
     return row
+
+
+def revoke_family_if_reused(plain: str) -> OAuthToken | None:
+    """A refresh token that was revoked (rotated away, or revoked) is presented again: someone
+    holds a copy, the app or an attacker, and we can't tell which, so every live token of its
+    family is revoked (OAuth 2.0 Security BCP 4.14; OAuth 2.1 6.1). The token presented when
+    that revoked any; None when it is unknown, still live, merely expired, or its family was
+    revoked already."""
+    if not plain.startswith(REFRESH_PREFIX) or len(plain) > 200:
+        return None
+    row = db.session.scalar(select(OAuthToken).where(OAuthToken.refresh_hash == secret_hash(plain)))
+    if row is None or row.revoked_at is None:
+        return None
+    family = OAuthToken.family == row.family if row.family is not None else OAuthToken.id == row.id
+    result = db.session.execute(
+        update(OAuthToken).where(family, OAuthToken.revoked_at.is_(None)).values(revoked_at=now_utc())
+    )
+    return row if result.rowcount else None
 
 
 def find_any_token(plain: str) -> OAuthToken | None:

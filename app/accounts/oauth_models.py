@@ -117,7 +117,8 @@ class OAuthCode(db.Model):
 
 class OAuthToken(db.Model):
     """An access token (an hour) and its refresh token, issued to an app for a user. Refreshing
-    revokes the row and issues a new one (rotation); revoking either string revokes both."""
+    revokes the row and issues a new one of the same ``family`` (rotation); revoking either string
+    revokes both; a rotated refresh token used again revokes the family."""
 
     __tablename__ = "oauth_tokens"
 
@@ -132,6 +133,9 @@ class OAuthToken(db.Model):
     refresh_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Every token issued from one authorization code and its rotations: a rotated refresh token
+    # presented again revokes them all (None: issued before families, a family of its own).
+    family: Mapped[str | None] = mapped_column(String(32), index=True)
 
     app: Mapped[OAuthApp] = relationship()
 

@@ -2,7 +2,9 @@
 
 - Authorization code grant (RFC 6749 4.1) with PKCE (RFC 7636) required of every client, S256
   only: a request without ``code_challenge``, or with ``plain``, is refused.
-- Refresh token grant with rotation: each refresh revokes the old pair and issues a new one.
+- Refresh token grant with rotation: each refresh revokes the old pair and issues a new one of
+  the same family; a rotated refresh token presented again revokes the whole family
+  (``oauth_apps.revoke_family_if_reused``, called by the token endpoint).
 - Revocation endpoint (RFC 7009) for access and refresh tokens.
 - Client authentication: ``client_secret_basic`` or ``client_secret_post`` for confidential
   apps, ``none`` for public ones (PKCE is their proof).
@@ -115,7 +117,8 @@ def active_user(user_id: int) -> User | None:
 
 
 def save_token(token: dict, request) -> None:
-    oauth_apps.save_token(token, app=request.client, user=request.user)
+    rotated = request.refresh_token if isinstance(request.refresh_token, OAuthToken) else None
+    oauth_apps.save_token(token, app=request.client, user=request.user, rotated=rotated)
 
 
 def init_app(app: Flask) -> AuthorizationServer:

@@ -162,12 +162,7 @@ def test_the_full_flow_authorize_exchange_call_refresh_revoke(web, client, custo
     assert refreshed.status_code == 200, refreshed.get_json()
     new = refreshed.get_json()
     assert new["access_token"] != tokens["access_token"] and new["refresh_token"] != tokens["refresh_token"]
-    again = client.post(
-        "/oauth/token",
-        data={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
-        headers=basic(app.client_id, secret),
-    )
-    assert again.status_code == 400 and again.get_json()["error"] == "invalid_grant"  # rotated
+    # (presenting the rotated refresh token again revokes the family: the test after this one)
     assert client.get("/api/v1/me", headers=bearer(tokens["access_token"])).status_code == 401
     assert client.get("/api/v1/me", headers=bearer(new["access_token"])).status_code == 200
 
@@ -185,6 +180,55 @@ def test_the_full_flow_authorize_exchange_call_refresh_revoke(web, client, custo
         headers=basic(app.client_id, secret),
     )
     assert gone.status_code == 400 and gone.get_json()["error"] == "invalid_grant"
+
+
+def refresh(client, app, secret, refresh_token: str):
+    return client.post(
+        "/oauth/token",
+        data={"grant_type": "refresh_token", "refresh_token": refresh_token},
+        headers=basic(app.client_id, secret),
+    )
+
+
+def test_a_rotated_refresh_token_used_again_revokes_its_whole_family(web, client, customer, third_party):
+    """OAuth 2.0 Security BCP 4.14 / OAuth 2.1 6.1: a refresh token that was rotated away comes
+    back, so someone holds a copy; every token issued from that grant stops working, and only
+    that grant's (another authorisation of the same app goes on)."""
+    app, secret = third_party
+    code, verifier = get_code(web, app, customer)
+    first = exchange(client, app, secret, code, verifier).get_json()
+    other_code, other_verifier = get_code(web, app, customer)
+    other = exchange(client, app, secret, other_code, other_verifier).get_json()  # a second grant
+    rotated = refresh(client, app, secret, first["refresh_token"])
+    assert rotated.status_code == 200, rotated.get_json()
+    second = rotated.get_json()
+    third = refresh(client, app, secret, second["refresh_token"]).get_json()
+    assert client.get("/api/v1/me", headers=bearer(third["access_token"])).status_code == 200
+
+    replayed = refresh(client, app, secret, second["refresh_token"])  # rotated away one step back
+    assert replayed.status_code == 400 and replayed.get_json()["error"] == "invalid_grant"
+    assert client.get("/api/v1/me", headers=bearer(third["access_token"])).status_code == 401
+    gone = refresh(client, app, secret, third["refresh_token"])
+    assert gone.status_code == 400 and gone.get_json()["error"] == "invalid_grant"
+    db.session.expire_all()
+    family = db.session.scalars(
+        select(OAuthToken).where(OAuthToken.app_id == app.id, OAuthToken.family.is_not(None))
+    ).all()
+    assert sorted(row.revoked_at is not None for row in family) == [False, True, True, True]
+    assert client.get("/api/v1/me", headers=bearer(other["access_token"])).status_code == 200
+    assert refresh(client, app, secret, other["refresh_token"]).status_code == 200
+
+
+def test_a_refresh_token_used_once_is_not_reuse(web, client, customer, third_party):
+    """The first use of a refresh token, an unknown one or another app's live one revokes nothing."""
+    app, secret = third_party
+    code, verifier = get_code(web, app, customer)
+    tokens = exchange(client, app, secret, code, verifier).get_json()
+    unknown = refresh(client, app, secret, "cw_ort_" + secrets.token_urlsafe(32))
+    assert unknown.status_code == 400 and unknown.get_json()["error"] == "invalid_grant"
+    new = refresh(client, app, secret, tokens["refresh_token"]).get_json()
+    assert client.get("/api/v1/me", headers=bearer(new["access_token"])).status_code == 200
+    assert refresh(client, app, secret, new["refresh_token"]).status_code == 200
 
 
 def test_a_public_client_exchanges_with_pkce_alone(web, client, customer, public_app):

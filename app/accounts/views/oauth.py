@@ -19,6 +19,7 @@ from flask_login import current_user, login_required
 
 from app.accounts import api_tokens, oauth_apps
 from app.accounts.forms import ConfirmForm
+from app.accounts.oauth_models import OAuthToken
 from app.accounts.oauth_server import current_server
 from app.extensions import csrf, db
 from app.web.blueprints import oauth as bp
@@ -89,9 +90,22 @@ def token() -> Response:
     response = current_server().create_token_response()
     if response.status_code == 200:
         db.session.commit()
-    else:
-        db.session.rollback()
+        return response
+    db.session.rollback()
+    reused = reused_refresh_token(response)
+    if reused is not None:  # the family's revocation stands, though the answer is a refusal
+        record_security_event("account.oauth_refresh_reused", user_id=reused.user_id, app_id=reused.app_id)
+        db.session.commit()
     return response
+
+
+def reused_refresh_token(response: Response) -> OAuthToken | None:
+    """A refused refresh whose token was rotated away (or revoked): its family is revoked."""
+    if request.form.get("grant_type") != "refresh_token" or response.status_code != 400:
+        return None
+    if (response.get_json(silent=True) or {}).get("error") != "invalid_grant":
+        return None
+    return oauth_apps.revoke_family_if_reused(request.form.get("refresh_token") or "")
 
 
 @bp.post("/revoke")
