@@ -1,4 +1,5 @@
-"""Fixtures of the API's tests: a listed venue, tokens of each scope, and a JSON client."""
+"""Fixtures of the API's tests: a listed venue, tokens of each scope, and a venue with its staff
+(owner, manager, receptionist, practitioner) and a venue token for each of them."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from app.accounts import api_tokens
 from app.extensions import db
 from search.backend import get_backend, search
 from tests.booking.helpers import make_bookable_venue
+from tests.venues.staff_world import build_world
 
 
 @pytest.fixture
@@ -31,6 +33,20 @@ def make_token(ctx):
         return plain
 
     return make
+
+
+@pytest.fixture
+def world(ctx, make_user, customer):
+    """A venue with one person of each staff role (tests/venues/staff_world.py), committed."""
+    built = build_world(make_user, customer)
+    db.session.commit()
+    return built
+
+
+@pytest.fixture
+def tokens(world, make_token):
+    """A ``venue`` token for each of the world's people, by role."""
+    return {who: make_token(user, "venue") for who, user in world.people.items()}
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -15,19 +15,6 @@ from app.clients.models import VenueClient
 from app.extensions import db
 from tests.api.conftest import bearer
 from tests.booking.helpers import book, future_slot
-from tests.venues.staff_world import build_world
-
-
-@pytest.fixture
-def world(ctx, make_user, customer):
-    built = build_world(make_user, customer)
-    db.session.commit()
-    return built
-
-
-@pytest.fixture
-def tokens(world, make_token):
-    return {who: make_token(user, "venue") for who, user in world.people.items()}
 
 
 def _count(model) -> int:

@@ -14,22 +14,9 @@ from app.clients.models import VenueClient
 from app.extensions import db
 from app.venues.models import Category, Closure, OpeningHours, Service, TeamMember
 from tests.api.conftest import bearer
-from tests.venues.staff_world import build_world
 
 API = "/api/v1/venue"
 SERVICE = {"name": "Hot stones", "duration_minutes": 45, "price_minor": 5500}
-
-
-@pytest.fixture
-def world(ctx, make_user, customer):
-    built = build_world(make_user, customer)
-    db.session.commit()
-    return built
-
-
-@pytest.fixture
-def tokens(world, make_token):
-    return {who: make_token(user, "venue") for who, user in world.people.items()}
 
 
 def count(model, *where) -> int:

@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.venues.models import FAQ, Category, Venue
 from tests.api.conftest import bearer
-from tests.venues.staff_world import build_world
 
 API = "/api/v1/venue"
 LOCATION = {
@@ -23,18 +22,6 @@ LOCATION = {
     "longitude": -0.0726,
     "timezone": "Europe/London",
 }
-
-
-@pytest.fixture
-def world(ctx, make_user, customer):
-    built = build_world(make_user, customer)
-    db.session.commit()
-    return built
-
-
-@pytest.fixture
-def tokens(world, make_token):
-    return {who: make_token(user, "venue") for who, user in world.people.items()}
 
 
 def faq_count(venue_id: int) -> int:
