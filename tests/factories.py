@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import factory
 import pytest
 
+from app.accounts.hashing import hash_password
 from app.accounts.models import Role, User
 from app.extensions import db
 
@@ -42,9 +43,7 @@ def _encrypted_totp_secret() -> str:
 def _hashed_password() -> str:
     # Hashing is slow on purpose; one hash of the shared test password serves every user.
     if PASSWORD not in _HASH_CACHE:
-        from werkzeug.security import generate_password_hash
-
-        _HASH_CACHE[PASSWORD] = generate_password_hash(PASSWORD)
+        _HASH_CACHE[PASSWORD] = hash_password(PASSWORD)
     return _HASH_CACHE[PASSWORD]
 
 

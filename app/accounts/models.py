@@ -21,8 +21,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import CITEXT
 from sqlalchemy.orm import Mapped, mapped_column
-from werkzeug.security import check_password_hash, generate_password_hash
 
+from app.accounts.hashing import hash_password, needs_rehash, verify_password
 from app.accounts.passkey_models import Passkey
 from app.extensions import db
 
@@ -141,11 +141,17 @@ class User(UserMixin, db.Model):
         return self.name.split()[0] if self.name.split() else self.name
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = hash_password(password)
         self.session_token = new_session_token()
 
     def check_password(self, password: str) -> bool:
-        return self.password_hash is not None and check_password_hash(self.password_hash, password)
+        """Is this the account's password? A right password kept under an older hash is hashed
+        again today's way (app/accounts/hashing.py), saved with the caller's transaction."""
+        if self.password_hash is None or not verify_password(self.password_hash, password):
+            return False
+        if needs_rehash(self.password_hash):
+            self.password_hash = hash_password(password)  # the session token stays: no one is signed out
+        return True
 
     @property
     def has_password(self) -> bool:

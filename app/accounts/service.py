@@ -13,6 +13,7 @@ from flask_babel import ngettext
 from sqlalchemy import select
 
 from app.accounts import tokens
+from app.accounts.hashing import hash_password, verify_password
 from app.accounts.models import Role, SignInThrottle, User
 from app.accounts.passwords import password_problems
 from app.email import send_email
@@ -290,11 +291,9 @@ _DUMMY_HASH: list[str] = []
 
 
 def _spend_hashing_time(password: str) -> None:
-    from werkzeug.security import check_password_hash, generate_password_hash
-
     if not _DUMMY_HASH:
-        _DUMMY_HASH.append(generate_password_hash("not-a-real-password-for-timing"))
-    check_password_hash(_DUMMY_HASH[0], password)
+        _DUMMY_HASH.append(hash_password("not-a-real-password-for-timing"))
+    verify_password(_DUMMY_HASH[0], password)
 
 
 def _seconds(key: str) -> int:

@@ -7,9 +7,11 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from secrets import token_urlsafe
 
 from sqlalchemy import or_, select
 
+from app.accounts.hashing import hash_password
 from app.accounts.models import Role, User
 from app.extensions import db
 from app.schedules.service import add_time_off, set_week
@@ -124,11 +126,7 @@ def seed_demo_venues(owners: list[User], admin: User) -> int:
     categories = {c.slug: c for c in db.session.scalars(select(Category))}
     providers = list(owners)
     # Generated owners share one unguessable password hash: hashing is slow on purpose.
-    from secrets import token_urlsafe
-
-    from werkzeug.security import generate_password_hash
-
-    shared_hash = generate_password_hash(token_urlsafe(24))
+    shared_hash = hash_password(token_urlsafe(24))
     for n in range(len(providers) + 1, VENUE_COUNT + 1):
         user = User(
             email=GENERATED_OWNER_EMAIL.format(n=n),

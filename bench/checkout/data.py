@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, func, insert, select
-from werkzeug.security import generate_password_hash
 
+from app.accounts.hashing import hash_password
 from app.accounts.models import Role, User
 from app.booking.models import LIVE_STATUSES, Booking, CartItem
 from app.extensions import db
@@ -23,7 +23,7 @@ def build_race_venue() -> dict[str, int]:
     """Race Rooms: capacity-1 and capacity-3 services with no team, and two services done only
     by one therapist. Returns the service ids by name; commits."""
     owner = User(email="race-owner@bench.example", name="Race Owner", role=Role.PROVIDER)
-    owner.password_hash = generate_password_hash(PASSWORD)
+    owner.password_hash = hash_password(PASSWORD)
     owner.email_verified_at = datetime.now(UTC)
     db.session.add(owner)
     db.session.flush()
@@ -57,7 +57,7 @@ def build_race_venue() -> dict[str, int]:
 
 
 def make_customers() -> list[tuple[int, str]]:
-    password_hash = generate_password_hash(PASSWORD)
+    password_hash = hash_password(PASSWORD)
     rows = [
         {
             "email": f"racer-{n}@bench.example",

@@ -129,14 +129,13 @@ def seed(base_url: str | None = None, *, log=print, database: str = DATABASE) ->
 
 
 def _fill(app, keys: list[str]) -> dict:
-    from werkzeug.security import generate_password_hash
-
+    from app.accounts.hashing import hash_password
     from app.accounts.models import Role, User
     from app.extensions import db
     from app.venues.models import Category, Venue, VenueImage
 
     now = datetime.now(UTC)
-    shared = generate_password_hash(PASSWORD)
+    shared = hash_password(PASSWORD)
 
     def user(email: str, name: str, role: str) -> User:
         made = User(email=email, name=name, role=role, email_verified_at=now)
