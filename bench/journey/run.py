@@ -9,15 +9,18 @@ gunicorn as the Dockerfile starts it, with Redis and a job worker; writes docs/b
 2. Measures the signed-in pages' uncached render cost (My bookings, cart, the week calendar)
    with one warm worker, beside the cached copy's (``X-Private-Cache: hit``).
 3. Starts ``gunicorn --config python:app.ops.gunicorn_hooks --workers 3 wsgi:app`` and
-   ``flask jobs worker`` (which confirms the Demo gateway's payments), on Redis database 12.
+   ``flask jobs worker`` (which confirms the Demo gateway's payments), on Redis database 12,
+   both with ``PROMETHEUS_MULTIPROC_DIR`` as the Dockerfile sets it; then an unmeasured
+   ``--warmup-seconds`` run at the first step's load.
 4. Steps the load: one headless Locust run per ``--users`` count (``--seconds`` each), with
-   fresh customer accounts each step. Per step: each endpoint's p50/p95/p99 and failures,
-   complete booking journeys a second (orders paid during the step, counted in the
-   database once the job worker has confirmed them), CPU of the gunicorn workers, the job
-   worker, PostgreSQL and Locust (from /proc through psutil), and the connections of the
+   fresh customer accounts each step, until two steps in a row do not hold. Per step: each
+   endpoint's p50/p95/p99 and failures, complete booking journeys a second (orders paid
+   during the step, counted in the database once the job worker has confirmed them), the jobs
+   the job worker ran by task (``cozywish_job_runs_total``), CPU of the gunicorn workers, the
+   job worker, PostgreSQL and Locust (from /proc through psutil), and the connections of the
    database in pg_stat_activity (peak, and peak active). The largest step with p99 <= 500 ms
    on every endpoint and no failure is the rate the machine holds.
-5. Runs the last step's load once more (the first step that did not hold, or the largest) with
+5. Runs the last step's load once more (the last step that did not hold, or the largest) with
    ``py-spy record`` on the busiest gunicorn worker, and summarises where it spent its time.
 
 Settings: production's except what production refuses for this test: it never runs the Demo
@@ -51,6 +54,7 @@ from pathlib import Path
 import psutil
 import psycopg
 import requests
+from prometheus_client import CollectorRegistry, multiprocess
 from sqlalchemy import insert
 from sqlalchemy.engine import make_url
 
@@ -97,6 +101,7 @@ class Step:
     connections_active_peak: int = 0
     unconfirmed: int = 0  # paid by card during the step but not confirmed when counted
     failure_samples: list[str] = field(default_factory=list)
+    jobs: dict[str, int] = field(default_factory=dict)  # jobs run during the step (and its drain), by task
 
     @property
     def journeys_per_second(self) -> float:
@@ -169,7 +174,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def server_env(seeded: seeding.Seeded, base: str) -> dict[str, str]:
+def server_env(seeded: seeding.Seeded, base: str, metrics_dir: Path) -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
@@ -191,8 +196,25 @@ def server_env(seeded: seeding.Seeded, base: str) -> dict[str, str]:
         SIGNIN_IP_LIMIT="100000 per minute",  # every simulated customer signs in from 127.0.0.1
         DEMO_GATEWAY_SECRET=secrets.token_hex(32),
         PYTHONPATH=str(ROOT),
+        # As the Dockerfile sets it: the workers' and the job worker's metrics in one directory,
+        # which is also where the runner counts the jobs each step ran (jobs_run).
+        PROMETHEUS_MULTIPROC_DIR=str(metrics_dir),
     )
     return env
+
+
+def jobs_run(metrics_dir: Path) -> dict[str, int]:
+    """Jobs the job worker has run so far, by task, from the metrics files it shares with the web."""
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry, path=str(metrics_dir))
+    counts: dict[str, int] = {}
+    for metric in registry.collect():
+        if metric.name == "cozywish_job_runs":
+            for sample in metric.samples:
+                if sample.name == "cozywish_job_runs_total":
+                    task = sample.labels["task"]
+                    counts[task] = counts.get(task, 0) + int(sample.value)
+    return counts
 
 
 def start_web(env: dict[str, str], port: int, workers: int, log: Path) -> subprocess.Popen:
@@ -370,7 +392,9 @@ class Sampler(threading.Thread):
 # -- one step ------------------------------------------------------------------------------------
 
 
-def run_step(args, base: str, users: int, offset: int, plan_path: Path, out: Path, web, worker, dsn) -> Step:
+def run_step(
+    args, base: str, users: int, offset: int, plan_path: Path, out: Path, web, worker, dsn, metrics_dir: Path
+) -> Step:
     step = Step(users=users, seconds=args.seconds)
     prefix = out / f"step-{users}"
     env = {
@@ -380,6 +404,7 @@ def run_step(args, base: str, users: int, offset: int, plan_path: Path, out: Pat
         "JOURNEY_STAFF": str(args.staff),
     }
     sampler = Sampler(web, worker, dsn, DATABASE)
+    jobs_before = jobs_run(metrics_dir)
     started_at = datetime.now(UTC)
     sampler.begin()
     locust = subprocess.Popen(
@@ -401,7 +426,9 @@ def run_step(args, base: str, users: int, offset: int, plan_path: Path, out: Pat
     step.connections_peak, step.connections_active_peak = sampler.peak, sampler.active_peak
     step.load = os.getloadavg()
     read_stats(step, prefix)
-    step.journeys_paid, step.unconfirmed = count_paid(dsn, started_at, ended_at)
+    step.journeys_paid, step.unconfirmed = count_paid(dsn, started_at, ended_at)  # waits for the queue
+    after = jobs_run(metrics_dir)
+    step.jobs = {task: n - jobs_before.get(task, 0) for task, n in after.items() if n > jobs_before.get(task, 0)}
     return step
 
 
@@ -558,7 +585,8 @@ def report(result: dict) -> str:
         "",
         f"Run {result['when']}, commit {result['commit']}, `python -m bench.journey.run` "
         f"({len(steps)} steps of {steps[0].seconds:.0f} s; Locust {result['locust']}). "
-        "The app under `gunicorn --config python:app.ops.gunicorn_hooks --workers 3 wsgi:app` with Redis and "
+        "The app under `gunicorn --config python:app.ops.gunicorn_hooks "
+        f"--workers {result.get('workers', 3)} wsgi:app` with Redis and "
         "`flask jobs worker` (which confirms the Demo gateway's payments), on the page benchmark's seeded "
         f"database plus {result['customers']} customer accounts. Users: anonymous visitors (home, search with "
         "filters, a venue page, a booking page; weight 2), customers (weight 3; each a distinct account signed "
@@ -567,7 +595,13 @@ def report(result: dict) -> str:
         f"{result['staff']} venue staff (the day and week calendars, a booking's detail). Think time 0.5-1.5 s. "
         "A complete booking journey is an order paid and confirmed by the job worker during the step. "
         "Production settings except that production refuses the Demo gateway: `COZYWISH_ENV=development` "
-        "with debug off, log level WARNING, Redis, the page caches on.",
+        "with debug off, log level WARNING, Redis, the page caches on, metrics kept for several processes "
+        "(`PROMETHEUS_MULTIPROC_DIR`). "
+        + (
+            f"Before the first step, {result['warmup_seconds']} s of the same load, not measured."
+            if result.get("warmup_seconds")
+            else "No warm-up: the first step meets a freshly started server."
+        ),
         "",
         f"Machine: {os.cpu_count()} CPUs; the load average (1 min) is beside each step, and it is"
         " the load generator's, the job worker's and PostgreSQL's as much as the web's.",
@@ -608,6 +642,20 @@ def report(result: dict) -> str:
         lines.append(
             f"| {e['name']} | {e['count']} | {e['failures']} | {e['p50']:.0f} | {e['p95']:.0f} | {e['p99']:.0f} |"
         )
+    if shown.jobs:
+        per = shown.journeys_paid or 1
+        lines += [
+            "",
+            f"Jobs the job worker ran at {shown.users} users, during the step and while its queue drained "
+            f"(from `cozywish_job_runs_total`), against its {shown.journeys_paid} complete journeys:",
+            "",
+            "| task | jobs | per journey |",
+            "|---|---|---|",
+        ]
+        for task, n in sorted(shown.jobs.items(), key=lambda kv: -kv[1]):
+            lines.append(f"| `{task}` | {n} | {n / per:.2f} |")
+        total = sum(shown.jobs.values())
+        lines.append(f"| all | {total} | {total / per:.2f} |")
     for s in steps:
         for sample in s.failure_samples:
             lines.append(f"\nFailure at {s.users} users: {sample}")
@@ -689,14 +737,16 @@ def write(result: dict, output: Path) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--users", type=int, nargs="+", default=[10, 20, 30, 40, 60], help="Locust users per step")
+    parser.add_argument("--users", type=int, nargs="+", default=[6, 10, 15, 20, 30, 40], help="Locust users per step")
     parser.add_argument("--seconds", type=int, default=60, help="length of each step")
     parser.add_argument("--spawn-rate", type=float, default=5)
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (the Dockerfile's count)")
     parser.add_argument("--staff", type=int, default=2)
     parser.add_argument("--customers", type=int, default=600, help="customer accounts seeded for the steps")
     parser.add_argument("--render-samples", type=int, default=30)
     parser.add_argument("--profile-seconds", type=int, default=20)
-    parser.add_argument("--keep-going", action="store_true", help="run every step, even past one that failed")
+    parser.add_argument("--keep-going", action="store_true", help="run every step, even past two that failed")
+    parser.add_argument("--warmup-seconds", type=int, default=30, help="an unmeasured run before the first step")
     parser.add_argument("--reading", type=Path, help="a hand-written reading of the profile to include")
     parser.add_argument(
         "--reuse", type=Path, help="seed once and save what was seeded here; later runs reuse it (its bookings grow)"
@@ -727,7 +777,9 @@ def main(argv: list[str] | None = None) -> None:
     flush_redis()
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = server_env(seeded, base)
+    metrics_dir = out / "metrics"
+    metrics_dir.mkdir()
+    env = server_env(seeded, base, metrics_dir)
     result: dict = {
         "when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "commit": git_commit(),
@@ -736,6 +788,8 @@ def main(argv: list[str] | None = None) -> None:
         "locust": version("locust"),
         "steps": [],
         "profile_seconds": args.profile_seconds,
+        "warmup_seconds": args.warmup_seconds,
+        "workers": args.workers,
     }
 
     print("[journey] the signed-in pages' render cost, one warm worker")
@@ -745,16 +799,27 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         stop(web)
     flush_redis()
-    web = start_web(env, port, 3, out / "web.log")
+    web = start_web(env, port, args.workers, out / "web.log")
     worker = start_worker(env, out / "worker.log")
     try:
         offset = 0
+        if args.warmup_seconds and args.users:
+            # Unmeasured: the first step then meets workers that have served traffic, as a deployed
+            # server's have (a freshly started server is what the checkout race measures).
+            users = args.users[0]
+            print(f"[journey] warm-up: {users} users for {args.warmup_seconds} s, not measured")
+            warming = out / "warm-up"
+            warming.mkdir()
+            run_step(argparse.Namespace(**{**vars(args), "seconds": args.warmup_seconds}), base, users, offset,
+                     plan_path, warming, web, worker, dsn, metrics_dir)  # fmt: skip
+            offset += users
+        missed = 0
         for users in args.users:
             if offset + users > len(plan["customers"]):
                 print(f"[journey] out of customer accounts at {users} users; seed more with --customers")
                 break
             print(f"[journey] step: {users} users for {args.seconds} s (load {os.getloadavg()[0]:.1f})")
-            step = run_step(args, base, users, offset, plan_path, out, web, worker, dsn)
+            step = run_step(args, base, users, offset, plan_path, out, web, worker, dsn, metrics_dir)
             offset += users  # every step signs in accounts no earlier step used
             result["steps"].append(asdict(step))
             print(
@@ -763,8 +828,9 @@ def main(argv: list[str] | None = None) -> None:
                 f"CPU { ({k: round(v, 2) for k, v in step.cpu.items()}) }, connections {step.connections_peak} "
                 f"({step.connections_active_peak} active), load {step.load[0]:.1f}, held {step.held}"
             )
-            if not step.held and not args.keep_going:
-                break
+            missed = 0 if step.held else missed + 1
+            if missed == 2 and not args.keep_going:
+                break  # two steps in a row did not hold: the machine is past what it holds
         if args.profile_seconds and result["steps"] and offset + result["steps"][-1]["users"] <= len(plan["customers"]):
             # One more run at the last step's load (the first that did not hold, or the largest),
             # with py-spy on the busiest worker from a few seconds in: measured apart, so the
@@ -777,7 +843,7 @@ def main(argv: list[str] | None = None) -> None:
             profiling = out / "profiling"
             profiling.mkdir()
             run_step(argparse.Namespace(**{**vars(args), "seconds": args.profile_seconds + 20}), base, users, offset,
-                     plan_path, profiling, web, worker, dsn)  # fmt: skip
+                     plan_path, profiling, web, worker, dsn, metrics_dir)  # fmt: skip
             timer.join(timeout=args.profile_seconds + 90)
             result["profile"], result["profile_users"] = holder, users
     finally:
