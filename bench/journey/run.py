@@ -89,6 +89,7 @@ class Step:
     users: int
     seconds: float
     load: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    probe_ms: float = 0.0  # the machine's speed just before the step (cpu_probe): the floor
     endpoints: list[dict] = field(default_factory=list)  # name, count, failures, p50, p95, p99
     requests: int = 0
     failures: int = 0
@@ -392,6 +393,20 @@ class Sampler(threading.Thread):
 # -- one step ------------------------------------------------------------------------------------
 
 
+def cpu_probe() -> float:
+    """Milliseconds one core takes for a fixed piece of pure Python (the best of 5), just before a
+    step: the floor the step's figures are read against. This host's speed varies through the
+    day (the same race's floor p50 was 16 ms at one hour and 30 ms two hours later)."""
+    best = float("inf")
+    for _ in range(5):
+        started = time.perf_counter()
+        total = 0
+        for n in range(1_000_000):
+            total += n
+        best = min(best, time.perf_counter() - started)
+    return best * 1000
+
+
 def run_step(
     args, base: str, users: int, offset: int, plan_path: Path, out: Path, web, worker, dsn, metrics_dir: Path
 ) -> Step:
@@ -403,6 +418,7 @@ def run_step(
         "JOURNEY_ACCOUNT_OFFSET": str(offset),
         "JOURNEY_STAFF": str(args.staff),
     }
+    step.probe_ms = cpu_probe()
     sampler = Sampler(web, worker, dsn, DATABASE)
     jobs_before = jobs_run(metrics_dir)
     started_at = datetime.now(UTC)
@@ -604,17 +620,19 @@ def report(result: dict) -> str:
         ),
         "",
         f"Machine: {os.cpu_count()} CPUs; the load average (1 min) is beside each step, and it is"
-        " the load generator's, the job worker's and PostgreSQL's as much as the web's.",
+        " the load generator's, the job worker's and PostgreSQL's as much as the web's. The CPU probe is"
+        " the floor: the best of five timings of one fixed loop of pure Python on one core just before"
+        " the step (`cpu_probe`); this host's speed varies through the day, so compare runs by it.",
         "",
-        "| users | load (1 min) | requests | failures | worst endpoint p99 | journeys/s (paid) "
+        "| users | CPU probe | load (1 min) | requests | failures | worst endpoint p99 | journeys/s (paid) "
         "| lost races | cancelled | CPU: web / jobs / PG / Locust (cores) | DB connections peak (active) | held |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for s in steps:
         worst = max(s.endpoints, key=lambda e: e["p99"]) if s.endpoints else {"name": "-", "p99": 0}
         cpu = " / ".join(f"{s.cpu.get(k, 0):.2f}" for k in ("gunicorn workers", "job worker", "PostgreSQL", "Locust"))
         lines.append(
-            f"| {s.users} | {s.load[0]:.1f} | {s.requests} | {s.failures} | "
+            f"| {s.users} | {s.probe_ms:.0f} ms | {s.load[0]:.1f} | {s.requests} | {s.failures} | "
             f"{worst['p99']:.0f} ms ({worst['name']}) | {s.journeys_per_second:.2f} ({s.journeys_paid}"
             f"{f', {s.unconfirmed} unconfirmed' if s.unconfirmed else ''}) | {s.journeys_lost} | {s.cancelled} | "
             f"{cpu} | {s.connections_peak} ({s.connections_active_peak}) | {'yes' if s.held else 'no'} |"
