@@ -79,7 +79,9 @@ def _calendar_page(
     end = _local_midnight(query.first_day + timedelta(days=query.days), tz)
     filters = {"member_id": query.member_id, "service_id": query.service_id}
     follows(cache_versions.venue_times(venue.id))  # the venue itself, whatever the namespaces guessed
-    bookings = find_bookings(venue, start, end, IN_GRID, **filters)
+    # The grid's bookings and the period's cancelled ones in one read (four statements, not eight).
+    found = find_bookings(venue, start, end, IN_GRID + CANCELLED, **filters)
+    bookings = [b for b in found if b.status in IN_GRID]
     blocks = find_time_blocks(venue, start, end, member_id=query.member_id)
     today, url = _today(venue), feed_url(venue)
     # A cached copy changes by itself when a shown hold ends or the venue's day turns.
@@ -103,7 +105,7 @@ def _calendar_page(
         day=build_day(venue, query, bookings, blocks, tz) if query.view == "day" else None,
         week=build_week(query, bookings, blocks, tz, today) if query.view == "week" else None,
         working=working_week(venue, query.first_day, member_id=query.member_id) if query.view == "week" else None,
-        cancelled=booking_events(find_bookings(venue, start, end, CANCELLED, **filters), tz),
+        cancelled=booking_events([b for b in found if b.status in CANCELLED], tz),
         blocks=[_block_event(t, tz) for t in blocks],
         members={m.id: m.name for m in venue.team if scope is None or m.id == scope},
         member_scope=scope,
