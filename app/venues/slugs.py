@@ -24,11 +24,17 @@ def slug_taken(slug: str, *, venue_id: int | None) -> bool:
     return owner is not None and owner != venue_id
 
 
+# venues.slug and venue_slugs.slug are String(140); a numbered candidate adds up to "-999".
+SLUG_LENGTH = 140
+NUMBER_ROOM = 4
+
+
 def unique_slug(name: str, city: str = "", *, venue_id: int | None = None) -> str:
+    """The name's slug; if taken, with the city; then numbered. Never longer than the column."""
     base = slugify(name)
     candidates = [base]
     if city:
-        candidates.append(f"{base}-{slugify(city)}")
+        candidates.append(f"{base}-{slugify(city)}"[: SLUG_LENGTH - NUMBER_ROOM].rstrip("-"))
     candidates += [f"{candidates[-1]}-{n}" for n in range(2, 1000)]
     for candidate in candidates:
         if not slug_taken(candidate, venue_id=venue_id):

@@ -12,7 +12,7 @@ from app.errors import ValidationFailed
 from app.extensions import db
 from app.venues.hours import Range, find_overlaps, is_open_at, parse_minute
 from app.venues.models import OpeningHours, Venue, VenueSlug, VenueStatus
-from app.venues.service import clean_tags, create_venue, note_change, set_day_hours, update_basics
+from app.venues.service import clean_tags, create_venue, note_change, set_day_hours, update_basics, update_location
 from app.venues.slugs import find_venue_by_any_slug, slugify
 
 
@@ -100,6 +100,34 @@ def test_a_second_venue_with_the_same_name_gets_its_own_slug(venue, make_user):
     other = create_venue(make_user(role="provider"), name="Willow Spa", category_id=None)
     assert other.slug != venue.slug
     assert other.slug.startswith("willow-spa")
+
+
+def test_a_long_name_in_a_long_named_town_still_gets_a_slug_that_fits(venue, make_user):
+    long_name = "The Very Long Named Sanctuary of Restorative Massage and Holistic Wellbeing Therapies for Everyone"
+    town = "Llanfairpwllgwyngyllgogerychwyrndrobwllllantysiliogogogoch and the Surrounding Villages by the Sea"
+    made = []
+    for _ in range(3):  # the name's slug, then with the town, then numbered
+        other = create_venue(make_user(role="provider"), name=long_name, category_id=None)
+        update_location(
+            other,
+            address_line="1 High Street",
+            city=town,
+            postcode="LL61 5UJ",
+            country="GB",
+            latitude=53.2,
+            longitude=-4.2,
+            timezone="Europe/London",
+        )
+        update_basics(
+            other, name=long_name + " Spa", description="", category_id=None, tags="", phone="", email="", website=""
+        )
+        db.session.flush()
+        made.append(other.slug)
+
+    assert len(set(made)) == 3
+    assert all(len(slug) <= 140 and not slug.endswith("-") for slug in made)
+    assert made[1].startswith(slugify(long_name + " Spa")) and "llanfair" in made[1]
+    assert made[2].endswith("-2")
 
 
 def test_slugify_handles_accents_and_symbols():
