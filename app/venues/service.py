@@ -9,10 +9,9 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from werkzeug.exceptions import NotFound
 
 from app.accounts.models import User
-from app.errors import InvalidTransition, LimitReached, ValidationFailed
+from app.errors import InvalidTransition, LimitReached, NotFound, ValidationFailed
 from app.extensions import db
 from app.venues.booking_rules import BookingRules, check_booking_rules
 from app.venues.deposits import PaymentMode, check_payment_terms

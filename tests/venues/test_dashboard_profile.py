@@ -308,6 +308,7 @@ def test_a_provider_cannot_remove_another_venues_closure(dashboard_web, ctx, pro
     response = dashboard_web.post(f"/provider/venue/closures/{closure.id}/delete", {})
 
     assert response.status_code == 404
+    assert "No such closure at your venue." in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Closure, closure.id) is not None
 
