@@ -31,8 +31,6 @@ STATUS_LABELS = {
     B.CANCELLED_BY_CUSTOMER: _l("Cancelled by the customer"),
     B.CANCELLED_BY_VENUE: _l("Cancelled by you"),
 }
-# A move's hold (app/checkout/top_ups.py): the customer is paying the difference for this time.
-MOVE_HOLD, MOVE_HOLD_LABEL = "move_hold", _l("Held for a move, awaiting payment")
 FALLBACK_HOURS = (8 * 60, 20 * 60)
 ROW_MINUTES = 15
 MAX_LANES = 6  # side-by-side places in one column; static/css/calendar.css has classes up to this
@@ -81,13 +79,7 @@ def _time_label(starts: datetime, ends: datetime) -> str:
     return timefmt.time_span_label(starts, ends, starts.tzinfo)
 
 
-def _status_words() -> dict[str, str]:
-    """Each status's label in the request's language, translated once per page rather than
-    once per booking (a busy week shows a few hundred)."""
-    return {**{status: str(label) for status, label in STATUS_LABELS.items()}, MOVE_HOLD: str(MOVE_HOLD_LABEL)}
-
-
-def _booking_event(booking: Booking, tz: ZoneInfo, words: dict[str, str]) -> CalendarEvent:
+def _booking_event(booking: Booking, tz: ZoneInfo) -> CalendarEvent:
     starts, ends = booking.starts_at.astimezone(tz), booking.ends_at.astimezone(tz)
     return CalendarEvent(
         kind="booking",
@@ -101,9 +93,10 @@ def _booking_event(booking: Booking, tz: ZoneInfo, words: dict[str, str]) -> Cal
         customer=booking.customer.name if booking.customer else getattr(getattr(booking, "client", None), "name", ""),
         quantity=booking.quantity,
         status=booking.status,
-        status_label=words[
-            MOVE_HOLD if booking.moves_booking_id is not None and booking.status == B.HELD else booking.status
-        ],
+        # A move's hold (app/checkout/top_ups.py): the customer is paying the difference for this time.
+        status_label=_("Held for a move, awaiting payment")
+        if booking.moves_booking_id is not None and booking.status == B.HELD
+        else STATUS_LABELS[booking.status],
         url=url_for("venues_dashboard.booking_details", booking_id=booking.id),
         checked_in=booking.checked_in_at is not None,
         movable=booking.status == B.CONFIRMED and booking.starts_at > datetime.now(UTC),
@@ -111,11 +104,6 @@ def _booking_event(booking: Booking, tz: ZoneInfo, words: dict[str, str]) -> Cal
         desk=booking.channel == "desk",
         pending_request=booking.status == B.CONFIRMED and booking.request_state == PENDING,
     )
-
-
-def booking_events(bookings: list[Booking], tz: ZoneInfo) -> list[CalendarEvent]:
-    words = _status_words()
-    return [_booking_event(b, tz, words) for b in bookings]
 
 
 def _block_event(block: TimeBlock, tz: ZoneInfo) -> CalendarEvent:
@@ -186,11 +174,10 @@ def build_day(
         columns.append(DayColumn("unassigned", _("Unassigned"), []))
     by_key = {c.key: c for c in columns}
     fallback = by_key.get("unassigned")
-    words = _status_words()
     for booking in bookings:
         column = by_key.get(str(booking.team_member_id), fallback)
         if column is not None:
-            column.events.append(_booking_event(booking, tz, words))
+            column.events.append(_booking_event(booking, tz))
     for block in blocks:
         event = _block_event(block, tz)
         targets = columns if block.team_member_id is None else [by_key.get(str(block.team_member_id))]
@@ -207,7 +194,7 @@ def build_week(
     query: CalendarQuery, bookings: list[Booking], blocks: list[TimeBlock], tz: ZoneInfo, today: date
 ) -> list[dict[str, Any]]:
     """Seven days, each with its bookings and blocks in time order."""
-    events = booking_events(bookings, tz) + [_block_event(t, tz) for t in blocks]
+    events = [_booking_event(b, tz) for b in bookings] + [_block_event(t, tz) for t in blocks]
     days = []
     for offset in range(7):
         day = query.first_day + timedelta(days=offset)

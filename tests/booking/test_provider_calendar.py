@@ -586,3 +586,12 @@ def test_a_venue_without_a_team_or_hours_still_has_a_calendar(web, provider, ctx
     page = web.get(CALENDAR).get_data(as_text=True)
     assert ">08:00<" in page and ">19:00<" in page and ">20:00<" not in page
     assert 'aria-labelledby="cal-col-unassigned"' in page
+
+
+def test_the_day_grids_unassigned_column_speaks_the_providers_language(web, provider, salon):
+    web.sign_in_as(provider)
+    spanish = web.get("/provider/calendar?view=day", headers={"Accept-Language": "es-ES,es;q=0.9"})
+    english = web.get("/provider/calendar?view=day", headers={"Accept-Language": "en-GB,en;q=0.9"})
+
+    assert 'id="cal-col-unassigned">Sin asignar</h3>' in spanish.get_data(as_text=True)
+    assert 'id="cal-col-unassigned">Unassigned</h3>' in english.get_data(as_text=True)
