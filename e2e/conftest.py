@@ -376,6 +376,25 @@ def browser_errors(request, page):
         errors.assert_none()
 
 
+AXE_SOURCE = ROOT / "node_modules" / "axe-core" / "axe.min.js"  # package.json's devDependencies
+AXE_RUN = """async (selector) => {
+  const found = await axe.run(selector, {resultTypes: ["violations"]});
+  return found.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+}"""
+
+
+def assert_accessible(page, selector: str = "body") -> None:
+    """axe-core's rules on what ``selector`` covers: no serious or critical violation. The engine
+    is handed to the page through the DevTools protocol, which the page's CSP does not govern
+    (an injected <script> would be refused, and counted as a console error)."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE_SOURCE.read_text())
+    violations = page.evaluate(AXE_RUN, selector)
+    assert not violations, f"axe on {selector} at {page.url}:\n" + "\n".join(violations)
+
+
 def seed_venues(live_server, spec: dict) -> list[dict]:
     """Customers, owners and approved venues in the live server's database (see e2e/seed.py)."""
     result = subprocess.run(

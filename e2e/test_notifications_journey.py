@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
-from e2e.conftest import seed_venues, sign_in
+from e2e.conftest import assert_accessible, seed_venues, sign_in
 
 PASSWORD = "amber-willow-compass-2026"
 
@@ -17,6 +17,8 @@ def test_customer_turns_on_sms_reminders(page: Page, live_server, unique_email, 
     sign_in(page, customer["email"], PASSWORD, "Tess")
 
     page.goto("/account/profile")
+    expect(page.get_by_role("link", name="Notifications", exact=True)).to_be_visible()  # the bell
+    assert_accessible(page, "nav")  # the signed-in navigation
     page.get_by_role("link", name="Notification settings").click()
     expect(page.get_by_role("heading", name="Notifications", level=1)).to_be_visible()
     sms = page.get_by_label("Reminders before an appointment by text message")

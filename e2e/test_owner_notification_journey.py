@@ -13,7 +13,7 @@ import uuid
 
 from playwright.sync_api import Page, expect
 
-from e2e.conftest import ROOT, seed_venues, sign_in
+from e2e.conftest import ROOT, assert_accessible, seed_venues, sign_in
 
 PASSWORD = "harbour-linen-maple-2026"
 
@@ -95,6 +95,10 @@ def test_owner_sees_a_new_booking_arrive_in_the_bell(page: Page, live_server, un
     expect(bell.locator(".nav-bell-count")).to_have_text(re.compile(r"^[1-9][0-9]*$"), timeout=20_000)
     expect(bell).to_have_attribute("aria-label", re.compile(r"^Notifications, [1-9][0-9]* unread$"))
     expect(page.locator("#nav-bell").locator("xpath=..")).to_have_attribute("aria-live", "polite")
+    # The bell is drawn and read out (issue 42: its link was never closed, so neither).
+    expect(page.get_by_role("link", name=re.compile(r"^Notifications, [1-9][0-9]* unread$"))).to_be_visible()
+    expect(bell.locator("i.bi-bell")).to_be_visible()
+    assert_accessible(page, "nav")
 
     bell.click()
     expect(page.get_by_role("heading", name="Your notifications")).to_be_visible()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
 
 import pytest
 from sqlalchemy import event, func, select, text
@@ -372,6 +373,48 @@ def test_pages_never_hold_the_count(web, ctx, customer, page_cache, monkeypatch,
         assert bell, path
         assert "unread" not in bell.group(0) and "nav-bell-count" not in bell.group(0), path
         assert 'hx-get="/notifications/count"' in bell.group(0), path
+
+
+class BellParser(HTMLParser):
+    """What an HTML parser makes of the bell: the link's attributes and the tags inside it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.link: dict[str, str | None] | None = None
+        self.inside: list[tuple[str, dict[str, str | None]]] = []
+        self.depth = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "a" and dict(attrs).get("id") == "nav-bell":
+            self.link, self.depth = dict(attrs), 1
+        elif self.depth:
+            self.inside.append((tag, dict(attrs)))
+            self.depth += 1
+
+    def handle_endtag(self, tag):
+        if self.depth:
+            self.depth -= 1
+
+
+def parsed_bell(html: str) -> BellParser:
+    parser = BellParser()
+    parser.feed(html)
+    assert parser.link is not None, "no bell"
+    return parser
+
+
+def test_the_bell_is_a_closed_link_around_its_icon(web, ctx, customer):
+    """Issue 42: the link's start tag was never closed, so browsers read the icon as attributes of
+    the link (no bell drawn; the link hidden from screen readers by the icon's aria-hidden)."""
+    web.sign_in_as(customer)
+    centre.notify(customer, "test", "One", link="/x")
+    db.session.commit()
+    for html in (web.get("/bookings").get_data(as_text=True), web.get("/notifications/count").get_data(as_text=True)):
+        bell = parsed_bell(html)
+        assert all(name.isascii() and name[:1].isalpha() for name in bell.link), sorted(bell.link)
+        assert "aria-hidden" not in bell.link and bell.link["aria-label"].startswith("Notifications")
+        assert ("i", {"class": "bi bi-bell", "aria-hidden": "true"}) in bell.inside
+    assert parsed_bell(html).link["aria-label"] == "Notifications, 1 unread"
 
 
 # -- preferences --------------------------------------------------------------------------------
