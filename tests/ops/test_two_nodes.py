@@ -14,10 +14,6 @@ from __future__ import annotations
 import io
 import os
 import re
-import signal
-import subprocess
-import sys
-import time
 from html import unescape
 from pathlib import Path
 
@@ -32,8 +28,8 @@ from app.extensions import db
 from app.jobs import run_pending_jobs
 from app.storage import S3Storage, make_s3_client
 from tests.booking.helpers import cart_form, future_slot, make_bookable_venue
-from tests.database import create_fresh_database, drop_database, server_url
 from tests.factories import PASSWORD, UserFactory
+from tests.live_nodes import fresh_database, running_nodes
 from tests.ops.test_object_storage import CREDENTIALS, bucket, free_port, s3_endpoint, s3_settings  # noqa: F401
 
 pytestmark = [pytest.mark.slow, pytest.mark.committing]
@@ -44,18 +40,8 @@ CSRF_RE = re.compile(r'name="csrf-token" content="([^"]+)"')
 
 @pytest.fixture
 def shared_database():
-    from flask_migrate import upgrade
-
-    base = server_url()
-    name = f"cozywish_nodes_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{os.getpid()}"
-    url = create_fresh_database(base, name)
-    app = create_app("testing", overrides={"SQLALCHEMY_DATABASE_URI": url})
-    with app.app_context():
-        upgrade()
-        db.session.remove()
-        db.engine.dispose()
-    yield url
-    drop_database(base, name)
+    with fresh_database("cozywish_nodes") as url:
+        yield url
 
 
 @pytest.fixture
@@ -75,7 +61,6 @@ def world(shared_database):
 
 @pytest.fixture
 def two_nodes(shared_database, s3_endpoint, bucket, tmp_path):  # noqa: F811
-    nodes = []
     env = {
         **os.environ,
         "COZYWISH_ENV": "development",
@@ -87,45 +72,17 @@ def two_nodes(shared_database, s3_endpoint, bucket, tmp_path):  # noqa: F811
         **{key: str(value) for key, value in s3_settings(s3_endpoint, bucket).items()},
     }
     env.pop("REDIS_URL", None)
-    for name in ("a", "b"):
-        port = free_port()
-        node_env = {
+    folders = [tmp_path / "a", tmp_path / "b"]
+    envs = [
+        {
             **env,
-            "BASE_URL": f"http://127.0.0.1:{port}",
-            "UPLOAD_ROOT": str(tmp_path / name / "uploads"),  # each node's own disk: must stay empty
-            "MAIL_FILE_PATH": str(tmp_path / name / "mail"),
+            "UPLOAD_ROOT": str(folder / "uploads"),  # each node's own disk: must stay empty
+            "MAIL_FILE_PATH": str(folder / "mail"),
         }
-        log = (tmp_path / f"node-{name}.log").open("wb")
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--workers", "1", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
-            cwd=ROOT,
-            env=node_env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        nodes.append((f"http://127.0.0.1:{port}", process, tmp_path / name))
-    try:
-        for url, process, _ in nodes:
-            deadline = time.monotonic() + 120
-            while True:
-                try:
-                    if requests.get(f"{url}/healthz", timeout=10).status_code == 200:
-                        break
-                except requests.RequestException:  # not listening yet, or still starting its worker
-                    pass
-                if process.poll() is not None or time.monotonic() > deadline:
-                    logs = "\n".join((tmp_path / f"node-{n}.log").read_text()[-2000:] for n in "ab")
-                    pytest.fail(f"a node did not start\n{logs}")
-                time.sleep(0.2)
-        yield [url for url, _, _ in nodes], [folder for _, _, folder in nodes]
-    finally:
-        for _, process, _ in nodes:
-            process.send_signal(signal.SIGTERM)
-        for _, process, _ in nodes:
-            try:
-                process.wait(20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        for folder in folders
+    ]
+    with running_nodes(envs, tmp_path) as urls:
+        yield urls, folders
 
 
 def token(browser: requests.Session, url: str) -> str:

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from flask import Response, abort, current_app, flash, make_response, redirect, request, url_for
+from flask import Response, abort, flash, make_response, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -39,7 +39,6 @@ from app.payments.service import refund_booking
 from app.private_cache import private_page, user_namespace
 from app.rendering import add_toast, is_htmx, render_page
 from app.timefmt import moment_label, venue_zone
-from app.venues import staff
 from app.venues.models import Venue
 from app.web.blueprints import calendar_feed as bp_feed
 from app.web.blueprints import dashboard as bp
@@ -78,33 +77,16 @@ def set_feed_token(venue: Venue, *, actor_id: int, revoke: bool = False) -> str 
 # -- the calendar page ----------------------------------------------------------------------------
 
 
-def get_own_venue_id(owner_id: int) -> int | None:
-    """The id of the provider's venue, remembered per process (a venue keeps its owner); a staff
-    member's venue is looked up each time (they can be removed or move venue)."""
-    if current_user.is_staff:
-        row = staff.find_membership(owner_id)
-        return row.venue_id if row is not None else None
-    known: dict[int, int] = current_app.extensions.setdefault("calendar_owner_venues", {})
-    if owner_id not in known:
-        venue_id = db.session.scalar(select(Venue.id).where(Venue.owner_id == owner_id))
-        if venue_id is None:
-            return None
-        known[owner_id] = venue_id
-    return known[owner_id]
-
-
-def calendar_namespaces() -> list[str]:
-    """A cached calendar follows the provider (role, account), the venue's bookings and blocks,
-    and its public data (team, services, hours): outside ``venue_required``, so a copy is served
-    without loading the venue; only a session that passed the check ever stored one."""
-    venue_id = get_own_venue_id(current_user.id)
-    venue_times = [cache_versions.venue_times(venue_id)] if venue_id is not None else []
-    return [user_namespace(current_user.id), *venue_times, cache_versions.PUBLIC]
+def calendar_namespaces(venue: Venue) -> list[str]:
+    """A cached calendar follows the person (role, account), the venue's bookings and blocks, and
+    its public data (team, services, hours). Looked up inside ``venue_required``: a copy is served
+    only after this request's own access check, so a member removed a moment ago never sees one."""
+    return [user_namespace(current_user.id), cache_versions.venue_times(venue.id), cache_versions.PUBLIC]
 
 
 @bp.get("/calendar")
-@private_page(calendar_namespaces)
 @venue_required(roles=EVERYONE)
+@private_page(calendar_namespaces)
 def calendar(venue: Venue):
     try:
         query = _read_query(venue, request.args)
