@@ -52,12 +52,14 @@ class SmsGateway(Protocol):
 
 
 class ConsoleSmsGateway:
-    """Development and tests: the message goes to the log (and, by ``deliver_sms``, the table)."""
+    """Development and tests: nothing leaves the machine. The message is kept in ``sms_messages``
+    (by ``deliver_sms``: number and text, as every gateway's are); the log says only that one
+    was sent, by its key (a log line holds no number or text: docs/operations.md)."""
 
     name = "console"
 
     def send_sms(self, to: str, body: str, *, idempotency_key: str) -> SmsResult:
-        log.info("SMS to %s (%s): %s", to, idempotency_key, body)
+        log.info("SMS %s sent by the console gateway (%d characters; see sms_messages)", idempotency_key, len(body))
         return SmsResult(gateway=self.name, provider_message_id=f"console-{idempotency_key}"[:64])
 
 

@@ -1,4 +1,17 @@
-"""JSON logs with a request id, and secrets masked before they reach a log line."""
+"""JSON logs with a request id, and secrets and personal data kept out of every line.
+
+What a log line may hold is written down in docs/operations.md ("What a log line may hold"):
+ids, task names, statuses, timings, paths with their secret parts masked. Three guards:
+
+- job lines: procrastinate writes each job's arguments into its messages ("Starting job
+  email.deliver[7](to=..., text_body=...)"); ``JobLines`` rewrites every record that carries a
+  job to its task, id and what happened, so arguments (email bodies, names, phone numbers,
+  signed links) never reach a handler;
+- access lines: the parts of a path a route names as secret (``SECRET_URL_PARTS``: tokens,
+  payment sessions, voucher codes) are masked from the matched route, whatever their shape;
+- every message: ``mask`` hides email addresses, phone numbers, signed tokens and anything
+  after ``password=``/``token=`` that a message or a traceback may still carry.
+"""
 
 from __future__ import annotations
 
@@ -17,31 +30,64 @@ SECRET_RE = re.compile(
     r"(?i)\b(password|passwd|pwd|token|secret|api[_-]?key|authorization|csrf_token|session)"
     r"(\"?\s*[:=]\s*\"?|=)([^\s\"&,;]+)"
 )
-# Tokens in URL paths (/account/verify/<token>, /reset-password/<token>).
-PATH_TOKEN_RE = re.compile(r"(/(?:verify|reset-password|confirm|ical)/)[^/\s?\"]+")
+# Tokens in URL paths of messages (a path in an access line is masked from its route instead).
+PATH_TOKEN_RE = re.compile(r"(/(?:verify|reset-password|confirm|ical|staff-invitation|exports|demo|r|v)/)[^/\s?\"]+")
+# A signed token (itsdangerous: payload.timestamp.signature in URL-safe base64).
+SIGNED_TOKEN_RE = re.compile(r"\b[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{16,}")
+# A phone number as people and E.164 write it: +44 7700 900123, 07700 900123, +447700900123.
+PHONE_RE = re.compile(r"(?<![\w+-])(?:\+\d{1,3}[ -]?|0)\d{2,4}[ -]?\d{3,4}[ -]?\d{3,4}(?![\w-])")
 REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+# Route variables whose values are secrets or personal: masked in access lines.
+SECRET_URL_PARTS = frozenset({"token", "session_id", "code", "reference"})
 
 
 def mask(text: str) -> str:
-    """Hide emails (keep the first letter and the domain), tokens and passwords."""
+    """Hide emails (keep the first letter and the domain), phone numbers, tokens and passwords."""
     text = SECRET_RE.sub(lambda m: f"{m.group(1)}{m.group(2)}***", text)
     text = PATH_TOKEN_RE.sub(r"\1***", text)
+    text = SIGNED_TOKEN_RE.sub("***", text)
+    text = PHONE_RE.sub("***", text)
     return EMAIL_RE.sub(r"\1***@\2", text)
+
+
+def masked_path() -> str:
+    """This request's path with the values of its route's secret parts replaced by ***."""
+    path = request.path
+    for name, value in (request.view_args or {}).items():
+        if name in SECRET_URL_PARTS and str(value):
+            path = path.replace(str(value), "***")
+    return mask(path)
+
+
+class JobLines(logging.Filter):
+    """Rewrite a job queue record to its task, id and outcome: never the job's arguments."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        job = getattr(record, "job", None)
+        if isinstance(job, dict):
+            text = f"job {job.get('task_name')}[{job.get('id')}]: {getattr(record, 'action', 'event')}"
+            start, end = getattr(record, "start_timestamp", None), getattr(record, "end_timestamp", None)
+            if isinstance(start, (int, float)) and isinstance(end, (int, float)):
+                text += f" in {end - start:.3f} s"
+            record.msg, record.args = text, ()
+        elif isinstance(getattr(record, "jobs", None), list):  # "Deferred 1 job": no arguments in it
+            record.msg, record.args = f"deferred {len(record.jobs)} job(s)", ()
+        return True
 
 
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         # An access line is made of parts masked once already (finish_request): not again.
-        masked_path = getattr(record, "masked_path", None)
+        access_path = getattr(record, "masked_path", None)
         entry = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
-            "message": record.getMessage() if masked_path is not None else mask(record.getMessage()),
+            "message": record.getMessage() if access_path is not None else mask(record.getMessage()),
         }
         if has_request_context():
             entry["request_id"] = getattr(g, "request_id", None)
-            entry["path"] = masked_path if masked_path is not None else mask(request.path)
+            entry["path"] = access_path if access_path is not None else masked_path()
         for key in ("status", "duration_ms", "method", "user_id"):
             if hasattr(record, key):
                 entry[key] = getattr(record, key)
@@ -65,6 +111,7 @@ def configure(app: Flask) -> None:
     for existing in list(root.handlers):
         if getattr(existing, "_cozywish", False):
             root.removeHandler(existing)
+    handler.addFilter(JobLines())
     handler._cozywish = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(app.config.get("LOG_LEVEL", "INFO"))
@@ -84,7 +131,7 @@ def configure(app: Flask) -> None:
         response.headers["X-Request-ID"] = g.get("request_id", "")
         if not request.path.startswith("/static/"):
             duration = (time.perf_counter() - g.get("request_started", time.perf_counter())) * 1000
-            path = mask(request.path)
+            path = masked_path()
             access_log.info(
                 "%s %s %s",
                 request.method,

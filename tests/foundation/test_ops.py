@@ -8,7 +8,7 @@ import logging
 import pytest
 
 from app import create_app
-from app.ops.logging import JsonFormatter, mask
+from app.ops.logging import JobLines, JsonFormatter, mask
 from tests.foundation.test_production_settings import PRODUCTION_SETTINGS
 
 DEAD_DATABASE = "postgresql+psycopg://postgres@127.0.0.1:1/nowhere"
@@ -88,12 +88,43 @@ def test_diagnose_reports_an_unwritable_upload_folder(app, monkeypatch, tmp_path
         ('{"token": "abc123def"}', "abc123def", "token"),
         ("GET /account/verify/eyJ1aWQiOjF9.aZ.sig 200", "eyJ1aWQiOjF9", "/account/verify/***"),
         ("GET /account/reset-password/tok.en.sig", "tok.en.sig", "/account/reset-password/***"),
+        ("texted +44 7700 900123 at 10:00", "7700", "texted *** at 10:00"),
+        ("texted 07700 900123", "900123", "texted ***"),
+        ("E.164 +447700900123.", "447700900123", "E.164 ***."),
+        ("link eyJ2IjoxLCJzIjo3fQ.Z0mnPw.5dbaVbRHT0ssMkqj6PqKTzvrg5s sent", "Z0mnPw", "link *** sent"),
+        ("GET /account/staff-invitation/abc.def.ghi", "abc.def", "/account/staff-invitation/***"),
     ],
 )
 def test_logs_mask_emails_tokens_and_passwords(raw, hidden, kept):
     masked = mask(raw)
     assert hidden not in masked
     assert kept in masked
+
+
+@pytest.mark.parametrize("kept", ["order 12345 paid", "on 2026-11-26 at 10:30", "venue willow-massage-rooms-2"])
+def test_masking_keeps_ids_dates_and_slugs(kept):
+    assert mask(kept) == kept
+
+
+def test_a_job_line_names_the_task_and_id_never_the_arguments():
+    """procrastinate writes a job's arguments into its messages; JobLines rewrites them."""
+    job = {"id": 7, "task_name": "email.deliver", "task_kwargs": {"to": "x@example.com", "text_body": "Dear Zelda"}}
+    record = logging.LogRecord(
+        "procrastinate.worker",
+        logging.INFO,
+        __file__,
+        1,
+        "Starting job email.deliver[7](text_body='Dear Zelda')",
+        (),
+        None,
+    )
+    record.job, record.action = job, "start_job"
+    JobLines().filter(record)
+    assert record.getMessage() == "job email.deliver[7]: start_job"
+    record = logging.LogRecord("procrastinate.jobs", logging.INFO, __file__, 1, "Deferred 1 job", (), None)
+    record.jobs = [job]
+    JobLines().filter(record)
+    assert "Zelda" not in record.getMessage()
 
 
 def test_log_lines_are_json_with_the_request_id(app):
@@ -145,3 +176,20 @@ def test_an_access_line_masks_the_path_it_logs(app, client, caplog):
     assert "secret-token-value" not in json.dumps(line)
     assert line["message"].startswith("GET /account/verify/*** ")
     assert line["path"] == "/account/verify/***"
+
+
+@pytest.mark.parametrize(
+    ("path", "secret"),
+    [
+        ("/account/staff-invitation/Ab3_kL9x", "Ab3_kL9x"),
+        ("/payments/demo/cs_demo_4f9a8b7c", "cs_demo_4f9a8b7c"),
+        ("/bookings/CW-7K2P9Q", "CW-7K2P9Q"),
+        ("/calendar/feedtoken123.ics", "feedtoken123"),
+    ],
+)
+def test_an_access_line_masks_what_its_route_names_secret(client, caplog, path, secret):
+    """Masked from the matched route (SECRET_URL_PARTS), whatever the value looks like."""
+    with caplog.at_level(logging.INFO, logger="cozywish.access"):
+        client.get(path)
+    [record] = [r for r in caplog.records if r.name == "cozywish.access"]
+    assert secret not in record.getMessage() and "***" in record.getMessage()
