@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 import pytest
 from flask import Response
@@ -10,6 +12,8 @@ from flask import Response
 from app import create_app
 from app.rendering import add_toast, render_page
 from tests.foundation.test_production_settings import PRODUCTION_SETTINGS
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
 
 def test_render_page_returns_the_whole_page_normally(app):
@@ -70,6 +74,24 @@ def test_security_headers_are_set(client):
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+
+
+INLINE = re.compile(
+    r"<[a-zA-Z][^>]*\s(?:style|on[a-z]+)\s*=|<script(?![^>]*\s(?:src=|type=\"application/(?:ld\+)?json\"))[^>]*>|<style",
+    re.IGNORECASE,
+)
+
+
+def test_no_page_template_holds_what_the_csp_refuses():
+    """An inline style or script in a page is refused by the CSP (a console error, an unstyled
+    element); JSON data blocks are not run, and emails are not pages (they keep their styles)."""
+    found = [
+        f"{path.relative_to(TEMPLATES)}: {match.group(0)[:60]}"
+        for path in sorted(TEMPLATES.rglob("*.html"))
+        if path.relative_to(TEMPLATES).parts[0] != "emails"
+        for match in INLINE.finditer(path.read_text())
+    ]
+    assert not found, "\n".join(found)
 
 
 def test_custom_404_page(client):
