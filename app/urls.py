@@ -8,7 +8,7 @@ would otherwise put an attacker's address into a password-reset email.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from flask import current_app
 
@@ -22,6 +22,13 @@ def absolute_url(endpoint: str, **values: Any) -> str:
         url_scheme=base.scheme or "https",
     )
     return adapter.build(endpoint, values, force_external=True)
+
+
+def on_base_url(url: str) -> str:
+    """``url`` made absolute on BASE_URL: a path of this site (``/payments/demo/...``) gets
+    BASE_URL's scheme and host, whatever the request says; an address with its own host (a
+    payment provider's) stays as it is."""
+    return urljoin(current_app.config["BASE_URL"], url)
 
 
 def hosts_of(base_url: str, extra: str | None) -> list[str]:

@@ -16,7 +16,12 @@ RATING_BUCKETS = (4.5, 4.0, 3.0)  # "4.5 and up", ...
 
 
 class InvalidQuery(ValueError):
-    """A search parameter a person got wrong; the message says which and why."""
+    """A search parameter a person got wrong; the message says which and why, ``field`` names
+    the parameter (the API lists it under ``errors``)."""
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -39,42 +44,45 @@ class SearchQuery:
 
     def __post_init__(self) -> None:
         if self.sort not in SORTS:
-            raise InvalidQuery(_("Sort by one of: %(join)s.", join=", ".join(SORTS)))
+            raise InvalidQuery(_("Sort by one of: %(join)s.", join=", ".join(SORTS)), field="sort")
         if self.page < 1:
-            raise InvalidQuery(_("The page must be 1 or more."))
+            raise InvalidQuery(_("The page must be 1 or more."), field="page")
         if self.page > 1000:
-            raise InvalidQuery(_("The page must be 1000 or less."))
+            raise InvalidQuery(_("The page must be 1000 or less."), field="page")
         if not 1 <= self.per_page <= MAX_PAGE_SIZE:
-            raise InvalidQuery(_("Show between 1 and %(max_page_size)s results a page.", max_page_size=MAX_PAGE_SIZE))
+            raise InvalidQuery(
+                _("Show between 1 and %(max_page_size)s results a page.", max_page_size=MAX_PAGE_SIZE), field="per_page"
+            )
         if (self.lat is None) != (self.lng is None):
-            raise InvalidQuery(_("Give both latitude and longitude."))
+            raise InvalidQuery(_("Give both latitude and longitude."), field="lat")
         if self.lat is not None and not -90 <= self.lat <= 90:
-            raise InvalidQuery(_("Latitude must be between -90 and 90."))
+            raise InvalidQuery(_("Latitude must be between -90 and 90."), field="lat")
         if self.lng is not None and not -180 <= self.lng <= 180:
-            raise InvalidQuery(_("Longitude must be between -180 and 180."))
+            raise InvalidQuery(_("Longitude must be between -180 and 180."), field="lng")
         if self.radius_km is not None:
             if self.radius_km <= 0:
-                raise InvalidQuery(_("The radius must be more than 0 km."))
+                raise InvalidQuery(_("The radius must be more than 0 km."), field="radius")
             if self.radius_km > MAX_RADIUS_KM:
                 raise InvalidQuery(
-                    _("The radius can be at most %(max_radius_km)s km.", max_radius_km=format(MAX_RADIUS_KM, "g"))
+                    _("The radius can be at most %(max_radius_km)s km.", max_radius_km=format(MAX_RADIUS_KM, "g")),
+                    field="radius",
                 )
             if self.lat is None:
-                raise InvalidQuery(_("A radius needs a location (latitude and longitude)."))
+                raise InvalidQuery(_("A radius needs a location (latitude and longitude)."), field="radius")
         if self.sort == "distance" and self.lat is None:
-            raise InvalidQuery(_("Sorting by distance needs a location."))
+            raise InvalidQuery(_("Sorting by distance needs a location."), field="sort")
         if self.price_min is not None and self.price_min < 0:
-            raise InvalidQuery(_("The minimum price can't be negative."))
+            raise InvalidQuery(_("The minimum price can't be negative."), field="price_min")
         if self.price_min is not None and self.price_max is not None and self.price_max < self.price_min:
-            raise InvalidQuery(_("The maximum price must be at least the minimum price."))
+            raise InvalidQuery(_("The maximum price must be at least the minimum price."), field="price_max")
         if self.min_rating is not None and not 0 <= self.min_rating <= 5:
-            raise InvalidQuery(_("The minimum rating is between 0 and 5."))
+            raise InvalidQuery(_("The minimum rating is between 0 and 5."), field="rating")
         if (self.free_from is None) != (self.free_to is None):
-            raise InvalidQuery(_("Give both the start and the end of the free time window."))
+            raise InvalidQuery(_("Give both the start and the end of the free time window."), field="free_to")
         if self.free_from is not None and self.free_to is not None and self.free_to <= self.free_from:
-            raise InvalidQuery(_("The free time window must end after it starts."))
+            raise InvalidQuery(_("The free time window must end after it starts."), field="free_to")
         if len(self.text) > 200:
-            raise InvalidQuery(_("Search for at most 200 characters."))
+            raise InvalidQuery(_("Search for at most 200 characters."), field="q")
 
     @property
     def offset(self) -> int:

@@ -71,8 +71,10 @@ def authenticate() -> None:
         db.session.commit()  # "last used"
         g.api_token = token
         g._login_user = user  # Flask-Login's current_user, for this request only
-    elif request.method not in SAFE_METHODS:
-        csrf.protect()  # a cookie request: the same CSRF check as every form and HTMX request
+    elif request.method not in SAFE_METHODS and current_user.is_authenticated:
+        # A cookie request: the same CSRF check as every form and HTMX request. Without a session
+        # there is nothing to forge: the route's ``require`` answers 401.
+        csrf.protect()
     check_rate_limit()
 
 

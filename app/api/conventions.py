@@ -9,6 +9,7 @@ import binascii
 import functools
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import urlencode
@@ -25,9 +26,14 @@ from app.accounts.api_tokens import IdempotencyRecord
 from app.api import auth
 from app.errors import DomainError
 from app.extensions import db
+from app.ops.input_guard import MAX_ID
+from app.urls import absolute_url
 
 MAX_CURSOR_LENGTH = 200
 MAX_KEY_LENGTH = 255
+# An Idempotency-Key: printable ASCII with at least one visible character (the OpenAPI document
+# gives the same pattern, app/api/__init__.py).
+KEY_PATTERN = r"^[ -~]*[!-~][ -~]*$"
 T = TypeVar("T")
 
 
@@ -56,7 +62,7 @@ def encode_cursor(position: dict[str, Any]) -> str:
 
 
 def decode_cursor(cursor: str | None, *keys: str) -> dict[str, int] | None:
-    """The position a cursor holds ({key: int}); a cursor we didn't write is a 400."""
+    """The position a cursor holds ({key: int}); a cursor we didn't write is a 422 naming ``cursor``."""
     if not cursor:
         return None
     try:
@@ -65,20 +71,22 @@ def decode_cursor(cursor: str | None, *keys: str) -> dict[str, int] | None:
         data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         if not isinstance(data, dict) or set(data) != set(keys):
             raise ValueError
-        if not all(isinstance(data[k], int) and not isinstance(data[k], bool) and 0 <= data[k] < 2**31 for k in keys):
+        if not all(isinstance(data[k], int) and not isinstance(data[k], bool) and 0 <= data[k] <= MAX_ID for k in keys):
             raise ValueError
         return data
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        abort(400, message=_("That cursor isn't one we gave out: start again without it."))
+        message = _("That cursor isn't one we gave out: start again without it.")
+        abort(422, message=message, errors={"query": {"cursor": [message]}})
     return None  # unreachable: abort raises
 
 
 def next_link(cursor: str | None) -> None:
-    """Remember the next page's cursor: the answer gets ``Link: <...>; rel="next"``."""
+    """Remember the next page's cursor: the answer gets ``Link: <...>; rel="next"``, an absolute
+    address on BASE_URL (never the request's host), as every address the API gives out."""
     if cursor is None:
         return
     args = [(k, v) for k, v in request.args.items(multi=True) if k != "cursor"] + [("cursor", cursor)]
-    g.api_next = f"{request.base_url}?{urlencode(args)}"
+    g.api_next = f"{absolute_url(request.endpoint, **(request.view_args or {}))}?{urlencode(args)}"
 
 
 # -- the after-request headers ----------------------------------------------------------------------
@@ -121,8 +129,9 @@ def idempotent(view: Callable) -> Callable:
         key = request.headers.get("Idempotency-Key")
         if key is None:
             return view(*args, **kwargs)
-        if not 1 <= len(key) <= MAX_KEY_LENGTH or not key.isprintable():
-            abort(400, message=_("An Idempotency-Key is 1 to 255 printable characters."))
+        if len(key) > MAX_KEY_LENGTH or not re.fullmatch(KEY_PATTERN, key):
+            message = _("An Idempotency-Key is 1 to 255 printable characters.")
+            abort(400, message=message, errors={"headers": {"Idempotency-Key": [message]}})
         owner = _owner()
         digest = hashlib.sha256(request.method.encode() + request.path.encode() + request.get_data()).hexdigest()
         inserted = db.session.execute(
@@ -169,7 +178,8 @@ def replay(owner: str, key: str, digest: str) -> Response:
             headers={"Retry-After": "1"},
         )
     if record.request_hash != digest:
-        abort(422, message=_("This Idempotency-Key was used for a different request."))
+        message = _("This Idempotency-Key was used for a different request.")
+        abort(422, message=message, errors={"headers": {"Idempotency-Key": [message]}})
     response = make_response(record.body, record.status)
     response.headers["Idempotent-Replayed"] = "true"
     if record.location:

@@ -15,7 +15,6 @@ from flask_smorest import abort
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.api import schemas
 from app.booking.models import Booking, Order
 from app.clients import service as clients
 from app.extensions import db
@@ -26,7 +25,7 @@ BOOKING_LOADS = (selectinload(Booking.venue), selectinload(Booking.service))
 
 
 def own_order(order_id: int) -> Order:
-    order = db.session.get(Order, order_id, options=ORDER_LOADS) if order_id < 2**31 else None
+    order = db.session.get(Order, order_id, options=ORDER_LOADS)
     if order is None or order.customer_id != current_user.id:
         abort(404, message=_("You have no order with that number."))
     return order
@@ -50,23 +49,13 @@ def loaded(venue: Venue) -> Venue:
 NO_SUCH = {
     "service": _l("No such service at your venue."),
     "member": _l("No such team member at your venue."),
-    "closure": _l("No such closure at your venue."),
     "faq": _l("No such question at your venue."),
-    "block": _l("That block is not in your calendar."),
     "client": _l("That client is not in your client book."),
 }
 
 
-def checked_id(kind: str, item_id: int) -> int:
-    """An id past the column's range names nothing: a 404 (``NO_SUCH[kind]``) before any query."""
-    if item_id > schemas.MAX_ID:
-        abort(404, message=str(NO_SUCH[kind]))
-    return item_id
-
-
 def own_row(kind: str, rows: Iterable[Any], item_id: int) -> Any:
     """The venue's own row with this id (from one of its lists), or a 404 saying there is none."""
-    checked_id(kind, item_id)
     for row in rows:
         if row.id == item_id:
             return row
@@ -92,7 +81,6 @@ def found_first(view: Callable) -> Callable:
         for name, (kind, ids_of) in NOT_YOURS.items():
             if name not in kwargs:
                 continue
-            checked_id(kind, kwargs[name])
             if ids_of is None:
                 clients.get_client(venue.id, kwargs[name])  # NotFound for another venue's
             elif kwargs[name] not in ids_of(venue):

@@ -7,19 +7,86 @@ the rest in UTC); money is ``{"amount": <minor units, int>, "currency": "GBP"}``
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import marshmallow as ma
 from marshmallow import validate
 
 from app.accounts.api_tokens import SCOPES
+from app.ops.input_guard import MAX_ID
 from app.venues.booking_rules import MAX_ADVANCE_DAYS, MAX_FREE_HOURS, MAX_NOTICE_MINUTES, MAX_REQUEST_WINDOW_HOURS
 from app.venues.deposits import PaymentMode
 
-MAX_ID = 2**31 - 1
+NUL_MESSAGE = "Text can't hold a NUL character (\\u0000)."
+
+
+# Spaces spelled out: Python's \s and the document's (JSON Schema's, ECMA-262's) differ at the edges.
+SPACE = r" \t\n\r\f\v"
+
+
+class Pattern(validate.Regexp):
+    """``validate.Regexp`` over the whole value, as the OpenAPI document's ``pattern`` (written
+    from it) reads: Python's ``$`` would let a trailing line break through."""
+
+    def __call__(self, value: str) -> str:
+        if self.regex.fullmatch(value) is None:
+            raise ma.ValidationError(self._format_error(value))
+        return value
+
+
+class JsonInteger(ma.fields.Integer):
+    """An integer as JSON Schema reads one in a body (5, or 5.0), never a string ("5") nor a
+    fraction (2.5, which marshmallow's own Integer would cut to 2)."""
+
+    def _validated(self, value):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.make_error("invalid")
+        if isinstance(value, float) and not value.is_integer():
+            raise self.make_error("invalid")
+        return super()._validated(value)
+
+
+class JsonNumber(ma.fields.Float):
+    """A number in a body, never a string ("1.5")."""
+
+    def _validated(self, value):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.make_error("invalid")
+        return super()._validated(value)
+
+
+class JsonBoolean(ma.fields.Boolean):
+    """``true`` or ``false`` in a body, never 1, "yes" or "true"."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if value is True or value is False:
+            return value
+        raise self.make_error("invalid", input=value)
+
+
+def holds_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, Mapping):
+        return any(holds_nul(k) or holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(holds_nul(v) for v in value)
+    return False
 
 
 class Strict(ma.Schema):
     class Meta:
         unknown = ma.RAISE
+
+    @ma.pre_load
+    def refuse_nul(self, data: object, **kwargs: object) -> object:
+        """PostgreSQL keeps no NUL character in text: a value holding one is a 422 naming its
+        field here, never a 500 at the database (the document's ``pattern`` says so too)."""
+        if isinstance(data, Mapping):
+            bad = {str(name): [NUL_MESSAGE] for name, value in data.items() if holds_nul(name) or holds_nul(value)}
+            if bad:
+                raise ma.ValidationError(bad)
+        return data
 
 
 class Money(ma.Schema):
@@ -213,10 +280,10 @@ class Availability(ma.Schema):
 
 
 class CartItemIn(Strict):
-    service_id = ma.fields.Integer(required=True, validate=validate.Range(1, MAX_ID))
+    service_id = JsonInteger(required=True, validate=validate.Range(1, MAX_ID))
     starts_at = ma.fields.AwareDateTime(required=True, metadata={"description": "A start from availability"})
-    quantity = ma.fields.Integer(load_default=1, validate=validate.Range(1, 20))
-    team_member_id = ma.fields.Integer(allow_none=True, load_default=None, validate=validate.Range(1, MAX_ID))
+    quantity = JsonInteger(load_default=1, validate=validate.Range(1, 20))
+    team_member_id = JsonInteger(allow_none=True, load_default=None, validate=validate.Range(1, MAX_ID))
 
 
 class CartItem(ma.Schema):
@@ -276,7 +343,9 @@ class OrderPage(ma.Schema):
 class PaymentStart(ma.Schema):
     order_id = ma.fields.Integer(required=True)
     gateway = ma.fields.String(required=True)
-    checkout_url = ma.fields.String(required=True, metadata={"description": "Send the customer here to pay"})
+    checkout_url = ma.fields.String(
+        required=True, metadata={"format": "uri", "description": "Send the customer here to pay"}
+    )
     amount = ma.fields.Nested(Money, required=True)
 
 
@@ -356,7 +425,7 @@ class DecisionIn(Strict):
 
 
 class ModerationIn(Strict):
-    hidden = ma.fields.Boolean(required=True)
+    hidden = JsonBoolean(required=True)
     reason = ma.fields.String(load_default="", validate=validate.Length(max=500))
 
 
@@ -374,7 +443,7 @@ class Saved(ma.Schema):
 
 
 class SavedIn(Strict):
-    saved = ma.fields.Boolean(required=True)
+    saved = JsonBoolean(required=True)
 
 
 class Notice(ma.Schema):
@@ -382,7 +451,7 @@ class Notice(ma.Schema):
     kind = ma.fields.String(required=True)
     title = ma.fields.String(required=True)
     body = ma.fields.String()
-    link = ma.fields.String()
+    link = ma.fields.String(metadata={"format": "uri", "description": "The page it is about"})
     created_at = ma.fields.AwareDateTime(required=True)
     read_at = ma.fields.AwareDateTime(allow_none=True)
 
@@ -394,14 +463,14 @@ class NoticePage(ma.Schema):
 
 
 class ReviewIn(Strict):
-    rating = ma.fields.Integer(required=True, validate=validate.Range(1, 5))
+    rating = JsonInteger(required=True, validate=validate.Range(1, 5))
     body = ma.fields.String(required=True, validate=validate.Length(max=5000))
 
 
 class RescheduleIn(Strict):
     starts_at = ma.fields.AwareDateTime(required=True, metadata={"description": "A free start of the same service"})
-    team_member_id = ma.fields.Integer(allow_none=True, load_default=None, validate=validate.Range(1, MAX_ID))
-    top_up_minor = ma.fields.Integer(
+    team_member_id = JsonInteger(allow_none=True, load_default=None, validate=validate.Range(1, MAX_ID))
+    top_up_minor = JsonInteger(
         allow_none=True,
         load_default=None,
         validate=validate.Range(1, 999_999_999),
@@ -435,10 +504,10 @@ class NewClientIn(Strict):
 
 
 class DeskBookingIn(Strict):
-    service_id = ma.fields.Integer(required=True, validate=validate.Range(1, MAX_ID))
+    service_id = JsonInteger(required=True, validate=validate.Range(1, MAX_ID))
     starts_at = ma.fields.AwareDateTime(required=True, metadata={"description": "A free start of the service"})
-    team_member_id = ma.fields.Integer(allow_none=True, load_default=None, validate=validate.Range(1, MAX_ID))
-    client_id = ma.fields.Integer(
+    team_member_id = JsonInteger(allow_none=True, load_default=None, validate=validate.Range(1, MAX_ID))
+    client_id = JsonInteger(
         allow_none=True,
         load_default=None,
         validate=validate.Range(1, MAX_ID),
@@ -457,12 +526,12 @@ class TimeBlockIn(Strict):
     ends_at = ma.fields.AwareDateTime(
         required=True, metadata={"description": "Inside one day (at most 25 hours after the start)"}
     )
-    team_member_id = ma.fields.Integer(
+    team_member_id = JsonInteger(
         allow_none=True, load_default=None, validate=validate.Range(1, MAX_ID), metadata={"description": "None: all"}
     )
     reason = ma.fields.String(load_default="", validate=validate.Length(max=200))
     repeat_weekdays = ma.fields.List(
-        ma.fields.Integer(validate=validate.Range(0, 6)),
+        JsonInteger(validate=validate.Range(0, 6)),
         load_default=list,
         validate=validate.Length(max=7),
         metadata={"description": "0 = Monday; with repeat_until, a weekly series"},
@@ -520,11 +589,11 @@ class ClientCard(Client):
 
 # -- the customer's waitlist ---------------------------------------------------------------------------
 
-HHMM = validate.Regexp(r"^\d{2}:\d{2}$", error="Use HH:MM, like 14:00.")
+HHMM = Pattern(r"^[0-9]{2}:[0-9]{2}$", error="Use HH:MM, like 14:00.")
 
 
 class WaitlistJoinIn(Strict):
-    service_id = ma.fields.Integer(required=True, validate=validate.Range(1, MAX_ID))
+    service_id = JsonInteger(required=True, validate=validate.Range(1, MAX_ID))
     day = ma.fields.Date(required=True, metadata={"description": "The venue's local day"})
     window_start = ma.fields.String(
         allow_none=True, load_default=None, validate=HHMM, metadata={"description": "With window_end, e.g. 14:00"}
@@ -532,7 +601,7 @@ class WaitlistJoinIn(Strict):
     window_end = ma.fields.String(
         allow_none=True, load_default=None, validate=HHMM, metadata={"description": "The appointment ends by it"}
     )
-    team_member_id = ma.fields.Integer(allow_none=True, load_default=None, validate=validate.Range(1, MAX_ID))
+    team_member_id = JsonInteger(allow_none=True, load_default=None, validate=validate.Range(1, MAX_ID))
 
 
 class WaitlistEntry(ma.Schema):
@@ -587,7 +656,11 @@ class OfferAcceptIn(Strict):
         values=ma.fields.String(validate=validate.Length(max=2000)),
         load_default=dict,
         validate=validate.Length(max=50),
-        metadata={"description": "The offer's questions' answers by field"},
+        metadata={
+            "description": "The offer's questions' answers by field",
+            "maxProperties": 50,
+            "propertyNames": {"maxLength": 40},
+        },
     )
 
 
@@ -609,7 +682,9 @@ class TopUpStart(ma.Schema):
     state = ma.fields.String(required=True, metadata={"description": "pending_payment: pay at checkout_url"})
     top_up = ma.fields.Nested(TopUp, required=True)
     gateway = ma.fields.String(required=True)
-    checkout_url = ma.fields.String(required=True, metadata={"description": "Send the customer here to pay"})
+    checkout_url = ma.fields.String(
+        required=True, metadata={"format": "uri", "description": "Send the customer here to pay"}
+    )
     pay_by = ma.fields.AwareDateTime(required=True, metadata={"description": "The new time is held until then"})
     booking = ma.fields.Nested(Booking, required=True, metadata={"description": "Still at its old time"})
 
@@ -620,7 +695,7 @@ class TopUpStart(ma.Schema):
 class ClientNotesIn(Strict):
     notes = ma.fields.String(required=True, validate=validate.Length(max=4000))
     tags = ma.fields.List(
-        ma.fields.String(validate=[validate.Length(max=40), validate.Regexp(r"^[^,]*$", error="No commas in a tag.")]),
+        ma.fields.String(validate=[validate.Length(max=40), Pattern(r"^[^,]*$", error="No commas in a tag.")]),
         required=True,
         validate=validate.Length(max=10),
         metadata={"description": "At most 10, each at most 40 characters; repeats are dropped"},
@@ -639,45 +714,45 @@ class ClientBlockIn(Strict):
 class ServiceIn(Strict):
     name = ma.fields.String(required=True, validate=validate.Length(min=1, max=120))
     description = ma.fields.String(load_default="", validate=validate.Length(max=2000))
-    duration_minutes = ma.fields.Integer(required=True, validate=validate.Range(5, 720))
-    price_minor = ma.fields.Integer(
+    duration_minutes = JsonInteger(required=True, validate=validate.Range(5, 720))
+    price_minor = JsonInteger(
         required=True, validate=validate.Range(0, 10_000_000), metadata={"description": "In the venue's currency"}
     )
-    capacity = ma.fields.Integer(load_default=1, validate=validate.Range(1, 50))
-    buffer_minutes = ma.fields.Integer(load_default=0, validate=validate.Range(0, 240))
-    is_active = ma.fields.Boolean(load_default=True, metadata={"description": "False hides it (archives it)"})
+    capacity = JsonInteger(load_default=1, validate=validate.Range(1, 50))
+    buffer_minutes = JsonInteger(load_default=0, validate=validate.Range(0, 240))
+    is_active = JsonBoolean(load_default=True, metadata={"description": "False hides it (archives it)"})
     # Optional, as the dashboard's service form (app/venues/catalog_forms.py) and checked by the same
     # rules (app/venues/deposits.py, booking_rules.py): left out, a PUT keeps the service's, a POST
     # takes the form's defaults (no category, paid in full online, the default booking rules).
-    category_id = ma.fields.Integer(
+    category_id = JsonInteger(
         allow_none=True, validate=validate.Range(1, MAX_ID), metadata={"description": "GET /categories; null: none"}
     )
     payment_mode = ma.fields.String(
         validate=validate.OneOf([mode.value for mode in PaymentMode]), metadata={"description": "How customers pay"}
     )
-    deposit_percent = ma.fields.Integer(
+    deposit_percent = JsonInteger(
         allow_none=True, validate=validate.Range(1, 99), metadata={"description": "With deposit_percent"}
     )
-    deposit_fixed_minor = ma.fields.Integer(
+    deposit_fixed_minor = JsonInteger(
         allow_none=True,
         validate=validate.Range(1, 10_000_000),
         metadata={"description": "With deposit_fixed: less than the price"},
     )
-    no_show_fee_percent = ma.fields.Integer(allow_none=True, validate=validate.Range(0, 100))
-    cancel_free_hours = ma.fields.Integer(validate=validate.Range(0, MAX_FREE_HOURS))
-    cancel_late_fee_percent = ma.fields.Integer(
+    no_show_fee_percent = JsonInteger(allow_none=True, validate=validate.Range(0, 100))
+    cancel_free_hours = JsonInteger(validate=validate.Range(0, MAX_FREE_HOURS))
+    cancel_late_fee_percent = JsonInteger(
         allow_none=True, validate=validate.Range(0, 100), metadata={"description": "null: no cancelling late"}
     )
-    min_notice_minutes = ma.fields.Integer(
+    min_notice_minutes = JsonInteger(
         allow_none=True,
         validate=validate.Range(0, MAX_NOTICE_MINUTES),
         metadata={"description": "null: the platform's"},
     )
-    max_advance_days = ma.fields.Integer(
+    max_advance_days = JsonInteger(
         allow_none=True, validate=validate.Range(1, MAX_ADVANCE_DAYS), metadata={"description": "null: the platform's"}
     )
-    request_to_book = ma.fields.Boolean(metadata={"description": "True: you accept or decline each booking"})
-    request_window_hours = ma.fields.Integer(validate=validate.Range(1, MAX_REQUEST_WINDOW_HOURS))
+    request_to_book = JsonBoolean(metadata={"description": "True: you accept or decline each booking"})
+    request_window_hours = JsonInteger(validate=validate.Range(1, MAX_REQUEST_WINDOW_HOURS))
 
 
 class StaffTeamMember(TeamMember):
@@ -690,7 +765,7 @@ class TeamMemberIn(Strict):
     title = ma.fields.String(load_default="", validate=validate.Length(max=120))
     bio = ma.fields.String(load_default="", validate=validate.Length(max=2000))
     service_ids = ma.fields.List(
-        ma.fields.Integer(validate=validate.Range(1, MAX_ID)),
+        JsonInteger(validate=validate.Range(1, MAX_ID)),
         load_default=list,
         validate=validate.Length(max=200),
         metadata={"description": "Your services they perform"},
@@ -698,7 +773,7 @@ class TeamMemberIn(Strict):
 
 
 class OpeningRangeIn(Strict):
-    weekday = ma.fields.Integer(required=True, validate=validate.Range(0, 6), metadata={"description": "0 = Monday"})
+    weekday = JsonInteger(required=True, validate=validate.Range(0, 6), metadata={"description": "0 = Monday"})
     opens = ma.fields.String(required=True, validate=HHMM, metadata={"example": "09:00"})
     closes = ma.fields.String(required=True, validate=HHMM, metadata={"example": "18:00", "description": "24:00 ok"})
 
@@ -721,17 +796,12 @@ class ClosureIn(Strict):
 # -- the venue's profile and FAQs ------------------------------------------------------------------------
 
 
-def _empty_or(check: validate.Validator) -> validate.Validator:
-    """``check``, except that "" (clearing the field) passes."""
-    return lambda value: value == "" or check(value)
-
-
 class VenueProfileIn(Strict):
     """The profile pages' fields (basics, location), each optional: what is left out stays."""
 
     name = ma.fields.String(validate=validate.Length(min=1, max=120))
     description = ma.fields.String(validate=validate.Length(max=5000))
-    category_id = ma.fields.Integer(
+    category_id = JsonInteger(
         allow_none=True, validate=validate.Range(1, MAX_ID), metadata={"description": "GET /categories; null: none"}
     )
     tags = ma.fields.List(
@@ -742,25 +812,28 @@ class VenueProfileIn(Strict):
     phone = ma.fields.String(
         validate=[
             validate.Length(max=32),
-            _empty_or(validate.Regexp(r"^\+?[0-9 ()\-]{6,32}$", error="Use digits, spaces, brackets and a leading +.")),
+            Pattern(r"^$|^\+?[0-9 ()\-]{6,32}$", error="Use digits, spaces, brackets and a leading +."),
         ]
     )
     email = ma.fields.String(
-        validate=[validate.Length(max=254), _empty_or(validate.Email(error="Enter a valid email address."))],
-        metadata={"description": "For bookings"},
+        validate=[
+            validate.Length(max=254),
+            Pattern(rf"^$|^[^@{SPACE}]+@[^@{SPACE}]+\.[^@{SPACE}]+$", error="Enter a valid email address."),
+        ],
+        metadata={"description": "For bookings; empty: none"},
     )
     website = ma.fields.String(
         validate=[
             validate.Length(max=300),
-            _empty_or(validate.Regexp(r"^\S+\.\S+$", error="Enter a web address like example.com.")),
+            Pattern(rf"^$|^[^{SPACE}]+\.[^{SPACE}]+$", error="Enter a web address like example.com."),
         ]
     )
     address_line = ma.fields.String(validate=validate.Length(min=1, max=200))
     city = ma.fields.String(validate=validate.Length(min=1, max=100))
     postcode = ma.fields.String(validate=validate.Length(max=20))
     country = ma.fields.String(validate=validate.Length(max=2), metadata={"example": "GB"})
-    latitude = ma.fields.Float(validate=validate.Range(-90, 90))
-    longitude = ma.fields.Float(validate=validate.Range(-180, 180))
+    latitude = JsonNumber(validate=validate.Range(-90, 90))
+    longitude = JsonNumber(validate=validate.Range(-180, 180))
     timezone = ma.fields.String(validate=validate.Length(max=64), metadata={"example": "Europe/London"})
 
 

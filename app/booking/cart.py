@@ -119,7 +119,7 @@ def cart_busyness(items: list[CartItem]) -> dict[int, Busyness]:
 def bookable_service(service_id: int) -> Service:
     service = db.session.get(Service, service_id)
     if service is None or not service.is_active or service.venue.status != VenueStatus.APPROVED:
-        raise CartItemInvalid(_("That service can't be booked."))
+        raise CartItemInvalid(_("That service can't be booked."), field="service_id")
     return service
 
 
@@ -140,10 +140,10 @@ def add_item(
     Refused with CartItemInvalid, nothing added."""
     now = now or now_utc()
     if starts_at.tzinfo is None:
-        raise CartItemInvalid(_("That time is not valid."))
+        raise CartItemInvalid(_("That time is not valid."), field="starts_at")
     service = bookable_service(service_id)
     if not 1 <= quantity <= 20:
-        raise CartItemInvalid(_("Choose between 1 and 20 places."))
+        raise CartItemInvalid(_("Choose between 1 and 20 places."), field="quantity")
     current = get_items(owner, now=now)
     if len(current) >= MAX_ITEMS:
         raise CartItemInvalid(
@@ -156,7 +156,7 @@ def add_item(
     if problem := cart_refusal({service.venue_id}, user_id=owner.user_id):
         raise CartItemInvalid(problem)
     if via_site_venue_id is not None and via_site_venue_id != service.venue_id:
-        raise CartItemInvalid(_("That service isn't offered by this venue."))
+        raise CartItemInvalid(_("That service isn't offered by this venue."), field="service_id")
     intake_answers = clean_answers(service, answers)
     check_patch_test(service, starts_at, customer_id=owner.user_id, cart=current)
     item = CartItem(
@@ -188,10 +188,10 @@ def check_bookable(
 
     ``busy`` is the venue's bookings and blocks around ``starts_at`` when already read."""
     if starts_at <= now:
-        raise CartItemInvalid(_("That time has passed."))
+        raise CartItemInvalid(_("That time has passed."), field="starts_at")
     rules = booking_rules(service)  # the service's own notice and advance (docs/booking-rules.md)
     if starts_at < now + rules.min_notice:
-        raise CartItemInvalid(notice_refusal(int(rules.min_notice.total_seconds() // 60)))
+        raise CartItemInvalid(notice_refusal(int(rules.min_notice.total_seconds() // 60)), field="starts_at")
     if starts_at > now + rules.max_advance:
         days = rules.max_advance.days
         raise CartItemInvalid(
@@ -199,23 +199,25 @@ def check_bookable(
                 "This service can be booked at most %(num)d day ahead.",
                 "This service can be booked at most %(num)d days ahead.",
                 days,
-            )
+            ),
+            field="starts_at",
         )
     slot = find_slot(service, starts_at, now=now, busy=busy)
     if slot is None:
-        raise CartItemInvalid(_("That time is no longer available."))
+        raise CartItemInvalid(_("That time is no longer available."), field="starts_at")
     if team_member_id is not None:
         if team_member_id not in {m.id for m in service.venue.team if service in m.services}:
-            raise CartItemInvalid(_("That team member doesn't perform this service."))
+            raise CartItemInvalid(_("That team member doesn't perform this service."), field="team_member_id")
         if team_member_id not in slot.team_member_ids:
-            raise CartItemInvalid(_("That team member is no longer free then."))
+            raise CartItemInvalid(_("That team member is no longer free then."), field="team_member_id")
         if quantity > 1:
-            raise CartItemInvalid(_("One person per booking with a chosen team member."))
+            raise CartItemInvalid(_("One person per booking with a chosen team member."), field="quantity")
     if quantity > slot.remaining:
         raise CartItemInvalid(
             ngettext(
                 "Only %(num)d place is left at that time.", "Only %(num)d places are left at that time.", slot.remaining
-            )
+            ),
+            field="quantity",
         )
     return slot.remaining
 
@@ -246,7 +248,7 @@ def update_quantity(owner: CartOwner, item_id: int, quantity: int, *, now: datet
 
         raise NotFound(_("That item is not in your cart."))
     if not 1 <= quantity <= 20:
-        raise CartItemInvalid(_("Choose between 1 and 20 places."))
+        raise CartItemInvalid(_("Choose between 1 and 20 places."), field="quantity")
     check_bookable(item.service, item.starts_at, quantity, item.team_member_id, now=now)
     item.quantity = quantity
     return item

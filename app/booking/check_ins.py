@@ -45,7 +45,7 @@ def normalise_code(raw: str) -> str:
     squeezed = re.sub(r"[\s-]+", "", (raw or "")[:MAX_CODE_LENGTH]).upper()
     match = CODE_RE.fullmatch(squeezed)
     if match is None:
-        raise CheckInRefused(_("That isn't a CozyWish booking code. Codes look like CW-7K4P-Q2MX."))
+        raise CheckInRefused(_("That isn't a CozyWish booking code. Codes look like CW-7K4P-Q2MX."), field="code")
     return f"CW-{match.group(1)}-{match.group(2)}"
 
 
@@ -61,7 +61,7 @@ def check_in(venue: Venue, raw_code: str, *, actor_id: int, now: datetime | None
     )
     if booking is None:
         raise CheckInRefused(
-            _("No booking has the code %(reference)s. Check it with the customer.", reference=reference)
+            _("No booking has the code %(reference)s. Check it with the customer.", reference=reference), field="code"
         )
     if booking.venue_id != venue.id:
         raise CheckInRefused(
@@ -69,18 +69,22 @@ def check_in(venue: Venue, raw_code: str, *, actor_id: int, now: datetime | None
                 "%(reference)s is a booking at another venue, not at %(venue_name)s.",
                 reference=reference,
                 venue_name=venue.name,
-            )
+            ),
+            field="code",
         )
     zone = timefmt.venue_zone(venue.timezone)
     today: date = now.astimezone(zone).date()
     day = booking.starts_at.astimezone(zone).date()
     if booking.status in CANCELLED:
-        raise CheckInRefused(_("%(reference)s was cancelled, so there is nothing to check in.", reference=reference))
+        raise CheckInRefused(
+            _("%(reference)s was cancelled, so there is nothing to check in.", reference=reference), field="code"
+        )
     if day != today:
         raise CheckInRefused(
             _("%(reference)s was for %(day)s, not today.", reference=reference, day=timefmt.day_words(day))
             if day < today
-            else _("%(reference)s is for %(day)s, not today.", reference=reference, day=timefmt.day_words(day))
+            else _("%(reference)s is for %(day)s, not today.", reference=reference, day=timefmt.day_words(day)),
+            field="code",
         )
     if booking.status not in (B.CONFIRMED, B.COMPLETED):
         raise CheckInRefused(
@@ -88,7 +92,8 @@ def check_in(venue: Venue, raw_code: str, *, actor_id: int, now: datetime | None
                 "%(reference)s isn't confirmed (it is %(status)s).",
                 reference=reference,
                 status=str(STATUS_LABELS.get(booking.status, booking.status)).lower(),
-            )
+            ),
+            field="code",
         )
     if booking.checked_in_at is not None:
         return booking, False

@@ -42,7 +42,7 @@ def clean_answers(service: Service, raw: Mapping[str, str] | None) -> list[dict[
         value = (raw.get(field_name(question)) or "").strip()
         if not value:
             if question.required:
-                raise CartItemInvalid(_("Please answer “%(question)s”.", question=question.text))
+                raise CartItemInvalid(_("Please answer “%(question)s”.", question=question.text), field="answers")
             continue
         if question.kind == QuestionKind.TEXT:
             if "\x00" in value or len(value) > ANSWER_MAX_LENGTH:
@@ -51,16 +51,21 @@ def clean_answers(service: Service, raw: Mapping[str, str] | None) -> list[dict[
                         "Keep your answer to “%(question)s” under %(max_length)s characters.",
                         question=question.text,
                         max_length=ANSWER_MAX_LENGTH,
-                    )
+                    ),
+                    field="answers",
                 )
             shown = value
         elif question.kind == QuestionKind.YES_NO:
             if value not in (YES, NO):
-                raise CartItemInvalid(_("Answer “%(question)s” with yes or no.", question=question.text))
+                raise CartItemInvalid(
+                    _("Answer “%(question)s” with yes or no.", question=question.text), field="answers"
+                )
             shown = yes_no_label(value)
         else:
             if value not in question.options:
-                raise CartItemInvalid(_("Choose one of the answers to “%(question)s”.", question=question.text))
+                raise CartItemInvalid(
+                    _("Choose one of the answers to “%(question)s”.", question=question.text), field="answers"
+                )
             shown = value
         answers.append({"question": question.text, "answer": shown})
     return answers

@@ -135,13 +135,13 @@ def check_repeat(first_day: date, weekdays: list[int], until: date | None) -> tu
     if not weekdays and until is None:
         return None
     if not weekdays:
-        raise ValidationFailed(_("Choose at least one weekday to repeat on."))
+        raise ValidationFailed(_("Choose at least one weekday to repeat on."), field="repeat_weekdays")
     if until is None:
-        raise ValidationFailed(_("Choose the date the repeat ends (at most a year ahead)."))
+        raise ValidationFailed(_("Choose the date the repeat ends (at most a year ahead)."), field="repeat_until")
     if until < first_day:
-        raise ValidationFailed(_("The repeat must end on or after the first day."))
+        raise ValidationFailed(_("The repeat must end on or after the first day."), field="repeat_until")
     if (until - first_day).days > MAX_REPEAT_DAYS:
-        raise ValidationFailed(_("A repeat lasts at most a year."))
+        raise ValidationFailed(_("A repeat lasts at most a year."), field="repeat_until")
     return weekday_mask(weekdays), until
 
 
@@ -160,9 +160,9 @@ def add_time_block(
     if member_id is not None and member_id not in {m.id for m in venue.team}:
         raise NotFound(_("That team member doesn't work at this venue."))
     if ends_at <= starts_at:
-        raise ValidationFailed(_("The end must be after the start."))
+        raise ValidationFailed(_("The end must be after the start."), field="ends_at")
     if ends_at - starts_at > MAX_BLOCK_SPAN:
-        raise ValidationFailed(_("A block lasts at most a day: repeat it for more."))
+        raise ValidationFailed(_("A block lasts at most a day: repeat it for more."), field="ends_at")
     first_day = starts_at.astimezone(venue_zone(venue)).date()
     rule = check_repeat(first_day, list(repeat_weekdays or []), repeat_until)
     block = TimeBlock(

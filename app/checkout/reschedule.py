@@ -211,7 +211,7 @@ def check_move(
     """Lock what a move locks and check it may be made: the booking (re-read), its service and
     where it would go; raises a DomainError naming what is wrong, changing nothing."""
     if new_start.tzinfo is None:
-        raise ValidationFailed(_("The new time needs a time zone."))
+        raise ValidationFailed(_("The new time needs a time zone."), field="starts_at")
     new_start = new_start.astimezone(UTC)
     if as_venue and booking.venue.owner_id != by.id:
         raise InvalidTransition(_("You can only move your own venue's bookings."))
@@ -241,9 +241,11 @@ def check_move(
     if team_member_id is not None:
         member = db.session.get(TeamMember, team_member_id)
         if member is None or member.venue_id != booking.venue_id or service not in member.services:
-            raise ValidationFailed(_("Choose a team member of this venue who performs this service."))
+            raise ValidationFailed(
+                _("Choose a team member of this venue who performs this service."), field="team_member_id"
+            )
     if new_start == booking.starts_at and team_member_id in (None, booking.team_member_id):
-        raise ValidationFailed(_("That is the booking's current time: choose another."))
+        raise ValidationFailed(_("That is the booking's current time: choose another."), field="starts_at")
 
     patch_tests.check_move(booking, service, new_start)  # the patch-test rule holds after the move too
     slot = _free_slot(booking, service, new_start, now)

@@ -53,12 +53,13 @@ def book_at_desk(
         raise NotFound(_("That client is not in your client book."))
     if pay_by_link and not (client.email or client.phone):
         raise ValidationFailed(
-            _("To send a payment link, add the client's email address or phone number, or choose to pay at the venue.")
+            _("To send a payment link, add the client's email address or phone number, or choose to pay at the venue."),
+            field="payment",
         )
     if starts_at.tzinfo is None:
-        raise ValidationFailed(_("That time is not valid."))
+        raise ValidationFailed(_("That time is not valid."), field="starts_at")
     if starts_at <= now:
-        raise ValidationFailed(_("That time has passed."))
+        raise ValidationFailed(_("That time has passed."), field="starts_at")
     service = db.session.scalar(
         select(Service)
         .where(Service.id == service_id, Service.venue_id == venue.id, Service.is_active.is_(True))

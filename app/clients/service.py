@@ -66,13 +66,15 @@ def clean_contact(name: str, email: str, phone: str) -> tuple[str, str | None, s
     """A walk-in's details as given, checked; raises ValidationFailed naming the problem."""
     name, email, phone = (name or "").strip(), (email or "").strip().lower(), (phone or "").strip()
     if not name:
-        raise ValidationFailed(_("Enter the client's name."))
+        raise ValidationFailed(_("Enter the client's name."), field="name")
     if len(name) > 120:
-        raise ValidationFailed(_("A name is at most 120 characters."))
+        raise ValidationFailed(_("A name is at most 120 characters."), field="name")
     if email and (len(email) > 254 or not EMAIL.match(email)):
-        raise ValidationFailed(_("Enter a valid email address, or leave it empty."))
+        raise ValidationFailed(_("Enter a valid email address, or leave it empty."), field="email")
     if phone and not PHONE.match(phone):
-        raise ValidationFailed(_("Enter a valid phone number (digits, spaces, +, - and brackets), or leave it empty."))
+        raise ValidationFailed(
+            _("Enter a valid phone number (digits, spaces, +, - and brackets), or leave it empty."), field="phone"
+        )
     return name, email or None, phone or None
 
 
@@ -109,7 +111,9 @@ def desk_client(
         return get_client(venue_id, client_id)
     if (name or "").strip():
         return add_client(venue_id, name=name, email=email, phone=phone)
-    raise ValidationFailed(_("Pick a client from your client book, or add a new one with their name."))
+    raise ValidationFailed(
+        _("Pick a client from your client book, or add a new one with their name."), field="client_id"
+    )
 
 
 # -- finding and listing ----------------------------------------------------------------------------
@@ -302,11 +306,11 @@ def clean_tags(parts: Iterable[str]) -> list[str]:
         if not tag:
             continue
         if len(tag) > TAG_LENGTH:
-            raise ValidationFailed(_("A tag is at most %(num)d characters.", num=TAG_LENGTH))
+            raise ValidationFailed(_("A tag is at most %(num)d characters.", num=TAG_LENGTH), field="tags")
         if tag.lower() not in {t.lower() for t in tags}:
             tags.append(tag)
     if len(tags) > MAX_TAGS:
-        raise ValidationFailed(_("A client has at most %(num)d tags.", num=MAX_TAGS))
+        raise ValidationFailed(_("A client has at most %(num)d tags.", num=MAX_TAGS), field="tags")
     return tags
 
 
@@ -314,7 +318,7 @@ def update_notes(client: VenueClient, *, notes: str, tags: str | list[str]) -> N
     """The card's notes and tags: ``tags`` as typed (comma separated) or as a list."""
     notes = (notes or "").strip()
     if len(notes) > NOTES_LENGTH:
-        raise ValidationFailed(_("Notes are at most %(num)d characters.", num=NOTES_LENGTH))
+        raise ValidationFailed(_("Notes are at most %(num)d characters.", num=NOTES_LENGTH), field="notes")
     client.tags = parse_tags(tags) if isinstance(tags, str) else clean_tags(tags)
     client.notes = notes
 
@@ -322,9 +326,9 @@ def update_notes(client: VenueClient, *, notes: str, tags: str | list[str]) -> N
 def block(client: VenueClient, *, reason: str, now: datetime) -> None:
     reason = " ".join((reason or "").split())
     if not reason:
-        raise ValidationFailed(_("Say why the client is blocked (only your venue sees it)."))
+        raise ValidationFailed(_("Say why the client is blocked (only your venue sees it)."), field="reason")
     if len(reason) > 300:
-        raise ValidationFailed(_("A reason is at most 300 characters."))
+        raise ValidationFailed(_("A reason is at most 300 characters."), field="reason")
     client.blocked_at = now
     client.block_reason = reason
 

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app, url_for
 from flask_babel import gettext as _
 
+from app.ops.input_guard import MAX_ID
 from app.timefmt import day_words, venue_zone
 from app.venues.service import get_categories
 from search.places import FoundPlace, get_place, places_named_in, resolve_place
@@ -29,7 +30,6 @@ MAP_PAGE_SIZE = 50  # the map shows more pins at once
 MAX_TAGS = 10
 MAX_TAG_LENGTH = 40
 MAX_PLACE_LENGTH = 100
-MAX_PLACE_ID = 2**31 - 1
 MAX_PRICE = 100_000  # major units; keeps a typo from overflowing the integer column
 PARAM_ORDER = (
     *("q", "category", "tag", "price", "price_min", "price_max", "rating", "near", "place", "lat", "lng", "radius"),
@@ -108,7 +108,7 @@ def _number(args, name: str, what: str) -> float | None:
     except ValueError:
         value = math.nan
     if not math.isfinite(value):
-        raise InvalidQuery(_("%(what)s must be a number.", what=what))
+        raise InvalidQuery(_("%(what)s must be a number.", what=what), field=name)
     return value
 
 
@@ -117,7 +117,7 @@ def _whole(args, name: str, what: str, default: int) -> int:
     try:
         return int(raw) if raw else default
     except ValueError:
-        raise InvalidQuery(_("%(what)s must be a whole number.", what=what)) from None
+        raise InvalidQuery(_("%(what)s must be a whole number.", what=what), field=name) from None
 
 
 def _money(args, name: str, what: str) -> int | None:
@@ -128,13 +128,17 @@ def _money(args, name: str, what: str) -> int | None:
     try:
         value = Decimal(raw)
     except InvalidOperation:
-        raise InvalidQuery(_("%(what)s must be an amount in pounds, like 25 or 25.50.", what=what)) from None
+        raise InvalidQuery(
+            _("%(what)s must be an amount in pounds, like 25 or 25.50.", what=what), field=name
+        ) from None
     if not value.is_finite():
-        raise InvalidQuery(_("%(what)s must be an amount in pounds, like 25 or 25.50.", what=what))
+        raise InvalidQuery(_("%(what)s must be an amount in pounds, like 25 or 25.50.", what=what), field=name)
     if value < 0:
-        raise InvalidQuery(_("%(what)s can't be negative.", what=what))
+        raise InvalidQuery(_("%(what)s can't be negative.", what=what), field=name)
     if value > MAX_PRICE:
-        raise InvalidQuery(_("%(what)s can be at most £%(max_price)s.", what=what, max_price=format(MAX_PRICE, ",")))
+        raise InvalidQuery(
+            _("%(what)s can be at most £%(max_price)s.", what=what, max_price=format(MAX_PRICE, ",")), field=name
+        )
     return int((value * 100).to_integral_value())
 
 
@@ -144,7 +148,7 @@ def _flag(args, name: str, what: str) -> bool:
         return False
     if raw in ("1", "true", "on"):
         return True
-    raise InvalidQuery(_("%(what)s is either on (1) or off (0).", what=what))
+    raise InvalidQuery(_("%(what)s is either on (1) or off (0).", what=what), field=name)
 
 
 def _decimal_text(value: float) -> str:
@@ -157,21 +161,25 @@ def _free_window(args, zone: ZoneInfo, now: datetime) -> tuple[datetime | None, 
     if not (day_raw or from_raw or to_raw):
         return None, None, ""
     if not day_raw:
-        raise InvalidQuery(_("Choose a day for the free time window."))
+        raise InvalidQuery(_("Choose a day for the free time window."), field="free_date")
     try:
         day = date.fromisoformat(day_raw)
     except ValueError:
-        raise InvalidQuery(_("Give the day of the free time window as YYYY-MM-DD.")) from None
+        raise InvalidQuery(_("Give the day of the free time window as YYYY-MM-DD."), field="free_date") from None
     if day < now.astimezone(zone).date():
-        raise InvalidQuery(_("Choose today or a later day for the free time window."))
+        raise InvalidQuery(_("Choose today or a later day for the free time window."), field="free_date")
     horizon = current_app.config["BOOKING_MAX_ADVANCE_DAYS"]
     if day > now.astimezone(zone).date() + timedelta(days=horizon):
-        raise InvalidQuery(_("Bookings open up to %(horizon)s days ahead. Choose an earlier day.", horizon=horizon))
+        raise InvalidQuery(
+            _("Bookings open up to %(horizon)s days ahead. Choose an earlier day.", horizon=horizon), field="free_date"
+        )
     try:
         opens = time.fromisoformat(from_raw) if from_raw else time(0)
         closes = None if to_raw in ("", "24:00") else time.fromisoformat(to_raw)
     except ValueError:
-        raise InvalidQuery(_("Give the times of the free time window as HH:MM, like 14:00.")) from None
+        raise InvalidQuery(
+            _("Give the times of the free time window as HH:MM, like 14:00."), field="free_from"
+        ) from None
     start = datetime.combine(day, opens, zone)
     end = datetime.combine(day, closes, zone) if closes else datetime.combine(day + timedelta(days=1), time(0), zone)
     until = closes.strftime("%H:%M") if closes else "24:00"
@@ -185,22 +193,27 @@ def where(args) -> FoundPlace | None:
     we don't know."""
     place_raw, near_raw = _text(args, "place"), _text(args, "near")
     if place_raw:
-        if not place_raw.isdigit() or int(place_raw) > MAX_PLACE_ID:
-            raise InvalidQuery(_("Choose a place from the suggestions."))
+        if not place_raw.isdigit() or int(place_raw) > MAX_ID:
+            raise InvalidQuery(_("Choose a place from the suggestions."), field="place")
         found = get_place(int(place_raw))
         if found is None:
-            raise InvalidQuery(_("We don't know that place. Choose one from the suggestions."))
+            raise InvalidQuery(_("We don't know that place. Choose one from the suggestions."), field="place")
         return found
     if not near_raw:
         return None
     if len(near_raw) > MAX_PLACE_LENGTH:
         raise InvalidQuery(
-            _("A place name has at most %(max_place_length)s characters.", max_place_length=MAX_PLACE_LENGTH)
+            _("A place name has at most %(max_place_length)s characters.", max_place_length=MAX_PLACE_LENGTH),
+            field="near",
         )
     found = resolve_place(near_raw)
     if found is None:
         raise InvalidQuery(
-            _("We don't know a town or city called “%(near_raw)s”. Choose one from the suggestions.", near_raw=near_raw)
+            _(
+                "We don't know a town or city called “%(near_raw)s”. Choose one from the suggestions.",
+                near_raw=near_raw,
+            ),
+            field="near",
         )
     return found
 
@@ -220,14 +233,16 @@ def parse_search(args, *, category: str | None = None, now: datetime | None = No
     categories = {c.slug: c.name for c in get_categories()}
     category = category or _text(args, "category") or None
     if category is not None and category not in categories:
-        raise InvalidQuery(_("We don't know that category. Choose one from the list."))
+        raise InvalidQuery(_("We don't know that category. Choose one from the list."), field="category")
     keep("category", category)
 
     tags = list(dict.fromkeys(t.strip() for t in args.getlist("tag") if t.strip()))
     if len(tags) > MAX_TAGS:
-        raise InvalidQuery(_("Choose at most %(max_tags)s tags.", max_tags=MAX_TAGS))
+        raise InvalidQuery(_("Choose at most %(max_tags)s tags.", max_tags=MAX_TAGS), field="tag")
     if any(len(t) > MAX_TAG_LENGTH for t in tags):
-        raise InvalidQuery(_("A tag has at most %(max_tag_length)s characters.", max_tag_length=MAX_TAG_LENGTH))
+        raise InvalidQuery(
+            _("A tag has at most %(max_tag_length)s characters.", max_tag_length=MAX_TAG_LENGTH), field="tag"
+        )
     for tag in tags:
         keep("tag", tag)
 
@@ -235,7 +250,7 @@ def parse_search(args, *, category: str | None = None, now: datetime | None = No
     if bucket:
         buckets = {price_bucket_key(lo, hi): (lo, hi) for lo, hi in PRICE_BUCKETS}
         if bucket not in buckets:
-            raise InvalidQuery(_("Choose a price range from the list."))
+            raise InvalidQuery(_("Choose a price range from the list."), field="price")
         price_min, high = buckets[bucket]
         price_max = high - 1 if high is not None else None  # buckets are [from, to) in whole pence
         keep("price", bucket)
@@ -277,7 +292,7 @@ def parse_search(args, *, category: str | None = None, now: datetime | None = No
     keep("sort", sort if sort != "relevance" else None)
     view = _text(args, "view") or "list"
     if view not in ("list", "map"):
-        raise InvalidQuery(_("Choose the list view or the map view."))
+        raise InvalidQuery(_("Choose the list view or the map view."), field="view")
     keep("view", view if view != "list" else None)
     per_page = _whole(
         args, "per_page", _("The number of results a page"), MAP_PAGE_SIZE if view == "map" else LIST_PAGE_SIZE

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -56,6 +56,7 @@ MESSAGES = {
     404: (_l("Page not found"), _l("We couldn't find that page. It may have moved, or the link may be mistyped.")),
     405: (_l("Not allowed"), _l("That action isn't available here.")),
     413: (_l("Too large"), _l("That upload is larger than we accept.")),
+    414: (_l("Address too long"), _l("This address is too long. Check the link and try again.")),
     422: (_l("Check your input"), _l("Some of what you entered needs another look.")),
     429: (_l("Slow down"), _l("Too many attempts. Please wait a few minutes and try again.")),
     500: (_l("Something went wrong"), _l("Sorry, that's our fault. We've logged it and will look into it.")),
@@ -69,9 +70,11 @@ def render_error(status: int, message: str | None = None, *, errors=None, header
     if request.path.startswith("/api/"):  # the JSON API: RFC 9457 problem details (app/ops/problems.py)
         return problem_response(status, message, errors=errors, headers=headers), status
     if wants_json():
-        return jsonify(error=title, message=message, status=status), status
-    template = "errors/fragment.html" if is_htmx() else "errors/error.html"
-    response = render_template(template, status=status, title=title, message=message)
+        response = jsonify(error=title, message=message, status=status)
+    else:
+        template = "errors/fragment.html" if is_htmx() else "errors/error.html"
+        response = make_response(render_template(template, status=status, title=title, message=message))
+    response.headers.update(headers or {})  # a 405's Allow, a 429's Retry-After
     return response, status
 
 
@@ -81,6 +84,20 @@ def wants_json() -> bool:
         or request.endpoint in RAW_BODY_ENDPOINTS
         or request.accept_mimetypes.best == "application/json"
     )
+
+
+def field_errors(error: DomainError) -> dict | None:
+    """A validation problem's ``errors`` for the API, as marshmallow writes them: the argument it
+    names (``field``; ``new_client.name`` nests) in the body (``json``) or the query; a rule
+    about no one argument (an empty cart, an unconfirmed email) under ``_schema``, marshmallow's
+    name for the request as a whole. Pages show the message alone."""
+    if not isinstance(error, ValidationFailed):
+        return None
+    where = "query" if request.method in ("GET", "HEAD", "DELETE") else "json"
+    found: object = [error.message]
+    for name in reversed((error.field or "_schema").split(".")):
+        found = {name: found}
+    return {where: found}
 
 
 def render_server_error() -> tuple[Response | str, int]:
@@ -105,10 +122,7 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
-        field = getattr(error, "field", None)  # a ValidationFailed that names its argument
-        return render_error(
-            http_status(error), error.message, errors={"json": {field: [error.message]}} if field else None
-        )
+        return render_error(http_status(error), error.message, errors=field_errors(error))
 
     @app.errorhandler(429)
     def too_many(error):
@@ -128,7 +142,10 @@ def register(app: Flask) -> None:
             custom = data["message"]
         elif errors and custom is None:
             custom = _("Some of what you sent needs another look: see errors.")
-        return render_error(error.code or 500, custom, errors=errors, headers=data.get("headers"))
+        # Werkzeug's own headers stay (a 405's Allow lists the methods the address takes), ours win.
+        headers = {name: value for name, value in error.get_headers() if name.lower() != "content-type"}
+        headers.update(data.get("headers") or {})
+        return render_error(error.code or 500, custom, errors=errors, headers=headers)
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):

@@ -1,8 +1,9 @@
-"""gunicorn's settings file for CozyWish (``gunicorn --config python:app.ops.gunicorn_hooks``),
-for the metrics its workers share (app/metrics.py) when PROMETHEUS_MULTIPROC_DIR is set: the
-directory is emptied when gunicorn starts (a restarted container keeps its files), and a
-worker that ends takes its live gauges with it. Imports only prometheus_client's multiprocess
-helper, so gunicorn's master stays small.
+"""gunicorn's settings file for CozyWish (``gunicorn --config python:app.ops.gunicorn_hooks``, in
+the commands of app/serve.py, the Dockerfile and docker-compose.yml): no request-line limit of
+its own (``limit_request_line``, below), and the metrics its workers share (app/metrics.py)
+when PROMETHEUS_MULTIPROC_DIR is set: the directory is emptied when gunicorn starts (a
+restarted container keeps its files), and a worker that ends takes its live gauges with it.
+Imports only prometheus_client's multiprocess helper, so gunicorn's master stays small.
 
 Each worker also warms itself before it accepts a connection (``post_worker_init``): the app
 registers the warm-up as ``app.extensions["warm_up"]`` (app/ops/warm_up.py), so this file
@@ -17,6 +18,12 @@ from typing import Any
 from prometheus_client import multiprocess
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+# No request-line limit of gunicorn's own (its default, 4094 bytes, answers a longer line with
+# an HTML 400 the app never sees): the app refuses an address too long itself, with a 414
+# (problem+json under /api/, the error page elsewhere; app/ops/input_guard.py MAX_PATH and
+# MAX_QUERY_STRING). A proxy in front keeps its own cap on the request's size.
+limit_request_line = 0
 
 
 def on_starting(_server: Any) -> None:

@@ -3,12 +3,14 @@
 Every request's path, query string, form fields (urlencoded and multipart, not file
 contents), cookies and header values must be readable UTF-8 text without control
 characters, and of a sensible length. Anything else is refused here with a 400 that says
-what was wrong, so no view, form or query ever sees a NUL byte (PostgreSQL refuses them
-in text), a line break in a single-line field (header injection in emails), or bytes that
-aren't text.
+what was wrong (a 414 for an address too long), so no view, form or query ever sees a NUL
+byte (PostgreSQL refuses them in text), a line break in a single-line field (header
+injection in emails), or bytes that aren't text.
 
 Ids in URLs are checked by the ``int`` converter: a number PostgreSQL's ``integer`` column
-can't hold names no row, so the rule doesn't match and the answer is the usual 404.
+can't hold names no row, so the rule doesn't match and the answer is the usual 404, whatever
+the method (its pattern takes only the numbers it accepts, so such a URL matches no rule at
+all: not a 405 because the rule has other methods).
 
 Webhook bodies are signed bytes read raw by their views: the gate checks only their
 headers, and never parses their bodies (parsing would consume the stream).
@@ -21,12 +23,12 @@ from urllib.parse import unquote_to_bytes
 
 from flask import Flask, request
 from flask_babel import gettext as _
-from werkzeug.exceptions import BadRequest
+from werkzeug.exceptions import BadRequest, RequestURITooLarge
 from werkzeug.routing import IntegerConverter, Map, ValidationError
 
 MAX_ID = 2**31 - 1  # PostgreSQL integer ids: a larger number can't name a row
-MAX_PATH = 2_000  # characters, after percent-decoding
-MAX_QUERY_STRING = 8_000  # bytes, as sent
+MAX_PATH = 2_000  # characters, after percent-decoding; longer: 414
+MAX_QUERY_STRING = 8_000  # bytes, as sent; longer: 414 (gunicorn's own request-line limit is off)
 MAX_QUERY_VALUE = 2_000  # characters, each name or value
 MAX_FORM_VALUE = 10_000  # characters, each field (the longest form field allows 5,000)
 MAX_HEADER_VALUE = 8_000  # bytes, each header (gunicorn's own limit is 8,190)
@@ -45,17 +47,33 @@ _CONTROL_EXCEPT_NEWLINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9_.\-\[\]]{1,40}")
 
 UNREADABLE_ADDRESS = "This address contains characters we can't read. Check the link and try again."
-LONG_ADDRESS = "This address is too long. Check the link and try again."
 UNREADABLE_COOKIE = "Your browser sent a cookie we can't read. Clear this site's cookies and try again."
+
+
+def numbers_up_to(limit: int) -> str:
+    """A regex of the decimal numbers from 0 to ``limit``, at most as many digits as ``limit``."""
+    digits = str(limit)
+    width = len(digits)
+    choices = [rf"\d{{1,{width - 1}}}"] if width > 1 else []
+    for at, digit in enumerate(digits):  # the same digits up to ``at``, then a smaller one there
+        if digit != "0":
+            rest = width - at - 1
+            choices.append(digits[:at] + f"[0-{int(digit) - 1}]" + (rf"\d{{{rest}}}" if rest else ""))
+    choices.append(digits)
+    return "(?:" + "|".join(choices) + ")"
 
 
 class BoundedIdConverter(IntegerConverter):
     """``<int:...>`` in every route: a positive number that fits PostgreSQL's ``integer``.
 
-    A longer number is no match (404) before any view or query sees it; without this a
+    A larger number is no match (404) before any view or query sees it; without this a
     20-digit id reached PostgreSQL ("integer out of range", a 500), and a 5,000-digit one
-    broke Python's int() (a 500 in routing).
+    broke Python's int() (a 500 in routing). The pattern itself refuses it: werkzeug picks a
+    rule by its pattern and converts after, so a pattern that took any digits made a
+    DELETE of /orders/99999999999 a 405 (the rule matched, for GET only) instead of a 404.
     """
+
+    regex = numbers_up_to(MAX_ID)
 
     def __init__(
         self, map: Map, fixed_digits: int = 0, min: int | None = None, max: int | None = MAX_ID, signed: bool = False
@@ -97,13 +115,13 @@ def check_path(path_info: str) -> None:
     if text is None or "\ufffd" in text or _CONTROL.search(text):
         raise refuse(UNREADABLE_ADDRESS)
     if len(text) > MAX_PATH:
-        raise refuse(LONG_ADDRESS)
+        raise RequestURITooLarge()  # its message: app/ops/errors.py MESSAGES[414]
 
 
 def check_query_string(query: str) -> None:
     raw = query.encode("latin-1", "replace")
     if len(raw) > MAX_QUERY_STRING:
-        raise refuse(_("This address is too long. Shorten your search and try again."))
+        raise RequestURITooLarge(description=_("This address is too long. Shorten your search and try again."))
     for name, value in _urlencoded_pairs(raw):
         label = _label(name)
         if name is None or value is None or _CONTROL.search(name) or _CONTROL.search(value):

@@ -27,6 +27,7 @@ TYPES: dict[str, tuple[int, Any]] = {
     "conflict": (409, _l("Conflict")),
     "precondition-failed": (412, _l("Precondition failed")),
     "too-large": (413, _l("Too large")),
+    "uri-too-long": (414, _l("Address too long")),
     "unsupported-media-type": (415, _l("Unsupported media type")),
     "validation": (422, _l("Validation failed")),
     "rate-limited": (429, _l("Rate limited")),

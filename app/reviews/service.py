@@ -74,14 +74,15 @@ def create_review(
     now = now or datetime.now(UTC)
     body = body.strip()
     if not 1 <= rating <= 5:
-        raise ValidationFailed(_("Choose a rating from 1 to 5 stars."))
+        raise ValidationFailed(_("Choose a rating from 1 to 5 stars."), field="rating")
     if not BODY_MIN_LENGTH <= len(body) <= BODY_MAX_LENGTH:
         raise ValidationFailed(
             _(
                 "Write between %(body_min_length)s and %(body_max_length)s characters.",
                 body_min_length=BODY_MIN_LENGTH,
                 body_max_length=BODY_MAX_LENGTH,
-            )
+            ),
+            field="body",
         )
     verdict = eligibility(booking, now)
     if not verdict.allowed:
@@ -106,13 +107,14 @@ def hide_reason(reason: str | None, *, hidden: bool, missing: str) -> str:
     """An admin's reason for hiding a review or a venue's answer: required to hide, bounded."""
     reason = (reason or "").strip()
     if hidden and not reason:
-        raise ValidationFailed(missing)
+        raise ValidationFailed(missing, field="reason")
     if len(reason) > HIDE_REASON_MAX_LENGTH:
         raise ValidationFailed(
             _(
                 "Keep the reason under %(hide_reason_max_length)s characters.",
                 hide_reason_max_length=HIDE_REASON_MAX_LENGTH,
-            )
+            ),
+            field="reason",
         )
     return reason
 

@@ -77,7 +77,7 @@ def transition(venue: Venue, action: str, *, actor: User, reason: str = "", noti
         )
     reason = (reason or "").strip()
     if t.needs_reason and not reason:
-        raise ValidationFailed(_("Give a reason: the venue owner will read it."))
+        raise ValidationFailed(_("Give a reason: the venue owner will read it."), field="reason")
     if action == "submit":
         missing = missing_for_submission(venue)
         if missing:

@@ -221,7 +221,7 @@ def _checked_category(category_id: int | None) -> int | None:
 def set_day_hours(venue: Venue, weekday: int, ranges: list[Range]) -> None:
     """Replace the opening ranges of one weekday ([] means closed that day)."""
     if not 0 <= weekday <= 6:
-        raise ValidationFailed(_("Choose a day of the week."))
+        raise ValidationFailed(_("Choose a day of the week."), field="weekly")
     for r in ranges:
         if not (0 <= r.opens < r.closes <= 24 * 60):
             raise ValidationFailed(
@@ -229,13 +229,15 @@ def set_day_hours(venue: Venue, weekday: int, ranges: list[Range]) -> None:
                     "%(r_label)s: the closing time must be after the opening time. For hours past midnight, add the "
                     "rest to the next day.",
                     r_label=r.label,
-                )
+                ),
+                field="weekly",
             )
     overlaps = find_overlaps(ranges)
     if overlaps:
         a, b = overlaps[0]
         raise ValidationFailed(
-            _("%(a_label)s and %(b_label)s overlap. Merge them or change one.", a_label=a.label, b_label=b.label)
+            _("%(a_label)s and %(b_label)s overlap. Merge them or change one.", a_label=a.label, b_label=b.label),
+            field="weekly",
         )
     for existing in [h for h in venue.opening_hours if h.weekday == weekday]:
         venue.opening_hours.remove(existing)
@@ -249,7 +251,9 @@ def set_day_hours(venue: Venue, weekday: int, ranges: list[Range]) -> None:
         # The exclusion constraint is the last word, e.g. when two edits race.
         db.session.expire(venue, ["opening_hours"])
         if "ex_opening_hours_no_overlap" in str(exc.orig):
-            raise ValidationFailed(_("Those opening hours overlap. Merge them or change one.")) from None
+            raise ValidationFailed(
+                _("Those opening hours overlap. Merge them or change one."), field="weekly"
+            ) from None
         raise
     note_change(venue, "hours")
     if ranges:
@@ -275,14 +279,14 @@ CLOSURE_AHEAD_DAYS = 5 * 366
 
 def add_closure(venue: Venue, *, starts_on: date, ends_on: date, reason: str) -> Closure:
     if ends_on < starts_on:
-        raise ValidationFailed(_("The last day of a closure can't be before its first day."))
+        raise ValidationFailed(_("The last day of a closure can't be before its first day."), field="ends_on")
     if (ends_on - starts_on).days > 366:
-        raise ValidationFailed(_("A closure can last at most a year."))
+        raise ValidationFailed(_("A closure can last at most a year."), field="ends_on")
     today = datetime.now(UTC).date()
     if starts_on < today - timedelta(days=CLOSURE_PAST_DAYS):
-        raise ValidationFailed(_("A closure can start at most a year ago. Check the year."))
+        raise ValidationFailed(_("A closure can start at most a year ago. Check the year."), field="starts_on")
     if ends_on > today + timedelta(days=CLOSURE_AHEAD_DAYS):
-        raise ValidationFailed(_("A closure can end at most five years from today. Check the year."))
+        raise ValidationFailed(_("A closure can end at most five years from today. Check the year."), field="ends_on")
     closure = Closure(starts_on=starts_on, ends_on=ends_on, reason=reason.strip()[:200])
     venue.closures.append(closure)
     db.session.flush()
@@ -440,11 +444,11 @@ def update_team_member(
 
 def _fill_team_member(venue: Venue, member: TeamMember, *, name: str, title: str, bio: str, service_ids: list[int]):
     if not name.strip():
-        raise ValidationFailed(_("Enter the team member's name."))
+        raise ValidationFailed(_("Enter the team member's name."), field="name")
     own = {s.id: s for s in venue.services}
     unknown = [sid for sid in service_ids if sid not in own]
     if unknown:
-        raise ValidationFailed(_("Choose services from your own venue."))
+        raise ValidationFailed(_("Choose services from your own venue."), field="service_ids")
     member.name = name.strip()
     member.title = title.strip()
     member.bio = bio.strip()

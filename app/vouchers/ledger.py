@@ -135,10 +135,14 @@ class Applied:
 def check_usable(voucher: Voucher | None, *, currency: str, now: datetime) -> Voucher:
     """The voucher if it can pay now, else VoucherRefused with a message a person understands."""
     if voucher is None:
-        raise VoucherRefused(_("We don't know that gift voucher code. Check it and try again."))
+        raise VoucherRefused(_("We don't know that gift voucher code. Check it and try again."), field="voucher_code")
     if is_expired(voucher, now):
         raise VoucherRefused(
-            _("This gift voucher expired on %(expiry_label)s, so it can't be used.", expiry_label=expiry_label(voucher))
+            _(
+                "This gift voucher expired on %(expiry_label)s, so it can't be used.",
+                expiry_label=expiry_label(voucher),
+            ),
+            field="voucher_code",
         )
     if voucher.currency != currency:
         raise VoucherRefused(
@@ -146,7 +150,8 @@ def check_usable(voucher: Voucher | None, *, currency: str, now: datetime) -> Vo
                 "This gift voucher is in %(currency)s; your cart is in %(currency2)s.",
                 currency=voucher.currency,
                 currency2=currency,
-            )
+            ),
+            field="voucher_code",
         )
     return voucher
 
@@ -173,11 +178,12 @@ def apply_to_order(order: Order, code: str, *, now: datetime | None = None) -> A
     if eligible <= 0:
         venue = voucher.venue.name if voucher.venue else "one venue"
         raise VoucherRefused(
-            _("This gift voucher is only for %(venue)s, and nothing in your cart is from there.", venue=venue)
+            _("This gift voucher is only for %(venue)s, and nothing in your cart is from there.", venue=venue),
+            field="voucher_code",
         )
     left = balance(voucher)
     if left <= 0:
-        raise VoucherRefused(_("This gift voucher has been used up: its balance is £0.00."))
+        raise VoucherRefused(_("This gift voucher has been used up: its balance is £0.00."), field="voucher_code")
     amount = min(left, eligible)
     _add(voucher, EntryKind.REDEEM, -amount, order_id=order.id, note=f"Order {order.id}")
     order.voucher_applied_minor = amount

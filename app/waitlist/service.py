@@ -86,26 +86,28 @@ def join(
     today = now.astimezone(zone).date()
     last_day = (now + timedelta(days=current_app.config["BOOKING_MAX_ADVANCE_DAYS"])).astimezone(zone).date()
     if day < today:
-        raise ValidationFailed(_("That day has passed. Choose today or a later day."))
+        raise ValidationFailed(_("That day has passed. Choose today or a later day."), field="day")
     if day > last_day:
         raise ValidationFailed(
             _(
                 "Bookings open up to %(booking_max_advance_days)s days ahead.",
                 booking_max_advance_days=current_app.config["BOOKING_MAX_ADVANCE_DAYS"],
-            )
+            ),
+            field="day",
         )
     if window is not None:
         if not 0 <= window.start < window.end <= 1440:
-            raise ValidationFailed(_("The window must end after it starts."))
+            raise ValidationFailed(_("The window must end after it starts."), field="window_end")
         if window.end - window.start < service.duration_minutes:
             raise ValidationFailed(
                 _(
                     "The window is shorter than the service (%(duration_minutes)s min). Widen it or leave it empty.",
                     duration_minutes=service.duration_minutes,
-                )
+                ),
+                field="window_end",
             )
     if team_member_id is not None and team_member_id not in {m.id for m in performers(service)}:
-        raise ValidationFailed(_("That team member doesn't perform this service."))
+        raise ValidationFailed(_("That team member doesn't perform this service."), field="team_member_id")
     live = select(func.count()).where(
         WaitlistEntry.customer_id == customer.id, WaitlistEntry.status.in_(list(LIVE_ENTRY_STATUSES))
     )

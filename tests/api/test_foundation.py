@@ -122,7 +122,7 @@ def test_reads_carry_an_etag_and_answer_304_when_unchanged(client, listed):
     assert "Accept-Language" in first.headers["Vary"]
 
 
-def test_search_pages_with_an_opaque_cursor_and_a_link_header(client, ctx, provider, make_user):
+def test_search_pages_with_an_opaque_cursor_and_a_link_header(app, client, ctx, provider, make_user):
     from app.extensions import db
     from search.backend import get_backend
     from tests.booking.helpers import make_bookable_venue
@@ -142,12 +142,14 @@ def test_search_pages_with_an_opaque_cursor_and_a_link_header(client, ctx, provi
     link = first.headers["Link"]
     assert link.endswith('>; rel="next"') and "cursor=" in link
     url = link[1 : link.index(">")]
-    second = client.get(url[url.index("/api/") :]).get_json()
+    assert url.startswith(app.config["BASE_URL"] + "/api/v1/venues?")  # absolute, on BASE_URL
+    second = client.get(url).get_json()
     assert len(second["venues"]) == 1 and second["next_cursor"] is None
     names = {v["name"] for v in page["venues"] + second["venues"]}
     assert names == {"Serene Spa 0", "Serene Spa 1", "Serene Spa 2"}
     forged = client.get("/api/v1/venues?q=serene&cursor=bm9wZQ")
-    assert forged.status_code == 400 and forged.get_json()["type"] == "/api/v1/problems/bad-request"
+    assert forged.status_code == 422 and forged.get_json()["type"] == "/api/v1/problems/validation"
+    assert list(forged.get_json()["errors"]["query"]) == ["cursor"]  # the field at fault
 
 
 def test_the_language_follows_accept_language_as_on_the_site(client):

@@ -541,11 +541,12 @@ def test_an_expired_access_token_is_401(web, client, customer, third_party):
     assert client.get("/api/v1/me", headers=bearer(access)).status_code == 401
 
 
-def test_the_openapi_document_declares_the_oauth2_scheme(client):
+def test_the_openapi_document_declares_the_oauth2_scheme(app, client):
     spec = client.get("/api/v1/openapi.json").get_json()
     scheme = spec["components"]["securitySchemes"]["oauth2"]
     flow = scheme["flows"]["authorizationCode"]
-    assert flow["authorizationUrl"] == "/oauth/authorize" and flow["tokenUrl"] == "/oauth/token"
+    base = app.config["BASE_URL"]  # whole addresses: a client follows them from its own host
+    assert flow["authorizationUrl"] == f"{base}/oauth/authorize" and flow["tokenUrl"] == f"{base}/oauth/token"
     assert set(flow["scopes"]) == {"read", "write", "venue", "admin"}
     paths = spec["paths"]
     assert paths["/api/v1/me/orders"]["post"]["security"] == [{"bearer": []}, {"oauth2": ["write"]}]

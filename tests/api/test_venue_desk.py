@@ -189,7 +189,8 @@ def test_the_client_book_pages_by_cursor_and_searches(client, world, tokens, cus
     assert by_name["clients"][0]["next_visit"]  # the world's bookings are ahead
 
     bad = client.get("/api/v1/venue/clients?cursor=nonsense", headers=bearer(tokens["owner"]))
-    assert bad.status_code == 400 and bad.mimetype == "application/problem+json"
+    assert bad.status_code == 422 and bad.mimetype == "application/problem+json"
+    assert list(bad.get_json()["errors"]["query"]) == ["cursor"]
     assert client.get(f"/api/v1/venue/clients?q={'a' * 101}", headers=bearer(tokens["owner"])).status_code == 422
     assert client.get("/api/v1/venue/clients?page=2", headers=bearer(tokens["owner"])).status_code == 422
 

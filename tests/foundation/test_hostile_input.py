@@ -2,9 +2,9 @@
 
 One gate (app/ops/input_guard.py) refuses NUL bytes, control characters, bytes that aren't
 UTF-8 and overlong values in paths, query strings, forms, cookies and headers with a 400
-that says what was wrong; ids too large for PostgreSQL match no route (404). The walk at
-the end sends hostile and odd values to every route in the URL map, with every method it
-accepts, as every role, and allows no 5xx.
+that says what was wrong (a 414 for a whole address too long); ids too large for PostgreSQL
+match no route (404). The walk at the end sends hostile and odd values to every route in the
+URL map, with every method it accepts, as every role, and allows no 5xx.
 """
 
 from __future__ import annotations
@@ -53,9 +53,9 @@ def test_a_path_with_nul_control_or_non_utf8_bytes_is_a_400_saying_so(client, pa
     assert UNREADABLE in text(response)
 
 
-def test_a_path_too_long_to_be_ours_is_a_400(client):
+def test_a_path_too_long_to_be_ours_is_a_414(client):
     response = client.get("/venues/" + "a" * 2_100)
-    assert response.status_code == 400
+    assert response.status_code == 414
     assert "This address is too long" in text(response)
 
 
@@ -133,9 +133,9 @@ def test_an_overlong_query_value_is_a_400_with_the_limit(client):
     assert "“q” in this address is too long: use at most 2,000 characters." in text(response)
 
 
-def test_an_overlong_query_string_is_a_400(client):
+def test_an_overlong_query_string_is_a_414(client):
     response = client.get("/search?" + "&".join(f"tag={n}" for n in range(2_000)))
-    assert response.status_code == 400
+    assert response.status_code == 414
     assert "This address is too long" in text(response)
 
 

@@ -4,8 +4,9 @@ warm copy of their calendar (issue 42, item 2).
 A real gunicorn node (another process, its private page cache and remembered sessions on, as in
 production) serves the receptionist; the owner's removal is committed by this process. The node
 keeps its memo of every cache version for CACHE_VERSION_TTL (5 s here; the removal and the
-next request take well under that): before the fix its copy of the calendar answered 200 ("X-Private-Cache: hit") with the
-venue's bookings; now the access check runs before any copy is looked at.
+next request take well under that): before the fix its copy of the calendar answered 200
+("X-Private-Cache: hit") with the venue's bookings; now the access check runs before any copy
+is looked at.
 """
 
 from __future__ import annotations

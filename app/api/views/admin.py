@@ -64,7 +64,7 @@ def listings(status: str, limit: int, cursor: str | None = None):
 def decide(data, venue_id: int, action: str):
     """Approve, reject (with a reason), suspend (with a reason) or reinstate a listing."""
     query = select(Venue).where(Venue.id == venue_id).with_for_update().execution_options(populate_existing=True)
-    venue = db.session.scalars(query).one_or_none() if venue_id < 2**31 else None
+    venue = db.session.scalars(query).one_or_none()
     if venue is None:
         abort(404, message=_("No listing has that number."))
     run(lambda: transition(venue, action, actor=current_user._get_current_object(), reason=data["reason"].strip()))
@@ -78,7 +78,7 @@ def decide(data, venue_id: int, action: str):
 @role_required(Role.ADMIN)
 def moderate(data, review_id: int):
     """Hide a review (with a reason) or publish it again."""
-    review = db.session.get(Review, review_id) if review_id < 2**31 else None
+    review = db.session.get(Review, review_id)
     if review is None:
         abort(404, message=_("No review has that number."))
     run(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import jsonify, url_for
+from flask import jsonify
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import abort
@@ -36,6 +36,7 @@ from app.notifications import centre
 from app.payments import service as payments
 from app.reviews.service import create_review
 from app.saved.service import account_saved_ids, set_saved_for_account
+from app.urls import absolute_url, on_base_url
 from app.web.blueprints import api_customer as bp
 from app.web.guards import require_booker
 
@@ -73,6 +74,7 @@ def me():
 @bp.response(200, schemas.Cart)
 @require("read")
 def cart():
+    """Your cart: what you have chosen and not yet checked out (it holds no time yet)."""
     require_booker()
     return {"items": [cart_item_row(item) for item in carts.get_items(owner())]}
 
@@ -94,15 +96,16 @@ def add_to_cart(data):
             team_member_id=data["team_member_id"],
         )
     )
-    return cart_item_row(item), 201, {"Location": url_for("api_customer.cart")}
+    return cart_item_row(item), 201, {"Location": absolute_url("api_customer.cart")}
 
 
 @bp.delete("/cart/items/<int:item_id>")
 @bp.response(204)
 @require("write")
 def remove_from_cart(item_id: int):
+    """Take an item out of your cart."""
     require_booker()
-    if item_id >= 2**31 or carts.get_item(owner(), item_id) is None:
+    if carts.get_item(owner(), item_id) is None:
         abort(404, message=_("Your cart has no such item."))
     carts.remove_item(owner(), item_id)
     db.session.commit()
@@ -122,7 +125,7 @@ def checkout(data):
     voucher_code = (data.get("voucher_code") or "").strip() or None
     order = run(lambda: checkouts.checkout(current_user, voucher_code=voucher_code))
     order = own_order(order.id)
-    return order_row(order), 201, {"Location": url_for("api_customer.order", order_id=order.id)}
+    return order_row(order), 201, {"Location": absolute_url("api_customer.order", order_id=order.id)}
 
 
 @bp.get("/orders")
@@ -145,6 +148,7 @@ def orders(limit: int, cursor: str | None = None):
 @bp.response(200, schemas.Order)
 @require("read")
 def order(order_id: int):
+    """One of your orders, with its bookings."""
     return order_row(own_order(order_id))
 
 
@@ -167,7 +171,7 @@ def pay(order_id: int):
     return {
         "order_id": locked.id,
         "gateway": payment.gateway,
-        "checkout_url": payment.checkout_url,
+        "checkout_url": on_base_url(payment.checkout_url),
         "amount": money(payment.amount_minor, payment.currency),
     }, 201
 
@@ -199,6 +203,7 @@ def bookings(limit: int, cursor: str | None = None):
 @bp.response(200, schemas.Booking)
 @require("read")
 def booking(reference: str):
+    """One of your bookings, by its reference."""
     return booking_row(own_booking(reference))
 
 
@@ -255,7 +260,7 @@ def reschedule(data, reference: str):
             )
         )
         body = top_up_start_row(own_booking(reference), top_up, payment)
-        location = url_for("api_customer.top_up", reference=booking.reference, top_up_id=top_up.id)
+        location = absolute_url("api_customer.top_up", reference=booking.reference, top_up_id=top_up.id)
         return jsonify(schemas.TopUpStart().dump(body)), 202, {"Location": location}
     try:
         result = run(lambda: moves.move_booking(booking, data["starts_at"], data["team_member_id"], by=actor))
@@ -289,7 +294,7 @@ def top_up_start_row(booking: Booking, top_up: TopUp, payment) -> dict:
         "state": "pending_payment",
         "top_up": top_up_row(top_up, booking.venue.timezone),
         "gateway": payment.gateway,
-        "checkout_url": payment.checkout_url,
+        "checkout_url": on_base_url(payment.checkout_url),
         "pay_by": payment.expires_at,
         "booking": booking_row(booking),
     }
@@ -303,7 +308,7 @@ def top_up(reference: str, top_up_id: int):
     booking has its new time), ``released`` (nothing charged, the booking kept its time) or
     ``refunded`` (paid, but the move couldn't be made), with what happened in words."""
     booking = own_booking(reference)
-    found = db.session.get(TopUp, top_up_id) if top_up_id <= schemas.MAX_ID else None
+    found = db.session.get(TopUp, top_up_id)
     if found is None or found.booking_id != booking.id:
         abort(404, message=_("This booking has no such top-up."))
     return top_up_row(found, booking.venue.timezone)
@@ -316,6 +321,7 @@ def top_up(reference: str, top_up_id: int):
 @bp.response(200, schemas.Saved)
 @require("read")
 def saved():
+    """The venues you saved, newest first."""
     return {"venue_ids": account_saved_ids(current_user.id)}
 
 
@@ -325,8 +331,6 @@ def saved():
 @require("write")
 def save(data, venue_id: int):
     """Save (``{"saved": true}``) or unsave a listed venue; doing it twice changes nothing."""
-    if venue_id >= 2**31:
-        abort(404, message=_("No listed venue has that number."))
     run(lambda: set_saved_for_account(current_user.id, venue_id, data["saved"]))
     return {"venue_ids": account_saved_ids(current_user.id)}
 
@@ -348,7 +352,7 @@ def notifications(limit: int, cursor: str | None = None):
                 "kind": n.kind,
                 "title": n.title,
                 "body": n.body,
-                "link": n.link,
+                "link": on_base_url(n.link),
                 "created_at": n.created_at,
                 "read_at": n.read_at,
             }
@@ -363,7 +367,6 @@ def notifications(limit: int, cursor: str | None = None):
 @bp.response(204)
 @require("write")
 def mark_notice_read(notice_id: int):
-    if notice_id >= 2**31:
-        abort(404, message=_("There is no such notification."))
+    """Mark one of your notifications read (marking it twice is not an error)."""
     centre.mark_read(notice_id, current_user.id)
     db.session.commit()

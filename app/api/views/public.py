@@ -74,7 +74,7 @@ def search_venues(**_args):
     try:
         found = parse_search(args)
     except InvalidQuery as exc:
-        abort(422, message=str(exc), errors={"query": {"search": [str(exc)]}})
+        abort(422, message=str(exc), errors={"query": {exc.field or "_schema": [str(exc)]}})
     result = search(found.query)
     query = found.query
     more = query.page * query.per_page < result.total and len(result.hits) == query.per_page
@@ -110,6 +110,7 @@ def venue(slug: str):
 @bp.get("/venues/<slug>/services")
 @bp.response(200, schemas.Service(many=True))
 def services(slug: str):
+    """A listed venue's active services, with their prices and terms."""
     return [service_row(s) for s in listed_venue(slug).services if s.is_active]
 
 

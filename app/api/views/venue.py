@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 
-from flask import url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import abort
@@ -16,20 +15,23 @@ from sqlalchemy.orm import selectinload
 from app.api import schemas
 from app.api.auth import require
 from app.api.conventions import decode_cursor, encode_cursor, idempotent, next_link, run
-from app.api.lookups import checked_id, found_first, loaded
+from app.api.lookups import found_first, loaded
 from app.api.present import booking_row, hours_row, money, service_row, staff_venue_row
 from app.booking.check_ins import check_in
 from app.booking.models import Booking, BookingStatus
 from app.booking.time_blocks import add_time_block, find_time_blocks, mask_weekdays, remove_time_block
 from app.clients import service as clients
 from app.clients.desk import book_at_desk
+from app.errors import ValidationFailed
 from app.extensions import db
 from app.timefmt import venue_zone
+from app.urls import absolute_url
 from app.venues.models import Venue
 from app.web.blueprints import api_venue as bp
 from app.web.guards import EVERYONE, FRONT_DESK, OWNER_AND_MANAGER, acting_member_scope, acting_role, venue_required
 
 MAX_RANGE_DAYS = 62
+NEW_CLIENT_FIELDS = ("name", "email", "phone")
 
 
 SHOWN = (BookingStatus.HELD, BookingStatus.CONFIRMED, BookingStatus.COMPLETED, BookingStatus.NO_SHOW)
@@ -49,6 +51,7 @@ def own_venue(venue: Venue):
 @require("venue")
 @venue_required(roles=OWNER_AND_MANAGER)
 def own_services(venue: Venue):
+    """Your venue's services, the hidden ones too."""
     return [service_row(s) for s in loaded(venue).services]
 
 
@@ -57,6 +60,7 @@ def own_services(venue: Venue):
 @require("venue")
 @venue_required(roles=OWNER_AND_MANAGER)
 def own_team(venue: Venue):
+    """Your venue's team members."""
     return [{"id": m.id, "name": m.name, "title": m.title} for m in loaded(venue).team]
 
 
@@ -143,13 +147,18 @@ def desk_booking(data, venue: Venue):
 
     def book() -> Booking:
         new = data["new_client"] or {}
-        client = clients.desk_client(
-            venue.id,
-            client_id=data["client_id"],
-            name=new.get("name", ""),
-            email=new.get("email", ""),
-            phone=new.get("phone", ""),
-        )
+        try:
+            client = clients.desk_client(
+                venue.id,
+                client_id=data["client_id"],
+                name=new.get("name", ""),
+                email=new.get("email", ""),
+                phone=new.get("phone", ""),
+            )
+        except ValidationFailed as exc:  # the new client's name, email or phone: under new_client
+            if exc.field in NEW_CLIENT_FIELDS:
+                raise ValidationFailed(exc.message, field=f"new_client.{exc.field}") from exc
+            raise
         return book_at_desk(
             venue,
             client,
@@ -214,7 +223,7 @@ def add_block(data, venue: Venue):
         )
     )
     today = block.starts_at.astimezone(venue_zone(venue.timezone)).date()
-    location = url_for("api_venue.time_blocks", start=today.isoformat(), end=today.isoformat())
+    location = absolute_url("api_venue.time_blocks", start=today.isoformat(), end=today.isoformat())
     return block_row(block), 201, {"Location": location}
 
 
@@ -224,7 +233,7 @@ def add_block(data, venue: Venue):
 @venue_required(roles=FRONT_DESK)
 def delete_block(venue: Venue, block_id: int):
     """Remove a block (a whole series): the time is bookable again."""
-    run(lambda: remove_time_block(venue, checked_id("block", block_id)))
+    run(lambda: remove_time_block(venue, block_id))
 
 
 # -- the client book ------------------------------------------------------------------------------------
@@ -274,7 +283,7 @@ def client_book(venue: Venue, q: str, cursor: str | None = None):
 @venue_required(roles=EVERYONE)
 def client_card(venue: Venue, client_id: int):
     """One client's card: contact, notes, tags, figures and their bookings at your venue."""
-    client = clients.get_client(venue.id, checked_id("client", client_id), member_id=acting_member_scope())
+    client = clients.get_client(venue.id, client_id, member_id=acting_member_scope())
     figures = clients.client_figures(venue.id, client.id, now=datetime.now(UTC))
     return {
         **client_row(figures),
@@ -294,7 +303,7 @@ def _card_of(venue: Venue, client_id: int) -> dict:
 
 
 def _locked_client(venue: Venue, client_id: int):
-    return clients.get_client(venue.id, checked_id("client", client_id), for_update=True)
+    return clients.get_client(venue.id, client_id, for_update=True)
 
 
 @bp.put("/clients/<int:client_id>/notes")

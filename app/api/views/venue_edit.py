@@ -10,14 +10,14 @@ from collections import defaultdict
 from dataclasses import fields, replace
 from typing import Any
 
-from flask import url_for
 from flask_smorest import abort
 
 from app.api import schemas
 from app.api.auth import require
 from app.api.conventions import idempotent, run
-from app.api.lookups import checked_id, found_first, loaded, own_row
+from app.api.lookups import found_first, loaded, own_row
 from app.api.present import faq_row, hours_row, service_row, staff_venue_row
+from app.urls import absolute_url
 from app.venues.booking_rules import BookingRules
 from app.venues.deposits import PaymentMode
 from app.venues.hours import Range, parse_minute
@@ -121,7 +121,7 @@ def add_service(data, venue: Venue):
     """Add a service. Left out: no category, paid in full online, the default booking rules (as
     the dashboard's form starts). An unknown ``category_id`` or terms that don't fit are a 422."""
     service = run(lambda: save_service(venue, None, **_service_fields(data, None)))
-    return service_row(service), 201, {"Location": url_for("api_venue.own_services")}
+    return service_row(service), 201, {"Location": absolute_url("api_venue.own_services")}
 
 
 @bp.put("/services/<int:service_id>")
@@ -160,7 +160,7 @@ def delete_service(venue: Venue, service_id: int):
 def add_member(data, venue: Venue):
     """Add a team member (at most five: a sixth is a 409) and the services they perform."""
     member = run(lambda: add_team_member(venue, **data))
-    return member_row(member), 201, {"Location": url_for("api_venue.own_team")}
+    return member_row(member), 201, {"Location": absolute_url("api_venue.own_team")}
 
 
 @bp.put("/team/<int:member_id>")
@@ -170,6 +170,7 @@ def add_member(data, venue: Venue):
 @found_first
 @bp.arguments(schemas.TeamMemberIn)
 def edit_member(data, venue: Venue, member_id: int):
+    """Change a team member's name, title, bio and the services they perform."""
     return member_row(run(lambda: update_team_member(venue, member_id, **data)))
 
 
@@ -179,7 +180,7 @@ def edit_member(data, venue: Venue, member_id: int):
 @venue_required(roles=OWNER_AND_MANAGER)
 def delete_member(venue: Venue, member_id: int):
     """Remove a team member (their bookings stay, with no one named)."""
-    run(lambda: remove_team_member(venue, checked_id("member", member_id)))
+    run(lambda: remove_team_member(venue, member_id))
 
 
 # -- FAQs -----------------------------------------------------------------------------------------------
@@ -203,7 +204,7 @@ def own_faqs(venue: Venue):
 def add_venue_faq(data, venue: Venue):
     """Add a question and its answer (at most five: a sixth is a 409, as on the FAQs page)."""
     faq = run(lambda: add_faq(venue, question=data["question"], answer=data["answer"]))
-    return faq_row(faq), 201, {"Location": url_for("api_venue.own_faqs")}
+    return faq_row(faq), 201, {"Location": absolute_url("api_venue.own_faqs")}
 
 
 @bp.put("/faqs/<int:faq_id>")
@@ -213,6 +214,7 @@ def add_venue_faq(data, venue: Venue):
 @found_first
 @bp.arguments(schemas.FaqIn)
 def edit_venue_faq(data, venue: Venue, faq_id: int):
+    """Change a question and its answer."""
     return faq_row(run(lambda: update_faq(venue, faq_id, question=data["question"], answer=data["answer"])))
 
 
@@ -221,7 +223,8 @@ def edit_venue_faq(data, venue: Venue, faq_id: int):
 @require("venue")
 @venue_required(roles=OWNER_AND_MANAGER)
 def delete_venue_faq(venue: Venue, faq_id: int):
-    run(lambda: remove_faq(venue, checked_id("faq", faq_id)))
+    """Remove a question and its answer from your venue's page."""
+    run(lambda: remove_faq(venue, faq_id))
 
 
 # -- opening hours and closures ----------------------------------------------------------------------------
@@ -268,7 +271,7 @@ def add_venue_closure(data, venue: Venue):
     """Close the venue on some days (a holiday, works): from ``starts_on`` to ``ends_on``, both
     included, at most a year. Answers the hours with the new closure among them."""
     run(lambda: add_closure(venue, starts_on=data["starts_on"], ends_on=data["ends_on"], reason=data["reason"]))
-    return hours_row(loaded(venue)), 201, {"Location": url_for("api_venue.own_hours")}
+    return hours_row(loaded(venue)), 201, {"Location": absolute_url("api_venue.own_hours")}
 
 
 @bp.delete("/closures/<int:closure_id>")
@@ -277,4 +280,4 @@ def add_venue_closure(data, venue: Venue):
 @venue_required(roles=OWNER_AND_MANAGER)
 def delete_venue_closure(venue: Venue, closure_id: int):
     """Open again on a closure's days (the waitlist hears of the new times)."""
-    run(lambda: remove_closure(venue, checked_id("closure", closure_id)))
+    run(lambda: remove_closure(venue, closure_id))
