@@ -409,9 +409,10 @@ def register_blueprints(app: Flask) -> None:
 
 def register_errorhandlers(app: Flask) -> None:
     from app.ops.errors import register
-    from app.web import db_faults
+    from app.web import db_faults, unit_of_work
 
     register(app)
+    unit_of_work.init_app(app)  # the view's work commits once when it returns; any error rolls it back
     db_faults.init_app(app)  # a lost database connection: a safe request runs again, others get a 503
 
 

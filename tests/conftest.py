@@ -45,6 +45,9 @@ def app(database_url, tmp_path_factory):
     )
     with app.app_context():
         upgrade()
+    # Every test client gives each request its own application context, as production does: a
+    # request that fails rolls its own session back (app/web/unit_of_work.py), never the test's.
+    app.test_client_class = IsolatedClient
     return app
 
 

@@ -1,6 +1,7 @@
 """The API's conventions, in one place: opaque cursors with ``Link: rel="next"``, ETags and
 ``If-None-Match``, the rate-limit and language headers, ``Idempotency-Key`` on POSTs that
-create or pay, and how a route runs a service call (``run``: commit once, or roll back)."""
+create or pay. A route calls its service and returns; the request commits once, or rolls back
+on any error, as every page does (app/web/unit_of_work.py)."""
 
 from __future__ import annotations
 
@@ -24,7 +25,6 @@ from sqlalchemy.dialects.postgresql import insert
 
 from app.accounts.api_tokens import IdempotencyRecord
 from app.api import auth
-from app.errors import DomainError
 from app.extensions import db
 from app.ops.input_guard import MAX_ID
 from app.urls import absolute_url
@@ -38,19 +38,6 @@ T = TypeVar("T")
 
 
 # -- a service call at the boundary -------------------------------------------------------------------
-
-
-def run(command: Callable[[], T]) -> T:
-    """Run a service call as the request's one unit of work: a refusal (a domain error) rolls back,
-    so nothing changes, and goes on to the app's error handler, which answers it as problem
-    details (app/ops/errors.py); success commits."""
-    try:
-        result = command()
-    except DomainError:
-        db.session.rollback()
-        raise
-    db.session.commit()
-    return result
 
 
 # -- cursors ----------------------------------------------------------------------------------------

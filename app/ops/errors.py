@@ -30,6 +30,7 @@ from app.extensions import db
 from app.ops.input_guard import RAW_BODY_ENDPOINTS
 from app.ops.problems import problem_response
 from app.rendering import is_htmx
+from app.web.unit_of_work import refusal_page
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +123,10 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
+        # The view's own page for it (unit_of_work.on_refusal), else the error page of its kind.
+        own = refusal_page(error, http_status(error))
+        if own is not None:
+            return own
         return render_error(http_status(error), error.message, errors=field_errors(error))
 
     @app.errorhandler(429)

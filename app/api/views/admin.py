@@ -14,7 +14,7 @@ from app.accounts.access import role_required
 from app.accounts.models import Role
 from app.api import schemas
 from app.api.auth import require
-from app.api.conventions import decode_cursor, encode_cursor, next_link, run
+from app.api.conventions import decode_cursor, encode_cursor, next_link
 from app.api.present import review_row
 from app.extensions import db
 from app.reviews.models import Review
@@ -67,7 +67,7 @@ def decide(data, venue_id: int, action: str):
     venue = db.session.scalars(query).one_or_none()
     if venue is None:
         abort(404, message=_("No listing has that number."))
-    run(lambda: transition(venue, action, actor=current_user._get_current_object(), reason=data["reason"].strip()))
+    transition(venue, action, actor=current_user._get_current_object(), reason=data["reason"].strip())
     return listing_row(venue)
 
 
@@ -81,11 +81,7 @@ def moderate(data, review_id: int):
     review = db.session.get(Review, review_id)
     if review is None:
         abort(404, message=_("No review has that number."))
-    run(
-        lambda: set_visibility(
-            review, hidden=data["hidden"], actor=current_user._get_current_object(), reason=data["reason"]
-        )
-    )
+    set_visibility(review, hidden=data["hidden"], actor=current_user._get_current_object(), reason=data["reason"])
     return {
         **review_row(review),
         "status": review.status,

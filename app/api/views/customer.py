@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from app.api import schemas
 from app.api.auth import require, scopes
-from app.api.conventions import decode_cursor, encode_cursor, idempotent, next_link, run
+from app.api.conventions import decode_cursor, encode_cursor, idempotent, next_link
 from app.api.lookups import BOOKING_LOADS, ORDER_LOADS, own_order
 from app.api.present import booking_row, cart_item_row, local, money, order_row, review_row
 from app.booking import cart as carts
@@ -87,14 +87,12 @@ def cart():
 def add_to_cart(data):
     """Put a service at a start time from the availability into the cart (it holds nothing yet)."""
     require_booker()
-    item = run(
-        lambda: carts.add_item(
-            owner(),
-            service_id=data["service_id"],
-            starts_at=data["starts_at"],
-            quantity=data["quantity"],
-            team_member_id=data["team_member_id"],
-        )
+    item = carts.add_item(
+        owner(),
+        service_id=data["service_id"],
+        starts_at=data["starts_at"],
+        quantity=data["quantity"],
+        team_member_id=data["team_member_id"],
     )
     return cart_item_row(item), 201, {"Location": absolute_url("api_customer.cart")}
 
@@ -108,7 +106,6 @@ def remove_from_cart(item_id: int):
     if carts.get_item(owner(), item_id) is None:
         abort(404, message=_("Your cart has no such item."))
     carts.remove_item(owner(), item_id)
-    db.session.commit()
 
 
 # -- checkout, orders, paying ------------------------------------------------------------------------
@@ -123,7 +120,7 @@ def checkout(data):
     """Check out: the whole cart becomes an order whose bookings are held (about 30 minutes)."""
     require_booker()
     voucher_code = (data.get("voucher_code") or "").strip() or None
-    order = run(lambda: checkouts.checkout(current_user, voucher_code=voucher_code))
+    order = checkouts.checkout(current_user, voucher_code=voucher_code)
     order = own_order(order.id)
     return order_row(order), 201, {"Location": absolute_url("api_customer.order", order_id=order.id)}
 
@@ -167,7 +164,7 @@ def pay(order_id: int):
             raise InvalidTransition(_("The hold on these times has expired, so nothing was charged."))
         return payments.start_payment(locked)
 
-    payment = run(start)
+    payment = start()
     return {
         "order_id": locked.id,
         "gateway": payment.gateway,
@@ -220,7 +217,7 @@ def cancel(reference: str):
         payments.refund_booking(booking, refund, reason=f"Cancelled by the customer ({booking.reference})")
         return refund
 
-    refund = run(cancel_and_refund)
+    refund = cancel_and_refund()
     booking = own_booking(reference)
     return {"booking": booking_row(booking), "refund": money(refund, booking.currency)}
 
@@ -233,7 +230,7 @@ def cancel(reference: str):
 def review(data, reference: str):
     """Review a booking after the appointment (the review page's rules)."""
     booking = own_booking(reference)
-    written = run(lambda: create_review(booking, customer=current_user, rating=data["rating"], body=data["body"]))
+    written = create_review(booking, customer=current_user, rating=data["rating"], body=data["body"])
     return review_row(written), 201
 
 
@@ -254,16 +251,14 @@ def reschedule(data, reference: str):
     booking = own_booking(reference)
     actor = current_user._get_current_object()
     if data["top_up_minor"] is not None:
-        top_up, payment = run(
-            lambda: top_ups.start_top_up(
-                booking, data["starts_at"], data["team_member_id"], by=actor, expected_minor=data["top_up_minor"]
-            )
+        top_up, payment = top_ups.start_top_up(
+            booking, data["starts_at"], data["team_member_id"], by=actor, expected_minor=data["top_up_minor"]
         )
         body = top_up_start_row(own_booking(reference), top_up, payment)
         location = absolute_url("api_customer.top_up", reference=booking.reference, top_up_id=top_up.id)
         return jsonify(schemas.TopUpStart().dump(body)), 202, {"Location": location}
     try:
-        result = run(lambda: moves.move_booking(booking, data["starts_at"], data["team_member_id"], by=actor))
+        result = moves.move_booking(booking, data["starts_at"], data["team_member_id"], by=actor)
     except moves.TopUpNeeded as exc:  # rolled back already, as every refusal
         message = _(
             "This time costs %(amount)s more than you paid: send it again with top_up_minor %(minor)s to pay "
@@ -331,7 +326,7 @@ def saved():
 @require("write")
 def save(data, venue_id: int):
     """Save (``{"saved": true}``) or unsave a listed venue; doing it twice changes nothing."""
-    run(lambda: set_saved_for_account(current_user.id, venue_id, data["saved"]))
+    set_saved_for_account(current_user.id, venue_id, data["saved"])
     return {"venue_ids": account_saved_ids(current_user.id)}
 
 
@@ -369,4 +364,3 @@ def notifications(limit: int, cursor: str | None = None):
 def mark_notice_read(notice_id: int):
     """Mark one of your notifications read (marking it twice is not an error)."""
     centre.mark_read(notice_id, current_user.id)
-    db.session.commit()

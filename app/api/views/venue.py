@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from app.api import schemas
 from app.api.auth import require
-from app.api.conventions import decode_cursor, encode_cursor, idempotent, next_link, run
+from app.api.conventions import decode_cursor, encode_cursor, idempotent, next_link
 from app.api.lookups import found_first, loaded
 from app.api.present import booking_row, hours_row, money, service_row, staff_venue_row
 from app.booking.check_ins import check_in
@@ -114,7 +114,7 @@ def venue_booking_row(booking: Booking) -> dict:
 def check_in_booking(data, venue: Venue):
     """Check in today's booking with this code (the QR code's or the typed reference), as the
     check-in page does; checking in twice is not an error (``just_now`` is false)."""
-    booking, just_now = run(lambda: check_in(venue, data["code"], actor_id=current_user.id))
+    booking, just_now = check_in(venue, data["code"], actor_id=current_user.id)
     return {"booking": venue_booking_row(booking), "just_now": just_now}
 
 
@@ -170,7 +170,7 @@ def desk_booking(data, venue: Venue):
             pay_by_link=data["payment"] == "link",
         )
 
-    return venue_booking_row(run(book)), 201
+    return venue_booking_row(book()), 201
 
 
 # -- time blocks --------------------------------------------------------------------------------------
@@ -211,16 +211,14 @@ def time_blocks(venue: Venue, start, end):
 def add_block(data, venue: Venue):
     """Block time so customers can't book it: one team member's (``team_member_id``) or the whole
     venue's, once or weekly (``repeat_weekdays`` with ``repeat_until``). Bookings already in it stand."""
-    block = run(
-        lambda: add_time_block(
-            venue,
-            member_id=data["team_member_id"],
-            starts_at=data["starts_at"].astimezone(UTC),
-            ends_at=data["ends_at"].astimezone(UTC),
-            reason=data["reason"],
-            repeat_weekdays=data["repeat_weekdays"],
-            repeat_until=data["repeat_until"],
-        )
+    block = add_time_block(
+        venue,
+        member_id=data["team_member_id"],
+        starts_at=data["starts_at"].astimezone(UTC),
+        ends_at=data["ends_at"].astimezone(UTC),
+        reason=data["reason"],
+        repeat_weekdays=data["repeat_weekdays"],
+        repeat_until=data["repeat_until"],
     )
     today = block.starts_at.astimezone(venue_zone(venue.timezone)).date()
     location = absolute_url("api_venue.time_blocks", start=today.isoformat(), end=today.isoformat())
@@ -233,7 +231,7 @@ def add_block(data, venue: Venue):
 @venue_required(roles=FRONT_DESK)
 def delete_block(venue: Venue, block_id: int):
     """Remove a block (a whole series): the time is bookable again."""
-    run(lambda: remove_time_block(venue, block_id))
+    remove_time_block(venue, block_id)
 
 
 # -- the client book ------------------------------------------------------------------------------------
@@ -315,7 +313,7 @@ def _locked_client(venue: Venue, client_id: int):
 def save_client_notes(data, venue: Venue, client_id: int):
     """Replace the card's notes and tags (only your venue sees them), as the card's form does."""
     client = _locked_client(venue, client_id)
-    run(lambda: clients.update_notes(client, notes=data["notes"], tags=data["tags"]))
+    clients.update_notes(client, notes=data["notes"], tags=data["tags"])
     return _card_of(venue, client_id)
 
 
@@ -328,7 +326,7 @@ def save_client_notes(data, venue: Venue, client_id: int):
 def block_client(data, venue: Venue, client_id: int):
     """Block the client from booking your venue online, with a reason only your venue sees."""
     client = _locked_client(venue, client_id)
-    run(lambda: clients.block(client, reason=data["reason"], now=datetime.now(UTC)))
+    clients.block(client, reason=data["reason"], now=datetime.now(UTC))
     return _card_of(venue, client_id)
 
 
@@ -338,5 +336,5 @@ def block_client(data, venue: Venue, client_id: int):
 @venue_required(roles=FRONT_DESK)
 def unblock_client(venue: Venue, client_id: int):
     """Let the client book online again (unblocking twice is not an error)."""
-    run(lambda: clients.unblock(_locked_client(venue, client_id)))
+    clients.unblock(_locked_client(venue, client_id))
     return _card_of(venue, client_id)

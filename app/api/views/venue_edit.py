@@ -14,7 +14,7 @@ from flask_smorest import abort
 
 from app.api import schemas
 from app.api.auth import require
-from app.api.conventions import idempotent, run
+from app.api.conventions import idempotent
 from app.api.lookups import found_first, loaded, own_row
 from app.api.present import faq_row, hours_row, service_row, staff_venue_row
 from app.urls import absolute_url
@@ -80,7 +80,7 @@ def _sent(data: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
 def edit_venue_profile(data, venue: Venue):
     """Change the profile, as the basics and location pages do: only the fields sent change. A
     bad value is a 422 naming the field, and nothing changes (not even the other fields sent)."""
-    run(lambda: _save_profile(venue, data))
+    _save_profile(venue, data)
     return staff_venue_row(loaded(venue), acting_role())
 
 
@@ -120,7 +120,7 @@ def _service_fields(data: dict[str, Any], service: Service | None) -> dict[str, 
 def add_service(data, venue: Venue):
     """Add a service. Left out: no category, paid in full online, the default booking rules (as
     the dashboard's form starts). An unknown ``category_id`` or terms that don't fit are a 422."""
-    service = run(lambda: save_service(venue, None, **_service_fields(data, None)))
+    service = save_service(venue, None, **_service_fields(data, None))
     return service_row(service), 201, {"Location": absolute_url("api_venue.own_services")}
 
 
@@ -135,7 +135,7 @@ def edit_service(data, venue: Venue, service_id: int):
     booked (``is_active`` false hides it, as "Customers can book it" does), and, when sent, its
     category, payment terms and booking rules (left out, they stay as they are)."""
     service = own_row("service", venue.services, service_id)
-    return service_row(run(lambda: save_service(venue, service, **_service_fields(data, service))))
+    return service_row(save_service(venue, service, **_service_fields(data, service)))
 
 
 @bp.delete("/services/<int:service_id>")
@@ -145,7 +145,7 @@ def edit_service(data, venue: Venue, service_id: int):
 def delete_service(venue: Venue, service_id: int):
     """Remove a service. One with bookings can't be removed (409): hide it instead with
     ``PUT`` and ``is_active`` false."""
-    run(lambda: remove_service(venue, own_row("service", venue.services, service_id).id))
+    remove_service(venue, own_row("service", venue.services, service_id).id)
 
 
 # -- team -----------------------------------------------------------------------------------------------
@@ -159,7 +159,7 @@ def delete_service(venue: Venue, service_id: int):
 @idempotent
 def add_member(data, venue: Venue):
     """Add a team member (at most five: a sixth is a 409) and the services they perform."""
-    member = run(lambda: add_team_member(venue, **data))
+    member = add_team_member(venue, **data)
     return member_row(member), 201, {"Location": absolute_url("api_venue.own_team")}
 
 
@@ -171,7 +171,7 @@ def add_member(data, venue: Venue):
 @bp.arguments(schemas.TeamMemberIn)
 def edit_member(data, venue: Venue, member_id: int):
     """Change a team member's name, title, bio and the services they perform."""
-    return member_row(run(lambda: update_team_member(venue, member_id, **data)))
+    return member_row(update_team_member(venue, member_id, **data))
 
 
 @bp.delete("/team/<int:member_id>")
@@ -180,7 +180,7 @@ def edit_member(data, venue: Venue, member_id: int):
 @venue_required(roles=OWNER_AND_MANAGER)
 def delete_member(venue: Venue, member_id: int):
     """Remove a team member (their bookings stay, with no one named)."""
-    run(lambda: remove_team_member(venue, member_id))
+    remove_team_member(venue, member_id)
 
 
 # -- FAQs -----------------------------------------------------------------------------------------------
@@ -203,7 +203,7 @@ def own_faqs(venue: Venue):
 @idempotent
 def add_venue_faq(data, venue: Venue):
     """Add a question and its answer (at most five: a sixth is a 409, as on the FAQs page)."""
-    faq = run(lambda: add_faq(venue, question=data["question"], answer=data["answer"]))
+    faq = add_faq(venue, question=data["question"], answer=data["answer"])
     return faq_row(faq), 201, {"Location": absolute_url("api_venue.own_faqs")}
 
 
@@ -215,7 +215,7 @@ def add_venue_faq(data, venue: Venue):
 @bp.arguments(schemas.FaqIn)
 def edit_venue_faq(data, venue: Venue, faq_id: int):
     """Change a question and its answer."""
-    return faq_row(run(lambda: update_faq(venue, faq_id, question=data["question"], answer=data["answer"])))
+    return faq_row(update_faq(venue, faq_id, question=data["question"], answer=data["answer"]))
 
 
 @bp.delete("/faqs/<int:faq_id>")
@@ -224,7 +224,7 @@ def edit_venue_faq(data, venue: Venue, faq_id: int):
 @venue_required(roles=OWNER_AND_MANAGER)
 def delete_venue_faq(venue: Venue, faq_id: int):
     """Remove a question and its answer from your venue's page."""
-    run(lambda: remove_faq(venue, faq_id))
+    remove_faq(venue, faq_id)
 
 
 # -- opening hours and closures ----------------------------------------------------------------------------
@@ -257,7 +257,7 @@ def set_hours(data, venue: Venue):
         for weekday in range(7):
             set_day_hours(venue, weekday, sorted(week.get(weekday, []), key=lambda r: r.opens))
 
-    run(save)
+    save()
     return hours_row(loaded(venue))
 
 
@@ -270,7 +270,7 @@ def set_hours(data, venue: Venue):
 def add_venue_closure(data, venue: Venue):
     """Close the venue on some days (a holiday, works): from ``starts_on`` to ``ends_on``, both
     included, at most a year. Answers the hours with the new closure among them."""
-    run(lambda: add_closure(venue, starts_on=data["starts_on"], ends_on=data["ends_on"], reason=data["reason"]))
+    add_closure(venue, starts_on=data["starts_on"], ends_on=data["ends_on"], reason=data["reason"])
     return hours_row(loaded(venue)), 201, {"Location": absolute_url("api_venue.own_hours")}
 
 
@@ -280,4 +280,4 @@ def add_venue_closure(data, venue: Venue):
 @venue_required(roles=OWNER_AND_MANAGER)
 def delete_venue_closure(venue: Venue, closure_id: int):
     """Open again on a closure's days (the waitlist hears of the new times)."""
-    run(lambda: remove_closure(venue, closure_id))
+    remove_closure(venue, closure_id)

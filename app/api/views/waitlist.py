@@ -15,7 +15,7 @@ from flask_smorest import abort
 from app.accounts.models import Role
 from app.api import schemas
 from app.api.auth import require
-from app.api.conventions import idempotent, run
+from app.api.conventions import idempotent
 from app.api.lookups import own_order
 from app.api.present import local, order_row
 from app.urls import absolute_url
@@ -123,7 +123,7 @@ def join_waitlist(data):
         )
         return entry, waitlist.get_position(entry)
 
-    entry, position = run(join)
+    entry, position = join()
     return entry_row(entry, position), 201, {"Location": absolute_url("api_customer.my_waitlist")}
 
 
@@ -133,7 +133,7 @@ def join_waitlist(data):
 def leave_waitlist(entry_id: int):
     """Leave the line (an open offer of it is let go first); leaving twice is not an error."""
     require_customer()
-    run(lambda: offers.leave(entry_id, current_user._get_current_object()))
+    offers.leave(entry_id, current_user._get_current_object())
 
 
 @bp.post("/waitlist/offers/<int:offer_id>/accept")
@@ -146,7 +146,7 @@ def accept_offer(data, offer_id: int):
     held for checkout's usual time. The service's intake questions (the offer lists them) are
     answered in ``answers``, by their ``field``, unless your earlier booking's answers carry over."""
     require_customer()
-    order = run(lambda: offers.accept(offer_id, current_user._get_current_object(), answers=data["answers"]))
+    order = offers.accept(offer_id, current_user._get_current_object(), answers=data["answers"])
     order = own_order(order.id)
     return order_row(order), 201, {"Location": absolute_url("api_customer.order", order_id=order.id)}
 
@@ -157,4 +157,4 @@ def accept_offer(data, offer_id: int):
 def decline_offer(offer_id: int):
     """ "No thanks": the time goes to the next in line; you stay in line for other times."""
     require_customer()
-    run(lambda: offers.decline(offer_id, current_user._get_current_object()))
+    offers.decline(offer_id, current_user._get_current_object())

@@ -1,0 +1,65 @@
+"""One unit of work per request, as indico's request handler keeps it (``RH.process``).
+
+A view runs; when it returns, the request's database session commits once, before the answer
+leaves (a commit that fails is an error like any other: a lost connection gets the 503 page
+of app/web/db_faults.py, a broken rule its refusal). Any exception rolls the session back
+before an error handler runs, so nothing half-done is ever kept. HTML pages and the JSON API
+alike; a page module never commits, rolls back or catches a domain error
+(tests/foundation/test_page_modules.py holds that):
+
+- a service that refuses raises a ``DomainError``; the app's handler (app/ops/errors.py)
+  answers it with its kind's status, as a page, an HTMX fragment with a toast, or problem
+  details;
+- a view that shows a refusal on its own page (the form again, the message beside it) says
+  how first, with ``on_refusal(render)``: after the rollback the handler answers
+  ``render(error)``, with the error's status unless ``render`` set one.
+
+A view whose work must be kept even though it then refuses (a failed sign-in counts the
+attempt) returns its answer instead of raising: what it did commits with the answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Flask, Response, current_app, g
+from flask.typing import ResponseReturnValue
+
+from app.errors import DomainError
+from app.extensions import db
+
+_REFUSAL = "refusal_page"  # g: how this view shows a refusal
+
+
+def init_app(app: Flask) -> None:
+    dispatch, handle = app.dispatch_request, app.handle_user_exception
+
+    def dispatch_request() -> ResponseReturnValue:
+        answer = dispatch()
+        if db.session().in_transaction():  # a view that never touched the database has nothing to keep
+            db.session.commit()
+        return answer
+
+    def handle_user_exception(error: Exception):
+        db.session.rollback()
+        return handle(error)
+
+    app.dispatch_request = dispatch_request  # type: ignore[method-assign]
+    app.handle_user_exception = handle_user_exception  # type: ignore[method-assign]
+
+
+def on_refusal(render: Callable[[DomainError], ResponseReturnValue]) -> None:
+    """If a service refuses later in this view, answer ``render(error)`` (after the rollback)."""
+    setattr(g, _REFUSAL, render)
+
+
+def refusal_page(error: DomainError, status: int) -> Response | None:
+    """The view's own answer to ``error`` (``on_refusal``), with ``status`` unless it set one;
+    None when the view named none. Called by the app's DomainError handler."""
+    render = g.pop(_REFUSAL, None)
+    if render is None:
+        return None
+    response = current_app.make_response(render(error))
+    if response.status_code < 300:  # a page shown again says what went wrong; a redirect stays one
+        response.status_code = status
+    return response
