@@ -313,8 +313,11 @@ def unique_email():
 
 
 class BrowserErrors:
-    """Console errors and uncaught exceptions on a page. A CSP violation is a console error
-    ("Refused to ..." or "... violates the following Content Security Policy directive ...").
+    """Console errors, uncaught exceptions and CSP violations on a page. Chromium logs a CSP
+    violation as a console error ("Refused to ..." or "... violates the following Content
+    Security Policy directive ..."), during an HTMX swap too; the page's ``securitypolicyviolation``
+    events are recorded as well (CSP_WATCH), so a violation counts even where no console error is
+    logged for it.
 
     A page the server answers with a 4xx on purpose (a form with errors: 422, a wrong
     password: 401, a lockout: 429) makes Chromium log "Failed to load resource" for the
@@ -328,6 +331,7 @@ class BrowserErrors:
     def __init__(self) -> None:
         self.console: list[tuple[str, str]] = []
         self.exceptions: list[str] = []
+        self.violations: list[str] = []
         self.client_error_documents: set[str] = set()
 
     def on_console(self, message) -> None:
@@ -341,9 +345,22 @@ class BrowserErrors:
         if response.request.resource_type == "document" and 400 <= response.status < 500:
             self.client_error_documents.add(response.url)
 
+    def on_violation(self, report: dict) -> None:
+        where = f"{report.get('source') or '?'}:{report.get('line') or 0}"
+        sample = f" {report['sample']!r}" if report.get("sample") else ""
+        self.violations.append(
+            f"CSP violation: {report.get('directive')} refused {report.get('blocked') or '?'} ({where}){sample}"
+        )
+
+    def attach(self, page) -> BrowserErrors:
+        page.on("console", self.on_console)
+        page.on("pageerror", self.on_page_error)
+        page.on("response", self.on_response)
+        return self
+
     @property
     def messages(self) -> list[str]:
-        found = list(self.exceptions)
+        found = list(self.exceptions) + list(self.violations)
         for text, url in self.console:
             failed = self.FAILED_LOAD.match(text)
             if failed and failed.group(1).startswith("4") and url in self.client_error_documents:
@@ -363,17 +380,109 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
+# Each document's securitypolicyviolation events, handed to the test through a binding: an
+# init script and a binding come in through the DevTools protocol, which the page's CSP does not
+# govern. The flag keeps one listener per document when a page is watched after it has loaded; it
+# sits on the document, as a popup keeps its window (not its document) from about:blank on.
+CSP_BINDING = "__cozywishCspViolation"
+CSP_WATCH = """(() => {
+  if (document.__cozywishCspWatched) return;
+  document.__cozywishCspWatched = true;
+  document.addEventListener("securitypolicyviolation", (event) => {
+    const report = window.__cozywishCspViolation;
+    if (report) report({directive: event.effectiveDirective || event.violatedDirective, blocked: event.blockedURI,
+                        source: event.sourceFile, line: event.lineNumber, sample: event.sample});
+  });
+})();"""
+
+
+class BrowserWatch:
+    """Every page of every browser context a journey opens: its main ``page``, pages of contexts
+    made with ``new_context()`` or ``browser.new_context()``, popups, and pages handed to
+    ``watch()``. One BrowserErrors per page."""
+
+    def __init__(self) -> None:
+        self.pages: list[tuple[object, BrowserErrors]] = []
+        self.contexts: list[object] = []
+
+    def errors_of(self, page) -> BrowserErrors:
+        for known, errors in self.pages:
+            if known is page:
+                return errors
+        errors = BrowserErrors().attach(page)
+        self.pages.append((page, errors))
+        self.watch_context(page.context)
+        if page.url not in ("", "about:blank"):  # already loaded: the init script comes too late
+            with contextlib.suppress(Exception):
+                page.evaluate(CSP_WATCH)
+        return errors
+
+    def watch_context(self, context) -> None:
+        if any(known is context for known in self.contexts):
+            return
+        self.contexts.append(context)
+        context.expose_binding(CSP_BINDING, self._on_violation)
+        context.add_init_script(CSP_WATCH)
+        context.on("page", self.errors_of)
+        for page in context.pages:
+            self.errors_of(page)
+
+    def _on_violation(self, source: dict, report: dict) -> None:
+        if source.get("page") is not None:
+            self.errors_of(source["page"]).on_violation(report)
+
+    def failures(self, main_page) -> list[str]:
+        found = []
+        for page, errors in self.pages:
+            messages = errors.messages
+            if messages and page is not main_page:
+                messages = [f"[another page, {page.url}] {message}" for message in messages]
+            found.extend(messages)
+        return found
+
+
+_current_watch: BrowserWatch | None = None
+
+
+@contextlib.contextmanager
+def _watching_new_contexts(browser, browser_watch: BrowserWatch):
+    """Contexts and pages the journey makes from the session's browser are watched from birth."""
+    original_new_context, original_new_page = browser.new_context, browser.new_page
+
+    def new_context(*args, **kwargs):
+        context = original_new_context(*args, **kwargs)
+        browser_watch.watch_context(context)
+        return context
+
+    def new_page(*args, **kwargs):
+        page = original_new_page(*args, **kwargs)
+        browser_watch.watch_context(page.context)
+        return page
+
+    browser.new_context, browser.new_page = new_context, new_page
+    try:
+        yield
+    finally:
+        browser.new_context, browser.new_page = original_new_context, original_new_page
+
+
 @pytest.fixture(autouse=True)
-def browser_errors(request, page):
-    """Watch every journey's page; fail a passing journey whose browser logged an error it didn't check."""
-    errors = BrowserErrors()
-    page.on("console", errors.on_console)
-    page.on("pageerror", errors.on_page_error)
-    page.on("response", errors.on_response)
-    yield errors
+def browser_errors(request, page, browser):
+    """Watch every journey's pages (its ``page`` and any other context's); fail a passing journey
+    whose browser logged an error it didn't check. Returns the main page's BrowserErrors."""
+    global _current_watch
+    browser_watch = BrowserWatch()
+    errors = browser_watch.errors_of(page)
+    _current_watch = browser_watch
+    try:
+        with _watching_new_contexts(browser, browser_watch):
+            yield errors
+    finally:
+        _current_watch = None
     call = getattr(request.node, "rep_call", None)
     if call is not None and call.passed:
-        errors.assert_none()
+        failures = browser_watch.failures(page)
+        assert not failures, "the browser reported errors:\n" + "\n".join(failures)
 
 
 AXE_SOURCE = ROOT / "node_modules" / "axe-core" / "axe.min.js"  # package.json's devDependencies
@@ -443,11 +552,15 @@ def set_up_two_factor(page) -> str:
 
 def watch(page) -> BrowserErrors:
     """The console / uncaught-exception / CSP watch the ``browser_errors`` fixture puts on ``page``,
-    for pages of extra browser contexts."""
-    errors = BrowserErrors()
-    page.on("console", errors.on_console)
-    page.on("pageerror", errors.on_page_error)
-    page.on("response", errors.on_response)
+    for pages of extra browser contexts. A page the fixture already watches (every page of a
+    context made from the session's browser) gives back its own BrowserErrors; the fixture checks
+    them all when the journey ends, so a journey that accepts an error removes it from them."""
+    if _current_watch is not None:
+        return _current_watch.errors_of(page)
+    errors = BrowserErrors().attach(page)
+    with contextlib.suppress(Exception):  # a binding of that name may be there already
+        page.context.expose_binding(CSP_BINDING, lambda source, report: errors.on_violation(report))
+        page.context.add_init_script(CSP_WATCH)
     return errors
 
 

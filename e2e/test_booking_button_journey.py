@@ -94,13 +94,22 @@ def test_a_booking_made_on_the_venues_own_site_carries_no_commission(
         # -- 1. The owner registers the website and copies the snippet. ------------------------------
         e2e_sign_in(page, owner_email, PASSWORD, "Ivy")
         page.goto("/provider/booking-button")
+        # An address that isn't a website is refused beside the field (the panel is swapped in).
+        page.get_by_label(re.compile("^Website addresses")).fill("ftp://juniper.example")
+        page.get_by_role("button", name="Save").click()
+        expect(page.locator("#site-origins-feedback")).to_contain_text("a website address starts with https://")
+        # That refusal is a 422 the page shows on purpose: not a browser error.
+        browser_errors.console[:] = [
+            (text, url) for text, url in browser_errors.console if not ("422" in text and "/booking-button" in url)
+        ]
         page.get_by_label(re.compile("^Website addresses")).fill(site_origin)
         page.get_by_role("button", name="Save").click()
         expect(page.get_by_label(re.compile("^Website addresses"))).to_have_value(site_origin)
         snippet = page.locator("[data-snippet]").input_value()
         assert f'data-cozywish-venue="{made["slug"]}"' in snippet and "<noscript>" in snippet
         (tmp_path / "index.html").write_text(
-            "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Juniper Rooms</title></head>"
+            "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Juniper Rooms</title>"
+            "<link rel='icon' href='data:,'></head>"  # no /favicon.ico to 404 on the plain server
             f"<body><h1>Welcome to Juniper Rooms</h1><p>Treat yourself.</p>{snippet}</body></html>"
         )
 

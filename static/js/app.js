@@ -37,6 +37,7 @@
     }
     initToasts(document);
     initSubmitFeedback(document);
+    initScrollers(document);
   });
 
   // --- toasts: server flashes render visible; JS makes them dismiss themselves ------
@@ -80,6 +81,38 @@
   document.addEventListener("htmx:afterRequest", function () {
     document.documentElement.classList.remove("htmx-busy");
   });
+  // A refusal (400/409/422/429) answers with the part of the page that asked, its message in it:
+  // a target inside [data-swap-errors] shows it like a success (htmx drops 4xx answers, and
+  // logs "Response Status Error Code ..." as a console error).
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var status = event.detail.xhr ? event.detail.xhr.status : 0;
+    var target = event.detail.target;
+    if ([400, 409, 422, 429].indexOf(status) >= 0 && target && target.closest && target.closest("[data-swap-errors]")) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+  // Any other refusal (4xx) says why in a toast instead of vanishing: its answer is the error
+  // fragment (templates/errors/fragment.html) or a panel; its text is the message, unless the
+  // server sent a toast of its own (HX-Trigger cw:toast). Handled, it is no htmx error (htmx
+  // would log "Response Status Error Code ..." to the console). Added once the page's own
+  // scripts have added theirs (they run before DOMContentLoaded), so they decide first.
+  function refusalText(xhr) {
+    var doc = new DOMParser().parseFromString(xhr.responseText || "", "text/html");
+    var found = doc.querySelector("[role=alert]") || doc.body;
+    var text = found ? found.textContent.replace(/\s+/g, " ").trim() : "";
+    return text.length > 300 ? text.slice(0, 297) + "…" : text;
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    document.addEventListener("htmx:beforeSwap", function (event) {
+      var xhr = event.detail.xhr;
+      var status = xhr ? xhr.status : 0;
+      if (status < 400 || status >= 500 || event.detail.shouldSwap || !event.detail.isError) return;
+      event.detail.isError = false;
+      if (/cw:toast/.test(xhr.getResponseHeader("HX-Trigger") || "")) return;
+      showToast(refusalText(xhr) || words("That request didn't make sense to us."), "danger");
+    });
+  });
   document.addEventListener("htmx:responseError", function (event) {
     var status = event.detail.xhr ? event.detail.xhr.status : 0;
     if (status >= 500) showToast(words("Something went wrong on our side. Please try again."), "danger");
@@ -92,6 +125,37 @@
     var root = event.detail.target || document;
     initToasts(root);
     initSubmitFeedback(root);
+  });
+  // After the swap has settled, the whole page: an outerHTML swap's target is the element it replaced.
+  document.addEventListener("htmx:afterSettle", function () { initScrollers(document); });
+  document.addEventListener("toggle", function () { initScrollers(document); }, true);  // <details> opened
+
+  // --- wide tables: a .table-responsive that scrolls sideways (on a phone) with nothing in it to
+  // focus can't be scrolled by keyboard; while it scrolls it takes focus itself, as a region named
+  // after its table's caption.
+  function initScrollers(root) {
+    root.querySelectorAll(".table-responsive").forEach(function (box) {
+      var scrolls = box.scrollWidth > box.clientWidth + 1;
+      var mine = box.dataset.cwScroller;
+      if (scrolls && !mine && !box.hasAttribute("tabindex") && !box.querySelector("a[href], button, input, select, textarea, [tabindex]")) {
+        var caption = box.querySelector("caption");
+        var named = caption && !box.hasAttribute("aria-label");
+        box.dataset.cwScroller = named ? "named" : "1";
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("role", "region");
+        if (named) box.setAttribute("aria-label", caption.textContent.replace(/\s+/g, " ").trim());
+      } else if (!scrolls && mine) {
+        if (mine === "named") box.removeAttribute("aria-label");
+        delete box.dataset.cwScroller;
+        box.removeAttribute("tabindex");
+        box.removeAttribute("role");
+      }
+    });
+  }
+  var resizing = null;
+  window.addEventListener("resize", function () {
+    window.clearTimeout(resizing);
+    resizing = window.setTimeout(function () { initScrollers(document); }, 200);
   });
 
   // --- forms: a spinner and disabled button while a normal submit is under way -------

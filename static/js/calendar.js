@@ -19,14 +19,8 @@
     }
   });
 
-  // A bad filter (400) says why in a toast; the calendar stays as it was.
-  document.addEventListener("htmx:responseError", function (event) {
-    var xhr = event.detail.xhr;
-    if (!xhr || xhr.status !== 400 || !inCalendar(event) || !window.cozywishToast) return;
-    var doc = new DOMParser().parseFromString(xhr.responseText, "text/html");
-    var text = doc.body ? doc.body.textContent.replace(/\s+/g, " ").trim() : "";
-    window.cozywishToast(text || words("That request didn't make sense to us."), "danger");
-  });
+  // A bad filter (400) says why in a toast (static/js/app.js, for every page); the calendar
+  // stays as it was.
 
   // --- on a phone the filters fold behind "Filters" (static/css/calendar.css) ----------------
   // The whole calendar is swapped on every change, the filters included: the open state lives
