@@ -44,6 +44,20 @@ def sqlalchemy_url(url: str | None) -> str | None:
 DEV_SECRET_KEY = "dev-only-secret-change-me"
 
 
+# The demo's accounts (`flask seed demo`, app/demo/seed.py), whose password the README publishes:
+# production refuses to serve a database that holds any of them (app/ops/production.py), and
+# reads the addresses from here so that it never imports the demo.
+DEMO_ACCOUNT_EMAILS = (
+    "admin@example.com",
+    "provider1@example.com",
+    "provider2@example.com",
+    "provider3@example.com",
+    "customer1@example.com",
+    "customer2@example.com",
+    "customer3@example.com",
+)
+
+
 class Config:
     APP_NAME = "CozyWish"
     SECRET_KEY = env("SECRET_KEY", DEV_SECRET_KEY)
@@ -65,7 +79,7 @@ class Config:
     # enough to win that back.
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "connect_args": {"options": "-c timezone=UTC -c jit=off"}}
     # Longest a statement may run before PostgreSQL cancels it (ms; 0 = no limit). Set on each
-    # new connection with a SET (app/db_timeouts.py), not a startup option: PgBouncer refuses
+    # new connection with a SET (app/platform/db_timeouts.py), not a startup option: PgBouncer refuses
     # those. A web request whose statement is cancelled gets the 503 page (app/web/db_faults.py).
     DB_STATEMENT_TIMEOUT_MS = env_int("DB_STATEMENT_TIMEOUT_MS", 15000)
     # Connections each web worker opens before it takes traffic, with checkout's statements
@@ -77,7 +91,7 @@ class Config:
     # a request queued behind a long lock gets the 503 page instead of holding its worker.
     DB_LOCK_TIMEOUT_MS = env_int("DB_LOCK_TIMEOUT_MS", 5000)
     JOBS_LOCK_TIMEOUT_MS = env_int("JOBS_LOCK_TIMEOUT_MS", 0)  # the job worker's (0: jobs may wait)
-    # DATABASE_URL through PgBouncer in transaction pooling: "pgbouncer-transaction" (app/db_routing.py):
+    # DATABASE_URL through PgBouncer in transaction pooling: "pgbouncer-transaction" (app/platform/db_routing.py):
     # no startup options, no session SETs, no prepared statements; the role holds the settings.
     DATABASE_POOLER = env("DATABASE_POOLER", "")
     # A direct connection for the job queue (LISTEN/NOTIFY, locks), migrations and backups;
@@ -132,7 +146,7 @@ class Config:
     REDIS_URL = env("REDIS_URL")
 
     # Rate limits (Flask-Limiter)
-    # Default cozywish:// (app/rate_limits.py): counted in Redis with REDIS_URL, else in
+    # Default cozywish:// (app/platform/rate_limits.py): counted in Redis with REDIS_URL, else in
     # PostgreSQL's rate_counters, so a limit holds exactly across workers and machines. Never
     # memory://, which counts in each process apart.
     RATELIMIT_STORAGE_URI: str | None = None
@@ -145,21 +159,21 @@ class Config:
     SIGNUP_IP_LIMIT = env("SIGNUP_IP_LIMIT", "10 per hour")
     RESET_IP_LIMIT = env("RESET_IP_LIMIT", "10 per hour")
 
-    # Cache (Flask-Caching): default app.cache_backend.ResilientRedisCache with REDIS_URL (a
+    # Cache (Flask-Caching): default app.platform.cache_backend.ResilientRedisCache with REDIS_URL (a
     # Redis error is a miss, never a 500), else the in-process SimpleCache.
     CACHE_TYPE: str | None = None
     CACHE_REDIS_URL: str | None = None  # default: REDIS_URL
     CACHE_DEFAULT_TIMEOUT = 300
     # After a Redis error the cache leaves Redis alone this long (a circuit breaker) and keeps
-    # pages in process memory meanwhile (app/cache_backend.py): an outage costs no timeouts.
+    # pages in process memory meanwhile (app/platform/cache_backend.py): an outage costs no timeouts.
     CACHE_REDIS_RETRY_SECONDS = env_float("CACHE_REDIS_RETRY_SECONDS", 30.0)
-    # Cache keys hold versions every process reads from PostgreSQL (app/cache_versions.py), at
+    # Cache keys hold versions every process reads from PostgreSQL (app/platform/cache_versions.py), at
     # most once per this many seconds per process: changes show everywhere within it.
     CACHE_VERSION_TTL = env_float("CACHE_VERSION_TTL", 1.0)
-    # Whole anonymous public pages (app/page_cache.py), for at most PAGE_CACHE_TTL seconds.
+    # Whole anonymous public pages (app/web/page_cache.py), for at most PAGE_CACHE_TTL seconds.
     PAGE_CACHE_ENABLED = env_bool("PAGE_CACHE_ENABLED", True)
     PAGE_CACHE_TTL = env_int("PAGE_CACHE_TTL", 60)
-    # Signed-in pages, one copy per browser session in each worker's memory (app/private_cache.py).
+    # Signed-in pages, one copy per browser session in each worker's memory (app/web/private_cache.py).
     PRIVATE_PAGE_CACHE_ENABLED = env_bool("PRIVATE_PAGE_CACHE_ENABLED", True)
     PRIVATE_PAGE_CACHE_TTL = env_int("PRIVATE_PAGE_CACHE_TTL", 60)
     # The search funnel's counts (app/analytics/funnel.py) are kept in memory and written at most
@@ -180,7 +194,7 @@ class Config:
     MAIL_TIMEOUT = env_int("MAIL_TIMEOUT", 10)
     MAIL_DEFAULT_SENDER = env("MAIL_DEFAULT_SENDER", "CozyWish <hello@example.com>")
 
-    # Storage for uploads (app/storage.py): local disk under UPLOAD_ROOT (default
+    # Storage for uploads (app/platform/storage.py): local disk under UPLOAD_ROOT (default
     # instance/uploads), or STORAGE_BACKEND=s3: a bucket of any S3-compatible store, which
     # every web node shares. Unset keys use boto3's own chain (environment, an IAM role).
     STORAGE_BACKEND = env("STORAGE_BACKEND", "local")
@@ -200,7 +214,7 @@ class Config:
     AVATAR_MAX_BYTES = 5 * 1024 * 1024
     IMAGE_MAX_BYTES = 10 * 1024 * 1024
     # Pixel caps per use bound the memory one decode takes (3-4 bytes a pixel): a profile
-    # photo is shown at 256 px, a gallery photo at 1600 px. See app/images.py.
+    # photo is shown at 256 px, a gallery photo at 1600 px. See app/platform/images.py.
     AVATAR_MAX_PIXELS = env_int("AVATAR_MAX_PIXELS", 12_000_000)
     IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 24_000_000)
     IMAGE_DECODE_SLOTS = env_int("IMAGE_DECODE_SLOTS", 1)  # images decoded at once per process
@@ -213,7 +227,7 @@ class Config:
     # Maps: a tile URL template such as https://tile.example.com/{z}/{x}/{y}.png. Unset, the
     # location picker draws no tiles (only the pin); its origin is added to the CSP img-src.
     MAP_TILE_URL = env("MAP_TILE_URL")
-    MAP_TILE_ATTRIBUTION = env("MAP_TILE_ATTRIBUTION", "")
+    MAP_TILE_ATTRIBUTION = env("MAP_TILE_ATTRIBUTION", "Map data © OpenStreetMap contributors")
 
     # Search: Elasticsearch when set (falls back to PostgreSQL if unreachable), else PostgreSQL.
     ELASTICSEARCH_URL = env("ELASTICSEARCH_URL")
@@ -315,7 +329,7 @@ class Config:
 
     # Observability (docs/operations.md, "Metrics, errors and traces"). /metrics answers only a
     # bearer METRICS_TOKEN (unset: 404, the endpoint does not exist). Sentry receives errors
-    # when SENTRY_DSN is set (personal data scrubbed, app/error_reports.py). Traces of requests,
+    # when SENTRY_DSN is set (personal data scrubbed, app/platform/error_reports.py). Traces of requests,
     # SQL and jobs go to OTEL_EXPORTER_OTLP_ENDPOINT when set (needs the OTLP exporter package).
     METRICS_TOKEN = env("METRICS_TOKEN")
     # A job worker on a machine of its own serves its metrics (job runs, messages sent) on this
@@ -397,10 +411,10 @@ def apply_redis_url(config: dict) -> None:
     """Point the cache at REDIS_URL unless it was set on its own."""
     url = config.get("REDIS_URL")
     if not config.get("CACHE_TYPE"):
-        config["CACHE_TYPE"] = "app.cache_backend.ResilientRedisCache" if url else "SimpleCache"
+        config["CACHE_TYPE"] = "app.platform.cache_backend.ResilientRedisCache" if url else "SimpleCache"
     if not config.get("CACHE_REDIS_URL"):
         config["CACHE_REDIS_URL"] = url
-    # The rate limits' storage (REDIS_URL or PostgreSQL) is chosen by app.rate_limits.configure.
+    # The rate limits' storage (REDIS_URL or PostgreSQL) is chosen by app.platform.rate_limits.configure.
 
 
 def get_config(name: str | None = None) -> type[Config]:

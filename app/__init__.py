@@ -26,7 +26,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     app.config.update(overrides or {})
     apply_redis_url(app.config)
     if app.config.get("ALLOWED_HOSTS") is None:
-        from app.urls import hosts_of
+        from app.platform.urls import hosts_of
 
         app.config["ALLOWED_HOSTS"] = hosts_of(app.config["BASE_URL"], app.config.get("TRUSTED_HOSTS_EXTRA"))
     if app.config["ENV_NAME"] == "production":
@@ -49,7 +49,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     register_errorhandlers(app)
     register_request_hooks(app)
     register_commands(app)
-    from app import page_cache
+    from app.web import page_cache
 
     page_cache.register_store(app)  # last: stores the page before any per-client encoding
     return app
@@ -59,7 +59,7 @@ def configure_database(app: Flask) -> None:
     """Use DATABASE_URL, or start the embedded PostgreSQL under instance/."""
     if app.config.get("SQLALCHEMY_DATABASE_URI"):
         return
-    from app.embedded_db import embedded_database_url
+    from app.platform.embedded_db import embedded_database_url
 
     pgdata = Path(app.config.get("EMBEDDED_PGDATA") or Path(app.instance_path) / "pgdata")
     app.config["SQLALCHEMY_DATABASE_URI"] = embedded_database_url(pgdata, app.config["EMBEDDED_DATABASE"])
@@ -69,7 +69,7 @@ def configure_database(app: Flask) -> None:
 
 def configure_pooling(app: Flask) -> None:
     """Behind PgBouncer in transaction pooling: no startup options, no prepared statements."""
-    from app import db_routing
+    from app.platform import db_routing
 
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = db_routing.engine_options(app.config)
 
@@ -82,7 +82,7 @@ def configure_logging(app: Flask) -> None:
 
 def configure_telemetry(app: Flask) -> None:
     """Error reports (SENTRY_DSN), traces (OTEL_EXPORTER_OTLP_ENDPOINT) and request metrics."""
-    from app import error_reports, tracing
+    from app.platform import error_reports, tracing
     from app.web import telemetry
 
     error_reports.init_app(app)
@@ -92,8 +92,8 @@ def configure_telemetry(app: Flask) -> None:
 
 def watch_database(app: Flask) -> None:
     """The pool's connections in use for /metrics; a span per statement when tracing."""
-    from app import db_routing, db_timeouts, metrics, tracing
-    from app.extensions import db
+    from app.platform import db_routing, db_timeouts, metrics, tracing
+    from app.platform.extensions import db
 
     db_timeouts.init_app(app)  # statement_timeout and lock_timeout on each new connection
     db_routing.init_replica(app, db_timeouts.holder_of(app).on_connect)  # DATABASE_REPLICA_URL
@@ -104,16 +104,17 @@ def watch_database(app: Flask) -> None:
 
 
 def configure_page_cache(app: Flask) -> None:
-    from app import page_cache, private_cache
+    from app.web import page_cache, private_cache
 
     page_cache.init_app(app)
     private_cache.init_app(app)  # a browser that changed something reads its next pages fresh
 
 
 def register_extensions(app: Flask) -> None:
-    from app import cache_versions, i18n, jobs, rate_limits, static_files, storage, timefmt
-    from app.extensions import cache, csrf, db, limiter, login_manager, mail, migrate
     from app.ops.fast_paths import CachedTalisman, SessionInterface
+    from app.platform import cache_versions, i18n, jobs, rate_limits, storage, timefmt
+    from app.platform.extensions import cache, csrf, db, limiter, login_manager, mail, migrate
+    from app.web import static_files
     from search import postgres as search_postgres
 
     if app.config.get("MAIL_BACKEND") == "file" and not app.config.get("MAIL_FILE_PATH"):
@@ -126,7 +127,7 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     cache.init_app(app)
     mail.init_app(app)
-    i18n.init_app(app)  # the request's language and its catalogue (app/i18n.py)
+    i18n.init_app(app)  # the request's language and its catalogue (app/platform/i18n.py)
     timefmt.init_app(app)  # dates in the request's language for templates
     storage.init_app(app)
     jobs.init_app(app)
@@ -177,7 +178,6 @@ def register_domains(app: Flask) -> None:
     """Every domain's ``wiring.init_app``: the modules that define its jobs and receivers are
     imported, its periodic jobs put on the schedule. Web processes and workers alike run it,
     so a worker knows every task and a receiver listens wherever its signal is sent."""
-    from app import email
     from app.analytics import wiring as analytics
     from app.booking import wiring as booking
     from app.checkout import wiring as checkout
@@ -186,6 +186,7 @@ def register_domains(app: Flask) -> None:
     from app.notifications import wiring as notifications
     from app.payments import wiring as payments
     from app.payouts import wiring as payouts
+    from app.platform import email
     from app.privacy import wiring as privacy
     from app.promos import wiring as promos
     from app.vouchers import wiring as vouchers
@@ -235,17 +236,17 @@ def _public_models() -> tuple[type, ...]:
 
 
 def _watch_rows(cache_versions) -> None:
-    """Which rows' changes invalidate which cached pages (app/cache_versions.py)."""
+    """Which rows' changes invalidate which cached pages (app/platform/cache_versions.py)."""
     from sqlalchemy.orm import object_session
 
     from app.accounts.models import User, UserSession
     from app.booking.models import Booking, CartItem, Order, TimeBlock
     from app.payments.models import Payment, Refund
-    from app.private_cache import user_namespace
+    from app.platform.cache_versions import user_namespace
     from app.promos.cart import promo_namespace
     from app.promos.models import CartPromo, PromoCode
     from app.reviews.models import Review, ReviewPhoto, ReviewReply
-    from app.schedules.models import ScheduleException, TimeOff, WorkingHours
+    from app.team_schedules.models import ScheduleException, TimeOff, WorkingHours
     from app.venues.models import TeamMember
 
     def venue_times(row) -> str:
@@ -336,7 +337,7 @@ def _init_login(app: Flask, login_manager) -> None:
 
 
 def register_input_guard(app: Flask) -> None:
-    from app.ops import input_guard
+    from app.platform import input_guard
 
     input_guard.init_app(app)
 
@@ -352,13 +353,13 @@ def register_blueprints(app: Flask) -> None:
     from app.booking.views import orders as booking_orders  # noqa: F401
     from app.clients import views as client_pages  # noqa: F401  (the client book, the desk's new booking)
     from app.discovery.views import search, synonyms  # noqa: F401
-    from app.extensions import csrf
     from app.messages import views as message_pages  # noqa: F401  (booking threads, reported messages)
     from app.notifications import views as notification_pages  # noqa: F401
     from app.ops import views as ops_pages  # noqa: F401
     from app.payments.views import desk_link, pay, webhooks  # noqa: F401  (desk_link: a desk booking's payment link)
     from app.payouts.views import admin as payout_admin  # noqa: F401  (platform revenue, commission rates)
     from app.payouts.views import earnings  # noqa: F401  (Payouts and Earnings)
+    from app.platform.extensions import csrf
     from app.privacy.views import admin as privacy_admin  # noqa: F401  (the admin's user page, audited)
     from app.privacy.views import customers  # noqa: F401  (legal pages, export, deletion, consent)
     from app.promos.views import admin as promo_admin  # noqa: F401
@@ -366,7 +367,7 @@ def register_blueprints(app: Flask) -> None:
     from app.promos.views import venue as promo_venue  # noqa: F401
     from app.reviews import views as review_pages  # noqa: F401
     from app.saved import views as saved_pages  # noqa: F401
-    from app.schedules import views as schedule_pages  # noqa: F401
+    from app.team_schedules import views as schedule_pages  # noqa: F401
     from app.venues.views import (  # noqa: F401  (staff: logins and roles)
         booking_button,
         catalog,

@@ -8,9 +8,9 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from app.db_routing import role_settings_sql
-from app.errors import DomainError
-from app.extensions import db
+from app.platform.db_routing import role_settings_sql
+from app.platform.errors import DomainError
+from app.platform.extensions import db
 
 users_cli = AppGroup("users", help="Manage user accounts.")
 seed_cli = AppGroup("seed", help="Load data.")
@@ -58,7 +58,7 @@ def create_admin(email: str, name: str, password: str) -> None:
 @seed_cli.command("demo")
 def seed_demo() -> None:
     """Create demo accounts (and, as features land, demo data); safe to run again."""
-    from app.seed import seed_demo as run_seed
+    from app.demo.seed import seed_demo as run_seed
 
     with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
         accounts = run_seed()
@@ -72,8 +72,8 @@ def seed_demo() -> None:
 @click.option("--concurrency", default=2, show_default=True)
 def jobs_worker(concurrency: int) -> None:
     """Run a worker that processes jobs until stopped (Ctrl-C); it reconnects if the database restarts."""
-    from app import db_timeouts, metrics
-    from app.jobs import run_worker
+    from app.platform import db_timeouts, metrics
+    from app.platform.jobs import run_worker
 
     port, token = current_app.config.get("WORKER_METRICS_PORT"), current_app.config.get("METRICS_TOKEN")
     if port and not token:
@@ -92,7 +92,7 @@ def jobs_worker(concurrency: int) -> None:
 @jobs_cli.command("run-once")
 def jobs_run_once() -> None:
     """Run every job that is due now, in this process, then exit."""
-    from app.jobs import run_pending_jobs
+    from app.platform.jobs import run_pending_jobs
 
     done = run_pending_jobs(limit=1000)
     db.session.commit()
@@ -153,7 +153,7 @@ def embedded_stop() -> None:
     """Stop the embedded PostgreSQL server if it is running."""
     from pathlib import Path
 
-    from app.embedded_db import stop_embedded_server
+    from app.platform.embedded_db import stop_embedded_server
 
     pgdata = Path(current_app.config.get("EMBEDDED_PGDATA") or Path(current_app.instance_path) / "pgdata")
     click.echo("Stopped." if stop_embedded_server(pgdata) else "Not running.")
@@ -189,7 +189,7 @@ def diagnose() -> None:
 @with_appcontext
 def serve(host: str, port: int, no_worker: bool, no_seed: bool, dev: bool) -> None:
     """Migrate, load demo data, serve with gunicorn and keep a job worker running (`make run`)."""
-    from app.serve import serve as run
+    from app.ops.serve import serve as run
 
     run(current_app._get_current_object(), host=host, port=port, worker=not no_worker, seed=not no_seed, dev=dev)
 
@@ -219,9 +219,9 @@ def db_settings_apply(role: str | None) -> None:
 def register(app: Flask) -> None:
     for command in (users_cli, seed_cli, jobs_cli, search_cli, embedded_cli, db_settings_cli, diagnose, serve):
         app.cli.add_command(command)
-    from app.backup import backup_cli
+    from app.ops.backup import backup_cli
     from app.payments.reconcile import payments_cli
-    from app.storage import storage_cli
+    from app.platform.storage import storage_cli
 
     app.cli.add_command(payments_cli)
     app.cli.add_command(backup_cli)

@@ -30,7 +30,6 @@ from app.booking.models import (  # noqa: F401
     ReschedulePolicy,
     TimeBlock,
 )
-from app.email import EmailDelivery  # noqa: F401
 from app.notifications.models import (  # noqa: F401
     BookingReminder,
     NotificationPreference,
@@ -46,11 +45,12 @@ from app.payouts.models import (  # noqa: F401
     TransferReversal,
     VenueTransfer,
 )
+from app.platform.email import EmailDelivery  # noqa: F401
 from app.privacy.models import AccountDeletion, ConsentRecord, DataExport  # noqa: F401
 from app.promos.models import CartPromo, PromoCode, PromoRedemption  # noqa: F401
 from app.reviews.models import Review  # noqa: F401
 from app.saved.models import SavedVenue  # noqa: F401
-from app.schedules.models import ScheduleException, TimeOff, WorkingHours  # noqa: F401
+from app.team_schedules.models import ScheduleException, TimeOff, WorkingHours  # noqa: F401
 from app.venues.models import (  # noqa: F401
     FAQ,
     Category,

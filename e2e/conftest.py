@@ -185,7 +185,7 @@ def running_server(tmp_path_factory, pytestconfig, database_name: str, *, host_n
         COZYWISH_ENV="development",
         SIGNIN_MAX_FAILURES=str(SIGNIN_MAX_FAILURES),
         # One browser on 127.0.0.1 plays every person of every journey, and the per-IP limits are
-        # counted exactly across the server's workers (app/rate_limits.py): the production
+        # counted exactly across the server's workers (app/platform/rate_limits.py): the production
         # figures would refuse the suite's own sign-ins. The per-email lockout above stays.
         SIGNIN_IP_LIMIT="1000 per 15 minutes",
         SIGNUP_IP_LIMIT="1000 per hour",

@@ -19,7 +19,7 @@ def main(reference: str) -> int:
     from app import create_app
     from app.booking.models import Booking
     from app.checkout.requests import lapse_requests
-    from app.extensions import db
+    from app.platform.extensions import db
 
     app = create_app()
     with app.test_request_context(base_url=app.config.get("BASE_URL") or None):

@@ -31,9 +31,9 @@ def main(spec: dict) -> list[dict]:
     from app import create_app
     from app.accounts.models import Role, User
     from app.accounts.two_factor import enable_with_known_secret
-    from app.extensions import db
+    from app.demo.reviews import book_visit, move_into_past
     from app.payouts.accounts import connect_enabled_demo_account
-    from app.reviews.demo import book_visit, move_into_past
+    from app.platform.extensions import db
     from app.venues.booking_rules import BookingRules
     from app.venues.hours import Range
     from app.venues.models import VenueStatus

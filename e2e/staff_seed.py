@@ -18,7 +18,7 @@ def main(spec: dict) -> dict[str, int]:
     from app import create_app
     from app.booking.models import Booking
     from app.clients.service import client_for_user
-    from app.extensions import db
+    from app.platform.extensions import db
     from app.venues.models import Venue
 
     app = create_app()

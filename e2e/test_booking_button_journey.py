@@ -26,7 +26,7 @@ from sqlalchemy import select
 from app import create_app
 from app.accounts.models import User
 from app.booking.models import Order
-from app.extensions import db
+from app.platform.extensions import db
 from app.payouts.shares import venue_shares
 app = create_app()
 with app.app_context():

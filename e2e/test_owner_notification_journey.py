@@ -25,8 +25,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from app import create_app
 from app.accounts.models import User
-from app.extensions import db
-from app.reviews.demo import book_visit
+from app.platform.extensions import db
+from app.demo.reviews import book_visit
 from app.venues.models import Service
 spec = json.loads(sys.argv[1])
 app = create_app()

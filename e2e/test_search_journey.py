@@ -25,7 +25,7 @@ from sqlalchemy import select
 
 from app import create_app
 from app.accounts.models import Role, User
-from app.extensions import db
+from app.platform.extensions import db
 from app.payouts.accounts import connect_enabled_demo_account
 from app.venues.hours import Range
 from app.venues.images import add_image

@@ -130,7 +130,7 @@ def test_a_practitioner_sees_their_own_bookings_and_no_one_elses(
     owner_page.goto("/provider/staff")
     owner_page.get_by_role("button", name=f"Remove {mia_email}").click()
     expect(owner_page.get_by_text(f"{mia_email} is removed and signed out everywhere.")).to_be_visible()
-    # Other workers see her sessions end within CACHE_VERSION_TTL (1 s; app/cache_versions.py); in
+    # Other workers see her sessions end within CACHE_VERSION_TTL (1 s; app/platform/cache_versions.py); in
     # that second the guard already refuses her (her place at the venue is gone), so try for 5 s.
     signed_out = re.compile(r"/account/sign-in\?next=(/|%2F)provider(/|%2F)calendar$")
     for _attempt in range(10):

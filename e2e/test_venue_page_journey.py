@@ -22,8 +22,8 @@ from sqlalchemy import select
 
 from app import create_app
 from app.accounts.models import Role, User
-from app.extensions import db
-from app.venues.demo_art import illustration
+from app.platform.extensions import db
+from app.demo.art import illustration
 from app.venues.hours import Range
 from app.venues.images import add_image
 from app.venues.models import Category, VenueStatus

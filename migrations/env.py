@@ -7,7 +7,7 @@ from flask import current_app
 from sqlalchemy import create_engine, event
 
 import app.models  # noqa: F401  (registers every table on the metadata)
-from app import db_routing, db_timeouts
+from app.platform import db_routing, db_timeouts
 
 config = context.config
 logger = logging.getLogger("alembic.env")

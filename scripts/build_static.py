@@ -9,7 +9,7 @@ For every file under static/ (except dist/ itself and dotfiles) dist/ gets:
 - ``.gz`` and ``.br`` beside each text file, written by WhiteNoise's own compressor (Brotli only
   when the ``Brotli`` package is installed), which WhiteNoise then serves to clients that accept them;
 - ``manifest.json``: ``{"files": {"js/app.js": "js/app.3f2a9c1b0d4e.js", ...}, "sources":
-  {"js/app.js": "<sha256 of static/js/app.js>", ...}}``, which app/static_files.py reads to write
+  {"js/app.js": "<sha256 of static/js/app.js>", ...}}``, which app/web/static_files.py reads to write
   hashed URLs into pages.
 
 CSS ``url(...)`` references to other files under static/ (fonts, images) are rewritten to their

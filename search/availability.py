@@ -6,7 +6,7 @@ ahead, and asks the engine, with what this module reads, about the venues it can
 The answer comes from the bookings slot engine, so it sees opening hours, closures, bookings,
 live holds, time blocks, minimum notice and team assignments exactly as checkout does. A venue
 is free when at least one active service has a slot that starts and ends inside the window:
-``app.scheduling.has_slot_within`` asks the engine that question directly. It tries only the
+``app.slot_engine.has_slot_within`` asks the engine that question directly. It tries only the
 start times inside the window and stops at the first free one, where listing every slot of
 each day (``available_slots``, as ``get_slots`` does) built them all: half the time of a
 "today near me" search at 100k venues went there.
@@ -35,8 +35,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import text
 
 from app.booking.availability import Busyness, busy_window, get_busy_for_teams
-from app.extensions import db
-from app.scheduling import ServiceSpec
+from app.platform.extensions import db
+from app.slot_engine import ServiceSpec
 from app.venues.hours import MINUTES_PER_DAY
 
 

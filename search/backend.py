@@ -1,6 +1,6 @@
 """Which backend answers: PostgreSQL by default, Elasticsearch when ELASTICSEARCH_URL is set
 (falling back to PostgreSQL, with a warning, when the cluster can't be reached). Plus the
-60-second cache of search results, keyed on the "public" cache version (app.cache_versions),
+60-second cache of search results, keyed on the "public" cache version (app.platform.cache_versions),
 which every index write changes in its own transaction, for every process at once."""
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from typing import Any
 
 from flask import current_app
 
-from app import cache_versions, metrics
-from app.extensions import cache
+from app.platform import cache_versions, metrics
+from app.platform.extensions import cache
 from search.postgres import PostgresBackend
 from search.types import SearchBackend, SearchQuery, SearchResult
 

@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from app.extensions import db
 from app.payouts.accounts import payable_venue_ids
+from app.platform.extensions import db
 from app.venues.models import Venue, VenueStatus
 from search.types import VenueDocument
 

@@ -18,7 +18,7 @@ from typing import Any
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError
 from sqlalchemy import select
 
-from app.extensions import db
+from app.platform.extensions import db
 from app.venues.hours import Range, is_open_at, is_valid_timezone
 from app.venues.models import Closure, OpeningHours, Venue, VenueStatus
 from search import free_time

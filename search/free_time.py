@@ -28,9 +28,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import text
 
 from app.booking.availability import booking_rules
-from app.extensions import db
-from app.jobs import job
-from app.scheduling import Rules, free_start_minutes, has_slot_within
+from app.platform.extensions import db
+from app.platform.jobs import job
+from app.slot_engine import Rules, free_start_minutes, has_slot_within
 from search.availability import load_venues, local_days, read_busy
 
 log = logging.getLogger(__name__)

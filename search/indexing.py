@@ -2,7 +2,7 @@
 hours, closures, team or category enqueues one reindex job in the same transaction.
 
 ``after_flush`` collects the ids of venues touched by each flush; ``before_commit`` enqueues
-one ``search.reindex_venues`` job for all of them through ``app.jobs.enqueue``, so the job
+one ``search.reindex_venues`` job for all of them through ``app.platform.jobs.enqueue``, so the job
 commits or rolls back with the change. The job indexes what it finds then: an approved venue
 is upserted, anything else (rejected, suspended, deleted) removed.
 
@@ -26,9 +26,9 @@ from flask import Flask, has_app_context
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
-from app.extensions import db
-from app.jobs import enqueue, job
 from app.payouts.accounts import account_changed
+from app.platform.extensions import db
+from app.platform.jobs import enqueue, job
 from app.venues.models import Category, Closure, OpeningHours, Service, TeamMember, Venue, VenueImage, VenueStatus
 from search.backend import SecondaryIndexFailed, get_backend
 from search.pg_index import remove_venues

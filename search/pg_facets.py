@@ -2,7 +2,7 @@
 grouping the rows into ``Facet`` values, and the cache for searches nothing narrows.
 
 Each facet (category, tags, price buckets, rating buckets) counts with every other filter
-applied but not its own. The cache key holds the "public" cache version (app.cache_versions),
+applied but not its own. The cache key holds the "public" cache version (app.platform.cache_versions),
 which every statement writing ``venue_search`` changes in its own transaction (a trigger).
 """
 
@@ -16,8 +16,8 @@ from typing import Any
 
 from sqlalchemy import text
 
-from app import cache_versions
-from app.extensions import cache, db
+from app.platform import cache_versions
+from app.platform.extensions import cache, db
 from search.types import (
     PRICE_BUCKETS,
     RATING_BUCKETS,

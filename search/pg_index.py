@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from app.extensions import db
 from app.payouts.accounts import collect_before_enabled
+from app.platform.extensions import db
 from app.venues.models import Venue, VenueStatus
 from search.documents import bookable_ids, build_document, document_to_json, load_venues
 from search.pg_text import TS_CONFIG

@@ -18,7 +18,7 @@ from itertools import combinations
 
 from sqlalchemy import text
 
-from app.extensions import db
+from app.platform.extensions import db
 from search.understanding import (
     NO_SYNONYMS,
     Synonyms,

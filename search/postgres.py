@@ -25,7 +25,7 @@ from markupsafe import escape
 from sqlalchemy import text
 
 from app.booking.availability import booking_rules
-from app.extensions import db
+from app.platform.extensions import db
 from search import free_time, pg_facets, pg_index, pg_text
 from search.free_time import free_answer_params, free_answer_sql
 from search.geo import (

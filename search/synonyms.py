@@ -13,10 +13,10 @@ from flask_babel import gettext as _
 from sqlalchemy import CheckConstraint, DateTime, String, UniqueConstraint, func, or_, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app import cache_versions
 from app.admin import audit
-from app.errors import ValidationFailed
-from app.extensions import db
+from app.platform import cache_versions
+from app.platform.errors import ValidationFailed
+from app.platform.extensions import db
 from search.understanding import MAX_PHRASE_WORDS, Synonyms, words_of
 
 PHRASE_MAX_LENGTH = 60

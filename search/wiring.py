@@ -3,7 +3,7 @@ refresh of the venues' free time."""
 
 from flask import Flask
 
-from app.jobs import every
+from app.platform.jobs import every
 from search import free_time, indexing
 
 

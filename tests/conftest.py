@@ -11,9 +11,10 @@ from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from app import cache_versions, create_app
-from app.extensions import cache, db, limiter
-from app.page_cache import forget_local
+from app import create_app
+from app.platform import cache_versions
+from app.platform.extensions import cache, db, limiter
+from app.web.page_cache import forget_local
 from tests.database import create_fresh_database, drop_database, server_url
 
 pytest_plugins = ["tests.factories"]
@@ -165,7 +166,7 @@ def outbox(app):
 @pytest.fixture
 def run_jobs(app):
     """Run every queued job in-process, on the test's connection."""
-    from app.jobs import run_pending_jobs
+    from app.platform.jobs import run_pending_jobs
 
     def run() -> list[str]:
         with app.app_context():

@@ -18,7 +18,7 @@ def server_url() -> str:
     url = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
     if url:
         return sqlalchemy_url(url)
-    from app.embedded_db import start_embedded_server
+    from app.platform.embedded_db import start_embedded_server
 
     server = start_embedded_server(ROOT / "instance" / "pgdata-test")
     return "postgresql+psycopg://" + server.get_uri("postgres")[len("postgresql://") :]

@@ -9,7 +9,7 @@ import pytest
 
 from app.accounts.hashing import hash_password
 from app.accounts.models import Role, User
-from app.extensions import db
+from app.platform.extensions import db
 
 PASSWORD = "lantern-orchid-velvet-42"
 

@@ -18,7 +18,7 @@ import pytest
 import requests
 
 from app import create_app
-from app.extensions import db
+from app.platform.extensions import db
 from tests.database import create_fresh_database, drop_database, server_url
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import event, select
 
 from app.accounts.models import Role
-from app.extensions import cache, db
+from app.platform.extensions import cache, db
 from app.saved.models import SavedVenue
 from app.venues.models import Category, OpeningHours, Service, TeamMember, Venue, VenueImage, VenueStatus
 from app.venues.slugs import assign_slug, slugify

@@ -28,8 +28,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.errors import NotFound, ValidationFailed
-from app.extensions import db
+from app.platform.errors import NotFound, ValidationFailed
+from app.platform.extensions import db
 
 TOKEN_PREFIX = "cw_pat_"  # noqa: S105 - the visible start of every token, not a secret
 SCOPES = ("read", "write", "venue", "admin")

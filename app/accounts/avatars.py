@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import current_app
 
 from app.accounts.models import User
-from app.images import convert_upload, new_key
-from app.storage import get_storage
+from app.platform.images import convert_upload, new_key
+from app.platform.storage import get_storage
 
 AVATAR_SIZE = (256, 256)
 

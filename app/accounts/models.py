@@ -24,7 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.accounts.hashing import hash_password, needs_rehash, verify_password
 from app.accounts.passkey_models import Passkey
-from app.extensions import db
+from app.platform.extensions import db
 
 
 class Role(enum.StrEnum):
@@ -76,7 +76,7 @@ class User(UserMixin, db.Model):
     # The place this customer last searched around (search/places.py), shown pre-filled in the
     # search page's "where" field; signed out, a cookie keeps it instead.
     last_place_id: Mapped[int | None] = mapped_column(ForeignKey("places.id", ondelete="SET NULL"))
-    # The language chosen in the footer (app/i18n.py): pages when no cookie says, and emails.
+    # The language chosen in the footer (app/platform/i18n.py): pages when no cookie says, and emails.
     language: Mapped[str | None] = mapped_column(String(8))
 
     # The signed-in browser's session (app/accounts/sessions.py); set per request, not stored here.

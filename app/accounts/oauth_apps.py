@@ -17,8 +17,8 @@ from sqlalchemy import delete, func, select, update
 
 from app.accounts.models import Role, User
 from app.accounts.oauth_models import OAuthApp, OAuthCode, OAuthToken, secret_hash
-from app.errors import NotFound, ValidationFailed
-from app.extensions import db
+from app.platform.errors import NotFound, ValidationFailed
+from app.platform.extensions import db
 
 ACCESS_PREFIX = "cw_oat_"  # the visible start of an OAuth access token (the API tells it from a PAT by it)
 REFRESH_PREFIX = "cw_ort_"

@@ -27,7 +27,7 @@ from flask import Flask, current_app
 from app.accounts import oauth_apps
 from app.accounts.models import User
 from app.accounts.oauth_models import OAuthApp, OAuthCode, OAuthToken
-from app.extensions import db
+from app.platform.extensions import db
 
 CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
 

@@ -25,7 +25,7 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey
 
-from app.errors import DomainError, UpstreamFailed
+from app.platform.errors import DomainError, UpstreamFailed
 
 GOOGLE_METADATA_URL = "https://accounts.google.com/.well-known/openid-configuration"
 APPLE_METADATA_URL = "https://appleid.apple.com/.well-known/openid-configuration"

@@ -22,9 +22,9 @@ from app.accounts.models import Role, User, new_session_token
 from app.accounts.oidc import PROVIDER_LABELS, Provider, ProviderIdentity
 from app.accounts.oidc_models import ProviderLink
 from app.accounts.service import get_user, get_user_by_email
-from app.email import send_email
-from app.errors import LimitReached, NotAllowed, NotFound, ValidationFailed
-from app.extensions import db
+from app.platform.email import send_email
+from app.platform.errors import LimitReached, NotAllowed, NotFound, ValidationFailed
+from app.platform.extensions import db
 
 
 class SignInRefused(NotAllowed):

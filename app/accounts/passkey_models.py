@@ -11,7 +11,7 @@ from sqlalchemy import BigInteger, CheckConstraint, DateTime, ForeignKey, Identi
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.platform.extensions import db
 
 
 class Passkey(db.Model):

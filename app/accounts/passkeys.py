@@ -42,9 +42,9 @@ from webauthn.helpers.structs import (
 
 from app.accounts.models import User
 from app.accounts.passkey_models import Passkey, PasskeyChallenge
-from app.email import send_email
-from app.errors import DomainError, LimitReached, NotFound, ValidationFailed
-from app.extensions import db
+from app.platform.email import send_email
+from app.platform.errors import DomainError, LimitReached, NotFound, ValidationFailed
+from app.platform.extensions import db
 
 CHALLENGE_SECONDS = 300
 MAX_PASSKEYS = 10

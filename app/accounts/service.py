@@ -16,10 +16,10 @@ from app.accounts import tokens
 from app.accounts.hashing import hash_password, verify_password
 from app.accounts.models import Role, SignInThrottle, User
 from app.accounts.passwords import password_problems
-from app.email import send_email
-from app.errors import DomainError, TooManyAttempts, ValidationFailed
-from app.extensions import db
-from app.urls import absolute_url
+from app.platform.email import send_email
+from app.platform.errors import DomainError, TooManyAttempts, ValidationFailed
+from app.platform.extensions import db
+from app.platform.urls import absolute_url
 
 GENERIC_SIGN_IN_ERROR = "That email and password don't match. Check them and try again."
 

@@ -21,10 +21,10 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
-from app import cache_versions
 from app.accounts.models import User, UserSession
-from app.extensions import db
-from app.private_cache import own_change_pending, user_namespace
+from app.platform import cache_versions
+from app.platform.cache_versions import own_change_pending, user_namespace
+from app.platform.extensions import db
 
 # last_seen_at is refreshed at most this often, so a busy session doesn't write on every page.
 SEEN_EVERY = timedelta(minutes=5)

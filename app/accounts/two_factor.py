@@ -31,9 +31,9 @@ from app.accounts.service import (
     clear_failed_sign_ins,
     record_failed_sign_in,
 )
-from app.email import send_email
-from app.errors import TooManyAttempts, ValidationFailed
-from app.extensions import db
+from app.platform.email import send_email
+from app.platform.errors import TooManyAttempts, ValidationFailed
+from app.platform.extensions import db
 
 RECOVERY_CODE_COUNT = 10
 DEVICE_COOKIE = "cozywish_2fa_device"

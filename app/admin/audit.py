@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from app.admin.models import AuditEntry
-from app.extensions import db
+from app.platform.extensions import db
 
 # The role of whoever acts in a venue's provider area ("owner", "manager", "receptionist",
 # "practitioner"), set around a provider page by app/web/guards.venue_required: every entry

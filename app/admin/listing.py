@@ -8,8 +8,8 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
 
-from app.errors import DomainError
-from app.extensions import db
+from app.platform.errors import DomainError
+from app.platform.extensions import db
 
 PAGE_SIZE = 25
 MAX_PAGE = 10_000

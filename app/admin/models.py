@@ -8,7 +8,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
-from app.extensions import db
+from app.platform.extensions import db
 
 
 class AuditEntry(db.Model):

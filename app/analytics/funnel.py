@@ -24,8 +24,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from app.analytics.models import FUNNEL_STEPS
-from app.extensions import db
-from app.jobs import job
+from app.platform.extensions import db
+from app.platform.jobs import job
 
 MAX_QUERY = 100
 

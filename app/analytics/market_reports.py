@@ -12,7 +12,7 @@ from sqlalchemy import text
 
 from app.analytics.models import FUNNEL_STEPS
 from app.analytics.periods import Period
-from app.extensions import db
+from app.platform.extensions import db
 
 TOP_ZERO = 20
 

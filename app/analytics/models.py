@@ -9,7 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import BigInteger, CheckConstraint, Date, DateTime, ForeignKey, Identity, Integer, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.platform.extensions import db
 
 FUNNEL_STEPS = ("search", "venue_view", "cart_add", "checkout", "paid")
 

@@ -3,7 +3,7 @@ local wall-clock minutes (no database here).
 
 A team member is available when the slot engine would offer their time: inside the venue's
 opening hours of the weekday, and inside their own working ranges when they have a pattern
-(app/scheduling/engine.MemberSchedule), on a day the venue is not closed, less their time off
+(app/slot_engine/engine.MemberSchedule), on a day the venue is not closed, less their time off
 and the time blocks (the venue's and their own). Minutes are counted on the wall clock, so a
 day when the clocks change counts its hours as they read (documented in docs/analytics.md).
 """
@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from app.scheduling.engine import MemberSchedule
+from app.slot_engine.engine import MemberSchedule
 
 Interval = tuple[int, int]  # minutes since local midnight, [start, end)
 DAY = 1440

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from flask_babel import gettext as _
 
-from app.errors import ValidationFailed
+from app.platform.errors import ValidationFailed
 
 PRESETS = ("7", "30", "90")
 DEFAULT_PRESET = "30"

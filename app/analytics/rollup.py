@@ -40,8 +40,8 @@ from datetime import date
 
 from sqlalchemy import text
 
-from app.extensions import db
-from app.jobs import job
+from app.platform.extensions import db
+from app.platform.jobs import job
 
 BATCH = 5000  # queue rows a run takes at most; the rest wait for the next minute
 LOCK = 59_0001  # an advisory lock: two runs never recount the same days at once

@@ -18,9 +18,9 @@ from sqlalchemy import text
 from app.analytics import occupancy, spans
 from app.analytics.periods import Period
 from app.booking.time_blocks import occurrences_query
-from app.extensions import db
-from app.schedules.service import load_schedules
-from app.timefmt import venue_zone
+from app.platform.extensions import db
+from app.platform.timefmt import venue_zone
+from app.team_schedules.service import load_schedules
 from app.venues.models import Venue
 
 COUNTED = "('confirmed', 'completed', 'no_show')"  # bookings that took the time

@@ -31,15 +31,15 @@ from app.analytics.tables import (
     weekday_names,
 )
 from app.analytics.venue_reports import venue_report
-from app.errors import ValidationFailed
-from app.extensions import db
-from app.money import format_money
-from app.rendering import is_htmx, render_page
-from app.timefmt import venue_zone
+from app.platform.errors import ValidationFailed
+from app.platform.extensions import db
+from app.platform.money import format_money
+from app.platform.timefmt import venue_zone
 from app.venues.models import Venue
 from app.web.blueprints import admin as admin_bp
 from app.web.blueprints import dashboard as bp
 from app.web.guards import EVERYONE, OWNER_AND_MANAGER, acting_member_scope, acting_role, venue_required
+from app.web.rendering import is_htmx, render_page
 
 log = logging.getLogger(__name__)
 

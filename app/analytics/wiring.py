@@ -4,7 +4,7 @@ of counts before the job's, and the receiver that counts paid orders."""
 from flask import Flask
 
 from app.analytics import funnel, receivers, rollup  # noqa: F401  (the order_paid receiver)
-from app.jobs import every
+from app.platform.jobs import every
 
 
 def init_app(app: Flask) -> None:

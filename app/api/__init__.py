@@ -20,9 +20,9 @@ from flask_smorest import Api
 from app.api import auth, conventions
 from app.api.schemas import Problem
 from app.api.views import admin, customer, docs, public, venue, venue_edit, waitlist  # noqa: F401  (their routes join the blueprints)
-from app.extensions import csrf
 from app.ops.problems import MEDIA_TYPE
-from app.urls import absolute_url
+from app.platform.extensions import csrf
+from app.platform.urls import absolute_url
 from app.web import blueprints
 
 API_BLUEPRINTS = (blueprints.api_public, blueprints.api_customer, blueprints.api_venue, blueprints.api_admin)
@@ -104,7 +104,7 @@ def oauth2_scheme() -> dict[str, Any]:
 
 
 # What a parameter's text may be, as the app reads it: no control characters in a query value
-# (app/ops/input_guard.py refuses them with a 400), and the two words a path takes in their own
+# (app/platform/input_guard.py refuses them with a 400), and the two words a path takes in their own
 # formats (a booking's reference, app/booking/references.py; a venue's slug).
 QUERY_TEXT = r"^[^\x00-\x08\x0a-\x1f\x7f]*$"
 PATH_WORDS = {

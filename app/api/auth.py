@@ -34,7 +34,7 @@ from app.accounts.api_tokens import ApiToken, find_live_token
 from app.accounts.models import User
 from app.accounts.oauth_apps import find_live_access_token
 from app.accounts.oauth_models import OAuthToken
-from app.extensions import csrf, db, limiter
+from app.platform.extensions import csrf, db, limiter
 
 log = logging.getLogger(__name__)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

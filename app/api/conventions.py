@@ -25,9 +25,9 @@ from sqlalchemy.dialects.postgresql import insert
 
 from app.accounts.api_tokens import IdempotencyRecord
 from app.api import auth
-from app.extensions import db
-from app.ops.input_guard import MAX_ID
-from app.urls import absolute_url
+from app.platform.extensions import db
+from app.platform.input_guard import MAX_ID
+from app.platform.urls import absolute_url
 
 MAX_CURSOR_LENGTH = 200
 MAX_KEY_LENGTH = 255

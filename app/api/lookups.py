@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from app.booking.models import Booking, Order
 from app.clients import service as clients
-from app.extensions import db
+from app.platform.extensions import db
 from app.venues.models import Venue
 
 ORDER_LOADS = (selectinload(Order.bookings).options(selectinload(Booking.venue), selectinload(Booking.service)),)

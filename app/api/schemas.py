@@ -13,7 +13,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from app.accounts.api_tokens import SCOPES
-from app.ops.input_guard import MAX_ID
+from app.platform.input_guard import MAX_ID
 from app.venues.booking_rules import MAX_ADVANCE_DAYS, MAX_FREE_HOURS, MAX_NOTICE_MINUTES, MAX_REQUEST_WINDOW_HOURS
 from app.venues.deposits import PaymentMode
 

@@ -23,11 +23,11 @@ from sqlalchemy import (
 
 from app.booking.models import LIVE_STATUSES, Booking, BookingStatus
 from app.booking.time_blocks import occurrences_query
-from app.extensions import db
-from app.schedules.service import schedule_selects, schedules_from_rows
-from app.scheduling import Busy, MemberSchedule, Rules, ServiceSpec, Slot, available_slots, bookable_days
-from app.sqlutil import in_ids
-from app.timefmt import venue_zone
+from app.platform.extensions import db
+from app.platform.sqlutil import in_ids
+from app.platform.timefmt import venue_zone
+from app.slot_engine import Busy, MemberSchedule, Rules, ServiceSpec, Slot, available_slots, bookable_days
+from app.team_schedules.service import schedule_selects, schedules_from_rows
 from app.venues.models import Service, TeamMember, Venue, VenueStatus, team_member_services
 
 

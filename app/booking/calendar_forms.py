@@ -18,7 +18,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget, TimeInput
 
-from app.timefmt import day_words, venue_zone
+from app.platform.timefmt import day_words, venue_zone
 from app.venues.hours import MINUTES_PER_DAY, format_minute, parse_minute
 
 VIEWS = ("day", "week")

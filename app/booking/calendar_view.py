@@ -14,13 +14,13 @@ from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from app import timefmt
 from app.booking import lifecycle
 from app.booking.calendar_forms import CalendarQuery
 from app.booking.models import Booking, BookingStatus, TimeBlock
 from app.booking.requests import PENDING
-from app.timefmt import LONG_DAY, day_words
-from app.urls import absolute_url
+from app.platform import timefmt
+from app.platform.timefmt import LONG_DAY, day_words
+from app.platform.urls import absolute_url
 from app.venues.hours import MINUTES_PER_DAY
 from app.venues.models import Venue
 

@@ -19,10 +19,10 @@ from app.booking.errors import CartItemInvalid
 from app.booking.events import cart_refusal
 from app.booking.intake import clean_answers
 from app.booking.models import CartItem, Order
-from app.booking.patch_tests import check_patch_test
+from app.booking.patch_test_rule import check_patch_test
 from app.booking.policy import describe_service_rules
-from app.extensions import db
-from app.timefmt import moment_label, venue_zone
+from app.platform.extensions import db
+from app.platform.timefmt import moment_label, venue_zone
 from app.venues.deposits import service_pay_label
 from app.venues.models import Service, TeamMember, Venue, VenueStatus
 

@@ -17,14 +17,14 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from app import timefmt
 from app.admin import audit
 from app.booking.events import booking_checked_in
 from app.booking.lifecycle import STATUS_LABELS
 from app.booking.models import Booking, BookingStatus
 from app.booking.references import ALPHABET
-from app.errors import ValidationFailed
-from app.extensions import db
+from app.platform import timefmt
+from app.platform.errors import ValidationFailed
+from app.platform.extensions import db
 from app.venues.models import Venue
 
 B = BookingStatus

@@ -1,6 +1,6 @@
 from sqlalchemy.exc import IntegrityError
 
-from app.errors import Conflict, ValidationFailed
+from app.platform.errors import Conflict, ValidationFailed
 
 
 class SlotUnavailable(Conflict):

@@ -16,7 +16,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, StringField
 from wtforms.validators import InputRequired, NumberRange, ValidationError
 
-from app.ops.input_guard import MAX_ID  # the largest id, as URLs check it
+from app.platform.input_guard import MAX_ID  # the largest id, as URLs check it
 
 MAX_QUANTITY = 20  # the cart_items check constraint
 _MONTH_RE = re.compile(r"(\d{4})-(\d{2})")

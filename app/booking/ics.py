@@ -19,8 +19,8 @@ from email.utils import parseaddr
 from flask import current_app
 from icalendar import Calendar, Event, vCalAddress
 
-from app import timefmt
 from app.booking.models import Booking
+from app.platform import timefmt
 
 CANCELLED = {"cancelled_by_customer", "cancelled_by_venue", "expired"}
 PRODUCT_ID = "-//CozyWish//Bookings//EN"

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from app.booking.errors import CartItemInvalid
 from app.booking.models import Booking, BookingIntakeAnswer
-from app.extensions import db
+from app.platform.extensions import db
 from app.venues.models import QuestionKind, Service, ServiceQuestion
 
 ANSWER_MAX_LENGTH = 500

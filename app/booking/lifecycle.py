@@ -23,10 +23,10 @@ from app.booking.cart import purge_expired
 from app.booking.events import announce_reopened, booking_cancelled, booking_marked
 from app.booking.models import Booking, BookingStatus
 from app.booking.policy import quote_cancellation
-from app.errors import InvalidTransition, ValidationFailed
-from app.extensions import db
-from app.jobs import job
-from app.timefmt import moment_label, venue_zone
+from app.platform.errors import InvalidTransition, ValidationFailed
+from app.platform.extensions import db
+from app.platform.jobs import job
+from app.platform.timefmt import moment_label, venue_zone
 
 B = BookingStatus
 TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {

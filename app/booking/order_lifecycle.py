@@ -44,9 +44,9 @@ from app.booking.availability import find_slot
 from app.booking.cart import Restored, restore_from_order, take_back_restored
 from app.booking.events import announce_paid, announce_reopened, holds_expiring, order_released, retake_refused
 from app.booking.models import Booking, BookingStatus, Order, OrderStatus, OrderTransition, ReleaseReason
-from app.errors import InvalidTransition
-from app.extensions import db
-from app.jobs import job
+from app.platform.errors import InvalidTransition
+from app.platform.extensions import db
+from app.platform.jobs import job
 
 OS = OrderStatus
 NEW = None  # an order that is being made has no status yet

@@ -10,12 +10,12 @@ from flask import url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from app import timefmt
 from app.booking import requests
 from app.booking.models import Booking
 from app.booking.policy import describe_booking_rules
-from app.extensions import db
-from app.money import format_money
+from app.platform import timefmt
+from app.platform.extensions import db
+from app.platform.money import format_money
 from app.venues.deposits import booking_paid_label
 
 

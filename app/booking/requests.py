@@ -22,8 +22,8 @@ from app.admin import audit
 from app.booking import lifecycle
 from app.booking.events import request_answered
 from app.booking.models import Booking, BookingStatus
-from app.errors import InvalidTransition
-from app.extensions import db
+from app.platform.errors import InvalidTransition
+from app.platform.extensions import db
 
 PENDING, ACCEPTED, DECLINED, LAPSED = "pending", "accepted", "declined", "lapsed"
 STATE_LABELS = {

@@ -9,9 +9,9 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.booking.models import Booking, BookingStatus
-from app.extensions import db
-from app.schedules.service import load_schedules
-from app.scheduling import member_works
+from app.platform.extensions import db
+from app.slot_engine import member_works
+from app.team_schedules.service import load_schedules
 from app.venues.models import TeamMember, Venue
 
 

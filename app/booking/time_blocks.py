@@ -23,9 +23,9 @@ from sqlalchemy import DateTime, Integer, bindparam, or_, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from app.booking.models import TimeBlock
-from app.errors import NotFound, ValidationFailed
-from app.extensions import db
-from app.timefmt import venue_zone
+from app.platform.errors import NotFound, ValidationFailed
+from app.platform.extensions import db
+from app.platform.timefmt import venue_zone
 from app.venues.events import announce_opened
 from app.venues.models import Venue
 

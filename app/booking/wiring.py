@@ -3,7 +3,7 @@
 from flask import Flask
 
 from app.booking import lifecycle, order_lifecycle
-from app.jobs import every
+from app.platform.jobs import every
 
 
 def init_app(app: Flask) -> None:

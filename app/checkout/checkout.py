@@ -22,7 +22,6 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from app import metrics
 from app.accounts.models import User
 from app.booking import order_lifecycle
 from app.booking.amounts import amount_due
@@ -33,14 +32,15 @@ from app.booking.holds import hold_booking
 from app.booking.intake import copy_answers
 from app.booking.models import CartItem, Order, OrderChannel, OrderStatus
 from app.booking.order_lifecycle import expire_holds
-from app.booking.patch_tests import check_patch_test
+from app.booking.patch_test_rule import check_patch_test
 from app.clients.service import blocked_message
-from app.errors import DomainError, NotAllowed, ValidationFailed
-from app.extensions import db
 from app.payouts.accounts import unpayable_message
+from app.platform import metrics
+from app.platform.errors import DomainError, NotAllowed, ValidationFailed
+from app.platform.extensions import db
+from app.platform.timefmt import moment_label, venue_zone
 from app.promos import redemption as promos
-from app.scheduling import Slot
-from app.timefmt import moment_label, venue_zone
+from app.slot_engine import Slot
 from app.venues.deposits import keeps_card
 from app.venues.models import Service, TeamMember, Venue, VenueStatus
 from app.vouchers.redemption import redeem_at_checkout
@@ -216,7 +216,7 @@ def order_channel(items: list[CartItem]) -> OrderChannel:
 
 def _check_patch_tests(customer: User, items: list[CartItem]) -> None:
     """Each treatment that needs a patch test still has one early enough: booked and paid, or
-    in this cart (app/booking/patch_tests.py). Refused with the treatment's message."""
+    in this cart (app/booking/patch_test_rule.py). Refused with the treatment's message."""
     for item in items:
         others = [other for other in items if other is not item]
         check_patch_test(item.service, item.starts_at, customer_id=customer.id, cart=others)

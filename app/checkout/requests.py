@@ -14,9 +14,9 @@ from app.accounts.models import User
 from app.booking import requests
 from app.booking.models import Booking
 from app.booking.order_lifecycle import lock_order
-from app.extensions import db
-from app.jobs import job
 from app.payments.service import refund_booking
+from app.platform.extensions import db
+from app.platform.jobs import job
 
 
 def decline_request(booking: Booking, *, actor: User, now: datetime | None = None) -> int:

@@ -28,21 +28,21 @@ from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from app import timefmt
 from app.accounts.models import User
 from app.admin import audit
-from app.booking import patch_tests
+from app.booking import patch_test_rule as patch_tests
 from app.booking.availability import busy_window, find_slot, get_busy, service_spec
 from app.booking.errors import SlotUnavailable, is_member_overlap
 from app.booking.events import ReopenedTime, booking_moved, times_reopened
 from app.booking.holds import blocks_until
 from app.booking.models import Booking, BookingMove, BookingStatus, ReschedulePolicy
 from app.booking.order_lifecycle import expire_holds, lock_order
-from app.errors import Conflict, InvalidTransition, ValidationFailed
-from app.extensions import db
-from app.money import format_money
 from app.payments.refunds import get_card_payments, refundable, request_refund
-from app.timefmt import venue_zone
+from app.platform import timefmt
+from app.platform.errors import Conflict, InvalidTransition, ValidationFailed
+from app.platform.extensions import db
+from app.platform.money import format_money
+from app.platform.timefmt import venue_zone
 from app.venues.models import Service, TeamMember, Venue
 
 REASON = "rescheduled"  # the sender of ``times_reopened`` for the time a move let go

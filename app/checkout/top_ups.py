@@ -29,7 +29,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app import timefmt
 from app.accounts.models import User
 from app.admin import audit
 from app.booking import lifecycle, order_lifecycle
@@ -38,16 +37,17 @@ from app.booking.events import announce_reopened, booking_moved, holds_expiring,
 from app.booking.holds import blocks_until, hold_booking
 from app.booking.models import Booking, BookingStatus, TopUp, TopUpStatus
 from app.checkout import reschedule
-from app.email import send_email, speaking_to
-from app.errors import InvalidTransition, ValidationFailed
-from app.extensions import db
-from app.money import format_money
 from app.payments.events import top_up_paid, top_up_unpaid
 from app.payments.models import Payment, PaymentStatus
 from app.payments.ports import TopUpCharge
 from app.payments.refunds import refund_in_full
 from app.payments.service import start_top_up_payment
-from app.urls import absolute_url
+from app.platform import timefmt
+from app.platform.email import send_email, speaking_to
+from app.platform.errors import InvalidTransition, ValidationFailed
+from app.platform.extensions import db
+from app.platform.money import format_money
+from app.platform.urls import absolute_url
 from app.venues.models import Service
 
 # What happened to a top-up, for the customer: ``TopUp.outcome_code`` names one of these, and

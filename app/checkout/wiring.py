@@ -7,7 +7,7 @@ from app.checkout import (
     requests,
     top_ups,  # noqa: F401  (its times_reopened and holds_expiring receivers)
 )
-from app.jobs import every
+from app.platform.jobs import every
 
 
 def init_app(app: Flask) -> None:

@@ -26,8 +26,8 @@ from app.booking.models import Booking
 from app.booking.order_lifecycle import expire_holds
 from app.clients.events import desk_booked
 from app.clients.models import VenueClient
-from app.errors import NotFound, ValidationFailed
-from app.extensions import db
+from app.platform.errors import NotFound, ValidationFailed
+from app.platform.extensions import db
 from app.venues.deposits import PaymentMode
 from app.venues.models import Service, TeamMember, Venue
 

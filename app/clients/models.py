@@ -14,7 +14,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from app.booking.models import Booking
-from app.extensions import db
+from app.platform.extensions import db
 
 
 class VenueClient(db.Model):

@@ -20,8 +20,8 @@ from sqlalchemy.dialects.postgresql import insert
 from app.accounts.models import User
 from app.booking.models import Booking, Order
 from app.clients.models import VenueClient
-from app.errors import NotFound, ValidationFailed
-from app.extensions import db
+from app.platform.errors import NotFound, ValidationFailed
+from app.platform.extensions import db
 
 PAGE_SIZE = 25
 MAX_TAGS = 10

@@ -20,15 +20,15 @@ from app.booking.lifecycle import STATUS_LABELS
 from app.clients import service as clients
 from app.clients.desk import book_at_desk
 from app.clients.models import VenueClient
-from app.errors import DomainError, ValidationFailed
-from app.extensions import db
-from app.money import format_money
 from app.ops.errors import http_status
-from app.rendering import add_toast, is_htmx, render_page
-from app.timefmt import clock_label, moment_label, venue_zone
+from app.platform.errors import DomainError, ValidationFailed
+from app.platform.extensions import db
+from app.platform.money import format_money
+from app.platform.timefmt import clock_label, moment_label, venue_zone
 from app.venues.models import Service, Venue
 from app.web.blueprints import dashboard as bp
 from app.web.guards import EVERYONE, FRONT_DESK, acting_member_scope, venue_required
+from app.web.rendering import add_toast, is_htmx, render_page
 
 _ID = re.compile(r"\d{1,9}")
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")

@@ -14,15 +14,15 @@ from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app import cache_versions
 from app.booking.availability import Busyness, busy_window, get_bookable_days, get_busy_for_venues, get_slots
 from app.discovery.params import DEFAULT_CITY
-from app.extensions import cache, db
-from app.i18n import format_locale
-from app.money import format_money
 from app.payouts.accounts import NOT_TAKING_BOOKINGS
-from app.storage import media_url
-from app.timefmt import clock_label, day_words, venue_zone
+from app.platform import cache_versions
+from app.platform.extensions import cache, db
+from app.platform.i18n import format_locale
+from app.platform.money import format_money
+from app.platform.storage import media_url
+from app.platform.timefmt import clock_label, day_words, venue_zone
 from app.venues.hours import Range, is_open_at
 from app.venues.models import Closure, OpeningHours, TeamMember, Venue
 from search.types import SearchHit

@@ -4,7 +4,7 @@ Signed in, it is kept on the user (``users.last_place_id``), so it follows them 
 browser. Signed out, it is kept in the ``last_place`` cookie, which the page's script sets
 from the results' ``data-remember-place`` (static/js/search.js): the server never sets a
 cookie on a search page, so a cookie-less visitor's page stays one that anyone could be sent
-and the page cache can store it (app/page_cache.py). It is remembered when a search uses a
+and the page cache can store it (app/web/page_cache.py). It is remembered when a search uses a
 place from the "where" field (a place typed in the text is not: it was for that search), and
 forgotten with the field's "Clear" button (a POST with its CSRF token, which also deletes the
 cookie). The page reads the account and the cookie (``app/web/viewer.py``) and hands them here.

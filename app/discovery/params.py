@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 from flask import current_app, url_for
 from flask_babel import gettext as _
 
-from app.ops.input_guard import MAX_ID
-from app.timefmt import day_words, venue_zone
+from app.platform.input_guard import MAX_ID
+from app.platform.timefmt import day_words, venue_zone
 from app.venues.service import get_categories
 from search.places import FoundPlace, get_place, places_named_in, resolve_place
 from search.types import PRICE_BUCKETS, InvalidQuery, SearchQuery, price_bucket_key

@@ -15,8 +15,7 @@ from flask_babel import ngettext
 
 from app.discovery.cards import _money_label, build_cards
 from app.discovery.params import OUTER_FIELDS, SearchRequest, SearchState, _decimal_text
-from app.i18n import format_locale
-from app.web.venue_page import DEFAULT_TILE_ATTRIBUTION
+from app.platform.i18n import format_locale
 from search.types import (
     PRICE_BUCKETS,
     RATING_BUCKETS,
@@ -290,7 +289,7 @@ def map_settings(found: SearchRequest, cards: list[dict[str, Any]]) -> dict[str,
     tile_url = current_app.config.get("MAP_TILE_URL") or ""
     return {
         "tile_url": tile_url,
-        "attribution": (current_app.config.get("MAP_TILE_ATTRIBUTION") or DEFAULT_TILE_ATTRIBUTION) if tile_url else "",
+        "attribution": current_app.config["MAP_TILE_ATTRIBUTION"] if tile_url else "",
         "lat": found.query.lat,
         "lng": found.query.lng,
         "markers": [

@@ -12,8 +12,8 @@ from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
 from app.booking.models import Booking
-from app.extensions import db
 from app.messages.models import BookingMessage, Side
+from app.platform.extensions import db
 from app.privacy.events import export_collecting
 
 FILE_NAME = "messages.json"

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
 from app.booking.models import Booking
-from app.extensions import db
+from app.platform.extensions import db
 
 BODY_MAX_LENGTH = 2000
 REPORT_REASON_MAX_LENGTH = 500

@@ -17,12 +17,12 @@ from sqlalchemy import func, select, update
 from app.accounts.models import User
 from app.admin import audit
 from app.booking.models import Booking, BookingStatus
-from app.email import send_email
-from app.errors import Conflict, NotAllowed, NotFound, TooManyAttempts, ValidationFailed
-from app.extensions import db
 from app.messages.models import BODY_MAX_LENGTH, REPORT_REASON_MAX_LENGTH, BookingMessage, Moderation, Side
 from app.notifications.preferences import EMAIL, channels_for
-from app.urls import absolute_url
+from app.platform.email import send_email
+from app.platform.errors import Conflict, NotAllowed, NotFound, TooManyAttempts, ValidationFailed
+from app.platform.extensions import db
+from app.platform.urls import absolute_url
 from app.venues import staff
 from app.venues.models import StaffRole
 

@@ -18,17 +18,17 @@ from app.accounts.access import role_required
 from app.accounts.forms import ConfirmForm
 from app.admin.listing import BadFilter, paginate, parse_page
 from app.booking.models import Booking
-from app.errors import DomainError
-from app.extensions import db
 from app.messages import service
 from app.messages.models import BookingMessage, Side
 from app.ops.errors import http_status
-from app.rendering import add_toast, is_htmx, render_page
+from app.platform.errors import DomainError
+from app.platform.extensions import db
 from app.venues.models import Venue
 from app.web.blueprints import admin as admin_bp
 from app.web.blueprints import booking as booking_bp
 from app.web.blueprints import dashboard as dashboard_bp
 from app.web.guards import EVERYONE, get_own_booking, venue_required
+from app.web.rendering import add_toast, is_htmx, render_page
 from app.web.thread_page import get_thread_booking, thread_context
 
 # -- the two sides of a thread ------------------------------------------------------------------

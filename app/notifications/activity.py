@@ -24,16 +24,16 @@ from app.booking import requests
 from app.booking.events import order_paid
 from app.booking.lifecycle import booking_time_short
 from app.booking.models import Booking, Order
-from app.email import send_email, speaking_to
-from app.extensions import db
-from app.money import format_money
 from app.notifications.centre import notify
 from app.notifications.preferences import EMAIL, SMS, channels_for, get_sms_number
 from app.notifications.sms import send_sms_later
-from app.payouts.signals import payout_paid
+from app.payouts.events import payout_paid
+from app.platform.email import send_email, speaking_to
+from app.platform.extensions import db
+from app.platform.money import format_money
+from app.platform.timefmt import moment_label, venue_zone
+from app.platform.urls import absolute_url
 from app.reviews.events import review_posted
-from app.timefmt import moment_label, venue_zone
-from app.urls import absolute_url
 from app.venues import staff
 from app.venues.events import listing_submitted
 from app.venues.models import StaffRole, Venue

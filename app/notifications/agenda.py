@@ -17,14 +17,14 @@ from flask_babel import ngettext
 from sqlalchemy import exists, select, text
 
 from app.booking.models import Booking, BookingStatus
-from app.email import send_email, speaking_to
-from app.extensions import db
-from app.jobs import job
 from app.notifications.activity import venue_recipients
 from app.notifications.models import NotificationPreference
 from app.notifications.preferences import EMAIL, channels_for
-from app.timefmt import day_words, time_span_label, venue_zone
-from app.urls import absolute_url
+from app.platform.email import send_email, speaking_to
+from app.platform.extensions import db
+from app.platform.jobs import job
+from app.platform.timefmt import day_words, time_span_label, venue_zone
+from app.platform.urls import absolute_url
 from app.venues.models import Venue, VenueStatus
 
 log = logging.getLogger(__name__)

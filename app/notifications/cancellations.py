@@ -12,12 +12,12 @@ from app.booking.events import booking_cancelled
 from app.booking.ics import calendar
 from app.booking.lifecycle import booking_time_short
 from app.booking.models import Booking, BookingStatus
-from app.email import send_email, speaking_to
 from app.notifications.activity import ACTIVITY, site_path, venue_recipients
 from app.notifications.centre import notify
 from app.notifications.preferences import EMAIL, SMS, channels_for, get_sms_number
 from app.notifications.sms import send_sms_later
-from app.timefmt import local_start
+from app.platform.email import send_email, speaking_to
+from app.platform.timefmt import local_start
 
 BY = {BookingStatus.CANCELLED_BY_CUSTOMER: "customer", BookingStatus.CANCELLED_BY_VENUE: "venue"}
 

@@ -21,11 +21,11 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
-from app import metrics
-from app.email import speaking_to
-from app.errors import NotFound
-from app.extensions import db
 from app.notifications.models import Notice
+from app.platform import metrics
+from app.platform.email import speaking_to
+from app.platform.errors import NotFound
+from app.platform.extensions import db
 
 PAGE_SIZE = 20
 TITLE_MAX = 200

@@ -15,14 +15,14 @@ from app.booking.ics import calendar
 from app.booking.lifecycle import booking_time_short
 from app.booking.models import Booking, Order
 from app.booking.policy import describe_booking_rules
-from app.email import send_email, speaking_to
 from app.notifications.activity import site_path
 from app.notifications.centre import notify
 from app.notifications.preferences import EMAIL, SMS, channels_for, get_sms_number
 from app.notifications.reminders import plan_reminders
 from app.notifications.sms import send_sms_later
-from app.timefmt import local_start
-from app.urls import absolute_url
+from app.platform.email import send_email, speaking_to
+from app.platform.timefmt import local_start
+from app.platform.urls import absolute_url
 from app.venues.deposits import booking_paid_label
 
 

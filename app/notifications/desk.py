@@ -12,9 +12,9 @@ from app.booking.lifecycle import booking_time_short
 from app.booking.models import Booking
 from app.clients.events import desk_booked
 from app.clients.models import VenueClient
-from app.email import send_email
 from app.notifications.sms import send_sms_later
 from app.payments.desk_links import link_hours, link_url
+from app.platform.email import send_email
 
 
 @desk_booked.connect

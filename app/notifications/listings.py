@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from app.email import send_email
 from app.payouts.accounts import get_account, status_of, takes_paid_bookings
 from app.payouts.models import AccountStatus
-from app.urls import absolute_url
+from app.platform.email import send_email
+from app.platform.urls import absolute_url
 from app.venues.events import listing_decided
 from app.venues.models import Venue
 

@@ -24,7 +24,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.booking.models import Booking
-from app.extensions import db
+from app.platform.extensions import db
 
 
 class ReminderStatus(enum.StrEnum):

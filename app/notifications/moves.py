@@ -9,18 +9,18 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 
-from app import timefmt
 from app.booking.events import booking_moved
 from app.booking.ics import calendar
 from app.booking.lifecycle import booking_time_short
 from app.booking.models import Booking
-from app.email import send_email
-from app.money import format_money
 from app.notifications.activity import ACTIVITY, site_path, venue_recipients
 from app.notifications.centre import notify
 from app.notifications.preferences import EMAIL, channels_for
 from app.notifications.reminders import plan_reminders
-from app.urls import absolute_url
+from app.platform import timefmt
+from app.platform.email import send_email
+from app.platform.money import format_money
+from app.platform.urls import absolute_url
 
 
 @booking_moved.connect

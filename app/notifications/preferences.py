@@ -23,9 +23,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 
 from app.accounts.models import User
-from app.errors import ValidationFailed
-from app.extensions import db
 from app.notifications.models import NotificationPreference, SmsNumber
+from app.platform.errors import ValidationFailed
+from app.platform.extensions import db
 from app.privacy import consent
 
 EMAIL, SMS = "email", "sms"

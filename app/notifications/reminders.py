@@ -19,7 +19,7 @@ Exactly once: a reminder's job locks its row, checks it is still ``planned``, th
 still confirmed and still starting at the planned time, and turns it ``sent`` in the
 transaction that records the message (the queued email job, or the SMS record and gateway
 call of app/notifications/sms.py). A worker killed mid-send rolls that transaction back;
-procrastinate's stalled-job retry (app/jobs.py) runs it again and it sends once. Channels
+procrastinate's stalled-job retry (app/platform/jobs.py) runs it again and it sends once. Channels
 follow ``channels_for(customer, "reminders")`` when the reminder is due, not when planned.
 
 Every message carries a one-tap link (``/r/<token>``, see app/notifications/views.py) to
@@ -45,15 +45,15 @@ from sqlalchemy.dialects.postgresql import insert
 from app.booking.events import times_reopened
 from app.booking.models import Booking, BookingStatus
 from app.booking.policy import describe_policy, quote_cancellation
-from app.email import send_email
-from app.errors import ValidationFailed
-from app.extensions import db
-from app.jobs import enqueue, job
 from app.notifications.models import BookingReminder, ReminderStatus, VenueReminderSettings
 from app.notifications.preferences import CHANNELS, EMAIL, channels_for, get_sms_number
 from app.notifications.sms import deliver_sms
-from app.timefmt import moment_label, venue_zone
-from app.urls import absolute_url
+from app.platform.email import send_email
+from app.platform.errors import ValidationFailed
+from app.platform.extensions import db
+from app.platform.jobs import enqueue, job
+from app.platform.timefmt import moment_label, venue_zone
+from app.platform.urls import absolute_url
 
 log = logging.getLogger(__name__)
 

@@ -8,9 +8,9 @@ from flask_babel import lazy_gettext as _l
 
 from app.booking.events import request_answered
 from app.booking.models import Booking
-from app.email import send_email, speaking_to
-from app.timefmt import local_start
-from app.urls import absolute_url
+from app.platform.email import send_email, speaking_to
+from app.platform.timefmt import local_start
+from app.platform.urls import absolute_url
 
 
 @request_answered.connect_via("accepted")

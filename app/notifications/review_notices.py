@@ -10,12 +10,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.accounts.models import Role, User
-from app.email import send_email
-from app.extensions import db
 from app.notifications.activity import site_path, site_url, tell_venue
 from app.notifications.centre import notify
 from app.notifications.preferences import EMAIL, SMS, channels_for, get_sms_number
 from app.notifications.sms import send_sms_later
+from app.platform.email import send_email
+from app.platform.extensions import db
 from app.reviews.events import report_decided, review_replied, review_reported
 from app.reviews.models import ReportStatus, Review, ReviewReply, ReviewReport
 

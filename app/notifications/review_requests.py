@@ -36,15 +36,15 @@ from sqlalchemy.dialects.postgresql import insert
 
 from app.booking.events import booking_marked
 from app.booking.models import Booking, BookingStatus
-from app.email import send_email, speaking_to
-from app.extensions import db
-from app.jobs import enqueue, job
 from app.notifications.preferences import EMAIL, SMS, channels_for, get_sms_number
 from app.notifications.sms import send_sms_later
+from app.platform.email import send_email, speaking_to
+from app.platform.extensions import db
+from app.platform.jobs import enqueue, job
+from app.platform.timefmt import local_start
+from app.platform.urls import absolute_url
 from app.reviews.models import Review, ReviewRequest
 from app.reviews.service import eligibility, find_review
-from app.timefmt import local_start
-from app.urls import absolute_url
 
 REVIEWS = "reviews"
 VISITED = (BookingStatus.CONFIRMED, BookingStatus.COMPLETED)  # a visit that happened, unless marked otherwise

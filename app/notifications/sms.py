@@ -26,9 +26,9 @@ from flask import current_app
 from procrastinate import RetryStrategy
 from sqlalchemy import text
 
-from app import metrics
-from app.extensions import db
-from app.jobs import enqueue, job
+from app.platform import metrics
+from app.platform.extensions import db
+from app.platform.jobs import enqueue, job
 
 log = logging.getLogger(__name__)
 

@@ -20,8 +20,6 @@ from werkzeug.wrappers import Response
 
 from app.accounts.access import role_required
 from app.booking.models import Booking
-from app.errors import ValidationFailed
-from app.extensions import db
 from app.notifications import centre as notices
 from app.notifications import preferences
 from app.notifications.models import SmsMessage
@@ -34,11 +32,13 @@ from app.notifications.reminders import (
     read_link_token,
     set_reminder_offsets,
 )
-from app.rendering import add_toast, is_htmx, render_page
+from app.platform.errors import ValidationFailed
+from app.platform.extensions import db
 from app.venues.models import Venue
 from app.web.blueprints import admin as admin_bp
 from app.web.blueprints import notifications as bp
 from app.web.guards import venue_required
+from app.web.rendering import add_toast, is_htmx, render_page
 
 # -- the customer's preferences ---------------------------------------------------------------
 

@@ -3,7 +3,6 @@ that plans reminders a booking missed."""
 
 from flask import Flask
 
-from app.jobs import every
 from app.notifications import (
     activity,  # noqa: F401  (what happens at a venue, told to its people; a listing submitted, to admins)
     agenda,
@@ -18,6 +17,7 @@ from app.notifications import (
     review_requests,
     sms,  # noqa: F401  (its send job)
 )
+from app.platform.jobs import every
 
 
 def init_app(app: Flask) -> None:

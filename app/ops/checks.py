@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import text
 
-from app.cache_backend import ResilientRedisCache, limiter_errors
-from app.extensions import cache, db, limiter
-from app.rate_limits import CozyWishStorage
+from app.platform.cache_backend import ResilientRedisCache, limiter_errors
+from app.platform.extensions import cache, db, limiter
+from app.platform.rate_limits import CozyWishStorage
 
 
 @dataclass

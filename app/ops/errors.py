@@ -15,8 +15,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from app import error_reports
-from app.errors import (
+from app.ops.problems import problem_response
+from app.platform import error_reports
+from app.platform.errors import (
     Conflict,
     DomainError,
     NotAllowed,
@@ -26,10 +27,9 @@ from app.errors import (
     UpstreamFailed,
     ValidationFailed,
 )
-from app.extensions import db
-from app.ops.input_guard import RAW_BODY_ENDPOINTS
-from app.ops.problems import problem_response
-from app.rendering import is_htmx
+from app.platform.extensions import db
+from app.platform.input_guard import RAW_BODY_ENDPOINTS
+from app.web.rendering import is_htmx
 from app.web.unit_of_work import refusal_page
 
 log = logging.getLogger(__name__)

@@ -1,5 +1,5 @@
 """Per-request work that Flask and Flask-Talisman redo on every request although its result
-never changes, done once instead. A cached public page (app/page_cache.py) is answered in
+never changes, done once instead. A cached public page (app/web/page_cache.py) is answered in
 well under a millisecond of our own code, so these were a large part of what is left: a py-spy
 profile of the venue page under load (bench/pages/run.py --profile) put the session's
 serializer at 2.5% of a worker's time and Talisman's policy parsing at 3%.

@@ -1,6 +1,6 @@
 """gunicorn's settings file for CozyWish (``gunicorn --config python:app.ops.gunicorn_hooks``, in
-the commands of app/serve.py, the Dockerfile and docker-compose.yml): no request-line limit of
-its own (``limit_request_line``, below), and the metrics its workers share (app/metrics.py)
+the commands of app/ops/serve.py, the Dockerfile and docker-compose.yml): no request-line limit of
+its own (``limit_request_line``, below), and the metrics its workers share (app/platform/metrics.py)
 when PROMETHEUS_MULTIPROC_DIR is set: the directory is emptied when gunicorn starts (a
 restarted container keeps its files), and a worker that ends takes its live gauges with it.
 Imports only prometheus_client's multiprocess helper, so gunicorn's master stays small.
@@ -21,7 +21,7 @@ MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 # No request-line limit of gunicorn's own (its default, 4094 bytes, answers a longer line with
 # an HTML 400 the app never sees): the app refuses an address too long itself, with a 414
-# (problem+json under /api/, the error page elsewhere; app/ops/input_guard.py MAX_PATH and
+# (problem+json under /api/, the error page elsewhere; app/platform/input_guard.py MAX_PATH and
 # MAX_QUERY_STRING). A proxy in front keeps its own cap on the request's size.
 limit_request_line = 0
 

@@ -1,6 +1,6 @@
 """Refuse requests whose Host is not ours, before the app sees them.
 
-Links that leave the site are built from BASE_URL (app/urls.py), so a forged Host can't
+Links that leave the site are built from BASE_URL (app/platform/urls.py), so a forged Host can't
 poison them; refusing unknown hosts as well keeps forged names out of logs, redirects and
 caches. Health probes are exempt: orchestrators call them by IP or by an internal name.
 """

@@ -14,9 +14,8 @@ from sqlalchemy import inspect, select
 
 from app.accounts.models import User
 from app.accounts.oidc import setting_problems as provider_sign_in_problems
-from app.extensions import db
-from app.seed import DEMO_ACCOUNTS
-from config import DEV_SECRET_KEY
+from app.platform.extensions import db
+from config import DEMO_ACCOUNT_EMAILS, DEV_SECRET_KEY
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "0.0.0.0", ""}  # noqa: S104  (names we refuse, not a bind)
 MIN_SECRET_LENGTH = 32
@@ -63,7 +62,7 @@ def demo_account_problems(db) -> list[str]:
     """Demo accounts (published password) present in this database."""
     if not inspect(db.engine).has_table("users"):
         return []  # not migrated yet: nothing to refuse
-    emails = [email for _role, email, _name in DEMO_ACCOUNTS]
+    emails = list(DEMO_ACCOUNT_EMAILS)
     found = list(db.session.scalars(select(User.email).where(User.email.in_(emails)).order_by(User.email)))
     if not found:
         return []

@@ -2,11 +2,11 @@ import logging
 
 from flask import Response, abort, current_app, jsonify, request
 
-from app import metrics
-from app.extensions import db
 from app.ops.checks import READINESS_CHECKS
 from app.ops.warm_up import check_warm_up
 from app.ops.warm_up import install as install_warm_up
+from app.platform import metrics
+from app.platform.extensions import db
 from app.web.blueprints import ops as bp
 
 log = logging.getLogger(__name__)

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from flask import Flask, current_app
 
 from app.checkout import checkout
-from app.extensions import db
 from app.ops.checks import Check
+from app.platform.extensions import db
 
 log = logging.getLogger(__name__)
 

@@ -30,7 +30,6 @@ from typing import Any
 from blinker import Namespace
 from flask import current_app, url_for
 
-from app.instance_secrets import shared_secret
 from app.payments.ports import (
     CheckoutCharge,
     CheckoutStart,
@@ -42,6 +41,7 @@ from app.payments.ports import (
     SessionStatus,
     TopUpCharge,
 )
+from app.platform.instance_secrets import shared_secret
 
 SIGNATURE_HEADER = "Demo-Signature"
 TOLERANCE_SECONDS = 300

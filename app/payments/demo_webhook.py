@@ -12,11 +12,11 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app.booking.models import Order
-from app.extensions import db
 from app.payments import demo_gateway as demo
 from app.payments.models import Payment, PaymentEvent
 from app.payments.service import start_payment
 from app.payments.settlement import record_event, settle
+from app.platform.extensions import db
 
 
 def _store(payload: bytes) -> PaymentEvent | None:

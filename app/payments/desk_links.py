@@ -25,15 +25,15 @@ from sqlalchemy import func, select
 from app.admin import audit
 from app.booking.models import Booking, BookingStatus
 from app.booking.order_lifecycle import lock_order
-from app.errors import Conflict, NotFound
-from app.extensions import db
 from app.payments.gateway import get_gateway
 from app.payments.models import Payment, PaymentKind, PaymentStatus
 from app.payments.ports import CheckoutCharge, LineItem, PaymentGateway
 from app.payments.refunds import refund_in_full
 from app.payments.service import line_item_name, record_open_payment
 from app.payouts.transfers import schedule_transfers
-from app.urls import absolute_url
+from app.platform.errors import Conflict, NotFound
+from app.platform.extensions import db
+from app.platform.urls import absolute_url
 
 TOKEN_SALT = "cozywish.desk-payment-link"  # noqa: S105 (a signing salt, not a password)
 CHECKOUT_MINUTES = 60  # one hosted checkout's life; the link itself lasts DESK_PAYMENT_LINK_HOURS

@@ -30,16 +30,16 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
 from app.booking.models import Booking
-from app.email import send_email, speaking_to
-from app.extensions import db
-from app.jobs import enqueue, job
-from app.money import format_money
 from app.payments.gateway import gateway_named
 from app.payments.models import BookingFee, FeeKind, FeeStatus, Payment, PaymentKind, PaymentStatus
 from app.payments.ports import GatewayError
 from app.payments.saved_cards import as_card, get_saved_card
 from app.payouts.transfers import schedule_transfers
-from app.urls import absolute_url
+from app.platform.email import send_email, speaking_to
+from app.platform.extensions import db
+from app.platform.jobs import enqueue, job
+from app.platform.money import format_money
+from app.platform.urls import absolute_url
 from app.venues.deposits import split_fee
 
 log = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.booking.models import Booking, Order
-from app.extensions import db
+from app.platform.extensions import db
 
 
 class PaymentStatus(enum.StrEnum):

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from app.errors import DomainError, UpstreamFailed
+from app.platform.errors import DomainError, UpstreamFailed
 
 
 class InvalidEvent(DomainError):
@@ -25,7 +25,7 @@ class GatewayError(UpstreamFailed):
 
 
 # The event types settling acts on (app/payments/settlement.py): a gateway lists these when it
-# replays the events a webhook missed. Connect's events are app/payouts/events.py's.
+# replays the events a webhook missed. Connect's events are app/payouts/connect_events.py's.
 HANDLED = frozenset(
     {
         "checkout.session.completed",

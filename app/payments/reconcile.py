@@ -21,13 +21,13 @@ from flask.cli import AppGroup
 from sqlalchemy import or_, select
 
 from app.booking.models import Order
-from app.extensions import db
-from app.jobs import job, run_pending_jobs
 from app.payments.gateway import get_gateway
 from app.payments.models import Payment, PaymentKind, PaymentStatus
 from app.payments.ports import GatewayError, GatewayEvent, PaymentGateway, SessionStatus
 from app.payments.settlement import record_event
 from app.payouts.reconcile import reconcile_transfers
+from app.platform.extensions import db
+from app.platform.jobs import job, run_pending_jobs
 
 log = logging.getLogger(__name__)
 

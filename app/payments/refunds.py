@@ -29,12 +29,12 @@ from sqlalchemy import select
 
 from app.booking import order_lifecycle
 from app.booking.models import Order, TopUp
-from app.errors import ValidationFailed
-from app.extensions import db
-from app.jobs import enqueue, job
 from app.payments.events import REFUNDED_TO, refund_made
 from app.payments.gateway import gateway_named
 from app.payments.models import Payment, PaymentKind, PaymentStatus, Refund, RefundStatus
+from app.platform.errors import ValidationFailed
+from app.platform.extensions import db
+from app.platform.jobs import enqueue, job
 from app.vouchers.ledger import refund_to_voucher, refundable_to_voucher
 
 

@@ -14,10 +14,10 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
 from app.booking.models import Order
-from app.extensions import db
 from app.payments.gateway import gateway_named
 from app.payments.models import Payment, SavedPaymentMethod
 from app.payments.ports import SavedCard
+from app.platform.extensions import db
 
 
 def get_saved_card(order: Order | int) -> SavedPaymentMethod | None:

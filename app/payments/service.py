@@ -14,14 +14,14 @@ from app.booking.amounts import amount_due
 from app.booking.cart import Restored
 from app.booking.models import Booking, Order, OrderStatus, ReleaseReason
 from app.booking.order_lifecycle import lock_order, release_order
-from app.errors import InvalidTransition
-from app.extensions import db
 from app.payments.gateway import get_gateway
 from app.payments.models import Payment, PaymentKind, PaymentStatus
 from app.payments.ports import CheckoutCharge, CheckoutStart, LineItem, PaymentGateway, TopUpCharge
 from app.payments.refunds import refund_order, refundable
-from app.timefmt import moment_label, venue_zone
-from app.urls import absolute_url
+from app.platform.errors import InvalidTransition
+from app.platform.extensions import db
+from app.platform.timefmt import moment_label, venue_zone
+from app.platform.urls import absolute_url
 from app.venues.deposits import keeps_card
 
 

@@ -10,7 +10,7 @@ calls the order lifecycle (app/booking/order_lifecycle.py), which owns the table
     checkout.session.async_payment_failed                       -> release_order(declined)
     checkout.session.expired                                    -> release_order(abandoned)
     charge.refunded, refund.updated (succeeded)                 -> record_refund
-    account.updated, transfer.*, payout.*                       -> app/payouts/events.py
+    account.updated, transfer.*, payout.*                       -> app/payouts/connect_events.py
 
 What follows a confirmed order (the one confirmation and receipt, reminders, each venue's
 transfer) listens to ``order_paid`` (app/booking/events.py), which ``confirm_paid`` fires.
@@ -36,22 +36,22 @@ from sqlalchemy.dialects.postgresql import insert
 
 from app.booking import order_lifecycle
 from app.booking.models import OrderStatus, ReleaseReason
-from app.extensions import db
-from app.jobs import enqueue, job
 from app.payments import desk_links, events
 from app.payments.models import Payment, PaymentEvent, PaymentKind, PaymentStatus, Refund, RefundStatus
 from app.payments.ports import HANDLED, GatewayEvent
 from app.payments.refunds import refund_in_full, settle_refund
 from app.payments.saved_cards import remember_card
-from app.payouts.events import CONNECT_EVENTS, settle_connect_event
+from app.payouts.connect_events import CONNECT_EVENTS, settle_connect_event
 from app.payouts.transfers import schedule_transfers
+from app.platform.extensions import db
+from app.platform.jobs import enqueue, job
 from app.venues.deposits import keeps_card
 
 log = logging.getLogger(__name__)
 
 
 def connect_events() -> frozenset[str]:
-    """Payout events (accounts, transfers, payouts), settled by app/payouts/events.py."""
+    """Payout events (accounts, transfers, payouts), settled by app/payouts/connect_events.py."""
     return CONNECT_EVENTS
 
 

@@ -3,8 +3,8 @@ settles what a missed webhook left open, and the receiver of the Demo gateway's 
 
 from flask import Flask
 
-from app.jobs import every
 from app.payments import demo_webhook, fees, receivers, reconcile, refunds, settlement  # noqa: F401  (jobs, receivers)
+from app.platform.jobs import every
 
 
 def init_app(app: Flask) -> None:

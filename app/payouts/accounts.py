@@ -20,13 +20,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
-from app import cache_versions
-from app.extensions import db
 from app.payouts.gateway import connect_gateway_named, get_connect_gateway
 from app.payouts.models import ConnectedAccount
 from app.payouts.ports import AccountState, AccountStatus, ConnectGateway
 from app.payouts.transfers import release_waiting
-from app.urls import absolute_url
+from app.platform import cache_versions
+from app.platform.extensions import db
+from app.platform.urls import absolute_url
 from app.venues.models import Venue
 
 STATUS_LABELS = {

@@ -22,7 +22,6 @@ from typing import Any
 from flask import url_for
 from sqlalchemy import select
 
-from app.extensions import db
 from app.payments.demo_gateway import build_event, demo_secret, send_webhook
 from app.payouts.models import ConnectedAccount, TransferReversal, VenueTransfer
 from app.payouts.ports import (
@@ -33,6 +32,7 @@ from app.payouts.ports import (
     TransferResult,
     account_state,
 )
+from app.platform.extensions import db
 
 ACCOUNT_PREFIX = "demo_acct_"
 # What the demo onboarding's "leave the bank details out" choice says Stripe still needs.

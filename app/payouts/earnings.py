@@ -25,14 +25,14 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, func, select, union_all
 from sqlalchemy.orm import joinedload
 
-from app import timefmt
 from app.booking.models import Booking, Order
-from app.extensions import db
-from app.money import format_money
 from app.payments.models import Payment, PaymentKind, Refund, RefundStatus
 from app.payouts.models import Funding, ReversalStatus, TransferReversal, TransferStatus, VenueTransfer
 from app.payouts.shares import commission_of
-from app.timefmt import day_words
+from app.platform import timefmt
+from app.platform.extensions import db
+from app.platform.money import format_money
+from app.platform.timefmt import day_words
 from app.venues.models import Venue
 from app.vouchers.models import EntryKind, VoucherEntry
 

@@ -23,8 +23,8 @@ from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, Integer, St
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
 from app.payouts.ports import AccountStatus
+from app.platform.extensions import db
 from app.venues.models import Venue
 
 

@@ -21,8 +21,6 @@ from sqlalchemy import exists, select
 
 from app.booking.models import Order, TopUp, TopUpStatus
 from app.booking.order_lifecycle import PAID_STATES
-from app.extensions import db
-from app.jobs import enqueue
 from app.payments.models import Payment, PaymentKind, PaymentStatus
 from app.payments.ports import GatewayError
 from app.payouts.gateway import connect_gateway_named
@@ -41,6 +39,8 @@ from app.payouts.transfers import (
     schedule_transfers,
     send_transfer_job,
 )
+from app.platform.extensions import db
+from app.platform.jobs import enqueue
 
 STALE = timedelta(minutes=10)
 CHECK_WINDOW = timedelta(days=3)

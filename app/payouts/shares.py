@@ -43,8 +43,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.booking.models import Order, OrderChannel
-from app.extensions import db
 from app.payouts.models import CommissionRate
+from app.platform.extensions import db
 from app.promos.models import FundedBy
 from app.promos.redemption import promo_allocation, promo_funded_by
 from app.venues.models import Venue

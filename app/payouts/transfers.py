@@ -41,8 +41,6 @@ from sqlalchemy import exists, func, select, text
 from sqlalchemy.dialects.postgresql import insert
 
 from app.booking.models import Booking, Order, TopUp, TopUpStatus
-from app.extensions import db
-from app.jobs import enqueue, job
 from app.payments.gateway import configured_gateway_name
 from app.payments.models import BookingFee, Payment, PaymentKind, Refund
 from app.payments.ports import GatewayError
@@ -67,6 +65,8 @@ from app.payouts.shares import (
     venue_shares,
     whole_leg,
 )
+from app.platform.extensions import db
+from app.platform.jobs import enqueue, job
 from app.vouchers.models import EntryKind, VoucherEntry
 
 log = logging.getLogger(__name__)

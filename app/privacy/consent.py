@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app.extensions import db
+from app.platform.extensions import db
 from app.privacy.models import ConsentPurpose, ConsentRecord
 
 # The wording shown beside the checkbox, by version. A change of wording is a new version:

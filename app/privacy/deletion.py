@@ -36,22 +36,22 @@ from app.admin.models import AuditEntry
 from app.booking import lifecycle
 from app.booking.models import Booking, BookingStatus, CartItem, Order, TimeBlock
 from app.clients.service import anonymise_for_user
-from app.email import send_email
-from app.errors import InvalidTransition, ValidationFailed
-from app.extensions import db
-from app.jobs import job
 from app.notifications import centre
 from app.notifications.models import SmsMessage
 from app.notifications.preferences import forget_user
 from app.payments.models import PaymentEvent
 from app.payments.service import refund_booking
+from app.platform.email import send_email
+from app.platform.errors import InvalidTransition, ValidationFailed
+from app.platform.extensions import db
+from app.platform.jobs import job
+from app.platform.urls import absolute_url
 from app.privacy.files import delete_files_after_commit
 from app.privacy.models import AccountDeletion, ConsentRecord, DataExport
 from app.promos.models import CartPromo
 from app.reviews.models import Review, ReviewPhoto
 from app.reviews.service import refresh_venue_rating
 from app.saved.models import SavedVenue
-from app.urls import absolute_url
 from app.venues.models import FAQ, TeamMember, Venue, VenueImage, VenueSlug, VenueStatus
 
 # Audit-entry fields that identify a person; the retention job strips the first two after a while.

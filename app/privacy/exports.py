@@ -20,20 +20,20 @@ from app.accounts.models import User, UserSession
 from app.admin.models import AuditEntry
 from app.booking.models import Booking, CartItem, Order
 from app.clients.service import export_for_user
-from app.email import send_email
-from app.errors import LimitReached, NotFound, TooManyAttempts
-from app.extensions import db
-from app.jobs import enqueue, job
 from app.notifications.models import SmsMessage
 from app.notifications.preferences import get_choices, get_sms_number
 from app.payments.models import Payment, Refund
+from app.platform.email import send_email
+from app.platform.errors import LimitReached, NotFound, TooManyAttempts
+from app.platform.extensions import db
+from app.platform.jobs import enqueue, job
+from app.platform.storage import get_storage
+from app.platform.urls import absolute_url
 from app.privacy import consent
 from app.privacy.events import export_collecting
 from app.privacy.files import delete_files_after_commit
 from app.privacy.models import DataExport, ExportStatus
 from app.reviews.models import Review, ReviewReply, ReviewStatus
-from app.storage import get_storage
-from app.urls import absolute_url
 from app.venues.models import Venue
 
 TOKEN_SALT = "cozywish.data-export"  # noqa: S105 (a signing salt, not a password)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import event
 
-from app.extensions import db
-from app.storage import get_storage
+from app.platform.extensions import db
+from app.platform.storage import get_storage
 
 
 def delete_files_after_commit(keys: list[str]) -> None:

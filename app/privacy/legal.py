@@ -10,10 +10,10 @@ from email.utils import parseaddr
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from app import timefmt
 from app.accounts.two_factor import DEVICE_COOKIE, DEVICE_DAYS
 from app.discovery.last_place import COOKIE as PLACE_COOKIE
-from app.i18n import COOKIE as LANGUAGE_COOKIE
+from app.platform import timefmt
+from app.platform.i18n import COOKIE as LANGUAGE_COOKIE
 
 UPDATED = date(2026, 11, 22)
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, CheckConstraint, DateTime, ForeignKey, Identity, Index, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.platform.extensions import db
 
 
 class ExportStatus(enum.StrEnum):

@@ -10,8 +10,8 @@ from sqlalchemy import delete, exists, or_, select, text
 
 from app.accounts.models import Role, User, UserSession
 from app.booking.models import Booking, Order
-from app.extensions import db
-from app.jobs import job
+from app.platform.extensions import db
+from app.platform.jobs import job
 from app.privacy import deletion, exports
 from app.venues.models import Venue
 

@@ -2,7 +2,7 @@
 
 from flask import Flask
 
-from app.jobs import every
+from app.platform.jobs import every
 from app.privacy import (
     deletion,
     exports,  # noqa: F401  (its job builds the export archive)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from app.booking.cart import CartView
-from app.private_cache import follows, valid_until
+from app.platform.cache_versions import follows, valid_until
 from app.promos.models import PromoCode
 from app.promos.redemption import get_cart_promo, why_not
 from app.promos.rules import PricedLine, describe, discount_for, eligible

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.booking.models import Order
-from app.money import format_money
+from app.platform.money import format_money
 
 
 def promo_lines(order: Order) -> dict[str, Any]:

@@ -17,11 +17,11 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.admin import audit
-from app.errors import ValidationFailed
-from app.extensions import db
+from app.platform.errors import ValidationFailed
+from app.platform.extensions import db
+from app.platform.timefmt import venue_zone
 from app.promos.models import FundedBy, PromoCode, PromoKind
 from app.promos.rules import CODE_MAX_LENGTH
-from app.timefmt import venue_zone
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{2,31}$")
 CURRENCIES = ("GBP", "EUR", "USD")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from app.money import format_money
+from app.platform.money import format_money
 from app.promos.manage import CURRENCIES, UK
 from app.promos.models import FundedBy, PromoCode, PromoKind
 from app.promos.rules import describe

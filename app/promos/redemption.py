@@ -25,8 +25,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.booking.models import Booking, CartItem, Order
-from app.errors import ValidationFailed
-from app.extensions import db
+from app.platform.errors import ValidationFailed
+from app.platform.extensions import db
 from app.promos.models import CartPromo, FundedBy, PromoCode, PromoRedemption, RedemptionStatus
 from app.promos.rules import PricedLine, allocate, discount_for, eligible, normalise, refusal
 from app.venues.models import Venue

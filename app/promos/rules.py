@@ -18,9 +18,9 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 
-from app.money import format_money
+from app.platform.money import format_money
+from app.platform.timefmt import moment_label, venue_zone
 from app.promos.models import PromoCode, PromoKind
-from app.timefmt import moment_label, venue_zone
 
 CODE_MAX_LENGTH = 32
 UK = venue_zone("Europe/London")  # codes are a marketplace's, shown in its own time zone

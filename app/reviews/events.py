@@ -9,7 +9,7 @@ which runs only if that transaction commits.
 The venue's people are told (app/notifications/activity.py). The rating and count are
 recounted inline, because they must be in the same transaction under the venue's row lock
 (``refresh_venue_rating``), and the search index and the page caches follow the venue row's
-``rating`` and ``review_count`` by themselves (``search/indexing.py``, ``app/cache_versions.py``).
+``rating`` and ``review_count`` by themselves (``search/indexing.py``, ``app/platform/cache_versions.py``).
 Hiding or publishing a review has no follower, so it fires no signal.
 
 ``review_replied`` fires when a venue answers a review for the first time and when it edits

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
 from app.booking.models import Booking
-from app.extensions import db
+from app.platform.extensions import db
 from app.venues.models import Venue
 
 BODY_MIN_LENGTH = 10
@@ -129,7 +129,7 @@ class ReviewReport(db.Model):
 
 
 class ReviewPhoto(db.Model):
-    """A photo on a review, checked and re-encoded as venue photos are (app/images.py)."""
+    """A photo on a review, checked and re-encoded as venue photos are (app/platform/images.py)."""
 
     __tablename__ = "review_photos"
 

@@ -1,5 +1,5 @@
 """Photos on a customer's review: up to ``PHOTOS_MAX``, checked by content and re-encoded as
-venue photos are (app/images.py), stored behind Storage; an admin can remove one (audited)."""
+venue photos are (app/platform/images.py), stored behind Storage; an admin can remove one (audited)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from sqlalchemy import event
 
 from app.accounts.models import User
 from app.admin import audit
-from app.errors import LimitReached, NotFound
-from app.extensions import db
-from app.images import ProcessedImage, convert_upload, new_key
+from app.platform.errors import LimitReached, NotFound
+from app.platform.extensions import db
+from app.platform.images import ProcessedImage, convert_upload, new_key
+from app.platform.storage import get_storage
 from app.reviews.models import PHOTOS_MAX, Review, ReviewPhoto
-from app.storage import get_storage
 
 VARIANTS = {
     "thumb": ((320, 240), True),

@@ -14,8 +14,8 @@ from sqlalchemy.orm import joinedload, selectinload
 from app.accounts.models import User
 from app.admin import audit
 from app.booking.models import Booking
-from app.errors import Conflict, NotFound, ValidationFailed
-from app.extensions import db
+from app.platform.errors import Conflict, NotFound, ValidationFailed
+from app.platform.extensions import db
 from app.reviews.events import report_decided, review_replied, review_reported
 from app.reviews.models import (
     REPLY_MAX_LENGTH,

@@ -16,8 +16,8 @@ from sqlalchemy.orm import joinedload, selectinload
 from app.accounts.models import User
 from app.admin import audit
 from app.booking.models import Booking, BookingStatus
-from app.errors import Conflict, ValidationFailed
-from app.extensions import db
+from app.platform.errors import Conflict, ValidationFailed
+from app.platform.extensions import db
 from app.reviews.events import review_posted
 from app.reviews.models import BODY_MAX_LENGTH, BODY_MIN_LENGTH, Review, ReviewStatus
 from app.reviews.photos import convert_photos, store_photos

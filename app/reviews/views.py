@@ -18,10 +18,9 @@ from werkzeug.wrappers import Response
 from app.accounts.access import role_required
 from app.admin.listing import BadFilter, like_pattern, paginate, parse_page
 from app.booking.presenting import booking_row
-from app.errors import DomainError
-from app.extensions import db
 from app.ops.errors import http_status
-from app.rendering import add_toast, is_htmx, render_page
+from app.platform.errors import DomainError
+from app.platform.extensions import db
 from app.reviews import photos, replies, service
 from app.reviews.forms import DecisionForm, HideForm, ReplyForm, ReportForm, ReviewForm
 from app.reviews.models import PHOTOS_MAX, Review, ReviewReply, ReviewReport
@@ -30,6 +29,7 @@ from app.web.blueprints import admin as admin_bp
 from app.web.blueprints import booking as booking_bp
 from app.web.blueprints import dashboard as dashboard_bp
 from app.web.guards import OWNER_AND_MANAGER, get_own_booking, venue_required
+from app.web.rendering import add_toast, is_htmx, render_page
 
 STATUS_FILTERS = {"published": "Published", "hidden": "Hidden", "all": "All"}
 VENUE_PAGE_SIZE = 20  # reviews per page of the venue's own list

@@ -8,7 +8,7 @@ from sqlalchemy import DateTime, ForeignKey, Index, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.booking.models import Booking
-from app.extensions import db
+from app.platform.extensions import db
 
 
 class SavedVenue(db.Model):

@@ -21,8 +21,8 @@ from sqlalchemy.dialects.postgresql import insert
 
 from app.booking.models import Booking, BookingStatus
 from app.discovery.cards import build_cards
-from app.errors import LimitReached, NotFound
-from app.extensions import db
+from app.platform.errors import LimitReached, NotFound
+from app.platform.extensions import db
 from app.saved.models import SavedVenue
 from app.venues.models import Venue, VenueStatus
 from search.geo import DISTANCE_M_SQL, RADIUS_SQL, radius_limits

@@ -11,12 +11,12 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from app.accounts.access import is_safe_next
-from app.errors import DomainError
 from app.ops.errors import http_status
-from app.rendering import add_toast, is_htmx
+from app.platform.errors import DomainError
 from app.saved import service
 from app.web import viewer
 from app.web.blueprints import saved as bp
+from app.web.rendering import add_toast, is_htmx
 
 IDS_RE = re.compile(r"\d{1,9}(?:,\d{1,9})*")  # ids below PostgreSQL's integer limit
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 
-from app.errors import ValidationFailed
+from app.platform.errors import ValidationFailed
 
 MAX_FREE_HOURS = 720  # 30 days
 MAX_NOTICE_MINUTES = 43_200  # 30 days

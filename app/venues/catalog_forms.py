@@ -16,7 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.errors import ValidationFailed
+from app.platform.errors import ValidationFailed
 from app.venues.booking_rules import BookingRules, check_booking_rules
 from app.venues.deposits import MODE_LABELS, PaymentMode, check_payment_terms
 

@@ -20,8 +20,8 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from app.errors import ValidationFailed
-from app.money import format_money
+from app.platform.errors import ValidationFailed
+from app.platform.money import format_money
 
 
 class PaymentMode(enum.StrEnum):

@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import current_app
 from flask_babel import gettext as _
 
-from app.errors import LimitReached, ValidationFailed
-from app.extensions import db
-from app.images import convert_upload, new_key
-from app.storage import get_storage
+from app.platform.errors import LimitReached, ValidationFailed
+from app.platform.extensions import db
+from app.platform.images import convert_upload, new_key
+from app.platform.storage import get_storage
 from app.venues.models import Venue, VenueImage
 
 VARIANTS = {

@@ -3,7 +3,7 @@
 At most ``MAX_QUESTIONS`` questions per service (counted under a row lock on the service, so two
 parallel adds can't make one more). A question is free text, yes/no, or a choice between 2 to
 ``MAX_OPTIONS`` options; it may be required. The customer's answers are checked and kept by
-app/booking/intake.py; the patch-test rule is applied by app/booking/patch_tests.py.
+app/booking/intake.py; the patch-test rule is applied by app/booking/patch_test_rule.py.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from app.errors import LimitReached, NotFound, ValidationFailed
-from app.extensions import db
+from app.platform.errors import LimitReached, NotFound, ValidationFailed
+from app.platform.extensions import db
 from app.venues.models import QuestionKind, Service, ServiceQuestion, Venue
 
 MAX_QUESTIONS = 10

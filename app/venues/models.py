@@ -26,7 +26,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
-from app.extensions import db
+from app.platform.extensions import db
 
 MAX_TEAM_MEMBERS = 5
 MAX_FAQS = 5
@@ -241,7 +241,7 @@ class Service(db.Model):
     max_advance_days: Mapped[int | None] = mapped_column(Integer)
     request_to_book: Mapped[bool] = mapped_column(default=False, server_default="false")
     request_window_hours: Mapped[int] = mapped_column(Integer, default=24, server_default="24")
-    # A patch test first (app/booking/patch_tests.py): another service of the venue, booked to
+    # A patch test first (app/booking/patch_test_rule.py): another service of the venue, booked to
     # start at least ``patch_test_min_hours`` before this one. None: no patch test needed.
     patch_test_service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id", ondelete="SET NULL"))
     patch_test_min_hours: Mapped[int] = mapped_column(Integer, default=48, server_default="48")

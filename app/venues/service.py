@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User
-from app.errors import InvalidTransition, LimitReached, NotFound, ValidationFailed
-from app.extensions import db
+from app.platform.errors import InvalidTransition, LimitReached, NotFound, ValidationFailed
+from app.platform.extensions import db
 from app.venues.booking_rules import BookingRules, check_booking_rules
 from app.venues.deposits import PaymentMode, check_payment_terms
 from app.venues.events import announce_opened

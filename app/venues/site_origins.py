@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from flask import current_app
 from flask_babel import gettext as _
 
-from app.errors import ValidationFailed
+from app.platform.errors import ValidationFailed
 from app.venues.models import Venue
 
 MAX_ORIGINS = 5

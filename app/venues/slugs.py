@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.sql.base import ExecutableOption
 
-from app.extensions import db
+from app.platform.extensions import db
 from app.venues.models import Venue, VenueSlug
 
 

@@ -15,17 +15,17 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from app import cache_versions
 from app.accounts import tokens
 from app.accounts.models import Role, User
 from app.accounts.service import check_password_rules, get_user_by_email, normalize_email
 from app.accounts.sessions import end_all_sessions
 from app.admin import audit
-from app.email import send_email
-from app.errors import Conflict, NotFound, ValidationFailed
-from app.extensions import db
-from app.private_cache import user_namespace
-from app.urls import absolute_url
+from app.platform import cache_versions
+from app.platform.cache_versions import user_namespace
+from app.platform.email import send_email
+from app.platform.errors import Conflict, NotFound, ValidationFailed
+from app.platform.extensions import db
+from app.platform.urls import absolute_url
 from app.venues.models import StaffRole, TeamMember, Venue, VenueStaff
 
 INVITATION = "staff-invitation"

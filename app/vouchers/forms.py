@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, RadioField, StringField, TextAreaField
 from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
 
-from app.ops.input_guard import MAX_ID
+from app.platform.input_guard import MAX_ID
 
 
 def preset_choices() -> list[tuple[str, str]]:

@@ -20,10 +20,10 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from app.booking.models import Order
-from app.errors import ValidationFailed
-from app.extensions import db
-from app.money import format_money
-from app.timefmt import day_words, venue_zone
+from app.platform.errors import ValidationFailed
+from app.platform.extensions import db
+from app.platform.money import format_money
+from app.platform.timefmt import day_words, venue_zone
 from app.vouchers.models import EntryKind, Voucher, VoucherEntry
 
 UK = venue_zone("Europe/London")

@@ -22,14 +22,14 @@ from sqlalchemy.exc import IntegrityError
 from app.accounts.models import User
 from app.booking import events, order_lifecycle
 from app.booking.models import Order
-from app.email import send_email
-from app.errors import ValidationFailed
-from app.extensions import db
-from app.urls import absolute_url
+from app.platform.email import send_email
+from app.platform.errors import ValidationFailed
+from app.platform.extensions import db
+from app.platform.urls import absolute_url
 from app.venues.models import Venue, VenueStatus
 from app.vouchers import ledger
 from app.vouchers.models import Voucher, VoucherPurchase
-from app.vouchers.presentation import voucher_card
+from app.vouchers.presenting import voucher_card
 
 MIN_VALIDITY_MONTHS = 12  # the UK's usual floor for gift cards; never less
 

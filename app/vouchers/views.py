@@ -17,21 +17,21 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from app.errors import DomainError
-from app.extensions import db, limiter
 from app.ops.errors import http_status
-from app.ops.input_guard import MAX_ID
 from app.payments import service as payments
 from app.payments.ports import GatewayError
-from app.rendering import render_page
+from app.platform.errors import DomainError
+from app.platform.extensions import db, limiter
+from app.platform.input_guard import MAX_ID
 from app.venues.models import Venue, VenueStatus
 from app.vouchers import ledger
 from app.vouchers.forms import BuyVoucherForm, VoucherCodeForm
 from app.vouchers.models import VoucherPurchase
-from app.vouchers.presentation import voucher_card
+from app.vouchers.presenting import voucher_card
 from app.vouchers.purchase import PurchaseRequest, get_purchases, start_purchase, validity_months
 from app.web.blueprints import vouchers as bp
 from app.web.guards import require_booker
+from app.web.rendering import render_page
 
 
 @bp.record_once

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
 from app.booking.models import Order
-from app.extensions import db
+from app.platform.extensions import db
 from app.venues.models import Service, TeamMember, Venue
 
 

@@ -43,19 +43,19 @@ from app.booking.errors import is_member_overlap
 from app.booking.events import ReopenedTime, times_reopened
 from app.booking.holds import hold_booking
 from app.booking.models import BookingStatus, Order, OrderStatus, ReleaseReason
-from app.booking.patch_tests import check_patch_test
-from app.email import send_email
-from app.errors import InvalidTransition
-from app.extensions import db
-from app.jobs import enqueue, job
+from app.booking.patch_test_rule import check_patch_test
 from app.notifications.activity import site_path
 from app.notifications.centre import notify
 from app.notifications.preferences import SMS, channels_for, get_sms_number
 from app.notifications.sms import send_sms_later
 from app.payments import service as payments
-from app.scheduling import Slot
-from app.timefmt import moment_label, span_label, venue_zone
-from app.urls import absolute_url
+from app.platform.email import send_email
+from app.platform.errors import InvalidTransition
+from app.platform.extensions import db
+from app.platform.jobs import enqueue, job
+from app.platform.timefmt import moment_label, span_label, venue_zone
+from app.platform.urls import absolute_url
+from app.slot_engine import Slot
 from app.venues.events import times_opened
 from app.venues.models import Service, Venue, VenueStatus
 from app.waitlist.models import EntryStatus, OfferStatus, WaitlistEntry, WaitlistOffer

@@ -9,7 +9,7 @@ from typing import Any
 from flask import url_for
 
 from app.booking import intake
-from app.timefmt import moment_label, span_label, venue_zone
+from app.platform.timefmt import moment_label, span_label, venue_zone
 from app.waitlist import service as waitlist
 from app.waitlist.models import WaitlistOffer
 

@@ -21,10 +21,10 @@ from werkzeug.exceptions import NotFound
 
 from app.accounts.models import User
 from app.booking.availability import get_slots
-from app.errors import InvalidTransition, LimitReached, ValidationFailed
-from app.extensions import db
-from app.scheduling import Slot
-from app.timefmt import venue_zone
+from app.platform.errors import InvalidTransition, LimitReached, ValidationFailed
+from app.platform.extensions import db
+from app.platform.timefmt import venue_zone
+from app.slot_engine import Slot
 from app.venues.models import Service, TeamMember, VenueStatus
 from app.waitlist.models import LIVE_ENTRY_STATUSES, EntryStatus, OfferStatus, WaitlistEntry, WaitlistOffer
 

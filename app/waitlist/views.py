@@ -20,13 +20,12 @@ from app.accounts.access import role_required
 from app.accounts.models import Role
 from app.booking.errors import CartItemInvalid
 from app.booking.forms import BadInput, parse_day
-from app.errors import DomainError
-from app.extensions import db
 from app.ops.errors import http_status
-from app.ops.input_guard import MAX_ID
-from app.private_cache import valid_until
-from app.rendering import render_page
-from app.timefmt import LONG_DAY, day_words, venue_zone
+from app.platform.cache_versions import valid_until
+from app.platform.errors import DomainError
+from app.platform.extensions import db
+from app.platform.input_guard import MAX_ID
+from app.platform.timefmt import LONG_DAY, day_words, venue_zone
 from app.venues.hours import format_minute, parse_minute
 from app.venues.models import Service
 from app.waitlist import offers
@@ -34,6 +33,7 @@ from app.waitlist import service as waitlist
 from app.waitlist.models import EntryStatus, WaitlistEntry
 from app.waitlist.presenting import get_offer_rows
 from app.web.blueprints import waitlist as bp
+from app.web.rendering import render_page
 
 STATUS_LABELS = {
     EntryStatus.WAITING: _l("Waiting"),

@@ -2,7 +2,7 @@
 
 from flask import Flask
 
-from app.jobs import every
+from app.platform.jobs import every
 from app.waitlist import offers
 
 

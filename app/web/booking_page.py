@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 from flask import url_for
 from sqlalchemy.orm import selectinload
 
-from app import timefmt
 from app.booking.availability import (
     Busyness,
     busy_window,
@@ -26,8 +25,9 @@ from app.booking.forms import MAX_QUANTITY, format_instant
 from app.booking.intake import field_name
 from app.booking.policy import describe_notice, describe_service_rules
 from app.booking.presenting import day_label, duration_label
-from app.money import format_money
-from app.scheduling import Slot
+from app.platform import timefmt
+from app.platform.money import format_money
+from app.slot_engine import Slot
 from app.venues.deposits import service_pay_label
 from app.venues.models import Service, TeamMember, Venue
 from app.web.guards import may_book

@@ -13,7 +13,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
-from app import cache_versions, timefmt
 from app.admin import audit
 from app.booking.calendar_forms import CalendarQuery, CancelForm, TimeBlockForm, parse_calendar_query
 from app.booking.calendar_view import (
@@ -32,18 +31,19 @@ from app.booking.policy import describe_booking_rules
 from app.booking.requests import PENDING
 from app.booking.requests import STATE_LABELS as REQUEST_LABELS
 from app.booking.time_blocks import find_time_blocks
-from app.extensions import db
 from app.messages.models import Side
-from app.money import format_money
 from app.payments import desk_links
 from app.payments.fees import describe_fee, get_fees
-from app.private_cache import follows, valid_until
-from app.rendering import render_page
-from app.schedules.calendar import working_week
-from app.timefmt import LONG_DAY, day_words, venue_zone
+from app.platform import cache_versions, timefmt
+from app.platform.cache_versions import follows, valid_until
+from app.platform.extensions import db
+from app.platform.money import format_money
+from app.platform.timefmt import LONG_DAY, day_words, venue_zone
+from app.team_schedules.calendar import working_week
 from app.venues.deposits import booking_paid_label
 from app.venues.models import Venue
 from app.web.guards import acting_member_scope, may_open
+from app.web.rendering import render_page
 from app.web.thread_page import thread_context
 
 

@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 from flask import current_app, render_template, url_for
 from flask_login import current_user
 
-from app import timefmt
 from app.booking import cart as carts
 from app.booking.forms import MAX_QUANTITY
-from app.money import format_money
+from app.platform import timefmt
+from app.platform.money import format_money
 from app.promos.cart import get_cart_discount
 
 

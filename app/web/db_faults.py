@@ -9,7 +9,7 @@ replaces a connection that died while it sat in the pool; this module covers the
   request changed nothing);
 - any other request (a POST), or a safe one whose second run fails too, gets the 503 page
   ("temporarily unavailable", with Retry-After), never the 500 page and its logged trace;
-- a statement PostgreSQL cancelled for running past ``statement_timeout`` (app/db_timeouts.py),
+- a statement PostgreSQL cancelled for running past ``statement_timeout`` (app/platform/db_timeouts.py),
   or one that gave up waiting for a lock (``lock_timeout``), is not a connection fault: it is not
   run again, the request gets the 503 page saying it took too long;
 - the same faults met after the view (in an ``after_request`` hook or a ``request_finished``
@@ -29,8 +29,8 @@ from psycopg.errors import LockNotAvailable, QueryCanceled
 from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, PendingRollbackError
 
-from app.extensions import db
 from app.ops.errors import MESSAGES, render_error
+from app.platform.extensions import db
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ class RetryOnFreshConnection(Exception):
 
 
 def is_statement_timeout(error: BaseException) -> bool:
-    """A statement PostgreSQL cancelled (statement_timeout, app/db_timeouts.py) or one that waited
+    """A statement PostgreSQL cancelled (statement_timeout, app/platform/db_timeouts.py) or one that waited
     past lock_timeout for a lock: the connection lives, running it again would wait as long."""
     return isinstance(error, DBAPIError) and isinstance(error.orig, (QueryCanceled, LockNotAvailable))
 

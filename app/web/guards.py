@@ -25,7 +25,7 @@ from app.admin import audit
 from app.booking import cart as carts
 from app.booking.models import Booking, CartItem
 from app.booking.presenting import find_own_booking
-from app.extensions import db
+from app.platform.extensions import db
 from app.venues import staff
 from app.venues.models import StaffRole, Venue
 from app.venues.service import get_venue_for_owner

@@ -21,7 +21,7 @@ from typing import Any
 from flask import abort
 from flask_login import current_user
 
-from app.extensions import db
+from app.platform.extensions import db
 
 
 def row_name(model: type) -> str:

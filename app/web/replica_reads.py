@@ -1,4 +1,4 @@
-"""Which requests read from the replica (DATABASE_REPLICA_URL, app/db_routing.py).
+"""Which requests read from the replica (DATABASE_REPLICA_URL, app/platform/db_routing.py).
 
 Only reads that may be a moment old: a GET or HEAD of the public pages and search
 (``REPLICA_BLUEPRINTS``) by a browser that is not signed in and has changed nothing lately.
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from flask import Flask, Response, current_app, request, session
 
-from app import db_routing
+from app.platform import db_routing
 
 REPLICA_BLUEPRINTS = frozenset({"discovery", "venues_public"})
 REPLICA_ENDPOINTS = frozenset({"main.index"})

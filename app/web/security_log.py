@@ -10,8 +10,8 @@ from flask_login import current_user
 
 from app.accounts import security_log
 from app.accounts.forms import ConfirmForm
-from app.errors import NotFound
-from app.extensions import db
+from app.platform.errors import NotFound
+from app.platform.extensions import db
 
 
 def record_security_event(action: str, *, user_id: int | None, email: str | None = None, **data: object) -> None:

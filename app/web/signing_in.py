@@ -13,7 +13,7 @@ from flask_login import login_user
 from app.accounts import service, sessions, two_factor
 from app.accounts.access import is_safe_next
 from app.booking import cart
-from app.extensions import db, limiter
+from app.platform.extensions import db, limiter
 from app.saved import service as saved_venues
 from app.web import viewer
 from app.web.security_log import record_security_event

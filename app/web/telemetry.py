@@ -1,6 +1,6 @@
 """The request's side of metrics and traces: its latency by endpoint and status
-(app/metrics.py), its request id made visible to the jobs it enqueues, and its span
-(app/tracing.py) when tracing is on.
+(app/platform/metrics.py), its request id made visible to the jobs it enqueues, and its span
+(app/platform/tracing.py) when tracing is on.
 
 Registered right after logging (which stamps the request id and the start time) and before
 the page cache, so a page answered from the cache is counted and timed like any other; the
@@ -14,7 +14,7 @@ import time
 
 from flask import Flask, Response, g, request
 
-from app import metrics, tracing
+from app.platform import metrics, tracing
 
 
 def init_app(app: Flask) -> None:

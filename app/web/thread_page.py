@@ -9,11 +9,11 @@ from typing import Any
 from flask import abort, url_for
 from flask_login import current_user
 
-from app import timefmt
 from app.booking.models import Booking
-from app.extensions import db
 from app.messages import service as messages
 from app.messages.models import BODY_MAX_LENGTH, REPORT_REASON_MAX_LENGTH, BookingMessage, Side
+from app.platform import timefmt
+from app.platform.extensions import db
 
 
 def get_thread_booking(booking_id: int, side: Side) -> Booking:

@@ -25,8 +25,8 @@ from collections.abc import Callable
 from flask import Flask, Response, current_app, g
 from flask.typing import ResponseReturnValue
 
-from app.errors import DomainError
-from app.extensions import db
+from app.platform.errors import DomainError
+from app.platform.extensions import db
 
 _REFUSAL = "refusal_page"  # g: how this view shows a refusal
 

@@ -16,14 +16,14 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from app.booking.policy import describe_service_rules
-from app.i18n import format_locale
-from app.money import format_money
 from app.payouts.accounts import takes_paid_bookings
+from app.platform.i18n import format_locale
+from app.platform.money import format_money
+from app.platform.storage import absolute_media_url, media_url
+from app.platform.timefmt import day_words, venue_zone
+from app.platform.urls import absolute_url
 from app.reviews.models import ReviewPhoto
 from app.reviews.service import rating_breakdown, venue_reviews
-from app.storage import absolute_media_url, media_url
-from app.timefmt import day_words, venue_zone
-from app.urls import absolute_url
 from app.venues.approval import STATUS_LABELS
 from app.venues.deposits import service_pay_label
 from app.venues.hours import WEEKDAYS, Range, format_minute, is_open_at, weekday_name
@@ -104,9 +104,6 @@ JSON_LD_REVIEWS = 5  # the newest reviews in the page's JSON-LD
 
 
 UPCOMING_CLOSURES = 6
-
-
-DEFAULT_TILE_ATTRIBUTION = "Map data © OpenStreetMap contributors"
 
 
 def reviews_summary(venue: Venue, limit: int = 10) -> dict[str, Any]:
@@ -289,7 +286,7 @@ def map_settings(venue: Venue) -> dict[str, Any] | None:
         "lat": venue.latitude,
         "lng": venue.longitude,
         "tile_url": tile_url,
-        "attribution": (current_app.config.get("MAP_TILE_ATTRIBUTION") or DEFAULT_TILE_ATTRIBUTION) if tile_url else "",
+        "attribution": current_app.config["MAP_TILE_ATTRIBUTION"] if tile_url else "",
         "osm_url": (
             f"https://www.openstreetmap.org/?mlat={venue.latitude:.6f}&mlon={venue.longitude:.6f}"
             f"#map=17/{venue.latitude:.6f}/{venue.longitude:.6f}"

@@ -10,11 +10,11 @@ from flask import abort, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app import i18n
 from app.accounts.access import is_safe_next
 from app.discovery import build_home_page
-from app.extensions import csrf, db
-from app.storage import get_storage
+from app.platform import i18n
+from app.platform.extensions import csrf, db
+from app.platform.storage import get_storage
 from app.web import viewer
 from app.web.blueprints import main as bp
 
@@ -54,7 +54,7 @@ def choose_language():
     """The footer's switcher: keep the visitor's language (cookie; a signed-in user's account
     too) and go back to the page they were on.
 
-    A page shared by every anonymous visitor (app/page_cache.py) holds no CSRF token, so its
+    A page shared by every anonymous visitor (app/web/page_cache.py) holds no CSRF token, so its
     switcher posts without one: that is accepted only from our own origin and only sets this
     browser's cookie. Every other form carries the token, checked as everywhere else."""
     if "csrf_token" in request.form or current_user.is_authenticated:

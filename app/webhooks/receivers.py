@@ -10,7 +10,7 @@ from typing import Any
 from app.booking.events import booking_cancelled, booking_checked_in, booking_moved, order_paid
 from app.booking.models import Booking, Order
 from app.clients.events import desk_booked
-from app.payouts.signals import payout_paid
+from app.payouts.events import payout_paid
 from app.reviews.events import review_posted
 from app.webhooks.service import emit, iso, money
 

@@ -24,14 +24,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import any_, delete, func, literal, select, update
 
-from app import metrics
 from app.accounts.models import User
-from app.email import send_email
-from app.errors import LimitReached, NotFound, ValidationFailed
-from app.extensions import db
-from app.jobs import enqueue, every, job
 from app.notifications.centre import notify
-from app.urls import absolute_url
+from app.platform import metrics
+from app.platform.email import send_email
+from app.platform.errors import LimitReached, NotFound, ValidationFailed
+from app.platform.extensions import db
+from app.platform.jobs import enqueue, every, job
+from app.platform.urls import absolute_url
 from app.venues.models import Venue
 from app.webhooks import signing, transport
 from app.webhooks.models import EVENT_TYPES, DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint

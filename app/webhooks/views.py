@@ -11,13 +11,13 @@ from flask import Response, abort, current_app, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from app.errors import DomainError, NotFound
-from app.extensions import db
 from app.ops.errors import http_status
-from app.rendering import add_toast, is_htmx, render_page
+from app.platform.errors import DomainError, NotFound
+from app.platform.extensions import db
 from app.venues.models import Venue
 from app.web.blueprints import dashboard as bp
 from app.web.guards import OWNER_AND_MANAGER, venue_required
+from app.web.rendering import add_toast, is_htmx, render_page
 from app.webhooks import service
 from app.webhooks.models import EVENT_TYPES
 

@@ -34,7 +34,7 @@ from app.analytics import rollup
 from app.analytics.market_reports import market_report
 from app.analytics.periods import Period
 from app.analytics.venue_reports import venue_report
-from app.extensions import db
+from app.platform.extensions import db
 from app.venues.models import Venue
 from bench import benchmarks_doc
 from bench.availability.generate import TIMEZONE, build_venue, fresh_database, make_app

@@ -33,7 +33,7 @@ from sqlalchemy import insert
 from app.accounts.models import Role, User
 from app.booking.models import Booking, BookingStatus, Order, OrderStatus, TimeBlock
 from app.booking.references import new_reference
-from app.extensions import db
+from app.platform.extensions import db
 from app.venues.hours import Range
 from app.venues.models import Service, TeamMember, Venue, VenueStatus
 from app.venues.service import add_closure, add_team_member, create_venue, save_service, set_day_hours
@@ -148,7 +148,7 @@ def _add_schedules(members: list[TeamMember], today: date) -> None:
     """Team schedules (migration 0020), so the engine's schedule path is measured: three work
     weekdays in two ranges, one works afternoons and Saturdays, one the venue's hours; one is
     off a week, one has a Wednesday exception and a part-day absence."""
-    from app.schedules.service import add_time_off, set_exception, set_week
+    from app.team_schedules.service import add_time_off, set_exception, set_week
 
     split = [Range(9 * 60, 13 * 60), Range(14 * 60, 18 * 60)]
     for member in members[:3]:

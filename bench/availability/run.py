@@ -31,8 +31,8 @@ from sqlalchemy import func, select
 
 from app.booking import availability
 from app.booking.models import Booking
-from app.extensions import db
-from app.scheduling import available_slots, bookable_days
+from app.platform.extensions import db
+from app.slot_engine import available_slots, bookable_days
 from app.venues.models import Service, Venue
 from bench.availability.generate import DATABASE, build_venue, fresh_database, make_app
 from tests.database import server_url

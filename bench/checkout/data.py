@@ -9,8 +9,8 @@ from sqlalchemy import delete, func, insert, select
 from app.accounts.hashing import hash_password
 from app.accounts.models import Role, User
 from app.booking.models import LIVE_STATUSES, Booking, CartItem
-from app.extensions import db
 from app.payouts.accounts import connect_enabled_demo_account
+from app.platform.extensions import db
 from app.venues.hours import Range
 from app.venues.models import Service, VenueStatus
 from app.venues.service import add_team_member, create_venue, save_service, set_day_hours

@@ -44,7 +44,7 @@ from zoneinfo import ZoneInfo
 
 import requests
 
-from app.extensions import db
+from app.platform.extensions import db
 from app.venues.models import Service
 from bench.availability.generate import build_venue, fresh_database
 from bench.checkout.data import PASSWORD, build_race_venue, count_live, fill_carts, make_customers

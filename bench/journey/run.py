@@ -61,7 +61,7 @@ from sqlalchemy.engine import make_url
 from app import create_app
 from app.accounts.hashing import hash_password
 from app.accounts.models import Role, User
-from app.extensions import db
+from app.platform.extensions import db
 from bench.benchmarks_doc import archive, history_of, replace_section, section_bounds, set_row
 from bench.pages import seed as seeding
 from bench.pages.report import git_commit

@@ -245,7 +245,7 @@ def count_statements(s: seeding.Seeded, page_list: list[Page], *, with_redis: bo
 
     from app import create_app
     from app.accounts.models import User
-    from app.extensions import db
+    from app.platform.extensions import db
     from config import sqlalchemy_url
 
     env = server_env(s, with_redis=with_redis)
@@ -403,7 +403,7 @@ def main(argv: list[str] | None = None) -> None:
     logs = Path(seeded.upload_root).parent / f"bench-pages-{os.getpid()}"
     logs.mkdir(exist_ok=True)
     app_port, floor_port = free_port(), free_port()
-    # As the image runs it: the workers' metrics shared through files (app/metrics.py), here in
+    # As the image runs it: the workers' metrics shared through files (app/platform/metrics.py), here in
     # a directory of the app's own (the floor writes none).
     app_env = dict(env, PROMETHEUS_MULTIPROC_DIR=str(logs / "metrics"))
     app_server = start(gunicorn_command(app_port, "wsgi:app"), app_env, logs / "app.log")

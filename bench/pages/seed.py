@@ -110,7 +110,7 @@ def seed(base_url: str | None = None, *, log=print, database: str = DATABASE) ->
             (GENERATED_VENUES, PENDING_VENUES),
         )
     with app.app_context():
-        from app.extensions import db
+        from app.platform.extensions import db
         from search.postgres import PostgresBackend
 
         PostgresBackend().reindex_all()
@@ -131,7 +131,7 @@ def seed(base_url: str | None = None, *, log=print, database: str = DATABASE) ->
 def _fill(app, keys: list[str]) -> dict:
     from app.accounts.hashing import hash_password
     from app.accounts.models import Role, User
-    from app.extensions import db
+    from app.platform.extensions import db
     from app.venues.models import Category, Venue, VenueImage
 
     now = datetime.now(UTC)

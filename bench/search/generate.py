@@ -719,7 +719,7 @@ def _copy_rows(dsn: str, size: int, seed: int, log: Callable[[str], None]) -> di
 
 
 def _index(app, size: int, log: Callable[[str], None]) -> None:
-    from app.extensions import db
+    from app.platform.extensions import db
     from search.postgres import PostgresBackend
 
     step = max(size // 10, 1)
@@ -739,7 +739,7 @@ def _index(app, size: int, log: Callable[[str], None]) -> None:
 def compute_free_time(app, log: Callable[[str], None]) -> int:
     """Every venue's free time kept ahead, as the refresh job leaves it (search/free_time.py),
     or brought up to date on a corpus built days ago. Returns how many venues were computed."""
-    from app.extensions import db
+    from app.platform.extensions import db
     from search.free_time import REFRESH_BATCH, refresh_free_time, venues_to_refresh
 
     done = 0

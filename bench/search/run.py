@@ -262,7 +262,7 @@ class Floor:
     pre-ping), ``SELECT 1``, and the rollback every timed query ends with."""
 
     def suggest(self, argument: Any) -> list[Any]:
-        from app.extensions import db
+        from app.platform.extensions import db
 
         return list(db.session.execute(text("SELECT 1")))
 
@@ -349,7 +349,7 @@ def time_shape(
     timed warm. ``warmup`` untimed queries a size first (fewer once ``warmup_cap_s`` a size
     has passed, at least 3), then ``samples`` timed ones, stopping early once past
     ``budget_s`` a size with 100 or more."""
-    from app.extensions import db
+    from app.platform.extensions import db
 
     sizes = sorted(apps)
     rngs = {size: random.Random(f"{seed}:{shape.key}") for size in sizes}
@@ -417,7 +417,7 @@ def _merge_runs(earlier: dict[str, Any], later: dict[str, Any]) -> dict[str, Any
 def time_reindex(log) -> tuple[float, float, float]:
     """Seconds of a full PostgresBackend.reindex_all() over the corpus, rolled back afterwards,
     with the 1-minute load average before and after."""
-    from app.extensions import db
+    from app.platform.extensions import db
     from search.postgres import PostgresBackend
 
     before = os.getloadavg()[0]
@@ -622,7 +622,7 @@ def _exclusive_nodes(plan: dict[str, Any]) -> list[tuple[float, str]]:
 
 
 def explain_all(shape_list: list[Shape]) -> list[Plan]:
-    from app.extensions import db
+    from app.platform.extensions import db
 
     plans = []
     for shape in shape_list:
@@ -664,7 +664,7 @@ WHERE c.relkind = 'r' AND c.relname LIKE 'venue_search%' AND c.relnamespace = 'p
 
 def search_tables_bytes() -> int:
     """The search tables' size with their indexes, in the app's database."""
-    from app.extensions import db
+    from app.platform.extensions import db
 
     return int(db.session.execute(text(SEARCH_TABLES_SQL)).scalar_one())
 
@@ -672,7 +672,7 @@ def search_tables_bytes() -> int:
 def buffer_cache_fact(tables: dict[int, int]) -> tuple[str, bool]:
     """The search tables of the sizes timed beside the server's buffer cache, and whether they
     fit in it together (the sizes are timed in turn: each would evict the other's rows)."""
-    from app.extensions import db
+    from app.platform.extensions import db
 
     buffers = int(db.session.execute(text("SELECT pg_size_bytes(current_setting('shared_buffers'))")).scalar_one())
     sizes = ", ".join(f"{_size_label(size)} {n / 2**20:,.0f} MB" for size, n in sorted(tables.items()))
@@ -682,7 +682,7 @@ def buffer_cache_fact(tables: dict[int, int]) -> tuple[str, bool]:
 
 
 def machine_facts() -> dict[str, str]:
-    from app.extensions import db
+    from app.platform.extensions import db
 
     facts: dict[str, str] = {}
     facts["CPUs (nproc)"] = str(len(os.sched_getaffinity(0)))
@@ -1195,7 +1195,7 @@ def main(argv: list[str] | None = None) -> None:
     sizes = sorted(set(args.sizes))
 
     from app import create_app
-    from app.extensions import db
+    from app.platform.extensions import db
 
     base = server_url()
     started = datetime.now(UTC)

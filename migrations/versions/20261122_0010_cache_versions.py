@@ -7,7 +7,7 @@ back, so nothing cached under it can be served again.
 
 Every statement that writes ``venue_search`` bumps "public" by a statement trigger, in the same
 transaction (like ``venue_search_state``); ORM writes to venues and what their pages show bump it
-from the application (``app/cache_versions.py``).
+from the application (``app/platform/cache_versions.py``).
 
 Revision ID: 0010
 Revises: 0008

@@ -1,7 +1,7 @@
 """Rate-limit counters in PostgreSQL: exact across web workers and machines without Redis
 
 One row per limit key (the limit, its scope and the client, as Flask-Limiter names them): the
-fixed window it counts in and the hits so far. ``app/rate_limits.py`` counts with one atomic
+fixed window it counts in and the hits so far. ``app/platform/rate_limits.py`` counts with one atomic
 INSERT ... ON CONFLICT DO UPDATE ... RETURNING; a row whose window has ended starts again
 at the next hit, and an hourly job deletes ended ones.
 

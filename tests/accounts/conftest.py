@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 
 from app.accounts.models import User
 from app.admin.models import AuditEntry
-from app.extensions import db
-from app.jobs import run_pending_jobs
+from app.platform.extensions import db
+from app.platform.jobs import run_pending_jobs
 from tests.conftest import Browser, IsolatedClient
 from tests.factories import PASSWORD
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, select, update
 
 from app.accounts.models import Role, UserSession
 from app.accounts.passkey_models import Passkey, PasskeyChallenge
-from app.extensions import db
+from app.platform.extensions import db
 from tests.accounts.conftest import text_of
 from tests.accounts.webauthn_authenticator import SoftwareAuthenticator, b64url
 from tests.conftest import csrf_token

@@ -7,7 +7,7 @@ from werkzeug.security import generate_password_hash
 
 from app.accounts.hashing import hash_password, needs_rehash, verify_password
 from app.accounts.models import User
-from app.extensions import db
+from app.platform.extensions import db
 from tests.factories import PASSWORD
 
 

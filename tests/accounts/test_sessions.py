@@ -6,7 +6,7 @@ import pytest
 
 from app.accounts.models import UserSession
 from app.accounts.sessions import describe_browser
-from app.extensions import db
+from app.platform.extensions import db
 from tests.factories import PASSWORD
 
 SESSION = "cozywish_session"

@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import render_template
 from flask_babel import force_locale
 
-from app import i18n_audit
+from app.platform import i18n_audit
 
 SPANISH = {"Accept-Language": "es-ES,es;q=0.9"}
 ENGLISH = {"Accept-Language": "en-GB,en;q=0.9"}

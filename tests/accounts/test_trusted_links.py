@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app import create_app
-from app.urls import absolute_url
+from app.platform.urls import absolute_url
 from tests.accounts.conftest import LINK_RE
 from tests.factories import PASSWORD
 

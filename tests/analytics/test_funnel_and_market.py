@@ -12,7 +12,7 @@ from app.analytics import funnel
 from app.analytics.market_reports import market_report
 from app.analytics.models import FunnelDay, ZeroSearch
 from app.analytics.periods import Period
-from app.extensions import db
+from app.platform.extensions import db
 from tests.analytics.world import add_booking, at, build, refresh
 from tests.booking.helpers import book, future_slot
 from tests.conftest import csrf_token

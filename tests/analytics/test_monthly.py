@@ -17,7 +17,7 @@ from app.analytics.periods import Period
 from app.analytics.spans import Pieces, split
 from app.analytics.venue_reports import median_of, venue_report
 from app.booking.models import Booking, Order
-from app.extensions import db
+from app.platform.extensions import db
 from app.venues.models import Service
 from tests.analytics.world import TZ, add_booking, at, build, refresh
 

@@ -17,8 +17,8 @@ from app.analytics.periods import Period
 from app.analytics.rollup import rebuild_all
 from app.analytics.venue_reports import venue_report
 from app.booking.models import Booking
-from app.extensions import db
 from app.payouts.models import VenueTransfer
+from app.platform.extensions import db
 from app.venues.models import StaffRole
 from tests.analytics.world import add_booking, at, build, refresh
 from tests.venues.staff_world import make_staff

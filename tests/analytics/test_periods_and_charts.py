@@ -11,8 +11,8 @@ import pytest
 from app.analytics import occupancy
 from app.analytics.charts import Series, bar_chart, line_chart
 from app.analytics.periods import Period, choose
-from app.errors import ValidationFailed
-from app.scheduling.engine import MemberSchedule
+from app.platform.errors import ValidationFailed
+from app.slot_engine.engine import MemberSchedule
 
 TODAY = date(2026, 11, 26)
 

@@ -11,8 +11,8 @@ from app.analytics.models import DirtyDay, MarketDay, VenueDay
 from app.analytics.periods import Period
 from app.analytics.venue_reports import venue_report
 from app.booking.time_blocks import add_time_block
-from app.extensions import db
 from app.payouts.models import VenueTransfer
+from app.platform.extensions import db
 from app.reviews.models import Review
 from app.venues.models import Closure, Service
 from tests.analytics.world import add_booking, at, build, client, refresh

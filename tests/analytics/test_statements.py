@@ -12,7 +12,7 @@ from sqlalchemy import event
 from app.analytics.market_reports import market_report
 from app.analytics.periods import Period
 from app.analytics.venue_reports import venue_report
-from app.extensions import db
+from app.platform.extensions import db
 from tests.analytics.world import add_booking, at, build, client, refresh
 
 HARNESS = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")

@@ -12,7 +12,7 @@ from app.accounts.models import Role
 from app.analytics import rollup
 from app.booking.models import Booking, Order
 from app.clients.models import VenueClient
-from app.extensions import db
+from app.platform.extensions import db
 from app.venues.models import Service, TeamMember, Venue
 from tests.booking.helpers import make_bookable_venue
 

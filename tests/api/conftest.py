@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from app.accounts import api_tokens
-from app.extensions import db
+from app.platform.extensions import db
 from search.backend import get_backend, search
 from tests.booking.helpers import make_bookable_venue
 from tests.venues.staff_world import build_world

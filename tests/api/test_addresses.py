@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from app.extensions import db
 from app.notifications import centre
+from app.platform.extensions import db
 from tests.api.conftest import bearer
 from tests.booking.helpers import future_slot, iso
 

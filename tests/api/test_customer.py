@@ -11,9 +11,9 @@ from sqlalchemy import delete, func, select
 from app.accounts.api_tokens import ApiToken, IdempotencyRecord
 from app.accounts.models import User
 from app.booking.models import Booking, CartItem, Order
-from app.extensions import db
 from app.payments.demo_webhook import pay_by_demo_card
 from app.payments.models import Payment
+from app.platform.extensions import db
 from tests.api.conftest import bearer
 from tests.booking.helpers import future_slot, iso
 

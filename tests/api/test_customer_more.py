@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from app.extensions import db
 from app.notifications import centre
+from app.platform.extensions import db
 from app.reviews.models import Review
 from tests.api.conftest import bearer
 from tests.booking.helpers import book, future_slot, move_to_past

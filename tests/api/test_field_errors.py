@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from app.booking.models import Booking, CartItem, Order
 from app.clients.models import VenueClient
-from app.extensions import db
+from app.platform.extensions import db
 from app.venues.models import FAQ
 from tests.api.conftest import bearer
 from tests.booking.helpers import future_slot, iso

@@ -123,7 +123,7 @@ def test_reads_carry_an_etag_and_answer_304_when_unchanged(client, listed):
 
 
 def test_search_pages_with_an_opaque_cursor_and_a_link_header(app, client, ctx, provider, make_user):
-    from app.extensions import db
+    from app.platform.extensions import db
     from search.backend import get_backend
     from tests.booking.helpers import make_bookable_venue
 
@@ -175,7 +175,7 @@ def test_rate_limit_headers_and_a_429_problem(client, app, monkeypatch, customer
 
 
 def test_a_broken_rate_limit_store_never_fails_a_request(client, monkeypatch):
-    from app.extensions import limiter
+    from app.platform.extensions import limiter
 
     def broken(*args, **kwargs):
         raise ConnectionError("redis is down")

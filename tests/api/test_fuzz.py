@@ -37,7 +37,7 @@ from schemathesis.specs.openapi.checks import (
 from schemathesis.transport.wsgi import WSGITransport
 
 from app.accounts import api_tokens
-from app.extensions import db
+from app.platform.extensions import db
 from tests.api.conftest import bearer
 
 SCOPES = ("read", "write", "venue", "admin")

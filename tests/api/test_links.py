@@ -8,8 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 from app.booking.models import Order
-from app.extensions import db
 from app.payments.demo_webhook import pay_by_demo_card
+from app.platform.extensions import db
 from tests.api.conftest import bearer
 from tests.booking.helpers import future_slot, iso
 

@@ -1,8 +1,8 @@
 """An address too long for us is the app's own 414, problem+json under ``/api/`` and the error
 page elsewhere, never gunicorn's HTML 400: gunicorn's request-line limit (4094 bytes by default)
-is off in its settings file (app/ops/gunicorn_hooks.py, in the command app/serve.py runs), and
+is off in its settings file (app/ops/gunicorn_hooks.py, in the command app/ops/serve.py runs), and
 the app refuses a path over 2,000 characters or a query string over 8,000 bytes itself
-(app/ops/input_guard.py). In process, then through the real gunicorn command."""
+(app/platform/input_guard.py). In process, then through the real gunicorn command."""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ import pytest
 import requests
 
 from app.ops import gunicorn_hooks
-from app.ops.input_guard import MAX_PATH, MAX_QUERY_STRING
-from app.serve import web_command
+from app.ops.serve import web_command
+from app.platform.input_guard import MAX_PATH, MAX_QUERY_STRING
 from tests.live_nodes import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,7 +58,7 @@ def test_gunicorns_own_request_line_limit_is_off():
 
 @contextlib.contextmanager
 def gunicorn(database_url: str, tmp_path: Path) -> Iterator[str]:
-    """The app under the command `flask serve` runs (app/serve.py ``web_command``)."""
+    """The app under the command `flask serve` runs (app/ops/serve.py ``web_command``)."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.ops.input_guard import MAX_ID, numbers_up_to
+from app.platform.input_guard import MAX_ID, numbers_up_to
 from tests.api.conftest import bearer
 
 METHODS = ("GET", "PUT", "POST", "PATCH", "DELETE")

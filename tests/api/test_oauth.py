@@ -17,7 +17,7 @@ from sqlalchemy import delete, func, select
 from app.accounts import oauth_apps
 from app.accounts.models import User
 from app.accounts.oauth_models import OAuthApp, OAuthCode, OAuthToken
-from app.extensions import db
+from app.platform.extensions import db
 from tests.api.conftest import bearer
 from tests.conftest import csrf_token
 

@@ -11,8 +11,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from app.booking.models import Order
-from app.extensions import db
 from app.payments.demo_webhook import pay_by_demo_card
+from app.platform.extensions import db
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "api.md"
 BLOCK = re.compile(r"<!-- quickstart -->\s*```sh\n(.*?)```", re.S)

@@ -8,9 +8,9 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from app.booking.models import Booking, TopUp, TopUpStatus
-from app.extensions import db
 from app.payments.demo_gateway import build_event, event_id, session_object, sign
 from app.payments.models import Payment, PaymentKind, PaymentStatus
+from app.platform.extensions import db
 from tests.api.conftest import bearer
 from tests.booking.helpers import book, future_slot
 

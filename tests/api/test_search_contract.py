@@ -13,7 +13,7 @@ from flask import request
 from app.api import schemas
 from app.api.views.public import search_answer
 from app.discovery.params import parse_search
-from app.extensions import db
+from app.platform.extensions import db
 from app.venues.models import Category
 from search.backend import get_backend, search
 from tests.booking.helpers import make_bookable_venue

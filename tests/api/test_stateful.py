@@ -17,8 +17,8 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 
 from app.booking.models import Order
-from app.extensions import db
 from app.payments.demo_webhook import pay_by_demo_card
+from app.platform.extensions import db
 from tests.api.conftest import bearer
 from tests.api.test_fuzz import CHECKS
 from tests.booking.helpers import future_slot

@@ -9,7 +9,7 @@ import re
 from sqlalchemy import select
 
 from app.accounts.api_tokens import ApiToken
-from app.extensions import db
+from app.platform.extensions import db
 from tests.api.conftest import bearer
 from tests.conftest import csrf_token
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from app.extensions import db
+from app.platform.extensions import db
 from app.reviews.models import Review
 from app.venues.models import VenueStatus
 from tests.api.conftest import bearer

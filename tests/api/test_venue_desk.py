@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from app.booking.models import Booking, TimeBlock
 from app.clients import service as clients
 from app.clients.models import VenueClient
-from app.extensions import db
+from app.platform.extensions import db
 from tests.api.conftest import bearer
 from tests.booking.helpers import book, future_slot
 

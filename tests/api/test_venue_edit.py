@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.clients.models import VenueClient
-from app.extensions import db
+from app.platform.extensions import db
 from app.venues.models import Category, Closure, OpeningHours, Service, TeamMember
 from tests.api.conftest import bearer
 

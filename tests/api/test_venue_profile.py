@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from app.extensions import db
+from app.platform.extensions import db
 from app.venues.models import FAQ, Category, Venue
 from tests.api.conftest import bearer
 

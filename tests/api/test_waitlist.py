@@ -8,7 +8,7 @@ import pytest
 
 from app.booking import lifecycle
 from app.booking.models import Order, OrderStatus
-from app.extensions import db
+from app.platform.extensions import db
 from app.venues import intake
 from app.waitlist.models import EntryStatus, OfferStatus, WaitlistEntry, WaitlistOffer
 from tests.api.conftest import bearer

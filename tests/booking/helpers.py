@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from app.extensions import db
+from app.platform.extensions import db
 from app.venues.hours import Range
 from app.venues.models import Venue, VenueStatus
 from app.venues.service import add_team_member, create_venue, save_service, set_day_hours

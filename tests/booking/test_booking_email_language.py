@@ -6,8 +6,8 @@ import pytest
 
 from app.booking import cart
 from app.checkout import checkout
-from app.extensions import db
 from app.payments.demo_webhook import pay_by_demo_card
+from app.platform.extensions import db
 from tests.booking.helpers import future_slot, make_bookable_venue
 
 
@@ -50,7 +50,7 @@ def test_the_sending_requests_language_does_not_leak_into_an_email(app, provider
     """A Spanish-speaking provider's action emails an English customer in English."""
     from flask_babel import lazy_gettext as _l
 
-    from app.email import send_email
+    from app.platform.email import send_email
 
     english = make_user()
     with app.test_request_context(headers={"Accept-Language": "es"}):

@@ -13,7 +13,7 @@ from sqlalchemy import event
 
 from app.accounts.models import Role
 from app.booking.time_blocks import add_time_block
-from app.extensions import db
+from app.platform.extensions import db
 from tests.booking.helpers import book, book_path, future_slot, make_bookable_venue
 from tests.conftest import IsolatedClient
 

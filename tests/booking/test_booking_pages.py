@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from app.booking.models import Booking, BookingStatus, CartItem, Order, OrderStatus
-from app.extensions import db
+from app.platform.extensions import db
 from app.venues.models import Closure, VenueSlug, VenueStatus
 from tests.booking.helpers import book_path, cart_form, future_slot, iso, make_bookable_venue
 from tests.conftest import Browser, IsolatedClient
@@ -59,7 +59,7 @@ def book_and_confirm(web, user, service, start: datetime) -> Booking:
     test card, all through the pages; the settling job confirms."""
     from flask import current_app
 
-    from app.jobs import run_pending_jobs
+    from app.platform.jobs import run_pending_jobs
 
     web.sign_in_as(user)
     assert web.post("/cart/items", cart_form(service, start)).status_code == 303

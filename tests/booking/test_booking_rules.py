@@ -20,9 +20,9 @@ from app.booking.errors import CartItemInvalid, SlotUnavailable
 from app.booking.models import Booking, BookingStatus, CartItem, Order, OrderStatus
 from app.booking.policy import describe_policy, quote_cancellation
 from app.checkout import checkout
-from app.errors import InvalidTransition, ValidationFailed
-from app.extensions import db
-from app.timefmt import local_start, moment_label
+from app.platform.errors import InvalidTransition, ValidationFailed
+from app.platform.extensions import db
+from app.platform.timefmt import local_start, moment_label
 from app.venues.hours import Range
 from app.venues.models import VenueStatus
 from app.venues.service import add_team_member, set_day_hours

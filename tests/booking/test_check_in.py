@@ -15,7 +15,7 @@ from sqlalchemy import select
 from app.admin.models import AuditEntry
 from app.booking.models import Booking, BookingStatus
 from app.booking.views.check_in import CheckInRefused, check_in, normalise_code
-from app.extensions import db
+from app.platform.extensions import db
 from tests.booking.helpers import book, future_slot, make_bookable_venue
 
 PAGE = "/provider/check-in"

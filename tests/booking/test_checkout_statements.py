@@ -9,7 +9,7 @@ from sqlalchemy import event
 from app.booking.cart import CartOwner, add_item
 from app.booking.errors import SlotUnavailable
 from app.checkout import checkout as checkouts
-from app.extensions import db
+from app.platform.extensions import db
 from tests.booking.helpers import book, future_slot, make_bookable_venue
 
 HARNESS = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")

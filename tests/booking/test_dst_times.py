@@ -19,8 +19,8 @@ import pytest
 from icalendar import Calendar
 
 from app.booking.availability import get_slots
-from app.extensions import db
-from app.timefmt import clocks_change_on
+from app.platform.extensions import db
+from app.platform.timefmt import clocks_change_on
 from app.venues.hours import Range
 from app.venues.service import set_day_hours
 from tests.booking.helpers import book_path, make_bookable_venue

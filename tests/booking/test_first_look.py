@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from app.booking.availability import find_slot, get_slots, taken_by_bookings
 from app.booking.models import BookingStatus
-from app.extensions import db
+from app.platform.extensions import db
 from app.venues.service import save_service
 from tests.booking.helpers import book, future_slot, make_bookable_venue
 

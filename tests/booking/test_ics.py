@@ -11,7 +11,7 @@ from icalendar import Calendar
 from app.booking import lifecycle
 from app.booking.ics import calendar
 from app.booking.models import BookingStatus
-from app.extensions import db
+from app.platform.extensions import db
 from tests.booking.helpers import book, future_slot, make_bookable_venue
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from app.booking.views.my_bookings import PAGE_SIZE
-from app.extensions import db
+from app.platform.extensions import db
 from tests.booking.helpers import book, make_bookable_venue
 
 

@@ -22,8 +22,6 @@ from app.booking.events import times_reopened
 from app.booking.models import Booking, BookingStatus, Order, OrderStatus, OrderTransition, ReleaseReason
 from app.booking.references import new_reference
 from app.checkout import checkout
-from app.errors import InvalidTransition, ValidationFailed
-from app.extensions import db
 from app.payments import gateway as gateways
 from app.payments import service as payments
 from app.payments.demo_webhook import pay_by_demo_card
@@ -32,6 +30,8 @@ from app.payments.models import Payment, PaymentStatus, Refund, RefundStatus
 from app.payments.ports import RefundResult
 from app.payments.refunds import refundable, refundable_of, request_refund, settle_refund
 from app.payments.views.pay import deliver_demo_event, demo_session_event
+from app.platform.errors import InvalidTransition, ValidationFailed
+from app.platform.extensions import db
 from tests.booking.helpers import book, future_slot, make_bookable_venue
 
 ROOT = Path(__file__).resolve().parents[2]

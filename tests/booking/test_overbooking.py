@@ -24,7 +24,7 @@ from app.booking import cart
 from app.booking.errors import SlotUnavailable
 from app.booking.models import LIVE_STATUSES, Booking, CartItem, Order
 from app.checkout import checkout
-from app.extensions import db
+from app.platform.extensions import db
 from app.venues.models import Service, Venue
 from app.venues.service import save_service
 from tests.booking.helpers import future_slot, make_bookable_venue

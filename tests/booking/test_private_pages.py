@@ -1,4 +1,4 @@
-"""Signed-in pages from the private page cache (app/private_cache.py) and remembered sessions
+"""Signed-in pages from the private page cache (app/web/private_cache.py) and remembered sessions
 (app/accounts/sessions.py): a repeat visit sends no SQL at all, every change the page shows is
 there on the next visit, a copy belongs to one browser session only, and a session that ended
 is refused at once."""
@@ -12,14 +12,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import event
 
-from app import cache_versions
 from app.accounts.models import Role
 from app.accounts.sessions import end_all_sessions, forget_remembered_sessions
 from app.booking import lifecycle
 from app.booking.time_blocks import add_time_block
-from app.extensions import db
-from app.private_cache import forget_all
+from app.platform import cache_versions
+from app.platform.extensions import db
 from app.venues.models import VenueStatus
+from app.web.private_cache import forget_all
 from tests.booking.helpers import book, future_slot, make_bookable_venue
 from tests.conftest import Browser, IsolatedClient
 

@@ -15,8 +15,8 @@ from sqlalchemy import select
 from app.booking import lifecycle
 from app.booking.availability import get_slots
 from app.booking.models import BookingStatus, TimeBlock
-from app.extensions import db
 from app.notifications import confirmations
+from app.platform.extensions import db
 from app.venues.service import create_venue
 from tests.booking.helpers import book, future_slot, make_bookable_venue, move_to_past
 

@@ -17,8 +17,8 @@ from app.admin.models import AuditEntry
 from app.booking import order_lifecycle
 from app.booking.models import BookingStatus, CartItem, Order, OrderStatus, ReleaseReason
 from app.checkout import checkout
-from app.extensions import db
 from app.payments import service as payments
+from app.platform.extensions import db
 from tests.booking.helpers import future_slot
 from tests.booking.test_overbooking import (  # fixtures and committed-data helpers
     add_to_cart,

@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from app.booking.availability import find_slot, get_slots
 from app.booking.models import TimeBlock
 from app.booking.time_blocks import add_time_block, find_time_blocks, remove_time_block
-from app.errors import ValidationFailed
-from app.extensions import db
+from app.platform.errors import ValidationFailed
+from app.platform.extensions import db
 from tests.booking.helpers import make_bookable_venue
 
 LONDON = ZoneInfo("Europe/London")

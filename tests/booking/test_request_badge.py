@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.extensions import db
+from app.platform.extensions import db
 from tests.booking.helpers import book, future_slot, make_bookable_venue
 from tests.booking.test_provider_calendar import CALENDAR, event_html, local_day
 from tests.booking.test_request_to_book import set_rules

@@ -17,9 +17,9 @@ from app.booking.models import Booking, BookingStatus
 from app.booking.policy import describe_service_rules
 from app.checkout import checkout
 from app.checkout.requests import decline_request, lapse_requests
-from app.errors import InvalidTransition, ValidationFailed
-from app.extensions import db
 from app.payments.models import Refund
+from app.platform.errors import InvalidTransition, ValidationFailed
+from app.platform.extensions import db
 from app.venues.booking_rules import BookingRules
 from app.venues.service import save_service
 from tests.booking.helpers import book, future_slot, make_bookable_venue

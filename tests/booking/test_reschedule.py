@@ -18,10 +18,10 @@ from app.booking.errors import CartItemInvalid, SlotUnavailable
 from app.booking.events import times_reopened
 from app.booking.models import Booking, BookingMove, BookingStatus, OrderStatus, ReschedulePolicy
 from app.checkout import reschedule
-from app.errors import InvalidTransition, ValidationFailed
-from app.extensions import db
 from app.notifications import moves
 from app.payments.models import Refund, RefundStatus
+from app.platform.errors import InvalidTransition, ValidationFailed
+from app.platform.extensions import db
 from tests.booking.helpers import book, future_slot, iso, make_bookable_venue
 
 LONDON = ZoneInfo("Europe/London")

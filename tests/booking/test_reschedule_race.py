@@ -18,8 +18,8 @@ from app.accounts.models import User
 from app.booking.errors import SlotUnavailable
 from app.booking.models import Booking, BookingMove
 from app.checkout import reschedule
-from app.extensions import db
 from app.payments.models import PaymentEvent
+from app.platform.extensions import db
 from tests.booking.helpers import book, future_slot
 from tests.booking.test_overbooking import (  # fixtures and committed-data helpers
     jobs_before_the_races,

@@ -7,8 +7,8 @@ from html import unescape
 
 import pytest
 
-from app import i18n
 from app.booking import cart
+from app.platform import i18n
 from tests.booking.helpers import book, book_path, future_slot, make_bookable_venue
 
 SPANISH = {"Accept-Language": "es-ES,es;q=0.9"}

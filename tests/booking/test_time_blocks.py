@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 from app.accounts.models import Role
 from app.booking.models import TimeBlock
 from app.booking.time_blocks import add_time_block
-from app.errors import NotFound
-from app.extensions import db
 from app.ops.errors import http_status
+from app.platform.errors import NotFound
+from app.platform.extensions import db
 from tests.booking.helpers import future_slot, make_bookable_venue
 
 

@@ -28,13 +28,13 @@ from app.booking.models import (
     TopUpStatus,
 )
 from app.checkout import top_ups
-from app.extensions import db
 from app.notifications.models import BookingReminder
 from app.payments.demo_gateway import build_event, event_id, session_object, sign
 from app.payments.models import Payment, PaymentEvent, PaymentKind, PaymentStatus, Refund, RefundStatus
 from app.payments.refunds import paid_minor, refundable
 from app.payments.service import refund_booking
 from app.payouts.models import VenueTransfer
+from app.platform.extensions import db
 from tests.booking.helpers import book, future_slot, iso, make_bookable_venue
 from tests.conftest import Browser, IsolatedClient
 from tests.payouts.helpers import connect, reversals_of

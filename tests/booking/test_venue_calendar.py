@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from app.booking.availability import get_bookable_days, get_venue_bookable_days
-from app.extensions import db
+from app.platform.extensions import db
 from app.venues.service import save_service
 from tests.booking.helpers import book, future_slot, make_bookable_venue
 

@@ -15,8 +15,8 @@ from app.checkout import checkout
 from app.clients import service as clients
 from app.clients.desk import book_at_desk
 from app.clients.models import VenueClient
-from app.errors import NotAllowed, NotFound, ValidationFailed
-from app.extensions import db
+from app.platform.errors import NotAllowed, NotFound, ValidationFailed
+from app.platform.extensions import db
 from tests.booking.helpers import book, cart_form, future_slot, make_bookable_venue, move_to_past
 from tests.conftest import csrf_token
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from app.booking.models import Booking
 from app.clients import service as clients
 from app.clients.models import VenueClient
-from app.extensions import db
+from app.platform.extensions import db
 from app.privacy.deletion import erase_account
 from app.privacy.exports import build_archive
 from tests.booking.helpers import book, future_slot, make_bookable_venue, move_to_past

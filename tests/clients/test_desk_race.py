@@ -19,7 +19,7 @@ from app.booking.models import Order
 from app.checkout import checkout
 from app.clients import service as clients
 from app.clients.desk import book_at_desk
-from app.extensions import db
+from app.platform.extensions import db
 from app.venues.models import Venue
 from tests.booking.helpers import future_slot
 from tests.booking.test_overbooking import (  # fixtures and committed-data helpers

@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from app.booking import cart
 from app.checkout import checkout
-from app.extensions import db
 from app.payments.models import Payment, PaymentKind
+from app.platform.extensions import db
 from tests.booking.helpers import future_slot, make_bookable_venue
 
 

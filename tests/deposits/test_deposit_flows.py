@@ -13,7 +13,6 @@ from app.booking import cart, lifecycle, order_lifecycle
 from app.booking.amounts import amount_due
 from app.booking.models import BookingStatus, OrderStatus
 from app.checkout import checkout
-from app.extensions import db
 from app.payments import fees
 from app.payments.demo_gateway import DemoGateway
 from app.payments.demo_webhook import pay_by_demo_card
@@ -22,6 +21,7 @@ from app.payments.ports import GatewayError
 from app.payments.saved_cards import get_saved_card
 from app.payments.service import start_payment
 from app.payouts.models import VenueTransfer
+from app.platform.extensions import db
 from app.promos import redemption as promos
 from app.promos.rules import PricedLine
 from tests.booking.helpers import future_slot

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from app.booking import lifecycle
-from app.extensions import db
 from app.payments.demo_webhook import pay_by_demo_card
+from app.platform.extensions import db
 from tests.booking.helpers import cart_form, future_slot
 from tests.deposits.helpers import checked_out, venue_paid
 
@@ -56,7 +56,7 @@ def test_the_provider_sees_the_payment_and_the_fee(ctx, web, provider, customer,
 
 
 def test_the_order_checkout_and_provider_pages_speak_spanish(ctx, web, client, provider, customer, run_jobs):
-    from app import i18n
+    from app.platform import i18n
 
     _venue, service = venue_paid(provider, "deposit_percent", percent=25, no_show=50)
     order = checked_out(customer, service)

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from app.booking import cart
 from app.booking.models import CartItem, Order
 from app.checkout import checkout
-from app.extensions import db
 from app.payments.demo_webhook import pay_by_demo_card
 from app.payouts.shares import venue_shares
+from app.platform.extensions import db
 from tests.booking.helpers import cart_form, future_slot, iso, make_bookable_venue
 from tests.payouts.helpers import transfers_of
 

@@ -7,7 +7,7 @@ import html
 
 import pytest
 
-from app.extensions import db
+from app.platform.extensions import db
 from tests.booking.helpers import make_bookable_venue
 
 PAGE = "/provider/booking-button"

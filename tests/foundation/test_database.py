@@ -10,7 +10,7 @@ import pytest
 from flask_migrate import downgrade, upgrade
 
 from app import create_app
-from app.embedded_db import REQUIRED_EXTENSIONS, embedded_database_url, stop_embedded_server
+from app.platform.embedded_db import REQUIRED_EXTENSIONS, embedded_database_url, stop_embedded_server
 from tests.database import create_fresh_database, drop_database, server_url
 
 
@@ -40,7 +40,7 @@ def test_migrations_upgrade_downgrade_and_upgrade_again(tmp_path):
             assert left == {"alembic_version"}
             assert functions[0] == 0
             upgrade()
-        from app.extensions import db
+        from app.platform.extensions import db
 
         with app.app_context():
             db.engine.dispose()

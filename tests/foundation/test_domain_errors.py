@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from app.booking.errors import CartItemInvalid, SlotUnavailable
-from app.errors import DomainError, InvalidTransition, LimitReached, NotAllowed, NotFound
 from app.ops.errors import http_status
 from app.payments.ports import GatewayError, InvalidEvent
-from app.storage import StorageFull
+from app.platform.errors import DomainError, InvalidTransition, LimitReached, NotAllowed, NotFound
+from app.platform.storage import StorageFull
 
 ROOT = Path(__file__).resolve().parents[2]
 

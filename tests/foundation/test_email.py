@@ -9,8 +9,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message
 
-from app.email import send_email
-from app.jobs import run_pending_jobs
+from app.platform.email import send_email
+from app.platform.jobs import run_pending_jobs
 
 
 def test_send_email_queues_a_job_and_sends_nothing_yet(ctx, outbox, customer):
@@ -51,7 +51,7 @@ def test_email_is_delivered_through_a_real_smtp_server(app, ctx, customer, monke
         monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
         monkeypatch.setitem(app.config, "MAIL_PORT", port)
         app.extensions["mailman"] = None
-        from app.extensions import mail
+        from app.platform.extensions import mail
 
         mail.init_app(app)
         send_email(
@@ -71,7 +71,7 @@ def test_email_is_delivered_through_a_real_smtp_server(app, ctx, customer, monke
     finally:
         controller.stop()
         monkeypatch.undo()
-        from app.extensions import mail
+        from app.platform.extensions import mail
 
         mail.init_app(app)
         app.extensions["mailman"].outbox = []
@@ -80,7 +80,7 @@ def test_email_is_delivered_through_a_real_smtp_server(app, ctx, customer, monke
 def queued_delivery_args() -> dict:
     from sqlalchemy import text
 
-    from app.extensions import db
+    from app.platform.extensions import db
 
     return db.session.execute(
         text("SELECT args FROM procrastinate_jobs WHERE task_name = 'email.deliver' ORDER BY id DESC LIMIT 1")
@@ -90,13 +90,13 @@ def queued_delivery_args() -> dict:
 def count_deliveries(key: str) -> int:
     from sqlalchemy import text
 
-    from app.extensions import db
+    from app.platform.extensions import db
 
     return db.session.scalar(text("SELECT count(*) FROM email_deliveries WHERE key = :key"), {"key": key})
 
 
 def test_a_retried_email_job_sends_nothing_the_second_time(ctx, outbox, customer):
-    from app.email import deliver_email
+    from app.platform.email import deliver_email
 
     send_email(customer.email, "Your password was changed", "password_changed", user=customer)
     args = queued_delivery_args()
@@ -107,7 +107,7 @@ def test_a_retried_email_job_sends_nothing_the_second_time(ctx, outbox, customer
 
 
 def test_every_attempt_carries_the_same_message_id_and_each_email_its_own(ctx, outbox, customer):
-    from app.email import deliver_email
+    from app.platform.email import deliver_email
 
     send_email(customer.email, "Your password was changed", "password_changed", user=customer)
     first = queued_delivery_args()
@@ -123,7 +123,7 @@ def test_every_attempt_carries_the_same_message_id_and_each_email_its_own(ctx, o
 def test_a_failed_send_releases_its_claim_so_the_retry_sends(ctx, outbox, customer, monkeypatch):
     from flask_mailman import EmailMultiAlternatives
 
-    from app.email import deliver_email
+    from app.platform.email import deliver_email
 
     send_email(customer.email, "Your password was changed", "password_changed", user=customer)
     args = queued_delivery_args()

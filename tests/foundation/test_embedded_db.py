@@ -22,7 +22,7 @@ STARTER = """
 import sys, time
 from pathlib import Path
 import psycopg
-from app.embedded_db import start_embedded_server
+from app.platform.embedded_db import start_embedded_server
 
 pgdata, go, out, release = (Path(p) for p in sys.argv[1:5])
 while not go.exists():
@@ -95,6 +95,6 @@ def _read(path: Path) -> str:
 
 def _stop_leftover(pgdata: Path) -> None:
     if (pgdata / "postmaster.pid").exists():
-        from app.embedded_db import stop_embedded_server
+        from app.platform.embedded_db import stop_embedded_server
 
         stop_embedded_server(pgdata)

@@ -18,10 +18,10 @@ from PIL import Image
 from sqlalchemy import func, select, text
 
 from app.booking.models import Order, OrderStatus
-from app.email import deliver_email
-from app.extensions import cache, db
-from app.jobs import enqueue, run_worker
 from app.payments.models import Payment
+from app.platform.email import deliver_email
+from app.platform.extensions import cache, db
+from app.platform.jobs import enqueue, run_worker
 from app.venues.models import VenueImage
 from app.venues.service import create_venue
 from search.postgres import PostgresBackend
@@ -101,7 +101,7 @@ def test_an_email_the_mail_server_refuses_stays_queued_for_another_attempt(app, 
     monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
     monkeypatch.setitem(app.config, "MAIL_PORT", int(closed_port_url().rsplit(":", 1)[1]))
     monkeypatch.setitem(app.config, "MAIL_TIMEOUT", 2)
-    from app.extensions import mail
+    from app.platform.extensions import mail
 
     mail.init_app(app)
     with app.app_context():

@@ -1,6 +1,6 @@
 """Hostile input never reaches a 500.
 
-One gate (app/ops/input_guard.py) refuses NUL bytes, control characters, bytes that aren't
+One gate (app/platform/input_guard.py) refuses NUL bytes, control characters, bytes that aren't
 UTF-8 and overlong values in paths, query strings, forms, cookies and headers with a 400
 that says what was wrong (a 414 for a whole address too long); ids too large for PostgreSQL
 match no route (404). The walk at the end sends hostile and odd values to every route in the
@@ -23,8 +23,8 @@ from wtforms.fields.core import UnboundField
 
 from app.accounts.models import User
 from app.accounts.service import update_profile
-from app.extensions import db
-from app.ops.input_guard import MAX_ID, MULTILINE_FIELDS, RAW_BODY_ENDPOINTS, BoundedIdConverter
+from app.platform.extensions import db
+from app.platform.input_guard import MAX_ID, MULTILINE_FIELDS, RAW_BODY_ENDPOINTS, BoundedIdConverter
 from app.venues.models import Service
 from tests.booking.helpers import make_bookable_venue
 from tests.conftest import IsolatedClient, csrf_token

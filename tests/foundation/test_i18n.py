@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from babel.messages.pofile import read_po
 
-from app import i18n
+from app.platform import i18n
 
 
 def test_language_of_accepts_only_languages_we_have():
@@ -68,15 +68,15 @@ def test_pages_tell_shared_caches_they_vary_by_language(client):
 
 def test_python_text_a_user_sees_goes_through_gettext():
     """flash(...), a raised user-facing error, a WTForms label, choice, description or message:
-    never a plain string (app/i18n_audit.py lists the classes and the reasoned exceptions)."""
-    from app import i18n_audit
+    never a plain string (app/platform/i18n_audit.py lists the classes and the reasoned exceptions)."""
+    from app.platform import i18n_audit
 
     unmarked = [f for path in i18n_audit.python_files() for f in i18n_audit.unmarked_python(path)]
     assert unmarked == [], "\n".join(f"{f.path}:{f.line}: {f.text}" for f in unmarked)
 
 
 def test_the_guard_catches_each_kind_of_plain_text(tmp_path, monkeypatch):
-    from app import i18n_audit
+    from app.platform import i18n_audit
 
     source = tmp_path / "app" / "demo_forms.py"
     source.parent.mkdir()
@@ -104,7 +104,7 @@ def test_the_guard_catches_each_kind_of_plain_text(tmp_path, monkeypatch):
 
 
 def test_every_python_message_has_a_spanish_translation():
-    from app import i18n_audit
+    from app.platform import i18n_audit
 
     missing = i18n_audit.untranslated("es", i18n_audit.python_files())
     assert missing == [], "\n".join(f"{f.path}:{f.line}: {f.text}" for f in missing[:50])
@@ -114,14 +114,14 @@ def test_every_python_message_has_a_spanish_translation():
 
 
 def test_every_template_text_is_marked():
-    from app import i18n_audit
+    from app.platform import i18n_audit
 
     unmarked = [f for path in i18n_audit.template_files() for f in i18n_audit.unmarked_text(path)]
     assert unmarked == [], "\n".join(f"{f.path}:{f.line}: {f.text}" for f in unmarked[:50])
 
 
 def test_every_marked_message_in_code_and_templates_has_a_spanish_translation():
-    from app import i18n_audit
+    from app.platform import i18n_audit
 
     # app/, search/ and templates/ (every template, email and the words static/js shows)
     assert any(p.suffix == ".html" for p in i18n_audit.source_files())
@@ -159,8 +159,8 @@ def test_error_pages_speak_the_visitors_language(client):
 def test_money_and_dates_are_formatted_in_the_requests_locale(app):
     from datetime import date
 
-    from app.money import format_money
-    from app.timefmt import LONG_DAY, day_words
+    from app.platform.money import format_money
+    from app.platform.timefmt import LONG_DAY, day_words
 
     day = date(2026, 10, 25)
     # Each request has its own application context (and so its own language), as in production.
@@ -179,7 +179,7 @@ def test_money_and_dates_are_formatted_in_the_requests_locale(app):
 
 
 def test_no_page_module_hard_codes_a_formatting_locale():
-    from app import i18n_audit
+    from app.platform import i18n_audit
 
     offenders = [
         f"{path.relative_to(i18n_audit.ROOT)}"
@@ -231,7 +231,7 @@ def test_without_a_token_only_a_same_origin_form_is_accepted(client):
 
 
 def test_a_signed_in_users_choice_is_saved_and_followed_without_the_cookie(web, client, customer):
-    from app.extensions import db
+    from app.platform.extensions import db
 
     web.sign_in_as(customer)
     without_token = client.post("/language", data={"language": "es"}, headers={"Origin": "http://localhost"})
@@ -248,7 +248,7 @@ def test_every_gettext_call_in_python_reaches_the_catalogue():
     arguments) would never be translated: every literal given to _()/_l()/ngettext is extracted."""
     import ast
 
-    from app import i18n_audit
+    from app.platform import i18n_audit
 
     extracted = set()
     for _path, _line, msgid in i18n_audit.marked_messages(i18n_audit.python_files()):
@@ -274,7 +274,7 @@ def test_every_gettext_call_in_python_reaches_the_catalogue():
 def test_the_date_filter_writes_month_names_in_the_requests_language(app):
     from datetime import UTC, date, datetime
 
-    from app.timefmt import date_words
+    from app.platform.timefmt import date_words
 
     moment = datetime(2026, 10, 5, 14, 3, tzinfo=UTC)
     with app.app_context(), app.test_request_context(headers={"Accept-Language": "en"}):
@@ -300,7 +300,7 @@ def test_an_email_to_a_spanish_speaker_names_the_month_in_spanish(app, outbox, r
     from datetime import UTC, datetime
     from types import SimpleNamespace
 
-    from app.email import send_email
+    from app.platform.email import send_email
 
     user = SimpleNamespace(first_name="Ana", language="es")
     with app.test_request_context(headers={"Accept-Language": "en"}):  # the sender's language is not used
@@ -336,7 +336,7 @@ def test_a_spanish_page_carries_the_javascripts_words_and_an_english_page_needs_
     # the keys are exactly the English texts the scripts pass to words(): each one is in static/js
     from pathlib import Path
 
-    scripts = "".join(p.read_text(encoding="utf-8") for p in Path(i18n.__file__).parent.parent.glob("static/js/*.js"))
+    scripts = "".join(p.read_text(encoding="utf-8") for p in Path(i18n.__file__).parents[2].glob("static/js/*.js"))
     assert [key for key in words if f'"{key}"' not in scripts] == []
     english = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert 'id="js-text"' not in english

@@ -24,9 +24,9 @@ SCRIPT = textwrap.dedent(
     from app import create_app
     from app.accounts.avatars import replace_avatar
     from app.accounts.models import User
-    from app.errors import DomainError
+    from app.platform.errors import DomainError
     from app.venues.images import VARIANTS
-    from app.images import convert_upload
+    from app.platform.images import convert_upload
 
     def png(size, mode="RGB"):
         out = io.BytesIO()

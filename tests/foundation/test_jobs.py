@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy import text
 
 from app.accounts.models import User
-from app.email import deliver_email
-from app.extensions import db
-from app.jobs import enqueue, run_pending_jobs, run_worker
+from app.platform.email import deliver_email
+from app.platform.extensions import db
+from app.platform.jobs import enqueue, run_pending_jobs, run_worker
 
 
 def count_jobs(task_name: str = "email.deliver") -> int:
@@ -88,7 +88,7 @@ def test_jobs_running_side_by_side_get_their_own_session(app):
     """Worker threads must not share the session of the app context they were started in."""
     import threading
 
-    import app.jobs as jobs_module
+    import app.platform.jobs as jobs_module
 
     seen: list[int] = []
     barrier = threading.Barrier(2)
@@ -134,7 +134,7 @@ def job_status(job_id: int) -> str:
 
 
 def test_job_of_a_worker_that_stopped_beating_is_retried_and_a_live_ones_is_not(ctx):
-    from app.jobs import retry_stalled_jobs
+    from app.platform.jobs import retry_stalled_jobs
 
     dead, alive = make_worker(seconds_since_heartbeat=300), make_worker(seconds_since_heartbeat=2)
     stalled = enqueue(deliver_email, to="a@example.com", subject="1", text_body="t", html_body="h", key="k1")
@@ -148,7 +148,7 @@ def test_job_of_a_worker_that_stopped_beating_is_retried_and_a_live_ones_is_not(
 
 
 def test_job_left_by_a_pruned_worker_is_retried_once_it_has_been_quiet_as_long(ctx):
-    from app.jobs import retry_stalled_jobs
+    from app.platform.jobs import retry_stalled_jobs
 
     orphan = enqueue(deliver_email, to="a@example.com", subject="1", text_body="t", html_body="h", key="k3")
     start_job(orphan, None)  # procrastinate clears worker_id when it prunes a dead worker
@@ -161,7 +161,7 @@ def test_job_left_by_a_pruned_worker_is_retried_once_it_has_been_quiet_as_long(c
 
 
 def test_job_that_keeps_killing_its_workers_is_failed_not_retried_forever(ctx):
-    from app.jobs import STALLED_MAX_ATTEMPTS, retry_stalled_jobs
+    from app.platform.jobs import STALLED_MAX_ATTEMPTS, retry_stalled_jobs
 
     poison = enqueue(deliver_email, to="a@example.com", subject="1", text_body="t", html_body="h", key="k4")
     start_job(poison, make_worker(seconds_since_heartbeat=300), attempts=STALLED_MAX_ATTEMPTS - 1)
@@ -170,7 +170,7 @@ def test_job_that_keeps_killing_its_workers_is_failed_not_retried_forever(ctx):
 
 
 def test_stalled_check_schedule_uses_seconds_only_below_a_minute():
-    from app.jobs import stalled_check_cron
+    from app.platform.jobs import stalled_check_cron
 
     assert stalled_check_cron(60) == "*/1 * * * *"
     assert stalled_check_cron(300) == "*/5 * * * *"
@@ -182,7 +182,7 @@ def test_supervisor_starts_a_failed_worker_run_again_and_stops_on_sigterm(app, m
     import os
     import signal
 
-    import app.jobs as jobs_module
+    import app.platform.jobs as jobs_module
 
     runs: list[int] = []
 

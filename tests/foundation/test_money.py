@@ -8,7 +8,7 @@ from babel.numbers import format_currency
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.money import format_money
+from app.platform.money import format_money
 
 CURRENCIES = st.sampled_from(["GBP", "EUR", "USD", "CHF", "SEK"])
 AMOUNTS = st.integers(min_value=-(10**9), max_value=10**12)

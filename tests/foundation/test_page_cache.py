@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import event, select
 
 from app.accounts.models import Role
-from app.extensions import db
+from app.platform.extensions import db
 from app.venues import approval
 from app.venues.models import Category
 from app.venues.service import update_basics

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from app import create_app, instance_secrets
+from app import create_app
 from app.ops.production import UnsafeProduction, demo_account_problems
 from app.payments import demo_gateway
 from app.payments.gateway import get_gateway
 from app.payments.ports import GatewayError
+from app.platform import instance_secrets
 from config import DEV_SECRET_KEY
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -65,7 +66,7 @@ def test_every_problem_is_listed_at_once(database_url, tmp_path):
 
 
 def test_demo_accounts_in_the_database_are_named(app, make_user):
-    from app.extensions import db
+    from app.platform.extensions import db
 
     assert demo_account_problems(db) == []
     make_user(email="admin@example.com")
@@ -76,7 +77,7 @@ def test_demo_accounts_in_the_database_are_named(app, make_user):
 @pytest.mark.committing
 def test_the_production_entry_point_refuses_a_database_with_demo_accounts(database_url, tmp_path):
     """wsgi.py (what gunicorn imports) checks the database for demo accounts in production."""
-    from app.extensions import db
+    from app.platform.extensions import db
     from tests.factories import UserFactory
 
     app = production(database_url, tmp_path)

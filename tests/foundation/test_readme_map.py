@@ -25,7 +25,7 @@ def named_folders(text: str) -> set[str]:
     folders = set()
     for path in re.findall(r"`([\w.\-/]+)`", text):
         parts = path.split("/")
-        if len(parts) > 1:  # a folder (`tests/`) or a path through one (`.ci/run`, `app/jobs.py`)
+        if len(parts) > 1:  # a folder (`tests/`) or a path through one (`.ci/run`, `app/platform/jobs.py`)
             folders.update("/".join(parts[: i + 1]) + "/" for i in range(len(parts) - 1))
     return folders
 

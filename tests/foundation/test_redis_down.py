@@ -16,8 +16,8 @@ from sqlalchemy.engine import make_url
 
 from app import create_app
 from app.accounts.models import Role
-from app.cache_backend import ResilientRedisCache
-from app.extensions import cache, limiter
+from app.platform.cache_backend import ResilientRedisCache
+from app.platform.extensions import cache, limiter
 from search.backend import get_backend
 from tests.booking.helpers import make_bookable_venue
 from tests.conftest import CSRF_RE, IsolatedClient
@@ -94,8 +94,8 @@ def test_with_redis_down_every_page_answers_and_readyz_names_the_degradation(
     make_redis_app, indexed_corpus, make_user, caplog
 ):
     app = make_redis_app(f"redis://127.0.0.1:{closed_port()}/0")
-    assert app.config["CACHE_TYPE"] == "app.cache_backend.ResilientRedisCache"
-    assert app.config["RATELIMIT_STORAGE_URI"] == "cozywish://"  # Redis, else PostgreSQL (app/rate_limits.py)
+    assert app.config["CACHE_TYPE"] == "app.platform.cache_backend.ResilientRedisCache"
+    assert app.config["RATELIMIT_STORAGE_URI"] == "cozywish://"  # Redis, else PostgreSQL (app/platform/rate_limits.py)
     assert app.config["RATELIMIT_STORAGE_OPTIONS"]["redis_url"].startswith("redis://")
     client = IsolatedClient(app, app.response_class, use_cookies=False)
 
@@ -110,7 +110,7 @@ def test_with_redis_down_every_page_answers_and_readyz_names_the_degradation(
         backend = cache.cache
         assert isinstance(backend, ResilientRedisCache)
         assert backend.errors >= 1  # counted
-    warnings = [r for r in caplog.records if r.name == "app.cache_backend"]
+    warnings = [r for r in caplog.records if r.name == "app.platform.cache_backend"]
     assert len(warnings) == 1  # logged once, not once per call
 
     readyz = client.get("/readyz")

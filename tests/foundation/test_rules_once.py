@@ -4,11 +4,11 @@
   hold's columns, its price and terms, the end plus the service's buffer); models, seed data
   and tests aside.
 - ``<end> + timedelta(minutes=<x>.buffer_minutes)`` (the end-plus-buffer rule) is written only there.
-- ``ZoneInfo(...)`` is called in app/ only by ``app/timefmt.py`` (``venue_zone``: a venue's or
-  a name's zone, UTC for an empty or unknown name) and the pure slot engine (``app/scheduling``,
+- ``ZoneInfo(...)`` is called in app/ only by ``app/platform/timefmt.py`` (``venue_zone``: a venue's or
+  a name's zone, UTC for an empty or unknown name) and the pure slot engine (``app/slot_engine``,
   which takes zone names and may import no app module); the one exception is the time zone
   validator, which must tell an unknown name apart rather than fall back to UTC.
-- Only ``app/timefmt.py`` catches ``ZoneInfoNotFoundError`` to fall back (the validator aside).
+- Only ``app/platform/timefmt.py`` catches ``ZoneInfoNotFoundError`` to fall back (the validator aside).
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from pathlib import Path
 APP = Path(__file__).resolve().parents[2] / "app"
 
 BOOKING_BUILDERS = {"app/booking/holds.py"}
-ZONE_MAKERS = {"app/timefmt.py"}
-ZONE_ENGINE = "app/scheduling/"
+ZONE_MAKERS = {"app/platform/timefmt.py"}
+ZONE_ENGINE = "app/slot_engine/"
 # The venue time zone validator (a form's "is this a real zone?"), not a zone lookup.
 ZONE_EXCEPTIONS = {"app/venues/hours.py": "is_valid_timezone"}
 

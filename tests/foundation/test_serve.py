@@ -113,7 +113,7 @@ def test_serve_runs_gunicorn_restarts_a_killed_worker_and_stops_everything_on_si
         if serve.poll() is None:
             os.kill(serve.pid, signal.SIGKILL)
             serve.wait()
-        from app.embedded_db import stop_embedded_server
+        from app.platform.embedded_db import stop_embedded_server
 
         stop_embedded_server(pgdata)  # a no-op when flask serve stopped it, as it should
         shutil.rmtree(pgdata, ignore_errors=True)

@@ -12,22 +12,22 @@ ROOT = Path(__file__).resolve().parents[2]
 REQUEST_NAMES = {"flask": {"request", "session", "g", "abort"}, "flask_login": {"current_user"}}
 
 # The app factory and the command line (they build and drive the app, request hooks included).
-APP_PLUMBING = {"app/__init__.py", "app/cli.py", "app/seed.py"}
+APP_PLUMBING = {"app/__init__.py", "app/cli.py", "app/demo/seed.py"}
 
 # Modules outside app/web/ that are HTTP plumbing, not domain services: each hooks into the
 # request cycle itself. A module in this list is one to move or split, never one to add to.
 HTTP_PLUMBING = {
     "app/accounts/access.py": "route decorators (role_required) and the safe-next check: they redirect and abort",
     "app/accounts/oidc.py": "Authlib keeps the sign-in flow's state, PKCE verifier and nonce in the session",
-    "app/cache_versions.py": "marks in g that this request bumped a version, for app/private_cache.py",
-    "app/i18n.py": "the locale selector reads the request's Accept-Language and cookie",
+    "app/platform/cache_versions.py": "marks in g that this request bumped a version, for app/web/private_cache.py",
+    "app/platform/i18n.py": "the locale selector reads the request's Accept-Language and cookie",
     "app/ops/errors.py": "the error handlers that map domain errors to HTTP statuses",
-    "app/ops/input_guard.py": "a before_request hook refusing hostile input",
+    "app/platform/input_guard.py": "a before_request hook refusing hostile input",
     "app/ops/logging.py": "request logging (the request id in g, the path and status)",
     "app/ops/session.py": "the idle-timeout before_request hook on the session",
-    "app/page_cache.py": "the shared page cache, keyed on the request and skipped for a session or a user",
-    "app/private_cache.py": "the per-browser HTTP cache, keyed on the request, the session and the user",
-    "app/rendering.py": "HTMX-aware response helpers that read the request's headers",
+    "app/web/page_cache.py": "the shared page cache, keyed on the request and skipped for a session or a user",
+    "app/web/private_cache.py": "the per-browser HTTP cache, keyed on the request, the session and the user",
+    "app/web/rendering.py": "HTMX-aware response helpers that read the request's headers",
 }
 
 

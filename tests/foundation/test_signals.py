@@ -8,7 +8,7 @@ import pytest
 from app.booking import events
 from app.clients import events as client_events
 from app.payments import events as payment_events
-from app.payouts import signals as payout_signals
+from app.payouts import events as payout_signals
 from app.privacy import events as privacy_events
 from app.reviews import events as review_events
 from app.venues import events as venue_events

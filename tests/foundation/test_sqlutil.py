@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import Integer, column, select, values
 from sqlalchemy.dialects import postgresql
 
-from app.extensions import db
-from app.sqlutil import in_ids
+from app.platform.extensions import db
+from app.platform.sqlutil import in_ids
 
 
 def test_in_ids_sends_one_parameter_and_matches_like_in(ctx):

@@ -16,7 +16,7 @@ import brotli
 import pytest
 
 from app import create_app
-from app.static_files import IMMUTABLE, load_manifest
+from app.web.static_files import IMMUTABLE, load_manifest
 
 ROOT = Path(__file__).resolve().parents[2]
 STATIC = ROOT / "static"

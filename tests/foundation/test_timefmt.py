@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from app import timefmt
+from app.platform import timefmt
 
 LONDON = ZoneInfo("Europe/London")
 # (zone, a day its clocks go back, a day they go forward), 2026

@@ -26,8 +26,8 @@ import psycopg
 import pytest
 
 from app import create_app
-from app.embedded_db import start_embedded_server, stop_embedded_server
-from app.extensions import db
+from app.platform.embedded_db import start_embedded_server, stop_embedded_server
+from app.platform.extensions import db
 from tests.foundation.slow_mail import marker_name
 
 pytestmark = [pytest.mark.slow, pytest.mark.committing]
@@ -105,7 +105,7 @@ def queue_emails(database_url: str, count: int) -> None:
     """Migrate the private database and queue ``count`` emails through send_email()."""
     from flask_migrate import upgrade
 
-    from app.email import send_email
+    from app.platform.email import send_email
 
     app = create_app("testing", overrides={"SQLALCHEMY_DATABASE_URI": database_url})
     with app.app_context():

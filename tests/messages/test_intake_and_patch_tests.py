@@ -14,8 +14,8 @@ from app.booking.errors import CartItemInvalid
 from app.booking.intake import answers_for_bookings
 from app.booking.models import BookingStatus, CartItem
 from app.checkout import checkout
-from app.errors import ValidationFailed
-from app.extensions import db
+from app.platform.errors import ValidationFailed
+from app.platform.extensions import db
 from app.venues import intake
 from app.venues.models import ServiceQuestion
 from app.venues.service import save_service

@@ -8,7 +8,7 @@ import pytest
 
 from app.booking.errors import CartItemInvalid
 from app.checkout import reschedule
-from app.extensions import db
+from app.platform.extensions import db
 from tests.booking.helpers import book, future_slot
 from tests.booking.test_reschedule import local, refreshed
 from tests.messages.test_intake_and_patch_tests import (

@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import func, select
 
 from app.accounts.models import Role
-from app.extensions import db
 from app.messages import service as messages
 from app.messages.models import BookingMessage
+from app.platform.extensions import db
 from app.venues import intake
 from app.venues.models import ServiceQuestion
 from tests.booking.helpers import book, future_slot, make_bookable_venue

@@ -11,10 +11,10 @@ from sqlalchemy import func, select
 
 from app.accounts.models import Role
 from app.admin.models import AuditEntry
-from app.extensions import db
 from app.messages import service
 from app.messages.models import BookingMessage, Moderation
 from app.notifications.models import NotificationPreference
+from app.platform.extensions import db
 from tests.booking.helpers import book, future_slot, make_bookable_venue
 
 HTMX = {"HX-Request": "true"}

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select, text
 
-from app.extensions import db
 from app.notifications.models import BookingReminder, SmsMessage
+from app.platform.extensions import db
 
 
 def reminders_of(booking) -> list[BookingReminder]:

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from app.extensions import db
 from app.notifications import agenda, preferences
 from app.notifications.models import AgendaSent
+from app.platform.extensions import db
 from tests.booking.helpers import book, make_bookable_venue
 
 

@@ -16,11 +16,11 @@ from app.accounts.models import Role
 from app.booking import lifecycle
 from app.booking.events import announce_paid
 from app.checkout import reschedule
-from app.extensions import db
 from app.notifications import activity, centre, preferences
 from app.notifications.models import Notice
-from app.payouts.events import _settle_payout
+from app.payouts.connect_events import _settle_payout
 from app.payouts.models import ConnectedAccount
+from app.platform.extensions import db
 from app.reviews import service as reviews
 from app.venues import approval
 from app.venues.models import VenueStatus

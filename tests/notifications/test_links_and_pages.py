@@ -9,9 +9,9 @@ from datetime import timedelta
 import pytest
 from itsdangerous import URLSafeTimedSerializer
 
-from app.extensions import db
 from app.notifications.reminders import LINK_SALT, get_reminder_offsets, make_link_token
 from app.notifications.sms import deliver_sms
+from app.platform.extensions import db
 from tests.booking.helpers import book, future_slot, make_bookable_venue
 from tests.notifications.helpers import planned
 

@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import func, select
 
 from app.booking import lifecycle
-from app.errors import ValidationFailed
-from app.extensions import db
 from app.notifications import preferences
 from app.notifications.models import NotificationPreference, SmsNumber
+from app.platform.errors import ValidationFailed
+from app.platform.extensions import db
 from app.privacy import consent
 from tests.booking.helpers import book, future_slot, make_bookable_venue
 from tests.notifications.helpers import sms_to

@@ -9,10 +9,10 @@ import zipfile
 
 from sqlalchemy import func, select
 
-from app.extensions import db
 from app.notifications import preferences
 from app.notifications.models import NotificationPreference, SmsMessage, SmsNumber
 from app.notifications.sms import deliver_sms
+from app.platform.extensions import db
 from app.privacy.deletion import erase_account
 from app.privacy.exports import build_archive
 

@@ -9,8 +9,6 @@ from datetime import timedelta
 import pytest
 
 from app.booking import lifecycle
-from app.errors import ValidationFailed
-from app.extensions import db
 from app.notifications import preferences
 from app.notifications.reminders import (
     get_reminder_offsets,
@@ -20,6 +18,8 @@ from app.notifications.reminders import (
     send_reminder,
     set_reminder_offsets,
 )
+from app.platform.errors import ValidationFailed
+from app.platform.extensions import db
 from tests.booking.helpers import book, future_slot, make_bookable_venue
 from tests.notifications.helpers import job_row, make_due, planned, reminders_of, sms_to
 

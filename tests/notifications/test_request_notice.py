@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app.extensions import db
 from app.notifications.models import Notice
-from app.timefmt import moment_label, venue_zone
+from app.platform.extensions import db
+from app.platform.timefmt import moment_label, venue_zone
 from tests.booking.helpers import book, future_slot, make_bookable_venue
 from tests.booking.test_request_to_book import set_rules
 

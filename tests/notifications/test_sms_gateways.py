@@ -12,7 +12,6 @@ from urllib.parse import parse_qs
 import pytest
 from sqlalchemy import func, select
 
-from app.extensions import db
 from app.notifications.models import SmsMessage
 from app.notifications.sms import (
     ConsoleSmsGateway,
@@ -21,6 +20,7 @@ from app.notifications.sms import (
     deliver_sms,
     get_sms_gateway,
 )
+from app.platform.extensions import db
 
 SID, TOKEN, FROM = "AC" + "0" * 32, "twilio-test-token", "+447400000001"
 

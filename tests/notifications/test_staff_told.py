@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from app.extensions import db
 from app.notifications.activity import tell_venue, venue_recipients
 from app.notifications.models import Notice
+from app.platform.extensions import db
 from app.venues.models import VenueStaff
 from tests.venues.staff_world import build_world
 

@@ -25,7 +25,7 @@ import psycopg
 import pytest
 
 from app import create_app
-from app.extensions import db
+from app.platform.extensions import db
 from tests.database import create_fresh_database, drop_database, libpq, server_url
 
 pytestmark = [pytest.mark.slow, pytest.mark.committing]

@@ -19,7 +19,7 @@ from pathlib import Path
 import psycopg
 from sqlalchemy.engine import make_url
 
-from app.embedded_db import binaries_dir
+from app.platform.embedded_db import binaries_dir
 
 PGBOUNCER = Path("/usr/sbin/pgbouncer")
 

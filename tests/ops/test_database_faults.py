@@ -18,7 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from app import create_app
-from app.extensions import db
+from app.platform.extensions import db
 from tests.conftest import CSRF_RE, IsolatedClient
 
 pytestmark = pytest.mark.committing  # a real pool on real connections: no test transaction
@@ -30,7 +30,7 @@ QUERYING_PAGES = ("/", "/search", "/search?q=massage", "/c/massage")  # their vi
 @pytest.fixture
 def fault_app(database_url, tmp_path):
 
-    from app.extensions import limiter
+    from app.platform.extensions import limiter
 
     saved = {name: getattr(limiter, name) for name in ("_storage", "_limiter", "_storage_dead")}
     app = create_app("testing", overrides={"SQLALCHEMY_DATABASE_URI": database_url, "UPLOAD_ROOT": str(tmp_path)})

@@ -10,7 +10,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from app.db_routing import POOLER_TRANSACTION
+from app.platform.db_routing import POOLER_TRANSACTION
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"
@@ -83,7 +83,7 @@ def test_the_cluster_has_what_the_issue_asks_for():
     assert autoscalers["cozywish-web"]["spec"]["metrics"][0]["type"] == "Resource"
     worker_metric = autoscalers["cozywish-worker"]["spec"]["metrics"][0]
     assert worker_metric["type"] == "External"
-    assert worker_metric["external"]["metric"]["name"] == "cozywish_jobs_queued"  # app/metrics.py's
+    assert worker_metric["external"]["metric"]["name"] == "cozywish_jobs_queued"  # app/platform/metrics.py's
 
     job = by_kind("Job")[0]["spec"]["template"]["spec"]["containers"][0]
     assert job["command"] == ["sh", "-c", "flask db upgrade && flask db-settings apply"]

@@ -15,7 +15,8 @@ import brotli
 import pytest
 import sentry_sdk
 
-from app import create_app, error_reports
+from app import create_app
+from app.platform import error_reports
 
 EMAIL = "jane.doe@example.com"
 TOKEN = "tok9f8e7d6c5b4a39281716150"

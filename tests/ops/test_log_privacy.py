@@ -26,7 +26,7 @@ from sqlalchemy import text
 
 from app import create_app
 from app.accounts.models import Role
-from app.extensions import db
+from app.platform.extensions import db
 from tests.booking.helpers import future_slot, make_bookable_venue
 from tests.factories import PASSWORD, UserFactory
 from tests.live_nodes import ROOT, fresh_database, running_nodes

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from app import metrics
 from app.booking import cart
 from app.booking.errors import SlotUnavailable
 from app.checkout import checkout
-from app.errors import ValidationFailed
-from app.extensions import db
-from app.jobs import enqueue, job
+from app.platform import metrics
+from app.platform.errors import ValidationFailed
+from app.platform.extensions import db
+from app.platform.jobs import enqueue, job
 from tests.booking.helpers import future_slot, make_bookable_venue
 from tests.ops.scraping import TOKEN, scrape, value
 

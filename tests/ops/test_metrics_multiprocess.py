@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from app import metrics
 from app.ops import gunicorn_hooks
-from app.serve import GUNICORN_CONFIG, web_command
+from app.ops.serve import GUNICORN_CONFIG, web_command
+from app.platform import metrics
 from tests.ops.scraping import TOKEN, scrape, value
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 WORKER = textwrap.dedent(
     """
     import os, sys
-    from app import metrics
+    from app.platform import metrics
     metrics.observe_request("main.index", "GET", 200, 0.02)
     metrics.observe_request("main.index", "GET", 200, 0.3)
     metrics.db_pool_checked_out.inc(int(sys.argv[1]))

@@ -12,7 +12,7 @@ import promql_parser
 import pytest
 import yaml
 
-from app import metrics
+from app.platform import metrics
 
 MONITORING = Path(__file__).resolve().parents[2] / "deploy" / "monitoring"
 

@@ -18,8 +18,8 @@ import requests
 from PIL import Image
 
 from app import create_app
-from app.extensions import db
-from app.storage import IMMUTABLE, LocalStorage, S3Storage, copy_files, make_s3_client
+from app.platform.extensions import db
+from app.platform.storage import IMMUTABLE, LocalStorage, S3Storage, copy_files, make_s3_client
 from tests.booking.helpers import make_bookable_venue
 from tests.conftest import Browser, IsolatedClient
 
@@ -159,7 +159,7 @@ def test_a_photo_uploaded_through_the_page_lands_in_the_bucket_and_pages_link_th
 def test_with_a_cdn_pages_link_to_the_cdn(make_s3_app, s3_endpoint, bucket, provider):
     app = make_s3_app(s3_endpoint, bucket, CDN_BASE_URL="https://cdn.example.com")
     with app.test_request_context():
-        from app.storage import media_url
+        from app.platform.storage import media_url
 
         assert media_url("venues/3/ab12.webp") == "https://cdn.example.com/venues/3/ab12.webp"
     local = create_app(
@@ -170,7 +170,7 @@ def test_with_a_cdn_pages_link_to_the_cdn(make_s3_app, s3_endpoint, bucket, prov
         },
     )
     with local.test_request_context():
-        from app.storage import media_url
+        from app.platform.storage import media_url
 
         assert media_url("venues/3/ab12.webp") == "https://cdn.example.com/media/venues/3/ab12.webp"
     assert (
@@ -219,7 +219,7 @@ def test_storage_copy_copies_everything_once_and_can_run_again(make_s3_app, s3_e
 def test_a_backup_holds_the_bucket_and_a_restore_puts_it_back(s3_endpoint, bucket, tmp_path):
     from flask_migrate import upgrade
 
-    from app.backup import create_backup, restore_backup
+    from app.ops.backup import create_backup, restore_backup
     from tests.database import create_fresh_database, drop_database, server_url
 
     base = server_url()

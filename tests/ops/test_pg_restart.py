@@ -24,7 +24,7 @@ from flask_migrate import upgrade
 from sqlalchemy import text
 
 from app import create_app
-from app.extensions import csrf, db, limiter
+from app.platform.extensions import csrf, db, limiter
 from tests.conftest import IsolatedClient
 from tests.foundation.test_worker_faults import PrivateServer
 

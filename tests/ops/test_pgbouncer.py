@@ -19,9 +19,9 @@ from sqlalchemy import select, text
 
 from app import create_app
 from app.booking.models import BookingStatus, Order, OrderStatus
-from app.db_routing import engine_options
-from app.extensions import db
-from app.jobs import run_worker
+from app.platform.db_routing import engine_options
+from app.platform.extensions import db
+from app.platform.jobs import run_worker
 from tests.booking.helpers import cart_form, future_slot, make_bookable_venue
 from tests.database import create_fresh_database, drop_database
 from tests.factories import PASSWORD, UserFactory

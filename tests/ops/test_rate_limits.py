@@ -1,5 +1,5 @@
 """Rate limits hold exactly across processes without Redis: counted in PostgreSQL
-(app/rate_limits.py, table rate_counters), never in each process's memory.
+(app/platform/rate_limits.py, table rate_counters), never in each process's memory.
 
 On a database of their own: failed sign-ins commit security events, which no other test
 should meet."""
@@ -16,8 +16,8 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from app import create_app
-from app.extensions import limiter
-from app.rate_limits import CozyWishStorage
+from app.platform.extensions import limiter
+from app.platform.rate_limits import CozyWishStorage
 from tests.conftest import CSRF_RE, IsolatedClient
 from tests.ops.limit_driver import drive
 
@@ -52,7 +52,7 @@ def limits_database():
     app = create_app("testing", overrides={"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         upgrade()
-        from app.extensions import db
+        from app.platform.extensions import db
 
         db.engine.dispose()
     for attr, value in saved.items():
@@ -137,7 +137,7 @@ def test_one_limit_holds_exactly_across_several_processes(limits_database, prefi
 
 
 def test_ended_windows_are_pruned_and_live_ones_kept(limits_database, prefix):
-    from app.rate_limits import PostgresCounters, prune_expired
+    from app.platform.rate_limits import PostgresCounters, prune_expired
 
     counters_ = PostgresCounters(limits_database, prefix)
     counters_.incr("live", 3600)

@@ -18,8 +18,8 @@ from flask_migrate import upgrade
 from sqlalchemy import event, text
 
 from app import create_app
-from app.db_routing import replica_of
-from app.extensions import db
+from app.platform.db_routing import replica_of
+from app.platform.extensions import db
 from app.venues.models import Venue
 from app.web.replica_reads import STICKY_COOKIE
 from tests.booking.helpers import make_bookable_venue

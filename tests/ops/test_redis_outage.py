@@ -9,9 +9,9 @@ from __future__ import annotations
 import pytest
 import redis.connection
 
-from app.cache_backend import ResilientRedisCache
-from app.extensions import cache, limiter
-from app.rate_limits import CozyWishStorage
+from app.platform.cache_backend import ResilientRedisCache
+from app.platform.extensions import cache, limiter
+from app.platform.rate_limits import CozyWishStorage
 from tests.conftest import CSRF_RE, IsolatedClient
 from tests.foundation.test_redis_down import (  # noqa: F401  (fixtures)
     PAGES,
@@ -100,7 +100,7 @@ def test_with_redis_down_sign_in_limits_are_counted_in_postgresql_after_one_try(
 def _keys(app) -> list[str]:
     from sqlalchemy import text
 
-    from app.extensions import db
+    from app.platform.extensions import db
 
     prefix = storage_prefix = f"{app.config['RATELIMIT_KEY_PREFIX']}LIMITS:"
     rows = db.session.execute(

@@ -23,7 +23,7 @@ import psycopg
 import pytest
 
 from app import create_app
-from app.extensions import db
+from app.platform.extensions import db
 from tests.database import create_fresh_database, drop_database, libpq, server_url
 from tests.foundation.slow_mail import marker_name
 
@@ -58,7 +58,7 @@ def queue_one_email(database_url: str) -> int:
     from flask_migrate import upgrade
     from sqlalchemy import text
 
-    from app.email import send_email
+    from app.platform.email import send_email
 
     app = create_app("testing", overrides={"SQLALCHEMY_DATABASE_URI": database_url})
     with app.app_context():

@@ -11,8 +11,9 @@ from flask import Blueprint, request, request_finished, session
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from app import create_app, db_timeouts
-from app.extensions import db
+from app import create_app
+from app.platform import db_timeouts
+from app.platform.extensions import db
 from tests.database import libpq
 
 pytestmark = pytest.mark.committing  # the app's own pool and connections: no test transaction
@@ -21,7 +22,7 @@ SLOW_RUNS: list[str] = []
 
 
 def slow_app(database_url, tmp_path, **overrides):
-    from app.extensions import limiter
+    from app.platform.extensions import limiter
 
     saved = {name: getattr(limiter, name) for name in ("_storage", "_limiter", "_storage_dead")}
     app = create_app(
@@ -55,7 +56,7 @@ def slow_app(database_url, tmp_path, **overrides):
 
 @pytest.fixture
 def make_app(database_url, tmp_path):
-    from app.extensions import limiter
+    from app.platform.extensions import limiter
 
     made = []
 

@@ -9,9 +9,10 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind
 from sqlalchemy import text
 
-from app import create_app, tracing
-from app.extensions import db
-from app.jobs import enqueue, job, run_pending_jobs
+from app import create_app
+from app.platform import tracing
+from app.platform.extensions import db
+from app.platform.jobs import enqueue, job, run_pending_jobs
 
 REQUEST_ID = "trace-me-0001"
 seen_in_job: list[str | None] = []

@@ -24,9 +24,9 @@ from sqlalchemy import select
 
 from app import create_app
 from app.booking.models import Booking, BookingStatus, Order, OrderStatus
-from app.extensions import db
-from app.jobs import run_pending_jobs
-from app.storage import S3Storage, make_s3_client
+from app.platform.extensions import db
+from app.platform.jobs import run_pending_jobs
+from app.platform.storage import S3Storage, make_s3_client
 from tests.booking.helpers import cart_form, future_slot, make_bookable_venue
 from tests.factories import PASSWORD, UserFactory
 from tests.live_nodes import fresh_database, running_nodes

@@ -16,9 +16,9 @@ from app.accounts.models import User
 from app.booking.cart import CartOwner, add_item
 from app.booking.errors import SlotUnavailable
 from app.checkout.checkout import checkout
-from app.extensions import db
 from app.ops import gunicorn_hooks
 from app.ops.warm_up import state_of, warm_up
+from app.platform.extensions import db
 from tests.booking.helpers import future_slot, make_bookable_venue
 from tests.database import create_fresh_database, drop_database, server_url
 from tests.factories import UserFactory

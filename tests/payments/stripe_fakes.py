@@ -43,8 +43,8 @@ def sign(payload: bytes, secret: str, *, timestamp: int | None = None) -> str:
 
 def open_stripe_payment(order) -> Any:
     """An open Stripe Checkout Session for ``order``, as start_payment records it (committed)."""
-    from app.extensions import db
     from app.payments.models import Payment, PaymentStatus
+    from app.platform.extensions import db
 
     payment = Payment(
         order_id=order.id,

@@ -15,7 +15,6 @@ from sqlalchemy import func, select
 
 from app.booking import order_lifecycle
 from app.booking.models import Booking, BookingStatus, Order, OrderStatus
-from app.extensions import db
 from app.payments.demo_gateway import (
     SIGNATURE_HEADER,
     DemoGateway,
@@ -29,6 +28,7 @@ from app.payments.demo_gateway import (
 from app.payments.demo_webhook import session_state
 from app.payments.models import Payment, PaymentEvent, PaymentStatus, Refund, RefundStatus
 from app.payments.ports import InvalidEvent
+from app.platform.extensions import db
 from tests.booking.helpers import cart_form, future_slot, make_bookable_venue
 from tests.conftest import Browser, IsolatedClient
 

@@ -49,7 +49,7 @@ def test_a_gateway_adapter_imports_nothing_from_booking_nor_settlement(path):
 @pytest.mark.parametrize("path", PORTS)
 def test_a_port_imports_no_domain_model(path):
     own = {m for m in imported_modules(ROOT / path) if within(m, "app") and m != "app"}
-    assert {m for m in own if not within(m, "app.errors")} == set(), path  # the error kinds only
+    assert {m for m in own if not within(m, "app.platform.errors")} == set(), path  # the error kinds only
 
 
 def test_the_reader_sees_imports_inside_functions(tmp_path):
@@ -61,4 +61,4 @@ def test_the_reader_sees_imports_inside_functions(tmp_path):
 def test_the_demo_payment_adapter_reads_no_model_nor_the_database():
     """Where a demo session stands comes in plain values (``demo_gateway.session_asked``)."""
     imports = imported_modules(ROOT / "app/payments/demo_gateway.py")
-    assert sorted(m for m in imports if m.endswith(".models") or within(m, "app.extensions")) == []
+    assert sorted(m for m in imports if m.endswith(".models") or within(m, "app.platform.extensions")) == []

@@ -18,9 +18,9 @@ from app.booking import cart, order_lifecycle
 from app.booking.availability import find_slot
 from app.booking.models import BookingStatus, CartItem, Order, OrderStatus, ReleaseReason
 from app.checkout import checkout
-from app.extensions import db
 from app.payments.demo_gateway import build_event, session_object, sign
 from app.payments.models import Payment, PaymentStatus
+from app.platform.extensions import db
 from tests.booking.helpers import cart_form, future_slot, make_bookable_venue
 from tests.payments.stripe_fakes import body, checkout_event, open_stripe_payment
 from tests.payments.stripe_fakes import sign as stripe_sign

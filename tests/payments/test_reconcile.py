@@ -12,13 +12,13 @@ from sqlalchemy import func, select
 from app.booking import order_lifecycle
 from app.booking.availability import find_slot
 from app.booking.models import BookingStatus, OrderStatus
-from app.extensions import db
-from app.jobs import queue
 from app.payments.models import Payment, PaymentEvent, PaymentStatus
 from app.payments.reconcile import REPLAY_WINDOW, reconcile
 from app.payments.service import checkout_charge
 from app.payments.settlement import record_event
 from app.payments.stripe_gateway import StripeGateway, to_gateway_event
+from app.platform.extensions import db
+from app.platform.jobs import queue
 from tests.booking.helpers import book, future_slot, make_bookable_venue
 from tests.payments.stripe_fakes import checkout_event
 

@@ -17,12 +17,12 @@ from app.accounts.models import User
 from app.booking import cart
 from app.booking.models import Order, OrderStatus
 from app.checkout import checkout
-from app.extensions import db
 from app.payments.models import Payment, PaymentEvent, PaymentStatus, Refund, RefundStatus
 from app.payments.ports import HANDLED, GatewayError, InvalidEvent
 from app.payments.refunds import request_refund
 from app.payments.service import checkout_charge
 from app.payments.stripe_gateway import StripeGateway
+from app.platform.extensions import db
 from tests.booking.helpers import future_slot, make_bookable_venue
 from tests.factories import UserFactory
 from tests.payments.stripe_fakes import (
@@ -456,7 +456,7 @@ def test_localstripe_delivers_signed_webhooks_that_are_stored_once_and_settled(
             assert by_type["payment_intent.payment_failed"].payload["parsed"]["payment_intent_id"] == intent.id
             assert by_type["payment_intent.payment_failed"].gateway == "stripe"
 
-            from app.jobs import run_pending_jobs
+            from app.platform.jobs import run_pending_jobs
 
             with app.test_request_context():
                 run_pending_jobs()

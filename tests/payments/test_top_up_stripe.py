@@ -13,11 +13,11 @@ from sqlalchemy import select
 from app.booking.lifecycle import cancel_by_venue
 from app.booking.models import Booking, TopUp, TopUpStatus
 from app.checkout import top_ups
-from app.extensions import db
 from app.payments.models import Payment, PaymentKind, PaymentStatus, Refund
 from app.payments.reconcile import reconcile
 from app.payments.service import refund_booking
 from app.payments.stripe_gateway import StripeGateway
+from app.platform.extensions import db
 from tests.booking.helpers import book, future_slot, make_bookable_venue
 
 SECRET_KEY = "sk_test_top_up"

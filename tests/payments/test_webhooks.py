@@ -13,9 +13,9 @@ from sqlalchemy import func, select, text
 from app.booking import order_lifecycle
 from app.booking.availability import find_slot
 from app.booking.models import Booking, BookingStatus, OrderStatus
-from app.extensions import db
 from app.payments.models import Payment, PaymentEvent, PaymentStatus, Refund, RefundStatus
 from app.payments.refunds import request_refund
+from app.platform.extensions import db
 from tests.booking.helpers import book, future_slot, make_bookable_venue
 from tests.payments.stripe_fakes import (
     body,

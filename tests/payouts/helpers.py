@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app.extensions import db
 from app.payouts.models import ConnectedAccount, TransferReversal, VenueTransfer
 from app.payouts.ports import AccountStatus
+from app.platform.extensions import db
 
 
 def connect(venue, *, gateway: str = "demo", status: str = AccountStatus.ENABLED, account_id: str | None = None):

@@ -11,7 +11,6 @@ from sqlalchemy import func, select, text
 from app.booking import cart
 from app.booking.models import CartItem
 from app.checkout import checkout
-from app.extensions import db
 from app.payments.models import Payment, PaymentStatus
 from app.payments.refunds import request_refund
 from app.payouts.models import (
@@ -25,6 +24,7 @@ from app.payouts.models import (
 from app.payouts.ports import AccountStatus
 from app.payouts.reconcile import reconcile_transfers
 from app.payouts.transfers import schedule_reversals
+from app.platform.extensions import db
 from tests.booking.helpers import book, cart_form, future_slot, make_bookable_venue
 from tests.payouts.helpers import connect, reversals_of, transfers_of
 

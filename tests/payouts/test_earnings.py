@@ -9,10 +9,10 @@ import io
 import pytest
 from sqlalchemy import func, select
 
-from app.extensions import db
 from app.payments.models import Payment
 from app.payments.refunds import request_refund
 from app.payouts.models import CommissionRate
+from app.platform.extensions import db
 from app.venues.models import Category
 from tests.booking.helpers import book, future_slot, make_bookable_venue
 from tests.payouts.helpers import connect

@@ -10,10 +10,10 @@ from sqlalchemy import select
 
 from app.booking import cart
 from app.checkout import checkout
-from app.extensions import db
 from app.payments.demo_webhook import pay_by_demo_card
 from app.payments.models import Payment
 from app.payouts.shares import venue_shares
+from app.platform.extensions import db
 from app.promos import redemption as promos
 from app.promos.rules import PricedLine
 from tests.booking.helpers import future_slot, make_bookable_venue

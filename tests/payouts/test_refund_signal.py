@@ -7,12 +7,12 @@ from __future__ import annotations
 import pytest
 
 from app.booking import lifecycle
-from app.extensions import db
 from app.payments import service as payments
 from app.payments.events import refund_made
 from app.payments.refunds import refund_reached, request_refund
 from app.payouts.models import Funding
 from app.payouts.receivers import take_back_from_the_venues
+from app.platform.extensions import db
 from tests.booking.helpers import make_bookable_venue
 from tests.payouts.helpers import connect, reversals_of, transfers_of
 from tests.payouts.test_demo_payouts import paid_booking

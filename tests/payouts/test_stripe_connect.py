@@ -9,7 +9,6 @@ import pytest
 from flask import current_app
 from sqlalchemy import func, select
 
-from app.extensions import db
 from app.payments.models import Payment, PaymentEvent
 from app.payments.refunds import request_refund
 from app.payouts.models import (
@@ -20,6 +19,7 @@ from app.payouts.models import (
 )
 from app.payouts.ports import AccountStatus, TransferRequest
 from app.payouts.reconcile import reconcile_transfers
+from app.platform.extensions import db
 from tests.booking.helpers import book, future_slot, make_bookable_venue
 from tests.payments.stripe_fakes import ThreadedServer, body, checkout_event, event, new_id, open_stripe_payment, sign
 from tests.payouts.connect_fake import ConnectFake

@@ -11,7 +11,6 @@ from sqlalchemy import select
 
 from app.booking import cart, lifecycle
 from app.checkout import checkout
-from app.extensions import db
 from app.payments import service as payments
 from app.payments.demo_webhook import pay_by_demo_card
 from app.payments.models import Payment, PaymentStatus
@@ -20,6 +19,7 @@ from app.payouts.models import Funding, ReversalStatus, TransferReversal, Transf
 from app.payouts.reconcile import reconcile_transfers
 from app.payouts.transfers import release_waiting, schedule_balance_transfers, schedule_transfers
 from app.payouts.transfers import schedule_voucher_reversals as voucher_reversals
+from app.platform.extensions import db
 from tests.booking.helpers import future_slot, make_bookable_venue
 from tests.payouts.helpers import connect, reversals_of, transfers_of
 from tests.vouchers.helpers import bought_voucher, checkout_with

@@ -12,8 +12,8 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select, text
 
-from app.extensions import db
-from app.jobs import enqueue, run_pending_jobs
+from app.platform.extensions import db
+from app.platform.jobs import enqueue, run_pending_jobs
 from tests.conftest import Browser, IsolatedClient
 from tests.factories import PASSWORD
 

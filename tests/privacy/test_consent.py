@@ -8,7 +8,7 @@ import re
 from sqlalchemy import select
 
 from app.accounts.models import User
-from app.extensions import db
+from app.platform.extensions import db
 from app.privacy import consent
 from app.privacy.models import ConsentRecord
 from tests.privacy.conftest import count

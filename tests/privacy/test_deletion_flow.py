@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app.accounts.models import User, UserSession
 from app.admin.models import AuditEntry
-from app.extensions import db
+from app.platform.extensions import db
 from app.privacy.models import AccountDeletion
 from tests.factories import PASSWORD
 from tests.privacy.conftest import count, drain_jobs, fresh, sign_in_with_form

@@ -17,9 +17,9 @@ from app.accounts.passkey_models import Passkey
 from app.admin.models import AuditEntry
 from app.booking import cart, lifecycle
 from app.booking.models import Booking, BookingStatus, Order
-from app.extensions import db
 from app.payments import service as payments
 from app.payments.models import Payment, PaymentEvent, Refund
+from app.platform.extensions import db
 from app.privacy.deletion import erase_due_accounts_job
 from app.privacy.models import AccountDeletion, DataExport, ExportStatus
 from app.reviews.service import create_review

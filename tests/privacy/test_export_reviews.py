@@ -8,10 +8,10 @@ import io
 import json
 import zipfile
 
-from app.extensions import db
+from app.platform.extensions import db
+from app.platform.storage import get_storage
 from app.privacy.exports import build_archive
 from app.reviews import replies, service
-from app.storage import get_storage
 from tests.booking.helpers import book, future_slot, make_bookable_venue, move_to_past
 from tests.privacy.conftest import image_bytes
 

@@ -16,7 +16,7 @@ from itsdangerous import TimestampSigner
 from sqlalchemy import select
 
 from app.admin.models import AuditEntry
-from app.extensions import db
+from app.platform.extensions import db
 from app.privacy import exports
 from app.privacy.models import DataExport, ExportStatus
 from app.privacy.retention import apply_retention

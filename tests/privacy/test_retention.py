@@ -9,8 +9,8 @@ from app.accounts.models import User, UserSession
 from app.admin import audit
 from app.admin.models import AuditEntry
 from app.booking.models import Order
-from app.extensions import db
-from app.jobs import queue
+from app.platform.extensions import db
+from app.platform.jobs import queue
 from app.privacy.retention import apply_retention, retention_job
 from tests.booking.helpers import book, future_slot, make_bookable_venue
 from tests.privacy.conftest import count, days_ago, fresh, run_job_now

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.extensions import db
+from app.platform.extensions import db
 from app.promos.models import PromoCode
 
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from app.booking import cart
-from app.extensions import db
+from app.platform.extensions import db
 from app.promos.models import CartPromo
 from tests.booking.helpers import cart_form, future_slot, make_bookable_venue
 from tests.promos.helpers import make_code

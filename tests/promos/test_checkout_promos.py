@@ -13,11 +13,11 @@ from app.booking import cart, lifecycle, order_lifecycle
 from app.booking.amounts import amount_due
 from app.booking.models import OrderStatus, ReleaseReason
 from app.checkout import checkout
-from app.extensions import db
 from app.payments.demo_webhook import pay_by_demo_card
 from app.payments.refunds import refundable
 from app.payments.service import checkout_charge
 from app.payments.stripe_gateway import StripeGateway
+from app.platform.extensions import db
 from app.promos import redemption as promos
 from app.promos.models import CartPromo, PromoRedemption
 from app.promos.rules import PricedLine

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.admin.models import AuditEntry
-from app.extensions import db
+from app.platform.extensions import db
 from app.promos.models import PromoCode
 from tests.booking.helpers import make_bookable_venue
 from tests.promos.helpers import make_code

@@ -19,7 +19,7 @@ from app.accounts.models import User
 from app.booking import cart
 from app.booking.models import Order
 from app.checkout import checkout
-from app.extensions import db
+from app.platform.extensions import db
 from app.promos import redemption as promos
 from app.promos.models import CartPromo, PromoCode, PromoRedemption
 from app.venues.models import Service

@@ -13,7 +13,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from app.accounts.models import Role
-from app.extensions import db
+from app.platform.extensions import db
 from app.reviews import service
 from app.reviews.models import Review, ReviewStatus
 from tests.booking.helpers import book, future_slot, make_bookable_venue, move_to_past

@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import func, select
 
 from app.admin.models import AuditEntry
-from app.extensions import db
+from app.platform.extensions import db
+from app.platform.storage import get_storage
 from app.privacy.deletion import erase_account
 from app.reviews.models import Review, ReviewPhoto
-from app.storage import get_storage
 from tests.reviews.conftest import png
 
 GOOD = {"rating": "5", "body": "Lovely calm room and a really skilled therapist."}

@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 
 from app.accounts.models import Role
 from app.admin.models import AuditEntry
-from app.extensions import db
 from app.notifications.models import Notice
+from app.platform.extensions import db
 from app.reviews import replies
 from app.reviews.events import review_replied
 from app.reviews.models import ReviewReply, ReviewStatus

@@ -10,9 +10,9 @@ from sqlalchemy import func, select, text
 
 from app.accounts.models import Role
 from app.booking.models import BookingStatus
-from app.extensions import db
 from app.notifications.models import NotificationPreference, SmsNumber
 from app.notifications.review_requests import ask_due_job, due_bookings, request_review
+from app.platform.extensions import db
 from app.reviews import service
 from app.reviews.models import ReviewRequest
 from tests.booking.helpers import move_to_past
@@ -71,7 +71,7 @@ def test_by_text_message_when_that_is_the_customers_choice(ctx, customer, visit,
     visit.status = BookingStatus.COMPLETED
     db.session.flush()
     assert request_review(visit.id) == ("sms",)
-    from app.jobs import run_pending_jobs
+    from app.platform.jobs import run_pending_jobs
 
     run_pending_jobs()
     (sms,) = sms_to(NUMBER)

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from app.accounts.models import Role
 from app.admin.models import AuditEntry
 from app.booking.models import BookingStatus
-from app.extensions import db
+from app.platform.extensions import db
 from app.reviews import service
 from app.reviews.events import review_posted
 from app.reviews.models import Review, ReviewStatus

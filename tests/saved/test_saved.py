@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from app.accounts.models import Role
 from app.booking.models import Booking, BookingStatus
-from app.extensions import db
+from app.platform.extensions import db
 from app.saved import service
 from app.saved.models import SavedVenue
 from app.venues.models import Category, Service, VenueStatus

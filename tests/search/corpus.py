@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from app.accounts.models import Role
-from app.extensions import db
+from app.platform.extensions import db
 from app.venues.models import Category, OpeningHours, Service, Venue, VenueImage, VenueStatus
 from app.venues.slugs import slugify
 from search.geo import distance_km

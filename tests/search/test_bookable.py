@@ -13,10 +13,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import text
 
-from app.extensions import cache, db
 from app.payouts.accounts import apply_state, connect_enabled_demo_account
 from app.payouts.models import AccountStatus
 from app.payouts.ports import AccountState
+from app.platform.extensions import cache, db
 from search.postgres import PostgresBackend
 from search.types import SearchQuery
 from tests.booking.helpers import future_slot, make_bookable_venue

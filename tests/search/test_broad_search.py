@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import text
 
-from app.extensions import cache, db
+from app.platform.extensions import cache, db
 from search.postgres import PostgresBackend
 from search.types import SearchQuery
 from tests.search.corpus import LONDON, SPECS, Spec, build_corpus, matches
@@ -271,7 +271,7 @@ def nearest_free_setup(ctx, make_user, monkeypatch):
     from sqlalchemy import event
 
     from app.accounts.models import Role
-    from app.extensions import db
+    from app.platform.extensions import db
     from search import free_time
     from search import postgres as search_postgres
     from tests.booking.helpers import future_slot, make_bookable_venue
@@ -526,7 +526,7 @@ def test_a_walk_reads_at_most_a_fifth_of_the_venues_or_the_least_walk(ctx, make_
 def test_the_index_size_is_the_planners_count_of_venues(ctx, make_user, backend):
     from sqlalchemy import text as sql
 
-    from app.extensions import db
+    from app.platform.extensions import db
     from search import pg_facets
 
     corpus = build_corpus(make_user, SAUNA_SPECS)

@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from app.extensions import db
+from app.platform.extensions import db
 from search.types import PRICE_BUCKETS, RATING_BUCKETS, SearchQuery
 from tests.search.corpus import LONDON, SPECS, Corpus, build_corpus, distance_m, expected_facets, matches
 

@@ -837,7 +837,7 @@ def test_nothing_open_means_no_hits_not_all_hits():
 @pytest.fixture
 def make_venue(ctx, make_user):
     """A venue row with opening hours (weekday, opens, closes) and an optional one-day closure."""
-    from app.extensions import db
+    from app.platform.extensions import db
     from app.venues.models import Closure, OpeningHours, Service, Venue
 
     def make(name: str, *, tz="Europe/London", hours=(), closed: date | None = None, status="approved") -> int:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from app.extensions import db
+from app.platform.extensions import db
 from search import pg_facets
 from search.postgres import PostgresBackend
 from search.types import PRICE_BUCKETS, RATING_BUCKETS, SearchQuery

@@ -11,8 +11,8 @@ from sqlalchemy import text
 from app.accounts.models import Role
 from app.booking.availability import booking_rules
 from app.booking.models import TimeBlock
-from app.extensions import db
-from app.scheduling import has_slot_within
+from app.platform.extensions import db
+from app.slot_engine import has_slot_within
 from search.availability import load_venues, local_days, read_busy
 from search.free_time import (
     HORIZON_DAYS,
@@ -191,7 +191,7 @@ def test_a_hold_counted_as_busy_makes_the_answer_stale_when_it_expires(venue, ma
 
 
 def test_every_table_the_engine_reads_marks_the_venue_changed(venue, make_user):
-    from app.schedules.models import TimeOff
+    from app.team_schedules.models import TimeOff
     from app.venues.models import TeamMember
 
     def changed(action) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.extensions import cache, db
+from app.platform.extensions import cache, db
 from search.backend import get_backend
 from tests.search.corpus import Corpus, build_corpus
 from tests.search.test_search_pages import card_names, page_of

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from app.extensions import db
+from app.platform.extensions import db
 from app.venues import approval
 from app.venues.models import Category, VenueStatus
 from app.venues.service import save_service, update_basics

@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from app.extensions import cache
+from app.platform.extensions import cache
 from search.backend import get_backend
 from tests.search.corpus import Corpus, build_corpus
 

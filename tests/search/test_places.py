@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.accounts.models import User
-from app.extensions import cache, db
+from app.platform.extensions import cache, db
 from search.backend import get_backend
 from search.es_queries import build_search_body
 from search.places import (

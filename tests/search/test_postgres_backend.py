@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import event, text
 
 from app.booking.models import TimeBlock
-from app.extensions import db
+from app.platform.extensions import db
 from app.venues.hours import Range, is_open_at
 from app.venues.models import Closure, OpeningHours, Venue
 from search.documents import build_document, load_documents
@@ -582,7 +582,7 @@ def test_a_reindex_job_with_the_cluster_down_indexes_postgres_and_comes_back_lat
 
 
 def test_cached_results_last_until_the_index_changes(app, backend, corpus):
-    from app.extensions import cache
+    from app.platform.extensions import cache
     from search import backend as search_backend
 
     cache.clear()
@@ -598,7 +598,7 @@ def test_cached_results_last_until_the_index_changes(app, backend, corpus):
 
 
 def test_free_window_queries_are_not_cached(app, ctx, provider):
-    from app.extensions import cache
+    from app.platform.extensions import cache
     from search import backend as search_backend
 
     cache.clear()
@@ -614,7 +614,7 @@ def test_free_window_queries_are_not_cached(app, ctx, provider):
 
 
 def test_facets_of_an_unnarrowed_search_are_cached_until_the_index_changes(app, backend, corpus):
-    from app.extensions import cache
+    from app.platform.extensions import cache
 
     cache.clear()
     query = SearchQuery(category="massage", sort="rating")
@@ -634,7 +634,7 @@ def test_facets_of_an_unnarrowed_search_are_cached_until_the_index_changes(app, 
 
 
 def test_a_rolled_back_write_never_brings_back_its_cached_facets(app, ctx, make_user, backend):
-    from app.extensions import cache
+    from app.platform.extensions import cache
 
     cache.clear()
     token_before = db.session.execute(text("SELECT token FROM venue_search_state")).scalar_one()
@@ -650,7 +650,7 @@ def test_a_rolled_back_write_never_brings_back_its_cached_facets(app, ctx, make_
 
 
 def test_text_and_radius_searches_count_their_facets_fresh(app, backend, corpus):
-    from app.extensions import cache
+    from app.platform.extensions import cache
 
     cache.clear()
     backend.search(SearchQuery(text="massage"))

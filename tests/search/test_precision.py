@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import text
 
 from app.discovery.cards import distance_label
-from app.extensions import db
+from app.platform.extensions import db
 from search import es_queries
 from search.geo import EARTH_RADIUS_M, EARTHDISTANCE_RADIUS_M, distance_km, es_distance
 from search.postgres import PostgresBackend

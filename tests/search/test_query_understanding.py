@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from app.discovery.params import CITIES
-from app.extensions import cache
+from app.platform.extensions import cache
 from search.backend import get_backend
 from search.types import SearchQuery
 from search.understanding import STOP_WORDS, Synonyms, free_window, term_groups, understand

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from app.discovery import _next_free_key, first_free_start, get_next_free, next_free_label
-from app.extensions import cache, db
+from app.platform.extensions import cache, db
 from search.backend import bump_version, get_backend
 from tests.search.corpus import Corpus, build_corpus
 

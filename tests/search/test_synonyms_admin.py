@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.admin.models import AuditEntry
-from app.extensions import cache, db
+from app.platform.extensions import cache, db
 from search.backend import get_backend
 from search.synonyms import SearchSynonym, get_synonyms
 from search.types import SearchQuery

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from app.extensions import db
+from app.platform.extensions import db
 from search.pg_text import text_match
 from search.types import SearchQuery
 from search.understanding import Synonyms, edit_distance, swaps

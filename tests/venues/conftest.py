@@ -9,7 +9,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from app.extensions import db
+from app.platform.extensions import db
 from app.venues.models import FAQ, Category, Closure, OpeningHours, Service, TeamMember, Venue, VenueImage, VenueSlug
 from app.venues.service import create_venue, update_location
 from tests.conftest import Browser

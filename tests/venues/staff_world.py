@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from app.accounts.models import Role, User
 from app.booking.models import Booking
 from app.booking.time_blocks import add_time_block
-from app.extensions import db
+from app.platform.extensions import db
 from app.venues.models import FAQ, Closure, StaffRole, Venue, VenueStaff
 from tests.booking.helpers import book, future_slot, make_bookable_venue
 

@@ -20,9 +20,9 @@ from sqlalchemy import func, select
 from sqlalchemy import text as sql
 
 from app.accounts.models import Role, User
-from app.errors import LimitReached
-from app.extensions import db
-from app.money import format_money
+from app.platform.errors import LimitReached
+from app.platform.extensions import db
+from app.platform.money import format_money
 from app.venues.catalog_forms import parse_price
 from app.venues.images import add_image
 from app.venues.models import FAQ, MAX_FAQS, MAX_TEAM_MEMBERS, Service, TeamMember, Venue, VenueImage

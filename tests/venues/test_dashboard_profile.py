@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from app import create_app
 from app.accounts.models import Role
 from app.admin.models import AuditEntry
-from app.extensions import db
+from app.platform.extensions import db
 from app.venues.hours import Range
 from app.venues.models import Closure, OpeningHours, Service, Venue, VenueImage, VenueSlug, VenueStatus
 from app.venues.service import add_closure, create_venue, get_categories, get_venue_for_owner, set_day_hours

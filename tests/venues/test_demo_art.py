@@ -1,4 +1,4 @@
-"""The demo venues' pictures (app/venues/demo_art.py): gallery-sized JPEGs, the same every run,
+"""The demo venues' pictures (app/demo/art.py): gallery-sized JPEGs, the same every run,
 and each venue's visibly its own, even beside another venue of its category."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from itertools import combinations
 import pytest
 from PIL import Image, ImageChops, ImageStat
 
-from app.venues import demo_art
-from app.venues.demo import CATALOG, VENUE_COUNT
+from app.demo import art as demo_art
+from app.demo.venues import CATALOG, VENUE_COUNT
 
 # The demo gives venue number i the category CATALOG[i % 9] and draws its pictures with seed=i.
 CATEGORIES = list(CATALOG)

@@ -16,11 +16,11 @@ from sqlalchemy import delete, select
 
 from app.booking.availability import get_slots
 from app.booking.models import Order, OrderStatus
-from app.extensions import db
+from app.demo import venues as demo
+from app.demo.seed import DEMO_ACCOUNTS, seed_demo
+from app.demo.venues import CITIES
 from app.payouts.models import AccountStatus, ConnectedAccount
-from app.seed import DEMO_ACCOUNTS, seed_demo
-from app.venues import demo
-from app.venues.demo import CITIES
+from app.platform.extensions import db
 from app.venues.models import Venue, VenueStatus
 from tests.booking.helpers import cart_form
 from tests.conftest import csrf_token

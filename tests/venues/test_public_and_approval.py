@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from app.accounts.models import Role
 from app.admin.models import AuditEntry
-from app.errors import InvalidTransition, ValidationFailed
-from app.extensions import db
+from app.platform.errors import InvalidTransition, ValidationFailed
+from app.platform.extensions import db
 from app.venues import approval
 from app.venues.models import (
     Closure,

@@ -20,7 +20,7 @@ import requests
 
 from app import create_app
 from app.accounts.models import Role
-from app.extensions import db
+from app.platform.extensions import db
 from app.venues import staff
 from app.venues.models import StaffRole, Venue, VenueStaff
 from tests.booking.helpers import book, future_slot, make_bookable_venue

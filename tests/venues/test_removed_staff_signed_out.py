@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from app.extensions import db
+from app.platform.extensions import db
 from app.venues.models import VenueStaff
 from tests.conftest import Browser, IsolatedClient
 from tests.venues.staff_world import build_world

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.errors import ValidationFailed
-from app.extensions import db
+from app.platform.errors import ValidationFailed
+from app.platform.extensions import db
 from app.venues.models import Service, Venue
 from app.venues.service import create_venue
 from tests.venues.test_dashboard_catalog import BASE, count, fresh, new_service, service_data, text

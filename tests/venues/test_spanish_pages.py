@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.extensions import db
+from app.platform.extensions import db
 
 SPANISH = {"Accept-Language": "es-ES,es;q=0.9"}
 ENGLISH = {"Accept-Language": "en-GB,en;q=0.9"}

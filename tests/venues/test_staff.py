@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from app.accounts.models import Role, User, UserSession
 from app.admin.models import AuditEntry
-from app.extensions import db
-from app.jobs import run_pending_jobs
+from app.platform.extensions import db
+from app.platform.jobs import run_pending_jobs
 from app.venues import staff
 from app.venues.models import StaffRole, VenueStaff
 from app.venues.service import get_venue_for_owner

@@ -8,7 +8,7 @@ import pytest
 
 from app.accounts.models import Role
 from app.clients import service as clients
-from app.extensions import db
+from app.platform.extensions import db
 from tests.conftest import csrf_token
 from tests.venues.staff_world import build_world
 

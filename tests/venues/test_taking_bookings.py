@@ -10,8 +10,8 @@ import re
 
 import pytest
 
-from app.extensions import db
 from app.payouts.models import AccountStatus
+from app.platform.extensions import db
 from tests.payouts.helpers import connect
 
 NOT_TAKING = "Not taking online bookings yet"

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from app.extensions import db
+from app.platform.extensions import db
 from app.venues.models import Service, VenueImage
 from app.web.venue_page import price_range
 from tests.venues.test_public_and_approval import text_of

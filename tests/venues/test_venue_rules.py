@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from app.errors import ValidationFailed
-from app.extensions import db
+from app.platform.errors import ValidationFailed
+from app.platform.extensions import db
 from app.venues.hours import Range, find_overlaps, is_open_at, parse_minute
 from app.venues.models import OpeningHours, Venue, VenueSlug, VenueStatus
 from app.venues.service import clean_tags, create_venue, note_change, set_day_hours, update_basics, update_location

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from app.booking import cart
 from app.checkout import checkout
-from app.extensions import db
 from app.payments.demo_webhook import pay_by_demo_card
+from app.platform.extensions import db
 from app.vouchers.models import Voucher
 from app.vouchers.purchase import PurchaseRequest, start_purchase
 

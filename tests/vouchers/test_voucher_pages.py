@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import event, func, select
 
 from app.booking.models import BookingStatus, Order, OrderStatus
-from app.extensions import db
+from app.platform.extensions import db
 from app.vouchers import ledger
 from app.vouchers.models import Voucher, VoucherPurchase
 from tests.booking.helpers import cart_form, future_slot, make_bookable_venue

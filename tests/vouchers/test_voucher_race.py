@@ -19,9 +19,9 @@ from app.admin.models import AuditEntry
 from app.booking.errors import SlotUnavailable
 from app.booking.models import CartItem, Order
 from app.checkout import checkout
-from app.errors import ValidationFailed
-from app.extensions import db
 from app.payments.models import PaymentEvent
+from app.platform.errors import ValidationFailed
+from app.platform.extensions import db
 from app.venues.models import Service
 from app.venues.service import save_service
 from app.vouchers import ledger

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import func, select
 
 from app.booking.amounts import amount_due
-from app.extensions import db
 from app.payments.service import checkout_charge
 from app.payments.stripe_gateway import StripeGateway
+from app.platform.extensions import db
 from app.vouchers import ledger
 from app.vouchers.models import Voucher, VoucherEntry
 from app.vouchers.purchase import start_purchase

@@ -14,13 +14,13 @@ from app import create_app
 from app.booking import lifecycle, order_lifecycle
 from app.booking.amounts import amount_due
 from app.booking.models import BookingStatus, CartItem, Order, OrderStatus, ReleaseReason
-from app.errors import ValidationFailed
-from app.extensions import db
 from app.payments import service as payments
 from app.payments.demo_webhook import pay_by_demo_card
 from app.payments.models import Payment, Refund
 from app.payments.refunds import refundable
 from app.payments.settlement import record_event, settle
+from app.platform.errors import ValidationFailed
+from app.platform.extensions import db
 from app.vouchers import ledger
 from app.vouchers.models import EntryKind, Voucher, VoucherEntry, VoucherPurchase
 from app.vouchers.purchase import add_months, start_purchase, validity_months

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from app.booking.models import Booking, BookingStatus
 from app.booking.time_blocks import add_time_block
-from app.extensions import db
+from app.platform.extensions import db
 from app.waitlist.models import OfferStatus, WaitlistEntry, WaitlistOffer
 from tests.booking.helpers import book
 

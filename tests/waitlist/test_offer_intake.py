@@ -10,8 +10,8 @@ from app.booking import cart
 from app.booking.intake import answers_for_bookings
 from app.booking.models import Order, OrderStatus
 from app.checkout import checkout
-from app.extensions import db
 from app.payments.demo_webhook import pay_by_demo_card
+from app.platform.extensions import db
 from app.venues import intake
 from app.venues.service import save_service
 from app.waitlist.models import OfferStatus, WaitlistOffer

@@ -20,7 +20,7 @@ from app.booking import cart, lifecycle, order_lifecycle
 from app.booking.errors import SlotUnavailable
 from app.booking.models import LIVE_STATUSES, Booking
 from app.checkout import checkout
-from app.extensions import db
+from app.platform.extensions import db
 from app.venues.models import Service
 from app.waitlist import offers
 from app.waitlist import service as waitlist

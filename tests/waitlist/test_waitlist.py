@@ -14,9 +14,9 @@ from app.booking import lifecycle, order_lifecycle
 from app.booking.availability import find_slot
 from app.booking.models import BookingStatus, Order, OrderStatus
 from app.booking.time_blocks import remove_time_block
-from app.extensions import db
 from app.notifications.models import Notice
 from app.payments.demo_webhook import pay_by_demo_card
+from app.platform.extensions import db
 from app.venues.service import save_service, set_day_hours
 from app.waitlist import offers
 from app.waitlist import service as waitlist
@@ -233,7 +233,7 @@ def test_new_opening_hours_offer_times(ctx, provider, customer, run_jobs):
 
 
 def test_removed_time_off_offers_the_team_members_times(ctx, provider, customer, run_jobs):
-    from app.schedules.service import add_time_off, remove_time_off
+    from app.team_schedules.service import add_time_off, remove_time_off
 
     venue, service = make_bookable_venue(provider, team=1)
     [member] = venue.team

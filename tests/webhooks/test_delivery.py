@@ -13,8 +13,8 @@ from sqlalchemy import select, text
 
 from app.booking.check_ins import check_in
 from app.booking.lifecycle import cancel_by_venue
-from app.extensions import db
 from app.notifications.models import Notice
+from app.platform.extensions import db
 from app.webhooks import service, signing
 from app.webhooks.models import WebhookAttempt, WebhookDelivery
 from tests.booking.helpers import book, future_slot, make_bookable_venue, move_to_past
@@ -203,7 +203,7 @@ def test_ssrf_the_resolved_address_is_checked_again_at_send_time(app, salon, rec
 
 def test_moves_reviews_and_payouts_become_events(salon, customer, receiver, run_jobs):
     from app.booking.events import booking_moved
-    from app.payouts.signals import payout_paid
+    from app.payouts.events import payout_paid
     from app.reviews.service import create_review
 
     venue, svc = salon

@@ -10,7 +10,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from app.extensions import db
+from app.platform.extensions import db
 from app.webhooks import service
 from app.webhooks.models import EVENT_TYPES, WebhookDelivery, WebhookEndpoint
 from tests.booking.helpers import make_bookable_venue

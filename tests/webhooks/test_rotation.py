@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select, text
 
-from app.extensions import db
-from app.jobs import queue
+from app.platform.extensions import db
+from app.platform.jobs import queue
 from app.webhooks import service, signing
 from app.webhooks.models import EVENT_TYPES, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from tests.booking.helpers import make_bookable_venue

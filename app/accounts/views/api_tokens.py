@@ -10,9 +10,9 @@ from flask_login import current_user, login_required
 
 from app.accounts import api_tokens, oauth_apps
 from app.accounts.forms import ApiTokenForm, ConfirmForm
-from app.errors import DomainError
-from app.extensions import db
 from app.ops.errors import http_status
+from app.platform.errors import DomainError
+from app.platform.extensions import db
 from app.web.blueprints import accounts as bp
 from app.web.security_log import confirmed_change, record_security_event
 

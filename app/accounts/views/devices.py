@@ -8,7 +8,7 @@ from flask_login import current_user, login_required, logout_user
 
 from app.accounts import places, sessions
 from app.accounts.forms import ConfirmForm
-from app.extensions import db
+from app.platform.extensions import db
 from app.web.blueprints import accounts as bp
 from app.web.security_log import record_security_event
 

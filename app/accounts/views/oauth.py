@@ -21,7 +21,7 @@ from app.accounts import api_tokens, oauth_apps
 from app.accounts.forms import ConfirmForm
 from app.accounts.oauth_models import OAuthToken
 from app.accounts.oauth_server import current_server
-from app.extensions import csrf, db
+from app.platform.extensions import csrf, db
 from app.web.blueprints import oauth as bp
 from app.web.security_log import record_security_event
 

@@ -26,10 +26,10 @@ from wtforms import ValidationError
 from app.accounts import oidc, oidc_links, service, sessions, tokens, two_factor
 from app.accounts.access import is_safe_next
 from app.accounts.forms import ConfirmForm, RemovePasswordForm
-from app.errors import DomainError, ValidationFailed
-from app.extensions import csrf, db, limiter
 from app.ops.errors import http_status
-from app.urls import absolute_url
+from app.platform.errors import DomainError, ValidationFailed
+from app.platform.extensions import csrf, db, limiter
+from app.platform.urls import absolute_url
 from app.web.blueprints import accounts as bp
 from app.web.profile_page import render_profile
 from app.web.security_log import record_security_event

@@ -17,9 +17,9 @@ from webauthn.helpers import bytes_to_base64url
 from app.accounts import passkeys, two_factor
 from app.accounts.forms import ConfirmForm
 from app.accounts.service import check_sign_in_allowed, clear_failed_sign_ins, record_failed_sign_in
-from app.errors import DomainError, TooManyAttempts
-from app.extensions import db
 from app.ops.errors import http_status
+from app.platform.errors import DomainError, TooManyAttempts
+from app.platform.extensions import db
 from app.web.blueprints import accounts as bp
 from app.web.profile_page import render_profile
 from app.web.security_log import record_security_event

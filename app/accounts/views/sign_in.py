@@ -17,8 +17,8 @@ from app.accounts.forms import (
     SignUpForm,
 )
 from app.accounts.tokens import InvalidToken
-from app.errors import DomainError, TooManyAttempts
-from app.extensions import db
+from app.platform.errors import DomainError, TooManyAttempts
+from app.platform.extensions import db
 from app.privacy.consent import marketing_wording, record_marketing_choice
 from app.web.blueprints import accounts as bp
 from app.web.profile_page import render_profile

@@ -8,8 +8,8 @@ from flask_login import current_user, login_required
 
 from app.accounts import two_factor
 from app.accounts.forms import TwoFactorCodeForm, TwoFactorDisableForm, TwoFactorPasswordForm, TwoFactorSetupForm
-from app.errors import DomainError, TooManyAttempts
-from app.extensions import db
+from app.platform.errors import DomainError, TooManyAttempts
+from app.platform.extensions import db
 from app.web.blueprints import accounts as bp
 from app.web.profile_page import render_profile
 from app.web.security_log import record_security_event

@@ -15,7 +15,6 @@ from flask_login import current_user
 from sqlalchemy import or_, select
 from werkzeug.wrappers import Response
 
-from app import timefmt
 from app.accounts.access import role_required
 from app.admin import audit
 from app.booking.lifecycle import STATUS_LABELS
@@ -23,16 +22,17 @@ from app.booking.models import Order
 from app.booking.order_lifecycle import STATUS_LABELS as ORDER_STATUS_LABELS
 from app.booking.order_lifecycle import get_history
 from app.clients.models import VenueClient
-from app.errors import InvalidTransition, ValidationFailed
-from app.extensions import db
-from app.money import format_money
 from app.ops.errors import http_status
 from app.payments.forms import RefundForm
 from app.payments.models import Payment, PaymentEvent, Refund
 from app.payments.refunds import get_card_payments, refund_cards, refundable
+from app.platform import timefmt
+from app.platform.errors import InvalidTransition, ValidationFailed
+from app.platform.extensions import db
+from app.platform.money import format_money
 from app.privacy.service import record_personal_data_view
-from app.rendering import render_page
 from app.web.blueprints import admin as bp
+from app.web.rendering import render_page
 
 RECENT_ORDERS = 10
 ORDER_BADGES = {

@@ -13,10 +13,10 @@ from app.accounts.models import Role, User, new_session_token
 from app.accounts.sessions import end_all_sessions
 from app.admin import audit
 from app.admin.listing import like_pattern, paginate, parse_page
-from app.extensions import db
-from app.rendering import render_page
+from app.platform.extensions import db
 from app.venues.models import Venue, VenueStatus
 from app.web.blueprints import admin as bp
+from app.web.rendering import render_page
 
 
 @bp.before_request

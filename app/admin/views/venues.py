@@ -16,20 +16,20 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from app import cache_versions
 from app.accounts.access import role_required
 from app.admin import audit
 from app.admin.listing import BadFilter, like_pattern, paginate, parse_page
-from app.errors import DomainError, ValidationFailed
-from app.extensions import db
 from app.ops.errors import http_status
 from app.payouts import accounts as payout_accounts
-from app.private_cache import private_page
-from app.rendering import render_page
+from app.platform import cache_versions
+from app.platform.errors import DomainError, ValidationFailed
+from app.platform.extensions import db
 from app.venues.approval import STATUS_LABELS, acknowledge_changes, allowed_actions, transition
 from app.venues.models import Venue, VenueStatus
 from app.venues.service import missing_for_submission
 from app.web.blueprints import admin as bp
+from app.web.private_cache import private_page
+from app.web.rendering import render_page
 from app.web.venue_page import build_venue_page
 
 DECISIONS = ("approve", "reject", "suspend", "reinstate")

@@ -15,8 +15,8 @@ from app.accounts.models import Role
 from app.api import schemas
 from app.api.auth import require
 from app.api.conventions import decode_cursor, encode_cursor, next_link
-from app.api.present import review_row
-from app.extensions import db
+from app.api.presenting import review_row
+from app.platform.extensions import db
 from app.reviews.models import Review
 from app.reviews.service import set_visibility
 from app.venues.approval import transition

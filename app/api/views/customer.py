@@ -19,7 +19,7 @@ from app.api import schemas
 from app.api.auth import require, scopes
 from app.api.conventions import decode_cursor, encode_cursor, idempotent, next_link
 from app.api.lookups import BOOKING_LOADS, ORDER_LOADS, own_order
-from app.api.present import booking_row, cart_item_row, local, money, order_row, review_row
+from app.api.presenting import booking_row, cart_item_row, local, money, order_row, review_row
 from app.booking import cart as carts
 from app.booking import lifecycle
 from app.booking.models import Booking, Order, OrderStatus, TopUp
@@ -28,15 +28,15 @@ from app.booking.presenting import find_own_booking
 from app.checkout import checkout as checkouts
 from app.checkout import reschedule as moves
 from app.checkout import top_ups
-from app.errors import InvalidTransition
-from app.extensions import db
-from app.i18n import current_language
-from app.money import format_money
 from app.notifications import centre
 from app.payments import service as payments
+from app.platform.errors import InvalidTransition
+from app.platform.extensions import db
+from app.platform.i18n import current_language
+from app.platform.money import format_money
+from app.platform.urls import absolute_url, on_base_url
 from app.reviews.service import create_review
 from app.saved.service import account_saved_ids, set_saved_for_account
-from app.urls import absolute_url, on_base_url
 from app.web.blueprints import api_customer as bp
 from app.web.guards import require_booker
 

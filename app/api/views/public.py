@@ -15,11 +15,11 @@ from werkzeug.datastructures import MultiDict
 
 from app.api import schemas
 from app.api.conventions import decode_cursor, encode_cursor, next_link
-from app.api.present import hit_row, hours_row, review_row, service_row, venue_row
+from app.api.presenting import hit_row, hours_row, review_row, service_row, venue_row
 from app.booking.availability import get_bookable_days, get_slots
 from app.discovery.params import parse_search
+from app.platform.timefmt import venue_zone
 from app.reviews.service import venue_reviews
-from app.timefmt import venue_zone
 from app.venues.models import Venue, VenueStatus
 from app.venues.service import get_categories
 from app.venues.slugs import find_venue_by_any_slug

@@ -16,16 +16,16 @@ from app.api import schemas
 from app.api.auth import require
 from app.api.conventions import decode_cursor, encode_cursor, idempotent, next_link
 from app.api.lookups import found_first, loaded
-from app.api.present import booking_row, hours_row, money, service_row, staff_venue_row
+from app.api.presenting import booking_row, hours_row, money, service_row, staff_venue_row
 from app.booking.check_ins import check_in
 from app.booking.models import Booking, BookingStatus
 from app.booking.time_blocks import add_time_block, find_time_blocks, mask_weekdays, remove_time_block
 from app.clients import service as clients
 from app.clients.desk import book_at_desk
-from app.errors import ValidationFailed
-from app.extensions import db
-from app.timefmt import venue_zone
-from app.urls import absolute_url
+from app.platform.errors import ValidationFailed
+from app.platform.extensions import db
+from app.platform.timefmt import venue_zone
+from app.platform.urls import absolute_url
 from app.venues.models import Venue
 from app.web.blueprints import api_venue as bp
 from app.web.guards import EVERYONE, FRONT_DESK, OWNER_AND_MANAGER, acting_member_scope, acting_role, venue_required

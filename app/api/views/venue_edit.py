@@ -16,8 +16,8 @@ from app.api import schemas
 from app.api.auth import require
 from app.api.conventions import idempotent
 from app.api.lookups import found_first, loaded, own_row
-from app.api.present import faq_row, hours_row, service_row, staff_venue_row
-from app.urls import absolute_url
+from app.api.presenting import faq_row, hours_row, service_row, staff_venue_row
+from app.platform.urls import absolute_url
 from app.venues.booking_rules import BookingRules
 from app.venues.deposits import PaymentMode
 from app.venues.hours import Range, parse_minute

@@ -17,8 +17,8 @@ from app.api import schemas
 from app.api.auth import require
 from app.api.conventions import idempotent
 from app.api.lookups import own_order
-from app.api.present import local, order_row
-from app.urls import absolute_url
+from app.api.presenting import local, order_row
+from app.platform.urls import absolute_url
 from app.venues.hours import format_minute, parse_minute
 from app.waitlist import offers
 from app.waitlist import service as waitlist

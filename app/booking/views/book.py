@@ -21,20 +21,21 @@ from flask import abort, current_app, redirect, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from app import cache_versions, page_cache
 from app.booking.forms import BadInput, parse_day, parse_instant, parse_month
 from app.booking.presenting import booking_time, with_vary
-from app.extensions import db
 from app.payouts.accounts import takes_paid_bookings
-from app.rendering import is_htmx, render_page
+from app.platform import cache_versions
+from app.platform.extensions import db
 from app.venues.models import Service, Venue, VenueStatus
 from app.venues.slugs import find_venue_by_any_slug
+from app.web import page_cache
 from app.web.blueprints import booking as bp
 from app.web.booking_page import (
     BOOK_FRAGMENTS,
     SLOT_ENGINE_LOADS,
     build_booking_page,
 )
+from app.web.rendering import is_htmx, render_page
 
 bp.add_app_template_filter(booking_time, "booking_time")  # emails print a booking's times with it
 

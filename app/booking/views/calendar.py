@@ -22,7 +22,6 @@ from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
-from app import cache_versions
 from app.admin import audit
 from app.booking import lifecycle, requests
 from app.booking.calendar_forms import CalendarQuery, CancelForm, TimeBlockForm
@@ -30,15 +29,15 @@ from app.booking.ics import calendar as ics_calendar
 from app.booking.models import Booking
 from app.booking.time_blocks import add_time_block, remove_time_block
 from app.checkout.requests import decline_request as decline_request_and_refund
-from app.errors import DomainError, ValidationFailed
-from app.extensions import db
 from app.messages import service as messages
-from app.money import format_money
 from app.ops.errors import http_status
 from app.payments.service import refund_booking
-from app.private_cache import private_page, user_namespace
-from app.rendering import add_toast, is_htmx, render_page
-from app.timefmt import moment_label, venue_zone
+from app.platform import cache_versions
+from app.platform.cache_versions import user_namespace
+from app.platform.errors import DomainError, ValidationFailed
+from app.platform.extensions import db
+from app.platform.money import format_money
+from app.platform.timefmt import moment_label, venue_zone
 from app.venues.models import Venue
 from app.web.blueprints import calendar_feed as bp_feed
 from app.web.blueprints import dashboard as bp
@@ -54,6 +53,8 @@ from app.web.calendar_page import (
     get_venue_booking,
 )
 from app.web.guards import EVERYONE, FRONT_DESK, venue_required
+from app.web.private_cache import private_page
+from app.web.rendering import add_toast, is_htmx, render_page
 
 FEED_PAST, FEED_AHEAD = timedelta(days=30), timedelta(days=365)
 _TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{20,64}")

@@ -17,21 +17,22 @@ from flask_login import current_user
 from sqlalchemy import func, literal_column, select
 from werkzeug.wrappers import Response
 
-from app import cache_versions
 from app.booking import cart as carts
 from app.booking import order_lifecycle
 from app.booking.errors import CartItemInvalid
 from app.booking.forms import AddToCartForm, QuantityForm
 from app.booking.models import CartItem, Order, OrderStatus
-from app.extensions import db
 from app.ops.errors import http_status
-from app.private_cache import follows, private_page, recording, user_namespace, valid_until
-from app.rendering import add_toast, is_htmx, render_page
+from app.platform import cache_versions
+from app.platform.cache_versions import follows, recording, user_namespace, valid_until
+from app.platform.extensions import db
 from app.venues.models import Service, VenueStatus
 from app.web.blueprints import booking as bp
 from app.web.booking_page import build_booking_page
 from app.web.cart_page import build_cart_page, nav_cart_oob
 from app.web.guards import count_cart_items, get_cart_owner, require_booker
+from app.web.private_cache import private_page
+from app.web.rendering import add_toast, is_htmx, render_page
 
 # -- the navbar's cart badge -------------------------------------------------------------------
 

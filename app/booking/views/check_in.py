@@ -17,15 +17,15 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from app import timefmt
 from app.booking.check_ins import CANCELLED, MAX_CODE_LENGTH, CheckInRefused, check_in, normalise_code  # noqa: F401
 from app.booking.models import Booking, BookingStatus
-from app.extensions import db
 from app.ops.errors import http_status
-from app.rendering import add_toast, is_htmx, render_page
+from app.platform import timefmt
+from app.platform.extensions import db
 from app.venues.models import Venue
 from app.web.blueprints import dashboard as bp
 from app.web.guards import FRONT_DESK, venue_required
+from app.web.rendering import add_toast, is_htmx, render_page
 
 B = BookingStatus
 # The camera works on this page only, and its scanner decodes in a worker made from a blob:

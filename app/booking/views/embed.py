@@ -17,18 +17,18 @@ from flask import abort, g, redirect, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from app import timefmt
 from app.booking import cart as carts
 from app.booking.availability import get_bookable_days, get_slots
 from app.booking.errors import CartItemInvalid
 from app.booking.forms import BadInput, parse_day, parse_instant
-from app.extensions import db
 from app.ops.errors import http_status
-from app.rendering import render_page
+from app.platform import timefmt
+from app.platform.extensions import db
 from app.venues.models import Service, Venue, VenueStatus
 from app.venues.slugs import find_venue_by_any_slug
 from app.web.blueprints import embed as bp
 from app.web.guards import get_cart_owner, require_booker
+from app.web.rendering import render_page
 
 DAYS_SHOWN = 14
 # The panel's own policy: the app's, with the venue's origins as frame-ancestors (set per request).

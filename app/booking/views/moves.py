@@ -23,20 +23,19 @@ from werkzeug.wrappers import Response
 from wtforms import IntegerField
 from wtforms.validators import InputRequired, NumberRange
 
-from app import timefmt
 from app.booking.availability import busy_window, get_busy, max_advance_days, service_spec
 from app.booking.calendar_forms import local_to_utc
 from app.booking.forms import BadInput, format_instant, parse_day, parse_instant, parse_month
 from app.booking.models import Booking, TopUp, TopUpStatus
 from app.booking.presenting import booking_row
 from app.checkout import reschedule, top_ups
-from app.errors import DomainError
-from app.extensions import db
-from app.money import format_money
 from app.ops.errors import http_status
 from app.payments.models import Payment, PaymentStatus
-from app.rendering import add_toast, is_htmx, render_page
-from app.scheduling import Slot
+from app.platform import timefmt
+from app.platform.errors import DomainError
+from app.platform.extensions import db
+from app.platform.money import format_money
+from app.slot_engine import Slot
 from app.venues.hours import parse_minute
 from app.venues.models import Venue
 from app.web.blueprints import booking as bp
@@ -44,6 +43,7 @@ from app.web.blueprints import dashboard as dashboard_bp
 from app.web.booking_page import day_slots, month_calendar
 from app.web.calendar_page import _booking_page, _calendar_page, _query_or_today, get_venue_booking
 from app.web.guards import FRONT_DESK, get_own_booking, venue_required
+from app.web.rendering import add_toast, is_htmx, render_page
 
 # -- the customer's page ----------------------------------------------------------------------------
 

@@ -18,7 +18,6 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
-from app import cache_versions, timefmt
 from app.booking import lifecycle
 from app.booking.forms import ActionForm
 from app.booking.ics import calendar
@@ -27,21 +26,23 @@ from app.booking.models import Booking, BookingStatus
 from app.booking.presenting import booking_row
 from app.checkout import reschedule
 from app.checkout.top_ups import get_pending_top_up
-from app.errors import InvalidTransition, ValidationFailed
-from app.extensions import db
 from app.messages import service as messages
 from app.messages.models import Side
-from app.money import format_money
 from app.ops.errors import http_status
 from app.payments import service as payments
 from app.payments.models import Refund, RefundStatus
-from app.private_cache import private_page, user_namespace, valid_until
-from app.rendering import render_page
+from app.platform import cache_versions, timefmt
+from app.platform.cache_versions import user_namespace, valid_until
+from app.platform.errors import InvalidTransition, ValidationFailed
+from app.platform.extensions import db
+from app.platform.money import format_money
 from app.reviews.service import eligibility, find_review
 from app.venues.models import VenueStatus
 from app.waitlist.presenting import get_offer_rows
 from app.web.blueprints import booking as bp
 from app.web.guards import get_own_booking
+from app.web.private_cache import private_page
+from app.web.rendering import render_page
 from app.web.thread_page import thread_context
 
 B = BookingStatus

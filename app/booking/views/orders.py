@@ -17,25 +17,26 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
-from app import cache_versions, timefmt
 from app.booking.amounts import amount_due
 from app.booking.errors import SlotUnavailable
 from app.booking.models import Booking, Order, OrderStatus
 from app.booking.order_lifecycle import lock_order
 from app.booking.presenting import booking_row
 from app.checkout import checkout as checkouts
-from app.errors import InvalidTransition, ValidationFailed
-from app.extensions import db
-from app.money import format_money
 from app.ops.errors import http_status
 from app.payments import service as payments
 from app.payments.ports import GatewayError
 from app.payments.saved_cards import card_label, get_saved_card
-from app.private_cache import private_page, user_namespace, valid_until
+from app.platform import cache_versions, timefmt
+from app.platform.cache_versions import user_namespace, valid_until
+from app.platform.errors import InvalidTransition, ValidationFailed
+from app.platform.extensions import db
+from app.platform.money import format_money
 from app.promos.lines import promo_lines
-from app.rendering import render_page
 from app.web.blueprints import booking as bp
 from app.web.guards import require_booker
+from app.web.private_cache import private_page
+from app.web.rendering import render_page
 
 # -- checkout and orders -----------------------------------------------------------------------
 

@@ -10,11 +10,11 @@ from flask_login import current_user
 
 from app.discovery.params import MAX_PLACE_LENGTH, OUTER_FIELDS, _text, parse_search
 from app.discovery.results import build_search_page, page_heading
-from app.extensions import db
-from app.rendering import add_toast, is_htmx, render_page
+from app.platform.extensions import db
 from app.venues.service import get_categories
 from app.web.blueprints import discovery as bp
 from app.web.etags import page_etag
+from app.web.rendering import add_toast, is_htmx, render_page
 from app.web.viewer import forget_place, get_last_place, remember_place
 from search.backend import get_version, search
 from search.backend import suggest as suggest_terms

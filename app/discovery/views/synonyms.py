@@ -12,11 +12,11 @@ from sqlalchemy import select
 from wtforms import StringField
 
 from app.accounts.access import role_required
-from app.errors import DomainError
-from app.extensions import db
 from app.ops.errors import http_status
-from app.rendering import render_page
+from app.platform.errors import DomainError
+from app.platform.extensions import db
 from app.web.blueprints import admin as admin_bp
+from app.web.rendering import render_page
 from search.synonyms import (
     PHRASE_MAX_LENGTH,
     SearchSynonym,

@@ -10,14 +10,14 @@ from flask import redirect, request
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from app import timefmt
 from app.booking.models import Booking
-from app.errors import Conflict
-from app.extensions import db
-from app.money import format_money
 from app.payments import desk_links
-from app.rendering import render_page
+from app.platform import timefmt
+from app.platform.errors import Conflict
+from app.platform.extensions import db
+from app.platform.money import format_money
 from app.web.blueprints import payments as bp
+from app.web.rendering import render_page
 
 MAX_TOKEN = 300  # our tokens are about 90 characters; anything far longer is not one of ours
 

@@ -24,7 +24,6 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from app import timefmt
 from app.accounts.models import Role
 from app.booking.amounts import amount_due
 from app.booking.models import Order, OrderStatus, TopUp
@@ -34,10 +33,6 @@ from app.booking.policy import describe_booking_rules, describe_policy
 from app.booking.presenting import booking_time
 from app.booking.requests import status_label as request_status_label
 from app.checkout.top_ups import give_up
-from app.errors import InvalidTransition
-from app.extensions import csrf, db
-from app.i18n import format_locale
-from app.money import format_money
 from app.payments import desk_links
 from app.payments.demo_gateway import (
     SESSION_ID_RE,
@@ -56,11 +51,16 @@ from app.payments.ports import InvalidEvent
 from app.payments.saved_cards import card_label, get_saved_card
 from app.payments.service import release_for_change
 from app.payments.settlement import record_event
+from app.platform import timefmt
+from app.platform.errors import InvalidTransition
+from app.platform.extensions import csrf, db
+from app.platform.i18n import format_locale
+from app.platform.money import format_money
 from app.promos.lines import promo_lines
-from app.rendering import render_page
 from app.venues.deposits import keeps_card
 from app.venues.models import VenueStatus
 from app.web.blueprints import payments as bp
+from app.web.rendering import render_page
 
 REFUND_LABELS = {
     RefundStatus.PENDING: _l("On its way"),

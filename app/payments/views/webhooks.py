@@ -12,10 +12,10 @@ import logging
 
 from flask import current_app, jsonify, request
 
-from app.extensions import csrf, db
 from app.payments.ports import InvalidEvent
 from app.payments.settlement import record_event
 from app.payments.stripe_gateway import StripeGateway
+from app.platform.extensions import csrf, db
 from app.web.blueprints import payments as bp
 
 log = logging.getLogger(__name__)

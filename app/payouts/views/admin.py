@@ -10,14 +10,14 @@ from sqlalchemy import select
 
 from app.accounts.access import role_required
 from app.admin import audit
-from app.extensions import db
 from app.payouts.accounts import STATUS_LABELS, status_of
 from app.payouts.earnings import PERIODS, get_balances, get_platform_revenue
 from app.payouts.models import CommissionRate, ConnectedAccount
 from app.payouts.shares import bp_label, default_rate_bp, get_rates_by_category, percent_to_bp
-from app.rendering import render_page
+from app.platform.extensions import db
 from app.venues.models import Category, Venue
 from app.web.blueprints import admin as bp
+from app.web.rendering import render_page
 
 
 @bp.get("/earnings")

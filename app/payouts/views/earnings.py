@@ -12,9 +12,6 @@ from flask import Response, abort, current_app, flash, make_response, redirect, 
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from app.errors import DomainError
-from app.extensions import db
-from app.money import format_money
 from app.ops.errors import http_status
 from app.payouts import accounts as payout_accounts
 from app.payouts.demo_connect import account_object, deliver
@@ -30,11 +27,14 @@ from app.payouts.earnings import (
 )
 from app.payouts.models import Payout
 from app.payouts.shares import bp_label, rate_for_venues
-from app.rendering import render_page
-from app.timefmt import moment_label, venue_zone
+from app.platform.errors import DomainError
+from app.platform.extensions import db
+from app.platform.money import format_money
+from app.platform.timefmt import moment_label, venue_zone
 from app.venues.models import Venue
 from app.web.blueprints import dashboard as bp
 from app.web.guards import OWNER_ONLY, venue_required
+from app.web.rendering import render_page
 
 
 def _payouts_page(venue: Venue, *, status: int = 200) -> Response:

@@ -14,12 +14,12 @@ from app.accounts.models import User
 from app.accounts.sessions import describe_browser, find_live_sessions
 from app.admin.models import AuditEntry
 from app.booking.models import Booking, Order
-from app.extensions import db
+from app.platform.extensions import db
 from app.privacy import consent, deletion
 from app.privacy.service import record_personal_data_view
-from app.rendering import render_page
 from app.reviews.models import Review
 from app.web.blueprints import admin as bp
+from app.web.rendering import render_page
 
 
 @bp.get("/users/<int:user_id>")

@@ -10,9 +10,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
 from app.accounts.forms import ConfirmForm
-from app.errors import DomainError, ValidationFailed
-from app.extensions import db
 from app.ops.errors import http_status
+from app.platform.errors import DomainError, ValidationFailed
+from app.platform.extensions import db
 from app.privacy import consent, deletion, exports, legal
 from app.privacy.forms import DeleteAccountForm, MarketingForm
 from app.web.blueprints import privacy as bp

@@ -8,14 +8,14 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from app.accounts.access import role_required
-from app.errors import DomainError
-from app.extensions import db
 from app.ops.errors import http_status
+from app.platform.errors import DomainError
+from app.platform.extensions import db
 from app.promos import manage
 from app.promos.models import PromoCode
 from app.promos.pages import code_row, form_values, page_context
-from app.rendering import render_page
 from app.web.blueprints import admin as admin_bp
+from app.web.rendering import render_page
 
 URLS = {
     "list": "admin.promo_codes",

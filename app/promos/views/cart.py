@@ -18,15 +18,15 @@ from werkzeug.wrappers import Response
 from wtforms import StringField
 
 from app.booking import cart as carts
-from app.extensions import db
 from app.ops.errors import http_status
+from app.platform.extensions import db
 from app.promos import redemption as promos
 from app.promos.cart import bookable_lines
 from app.promos.rules import CODE_MAX_LENGTH
-from app.rendering import add_toast, is_htmx, render_page
 from app.web.blueprints import booking as bp
 from app.web.cart_page import build_cart_page, nav_cart_oob
 from app.web.guards import get_cart_owner, require_booker
+from app.web.rendering import add_toast, is_htmx, render_page
 
 
 class PromoCodeForm(FlaskForm):

@@ -8,16 +8,16 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from app.errors import DomainError
-from app.extensions import db
 from app.ops.errors import http_status
+from app.platform.errors import DomainError
+from app.platform.extensions import db
 from app.promos import manage
 from app.promos.models import PromoCode
 from app.promos.pages import code_row, form_values, page_context
-from app.rendering import render_page
 from app.venues.models import Venue
 from app.web.blueprints import dashboard as bp
 from app.web.guards import venue_required
+from app.web.rendering import render_page
 
 URLS = {
     "list": "venues_dashboard.promo_codes",

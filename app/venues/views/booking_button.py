@@ -7,15 +7,15 @@ from __future__ import annotations
 from flask import Response, request, url_for
 from flask_babel import gettext as _
 
-from app.errors import DomainError
-from app.extensions import db
 from app.ops.errors import http_status
-from app.rendering import add_toast, is_htmx, render_page
-from app.urls import absolute_url
+from app.platform.errors import DomainError
+from app.platform.extensions import db
+from app.platform.urls import absolute_url
 from app.venues.models import Venue
 from app.venues.site_origins import MAX_ORIGINS, set_site_origins
 from app.web.blueprints import dashboard as bp
 from app.web.guards import OWNER_AND_MANAGER, venue_required
+from app.web.rendering import add_toast, is_htmx, render_page
 
 
 def snippet(venue: Venue) -> str:

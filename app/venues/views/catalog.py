@@ -19,11 +19,10 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
-from app.errors import DomainError, InvalidTransition, LimitReached, ValidationFailed
-from app.extensions import db
-from app.money import format_money
 from app.ops.errors import http_status
-from app.rendering import add_toast, is_htmx, render_page
+from app.platform.errors import DomainError, InvalidTransition, LimitReached, ValidationFailed
+from app.platform.extensions import db
+from app.platform.money import format_money
 from app.venues.approval import STATUS_LABELS
 from app.venues.catalog_forms import (
     AltTextForm,
@@ -55,6 +54,7 @@ from app.venues.service import (
 from app.venues.wizard import STEP_LABELS, wizard_context
 from app.web.blueprints import dashboard as bp
 from app.web.guards import venue_required
+from app.web.rendering import add_toast, is_htmx, render_page
 
 PAGE_TITLES = {"services": _l("Services"), "team": _l("Team"), "faqs": _l("FAQs"), "images": _l("Photos")}
 # What must exist before a step can be left; team and FAQs are optional.

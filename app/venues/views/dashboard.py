@@ -16,13 +16,12 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from app.errors import DomainError
-from app.extensions import db
 from app.ops.errors import http_status
 from app.payouts import accounts as payout_accounts
 from app.payouts.models import AccountStatus
-from app.rendering import render_page
-from app.timefmt import day_words, venue_zone
+from app.platform.errors import DomainError
+from app.platform.extensions import db
+from app.platform.timefmt import day_words, venue_zone
 from app.venues.approval import STATUS_LABELS, allowed_actions, transition
 from app.venues.forms import (
     BasicsForm,
@@ -53,6 +52,7 @@ from app.venues.service import (
 from app.venues.wizard import STEP_LABELS, _onboarding, wizard_context
 from app.web.blueprints import dashboard as bp
 from app.web.guards import OWNER_ONLY, venue_required
+from app.web.rendering import render_page
 
 # -- shared page helpers ----------------------------------------------------------------
 

@@ -10,14 +10,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
-from app.errors import DomainError, ValidationFailed
-from app.extensions import db
 from app.ops.errors import http_status
-from app.rendering import render_page
+from app.platform.errors import DomainError, ValidationFailed
+from app.platform.extensions import db
 from app.venues import intake
 from app.venues.models import QuestionKind, Service, Venue
 from app.web.blueprints import dashboard as bp
 from app.web.guards import venue_required
+from app.web.rendering import render_page
 
 KIND_LABELS = {
     QuestionKind.TEXT: _l("Free text"),

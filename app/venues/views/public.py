@@ -13,8 +13,8 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from app.extensions import db
-from app.urls import absolute_url
+from app.platform.extensions import db
+from app.platform.urls import absolute_url
 from app.venues.models import Service, TeamMember, Venue, VenueStatus
 from app.venues.slugs import find_venue_by_any_slug
 from app.web.blueprints import public as bp

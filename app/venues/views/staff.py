@@ -11,16 +11,16 @@ from flask_login import current_user
 
 from app.accounts import tokens
 from app.accounts.passwords import MIN_LENGTH
-from app.errors import DomainError, NotFound
-from app.extensions import db
 from app.ops.errors import http_status
-from app.rendering import render_page
-from app.timefmt import moment_label, venue_zone
+from app.platform.errors import DomainError, NotFound
+from app.platform.extensions import db
+from app.platform.timefmt import moment_label, venue_zone
 from app.venues import staff
 from app.venues.models import StaffRole, Venue
 from app.web.blueprints import accounts as accounts_bp
 from app.web.blueprints import dashboard as bp
 from app.web.guards import OWNER_ONLY, may_open, venue_required
+from app.web.rendering import render_page
 
 MAX_FIELD = 300
 

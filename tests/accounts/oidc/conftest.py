@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from app.accounts.oidc_models import ProviderLink
 from app.accounts.sessions import UserSession
-from app.extensions import db
+from app.platform.extensions import db
 from tests.accounts.oidc_provider import LocalProvider, ProviderServer
 
 GOOGLE_CLIENT_ID = "cozywish-test.apps.example.com"

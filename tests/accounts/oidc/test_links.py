@@ -6,7 +6,7 @@ import html
 import re
 
 from app.accounts.oidc_models import ProviderLink
-from app.extensions import db
+from app.platform.extensions import db
 from tests.accounts.conftest import link_in, text_of
 from tests.accounts.oidc.conftest import at_provider, back_at_app, count_links, links_of
 from tests.factories import PASSWORD

@@ -10,7 +10,7 @@ import requests
 
 from app.accounts.models import Role
 from app.accounts.oidc_models import ProviderLink
-from app.extensions import db
+from app.platform.extensions import db
 from tests.accounts.conftest import text_of
 from tests.accounts.oidc.conftest import (
     GOOGLE_PERSON,

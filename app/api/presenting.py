@@ -1,0 +1,179 @@
+"""Rows as the API shows them: plain dicts the schemas (app/api/schemas.py) dump. A venue's
+times are given in the venue's time zone, with its offset."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from app.booking.models import Booking, CartItem, Order
+from app.platform.timefmt import venue_zone
+from app.reviews.models import Review
+from app.venues.models import FAQ, Service, Venue
+from search.types import SearchHit
+
+
+def money(amount: int | None, currency: str) -> dict[str, Any] | None:
+    return None if amount is None else {"amount": int(amount), "currency": currency}
+
+
+def local(moment: datetime | None, timezone: str) -> datetime | None:
+    return moment.astimezone(venue_zone(timezone)) if moment is not None else None
+
+
+def hit_row(hit: SearchHit) -> dict[str, Any]:
+    doc = hit.document
+    return {
+        "id": hit.venue_id,
+        "slug": hit.slug,
+        "name": hit.name,
+        "category": doc.category if doc else None,
+        "city": doc.city if doc else "",
+        "latitude": doc.lat if doc else None,
+        "longitude": doc.lng if doc else None,
+        "distance_km": round(hit.distance_km, 3) if hit.distance_km is not None else None,
+        "price_from": money(doc.price_from, doc.currency) if doc else None,
+        "rating": float(doc.rating) if doc and doc.rating is not None else None,
+        "review_count": doc.review_count if doc else 0,
+        "timezone": doc.timezone if doc else "",
+    }
+
+
+def service_row(service: Service) -> dict[str, Any]:
+    return {
+        "id": service.id,
+        "name": service.name,
+        "description": service.description,
+        "duration_minutes": service.duration_minutes,
+        "price": money(service.price_minor, service.currency),
+        "capacity": service.capacity,
+        "payment_mode": service.payment_mode,
+        "request_to_book": service.request_to_book,
+        "is_active": service.is_active,
+        "buffer_minutes": service.buffer_minutes,
+        "category_id": service.category_id,
+        "deposit_percent": service.deposit_percent,
+        "deposit_fixed": money(service.deposit_fixed_minor, service.currency),
+        "no_show_fee_percent": service.no_show_fee_percent,
+        "cancel_free_hours": service.cancel_free_hours,
+        "cancel_late_fee_percent": service.cancel_late_fee_percent,
+        "min_notice_minutes": service.min_notice_minutes,
+        "max_advance_days": service.max_advance_days,
+        "request_window_hours": service.request_window_hours,
+    }
+
+
+def venue_row(venue: Venue) -> dict[str, Any]:
+    active = [s for s in venue.services if s.is_active]
+    cheapest = min((s.price_minor for s in active), default=None)
+    return {
+        "id": venue.id,
+        "slug": venue.slug,
+        "name": venue.name,
+        "category": venue.category.slug if venue.category else None,
+        "city": venue.city,
+        "latitude": venue.latitude,
+        "longitude": venue.longitude,
+        "distance_km": None,
+        "price_from": money(cheapest, venue.currency),
+        "rating": float(venue.rating) if venue.rating is not None else None,
+        "review_count": venue.review_count,
+        "timezone": venue.timezone,
+        "description": venue.description,
+        "address_line": venue.address_line,
+        "postcode": venue.postcode,
+        "country": venue.country,
+        "phone": venue.phone,
+        "website": venue.website,
+        "tags": list(venue.tags or []),
+        "currency": venue.currency,
+        "services": [service_row(s) for s in active],
+        "team": [{"id": m.id, "name": m.name, "title": m.title} for m in venue.team],
+    }
+
+
+def staff_venue_row(venue: Venue, role: str) -> dict[str, Any]:
+    """The venue as its staff see it: whatever its listing status, with their role there."""
+    return {
+        **venue_row(venue),
+        "category_id": venue.category_id,
+        "email": venue.email,
+        "status": venue.status,
+        "role": role,
+    }
+
+
+def faq_row(faq: FAQ) -> dict[str, Any]:
+    return {"id": faq.id, "question": faq.question, "answer": faq.answer}
+
+
+def hhmm(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def hours_row(venue: Venue) -> dict[str, Any]:
+    return {
+        "timezone": venue.timezone,
+        "weekly": [
+            {"weekday": h.weekday, "opens": hhmm(h.opens_minute), "closes": hhmm(h.closes_minute)}
+            for h in sorted(venue.opening_hours, key=lambda h: (h.weekday, h.opens_minute))
+        ],
+        "closures": [
+            {"id": c.id, "starts_on": c.starts_on, "ends_on": c.ends_on, "reason": c.reason} for c in venue.closures
+        ],
+    }
+
+
+def review_row(review: Review) -> dict[str, Any]:
+    author = review.customer.name.split(" ")[0] if review.customer and review.customer.name else ""
+    return {
+        "id": review.id,
+        "rating": review.rating,
+        "body": review.body,
+        "author": author,
+        "created_at": review.created_at,
+    }
+
+
+def cart_item_row(item: CartItem) -> dict[str, Any]:
+    service = item.service
+    return {
+        "id": item.id,
+        "service_id": item.service_id,
+        "service": service.name,
+        "venue": service.venue.name,
+        "starts_at": local(item.starts_at, service.venue.timezone),
+        "quantity": item.quantity,
+        "team_member_id": item.team_member_id,
+        "expires_at": item.expires_at,
+        "price": money(service.price_minor * item.quantity, service.currency),
+    }
+
+
+def booking_row(booking: Booking) -> dict[str, Any]:
+    zone = booking.venue.timezone
+    return {
+        "reference": booking.reference,
+        "status": booking.status,
+        "venue": booking.venue.name,
+        "venue_slug": booking.venue.slug,
+        "service": booking.service.name,
+        "starts_at": local(booking.starts_at, zone),
+        "ends_at": local(booking.ends_at, zone),
+        "quantity": booking.quantity,
+        "price": money(booking.unit_price_minor * booking.quantity, booking.currency),
+        "refund": money(booking.refund_minor, booking.currency),
+        "order_id": booking.order_id,
+    }
+
+
+def order_row(order: Order) -> dict[str, Any]:
+    return {
+        "id": order.id,
+        "status": order.status,
+        "total": money(order.total_minor, order.currency),
+        "hold_expires_at": order.hold_expires_at,
+        "paid_at": order.paid_at,
+        "created_at": order.created_at,
+        "bookings": [booking_row(b) for b in order.bookings],
+    }

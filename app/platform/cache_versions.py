@@ -1,0 +1,225 @@
+"""Cache versions that every process sees: one row per namespace in ``cache_versions``.
+
+A cache key that holds ``current(namespace)`` is invalidated everywhere by one ``bump``: the bump
+is an UPDATE inside the writer's transaction, so readers see it exactly when they can see the
+change itself. Each bump takes a fresh value of a sequence, so a rolled-back bump leaves a value
+that never comes back (nothing cached under it is served again).
+
+Reads are memoised per application for ``CACHE_VERSION_TTL`` seconds (default 1): a busy page
+costs at most one tiny query per second per process, and a change shows everywhere within that.
+
+What bumps "public" (everything anonymous visitors see: search, home, category and venue pages):
+- every statement writing ``venue_search`` (a trigger, migration 0010);
+- every committed ORM change to a watched model (``watch``; create_app lists them).
+
+Namespaces of rows (``watch_rows``; create_app lists them), bumped at the commit of any ORM
+change to such a row:
+- ``venue_times(venue_id)`` ("venue-times:<id>"): one venue's bookings and time blocks, which
+  its booking pages (free times) and its provider calendar show;
+- "user:<id>" (``user_namespace``): what one user's own pages show, their
+  bookings, orders, cart items, reviews, payments and refunds, and the user row itself.
+A held booking that expires changes nothing a page shows (availability and the pages already
+treat an expired hold as gone), so the bulk UPDATE of expired holds needs no bump; any other
+bulk (Core) write to these tables must call ``bump`` for the namespaces it touches.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+
+from flask import Flask, current_app, g, has_app_context, has_request_context, session
+from sqlalchemy import ScalarSelect, column, event, func, select, table, text
+from sqlalchemy.orm import Session
+
+from app.platform.extensions import db
+
+PUBLIC = "public"
+
+
+def venue_times(venue_id: int) -> str:
+    """The namespace of one venue's free times (its bookings and time blocks)."""
+    return f"venue-times:{venue_id}"
+
+
+_PENDING = "cache_versions_pending"  # session.info: namespaces to bump at the commit
+_BUMPED = "cache_versions_bumped"  # session.info: namespaces bumped in this transaction
+_watched: dict[type, str] = {}  # model class -> namespace its changes bump
+_watched_rows: dict[type, list[Callable[[object], str | None]]] = {}  # model -> a changed row's namespaces
+_registered = False
+
+BUMP_SQL = text(
+    "INSERT INTO cache_versions (namespace, version, changed_at)"
+    " VALUES (:namespace, nextval('cache_versions_seq'), now())"
+    " ON CONFLICT (namespace) DO UPDATE SET version = EXCLUDED.version, changed_at = EXCLUDED.changed_at"
+    " RETURNING version"
+)
+READ_SQL = text("SELECT version FROM cache_versions WHERE namespace = :namespace")
+_TABLE = table("cache_versions", column("namespace"), column("version"))
+
+
+def init_app(app: Flask, watched: Iterable[type] = ()) -> None:
+    """Keep a per-application memo; bump PUBLIC at the commit of any change to ``watched``."""
+    app.config.setdefault("CACHE_VERSION_TTL", 1.0)
+    app.extensions["cache_versions"] = {}  # namespace -> (monotonic expiry, version)
+    for model in watched:
+        _watched[model] = PUBLIC
+    _register_listeners()
+
+
+def watch_rows(model: type, namespace_of: Callable[[object], str | None]) -> None:
+    """Bump ``namespace_of(row)`` (None: nothing) at the commit of any ORM change to a row of
+    ``model``; a model may be watched for several namespaces."""
+    found = _watched_rows.setdefault(model, [])
+    # Each create_app registers its functions again: one per (model, function name) is kept.
+    found[:] = [f for f in found if f.__qualname__ != namespace_of.__qualname__]
+    found.append(namespace_of)
+    _register_listeners()
+
+
+def current(namespace: str = PUBLIC) -> int:
+    """The namespace's version, read at most once per CACHE_VERSION_TTL seconds per process."""
+    memo: dict[str, tuple[float, int]] = current_app.extensions["cache_versions"]
+    now = time.monotonic()
+    entry = memo.get(namespace)
+    if entry is not None and entry[0] > now:
+        return entry[1]
+    version = int(db.session.execute(READ_SQL, {"namespace": namespace}).scalar() or 0)
+    ttl = float(current_app.config["CACHE_VERSION_TTL"])
+    if ttl > 0:
+        memo[namespace] = (now + ttl, version)
+    return version
+
+
+def version_column(namespace: str) -> ScalarSelect:
+    """The namespace's version as a column, to read it in the same statement as the rows it
+    covers (one snapshot, one round trip); hand the value to ``note``."""
+    return select(func.coalesce(func.max(_TABLE.c.version), 0)).where(_TABLE.c.namespace == namespace).scalar_subquery()
+
+
+def note(namespace: str, version: int) -> None:
+    """Memoise a version read by ``version_column`` as ``current`` would have."""
+    ttl = float(current_app.config["CACHE_VERSION_TTL"])
+    if ttl > 0:
+        current_app.extensions["cache_versions"][namespace] = (time.monotonic() + ttl, int(version))
+
+
+def bump(namespace: str = PUBLIC) -> int:
+    """Give ``namespace`` a new version inside the caller's transaction (seen by all at its commit)."""
+    version = int(db.session.execute(BUMP_SQL, {"namespace": namespace}).scalar_one())
+    db.session.info.setdefault(_BUMPED, set()).add(namespace)
+    return version
+
+
+def forget(namespace: str | None = None) -> None:
+    """Drop this process's memo (of one namespace, or all), so the next read asks the database."""
+    memo = current_app.extensions["cache_versions"]
+    if namespace is None:
+        memo.clear()
+    else:
+        memo.pop(namespace, None)
+
+
+# -- bumping at the commit of watched ORM changes ------------------------------------------------
+
+
+def _namespaces_of(obj: object) -> set[str]:
+    found = {_watched[type(obj)]} if type(obj) in _watched else set()
+    for namespace_of in _watched_rows.get(type(obj), ()):
+        if namespace := namespace_of(obj):
+            found.add(namespace)
+    return found
+
+
+def _after_flush(session: Session, flush_context) -> None:
+    if not _watched and not _watched_rows:
+        return
+    pending = session.info.setdefault(_PENDING, set())
+    for obj in (*session.new, *session.deleted):
+        pending |= _namespaces_of(obj)
+    for obj in session.dirty:
+        if (type(obj) in _watched or type(obj) in _watched_rows) and session.is_modified(obj):
+            pending |= _namespaces_of(obj)
+
+
+def _before_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint: the outermost commit bumps
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # commit flushes after this hook; collect those changes now
+    pending: set[str] = session.info.pop(_PENDING, set())
+    if not pending or not (has_app_context() and db.session.registry.has() and db.session() is session):
+        return
+    # Last thing before the commit: the version row stays locked for as short a time as possible.
+    for namespace in sorted(pending):
+        bump(namespace)
+
+
+def _after_commit(session: Session) -> None:
+    bumped: set[str] = session.info.pop(_BUMPED, set())
+    if bumped and has_app_context() and "cache_versions" in current_app.extensions:
+        for namespace in bumped:
+            forget(namespace)  # this process sees its own change at once, others within the TTL
+        if has_request_context():
+            g.cache_versions_bumped = True  # app.web.private_cache: this browser reads its own change next
+
+
+def _after_transaction_end(session: Session, transaction) -> None:
+    if transaction.parent is None:
+        # After a commit (after_commit ran first) or a rollback: nothing carries over.
+        session.info.pop(_PENDING, None)
+        session.info.pop(_BUMPED, None)
+
+
+def _register_listeners() -> None:
+    """Listen on every SQLAlchemy session, once per process."""
+    global _registered
+    if _registered:
+        return
+    event.listen(Session, "after_flush", _after_flush)
+    event.listen(Session, "before_commit", _before_commit)
+    event.listen(Session, "after_commit", _after_commit)
+    event.listen(Session, "after_transaction_end", _after_transaction_end)
+    _registered = True
+
+
+# -- what a signed-in page shows, for the private page cache (app/web/private_cache.py) ----------
+# A domain names what its rows cover and what the page being rendered follows through these,
+# so it never imports the web layer.
+
+OWN_CHANGE = "_changed_until"  # session key: until when this browser's own change must be read fresh
+
+
+def user_namespace(user_id: int) -> str:
+    """What one user's own pages show: their bookings, orders, cart, reviews, payments, account."""
+    return f"user:{user_id}"
+
+
+def own_change_pending() -> bool:
+    """Did this browser change something so recently that another worker may not know yet?"""
+    until = session.get(OWN_CHANGE)
+    return isinstance(until, (int, float)) and until > time.time()
+
+
+def recording() -> bool:
+    """Is a copy of the page being rendered going to be kept (so ``follows`` and ``valid_until``
+    matter)? Lets a view skip the reads that only they need."""
+    return g.get("private_page") is not None
+
+
+def follows(*namespaces: str) -> None:
+    """The page being rendered also shows what these namespaces cover (read their versions now,
+    before the data)."""
+    page = g.get("private_page")
+    if page is not None:
+        for namespace in namespaces:
+            page["versions"].setdefault(namespace, current(namespace))
+
+
+def valid_until(moment: datetime | None) -> None:
+    """The page being rendered changes by itself at ``moment`` (a hold ends, a booking starts)."""
+    page = g.get("private_page")
+    if page is not None and moment is not None:
+        seconds = (moment - datetime.now(UTC)).total_seconds()
+        page["until"] = min(page["until"], time.monotonic() + max(seconds, 0.0))

@@ -1,0 +1,113 @@
+"""When each team member works: a weekly pattern, exceptions by date and time off.
+
+Times of day are minutes since local midnight in the venue's zone (0..1440), like opening
+hours. A member with no weekly rows works the venue's opening hours. Overlaps are refused by
+exclusion constraints (see migration 0020), not only by the service.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Integer, String, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.platform.extensions import db
+from app.venues.models import TeamMember
+
+
+class TimeOffKind(enum.StrEnum):
+    HOLIDAY = "holiday"
+    SICKNESS = "sickness"
+    OTHER = "other"
+
+
+TIME_OFF_LABELS = {
+    TimeOffKind.HOLIDAY: _l("Holiday"),
+    TimeOffKind.SICKNESS: _l("Sickness"),
+    TimeOffKind.OTHER: _l("Other"),
+}
+
+
+class WorkingHours(db.Model):
+    """One working range of one team member on one weekday (0 = Monday)."""
+
+    __tablename__ = "working_hours"
+    __table_args__ = (
+        CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday_range"),
+        CheckConstraint("starts_minute >= 0 AND ends_minute <= 1440 AND starts_minute < ends_minute", name="order"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_member_id: Mapped[int] = mapped_column(ForeignKey("team_members.id", ondelete="CASCADE"), index=True)
+    weekday: Mapped[int] = mapped_column(Integer)
+    starts_minute: Mapped[int] = mapped_column(Integer)
+    ends_minute: Mapped[int] = mapped_column(Integer)
+
+    team_member: Mapped[TeamMember] = relationship()
+
+
+class ScheduleException(db.Model):
+    """A date on which a member works other hours: one row per range, or one row with no
+    times for "off that day". The exclusion constraint treats an "off" row as the whole day,
+    so it never stands beside ranges of the same date."""
+
+    __tablename__ = "schedule_exceptions"
+    __table_args__ = (
+        CheckConstraint("(starts_minute IS NULL) = (ends_minute IS NULL)", name="both_or_neither"),
+        CheckConstraint(
+            "starts_minute IS NULL OR (starts_minute >= 0 AND ends_minute <= 1440 AND starts_minute < ends_minute)",
+            name="order",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_member_id: Mapped[int] = mapped_column(ForeignKey("team_members.id", ondelete="CASCADE"), index=True)
+    day: Mapped[date] = mapped_column(Date)
+    starts_minute: Mapped[int | None] = mapped_column(Integer)
+    ends_minute: Mapped[int | None] = mapped_column(Integer)
+    note: Mapped[str] = mapped_column(String(200), default="")
+
+    team_member: Mapped[TeamMember] = relationship()
+
+    @property
+    def is_off(self) -> bool:
+        return self.starts_minute is None
+
+
+class TimeOff(db.Model):
+    """Time off of one member: whole local days (``starts_on``..``ends_on``, both included) or a
+    part of a day (``starts_at``..``ends_at``, UTC). Exactly one of the two pairs is set."""
+
+    __tablename__ = "time_off"
+    __table_args__ = (
+        CheckConstraint("kind IN ('holiday', 'sickness', 'other')", name="kind_known"),
+        CheckConstraint(
+            "(starts_on IS NOT NULL AND ends_on IS NOT NULL AND starts_at IS NULL AND ends_at IS NULL "
+            "AND ends_on >= starts_on) OR "
+            "(starts_on IS NULL AND ends_on IS NULL AND starts_at IS NOT NULL AND ends_at IS NOT NULL "
+            "AND ends_at > starts_at)",
+            name="days_or_times",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_member_id: Mapped[int] = mapped_column(ForeignKey("team_members.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20), default=TimeOffKind.HOLIDAY)
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    starts_on: Mapped[date | None] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    starts_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ends_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    team_member: Mapped[TeamMember] = relationship()
+
+    @property
+    def whole_days(self) -> bool:
+        return self.starts_on is not None
+
+
+__all__ = ["TIME_OFF_LABELS", "ScheduleException", "TimeOff", "TimeOffKind", "WorkingHours"]

@@ -1,0 +1,28 @@
+"""How a voucher reads on pages and in email: decided values, no rules in templates."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from app.platform.money import format_money
+from app.vouchers.ledger import display_code, expiry_label, is_expired
+from app.vouchers.models import Voucher
+
+
+def voucher_card(voucher: Voucher, *, balance_minor: int, now: datetime | None = None) -> dict[str, Any]:
+    purchase = voucher.purchase
+    expired = is_expired(voucher, now or datetime.now(UTC))
+    return {
+        "code": display_code(voucher.code),
+        "value": format_money(voucher.value_minor, voucher.currency),
+        "balance": format_money(balance_minor, voucher.currency),
+        "balance_minor": balance_minor,
+        "expires": expiry_label(voucher),
+        "expires_iso": voucher.expires_at.astimezone(UTC).isoformat(timespec="seconds"),
+        "expired": expired,
+        "venue": voucher.venue.name if voucher.venue else None,
+        "recipient_name": purchase.recipient_name,
+        "sender_name": purchase.sender_name,
+        "message": purchase.message,
+    }
