@@ -2,12 +2,13 @@
 
 Written by the routes in the same transaction as the change, with the request's address and
 browser handed in as plain values (``app/web/security_log.py`` reads them from the request);
-the admin audit log lists them under the subject "account".
+the admin audit log lists them under the subject "account". The audit log is its own package
+below accounts (app/audit), so writing to it leans on no package above.
 """
 
 from __future__ import annotations
 
-from app.admin import audit
+from app.audit import service as audit
 
 SUBJECT = "account"
 USER_AGENT_MAX = 200

@@ -1,4 +1,9 @@
-"""Writing and reading the audit log."""
+"""Writing and reading the audit log: ``record`` an entry in the caller's transaction,
+``acting_as`` a role around a provider page, ``find_entries`` for the admin's list.
+
+Its own package below every domain (app/audit/models.py says why); callers import it as
+``from app.audit import service as audit`` and write ``audit.record(...)``.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from app.admin.models import AuditEntry
+from app.audit.models import AuditEntry
 from app.platform.extensions import db
 
 # The role of whoever acts in a venue's provider area ("owner", "manager", "receptionist",
