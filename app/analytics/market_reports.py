@@ -1,7 +1,9 @@
 """The marketplace's analytics for admins over a period (UTC days) against the one before it
 (docs/analytics.md): sign-ups, listings, money from the daily rollup (the marketplace's own
 bookings apart from those venues took through their own website), the search funnel and the
-searches that found nothing. A handful of statements whatever the marketplace's size."""
+searches that found nothing. A handful of statements whatever the marketplace's size. Accounts
+and venues are read through the views those domains own (``reporting.py`` in app/accounts and
+app/venues), never their tables."""
 
 from __future__ import annotations
 
@@ -10,9 +12,11 @@ from datetime import UTC, date, datetime, time
 
 from sqlalchemy import text
 
+from app.accounts.reporting import USERS
 from app.analytics.models import FUNNEL_STEPS
 from app.analytics.periods import Period
 from app.platform.extensions import db
+from app.venues.reporting import VENUES
 
 TOP_ZERO = 20
 
@@ -105,7 +109,7 @@ def market_report(period: Period) -> MarketReport:
     signup_rows = session.execute(
         text(
             "SELECT (created_at AT TIME ZONE 'UTC')::date AS day, count(*) FILTER (WHERE role = 'customer'),"
-            " count(*) FILTER (WHERE role = 'provider'), created_at >= :start AS is_now FROM users"
+            f" count(*) FILTER (WHERE role = 'provider'), created_at >= :start AS is_now FROM {USERS}"
             " WHERE created_at >= :start_before AND created_at < :end GROUP BY 1, 4"
         ),
         bounds,
@@ -119,7 +123,7 @@ def market_report(period: Period) -> MarketReport:
             " count(*) FILTER (WHERE approved_at >= :start AND approved_at < :end),"
             " count(*) FILTER (WHERE status = 'approved'),"
             " count(*) FILTER (WHERE submitted_at >= :start_before AND submitted_at < :start),"
-            " count(*) FILTER (WHERE approved_at >= :start_before AND approved_at < :start) FROM venues"
+            f" count(*) FILTER (WHERE approved_at >= :start_before AND approved_at < :start) FROM {VENUES}"
         ),
         bounds,
     ).one()

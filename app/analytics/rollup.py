@@ -4,7 +4,9 @@ Triggers (migration 0059) append the venue's local day of every booking that is 
 of the bookings of a venue transfer that is made, to ``analytics_dirty_days``. Every minute
 ``refresh`` takes what is queued, recounts those venue days from the bookings (one INSERT ...
 SELECT) and then the marketplace's days from the venue days. Reports read the rollups, so a
-change shows within a minute (the job's period) plus the job's own time.
+change shows within a minute (the job's period) plus the job's own time. The recount reads
+bookings, orders, venues and venue transfers through the views their domains own
+(``reporting.py`` in app/booking, app/venues and app/payouts), never their tables.
 
 Beside the day's totals, the job keeps each day's booked minutes by local hour
 (``analytics_venue_hours``), its bookings by service (``analytics_venue_services``), a histogram
@@ -40,8 +42,11 @@ from datetime import date
 
 from sqlalchemy import text
 
+from app.booking.reporting import BOOKINGS, ORDERS
+from app.payouts.reporting import VENUE_TRANSFERS
 from app.platform.extensions import db
 from app.platform.jobs import job
+from app.venues.reporting import VENUES
 
 BATCH = 5000  # queue rows a run takes at most; the rest wait for the next minute
 LOCK = 59_0001  # an advisory lock: two runs never recount the same days at once
@@ -90,13 +95,13 @@ _COUNT_VENUE_DAYS = text(
         sum(CASE WHEN t.bp IS NULL OR o.channel = 'venue_site' THEN 0
                  ELSE (b.online_minor - b.promo_discount_minor) * t.bp / 10000 END)
     FROM unnest(CAST(:venues AS int[]), CAST(:days AS date[])) AS p(venue_id, day)
-    JOIN venues v ON v.id = p.venue_id
-    JOIN bookings b ON b.venue_id = v.id
+    JOIN {VENUES} v ON v.id = p.venue_id
+    JOIN {BOOKINGS} b ON b.venue_id = v.id
         AND b.starts_at >= (p.day::timestamp AT TIME ZONE v.timezone)
         AND b.starts_at < ((p.day + 1)::timestamp AT TIME ZONE v.timezone)
-    JOIN orders o ON o.id = b.order_id
+    JOIN {ORDERS} o ON o.id = b.order_id
     LEFT JOIN LATERAL (
-        SELECT max(vt.commission_bp) AS bp FROM venue_transfers vt
+        SELECT max(vt.commission_bp) AS bp FROM {VENUE_TRANSFERS} vt
         WHERE vt.order_id = b.order_id AND vt.venue_id = b.venue_id
     ) t ON true
     WHERE b.status NOT IN ('held', 'expired') AND b.moves_booking_id IS NULL
@@ -106,7 +111,7 @@ _COUNT_VENUE_DAYS = text(
 
 _PAIRS = "unnest(CAST(:venues AS int[]), CAST(:days AS date[])) AS p(venue_id, day)"
 _DAY_BOOKINGS = (
-    "JOIN venues v ON v.id = p.venue_id JOIN bookings b ON b.venue_id = v.id"
+    f"JOIN {VENUES} v ON v.id = p.venue_id JOIN {BOOKINGS} b ON b.venue_id = v.id"
     " AND b.starts_at >= (p.day::timestamp AT TIME ZONE v.timezone)"
     " AND b.starts_at < ((p.day + 1)::timestamp AT TIME ZONE v.timezone)"
 )
@@ -166,7 +171,7 @@ _COUNT_VISITS = text(
     FROM (
         SELECT b.client_id, b.venue_id, b.starts_at,
             row_number() OVER (PARTITION BY b.client_id ORDER BY b.starts_at) AS rn
-        FROM bookings b WHERE b.client_id = ANY(CAST(:clients AS int[])) AND {COUNTED}
+        FROM {BOOKINGS} b WHERE b.client_id = ANY(CAST(:clients AS int[])) AND {COUNTED}
     ) ranked
     WHERE rn <= 2
     GROUP BY client_id
@@ -176,7 +181,7 @@ _COUNT_VISITS = text(
 _FORGET_VISITS = text(
     f"""
     DELETE FROM analytics_client_visits c WHERE c.client_id = ANY(CAST(:clients AS int[]))
-    AND NOT EXISTS (SELECT 1 FROM bookings b WHERE b.client_id = c.client_id AND {COUNTED})
+    AND NOT EXISTS (SELECT 1 FROM {BOOKINGS} b WHERE b.client_id = c.client_id AND {COUNTED})
     """
 )
 
@@ -297,7 +302,7 @@ def rebuild_all() -> int:
     db.session.execute(
         text(
             "INSERT INTO analytics_dirty_days (venue_id, day) SELECT DISTINCT b.venue_id, "
-            "(b.starts_at AT TIME ZONE v.timezone)::date FROM bookings b JOIN venues v ON v.id = b.venue_id"
+            f"(b.starts_at AT TIME ZONE v.timezone)::date FROM {BOOKINGS} b JOIN {VENUES} v ON v.id = b.venue_id"
         )
     )
     total = 0

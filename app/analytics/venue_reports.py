@@ -3,7 +3,9 @@
 ``venue_report`` reads the rollups for counts, money, the weekday-and-hour grid, services and
 lead time (a period's whole months from the monthly tables, its edge days from the daily
 ones: app/analytics/spans.py), and the period's bookings only for its clients; about a dozen
-statements whatever the venue's size. ``member_id`` narrows everything to one team
+statements whatever the venue's size. Bookings, services and reviews are read through the views
+their domains own (``reporting.py`` in app/booking, app/venues and app/reviews), never their
+tables. ``member_id`` narrows everything to one team
 member's own bookings (a practitioner's view); ``with_revenue`` False leaves money out.
 """
 
@@ -17,11 +19,14 @@ from sqlalchemy import text
 
 from app.analytics import occupancy, spans
 from app.analytics.periods import Period
+from app.booking.reporting import BOOKINGS
 from app.booking.time_blocks import occurrences_query
 from app.platform.extensions import db
 from app.platform.timefmt import venue_zone
+from app.reviews.reporting import REVIEWS
 from app.team_schedules.service import load_schedules
 from app.venues.models import Venue
+from app.venues.reporting import SERVICES
 
 COUNTED = "('confirmed', 'completed', 'no_show')"  # bookings that took the time
 TOP_SERVICES = 10
@@ -265,7 +270,7 @@ def _lead_hours(venue_id: int, period: Period, zone: ZoneInfo, member_id: int | 
         rows = db.session.execute(
             text(
                 "SELECT starts_at >= :start AS is_now, percentile_cont(0.5) WITHIN GROUP"
-                " (ORDER BY extract(epoch FROM starts_at - created_at) / 3600) FROM bookings"
+                f" (ORDER BY extract(epoch FROM starts_at - created_at) / 3600) FROM {BOOKINGS}"
                 " WHERE venue_id = :venue AND team_member_id = :member AND starts_at >= :before"
                 " AND starts_at < :end AND status NOT IN ('held', 'expired') AND moves_booking_id IS NULL GROUP BY 1"
             ),
@@ -310,7 +315,7 @@ def median_of(histogram: list[tuple[int, int]]) -> float | None:
 def _clients(venue_id: int, period: Period, zone: ZoneInfo, member_id: int | None) -> Clients:
     row = db.session.execute(
         text(
-            "WITH seen AS (SELECT DISTINCT client_id FROM bookings WHERE venue_id = :venue"
+            f"WITH seen AS (SELECT DISTINCT client_id FROM {BOOKINGS} WHERE venue_id = :venue"
             f" AND starts_at >= :start AND starts_at < :end AND status IN {COUNTED} AND client_id IS NOT NULL"
             " AND moves_booking_id IS NULL" + _scope(member_id) + ")"
             " SELECT count(*) FILTER (WHERE v.first_at >= :start), count(*) FILTER (WHERE v.first_at < :start),"
@@ -332,7 +337,7 @@ def _services(venue_id: int, period: Period, member_id: int | None) -> list[Serv
     rows = db.session.execute(
         text(
             "SELECT s.name, sum(a.bookings) AS n, sum(a.gross_minor)"
-            f" FROM ({rows_sql}) a JOIN services s ON s.id = a.service_id"
+            f" FROM ({rows_sql}) a JOIN {SERVICES} s ON s.id = a.service_id"
             " GROUP BY s.id, s.name ORDER BY n DESC, s.name LIMIT :top"
         ),
         {"venue": venue_id, "member": member_id, "top": TOP_SERVICES, **ranges},
@@ -342,11 +347,11 @@ def _services(venue_id: int, period: Period, member_id: int | None) -> list[Serv
 
 def _ratings(venue: Venue, period: Period, zone: ZoneInfo, member_id: int | None) -> list[RatingRow]:
     first_month = (period.last.replace(day=1) - timedelta(days=31 * (RATING_MONTHS - 1))).replace(day=1)
-    join = " JOIN bookings b ON b.id = r.booking_id AND b.team_member_id = :member" if member_id is not None else ""
+    join = f" JOIN {BOOKINGS} b ON b.id = r.booking_id AND b.team_member_id = :member" if member_id is not None else ""
     rows = db.session.execute(
         text(
             "SELECT date_trunc('month', r.created_at AT TIME ZONE :zone)::date AS month, count(*), avg(r.rating)"
-            " FROM reviews r" + join + " WHERE r.venue_id = :venue AND r.status = 'published'"
+            f" FROM {REVIEWS} r" + join + " WHERE r.venue_id = :venue AND r.status = 'published'"
             " AND r.created_at >= :start AND r.created_at < :end GROUP BY 1 ORDER BY 1"
         ),
         {

@@ -31,7 +31,7 @@ from app.analytics.tables import (
     weekday_names,
 )
 from app.analytics.venue_reports import venue_report
-from app.platform.errors import ValidationFailed
+from app.ops.errors import render_error
 from app.platform.extensions import db
 from app.platform.money import format_money
 from app.platform.timefmt import venue_zone
@@ -40,15 +40,15 @@ from app.web.blueprints import admin as admin_bp
 from app.web.blueprints import dashboard as bp
 from app.web.guards import EVERYONE, OWNER_AND_MANAGER, acting_member_scope, acting_role, venue_required
 from app.web.rendering import is_htmx, render_page
+from app.web.unit_of_work import on_refusal
 
 log = logging.getLogger(__name__)
 
 
 def _period(today) -> Period:
-    try:
-        return choose(request.args.get("preset"), request.args.get("from"), request.args.get("to"), today=today)
-    except ValidationFailed as exc:
-        abort(400, exc.message)
+    """The period the URL asks for; one that makes no sense is a 400 with its message."""
+    on_refusal(lambda refusal: render_error(400, refusal.message))
+    return choose(request.args.get("preset"), request.args.get("from"), request.args.get("to"), today=today)
 
 
 def _period_args(period: Period) -> dict[str, str]:
