@@ -38,7 +38,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, text
 
 from app.accounts.models import User
-from app.admin import audit
+from app.audit import service as audit
 from app.booking import lifecycle, requests
 from app.booking.availability import find_slot
 from app.booking.cart import Restored, restore_from_order, take_back_restored

@@ -19,7 +19,6 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from app.accounts.models import User
@@ -27,12 +26,13 @@ from app.booking import order_lifecycle
 from app.booking.amounts import amount_due
 from app.booking.availability import FirstLook, booking_rules, find_slot, first_look_at_cart
 from app.booking.cart import CartOwner, get_items, notice_refusal, snapshot_items
-from app.booking.errors import SlotUnavailable, is_member_overlap
+from app.booking.errors import SlotUnavailable
 from app.booking.holds import hold_booking
 from app.booking.intake import copy_answers
 from app.booking.models import CartItem, Order, OrderChannel, OrderStatus
 from app.booking.order_lifecycle import expire_holds
 from app.booking.patch_test_rule import check_patch_test
+from app.booking.reserving import Refusal, reserve, write_or_refuse
 from app.clients.service import blocked_message
 from app.payouts.accounts import unpayable_message
 from app.platform import metrics
@@ -127,19 +127,14 @@ def _checkout(customer: User, *, now: datetime | None, voucher_code: str | None)
     # Holds past their expiry stop counting now, not only when the periodic job runs.
     expire_holds(now, service_ids=service_ids, member_ids=member_ids, between=(earliest, latest))
 
-    try:
-        # A savepoint: a refusal leaves no order and no hold behind, whatever the caller does
-        # with the transaction afterwards, and keeps the transaction usable after the
-        # exclusion constraint fires.
-        with db.session.begin_nested():
-            order = _hold_items(customer, items, services, currency, now)
-            # The cart's promo code, under its row lock taken after the services' (never the
-            # other way round); a refusal undoes the order and its holds with this savepoint.
-            promos.redeem(order, promo_code_id, now=now)
-    except IntegrityError as exc:  # the exclusion constraint caught a race the locks did not cover
-        if is_member_overlap(exc):
-            raise SlotUnavailable(_sorry([f"{_label(item)} (just taken)" for item in items])) from None
-        raise
+    # A savepoint: a refusal leaves no order and no hold behind, whatever the caller does with
+    # the transaction afterwards, and keeps the transaction usable after the exclusion
+    # constraint fires (each item's own savepoint names the item it refused; this one the cart).
+    with write_or_refuse(lambda _why: _sorry([f"{_label(item)} (just taken)" for item in items])):
+        order = _hold_items(customer, items, services, currency, now)
+        # The cart's promo code, under its row lock taken after the services' (never the
+        # other way round); a refusal undoes the order and its holds with this savepoint.
+        promos.redeem(order, promo_code_id, now=now)
     db.session.refresh(order)
     order.channel = order_channel(items)
     order.total_minor = amount_due(order).total_minor
@@ -238,24 +233,17 @@ def _first_look(look: FirstLook) -> str | None:
     return None
 
 
-def _check(item: CartItem, service: Service, now: datetime) -> tuple[str | None, Slot | None]:
-    """Why ``item`` can't be held now, naming it (or None), and its free slot."""
+def _not_bookable(item: CartItem, service: Service, now: datetime) -> str | None:
+    """Why ``item`` can't be booked now whatever is free, naming it (or None)."""
     if not service.is_active or service.venue.status != VenueStatus.APPROVED:
-        return _("%(item)s (no longer offered)", item=_label(item)), None
+        return _("%(item)s (no longer offered)", item=_label(item))
     rules = booking_rules(service)  # the service's own notice and advance (docs/booking-rules.md)
     if item.starts_at < now + rules.min_notice:
         problem = notice_refusal(int(rules.min_notice.total_seconds() // 60))
-        return _("%(item)s (%(problem)s)", item=_label(item), problem=problem), None
+        return _("%(item)s (%(problem)s)", item=_label(item), problem=problem)
     if item.starts_at > now + rules.max_advance:
-        return _("%(item)s (too far ahead for this service)", item=_label(item)), None
-    slot = find_slot(service, item.starts_at, now=now)
-    if slot is None or slot.remaining < item.quantity:
-        return _("%(item)s (just taken)", item=_label(item)), None
-    if item.team_member_id is not None and item.team_member_id not in slot.team_member_ids:
-        return _("%(item)s (that team member was just booked)", item=_label(item)), None
-    if item.team_member_id is None and slot.team_member_ids and len(slot.team_member_ids) < item.quantity:
-        return _("%(item)s (just taken)", item=_label(item)), None
-    return None, slot
+        return _("%(item)s (too far ahead for this service)", item=_label(item))
+    return None
 
 
 def _hold_items(
@@ -267,17 +255,29 @@ def _hold_items(
     unavailable: list[str] = []
     for item in items:
         service = services[item.service_id]
-        problem, slot = _check(item, service, now)
-        if problem or slot is None:
-            unavailable.append(problem or f"{_label(item)} (just taken)")
-            continue
-        if item.team_member_id is not None:
-            people = [item.team_member_id]
-        elif slot.team_member_ids:
-            people = list(slot.team_member_ids[: item.quantity])
-        else:
-            people = [None]
-        # One booking per person when team members are involved; one for the group otherwise.
+        problem = _not_bookable(item, service, now)
+        if problem is None:
+            try:
+                _hold_item(order, customer, item, service, hold_until=hold_until, now=now)
+            except SlotUnavailable as refused:
+                problem = refused.message
+        if problem:
+            unavailable.append(problem)
+    if unavailable:
+        raise SlotUnavailable(_sorry(unavailable))
+    return order
+
+
+def _hold_item(
+    order: Order, customer: User, item: CartItem, service: Service, *, hold_until: datetime, now: datetime
+) -> None:
+    """Reserve ``item``'s time for ``order`` (app/booking/reserving.py): one held booking per
+    team member, or one for the group when the service has no team. In a savepoint of its own:
+    if a team member was just booked through another service (which these locks don't cover),
+    the exclusion constraint refuses this item alone, and the message can name it. Later items
+    of this cart see these holds. Raises SlotUnavailable naming the item."""
+
+    def write(slot: Slot, people: list[int | None]) -> None:
         per_booking = 1 if people != [None] else item.quantity
         bookings = [
             hold_booking(
@@ -292,18 +292,25 @@ def _hold_items(
             )
             for member_id in people
         ]
-        try:
-            # Its own savepoint: if a team member was just booked through another service
-            # (which these locks don't cover), the exclusion constraint refuses this item
-            # alone, and the message can name it. Later items of this cart see these holds.
-            with db.session.begin_nested():
-                db.session.add_all(bookings)
-                db.session.flush()
-                copy_answers(bookings, item.intake_answers)  # as asked when added to the cart
-        except IntegrityError as exc:
-            if not is_member_overlap(exc):
-                raise
-            unavailable.append(f"{_label(item)} (just taken)")
-    if unavailable:
-        raise SlotUnavailable(_sorry(unavailable))
-    return order
+        db.session.add_all(bookings)
+        db.session.flush()
+        copy_answers(bookings, item.intake_answers)  # as asked when added to the cart
+
+    reserve(
+        service,
+        item.starts_at,
+        write,
+        now=now,
+        refusal=lambda why: _refusal(item, why),
+        quantity=item.quantity,
+        team_member_id=item.team_member_id,
+    )
+
+
+def _refusal(item: CartItem, why: Refusal) -> str:
+    """Why ``item``'s time can't be held (app/booking/reserving.py), naming it."""
+    if why == "member_busy":
+        return _("%(item)s (that team member was just booked)", item=_label(item))
+    if why == "just_taken":
+        return f"{_label(item)} (just taken)"  # as it always read (not translated yet)
+    return _("%(item)s (just taken)", item=_label(item))

@@ -4,10 +4,11 @@ chosen one), by its customer within the venue's policy, or by the venue at any t
 The move is one transaction under the locks checkout takes (the service row, so capacity
 checks serialise with checkouts of the same service), plus the order's and the booking's own
 rows. The new time is checked with the slot engine, leaving the booking itself out, and
-written with one UPDATE of the booking row: the new time is taken in the same statement that
-lets the old one go, so there is no moment the booking holds neither, and a refusal (ours, or
-the team-member exclusion constraint as the last line of defence) leaves the booking as it
-was. The reference stays; ``calendar_sequence`` goes up so calendars move the entry in place.
+written with one UPDATE of the booking row, the way every time is reserved
+(app/booking/reserving.py): the new time is taken in the same statement that lets the old one
+go, so there is no moment the booking holds neither, and a refusal (ours, or the team-member
+exclusion constraint as the last line of defence) leaves the booking as it was. The reference
+stays; ``calendar_sequence`` goes up so calendars move the entry in place.
 
 Money: the booking is repriced at the service's price now. Cheaper: the difference is refunded
 through the gateway that took the payment (app/payments/refunds.py). Dearer: a customer's move
@@ -29,20 +30,19 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User
-from app.admin import audit
+from app.audit import service as audit
 from app.booking import patch_test_rule as patch_tests
-from app.booking.availability import busy_window, find_slot, get_busy, service_spec
-from app.booking.errors import SlotUnavailable, is_member_overlap
+from app.booking.errors import SlotUnavailable
 from app.booking.events import ReopenedTime, booking_moved, times_reopened
 from app.booking.holds import blocks_until
 from app.booking.models import Booking, BookingMove, BookingStatus, ReschedulePolicy
-from app.booking.order_lifecycle import expire_holds, lock_order
+from app.booking.order_lifecycle import lock_order
+from app.booking.reserving import Refusal, Wording, free_slot, write_or_refuse
 from app.payments.refunds import get_card_payments, refundable, request_refund
 from app.platform import timefmt
 from app.platform.errors import Conflict, InvalidTransition, ValidationFailed
 from app.platform.extensions import db
 from app.platform.money import format_money
-from app.platform.timefmt import venue_zone
 from app.venues.models import Service, TeamMember, Venue
 
 REASON = "rescheduled"  # the sender of ``times_reopened`` for the time a move let go
@@ -248,28 +248,54 @@ def check_move(
         raise ValidationFailed(_("That is the booking's current time: choose another."), field="starts_at")
 
     patch_tests.check_move(booking, service, new_start)  # the patch-test rule holds after the move too
-    slot = _free_slot(booking, service, new_start, now)
+    return booking, service, find_target(booking, service, new_start, team_member_id, now=now)
+
+
+def find_target(
+    booking: Booking, service: Service, new_start: datetime, team_member_id: int | None, *, now: datetime
+) -> Target:
+    """Where a move of ``booking`` to ``new_start`` goes: the slot engine's free slot then, with
+    every live booking but this one counted (app/booking/reserving.py), and who: ``team_member_id``,
+    else its own team member when free, else the first free one. Raises SlotUnavailable naming
+    the time. The caller holds the locks ``check_move`` takes."""
     zone = timefmt.venue_zone(booking.venue.timezone)
     label = f"{timefmt.moment_label(new_start, zone)} ({zone.key})"
-    if slot is None or slot.remaining < booking.quantity:
-        raise SlotUnavailable(
-            _("%(label)s isn't free for %(service_name)s. Choose another time.", label=label, service_name=service.name)
-        )
-    if team_member_id is not None and team_member_id not in slot.team_member_ids:
-        raise SlotUnavailable(
-            _("That team member isn't free at %(label)s. Choose another time or anyone available.", label=label)
-        )
-    if team_member_id is None and slot.team_member_ids:
-        free = slot.team_member_ids
-        team_member_id = booking.team_member_id if booking.team_member_id in free else free[0]
-    target = Target(
+    slot, [member] = free_slot(
+        service,
+        new_start,
+        now=now,
+        refusal=_refusal(label, service),
+        quantity=booking.quantity,
+        team_member_id=team_member_id,
+        moving=booking,
+    )
+    return Target(
         starts_at=slot.start,
         ends_at=slot.end,
         blocks_until=blocks_until(slot.end, service),
-        team_member_id=team_member_id,
+        team_member_id=member,
         label=label,
     )
-    return booking, service, target
+
+
+def _refusal(label: str, service: Service) -> Wording:
+    """How a move to the time ``label`` is refused (app/booking/reserving.py)."""
+
+    def words(why: Refusal) -> str:
+        if why == "member_busy":
+            return _("That team member isn't free at %(label)s. Choose another time or anyone available.", label=label)
+        if why == "just_taken":
+            return just_taken(label)
+        return _(
+            "%(label)s isn't free for %(service_name)s. Choose another time.", label=label, service_name=service.name
+        )
+
+    return words
+
+
+def just_taken(label: str) -> str:
+    """A move's (or a top-up's) new time, refused by the database when written."""
+    return _("%(label)s was just taken. Choose another time.", label=label)
 
 
 def apply_move(
@@ -300,16 +326,13 @@ def apply_move(
     try:
         # One UPDATE takes the new time and lets the old one go; a savepoint so a refusal by the
         # exclusion constraint leaves the booking (and the transaction) as they were.
-        with db.session.begin_nested():
+        with write_or_refuse(lambda _why: just_taken(target.label)):
             booking.starts_at = target.starts_at
             booking.ends_at = target.ends_at
             booking.blocks_until = target.blocks_until
             booking.team_member_id = target.team_member_id
-            db.session.flush()
-    except IntegrityError as exc:
-        db.session.refresh(booking)
-        if is_member_overlap(exc):
-            raise SlotUnavailable(_("%(label)s was just taken. Choose another time.", label=target.label)) from None
+    except (SlotUnavailable, IntegrityError):
+        db.session.refresh(booking)  # its columns as the database still has them
         raise
 
     refunded = 0
@@ -358,17 +381,6 @@ def apply_move(
         now=now,
     )
     return MoveResult(booking, old.starts_at, difference, refunded)
-
-
-def _free_slot(booking: Booking, service: Service, new_start: datetime, now: datetime):
-    """The engine's slot at ``new_start``, with every live booking but this one counted."""
-    spec = service_spec(service)
-    local_day = new_start.astimezone(venue_zone(service.venue)).date()
-    window = busy_window(local_day)
-    # Holds past their expiry stop counting now, as at checkout.
-    expire_holds(now, service_ids=[service.id], member_ids=sorted(spec.team_member_ids), between=window)
-    busy = get_busy(service.venue_id, spec, *window, excluding_booking_id=booking.id)
-    return find_slot(service, new_start, now=now, busy=busy)
 
 
 def _price_difference(booking: Booking, service: Service, *, as_venue: bool) -> int:

@@ -20,6 +20,7 @@ is told why (``TopUp.outcome``). See docs/rescheduling.md.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
@@ -27,15 +28,15 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User
-from app.admin import audit
+from app.audit import service as audit
 from app.booking import lifecycle, order_lifecycle
-from app.booking.errors import SlotUnavailable, is_member_overlap
+from app.booking.errors import SlotUnavailable
 from app.booking.events import announce_reopened, booking_moved, holds_expiring, times_reopened
-from app.booking.holds import blocks_until, hold_booking
+from app.booking.holds import hold_booking
 from app.booking.models import Booking, BookingStatus, TopUp, TopUpStatus
+from app.booking.reserving import write_or_refuse
 from app.checkout import reschedule
 from app.payments.events import top_up_paid, top_up_unpaid
 from app.payments.models import Payment, PaymentStatus
@@ -141,14 +142,10 @@ def start_top_up(
         hold_until=hold_until,
         moves=booking,
     )
-    try:
-        with db.session.begin_nested():  # the exclusion constraint as the last line of defence
-            db.session.add(hold)
-            db.session.flush()
-    except IntegrityError as exc:
-        if is_member_overlap(exc):
-            raise SlotUnavailable(_("%(label)s was just taken. Choose another time.", label=target.label)) from None
-        raise
+    # Checked by check_move under the service's lock; the exclusion constraint as the last line
+    # of defence (app/booking/reserving.py).
+    with write_or_refuse(lambda _why: reschedule.just_taken(target.label)):
+        db.session.add(hold)
     top_up = TopUp(
         order_id=booking.order_id,
         booking_id=booking.id,
@@ -424,13 +421,12 @@ def _where_to(top_up: TopUp, booking: Booking, now: datetime):
     other = get_pending_top_up(booking.id)
     if other is not None and other.id != top_up.id:
         return None, "chose_other"
-    service = booking.service
-    slot = reschedule._free_slot(booking, service, top_up.to_starts_at, now)
     member = top_up.to_team_member_id
-    if slot is None or slot.remaining < booking.quantity or (member is not None and member not in slot.team_member_ids):
+    try:
+        found = reschedule.find_target(booking, booking.service, top_up.to_starts_at, member, now=now)
+    except SlotUnavailable:
         return None, "taken_after_hold"
-    target = reschedule.Target(slot.start, slot.end, blocks_until(slot.end, service), member, label)
-    return target, ""
+    return replace(found, team_member_id=member), ""  # the team member the top-up was for (None: none)
 
 
 def _set_outcome(top_up: TopUp, code: str) -> None:

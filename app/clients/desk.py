@@ -1,33 +1,32 @@
 """Walk-in and phone bookings made at the front desk (the provider's calendar).
 
-The desk books like checkout does, under the same rules: the service row is locked (so a
-desk booking and an online checkout for the last place are served one after the other, and
-the second sees the first's booking), holds past their expiry stop counting, the slot engine
-is asked again, and the team member exclusion constraint backs it up. The booking is built by
+The desk books like checkout does, through the same reservation (app/booking/reserving.py):
+the service row is locked (so a desk booking and an online checkout for the last place are
+served one after the other, and the second sees the first's booking), holds past their expiry
+stop counting, the slot engine is asked again, and the team member exclusion constraint backs
+it up. The booking is built by
 the one builder of held bookings (app/booking/holds.py), marked ``channel = 'desk'``, named
 after its client, and paid at the venue: confirmed at once.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User
-from app.admin import audit
+from app.audit import service as audit
 from app.booking import order_lifecycle
-from app.booking.availability import find_slot
-from app.booking.errors import SlotUnavailable, is_member_overlap
 from app.booking.holds import hold_booking
-from app.booking.models import Booking
-from app.booking.order_lifecycle import expire_holds
+from app.booking.models import Booking, Order
+from app.booking.reserving import Refusal, reserve
 from app.clients.events import desk_booked
 from app.clients.models import VenueClient
 from app.platform.errors import NotFound, ValidationFailed
 from app.platform.extensions import db
+from app.slot_engine import Slot
 from app.venues.deposits import PaymentMode
 from app.venues.models import Service, TeamMember, Venue
 
@@ -71,41 +70,31 @@ def book_at_desk(
     member_ids = sorted(db.session.scalars(select(TeamMember.id).where(TeamMember.venue_id == venue.id)))
     if team_member_id is not None and team_member_id not in member_ids:
         raise NotFound(_("That team member doesn't work at this venue."))
-    latest = starts_at + timedelta(minutes=service.duration_minutes + service.buffer_minutes)
-    expire_holds(now, service_ids=[service.id], member_ids=member_ids, between=(starts_at, latest))
 
-    slot = find_slot(service, starts_at, now=now)
-    taken = _("Sorry, that time was just taken. Pick another time.")
-    if slot is None or slot.remaining < 1:
-        raise SlotUnavailable(taken)
-    if team_member_id is not None and team_member_id not in slot.team_member_ids:
-        raise SlotUnavailable(_("That team member is not free then. Pick another time or “Any”."))
-    member = (
-        team_member_id if team_member_id is not None else (slot.team_member_ids[0] if slot.team_member_ids else None)
+    def write(slot: Slot, people: list[int | None]) -> tuple[Order, Booking]:
+        order = order_lifecycle.hold_at_desk(client.user_id, currency=service.currency, hold_until=now, actor=staff)
+        booking = hold_booking(
+            service,
+            order_id=order.id,
+            customer_id=client.user_id,
+            team_member_id=people[0],
+            starts_at=slot.start,
+            ends_at=slot.end,
+            hold_until=now,
+        )
+        booking.client_id = client.id
+        booking.channel = CHANNEL
+        booking.payment_mode = PaymentMode.AT_VENUE  # everything due at the venue
+        booking.online_minor = 0
+        booking.no_show_fee_percent = None  # no card on file: fees are the desk's to settle in person
+        db.session.add(booking)
+        return order, booking
+
+    # Under the service's lock, as checkout reserves (app/booking/reserving.py); holds that ran
+    # out on this service or the venue's team at that time stop counting first.
+    order, booking = reserve(
+        service, starts_at, write, now=now, refusal=_refusal, team_member_id=team_member_id, expire_for=member_ids
     )
-    try:
-        with db.session.begin_nested():
-            order = order_lifecycle.hold_at_desk(client.user_id, currency=service.currency, hold_until=now, actor=staff)
-            booking = hold_booking(
-                service,
-                order_id=order.id,
-                customer_id=client.user_id,
-                team_member_id=member,
-                starts_at=slot.start,
-                ends_at=slot.end,
-                hold_until=now,
-            )
-            booking.client_id = client.id
-            booking.channel = CHANNEL
-            booking.payment_mode = PaymentMode.AT_VENUE  # everything due at the venue
-            booking.online_minor = 0
-            booking.no_show_fee_percent = None  # no card on file: fees are the desk's to settle in person
-            db.session.add(booking)
-            db.session.flush()
-    except IntegrityError as exc:
-        if is_member_overlap(exc):
-            raise SlotUnavailable(taken) from None
-        raise
     order_lifecycle.confirm_at_desk(order, now=now, actor=staff)
     booking.hold_expires_at = None
     if pay_by_link:
@@ -118,3 +107,10 @@ def book_at_desk(
         )
     desk_booked.send(CHANNEL, booking=booking, client=client, pay_by_link=pay_by_link)
     return booking
+
+
+def _refusal(why: Refusal) -> str:
+    """Why the time can't be booked at the desk (app/booking/reserving.py)."""
+    if why == "member_busy":
+        return _("That team member is not free then. Pick another time or “Any”.")
+    return _("Sorry, that time was just taken. Pick another time.")

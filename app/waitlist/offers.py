@@ -30,34 +30,28 @@ from datetime import UTC, date, datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, select, text
-from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import NotFound
 
 from app.accounts.models import User
 from app.booking import intake, order_lifecycle
 from app.booking.amounts import amount_due
 from app.booking.availability import get_slots
-from app.booking.errors import is_member_overlap
+from app.booking.errors import SlotUnavailable
 from app.booking.events import ReopenedTime, times_reopened
 from app.booking.holds import hold_booking
 from app.booking.models import BookingStatus, Order, OrderStatus, ReleaseReason
 from app.booking.patch_test_rule import check_patch_test
-from app.notifications.activity import site_path
-from app.notifications.centre import notify
-from app.notifications.preferences import SMS, channels_for, get_sms_number
-from app.notifications.sms import send_sms_later
+from app.booking.reserving import write_or_refuse
 from app.payments import service as payments
-from app.platform.email import send_email
 from app.platform.errors import InvalidTransition
 from app.platform.extensions import db
 from app.platform.jobs import enqueue, job
-from app.platform.timefmt import moment_label, span_label, venue_zone
-from app.platform.urls import absolute_url
+from app.platform.timefmt import venue_zone
 from app.slot_engine import Slot
 from app.venues.events import times_opened
 from app.venues.models import Service, Venue, VenueStatus
+from app.waitlist.events import offer_made
 from app.waitlist.models import EntryStatus, OfferStatus, WaitlistEntry, WaitlistOffer
 from app.waitlist.service import fits, get_own_entry
 
@@ -175,7 +169,10 @@ def make_offer(
     expires = now + timedelta(minutes=current_app.config["WAITLIST_OFFER_MINUTES"])
     customer = db.session.get(User, entry.customer_id)
     try:
-        with db.session.begin_nested():
+        # The slot engine gave this time under the service's lock (match_day); the database has
+        # the last word (app/booking/reserving.py): the team member booked elsewhere meanwhile,
+        # or the time's one open offer (the unique index on open offers).
+        with write_or_refuse(also="uq_waitlist_offers_open"):
             order = order_lifecycle.hold(customer, currency=service.currency, hold_until=expires)
             order.cart_snapshot = []  # it came from no cart: a release puts nothing back
             booking = hold_booking(
@@ -204,57 +201,11 @@ def make_offer(
             )
             db.session.add(offer)
             entry.status = EntryStatus.OFFERED
-            db.session.flush()
-    except IntegrityError as exc:
-        message = str(exc.orig)
-        if is_member_overlap(exc) or "uq_waitlist_offers_open" in message:
-            db.session.refresh(entry)
-            return None
-        raise
-    _tell_of_offer(offer, customer, service)
+    except SlotUnavailable:
+        db.session.refresh(entry)
+        return None
+    offer_made.send("waitlist", offer=offer, customer=customer)  # the customer is told (notifications)
     return offer
-
-
-def _tell_of_offer(offer: WaitlistOffer, customer: User, service: Service) -> None:
-    """The offer by the channels the customer chose for waitlist offers (email by default; a
-    text too if they turned SMS on). The in-app banner shows it whatever they chose."""
-    zone, venue_name = venue_zone(service.venue.timezone), service.venue.name
-    notify(
-        customer,
-        "waitlist_offer",
-        _l("A time opened up: %(service_name)s at %(venue_name)s", service_name=service.name, venue_name=venue_name),
-        body=lambda: _("Yours until %(until)s.", until=moment_label(offer.expires_at, zone)),
-        link=site_path("waitlist.mine"),
-        key=f"waitlist-offer:{offer.id}",
-    )
-    channels = channels_for(customer, "waitlist_offers")
-    if SMS in channels and (number := get_sms_number(customer.id)):
-        send_sms_later(
-            number,
-            f"CozyWish: a time opened up for {service.name} at {service.venue.name}, "
-            f"{moment_label(offer.starts_at, zone)}. It's yours until {moment_label(offer.expires_at, zone)}: "
-            f"{absolute_url('waitlist.mine')}",
-            user_id=customer.id,
-        )
-    if "email" not in channels:
-        return
-    send_email(
-        customer.email,
-        _l(
-            "A time opened up: %(service_name)s at %(venue_name)s",
-            service_name=service.name,
-            venue_name=service.venue.name,
-        ),
-        "waitlist_offer",
-        user=customer,
-        service=service,
-        when=span_label(offer.starts_at, offer.ends_at, zone),
-        timezone=zone.key,
-        member=offer.team_member.name if offer.team_member else None,
-        minutes=current_app.config["WAITLIST_OFFER_MINUTES"],
-        until=moment_label(offer.expires_at, zone),
-        waitlist_url=absolute_url("waitlist.mine"),
-    )
 
 
 # -- the end of an offer ---------------------------------------------------------------------

@@ -14,14 +14,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from app.admin import audit
-from app.admin.models import AuditEntry
+from app.audit import service as audit
+from app.audit.models import AuditEntry
 from app.booking import cart, lifecycle, order_lifecycle
 from app.booking.amounts import AmountDue, amount_due, amount_due_for
 from app.booking.events import times_reopened
 from app.booking.models import Booking, BookingStatus, Order, OrderStatus, OrderTransition, ReleaseReason
 from app.booking.references import new_reference
 from app.checkout import checkout
+from app.demo.views import deliver_demo_event, demo_session_event
 from app.payments import gateway as gateways
 from app.payments import service as payments
 from app.payments.demo_webhook import pay_by_demo_card
@@ -29,7 +30,6 @@ from app.payments.gateway import get_gateway
 from app.payments.models import Payment, PaymentStatus, Refund, RefundStatus
 from app.payments.ports import RefundResult
 from app.payments.refunds import refundable, refundable_of, request_refund, settle_refund
-from app.payments.views.pay import deliver_demo_event, demo_session_event
 from app.platform.errors import InvalidTransition, ValidationFailed
 from app.platform.extensions import db
 from tests.booking.helpers import book, future_slot, make_bookable_venue

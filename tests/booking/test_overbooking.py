@@ -19,7 +19,7 @@ from sqlalchemy.exc import OperationalError
 
 from app import create_app
 from app.accounts.models import Role, User
-from app.admin.models import AuditEntry
+from app.audit.models import AuditEntry
 from app.booking import cart
 from app.booking.errors import SlotUnavailable
 from app.booking.models import LIVE_STATUSES, Booking, CartItem, Order

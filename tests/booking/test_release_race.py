@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import delete, func, select
 
 from app.accounts.models import User
-from app.admin.models import AuditEntry
+from app.audit.models import AuditEntry
 from app.booking import order_lifecycle
 from app.booking.models import BookingStatus, CartItem, Order, OrderStatus, ReleaseReason
 from app.checkout import checkout

@@ -13,7 +13,7 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import func, select, text
 
-from app.admin.models import AuditEntry
+from app.audit.models import AuditEntry
 from app.booking.errors import CartItemInvalid, SlotUnavailable
 from app.booking.events import times_reopened
 from app.booking.models import Booking, BookingMove, BookingStatus, OrderStatus, ReschedulePolicy
