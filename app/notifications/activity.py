@@ -1,20 +1,20 @@
 """What happens at a venue, told to the people who run it: a notice in their notification
 centre always, an email and a text message on the channels they chose for "Your venue's
-bookings and activity" (``venue_activity``). And the admins' notice of a listing submitted.
+bookings and activity" (``venue_activity``, declared in catalogue.py). And the admins' notice
+of a listing submitted.
 
 Every receiver runs in the transaction of the change it tells of: the notice is a row, the
 email and the text are jobs, all committed with it or not at all. Each notice has a key (the
 order and venue, the review, the payout): a signal that comes again for the same event (a
 replayed webhook, a payout's "paid" seen twice) finds the key taken, and nothing is told twice.
 Cancellations and moves are told by their own modules (cancellations.py, moves.py), which use
-``venue_recipients`` and ``tell_venue`` too.
+``venue_recipients`` too.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -24,22 +24,17 @@ from app.booking import requests
 from app.booking.events import order_paid
 from app.booking.lifecycle import booking_time_short
 from app.booking.models import Booking, Order
-from app.notifications.centre import notify
-from app.notifications.preferences import EMAIL, SMS, channels_for, get_sms_number
-from app.notifications.sms import send_sms_later
+from app.notifications import catalogue
+from app.notifications.telling import site_path
 from app.payouts.events import payout_paid
-from app.platform.email import send_email, speaking_to
 from app.platform.extensions import db
 from app.platform.money import format_money
 from app.platform.timefmt import moment_label, venue_zone
-from app.platform.urls import absolute_url
 from app.reviews.events import review_posted
 from app.venues import staff
 from app.venues.events import listing_submitted
 from app.venues.models import StaffRole, Venue
 from app.waitlist.models import WaitlistOffer
-
-ACTIVITY = "venue_activity"
 
 
 def venue_recipients(venue: Venue, *, members: Iterable[int | None] = (), owner_only: bool = False) -> list[User]:
@@ -59,19 +54,6 @@ def venue_recipients(venue: Venue, *, members: Iterable[int | None] = (), owner_
     return people
 
 
-def site_path(endpoint: str, **values: object) -> str:
-    """The path (and query) of a page on this site, for a notice's link: BASE_URL's, never the
-    request's, so it is the same in a job as in a request."""
-    parts = urlsplit(absolute_url(endpoint, **values))
-    return parts.path + (f"?{parts.query}" if parts.query else "") + (f"#{parts.fragment}" if parts.fragment else "")
-
-
-def site_url(path: str) -> str:
-    """A ``site_path`` as a full address for an email: BASE_URL's scheme and host."""
-    base = urlsplit(absolute_url("main.index"))
-    return f"{base.scheme}://{base.netloc}{path}"
-
-
 def tell_venue(
     venue: Venue,
     *,
@@ -81,37 +63,18 @@ def tell_venue(
     body: object = "",
     lines: Callable[[], list[str]] | None = None,
     sms: str | None = None,
-    email: Callable[[User], None] | None = None,
     members: Iterable[int | None] = (),
     owner_only: bool = False,
 ) -> list[User]:
-    """A notice for each of ``venue_recipients(venue)`` (once per ``key``), and by email and text
-    on the channels each chose for venue activity. ``email(person)`` sends a message of its own;
-    without it the email is the notice itself (its title, its ``lines`` and a link to it).
-    Returns the people told this time (none when the key was told before)."""
+    """Venue activity (catalogue.venue_activity) for each of ``venue_recipients(venue)``: a
+    notice once per ``key``, and the email (the notice's title, its ``lines`` and a link to it)
+    and the text ``sms`` on the channels each chose. Returns the people told this time (none
+    when the key was told before)."""
     told = []
     for person in venue_recipients(venue, members=members, owner_only=owner_only):
-        with speaking_to(person):
-            text_lines = lines() if lines else []
-            notice_body = "\n".join([str(body), *text_lines]).strip() if body or text_lines else ""
-        if notify(person, ACTIVITY, title, body=notice_body, link=link, key=key) is None:
-            continue
-        told.append(person)
-        channels = channels_for(person, ACTIVITY)
-        if EMAIL in channels:
-            if email is not None:
-                email(person)
-            else:
-                send_email(
-                    person.email,
-                    title,
-                    "venue_activity",
-                    user=person,
-                    lines=notice_body.splitlines(),
-                    link_url=site_url(link),
-                )
-        if SMS in channels and sms:
-            send_sms_later(get_sms_number(person.id) or "", f"CozyWish: {sms}", user_id=person.id)
+        about = {"title": title, "link": link, "key": key, "body": body, "lines": lines, "sms": sms}
+        if catalogue.venue_activity.send(person, **about) is not None:
+            told.append(person)
     return told
 
 
@@ -220,12 +183,5 @@ def tell_venue_of_payout(
 @listing_submitted.connect
 def tell_admins_of_listing(sender: str, *, venue: Venue) -> None:
     admins = db.session.scalars(select(User).where(User.role == Role.ADMIN, User.is_active_account.is_(True)))
-    stamp = venue.submitted_at.isoformat() if venue.submitted_at else ""
     for admin in admins:
-        notify(
-            admin,
-            "listing_submitted",
-            _l("%(venue)s was submitted for approval", venue=venue.name),
-            link=site_path("admin.venue_preview", venue_id=venue.id),
-            key=f"submitted:{venue.id}:{stamp}",
-        )
+        catalogue.listing_submitted.send(admin, venue=venue)

@@ -13,18 +13,16 @@ from __future__ import annotations
 import logging
 from datetime import UTC, date, datetime, time, timedelta
 
-from flask_babel import ngettext
 from sqlalchemy import exists, select, text
 
 from app.booking.models import Booking, BookingStatus
+from app.notifications import catalogue
 from app.notifications.activity import venue_recipients
 from app.notifications.models import NotificationPreference
-from app.notifications.preferences import EMAIL, channels_for
-from app.platform.email import send_email, speaking_to
+from app.notifications.preferences import EMAIL
 from app.platform.extensions import db
 from app.platform.jobs import job
-from app.platform.timefmt import day_words, time_span_label, venue_zone
-from app.platform.urls import absolute_url
+from app.platform.timefmt import venue_zone
 from app.venues.models import Venue, VenueStatus
 
 log = logging.getLogger(__name__)
@@ -84,45 +82,16 @@ def _claim(venue_id: int, day: date, count: int) -> bool:
 
 
 def send_agenda(venue: Venue, day: date) -> int:
-    """Send ``venue``'s agenda for ``day`` to each of its people who wants it; returns how many
-    emails were sent (0 when it was sent before)."""
-    people = [p for p in venue_recipients(venue) if EMAIL in channels_for(p, AGENDA)]
+    """Send ``venue``'s agenda for ``day`` (catalogue.agenda) to each of its people who wants it;
+    returns how many emails were sent (0 when it was sent before)."""
+    people = [p for p in venue_recipients(venue) if EMAIL in catalogue.agenda.channels(p)]
     if not people:
         return 0
     bookings = bookings_on(venue, day)
     if not _claim(venue.id, day, len(bookings)):
         return 0
-    zone = venue_zone(venue.timezone)
     for person in people:
-        with speaking_to(person):
-            rows = [
-                {
-                    "time": time_span_label(b.starts_at, b.ends_at, zone),
-                    "service": b.service.name,
-                    "customer": b.customer.first_name,
-                    "member": b.team_member.name if b.team_member else None,
-                    "quantity": b.quantity,
-                    "reference": b.reference,
-                }
-                for b in bookings
-            ]
-            day_label = day_words(day, "EEEE d MMMM")
-            subject = ngettext(
-                "Tomorrow at %(venue)s: %(num)d booking",
-                "Tomorrow at %(venue)s: %(num)d bookings",
-                len(bookings),
-                venue=venue.name,
-            )
-        send_email(
-            person.email,
-            subject,
-            "venue_agenda",
-            user=person,
-            venue=venue,
-            day_label=day_label,
-            rows=rows,
-            calendar_url=absolute_url("venues_dashboard.calendar"),
-        )
+        catalogue.agenda.send(person, on=(EMAIL,), venue=venue, day=day, bookings=bookings)
     return len(people)
 
 

@@ -26,6 +26,7 @@ from app.platform import metrics
 from app.platform.email import speaking_to
 from app.platform.errors import NotFound
 from app.platform.extensions import db
+from app.platform.paging import keyset_page
 
 PAGE_SIZE = 20
 TITLE_MAX = 200
@@ -69,12 +70,8 @@ def unread_count(user_id: int) -> int:
 def list_notices(user_id: int, *, before: int | None = None, size: int = PAGE_SIZE) -> NoticePage:
     """A page of ``user_id``'s notices, newest first; ``before`` is the previous page's cursor."""
     query = select(Notice).where(Notice.user_id == user_id)
-    if before is not None:
-        query = query.where(Notice.id < before)
-    rows = list(db.session.scalars(query.order_by(Notice.id.desc()).limit(size + 1)))
-    more = len(rows) > size
-    rows = rows[:size]
-    return NoticePage(notices=rows, next_before=rows[-1].id if more else None)
+    page = keyset_page(query, Notice.id, size=size, last_shown=before, descending=True)
+    return NoticePage(notices=page.rows, next_before=page.next_key)
 
 
 def get_own_notice(notice_id: int, user_id: int) -> Notice:

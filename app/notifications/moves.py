@@ -7,20 +7,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
-
 from app.booking.events import booking_moved
-from app.booking.ics import calendar
-from app.booking.lifecycle import booking_time_short
 from app.booking.models import Booking
-from app.notifications.activity import ACTIVITY, site_path, venue_recipients
-from app.notifications.centre import notify
-from app.notifications.preferences import EMAIL, channels_for
+from app.notifications import catalogue
+from app.notifications.activity import venue_recipients
 from app.notifications.reminders import plan_reminders
-from app.platform import timefmt
-from app.platform.email import send_email
-from app.platform.money import format_money
-from app.platform.urls import absolute_url
 
 
 @booking_moved.connect
@@ -36,61 +27,12 @@ def tell_about_move(
 ) -> None:
     """The customer always gets the new time and the updated calendar entry; the venue hears of
     a customer's move. Emails are jobs: sent once, after commit."""
-    zone = timefmt.venue_zone(booking.venue.timezone)
-    context = {
-        "booking": booking,
-        "moved_by": moved_by,
-        "old_when": timefmt.venue_span_label(
-            from_starts_at, from_starts_at + (booking.ends_at - booking.starts_at), zone.key
-        ),
-        "refund": format_money(refunded_minor, booking.currency) if refunded_minor else None,
-        "top_up": format_money(paid_minor, booking.currency) if paid_minor else None,
-        "booking_url": absolute_url("booking.booking_detail", reference=booking.reference),
-        "attachment": ("cozywish-booking.ics", calendar([booking], name="CozyWish bookings"), "text/calendar"),
-    }
-    key = f"moved:{booking.id}:{from_starts_at.isoformat()}:{booking.starts_at.isoformat()}"
-    what = {"service": booking.service.name, "venue": booking.venue.name, "reference": booking.reference}
-    customer_title = (
-        _l("Moved by the venue: %(service)s at %(venue)s", **what)
-        if moved_by == "venue"
-        else _l("Moved: %(service)s at %(venue)s", **what)
+    move = catalogue.move_account(
+        booking, from_starts_at, moved_by=moved_by, refunded_minor=refunded_minor, paid_minor=paid_minor
     )
-    if (
-        notify(
-            booking.customer,
-            "changes",
-            customer_title,
-            body=lambda: booking_time_short(booking),
-            link=site_path("booking.booking_detail", reference=booking.reference),
-            key=key,
-        )
-        is not None
-    ):
-        send_email(
-            booking.customer.email,
-            customer_title,
-            "booking_rescheduled",
-            user=booking.customer,
-            for_venue=False,
-            **context,
-        )
+    key = f"moved:{booking.id}:{from_starts_at.isoformat()}:{booking.starts_at.isoformat()}"
+    catalogue.moved.send(booking.customer, booking=booking, move=move, key=key, by=moved_by)
     if moved_by != "customer":
         return
     for person in venue_recipients(booking.venue, members=[booking.team_member_id]):
-        told = notify(
-            person,
-            ACTIVITY,
-            _l("Moved by the customer: %(service)s (ref %(reference)s)", **what),
-            body=lambda: booking_time_short(booking),
-            link=site_path("venues_dashboard.booking_details", booking_id=booking.id),
-            key=key,
-        )
-        if told is not None and EMAIL in channels_for(person, ACTIVITY):
-            send_email(
-                person.email,
-                _l("Moved by the customer: %(reference)s", reference=booking.reference),
-                "booking_rescheduled",
-                user=person,
-                for_venue=True,
-                **context,
-            )
+        catalogue.moved_by_customer.send(person, booking=booking, move=move, key=key)

@@ -1,5 +1,5 @@
-"""Who wants which message on which channel: ``channels_for(user, kind)`` is the one answer
-every sender asks.
+"""Who wants which message on which channel: ``channels_for(user, kind)`` is the one answer,
+asked by each kind of notice that a preference governs (catalogue.py, through telling.py).
 
 Kinds: booking confirmations, reminders, changes and cancellations, waitlist offers and
 marketing; and for providers, their venue's bookings and activity, and tomorrow's agenda (by

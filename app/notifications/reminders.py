@@ -20,7 +20,8 @@ still confirmed and still starting at the planned time, and turns it ``sent`` in
 transaction that records the message (the queued email job, or the SMS record and gateway
 call of app/notifications/sms.py). A worker killed mid-send rolls that transaction back;
 procrastinate's stalled-job retry (app/platform/jobs.py) runs it again and it sends once. Channels
-follow ``channels_for(customer, "reminders")`` when the reminder is due, not when planned.
+follow the customer's choice for reminders (catalogue.reminder) when the reminder is due, not
+when planned.
 
 Every message carries a one-tap link (``/r/<token>``, see app/notifications/views.py) to
 cancel or reschedule, only while the booking's cancellation policy still allows it; past
@@ -35,7 +36,6 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from procrastinate import RetryStrategy
@@ -45,10 +45,9 @@ from sqlalchemy.dialects.postgresql import insert
 from app.booking.events import times_reopened
 from app.booking.models import Booking, BookingStatus
 from app.booking.policy import describe_policy, quote_cancellation
+from app.notifications import catalogue
 from app.notifications.models import BookingReminder, ReminderStatus, VenueReminderSettings
-from app.notifications.preferences import CHANNELS, EMAIL, channels_for, get_sms_number
-from app.notifications.sms import deliver_sms
-from app.platform.email import send_email
+from app.notifications.preferences import CHANNELS
 from app.platform.errors import ValidationFailed
 from app.platform.extensions import db
 from app.platform.jobs import enqueue, job
@@ -295,32 +294,13 @@ def send_reminder(reminder_id: int, *, now: datetime | None = None) -> str:
     if customer is None:  # a walk-in booked at the desk without an account: no reminders
         reminder.status, reminder.detail = R.SKIPPED, "booked at the desk without an account"
         return "skipped"
-    if reminder.channel not in channels_for(customer, "reminders"):
+    if reminder.channel not in catalogue.reminder.channels(customer):
         reminder.status, reminder.detail = R.SKIPPED, f"reminders by {reminder.channel} are turned off"
         return "skipped"
     message = compose(booking, now)
     with db.session.begin_nested():
-        if reminder.channel == EMAIL:
-            send_email(
-                customer.email,
-                _l(
-                    "Reminder: %(service_name)s at %(venue_name)s, %(when)s",
-                    service_name=booking.service.name,
-                    venue_name=booking.venue.name,
-                    when=message["when"],
-                ),
-                "booking_reminder",
-                user=customer,
-                booking=booking,
-                **message,
-            )
-        else:
-            deliver_sms(
-                get_sms_number(customer.id) or "",
-                message["sms"],
-                key=f"reminder-{reminder.id}",
-                user_id=customer.id,
-            )
+        key = f"reminder-{reminder.id}"
+        catalogue.reminder.send(customer, on=(reminder.channel,), booking=booking, message=message, key=key)
         reminder.status, reminder.sent_at = R.SENT, now
         db.session.flush()
     return "sent"

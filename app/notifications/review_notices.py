@@ -2,7 +2,8 @@
 first answer to their review; the admins hear of a review a venue reported; the venue and the
 reviewer hear the admins' decision on it. A notice in the notification centre always (once per
 key), and by email and text message on the channels each chose: customers for "Review requests
-and answers to your reviews" (``reviews``), the venue's people for venue activity."""
+and answers to your reviews" (``reviews``: catalogue.review_news), the venue's people for venue
+activity."""
 
 from __future__ import annotations
 
@@ -10,30 +11,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.accounts.models import Role, User
-from app.notifications.activity import site_path, site_url, tell_venue
-from app.notifications.centre import notify
-from app.notifications.preferences import EMAIL, SMS, channels_for, get_sms_number
-from app.notifications.sms import send_sms_later
-from app.platform.email import send_email
+from app.notifications import catalogue
+from app.notifications.activity import tell_venue
+from app.notifications.telling import site_path
 from app.platform.extensions import db
 from app.reviews.events import report_decided, review_replied, review_reported
 from app.reviews.models import ReportStatus, Review, ReviewReply, ReviewReport
-
-REVIEWS = "reviews"  # the customer's kind of message (app/notifications/preferences.py)
-
-
-def tell_reviewer(customer: User, *, title: object, body: str, link: str, key: str, sms: str) -> bool:
-    """A notice for the review's author (once per ``key``), and email and text as they chose."""
-    if notify(customer, REVIEWS, title, body=body, link=link, key=key) is None:
-        return False
-    channels = channels_for(customer, REVIEWS)
-    if EMAIL in channels:
-        send_email(
-            customer.email, title, "review_news", user=customer, lines=[body] if body else [], link_url=site_url(link)
-        )
-    if SMS in channels:
-        send_sms_later(get_sms_number(customer.id) or "", f"CozyWish: {sms}", user_id=customer.id)
-    return True
 
 
 def review_link(review: Review) -> str:
@@ -46,7 +29,7 @@ def tell_customer_of_reply(sender: str, *, review: Review, reply: ReviewReply, f
     if not first:
         return
     venue = review.venue
-    tell_reviewer(
+    catalogue.review_news.send(
         review.customer,
         title=_l("%(venue)s answered your review", venue=venue.name),
         body=reply.body[:300],
@@ -60,14 +43,7 @@ def tell_customer_of_reply(sender: str, *, review: Review, reply: ReviewReply, f
 def tell_admins_of_report(sender: str, *, report: ReviewReport) -> None:
     admins = db.session.scalars(select(User).where(User.role == Role.ADMIN, User.is_active_account.is_(True)))
     for admin in admins:
-        notify(
-            admin,
-            "review_reported",
-            _l("%(venue)s reported a review", venue=report.venue.name),
-            body=report.details[:300],
-            link=site_path("admin.review_reports"),
-            key=f"review-report:{report.id}",
-        )
+        catalogue.review_reported.send(admin, report=report)
 
 
 @report_decided.connect
@@ -86,7 +62,7 @@ def tell_both_sides(decision: str, *, report: ReviewReport) -> None:
         key=f"review-report-decided:{report.id}",
         sms=f"the review you reported was {'removed' if removed else 'kept'}.",
     )
-    tell_reviewer(
+    catalogue.review_news.send(
         review.customer,
         title=(
             _l("Your review of %(venue)s was removed", venue=venue.name)

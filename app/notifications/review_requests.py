@@ -30,23 +30,17 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, select
 from sqlalchemy.dialects.postgresql import insert
 
 from app.booking.events import booking_marked
 from app.booking.models import Booking, BookingStatus
-from app.notifications.preferences import EMAIL, SMS, channels_for, get_sms_number
-from app.notifications.sms import send_sms_later
-from app.platform.email import send_email, speaking_to
+from app.notifications import catalogue
 from app.platform.extensions import db
 from app.platform.jobs import enqueue, job
-from app.platform.timefmt import local_start
-from app.platform.urls import absolute_url
 from app.reviews.models import Review, ReviewRequest
 from app.reviews.service import eligibility, find_review
 
-REVIEWS = "reviews"
 VISITED = (BookingStatus.CONFIRMED, BookingStatus.COMPLETED)  # a visit that happened, unless marked otherwise
 BATCH = 500  # bookings one run asks for at most; the rest wait for the next run
 LONGEST_VISIT = timedelta(days=1)  # selects by start (indexed) as well as by end
@@ -116,7 +110,7 @@ def request_review(booking_id: int, *, now: datetime | None = None) -> tuple[str
         return None
     if not eligibility(booking, now).allowed or find_review(booking.id) is not None:
         return None
-    channels = channels_for(customer, REVIEWS)
+    channels = catalogue.review_request.channels(customer)
     claimed = db.session.execute(
         insert(ReviewRequest)
         .values(booking_id=booking.id, customer_id=customer.id, channels=",".join(channels))
@@ -125,23 +119,5 @@ def request_review(booking_id: int, *, now: datetime | None = None) -> tuple[str
     ).scalar()
     if claimed is None:
         return None  # asked before
-    link = absolute_url("booking.review_booking", reference=booking.reference)
-    if EMAIL in channels:
-        with speaking_to(customer):
-            when = local_start(booking)
-        send_email(
-            customer.email,
-            _l("How was %(service)s at %(venue)s?", service=booking.service.name, venue=booking.venue.name),
-            "review_request",
-            user=customer,
-            booking=booking,
-            when=when,
-            review_url=link,
-        )
-    if SMS in channels:
-        send_sms_later(
-            get_sms_number(customer.id) or "",
-            f"CozyWish: how was {booking.service.name} at {booking.venue.name}? Leave a review: {link}",
-            user_id=customer.id,
-        )
+    catalogue.review_request.send(customer, on=channels, booking=booking)
     return channels

@@ -25,20 +25,19 @@ from app.notifications import preferences
 from app.notifications.models import SmsMessage
 from app.notifications.reminders import (
     OFFSET_CHOICES_HOURS,
-    LinkInvalid,
     get_reminder_offsets,
     offset_label,
     parse_offset_hours,
     read_link_token,
     set_reminder_offsets,
 )
-from app.platform.errors import ValidationFailed
 from app.platform.extensions import db
 from app.venues.models import Venue
 from app.web.blueprints import admin as admin_bp
 from app.web.blueprints import notifications as bp
 from app.web.guards import venue_required
 from app.web.rendering import add_toast, is_htmx, render_page
+from app.web.unit_of_work import on_refusal
 
 # -- the customer's preferences ---------------------------------------------------------------
 
@@ -77,18 +76,15 @@ def settings() -> Response:
         return _render_preferences()
     choices = _choices_from_form()
     number = request.form.get("sms_number", "")
-    try:
-        changed = preferences.save_preferences(current_user._get_current_object(), choices, sms_number=number)
-    except ValidationFailed as exc:
-        db.session.rollback()
-        return _render_preferences(
-            status=422,
+    on_refusal(
+        lambda refusal: _render_preferences(
             choices=choices,
             number=number,
-            error=exc.message,
-            number_error=isinstance(exc, preferences.NumberInvalid),
+            error=refusal.message,
+            number_error=isinstance(refusal, preferences.NumberInvalid),
         )
-    db.session.commit()
+    )
+    changed = preferences.save_preferences(current_user._get_current_object(), choices, sms_number=number)
     message = _("Your notification choices are saved.") if changed else _("Nothing changed.")
     if is_htmx():
         return add_toast(_render_preferences(), message)
@@ -118,14 +114,9 @@ def venue_reminders(venue: Venue) -> Response:
     if request.method == "GET":
         return _render_offsets(venue)
     values = request.form.getlist("offset")
-    try:
-        hours = parse_offset_hours(values)
-        replanned = set_reminder_offsets(venue.id, hours)
-    except ValidationFailed as exc:
-        db.session.rollback()
-        chosen = [int(v) for v in values if v.isdecimal() and len(v) <= 3 and int(v) in OFFSET_CHOICES_HOURS]
-        return _render_offsets(venue, status=422, chosen=chosen, error=exc.message)
-    db.session.commit()
+    chosen = [int(v) for v in values if v.isdecimal() and len(v) <= 3 and int(v) in OFFSET_CHOICES_HOURS]
+    on_refusal(lambda refusal: _render_offsets(venue, chosen=chosen, error=refusal.message))
+    replanned = set_reminder_offsets(venue.id, parse_offset_hours(values))
     message = ngettext(
         "Reminder times saved; %(num)d upcoming booking re-planned.",
         "Reminder times saved; %(num)d upcoming bookings re-planned.",
@@ -144,11 +135,8 @@ def venue_reminders(venue: Venue) -> Response:
 def booking_link(token: str) -> Response:
     if len(token) > 200:
         return _link_problem(_("This link isn't valid. Sign in and open My bookings instead."), 400)
-    try:
-        booking_id = read_link_token(token)
-    except LinkInvalid as exc:
-        return _link_problem(exc.message, 400)
-    booking = db.session.get(Booking, booking_id)
+    on_refusal(lambda refusal: _link_problem(refusal.message, 400))  # expired or altered
+    booking = db.session.get(Booking, read_link_token(token))
     if booking is None:
         abort(404)
     target = url_for("booking.booking_detail", reference=booking.reference)
@@ -235,7 +223,6 @@ def unread_count() -> Response:
 @login_required
 def mark_read(notice_id: int) -> Response:
     notices.mark_read(notice_id, current_user.id)  # another person's: NotFound, a 404
-    db.session.commit()
     if is_htmx():
         return add_toast(_render_centre(), _("Marked as read."))
     flash(_("Marked as read."), "success")
@@ -246,7 +233,6 @@ def mark_read(notice_id: int) -> Response:
 @login_required
 def mark_all_read() -> Response:
     marked = notices.mark_all_read(current_user.id)
-    db.session.commit()
     message = (
         ngettext("%(num)d notification marked as read.", "%(num)d notifications marked as read.", marked)
         if marked

@@ -11,11 +11,13 @@ from app.notifications import (
     desk,  # noqa: F401  (a desk booking told to its client)
     listings,  # noqa: F401  (an admin's decision on a listing, to its owner)
     moves,  # noqa: F401  (reminders and emails for a moved booking)
+    personal_data,  # noqa: F401  (a person's notification data in their export, and gone with their account)
     reminders,
     requests,  # noqa: F401  (a request-to-book accepted: the customer is told)
     review_notices,  # noqa: F401  (answers to reviews, reports and their decisions, told)
     review_requests,
     sms,  # noqa: F401  (its send job)
+    waitlist_offers,  # noqa: F401  (a waitlist offer told to its customer)
 )
 from app.platform.jobs import every
 

@@ -17,6 +17,19 @@ that recorded it on the order (``refunds.refund_reached``): a card refund the ga
 (sender ``card``; ``refund`` is the Refund row) or a part put back on the gift voucher that paid
 it (sender ``voucher``; ``refund`` is None). Receivers get ``order``, ``amount_minor`` and
 ``refund``. The venues' transfers are taken back by payouts (app/payouts/receivers.py).
+
+Payouts sit above payments, so what payments hand them goes through signals too:
+
+    charge_taken    money beyond an order's checkout was taken and is the venue's: a fee
+                    charged to the saved card (sender ``fee``), a top-up whose move was made
+                    (``top_up``) or a desk booking's payment link (``desk_link``); receivers get
+                    ``payment``, in the transaction that marked it succeeded
+    reconciling     ``reconcile`` (app/payments/reconcile.py) has settled what the gateway
+                    knows; receivers get ``now``, reconcile what they keep beside payments and
+                    answer the lines they add to its summary
+
+Payouts transfers the venue's share of a taken charge and reconciles the venues' transfers
+(app/payouts/receivers.py).
 """
 
 from __future__ import annotations
@@ -27,6 +40,14 @@ signals = Namespace()
 top_up_paid = signals.signal("top-up-paid", doc="A top-up was paid: make the move (or refund it).")
 top_up_unpaid = signals.signal("top-up-unpaid", doc="A top-up's checkout failed or expired: release its hold.")
 refund_made = signals.signal("refund-made", doc="A refund reached the customer (to a card or a gift voucher).")
+charge_taken = signals.signal(
+    "charge-taken",
+    doc="A fee, a top-up or a desk link was charged and is the venue's (its transfer follows).",
+)
+reconciling = signals.signal(
+    "reconciling",
+    doc="Reconciliation ran: receivers reconcile what they keep and answer lines for its summary.",
+)
 REFUNDED_TO = ("card", "voucher")
 
 

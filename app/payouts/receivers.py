@@ -2,7 +2,11 @@
 in the transaction that confirmed the order (``order_paid``, app/booking/events.py). And they
 answer the cart (``cart_adding``): a venue without an enabled payout account can't take
 online bookings yet. A refund that reached the customer (``refund_made``, app/payments/events.py)
-takes back each venue's part of its transfers."""
+takes back each venue's part of its transfers.
+
+Payouts sit above payments, so payments tell them through signals rather than calling them: a
+fee, a top-up or a desk link charged (``charge_taken``) sends the venue its share, and
+reconciliation with the gateway (``reconciling``) reconciles the transfers too."""
 
 from __future__ import annotations
 
@@ -10,9 +14,10 @@ from datetime import datetime
 
 from app.booking.events import cart_adding, order_paid
 from app.booking.models import Order
-from app.payments.events import refund_made
-from app.payments.models import Refund
+from app.payments.events import charge_taken, reconciling, refund_made
+from app.payments.models import Payment, Refund
 from app.payouts.accounts import unpayable_message
+from app.payouts.reconcile import reconcile_transfers
 from app.payouts.transfers import (
     schedule_balance_transfers,
     schedule_reversals,
@@ -48,3 +53,15 @@ def take_back_from_the_venues(to: str, *, order: Order, amount_minor: int, refun
         schedule_reversals(refund)
     else:
         schedule_voucher_reversals(order)
+
+
+@charge_taken.connect
+def pay_the_venue(kind: str, *, payment: Payment) -> None:
+    """A fee, a kept top-up or a paid desk link: the venue's share goes as a transfer."""
+    schedule_transfers(payment)
+
+
+@reconciling.connect
+def reconcile_the_transfers(_sender: str, *, now: datetime) -> list[str]:
+    """Transfers missed, waiting, failed or stale are sent again (app/payouts/reconcile.py)."""
+    return reconcile_transfers(now).lines()

@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from app.accounts.models import RecoveryCode, User, UserSession
 from app.accounts.oidc_models import ProviderLink
 from app.accounts.passkey_models import Passkey
-from app.admin.models import AuditEntry
+from app.audit.models import AuditEntry
 from app.booking import cart, lifecycle
 from app.booking.models import Booking, BookingStatus, Order
 from app.payments import service as payments

@@ -15,7 +15,7 @@ import pytest
 from itsdangerous import TimestampSigner
 from sqlalchemy import select
 
-from app.admin.models import AuditEntry
+from app.audit.models import AuditEntry
 from app.platform.extensions import db
 from app.privacy import exports
 from app.privacy.models import DataExport, ExportStatus

@@ -6,8 +6,8 @@ from __future__ import annotations
 from sqlalchemy import select, update
 
 from app.accounts.models import User, UserSession
-from app.admin import audit
-from app.admin.models import AuditEntry
+from app.audit import service as audit
+from app.audit.models import AuditEntry
 from app.booking.models import Order
 from app.platform.extensions import db
 from app.platform.jobs import queue
