@@ -46,6 +46,8 @@ from app.platform.instance_secrets import shared_secret
 SIGNATURE_HEADER = "Demo-Signature"
 TOLERANCE_SECONDS = 300
 SESSION_PREFIX = "demo_cs_"
+# The hosted checkout page, in-app (app/demo/views.py), named by its endpoint: no import of the demo.
+CHECKOUT_PAGE = "demo.checkout"
 # The test cards a demo checkout can save, and what a later off-session charge does with each
 # (Stripe's own test cards: 4000 0000 0000 0341 attaches but its charges are declined,
 # 4000 0027 6000 3184 asks for authentication on every charge).
@@ -271,18 +273,18 @@ class DemoGateway:
         session_id = f"{SESSION_PREFIX}{secrets.token_urlsafe(24)}"
         return CheckoutStart(
             session_id=session_id,
-            url=url_for("payments.demo_checkout", session_id=session_id),
+            url=url_for(CHECKOUT_PAGE, session_id=session_id),
             expires_at=charge.expires_at,
         )
 
     def start_top_up(
         self, charge: TopUpCharge, *, success_url: str, cancel_url: str, idempotency_key: str
     ) -> CheckoutStart:
-        # The same hosted page; it shows the top-up's one line (app/payments/views/pay.py).
+        # The same hosted page; it shows the top-up's one line (app/demo/views.py).
         session_id = f"{SESSION_PREFIX}{secrets.token_urlsafe(24)}"
         return CheckoutStart(
             session_id=session_id,
-            url=url_for("payments.demo_checkout", session_id=session_id),
+            url=url_for(CHECKOUT_PAGE, session_id=session_id),
             expires_at=charge.expires_at,
         )
 

@@ -13,11 +13,11 @@ from werkzeug.wrappers import Response
 from app.booking.models import Booking
 from app.payments import desk_links
 from app.platform import timefmt
-from app.platform.errors import Conflict
-from app.platform.extensions import db
+from app.platform.errors import DomainError
 from app.platform.money import format_money
 from app.web.blueprints import payments as bp
 from app.web.rendering import render_page
+from app.web.unit_of_work import on_refusal
 
 MAX_TOKEN = 300  # our tokens are about 90 characters; anything far longer is not one of ours
 
@@ -44,15 +44,17 @@ def _page(booking: Booking | None, token: str, *, status: int = 200, error: str 
     return no_store(render_page("payments/desk_link.html", status=status, **context))
 
 
-def _read(order_id: int, token: str) -> Booking | Response:
+def _link_refused(error: DomainError) -> Response:
+    """A link we can't honour, revealing nothing of its booking: expired (410) or not valid (404)."""
+    return _page(None, "", status=410 if isinstance(error, desk_links.LinkExpired) else 404, error=error.message)
+
+
+def _read(order_id: int, token: str) -> Booking:
+    """The booking the link names; a link we can't honour is answered by ``_link_refused``."""
+    on_refusal(_link_refused, kinds=(desk_links.LinkExpired, desk_links.LinkNotValid))
     if len(token) > MAX_TOKEN:
-        return _page(None, "", status=404, error=_("This payment link is not valid."))
-    try:
-        return desk_links.read_link(order_id, token)
-    except desk_links.LinkExpired as exc:
-        return _page(None, "", status=410, error=exc.message)
-    except desk_links.LinkNotValid as exc:
-        return _page(None, "", status=404, error=exc.message)
+        raise desk_links.LinkNotValid(_("This payment link is not valid."))
+    return desk_links.read_link(order_id, token)
 
 
 def _status(state: str) -> int:
@@ -62,8 +64,6 @@ def _status(state: str) -> int:
 @bp.get("/link/<int:order_id>/<token>")
 def desk_link(order_id: int, token: str) -> Response:
     booking = _read(order_id, token)
-    if isinstance(booking, Response):
-        return booking
     state = desk_links.state_of(booking)
     return _page(booking, token, status=_status(state), state=state)
 
@@ -71,15 +71,8 @@ def desk_link(order_id: int, token: str) -> Response:
 @bp.post("/link/<int:order_id>/<token>")
 def desk_link_pay(order_id: int, token: str) -> Response:
     booking = _read(order_id, token)
-    if isinstance(booking, Response):
-        return booking
-    try:
-        payment = desk_links.start_link_payment(booking)
-    except Conflict as exc:
-        db.session.rollback()
+    payment = desk_links.start_link_payment(booking)
+    if payment is None:  # paid or cancelled meanwhile: nothing starts, the page says why
         state = desk_links.state_of(booking)
-        return _page(
-            booking, token, status=_status(state) if state != desk_links.OPEN else 409, error=exc.message, state=state
-        )
-    db.session.commit()
+        return _page(booking, token, status=_status(state), error=desk_links.nothing_to_pay(state), state=state)
     return redirect(payment.checkout_url, 303)

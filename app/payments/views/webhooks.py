@@ -15,10 +15,18 @@ from flask import current_app, jsonify, request
 from app.payments.ports import InvalidEvent
 from app.payments.settlement import record_event
 from app.payments.stripe_gateway import StripeGateway
-from app.platform.extensions import csrf, db
+from app.platform.errors import DomainError
+from app.platform.extensions import csrf
 from app.web.blueprints import payments as bp
+from app.web.unit_of_work import on_refusal
 
 log = logging.getLogger(__name__)
+
+
+def event_refused(error: DomainError):
+    """An event we can't trust or read: 400, nothing stored."""
+    log.warning("stripe webhook refused: %s", error.message)
+    return jsonify(error=error.message), 400
 
 
 @bp.post("/stripe/webhook")
@@ -29,13 +37,9 @@ def stripe_webhook():
     if not gateway.webhook_secret:
         log.error("stripe webhook received but STRIPE_WEBHOOK_SECRET is not set; Stripe will retry")
         return jsonify(error="Stripe webhooks are not configured here."), 503
-    try:
-        event = gateway.parse_event(request.get_data(cache=False), request.headers)
-    except InvalidEvent as exc:
-        log.warning("stripe webhook refused: %s", exc.message)
-        return jsonify(error=exc.message), 400
+    on_refusal(event_refused, kinds=InvalidEvent)
+    event = gateway.parse_event(request.get_data(cache=False), request.headers)
     stored = record_event("stripe", event)
-    db.session.commit()
     if stored is None:
         log.info("stripe event %s (%s) already stored", event.id, event.type)
     return jsonify(received=True), 200
