@@ -15,18 +15,20 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
-from flask import Response, g, make_response, request
+from flask import Flask, Response, current_app, g, make_response, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import abort
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import InstrumentedAttribute
 
 from app.accounts.api_tokens import IdempotencyRecord
 from app.api import auth
 from app.platform.extensions import db
 from app.platform.input_guard import MAX_ID
+from app.platform.paging import keyset_page
 from app.platform.urls import absolute_url
 
 MAX_CURSOR_LENGTH = 200
@@ -35,9 +37,6 @@ MAX_KEY_LENGTH = 255
 # gives the same pattern, app/api/__init__.py).
 KEY_PATTERN = r"^[ -~]*[!-~][ -~]*$"
 T = TypeVar("T")
-
-
-# -- a service call at the boundary -------------------------------------------------------------------
 
 
 # -- cursors ----------------------------------------------------------------------------------------
@@ -76,14 +75,45 @@ def next_link(cursor: str | None) -> None:
     g.api_next = f"{absolute_url(request.endpoint, **(request.view_args or {}))}?{urlencode(args)}"
 
 
+# -- pages ------------------------------------------------------------------------------------------
+# A cursor holds one number under one name: ``before`` (the last id shown, newest first), ``after``
+# (the last id shown, in id or name order), ``offset`` or ``page``.
+
+
+def cursor_position(cursor: str | None, name: str) -> int | None:
+    """Where a page starts: the number ``cursor`` holds under ``name``, None for the first page."""
+    position = decode_cursor(cursor, name)
+    return position[name] if position is not None else None
+
+
+def next_cursor(name: str, position: int | None) -> str | None:
+    """The next page's cursor, holding ``position`` under ``name``, also sent as ``Link: rel="next"``;
+    None (and no Link) on the last page."""
+    cursor = encode_cursor({name: position}) if position is not None else None
+    next_link(cursor)
+    return cursor
+
+
+def keyset(
+    query: Select[tuple[T]],
+    key: InstrumentedAttribute[Any],
+    *,
+    limit: int,
+    cursor: str | None,
+    descending: bool = False,
+) -> tuple[list[T], str | None]:
+    """A page of ``query`` in ``key`` order (app/platform/paging.py) and the next page's cursor:
+    ``before`` the last key shown when ``descending`` (newest first), ``after`` it otherwise."""
+    name = "before" if descending else "after"
+    page = keyset_page(query, key, size=limit, last_shown=cursor_position(cursor, name), descending=descending)
+    return page.rows, next_cursor(name, page.next_key)
+
+
 # -- the after-request headers ----------------------------------------------------------------------
 
 
 def finish(response: Response) -> Response:
     """Every API answer: rate-limit headers, language, Link, and an ETag on reads (304 on match)."""
-    pending = g.pop("api_idempotency", None)
-    if pending is not None:
-        keep_answer(pending, response)
     for name, value in (g.get("api_rate") or {}).items():
         response.headers.setdefault(name, value)
     locale = get_locale()
@@ -108,8 +138,10 @@ def _owner() -> str:
 def idempotent(view: Callable) -> Callable:
     """A POST that creates or pays: with an ``Idempotency-Key`` header, the first answer is kept,
     and the same key again (a retry, or a race from another thread) gets that answer, not a second
-    order. The key's row is inserted in the request's own transaction; a concurrent request with
-    the same key waits on the unique index until the first commits, then finds it."""
+    order. The key's row is inserted in the request's own transaction and its answer stored there
+    too (``keeping_answers``), so the work and the answer commit together or not at all; a
+    concurrent request with the same key waits on the unique index until the first commits, then
+    finds the answer."""
 
     @functools.wraps(view)
     def wrapped(*args: Any, **kwargs: Any):
@@ -130,7 +162,7 @@ def idempotent(view: Callable) -> Callable:
         if inserted is None:
             return replay(owner, key, digest)
         # The answer is kept once flask-smorest has dumped it through the operation's schema
-        # (``finish`` -> ``keep_answer``), so a replay is the first answer byte for byte.
+        # (``keeping_answers`` -> ``keep_answer``), so a replay is the first answer byte for byte.
         g.api_idempotency = (inserted, owner, key, digest)
         return view(*args, **kwargs)
 
@@ -151,7 +183,26 @@ def keep_answer(pending: tuple[int, str, str, str], response: Response) -> None:
         record.location = response.headers.get("Location")
     elif record is not None:
         db.session.delete(record)
-    db.session.commit()
+
+
+def keeping_answers(app: Flask) -> None:
+    """Wrap each ``idempotent`` route's whole view (flask-smorest's, which dumps the answer) so its
+    answer is stored before the request's one commit (app/web/unit_of_work.py)."""
+    for endpoint, view in list(app.view_functions.items()):
+        if getattr(view, "idempotent", False):
+            app.view_functions[endpoint] = _keeping_answer(view)
+
+
+def _keeping_answer(view: Callable) -> Callable:
+    @functools.wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Response:
+        response = current_app.make_response(view(*args, **kwargs))
+        pending = g.pop("api_idempotency", None)
+        if pending is not None:
+            keep_answer(pending, response)
+        return response
+
+    return wrapped
 
 
 def replay(owner: str, key: str, digest: str) -> Response:
