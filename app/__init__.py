@@ -391,6 +391,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(blueprints.public)  # venue pages
     app.register_blueprint(blueprints.booking)  # booking pages, cart, orders, My bookings
     app.register_blueprint(blueprints.payments)  # paying, receipts, the Stripe webhook
+    if app.config["ENV_NAME"] != "production":  # production pays through Stripe and never imports the demo
+        from app.demo import views as demo_pages  # noqa: F401
+
+        app.register_blueprint(blueprints.demo)  # the Demo gateway's hosted checkout
     app.register_blueprint(blueprints.discovery)  # search, category pages
     app.register_blueprint(blueprints.privacy)  # legal pages, data export, account deletion, consent
     app.register_blueprint(blueprints.calendar_feed)  # the public iCal feed, outside /provider

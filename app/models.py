@@ -5,7 +5,6 @@ from app.accounts.models import SignInThrottle, User  # noqa: F401
 from app.accounts.oauth_models import OAuthApp, OAuthCode, OAuthToken  # noqa: F401
 from app.accounts.oidc_models import ProviderLink  # noqa: F401
 from app.accounts.passkey_models import Passkey, PasskeyChallenge  # noqa: F401
-from app.admin.models import AuditEntry  # noqa: F401
 from app.analytics.models import (  # noqa: F401
     ClientVisits,
     DirtyDay,
@@ -21,6 +20,7 @@ from app.analytics.models import (  # noqa: F401
     VenueServiceMonth,
     ZeroSearch,
 )
+from app.audit.models import AuditEntry  # noqa: F401
 from app.booking.models import (  # noqa: F401
     Booking,
     BookingMove,

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import CheckConstraint, DateTime, String, UniqueConstraint, func, or_, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.admin import audit
+from app.audit import service as audit
 from app.platform import cache_versions
 from app.platform.errors import ValidationFailed
 from app.platform.extensions import db

@@ -66,6 +66,15 @@ class ProviderIdentity:
     name: str | None
 
 
+@dataclass(frozen=True)
+class Finished:
+    """How a flow ended: the ``identity`` the provider vouched for, or the ``refusal`` to show
+    (returned, not raised, so the caller can record the failure with its answer)."""
+
+    identity: ProviderIdentity | None = None
+    refusal: DomainError | None = None
+
+
 PROVIDER_LABELS = {"google": "Google", "apple": "Apple"}
 
 
@@ -201,12 +210,19 @@ def authorization_url(provider: Provider, redirect_uri: str) -> tuple[str, str]:
     return found["url"], found["state"]
 
 
-def finish(provider: Provider, *, code: str | None, state: str | None) -> ProviderIdentity:
-    """Trade the returned ``code`` for tokens and return the verified identity, or raise.
+def finish(provider: Provider, *, code: str | None, state: str | None) -> Finished:
+    """Trade the returned ``code`` for tokens: the verified identity, or why not.
 
     The state's saved data (PKCE verifier, nonce, redirect URI) is used once: a second
     callback with the same state is refused.
     """
+    try:
+        return Finished(identity=_verified_identity(provider, code=code, state=state))
+    except DomainError as refusal:
+        return Finished(refusal=refusal)
+
+
+def _verified_identity(provider: Provider, *, code: str | None, state: str | None) -> ProviderIdentity:
     client = _client(provider)
     data = client.framework.get_state_data(session, state) if state else None
     if state:

@@ -5,7 +5,8 @@ its account. Otherwise the provider's email decides, and only when the provider 
 verified that address: a new address makes a customer account without a password; an
 address that belongs to an account is linked only if that account's email is verified too,
 otherwise we refuse and the person signs in with their password and links from settings.
-An account always keeps one way to sign in. Commands raise domain errors and never commit.
+An account always keeps one way to sign in. Commands raise domain errors (signing in returns
+its refusal, to be recorded) and never commit.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from app.accounts.oidc import PROVIDER_LABELS, Provider, ProviderIdentity
 from app.accounts.oidc_models import ProviderLink
 from app.accounts.service import get_user, get_user_by_email
 from app.platform.email import send_email
-from app.platform.errors import LimitReached, NotAllowed, NotFound, ValidationFailed
+from app.platform.errors import DomainError, LimitReached, NotAllowed, NotFound, ValidationFailed
 from app.platform.extensions import db
 
 
@@ -43,11 +44,18 @@ class LinkNotFound(NotFound):
     pass
 
 
+class AccountSuspended(NotAllowed):
+    """The identity's account is suspended: it signs in no way at all."""
+
+
 @dataclass(frozen=True)
 class SignInOutcome:
-    user: User
-    how: str  # "returning", "linked" (by verified email) or "created"
-    link: ProviderLink
+    """The account an identity signs in to and how, or the ``refusal`` to show."""
+
+    user: User | None = None
+    how: str | None = None  # "returning", "linked" (by verified email) or "created"
+    link: ProviderLink | None = None
+    refusal: DomainError | None = None
 
 
 def utcnow() -> datetime:
@@ -71,7 +79,21 @@ def get_link_by_subject(provider: str, subject: str) -> ProviderLink | None:
 
 
 def sign_in_with(identity: ProviderIdentity) -> SignInOutcome:
-    """The account this identity signs in to: its link's, one found by verified email, or a new one."""
+    """The account this identity signs in to: its link's, one found by verified email, or a new one.
+
+    A refusal is returned, not raised, and nothing of the attempt is kept (a savepoint): the
+    caller records it, and that record is kept with its answer."""
+    try:
+        with db.session.begin_nested():
+            outcome = _account_for(identity)
+            if not outcome.user.is_active:
+                raise AccountSuspended(_("This account is suspended. Contact us if you think this is a mistake."))
+            return outcome
+    except DomainError as refusal:
+        return SignInOutcome(refusal=refusal)
+
+
+def _account_for(identity: ProviderIdentity) -> SignInOutcome:
     name = label(identity.provider)
     link = get_link_by_subject(identity.provider, identity.subject)
     if link is not None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -42,6 +43,8 @@ from webauthn.helpers.structs import (
 
 from app.accounts.models import User
 from app.accounts.passkey_models import Passkey, PasskeyChallenge
+from app.accounts.service import clear_failed_sign_ins, record_failed_sign_in
+from app.accounts.two_factor import throttle_key
 from app.platform.email import send_email
 from app.platform.errors import DomainError, LimitReached, NotFound, ValidationFailed
 from app.platform.extensions import db
@@ -71,6 +74,17 @@ class SignCountWentBack(PasskeyRefused):
 
 class PasskeyNotFound(NotFound):
     pass
+
+
+@dataclass(frozen=True)
+class Ceremony:
+    """How a ceremony ended: the ``passkey`` and its ``owner`` when the browser's answer proved
+    it, else the ``refusal`` to answer with. Returned, not raised: the challenge is used up either
+    way, and a wrong second step counts towards the account's pause; both are kept."""
+
+    owner: User | None = None
+    passkey: Passkey | None = None
+    refusal: DomainError | None = None
 
 
 def relying_party() -> tuple[str, str]:
@@ -330,3 +344,49 @@ def authenticate(credential: object, *, challenge: bytes, user: User | None) -> 
     passkey.backed_up = verified.credential_backed_up
     passkey.last_used_at = datetime.now(UTC)
     return owner, passkey
+
+
+# -- ceremonies: a challenge used up, then the answer checked ------------------------------------
+
+
+def add(user: User, *, name: object, credential: object, challenge: bytes | None) -> Ceremony:
+    """``register`` after using up this session's ``challenge``; a refusal adds nothing."""
+    try:
+        passkey = register(
+            user, name=name, credential=credential, challenge=consume_challenge(challenge, "register", user.id)
+        )
+    except DomainError as refusal:
+        return Ceremony(refusal=refusal)
+    return Ceremony(user, passkey)
+
+
+def sign_in(credential: object, *, challenge: bytes | None) -> Ceremony:
+    """A sign-in with a passkey alone: ``authenticate`` after using up this session's ``challenge``."""
+    try:
+        owner, passkey = authenticate(credential, challenge=consume_challenge(challenge, "sign_in", None), user=None)
+    except DomainError as refusal:
+        return Ceremony(refusal=refusal)
+    return Ceremony(owner, passkey)
+
+
+def second_step(user: User, credential: object, *, challenge: bytes | None) -> Ceremony:
+    """One of ``user``'s passkeys as the second step after their password; a refusal counts towards
+    the pause on their second steps (``two_factor.throttle_key``), as a wrong code does."""
+    try:
+        owner, passkey = authenticate(
+            credential, challenge=consume_challenge(challenge, "second_factor", user.id), user=user
+        )
+    except DomainError as refusal:
+        record_failed_sign_in(throttle_key(user))
+        return Ceremony(refusal=refusal)
+    clear_failed_sign_ins(throttle_key(user))
+    return Ceremony(owner, passkey)
+
+
+def owner_id_of(credential: object) -> int | None:
+    """For the audit log: whose passkey a refused answer named, if it named a known one."""
+    try:
+        owner, _passkey = find_credential_owner(credential)
+    except DomainError:
+        return None
+    return owner.id

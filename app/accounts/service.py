@@ -1,5 +1,6 @@
 """Account commands. They take plain values, raise domain errors, and never commit:
-the caller (a route or a CLI command) commits once."""
+the caller (a request or a CLI command) commits once. A sign-in attempt returns its refusal
+instead (``Attempt``): the failure it counted must be kept with the answer that refuses it."""
 
 from __future__ import annotations
 
@@ -133,20 +134,13 @@ def _lock_throttle(email: str) -> SignInThrottle:
     return db.session.get(SignInThrottle, email, with_for_update=True, populate_existing=True)
 
 
-def check_sign_in_allowed(email: str) -> None:
+def minutes_paused(email: str) -> int:
+    """How many more minutes attempts for ``email`` (or another throttle key) stay paused; 0 if not paused."""
     throttle = db.session.get(SignInThrottle, normalize_email(email))
     now = utcnow()
     if throttle and throttle.locked_until and throttle.locked_until > now:
-        minutes = max(1, int((throttle.locked_until - now).total_seconds() // 60) + 1)
-        raise TooManyAttempts(
-            ngettext(
-                "Too many failed sign-in attempts. For your security, signing in with this email is paused "
-                "for %(num)d minute. You can reset your password meanwhile.",
-                "Too many failed sign-in attempts. For your security, signing in with this email is paused "
-                "for %(num)d minutes. You can reset your password meanwhile.",
-                minutes,
-            )
-        )
+        return max(1, int((throttle.locked_until - now).total_seconds() // 60) + 1)
+    return 0
 
 
 def record_failed_sign_in(email: str) -> None:
@@ -169,18 +163,47 @@ def clear_failed_sign_ins(email: str) -> None:
         db.session.delete(throttle)
 
 
-def authenticate(email: str, password: str) -> User:
-    """Return the user for these credentials, or raise with a message that reveals nothing."""
-    check_sign_in_allowed(email)
+@dataclass(frozen=True)
+class Attempt:
+    """How one step of proving who one is went (a password, a two-factor code): the ``user`` and
+    the ``method`` ("app", "recovery") when it passed, else the ``refusal`` to show. Returned, not
+    raised: the failure the attempt counted is kept with the answer that refuses it."""
+
+    user: User | None = None
+    method: str | None = None
+    refusal: DomainError | None = None
+
+    @property
+    def paused(self) -> bool:
+        """Refused before any check: too many recent failures."""
+        return isinstance(self.refusal, TooManyAttempts)
+
+
+def attempt_sign_in(email: str, password: str) -> Attempt:
+    """Check a password sign-in; a refusal's message reveals nothing. A wrong one counts towards
+    pausing the address; a paused address is refused before anything is checked."""
+    minutes = minutes_paused(email)
+    if minutes:
+        return Attempt(
+            refusal=TooManyAttempts(
+                ngettext(
+                    "Too many failed sign-in attempts. For your security, signing in with this email is paused "
+                    "for %(num)d minute. You can reset your password meanwhile.",
+                    "Too many failed sign-in attempts. For your security, signing in with this email is paused "
+                    "for %(num)d minutes. You can reset your password meanwhile.",
+                    minutes,
+                )
+            )
+        )
     user = get_user_by_email(email)
     if user is None:
         _spend_hashing_time(password)  # answer as slowly as for a real account
     if user is None or not user.check_password(password) or not user.is_active:
         record_failed_sign_in(email)
-        raise DomainError(GENERIC_SIGN_IN_ERROR)
+        return Attempt(refusal=DomainError(GENERIC_SIGN_IN_ERROR))
     clear_failed_sign_ins(email)
     user.last_sign_in_at = utcnow()
-    return user
+    return Attempt(user=user)
 
 
 # -- password reset -------------------------------------------------------------------

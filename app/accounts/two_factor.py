@@ -26,11 +26,7 @@ from sqlalchemy import delete, select
 
 from app.accounts import tokens
 from app.accounts.models import RecoveryCode, User
-from app.accounts.service import (
-    check_sign_in_allowed,
-    clear_failed_sign_ins,
-    record_failed_sign_in,
-)
+from app.accounts.service import Attempt, clear_failed_sign_ins, minutes_paused, record_failed_sign_in
 from app.platform.email import send_email
 from app.platform.errors import TooManyAttempts, ValidationFailed
 from app.platform.extensions import db
@@ -121,12 +117,16 @@ def current_code(user: User) -> str | None:
     return pyotp.TOTP(secret).now() if secret else None
 
 
-def disable(user: User, *, password: str, code: str) -> None:
+def disable(user: User, *, password: str, code: str) -> Attempt:
+    """Turn the authenticator app off once the password and a current code prove it's them. A
+    refusal is returned, not raised: a wrong code counts towards the pause (``attempt_code``)."""
     if user.is_admin:
-        raise ValidationFailed(_("Administrators must keep two-factor sign-in on."))
+        return Attempt(refusal=ValidationFailed(_("Administrators must keep two-factor sign-in on.")))
     if not user.check_password(password):
-        raise ValidationFailed(_("Your current password is not right."))
-    verify(user, code)
+        return Attempt(refusal=ValidationFailed(_("Your current password is not right.")))
+    checked = attempt_code(user, code)
+    if checked.refusal is not None:
+        return checked
     user.totp_secret = None
     user.totp_enabled_at = None
     user.totp_last_step = None
@@ -134,6 +134,7 @@ def disable(user: User, *, password: str, code: str) -> None:
     if not user.has_passkey:  # passkeys are still a second step: their recovery codes stay
         db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     send_email(user.email, _l("Two-factor sign-in is off"), "two_factor_changed", user=user, enabled=False)
+    return checked
 
 
 def replace_recovery_codes(user: User) -> list[str]:
@@ -163,21 +164,27 @@ def throttle_key(user: User) -> str:
     return f"2fa:{user.id}"
 
 
-def verify(user: User, code: str, *, now: float | None = None) -> str:
-    """Accept the current TOTP code or an unused recovery code, once; returns "app" or "recovery".
+def is_paused(user: User) -> bool:
+    """Whether too many wrong second steps (codes or passkeys) have paused ``user``'s for now."""
+    return minutes_paused(throttle_key(user)) > 0
 
-    Raises TooManyAttempts while the account's code attempts are paused, WrongCode otherwise.
+
+def attempt_code(user: User, code: str, *, now: float | None = None) -> Attempt:
+    """Accept the current TOTP code or an unused recovery code, once: ``method`` "app" or "recovery".
+
+    Refused (returned, not raised) with TooManyAttempts while the account's second steps are
+    paused, else with WrongCode, which counts towards that pause.
     """
     key = throttle_key(user)
-    try:
-        check_sign_in_allowed(key)
-    except TooManyAttempts:
-        raise TooManyAttempts(
-            _(
-                "Too many wrong codes. For your security, two-factor sign-in is paused for this account for a few "
-                "minutes."
+    if is_paused(user):
+        return Attempt(
+            refusal=TooManyAttempts(
+                _(
+                    "Too many wrong codes. For your security, two-factor sign-in is paused for this account for a "
+                    "few minutes."
+                )
             )
-        ) from None
+        )
     locked = db.session.get(User, user.id, with_for_update=True, populate_existing=True)
     normalised = _normalise(code)
     secret = read_secret(locked)
@@ -186,7 +193,7 @@ def verify(user: User, code: str, *, now: float | None = None) -> str:
         if step is not None and step > (locked.totp_last_step or -1):
             locked.totp_last_step = step
             clear_failed_sign_ins(key)
-            return "app"
+            return Attempt(user=user, method="app")
     elif len(normalised) == 12:
         recovery = db.session.scalar(
             select(RecoveryCode)
@@ -200,9 +207,11 @@ def verify(user: User, code: str, *, now: float | None = None) -> str:
         if recovery is not None:
             recovery.used_at = datetime.now(UTC)
             clear_failed_sign_ins(key)
-            return "recovery"
+            return Attempt(user=user, method="recovery")
     record_failed_sign_in(key)
-    raise WrongCode(_("That code isn't right. Type the 6-digit code your app shows now, or a recovery code."))
+    return Attempt(
+        refusal=WrongCode(_("That code isn't right. Type the 6-digit code your app shows now, or a recovery code."))
+    )
 
 
 # -- remembered devices -----------------------------------------------------------------

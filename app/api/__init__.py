@@ -142,6 +142,7 @@ def init_app(app: Flask) -> None:
     for blueprint in API_BLUEPRINTS:
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)  # auth.authenticate checks CSRF itself, for cookie requests only
+    conventions.keeping_answers(app)  # an Idempotency-Key's answer commits with the request's work
     app.register_blueprint(blueprints.api_docs)
     # Built once per app, at its first fetch (its addresses need BASE_URL and the whole URL map):
     # the same document, byte for byte, on every fetch.

@@ -35,6 +35,7 @@ from app.accounts.models import User
 from app.accounts.oauth_apps import find_live_access_token
 from app.accounts.oauth_models import OAuthToken
 from app.platform.extensions import csrf, db, limiter
+from app.web.unit_of_work import keep_now
 
 log = logging.getLogger(__name__)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -68,7 +69,11 @@ def authenticate() -> None:
         user = token_user(token)
         if user is None:
             unauthorized(_("That API token's account is closed."))
-        db.session.commit()  # "last used"
+        # "Last used" commits at once, in its own transaction, not with the request's work: it is
+        # kept whatever the request then does (a refusal or an error rolls that work back), and the
+        # token's row is not held locked while the view runs (a token's parallel requests would
+        # otherwise wait on each other's commit).
+        keep_now()
         g.api_token = token
         g._login_user = user  # Flask-Login's current_user, for this request only
     elif request.method not in SAFE_METHODS and current_user.is_authenticated:

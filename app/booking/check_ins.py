@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from app.admin import audit
+from app.audit import service as audit
 from app.booking.events import booking_checked_in
 from app.booking.lifecycle import STATUS_LABELS
 from app.booking.models import Booking, BookingStatus

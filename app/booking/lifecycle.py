@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.accounts.models import User
-from app.admin import audit
+from app.audit import service as audit
 from app.booking.cart import purge_expired
 from app.booking.events import announce_reopened, booking_cancelled, booking_marked
 from app.booking.models import Booking, BookingStatus

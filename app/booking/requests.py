@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.accounts.models import User
-from app.admin import audit
+from app.audit import service as audit
 from app.booking import lifecycle
 from app.booking.events import request_answered
 from app.booking.models import Booking, BookingStatus

@@ -4,8 +4,8 @@ own venue: another venue's client id is a 404, like an unknown one."""
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, date, datetime, timedelta
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import abort, flash, redirect, request, url_for
@@ -14,14 +14,20 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.booking.availability import get_slots
-from app.booking.errors import SlotUnavailable
 from app.booking.intake import answers_for_bookings
 from app.booking.lifecycle import STATUS_LABELS
 from app.clients import service as clients
 from app.clients.desk import book_at_desk
+from app.clients.forms import (
+    BlockForm,
+    ClientNotesForm,
+    DeskBookingForm,
+    is_client_id,
+    parse_page,
+    parse_query,
+    read_desk_choice,
+)
 from app.clients.models import VenueClient
-from app.ops.errors import http_status
-from app.platform.errors import DomainError, ValidationFailed
 from app.platform.extensions import db
 from app.platform.money import format_money
 from app.platform.timefmt import clock_label, moment_label, venue_zone
@@ -29,13 +35,10 @@ from app.venues.models import Service, Venue
 from app.web.blueprints import dashboard as bp
 from app.web.guards import EVERYONE, FRONT_DESK, acting_member_scope, venue_required
 from app.web.rendering import add_toast, is_htmx, render_page
+from app.web.unit_of_work import on_refusal
 
-_ID = re.compile(r"\d{1,9}")
-_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
-MAX_QUERY = 100
-# How a desk booking is paid: at the venue, or online by a payment link (app/payments/desk_links.py).
-PAYMENT_CHOICES = ("at_venue", "link")
-BOOK_AHEAD_DAYS = 366
+# What the desk's "New booking" link may preselect (the calendar's empty slots link to it).
+DESK_ARGS = ("date", "service", "member", "client_id", "starts_at")
 
 
 def _now() -> datetime:
@@ -43,17 +46,17 @@ def _now() -> datetime:
 
 
 def _query_text() -> str:
-    q = (request.args.get("q") or "").strip()
-    if len(q) > MAX_QUERY:
-        abort(400, _("Search for at most %(num)d characters.", num=MAX_QUERY))
-    return q
+    try:
+        return parse_query(request.args.get("q"))
+    except ValueError as exc:
+        abort(400, str(exc))
 
 
 def _page_number() -> int:
-    raw = (request.args.get("page") or "1").strip()
-    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= 10_000:
-        abort(400, _("That page number is not valid."))
-    return int(raw)
+    try:
+        return parse_page(request.args.get("page"))
+    except ValueError as exc:
+        abort(400, str(exc))
 
 
 # -- the client book ---------------------------------------------------------------------------------
@@ -131,24 +134,24 @@ def client_card(venue: Venue, client_id: int):
 
 
 def _changed(venue: Venue, client: VenueClient, message: str):
-    db.session.commit()
     if is_htmx():
         return add_toast(_card(venue, client), message)
     flash(message, "success")
     return redirect(url_for("venues_dashboard.client_card", client_id=client.id))
 
 
+# Notes, tags and a block's reason are the service's to check (app/clients/service.py): a refusal
+# shows the card again with the message and what was typed, and nothing is kept.
+
+
 @bp.post("/clients/<int:client_id>/notes")
 @venue_required(roles=FRONT_DESK)
 def save_client_notes(venue: Venue, client_id: int):
     client = clients.get_client(venue.id, client_id, for_update=True)
-    notes, tags = request.form.get("notes", ""), request.form.get("tags", "")
-    try:
-        clients.update_notes(client, notes=notes, tags=tags)
-    except ValidationFailed as exc:
-        db.session.rollback()
-        client = clients.get_client(venue.id, client_id)
-        return _card(venue, client, status=422, error=exc.message, notes=notes, tags=tags)
+    form = ClientNotesForm()
+    notes, tags = form.notes.data, form.tags.data
+    on_refusal(lambda refusal: _card(venue, client, error=refusal.message, notes=notes, tags=tags))
+    clients.update_notes(client, notes=notes, tags=tags)
     return _changed(venue, client, _("Notes and tags saved."))
 
 
@@ -156,13 +159,9 @@ def save_client_notes(venue: Venue, client_id: int):
 @venue_required(roles=FRONT_DESK)
 def block_client(venue: Venue, client_id: int):
     client = clients.get_client(venue.id, client_id, for_update=True)
-    reason = request.form.get("reason", "")
-    try:
-        clients.block(client, reason=reason, now=_now())
-    except ValidationFailed as exc:
-        db.session.rollback()
-        client = clients.get_client(venue.id, client_id)
-        return _card(venue, client, status=422, error=exc.message, reason=reason)
+    reason = BlockForm().reason.data
+    on_refusal(lambda refusal: _card(venue, client, error=refusal.message, reason=reason))
+    clients.block(client, reason=reason, now=_now())
     return _changed(venue, client, _("Blocked: this client can't book your venue online."))
 
 
@@ -185,35 +184,14 @@ def desk_client_search(venue: Venue):
     return render_page("clients/_picker_results.html", None, q=q, found=found)
 
 
-def _services(venue: Venue) -> list[Service]:
-    return sorted((s for s in venue.services if s.is_active), key=lambda s: s.name.lower())
+def _services(venue: Venue) -> dict[int, Service]:
+    """The venue's bookable services by id, in name order."""
+    active = sorted((s for s in venue.services if s.is_active), key=lambda s: s.name.lower())
+    return {s.id: s for s in active}
 
 
-def _pick(raw: str | None, allowed: dict[int, Any], message: str) -> Any:
-    if raw is None or not _ID.fullmatch(raw.strip()) or int(raw) not in allowed:
-        raise ValidationFailed(message)
-    return allowed[int(raw)]
-
-
-def _day(raw: str | None, venue: Venue) -> date:
-    today = _now().astimezone(venue_zone(venue)).date()
-    if not raw:
-        return today
-    if not _DAY.fullmatch(raw.strip()):
-        raise ValidationFailed(_("Enter the date as YYYY-MM-DD."))
-    try:
-        day = date.fromisoformat(raw.strip())
-    except ValueError:
-        raise ValidationFailed(_("Enter the date as YYYY-MM-DD.")) from None
-    if not today <= day <= today + timedelta(days=BOOK_AHEAD_DAYS):
-        raise ValidationFailed(_("Pick a date from today to a year ahead."))
-    return day
-
-
-def _member(raw: str | None, venue: Venue) -> int | None:
-    if raw in (None, "", "any"):
-        return None
-    return _pick(raw, {m.id: m for m in venue.team}, _("Pick a team member of your venue, or “Any”.")).id
+def _today(venue: Venue) -> date:
+    return _now().astimezone(venue_zone(venue)).date()
 
 
 def _times(venue: Venue, service: Service | None, day: date, member_id: int | None) -> list[dict[str, str]]:
@@ -227,23 +205,15 @@ def _times(venue: Venue, service: Service | None, day: date, member_id: int | No
     ]
 
 
-def _desk_form(venue: Venue, *, status: int = 200, error: str | None = None, values: dict[str, str] | None = None):
-    values = values or {}
+def _desk_form(venue: Venue, values: Mapping[str, str], *, status: int = 200, error: str | None = None):
+    """The desk's form with ``values`` (what the link preselects, or what was typed), the times
+    the slot engine offers for the picked day, service and member, and ``error`` if any."""
     services = _services(venue)
-    by_id = {s.id: s for s in services}
-    service, day, member_id = None, None, None
-    problems: list[str] = [error] if error else []
-    try:
-        day = _day(values.get("date"), venue)
-        if values.get("service"):
-            service = _pick(values.get("service"), by_id, _("Pick one of your venue's services."))
-        member_id = _member(values.get("member"), venue)
-    except ValidationFailed as exc:
-        if not error:
-            problems.append(exc.message)
-            status = 400 if status == 200 else status
+    choice = read_desk_choice(values, venue=venue, services=services, today=_today(venue))
+    if choice.problem and not error:
+        error, status = choice.problem, 400 if status == 200 else status
     chosen_client = None
-    if values.get("client_id") and _ID.fullmatch(values["client_id"]):
+    if is_client_id(values.get("client_id")):
         chosen_client = db.session.scalar(
             select(VenueClient).where(VenueClient.id == int(values["client_id"]), VenueClient.venue_id == venue.id)
         )
@@ -252,72 +222,48 @@ def _desk_form(venue: Venue, *, status: int = 200, error: str | None = None, val
         "times" if request.args.get("part") == "times" else None,
         status=status,
         venue=venue,
-        services=services,
-        service=service,
-        day=day or _now().astimezone(venue_zone(venue)).date(),
-        member_id=member_id,
-        times=_times(venue, service, day, member_id) if day else [],
+        services=list(services.values()),
+        service=choice.service,
+        day=choice.day or _today(venue),
+        member_id=choice.member_id,
+        times=_times(venue, choice.service, choice.day, choice.member_id) if choice.day else [],
         values=values,
         chosen_client=chosen_client,
-        error=" ".join(problems) or None,
+        error=error,
     )
 
 
 @bp.get("/desk/new")
 @venue_required(roles=FRONT_DESK)
 def desk_new(venue: Venue):
-    values = {key: request.args.get(key, "") for key in ("date", "service", "member", "client_id", "starts_at")}
-    return _desk_form(venue, values=values)
-
-
-def _starts_at(raw: str | None) -> datetime:
-    try:
-        starts_at = datetime.fromisoformat((raw or "").strip())
-    except ValueError:
-        raise ValidationFailed(_("Pick one of the offered times.")) from None
-    if starts_at.tzinfo is None:
-        raise ValidationFailed(_("Pick one of the offered times."))
-    return starts_at.astimezone(UTC)
+    return _desk_form(venue, {key: request.args.get(key, "") for key in DESK_ARGS})
 
 
 @bp.post("/desk/new")
 @venue_required(roles=FRONT_DESK)
 def desk_create(venue: Venue):
-    keys = ("date", "service", "member", "client_id", "starts_at", "new_name", "new_email", "new_phone", "payment")
-    values = {key: request.form.get(key, "") for key in keys}
-    try:
-        values["payment"] = values["payment"] or "at_venue"  # the form's default
-        if values["payment"] not in PAYMENT_CHOICES:
-            raise ValidationFailed(_("Choose how the client pays: at the venue, or by a payment link."))
-        pay_by_link = values["payment"] == "link"
-        service = _pick(values["service"], {s.id: s for s in _services(venue)}, _("Pick one of your venue's services."))
-        member_id = _member(values["member"], venue)
-        starts_at = _starts_at(values["starts_at"])
-        if values["client_id"] and not _ID.fullmatch(values["client_id"]):
-            raise ValidationFailed(_("Pick a client from your client book, or add a new one."))
-        client = clients.desk_client(
-            venue.id,
-            client_id=int(values["client_id"]) if values["client_id"] else None,
-            name=values["new_name"],
-            email=values["new_email"],
-            phone=values["new_phone"],
-        )
-        booking = book_at_desk(
-            venue,
-            client,
-            service_id=service.id,
-            starts_at=starts_at,
-            team_member_id=member_id,
-            staff=current_user._get_current_object(),
-            now=_now(),
-            pay_by_link=pay_by_link,
-        )
-    except DomainError as exc:
-        db.session.rollback()
-        status = 409 if isinstance(exc, SlotUnavailable) else http_status(exc)
-        return _desk_form(venue, status=status, error=exc.message, values=values)
-    db.session.commit()
-    if pay_by_link:
+    form = DeskBookingForm(venue=venue, services=_services(venue))
+    if not form.validate():
+        return _desk_form(venue, form.values(), status=422, error=form.first_error())
+    on_refusal(lambda refusal: _desk_form(venue, form.values(), error=refusal.message))
+    client = clients.desk_client(
+        venue.id,
+        client_id=form.chosen_client_id,
+        name=form.new_name.data,
+        email=form.new_email.data,
+        phone=form.new_phone.data,
+    )
+    booking = book_at_desk(
+        venue,
+        client,
+        service_id=form.chosen_service.id,
+        starts_at=form.start,
+        team_member_id=form.member_id,
+        staff=current_user._get_current_object(),
+        now=_now(),
+        pay_by_link=form.pay_by_link,
+    )
+    if form.pay_by_link:
         message = _(
             "Booked %(service)s for %(name)s, %(when)s. We've sent them a payment link for %(amount)s; "
             "until they pay, it is due at the venue.",

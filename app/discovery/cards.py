@@ -1,4 +1,6 @@
-"""Venue cards: what a search hit shows, with "open now" and the next free time."""
+"""Venue cards: what a search hit shows, with "open now" and the next free time; and the cards
+for lists of venue ids that other packages keep (saved venues' lists return ids only, and the
+cards are built here, above them)."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from babel.numbers import format_decimal
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import selectinload
 
 from app.booking.availability import Busyness, busy_window, get_bookable_days, get_busy_for_venues, get_slots
@@ -25,6 +27,7 @@ from app.platform.storage import media_url
 from app.platform.timefmt import clock_label, day_words, venue_zone
 from app.venues.hours import Range, is_open_at
 from app.venues.models import Closure, OpeningHours, TeamMember, Venue
+from search.postgres import document_from_row
 from search.types import SearchHit
 
 NEXT_FREE_DAYS = 7
@@ -196,3 +199,42 @@ def first_free_start(venue: Venue, now: datetime, *, busy: Busyness | None = Non
         if slots:
             return slots[0].start
     return None
+
+
+# -- cards for lists of venue ids (saved venues, recently viewed, similar, the home page's shelves) --
+
+
+def hits_for(venue_ids: list[int]) -> list[SearchHit]:
+    """Search hits for listed venues, in the order asked; unlisted ids drop out. One query."""
+    if not venue_ids:
+        return []
+    rows = db.session.execute(
+        text(
+            "SELECT venue_id, slug, name, description, category, category_name, tags, service_names, city,"
+            " lat, lng, price_from, currency, rating, review_count, cover_thumb, timezone, updated_at, bookable"
+            " FROM venue_search WHERE venue_id = ANY(:ids)"
+        ),
+        {"ids": list(venue_ids)},
+    ).mappings()
+    found = {
+        row["venue_id"]: SearchHit(
+            venue_id=row["venue_id"],
+            slug=row["slug"],
+            name=row["name"],
+            score=0.0,
+            distance_km=None,
+            highlight="",
+            document=document_from_row(row),
+        )
+        for row in rows
+    }
+    return [found[i] for i in dict.fromkeys(venue_ids) if i in found]
+
+
+def cards_for(lists: dict[str, list[int]], *, now: datetime) -> dict[str, list[dict[str, Any]]]:
+    """Cards for several lists of venue ids at once (app/saved/service.py's lists, the browser's
+    recently viewed): one query for the documents and one card build."""
+    hits = {h.venue_id: h for h in hits_for([i for ids in lists.values() for i in ids])}
+    unique = list(hits.values())
+    cards = {card["id"]: card for card in build_cards(unique, now=now)}
+    return {name: [cards[i] for i in dict.fromkeys(ids) if i in cards] for name, ids in lists.items()}

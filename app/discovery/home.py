@@ -10,7 +10,7 @@ from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from app.discovery.cards import build_cards
+from app.discovery.cards import build_cards, hits_for
 from app.discovery.params import CITIES, DEFAULT_CITY
 from app.saved import service as saved
 from app.venues.service import get_categories
@@ -54,7 +54,7 @@ def build_home_page(
         "trending": saved.trending_venue_ids(lat=city.lat, lng=city.lng, now=now),
         **personal_lists(now, customer_id, saved_ids),
     }
-    extra = saved.hits_for(list(dict.fromkeys(i for ids in lists.values() for i in ids)))
+    extra = hits_for(list(dict.fromkeys(i for ids in lists.values() for i in ids)))
     # Every shelf's cards at once: their "open now" and next free times take one set of queries.
     cards = build_cards([*top.hits, *near.hits, *extra], now=now)
     by_id = {card["id"]: card for card in cards[len(top.hits) + len(near.hits) :]}

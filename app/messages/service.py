@@ -3,7 +3,8 @@ how often one may be sent, reporting one and an admin's decision on a report.
 
 Views call these with plain values and commit once. A new message tells the other side by
 email (a job, sent after commit) when their "Changes and cancellations" email is on
-(app/notifications/preferences.py): a message is about a booking, like a change to it.
+(app/notifications/catalogue.py, ``new_message``): a message is about a booking, like a change
+to it.
 """
 
 from __future__ import annotations
@@ -15,21 +16,18 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from app.accounts.models import User
-from app.admin import audit
+from app.audit import service as audit
 from app.booking.models import Booking, BookingStatus
 from app.messages.models import BODY_MAX_LENGTH, REPORT_REASON_MAX_LENGTH, BookingMessage, Moderation, Side
-from app.notifications.preferences import EMAIL, channels_for
-from app.platform.email import send_email
+from app.notifications import catalogue
 from app.platform.errors import Conflict, NotAllowed, NotFound, TooManyAttempts, ValidationFailed
 from app.platform.extensions import db
-from app.platform.urls import absolute_url
 from app.venues import staff
 from app.venues.models import StaffRole
 
 RATE_WINDOW = timedelta(hours=1)
 PER_BOOKING_LIMIT = 10  # messages one sender may send in one thread per hour
 PER_USER_LIMIT = 30  # messages one person may send across all their threads per hour
-EMAIL_KIND = "changes"
 CLOSED_STATUSES = (BookingStatus.HELD, BookingStatus.EXPIRED)  # never booked: nothing to talk about
 
 
@@ -158,35 +156,9 @@ def recipient_of(booking: Booking, side: Side) -> User:
 
 
 def _tell_other_side(booking: Booking, message: BookingMessage, side: Side) -> None:
+    """The other side hears of it by email, as they chose (catalogue.new_message)."""
     recipient = recipient_of(booking, side)
-    if EMAIL not in channels_for(recipient, EMAIL_KIND):
-        return
-    for_venue = side == Side.CUSTOMER
-    url = (
-        absolute_url("venues_dashboard.booking_details", booking_id=booking.id)
-        if for_venue
-        else absolute_url("booking.booking_detail", reference=booking.reference)
-    ) + "#messages"
-    subject = (
-        _l(
-            "New message from %(customer)s about %(reference)s",
-            customer=booking.customer.name,
-            reference=booking.reference,
-        )
-        if for_venue
-        else _l("New message from %(venue)s about your booking", venue=booking.venue.name)
-    )
-    send_email(
-        recipient.email,
-        subject,
-        "booking_message",
-        user=recipient,
-        booking=booking,
-        for_venue=for_venue,
-        sender_name=booking.customer.name if for_venue else booking.venue.name,
-        body=message.body,
-        thread_url=url,
-    )
+    catalogue.new_message.send(recipient, booking=booking, body=message.body, for_venue=side == Side.CUSTOMER)
 
 
 def mark_read(booking: Booking, reader: User, *, now: datetime) -> int:

@@ -20,8 +20,6 @@ from app.admin.listing import BadFilter, paginate, parse_page
 from app.booking.models import Booking
 from app.messages import service
 from app.messages.models import BookingMessage, Side
-from app.ops.errors import http_status
-from app.platform.errors import DomainError
 from app.platform.extensions import db
 from app.venues.models import Venue
 from app.web.blueprints import admin as admin_bp
@@ -30,6 +28,7 @@ from app.web.blueprints import dashboard as dashboard_bp
 from app.web.guards import EVERYONE, get_own_booking, venue_required
 from app.web.rendering import add_toast, is_htmx, render_page
 from app.web.thread_page import get_thread_booking, thread_context
+from app.web.unit_of_work import on_refusal
 
 # -- the two sides of a thread ------------------------------------------------------------------
 
@@ -60,25 +59,17 @@ def _done(booking: Booking, side: Side, message: str) -> Response:
 
 def _post(booking: Booking, side: Side) -> Response:
     body = request.form.get("body", "")
-    try:
-        service.post_message(booking, current_user._get_current_object(), body, now=datetime.now(UTC))
-    except DomainError as refusal:
-        db.session.rollback()  # nothing of a refused message is kept
-        return _thread(booking, side, status=http_status(refusal), error=refusal.message, body=body[:5000])
-    db.session.commit()
+    # A refused message is shown again in the thread, with why; nothing of it is kept.
+    on_refusal(lambda refusal: _thread(booking, side, error=refusal.message, body=body[:5000]))
+    service.post_message(booking, current_user._get_current_object(), body, now=datetime.now(UTC))
     return _done(booking, side, _("Message sent. We've emailed %(other)s.", other=_other_name(booking, side)))
 
 
 def _report(booking: Booking, side: Side, message_id: int) -> Response:
-    try:
-        message = service.find_message(booking, message_id)
-        service.report_message(
-            message, current_user._get_current_object(), request.form.get("reason"), now=datetime.now(UTC)
-        )
-    except DomainError as refusal:
-        db.session.rollback()
-        return _thread(booking, side, status=http_status(refusal), report_error=(message_id, refusal.message))
-    db.session.commit()
+    on_refusal(lambda refusal: _thread(booking, side, report_error=(message_id, refusal.message)))
+    message = service.find_message(booking, message_id)
+    reporter, reason = current_user._get_current_object(), request.form.get("reason")
+    service.report_message(message, reporter, reason, now=datetime.now(UTC))
     return _done(booking, side, _("Thank you. The message is reported: our team will look at it."))
 
 
@@ -155,11 +146,8 @@ def moderate_message(message_id: int, action: str) -> Response:
     ).one_or_none()
     if message is None:
         abort(404)
-    try:
-        service.moderate(message, action=action, actor=current_user._get_current_object(), now=datetime.now(UTC))
-    except DomainError as refusal:
-        db.session.rollback()  # nothing of a refused decision is kept
-        return _render_reports(error=refusal.message, status=http_status(refusal))
-    db.session.commit()
+    # A refused decision shows the list again with why; nothing of it is kept.
+    on_refusal(lambda refusal: _render_reports(error=refusal.message))
+    service.moderate(message, action=action, actor=current_user._get_current_object(), now=datetime.now(UTC))
     flash(_("The message is hidden.") if action == "hide" else _("The report is dismissed."), "success")
     return redirect(url_for("admin.reported_messages", status=request.args.get("status", "open")), 303)

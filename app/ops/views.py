@@ -56,8 +56,7 @@ def metrics_page():
         response.status_code = 401
         response.headers["WWW-Authenticate"] = 'Bearer realm="metrics"'
         return response
-    body = metrics.exposition([metrics.JobQueueCollector(db.session.connection())])
-    db.session.rollback()  # read only
+    body = metrics.exposition([metrics.JobQueueCollector(db.session.connection())])  # reads only
     response = Response(body, mimetype=None, content_type=metrics.CONTENT_TYPE)
     response.headers["Cache-Control"] = "no-store"
     return response

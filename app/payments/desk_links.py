@@ -5,7 +5,8 @@ the desk chooses "send a payment link", the client gets a signed, expiring link 
 ``SECRET_KEY`` with its own salt, ``DESK_PAYMENT_LINK_HOURS``) naming exactly that order and
 booking. The link's page starts a hosted checkout through the payment gateway port for what is
 still due at the venue, recorded as a ``desk_link`` payment of the order; settling its "paid"
-(app/payments/settlement.py) marks the booking paid online and schedules the venue's transfer.
+(app/payments/settlement.py) marks the booking paid online, and the venue's transfer follows the
+``charge_taken`` signal (app/payments/events.py).
 
 Paying twice can't charge twice: an open checkout is reused, a second one is refused while
 the booking has nothing left to pay, and money that still arrives for a booking already paid
@@ -22,15 +23,15 @@ from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
-from app.admin import audit
+from app.audit import service as audit
 from app.booking.models import Booking, BookingStatus
 from app.booking.order_lifecycle import lock_order
+from app.payments import events
 from app.payments.gateway import get_gateway
 from app.payments.models import Payment, PaymentKind, PaymentStatus
 from app.payments.ports import CheckoutCharge, LineItem, PaymentGateway
 from app.payments.refunds import refund_in_full
 from app.payments.service import line_item_name, record_open_payment
-from app.payouts.transfers import schedule_transfers
 from app.platform.errors import Conflict, NotFound
 from app.platform.extensions import db
 from app.platform.urls import absolute_url
@@ -145,20 +146,24 @@ def _open_payment(booking: Booking, now: datetime) -> Payment | None:
     )
 
 
+def nothing_to_pay(state: str) -> str:
+    """Why a link's "Pay" starts no checkout (``start_link_payment`` gave None)."""
+    if state == CANCELLED:
+        return _("This booking was cancelled, so there is nothing to pay.")
+    return _("This booking is already paid. Thank you!")
+
+
 def start_link_payment(
     booking: Booking, *, now: datetime | None = None, gateway: PaymentGateway | None = None
-) -> Payment:
+) -> Payment | None:
     """A hosted checkout for what the desk booking still owes, under the order's row lock; the
-    open one again if there is one (a double click, a second tab). Conflict when there is
-    nothing to pay (paid, cancelled)."""
+    open one again if there is one (a double click, a second tab). None when there is nothing
+    to pay (paid, cancelled: ``state_of`` says which, ``nothing_to_pay`` why)."""
     now = now or datetime.now(UTC)
     lock_order(booking.order_id)
     db.session.refresh(booking)
-    state = state_of(booking)
-    if state == CANCELLED:
-        raise Conflict(_("This booking was cancelled, so there is nothing to pay."))
-    if state in (PAID, NOTHING_DUE):
-        raise Conflict(_("This booking is already paid. Thank you!"))
+    if state_of(booking) != OPEN:
+        return None
     existing = _open_payment(booking, now)
     if existing is not None:
         return existing
@@ -219,7 +224,7 @@ def settle_paid(payment: Payment, data: dict, *, now: datetime) -> str:
         amount_minor=payment.amount_minor,
         reference=booking.reference,
     )
-    schedule_transfers(payment)
+    events.charge_taken.send(PaymentKind.DESK_LINK, payment=payment)  # the venue's transfer (payouts)
     return "desk link paid: booking paid online"
 
 

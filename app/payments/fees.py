@@ -14,7 +14,8 @@ what the booking costs, app/venues/deposits.py) is taken from what was paid onli
 A fee payment is a ``Payment`` of kind ``fee``: separate money, never part of the order's
 refundable amount (app/payments/refunds.py counts the checkout payment only). A charged fee
 goes to the venue minus the platform's commission like any charge (app/payouts/shares.py
-``fee_shares``, app/payouts/transfers.py). A declined charge, or one the bank wants the
+``fee_shares``, app/payouts/transfers.py), handed to payouts by the ``charge_taken`` signal
+(app/payments/events.py: payouts sit above payments). A declined charge, or one the bank wants the
 customer to authenticate, is recorded with its reason for the provider and the customer is
 emailed; nothing is retried automatically.
 """
@@ -30,11 +31,11 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
 from app.booking.models import Booking
+from app.payments import events
 from app.payments.gateway import gateway_named
 from app.payments.models import BookingFee, FeeKind, FeeStatus, Payment, PaymentKind, PaymentStatus
 from app.payments.ports import GatewayError
 from app.payments.saved_cards import as_card, get_saved_card
-from app.payouts.transfers import schedule_transfers
 from app.platform.email import send_email, speaking_to
 from app.platform.extensions import db
 from app.platform.jobs import enqueue, job
@@ -139,7 +140,7 @@ def charge_fee(fee: BookingFee, *, now: datetime | None = None) -> str:
     fee.status = FeeStatus.CHARGED
     fee.problem = None
 
-    schedule_transfers(payment)
+    events.charge_taken.send(PaymentKind.FEE, payment=payment)  # the venue's share: app/payouts/receivers.py
     return f"charged {fee.charge_minor}"
 
 

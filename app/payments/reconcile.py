@@ -4,9 +4,10 @@
 its order's hold), top-ups for moves to dearer times included, and feeds what it learns
 through ``record_event`` as a synthetic event, so
 the one settling code decides; then it replays the gateway's recent events, of which those
-already stored are ignored by their unique id. Transfers to venues are reconciled too
-(app/payouts/reconcile.py). Run by ``flask payments reconcile`` and by a
-periodic job every 10 minutes.
+already stored are ignored by their unique id. Transfers to venues are reconciled too, by
+payouts (app/payouts/reconcile.py), which sit above payments and answer the ``reconciling``
+signal (app/payments/events.py) with their summary's lines. Run by ``flask payments reconcile``
+and by a periodic job every 10 minutes.
 """
 
 from __future__ import annotations
@@ -21,11 +22,11 @@ from flask.cli import AppGroup
 from sqlalchemy import or_, select
 
 from app.booking.models import Order
+from app.payments.events import reconciling
 from app.payments.gateway import get_gateway
 from app.payments.models import Payment, PaymentKind, PaymentStatus
 from app.payments.ports import GatewayError, GatewayEvent, PaymentGateway, SessionStatus
 from app.payments.settlement import record_event
-from app.payouts.reconcile import reconcile_transfers
 from app.platform.extensions import db
 from app.platform.jobs import job, run_pending_jobs
 
@@ -44,7 +45,7 @@ class Summary:
     replayed: int = 0
     already_stored: int = 0
     errors: list[str] = field(default_factory=list)
-    transfers: list[str] = field(default_factory=list)  # app/payouts/reconcile.py's lines
+    others: list[str] = field(default_factory=list)  # what ``reconciling``'s receivers answered (transfers)
 
     def lines(self) -> list[str]:
         lines = [
@@ -52,7 +53,7 @@ class Summary:
             f"{self.expired} expired, {self.waiting} still waiting.",
             f"Replayed {self.replayed} missed event(s); {self.already_stored} were already stored.",
         ]
-        lines += self.transfers
+        lines += self.others
         lines += [f"Problem: {error}" for error in self.errors]
         return lines
 
@@ -132,7 +133,8 @@ def reconcile(now: datetime | None = None, gateway: PaymentGateway | None = None
         else:
             summary.replayed += 1
 
-    summary.transfers = reconcile_transfers(now).lines()
+    for _receiver, lines in reconciling.send("payments", now=now):
+        summary.others += lines
     return summary
 
 

@@ -6,6 +6,8 @@ into the lines a hosted checkout shows and the amount due now."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -83,13 +85,22 @@ def checkout_charge(order: Order) -> CheckoutCharge:
     )
 
 
-def start_payment(order: Order, *, gateway: PaymentGateway | None = None) -> Payment:
-    """A hosted checkout for the order's held bookings; the same one if it is still open.
+def start_payment(order: Order, *, now: datetime | None = None, gateway: PaymentGateway | None = None) -> Payment:
+    """A hosted checkout for the order's held bookings; the same one if it is still open. None
+    once the hold has run out (``now``), even before the periodic job releases it: money is never
+    taken for times that are not held.
 
     The amount is ``amount_due(order).due_now_minor``, never a number from a form.
     """
     if order.status != OrderStatus.PENDING_PAYMENT:
         raise InvalidTransition(_("This order is not waiting for payment."))
+    if order.hold_expires_at <= (now or datetime.now(UTC)):
+        raise InvalidTransition(
+            _(
+                "The hold on these times has expired, so nothing was charged. "
+                "Everything you chose goes back to your cart."
+            )
+        )
     existing = get_open_payment(order)
     if existing is not None:
         return existing

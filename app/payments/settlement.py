@@ -11,6 +11,7 @@ calls the order lifecycle (app/booking/order_lifecycle.py), which owns the table
     checkout.session.expired                                    -> release_order(abandoned)
     charge.refunded, refund.updated (succeeded)                 -> record_refund
     account.updated, transfer.*, payout.*                       -> app/payouts/connect_events.py
+                                                                   (handed over: settle_elsewhere)
 
 What follows a confirmed order (the one confirmation and receipt, reminders, each venue's
 transfer) listens to ``order_paid`` (app/booking/events.py), which ``confirm_paid`` fires.
@@ -19,6 +20,8 @@ A top-up payment (``kind='top_up'``, a customer's move to a dearer time) is sett
 app/checkout/top_ups.py on the same events, asked through app/payments/events.py: paid ->
 the move is made (``record_top_up``) and the venue's share of the top-up transferred, or
 refunded in full if it can't be made; failed or expired -> the new time's hold is released.
+Payouts sit above payments: a kept top-up's or desk link's money reaches the venue through the
+``charge_taken`` signal, and Connect events through the ``settle_elsewhere`` registry.
 A desk booking's payment link (``kind='desk_link'``) is settled by app/payments/desk_links.py:
 paid -> the booking is paid online (or the money refunded when nothing was due any more).
 
@@ -29,6 +32,7 @@ still free, and is refunded in full (through the gateway that took it) if they a
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -41,8 +45,6 @@ from app.payments.models import Payment, PaymentEvent, PaymentKind, PaymentStatu
 from app.payments.ports import HANDLED, GatewayEvent
 from app.payments.refunds import refund_in_full, settle_refund
 from app.payments.saved_cards import remember_card
-from app.payouts.connect_events import CONNECT_EVENTS, settle_connect_event
-from app.payouts.transfers import schedule_transfers
 from app.platform.extensions import db
 from app.platform.jobs import enqueue, job
 from app.venues.deposits import keeps_card
@@ -50,9 +52,17 @@ from app.venues.deposits import keeps_card
 log = logging.getLogger(__name__)
 
 
-def connect_events() -> frozenset[str]:
-    """Payout events (accounts, transfers, payouts), settled by app/payouts/connect_events.py."""
-    return CONNECT_EVENTS
+# Gateway events another package settles, by type: payouts' Connect events (accounts,
+# transfers, bank payouts). Payouts sit above payments, so they hand their settling function
+# over from their wiring (app/payouts/wiring.py) rather than settlement importing payouts.
+SettleEvent = Callable[[PaymentEvent], str]
+_settled_elsewhere: dict[str, SettleEvent] = {}
+
+
+def settle_elsewhere(kinds: Iterable[str], settle_event: SettleEvent) -> None:
+    """From now on, stored events of these types are settled by ``settle_event`` (its answer is the outcome)."""
+    for kind in kinds:
+        _settled_elsewhere[kind] = settle_event
 
 
 def now_utc() -> datetime:
@@ -101,8 +111,8 @@ def settle(row: PaymentEvent) -> str:
         return row.outcome or "already settled"
     data = row.payload.get("parsed", {})
     kind = row.type
-    if kind in connect_events():
-        outcome = settle_connect_event(row)
+    if kind in _settled_elsewhere:
+        outcome = _settled_elsewhere[kind](row)
     elif kind not in HANDLED:
         outcome = "ignored: not an event we act on"
     elif kind.startswith("checkout.session."):
@@ -217,7 +227,7 @@ def _top_up_paid(payment: Payment, data: dict) -> str:
     payment.status = PaymentStatus.SUCCEEDED
     outcome = events.ask(events.top_up_paid, payment=payment, now=now_utc())  # app/checkout/top_ups.py
     if outcome.startswith("top-up paid: booking moved"):
-        schedule_transfers(payment)
+        events.charge_taken.send(PaymentKind.TOP_UP, payment=payment)  # the venue's share (payouts)
     return outcome
 
 

@@ -34,7 +34,7 @@ MAX_FORM_VALUE = 10_000  # characters, each field (the longest form field allows
 MAX_HEADER_VALUE = 8_000  # bytes, each header (gunicorn's own limit is 8,190)
 
 # Views that read their body raw to check a signature: only their headers are checked.
-RAW_BODY_ENDPOINTS = frozenset({"payments.stripe_webhook", "payments.demo_webhook"})
+RAW_BODY_ENDPOINTS = frozenset({"payments.stripe_webhook", "demo.webhook"})
 
 # Form fields that are textareas, where line breaks are content. Every other form field is a
 # single line, where CR or LF is refused. tests/foundation/test_hostile_input.py checks that

@@ -31,14 +31,11 @@ from app.accounts.models import RecoveryCode, SignInThrottle, User, UserSession,
 from app.accounts.oidc_models import ProviderLink
 from app.accounts.passkey_models import Passkey, PasskeyChallenge
 from app.accounts.sessions import end_all_sessions
-from app.admin import audit
-from app.admin.models import AuditEntry
+from app.audit import service as audit
+from app.audit.models import AuditEntry
 from app.booking import lifecycle
 from app.booking.models import Booking, BookingStatus, CartItem, Order, TimeBlock
 from app.clients.service import anonymise_for_user
-from app.notifications import centre
-from app.notifications.models import SmsMessage
-from app.notifications.preferences import forget_user
 from app.payments.models import PaymentEvent
 from app.payments.service import refund_booking
 from app.platform.email import send_email
@@ -46,6 +43,7 @@ from app.platform.errors import InvalidTransition, ValidationFailed
 from app.platform.extensions import db
 from app.platform.jobs import job
 from app.platform.urls import absolute_url
+from app.privacy.events import account_erasing
 from app.privacy.files import delete_files_after_commit
 from app.privacy.models import AccountDeletion, ConsentRecord, DataExport
 from app.promos.models import CartPromo
@@ -195,7 +193,10 @@ def erase_account(user: User, *, now: datetime | None = None) -> None:
     _scrub_payment_events(user, identifiers)
     photo_keys = review_photo_keys(user.id)  # the files of their reviews' photos (the rows go with the reviews)
     _remove_account_data(user)
-    centre.redact(identifiers)  # other people's notices that name them (a venue named after its owner)
+    # What the domains above privacy keep of them: the SMS number, notification choices, the
+    # text messages sent (their bodies name bookings), the in-app notices, and other people's
+    # notices that name them (a venue named after its owner).
+    account_erasing.send("privacy", user=user, identifiers=identifiers)
     # The venues' client books keep the visits but no longer name the person (docs/privacy.md).
     anonymise_for_user(user.id, now=now)
     keys = [user.avatar_key] if user.avatar_key else []
@@ -234,10 +235,6 @@ def _remove_account_data(user: User) -> None:
     db.session.execute(delete(CartItem).where(CartItem.user_id == user.id))
     db.session.execute(delete(CartPromo).where(CartPromo.user_id == user.id))  # the cart's promo code
     db.session.execute(delete(ConsentRecord).where(ConsentRecord.user_id == user.id))
-    # The SMS number, channel choices and the text messages sent (their bodies name bookings).
-    forget_user(user.id)
-    centre.forget_user(user.id)  # the in-app notices
-    db.session.execute(delete(SmsMessage).where(SmsMessage.user_id == user.id))
     db.session.execute(delete(SignInThrottle).where(SignInThrottle.email == user.email))
     # Other ways in (passkeys, Google or Apple links, which keep the address they vouched for)
     # and the venues they saved.

@@ -17,11 +17,9 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, inspect, or_, select
 
 from app.accounts.models import User, UserSession
-from app.admin.models import AuditEntry
+from app.audit.models import AuditEntry
 from app.booking.models import Booking, CartItem, Order
 from app.clients.service import export_for_user
-from app.notifications.models import SmsMessage
-from app.notifications.preferences import get_choices, get_sms_number
 from app.payments.models import Payment, Refund
 from app.platform.email import send_email
 from app.platform.errors import LimitReached, NotFound, TooManyAttempts
@@ -195,28 +193,28 @@ def build_archive(user: User) -> bytes:
                 files.append(name)
         documents = {
             "profile.json": _profile(user),
-            "sessions.json": _rows(
+            "sessions.json": table_rows(
                 db.session.scalars(select(UserSession).where(UserSession.user_id == user.id).order_by(UserSession.id))
             ),
             "orders.json": _orders(user),
-            "bookings.json": _rows(
+            "bookings.json": table_rows(
                 db.session.scalars(select(Booking).where(Booking.customer_id == user.id).order_by(Booking.id))
             ),
             "payments.json": _payments(user),
             "reviews.json": reviews,
             "review_replies_written.json": _replies_written(user),
-            "cart.json": _rows(
+            "cart.json": table_rows(
                 db.session.scalars(select(CartItem).where(CartItem.user_id == user.id).order_by(CartItem.id))
             ),
-            "consents.json": _rows(consent.find_records(user.id)),
+            "consents.json": table_rows(consent.find_records(user.id)),
             # What each venue's client book keeps of the account (its contact details, whether
             # online bookings are blocked); the venue's private notes are its own records.
             "venue_client_records.json": export_for_user(user.id),
-            "notifications.json": _notifications(user),
             "audit_log.json": _audit(user),
             "venue.json": venue_data,
         }
-        # Data kept by domains above privacy (booking messages): each receiver adds its file.
+        # Data kept by domains above privacy (booking messages, notification choices and text
+        # messages): each receiver adds its file.
         for _receiver, (name, content) in export_collecting.send("privacy", user=user):
             documents[name] = content
         for name, content in documents.items():
@@ -239,7 +237,9 @@ def _row(obj: Any) -> dict[str, Any]:
     }
 
 
-def _rows(objects) -> list[dict[str, Any]]:
+def table_rows(objects) -> list[dict[str, Any]]:
+    """Rows as an export writes them: every column but the secrets (a receiver of
+    ``export_collecting`` may use it too)."""
     return [_row(obj) for obj in objects]
 
 
@@ -250,19 +250,8 @@ def _profile(user: User) -> dict[str, Any]:
     return profile
 
 
-def _notifications(user: User) -> dict[str, Any]:
-    """Channel choices per kind of message, the SMS number, and every text message sent."""
-    return {
-        "choices": get_choices(user),
-        "sms_number": get_sms_number(user.id),
-        "sms_messages": _rows(
-            db.session.scalars(select(SmsMessage).where(SmsMessage.user_id == user.id).order_by(SmsMessage.id))
-        ),
-    }
-
-
 def _orders(user: User) -> list[dict[str, Any]]:
-    return _rows(db.session.scalars(select(Order).where(Order.customer_id == user.id).order_by(Order.id)))
+    return table_rows(db.session.scalars(select(Order).where(Order.customer_id == user.id).order_by(Order.id)))
 
 
 def _payments(user: User) -> dict[str, Any]:
@@ -285,7 +274,7 @@ def _payments(user: User) -> dict[str, Any]:
             select(Order).where(Order.customer_id == user.id, Order.receipt_number.is_not(None)).order_by(Order.id)
         )
     ]
-    return {"payments": _rows(payments), "refunds": _rows(refunds), "receipts": receipts}
+    return {"payments": table_rows(payments), "refunds": table_rows(refunds), "receipts": receipts}
 
 
 def _audit(user: User) -> list[dict[str, Any]]:
@@ -299,7 +288,7 @@ def _audit(user: User) -> list[dict[str, Any]]:
         )
         .order_by(AuditEntry.id)
     )
-    return _rows(db.session.scalars(query))
+    return table_rows(db.session.scalars(query))
 
 
 def _venue(user: User) -> tuple[dict[str, Any] | None, list[tuple[str, str]]]:
@@ -307,12 +296,12 @@ def _venue(user: User) -> tuple[dict[str, Any] | None, list[tuple[str, str]]]:
     if venue is None:
         return None, []
     data = _row(venue)
-    data["services"] = _rows(venue.services)
-    data["opening_hours"] = _rows(venue.opening_hours)
-    data["closures"] = _rows(venue.closures)
-    data["team"] = _rows(venue.team)
-    data["faqs"] = _rows(venue.faqs)
-    data["images"] = _rows(venue.images)
+    data["services"] = table_rows(venue.services)
+    data["opening_hours"] = table_rows(venue.opening_hours)
+    data["closures"] = table_rows(venue.closures)
+    data["team"] = table_rows(venue.team)
+    data["faqs"] = table_rows(venue.faqs)
+    data["images"] = table_rows(venue.images)
     files = [
         (f"files/venue/{image.id}-{size}-{variant['key'].rsplit('/', 1)[-1]}", variant["key"])
         for image in venue.images

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.admin import audit
+from app.audit import service as audit
 
 
 def record_personal_data_view(*, viewer_id: int, user_id: int, page: str) -> None:

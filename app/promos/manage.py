@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from app.admin import audit
+from app.audit import service as audit
 from app.platform.errors import ValidationFailed
 from app.platform.extensions import db
 from app.platform.timefmt import venue_zone
@@ -240,11 +240,3 @@ def get_codes(*, venue_id: int | None) -> list[PromoCode]:
     return list(
         db.session.scalars(select(PromoCode).where(owner).order_by(PromoCode.active.desc(), PromoCode.id.desc()))
     )
-
-
-def get_own_code(code_id: int, *, venue_id: int | None) -> PromoCode | None:
-    """A code if it is the caller's: the platform's for admins, their venue's for an owner."""
-    row = db.session.get(PromoCode, code_id)
-    if row is None or row.venue_id != venue_id:
-        return None
-    return row

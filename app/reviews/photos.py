@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import event
 
 from app.accounts.models import User
-from app.admin import audit
+from app.audit import service as audit
 from app.platform.errors import LimitReached, NotFound
 from app.platform.extensions import db
 from app.platform.images import ProcessedImage, convert_upload, new_key

@@ -9,10 +9,11 @@ from datetime import UTC, datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.accounts.models import User
-from app.admin import audit
+from app.audit import service as audit
 from app.booking.models import Booking
 from app.platform.errors import Conflict, NotFound, ValidationFailed
 from app.platform.extensions import db
@@ -81,7 +82,8 @@ def _venue_reviews_select(venue_id: int):
 
 def reviews_for_venue_one(venue_id: int, review_id: int) -> Review:
     """One review of the venue, loaded as the list loads them (after a change, for its fragment)."""
-    db.session.expire_all()  # what the change wrote, not what the session remembers
+    db.session.flush()  # what the change wrote, not what the session remembers
+    db.session.expire_all()
     found = list(db.session.scalars(_venue_reviews_select(venue_id).where(Review.id == review_id)).unique())
     if not found:
         raise NotFound(_("There is no such review of your venue."))
@@ -120,6 +122,13 @@ def save_reply(review: Review, *, author: User, body: str) -> ReviewReply:
     db.session.flush()
     review_replied.send("venue", review=review, reply=reply, first=first)
     return reply
+
+
+def find_reply(review_id: int) -> ReviewReply | None:
+    """The venue's answer to a review, locked for an admin's decision about it."""
+    return db.session.scalars(
+        select(ReviewReply).where(ReviewReply.review_id == review_id).with_for_update()
+    ).one_or_none()
 
 
 def set_reply_visibility(reply: ReviewReply, *, hidden: bool, actor: User, reason: str = "") -> None:
@@ -168,9 +177,15 @@ def report_review(review: Review, *, reporter: User, reason: str, details: str) 
     report = ReviewReport(
         review_id=review.id, venue_id=review.venue_id, reporter_id=reporter.id, reason=reason, details=details
     )
-    db.session.add(report)
-    review.report = report
-    db.session.flush()  # the unique constraint on review_id: two reports at once, one wins
+    try:
+        with db.session.begin_nested():  # the unique constraint on review_id: two reports at once, one wins
+            db.session.add(report)
+            review.report = report
+            db.session.flush()
+    except IntegrityError as exc:
+        if "uq_review_reports_review_id" not in str(exc.orig):
+            raise
+        raise AlreadyReported(_("You have already reported this review.")) from None
     review_reported.send("venue", report=report)
     return report
 

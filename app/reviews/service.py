@@ -11,10 +11,11 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.accounts.models import User
-from app.admin import audit
+from app.audit import service as audit
 from app.booking.models import Booking, BookingStatus
 from app.platform.errors import Conflict, ValidationFailed
 from app.platform.extensions import db
@@ -91,10 +92,16 @@ def create_review(
         raise AlreadyReviewed(_("You have already reviewed this booking."))
     converted = convert_photos(list(photos)) if photos else []  # a bad file refuses the review, before any write
     review = Review(booking_id=booking.id, venue_id=booking.venue_id, customer_id=customer.id, rating=rating, body=body)
-    db.session.add(review)
     # The unique constraint on booking_id is the backstop for two submissions at once: the
-    # second insert waits for the first and then fails (the view answers 409).
-    db.session.flush()
+    # second insert waits for the first and then fails, refused as the check above refuses.
+    try:
+        with db.session.begin_nested():
+            db.session.add(review)
+            db.session.flush()
+    except IntegrityError as exc:
+        if "uq_reviews_booking_id" not in str(exc.orig):
+            raise
+        raise AlreadyReviewed(_("You have already reviewed this booking.")) from None
     if converted:
         alt = _("Customer's photo of %(service)s", service=booking.service.name)
         store_photos(review, converted, alt_text=alt)

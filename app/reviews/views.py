@@ -10,26 +10,26 @@ from datetime import UTC, datetime
 from flask import abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 from sqlalchemy import or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from app.accounts.access import role_required
 from app.admin.listing import BadFilter, like_pattern, paginate, parse_page
+from app.booking.models import Booking
 from app.booking.presenting import booking_row
-from app.ops.errors import http_status
-from app.platform.errors import DomainError
-from app.platform.extensions import db
 from app.reviews import photos, replies, service
 from app.reviews.forms import DecisionForm, HideForm, ReplyForm, ReportForm, ReviewForm
-from app.reviews.models import PHOTOS_MAX, Review, ReviewReply, ReviewReport
+from app.reviews.models import PHOTOS_MAX, Review, ReviewReport
 from app.venues.models import Venue
 from app.web.blueprints import admin as admin_bp
 from app.web.blueprints import booking as booking_bp
 from app.web.blueprints import dashboard as dashboard_bp
 from app.web.guards import OWNER_AND_MANAGER, get_own_booking, venue_required
+from app.web.loaders import admin_row, venue_row
 from app.web.rendering import add_toast, is_htmx, render_page
+from app.web.unit_of_work import on_refusal
 
 STATUS_FILTERS = {"published": "Published", "hidden": "Hidden", "all": "All"}
 VENUE_PAGE_SIZE = 20  # reviews per page of the venue's own list
@@ -42,38 +42,30 @@ VENUE_PAGE_SIZE = 20  # reviews per page of the venue's own list
 @login_required
 def review_booking(reference: str) -> Response:
     booking = get_own_booking(reference)  # someone else's booking is a 404
+    form = ReviewForm()
+    if request.method == "GET":
+        return _review_page(booking, form)
+    if not form.validate():
+        return _review_page(booking, form, error=form.first_error(), status=400)
+    on_refusal(lambda refusal: _review_page(get_own_booking(reference), form, error=refusal.message, status=200))
+    service.create_review(
+        booking,
+        customer=current_user._get_current_object(),
+        rating=form.rating.data,
+        body=form.body.data,
+        photos=uploaded_photos(),
+    )
+    flash(_("Thank you! Your review is live on the venue's page."), "success")
+    return redirect(url_for("booking.booking_detail", reference=booking.reference), 303)
+
+
+def _review_page(booking: Booking, form: ReviewForm, *, error: str | None = None, status: int | None = None):
+    """The form under the booking, or the review written; without a ``status``, 409 when the
+    booking can't be reviewed (yet, or any more)."""
     existing = service.find_review(booking.id)
     verdict = service.eligibility(booking, datetime.now(UTC))
-    form = ReviewForm()
-    error, status = None, 200
-    if request.method == "POST":
-        if not form.validate():
-            error, status = form.first_error(), 400
-        else:
-            try:
-                service.create_review(
-                    booking,
-                    customer=current_user._get_current_object(),
-                    rating=form.rating.data,
-                    body=form.body.data,
-                    photos=uploaded_photos(),
-                )
-                db.session.commit()
-            except IntegrityError as exc:  # the same booking reviewed twice at once: the other one won
-                db.session.rollback()
-                if "uq_reviews_booking_id" not in str(exc.orig):
-                    raise
-                error, status = "You have already reviewed this booking.", 409
-            except DomainError as refusal:
-                db.session.rollback()
-                error, status = refusal.message, http_status(refusal)
-            else:
-                flash(_("Thank you! Your review is live on the venue's page."), "success")
-                return redirect(url_for("booking.booking_detail", reference=booking.reference), 303)
-            booking = get_own_booking(reference)
-            existing = service.find_review(booking.id)
-    elif existing is None and not verdict.allowed:
-        status = 409
+    if status is None:
+        status = 409 if existing is None and not verdict.allowed else 200
     return render_page(
         "reviews/review.html",
         status=status,
@@ -129,60 +121,47 @@ def _review_item(venue: Venue, review_id: int, *, status: int = 200, **extra: ob
     )
 
 
-def _own_review(venue: Venue, review_id: int) -> Review:
-    try:
-        return replies.venue_review(venue.id, review_id, for_update=True)
-    except DomainError:
-        abort(404)  # another venue's review is not there, from here
+def _checked(form: FlaskForm) -> None:
+    """The CSRF token (and the form's own checks): a refusal like the service's, on the same page."""
+    if not form.validate():
+        raise BadFilter(next(iter(form.errors.values()))[0])
 
 
+# Another venue's review is not there, from here (404); the row is locked for the change.
 @dashboard_bp.post("/reviews/<int:review_id>/reply")
 @venue_required(roles=OWNER_AND_MANAGER)
-def reply_to_review(venue: Venue, review_id: int) -> Response:
-    review = _own_review(venue, review_id)
-    form = ReplyForm()
-    first = review.reply is None
-    try:
-        if not form.validate():  # the CSRF token
-            raise BadFilter(next(iter(form.errors.values()))[0])
-        replies.save_reply(review, author=current_user._get_current_object(), body=form.body.data or "")
-    except DomainError as refusal:
-        db.session.rollback()
-        return _refused(venue, review_id, refusal, reply_error=refusal.message, reply_draft=form.body.data or "")
-    db.session.commit()
+@venue_row(Review, for_update=True)
+def reply_to_review(venue: Venue, review: Review) -> Response:
+    review_id, form, first = review.id, ReplyForm(), review.reply is None
+    on_refusal(
+        lambda refusal: _review_item(venue, review_id, reply_error=refusal.message, reply_draft=form.body.data or "")
+    )
+    _checked(form)
+    replies.save_reply(review, author=current_user._get_current_object(), body=form.body.data or "")
     message = _("Answer published under the review.") if first else _("Answer updated.")
     return _done(venue, review_id, message)
 
 
 @dashboard_bp.post("/reviews/<int:review_id>/report")
 @venue_required(roles=OWNER_AND_MANAGER)
-def report_review(venue: Venue, review_id: int) -> Response:
-    review = _own_review(venue, review_id)
-    form = ReportForm()
-    try:
-        if not form.validate():
-            raise BadFilter(next(iter(form.errors.values()))[0])
-        replies.report_review(
-            review,
-            reporter=current_user._get_current_object(),
-            reason=form.reason.data or "",
-            details=form.message.data or "",
-        )
-    except IntegrityError as exc:  # reported twice at once: the other one won
-        db.session.rollback()
-        if "uq_review_reports_review_id" not in str(exc.orig):
-            raise
-        return _refused(venue, review_id, replies.AlreadyReported(_("You have already reported this review.")))
-    except DomainError as refusal:
-        db.session.rollback()
-        return _refused(
+@venue_row(Review, for_update=True)
+def report_review(venue: Venue, review: Review) -> Response:
+    review_id, form = review.id, ReportForm()
+    on_refusal(
+        lambda refusal: _review_item(
             venue,
             review_id,
-            refusal,
             report_error=refusal.message,
             report_draft={"reason": form.reason.data or "", "message": form.message.data or ""},
         )
-    db.session.commit()
+    )
+    _checked(form)
+    replies.report_review(
+        review,
+        reporter=current_user._get_current_object(),
+        reason=form.reason.data or "",
+        details=form.message.data or "",
+    )
     return _done(venue, review_id, _("Review reported. Our team will look at it and tell you what they decide."))
 
 
@@ -191,11 +170,6 @@ def _done(venue: Venue, review_id: int, message: str) -> Response:
         return add_toast(_review_item(venue, review_id), message)
     flash(message, "success")
     return redirect(url_for("venues_dashboard.venue_reviews") + f"#review-{review_id}", 303)
-
-
-def _refused(venue: Venue, review_id: int, refusal: DomainError, **extra: object) -> Response:
-    extra.setdefault("report_error" if "report" in request.path else "reply_error", refusal.message)
-    return _review_item(venue, review_id, status=http_status(refusal), **extra)
 
 
 # -- moderation ---------------------------------------------------------------------------------
@@ -245,23 +219,21 @@ def _render_list(*, error: str | None = None, status: int = 200) -> Response:
     )
 
 
+def _show_refusal_on_list() -> None:
+    """A refused decision keeps nothing; the list shows why."""
+    on_refusal(lambda refusal: _render_list(error=refusal.message))
+
+
 @admin_bp.post("/reviews/<int:review_id>/<any(hide, publish):action>")
 @role_required("admin")
-def moderate_review(review_id: int, action: str) -> Response:
-    review = db.session.scalars(select(Review).where(Review.id == review_id).with_for_update()).one_or_none()
-    if review is None:
-        abort(404)
+@admin_row(Review, for_update=True)
+def moderate_review(review: Review, action: str) -> Response:
     form = HideForm()
-    try:
-        if not form.validate():
-            raise BadFilter(next(iter(form.errors.values()))[0])
-        service.set_visibility(
-            review, hidden=action == "hide", actor=current_user._get_current_object(), reason=form.reason.data or ""
-        )
-    except DomainError as refusal:
-        db.session.rollback()  # nothing of a refused decision is kept
-        return _render_list(error=refusal.message, status=http_status(refusal))
-    db.session.commit()
+    _show_refusal_on_list()
+    _checked(form)
+    service.set_visibility(
+        review, hidden=action == "hide", actor=current_user._get_current_object(), reason=form.reason.data or ""
+    )
     flash(_("Review hidden from the venue's page.") if action == "hide" else _("Review published again."), "success")
     return redirect(url_for("admin.reviews", status=request.args.get("status", "published")), 303)
 
@@ -269,41 +241,27 @@ def moderate_review(review_id: int, action: str) -> Response:
 @admin_bp.post("/reviews/<int:review_id>/reply/<any(hide, publish):action>")
 @role_required("admin")
 def moderate_reply(review_id: int, action: str) -> Response:
-    reply = db.session.scalars(
-        select(ReviewReply).where(ReviewReply.review_id == review_id).with_for_update()
-    ).one_or_none()
+    reply = replies.find_reply(review_id)
     if reply is None:
         abort(404)
     form = HideForm()
-    try:
-        if not form.validate():
-            raise BadFilter(next(iter(form.errors.values()))[0])
-        replies.set_reply_visibility(
-            reply, hidden=action == "hide", actor=current_user._get_current_object(), reason=form.reason.data or ""
-        )
-    except DomainError as refusal:
-        db.session.rollback()
-        return _render_list(error=refusal.message, status=http_status(refusal))
-    db.session.commit()
+    _show_refusal_on_list()
+    _checked(form)
+    replies.set_reply_visibility(
+        reply, hidden=action == "hide", actor=current_user._get_current_object(), reason=form.reason.data or ""
+    )
     flash(_("Answer hidden from the venue's page.") if action == "hide" else _("Answer published again."), "success")
     return redirect(url_for("admin.reviews", status=request.args.get("status", "published")), 303)
 
 
 @admin_bp.post("/reviews/<int:review_id>/photos/<int:photo_id>/remove")
 @role_required("admin")
-def remove_review_photo(review_id: int, photo_id: int) -> Response:
-    review = db.session.scalars(select(Review).where(Review.id == review_id).with_for_update()).one_or_none()
-    if review is None:
-        abort(404)
+@admin_row(Review, for_update=True)
+def remove_review_photo(review: Review, photo_id: int) -> Response:
     form = HideForm()
-    try:
-        if not form.validate():
-            raise BadFilter(next(iter(form.errors.values()))[0])
-        photos.remove_photo(review, photo_id, actor=current_user._get_current_object(), reason=form.reason.data or "")
-    except DomainError as refusal:
-        db.session.rollback()
-        return _render_list(error=refusal.message, status=http_status(refusal))
-    db.session.commit()
+    _show_refusal_on_list()
+    _checked(form)
+    photos.remove_photo(review, photo_id, actor=current_user._get_current_object(), reason=form.reason.data or "")
     flash(_("Photo removed."), "success")
     return redirect(url_for("admin.reviews", status=request.args.get("status", "published")), 303)
 
@@ -327,23 +285,14 @@ def _render_reports(*, error: str | None = None, status: int = 200) -> Response:
 
 @admin_bp.post("/review-reports/<int:report_id>/<any(keep, remove):decision>")
 @role_required("admin")
-def decide_review_report(report_id: int, decision: str) -> Response:
-    report = db.session.scalars(
-        select(ReviewReport).where(ReviewReport.id == report_id).with_for_update()
-    ).one_or_none()
-    if report is None:
-        abort(404)
+@admin_row(ReviewReport, name="report", for_update=True)
+def decide_review_report(report: ReviewReport, decision: str) -> Response:
     form = DecisionForm()
-    try:
-        if not form.validate():
-            raise BadFilter(next(iter(form.errors.values()))[0])
-        replies.decide_report(
-            report, keep=decision == "keep", actor=current_user._get_current_object(), note=form.note.data or ""
-        )
-    except DomainError as refusal:
-        db.session.rollback()
-        return _render_reports(error=refusal.message, status=http_status(refusal))
-    db.session.commit()
+    on_refusal(lambda refusal: _render_reports(error=refusal.message))
+    _checked(form)
+    replies.decide_report(
+        report, keep=decision == "keep", actor=current_user._get_current_object(), note=form.note.data or ""
+    )
     flash(
         _("Review kept; the venue is told.") if decision == "keep" else _("Review removed; both sides are told."),
         "success",

@@ -4,30 +4,28 @@ book again, recommended.
 Saving works signed out (the venue ids live in the session, like the anonymous cart) and the
 list joins the account at sign-in. The service takes the account's id or the session's list as
 plain values; ``app/web/viewer.py`` reads who is looking and keeps their list per request.
-Every list is one indexed query for venue ids; the cards are then built from the search
-index's stored documents (``venue_search``) in one more query and the card builder's fixed
-set, so a list of 4 and a list of 40 cost the same statements.
+Every list is one indexed query for venue ids, and this package stops at the ids: the cards
+are built above it, by discovery (``cards_for`` in app/discovery/cards.py: the search index's
+stored documents in one more query and the card builder's fixed set, so a list of 4 and a
+list of 40 cost the same statements). Discovery's home page reads these lists, so saved venues
+importing the card builder back would make the two lean on each other.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.dialects.postgresql import insert
 
 from app.booking.models import Booking, BookingStatus
-from app.discovery.cards import build_cards
 from app.platform.errors import LimitReached, NotFound
 from app.platform.extensions import db
 from app.saved.models import SavedVenue
 from app.venues.models import Venue, VenueStatus
 from search.geo import DISTANCE_M_SQL, RADIUS_SQL, radius_limits
-from search.postgres import document_from_row
-from search.types import SearchHit
 
 SESSION_KEY = "saved_venues"
 MAX_SAVED = 200  # per account: a wish list, not a directory
@@ -74,7 +72,7 @@ def public_venue(venue_id: int) -> Venue:
 
 
 def set_saved_for_account(user_id: int, venue_id: int, saved: bool) -> bool:
-    """Save or unsave a listed venue for an account and commit; returns the new state. Saving
+    """Save or unsave a listed venue for an account; returns the new state. Saving
     twice, or removing what isn't saved, changes nothing (a double click is not an error)."""
     public_venue(venue_id)
     if saved:
@@ -89,7 +87,6 @@ def set_saved_for_account(user_id: int, venue_id: int, saved: bool) -> bool:
         db.session.execute(insert(SavedVenue).values(user_id=user_id, venue_id=venue_id).on_conflict_do_nothing())
     else:
         db.session.execute(delete(SavedVenue).where(SavedVenue.user_id == user_id, SavedVenue.venue_id == venue_id))
-    db.session.commit()
     return saved
 
 
@@ -226,41 +223,3 @@ def book_again_venue_ids(user_id: int, *, now: datetime, limit: int = SHELF_SIZE
         .limit(limit)
     )
     return [row[0] for row in rows]
-
-
-# -- cards for a list of ids ----------------------------------------------------------------------
-
-
-def hits_for(venue_ids: list[int]) -> list[SearchHit]:
-    """Search hits for listed venues, in the order asked; unlisted ids drop out. One query."""
-    if not venue_ids:
-        return []
-    rows = db.session.execute(
-        text(
-            "SELECT venue_id, slug, name, description, category, category_name, tags, service_names, city,"
-            " lat, lng, price_from, currency, rating, review_count, cover_thumb, timezone, updated_at, bookable"
-            " FROM venue_search WHERE venue_id = ANY(:ids)"
-        ),
-        {"ids": list(venue_ids)},
-    ).mappings()
-    found = {
-        row["venue_id"]: SearchHit(
-            venue_id=row["venue_id"],
-            slug=row["slug"],
-            name=row["name"],
-            score=0.0,
-            distance_km=None,
-            highlight="",
-            document=document_from_row(row),
-        )
-        for row in rows
-    }
-    return [found[i] for i in dict.fromkeys(venue_ids) if i in found]
-
-
-def cards_for(lists: dict[str, list[int]], *, now: datetime) -> dict[str, list[dict[str, Any]]]:
-    """Cards for several lists at once: one query for the documents and one card build."""
-    hits = {h.venue_id: h for h in hits_for([i for ids in lists.values() for i in ids])}
-    unique = list(hits.values())
-    cards = {card["id"]: card for card in build_cards(unique, now=now)}
-    return {name: [cards[i] for i in dict.fromkeys(ids) if i in cards] for name, ids in lists.items()}

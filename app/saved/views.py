@@ -5,18 +5,19 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from flask import abort, flash, jsonify, make_response, redirect, render_template, request, url_for
+from flask import flash, jsonify, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from app.accounts.access import is_safe_next
-from app.ops.errors import http_status
-from app.platform.errors import DomainError
+from app.discovery.cards import cards_for
+from app.ops.errors import http_status, render_error
 from app.saved import service
 from app.web import viewer
 from app.web.blueprints import saved as bp
 from app.web.rendering import add_toast, is_htmx
+from app.web.unit_of_work import on_refusal
 
 IDS_RE = re.compile(r"\d{1,9}(?:,\d{1,9})*")  # ids below PostgreSQL's integer limit
 
@@ -28,11 +29,9 @@ def toggle(venue_id: int):
     wanted = request.form.get("saved")
     if wanted not in ("0", "1"):
         return refuse(_("Choose whether to save the venue or remove it."), 400)
-    try:
-        venue = service.public_venue(venue_id)
-        saved = viewer.set_saved(venue_id, wanted == "1")
-    except DomainError as error:
-        return refuse(error.message, http_status(error))
+    on_refusal(lambda error: refuse(error.message, http_status(error)))
+    venue = service.public_venue(venue_id)
+    saved = viewer.set_saved(venue_id, wanted == "1")
     message = _("Saved %(venue)s.", venue=venue.name) if saved else _("Removed %(venue)s from Saved.", venue=venue.name)
     if is_htmx():
         response = make_response(render_template("saved/_heart.html", venue_id=venue_id, venue_name=venue.name))
@@ -53,10 +52,8 @@ def refuse(message: str, status: int):
 def confirm(venue_id: int):
     """Where a heart leads without JavaScript on a page shared by every visitor (which carries
     no form token): a one-button form that does."""
-    try:
-        venue = service.public_venue(venue_id)
-    except DomainError:
-        abort(404)
+    on_refusal(lambda error: render_error(404))  # a venue that isn't listed is not there
+    venue = service.public_venue(venue_id)
     return render_template(
         "saved/confirm.html", venue=venue, saved=viewer.is_saved(venue_id), next_url=request.args.get("next", "")
     )
@@ -66,7 +63,7 @@ def confirm(venue_id: int):
 def saved_page():
     now = datetime.now(UTC)
     ids = viewer.saved_ids()
-    cards = service.cards_for({"saved": ids}, now=now)["saved"]
+    cards = cards_for({"saved": ids}, now=now)["saved"]
     response = make_response(render_template("saved/saved.html", cards=cards, signed_in=current_user.is_authenticated))
     response.headers["Cache-Control"] = "private, no-store"
     return response
@@ -81,7 +78,7 @@ def recently_viewed():
     if not IDS_RE.fullmatch(raw) or raw.count(",") >= service.RECENT_MAX:
         return make_response(_("Give up to %(max)s venue ids, separated by commas.", max=service.RECENT_MAX), 400)
     ids = [int(i) for i in raw.split(",")]
-    cards = service.cards_for({"recent": ids}, now=datetime.now(UTC))["recent"]
+    cards = cards_for({"recent": ids}, now=datetime.now(UTC))["recent"]
     return render_template("saved/_shelf.html", cards=cards, empty=_("Those venues are no longer listed."))
 
 
@@ -89,7 +86,7 @@ def recently_viewed():
 def similar(venue_id: int):
     """The venue page's "Similar venues" shelf, loaded when it scrolls into view."""
     ids = service.similar_venue_ids(venue_id)
-    cards = service.cards_for({"similar": ids}, now=datetime.now(UTC))["similar"]
+    cards = cards_for({"similar": ids}, now=datetime.now(UTC))["similar"]
     return render_template("saved/_shelf.html", cards=cards, empty=_("No similar venues nearby yet."))
 
 

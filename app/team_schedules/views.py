@@ -3,9 +3,10 @@ blueprint): the weekly working hours, exceptions by date, time off, and copying 
 other members.
 
 Load (the member inside the provider's own venue, else 404) -> validate (422 with messages) ->
-change -> if the change leaves upcoming bookings outside the member's working time, roll it
-back and answer 409 with those bookings and a "Save anyway" button that sends the same
-change with ``confirm=yes`` -> commit once. Bookings are never moved or cancelled here.
+change -> if the change leaves upcoming bookings outside the member's working time, refuse it
+(nothing is kept) and answer 409 with those bookings and a "Save anyway" button that sends the
+same change with ``confirm=yes``; else the request keeps it. Bookings are never moved or
+cancelled here.
 """
 
 from __future__ import annotations
@@ -22,9 +23,7 @@ from werkzeug.wrappers import Response
 
 from app.booking.models import Booking
 from app.booking.schedule_conflicts import find_bookings_outside_hours
-from app.ops.errors import http_status
-from app.platform.errors import DomainError
-from app.platform.extensions import db
+from app.platform.errors import Conflict
 from app.platform.timefmt import day_words, venue_zone
 from app.team_schedules.forms import ExceptionForm, TimeOffForm
 from app.team_schedules.models import TIME_OFF_LABELS, TimeOff
@@ -47,17 +46,19 @@ from app.venues.models import TeamMember, Venue
 from app.venues.wizard import _onboarding, wizard_context
 from app.web.blueprints import dashboard as bp
 from app.web.guards import venue_required
+from app.web.loaders import venue_row
 from app.web.rendering import add_toast, is_htmx, render_page
+from app.web.unit_of_work import on_refusal, settle
 
 HOURS_MODES = {"venue": "Works the venue's opening hours", "own": "Works these hours"}
 
 
-def _own_member(venue: Venue, member_id: int) -> TeamMember:
-    """One of the venue's team members, or 404: another venue's members are not found."""
-    member = next((m for m in venue.team if m.id == member_id), None)
-    if member is None:
+def _own_members(venue: Venue, member_ids: list[int]) -> list[TeamMember]:
+    """The venue's team members a form names, or 404: another venue's members are not found."""
+    team = {m.id: m for m in venue.team}
+    if any(i not in team for i in member_ids):
         abort(404)
-    return member
+    return [team[i] for i in member_ids]
 
 
 def _ranges_label(ranges: list[tuple[int, int]]) -> str:
@@ -173,25 +174,23 @@ def _change(
     **page: Any,
 ) -> Response:
     """Run ``command``; refuse (409, nothing saved) when it newly leaves upcoming bookings outside
-    working time and the provider has not confirmed; else commit and say so."""
+    working time and the provider has not confirmed; else say so."""
     affected = affected or [member]
     now = datetime.now(UTC)
     before = {b.id for b in find_bookings_outside_hours(venue, affected, now=now)}
-    try:
-        command()
-    except DomainError as exc:
-        db.session.rollback()
-        return _schedule_page(venue, member, status=http_status(exc), error=exc.message, **page)
+    on_refusal(lambda refusal: _schedule_page(venue, member, error=refusal.message, **page))
+    command()
     outside = [b for b in find_bookings_outside_hours(venue, affected, now=now) if b.id not in before]
     if outside and request.form.get("confirm") != "yes":
         names = {m.id: m.name for m in venue.team}
         rows = _conflict_rows(outside, venue_zone(venue), names)
-        db.session.rollback()
         resubmit = [(k, v) for k, v in request.form.items(multi=True) if k not in ("csrf_token", "confirm")]
-        return _schedule_page(
-            venue, member, status=409, conflicts=rows, resubmit=resubmit, resubmit_to=request.path, **page
+        on_refusal(
+            lambda refusal: _schedule_page(
+                venue, member, conflicts=rows, resubmit=resubmit, resubmit_to=request.path, **page
+            )
         )
-    db.session.commit()
+        raise Conflict(_("Bookings outside working time after this change"))
     if outside:
         message += " " + ngettext(
             "%(num)d booking now falls outside working time and still stands: move or cancel it from the calendar "
@@ -201,6 +200,7 @@ def _change(
             len(outside),
         )
     if is_htmx():
+        settle()  # the schedule as the change left it
         return add_toast(_schedule_page(venue, member), message)
     flash(message, "success")
     return redirect(url_for("venues_dashboard.member_schedule", member_id=member.id))
@@ -211,14 +211,15 @@ def _change(
 
 @bp.get("/venue/team/<int:member_id>/schedule")
 @venue_required
-def member_schedule(venue: Venue, member_id: int) -> Response:
-    return _schedule_page(venue, _own_member(venue, member_id), block=None)
+@venue_row(TeamMember, name="member")
+def member_schedule(venue: Venue, member: TeamMember) -> Response:
+    return _schedule_page(venue, member, block=None)
 
 
 @bp.post("/venue/team/<int:member_id>/schedule/week")
 @venue_required
-def save_member_week(venue: Venue, member_id: int) -> Response:
-    member = _own_member(venue, member_id)
+@venue_row(TeamMember, name="member")
+def save_member_week(venue: Venue, member: TeamMember) -> Response:
     mode = request.form.get("mode", "")
     week = read_week(request.form)
     if mode not in HOURS_MODES:
@@ -253,13 +254,13 @@ def save_member_week(venue: Venue, member_id: int) -> Response:
 
 @bp.post("/venue/team/<int:member_id>/schedule/copy")
 @venue_required
-def copy_member_week(venue: Venue, member_id: int) -> Response:
-    member = _own_member(venue, member_id)
+@venue_row(TeamMember, name="member")
+def copy_member_week(venue: Venue, member: TeamMember) -> Response:
     try:
         ids = [int(value) for value in request.form.getlist("member_ids")]
     except ValueError:
         abort(404)
-    targets = [_own_member(venue, i) for i in dict.fromkeys(ids)]  # another venue's member: 404
+    targets = _own_members(venue, list(dict.fromkeys(ids)))  # another venue's member: 404
     names = ", ".join(t.name for t in targets if t.id != member.id)
     return _change(
         venue,
@@ -272,8 +273,8 @@ def copy_member_week(venue: Venue, member_id: int) -> Response:
 
 @bp.post("/venue/team/<int:member_id>/schedule/exceptions")
 @venue_required
-def add_member_exception(venue: Venue, member_id: int) -> Response:
-    member = _own_member(venue, member_id)
+@venue_row(TeamMember, name="member")
+def add_member_exception(venue: Venue, member: TeamMember) -> Response:
     form = ExceptionForm()
     ranges = form.ranges() if form.validate_on_submit() else None
     if ranges is None:
@@ -292,8 +293,8 @@ def add_member_exception(venue: Venue, member_id: int) -> Response:
 
 @bp.post("/venue/team/<int:member_id>/schedule/exceptions/<day>/delete")
 @venue_required
-def delete_member_exception(venue: Venue, member_id: int, day: str) -> Response:
-    member = _own_member(venue, member_id)
+@venue_row(TeamMember, name="member")
+def delete_member_exception(venue: Venue, member: TeamMember, day: str) -> Response:
     try:
         on = date.fromisoformat(day)
     except ValueError:
@@ -317,8 +318,8 @@ def delete_member_exception(venue: Venue, member_id: int, day: str) -> Response:
 
 @bp.post("/venue/team/<int:member_id>/schedule/time-off")
 @venue_required
-def add_member_time_off(venue: Venue, member_id: int) -> Response:
-    member = _own_member(venue, member_id)
+@venue_row(TeamMember, name="member")
+def add_member_time_off(venue: Venue, member: TeamMember) -> Response:
     form = TimeOffForm()
     span = form.span(venue.timezone) if form.validate_on_submit() else None
     if span is None:
@@ -334,8 +335,8 @@ def add_member_time_off(venue: Venue, member_id: int) -> Response:
 
 @bp.post("/venue/team/<int:member_id>/schedule/time-off/<int:time_off_id>/delete")
 @venue_required
-def delete_member_time_off(venue: Venue, member_id: int, time_off_id: int) -> Response:
-    member = _own_member(venue, member_id)
+@venue_row(TeamMember, name="member")
+def delete_member_time_off(venue: Venue, member: TeamMember, time_off_id: int) -> Response:
 
     def remove() -> None:
         if remove_time_off(member, time_off_id) is None:

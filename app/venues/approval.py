@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.accounts.models import Role, User
-from app.admin import audit
+from app.audit import service as audit
 from app.platform.errors import InvalidTransition, ValidationFailed
 from app.venues.events import listing_decided, listing_submitted
 from app.venues.models import Venue, VenueStatus

@@ -218,27 +218,29 @@ def _checked_category(category_id: int | None) -> int | None:
 # -- opening hours and closures -----------------------------------------------------------
 
 
-def set_day_hours(venue: Venue, weekday: int, ranges: list[Range]) -> None:
-    """Replace the opening ranges of one weekday ([] means closed that day)."""
-    if not 0 <= weekday <= 6:
-        raise ValidationFailed(_("Choose a day of the week."), field="weekly")
+def hours_problem(ranges: list[Range]) -> str:
+    """What is wrong with one day's opening ranges, in words for the owner; "" when nothing is."""
     for r in ranges:
         if not (0 <= r.opens < r.closes <= 24 * 60):
-            raise ValidationFailed(
-                _(
-                    "%(r_label)s: the closing time must be after the opening time. For hours past midnight, add the "
-                    "rest to the next day.",
-                    r_label=r.label,
-                ),
-                field="weekly",
+            return _(
+                "%(r_label)s: the closing time must be after the opening time. For hours past midnight, add the "
+                "rest to the next day.",
+                r_label=r.label,
             )
     overlaps = find_overlaps(ranges)
     if overlaps:
         a, b = overlaps[0]
-        raise ValidationFailed(
-            _("%(a_label)s and %(b_label)s overlap. Merge them or change one.", a_label=a.label, b_label=b.label),
-            field="weekly",
-        )
+        return _("%(a_label)s and %(b_label)s overlap. Merge them or change one.", a_label=a.label, b_label=b.label)
+    return ""
+
+
+def set_day_hours(venue: Venue, weekday: int, ranges: list[Range]) -> None:
+    """Replace the opening ranges of one weekday ([] means closed that day)."""
+    if not 0 <= weekday <= 6:
+        raise ValidationFailed(_("Choose a day of the week."), field="weekly")
+    problem = hours_problem(ranges)
+    if problem:
+        raise ValidationFailed(problem, field="weekly")
     for existing in [h for h in venue.opening_hours if h.weekday == weekday]:
         venue.opening_hours.remove(existing)
     db.session.flush()
@@ -496,6 +498,23 @@ def _fill_faq(faq: FAQ, *, question: str, answer: str) -> None:
 def remove_faq(venue: Venue, faq_id: int) -> None:
     venue.faqs.remove(_child(venue.faqs, faq_id, _("question")))
     note_change(venue, "faqs")
+
+
+def remove_photo(venue: Venue, image_id: int) -> None:
+    delete_image(venue, image_id)
+    note_change(venue, "images")
+
+
+def remove_item(venue: Venue, collection: str, item_id: int) -> None:
+    """Remove one of the venue's services, team members, FAQs or photos. One that something else
+    still points to is refused, and nothing of it changes (the database has the last word)."""
+    remove = {"services": remove_service, "team": remove_team_member, "faqs": remove_faq, "images": remove_photo}
+    try:
+        with db.session.begin_nested():
+            remove[collection](venue, item_id)
+            db.session.flush()
+    except IntegrityError:
+        raise InvalidTransition(_("That item is in use.")) from None
 
 
 # -- ordering -------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from app.accounts import tokens
 from app.accounts.models import Role, User
 from app.accounts.service import check_password_rules, get_user_by_email, normalize_email
 from app.accounts.sessions import end_all_sessions
-from app.admin import audit
+from app.audit import service as audit
 from app.platform import cache_versions
 from app.platform.cache_versions import user_namespace
 from app.platform.email import send_email

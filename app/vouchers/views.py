@@ -17,9 +17,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from app.ops.errors import http_status
 from app.payments import service as payments
-from app.payments.ports import GatewayError
 from app.platform.errors import DomainError
 from app.platform.extensions import db, limiter
 from app.platform.input_guard import MAX_ID
@@ -31,7 +29,9 @@ from app.vouchers.presenting import voucher_card
 from app.vouchers.purchase import PurchaseRequest, get_purchases, start_purchase, validity_months
 from app.web.blueprints import vouchers as bp
 from app.web.guards import require_booker
+from app.web.loaders import own_row
 from app.web.rendering import render_page
+from app.web.unit_of_work import on_refusal
 
 
 @bp.record_once
@@ -98,24 +98,13 @@ def start() -> Response:
         message=form.message.data or "",
         venue_id=form.venue,
     )
-    try:
-        purchase = start_purchase(current_user, wish)
-        payment = payments.start_payment(purchase.order)
-    except (DomainError, GatewayError) as exc:
-        db.session.rollback()
-        return buy_page(form, _chosen_venue(form.venue), error=exc.message, status=http_status(exc))
-    db.session.commit()
+    on_refusal(lambda error: buy_page(form, _chosen_venue(form.venue), error=error.message))
+    purchase = start_purchase(current_user, wish)
+    payment = payments.start_payment(purchase.order)
     return redirect(payment.checkout_url, 303)
 
 
 # -- the buyer's purchases -----------------------------------------------------------------------
-
-
-def get_own_purchase(purchase_id: int) -> VoucherPurchase:
-    purchase = db.session.get(VoucherPurchase, purchase_id) if 1 <= purchase_id <= MAX_ID else None
-    if purchase is None or purchase.buyer_id != current_user.id:
-        abort(404)  # someone else's purchase is indistinguishable from a missing one
-    return purchase
 
 
 def purchase_row(purchase: VoucherPurchase, balance_minor: int | None) -> dict[str, Any]:
@@ -133,9 +122,9 @@ def purchase_row(purchase: VoucherPurchase, balance_minor: int | None) -> dict[s
 
 @bp.get("/purchases/<int:purchase_id>")
 @login_required
-def purchase(purchase_id: int) -> Response:
+@own_row(VoucherPurchase, name="purchase", owner_of=lambda purchase: purchase.buyer_id)  # anyone else's: 404
+def purchase(purchase: VoucherPurchase) -> Response:
     """After paying: waits (HTMX asks every 2 s) until the voucher is issued, then shows it."""
-    purchase = get_own_purchase(purchase_id)
     # The order's status first, then the voucher. The worker marks the order paid and issues
     # the voucher in one commit, so whenever this read saw "paid" the next one sees the voucher.
     # The other way round, a commit landing between the reads showed "Not paid" for a paid
@@ -192,12 +181,14 @@ def check() -> Response:
             card=None,
         )
     voucher = ledger.get_by_code(form.voucher_code.data)
-    try:
-        ledger.check_usable(voucher, currency=voucher.currency if voucher else "GBP", now=now)
-    except ledger.VoucherRefused as exc:
+
+    def refused(error: DomainError) -> Response:  # unknown (404), or not usable now (422)
         card = voucher_card(voucher, balance_minor=ledger.balance(voucher)) if voucher else None
         return render_page(
-            "vouchers/_check.html", "check", status=404 if voucher is None else 422, error=exc.message, card=card
+            "vouchers/_check.html", "check", status=404 if voucher is None else 422, error=error.message, card=card
         )
+
+    on_refusal(refused, kinds=ledger.VoucherRefused)
+    ledger.check_usable(voucher, currency=voucher.currency if voucher else "GBP", now=now)
     card = voucher_card(voucher, balance_minor=ledger.balance(voucher), now=now)
     return render_page("vouchers/_check.html", "check", card=card, error=None)

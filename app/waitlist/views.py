@@ -1,7 +1,8 @@
 """The customer's waitlist pages: join (from a booking page's day), "My waitlist" with each
 place in line and any open offer ("Book it" / "No thanks"), and leaving.
 
-load (404) -> customers only (403) -> validate (400/422, nothing changes) -> service -> commit.
+load (404) -> customers only (403) -> validate (400/422, nothing changes) -> service; the request
+commits once (app/web/unit_of_work.py).
 """
 
 from __future__ import annotations
@@ -20,10 +21,8 @@ from app.accounts.access import role_required
 from app.accounts.models import Role
 from app.booking.errors import CartItemInvalid
 from app.booking.forms import BadInput, parse_day
-from app.ops.errors import http_status
 from app.platform.cache_versions import valid_until
 from app.platform.errors import DomainError
-from app.platform.extensions import db
 from app.platform.input_guard import MAX_ID
 from app.platform.timefmt import LONG_DAY, day_words, venue_zone
 from app.venues.hours import format_minute, parse_minute
@@ -34,6 +33,7 @@ from app.waitlist.models import EntryStatus, WaitlistEntry
 from app.waitlist.presenting import get_offer_rows
 from app.web.blueprints import waitlist as bp
 from app.web.rendering import render_page
+from app.web.unit_of_work import on_refusal
 
 STATUS_LABELS = {
     EntryStatus.WAITING: _l("Waiting"),
@@ -121,13 +121,9 @@ def join() -> Response:
         member_id = _id(form["team_member_id"], _("team member"))
     except BadInput as exc:
         return join_page(service, form, error=str(exc), status=400)
-    try:
-        entry = waitlist.join(current_user, service=service, day=day, window=window, team_member_id=member_id)
-    except DomainError as exc:
-        db.session.rollback()
-        return join_page(service, form, error=exc.message, status=http_status(exc))
+    on_refusal(lambda error: join_page(service, form, error=error.message))
+    entry = waitlist.join(current_user, service=service, day=day, window=window, team_member_id=member_id)
     position = waitlist.get_position(entry) or 1
-    db.session.commit()
     flash(
         _(
             "You're on the waitlist for %(service_name)s on %(day_words)s: %(ordinal)s in line. We'll email you when "
@@ -180,16 +176,17 @@ def _mine_page(*, status: int = 200, answered: Mapping[str, str] | None = None) 
     )
 
 
+def back_to_mine(error: DomainError, category: str) -> Response:
+    """My waitlist again, with why the last step was refused (nothing it did is kept)."""
+    flash(error.message, category)
+    return redirect(url_for(".mine"), 303)
+
+
 @bp.post("/waitlist/<int:entry_id>/leave")
 @role_required(Role.CUSTOMER)
 def leave(entry_id: int) -> Response:
-    try:
-        left = offers.leave(entry_id, current_user)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return redirect(url_for(".mine"), 303)
-    db.session.commit()
+    on_refusal(lambda error: back_to_mine(error, "danger"))
+    left = offers.leave(entry_id, current_user)
     flash(_("You left the waitlist.") if left else _("You had already left that waitlist."), "success")
     return redirect(url_for(".mine"), 303)
 
@@ -197,17 +194,14 @@ def leave(entry_id: int) -> Response:
 @bp.post("/waitlist/offers/<int:offer_id>/accept")
 @role_required(Role.CUSTOMER)
 def accept(offer_id: int) -> Response:
-    try:
-        order = offers.accept(offer_id, current_user, answers=request.form)
-    except CartItemInvalid as exc:  # an intake answer missing or wrong, or the patch-test rule: say so, 422
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return _mine_page(status=422, answered=request.form)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "warning")
-        return redirect(url_for(".mine"), 303)
-    db.session.commit()
+    def refused(error: DomainError) -> Response:
+        if isinstance(error, CartItemInvalid):  # an intake answer missing or wrong, or the patch-test rule: 422
+            flash(error.message, "danger")
+            return _mine_page(status=422, answered=request.form)
+        return back_to_mine(error, "warning")
+
+    on_refusal(refused)
+    order = offers.accept(offer_id, current_user, answers=request.form)
     flash(_("The time is yours to book: pay to confirm it."), "success")
     return redirect(url_for("booking.order", order_id=order.id), 303)
 
@@ -215,13 +209,8 @@ def accept(offer_id: int) -> Response:
 @bp.post("/waitlist/offers/<int:offer_id>/decline")
 @role_required(Role.CUSTOMER)
 def decline(offer_id: int) -> Response:
-    try:
-        offers.decline(offer_id, current_user)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "warning")
-        return redirect(url_for(".mine"), 303)
-    db.session.commit()
+    on_refusal(lambda error: back_to_mine(error, "warning"))
+    offers.decline(offer_id, current_user)
     flash(_("No problem: the time goes to the next person, and you stay in line for others."), "success")
     return redirect(url_for(".mine"), 303)
 

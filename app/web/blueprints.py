@@ -24,6 +24,8 @@ dashboard = Blueprint("venues_dashboard", __name__, url_prefix="/provider")
 public = Blueprint("venues_public", __name__)
 booking = Blueprint("booking", __name__)
 payments = Blueprint("payments", __name__, url_prefix="/payments")
+# The Demo gateway's hosted checkout (app/demo/views.py): registered outside production only.
+demo = Blueprint("demo", __name__, url_prefix="/payments/demo")
 discovery = Blueprint("discovery", __name__)
 privacy = Blueprint("privacy", __name__)
 calendar_feed = Blueprint("calendar_feed", __name__)
@@ -55,6 +57,7 @@ ALL = (
     public,
     booking,
     payments,
+    demo,
     discovery,
     privacy,
     calendar_feed,

@@ -21,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.accounts.access import role_required
 from app.accounts.models import Role
-from app.admin import audit
+from app.audit import service as audit
 from app.booking import cart as carts
 from app.booking.models import Booking, CartItem
 from app.booking.presenting import find_own_booking

@@ -6,9 +6,17 @@
   is a 404 (another venue's rows don't exist from here).
 - ``@own_row(Order)`` under a sign-in guard: ``<int:order_id>`` becomes ``order``, one of the
   signed-in customer's own rows (``customer_id``); anyone else's is a 404, like a missing one.
+- ``@admin_row(SearchSynonym)`` under ``role_required("admin")``: any row, for the admins, who
+  see them all; ``exists`` narrows which rows there are from here (the platform's promo codes,
+  not a venue's).
+- ``@own_booking`` under a sign-in guard: ``<reference>`` becomes ``booking``, the signed-in
+  customer's own booking with that reference (``app.web.guards.get_own_booking``), else a 404.
+- ``@child_row(TopUp, of="booking")`` under the loader of its parent: ``<int:top_up_id>``
+  becomes ``top_up``, one of that booking's own rows (``booking_id``); another's is a 404.
 
 The URL argument is the row's name plus ``_id`` (``name=`` overrides the name, ``arg=`` the
-argument); ``options`` are the loader options the view needs (``selectinload(...)``).
+argument); ``options`` are the loader options the view needs (``selectinload(...)``);
+``for_update`` locks the row (``SELECT ... FOR UPDATE``) for a change that must not race.
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ from flask import abort
 from flask_login import current_user
 
 from app.platform.extensions import db
+from app.web.guards import get_own_booking
 
 
 def row_name(model: type) -> str:
@@ -29,8 +38,12 @@ def row_name(model: type) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", model.__name__).lower()
 
 
-def _load(model: type, row_id: Any, options: Sequence[Any], belongs: Callable[[Any], bool]) -> Any:
-    row = db.session.get(model, row_id, options=list(options)) if isinstance(row_id, int) else None
+def _load(
+    model: type, row_id: Any, options: Sequence[Any], belongs: Callable[[Any], bool], *, for_update: bool = False
+) -> Any:
+    row = None
+    if isinstance(row_id, int):  # a lock (for_update) always asks the database, never the session's copy
+        row = db.session.get(model, row_id, options=list(options), with_for_update=for_update or None)
     if row is None or not belongs(row):
         abort(404)
     return row
@@ -42,7 +55,8 @@ def venue_row(
     name: str | None = None,
     arg: str | None = None,
     options: Sequence[Any] = (),
-    venue_of: Callable[[Any], int] = lambda row: row.venue_id,
+    venue_of: Callable[[Any], int | None] = lambda row: row.venue_id,
+    for_update: bool = False,
 ) -> Callable:
     """The venue's own ``model`` row the URL names, passed as ``name`` (inside ``venue_required``)."""
     name = name or row_name(model)
@@ -51,7 +65,9 @@ def venue_row(
     def decorate(view: Callable) -> Callable:
         @functools.wraps(view)
         def wrapped(*args: Any, venue: Any, **kwargs: Any) -> Any:
-            kwargs[name] = _load(model, kwargs.pop(arg), options, lambda row: venue_of(row) == venue.id)
+            kwargs[name] = _load(
+                model, kwargs.pop(arg), options, lambda row: venue_of(row) == venue.id, for_update=for_update
+            )
             return view(*args, venue=venue, **kwargs)
 
         return wrapped
@@ -76,6 +92,61 @@ def own_row(
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             mine = current_user.is_authenticated and current_user.id
             kwargs[name] = _load(model, kwargs.pop(arg), options, lambda row: bool(mine) and owner_of(row) == mine)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorate
+
+
+def admin_row(
+    model: type,
+    *,
+    name: str | None = None,
+    arg: str | None = None,
+    options: Sequence[Any] = (),
+    exists: Callable[[Any], bool] = lambda row: True,
+    for_update: bool = False,
+) -> Callable:
+    """Any ``model`` row the URL names, passed as ``name`` (inside ``role_required("admin")``):
+    the admins see every row; one ``exists`` turns down is a 404, like a missing one."""
+    name = name or row_name(model)
+    arg = arg or f"{name}_id"
+
+    def decorate(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            kwargs[name] = _load(model, kwargs.pop(arg), options, exists, for_update=for_update)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorate
+
+
+def own_booking(view: Callable) -> Callable:
+    """The signed-in customer's own booking the URL's ``<reference>`` names, passed as ``booking``."""
+
+    @functools.wraps(view)
+    def wrapped(*args: Any, reference: str, **kwargs: Any) -> Any:
+        return view(*args, booking=get_own_booking(reference), **kwargs)
+
+    return wrapped
+
+
+def child_row(
+    model: type, *, of: str, name: str | None = None, arg: str | None = None, options: Sequence[Any] = ()
+) -> Callable:
+    """The ``model`` row the URL names, passed as ``name``: one of the rows of ``of`` (a row an
+    outer loader passed, which the child names by ``<of>_id``)."""
+    name = name or row_name(model)
+    arg = arg or f"{name}_id"
+
+    def decorate(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            parent = kwargs[of]
+            kwargs[name] = _load(model, kwargs.pop(arg), options, lambda row: getattr(row, f"{of}_id") == parent.id)
             return view(*args, **kwargs)
 
         return wrapped

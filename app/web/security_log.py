@@ -10,8 +10,8 @@ from flask_login import current_user
 
 from app.accounts import security_log
 from app.accounts.forms import ConfirmForm
-from app.platform.errors import NotFound
-from app.platform.extensions import db
+from app.ops.errors import render_error
+from app.web.unit_of_work import on_refusal
 
 
 def record_security_event(action: str, *, user_id: int | None, email: str | None = None, **data: object) -> None:
@@ -28,15 +28,13 @@ def record_security_event(action: str, *, user_id: int | None, email: str | None
 
 def confirmed_change(change: Callable[[], object], *, event: str, done: str, back: str, **data: object):
     """A "Revoke" or "Delete" button's POST on the signed-in person's own row: a bad or missing
-    CSRF token is a 400, a row that isn't theirs (``NotFound``) a 404; otherwise the change is
-    audited as ``event`` with ``data``, committed, and the person sent back to ``back`` with ``done``."""
+    CSRF token is a 400, a row that isn't theirs (the change refuses it: ``NotFound``) a 404;
+    otherwise the change is audited as ``event`` with ``data``, and the person sent back to
+    ``back`` with ``done``."""
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        change()
-    except NotFound:
-        abort(404)
+    on_refusal(lambda _not_found: render_error(404))  # the page abort(404) shows
+    change()
     record_security_event(event, user_id=current_user.id, **data)
-    db.session.commit()
     flash(done, "success")
     return redirect(url_for(back), 303)

@@ -13,7 +13,7 @@ from flask_login import login_user
 from app.accounts import service, sessions, two_factor
 from app.accounts.access import is_safe_next
 from app.booking import cart
-from app.platform.extensions import db, limiter
+from app.platform.extensions import limiter
 from app.saved import service as saved_venues
 from app.web import viewer
 from app.web.security_log import record_security_event
@@ -52,7 +52,6 @@ def complete_sign_in(
     details |= {"provider": provider} if provider else {}
     record_security_event("account.signed_in", user_id=user.id, **details)
     _start_session(user, remember=remember)
-    db.session.commit()
     saved_while_signed_out = viewer.take_saved_from_session()  # read before the session goes
     session.clear()
     login_user(user, remember=remember)
@@ -60,10 +59,8 @@ def complete_sign_in(
     session["last_seen"] = datetime.now(UTC).timestamp()
     if isinstance(cart_token, str) and cart_token and user.has_role("customer"):
         cart.merge_into_user(cart_token, user.id)
-        db.session.commit()
     if saved_while_signed_out:
         saved_venues.merge_into_user(saved_while_signed_out, user.id)
-        db.session.commit()
     flash(_("Welcome back, %(first_name)s.", first_name=user.first_name), "success")
     return redirect(next_url if is_safe_next(next_url) else home_for(user))
 

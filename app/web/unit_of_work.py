@@ -48,16 +48,36 @@ def init_app(app: Flask) -> None:
     app.handle_user_exception = handle_user_exception  # type: ignore[method-assign]
 
 
-def on_refusal(render: Callable[[DomainError], ResponseReturnValue]) -> None:
-    """If a service refuses later in this view, answer ``render(error)`` (after the rollback)."""
-    setattr(g, _REFUSAL, render)
+def keep_now() -> None:
+    """Commit what the request has done so far, before its view runs: for a record kept whatever
+    the view then does (an API token's "last used"), in a transaction of its own so its row is
+    not held locked while the view runs."""
+    db.session.commit()
+
+
+def settle() -> None:
+    """Before a view renders what its change left (a list reordered, a row added beside a list
+    already loaded): send the change to the database and forget what the session remembers, as
+    a commit does, so the page reads the rows as they now are. The commit still comes once, after."""
+    db.session.flush()
+    db.session.expire_all()
+
+
+def on_refusal(
+    render: Callable[[DomainError], ResponseReturnValue],
+    *,
+    kinds: type[DomainError] | tuple[type[DomainError], ...] = DomainError,
+) -> None:
+    """If a service refuses later in this view, answer ``render(error)`` (after the rollback).
+    ``kinds`` narrows which refusals the view shows itself; any other gets its kind's error page."""
+    setattr(g, _REFUSAL, (render, kinds))
 
 
 def refusal_page(error: DomainError, status: int) -> Response | None:
     """The view's own answer to ``error`` (``on_refusal``), with ``status`` unless it set one;
-    None when the view named none. Called by the app's DomainError handler."""
-    render = g.pop(_REFUSAL, None)
-    if render is None:
+    None when the view named none for it. Called by the app's DomainError handler."""
+    render, kinds = g.pop(_REFUSAL, (None, DomainError))
+    if render is None or not isinstance(error, kinds):
         return None
     response = current_app.make_response(render(error))
     if response.status_code < 300:  # a page shown again says what went wrong; a redirect stays one

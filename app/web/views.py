@@ -13,7 +13,7 @@ from flask_login import current_user
 from app.accounts.access import is_safe_next
 from app.discovery import build_home_page
 from app.platform import i18n
-from app.platform.extensions import csrf, db
+from app.platform.extensions import csrf
 from app.platform.storage import get_storage
 from app.web import viewer
 from app.web.blueprints import main as bp
@@ -72,7 +72,6 @@ def choose_language():
     i18n.remember_choice(response, language)
     if current_user.is_authenticated and current_user.language != language:
         current_user.language = language  # the user-row watch bumps their pages' version
-        db.session.commit()
     return response
 
 

@@ -273,6 +273,9 @@ def emit(venue_id: int, event_type: str, data: dict[str, Any], *, now: datetime 
 # -- delivery -------------------------------------------------------------------------------------
 
 
+# The jobs are their own units of work, as a request is: each commits what its body wrote.
+
+
 @job(name="webhooks.deliver")
 def deliver_job(delivery_id: int) -> None:
     deliver(delivery_id)

@@ -7,19 +7,19 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Response, abort, current_app, request
+from flask import Response, current_app, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from app.ops.errors import http_status
-from app.platform.errors import DomainError, NotFound
-from app.platform.extensions import db
+from app.platform.errors import DomainError
 from app.venues.models import Venue
 from app.web.blueprints import dashboard as bp
 from app.web.guards import OWNER_AND_MANAGER, venue_required
+from app.web.loaders import venue_row
 from app.web.rendering import add_toast, is_htmx, render_page
+from app.web.unit_of_work import on_refusal
 from app.webhooks import service
-from app.webhooks.models import EVENT_TYPES
+from app.webhooks.models import EVENT_TYPES, WebhookDelivery, WebhookEndpoint
 
 EVENT_LABELS = {
     "booking.created": _l("A booking is made"),
@@ -56,11 +56,9 @@ def _page(venue: Venue, *, status: int = 200, error: str = "", secret: str = "",
     return render_page("webhooks/list.html", "webhooks_panel", status=status, **context)
 
 
-def _own_or_404(call, *args):
-    try:
-        return call(*args)
-    except NotFound:
-        abort(404)
+def _refused(response: Response, refusal: DomainError) -> Response:
+    """A refusal shown on the page itself, and as a toast when HTMX swaps the panel in."""
+    return add_toast(response, refusal.message, "danger") if is_htmx() else response
 
 
 @bp.get("/webhooks")
@@ -73,13 +71,8 @@ def webhooks(venue: Venue) -> Response:
 @venue_required(roles=OWNER_AND_MANAGER)
 def add_webhook(venue: Venue) -> Response:
     form = {"url": request.form.get("url", "")[:2000], "events": request.form.getlist("events")[:20]}
-    try:
-        endpoint, secret = service.create_endpoint(venue, url=form["url"], events=form["events"])
-    except DomainError as refused:
-        db.session.rollback()
-        response = _page(venue, status=http_status(refused), error=refused.message, form=form)
-        return add_toast(response, refused.message, "danger") if is_htmx() else response
-    db.session.commit()
+    on_refusal(lambda refusal: _refused(_page(venue, error=refusal.message, form=form), refusal))
+    endpoint, secret = service.create_endpoint(venue, url=form["url"], events=form["events"])
     message = _("Endpoint added. Copy its signing secret now: it won't be shown again.")
     response = _page(venue, status=201, secret=secret, new_id=endpoint.id)
     return add_toast(response, message) if is_htmx() else response
@@ -87,35 +80,30 @@ def add_webhook(venue: Venue) -> Response:
 
 @bp.post("/webhooks/<int:endpoint_id>/delete")
 @venue_required(roles=OWNER_AND_MANAGER)
-def delete_webhook(venue: Venue, endpoint_id: int) -> Response:
-    _own_or_404(service.delete_endpoint, venue, endpoint_id)
-    db.session.commit()
+@venue_row(WebhookEndpoint, name="endpoint")
+def delete_webhook(venue: Venue, endpoint: WebhookEndpoint) -> Response:
+    service.delete_endpoint(venue, endpoint.id)
     response = _page(venue)
     return add_toast(response, _("Endpoint deleted.")) if is_htmx() else response
 
 
 @bp.post("/webhooks/<int:endpoint_id>/enable")
 @venue_required(roles=OWNER_AND_MANAGER)
-def enable_webhook(venue: Venue, endpoint_id: int) -> Response:
-    _own_or_404(service.enable_endpoint, venue, endpoint_id)
-    db.session.commit()
+@venue_row(WebhookEndpoint, name="endpoint")
+def enable_webhook(venue: Venue, endpoint: WebhookEndpoint) -> Response:
+    service.enable_endpoint(venue, endpoint.id)
     response = _page(venue)
     return add_toast(response, _("Endpoint turned back on.")) if is_htmx() else response
 
 
 @bp.post("/webhooks/<int:endpoint_id>/roll-secret")
 @venue_required(roles=OWNER_AND_MANAGER)
-def roll_webhook_secret(venue: Venue, endpoint_id: int) -> Response:
+@venue_row(WebhookEndpoint, name="endpoint")
+def roll_webhook_secret(venue: Venue, endpoint: WebhookEndpoint) -> Response:
     """A new signing secret, shown once; the old one keeps signing for the chosen grace period."""
-    _own_or_404(service.get_endpoint, venue, endpoint_id)
-    try:
-        grace = service.check_grace(request.form.get("grace_hours", "")[:10])
-        endpoint, secret = service.roll_secret(venue, endpoint_id, grace_hours=grace)
-    except DomainError as refused:
-        db.session.rollback()
-        response = _page(venue, status=http_status(refused), error=refused.message)
-        return add_toast(response, refused.message, "danger") if is_htmx() else response
-    db.session.commit()
+    on_refusal(lambda refusal: _refused(_page(venue, error=refusal.message), refusal))
+    grace = service.check_grace(request.form.get("grace_hours", "")[:10])
+    endpoint, secret = service.roll_secret(venue, endpoint.id, grace_hours=grace)
     message = _("New signing secret made. Copy it now: it won't be shown again.")
     response = _page(venue, secret=secret, new_id=endpoint.id)
     return add_toast(response, message) if is_htmx() else response
@@ -123,12 +111,12 @@ def roll_webhook_secret(venue: Venue, endpoint_id: int) -> Response:
 
 @bp.get("/webhooks/<int:endpoint_id>")
 @venue_required(roles=OWNER_AND_MANAGER)
-def webhook_log(venue: Venue, endpoint_id: int) -> Response:
-    endpoint = _own_or_404(service.get_endpoint, venue, endpoint_id)
+@venue_row(WebhookEndpoint, name="endpoint")
+def webhook_log(venue: Venue, endpoint: WebhookEndpoint) -> Response:
     return _log_page(venue, endpoint)
 
 
-def _log_page(venue: Venue, endpoint, *, status: int = 200, error: str = "") -> Response:
+def _log_page(venue: Venue, endpoint: WebhookEndpoint, *, status: int = 200, error: str = "") -> Response:
     return render_page(
         "webhooks/log.html",
         "log_panel",
@@ -144,15 +132,10 @@ def _log_page(venue: Venue, endpoint, *, status: int = 200, error: str = "") -> 
 
 @bp.post("/webhooks/deliveries/<int:delivery_id>/resend")
 @venue_required(roles=OWNER_AND_MANAGER)
-def resend_webhook(venue: Venue, delivery_id: int) -> Response:
-    delivery = _own_or_404(service.get_delivery, venue, delivery_id)
+@venue_row(WebhookDelivery, name="delivery", venue_of=lambda delivery: delivery.endpoint.venue_id)
+def resend_webhook(venue: Venue, delivery: WebhookDelivery) -> Response:
     endpoint = delivery.endpoint
-    try:
-        service.resend(venue, delivery_id)
-    except DomainError as refused:
-        db.session.rollback()
-        response = _log_page(venue, endpoint, status=http_status(refused), error=refused.message)
-        return add_toast(response, refused.message, "danger") if is_htmx() else response
-    db.session.commit()
+    on_refusal(lambda refusal: _refused(_log_page(venue, endpoint, error=refusal.message), refusal))
+    service.resend(venue, delivery.id)
     response = _log_page(venue, endpoint)
     return add_toast(response, _("Sending it again now.")) if is_htmx() else response

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.accounts.models import User
-from app.admin.models import AuditEntry
+from app.audit.models import AuditEntry
 from app.platform.extensions import db
 from app.platform.jobs import run_pending_jobs
 from tests.conftest import Browser, IsolatedClient

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from app.accounts.models import Role
-from app.admin import audit
-from app.admin.models import AuditEntry
+from app.audit import service as audit
+from app.audit.models import AuditEntry
 from app.booking import cart, lifecycle, order_lifecycle
 from app.booking.availability import find_slot, get_slots
 from app.booking.errors import CartItemInvalid, SlotUnavailable

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from app.admin.models import AuditEntry
+from app.audit.models import AuditEntry
 from app.booking.models import Booking, BookingStatus
 from app.booking.views.check_in import CheckInRefused, check_in, normalise_code
 from app.platform.extensions import db

@@ -16,11 +16,11 @@ from sqlalchemy import func, select
 
 from app.booking import lifecycle
 from app.booking.models import Booking, BookingStatus
+from app.demo.views import deliver_demo_event, demo_session_event
 from app.notifications.models import SmsMessage
 from app.payments import desk_links
 from app.payments.demo_gateway import completed_fields
 from app.payments.models import Payment, PaymentKind, PaymentStatus, Refund
-from app.payments.views.pay import deliver_demo_event, demo_session_event
 from app.payouts.models import VenueTransfer
 from app.platform.extensions import db
 from tests.booking.helpers import future_slot, make_bookable_venue

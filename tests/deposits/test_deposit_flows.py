@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from app.admin import audit
+from app.audit import service as audit
 from app.booking import cart, lifecycle, order_lifecycle
 from app.booking.amounts import amount_due
 from app.booking.models import BookingStatus, OrderStatus

@@ -6,8 +6,11 @@ inside functions included), so pages share code through modules that are not pag
 from __future__ import annotations
 
 import ast
+import importlib
 import re
 from pathlib import Path
+
+from app.platform.errors import DomainError
 
 ROOT = Path(__file__).resolve().parents[2]
 BLUEPRINTS = "app.web.blueprints"
@@ -92,3 +95,49 @@ def test_create_app_registers_every_blueprint(app):
 
     assert set(blueprints.ALL) <= set(app.blueprints.values())
     assert len(set(blueprints.ALL)) == len(app.blueprints)
+
+
+# -- one unit of work per request (app/web/unit_of_work.py) ------------------------------------------
+
+# Web-layer modules that are not pages but run inside a page's request: held to the same rule.
+WEB_HELPERS = ("app.web", "app.api")
+# The two places that do commit or roll back, and why: the request's unit of work itself, and
+# the database-fault guard that drops a dead connection's session.
+UNIT_OF_WORK = {"app.web.unit_of_work", "app.web.db_faults"}
+
+
+def _caught(handler: ast.ExceptHandler, module) -> list[type]:
+    names = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type] if handler.type else []
+    found = []
+    for name in names:
+        value = module
+        for part in ast.unparse(name).split("."):
+            value = getattr(value, part, None) if value is not module else vars(module).get(part)
+        if isinstance(value, type):
+            found.append(value)
+    return found
+
+
+def unit_of_work_breaches(name: str, path: Path) -> list[str]:
+    module = importlib.import_module(name)
+    breaches = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        where = f"{path.relative_to(ROOT)}:{getattr(node, 'lineno', 0)}"
+        call = isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+        if call and node.func.attr in ("commit", "rollback") and ast.unparse(node.func.value).endswith("session"):
+            breaches.append(f"{where}: {node.func.attr}()")
+        if isinstance(node, ast.ExceptHandler) and any(issubclass(kind, DomainError) for kind in _caught(node, module)):
+            breaches.append(f"{where}: except {ast.unparse(node.type)}")
+    return breaches
+
+
+def test_pages_neither_commit_nor_roll_back_nor_catch_a_refusal():
+    """The request commits once after the view and rolls back on any error; a refusal reaches the
+    app's handler (``on_refusal`` names the view's own page for it)."""
+    modules = {
+        name: path
+        for name, path in sources().items()
+        if name in page_modules() or (".".join(name.split(".")[:2]) in WEB_HELPERS and name not in UNIT_OF_WORK)
+    }
+    breaches = [breach for name, path in sorted(modules.items()) for breach in unit_of_work_breaches(name, path)]
+    assert not breaches, f"{len(breaches)} in page modules:\n" + "\n".join(breaches)

@@ -12,6 +12,7 @@ from app.payouts import events as payout_signals
 from app.privacy import events as privacy_events
 from app.reviews import events as review_events
 from app.venues import events as venue_events
+from app.waitlist import events as waitlist_events
 
 
 def receivers(signal) -> list[str]:
@@ -78,6 +79,10 @@ def test_each_signal_has_its_receivers_after_create_app(app):
     assert receivers(payment_events.top_up_unpaid) == ["app.checkout.top_ups.unpaid_by_gateway"]
     # the venues' transfers are taken back (a card refund's payment legs, a voucher's balance legs)
     assert receivers(payment_events.refund_made) == ["app.payouts.receivers.take_back_from_the_venues"]
+    # payouts sit above payments: a fee, a top-up or a desk link charged sends the venue its
+    # share, and reconciling with the gateway reconciles the transfers too
+    assert receivers(payment_events.charge_taken) == ["app.payouts.receivers.pay_the_venue"]
+    assert receivers(payment_events.reconciling) == ["app.payouts.receivers.reconcile_the_transfers"]
     # the venue's people are told; the rating itself is recounted inline (same transaction, venue
     # row lock), and search and the page caches follow the venue row's rating (app/reviews/events.py)
     assert receivers(review_events.review_posted) == [
@@ -92,8 +97,15 @@ def test_each_signal_has_its_receivers_after_create_app(app):
         "app.notifications.activity.tell_venue_of_payout",
         "app.webhooks.receivers.on_payout",
     ]
-    # a data export: the booking messages (messages sit above privacy, so they add their own file)
-    assert receivers(privacy_events.export_collecting) == ["app.messages.exports.add_messages"]
+    # a data export: the booking messages and the notification data (both sit above privacy, so
+    # they add their own files); an erasure: the notification data goes and notices are redacted
+    assert receivers(privacy_events.export_collecting) == [
+        "app.messages.exports.add_messages",
+        "app.notifications.personal_data.add_notifications",
+    ]
+    assert receivers(privacy_events.account_erasing) == ["app.notifications.personal_data.forget_the_person"]
+    # an offer of a reopened time: its customer is told (notifications sit above the waitlist)
+    assert receivers(waitlist_events.offer_made) == ["app.notifications.waitlist_offers.tell_the_customer"]
 
 
 def test_an_unknown_way_of_paying_is_refused():

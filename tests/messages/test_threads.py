@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.accounts.models import Role
-from app.admin.models import AuditEntry
+from app.audit.models import AuditEntry
 from app.messages import service
 from app.messages.models import BookingMessage, Moderation
 from app.notifications.models import NotificationPreference

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.accounts.models import Role
-from app.admin import audit
+from app.audit import service as audit
 from app.booking import cart, order_lifecycle
 from app.booking.availability import find_slot
 from app.booking.models import BookingStatus, CartItem, Order, OrderStatus, ReleaseReason

@@ -9,7 +9,7 @@ import html
 import pytest
 from sqlalchemy import func, select
 
-from app.admin.models import AuditEntry
+from app.audit.models import AuditEntry
 from app.platform.extensions import db
 from app.promos.models import PromoCode
 from tests.booking.helpers import make_bookable_venue

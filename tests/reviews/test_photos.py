@@ -9,7 +9,7 @@ import io
 import pytest
 from sqlalchemy import func, select
 
-from app.admin.models import AuditEntry
+from app.audit.models import AuditEntry
 from app.platform.extensions import db
 from app.platform.storage import get_storage
 from app.privacy.deletion import erase_account

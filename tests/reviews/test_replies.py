@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.accounts.models import Role
-from app.admin.models import AuditEntry
+from app.audit.models import AuditEntry
 from app.notifications.models import Notice
 from app.platform.extensions import db
 from app.reviews import replies

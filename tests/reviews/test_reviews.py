@@ -11,7 +11,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import Role
-from app.admin.models import AuditEntry
+from app.audit.models import AuditEntry
 from app.booking.models import BookingStatus
 from app.platform.extensions import db
 from app.reviews import service

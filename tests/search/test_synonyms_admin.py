@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from app.admin.models import AuditEntry
+from app.audit.models import AuditEntry
 from app.platform.extensions import cache, db
 from search.backend import get_backend
 from search.synonyms import SearchSynonym, get_synonyms

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app import create_app
 from app.accounts.models import Role
-from app.admin.models import AuditEntry
+from app.audit.models import AuditEntry
 from app.platform.extensions import db
 from app.venues.hours import Range
 from app.venues.models import Closure, OpeningHours, Service, Venue, VenueImage, VenueSlug, VenueStatus

@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from app.accounts.models import Role
-from app.admin.models import AuditEntry
+from app.audit.models import AuditEntry
 from app.platform.errors import InvalidTransition, ValidationFailed
 from app.platform.extensions import db
 from app.venues import approval

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from app.accounts.models import Role, User, UserSession
-from app.admin.models import AuditEntry
+from app.audit.models import AuditEntry
 from app.platform.extensions import db
 from app.platform.jobs import run_pending_jobs
 from app.venues import staff

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import delete, func, select
 
 from app.accounts.models import User
-from app.admin.models import AuditEntry
+from app.audit.models import AuditEntry
 from app.booking.errors import SlotUnavailable
 from app.booking.models import CartItem, Order
 from app.checkout import checkout

@@ -10,11 +10,9 @@ from flask_login import current_user, login_required
 
 from app.accounts import api_tokens, oauth_apps
 from app.accounts.forms import ApiTokenForm, ConfirmForm
-from app.ops.errors import http_status
-from app.platform.errors import DomainError
-from app.platform.extensions import db
 from app.web.blueprints import accounts as bp
 from app.web.security_log import confirmed_change, record_security_event
+from app.web.unit_of_work import on_refusal
 
 
 def tokens_page(form: ApiTokenForm, *, new_token: str | None = None, status: int = 200):
@@ -30,6 +28,11 @@ def tokens_page(form: ApiTokenForm, *, new_token: str | None = None, status: int
     return page, status, {"Cache-Control": "private, no-store"}
 
 
+def with_name_error(form: ApiTokenForm, message: str) -> ApiTokenForm:
+    form.name.errors = [*form.name.errors, message]
+    return form
+
+
 @bp.get("/api-tokens", endpoint="api_tokens")
 @login_required
 def api_tokens_page():
@@ -42,14 +45,9 @@ def create_api_token():
     form = ApiTokenForm()
     if not form.validate():
         return tokens_page(form, status=400)
-    try:
-        token, plain = api_tokens.create_token(current_user.id, name=form.name.data, scopes=form.scopes.data)
-    except DomainError as exc:
-        db.session.rollback()
-        form.name.errors = [*form.name.errors, exc.message]
-        return tokens_page(form, status=http_status(exc))
+    on_refusal(lambda refusal: tokens_page(with_name_error(form, refusal.message)))  # with the refusal's status
+    token, plain = api_tokens.create_token(current_user.id, name=form.name.data, scopes=form.scopes.data)
     record_security_event("account.api_token_created", user_id=current_user.id, token_id=token.id)
-    db.session.commit()
     return tokens_page(ApiTokenForm(formdata=None, scopes=["read"]), new_token=plain)
 
 

@@ -8,7 +8,6 @@ from flask_login import current_user, login_required, logout_user
 
 from app.accounts import places, sessions
 from app.accounts.forms import ConfirmForm
-from app.platform.extensions import db
 from app.web.blueprints import accounts as bp
 from app.web.security_log import record_security_event
 
@@ -43,7 +42,6 @@ def end_device_session(session_id: int):
     if ended is None:
         abort(404)
     record_security_event("account.session_ended", user_id=user.id, session_id=session_id)
-    db.session.commit()
     if user.session_row is not None and ended.id == user.session_row.id:
         return _signed_out(_("This device is signed out."))
     flash(_("That session is ended: the device is signed out."), "success")
@@ -58,7 +56,6 @@ def sign_out_everywhere():
     user = current_user._get_current_object()
     count = sessions.end_all_sessions(user, reason="signed out everywhere")
     record_security_event("account.signed_out_everywhere", user_id=user.id, sessions=count)
-    db.session.commit()
     return _signed_out(_("You are signed out on every device, this one included."))
 
 

@@ -21,7 +21,7 @@ from app.accounts import api_tokens, oauth_apps
 from app.accounts.forms import ConfirmForm
 from app.accounts.oauth_models import OAuthToken
 from app.accounts.oauth_server import current_server
-from app.platform.extensions import csrf, db
+from app.platform.extensions import csrf
 from app.web.blueprints import oauth as bp
 from app.web.security_log import record_security_event
 
@@ -56,7 +56,6 @@ def authorize():
         grant = server.get_consent_grant(end_user=user)
     except OAuth2Error as error:
         if error.redirect_uri:
-            db.session.rollback()
             return server.handle_error_response(None, error)
         return problem_page(error)
     if request.method == "GET":
@@ -75,7 +74,6 @@ def authorize():
     response = server.create_authorization_response(grant=grant, grant_user=user if allowed else None)
     if allowed and response.status_code == 302 and "code=" in response.headers.get("Location", ""):
         record_security_event("account.oauth_app_authorised", user_id=user.id, app_id=grant.client.id)
-    db.session.commit()
     response.headers.update(NO_STORE)
     return response
 
@@ -87,15 +85,11 @@ authorize.talisman_view_options = {"content_security_policy": None}
 @bp.post("/token")
 @csrf.exempt
 def token() -> Response:
+    # Authlib refuses before it writes anything, so a refusal keeps only what follows here.
     response = current_server().create_token_response()
-    if response.status_code == 200:
-        db.session.commit()
-        return response
-    db.session.rollback()
     reused = reused_refresh_token(response)
     if reused is not None:  # the family's revocation stands, though the answer is a refusal
         record_security_event("account.oauth_refresh_reused", user_id=reused.user_id, app_id=reused.app_id)
-        db.session.commit()
     return response
 
 
@@ -111,9 +105,4 @@ def reused_refresh_token(response: Response) -> OAuthToken | None:
 @bp.post("/revoke")
 @csrf.exempt
 def revoke() -> Response:
-    response = current_server().create_endpoint_response("revocation")
-    if response.status_code == 200:
-        db.session.commit()
-    else:
-        db.session.rollback()
-    return response
+    return current_server().create_endpoint_response("revocation")  # a refusal has written nothing

@@ -4,18 +4,17 @@ app's access to your own account (listed on ``/account/api-tokens``)."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.accounts import api_tokens, oauth_apps
 from app.accounts.forms import ConfirmForm, OAuthAppForm
 from app.accounts.oauth_models import OAuthApp
-from app.ops.errors import http_status
-from app.platform.errors import DomainError, NotFound
-from app.platform.extensions import db
 from app.web.blueprints import accounts as bp
+from app.web.loaders import own_row
 from app.web.security_log import confirmed_change, record_security_event
+from app.web.unit_of_work import on_refusal
 
 PRIVATE = {"Cache-Control": "private, no-store"}
 
@@ -42,11 +41,14 @@ def blank_form() -> OAuthAppForm:
     return OAuthAppForm(formdata=None, scopes=["read"], client_type="confidential")
 
 
-def own_app_or_404(app_id: int) -> OAuthApp:
-    try:
-        return oauth_apps.get_own_app(current_user.id, app_id)
-    except NotFound:
-        abort(404)
+def with_uri_error(form: OAuthAppForm, message: str) -> OAuthAppForm:
+    """The form, the service's refusal added under the redirect URIs (where most of them are)."""
+    form.redirect_uris.errors = [*form.redirect_uris.errors, message]
+    return form
+
+
+# The app a URL names, if the signed-in person owns it (404 otherwise, like a missing one).
+own_app = own_row(OAuthApp, name="app", owner_of=lambda app: app.owner_id)
 
 
 @bp.get("/oauth-apps", endpoint="oauth_apps")
@@ -61,27 +63,22 @@ def register_oauth_app():
     form = OAuthAppForm()
     if not form.validate():
         return apps_page(form, status=400)
-    try:
-        app, secret = oauth_apps.register_app(
-            current_user.id,
-            name=form.name.data,
-            redirect_uris=form.redirect_uris.data,
-            scopes=form.scopes.data,
-            public=form.client_type.data == "public",
-        )
-    except DomainError as exc:
-        db.session.rollback()
-        form.redirect_uris.errors = [*form.redirect_uris.errors, exc.message]
-        return apps_page(form, status=http_status(exc))
+    on_refusal(lambda refusal: apps_page(with_uri_error(form, refusal.message)))  # with the refusal's status
+    app, secret = oauth_apps.register_app(
+        current_user.id,
+        name=form.name.data,
+        redirect_uris=form.redirect_uris.data,
+        scopes=form.scopes.data,
+        public=form.client_type.data == "public",
+    )
     record_security_event("account.oauth_app_registered", user_id=current_user.id, app_id=app.id)
-    db.session.commit()
     return apps_page(blank_form(), created=app, secret=secret)
 
 
 @bp.get("/oauth-apps/<int:app_id>", endpoint="oauth_app")
 @login_required
-def oauth_app_page(app_id: int):
-    app = own_app_or_404(app_id)
+@own_app
+def oauth_app_page(app: OAuthApp):
     form = OAuthAppForm(
         formdata=None,
         name=app.name,
@@ -94,23 +91,17 @@ def oauth_app_page(app_id: int):
 
 @bp.post("/oauth-apps/<int:app_id>")
 @login_required
-def update_oauth_app(app_id: int):
-    app = own_app_or_404(app_id)
+@own_app
+def update_oauth_app(app: OAuthApp):
     form = OAuthAppForm()
     form.client_type.data = "public" if app.is_public else "confidential"  # fixed once registered
     if not form.validate():
         return edit_page(app, form, status=400)
-    try:
-        oauth_apps.update_app(
-            current_user.id, app_id, name=form.name.data, redirect_uris=form.redirect_uris.data, scopes=form.scopes.data
-        )
-    except DomainError as exc:
-        db.session.rollback()
-        app = own_app_or_404(app_id)
-        form.redirect_uris.errors = [*form.redirect_uris.errors, exc.message]
-        return edit_page(app, form, status=http_status(exc))
-    record_security_event("account.oauth_app_changed", user_id=current_user.id, app_id=app_id)
-    db.session.commit()
+    on_refusal(lambda refusal: edit_page(app, with_uri_error(form, refusal.message)))  # app as stored
+    oauth_apps.update_app(
+        current_user.id, app.id, name=form.name.data, redirect_uris=form.redirect_uris.data, scopes=form.scopes.data
+    )
+    record_security_event("account.oauth_app_changed", user_id=current_user.id, app_id=app.id)
     flash(_("App saved."), "success")
     return redirect(url_for("accounts.oauth_apps"), 303)
 

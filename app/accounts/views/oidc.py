@@ -28,12 +28,13 @@ from app.accounts.access import is_safe_next
 from app.accounts.forms import ConfirmForm, RemovePasswordForm
 from app.ops.errors import http_status
 from app.platform.errors import DomainError, ValidationFailed
-from app.platform.extensions import csrf, db, limiter
+from app.platform.extensions import csrf, limiter
 from app.platform.urls import absolute_url
 from app.web.blueprints import accounts as bp
 from app.web.profile_page import render_profile
 from app.web.security_log import record_security_event
 from app.web.signing_in import _start_session, complete_sign_in, start_two_factor
+from app.web.unit_of_work import on_refusal
 
 FLOW = "oidc_flow"
 FLOW_SECONDS = 600
@@ -60,6 +61,16 @@ def _problem(message: str, status: int):
     return render_template("accounts/oidc_problem.html", message=message), status
 
 
+def _problem_of(refusal: DomainError):
+    return _problem(refusal.message, http_status(refusal))
+
+
+def _profile_refused(refusal: DomainError):
+    """The profile page again, the refusal flashed above it."""
+    flash(refusal.message, "danger")
+    return render_profile(http_status(refusal))
+
+
 @bp.get("/oidc/<provider_name>/start")
 @_limit()
 def oidc_start(provider_name: str):
@@ -77,12 +88,8 @@ def oidc_start(provider_name: str):
                 400,
             )
     next_url = request.args.get("next")
-    try:
-        url, state = oidc.authorization_url(
-            provider, absolute_url("accounts.oidc_callback", provider_name=provider.name)
-        )
-    except DomainError as exc:
-        return _problem(exc.message, http_status(exc))
+    on_refusal(_problem_of)  # the provider can't be reached
+    url, state = oidc.authorization_url(provider, absolute_url("accounts.oidc_callback", provider_name=provider.name))
     session[FLOW] = {
         "provider": provider.name,
         "state": state,
@@ -161,18 +168,16 @@ def oidc_callback(provider_name: str):
                 400,
             )
         )
-    try:
-        identity = oidc.finish(provider, code=answer.get("code"), state=answer.get("state"))
-    except DomainError as exc:
-        db.session.rollback()
+    finished = oidc.finish(provider, code=answer.get("code"), state=answer.get("state"))
+    if finished.refusal is not None:  # answered, and the audit row kept with the answer
         record_security_event(
             "account.provider_sign_in_failed",
             user_id=current_user.id if current_user.is_authenticated else None,
             provider=provider.name,
-            reason=exc.message[:200],
+            reason=finished.refusal.message[:200],
         )
-        db.session.commit()
-        return _finish(_problem(exc.message, http_status(exc)))
+        return _finish(_problem_of(finished.refusal))
+    identity = finished.identity
     if identity.name is None and answer.get("user"):
         identity = replace(identity, name=_apple_name(answer["user"]))
     if flow["intent"] == "link":
@@ -231,32 +236,23 @@ def _apple_name(user_json: str) -> str | None:
 
 def _link(provider: oidc.Provider, identity: oidc.ProviderIdentity):
     user = current_user._get_current_object()
-    try:
-        link = oidc_links.link_provider(user, identity)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return render_profile(http_status(exc))
+    on_refusal(lambda refusal: _finish(_profile_refused(refusal)))
+    link = oidc_links.link_provider(user, identity)
     record_security_event("account.provider_linked", user_id=user.id, provider=provider.name, link_id=link.id)
-    db.session.commit()
     flash(_("%(provider_label)s is linked: you can now sign in with it.", provider_label=provider.label), "success")
     return redirect(url_for("accounts.profile"))
 
 
 def _sign_in(provider: oidc.Provider, identity: oidc.ProviderIdentity, flow: dict):
-    try:
-        outcome = oidc_links.sign_in_with(identity)
-    except DomainError as exc:
-        db.session.rollback()
+    outcome = oidc_links.sign_in_with(identity)  # a refusal kept nothing of the attempt
+    if isinstance(outcome.refusal, oidc_links.AccountSuspended):
+        return _problem_of(outcome.refusal)
+    if outcome.refusal is not None:  # answered, and the audit row kept with the answer
         record_security_event(
             "account.provider_sign_in_refused", user_id=None, provider=provider.name, email=identity.email
         )
-        db.session.commit()
-        return _problem(exc.message, http_status(exc))
+        return _problem_of(outcome.refusal)
     user = outcome.user
-    if not user.is_active:
-        db.session.rollback()
-        return _problem(_("This account is suspended. Contact us if you think this is a mistake."), 403)
     if outcome.how == "created":
         record_security_event("account.created_with_provider", user_id=user.id, provider=provider.name)
     if outcome.how in ("created", "linked"):
@@ -269,7 +265,6 @@ def _sign_in(provider: oidc.Provider, identity: oidc.ProviderIdentity, flow: dic
     }.get(outcome.how)
     cart_token = session.get("cart_token")
     if user.has_two_factor and not two_factor.device_is_remembered(user, request.cookies.get(two_factor.DEVICE_COOKIE)):
-        db.session.commit()
         session.clear()
         start_two_factor(user, remember=False, next_url=flow.get("next"), cart_token=cart_token, provider=provider.name)
         response = redirect(url_for("accounts.two_factor_sign_in"))
@@ -288,14 +283,9 @@ def oidc_unlink(link_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     user = current_user._get_current_object()
-    try:
-        link = oidc_links.unlink_provider(user, link_id)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return render_profile(http_status(exc))
+    on_refusal(_profile_refused)
+    link = oidc_links.unlink_provider(user, link_id)
     record_security_event("account.provider_unlinked", user_id=user.id, provider=link.provider, link_id=link_id)
-    db.session.commit()
     flash(_("%(label)s can no longer sign in to your account.", label=oidc_links.label(link.provider)), "success")
     return redirect(url_for("accounts.profile"))
 
@@ -309,26 +299,24 @@ def remove_password():
     if not form.validate_on_submit():
         return render_profile(422, remove_password_form=form)
     user = current_user._get_current_object()
-    try:
-        oidc_links.remove_password(user, current_password=form.current_password.data)
-    except ValidationFailed as exc:
-        db.session.rollback()
-        form.current_password.errors.append(exc.message)
-        return render_profile(http_status(exc), remove_password_form=form)
-    except DomainError as exc:  # nothing to remove, or the last way in: the form isn't even shown
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return render_profile(http_status(exc))
+    on_refusal(lambda refusal: _password_kept(form, refusal))
+    oidc_links.remove_password(user, current_password=form.current_password.data)
     record_security_event("account.password_removed", user_id=user.id)
     remember = session.get("remember", False)
     sessions.end_all_sessions(user, reason="password removed")
     _start_session(user, remember=remember)
-    db.session.commit()
     login_user(user, remember=remember)  # the new token and session
     flash(
         _("Your password is removed: you sign in with your linked accounts. Other devices were signed out."), "success"
     )
     return redirect(url_for("accounts.profile"))
+
+
+def _password_kept(form: RemovePasswordForm, refusal: DomainError):
+    if isinstance(refusal, ValidationFailed):  # the wrong password: under its field
+        form.current_password.errors.append(refusal.message)
+        return render_profile(http_status(refusal), remove_password_form=form)
+    return _profile_refused(refusal)  # nothing to remove, or the last way in: the form isn't even shown
 
 
 @bp.post("/password/set-link")
@@ -343,7 +331,6 @@ def send_set_password_link():
         return render_profile(409)
     service.request_password_reset(user.email)
     record_security_event("account.password_reset_requested", user_id=user.id, email=user.email)
-    db.session.commit()
     flash(_("We've emailed %(email)s a link to set your password.", email=user.email), "info")
     return redirect(url_for("accounts.profile"))
 

@@ -16,14 +16,13 @@ from webauthn.helpers import bytes_to_base64url
 
 from app.accounts import passkeys, two_factor
 from app.accounts.forms import ConfirmForm
-from app.accounts.service import check_sign_in_allowed, clear_failed_sign_ins, record_failed_sign_in
-from app.ops.errors import http_status
-from app.platform.errors import DomainError, TooManyAttempts
-from app.platform.extensions import db
+from app.ops.errors import http_status, render_error
+from app.platform.errors import DomainError
 from app.web.blueprints import accounts as bp
 from app.web.profile_page import render_profile
 from app.web.security_log import record_security_event
 from app.web.signing_in import PENDING, _limit, complete_sign_in, home_for, pending_sign_in, remember_this_device
+from app.web.unit_of_work import on_refusal
 
 CHALLENGE = "passkey_challenge"
 
@@ -34,15 +33,15 @@ def _hand_out_challenge(purpose: str, user_id: int | None) -> bytes:
     return challenge
 
 
-def _take_challenge(purpose: str, user_id: int | None) -> bytes:
-    """This session's challenge for ``purpose``, used up whatever the answer turns out to be."""
+def _take_challenge(purpose: str) -> bytes | None:
+    """This session's challenge for ``purpose``, taken from it whatever the answer turns out to be
+    (the ceremony uses it up in the database too)."""
     kept = session.pop(CHALLENGE, None)
     value = kept.get("value") if isinstance(kept, dict) and kept.get("purpose") == purpose else None
     try:
-        challenge = base64url_to_bytes(value) if isinstance(value, str) else None
+        return base64url_to_bytes(value) if isinstance(value, str) else None
     except ValueError:
-        challenge = None
-    return passkeys.consume_challenge(challenge, purpose, user_id)
+        return None
 
 
 def _body() -> dict:
@@ -69,7 +68,6 @@ def _signed_in_json(response):
 def passkey_registration_options():
     user = current_user._get_current_object()
     options = passkeys.registration_options(user, _hand_out_challenge("register", user.id))
-    db.session.commit()
     return jsonify(options)
 
 
@@ -78,16 +76,16 @@ def passkey_registration_options():
 def passkey_register():
     data = _body()
     user = current_user._get_current_object()
-    try:
-        challenge = _take_challenge("register", user.id)
-        passkey = passkeys.register(user, name=data.get("name"), credential=data.get("credential"), challenge=challenge)
-    except DomainError as exc:
+    added = passkeys.add(
+        user, name=data.get("name"), credential=data.get("credential"), challenge=_take_challenge("register")
+    )
+    if added.refusal is not None:
         # Nothing was added; the used-up challenge stays deleted with the audit row.
-        record_security_event("account.passkey_refused", user_id=user.id, step="register", reason=exc.message)
-        db.session.commit()
-        return _error(exc)
+        reason = added.refusal.message
+        record_security_event("account.passkey_refused", user_id=user.id, step="register", reason=reason)
+        return _error(added.refusal)
+    passkey = added.passkey
     record_security_event("account.passkey_added", user_id=user.id, passkey_id=passkey.id, name=passkey.name)
-    db.session.commit()
     flash(_("Passkey “%(passkey_name)s” added. You can use it to sign in.", passkey_name=passkey.name), "success")
     return jsonify(redirect=url_for("accounts.profile"))  # no #fragment: that would not reload the page
 
@@ -98,15 +96,9 @@ def passkey_remove(passkey_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     user = current_user._get_current_object()
-    try:
-        removed = passkeys.remove(user, passkey_id)
-    except passkeys.PasskeyNotFound:
-        abort(404)
-    except DomainError as exc:
-        flash(exc.message, "danger")
-        return render_profile(403)
+    on_refusal(_removal_refused)
+    removed = passkeys.remove(user, passkey_id)
     record_security_event("account.passkey_removed", user_id=user.id, passkey_id=passkey_id, name=removed.name)
-    db.session.commit()
     flash(
         _("Passkey “%(removed_name)s” removed. It can't be used to sign in any more.", removed_name=removed.name),
         "success",
@@ -114,14 +106,22 @@ def passkey_remove(passkey_id: int):
     return redirect(url_for("accounts.profile") + "#passkeys-heading")
 
 
+def _removal_refused(error: DomainError):
+    if isinstance(error, passkeys.PasskeyNotFound):
+        return render_error(404)  # the page abort(404) shows: not theirs, or gone
+    flash(error.message, "danger")  # an administrator's last second step
+    return render_profile(403)
+
+
 # -- signing in without a password -------------------------------------------------------
 
 
-def _refused(exc: DomainError, *, step: str, user_id: int | None):
-    action = "account.passkey_cloned" if isinstance(exc, passkeys.SignCountWentBack) else "account.passkey_refused"
-    record_security_event(action, user_id=user_id, step=step, reason=exc.message)
-    db.session.commit()  # the used-up challenge and the audit row; nothing else changed
-    return _error(exc)
+def _refused(refusal: DomainError, *, step: str, user_id: int | None):
+    """A refused answer: audited, and kept with the used-up challenge; nothing else changed."""
+    cloned = isinstance(refusal, passkeys.SignCountWentBack)
+    action = "account.passkey_cloned" if cloned else "account.passkey_refused"
+    record_security_event(action, user_id=user_id, step=step, reason=refusal.message)
+    return _error(refusal)
 
 
 @bp.post("/passkeys/sign-in/options")
@@ -130,7 +130,6 @@ def passkey_sign_in_options():
     if current_user.is_authenticated:
         return jsonify(redirect=home_for(current_user))
     options = passkeys.authentication_options(_hand_out_challenge("sign_in", None), user=None)
-    db.session.commit()
     return jsonify(options)
 
 
@@ -141,15 +140,12 @@ def passkey_sign_in():
         return jsonify(redirect=home_for(current_user))
     data = _body()
     credential = data.get("credential")
-    try:
-        challenge = _take_challenge("sign_in", None)
-        user, _passkey = passkeys.authenticate(credential, challenge=challenge, user=None)
-    except DomainError as exc:
-        owner = _owner_of(credential)
-        return _refused(exc, step="sign_in", user_id=owner)
+    signed = passkeys.sign_in(credential, challenge=_take_challenge("sign_in"))
+    if signed.refusal is not None:
+        return _refused(signed.refusal, step="sign_in", user_id=passkeys.owner_id_of(credential))
     next_url = data.get("next") if isinstance(data.get("next"), str) else None
     response = complete_sign_in(
-        user,
+        signed.owner,
         remember=data.get("remember") is True,
         cart_token=session.get("cart_token"),
         next_url=next_url,
@@ -157,15 +153,6 @@ def passkey_sign_in():
         method="passkey",
     )
     return _signed_in_json(response)
-
-
-def _owner_of(credential: object) -> int | None:
-    """For the audit log: whose passkey a refused answer named, if it named a known one."""
-    try:
-        owner, _passkey = passkeys.find_credential_owner(credential)
-    except DomainError:
-        return None
-    return owner.id
 
 
 # -- a passkey as the second step after the password -------------------------------------
@@ -177,7 +164,6 @@ def passkey_second_factor_options():
     if user is None or not user.has_passkey:
         return jsonify(error=_("Sign in again: the second step timed out.")), 409
     options = passkeys.authentication_options(_hand_out_challenge("second_factor", user.id), user=user)
-    db.session.commit()
     return jsonify(options)
 
 
@@ -188,25 +174,17 @@ def passkey_second_factor():
         session.pop(PENDING, None)
         return jsonify(error=_("Sign in again: the second step timed out.")), 409
     data = _body()
-    key = two_factor.throttle_key(user)
-    try:
-        check_sign_in_allowed(key)
-    except TooManyAttempts:
+    if two_factor.is_paused(user):
         record_security_event("account.two_factor_refused", user_id=user.id, method="passkey")
-        db.session.commit()
         return jsonify(
             error=_(
                 "Too many failed attempts. For your security, two-factor sign-in is paused "
                 "for this account for a few minutes."
             )
         ), 429
-    try:
-        challenge = _take_challenge("second_factor", user.id)
-        passkeys.authenticate(data.get("credential"), challenge=challenge, user=user)
-    except DomainError as exc:
-        record_failed_sign_in(key)
-        return _refused(exc, step="second_factor", user_id=user.id)
-    clear_failed_sign_ins(key)
+    checked = passkeys.second_step(user, data.get("credential"), challenge=_take_challenge("second_factor"))
+    if checked.refusal is not None:  # counted towards the pause, as a wrong code is
+        return _refused(checked.refusal, step="second_factor", user_id=user.id)
     session.pop(PENDING, None)
     response = complete_sign_in(
         user,

@@ -8,12 +8,11 @@ from flask_login import current_user, login_required
 
 from app.accounts import two_factor
 from app.accounts.forms import TwoFactorCodeForm, TwoFactorDisableForm, TwoFactorPasswordForm, TwoFactorSetupForm
-from app.platform.errors import DomainError, TooManyAttempts
-from app.platform.extensions import db
 from app.web.blueprints import accounts as bp
 from app.web.profile_page import render_profile
 from app.web.security_log import record_security_event
 from app.web.signing_in import PENDING, complete_sign_in, pending_sign_in, remember_this_device
+from app.web.unit_of_work import on_refusal
 
 SETUP_SECRET = "two_factor_setup_secret"  # noqa: S105  (a session key's name)
 
@@ -28,32 +27,20 @@ def two_factor_sign_in():
     form = TwoFactorCodeForm()
     status = 200
     if form.validate_on_submit():
-        try:
-            method = two_factor.verify(user, form.code.data)
-        except TooManyAttempts as exc:
-            db.session.rollback()
-            record_security_event("account.two_factor_refused", user_id=user.id)
-            db.session.commit()
-            form.code.errors.append(exc.message)
-            status = 429
-        except DomainError as exc:
-            record_security_event("account.two_factor_failed", user_id=user.id)
-            db.session.commit()  # keep the failure count
-            form.code.errors.append(exc.message)
-            status = 401
-        else:
+        attempt = two_factor.attempt_code(user, form.code.data)
+        if attempt.refusal is None:
             session.pop(PENDING, None)
             response = complete_sign_in(
                 user,
                 remember=pending["remember"],
                 cart_token=pending.get("cart"),
                 next_url=pending.get("next"),
-                two_factor=method,
+                two_factor=attempt.method,
                 provider=pending.get("provider"),
             )
             if form.remember_device.data:
                 remember_this_device(response, user)
-            if method == "recovery":
+            if attempt.method == "recovery":
                 flash(
                     _(
                         "You used a recovery code; %(count_unused_codes)s are left. Make new ones from your profile "
@@ -63,6 +50,11 @@ def two_factor_sign_in():
                     "warning",
                 )
             return response
+        # A refusal answers, and the failure count and the audit row are kept with it.
+        action = "account.two_factor_refused" if attempt.paused else "account.two_factor_failed"
+        record_security_event(action, user_id=user.id)
+        form.code.errors.append(attempt.refusal.message)
+        status = 429 if attempt.paused else 401
     elif form.errors:
         status = 422
     return render_template(
@@ -84,21 +76,20 @@ def two_factor_setup():
         secret = two_factor.new_secret()
         session[SETUP_SECRET] = secret
     form = TwoFactorSetupForm()
-    status = 200
     if form.validate_on_submit():
         user = current_user._get_current_object()
-        try:
-            codes = two_factor.enable(user, secret, form.code.data)
-        except DomainError as exc:
-            form.code.errors.append(exc.message)
-            status = 422
-        else:
-            session.pop(SETUP_SECRET, None)
-            record_security_event("account.two_factor_enabled", user_id=user.id)
-            db.session.commit()
-            return render_template("accounts/recovery_codes.html", codes=codes, first_time=True)
-    elif form.errors:
-        status = 422
+        on_refusal(lambda error: _setup_page(form, secret, 422, error=error.message))
+        codes = two_factor.enable(user, secret, form.code.data)
+        session.pop(SETUP_SECRET, None)
+        record_security_event("account.two_factor_enabled", user_id=user.id)
+        return render_template("accounts/recovery_codes.html", codes=codes, first_time=True)
+    return _setup_page(form, secret, 422 if form.errors else 200)
+
+
+def _setup_page(form: TwoFactorSetupForm, secret: str, status: int, *, error: str | None = None):
+    """The set-up page (its QR code and key), a refused code's ``error`` under the code field."""
+    if error:
+        form.code.errors.append(error)
     uri = two_factor.provisioning_uri(current_user, secret)
     return render_template(
         "accounts/two_factor_setup.html", form=form, qr=two_factor.qr_svg(uri), secret=secret
@@ -118,7 +109,6 @@ def two_factor_new_codes():
         return render_profile(422, two_factor_password_form=form)
     codes = two_factor.replace_recovery_codes(current_user)
     record_security_event("account.recovery_codes_replaced", user_id=current_user.id)
-    db.session.commit()
     return render_template("accounts/recovery_codes.html", codes=codes, first_time=False)
 
 
@@ -134,17 +124,10 @@ def two_factor_disable():
     if user.is_admin:
         flash(_("Administrators must keep two-factor sign-in on."), "danger")
         return render_profile(403)
-    try:
-        two_factor.disable(user, password=form.current_password.data, code=form.code.data)
-    except TooManyAttempts as exc:
-        db.session.rollback()
-        form.code.errors.append(exc.message)
-        return render_profile(429, two_factor_disable_form=form)
-    except DomainError as exc:
-        db.session.commit()  # a wrong code still counts towards the throttle; nothing else changed
-        form.code.errors.append(exc.message)
-        return render_profile(422, two_factor_disable_form=form)
+    attempt = two_factor.disable(user, password=form.current_password.data, code=form.code.data)
+    if attempt.refusal is not None:  # a wrong code still counts towards the pause; nothing else changed
+        form.code.errors.append(attempt.refusal.message)
+        return render_profile(429 if attempt.paused else 422, two_factor_disable_form=form)
     record_security_event("account.two_factor_disabled", user_id=user.id)
-    db.session.commit()
     flash(_("Two-factor sign-in is off."), "success")
     return redirect(url_for("accounts.profile"))

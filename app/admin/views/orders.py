@@ -9,20 +9,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, url_for
+from flask import flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
 from werkzeug.wrappers import Response
 
 from app.accounts.access import role_required
-from app.admin import audit
+from app.audit import service as audit
 from app.booking.lifecycle import STATUS_LABELS
 from app.booking.models import Order
 from app.booking.order_lifecycle import STATUS_LABELS as ORDER_STATUS_LABELS
 from app.booking.order_lifecycle import get_history
 from app.clients.models import VenueClient
-from app.ops.errors import http_status
 from app.payments.forms import RefundForm
 from app.payments.models import Payment, PaymentEvent, Refund
 from app.payments.refunds import get_card_payments, refund_cards, refundable
@@ -32,7 +31,9 @@ from app.platform.extensions import db
 from app.platform.money import format_money
 from app.privacy.service import record_personal_data_view
 from app.web.blueprints import admin as bp
+from app.web.loaders import admin_row
 from app.web.rendering import render_page
+from app.web.unit_of_work import on_refusal
 
 RECENT_ORDERS = 10
 ORDER_BADGES = {
@@ -80,14 +81,6 @@ def recent_orders_list() -> dict[str, Any]:
         ]
 
     return {"recent_orders": recent_orders}
-
-
-def get_order(order_id: int, *, for_update: bool = False) -> Order:
-    query = select(Order).where(Order.id == order_id)
-    order = db.session.scalar(query.with_for_update() if for_update else query)
-    if order is None:
-        abort(404)
-    return order
 
 
 def build_order_page(order: Order, form: RefundForm, *, error: str | None = None) -> dict[str, Any]:
@@ -197,48 +190,43 @@ def build_order_page(order: Order, form: RefundForm, *, error: str | None = None
 
 @bp.get("/orders/<int:order_id>")
 @role_required("admin")
-def order_detail(order_id: int) -> Response:
-    order = get_order(order_id)
+@admin_row(Order)
+def order_detail(order: Order) -> Response:
     page = build_order_page(order, RefundForm(formdata=None))
-
     record_personal_data_view(viewer_id=current_user.id, user_id=order.customer_id, page="admin.order_detail")
-    db.session.commit()
     return render_page("admin/order.html", **page)
 
 
 @bp.post("/orders/<int:order_id>/refund")
 @role_required("admin")
-def refund_order(order_id: int) -> Response:
-    order = get_order(order_id, for_update=True)  # two admins can't refund the same money twice
+@admin_row(Order, for_update=True)  # two admins can't refund the same money twice
+def refund_order(order: Order) -> Response:
     form = RefundForm()
-    try:
-        if not form.validate():
-            raise ValidationFailed(
-                _(
-                    "Check the refund: %(errors)s",
-                    errors=" ".join(str(e) for errors in form.errors.values() for e in errors),
-                )
+    # The order page again, the refusal above the form, with the refusal's status.
+    on_refusal(lambda refusal: render_page("admin/order.html", **build_order_page(order, form, error=refusal.message)))
+    if not form.validate():
+        raise ValidationFailed(
+            _(
+                "Check the refund: %(errors)s",
+                errors=" ".join(str(e) for errors in form.errors.values() for e in errors),
             )
-        payments = get_card_payments(order)  # the checkout and any top-ups, newest first
-        if not payments:
-            raise InvalidTransition(_("This order has no completed payment, so there is nothing to refund."))
-        remaining = sum(refundable(p) for p in payments)
-        if form.amount_minor > remaining:
-            paid = sum(p.amount_minor for p in payments)
-            raise ValidationFailed(
-                _(
-                    "You can refund at most %(amount)s on this order (paid %(paid)s, less refunds already made "
-                    "or on their way).",
-                    amount=format_money(remaining, order.currency),
-                    paid=format_money(paid, order.currency),
-                )
+        )
+    payments = get_card_payments(order)  # the checkout and any top-ups, newest first
+    if not payments:
+        raise InvalidTransition(_("This order has no completed payment, so there is nothing to refund."))
+    remaining = sum(refundable(p) for p in payments)
+    if form.amount_minor > remaining:
+        paid = sum(p.amount_minor for p in payments)
+        raise ValidationFailed(
+            _(
+                "You can refund at most %(amount)s on this order (paid %(paid)s, less refunds already made "
+                "or on their way).",
+                amount=format_money(remaining, order.currency),
+                paid=format_money(paid, order.currency),
             )
-        reason = form.reason.data.strip()
-        refunds = refund_cards(order, form.amount_minor, reason=f"Admin: {reason}")
-    except (ValidationFailed, InvalidTransition) as exc:
-        db.session.rollback()
-        page = build_order_page(get_order(order_id), form, error=exc.message)
-        return render_page("admin/order.html", status=http_status(exc), **page)
+        )
+    reason = form.reason.data.strip()
+    refunds = refund_cards(order, form.amount_minor, reason=f"Admin: {reason}")
     audit.record(
         "order.refund",
         actor_id=current_user.id,
@@ -249,7 +237,6 @@ def refund_order(order_id: int) -> Response:
         refund_id=refunds[0].id,
         refund_ids=[r.id for r in refunds],
     )
-    db.session.commit()
     flash(
         _(
             "Refund of %(amount)s requested. It settles in a moment.",

@@ -11,11 +11,12 @@ from app.accounts.access import role_required
 from app.accounts.forms import ConfirmForm
 from app.accounts.models import Role, User, new_session_token
 from app.accounts.sessions import end_all_sessions
-from app.admin import audit
 from app.admin.listing import like_pattern, paginate, parse_page
+from app.audit import service as audit
 from app.platform.extensions import db
 from app.venues.models import Venue, VenueStatus
 from app.web.blueprints import admin as bp
+from app.web.loaders import admin_row
 from app.web.rendering import render_page
 
 
@@ -70,10 +71,8 @@ def users():
 
 @bp.post("/users/<int:user_id>/<any(suspend, restore):action>")
 @role_required("admin")
-def set_user_active(user_id: int, action: str):
-    user = db.session.get(User, user_id)
-    if user is None:
-        abort(404)
+@admin_row(User)
+def set_user_active(user: User, action: str):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     if user.id == current_user.id:
@@ -93,7 +92,6 @@ def set_user_active(user_id: int, action: str):
             from_state="active" if not active else "suspended",
             to_state="active" if active else "suspended",
         )
-        db.session.commit()
     if active:
         flash(_("%(name)s is restored.", name=user.name), "success")
     else:

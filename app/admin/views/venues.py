@@ -1,7 +1,7 @@
 """Admin: the approval queue, previews exactly as customers will see them, and decisions.
 
 The rules of who may do what to a listing live in app.venues.approval; these views load,
-authorize (admins only), call it, and commit once.
+authorize (admins only), call it; the request commits once.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import abort, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -17,19 +17,20 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.accounts.access import role_required
-from app.admin import audit
 from app.admin.listing import BadFilter, like_pattern, paginate, parse_page
-from app.ops.errors import http_status
+from app.audit import service as audit
 from app.payouts import accounts as payout_accounts
 from app.platform import cache_versions
-from app.platform.errors import DomainError, ValidationFailed
+from app.platform.errors import ValidationFailed
 from app.platform.extensions import db
 from app.venues.approval import STATUS_LABELS, acknowledge_changes, allowed_actions, transition
 from app.venues.models import Venue, VenueStatus
 from app.venues.service import missing_for_submission
 from app.web.blueprints import admin as bp
+from app.web.loaders import admin_row
 from app.web.private_cache import private_page
 from app.web.rendering import render_page
+from app.web.unit_of_work import on_refusal
 from app.web.venue_page import build_venue_page
 
 DECISIONS = ("approve", "reject", "suspend", "reinstate")
@@ -118,26 +119,15 @@ def _changed_filter(value: str) -> bool:
 
 @bp.get("/venues/<int:venue_id>")
 @role_required("admin")
-def venue_preview(venue_id: int):
-    return _render_preview(_get_venue(venue_id))
+@admin_row(Venue)
+def venue_preview(venue: Venue):
+    return _render_preview(venue)
 
 
-def _get_venue(venue_id: int, *, lock: bool = False) -> Venue:
-    query = select(Venue).where(Venue.id == venue_id)
-    if lock:
-        # Two admins deciding at once: the second waits, then sees the first one's result.
-        query = query.with_for_update().execution_options(populate_existing=True)
-    venue = db.session.scalars(query).one_or_none()
-    if venue is None:
-        abort(404)
-    return venue
-
-
-def _render_preview(venue: Venue, *, status: int = 200, error: dict[str, str] | None = None):
+def _render_preview(venue: Venue, *, error: dict[str, str] | None = None):
     page = build_venue_page(venue, now=datetime.now(UTC))
     return render_page(
         "admin/venues/preview.html",
-        status=status,
         review=_review_panel(venue),
         error=error or {},
         **page,
@@ -176,33 +166,31 @@ def _payouts_of(venue: Venue) -> dict[str, Any]:
 # -- decisions ---------------------------------------------------------------------------------
 
 
+# Two admins deciding at once: the second waits for the first one's lock, then sees its result.
 @bp.post("/venues/<int:venue_id>/<any(approve, reject, suspend, reinstate):action>")
 @role_required("admin")
-def decide_venue(venue_id: int, action: str):
-    venue = _get_venue(venue_id, lock=True)
+@admin_row(Venue, for_update=True)
+def decide_venue(venue: Venue, action: str):
     reason = request.form.get("reason", "").strip()
-    try:
-        if len(reason) > REASON_MAX_LENGTH:
-            raise ValidationFailed(
-                _("Keep the reason under %(reason_max_length)s characters.", reason_max_length=REASON_MAX_LENGTH)
-            )
-        transition(venue, action, actor=current_user._get_current_object(), reason=reason)
-    except DomainError as refusal:
-        db.session.rollback()  # nothing of a refused decision is kept
-        error = {"action": action, "message": refusal.message, "reason": reason}
-        return _render_preview(_get_venue(venue_id), status=http_status(refusal), error=error)
-    db.session.commit()
+    # Nothing of a refused decision is kept: the preview again, the refusal beside the decision.
+    on_refusal(
+        lambda refusal: _render_preview(venue, error={"action": action, "message": refusal.message, "reason": reason})
+    )
+    if len(reason) > REASON_MAX_LENGTH:
+        raise ValidationFailed(
+            _("Keep the reason under %(reason_max_length)s characters.", reason_max_length=REASON_MAX_LENGTH)
+        )
+    transition(venue, action, actor=current_user._get_current_object(), reason=reason)
     flash(DONE_MESSAGES[action].format(name=venue.name), "success")
     return redirect(url_for("admin.venues"))
 
 
 @bp.post("/venues/<int:venue_id>/changes-reviewed")
 @role_required("admin")
-def venue_changes_reviewed(venue_id: int):
-    venue = _get_venue(venue_id, lock=True)
+@admin_row(Venue, for_update=True)
+def venue_changes_reviewed(venue: Venue):
     had_changes = bool(venue.changed_fields)
     acknowledge_changes(venue, actor=current_user._get_current_object())
-    db.session.commit()
     if had_changes:
         flash(_("Marked the edits to “%(venue_name)s” as reviewed.", venue_name=venue.name), "success")
     else:

@@ -14,7 +14,7 @@ from app.accounts.access import role_required
 from app.accounts.models import Role
 from app.api import schemas
 from app.api.auth import require
-from app.api.conventions import decode_cursor, encode_cursor, next_link
+from app.api.conventions import keyset
 from app.api.presenting import review_row
 from app.platform.extensions import db
 from app.reviews.models import Review
@@ -46,14 +46,9 @@ def listing_row(venue: Venue) -> dict:
 @role_required(Role.ADMIN)
 def listings(status: str, limit: int, cursor: str | None = None):
     """Listings in one status (default: waiting for review), oldest first."""
-    after = decode_cursor(cursor, "after")
     query = select(Venue).where(Venue.status == status).options(selectinload(Venue.owner))
-    if after is not None:
-        query = query.where(Venue.id > after["after"])
-    rows = list(db.session.scalars(query.order_by(Venue.id).limit(limit + 1)))
-    following = encode_cursor({"after": rows[limit - 1].id}) if len(rows) > limit else None
-    next_link(following)
-    return {"listings": [listing_row(v) for v in rows[:limit]], "next_cursor": following}
+    rows, following = keyset(query, Venue.id, limit=limit, cursor=cursor)
+    return {"listings": [listing_row(v) for v in rows], "next_cursor": following}
 
 
 @bp.post("/listings/<int:venue_id>/<any(approve, reject, suspend, reinstate):action>")

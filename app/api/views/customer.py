@@ -6,8 +6,6 @@ app/payments/service.py, app/booking/lifecycle.py): the API adds no rule of its 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from flask import jsonify
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -17,20 +15,20 @@ from sqlalchemy import select
 
 from app.api import schemas
 from app.api.auth import require, scopes
-from app.api.conventions import decode_cursor, encode_cursor, idempotent, next_link
+from app.api.conventions import cursor_position, idempotent, keyset, next_cursor
 from app.api.lookups import BOOKING_LOADS, ORDER_LOADS, own_order
 from app.api.presenting import booking_row, cart_item_row, local, money, order_row, review_row
 from app.booking import cart as carts
 from app.booking import lifecycle
-from app.booking.models import Booking, Order, OrderStatus, TopUp
+from app.booking.models import Booking, Order, TopUp
 from app.booking.order_lifecycle import lock_order
 from app.booking.presenting import find_own_booking
 from app.checkout import checkout as checkouts
 from app.checkout import reschedule as moves
 from app.checkout import top_ups
 from app.notifications import centre
+from app.ops.problems import problem_response
 from app.payments import service as payments
-from app.platform.errors import InvalidTransition
 from app.platform.extensions import db
 from app.platform.i18n import current_language
 from app.platform.money import format_money
@@ -39,6 +37,7 @@ from app.reviews.service import create_review
 from app.saved.service import account_saved_ids, set_saved_for_account
 from app.web.blueprints import api_customer as bp
 from app.web.guards import require_booker
+from app.web.unit_of_work import on_refusal
 
 
 def owner() -> carts.CartOwner:
@@ -131,14 +130,9 @@ def checkout(data):
 @require("read")
 def orders(limit: int, cursor: str | None = None):
     """Your orders, newest first."""
-    before = decode_cursor(cursor, "before")
     query = select(Order).where(Order.customer_id == current_user.id).options(*ORDER_LOADS)
-    if before is not None:
-        query = query.where(Order.id < before["before"])
-    rows = list(db.session.scalars(query.order_by(Order.id.desc()).limit(limit + 1)))
-    following = encode_cursor({"before": rows[limit - 1].id}) if len(rows) > limit else None
-    next_link(following)
-    return {"orders": [order_row(o) for o in rows[:limit]], "next_cursor": following}
+    rows, following = keyset(query, Order.id, limit=limit, cursor=cursor, descending=True)
+    return {"orders": [order_row(o) for o in rows], "next_cursor": following}
 
 
 @bp.get("/orders/<int:order_id>")
@@ -158,13 +152,7 @@ def pay(order_id: int):
     The amount is the server's, never the caller's."""
     own_order(order_id)
     locked = lock_order(order_id)
-
-    def start():
-        if locked.status == OrderStatus.PENDING_PAYMENT and locked.hold_expires_at <= datetime.now(UTC):
-            raise InvalidTransition(_("The hold on these times has expired, so nothing was charged."))
-        return payments.start_payment(locked)
-
-    payment = start()
+    payment = payments.start_payment(locked)  # refused once the hold has run out
     return {
         "order_id": locked.id,
         "gateway": payment.gateway,
@@ -182,18 +170,13 @@ def pay(order_id: int):
 @require("read")
 def bookings(limit: int, cursor: str | None = None):
     """Your bookings, newest first (a reschedule's temporary hold is left out)."""
-    before = decode_cursor(cursor, "before")
     query = (
         select(Booking)
         .where(Booking.customer_id == current_user.id, Booking.moves_booking_id.is_(None))
         .options(*BOOKING_LOADS)
     )
-    if before is not None:
-        query = query.where(Booking.id < before["before"])
-    rows = list(db.session.scalars(query.order_by(Booking.id.desc()).limit(limit + 1)))
-    following = encode_cursor({"before": rows[limit - 1].id}) if len(rows) > limit else None
-    next_link(following)
-    return {"bookings": [booking_row(b) for b in rows[:limit]], "next_cursor": following}
+    rows, following = keyset(query, Booking.id, limit=limit, cursor=cursor, descending=True)
+    return {"bookings": [booking_row(b) for b in rows], "next_cursor": following}
 
 
 @bp.get("/bookings/<reference>")
@@ -257,18 +240,21 @@ def reschedule(data, reference: str):
         body = top_up_start_row(own_booking(reference), top_up, payment)
         location = absolute_url("api_customer.top_up", reference=booking.reference, top_up_id=top_up.id)
         return jsonify(schemas.TopUpStart().dump(body)), 202, {"Location": location}
-    try:
-        result = moves.move_booking(booking, data["starts_at"], data["team_member_id"], by=actor)
-    except moves.TopUpNeeded as exc:  # rolled back already, as every refusal
-        message = _(
-            "This time costs %(amount)s more than you paid: send it again with top_up_minor %(minor)s to pay "
-            "the difference.",
-            amount=format_money(exc.amount_minor, exc.currency),
-            minor=exc.amount_minor,
-        )
-        abort(409, message=message, errors={"json": {"top_up_minor": [message]}})
+    on_refusal(top_up_needed, kinds=moves.TopUpNeeded)
+    result = moves.move_booking(booking, data["starts_at"], data["team_member_id"], by=actor)
     moved = own_booking(reference)
     return {"booking": booking_row(moved), "refund": money(result.refunded_minor, moved.currency)}
+
+
+def top_up_needed(exc: moves.TopUpNeeded):
+    """A move to a time that costs more: 409, naming the difference to confirm in ``top_up_minor``."""
+    message = _(
+        "This time costs %(amount)s more than you paid: send it again with top_up_minor %(minor)s to pay "
+        "the difference.",
+        amount=format_money(exc.amount_minor, exc.currency),
+        minor=exc.amount_minor,
+    )
+    return problem_response(409, message, errors={"json": {"top_up_minor": [message]}})
 
 
 def top_up_row(top_up: TopUp, zone: str) -> dict:
@@ -336,10 +322,8 @@ def save(data, venue_id: int):
 @require("read")
 def notifications(limit: int, cursor: str | None = None):
     """Your notification centre, newest first."""
-    before = decode_cursor(cursor, "before")
-    page = centre.list_notices(current_user.id, before=before["before"] if before else None, size=limit)
-    following = encode_cursor({"before": page.next_before}) if page.next_before is not None else None
-    next_link(following)
+    page = centre.list_notices(current_user.id, before=cursor_position(cursor, "before"), size=limit)
+    following = next_cursor("before", page.next_before)
     return {
         "notices": [
             {

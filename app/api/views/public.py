@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
 from app.api import schemas
-from app.api.conventions import decode_cursor, encode_cursor, next_link
+from app.api.conventions import cursor_position, next_cursor
 from app.api.presenting import hit_row, hours_row, review_row, service_row, venue_row
 from app.booking.availability import get_bookable_days, get_slots
 from app.discovery.params import parse_search
@@ -67,10 +67,10 @@ def search_venues(**_args):
     ``open_now``, ``free_date``/``free_from``/``free_to``, ``sort``, ``per_page``). Pages
     follow the ``Link: rel="next"`` header (an opaque ``cursor``).
     """
-    position = decode_cursor(request.args.get("cursor"), "page")
+    page = cursor_position(request.args.get("cursor"), "page")
     args = MultiDict([(k, v) for k, v in request.args.items(multi=True) if k != "cursor"])
-    if position is not None:
-        args["page"] = str(position["page"])
+    if page is not None:
+        args["page"] = str(page)
     try:
         found = parse_search(args)
     except InvalidQuery as exc:
@@ -78,8 +78,7 @@ def search_venues(**_args):
     result = search(found.query)
     query = found.query
     more = query.page * query.per_page < result.total and len(result.hits) == query.per_page
-    cursor = encode_cursor({"page": query.page + 1}) if more else None
-    next_link(cursor)
+    cursor = next_cursor("page", query.page + 1 if more else None)
     # Already in the shape of schemas.SearchResult (its dump returns it unchanged: tested), so it
     # is encoded as it is: the dump cost 2-3 ms of marshmallow a page of 20 venues and facets.
     return jsonify(search_answer(result, cursor))
@@ -127,10 +126,9 @@ def hours(slug: str):
 def reviews(slug: str, limit: int, cursor: str | None = None):
     """Published reviews, newest first."""
     venue = listed_venue(slug)
-    offset = (decode_cursor(cursor, "offset") or {"offset": 0})["offset"]
-    rows = venue_reviews(venue.id, limit=limit + 1, offset=offset)
-    following = encode_cursor({"offset": offset + limit}) if len(rows) > limit else None
-    next_link(following)
+    offset = cursor_position(cursor, "offset") or 0
+    rows = venue_reviews(venue.id, limit=limit + 1, offset=offset)  # one more: does a page follow?
+    following = next_cursor("offset", offset + limit if len(rows) > limit else None)
     return {"reviews": [review_row(r) for r in rows[:limit]], "next_cursor": following}
 
 

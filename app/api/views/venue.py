@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from app.api import schemas
 from app.api.auth import require
-from app.api.conventions import decode_cursor, encode_cursor, idempotent, next_link
+from app.api.conventions import cursor_position, idempotent, next_cursor
 from app.api.lookups import found_first, loaded
 from app.api.presenting import booking_row, hours_row, money, service_row, staff_venue_row
 from app.booking.check_ins import check_in
@@ -22,6 +22,7 @@ from app.booking.models import Booking, BookingStatus
 from app.booking.time_blocks import add_time_block, find_time_blocks, mask_weekdays, remove_time_block
 from app.clients import service as clients
 from app.clients.desk import book_at_desk
+from app.ops.errors import field_errors, http_status, render_error
 from app.platform.errors import ValidationFailed
 from app.platform.extensions import db
 from app.platform.timefmt import venue_zone
@@ -29,9 +30,17 @@ from app.platform.urls import absolute_url
 from app.venues.models import Venue
 from app.web.blueprints import api_venue as bp
 from app.web.guards import EVERYONE, FRONT_DESK, OWNER_AND_MANAGER, acting_member_scope, acting_role, venue_required
+from app.web.unit_of_work import on_refusal
 
 MAX_RANGE_DAYS = 62
 NEW_CLIENT_FIELDS = ("name", "email", "phone")
+
+
+def new_client_refusal(error: ValidationFailed):
+    """A new client's name, email or phone refused: named under ``new_client``, as the body has them."""
+    if error.field in NEW_CLIENT_FIELDS:
+        error = ValidationFailed(error.message, field=f"new_client.{error.field}")
+    return render_error(http_status(error), error.message, errors=field_errors(error))
 
 
 SHOWN = (BookingStatus.HELD, BookingStatus.CONFIRMED, BookingStatus.COMPLETED, BookingStatus.NO_SHOW)
@@ -147,18 +156,14 @@ def desk_booking(data, venue: Venue):
 
     def book() -> Booking:
         new = data["new_client"] or {}
-        try:
-            client = clients.desk_client(
-                venue.id,
-                client_id=data["client_id"],
-                name=new.get("name", ""),
-                email=new.get("email", ""),
-                phone=new.get("phone", ""),
-            )
-        except ValidationFailed as exc:  # the new client's name, email or phone: under new_client
-            if exc.field in NEW_CLIENT_FIELDS:
-                raise ValidationFailed(exc.message, field=f"new_client.{exc.field}") from exc
-            raise
+        on_refusal(new_client_refusal, kinds=ValidationFailed)
+        client = clients.desk_client(
+            venue.id,
+            client_id=data["client_id"],
+            name=new.get("name", ""),
+            email=new.get("email", ""),
+            phone=new.get("phone", ""),
+        )
         return book_at_desk(
             venue,
             client,
@@ -262,16 +267,11 @@ def client_row(row) -> dict:
 def client_book(venue: Venue, q: str, cursor: str | None = None):
     """Your clients in name order, with their figures, those whose name, email or phone contains
     ``q``; a practitioner's book holds only the clients they have a booking with."""
-    position = decode_cursor(cursor, "after")  # the last client shown: a keyset on (lower(name), id)
+    after = cursor_position(cursor, "after")  # the last client shown: a keyset on (lower(name), id)
     listing = clients.list_clients(
-        venue.id,
-        q=q.strip(),
-        now=datetime.now(UTC),
-        member_id=acting_member_scope(),
-        after_id=position["after"] if position else None,
+        venue.id, q=q.strip(), now=datetime.now(UTC), member_id=acting_member_scope(), after_id=after
     )
-    following = encode_cursor({"after": listing.rows[-1].id}) if listing.more and listing.rows else None
-    next_link(following)
+    following = next_cursor("after", listing.rows[-1].id if listing.more and listing.rows else None)
     return {"clients": [client_row(r) for r in listing.rows], "total": listing.total, "next_cursor": following}
 
 

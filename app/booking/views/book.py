@@ -6,8 +6,9 @@ and ``app.web.guards``.
 The cart, checkout and orders, and "My bookings" live beside this module
 (``cart``, ``orders``, ``my_bookings``) and add their routes to the same blueprint.
 
-Each route loads (404), checks who may act (403), validates, calls a service in
-``app.booking`` and commits once. Templates get decided, plain values built here.
+Each route loads (404), checks who may act (403), validates and calls a service in
+``app.booking``; the request commits once (app/web/unit_of_work.py). Templates get decided,
+plain values built here.
 Anonymous visitors may fill a cart (a random token in the session); venue and admin
 accounts can look but not book.
 """

@@ -22,7 +22,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.admin import audit
+from app.audit import service as audit
 from app.booking import lifecycle, requests
 from app.booking.calendar_forms import CalendarQuery, CancelForm, TimeBlockForm
 from app.booking.ics import calendar as ics_calendar
@@ -30,7 +30,6 @@ from app.booking.models import Booking
 from app.booking.time_blocks import add_time_block, remove_time_block
 from app.checkout.requests import decline_request as decline_request_and_refund
 from app.messages import service as messages
-from app.ops.errors import http_status
 from app.payments.service import refund_booking
 from app.platform import cache_versions
 from app.platform.cache_versions import user_namespace
@@ -55,6 +54,7 @@ from app.web.calendar_page import (
 from app.web.guards import EVERYONE, FRONT_DESK, venue_required
 from app.web.private_cache import private_page
 from app.web.rendering import add_toast, is_htmx, render_page
+from app.web.unit_of_work import on_refusal
 
 FEED_PAST, FEED_AHEAD = timedelta(days=30), timedelta(days=365)
 _TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{20,64}")
@@ -97,7 +97,7 @@ def calendar(venue: Venue):
 
 
 def _calendar_changed(venue: Venue, query: CalendarQuery, message: str) -> Response:
-    """After a commit: the calendar block and a toast for HTMX, else a flash and a redirect."""
+    """After a change: the calendar block and a toast for HTMX, else a flash and a redirect."""
     target = url_for("venues_dashboard.calendar", **query.args())
     if is_htmx():
         response = add_toast(_calendar_page(venue, query), message)
@@ -115,30 +115,23 @@ def add_block(venue: Venue):
     query = _query_or_today(venue, request.form)
     span = form.utc_range(venue.timezone) if form.validate_on_submit() else None
     if span is None:
-        if is_htmx():  # only the form goes back, with its errors
-            response = _calendar_page(venue, query, block="block_form", status=422, block_form=form)
-            response.headers.update({"HX-Retarget": "#block-form", "HX-Reswap": "outerHTML"})
-            return response
-        return _calendar_page(venue, query, block=None, status=422, block_form=form)
-    try:
-        block = add_time_block(
-            venue,
-            member_id=form.member_id,
-            starts_at=span[0],
-            ends_at=span[1],
-            reason=form.reason.data or "",
-            repeat_weekdays=form.weekdays,
-            repeat_until=form.repeat_until.data,
-        )
-    except ValidationFailed as exc:  # the repeat rule: the form goes back with the reason
-        form.repeat_until.errors = [*form.repeat_until.errors, exc.message]
-        if is_htmx():
-            response = _calendar_page(venue, query, block="block_form", status=422, block_form=form)
-            response.headers.update({"HX-Retarget": "#block-form", "HX-Reswap": "outerHTML"})
-            return response
-        return _calendar_page(venue, query, block=None, status=422, block_form=form)
+        return _block_form_again(venue, query, form)
+
+    def refused(error: DomainError) -> Response:  # the repeat rule: the form goes back with the reason
+        form.repeat_until.errors = [*form.repeat_until.errors, error.message]
+        return _block_form_again(venue, query, form)
+
+    on_refusal(refused, kinds=ValidationFailed)
+    block = add_time_block(
+        venue,
+        member_id=form.member_id,
+        starts_at=span[0],
+        ends_at=span[1],
+        reason=form.reason.data or "",
+        repeat_weekdays=form.weekdays,
+        repeat_until=form.repeat_until.data,
+    )
     clashes = find_bookings(venue, block.starts_at, block.ends_at, (B.HELD, B.CONFIRMED), member_id=form.member_id)
-    db.session.commit()
     message = _("The time is blocked: customers can't book it.")
     if block.repeat_until is not None:
         message = _(
@@ -151,11 +144,19 @@ def add_block(venue: Venue):
     return _calendar_changed(venue, replace(query, day=form.date.data), message)
 
 
+def _block_form_again(venue: Venue, query: CalendarQuery, form: TimeBlockForm) -> Response:
+    """The block form with its errors, 422: for HTMX only the form goes back."""
+    if is_htmx():
+        response = _calendar_page(venue, query, block="block_form", status=422, block_form=form)
+        response.headers.update({"HX-Retarget": "#block-form", "HX-Reswap": "outerHTML"})
+        return response
+    return _calendar_page(venue, query, block=None, status=422, block_form=form)
+
+
 @bp.post("/calendar/blocks/<int:block_id>/delete")
 @venue_required(roles=FRONT_DESK)
 def delete_block(venue: Venue, block_id: int):
     remove_time_block(venue, block_id)
-    db.session.commit()
     return _calendar_changed(
         venue, _query_or_today(venue, request.form), _("The block is removed: the time is bookable again.")
     )
@@ -168,20 +169,15 @@ def delete_block(venue: Venue, block_id: int):
 @venue_required(roles=EVERYONE)
 def booking_details(venue: Venue, booking_id: int):
     booking = get_venue_booking(venue, booking_id)
-    if messages.mark_read(booking, current_user._get_current_object(), now=datetime.now(UTC)):
-        db.session.commit()  # the customer's messages are read now
+    messages.mark_read(booking, current_user._get_current_object(), now=datetime.now(UTC))  # the customer's
     return _booking_page(venue, booking)
 
 
 def _act(venue: Venue, booking_id: int, command: Callable[[Booking], object], message: str) -> Response:
     """Run ``command`` on the booking; a refusal shows its message with 409/422, nothing changed."""
     booking = get_venue_booking(venue, booking_id, for_update=True)
-    try:
-        command(booking)
-    except DomainError as exc:
-        db.session.rollback()
-        return _booking_page(venue, get_venue_booking(venue, booking_id), status=http_status(exc), error=exc.message)
-    db.session.commit()
+    on_refusal(lambda error: _booking_page(venue, booking, error=error.message))
+    command(booking)
     if is_htmx():
         return add_toast(_booking_page(venue, booking), message)
     flash(message, "success")
@@ -271,7 +267,6 @@ def decline_request(venue: Venue, booking_id: int):
 
 
 def _feed_changed(venue: Venue, message: str) -> Response:
-    db.session.commit()
     if is_htmx():
         return add_toast(_calendar_page(venue, _query_or_today(venue, request.form), block="feed_panel"), message)
     flash(message, "success")

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -22,7 +23,7 @@ from app.booking import order_lifecycle
 from app.booking.errors import CartItemInvalid
 from app.booking.forms import AddToCartForm, QuantityForm
 from app.booking.models import CartItem, Order, OrderStatus
-from app.ops.errors import http_status
+from app.ops.errors import http_status, render_error
 from app.platform import cache_versions
 from app.platform.cache_versions import follows, recording, user_namespace, valid_until
 from app.platform.extensions import db
@@ -33,6 +34,7 @@ from app.web.cart_page import build_cart_page, nav_cart_oob
 from app.web.guards import count_cart_items, get_cart_owner, require_booker
 from app.web.private_cache import private_page
 from app.web.rendering import add_toast, is_htmx, render_page
+from app.web.unit_of_work import on_refusal
 
 # -- the navbar's cart badge -------------------------------------------------------------------
 
@@ -53,19 +55,15 @@ def add_to_cart() -> Response:
     if not form.validate():
         return refuse_item(form, form.first_error(), 400)
     owner = get_cart_owner(create=True)
-    try:
-        item = carts.add_item(
-            owner,
-            service_id=form.service_id.data,
-            starts_at=form.start,
-            quantity=form.quantity.data,
-            team_member_id=form.member_id,
-            answers={key: value for key, value in request.form.items() if key.startswith("intake_")},
-        )
-    except CartItemInvalid as exc:
-        db.session.rollback()
-        return refuse_item(form, exc.message, http_status(exc))
-    db.session.commit()
+    on_refusal(lambda error: refuse_item(form, error.message, http_status(error)), kinds=CartItemInvalid)
+    item = carts.add_item(
+        owner,
+        service_id=form.service_id.data,
+        starts_at=form.start,
+        quantity=form.quantity.data,
+        team_member_id=form.member_id,
+        answers={key: value for key, value in request.form.items() if key.startswith("intake_")},
+    )
     service = item.service
     message = _("Added %(service)s to your cart.", service=service.name)
     if not is_htmx():
@@ -78,11 +76,12 @@ def add_to_cart() -> Response:
     return add_toast(response, message)
 
 
-def refuse_item(form: AddToCartForm, message: str, status: int) -> Response:
-    """Show why an item can't go in the cart, on the booking page it came from."""
+def refuse_item(form: AddToCartForm, message: str, status: int) -> ResponseReturnValue:
+    """Show why an item can't go in the cart, on the booking page it came from (the error page
+    when there is no such page to show)."""
     service = db.session.get(Service, form.service_id.data) if form.service_id.data else None
     if service is None or not service.is_active or service.venue.status != VenueStatus.APPROVED:
-        abort(status, message)
+        return render_error(status, message)
     start = getattr(form, "start", None)
     chosen = {
         "quantity": form.quantity.data,
@@ -104,9 +103,9 @@ def cart_page_namespaces() -> list[str]:
 def show_cart() -> Response:
     require_booker()
     now = datetime.now(UTC)
-    if current_user.is_authenticated and order_lifecycle.expire_holds(now, customer_id=current_user.id):
-        # A hold ran out since the periodic job last looked: its items belong in this cart now.
-        db.session.commit()
+    if current_user.is_authenticated:
+        # A hold that ran out since the periodic job last looked: its items belong in this cart now.
+        order_lifecycle.expire_holds(now, customer_id=current_user.id)
     owner = get_cart_owner()
     if recording():
         follow_cart(current_user.id, now)
@@ -172,12 +171,8 @@ def update_item(item_id: int) -> Response:
     if not form.validate():
         message = next(iter(form.quantity.errors or ["Check the number of people."]))
         return cart_changed(None, error=(item_id, message), status=400)
-    try:
-        carts.update_quantity(owner, item_id, form.quantity.data)
-    except CartItemInvalid as exc:
-        db.session.rollback()
-        return cart_changed(None, error=(item_id, exc.message), status=http_status(exc))
-    db.session.commit()
+    on_refusal(lambda error: cart_changed(None, error=(item_id, error.message)), kinds=CartItemInvalid)
+    carts.update_quantity(owner, item_id, form.quantity.data)
     people = form.quantity.data
     return cart_changed(
         ngettext(
@@ -194,5 +189,4 @@ def remove_item(item_id: int) -> Response:
     owner, item = get_own_cart_item(item_id)
     name = item.service.name
     carts.remove_item(owner, item_id)
-    db.session.commit()
     return cart_changed(_("Removed %(name)s from your cart.", name=name))

@@ -12,20 +12,21 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import request
+from flask import Response, request
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from app.booking.check_ins import CANCELLED, MAX_CODE_LENGTH, CheckInRefused, check_in, normalise_code  # noqa: F401
 from app.booking.models import Booking, BookingStatus
-from app.ops.errors import http_status
 from app.platform import timefmt
+from app.platform.errors import DomainError
 from app.platform.extensions import db
 from app.venues.models import Venue
 from app.web.blueprints import dashboard as bp
 from app.web.guards import FRONT_DESK, venue_required
 from app.web.rendering import add_toast, is_htmx, render_page
+from app.web.unit_of_work import on_refusal
 
 B = BookingStatus
 # The camera works on this page only, and its scanner decodes in a worker made from a blob:
@@ -103,12 +104,13 @@ check_in_page.talisman_view_options = dict(PAGE_SECURITY)
 @venue_required(roles=FRONT_DESK)
 def check_in_submit(venue: Venue):
     raw = request.form.get("code", "")
-    try:
-        booking, fresh = check_in(venue, raw, actor_id=current_user.id)
-    except CheckInRefused as refused:
-        db.session.rollback()
-        response = _page(venue, status=http_status(refused), error=refused.message, code=raw[:MAX_CODE_LENGTH])
-        return add_toast(response, refused.message, "danger") if is_htmx() else response
+
+    def refused(error: DomainError) -> Response:
+        response = _page(venue, error=error.message, code=raw[:MAX_CODE_LENGTH])
+        return add_toast(response, error.message, "danger") if is_htmx() else response
+
+    on_refusal(refused, kinds=CheckInRefused)
+    booking, fresh = check_in(venue, raw, actor_id=current_user.id)
     shown = describe(booking, timefmt.venue_zone(venue.timezone))
     message = (
         f"Checked in {shown['customer']}: {shown['service']}, {shown['time']}."

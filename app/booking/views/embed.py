@@ -21,7 +21,6 @@ from app.booking import cart as carts
 from app.booking.availability import get_bookable_days, get_slots
 from app.booking.errors import CartItemInvalid
 from app.booking.forms import BadInput, parse_day, parse_instant
-from app.ops.errors import http_status
 from app.platform import timefmt
 from app.platform.extensions import db
 from app.venues.models import Service, Venue, VenueStatus
@@ -29,6 +28,7 @@ from app.venues.slugs import find_venue_by_any_slug
 from app.web.blueprints import embed as bp
 from app.web.guards import get_cart_owner, require_booker
 from app.web.rendering import render_page
+from app.web.unit_of_work import on_refusal
 
 DAYS_SHOWN = 14
 # The panel's own policy: the app's, with the venue's origins as frame-ancestors (set per request).
@@ -145,17 +145,13 @@ def book_from_site(slug: str, service_id: int) -> Response:
     service = _service(venue, service_id)
     start = _start(venue, service)
     owner = get_cart_owner(create=True)
-    try:
-        carts.add_item(
-            owner,
-            service_id=service.id,
-            starts_at=start,
-            quantity=1,
-            team_member_id=None,
-            via_site_venue_id=venue.id,
-        )
-    except CartItemInvalid as exc:
-        db.session.rollback()
-        return _tab(venue, service, start, status=http_status(exc), error=exc.message)
-    db.session.commit()
+    on_refusal(lambda error: _tab(venue, service, start, error=error.message), kinds=CartItemInvalid)
+    carts.add_item(
+        owner,
+        service_id=service.id,
+        starts_at=start,
+        quantity=1,
+        team_member_id=None,
+        via_site_venue_id=venue.id,
+    )
     return redirect(url_for("booking.cart"), 303)

@@ -4,8 +4,8 @@ move's top-up page (/bookings/<reference>/top-ups/<id>: waiting, moved or why no
 provider's move (the calendar's drag and its "Move" dialog, and the booking panel's form) and
 the venue's rescheduling policy page.
 
-The rules live in app/checkout/reschedule.py; these routes load (404), parse (400/422), call
-``move_booking`` and commit once.
+The rules live in app/checkout/reschedule.py; these routes load (404), parse (400/422) and call
+``move_booking``; the request commits once (app/web/unit_of_work.py).
 """
 
 from __future__ import annotations
@@ -42,8 +42,10 @@ from app.web.blueprints import booking as bp
 from app.web.blueprints import dashboard as dashboard_bp
 from app.web.booking_page import day_slots, month_calendar
 from app.web.calendar_page import _booking_page, _calendar_page, _query_or_today, get_venue_booking
-from app.web.guards import FRONT_DESK, get_own_booking, venue_required
+from app.web.guards import FRONT_DESK, venue_required
+from app.web.loaders import child_row, own_booking
 from app.web.rendering import add_toast, is_htmx, render_page
+from app.web.unit_of_work import on_refusal
 
 # -- the customer's page ----------------------------------------------------------------------------
 
@@ -139,8 +141,8 @@ def _parse_view_args() -> tuple[date | None, date | None, datetime | None]:
 
 @bp.route("/bookings/<reference>/reschedule", methods=["GET", "POST"])
 @login_required
-def reschedule_booking(reference: str) -> Response:
-    booking = get_own_booking(reference)  # another customer's booking is not found (404)
+@own_booking  # another customer's booking is not found (404)
+def reschedule_booking(booking: Booking) -> Response:
     now = datetime.now(UTC)
     if request.method == "GET":
         month, day, start = _parse_view_args()
@@ -148,20 +150,16 @@ def reschedule_booking(reference: str) -> Response:
         fragment = None if request.headers.get("HX-History-Restore-Request") else "picker"
         return render_page("booking/reschedule.html", fragment, **page)
 
+    on_refusal(lambda error: _refused(booking, error.message, http_status(error), now))
     try:
         new_start = parse_instant(request.form.get("starts_at", ""))
         member_id = _parse_member(request.form.get("team_member_id", ""))
-        expected = top_ups.validate_expected(request.form["top_up_minor"]) if "top_up_minor" in request.form else None
-    except (BadInput, DomainError) as exc:
-        return _refused(booking, getattr(exc, "message", str(exc)), 422, now)
-    if expected is not None:
+    except BadInput as exc:
+        return _refused(booking, str(exc), 422, now)
+    if "top_up_minor" in request.form:  # "Pay £X to move", the difference confirmed
+        expected = top_ups.validate_expected(request.form["top_up_minor"])
         return _start_top_up(booking, new_start, member_id, expected, now)
-    try:
-        result = reschedule.move_booking(booking, new_start, member_id, by=current_user, now=now)
-    except DomainError as exc:
-        db.session.rollback()
-        return _refused(get_own_booking(reference), exc.message, http_status(exc), now)
-    db.session.commit()
+    result = reschedule.move_booking(booking, new_start, member_id, by=current_user, now=now)
     when = timefmt.venue_span_label(result.booking.starts_at, result.booking.ends_at, result.booking.venue.timezone)
     message = _("Moved to %(when)s. We've emailed you the new time and calendar entry.", when=when)
     if result.refunded_minor:
@@ -180,15 +178,7 @@ def reschedule_booking(reference: str) -> Response:
 
 def _start_top_up(booking: Booking, new_start: datetime, member_id: int | None, expected: int, now: datetime):
     """ "Pay £X to move": hold the new time, start the top-up, send the customer to pay."""
-    reference = booking.reference
-    try:
-        _, payment = top_ups.start_top_up(
-            booking, new_start, member_id, by=current_user, expected_minor=expected, now=now
-        )
-    except DomainError as exc:
-        db.session.rollback()
-        return _refused(get_own_booking(reference), exc.message, http_status(exc), now)
-    db.session.commit()
+    _, payment = top_ups.start_top_up(booking, new_start, member_id, by=current_user, expected_minor=expected, now=now)
     if is_htmx():
         response = Response(status=204)
         response.headers["HX-Redirect"] = payment.checkout_url
@@ -214,13 +204,6 @@ def _parse_member(raw: str) -> int | None:
 
 
 # -- a move's top-up ------------------------------------------------------------------------------------
-
-
-def get_own_top_up(booking: Booking, top_up_id: int) -> TopUp:
-    top_up = db.session.get(TopUp, top_up_id) if 0 < top_up_id < 2**31 else None
-    if top_up is None or top_up.booking_id != booking.id:
-        abort(404)  # another booking's top-up is not found
-    return top_up
 
 
 def build_top_up_page(booking: Booking, top_up: TopUp, now: datetime, *, returned_paid: bool = False) -> dict[str, Any]:
@@ -259,10 +242,10 @@ def build_top_up_page(booking: Booking, top_up: TopUp, now: datetime, *, returne
 
 @bp.get("/bookings/<reference>/top-ups/<int:top_up_id>")
 @login_required
-def top_up_status(reference: str, top_up_id: int) -> Response:
+@own_booking  # another customer's booking: 404
+@child_row(TopUp, of="booking")  # another booking's top-up: 404
+def top_up_status(booking: Booking, top_up: TopUp) -> Response:
     """Where a move's top-up stands; polls (HTMX) while the payment is being settled."""
-    booking = get_own_booking(reference)  # another customer's booking: 404
-    top_up = get_own_top_up(booking, top_up_id)
     returned_paid = request.args.get("paid") == "1"  # a hint for the display only, never trusted for money
     page = build_top_up_page(booking, top_up, datetime.now(UTC), returned_paid=returned_paid)
     response = render_page("booking/top_up.html", "top_up_status", **page)
@@ -272,19 +255,19 @@ def top_up_status(reference: str, top_up_id: int) -> Response:
 
 @bp.post("/bookings/<reference>/top-ups/<int:top_up_id>/keep")
 @login_required
-def keep_my_time(reference: str, top_up_id: int) -> Response:
+@own_booking
+@child_row(TopUp, of="booking")
+def keep_my_time(booking: Booking, top_up: TopUp) -> Response:
     """ "Keep my time": the held new time goes, nothing is charged, the booking stays."""
-    booking = get_own_booking(reference)
-    top_up = get_own_top_up(booking, top_up_id)
-    try:
-        released = top_ups.give_up(top_up, customer=current_user)
-    except DomainError as exc:
-        db.session.rollback()
+
+    def refused(error: DomainError) -> Response:
         page = build_top_up_page(booking, top_up, datetime.now(UTC))
-        page["error"] = exc.message
-        response = render_page("booking/top_up.html", "top_up_status", status=http_status(exc), **page)
-        return add_toast(response, exc.message, "danger") if is_htmx() else response
-    db.session.commit()
+        page["error"] = error.message
+        response = render_page("booking/top_up.html", "top_up_status", **page)
+        return add_toast(response, error.message, "danger") if is_htmx() else response
+
+    on_refusal(refused)
+    released = top_ups.give_up(top_up, customer=current_user)
     if released:
         flash(_("You kept your time: the new time was let go and nothing was charged."), "success")
     else:
@@ -319,20 +302,21 @@ def move_venue_booking(venue: Venue, booking_id: int) -> Response:
     booking = get_venue_booking(venue, booking_id)  # another venue's booking: 404
     from_panel = request.form.get("return") == "booking"
     query = _query_or_today(venue, request.form)
-    try:
-        new_start, member_id = _parse_provider_move(venue, request.form)
-        result = reschedule.move_booking(booking, new_start, member_id, by=current_user, as_venue=True)
-    except (BadInput, DomainError) as exc:
-        db.session.rollback()
-        message, status = (str(exc), 422) if isinstance(exc, BadInput) else (exc.message, http_status(exc))
-        booking = get_venue_booking(venue, booking_id)
+
+    def refused(message: str, status: int) -> Response:
         if from_panel:
             return _booking_page(venue, booking, status=status, error=message)
         if is_htmx():
             return add_toast(_calendar_page(venue, query, status=status), message, "danger")
         flash(message, "danger")
         return _calendar_page(venue, query, block=None, status=status)
-    db.session.commit()
+
+    on_refusal(lambda error: refused(error.message, http_status(error)))
+    try:
+        new_start, member_id = _parse_provider_move(venue, request.form)
+    except BadInput as exc:
+        return refused(str(exc), 422)
+    result = reschedule.move_booking(booking, new_start, member_id, by=current_user, as_venue=True)
     moved = result.booking
     when = timefmt.venue_span_label(moved.starts_at, moved.ends_at, venue.timezone)
     message = _(
@@ -383,7 +367,6 @@ def reschedule_policy(venue: Venue) -> Response:
             reschedule.set_policy(
                 venue, until_hours=form.until_hours.data, max_moves=form.max_moves.data, actor=current_user
             )
-            db.session.commit()
             flash(
                 _("Saved: %(policy)s", policy=reschedule.describe_reschedule_policy(reschedule.get_policy(venue.id))),
                 "success",

@@ -28,7 +28,6 @@ from app.checkout import reschedule
 from app.checkout.top_ups import get_pending_top_up
 from app.messages import service as messages
 from app.messages.models import Side
-from app.ops.errors import http_status
 from app.payments import service as payments
 from app.payments.models import Refund, RefundStatus
 from app.platform import cache_versions, timefmt
@@ -40,10 +39,11 @@ from app.reviews.service import eligibility, find_review
 from app.venues.models import VenueStatus
 from app.waitlist.presenting import get_offer_rows
 from app.web.blueprints import booking as bp
-from app.web.guards import get_own_booking
+from app.web.loaders import own_booking
 from app.web.private_cache import private_page
 from app.web.rendering import render_page
 from app.web.thread_page import thread_context
+from app.web.unit_of_work import on_refusal
 
 B = BookingStatus
 PAGE_SIZE = 20  # bookings per page of My bookings (a customer with years of visits has hundreds)
@@ -179,8 +179,8 @@ def refund_rows(booking: Booking) -> list[Refund]:
 
 @bp.get("/bookings/<reference>")
 @login_required
-def booking_detail(reference: str) -> Response:
-    booking = get_own_booking(reference)
+@own_booking
+def booking_detail(booking: Booking) -> Response:
     service, venue = booking.service, booking.venue
     now = datetime.now(UTC)
     move = reschedule.customer_eligibility(booking, now) if booking.status == B.CONFIRMED else None
@@ -218,9 +218,8 @@ def booking_detail(reference: str) -> Response:
 
 
 def customer_thread(booking: Booking, now: datetime) -> dict[str, Any]:
-    """The booking's messages with the venue; the venue's are now read (committed here)."""
-    if messages.mark_read(booking, current_user._get_current_object(), now=now):
-        db.session.commit()
+    """The booking's messages with the venue; the venue's are now read."""
+    messages.mark_read(booking, current_user._get_current_object(), now=now)
     return thread_context(booking, Side.CUSTOMER)
 
 
@@ -248,8 +247,8 @@ def review_link(booking: Booking) -> str | None:
 
 @bp.get("/bookings/<reference>/calendar.ics")
 @login_required
-def booking_calendar(reference: str) -> Response:
-    booking = get_own_booking(reference)
+@own_booking
+def booking_calendar(booking: Booking) -> Response:
     if booking.status in (B.HELD, B.EXPIRED):
         abort(409, _("This booking isn't confirmed, so there's nothing to add to your calendar yet."))
     response = make_response(calendar([booking], name="CozyWish booking"))
@@ -261,31 +260,28 @@ def booking_calendar(reference: str) -> Response:
 
 @bp.route("/bookings/<reference>/cancel", methods=["GET", "POST"])
 @login_required
-def cancel_booking(reference: str) -> Response:
-    booking = get_own_booking(reference)
-    error, status = None, 200
-    if request.method == "POST":
-        try:
-            refund = lifecycle.cancel_by_customer(booking, customer=current_user)
-            # In the same transaction: the refund is recorded and its gateway call queued (a job).
-            payments.refund_booking(booking, refund, reason=f"Cancelled by the customer ({booking.reference})")
-        except (ValidationFailed, InvalidTransition) as exc:
-            db.session.rollback()
-            booking = get_own_booking(reference)
-            error, status = exc.message, http_status(exc)
-        else:
-            db.session.commit()
-            amount = format_money(refund, booking.currency)
-            flash(
-                _("Cancelled. Refund due: %(amount)s — on its way back to your card.", amount=amount)
-                if refund_rows(booking)
-                else _("Cancelled. Refund due: %(amount)s.", amount=amount),
-                "success",
-            )
-            return redirect(url_for(".booking_detail", reference=booking.reference), 303)
+@own_booking
+def cancel_booking(booking: Booking) -> Response:
+    if request.method == "GET":
+        return cancel_page(booking)
+    on_refusal(lambda error: cancel_page(booking, error=error.message), kinds=(ValidationFailed, InvalidTransition))
+    refund = lifecycle.cancel_by_customer(booking, customer=current_user)
+    # In the same transaction: the refund is recorded and its gateway call queued (a job).
+    payments.refund_booking(booking, refund, reason=f"Cancelled by the customer ({booking.reference})")
+    amount = format_money(refund, booking.currency)
+    flash(
+        _("Cancelled. Refund due: %(amount)s — on its way back to your card.", amount=amount)
+        if refund_rows(booking)
+        else _("Cancelled. Refund due: %(amount)s.", amount=amount),
+        "success",
+    )
+    return redirect(url_for(".booking_detail", reference=booking.reference), 303)
+
+
+def cancel_page(booking: Booking, *, error: str | None = None) -> Response:
+    """What cancelling would mean, and "Cancel"; with why not after a refusal (nothing changed)."""
     return render_page(
         "booking/cancel.html",
-        status=status,
         booking=booking_row(booking),
         quote=cancellation_quote(booking, datetime.now(UTC)),
         form=ActionForm(formdata=None),

@@ -8,10 +8,11 @@ order page shows the hold and starts (or resumes) the hosted payment, or lets th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import abort, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
@@ -23,22 +24,27 @@ from app.booking.models import Booking, Order, OrderStatus
 from app.booking.order_lifecycle import lock_order
 from app.booking.presenting import booking_row
 from app.checkout import checkout as checkouts
-from app.ops.errors import http_status
 from app.payments import service as payments
 from app.payments.ports import GatewayError
 from app.payments.saved_cards import card_label, get_saved_card
 from app.platform import cache_versions, timefmt
 from app.platform.cache_versions import user_namespace, valid_until
-from app.platform.errors import InvalidTransition, ValidationFailed
-from app.platform.extensions import db
+from app.platform.errors import DomainError, InvalidTransition, ValidationFailed
 from app.platform.money import format_money
 from app.promos.lines import promo_lines
 from app.web.blueprints import booking as bp
 from app.web.guards import require_booker
+from app.web.loaders import own_row
 from app.web.private_cache import private_page
 from app.web.rendering import render_page
+from app.web.unit_of_work import on_refusal
 
 # -- checkout and orders -----------------------------------------------------------------------
+
+
+def back_to_cart(error: DomainError) -> Response:
+    flash(error.message, "danger")
+    return redirect(url_for(".cart"), 303)
 
 
 @bp.post("/checkout")
@@ -48,13 +54,8 @@ def checkout() -> Response:
         return redirect(url_for("accounts.sign_in", next=url_for(".cart")), 303)
     require_booker()
     code = request.form.get("voucher_code", "")[:40].strip()
-    try:
-        order = checkouts.checkout(current_user, voucher_code=code or None)
-    except (SlotUnavailable, ValidationFailed) as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return redirect(url_for(".cart"), 303)
-    db.session.commit()
+    on_refusal(back_to_cart, kinds=(SlotUnavailable, ValidationFailed))
+    order = checkouts.checkout(current_user, voucher_code=code or None)
     if order.voucher_applied_minor:
         paid = format_money(order.voucher_applied_minor, order.currency)
         left = amount_due(order).due_now_minor
@@ -80,21 +81,16 @@ ORDER_PAGE_LOADS = (
         selectinload(Booking.venue), selectinload(Booking.service), selectinload(Booking.team_member)
     ),
 )
-
-
-def get_own_order(order_id: int) -> Order:
-    order = db.session.get(Order, order_id, options=ORDER_PAGE_LOADS)
-    if order is None or order.customer_id != current_user.id:
-        abort(404)  # someone else's order is indistinguishable from a missing one
-    return order
+# The customer's own order the URL names; someone else's is indistinguishable from a missing one.
+own_order = own_row(Order, options=ORDER_PAGE_LOADS)
 
 
 @bp.get("/orders/<int:order_id>")
 @login_required
 @private_page(lambda order_id: [user_namespace(current_user.id), cache_versions.PUBLIC])
-def order(order_id: int) -> Response:
+@own_order
+def order(order: Order) -> Response:
     now = datetime.now(UTC)
-    order = get_own_order(order_id)
     if not order.bookings and order.voucher_purchase is not None:  # a gift voucher purchase
         return redirect(url_for("vouchers.purchase", purchase_id=order.voucher_purchase.id), 303)
     if order.status == OrderStatus.PENDING_PAYMENT:
@@ -102,45 +98,32 @@ def order(order_id: int) -> Response:
     return render_page("booking/order.html", **build_order_page(order, now=now))
 
 
+def order_page_again(order: Order, now: datetime) -> Callable[[DomainError], Response]:
+    """The order page with why the last step was refused (nothing it did is kept)."""
+    return lambda error: render_page("booking/order.html", **build_order_page(order, now=now, error=error.message))
+
+
 @bp.post("/orders/<int:order_id>/pay")
 @login_required
-def pay_order(order_id: int) -> Response:
+@own_order  # 404 before taking a lock on someone else's order
+def pay_order(order: Order) -> Response:
     """Start (or resume) the hosted checkout for the order's held bookings, then go there.
 
     The amount is the server's sum of the held bookings; nothing in the form is read.
     """
-    get_own_order(order_id)  # 404 before taking a lock on someone else's order
-    order = lock_order(order_id)  # two clicks start one checkout
     now = datetime.now(UTC)
-    try:
-        if order.status == OrderStatus.PENDING_PAYMENT and order.hold_expires_at <= now:
-            raise InvalidTransition(
-                _(
-                    "The hold on these times has expired, so nothing was charged. "
-                    "Everything you chose goes back to your cart."
-                )
-            )
-        payment = payments.start_payment(order)
-    except (InvalidTransition, GatewayError) as exc:
-        db.session.rollback()
-        page = build_order_page(get_own_order(order_id), now=now, error=exc.message)
-        return render_page("booking/order.html", status=http_status(exc), **page)
-    db.session.commit()
+    on_refusal(order_page_again(order, now), kinds=(InvalidTransition, GatewayError))
+    payment = payments.start_payment(lock_order(order.id), now=now)  # two clicks start one checkout
     return redirect(payment.checkout_url, 303)
 
 
 @bp.post("/orders/<int:order_id>/change")
 @login_required
-def change_order(order_id: int) -> Response:
+@own_order  # someone else's order: 404, before any lock
+def change_order(order: Order) -> Response:
     """ "Change my order": release the held times now and go back to the cart with every item."""
-    order = get_own_order(order_id)  # someone else's order: 404, before any lock
-    try:
-        restored = payments.release_for_change(order, customer=current_user)
-    except InvalidTransition as exc:
-        db.session.rollback()
-        page = build_order_page(get_own_order(order_id), now=datetime.now(UTC), error=exc.message)
-        return render_page("booking/order.html", status=http_status(exc), **page)
-    db.session.commit()
+    on_refusal(order_page_again(order, datetime.now(UTC)), kinds=InvalidTransition)
+    restored = payments.release_for_change(order, customer=current_user)
     flash(restored.message(), "warning" if restored.unavailable else "success")
     return redirect(url_for(".cart"), 303)
 

@@ -6,11 +6,9 @@ from datetime import UTC, datetime
 
 from flask import Response, abort, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 
 from app.discovery.params import MAX_PLACE_LENGTH, OUTER_FIELDS, _text, parse_search
 from app.discovery.results import build_search_page, page_heading
-from app.platform.extensions import db
 from app.venues.service import get_categories
 from app.web.blueprints import discovery as bp
 from app.web.etags import page_etag
@@ -78,7 +76,6 @@ def forget_last_place():
     else:
         response = redirect(url_for("discovery.search", near=""), 303)
     forget_place(response)
-    db.session.commit()
     return response
 
 
@@ -108,9 +105,7 @@ def respond_with_search(args, *, category: str | None = None) -> Response:
     page = build_search_page(found, result, now=now)
     outer = {name: found.state.get(name) for name in OUTER_FIELDS}
     if found.near is not None:
-        common["remember_place_id"] = remember_place(found.near)
-        if current_user.is_authenticated:
-            db.session.commit()
+        common["remember_place_id"] = remember_place(found.near)  # on the account, kept with the request
     elif not any(name in args for name in ("near", "place", "lat")) and "place" not in found.understood.kinds():
         remembered = get_last_place()  # shown in the field; the next search uses it
         if remembered is not None:

@@ -8,15 +8,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import StringField
 
 from app.accounts.access import role_required
-from app.ops.errors import http_status
-from app.platform.errors import DomainError
-from app.platform.extensions import db
 from app.web.blueprints import admin as admin_bp
+from app.web.loaders import admin_row
 from app.web.rendering import render_page
+from app.web.unit_of_work import on_refusal
 from search.synonyms import (
     PHRASE_MAX_LENGTH,
     SearchSynonym,
@@ -52,11 +50,8 @@ def _render(*, form: SynonymForm | None = None, error: str | None = None, status
     )
 
 
-def _load(synonym_id: int) -> SearchSynonym:
-    row = db.session.scalars(select(SearchSynonym).where(SearchSynonym.id == synonym_id).with_for_update()).first()
-    if row is None:
-        abort(404)
-    return row
+# The pair a URL names, locked for the change.
+locked_synonym = admin_row(SearchSynonym, name="row", arg="synonym_id", for_update=True)
 
 
 @admin_bp.get("/synonyms")
@@ -71,12 +66,8 @@ def add_search_synonym() -> Response:
     form = SynonymForm()
     if not form.validate():
         abort(400)  # only the CSRF token can fail here
-    try:
-        row = add_synonym(form.term.data or "", form.synonym.data or "", actor_id=current_user.id)
-    except DomainError as refusal:
-        db.session.rollback()
-        return _render(form=form, error=refusal.message, status=http_status(refusal))
-    db.session.commit()
+    on_refusal(lambda refusal: _render(form=form, error=refusal.message))
+    row = add_synonym(form.term.data or "", form.synonym.data or "", actor_id=current_user.id)
     flash(
         _("Search now treats “%(term)s” and “%(synonym)s” as the same.", term=row.term, synonym=row.synonym), "success"
     )
@@ -85,29 +76,24 @@ def add_search_synonym() -> Response:
 
 @admin_bp.post("/synonyms/<int:synonym_id>")
 @role_required("admin")
-def change_search_synonym(synonym_id: int) -> Response:
-    row = _load(synonym_id)
+@locked_synonym
+def change_search_synonym(row: SearchSynonym) -> Response:
     form = SynonymForm()
     if not form.validate():
         abort(400)
-    try:
-        change_synonym(row, form.term.data or "", form.synonym.data or "", actor_id=current_user.id)
-    except DomainError as refusal:
-        db.session.rollback()
-        return _render(error=refusal.message, status=http_status(refusal))
-    db.session.commit()
+    on_refusal(lambda refusal: _render(error=refusal.message))
+    change_synonym(row, form.term.data or "", form.synonym.data or "", actor_id=current_user.id)
     flash(_("Changed: “%(term)s” and “%(synonym)s”.", term=row.term, synonym=row.synonym), "success")
     return redirect(url_for("admin.synonyms"), 303)
 
 
 @admin_bp.post("/synonyms/<int:synonym_id>/remove")
 @role_required("admin")
-def remove_search_synonym(synonym_id: int) -> Response:
-    row = _load(synonym_id)
+@locked_synonym
+def remove_search_synonym(row: SearchSynonym) -> Response:
     if not RemoveSynonymForm().validate():
         abort(400)
     words = f"“{row.term}” and “{row.synonym}”"
     remove_synonym(row, actor_id=current_user.id)
-    db.session.commit()
     flash(_("Search no longer treats %(words)s as the same.", words=words), "success")
     return redirect(url_for("admin.synonyms"), 303)

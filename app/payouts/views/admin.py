@@ -9,7 +9,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.accounts.access import role_required
-from app.admin import audit
+from app.audit import service as audit
 from app.payouts.accounts import STATUS_LABELS, status_of
 from app.payouts.earnings import PERIODS, get_balances, get_platform_revenue
 from app.payouts.models import CommissionRate, ConnectedAccount
@@ -17,6 +17,7 @@ from app.payouts.shares import bp_label, default_rate_bp, get_rates_by_category,
 from app.platform.extensions import db
 from app.venues.models import Category, Venue
 from app.web.blueprints import admin as bp
+from app.web.loaders import admin_row
 from app.web.rendering import render_page
 
 
@@ -77,11 +78,10 @@ def commission() -> Response:
 
 @bp.post("/commission/<int:category_id>")
 @role_required("admin")
-def set_commission(category_id: int) -> Response:
+@admin_row(Category)
+def set_commission(category: Category) -> Response:
     """Set a category's commission (a percentage), or clear it (empty) to use the default."""
-    category = db.session.get(Category, category_id)
-    if category is None:
-        abort(404)
+    category_id = category.id
     raw = (request.form.get("percent") or "").strip()[:12]
     row = db.session.get(CommissionRate, category_id, with_for_update=True)
     if raw == "":
@@ -104,7 +104,6 @@ def set_commission(category_id: int) -> Response:
         subject_id=category_id,
         rate_bp=new,
     )
-    db.session.commit()
     flash(
         _(
             "%(category_name)s: commission %(value)s.",

@@ -12,7 +12,6 @@ from flask import Response, abort, current_app, flash, make_response, redirect, 
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from app.ops.errors import http_status
 from app.payouts import accounts as payout_accounts
 from app.payouts.demo_connect import account_object, deliver
 from app.payouts.earnings import (
@@ -35,6 +34,7 @@ from app.venues.models import Venue
 from app.web.blueprints import dashboard as bp
 from app.web.guards import OWNER_ONLY, venue_required
 from app.web.rendering import render_page
+from app.web.unit_of_work import on_refusal
 
 
 def _payouts_page(venue: Venue, *, status: int = 200) -> Response:
@@ -73,14 +73,13 @@ def payouts(venue: Venue) -> Response:
 @venue_required(roles=OWNER_ONLY)
 def payouts_connect(venue: Venue) -> Response:
     """Make the venue's payout account if needed and go to the gateway's onboarding."""
-    try:
-        url = payout_accounts.start_onboarding(venue)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return _payouts_page(venue, status=http_status(exc))
-    db.session.commit()
-    return redirect(url, 303)
+
+    def refused(error: DomainError) -> Response:
+        flash(error.message, "danger")
+        return _payouts_page(venue)
+
+    on_refusal(refused)
+    return redirect(payout_accounts.start_onboarding(venue), 303)
 
 
 @bp.get("/payouts/return")
@@ -90,13 +89,8 @@ def payouts_return(venue: Venue) -> Response:
     account = payout_accounts.get_account(venue.id)
     if account is None:
         return redirect(url_for(".payouts"))
-    try:
-        payout_accounts.refresh_account(account)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "warning")
-        return redirect(url_for(".payouts"))
-    db.session.commit()
+    on_refusal(lambda error: back_to_payouts(error, "warning"))
+    payout_accounts.refresh_account(account)
     view = payout_accounts.describe(account)
     flash(
         _("Payout account: %(view_label)s.", view_label=view.label), "success" if view.status == "enabled" else "info"
@@ -111,14 +105,13 @@ def payouts_refresh(venue: Venue) -> Response:
     link takes them back."""
     if payout_accounts.get_account(venue.id) is None:
         return redirect(url_for(".payouts"))
-    try:
-        url = payout_accounts.start_onboarding(venue)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return redirect(url_for(".payouts"))
-    db.session.commit()
-    return redirect(url, 303)
+    on_refusal(lambda error: back_to_payouts(error, "danger"))
+    return redirect(payout_accounts.start_onboarding(venue), 303)
+
+
+def back_to_payouts(error: DomainError, category: str) -> Response:
+    flash(error.message, category)
+    return redirect(url_for(".payouts"))
 
 
 # -- the Demo gateway's onboarding (Stripe's hosted page, played in-app) -----------------------------
@@ -152,7 +145,6 @@ def payouts_demo_onboarding_submit(venue: Venue) -> Response:
             error=_("Choose how the demo onboarding ends."),
         )
     deliver("account.updated", account_object(account.account_id, complete=outcome == "complete", venue_id=venue.id))
-    db.session.commit()
     return redirect(url_for(".payouts_return"), 303)
 
 

@@ -3,7 +3,6 @@ saying which administrator looked, at whom, and when."""
 
 from __future__ import annotations
 
-from flask import abort
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
@@ -12,22 +11,21 @@ from app.accounts.access import role_required
 from app.accounts.forms import ConfirmForm
 from app.accounts.models import User
 from app.accounts.sessions import describe_browser, find_live_sessions
-from app.admin.models import AuditEntry
+from app.audit.models import AuditEntry
 from app.booking.models import Booking, Order
 from app.platform.extensions import db
 from app.privacy import consent, deletion
 from app.privacy.service import record_personal_data_view
 from app.reviews.models import Review
 from app.web.blueprints import admin as bp
+from app.web.loaders import admin_row
 from app.web.rendering import render_page
 
 
 @bp.get("/users/<int:user_id>")
 @role_required("admin")
-def user_detail(user_id: int):
-    user = db.session.get(User, user_id)
-    if user is None:
-        abort(404)
+@admin_row(User)
+def user_detail(user: User):
     record_personal_data_view(viewer_id=current_user.id, user_id=user.id, page="admin.user_detail")
     counts = {
         "orders": db.session.scalar(select(func.count()).select_from(Order).where(Order.customer_id == user.id)),
@@ -52,7 +50,6 @@ def user_detail(user_id: int):
         {"browser": describe_browser(s.user_agent), "ip": s.ip or "unknown", "last_seen_at": s.last_seen_at}
         for s in find_live_sessions(user)
     ]
-    db.session.commit()  # the view is recorded even if rendering fails later
     return render_page(
         "admin/user.html",
         user=user,

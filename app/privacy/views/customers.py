@@ -12,11 +12,11 @@ from flask_login import current_user, login_required, logout_user
 from app.accounts.forms import ConfirmForm
 from app.ops.errors import http_status
 from app.platform.errors import DomainError, ValidationFailed
-from app.platform.extensions import db
 from app.privacy import consent, deletion, exports, legal
 from app.privacy.forms import DeleteAccountForm, MarketingForm
 from app.web.blueprints import privacy as bp
 from app.web.security_log import record_security_event
+from app.web.unit_of_work import on_refusal
 
 # -- legal pages ------------------------------------------------------------------------------
 
@@ -60,6 +60,12 @@ def render_settings(status: int = 200, *, delete_form=None, marketing_form=None)
     )
 
 
+def settings_refused(refusal: DomainError):
+    """The settings page again, the refusal (about the account, not a form) flashed above it."""
+    flash(refusal.message, "warning")
+    return render_settings(http_status(refusal))
+
+
 @bp.get("/account/privacy")
 @login_required
 def settings():
@@ -71,14 +77,9 @@ def settings():
 def request_export():
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        exports.request_export(current_user._get_current_object())
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "warning")
-        return render_settings(http_status(exc))
+    on_refusal(settings_refused)
+    exports.request_export(current_user._get_current_object())
     record_security_event("account.data_export_requested", user_id=current_user.id)
-    db.session.commit()
     flash(_("We're preparing your data. We'll email you a download link, usually within a few minutes."), "success")
     return redirect(url_for("privacy.settings"))
 
@@ -88,21 +89,21 @@ def request_export():
 def download_export(token: str):
     if len(token) > 500:
         abort(404)
+    on_refusal(lambda refusal: export_unavailable(refusal.message))  # not theirs, not ready, or expired
+    export = exports.get_export_for_download(token, current_user._get_current_object())
     try:
-        export = exports.get_export_for_download(token, current_user._get_current_object())
         data = exports.read_export(export)
-    except exports.ExportNotAvailable as exc:
-        return render_template("privacy/export_unavailable.html", message=exc.message), 404
     except (FileNotFoundError, ValueError):
-        return render_template(
-            "privacy/export_unavailable.html", message=_("This export is no longer available. Ask for a new one.")
-        ), 404
+        return export_unavailable(_("This export is no longer available. Ask for a new one."))
     record_security_event("account.data_export_downloaded", user_id=current_user.id, export_id=export.id)
-    db.session.commit()
     name = f"cozywish-data-{export.ready_at:%Y-%m-%d}.zip"
     response = send_file(BytesIO(data), mimetype="application/zip", as_attachment=True, download_name=name)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def export_unavailable(message: str):
+    return render_template("privacy/export_unavailable.html", message=message), 404
 
 
 @bp.post("/account/privacy/delete")
@@ -111,16 +112,8 @@ def request_deletion():
     form = DeleteAccountForm()
     if not form.validate_on_submit():
         return render_settings(422, delete_form=form)
-    try:
-        deletion.request_deletion(current_user._get_current_object(), password=form.current_password.data)
-    except DomainError as exc:
-        db.session.rollback()
-        if isinstance(exc, ValidationFailed):
-            form.current_password.errors.append(exc.message)
-        else:  # already scheduled, upcoming venue bookings, an administrator: about the account, not the form
-            flash(exc.message, "warning")
-        return render_settings(http_status(exc), delete_form=form)
-    db.session.commit()
+    on_refusal(lambda refusal: deletion_refused(form, refusal))
+    deletion.request_deletion(current_user._get_current_object(), password=form.current_password.data)
     session.clear()
     logout_user()  # every session ended with the request; this browser's cookies go too
     flash(
@@ -134,18 +127,21 @@ def request_deletion():
     return redirect(url_for("main.index"))
 
 
+def deletion_refused(form: DeleteAccountForm, refusal: DomainError):
+    if isinstance(refusal, ValidationFailed):  # the wrong password: under its field
+        form.current_password.errors.append(refusal.message)
+    else:  # already scheduled, upcoming venue bookings, an administrator: about the account, not the form
+        flash(refusal.message, "warning")
+    return render_settings(http_status(refusal), delete_form=form)
+
+
 @bp.post("/account/privacy/delete/cancel")
 @login_required
 def cancel_deletion():
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        deletion.cancel_deletion(current_user._get_current_object())
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "warning")
-        return render_settings(http_status(exc))
-    db.session.commit()
+    on_refusal(settings_refused)
+    deletion.cancel_deletion(current_user._get_current_object())
     flash(_("Your account will not be deleted. Welcome back!"), "success")
     return redirect(url_for("privacy.settings"))
 
@@ -158,7 +154,6 @@ def marketing():
         return render_settings(422, marketing_form=form)
     granted = form.marketing.data == "yes"
     changed = consent.record_marketing_choice(current_user.id, granted=granted, source="settings")
-    db.session.commit()
     if changed is None:
         flash(_("Your marketing email choice is unchanged."), "info")
     elif granted:

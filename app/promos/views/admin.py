@@ -8,14 +8,13 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from app.accounts.access import role_required
-from app.ops.errors import http_status
-from app.platform.errors import DomainError
-from app.platform.extensions import db
 from app.promos import manage
 from app.promos.models import PromoCode
 from app.promos.pages import code_row, form_values, page_context
 from app.web.blueprints import admin as admin_bp
+from app.web.loaders import admin_row
 from app.web.rendering import render_page
+from app.web.unit_of_work import on_refusal
 
 URLS = {
     "list": "admin.promo_codes",
@@ -44,11 +43,8 @@ def _list(*, typed: dict[str, str] | None = None, error: str | None = None, stat
     )
 
 
-def _load(code_id: int) -> PromoCode:
-    code = manage.get_own_code(code_id, venue_id=None)  # a venue's own code is not the admins'
-    if code is None:
-        abort(404)
-    return code
+# The platform's codes only: a venue's own code is not the admins' (404).
+platform_code = admin_row(PromoCode, name="code", exists=lambda code: code.venue_id is None)
 
 
 @admin_bp.get("/promo-codes")
@@ -62,21 +58,17 @@ def promo_codes() -> Response:
 def create_promo_code() -> Response:
     if not PromoForm().validate():
         abort(400)
-    try:
-        terms = manage.read_terms(request.form)
-        code = manage.create_code(request.form.get("code", ""), terms, venue_id=None, actor_id=current_user.id)
-    except DomainError as refusal:
-        db.session.rollback()
-        return _list(typed=request.form.to_dict(), error=refusal.message, status=http_status(refusal))
-    db.session.commit()
+    on_refusal(lambda refusal: _list(typed=request.form.to_dict(), error=refusal.message))
+    terms = manage.read_terms(request.form)
+    code = manage.create_code(request.form.get("code", ""), terms, venue_id=None, actor_id=current_user.id)
     flash(_("Promo code %(code_code)s created.", code_code=code.code), "success")
     return redirect(url_for(URLS["list"]), 303)
 
 
 @admin_bp.get("/promo-codes/<int:code_id>")
 @role_required("admin")
-def edit_promo_code(code_id: int) -> Response:
-    code = _load(code_id)
+@platform_code
+def edit_promo_code(code: PromoCode) -> Response:
     return _edit(code)
 
 
@@ -95,29 +87,24 @@ def _edit(code: PromoCode, *, typed: dict[str, str] | None = None, error: str | 
 
 @admin_bp.post("/promo-codes/<int:code_id>")
 @role_required("admin")
-def update_promo_code(code_id: int) -> Response:
-    code = _load(code_id)
+@platform_code
+def update_promo_code(code: PromoCode) -> Response:
     if not PromoForm().validate():
         abort(400)
-    try:
-        manage.update_code(code, manage.read_terms(request.form), actor_id=current_user.id)
-    except DomainError as refusal:
-        db.session.rollback()
-        return _edit(_load(code_id), typed=request.form.to_dict(), error=refusal.message, status=http_status(refusal))
-    db.session.commit()
+    on_refusal(lambda refusal: _edit(code, typed=request.form.to_dict(), error=refusal.message))
+    manage.update_code(code, manage.read_terms(request.form), actor_id=current_user.id)
     flash(_("Promo code %(code_code)s saved.", code_code=code.code), "success")
     return redirect(url_for(URLS["list"]), 303)
 
 
 @admin_bp.post("/promo-codes/<int:code_id>/active")
 @role_required("admin")
-def set_promo_code_active(code_id: int) -> Response:
-    code = _load(code_id)
+@platform_code
+def set_promo_code_active(code: PromoCode) -> Response:
     if not PromoForm().validate():
         abort(400)
     active = request.form.get("active") == "1"
     manage.set_active(code, active, actor_id=current_user.id)
-    db.session.commit()
     flash(
         _("Promo code %(code)s reactivated.", code=code.code)
         if active

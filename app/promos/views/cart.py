@@ -18,8 +18,6 @@ from werkzeug.wrappers import Response
 from wtforms import StringField
 
 from app.booking import cart as carts
-from app.ops.errors import http_status
-from app.platform.extensions import db
 from app.promos import redemption as promos
 from app.promos.cart import bookable_lines
 from app.promos.rules import CODE_MAX_LENGTH
@@ -27,6 +25,7 @@ from app.web.blueprints import booking as bp
 from app.web.cart_page import build_cart_page, nav_cart_oob
 from app.web.guards import get_cart_owner, require_booker
 from app.web.rendering import add_toast, is_htmx, render_page
+from app.web.unit_of_work import on_refusal, settle
 
 
 class PromoCodeForm(FlaskForm):
@@ -77,14 +76,11 @@ def add_promo_code() -> Response:
         return _sign_in_first()
     now = datetime.now(UTC)
     view = carts.view_cart(carts.CartOwner(user_id=current_user.id), now=now)
-    try:
-        code = promos.add_to_cart(
-            current_user.id, form.code.data, bookable_lines(view), currency=view.currency or "GBP", now=now
-        )
-    except promos.PromoRefused as exc:
-        db.session.rollback()
-        return _cart(error=exc.message, typed=typed, status=http_status(exc))
-    db.session.commit()
+    on_refusal(lambda refusal: _cart(error=refusal.message, typed=typed))  # the reason, in the cart
+    code = promos.add_to_cart(
+        current_user.id, form.code.data, bookable_lines(view), currency=view.currency or "GBP", now=now
+    )
+    settle()  # the cart as the code left it
     return _cart(message=_("Promo code %(code)s added.", code=code.code))
 
 
@@ -96,7 +92,7 @@ def remove_promo_code() -> Response:
     if not current_user.is_authenticated:
         return _sign_in_first()
     code = promos.remove_from_cart(current_user.id)
-    db.session.commit()
+    settle()  # the cart as it is without the code
     return _cart(
         message=_("Promo code %(code)s removed.", code=code.code) if code else _("There is no promo code in your cart.")
     )

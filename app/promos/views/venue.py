@@ -8,16 +8,15 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from app.ops.errors import http_status
-from app.platform.errors import DomainError
-from app.platform.extensions import db
 from app.promos import manage
 from app.promos.models import PromoCode
 from app.promos.pages import code_row, form_values, page_context
 from app.venues.models import Venue
 from app.web.blueprints import dashboard as bp
 from app.web.guards import venue_required
+from app.web.loaders import venue_row
 from app.web.rendering import render_page
+from app.web.unit_of_work import on_refusal
 
 URLS = {
     "list": "venues_dashboard.promo_codes",
@@ -49,13 +48,6 @@ def _list(venue: Venue, *, typed=None, error: str | None = None, status: int = 2
     )
 
 
-def _load(venue: Venue, code_id: int) -> PromoCode:
-    code = manage.get_own_code(code_id, venue_id=venue.id)  # another venue's code, or the platform's: 404
-    if code is None:
-        abort(404)
-    return code
-
-
 def _edit(venue: Venue, code: PromoCode, *, typed=None, error: str | None = None, status: int = 200) -> Response:
     values = form_values(code) if typed is None else form_values(typed=typed) | {"code": code.code}
     return render_page(
@@ -80,51 +72,43 @@ def promo_codes(venue: Venue) -> Response:
 def create_promo_code(venue: Venue) -> Response:
     if not PromoForm().validate():
         abort(400)
-    try:
-        terms = manage.read_terms(request.form, venue_currency=venue.currency)
-        code = manage.create_code(request.form.get("code", ""), terms, venue_id=venue.id, actor_id=current_user.id)
-    except DomainError as refusal:
-        db.session.rollback()
-        return _list(venue, typed=request.form.to_dict(), error=refusal.message, status=http_status(refusal))
-    db.session.commit()
+    on_refusal(lambda refusal: _list(venue, typed=request.form.to_dict(), error=refusal.message))
+    terms = manage.read_terms(request.form, venue_currency=venue.currency)
+    code = manage.create_code(request.form.get("code", ""), terms, venue_id=venue.id, actor_id=current_user.id)
     flash(_("Promo code %(code_code)s created.", code_code=code.code), "success")
     return redirect(url_for(URLS["list"]), 303)
 
 
+# Another venue's code, or the platform's, is a 404 (``venue_row``).
+
+
 @bp.get("/promo-codes/<int:code_id>")
 @venue_required
-def edit_promo_code(venue: Venue, code_id: int) -> Response:
-    return _edit(venue, _load(venue, code_id))
+@venue_row(PromoCode, name="code")
+def edit_promo_code(venue: Venue, code: PromoCode) -> Response:
+    return _edit(venue, code)
 
 
 @bp.post("/promo-codes/<int:code_id>")
 @venue_required
-def update_promo_code(venue: Venue, code_id: int) -> Response:
-    code = _load(venue, code_id)
+@venue_row(PromoCode, name="code")
+def update_promo_code(venue: Venue, code: PromoCode) -> Response:
     if not PromoForm().validate():
         abort(400)
-    try:
-        manage.update_code(
-            code, manage.read_terms(request.form, venue_currency=venue.currency), actor_id=current_user.id
-        )
-    except DomainError as refusal:
-        db.session.rollback()
-        code = _load(venue, code_id)
-        return _edit(venue, code, typed=request.form.to_dict(), error=refusal.message, status=http_status(refusal))
-    db.session.commit()
+    on_refusal(lambda refusal: _edit(venue, code, typed=request.form.to_dict(), error=refusal.message))
+    manage.update_code(code, manage.read_terms(request.form, venue_currency=venue.currency), actor_id=current_user.id)
     flash(_("Promo code %(code_code)s saved.", code_code=code.code), "success")
     return redirect(url_for(URLS["list"]), 303)
 
 
 @bp.post("/promo-codes/<int:code_id>/active")
 @venue_required
-def set_promo_code_active(venue: Venue, code_id: int) -> Response:
-    code = _load(venue, code_id)
+@venue_row(PromoCode, name="code")
+def set_promo_code_active(venue: Venue, code: PromoCode) -> Response:
     if not PromoForm().validate():
         abort(400)
     active = request.form.get("active") == "1"
     manage.set_active(code, active, actor_id=current_user.id)
-    db.session.commit()
     flash(
         _("Promo code %(code)s reactivated.", code=code.code)
         if active

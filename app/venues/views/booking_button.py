@@ -7,15 +7,14 @@ from __future__ import annotations
 from flask import Response, request, url_for
 from flask_babel import gettext as _
 
-from app.ops.errors import http_status
 from app.platform.errors import DomainError
-from app.platform.extensions import db
 from app.platform.urls import absolute_url
 from app.venues.models import Venue
 from app.venues.site_origins import MAX_ORIGINS, set_site_origins
 from app.web.blueprints import dashboard as bp
 from app.web.guards import OWNER_AND_MANAGER, venue_required
 from app.web.rendering import add_toast, is_htmx, render_page
+from app.web.unit_of_work import on_refusal
 
 
 def snippet(venue: Venue) -> str:
@@ -53,12 +52,12 @@ def booking_button(venue: Venue) -> Response:
 @venue_required(roles=OWNER_AND_MANAGER)
 def save_site_origins(venue: Venue) -> Response:
     text = request.form.get("origins", "")[:2000]
-    try:
-        set_site_origins(venue, text)
-    except DomainError as refused:
-        db.session.rollback()
-        response = _page(venue, status=http_status(refused), error=refused.message, origins_text=text)
-        return add_toast(response, refused.message, "danger") if is_htmx() else response
-    db.session.commit()
+
+    def refused(refusal: DomainError) -> Response:
+        response = _page(venue, error=refusal.message, origins_text=text)
+        return add_toast(response, refusal.message, "danger") if is_htmx() else response
+
+    on_refusal(refused)
+    set_site_origins(venue, text)
     response = _page(venue)
     return add_toast(response, _("Website addresses saved.")) if is_htmx() else response

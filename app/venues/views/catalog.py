@@ -2,8 +2,9 @@
 
 Each page lists the venue's own items above an add form. A row edits in place with HTMX, or on
 the full page without JavaScript. Every change answers an HTMX request with the fragment to
-swap plus a toast, and a plain request with a redirect plus a flash. Items are always looked
-up inside the provider's own venue, so another venue's ids are simply not found (404).
+swap plus a toast, and a plain request with a redirect plus a flash; a refusal shows the page
+(or the row) again with its message. The item a URL names is loaded inside the provider's own
+venue (``venue_row``), so another venue's ids are simply not found (404).
 """
 
 from __future__ import annotations
@@ -11,17 +12,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import abort, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
-from app.ops.errors import http_status
-from app.platform.errors import DomainError, InvalidTransition, LimitReached, ValidationFailed
-from app.platform.extensions import db
+from app.platform.errors import DomainError, LimitReached, ValidationFailed
 from app.platform.money import format_money
 from app.venues.approval import STATUS_LABELS
 from app.venues.catalog_forms import (
@@ -34,7 +32,7 @@ from app.venues.catalog_forms import (
 )
 from app.venues.deposits import describe_payment
 from app.venues.images import MAX_IMAGES, add_image, delete_image, set_alt_text, set_cover
-from app.venues.models import MAX_FAQS, MAX_TEAM_MEMBERS, TeamMember, Venue
+from app.venues.models import FAQ, MAX_FAQS, MAX_TEAM_MEMBERS, Service, TeamMember, Venue, VenueImage
 from app.venues.service import (
     WIZARD_STEPS,
     add_faq,
@@ -43,9 +41,7 @@ from app.venues.service import (
     get_categories,
     move,
     note_change,
-    remove_faq,
-    remove_service,
-    remove_team_member,
+    remove_item,
     reorder,
     save_service,
     update_faq,
@@ -54,7 +50,9 @@ from app.venues.service import (
 from app.venues.wizard import STEP_LABELS, wizard_context
 from app.web.blueprints import dashboard as bp
 from app.web.guards import venue_required
+from app.web.loaders import venue_row
 from app.web.rendering import add_toast, is_htmx, render_page
+from app.web.unit_of_work import on_refusal, settle
 
 PAGE_TITLES = {"services": _l("Services"), "team": _l("Team"), "faqs": _l("FAQs"), "images": _l("Photos")}
 # What must exist before a step can be left; team and FAQs are optional.
@@ -133,30 +131,31 @@ def _render(step: str, venue: Venue, *, block: str | None = "", status: int = 20
 
 
 def _saved(step: str, venue: Venue, message: str, *, block: str | None = "", **extra: Any) -> Response:
-    """After a commit: the fresh fragment and a toast for HTMX, else a flash and a redirect."""
+    """After a change: the fresh fragment and a toast for HTMX, else a flash and a redirect."""
     if is_htmx():
+        settle()  # the lists as the change left them
         return add_toast(_render(step, venue, block=block, **extra), message)
     flash(message, "success")
     return redirect(url_for(f"venues_dashboard.{step}"))
 
 
-def _refused(step: str, venue: Venue, exc: DomainError, errors: list[str] | None = None, **extra: Any) -> Response:
-    """A domain error: undo anything half-done and show its message (in ``errors`` or above the
-    list) with its status, 409 or 422."""
-    db.session.rollback()
-    if errors is None or isinstance(exc, LimitReached):
-        extra["error"] = exc.message
-    else:
-        errors.append(exc.message)
-    return _render(step, venue, status=http_status(exc), **extra)
+def _show_refusal(step: str, venue: Venue, errors: list[str] | None = None, **extra: Any) -> None:
+    """If a service refuses, nothing is kept and the step shows its message (in ``errors`` or
+    above the list) with its status, 409 or 422."""
+
+    def render(refusal: DomainError) -> Response:
+        if errors is None or isinstance(refusal, LimitReached):
+            extra["error"] = refusal.message
+        else:
+            errors.append(refusal.message)
+        return _render(step, venue, **extra)
+
+    on_refusal(render)
 
 
-def _own(items: list[Any], item_id: int) -> Any:
-    """One of the venue's own items, or 404: other venues' ids don't exist from here."""
-    item = next((i for i in items if i.id == item_id), None)
-    if item is None:
-        abort(404)
-    return item
+def _gallery_venue(image: VenueImage) -> int | None:
+    """A photo of the venue's gallery belongs to it; a team member's photo is not one of them."""
+    return image.venue_id if image.kind == "venue" else None
 
 
 def _with_ids(form: FlaskForm, prefix: str) -> FlaskForm:
@@ -193,19 +192,16 @@ def services(venue: Venue) -> Response:
     form = _service_form()
     if not form.validate():
         return _render("services", venue, status=422, form=form)
-    try:
-        service = save_service(venue, None, **form.service_fields())
-    except DomainError as exc:
-        return _refused("services", venue, exc, form.form_errors, form=form)
+    _show_refusal("services", venue, form.form_errors, form=form)
+    service = save_service(venue, None, **form.service_fields())
     advance_onboarding(venue, "services")
-    db.session.commit()
     return _saved("services", venue, _("Added “%(service_name)s”.", service_name=service.name))
 
 
 @bp.route("/venue/services/<int:service_id>", methods=["GET", "POST"])
 @venue_required
-def edit_service(venue: Venue, service_id: int) -> Response:
-    service = _own(venue.services, service_id)
+@venue_row(Service)
+def edit_service(venue: Venue, service: Service) -> Response:
     submitted = request.method == "POST"
     form = _service_form(service, submitted=submitted)
     editing = {"block": "service_edit", "editing_id": service.id, "item": service, "edit_form": form}
@@ -213,11 +209,8 @@ def edit_service(venue: Venue, service_id: int) -> Response:
         return _render("services", venue, **editing)
     if not form.validate():
         return _render("services", venue, status=422, **editing)
-    try:
-        save_service(venue, service, **form.service_fields())
-    except DomainError as exc:
-        return _refused("services", venue, exc, form.form_errors, **editing)
-    db.session.commit()
+    _show_refusal("services", venue, form.form_errors, **editing)
+    save_service(venue, service, **form.service_fields())
     return _saved(
         "services", venue, _("Saved “%(service_name)s”.", service_name=service.name), block="service_row", item=service
     )
@@ -269,20 +262,17 @@ def team(venue: Venue) -> Response:
     form = _team_form(venue)
     if not form.validate():
         return _render("team", venue, status=422, form=form)
-    try:
-        member = add_team_member(venue, **_member_fields(form))
-        _save_member_photo(venue, member, form)
-    except DomainError as exc:
-        return _refused("team", venue, exc, form.form_errors, form=form)
+    _show_refusal("team", venue, form.form_errors, form=form)
+    member = add_team_member(venue, **_member_fields(form))
+    _save_member_photo(venue, member, form)
     advance_onboarding(venue, "team")
-    db.session.commit()
     return _saved("team", venue, _("Added %(member_name)s to your team.", member_name=member.name))
 
 
 @bp.route("/venue/team/<int:member_id>", methods=["GET", "POST"])
 @venue_required
-def edit_team_member(venue: Venue, member_id: int) -> Response:
-    member = _own(venue.team, member_id)
+@venue_row(TeamMember, name="member")
+def edit_team_member(venue: Venue, member: TeamMember) -> Response:
     submitted = request.method == "POST"
     form = _team_form(venue, member, submitted=submitted)
     editing = {"block": "team_edit", "editing_id": member.id, "item": member, "edit_form": form}
@@ -290,12 +280,9 @@ def edit_team_member(venue: Venue, member_id: int) -> Response:
         return _render("team", venue, **editing)
     if not form.validate():
         return _render("team", venue, status=422, **editing)
-    try:
-        update_team_member(venue, member.id, **_member_fields(form))
-        _save_member_photo(venue, member, form)
-    except DomainError as exc:
-        return _refused("team", venue, exc, form.form_errors, **editing)
-    db.session.commit()
+    _show_refusal("team", venue, form.form_errors, **editing)
+    update_team_member(venue, member.id, **_member_fields(form))
+    _save_member_photo(venue, member, form)
     return _saved("team", venue, _("Saved %(member_name)s.", member_name=member.name), block="team_row", item=member)
 
 
@@ -310,19 +297,16 @@ def faqs(venue: Venue) -> Response:
     form = FAQForm()
     if not form.validate():
         return _render("faqs", venue, status=422, form=form)
-    try:
-        add_faq(venue, question=form.question.data, answer=form.answer.data)
-    except DomainError as exc:
-        return _refused("faqs", venue, exc, form.form_errors, form=form)
+    _show_refusal("faqs", venue, form.form_errors, form=form)
+    add_faq(venue, question=form.question.data, answer=form.answer.data)
     advance_onboarding(venue, "faqs")
-    db.session.commit()
     return _saved("faqs", venue, _("Question added."))
 
 
 @bp.route("/venue/faqs/<int:faq_id>", methods=["GET", "POST"])
 @venue_required
-def edit_faq(venue: Venue, faq_id: int) -> Response:
-    faq = _own(venue.faqs, faq_id)
+@venue_row(FAQ, name="faq")
+def edit_faq(venue: Venue, faq: FAQ) -> Response:
     submitted = request.method == "POST"
     form = _with_ids(FAQForm(obj=faq) if submitted else FAQForm(formdata=None, obj=faq), f"faq-{faq.id}")
     editing = {"block": "faq_edit", "editing_id": faq.id, "item": faq, "edit_form": form}
@@ -330,11 +314,8 @@ def edit_faq(venue: Venue, faq_id: int) -> Response:
         return _render("faqs", venue, **editing)
     if not form.validate():
         return _render("faqs", venue, status=422, **editing)
-    try:
-        update_faq(venue, faq.id, question=form.question.data, answer=form.answer.data)
-    except DomainError as exc:
-        return _refused("faqs", venue, exc, form.form_errors, **editing)
-    db.session.commit()
+    _show_refusal("faqs", venue, form.form_errors, **editing)
+    update_faq(venue, faq.id, question=form.question.data, answer=form.answer.data)
     return _saved("faqs", venue, _("Question saved."), block="faq_row", item=faq)
 
 
@@ -349,80 +330,64 @@ def images(venue: Venue) -> Response:
     form = ImageUploadForm()
     if not form.validate():
         return _render("images", venue, status=422, form=form)
-    try:
-        add_image(venue, form.photo.data.read(), alt_text=form.alt_text.data)
-    except DomainError as exc:
-        return _refused("images", venue, exc, form.photo.errors, form=form)
+    _show_refusal("images", venue, form.photo.errors, form=form)
+    add_image(venue, form.photo.data.read(), alt_text=form.alt_text.data)
     note_change(venue, "images")
     advance_onboarding(venue, "images")
-    db.session.commit()
     return _saved("images", venue, _("Photo added."))
 
 
 @bp.post("/venue/images/<int:image_id>/cover")
 @venue_required
-def cover_image(venue: Venue, image_id: int) -> Response:
-    _own(venue.gallery, image_id)
-    set_cover(venue, image_id)
+@venue_row(VenueImage, name="image", venue_of=_gallery_venue)
+def cover_image(venue: Venue, image: VenueImage) -> Response:
+    set_cover(venue, image.id)
     note_change(venue, "images")
-    db.session.commit()
     return _saved("images", venue, _("Cover photo changed."))
 
 
 @bp.post("/venue/images/<int:image_id>/alt")
 @venue_required
-def image_alt_text(venue: Venue, image_id: int) -> Response:
-    image = _own(venue.gallery, image_id)
+@venue_row(VenueImage, name="image", venue_of=_gallery_venue)
+def image_alt_text(venue: Venue, image: VenueImage) -> Response:
     form = _with_ids(AltTextForm(), f"image-{image.id}")
     card = {"block": "image_card", "item": image, "alt_form": form}
     if not form.validate():
         return _render("images", venue, status=422, **card)
-    try:
-        set_alt_text(venue, image.id, form.alt_text.data)
-    except ValidationFailed as exc:
-        return _refused("images", venue, exc, form.alt_text.errors, **card)
+    _show_refusal("images", venue, form.alt_text.errors, **card)
+    set_alt_text(venue, image.id, form.alt_text.data)
     note_change(venue, "images")
-    db.session.commit()
     return _saved("images", venue, _("Photo description saved."), block="image_card", item=image)
 
 
 # -- delete, move and reorder: the same for each list -----------------------------------------
 
 
-def _delete_image(venue: Venue, image_id: int) -> None:
-    delete_image(venue, image_id)
-    note_change(venue, "images")
-
-
-# step -> (collection items, what one item is called, remove(venue, id), singular endpoint word)
-LISTS: dict[str, tuple[Callable[[Venue], list[Any]], Callable[[Any], str], Callable[[Venue, int], None], str]] = {
-    "services": (lambda v: v.services, lambda i: f"“{i.name}”", remove_service, "service"),
-    "team": (lambda v: v.team, lambda i: i.name, remove_team_member, "team_member"),
-    "faqs": (lambda v: v.faqs, lambda i: _("the question"), remove_faq, "faq"),
-    "images": (lambda v: v.gallery, lambda i: _("the photo"), _delete_image, "image"),
+# step -> (the row loader of one item, what one item is called, singular endpoint word)
+LISTS: dict[str, tuple[Callable[[Callable], Callable], Callable[[Any], str], str]] = {
+    "services": (venue_row(Service, name="item", arg="item_id"), lambda i: f"“{i.name}”", "service"),
+    "team": (venue_row(TeamMember, name="item", arg="item_id"), lambda i: i.name, "team_member"),
+    "faqs": (venue_row(FAQ, name="item", arg="item_id"), lambda i: _("the question"), "faq"),
+    "images": (
+        venue_row(VenueImage, name="item", arg="item_id", venue_of=_gallery_venue),
+        lambda i: _("the photo"),
+        "image",
+    ),
 }
 
 
 def _list_routes(step: str) -> None:
-    items_of, label, remove, word = LISTS[step]
+    own_item, label, word = LISTS[step]
 
-    def delete(venue: Venue, item_id: int) -> Response:
-        what = label(_own(items_of(venue), item_id))
-        try:
-            with db.session.begin_nested():
-                remove(venue, item_id)
-                db.session.flush()
-        except DomainError as exc:  # a service with bookings (app/venues/service.remove_service)
-            return _refused(step, venue, exc)
-        except IntegrityError:
-            return _refused(step, venue, InvalidTransition(_("That item is in use.")))
-        db.session.commit()
+    def delete(venue: Venue, item: Any) -> Response:
+        what = label(item)
+        _show_refusal(step, venue)  # a service with bookings (app/venues/service.remove_service)
+        remove_item(venue, step, item.id)
         return _saved(step, venue, _("Removed %(what)s.", what=what))
 
-    def move_item(venue: Venue, item_id: int, direction: str) -> Response:
-        what = label(_own(items_of(venue), item_id))
-        move(venue, step, item_id, direction)
-        db.session.commit()
+    def move_item(venue: Venue, item: Any, direction: str) -> Response:
+        what = label(item)
+        move(venue, step, item.id, direction)
         if step == "images":
             where = _("earlier") if direction == "up" else _("later")
         else:
@@ -430,14 +395,12 @@ def _list_routes(step: str) -> None:
         return _saved(step, venue, _("Moved %(what)s %(where)s.", what=what, where=where))
 
     def order(venue: Venue) -> Response:
+        _show_refusal(step, venue)
         try:
             ids = [int(i) for i in request.form.getlist("ids")]
-            reorder(venue, step, ids)
         except ValueError:
-            return _refused(step, venue, ValidationFailed("The new order must list each item once."))
-        except DomainError as exc:
-            return _refused(step, venue, exc)
-        db.session.commit()
+            raise ValidationFailed(_("The new order must list each item once.")) from None
+        reorder(venue, step, ids)
         return _saved(step, venue, _("New order saved."))
 
     def done(venue: Venue) -> Response:
@@ -445,15 +408,16 @@ def _list_routes(step: str) -> None:
         if not ready(venue):
             return _render(step, venue, block=None, status=422, continue_error=message)
         advance_onboarding(venue, step)
-        db.session.commit()
         return redirect(url_for(f"venues_dashboard.{wizard_context(venue, step)['next_step']}"))
 
     base = f"/venue/{step}"
-    bp.add_url_rule(f"{base}/<int:item_id>/delete", f"delete_{word}", venue_required(delete), methods=["POST"])
+    bp.add_url_rule(
+        f"{base}/<int:item_id>/delete", f"delete_{word}", venue_required(own_item(delete)), methods=["POST"]
+    )
     bp.add_url_rule(
         f"{base}/<int:item_id>/move/<any(up, down):direction>",
         f"move_{word}",
-        venue_required(move_item),
+        venue_required(own_item(move_item)),
         methods=["POST"],
     )
     bp.add_url_rule(f"{base}/order", f"order_{step}", venue_required(order), methods=["POST"])

@@ -16,11 +16,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from app.ops.errors import http_status
 from app.payouts import accounts as payout_accounts
 from app.payouts.models import AccountStatus
 from app.platform.errors import DomainError
-from app.platform.extensions import db
 from app.platform.timefmt import day_words, venue_zone
 from app.venues.approval import STATUS_LABELS, allowed_actions, transition
 from app.venues.forms import (
@@ -43,6 +41,7 @@ from app.venues.service import (
     create_venue,
     get_categories,
     get_venue_for_owner,
+    hours_problem,
     missing_for_submission,
     remove_closure,
     set_day_hours,
@@ -53,6 +52,7 @@ from app.venues.wizard import STEP_LABELS, _onboarding, wizard_context
 from app.web.blueprints import dashboard as bp
 from app.web.guards import OWNER_ONLY, venue_required
 from app.web.rendering import render_page
+from app.web.unit_of_work import on_refusal
 
 # -- shared page helpers ----------------------------------------------------------------
 
@@ -156,18 +156,21 @@ def _page(template: str, venue: Venue | None, step: str, *, status: int = 200, *
 
 
 def _saved(venue: Venue, step: str, message: str) -> Response:
-    """Commit, say so, and go on to the next step while onboarding, or back to this page later."""
-    db.session.commit()
+    """Say so, and go on to the next step while onboarding, or back to this page later."""
     flash(message, "success")
     if _onboarding(venue) and step != WIZARD_STEPS[-1]:
         return redirect(url_for(f"venues_dashboard.{WIZARD_STEPS[WIZARD_STEPS.index(step) + 1]}"))
     return redirect(url_for(f"venues_dashboard.{step}"))
 
 
-def _refused(exc: DomainError) -> int:
-    """Undo whatever the failed command changed; the status code to answer with."""
-    db.session.rollback()
-    return http_status(exc)
+def _form_refused(form: Any, page: Callable[[], Response]) -> Callable[[DomainError], Response]:
+    """A refusal shown with the form again: its message among the form's, on ``page()``."""
+
+    def render(refusal: DomainError) -> Response:
+        form.form_errors.append(refusal.message)
+        return page()
+
+    return render
 
 
 def _saved_ranges(venue: Venue) -> dict[int, list[Range]]:
@@ -214,32 +217,28 @@ def basics(venue: Venue | None):
     form.category_id.choices = [SelectChoice("", "Choose a category")] + [
         SelectChoice(str(c.id), c.name) for c in get_categories()
     ]
-    status = 200
-    if form.validate_on_submit():
-        try:
-            if venue is None or form.intent.data == "create":
-                venue = create_venue(
-                    current_user, name=form.name.data, category_id=form.category_id.data, description=""
-                )
-            update_basics(
-                venue,
-                name=form.name.data,
-                description=form.description.data or "",
-                category_id=form.category_id.data,
-                tags=form.tags.data or "",
-                phone=form.phone.data or "",
-                email=form.email.data or "",
-                website=form.website.data or "",
-            )
-        except DomainError as exc:
-            status = _refused(exc)
-            form.form_errors.append(exc.message)
-            venue = venue if venue is not None and venue.id is not None else get_venue_for_owner(current_user.id)
-        else:
-            return _saved(venue, "basics", _("Your venue's basics are saved."))
-    elif request.method == "POST":
-        status = 422
-    return _page("basics.html", venue, "basics", status=status, form=form)
+    if not form.validate_on_submit():
+        return _page("basics.html", venue, "basics", status=422 if request.method == "POST" else 200, form=form)
+    # Refused: the venue as it was (none, if this was to create it).
+    before = venue
+    on_refusal(
+        _form_refused(
+            form, lambda: _page("basics.html", before or get_venue_for_owner(current_user.id), "basics", form=form)
+        )
+    )
+    if venue is None or form.intent.data == "create":
+        venue = create_venue(current_user, name=form.name.data, category_id=form.category_id.data, description="")
+    update_basics(
+        venue,
+        name=form.name.data,
+        description=form.description.data or "",
+        category_id=form.category_id.data,
+        tags=form.tags.data or "",
+        phone=form.phone.data or "",
+        email=form.email.data or "",
+        website=form.website.data or "",
+    )
+    return _saved(venue, "basics", _("Your venue's basics are saved."))
 
 
 # -- location ---------------------------------------------------------------------------
@@ -251,26 +250,23 @@ def location(venue: Venue):
     form = LocationForm(obj=venue)
     if request.method == "GET":
         form.show_timezone(venue.timezone)
-    status = 200
-    if form.validate_on_submit():
-        try:
-            update_location(
-                venue,
-                address_line=form.address_line.data,
-                city=form.city.data,
-                postcode=form.postcode.data or "",
-                country=form.country.data,
-                latitude=form.latitude.data,
-                longitude=form.longitude.data,
-                timezone=form.chosen_timezone(),
-            )
-        except DomainError as exc:
-            status = _refused(exc)
-            form.form_errors.append(exc.message)
-        else:
-            return _saved(venue, "location", _("Your venue's location is saved."))
-    elif request.method == "POST":
-        status = 422
+    if not form.validate_on_submit():
+        return _location_page(venue, form, status=422 if request.method == "POST" else 200)
+    on_refusal(_form_refused(form, lambda: _location_page(venue, form)))
+    update_location(
+        venue,
+        address_line=form.address_line.data,
+        city=form.city.data,
+        postcode=form.postcode.data or "",
+        country=form.country.data,
+        latitude=form.latitude.data,
+        longitude=form.longitude.data,
+        timezone=form.chosen_timezone(),
+    )
+    return _saved(venue, "location", _("Your venue's location is saved."))
+
+
+def _location_page(venue: Venue, form: LocationForm, *, status: int = 200) -> Response:
     return _page(
         "location.html",
         venue,
@@ -312,21 +308,21 @@ def hours(venue: Venue):
         # Row editing without JavaScript: show the grid again with one row more or less; save nothing.
         edit_rows(week, request.form.get("add_range", ""), request.form.get("remove_range", ""))
         return _hours_page(venue, week, ClosureForm(formdata=None), unsaved=True)
-    failed = False
     for day in week:
-        if day.error:
-            failed = True
-            continue
-        try:
-            set_day_hours(venue, day.weekday, [] if day.closed else day.ranges)
-        except DomainError as exc:
-            day.error = exc.message
-            failed = True
-    if failed:
-        db.session.rollback()
+        day.error = day.error or hours_problem([] if day.closed else day.ranges)
+    if any(day.error for day in week):  # nothing is saved
         return _hours_page(venue, week, ClosureForm(formdata=None), status=422)
+    for day in week:
+        # Only the database's last word can refuse now (two edits at once): shown beside the day.
+        on_refusal(lambda refusal, day=day: _day_refused(venue, week, day, refusal))
+        set_day_hours(venue, day.weekday, [] if day.closed else day.ranges)
     advance_onboarding(venue, "hours")
     return _saved(venue, "hours", _("Your opening hours are saved."))
+
+
+def _day_refused(venue: Venue, week: list[DayHours], day: DayHours, refusal: DomainError) -> Response:
+    day.error = refusal.message
+    return _hours_page(venue, week, ClosureForm(formdata=None), status=422)
 
 
 @bp.get("/venue/hours/row")
@@ -339,15 +335,14 @@ def hours_row(venue: Venue):
     return render_template("venues/dashboard/_hours_range.html", day=DayHours(weekday), row=TimeRow(), index=None)
 
 
-def _hours_command(venue: Venue, command: Callable[[], None], message: str) -> Response:
-    try:
-        command()
-    except DomainError as exc:
-        _refused(exc)
-        flash(exc.message, "danger")
-    else:
-        db.session.commit()
-        flash(message, "success")
+def _hours_command(command: Callable[[], None], message: str) -> Response:
+    on_refusal(lambda refusal: _back_to_hours(refusal.message, "danger"))
+    command()
+    return _back_to_hours(message, "success")
+
+
+def _back_to_hours(message: str, category: str) -> Response:
+    flash(message, category)
     return redirect(url_for("venues_dashboard.hours"))
 
 
@@ -355,39 +350,36 @@ def _hours_command(venue: Venue, command: Callable[[], None], message: str) -> R
 @venue_required
 def copy_monday(venue: Venue):
     return _hours_command(
-        venue, lambda: copy_day_to(venue, 0, [1, 2, 3, 4]), _("Monday's hours are copied to Tuesday to Friday.")
+        lambda: copy_day_to(venue, 0, [1, 2, 3, 4]), _("Monday's hours are copied to Tuesday to Friday.")
     )
 
 
 @bp.post("/venue/hours/close-sundays")
 @venue_required
 def close_sundays(venue: Venue):
-    return _hours_command(venue, lambda: set_day_hours(venue, 6, []), _("Your venue is now closed on Sundays."))
+    return _hours_command(lambda: set_day_hours(venue, 6, []), _("Your venue is now closed on Sundays."))
 
 
 @bp.post("/venue/closures")
 @venue_required
 def closures(venue: Venue):
     form = ClosureForm()
-    status = 422
-    if form.validate_on_submit():
-        try:
-            add_closure(venue, starts_on=form.starts_on.data, ends_on=form.ends_on.data, reason=form.reason.data or "")
-        except DomainError as exc:
-            status = _refused(exc)
-            form.form_errors.append(exc.message)
-        else:
-            db.session.commit()
-            flash(_("The closure is added."), "success")
-            return redirect(url_for("venues_dashboard.hours", _anchor="closures"))
-    return _hours_page(venue, week_from_saved(_saved_ranges(venue)), form, status=status)
+
+    def page(status: int = 200) -> Response:
+        return _hours_page(venue, week_from_saved(_saved_ranges(venue)), form, status=status)
+
+    if not form.validate_on_submit():
+        return page(422)
+    on_refusal(_form_refused(form, page))
+    add_closure(venue, starts_on=form.starts_on.data, ends_on=form.ends_on.data, reason=form.reason.data or "")
+    flash(_("The closure is added."), "success")
+    return redirect(url_for("venues_dashboard.hours", _anchor="closures"))
 
 
 @bp.post("/venue/closures/<int:closure_id>/delete")
 @venue_required
 def delete_closure(venue: Venue, closure_id: int):
-    remove_closure(venue, closure_id)  # 404 for a closure that isn't this venue's
-    db.session.commit()
+    remove_closure(venue, closure_id)  # another venue's: a 404 saying there is no such closure here
     flash(_("The closure is removed."), "success")
     return redirect(url_for("venues_dashboard.hours", _anchor="closures"))
 
@@ -419,12 +411,8 @@ def review(venue: Venue):
 
 
 def _apply(venue: Venue, action: str, message: str) -> Response:
-    try:
-        transition(venue, action, actor=current_user)
-    except DomainError as exc:
-        status = _refused(exc)
-        return _review_page(venue, status=status, error=exc.message)
-    db.session.commit()
+    on_refusal(lambda refusal: _review_page(venue, error=refusal.message))
+    transition(venue, action, actor=current_user)
     flash(message, "success")
     return redirect(url_for("venues_dashboard.home"))
 

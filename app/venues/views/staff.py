@@ -11,9 +11,8 @@ from flask_login import current_user
 
 from app.accounts import tokens
 from app.accounts.passwords import MIN_LENGTH
-from app.ops.errors import http_status
+from app.ops.errors import render_error
 from app.platform.errors import DomainError, NotFound
-from app.platform.extensions import db
 from app.platform.timefmt import moment_label, venue_zone
 from app.venues import staff
 from app.venues.models import StaffRole, Venue
@@ -21,6 +20,7 @@ from app.web.blueprints import accounts as accounts_bp
 from app.web.blueprints import dashboard as bp
 from app.web.guards import OWNER_ONLY, may_open, venue_required
 from app.web.rendering import render_page
+from app.web.unit_of_work import on_refusal
 
 MAX_FIELD = 300
 
@@ -82,16 +82,19 @@ def _page(venue: Venue, *, status: int = 200, error: str = "", typed: dict | Non
 
 
 def _done(message: str) -> Response:
-    db.session.commit()
     flash(message, "success")
     return redirect(url_for("venues_dashboard.staff_page"), 303)
 
 
-def _refused(venue: Venue, refusal: DomainError, typed: dict | None = None) -> Response:
-    db.session.rollback()
-    if isinstance(refusal, NotFound):
-        abort(404)
-    return _page(venue, status=http_status(refusal), error=refusal.message, typed=typed)
+def _show_refusal(venue: Venue, typed: dict | None = None) -> None:
+    """A refusal shows the Staff page again with its message; another venue's staff row is a 404."""
+
+    def render(refusal: DomainError):
+        if isinstance(refusal, NotFound):
+            return render_error(404)
+        return _page(venue, error=refusal.message, typed=typed)
+
+    on_refusal(render)
 
 
 @bp.get("/staff")
@@ -105,10 +108,8 @@ def staff_page(venue: Venue) -> Response:
 def invite_staff(venue: Venue) -> Response:
     role, member_id = _read_role_fields()
     email = (request.form.get("email") or "")[:MAX_FIELD]
-    try:
-        staff.invite(venue, email=email, role=role, team_member_id=member_id, invited_by=current_user.id)
-    except DomainError as refusal:
-        return _refused(venue, refusal, {"email": email, "role": role, "team_member_id": member_id})
+    _show_refusal(venue, {"email": email, "role": role, "team_member_id": member_id})
+    staff.invite(venue, email=email, role=role, team_member_id=member_id, invited_by=current_user.id)
     return _done(
         _(
             "Invitation sent to %(email)s. The link works for %(days)s days.",
@@ -121,10 +122,8 @@ def invite_staff(venue: Venue) -> Response:
 @bp.post("/staff/<int:staff_id>/resend")
 @venue_required(roles=OWNER_ONLY)
 def resend_staff_invitation(venue: Venue, staff_id: int) -> Response:
-    try:
-        row = staff.resend(venue, staff_id, actor_id=current_user.id)
-    except DomainError as refusal:
-        return _refused(venue, refusal)
+    _show_refusal(venue)
+    row = staff.resend(venue, staff_id, actor_id=current_user.id)
     return _done(_("A new invitation is on its way to %(email)s; the old link no longer works.", email=row.email))
 
 
@@ -132,20 +131,16 @@ def resend_staff_invitation(venue: Venue, staff_id: int) -> Response:
 @venue_required(roles=OWNER_ONLY)
 def change_staff_role(venue: Venue, staff_id: int) -> Response:
     role, member_id = _read_role_fields()
-    try:
-        row = staff.change_role(venue, staff_id, role=role, team_member_id=member_id, actor_id=current_user.id)
-    except DomainError as refusal:
-        return _refused(venue, refusal)
+    _show_refusal(venue)
+    row = staff.change_role(venue, staff_id, role=role, team_member_id=member_id, actor_id=current_user.id)
     return _done(_("%(email)s is now: %(role)s.", email=row.email, role=staff.ROLE_LABELS[StaffRole(row.role)]))
 
 
 @bp.post("/staff/<int:staff_id>/remove")
 @venue_required(roles=OWNER_ONLY)
 def remove_staff(venue: Venue, staff_id: int) -> Response:
-    try:
-        row = staff.remove(venue, staff_id, actor_id=current_user.id)
-    except DomainError as refusal:
-        return _refused(venue, refusal)
+    _show_refusal(venue)
+    row = staff.remove(venue, staff_id, actor_id=current_user.id)
     return _done(_("%(email)s is removed and signed out everywhere.", email=row.email))
 
 
@@ -176,15 +171,17 @@ def accept_staff_invitation(token: str) -> Response:
         return render_page("accounts/staff_invitation.html", status=status, **context)
     name = (request.form.get("name") or "")[:MAX_FIELD]
     password = (request.form.get("password") or "")[:MAX_FIELD]
-    try:
-        staff.accept(token, name=name, password=password)
-    except (DomainError, tokens.InvalidToken) as refusal:
-        db.session.rollback()
-        status = http_status(refusal) if isinstance(refusal, DomainError) else 410
+
+    def refused(refusal: DomainError | tokens.InvalidToken, status: int = 200) -> Response:
         return render_page(
             "accounts/staff_invitation.html", status=status, **context | {"name": name, "error": refusal.message}
         )
-    db.session.commit()
+
+    on_refusal(refused)
+    try:
+        staff.accept(token, name=name, password=password)
+    except tokens.InvalidToken as invalid:  # read before anything is written: nothing to undo
+        return refused(invalid, 410)
     flash(
         _("Welcome to %(venue)s. Sign in with your email and the password you chose.", venue=row.venue.name), "success"
     )

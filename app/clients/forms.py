@@ -1,0 +1,200 @@
+"""Input for the client book and the front desk's "New booking" (app/clients/views.py).
+
+The query strings (the list's search and page, the desk's time picker) are read by functions that
+raise ValueError with a message a person understands; the posted forms (notes and tags, a block,
+a desk booking) are Flask-WTF forms, CSRF included. The rules about a client's details, notes,
+tags and reasons stay in app/clients/service.py: these only read what was typed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_wtf import FlaskForm
+from wtforms import StringField, TextAreaField
+from wtforms.validators import ValidationError
+
+from app.venues.models import Service, Venue
+
+MAX_QUERY = 100
+MAX_PAGE = 10_000
+BOOK_AHEAD_DAYS = 366
+# How a desk booking is paid: at the venue, or online by a payment link (app/payments/desk_links.py).
+PAYMENT_CHOICES = ("at_venue", "link")
+_ID = re.compile(r"\d{1,9}")
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+# -- the list's query string ------------------------------------------------------------------------
+
+
+def parse_query(raw: str | None) -> str:
+    """The client search, trimmed: at most MAX_QUERY characters."""
+    q = (raw or "").strip()
+    if len(q) > MAX_QUERY:
+        raise ValueError(_("Search for at most %(num)d characters.", num=MAX_QUERY))
+    return q
+
+
+def parse_page(raw: str | None) -> int:
+    """The list's page number, 1 to MAX_PAGE (1 when left out)."""
+    text = (raw or "1").strip()
+    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= MAX_PAGE:
+        raise ValueError(_("That page number is not valid."))
+    return int(text)
+
+
+# -- the desk's choices, read one by one ------------------------------------------------------------
+
+
+def pick_service(raw: str | None, services: Mapping[int, Service]) -> Service:
+    """One of the venue's bookable services, by id."""
+    if raw is None or not _ID.fullmatch(raw.strip()) or int(raw) not in services:
+        raise ValueError(_("Pick one of your venue's services."))
+    return services[int(raw)]
+
+
+def pick_member(raw: str | None, venue: Venue) -> int | None:
+    """A team member of the venue by id, or None for "Any" (the team is read only for an id)."""
+    if raw in (None, "", "any"):
+        return None
+    if not _ID.fullmatch(raw.strip()) or int(raw) not in {member.id for member in venue.team}:
+        raise ValueError(_("Pick a team member of your venue, or “Any”."))
+    return int(raw)
+
+
+def is_client_id(raw: str | None) -> bool:
+    """Whether ``raw`` reads as a client's id (the client book checks it is one of the venue's)."""
+    return bool(raw and _ID.fullmatch(raw))
+
+
+def parse_day(raw: str | None, today: date) -> date:
+    """The day to book, today when left out: from today to a year ahead."""
+    if not raw:
+        return today
+    if not _DAY.fullmatch(raw.strip()):
+        raise ValueError(_("Enter the date as YYYY-MM-DD."))
+    try:
+        day = date.fromisoformat(raw.strip())
+    except ValueError:
+        raise ValueError(_("Enter the date as YYYY-MM-DD.")) from None
+    if not today <= day <= today + timedelta(days=BOOK_AHEAD_DAYS):
+        raise ValueError(_("Pick a date from today to a year ahead."))
+    return day
+
+
+def parse_start(raw: str | None) -> datetime:
+    """One of the offered times (an ISO 8601 time with its offset), in UTC."""
+    try:
+        starts_at = datetime.fromisoformat((raw or "").strip())
+    except ValueError:
+        raise ValueError(_("Pick one of the offered times.")) from None
+    if starts_at.tzinfo is None:
+        raise ValueError(_("Pick one of the offered times."))
+    return starts_at.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class DeskChoice:
+    """What the desk's time picker shows. The day, the service and the member are read in that
+    order, and one after a problem is left unread (a bad date picks no service)."""
+
+    day: date | None = None
+    service: Service | None = None
+    member_id: int | None = None
+    problem: str | None = None
+
+
+def read_desk_choice(
+    args: Mapping[str, str], *, venue: Venue, services: Mapping[int, Service], today: date
+) -> DeskChoice:
+    """The picker's day (``date``), ``service`` (none yet when left out) and ``member``."""
+    day = service = member_id = None
+    try:
+        day = parse_day(args.get("date"), today)
+        if args.get("service"):
+            service = pick_service(args.get("service"), services)
+        member_id = pick_member(args.get("member"), venue)
+    except ValueError as exc:
+        return DeskChoice(day, service, member_id, str(exc))
+    return DeskChoice(day, service, member_id)
+
+
+# -- the posted forms -------------------------------------------------------------------------------
+
+
+class ClientNotesForm(FlaskForm):
+    """The card's notes and tags (their limits are the service's: app/clients/service.py)."""
+
+    notes = TextAreaField(default="")
+    tags = StringField(default="")
+
+
+class BlockForm(FlaskForm):
+    """Why the client is blocked (the service asks for one)."""
+
+    reason = StringField(default="")
+
+
+class DeskBookingForm(FlaskForm):
+    """A booking at the desk: how the client pays, a service, a member or "Any", one of the offered
+    times, and a client from the book (``client_id``) or a new one (``new_*``, the service checks
+    those). Checked in this order; the page shows the first problem."""
+
+    payment = StringField(default="")
+    service = StringField(default="")
+    member = StringField(default="")
+    starts_at = StringField(default="")
+    client_id = StringField(default="")
+    new_name = StringField(default="")
+    new_email = StringField(default="")
+    new_phone = StringField(default="")
+    date = StringField(default="")  # the picker's day, shown again; the time decides
+
+    def __init__(self, *args: Any, venue: Venue, services: Mapping[int, Service], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.venue, self.services = venue, services
+        self.pay_by_link = False
+        self.chosen_service: Service | None = None
+        self.member_id: int | None = None
+        self.start: datetime | None = None
+        self.chosen_client_id: int | None = None
+
+    def validate_payment(self, field: StringField) -> None:
+        field.data = field.data or "at_venue"  # the form's default
+        if field.data not in PAYMENT_CHOICES:
+            raise ValidationError(_("Choose how the client pays: at the venue, or by a payment link."))
+        self.pay_by_link = field.data == "link"
+
+    def validate_service(self, field: StringField) -> None:
+        self.chosen_service = _checked(pick_service, field.data, self.services)
+
+    def validate_member(self, field: StringField) -> None:
+        self.member_id = _checked(pick_member, field.data, self.venue)
+
+    def validate_starts_at(self, field: StringField) -> None:
+        self.start = _checked(parse_start, field.data)
+
+    def validate_client_id(self, field: StringField) -> None:
+        if field.data and not is_client_id(field.data):
+            raise ValidationError(_("Pick a client from your client book, or add a new one."))
+        self.chosen_client_id = int(field.data) if field.data else None
+
+    def first_error(self) -> str:
+        return next(error for errors in self.errors.values() for error in errors)
+
+    def values(self) -> dict[str, str]:
+        """What was typed, to show the form again."""
+        return {field.name: field.data or "" for field in self if field.name != "csrf_token"}
+
+
+def _checked(parse: Callable[..., Any], *args: Any) -> Any:
+    try:
+        return parse(*args)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from None
