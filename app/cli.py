@@ -17,6 +17,7 @@ seed_cli = AppGroup("seed", help="Load data.")
 jobs_cli = AppGroup("jobs", help="Run the job queue.")
 embedded_cli = AppGroup("embedded-db", help="The embedded PostgreSQL used when DATABASE_URL is unset.")
 search_cli = AppGroup("search", help="The venue search index.")
+docs_cli = AppGroup("docs", help="The parts of docs/ made from the code.")
 db_settings_cli = AppGroup(
     "db-settings", help="The role settings a connection through PgBouncer in transaction pooling relies on."
 )
@@ -216,8 +217,18 @@ def db_settings_apply(role: str | None) -> None:
             click.echo(statement + ";")
 
 
+@docs_cli.command("signals")
+@with_appcontext
+def docs_signals() -> None:
+    """Write the table of named signals and their receivers in docs/architecture.md."""
+    from app.ops import signal_table
+
+    click.echo("docs/architecture.md: signals " + ("rewritten" if signal_table.write() else "already current"))
+
+
 def register(app: Flask) -> None:
-    for command in (users_cli, seed_cli, jobs_cli, search_cli, embedded_cli, db_settings_cli, diagnose, serve):
+    commands = (users_cli, seed_cli, jobs_cli, search_cli, embedded_cli, db_settings_cli, docs_cli, diagnose, serve)
+    for command in commands:
         app.cli.add_command(command)
     from app.ops.backup import backup_cli
     from app.payments.reconcile import payments_cli
