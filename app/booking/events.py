@@ -1,18 +1,13 @@
 """In-process events of the booking room (blinker signals, as Flask's own).
 
-``times_reopened`` fires once for every release of booked or held times: a held order let go
-(declined, abandoned, expired, cancelled by the customer) and a booking cancelled by the
-customer or the venue. Receivers run inside the transaction that released the times: a
-receiver with a side effect (an email, a waitlist offer) enqueues a job, which runs only if
-that transaction commits.
+Each signal's ``doc`` says when it fires, its sender and what its receivers get; the table in
+docs/architecture.md lists them with their receivers (``flask docs signals``). Receivers run
+inside the sender's transaction: a receiver with a side effect (an email, a waitlist offer)
+enqueues a job, which runs only if that transaction commits. A receiver can listen to one
+sender only (one reason, say) with ``times_reopened.connect_via(ReleaseReason.EXPIRED)``.
 
-    from app.booking.events import times_reopened
-
-    @times_reopened.connect
-    def offer_to_waitlist(reason: str, *, times: tuple[ReopenedTime, ...], order_id: int) -> None: ...
-
-The sender is the reason (a ``ReleaseReason`` or a cancelled booking status), so a receiver
-can listen to one reason with ``times_reopened.connect_via(ReleaseReason.EXPIRED)``.
+Their sibling for new hours, ``times_opened``, lives in app/venues/events.py: hours,
+schedules and time blocks fire it, and the venues sit below booking.
 """
 
 from __future__ import annotations
@@ -26,46 +21,68 @@ from blinker import Namespace
 from app.booking.models import Booking
 
 signals = Namespace()
-times_reopened = signals.signal("times-reopened", doc="Held or booked times became free again.")
-# Its sibling for new hours, ``times_opened``, lives in app/venues/events.py: hours, schedules
-# and time blocks fire it, and the venues' layer sits below booking.
-# An order became paid (its bookings confirmed): fired once by ``order_lifecycle.confirm_paid``,
-# inside the transaction that confirmed it. The sender says how it was paid (``PAID_BY``);
-# receivers get ``order``, ``now`` and ``payment`` (the gateway's payment row, or None when
-# nothing was charged). The confirmation and receipt, reminders, a gift voucher's issue and
-# the venues' transfers listen to it (app/notifications, app/vouchers, app/payouts).
-order_paid = signals.signal("order-paid", doc="An order was paid and its bookings confirmed.")
-# A held order let its times go unpaid (sender: the ``ReleaseReason``); receivers get ``order``
-# and ``now``. What money parts it held give themselves back: a gift voucher's part, a promo
-# code's use (app/vouchers, app/promos). ``times_reopened`` fires for its bookings too.
-order_released = signals.signal("order-released", doc="A held order was released unpaid.")
-# A released order is being paid late and its times are still free: each money part it gave
-# back takes itself again. A receiver returns False when it can't (the voucher no longer holds
-# that much): the order is then refused and the payment refunded in full.
-order_retaken = signals.signal("order-retaken", doc="A released order is being paid late.")
-# Holds are being let go because they ran out (``order_lifecycle.expire_holds``, with its
-# filters ``now``, ``service_ids``, ``member_ids``, ``between``): a receiver that holds times of
-# its own (a move waiting for its top-up) releases those that ran out and returns how many.
-holds_expiring = signals.signal("holds-expiring", doc="Holds that ran out are being released.")
-# A booking was moved to another time (sender: who moved it, ``customer`` or ``venue``);
-# receivers get ``booking``, ``from_starts_at``, ``refunded_minor`` (a cheaper time's difference
-# given back), ``paid_minor`` (a dearer time's top-up; 0 for a move made without one) and ``now``.
-booking_moved = signals.signal("booking-moved", doc="A booking was moved to another time.")
-# A confirmed booking was cancelled (sender: the new status, ``cancelled_by_customer`` or
-# ``cancelled_by_venue``); receivers get ``booking`` and ``fee_due`` (the policy's late fee
-# applies). Who is told, and the fee, listen to it. ``times_reopened`` fires for it too.
-booking_cancelled = signals.signal("booking-cancelled", doc="A confirmed booking was cancelled.")
-# A booking's appointment was marked (sender: ``complete`` or ``no_show``); receivers get
-# ``booking``. A no-show's fee listens to it.
-booking_marked = signals.signal("booking-marked", doc="A booking was marked completed or no-show.")
-# A booking was checked in at the front desk, the first time (sender: ``desk``); receivers get
-# ``booking`` and ``now``. The venue's webhooks listen (app/webhooks/receivers.py).
-booking_checked_in = signals.signal("booking-checked-in", doc="A booking was checked in at the front desk.")
-# A service of these venues is going into a cart: receivers get ``venue_ids`` and ``user_id``
-# (None for a signed-out cart) and answer why they can't take online bookings now (a message
-# naming them) or None. Payouts answers (no enabled payout account yet, app/payouts/receivers.py),
-# so the cart imports no money domain; the client book answers for a blocked client (app/clients).
-cart_adding = signals.signal("cart-adding", doc="A service is being added to a cart: may its venues take it?")
+times_reopened = signals.signal(
+    "times-reopened",
+    doc="Fires once for every release of held or booked times (a held order let go, a booking cancelled or moved, "
+    "a top-up's hold let go), inside the transaction that released them. The sender is the reason (a "
+    "``ReleaseReason``, a cancelled booking's status or a move's reason); receivers get ``times`` (a tuple of "
+    "``ReopenedTime``) and ``order_id``.",
+)
+order_paid = signals.signal(
+    "order-paid",
+    doc="Fires once when an order is paid and its bookings confirmed (``order_lifecycle.confirm_paid``), inside that "
+    "transaction. The sender says how it was paid (one of ``PAID_BY``); receivers get ``order``, ``now`` and "
+    "``payment`` (the gateway's payment row, or None when nothing was charged).",
+)
+order_released = signals.signal(
+    "order-released",
+    doc="Fires when a held order lets its times go unpaid (``order_lifecycle.release_order``), before "
+    "``times_reopened`` fires for its bookings. The sender is the ``ReleaseReason``; receivers get ``order`` and "
+    "``now`` and give back the money parts it held (a gift voucher's part, a promo code's use).",
+)
+order_retaken = signals.signal(
+    "order-retaken",
+    doc="Fires when a released order is paid late and its times are still free (``order_lifecycle.confirm_paid``), "
+    "so each money part it gave back takes itself again. The sender is ``late_payment``; receivers get ``order`` "
+    "and return False when they can't (the voucher no longer holds that much), and the order is then refused and "
+    "the payment refunded in full.",
+)
+holds_expiring = signals.signal(
+    "holds-expiring",
+    doc="Fires while holds that ran out are released (``order_lifecycle.expire_holds``), so a receiver that holds "
+    "times of its own (a move waiting for its top-up) releases those that ran out. The sender is "
+    "``expire_holds``; receivers get its filters ``now``, ``service_ids``, ``member_ids`` and ``between`` and "
+    "return how many holds they released.",
+)
+booking_moved = signals.signal(
+    "booking-moved",
+    doc="Fires when a booking is moved to another time (``reschedule.apply_move``), after ``times_reopened`` for its "
+    "old time. The sender is who moved it (``customer`` or ``venue``); receivers get ``booking``, "
+    "``from_starts_at``, ``refunded_minor`` (a cheaper time's difference given back), ``paid_minor`` (a dearer "
+    "time's top-up, 0 for a move made without one) and ``now``.",
+)
+booking_cancelled = signals.signal(
+    "booking-cancelled",
+    doc="Fires when a confirmed booking is cancelled (``lifecycle.cancel_by_customer`` or ``cancel_by_venue``), "
+    "after ``times_reopened`` for its time. The sender is the new status (``cancelled_by_customer`` or "
+    "``cancelled_by_venue``); receivers get ``booking`` and ``fee_due`` (True when the policy's late fee applies).",
+)
+booking_marked = signals.signal(
+    "booking-marked",
+    doc="Fires when a booking's appointment is marked once it has started (``lifecycle.mark``). The sender is "
+    "``complete`` or ``no_show``; receivers get ``booking``.",
+)
+booking_checked_in = signals.signal(
+    "booking-checked-in",
+    doc="Fires the first time a booking is checked in at the front desk (``check_ins.check_in``). The sender is "
+    "``desk``; receivers get ``booking`` and ``now``.",
+)
+cart_adding = signals.signal(
+    "cart-adding",
+    doc="Fires when a service of these venues is going into a cart (``cart.add_item``), so the cart imports no "
+    "money domain. The sender is ``cart``; receivers get ``venue_ids`` and ``user_id`` (None for a signed-out "
+    "cart) and answer why the venues can't take it now (a message naming them) or None.",
+)
 # How an order was paid: by a card charge, by a card saved for later fees with nothing due now,
 # by a gift voucher that covered everything due now, or with everything due at the venue.
 PAID_BY = ("charged", "secured", "covered", "nothing_due")
@@ -122,9 +139,10 @@ def cart_refusal(venue_ids: set[int], *, user_id: int | None = None) -> str | No
     return None
 
 
-# A request-to-book was answered (sender: ``accepted``, ``declined`` or ``lapsed``, the new
-# ``Booking.request_state``); receivers get ``booking`` and ``refund_minor`` (what the customer
-# gets back: 0 when accepted). The customer's email on acceptance listens to it
-# (app/notifications/requests.py); a declined or lapsed request is also a venue cancellation
-# (``booking_cancelled``), whose email says why, and its refund is paid by app/checkout/requests.py.
-request_answered = signals.signal("request-answered", doc="A request-to-book was accepted, declined or lapsed.")
+request_answered = signals.signal(
+    "request-answered",
+    doc="Fires when a request-to-book is answered (``requests.accept``, ``decline`` or ``lapse_due``); a declined "
+    "or lapsed request is also a venue cancellation and fires ``booking_cancelled``, whose refund "
+    "app/checkout/requests.py pays. The sender is the new ``Booking.request_state`` (``accepted``, ``declined`` or "
+    "``lapsed``); receivers get ``booking`` and ``refund_minor`` (what the customer gets back, 0 when accepted).",
+)

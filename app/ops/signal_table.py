@@ -25,25 +25,33 @@ def declared() -> list[tuple[str, str, NamedSignal]]:
         if not module_name.startswith(("app.", "search.")) or not isinstance(namespace, Namespace):
             continue
         for attribute, value in vars(module).items():
-            if isinstance(value, NamedSignal) and value.name in namespace and id(value) not in found:
+            # the module's own namespace holds it: a signal imported from elsewhere is not declared here
+            if isinstance(value, NamedSignal) and namespace.get(value.name) is value:
                 found[id(value)] = (module_name, attribute, value)
     return sorted(found.values(), key=lambda row: (row[0], row[1]))
 
 
 def receivers(signal: NamedSignal) -> list[str]:
+    """Every receiver connected to ``signal``, as "module.function", sorted."""
     names = []
     for ref in signal.receivers.values():
         receiver = ref() if isinstance(ref, weakref.ref) else ref
-        names.append(f"{receiver.__module__}.{receiver.__qualname__}")
+        if receiver is not None:  # a receiver already collected, whose weak reference is dead
+            names.append(f"{receiver.__module__}.{receiver.__qualname__}")
     return sorted(names)
 
 
+def short(module_name: str) -> str:
+    """A module's name as the table shows it: ``app.booking.events`` is ``booking.events``."""
+    return module_name.removeprefix("app.")
+
+
 def table() -> str:
-    rows = ["| signal | declared in | when, sent by, with | receivers |", "|---|---|---|---|"]
+    rows = ["| signal | declared in | when it fires, its sender, what receivers get | receivers |", "|---|---|---|---|"]
     for module_name, attribute, signal in declared():
-        doc = " ".join((signal.__doc__ or "").split()).replace("|", "\\|")
-        listening = "<br>".join(f"`{name}`" for name in receivers(signal)) or "none"
-        rows.append(f"| `{attribute}` | `{module_name}` | {doc} | {listening} |")
+        doc = " ".join((signal.__doc__ or "").split()).replace("``", "`").replace("|", "\\|")
+        listening = "<br>".join(f"`{short(name)}`" for name in receivers(signal)) or "none"
+        rows.append(f"| `{attribute}` | `{short(module_name)}` | {doc} | {listening} |")
     return "\n".join(rows)
 
 

@@ -58,10 +58,12 @@ STATUS_BADGES = {
 NOT_TAKING_BOOKINGS = _l("Not taking online bookings yet")
 
 signals = Namespace()
-# A venue's payout account was made or its status may have changed. Receivers (the search index:
-# whether a venue takes paid bookings ranks it) run in the changing transaction and enqueue jobs.
-# The sender is the new status; receivers get ``venue_id``.
-account_changed = signals.signal("payout-account-changed", doc="A venue's payout account was made or changed.")
+account_changed = signals.signal(
+    "payout-account-changed",
+    doc="Fires when a venue's payout account was made or its status may have changed (``accounts._announce``), "
+    "inside the changing transaction, where receivers enqueue jobs. The sender is the new ``AccountStatus``; "
+    "receivers get ``venue_id``.",
+)
 
 # Stripe's requirement names for an Express account, in words; anything else is shown tidied.
 REQUIREMENT_LABELS = {

@@ -2,14 +2,6 @@
 
 Domains above privacy in the layers (messages, notifications) keep data of the person that
 privacy can't import; they answer these signals instead.
-
-- ``export_collecting`` fires while the export job builds the ZIP (app/privacy/exports.py),
-  with ``user``. Each receiver returns ``(file name, JSON-ready content)`` and the export
-  writes each as one more file. Receivers only read.
-- ``account_erasing`` fires while an account is erased (``deletion.erase_account``), with
-  ``user`` and ``identifiers`` (their email, name and phone). Each receiver removes, in the
-  erasure's transaction, what it keeps of the person, and the text of others' rows that names
-  them.
 """
 
 from __future__ import annotations
@@ -18,8 +10,14 @@ from blinker import Namespace
 
 signals = Namespace()
 export_collecting = signals.signal(
-    "export-collecting", doc="A person's data export is being built: return (file name, content) to add a file."
+    "export-collecting",
+    doc="Fires while the export job builds a person's ZIP (``exports.build_archive``); receivers only read. The "
+    "sender is ``privacy``; receivers get ``user`` and each returns ``(file name, JSON-ready content)``, which the "
+    "export writes as one more file.",
 )
 account_erasing = signals.signal(
-    "account-erasing", doc="A person's account is being erased: remove what you keep of them."
+    "account-erasing",
+    doc="Fires while an account is erased (``deletion.erase_account``), inside the erasure's transaction, where each "
+    "receiver removes what it keeps of the person and the text of others' rows that names them. The sender is "
+    "``privacy``; receivers get ``user`` and ``identifiers`` (their email, name and phone).",
 )

@@ -1,12 +1,16 @@
 """Who listens to each named signal once create_app() has wired every domain: a receiver that
-disappears (its module no longer imported) or a new one shows up here."""
+disappears (its module no longer imported) or a new one shows up here. The table of signals in
+docs/architecture.md is made from the same code (``flask docs signals``) and must be current."""
 
-import weakref
+import re
+from pathlib import Path
 
 import pytest
 
 from app.booking import events
 from app.clients import events as client_events
+from app.ops import signal_table
+from app.ops.signal_table import receivers
 from app.payments import events as payment_events
 from app.payouts import events as payout_signals
 from app.privacy import events as privacy_events
@@ -14,13 +18,10 @@ from app.reviews import events as review_events
 from app.venues import events as venue_events
 from app.waitlist import events as waitlist_events
 
-
-def receivers(signal) -> list[str]:
-    found = []
-    for ref in signal.receivers.values():
-        receiver = ref() if isinstance(ref, weakref.ref) else ref
-        found.append(f"{receiver.__module__}.{receiver.__qualname__}")
-    return sorted(found)
+ROOT = Path(__file__).resolve().parents[2]
+# A sentence: a capital letter, at least five words, a full stop at the end. A signal's doc says too
+# who its sender is (the table shows the doc, so it is where a receiver learns its arguments).
+SENTENCE = re.compile(r"[A-Z]\S*(?:\s+\S+){4,}\.")
 
 
 def test_each_signal_has_its_receivers_after_create_app(app):
@@ -111,3 +112,39 @@ def test_each_signal_has_its_receivers_after_create_app(app):
 def test_an_unknown_way_of_paying_is_refused():
     with pytest.raises(ValueError, match="unknown way of paying"):
         events.announce_paid("by magic", object(), now=None)
+
+
+def test_the_signal_table_in_the_docs_is_current(app):
+    page = signal_table.DOC.read_text()
+    assert signal_table.page_with_table(page) == page, (
+        "docs/architecture.md's table of signals differs from the code: run `flask docs signals`"
+    )
+
+
+def test_the_table_finds_the_signals_of_every_events_module(app):
+    modules = {module for module, _attribute, _signal in signal_table.declared()}
+    events_modules = {f"app.{path.parent.name}.events" for path in (ROOT / "app").glob("*/events.py")}
+    assert events_modules <= modules, f"no signal found in {sorted(events_modules - modules)}"
+    assert {"app.payments.demo_gateway", "app.payouts.accounts"} <= modules
+
+
+def test_every_signal_says_when_it_fires_in_its_doc(app):
+    undocumented = [
+        f"{module}.{attribute}"
+        for module, attribute, signal in signal_table.declared()
+        if not SENTENCE.fullmatch(" ".join((signal.__doc__ or "").split())) or "sender" not in signal.__doc__
+    ]
+    assert not undocumented, (
+        f"{undocumented}: give each signal a doc= of at least one sentence saying when it fires, its sender "
+        "and what receivers get"
+    )
+
+
+def test_flask_docs_signals_writes_the_table(app, tmp_path, monkeypatch):
+    page = tmp_path / "architecture.md"
+    page.write_text(f"# Architecture\n\n{signal_table.START}\nan old table\n{signal_table.END}\n\nThe rest.\n")
+    monkeypatch.setattr(signal_table, "DOC", page)
+    runner = app.test_cli_runner()
+    assert "signals rewritten" in runner.invoke(args=["docs", "signals"]).output
+    assert signal_table.table() in page.read_text() and page.read_text().endswith("\n\nThe rest.\n")
+    assert "already current" in runner.invoke(args=["docs", "signals"]).output
