@@ -31,7 +31,7 @@ RUN useradd --system --uid 10001 --user-group --home-dir /app --shell /usr/sbin/
 WORKDIR /app
 COPY --from=build /venv /venv
 # Copy only what the app needs (no .venv, node_modules, instance/ or .env from the build context).
-# tests/foundation/test_image.py imports the app from exactly these paths: a new top-level
+# tests/ops/test_image.py imports the app from exactly these paths: a new top-level
 # package that is not listed here fails CI.
 COPY config.py wsgi.py ./
 COPY app ./app

@@ -36,8 +36,9 @@ def main(spec: dict) -> list[dict]:
     from app.platform.extensions import db
     from app.venues.booking_rules import BookingRules
     from app.venues.hours import Range
+    from app.venues.lists import add_team_member
     from app.venues.models import VenueStatus
-    from app.venues.service import add_team_member, create_venue, save_service, set_day_hours, update_location
+    from app.venues.service import create_venue, save_service, set_day_hours, update_location
 
     app = create_app()
     with app.test_request_context(base_url=app.config.get("BASE_URL") or None):

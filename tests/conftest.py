@@ -40,7 +40,7 @@ def app(database_url, tmp_path_factory):
             "SQLALCHEMY_DATABASE_URI": database_url,
             "UPLOAD_ROOT": str(tmp_path_factory.mktemp("uploads")),
             # Plain static URLs (js/app.js, not js/app.<hash>.js) whether or not static/dist is
-            # built; tests/foundation/test_static_files.py tests the built files on their own.
+            # built; tests/web/test_static_files.py tests the built files on their own.
             "STATIC_DIST": str(tmp_path_factory.mktemp("no-static-build")),
         },
     )

@@ -3,6 +3,11 @@ document, so the two cannot disagree.
 
 Conventions: times are ISO 8601 with their offset (a venue's times in the venue's time zone,
 the rest in UTC); money is ``{"amount": <minor units, int>, "currency": "GBP"}``.
+
+One module on purpose, over 800 lines: the API's whole contract, every request and answer the
+document describes, read in one place beside the shared fields and conventions they are built
+from; the classes are declarations, and the few field types and checks they share sit at
+the top.
 """
 
 from __future__ import annotations

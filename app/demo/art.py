@@ -13,6 +13,11 @@ photographic feel. No text is drawn: labels crop badly in cards.
 Everything is deterministic (seeded ``random.Random``) and quick: shapes are drawn at twice
 the size and halved (smooth edges), while light, shadows and blurs are worked out on small
 images and scaled up.
+
+One long module on purpose: a picture generator with two public functions (``illustration`` and
+``caption``), read only by the demo seed and never by production, whose sections (looks, the
+canvas, the room, furniture, scenes, close-ups) hold drawing code and no rules, each built on
+the ones above it.
 """
 
 from __future__ import annotations

@@ -19,17 +19,9 @@ from app.team_schedules.service import add_time_off, set_week
 from app.venues.approval import transition
 from app.venues.hours import Range
 from app.venues.images import add_image
+from app.venues.lists import add_faq, add_team_member
 from app.venues.models import Category, Venue, VenueStatus
-from app.venues.service import (
-    add_closure,
-    add_faq,
-    add_team_member,
-    create_venue,
-    save_service,
-    set_day_hours,
-    update_basics,
-    update_location,
-)
+from app.venues.service import add_closure, create_venue, save_service, set_day_hours, update_basics, update_location
 
 
 @dataclass(frozen=True)

@@ -16,14 +16,21 @@ Team members' schedules (``MemberSchedule``): a member works inside their own lo
 the day (weekly pattern, or a date's exception), never on a day off, never in part-day time
 off; a member without a pattern works whenever the venue is open. Opening hours and closures
 still bound everything: a start is only ever tried inside them.
+
+One module on purpose, over 500 lines: the engine is one algorithm, and its private parts (the
+DST arithmetic, the index of busy intervals, the walk over candidate starts) serve every
+question it answers (``available_slots``, ``bookable_days``, ``free_start_minutes``,
+``has_slot_within``); split up, they would have to become public.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
+from typing import Any
 from zoneinfo import ZoneInfo
 
 MINUTES_PER_DAY = 24 * 60
@@ -482,135 +489,116 @@ def _free_starts(
     return found
 
 
-def has_slot_within(
-    *,
-    days: Iterable[date],
-    tz: str,
-    hours: dict[int, Sequence[tuple[int, int]]],
-    closures: Iterable[tuple[date, date]],
-    service: ServiceSpec,
-    busy: Iterable[Busy],
-    blocks: Iterable[Busy] = (),
-    now: datetime,
-    rules: Rules = Rules(),
-    schedules: Mapping[int, MemberSchedule] | None = None,
-    start: datetime,
-    end: datetime,
-) -> bool:
-    """Does ``service`` have a slot on one of the local ``days`` that starts and ends inside
+@dataclass(frozen=True)
+class SlotInputs:
+    """What each question to the engine is asked about, given to it by keyword: the venue's
+    time zone ``tz``, opening ``hours`` (weekday to local minute ranges) and ``closures`` (local
+    dates, both ends included), the ``service``, what is ``busy`` (live bookings and holds) and
+    the ``blocks``, the time ``now``, the booking ``rules`` and the team's ``schedules``."""
+
+    tz: str
+    hours: dict[int, Sequence[tuple[int, int]]]
+    closures: Iterable[tuple[date, date]]
+    service: ServiceSpec
+    busy: Iterable[Busy]
+    now: datetime
+    blocks: Iterable[Busy] = ()
+    rules: Rules = Rules()
+    schedules: Mapping[int, MemberSchedule] | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "closures", tuple(self.closures))  # read once a day
+
+    @cached_property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.tz)
+
+    def limits(self) -> tuple[int, int, int]:
+        """(earliest start, latest start, step in minutes) the rules allow from ``now``."""
+        if self.now.tzinfo is None:
+            raise ValueError("now must be timezone-aware")
+        step = max(1, int(self.rules.slot_interval.total_seconds() // 60))
+        return _us(self.now + self.rules.min_notice), _us(self.now + self.rules.max_advance), step
+
+    def closed(self, day: date) -> bool:
+        return any(first <= day <= last for first, last in self.closures)
+
+    def index(self) -> _BusyIndex:
+        return _BusyIndex.build(self.service, self.busy, self.blocks, self.now, self.schedules)
+
+    def open_days(self, days: Iterable[date]) -> Iterator[tuple[date, _BusyIndex]]:
+        """Each of ``days`` the venue is not closed on, with the busy intervals' index, built
+        once when the first open day comes (a window of closed days builds none)."""
+        index: _BusyIndex | None = None
+        for day in days:
+            if self.closed(day):
+                continue
+            if index is None:
+                index = self.index()
+            yield day, index
+
+    def free_starts(
+        self, day: date, index: _BusyIndex, limits: tuple[int, int, int], *, first_only: bool = False
+    ) -> list[tuple[int, int, tuple[int, ...]]]:
+        """``_free_starts`` on local ``day`` within ``limits`` (earliest, latest, step)."""
+        return _free_starts(
+            day, self.zone, self.hours, self.service, index, *limits, self.schedules, first_only=first_only
+        )
+
+
+def has_slot_within(*, days: Iterable[date], start: datetime, end: datetime, **inputs: Any) -> bool:
+    """Does the service have a slot on one of the local ``days`` that starts and ends inside
     [start, end)? The same answer as looking through ``available_slots`` day by day, without
     building every slot: the window bounds the start times tried, the busy intervals are
-    indexed once for all the days, and the first free start found answers."""
-    earliest, latest, step = _limits(now, rules)
+    indexed once for all the days, and the first free start found answers. ``inputs``: as
+    ``SlotInputs`` names them."""
+    asked = SlotInputs(**inputs)
+    earliest, latest, step = asked.limits()
     earliest = max(earliest, _us(start))
-    latest = min(latest, _us(end) - service.duration // _MICROSECOND)  # it must end by ``end``
+    latest = min(latest, _us(end) - asked.service.duration // _MICROSECOND)  # it must end by ``end``
     if earliest > latest:
         return False
-    closures = list(closures)
-    zone = ZoneInfo(tz)
-    index: _BusyIndex | None = None
-    for day in days:
-        if any(first <= day <= last for first, last in closures):
-            continue
-        if index is None:
-            index = _BusyIndex.build(service, busy, blocks, now, schedules)
-        if _free_starts(day, zone, hours, service, index, earliest, latest, step, schedules, first_only=True):
-            return True
-    return False
+    return any(
+        asked.free_starts(day, index, (earliest, latest, step), first_only=True) for day, index in asked.open_days(days)
+    )
 
 
-def free_start_minutes(
-    *,
-    days: Iterable[date],
-    tz: str,
-    hours: dict[int, Sequence[tuple[int, int]]],
-    closures: Iterable[tuple[date, date]],
-    service: ServiceSpec,
-    busy: Iterable[Busy],
-    blocks: Iterable[Busy] = (),
-    now: datetime,
-    rules: Rules = Rules(),
-    schedules: Mapping[int, MemberSchedule] | None = None,
-) -> list[int]:
-    """Every free start of ``service`` on the local ``days``, as whole minutes since the epoch
+def free_start_minutes(*, days: Iterable[date], **inputs: Any) -> list[int]:
+    """Every free start of the service on the local ``days``, as whole minutes since the epoch
     (UTC), in order: the slots of ``available_slots`` for each day, with the busy intervals
-    indexed once for all the days (what the search's table of free time keeps)."""
-    earliest, latest, step = _limits(now, rules)
-    closures = list(closures)
-    zone = ZoneInfo(tz)
-    index: _BusyIndex | None = None
-    found: list[int] = []
-    for day in days:
-        if any(first <= day <= last for first, last in closures):
-            continue
-        if index is None:
-            index = _BusyIndex.build(service, busy, blocks, now, schedules)
-        found.extend(
-            start // _MINUTE
-            for start, _, _ in _free_starts(day, zone, hours, service, index, earliest, latest, step, schedules)
-        )
-    return found
-
-
-def _limits(now: datetime, rules: Rules) -> tuple[int, int, int]:
-    if now.tzinfo is None:
-        raise ValueError("now must be timezone-aware")
-    step = max(1, int(rules.slot_interval.total_seconds() // 60))
-    return _us(now + rules.min_notice), _us(now + rules.max_advance), step
-
-
-def available_slots(
-    *,
-    day: date,
-    tz: str,
-    hours: dict[int, Sequence[tuple[int, int]]],
-    closures: Iterable[tuple[date, date]],
-    service: ServiceSpec,
-    busy: Iterable[Busy],
-    blocks: Iterable[Busy] = (),
-    now: datetime,
-    rules: Rules = Rules(),
-    schedules: Mapping[int, MemberSchedule] | None = None,
-) -> list[Slot]:
-    """Start times on local ``day`` with the remaining capacity and free (working) team members."""
-    earliest, latest, step = _limits(now, rules)
-    if any(start <= day <= end for start, end in closures):
-        return []
-    index = _BusyIndex.build(service, busy, blocks, now, schedules)
+    indexed once for all the days (what the search's table of free time keeps). ``inputs``: as
+    ``SlotInputs`` names them."""
+    asked = SlotInputs(**inputs)
+    limits = asked.limits()
     return [
-        Slot(
-            start=_instant(start), end=_instant(start) + service.duration, remaining=remaining, team_member_ids=members
-        )
-        for start, remaining, members in _free_starts(
-            day, ZoneInfo(tz), hours, service, index, earliest, latest, step, schedules
-        )
+        start // _MINUTE
+        for day, index in asked.open_days(days)
+        for start, _, _ in asked.free_starts(day, index, limits)
     ]
 
 
-def bookable_days(
-    *,
-    first_day: date,
-    days: int,
-    tz: str,
-    hours: dict[int, Sequence[tuple[int, int]]],
-    closures: Iterable[tuple[date, date]],
-    service: ServiceSpec,
-    busy: Iterable[Busy],
-    blocks: Iterable[Busy] = (),
-    now: datetime,
-    rules: Rules = Rules(),
-    schedules: Mapping[int, MemberSchedule] | None = None,
-) -> dict[date, int]:
-    """For a calendar: each day in the window with how many start times are free."""
-    earliest, latest, step = _limits(now, rules)
-    closures = list(closures)
-    zone = ZoneInfo(tz)
-    index = _BusyIndex.build(service, busy, blocks, now, schedules)  # once for the whole window
+def available_slots(*, day: date, **inputs: Any) -> list[Slot]:
+    """Start times on local ``day`` with the remaining capacity and free (working) team members.
+    ``inputs``: as ``SlotInputs`` names them."""
+    asked = SlotInputs(**inputs)
+    limits = asked.limits()
+    if asked.closed(day):
+        return []
+    duration = asked.service.duration
+    return [
+        Slot(start=_instant(start), end=_instant(start) + duration, remaining=remaining, team_member_ids=members)
+        for start, remaining, members in asked.free_starts(day, asked.index(), limits)
+    ]
+
+
+def bookable_days(*, first_day: date, days: int, **inputs: Any) -> dict[date, int]:
+    """For a calendar: each day in the window with how many start times are free. ``inputs``:
+    as ``SlotInputs`` names them."""
+    asked = SlotInputs(**inputs)
+    limits = asked.limits()
+    index = asked.index()  # once for the whole window
     result = {}
     for offset in range(days):
         day = first_day + timedelta(days=offset)
-        if any(start <= day <= end for start, end in closures):
-            result[day] = 0
-            continue
-        result[day] = len(_free_starts(day, zone, hours, service, index, earliest, latest, step, schedules))
+        result[day] = 0 if asked.closed(day) else len(asked.free_starts(day, index, limits))
     return result

@@ -7,26 +7,22 @@ from datetime import UTC, date, datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User
 from app.platform.errors import InvalidTransition, LimitReached, NotFound, ValidationFailed
 from app.platform.extensions import db
+from app.platform.sqlutil import savepoint_or_refuse
 from app.venues.booking_rules import BookingRules, check_booking_rules
 from app.venues.deposits import PaymentMode, check_payment_terms
 from app.venues.events import announce_opened
 from app.venues.hours import Range, find_overlaps, is_valid_timezone
-from app.venues.images import delete_image
 from app.venues.models import (
-    FAQ,
-    MAX_FAQS,
-    MAX_TEAM_MEMBERS,
     Category,
     Closure,
     OpeningHours,
     Service,
-    TeamMember,
     Venue,
     VenueStatus,
 )
@@ -123,13 +119,9 @@ def create_venue(owner: User, *, name: str, category_id: int | None, description
     venue = Venue(owner_id=owner.id, name=name.strip(), description=description.strip(), tags=[], changed_fields=[])
     venue.category_id = _checked_category(category_id)
     venue.slug = unique_slug(venue.name)
-    try:
-        with db.session.begin_nested():
-            db.session.add(venue)
-            db.session.flush()
-    except IntegrityError:
-        # Two tabs submitting at once: the unique owner constraint decides.
-        raise LimitReached(_("You already have a venue. Each account runs one venue.")) from None
+    # Two tabs submitting at once: the unique owner constraint decides.
+    with savepoint_or_refuse(LimitReached(_("You already have a venue. Each account runs one venue."))):
+        db.session.add(venue)
     assign_slug(venue, venue.slug)
     advance_onboarding(venue, "basics")
     return venue
@@ -297,7 +289,7 @@ def add_closure(venue: Venue, *, starts_on: date, ends_on: date, reason: str) ->
 
 
 def remove_closure(venue: Venue, closure_id: int) -> None:
-    closure = _child(venue.closures, closure_id, _("closure"))
+    closure = child_of(venue.closures, closure_id, _("closure"))
     venue.closures.remove(closure)
     note_change(venue, "hours")
     days = [closure.starts_on + timedelta(days=n) for n in range((closure.ends_on - closure.starts_on).days + 1)]
@@ -398,161 +390,20 @@ def save_service(
 def remove_service(venue: Venue, service_id: int) -> None:
     """Remove a service; one with bookings can't go (they keep their service): hide it instead
     (``is_active`` False), and nothing changes."""
-    service = _child(venue.services, service_id, _("service"))
-    name = service.name
-    try:
-        with db.session.begin_nested():
-            venue.services.remove(service)
-            db.session.flush()
-    except IntegrityError:
-        # Bookings keep their service (a foreign key without cascade): the database says so.
-        raise InvalidTransition(
-            _("{} has bookings, so it can't be removed. Untick “Customers can book it” to hide it instead.").format(
-                f"“{name}”"
-            )
-        ) from None
+    service = child_of(venue.services, service_id, _("service"))
+    # Bookings keep their service (a foreign key without cascade): the database says so.
+    in_use = InvalidTransition(
+        _("{} has bookings, so it can't be removed. Untick “Customers can book it” to hide it instead.").format(
+            f"“{service.name}”"
+        )
+    )
+    with savepoint_or_refuse(in_use):
+        venue.services.remove(service)
     note_change(venue, "services")
 
 
-# -- team and FAQs: at most five each, even when two requests race -------------------------
-
-
-def add_team_member(venue: Venue, *, name: str, title: str, bio: str, service_ids: list[int]) -> TeamMember:
-    lock_venue(venue)
-    count = db.session.scalar(select(func.count()).select_from(TeamMember).where(TeamMember.venue_id == venue.id))
-    if count >= MAX_TEAM_MEMBERS:
-        raise LimitReached(
-            _(
-                "A venue can show at most %(max_team_members)s team members. Remove one to add another.",
-                max_team_members=MAX_TEAM_MEMBERS,
-            )
-        )
-    member = TeamMember(venue_id=venue.id, position=count)
-    _fill_team_member(venue, member, name=name, title=title, bio=bio, service_ids=service_ids)
-    db.session.add(member)
-    db.session.flush()
-    note_change(venue, "team")
-    return member
-
-
-def update_team_member(
-    venue: Venue, member_id: int, *, name: str, title: str, bio: str, service_ids: list[int]
-) -> TeamMember:
-    member = _child(venue.team, member_id, _("team member"))
-    _fill_team_member(venue, member, name=name, title=title, bio=bio, service_ids=service_ids)
-    note_change(venue, "team")
-    return member
-
-
-def _fill_team_member(venue: Venue, member: TeamMember, *, name: str, title: str, bio: str, service_ids: list[int]):
-    if not name.strip():
-        raise ValidationFailed(_("Enter the team member's name."), field="name")
-    own = {s.id: s for s in venue.services}
-    unknown = [sid for sid in service_ids if sid not in own]
-    if unknown:
-        raise ValidationFailed(_("Choose services from your own venue."), field="service_ids")
-    member.name = name.strip()
-    member.title = title.strip()
-    member.bio = bio.strip()
-    member.services = [own[sid] for sid in service_ids]
-
-
-def remove_team_member(venue: Venue, member_id: int) -> None:
-    member = _child(venue.team, member_id, _("team member"))
-    if member.photo is not None:
-        delete_image(venue, member.photo.id)
-    venue.team.remove(member)
-    note_change(venue, "team")
-
-
-def add_faq(venue: Venue, *, question: str, answer: str) -> FAQ:
-    lock_venue(venue)
-    count = db.session.scalar(select(func.count()).select_from(FAQ).where(FAQ.venue_id == venue.id))
-    if count >= MAX_FAQS:
-        raise LimitReached(
-            _("A venue can show at most %(max_faqs)s questions. Remove one to add another.", max_faqs=MAX_FAQS)
-        )
-    faq = FAQ(venue_id=venue.id, position=count)
-    _fill_faq(faq, question=question, answer=answer)
-    db.session.add(faq)
-    db.session.flush()
-    note_change(venue, "faqs")
-    return faq
-
-
-def update_faq(venue: Venue, faq_id: int, *, question: str, answer: str) -> FAQ:
-    faq = _child(venue.faqs, faq_id, _("question"))
-    _fill_faq(faq, question=question, answer=answer)
-    note_change(venue, "faqs")
-    return faq
-
-
-def _fill_faq(faq: FAQ, *, question: str, answer: str) -> None:
-    for field, text in (("question", question), ("answer", answer)):
-        if not text.strip():
-            raise ValidationFailed(_("Enter both the question and its answer."), field=field)
-    faq.question = question.strip()[:300]
-    faq.answer = answer.strip()
-
-
-def remove_faq(venue: Venue, faq_id: int) -> None:
-    venue.faqs.remove(_child(venue.faqs, faq_id, _("question")))
-    note_change(venue, "faqs")
-
-
-def remove_photo(venue: Venue, image_id: int) -> None:
-    delete_image(venue, image_id)
-    note_change(venue, "images")
-
-
-def remove_item(venue: Venue, collection: str, item_id: int) -> None:
-    """Remove one of the venue's services, team members, FAQs or photos. One that something else
-    still points to is refused, and nothing of it changes (the database has the last word)."""
-    remove = {"services": remove_service, "team": remove_team_member, "faqs": remove_faq, "images": remove_photo}
-    try:
-        with db.session.begin_nested():
-            remove[collection](venue, item_id)
-            db.session.flush()
-    except IntegrityError:
-        raise InvalidTransition(_("That item is in use.")) from None
-
-
-# -- ordering -------------------------------------------------------------------------------
-
-
-def reorder(venue: Venue, collection: str, ordered_ids: list[int]) -> None:
-    """Set positions in the given order; the ids must be exactly the venue's own."""
-    items = {
-        "services": venue.services,
-        "team": venue.team,
-        "faqs": venue.faqs,
-        "images": venue.gallery,
-    }[collection]
-    if sorted(ordered_ids) != sorted(i.id for i in items):
-        raise ValidationFailed(_("The new order must list each item once."))
-    by_id = {i.id: i for i in items}
-    for position, item_id in enumerate(ordered_ids):
-        by_id[item_id].position = position
-    note_change(venue, collection)
-
-
-def move(venue: Venue, collection: str, item_id: int, direction: str) -> None:
-    """Move one item up or down (the buttons that work without JavaScript)."""
-    items = sorted(
-        {"services": venue.services, "team": venue.team, "faqs": venue.faqs, "images": venue.gallery}[collection],
-        key=lambda i: i.position,
-    )
-    ids = [i.id for i in items]
-    if item_id not in ids or direction not in ("up", "down"):
-        raise ValidationFailed(_("That item can't be moved."))
-    index = ids.index(item_id)
-    swap = index - 1 if direction == "up" else index + 1
-    if 0 <= swap < len(ids):
-        ids[index], ids[swap] = ids[swap], ids[index]
-    reorder(venue, collection, ids)
-
-
-def _child(items, item_id: int, label: str):
+def child_of(items, item_id: int, label: str):
+    """The item of ``items`` with that id, else NotFound naming ``label`` ("No such team member")."""
     for item in items:
         if item.id == item_id:
             return item

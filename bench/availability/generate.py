@@ -35,8 +35,9 @@ from app.booking.models import Booking, BookingStatus, Order, OrderStatus, TimeB
 from app.booking.references import new_reference
 from app.platform.extensions import db
 from app.venues.hours import Range
+from app.venues.lists import add_team_member
 from app.venues.models import Service, TeamMember, Venue, VenueStatus
-from app.venues.service import add_closure, add_team_member, create_venue, save_service, set_day_hours
+from app.venues.service import add_closure, create_venue, save_service, set_day_hours
 from tests.database import create_fresh_database, server_url
 
 DATABASE = "cozywish_bench_slots"

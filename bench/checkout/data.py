@@ -12,8 +12,9 @@ from app.booking.models import LIVE_STATUSES, Booking, CartItem
 from app.payouts.accounts import connect_enabled_demo_account
 from app.platform.extensions import db
 from app.venues.hours import Range
+from app.venues.lists import add_team_member
 from app.venues.models import Service, VenueStatus
-from app.venues.service import add_team_member, create_venue, save_service, set_day_hours
+from app.venues.service import create_venue, save_service, set_day_hours
 
 CUSTOMERS = 100
 PASSWORD = "race-bench-password-1"  # noqa: S105 - the bench customers' password, nobody else's

@@ -1,6 +1,6 @@
 """A venue with as many of every shown thing as asked for: services, team members, photos,
 reviews (each with its customer and booked service), bookings, a customer's cart and a held
-order. The page benchmark seeds one at realistic size; tests/test_page_statements.py builds
+order. The page benchmark seeds one at realistic size; tests/foundation/test_page_statements.py builds
 one at N and at 3N and checks each page's SQL statement count does not change.
 
 Rows are made with the app's own models (as its services would leave them) and flushed, not

@@ -7,8 +7,9 @@ from zoneinfo import ZoneInfo
 
 from app.platform.extensions import db
 from app.venues.hours import Range
+from app.venues.lists import add_team_member
 from app.venues.models import Venue, VenueStatus
-from app.venues.service import add_team_member, create_venue, save_service, set_day_hours
+from app.venues.service import create_venue, save_service, set_day_hours
 
 
 def make_bookable_venue(

@@ -24,8 +24,9 @@ from app.platform.errors import InvalidTransition, ValidationFailed
 from app.platform.extensions import db
 from app.platform.timefmt import local_start, moment_label
 from app.venues.hours import Range
+from app.venues.lists import add_team_member
 from app.venues.models import VenueStatus
-from app.venues.service import add_team_member, set_day_hours
+from app.venues.service import set_day_hours
 from tests.booking.helpers import future_slot, make_bookable_venue
 
 LONDON = ZoneInfo("Europe/London")

@@ -9,7 +9,7 @@ from app.booking import lifecycle
 from app.payments.demo_webhook import pay_by_demo_card
 from app.platform.extensions import db
 from tests.booking.helpers import cart_form, future_slot
-from tests.deposits.helpers import checked_out, venue_paid
+from tests.payments.deposit_helpers import checked_out, venue_paid
 
 LABEL = "Pay now £15.00, £45.00 at the venue"
 

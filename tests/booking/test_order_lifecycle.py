@@ -219,7 +219,8 @@ LIFECYCLE_MODULES = {"app/booking/lifecycle.py", "app/booking/order_lifecycle.py
 # transfer to it and its reversal (app/payouts); redemption: a promo code's use (app/promos);
 # entry, offer: a waitlist entry and offer (app/waitlist); top_up: a move's top-up (app/checkout/top_ups.py);
 # reply, report: a venue's answer to a review and a report of one (app/reviews/replies.py); record: an
-# Idempotency-Key's stored answer (app/api/conventions.py); delivery: a webhook delivery (app/webhooks).
+# Idempotency-Key's stored answer (app/api/conventions.py); delivery: a webhook delivery (app/webhooks);
+# moderated: a review or a venue's answer hidden or published (app/reviews/service.py).
 OTHER_STATUSES = {
     "payment",
     "fee",
@@ -239,6 +240,7 @@ OTHER_STATUSES = {
     "report",
     "record",
     "delivery",
+    "moderated",
 }
 
 

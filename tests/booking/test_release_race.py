@@ -2,7 +2,7 @@
 customer presses "Change my order"), each on a database connection of its own: the times
 are released once and the cart gets each item back once.
 
-These tests really commit, like test_overbooking.py, whose committed-data helpers they use.
+These tests really commit, like tests/checkout/test_overbooking.py, whose committed-data helpers they use.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from app.checkout import checkout
 from app.payments import service as payments
 from app.platform.extensions import db
 from tests.booking.helpers import future_slot
-from tests.booking.test_overbooking import (  # fixtures and committed-data helpers
+from tests.checkout.test_overbooking import (  # fixtures and committed-data helpers
     add_to_cart,
     jobs_before_the_races,
     made,

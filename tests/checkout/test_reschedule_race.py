@@ -21,7 +21,7 @@ from app.checkout import reschedule
 from app.payments.models import PaymentEvent
 from app.platform.extensions import db
 from tests.booking.helpers import book, future_slot
-from tests.booking.test_overbooking import (  # fixtures and committed-data helpers
+from tests.checkout.test_overbooking import (  # fixtures and committed-data helpers
     jobs_before_the_races,
     made,
     make_users,

@@ -1,7 +1,7 @@
 """An online checkout and a front-desk booking for the last place, at the same moment, each on
 a database connection of its own: exactly one wins, the other is told the time was taken.
 
-These tests really commit, like tests/booking/test_overbooking.py, whose committed-data
+These tests really commit, like tests/checkout/test_overbooking.py, whose committed-data
 helpers they use.
 """
 
@@ -22,7 +22,7 @@ from app.clients.desk import book_at_desk
 from app.platform.extensions import db
 from app.venues.models import Venue
 from tests.booking.helpers import future_slot
-from tests.booking.test_overbooking import (  # fixtures and committed-data helpers
+from tests.checkout.test_overbooking import (  # fixtures and committed-data helpers
     add_to_cart,
     jobs_before_the_races,
     live_bookings,

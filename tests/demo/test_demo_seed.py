@@ -46,7 +46,7 @@ def seeded(ctx, strict):
 @pytest.fixture
 def plain_pictures(monkeypatch):
     """One plain picture instead of the drawn ones, which halves the seed's time; for the tests
-    about anything but pictures (tests/venues/test_demo_art.py tests those)."""
+    about anything but pictures (tests/demo/test_demo_art.py tests those)."""
     out = io.BytesIO()
     Image.new("RGB", (1200, 800), (214, 200, 186)).save(out, "JPEG")
     monkeypatch.setattr(demo, "illustration", lambda *_args, **_kwargs: out.getvalue())

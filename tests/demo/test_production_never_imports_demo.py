@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.foundation.test_production_settings import PRODUCTION_SETTINGS
+from tests.ops.test_production_settings import PRODUCTION_SETTINGS
 
 ROOT = Path(__file__).resolve().parents[2]
 PROBE = """

@@ -7,8 +7,8 @@ import pytest
 
 from app.platform.extensions import cache, db
 from search.backend import get_backend
+from tests.discovery.test_search_pages import card_names, page_of
 from tests.search.corpus import Corpus, build_corpus
-from tests.search.test_search_pages import card_names, page_of
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from flask import Response
 
 from app import create_app
 from app.web.rendering import add_toast, render_page
-from tests.foundation.test_production_settings import PRODUCTION_SETTINGS
+from tests.ops.test_production_settings import PRODUCTION_SETTINGS
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 

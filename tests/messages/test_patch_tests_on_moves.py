@@ -10,7 +10,7 @@ from app.booking.errors import CartItemInvalid
 from app.checkout import reschedule
 from app.platform.extensions import db
 from tests.booking.helpers import book, future_slot
-from tests.booking.test_reschedule import local, refreshed
+from tests.checkout.test_reschedule import local, refreshed
 from tests.messages.test_intake_and_patch_tests import (
     tint,  # noqa: F401  (the fixture)
     venue_and_service,  # noqa: F401

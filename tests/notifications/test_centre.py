@@ -20,6 +20,7 @@ from app.notifications import activity, centre, preferences
 from app.notifications.models import Notice
 from app.payouts.connect_events import _settle_payout
 from app.payouts.models import ConnectedAccount
+from app.platform.errors import NotFound
 from app.platform.extensions import db
 from app.reviews import service as reviews
 from app.venues import approval
@@ -195,7 +196,7 @@ def test_notify_writes_once_per_key_and_counts_unread(ctx, customer):
 
 def test_marking_another_persons_notice_is_not_found(ctx, customer, provider):
     notice_id = centre.notify(provider, "test", "Theirs", link="/x")
-    with pytest.raises(centre.NotFound):
+    with pytest.raises(NotFound):
         centre.mark_read(notice_id, customer.id)
     assert centre.unread_count(provider.id) == 1
 

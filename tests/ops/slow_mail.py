@@ -1,6 +1,6 @@
 """A file mail backend that takes its time, so a fault test can break things mid-send.
 
-Use with MAIL_BACKEND=tests.foundation.slow_mail.EmailBackend. Every message takes
+Use with MAIL_BACKEND=tests.ops.slow_mail.EmailBackend. Every message takes
 SLOW_MAIL_SECONDS. SLOW_MAIL_HOLDS names messages to hold longer, as
 ``subject=seconds;subject=seconds``: the first time such a message is sent, the file
 ``<subject with dashes>-<pid>`` appears in SLOW_MAIL_MARKERS and the send waits that long

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.database import ROOT, create_fresh_database, drop_database, server_url
-from tests.foundation.test_production_settings import PRODUCTION_SETTINGS
+from tests.ops.test_production_settings import PRODUCTION_SETTINGS
 
 
 def final_stage_copies(dockerfile: str) -> list[tuple[list[str], str]]:

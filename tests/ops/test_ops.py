@@ -9,7 +9,7 @@ import pytest
 
 from app import create_app
 from app.ops.logging import JobLines, JsonFormatter, mask
-from tests.foundation.test_production_settings import PRODUCTION_SETTINGS
+from tests.ops.test_production_settings import PRODUCTION_SETTINGS
 
 DEAD_DATABASE = "postgresql+psycopg://postgres@127.0.0.1:1/nowhere"
 

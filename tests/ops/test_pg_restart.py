@@ -26,7 +26,7 @@ from sqlalchemy import text
 from app import create_app
 from app.platform.extensions import csrf, db, limiter
 from tests.conftest import IsolatedClient
-from tests.foundation.test_worker_faults import PrivateServer
+from tests.ops.test_worker_faults import PrivateServer
 
 pytestmark = [pytest.mark.slow, pytest.mark.committing]
 

@@ -13,7 +13,7 @@ from app.platform.cache_backend import ResilientRedisCache
 from app.platform.extensions import cache, limiter
 from app.platform.rate_limits import CozyWishStorage
 from tests.conftest import CSRF_RE, IsolatedClient
-from tests.foundation.test_redis_down import (  # noqa: F401  (fixtures)
+from tests.ops.test_redis_down import (  # noqa: F401  (fixtures)
     PAGES,
     closed_port,
     indexed_corpus,

@@ -3,7 +3,7 @@ the shipped settings (JOBS_HEARTBEAT_SECONDS 5, JOBS_STALLED_AFTER_SECONDS 15,
 JOBS_STALLED_CHECK_SECONDS 5: nothing is overridden here).
 
 Two real `flask jobs worker` processes share one database, as several worker machines do.
-The first takes an email job whose send it holds (tests/foundation/slow_mail.py) and is
+The first takes an email job whose send it holds (tests/ops/slow_mail.py) and is
 killed with SIGKILL; the second notices the silent heartbeat, puts the job back and sends it.
 The delay is read from the database's own clock: the kill, the retry event, the delivery.
 """
@@ -25,7 +25,7 @@ import pytest
 from app import create_app
 from app.platform.extensions import db
 from tests.database import create_fresh_database, drop_database, libpq, server_url
-from tests.foundation.slow_mail import marker_name
+from tests.ops.slow_mail import marker_name
 
 pytestmark = [pytest.mark.slow, pytest.mark.committing]
 
@@ -92,7 +92,7 @@ def test_a_job_held_by_a_killed_worker_runs_again_within_30_seconds_exactly_once
         **os.environ,
         "COZYWISH_ENV": "development",
         "DATABASE_URL": database_url,
-        "MAIL_BACKEND": "tests.foundation.slow_mail.EmailBackend",
+        "MAIL_BACKEND": "tests.ops.slow_mail.EmailBackend",
         "MAIL_FILE_PATH": str(mail_dir),
         "SLOW_MAIL_MARKERS": str(markers),
         "SLOW_MAIL_SECONDS": "0.05",

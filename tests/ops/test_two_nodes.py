@@ -30,7 +30,7 @@ from app.platform.storage import S3Storage, make_s3_client
 from tests.booking.helpers import cart_form, future_slot, make_bookable_venue
 from tests.factories import PASSWORD, UserFactory
 from tests.live_nodes import fresh_database, running_nodes
-from tests.ops.test_object_storage import CREDENTIALS, bucket, free_port, s3_endpoint, s3_settings  # noqa: F401
+from tests.platform.test_object_storage import CREDENTIALS, bucket, free_port, s3_endpoint, s3_settings  # noqa: F401
 
 pytestmark = [pytest.mark.slow, pytest.mark.committing]
 

@@ -28,7 +28,7 @@ import pytest
 from app import create_app
 from app.platform.embedded_db import start_embedded_server, stop_embedded_server
 from app.platform.extensions import db
-from tests.foundation.slow_mail import marker_name
+from tests.ops.slow_mail import marker_name
 
 pytestmark = [pytest.mark.slow, pytest.mark.committing]
 
@@ -147,7 +147,7 @@ def test_worker_survives_a_database_restart_and_a_kill_mid_send_with_no_email_lo
         **os.environ,
         "COZYWISH_ENV": "development",
         "DATABASE_URL": sqlalchemy_url,
-        "MAIL_BACKEND": "tests.foundation.slow_mail.EmailBackend",
+        "MAIL_BACKEND": "tests.ops.slow_mail.EmailBackend",
         "MAIL_FILE_PATH": str(mail_dir),
         "SLOW_MAIL_MARKERS": str(markers),
         "SLOW_MAIL_SECONDS": str(SEND_SECONDS),

@@ -25,7 +25,7 @@ from app.platform.extensions import db
 from app.promos import redemption as promos
 from app.promos.rules import PricedLine
 from tests.booking.helpers import future_slot
-from tests.deposits.helpers import checked_out, payments_of, venue_paid
+from tests.payments.deposit_helpers import checked_out, payments_of, venue_paid
 from tests.payouts.helpers import connect
 from tests.promos.helpers import make_code
 from tests.vouchers.helpers import bought_voucher

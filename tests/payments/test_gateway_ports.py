@@ -15,6 +15,7 @@ ADAPTERS = [
     "app/payments/demo_gateway.py",
     "app/payouts/stripe_connect.py",
     "app/payouts/demo_connect.py",
+    "app/payments/stripe_events.py",  # Stripe's event shape, which both payment adapters read
 ]
 PORTS = ["app/payments/ports.py", "app/payouts/ports.py"]
 

@@ -1,4 +1,4 @@
-"""Stripe's side of deposits against the recorded-contract fake (tests/deposits/saved_card_fake.py),
+"""Stripe's side of deposits against the recorded-contract fake (tests/payments/saved_card_fake.py),
 through the real ``stripe`` library over HTTP: the exact parameters that save a card at checkout
 (``setup_future_usage`` with a Customer, or ``mode=setup`` when nothing is due now), read it back
 from the SetupIntent or PaymentIntent, and charge a fee off-session, once per idempotency key."""
@@ -10,8 +10,8 @@ import pytest
 from app.payments.ports import SavedCard
 from app.payments.service import checkout_charge
 from app.payments.stripe_gateway import StripeGateway
-from tests.deposits.helpers import checked_out, venue_paid
-from tests.deposits.saved_card_fake import SavedCardFake
+from tests.payments.deposit_helpers import checked_out, venue_paid
+from tests.payments.saved_card_fake import SavedCardFake
 from tests.payments.stripe_fakes import ThreadedServer
 
 

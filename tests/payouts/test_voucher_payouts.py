@@ -300,7 +300,7 @@ def test_a_refund_before_the_balance_leg_is_sent_makes_it_smaller(ctx, customer,
 def test_a_voucher_paying_a_deposit_pays_the_venue_its_online_part_from_the_balance(
     ctx, provider, customer, make_user, run_jobs, saves_card
 ):
-    from tests.deposits.helpers import checked_out, venue_paid
+    from tests.payments.deposit_helpers import checked_out, venue_paid
 
     venue, service = venue_paid(
         provider, "deposit_percent", percent=50, late_fee=None, no_show=50 if saves_card else None

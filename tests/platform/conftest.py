@@ -1,3 +1,6 @@
+"""The platform tests start each test from an empty job queue: the jobs and email tests assert
+exact job lists. tests/foundation/conftest.py uses the same fixture."""
+
 import pytest
 from sqlalchemy import text
 

@@ -1,4 +1,4 @@
-"""One process of tests/ops/test_rate_limits.py: its own app (its own pools, its own Flask-Limiter
+"""One process of tests/platform/test_rate_limits.py: its own app (its own pools, its own Flask-Limiter
 storage object), signing in with a wrong password ``attempts`` times once ``go`` exists."""
 
 from __future__ import annotations

@@ -16,8 +16,9 @@ from app.platform import cache_versions
 from app.platform.extensions import db
 from app.platform.jobs import run_pending_jobs
 from app.venues import approval
+from app.venues.lists import add_faq
 from app.venues.models import Category, Venue
-from app.venues.service import add_faq, update_basics
+from app.venues.service import update_basics
 from search.backend import get_backend
 from tests.booking.helpers import make_bookable_venue
 from tests.conftest import IsolatedClient

@@ -19,7 +19,7 @@ from app import create_app
 from app.platform.extensions import limiter
 from app.platform.rate_limits import CozyWishStorage
 from tests.conftest import CSRF_RE, IsolatedClient
-from tests.ops.limit_driver import drive
+from tests.platform.limit_driver import drive
 
 pytestmark = pytest.mark.committing  # the counters commit on their own connections
 

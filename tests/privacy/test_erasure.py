@@ -25,8 +25,8 @@ from app.privacy.models import AccountDeletion, DataExport, ExportStatus
 from app.reviews.service import create_review
 from app.saved.models import SavedVenue
 from app.venues.images import add_image
+from app.venues.lists import add_faq, add_team_member
 from app.venues.models import Venue, VenueStatus
-from app.venues.service import add_faq, add_team_member
 from tests.booking.helpers import book, future_slot, make_bookable_venue, move_to_past
 from tests.factories import PASSWORD
 from tests.payments.test_demo_payments import hold, pay, start_paying

@@ -3,7 +3,7 @@ several tabs) check out at the same moment, each on a database connection of its
 exactly as many get the code as its limits allow. The others are refused with the reason,
 and their checkout changes nothing: no order, no hold, the cart and its code as they were.
 
-Like tests/booking/test_overbooking.py, these tests really commit: data is built in committed
+Like tests/checkout/test_overbooking.py, these tests really commit: data is built in committed
 transactions and deleted in a ``finally``.
 """
 
@@ -25,7 +25,7 @@ from app.promos.models import CartPromo, PromoCode, PromoRedemption
 from app.venues.models import Service
 from app.venues.service import save_service
 from tests.booking.helpers import future_slot
-from tests.booking.test_overbooking import add_to_cart, make_users, make_venue, open_connections
+from tests.checkout.test_overbooking import add_to_cart, make_users, make_venue, open_connections
 
 pytestmark = [pytest.mark.committing, pytest.mark.slow]
 

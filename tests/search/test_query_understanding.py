@@ -16,9 +16,9 @@ from app.platform.extensions import cache
 from search.backend import get_backend
 from search.types import SearchQuery
 from search.understanding import STOP_WORDS, Synonyms, free_window, term_groups, understand
+from tests.discovery.test_search_pages import card_names, hrefs, page_of, params
 from tests.search.corpus import build_corpus
 from tests.search.relevance_cases import SPECS
-from tests.search.test_search_pages import card_names, hrefs, page_of, params
 
 LONDON = ZoneInfo("Europe/London")
 WEDNESDAY_NOON = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)

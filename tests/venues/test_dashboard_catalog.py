@@ -25,8 +25,9 @@ from app.platform.extensions import db
 from app.platform.money import format_money
 from app.venues.catalog_forms import parse_price
 from app.venues.images import add_image
+from app.venues.lists import add_faq, add_team_member
 from app.venues.models import FAQ, MAX_FAQS, MAX_TEAM_MEMBERS, Service, TeamMember, Venue, VenueImage
-from app.venues.service import add_faq, add_team_member, create_venue, save_service
+from app.venues.service import create_venue, save_service
 from app.venues.views.catalog import duration_label
 
 BASE = "/provider/venue"

@@ -1,6 +1,6 @@
 """Staff and the front desk's pages: a practitioner's client book holds only the clients they
 have a booking with, and a booking's messages open to the venue's staff (a practitioner on their
-own bookings only). docs/staff-roles.md has the table; test_staff_route_roles.py walks every route."""
+own bookings only). docs/staff-roles.md has the table; tests/web/test_staff_route_roles.py walks every route."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The venue page's selling parts: a title block with rating, prices and "Book now", a gallery
 grid with "show all", a booking summary beside the page and a booking bar on phones (the demo
-illustrations a new user first sees: tests/venues/test_demo_art.py)."""
+illustrations a new user first sees: tests/demo/test_demo_art.py)."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@ database connection of its own: together they never take more than its value. Th
 takes what their order costs, the next what is left (and pays the rest by card), everyone
 after is refused with a message and keeps their cart.
 
-These tests really commit, like tests/booking/test_overbooking.py, whose committed-data
+These tests really commit, like tests/checkout/test_overbooking.py, whose committed-data
 helpers and fixtures they use, and delete what they made.
 """
 
@@ -27,7 +27,7 @@ from app.venues.service import save_service
 from app.vouchers import ledger
 from app.vouchers.models import EntryKind, Voucher, VoucherEntry
 from tests.booking.helpers import future_slot
-from tests.booking.test_overbooking import (  # fixtures and committed-data helpers
+from tests.checkout.test_overbooking import (  # fixtures and committed-data helpers
     add_to_cart,
     jobs_before_the_races,
     made,

@@ -3,7 +3,7 @@ each on a database connection of its own. Each freed time is offered exactly onc
 first in line whom it suits; a checkout racing the offer for the same time leaves exactly
 one holder.
 
-These tests really commit, like tests/booking/test_overbooking.py, whose committed-data
+These tests really commit, like tests/checkout/test_overbooking.py, whose committed-data
 helpers and fixtures they use.
 """
 
@@ -25,7 +25,7 @@ from app.venues.models import Service
 from app.waitlist import offers
 from app.waitlist import service as waitlist
 from app.waitlist.models import EntryStatus, OfferStatus, WaitlistEntry, WaitlistOffer
-from tests.booking.test_overbooking import (  # fixtures and committed-data helpers
+from tests.checkout.test_overbooking import (  # fixtures and committed-data helpers
     jobs_before_the_races,
     made,
     make_users,

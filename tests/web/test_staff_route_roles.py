@@ -220,7 +220,7 @@ def test_every_provider_route_is_in_the_table(app):
     found = {rule.endpoint for rule in provider_rules(app)}
     missing = sorted(found - set(EXPECTED))
     assert missing == [], (
-        "Provider routes with no line in EXPECTED (tests/venues/test_staff_route_roles.py): decide who may "
+        "Provider routes with no line in EXPECTED (tests/web/test_staff_route_roles.py): decide who may "
         f"open each, declare it with @venue_required(roles=...) and add it here: {missing}"
     )
     assert sorted(set(EXPECTED) - found) == [], "EXPECTED names routes that no longer exist"

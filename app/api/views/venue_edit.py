@@ -21,21 +21,16 @@ from app.platform.urls import absolute_url
 from app.venues.booking_rules import BookingRules
 from app.venues.deposits import PaymentMode
 from app.venues.hours import Range, parse_minute
+from app.venues.lists import add_faq, add_team_member, remove_faq, remove_team_member, update_faq, update_team_member
 from app.venues.models import Service, Venue
 from app.venues.service import (
     add_closure,
-    add_faq,
-    add_team_member,
     remove_closure,
-    remove_faq,
     remove_service,
-    remove_team_member,
     save_service,
     set_day_hours,
     update_basics,
-    update_faq,
     update_location,
-    update_team_member,
 )
 from app.web.blueprints import api_venue as bp
 from app.web.guards import OWNER_AND_MANAGER, acting_role, venue_required

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import flash, redirect, request, url_for
+from flask import redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -32,26 +32,14 @@ from app.venues.catalog_forms import (
 )
 from app.venues.deposits import describe_payment
 from app.venues.images import MAX_IMAGES, add_image, delete_image, set_alt_text, set_cover
+from app.venues.lists import add_faq, add_team_member, move, remove_item, reorder, update_faq, update_team_member
 from app.venues.models import FAQ, MAX_FAQS, MAX_TEAM_MEMBERS, Service, TeamMember, Venue, VenueImage
-from app.venues.service import (
-    WIZARD_STEPS,
-    add_faq,
-    add_team_member,
-    advance_onboarding,
-    get_categories,
-    move,
-    note_change,
-    remove_item,
-    reorder,
-    save_service,
-    update_faq,
-    update_team_member,
-)
+from app.venues.service import WIZARD_STEPS, advance_onboarding, get_categories, note_change, save_service
 from app.venues.wizard import STEP_LABELS, wizard_context
 from app.web.blueprints import dashboard as bp
 from app.web.guards import venue_required
 from app.web.loaders import venue_row
-from app.web.rendering import add_toast, is_htmx, render_page
+from app.web.rendering import after_change, render_page
 from app.web.unit_of_work import on_refusal, settle
 
 PAGE_TITLES = {"services": _l("Services"), "team": _l("Team"), "faqs": _l("FAQs"), "images": _l("Photos")}
@@ -132,11 +120,12 @@ def _render(step: str, venue: Venue, *, block: str | None = "", status: int = 20
 
 def _saved(step: str, venue: Venue, message: str, *, block: str | None = "", **extra: Any) -> Response:
     """After a change: the fresh fragment and a toast for HTMX, else a flash and a redirect."""
-    if is_htmx():
+
+    def fresh() -> Response:
         settle()  # the lists as the change left them
-        return add_toast(_render(step, venue, block=block, **extra), message)
-    flash(message, "success")
-    return redirect(url_for(f"venues_dashboard.{step}"))
+        return _render(step, venue, block=block, **extra)
+
+    return after_change(message, fresh, url_for(f"venues_dashboard.{step}"))
 
 
 def _show_refusal(step: str, venue: Venue, errors: list[str] | None = None, **extra: Any) -> None:
@@ -151,6 +140,16 @@ def _show_refusal(step: str, venue: Venue, errors: list[str] | None = None, **ex
         return _render(step, venue, **extra)
 
     on_refusal(render)
+
+
+def _invalid(step: str, venue: Venue, posted: FlaskForm, field: Any = None, **extra: Any) -> Response | None:
+    """The step's page again (422) when ``posted`` doesn't validate. Else None, and a refusal of the
+    change to come shows the page with its message, among ``field``'s errors (the form's own by
+    default) or above the list."""
+    if not posted.validate():
+        return _render(step, venue, status=422, **extra)
+    _show_refusal(step, venue, posted.form_errors if field is None else field.errors, **extra)
+    return None
 
 
 def _gallery_venue(image: VenueImage) -> int | None:
@@ -190,9 +189,8 @@ def services(venue: Venue) -> Response:
     if request.method == "GET":
         return _render("services", venue)
     form = _service_form()
-    if not form.validate():
-        return _render("services", venue, status=422, form=form)
-    _show_refusal("services", venue, form.form_errors, form=form)
+    if (invalid := _invalid("services", venue, form, form=form)) is not None:
+        return invalid
     service = save_service(venue, None, **form.service_fields())
     advance_onboarding(venue, "services")
     return _saved("services", venue, _("Added “%(service_name)s”.", service_name=service.name))
@@ -207,9 +205,8 @@ def edit_service(venue: Venue, service: Service) -> Response:
     editing = {"block": "service_edit", "editing_id": service.id, "item": service, "edit_form": form}
     if not submitted:
         return _render("services", venue, **editing)
-    if not form.validate():
-        return _render("services", venue, status=422, **editing)
-    _show_refusal("services", venue, form.form_errors, **editing)
+    if (invalid := _invalid("services", venue, form, **editing)) is not None:
+        return invalid
     save_service(venue, service, **form.service_fields())
     return _saved(
         "services", venue, _("Saved “%(service_name)s”.", service_name=service.name), block="service_row", item=service
@@ -260,9 +257,8 @@ def team(venue: Venue) -> Response:
     if request.method == "GET":
         return _render("team", venue)
     form = _team_form(venue)
-    if not form.validate():
-        return _render("team", venue, status=422, form=form)
-    _show_refusal("team", venue, form.form_errors, form=form)
+    if (invalid := _invalid("team", venue, form, form=form)) is not None:
+        return invalid
     member = add_team_member(venue, **_member_fields(form))
     _save_member_photo(venue, member, form)
     advance_onboarding(venue, "team")
@@ -278,9 +274,8 @@ def edit_team_member(venue: Venue, member: TeamMember) -> Response:
     editing = {"block": "team_edit", "editing_id": member.id, "item": member, "edit_form": form}
     if not submitted:
         return _render("team", venue, **editing)
-    if not form.validate():
-        return _render("team", venue, status=422, **editing)
-    _show_refusal("team", venue, form.form_errors, **editing)
+    if (invalid := _invalid("team", venue, form, **editing)) is not None:
+        return invalid
     update_team_member(venue, member.id, **_member_fields(form))
     _save_member_photo(venue, member, form)
     return _saved("team", venue, _("Saved %(member_name)s.", member_name=member.name), block="team_row", item=member)
@@ -295,9 +290,8 @@ def faqs(venue: Venue) -> Response:
     if request.method == "GET":
         return _render("faqs", venue)
     form = FAQForm()
-    if not form.validate():
-        return _render("faqs", venue, status=422, form=form)
-    _show_refusal("faqs", venue, form.form_errors, form=form)
+    if (invalid := _invalid("faqs", venue, form, form=form)) is not None:
+        return invalid
     add_faq(venue, question=form.question.data, answer=form.answer.data)
     advance_onboarding(venue, "faqs")
     return _saved("faqs", venue, _("Question added."))
@@ -312,9 +306,8 @@ def edit_faq(venue: Venue, faq: FAQ) -> Response:
     editing = {"block": "faq_edit", "editing_id": faq.id, "item": faq, "edit_form": form}
     if not submitted:
         return _render("faqs", venue, **editing)
-    if not form.validate():
-        return _render("faqs", venue, status=422, **editing)
-    _show_refusal("faqs", venue, form.form_errors, **editing)
+    if (invalid := _invalid("faqs", venue, form, **editing)) is not None:
+        return invalid
     update_faq(venue, faq.id, question=form.question.data, answer=form.answer.data)
     return _saved("faqs", venue, _("Question saved."), block="faq_row", item=faq)
 
@@ -328,9 +321,8 @@ def images(venue: Venue) -> Response:
     if request.method == "GET":
         return _render("images", venue)
     form = ImageUploadForm()
-    if not form.validate():
-        return _render("images", venue, status=422, form=form)
-    _show_refusal("images", venue, form.photo.errors, form=form)
+    if (invalid := _invalid("images", venue, form, form.photo, form=form)) is not None:
+        return invalid
     add_image(venue, form.photo.data.read(), alt_text=form.alt_text.data)
     note_change(venue, "images")
     advance_onboarding(venue, "images")
@@ -352,9 +344,8 @@ def cover_image(venue: Venue, image: VenueImage) -> Response:
 def image_alt_text(venue: Venue, image: VenueImage) -> Response:
     form = _with_ids(AltTextForm(), f"image-{image.id}")
     card = {"block": "image_card", "item": image, "alt_form": form}
-    if not form.validate():
-        return _render("images", venue, status=422, **card)
-    _show_refusal("images", venue, form.alt_text.errors, **card)
+    if (invalid := _invalid("images", venue, form, form.alt_text, **card)) is not None:
+        return invalid
     set_alt_text(venue, image.id, form.alt_text.data)
     note_change(venue, "images")
     return _saved("images", venue, _("Photo description saved."), block="image_card", item=image)

@@ -7,7 +7,7 @@ from joserfc.jwk import ECKey
 
 from app.accounts.oidc import setting_problems
 from app.ops.production import UnsafeProduction
-from tests.foundation.test_production_settings import production
+from tests.ops.test_production_settings import production
 
 APPLE = {
     "APPLE_CLIENT_ID": "com.example.cozywish.web",
