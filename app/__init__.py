@@ -216,22 +216,13 @@ def register_domains(app: Flask) -> None:
 
 def _public_models() -> tuple[type, ...]:
     """Models whose rows public pages show: a committed change to one bumps the cache version."""
-    from app.reviews.models import Review, ReviewPhoto, ReviewReply
-    from app.venues.models import (
-        FAQ,
-        Category,
-        Closure,
-        OpeningHours,
-        Service,
-        TeamMember,
-        Venue,
-        VenueImage,
-        VenueSlug,
-    )
+    from app.reviews import models as reviews
+    from app.venues import models as venues
 
     return (
-        *(Venue, VenueSlug, VenueImage, Service, OpeningHours, Closure, TeamMember, FAQ, Category, Review),
-        *(ReviewReply, ReviewPhoto),  # an answer or a photo under a review on the venue page
+        *(venues.Venue, venues.VenueSlug, venues.VenueImage, venues.Service, venues.OpeningHours),
+        *(venues.Closure, venues.TeamMember, venues.FAQ, venues.Category, reviews.Review),
+        *(reviews.ReviewReply, reviews.ReviewPhoto),  # an answer or a photo under a review on the venue page
     )
 
 

@@ -16,6 +16,12 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
 EMAIL = [DataRequired("Enter your email address."), Email("Enter a valid email address."), Length(max=254)]
 NAME = [DataRequired("Enter your name."), Length(max=120, message=_l("Use at most 120 characters."))]
+# A phone number, a person's or a venue's (app/venues/forms.py): optional.
+PHONE = [
+    Optional(),
+    Length(max=32),
+    Regexp(r"^\+?[0-9 ()\-]{6,32}$", message=_l("Use digits, spaces, brackets and an optional leading +.")),
+]
 NEW_PASSWORD = [DataRequired("Choose a password."), Length(max=256)]
 
 
@@ -49,14 +55,7 @@ class ResetPasswordForm(FlaskForm):
 
 class ProfileForm(FlaskForm):
     name = StringField(_l("Full name"), validators=NAME)
-    phone = TelField(
-        _l("Phone"),
-        validators=[
-            Optional(),
-            Length(max=32),
-            Regexp(r"^\+?[0-9 ()\-]{6,32}$", message=_l("Use digits, spaces, brackets and an optional leading +.")),
-        ],
-    )
+    phone = TelField(_l("Phone"), validators=PHONE)
     avatar = FileField(_l("Profile photo"))
 
 

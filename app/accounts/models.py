@@ -24,6 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.accounts.hashing import hash_password, needs_rehash, verify_password
 from app.accounts.passkey_models import Passkey
+from app.platform.columns import CreatedAt, IdKey, one_of
 from app.platform.extensions import db
 
 
@@ -39,14 +40,13 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(16)
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, IdKey, db.Model):
     __tablename__ = "users"
     __table_args__ = (
-        CheckConstraint("role IN ('customer', 'provider', 'admin', 'staff')", name="role_known"),
+        one_of("role", Role),
         CheckConstraint("length(name) BETWEEN 1 AND 120", name="name_length"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(CITEXT, unique=True)
     name: Mapped[str] = mapped_column(String(120))
     # None for an account made through Google or Apple sign-in until its owner sets a password.
@@ -58,7 +58,7 @@ class User(UserMixin, db.Model):
     is_active_account: Mapped[bool] = mapped_column(default=True)
     # Rotated on password change or suspension: old sessions and remember cookies die.
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[CreatedAt]
     last_sign_in_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Two-factor sign-in (app/accounts/two_factor.py): the TOTP secret is stored encrypted; the
     # last accepted time step stops a code being used twice; the generation forgets every
@@ -180,19 +180,18 @@ class UserSession(db.Model):
     remember: Mapped[bool] = mapped_column(default=False)
     ip: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(String(300))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[CreatedAt]
     last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     ended_reason: Mapped[str | None] = mapped_column(String(40))
 
 
-class RecoveryCode(db.Model):
+class RecoveryCode(IdKey, db.Model):
     """A one-time code for signing in without the authenticator; only its SHA-256 is stored."""
 
     __tablename__ = "user_recovery_codes"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     code_hash: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[CreatedAt]
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -13,11 +13,12 @@ import hashlib
 import hmac
 from datetime import UTC, datetime
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String, func
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
+from app.platform.columns import CreatedAt, IdKey
 from app.platform.extensions import db
 
 SCOPES_CHECK = "scopes <@ ARRAY['read', 'write', 'venue', 'admin']::varchar[] AND cardinality(scopes) >= 1"
@@ -29,7 +30,7 @@ def secret_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-class OAuthApp(db.Model):
+class OAuthApp(IdKey, db.Model):
     """A third-party app a user registered: confidential (it keeps a secret on its server) or
     public (a mobile or single-page app: no secret, PKCE alone proves it)."""
 
@@ -40,14 +41,13 @@ class OAuthApp(db.Model):
         CheckConstraint("cardinality(redirect_uris) BETWEEN 1 AND 5", name="redirect_uris_count"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(80))
     client_id: Mapped[str] = mapped_column(String(64), unique=True)
     secret_hash: Mapped[str | None] = mapped_column(String(64))  # None: a public client
     redirect_uris: Mapped[list[str]] = mapped_column(ARRAY(String(500)))
     scopes: Mapped[list[str]] = mapped_column(ARRAY(String(10)))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[CreatedAt]
 
     owner: Mapped[User] = relationship()
 
@@ -91,14 +91,13 @@ class OAuthApp(db.Model):
         return grant_type in GRANT_TYPES
 
 
-class OAuthCode(db.Model):
+class OAuthCode(IdKey, db.Model):
     """An authorization code: single use (deleted when exchanged), ten minutes, bound to the
     app, the redirect URI and the PKCE S256 challenge."""
 
     __tablename__ = "oauth_codes"
     __table_args__ = (CheckConstraint("code_challenge_method = 'S256'", name="pkce_s256"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
     app_id: Mapped[int] = mapped_column(ForeignKey("oauth_apps.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -115,20 +114,19 @@ class OAuthCode(db.Model):
         return self.scope
 
 
-class OAuthToken(db.Model):
+class OAuthToken(IdKey, db.Model):
     """An access token (an hour) and its refresh token, issued to an app for a user. Refreshing
     revokes the row and issues a new one of the same ``family`` (rotation); revoking either string
     revokes both; a rotated refresh token used again revokes the family."""
 
     __tablename__ = "oauth_tokens"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     app_id: Mapped[int] = mapped_column(ForeignKey("oauth_apps.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     access_hash: Mapped[str] = mapped_column(String(64), unique=True)
     refresh_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     scope: Mapped[str] = mapped_column(String(100))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[CreatedAt]
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     refresh_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -17,7 +17,6 @@ from datetime import UTC, datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import Role, User, new_session_token
 from app.accounts.oidc import PROVIDER_LABELS, Provider, ProviderIdentity
@@ -26,6 +25,7 @@ from app.accounts.service import get_user, get_user_by_email
 from app.platform.email import send_email
 from app.platform.errors import DomainError, LimitReached, NotAllowed, NotFound, ValidationFailed
 from app.platform.extensions import db
+from app.platform.sqlutil import savepoint_or_refuse
 
 
 class SignInRefused(NotAllowed):
@@ -120,12 +120,8 @@ def _account_for(identity: ProviderIdentity) -> SignInOutcome:
             email_verified_at=utcnow(),  # the provider verified it
             last_sign_in_at=utcnow(),
         )
-        try:
-            with db.session.begin_nested():
-                db.session.add(user)
-                db.session.flush()
-        except IntegrityError:
-            raise LinkConflict(_("Someone signed up with that email at the same moment. Try again.")) from None
+        with savepoint_or_refuse(LinkConflict(_("Someone signed up with that email at the same moment. Try again."))):
+            db.session.add(user)
         return SignInOutcome(user, "created", _add_link(user, identity, used=True))
     if not user.is_verified:
         raise SignInRefused(
@@ -184,15 +180,7 @@ def unlink_provider(user: User, link_id: int) -> ProviderLink:
         )
     db.session.delete(link)
     db.session.flush()
-    send_email(
-        user.email,
-        _l("%(label)s sign-in was removed", label=label(link.provider)),
-        "sign_in_method_changed",
-        user=user,
-        provider=label(link.provider),
-        linked=False,
-        provider_email=link.email,
-    )
+    _tell_changed(user, link, linked=False)
     return link
 
 
@@ -267,24 +255,28 @@ def _add_link(user: User, identity: ProviderIdentity, *, used: bool) -> Provider
         email=identity.email,
         last_used_at=utcnow() if used else None,
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(link)
-            db.session.flush()
-    except IntegrityError:
-        raise LinkConflict(
+    with savepoint_or_refuse(
+        LinkConflict(
             _("That %(label)s account was just linked to an account. Sign in again.", label=label(identity.provider))
-        ) from None
+        )
+    ):
+        db.session.add(link)
+    _tell_changed(user, link, linked=True)
+    return link
+
+
+def _tell_changed(user: User, link: ProviderLink, *, linked: bool) -> None:
+    """Email ``user`` that a way to sign in was added to or removed from their account."""
+    name = label(link.provider)
     send_email(
         user.email,
-        _l("%(label)s sign-in was added", label=label(identity.provider)),
+        _l("%(label)s sign-in was added", label=name) if linked else _l("%(label)s sign-in was removed", label=name),
         "sign_in_method_changed",
         user=user,
-        provider=label(identity.provider),
-        linked=True,
-        provider_email=identity.email,
+        provider=name,
+        linked=linked,
+        provider_email=link.email,
     )
-    return link
 
 
 def _app_name() -> str:

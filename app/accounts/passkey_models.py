@@ -7,14 +7,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, DateTime, ForeignKey, Identity, LargeBinary, String, func
+from sqlalchemy import BigInteger, CheckConstraint, DateTime, ForeignKey, Identity, LargeBinary, String
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.platform.columns import CreatedAt, IdKey, one_of
 from app.platform.extensions import db
 
 
-class Passkey(db.Model):
+class Passkey(IdKey, db.Model):
     """One WebAuthn credential of a user: its id and public key, as the authenticator made them."""
 
     __tablename__ = "passkeys"
@@ -24,7 +25,6 @@ class Passkey(db.Model):
         CheckConstraint("sign_count >= 0", name="sign_count_not_negative"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(60))
     credential_id: Mapped[bytes] = mapped_column(LargeBinary, unique=True)
@@ -35,7 +35,7 @@ class Passkey(db.Model):
     # The WebAuthn user handle the credential was made for (User.webauthn_user_handle then).
     user_handle: Mapped[bytes] = mapped_column(LargeBinary)
     backed_up: Mapped[bool] = mapped_column(default=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[CreatedAt]
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
@@ -47,11 +47,11 @@ class PasskeyChallenge(db.Model):
     """
 
     __tablename__ = "passkey_challenges"
-    __table_args__ = (CheckConstraint("purpose IN ('register', 'sign_in', 'second_factor')", name="purpose_known"),)
+    __table_args__ = (one_of("purpose", ("register", "sign_in", "second_factor")),)
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     challenge_hash: Mapped[str] = mapped_column(String(64), unique=True)
     purpose: Mapped[str] = mapped_column(String(16))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[CreatedAt]
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

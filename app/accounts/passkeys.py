@@ -14,8 +14,10 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app
@@ -94,6 +96,19 @@ def relying_party() -> tuple[str, str]:
     host = parts.hostname or ""
     origin = f"{parts.scheme}://{host}" + (f":{parts.port}" if parts.port and parts.port != default_port else "")
     return host, origin
+
+
+def _checked(verify: Callable[..., Any], credential: Any, challenge: bytes, refusal: str, **options: Any) -> Any:
+    """The browser's ``credential`` checked by ``verify`` (py_webauthn's registration or
+    authentication check) against ``challenge`` and our relying party; an answer it can't read
+    or refuses is PasskeyRefused, saying ``refusal``."""
+    rp_id, origin = relying_party()
+    try:
+        return verify(
+            credential=credential, expected_challenge=challenge, expected_rp_id=rp_id, expected_origin=origin, **options
+        )
+    except (WebAuthnException, ValueError, TypeError, KeyError) as exc:
+        raise PasskeyRefused(refusal) from exc
 
 
 def _hash(challenge: bytes) -> str:
@@ -202,20 +217,14 @@ def register(user: User, *, name: object, credential: object, challenge: bytes) 
                 max_passkeys=MAX_PASSKEYS,
             )
         )
-    rp_id, origin = relying_party()
-    try:
-        verified = verify_registration_response(
-            credential=credential,
-            expected_challenge=challenge,
-            expected_rp_id=rp_id,
-            expected_origin=origin,
-            require_user_verification=True,
-            supported_pub_key_algs=ALGORITHMS,
-        )
-    except (WebAuthnException, ValueError, TypeError, KeyError) as exc:
-        raise PasskeyRefused(
-            _("That passkey couldn't be checked, so it wasn't added. Try again, or use another device.")
-        ) from exc
+    verified = _checked(
+        verify_registration_response,
+        credential,
+        challenge,
+        _("That passkey couldn't be checked, so it wasn't added. Try again, or use another device."),
+        require_user_verification=True,
+        supported_pub_key_algs=ALGORITHMS,
+    )
     if db.session.scalar(select(Passkey.id).where(Passkey.credential_id == verified.credential_id)) is not None:
         raise PasskeyRefused(_("That passkey is already registered."))
     response = credential.get("response")
@@ -320,21 +329,17 @@ def authenticate(credential: object, *, challenge: bytes, user: User | None) -> 
             bytes_to_base64url(passkey.user_handle), handle.rstrip("=")
         ):
             raise PasskeyRefused(_("That passkey doesn't belong to the account it claims. Try another."))
-    rp_id, origin = relying_party()
-    try:
-        # The stored counter is checked below, after the signature: only a genuine
-        # signature with a counter that went back is evidence of a cloned authenticator.
-        verified = verify_authentication_response(
-            credential=credential,
-            expected_challenge=challenge,
-            expected_rp_id=rp_id,
-            expected_origin=origin,
-            credential_public_key=passkey.public_key,
-            credential_current_sign_count=0,
-            require_user_verification=user is None,
-        )
-    except (WebAuthnException, ValueError, TypeError, KeyError) as exc:
-        raise PasskeyRefused(_("That passkey couldn't be checked. Try again, or use another way to sign in.")) from exc
+    # The stored counter is checked below, after the signature: only a genuine
+    # signature with a counter that went back is evidence of a cloned authenticator.
+    verified = _checked(
+        verify_authentication_response,
+        credential,
+        challenge,
+        _("That passkey couldn't be checked. Try again, or use another way to sign in."),
+        credential_public_key=passkey.public_key,
+        credential_current_sign_count=0,
+        require_user_verification=user is None,
+    )
     if (verified.new_sign_count or passkey.sign_count) and verified.new_sign_count <= passkey.sign_count:
         raise SignCountWentBack(
             "That passkey was refused: its counter went backwards, which can mean it was copied. "

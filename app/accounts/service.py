@@ -41,6 +41,11 @@ def get_user(user_id: int) -> User | None:
     return db.session.get(User, user_id)
 
 
+def active_admins() -> list[User]:
+    """The admins whose accounts are active: who is told of marketplace work to do."""
+    return list(db.session.scalars(select(User).where(User.role == Role.ADMIN, User.is_active_account.is_(True))))
+
+
 def check_password_rules(password: str, *, email: str, name: str = "") -> None:
     problems = password_problems(password, email=email, name=name)
     if problems:

@@ -45,6 +45,10 @@ class Page:
     def has_next(self) -> bool:
         return self.number * PAGE_SIZE < self.total
 
+    def paging(self) -> dict[str, Any]:
+        """What a list page's template takes to page: this page's number, the total, and whether a next one exists."""
+        return {"page": self.number, "total": self.total, "has_next": self.has_next}
+
 
 def paginate(query: Select, page: int) -> Page:
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))

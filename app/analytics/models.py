@@ -9,14 +9,27 @@ from datetime import date, datetime
 from sqlalchemy import BigInteger, CheckConstraint, Date, DateTime, ForeignKey, Identity, Integer, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.platform.columns import one_of
 from app.platform.extensions import db
 
 FUNNEL_STEPS = ("search", "venue_view", "cart_add", "checkout", "paid")
 
 
-class _BookingCounts:
-    """The counts a venue day and a venue month both hold (for one team member, channel and currency)."""
+class _VenuePeriod:
+    """The key of a venue's rollup of one period, a local day or a calendar month, whose table
+    names its period column (``day``, ``month``, ``sort_order=-1``): it comes second, after
+    ``venue_id``, and before the rest of the key and the counts."""
 
+    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), primary_key=True, sort_order=-2)
+
+
+class _BookingCounts(_VenuePeriod):
+    """What a venue day and a venue month both hold: bookings by team member (0: none), channel
+    and currency."""
+
+    team_member_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(8), primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
     bookings: Mapped[int] = mapped_column(Integer)
     completed: Mapped[int] = mapped_column(Integer)
     cancelled: Mapped[int] = mapped_column(Integer)
@@ -28,11 +41,20 @@ class _BookingCounts:
     commission_minor: Mapped[int] = mapped_column(BigInteger)
 
 
-class _ServiceCounts:
-    """The counts of one service a venue day and a venue month both hold."""
+class _ServiceCounts(_VenuePeriod):
+    """What a venue day and a venue month both hold of each service, by team member."""
 
+    team_member_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    service_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     bookings: Mapped[int] = mapped_column(Integer)
     gross_minor: Mapped[int] = mapped_column(BigInteger)
+
+
+class _LeadCounts(_VenuePeriod):
+    """A lead-time histogram bucket, as a venue day and a venue month both hold it."""
+
+    bucket: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    bookings: Mapped[int] = mapped_column(Integer)
 
 
 class VenueDay(_BookingCounts, db.Model):
@@ -40,20 +62,15 @@ class VenueDay(_BookingCounts, db.Model):
 
     __tablename__ = "analytics_venue_days"
 
-    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), primary_key=True)
-    day: Mapped[date] = mapped_column(Date, primary_key=True, index=True)
-    team_member_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    channel: Mapped[str] = mapped_column(String(8), primary_key=True)
-    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True, index=True, sort_order=-1)
 
 
-class VenueHour(db.Model):
+class VenueHour(_VenuePeriod, db.Model):
     """Booked minutes of one venue day, by team member and local hour (the weekday x hour grid)."""
 
     __tablename__ = "analytics_venue_hours"
 
-    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), primary_key=True)
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True, sort_order=-1)
     team_member_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     hour: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     booked_minutes: Mapped[int] = mapped_column(Integer)
@@ -64,22 +81,16 @@ class VenueServiceDay(_ServiceCounts, db.Model):
 
     __tablename__ = "analytics_venue_services"
 
-    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), primary_key=True)
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
-    team_member_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    service_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True, sort_order=-1)
 
 
-class VenueLeadDay(db.Model):
+class VenueLeadDay(_LeadCounts, db.Model):
     """How far ahead one venue day's bookings were made: a histogram of lead time in quarter
     octaves (``bucket`` = round(4 * log2(1 + hours))), for the median without reading bookings."""
 
     __tablename__ = "analytics_venue_leads"
 
-    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), primary_key=True)
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
-    bucket: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
-    bookings: Mapped[int] = mapped_column(Integer)
+    day: Mapped[date] = mapped_column(Date, primary_key=True, sort_order=-1)
 
 
 class ClientVisits(db.Model):
@@ -100,20 +111,15 @@ class VenueMonth(_BookingCounts, db.Model):
 
     __tablename__ = "analytics_venue_months"
 
-    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), primary_key=True)
-    month: Mapped[date] = mapped_column(Date, primary_key=True)  # its first day
-    team_member_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    channel: Mapped[str] = mapped_column(String(8), primary_key=True)
-    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True, sort_order=-1)  # its first day
 
 
-class VenueHourMonth(db.Model):
+class VenueHourMonth(_VenuePeriod, db.Model):
     """Booked minutes of one venue month by team member, local weekday (0 Monday) and hour."""
 
     __tablename__ = "analytics_venue_hour_months"
 
-    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), primary_key=True)
-    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True, sort_order=-1)
     team_member_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     weekday: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     hour: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
@@ -125,21 +131,15 @@ class VenueServiceMonth(_ServiceCounts, db.Model):
 
     __tablename__ = "analytics_venue_service_months"
 
-    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), primary_key=True)
-    month: Mapped[date] = mapped_column(Date, primary_key=True)
-    team_member_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    service_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True, sort_order=-1)
 
 
-class VenueLeadMonth(db.Model):
+class VenueLeadMonth(_LeadCounts, db.Model):
     """One venue month's lead-time histogram (the buckets of ``analytics_venue_leads``)."""
 
     __tablename__ = "analytics_venue_lead_months"
 
-    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), primary_key=True)
-    month: Mapped[date] = mapped_column(Date, primary_key=True)
-    bucket: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
-    bookings: Mapped[int] = mapped_column(Integer)
+    month: Mapped[date] = mapped_column(Date, primary_key=True, sort_order=-1)
 
 
 class MarketDay(db.Model):
@@ -178,7 +178,7 @@ class FunnelDay(db.Model):
 
     __tablename__ = "analytics_funnel_days"
     __table_args__ = (
-        CheckConstraint("step IN ('search', 'venue_view', 'cart_add', 'checkout', 'paid')", name="step_known"),
+        one_of("step", FUNNEL_STEPS),
         CheckConstraint("count >= 0", name="count_not_negative"),
     )
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from flask_babel import gettext as _
@@ -42,6 +42,19 @@ def _change(now: float | None, before: float | None) -> float | None:
     if now is None or not before:
         return None
     return (now - before) / before
+
+
+def _gross_last(report: VenueReport, items: Sequence[Any], table: Table) -> Table:
+    """``table`` (one row per item) with each item's gross as a last, money column when the
+    report shows revenue; the table as it is otherwise."""
+    if not report.with_revenue:
+        return table
+    return replace(
+        table,
+        headers=[*table.headers, _("Gross")],
+        rows=[[*row, item.gross_minor] for row, item in zip(table.rows, items, strict=True)],
+        money=frozenset({len(table.headers)}),
+    )
 
 
 def venue_tables(report: VenueReport) -> dict[str, Table]:
@@ -98,35 +111,29 @@ def venue_tables(report: VenueReport) -> dict[str, Table]:
             money_rows=frozenset(money_rows),
         ),
     }
-    daily_headers = [_("Day"), _("Online"), _("Your website"), _("Desk")]
-    daily_rows = [[d.day.isoformat(), d.online, d.site, d.desk] for d in report.daily]
-    if report.with_revenue:
-        daily_headers.append(_("Gross"))
-        for row, d in zip(daily_rows, report.daily, strict=True):
-            row.append(d.gross_minor)
-    tables["daily"] = Table(
-        "daily",
-        _("Bookings per day"),
-        daily_headers,
-        daily_rows,
-        money=frozenset({4}) if report.with_revenue else frozenset(),
+    tables["daily"] = _gross_last(
+        report,
+        report.daily,
+        Table(
+            "daily",
+            _("Bookings per day"),
+            [_("Day"), _("Online"), _("Your website"), _("Desk")],
+            [[d.day.isoformat(), d.online, d.site, d.desk] for d in report.daily],
+        ),
     )
-    member_headers = [_("Team member"), _("Bookings"), _("Booked hours"), _("Available hours"), _("Occupancy")]
-    member_rows = [
-        [m.name, m.bookings, round(m.booked_minutes / 60, 1), round(m.available_minutes / 60, 1), m.occupancy]
-        for m in report.members
-    ]
-    if report.with_revenue:
-        member_headers.append(_("Gross"))
-        for row, m in zip(member_rows, report.members, strict=True):
-            row.append(m.gross_minor)
-    tables["members"] = Table(
-        "members",
-        _("Occupancy by team member"),
-        member_headers,
-        member_rows,
-        money=frozenset({5}) if report.with_revenue else frozenset(),
-        percent=frozenset({4}),
+    tables["members"] = _gross_last(
+        report,
+        report.members,
+        Table(
+            "members",
+            _("Occupancy by team member"),
+            [_("Team member"), _("Bookings"), _("Booked hours"), _("Available hours"), _("Occupancy")],
+            [
+                [m.name, m.bookings, round(m.booked_minutes / 60, 1), round(m.available_minutes / 60, 1), m.occupancy]
+                for m in report.members
+            ],
+            percent=frozenset({4}),
+        ),
     )
     names = weekday_names()
     tables["hours"] = Table(
@@ -152,18 +159,15 @@ def venue_tables(report: VenueReport) -> dict[str, Table]:
         ],
         percent_rows=frozenset({3}),
     )
-    service_headers = [_("Service"), _("Bookings")]
-    service_rows: list[list[Any]] = [[s.name, s.bookings] for s in report.services]
-    if report.with_revenue:
-        service_headers.append(_("Gross"))
-        for row, s in zip(service_rows, report.services, strict=True):
-            row.append(s.gross_minor)
-    tables["services"] = Table(
-        "services",
-        _("Top services"),
-        service_headers,
-        service_rows,
-        money=frozenset({2}) if report.with_revenue else frozenset(),
+    tables["services"] = _gross_last(
+        report,
+        report.services,
+        Table(
+            "services",
+            _("Top services"),
+            [_("Service"), _("Bookings")],
+            [[s.name, s.bookings] for s in report.services],
+        ),
     )
     tables["ratings"] = Table(
         "ratings",

@@ -11,7 +11,7 @@ member's own bookings (a practitioner's view); ``with_revenue`` False leaves mon
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -72,8 +72,19 @@ class DayRow:
     gross_minor: int
 
 
+class _Occupied:
+    """A row of booked against available minutes, and so an occupancy."""
+
+    booked_minutes: int
+    available_minutes: int
+
+    @property
+    def occupancy(self) -> float | None:
+        return occupancy.ratio(self.booked_minutes, self.available_minutes)
+
+
 @dataclass(frozen=True)
-class MemberRow:
+class MemberRow(_Occupied):
     member_id: int
     name: str
     bookings: int
@@ -81,21 +92,13 @@ class MemberRow:
     available_minutes: int
     gross_minor: int
 
-    @property
-    def occupancy(self) -> float | None:
-        return occupancy.ratio(self.booked_minutes, self.available_minutes)
-
 
 @dataclass(frozen=True)
-class HourCell:
+class HourCell(_Occupied):
     weekday: int
     hour: int
     booked_minutes: int
     available_minutes: int
-
-    @property
-    def occupancy(self) -> float | None:
-        return occupancy.ratio(self.booked_minutes, self.available_minutes)
 
 
 @dataclass(frozen=True)
@@ -208,16 +211,22 @@ def _daily(venue_id: int, currency: str, period: Period, member_id: int | None) 
     return [DayRow(day, *found.get(day, (0, 0, 0, 0))) for day in period.each_day()]
 
 
+def _in_period(select: str, day_table: str, month_table: str, period: Period) -> tuple[str, dict]:
+    """``select`` (on a rollup table named ``{table}``) over the period's days from ``day_table``
+    and its whole months from ``month_table``: spans.union's SQL and parameters."""
+    return spans.union(
+        select.replace("{table}", day_table),
+        select.replace("{table}", month_table),
+        [("now", period.first, period.after)],
+    )
+
+
 def _by_member(venue_id: int, currency: str, period: Period, member_id: int | None) -> dict[int, tuple[int, int, int]]:
     select = (
         "SELECT team_member_id, bookings, booked_minutes, gross_minor FROM {table} WHERE venue_id = :venue"
         " AND currency = :currency" + _scope(member_id)
     )
-    rows_sql, ranges = spans.union(
-        select.replace("{table}", "analytics_venue_days"),
-        select.replace("{table}", "analytics_venue_months"),
-        [("now", period.first, period.after)],
-    )
+    rows_sql, ranges = _in_period(select, "analytics_venue_days", "analytics_venue_months", period)
     rows = db.session.execute(
         text(
             "SELECT team_member_id, sum(bookings), sum(booked_minutes), sum(gross_minor)"
@@ -329,11 +338,7 @@ def _clients(venue_id: int, period: Period, zone: ZoneInfo, member_id: int | Non
 
 def _services(venue_id: int, period: Period, member_id: int | None) -> list[ServiceRow]:
     select = "SELECT service_id, bookings, gross_minor FROM {table} WHERE venue_id = :venue" + _scope(member_id)
-    rows_sql, ranges = spans.union(
-        select.replace("{table}", "analytics_venue_services"),
-        select.replace("{table}", "analytics_venue_service_months"),
-        [("now", period.first, period.after)],
-    )
+    rows_sql, ranges = _in_period(select, "analytics_venue_services", "analytics_venue_service_months", period)
     rows = db.session.execute(
         text(
             "SELECT s.name, sum(a.bookings) AS n, sum(a.gross_minor)"
@@ -414,13 +419,5 @@ def venue_report(
 
 
 def _without_money(figures: Figures) -> Figures:
-    return Figures(
-        online=figures.online,
-        desk=figures.desk,
-        site=figures.site,
-        completed=figures.completed,
-        cancelled=figures.cancelled,
-        late_cancelled=figures.late_cancelled,
-        no_shows=figures.no_shows,
-        booked_minutes=figures.booked_minutes,
-    )
+    """The counts alone: every amount (a field in minor units) back to 0."""
+    return Figures(**{f.name: getattr(figures, f.name) for f in fields(Figures) if not f.name.endswith("_minor")})

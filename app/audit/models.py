@@ -16,16 +16,16 @@ from sqlalchemy import DateTime, ForeignKey, Index, String, Text, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.platform.columns import IdKey
 from app.platform.extensions import db
 
 
-class AuditEntry(db.Model):
+class AuditEntry(IdKey, db.Model):
     """Who did what to which object, when, and why. Written in the same transaction as the change."""
 
     __tablename__ = "audit_log"
     __table_args__ = (Index("ix_audit_log_subject", "subject_type", "subject_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     action: Mapped[str] = mapped_column(String(64))

@@ -227,44 +227,45 @@ def _window(day: date, days: int = 1) -> tuple[datetime, datetime]:
     return start, start + timedelta(days=days + 2)
 
 
+def _venue_inputs(venue: Venue) -> dict[str, Any]:
+    """What the slot engine reads of a venue: its time zone, opening hours and closures."""
+    return {
+        "tz": venue.timezone,
+        "hours": venue_hours(venue),
+        "closures": [(c.starts_on, c.ends_on) for c in venue.closures],
+    }
+
+
+def _service_inputs(
+    service: Service, window: tuple[datetime, datetime], now: datetime, busy: Busyness | None
+) -> dict[str, Any]:
+    """The slot engine's arguments for one service: its venue's, its own, and what is busy in
+    ``window`` (read unless ``busy`` is given)."""
+    spec = service_spec(service)
+    busy, blocks, schedules = busy or get_busy(service.venue.id, spec, *window)
+    return {
+        **_venue_inputs(service.venue),
+        "service": spec,
+        "busy": busy,
+        "blocks": blocks,
+        "now": now,
+        "rules": booking_rules(service),
+        "schedules": schedules,
+    }
+
+
 def get_slots(service: Service, day: date, *, now: datetime | None = None, busy: Busyness | None = None) -> list[Slot]:
     """Free slots of ``service`` on ``day``; ``busy`` (covering ``busy_window(day)``) saves the queries."""
-    venue = service.venue
-    now = now or datetime.now(UTC)
-    spec = service_spec(service)
-    busy, blocks, schedules = busy or get_busy(venue.id, spec, *_window(day))
-    return available_slots(
-        day=day,
-        tz=venue.timezone,
-        hours=venue_hours(venue),
-        closures=[(c.starts_on, c.ends_on) for c in venue.closures],
-        service=spec,
-        busy=busy,
-        blocks=blocks,
-        now=now,
-        rules=booking_rules(service),
-        schedules=schedules,
-    )
+    return available_slots(day=day, **_service_inputs(service, _window(day), now or datetime.now(UTC), busy))
 
 
 def get_bookable_days(
     service: Service, first_day: date, days: int, *, now: datetime | None = None, busy: Busyness | None = None
 ) -> dict[date, int]:
-    venue = service.venue
-    spec = service_spec(service)
-    busy, blocks, schedules = busy or get_busy(venue.id, spec, *_window(first_day, days))
     return bookable_days(
         first_day=first_day,
         days=days,
-        tz=venue.timezone,
-        hours=venue_hours(venue),
-        closures=[(c.starts_on, c.ends_on) for c in venue.closures],
-        service=spec,
-        busy=busy,
-        blocks=blocks,
-        now=now or datetime.now(UTC),
-        rules=booking_rules(service),
-        schedules=schedules,
+        **_service_inputs(service, _window(first_day, days), now or datetime.now(UTC), busy),
     )
 
 
@@ -296,11 +297,9 @@ def get_venue_bookable_days(
     everything = ServiceSpec(id=-1, duration=timedelta(0), team_member_ids=frozenset().union(*performers.values()))
     busy, blocks, schedules = get_busy(venue.id, everything, *_window(first_day, days), venue_wide=True)
     common = {
+        **_venue_inputs(venue),
         "first_day": first_day,
         "days": days,
-        "tz": venue.timezone,
-        "hours": venue_hours(venue),
-        "closures": [(c.starts_on, c.ends_on) for c in venue.closures],
         "busy": busy,
         "blocks": blocks,
         "now": now,

@@ -79,16 +79,26 @@ def _time_label(starts: datetime, ends: datetime) -> str:
     return timefmt.time_span_label(starts, ends, starts.tzinfo)
 
 
-def _booking_event(booking: Booking, tz: ZoneInfo) -> CalendarEvent:
-    starts, ends = booking.starts_at.astimezone(tz), booking.ends_at.astimezone(tz)
+def _event(kind: str, item: Booking | TimeBlock, tz: ZoneInfo, **fields: Any) -> CalendarEvent:
+    """A booking or a block on the calendar, its times on the venue's clock."""
+    starts, ends = item.starts_at.astimezone(tz), item.ends_at.astimezone(tz)
     return CalendarEvent(
-        kind="booking",
-        id=booking.id,
+        kind=kind,
+        id=item.id,
         starts=starts,
         ends=ends,
-        title=booking.service.name,
         time_label=_time_label(starts, ends),
-        member_id=booking.team_member_id,
+        member_id=item.team_member_id,
+        **fields,
+    )
+
+
+def _booking_event(booking: Booking, tz: ZoneInfo) -> CalendarEvent:
+    return _event(
+        "booking",
+        booking,
+        tz,
+        title=booking.service.name,
         # A walk-in booked at the desk has no account: its client (app/clients/) names them.
         customer=booking.customer.name if booking.customer else getattr(getattr(booking, "client", None), "name", ""),
         quantity=booking.quantity,
@@ -107,15 +117,11 @@ def _booking_event(booking: Booking, tz: ZoneInfo) -> CalendarEvent:
 
 
 def _block_event(block: TimeBlock, tz: ZoneInfo) -> CalendarEvent:
-    starts, ends = block.starts_at.astimezone(tz), block.ends_at.astimezone(tz)
-    return CalendarEvent(
-        kind="block",
-        id=block.id,
-        starts=starts,
-        ends=ends,
+    return _event(
+        "block",
+        block,
+        tz,
         title=block.reason or _("Blocked"),
-        time_label=_time_label(starts, ends),
-        member_id=block.team_member_id,
         status_label=_("Blocked"),
         repeats=_repeat_words(block),
     )

@@ -16,6 +16,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, StringField
 from wtforms.validators import InputRequired, NumberRange, ValidationError
 
+from app.platform.form_fields import checked
 from app.platform.input_guard import MAX_ID  # the largest id, as URLs check it
 
 MAX_QUANTITY = 20  # the cart_items check constraint
@@ -90,6 +91,18 @@ class WholeNumberField(IntegerField):
             raise ValueError(self.message) from None
 
 
+def quantity_field() -> WholeNumberField:
+    """How many people: a whole number from 1 to MAX_QUANTITY (the cart's and a booking's rule)."""
+    return WholeNumberField(
+        _l("People"),
+        message=_l("Enter the number of people as a whole number."),
+        validators=[
+            InputRequired("Enter the number of people."),
+            NumberRange(1, MAX_QUANTITY, f"Choose between 1 and {MAX_QUANTITY} people."),
+        ],
+    )
+
+
 class AddToCartForm(FlaskForm):
     """One wish for the cart. Only ids, a time and a count: prices always come from the server."""
 
@@ -100,20 +113,10 @@ class AddToCartForm(FlaskForm):
     )
     starts_at = HiddenField(_l("Time"), validators=[InputRequired("Pick a time from the list.")])
     team_member_id = StringField(_l("Team member"))
-    quantity = WholeNumberField(
-        _l("People"),
-        message=_l("Enter the number of people as a whole number."),
-        validators=[
-            InputRequired("Enter the number of people."),
-            NumberRange(1, MAX_QUANTITY, f"Choose between 1 and {MAX_QUANTITY} people."),
-        ],
-    )
+    quantity = quantity_field()
 
     def validate_starts_at(self, field: HiddenField) -> None:
-        try:
-            self.start = parse_instant(field.data)
-        except BadInput as exc:
-            raise ValidationError(str(exc)) from None
+        self.start = checked(parse_instant, field.data)
 
     def validate_team_member_id(self, field: StringField) -> None:
         raw = (field.data or "").strip()
@@ -129,14 +132,7 @@ class AddToCartForm(FlaskForm):
 
 
 class QuantityForm(FlaskForm):
-    quantity = WholeNumberField(
-        _l("People"),
-        message=_l("Enter the number of people as a whole number."),
-        validators=[
-            InputRequired("Enter the number of people."),
-            NumberRange(1, MAX_QUANTITY, f"Choose between 1 and {MAX_QUANTITY} people."),
-        ],
-    )
+    quantity = quantity_field()
 
 
 class ActionForm(FlaskForm):

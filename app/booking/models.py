@@ -19,13 +19,13 @@ from sqlalchemy import (
     String,
     Text,
     event,
-    func,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
+from app.platform.columns import CreatedAt, IdKey, UpdatedAt, one_of
 from app.platform.extensions import db
 from app.venues.models import Service, TeamMember, Venue
 
@@ -63,7 +63,7 @@ class ReleaseReason(enum.StrEnum):
     CHANGED = "changed_by_customer"  # "Change my order" or "Cancel and return"
 
 
-class CartItem(db.Model):
+class CartItem(IdKey, db.Model):
     """A wish, not a hold: re-checked at checkout, dropped 24 hours after it was added."""
 
     __tablename__ = "cart_items"
@@ -72,14 +72,13 @@ class CartItem(db.Model):
         CheckConstraint("(user_id IS NOT NULL) OR (cart_token IS NOT NULL)", name="has_owner"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     cart_token: Mapped[str | None] = mapped_column(String(64), index=True)  # anonymous carts
     service_id: Mapped[int] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"))
     team_member_id: Mapped[int | None] = mapped_column(ForeignKey("team_members.id", ondelete="SET NULL"))
     starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     quantity: Mapped[int] = mapped_column(Integer, default=1)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[CreatedAt]
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     # Set when a released order put this item back, so the cart can say where it came from.
     restored_from_order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="SET NULL"), index=True)
@@ -100,27 +99,23 @@ class OrderChannel(enum.StrEnum):
     VENUE_SITE = "venue_site"  # the booking button on the venue's own website: no commission
 
 
-class Order(db.Model):
+class Order(IdKey, db.Model):
     __tablename__ = "orders"
     __table_args__ = (
-        CheckConstraint(
-            "status IN ('pending_payment', 'paid', 'failed', 'expired', 'partially_refunded', 'refunded', 'released')",
-            name="status_known",
-        ),
+        one_of("status", OrderStatus),
         CheckConstraint("total_minor >= 0", name="total_not_negative"),
         CheckConstraint("voucher_applied_minor BETWEEN 0 AND total_minor", name="voucher_applied_in_total"),
         CheckConstraint("promo_discount_minor >= 0", name="promo_discount_not_negative"),
-        CheckConstraint("channel IN ('marketplace', 'venue_site')", name="channel_known"),
+        one_of("channel", OrderChannel),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     # None only for an order made at the front desk for a walk-in without an account.
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     status: Mapped[str] = mapped_column(String(24), default=OrderStatus.PENDING_PAYMENT)
     currency: Mapped[str] = mapped_column(String(3))
     total_minor: Mapped[int] = mapped_column(Integer)
     hold_expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[CreatedAt]
     paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Sequential receipt number, given when the order is paid (a database sequence).
     receipt_number: Mapped[int | None] = mapped_column(Integer, unique=True)
@@ -157,14 +152,10 @@ def _whole_price(context: Any) -> int:
     return values["unit_price_minor"] * (values.get("quantity") or 1)
 
 
-class Booking(db.Model):
+class Booking(IdKey, db.Model):
     __tablename__ = "bookings"
     __table_args__ = (
-        CheckConstraint(
-            "status IN ('held', 'confirmed', 'completed', 'no_show', 'expired', "
-            "'cancelled_by_customer', 'cancelled_by_venue')",
-            name="status_known",
-        ),
+        one_of("status", BookingStatus),
         CheckConstraint("quantity BETWEEN 1 AND 50", name="quantity_range"),
         CheckConstraint("ends_at > starts_at AND blocks_until >= ends_at", name="time_order"),
         CheckConstraint("unit_price_minor >= 0 AND refund_minor >= 0", name="money_not_negative"),
@@ -185,12 +176,11 @@ class Booking(db.Model):
             name="request_state_known",
         ),
         Index("ix_bookings_pending_requests", "request_expires_at", postgresql_where=text("request_state = 'pending'")),
-        CheckConstraint("channel IN ('online', 'desk')", name="channel_known"),
+        one_of("channel", ("online", "desk")),
         CheckConstraint("customer_id IS NOT NULL OR client_id IS NOT NULL", name="has_someone"),
         Index("ix_bookings_client", "client_id", "starts_at", postgresql_where=text("client_id IS NOT NULL")),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(16), unique=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
     # None only for a booking made at the front desk for a walk-in without an account: its
@@ -242,7 +232,7 @@ class Booking(db.Model):
     request_window_hours: Mapped[int | None] = mapped_column(Integer)
     request_state: Mapped[str | None] = mapped_column(String(10))
     request_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[CreatedAt]
 
     order: Mapped[Order] = relationship(back_populates="bookings")
     customer: Mapped[User | None] = relationship()
@@ -281,7 +271,7 @@ def _online_part_follows_the_price(booking: Booking, value: int, old: Any, _init
     booking.promo_discount_minor = min(booking.promo_discount_minor or 0, booking.online_minor)
 
 
-class TimeBlock(db.Model):
+class TimeBlock(IdKey, db.Model):
     """Time a venue (or one team member) can't take bookings: a training, a break."""
 
     __tablename__ = "time_blocks"
@@ -295,7 +285,6 @@ class TimeBlock(db.Model):
         Index("ix_time_blocks_repeating", "venue_id", postgresql_where=text("repeat_until IS NOT NULL")),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), index=True)
     team_member_id: Mapped[int | None] = mapped_column(ForeignKey("team_members.id", ondelete="CASCADE"))
     starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -307,16 +296,15 @@ class TimeBlock(db.Model):
     # (in SQL, inside the slot engine's window). Both None: a single block.
     repeat_weekdays: Mapped[int | None] = mapped_column(SmallInteger, default=None)
     repeat_until: Mapped[date | None] = mapped_column(Date, default=None)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[CreatedAt]
 
 
-class OrderTransition(db.Model):
+class OrderTransition(IdKey, db.Model):
     """One step of an order's lifecycle (app/booking/order_lifecycle.py), kept for good: the
     order's history as the lifecycle wrote it, beside the audit log's copy."""
 
     __tablename__ = "order_transitions"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
     event: Mapped[str] = mapped_column(String(40))
     from_state: Mapped[str | None] = mapped_column(String(24))  # None: the order was just made
@@ -324,7 +312,7 @@ class OrderTransition(db.Model):
     reason: Mapped[str | None] = mapped_column(String(200))
     amount_minor: Mapped[int | None] = mapped_column(Integer)  # a refund's amount
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[CreatedAt]
 
 
 class ReschedulePolicy(db.Model):
@@ -344,19 +332,16 @@ class ReschedulePolicy(db.Model):
     venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), primary_key=True)
     until_hours: Mapped[int] = mapped_column(Integer, default=DEFAULT_UNTIL_HOURS, server_default="24")
     max_moves: Mapped[int] = mapped_column(Integer, default=DEFAULT_MAX_MOVES, server_default="2")
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
-    )
+    updated_at: Mapped[UpdatedAt]
 
 
-class BookingMove(db.Model):
+class BookingMove(IdKey, db.Model):
     """One move of a booking to another time or team member, kept for good: the booking's
     reschedule history, and what counts against the venue's "at most M moves"."""
 
     __tablename__ = "booking_moves"
-    __table_args__ = (CheckConstraint("moved_by IN ('customer', 'venue')", name="moved_by_known"),)
+    __table_args__ = (one_of("moved_by", ("customer", "venue")),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"), index=True)
     moved_by: Mapped[str] = mapped_column(String(10))  # "customer" | "venue"
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -366,7 +351,7 @@ class BookingMove(db.Model):
     to_team_member_id: Mapped[int | None] = mapped_column(Integer)
     # New price minus the price paid, for the whole booking (negative: refunded).
     price_difference_minor: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[CreatedAt]
 
 
 class TopUpStatus(enum.StrEnum):
@@ -376,17 +361,16 @@ class TopUpStatus(enum.StrEnum):
     REFUNDED = "refunded"  # paid, but the move could not be made: the top-up was refunded in full
 
 
-class TopUp(db.Model):
+class TopUp(IdKey, db.Model):
     """A customer's move to a dearer time, waiting for the difference (app/checkout/top_ups.py):
     the booking, the held booking that keeps the new time, and the top-up payment."""
 
     __tablename__ = "top_ups"
     __table_args__ = (
         CheckConstraint("amount_minor > 0", name="amount_positive"),
-        CheckConstraint("status IN ('pending', 'moved', 'released', 'refunded')", name="status_known"),
+        one_of("status", TopUpStatus),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
     booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"), index=True)
     hold_booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id", ondelete="SET NULL"))
@@ -404,7 +388,7 @@ class TopUp(db.Model):
     # What happened, as a key of app/booking/top_ups.OUTCOMES ("refunded:<reason>"): the page
     # says it in the reader's language.
     outcome_code: Mapped[str | None] = mapped_column(String(40))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[CreatedAt]
     settled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     order: Mapped[Order] = relationship()
@@ -412,13 +396,12 @@ class TopUp(db.Model):
     hold: Mapped[Booking | None] = relationship(foreign_keys=[hold_booking_id])
 
 
-class BookingIntakeAnswer(db.Model):
+class BookingIntakeAnswer(IdKey, db.Model):
     """One answer to an intake question, with the question's words as asked at the time, so a
     later edit of the venue's questions never changes what a past booking says."""
 
     __tablename__ = "booking_intake_answers"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer)
     question: Mapped[str] = mapped_column(String(200))

@@ -53,27 +53,23 @@ def check_patch_test(
         return
     if has_patch_test_booking(customer_id, service, starts_at):
         return
-    patch = db.session.get(Service, service.patch_test_service_id)
     raise CartItemInvalid(
         _(
             "%(service)s needs a patch test (%(patch)s) at least %(hours)s hours before. "
             "Book the patch test first, at an earlier time, then this treatment.",
-            service=service.name,
-            patch=patch.name if patch else _("patch test"),
-            hours=service.patch_test_min_hours,
+            **_needs(service),
         )
     )
 
 
-def _needs_message(service: Service) -> str:
+def _needs(service: Service) -> dict[str, object]:
+    """What a message about ``service``'s rule names: the treatment, its patch test, the hours between."""
     patch = db.session.get(Service, service.patch_test_service_id)
-    return _(
-        "%(service)s needs a patch test (%(patch)s) at least %(hours)s hours before, so it can't move to that time. "
-        "Choose a later time, or move the patch test first.",
-        service=service.name,
-        patch=patch.name if patch else _("patch test"),
-        hours=service.patch_test_min_hours,
-    )
+    return {
+        "service": service.name,
+        "patch": patch.name if patch else _("patch test"),
+        "hours": service.patch_test_min_hours,
+    }
 
 
 def check_move(booking: Booking, service: Service, new_start: datetime) -> None:
@@ -86,7 +82,13 @@ def check_move(booking: Booking, service: Service, new_start: datetime) -> None:
     if service.patch_test_service_id is not None and not has_patch_test_booking(
         booking.customer_id, service, new_start
     ):
-        raise CartItemInvalid(_needs_message(service))
+        raise CartItemInvalid(
+            _(
+                "%(service)s needs a patch test (%(patch)s) at least %(hours)s hours before, so it can't move to "
+                "that time. Choose a later time, or move the patch test first.",
+                **_needs(service),
+            )
+        )
     treatments = db.session.scalars(
         select(Booking)
         .join(Service, Service.id == Booking.service_id)

@@ -25,6 +25,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from app.booking.models import TimeBlock
 from app.platform.errors import NotFound, ValidationFailed
 from app.platform.extensions import db
+from app.platform.sqlutil import one_or_not_found
 from app.platform.timefmt import venue_zone
 from app.venues.events import announce_opened
 from app.venues.models import Venue
@@ -180,9 +181,10 @@ def add_time_block(
 
 
 def remove_time_block(venue: Venue, block_id: int) -> TimeBlock:
-    block = db.session.scalar(select(TimeBlock).where(TimeBlock.id == block_id, TimeBlock.venue_id == venue.id))
-    if block is None:
-        raise NotFound(_("That block is not in your calendar."))
+    block = one_or_not_found(
+        select(TimeBlock).where(TimeBlock.id == block_id, TimeBlock.venue_id == venue.id),
+        _("That block is not in your calendar."),
+    )
     db.session.delete(block)
     # The blocked span's UTC dates (a series: up to its last day), widened by a day each side
     # for the venue's zone.

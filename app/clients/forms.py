@@ -9,7 +9,7 @@ tags and reasons stay in app/clients/service.py: these only read what was typed.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -19,6 +19,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import ValidationError
 
+from app.platform.form_fields import checked
 from app.venues.models import Service, Venue
 
 MAX_QUERY = 100
@@ -172,13 +173,13 @@ class DeskBookingForm(FlaskForm):
         self.pay_by_link = field.data == "link"
 
     def validate_service(self, field: StringField) -> None:
-        self.chosen_service = _checked(pick_service, field.data, self.services)
+        self.chosen_service = checked(pick_service, field.data, self.services)
 
     def validate_member(self, field: StringField) -> None:
-        self.member_id = _checked(pick_member, field.data, self.venue)
+        self.member_id = checked(pick_member, field.data, self.venue)
 
     def validate_starts_at(self, field: StringField) -> None:
-        self.start = _checked(parse_start, field.data)
+        self.start = checked(parse_start, field.data)
 
     def validate_client_id(self, field: StringField) -> None:
         if field.data and not is_client_id(field.data):
@@ -191,10 +192,3 @@ class DeskBookingForm(FlaskForm):
     def values(self) -> dict[str, str]:
         """What was typed, to show the form again."""
         return {field.name: field.data or "" for field in self if field.name != "csrf_token"}
-
-
-def _checked(parse: Callable[..., Any], *args: Any) -> Any:
-    try:
-        return parse(*args)
-    except ValueError as exc:
-        raise ValidationError(str(exc)) from None

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String, Text, func, text
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String, Text, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from app.booking.models import Booking
+from app.platform.columns import CreatedAt, IdKey
 from app.platform.extensions import db
 
 
-class VenueClient(db.Model):
+class VenueClient(IdKey, db.Model):
     __tablename__ = "venue_clients"
     __table_args__ = (
         CheckConstraint("blocked_at IS NULL OR block_reason IS NOT NULL", name="block_has_reason"),
@@ -32,7 +33,6 @@ class VenueClient(db.Model):
         Index("ix_venue_clients_user", "user_id", postgresql_where=text("user_id IS NOT NULL")),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     name: Mapped[str] = mapped_column(String(120))
@@ -44,7 +44,7 @@ class VenueClient(db.Model):
     block_reason: Mapped[str | None] = mapped_column(String(300))
     # Set when the linked account was deleted: name, email and phone are gone, the visits stay.
     anonymised_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[CreatedAt]
 
     # ``Booking.client`` comes from here (the booking core doesn't import this layer).
     bookings: Mapped[list[Booking]] = relationship(

@@ -22,6 +22,8 @@ from app.booking.models import Booking, Order
 from app.clients.models import VenueClient
 from app.platform.errors import NotFound, ValidationFailed
 from app.platform.extensions import db
+from app.platform.form_fields import required_text
+from app.platform.sqlutil import one_or_not_found
 
 PAGE_SIZE = 25
 MAX_TAGS = 10
@@ -64,11 +66,14 @@ def link_order(order: Order) -> None:
 
 def clean_contact(name: str, email: str, phone: str) -> tuple[str, str | None, str | None]:
     """A walk-in's details as given, checked; raises ValidationFailed naming the problem."""
-    name, email, phone = (name or "").strip(), (email or "").strip().lower(), (phone or "").strip()
-    if not name:
-        raise ValidationFailed(_("Enter the client's name."), field="name")
-    if len(name) > 120:
-        raise ValidationFailed(_("A name is at most 120 characters."), field="name")
+    name = required_text(
+        name,
+        missing=_("Enter the client's name."),
+        max_length=120,
+        too_long=_("A name is at most 120 characters."),
+        field="name",
+    )
+    email, phone = (email or "").strip().lower(), (phone or "").strip()
     if email and (len(email) > 254 or not EMAIL.match(email)):
         raise ValidationFailed(_("Enter a valid email address, or leave it empty."), field="email")
     if phone and not PHONE.match(phone):
@@ -94,12 +99,7 @@ def get_client(venue_id: int, client_id: int, *, for_update: bool = False, membe
         query = query.where(
             select(Booking.id).where(Booking.client_id == VenueClient.id, Booking.team_member_id == member_id).exists()
         )
-    if for_update:
-        query = query.with_for_update()
-    client = db.session.scalar(query)
-    if client is None:
-        raise NotFound(_("That client is not in your client book."))
-    return client
+    return one_or_not_found(query, _("That client is not in your client book."), for_update=for_update)
 
 
 def desk_client(

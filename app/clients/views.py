@@ -34,7 +34,7 @@ from app.platform.timefmt import clock_label, moment_label, venue_zone
 from app.venues.models import Service, Venue
 from app.web.blueprints import dashboard as bp
 from app.web.guards import EVERYONE, FRONT_DESK, acting_member_scope, venue_required
-from app.web.rendering import add_toast, is_htmx, render_page
+from app.web.rendering import after_change, render_page
 from app.web.unit_of_work import on_refusal
 
 # What the desk's "New booking" link may preselect (the calendar's empty slots link to it).
@@ -134,10 +134,9 @@ def client_card(venue: Venue, client_id: int):
 
 
 def _changed(venue: Venue, client: VenueClient, message: str):
-    if is_htmx():
-        return add_toast(_card(venue, client), message)
-    flash(message, "success")
-    return redirect(url_for("venues_dashboard.client_card", client_id=client.id))
+    return after_change(
+        message, lambda: _card(venue, client), url_for("venues_dashboard.client_card", client_id=client.id)
+    )
 
 
 # Notes, tags and a block's reason are the service's to check (app/clients/service.py): a refusal

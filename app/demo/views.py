@@ -27,7 +27,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from app.booking.amounts import amount_due
-from app.booking.models import OrderStatus, TopUp
+from app.booking.models import Booking, OrderStatus, TopUp
 from app.booking.policy import describe_booking_rules
 from app.checkout.top_ups import give_up
 from app.payments import desk_links
@@ -133,18 +133,27 @@ def top_up_lines(payment: Payment) -> list[dict[str, Any]]:
     """A top-up's one line: the move and the difference, times in the venue's zone."""
     top_up = get_top_up(payment)
     booking = top_up.booking
-    zone = timefmt.venue_zone(booking.venue)
     ends_at = top_up.to_starts_at + (booking.ends_at - booking.starts_at)
-    when, ends = timefmt.start_and_end(top_up.to_starts_at, ends_at, zone)
+    label = f"Move of {booking.reference}: {booking.service.name} (price difference)"
+    return _one_line(payment, booking, label, top_up.to_starts_at, ends_at, quantity=1)
+
+
+def _one_line(
+    payment: Payment, booking: Booking, label: str, starts_at: datetime, ends_at: datetime, *, quantity: int
+) -> list[dict[str, Any]]:
+    """A payment for one booking (a top-up, a payment link): one line of the whole amount, its
+    times in the booking venue's zone."""
+    zone = timefmt.venue_zone(booking.venue)
+    when, ends = timefmt.start_and_end(starts_at, ends_at, zone)
     amount = format_money(payment.amount_minor, payment.currency)
     return [
         {
-            "service": f"Move of {booking.reference}: {booking.service.name} (price difference)",
+            "service": label,
             "venue": booking.venue.name,
             "when": when,
             "ends": ends,
             "timezone": zone.key,
-            "quantity": 1,
+            "quantity": quantity,
             "unit_price": amount,
             "total": amount,
         }
@@ -189,21 +198,8 @@ def demo_session_event(payment: Payment, event_type: str, outcome: str, **fields
 def desk_link_lines(payment: Payment) -> list[dict[str, Any]]:
     """A payment link's one line: the desk booking and what was due at the venue."""
     booking = desk_links.booking_of(payment)
-    zone = timefmt.venue_zone(booking.venue)
-    when, ends = timefmt.start_and_end(booking.starts_at, booking.ends_at, zone)
-    amount = format_money(payment.amount_minor, payment.currency)
-    return [
-        {
-            "service": f"{booking.service.name} ({booking.reference})",
-            "venue": booking.venue.name,
-            "when": when,
-            "ends": ends,
-            "timezone": zone.key,
-            "quantity": booking.quantity,
-            "unit_price": amount,
-            "total": amount,
-        }
-    ]
+    label = f"{booking.service.name} ({booking.reference})"
+    return _one_line(payment, booking, label, booking.starts_at, booking.ends_at, quantity=booking.quantity)
 
 
 def demo_page(payment: Payment, form: DemoCardForm, *, status: int = 200) -> Response:
@@ -257,34 +253,15 @@ def closed_page(payment: Payment, state: str) -> Response:
             "released": _("There is nothing to pay here any more: the booking was paid or cancelled meanwhile."),
             "expired": _("This checkout expired, so nothing was charged. Open your payment link again to pay."),
         }
-        return no_store(
-            render_page(
-                "demo/closed.html",
-                status=409,
-                message=messages[state],
-                state=state,
-                return_url=after_payment_url(payment),
-                lines=desk_link_lines(payment),
-                top_up=True,
-                desk_link=True,
-            )
+        return _closed(
+            messages[state], state, after_payment_url(payment), desk_link_lines(payment), top_up=True, desk_link=True
         )
     if payment.kind == PaymentKind.TOP_UP:
         top_up = get_top_up(payment)
         message = (top_up.outcome if top_up and top_up.outcome else None) or (
             "This checkout is closed: nothing was charged and your booking keeps its time."
         )
-        return no_store(
-            render_page(
-                "demo/closed.html",
-                status=409,
-                message=message,
-                state=state,
-                return_url=after_payment_url(payment),
-                lines=top_up_lines(payment),
-                top_up=True,
-            )
-        )
+        return _closed(message, state, after_payment_url(payment), top_up_lines(payment), top_up=True)
     messages = {
         "declined": "This checkout is closed: the card was declined, so nothing was charged and the held times were "
         "released. Everything you chose is back in your cart.",
@@ -296,14 +273,14 @@ def closed_page(payment: Payment, state: str) -> Response:
             "Everything you chose is back in your cart."
         ),
     }
+    return _closed(messages[state], state, url_for("payments.returned", order_id=order.id), order_lines(order))
+
+
+def _closed(message: str, state: str, return_url: str, lines: list[dict[str, Any]], **kind: bool) -> Response:
+    """The closed page (409, never stored): why, the way back, and what the checkout was for."""
     return no_store(
         render_page(
-            "demo/closed.html",
-            status=409,
-            message=messages[state],
-            state=state,
-            return_url=url_for("payments.returned", order_id=order.id),
-            lines=order_lines(order),
+            "demo/closed.html", status=409, message=message, state=state, return_url=return_url, lines=lines, **kind
         )
     )
 

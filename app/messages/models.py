@@ -8,11 +8,12 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String, Text, func
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
 from app.booking.models import Booking
+from app.platform.columns import CreatedAt, IdKey, one_of
 from app.platform.extensions import db
 
 BODY_MAX_LENGTH = 2000
@@ -29,10 +30,10 @@ class Moderation(enum.StrEnum):
     DISMISSED = "dismissed"  # an admin read the report and kept the message
 
 
-class BookingMessage(db.Model):
+class BookingMessage(IdKey, db.Model):
     __tablename__ = "booking_messages"
     __table_args__ = (
-        CheckConstraint("sender_side IN ('customer', 'venue')", name="sender_side_known"),
+        one_of("sender_side", Side),
         CheckConstraint(f"char_length(body) BETWEEN 1 AND {BODY_MAX_LENGTH}", name="body_length"),
         CheckConstraint("moderation IS NULL OR moderation IN ('hidden', 'dismissed')", name="moderation_known"),
         CheckConstraint("(reported_at IS NULL) = (report_reason IS NULL)", name="report_has_reason"),
@@ -41,12 +42,11 @@ class BookingMessage(db.Model):
         Index("ix_booking_messages_open_reports", "reported_at", postgresql_where="reported_at IS NOT NULL"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"))
     sender_user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     sender_side: Mapped[str] = mapped_column(String(10))
     body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[CreatedAt]
     read_by_other_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     reported_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     report_reason: Mapped[str | None] = mapped_column(Text)

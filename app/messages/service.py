@@ -20,8 +20,10 @@ from app.audit import service as audit
 from app.booking.models import Booking, BookingStatus
 from app.messages.models import BODY_MAX_LENGTH, REPORT_REASON_MAX_LENGTH, BookingMessage, Moderation, Side
 from app.notifications import catalogue
-from app.platform.errors import Conflict, NotAllowed, NotFound, TooManyAttempts, ValidationFailed
+from app.platform.errors import Conflict, NotAllowed, TooManyAttempts, ValidationFailed
 from app.platform.extensions import db
+from app.platform.form_fields import required_text
+from app.platform.sqlutil import one_or_not_found
 from app.venues import staff
 from app.venues.models import StaffRole
 
@@ -74,12 +76,10 @@ def find_thread(booking_id: int) -> list[BookingMessage]:
 
 
 def find_message(booking: Booking, message_id: int) -> BookingMessage:
-    message = db.session.scalar(
-        select(BookingMessage).where(BookingMessage.id == message_id, BookingMessage.booking_id == booking.id)
+    return one_or_not_found(
+        select(BookingMessage).where(BookingMessage.id == message_id, BookingMessage.booking_id == booking.id),
+        _("That message is not part of this booking's conversation."),
     )
-    if message is None:
-        raise NotFound(_("That message is not part of this booking's conversation."))
-    return message
 
 
 def is_open(booking: Booking) -> bool:
@@ -197,14 +197,12 @@ def unread_count(booking: Booking, reader: User) -> int:
 
 
 def clean_reason(reason: str | None, *, what: str) -> str:
-    text = (reason or "").strip()
-    if not text:
-        raise ValidationFailed(what)
-    if len(text) > REPORT_REASON_MAX_LENGTH:
-        raise ValidationFailed(
-            _("Keep the reason under %(max_length)s characters.", max_length=REPORT_REASON_MAX_LENGTH)
-        )
-    return text
+    return required_text(
+        reason,
+        missing=what,
+        max_length=REPORT_REASON_MAX_LENGTH,
+        too_long=_("Keep the reason under %(max_length)s characters.", max_length=REPORT_REASON_MAX_LENGTH),
+    )
 
 
 def report_message(message: BookingMessage, reporter: User, reason: str | None, *, now: datetime) -> None:

@@ -130,9 +130,7 @@ def _render_reports(*, error: str | None = None, status: int = 200) -> Response:
         reports=found.rows,
         status_filter=status_filter,
         status_filters=service.REPORT_FILTERS,
-        page=page,
-        total=found.total,
-        has_next=found.has_next,
+        **found.paging(),
         form=ConfirmForm(formdata=None),
         error=error,
     )

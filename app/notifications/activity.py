@@ -13,13 +13,15 @@ Cancellations and moves are told by their own modules (cancellations.py, moves.p
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app.accounts.models import Role, User
+from app.accounts.models import User
+from app.accounts.service import active_admins
 from app.booking import requests
 from app.booking.events import order_paid
 from app.booking.lifecycle import booking_time_short
@@ -55,27 +57,18 @@ def venue_recipients(venue: Venue, *, members: Iterable[int | None] = (), owner_
 
 
 def tell_venue(
-    venue: Venue,
-    *,
-    title: object,
-    link: str,
-    key: str,
-    body: object = "",
-    lines: Callable[[], list[str]] | None = None,
-    sms: str | None = None,
-    members: Iterable[int | None] = (),
-    owner_only: bool = False,
+    venue: Venue, *, members: Iterable[int | None] = (), owner_only: bool = False, **about: Any
 ) -> list[User]:
-    """Venue activity (catalogue.venue_activity) for each of ``venue_recipients(venue)``: a
-    notice once per ``key``, and the email (the notice's title, its ``lines`` and a link to it)
-    and the text ``sms`` on the channels each chose. Returns the people told this time (none
-    when the key was told before)."""
-    told = []
-    for person in venue_recipients(venue, members=members, owner_only=owner_only):
-        about = {"title": title, "link": link, "key": key, "body": body, "lines": lines, "sms": sms}
-        if catalogue.venue_activity.send(person, **about) is not None:
-            told.append(person)
-    return told
+    """Venue activity (catalogue.venue_activity, whose keywords ``about`` holds: title, link,
+    key, body, lines, sms) for each of ``venue_recipients(venue)``: a notice once per ``key``,
+    and the email (the notice's title, its ``lines`` and a link to it) and the text ``sms`` on
+    the channels each chose. Returns the people told this time (none when the key was told
+    before)."""
+    return [
+        person
+        for person in venue_recipients(venue, members=members, owner_only=owner_only)
+        if catalogue.venue_activity.send(person, **about) is not None
+    ]
 
 
 # -- a new booking ------------------------------------------------------------------------------
@@ -182,6 +175,5 @@ def tell_venue_of_payout(
 
 @listing_submitted.connect
 def tell_admins_of_listing(sender: str, *, venue: Venue) -> None:
-    admins = db.session.scalars(select(User).where(User.role == Role.ADMIN, User.is_active_account.is_(True)))
-    for admin in admins:
+    for admin in active_admins():
         catalogue.listing_submitted.send(admin, venue=venue)

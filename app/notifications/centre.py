@@ -24,9 +24,9 @@ from sqlalchemy.dialects.postgresql import insert
 from app.notifications.models import Notice
 from app.platform import metrics
 from app.platform.email import speaking_to
-from app.platform.errors import NotFound
 from app.platform.extensions import db
 from app.platform.paging import keyset_page
+from app.platform.sqlutil import one_or_not_found
 
 PAGE_SIZE = 20
 TITLE_MAX = 200
@@ -75,10 +75,9 @@ def list_notices(user_id: int, *, before: int | None = None, size: int = PAGE_SI
 
 
 def get_own_notice(notice_id: int, user_id: int) -> Notice:
-    notice = db.session.scalar(select(Notice).where(Notice.id == notice_id, Notice.user_id == user_id))
-    if notice is None:
-        raise NotFound(_("There is no such notification."))
-    return notice
+    return one_or_not_found(
+        select(Notice).where(Notice.id == notice_id, Notice.user_id == user_id), _("There is no such notification.")
+    )
 
 
 def mark_read(notice_id: int, user_id: int, *, now: datetime | None = None) -> Notice:

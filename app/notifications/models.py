@@ -24,6 +24,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.booking.models import Booking
+from app.platform.columns import CreatedAt, IdKey, one_of
 from app.platform.extensions import db
 
 
@@ -44,7 +45,7 @@ class NotificationPreference(db.Model):
             " 'venue_activity', 'daily_agenda', 'reviews')",
             name="kind_known",
         ),
-        CheckConstraint("channel IN ('email', 'sms')", name="channel_known"),
+        one_of("channel", ("email", "sms")),
     )
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
@@ -79,7 +80,7 @@ class VenueReminderSettings(db.Model):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
-class BookingReminder(db.Model):
+class BookingReminder(IdKey, db.Model):
     """One reminder of one booking, on one channel, for the start time it was planned for.
 
     The unique key is what makes a reminder go out once: its job locks this row and turns it
@@ -88,11 +89,10 @@ class BookingReminder(db.Model):
     __tablename__ = "booking_reminders"
     __table_args__ = (
         UniqueConstraint("booking_id", "offset_minutes", "channel", "starts_at"),
-        CheckConstraint("status IN ('planned', 'sent', 'skipped', 'dropped')", name="status_known"),
-        CheckConstraint("channel IN ('email', 'sms')", name="channel_known"),
+        one_of("status", ReminderStatus),
+        one_of("channel", ("email", "sms")),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"), index=True)
     offset_minutes: Mapped[int] = mapped_column(Integer)
     channel: Mapped[str] = mapped_column(String(8))
@@ -102,17 +102,16 @@ class BookingReminder(db.Model):
     job_id: Mapped[int | None] = mapped_column(Integer)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     detail: Mapped[str | None] = mapped_column(String(200))  # why skipped or dropped
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[CreatedAt]
 
     booking: Mapped[Booking] = relationship()
 
 
-class SmsMessage(db.Model):
+class SmsMessage(IdKey, db.Model):
     """A text message handed to the SMS gateway (console or Twilio), by its idempotency key."""
 
     __tablename__ = "sms_messages"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     to_number: Mapped[str] = mapped_column(String(16))
@@ -122,7 +121,7 @@ class SmsMessage(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), index=True)
 
 
-class Notice(db.Model):
+class Notice(IdKey, db.Model):
     """One in-app notice in a person's notification centre (app/notifications/centre.py).
 
     ``title`` and ``body`` are stored as rendered in the recipient's language when it was made
@@ -138,14 +137,13 @@ class Notice(db.Model):
         CheckConstraint("link LIKE '/%' AND link NOT LIKE '//%'", name="link_local"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(32))
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text, default="")
     link: Mapped[str] = mapped_column(String(500))
     key: Mapped[str | None] = mapped_column(String(120))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[CreatedAt]
     read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 

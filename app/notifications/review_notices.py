@@ -8,13 +8,11 @@ activity."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
-from app.accounts.models import Role, User
+from app.accounts.service import active_admins
 from app.notifications import catalogue
 from app.notifications.activity import tell_venue
 from app.notifications.telling import site_path
-from app.platform.extensions import db
 from app.reviews.events import report_decided, review_replied, review_reported
 from app.reviews.models import ReportStatus, Review, ReviewReply, ReviewReport
 
@@ -41,8 +39,7 @@ def tell_customer_of_reply(sender: str, *, review: Review, reply: ReviewReply, f
 
 @review_reported.connect
 def tell_admins_of_report(sender: str, *, report: ReviewReport) -> None:
-    admins = db.session.scalars(select(User).where(User.role == Role.ADMIN, User.is_active_account.is_(True)))
-    for admin in admins:
+    for admin in active_admins():
         catalogue.review_reported.send(admin, report=report)
 
 

@@ -30,6 +30,7 @@ from typing import Any
 from blinker import Namespace
 from flask import current_app, url_for
 
+from app.payments import stripe_events
 from app.payments.ports import (
     CheckoutCharge,
     CheckoutStart,
@@ -61,15 +62,20 @@ DEMO_INTENT_RE = re.compile(r"demo_(?:pi|seti)_c(\d{4})_[0-9a-f]+")
 SESSION_ID_RE = re.compile(r"demo_cs_[A-Za-z0-9_-]{16,64}")
 MAX_PAYLOAD_BYTES = 64 * 1024
 
-# The Demo gateway's webhook, in process: a signed event it sends the app, as Stripe posts one.
-# One receiver (app/payments/demo_webhook.py, loaded by app/payments/wiring.py) stores it once
-# and settles it at once, and returns the stored row (None for a duplicate).
 signals = Namespace()
-webhook = signals.signal("demo-gateway-webhook", doc="The Demo gateway sent the app a signed event.")
-# Where a demo checkout session stands, asked of the app (the demo "gateway" lives in its
-# database): one receiver (app/payments/demo_webhook.py) answers with a ``DemoSession``, or None
-# for a session it doesn't know.
-session_asked = signals.signal("demo-gateway-session-asked", doc="Where does this demo checkout session stand?")
+webhook = signals.signal(
+    "demo-gateway-webhook",
+    doc="Fires when the Demo gateway sends the app a signed event in process, as Stripe posts one to the webhook "
+    "(``send_webhook``: Connect's demo payouts, app/payouts/demo_connect.py). The sender is ``demo``; exactly one "
+    "receiver gets ``payload`` (the signed event's bytes), stores and settles it at once, and returns the stored "
+    "row (None for a duplicate).",
+)
+session_asked = signals.signal(
+    "demo-gateway-session-asked",
+    doc="Fires when the Demo gateway asks the app where one of its checkout sessions stands (``ask_session``), since "
+    "the demo gateway keeps its sessions in the app's database. The sender is ``demo``; exactly one receiver gets "
+    "``session_id`` and answers with a ``DemoSession``, or None for a session it doesn't know.",
+)
 
 
 @dataclass(frozen=True)
@@ -203,62 +209,26 @@ def verify_signature(payload: bytes, header: str, *, now: float | None = None) -
         raise InvalidEvent("The signature doesn't match the payload.")
 
 
-def _order_id(obj: dict[str, Any]) -> int | None:
-    raw = (obj.get("metadata") or {}).get("order_id")
-    try:
-        return int(raw) if raw is not None else None
-    except (TypeError, ValueError):
-        return None
-
-
 def to_gateway_event(event: dict[str, Any]) -> GatewayEvent:
-    """Reduce a Stripe-shaped event to what settling needs."""
+    """Reduce a demo event to what settling needs: it is shaped like Stripe's, so Stripe's
+    reading serves, once the fields the event table stores are checked."""
     event_id, event_type = event.get("id"), event.get("type")
-    obj = (event.get("data") or {}).get("object")
     if not isinstance(event_id, str) or not event_id or len(event_id) > 255:
         raise InvalidEvent("The event has no id.")
     if not isinstance(event_type, str) or not event_type or len(event_type) > 80:
         raise InvalidEvent("The event has no type.")
-    if not isinstance(obj, dict):
+    if not isinstance((event.get("data") or {}).get("object"), dict):
         raise InvalidEvent("The event has no data object.")
-    kind = obj.get("object")
-    if kind == "checkout.session":
-        return GatewayEvent(
-            id=event_id,
-            type=event_type,
-            session_id=obj.get("id"),
-            payment_intent_id=obj.get("payment_intent"),
-            payment_status=obj.get("payment_status"),
-            order_id=_order_id(obj),
-            customer_id=obj.get("customer"),
-            setup_intent_id=obj.get("setup_intent"),
-            raw=event,
-        )
-    if kind == "charge":
-        refunds = (obj.get("refunds") or {}).get("data") or []
-        latest = refunds[0] if refunds and isinstance(refunds[0], dict) else {}
-        return GatewayEvent(
-            id=event_id,
-            type=event_type,
-            payment_intent_id=obj.get("payment_intent"),
-            refund_id=latest.get("id"),
-            refund_status=latest.get("status"),
-            amount_refunded=obj.get("amount_refunded"),
-            raw=event,
-        )
-    if kind == "refund":
-        return GatewayEvent(
-            id=event_id,
-            type=event_type,
-            payment_intent_id=obj.get("payment_intent"),
-            refund_id=obj.get("id"),
-            refund_status=obj.get("status"),
-            amount_refunded=obj.get("amount"),
-            raw=event,
-        )
-    if kind == "payment_intent":
-        return GatewayEvent(id=event_id, type=event_type, payment_intent_id=obj.get("id"), raw=event)
-    return GatewayEvent(id=event_id, type=event_type, raw=event)  # acknowledged, then ignored
+    return stripe_events.to_gateway_event(event)
+
+
+def _open_session(expires_at: datetime) -> CheckoutStart:
+    """A new session on the demo's hosted checkout page (app/demo/views.py). The return and
+    cancel pages are fixed in-app pages the demo checkout knows, so the caller's are not kept."""
+    session_id = f"{SESSION_PREFIX}{secrets.token_urlsafe(24)}"
+    return CheckoutStart(
+        session_id=session_id, url=url_for(CHECKOUT_PAGE, session_id=session_id), expires_at=expires_at
+    )
 
 
 class DemoGateway:
@@ -269,24 +239,12 @@ class DemoGateway:
     def start_checkout(
         self, charge: CheckoutCharge, *, success_url: str, cancel_url: str, idempotency_key: str
     ) -> CheckoutStart:
-        # The return and cancel pages are fixed in-app pages; the demo checkout knows them.
-        session_id = f"{SESSION_PREFIX}{secrets.token_urlsafe(24)}"
-        return CheckoutStart(
-            session_id=session_id,
-            url=url_for(CHECKOUT_PAGE, session_id=session_id),
-            expires_at=charge.expires_at,
-        )
+        return _open_session(charge.expires_at)
 
     def start_top_up(
         self, charge: TopUpCharge, *, success_url: str, cancel_url: str, idempotency_key: str
     ) -> CheckoutStart:
-        # The same hosted page; it shows the top-up's one line (app/demo/views.py).
-        session_id = f"{SESSION_PREFIX}{secrets.token_urlsafe(24)}"
-        return CheckoutStart(
-            session_id=session_id,
-            url=url_for(CHECKOUT_PAGE, session_id=session_id),
-            expires_at=charge.expires_at,
-        )
+        return _open_session(charge.expires_at)  # the same page shows the top-up's one line
 
     def parse_event(self, payload: bytes, headers: Any) -> GatewayEvent:
         if len(payload) > MAX_PAYLOAD_BYTES:

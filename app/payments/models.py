@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.booking.models import Booking, Order
+from app.platform.columns import CreatedAt, IdKey, UpdatedAt, one_of
 from app.platform.extensions import db
 
 
@@ -30,15 +31,14 @@ class PaymentKind(enum.StrEnum):
     DESK_LINK = "desk_link"  # a desk booking paid online through the link the desk sent (desk_links.py)
 
 
-class Payment(db.Model):
+class Payment(IdKey, db.Model):
     __tablename__ = "payments"
     __table_args__ = (
-        CheckConstraint("status IN ('open', 'processing', 'succeeded', 'failed', 'expired')", name="status_known"),
-        CheckConstraint("kind IN ('checkout', 'top_up', 'fee', 'desk_link')", name="kind_known"),
+        one_of("status", PaymentStatus),
+        one_of("kind", PaymentKind),
         CheckConstraint("amount_minor >= 0", name="amount_not_negative"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
     gateway: Mapped[str] = mapped_column(String(20))  # "stripe" | "demo"
     kind: Mapped[str] = mapped_column(String(16), default=PaymentKind.CHECKOUT, server_default="checkout")
@@ -49,20 +49,17 @@ class Payment(db.Model):
     status: Mapped[str] = mapped_column(String(20), default=PaymentStatus.OPEN)
     checkout_url: Mapped[str | None] = mapped_column(Text)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
-    )
+    created_at: Mapped[CreatedAt]
+    updated_at: Mapped[UpdatedAt]
 
     order: Mapped[Order] = relationship()
 
 
-class PaymentEvent(db.Model):
+class PaymentEvent(IdKey, db.Model):
     """Every event a gateway sent us, stored once (unique provider event id)."""
 
     __tablename__ = "payment_events"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     gateway: Mapped[str] = mapped_column(String(20))
     event_id: Mapped[str] = mapped_column(String(255), unique=True)
     type: Mapped[str] = mapped_column(String(80))
@@ -78,14 +75,13 @@ class RefundStatus(enum.StrEnum):
     FAILED = "failed"
 
 
-class Refund(db.Model):
+class Refund(IdKey, db.Model):
     __tablename__ = "refunds"
     __table_args__ = (
-        CheckConstraint("status IN ('pending', 'succeeded', 'failed')", name="status_known"),
+        one_of("status", RefundStatus),
         CheckConstraint("amount_minor > 0", name="amount_positive"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id", ondelete="CASCADE"), index=True)
     booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id", ondelete="SET NULL"))
     amount_minor: Mapped[int] = mapped_column(Integer)
@@ -93,20 +89,19 @@ class Refund(db.Model):
     reason: Mapped[str] = mapped_column(String(200), default="")
     gateway_refund_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     status: Mapped[str] = mapped_column(String(20), default=RefundStatus.PENDING)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[CreatedAt]
     settled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     payment: Mapped[Payment] = relationship()
     booking: Mapped[Booking | None] = relationship()
 
 
-class SavedPaymentMethod(db.Model):
+class SavedPaymentMethod(IdKey, db.Model):
     """The card an order's checkout saved for later off-session charges (a no-show or
     late-cancellation fee): the gateway's customer and payment method, and what to show."""
 
     __tablename__ = "saved_payment_methods"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), unique=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     gateway: Mapped[str] = mapped_column(String(20))
@@ -114,7 +109,7 @@ class SavedPaymentMethod(db.Model):
     payment_method_id: Mapped[str] = mapped_column(String(255))  # Stripe: pm_...
     card_brand: Mapped[str] = mapped_column(String(20), default="", server_default="")
     card_last4: Mapped[str] = mapped_column(String(4), default="", server_default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[CreatedAt]
 
 
 class FeeKind(enum.StrEnum):
@@ -129,7 +124,7 @@ class FeeStatus(enum.StrEnum):
     FAILED = "failed"  # declined or needs the customer: the venue sees why
 
 
-class BookingFee(db.Model):
+class BookingFee(IdKey, db.Model):
     """A no-show or late-cancellation fee: at most one per booking and kind (unique), taken
     from what was paid online first (``from_paid_minor``, not refunded) and the rest
     (``charge_minor``) charged off-session to the saved card, once."""
@@ -137,8 +132,8 @@ class BookingFee(db.Model):
     __tablename__ = "booking_fees"
     __table_args__ = (
         UniqueConstraint("booking_id", "kind"),
-        CheckConstraint("kind IN ('late_cancellation', 'no_show')", name="kind_known"),
-        CheckConstraint("status IN ('covered', 'pending', 'charged', 'failed')", name="status_known"),
+        one_of("kind", FeeKind),
+        one_of("status", FeeStatus),
         CheckConstraint(
             "fee_minor >= 0 AND from_paid_minor >= 0 AND charge_minor >= 0 "
             "AND from_paid_minor + charge_minor = fee_minor",
@@ -146,7 +141,6 @@ class BookingFee(db.Model):
         ),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"))
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(20))
@@ -158,7 +152,7 @@ class BookingFee(db.Model):
     payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id", ondelete="SET NULL"))
     problem: Mapped[str | None] = mapped_column(String(300))
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[CreatedAt]
     settled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     booking: Mapped[Booking] = relationship()

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from dataclasses import fields
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -92,17 +93,9 @@ def record_event(gateway: str, event: GatewayEvent) -> PaymentEvent | None:
 
 
 def _parsed(event: GatewayEvent) -> dict:
-    return {
-        "session_id": event.session_id,
-        "payment_intent_id": event.payment_intent_id,
-        "payment_status": event.payment_status,
-        "order_id": event.order_id,
-        "refund_id": event.refund_id,
-        "refund_status": event.refund_status,
-        "amount_refunded": event.amount_refunded,
-        "customer_id": event.customer_id,
-        "setup_intent_id": event.setup_intent_id,
-    }
+    """What the gateway read from the event: its fields but the id, type and raw event, which
+    the row keeps apart."""
+    return {f.name: getattr(event, f.name) for f in fields(event) if f.name not in ("id", "type", "raw")}
 
 
 def settle(row: PaymentEvent) -> str:

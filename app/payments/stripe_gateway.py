@@ -3,8 +3,8 @@
 It answers the port in app/payments/ports.py and knows nothing of orders: one Checkout
 Session per ``CheckoutCharge`` with the lines the caller chose (app/payments/service.py), the
 order id in the metadata, an idempotency key on every create call. Webhooks are verified here
-(signature and a 300 s timestamp tolerance) and reduced to ``GatewayEvent``; settling them is
-settlement.py's job.
+(signature and a 300 s timestamp tolerance) and reduced to ``GatewayEvent`` by stripe_events.py,
+which the Demo gateway's Stripe-shaped events go through too; settling them is settlement.py's job.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from app.payments.ports import (
     SessionStatus,
     TopUpCharge,
 )
+from app.payments.stripe_events import id_of, refund_status, to_gateway_event
 
 log = logging.getLogger(__name__)
 
@@ -39,82 +40,6 @@ SIGNATURE_TOLERANCE = 300  # seconds, Stripe's own default
 MIN_SESSION_LIFE = timedelta(minutes=30, seconds=60)
 MAX_SESSION_LIFE = timedelta(hours=23, minutes=59)
 TIMEOUT = (10, 30)  # seconds: connect, read
-
-
-def _refund_status(status: str | None) -> str:
-    """Stripe's refund statuses reduced to ours: pending | succeeded | failed."""
-    if status == "succeeded":
-        return "succeeded"
-    if status in ("failed", "canceled"):
-        return "failed"
-    return "pending"  # pending, requires_action
-
-
-def _id_of(value: Any) -> str | None:
-    """An expandable field: an id string, or the expanded object."""
-    if value is None or isinstance(value, str):
-        return value
-    if isinstance(value, Mapping):
-        return value.get("id")
-    return None
-
-
-def _order_id(obj: Mapping[str, Any]) -> int | None:
-    raw = (obj.get("metadata") or {}).get("order_id") or obj.get("client_reference_id")
-    try:
-        return int(raw) if raw is not None else None
-    except (TypeError, ValueError):
-        return None
-
-
-def to_gateway_event(data: Mapping[str, Any]) -> GatewayEvent:
-    """A Stripe event (as a plain dict) reduced to what settling needs."""
-    event_id, kind = data.get("id"), data.get("type")
-    if not isinstance(event_id, str) or not isinstance(kind, str):
-        raise InvalidEvent("The event has no id or type.")
-    obj = (data.get("data") or {}).get("object") or {}
-    raw = dict(data)
-    if kind.startswith("checkout.session."):
-        return GatewayEvent(
-            id=event_id,
-            type=kind,
-            session_id=obj.get("id"),
-            payment_intent_id=_id_of(obj.get("payment_intent")),
-            payment_status=obj.get("payment_status"),
-            order_id=_order_id(obj),
-            customer_id=_id_of(obj.get("customer")),
-            setup_intent_id=_id_of(obj.get("setup_intent")),
-            raw=raw,
-        )
-    if kind.startswith("payment_intent."):
-        return GatewayEvent(id=event_id, type=kind, payment_intent_id=obj.get("id"), order_id=_order_id(obj), raw=raw)
-    if kind == "charge.refunded":
-        # Older API versions embed the charge's refunds (newest first); newer ones don't, and
-        # then refund.updated carries each refund's final status.
-        refunds = sorted(
-            (obj.get("refunds") or {}).get("data") or [], key=lambda r: r.get("created") or 0, reverse=True
-        )
-        newest = refunds[0] if refunds else {}
-        return GatewayEvent(
-            id=event_id,
-            type=kind,
-            payment_intent_id=_id_of(obj.get("payment_intent")),
-            refund_id=newest.get("id"),
-            refund_status=_refund_status(newest.get("status")) if newest else None,
-            amount_refunded=obj.get("amount_refunded"),
-            raw=raw,
-        )
-    if kind.startswith("refund."):
-        return GatewayEvent(
-            id=event_id,
-            type=kind,
-            payment_intent_id=_id_of(obj.get("payment_intent")),
-            refund_id=obj.get("id"),
-            refund_status=_refund_status(obj.get("status")),
-            amount_refunded=obj.get("amount"),
-            raw=raw,
-        )
-    return GatewayEvent(id=event_id, type=kind, raw=raw)
 
 
 class StripeGateway:
@@ -296,9 +221,9 @@ class StripeGateway:
         return SessionStatus(
             status=data.get("status") or "open",
             payment_status=data.get("payment_status") or "unpaid",
-            payment_intent_id=_id_of(data.get("payment_intent")),
-            setup_intent_id=_id_of(data.get("setup_intent")),
-            customer_id=_id_of(data.get("customer")),
+            payment_intent_id=id_of(data.get("payment_intent")),
+            setup_intent_id=id_of(data.get("setup_intent")),
+            customer_id=id_of(data.get("customer")),
         )
 
     # -- webhooks and events --------------------------------------------------------------
@@ -356,7 +281,7 @@ class StripeGateway:
                 options={"idempotency_key": idempotency_key},
             ),
         )
-        return RefundResult(refund_id=refund["id"], status=_refund_status(refund["status"]))
+        return RefundResult(refund_id=refund["id"], status=refund_status(refund["status"]))
 
     # -- saved cards and off-session fees ---------------------------------------------------
 
@@ -380,11 +305,11 @@ class StripeGateway:
         data = intent.to_dict()
         method = data.get("payment_method") or {}
         card = (method.get("card") or {}) if isinstance(method, Mapping) else {}
-        method_id = _id_of(method)
+        method_id = id_of(method)
         if not method_id:
             raise GatewayError("Stripe has no payment method on this checkout yet; it will be read again.")
         return SavedCard(
-            customer_id=_id_of(data.get("customer")),
+            customer_id=id_of(data.get("customer")),
             payment_method_id=method_id,
             brand=card.get("brand") or "",
             last4=card.get("last4") or "",
@@ -417,7 +342,7 @@ class StripeGateway:
         intent = self._call("charge the saved card", create)
         if isinstance(intent, stripe.CardError):
             error = (intent.json_body or {}).get("error") or {}
-            intent_id = _id_of(error.get("payment_intent"))
+            intent_id = id_of(error.get("payment_intent"))
             if intent.code == "authentication_required":
                 message = (
                     "The card's bank asked for authentication (authentication required), "

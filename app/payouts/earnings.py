@@ -128,27 +128,35 @@ def _totals_columns(rev):
     )
 
 
-def get_period_rows(venue: Venue, period: str, *, limit: int = 24) -> list[PeriodRow]:
-    """The venue's totals per period, newest first (periods with a paid order only)."""
+def _totals(currency: str, *sums: int | None) -> Totals:
+    """A row of ``_totals_columns`` as Totals (a sum over no rows is None: 0)."""
+    return Totals(currency, *(int(s or 0) for s in sums))
+
+
+def _period_rows(period: str, zone: str, *, venue_id: int | None, limit: int) -> list[PeriodRow]:
+    """Totals per period of the orders' payment dates in ``zone``, newest first: one venue's,
+    or every venue's when ``venue_id`` is None (periods with a paid order only)."""
     rev = _reversal_sums()
-    local_day = func.date_trunc(period, func.timezone(venue.timezone, Order.paid_at))
-    rows = db.session.execute(
-        select(local_day.label("start"), VenueTransfer.currency, *_totals_columns(rev))
+    start = func.date_trunc(period, func.timezone(zone, Order.paid_at))
+    query = (
+        select(start, VenueTransfer.currency, *_totals_columns(rev))
         .join(Order, Order.id == VenueTransfer.order_id)
         .outerjoin(rev, rev.c.transfer_id == VenueTransfer.id)
-        .where(VenueTransfer.venue_id == venue.id)
-        .group_by(local_day, VenueTransfer.currency)
-        .order_by(local_day.desc())
+        .group_by(start, VenueTransfer.currency)
+        .order_by(start.desc())
         .limit(limit)
-    ).all()
+    )
+    if venue_id is not None:
+        query = query.where(VenueTransfer.venue_id == venue_id)
     return [
-        PeriodRow(
-            start=start.date(),
-            label=period_label(period, start.date()),
-            totals=Totals(currency, int(g or 0), int(c or 0), int(r or 0), int(n or 0), int(p or 0)),
-        )
-        for start, currency, g, c, r, n, p in rows
+        PeriodRow(start=day.date(), label=period_label(period, day.date()), totals=_totals(currency, *sums))
+        for day, currency, *sums in db.session.execute(query)
     ]
+
+
+def get_period_rows(venue: Venue, period: str, *, limit: int = 24) -> list[PeriodRow]:
+    """The venue's totals per period in its own time zone, newest first (periods with a paid order only)."""
+    return _period_rows(period, venue.timezone, venue_id=venue.id, limit=limit)
 
 
 def get_venue_totals(venue_id: int) -> Totals | None:
@@ -165,10 +173,7 @@ def get_balances(venue_ids: list[int] | None = None) -> dict[int, Totals]:
     )
     if venue_ids is not None:
         query = query.where(VenueTransfer.venue_id.in_(venue_ids))
-    return {
-        venue_id: Totals(currency, int(g or 0), int(c or 0), int(r or 0), int(n or 0), int(p or 0))
-        for venue_id, currency, g, c, r, n, p in db.session.execute(query)
-    }
+    return {venue_id: _totals(currency, *sums) for venue_id, currency, *sums in db.session.execute(query)}
 
 
 def get_booking_lines(venue: Venue, start: datetime | None = None, end: datetime | None = None) -> list[BookingLine]:
@@ -313,21 +318,4 @@ def _safe(text: str) -> str:
 
 def get_platform_revenue(period: str, *, limit: int = 24) -> list[PeriodRow]:
     """The platform's commission (less what refunds gave back) per period (UTC), newest first."""
-    rev = _reversal_sums()
-    day = func.date_trunc(period, func.timezone("UTC", Order.paid_at))
-    rows = db.session.execute(
-        select(day, VenueTransfer.currency, *_totals_columns(rev))
-        .join(Order, Order.id == VenueTransfer.order_id)
-        .outerjoin(rev, rev.c.transfer_id == VenueTransfer.id)
-        .group_by(day, VenueTransfer.currency)
-        .order_by(day.desc())
-        .limit(limit)
-    ).all()
-    return [
-        PeriodRow(
-            start=start.date(),
-            label=period_label(period, start.date()),
-            totals=Totals(currency, int(g or 0), int(c or 0), int(r or 0), int(n or 0), int(p or 0)),
-        )
-        for start, currency, g, c, r, n, p in rows
-    ]
+    return _period_rows(period, "UTC", venue_id=None, limit=limit)

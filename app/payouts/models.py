@@ -19,20 +19,20 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint, func, text
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.payouts.ports import AccountStatus
+from app.platform.columns import CreatedAt, IdKey, UpdatedAt, one_of
 from app.platform.extensions import db
 from app.venues.models import Venue
 
 
-class ConnectedAccount(db.Model):
+class ConnectedAccount(IdKey, db.Model):
     __tablename__ = "connected_accounts"
-    __table_args__ = (CheckConstraint("status IN ('pending', 'enabled', 'restricted')", name="status_known"),)
+    __table_args__ = (one_of("status", ("pending", "enabled", "restricted")),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), unique=True)
     gateway: Mapped[str] = mapped_column(String(20))  # "stripe" | "demo"
     account_id: Mapped[str] = mapped_column(String(255), unique=True)
@@ -43,10 +43,8 @@ class ConnectedAccount(db.Model):
     # What Stripe still needs (requirements.currently_due + past_due), and why it disabled the account.
     requirements: Mapped[list[str]] = mapped_column(JSONB, default=list)
     disabled_reason: Mapped[str | None] = mapped_column(String(120))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
-    )
+    created_at: Mapped[CreatedAt]
+    updated_at: Mapped[UpdatedAt]
 
     venue: Mapped[Venue] = relationship()
 
@@ -59,9 +57,7 @@ class CommissionRate(db.Model):
 
     category_id: Mapped[int] = mapped_column(ForeignKey("categories.id", ondelete="CASCADE"), primary_key=True)
     rate_bp: Mapped[int] = mapped_column(Integer)
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
-    )
+    updated_at: Mapped[UpdatedAt]
 
 
 class TransferStatus(enum.StrEnum):
@@ -78,7 +74,7 @@ class Funding(enum.StrEnum):
     BALANCE = "balance"  # the platform balance: the gift-voucher money it took earlier; one per order and venue
 
 
-class VenueTransfer(db.Model):
+class VenueTransfer(IdKey, db.Model):
     __tablename__ = "venue_transfers"
     __table_args__ = (
         UniqueConstraint("payment_id", "venue_id"),  # a checkout, each top-up and each fee (charge legs)
@@ -94,7 +90,7 @@ class VenueTransfer(db.Model):
             "(funding = 'charge' AND payment_id IS NOT NULL) OR (funding = 'balance' AND payment_id IS NULL)",
             name="funding_known",
         ),
-        CheckConstraint("status IN ('waiting', 'pending', 'paid', 'failed')", name="status_known"),
+        one_of("status", TransferStatus),
         CheckConstraint(
             "gross_minor >= 0 AND commission_minor >= 0 AND transfer_minor >= 0 AND charged_minor >= 0",
             name="money_not_negative",
@@ -103,7 +99,6 @@ class VenueTransfer(db.Model):
         CheckConstraint("sent_minor IS NULL OR sent_minor BETWEEN 0 AND transfer_minor", name="sent_range"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
     venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id"), index=True)
     # The charge that funds it; None for a balance leg (funded by the platform balance).
@@ -127,7 +122,7 @@ class VenueTransfer(db.Model):
     gateway_transfer_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     destination: Mapped[str | None] = mapped_column(String(255))
     problem: Mapped[str | None] = mapped_column(String(300))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[CreatedAt]
     transferred_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     venue: Mapped[Venue] = relationship()
@@ -140,17 +135,16 @@ class ReversalStatus(enum.StrEnum):
     FAILED = "failed"
 
 
-class TransferReversal(db.Model):
+class TransferReversal(IdKey, db.Model):
     __tablename__ = "transfer_reversals"
     __table_args__ = (
         UniqueConstraint("refund_id", "transfer_id"),
         UniqueConstraint("voucher_entry_id", "transfer_id"),
         CheckConstraint("(refund_id IS NULL) <> (voucher_entry_id IS NULL)", name="one_source"),
-        CheckConstraint("status IN ('netted', 'pending', 'succeeded', 'failed')", name="status_known"),
+        one_of("status", ReversalStatus),
         CheckConstraint("refund_minor >= 0 AND amount_minor >= 0", name="money_range"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     transfer_id: Mapped[int] = mapped_column(ForeignKey("venue_transfers.id", ondelete="CASCADE"), index=True)
     # The card refund, or the refund to a gift voucher (its ledger's ``refund`` entry), behind it.
     refund_id: Mapped[int | None] = mapped_column(ForeignKey("refunds.id", ondelete="CASCADE"), index=True)
@@ -164,16 +158,15 @@ class TransferReversal(db.Model):
     amount_minor: Mapped[int] = mapped_column(Integer)  # taken back from the venue (the rest: commission)
     status: Mapped[str] = mapped_column(String(20), default=ReversalStatus.PENDING)
     gateway_reversal_id: Mapped[str | None] = mapped_column(String(255), unique=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[CreatedAt]
     settled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     transfer: Mapped[VenueTransfer] = relationship()
 
 
-class Payout(db.Model):
+class Payout(IdKey, db.Model):
     __tablename__ = "payouts"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), index=True)
     gateway: Mapped[str] = mapped_column(String(20))
     payout_id: Mapped[str] = mapped_column(String(255), unique=True)
@@ -182,7 +175,5 @@ class Payout(db.Model):
     status: Mapped[str] = mapped_column(String(20))  # Stripe's: pending | in_transit | paid | failed | canceled
     arrival_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     raw: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
-    )
+    created_at: Mapped[CreatedAt]
+    updated_at: Mapped[UpdatedAt]

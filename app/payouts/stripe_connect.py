@@ -12,7 +12,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from app.payments.ports import GatewayError
-from app.payments.stripe_gateway import StripeGateway, _id_of
+from app.payments.stripe_events import id_of
+from app.payments.stripe_gateway import StripeGateway
 from app.payouts.ports import (
     AccountState,
     RemoteTransfer,
@@ -85,7 +86,7 @@ class StripeConnect:
         intent = self._call(
             "look up the payment", lambda: self.client.v1.payment_intents.retrieve(payment_reference)
         ).to_dict()
-        charge = _id_of(intent.get("latest_charge"))
+        charge = id_of(intent.get("latest_charge"))
         if not charge:
             raise GatewayError("Stripe has no charge for this payment yet; the transfer will be retried.")
         return charge
@@ -107,7 +108,7 @@ class StripeConnect:
                 options={"idempotency_key": transfer.idempotency_key},
             ),
         )
-        return TransferResult(sent["id"], int(sent["amount"]), _id_of(sent["destination"]) or transfer.destination)
+        return TransferResult(sent["id"], int(sent["amount"]), id_of(sent["destination"]) or transfer.destination)
 
     def reverse_transfer(
         self, transfer_id: str, amount_minor: int, *, metadata: dict[str, str], idempotency_key: str
@@ -131,7 +132,7 @@ class StripeConnect:
         return [
             RemoteTransfer(
                 transfer_id=t["id"],
-                destination=_id_of(t.get("destination")) or "",
+                destination=id_of(t.get("destination")) or "",
                 amount_minor=int(t.get("amount") or 0),
                 amount_reversed_minor=int(t.get("amount_reversed") or 0),
                 metadata=dict(t.get("metadata") or {}),

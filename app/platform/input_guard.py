@@ -37,7 +37,7 @@ MAX_HEADER_VALUE = 8_000  # bytes, each header (gunicorn's own limit is 8,190)
 RAW_BODY_ENDPOINTS = frozenset({"payments.stripe_webhook", "demo.webhook"})
 
 # Form fields that are textareas, where line breaks are content. Every other form field is a
-# single line, where CR or LF is refused. tests/foundation/test_hostile_input.py checks that
+# single line, where CR or LF is refused. tests/platform/test_hostile_input.py checks that
 # this list covers every TextAreaField and <textarea> in the app.
 MULTILINE_FIELDS = frozenset({"answer", "bio", "body", "description", "message", "notes", "reason", "redirect_uris"})
 

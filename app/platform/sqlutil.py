@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Integer, any_, bindparam
+from sqlalchemy import ColumnElement, Integer, Select, any_, bindparam
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.exc import IntegrityError
+
+from app.platform.errors import NotFound
+from app.platform.extensions import db
+
+T = TypeVar("T")
 
 
 def in_ids(column: ColumnElement, ids: Iterable[int]) -> ColumnElement[bool]:
@@ -13,3 +21,30 @@ def in_ids(column: ColumnElement, ids: Iterable[int]) -> ColumnElement[bool]:
     a bound parameter per id, and SQLAlchemy took longer to build that SQL than PostgreSQL took
     to run it: 3 ms against 0.4 ms for a search's batch of 21 venues' bookings and blocks."""
     return column == any_(bindparam(None, [int(i) for i in ids], type_=ARRAY(Integer), unique=True))
+
+
+def one_or_not_found(query: Select[tuple[T]], message: Any, *, for_update: bool = False) -> T:
+    """The row ``query`` finds (locked when ``for_update``), else NotFound saying ``message``:
+    how a service loads one of someone's rows by id, so another's reads as missing."""
+    if for_update:
+        query = query.with_for_update()
+    row = db.session.scalar(query)
+    if row is None:
+        raise NotFound(message)
+    return row
+
+
+@contextmanager
+def savepoint_or_refuse(refusal: Exception, *, constraint: str | None = None) -> Iterator[None]:
+    """Write what the block adds or changes in a savepoint, flushed before it ends. When the
+    database refuses it (a constraint: someone did the same a moment ago, or a row is still in
+    use), the savepoint is rolled back, the transaction stays usable, and ``refusal`` is raised.
+    With ``constraint``, only that constraint's refusal is; any other error is raised as it is."""
+    try:
+        with db.session.begin_nested():
+            yield
+            db.session.flush()
+    except IntegrityError as exc:
+        if constraint is not None and constraint not in str(exc.orig):
+            raise
+        raise refusal from None

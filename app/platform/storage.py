@@ -25,8 +25,10 @@ from botocore.config import Config as BotoConfig
 from botocore.exceptions import BotoCoreError, ClientError
 from flask import Flask, current_app, url_for
 from flask.cli import with_appcontext
+from sqlalchemy import event
 
 from app.platform.errors import OutOfSpace
+from app.platform.extensions import db
 
 # The disk (or the user's quota) is full: the request cannot succeed until someone frees space.
 FULL_DISK_ERRORS = (errno.ENOSPC, errno.EDQUOT)
@@ -158,23 +160,22 @@ class S3Storage:
     def exists(self, key: str) -> bool:
         return self.size(key) is not None
 
-    def size(self, key: str) -> int | None:
+    def _head(self, key: str) -> dict[str, Any] | None:
+        """The object's metadata, or None when it is not there."""
         try:
-            head = self.client.head_object(Bucket=self.bucket, Key=self._check_key(key))
+            return self.client.head_object(Bucket=self.bucket, Key=self._check_key(key))
         except ClientError as exc:
             if _missing(exc):
                 return None
             raise
-        return int(head["ContentLength"])
+
+    def size(self, key: str) -> int | None:
+        head = self._head(key)
+        return None if head is None else int(head["ContentLength"])
 
     def etag(self, key: str) -> str | None:
-        try:
-            head = self.client.head_object(Bucket=self.bucket, Key=self._check_key(key))
-        except ClientError as exc:
-            if _missing(exc):
-                return None
-            raise
-        return str(head["ETag"]).strip('"')
+        head = self._head(key)
+        return None if head is None else str(head["ETag"]).strip('"')
 
     def keys(self) -> Iterator[str]:
         for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket):
@@ -281,6 +282,28 @@ def media_origin(config: dict[str, Any]) -> list[str]:
 
 def get_storage() -> Storage:
     return current_app.extensions["storage"]
+
+
+def delete_files_after_commit(keys: list[str]) -> None:
+    """Delete ``keys`` from storage once the session commits the change that orphans them; a
+    rollback keeps them."""
+    keys = [key for key in keys if key]
+    if not keys:
+        return
+    session = db.session()
+    storage = get_storage()
+    state = {"cancelled": False}
+
+    def remove(_session) -> None:
+        if not state["cancelled"]:
+            for key in keys:
+                storage.delete(key)
+
+    def cancel(_session, _previous) -> None:
+        state["cancelled"] = True  # a rollback undid the change: keep the files
+
+    event.listen(session, "after_commit", remove, once=True)
+    event.listen(session, "after_soft_rollback", cancel, once=True)
 
 
 # -- `flask storage copy`: moving existing files to another backend -------------------------------

@@ -42,9 +42,9 @@ from app.platform.email import send_email
 from app.platform.errors import InvalidTransition, ValidationFailed
 from app.platform.extensions import db
 from app.platform.jobs import job
+from app.platform.storage import delete_files_after_commit
 from app.platform.urls import absolute_url
 from app.privacy.events import account_erasing
-from app.privacy.files import delete_files_after_commit
 from app.privacy.models import AccountDeletion, ConsentRecord, DataExport
 from app.promos.models import CartPromo
 from app.reviews.models import Review, ReviewPhoto

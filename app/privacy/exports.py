@@ -25,11 +25,10 @@ from app.platform.email import send_email
 from app.platform.errors import LimitReached, NotFound, TooManyAttempts
 from app.platform.extensions import db
 from app.platform.jobs import enqueue, job
-from app.platform.storage import get_storage
+from app.platform.storage import delete_files_after_commit, get_storage
 from app.platform.urls import absolute_url
 from app.privacy import consent
 from app.privacy.events import export_collecting
-from app.privacy.files import delete_files_after_commit
 from app.privacy.models import DataExport, ExportStatus
 from app.reviews.models import Review, ReviewReply, ReviewStatus
 from app.venues.models import Venue

@@ -5,9 +5,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, DateTime, ForeignKey, Identity, Index, String, Text, func
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Identity, Index, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.platform.columns import CreatedAt, IdKey, one_of
 from app.platform.extensions import db
 
 
@@ -18,16 +19,15 @@ class ExportStatus(enum.StrEnum):
     EXPIRED = "expired"  # the ZIP was deleted by the retention job
 
 
-class DataExport(db.Model):
+class DataExport(IdKey, db.Model):
     """One "Download my data" request and the private ZIP it produced."""
 
     __tablename__ = "data_exports"
     __table_args__ = (
-        CheckConstraint("status IN ('pending', 'ready', 'failed', 'expired')", name="status_known"),
+        one_of("status", ExportStatus),
         Index("ix_data_exports_user_id_requested_at", "user_id", "requested_at"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     status: Mapped[str] = mapped_column(String(16), default=ExportStatus.PENDING)
     requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
@@ -37,7 +37,7 @@ class DataExport(db.Model):
     size_bytes: Mapped[int | None] = mapped_column(BigInteger)
 
 
-class AccountDeletion(db.Model):
+class AccountDeletion(IdKey, db.Model):
     """A deletion request: due after the grace period unless cancelled; kept (without any
     personal data) once done, as the record that the erasure happened."""
 
@@ -52,7 +52,6 @@ class AccountDeletion(db.Model):
         ),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
@@ -69,7 +68,7 @@ class ConsentRecord(db.Model):
 
     __tablename__ = "consent_records"
     __table_args__ = (
-        CheckConstraint("purpose IN ('marketing_email')", name="purpose_known"),
+        one_of("purpose", ConsentPurpose),
         Index("ix_consent_records_user_id_purpose", "user_id", "purpose", "id"),
     )
 
@@ -80,4 +79,4 @@ class ConsentRecord(db.Model):
     wording_version: Mapped[str] = mapped_column(String(32))
     wording: Mapped[str] = mapped_column(Text)
     source: Mapped[str] = mapped_column(String(16))  # "sign_up" | "settings"
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[CreatedAt]

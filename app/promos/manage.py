@@ -14,11 +14,11 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
 from app.audit import service as audit
 from app.platform.errors import ValidationFailed
 from app.platform.extensions import db
+from app.platform.sqlutil import savepoint_or_refuse
 from app.platform.timefmt import venue_zone
 from app.promos.models import FundedBy, PromoCode, PromoKind
 from app.promos.rules import CODE_MAX_LENGTH
@@ -178,16 +178,12 @@ def create_code(code: str, terms: PromoTerms, *, venue_id: int | None, actor_id:
         raise ValidationFailed(_("A venue's own code is paid for by the venue."))
     row = PromoCode(code=code, venue_id=venue_id, created_by_id=actor_id, uses_count=0, active=True)
     _apply(row, terms)
-    try:
-        with db.session.begin_nested():
-            db.session.add(row)
-            db.session.flush()
-    except IntegrityError as exc:  # the same code, made a moment ago by someone else
-        if "uq_promo_codes_code_lower" not in str(exc.orig):
-            raise
-        raise ValidationFailed(
-            _("Code: %(code)s is taken (capitals don't count). Choose another.", code=code)
-        ) from None
+    # The same code, made a moment ago by someone else.
+    with savepoint_or_refuse(
+        ValidationFailed(_("Code: %(code)s is taken (capitals don't count). Choose another.", code=code)),
+        constraint="uq_promo_codes_code_lower",
+    ):
+        db.session.add(row)
     audit.record("promo.create", actor_id=actor_id, subject_type="promo_code", subject_id=row.id, **_terms_data(row))
     return row
 

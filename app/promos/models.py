@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.platform.columns import CreatedAt, IdKey, one_of
 from app.platform.extensions import db
 from app.venues.models import Venue
 
@@ -29,11 +30,11 @@ class RedemptionStatus(enum.StrEnum):
     RELEASED = "released"  # its order was never paid: the use is given back
 
 
-class PromoCode(db.Model):
+class PromoCode(IdKey, db.Model):
     __tablename__ = "promo_codes"
     __table_args__ = (
-        CheckConstraint("kind IN ('percent', 'fixed')", name="kind_known"),
-        CheckConstraint("funded_by IN ('platform', 'venue')", name="funded_by_known"),
+        one_of("kind", PromoKind),
+        one_of("funded_by", FundedBy),
         CheckConstraint("value > 0 AND (kind <> 'percent' OR value <= 100)", name="value_range"),
         CheckConstraint("min_spend_minor >= 0", name="min_spend_not_negative"),
         CheckConstraint(
@@ -50,7 +51,6 @@ class PromoCode(db.Model):
         Index("uq_promo_codes_code_lower", text("lower(code)"), unique=True),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32))  # as its owner typed it; matched case-insensitively
     kind: Mapped[str] = mapped_column(String(8))
     value: Mapped[int] = mapped_column(Integer)
@@ -67,17 +67,17 @@ class PromoCode(db.Model):
     uses_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[CreatedAt]
 
     venue: Mapped[Venue | None] = relationship()
 
 
-class PromoRedemption(db.Model):
+class PromoRedemption(IdKey, db.Model):
     """One use of a code: made with its order at checkout, released if the order never gets paid."""
 
     __tablename__ = "promo_redemptions"
     __table_args__ = (
-        CheckConstraint("status IN ('active', 'released')", name="status_known"),
+        one_of("status", RedemptionStatus),
         CheckConstraint("discount_minor > 0", name="discount_positive"),
         Index("ix_promo_redemptions_promo_code_id_customer_id", "promo_code_id", "customer_id"),
         Index(
@@ -89,7 +89,6 @@ class PromoRedemption(db.Model):
         ),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     promo_code_id: Mapped[int] = mapped_column(ForeignKey("promo_codes.id"))
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), unique=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
@@ -97,7 +96,7 @@ class PromoRedemption(db.Model):
     # Copied from the code (max_uses_per_customer == 1) so a partial unique index can enforce it.
     once_per_customer: Mapped[bool] = mapped_column(Boolean)
     status: Mapped[str] = mapped_column(String(8), default=RedemptionStatus.ACTIVE, server_default="active")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[CreatedAt]
     released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     promo_code: Mapped[PromoCode] = relationship()

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
 from app.booking.models import Booking
+from app.platform.columns import CreatedAt, IdKey, ImageVariants, UpdatedAt, one_of
 from app.platform.extensions import db
 from app.venues.models import Venue
 
@@ -24,27 +25,30 @@ class ReviewStatus(enum.StrEnum):
     HIDDEN = "hidden"  # by an admin, with a reason; kept for the audit trail
 
 
-class Review(db.Model):
+class _Moderated:
+    """Text a customer or a venue wrote, published at once and hidden by an admin with a reason:
+    a review and the venue's reply to it. Its columns come after the table's own."""
+
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default=ReviewStatus.PUBLISHED)
+    hidden_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[CreatedAt]
+    updated_at: Mapped[UpdatedAt]
+
+
+class Review(IdKey, _Moderated, db.Model):
     __tablename__ = "reviews"
     __table_args__ = (
         CheckConstraint("rating BETWEEN 1 AND 5", name="rating_range"),
         CheckConstraint(f"char_length(body) BETWEEN {BODY_MIN_LENGTH} AND {BODY_MAX_LENGTH}", name="body_length"),
-        CheckConstraint("status IN ('published', 'hidden')", name="status_known"),
+        one_of("status", ReviewStatus),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     # One review per booking: a unique constraint, not only a check in code.
     booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"), unique=True)
     venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), index=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     rating: Mapped[int] = mapped_column(SmallInteger)
-    body: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(20), default=ReviewStatus.PUBLISHED)
-    hidden_reason: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
-    )
 
     booking: Mapped[Booking] = relationship()
     venue: Mapped[Venue] = relationship()
@@ -59,28 +63,20 @@ REPORT_DETAILS_MAX_LENGTH = 1000
 PHOTOS_MAX = 3  # photos on one review
 
 
-class ReviewReply(db.Model):
+class ReviewReply(IdKey, _Moderated, db.Model):
     """The venue's one answer to a review: written by its owner or a manager, editable, hidden
     by an admin as a review is."""
 
     __tablename__ = "review_replies"
     __table_args__ = (
         CheckConstraint(f"char_length(body) BETWEEN 1 AND {REPLY_MAX_LENGTH}", name="body_length"),
-        CheckConstraint("status IN ('published', 'hidden')", name="status_known"),
+        one_of("status", ReviewStatus),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     # Once per review: a unique constraint, not only a check in code.
     review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"), unique=True)
     venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), index=True)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    body: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(20), default=ReviewStatus.PUBLISHED)
-    hidden_reason: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
-    )
 
     review: Mapped[Review] = relationship(back_populates="reply")
     venue: Mapped[Venue] = relationship()
@@ -100,19 +96,18 @@ class ReportStatus(enum.StrEnum):
     REMOVED = "removed"  # an admin hid the review
 
 
-class ReviewReport(db.Model):
+class ReviewReport(IdKey, db.Model):
     """A venue's report of a review it thinks breaks the rules: once per review; an admin decides."""
 
     __tablename__ = "review_reports"
     __table_args__ = (
-        CheckConstraint("reason IN ('fake', 'not_a_visit', 'offensive', 'personal', 'other')", name="reason_known"),
+        one_of("reason", ReportReason),
         CheckConstraint(f"char_length(details) BETWEEN 1 AND {REPORT_DETAILS_MAX_LENGTH}", name="details_length"),
-        CheckConstraint("status IN ('open', 'kept', 'removed')", name="status_known"),
+        one_of("status", ReportStatus),
         CheckConstraint("(status = 'open') = (decided_at IS NULL)", name="decided_when_closed"),
         Index("ix_review_reports_open", "created_at", postgresql_where=text("status = 'open'")),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"), unique=True)
     venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), index=True)
     reporter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -122,37 +117,32 @@ class ReviewReport(db.Model):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     decision_note: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[CreatedAt]
 
     review: Mapped[Review] = relationship(back_populates="report")
     venue: Mapped[Venue] = relationship()
 
 
-class ReviewPhoto(db.Model):
+class ReviewPhoto(IdKey, ImageVariants, db.Model):
     """A photo on a review, checked and re-encoded as venue photos are (app/platform/images.py)."""
 
     __tablename__ = "review_photos"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(default=0)
     alt_text: Mapped[str] = mapped_column(String(200))
     # {"thumb": {"key": ..., "width": ..., "height": ...}, "large": {...}}
     variants: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[CreatedAt]
 
     review: Mapped[Review] = relationship(back_populates="photos")
 
-    def variant(self, name: str) -> dict[str, Any]:
-        return self.variants.get(name) or next(iter(self.variants.values()), {})
 
-
-class ReviewRequest(db.Model):
+class ReviewRequest(IdKey, db.Model):
     """The one request for a review after a completed visit: the row is the "once"."""
 
     __tablename__ = "review_requests"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"), unique=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     channels: Mapped[str] = mapped_column(String(20), default="")  # "email", "sms", "email,sms" or "" (none chosen)

@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.accounts.models import User
@@ -17,6 +16,8 @@ from app.audit import service as audit
 from app.booking.models import Booking
 from app.platform.errors import Conflict, NotFound, ValidationFailed
 from app.platform.extensions import db
+from app.platform.form_fields import required_text
+from app.platform.sqlutil import one_or_not_found, savepoint_or_refuse
 from app.reviews.events import report_decided, review_replied, review_reported
 from app.reviews.models import (
     REPLY_MAX_LENGTH,
@@ -28,7 +29,7 @@ from app.reviews.models import (
     ReviewReport,
     ReviewStatus,
 )
-from app.reviews.service import HIDE_REASON_MAX_LENGTH, hide_reason, set_visibility
+from app.reviews.service import HIDE_REASON_MAX_LENGTH, set_visibility, switch_visibility
 
 REPORT_REASONS: dict[str, object] = {
     ReportReason.FAKE: _l("It looks fake or was written by a competitor"),
@@ -45,13 +46,11 @@ class AlreadyReported(Conflict):
 
 def venue_review(venue_id: int, review_id: int, *, for_update: bool = False) -> Review:
     """One of the venue's reviews; another venue's (or none) is NotFound, so ids can't be probed."""
-    query = select(Review).where(Review.id == review_id, Review.venue_id == venue_id)
-    if for_update:
-        query = query.with_for_update()
-    review = db.session.scalar(query)
-    if review is None:
-        raise NotFound(_("There is no such review of your venue."))
-    return review
+    return one_or_not_found(
+        select(Review).where(Review.id == review_id, Review.venue_id == venue_id),
+        _("There is no such review of your venue."),
+        for_update=for_update,
+    )
 
 
 def reviews_for_venue(venue_id: int, *, limit: int = 50, offset: int = 0) -> list[Review]:
@@ -91,14 +90,12 @@ def reviews_for_venue_one(venue_id: int, review_id: int) -> Review:
 
 
 def _clean_reply(body: str) -> str:
-    body = (body or "").strip()
-    if not body:
-        raise ValidationFailed(_("Write your answer before publishing it."))
-    if len(body) > REPLY_MAX_LENGTH:
-        raise ValidationFailed(
-            _("Keep your answer under %(reply_max_length)s characters.", reply_max_length=REPLY_MAX_LENGTH)
-        )
-    return body
+    return required_text(
+        body,
+        missing=_("Write your answer before publishing it."),
+        max_length=REPLY_MAX_LENGTH,
+        too_long=_("Keep your answer under %(reply_max_length)s characters.", reply_max_length=REPLY_MAX_LENGTH),
+    )
 
 
 def save_reply(review: Review, *, author: User, body: str) -> ReviewReply:
@@ -133,27 +130,16 @@ def find_reply(review_id: int) -> ReviewReply | None:
 
 def set_reply_visibility(reply: ReviewReply, *, hidden: bool, actor: User, reason: str = "") -> None:
     """Hide a venue's answer (with a reason) or publish it again; audited, as reviews are."""
-    reason = hide_reason(
-        reason, hidden=hidden, missing=_("Say why the answer is hidden: the venue and other admins see it.")
-    )
-    target = ReviewStatus.HIDDEN if hidden else ReviewStatus.PUBLISHED
-    if reply.status == target:
-        raise Conflict(_("This answer is already hidden.") if hidden else _("This answer is already published."))
-    before = reply.status
-    reply.status = target
-    reply.hidden_reason = reason if hidden else None
-    audit.record(
-        "review_reply.hidden" if hidden else "review_reply.published",
-        actor_id=actor.id,
-        subject_type="review_reply",
-        subject_id=reply.id,
-        from_state=before,
-        to_state=target,
-        reason=reason or None,
-        venue_id=reply.venue_id,
+    switch_visibility(
+        reply,
+        "review_reply",
+        hidden=hidden,
+        actor=actor,
+        reason=reason,
+        missing=_("Say why the answer is hidden: the venue and other admins see it."),
+        already=Conflict(_("This answer is already hidden.") if hidden else _("This answer is already published.")),
         review_id=reply.review_id,
     )
-    db.session.flush()
 
 
 # -- reports -------------------------------------------------------------------------------------
@@ -163,13 +149,12 @@ def report_review(review: Review, *, reporter: User, reason: str, details: str) 
     """The venue's report of ``review``: once per review, with a reason from the list and words."""
     if reason not in REPORT_REASONS:
         raise ValidationFailed(_("Choose a reason from the list."))
-    details = (details or "").strip()
-    if not details:
-        raise ValidationFailed(_("Tell us what is wrong with this review."))
-    if len(details) > REPORT_DETAILS_MAX_LENGTH:
-        raise ValidationFailed(
-            _("Keep the details under %(max_length)s characters.", max_length=REPORT_DETAILS_MAX_LENGTH)
-        )
+    details = required_text(
+        details,
+        missing=_("Tell us what is wrong with this review."),
+        max_length=REPORT_DETAILS_MAX_LENGTH,
+        too_long=_("Keep the details under %(max_length)s characters.", max_length=REPORT_DETAILS_MAX_LENGTH),
+    )
     if review.report is not None:
         raise AlreadyReported(_("You have already reported this review."))
     if review.status != ReviewStatus.PUBLISHED:
@@ -177,15 +162,12 @@ def report_review(review: Review, *, reporter: User, reason: str, details: str) 
     report = ReviewReport(
         review_id=review.id, venue_id=review.venue_id, reporter_id=reporter.id, reason=reason, details=details
     )
-    try:
-        with db.session.begin_nested():  # the unique constraint on review_id: two reports at once, one wins
-            db.session.add(report)
-            review.report = report
-            db.session.flush()
-    except IntegrityError as exc:
-        if "uq_review_reports_review_id" not in str(exc.orig):
-            raise
-        raise AlreadyReported(_("You have already reported this review.")) from None
+    # The unique constraint on review_id: two reports at once, one wins.
+    with savepoint_or_refuse(
+        AlreadyReported(_("You have already reported this review.")), constraint="uq_review_reports_review_id"
+    ):
+        db.session.add(report)
+        review.report = report
     review_reported.send("venue", report=report)
     return report
 

@@ -11,7 +11,6 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.accounts.models import User
@@ -19,8 +18,9 @@ from app.audit import service as audit
 from app.booking.models import Booking, BookingStatus
 from app.platform.errors import Conflict, ValidationFailed
 from app.platform.extensions import db
+from app.platform.sqlutil import savepoint_or_refuse
 from app.reviews.events import review_posted
-from app.reviews.models import BODY_MAX_LENGTH, BODY_MIN_LENGTH, Review, ReviewStatus
+from app.reviews.models import BODY_MAX_LENGTH, BODY_MIN_LENGTH, Review, ReviewReply, ReviewStatus
 from app.reviews.photos import convert_photos, store_photos
 from app.venues.models import Venue
 
@@ -94,14 +94,10 @@ def create_review(
     review = Review(booking_id=booking.id, venue_id=booking.venue_id, customer_id=customer.id, rating=rating, body=body)
     # The unique constraint on booking_id is the backstop for two submissions at once: the
     # second insert waits for the first and then fails, refused as the check above refuses.
-    try:
-        with db.session.begin_nested():
-            db.session.add(review)
-            db.session.flush()
-    except IntegrityError as exc:
-        if "uq_reviews_booking_id" not in str(exc.orig):
-            raise
-        raise AlreadyReviewed(_("You have already reviewed this booking.")) from None
+    with savepoint_or_refuse(
+        AlreadyReviewed(_("You have already reviewed this booking.")), constraint="uq_reviews_booking_id"
+    ):
+        db.session.add(review)
     if converted:
         alt = _("Customer's photo of %(service)s", service=booking.service.name)
         store_photos(review, converted, alt_text=alt)
@@ -126,28 +122,54 @@ def hide_reason(reason: str | None, *, hidden: bool, missing: str) -> str:
     return reason
 
 
-def set_visibility(review: Review, *, hidden: bool, actor: User, reason: str = "") -> None:
-    """Hide a review (with a reason) or publish it again; audited."""
-    reason = hide_reason(
-        reason, hidden=hidden, missing=_("Say why the review is hidden: the customer and other admins see it.")
-    )
+def switch_visibility(
+    moderated: Review | ReviewReply,
+    subject_type: str,
+    *,
+    hidden: bool,
+    actor: User,
+    reason: str,
+    missing: str,
+    already: Conflict,
+    **details: object,
+) -> None:
+    """Hide a review or a venue's answer (with a reason) or publish it again, audited as
+    ``<subject_type>.hidden`` or ``.published``. ``missing`` says a hidden one needs a reason;
+    ``already`` is raised when it is in that state already."""
+    reason = hide_reason(reason, hidden=hidden, missing=missing)
     target = ReviewStatus.HIDDEN if hidden else ReviewStatus.PUBLISHED
-    if review.status == target:
-        raise NotReviewable(_("This review is already hidden.") if hidden else _("This review is already published."))
-    before = review.status
-    review.status = target
-    review.hidden_reason = reason if hidden else None
+    if moderated.status == target:
+        raise already
+    before = moderated.status
+    moderated.status = target
+    moderated.hidden_reason = reason if hidden else None
     audit.record(
-        "review.hidden" if hidden else "review.published",
+        f"{subject_type}.hidden" if hidden else f"{subject_type}.published",
         actor_id=actor.id,
-        subject_type="review",
-        subject_id=review.id,
+        subject_type=subject_type,
+        subject_id=moderated.id,
         from_state=before,
         to_state=target,
         reason=reason or None,
-        venue_id=review.venue_id,
+        venue_id=moderated.venue_id,
+        **details,
     )
     db.session.flush()
+
+
+def set_visibility(review: Review, *, hidden: bool, actor: User, reason: str = "") -> None:
+    """Hide a review (with a reason) or publish it again; audited."""
+    switch_visibility(
+        review,
+        "review",
+        hidden=hidden,
+        actor=actor,
+        reason=reason,
+        missing=_("Say why the review is hidden: the customer and other admins see it."),
+        already=NotReviewable(
+            _("This review is already hidden.") if hidden else _("This review is already published.")
+        ),
+    )
     refresh_venue_rating(review.venue_id)
 
 

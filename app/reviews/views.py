@@ -5,7 +5,9 @@ replies and photos."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from flask import abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
@@ -28,7 +30,7 @@ from app.web.blueprints import booking as booking_bp
 from app.web.blueprints import dashboard as dashboard_bp
 from app.web.guards import OWNER_AND_MANAGER, get_own_booking, venue_required
 from app.web.loaders import admin_row, venue_row
-from app.web.rendering import add_toast, is_htmx, render_page
+from app.web.rendering import after_change, render_page
 from app.web.unit_of_work import on_refusal
 
 STATUS_FILTERS = {"published": "Published", "hidden": "Hidden", "all": "All"}
@@ -166,10 +168,8 @@ def report_review(venue: Venue, review: Review) -> Response:
 
 
 def _done(venue: Venue, review_id: int, message: str) -> Response:
-    if is_htmx():
-        return add_toast(_review_item(venue, review_id), message)
-    flash(message, "success")
-    return redirect(url_for("venues_dashboard.venue_reviews") + f"#review-{review_id}", 303)
+    target = url_for("venues_dashboard.venue_reviews") + f"#review-{review_id}"
+    return after_change(message, lambda: _review_item(venue, review_id), target, 303)
 
 
 # -- moderation ---------------------------------------------------------------------------------
@@ -210,9 +210,7 @@ def _render_list(*, error: str | None = None, status: int = 200) -> Response:
         status_filter=status_filter,
         status_filters=STATUS_FILTERS,
         q=q,
-        page=page,
-        total=found.total,
-        has_next=found.has_next,
+        **found.paging(),
         form=HideForm(formdata=None),
         error=error,
         open_reports=replies.count_open_reports(),
@@ -224,18 +222,32 @@ def _show_refusal_on_list() -> None:
     on_refusal(lambda refusal: _render_list(error=refusal.message))
 
 
+def _decided(decide: Callable[[Any, str], object], message: str) -> Response:
+    """An admin's decision from the list (``decide(actor, reason)``, the reason as typed): the
+    form checked, a refusal shown on the list, and back to the list."""
+    form = HideForm()
+    _show_refusal_on_list()
+    _checked(form)
+    decide(current_user._get_current_object(), form.reason.data or "")
+    flash(message, "success")
+    return redirect(url_for("admin.reviews", status=request.args.get("status", "published")), 303)
+
+
+def _hidden_or_published(set_visibility: Callable, item: object, action: str, hidden: str, published: str) -> Response:
+    """Hide a review or an answer from the venue's page (``action`` "hide") or publish it again."""
+    hide = action == "hide"
+    return _decided(
+        lambda actor, reason: set_visibility(item, hidden=hide, actor=actor, reason=reason),
+        hidden if hide else published,
+    )
+
+
 @admin_bp.post("/reviews/<int:review_id>/<any(hide, publish):action>")
 @role_required("admin")
 @admin_row(Review, for_update=True)
 def moderate_review(review: Review, action: str) -> Response:
-    form = HideForm()
-    _show_refusal_on_list()
-    _checked(form)
-    service.set_visibility(
-        review, hidden=action == "hide", actor=current_user._get_current_object(), reason=form.reason.data or ""
-    )
-    flash(_("Review hidden from the venue's page.") if action == "hide" else _("Review published again."), "success")
-    return redirect(url_for("admin.reviews", status=request.args.get("status", "published")), 303)
+    messages = (_("Review hidden from the venue's page."), _("Review published again."))
+    return _hidden_or_published(service.set_visibility, review, action, *messages)
 
 
 @admin_bp.post("/reviews/<int:review_id>/reply/<any(hide, publish):action>")
@@ -244,26 +256,17 @@ def moderate_reply(review_id: int, action: str) -> Response:
     reply = replies.find_reply(review_id)
     if reply is None:
         abort(404)
-    form = HideForm()
-    _show_refusal_on_list()
-    _checked(form)
-    replies.set_reply_visibility(
-        reply, hidden=action == "hide", actor=current_user._get_current_object(), reason=form.reason.data or ""
-    )
-    flash(_("Answer hidden from the venue's page.") if action == "hide" else _("Answer published again."), "success")
-    return redirect(url_for("admin.reviews", status=request.args.get("status", "published")), 303)
+    messages = (_("Answer hidden from the venue's page."), _("Answer published again."))
+    return _hidden_or_published(replies.set_reply_visibility, reply, action, *messages)
 
 
 @admin_bp.post("/reviews/<int:review_id>/photos/<int:photo_id>/remove")
 @role_required("admin")
 @admin_row(Review, for_update=True)
 def remove_review_photo(review: Review, photo_id: int) -> Response:
-    form = HideForm()
-    _show_refusal_on_list()
-    _checked(form)
-    photos.remove_photo(review, photo_id, actor=current_user._get_current_object(), reason=form.reason.data or "")
-    flash(_("Photo removed."), "success")
-    return redirect(url_for("admin.reviews", status=request.args.get("status", "published")), 303)
+    return _decided(
+        lambda actor, reason: photos.remove_photo(review, photo_id, actor=actor, reason=reason), _("Photo removed.")
+    )
 
 
 @admin_bp.get("/review-reports")

@@ -11,9 +11,10 @@ import enum
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Integer, String, func
+from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.platform.columns import CreatedAt, IdKey, one_of
 from app.platform.extensions import db
 from app.venues.models import TeamMember
 
@@ -31,7 +32,7 @@ TIME_OFF_LABELS = {
 }
 
 
-class WorkingHours(db.Model):
+class WorkingHours(IdKey, db.Model):
     """One working range of one team member on one weekday (0 = Monday)."""
 
     __tablename__ = "working_hours"
@@ -40,7 +41,6 @@ class WorkingHours(db.Model):
         CheckConstraint("starts_minute >= 0 AND ends_minute <= 1440 AND starts_minute < ends_minute", name="order"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     team_member_id: Mapped[int] = mapped_column(ForeignKey("team_members.id", ondelete="CASCADE"), index=True)
     weekday: Mapped[int] = mapped_column(Integer)
     starts_minute: Mapped[int] = mapped_column(Integer)
@@ -49,7 +49,7 @@ class WorkingHours(db.Model):
     team_member: Mapped[TeamMember] = relationship()
 
 
-class ScheduleException(db.Model):
+class ScheduleException(IdKey, db.Model):
     """A date on which a member works other hours: one row per range, or one row with no
     times for "off that day". The exclusion constraint treats an "off" row as the whole day,
     so it never stands beside ranges of the same date."""
@@ -63,7 +63,6 @@ class ScheduleException(db.Model):
         ),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     team_member_id: Mapped[int] = mapped_column(ForeignKey("team_members.id", ondelete="CASCADE"), index=True)
     day: Mapped[date] = mapped_column(Date)
     starts_minute: Mapped[int | None] = mapped_column(Integer)
@@ -77,13 +76,13 @@ class ScheduleException(db.Model):
         return self.starts_minute is None
 
 
-class TimeOff(db.Model):
+class TimeOff(IdKey, db.Model):
     """Time off of one member: whole local days (``starts_on``..``ends_on``, both included) or a
     part of a day (``starts_at``..``ends_at``, UTC). Exactly one of the two pairs is set."""
 
     __tablename__ = "time_off"
     __table_args__ = (
-        CheckConstraint("kind IN ('holiday', 'sickness', 'other')", name="kind_known"),
+        one_of("kind", TimeOffKind),
         CheckConstraint(
             "(starts_on IS NOT NULL AND ends_on IS NOT NULL AND starts_at IS NULL AND ends_at IS NULL "
             "AND ends_on >= starts_on) OR "
@@ -93,7 +92,6 @@ class TimeOff(db.Model):
         ),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     team_member_id: Mapped[int] = mapped_column(ForeignKey("team_members.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(20), default=TimeOffKind.HOLIDAY)
     reason: Mapped[str] = mapped_column(String(200), default="")
@@ -101,7 +99,7 @@ class TimeOff(db.Model):
     ends_on: Mapped[date | None] = mapped_column(Date)
     starts_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     ends_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[CreatedAt]
 
     team_member: Mapped[TeamMember] = relationship()
 

@@ -28,12 +28,11 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.exc import IntegrityError
 
 from app.platform import cache_versions
 from app.platform.errors import ValidationFailed
 from app.platform.extensions import db
-from app.platform.sqlutil import in_ids
+from app.platform.sqlutil import in_ids, savepoint_or_refuse
 from app.platform.timefmt import venue_zone
 from app.slot_engine import MemberSchedule
 from app.team_schedules.models import ScheduleException, TimeOff, TimeOffKind, WorkingHours
@@ -243,15 +242,9 @@ def set_week(member: TeamMember, week: Week | None) -> None:
 
 
 def _flush_checked(rows: list, constraint: str, message: str) -> None:
-    try:
-        with db.session.begin_nested():
-            db.session.add_all(rows)
-            db.session.flush()
-    except IntegrityError as exc:
-        # The exclusion constraint is the last word, e.g. when two edits race.
-        if constraint in str(exc.orig):
-            raise ValidationFailed(message) from None
-        raise
+    # The exclusion constraint is the last word, e.g. when two edits race.
+    with savepoint_or_refuse(ValidationFailed(message), constraint=constraint):
+        db.session.add_all(rows)
 
 
 def copy_week(source: TeamMember, targets: list[TeamMember]) -> None:

@@ -13,10 +13,11 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.platform.errors import ValidationFailed
+from app.platform.form_fields import checked, text_field
 from app.venues.booking_rules import BookingRules, check_booking_rules
 from app.venues.deposits import MODE_LABELS, PaymentMode, check_payment_terms
 
@@ -83,16 +84,8 @@ def _has_file(field: FileField) -> bool:
 
 
 class ServiceForm(FlaskForm):
-    name = StringField(
-        _l("Name"),
-        validators=[
-            DataRequired("Enter the service's name."),
-            Length(max=120, message=_l("Use at most 120 characters.")),
-        ],
-    )
-    description = TextAreaField(
-        _l("Description"), validators=[Optional(), Length(max=2000, message=_l("Use at most 2,000 characters."))]
-    )
+    name = text_field(_l("Name"), DataRequired("Enter the service's name."), 120, _l("Use at most 120 characters."))
+    description = text_field(_l("Description"), None, 2000, _l("Use at most 2,000 characters."), field=TextAreaField)
     category_id = SelectField(
         _l("Category"), coerce=_optional_int, choices=[SelectChoice("", "No category")], validate_choice=True
     )
@@ -211,10 +204,7 @@ class ServiceForm(FlaskForm):
         self.booking_rules = rules
 
     def validate_price(self, field: StringField) -> None:
-        try:
-            self.price_minor = parse_price(field.data)
-        except ValueError as exc:
-            raise ValidationError(str(exc)) from None
+        self.price_minor = checked(parse_price, field.data)
 
     def validate_payment_mode(self, field: SelectField) -> None:
         if field.data not in {mode.value for mode in PaymentMode}:
@@ -256,24 +246,13 @@ class ServiceForm(FlaskForm):
 
 
 class TeamMemberForm(FlaskForm):
-    name = StringField(
-        _l("Name"),
-        validators=[
-            DataRequired("Enter the team member's name."),
-            Length(max=120, message=_l("Use at most 120 characters.")),
-        ],
-    )
-    title = StringField(
-        _l("Role or title"), validators=[Optional(), Length(max=120, message=_l("Use at most 120 characters."))]
-    )
-    bio = TextAreaField(
-        _l("Short bio"), validators=[Optional(), Length(max=1000, message=_l("Use at most 1,000 characters."))]
-    )
+    name = text_field(_l("Name"), DataRequired("Enter the team member's name."), 120, _l("Use at most 120 characters."))
+    title = text_field(_l("Role or title"), None, 120, _l("Use at most 120 characters."))
+    bio = text_field(_l("Short bio"), None, 1000, _l("Use at most 1,000 characters."), field=TextAreaField)
     service_ids = MultiCheckboxField(_l("Services they perform"), coerce=int, choices=[], validate_choice=True)
     photo = FileField(_l("Photo"))
-    alt_text = StringField(
-        _l("Describe the photo (alt text)"),
-        validators=[Optional(), Length(max=200, message=_l("Keep the description under 200 characters."))],
+    alt_text = text_field(
+        _l("Describe the photo (alt text)"), None, 200, _l("Keep the description under 200 characters.")
     )
     remove_photo = BooleanField(_l("Remove the current photo"))
 
@@ -287,24 +266,19 @@ class TeamMemberForm(FlaskForm):
 
 
 class FAQForm(FlaskForm):
-    question = StringField(
-        _l("Question"),
-        validators=[DataRequired("Enter the question."), Length(max=300, message=_l("Use at most 300 characters."))],
-    )
-    answer = TextAreaField(
-        _l("Answer"),
-        validators=[DataRequired("Enter the answer."), Length(max=2000, message=_l("Use at most 2,000 characters."))],
+    question = text_field(_l("Question"), DataRequired("Enter the question."), 300, _l("Use at most 300 characters."))
+    answer = text_field(
+        _l("Answer"), DataRequired("Enter the answer."), 2000, _l("Use at most 2,000 characters."), field=TextAreaField
     )
 
 
 class ImageUploadForm(FlaskForm):
     photo = FileField(_l("Photo"))
-    alt_text = StringField(
+    alt_text = text_field(
         _l("Describe the photo (alt text)"),
-        validators=[
-            DataRequired("Describe the photo for people who can't see it (alt text)."),
-            Length(max=200, message=_l("Keep the description under 200 characters.")),
-        ],
+        DataRequired("Describe the photo for people who can't see it (alt text)."),
+        200,
+        _l("Keep the description under 200 characters."),
     )
 
     def validate_photo(self, field: FileField) -> None:
@@ -313,10 +287,9 @@ class ImageUploadForm(FlaskForm):
 
 
 class AltTextForm(FlaskForm):
-    alt_text = StringField(
+    alt_text = text_field(
         _l("Alt text"),
-        validators=[
-            DataRequired("Alt text is required: describe the photo for people who can't see it."),
-            Length(max=200, message=_l("Keep the description under 200 characters.")),
-        ],
+        DataRequired("Alt text is required: describe the photo for people who can't see it."),
+        200,
+        _l("Keep the description under 200 characters."),
     )

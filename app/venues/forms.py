@@ -25,6 +25,8 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp
 
+from app.accounts.forms import PHONE
+from app.platform.form_fields import text_field
 from app.venues.hours import Range, format_minute, parse_minute, weekday_name
 
 # Offered first in the time zone picker; any other IANA name can be typed instead.
@@ -99,28 +101,11 @@ class CoordinateField(FloatField):
 class BasicsForm(FlaskForm):
     # "create" while the owner has no venue yet: a second tab can't silently overwrite the first.
     intent = HiddenField(default="update")
-    name = StringField(
-        _l("Venue name"),
-        validators=[
-            DataRequired("Enter the venue's name."),
-            Length(max=120, message=_l("Use at most 120 characters.")),
-        ],
-    )
-    description = TextAreaField(
-        _l("Description"), validators=[Optional(), Length(max=5000, message=_l("Use at most 5,000 characters."))]
-    )
+    name = text_field(_l("Venue name"), DataRequired("Enter the venue's name."), 120, _l("Use at most 120 characters."))
+    description = text_field(_l("Description"), None, 5000, _l("Use at most 5,000 characters."), field=TextAreaField)
     category_id = IdSelectField(_l("Category"), invalid_message="Choose a category from the list.")
-    tags = StringField(
-        _l("Tags"), validators=[Optional(), Length(max=500, message=_l("That is too many tags; use at most 10."))]
-    )
-    phone = TelField(
-        _l("Phone"),
-        validators=[
-            Optional(),
-            Length(max=32),
-            Regexp(r"^\+?[0-9 ()\-]{6,32}$", message=_l("Use digits, spaces, brackets and an optional leading +.")),
-        ],
-    )
+    tags = text_field(_l("Tags"), None, 500, _l("That is too many tags; use at most 10."))
+    phone = TelField(_l("Phone"), validators=PHONE)
     email = EmailField(
         _l("Booking email"),
         validators=[Optional(), Email("Enter a valid email address."), Length(max=254)],
@@ -136,23 +121,13 @@ class BasicsForm(FlaskForm):
 
 
 class LocationForm(FlaskForm):
-    address_line = StringField(
-        _l("Street address"),
-        validators=[
-            DataRequired("Enter the street address."),
-            Length(max=200, message=_l("Use at most 200 characters.")),
-        ],
+    address_line = text_field(
+        _l("Street address"), DataRequired("Enter the street address."), 200, _l("Use at most 200 characters.")
     )
-    city = StringField(
-        _l("Town or city"),
-        validators=[
-            DataRequired("Enter the town or city."),
-            Length(max=100, message=_l("Use at most 100 characters.")),
-        ],
+    city = text_field(
+        _l("Town or city"), DataRequired("Enter the town or city."), 100, _l("Use at most 100 characters.")
     )
-    postcode = StringField(
-        _l("Postcode"), validators=[Optional(), Length(max=20, message=_l("Use at most 20 characters."))]
-    )
+    postcode = text_field(_l("Postcode"), None, 20, _l("Use at most 20 characters."))
     country = StringField(_l("Country code"), validators=[DataRequired("Enter the two-letter country code, like GB.")])
     latitude = CoordinateField(_l("Latitude"), validators=[InputRequired("Enter the latitude, or drag the pin.")])
     longitude = CoordinateField(_l("Longitude"), validators=[InputRequired("Enter the longitude, or drag the pin.")])
@@ -179,10 +154,7 @@ class LocationForm(FlaskForm):
 class ClosureForm(FlaskForm):
     starts_on = DateField(_l("First day closed"), validators=[InputRequired("Enter the first day of the closure.")])
     ends_on = DateField(_l("Last day closed"), validators=[InputRequired("Enter the last day of the closure.")])
-    reason = StringField(
-        _l("Reason (shown to customers)"),
-        validators=[Optional(), Length(max=200, message=_l("Use at most 200 characters."))],
-    )
+    reason = text_field(_l("Reason (shown to customers)"), None, 200, _l("Use at most 200 characters."))
 
 
 # -- the opening hours grid -------------------------------------------------------------

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from app.platform.errors import LimitReached, ValidationFailed
 from app.platform.extensions import db
 from app.platform.images import convert_upload, new_key
-from app.platform.storage import get_storage
+from app.platform.storage import delete_files_after_commit, get_storage
 from app.venues.models import Venue, VenueImage
 
 VARIANTS = {
@@ -74,7 +74,7 @@ def delete_image(venue: Venue, image_id: int) -> None:
     db.session.flush()
     if was_cover and venue.gallery:
         venue.gallery[0].is_cover = True
-    _delete_files_after_commit(keys)
+    delete_files_after_commit(keys)
 
 
 def set_cover(venue: Venue, image_id: int) -> None:
@@ -97,23 +97,3 @@ def set_alt_text(venue: Venue, image_id: int, alt_text: str) -> None:
     if not alt_text or len(alt_text) > 200:
         raise ValidationFailed(_("Alt text is required, up to 200 characters."))
     image.alt_text = alt_text
-
-
-def _delete_files_after_commit(keys: list[str]) -> None:
-    from sqlalchemy import event
-
-    session = db.session()
-    storage = get_storage()
-
-    state = {"cancelled": False}
-
-    def remove(_session) -> None:
-        if not state["cancelled"]:
-            for key in keys:
-                storage.delete(key)
-
-    def cancel(_session, _previous) -> None:
-        state["cancelled"] = True  # a rollback undid the delete: keep the files
-
-    event.listen(session, "after_commit", remove, once=True)
-    event.listen(session, "after_soft_rollback", cancel, once=True)

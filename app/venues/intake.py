@@ -11,8 +11,9 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from app.platform.errors import LimitReached, NotFound, ValidationFailed
+from app.platform.errors import LimitReached, ValidationFailed
 from app.platform.extensions import db
+from app.platform.sqlutil import one_or_not_found
 from app.venues.models import QuestionKind, Service, ServiceQuestion, Venue
 
 MAX_QUESTIONS = 10
@@ -23,12 +24,10 @@ MAX_PATCH_HOURS = 2160  # 90 days
 
 
 def get_question(service: Service, question_id: int) -> ServiceQuestion:
-    question = db.session.scalar(
-        select(ServiceQuestion).where(ServiceQuestion.id == question_id, ServiceQuestion.service_id == service.id)
+    return one_or_not_found(
+        select(ServiceQuestion).where(ServiceQuestion.id == question_id, ServiceQuestion.service_id == service.id),
+        _("That question is not one of this service's."),
     )
-    if question is None:
-        raise NotFound(_("That question is not one of this service's."))
-    return question
 
 
 def parse_options(kind: str, raw: str | None) -> list[str]:

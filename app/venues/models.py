@@ -26,6 +26,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
+from app.platform.columns import CreatedAt, IdKey, ImageVariants, UpdatedAt, one_of
 from app.platform.extensions import db
 
 MAX_TEAM_MEMBERS = 5
@@ -40,26 +41,22 @@ class VenueStatus(enum.StrEnum):
     SUSPENDED = "suspended"
 
 
-class Category(db.Model):
+class Category(IdKey, db.Model):
     __tablename__ = "categories"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(60))
     position: Mapped[int] = mapped_column(default=0)
 
 
-class Venue(db.Model):
+class Venue(IdKey, db.Model):
     __tablename__ = "venues"
     __table_args__ = (
         CheckConstraint("latitude IS NULL OR latitude BETWEEN -90 AND 90", name="latitude_range"),
         CheckConstraint("longitude IS NULL OR longitude BETWEEN -180 AND 180", name="longitude_range"),
-        CheckConstraint(
-            "status IN ('draft', 'pending_review', 'approved', 'rejected', 'suspended')", name="status_known"
-        ),
+        one_of("status", VenueStatus),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     # One venue per provider: a unique constraint, not only a check in code.
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
     name: Mapped[str] = mapped_column(String(120))
@@ -96,10 +93,8 @@ class Venue(db.Model):
     site_origins: Mapped[list[str]] = mapped_column(ARRAY(String(200)), default=list, server_default="{}")
     # Secret token of the provider's private calendar feed; None when revoked or never made.
     calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
-    )
+    created_at: Mapped[CreatedAt]
+    updated_at: Mapped[UpdatedAt]
 
     owner: Mapped[User] = relationship()
     category: Mapped[Category | None] = relationship()
@@ -154,11 +149,10 @@ class VenueSlug(db.Model):
     venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), index=True)
 
 
-class VenueImage(db.Model):
+class VenueImage(IdKey, ImageVariants, db.Model):
     __tablename__ = "venue_images"
-    __table_args__ = (CheckConstraint("kind IN ('venue', 'team')", name="kind_known"),)
+    __table_args__ = (one_of("kind", ("venue", "team")),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(10), default="venue")
     alt_text: Mapped[str] = mapped_column(String(200))
@@ -166,15 +160,12 @@ class VenueImage(db.Model):
     is_cover: Mapped[bool] = mapped_column(default=False)
     # {"thumb": {"key": ..., "width": ..., "height": ...}, "card": {...}, "hero": {...}}
     variants: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[CreatedAt]
 
     venue: Mapped[Venue] = relationship(back_populates="images")
 
-    def variant(self, name: str) -> dict[str, Any]:
-        return self.variants.get(name) or next(iter(self.variants.values()), {})
 
-
-class Service(db.Model):
+class Service(IdKey, db.Model):
     __tablename__ = "services"
     __table_args__ = (
         CheckConstraint("duration_minutes BETWEEN 5 AND 720", name="duration_range"),
@@ -185,9 +176,7 @@ class Service(db.Model):
         CheckConstraint(
             "cancel_late_fee_percent IS NULL OR cancel_late_fee_percent BETWEEN 0 AND 100", name="cancel_fee_range"
         ),
-        CheckConstraint(
-            "payment_mode IN ('full', 'deposit_percent', 'deposit_fixed', 'at_venue')", name="payment_mode_known"
-        ),
+        one_of("payment_mode", ("full", "deposit_percent", "deposit_fixed", "at_venue")),
         CheckConstraint(
             "(payment_mode = 'deposit_percent') = (deposit_percent IS NOT NULL) AND "
             "(deposit_percent IS NULL OR deposit_percent BETWEEN 1 AND 99)",
@@ -210,7 +199,6 @@ class Service(db.Model):
         CheckConstraint("patch_test_service_id IS NULL OR patch_test_service_id <> id", name="patch_test_not_itself"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(120))
     description: Mapped[str] = mapped_column(Text, default="")
@@ -248,7 +236,7 @@ class Service(db.Model):
 
     venue: Mapped[Venue] = relationship(back_populates="services")
     category: Mapped[Category | None] = relationship()
-    patch_test_service: Mapped[Service | None] = relationship(remote_side=[id])
+    patch_test_service: Mapped[Service | None] = relationship(remote_side="Service.id")
     questions: Mapped[list[ServiceQuestion]] = relationship(
         order_by="ServiceQuestion.position, ServiceQuestion.id", cascade="all, delete-orphan", passive_deletes=True
     )
@@ -260,17 +248,16 @@ class QuestionKind(enum.StrEnum):
     CHOICE = "choice"
 
 
-class ServiceQuestion(db.Model):
+class ServiceQuestion(IdKey, db.Model):
     """An intake question the customer answers when booking the service (app/venues/intake.py)."""
 
     __tablename__ = "service_questions"
     __table_args__ = (
-        CheckConstraint("kind IN ('text', 'yes_no', 'choice')", name="kind_known"),
+        one_of("kind", QuestionKind),
         CheckConstraint("char_length(text) BETWEEN 1 AND 200", name="text_length"),
         CheckConstraint("position BETWEEN 1 AND 100", name="position_range"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     service_id: Mapped[int] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer, default=1)
     text: Mapped[str] = mapped_column(String(200))
@@ -279,7 +266,7 @@ class ServiceQuestion(db.Model):
     required: Mapped[bool] = mapped_column(default=False, server_default="false")
 
 
-class OpeningHours(db.Model):
+class OpeningHours(IdKey, db.Model):
     """One opening range on one weekday, in the venue's local wall-clock time.
 
     Minutes since local midnight, 0..1440; a range never crosses midnight (a late-night
@@ -293,7 +280,6 @@ class OpeningHours(db.Model):
         CheckConstraint("opens_minute >= 0 AND closes_minute <= 1440 AND opens_minute < closes_minute", name="order"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), index=True)
     weekday: Mapped[int] = mapped_column(Integer)  # 0 = Monday
     opens_minute: Mapped[int] = mapped_column(Integer)
@@ -302,11 +288,10 @@ class OpeningHours(db.Model):
     venue: Mapped[Venue] = relationship(back_populates="opening_hours")
 
 
-class Closure(db.Model):
+class Closure(IdKey, db.Model):
     __tablename__ = "closures"
     __table_args__ = (CheckConstraint("ends_on >= starts_on", name="order"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), index=True)
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date] = mapped_column(Date)
@@ -323,10 +308,9 @@ team_member_services = Table(
 )
 
 
-class TeamMember(db.Model):
+class TeamMember(IdKey, db.Model):
     __tablename__ = "team_members"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(120))
     title: Mapped[str] = mapped_column(String(120), default="")
@@ -339,10 +323,9 @@ class TeamMember(db.Model):
     services: Mapped[list[Service]] = relationship(secondary=team_member_services, order_by="Service.position")
 
 
-class FAQ(db.Model):
+class FAQ(IdKey, db.Model):
     __tablename__ = "faqs"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), index=True)
     question: Mapped[str] = mapped_column(String(300))
     answer: Mapped[str] = mapped_column(Text)
@@ -375,7 +358,7 @@ class StaffRole(enum.StrEnum):
     PRACTITIONER = "practitioner"
 
 
-class VenueStaff(db.Model):
+class VenueStaff(IdKey, db.Model):
     """A person invited to work in a venue's provider area with their own sign-in.
 
     ``user_id`` is empty until the invitation is accepted; a practitioner is one of the venue's
@@ -386,11 +369,10 @@ class VenueStaff(db.Model):
 
     __tablename__ = "venue_staff"
     __table_args__ = (
-        CheckConstraint("role IN ('manager', 'receptionist', 'practitioner')", name="role_known"),
+        one_of("role", StaffRole),
         CheckConstraint("role <> 'practitioner' OR team_member_id IS NOT NULL", name="practitioner_is_a_member"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     email: Mapped[str] = mapped_column(String(254))

@@ -7,8 +7,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, RadioField, StringField, TextAreaField
-from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import Email, InputRequired, Length, ValidationError
 
+from app.platform.form_fields import text_field
 from app.platform.input_guard import MAX_ID
 
 
@@ -21,12 +22,8 @@ class BuyVoucherForm(FlaskForm):
     amount = RadioField(_l("Amount"), validators=[InputRequired("Choose an amount.")])
     custom_pounds = StringField(_l("Another amount (£)"))  # read only when "Another amount" is chosen
     venue_id = HiddenField()
-    recipient_name = StringField(
-        _l("Their name"),
-        validators=[
-            InputRequired("Tell us who it's for."),
-            Length(max=100, message=_l("Keep the name under 100 characters.")),
-        ],
+    recipient_name = text_field(
+        _l("Their name"), InputRequired("Tell us who it's for."), 100, _l("Keep the name under 100 characters.")
     )
     recipient_email = EmailField(
         _l("Their email"),
@@ -36,16 +33,11 @@ class BuyVoucherForm(FlaskForm):
             Length(max=254),
         ],
     )
-    sender_name = StringField(
-        _l("From"),
-        validators=[
-            InputRequired("Tell them who it's from."),
-            Length(max=100, message=_l("Keep the name under 100 characters.")),
-        ],
+    sender_name = text_field(
+        _l("From"), InputRequired("Tell them who it's from."), 100, _l("Keep the name under 100 characters.")
     )
-    message = TextAreaField(
-        _l("Message (optional)"),
-        validators=[Optional(), Length(max=500, message=_l("Keep the message under 500 characters."))],
+    message = text_field(
+        _l("Message (optional)"), None, 500, _l("Keep the message under 500 characters."), field=TextAreaField
     )
 
     def __init__(self, *args, **kwargs):
@@ -84,7 +76,6 @@ class BuyVoucherForm(FlaskForm):
 
 
 class VoucherCodeForm(FlaskForm):
-    voucher_code = StringField(
-        _l("Gift voucher code"),
-        validators=[InputRequired("Enter a gift voucher code."), Length(max=40, message=_l("That code is too long."))],
+    voucher_code = text_field(
+        _l("Gift voucher code"), InputRequired("Enter a gift voucher code."), 40, _l("That code is too long.")
     )

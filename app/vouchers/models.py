@@ -7,11 +7,12 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, String, Text, func
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from app.accounts.models import User
 from app.booking.models import Order
+from app.platform.columns import CreatedAt, IdKey, one_of
 from app.platform.extensions import db
 from app.venues.models import Venue
 
@@ -23,13 +24,12 @@ class EntryKind(enum.StrEnum):
     REFUND = "refund"  # +amount, a cancellation refunded the part the voucher paid
 
 
-class VoucherPurchase(db.Model):
+class VoucherPurchase(IdKey, db.Model):
     """What the buyer asked for; its order is paid through the gateway like any other."""
 
     __tablename__ = "voucher_purchases"
     __table_args__ = (CheckConstraint("amount_minor > 0", name="amount_positive"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), unique=True)
     buyer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     amount_minor: Mapped[int] = mapped_column(Integer)
@@ -39,7 +39,7 @@ class VoucherPurchase(db.Model):
     recipient_email: Mapped[str] = mapped_column(String(254))
     sender_name: Mapped[str] = mapped_column(String(100))
     message: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[CreatedAt]
 
     order: Mapped[Order] = relationship(backref=backref("voucher_purchase", uselist=False, lazy="select"))
     buyer: Mapped[User] = relationship()
@@ -47,14 +47,13 @@ class VoucherPurchase(db.Model):
     voucher: Mapped[Voucher | None] = relationship(back_populates="purchase", uselist=False)
 
 
-class Voucher(db.Model):
+class Voucher(IdKey, db.Model):
     __tablename__ = "vouchers"
     __table_args__ = (
         CheckConstraint("value_minor > 0", name="value_positive"),
         CheckConstraint("expires_at > issued_at", name="expires_after_issue"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)  # normalised: no dashes, upper case
     purchase_id: Mapped[int] = mapped_column(ForeignKey("voucher_purchases.id", ondelete="CASCADE"), unique=True)
     value_minor: Mapped[int] = mapped_column(Integer)
@@ -67,10 +66,10 @@ class Voucher(db.Model):
     venue: Mapped[Venue | None] = relationship()
 
 
-class VoucherEntry(db.Model):
+class VoucherEntry(IdKey, db.Model):
     __tablename__ = "voucher_entries"
     __table_args__ = (
-        CheckConstraint("kind IN ('issue', 'redeem', 'release', 'refund')", name="kind_known"),
+        one_of("kind", EntryKind),
         CheckConstraint(
             "(kind = 'redeem' AND amount_minor < 0)"
             " OR (kind = 'issue' AND amount_minor > 0)"
@@ -79,7 +78,6 @@ class VoucherEntry(db.Model):
         ),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     voucher_id: Mapped[int] = mapped_column(ForeignKey("vouchers.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(10))
     amount_minor: Mapped[int] = mapped_column(Integer)  # signed: spending is negative
@@ -88,4 +86,4 @@ class VoucherEntry(db.Model):
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="SET NULL"), index=True)
     booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id", ondelete="SET NULL"))
     note: Mapped[str] = mapped_column(String(200), default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[CreatedAt]

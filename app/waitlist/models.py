@@ -14,11 +14,12 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, func, text
+from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
 from app.booking.models import Order
+from app.platform.columns import CreatedAt, IdKey, one_of
 from app.platform.extensions import db
 from app.venues.models import Service, TeamMember, Venue
 
@@ -41,10 +42,10 @@ class OfferStatus(enum.StrEnum):
     DECLINED = "declined"  # "No thanks" (or the customer left the waitlist)
 
 
-class WaitlistEntry(db.Model):
+class WaitlistEntry(IdKey, db.Model):
     __tablename__ = "waitlist_entries"
     __table_args__ = (
-        CheckConstraint("status IN ('waiting', 'offered', 'booked', 'left', 'expired')", name="status_known"),
+        one_of("status", EntryStatus),
         CheckConstraint(
             "(window_start_minute IS NULL AND window_end_minute IS NULL) OR "
             "(window_start_minute >= 0 AND window_end_minute <= 1440 AND window_start_minute < window_end_minute)",
@@ -63,7 +64,6 @@ class WaitlistEntry(db.Model):
         Index("ix_waitlist_entries_line", "venue_id", "day", "service_id", "created_at", "id"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"))
     service_id: Mapped[int] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"))
@@ -73,7 +73,7 @@ class WaitlistEntry(db.Model):
     window_end_minute: Mapped[int | None] = mapped_column(Integer)
     team_member_id: Mapped[int | None] = mapped_column(ForeignKey("team_members.id", ondelete="SET NULL"))
     status: Mapped[str] = mapped_column(String(16), default=EntryStatus.WAITING)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[CreatedAt]
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     customer: Mapped[User] = relationship()
@@ -82,10 +82,10 @@ class WaitlistEntry(db.Model):
     team_member: Mapped[TeamMember | None] = relationship()
 
 
-class WaitlistOffer(db.Model):
+class WaitlistOffer(IdKey, db.Model):
     __tablename__ = "waitlist_offers"
     __table_args__ = (
-        CheckConstraint("status IN ('open', 'accepted', 'lapsed', 'declined')", name="status_known"),
+        one_of("status", OfferStatus),
         CheckConstraint("ends_at > starts_at", name="time_order"),
         # One open offer per freed time (a service's start, with its team member or none).
         Index(
@@ -100,7 +100,6 @@ class WaitlistOffer(db.Model):
         Index("uq_waitlist_offers_open_entry", "entry_id", unique=True, postgresql_where=text("status = 'open'")),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     entry_id: Mapped[int] = mapped_column(ForeignKey("waitlist_entries.id", ondelete="CASCADE"), index=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)  # the hold
@@ -110,7 +109,7 @@ class WaitlistOffer(db.Model):
     ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     status: Mapped[str] = mapped_column(String(16), default=OfferStatus.OPEN)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[CreatedAt]
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     entry: Mapped[WaitlistEntry] = relationship()

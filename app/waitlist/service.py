@@ -15,7 +15,6 @@ from datetime import UTC, date, datetime, timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select, tuple_
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, selectinload
 from werkzeug.exceptions import NotFound
 
@@ -23,6 +22,7 @@ from app.accounts.models import User
 from app.booking.availability import get_slots
 from app.platform.errors import InvalidTransition, LimitReached, ValidationFailed
 from app.platform.extensions import db
+from app.platform.sqlutil import savepoint_or_refuse
 from app.platform.timefmt import venue_zone
 from app.slot_engine import Slot
 from app.venues.models import Service, TeamMember, VenueStatus
@@ -132,14 +132,12 @@ def join(
         raise InvalidTransition(
             _("A time that suits you is free now: book it instead, or narrow the window or choose a team member.")
         )
-    try:
-        with db.session.begin_nested():  # the unique index is the last word on duplicates
-            db.session.add(entry)
-            db.session.flush()
-    except IntegrityError as exc:
-        if "uq_waitlist_entries_live" in str(exc.orig):
-            raise InvalidTransition(_("You're already on the waitlist for this service on that day.")) from None
-        raise
+    # The unique index is the last word on duplicates.
+    with savepoint_or_refuse(
+        InvalidTransition(_("You're already on the waitlist for this service on that day.")),
+        constraint="uq_waitlist_entries_live",
+    ):
+        db.session.add(entry)
     return entry
 
 

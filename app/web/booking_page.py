@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import url_for
+from flask import abort, request, url_for
 from sqlalchemy.orm import selectinload
 
 from app.booking.availability import (
@@ -21,7 +21,7 @@ from app.booking.availability import (
     min_notice_minutes,
     service_spec,
 )
-from app.booking.forms import MAX_QUANTITY, format_instant
+from app.booking.forms import MAX_QUANTITY, BadInput, format_instant, parse_day, parse_instant, parse_month
 from app.booking.intake import field_name
 from app.booking.policy import describe_notice, describe_service_rules
 from app.booking.presenting import day_label, duration_label
@@ -34,6 +34,18 @@ from app.web.guards import may_book
 
 # HTMX asks for one part of the booking page by the id of the element it swaps.
 BOOK_FRAGMENTS = {"booking-picker": "picker", "booking-slots": "slots", "slot-details": "details"}
+
+
+def picked_in_url() -> tuple[date | None, date | None, datetime | None]:
+    """The month, day and start time the URL names (``?month=&day=&start=``), each None when
+    left out; one that can't be read is a 400 saying why."""
+    try:
+        month = parse_month(request.args["month"]) if "month" in request.args else None
+        day = parse_day(request.args["day"]) if "day" in request.args else None
+        start = parse_instant(request.args["start"]) if "start" in request.args else None
+    except BadInput as exc:
+        abort(400, str(exc))
+    return month, day, start
 
 
 # What the slot engine reads of a venue (hours, closures, who performs which service), loaded

@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.accounts.access import role_required
+from app.accounts.forms import ConfirmForm
 from app.accounts.models import Role
 from app.audit import service as audit
 from app.booking import cart as carts
@@ -84,7 +85,7 @@ def count_cart_items() -> int:
 # Every page of it is wrapped in ``venue_required``, which resolves the signed-in person's venue
 # and their role there (``VenueAccess``) and lets them in only if the route allows that role.
 # A route that says nothing allows OWNER_AND_MANAGER: the safe default. docs/staff-roles.md has
-# the table; tests/venues/test_staff_route_roles.py walks every route for every role.
+# the table; tests/web/test_staff_route_roles.py walks every route for every role.
 
 OWNER = "owner"
 MANAGER = StaffRole.MANAGER.value
@@ -204,3 +205,9 @@ def venue_required(
         return wrapped
 
     return decorate(view) if view is not None else decorate
+
+
+def check_confirm_form() -> None:
+    """A button that changes state posts only the CSRF token (``ConfirmForm``): a bad or missing one is a 400."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)

@@ -49,6 +49,32 @@ def _load(
     return row
 
 
+def _row_loader(
+    model: type,
+    name: str | None,
+    arg: str | None,
+    options: Sequence[Any],
+    belongs: Callable[[Any, dict[str, Any]], bool],
+    *,
+    for_update: bool = False,
+) -> Callable:
+    """The decorator every loader below is: the row the URL's ``arg`` names, passed as ``name``
+    when ``belongs(row, the view's other arguments)``, else a 404."""
+    name = name or row_name(model)
+    arg = arg or f"{name}_id"
+
+    def decorate(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            row_id = kwargs.pop(arg)
+            kwargs[name] = _load(model, row_id, options, lambda row: belongs(row, kwargs), for_update=for_update)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorate
+
+
 def venue_row(
     model: type,
     *,
@@ -59,20 +85,9 @@ def venue_row(
     for_update: bool = False,
 ) -> Callable:
     """The venue's own ``model`` row the URL names, passed as ``name`` (inside ``venue_required``)."""
-    name = name or row_name(model)
-    arg = arg or f"{name}_id"
-
-    def decorate(view: Callable) -> Callable:
-        @functools.wraps(view)
-        def wrapped(*args: Any, venue: Any, **kwargs: Any) -> Any:
-            kwargs[name] = _load(
-                model, kwargs.pop(arg), options, lambda row: venue_of(row) == venue.id, for_update=for_update
-            )
-            return view(*args, venue=venue, **kwargs)
-
-        return wrapped
-
-    return decorate
+    return _row_loader(
+        model, name, arg, options, lambda row, given: venue_of(row) == given["venue"].id, for_update=for_update
+    )
 
 
 def own_row(
@@ -84,19 +99,11 @@ def own_row(
     owner_of: Callable[[Any], int | None] = lambda row: row.customer_id,
 ) -> Callable:
     """The signed-in person's own ``model`` row the URL names, passed as ``name``."""
-    name = name or row_name(model)
-    arg = arg or f"{name}_id"
 
-    def decorate(view: Callable) -> Callable:
-        @functools.wraps(view)
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
-            mine = current_user.is_authenticated and current_user.id
-            kwargs[name] = _load(model, kwargs.pop(arg), options, lambda row: bool(mine) and owner_of(row) == mine)
-            return view(*args, **kwargs)
+    def mine(row: Any, _given: dict[str, Any]) -> bool:
+        return bool(current_user.is_authenticated and current_user.id) and owner_of(row) == current_user.id
 
-        return wrapped
-
-    return decorate
+    return _row_loader(model, name, arg, options, mine)
 
 
 def admin_row(
@@ -110,18 +117,7 @@ def admin_row(
 ) -> Callable:
     """Any ``model`` row the URL names, passed as ``name`` (inside ``role_required("admin")``):
     the admins see every row; one ``exists`` turns down is a 404, like a missing one."""
-    name = name or row_name(model)
-    arg = arg or f"{name}_id"
-
-    def decorate(view: Callable) -> Callable:
-        @functools.wraps(view)
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
-            kwargs[name] = _load(model, kwargs.pop(arg), options, exists, for_update=for_update)
-            return view(*args, **kwargs)
-
-        return wrapped
-
-    return decorate
+    return _row_loader(model, name, arg, options, lambda row, _given: exists(row), for_update=for_update)
 
 
 def own_booking(view: Callable) -> Callable:
@@ -139,16 +135,4 @@ def child_row(
 ) -> Callable:
     """The ``model`` row the URL names, passed as ``name``: one of the rows of ``of`` (a row an
     outer loader passed, which the child names by ``<of>_id``)."""
-    name = name or row_name(model)
-    arg = arg or f"{name}_id"
-
-    def decorate(view: Callable) -> Callable:
-        @functools.wraps(view)
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
-            parent = kwargs[of]
-            kwargs[name] = _load(model, kwargs.pop(arg), options, lambda row: getattr(row, f"{of}_id") == parent.id)
-            return view(*args, **kwargs)
-
-        return wrapped
-
-    return decorate
+    return _row_loader(model, name, arg, options, lambda row, given: getattr(row, f"{of}_id") == given[of].id)

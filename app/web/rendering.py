@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
-from flask import Response, make_response, render_template, request
+from flask import Response, flash, make_response, redirect, render_template, request
 from jinja2_fragments.flask import render_block
 
 
@@ -37,3 +38,17 @@ def add_toast(response: Response, message: str, category: str = "success") -> Re
     triggers["cw:toast"].append({"message": message, "category": category})
     response.headers["HX-Trigger"] = json.dumps(triggers)
     return response
+
+
+def toast_if_htmx(response: Response, message: str, category: str = "success") -> Response:
+    """The page with a toast when HTMX swaps it in; a full page says the message itself."""
+    return add_toast(response, message, category) if is_htmx() else response
+
+
+def after_change(message: str, part: Callable[[], Response], target: str, code: int = 302) -> Response:
+    """A change made: for HTMX, the fresh ``part`` of the page with the message as a toast; else
+    the message flashed and a redirect to ``target``."""
+    if is_htmx():
+        return add_toast(part(), message)
+    flash(message, "success")
+    return redirect(target, code)

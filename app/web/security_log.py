@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import abort, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_login import current_user
 
 from app.accounts import security_log
-from app.accounts.forms import ConfirmForm
 from app.ops.errors import render_error
+from app.web.guards import check_confirm_form
 from app.web.unit_of_work import on_refusal
 
 
@@ -31,8 +31,7 @@ def confirmed_change(change: Callable[[], object], *, event: str, done: str, bac
     CSRF token is a 400, a row that isn't theirs (the change refuses it: ``NotFound``) a 404;
     otherwise the change is audited as ``event`` with ``data``, and the person sent back to
     ``back`` with ``done``."""
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    check_confirm_form()
     on_refusal(lambda _not_found: render_error(404))  # the page abort(404) shows
     change()
     record_security_event(event, user_id=current_user.id, **data)

@@ -101,6 +101,19 @@ def pending_sign_in():
     return user, pending
 
 
+def finish_pending_sign_in(user, pending: dict, *, two_factor: str, provider: str | None = None):
+    """The second step passed: forget the note and sign in as it says (remember me, the cart, where next)."""
+    session.pop(PENDING, None)
+    return complete_sign_in(
+        user,
+        remember=pending["remember"],
+        cart_token=pending.get("cart"),
+        next_url=pending.get("next"),
+        two_factor=two_factor,
+        provider=provider,
+    )
+
+
 def remember_this_device(response, user) -> None:
     """Skip the second step in this browser for DEVICE_DAYS (until two-factor settings change)."""
     response.set_cookie(

@@ -5,12 +5,14 @@ read back to sign each delivery; it is shown to the owner once, when the endpoin
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text, func
+from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.platform.columns import CreatedAt, IdKey, one_of
 from app.platform.extensions import db
 
 EVENT_TYPES = (
@@ -23,21 +25,20 @@ EVENT_TYPES = (
 )
 
 
-class DeliveryStatus:
+class DeliveryStatus(enum.StrEnum):
     PENDING = "pending"
     RETRYING = "retrying"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
 
 
-class WebhookEndpoint(db.Model):
+class WebhookEndpoint(IdKey, db.Model):
     __tablename__ = "webhook_endpoints"
     __table_args__ = (
         CheckConstraint("cardinality(events) >= 1", name="has_events"),
         CheckConstraint("consecutive_failures >= 0", name="failures_not_negative"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), index=True)
     url: Mapped[str] = mapped_column(String(2000))
     events: Mapped[list[str]] = mapped_column(ARRAY(String(40)))
@@ -51,19 +52,18 @@ class WebhookEndpoint(db.Model):
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     disabled_reason: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[CreatedAt]
 
 
-class WebhookDelivery(db.Model):
+class WebhookDelivery(IdKey, db.Model):
     """One event for one endpoint: its exact body (a resend sends the same bytes, newly signed)."""
 
     __tablename__ = "webhook_deliveries"
     __table_args__ = (
-        CheckConstraint("status IN ('pending', 'retrying', 'succeeded', 'failed')", name="status_known"),
+        one_of("status", DeliveryStatus),
         Index("ix_webhook_deliveries_endpoint_id_created_at", "endpoint_id", "created_at"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     endpoint_id: Mapped[int] = mapped_column(ForeignKey("webhook_endpoints.id", ondelete="CASCADE"))
     event_id: Mapped[str] = mapped_column(String(40))
     event_type: Mapped[str] = mapped_column(String(40))
@@ -71,7 +71,7 @@ class WebhookDelivery(db.Model):
     status: Mapped[str] = mapped_column(String(12), default=DeliveryStatus.PENDING, server_default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[CreatedAt]
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     endpoint: Mapped[WebhookEndpoint] = relationship()
@@ -80,12 +80,11 @@ class WebhookDelivery(db.Model):
     )
 
 
-class WebhookAttempt(db.Model):
+class WebhookAttempt(IdKey, db.Model):
     """The delivery log: one row per request made (or refused before it was made)."""
 
     __tablename__ = "webhook_attempts"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     delivery_id: Mapped[int] = mapped_column(ForeignKey("webhook_deliveries.id", ondelete="CASCADE"), index=True)
     attempted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     status_code: Mapped[int | None] = mapped_column(Integer)

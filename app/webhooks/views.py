@@ -16,7 +16,7 @@ from app.venues.models import Venue
 from app.web.blueprints import dashboard as bp
 from app.web.guards import OWNER_AND_MANAGER, venue_required
 from app.web.loaders import venue_row
-from app.web.rendering import add_toast, is_htmx, render_page
+from app.web.rendering import render_page, toast_if_htmx
 from app.web.unit_of_work import on_refusal
 from app.webhooks import service
 from app.webhooks.models import EVENT_TYPES, WebhookDelivery, WebhookEndpoint
@@ -58,7 +58,7 @@ def _page(venue: Venue, *, status: int = 200, error: str = "", secret: str = "",
 
 def _refused(response: Response, refusal: DomainError) -> Response:
     """A refusal shown on the page itself, and as a toast when HTMX swaps the panel in."""
-    return add_toast(response, refusal.message, "danger") if is_htmx() else response
+    return toast_if_htmx(response, refusal.message, "danger")
 
 
 @bp.get("/webhooks")
@@ -74,8 +74,7 @@ def add_webhook(venue: Venue) -> Response:
     on_refusal(lambda refusal: _refused(_page(venue, error=refusal.message, form=form), refusal))
     endpoint, secret = service.create_endpoint(venue, url=form["url"], events=form["events"])
     message = _("Endpoint added. Copy its signing secret now: it won't be shown again.")
-    response = _page(venue, status=201, secret=secret, new_id=endpoint.id)
-    return add_toast(response, message) if is_htmx() else response
+    return toast_if_htmx(_page(venue, status=201, secret=secret, new_id=endpoint.id), message)
 
 
 @bp.post("/webhooks/<int:endpoint_id>/delete")
@@ -83,8 +82,7 @@ def add_webhook(venue: Venue) -> Response:
 @venue_row(WebhookEndpoint, name="endpoint")
 def delete_webhook(venue: Venue, endpoint: WebhookEndpoint) -> Response:
     service.delete_endpoint(venue, endpoint.id)
-    response = _page(venue)
-    return add_toast(response, _("Endpoint deleted.")) if is_htmx() else response
+    return toast_if_htmx(_page(venue), _("Endpoint deleted."))
 
 
 @bp.post("/webhooks/<int:endpoint_id>/enable")
@@ -92,8 +90,7 @@ def delete_webhook(venue: Venue, endpoint: WebhookEndpoint) -> Response:
 @venue_row(WebhookEndpoint, name="endpoint")
 def enable_webhook(venue: Venue, endpoint: WebhookEndpoint) -> Response:
     service.enable_endpoint(venue, endpoint.id)
-    response = _page(venue)
-    return add_toast(response, _("Endpoint turned back on.")) if is_htmx() else response
+    return toast_if_htmx(_page(venue), _("Endpoint turned back on."))
 
 
 @bp.post("/webhooks/<int:endpoint_id>/roll-secret")
@@ -105,8 +102,7 @@ def roll_webhook_secret(venue: Venue, endpoint: WebhookEndpoint) -> Response:
     grace = service.check_grace(request.form.get("grace_hours", "")[:10])
     endpoint, secret = service.roll_secret(venue, endpoint.id, grace_hours=grace)
     message = _("New signing secret made. Copy it now: it won't be shown again.")
-    response = _page(venue, secret=secret, new_id=endpoint.id)
-    return add_toast(response, message) if is_htmx() else response
+    return toast_if_htmx(_page(venue, secret=secret, new_id=endpoint.id), message)
 
 
 @bp.get("/webhooks/<int:endpoint_id>")
@@ -138,4 +134,4 @@ def resend_webhook(venue: Venue, delivery: WebhookDelivery) -> Response:
     on_refusal(lambda refusal: _refused(_log_page(venue, endpoint, error=refusal.message), refusal))
     service.resend(venue, delivery.id)
     response = _log_page(venue, endpoint)
-    return add_toast(response, _("Sending it again now.")) if is_htmx() else response
+    return toast_if_htmx(response, _("Sending it again now."))

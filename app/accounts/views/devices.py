@@ -9,6 +9,7 @@ from flask_login import current_user, login_required, logout_user
 from app.accounts import places, sessions
 from app.accounts.forms import ConfirmForm
 from app.web.blueprints import accounts as bp
+from app.web.guards import check_confirm_form
 from app.web.security_log import record_security_event
 
 
@@ -35,8 +36,7 @@ def devices():
 @bp.post("/devices/<int:session_id>/end")
 @login_required
 def end_device_session(session_id: int):
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    check_confirm_form()
     user = current_user._get_current_object()
     ended = sessions.end_session(user, session_id, reason="ended from devices page")
     if ended is None:
@@ -51,8 +51,7 @@ def end_device_session(session_id: int):
 @bp.post("/devices/sign-out-everywhere")
 @login_required
 def sign_out_everywhere():
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    check_confirm_form()
     user = current_user._get_current_object()
     count = sessions.end_all_sessions(user, reason="signed out everywhere")
     record_security_event("account.signed_out_everywhere", user_id=user.id, sessions=count)

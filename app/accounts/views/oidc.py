@@ -25,12 +25,13 @@ from wtforms import ValidationError
 
 from app.accounts import oidc, oidc_links, service, sessions, tokens, two_factor
 from app.accounts.access import is_safe_next
-from app.accounts.forms import ConfirmForm, RemovePasswordForm
+from app.accounts.forms import RemovePasswordForm
 from app.ops.errors import http_status
 from app.platform.errors import DomainError, ValidationFailed
 from app.platform.extensions import csrf, limiter
 from app.platform.urls import absolute_url
 from app.web.blueprints import accounts as bp
+from app.web.guards import check_confirm_form
 from app.web.profile_page import render_profile
 from app.web.security_log import record_security_event
 from app.web.signing_in import _start_session, complete_sign_in, start_two_factor
@@ -280,8 +281,7 @@ def _sign_in(provider: oidc.Provider, identity: oidc.ProviderIdentity, flow: dic
 @bp.post("/oidc/links/<int:link_id>/remove")
 @login_required
 def oidc_unlink(link_id: int):
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    check_confirm_form()
     user = current_user._get_current_object()
     on_refusal(_profile_refused)
     link = oidc_links.unlink_provider(user, link_id)
@@ -323,8 +323,7 @@ def _password_kept(form: RemovePasswordForm, refusal: DomainError):
 @login_required
 def send_set_password_link():
     """An account made through Google or Apple sets its first password through an emailed link."""
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    check_confirm_form()
     user = current_user._get_current_object()
     if user.has_password:
         flash(_("You already have a password; change it in the form below."), "info")

@@ -15,13 +15,21 @@ from webauthn import base64url_to_bytes
 from webauthn.helpers import bytes_to_base64url
 
 from app.accounts import passkeys, two_factor
-from app.accounts.forms import ConfirmForm
 from app.ops.errors import http_status, render_error
 from app.platform.errors import DomainError
 from app.web.blueprints import accounts as bp
+from app.web.guards import check_confirm_form
 from app.web.profile_page import render_profile
 from app.web.security_log import record_security_event
-from app.web.signing_in import PENDING, _limit, complete_sign_in, home_for, pending_sign_in, remember_this_device
+from app.web.signing_in import (
+    PENDING,
+    _limit,
+    complete_sign_in,
+    finish_pending_sign_in,
+    home_for,
+    pending_sign_in,
+    remember_this_device,
+)
 from app.web.unit_of_work import on_refusal
 
 CHALLENGE = "passkey_challenge"
@@ -93,8 +101,7 @@ def passkey_register():
 @bp.post("/passkeys/<int:passkey_id>/remove")
 @login_required
 def passkey_remove(passkey_id: int):
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    check_confirm_form()
     user = current_user._get_current_object()
     on_refusal(_removal_refused)
     removed = passkeys.remove(user, passkey_id)
@@ -185,14 +192,7 @@ def passkey_second_factor():
     checked = passkeys.second_step(user, data.get("credential"), challenge=_take_challenge("second_factor"))
     if checked.refusal is not None:  # counted towards the pause, as a wrong code is
         return _refused(checked.refusal, step="second_factor", user_id=user.id)
-    session.pop(PENDING, None)
-    response = complete_sign_in(
-        user,
-        remember=pending["remember"],
-        cart_token=pending.get("cart"),
-        next_url=pending.get("next"),
-        two_factor="passkey",
-    )
+    response = finish_pending_sign_in(user, pending, two_factor="passkey")
     answer = _signed_in_json(response)
     if data.get("remember_device") is True:
         remember_this_device(answer, user)

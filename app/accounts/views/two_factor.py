@@ -11,7 +11,7 @@ from app.accounts.forms import TwoFactorCodeForm, TwoFactorDisableForm, TwoFacto
 from app.web.blueprints import accounts as bp
 from app.web.profile_page import render_profile
 from app.web.security_log import record_security_event
-from app.web.signing_in import PENDING, complete_sign_in, pending_sign_in, remember_this_device
+from app.web.signing_in import PENDING, finish_pending_sign_in, pending_sign_in, remember_this_device
 from app.web.unit_of_work import on_refusal
 
 SETUP_SECRET = "two_factor_setup_secret"  # noqa: S105  (a session key's name)
@@ -29,14 +29,8 @@ def two_factor_sign_in():
     if form.validate_on_submit():
         attempt = two_factor.attempt_code(user, form.code.data)
         if attempt.refusal is None:
-            session.pop(PENDING, None)
-            response = complete_sign_in(
-                user,
-                remember=pending["remember"],
-                cart_token=pending.get("cart"),
-                next_url=pending.get("next"),
-                two_factor=attempt.method,
-                provider=pending.get("provider"),
+            response = finish_pending_sign_in(
+                user, pending, two_factor=attempt.method, provider=pending.get("provider")
             )
             if form.remember_device.data:
                 remember_this_device(response, user)

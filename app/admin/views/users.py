@@ -16,6 +16,7 @@ from app.audit import service as audit
 from app.platform.extensions import db
 from app.venues.models import Venue, VenueStatus
 from app.web.blueprints import admin as bp
+from app.web.guards import check_confirm_form
 from app.web.loaders import admin_row
 from app.web.rendering import render_page
 
@@ -62,9 +63,7 @@ def users():
         users=found.rows,
         q=q,
         role=role,
-        page=page,
-        total=found.total,
-        has_next=found.has_next,
+        **found.paging(),
         form=ConfirmForm(),
     )
 
@@ -73,8 +72,7 @@ def users():
 @role_required("admin")
 @admin_row(User)
 def set_user_active(user: User, action: str):
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    check_confirm_form()
     if user.id == current_user.id:
         flash(_("You can't suspend your own account."), "danger")
         return redirect(url_for("admin.users"))

@@ -281,17 +281,11 @@ def client_book(venue: Venue, q: str, cursor: str | None = None):
 @venue_required(roles=EVERYONE)
 def client_card(venue: Venue, client_id: int):
     """One client's card: contact, notes, tags, figures and their bookings at your venue."""
-    client = clients.get_client(venue.id, client_id, member_id=acting_member_scope())
-    figures = clients.client_figures(venue.id, client.id, now=datetime.now(UTC))
-    return {
-        **client_row(figures),
-        "notes": client.notes,
-        "bookings": [venue_booking_row(b) for b in clients.history(client)],
-    }
+    return _card_of(venue, client_id, member_id=acting_member_scope())
 
 
-def _card_of(venue: Venue, client_id: int) -> dict:
-    client = clients.get_client(venue.id, client_id)
+def _card_of(venue: Venue, client_id: int, *, member_id: int | None = None) -> dict:
+    client = clients.get_client(venue.id, client_id, member_id=member_id)
     figures = clients.client_figures(venue.id, client.id, now=datetime.now(UTC))
     return {
         **client_row(figures),

@@ -22,7 +22,6 @@ from flask import abort, current_app, redirect, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from app.booking.forms import BadInput, parse_day, parse_instant, parse_month
 from app.booking.presenting import booking_time, with_vary
 from app.payouts.accounts import takes_paid_bookings
 from app.platform import cache_versions
@@ -35,6 +34,7 @@ from app.web.booking_page import (
     BOOK_FRAGMENTS,
     SLOT_ENGINE_LOADS,
     build_booking_page,
+    picked_in_url,
 )
 from app.web.rendering import is_htmx, render_page
 
@@ -89,12 +89,7 @@ def book(slug: str, service_id: int) -> Response:
     if slug != venue.slug:
         kept = {key: request.args[key] for key in ("month", "day", "start") if key in request.args}
         return redirect(url_for(".book", slug=venue.slug, service_id=service.id, **kept), 301)
-    try:
-        month = parse_month(request.args["month"]) if "month" in request.args else None
-        day = parse_day(request.args["day"]) if "day" in request.args else None
-        start = parse_instant(request.args["start"]) if "start" in request.args else None
-    except BadInput as exc:
-        abort(400, str(exc))
+    month, day, start = picked_in_url()
     fragment = book_fragment()
     # A day's times ("slots") or a time's form ("details") shows no month: compute one day only.
     whole_month = not is_htmx() or bool(request.headers.get("HX-Boosted")) or fragment not in ("slots", "details")

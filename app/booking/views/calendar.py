@@ -53,7 +53,7 @@ from app.web.calendar_page import (
 )
 from app.web.guards import EVERYONE, FRONT_DESK, venue_required
 from app.web.private_cache import private_page
-from app.web.rendering import add_toast, is_htmx, render_page
+from app.web.rendering import add_toast, after_change, is_htmx, render_page
 from app.web.unit_of_work import on_refusal
 
 FEED_PAST, FEED_AHEAD = timedelta(days=30), timedelta(days=365)
@@ -178,10 +178,8 @@ def _act(venue: Venue, booking_id: int, command: Callable[[Booking], object], me
     booking = get_venue_booking(venue, booking_id, for_update=True)
     on_refusal(lambda error: _booking_page(venue, booking, error=error.message))
     command(booking)
-    if is_htmx():
-        return add_toast(_booking_page(venue, booking), message)
-    flash(message, "success")
-    return redirect(url_for("venues_dashboard.booking_details", booking_id=booking.id))
+    target = url_for("venues_dashboard.booking_details", booking_id=booking.id)
+    return after_change(message, lambda: _booking_page(venue, booking), target)
 
 
 @bp.post("/bookings/<int:booking_id>/complete")
@@ -267,10 +265,11 @@ def decline_request(venue: Venue, booking_id: int):
 
 
 def _feed_changed(venue: Venue, message: str) -> Response:
-    if is_htmx():
-        return add_toast(_calendar_page(venue, _query_or_today(venue, request.form), block="feed_panel"), message)
-    flash(message, "success")
-    return redirect(url_for("venues_dashboard.calendar", _anchor="feed-panel"))
+    return after_change(
+        message,
+        lambda: _calendar_page(venue, _query_or_today(venue, request.form), block="feed_panel"),
+        url_for("venues_dashboard.calendar", _anchor="feed-panel"),
+    )
 
 
 @bp.post("/calendar/feed")

@@ -25,7 +25,7 @@ from app.platform.extensions import db
 from app.venues.models import Venue
 from app.web.blueprints import dashboard as bp
 from app.web.guards import FRONT_DESK, venue_required
-from app.web.rendering import add_toast, is_htmx, render_page
+from app.web.rendering import render_page, toast_if_htmx
 from app.web.unit_of_work import on_refusal
 
 B = BookingStatus
@@ -107,7 +107,7 @@ def check_in_submit(venue: Venue):
 
     def refused(error: DomainError) -> Response:
         response = _page(venue, error=error.message, code=raw[:MAX_CODE_LENGTH])
-        return add_toast(response, error.message, "danger") if is_htmx() else response
+        return toast_if_htmx(response, error.message, "danger")
 
     on_refusal(refused, kinds=CheckInRefused)
     booking, fresh = check_in(venue, raw, actor_id=current_user.id)
@@ -118,4 +118,4 @@ def check_in_submit(venue: Venue):
         else f"{booking.reference} was already checked in at {shown['checked_in']}."
     )
     response = _page(venue, result={**shown, "fresh": fresh, "message": message})
-    return add_toast(response, message, "success" if fresh else "info") if is_htmx() else response
+    return toast_if_htmx(response, message, "success" if fresh else "info")

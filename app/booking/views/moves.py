@@ -14,7 +14,7 @@ import calendar as month_grid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from flask import abort, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -25,7 +25,7 @@ from wtforms.validators import InputRequired, NumberRange
 
 from app.booking.availability import busy_window, get_busy, max_advance_days, service_spec
 from app.booking.calendar_forms import local_to_utc
-from app.booking.forms import BadInput, format_instant, parse_day, parse_instant, parse_month
+from app.booking.forms import BadInput, format_instant, parse_day, parse_instant
 from app.booking.models import Booking, TopUp, TopUpStatus
 from app.booking.presenting import booking_row
 from app.checkout import reschedule, top_ups
@@ -40,11 +40,11 @@ from app.venues.hours import parse_minute
 from app.venues.models import Venue
 from app.web.blueprints import booking as bp
 from app.web.blueprints import dashboard as dashboard_bp
-from app.web.booking_page import day_slots, month_calendar
+from app.web.booking_page import day_slots, month_calendar, picked_in_url
 from app.web.calendar_page import _booking_page, _calendar_page, _query_or_today, get_venue_booking
 from app.web.guards import FRONT_DESK, venue_required
 from app.web.loaders import child_row, own_booking
-from app.web.rendering import add_toast, is_htmx, render_page
+from app.web.rendering import add_toast, after_change, is_htmx, render_page, toast_if_htmx
 from app.web.unit_of_work import on_refusal
 
 # -- the customer's page ----------------------------------------------------------------------------
@@ -129,23 +129,13 @@ def _pending_row(booking: Booking) -> dict[str, Any] | None:
     return {"url": url_for("booking.top_up_status", reference=booking.reference, top_up_id=pending.id)}
 
 
-def _parse_view_args() -> tuple[date | None, date | None, datetime | None]:
-    try:
-        month = parse_month(request.args["month"]) if "month" in request.args else None
-        day = parse_day(request.args["day"]) if "day" in request.args else None
-        start = parse_instant(request.args["start"]) if "start" in request.args else None
-    except BadInput as exc:
-        abort(400, str(exc))
-    return month, day, start
-
-
 @bp.route("/bookings/<reference>/reschedule", methods=["GET", "POST"])
 @login_required
 @own_booking  # another customer's booking is not found (404)
 def reschedule_booking(booking: Booking) -> Response:
     now = datetime.now(UTC)
     if request.method == "GET":
-        month, day, start = _parse_view_args()
+        month, day, start = picked_in_url()
         page = build_reschedule_page(booking, month=month, day=day, start=start, now=now)
         fragment = None if request.headers.get("HX-History-Restore-Request") else "picker"
         return render_page("booking/reschedule.html", fragment, **page)
@@ -191,7 +181,7 @@ def _refused(booking: Booking, message: str, status: int, now: datetime) -> Resp
     page = build_reschedule_page(booking, month=None, day=None, start=None, now=now)
     page["error"] = message
     response = render_page("booking/reschedule.html", "picker", status=status, **page)
-    return add_toast(response, message, "danger") if is_htmx() else response
+    return toast_if_htmx(response, message, "danger")
 
 
 def _parse_member(raw: str) -> int | None:
@@ -264,7 +254,7 @@ def keep_my_time(booking: Booking, top_up: TopUp) -> Response:
         page = build_top_up_page(booking, top_up, datetime.now(UTC))
         page["error"] = error.message
         response = render_page("booking/top_up.html", "top_up_status", **page)
-        return add_toast(response, error.message, "danger") if is_htmx() else response
+        return toast_if_htmx(response, error.message, "danger")
 
     on_refusal(refused)
     released = top_ups.give_up(top_up, customer=current_user)
@@ -326,14 +316,11 @@ def move_venue_booking(venue: Venue, booking_id: int) -> Response:
         customer=moved.customer.name,
     )
     if from_panel:
-        if is_htmx():
-            return add_toast(_booking_page(venue, moved), message)
-        flash(message, "success")
-        return redirect(url_for("venues_dashboard.booking_details", booking_id=moved.id), 303)
-    if is_htmx():
-        return add_toast(_calendar_page(venue, query), message)
-    flash(message, "success")
-    return redirect(url_for("venues_dashboard.calendar", **query.args()), 303)
+        target = url_for("venues_dashboard.booking_details", booking_id=moved.id)
+        return after_change(message, lambda: _booking_page(venue, moved), target, 303)
+    return after_change(
+        message, lambda: _calendar_page(venue, query), url_for("venues_dashboard.calendar", **query.args()), 303
+    )
 
 
 # -- the venue's policy -----------------------------------------------------------------------------

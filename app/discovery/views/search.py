@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from flask import Response, abort, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -35,37 +36,40 @@ def category(category_slug: str):
     return respond_with_search(request.args, category=category_slug)
 
 
+def _typed(arg: str, max_length: int, too_long: str) -> str:
+    """What was typed into a suggestion box so far; longer than ``max_length`` is a 400."""
+    typed = request.args.get(arg, "")
+    if len(typed) > max_length:
+        abort(400, too_long)
+    return typed
+
+
+def _listbox(template: str, cache_control: str, **context: Any) -> Response:
+    """A suggestion box's options (an HTML fragment), kept by the browser as ``cache_control`` says."""
+    response = make_response(render_template(template, **context))
+    response.headers["Cache-Control"] = cache_control
+    return response
+
+
 @bp.get("/search/suggest")
 def suggest():
     """The autocomplete listbox's options for ``q`` (an HTML fragment)."""
-    prefix = request.args.get("q", "")
-    if len(prefix) > MAX_SUGGEST_LENGTH:
-        abort(
-            400,
-            _(
-                "Type at most %(max_suggest_length)s characters to get suggestions.",
-                max_suggest_length=MAX_SUGGEST_LENGTH,
-            ),
-        )
+    too_long = _(
+        "Type at most %(max_suggest_length)s characters to get suggestions.", max_suggest_length=MAX_SUGGEST_LENGTH
+    )
+    prefix = _typed("q", MAX_SUGGEST_LENGTH, too_long)
     terms = suggest_terms(prefix) if prefix.strip() else []
-    response = make_response(render_template("discovery/_suggestions.html", suggestions=terms))
-    response.headers["Cache-Control"] = "private, max-age=60"
-    return response
+    return _listbox("discovery/_suggestions.html", "private, max-age=60", suggestions=terms)
 
 
 @bp.get("/search/places")
 def place_suggestions():
     """The "where" field's listbox: towns and cities starting with ``near`` (an HTML fragment)."""
-    typed = request.args.get("near", "")
-    if len(typed) > MAX_PLACE_LENGTH:
-        abort(
-            400,
-            _("Type at most %(max_place_length)s characters to get suggestions.", max_place_length=MAX_PLACE_LENGTH),
-        )
+    too_long = _("Type at most %(max_place_length)s characters to get suggestions.", max_place_length=MAX_PLACE_LENGTH)
+    typed = _typed("near", MAX_PLACE_LENGTH, too_long)
     places = find_places(typed) if typed.strip() else []
-    response = make_response(render_template("discovery/_place_suggestions.html", places=places, typed=typed))
-    response.headers["Cache-Control"] = "public, max-age=3600"  # the gazetteer changes with a release
-    return response
+    # The gazetteer changes with a release.
+    return _listbox("discovery/_place_suggestions.html", "public, max-age=3600", places=places, typed=typed)
 
 
 @bp.post("/search/place/forget")

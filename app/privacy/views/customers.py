@@ -15,6 +15,7 @@ from app.platform.errors import DomainError, ValidationFailed
 from app.privacy import consent, deletion, exports, legal
 from app.privacy.forms import DeleteAccountForm, MarketingForm
 from app.web.blueprints import privacy as bp
+from app.web.guards import check_confirm_form
 from app.web.security_log import record_security_event
 from app.web.unit_of_work import on_refusal
 
@@ -75,8 +76,7 @@ def settings():
 @bp.post("/account/privacy/export")
 @login_required
 def request_export():
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    check_confirm_form()
     on_refusal(settings_refused)
     exports.request_export(current_user._get_current_object())
     record_security_event("account.data_export_requested", user_id=current_user.id)
@@ -138,8 +138,7 @@ def deletion_refused(form: DeleteAccountForm, refusal: DomainError):
 @bp.post("/account/privacy/delete/cancel")
 @login_required
 def cancel_deletion():
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    check_confirm_form()
     on_refusal(settings_refused)
     deletion.cancel_deletion(current_user._get_current_object())
     flash(_("Your account will not be deleted. Welcome back!"), "success")

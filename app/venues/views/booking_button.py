@@ -13,7 +13,7 @@ from app.venues.models import Venue
 from app.venues.site_origins import MAX_ORIGINS, set_site_origins
 from app.web.blueprints import dashboard as bp
 from app.web.guards import OWNER_AND_MANAGER, venue_required
-from app.web.rendering import add_toast, is_htmx, render_page
+from app.web.rendering import render_page, toast_if_htmx
 from app.web.unit_of_work import on_refusal
 
 
@@ -55,9 +55,9 @@ def save_site_origins(venue: Venue) -> Response:
 
     def refused(refusal: DomainError) -> Response:
         response = _page(venue, error=refusal.message, origins_text=text)
-        return add_toast(response, refusal.message, "danger") if is_htmx() else response
+        return toast_if_htmx(response, refusal.message, "danger")
 
     on_refusal(refused)
     set_site_origins(venue, text)
     response = _page(venue)
-    return add_toast(response, _("Website addresses saved.")) if is_htmx() else response
+    return toast_if_htmx(response, _("Website addresses saved."))
