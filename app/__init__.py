@@ -115,7 +115,7 @@ def register_extensions(app: Flask) -> None:
     from app.platform import cache_versions, i18n, jobs, rate_limits, storage, timefmt
     from app.platform.extensions import cache, csrf, db, limiter, login_manager, mail, migrate
     from app.web import static_files
-    from search import postgres as search_postgres
+    from search import pg_sql
 
     if app.config.get("MAIL_BACKEND") == "file" and not app.config.get("MAIL_FILE_PATH"):
         app.config["MAIL_FILE_PATH"] = str(Path(app.instance_path) / "mail")
@@ -131,7 +131,7 @@ def register_extensions(app: Flask) -> None:
     timefmt.init_app(app)  # dates in the request's language for templates
     storage.init_app(app)
     jobs.init_app(app)
-    search_postgres.count_cap_of(app.config)  # a SEARCH_COUNT_CAP under 1 stops the app at start-up
+    pg_sql.count_cap_of(app.config)  # a SEARCH_COUNT_CAP under 1 stops the app at start-up
     cache_versions.init_app(app, watched=_public_models())  # their changes invalidate cached pages
     _watch_rows(cache_versions)  # bookings, orders, carts... invalidate cached booking and private pages
     _init_login(app, login_manager)

@@ -93,7 +93,7 @@ MAPPING = {
         "review_count": {"type": "integer"},
         "cover_thumb": {"type": "keyword", "index": False, "doc_values": False},
         "updated_at": {"type": "date"},
-        # Can take paid bookings now: the first sort key of every order (search.postgres.BOOKABLE_SQL).
+        # Can take paid bookings now: the first sort key of every order (search.pg_sql.BOOKABLE_SQL).
         "bookable": {"type": "boolean"},
         # The whole VenueDocument, returned for rendering and never searched.
         "document": {"type": "object", "enabled": False},

@@ -126,7 +126,7 @@ def zone_code(zone: str) -> int:
 
 def open_cell_keys(lat: float, lng: float, radius_km: float, minutes: dict[str, int]) -> list[int] | None:
     """The keys of venue_search_open_cells() that a venue open now within the circle has, for
-    ``minutes``, each zone's local minute of the week now (search.postgres.local_moments): one
+    ``minutes``, each zone's local minute of the week now (search.pg_sql.local_moments): one
     per zone's block of now and cell. None as radius_cells."""
     cells = radius_cells(lat, lng, radius_km)
     if cells is None:

@@ -153,7 +153,7 @@ class SearchResult:
     # one entry per set of words, the most common first. Empty when every word matched.
     relaxed: tuple[str, ...] = ()
     # True when more venues match than the backend counts: ``total`` is then that limit + 1,
-    # shown as "1,000+" (search.postgres.COUNT_CAP).
+    # shown as "1,000+" (search.pg_sql.COUNT_CAP).
     total_capped: bool = False
 
 

@@ -27,7 +27,7 @@ from app.platform.storage import media_url
 from app.platform.timefmt import clock_label, day_words, venue_zone
 from app.venues.hours import Range, is_open_at
 from app.venues.models import Closure, OpeningHours, TeamMember, Venue
-from search.postgres import document_from_row
+from search.pg_sql import document_from_row
 from search.types import SearchHit
 
 NEXT_FREE_DAYS = 7

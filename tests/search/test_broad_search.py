@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import text
 
 from app.platform.extensions import cache, db
+from search import pg_free_walk, pg_sql
 from search.postgres import PostgresBackend
 from search.types import SearchQuery
 from tests.search.corpus import LONDON, SPECS, Spec, build_corpus, matches
@@ -134,24 +135,23 @@ def test_a_broad_price_page_reads_the_words_cheapest_venues_through_their_price_
     """Migration 0050: the page at or under the edge price comes through the index of words by
     price band (the bands up to the edge's, the price tested on the rows, not AND'ed from its
     own index), and its pages are those read through the text index."""
-    from search import postgres
-    from search.postgres import word_price_keys
+    from search.pg_sql import word_price_keys
 
     queries = [SearchQuery(text="sauna", sort="price", page=n, per_page=2) for n in (1, 2, 3)]
     through_bands = [names(backend.search(q)) for q in queries]
     (page_sql, params), *_ = [(sql, p) for name, sql, p in backend.explain(queries[0]) if name == "page (broad)"]
-    assert postgres.WORD_PRICES_SQL.format(n=0) in page_sql and postgres.PRICE_EDGE_SQL not in page_sql
+    assert pg_sql.WORD_PRICES_SQL.format(n=0) in page_sql and pg_sql.PRICE_EDGE_SQL not in page_sql
     assert params["word_prices_0"] == word_price_keys(["sauna", "saunas"], params["price_edge"])
-    monkeypatch.setattr(postgres, "MAX_WORD_PRICE_KEYS", 0)  # too many keys: the text index
+    monkeypatch.setattr(pg_sql, "MAX_WORD_PRICE_KEYS", 0)  # too many keys: the text index
     (page_sql, _), *_ = [(sql, p) for name, sql, p in backend.explain(queries[0]) if name == "page (broad)"]
-    assert "venue_search_word_prices" not in page_sql and postgres.PRICE_EDGE_SQL in page_sql
+    assert "venue_search_word_prices" not in page_sql and pg_sql.PRICE_EDGE_SQL in page_sql
     assert [names(backend.search(q)) for q in queries] == through_bands
     cheapest_first = ["Alder Rooms", "Cedar Sauna Club", "Birch Sauna House", "Dove Retreat", "Elm Studio", "Fir House"]
     assert [name for page in through_bands for name in page] == cheapest_first
 
 
 def test_the_word_price_keys_are_the_bands_migration_0050_gives(ctx):
-    from search.postgres import word_price_keys
+    from search.pg_sql import word_price_keys
 
     def keys(price: int | None) -> list[str]:
         sql = text("SELECT venue_search_word_prices(to_tsvector('simple', 'sauna'), :price)")
@@ -167,7 +167,7 @@ def test_the_word_price_keys_are_the_bands_migration_0050_gives(ctx):
 
 def test_a_count_cap_under_1_is_refused_at_start_up(database_url):
     from app import create_app
-    from search.postgres import count_cap_of
+    from search.pg_sql import count_cap_of
 
     assert count_cap_of({"SEARCH_COUNT_CAP": 1}) == 1
     with pytest.raises(ValueError, match="at least 1"):
@@ -273,7 +273,6 @@ def nearest_free_setup(ctx, make_user, monkeypatch):
     from app.accounts.models import Role
     from app.platform.extensions import db
     from search import free_time
-    from search import postgres as search_postgres
     from tests.booking.helpers import future_slot, make_bookable_venue
 
     backend = PostgresBackend()
@@ -298,7 +297,7 @@ def nearest_free_setup(ctx, make_user, monkeypatch):
         statements.append(statement)
 
     monkeypatch.setattr(free_time, "venues_free_between", counting)
-    monkeypatch.setattr(search_postgres, "FREE_WALK_START", 1)  # walks of 3, 24, ... venues
+    monkeypatch.setattr(pg_free_walk, "FREE_WALK_START", 1)  # walks of 3, 24, ... venues
     start = future_slot(days=3, hour=10)
     window = {"free_from": start, "free_to": start + timedelta(hours=2)}
     near = {"text": "rooms", "lat": LONDON[0], "lng": LONDON[1], "radius_km": 10, "sort": "distance"}
@@ -343,10 +342,9 @@ def test_a_walk_showing_the_words_are_rare_goes_to_the_text_index_at_once(ctx, m
     """A walk long enough to judge (RARE_WORDS_SAMPLE) in which so few venues have the words
     that a walk FREE_WALK_GROWTH times longer could not fill the page: no second walk, the
     words' matches come through the text index, and the page is the same."""
-    from search import postgres as search_postgres
 
     names, _venues, _checked, statements, search = nearest_free_setup(ctx, make_user, monkeypatch)
-    monkeypatch.setattr(search_postgres, "RARE_WORDS_SAMPLE", 3)  # the first walk: three studios, no "rooms"
+    monkeypatch.setattr(pg_free_walk, "RARE_WORDS_SAMPLE", 3)  # the first walk: three studios, no "rooms"
 
     first = search()
 
@@ -359,7 +357,7 @@ def test_a_walk_showing_the_words_are_rare_goes_to_the_text_index_at_once(ctx, m
 
 
 def test_the_next_walk_reads_as_far_as_the_last_one_says_the_page_needs():
-    from search.postgres import FREE_WALK_GROWTH, next_walk
+    from search.pg_sql import FREE_WALK_GROWTH, next_walk
 
     assert next_walk(168, 0, 21) == 168 * FREE_WALK_GROWTH  # nothing found: the longest step
     assert next_walk(168, 10, 21) == 530  # 21 needed at 10 per 168 rows, half as far again
@@ -384,10 +382,9 @@ def test_a_free_window_nearest_first_reads_rare_words_through_the_text_index(ctx
     """When the walks find too few venues with the words, their matches near the circle are
     read through the index of words by map cell (as the sample reads them), then the radius
     and hours tested on them: the same page, exactly counted."""
-    from search import postgres as search_postgres
 
     names, venues, checked, statements, search = nearest_free_setup(ctx, make_user, monkeypatch)
-    monkeypatch.setattr(search_postgres, "FREE_WALKS", 1)  # one walk: the three studios
+    monkeypatch.setattr(pg_free_walk, "FREE_WALKS", 1)  # one walk: the three studios
 
     first = search()
 
@@ -464,8 +461,8 @@ def test_words_the_vocabulary_counts_as_common_are_sampled_from_one_venue_in_eig
         (PostgresBackend(now=lambda: noon.replace(hour=20)), SearchQuery(text="sauna", open_now=True)),
     ]
     first, *_ = backend.explain(queries[0])
-    assert postgres.SAMPLE_CONDITION in first[1]
-    assert postgres.SAMPLE_CONDITION in backend.explain(SearchQuery(text="sauna treatment"))[0][1]
+    assert pg_sql.SAMPLE_CONDITION in first[1]
+    assert pg_sql.SAMPLE_CONDITION in backend.explain(SearchQuery(text="sauna treatment"))[0][1]
 
     said = []
     real = PostgresBackend._sampling
@@ -475,10 +472,10 @@ def test_words_the_vocabulary_counts_as_common_are_sampled_from_one_venue_in_eig
     assert said[-4:] == [False, True, False, True]
     common_open = [b.search(q) for b, q in open_queries]
     late = open_queries[1][0].explain(open_queries[1][1])[0][1]
-    assert postgres.OPEN_HOURS_SQL in late  # none open: the open venues through the hours' index
-    assert postgres.OPEN_HOURS_SQL not in open_queries[0][0].explain(open_queries[0][1])[0][1]
+    assert pg_sql.OPEN_HOURS_SQL in late  # none open: the open venues through the hours' index
+    assert pg_sql.OPEN_HOURS_SQL not in open_queries[0][0].explain(open_queries[0][1])[0][1]
     monkeypatch.setattr(PostgresBackend, "_sampling", lambda self, query, match, only_ids: (False, False))
-    assert postgres.SAMPLE_CONDITION not in backend.explain(queries[0])[0][1]
+    assert pg_sql.SAMPLE_CONDITION not in backend.explain(queries[0])[0][1]
     every = [backend.search(q) for q in queries]
     every_open = [b.search(q) for b, q in open_queries]
     assert [len(r.hits) for r in every_open] == [4, 0] and every_open[0].total_capped
@@ -510,17 +507,17 @@ def test_a_walk_reads_at_most_a_fifth_of_the_venues_or_the_least_walk(ctx, make_
     """A walk of the rating index as long as the table had the planner sort every venue
     instead: it reads at most a fifth of the venues the index holds, WALK_MIN_ROWS at least,
     WALK_ROWS at most."""
-    from search import pg_facets, postgres
+    from search import pg_facets
 
     corpus = build_corpus(make_user, SAUNA_SPECS)
     backend.index(corpus.ids)
     query = SearchQuery(lat=LONDON[0], lng=LONDON[1], radius_km=25)
     walked = backend.compile(query, paged="broad", walk=True).params["walk"]
-    assert walked == postgres.WALK_MIN_ROWS  # a handful of venues
+    assert walked == pg_sql.WALK_MIN_ROWS  # a handful of venues
     monkeypatch.setattr(pg_facets, "index_size", lambda: 60_000)
     assert backend.compile(query, paged="broad", walk=True).params["walk"] == 12_000
     monkeypatch.setattr(pg_facets, "index_size", lambda: 1_000_000)
-    assert backend.compile(query, paged="broad", walk=True).params["walk"] == postgres.WALK_ROWS
+    assert backend.compile(query, paged="broad", walk=True).params["walk"] == pg_sql.WALK_ROWS
 
 
 def test_the_index_size_is_the_planners_count_of_venues(ctx, make_user, backend):

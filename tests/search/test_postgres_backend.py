@@ -17,6 +17,7 @@ from app.booking.models import TimeBlock
 from app.platform.extensions import db
 from app.venues.hours import Range, is_open_at
 from app.venues.models import Closure, OpeningHours, Venue
+from search import pg_sql
 from search.documents import build_document, load_documents
 from search.postgres import PostgresBackend
 from search.types import InvalidQuery, SearchQuery
@@ -290,7 +291,7 @@ def test_the_window_in_each_zone_is_the_local_week_postgresql_reads_there(ctx):
     """window_hours (worked out once per search) gives each zone the minutes of its local week
     that PostgreSQL's own time zone rules give the window: across zones, on both days the clocks
     change, past Sunday midnight, and for a week or more."""
-    from search.postgres import window_hours
+    from search.pg_sql import window_hours
 
     zones = ["Europe/London", "Europe/Paris", "America/New_York", "Asia/Tokyo", "Australia/Lord_Howe"]
     london = ZoneInfo("Europe/London")
@@ -713,8 +714,8 @@ def test_three_words_with_no_full_match_relax_to_the_most_groups_any_venue_match
 
 
 def test_relaxed_labels_name_the_largest_sets_of_groups_matched():
+    from search.pg_sql import relaxed_labels
     from search.pg_text import TextMatch
-    from search.postgres import relaxed_labels
 
     match = TextMatch("'a' & 'b' & 'c' & 'd'", ("'a'", "'b'", "'c'", "'d'"), ("spa", "day", "for two", "sauna"))
     assert relaxed_labels(match, []) == ()
@@ -920,7 +921,7 @@ def test_open_now_within_a_radius_through_the_cells_finds_what_the_rows_say(app,
         return results
 
     (_, first, params), *_ = PostgresBackend(now=lambda: instants[1]).explain(queries[1])
-    assert postgres.OPEN_CELLS_SQL in first and "earth_box" not in first.split("base AS")[0]
+    assert pg_sql.OPEN_CELLS_SQL in first and "earth_box" not in first.split("base AS")[0]
     # Only the zones with venues in reach of the circle are looked up: not Berlin's.
     assert {key // 10**8 // 84 for key in params["open_cells"]} == {
         zone_code("Europe/London"),
@@ -929,7 +930,7 @@ def test_open_now_within_a_radius_through_the_cells_finds_what_the_rows_say(app,
     through_cells = run()
     monkeypatch.setattr(postgres, "OPEN_CELLS_SHARE", 0.0)
     monkeypatch.setattr(postgres, "OPEN_HOURS_SHARE", 0.0)
-    assert postgres.OPEN_CELLS_SQL not in PostgresBackend(now=lambda: instants[1]).explain(queries[1])[0][1]
+    assert pg_sql.OPEN_CELLS_SQL not in PostgresBackend(now=lambda: instants[1]).explain(queries[1])[0][1]
     through_rows = run()
     assert through_cells == through_rows
     at_seven = sorted(through_rows[3][0])
@@ -969,6 +970,7 @@ def test_words_within_a_radius_through_the_word_cells_find_what_the_rows_say(app
     assert all("venue_search_word_cells" in sql for sql in statements)
     through_cells = run()
     monkeypatch.setattr(postgres, "radius_cells", lambda *args: None)  # as for a circle too big
+    monkeypatch.setattr(pg_sql, "radius_cells", lambda *args: None)  # the words' cells too
     assert "venue_search_word_cells" not in backend.explain(queries[0])[0][1]
     through_box = run()
     assert through_cells == through_box
@@ -995,7 +997,6 @@ def test_a_phrase_is_bound_by_its_rarest_word(ctx):
 def test_a_phrase_is_asked_of_the_index_as_its_words_and_tested_on_the_rows(backend, ctx, make_user):
     """ "blow <-> dry": the text index is asked for venues holding both words (an exact answer,
     no recheck), and the phrase is tested on them: a venue with both words apart is not found."""
-    from search import postgres
     from tests.search.corpus import Spec
 
     specs = (
@@ -1012,7 +1013,7 @@ def test_a_phrase_is_asked_of_the_index_as_its_words_and_tested_on_the_rows(back
         SearchQuery(text="blow dry", sort="price"),
     ):
         sql = backend.explain(query)[0][1]
-        assert postgres.PHRASE_WORDS_SQL in sql or postgres.WORDS_TESTED_SQL in sql
+        assert pg_sql.PHRASE_WORDS_SQL in sql or pg_sql.WORDS_TESTED_SQL in sql
         assert [hit.name for hit in backend.search(query).hits] == ["Adjacent Rooms"], query
 
 
