@@ -25,10 +25,6 @@ NOT_APP_PACKAGES = {
 
 LONG = 500
 
-# Modules over LONG lines with no good reason yet to be one module: each is to be split (or to
-# say why not), and then leaves this list. The test below fails once an entry no longer applies.
-WAITING_FOR_A_SPLIT = {}
-
 
 def app_packages() -> set[str]:
     return {path.parent.name for path in (ROOT / "app").glob("*/__init__.py")}
@@ -64,18 +60,8 @@ def long_modules() -> dict[str, str | None]:
 
 
 def test_a_module_over_500_lines_says_why_it_is_one():
-    unexplained = sorted(
-        name
-        for name, docstring in long_modules().items()
-        if "on purpose" not in (docstring or "") and name not in WAITING_FOR_A_SPLIT
-    )
+    unexplained = sorted(name for name, docstring in long_modules().items() if "on purpose" not in (docstring or ""))
     assert not unexplained, (
         f"split these modules, or say in their docstring why each is one module, "
         f'in a sentence with "on purpose": {unexplained}'
     )
-
-
-def test_the_modules_waiting_for_a_split_still_wait():
-    long = long_modules()
-    done = sorted(name for name in WAITING_FOR_A_SPLIT if name not in long or "on purpose" in (long[name] or ""))
-    assert not done, f"these are split or say why they are one module: take them off WAITING_FOR_A_SPLIT: {done}"
