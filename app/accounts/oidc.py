@@ -77,33 +77,37 @@ class Finished:
 
 PROVIDER_LABELS = {"google": "Google", "apple": "Apple"}
 
+# Each provider, in the order the buttons show: its name, the settings it needs (the first is its
+# client id; its metadata URL setting, ``<NAME>_METADATA_URL``, is optional), the default
+# metadata URL, the scope, and the response mode (Apple requires form_post when asking for the
+# email or name).
+PROVIDER_SPECS = (
+    ("google", ("GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET"), GOOGLE_METADATA_URL, "openid email profile", None),
+    (
+        "apple",
+        ("APPLE_CLIENT_ID", "APPLE_TEAM_ID", "APPLE_KEY_ID", "APPLE_PRIVATE_KEY"),
+        APPLE_METADATA_URL,
+        "openid email name",
+        "form_post",
+    ),
+)
+
 
 def configured_providers() -> list[Provider]:
     """The providers whose settings are complete, in the order the buttons show."""
     config = current_app.config
-    found = []
-    if config.get("GOOGLE_CLIENT_ID") and config.get("GOOGLE_CLIENT_SECRET"):
-        found.append(
-            Provider(
-                name="google",
-                label="Google",
-                client_id=config["GOOGLE_CLIENT_ID"],
-                metadata_url=config.get("GOOGLE_METADATA_URL") or GOOGLE_METADATA_URL,
-                scope="openid email profile",
-            )
+    return [
+        Provider(
+            name=name,
+            label=PROVIDER_LABELS[name],
+            client_id=config[settings[0]],
+            metadata_url=config.get(f"{name.upper()}_METADATA_URL") or metadata_url,
+            scope=scope,
+            response_mode=response_mode,
         )
-    if all(config.get(key) for key in ("APPLE_CLIENT_ID", "APPLE_TEAM_ID", "APPLE_KEY_ID", "APPLE_PRIVATE_KEY")):
-        found.append(
-            Provider(
-                name="apple",
-                label="Apple",
-                client_id=config["APPLE_CLIENT_ID"],
-                metadata_url=config.get("APPLE_METADATA_URL") or APPLE_METADATA_URL,
-                scope="openid email name",
-                response_mode="form_post",  # Apple requires it when asking for the email or name
-            )
-        )
-    return found
+        for name, settings, metadata_url, scope, response_mode in PROVIDER_SPECS
+        if all(config.get(key) for key in settings)
+    ]
 
 
 def get_provider(name: str) -> Provider | None:

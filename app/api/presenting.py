@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from app.booking.models import Booking, CartItem, Order
+from app.platform.records import attributes
 from app.platform.timefmt import venue_zone
 from app.reviews.models import Review
 from app.venues.models import FAQ, Service, Venue
@@ -39,54 +40,66 @@ def hit_row(hit: SearchHit) -> dict[str, Any]:
     }
 
 
+# A service's fields the API shows as they are (price and deposit_fixed are money).
+SERVICE_FIELDS = (
+    "id",
+    "name",
+    "description",
+    "duration_minutes",
+    "capacity",
+    "payment_mode",
+    "request_to_book",
+    "is_active",
+    "buffer_minutes",
+    "category_id",
+    "deposit_percent",
+    "no_show_fee_percent",
+    "cancel_free_hours",
+    "cancel_late_fee_percent",
+    "min_notice_minutes",
+    "max_advance_days",
+    "request_window_hours",
+)
+
+
 def service_row(service: Service) -> dict[str, Any]:
     return {
-        "id": service.id,
-        "name": service.name,
-        "description": service.description,
-        "duration_minutes": service.duration_minutes,
+        **attributes(service, *SERVICE_FIELDS),
         "price": money(service.price_minor, service.currency),
-        "capacity": service.capacity,
-        "payment_mode": service.payment_mode,
-        "request_to_book": service.request_to_book,
-        "is_active": service.is_active,
-        "buffer_minutes": service.buffer_minutes,
-        "category_id": service.category_id,
-        "deposit_percent": service.deposit_percent,
         "deposit_fixed": money(service.deposit_fixed_minor, service.currency),
-        "no_show_fee_percent": service.no_show_fee_percent,
-        "cancel_free_hours": service.cancel_free_hours,
-        "cancel_late_fee_percent": service.cancel_late_fee_percent,
-        "min_notice_minutes": service.min_notice_minutes,
-        "max_advance_days": service.max_advance_days,
-        "request_window_hours": service.request_window_hours,
     }
+
+
+# A venue's fields the API shows as they are.
+VENUE_FIELDS = (
+    "id",
+    "slug",
+    "name",
+    "city",
+    "latitude",
+    "longitude",
+    "review_count",
+    "timezone",
+    "description",
+    "address_line",
+    "postcode",
+    "country",
+    "phone",
+    "website",
+    "currency",
+)
 
 
 def venue_row(venue: Venue) -> dict[str, Any]:
     active = [s for s in venue.services if s.is_active]
     cheapest = min((s.price_minor for s in active), default=None)
     return {
-        "id": venue.id,
-        "slug": venue.slug,
-        "name": venue.name,
+        **attributes(venue, *VENUE_FIELDS),
         "category": venue.category.slug if venue.category else None,
-        "city": venue.city,
-        "latitude": venue.latitude,
-        "longitude": venue.longitude,
         "distance_km": None,
         "price_from": money(cheapest, venue.currency),
         "rating": float(venue.rating) if venue.rating is not None else None,
-        "review_count": venue.review_count,
-        "timezone": venue.timezone,
-        "description": venue.description,
-        "address_line": venue.address_line,
-        "postcode": venue.postcode,
-        "country": venue.country,
-        "phone": venue.phone,
-        "website": venue.website,
         "tags": list(venue.tags or []),
-        "currency": venue.currency,
         "services": [service_row(s) for s in active],
         "team": [{"id": m.id, "name": m.name, "title": m.title} for m in venue.team],
     }
@@ -104,7 +117,7 @@ def staff_venue_row(venue: Venue, role: str) -> dict[str, Any]:
 
 
 def faq_row(faq: FAQ) -> dict[str, Any]:
-    return {"id": faq.id, "question": faq.question, "answer": faq.answer}
+    return attributes(faq, "id", "question", "answer")
 
 
 def hhmm(minute: int) -> str:
@@ -126,26 +139,16 @@ def hours_row(venue: Venue) -> dict[str, Any]:
 
 def review_row(review: Review) -> dict[str, Any]:
     author = review.customer.name.split(" ")[0] if review.customer and review.customer.name else ""
-    return {
-        "id": review.id,
-        "rating": review.rating,
-        "body": review.body,
-        "author": author,
-        "created_at": review.created_at,
-    }
+    return {**attributes(review, "id", "rating", "body", "created_at"), "author": author}
 
 
 def cart_item_row(item: CartItem) -> dict[str, Any]:
     service = item.service
     return {
-        "id": item.id,
-        "service_id": item.service_id,
+        **attributes(item, "id", "service_id", "quantity", "team_member_id", "expires_at"),
         "service": service.name,
         "venue": service.venue.name,
         "starts_at": local(item.starts_at, service.venue.timezone),
-        "quantity": item.quantity,
-        "team_member_id": item.team_member_id,
-        "expires_at": item.expires_at,
         "price": money(service.price_minor * item.quantity, service.currency),
     }
 
@@ -153,27 +156,20 @@ def cart_item_row(item: CartItem) -> dict[str, Any]:
 def booking_row(booking: Booking) -> dict[str, Any]:
     zone = booking.venue.timezone
     return {
-        "reference": booking.reference,
-        "status": booking.status,
+        **attributes(booking, "reference", "status", "quantity", "order_id"),
         "venue": booking.venue.name,
         "venue_slug": booking.venue.slug,
         "service": booking.service.name,
         "starts_at": local(booking.starts_at, zone),
         "ends_at": local(booking.ends_at, zone),
-        "quantity": booking.quantity,
         "price": money(booking.unit_price_minor * booking.quantity, booking.currency),
         "refund": money(booking.refund_minor, booking.currency),
-        "order_id": booking.order_id,
     }
 
 
 def order_row(order: Order) -> dict[str, Any]:
     return {
-        "id": order.id,
-        "status": order.status,
+        **attributes(order, "id", "status", "hold_expires_at", "paid_at", "created_at"),
         "total": money(order.total_minor, order.currency),
-        "hold_expires_at": order.hold_expires_at,
-        "paid_at": order.paid_at,
-        "created_at": order.created_at,
         "bookings": [booking_row(b) for b in order.bookings],
     }

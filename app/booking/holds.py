@@ -17,6 +17,17 @@ from app.booking.references import new_reference
 from app.venues.deposits import payment_terms
 from app.venues.models import Service
 
+# The columns a move's hold keeps of the booking it moves.
+KEPT_BY_MOVE = (
+    "order_id",
+    "customer_id",
+    "venue_id",
+    "quantity",
+    "currency",
+    "cancel_free_hours",
+    "cancel_late_fee_percent",
+)
+
 
 def blocks_until(ends_at: datetime, service: Any) -> datetime:
     """The end of the time a booking keeps: its end plus the service's buffer."""
@@ -54,17 +65,7 @@ def hold_booking(
         "unit_price_minor": service.price_minor,
     }
     if moves is not None:
-        return Booking(
-            **common,
-            order_id=moves.order_id,
-            customer_id=moves.customer_id,
-            venue_id=moves.venue_id,
-            quantity=moves.quantity,
-            currency=moves.currency,
-            cancel_free_hours=moves.cancel_free_hours,
-            cancel_late_fee_percent=moves.cancel_late_fee_percent,
-            moves_booking_id=moves.id,
-        )
+        return Booking(**common, **{name: getattr(moves, name) for name in KEPT_BY_MOVE}, moves_booking_id=moves.id)
     return Booking(
         **common,
         order_id=order_id,

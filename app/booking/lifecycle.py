@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.accounts.models import User
-from app.audit import service as audit
+from app.audit.transitions import record_transition
 from app.booking.cart import purge_expired
 from app.booking.events import announce_reopened, booking_cancelled, booking_marked
 from app.booking.models import Booking, BookingStatus
@@ -61,13 +61,13 @@ def apply(booking: Booking, action: str, *, actor: User | None, reason: str | No
     booking.status = target
     if target != B.HELD:
         booking.hold_expires_at = None
-    audit.record(
-        f"booking.{action}",
-        actor_id=actor.id if actor else None,
-        subject_type="booking",
-        subject_id=booking.id,
-        from_state=source,
-        to_state=target,
+    record_transition(
+        "booking",
+        booking,
+        action,
+        actor=actor,
+        source=source,
+        target=target,
         reason=reason,
         reference=booking.reference,
     )

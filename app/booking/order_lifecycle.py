@@ -38,7 +38,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, text
 
 from app.accounts.models import User
-from app.audit import service as audit
+from app.audit.transitions import record_transition
 from app.booking import lifecycle, requests
 from app.booking.availability import find_slot
 from app.booking.cart import Restored, restore_from_order, take_back_restored
@@ -132,16 +132,7 @@ def move(
         )
     )
     data = {"amount_minor": amount_minor} if amount_minor is not None else {}
-    audit.record(
-        f"order.{event}",
-        actor_id=actor.id if actor else None,
-        subject_type="order",
-        subject_id=order.id,
-        from_state=source,
-        to_state=target,
-        reason=reason,
-        **data,
-    )
+    record_transition("order", order, event, actor=actor, source=source, target=target, reason=reason, **data)
     return target
 
 

@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.accounts.models import User
-from app.audit import service as audit
+from app.audit.transitions import record_transition
 from app.booking import lifecycle
 from app.booking.events import request_answered
 from app.booking.models import Booking, BookingStatus
@@ -72,14 +72,8 @@ def accept(booking: Booking, *, actor: User, now: datetime | None = None) -> Boo
     if booking.request_expires_at is not None and now >= booking.request_expires_at:
         raise InvalidTransition(_("This request has run out: it can't be accepted any more."))
     booking.request_state = ACCEPTED
-    audit.record(
-        "booking.request_accept",
-        actor_id=actor.id,
-        subject_type="booking",
-        subject_id=booking.id,
-        from_state=PENDING,
-        to_state=ACCEPTED,
-        reference=booking.reference,
+    record_transition(
+        "booking", booking, "request_accept", actor=actor, source=PENDING, target=ACCEPTED, reference=booking.reference
     )
     request_answered.send(ACCEPTED, booking=booking, refund_minor=0)
     return booking

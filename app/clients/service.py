@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
@@ -217,21 +217,9 @@ def _like(q: str) -> str:
 
 
 def _row(r: Any) -> ClientRow:
-    return ClientRow(
-        id=r.id,
-        name=r.name,
-        email=r.email,
-        phone=r.phone,
-        tags=list(r.tags or []),
-        blocked=r.blocked,
-        visits=r.visits,
-        spend_minor=r.spend_minor,
-        currency=r.currency,
-        no_shows=r.no_shows,
-        late_cancellations=r.late_cancellations,
-        last_visit=r.last_visit,
-        next_visit=r.next_visit,
-    )
+    """A row of ``FIGURES_SQL``: its columns are named as ClientRow's fields."""
+    values = {field.name: getattr(r, field.name) for field in fields(ClientRow)}
+    return ClientRow(**{**values, "tags": list(r.tags or [])})
 
 
 def list_clients(

@@ -365,6 +365,12 @@ class Canvas:
         else:
             self.draw.rectangle(box, fill=fill, outline=outline, width=w)
 
+    def mirrored_rects(self, cx, inner, outer, y0, y1, fill, radius: float = 0.0) -> None:
+        """A pair of rects mirrored about ``cx``, each from ``inner`` to ``outer`` away from it
+        (the two arms of a chair)."""
+        self.rect(cx - outer, y0, cx - inner, y1, fill, radius)
+        self.rect(cx + inner, y0, cx + outer, y1, fill, radius)
+
     def ellipse(self, cx, cy, rx, ry, fill=None, outline=None, width: float = 0.0) -> None:
         w = max(1, round(width * self.unit)) if outline else 0
         self.draw.ellipse(self.box(cx - rx, cy - ry, cx + rx, cy + ry), fill=fill, outline=outline, width=w)
@@ -828,21 +834,8 @@ def armchair(c: Canvas, cx: float, base: float, colour: RGB, *, width: float = 0
     s = c.scale_at(base)
     w = width * s
     c.rect(cx - w / 2, base - back * s, cx + w / 2, base - 0.08 * s, shade(colour, -0.06), radius=0.04 * s)
-    c.rect(
-        cx - w / 2 - 0.02 * s,
-        base - 0.14 * s,
-        cx - w / 2 + 0.03 * s,
-        base - 0.03 * s,
-        shade(colour, -0.12),
-        radius=0.02 * s,
-    )
-    c.rect(
-        cx + w / 2 - 0.03 * s,
-        base - 0.14 * s,
-        cx + w / 2 + 0.02 * s,
-        base - 0.03 * s,
-        shade(colour, -0.12),
-        radius=0.02 * s,
+    c.mirrored_rects(
+        cx, w / 2 - 0.03 * s, w / 2 + 0.02 * s, base - 0.14 * s, base - 0.03 * s, shade(colour, -0.12), 0.02 * s
     )
     c.rect(cx - w / 2 + 0.02 * s, base - 0.11 * s, cx + w / 2 - 0.02 * s, base - 0.04 * s, colour, radius=0.02 * s)
     for x in (cx - w / 2, cx + w / 2 - 0.01 * s):
@@ -858,8 +851,7 @@ def sofa(c: Canvas, cx: float, base: float) -> None:
     for n in range(2):
         x0 = cx - w / 2 + 0.04 * s + n * (w - 0.08 * s) / 2
         c.rect(x0 + 0.005, base - 0.13 * s, x0 + (w - 0.08 * s) / 2 - 0.005, base - 0.06 * s, colour, radius=0.02 * s)
-    c.rect(cx - w / 2, base - 0.16 * s, cx - w / 2 + 0.05 * s, base - 0.03 * s, shade(colour, -0.05), radius=0.02 * s)
-    c.rect(cx + w / 2 - 0.05 * s, base - 0.16 * s, cx + w / 2, base - 0.03 * s, shade(colour, -0.05), radius=0.02 * s)
+    c.mirrored_rects(cx, w / 2 - 0.05 * s, w / 2, base - 0.16 * s, base - 0.03 * s, shade(colour, -0.05), 0.02 * s)
     c.rect(cx - w * 0.3, base - 0.2 * s, cx - w * 0.12, base - 0.12 * s, p.accent, radius=0.015 * s)  # cushions
     c.rect(cx + w * 0.14, base - 0.19 * s, cx + w * 0.3, base - 0.12 * s, shade(p.linen, -0.05), radius=0.015 * s)
     for x in (cx - w / 2 + 0.02 * s, cx + w / 2 - 0.03 * s):
@@ -879,21 +871,14 @@ def styling_chair(c: Canvas, cx: float, base: float, colour: RGB, *, barber: boo
         )  # footrest
     w = 0.15 * s if barber else 0.13 * s
     c.rect(cx - w / 2, base - 0.18 * s, cx + w / 2, base - 0.11 * s, shade(colour, -0.1), radius=0.02 * s)  # seat
-    c.rect(
-        cx - w / 2 - 0.015 * s,
+    c.mirrored_rects(
+        cx,
+        w / 2 - 0.012 * s,
+        w / 2 + 0.015 * s,
         base - 0.21 * s,
-        cx - w / 2 + 0.012 * s,
         base - 0.15 * s,
         chrome if barber else shade(colour, -0.18),
-        radius=0.008 * s,
-    )
-    c.rect(
-        cx + w / 2 - 0.012 * s,
-        base - 0.21 * s,
-        cx + w / 2 + 0.015 * s,
-        base - 0.15 * s,
-        chrome if barber else shade(colour, -0.18),
-        radius=0.008 * s,
+        0.008 * s,
     )
     back_top = base - (0.36 if barber else 0.34) * s
     c.rect(cx - w / 2 + 0.008 * s, back_top, cx + w / 2 - 0.008 * s, base - 0.16 * s, colour, radius=0.03 * s)

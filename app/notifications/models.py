@@ -8,9 +8,7 @@ import enum
 from datetime import date, datetime
 
 from sqlalchemy import (
-    Boolean,
     CheckConstraint,
-    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -51,7 +49,7 @@ class NotificationPreference(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     kind: Mapped[str] = mapped_column(String(32), primary_key=True)
     channel: Mapped[str] = mapped_column(String(8), primary_key=True)
-    enabled: Mapped[bool] = mapped_column(Boolean)
+    enabled: Mapped[bool] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
@@ -94,12 +92,12 @@ class BookingReminder(IdKey, db.Model):
     )
 
     booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"), index=True)
-    offset_minutes: Mapped[int] = mapped_column(Integer)
+    offset_minutes: Mapped[int] = mapped_column()
     channel: Mapped[str] = mapped_column(String(8))
     starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # the booking's start when planned
     due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     status: Mapped[str] = mapped_column(String(16), default=ReminderStatus.PLANNED)
-    job_id: Mapped[int | None] = mapped_column(Integer)
+    job_id: Mapped[int | None] = mapped_column()
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     detail: Mapped[str | None] = mapped_column(String(200))  # why skipped or dropped
     created_at: Mapped[CreatedAt]
@@ -153,6 +151,6 @@ class AgendaSent(db.Model):
     __tablename__ = "agenda_sends"
 
     venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), primary_key=True)
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
-    bookings: Mapped[int] = mapped_column(Integer)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    bookings: Mapped[int] = mapped_column()
     sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -30,18 +30,7 @@ from typing import Any
 from blinker import Namespace
 from flask import current_app, url_for
 
-from app.payments import stripe_events
-from app.payments.ports import (
-    CheckoutCharge,
-    CheckoutStart,
-    GatewayEvent,
-    InvalidEvent,
-    OffSessionCharge,
-    RefundResult,
-    SavedCard,
-    SessionStatus,
-    TopUpCharge,
-)
+from app.payments import ports, stripe_events
 from app.platform.instance_secrets import shared_secret
 
 SIGNATURE_HEADER = "Demo-Signature"
@@ -187,7 +176,7 @@ def _header(headers: Any, name: str) -> str:
 def verify_signature(payload: bytes, header: str, *, now: float | None = None) -> None:
     """Raise InvalidEvent unless ``header`` signs ``payload`` with our secret, within the tolerance."""
     if not header:
-        raise InvalidEvent(f"The {SIGNATURE_HEADER} header is missing.")
+        raise ports.InvalidEvent(f"The {SIGNATURE_HEADER} header is missing.")
     timestamp: int | None = None
     signatures: list[str] = []
     for part in header.split(","):
@@ -196,37 +185,37 @@ def verify_signature(payload: bytes, header: str, *, now: float | None = None) -
             try:
                 timestamp = int(value)
             except ValueError:
-                raise InvalidEvent("The signature's timestamp can't be read.") from None
+                raise ports.InvalidEvent("The signature's timestamp can't be read.") from None
         elif key == "v1":
             signatures.append(value)
     if timestamp is None or not signatures:
-        raise InvalidEvent("The signature header needs a timestamp (t=) and a signature (v1=).")
+        raise ports.InvalidEvent("The signature header needs a timestamp (t=) and a signature (v1=).")
     now = time.time() if now is None else now
     if abs(now - timestamp) > TOLERANCE_SECONDS:
-        raise InvalidEvent("The signature's timestamp is outside the 300-second tolerance.")
+        raise ports.InvalidEvent("The signature's timestamp is outside the 300-second tolerance.")
     expected = hmac.new(demo_secret(), f"{timestamp}.".encode() + payload, hashlib.sha256).hexdigest()
     if not any(hmac.compare_digest(expected, s) for s in signatures):
-        raise InvalidEvent("The signature doesn't match the payload.")
+        raise ports.InvalidEvent("The signature doesn't match the payload.")
 
 
-def to_gateway_event(event: dict[str, Any]) -> GatewayEvent:
+def to_gateway_event(event: dict[str, Any]) -> ports.GatewayEvent:
     """Reduce a demo event to what settling needs: it is shaped like Stripe's, so Stripe's
     reading serves, once the fields the event table stores are checked."""
     event_id, event_type = event.get("id"), event.get("type")
     if not isinstance(event_id, str) or not event_id or len(event_id) > 255:
-        raise InvalidEvent("The event has no id.")
+        raise ports.InvalidEvent("The event has no id.")
     if not isinstance(event_type, str) or not event_type or len(event_type) > 80:
-        raise InvalidEvent("The event has no type.")
+        raise ports.InvalidEvent("The event has no type.")
     if not isinstance((event.get("data") or {}).get("object"), dict):
-        raise InvalidEvent("The event has no data object.")
+        raise ports.InvalidEvent("The event has no data object.")
     return stripe_events.to_gateway_event(event)
 
 
-def _open_session(expires_at: datetime) -> CheckoutStart:
+def _open_session(expires_at: datetime) -> ports.CheckoutStart:
     """A new session on the demo's hosted checkout page (app/demo/views.py). The return and
     cancel pages are fixed in-app pages the demo checkout knows, so the caller's are not kept."""
     session_id = f"{SESSION_PREFIX}{secrets.token_urlsafe(24)}"
-    return CheckoutStart(
+    return ports.CheckoutStart(
         session_id=session_id, url=url_for(CHECKOUT_PAGE, session_id=session_id), expires_at=expires_at
     )
 
@@ -237,72 +226,78 @@ class DemoGateway:
     name = "demo"
 
     def start_checkout(
-        self, charge: CheckoutCharge, *, success_url: str, cancel_url: str, idempotency_key: str
-    ) -> CheckoutStart:
+        self, charge: ports.CheckoutCharge, *, success_url: str, cancel_url: str, idempotency_key: str
+    ) -> ports.CheckoutStart:
         return _open_session(charge.expires_at)
 
     def start_top_up(
-        self, charge: TopUpCharge, *, success_url: str, cancel_url: str, idempotency_key: str
-    ) -> CheckoutStart:
+        self, charge: ports.TopUpCharge, *, success_url: str, cancel_url: str, idempotency_key: str
+    ) -> ports.CheckoutStart:
         return _open_session(charge.expires_at)  # the same page shows the top-up's one line
 
-    def parse_event(self, payload: bytes, headers: Any) -> GatewayEvent:
+    def parse_event(self, payload: bytes, headers: Any) -> ports.GatewayEvent:
         if len(payload) > MAX_PAYLOAD_BYTES:
-            raise InvalidEvent("The event is too large.")
+            raise ports.InvalidEvent("The event is too large.")
         verify_signature(payload, _header(headers, SIGNATURE_HEADER))
         try:
             event = json.loads(payload)
         except (ValueError, UnicodeDecodeError):
-            raise InvalidEvent("The event isn't JSON.") from None
+            raise ports.InvalidEvent("The event isn't JSON.") from None
         if not isinstance(event, dict):
-            raise InvalidEvent("The event isn't a JSON object.")
+            raise ports.InvalidEvent("The event isn't a JSON object.")
         return to_gateway_event(event)
 
-    def refund(self, payment_intent_id: str, amount_minor: int, *, idempotency_key: str) -> RefundResult:
+    def refund(self, payment_intent_id: str, amount_minor: int, *, idempotency_key: str) -> ports.RefundResult:
         # Money "moves" at once. The same idempotency key names the same refund, as with Stripe.
         digest = hmac.new(demo_secret(), idempotency_key.encode(), hashlib.sha256).hexdigest()[:24]
-        return RefundResult(refund_id=f"demo_re_{digest}", status="succeeded")
+        return ports.RefundResult(refund_id=f"demo_re_{digest}", status="succeeded")
 
-    def lookup(self, session_id: str) -> SessionStatus:
+    def lookup(self, session_id: str) -> ports.SessionStatus:
         """The demo "gateway" lives in this database: its session is the app's payment, and the
         events its checkout page has sent (asked on ``session_asked``)."""
         session = ask_session(session_id)
         if session is None:
-            return SessionStatus(status="expired", payment_status="unpaid")
+            return ports.SessionStatus(status="expired", payment_status="unpaid")
         if session.status == "succeeded":
-            return SessionStatus(status="complete", payment_status="paid", payment_intent_id=session.payment_intent_id)
+            return ports.SessionStatus(
+                status="complete", payment_status="paid", payment_intent_id=session.payment_intent_id
+            )
         if "completed" in session.sent:
-            return SessionStatus(status="complete", payment_status="paid", payment_intent_id=session.payment_intent_id)
+            return ports.SessionStatus(
+                status="complete", payment_status="paid", payment_intent_id=session.payment_intent_id
+            )
         if session.status == "failed" or "failed" in session.sent:
-            return SessionStatus(status="complete", payment_status="unpaid")
+            return ports.SessionStatus(status="complete", payment_status="unpaid")
         if session.status == "expired":
-            return SessionStatus(status="expired", payment_status="unpaid")
+            return ports.SessionStatus(status="expired", payment_status="unpaid")
         if session.expires_at <= datetime.now(UTC):
-            return SessionStatus(status="expired", payment_status="unpaid")
-        return SessionStatus(status="open", payment_status="unpaid")
+            return ports.SessionStatus(status="expired", payment_status="unpaid")
+        return ports.SessionStatus(status="open", payment_status="unpaid")
 
-    def recent_events(self, since: Any) -> list[GatewayEvent]:
+    def recent_events(self, since: Any) -> list[ports.GatewayEvent]:
         return []  # every demo event is recorded in-process as it happens; none can go missing
 
-    def saved_card(self, *, setup_intent_id: str | None, payment_intent_id: str | None) -> SavedCard:
+    def saved_card(self, *, setup_intent_id: str | None, payment_intent_id: str | None) -> ports.SavedCard:
         """The demo's intents name the test card they were made with (``demo_seti_c0341_...``)."""
         intent = setup_intent_id or payment_intent_id or ""
         match = DEMO_INTENT_RE.fullmatch(intent)
         last4 = match.group(1) if match and match.group(1) in SAVED_CARD_OUTCOMES else "4242"
         digest = hashlib.sha256(intent.encode()).hexdigest()[:16]
-        return SavedCard(customer_id=None, payment_method_id=f"demo_pm_c{last4}_{digest}", brand="visa", last4=last4)
+        return ports.SavedCard(
+            customer_id=None, payment_method_id=f"demo_pm_c{last4}_{digest}", brand="visa", last4=last4
+        )
 
     def charge_saved_card(
-        self, card: SavedCard, amount_minor: int, currency: str, *, idempotency_key: str, metadata: dict[str, str]
-    ) -> OffSessionCharge:
+        self, card: ports.SavedCard, amount_minor: int, currency: str, *, idempotency_key: str, metadata: dict[str, str]
+    ) -> ports.OffSessionCharge:
         """As Stripe's test cards behave off-session: 4242 pays, 0341 was saved but is declined,
         3184 needs the customer to authenticate. One idempotency key names one intent."""
         digest = hmac.new(demo_secret(), idempotency_key.encode(), hashlib.sha256).hexdigest()[:24]
         outcome = SAVED_CARD_OUTCOMES.get(card.last4, "succeeded")
         intent = f"demo_pi_off_{digest}"
         if outcome == "succeeded":
-            return OffSessionCharge("succeeded", intent)
-        return OffSessionCharge("failed", intent, OFF_SESSION_MESSAGES[outcome])
+            return ports.OffSessionCharge("succeeded", intent)
+        return ports.OffSessionCharge("failed", intent, OFF_SESSION_MESSAGES[outcome])
 
 
 def event_id(session_id: str, outcome: str) -> str:

@@ -31,7 +31,7 @@ from app.payments.gateway import get_gateway
 from app.payments.models import Payment, PaymentKind, PaymentStatus
 from app.payments.ports import CheckoutCharge, LineItem, PaymentGateway
 from app.payments.refunds import refund_in_full
-from app.payments.service import line_item_name, record_open_payment
+from app.payments.service import OPEN_STATUSES, find_payment, line_item_name, record_open_payment
 from app.platform.errors import Conflict, NotFound
 from app.platform.extensions import db
 from app.platform.urls import absolute_url
@@ -106,16 +106,7 @@ def state_of(booking: Booking) -> str:
 
 
 def paid_by_link(booking: Booking) -> Payment | None:
-    return db.session.scalar(
-        select(Payment)
-        .where(
-            Payment.order_id == booking.order_id,
-            Payment.kind == PaymentKind.DESK_LINK,
-            Payment.status == PaymentStatus.SUCCEEDED,
-        )
-        .order_by(Payment.id)
-        .limit(1)
-    )
+    return find_payment(booking.order_id, PaymentKind.DESK_LINK, (PaymentStatus.SUCCEEDED,), oldest=True)
 
 
 def describe(booking: Booking) -> dict[str, Any] | None:
@@ -130,20 +121,6 @@ def describe(booking: Booking) -> dict[str, Any] | None:
         return None
     paid = next((p for p in rows if p.status == PaymentStatus.SUCCEEDED), None)
     return {"paid": paid is not None, "amount_minor": paid.amount_minor if paid else booking.at_venue_minor}
-
-
-def _open_payment(booking: Booking, now: datetime) -> Payment | None:
-    return db.session.scalar(
-        select(Payment)
-        .where(
-            Payment.order_id == booking.order_id,
-            Payment.kind == PaymentKind.DESK_LINK,
-            Payment.status.in_([PaymentStatus.OPEN, PaymentStatus.PROCESSING]),
-            Payment.expires_at > now,
-        )
-        .order_by(Payment.id.desc())
-        .limit(1)
-    )
 
 
 def nothing_to_pay(state: str) -> str:
@@ -164,7 +141,7 @@ def start_link_payment(
     db.session.refresh(booking)
     if state_of(booking) != OPEN:
         return None
-    existing = _open_payment(booking, now)
+    existing = find_payment(booking.order_id, PaymentKind.DESK_LINK, OPEN_STATUSES, expires_after=now)
     if existing is not None:
         return existing
     gateway = gateway or get_gateway()
@@ -182,7 +159,7 @@ def start_link_payment(
         save_card=False,
         expires_at=now + timedelta(minutes=CHECKOUT_MINUTES),
     )
-    page = absolute_url("payments.desk_link", order_id=booking.order_id, token=make_token(booking))
+    page = link_url(booking)
     start = gateway.start_checkout(
         charge,
         success_url=page + "?paid=1",  # only says "confirming…": settling alone marks it paid

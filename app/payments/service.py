@@ -6,6 +6,7 @@ into the lines a hosted checkout shows and the amount due now."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from flask_babel import gettext as _
@@ -26,17 +27,22 @@ from app.platform.timefmt import moment_label, venue_zone
 from app.platform.urls import absolute_url
 from app.venues.deposits import keeps_card
 
+OPEN_STATUSES = (PaymentStatus.OPEN, PaymentStatus.PROCESSING)
+
+
+def find_payment(
+    order_id: int, kind: str, statuses: Iterable[str], *, oldest: bool = False, expires_after: datetime | None = None
+) -> Payment | None:
+    """The order's newest (``oldest``: first) payment of ``kind`` in one of ``statuses``; with
+    ``expires_after``, only one whose checkout is still open then."""
+    query = select(Payment).where(Payment.order_id == order_id, Payment.kind == kind, Payment.status.in_(statuses))
+    if expires_after is not None:
+        query = query.where(Payment.expires_at > expires_after)
+    return db.session.scalar(query.order_by(Payment.id if oldest else Payment.id.desc()).limit(1))
+
 
 def get_open_payment(order: Order) -> Payment | None:
-    return db.session.scalar(
-        select(Payment)
-        .where(
-            Payment.order_id == order.id,
-            Payment.kind == PaymentKind.CHECKOUT,
-            Payment.status.in_([PaymentStatus.OPEN, PaymentStatus.PROCESSING]),
-        )
-        .order_by(Payment.id.desc())
-    )
+    return find_payment(order.id, PaymentKind.CHECKOUT, OPEN_STATUSES)
 
 
 def line_item_name(booking: Booking) -> str:

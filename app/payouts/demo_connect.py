@@ -23,15 +23,8 @@ from flask import url_for
 from sqlalchemy import select
 
 from app.payments.demo_gateway import build_event, demo_secret, send_webhook
+from app.payouts import ports
 from app.payouts.models import ConnectedAccount, TransferReversal, VenueTransfer
-from app.payouts.ports import (
-    AccountState,
-    RemoteTransfer,
-    ReversalResult,
-    TransferRequest,
-    TransferResult,
-    account_state,
-)
 from app.platform.extensions import db
 
 ACCOUNT_PREFIX = "demo_acct_"
@@ -72,8 +65,8 @@ def deliver(event_type: str, obj: dict[str, Any], *, account: str | None = None,
 class DemoConnect:
     name = "demo"
 
-    def create_account(self, *, venue_id: int, email: str, country: str, idempotency_key: str) -> AccountState:
-        return AccountState(
+    def create_account(self, *, venue_id: int, email: str, country: str, idempotency_key: str) -> ports.AccountState:
+        return ports.AccountState(
             account_id=f"{ACCOUNT_PREFIX}{_digest(idempotency_key)}",
             details_submitted=False,
             charges_enabled=False,
@@ -83,12 +76,12 @@ class DemoConnect:
     def account_link(self, account_id: str, *, refresh_url: str, return_url: str) -> str:
         return url_for("venues_dashboard.payouts_demo_onboarding", nonce=secrets.token_urlsafe(8))
 
-    def retrieve_account(self, account_id: str) -> AccountState:
+    def retrieve_account(self, account_id: str) -> ports.AccountState:
         """The demo "gateway" lives in this database: the account is what its events said."""
         row = db.session.scalar(select(ConnectedAccount).where(ConnectedAccount.account_id == account_id))
         if row is None:
-            return AccountState(account_id, False, False, False)
-        return account_state(
+            return ports.AccountState(account_id, False, False, False)
+        return ports.account_state(
             {
                 "id": account_id,
                 "details_submitted": row.details_submitted,
@@ -98,7 +91,7 @@ class DemoConnect:
             }
         )
 
-    def create_transfer(self, transfer: TransferRequest) -> TransferResult:
+    def create_transfer(self, transfer: ports.TransferRequest) -> ports.TransferResult:
         key = _digest(transfer.idempotency_key)
         # The account pays it to the bank at once: a payout.paid event, as Stripe would send.
         deliver(
@@ -114,14 +107,14 @@ class DemoConnect:
             account=transfer.destination,
             event_id=f"evt_demo_payout_{key}",
         )
-        return TransferResult(f"demo_tr_{key}", transfer.amount_minor, transfer.destination)
+        return ports.TransferResult(f"demo_tr_{key}", transfer.amount_minor, transfer.destination)
 
     def reverse_transfer(
         self, transfer_id: str, amount_minor: int, *, metadata: dict[str, str], idempotency_key: str
-    ) -> ReversalResult:
-        return ReversalResult(f"demo_trr_{_digest(idempotency_key)}", amount_minor)
+    ) -> ports.ReversalResult:
+        return ports.ReversalResult(f"demo_trr_{_digest(idempotency_key)}", amount_minor)
 
-    def list_transfers(self, transfer_group: str) -> list[RemoteTransfer]:
+    def list_transfers(self, transfer_group: str) -> list[ports.RemoteTransfer]:
         rows = db.session.scalars(
             select(VenueTransfer).where(
                 VenueTransfer.transfer_group == transfer_group, VenueTransfer.gateway_transfer_id.is_not(None)
@@ -137,6 +130,8 @@ class DemoConnect:
                 )
             )
             found.append(
-                RemoteTransfer(t.gateway_transfer_id or "", t.destination or "", t.sent_minor or 0, reversed_minor)
+                ports.RemoteTransfer(
+                    t.gateway_transfer_id or "", t.destination or "", t.sent_minor or 0, reversed_minor
+                )
             )
         return found

@@ -14,10 +14,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import Select, exists, select
 
 from app.booking.models import Order, TopUp, TopUpStatus
 from app.booking.order_lifecycle import PAID_STATES
@@ -68,12 +70,26 @@ class TransferSummary:
         return lines + [f"Problem: {p}" for p in self.problems]
 
 
+def _first_batch(query: Select, key: Any) -> Sequence[Any]:
+    """The first ``BATCH`` rows of ``query`` in ``key`` order: the next run takes the rest."""
+    return db.session.scalars(query.order_by(key).limit(BATCH)).all()
+
+
+def _send_again(task: Any, argument: str, id_column: Any, *conditions: Any) -> int:
+    """Enqueue ``task`` again (``argument``: the row's id) for the first ``BATCH`` rows of
+    ``id_column``'s table where ``conditions`` hold; how many."""
+    ids = _first_batch(select(id_column).where(*conditions), id_column)
+    for row_id in ids:
+        enqueue(task, **{argument: row_id})
+    return len(ids)
+
+
 def reconcile_transfers(now: datetime | None = None) -> TransferSummary:
     """The caller commits; sending is done by the jobs this enqueues."""
     now = now or datetime.now(UTC)
     summary = TransferSummary()
 
-    missing = db.session.scalars(
+    missing = _first_batch(
         select(Payment)
         .join(Order, Order.id == Payment.order_id)
         .where(
@@ -83,18 +99,14 @@ def reconcile_transfers(now: datetime | None = None) -> TransferSummary:
             # a checkout, or a top-up whose move was made (one refunded in full transfers nothing)
             (Payment.kind == PaymentKind.CHECKOUT)
             | Payment.id.in_(select(TopUp.payment_id).where(TopUp.status == TopUpStatus.MOVED)),
-        )
-        .order_by(Payment.id)
-        .limit(BATCH)
-    ).all()
-    for payment in missing:
-        if schedule_transfers(payment):
-            summary.scheduled_orders += 1
+        ),
+        Payment.id,
+    )
+    summary.scheduled_orders += sum(1 for payment in missing if schedule_transfers(payment))
 
     # An order a gift voucher paid with nothing charged has no payment: its balance legs.
-    covered = db.session.scalars(
-        select(Order)
-        .where(
+    covered = _first_batch(
+        select(Order).where(
             Order.status.in_(PAID_STATES),
             Order.voucher_applied_minor > 0,
             ~exists().where(VenueTransfer.order_id == Order.id),
@@ -103,13 +115,10 @@ def reconcile_transfers(now: datetime | None = None) -> TransferSummary:
                 Payment.kind == PaymentKind.CHECKOUT,
                 Payment.status == PaymentStatus.SUCCEEDED,
             ),
-        )
-        .order_by(Order.id)
-        .limit(BATCH)
-    ).all()
-    for order in covered:
-        if schedule_balance_transfers(order):
-            summary.scheduled_orders += 1
+        ),
+        Order.id,
+    )
+    summary.scheduled_orders += sum(1 for order in covered if schedule_balance_transfers(order))
 
     venues = db.session.scalars(
         select(VenueTransfer.venue_id)
@@ -120,28 +129,20 @@ def reconcile_transfers(now: datetime | None = None) -> TransferSummary:
     for venue_id in venues:
         summary.released += release_waiting(venue_id)
 
-    stuck = db.session.scalars(
-        select(VenueTransfer.id)
-        .where(
-            (VenueTransfer.status == TransferStatus.FAILED)
-            | ((VenueTransfer.status == TransferStatus.PENDING) & (VenueTransfer.created_at <= now - STALE))
-        )
-        .order_by(VenueTransfer.id)
-        .limit(BATCH)
-    ).all()
-    for transfer_id in stuck:
-        enqueue(send_transfer_job, transfer_id=transfer_id)
-        summary.retried += 1
-
-    reversals = db.session.scalars(
-        select(TransferReversal.id)
-        .where(TransferReversal.status == ReversalStatus.PENDING, TransferReversal.created_at <= now - STALE)
-        .order_by(TransferReversal.id)
-        .limit(BATCH)
-    ).all()
-    for reversal_id in reversals:
-        enqueue(reverse_transfer_job, reversal_id=reversal_id)
-        summary.reversals_retried += 1
+    summary.retried += _send_again(
+        send_transfer_job,
+        "transfer_id",
+        VenueTransfer.id,
+        (VenueTransfer.status == TransferStatus.FAILED)
+        | ((VenueTransfer.status == TransferStatus.PENDING) & (VenueTransfer.created_at <= now - STALE)),
+    )
+    summary.reversals_retried += _send_again(
+        reverse_transfer_job,
+        "reversal_id",
+        TransferReversal.id,
+        TransferReversal.status == ReversalStatus.PENDING,
+        TransferReversal.created_at <= now - STALE,
+    )
 
     _compare_with_gateway(now, summary)
     return summary

@@ -195,25 +195,24 @@ def _clock_change_note(day: date, zone: ZoneInfo, locale: str) -> str | None:
     new_wall = change.replace(tzinfo=None) + new_offset  # and on the new one
     minutes = abs(int((new_offset - old_offset).total_seconds())) // 60
     amount = _("an hour") if minutes == 60 else _("%(num)d minutes", num=minutes)
-    old_name, new_name = zone_abbreviation(old), zone_abbreviation(new)
+    # The wall-clock span skipped (forward) or lived twice (back): from the earlier reading to the later.
+    words = {
+        "amount": amount,
+        "start": f"{min(old_wall, new_wall):%H:%M}",
+        "end": f"{max(old_wall, new_wall):%H:%M}",
+        "before": zone_abbreviation(old),
+        "after": zone_abbreviation(new),
+    }
     if new_offset > old_offset:
         return _(
             "Clocks go forward %(amount)s on this day: %(start)s–%(end)s doesn't happen "
             "(%(before)s before, %(after)s after).",
-            amount=amount,
-            start=f"{old_wall:%H:%M}",
-            end=f"{new_wall:%H:%M}",
-            before=old_name,
-            after=new_name,
+            **words,
         )
     return _(
         "Clocks go back %(amount)s on this day: %(start)s–%(end)s happens twice, "
         "first in %(before)s, then in %(after)s.",
-        amount=amount,
-        start=f"{new_wall:%H:%M}",
-        end=f"{old_wall:%H:%M}",
-        before=old_name,
-        after=new_name,
+        **words,
     )
 
 

@@ -33,6 +33,7 @@ from app.accounts.passkey_models import Passkey, PasskeyChallenge
 from app.accounts.sessions import end_all_sessions
 from app.audit import service as audit
 from app.audit.models import AuditEntry
+from app.audit.transitions import record_transition
 from app.booking import lifecycle
 from app.booking.models import Booking, BookingStatus, CartItem, Order, TimeBlock
 from app.clients.service import anonymise_for_user
@@ -359,14 +360,7 @@ def close_venue_of(user: User, *, now: datetime, identifiers: list[str] | None =
             .where(Booking.venue_id == venue.id, func.strpos(func.lower(Booking.cancel_reason), value.lower()) > 0)
             .values(cancel_reason="[removed]")
         )
-    audit.record(
-        "venue.closed_on_erasure",
-        actor_id=None,
-        subject_type="venue",
-        subject_id=venue.id,
-        from_state=previous,
-        to_state=VenueStatus.SUSPENDED,
-    )
+    record_transition("venue", venue, "closed_on_erasure", actor=None, source=previous, target=VenueStatus.SUSPENDED)
     return venue
 
 

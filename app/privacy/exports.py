@@ -13,7 +13,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import func, inspect, or_, select
 
 from app.accounts.models import User, UserSession
@@ -25,6 +25,7 @@ from app.platform.email import send_email
 from app.platform.errors import LimitReached, NotFound, TooManyAttempts
 from app.platform.extensions import db
 from app.platform.jobs import enqueue, job
+from app.platform.signed_links import read_signed
 from app.platform.storage import delete_files_after_commit, get_storage
 from app.platform.urls import absolute_url
 from app.privacy import consent
@@ -114,14 +115,15 @@ def get_export_for_download(token: str, user: User, *, now: datetime | None = No
     """The export a link names, if it is ``user``'s, ready and unexpired; else ExportNotAvailable."""
     now = now or now_utc()
     max_age = int(timedelta(days=current_app.config["DATA_EXPORT_DAYS"]).total_seconds())
-    try:
-        data = _serializer().loads(token, max_age=max_age)
-    except SignatureExpired:
-        raise ExportNotAvailable(
+    data = read_signed(
+        _serializer(),
+        token,
+        max_age=max_age,
+        expired=ExportNotAvailable(
             _("This download link has expired. Ask for a new export from your privacy settings.")
-        ) from None
-    except BadSignature:
-        raise ExportNotAvailable(_("This download link is not valid.")) from None
+        ),
+        invalid=ExportNotAvailable(_("This download link is not valid.")),
+    )
     # Another person's link, even a genuine one, reveals nothing: the same answer as a bad link.
     if not isinstance(data, dict) or data.get("uid") != user.id or not isinstance(data.get("export"), int):
         raise ExportNotAvailable(_("This download link is not valid."))

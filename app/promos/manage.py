@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from app.audit import service as audit
 from app.platform.errors import ValidationFailed
 from app.platform.extensions import db
+from app.platform.records import attributes
 from app.platform.sqlutil import savepoint_or_refuse
 from app.platform.timefmt import venue_zone
 from app.promos.models import FundedBy, PromoCode, PromoKind
@@ -145,19 +146,25 @@ def read_terms(form: dict[str, str], *, venue_currency: str | None = None) -> Pr
     )
 
 
+# A code's terms the audit log keeps as they are (the dates as ISO text).
+TERMS_AS_THEY_ARE = (
+    "code",
+    "kind",
+    "value",
+    "currency",
+    "funded_by",
+    "venue_id",
+    "min_spend_minor",
+    "max_uses_total",
+    "max_uses_per_customer",
+)
+
+
 def _terms_data(code: PromoCode) -> dict:
     return {
-        "code": code.code,
-        "kind": code.kind,
-        "value": code.value,
-        "currency": code.currency,
-        "funded_by": code.funded_by,
-        "venue_id": code.venue_id,
+        **attributes(code, *TERMS_AS_THEY_ARE),
         "valid_from": code.valid_from.isoformat() if code.valid_from else None,
         "valid_until": code.valid_until.isoformat() if code.valid_until else None,
-        "min_spend_minor": code.min_spend_minor,
-        "max_uses_total": code.max_uses_total,
-        "max_uses_per_customer": code.max_uses_per_customer,
     }
 
 

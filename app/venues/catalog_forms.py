@@ -13,6 +13,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
+from wtforms.fields.core import UnboundField
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -79,6 +80,15 @@ class MultiCheckboxField(SelectMultipleField):
             raise ValidationError(_("Choose services from your own venue."))
 
 
+def _required_number(label: str, *, default: int, bounds: tuple[int, int], messages: tuple[str, str]) -> UnboundField:
+    """A whole number that must be given, from ``bounds[0]`` to ``bounds[1]``: ``messages`` say
+    what is wrong when it is left empty, and when it is outside."""
+    missing, out_of_range = messages
+    return WholeNumberField(
+        label, default=default, validators=[InputRequired(missing), NumberRange(*bounds, out_of_range)]
+    )
+
+
 def _has_file(field: FileField) -> bool:
     return bool(field.data and getattr(field.data, "filename", ""))
 
@@ -89,30 +99,27 @@ class ServiceForm(FlaskForm):
     category_id = SelectField(
         _l("Category"), coerce=_optional_int, choices=[SelectChoice("", "No category")], validate_choice=True
     )
-    duration_minutes = WholeNumberField(
+    duration_minutes = _required_number(
         _l("Duration (minutes)"),
         default=60,
-        validators=[
-            InputRequired("Enter how long the service lasts, in minutes."),
-            NumberRange(5, 720, "A service lasts between 5 minutes and 12 hours."),
-        ],
+        bounds=(5, 720),
+        messages=("Enter how long the service lasts, in minutes.", "A service lasts between 5 minutes and 12 hours."),
     )
     price = StringField(_l("Price"))
-    capacity = WholeNumberField(
+    capacity = _required_number(
         _l("People at once"),
         default=1,
-        validators=[
-            InputRequired("Enter how many people can book the same time."),
-            NumberRange(1, 50, "Capacity is between 1 and 50 people at once."),
-        ],
+        bounds=(1, 50),
+        messages=("Enter how many people can book the same time.", "Capacity is between 1 and 50 people at once."),
     )
-    buffer_minutes = WholeNumberField(
+    buffer_minutes = _required_number(
         _l("Buffer after (minutes)"),
         default=0,
-        validators=[
-            InputRequired("Enter the buffer in minutes (0 for none)."),
-            NumberRange(0, 240, "The buffer after a service is between 0 and 240 minutes."),
-        ],
+        bounds=(0, 240),
+        messages=(
+            "Enter the buffer in minutes (0 for none).",
+            "The buffer after a service is between 0 and 240 minutes.",
+        ),
     )
     is_active = BooleanField(_l("Customers can book it"), default=True)
     # How customers pay (app/venues/deposits.py): validated together in validate_payment_mode.

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import abort, current_app, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -31,6 +31,7 @@ from app.web.blueprints import vouchers as bp
 from app.web.guards import require_booker
 from app.web.loaders import own_row
 from app.web.rendering import render_page
+from app.web.sign_in_first import sign_in_first
 from app.web.unit_of_work import on_refusal
 
 
@@ -82,8 +83,7 @@ def buy() -> Response:
 @bp.post("")
 def start() -> Response:
     if not current_user.is_authenticated:
-        flash(_("Sign in or create an account to buy a gift voucher."), "info")
-        return redirect(url_for("accounts.sign_in", next=url_for(".buy")), 303)
+        return sign_in_first(_("Sign in or create an account to buy a gift voucher."), url_for(".buy"))
     require_booker()
     form = BuyVoucherForm()
     if not form.validate():

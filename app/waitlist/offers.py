@@ -31,7 +31,6 @@ from datetime import UTC, date, datetime, timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import exists, select, text
-from werkzeug.exceptions import NotFound
 
 from app.accounts.models import User
 from app.booking import intake, order_lifecycle
@@ -53,7 +52,7 @@ from app.venues.events import times_opened
 from app.venues.models import Service, Venue, VenueStatus
 from app.waitlist.events import offer_made
 from app.waitlist.models import EntryStatus, OfferStatus, WaitlistEntry, WaitlistOffer
-from app.waitlist.service import fits, get_own_entry
+from app.waitlist.service import fits, get_own_entry, get_own_offer
 
 PAID = (OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED, OrderStatus.REFUNDED)
 
@@ -175,29 +174,20 @@ def make_offer(
         with write_or_refuse(also="uq_waitlist_offers_open"):
             order = order_lifecycle.hold(customer, currency=service.currency, hold_until=expires)
             order.cart_snapshot = []  # it came from no cart: a release puts nothing back
-            booking = hold_booking(
-                service,
-                order_id=order.id,
-                customer_id=customer.id,
-                team_member_id=member_id,
-                starts_at=slot.start,
-                ends_at=slot.end,
-                hold_until=expires,
-            )
+            held = {  # the offer is for the time its booking holds
+                "order_id": order.id,
+                "customer_id": customer.id,
+                "team_member_id": member_id,
+                "starts_at": slot.start,
+                "ends_at": slot.end,
+            }
+            booking = hold_booking(service, **held, hold_until=expires)
             db.session.add(booking)
             db.session.flush()
             db.session.refresh(order, ["bookings"])
             order.total_minor = amount_due(order).total_minor
             offer = WaitlistOffer(
-                entry_id=entry.id,
-                customer_id=customer.id,
-                order_id=order.id,
-                service_id=service.id,
-                team_member_id=member_id,
-                starts_at=slot.start,
-                ends_at=slot.end,
-                expires_at=expires,
-                status=OfferStatus.OPEN,
+                entry_id=entry.id, service_id=service.id, **held, expires_at=expires, status=OfferStatus.OPEN
             )
             db.session.add(offer)
             entry.status = EntryStatus.OFFERED
@@ -255,9 +245,7 @@ def settle_offers(venue_id: int, day: date, *, now: datetime) -> int:
 
 
 def _locked_open_offer(offer_id: int, customer: User, now: datetime) -> tuple[WaitlistOffer, Order]:
-    offer = db.session.get(WaitlistOffer, offer_id)
-    if offer is None or offer.customer_id != customer.id:
-        raise NotFound(_("No such offer."))  # someone else's offer is indistinguishable from none
+    offer = get_own_offer(offer_id, customer)  # someone else's offer is indistinguishable from none
     lock_line(offer.entry.venue_id, offer.entry.day)
     offer = db.session.scalars(
         select(WaitlistOffer)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import TypeVar
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -27,6 +28,8 @@ from app.platform.timefmt import venue_zone
 from app.slot_engine import Slot
 from app.venues.models import Service, TeamMember, VenueStatus
 from app.waitlist.models import LIVE_ENTRY_STATUSES, EntryStatus, OfferStatus, WaitlistEntry, WaitlistOffer
+
+Owned = TypeVar("Owned", WaitlistEntry, WaitlistOffer)
 
 MAX_LIVE_ENTRIES = 20  # live entries per customer: enough for anyone, too few to hoard a venue
 
@@ -141,19 +144,20 @@ def join(
     return entry
 
 
+def _own_row(model: type[Owned], row_id: int, customer: User, missing: str) -> Owned:
+    """The customer's own row; anyone else's is indistinguishable from a missing one (404)."""
+    row = db.session.get(model, row_id)
+    if row is None or row.customer_id != customer.id:
+        raise NotFound(missing)
+    return row
+
+
 def get_own_entry(entry_id: int, customer: User) -> WaitlistEntry:
-    """The customer's own entry; anyone else's is indistinguishable from a missing one (404)."""
-    entry = db.session.get(WaitlistEntry, entry_id)
-    if entry is None or entry.customer_id != customer.id:
-        raise NotFound(_("No such waitlist entry."))
-    return entry
+    return _own_row(WaitlistEntry, entry_id, customer, _("No such waitlist entry."))
 
 
 def get_own_offer(offer_id: int, customer: User) -> WaitlistOffer:
-    offer = db.session.get(WaitlistOffer, offer_id)
-    if offer is None or offer.customer_id != customer.id:
-        raise NotFound(_("No such offer."))
-    return offer
+    return _own_row(WaitlistOffer, offer_id, customer, _("No such offer."))
 
 
 def position_query(entry_table):

@@ -14,6 +14,7 @@ import hashlib
 import ipaddress
 import json
 import uuid
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -28,9 +29,10 @@ from app.accounts.models import User
 from app.notifications.centre import notify
 from app.platform import metrics
 from app.platform.email import send_email
-from app.platform.errors import LimitReached, NotFound, ValidationFailed
+from app.platform.errors import LimitReached, ValidationFailed
 from app.platform.extensions import db
 from app.platform.jobs import enqueue, every, job
+from app.platform.sqlutil import one_or_not_found
 from app.platform.urls import absolute_url
 from app.venues.models import Venue
 from app.webhooks import signing, transport
@@ -182,10 +184,10 @@ def list_endpoints(venue: Venue) -> list[WebhookEndpoint]:
 
 def get_endpoint(venue: Venue, endpoint_id: int) -> WebhookEndpoint:
     """This venue's endpoint, or NotFound (another venue's is not found either)."""
-    endpoint = db.session.get(WebhookEndpoint, endpoint_id)
-    if endpoint is None or endpoint.venue_id != venue.id:
-        raise NotFound(_("No such webhook endpoint."))
-    return endpoint
+    return one_or_not_found(
+        select(WebhookEndpoint).where(WebhookEndpoint.id == endpoint_id, WebhookEndpoint.venue_id == venue.id),
+        _("No such webhook endpoint."),
+    )
 
 
 def delete_endpoint(venue: Venue, endpoint_id: int) -> None:
@@ -212,10 +214,12 @@ def recent_deliveries(endpoint: WebhookEndpoint, *, limit: int = 25) -> list[Web
 
 
 def get_delivery(venue: Venue, delivery_id: int) -> WebhookDelivery:
-    delivery = db.session.get(WebhookDelivery, delivery_id)
-    if delivery is None or delivery.endpoint.venue_id != venue.id:
-        raise NotFound(_("No such delivery."))
-    return delivery
+    return one_or_not_found(
+        select(WebhookDelivery)
+        .join(WebhookDelivery.endpoint)
+        .where(WebhookDelivery.id == delivery_id, WebhookEndpoint.venue_id == venue.id),
+        _("No such delivery."),
+    )
 
 
 def resend(venue: Venue, delivery_id: int) -> WebhookDelivery:
@@ -311,15 +315,8 @@ def deliver(delivery_id: int, *, now: datetime | None = None) -> WebhookAttempt 
         read_timeout=config["WEBHOOKS_READ_TIMEOUT"],
     )
     now = now or datetime.now(UTC)
-    attempt = WebhookAttempt(
-        delivery_id=delivery.id,
-        attempted_at=now,
-        status_code=outcome.status_code,
-        response_ms=outcome.response_ms,
-        body_excerpt=outcome.body_excerpt,
-        error=outcome.error,
-        succeeded=outcome.ok,
-    )
+    # The row keeps the outcome's fields as they are (status_code, response_ms, body_excerpt, error).
+    attempt = WebhookAttempt(delivery_id=delivery.id, attempted_at=now, **asdict(outcome), succeeded=outcome.ok)
     db.session.add(attempt)
     delivery.attempts += 1
     if outcome.ok:

@@ -8,6 +8,8 @@ browser's answer. Answers and errors are JSON: ``{"redirect": url}`` or ``{"erro
 
 from __future__ import annotations
 
+import functools
+
 from flask import abort, flash, jsonify, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -61,6 +63,19 @@ def _body() -> dict:
 
 def _error(exc: DomainError):
     return jsonify(error=exc.message), http_status(exc)
+
+
+def _signed_out_only(view):
+    """A passwordless sign-in step asked for by someone already signed in: their home page, as
+    the address the script goes to."""
+
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        if current_user.is_authenticated:
+            return jsonify(redirect=home_for(current_user))
+        return view(*args, **kwargs)
+
+    return wrapped
 
 
 def _signed_in_json(response):
@@ -133,18 +148,16 @@ def _refused(refusal: DomainError, *, step: str, user_id: int | None):
 
 @bp.post("/passkeys/sign-in/options")
 @_limit("SIGNIN_IP_LIMIT")
+@_signed_out_only
 def passkey_sign_in_options():
-    if current_user.is_authenticated:
-        return jsonify(redirect=home_for(current_user))
     options = passkeys.authentication_options(_hand_out_challenge("sign_in", None), user=None)
     return jsonify(options)
 
 
 @bp.post("/passkeys/sign-in")
 @_limit("SIGNIN_IP_LIMIT")
+@_signed_out_only
 def passkey_sign_in():
-    if current_user.is_authenticated:
-        return jsonify(redirect=home_for(current_user))
     data = _body()
     credential = data.get("credential")
     signed = passkeys.sign_in(credential, challenge=_take_challenge("sign_in"))

@@ -17,6 +17,7 @@ from app.api.auth import require
 from app.api.conventions import keyset
 from app.api.presenting import review_row
 from app.platform.extensions import db
+from app.platform.records import attributes
 from app.reviews.models import Review
 from app.reviews.service import set_visibility
 from app.venues.approval import transition
@@ -28,13 +29,7 @@ DECISIONS = ("approve", "reject", "suspend", "reinstate")
 
 def listing_row(venue: Venue) -> dict:
     return {
-        "id": venue.id,
-        "slug": venue.slug,
-        "name": venue.name,
-        "city": venue.city,
-        "status": venue.status,
-        "status_reason": venue.status_reason,
-        "submitted_at": venue.submitted_at,
+        **attributes(venue, "id", "slug", "name", "city", "status", "status_reason", "submitted_at"),
         "owner_email": venue.owner.email if venue.owner else "",
     }
 

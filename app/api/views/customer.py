@@ -6,18 +6,21 @@ app/payments/service.py, app/booking/lifecycle.py): the API adds no rule of its 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import jsonify
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import abort
-from marshmallow import RAISE
 from sqlalchemy import select
 
 from app.api import schemas
-from app.api.auth import require, scopes
-from app.api.conventions import cursor_position, idempotent, keyset, next_cursor
+from app.api.auth import scopes
+from app.api.conventions import cursor_position, keyset, next_cursor
 from app.api.lookups import BOOKING_LOADS, ORDER_LOADS, own_order
 from app.api.presenting import booking_row, cart_item_row, local, money, order_row, review_row
+from app.api.routes import customer_route
 from app.booking import cart as carts
 from app.booking import lifecycle
 from app.booking.models import Booking, Order, TopUp
@@ -35,7 +38,6 @@ from app.platform.money import format_money
 from app.platform.urls import absolute_url, on_base_url
 from app.reviews.service import create_review
 from app.saved.service import account_saved_ids, set_saved_for_account
-from app.web.blueprints import api_customer as bp
 from app.web.guards import require_booker
 from app.web.unit_of_work import on_refusal
 
@@ -51,9 +53,13 @@ def own_booking(reference: str) -> Booking:
     return booking
 
 
-@bp.get("")
-@bp.response(200, schemas.Me)
-@require("read")
+def newest_first(query, key, name: str, row: Callable[[Any], dict], *, limit: int, cursor: str | None) -> dict:
+    """A page of the caller's own rows, newest first: ``{name: [rows], "next_cursor": ...}``."""
+    rows, following = keyset(query, key, limit=limit, cursor=cursor, descending=True)
+    return {name: [row(r) for r in rows], "next_cursor": following}
+
+
+@customer_route("get", "", 200, schemas.Me)
 def me():
     """Who the token (or session) acts for, and its scopes."""
     return {
@@ -69,20 +75,14 @@ def me():
 # -- the cart ----------------------------------------------------------------------------------------
 
 
-@bp.get("/cart")
-@bp.response(200, schemas.Cart)
-@require("read")
+@customer_route("get", "/cart", 200, schemas.Cart)
 def cart():
     """Your cart: what you have chosen and not yet checked out (it holds no time yet)."""
     require_booker()
     return {"items": [cart_item_row(item) for item in carts.get_items(owner())]}
 
 
-@bp.post("/cart/items")
-@bp.arguments(schemas.CartItemIn)
-@bp.response(201, schemas.CartItem)
-@require("write")
-@idempotent
+@customer_route("post", "/cart/items", 201, schemas.CartItem, body=schemas.CartItemIn, idempotent=True)
 def add_to_cart(data):
     """Put a service at a start time from the availability into the cart (it holds nothing yet)."""
     require_booker()
@@ -96,9 +96,7 @@ def add_to_cart(data):
     return cart_item_row(item), 201, {"Location": absolute_url("api_customer.cart")}
 
 
-@bp.delete("/cart/items/<int:item_id>")
-@bp.response(204)
-@require("write")
+@customer_route("delete", "/cart/items/<int:item_id>", 204)
 def remove_from_cart(item_id: int):
     """Take an item out of your cart."""
     require_booker()
@@ -110,11 +108,7 @@ def remove_from_cart(item_id: int):
 # -- checkout, orders, paying ------------------------------------------------------------------------
 
 
-@bp.post("/orders")
-@bp.arguments(schemas.CheckoutIn)
-@bp.response(201, schemas.Order)
-@require("write")
-@idempotent
+@customer_route("post", "/orders", 201, schemas.Order, body=schemas.CheckoutIn, idempotent=True)
 def checkout(data):
     """Check out: the whole cart becomes an order whose bookings are held (about 30 minutes)."""
     require_booker()
@@ -124,29 +118,20 @@ def checkout(data):
     return order_row(order), 201, {"Location": absolute_url("api_customer.order", order_id=order.id)}
 
 
-@bp.get("/orders")
-@bp.arguments(schemas.CursorArgs, location="query", as_kwargs=True, unknown=RAISE)
-@bp.response(200, schemas.OrderPage)
-@require("read")
+@customer_route("get", "/orders", 200, schemas.OrderPage, query=schemas.CursorArgs)
 def orders(limit: int, cursor: str | None = None):
     """Your orders, newest first."""
     query = select(Order).where(Order.customer_id == current_user.id).options(*ORDER_LOADS)
-    rows, following = keyset(query, Order.id, limit=limit, cursor=cursor, descending=True)
-    return {"orders": [order_row(o) for o in rows], "next_cursor": following}
+    return newest_first(query, Order.id, "orders", order_row, limit=limit, cursor=cursor)
 
 
-@bp.get("/orders/<int:order_id>")
-@bp.response(200, schemas.Order)
-@require("read")
+@customer_route("get", "/orders/<int:order_id>", 200, schemas.Order)
 def order(order_id: int):
     """One of your orders, with its bookings."""
     return order_row(own_order(order_id))
 
 
-@bp.post("/orders/<int:order_id>/payments")
-@bp.response(201, schemas.PaymentStart)
-@require("write")
-@idempotent
+@customer_route("post", "/orders/<int:order_id>/payments", 201, schemas.PaymentStart, idempotent=True)
 def pay(order_id: int):
     """Start (or resume) the hosted checkout for the order: send the customer to ``checkout_url``.
     The amount is the server's, never the caller's."""
@@ -164,10 +149,7 @@ def pay(order_id: int):
 # -- bookings ----------------------------------------------------------------------------------------
 
 
-@bp.get("/bookings")
-@bp.arguments(schemas.CursorArgs, location="query", as_kwargs=True, unknown=RAISE)
-@bp.response(200, schemas.BookingPage)
-@require("read")
+@customer_route("get", "/bookings", 200, schemas.BookingPage, query=schemas.CursorArgs)
 def bookings(limit: int, cursor: str | None = None):
     """Your bookings, newest first (a reschedule's temporary hold is left out)."""
     query = (
@@ -175,22 +157,16 @@ def bookings(limit: int, cursor: str | None = None):
         .where(Booking.customer_id == current_user.id, Booking.moves_booking_id.is_(None))
         .options(*BOOKING_LOADS)
     )
-    rows, following = keyset(query, Booking.id, limit=limit, cursor=cursor, descending=True)
-    return {"bookings": [booking_row(b) for b in rows], "next_cursor": following}
+    return newest_first(query, Booking.id, "bookings", booking_row, limit=limit, cursor=cursor)
 
 
-@bp.get("/bookings/<reference>")
-@bp.response(200, schemas.Booking)
-@require("read")
+@customer_route("get", "/bookings/<reference>", 200, schemas.Booking)
 def booking(reference: str):
     """One of your bookings, by its reference."""
     return booking_row(own_booking(reference))
 
 
-@bp.post("/bookings/<reference>/cancel")
-@bp.response(200, schemas.Cancellation)
-@require("write")
-@idempotent
+@customer_route("post", "/bookings/<reference>/cancel", 200, schemas.Cancellation, idempotent=True)
 def cancel(reference: str):
     """Cancel under the booking's policy; the refund goes back through the gateway."""
     booking = own_booking(reference)
@@ -205,11 +181,7 @@ def cancel(reference: str):
     return {"booking": booking_row(booking), "refund": money(refund, booking.currency)}
 
 
-@bp.post("/bookings/<reference>/review")
-@bp.arguments(schemas.ReviewIn)
-@bp.response(201, schemas.Review)
-@require("write")
-@idempotent
+@customer_route("post", "/bookings/<reference>/review", 201, schemas.Review, body=schemas.ReviewIn, idempotent=True)
 def review(data, reference: str):
     """Review a booking after the appointment (the review page's rules)."""
     booking = own_booking(reference)
@@ -217,12 +189,15 @@ def review(data, reference: str):
     return review_row(written), 201
 
 
-@bp.post("/bookings/<reference>/reschedule")
-@bp.arguments(schemas.RescheduleIn)
-@bp.response(200, schemas.Move)
-@bp.alt_response(202, schema=schemas.TopUpStart, description="A dearer time: held while the top-up is paid")
-@require("write")
-@idempotent
+@customer_route(
+    "post",
+    "/bookings/<reference>/reschedule",
+    200,
+    schemas.Move,
+    body=schemas.RescheduleIn,
+    alt=(202, "A dearer time: held while the top-up is paid", schemas.TopUpStart),
+    idempotent=True,
+)
 def reschedule(data, reference: str):
     """Move a booking to another free time of its service, under the venue's rescheduling policy.
 
@@ -281,9 +256,7 @@ def top_up_start_row(booking: Booking, top_up: TopUp, payment) -> dict:
     }
 
 
-@bp.get("/bookings/<reference>/top-ups/<int:top_up_id>")
-@bp.response(200, schemas.TopUp)
-@require("read")
+@customer_route("get", "/bookings/<reference>/top-ups/<int:top_up_id>", 200, schemas.TopUp)
 def top_up(reference: str, top_up_id: int):
     """A dearer move's top-up: ``pending`` while the payment is awaited, then ``moved`` (the
     booking has its new time), ``released`` (nothing charged, the booking kept its time) or
@@ -298,28 +271,20 @@ def top_up(reference: str, top_up_id: int):
 # -- saved venues and notifications -------------------------------------------------------------------
 
 
-@bp.get("/saved")
-@bp.response(200, schemas.Saved)
-@require("read")
+@customer_route("get", "/saved", 200, schemas.Saved)
 def saved():
     """The venues you saved, newest first."""
     return {"venue_ids": account_saved_ids(current_user.id)}
 
 
-@bp.put("/saved/<int:venue_id>")
-@bp.arguments(schemas.SavedIn)
-@bp.response(200, schemas.Saved)
-@require("write")
+@customer_route("put", "/saved/<int:venue_id>", 200, schemas.Saved, body=schemas.SavedIn)
 def save(data, venue_id: int):
     """Save (``{"saved": true}``) or unsave a listed venue; doing it twice changes nothing."""
     set_saved_for_account(current_user.id, venue_id, data["saved"])
     return {"venue_ids": account_saved_ids(current_user.id)}
 
 
-@bp.get("/notifications")
-@bp.arguments(schemas.CursorArgs, location="query", as_kwargs=True, unknown=RAISE)
-@bp.response(200, schemas.NoticePage)
-@require("read")
+@customer_route("get", "/notifications", 200, schemas.NoticePage, query=schemas.CursorArgs)
 def notifications(limit: int, cursor: str | None = None):
     """Your notification centre, newest first."""
     page = centre.list_notices(current_user.id, before=cursor_position(cursor, "before"), size=limit)
@@ -342,9 +307,7 @@ def notifications(limit: int, cursor: str | None = None):
     }
 
 
-@bp.post("/notifications/<int:notice_id>/read")
-@bp.response(204)
-@require("write")
+@customer_route("post", "/notifications/<int:notice_id>/read", 204)
 def mark_notice_read(notice_id: int):
     """Mark one of your notifications read (marking it twice is not an error)."""
     centre.mark_read(notice_id, current_user.id)

@@ -20,9 +20,9 @@ from app.booking.availability import get_bookable_days, get_slots
 from app.discovery.params import parse_search
 from app.platform.timefmt import venue_zone
 from app.reviews.service import venue_reviews
-from app.venues.models import Venue, VenueStatus
+from app.venues import listed as venues_listed
+from app.venues.models import Venue
 from app.venues.service import get_categories
-from app.venues.slugs import find_venue_by_any_slug
 from app.web.blueprints import api_public as bp
 from search.backend import search
 from search.types import InvalidQuery, SearchResult
@@ -37,11 +37,8 @@ VENUE_LOADS = (
 
 
 def listed_venue(slug: str) -> Venue:
-    """An approved venue by its slug (a former slug too); anything else is a 404."""
-    venue = find_venue_by_any_slug(slug[:140], options=VENUE_LOADS)
-    if venue is None or venue.status != VenueStatus.APPROVED:
-        abort(404, message=_("No listed venue has that address."))
-    return venue
+    """An approved venue by its slug (a former slug too), its lists loaded; anything else is a 404."""
+    return venues_listed.listed_venue(slug, options=VENUE_LOADS)
 
 
 @bp.get("/categories")
@@ -139,9 +136,7 @@ def availability(slug: str, service_id: int, days: int, date=None, start=None):
     """Free times of one service: with ``date``, that local day's start times (in the venue's time
     zone, with offsets); without, how many start times each day from ``start`` has."""
     venue = listed_venue(slug)
-    service = next((s for s in venue.services if s.id == service_id and s.is_active), None)
-    if service is None:
-        abort(404, message=_("This venue has no such service."))
+    service = venues_listed.bookable_service(venue, service_id)
     zone = venue_zone(venue.timezone)
     now = datetime.now(UTC)
     body = {"service_id": service.id, "timezone": venue.timezone}

@@ -8,15 +8,14 @@ from datetime import UTC, datetime, time, timedelta
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import abort
-from marshmallow import RAISE
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.api import schemas
-from app.api.auth import require
-from app.api.conventions import cursor_position, idempotent, next_cursor
-from app.api.lookups import found_first, loaded
+from app.api.conventions import cursor_position, next_cursor
+from app.api.lookups import loaded
 from app.api.presenting import booking_row, hours_row, money, service_row, staff_venue_row
+from app.api.routes import venue_route
 from app.booking.check_ins import check_in
 from app.booking.models import Booking, BookingStatus
 from app.booking.time_blocks import add_time_block, find_time_blocks, mask_weekdays, remove_time_block
@@ -25,11 +24,11 @@ from app.clients.desk import book_at_desk
 from app.ops.errors import field_errors, http_status, render_error
 from app.platform.errors import ValidationFailed
 from app.platform.extensions import db
+from app.platform.records import attributes
 from app.platform.timefmt import venue_zone
 from app.platform.urls import absolute_url
 from app.venues.models import Venue
-from app.web.blueprints import api_venue as bp
-from app.web.guards import EVERYONE, FRONT_DESK, OWNER_AND_MANAGER, acting_member_scope, acting_role, venue_required
+from app.web.guards import EVERYONE, FRONT_DESK, acting_member_scope, acting_role
 from app.web.unit_of_work import on_refusal
 
 MAX_RANGE_DAYS = 62
@@ -46,47 +45,31 @@ def new_client_refusal(error: ValidationFailed):
 SHOWN = (BookingStatus.HELD, BookingStatus.CONFIRMED, BookingStatus.COMPLETED, BookingStatus.NO_SHOW)
 
 
-@bp.get("")
-@bp.response(200, schemas.StaffVenue)
-@require("venue")
-@venue_required(roles=OWNER_AND_MANAGER)
+@venue_route("get", "", 200, schemas.StaffVenue)
 def own_venue(venue: Venue):
     """Your venue, whatever its listing status, and your role there."""
     return staff_venue_row(loaded(venue), acting_role())
 
 
-@bp.get("/services")
-@bp.response(200, schemas.Service(many=True))
-@require("venue")
-@venue_required(roles=OWNER_AND_MANAGER)
+@venue_route("get", "/services", 200, schemas.Service(many=True))
 def own_services(venue: Venue):
     """Your venue's services, the hidden ones too."""
     return [service_row(s) for s in loaded(venue).services]
 
 
-@bp.get("/team")
-@bp.response(200, schemas.TeamMember(many=True))
-@require("venue")
-@venue_required(roles=OWNER_AND_MANAGER)
+@venue_route("get", "/team", 200, schemas.TeamMember(many=True))
 def own_team(venue: Venue):
     """Your venue's team members."""
     return [{"id": m.id, "name": m.name, "title": m.title} for m in loaded(venue).team]
 
 
-@bp.get("/hours")
-@bp.response(200, schemas.Hours)
-@require("venue")
-@venue_required(roles=OWNER_AND_MANAGER)
+@venue_route("get", "/hours", 200, schemas.Hours)
 def own_hours(venue: Venue):
     """Weekly hours and closures."""
     return hours_row(loaded(venue))
 
 
-@bp.get("/bookings")
-@bp.arguments(schemas.RangeArgs, location="query", as_kwargs=True, unknown=RAISE)
-@bp.response(200, schemas.Calendar)
-@require("venue")
-@venue_required(roles=EVERYONE)
+@venue_route("get", "/bookings", 200, schemas.Calendar, roles=EVERYONE, query=schemas.RangeArgs)
 def calendar(venue: Venue, start, end):
     """The calendar's bookings from ``start`` to ``end`` (local days, both included); a
     practitioner sees only their own, as on the calendar page."""
@@ -115,11 +98,7 @@ def venue_booking_row(booking: Booking) -> dict:
     }
 
 
-@bp.post("/check-ins")
-@bp.response(200, schemas.CheckIn)
-@require("venue")
-@venue_required(roles=FRONT_DESK)
-@bp.arguments(schemas.CheckInIn)
+@venue_route("post", "/check-ins", 200, schemas.CheckIn, roles=FRONT_DESK, body=schemas.CheckInIn)
 def check_in_booking(data, venue: Venue):
     """Check in today's booking with this code (the QR code's or the typed reference), as the
     check-in page does; checking in twice is not an error (``just_now`` is false)."""
@@ -142,13 +121,16 @@ def _range(venue: Venue, start, end) -> tuple[datetime, datetime]:
 # -- the front desk: walk-ins and phone bookings --------------------------------------------------------
 
 
-@bp.post("/bookings")
-@bp.response(201, schemas.VenueBooking)
-@bp.alt_response(404, description="Not your venue's service, team member or client")
-@require("venue")
-@venue_required(roles=FRONT_DESK)
-@bp.arguments(schemas.DeskBookingIn)
-@idempotent
+@venue_route(
+    "post",
+    "/bookings",
+    201,
+    schemas.VenueBooking,
+    roles=FRONT_DESK,
+    alt=(404, "Not your venue's service, team member or client"),
+    body=schemas.DeskBookingIn,
+    idempotent=True,
+)
 def desk_booking(data, venue: Venue):
     """Book a walk-in or a phone caller (the desk's "New booking"): a client of your client book
     (``client_id``) or a new one (``new_client``), confirmed at once and paid at the venue, or
@@ -183,21 +165,12 @@ def desk_booking(data, venue: Venue):
 
 def block_row(block) -> dict:
     return {
-        "id": block.id,
-        "team_member_id": block.team_member_id,
-        "starts_at": block.starts_at,
-        "ends_at": block.ends_at,
-        "reason": block.reason,
+        **attributes(block, "id", "team_member_id", "starts_at", "ends_at", "reason", "repeat_until"),
         "repeat_weekdays": mask_weekdays(block.repeat_weekdays),
-        "repeat_until": block.repeat_until,
     }
 
 
-@bp.get("/blocks")
-@bp.arguments(schemas.RangeArgs, location="query", as_kwargs=True, unknown=RAISE)
-@bp.response(200, schemas.TimeBlocks)
-@require("venue")
-@venue_required(roles=EVERYONE)
+@venue_route("get", "/blocks", 200, schemas.TimeBlocks, roles=EVERYONE, query=schemas.RangeArgs)
 def time_blocks(venue: Venue, start, end):
     """Time blocks (each occurrence of a weekly series) from ``start`` to ``end``, local days both
     included; a practitioner sees their own and the whole venue's, as on the calendar."""
@@ -206,13 +179,16 @@ def time_blocks(venue: Venue, start, end):
     return {"timezone": venue.timezone, "blocks": [block_row(b) for b in found]}
 
 
-@bp.post("/blocks")
-@bp.response(201, schemas.TimeBlock)
-@bp.alt_response(404, description="Not your venue's team member")
-@require("venue")
-@venue_required(roles=FRONT_DESK)
-@bp.arguments(schemas.TimeBlockIn)
-@idempotent
+@venue_route(
+    "post",
+    "/blocks",
+    201,
+    schemas.TimeBlock,
+    roles=FRONT_DESK,
+    alt=(404, "Not your venue's team member"),
+    body=schemas.TimeBlockIn,
+    idempotent=True,
+)
 def add_block(data, venue: Venue):
     """Block time so customers can't book it: one team member's (``team_member_id``) or the whole
     venue's, once or weekly (``repeat_weekdays`` with ``repeat_until``). Bookings already in it stand."""
@@ -230,10 +206,7 @@ def add_block(data, venue: Venue):
     return block_row(block), 201, {"Location": location}
 
 
-@bp.delete("/blocks/<int:block_id>")
-@bp.response(204)
-@require("venue")
-@venue_required(roles=FRONT_DESK)
+@venue_route("delete", "/blocks/<int:block_id>", 204, roles=FRONT_DESK)
 def delete_block(venue: Venue, block_id: int):
     """Remove a block (a whole series): the time is bookable again."""
     remove_time_block(venue, block_id)
@@ -242,28 +215,30 @@ def delete_block(venue: Venue, block_id: int):
 # -- the client book ------------------------------------------------------------------------------------
 
 
+# A client book row's figures the API shows as they are (spend is money).
+CLIENT_FIELDS = (
+    "id",
+    "name",
+    "email",
+    "phone",
+    "tags",
+    "blocked",
+    "visits",
+    "no_shows",
+    "late_cancellations",
+    "last_visit",
+    "next_visit",
+)
+
+
 def client_row(row) -> dict:
     return {
-        "id": row.id,
-        "name": row.name,
-        "email": row.email,
-        "phone": row.phone,
-        "tags": row.tags,
-        "blocked": row.blocked,
-        "visits": row.visits,
+        **attributes(row, *CLIENT_FIELDS),
         "spend": money(row.spend_minor, row.currency) if row.currency else None,
-        "no_shows": row.no_shows,
-        "late_cancellations": row.late_cancellations,
-        "last_visit": row.last_visit,
-        "next_visit": row.next_visit,
     }
 
 
-@bp.get("/clients")
-@bp.arguments(schemas.ClientArgs, location="query", as_kwargs=True, unknown=RAISE)
-@bp.response(200, schemas.ClientPage)
-@require("venue")
-@venue_required(roles=EVERYONE)
+@venue_route("get", "/clients", 200, schemas.ClientPage, roles=EVERYONE, query=schemas.ClientArgs)
 def client_book(venue: Venue, q: str, cursor: str | None = None):
     """Your clients in name order, with their figures, those whose name, email or phone contains
     ``q``; a practitioner's book holds only the clients they have a booking with."""
@@ -275,10 +250,7 @@ def client_book(venue: Venue, q: str, cursor: str | None = None):
     return {"clients": [client_row(r) for r in listing.rows], "total": listing.total, "next_cursor": following}
 
 
-@bp.get("/clients/<int:client_id>")
-@bp.response(200, schemas.ClientCard)
-@require("venue")
-@venue_required(roles=EVERYONE)
+@venue_route("get", "/clients/<int:client_id>", 200, schemas.ClientCard, roles=EVERYONE)
 def client_card(venue: Venue, client_id: int):
     """One client's card: contact, notes, tags, figures and their bookings at your venue."""
     return _card_of(venue, client_id, member_id=acting_member_scope())
@@ -298,12 +270,9 @@ def _locked_client(venue: Venue, client_id: int):
     return clients.get_client(venue.id, client_id, for_update=True)
 
 
-@bp.put("/clients/<int:client_id>/notes")
-@bp.response(200, schemas.ClientCard)
-@require("venue")
-@venue_required(roles=FRONT_DESK)
-@found_first
-@bp.arguments(schemas.ClientNotesIn)
+@venue_route(
+    "put", "/clients/<int:client_id>/notes", 200, schemas.ClientCard, roles=FRONT_DESK, body=schemas.ClientNotesIn
+)
 def save_client_notes(data, venue: Venue, client_id: int):
     """Replace the card's notes and tags (only your venue sees them), as the card's form does."""
     client = _locked_client(venue, client_id)
@@ -311,12 +280,9 @@ def save_client_notes(data, venue: Venue, client_id: int):
     return _card_of(venue, client_id)
 
 
-@bp.put("/clients/<int:client_id>/block")
-@bp.response(200, schemas.ClientCard)
-@require("venue")
-@venue_required(roles=FRONT_DESK)
-@found_first
-@bp.arguments(schemas.ClientBlockIn)
+@venue_route(
+    "put", "/clients/<int:client_id>/block", 200, schemas.ClientCard, roles=FRONT_DESK, body=schemas.ClientBlockIn
+)
 def block_client(data, venue: Venue, client_id: int):
     """Block the client from booking your venue online, with a reason only your venue sees."""
     client = _locked_client(venue, client_id)
@@ -324,10 +290,7 @@ def block_client(data, venue: Venue, client_id: int):
     return _card_of(venue, client_id)
 
 
-@bp.delete("/clients/<int:client_id>/block")
-@bp.response(200, schemas.ClientCard)
-@require("venue")
-@venue_required(roles=FRONT_DESK)
+@venue_route("delete", "/clients/<int:client_id>/block", 200, schemas.ClientCard, roles=FRONT_DESK)
 def unblock_client(venue: Venue, client_id: int):
     """Let the client book online again (unblocking twice is not an error)."""
     clients.unblock(_locked_client(venue, client_id))

@@ -13,10 +13,10 @@ from typing import Any
 from flask_smorest import abort
 
 from app.api import schemas
-from app.api.auth import require
-from app.api.conventions import idempotent
-from app.api.lookups import found_first, loaded, own_row
+from app.api.lookups import loaded, own_row
 from app.api.presenting import faq_row, hours_row, service_row, staff_venue_row
+from app.api.routes import venue_route
+from app.platform.records import attributes
 from app.platform.urls import absolute_url
 from app.venues.booking_rules import BookingRules
 from app.venues.deposits import PaymentMode
@@ -32,16 +32,12 @@ from app.venues.service import (
     update_basics,
     update_location,
 )
-from app.web.blueprints import api_venue as bp
-from app.web.guards import OWNER_AND_MANAGER, acting_role, venue_required
+from app.web.guards import acting_role
 
 
 def member_row(member) -> dict:
     return {
-        "id": member.id,
-        "name": member.name,
-        "title": member.title,
-        "bio": member.bio,
+        **attributes(member, "id", "name", "title", "bio"),
         "service_ids": [s.id for s in member.services],
     }
 
@@ -57,21 +53,16 @@ def _save_profile(venue: Venue, data: dict[str, Any]) -> None:
     """Each page's service with what was sent over the venue's present values, so a field left
     out stays as it is; a page none of whose fields were sent isn't saved at all."""
     if any(key in data for key in BASICS):
-        present = {key: getattr(venue, key) for key in BASICS}
-        update_basics(venue, **{**present, "tags": list(venue.tags or []), **_sent(data, BASICS)})
+        update_basics(venue, **{**attributes(venue, *BASICS), "tags": list(venue.tags or []), **_sent(data, BASICS)})
     if any(key in data for key in LOCATION):
-        update_location(venue, **{**{key: getattr(venue, key) for key in LOCATION}, **_sent(data, LOCATION)})
+        update_location(venue, **{**attributes(venue, *LOCATION), **_sent(data, LOCATION)})
 
 
 def _sent(data: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
     return {key: data[key] for key in keys if key in data}
 
 
-@bp.patch("")
-@bp.response(200, schemas.StaffVenue)
-@require("venue")
-@venue_required(roles=OWNER_AND_MANAGER)
-@bp.arguments(schemas.VenueProfileIn)
+@venue_route("patch", "", 200, schemas.StaffVenue, body=schemas.VenueProfileIn)
 def edit_venue_profile(data, venue: Venue):
     """Change the profile, as the basics and location pages do: only the fields sent change. A
     bad value is a 422 naming the field, and nothing changes (not even the other fields sent)."""
@@ -98,20 +89,15 @@ def _service_fields(data: dict[str, Any], service: Service | None) -> dict[str, 
     whole, so a part sent is completed from the rest before the check."""
     chosen = {**_sent(data, PLAIN), "category_id": data.get("category_id", service.category_id if service else None)}
     if any(key in data for key in PAYMENT):
-        present = {key: getattr(service, key) for key in PAYMENT} if service else NEW_SERVICE_PAYMENT
+        present = attributes(service, *PAYMENT) if service else NEW_SERVICE_PAYMENT
         chosen.update({**present, **_sent(data, PAYMENT)})
     if any(key in data for key in RULES):
-        present_rules = BookingRules(**{key: getattr(service, key) for key in RULES}) if service else BookingRules()
+        present_rules = BookingRules(**attributes(service, *RULES)) if service else BookingRules()
         chosen["rules"] = replace(present_rules, **_sent(data, RULES))
     return chosen
 
 
-@bp.post("/services")
-@bp.response(201, schemas.Service)
-@require("venue")
-@venue_required(roles=OWNER_AND_MANAGER)
-@bp.arguments(schemas.ServiceIn)
-@idempotent
+@venue_route("post", "/services", 201, schemas.Service, body=schemas.ServiceIn, idempotent=True)
 def add_service(data, venue: Venue):
     """Add a service. Left out: no category, paid in full online, the default booking rules (as
     the dashboard's form starts). An unknown ``category_id`` or terms that don't fit are a 422."""
@@ -119,12 +105,7 @@ def add_service(data, venue: Venue):
     return service_row(service), 201, {"Location": absolute_url("api_venue.own_services")}
 
 
-@bp.put("/services/<int:service_id>")
-@bp.response(200, schemas.Service)
-@require("venue")
-@venue_required(roles=OWNER_AND_MANAGER)
-@found_first
-@bp.arguments(schemas.ServiceIn)
+@venue_route("put", "/services/<int:service_id>", 200, schemas.Service, body=schemas.ServiceIn)
 def edit_service(data, venue: Venue, service_id: int):
     """Change a service's name, description, length, price, capacity, buffer and whether it can be
     booked (``is_active`` false hides it, as "Customers can book it" does), and, when sent, its
@@ -133,10 +114,7 @@ def edit_service(data, venue: Venue, service_id: int):
     return service_row(save_service(venue, service, **_service_fields(data, service)))
 
 
-@bp.delete("/services/<int:service_id>")
-@bp.response(204)
-@require("venue")
-@venue_required(roles=OWNER_AND_MANAGER)
+@venue_route("delete", "/services/<int:service_id>", 204)
 def delete_service(venue: Venue, service_id: int):
     """Remove a service. One with bookings can't be removed (409): hide it instead with
     ``PUT`` and ``is_active`` false."""
@@ -146,33 +124,20 @@ def delete_service(venue: Venue, service_id: int):
 # -- team -----------------------------------------------------------------------------------------------
 
 
-@bp.post("/team")
-@bp.response(201, schemas.StaffTeamMember)
-@require("venue")
-@venue_required(roles=OWNER_AND_MANAGER)
-@bp.arguments(schemas.TeamMemberIn)
-@idempotent
+@venue_route("post", "/team", 201, schemas.StaffTeamMember, body=schemas.TeamMemberIn, idempotent=True)
 def add_member(data, venue: Venue):
     """Add a team member (at most five: a sixth is a 409) and the services they perform."""
     member = add_team_member(venue, **data)
     return member_row(member), 201, {"Location": absolute_url("api_venue.own_team")}
 
 
-@bp.put("/team/<int:member_id>")
-@bp.response(200, schemas.StaffTeamMember)
-@require("venue")
-@venue_required(roles=OWNER_AND_MANAGER)
-@found_first
-@bp.arguments(schemas.TeamMemberIn)
+@venue_route("put", "/team/<int:member_id>", 200, schemas.StaffTeamMember, body=schemas.TeamMemberIn)
 def edit_member(data, venue: Venue, member_id: int):
     """Change a team member's name, title, bio and the services they perform."""
     return member_row(update_team_member(venue, member_id, **data))
 
 
-@bp.delete("/team/<int:member_id>")
-@bp.response(204)
-@require("venue")
-@venue_required(roles=OWNER_AND_MANAGER)
+@venue_route("delete", "/team/<int:member_id>", 204)
 def delete_member(venue: Venue, member_id: int):
     """Remove a team member (their bookings stay, with no one named)."""
     remove_team_member(venue, member_id)
@@ -181,42 +146,26 @@ def delete_member(venue: Venue, member_id: int):
 # -- FAQs -----------------------------------------------------------------------------------------------
 
 
-@bp.get("/faqs")
-@bp.response(200, schemas.Faq(many=True))
-@require("venue")
-@venue_required(roles=OWNER_AND_MANAGER)
+@venue_route("get", "/faqs", 200, schemas.Faq(many=True))
 def own_faqs(venue: Venue):
     """The questions and answers on your venue's page, in their order."""
     return [faq_row(f) for f in venue.faqs]
 
 
-@bp.post("/faqs")
-@bp.response(201, schemas.Faq)
-@require("venue")
-@venue_required(roles=OWNER_AND_MANAGER)
-@bp.arguments(schemas.FaqIn)
-@idempotent
+@venue_route("post", "/faqs", 201, schemas.Faq, body=schemas.FaqIn, idempotent=True)
 def add_venue_faq(data, venue: Venue):
     """Add a question and its answer (at most five: a sixth is a 409, as on the FAQs page)."""
     faq = add_faq(venue, question=data["question"], answer=data["answer"])
     return faq_row(faq), 201, {"Location": absolute_url("api_venue.own_faqs")}
 
 
-@bp.put("/faqs/<int:faq_id>")
-@bp.response(200, schemas.Faq)
-@require("venue")
-@venue_required(roles=OWNER_AND_MANAGER)
-@found_first
-@bp.arguments(schemas.FaqIn)
+@venue_route("put", "/faqs/<int:faq_id>", 200, schemas.Faq, body=schemas.FaqIn)
 def edit_venue_faq(data, venue: Venue, faq_id: int):
     """Change a question and its answer."""
     return faq_row(update_faq(venue, faq_id, question=data["question"], answer=data["answer"]))
 
 
-@bp.delete("/faqs/<int:faq_id>")
-@bp.response(204)
-@require("venue")
-@venue_required(roles=OWNER_AND_MANAGER)
+@venue_route("delete", "/faqs/<int:faq_id>", 204)
 def delete_venue_faq(venue: Venue, faq_id: int):
     """Remove a question and its answer from your venue's page."""
     remove_faq(venue, faq_id)
@@ -238,11 +187,7 @@ def _week(data: dict) -> dict[int, list[Range]]:
     return week
 
 
-@bp.put("/hours")
-@bp.response(200, schemas.Hours)
-@require("venue")
-@venue_required(roles=OWNER_AND_MANAGER)
-@bp.arguments(schemas.WeeklyHoursIn)
+@venue_route("put", "/hours", 200, schemas.Hours, body=schemas.WeeklyHoursIn)
 def set_hours(data, venue: Venue):
     """Replace the weekly opening hours: every day at once, a day with no range closed (as the
     hours page saves its grid). Overlapping or backwards ranges are a 422 and nothing changes."""
@@ -256,12 +201,7 @@ def set_hours(data, venue: Venue):
     return hours_row(loaded(venue))
 
 
-@bp.post("/closures")
-@bp.response(201, schemas.Hours)
-@require("venue")
-@venue_required(roles=OWNER_AND_MANAGER)
-@bp.arguments(schemas.ClosureIn)
-@idempotent
+@venue_route("post", "/closures", 201, schemas.Hours, body=schemas.ClosureIn, idempotent=True)
 def add_venue_closure(data, venue: Venue):
     """Close the venue on some days (a holiday, works): from ``starts_on`` to ``ends_on``, both
     included, at most a year. Answers the hours with the new closure among them."""
@@ -269,10 +209,7 @@ def add_venue_closure(data, venue: Venue):
     return hours_row(loaded(venue)), 201, {"Location": absolute_url("api_venue.own_hours")}
 
 
-@bp.delete("/closures/<int:closure_id>")
-@bp.response(204)
-@require("venue")
-@venue_required(roles=OWNER_AND_MANAGER)
+@venue_route("delete", "/closures/<int:closure_id>", 204)
 def delete_venue_closure(venue: Venue, closure_id: int):
     """Open again on a closure's days (the waitlist hears of the new times)."""
     remove_closure(venue, closure_id)

@@ -14,17 +14,15 @@ from flask_smorest import abort
 
 from app.accounts.models import Role
 from app.api import schemas
-from app.api.auth import require
-from app.api.conventions import idempotent
 from app.api.lookups import own_order
 from app.api.presenting import local, order_row
+from app.api.routes import customer_route
 from app.platform.urls import absolute_url
 from app.venues.hours import format_minute, parse_minute
 from app.waitlist import offers
 from app.waitlist import service as waitlist
 from app.waitlist.models import WaitlistEntry, WaitlistOffer
 from app.waitlist.presenting import offer_questions
-from app.web.blueprints import api_customer as bp
 
 
 def require_customer() -> None:
@@ -70,9 +68,7 @@ def offer_row(offer: WaitlistOffer) -> dict:
     }
 
 
-@bp.get("/waitlist")
-@bp.response(200, schemas.Waitlist)
-@require("read")
+@customer_route("get", "/waitlist", 200, schemas.Waitlist)
 def my_waitlist():
     """Your waitlist entries (live first, with your place in line, then the recently ended)
     and the offers open for you now, soonest to end first."""
@@ -99,12 +95,15 @@ def _window(data: dict) -> waitlist.Window | None:
     return None  # unreachable: abort raises
 
 
-@bp.post("/waitlist")
-@bp.arguments(schemas.WaitlistJoinIn)
-@bp.response(201, schemas.WaitlistEntry)
-@bp.alt_response(404, description="No such bookable service")
-@require("write")
-@idempotent
+@customer_route(
+    "post",
+    "/waitlist",
+    201,
+    schemas.WaitlistEntry,
+    body=schemas.WaitlistJoinIn,
+    alt=(404, "No such bookable service"),
+    idempotent=True,
+)
 def join_waitlist(data):
     """Join the line for a service on one of the venue's days (what "Join the waitlist" on a
     booking page's full day does). Refused while a time that suits you is free (book it), twice
@@ -127,20 +126,16 @@ def join_waitlist(data):
     return entry_row(entry, position), 201, {"Location": absolute_url("api_customer.my_waitlist")}
 
 
-@bp.delete("/waitlist/<int:entry_id>")
-@bp.response(204)
-@require("write")
+@customer_route("delete", "/waitlist/<int:entry_id>", 204)
 def leave_waitlist(entry_id: int):
     """Leave the line (an open offer of it is let go first); leaving twice is not an error."""
     require_customer()
     offers.leave(entry_id, current_user._get_current_object())
 
 
-@bp.post("/waitlist/offers/<int:offer_id>/accept")
-@bp.arguments(schemas.OfferAcceptIn)
-@bp.response(201, schemas.Order)
-@require("write")
-@idempotent
+@customer_route(
+    "post", "/waitlist/offers/<int:offer_id>/accept", 201, schemas.Order, body=schemas.OfferAcceptIn, idempotent=True
+)
 def accept_offer(data, offer_id: int):
     """ "Book it": the offer's held time becomes your order to pay (``POST /me/orders/{id}/payments``),
     held for checkout's usual time. The service's intake questions (the offer lists them) are
@@ -151,9 +146,7 @@ def accept_offer(data, offer_id: int):
     return order_row(order), 201, {"Location": absolute_url("api_customer.order", order_id=order.id)}
 
 
-@bp.post("/waitlist/offers/<int:offer_id>/decline")
-@bp.response(204)
-@require("write")
+@customer_route("post", "/waitlist/offers/<int:offer_id>/decline", 204)
 def decline_offer(offer_id: int):
     """ "No thanks": the time goes to the next in line; you stay in line for other times."""
     require_customer()

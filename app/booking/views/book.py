@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import abort, current_app, redirect, request, url_for
+from flask import current_app, redirect, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -26,8 +26,8 @@ from app.booking.presenting import booking_time, with_vary
 from app.payouts.accounts import takes_paid_bookings
 from app.platform import cache_versions
 from app.platform.extensions import db
-from app.venues.models import Service, Venue, VenueStatus
-from app.venues.slugs import find_venue_by_any_slug
+from app.venues.listed import bookable_service, listed_venue
+from app.venues.models import Service, Venue
 from app.web import page_cache
 from app.web.blueprints import booking as bp
 from app.web.booking_page import (
@@ -44,14 +44,9 @@ bp.add_app_template_filter(booking_time, "booking_time")  # emails print a booki
 
 
 def get_bookable_service(slug: str, service_id: int) -> tuple[Venue, Service]:
-    """The venue's active service, only while the venue is approved; everything else is 404."""
-    venue = find_venue_by_any_slug(slug, options=SLOT_ENGINE_LOADS)
-    service = db.session.get(Service, service_id)
-    if venue is None or service is None or service.venue_id != venue.id:
-        abort(404)
-    if not service.is_active or venue.status != VenueStatus.APPROVED:
-        abort(404)
-    return venue, service
+    """The listed venue and its active service (app/venues/listed.py); anything else is a 404."""
+    venue = listed_venue(slug, options=SLOT_ENGINE_LOADS)
+    return venue, bookable_service(venue, service_id)
 
 
 def book_fragment() -> str | None:

@@ -22,9 +22,8 @@ from app.booking.availability import get_bookable_days, get_slots
 from app.booking.errors import CartItemInvalid
 from app.booking.forms import BadInput, parse_day, parse_instant
 from app.platform import timefmt
-from app.platform.extensions import db
-from app.venues.models import Service, Venue, VenueStatus
-from app.venues.slugs import find_venue_by_any_slug
+from app.venues.listed import bookable_service, listed_venue
+from app.venues.models import Service, Venue
 from app.web.blueprints import embed as bp
 from app.web.guards import get_cart_owner, require_booker
 from app.web.rendering import render_page
@@ -57,18 +56,9 @@ def panel_headers(response: Response) -> Response:
 
 
 def _venue(slug: str) -> Venue:
-    venue = find_venue_by_any_slug(slug)
-    if venue is None or venue.status != VenueStatus.APPROVED:
-        abort(404)
-    g.embed_venue = venue
+    venue = listed_venue(slug)
+    g.embed_venue = venue  # the panel's CSP names the venue's own sites
     return venue
-
-
-def _service(venue: Venue, service_id: int) -> Service:
-    service = db.session.get(Service, service_id)
-    if service is None or service.venue_id != venue.id or not service.is_active:
-        abort(404)
-    return service
 
 
 @bp.get("/<slug>")
@@ -81,7 +71,7 @@ def panel(slug: str) -> Response:
 @bp.get("/<slug>/<int:service_id>")
 def panel_times(slug: str, service_id: int) -> Response:
     venue = _venue(slug)
-    service = _service(venue, service_id)
+    service = bookable_service(venue, service_id)
     now = datetime.now(UTC)
     zone = timefmt.venue_zone(venue.timezone)
     today = now.astimezone(zone).date()
@@ -124,7 +114,7 @@ def _start(venue: Venue, service: Service) -> datetime:
 @bp.get("/<slug>/book/<int:service_id>")
 def book_tab(slug: str, service_id: int) -> Response:
     venue = _venue(slug)
-    service = _service(venue, service_id)
+    service = bookable_service(venue, service_id)
     start = _start(venue, service)
     return _tab(venue, service, start)
 
@@ -142,7 +132,7 @@ def book_from_site(slug: str, service_id: int) -> Response:
     """Add the chosen time to the cart as chosen through the venue's own button, then the cart."""
     require_booker()
     venue = _venue(slug)
-    service = _service(venue, service_id)
+    service = bookable_service(venue, service_id)
     start = _start(venue, service)
     owner = get_cart_owner(create=True)
     on_refusal(lambda error: _tab(venue, service, start, error=error.message), kinds=CartItemInvalid)

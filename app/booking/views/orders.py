@@ -37,6 +37,7 @@ from app.web.guards import require_booker
 from app.web.loaders import own_row
 from app.web.private_cache import private_page
 from app.web.rendering import render_page
+from app.web.sign_in_first import sign_in_first
 from app.web.unit_of_work import on_refusal
 
 # -- checkout and orders -----------------------------------------------------------------------
@@ -50,8 +51,9 @@ def back_to_cart(error: DomainError) -> Response:
 @bp.post("/checkout")
 def checkout() -> Response:
     if not current_user.is_authenticated:
-        flash(_("Sign in or create an account to check out. Your cart comes with you."), "info")
-        return redirect(url_for("accounts.sign_in", next=url_for(".cart")), 303)
+        return sign_in_first(
+            _("Sign in or create an account to check out. Your cart comes with you."), url_for(".cart")
+        )
     require_booker()
     code = request.form.get("voucher_code", "")[:40].strip()
     on_refusal(back_to_cart, kinds=(SlotUnavailable, ValidationFailed))

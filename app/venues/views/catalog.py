@@ -183,34 +183,14 @@ def _service_form(service: Any = None, *, submitted: bool = True) -> ServiceForm
     return form
 
 
-@bp.route("/venue/services", methods=["GET", "POST"])
-@venue_required
-def services(venue: Venue) -> Response:
-    if request.method == "GET":
-        return _render("services", venue)
-    form = _service_form()
-    if (invalid := _invalid("services", venue, form, form=form)) is not None:
-        return invalid
+def _add_service(venue: Venue, form: ServiceForm) -> str:
     service = save_service(venue, None, **form.service_fields())
-    advance_onboarding(venue, "services")
-    return _saved("services", venue, _("Added “%(service_name)s”.", service_name=service.name))
+    return _("Added “%(service_name)s”.", service_name=service.name)
 
 
-@bp.route("/venue/services/<int:service_id>", methods=["GET", "POST"])
-@venue_required
-@venue_row(Service)
-def edit_service(venue: Venue, service: Service) -> Response:
-    submitted = request.method == "POST"
-    form = _service_form(service, submitted=submitted)
-    editing = {"block": "service_edit", "editing_id": service.id, "item": service, "edit_form": form}
-    if not submitted:
-        return _render("services", venue, **editing)
-    if (invalid := _invalid("services", venue, form, **editing)) is not None:
-        return invalid
+def _update_service(venue: Venue, service: Service, form: ServiceForm) -> str:
     save_service(venue, service, **form.service_fields())
-    return _saved(
-        "services", venue, _("Saved “%(service_name)s”.", service_name=service.name), block="service_row", item=service
-    )
+    return _("Saved “%(service_name)s”.", service_name=service.name)
 
 
 # -- team ----------------------------------------------------------------------------------------
@@ -251,82 +231,42 @@ def _save_member_photo(venue: Venue, member: TeamMember, form: TeamMemberForm) -
         delete_image(venue, old.id)
 
 
-@bp.route("/venue/team", methods=["GET", "POST"])
-@venue_required
-def team(venue: Venue) -> Response:
-    if request.method == "GET":
-        return _render("team", venue)
-    form = _team_form(venue)
-    if (invalid := _invalid("team", venue, form, form=form)) is not None:
-        return invalid
+def _add_member(venue: Venue, form: TeamMemberForm) -> str:
     member = add_team_member(venue, **_member_fields(form))
     _save_member_photo(venue, member, form)
-    advance_onboarding(venue, "team")
-    return _saved("team", venue, _("Added %(member_name)s to your team.", member_name=member.name))
+    return _("Added %(member_name)s to your team.", member_name=member.name)
 
 
-@bp.route("/venue/team/<int:member_id>", methods=["GET", "POST"])
-@venue_required
-@venue_row(TeamMember, name="member")
-def edit_team_member(venue: Venue, member: TeamMember) -> Response:
-    submitted = request.method == "POST"
-    form = _team_form(venue, member, submitted=submitted)
-    editing = {"block": "team_edit", "editing_id": member.id, "item": member, "edit_form": form}
-    if not submitted:
-        return _render("team", venue, **editing)
-    if (invalid := _invalid("team", venue, form, **editing)) is not None:
-        return invalid
+def _update_member(venue: Venue, member: TeamMember, form: TeamMemberForm) -> str:
     update_team_member(venue, member.id, **_member_fields(form))
     _save_member_photo(venue, member, form)
-    return _saved("team", venue, _("Saved %(member_name)s.", member_name=member.name), block="team_row", item=member)
+    return _("Saved %(member_name)s.", member_name=member.name)
 
 
 # -- FAQs ----------------------------------------------------------------------------------------
 
 
-@bp.route("/venue/faqs", methods=["GET", "POST"])
-@venue_required
-def faqs(venue: Venue) -> Response:
-    if request.method == "GET":
-        return _render("faqs", venue)
-    form = FAQForm()
-    if (invalid := _invalid("faqs", venue, form, form=form)) is not None:
-        return invalid
+def _faq_form(venue: Venue, faq: FAQ, *, submitted: bool) -> FAQForm:
+    return _with_ids(FAQForm(obj=faq) if submitted else FAQForm(formdata=None, obj=faq), f"faq-{faq.id}")
+
+
+def _add_faq(venue: Venue, form: FAQForm) -> str:
     add_faq(venue, question=form.question.data, answer=form.answer.data)
-    advance_onboarding(venue, "faqs")
-    return _saved("faqs", venue, _("Question added."))
+    return _("Question added.")
 
 
-@bp.route("/venue/faqs/<int:faq_id>", methods=["GET", "POST"])
-@venue_required
-@venue_row(FAQ, name="faq")
-def edit_faq(venue: Venue, faq: FAQ) -> Response:
-    submitted = request.method == "POST"
-    form = _with_ids(FAQForm(obj=faq) if submitted else FAQForm(formdata=None, obj=faq), f"faq-{faq.id}")
-    editing = {"block": "faq_edit", "editing_id": faq.id, "item": faq, "edit_form": form}
-    if not submitted:
-        return _render("faqs", venue, **editing)
-    if (invalid := _invalid("faqs", venue, form, **editing)) is not None:
-        return invalid
+def _update_faq(venue: Venue, faq: FAQ, form: FAQForm) -> str:
     update_faq(venue, faq.id, question=form.question.data, answer=form.answer.data)
-    return _saved("faqs", venue, _("Question saved."), block="faq_row", item=faq)
+    return _("Question saved.")
 
 
 # -- photos --------------------------------------------------------------------------------------
 
 
-@bp.route("/venue/images", methods=["GET", "POST"])
-@venue_required
-def images(venue: Venue) -> Response:
-    if request.method == "GET":
-        return _render("images", venue)
-    form = ImageUploadForm()
-    if (invalid := _invalid("images", venue, form, form.photo, form=form)) is not None:
-        return invalid
+def _add_photo(venue: Venue, form: ImageUploadForm) -> str:
     add_image(venue, form.photo.data.read(), alt_text=form.alt_text.data)
     note_change(venue, "images")
-    advance_onboarding(venue, "images")
-    return _saved("images", venue, _("Photo added."))
+    return _("Photo added.")
 
 
 @bp.post("/venue/images/<int:image_id>/cover")
@@ -351,7 +291,7 @@ def image_alt_text(venue: Venue, image: VenueImage) -> Response:
     return _saved("images", venue, _("Photo description saved."), block="image_card", item=image)
 
 
-# -- delete, move and reorder: the same for each list -----------------------------------------
+# -- add, edit, delete, move and reorder: the same for each list ---------------------------------
 
 
 # step -> (the row loader of one item, what one item is called, singular endpoint word)
@@ -365,10 +305,44 @@ LISTS: dict[str, tuple[Callable[[Callable], Callable], Callable[[Any], str], str
         "image",
     ),
 }
+# step -> (its add form, made from the request; adding the item, saying what was added; the field
+# a refusal's message goes under, None for the form's own errors)
+ADDS: dict[str, tuple[Callable[[Venue], FlaskForm], Callable[[Venue, Any], str], str | None]] = {
+    "services": (lambda venue: _service_form(), _add_service, None),
+    "team": (_team_form, _add_member, None),
+    "faqs": (lambda venue: FAQForm(), _add_faq, None),
+    "images": (lambda venue: ImageUploadForm(), _add_photo, "photo"),
+}
+# step -> (the model and URL argument of the item edited in place, its edit form (posted or shown),
+# saving it, saying what was saved; the prefix of the edit and row blocks). Photos have none.
+EDITS: dict[str, tuple[type, str, Callable[..., FlaskForm], Callable[[Venue, Any, Any], str], str]] = {
+    "services": (
+        Service,
+        "service_id",
+        lambda venue, item, submitted: _service_form(item, submitted=submitted),
+        _update_service,
+        "service",
+    ),
+    "team": (TeamMember, "member_id", _team_form, _update_member, "team"),
+    "faqs": (FAQ, "faq_id", _faq_form, _update_faq, "faq"),
+}
 
 
 def _list_routes(step: str) -> None:
     own_item, label, word = LISTS[step]
+    new_form, add, refusal_field = ADDS[step]
+
+    def page(venue: Venue) -> Response:
+        """The list and its add form; posted, the item is added and onboarding moves on."""
+        if request.method == "GET":
+            return _render(step, venue)
+        form = new_form(venue)
+        field = getattr(form, refusal_field) if refusal_field else None
+        if (invalid := _invalid(step, venue, form, field, form=form)) is not None:
+            return invalid
+        message = add(venue, form)
+        advance_onboarding(venue, step)
+        return _saved(step, venue, message)
 
     def delete(venue: Venue, item: Any) -> Response:
         what = label(item)
@@ -402,6 +376,7 @@ def _list_routes(step: str) -> None:
         return redirect(url_for(f"venues_dashboard.{wizard_context(venue, step)['next_step']}"))
 
     base = f"/venue/{step}"
+    bp.add_url_rule(base, step, venue_required(page), methods=["GET", "POST"])
     bp.add_url_rule(
         f"{base}/<int:item_id>/delete", f"delete_{word}", venue_required(own_item(delete)), methods=["POST"]
     )
@@ -415,5 +390,28 @@ def _list_routes(step: str) -> None:
     bp.add_url_rule(f"{base}/done", f"{step}_done", venue_required(done), methods=["POST"])
 
 
+def _edit_route(step: str) -> None:
+    model, arg, edit_form, update, block = EDITS[step]
+
+    def edit(venue: Venue, item: Any) -> Response:
+        """The item's edit form in place of its row; posted, the item saved and its row again."""
+        submitted = request.method == "POST"
+        form = edit_form(venue, item, submitted=submitted)
+        editing = {"block": f"{block}_edit", "editing_id": item.id, "item": item, "edit_form": form}
+        if not submitted:
+            return _render(step, venue, **editing)
+        if (invalid := _invalid(step, venue, form, **editing)) is not None:
+            return invalid
+        message = update(venue, item, form)
+        return _saved(step, venue, message, block=f"{block}_row", item=item)
+
+    own_item = venue_row(model, name="item", arg=arg)
+    bp.add_url_rule(
+        f"/venue/{step}/<int:{arg}>", f"edit_{LISTS[step][2]}", venue_required(own_item(edit)), methods=["GET", "POST"]
+    )
+
+
 for _step in LISTS:
     _list_routes(_step)
+for _step in EDITS:
+    _edit_route(_step)

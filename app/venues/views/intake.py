@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 
 from app.platform.errors import DomainError, ValidationFailed
 from app.venues import intake
-from app.venues.models import QuestionKind, Service, Venue
+from app.venues.models import QuestionKind, Service, ServiceQuestion, Venue
 from app.web.blueprints import dashboard as bp
 from app.web.guards import venue_required
 from app.web.loaders import venue_row
@@ -68,8 +68,11 @@ def _question_fields() -> dict:
     }
 
 
-# A question the URL names that is not this service's is refused like any other change (404,
-# on this page with its message): intake.get_question says so.
+def _question_to_change(venue: Venue, service: Service, question_id: int) -> ServiceQuestion:
+    """The question the URL names, a refusal from here on shown on the page: one that is not this
+    service's is refused like any other change (404, on this page with its message)."""
+    _show_refusal(venue, service)
+    return intake.get_question(service, question_id)
 
 
 @bp.get("/venue/services/<int:service_id>/intake")
@@ -92,8 +95,7 @@ def add_service_question(venue: Venue, service: Service) -> Response:
 @venue_required
 @venue_row(Service)
 def edit_service_question(venue: Venue, service: Service, question_id: int) -> Response:
-    _show_refusal(venue, service)
-    intake.update_question(intake.get_question(service, question_id), **_question_fields())
+    intake.update_question(_question_to_change(venue, service, question_id), **_question_fields())
     return _saved(service, _("Question saved. Past bookings keep the answers as they were asked."))
 
 
@@ -101,8 +103,7 @@ def edit_service_question(venue: Venue, service: Service, question_id: int) -> R
 @venue_required
 @venue_row(Service)
 def delete_service_question(venue: Venue, service: Service, question_id: int) -> Response:
-    _show_refusal(venue, service)
-    intake.remove_question(service, intake.get_question(service, question_id))
+    intake.remove_question(service, _question_to_change(venue, service, question_id))
     return _saved(service, _("Question removed."))
 
 
@@ -110,8 +111,7 @@ def delete_service_question(venue: Venue, service: Service, question_id: int) ->
 @venue_required
 @venue_row(Service)
 def move_service_question(venue: Venue, service: Service, question_id: int, direction: str) -> Response:
-    _show_refusal(venue, service)
-    intake.move_question(service, intake.get_question(service, question_id), direction)
+    intake.move_question(service, _question_to_change(venue, service, question_id), direction)
     return _saved(service, _("Order saved."))
 
 

@@ -5,6 +5,9 @@ CSRF token (Flask-WTF checks it app-wide)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import Response, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -15,7 +18,7 @@ from app.ops.errors import render_error
 from app.platform.errors import DomainError, NotFound
 from app.platform.timefmt import moment_label, venue_zone
 from app.venues import staff
-from app.venues.models import StaffRole, Venue
+from app.venues.models import StaffRole, Venue, VenueStaff
 from app.web.blueprints import accounts as accounts_bp
 from app.web.blueprints import dashboard as bp
 from app.web.guards import OWNER_ONLY, may_open, venue_required
@@ -97,6 +100,13 @@ def _show_refusal(venue: Venue, typed: dict | None = None) -> None:
     on_refusal(render)
 
 
+def _staff_change(venue: Venue, change: Callable[..., VenueStaff], staff_id: int, **fields: Any) -> VenueStaff:
+    """``change`` (resend, change_role, remove) made to one of the venue's staff logins by the
+    owner signed in; a refusal shows the Staff page again."""
+    _show_refusal(venue)
+    return change(venue, staff_id, actor_id=current_user.id, **fields)
+
+
 @bp.get("/staff")
 @venue_required(roles=OWNER_ONLY)
 def staff_page(venue: Venue) -> Response:
@@ -122,8 +132,7 @@ def invite_staff(venue: Venue) -> Response:
 @bp.post("/staff/<int:staff_id>/resend")
 @venue_required(roles=OWNER_ONLY)
 def resend_staff_invitation(venue: Venue, staff_id: int) -> Response:
-    _show_refusal(venue)
-    row = staff.resend(venue, staff_id, actor_id=current_user.id)
+    row = _staff_change(venue, staff.resend, staff_id)
     return _done(_("A new invitation is on its way to %(email)s; the old link no longer works.", email=row.email))
 
 
@@ -131,16 +140,14 @@ def resend_staff_invitation(venue: Venue, staff_id: int) -> Response:
 @venue_required(roles=OWNER_ONLY)
 def change_staff_role(venue: Venue, staff_id: int) -> Response:
     role, member_id = _read_role_fields()
-    _show_refusal(venue)
-    row = staff.change_role(venue, staff_id, role=role, team_member_id=member_id, actor_id=current_user.id)
+    row = _staff_change(venue, staff.change_role, staff_id, role=role, team_member_id=member_id)
     return _done(_("%(email)s is now: %(role)s.", email=row.email, role=staff.ROLE_LABELS[StaffRole(row.role)]))
 
 
 @bp.post("/staff/<int:staff_id>/remove")
 @venue_required(roles=OWNER_ONLY)
 def remove_staff(venue: Venue, staff_id: int) -> Response:
-    _show_refusal(venue)
-    row = staff.remove(venue, staff_id, actor_id=current_user.id)
+    row = _staff_change(venue, staff.remove, staff_id)
     return _done(_("%(email)s is removed and signed out everywhere.", email=row.email))
 
 

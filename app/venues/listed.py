@@ -1,0 +1,35 @@
+"""What the public may see and book: a listed (approved) venue by its address, and one of its
+bookable services. The booking pages, the booking button's panel and the public API load them
+here, so each checks the same things and a hidden venue or service is a 404 everywhere."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy.sql.base import ExecutableOption
+
+from app.platform.errors import NotFound
+from app.platform.extensions import db
+from app.venues.models import Service, Venue, VenueStatus
+from app.venues.slugs import find_venue_by_any_slug
+
+SLUG_MAX = 140  # the column's width: a longer address names no venue
+
+
+def listed_venue(slug: str, *, options: Sequence[ExecutableOption] = ()) -> Venue:
+    """The approved venue that has, or once had, ``slug``; NotFound for any other."""
+    venue = find_venue_by_any_slug(slug[:SLUG_MAX], options=options)
+    if venue is None or venue.status != VenueStatus.APPROVED:
+        raise NotFound(_("No listed venue has that address."))
+    return venue
+
+
+def bookable_service(venue: Venue, service_id: Any) -> Service:
+    """The venue's active service with this id; NotFound for another venue's, a withdrawn or a
+    missing one. Found in the session without a query when the venue's services are loaded."""
+    service = db.session.get(Service, service_id) if isinstance(service_id, int) else None
+    if service is None or service.venue_id != venue.id or not service.is_active:
+        raise NotFound(_("This venue has no such service."))
+    return service
