@@ -11,6 +11,7 @@ from app.platform.records import attributes
 from app.platform.timefmt import venue_zone
 from app.reviews.models import Review
 from app.venues.models import FAQ, Service, Venue
+from app.venues.options import from_price, length_and_price
 from search.types import SearchHit
 
 
@@ -67,6 +68,8 @@ def service_row(service: Service) -> dict[str, Any]:
         **attributes(service, *SERVICE_FIELDS),
         "price": money(service.price_minor, service.currency),
         "deposit_fixed": money(service.deposit_fixed_minor, service.currency),
+        "options": [attributes(o, "id", "name", "duration_minutes", "price_minor") for o in service.options],
+        "from_price_minor": from_price(service)[0],
     }
 
 
@@ -145,11 +148,11 @@ def review_row(review: Review) -> dict[str, Any]:
 def cart_item_row(item: CartItem) -> dict[str, Any]:
     service = item.service
     return {
-        **attributes(item, "id", "service_id", "quantity", "team_member_id", "expires_at"),
+        **attributes(item, "id", "service_id", "option_id", "quantity", "team_member_id", "expires_at"),
         "service": service.name,
         "venue": service.venue.name,
         "starts_at": local(item.starts_at, service.venue.timezone),
-        "price": money(service.price_minor * item.quantity, service.currency),
+        "price": money(length_and_price(service, item.option)[1] * item.quantity, service.currency),
     }
 
 

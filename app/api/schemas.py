@@ -180,12 +180,27 @@ class SearchResult(ma.Schema):
     next_cursor = ma.fields.String(allow_none=True)
 
 
+class ServiceOption(ma.Schema):
+    id = ma.fields.Integer(required=True, metadata={"description": "The booking page's ?option="})
+    name = ma.fields.String(required=True, metadata={"example": "90 min"})
+    duration_minutes = ma.fields.Integer(required=True)
+    price_minor = ma.fields.Integer(required=True, metadata={"description": "In the service's currency"})
+
+
 class Service(ma.Schema):
     id = ma.fields.Integer(required=True)
     name = ma.fields.String(required=True)
     description = ma.fields.String()
-    duration_minutes = ma.fields.Integer(required=True)
-    price = ma.fields.Nested(Money, required=True)
+    duration_minutes = ma.fields.Integer(required=True, metadata={"description": "With options: the cheapest's"})
+    price = ma.fields.Nested(Money, required=True, metadata={"description": "With options: the cheapest's"})
+    options = ma.fields.List(
+        ma.fields.Nested(ServiceOption),
+        required=True,
+        metadata={"description": "Lengths or variants, each booked for its own length and price; empty: none"},
+    )
+    from_price_minor = ma.fields.Integer(
+        required=True, metadata={"description": 'The lowest price it sells for ("from £45")'}
+    )
     capacity = ma.fields.Integer()
     payment_mode = ma.fields.String()
     request_to_book = ma.fields.Boolean()
@@ -289,11 +304,18 @@ class CartItemIn(Strict):
     starts_at = ma.fields.AwareDateTime(required=True, metadata={"description": "A start from availability"})
     quantity = JsonInteger(load_default=1, validate=validate.Range(1, 20))
     team_member_id = JsonInteger(allow_none=True, load_default=None, validate=validate.Range(1, MAX_ID))
+    option_id = JsonInteger(
+        allow_none=True,
+        load_default=None,
+        validate=validate.Range(1, MAX_ID),
+        metadata={"description": "One of the service's options; required when it has any"},
+    )
 
 
 class CartItem(ma.Schema):
     id = ma.fields.Integer(required=True)
     service_id = ma.fields.Integer(required=True)
+    option_id = ma.fields.Integer(allow_none=True, required=True)
     service = ma.fields.String(required=True)
     venue = ma.fields.String(required=True)
     starts_at = ma.fields.AwareDateTime(required=True)
@@ -716,6 +738,16 @@ class ClientBlockIn(Strict):
 # -- editing the venue: services, team, hours, closures ------------------------------------------------
 
 
+class ServiceOptionIn(Strict):
+    id = JsonInteger(
+        validate=validate.Range(1, MAX_ID),
+        metadata={"description": "One of the service's options, kept; left out: new"},
+    )
+    name = ma.fields.String(required=True, validate=validate.Length(min=1, max=60))
+    duration_minutes = JsonInteger(required=True, validate=validate.Range(5, 720))
+    price_minor = JsonInteger(required=True, validate=validate.Range(0, 10_000_000))
+
+
 class ServiceIn(Strict):
     name = ma.fields.String(required=True, validate=validate.Length(min=1, max=120))
     description = ma.fields.String(load_default="", validate=validate.Length(max=2000))
@@ -758,6 +790,14 @@ class ServiceIn(Strict):
     )
     request_to_book = JsonBoolean(metadata={"description": "True: you accept or decline each booking"})
     request_window_hours = JsonInteger(validate=validate.Range(1, MAX_REQUEST_WINDOW_HOURS))
+    options = ma.fields.List(
+        ma.fields.Nested(ServiceOptionIn),
+        validate=validate.Length(max=10),
+        metadata={
+            "description": "None, or 2 to 10 with distinct names: they replace the service's (one left out is "
+            "removed); its duration_minutes and price_minor become the cheapest's. Left out: kept as they are"
+        },
+    )
 
 
 class StaffTeamMember(TeamMember):

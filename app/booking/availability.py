@@ -28,7 +28,7 @@ from app.platform.sqlutil import in_ids
 from app.platform.timefmt import venue_zone
 from app.slot_engine import Busy, MemberSchedule, Rules, ServiceSpec, Slot, available_slots, bookable_days
 from app.team_schedules.service import schedule_selects, schedules_from_rows
-from app.venues.models import Service, TeamMember, Venue, VenueStatus, team_member_services
+from app.venues.models import Service, ServiceOption, TeamMember, Venue, VenueStatus, team_member_services
 
 
 def booking_rules(service: Service | None = None) -> Rules:
@@ -57,7 +57,8 @@ def max_advance_days(service: Service) -> int:
     return platform if service.max_advance_days is None else min(platform, service.max_advance_days)
 
 
-def service_spec(service: Service) -> ServiceSpec:
+def service_spec(service: Service, *, option: ServiceOption | None = None) -> ServiceSpec:
+    """The slot engine's view of ``service``, booked for ``option``'s length (None: its own)."""
     venue = service.venue
     if "team" not in inspect(venue).unloaded and all("services" not in inspect(m).unloaded for m in venue.team):
         # A page that loaded the team with its services (cards, carts): no query per service.
@@ -73,7 +74,7 @@ def service_spec(service: Service) -> ServiceSpec:
         )
     return ServiceSpec(
         id=service.id,
-        duration=timedelta(minutes=service.duration_minutes),
+        duration=timedelta(minutes=(option or service).duration_minutes),
         buffer=timedelta(minutes=service.buffer_minutes),
         capacity=service.capacity,
         team_member_ids=members,
@@ -237,11 +238,15 @@ def _venue_inputs(venue: Venue) -> dict[str, Any]:
 
 
 def _service_inputs(
-    service: Service, window: tuple[datetime, datetime], now: datetime, busy: Busyness | None
+    service: Service,
+    window: tuple[datetime, datetime],
+    now: datetime,
+    busy: Busyness | None,
+    option: ServiceOption | None = None,
 ) -> dict[str, Any]:
-    """The slot engine's arguments for one service: its venue's, its own, and what is busy in
-    ``window`` (read unless ``busy`` is given)."""
-    spec = service_spec(service)
+    """The slot engine's arguments for one service (booked for ``option``'s length): its venue's,
+    its own, and what is busy in ``window`` (read unless ``busy`` is given)."""
+    spec = service_spec(service, option=option)
     busy, blocks, schedules = busy or get_busy(service.venue.id, spec, *window)
     return {
         **_venue_inputs(service.venue),
@@ -254,18 +259,32 @@ def _service_inputs(
     }
 
 
-def get_slots(service: Service, day: date, *, now: datetime | None = None, busy: Busyness | None = None) -> list[Slot]:
-    """Free slots of ``service`` on ``day``; ``busy`` (covering ``busy_window(day)``) saves the queries."""
-    return available_slots(day=day, **_service_inputs(service, _window(day), now or datetime.now(UTC), busy))
+def get_slots(
+    service: Service,
+    day: date,
+    *,
+    now: datetime | None = None,
+    busy: Busyness | None = None,
+    option: ServiceOption | None = None,
+) -> list[Slot]:
+    """Free slots of ``service`` (for ``option``'s length; None: its own) on ``day``; ``busy``
+    (covering ``busy_window(day)``) saves the queries."""
+    return available_slots(day=day, **_service_inputs(service, _window(day), now or datetime.now(UTC), busy, option))
 
 
 def get_bookable_days(
-    service: Service, first_day: date, days: int, *, now: datetime | None = None, busy: Busyness | None = None
+    service: Service,
+    first_day: date,
+    days: int,
+    *,
+    now: datetime | None = None,
+    busy: Busyness | None = None,
+    option: ServiceOption | None = None,
 ) -> dict[date, int]:
     return bookable_days(
         first_day=first_day,
         days=days,
-        **_service_inputs(service, _window(first_day, days), now or datetime.now(UTC), busy),
+        **_service_inputs(service, _window(first_day, days), now or datetime.now(UTC), busy, option),
     )
 
 
@@ -312,27 +331,35 @@ def get_venue_bookable_days(
 
 
 def find_slot(
-    service: Service, starts_at: datetime, *, now: datetime | None = None, busy: Busyness | None = None
+    service: Service,
+    starts_at: datetime,
+    *,
+    now: datetime | None = None,
+    busy: Busyness | None = None,
+    option: ServiceOption | None = None,
 ) -> Slot | None:
-    """The slot starting exactly at ``starts_at``, if it is free now."""
+    """The slot starting exactly at ``starts_at`` (for ``option``'s length), if it is free now."""
     # Compare in UTC: Python never finds a time in a repeated (autumn) hour equal to one in
     # another zone, so 01:30 Europe/London on a fall-back day would match no slot.
     starts_at = starts_at.astimezone(UTC)
     local_day = starts_at.astimezone(venue_zone(service.venue)).date()
-    return next((s for s in get_slots(service, local_day, now=now, busy=busy) if s.start == starts_at), None)
+    slots = get_slots(service, local_day, now=now, busy=busy, option=option)
+    return next((s for s in slots if s.start == starts_at), None)
 
 
 # Checkout's first look, in SQL: for each wanted time, its service and venue, and what live
 # bookings alone say of it, counted exactly as the slot engine counts them. ``{wanted}`` is a
-# relation of (item_id, service_id, starts_at, quantity, team_member_id, position): the
+# relation of (item_id, service_id, option_id, starts_at, quantity, team_member_id, position): the
 # customer's cart, or one time (``taken_by_bookings``). It ignores blocks, hours and closures,
 # so it never refuses a time the engine would offer.
 _FIRST_LOOK = """
 WITH wanted AS ({wanted}),
 spans AS (
     SELECT w.*, s.venue_id, s.capacity, s.name AS service_name, s.is_active, s.currency,
-           w.starts_at + make_interval(mins => s.duration_minutes + s.buffer_minutes) AS until
+           w.starts_at + make_interval(
+               mins => coalesce(o.duration_minutes, s.duration_minutes) + s.buffer_minutes) AS until
     FROM wanted w JOIN services s ON s.id = w.service_id
+    LEFT JOIN service_options o ON o.id = w.option_id AND o.service_id = w.service_id
 ),
 performers AS (
     SELECT DISTINCT sp.service_id, tms.team_member_id
@@ -359,11 +386,12 @@ _LIVE = (
 )
 assert tuple(LIVE_STATUSES) == (BookingStatus.HELD, BookingStatus.CONFIRMED)  # as _LIVE spells them
 _CART_ITEMS = (
-    "SELECT ci.id AS item_id, ci.service_id, ci.starts_at, ci.quantity, ci.team_member_id,"
+    "SELECT ci.id AS item_id, ci.service_id, ci.option_id, ci.starts_at, ci.quantity, ci.team_member_id,"
     " ci.created_at AS position FROM cart_items ci WHERE ci.user_id = :user_id AND ci.expires_at > :now"
 )
 _ONE_TIME = (
-    "SELECT 0 AS item_id, CAST(:service_id AS integer) AS service_id, CAST(:starts_at AS timestamptz) AS starts_at,"
+    "SELECT 0 AS item_id, CAST(:service_id AS integer) AS service_id, CAST(:option_id AS integer) AS option_id,"
+    " CAST(:starts_at AS timestamptz) AS starts_at,"
     " CAST(:quantity AS integer) AS quantity, CAST(:team_member_id AS integer) AS team_member_id, 0 AS position"
 )
 FIRST_LOOK_AT_CART = text(_FIRST_LOOK.format(wanted=_CART_ITEMS, live=_LIVE))
@@ -410,13 +438,20 @@ def first_look_at_cart(user_id: int, now: datetime) -> list[FirstLook]:
 
 
 def taken_by_bookings(
-    service: Service, starts_at: datetime, *, quantity: int, team_member_id: int | None, now: datetime
+    service: Service,
+    starts_at: datetime,
+    *,
+    quantity: int,
+    team_member_id: int | None,
+    now: datetime,
+    option: ServiceOption | None = None,
 ) -> str | None:
     """Is ``starts_at`` already ruled out by live bookings alone? "full" when they leave fewer
     than ``quantity`` places (or free team members), "member" when the chosen team member is
     booked then, None when only ``find_slot`` can tell. The first look for one time."""
     params = {
         "service_id": service.id,
+        "option_id": option.id if option is not None else None,
         "starts_at": starts_at,
         "quantity": quantity,
         "team_member_id": team_member_id,

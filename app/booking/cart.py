@@ -17,14 +17,17 @@ from sqlalchemy.orm import selectinload
 from app.booking.availability import Busyness, booking_rules, busy_window, find_slot, get_busy_for_venues
 from app.booking.errors import CartItemInvalid
 from app.booking.events import cart_refusal
+from app.booking.holds import as_booked
 from app.booking.intake import clean_answers
 from app.booking.models import CartItem, Order
 from app.booking.patch_test_rule import check_patch_test
 from app.booking.policy import describe_service_rules
+from app.platform.errors import ValidationFailed
 from app.platform.extensions import db
 from app.platform.timefmt import moment_label, venue_zone
 from app.venues.deposits import service_pay_label
-from app.venues.models import Service, TeamMember, Venue, VenueStatus
+from app.venues.models import Service, ServiceOption, TeamMember, Venue, VenueStatus
+from app.venues.options import chosen_option, length_and_price
 
 MAX_ITEMS = 20
 
@@ -51,6 +54,8 @@ class CartLine:
     remaining: int
     policy: str
     payment: str = ""  # "Pay now £12.00, £48.00 at the venue" (a deposit or pay at the venue)
+    option: ServiceOption | None = None  # the service's option chosen ("90 min")
+    duration_minutes: int = 0  # the length booked: the option's, else the service's
 
 
 @dataclass
@@ -89,12 +94,14 @@ def now_utc() -> datetime:
 # the slot engine needs of the venue, loaded for all items at once.
 CART_VIEW_LOADS = (
     selectinload(CartItem.team_member),
-    selectinload(CartItem.service)
-    .selectinload(Service.venue)
-    .options(
-        selectinload(Venue.opening_hours),
-        selectinload(Venue.closures),
-        selectinload(Venue.team).selectinload(TeamMember.services),
+    selectinload(CartItem.option),
+    selectinload(CartItem.service).options(
+        selectinload(Service.options),
+        selectinload(Service.venue).options(
+            selectinload(Venue.opening_hours),
+            selectinload(Venue.closures),
+            selectinload(Venue.team).selectinload(TeamMember.services),
+        ),
     ),
 )
 
@@ -133,15 +140,19 @@ def add_item(
     now: datetime | None = None,
     answers: Mapping[str, str] | None = None,
     via_site_venue_id: int | None = None,
+    option_id: int | None = None,
 ) -> CartItem:
     """Add a service at a time to the cart; ``answers`` are the booking form's intake fields
-    (app/booking/intake.py). ``via_site_venue_id``: chosen through that venue's booking button on
-    its own website (only the button's route passes it; it must be the service's venue).
+    (app/booking/intake.py). ``option_id``: the service's option chosen (required when it has
+    options, refused when it has none or it is another service's: app/venues/options.py).
+    ``via_site_venue_id``: chosen through that venue's booking button on its own website (only
+    the button's route passes it; it must be the service's venue).
     Refused with CartItemInvalid, nothing added."""
     now = now or now_utc()
     if starts_at.tzinfo is None:
         raise CartItemInvalid(_("That time is not valid."), field="starts_at")
     service = bookable_service(service_id)
+    option = item_option(service, option_id)
     if not 1 <= quantity <= 20:
         raise CartItemInvalid(_("Choose between 1 and 20 places."), field="quantity")
     current = get_items(owner, now=now)
@@ -151,7 +162,7 @@ def add_item(
         )
     if any(item.service.currency != service.currency for item in current):
         raise CartItemInvalid(_("A cart is paid in one currency. Check out what's in it first, then book this."))
-    check_bookable(service, starts_at, quantity, team_member_id, now=now)
+    check_bookable(service, starts_at, quantity, team_member_id, now=now, option=option)
     # Payouts answers (no payout account yet); the client book too (a blocked client).
     if problem := cart_refusal({service.venue_id}, user_id=owner.user_id):
         raise CartItemInvalid(problem)
@@ -163,6 +174,7 @@ def add_item(
         user_id=owner.user_id,
         cart_token=None if owner.user_id else owner.token,
         service_id=service.id,
+        option_id=option.id if option is not None else None,
         team_member_id=team_member_id,
         starts_at=starts_at,
         quantity=quantity,
@@ -175,6 +187,15 @@ def add_item(
     return item
 
 
+def item_option(service: Service, option_id: int | None) -> ServiceOption | None:
+    """The service's option ``option_id`` names (app/venues.options.chosen_option), refusals as
+    CartItemInvalid (field ``option``)."""
+    try:
+        return chosen_option(service, option_id)
+    except ValidationFailed as exc:
+        raise CartItemInvalid(exc.message, field="option") from None
+
+
 def check_bookable(
     service: Service,
     starts_at: datetime,
@@ -183,8 +204,10 @@ def check_bookable(
     *,
     now: datetime,
     busy: Busyness | None = None,
+    option: ServiceOption | None = None,
 ) -> int:
-    """Raise CartItemInvalid with a reason unless this can be booked now; returns places left.
+    """Raise CartItemInvalid with a reason unless this can be booked now (for ``option``'s length
+    when given); returns places left.
 
     ``busy`` is the venue's bookings and blocks around ``starts_at`` when already read."""
     if starts_at <= now:
@@ -202,7 +225,7 @@ def check_bookable(
             ),
             field="starts_at",
         )
-    slot = find_slot(service, starts_at, now=now, busy=busy)
+    slot = find_slot(service, starts_at, now=now, busy=busy, option=option)
     if slot is None:
         raise CartItemInvalid(_("That time is no longer available."), field="starts_at")
     if team_member_id is not None:
@@ -249,7 +272,7 @@ def update_quantity(owner: CartOwner, item_id: int, quantity: int, *, now: datet
         raise NotFound(_("That item is not in your cart."))
     if not 1 <= quantity <= 20:
         raise CartItemInvalid(_("Choose between 1 and 20 places."), field="quantity")
-    check_bookable(item.service, item.starts_at, quantity, item.team_member_id, now=now)
+    check_bookable(item.service, item.starts_at, quantity, item.team_member_id, now=now, option=item.option)
     item.quantity = quantity
     return item
 
@@ -280,24 +303,34 @@ def view_cart(owner: CartOwner, *, now: datetime | None = None) -> CartView:
             problem = "This service is no longer offered."
         else:
             try:
+                item_option(service, item.option_id)  # options added since: choose one again
                 remaining = check_bookable(
-                    service, item.starts_at, item.quantity, item.team_member_id, now=now, busy=busy[venue.id]
+                    service,
+                    item.starts_at,
+                    item.quantity,
+                    item.team_member_id,
+                    now=now,
+                    busy=busy[venue.id],
+                    option=item.option,
                 )
             except CartItemInvalid as exc:
                 problem = exc.message
         currency = currency or service.currency
+        minutes, price_minor = length_and_price(service, item.option)
         group = groups.setdefault(venue.id, VenueGroup(venue=venue))
         group.lines.append(
             CartLine(
                 item=item,
                 service=service,
                 venue=venue,
-                unit_price_minor=service.price_minor,
-                total_minor=service.price_minor * item.quantity,
+                unit_price_minor=price_minor,
+                total_minor=price_minor * item.quantity,
                 problem=problem,
                 remaining=remaining,
                 policy=describe_service_rules(service),
-                payment=service_pay_label(service, item.quantity),
+                payment=service_pay_label(as_booked(service, item.option), item.quantity),
+                option=item.option,
+                duration_minutes=minutes,
             )
         )
     return CartView(groups=list(groups.values()), currency=currency)
@@ -308,10 +341,12 @@ def merge_into_user(token: str | None, user_id: int) -> int:
     if not token:
         return 0
     items = list(db.session.scalars(select(CartItem).where(CartItem.cart_token == token, CartItem.user_id.is_(None))))
-    existing = {(i.service_id, i.starts_at, i.team_member_id) for i in get_items(CartOwner(user_id=user_id))}
+    existing = {
+        (i.service_id, i.option_id, i.starts_at, i.team_member_id) for i in get_items(CartOwner(user_id=user_id))
+    }
     moved = 0
     for item in items:
-        if (item.service_id, item.starts_at, item.team_member_id) in existing:
+        if (item.service_id, item.option_id, item.starts_at, item.team_member_id) in existing:
             db.session.delete(item)
             continue
         item.user_id = user_id
@@ -351,6 +386,7 @@ def snapshot_items(items: list[CartItem]) -> list[dict[str, Any]]:
     return [
         {
             "service_id": item.service_id,
+            **({"option_id": item.option_id} if item.option_id is not None else {}),
             "starts_at": item.starts_at.astimezone(UTC).isoformat(),
             "team_member_id": item.team_member_id,
             "quantity": item.quantity,
@@ -360,14 +396,20 @@ def snapshot_items(items: list[CartItem]) -> list[dict[str, Any]]:
     ]
 
 
-def _wishes(order: Order) -> list[tuple[int, datetime, int | None, int]]:
-    """(service, start, team member choice, quantity) of each item the order was made from.
+def _wishes(order: Order) -> list[tuple[int, datetime, int | None, int, int | None]]:
+    """(service, start, team member choice, quantity, option) of each item the order was made from.
 
     Orders made before the snapshot was kept are read back from their bookings: one booking
     with a team member was a chosen one; several were "any available" for a group."""
     if order.cart_snapshot is not None:
         return [
-            (w["service_id"], datetime.fromisoformat(w["starts_at"]), w.get("team_member_id"), w["quantity"])
+            (
+                w["service_id"],
+                datetime.fromisoformat(w["starts_at"]),
+                w.get("team_member_id"),
+                w["quantity"],
+                w.get("option_id"),
+            )
             for w in order.cart_snapshot
         ]
     groups: dict[tuple[int, datetime], list] = {}
@@ -376,7 +418,8 @@ def _wishes(order: Order) -> list[tuple[int, datetime, int | None, int]]:
     wishes = []
     for (service_id, starts_at), bookings in groups.items():
         member = bookings[0].team_member_id if len(bookings) == 1 else None
-        wishes.append((service_id, starts_at, member, min(20, sum(b.quantity for b in bookings))))
+        quantity = min(20, sum(b.quantity for b in bookings))
+        wishes.append((service_id, starts_at, member, quantity, bookings[0].option_id))
     return wishes
 
 
@@ -400,10 +443,13 @@ def restore_from_order(order: Order, *, now: datetime | None = None) -> Restored
     present = {(i.service_id, i.starts_at, i.team_member_id) for i in get_items(owner, now=now)}
     added, unavailable = 0, []
     answers = {(w["service_id"], w["starts_at"]): w.get("intake_answers") for w in order.cart_snapshot or []}
-    for service_id, starts_at, member_id, quantity in _wishes(order):
+    for service_id, starts_at, member_id, quantity, option_id in _wishes(order):
         service = db.session.get(Service, service_id)
         if service is None:
             continue
+        option = db.session.get(ServiceOption, option_id) if option_id is not None else None
+        if option_id is not None and (option is None or option.service_id != service_id):
+            continue  # the option was removed since (its cart items went with it)
         if member_id is not None and db.session.get(TeamMember, member_id) is None:
             member_id = None  # the team member left the venue; "any available" is what remains
         if (service_id, starts_at, member_id) in present:
@@ -413,6 +459,7 @@ def restore_from_order(order: Order, *, now: datetime | None = None) -> Restored
             CartItem(
                 user_id=order.customer_id,
                 service_id=service_id,
+                option_id=option_id,
                 team_member_id=member_id,
                 starts_at=starts_at,
                 quantity=quantity,
@@ -427,7 +474,7 @@ def restore_from_order(order: Order, *, now: datetime | None = None) -> Restored
             problem = "This service is no longer offered."
         else:
             try:
-                check_bookable(service, starts_at, quantity, member_id, now=now)
+                check_bookable(service, starts_at, quantity, member_id, now=now, option=option)
             except CartItemInvalid as exc:
                 problem = exc.message
         if problem:

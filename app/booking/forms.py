@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, StringField
-from wtforms.validators import InputRequired, NumberRange, ValidationError
+from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
 from app.platform.form_fields import checked
 from app.platform.input_guard import MAX_ID  # the largest id, as URLs check it
@@ -114,6 +114,12 @@ class AddToCartForm(FlaskForm):
     starts_at = HiddenField(_l("Time"), validators=[InputRequired("Pick a time from the list.")])
     team_member_id = StringField(_l("Team member"))
     quantity = quantity_field()
+    # The service's option chosen (app/venues/options.py); the cart checks it is the service's.
+    option_id = WholeNumberField(
+        _l("Option"),
+        message=_l("Choose one of the service's options."),
+        validators=[Optional(), NumberRange(1, MAX_ID, _l("Choose one of the service's options."))],
+    )
 
     def validate_starts_at(self, field: HiddenField) -> None:
         self.start = checked(parse_instant, field.data)

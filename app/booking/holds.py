@@ -15,7 +15,8 @@ from typing import Any
 from app.booking.models import Booking
 from app.booking.references import new_reference
 from app.venues.deposits import payment_terms
-from app.venues.models import Service
+from app.venues.models import Service, ServiceOption
+from app.venues.options import length_and_price
 
 # The columns a move's hold keeps of the booking it moves.
 KEPT_BY_MOVE = (
@@ -34,6 +35,24 @@ def blocks_until(ends_at: datetime, service: Any) -> datetime:
     return ends_at + timedelta(minutes=service.buffer_minutes)
 
 
+class AsBooked:
+    """``service`` as booked with one of its options: its price is the option's (what deposits,
+    "pay now" labels and a new booking's payment columns read); everything else is the service's."""
+
+    def __init__(self, service: Service, option: ServiceOption | None) -> None:
+        self.service = service
+        self.option = option
+        self.duration_minutes, self.price_minor = length_and_price(service, option)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.service, name)
+
+
+def as_booked(service: Service, option: ServiceOption | None) -> Any:
+    """``service`` itself without an option, else the service priced as ``option`` (AsBooked)."""
+    return service if option is None else AsBooked(service, option)
+
+
 def hold_booking(
     service: Service,
     *,
@@ -45,9 +64,11 @@ def hold_booking(
     customer_id: int | None = None,
     quantity: int = 1,
     moves: Booking | None = None,
+    option: ServiceOption | None = None,
 ) -> Booking:
     """A new held booking of ``service`` from ``starts_at`` to ``ends_at``, held until
-    ``hold_until``, priced at the service's price now.
+    ``hold_until``, priced at the service's price now (``option``'s when one of its options is
+    booked: the booking names it and keeps its name).
 
     A new booking (``moves`` None) belongs to ``order_id`` and ``customer_id`` and takes the
     service's currency, cancellation and payment terms as they are now (kept as booked). A
@@ -62,7 +83,9 @@ def hold_booking(
         "ends_at": ends_at,
         "blocks_until": blocks_until(ends_at, service),
         "hold_expires_at": hold_until,
-        "unit_price_minor": service.price_minor,
+        "unit_price_minor": length_and_price(service, option)[1],
+        "option_id": option.id if option is not None else None,
+        "option_name": option.name if option is not None else None,
     }
     if moves is not None:
         return Booking(**common, **{name: getattr(moves, name) for name in KEPT_BY_MOVE}, moves_booking_id=moves.id)
@@ -76,5 +99,5 @@ def hold_booking(
         cancel_free_hours=service.cancel_free_hours,
         cancel_late_fee_percent=service.cancel_late_fee_percent,
         request_window_hours=service.request_window_hours if service.request_to_book else None,
-        **payment_terms(service, quantity),
+        **payment_terms(as_booked(service, option), quantity),
     )

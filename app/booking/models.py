@@ -27,7 +27,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.accounts.models import User
 from app.platform.columns import CreatedAt, IdKey, UpdatedAt, one_of
 from app.platform.extensions import db
-from app.venues.models import Service, TeamMember, Venue
+from app.venues.models import Service, ServiceOption, TeamMember, Venue
 
 
 class BookingStatus(enum.StrEnum):
@@ -75,6 +75,8 @@ class CartItem(IdKey, db.Model):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     cart_token: Mapped[str | None] = mapped_column(String(64), index=True)  # anonymous carts
     service_id: Mapped[int] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"))
+    # The service's option chosen (app/venues/options.py); None for a service without options.
+    option_id: Mapped[int | None] = mapped_column(ForeignKey("service_options.id", ondelete="CASCADE"))
     team_member_id: Mapped[int | None] = mapped_column(ForeignKey("team_members.id", ondelete="SET NULL"))
     starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     quantity: Mapped[int] = mapped_column(Integer, default=1)
@@ -91,6 +93,7 @@ class CartItem(IdKey, db.Model):
     via_site_venue_id: Mapped[int | None] = mapped_column(Integer, default=None)
 
     service: Mapped[Service] = relationship()
+    option: Mapped[ServiceOption | None] = relationship()
     team_member: Mapped[TeamMember | None] = relationship()
 
 
@@ -193,6 +196,10 @@ class Booking(IdKey, db.Model):
     channel: Mapped[str] = mapped_column(String(8), default="online", server_default="online")
     venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id"), index=True)
     service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), index=True)
+    # The option booked and its name then: the receipt keeps "90 min" if the option is renamed or
+    # removed later (the id goes, the name stays). None: a service without options.
+    option_id: Mapped[int | None] = mapped_column(ForeignKey("service_options.id", ondelete="SET NULL"))
+    option_name: Mapped[str | None] = mapped_column(String(60))
     team_member_id: Mapped[int | None] = mapped_column(ForeignKey("team_members.id", ondelete="SET NULL"))
     status: Mapped[str] = mapped_column(String(24), default=BookingStatus.HELD, index=True)
     starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
@@ -238,6 +245,7 @@ class Booking(IdKey, db.Model):
     customer: Mapped[User | None] = relationship()
     venue: Mapped[Venue] = relationship()
     service: Mapped[Service] = relationship()
+    option: Mapped[ServiceOption | None] = relationship()
     team_member: Mapped[TeamMember | None] = relationship()
 
     @property

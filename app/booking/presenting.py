@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from flask import url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -34,6 +35,19 @@ def duration_label(minutes: int) -> str:
     return " ".join(([f"{hours} h"] if hours else []) + ([f"{rest} min"] if rest or not hours else []))
 
 
+def service_label(service_name: str, option_name: str | None) -> str:
+    """ "Massage (90 min)": a service with the option booked; the service's name alone without one."""
+    if not option_name:
+        return service_name
+    return _("%(service)s (%(option)s)", service=service_name, option=option_name)
+
+
+def booked_service(booking: Booking) -> str:
+    """The service a booking is for, with its option as booked: "Massage (90 min)" (templates'
+    ``booked_service`` filter)."""
+    return service_label(booking.service.name, booking.option_name)
+
+
 def with_vary(response: Response, *headers: str) -> Response:
     for header in headers:
         response.vary.add(header)
@@ -46,7 +60,7 @@ def booking_row(booking: Booking) -> dict[str, Any]:
     return {
         "reference": booking.reference,
         "url": url_for(".booking_detail", reference=booking.reference),
-        "service": booking.service.name,
+        "service": booked_service(booking),
         "venue": booking.venue.name,
         "venue_url": url_for("venues_public.venue_page", slug=booking.venue.slug),
         "when": when,

@@ -40,7 +40,7 @@ from app.booking.order_lifecycle import expire_holds
 from app.platform.extensions import db
 from app.platform.timefmt import venue_zone
 from app.slot_engine import Slot
-from app.venues.models import Service
+from app.venues.models import Service, ServiceOption
 
 T = TypeVar("T")
 
@@ -61,13 +61,15 @@ def reserve(
     quantity: int = 1,
     team_member_id: int | None = None,
     expire_for: Sequence[int] | None = None,
+    option: ServiceOption | None = None,
 ) -> T:
     """Reserve ``quantity`` places of ``service`` at ``starts_at`` (the caller holds the
     service's row lock): the engine's free slot and who takes it (``free_slot``), then
     ``write(slot, people)`` in a savepoint (``write_or_refuse``); returns what ``write``
     returned. ``write`` adds the bookings (``hold_booking``), one per person in ``people``
     (``[None]``: one for the group); it is flushed before the savepoint ends. Raises
-    SlotUnavailable worded by ``refusal``, leaving nothing written."""
+    SlotUnavailable worded by ``refusal``, leaving nothing written. ``option``: the service's
+    option booked (the slot is as long as it; None: the service's own length)."""
     slot, people = free_slot(
         service,
         starts_at,
@@ -76,6 +78,7 @@ def reserve(
         quantity=quantity,
         team_member_id=team_member_id,
         expire_for=expire_for,
+        option=option,
     )
     with write_or_refuse(refusal):
         return write(slot, people)
@@ -91,6 +94,7 @@ def free_slot(
     team_member_id: int | None = None,
     expire_for: Sequence[int] | None = None,
     moving: Booking | None = None,
+    option: ServiceOption | None = None,
 ) -> tuple[Slot, list[int | None]]:
     """The engine's slot of ``service`` at ``starts_at`` with ``quantity`` places free, and
     who takes it: ``team_member_id`` when chosen (refused unless free then), else the first
@@ -104,7 +108,7 @@ def free_slot(
     ``moving``: the booking a move takes there (``quantity`` its own). It is left out of the
     count, keeps its quantity on one team member (its own when free, else the first free one)
     and lets go first the holds that ran out on that day, the service's and its team's."""
-    slot = _engine_slot(service, starts_at, now=now, expire_for=expire_for, moving=moving)
+    slot = _engine_slot(service, starts_at, now=now, expire_for=expire_for, moving=moving, option=option)
     if slot is None or slot.remaining < quantity:
         raise SlotUnavailable(refusal("taken"))
     free = slot.team_member_ids
@@ -139,14 +143,22 @@ def write_or_refuse(refusal: Wording | None = None, *, also: str | None = None) 
 
 
 def _engine_slot(
-    service: Service, starts_at: datetime, *, now: datetime, expire_for: Sequence[int] | None, moving: Booking | None
+    service: Service,
+    starts_at: datetime,
+    *,
+    now: datetime,
+    expire_for: Sequence[int] | None,
+    moving: Booking | None,
+    option: ServiceOption | None = None,
 ) -> Slot | None:
-    """Steps 1 and 2: holds that ran out stop counting, then the slot engine's slot at ``starts_at``."""
+    """Steps 1 and 2: holds that ran out stop counting, then the slot engine's slot at ``starts_at``
+    (as long as ``option`` when given)."""
     if moving is None:
         if expire_for is not None:
-            meets = (starts_at, blocks_until(starts_at + timedelta(minutes=service.duration_minutes), service))
+            minutes = (option or service).duration_minutes
+            meets = (starts_at, blocks_until(starts_at + timedelta(minutes=minutes), service))
             expire_holds(now, service_ids=[service.id], member_ids=list(expire_for), between=meets)
-        return find_slot(service, starts_at, now=now)
+        return find_slot(service, starts_at, now=now, option=option)
     # A move reads the day as the engine does, with every live booking but its own counted.
     spec = service_spec(service)
     window = busy_window(starts_at.astimezone(venue_zone(service.venue)).date())

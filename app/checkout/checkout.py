@@ -32,6 +32,7 @@ from app.booking.intake import copy_answers
 from app.booking.models import CartItem, Order, OrderChannel, OrderStatus
 from app.booking.order_lifecycle import expire_holds
 from app.booking.patch_test_rule import check_patch_test
+from app.booking.presenting import service_label
 from app.booking.reserving import Refusal, reserve, write_or_refuse
 from app.clients.service import blocked_message
 from app.payouts.accounts import unpayable_message
@@ -43,10 +44,11 @@ from app.promos import redemption as promos
 from app.slot_engine import Slot
 from app.venues.deposits import keeps_card
 from app.venues.models import Service, TeamMember, Venue, VenueStatus
+from app.venues.options import chosen_option
 from app.vouchers.redemption import redeem_at_checkout
 
 NOTHING_DUE_REASON = "Nothing to pay now: paid at the venue"
-ITEM_LOADS = (joinedload(CartItem.service).joinedload(Service.venue),)
+ITEM_LOADS = (joinedload(CartItem.service).joinedload(Service.venue), joinedload(CartItem.option))
 
 
 def _describe(service_name: str, venue_name: str, timezone: str, starts_at: datetime) -> str:
@@ -60,7 +62,8 @@ def _describe(service_name: str, venue_name: str, timezone: str, starts_at: date
 
 def _label(item: CartItem) -> str:
     service = item.service
-    return _describe(service.name, service.venue.name, service.venue.timezone, item.starts_at)
+    name = service_label(service.name, item.option.name if item.option is not None else None)
+    return _describe(name, service.venue.name, service.venue.timezone, item.starts_at)
 
 
 def checkout(customer: User, *, now: datetime | None = None, voucher_code: str | None = None) -> Order:
@@ -120,7 +123,7 @@ def _checkout(customer: User, *, now: datetime | None, voucher_code: str | None)
     member_ids = _team_of({s.venue_id for s in services.values()})
     earliest = min(item.starts_at for item in items)
     latest = max(
-        item.starts_at + timedelta(minutes=s.duration_minutes + s.buffer_minutes)
+        item.starts_at + timedelta(minutes=(item.option or s).duration_minutes + s.buffer_minutes)
         for item in items
         for s in [services[item.service_id]]
     )
@@ -237,6 +240,10 @@ def _not_bookable(item: CartItem, service: Service, now: datetime) -> str | None
     """Why ``item`` can't be booked now whatever is free, naming it (or None)."""
     if not service.is_active or service.venue.status != VenueStatus.APPROVED:
         return _("%(item)s (no longer offered)", item=_label(item))
+    try:  # the service's options changed since it was added (a removed option takes its items along)
+        chosen_option(service, item.option_id)
+    except ValidationFailed as exc:
+        return _("%(item)s (%(problem)s)", item=_label(item), problem=exc.message)
     rules = booking_rules(service)  # the service's own notice and advance (docs/booking-rules.md)
     if item.starts_at < now + rules.min_notice:
         problem = notice_refusal(int(rules.min_notice.total_seconds() // 60))
@@ -289,6 +296,7 @@ def _hold_item(
                 ends_at=slot.end,
                 hold_until=hold_until,
                 quantity=per_booking,
+                option=item.option,
             )
             for member_id in people
         ]
@@ -304,6 +312,7 @@ def _hold_item(
         refusal=lambda why: _refusal(item, why),
         quantity=item.quantity,
         team_member_id=item.team_member_id,
+        option=item.option,
     )
 
 

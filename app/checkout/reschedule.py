@@ -44,6 +44,7 @@ from app.platform.errors import Conflict, InvalidTransition, ValidationFailed
 from app.platform.extensions import db
 from app.platform.money import format_money
 from app.venues.models import Service, TeamMember, Venue
+from app.venues.options import length_and_price
 
 REASON = "rescheduled"  # the sender of ``times_reopened`` for the time a move let go
 Mover = Literal["customer", "venue"]
@@ -268,6 +269,7 @@ def find_target(
         quantity=booking.quantity,
         team_member_id=team_member_id,
         moving=booking,
+        option=booking.option,  # a move keeps the length booked
     )
     return Target(
         starts_at=slot.start,
@@ -338,7 +340,7 @@ def apply_move(
     refunded = 0
     if difference < 0:
         refunded = _refund_difference(booking, -difference)
-        booking.unit_price_minor = booking.service.price_minor
+        booking.unit_price_minor = length_and_price(booking.service, booking.option)[1]
     elif new_unit_price_minor is not None:
         booking.unit_price_minor = new_unit_price_minor
     booking.calendar_sequence = (booking.calendar_sequence or 0) + 1
@@ -387,7 +389,7 @@ def _price_difference(booking: Booking, service: Service, *, as_venue: bool) -> 
     """New price minus the price paid (whole booking); refuses what can't be settled."""
     if service.currency != booking.currency:
         raise ValidationFailed(_("This service is now priced in another currency: cancel and book again instead."))
-    difference = (service.price_minor - booking.unit_price_minor) * booking.quantity
+    difference = (length_and_price(service, booking.option)[1] - booking.unit_price_minor) * booking.quantity
     if difference > 0 and as_venue:
         return 0  # the venue's move keeps the price paid
     return difference

@@ -50,6 +50,7 @@ from app.platform.extensions import db
 from app.platform.money import format_money
 from app.platform.urls import absolute_url
 from app.venues.models import Service
+from app.venues.options import length_and_price
 
 # What happened to a top-up, for the customer: ``TopUp.outcome_code`` names one of these, and
 # the page says it in the reader's language (``describe_outcome``); ``TopUp.outcome`` keeps the
@@ -141,6 +142,7 @@ def start_top_up(
         ends_at=target.ends_at,
         hold_until=hold_until,
         moves=booking,
+        option=booking.option,
     )
     # Checked by check_move under the service's lock; the exclusion constraint as the last line
     # of defence (app/booking/reserving.py).
@@ -153,7 +155,7 @@ def start_top_up(
         customer_id=booking.customer_id,
         amount_minor=difference,
         currency=booking.currency,
-        new_unit_price_minor=service.price_minor,
+        new_unit_price_minor=length_and_price(service, booking.option)[1],
         from_starts_at=booking.starts_at,
         from_team_member_id=booking.team_member_id,
         to_starts_at=target.starts_at,

@@ -20,6 +20,7 @@ from app.platform.errors import ValidationFailed
 from app.platform.extensions import db
 from app.platform.timefmt import venue_zone
 from app.venues.models import Venue, VenueStatus
+from app.venues.options import standard_option
 
 
 def seed_demo_bookings(owner_email: str, customers: list[User]) -> int:
@@ -43,6 +44,7 @@ def seed_demo_bookings(owner_email: str, customers: list[User]) -> int:
                     starts_at=slot.start,
                     quantity=1,
                     team_member_id=None,
+                    option_id=getattr(standard_option(service), "id", None),
                 )
                 order = checkout.checkout(customer)
             except (SlotUnavailable, ValidationFailed, CartItemInvalid):

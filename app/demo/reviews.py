@@ -24,6 +24,7 @@ from app.platform.timefmt import venue_zone
 from app.reviews.models import Review
 from app.reviews.service import create_review
 from app.venues.models import Venue, VenueStatus
+from app.venues.options import standard_option
 
 VENUES_WITH_REVIEWS = 12
 RATINGS = (5, 4, 5, 5, 3, 4, 5, 2, 4)
@@ -76,6 +77,7 @@ def book_visit(customer: User, service, day):
             starts_at=slots[len(slots) // 2].start,
             quantity=1,
             team_member_id=None,
+            option_id=getattr(standard_option(service), "id", None),
         )
         order = checkout.checkout(customer)
     except (SlotUnavailable, ValidationFailed, CartItemInvalid):

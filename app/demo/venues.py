@@ -20,7 +20,8 @@ from app.venues.approval import transition
 from app.venues.hours import Range
 from app.venues.images import add_image
 from app.venues.lists import add_faq, add_team_member
-from app.venues.models import Category, Venue, VenueStatus
+from app.venues.models import Category, Service, Venue, VenueStatus
+from app.venues.options import OptionInput, set_options
 from app.venues.service import add_closure, create_venue, save_service, set_day_hours, update_basics, update_location
 
 
@@ -205,6 +206,8 @@ def seed_demo_venues(owners: list[User], admin: User) -> int:
                 bio="Loves making people feel at home. Ten years in the trade.",
                 service_ids=[s.id for s in made if rng.random() < 0.8] or [made[0].id],
             )
+        if category_slug == "spa":
+            _add_massage_with_options(venue, categories[category_slug].id, position=len(made))
         if i == 0:
             _demo_schedule(venue.team[0])  # provider1's venue: one member with a week of her own
         for question, answer in rng.sample(
@@ -231,6 +234,32 @@ def seed_demo_venues(owners: list[User], admin: User) -> int:
         created += 1
     db.session.flush()
     return created
+
+
+# Every demo spa's massage, sold in two lengths (app/venues/options.py): (name, minutes, price).
+MASSAGE_OPTIONS = [("60 min", 60, 5500), ("90 min", 90, 7500)]
+
+
+def _add_massage_with_options(venue: Venue, category_id: int, *, position: int) -> Service:
+    """A massage with options 60 and 90 minutes, performed by the whole team (no random draws:
+    the rest of the seed stays as it was)."""
+    massage = save_service(
+        venue,
+        None,
+        name="Aromatherapy massage",
+        description="Full-body massage with warm oils; choose 60 or 90 minutes.",
+        category_id=category_id,
+        duration_minutes=60,
+        price_minor=5500,
+        capacity=1,
+        buffer_minutes=10,
+        is_active=True,
+    )
+    massage.position = position
+    set_options(massage, [OptionInput(name, minutes, price) for name, minutes, price in MASSAGE_OPTIONS])
+    for member in venue.team:
+        member.services.append(massage)
+    return massage
 
 
 def venues_taking_payments(named_owners: list[User]) -> list[Venue]:

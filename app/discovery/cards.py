@@ -67,7 +67,10 @@ def venue_card(hit: SearchHit, open_now: bool, next_free: datetime | None, now: 
         ),
         "has_rating": rating is not None,
         "rating": _rating_label(rating, doc.review_count if doc else 0),
-        "price": f"from {_money_label(doc.price_from, doc.currency)}" if doc and doc.price_from is not None else "",
+        # "from": the venue's cheapest service, or its cheapest option (app/venues/options.py).
+        "price": _("from %(price)s", price=_money_label(doc.price_from, doc.currency))
+        if doc and doc.price_from is not None
+        else "",
         "distance": distance_label(hit.distance_km),
         "open_now": open_now,
         "open_label": "Open now" if open_now else "Closed now",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -21,6 +22,7 @@ from app.platform.errors import ValidationFailed
 from app.platform.form_fields import checked, text_field
 from app.venues.booking_rules import BookingRules, check_booking_rules
 from app.venues.deposits import MODE_LABELS, PaymentMode, check_payment_terms
+from app.venues.options import MAX_OPTIONS, OptionInput, cheapest, check_options
 
 INSTANT, REQUEST = "instant", "request"
 
@@ -91,6 +93,46 @@ def _required_number(label: str, *, default: int, bounds: tuple[int, int], messa
 
 def _has_file(field: FileField) -> bool:
     return bool(field.data and getattr(field.data, "filename", ""))
+
+
+@dataclass
+class OptionRow:
+    """One row of the options table as shown: the text the owner typed (or the option's own)."""
+
+    name: str = ""
+    minutes: str = ""
+    price: str = ""
+    id: str = ""
+
+
+def _option_row(formdata: Any, index: int) -> OptionRow:
+    def value(key: str) -> str:
+        return str(formdata.get(f"option-{index}-{key}", "") or "").strip()
+
+    return OptionRow(value("name"), value("minutes"), value("price"), value("id"))
+
+
+def read_option_row(row: OptionRow, number: int) -> OptionInput:
+    """A filled row as an OptionInput; ValueError says what is wrong, naming the row."""
+    if not row.name:
+        raise ValueError(_("Option %(num)d: give it a name, like “60 min”.", num=number))
+    try:
+        minutes = int(row.minutes)
+    except ValueError:
+        raise ValueError(
+            _("Option %(num)d (“%(name)s”): enter its length as a whole number of minutes.", num=number, name=row.name)
+        ) from None
+    try:
+        price = parse_price(row.price)
+    except ValueError as exc:
+        raise ValueError(
+            _("Option %(num)d (“%(name)s”): %(problem)s", num=number, name=row.name, problem=exc)
+        ) from None
+    try:
+        option_id = int(row.id) if row.id else None
+    except ValueError:
+        raise ValueError(_("Option %(num)d: reload the page and try again.", num=number)) from None
+    return OptionInput(name=row.name, duration_minutes=minutes, price_minor=price, id=option_id)
 
 
 class ServiceForm(FlaskForm):
@@ -164,6 +206,55 @@ class ServiceForm(FlaskForm):
     price_minor: int | None = None
     deposit_fixed_minor: int | None = None
     booking_rules: BookingRules | None = None
+    # The options table (app/venues/options.py): rows as shown, what they say (None: the table
+    # was not posted, the service keeps its options) and what is wrong with them.
+    option_rows: list[OptionRow]
+    options: list[OptionInput] | None = None
+    option_errors: list[str]
+    option_prefix: str = ""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.option_rows, self.option_errors = [], []
+
+    def show_options(self, service: Any) -> None:
+        """The rows of an edit form shown (not posted): the service's options."""
+        self.option_rows = [
+            OptionRow(o.name, str(o.duration_minutes), format_price_input(o.price_minor), str(o.id))
+            for o in service.options
+        ]
+
+    def read_options(self, formdata: Any) -> None:
+        """The posted options table: filled rows become ``options`` (a row ticked "remove" or left
+        empty is dropped); a post without the table keeps the service's options."""
+        if not formdata.get("options_sent"):
+            return
+        rows = [_option_row(formdata, index) for index in range(MAX_OPTIONS + 2)]
+        removed = {index for index in range(len(rows)) if formdata.get(f"option-{index}-remove")}
+        kept = [
+            row for index, row in enumerate(rows) if index not in removed and (row.name or row.minutes or row.price)
+        ]
+        self.option_rows = kept
+        self.options = []
+        for number, row in enumerate(kept, start=1):
+            try:
+                self.options.append(read_option_row(row, number))
+            except ValueError as exc:
+                self.option_errors.append(str(exc))
+        if not self.option_errors:
+            try:
+                check_options(self.options)
+            except ValidationFailed as exc:
+                self.option_errors.append(exc.message)
+
+    @property
+    def blank_rows(self) -> int:
+        """Empty rows shown under the filled ones, so an option can be added without JavaScript."""
+        return min(MAX_OPTIONS - len(self.option_rows), 2)
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        fields_ok = super().validate(extra_validators)
+        return fields_ok and not self.option_errors
 
     def show_rules(self, service: Any) -> None:
         """Fill the rule fields from ``service`` for an edit form shown (not posted)."""
@@ -211,6 +302,9 @@ class ServiceForm(FlaskForm):
         self.booking_rules = rules
 
     def validate_price(self, field: StringField) -> None:
+        if self.options and not (field.data or "").strip():
+            self.price_minor = cheapest(self.options).price_minor  # the options set it
+            return
         self.price_minor = checked(parse_price, field.data)
 
     def validate_payment_mode(self, field: SelectField) -> None:
@@ -235,12 +329,16 @@ class ServiceForm(FlaskForm):
     def service_fields(self) -> dict[str, Any]:
         """The arguments of save_service, from validated data."""
         mode = self.payment_mode.data
+        duration, price = self.duration_minutes.data, self.price_minor
+        if self.options:  # the service's own length and price are its cheapest option's
+            first = cheapest(self.options)
+            duration, price = first.duration_minutes, first.price_minor
         return {
             "name": self.name.data,
             "description": self.description.data or "",
             "category_id": self.category_id.data,
-            "duration_minutes": self.duration_minutes.data,
-            "price_minor": self.price_minor,
+            "duration_minutes": duration,
+            "price_minor": price,
             "capacity": self.capacity.data,
             "buffer_minutes": self.buffer_minutes.data,
             "is_active": bool(self.is_active.data),

@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     func,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
@@ -240,6 +241,32 @@ class Service(IdKey, db.Model):
     questions: Mapped[list[ServiceQuestion]] = relationship(
         order_by="ServiceQuestion.position, ServiceQuestion.id", cascade="all, delete-orphan", passive_deletes=True
     )
+    # Its lengths or other variants, each with its own duration and price (app/venues/options.py).
+    # None: booked as the service itself. Some: the service's own duration and price are those of
+    # its cheapest option, so search, cards and "from £X" read the service row alone.
+    options: Mapped[list[ServiceOption]] = relationship(
+        order_by="ServiceOption.position, ServiceOption.id", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class ServiceOption(IdKey, db.Model):
+    """One way a service is sold: "60 min", "90 min", "Long hair"; booked for its own length and price."""
+
+    __tablename__ = "service_options"
+    __table_args__ = (
+        CheckConstraint("char_length(name) BETWEEN 1 AND 60", name="name_length"),
+        CheckConstraint("duration_minutes BETWEEN 5 AND 720", name="duration_range"),
+        CheckConstraint("price_minor >= 0", name="price_not_negative"),
+        UniqueConstraint(
+            "service_id", "name", name="uq_service_options_name", deferrable=True, initially="DEFERRED"
+        ),  # checked at commit: two options may swap names in one save,
+    )
+
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(60))
+    duration_minutes: Mapped[int] = mapped_column()
+    price_minor: Mapped[int] = mapped_column()
+    position: Mapped[int] = mapped_column(default=0)
 
 
 class QuestionKind(enum.StrEnum):

@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import abort, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from app.booking.availability import (
@@ -22,6 +23,7 @@ from app.booking.availability import (
     service_spec,
 )
 from app.booking.forms import MAX_QUANTITY, BadInput, format_instant, parse_day, parse_instant, parse_month
+from app.booking.holds import as_booked
 from app.booking.intake import field_name
 from app.booking.policy import describe_notice, describe_service_rules
 from app.booking.presenting import day_label, duration_label
@@ -29,7 +31,8 @@ from app.platform import timefmt
 from app.platform.money import format_money
 from app.slot_engine import Slot
 from app.venues.deposits import service_pay_label
-from app.venues.models import Service, TeamMember, Venue
+from app.venues.models import Service, ServiceOption, TeamMember, Venue
+from app.venues.options import length_and_price, standard_option
 from app.web.guards import may_book
 
 # HTMX asks for one part of the booking page by the id of the element it swaps.
@@ -46,6 +49,21 @@ def picked_in_url() -> tuple[date | None, date | None, datetime | None]:
     except BadInput as exc:
         abort(400, str(exc))
     return month, day, start
+
+
+def picked_option(service: Service) -> ServiceOption | None:
+    """The option the URL names (``?option=<id>``); the cheapest when left out; None for a
+    service without options. An id that can't be read is a 400, one that isn't this service's a
+    404, each saying why."""
+    raw = request.args.get("option")
+    if raw is None or raw == "":
+        return standard_option(service)
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 12):
+        abort(400, _("That option can't be read: choose one from the list."))
+    found = next((option for option in service.options if option.id == int(raw)), None)
+    if found is None:  # another service's, or this one has none
+        abort(404, _("That option is not one of this service's."))
+    return found
 
 
 # What the slot engine reads of a venue (hours, closures, who performs which service), loaded
@@ -68,10 +86,12 @@ def build_booking_page(
     error: str | None = None,
     chosen: dict[str, Any] | None = None,
     with_calendar: bool = True,
+    option: ServiceOption | None = None,
 ) -> dict[str, Any]:
     """Calendar, the chosen day's times and the chosen time's form, as plain values.
 
-    Without ``with_calendar`` the month grid (a slot count for every day) is left out."""
+    Without ``with_calendar`` the month grid (a slot count for every day) is left out.
+    ``option``: the service's option booked (its length gives the times; None: the service's own)."""
     zone = timefmt.venue_zone(venue)
     today = now.astimezone(zone).date()
     last_day = (now + timedelta(days=max_advance_days(service))).astimezone(zone).date()
@@ -83,28 +103,46 @@ def build_booking_page(
     month_end = month.replace(day=month_grid.monthrange(month.year, month.month)[1])
     shown = [*([max(month, today), month_end] if with_calendar else []), *([day] if day else [])]
     window = busy_window(min(shown), (max(shown) - min(shown)).days + 1) if shown else None
-    busy = get_busy(venue.id, service_spec(service), *window) if window else None
-    slots, day_message = day_slots(service, day, today=today, last_day=last_day, now=now, busy=busy)
+    busy = get_busy(venue.id, service_spec(service, option=option), *window) if window else None
+    slots, day_message = day_slots(service, day, today=today, last_day=last_day, now=now, busy=busy, option=option)
     slot = next((s for s in slots if s.start == start), None) if start else None
+    minutes, price_minor = length_and_price(service, option)
+    chosen_args = {"option": option.id} if option is not None else {}
 
     def link(**args: Any) -> str:
-        return url_for(".book", slug=venue.slug, service_id=service.id, **args)
+        return url_for(".book", slug=venue.slug, service_id=service.id, **chosen_args, **args)
+
+    # Switching option keeps the month and day looked at (a chosen time may not fit the other length).
+    kept = {"month": month.strftime("%Y-%m"), **({"day": day.isoformat()} if day else {})}
 
     return {
         "venue": {"name": venue.name, "url": url_for("venues_public.venue_page", slug=venue.slug)},
         "service": {
             "id": service.id,
             "name": service.name,
+            "option": option.name if option is not None else None,
+            "option_id": option.id if option is not None else None,
             "description": service.description,
-            "price": format_money(service.price_minor, service.currency),
-            "duration": duration_label(service.duration_minutes),
+            "price": format_money(price_minor, service.currency),
+            "duration": duration_label(minutes),
             "policy": describe_service_rules(service),
             "notice": describe_notice(min_notice_minutes(service), max_advance_days(service)),
-            "payment": service_pay_label(service),
+            "payment": service_pay_label(as_booked(service, option)),
         },
+        "options": [
+            {
+                "id": o.id,
+                "name": o.name,
+                "duration": duration_label(o.duration_minutes),
+                "price": format_money(o.price_minor, service.currency),
+                "url": url_for(".book", slug=venue.slug, service_id=service.id, option=o.id, **kept),
+                "selected": option is not None and o.id == option.id,
+            }
+            for o in service.options
+        ],
         "timezone": zone.key,
         "calendar": month_calendar(
-            service, month, today=today, last_day=last_day, selected=day, now=now, link=link, busy=busy
+            service, month, today=today, last_day=last_day, selected=day, now=now, link=link, busy=busy, option=option
         )
         if with_calendar
         else None,
@@ -165,7 +203,14 @@ def patch_test_offer(venue: Venue, service: Service) -> dict[str, Any] | None:
 
 
 def day_slots(
-    service: Service, day: date | None, *, today: date, last_day: date, now: datetime, busy: Busyness | None = None
+    service: Service,
+    day: date | None,
+    *,
+    today: date,
+    last_day: date,
+    now: datetime,
+    busy: Busyness | None = None,
+    option: ServiceOption | None = None,
 ) -> tuple[list[Slot], str | None]:
     if day is None:
         return [], None
@@ -174,7 +219,7 @@ def day_slots(
     if day > last_day:
         days = max_advance_days(service)
         return [], f"Bookings open up to {days} days ahead. Choose an earlier day."
-    slots = get_slots(service, day, now=now, busy=busy)
+    slots = get_slots(service, day, now=now, busy=busy, option=option)
     if not slots:
         return [], f"No times left on {day_label(day)}: it's fully booked or closed. Try another day."
     return slots, None
@@ -190,11 +235,16 @@ def month_calendar(
     now: datetime,
     link: Any,
     busy: Busyness | None = None,
+    option: ServiceOption | None = None,
 ) -> dict[str, Any]:
-    """A month grid (Monday first) with each bookable day's number of free times."""
+    """A month grid (Monday first) with each bookable day's number of free times (for ``option``'s length)."""
     month_end = month.replace(day=month_grid.monthrange(month.year, month.month)[1])
     first, last = max(month, today), min(month_end, last_day)
-    counts = get_bookable_days(service, first, (last - first).days + 1, now=now, busy=busy) if first <= last else {}
+    counts = (
+        get_bookable_days(service, first, (last - first).days + 1, now=now, busy=busy, option=option)
+        if first <= last
+        else {}
+    )
     key = month.strftime("%Y-%m")
     weeks = []
     for week in month_grid.Calendar(firstweekday=0).monthdatescalendar(month.year, month.month):

@@ -77,7 +77,8 @@ def cart_line(line: carts.CartLine, zone: ZoneInfo, error: str | None) -> dict[s
     return {
         "id": item.id,
         "service": service.name,
-        "when": timefmt.span_label(item.starts_at, item.starts_at + timedelta(minutes=service.duration_minutes), zone),
+        "option": line.option.name if line.option is not None else None,  # "Massage · 90 min"
+        "when": timefmt.span_label(item.starts_at, item.starts_at + timedelta(minutes=line.duration_minutes), zone),
         "timezone": zone.key,
         "member": item.team_member.name if item.team_member else "Any available",
         "quantity": item.quantity,
@@ -91,6 +92,10 @@ def cart_line(line: carts.CartLine, zone: ZoneInfo, error: str | None) -> dict[s
         "restored": line.item.restored_from_order_id is not None,
         "error": error,
         "other_time_url": url_for(
-            ".book", slug=line.venue.slug, service_id=service.id, month=local_day.strftime("%Y-%m")
+            ".book",
+            slug=line.venue.slug,
+            service_id=service.id,
+            month=local_day.strftime("%Y-%m"),
+            **({"option": line.option.id} if line.option is not None else {}),
         ),
     }

@@ -28,6 +28,7 @@ from app.venues.approval import STATUS_LABELS
 from app.venues.deposits import service_pay_label
 from app.venues.hours import WEEKDAYS, Range, format_minute, is_open_at, weekday_name
 from app.venues.models import Closure, Service, Venue, VenueImage
+from app.venues.options import from_price
 
 
 def build_venue_page(venue: Venue, *, now: datetime) -> dict[str, Any]:
@@ -194,8 +195,9 @@ def summarize(text: str, length: int) -> str:
 def price_range(services: list[Service]) -> str:
     """ "£25 – £120" over the bookable services, "£40" when they cost the same, "" with none."""
     by_currency: dict[str, list[int]] = {}
-    for service in services:
-        by_currency.setdefault(service.currency, []).append(service.price_minor)
+    for service in services:  # with options: its cheapest and its dearest
+        prices = by_currency.setdefault(service.currency, [])
+        prices.extend([service.price_minor, *(o.price_minor for o in service.options)])
     if len(by_currency) != 1:
         return ""  # no services, or prices in several currencies: nothing honest to summarise
     ((currency, prices),) = by_currency.items()
@@ -211,6 +213,13 @@ def duration_label(minutes: int) -> str:
     return " ".join(parts)
 
 
+def service_price_label(service: Service) -> str:
+    """ "£45", or "from £45" for a service whose options sell for more than that."""
+    low, more = from_price(service)
+    price = format_money(low, service.currency)
+    return _("from %(price)s", price=price) if more else price
+
+
 def group_services(services: list[Service]) -> list[dict[str, Any]]:
     """Services under their category headings, categories in the catalogue's order, the rest last."""
     groups: dict[Any, dict[str, Any]] = {}
@@ -223,8 +232,17 @@ def group_services(services: list[Service]) -> list[dict[str, Any]]:
                 "id": service.id,
                 "name": service.name,
                 "description": service.description,
-                "price": format_money(service.price_minor, service.currency),
+                "price": service_price_label(service),
                 "duration": duration_label(service.duration_minutes),
+                "options": [
+                    {
+                        "id": option.id,
+                        "name": option.name,
+                        "duration": duration_label(option.duration_minutes),
+                        "price": format_money(option.price_minor, service.currency),
+                    }
+                    for option in service.options
+                ],
                 "payment": service_pay_label(service),
                 "rules": describe_service_rules(service),
             }

@@ -14,6 +14,7 @@ from app.booking.models import Booking, CartItem, Order
 from app.payments.demo_webhook import pay_by_demo_card
 from app.payments.models import Payment
 from app.platform.extensions import db
+from app.venues.options import OptionInput, set_options
 from tests.api.conftest import bearer
 from tests.booking.helpers import future_slot, iso
 
@@ -175,3 +176,22 @@ def test_a_race_of_one_key_from_two_threads_makes_one_order(app, make_user):
             db.session.delete(db.session.get(Venue, ids[2]))
             db.session.execute(delete(User).where(User.id.in_(ids[:2])))
             db.session.commit()
+
+
+def test_a_cart_item_names_the_option_and_costs_its_price(client, customer, make_token, listed):
+    _venue, service = listed
+    set_options(service, [OptionInput("60 min", 60, 4500), OptionInput("90 min", 90, 6500)])
+    db.session.commit()
+    token = make_token(customer, "read", "write")
+    longer = service.options[1].id
+    missing = add(client, token, service, future_slot())
+    assert missing.status_code == 422 and "Choose one of the service's options" in missing.get_json()["detail"]
+    foreign = add(client, token, service, future_slot(), option_id=longer + 1000)
+    assert foreign.status_code == 422
+    assert db.session.scalar(select(func.count(CartItem.id)).where(CartItem.user_id == customer.id)) == 0
+    added = add(client, token, service, future_slot(), option_id=longer)
+    assert added.status_code == 201, added.get_json()
+    assert added.get_json()["option_id"] == longer
+    assert added.get_json()["price"] == {"amount": 6500, "currency": "GBP"}
+    ordered = client.post("/api/v1/me/orders", json={}, headers=bearer(token)).get_json()
+    assert ordered["total"] == {"amount": 6500, "currency": "GBP"}

@@ -93,6 +93,8 @@ def test_a_venue_in_the_api_money_in_minor_units_and_hours(client, listed):
             "min_notice_minutes": None,
             "max_advance_days": None,
             "request_window_hours": 24,
+            "options": [],  # none: booked as itself (docs/service-options.md)
+            "from_price_minor": 6000,
         }
     ]
     assert body["price_from"] == {"amount": 6000, "currency": "GBP"}

@@ -92,6 +92,7 @@ def add_to_cart(data):
         starts_at=data["starts_at"],
         quantity=data["quantity"],
         team_member_id=data["team_member_id"],
+        option_id=data["option_id"],
     )
     return cart_item_row(item), 201, {"Location": absolute_url("api_customer.cart")}
 

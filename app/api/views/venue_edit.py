@@ -23,6 +23,7 @@ from app.venues.deposits import PaymentMode
 from app.venues.hours import Range, parse_minute
 from app.venues.lists import add_faq, add_team_member, remove_faq, remove_team_member, update_faq, update_team_member
 from app.venues.models import Service, Venue
+from app.venues.options import OptionInput, cheapest, keep_options, set_options
 from app.venues.service import (
     add_closure,
     remove_closure,
@@ -94,14 +95,35 @@ def _service_fields(data: dict[str, Any], service: Service | None) -> dict[str, 
     if any(key in data for key in RULES):
         present_rules = BookingRules(**attributes(service, *RULES)) if service else BookingRules()
         chosen["rules"] = replace(present_rules, **_sent(data, RULES))
+    if _options(data):  # the service's own length and price are its cheapest option's
+        first = cheapest(_options(data))
+        chosen["duration_minutes"], chosen["price_minor"] = first.duration_minutes, first.price_minor
     return chosen
+
+
+def _options(data: dict[str, Any]) -> list[OptionInput]:
+    return [
+        OptionInput(o["name"], o["duration_minutes"], o["price_minor"], id=o.get("id"))
+        for o in data.get("options") or []
+    ]
+
+
+def _save_options(service: Service, data: dict[str, Any]) -> Service:
+    """The options sent become the service's (a refusal is a 422 naming ``options``); left out,
+    the ones it has stay, its own length and price following the cheapest again."""
+    if "options" in data:
+        set_options(service, _options(data))
+    else:
+        keep_options(service)
+    return service
 
 
 @venue_route("post", "/services", 201, schemas.Service, body=schemas.ServiceIn, idempotent=True)
 def add_service(data, venue: Venue):
     """Add a service. Left out: no category, paid in full online, the default booking rules (as
-    the dashboard's form starts). An unknown ``category_id`` or terms that don't fit are a 422."""
-    service = save_service(venue, None, **_service_fields(data, None))
+    the dashboard's form starts), no options. An unknown ``category_id``, terms that don't fit or
+    options that don't make sense (one, more than ten, two of one name) are a 422."""
+    service = _save_options(save_service(venue, None, **_service_fields(data, None)), data)
     return service_row(service), 201, {"Location": absolute_url("api_venue.own_services")}
 
 
@@ -109,9 +131,10 @@ def add_service(data, venue: Venue):
 def edit_service(data, venue: Venue, service_id: int):
     """Change a service's name, description, length, price, capacity, buffer and whether it can be
     booked (``is_active`` false hides it, as "Customers can book it" does), and, when sent, its
-    category, payment terms and booking rules (left out, they stay as they are)."""
+    category, payment terms, booking rules and options (left out, they stay as they are). An
+    option's ``id`` keeps it (carts and bookings naming it still do); another service's is a 422."""
     service = own_row("service", venue.services, service_id)
-    return service_row(save_service(venue, service, **_service_fields(data, service)))
+    return service_row(_save_options(save_service(venue, service, **_service_fields(data, service)), data))
 
 
 @venue_route("delete", "/services/<int:service_id>", 204)

@@ -22,7 +22,7 @@ from flask import current_app, redirect, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from app.booking.presenting import booking_time, with_vary
+from app.booking.presenting import booked_service, booking_time, with_vary
 from app.payouts.accounts import takes_paid_bookings
 from app.platform import cache_versions
 from app.platform.extensions import db
@@ -35,10 +35,12 @@ from app.web.booking_page import (
     SLOT_ENGINE_LOADS,
     build_booking_page,
     picked_in_url,
+    picked_option,
 )
 from app.web.rendering import is_htmx, render_page
 
 bp.add_app_template_filter(booking_time, "booking_time")  # emails print a booking's times with it
+bp.add_app_template_filter(booked_service, "booked_service")  # "Massage (90 min)": the option booked
 
 # -- the booking flow --------------------------------------------------------------------------
 
@@ -82,20 +84,28 @@ page_cache.share("booking.book", book_page_namespaces)
 def book(slug: str, service_id: int) -> Response:
     venue, service = get_bookable_service(slug, service_id)
     if slug != venue.slug:
-        kept = {key: request.args[key] for key in ("month", "day", "start") if key in request.args}
+        kept = {key: request.args[key] for key in ("month", "day", "start", "option") if key in request.args}
         return redirect(url_for(".book", slug=venue.slug, service_id=service.id, **kept), 301)
     month, day, start = picked_in_url()
+    option = picked_option(service)  # the cheapest when the URL names none; a foreign one is a 404
     fragment = book_fragment()
     # A day's times ("slots") or a time's form ("details") shows no month: compute one day only.
     whole_month = not is_htmx() or bool(request.headers.get("HX-Boosted")) or fragment not in ("slots", "details")
     if not takes_paid_bookings(venue.id):
         # Its payouts aren't set up: the page says so and offers no day or time.
         page = build_booking_page(
-            venue, service, month=None, day=None, start=None, now=datetime.now(UTC), with_calendar=False
+            venue, service, month=None, day=None, start=None, now=datetime.now(UTC), with_calendar=False, option=option
         )
         page["not_bookable"] = True
         return with_vary(render_page("booking/book.html", fragment, **page), "HX-Target")
     page = build_booking_page(
-        venue, service, month=month, day=day, start=start, now=datetime.now(UTC), with_calendar=whole_month
+        venue,
+        service,
+        month=month,
+        day=day,
+        start=start,
+        now=datetime.now(UTC),
+        with_calendar=whole_month,
+        option=option,
     )
     return with_vary(render_page("booking/book.html", fragment, **page), "HX-Target")

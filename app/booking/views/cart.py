@@ -28,6 +28,7 @@ from app.platform import cache_versions
 from app.platform.cache_versions import follows, recording, user_namespace, valid_until
 from app.platform.extensions import db
 from app.venues.models import Service, VenueStatus
+from app.venues.options import cheapest
 from app.web.blueprints import booking as bp
 from app.web.booking_page import build_booking_page
 from app.web.cart_page import build_cart_page, nav_cart_oob
@@ -63,13 +64,16 @@ def add_to_cart() -> Response:
         quantity=form.quantity.data,
         team_member_id=form.member_id,
         answers={key: value for key, value in request.form.items() if key.startswith("intake_")},
+        option_id=form.option_id.data,
     )
     service = item.service
     message = _("Added %(service)s to your cart.", service=service.name)
     if not is_htmx():
         flash(message, "success")
         return redirect(url_for(".cart"), 303)
-    page = build_booking_page(service.venue, service, month=None, day=None, start=item.starts_at, now=datetime.now(UTC))
+    page = build_booking_page(
+        service.venue, service, month=None, day=None, start=item.starts_at, now=datetime.now(UTC), option=item.option
+    )
     page["added"] = {"message": message, "cart_url": url_for(".cart")}
     response = render_page("booking/book.html", "details", **page)
     response.set_data(response.get_data(as_text=True) + nav_cart_oob())
@@ -88,8 +92,17 @@ def refuse_item(form: AddToCartForm, message: str, status: int) -> ResponseRetur
         "member_id": getattr(form, "member_id", None),
         "answers": {key: value[:500] for key, value in request.form.items() if key.startswith("intake_")},
     }
+    option = next((o for o in service.options if o.id == form.option_id.data), None)
     page = build_booking_page(
-        service.venue, service, month=None, day=None, start=start, now=datetime.now(UTC), error=message, chosen=chosen
+        service.venue,
+        service,
+        month=None,
+        day=None,
+        start=start,
+        now=datetime.now(UTC),
+        error=message,
+        chosen=chosen,
+        option=option or (cheapest(service.options) if service.options else None),
     )
     return render_page("booking/book.html", "details", status=status, **page)
 

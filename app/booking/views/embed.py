@@ -24,6 +24,7 @@ from app.booking.forms import BadInput, parse_day, parse_instant
 from app.platform import timefmt
 from app.venues.listed import bookable_service, listed_venue
 from app.venues.models import Service, Venue
+from app.venues.options import standard_option
 from app.web.blueprints import embed as bp
 from app.web.guards import get_cart_owner, require_booker
 from app.web.rendering import render_page
@@ -142,6 +143,7 @@ def book_from_site(slug: str, service_id: int) -> Response:
         starts_at=start,
         quantity=1,
         team_member_id=None,
+        option_id=getattr(standard_option(service), "id", None),  # the panel sells the standard length
         via_site_venue_id=venue.id,
     )
     return redirect(url_for("booking.cart"), 303)

@@ -34,6 +34,7 @@ from app.venues.deposits import describe_payment
 from app.venues.images import MAX_IMAGES, add_image, delete_image, set_alt_text, set_cover
 from app.venues.lists import add_faq, add_team_member, move, remove_item, reorder, update_faq, update_team_member
 from app.venues.models import FAQ, MAX_FAQS, MAX_TEAM_MEMBERS, Service, TeamMember, Venue, VenueImage
+from app.venues.options import keep_options, set_options
 from app.venues.service import WIZARD_STEPS, advance_onboarding, get_categories, note_change, save_service
 from app.venues.wizard import STEP_LABELS, wizard_context
 from app.web.blueprints import dashboard as bp
@@ -105,6 +106,7 @@ def _render(step: str, venue: Venue, *, block: str | None = "", status: int = 20
         "price_label": format_money,
         "payment_label": service_payment_label,
         "duration_label": duration_label,
+        "options_label": options_label,
         "editing_id": None,
         **wizard_context(venue, step),
         **_lists(venue, step),
@@ -170,11 +172,16 @@ def _with_ids(form: FlaskForm, prefix: str) -> FlaskForm:
 
 def _service_form(service: Any = None, *, submitted: bool = True) -> ServiceForm:
     form = ServiceForm(obj=service) if submitted else ServiceForm(formdata=None, obj=service)
+    if submitted:
+        form.read_options(request.form)
+    elif service is not None:
+        form.show_options(service)
     form.category_id.choices = [SelectChoice("", "No category")] + [
         SelectChoice(str(c.id), c.name) for c in get_categories()
     ]
     if service is not None:
         _with_ids(form, f"service-{service.id}")
+        form.option_prefix = f"service-{service.id}-"
         if not submitted:
             form.price.data = format_price_input(service.price_minor)
             form.show_rules(service)
@@ -183,13 +190,28 @@ def _service_form(service: Any = None, *, submitted: bool = True) -> ServiceForm
     return form
 
 
+def _save_options(service: Service, form: ServiceForm) -> None:
+    """The options posted become the service's; without the table, the ones it has stay."""
+    if form.options is not None:
+        set_options(service, form.options)
+    else:
+        keep_options(service)
+
+
+def options_label(service: Service) -> str:
+    """ "60 min £45 · 90 min £65": a service's options as its row in the list shows them."""
+    return " · ".join(f"{o.name} {format_money(o.price_minor, service.currency)}" for o in service.options)
+
+
 def _add_service(venue: Venue, form: ServiceForm) -> str:
     service = save_service(venue, None, **form.service_fields())
+    _save_options(service, form)
     return _("Added “%(service_name)s”.", service_name=service.name)
 
 
 def _update_service(venue: Venue, service: Service, form: ServiceForm) -> str:
     save_service(venue, service, **form.service_fields())
+    _save_options(service, form)
     return _("Saved “%(service_name)s”.", service_name=service.name)
 
 

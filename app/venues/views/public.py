@@ -28,7 +28,7 @@ from app.web.venue_page import (
 VENUE_PAGE_LOADS = (
     joinedload(Venue.category),
     selectinload(Venue.images),
-    selectinload(Venue.services).joinedload(Service.category),
+    selectinload(Venue.services).options(joinedload(Service.category), selectinload(Service.options)),
     selectinload(Venue.opening_hours),
     selectinload(Venue.closures),
     selectinload(Venue.team).selectinload(TeamMember.services),
