@@ -365,6 +365,7 @@ def register_blueprints(app: Flask) -> None:
         dashboard,
         intake,
         public,
+        resources,
         staff,
     )
     from app.vouchers import views as voucher_pages  # noqa: F401

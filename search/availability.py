@@ -60,7 +60,7 @@ class _Venue:
     def engine_inputs(self, busy: Busyness) -> dict[str, Any]:
         """The slot engine's arguments that describe this venue: its zone, hours and closures,
         and (from ``busy``, as read_busy returns it) its bookings, blocks and team schedules."""
-        bookings, blocks, schedules = busy
+        bookings, blocks, schedules, _needs = busy  # the needs: with_needs(service, busy[3])
         return {
             "tz": self.tz,
             "hours": self.hours,

@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
 
-from app.booking.availability import booking_rules
+from app.booking.availability import booking_rules, with_needs
 from app.platform.extensions import db
 from app.platform.jobs import job
 from app.slot_engine import Rules, free_start_minutes, has_slot_within
@@ -87,10 +87,13 @@ def compute_free_time(venue_ids: Iterable[int], *, now: datetime, rules: Rules) 
     computed = []
     for venue in venues:
         inputs = venue.engine_inputs(busy[venue.id])
+        needs = busy[venue.id][3]  # rooms and equipment (issue 44, item 4)
         by_duration: dict[int, list[int]] = {}
         for service in venue.services:
             by_duration.setdefault(int(service.duration // _MINUTE), []).extend(
-                free_start_minutes(days=days[venue.id], service=service, now=now, rules=rules, **inputs)
+                free_start_minutes(
+                    days=days[venue.id], service=with_needs(service, needs), now=now, rules=rules, **inputs
+                )
             )
         zone = ZoneInfo(venue.tz)
         after = days[venue.id][-1] + timedelta(days=1)
@@ -293,7 +296,15 @@ def venues_free_between(
     for venue in venues:
         inputs = venue.engine_inputs(busy[venue.id])
         if any(
-            has_slot_within(days=days[venue.id], service=service, now=now, rules=rules, start=start, end=end, **inputs)
+            has_slot_within(
+                days=days[venue.id],
+                service=with_needs(service, busy[venue.id][3]),  # rooms and equipment (issue 44, item 4)
+                now=now,
+                rules=rules,
+                start=start,
+                end=end,
+                **inputs,
+            )
             for service in venue.services
         ):
             free.add(venue.id)

@@ -19,6 +19,7 @@ from app.booking.models import Booking, Order
 from app.clients import service as clients
 from app.platform.extensions import db
 from app.venues.models import Venue
+from app.venues.resources import venue_resources
 
 ORDER_LOADS = (selectinload(Order.bookings).options(selectinload(Booking.venue), selectinload(Booking.service)),)
 BOOKING_LOADS = (selectinload(Booking.venue), selectinload(Booking.service))
@@ -50,6 +51,7 @@ NO_SUCH = {
     "service": _l("No such service at your venue."),
     "member": _l("No such team member at your venue."),
     "faq": _l("No such question at your venue."),
+    "resource": _l("No such room or equipment at your venue."),
     "client": _l("That client is not in your client book."),
 }
 
@@ -68,6 +70,7 @@ NOT_YOURS: dict[str, tuple[str, Callable[[Venue], set[int]] | None]] = {
     "service_id": ("service", lambda venue: {s.id for s in venue.services}),
     "member_id": ("member", lambda venue: {m.id for m in venue.team}),
     "faq_id": ("faq", lambda venue: {f.id for f in venue.faqs}),
+    "resource_id": ("resource", lambda venue: {r.id for r in venue_resources(venue.id)}),
     "client_id": ("client", None),
 }
 

@@ -6,11 +6,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
+
 from app.booking.models import Booking, CartItem, Order
+from app.platform.extensions import db
 from app.platform.records import attributes
 from app.platform.timefmt import venue_zone
 from app.reviews.models import Review
-from app.venues.models import FAQ, Service, Venue
+from app.venues.models import FAQ, Resource, Service, ServiceResource, Venue
 from app.venues.options import from_price, length_and_price
 from search.types import SearchHit
 
@@ -70,7 +75,29 @@ def service_row(service: Service) -> dict[str, Any]:
         "deposit_fixed": money(service.deposit_fixed_minor, service.currency),
         "options": [attributes(o, "id", "name", "duration_minutes", "price_minor") for o in service.options],
         "from_price_minor": from_price(service)[0],
+        "needs": [need_row(n) for n in sorted(service.needs, key=lambda n: (n.resource.position, n.resource_id))],
     }
+
+
+def service_rows(services: list[Service]) -> list[dict[str, Any]]:
+    """``service_row`` of each, what they need read for all of them in one statement."""
+    found: dict[int, list[ServiceResource]] = {s.id: [] for s in services}
+    if found:
+        query = select(ServiceResource).where(ServiceResource.service_id.in_(found))
+        for need in db.session.scalars(query.options(joinedload(ServiceResource.resource))):
+            found[need.service_id].append(need)
+        for service in services:
+            set_committed_value(service, "needs", found[service.id])
+    return [service_row(s) for s in services]
+
+
+def need_row(need: ServiceResource) -> dict[str, Any]:
+    """What one booking of a service takes of a resource (app/venues/resources.py)."""
+    return {"resource_id": need.resource_id, "name": need.resource.name, "units": need.units}
+
+
+def resource_row(resource: Resource) -> dict[str, Any]:
+    return attributes(resource, "id", "name", "quantity")
 
 
 # A venue's fields the API shows as they are.
@@ -103,7 +130,7 @@ def venue_row(venue: Venue) -> dict[str, Any]:
         "price_from": money(cheapest, venue.currency),
         "rating": float(venue.rating) if venue.rating is not None else None,
         "tags": list(venue.tags or []),
-        "services": [service_row(s) for s in active],
+        "services": service_rows(active),
         "team": [{"id": m.id, "name": m.name, "title": m.title} for m in venue.team],
     }
 

@@ -187,6 +187,12 @@ class ServiceOption(ma.Schema):
     price_minor = ma.fields.Integer(required=True, metadata={"description": "In the service's currency"})
 
 
+class ServiceNeed(ma.Schema):
+    resource_id = ma.fields.Integer(required=True, metadata={"description": "GET /venue/resources"})
+    name = ma.fields.String(required=True, metadata={"example": "Treatment room"})
+    units = ma.fields.Integer(required=True, metadata={"description": "How many one booking takes"})
+
+
 class Service(ma.Schema):
     id = ma.fields.Integer(required=True)
     name = ma.fields.String(required=True)
@@ -200,6 +206,14 @@ class Service(ma.Schema):
     )
     from_price_minor = ma.fields.Integer(
         required=True, metadata={"description": 'The lowest price it sells for ("from £45")'}
+    )
+    needs = ma.fields.List(
+        ma.fields.Nested(ServiceNeed),
+        required=True,
+        metadata={
+            "description": "Rooms and equipment one booking takes for its whole length (one set per booking, "
+            "whatever its quantity); a time is offered only when enough are free. Empty: none"
+        },
     )
     capacity = ma.fields.Integer()
     payment_mode = ma.fields.String()
@@ -272,6 +286,10 @@ class ReviewPage(ma.Schema):
 
 class AvailabilityArgs(Strict):
     service_id = ma.fields.Integer(required=True, validate=validate.Range(1, MAX_ID))
+    option_id = ma.fields.Integer(
+        validate=validate.Range(1, MAX_ID),
+        metadata={"description": "One of the service's options (its length); default: the cheapest"},
+    )
     date = ma.fields.Date(metadata={"description": "A local date at the venue: its free start times"})
     start = ma.fields.Date(metadata={"description": "First local day of the days view (default: today)"})
     days = ma.fields.Integer(load_default=14, validate=validate.Range(1, 62))
@@ -291,6 +309,7 @@ class Day(ma.Schema):
 
 class Availability(ma.Schema):
     service_id = ma.fields.Integer(required=True)
+    option_id = ma.fields.Integer(allow_none=True, metadata={"description": "The option whose length was asked"})
     timezone = ma.fields.String(required=True)
     days = ma.fields.List(ma.fields.Nested(Day))
     slots = ma.fields.List(ma.fields.Nested(Slot))
@@ -748,6 +767,28 @@ class ServiceOptionIn(Strict):
     price_minor = JsonInteger(required=True, validate=validate.Range(0, 10_000_000))
 
 
+class ServiceNeedIn(Strict):
+    resource_id = JsonInteger(
+        required=True, validate=validate.Range(1, MAX_ID), metadata={"description": "One of the venue's resources"}
+    )
+    units = JsonInteger(
+        required=True, validate=validate.Range(1, 10), metadata={"description": "At most the resource's quantity"}
+    )
+
+
+class Resource(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True, metadata={"example": "Treatment room"})
+    quantity = ma.fields.Integer(required=True, metadata={"description": "How many; each is booked on its own"})
+
+
+class ResourceIn(Strict):
+    name = ma.fields.String(
+        required=True, validate=validate.Length(min=1, max=60), metadata={"description": "Unique in the venue"}
+    )
+    quantity = JsonInteger(required=True, validate=validate.Range(1, 50))
+
+
 class ServiceIn(Strict):
     name = ma.fields.String(required=True, validate=validate.Length(min=1, max=120))
     description = ma.fields.String(load_default="", validate=validate.Length(max=2000))
@@ -796,6 +837,14 @@ class ServiceIn(Strict):
         metadata={
             "description": "None, or 2 to 10 with distinct names: they replace the service's (one left out is "
             "removed); its duration_minutes and price_minor become the cheapest's. Left out: kept as they are"
+        },
+    )
+    needs = ma.fields.List(
+        ma.fields.Nested(ServiceNeedIn),
+        validate=validate.Length(max=20),
+        metadata={
+            "description": "The rooms and equipment one booking takes, each resource once: they replace what it "
+            "needed ([]: nothing). Left out: kept as they are"
         },
     )
 

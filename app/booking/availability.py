@@ -1,14 +1,21 @@
-"""The slot engine fed from the database: one place that turns rows into engine inputs."""
+"""The slot engine fed from the database: one place that turns rows into engine inputs.
+
+One module on purpose, over 500 lines: what the engine is fed (bookings and holds, the units of
+rooms and equipment they take, blocks, schedules, what services need) is read here in a fixed
+few statements for a page, a calendar, a venue or a list of cards, and checkout's first look
+counts the same things in SQL; split, the two readings of one rule would drift apart.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from flask import current_app
 from sqlalchemy import (
     Date,
+    DateTime,
     Integer,
     String,
     cast,
@@ -21,14 +28,23 @@ from sqlalchemy import (
     union_all,
 )
 
-from app.booking.models import LIVE_STATUSES, Booking, BookingStatus
+from app.booking.models import LIVE_STATUSES, Booking, BookingResource, BookingStatus
 from app.booking.time_blocks import occurrences_query
 from app.platform.extensions import db
 from app.platform.sqlutil import in_ids
 from app.platform.timefmt import venue_zone
 from app.slot_engine import Busy, MemberSchedule, Rules, ServiceSpec, Slot, available_slots, bookable_days
 from app.team_schedules.service import schedule_selects, schedules_from_rows
-from app.venues.models import Service, ServiceOption, TeamMember, Venue, VenueStatus, team_member_services
+from app.venues.models import (
+    Resource,
+    Service,
+    ServiceOption,
+    ServiceResource,
+    TeamMember,
+    Venue,
+    VenueStatus,
+    team_member_services,
+)
 
 
 def booking_rules(service: Service | None = None) -> Rules:
@@ -81,6 +97,12 @@ def service_spec(service: Service, *, option: ServiceOption | None = None) -> Se
     )
 
 
+def with_needs(spec: ServiceSpec, needs: Needs) -> ServiceSpec:
+    """``spec`` with what its service needs of rooms and equipment (read with the busyness)."""
+    wanted = needs.get(spec.id, ())
+    return replace(spec, needs=wanted) if wanted else spec
+
+
 def venue_hours(venue: Venue) -> dict[int, list[tuple[int, int]]]:
     hours: dict[int, list[tuple[int, int]]] = {}
     for h in venue.opening_hours:
@@ -88,62 +110,92 @@ def venue_hours(venue: Venue) -> dict[int, list[tuple[int, int]]]:
     return hours
 
 
-# (bookings and holds, time blocks, team members' schedules: weekly hours, exceptions, time off)
-Busyness = tuple[list[Busy], list[Busy], dict[int, MemberSchedule]]
+# What services need of rooms and equipment: service id -> ((resource id, units, quantity), ...).
+Needs = dict[int, tuple[tuple[int, int, int], ...]]
+# (bookings and holds with the units of rooms they take, time blocks, team members' schedules:
+# weekly hours, exceptions, time off, and what the services need of rooms and equipment)
+Busyness = tuple[list[Busy], list[Busy], dict[int, MemberSchedule], Needs]
 
 
 def _live_bookings(
-    start: datetime, end: datetime, *whose, excluding: int | None = None
+    start: datetime, end: datetime, *whose, units: Any, excluding: int | None = None
 ) -> list[tuple[int, int | None, Busy]]:
     """(venue id, team member id, Busy) of live bookings and holds meeting ``start``..``end``
-    that match ``whose`` (or-ed), except booking ``excluding`` (one being moved). Expired
-    holds are included: the engine ignores them.
+    that match ``whose`` (or-ed), and of the units of rooms and equipment they take that match
+    ``units`` (a condition on ``booking_resources``), except booking ``excluding`` (one being
+    moved). Expired holds are included: the engine ignores them. One statement (a union).
 
     Plain columns, not ORM objects: a busy month is thousands of rows, and building a
     ``Booking`` for each costs more than the whole slot computation.
     """
-    rows = db.session.execute(
+    no_int = cast(null(), Integer)
+    bookings = select(
+        Booking.starts_at,
+        Booking.ends_at,
+        Booking.blocks_until,
+        Booking.quantity,
+        Booking.service_id,
+        Booking.team_member_id,
+        Booking.status,
+        Booking.hold_expires_at,
+        Booking.venue_id,
+        no_int.label("resource_id"),
+        no_int.label("unit"),
+    ).where(
+        Booking.status.in_(list(LIVE_STATUSES)),
+        Booking.starts_at < end,
+        Booking.blocks_until > start,
+        or_(*whose),
+        *([Booking.id != excluding] if excluding is not None else []),
+    )
+    taken = (
         select(
-            Booking.starts_at,
-            Booking.ends_at,
-            Booking.blocks_until,
-            Booking.quantity,
-            Booking.service_id,
-            Booking.team_member_id,
+            BookingResource.starts_at,
+            BookingResource.blocks_until,
+            BookingResource.blocks_until,
+            literal(1, Integer),
+            no_int,
+            no_int,
             Booking.status,
             Booking.hold_expires_at,
             Booking.venue_id,
-        ).where(
-            Booking.status.in_(list(LIVE_STATUSES)),
-            Booking.starts_at < end,
-            Booking.blocks_until > start,
-            or_(*whose),
-            *([Booking.id != excluding] if excluding is not None else []),
+            BookingResource.resource_id,
+            BookingResource.unit,
+        )
+        .join(Booking, Booking.id == BookingResource.booking_id)
+        .where(
+            BookingResource.live,
+            BookingResource.starts_at < end,
+            BookingResource.blocks_until > start,
+            units,
+            *([BookingResource.booking_id != excluding] if excluding is not None else []),
         )
     )
-    return [
-        (
-            venue_id,
-            member_id,
-            Busy(
-                start=starts_at,
-                end=ends_at,
-                quantity=quantity,
-                service_id=service_id,
-                team_member_id=member_id,
-                buffer=blocks_until - ends_at,
-                expires_at=expires if status == "held" else None,
-            ),
+    found = []
+    for row in db.session.execute(union_all(bookings, taken)):
+        starts_at, ends_at, until, quantity, service_id, member_id, status, expires, venue_id, resource, unit = row
+        busy = Busy(
+            start=starts_at,
+            end=ends_at,
+            quantity=quantity,
+            service_id=service_id,
+            team_member_id=member_id,
+            buffer=until - ends_at,
+            expires_at=expires if status == "held" else None,
+            resource_id=resource,
+            unit=unit or 0,
         )
-        for starts_at, ends_at, blocks_until, quantity, service_id, member_id, status, expires, venue_id in rows
-    ]
+        found.append((venue_id, member_id, busy))
+    return found
 
 
 def _blocks_and_schedules(
-    venue_ids: list[int], member_ids: list[int], start: datetime, end: datetime
-) -> tuple[list[tuple[int, Busy]], dict[int, MemberSchedule]]:
-    """(venue id, Busy) of the venues' time blocks meeting ``start``..``end``, and the schedules
-    of these team members: one statement (a union), since every slot page needs both."""
+    venue_ids: list[int], member_ids: list[int], start: datetime, end: datetime, *, needs: Any
+) -> tuple[list[tuple[int, Busy]], dict[int, MemberSchedule], Needs]:
+    """(venue id, Busy) of the venues' time blocks meeting ``start``..``end``, the schedules
+    of these team members, and what the services matching ``needs`` (a condition on
+    ``service_resources``) need of rooms and equipment: one statement (a union), since every
+    slot page needs them all."""
     no_date, no_int = cast(null(), Date), cast(null(), Integer)
     found = occurrences_query(venue_ids, start, end)  # single blocks, and repeating ones expanded
     blocks = select(
@@ -157,14 +209,34 @@ def _blocks_and_schedules(
         found.c.off_from.label("off_from"),
         found.c.off_until.label("off_until"),
     )
-    statement = union_all(blocks, *schedule_selects(member_ids, start, end)) if member_ids else blocks
+    no_time = cast(null(), DateTime(timezone=True))
+    wanted = (  # kind "n": a service (member), a resource (number), units (opens), quantity (closes)
+        select(
+            literal("n", String),
+            ServiceResource.service_id,
+            ServiceResource.resource_id,
+            no_date,
+            no_date,
+            ServiceResource.units,
+            Resource.quantity,
+            no_time,
+            no_time,
+        )
+        .join(Resource, Resource.id == ServiceResource.resource_id)
+        .where(needs)
+    )
+    statement = union_all(blocks, wanted, *(schedule_selects(member_ids, start, end) if member_ids else ()))
     rows = db.session.execute(statement).all()
     found = [
         (venue_id, Busy(start=starts_at, end=ends_at, team_member_id=member_id))
         for kind, member_id, venue_id, _, _, _, _, starts_at, ends_at in rows
         if kind == "b"
     ]
-    return found, schedules_from_rows(rows)
+    wants: dict[int, list[tuple[int, int, int]]] = {}
+    for kind, service_id, resource_id, _, _, units, quantity, _, _ in rows:
+        if kind == "n":
+            wants.setdefault(service_id, []).append((resource_id, units, quantity))
+    return found, schedules_from_rows(rows), {service_id: tuple(sorted(w)) for service_id, w in wants.items()}
 
 
 def get_busy(
@@ -179,16 +251,26 @@ def get_busy(
     """What can stop ``service`` between ``start`` and ``end``: live bookings and holds of the
     service or of its team members, the venue's blocks, and its team members' schedules.
     ``venue_wide``: every booking of the venue too (for all its services).
-    ``excluding_booking_id``: leave that booking out (a reschedule may overlap its own time)."""
+    ``excluding_booking_id``: leave that booking out (a reschedule may overlap its own time).
+    With the units of the rooms and equipment the service needs (every one of the venue's when
+    ``venue_wide``) and what it needs of them, in the same two statements."""
+    needed = select(ServiceResource.resource_id).where(ServiceResource.service_id == service.id)
     busy = _live_bookings(
         start,
         end,
         Booking.venue_id == venue_id if venue_wide else Booking.service_id == service.id,
         in_ids(Booking.team_member_id, sorted(service.team_member_ids)),
+        units=Booking.venue_id == venue_id if venue_wide else BookingResource.resource_id.in_(needed.scalar_subquery()),
         excluding=excluding_booking_id,
     )
-    blocks, schedules = _blocks_and_schedules([venue_id], sorted(service.team_member_ids), start, end)
-    return [b for _, _, b in busy], [b for _, b in blocks], schedules
+    blocks, schedules, needs = _blocks_and_schedules(
+        [venue_id],
+        sorted(service.team_member_ids),
+        start,
+        end,
+        needs=Resource.venue_id == venue_id if venue_wide else ServiceResource.service_id == service.id,
+    )
+    return [b for _, _, b in busy], [b for _, b in blocks], schedules, needs
 
 
 def get_busy_for_venues(venues: list[Venue], start: datetime, end: datetime) -> dict[int, Busyness]:
@@ -202,18 +284,26 @@ def get_busy_for_teams(teams: dict[int, list[int]], start: datetime, end: dateti
     """get_busy_for_venues by ids: ``teams`` maps each venue id to its team members' ids."""
     venue_ids = set(teams)
     member_venue = {member_id: venue_id for venue_id, members in teams.items() for member_id in members}
-    found: dict[int, Busyness] = {venue_id: ([], [], {}) for venue_id in teams}
+    found: dict[int, Busyness] = {venue_id: ([], [], {}, {}) for venue_id in teams}
     for venue_id, member_id, busy in _live_bookings(
-        start, end, in_ids(Booking.venue_id, venue_ids), in_ids(Booking.team_member_id, member_venue)
+        start,
+        end,
+        in_ids(Booking.venue_id, venue_ids),
+        in_ids(Booking.team_member_id, member_venue),
+        units=in_ids(Booking.venue_id, venue_ids),
     ):
-        # A booking counts at its venue, and wherever its team member works.
+        # A booking counts at its venue, and wherever its team member works (its rooms: at its venue).
         for counted_at in {venue_id, member_venue.get(member_id)} & venue_ids:
             found[counted_at][0].append(busy)
-    blocks, schedules = _blocks_and_schedules(sorted(venue_ids), sorted(member_venue), start, end)
+    blocks, schedules, needs = _blocks_and_schedules(
+        sorted(venue_ids), sorted(member_venue), start, end, needs=in_ids(Resource.venue_id, venue_ids)
+    )
     for venue_id, block in blocks:
         found[venue_id][1].append(block)
     for member_id, schedule in schedules.items():
         found[member_venue[member_id]][2][member_id] = schedule
+    for venue_id in venue_ids:  # by service id: each venue's services are found there
+        found[venue_id][3].update(needs)
     return found
 
 
@@ -247,10 +337,10 @@ def _service_inputs(
     """The slot engine's arguments for one service (booked for ``option``'s length): its venue's,
     its own, and what is busy in ``window`` (read unless ``busy`` is given)."""
     spec = service_spec(service, option=option)
-    busy, blocks, schedules = busy or get_busy(service.venue.id, spec, *window)
+    busy, blocks, schedules, needs = busy or get_busy(service.venue.id, spec, *window)
     return {
         **_venue_inputs(service.venue),
-        "service": spec,
+        "service": with_needs(spec, needs),
         "busy": busy,
         "blocks": blocks,
         "now": now,
@@ -314,7 +404,7 @@ def get_venue_bookable_days(
     ]
     # Everything any of them can meet: the venue's own bookings and its team's.
     everything = ServiceSpec(id=-1, duration=timedelta(0), team_member_ids=frozenset().union(*performers.values()))
-    busy, blocks, schedules = get_busy(venue.id, everything, *_window(first_day, days), venue_wide=True)
+    busy, blocks, schedules, needs = get_busy(venue.id, everything, *_window(first_day, days), venue_wide=True)
     common = {
         **_venue_inputs(venue),
         "first_day": first_day,
@@ -325,7 +415,7 @@ def get_venue_bookable_days(
         "schedules": schedules,
     }
     return {
-        spec.id: bookable_days(service=spec, rules=booking_rules(s), **common)
+        spec.id: bookable_days(service=with_needs(spec, needs), rules=booking_rules(s), **common)
         for spec, s in zip(specs, services, strict=True)
     }
 
@@ -351,7 +441,9 @@ def find_slot(
 # bookings alone say of it, counted exactly as the slot engine counts them. ``{wanted}`` is a
 # relation of (item_id, service_id, option_id, starts_at, quantity, team_member_id, position): the
 # customer's cart, or one time (``taken_by_bookings``). It ignores blocks, hours and closures,
-# so it never refuses a time the engine would offer.
+# so it never refuses a time the engine would offer. Rooms and equipment: a unit that a live
+# booking holds at any moment of the time is not free for all of it, so a resource with fewer
+# untouched units than one booking needs rules the time out, as the engine would ("no_room").
 _FIRST_LOOK = """
 WITH wanted AS ({wanted}),
 spans AS (
@@ -376,7 +468,13 @@ SELECT sp.item_id, sp.service_id, sp.starts_at, sp.quantity, sp.capacity, sp.ser
          WHERE {live} AND b.team_member_id IN (
              SELECT p.team_member_id FROM performers p WHERE p.service_id = sp.service_id)) AS busy_people,
        (sp.team_member_id IS NOT NULL AND EXISTS (
-           SELECT 1 FROM bookings b WHERE {live} AND b.team_member_id = sp.team_member_id)) AS chosen_busy
+           SELECT 1 FROM bookings b WHERE {live} AND b.team_member_id = sp.team_member_id)) AS chosen_busy,
+       EXISTS (
+           SELECT 1 FROM service_resources sr JOIN resources r ON r.id = sr.resource_id
+           WHERE sr.service_id = sp.service_id
+             AND r.quantity - (SELECT count(DISTINCT br.unit) FROM booking_resources br
+                               JOIN bookings b ON b.id = br.booking_id
+                               WHERE br.resource_id = r.id AND br.live AND {live}) < sr.units) AS no_room
 FROM spans sp JOIN venues v ON v.id = sp.venue_id
 ORDER BY sp.position, sp.item_id
 """
@@ -417,7 +515,8 @@ def _first_look(row: Any) -> FirstLook:
     remaining = row.capacity - row.used_places
     if row.people:
         remaining = min(remaining, row.people - row.busy_people)
-    taken = "full" if remaining < row.quantity else ("member" if row.chosen_busy else None)
+    full = remaining < row.quantity or row.no_room
+    taken = "full" if full else ("member" if row.chosen_busy else None)
     return FirstLook(
         item_id=row.item_id,
         service_id=row.service_id,

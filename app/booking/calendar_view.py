@@ -1,6 +1,7 @@
 """What the provider's booking calendar shows (app/booking/views/calendar.py): bookings and time
 blocks as events in the venue's local time, the day view's columns (one per team member, with
-rows and side-by-side lanes), the week view's days, and the labels around them.
+rows and side-by-side lanes), the week view's days, and the labels around them, with the rooms
+and equipment each booking holds ("Treatment room 2", read for all of a page's bookings at once).
 """
 
 from __future__ import annotations
@@ -13,16 +14,20 @@ from zoneinfo import ZoneInfo
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from app.booking import lifecycle
 from app.booking.calendar_forms import CalendarQuery
-from app.booking.models import Booking, BookingStatus, TimeBlock
+from app.booking.models import Booking, BookingResource, BookingStatus, TimeBlock
+from app.booking.presenting import booked_service
 from app.booking.requests import PENDING
 from app.platform import timefmt
+from app.platform.extensions import db
 from app.platform.timefmt import LONG_DAY, day_words
 from app.platform.urls import absolute_url
 from app.venues.hours import MINUTES_PER_DAY
-from app.venues.models import Venue
+from app.venues.models import Resource, Venue
+from app.venues.resources import unit_label
 
 B = BookingStatus
 STATUS_LABELS = {
@@ -61,6 +66,7 @@ class CalendarEvent:
     client_url: str = ""  # the venue's client card (app/clients/), when the booking names its client
     desk: bool = False  # booked at the front desk
     pending_request: bool = False  # a request-to-book still waiting for the venue's answer
+    rooms: str = ""  # the rooms and equipment it holds: "Treatment room 2, Steamer"
     row: int = 1
     span: int = 1
     lane: int = 1
@@ -93,12 +99,30 @@ def _event(kind: str, item: Booking | TimeBlock, tz: ZoneInfo, **fields: Any) ->
     )
 
 
-def _booking_event(booking: Booking, tz: ZoneInfo) -> CalendarEvent:
+def booking_rooms(booking_ids: list[int]) -> dict[int, list[str]]:
+    """booking id -> the units it holds, by name ("Treatment room 2"; "Double room" when there is
+    one), in one statement for all of a page's bookings (none when there are no bookings)."""
+    if not booking_ids:
+        return {}
+    rows = db.session.execute(
+        select(BookingResource.booking_id, BookingResource.unit, Resource.name, Resource.quantity)
+        .join(Resource, Resource.id == BookingResource.resource_id)
+        .where(BookingResource.booking_id.in_(booking_ids))
+        .order_by(BookingResource.booking_id, Resource.position, Resource.id, BookingResource.unit)
+    )
+    found: dict[int, list[str]] = {}
+    for row in rows:
+        found.setdefault(row.booking_id, []).append(unit_label(row.name, row.unit, row.quantity))
+    return found
+
+
+def _booking_event(booking: Booking, tz: ZoneInfo, rooms: dict[int, list[str]] | None = None) -> CalendarEvent:
     return _event(
         "booking",
         booking,
         tz,
-        title=booking.service.name,
+        title=booked_service(booking),  # "Massage (90 min)": the option booked
+        rooms=", ".join((rooms or {}).get(booking.id, [])),
         # A walk-in booked at the desk has no account: its client (app/clients/) names them.
         customer=booking.customer.name if booking.customer else getattr(getattr(booking, "client", None), "name", ""),
         quantity=booking.quantity,
@@ -171,7 +195,12 @@ def _place(column: DayColumn, day: date, first_minute: int) -> None:
 
 
 def build_day(
-    venue: Venue, query: CalendarQuery, bookings: list[Booking], blocks: list[TimeBlock], tz: ZoneInfo
+    venue: Venue,
+    query: CalendarQuery,
+    bookings: list[Booking],
+    blocks: list[TimeBlock],
+    tz: ZoneInfo,
+    rooms: dict[int, list[str]] | None = None,
 ) -> dict[str, Any]:
     """One column per team member (or the one asked for) plus "Unassigned", and the hour labels."""
     team = [m for m in venue.team if query.member_id in (None, m.id)]
@@ -183,7 +212,7 @@ def build_day(
     for booking in bookings:
         column = by_key.get(str(booking.team_member_id), fallback)
         if column is not None:
-            column.events.append(_booking_event(booking, tz))
+            column.events.append(_booking_event(booking, tz, rooms))
     for block in blocks:
         event = _block_event(block, tz)
         targets = columns if block.team_member_id is None else [by_key.get(str(block.team_member_id))]
@@ -197,10 +226,15 @@ def build_day(
 
 
 def build_week(
-    query: CalendarQuery, bookings: list[Booking], blocks: list[TimeBlock], tz: ZoneInfo, today: date
+    query: CalendarQuery,
+    bookings: list[Booking],
+    blocks: list[TimeBlock],
+    tz: ZoneInfo,
+    today: date,
+    rooms: dict[int, list[str]] | None = None,
 ) -> list[dict[str, Any]]:
     """Seven days, each with its bookings and blocks in time order."""
-    events = [_booking_event(b, tz) for b in bookings] + [_block_event(t, tz) for t in blocks]
+    events = [_booking_event(b, tz, rooms) for b in bookings] + [_block_event(t, tz) for t in blocks]
     days = []
     for offset in range(7):
         day = query.first_day + timedelta(days=offset)

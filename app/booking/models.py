@@ -279,6 +279,24 @@ def _online_part_follows_the_price(booking: Booking, value: int, old: Any, _init
     booking.promo_discount_minor = min(booking.promo_discount_minor or 0, booking.online_minor)
 
 
+class BookingResource(IdKey, db.Model):
+    """One unit of a resource (room 2 of "Treatment room") taken by a booking from its start to
+    ``blocks_until``. ``live`` and the times follow the booking's own (a trigger on bookings,
+    migration 0072), and an exclusion constraint refuses a unit in two live bookings that meet,
+    but for a booking and its own move's hold (``moves_booking_id``), as the team member's does."""
+
+    __tablename__ = "booking_resources"
+    __table_args__ = (CheckConstraint("unit >= 1", name="unit_positive"),)
+
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"), index=True)
+    resource_id: Mapped[int] = mapped_column(ForeignKey("resources.id", ondelete="CASCADE"), index=True)
+    unit: Mapped[int] = mapped_column()
+    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    blocks_until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    moves_booking_id: Mapped[int | None] = mapped_column()
+    live: Mapped[bool] = mapped_column(default=True)
+
+
 class TimeBlock(IdKey, db.Model):
     """Time a venue (or one team member) can't take bookings: a training, a break."""
 

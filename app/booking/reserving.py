@@ -13,6 +13,15 @@ one service take turns there, and the second sees the first's booking); then
    line of defence (a team member booked meanwhile through another service, which the
    service's lock doesn't cover), refuses too, leaving the transaction usable.
 
+Rooms and equipment (issue 44, item 4): a service that needs some locks the venue's needed
+resources rows (in id order, after the service's lock, so two services sharing a room take
+turns: ``lock_resources``), the engine counts each unit's bookings (step 2), and in step 4 every
+booking the block adds takes the lowest free unit numbers of each resource it needs
+(``booking_resources`` rows, ``take_units``); a moved booking (``write_or_refuse(moves=...)``)
+lets its units go and takes them again at its new time. The exclusion constraint
+``ex_booking_resources_unit_overlap`` refuses a unit in two live bookings at once, like the
+team member's: the last line of defence, the same refusal.
+
 ``reserve`` runs all four (checkout, the desk). A move checks its new time first and writes it
 later (a dearer time waits for its top-up in between), so it runs the halves: ``free_slot``
 (1-3) and ``write_or_refuse`` (4). So does a waitlist offer's, which asks the engine for a
@@ -25,24 +34,31 @@ only when a refusal happens, so a reservation that succeeds formats nothing unde
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timedelta
-from typing import Literal, TypeVar
+from contextvars import ContextVar
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal, TypeVar
 
+from sqlalchemy import delete, event, func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from app.booking.availability import busy_window, find_slot, get_busy, service_spec
 from app.booking.errors import SlotUnavailable, is_member_overlap
 from app.booking.holds import blocks_until
-from app.booking.models import Booking
+from app.booking.models import LIVE_STATUSES, Booking, BookingResource, BookingStatus
 from app.booking.order_lifecycle import expire_holds
 from app.platform.extensions import db
 from app.platform.timefmt import venue_zone
 from app.slot_engine import Slot
-from app.venues.models import Service, ServiceOption
+from app.venues.models import Resource, Service, ServiceOption, ServiceResource
 
 T = TypeVar("T")
+
+# The exclusion constraint that keeps a unit of a room or equipment out of two live bookings at
+# once (migration 0072).
+UNIT_OVERLAP_CONSTRAINT = "ex_booking_resources_unit_overlap"
 
 # Why a time can't be reserved: too few places left, or no slot starts then ("taken"); the
 # chosen team member isn't free then ("member_busy"); the database refused the write
@@ -80,7 +96,7 @@ def reserve(
         expire_for=expire_for,
         option=option,
     )
-    with write_or_refuse(refusal):
+    with write_or_refuse(refusal, now=now):
         return write(slot, people)
 
 
@@ -108,6 +124,7 @@ def free_slot(
     ``moving``: the booking a move takes there (``quantity`` its own). It is left out of the
     count, keeps its quantity on one team member (its own when free, else the first free one)
     and lets go first the holds that ran out on that day, the service's and its team's."""
+    lock_resources([service.id])  # after the service's lock: the engine then reads settled units
     slot = _engine_slot(service, starts_at, now=now, expire_for=expire_for, moving=moving, option=option)
     if slot is None or slot.remaining < quantity:
         raise SlotUnavailable(refusal("taken"))
@@ -126,20 +143,153 @@ def free_slot(
 
 
 @contextmanager
-def write_or_refuse(refusal: Wording | None = None, *, also: str | None = None) -> Iterator[None]:
-    """Write what the block adds or changes in a savepoint, flushed before it ends. If the
-    team-member exclusion constraint refuses it (or the constraint named ``also``), the
-    savepoint is rolled back, the transaction stays usable, and SlotUnavailable is raised,
-    worded by ``refusal("just_taken")`` (no words when the caller tries another time or team
-    member instead of telling anyone). Any other database error is raised as it is."""
+def write_or_refuse(
+    refusal: Wording | None = None,
+    *,
+    also: str | None = None,
+    moves: Booking | None = None,
+    now: datetime | None = None,
+) -> Iterator[None]:
+    """Write what the block adds or changes in a savepoint, flushed before it ends. Every
+    booking the block adds takes the units of rooms and equipment its service needs
+    (``take_units``); ``moves``, a booking the block gives a new time, lets its units go first
+    and takes them again there. If the team-member or unit exclusion constraint refuses it (or
+    the constraint named ``also``), or too few units are free, the savepoint is rolled back, the
+    transaction stays usable, and SlotUnavailable is raised, worded by ``refusal("just_taken")``
+    (no words when the caller tries another time or team member instead of telling anyone).
+    Any other database error is raised as it is. ``now``: when holds run out (the clock's)."""
+    added: list[Booking] = []
+    token = _added.set(added)
     try:
         with db.session.begin_nested():
-            yield
+            if moves is not None:
+                db.session.execute(delete(BookingResource).where(BookingResource.booking_id == moves.id))
+            try:
+                yield
+                db.session.flush()
+            finally:
+                _added.reset(token)
+            if not take_units([*added, *([moves] if moves is not None else [])], now=now or datetime.now(UTC)):
+                raise _NoUnits
             db.session.flush()
+    except _NoUnits:
+        raise SlotUnavailable(refusal("just_taken") if refusal else "") from None
     except IntegrityError as exc:
-        if is_member_overlap(exc) or (also is not None and also in str(exc.orig)):
+        if (
+            is_member_overlap(exc)
+            or UNIT_OVERLAP_CONSTRAINT in str(exc.orig)
+            or (also is not None and also in str(exc.orig))
+        ):
             raise SlotUnavailable(refusal("just_taken") if refusal else "") from None
         raise
+
+
+class _NoUnits(Exception):
+    """Too few units free for a booking: rolls the savepoint back, then read as a refusal."""
+
+
+# The bookings the innermost ``write_or_refuse`` block made persistent (None: outside one).
+_added: ContextVar[list[Booking] | None] = ContextVar("reserving_added", default=None)
+
+
+@event.listens_for(Session, "pending_to_persistent")
+def _note_added(_session: Session, instance: Any) -> None:
+    added = _added.get()
+    if added is not None and isinstance(instance, Booking):
+        added.append(instance)
+
+
+def lock_resources(service_ids: Collection[int]) -> list[tuple[int, int, int, int]]:
+    """Lock the rows of the rooms and equipment these services need, in id order (two services
+    sharing a room take turns; the caller holds the services' locks first). Returns what they
+    need: (service id, resource id, units per booking, quantity), by resource."""
+    rows = db.session.execute(
+        select(ServiceResource.service_id, Resource.id, ServiceResource.units, Resource.quantity)
+        .join(Resource, Resource.id == ServiceResource.resource_id)
+        .where(ServiceResource.service_id.in_(sorted(service_ids)))
+        .order_by(Resource.id, ServiceResource.service_id)
+        .with_for_update(of=Resource)
+    )
+    return [tuple(row) for row in rows]  # type: ignore[misc]
+
+
+def take_units(bookings: Sequence[Booking], *, now: datetime) -> bool:
+    """Each live booking of ``bookings`` takes the lowest free unit numbers of each resource its
+    service needs, for its whole time (``booking_resources`` rows, following it from then on).
+    Holds that ran out in the way are let go first. False when a booking finds too few free
+    (nothing added); the caller refuses. One statement when no booking's service needs any."""
+    live = [b for b in bookings if b.status in LIVE_STATUSES]
+    if not live:
+        return True
+    needs = lock_resources({b.service_id for b in live})
+    if not needs:
+        return True
+    resource_ids = sorted({resource_id for _, resource_id, _, _ in needs})
+    start = min(b.starts_at for b in live)
+    until = max(b.blocks_until for b in live)
+    taken = _taken_units(resource_ids, start, until, now=now)
+    if any(expired for *_, expired in taken):  # holds that ran out stand in the way: let them go
+        expire_holds(now, service_ids=sorted({s for *_, s, expired in taken if expired}), between=(start, until))
+        taken = _taken_units(resource_ids, start, until, now=now)
+    rows: list[BookingResource] = []
+    for booking in live:
+        key = booking.moves_booking_id or booking.id
+        for service_id, resource_id, units, quantity in needs:
+            if service_id != booking.service_id:
+                continue
+            busy = {
+                unit
+                for r, unit, owner, starts, ends, _, _ in taken
+                if r == resource_id and owner != key and starts < booking.blocks_until and ends > booking.starts_at
+            }
+            free = [unit for unit in range(1, quantity + 1) if unit not in busy][:units]
+            if len(free) < units:
+                return False
+            for unit in free:
+                row = BookingResource(
+                    booking_id=booking.id,
+                    resource_id=resource_id,
+                    unit=unit,
+                    starts_at=booking.starts_at,
+                    blocks_until=booking.blocks_until,
+                    moves_booking_id=booking.moves_booking_id,
+                    live=True,
+                )
+                rows.append(row)
+                taken.append(
+                    (resource_id, unit, key, booking.starts_at, booking.blocks_until, booking.service_id, False)
+                )
+    db.session.add_all(rows)
+    return True
+
+
+def _taken_units(
+    resource_ids: list[int], start: datetime, until: datetime, *, now: datetime
+) -> list[tuple[int, int, int, datetime, datetime, int, bool]]:
+    """The live units of these resources meeting [start, until): (resource id, unit, owner (the
+    booking, or the one a move's hold moves), starts, ends, its service, whether its hold ran out)."""
+    rows = db.session.execute(
+        select(
+            BookingResource.resource_id,
+            BookingResource.unit,
+            func.coalesce(BookingResource.moves_booking_id, BookingResource.booking_id),
+            BookingResource.starts_at,
+            BookingResource.blocks_until,
+            Booking.service_id,
+            (Booking.status == BookingStatus.HELD) & (Booking.hold_expires_at <= now),
+        )
+        .join(Booking, Booking.id == BookingResource.booking_id)
+        .where(
+            BookingResource.live,
+            BookingResource.resource_id.in_(resource_ids),
+            BookingResource.starts_at < until,
+            BookingResource.blocks_until > start,
+        )
+    )
+    return [
+        (r, unit, owner, starts, ends, service_id, bool(expired))
+        for r, unit, owner, starts, ends, service_id, expired in rows
+    ]
 
 
 def _engine_slot(
@@ -160,8 +310,8 @@ def _engine_slot(
             expire_holds(now, service_ids=[service.id], member_ids=list(expire_for), between=meets)
         return find_slot(service, starts_at, now=now, option=option)
     # A move reads the day as the engine does, with every live booking but its own counted.
-    spec = service_spec(service)
+    spec = service_spec(service, option=option)
     window = busy_window(starts_at.astimezone(venue_zone(service.venue)).date())
     expire_holds(now, service_ids=[service.id], member_ids=sorted(spec.team_member_ids), between=window)
     busy = get_busy(service.venue_id, spec, *window, excluding_booking_id=moving.id)
-    return find_slot(service, starts_at, now=now, busy=busy)
+    return find_slot(service, starts_at, now=now, busy=busy, option=option)

@@ -33,7 +33,7 @@ from app.booking.models import CartItem, Order, OrderChannel, OrderStatus
 from app.booking.order_lifecycle import expire_holds
 from app.booking.patch_test_rule import check_patch_test
 from app.booking.presenting import service_label
-from app.booking.reserving import Refusal, reserve, write_or_refuse
+from app.booking.reserving import Refusal, lock_resources, reserve, write_or_refuse
 from app.clients.service import blocked_message
 from app.payouts.accounts import unpayable_message
 from app.platform import metrics
@@ -120,6 +120,7 @@ def _checkout(customer: User, *, now: datetime | None, voucher_code: str | None)
     # Under locks: only the service rows, which serialise the capacity check; fresh copies.
     service_ids = sorted({item.service_id for item in items})
     services = _locked_services(service_ids)
+    lock_resources(service_ids)  # then their rooms and equipment, all at once, in id order
     member_ids = _team_of({s.venue_id for s in services.values()})
     earliest = min(item.starts_at for item in items)
     latest = max(
@@ -133,7 +134,7 @@ def _checkout(customer: User, *, now: datetime | None, voucher_code: str | None)
     # A savepoint: a refusal leaves no order and no hold behind, whatever the caller does with
     # the transaction afterwards, and keeps the transaction usable after the exclusion
     # constraint fires (each item's own savepoint names the item it refused; this one the cart).
-    with write_or_refuse(lambda _why: _sorry([f"{_label(item)} (just taken)" for item in items])):
+    with write_or_refuse(lambda _why: _sorry([f"{_label(item)} (just taken)" for item in items]), now=now):
         order = _hold_items(customer, items, services, currency, now)
         # The cart's promo code, under its row lock taken after the services' (never the
         # other way round); a refusal undoes the order and its holds with this savepoint.

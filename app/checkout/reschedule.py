@@ -328,7 +328,8 @@ def apply_move(
     try:
         # One UPDATE takes the new time and lets the old one go; a savepoint so a refusal by the
         # exclusion constraint leaves the booking (and the transaction) as they were.
-        with write_or_refuse(lambda _why: just_taken(target.label)):
+        # Its rooms and equipment go with it: let go, and taken again at the new time.
+        with write_or_refuse(lambda _why: just_taken(target.label), moves=booking, now=now):
             booking.starts_at = target.starts_at
             booking.ends_at = target.ends_at
             booking.blocks_until = target.blocks_until

@@ -146,7 +146,8 @@ def start_top_up(
     )
     # Checked by check_move under the service's lock; the exclusion constraint as the last line
     # of defence (app/booking/reserving.py).
-    with write_or_refuse(lambda _why: reschedule.just_taken(target.label)):
+    # The hold takes the new time's rooms and equipment (it may share the booking's own units).
+    with write_or_refuse(lambda _why: reschedule.just_taken(target.label), now=now):
         db.session.add(hold)
     top_up = TopUp(
         order_id=booking.order_id,

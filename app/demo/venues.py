@@ -1,6 +1,6 @@
 """Demo venues for `flask seed demo`: about 30 venues in three cities, with illustrations drawn
-by Pillow (no downloads; app/demo/art.py), services, hours, team and FAQs, in mixed
-approval states."""
+by Pillow (no downloads; app/demo/art.py), services, hours, team, rooms and equipment, and FAQs,
+in mixed approval states."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from app.venues.images import add_image
 from app.venues.lists import add_faq, add_team_member
 from app.venues.models import Category, Service, Venue, VenueStatus
 from app.venues.options import OptionInput, set_options
+from app.venues.resources import add_resource, set_needs
 from app.venues.service import add_closure, create_venue, save_service, set_day_hours, update_basics, update_location
 
 
@@ -208,6 +209,9 @@ def seed_demo_venues(owners: list[User], admin: User) -> int:
             )
         if category_slug == "spa":
             _add_massage_with_options(venue, categories[category_slug].id, position=len(made))
+        if category_slug in ("spa", "massage"):
+            _add_couples_massage(venue, categories[category_slug].id, position=len(venue.services))
+        _add_rooms(venue, category_slug)
         if i == 0:
             _demo_schedule(venue.team[0])  # provider1's venue: one member with a week of her own
         for question, answer in rng.sample(
@@ -260,6 +264,58 @@ def _add_massage_with_options(venue: Venue, category_id: int, *, position: int) 
     for member in venue.team:
         member.services.append(massage)
     return massage
+
+
+# Every demo venue's rooms and equipment (app/venues/resources.py), by category: (name, how many).
+# The first is what a service of the venue needs unless SERVICE_NEEDS names something else.
+ROOMS = {
+    "massage": [("Treatment room", 2), ("Double room", 1)],
+    "spa": [("Treatment room", 2), ("Double room", 1)],
+    "facial": [("Treatment room", 2)],
+    "nails": [("Nail station", 3), ("Pedicure chair", 2)],
+    "hair": [("Styling chair", 3)],
+    "barber": [("Barber chair", 3)],
+    "brows-lashes": [("Treatment bed", 2)],
+    "wellness": [("Treatment room", 2), ("Float tank", 1)],
+    "fitness": [("Studio", 1)],
+}
+# A service that needs something other than its venue's first resource: its name -> (resource, units).
+SERVICE_NEEDS = {
+    "Couples massage": ("Double room", 1),
+    "Couples spa ritual": ("Double room", 1),
+    "Classic pedicure": ("Pedicure chair", 1),
+    "Luxury mani-pedi": ("Pedicure chair", 1),
+    "Float tank": ("Float tank", 1),
+}
+
+
+def _add_rooms(venue: Venue, category_slug: str) -> None:
+    """The venue's rooms and equipment, and what each service needs of them (no random draws)."""
+    rooms = {name: add_resource(venue, name=name, quantity=quantity) for name, quantity in ROOMS[category_slug]}
+    first = next(iter(rooms.values()))
+    for service in venue.services:
+        name, units = SERVICE_NEEDS.get(service.name, (first.name, 1))
+        set_needs(venue, service, [(rooms.get(name, first).id, units)])
+
+
+def _add_couples_massage(venue: Venue, category_id: int, *, position: int) -> Service:
+    """A massage for two, side by side in the double room (``SERVICE_NEEDS``), performed by the whole team."""
+    couples = save_service(
+        venue,
+        None,
+        name="Couples massage",
+        description="A relaxing massage for two, side by side in our double room.",
+        category_id=category_id,
+        duration_minutes=60,
+        price_minor=12000,
+        capacity=1,
+        buffer_minutes=15,
+        is_active=True,
+    )
+    couples.position = position
+    for member in venue.team:
+        member.services.append(couples)
+    return couples
 
 
 def venues_taking_payments(named_owners: list[User]) -> list[Venue]:

@@ -44,6 +44,10 @@ class ServiceSpec:
     capacity: int = 1  # people at once
     # Who can perform it. Empty: the service needs no particular person (a class, a sauna).
     team_member_ids: frozenset[int] = frozenset()
+    # Rooms and equipment one booking takes for its whole time, buffer included: (resource id,
+    # units per booking, units the venue has). A booking takes ``units`` distinct units, each
+    # free for all of it; with a team each person is a booking, without one a group is one.
+    needs: tuple[tuple[int, int, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,9 @@ class Busy:
 
     ``end`` excludes the buffer; the engine adds the buffer of the booked service.
     ``team_member_id`` None on a block means the whole venue is blocked.
+    With ``resource_id``: one unit (``unit``, from 1) of a room or equipment taken by a booking,
+    ``end`` its ``blocks_until`` (buffer included); it counts only for services that need that
+    resource, and never as a booking of a service or a team member.
     """
 
     start: datetime
@@ -61,6 +68,8 @@ class Busy:
     team_member_id: int | None = None
     buffer: timedelta = timedelta(0)
     expires_at: datetime | None = None  # a hold; ignored once expired, cleanup or not
+    resource_id: int | None = None
+    unit: int = 0
 
     def occupies(self, now: datetime) -> bool:
         return self.expires_at is None or self.expires_at > now
@@ -323,6 +332,9 @@ class _BusyIndex:
     same_service: _Intervals
     members: dict[int, _Occupied]
     venue_blocks: _Occupied
+    # Each needed resource: (units per booking, when each of its units is taken, its units'
+    # free gaps for the one-unit question: ``_AnyFree``).
+    units: tuple[tuple[int, tuple[_Occupied, ...], _AnyFree | None], ...] = ()
 
     @classmethod
     def build(
@@ -360,7 +372,84 @@ class _BusyIndex:
             same_service=_Intervals(same_service),
             members={m: _Occupied(intervals) for m, intervals in per_member.items()},
             venue_blocks=_Occupied(venue_blocks),
+            units=_units_taken(service, busy, now) if service.needs else (),
         )
+
+
+class _AnyFree:
+    """Is one unit (any) of a resource free for all of a window? Every unit's free gaps (between
+    its merged busy intervals, open at both ends), sorted by start, with the latest end among
+    the gaps starting so far: a window fits a gap iff a gap starting at or before it ends at or
+    after its end. One bisection, whatever the number of units."""
+
+    __slots__ = ("latest_ends", "starts")
+
+    def __init__(self, units: Sequence[_Occupied]) -> None:
+        gaps = []
+        for occupied in units:
+            previous = -(1 << 62)
+            for start, end in zip(occupied.starts, occupied.ends, strict=True):
+                gaps.append((previous, start))
+                previous = end
+            gaps.append((previous, 1 << 62))
+        gaps.sort()
+        self.starts = [start for start, _ in gaps]
+        self.latest_ends: list[int] = []
+        latest = -(1 << 62)
+        for _, end in gaps:
+            latest = max(latest, end)
+            self.latest_ends.append(latest)
+
+    def fits(self, start: int, end: int) -> bool:
+        k = bisect_right(self.starts, start)
+        return bool(k) and self.latest_ends[k - 1] >= end
+
+
+def _units_taken(
+    service: ServiceSpec, busy: Iterable[Busy], now: datetime
+) -> tuple[tuple[int, tuple[_Occupied, ...], _AnyFree | None], ...]:
+    """For each resource ``service`` needs: the units one booking takes, and when each unit of
+    the resource is taken (live units of other bookings; a hold's once it ran out are free)."""
+    taken: dict[int, list[list[tuple[int, int]]]] = {rid: [[] for _ in range(qty)] for rid, _, qty in service.needs}
+    epoch, micro = _EPOCH, _MICROSECOND
+    for b in busy:  # as in _BusyIndex.build: attributes read once, _us() and occupies() inline
+        resource = b.resource_id
+        if resource is None or (units := taken.get(resource)) is None:
+            continue
+        number, expires = b.unit, b.expires_at
+        if 0 < number <= len(units) and (expires is None or expires > now):
+            units[number - 1].append(((b.start - epoch) // micro, (b.end - epoch) // micro))
+    found = []
+    for rid, per_booking, _ in service.needs:
+        units = tuple(_Occupied(intervals) for intervals in taken[rid])
+        plain = all(occupied.odd is None for occupied in units)  # zero-length intervals: the long way
+        found.append((per_booking, units, _AnyFree(units) if plain and per_booking == 1 else None))
+    return tuple(found)
+
+
+def _unit_sets(
+    units: tuple[tuple[int, tuple[_Occupied, ...], _AnyFree | None], ...], start: int, end: int, wanted: int
+) -> int:
+    """How many bookings (``wanted`` at most) the free units leave room for in [start, end): per
+    resource, the units free for all of it (each unit on its own: two half-overlapping bookings
+    in two rooms can leave no one room free) divided by the units a booking takes; the fewest
+    over the needs. Counting stops once ``wanted`` bookings fit (the first free room, mostly)."""
+    sets = wanted
+    for per_booking, unit_busy, _ in units:
+        enough = sets * per_booking
+        free = 0
+        for occupied in unit_busy:
+            i = bisect_left(occupied.starts, end)
+            if not (i and occupied.ends[i - 1] > start) and not (
+                occupied.odd is not None and occupied.odd.overlaps(start, end)
+            ):
+                free += 1
+                if free == enough:
+                    break
+        sets = free // per_booking
+        if not sets:
+            return 0
+    return sets
 
 
 def open_periods(ranges: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -424,6 +513,9 @@ def _free_starts(
     same = index.same_service
     same_starts, same_ends, same_weights, longest = same.starts, same.ends, same.weights, same.longest
     venue_blocks = index.venue_blocks
+    needed_units = index.units
+    # One resource, one unit a booking (a massage, a treatment room): one bisection a start.
+    single_unit = needed_units[0][2] if len(needed_units) == 1 else None
     found: list[tuple[int, int, tuple[int, ...]]] = []
     seen: set[int] = set()
     for opens, closes in open_periods(hours.get(day.weekday(), ())):
@@ -480,6 +572,15 @@ def _free_starts(
                         ]
                     )
                 remaining = min(remaining, len(members))
+            if needed_units and remaining > 0:
+                # A team's places are a booking each; without a team a group is one booking.
+                if single_unit is not None and (remaining == 1 or not team):
+                    if not single_unit.fits(start, occupied_until):
+                        remaining = 0
+                elif team:
+                    remaining = _unit_sets(needed_units, start, occupied_until, remaining)
+                elif not _unit_sets(needed_units, start, occupied_until, 1):
+                    remaining = 0
             if remaining > 0:
                 seen.add(start)
                 found.append((start, remaining, members))

@@ -23,6 +23,7 @@ from app.platform.form_fields import checked, text_field
 from app.venues.booking_rules import BookingRules, check_booking_rules
 from app.venues.deposits import MODE_LABELS, PaymentMode, check_payment_terms
 from app.venues.options import MAX_OPTIONS, OptionInput, cheapest, check_options
+from app.venues.resources import MAX_QUANTITY, MAX_UNITS, NAME_MAX
 
 INSTANT, REQUEST = "instant", "request"
 
@@ -135,6 +136,31 @@ def read_option_row(row: OptionRow, number: int) -> OptionInput:
     return OptionInput(name=row.name, duration_minutes=minutes, price_minor=price, id=option_id)
 
 
+@dataclass
+class NeedRow:
+    """One of the venue's resources in a service form's "Needs": how many one booking takes
+    (the text the owner typed, or the service's own; "0": not needed)."""
+
+    resource_id: int
+    name: str
+    quantity: int
+    value: str = "0"
+
+    @property
+    def most(self) -> int:
+        return min(MAX_UNITS, self.quantity)
+
+
+def read_need(row: NeedRow) -> int:
+    """The units a posted row asks for; ValueError says what is wrong, naming the resource."""
+    text = row.value.strip() or "0"
+    if not text.isdigit() or int(text) > row.most:
+        raise ValueError(
+            _("%(name)s: enter a whole number from 0 (not needed) to %(num)d.", name=row.name, num=row.most)
+        )
+    return int(text)
+
+
 class ServiceForm(FlaskForm):
     name = text_field(_l("Name"), DataRequired("Enter the service's name."), 120, _l("Use at most 120 characters."))
     description = text_field(_l("Description"), None, 2000, _l("Use at most 2,000 characters."), field=TextAreaField)
@@ -212,10 +238,36 @@ class ServiceForm(FlaskForm):
     options: list[OptionInput] | None = None
     option_errors: list[str]
     option_prefix: str = ""
+    # "Needs" (app/venues/resources.py): one row per resource of the venue; what they say (None:
+    # not posted, the service keeps its needs) and what is wrong with them.
+    need_rows: list[NeedRow]
+    needs: list[tuple[int, int]] | None = None
+    need_errors: list[str]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.option_rows, self.option_errors = [], []
+        self.need_rows, self.need_errors = [], []
+
+    def offer_needs(self, resources: list[Any], service: Any = None) -> None:
+        """A row per resource of the venue, showing what ``service`` (if any) needs of it."""
+        present = {need.resource_id: need.units for need in service.needs} if service is not None else {}
+        self.need_rows = [NeedRow(r.id, r.name, r.quantity, str(present.get(r.id, 0))) for r in resources]
+
+    def read_needs(self, formdata: Any) -> None:
+        """The posted "Needs" (after ``offer_needs``): a post without them keeps the service's."""
+        if not formdata.get("needs_sent"):
+            return
+        self.needs = []
+        for row in self.need_rows:
+            row.value = str(formdata.get(f"need-{row.resource_id}", "") or "").strip()[:4]
+            try:
+                units = read_need(row)
+            except ValueError as exc:
+                self.need_errors.append(str(exc))
+                continue
+            if units:
+                self.needs.append((row.resource_id, units))
 
     def show_options(self, service: Any) -> None:
         """The rows of an edit form shown (not posted): the service's options."""
@@ -254,7 +306,7 @@ class ServiceForm(FlaskForm):
 
     def validate(self, extra_validators: Any = None) -> bool:
         fields_ok = super().validate(extra_validators)
-        return fields_ok and not self.option_errors
+        return fields_ok and not self.option_errors and not self.need_errors
 
     def show_rules(self, service: Any) -> None:
         """Fill the rule fields from ``service`` for an edit form shown (not posted)."""
@@ -368,6 +420,23 @@ class TeamMemberForm(FlaskForm):
     @property
     def has_photo(self) -> bool:
         return _has_file(self.photo)
+
+
+class ResourceForm(FlaskForm):
+    """A room or piece of equipment (app/venues/resources.py): its name and how many there are."""
+
+    name = text_field(
+        _l("Name"),
+        DataRequired(_l("Enter a name, like “Treatment room”.")),
+        NAME_MAX,
+        _l("Use at most 60 characters."),
+    )
+    quantity = _required_number(
+        _l("How many"),
+        default=1,
+        bounds=(1, MAX_QUANTITY),
+        messages=(_l("Enter how many you have."), _l("Enter how many you have: 1 to 50.")),
+    )
 
 
 class FAQForm(FlaskForm):

@@ -12,7 +12,8 @@ from sqlalchemy.sql.base import ExecutableOption
 
 from app.platform.errors import NotFound
 from app.platform.extensions import db
-from app.venues.models import Service, Venue, VenueStatus
+from app.venues.models import Service, ServiceOption, Venue, VenueStatus
+from app.venues.options import standard_option
 from app.venues.slugs import find_venue_by_any_slug
 
 SLUG_MAX = 140  # the column's width: a longer address names no venue
@@ -33,3 +34,14 @@ def bookable_service(venue: Venue, service_id: Any) -> Service:
     if service is None or service.venue_id != venue.id or not service.is_active:
         raise NotFound(_("This venue has no such service."))
     return service
+
+
+def bookable_option(service: Service, option_id: int | None) -> ServiceOption | None:
+    """The service's option ``option_id`` names; its standard (cheapest) one when None, and None
+    for a service without options; NotFound for another service's or a missing one."""
+    if option_id is None:
+        return standard_option(service)
+    found = next((option for option in service.options if option.id == option_id), None)
+    if found is None:
+        raise NotFound(_("That option is not one of this service's."))
+    return found

@@ -247,6 +247,8 @@ class Service(IdKey, db.Model):
     options: Mapped[list[ServiceOption]] = relationship(
         order_by="ServiceOption.position, ServiceOption.id", cascade="all, delete-orphan", passive_deletes=True
     )
+    # The rooms and equipment one booking of it takes for its whole length (app/venues/resources.py).
+    needs: Mapped[list[ServiceResource]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
 
 
 class ServiceOption(IdKey, db.Model):
@@ -325,6 +327,38 @@ class Closure(IdKey, db.Model):
     reason: Mapped[str] = mapped_column(String(200), default="")
 
     venue: Mapped[Venue] = relationship(back_populates="closures")
+
+
+class Resource(IdKey, db.Model):
+    """A kind of room or equipment the venue has ``quantity`` of ("Treatment room" x 2, "Double
+    room" x 1, "Pedicure chair" x 3): a booking of a service that needs it takes one unit (or
+    more) for its whole time, and the database refuses a unit in two live bookings at once
+    (``booking_resources``)."""
+
+    __tablename__ = "resources"
+    __table_args__ = (
+        CheckConstraint("char_length(name) BETWEEN 1 AND 60", name="name_length"),
+        CheckConstraint("quantity BETWEEN 1 AND 50", name="quantity_range"),
+        UniqueConstraint("venue_id", "name", name="uq_resources_name"),
+    )
+
+    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(60))
+    quantity: Mapped[int] = mapped_column(default=1)
+    position: Mapped[int] = mapped_column(default=0)
+
+
+class ServiceResource(db.Model):
+    """A service needs ``units`` of a resource for each booking (a couples massage: 1 double room)."""
+
+    __tablename__ = "service_resources"
+    __table_args__ = (CheckConstraint("units BETWEEN 1 AND 10", name="units_range"),)
+
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"), primary_key=True)
+    resource_id: Mapped[int] = mapped_column(ForeignKey("resources.id", ondelete="CASCADE"), primary_key=True)
+    units: Mapped[int] = mapped_column(default=1)
+
+    resource: Mapped[Resource] = relationship()
 
 
 team_member_services = Table(

@@ -171,7 +171,8 @@ def make_offer(
         # The slot engine gave this time under the service's lock (match_day); the database has
         # the last word (app/booking/reserving.py): the team member booked elsewhere meanwhile,
         # or the time's one open offer (the unique index on open offers).
-        with write_or_refuse(also="uq_waitlist_offers_open"):
+        # ... and the rooms and equipment the service needs, taken when the hold is written.
+        with write_or_refuse(also="uq_waitlist_offers_open", now=now):
             order = order_lifecycle.hold(customer, currency=service.currency, hold_until=expires)
             order.cart_snapshot = []  # it came from no cart: a release puts nothing back
             held = {  # the offer is for the time its booking holds

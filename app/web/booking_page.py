@@ -31,8 +31,9 @@ from app.platform import timefmt
 from app.platform.money import format_money
 from app.slot_engine import Slot
 from app.venues.deposits import service_pay_label
+from app.venues.listed import bookable_option
 from app.venues.models import Service, ServiceOption, TeamMember, Venue
-from app.venues.options import length_and_price, standard_option
+from app.venues.options import length_and_price
 from app.web.guards import may_book
 
 # HTMX asks for one part of the booking page by the id of the element it swaps.
@@ -57,13 +58,10 @@ def picked_option(service: Service) -> ServiceOption | None:
     404, each saying why."""
     raw = request.args.get("option")
     if raw is None or raw == "":
-        return standard_option(service)
+        return bookable_option(service, None)
     if not (raw.isascii() and raw.isdigit() and len(raw) <= 12):
         abort(400, _("That option can't be read: choose one from the list."))
-    found = next((option for option in service.options if option.id == int(raw)), None)
-    if found is None:  # another service's, or this one has none
-        abort(404, _("That option is not one of this service's."))
-    return found
+    return bookable_option(service, int(raw))  # another service's, or this one has none: a 404
 
 
 # What the slot engine reads of a venue (hours, closures, who performs which service), loaded

@@ -21,6 +21,7 @@ from app.booking.calendar_view import (
     _booking_event,
     _period_label,
     _time_label,
+    booking_rooms,
     build_day,
     build_week,
     feed_url,
@@ -83,6 +84,7 @@ def _calendar_page(
     found = find_bookings(venue, start, end, IN_GRID + CANCELLED, **filters)
     bookings = [b for b in found if b.status in IN_GRID]
     blocks = find_time_blocks(venue, start, end, member_id=query.member_id)
+    rooms = booking_rooms([b.id for b in bookings])  # the rooms each holds, one statement for all
     today, url = _today(venue), feed_url(venue)
     # A cached copy changes by itself when a shown hold ends or the venue's day turns.
     valid_until(min((b.hold_expires_at for b in bookings if b.status == B.HELD and b.hold_expires_at), default=None))
@@ -102,8 +104,8 @@ def _calendar_page(
         today=today,
         period_label=_period_label(query),
         tz_label=f"{venue.timezone} ({timefmt.zone_names_on(query.day, tz)})",
-        day=build_day(venue, query, bookings, blocks, tz) if query.view == "day" else None,
-        week=build_week(query, bookings, blocks, tz, today) if query.view == "week" else None,
+        day=build_day(venue, query, bookings, blocks, tz, rooms) if query.view == "day" else None,
+        week=build_week(query, bookings, blocks, tz, today, rooms) if query.view == "week" else None,
         working=working_week(venue, query.first_day, member_id=query.member_id) if query.view == "week" else None,
         cancelled=[_booking_event(b, tz) for b in found if b.status in CANCELLED],
         blocks=[_block_event(t, tz) for t in blocks],
@@ -164,6 +166,7 @@ def _booking_page(
         calendar_args=CalendarQuery("day", starts.date()).args(),
         thread=thread_context(booking, Side.VENUE),
         intake_answers=answers_for_bookings([booking.id]).get(booking.id, []),
+        rooms=booking_rooms([booking.id]).get(booking.id, []),
         payment_link=_payment_link(booking),
     )
 

@@ -28,15 +28,15 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Flask
-from sqlalchemy import insert
+from sqlalchemy import delete, insert, select
 
 from app.accounts.models import Role, User
-from app.booking.models import Booking, BookingStatus, Order, OrderStatus, TimeBlock
+from app.booking.models import LIVE_STATUSES, Booking, BookingResource, BookingStatus, Order, OrderStatus, TimeBlock
 from app.booking.references import new_reference
 from app.platform.extensions import db
 from app.venues.hours import Range
 from app.venues.lists import add_team_member
-from app.venues.models import Service, TeamMember, Venue, VenueStatus
+from app.venues.models import Resource, Service, ServiceResource, TeamMember, Venue, VenueStatus
 from app.venues.service import add_closure, create_venue, save_service, set_day_hours
 from tests.database import create_fresh_database, server_url
 
@@ -291,6 +291,58 @@ def _add_bookings(
         }
     )
     db.session.execute(insert(TimeBlock), blocks)
+    db.session.commit()
+
+
+def add_rooms(venue_id: int, *, quantity: int = 5) -> int:
+    """Rooms (issue 44, item 4): "Treatment room" x ``quantity``, needed (one each) by every
+    treatment; each live booking of a treatment takes the lowest unit free for its whole time,
+    in start order (interval colouring: 5 therapists never need more than 5 rooms), as
+    checkout would have given them. Returns the resource's id; commits. ``remove_rooms`` undoes it."""
+    room = Resource(venue_id=venue_id, name="Treatment room", quantity=quantity, position=0)
+    db.session.add(room)
+    db.session.flush()
+    treatments = list(
+        db.session.scalars(
+            select(Service.id)
+            .where(Service.venue_id == venue_id, Service.name.like("Treatment %"))
+            .order_by(Service.id)
+        )
+    )
+    db.session.execute(
+        insert(ServiceResource), [{"service_id": s, "resource_id": room.id, "units": 1} for s in treatments]
+    )
+    bookings = db.session.execute(
+        select(Booking.id, Booking.starts_at, Booking.blocks_until)
+        .where(Booking.service_id.in_(treatments), Booking.status.in_(list(LIVE_STATUSES)))
+        .order_by(Booking.starts_at, Booking.id)
+    ).all()
+    free_from = [datetime.min.replace(tzinfo=UTC)] * quantity  # when each unit is next free
+    rows = []
+    for booking_id, starts, until in bookings:
+        unit = next((n for n in range(quantity) if free_from[n] <= starts), None)
+        if unit is None:
+            continue  # more at once than rooms: never with one room a therapist
+        free_from[unit] = until
+        rows.append(
+            {
+                "booking_id": booking_id,
+                "resource_id": room.id,
+                "unit": unit + 1,
+                "starts_at": starts,
+                "blocks_until": until,
+                "live": True,
+            }
+        )
+    if rows:
+        db.session.execute(insert(BookingResource), rows)
+    db.session.commit()
+    return room.id
+
+
+def remove_rooms(resource_id: int) -> None:
+    """Undo ``add_rooms``: the resource, what needs it and the units taken go (cascades)."""
+    db.session.execute(delete(Resource).where(Resource.id == resource_id))
     db.session.commit()
 
 

@@ -7,7 +7,10 @@ PostgreSQL as a request reads them):
 
 - a 30-day calendar of one service (the first treatment, which all five members do);
 - one day of that service (the busiest day of the window), as the day's times fragment;
-- every one of the 20 services x 30 days.
+- every one of the 20 services x 30 days;
+- with rooms (issue 44, item 4): the same 30-day calendar and day once every treatment needs
+  one of 5 treatment rooms and every booking holds its unit (``generate.add_rooms``, undone
+  at the end), engine alone and with the reads, against the same shapes without rooms above.
 
 And, in-process through Flask's test client, the booking page's HTMX fragment for one day's
 times (``HX-Target: booking-slots``) and the picker fragment with its month calendar.
@@ -34,7 +37,7 @@ from app.booking.models import Booking
 from app.platform.extensions import db
 from app.slot_engine import available_slots, bookable_days
 from app.venues.models import Service, Venue
-from bench.availability.generate import DATABASE, build_venue, fresh_database, make_app
+from bench.availability.generate import DATABASE, add_rooms, build_venue, fresh_database, make_app, remove_rooms
 from tests.database import server_url
 
 CALENDAR_DAYS = 30
@@ -74,6 +77,8 @@ def engine_inputs(service: Service, first_day: date, days: int, now: datetime) -
         busy, blocks, *schedules = availability.get_busy(venue.id, spec, *window)
     else:
         busy, blocks, *schedules = availability.get_busy(venue, *window)
+    if len(schedules) > 1:  # what services need of rooms and equipment, since migration 0072
+        spec = availability.with_needs(spec, schedules[1])
     return {
         **({"schedules": schedules[0]} if schedules else {}),  # team schedules, since migration 0020
         "tz": venue.timezone,
@@ -182,6 +187,32 @@ def run(args: argparse.Namespace) -> dict:
                 availability.get_bookable_days(db.session.get(Service, service_id), today, CALENDAR_DAYS, now=now)
 
         record("with DB reads: 20 services x 30 days", measure(whole_venue, **options))
+        rooms = add_rooms(venue_id)
+        try:
+            headline = db.session.get(Service, ids[0])
+            month_rooms = engine_inputs(headline, today, CALENDAR_DAYS, now)
+            day_rooms = engine_inputs(headline, day, 1, now)
+            taken = sum(1 for b in month_rooms["busy"] if getattr(b, "resource_id", None) is not None)
+            print(f"with rooms: {taken} units taken in the month, needs {getattr(month_rooms['service'], 'needs', ())}")
+            record(
+                "engine: 30-day calendar, with rooms",
+                measure(lambda: bookable_days(first_day=today, days=CALENDAR_DAYS, **month_rooms), **options),
+            )
+            record("engine: one day, with rooms", measure(lambda: available_slots(day=day, **day_rooms), **options))
+            db.session.remove()
+            record(
+                "with DB reads: 30-day calendar, with rooms",
+                measure(
+                    lambda: availability.get_bookable_days(fresh(ids[0]), today, CALENDAR_DAYS, now=now), **options
+                ),
+            )
+            record(
+                "with DB reads: one day, with rooms",
+                measure(lambda: availability.get_slots(fresh(ids[0]), day, now=now), **options),
+            )
+        finally:
+            db.session.remove()
+            remove_rooms(rooms)
         if hasattr(availability, "get_venue_bookable_days"):
 
             def whole_venue_at_once() -> None:

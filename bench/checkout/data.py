@@ -13,7 +13,7 @@ from app.payouts.accounts import connect_enabled_demo_account
 from app.platform.extensions import db
 from app.venues.hours import Range
 from app.venues.lists import add_team_member
-from app.venues.models import Service, VenueStatus
+from app.venues.models import Resource, Service, ServiceResource, VenueStatus
 from app.venues.service import create_venue, save_service, set_day_hours
 
 CUSTOMERS = 100
@@ -21,8 +21,9 @@ PASSWORD = "race-bench-password-1"  # noqa: S105 - the bench customers' password
 
 
 def build_race_venue() -> dict[str, int]:
-    """Race Rooms: capacity-1 and capacity-3 services with no team, and two services done only
-    by one therapist. Returns the service ids by name; commits."""
+    """Race Rooms: capacity-1 and capacity-3 services with no team, two services done only
+    by one therapist, and a massage three therapists do that needs one of the venue's two
+    treatment rooms (issue 44, item 4). Returns the service ids by name; commits."""
     owner = User(email="race-owner@bench.example", name="Race Owner", role=Role.PROVIDER)
     owner.password_hash = hash_password(PASSWORD)
     owner.email_verified_at = datetime.now(UTC)
@@ -50,11 +51,24 @@ def build_race_venue() -> dict[str, int]:
     single, class_of_three = service("Single room sauna", 1), service("Small yoga class", 3)
     first, second = service("Shiatsu", 5), service("Hot stone massage", 5, 90)
     add_team_member(venue, name="Only Therapist", title="", bio="", service_ids=[first.id, second.id])
+    roomed = service("Massage in a treatment room", 3)
+    for n in range(3):
+        add_team_member(venue, name=f"Room Therapist {n + 1}", title="", bio="", service_ids=[roomed.id])
+    room = Resource(venue_id=venue.id, name="Treatment room", quantity=2, position=0)
+    db.session.add(room)
+    db.session.flush()
+    db.session.add(ServiceResource(service_id=roomed.id, resource_id=room.id, units=1))
     venue.status = VenueStatus.APPROVED
     db.session.flush()
     connect_enabled_demo_account(venue)  # its payouts are set up: it takes paid bookings
     db.session.commit()
-    return {"single": single.id, "three": class_of_three.id, "first": first.id, "second": second.id}
+    return {
+        "single": single.id,
+        "three": class_of_three.id,
+        "first": first.id,
+        "second": second.id,
+        "rooms": roomed.id,
+    }
 
 
 def make_customers() -> list[tuple[int, str]]:

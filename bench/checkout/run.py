@@ -14,7 +14,9 @@ Three races, each ``--rounds`` times at a new start time:
 - ``capacity 1``: everyone wants the one place of a 60-minute slot: exactly 1 winner;
 - ``capacity 3``: a class with three places: exactly 3 winners;
 - ``shared team member``: half want service C at 10:00, half service D at 10:30, both done
-  only by one therapist: exactly 1 winner.
+  only by one therapist: exactly 1 winner;
+- ``rooms (50)``: 50 of the customers want a massage three therapists do, which needs one of
+  the venue's two treatment rooms: exactly 2 winners (issue 44, item 4).
 
 A winner is a 303 to ``/orders/<id>``; a loser a 303 back to the cart, whose page (read
 after the race) must name the item that was taken. Any 5xx, any other status, or a count of
@@ -47,11 +49,13 @@ import requests
 from app.platform.extensions import db
 from app.venues.models import Service
 from bench.availability.generate import build_venue, fresh_database
-from bench.checkout.data import PASSWORD, build_race_venue, count_live, fill_carts, make_customers
+from bench.checkout.data import CUSTOMERS, PASSWORD, build_race_venue, count_live, fill_carts, make_customers
 from bench.checkout.rawhttp import race_posts
 from bench.checkout.server import free_port, start_gunicorn, stop_gunicorn, worker_times
 
 DATABASE = "cozywish_bench_checkout"
+RACERS = CUSTOMERS  # every customer
+ROOM_RACERS = 50  # the rooms race: issue 44, item 4 names 50
 ROOT = Path(__file__).resolve().parents[2]
 CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 
@@ -185,29 +189,32 @@ def run(args: argparse.Namespace) -> dict:
             day = today + timedelta(days=3 + round_number)
             ten = datetime(day.year, day.month, day.day, 10, tzinfo=london).astimezone(UTC)
             scenarios = [
-                ("capacity 1", 1, [(ids["single"], ten)], ["single"]),
-                ("capacity 3", 3, [(ids["three"], ten)], ["three"]),
+                ("capacity 1", 1, [(ids["single"], ten)], ["single"], RACERS),
+                ("capacity 3", 3, [(ids["three"], ten)], ["three"], RACERS),
                 (
                     "shared team member",
                     1,
                     [(ids["first"], ten), (ids["second"], ten + timedelta(minutes=30))],
                     ["first", "second"],
+                    RACERS,
                 ),
+                ("rooms (50)", 2, [(ids["rooms"], ten)], ["rooms"], ROOM_RACERS),
             ]
-            for scenario, places, wishes, keys in scenarios:
+            for scenario, places, wishes, keys, racers in scenarios:
                 with app.app_context():
-                    fill_carts(customer_ids, wishes)
+                    fill_carts(customer_ids[:racers], wishes)
                     db.session.remove()
+                racing = clients[:racers]
                 load = os.getloadavg()[0]
                 result = Race(scenario, round_number + 1, places, load=load)
                 floor_race = Race("floor", round_number + 1, 0)
-                race(floor_base, clients, floor_race)  # the same clients, just before
+                race(floor_base, racing, floor_race)  # the same clients, just before
                 result.floor_ms = floor_race.times_ms
-                losers = race(base, clients, result)
+                losers = race(base, racing, result)
                 time.sleep(0.5)  # let the workers write their access log lines
                 result.worker_ms, offset = worker_times(access_log, offset)
                 result.losers = len(losers)
-                result.losers_told = losers_are_told(base, clients, losers, [names[k] for k in keys])
+                result.losers_told = losers_are_told(base, racing, losers, [names[k] for k in keys])
                 with app.app_context():
                     result.live_bookings = count_live([ids[k] for k in keys], [when for _, when in wishes])
                     db.session.remove()

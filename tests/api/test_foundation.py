@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from app.ops.problems import TYPES
+from app.platform.extensions import db
+from app.venues.options import OptionInput, set_options
 from tests.api.conftest import bearer
 
 
@@ -95,6 +97,7 @@ def test_a_venue_in_the_api_money_in_minor_units_and_hours(client, listed):
             "request_window_hours": 24,
             "options": [],  # none: booked as itself (docs/service-options.md)
             "from_price_minor": 6000,
+            "needs": [],  # no rooms or equipment (docs/rooms-and-equipment.md)
         }
     ]
     assert body["price_from"] == {"amount": 6000, "currency": "GBP"}
@@ -185,3 +188,23 @@ def test_a_broken_rate_limit_store_never_fails_a_request(client, monkeypatch):
     monkeypatch.setattr(limiter.limiter, "hit", broken)
     response = client.get("/api/v1/categories")
     assert response.status_code == 200 and "RateLimit" not in response.headers
+
+
+def test_availability_follows_the_options_length(client, listed):
+    venue, service = listed
+    set_options(service, [OptionInput("60 min", 60, 4500), OptionInput("90 min", 90, 6500)])
+    db.session.commit()
+    short, long = service.options
+    day = (datetime.now(UTC) + timedelta(days=3)).date()
+    url = f"/api/v1/venues/{venue.slug}/availability?service_id={service.id}&date={day}"
+
+    def last_start(body) -> str:
+        return datetime.fromisoformat(body["slots"][-1]["start"]).strftime("%H:%M")
+
+    standard = client.get(url).get_json()
+    assert standard["option_id"] == short.id and last_start(standard) == "17:00"  # the cheapest by default
+    longer = client.get(f"{url}&option_id={long.id}").get_json()
+    assert longer["option_id"] == long.id and last_start(longer) == "16:30"  # 90 minutes before 18:00
+    foreign = client.get(f"{url}&option_id={long.id + 1000}")
+    assert foreign.status_code == 404 and "not one of this service" in foreign.get_json()["detail"]
+    assert client.get(f"{url}&option_id=abc").status_code == 422

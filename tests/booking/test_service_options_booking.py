@@ -16,7 +16,7 @@ from app.booking.availability import first_look_at_cart, get_slots
 from app.booking.errors import CartItemInvalid, SlotUnavailable
 from app.booking.ics import booking_event
 from app.booking.models import Booking, CartItem, OrderStatus
-from app.checkout import checkout
+from app.checkout import checkout, reschedule
 from app.payments.demo_webhook import pay_by_demo_card
 from app.platform.extensions import db
 from app.venues.options import OptionInput, set_options
@@ -269,3 +269,32 @@ def test_the_options_choice_speaks_spanish(web, massage):
     venue, service, _short, _long = massage
     page = html(web.get(book_path(venue, service), headers={"Accept-Language": "es"}))
     assert "Elige una opción" in page
+
+
+# -- moving a booking of an option ---------------------------------------------------------------
+
+
+def test_a_move_keeps_the_options_length_and_price(web, massage, customer):
+    _venue, service, _short, long = massage
+    owner = cart.CartOwner(user_id=customer.id)
+    start = future_slot(days=3, hour=10)
+    cart.add_item(owner, service_id=service.id, starts_at=start, quantity=1, team_member_id=None, option_id=long.id)
+    order = checkout.checkout(customer)
+    assert pay_by_demo_card(order) == "paid: bookings confirmed"
+    [booking] = order.bookings
+    db.session.commit()
+
+    # The move page offers the 90 minutes' times: 16:30 fits before closing, 17:00 doesn't.
+    web.sign_in_as(customer)
+    day = future_slot(days=4).astimezone(LONDON).date()
+    page = html(web.get(f"/bookings/{booking.reference}/reschedule?day={day.isoformat()}"))
+    assert ">16:30<" in page.replace(" ", "") and ">17:00<" not in page.replace(" ", "")
+
+    too_late = future_slot(days=4, hour=17)
+    with pytest.raises(SlotUnavailable):
+        reschedule.move_booking(booking, too_late, None, by=customer)
+    new_start = future_slot(days=4, hour=14)
+    result = reschedule.move_booking(booking, new_start, None, by=customer)
+    assert result.price_difference_minor == 0  # the same option costs the same: nothing to pay or refund
+    assert booking.ends_at == new_start + timedelta(minutes=90)
+    assert booking.unit_price_minor == 6500 and booking.option_name == "90 min"

@@ -10,7 +10,7 @@ from app.accounts.models import Role, User
 from app.booking.models import Booking
 from app.booking.time_blocks import add_time_block
 from app.platform.extensions import db
-from app.venues.models import FAQ, Closure, StaffRole, Venue, VenueStaff
+from app.venues.models import FAQ, Closure, Resource, StaffRole, Venue, VenueStaff
 from tests.booking.helpers import book, future_slot, make_bookable_venue
 
 
@@ -60,7 +60,8 @@ def build_world(make_user, customer) -> StaffWorld:
     faq = FAQ(venue_id=venue.id, question="Parking?", answer="Yes, behind.", position=0)
     today = datetime.now(UTC).date()
     closure = Closure(venue_id=venue.id, starts_on=today + timedelta(days=40), ends_on=today + timedelta(days=41))
-    db.session.add_all([faq, closure])
+    room = Resource(venue_id=venue.id, name="Treatment room", quantity=2, position=0)
+    db.session.add_all([faq, closure, room])
     start = future_slot(days=5, hour=9)
     block = add_time_block(venue, member_id=None, starts_at=start, ends_at=start + timedelta(hours=1), reason="")
     staff_row = db.session.query(VenueStaff).filter_by(user_id=people["receptionist"].id).one()
@@ -70,7 +71,13 @@ def build_world(make_user, customer) -> StaffWorld:
         "member_id": first.id,
         "service_id": service.id,
         "item_id": service.id,
+        # The lists' routes share ``<item_id>``: each names a row of its own list (another
+        # venue's row of the same id would be that venue's own, and rightly found).
+        "item_id:team": first.id,
+        "item_id:faqs": faq.id,
+        "item_id:images": 987654,
         "faq_id": faq.id,
+        "resource_id": room.id,
         "closure_id": closure.id,
         "block_id": block.id,
         "staff_id": staff_row.id,

@@ -115,6 +115,10 @@ EXPECTED: dict[str, frozenset[str]] = {
             "delete_service_question",
             "move_service_question",
             "service_patch_test",
+            # rooms and equipment (app/venues/views/resources.py): part of the services
+            "resources",
+            "edit_resource",
+            "delete_resource",
         )
     },
     # requests to book, walk-ins and the client book: the front desk
@@ -192,6 +196,11 @@ EXPECTED: dict[str, frozenset[str]] = {
             "add_venue_faq",
             "edit_venue_faq",
             "delete_venue_faq",
+            # rooms and equipment, as their page
+            "own_resources",
+            "add_venue_resource",
+            "edit_venue_resource",
+            "delete_venue_resource",
         )
     },
 }
@@ -213,7 +222,15 @@ def provider_rules(app):
 
 
 def url_for_rule(rule, ids: dict[str, str]) -> str:
-    return ARG.sub(lambda m: ids[m["name"]], rule.rule)
+    """The rule with each argument filled in: ``<item_id>`` of a list's route (/venue/team/...)
+    by that list's own row (``item_id:team``), any other by its name."""
+    segments = rule.rule.split("/")
+
+    def value(m: re.Match) -> str:
+        before = segments[segments.index(m.group(0)) - 1] if m.group(0) in segments else ""
+        return ids.get(f"{m['name']}:{before}", ids[m["name"]])
+
+    return ARG.sub(value, rule.rule)
 
 
 def test_every_provider_route_is_in_the_table(app):

@@ -15,7 +15,7 @@ from werkzeug.datastructures import MultiDict
 
 from app.api import schemas
 from app.api.conventions import cursor_position, next_cursor
-from app.api.presenting import hit_row, hours_row, review_row, service_row, venue_row
+from app.api.presenting import hit_row, hours_row, review_row, service_rows, venue_row
 from app.booking.availability import get_bookable_days, get_slots
 from app.discovery.params import parse_search
 from app.platform.timefmt import venue_zone
@@ -107,7 +107,7 @@ def venue(slug: str):
 @bp.response(200, schemas.Service(many=True))
 def services(slug: str):
     """A listed venue's active services, with their prices and terms."""
-    return [service_row(s) for s in listed_venue(slug).services if s.is_active]
+    return service_rows([s for s in listed_venue(slug).services if s.is_active])
 
 
 @bp.get("/venues/<slug>/hours")
@@ -132,14 +132,16 @@ def reviews(slug: str, limit: int, cursor: str | None = None):
 @bp.get("/venues/<slug>/availability")
 @bp.arguments(schemas.AvailabilityArgs, location="query", as_kwargs=True, unknown=RAISE)
 @bp.response(200, schemas.Availability)
-def availability(slug: str, service_id: int, days: int, date=None, start=None):
-    """Free times of one service: with ``date``, that local day's start times (in the venue's time
-    zone, with offsets); without, how many start times each day from ``start`` has."""
+def availability(slug: str, service_id: int, days: int, date=None, start=None, option_id=None):
+    """Free times of one service (for one of its options' length: ``option_id``, else its
+    standard one): with ``date``, that local day's start times (in the venue's time zone, with
+    offsets); without, how many start times each day from ``start`` has."""
     venue = listed_venue(slug)
     service = venues_listed.bookable_service(venue, service_id)
+    option = venues_listed.bookable_option(service, option_id)
     zone = venue_zone(venue.timezone)
     now = datetime.now(UTC)
-    body = {"service_id": service.id, "timezone": venue.timezone}
+    body = {"service_id": service.id, "option_id": option.id if option else None, "timezone": venue.timezone}
     if date is not None:
         body["slots"] = [
             {
@@ -148,12 +150,12 @@ def availability(slug: str, service_id: int, days: int, date=None, start=None):
                 "remaining": slot.remaining,
                 "team_member_ids": list(slot.team_member_ids),
             }
-            for slot in get_slots(service, date, now=now)
+            for slot in get_slots(service, date, now=now, option=option)
         ]
         return body
     first = start or now.astimezone(zone).date()
     if first < now.astimezone(zone).date() - timedelta(days=1):
         abort(422, message=_("Ask for days from today on."), errors={"query": {"start": [_("In the past.")]}})
-    counts = get_bookable_days(service, first, days, now=now)
+    counts = get_bookable_days(service, first, days, now=now, option=option)
     body["days"] = [{"date": day, "free_starts": count} for day, count in sorted(counts.items())]
     return body

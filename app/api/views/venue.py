@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 from app.api import schemas
 from app.api.conventions import cursor_position, next_cursor
 from app.api.lookups import loaded
-from app.api.presenting import booking_row, hours_row, money, service_row, staff_venue_row
+from app.api.presenting import booking_row, hours_row, money, service_rows, staff_venue_row
 from app.api.routes import venue_route
 from app.booking.check_ins import check_in
 from app.booking.models import Booking, BookingStatus
@@ -54,7 +54,7 @@ def own_venue(venue: Venue):
 @venue_route("get", "/services", 200, schemas.Service(many=True))
 def own_services(venue: Venue):
     """Your venue's services, the hidden ones too."""
-    return [service_row(s) for s in loaded(venue).services]
+    return service_rows(loaded(venue).services)
 
 
 @venue_route("get", "/team", 200, schemas.TeamMember(many=True))

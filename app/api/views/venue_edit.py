@@ -14,7 +14,7 @@ from flask_smorest import abort
 
 from app.api import schemas
 from app.api.lookups import loaded, own_row
-from app.api.presenting import faq_row, hours_row, service_row, staff_venue_row
+from app.api.presenting import faq_row, hours_row, resource_row, service_row, staff_venue_row
 from app.api.routes import venue_route
 from app.platform.records import attributes
 from app.platform.urls import absolute_url
@@ -24,6 +24,7 @@ from app.venues.hours import Range, parse_minute
 from app.venues.lists import add_faq, add_team_member, remove_faq, remove_team_member, update_faq, update_team_member
 from app.venues.models import Service, Venue
 from app.venues.options import OptionInput, cheapest, keep_options, set_options
+from app.venues.resources import add_resource, remove_resource, set_needs, update_resource, venue_resources
 from app.venues.service import (
     add_closure,
     remove_closure,
@@ -109,20 +110,24 @@ def _options(data: dict[str, Any]) -> list[OptionInput]:
 
 
 def _save_options(service: Service, data: dict[str, Any]) -> Service:
-    """The options sent become the service's (a refusal is a 422 naming ``options``); left out,
-    the ones it has stay, its own length and price following the cheapest again."""
+    """The options and needs sent become the service's (a refusal is a 422 naming ``options`` or
+    ``needs``); left out, the ones it has stay, its own length and price following the cheapest
+    option again."""
     if "options" in data:
         set_options(service, _options(data))
     else:
         keep_options(service)
+    if "needs" in data:
+        set_needs(service.venue, service, [(n["resource_id"], n["units"]) for n in data["needs"]])
     return service
 
 
 @venue_route("post", "/services", 201, schemas.Service, body=schemas.ServiceIn, idempotent=True)
 def add_service(data, venue: Venue):
     """Add a service. Left out: no category, paid in full online, the default booking rules (as
-    the dashboard's form starts), no options. An unknown ``category_id``, terms that don't fit or
-    options that don't make sense (one, more than ten, two of one name) are a 422."""
+    the dashboard's form starts), no options, no needs. An unknown ``category_id``, terms that
+    don't fit, options that don't make sense (one, more than ten, two of one name) or needs of
+    another venue's resource or of more units than it has are a 422."""
     service = _save_options(save_service(venue, None, **_service_fields(data, None)), data)
     return service_row(service), 201, {"Location": absolute_url("api_venue.own_services")}
 
@@ -131,8 +136,8 @@ def add_service(data, venue: Venue):
 def edit_service(data, venue: Venue, service_id: int):
     """Change a service's name, description, length, price, capacity, buffer and whether it can be
     booked (``is_active`` false hides it, as "Customers can book it" does), and, when sent, its
-    category, payment terms, booking rules and options (left out, they stay as they are). An
-    option's ``id`` keeps it (carts and bookings naming it still do); another service's is a 422."""
+    category, payment terms, booking rules, options and needs (left out, they stay as they are).
+    An option's ``id`` keeps it (carts and bookings naming it still do); another service's is a 422."""
     service = own_row("service", venue.services, service_id)
     return service_row(_save_options(save_service(venue, service, **_service_fields(data, service)), data))
 
@@ -192,6 +197,35 @@ def edit_venue_faq(data, venue: Venue, faq_id: int):
 def delete_venue_faq(venue: Venue, faq_id: int):
     """Remove a question and its answer from your venue's page."""
     remove_faq(venue, faq_id)
+
+
+# -- rooms and equipment ------------------------------------------------------------------------------------
+
+
+@venue_route("get", "/resources", 200, schemas.Resource(many=True))
+def own_resources(venue: Venue):
+    """Your rooms and equipment and how many of each, as the "Rooms and equipment" page lists them."""
+    return [resource_row(r) for r in venue_resources(venue.id)]
+
+
+@venue_route("post", "/resources", 201, schemas.Resource, body=schemas.ResourceIn, idempotent=True)
+def add_venue_resource(data, venue: Venue):
+    """Add a room or piece of equipment (at most 20: one more is a 409; a name you already use is a 422)."""
+    resource = add_resource(venue, name=data["name"], quantity=data["quantity"])
+    return resource_row(resource), 201, {"Location": absolute_url("api_venue.own_resources")}
+
+
+@venue_route("put", "/resources/<int:resource_id>", 200, schemas.Resource, body=schemas.ResourceIn)
+def edit_venue_resource(data, venue: Venue, resource_id: int):
+    """Rename it or change how many there are. Fewer than a booking still to come holds, or than a
+    service needs for one booking, is a 422 naming ``quantity``."""
+    return resource_row(update_resource(venue, resource_id, name=data["name"], quantity=data["quantity"]))
+
+
+@venue_route("delete", "/resources/<int:resource_id>", 204)
+def delete_venue_resource(venue: Venue, resource_id: int):
+    """Remove it (services stop needing it); a 409 while a booking still to come holds it."""
+    remove_resource(venue, resource_id)
 
 
 # -- opening hours and closures ----------------------------------------------------------------------------

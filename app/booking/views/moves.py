@@ -70,8 +70,9 @@ def build_reschedule_page(
     month_end = month.replace(day=month_grid.monthrange(month.year, month.month)[1])
     shown = [max(month, today), month_end, *([day] if day else [])]
     window = busy_window(min(shown), (max(shown) - min(shown)).days + 1)
-    busy = get_busy(venue.id, service_spec(service), *window, excluding_booking_id=booking.id)
-    slots, day_message = day_slots(service, day, today=today, last_day=last_day, now=now, busy=busy)
+    option = booking.option  # a move keeps the length booked
+    busy = get_busy(venue.id, service_spec(service, option=option), *window, excluding_booking_id=booking.id)
+    slots, day_message = day_slots(service, day, today=today, last_day=last_day, now=now, busy=busy, option=option)
     slots = [s for s in slots if s.remaining >= booking.quantity and s.start != booking.starts_at]
     if day and not slots and not day_message:
         day_message = "No other free times that day. Try another day."
@@ -88,7 +89,15 @@ def build_reschedule_page(
         "policy": reschedule.describe_reschedule_policy(reschedule.get_policy(venue.id)),
         "timezone": zone.key,
         "calendar": month_calendar(
-            service, month, today=today, last_day=last_day, selected=day, now=now, link=link, busy=busy
+            service,
+            month,
+            today=today,
+            last_day=last_day,
+            selected=day,
+            now=now,
+            link=link,
+            busy=busy,
+            option=option,
         ),
         "day": day.isoformat() if day else None,
         "day_label": timefmt.day_words(day, timefmt.LONG_DAY) if day else None,

@@ -35,6 +35,7 @@ from app.venues.images import MAX_IMAGES, add_image, delete_image, set_alt_text,
 from app.venues.lists import add_faq, add_team_member, move, remove_item, reorder, update_faq, update_team_member
 from app.venues.models import FAQ, MAX_FAQS, MAX_TEAM_MEMBERS, Service, TeamMember, Venue, VenueImage
 from app.venues.options import keep_options, set_options
+from app.venues.resources import set_needs, venue_resources
 from app.venues.service import WIZARD_STEPS, advance_onboarding, get_categories, note_change, save_service
 from app.venues.wizard import STEP_LABELS, wizard_context
 from app.web.blueprints import dashboard as bp
@@ -88,7 +89,7 @@ def _lists(venue: Venue, step: str) -> dict[str, Any]:
 
 def _blank_form(venue: Venue, step: str) -> FlaskForm:
     return {
-        "services": lambda: _service_form(submitted=False),
+        "services": lambda: _service_form(venue, submitted=False),
         "team": lambda: _team_form(venue, submitted=False),
         "faqs": lambda: FAQForm(formdata=None),
         "images": lambda: ImageUploadForm(formdata=None),
@@ -170,10 +171,12 @@ def _with_ids(form: FlaskForm, prefix: str) -> FlaskForm:
 # -- services ------------------------------------------------------------------------------------
 
 
-def _service_form(service: Any = None, *, submitted: bool = True) -> ServiceForm:
+def _service_form(venue: Venue, service: Any = None, *, submitted: bool = True) -> ServiceForm:
     form = ServiceForm(obj=service) if submitted else ServiceForm(formdata=None, obj=service)
+    form.offer_needs(venue_resources(venue.id), service)
     if submitted:
         form.read_options(request.form)
+        form.read_needs(request.form)
     elif service is not None:
         form.show_options(service)
     form.category_id.choices = [SelectChoice("", "No category")] + [
@@ -190,12 +193,14 @@ def _service_form(service: Any = None, *, submitted: bool = True) -> ServiceForm
     return form
 
 
-def _save_options(service: Service, form: ServiceForm) -> None:
-    """The options posted become the service's; without the table, the ones it has stay."""
+def _save_options(venue: Venue, service: Service, form: ServiceForm) -> None:
+    """The options and needs posted become the service's; without them, the ones it has stay."""
     if form.options is not None:
         set_options(service, form.options)
     else:
         keep_options(service)
+    if form.needs is not None:
+        set_needs(venue, service, form.needs)
 
 
 def options_label(service: Service) -> str:
@@ -205,13 +210,13 @@ def options_label(service: Service) -> str:
 
 def _add_service(venue: Venue, form: ServiceForm) -> str:
     service = save_service(venue, None, **form.service_fields())
-    _save_options(service, form)
+    _save_options(venue, service, form)
     return _("Added “%(service_name)s”.", service_name=service.name)
 
 
 def _update_service(venue: Venue, service: Service, form: ServiceForm) -> str:
     save_service(venue, service, **form.service_fields())
-    _save_options(service, form)
+    _save_options(venue, service, form)
     return _("Saved “%(service_name)s”.", service_name=service.name)
 
 
@@ -330,7 +335,7 @@ LISTS: dict[str, tuple[Callable[[Callable], Callable], Callable[[Any], str], str
 # step -> (its add form, made from the request; adding the item, saying what was added; the field
 # a refusal's message goes under, None for the form's own errors)
 ADDS: dict[str, tuple[Callable[[Venue], FlaskForm], Callable[[Venue, Any], str], str | None]] = {
-    "services": (lambda venue: _service_form(), _add_service, None),
+    "services": (lambda venue: _service_form(venue), _add_service, None),
     "team": (_team_form, _add_member, None),
     "faqs": (lambda venue: FAQForm(), _add_faq, None),
     "images": (lambda venue: ImageUploadForm(), _add_photo, "photo"),
@@ -341,7 +346,7 @@ EDITS: dict[str, tuple[type, str, Callable[..., FlaskForm], Callable[[Venue, Any
     "services": (
         Service,
         "service_id",
-        lambda venue, item, submitted: _service_form(item, submitted=submitted),
+        lambda venue, item, submitted: _service_form(venue, item, submitted=submitted),
         _update_service,
         "service",
     ),
