@@ -23,6 +23,7 @@ from app.payments.refunds import request_refund
 from app.payments.service import checkout_charge
 from app.payments.stripe_gateway import StripeGateway
 from app.platform.extensions import db
+from app.platform.timefmt import moment_label
 from tests.booking.helpers import future_slot, make_bookable_venue
 from tests.factories import UserFactory
 from tests.payments.stripe_fakes import (
@@ -104,12 +105,13 @@ def test_one_checkout_session_per_order_with_a_line_item_per_booking(fake, gatew
     items = params["line_items"]
     assert len(items) == len(order.bookings) == 2
     for item, booking in zip(items, order.bookings, strict=True):
-        local = booking.starts_at.astimezone(ZoneInfo(booking.venue.timezone))
         assert item["price_data"]["currency"] == order.currency.lower() == "gbp"
         assert int(item["price_data"]["unit_amount"]) == booking.unit_price_minor
         assert int(item["quantity"]) == booking.quantity
         name = item["price_data"]["product_data"]["name"]
-        assert name == f"{booking.service.name} at {booking.venue.name} — {local:%a %d %b %Y, %H:%M}"
+        # "Tue 1 Dec 2026, 15:00": the day without a leading zero (it failed on the 1st to the 9th)
+        when = moment_label(booking.starts_at, ZoneInfo(booking.venue.timezone))
+        assert name == f"{booking.service.name} at {booking.venue.name} — {when}"
     assert {int(i["quantity"]) for i in items} == {2, 1}
     assert sum(int(i["price_data"]["unit_amount"]) * int(i["quantity"]) for i in items) == order.total_minor
 
