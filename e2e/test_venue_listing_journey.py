@@ -91,7 +91,7 @@ def test_owner_lists_a_venue_admin_approves_it_and_a_visitor_finds_it(
     # One service.
     setup_steps.get_by_role("link", name="Services").click()
     add_service = page.get_by_role("region", name="Add a service")
-    add_service.get_by_label("Name").fill(service_name)
+    add_service.get_by_label("Name", exact=True).fill(service_name)
     add_service.get_by_label("Duration (minutes)").fill("60")
     add_service.get_by_label("Price", exact=True).fill("45.00")
     add_service.get_by_role("button", name="Add service").click()

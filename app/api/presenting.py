@@ -15,7 +15,7 @@ from app.platform.extensions import db
 from app.platform.records import attributes
 from app.platform.timefmt import venue_zone
 from app.reviews.models import Review
-from app.venues.models import FAQ, Resource, Service, ServiceResource, Venue
+from app.venues.models import FAQ, Resource, Service, ServiceAddon, ServiceResource, Venue
 from app.venues.options import from_price, length_and_price
 from search.types import SearchHit
 
@@ -75,19 +75,26 @@ def service_row(service: Service) -> dict[str, Any]:
         "deposit_fixed": money(service.deposit_fixed_minor, service.currency),
         "options": [attributes(o, "id", "name", "duration_minutes", "price_minor") for o in service.options],
         "from_price_minor": from_price(service)[0],
+        "addons": [attributes(a, "id", "name", "price_minor", "extra_minutes") for a in service.addons],
         "needs": [need_row(n) for n in sorted(service.needs, key=lambda n: (n.resource.position, n.resource_id))],
     }
 
 
 def service_rows(services: list[Service]) -> list[dict[str, Any]]:
-    """``service_row`` of each, what they need read for all of them in one statement."""
+    """``service_row`` of each, what they need and their add-ons read for all of them in one
+    statement each."""
     found: dict[int, list[ServiceResource]] = {s.id: [] for s in services}
+    addons: dict[int, list[ServiceAddon]] = {s.id: [] for s in services}
     if found:
         query = select(ServiceResource).where(ServiceResource.service_id.in_(found))
         for need in db.session.scalars(query.options(joinedload(ServiceResource.resource))):
             found[need.service_id].append(need)
+        extras = select(ServiceAddon).where(ServiceAddon.service_id.in_(addons))
+        for addon in db.session.scalars(extras.order_by(ServiceAddon.position, ServiceAddon.id)):
+            addons[addon.service_id].append(addon)
         for service in services:
             set_committed_value(service, "needs", found[service.id])
+            set_committed_value(service, "addons", addons[service.id])
     return [service_row(s) for s in services]
 
 
@@ -176,10 +183,19 @@ def cart_item_row(item: CartItem) -> dict[str, Any]:
     service = item.service
     return {
         **attributes(item, "id", "service_id", "option_id", "quantity", "team_member_id", "expires_at"),
+        "addon_ids": list(item.addon_ids or ()),
         "service": service.name,
         "venue": service.venue.name,
         "starts_at": local(item.starts_at, service.venue.timezone),
-        "price": money(length_and_price(service, item.option)[1] * item.quantity, service.currency),
+        # The option's (or the service's) price and the chosen add-ons' (those still the service's).
+        "price": money(
+            (
+                length_and_price(service, item.option)[1]
+                + (sum(a.price_minor for a in service.addons if a.id in item.addon_ids) if item.addon_ids else 0)
+            )
+            * item.quantity,
+            service.currency,
+        ),
     }
 
 

@@ -187,6 +187,13 @@ class ServiceOption(ma.Schema):
     price_minor = ma.fields.Integer(required=True, metadata={"description": "In the service's currency"})
 
 
+class ServiceAddon(ma.Schema):
+    id = ma.fields.Integer(required=True, metadata={"description": "The booking page's ?addons="})
+    name = ma.fields.String(required=True, metadata={"example": "Hot stones"})
+    price_minor = ma.fields.Integer(required=True, metadata={"description": "Added to the booking's price"})
+    extra_minutes = ma.fields.Integer(required=True, metadata={"description": "Added to the booking's length"})
+
+
 class ServiceNeed(ma.Schema):
     resource_id = ma.fields.Integer(required=True, metadata={"description": "GET /venue/resources"})
     name = ma.fields.String(required=True, metadata={"example": "Treatment room"})
@@ -206,6 +213,11 @@ class Service(ma.Schema):
     )
     from_price_minor = ma.fields.Integer(
         required=True, metadata={"description": 'The lowest price it sells for ("from £45")'}
+    )
+    addons = ma.fields.List(
+        ma.fields.Nested(ServiceAddon),
+        required=True,
+        metadata={"description": "Extras a customer may add when booking, each once, per booking; empty: none"},
     )
     needs = ma.fields.List(
         ma.fields.Nested(ServiceNeed),
@@ -290,6 +302,12 @@ class AvailabilityArgs(Strict):
         validate=validate.Range(1, MAX_ID),
         metadata={"description": "One of the service's options (its length); default: the cheapest"},
     )
+    addon_ids = ma.fields.List(
+        ma.fields.Integer(validate=validate.Range(1, MAX_ID)),
+        load_default=list,
+        validate=validate.Length(max=20),
+        metadata={"description": "The service's add-ons chosen (repeat: addon_ids=3&addon_ids=5): their minutes count"},
+    )
     date = ma.fields.Date(metadata={"description": "A local date at the venue: its free start times"})
     start = ma.fields.Date(metadata={"description": "First local day of the days view (default: today)"})
     days = ma.fields.Integer(load_default=14, validate=validate.Range(1, 62))
@@ -310,6 +328,7 @@ class Day(ma.Schema):
 class Availability(ma.Schema):
     service_id = ma.fields.Integer(required=True)
     option_id = ma.fields.Integer(allow_none=True, metadata={"description": "The option whose length was asked"})
+    addon_ids = ma.fields.List(ma.fields.Integer(), metadata={"description": "The add-ons whose minutes were counted"})
     timezone = ma.fields.String(required=True)
     days = ma.fields.List(ma.fields.Nested(Day))
     slots = ma.fields.List(ma.fields.Nested(Slot))
@@ -329,12 +348,19 @@ class CartItemIn(Strict):
         validate=validate.Range(1, MAX_ID),
         metadata={"description": "One of the service's options; required when it has any"},
     )
+    addon_ids = ma.fields.List(
+        JsonInteger(validate=validate.Range(1, MAX_ID)),
+        load_default=list,
+        validate=validate.Length(max=20),
+        metadata={"description": "The service's add-ons chosen, each once; their price and minutes count"},
+    )
 
 
 class CartItem(ma.Schema):
     id = ma.fields.Integer(required=True)
     service_id = ma.fields.Integer(required=True)
     option_id = ma.fields.Integer(allow_none=True, required=True)
+    addon_ids = ma.fields.List(ma.fields.Integer(), required=True)
     service = ma.fields.String(required=True)
     venue = ma.fields.String(required=True)
     starts_at = ma.fields.AwareDateTime(required=True)
@@ -767,6 +793,16 @@ class ServiceOptionIn(Strict):
     price_minor = JsonInteger(required=True, validate=validate.Range(0, 10_000_000))
 
 
+class ServiceAddonIn(Strict):
+    id = JsonInteger(
+        validate=validate.Range(1, MAX_ID),
+        metadata={"description": "One of the service's add-ons, kept; left out: new"},
+    )
+    name = ma.fields.String(required=True, validate=validate.Length(min=1, max=60))
+    price_minor = JsonInteger(required=True, validate=validate.Range(0, 10_000_000))
+    extra_minutes = JsonInteger(load_default=0, validate=validate.Range(0, 240))
+
+
 class ServiceNeedIn(Strict):
     resource_id = JsonInteger(
         required=True, validate=validate.Range(1, MAX_ID), metadata={"description": "One of the venue's resources"}
@@ -837,6 +873,14 @@ class ServiceIn(Strict):
         metadata={
             "description": "None, or 2 to 10 with distinct names: they replace the service's (one left out is "
             "removed); its duration_minutes and price_minor become the cheapest's. Left out: kept as they are"
+        },
+    )
+    addons = ma.fields.List(
+        ma.fields.Nested(ServiceAddonIn),
+        validate=validate.Length(max=10),
+        metadata={
+            "description": "Up to 10 with distinct names: they replace the service's (one left out is removed; "
+            "bookings keep it as booked; []: none). Left out: kept as they are"
         },
     )
     needs = ma.fields.List(

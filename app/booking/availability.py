@@ -35,10 +35,10 @@ from app.platform.sqlutil import in_ids
 from app.platform.timefmt import venue_zone
 from app.slot_engine import Busy, MemberSchedule, Rules, ServiceSpec, Slot, available_slots, bookable_days
 from app.team_schedules.service import schedule_selects, schedules_from_rows
+from app.venues.addons import Choice
 from app.venues.models import (
     Resource,
     Service,
-    ServiceOption,
     ServiceResource,
     TeamMember,
     Venue,
@@ -73,8 +73,9 @@ def max_advance_days(service: Service) -> int:
     return platform if service.max_advance_days is None else min(platform, service.max_advance_days)
 
 
-def service_spec(service: Service, *, option: ServiceOption | None = None) -> ServiceSpec:
-    """The slot engine's view of ``service``, booked for ``option``'s length (None: its own)."""
+def service_spec(service: Service, *, choice: Choice | None = None) -> ServiceSpec:
+    """The slot engine's view of ``service``, booked as ``choice`` (its option's length plus its
+    add-ons' minutes; None: the service as it is)."""
     venue = service.venue
     if "team" not in inspect(venue).unloaded and all("services" not in inspect(m).unloaded for m in venue.team):
         # A page that loaded the team with its services (cards, carts): no query per service.
@@ -90,7 +91,7 @@ def service_spec(service: Service, *, option: ServiceOption | None = None) -> Se
         )
     return ServiceSpec(
         id=service.id,
-        duration=timedelta(minutes=(option or service).duration_minutes),
+        duration=timedelta(minutes=(choice or Choice()).minutes(service)),
         buffer=timedelta(minutes=service.buffer_minutes),
         capacity=service.capacity,
         team_member_ids=members,
@@ -332,11 +333,11 @@ def _service_inputs(
     window: tuple[datetime, datetime],
     now: datetime,
     busy: Busyness | None,
-    option: ServiceOption | None = None,
+    choice: Choice | None = None,
 ) -> dict[str, Any]:
-    """The slot engine's arguments for one service (booked for ``option``'s length): its venue's,
-    its own, and what is busy in ``window`` (read unless ``busy`` is given)."""
-    spec = service_spec(service, option=option)
+    """The slot engine's arguments for one service (booked as ``choice``): its venue's, its own,
+    and what is busy in ``window`` (read unless ``busy`` is given)."""
+    spec = service_spec(service, choice=choice)
     busy, blocks, schedules, needs = busy or get_busy(service.venue.id, spec, *window)
     return {
         **_venue_inputs(service.venue),
@@ -355,11 +356,11 @@ def get_slots(
     *,
     now: datetime | None = None,
     busy: Busyness | None = None,
-    option: ServiceOption | None = None,
+    choice: Choice | None = None,
 ) -> list[Slot]:
-    """Free slots of ``service`` (for ``option``'s length; None: its own) on ``day``; ``busy``
+    """Free slots of ``service`` (as long as ``choice``; None: its own length) on ``day``; ``busy``
     (covering ``busy_window(day)``) saves the queries."""
-    return available_slots(day=day, **_service_inputs(service, _window(day), now or datetime.now(UTC), busy, option))
+    return available_slots(day=day, **_service_inputs(service, _window(day), now or datetime.now(UTC), busy, choice))
 
 
 def get_bookable_days(
@@ -369,12 +370,12 @@ def get_bookable_days(
     *,
     now: datetime | None = None,
     busy: Busyness | None = None,
-    option: ServiceOption | None = None,
+    choice: Choice | None = None,
 ) -> dict[date, int]:
     return bookable_days(
         first_day=first_day,
         days=days,
-        **_service_inputs(service, _window(first_day, days), now or datetime.now(UTC), busy, option),
+        **_service_inputs(service, _window(first_day, days), now or datetime.now(UTC), busy, choice),
     )
 
 
@@ -426,22 +427,23 @@ def find_slot(
     *,
     now: datetime | None = None,
     busy: Busyness | None = None,
-    option: ServiceOption | None = None,
+    choice: Choice | None = None,
 ) -> Slot | None:
-    """The slot starting exactly at ``starts_at`` (for ``option``'s length), if it is free now."""
+    """The slot starting exactly at ``starts_at`` (as long as ``choice``), if it is free now."""
     # Compare in UTC: Python never finds a time in a repeated (autumn) hour equal to one in
     # another zone, so 01:30 Europe/London on a fall-back day would match no slot.
     starts_at = starts_at.astimezone(UTC)
     local_day = starts_at.astimezone(venue_zone(service.venue)).date()
-    slots = get_slots(service, local_day, now=now, busy=busy, option=option)
+    slots = get_slots(service, local_day, now=now, busy=busy, choice=choice)
     return next((s for s in slots if s.start == starts_at), None)
 
 
 # Checkout's first look, in SQL: for each wanted time, its service and venue, and what live
 # bookings alone say of it, counted exactly as the slot engine counts them. ``{wanted}`` is a
-# relation of (item_id, service_id, option_id, starts_at, quantity, team_member_id, position): the
-# customer's cart, or one time (``taken_by_bookings``). It ignores blocks, hours and closures,
-# so it never refuses a time the engine would offer. Rooms and equipment: a unit that a live
+# relation of (item_id, service_id, option_id, addon_ids, starts_at, quantity, team_member_id,
+# position): the customer's cart, or one time (``taken_by_bookings``); the span is the option's (or
+# the service's) length plus the chosen add-ons' minutes (those still the service's). It ignores
+# blocks, hours and closures, so it never refuses a time the engine would offer. Rooms and equipment: a unit that a live
 # booking holds at any moment of the time is not free for all of it, so a resource with fewer
 # untouched units than one booking needs rules the time out, as the engine would ("no_room").
 _FIRST_LOOK = """
@@ -449,7 +451,10 @@ WITH wanted AS ({wanted}),
 spans AS (
     SELECT w.*, s.venue_id, s.capacity, s.name AS service_name, s.is_active, s.currency,
            w.starts_at + make_interval(
-               mins => coalesce(o.duration_minutes, s.duration_minutes) + s.buffer_minutes) AS until
+               mins => coalesce(o.duration_minutes, s.duration_minutes) + s.buffer_minutes
+                       + coalesce((SELECT sum(a.extra_minutes) FROM service_addons a
+                                   WHERE a.id = ANY(w.addon_ids) AND a.service_id = w.service_id), 0)::integer
+           ) AS until
     FROM wanted w JOIN services s ON s.id = w.service_id
     LEFT JOIN service_options o ON o.id = w.option_id AND o.service_id = w.service_id
 ),
@@ -484,12 +489,12 @@ _LIVE = (
 )
 assert tuple(LIVE_STATUSES) == (BookingStatus.HELD, BookingStatus.CONFIRMED)  # as _LIVE spells them
 _CART_ITEMS = (
-    "SELECT ci.id AS item_id, ci.service_id, ci.option_id, ci.starts_at, ci.quantity, ci.team_member_id,"
+    "SELECT ci.id AS item_id, ci.service_id, ci.option_id, ci.addon_ids, ci.starts_at, ci.quantity, ci.team_member_id,"
     " ci.created_at AS position FROM cart_items ci WHERE ci.user_id = :user_id AND ci.expires_at > :now"
 )
 _ONE_TIME = (
     "SELECT 0 AS item_id, CAST(:service_id AS integer) AS service_id, CAST(:option_id AS integer) AS option_id,"
-    " CAST(:starts_at AS timestamptz) AS starts_at,"
+    " CAST(:addon_ids AS integer[]) AS addon_ids, CAST(:starts_at AS timestamptz) AS starts_at,"
     " CAST(:quantity AS integer) AS quantity, CAST(:team_member_id AS integer) AS team_member_id, 0 AS position"
 )
 FIRST_LOOK_AT_CART = text(_FIRST_LOOK.format(wanted=_CART_ITEMS, live=_LIVE))
@@ -543,14 +548,15 @@ def taken_by_bookings(
     quantity: int,
     team_member_id: int | None,
     now: datetime,
-    option: ServiceOption | None = None,
+    choice: Choice | None = None,
 ) -> str | None:
     """Is ``starts_at`` already ruled out by live bookings alone? "full" when they leave fewer
     than ``quantity`` places (or free team members), "member" when the chosen team member is
     booked then, None when only ``find_slot`` can tell. The first look for one time."""
     params = {
         "service_id": service.id,
-        "option_id": option.id if option is not None else None,
+        "option_id": choice.option.id if choice is not None and choice.option is not None else None,
+        "addon_ids": [addon.id for addon in choice.addons] if choice is not None else [],
         "starts_at": starts_at,
         "quantity": quantity,
         "team_member_id": team_member_id,

@@ -11,23 +11,23 @@ from typing import Any
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import delete, select
+from sqlalchemy import delete, inspect, select
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.booking.availability import Busyness, booking_rules, busy_window, find_slot, get_busy_for_venues
 from app.booking.errors import CartItemInvalid
 from app.booking.events import cart_refusal
-from app.booking.holds import as_booked
 from app.booking.intake import clean_answers
-from app.booking.models import CartItem, Order
+from app.booking.models import CartItem
 from app.booking.patch_test_rule import check_patch_test
 from app.booking.policy import describe_service_rules
 from app.platform.errors import ValidationFailed
 from app.platform.extensions import db
-from app.platform.timefmt import moment_label, venue_zone
+from app.venues.addons import Choice, chosen_addons
 from app.venues.deposits import service_pay_label
-from app.venues.models import Service, ServiceOption, TeamMember, Venue, VenueStatus
-from app.venues.options import chosen_option, length_and_price
+from app.venues.models import Service, ServiceAddon, ServiceOption, TeamMember, Venue, VenueStatus
+from app.venues.options import chosen_option
 
 MAX_ITEMS = 20
 
@@ -55,7 +55,8 @@ class CartLine:
     policy: str
     payment: str = ""  # "Pay now £12.00, £48.00 at the venue" (a deposit or pay at the venue)
     option: ServiceOption | None = None  # the service's option chosen ("90 min")
-    duration_minutes: int = 0  # the length booked: the option's, else the service's
+    duration_minutes: int = 0  # the length booked: the option's (else the service's) and the add-ons'
+    addons: tuple[ServiceAddon, ...] = ()  # the add-ons chosen ("Hot stones"), those still the service's
 
 
 @dataclass
@@ -112,6 +113,20 @@ def get_items(owner: CartOwner, *, now: datetime | None = None, options: tuple =
     return list(db.session.scalars(query.options(*options)))
 
 
+def load_addons(items: list[CartItem]) -> None:
+    """The add-ons of the services whose items chose some, in one statement (none when no item
+    did: a cart without add-ons reads no more than before)."""
+    services = {i.service.id: i.service for i in items if i.addon_ids and "addons" in inspect(i.service).unloaded}
+    if not services:
+        return
+    found: dict[int, list[ServiceAddon]] = {service_id: [] for service_id in services}
+    query = select(ServiceAddon).where(ServiceAddon.service_id.in_(services))
+    for addon in db.session.scalars(query.order_by(ServiceAddon.position, ServiceAddon.id)):
+        found[addon.service_id].append(addon)
+    for service_id, service in services.items():
+        set_committed_value(service, "addons", found[service_id])
+
+
 def cart_busyness(items: list[CartItem]) -> dict[int, Busyness]:
     """Bookings and blocks around every item's time, for all the cart's venues in two queries."""
     venues = list({item.service.venue.id: item.service.venue for item in items}.values())
@@ -141,10 +156,13 @@ def add_item(
     answers: Mapping[str, str] | None = None,
     via_site_venue_id: int | None = None,
     option_id: int | None = None,
+    addon_ids: list[int] | tuple[int, ...] = (),
 ) -> CartItem:
     """Add a service at a time to the cart; ``answers`` are the booking form's intake fields
     (app/booking/intake.py). ``option_id``: the service's option chosen (required when it has
     options, refused when it has none or it is another service's: app/venues/options.py).
+    ``addon_ids``: the service's add-ons chosen (each once; another service's is refused:
+    app/venues/addons.py); the time must fit the option's length and theirs.
     ``via_site_venue_id``: chosen through that venue's booking button on its own website (only
     the button's route passes it; it must be the service's venue).
     Refused with CartItemInvalid, nothing added."""
@@ -153,6 +171,7 @@ def add_item(
         raise CartItemInvalid(_("That time is not valid."), field="starts_at")
     service = bookable_service(service_id)
     option = item_option(service, option_id)
+    choice = Choice(option=option, addons=item_addons(service, addon_ids))
     if not 1 <= quantity <= 20:
         raise CartItemInvalid(_("Choose between 1 and 20 places."), field="quantity")
     current = get_items(owner, now=now)
@@ -162,7 +181,7 @@ def add_item(
         )
     if any(item.service.currency != service.currency for item in current):
         raise CartItemInvalid(_("A cart is paid in one currency. Check out what's in it first, then book this."))
-    check_bookable(service, starts_at, quantity, team_member_id, now=now, option=option)
+    check_bookable(service, starts_at, quantity, team_member_id, now=now, choice=choice)
     # Payouts answers (no payout account yet); the client book too (a blocked client).
     if problem := cart_refusal({service.venue_id}, user_id=owner.user_id):
         raise CartItemInvalid(problem)
@@ -175,6 +194,7 @@ def add_item(
         cart_token=None if owner.user_id else owner.token,
         service_id=service.id,
         option_id=option.id if option is not None else None,
+        addon_ids=[addon.id for addon in choice.addons],
         team_member_id=team_member_id,
         starts_at=starts_at,
         quantity=quantity,
@@ -196,6 +216,24 @@ def item_option(service: Service, option_id: int | None) -> ServiceOption | None
         raise CartItemInvalid(exc.message, field="option") from None
 
 
+def item_addons(service: Service, addon_ids: Any) -> tuple[ServiceAddon, ...]:
+    """The service's add-ons ``addon_ids`` names (app/venues/addons.chosen_addons), refusals as
+    CartItemInvalid (field ``addons``): another service's, one removed since, or one named twice."""
+    if not addon_ids:
+        return ()  # the service's add-ons aren't read for an item without any
+    try:
+        return chosen_addons(service, addon_ids)
+    except ValidationFailed as exc:
+        raise CartItemInvalid(exc.message, field="addons") from None
+
+
+def item_choice(item: CartItem) -> Choice:
+    """What ``item`` is of its service: its option and add-ons; CartItemInvalid (field ``option``
+    or ``addons``) when one of them is no longer the service's (changed since it was added)."""
+    service = item.service
+    return Choice(option=item_option(service, item.option_id), addons=item_addons(service, item.addon_ids))
+
+
 def check_bookable(
     service: Service,
     starts_at: datetime,
@@ -204,10 +242,10 @@ def check_bookable(
     *,
     now: datetime,
     busy: Busyness | None = None,
-    option: ServiceOption | None = None,
+    choice: Choice | None = None,
 ) -> int:
-    """Raise CartItemInvalid with a reason unless this can be booked now (for ``option``'s length
-    when given); returns places left.
+    """Raise CartItemInvalid with a reason unless this can be booked now (as long as ``choice``
+    when given: its option's length and its add-ons' minutes); returns places left.
 
     ``busy`` is the venue's bookings and blocks around ``starts_at`` when already read."""
     if starts_at <= now:
@@ -225,7 +263,7 @@ def check_bookable(
             ),
             field="starts_at",
         )
-    slot = find_slot(service, starts_at, now=now, busy=busy, option=option)
+    slot = find_slot(service, starts_at, now=now, busy=busy, choice=choice)
     if slot is None:
         raise CartItemInvalid(_("That time is no longer available."), field="starts_at")
     if team_member_id is not None:
@@ -272,7 +310,7 @@ def update_quantity(owner: CartOwner, item_id: int, quantity: int, *, now: datet
         raise NotFound(_("That item is not in your cart."))
     if not 1 <= quantity <= 20:
         raise CartItemInvalid(_("Choose between 1 and 20 places."), field="quantity")
-    check_bookable(item.service, item.starts_at, quantity, item.team_member_id, now=now, option=item.option)
+    check_bookable(item.service, item.starts_at, quantity, item.team_member_id, now=now, choice=item_choice(item))
     item.quantity = quantity
     return item
 
@@ -293,17 +331,21 @@ def view_cart(owner: CartOwner, *, now: datetime | None = None) -> CartView:
     groups: dict[int, VenueGroup] = {}
     currency = None
     items = get_items(owner, now=now, options=CART_VIEW_LOADS)
+    load_addons(items)
     busy = cart_busyness(items)
     for item in items:
         service = item.service
         venue = service.venue
         problem = None
         remaining = 0
+        # The add-ons still the service's (one removed since is a problem below, not a price).
+        kept = tuple(a for a in service.addons if a.id in item.addon_ids) if item.addon_ids else ()
+        choice = Choice(option=item.option, addons=kept)
         if not service.is_active or venue.status != VenueStatus.APPROVED:
             problem = "This service is no longer offered."
         else:
             try:
-                item_option(service, item.option_id)  # options added since: choose one again
+                item_choice(item)  # options added or add-ons removed since: choose again
                 remaining = check_bookable(
                     service,
                     item.starts_at,
@@ -311,12 +353,12 @@ def view_cart(owner: CartOwner, *, now: datetime | None = None) -> CartView:
                     item.team_member_id,
                     now=now,
                     busy=busy[venue.id],
-                    option=item.option,
+                    choice=choice,
                 )
             except CartItemInvalid as exc:
                 problem = exc.message
         currency = currency or service.currency
-        minutes, price_minor = length_and_price(service, item.option)
+        minutes, price_minor = choice.minutes(service), choice.price_minor(service)
         group = groups.setdefault(venue.id, VenueGroup(venue=venue))
         group.lines.append(
             CartLine(
@@ -328,9 +370,10 @@ def view_cart(owner: CartOwner, *, now: datetime | None = None) -> CartView:
                 problem=problem,
                 remaining=remaining,
                 policy=describe_service_rules(service),
-                payment=service_pay_label(as_booked(service, item.option), item.quantity),
+                payment=service_pay_label(service, item.quantity, price_minor=price_minor),
                 option=item.option,
                 duration_minutes=minutes,
+                addons=choice.addons,
             )
         )
     return CartView(groups=list(groups.values()), currency=currency)
@@ -342,11 +385,13 @@ def merge_into_user(token: str | None, user_id: int) -> int:
         return 0
     items = list(db.session.scalars(select(CartItem).where(CartItem.cart_token == token, CartItem.user_id.is_(None))))
     existing = {
-        (i.service_id, i.option_id, i.starts_at, i.team_member_id) for i in get_items(CartOwner(user_id=user_id))
+        (i.service_id, i.option_id, tuple(i.addon_ids or ()), i.starts_at, i.team_member_id)
+        for i in get_items(CartOwner(user_id=user_id))
     }
     moved = 0
     for item in items:
-        if (item.service_id, item.option_id, item.starts_at, item.team_member_id) in existing:
+        key = (item.service_id, item.option_id, tuple(item.addon_ids or ()), item.starts_at, item.team_member_id)
+        if key in existing:
             db.session.delete(item)
             continue
         item.user_id = user_id
@@ -357,133 +402,4 @@ def merge_into_user(token: str | None, user_id: int) -> int:
 
 def purge_expired(*, now: datetime | None = None) -> int:
     result = db.session.execute(delete(CartItem).where(CartItem.expires_at <= (now or now_utc())))
-    return result.rowcount or 0
-
-
-# -- giving the cart back after a payment didn't happen -----------------------------------------
-
-
-@dataclass(frozen=True)
-class Restored:
-    """What a released order put back in its customer's cart."""
-
-    added: int = 0
-    unavailable: tuple[str, ...] = ()  # "Deep tissue massage at Calm Rooms, Tue 24 Nov 10:00: why"
-
-    def message(self) -> str:
-        """One sentence for the customer, naming any item whose time went meanwhile."""
-        if not self.added:
-            return _("Your held times are released.")
-        items = "item is" if self.added == 1 else "items are"
-        text = f"Your held times are released and your {self.added} {items} back in your cart."
-        if self.unavailable:
-            text += " No longer available, choose another time: " + "; ".join(self.unavailable) + "."
-        return text
-
-
-def snapshot_items(items: list[CartItem]) -> list[dict[str, Any]]:
-    """The cart items an order is made from, as they were chosen (kept on the order)."""
-    return [
-        {
-            "service_id": item.service_id,
-            **({"option_id": item.option_id} if item.option_id is not None else {}),
-            "starts_at": item.starts_at.astimezone(UTC).isoformat(),
-            "team_member_id": item.team_member_id,
-            "quantity": item.quantity,
-            **({"intake_answers": item.intake_answers} if item.intake_answers else {}),
-        }
-        for item in items
-    ]
-
-
-def _wishes(order: Order) -> list[tuple[int, datetime, int | None, int, int | None]]:
-    """(service, start, team member choice, quantity, option) of each item the order was made from.
-
-    Orders made before the snapshot was kept are read back from their bookings: one booking
-    with a team member was a chosen one; several were "any available" for a group."""
-    if order.cart_snapshot is not None:
-        return [
-            (
-                w["service_id"],
-                datetime.fromisoformat(w["starts_at"]),
-                w.get("team_member_id"),
-                w["quantity"],
-                w.get("option_id"),
-            )
-            for w in order.cart_snapshot
-        ]
-    groups: dict[tuple[int, datetime], list] = {}
-    for booking in order.bookings:
-        groups.setdefault((booking.service_id, booking.starts_at), []).append(booking)
-    wishes = []
-    for (service_id, starts_at), bookings in groups.items():
-        member = bookings[0].team_member_id if len(bookings) == 1 else None
-        quantity = min(20, sum(b.quantity for b in bookings))
-        wishes.append((service_id, starts_at, member, quantity, bookings[0].option_id))
-    return wishes
-
-
-def _label(service: Service, starts_at: datetime) -> str:
-    return f"{service.name} at {service.venue.name}, {moment_label(starts_at, venue_zone(service.venue.timezone))}"
-
-
-def restore_from_order(order: Order, *, now: datetime | None = None) -> Restored:
-    """Put the order's items back in its customer's cart, exactly once.
-
-    The caller holds the order's row lock and has already released its holds, so the
-    availability checked here sees those times free. An item whose time went meanwhile is
-    still put back (the cart flags it) and named in the result. An item already in the cart
-    (same service, start and team member) is not added twice.
-    """
-    now = now or now_utc()
-    if order.cart_restored_at is not None:
-        return Restored()
-    order.cart_restored_at = now
-    owner = CartOwner(user_id=order.customer_id)
-    present = {(i.service_id, i.starts_at, i.team_member_id) for i in get_items(owner, now=now)}
-    added, unavailable = 0, []
-    answers = {(w["service_id"], w["starts_at"]): w.get("intake_answers") for w in order.cart_snapshot or []}
-    for service_id, starts_at, member_id, quantity, option_id in _wishes(order):
-        service = db.session.get(Service, service_id)
-        if service is None:
-            continue
-        option = db.session.get(ServiceOption, option_id) if option_id is not None else None
-        if option_id is not None and (option is None or option.service_id != service_id):
-            continue  # the option was removed since (its cart items went with it)
-        if member_id is not None and db.session.get(TeamMember, member_id) is None:
-            member_id = None  # the team member left the venue; "any available" is what remains
-        if (service_id, starts_at, member_id) in present:
-            continue
-        present.add((service_id, starts_at, member_id))
-        db.session.add(
-            CartItem(
-                user_id=order.customer_id,
-                service_id=service_id,
-                option_id=option_id,
-                team_member_id=member_id,
-                starts_at=starts_at,
-                quantity=quantity,
-                expires_at=now + timedelta(hours=current_app.config["CART_ITEM_HOURS"]),
-                restored_from_order_id=order.id,
-                intake_answers=answers.get((service_id, starts_at.astimezone(UTC).isoformat())),
-            )
-        )
-        added += 1
-        problem = None
-        if not service.is_active or service.venue.status != VenueStatus.APPROVED:
-            problem = "This service is no longer offered."
-        else:
-            try:
-                check_bookable(service, starts_at, quantity, member_id, now=now, option=option)
-            except CartItemInvalid as exc:
-                problem = exc.message
-        if problem:
-            unavailable.append(f"{_label(service, starts_at)}: {problem}")
-    db.session.flush()
-    return Restored(added=added, unavailable=tuple(unavailable))
-
-
-def take_back_restored(order: Order) -> int:
-    """A payment confirmed the order after all: the items it put back in the cart go again."""
-    result = db.session.execute(delete(CartItem).where(CartItem.restored_from_order_id == order.id))
     return result.rowcount or 0

@@ -13,7 +13,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, StringField
+from wtforms import Field, HiddenField, IntegerField, StringField
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
 from app.platform.form_fields import checked
@@ -103,6 +103,19 @@ def quantity_field() -> WholeNumberField:
     )
 
 
+MAX_ADDON_IDS = 20  # more than a service has (app/venues/addons.MAX_ADDONS): a form's worth
+
+
+class RepeatedField(Field):
+    """Every value of a repeated form key (``addon_ids=3&addon_ids=5``), as strings; [] when absent."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        self.data = [str(value) for value in valuelist]
+
+    def _value(self) -> str:
+        return ""
+
+
 class AddToCartForm(FlaskForm):
     """One wish for the cart. Only ids, a time and a count: prices always come from the server."""
 
@@ -121,8 +134,18 @@ class AddToCartForm(FlaskForm):
         validators=[Optional(), NumberRange(1, MAX_ID, _l("Choose one of the service's options."))],
     )
 
+    # The service's add-ons chosen (app/venues/addons.py), repeated: ``addon_ids=3&addon_ids=5``;
+    # the cart checks they are the service's.
+    addon_ids = RepeatedField(_l("Add-ons"))
+
     def validate_starts_at(self, field: HiddenField) -> None:
         self.start = checked(parse_instant, field.data)
+
+    def validate_addon_ids(self, field: RepeatedField) -> None:
+        raw = [value.strip() for value in field.data or [] if value.strip()]
+        if len(raw) > MAX_ADDON_IDS or not all(r.isascii() and r.isdigit() and len(r) <= 12 for r in raw):
+            raise ValidationError(_("That add-on can't be read: choose one from the list."))
+        self.addons = [int(r) for r in raw]
 
     def validate_team_member_id(self, field: StringField) -> None:
         raw = (field.data or "").strip()

@@ -12,11 +12,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from app.booking.models import Booking
+from app.booking.models import Booking, BookingAddon
 from app.booking.references import new_reference
+from app.venues.addons import Choice
 from app.venues.deposits import payment_terms
-from app.venues.models import Service, ServiceOption
-from app.venues.options import length_and_price
+from app.venues.models import Service
 
 # The columns a move's hold keeps of the booking it moves.
 KEPT_BY_MOVE = (
@@ -35,22 +35,25 @@ def blocks_until(ends_at: datetime, service: Any) -> datetime:
     return ends_at + timedelta(minutes=service.buffer_minutes)
 
 
-class AsBooked:
-    """``service`` as booked with one of its options: its price is the option's (what deposits,
-    "pay now" labels and a new booking's payment columns read); everything else is the service's."""
-
-    def __init__(self, service: Service, option: ServiceOption | None) -> None:
-        self.service = service
-        self.option = option
-        self.duration_minutes, self.price_minor = length_and_price(service, option)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.service, name)
+def booked_choice(booking: Booking) -> Choice:
+    """What ``booking`` is of its service, as booked: its option (its length and price now, as a
+    move has always read them) and its add-ons as booked (``booking_addons``: their minutes and
+    prices then, whatever the venue changed since). A move keeps it: the same length, the same extras."""
+    # BookingAddon carries the name, price_minor and extra_minutes Choice reads of an add-on.
+    return Choice(option=booking.option, addons=tuple(booking.addons))  # type: ignore[arg-type]
 
 
-def as_booked(service: Service, option: ServiceOption | None) -> Any:
-    """``service`` itself without an option, else the service priced as ``option`` (AsBooked)."""
-    return service if option is None else AsBooked(service, option)
+def _addon_rows(choice: Choice) -> list[BookingAddon]:
+    """The add-ons of ``choice`` as a new booking keeps them (a service's add-on, or one as booked)."""
+    return [
+        BookingAddon(
+            addon_id=addon.addon_id if isinstance(addon, BookingAddon) else addon.id,
+            name=addon.name,
+            price_minor=addon.price_minor,
+            extra_minutes=addon.extra_minutes,
+        )
+        for addon in choice.addons
+    ]
 
 
 def hold_booking(
@@ -64,17 +67,21 @@ def hold_booking(
     customer_id: int | None = None,
     quantity: int = 1,
     moves: Booking | None = None,
-    option: ServiceOption | None = None,
+    choice: Choice | None = None,
 ) -> Booking:
     """A new held booking of ``service`` from ``starts_at`` to ``ends_at``, held until
-    ``hold_until``, priced at the service's price now (``option``'s when one of its options is
-    booked: the booking names it and keeps its name).
+    ``hold_until``, priced at the service's price now, as ``choice`` (None: the service as it
+    is): its option's price (the booking names the option and keeps its name) plus its add-ons'
+    (the booking keeps each as booked, a ``booking_addons`` row).
 
     A new booking (``moves`` None) belongs to ``order_id`` and ``customer_id`` and takes the
     service's currency, cancellation and payment terms as they are now (kept as booked). A
     move's hold (``moves`` the booking being moved, a top-up) keeps that booking's order,
     customer, venue, quantity, currency and cancellation terms, and names it in
     ``moves_booking_id``; its payment columns keep their defaults."""
+    choice = choice or Choice()
+    option = choice.option
+    price_minor = choice.price_minor(service)
     common: dict[str, Any] = {
         "reference": new_reference(),
         "service_id": service.id,
@@ -83,9 +90,10 @@ def hold_booking(
         "ends_at": ends_at,
         "blocks_until": blocks_until(ends_at, service),
         "hold_expires_at": hold_until,
-        "unit_price_minor": length_and_price(service, option)[1],
+        "unit_price_minor": price_minor,
         "option_id": option.id if option is not None else None,
         "option_name": option.name if option is not None else None,
+        "addons": _addon_rows(choice),
     }
     if moves is not None:
         return Booking(**common, **{name: getattr(moves, name) for name in KEPT_BY_MOVE}, moves_booking_id=moves.id)
@@ -99,5 +107,5 @@ def hold_booking(
         cancel_free_hours=service.cancel_free_hours,
         cancel_late_fee_percent=service.cancel_late_fee_percent,
         request_window_hours=service.request_window_hours if service.request_to_book else None,
-        **payment_terms(as_booked(service, option), quantity),
+        **payment_terms(service, quantity, price_minor=price_minor),
     )

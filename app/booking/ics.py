@@ -20,6 +20,7 @@ from flask import current_app
 from icalendar import Calendar, Event, vCalAddress
 
 from app.booking.models import Booking
+from app.booking.presenting import booked_service
 from app.platform import timefmt
 
 CANCELLED = {"cancelled_by_customer", "cancelled_by_venue", "expired"}
@@ -46,7 +47,6 @@ def booking_event(booking: Booking, *, for_provider: bool = False, stamp: dateti
     venue = booking.venue
     who = f" — {booking.customer.name}" if for_provider else ""
     member = f" with {booking.team_member.name}" if booking.team_member else ""
-    option = f" ({booking.option_name})" if booking.option_name else ""  # "Massage (90 min)"
     when = timefmt.venue_span_label(booking.starts_at, booking.ends_at, venue.timezone)
     return Event.new(
         uid=event_uid(booking),
@@ -54,7 +54,7 @@ def booking_event(booking: Booking, *, for_provider: bool = False, stamp: dateti
         sequence=event_sequence(booking),
         start=booking.starts_at.astimezone(UTC),
         end=booking.ends_at.astimezone(UTC),
-        summary=booking.service.name + option + member + who,
+        summary=booked_service(booking) + member + who,  # "Massage (90 min) + Hot stones"
         location=", ".join(p for p in (venue.name, venue.address_line, venue.city, venue.postcode) if p),
         description=f"{when}. Booking {booking.reference}. Quantity {booking.quantity}.",
         status="CANCELLED" if booking.status in CANCELLED else "CONFIRMED",

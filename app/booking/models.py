@@ -21,7 +21,7 @@ from sqlalchemy import (
     event,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
@@ -77,6 +77,8 @@ class CartItem(IdKey, db.Model):
     service_id: Mapped[int] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"))
     # The service's option chosen (app/venues/options.py); None for a service without options.
     option_id: Mapped[int | None] = mapped_column(ForeignKey("service_options.id", ondelete="CASCADE"))
+    # The add-ons chosen (ids of the service's add-ons, in the order shown); checked again at checkout.
+    addon_ids: Mapped[list[int]] = mapped_column(ARRAY(Integer), default=list, server_default="{}")
     team_member_id: Mapped[int | None] = mapped_column(ForeignKey("team_members.id", ondelete="SET NULL"))
     starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     quantity: Mapped[int] = mapped_column(Integer, default=1)
@@ -246,6 +248,9 @@ class Booking(IdKey, db.Model):
     venue: Mapped[Venue] = relationship()
     service: Mapped[Service] = relationship()
     option: Mapped[ServiceOption | None] = relationship()
+    addons: Mapped[list[BookingAddon]] = relationship(
+        order_by="BookingAddon.id", cascade="all, delete-orphan", passive_deletes=True
+    )
     team_member: Mapped[TeamMember | None] = relationship()
 
     @property
@@ -295,6 +300,24 @@ class BookingResource(IdKey, db.Model):
     blocks_until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     moves_booking_id: Mapped[int | None] = mapped_column()
     live: Mapped[bool] = mapped_column(default=True)
+
+
+class BookingAddon(IdKey, db.Model):
+    """An add-on as booked: its name, price and minutes then (the receipt keeps them if the venue
+    changes or removes the add-on later). Its price is part of the booking's ``unit_price_minor``
+    and its minutes of the booking's length."""
+
+    __tablename__ = "booking_addons"
+    __table_args__ = (
+        CheckConstraint("price_minor >= 0", name="price_not_negative"),
+        CheckConstraint("extra_minutes BETWEEN 0 AND 240", name="extra_minutes_range"),
+    )
+
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"), index=True)
+    addon_id: Mapped[int | None] = mapped_column(ForeignKey("service_addons.id", ondelete="SET NULL"))
+    name: Mapped[str] = mapped_column(String(60))
+    price_minor: Mapped[int] = mapped_column()
+    extra_minutes: Mapped[int] = mapped_column()
 
 
 class TimeBlock(IdKey, db.Model):

@@ -41,7 +41,7 @@ from app.accounts.models import User
 from app.audit.transitions import record_transition
 from app.booking import lifecycle, requests
 from app.booking.availability import find_slot
-from app.booking.cart import Restored, restore_from_order, take_back_restored
+from app.booking.cart_returns import Restored, restore_from_order, take_back_restored
 from app.booking.events import announce_paid, announce_reopened, holds_expiring, order_released, retake_refused
 from app.booking.models import Booking, BookingStatus, Order, OrderStatus, OrderTransition, ReleaseReason
 from app.platform.errors import InvalidTransition

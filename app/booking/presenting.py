@@ -3,6 +3,7 @@ customer's own booking loaded for a page (404 when it is another's)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -35,17 +36,17 @@ def duration_label(minutes: int) -> str:
     return " ".join(([f"{hours} h"] if hours else []) + ([f"{rest} min"] if rest or not hours else []))
 
 
-def service_label(service_name: str, option_name: str | None) -> str:
-    """ "Massage (90 min)": a service with the option booked; the service's name alone without one."""
-    if not option_name:
-        return service_name
-    return _("%(service)s (%(option)s)", service=service_name, option=option_name)
+def service_label(service_name: str, option_name: str | None, addon_names: Iterable[str] = ()) -> str:
+    """ "Massage (90 min) + Hot stones": a service with the option and add-ons booked; the
+    service's name alone without them."""
+    label = service_name if not option_name else _("%(service)s (%(option)s)", service=service_name, option=option_name)
+    return " + ".join([label, *addon_names])
 
 
 def booked_service(booking: Booking) -> str:
-    """The service a booking is for, with its option as booked: "Massage (90 min)" (templates'
-    ``booked_service`` filter)."""
-    return service_label(booking.service.name, booking.option_name)
+    """The service a booking is for, with its option and add-ons as booked: "Massage (90 min) +
+    Hot stones" (templates' ``booked_service`` filter)."""
+    return service_label(booking.service.name, booking.option_name, [addon.name for addon in booking.addons])
 
 
 def with_vary(response: Response, *headers: str) -> Response:

@@ -52,7 +52,8 @@ from app.booking.order_lifecycle import expire_holds
 from app.platform.extensions import db
 from app.platform.timefmt import venue_zone
 from app.slot_engine import Slot
-from app.venues.models import Resource, Service, ServiceOption, ServiceResource
+from app.venues.addons import Choice
+from app.venues.models import Resource, Service, ServiceResource
 
 T = TypeVar("T")
 
@@ -77,15 +78,15 @@ def reserve(
     quantity: int = 1,
     team_member_id: int | None = None,
     expire_for: Sequence[int] | None = None,
-    option: ServiceOption | None = None,
+    choice: Choice | None = None,
 ) -> T:
     """Reserve ``quantity`` places of ``service`` at ``starts_at`` (the caller holds the
     service's row lock): the engine's free slot and who takes it (``free_slot``), then
     ``write(slot, people)`` in a savepoint (``write_or_refuse``); returns what ``write``
     returned. ``write`` adds the bookings (``hold_booking``), one per person in ``people``
     (``[None]``: one for the group); it is flushed before the savepoint ends. Raises
-    SlotUnavailable worded by ``refusal``, leaving nothing written. ``option``: the service's
-    option booked (the slot is as long as it; None: the service's own length)."""
+    SlotUnavailable worded by ``refusal``, leaving nothing written. ``choice``: what is booked of
+    the service (the slot is as long as its option and add-ons; None: the service's own length)."""
     slot, people = free_slot(
         service,
         starts_at,
@@ -94,7 +95,7 @@ def reserve(
         quantity=quantity,
         team_member_id=team_member_id,
         expire_for=expire_for,
-        option=option,
+        choice=choice,
     )
     with write_or_refuse(refusal, now=now):
         return write(slot, people)
@@ -110,7 +111,7 @@ def free_slot(
     team_member_id: int | None = None,
     expire_for: Sequence[int] | None = None,
     moving: Booking | None = None,
-    option: ServiceOption | None = None,
+    choice: Choice | None = None,
 ) -> tuple[Slot, list[int | None]]:
     """The engine's slot of ``service`` at ``starts_at`` with ``quantity`` places free, and
     who takes it: ``team_member_id`` when chosen (refused unless free then), else the first
@@ -125,7 +126,7 @@ def free_slot(
     count, keeps its quantity on one team member (its own when free, else the first free one)
     and lets go first the holds that ran out on that day, the service's and its team's."""
     lock_resources([service.id])  # after the service's lock: the engine then reads settled units
-    slot = _engine_slot(service, starts_at, now=now, expire_for=expire_for, moving=moving, option=option)
+    slot = _engine_slot(service, starts_at, now=now, expire_for=expire_for, moving=moving, choice=choice)
     if slot is None or slot.remaining < quantity:
         raise SlotUnavailable(refusal("taken"))
     free = slot.team_member_ids
@@ -299,19 +300,19 @@ def _engine_slot(
     now: datetime,
     expire_for: Sequence[int] | None,
     moving: Booking | None,
-    option: ServiceOption | None = None,
+    choice: Choice | None = None,
 ) -> Slot | None:
     """Steps 1 and 2: holds that ran out stop counting, then the slot engine's slot at ``starts_at``
-    (as long as ``option`` when given)."""
+    (as long as ``choice`` when given)."""
     if moving is None:
         if expire_for is not None:
-            minutes = (option or service).duration_minutes
+            minutes = (choice or Choice()).minutes(service)
             meets = (starts_at, blocks_until(starts_at + timedelta(minutes=minutes), service))
             expire_holds(now, service_ids=[service.id], member_ids=list(expire_for), between=meets)
-        return find_slot(service, starts_at, now=now, option=option)
+        return find_slot(service, starts_at, now=now, choice=choice)
     # A move reads the day as the engine does, with every live booking but its own counted.
-    spec = service_spec(service, option=option)
+    spec = service_spec(service, choice=choice)
     window = busy_window(starts_at.astimezone(venue_zone(service.venue)).date())
     expire_holds(now, service_ids=[service.id], member_ids=sorted(spec.team_member_ids), between=window)
     busy = get_busy(service.venue_id, spec, *window, excluding_booking_id=moving.id)
-    return find_slot(service, starts_at, now=now, busy=busy, option=option)
+    return find_slot(service, starts_at, now=now, busy=busy, choice=choice)

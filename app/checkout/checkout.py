@@ -19,14 +19,15 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.accounts.models import User
 from app.booking import order_lifecycle
 from app.booking.amounts import amount_due
 from app.booking.availability import FirstLook, booking_rules, find_slot, first_look_at_cart
-from app.booking.cart import CartOwner, get_items, notice_refusal, snapshot_items
-from app.booking.errors import SlotUnavailable
+from app.booking.cart import CartOwner, get_items, item_choice, notice_refusal
+from app.booking.cart_returns import snapshot_items
+from app.booking.errors import CartItemInvalid, SlotUnavailable
 from app.booking.holds import hold_booking
 from app.booking.intake import copy_answers
 from app.booking.models import CartItem, Order, OrderChannel, OrderStatus
@@ -44,11 +45,13 @@ from app.promos import redemption as promos
 from app.slot_engine import Slot
 from app.venues.deposits import keeps_card
 from app.venues.models import Service, TeamMember, Venue, VenueStatus
-from app.venues.options import chosen_option
 from app.vouchers.redemption import redeem_at_checkout
 
 NOTHING_DUE_REASON = "Nothing to pay now: paid at the venue"
-ITEM_LOADS = (joinedload(CartItem.service).joinedload(Service.venue), joinedload(CartItem.option))
+ITEM_LOADS = (
+    joinedload(CartItem.service).options(joinedload(Service.venue), selectinload(Service.addons)),
+    joinedload(CartItem.option),
+)
 
 
 def _describe(service_name: str, venue_name: str, timezone: str, starts_at: datetime) -> str:
@@ -62,7 +65,8 @@ def _describe(service_name: str, venue_name: str, timezone: str, starts_at: date
 
 def _label(item: CartItem) -> str:
     service = item.service
-    name = service_label(service.name, item.option.name if item.option is not None else None)
+    addons = [a.name for a in service.addons if a.id in item.addon_ids]  # those still the service's
+    name = service_label(service.name, item.option.name if item.option is not None else None, addons)
     return _describe(name, service.venue.name, service.venue.timezone, item.starts_at)
 
 
@@ -124,7 +128,7 @@ def _checkout(customer: User, *, now: datetime | None, voucher_code: str | None)
     member_ids = _team_of({s.venue_id for s in services.values()})
     earliest = min(item.starts_at for item in items)
     latest = max(
-        item.starts_at + timedelta(minutes=(item.option or s).duration_minutes + s.buffer_minutes)
+        item.starts_at + timedelta(minutes=_minutes(item, s) + s.buffer_minutes)
         for item in items
         for s in [services[item.service_id]]
     )
@@ -225,6 +229,12 @@ def _sorry(unavailable: list[str]) -> str:
     return _("Sorry, these are no longer available: %(items)s.", items="; ".join(unavailable))
 
 
+def _minutes(item: CartItem, service: Service) -> int:
+    """How long ``item`` is: its option's (or the service's) length and its add-ons' minutes."""
+    option = item.option or service
+    return option.duration_minutes + sum(a.extra_minutes for a in service.addons if a.id in item.addon_ids)
+
+
 def _first_look(look: FirstLook) -> str | None:
     """Why a cart item is plainly gone (naming it), from checkout's first look."""
     label = _describe(look.service_name, look.venue_name, look.timezone, look.starts_at)
@@ -241,9 +251,9 @@ def _not_bookable(item: CartItem, service: Service, now: datetime) -> str | None
     """Why ``item`` can't be booked now whatever is free, naming it (or None)."""
     if not service.is_active or service.venue.status != VenueStatus.APPROVED:
         return _("%(item)s (no longer offered)", item=_label(item))
-    try:  # the service's options changed since it was added (a removed option takes its items along)
-        chosen_option(service, item.option_id)
-    except ValidationFailed as exc:
+    try:  # the service's options or add-ons changed since it was added (a removed option takes its items along)
+        item_choice(item)
+    except CartItemInvalid as exc:
         return _("%(item)s (%(problem)s)", item=_label(item), problem=exc.message)
     rules = booking_rules(service)  # the service's own notice and advance (docs/booking-rules.md)
     if item.starts_at < now + rules.min_notice:
@@ -284,6 +294,7 @@ def _hold_item(
     if a team member was just booked through another service (which these locks don't cover),
     the exclusion constraint refuses this item alone, and the message can name it. Later items
     of this cart see these holds. Raises SlotUnavailable naming the item."""
+    choice = item_choice(item)  # checked by _not_bookable: its option and add-ons are the service's
 
     def write(slot: Slot, people: list[int | None]) -> None:
         per_booking = 1 if people != [None] else item.quantity
@@ -297,7 +308,7 @@ def _hold_item(
                 ends_at=slot.end,
                 hold_until=hold_until,
                 quantity=per_booking,
-                option=item.option,
+                choice=choice,
             )
             for member_id in people
         ]
@@ -313,7 +324,7 @@ def _hold_item(
         refusal=lambda why: _refusal(item, why),
         quantity=item.quantity,
         team_member_id=item.team_member_id,
-        option=item.option,
+        choice=choice,
     )
 
 

@@ -34,7 +34,7 @@ from app.audit import service as audit
 from app.booking import patch_test_rule as patch_tests
 from app.booking.errors import SlotUnavailable
 from app.booking.events import ReopenedTime, booking_moved, times_reopened
-from app.booking.holds import blocks_until
+from app.booking.holds import blocks_until, booked_choice
 from app.booking.models import Booking, BookingMove, BookingStatus, ReschedulePolicy
 from app.booking.order_lifecycle import lock_order
 from app.booking.reserving import Refusal, Wording, free_slot, write_or_refuse
@@ -44,7 +44,6 @@ from app.platform.errors import Conflict, InvalidTransition, ValidationFailed
 from app.platform.extensions import db
 from app.platform.money import format_money
 from app.venues.models import Service, TeamMember, Venue
-from app.venues.options import length_and_price
 
 REASON = "rescheduled"  # the sender of ``times_reopened`` for the time a move let go
 Mover = Literal["customer", "venue"]
@@ -269,7 +268,7 @@ def find_target(
         quantity=booking.quantity,
         team_member_id=team_member_id,
         moving=booking,
-        option=booking.option,  # a move keeps the length booked
+        choice=booked_choice(booking),  # a move keeps the length booked, add-ons and all
     )
     return Target(
         starts_at=slot.start,
@@ -341,7 +340,7 @@ def apply_move(
     refunded = 0
     if difference < 0:
         refunded = _refund_difference(booking, -difference)
-        booking.unit_price_minor = length_and_price(booking.service, booking.option)[1]
+        booking.unit_price_minor = booked_choice(booking).price_minor(booking.service)
     elif new_unit_price_minor is not None:
         booking.unit_price_minor = new_unit_price_minor
     booking.calendar_sequence = (booking.calendar_sequence or 0) + 1
@@ -390,7 +389,7 @@ def _price_difference(booking: Booking, service: Service, *, as_venue: bool) -> 
     """New price minus the price paid (whole booking); refuses what can't be settled."""
     if service.currency != booking.currency:
         raise ValidationFailed(_("This service is now priced in another currency: cancel and book again instead."))
-    difference = (length_and_price(service, booking.option)[1] - booking.unit_price_minor) * booking.quantity
+    difference = (booked_choice(booking).price_minor(service) - booking.unit_price_minor) * booking.quantity
     if difference > 0 and as_venue:
         return 0  # the venue's move keeps the price paid
     return difference

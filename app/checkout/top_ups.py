@@ -34,7 +34,7 @@ from app.audit import service as audit
 from app.booking import lifecycle, order_lifecycle
 from app.booking.errors import SlotUnavailable
 from app.booking.events import announce_reopened, booking_moved, holds_expiring, times_reopened
-from app.booking.holds import hold_booking
+from app.booking.holds import booked_choice, hold_booking
 from app.booking.models import Booking, BookingStatus, TopUp, TopUpStatus
 from app.booking.reserving import write_or_refuse
 from app.checkout import reschedule
@@ -50,7 +50,6 @@ from app.platform.extensions import db
 from app.platform.money import format_money
 from app.platform.urls import absolute_url
 from app.venues.models import Service
-from app.venues.options import length_and_price
 
 # What happened to a top-up, for the customer: ``TopUp.outcome_code`` names one of these, and
 # the page says it in the reader's language (``describe_outcome``); ``TopUp.outcome`` keeps the
@@ -142,7 +141,7 @@ def start_top_up(
         ends_at=target.ends_at,
         hold_until=hold_until,
         moves=booking,
-        option=booking.option,
+        choice=booked_choice(booking),
     )
     # Checked by check_move under the service's lock; the exclusion constraint as the last line
     # of defence (app/booking/reserving.py).
@@ -156,7 +155,7 @@ def start_top_up(
         customer_id=booking.customer_id,
         amount_minor=difference,
         currency=booking.currency,
-        new_unit_price_minor=length_and_price(service, booking.option)[1],
+        new_unit_price_minor=booked_choice(booking).price_minor(service),
         from_starts_at=booking.starts_at,
         from_team_member_id=booking.team_member_id,
         to_starts_at=target.starts_at,

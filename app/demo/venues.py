@@ -16,6 +16,7 @@ from app.accounts.models import Role, User
 from app.demo.art import caption, illustration
 from app.platform.extensions import db
 from app.team_schedules.service import add_time_off, set_week
+from app.venues.addons import AddonInput, set_addons
 from app.venues.approval import transition
 from app.venues.hours import Range
 from app.venues.images import add_image
@@ -242,16 +243,18 @@ def seed_demo_venues(owners: list[User], admin: User) -> int:
 
 # Every demo spa's massage, sold in two lengths (app/venues/options.py): (name, minutes, price).
 MASSAGE_OPTIONS = [("60 min", 60, 5500), ("90 min", 90, 7500)]
+# ... with its add-ons (app/venues/addons.py): (name, price, extra minutes).
+MASSAGE_ADDONS = [("Hot stones", 1500, 15)]
 
 
 def _add_massage_with_options(venue: Venue, category_id: int, *, position: int) -> Service:
-    """A massage with options 60 and 90 minutes, performed by the whole team (no random draws:
-    the rest of the seed stays as it was)."""
+    """A massage with options 60 and 90 minutes and a "Hot stones" add-on, performed by the whole
+    team (no random draws: the rest of the seed stays as it was)."""
     massage = save_service(
         venue,
         None,
         name="Aromatherapy massage",
-        description="Full-body massage with warm oils; choose 60 or 90 minutes.",
+        description="Full-body massage with warm oils; choose 60 or 90 minutes, and add hot stones.",
         category_id=category_id,
         duration_minutes=60,
         price_minor=5500,
@@ -261,6 +264,7 @@ def _add_massage_with_options(venue: Venue, category_id: int, *, position: int) 
     )
     massage.position = position
     set_options(massage, [OptionInput(name, minutes, price) for name, minutes, price in MASSAGE_OPTIONS])
+    set_addons(massage, [AddonInput(name, price, minutes) for name, price, minutes in MASSAGE_ADDONS])
     for member in venue.team:
         member.services.append(massage)
     return massage

@@ -9,6 +9,7 @@ from flask import url_for
 
 from app.booking.models import Order
 from app.booking.policy import describe_booking_rules
+from app.booking.presenting import booked_service
 from app.booking.requests import status_label as request_status_label
 from app.platform import timefmt
 from app.platform.money import format_money
@@ -25,7 +26,7 @@ def order_lines(order: Order) -> list[dict[str, Any]]:
             {
                 "reference": b.reference,
                 "url": url_for("booking.booking_detail", reference=b.reference),
-                "service": b.service.name,
+                "service": booked_service(b),  # "Massage (90 min) + Hot stones": as booked
                 "venue": b.venue.name,
                 "venue_address": ", ".join(p for p in (b.venue.address_line, b.venue.city, b.venue.postcode) if p),
                 "when": when,

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from app.accounts.models import User
 from app.booking.amounts import amount_due
-from app.booking.cart import Restored
+from app.booking.cart_returns import Restored
 from app.booking.models import Booking, Order, OrderStatus, ReleaseReason
 from app.booking.order_lifecycle import lock_order, release_order
 from app.payments.gateway import get_gateway

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from flask import current_app
@@ -20,39 +18,14 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.platform.errors import ValidationFailed
 from app.platform.form_fields import checked, text_field
+from app.venues.addon_table import AddonTable
 from app.venues.booking_rules import BookingRules, check_booking_rules
 from app.venues.deposits import MODE_LABELS, PaymentMode, check_payment_terms
 from app.venues.options import MAX_OPTIONS, OptionInput, cheapest, check_options
+from app.venues.price_input import MAX_PRICE_MINOR, format_price_input, parse_price
 from app.venues.resources import MAX_QUANTITY, MAX_UNITS, NAME_MAX
 
 INSTANT, REQUEST = "instant", "request"
-
-MAX_PRICE_MINOR = 100_000_000  # 1,000,000.00 in major units; well inside the integer column
-_NUMBER_RE = re.compile(r"(\d+)(?:\.(\d*))?|\.(\d+)")
-
-
-def parse_price(text: str | None) -> int:
-    """A price typed in major units ("45", "45.5", "1,045.00") as minor units; ValueError says why not."""
-    raw = (text or "").strip().lstrip("£€$").strip().replace(",", "")
-    if not raw:
-        raise ValueError(_("Enter the price, like 45.00 (0 for free)."))
-    if raw.startswith("-"):
-        raise ValueError(_("The price can't be negative."))
-    match = _NUMBER_RE.fullmatch(raw)
-    if not match:
-        raise ValueError(_("Enter the price as a number, like 45.00."))
-    decimals = match.group(2) or match.group(3) or ""
-    if len(decimals) > 2:
-        raise ValueError(_("Use at most two decimal places, like 45.50."))
-    minor = int(Decimal(raw) * 100)
-    if minor > MAX_PRICE_MINOR:
-        raise ValueError(_("Enter a price under 1,000,000."))
-    return minor
-
-
-def format_price_input(minor: int) -> str:
-    """Minor units as the text the price field shows when editing: 4550 -> "45.50"."""
-    return f"{Decimal(minor) / 100:.2f}"
 
 
 def _optional_int(value: Any) -> int | None:
@@ -161,7 +134,7 @@ def read_need(row: NeedRow) -> int:
     return int(text)
 
 
-class ServiceForm(FlaskForm):
+class ServiceForm(AddonTable, FlaskForm):
     name = text_field(_l("Name"), DataRequired("Enter the service's name."), 120, _l("Use at most 120 characters."))
     description = text_field(_l("Description"), None, 2000, _l("Use at most 2,000 characters."), field=TextAreaField)
     category_id = SelectField(
@@ -306,7 +279,7 @@ class ServiceForm(FlaskForm):
 
     def validate(self, extra_validators: Any = None) -> bool:
         fields_ok = super().validate(extra_validators)
-        return fields_ok and not self.option_errors and not self.need_errors
+        return fields_ok and not self.option_errors and not self.need_errors and not self.addon_errors
 
     def show_rules(self, service: Any) -> None:
         """Fill the rule fields from ``service`` for an edit form shown (not posted)."""

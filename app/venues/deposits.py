@@ -122,11 +122,12 @@ def describe_no_show(no_show_fee_percent: int | None) -> str:
     return f"A missed appointment costs {no_show_fee_percent}% of the price."
 
 
-def service_online_minor(service: Any, quantity: int = 1) -> int:
-    """What of ``quantity`` of ``service`` is paid online (a fixed deposit is per person)."""
+def service_online_minor(service: Any, quantity: int = 1, *, price_minor: int | None = None) -> int:
+    """What of ``quantity`` of ``service`` is paid online (a fixed deposit is per person), at
+    ``price_minor`` each (an option's and add-ons' price; None: the service's)."""
     return (
         online_part(
-            service.price_minor,
+            service.price_minor if price_minor is None else price_minor,
             service.payment_mode,
             deposit_percent=service.deposit_percent,
             deposit_fixed_minor=service.deposit_fixed_minor,
@@ -135,11 +136,12 @@ def service_online_minor(service: Any, quantity: int = 1) -> int:
     )
 
 
-def payment_terms(service: Any, quantity: int) -> dict[str, Any]:
-    """A new booking's payment columns, from its service as it is now (kept as booked)."""
+def payment_terms(service: Any, quantity: int, *, price_minor: int | None = None) -> dict[str, Any]:
+    """A new booking's payment columns, from its service as it is now (kept as booked), at
+    ``price_minor`` each (None: the service's price)."""
     return {
         "payment_mode": service.payment_mode,
-        "online_minor": service_online_minor(service, quantity),
+        "online_minor": service_online_minor(service, quantity, price_minor=price_minor),
         "no_show_fee_percent": service.no_show_fee_percent,
     }
 
@@ -191,12 +193,14 @@ def keeps_card(bookings: Iterable[Any]) -> bool:
     )
 
 
-def service_pay_label(service: Any, quantity: int = 1) -> str:
-    """ "Pay now £12.00, £48.00 at the venue" for booking ``service`` (empty when paid in full)."""
+def service_pay_label(service: Any, quantity: int = 1, *, price_minor: int | None = None) -> str:
+    """ "Pay now £12.00, £48.00 at the venue" for booking ``service`` (empty when paid in full),
+    at ``price_minor`` each (an option's and add-ons' price; None: the service's)."""
     if service.payment_mode == PaymentMode.FULL:
         return ""
-    online = service_online_minor(service, quantity)
-    return pay_now_label(online, service.price_minor * quantity - online, service.currency)
+    price_minor = service.price_minor if price_minor is None else price_minor
+    online = service_online_minor(service, quantity, price_minor=price_minor)
+    return pay_now_label(online, price_minor * quantity - online, service.currency)
 
 
 def booking_paid_label(booking: Any) -> str | None:

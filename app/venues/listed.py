@@ -10,9 +10,10 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy.sql.base import ExecutableOption
 
-from app.platform.errors import NotFound
+from app.platform.errors import NotFound, ValidationFailed
 from app.platform.extensions import db
-from app.venues.models import Service, ServiceOption, Venue, VenueStatus
+from app.venues.addons import chosen_addons
+from app.venues.models import Service, ServiceAddon, ServiceOption, Venue, VenueStatus
 from app.venues.options import standard_option
 from app.venues.slugs import find_venue_by_any_slug
 
@@ -45,3 +46,12 @@ def bookable_option(service: Service, option_id: int | None) -> ServiceOption | 
     if found is None:
         raise NotFound(_("That option is not one of this service's."))
     return found
+
+
+def bookable_addons(service: Service, addon_ids: Sequence[int]) -> tuple[ServiceAddon, ...]:
+    """The service's add-ons ``addon_ids`` names, in the service's order (app/venues/addons.py);
+    NotFound for another service's, a missing one or one named twice."""
+    try:
+        return chosen_addons(service, addon_ids)
+    except ValidationFailed as exc:
+        raise NotFound(exc.message) from None

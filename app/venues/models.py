@@ -247,6 +247,10 @@ class Service(IdKey, db.Model):
     options: Mapped[list[ServiceOption]] = relationship(
         order_by="ServiceOption.position, ServiceOption.id", cascade="all, delete-orphan", passive_deletes=True
     )
+    # Extras chosen when booking, each with its price and extra minutes (app/venues/addons.py).
+    addons: Mapped[list[ServiceAddon]] = relationship(
+        order_by="ServiceAddon.position, ServiceAddon.id", cascade="all, delete-orphan", passive_deletes=True
+    )
     # The rooms and equipment one booking of it takes for its whole length (app/venues/resources.py).
     needs: Mapped[list[ServiceResource]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
 
@@ -327,6 +331,27 @@ class Closure(IdKey, db.Model):
     reason: Mapped[str] = mapped_column(String(200), default="")
 
     venue: Mapped[Venue] = relationship(back_populates="closures")
+
+
+class ServiceAddon(IdKey, db.Model):
+    """An extra a customer may add to a booking of the service ("Hot stones", +£15, +15 min): its
+    price is added to the booking's, its minutes to the booking's length."""
+
+    __tablename__ = "service_addons"
+    __table_args__ = (
+        CheckConstraint("char_length(name) BETWEEN 1 AND 60", name="name_length"),
+        CheckConstraint("price_minor >= 0", name="price_not_negative"),
+        CheckConstraint("extra_minutes BETWEEN 0 AND 240", name="extra_minutes_range"),
+        UniqueConstraint(
+            "service_id", "name", name="uq_service_addons_name", deferrable=True, initially="DEFERRED"
+        ),  # checked at commit: two add-ons may swap names in one save
+    )
+
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(60))
+    price_minor: Mapped[int] = mapped_column()
+    extra_minutes: Mapped[int] = mapped_column(default=0)
+    position: Mapped[int] = mapped_column(default=0)
 
 
 class Resource(IdKey, db.Model):

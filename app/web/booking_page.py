@@ -23,17 +23,16 @@ from app.booking.availability import (
     service_spec,
 )
 from app.booking.forms import MAX_QUANTITY, BadInput, format_instant, parse_day, parse_instant, parse_month
-from app.booking.holds import as_booked
 from app.booking.intake import field_name
 from app.booking.policy import describe_notice, describe_service_rules
 from app.booking.presenting import day_label, duration_label
 from app.platform import timefmt
 from app.platform.money import format_money
 from app.slot_engine import Slot
+from app.venues.addons import Choice
 from app.venues.deposits import service_pay_label
-from app.venues.listed import bookable_option
-from app.venues.models import Service, ServiceOption, TeamMember, Venue
-from app.venues.options import length_and_price
+from app.venues.listed import bookable_addons, bookable_option
+from app.venues.models import Service, ServiceAddon, ServiceOption, TeamMember, Venue
 from app.web.guards import may_book
 
 # HTMX asks for one part of the booking page by the id of the element it swaps.
@@ -64,6 +63,31 @@ def picked_option(service: Service) -> ServiceOption | None:
     return bookable_option(service, int(raw))  # another service's, or this one has none: a 404
 
 
+def picked_addons(service: Service) -> tuple[ServiceAddon, ...]:
+    """The add-ons the URL names (``?addons=3&addons=5``), in the service's order; none when left
+    out. An id that can't be read is a 400, one that isn't this service's (or named twice) a 404,
+    each saying why."""
+    raw = [value for value in request.args.getlist("addons") if value != ""]
+    if not all(value.isascii() and value.isdigit() and len(value) <= 12 for value in raw):
+        abort(400, _("That add-on can't be read: choose one from the list."))
+    if not raw:
+        return ()  # the service's add-ons aren't read for nothing (a day's times: no more statements)
+    return bookable_addons(service, [int(value) for value in raw])  # another service's: a 404
+
+
+def picked_choice(service: Service) -> Choice:
+    """What the URL books of ``service``: its option (``picked_option``) and add-ons (``picked_addons``)."""
+    return Choice(option=picked_option(service), addons=picked_addons(service))
+
+
+def choice_args(choice: Choice) -> dict[str, Any]:
+    """The URL arguments that name ``choice`` on the booking page (``option``, ``addons``)."""
+    return {
+        **({"option": choice.option.id} if choice.option is not None else {}),
+        **({"addons": [addon.id for addon in choice.addons]} if choice.addons else {}),
+    }
+
+
 # What the slot engine reads of a venue (hours, closures, who performs which service), loaded
 # with it: the same few queries however many team members and services there are.
 SLOT_ENGINE_LOADS = (
@@ -84,12 +108,15 @@ def build_booking_page(
     error: str | None = None,
     chosen: dict[str, Any] | None = None,
     with_calendar: bool = True,
-    option: ServiceOption | None = None,
+    choice: Choice | None = None,
 ) -> dict[str, Any]:
     """Calendar, the chosen day's times and the chosen time's form, as plain values.
 
     Without ``with_calendar`` the month grid (a slot count for every day) is left out.
-    ``option``: the service's option booked (its length gives the times; None: the service's own)."""
+    ``choice``: what is booked of the service, its option and add-ons (their length gives the
+    times; None: the service as it is)."""
+    choice = choice or Choice()
+    option = choice.option
     zone = timefmt.venue_zone(venue)
     today = now.astimezone(zone).date()
     last_day = (now + timedelta(days=max_advance_days(service))).astimezone(zone).date()
@@ -101,16 +128,18 @@ def build_booking_page(
     month_end = month.replace(day=month_grid.monthrange(month.year, month.month)[1])
     shown = [*([max(month, today), month_end] if with_calendar else []), *([day] if day else [])]
     window = busy_window(min(shown), (max(shown) - min(shown)).days + 1) if shown else None
-    busy = get_busy(venue.id, service_spec(service, option=option), *window) if window else None
-    slots, day_message = day_slots(service, day, today=today, last_day=last_day, now=now, busy=busy, option=option)
+    busy = get_busy(venue.id, service_spec(service, choice=choice), *window) if window else None
+    slots, day_message = day_slots(service, day, today=today, last_day=last_day, now=now, busy=busy, choice=choice)
     slot = next((s for s in slots if s.start == start), None) if start else None
-    minutes, price_minor = length_and_price(service, option)
-    chosen_args = {"option": option.id} if option is not None else {}
+    minutes, price_minor = choice.minutes(service), choice.price_minor(service)
+    chosen_args = choice_args(choice)
+    addon_args = {"addons": [addon.id for addon in choice.addons]} if choice.addons else {}
 
     def link(**args: Any) -> str:
         return url_for(".book", slug=venue.slug, service_id=service.id, **chosen_args, **args)
 
-    # Switching option keeps the month and day looked at (a chosen time may not fit the other length).
+    # Switching option (or add-ons) keeps the month and day looked at (a chosen time may not fit
+    # the other length), and the add-ons (or option) chosen.
     kept = {"month": month.strftime("%Y-%m"), **({"day": day.isoformat()} if day else {})}
 
     return {
@@ -120,12 +149,14 @@ def build_booking_page(
             "name": service.name,
             "option": option.name if option is not None else None,
             "option_id": option.id if option is not None else None,
+            "addons": [addon.name for addon in choice.addons],  # "Massage · 90 min + Hot stones"
+            "addon_ids": [addon.id for addon in choice.addons],
             "description": service.description,
             "price": format_money(price_minor, service.currency),
             "duration": duration_label(minutes),
             "policy": describe_service_rules(service),
             "notice": describe_notice(min_notice_minutes(service), max_advance_days(service)),
-            "payment": service_pay_label(as_booked(service, option)),
+            "payment": service_pay_label(service, price_minor=price_minor),
         },
         "options": [
             {
@@ -133,14 +164,32 @@ def build_booking_page(
                 "name": o.name,
                 "duration": duration_label(o.duration_minutes),
                 "price": format_money(o.price_minor, service.currency),
-                "url": url_for(".book", slug=venue.slug, service_id=service.id, option=o.id, **kept),
+                "url": url_for(".book", slug=venue.slug, service_id=service.id, option=o.id, **addon_args, **kept),
                 "selected": option is not None and o.id == option.id,
             }
             for o in service.options
         ],
+        # The add-ons as a small GET form of checkboxes: the URL carries them, the times fit them.
+        # Shown in the page's header, so read with the month only (not for a day's times or a form).
+        "addons": {
+            "action": url_for(".book", slug=venue.slug, service_id=service.id),
+            "kept": [*kept.items(), *([("option", option.id)] if option is not None else [])],
+            "choices": [
+                {
+                    "id": a.id,
+                    "name": a.name,
+                    "price": format_money(a.price_minor, service.currency),
+                    "minutes": duration_label(a.extra_minutes) if a.extra_minutes else None,
+                    "checked": a in choice.addons,
+                }
+                for a in service.addons
+            ],
+        }
+        if with_calendar and service.addons
+        else None,
         "timezone": zone.key,
         "calendar": month_calendar(
-            service, month, today=today, last_day=last_day, selected=day, now=now, link=link, busy=busy, option=option
+            service, month, today=today, last_day=last_day, selected=day, now=now, link=link, busy=busy, choice=choice
         )
         if with_calendar
         else None,
@@ -208,7 +257,7 @@ def day_slots(
     last_day: date,
     now: datetime,
     busy: Busyness | None = None,
-    option: ServiceOption | None = None,
+    choice: Choice | None = None,
 ) -> tuple[list[Slot], str | None]:
     if day is None:
         return [], None
@@ -217,7 +266,7 @@ def day_slots(
     if day > last_day:
         days = max_advance_days(service)
         return [], f"Bookings open up to {days} days ahead. Choose an earlier day."
-    slots = get_slots(service, day, now=now, busy=busy, option=option)
+    slots = get_slots(service, day, now=now, busy=busy, choice=choice)
     if not slots:
         return [], f"No times left on {day_label(day)}: it's fully booked or closed. Try another day."
     return slots, None
@@ -233,13 +282,13 @@ def month_calendar(
     now: datetime,
     link: Any,
     busy: Busyness | None = None,
-    option: ServiceOption | None = None,
+    choice: Choice | None = None,
 ) -> dict[str, Any]:
-    """A month grid (Monday first) with each bookable day's number of free times (for ``option``'s length)."""
+    """A month grid (Monday first) with each bookable day's number of free times (as long as ``choice``)."""
     month_end = month.replace(day=month_grid.monthrange(month.year, month.month)[1])
     first, last = max(month, today), min(month_end, last_day)
     counts = (
-        get_bookable_days(service, first, (last - first).days + 1, now=now, busy=busy, option=option)
+        get_bookable_days(service, first, (last - first).days + 1, now=now, busy=busy, choice=choice)
         if first <= last
         else {}
     )

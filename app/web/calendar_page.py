@@ -225,7 +225,12 @@ def find_bookings(
             Booking.ends_at > start,
             or_(Booking.status != B.HELD, Booking.hold_expires_at > (now or datetime.now(UTC))),
         )
-        .options(selectinload(Booking.customer), selectinload(Booking.service), selectinload(Booking.team_member))
+        .options(
+            selectinload(Booking.customer),
+            selectinload(Booking.service),
+            selectinload(Booking.team_member),
+            selectinload(Booking.addons),  # each entry names its add-ons
+        )
         .order_by(Booking.starts_at, Booking.id)
     )
     if member_id is not None:

@@ -78,6 +78,7 @@ def cart_line(line: carts.CartLine, zone: ZoneInfo, error: str | None) -> dict[s
         "id": item.id,
         "service": service.name,
         "option": line.option.name if line.option is not None else None,  # "Massage · 90 min"
+        "addons": [addon.name for addon in line.addons],  # "Massage · 90 min + Hot stones"
         "when": timefmt.span_label(item.starts_at, item.starts_at + timedelta(minutes=line.duration_minutes), zone),
         "timezone": zone.key,
         "member": item.team_member.name if item.team_member else "Any available",
@@ -97,5 +98,6 @@ def cart_line(line: carts.CartLine, zone: ZoneInfo, error: str | None) -> dict[s
             service_id=service.id,
             month=local_day.strftime("%Y-%m"),
             **({"option": line.option.id} if line.option is not None else {}),
+            **({"addons": [addon.id for addon in line.addons]} if line.addons else {}),
         ),
     }

@@ -27,7 +27,7 @@ from app.reviews.service import rating_breakdown, venue_reviews
 from app.venues.approval import STATUS_LABELS
 from app.venues.deposits import service_pay_label
 from app.venues.hours import WEEKDAYS, Range, format_minute, is_open_at, weekday_name
-from app.venues.models import Closure, Service, Venue, VenueImage
+from app.venues.models import Closure, Service, ServiceAddon, Venue, VenueImage
 from app.venues.options import from_price
 
 
@@ -243,11 +243,22 @@ def group_services(services: list[Service]) -> list[dict[str, Any]]:
                     }
                     for option in service.options
                 ],
+                "addons": [addon_label(addon, service.currency) for addon in service.addons],
                 "payment": service_pay_label(service),
                 "rules": describe_service_rules(service),
             }
         )
     return [groups[key] for key in sorted(groups)]
+
+
+def addon_label(addon: ServiceAddon, currency: str) -> str:
+    """ "Hot stones +£15.00, 15 min" (or "Hot stones +£15.00" when it adds no time)."""
+    price = format_money(addon.price_minor, currency)
+    if addon.extra_minutes:
+        return _(
+            "%(name)s +%(price)s, %(length)s", name=addon.name, price=price, length=duration_label(addon.extra_minutes)
+        )
+    return _("%(name)s +%(price)s", name=addon.name, price=price)
 
 
 def opening_hours_summary(venue: Venue, now: datetime) -> dict[str, Any]:

@@ -4,16 +4,18 @@ cancelling, each through the services the pages use; Idempotency-Key replays and
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import delete, func, select
 
 from app.accounts.api_tokens import ApiToken, IdempotencyRecord
 from app.accounts.models import User
-from app.booking.models import Booking, CartItem, Order
+from app.booking.models import Booking, BookingAddon, CartItem, Order
 from app.payments.demo_webhook import pay_by_demo_card
 from app.payments.models import Payment
 from app.platform.extensions import db
+from app.venues.addons import AddonInput, set_addons
 from app.venues.options import OptionInput, set_options
 from tests.api.conftest import bearer
 from tests.booking.helpers import future_slot, iso
@@ -195,3 +197,38 @@ def test_a_cart_item_names_the_option_and_costs_its_price(client, customer, make
     assert added.get_json()["price"] == {"amount": 6500, "currency": "GBP"}
     ordered = client.post("/api/v1/me/orders", json={}, headers=bearer(token)).get_json()
     assert ordered["total"] == {"amount": 6500, "currency": "GBP"}
+
+
+def test_a_cart_item_takes_addons_and_costs_their_price(client, customer, make_token, listed):
+    _venue, service = listed
+    set_addons(service, [AddonInput("Hot stones", 1500, 15), AddonInput("Scalp massage", 1000, 0)])
+    db.session.commit()
+    token = make_token(customer, "read", "write")
+    stones, scalp = (a.id for a in service.addons)
+    for wrong in ([stones + 1000], [stones, stones], ["x"]):
+        refused = add(client, token, service, future_slot(), addon_ids=wrong)
+        assert refused.status_code == 422, refused.get_json()
+    assert db.session.scalar(select(func.count(CartItem.id)).where(CartItem.user_id == customer.id)) == 0
+    late = add(client, token, service, future_slot(hour=17), addon_ids=[stones])  # 75 minutes past 18:00
+    assert late.status_code == 422 and "no longer available" in late.get_json()["detail"]
+
+    added = add(client, token, service, future_slot(), addon_ids=[scalp, stones])
+    assert added.status_code == 201, added.get_json()
+    assert added.get_json()["addon_ids"] == [stones, scalp]  # the service's order
+    assert added.get_json()["price"] == {"amount": 8500, "currency": "GBP"}
+    listed_cart = client.get("/api/v1/me/cart", headers=bearer(token)).get_json()
+    assert listed_cart["items"][0]["addon_ids"] == [stones, scalp]
+    ordered = client.post("/api/v1/me/orders", json={}, headers=bearer(token)).get_json()
+    assert ordered["total"] == {"amount": 8500, "currency": "GBP"}
+    booking = db.session.scalars(select(Booking).where(Booking.customer_id == customer.id)).one()
+    assert booking.ends_at - booking.starts_at == timedelta(minutes=75)
+    names = db.session.scalars(select(BookingAddon.name).where(BookingAddon.booking_id == booking.id)).all()
+    assert names == ["Hot stones", "Scalp massage"]
+
+
+def test_a_cart_item_without_addons_is_as_before(client, customer, make_token, listed):
+    _venue, service = listed
+    token = make_token(customer, "read", "write")
+    added = add(client, token, service, future_slot())
+    assert added.status_code == 201
+    assert added.get_json()["addon_ids"] == [] and added.get_json()["price"] == {"amount": 6000, "currency": "GBP"}

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from app.ops.problems import TYPES
 from app.platform.extensions import db
+from app.venues.addons import AddonInput, set_addons
 from app.venues.options import OptionInput, set_options
 from tests.api.conftest import bearer
 
@@ -96,6 +97,7 @@ def test_a_venue_in_the_api_money_in_minor_units_and_hours(client, listed):
             "max_advance_days": None,
             "request_window_hours": 24,
             "options": [],  # none: booked as itself (docs/service-options.md)
+            "addons": [],  # none: nothing to add (docs/service-addons.md)
             "from_price_minor": 6000,
             "needs": [],  # no rooms or equipment (docs/rooms-and-equipment.md)
         }
@@ -208,3 +210,28 @@ def test_availability_follows_the_options_length(client, listed):
     foreign = client.get(f"{url}&option_id={long.id + 1000}")
     assert foreign.status_code == 404 and "not one of this service" in foreign.get_json()["detail"]
     assert client.get(f"{url}&option_id=abc").status_code == 422
+
+
+def test_availability_counts_the_addons_minutes(client, listed):
+    """A 60-minute service with "Hot stones" (+15 min): 17:00 fits alone, not with the add-on;
+    another service's add-on is a 404 and a word for an id a 422, each saying why."""
+    venue, service = listed
+    set_addons(service, [AddonInput("Hot stones", 1500, 15)])
+    db.session.commit()
+    stones = service.addons[0].id
+    day = (datetime.now(UTC) + timedelta(days=3)).date()
+    path = f"/api/v1/venues/{venue.slug}/availability?service_id={service.id}&date={day}"
+
+    def starts(body) -> list[str]:
+        return [datetime.fromisoformat(s["start"]).strftime("%H:%M") for s in body["slots"]]
+
+    plain = client.get(path).get_json()
+    assert plain["addon_ids"] == [] and "17:00" in starts(plain)
+    stoned = client.get(f"{path}&addon_ids={stones}").get_json()
+    assert stoned["addon_ids"] == [stones]
+    assert "16:45" in starts(stoned) and "17:00" not in starts(stoned)
+    days = client.get(f"/api/v1/venues/{venue.slug}/availability?service_id={service.id}&days=3&addon_ids={stones}")
+    assert days.status_code == 200 and len(days.get_json()["days"]) == 3
+    foreign = client.get(f"{path}&addon_ids={stones + 1000}")
+    assert foreign.status_code == 404 and "not one of this service's" in foreign.get_json()["detail"]
+    assert client.get(f"{path}&addon_ids=abc").status_code == 422

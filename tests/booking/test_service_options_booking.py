@@ -19,6 +19,7 @@ from app.booking.models import Booking, CartItem, OrderStatus
 from app.checkout import checkout, reschedule
 from app.payments.demo_webhook import pay_by_demo_card
 from app.platform.extensions import db
+from app.venues.addons import Choice
 from app.venues.options import OptionInput, set_options
 from app.venues.service import save_service
 from tests.booking.helpers import book_path, cart_form, future_slot, make_bookable_venue
@@ -74,8 +75,8 @@ def cart_items() -> list[CartItem]:
 def test_each_option_is_offered_where_its_length_fits(massage):
     _venue, service, short, long = massage
     day = future_slot(days=3).astimezone(LONDON).date()
-    with_short = local_times(get_slots(service, day, option=short))
-    with_long = local_times(get_slots(service, day, option=long))
+    with_short = local_times(get_slots(service, day, choice=Choice(option=short)))
+    with_long = local_times(get_slots(service, day, choice=Choice(option=long)))
     assert "17:00" in with_short and "16:30" in with_short
     assert "16:30" in with_long and "17:00" not in with_long and "16:45" not in with_long
     assert local_times(get_slots(service, day)) == with_short  # None: the service's own (the cheapest's) length
@@ -216,7 +217,7 @@ def test_checking_out_an_option_holds_its_length_and_price(massage, customer, ru
 
     # The 90 minutes are taken: the short option can't start at 11:00, can at 11:30.
     day = start.astimezone(LONDON).date()
-    times = local_times(get_slots(service, day, option=short))
+    times = local_times(get_slots(service, day, choice=Choice(option=short)))
     assert "11:00" not in times and "11:30" in times
 
     assert "Deep tissue massage (90 min)" in str(booking_event(booking).get("summary"))

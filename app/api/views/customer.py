@@ -93,6 +93,7 @@ def add_to_cart(data):
         quantity=data["quantity"],
         team_member_id=data["team_member_id"],
         option_id=data["option_id"],
+        addon_ids=data["addon_ids"],
     )
     return cart_item_row(item), 201, {"Location": absolute_url("api_customer.cart")}
 

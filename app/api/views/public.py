@@ -21,6 +21,7 @@ from app.discovery.params import parse_search
 from app.platform.timefmt import venue_zone
 from app.reviews.service import venue_reviews
 from app.venues import listed as venues_listed
+from app.venues.addons import Choice
 from app.venues.models import Venue
 from app.venues.service import get_categories
 from app.web.blueprints import api_public as bp
@@ -132,16 +133,23 @@ def reviews(slug: str, limit: int, cursor: str | None = None):
 @bp.get("/venues/<slug>/availability")
 @bp.arguments(schemas.AvailabilityArgs, location="query", as_kwargs=True, unknown=RAISE)
 @bp.response(200, schemas.Availability)
-def availability(slug: str, service_id: int, days: int, date=None, start=None, option_id=None):
+def availability(slug: str, service_id: int, days: int, date=None, start=None, option_id=None, addon_ids=()):
     """Free times of one service (for one of its options' length: ``option_id``, else its
-    standard one): with ``date``, that local day's start times (in the venue's time zone, with
-    offsets); without, how many start times each day from ``start`` has."""
+    standard one, plus the minutes of the add-ons ``addon_ids`` names): with ``date``, that local
+    day's start times (in the venue's time zone, with offsets); without, how many start times each
+    day from ``start`` has."""
     venue = listed_venue(slug)
     service = venues_listed.bookable_service(venue, service_id)
     option = venues_listed.bookable_option(service, option_id)
+    choice = Choice(option=option, addons=venues_listed.bookable_addons(service, addon_ids))  # another's: a 404
     zone = venue_zone(venue.timezone)
     now = datetime.now(UTC)
-    body = {"service_id": service.id, "option_id": option.id if option else None, "timezone": venue.timezone}
+    body = {
+        "service_id": service.id,
+        "option_id": option.id if option else None,
+        "addon_ids": [addon.id for addon in choice.addons],
+        "timezone": venue.timezone,
+    }
     if date is not None:
         body["slots"] = [
             {
@@ -150,12 +158,12 @@ def availability(slug: str, service_id: int, days: int, date=None, start=None, o
                 "remaining": slot.remaining,
                 "team_member_ids": list(slot.team_member_ids),
             }
-            for slot in get_slots(service, date, now=now, option=option)
+            for slot in get_slots(service, date, now=now, choice=choice)
         ]
         return body
     first = start or now.astimezone(zone).date()
     if first < now.astimezone(zone).date() - timedelta(days=1):
         abort(422, message=_("Ask for days from today on."), errors={"query": {"start": [_("In the past.")]}})
-    counts = get_bookable_days(service, first, days, now=now, option=option)
+    counts = get_bookable_days(service, first, days, now=now, choice=choice)
     body["days"] = [{"date": day, "free_starts": count} for day, count in sorted(counts.items())]
     return body

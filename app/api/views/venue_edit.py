@@ -18,6 +18,7 @@ from app.api.presenting import faq_row, hours_row, resource_row, service_row, st
 from app.api.routes import venue_route
 from app.platform.records import attributes
 from app.platform.urls import absolute_url
+from app.venues.addons import AddonInput, set_addons
 from app.venues.booking_rules import BookingRules
 from app.venues.deposits import PaymentMode
 from app.venues.hours import Range, parse_minute
@@ -110,13 +111,18 @@ def _options(data: dict[str, Any]) -> list[OptionInput]:
 
 
 def _save_options(service: Service, data: dict[str, Any]) -> Service:
-    """The options and needs sent become the service's (a refusal is a 422 naming ``options`` or
-    ``needs``); left out, the ones it has stay, its own length and price following the cheapest
-    option again."""
+    """The options, add-ons and needs sent become the service's (a refusal is a 422 naming
+    ``options``, ``addons`` or ``needs``); left out, the ones it has stay, its own length and price
+    following the cheapest option again."""
     if "options" in data:
         set_options(service, _options(data))
     else:
         keep_options(service)
+    if "addons" in data:
+        set_addons(
+            service,
+            [AddonInput(a["name"], a["price_minor"], a["extra_minutes"], id=a.get("id")) for a in data["addons"]],
+        )
     if "needs" in data:
         set_needs(service.venue, service, [(n["resource_id"], n["units"]) for n in data["needs"]])
     return service
@@ -125,8 +131,9 @@ def _save_options(service: Service, data: dict[str, Any]) -> Service:
 @venue_route("post", "/services", 201, schemas.Service, body=schemas.ServiceIn, idempotent=True)
 def add_service(data, venue: Venue):
     """Add a service. Left out: no category, paid in full online, the default booking rules (as
-    the dashboard's form starts), no options, no needs. An unknown ``category_id``, terms that
-    don't fit, options that don't make sense (one, more than ten, two of one name) or needs of
+    the dashboard's form starts), no options, no add-ons, no needs. An unknown ``category_id``, terms that
+    don't fit, options that don't make sense (one, more than ten, two of one name), add-ons that
+    don't (more than ten, two of one name) or needs of
     another venue's resource or of more units than it has are a 422."""
     service = _save_options(save_service(venue, None, **_service_fields(data, None)), data)
     return service_row(service), 201, {"Location": absolute_url("api_venue.own_services")}
@@ -136,8 +143,9 @@ def add_service(data, venue: Venue):
 def edit_service(data, venue: Venue, service_id: int):
     """Change a service's name, description, length, price, capacity, buffer and whether it can be
     booked (``is_active`` false hides it, as "Customers can book it" does), and, when sent, its
-    category, payment terms, booking rules, options and needs (left out, they stay as they are).
-    An option's ``id`` keeps it (carts and bookings naming it still do); another service's is a 422."""
+    category, payment terms, booking rules, options, add-ons and needs (left out, they stay as
+    they are; ``addons: []`` removes them all). An option's or add-on's ``id`` keeps it (carts and
+    bookings naming it still do); another service's is a 422."""
     service = own_row("service", venue.services, service_id)
     return service_row(_save_options(save_service(venue, service, **_service_fields(data, service)), data))
 

@@ -34,8 +34,8 @@ from app.web.booking_page import (
     BOOK_FRAGMENTS,
     SLOT_ENGINE_LOADS,
     build_booking_page,
+    picked_choice,
     picked_in_url,
-    picked_option,
 )
 from app.web.rendering import is_htmx, render_page
 
@@ -84,17 +84,20 @@ page_cache.share("booking.book", book_page_namespaces)
 def book(slug: str, service_id: int) -> Response:
     venue, service = get_bookable_service(slug, service_id)
     if slug != venue.slug:
-        kept = {key: request.args[key] for key in ("month", "day", "start", "option") if key in request.args}
+        names = ("month", "day", "start", "option")
+        kept: dict[str, Any] = {key: request.args[key] for key in names if key in request.args}
+        if "addons" in request.args:
+            kept["addons"] = request.args.getlist("addons")
         return redirect(url_for(".book", slug=venue.slug, service_id=service.id, **kept), 301)
     month, day, start = picked_in_url()
-    option = picked_option(service)  # the cheapest when the URL names none; a foreign one is a 404
+    choice = picked_choice(service)  # the cheapest option when the URL names none; a foreign one (or add-on) is a 404
     fragment = book_fragment()
     # A day's times ("slots") or a time's form ("details") shows no month: compute one day only.
     whole_month = not is_htmx() or bool(request.headers.get("HX-Boosted")) or fragment not in ("slots", "details")
     if not takes_paid_bookings(venue.id):
         # Its payouts aren't set up: the page says so and offers no day or time.
         page = build_booking_page(
-            venue, service, month=None, day=None, start=None, now=datetime.now(UTC), with_calendar=False, option=option
+            venue, service, month=None, day=None, start=None, now=datetime.now(UTC), with_calendar=False, choice=choice
         )
         page["not_bookable"] = True
         return with_vary(render_page("booking/book.html", fragment, **page), "HX-Target")
@@ -106,6 +109,6 @@ def book(slug: str, service_id: int) -> Response:
         start=start,
         now=datetime.now(UTC),
         with_calendar=whole_month,
-        option=option,
+        choice=choice,
     )
     return with_vary(render_page("booking/book.html", fragment, **page), "HX-Target")

@@ -27,6 +27,7 @@ from app.ops.errors import http_status, render_error
 from app.platform import cache_versions
 from app.platform.cache_versions import follows, recording, user_namespace, valid_until
 from app.platform.extensions import db
+from app.venues.addons import Choice
 from app.venues.models import Service, VenueStatus
 from app.venues.options import cheapest
 from app.web.blueprints import booking as bp
@@ -65,6 +66,7 @@ def add_to_cart() -> Response:
         team_member_id=form.member_id,
         answers={key: value for key, value in request.form.items() if key.startswith("intake_")},
         option_id=form.option_id.data,
+        addon_ids=form.addons,
     )
     service = item.service
     message = _("Added %(service)s to your cart.", service=service.name)
@@ -72,7 +74,13 @@ def add_to_cart() -> Response:
         flash(message, "success")
         return redirect(url_for(".cart"), 303)
     page = build_booking_page(
-        service.venue, service, month=None, day=None, start=item.starts_at, now=datetime.now(UTC), option=item.option
+        service.venue,
+        service,
+        month=None,
+        day=None,
+        start=item.starts_at,
+        now=datetime.now(UTC),
+        choice=carts.item_choice(item),
     )
     page["added"] = {"message": message, "cart_url": url_for(".cart")}
     response = render_page("booking/book.html", "details", **page)
@@ -93,6 +101,9 @@ def refuse_item(form: AddToCartForm, message: str, status: int) -> ResponseRetur
         "answers": {key: value[:500] for key, value in request.form.items() if key.startswith("intake_")},
     }
     option = next((o for o in service.options if o.id == form.option_id.data), None)
+    # The add-ons asked for that are the service's (the message says what was wrong with the rest).
+    wanted = set(getattr(form, "addons", None) or ())
+    addons = tuple(a for a in service.addons if a.id in wanted)
     page = build_booking_page(
         service.venue,
         service,
@@ -102,7 +113,7 @@ def refuse_item(form: AddToCartForm, message: str, status: int) -> ResponseRetur
         now=datetime.now(UTC),
         error=message,
         chosen=chosen,
-        option=option or (cheapest(service.options) if service.options else None),
+        choice=Choice(option=option or (cheapest(service.options) if service.options else None), addons=addons),
     )
     return render_page("booking/book.html", "details", status=status, **page)
 

@@ -26,6 +26,7 @@ from wtforms.validators import InputRequired, NumberRange
 from app.booking.availability import busy_window, get_busy, max_advance_days, service_spec
 from app.booking.calendar_forms import local_to_utc
 from app.booking.forms import BadInput, format_instant, parse_day, parse_instant
+from app.booking.holds import booked_choice
 from app.booking.models import Booking, TopUp, TopUpStatus
 from app.booking.presenting import booking_row
 from app.checkout import reschedule, top_ups
@@ -70,9 +71,9 @@ def build_reschedule_page(
     month_end = month.replace(day=month_grid.monthrange(month.year, month.month)[1])
     shown = [max(month, today), month_end, *([day] if day else [])]
     window = busy_window(min(shown), (max(shown) - min(shown)).days + 1)
-    option = booking.option  # a move keeps the length booked
-    busy = get_busy(venue.id, service_spec(service, option=option), *window, excluding_booking_id=booking.id)
-    slots, day_message = day_slots(service, day, today=today, last_day=last_day, now=now, busy=busy, option=option)
+    choice = booked_choice(booking)  # a move keeps the length booked, its add-ons' minutes too
+    busy = get_busy(venue.id, service_spec(service, choice=choice), *window, excluding_booking_id=booking.id)
+    slots, day_message = day_slots(service, day, today=today, last_day=last_day, now=now, busy=busy, choice=choice)
     slots = [s for s in slots if s.remaining >= booking.quantity and s.start != booking.starts_at]
     if day and not slots and not day_message:
         day_message = "No other free times that day. Try another day."
@@ -97,7 +98,7 @@ def build_reschedule_page(
             now=now,
             link=link,
             busy=busy,
-            option=option,
+            choice=choice,
         ),
         "day": day.isoformat() if day else None,
         "day_label": timefmt.day_words(day, timefmt.LONG_DAY) if day else None,

@@ -66,7 +66,12 @@ def find_my_bookings(customer_id: int, tab: str, now: datetime, *, page: int = 1
             Booking.moves_booking_id.is_(None),  # a move's hold shows on the booking it moves
             upcoming if tab == "upcoming" else past,
         )
-        .options(selectinload(Booking.venue), selectinload(Booking.service), selectinload(Booking.team_member))
+        .options(
+            selectinload(Booking.venue),
+            selectinload(Booking.service),
+            selectinload(Booking.team_member),
+            selectinload(Booking.addons),  # each row names its add-ons
+        )
         .order_by(
             *((Booking.starts_at, Booking.id) if tab == "upcoming" else (Booking.starts_at.desc(), Booking.id.desc()))
         )

@@ -80,7 +80,10 @@ def checkout() -> Response:
 # The order page's rows: each booking's venue, service and team member, loaded with the order.
 ORDER_PAGE_LOADS = (
     selectinload(Order.bookings).options(
-        selectinload(Booking.venue), selectinload(Booking.service), selectinload(Booking.team_member)
+        selectinload(Booking.venue),
+        selectinload(Booking.service),
+        selectinload(Booking.team_member),
+        selectinload(Booking.addons),  # each row names its add-ons
     ),
 )
 # The customer's own order the URL names; someone else's is indistinguishable from a missing one.

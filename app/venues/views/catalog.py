@@ -21,6 +21,7 @@ from wtforms.fields.choices import SelectChoice
 
 from app.platform.errors import DomainError, LimitReached, ValidationFailed
 from app.platform.money import format_money
+from app.venues.addons import set_addons
 from app.venues.approval import STATUS_LABELS
 from app.venues.catalog_forms import (
     AltTextForm,
@@ -108,6 +109,7 @@ def _render(step: str, venue: Venue, *, block: str | None = "", status: int = 20
         "payment_label": service_payment_label,
         "duration_label": duration_label,
         "options_label": options_label,
+        "addons_label": addons_label,
         "editing_id": None,
         **wizard_context(venue, step),
         **_lists(venue, step),
@@ -176,9 +178,11 @@ def _service_form(venue: Venue, service: Any = None, *, submitted: bool = True) 
     form.offer_needs(venue_resources(venue.id), service)
     if submitted:
         form.read_options(request.form)
+        form.read_addons(request.form, service)
         form.read_needs(request.form)
     elif service is not None:
         form.show_options(service)
+        form.show_addons(service)
     form.category_id.choices = [SelectChoice("", "No category")] + [
         SelectChoice(str(c.id), c.name) for c in get_categories()
     ]
@@ -194,11 +198,13 @@ def _service_form(venue: Venue, service: Any = None, *, submitted: bool = True) 
 
 
 def _save_options(venue: Venue, service: Service, form: ServiceForm) -> None:
-    """The options and needs posted become the service's; without them, the ones it has stay."""
+    """The options, add-ons and needs posted become the service's; without them, the ones it has stay."""
     if form.options is not None:
         set_options(service, form.options)
     else:
         keep_options(service)
+    if form.addons is not None:
+        set_addons(service, form.addons)
     if form.needs is not None:
         set_needs(venue, service, form.needs)
 
@@ -206,6 +212,15 @@ def _save_options(venue: Venue, service: Service, form: ServiceForm) -> None:
 def options_label(service: Service) -> str:
     """ "60 min £45 · 90 min £65": a service's options as its row in the list shows them."""
     return " · ".join(f"{o.name} {format_money(o.price_minor, service.currency)}" for o in service.options)
+
+
+def addons_label(service: Service) -> str:
+    """ "+ Hot stones £15.00 · 15 min": a service's add-ons as its row in the list shows them."""
+    return ", ".join(
+        f"+ {a.name} {format_money(a.price_minor, service.currency)}"
+        + (f" · {duration_label(a.extra_minutes)}" if a.extra_minutes else "")
+        for a in service.addons
+    )
 
 
 def _add_service(venue: Venue, form: ServiceForm) -> str:

@@ -28,7 +28,9 @@ from app.web.venue_page import (
 VENUE_PAGE_LOADS = (
     joinedload(Venue.category),
     selectinload(Venue.images),
-    selectinload(Venue.services).options(joinedload(Service.category), selectinload(Service.options)),
+    selectinload(Venue.services).options(
+        joinedload(Service.category), selectinload(Service.options), joinedload(Service.addons)
+    ),
     selectinload(Venue.opening_hours),
     selectinload(Venue.closures),
     selectinload(Venue.team).selectinload(TeamMember.services),
