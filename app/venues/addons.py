@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 
 from app.platform.errors import ValidationFailed
 from app.platform.extensions import db
+from app.venues.child_rows import replace_rows
 from app.venues.models import Service, ServiceAddon, ServiceOption
 from app.venues.options import NAME_MAX, length_and_price
 
@@ -80,24 +81,13 @@ def set_addons(service: Service, addons: list[AddonInput]) -> None:
     """Make ``addons`` the service's, in their order (validated first; nothing changes on a refusal).
     An add-on left out is removed: a booking keeps it as booked (``booking_addons``)."""
     check_addons(addons)
-    existing = {addon.id: addon for addon in service.addons}
-    if any(a.id is not None and a.id not in existing for a in addons):
-        raise ValidationFailed(_("That add-on is not one of this service's."), field="addons")
-    kept = []
-    for position, given in enumerate(addons):
-        row = existing.get(given.id) if given.id is not None else None
-        if row is None:
-            row = ServiceAddon(service_id=service.id)
-        row.name = given.name.strip()
-        row.price_minor = given.price_minor
-        row.extra_minutes = given.extra_minutes
-        row.position = position
-        kept.append(row)
-    for row in existing.values():
-        if row not in kept:
-            db.session.delete(row)
-    db.session.flush()
-    service.addons = kept
+    service.addons = replace_rows(
+        service.addons,
+        addons,
+        make=lambda: ServiceAddon(service_id=service.id),
+        fields=("name", "price_minor", "extra_minutes"),
+        foreign=ValidationFailed(_("That add-on is not one of this service's."), field="addons"),
+    )
     db.session.flush()
 
 

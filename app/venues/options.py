@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 
 from app.platform.errors import ValidationFailed
 from app.platform.extensions import db
+from app.venues.child_rows import replace_rows
 from app.venues.deposits import check_payment_terms
 from app.venues.models import Service, ServiceOption
 
@@ -87,24 +88,13 @@ def set_options(service: Service, options: list[OptionInput]) -> None:
             deposit_fixed_minor=service.deposit_fixed_minor,
             no_show_fee_percent=service.no_show_fee_percent,
         )
-    existing = {option.id: option for option in service.options}
-    unknown = [o.id for o in options if o.id is not None and o.id not in existing]
-    if unknown:
-        raise ValidationFailed(_("That option is not one of this service's."), field="options")
-    kept = []
-    for position, given in enumerate(options):
-        row = existing.get(given.id) if given.id is not None else None
-        if row is None:
-            row = ServiceOption(service_id=service.id)
-        row.name = given.name.strip()
-        row.duration_minutes = given.duration_minutes
-        row.price_minor = given.price_minor
-        row.position = position
-        kept.append(row)
-    for row in existing.values():
-        if row not in kept:
-            db.session.delete(row)
-    db.session.flush()
+    kept = replace_rows(
+        service.options,
+        options,
+        make=lambda: ServiceOption(service_id=service.id),
+        fields=("name", "duration_minutes", "price_minor"),
+        foreign=ValidationFailed(_("That option is not one of this service's."), field="options"),
+    )
     service.options = kept
     if kept:
         first = cheapest(kept)
