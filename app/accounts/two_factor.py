@@ -71,7 +71,8 @@ def read_secret(user: User) -> str | None:
 
 
 def _normalise(code: str) -> str:
-    return "".join(ch for ch in (code or "") if ch.isalnum()).lower()
+    # ASCII only: a digit of another script ("٣") is no code, and compare_digest refuses non-ASCII str.
+    return "".join(ch for ch in (code or "") if ch.isascii() and ch.isalnum()).lower()
 
 
 def _hash(code: str) -> str:

@@ -60,6 +60,19 @@ def test_a_wrong_setup_code_turns_nothing_on(web, customer, sign_in, store):
     assert not store.reload(customer).has_two_factor
 
 
+@pytest.mark.parametrize("code", ["١٢٣٤٥٦", "12345é", "１２３４５６"])
+def test_a_setup_code_in_other_scripts_is_a_wrong_code_not_an_error(web, customer, sign_in, store, code):
+    """Digits of another script (Arabic-Indic, full-width) are no code: refused as wrong, not a 500."""
+    sign_in(customer.email)
+    web.get(SETUP)
+
+    response = web.post(SETUP, {"code": code})
+
+    assert response.status_code == 422
+    assert "doesn't match" in text_of(response)
+    assert not store.reload(customer).has_two_factor
+
+
 def test_setup_gives_ten_recovery_codes_emails_and_audits(web, customer, sign_in, store, mail):
     sign_in(customer.email)
     secret, codes = set_up(web)
