@@ -18,12 +18,14 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.platform.errors import ValidationFailed
 from app.platform.form_fields import checked, text_field
-from app.venues.addon_table import AddonTable
+from app.venues.addon_table import ADDON_TABLE, addon_row, read_addon_row
+from app.venues.addons import AddonInput, check_addons
 from app.venues.booking_rules import BookingRules, check_booking_rules
 from app.venues.deposits import MODE_LABELS, PaymentMode, check_payment_terms
 from app.venues.options import MAX_OPTIONS, OptionInput, cheapest, check_options
 from app.venues.price_input import MAX_PRICE_MINOR, format_price_input, parse_price
 from app.venues.resources import MAX_QUANTITY, MAX_UNITS, NAME_MAX
+from app.venues.row_table import Column, Row, RowTable, TableRows
 
 INSTANT, REQUEST = "instant", "request"
 
@@ -69,44 +71,61 @@ def _has_file(field: FileField) -> bool:
     return bool(field.data and getattr(field.data, "filename", ""))
 
 
-@dataclass
-class OptionRow:
-    """One row of the options table as shown: the text the owner typed (or the option's own)."""
+OPTION_TABLE = RowTable(
+    key="option",
+    columns=(
+        Column("name", _l("Name"), _l("Option %(num)d name"), {"maxlength": "60"}, placeholder=_l("60 min")),
+        Column(
+            "minutes",
+            _l("Minutes"),
+            _l("Option %(num)d length in minutes"),
+            {"type": "number", "min": "5", "max": "720", "step": "5"},
+        ),
+        Column("price", _l("Price"), _l("Option %(num)d price"), {"inputmode": "decimal"}, placeholder="45.00"),
+    ),
+    most=MAX_OPTIONS,
+    legend=_l("Options (lengths or variants)"),
+    help=_l(
+        "Optional: sell this service in 2 to %(num)d ways, each with its own length and price, like “60 min” and "
+        "“90 min”, or “Short hair” and “Long hair”. With options, the service's own length and price above follow "
+        "its cheapest option, and customers see “from” that price. Leave the rows empty for none; empty rows are "
+        "ignored."
+    ),
+    remove=_l("option %(num)d"),
+    more=_l("Need more rows? Save, and new empty rows appear (up to %(num)d options)."),
+)
 
-    name: str = ""
-    minutes: str = ""
-    price: str = ""
-    id: str = ""
+
+def option_row(option: Any) -> Row:
+    """The row that shows one of a service's options."""
+    return {
+        "name": option.name,
+        "minutes": str(option.duration_minutes),
+        "price": format_price_input(option.price_minor),
+        "id": str(option.id),
+    }
 
 
-def _option_row(formdata: Any, index: int) -> OptionRow:
-    def value(key: str) -> str:
-        return str(formdata.get(f"option-{index}-{key}", "") or "").strip()
-
-    return OptionRow(value("name"), value("minutes"), value("price"), value("id"))
-
-
-def read_option_row(row: OptionRow, number: int) -> OptionInput:
+def read_option_row(row: Row, number: int) -> OptionInput:
     """A filled row as an OptionInput; ValueError says what is wrong, naming the row."""
-    if not row.name:
+    name = row["name"]
+    if not name:
         raise ValueError(_("Option %(num)d: give it a name, like “60 min”.", num=number))
     try:
-        minutes = int(row.minutes)
+        minutes = int(row["minutes"])
     except ValueError:
         raise ValueError(
-            _("Option %(num)d (“%(name)s”): enter its length as a whole number of minutes.", num=number, name=row.name)
+            _("Option %(num)d (“%(name)s”): enter its length as a whole number of minutes.", num=number, name=name)
         ) from None
     try:
-        price = parse_price(row.price)
+        price = parse_price(row["price"])
     except ValueError as exc:
-        raise ValueError(
-            _("Option %(num)d (“%(name)s”): %(problem)s", num=number, name=row.name, problem=exc)
-        ) from None
+        raise ValueError(_("Option %(num)d (“%(name)s”): %(problem)s", num=number, name=name, problem=exc)) from None
     try:
-        option_id = int(row.id) if row.id else None
+        option_id = int(row["id"]) if row["id"] else None
     except ValueError:
         raise ValueError(_("Option %(num)d: reload the page and try again.", num=number)) from None
-    return OptionInput(name=row.name, duration_minutes=minutes, price_minor=price, id=option_id)
+    return OptionInput(name=name, duration_minutes=minutes, price_minor=price, id=option_id)
 
 
 @dataclass
@@ -134,7 +153,7 @@ def read_need(row: NeedRow) -> int:
     return int(text)
 
 
-class ServiceForm(AddonTable, FlaskForm):
+class ServiceForm(FlaskForm):
     name = text_field(_l("Name"), DataRequired("Enter the service's name."), 120, _l("Use at most 120 characters."))
     description = text_field(_l("Description"), None, 2000, _l("Use at most 2,000 characters."), field=TextAreaField)
     category_id = SelectField(
@@ -205,12 +224,11 @@ class ServiceForm(AddonTable, FlaskForm):
     price_minor: int | None = None
     deposit_fixed_minor: int | None = None
     booking_rules: BookingRules | None = None
-    # The options table (app/venues/options.py): rows as shown, what they say (None: the table
-    # was not posted, the service keeps its options) and what is wrong with them.
-    option_rows: list[OptionRow]
-    options: list[OptionInput] | None = None
-    option_errors: list[str]
-    option_prefix: str = ""
+    # The options and add-ons tables (app/venues/options.py, app/venues/addons.py): rows as shown,
+    # what they say (None: the table was not posted, the service keeps its own) and what is wrong.
+    option_table: TableRows[OptionInput]
+    addon_table: TableRows[AddonInput]
+    option_prefix: str = ""  # before the HTML ids of an edit form's tables and needs
     # "Needs" (app/venues/resources.py): one row per resource of the venue; what they say (None:
     # not posted, the service keeps its needs) and what is wrong with them.
     need_rows: list[NeedRow]
@@ -219,8 +237,16 @@ class ServiceForm(AddonTable, FlaskForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.option_rows, self.option_errors = [], []
+        self.option_table, self.addon_table = TableRows(OPTION_TABLE), TableRows(ADDON_TABLE)
         self.need_rows, self.need_errors = [], []
+
+    @property
+    def options(self) -> list[OptionInput] | None:
+        return self.option_table.values
+
+    @property
+    def addons(self) -> list[AddonInput] | None:
+        return self.addon_table.values
 
     def offer_needs(self, resources: list[Any], service: Any = None) -> None:
         """A row per resource of the venue, showing what ``service`` (if any) needs of it."""
@@ -243,43 +269,28 @@ class ServiceForm(AddonTable, FlaskForm):
                 self.needs.append((row.resource_id, units))
 
     def show_options(self, service: Any) -> None:
-        """The rows of an edit form shown (not posted): the service's options."""
-        self.option_rows = [
-            OptionRow(o.name, str(o.duration_minutes), format_price_input(o.price_minor), str(o.id))
-            for o in service.options
-        ]
+        """The option rows of an edit form shown (not posted): the service's options."""
+        self.option_table.show([option_row(o) for o in service.options])
 
     def read_options(self, formdata: Any) -> None:
-        """The posted options table: filled rows become ``options`` (a row ticked "remove" or left
-        empty is dropped); a post without the table keeps the service's options."""
-        if not formdata.get("options_sent"):
-            return
-        rows = [_option_row(formdata, index) for index in range(MAX_OPTIONS + 2)]
-        removed = {index for index in range(len(rows)) if formdata.get(f"option-{index}-remove")}
-        kept = [
-            row for index, row in enumerate(rows) if index not in removed and (row.name or row.minutes or row.price)
-        ]
-        self.option_rows = kept
-        self.options = []
-        for number, row in enumerate(kept, start=1):
-            try:
-                self.options.append(read_option_row(row, number))
-            except ValueError as exc:
-                self.option_errors.append(str(exc))
-        if not self.option_errors:
-            try:
-                check_options(self.options)
-            except ValidationFailed as exc:
-                self.option_errors.append(exc.message)
+        """The posted options table: filled rows become ``options``; a post without the table
+        keeps the service's options."""
+        self.option_table.read(formdata, read_option_row, check_options)
 
-    @property
-    def blank_rows(self) -> int:
-        """Empty rows shown under the filled ones, so an option can be added without JavaScript."""
-        return min(MAX_OPTIONS - len(self.option_rows), 2)
+    def show_addons(self, service: Any) -> None:
+        """The add-on rows of an edit form shown (not posted): the service's add-ons."""
+        self.addon_table.show([addon_row(a) for a in service.addons])
+
+    def read_addons(self, formdata: Any, service: Any = None) -> None:
+        """The posted add-ons table: filled rows become ``addons``; a post without the table keeps
+        the service's add-ons. A row may keep only one of ``service``'s own add-ons."""
+        known_ids = {a.id for a in service.addons} if service is not None else set()
+        self.addon_table.read(formdata, lambda row, number: read_addon_row(row, number, known_ids), check_addons)
 
     def validate(self, extra_validators: Any = None) -> bool:
         fields_ok = super().validate(extra_validators)
-        return fields_ok and not self.option_errors and not self.need_errors and not self.addon_errors
+        tables_ok = not self.option_table.errors and not self.addon_table.errors
+        return fields_ok and tables_ok and not self.need_errors
 
     def show_rules(self, service: Any) -> None:
         """Fill the rule fields from ``service`` for an edit form shown (not posted)."""
