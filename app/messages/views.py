@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 
 from app.accounts.access import role_required
 from app.accounts.forms import ConfirmForm
-from app.admin.listing import BadFilter, paginate, parse_page
+from app.admin.listing import paginate, parse_page
 from app.booking.models import Booking
 from app.messages import service
 from app.messages.models import BookingMessage, Side
@@ -26,6 +26,7 @@ from app.web.blueprints import admin as admin_bp
 from app.web.blueprints import booking as booking_bp
 from app.web.blueprints import dashboard as dashboard_bp
 from app.web.guards import EVERYONE, get_own_booking, venue_required
+from app.web.list_filters import chosen_status
 from app.web.rendering import add_toast, is_htmx, render_page
 from app.web.thread_page import get_thread_booking, thread_context
 from app.web.unit_of_work import on_refusal
@@ -113,11 +114,9 @@ def reported_messages() -> Response:
 
 
 def _render_reports(*, error: str | None = None, status: int = 200) -> Response:
-    status_filter = request.args.get("status", "open").strip()
-    if status_filter not in service.REPORT_FILTERS:
-        raise BadFilter(_("Unknown status filter. Choose one from the list."))
+    status_filter = chosen_status(service.REPORT_FILTERS, "open")
     page = parse_page(request.args.get("page"))
-    query = service.reported_query(status_filter).options(
+    query = service.reported_query(status_filter.value).options(
         selectinload(BookingMessage.booking).selectinload(Booking.venue),
         selectinload(BookingMessage.booking).selectinload(Booking.customer),
         selectinload(BookingMessage.sender),
@@ -128,8 +127,7 @@ def _render_reports(*, error: str | None = None, status: int = 200) -> Response:
         "results",
         status=status,
         reports=found.rows,
-        status_filter=status_filter,
-        status_filters=service.REPORT_FILTERS,
+        **status_filter.context(),
         **found.paging(),
         form=ConfirmForm(formdata=None),
         error=error,

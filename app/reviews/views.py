@@ -29,6 +29,7 @@ from app.web.blueprints import admin as admin_bp
 from app.web.blueprints import booking as booking_bp
 from app.web.blueprints import dashboard as dashboard_bp
 from app.web.guards import OWNER_AND_MANAGER, get_own_booking, venue_required
+from app.web.list_filters import chosen_status
 from app.web.loaders import admin_row, venue_row
 from app.web.rendering import after_change, render_page
 from app.web.unit_of_work import on_refusal
@@ -182,9 +183,7 @@ def reviews() -> Response:
 
 
 def _render_list(*, error: str | None = None, status: int = 200) -> Response:
-    status_filter = request.args.get("status", "published").strip()
-    if status_filter not in STATUS_FILTERS:
-        raise BadFilter(_("Unknown status filter. Choose one from the list."))
+    status_filter = chosen_status(STATUS_FILTERS, "published")
     q = request.args.get("q", "").strip()[:100]
     page = parse_page(request.args.get("page"))
     query = select(Review).options(
@@ -194,8 +193,8 @@ def _render_list(*, error: str | None = None, status: int = 200) -> Response:
         selectinload(Review.photos),
         selectinload(Review.report),
     )
-    if status_filter != "all":
-        query = query.where(Review.status == status_filter)
+    if status_filter.value != "all":
+        query = query.where(Review.status == status_filter.value)
     if q:
         like = like_pattern(q)
         query = query.join(Venue, Venue.id == Review.venue_id).where(
@@ -207,8 +206,7 @@ def _render_list(*, error: str | None = None, status: int = 200) -> Response:
         "results",
         status=status,
         reviews=found.rows,
-        status_filter=status_filter,
-        status_filters=STATUS_FILTERS,
+        **status_filter.context(),
         q=q,
         **found.paging(),
         form=HideForm(formdata=None),

@@ -28,10 +28,9 @@ from app.vouchers.models import VoucherPurchase
 from app.vouchers.presenting import voucher_card
 from app.vouchers.purchase import PurchaseRequest, get_purchases, start_purchase, validity_months
 from app.web.blueprints import vouchers as bp
-from app.web.guards import require_booker
+from app.web.guards import require_booker, sign_in_first
 from app.web.loaders import own_row
 from app.web.rendering import render_page
-from app.web.sign_in_first import sign_in_first
 from app.web.unit_of_work import on_refusal
 
 

@@ -1,7 +1,8 @@
 """Request guards shared by page modules of several domains: who may book (customers and
-visitors, not venue or admin accounts), whose cart this is (the signed-in customer's or the
-session's anonymous one), the customer's own booking (``get_own_booking``, else 404), and
-``venue_required`` for the provider's pages of a venue, with the role each allows."""
+visitors, not venue or admin accounts), a visitor sent to sign in first (``sign_in_first``),
+whose cart this is (the signed-in customer's or the session's anonymous one), the customer's
+own booking (``get_own_booking``, else 404), and ``venue_required`` for the provider's pages of
+a venue, with the role each allows."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import abort, current_app, flash, g, redirect, session, url_for
+from flask import Response, abort, current_app, flash, g, redirect, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
@@ -30,6 +31,7 @@ from app.platform.extensions import db
 from app.venues import staff
 from app.venues.models import StaffRole, Venue
 from app.venues.service import get_venue_for_owner
+from app.web.rendering import is_htmx
 
 CART_TOKEN = "cart_token"  # noqa: S105 - the session key of the anonymous cart, not a secret
 NOT_FOR_BOOKING = _l("Venue and admin accounts can't book. Sign in with a customer account to book.")
@@ -51,6 +53,19 @@ def may_book() -> bool:
 def require_booker() -> None:
     if not may_book():
         abort(403, NOT_FOR_BOOKING)
+
+
+def sign_in_first(message: str, then: str) -> Response:
+    """A visitor who must sign in before going on: ``message`` flashed, and sent to sign in, then
+    on to ``then``: a redirect (303), or for HTMX a 204 whose ``HX-Redirect`` loads the whole
+    sign-in page rather than swapping it into a part of this one."""
+    flash(message, "info")
+    target = url_for("accounts.sign_in", next=then)
+    if is_htmx():
+        response = Response(status=204)
+        response.headers["HX-Redirect"] = target
+        return response
+    return redirect(target, 303)
 
 
 def get_cart_owner(*, create: bool = False) -> carts.CartOwner | None:

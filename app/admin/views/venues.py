@@ -27,6 +27,7 @@ from app.venues.approval import STATUS_LABELS, acknowledge_changes, allowed_acti
 from app.venues.models import Venue, VenueStatus
 from app.venues.service import missing_for_submission
 from app.web.blueprints import admin as bp
+from app.web.list_filters import chosen_status
 from app.web.loaders import admin_row
 from app.web.private_cache import private_page
 from app.web.rendering import render_page
@@ -42,6 +43,7 @@ STATUS_BADGES = {
     VenueStatus.REJECTED: "warning",
     VenueStatus.SUSPENDED: "danger",
 }
+STATUS_FILTERS = {**STATUS_LABELS, "all": _l("Any status")}
 DONE_MESSAGES = {
     "approve": _l("“{name}” is live. We emailed the owner."),
     "reject": _l("“{name}” went back to its owner with your reason."),
@@ -58,9 +60,9 @@ DONE_MESSAGES = {
 @private_page(lambda: [cache_versions.PUBLIC])  # listings are watched rows: any change bumps "public"
 def venues():
     changed = _changed_filter(request.args.get("changed", ""))
-    status = request.args.get("status", "").strip() or (VenueStatus.APPROVED if changed else VenueStatus.PENDING_REVIEW)
-    if status != "all" and status not in STATUS_LABELS:
-        raise BadFilter(_("Unknown status filter. Choose one from the list."))
+    default = VenueStatus.APPROVED if changed else VenueStatus.PENDING_REVIEW
+    status_filter = chosen_status(STATUS_FILTERS, default, blank_is_default=True)
+    status = status_filter.value
     q = request.args.get("q", "").strip()[:100]
     page = parse_page(request.args.get("page"))
 
@@ -81,7 +83,7 @@ def venues():
         "admin/venues/queue.html",
         "results",
         venues=found.rows,
-        status_filter=status,
+        **status_filter.context(),
         changed=changed,
         q=q,
         **found.paging(),

@@ -33,11 +33,10 @@ from app.platform.errors import DomainError, InvalidTransition, ValidationFailed
 from app.platform.money import format_money
 from app.promos.lines import promo_lines
 from app.web.blueprints import booking as bp
-from app.web.guards import require_booker
+from app.web.guards import require_booker, sign_in_first
 from app.web.loaders import own_row
 from app.web.private_cache import private_page
 from app.web.rendering import render_page
-from app.web.sign_in_first import sign_in_first
 from app.web.unit_of_work import on_refusal
 
 # -- checkout and orders -----------------------------------------------------------------------

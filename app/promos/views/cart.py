@@ -23,7 +23,7 @@ from app.promos.cart import bookable_lines
 from app.promos.rules import CODE_MAX_LENGTH
 from app.web.blueprints import booking as bp
 from app.web.cart_page import build_cart_page, nav_cart_oob
-from app.web.guards import get_cart_owner, require_booker
+from app.web.guards import get_cart_owner, require_booker, sign_in_first
 from app.web.rendering import add_toast, is_htmx, render_page
 from app.web.unit_of_work import on_refusal, settle
 
@@ -56,13 +56,7 @@ def _cart(*, message: str | None = None, error: str | None = None, typed: str = 
 
 def _sign_in_first() -> Response:
     """Codes are per customer: sign in (the cart comes along), then add it."""
-    flash(_("Sign in to use a promo code. Your cart comes with you."), "info")
-    target = url_for("accounts.sign_in", next=url_for("booking.cart"))
-    if is_htmx():
-        response = Response(status=204)
-        response.headers["HX-Redirect"] = target
-        return response
-    return redirect(target, 303)
+    return sign_in_first(_("Sign in to use a promo code. Your cart comes with you."), url_for("booking.cart"))
 
 
 @bp.post("/cart/promo")
