@@ -38,6 +38,7 @@ def main(spec: dict) -> list[dict]:
     from app.venues.hours import Range
     from app.venues.lists import add_team_member
     from app.venues.models import VenueStatus
+    from app.venues.processing import Processing
     from app.venues.service import create_venue, save_service, set_day_hours, update_location
 
     app = create_app()
@@ -76,9 +77,12 @@ def main(spec: dict) -> list[dict]:
                 name=v["service"],
                 description="",
                 category_id=None,
-                duration_minutes=60,
+                duration_minutes=v["processing"]["duration_minutes"] if "processing" in v else 60,
                 price_minor=v["price_minor"],
-                capacity=1,
+                capacity=2 if "processing" in v else 1,
+                processing=Processing(v["processing"]["after_minutes"], v["processing"]["minutes"])
+                if "processing" in v
+                else None,
                 buffer_minutes=0,
                 is_active=True,
                 # "request_window_hours": a request-to-book service (app/booking/requests.py).
@@ -86,8 +90,25 @@ def main(spec: dict) -> list[dict]:
                 if "request_window_hours" in v
                 else None,
             )
+            also = [
+                save_service(
+                    venue,
+                    None,
+                    name=extra["name"],
+                    description="",
+                    category_id=None,
+                    duration_minutes=extra["duration_minutes"],
+                    price_minor=extra["price_minor"],
+                    capacity=1,
+                    buffer_minutes=0,
+                    is_active=True,
+                )
+                for extra in v.get("also", [])
+            ]
             for member in v.get("team", []):
-                add_team_member(venue, name=member, title="Therapist", bio="", service_ids=[service.id])
+                add_team_member(
+                    venue, name=member, title="Therapist", bio="", service_ids=[service.id, *(s.id for s in also)]
+                )
             venue.status = VenueStatus.APPROVED
             db.session.flush()
             if v.get("payouts", True):  # its payouts are set up: it takes paid bookings
@@ -106,7 +127,15 @@ def main(spec: dict) -> list[dict]:
                 customer = db.session.scalar(select(User).where(User.email == ahead["customer_email"]))
                 booking = book_visit(customer, service, datetime.now(UTC).date() + timedelta(days=ahead["days_ahead"]))
                 upcoming.append(booking.reference)
-            made.append({"slug": venue.slug, "service_id": service.id, "visits": visits, "upcoming": upcoming})
+            made.append(
+                {
+                    "slug": venue.slug,
+                    "service_id": service.id,
+                    "also_ids": [s.id for s in also],
+                    "visits": visits,
+                    "upcoming": upcoming,
+                }
+            )
         db.session.commit()
     return made
 

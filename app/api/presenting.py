@@ -76,6 +76,11 @@ def service_row(service: Service) -> dict[str, Any]:
         "options": [attributes(o, "id", "name", "duration_minutes", "price_minor") for o in service.options],
         "from_price_minor": from_price(service)[0],
         "addons": [attributes(a, "id", "name", "price_minor", "extra_minutes") for a in service.addons],
+        "processing": (
+            {"after_minutes": service.processing_after_minutes, "minutes": service.processing_minutes}
+            if service.processing_minutes is not None
+            else None
+        ),
         "needs": [need_row(n) for n in sorted(service.needs, key=lambda n: (n.resource.position, n.resource_id))],
     }
 

@@ -194,6 +194,11 @@ class ServiceAddon(ma.Schema):
     extra_minutes = ma.fields.Integer(required=True, metadata={"description": "Added to the booking's length"})
 
 
+class ServiceProcessing(ma.Schema):
+    after_minutes = ma.fields.Integer(required=True, metadata={"description": "When the gap starts, from the start"})
+    minutes = ma.fields.Integer(required=True, metadata={"description": "How long the team member is free"})
+
+
 class ServiceNeed(ma.Schema):
     resource_id = ma.fields.Integer(required=True, metadata={"description": "GET /venue/resources"})
     name = ma.fields.String(required=True, metadata={"example": "Treatment room"})
@@ -218,6 +223,15 @@ class Service(ma.Schema):
         ma.fields.Nested(ServiceAddon),
         required=True,
         metadata={"description": "Extras a customer may add when booking, each once, per booking; empty: none"},
+    )
+    processing = ma.fields.Nested(
+        ServiceProcessing,
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "Processing time: a gap in the service (a colour developing) when the team member is "
+            "free for another client; the client and any room stay. null: none"
+        },
     )
     needs = ma.fields.List(
         ma.fields.Nested(ServiceNeed),
@@ -803,6 +817,11 @@ class ServiceAddonIn(Strict):
     extra_minutes = JsonInteger(load_default=0, validate=validate.Range(0, 240))
 
 
+class ServiceProcessingIn(Strict):
+    after_minutes = JsonInteger(required=True, validate=validate.Range(5, 600))
+    minutes = JsonInteger(required=True, validate=validate.Range(5, 480))
+
+
 class ServiceNeedIn(Strict):
     resource_id = JsonInteger(
         required=True, validate=validate.Range(1, MAX_ID), metadata={"description": "One of the venue's resources"}
@@ -881,6 +900,14 @@ class ServiceIn(Strict):
         metadata={
             "description": "Up to 10 with distinct names: they replace the service's (one left out is removed; "
             "bookings keep it as booked; []: none). Left out: kept as they are"
+        },
+    )
+    processing = ma.fields.Nested(
+        ServiceProcessingIn,
+        allow_none=True,
+        metadata={
+            "description": "A gap after_minutes into the service, minutes long, ending before every length "
+            "(its own, each option's); null: none. Left out: kept as it is"
         },
     )
     needs = ma.fields.List(

@@ -45,6 +45,7 @@ from app.venues.models import (
     VenueStatus,
     team_member_services,
 )
+from app.venues.processing import gap_within
 
 
 def booking_rules(service: Service | None = None) -> Rules:
@@ -89,12 +90,14 @@ def service_spec(service: Service, *, choice: Choice | None = None) -> ServiceSp
                 .where(team_member_services.c.service_id == service.id, TeamMember.venue_id == service.venue_id)
             )
         )
+    minutes = (choice or Choice()).minutes(service)
     return ServiceSpec(
         id=service.id,
-        duration=timedelta(minutes=(choice or Choice()).minutes(service)),
+        duration=timedelta(minutes=minutes),
         buffer=timedelta(minutes=service.buffer_minutes),
         capacity=service.capacity,
         team_member_ids=members,
+        gap=gap_within(service, minutes),
     )
 
 
@@ -129,7 +132,7 @@ def _live_bookings(
     Plain columns, not ORM objects: a busy month is thousands of rows, and building a
     ``Booking`` for each costs more than the whole slot computation.
     """
-    no_int = cast(null(), Integer)
+    no_int, no_time = cast(null(), Integer), cast(null(), DateTime(timezone=True))
     bookings = select(
         Booking.starts_at,
         Booking.ends_at,
@@ -142,6 +145,8 @@ def _live_bookings(
         Booking.venue_id,
         no_int.label("resource_id"),
         no_int.label("unit"),
+        Booking.gap_starts_at,
+        Booking.gap_ends_at,
     ).where(
         Booking.status.in_(list(LIVE_STATUSES)),
         Booking.starts_at < end,
@@ -162,6 +167,8 @@ def _live_bookings(
             Booking.venue_id,
             BookingResource.resource_id,
             BookingResource.unit,
+            no_time,
+            no_time,
         )
         .join(Booking, Booking.id == BookingResource.booking_id)
         .where(
@@ -174,7 +181,8 @@ def _live_bookings(
     )
     found = []
     for row in db.session.execute(union_all(bookings, taken)):
-        starts_at, ends_at, until, quantity, service_id, member_id, status, expires, venue_id, resource, unit = row
+        starts_at, ends_at, until, quantity, service_id, member_id, status, expires, venue_id, resource, unit = row[:11]
+        gap_from, gap_to = row[11:]
         busy = Busy(
             start=starts_at,
             end=ends_at,
@@ -185,6 +193,7 @@ def _live_bookings(
             expires_at=expires if status == "held" else None,
             resource_id=resource,
             unit=unit or 0,
+            gap=(gap_from, gap_to) if gap_from is not None else None,
         )
         found.append((venue_id, member_id, busy))
     return found
@@ -400,6 +409,7 @@ def get_venue_bookable_days(
             buffer=timedelta(minutes=s.buffer_minutes),
             capacity=s.capacity,
             team_member_ids=frozenset(performers[s.id]),
+            gap=gap_within(s, s.duration_minutes),
         )
         for s in services
     ]
@@ -448,15 +458,30 @@ def find_slot(
 # untouched units than one booking needs rules the time out, as the engine would ("no_room").
 _FIRST_LOOK = """
 WITH wanted AS ({wanted}),
-spans AS (
-    SELECT w.*, s.venue_id, s.capacity, s.name AS service_name, s.is_active, s.currency,
-           w.starts_at + make_interval(
-               mins => coalesce(o.duration_minutes, s.duration_minutes) + s.buffer_minutes
-                       + coalesce((SELECT sum(a.extra_minutes) FROM service_addons a
-                                   WHERE a.id = ANY(w.addon_ids) AND a.service_id = w.service_id), 0)::integer
-           ) AS until
+lengths AS (
+    SELECT w.*, s.venue_id, s.capacity, s.name AS service_name, s.is_active, s.currency, s.buffer_minutes,
+           s.processing_after_minutes, s.processing_minutes,
+           coalesce(o.duration_minutes, s.duration_minutes)
+           + coalesce((SELECT sum(a.extra_minutes) FROM service_addons a
+                       WHERE a.id = ANY(w.addon_ids) AND a.service_id = w.service_id), 0)::integer AS minutes
     FROM wanted w JOIN services s ON s.id = w.service_id
     LEFT JOIN service_options o ON o.id = w.option_id AND o.service_id = w.service_id
+),
+gaps AS (  -- the processing gap in minutes from the start (NULL: none, or none that fits: gap_within)
+    SELECT l.*, l.minutes + l.buffer_minutes AS total,
+           CASE WHEN l.processing_after_minutes + l.processing_minutes < l.minutes
+                THEN l.processing_after_minutes END AS gap_from,
+           CASE WHEN l.processing_after_minutes + l.processing_minutes < l.minutes
+                THEN l.processing_after_minutes + l.processing_minutes END AS gap_to
+    FROM lengths l
+),
+spans AS (
+    SELECT g.*, g.starts_at + make_interval(mins => g.total) AS until,
+           tstzmultirange(
+               tstzrange(g.starts_at, g.starts_at + make_interval(mins => coalesce(g.gap_from, g.total))),
+               tstzrange(g.starts_at + make_interval(mins => coalesce(g.gap_to, g.total)),
+                         g.starts_at + make_interval(mins => g.total))) AS working
+    FROM gaps g
 ),
 performers AS (
     SELECT DISTINCT sp.service_id, tms.team_member_id
@@ -470,10 +495,11 @@ SELECT sp.item_id, sp.service_id, sp.starts_at, sp.quantity, sp.capacity, sp.ser
          WHERE b.service_id = sp.service_id AND {live}) AS used_places,
        (SELECT count(*) FROM performers p WHERE p.service_id = sp.service_id) AS people,
        (SELECT count(DISTINCT b.team_member_id) FROM bookings b
-         WHERE {live} AND b.team_member_id IN (
+         WHERE {live} AND {working} AND b.team_member_id IN (
              SELECT p.team_member_id FROM performers p WHERE p.service_id = sp.service_id)) AS busy_people,
        (sp.team_member_id IS NOT NULL AND EXISTS (
-           SELECT 1 FROM bookings b WHERE {live} AND b.team_member_id = sp.team_member_id)) AS chosen_busy,
+           SELECT 1 FROM bookings b
+           WHERE {live} AND {working} AND b.team_member_id = sp.team_member_id)) AS chosen_busy,
        EXISTS (
            SELECT 1 FROM service_resources sr JOIN resources r ON r.id = sr.resource_id
            WHERE sr.service_id = sp.service_id
@@ -487,6 +513,12 @@ _LIVE = (
     "b.status IN ('held', 'confirmed') AND (b.status <> 'held' OR b.hold_expires_at > :now)"
     " AND b.starts_at < sp.until AND b.blocks_until > sp.starts_at"
 )
+# A team member is busy only in working parts: a booking's, less its processing gap, meeting the
+# wanted time's (as the exclusion constraint of migration 0074 compares them).
+_WORKING = (
+    "tstzmultirange(tstzrange(b.starts_at, coalesce(b.gap_starts_at, b.blocks_until)),"
+    " tstzrange(coalesce(b.gap_ends_at, b.blocks_until), b.blocks_until)) && sp.working"
+)
 assert tuple(LIVE_STATUSES) == (BookingStatus.HELD, BookingStatus.CONFIRMED)  # as _LIVE spells them
 _CART_ITEMS = (
     "SELECT ci.id AS item_id, ci.service_id, ci.option_id, ci.addon_ids, ci.starts_at, ci.quantity, ci.team_member_id,"
@@ -497,8 +529,8 @@ _ONE_TIME = (
     " CAST(:addon_ids AS integer[]) AS addon_ids, CAST(:starts_at AS timestamptz) AS starts_at,"
     " CAST(:quantity AS integer) AS quantity, CAST(:team_member_id AS integer) AS team_member_id, 0 AS position"
 )
-FIRST_LOOK_AT_CART = text(_FIRST_LOOK.format(wanted=_CART_ITEMS, live=_LIVE))
-FIRST_LOOK_AT_TIME = text(_FIRST_LOOK.format(wanted=_ONE_TIME, live=_LIVE))
+FIRST_LOOK_AT_CART = text(_FIRST_LOOK.format(wanted=_CART_ITEMS, live=_LIVE, working=_WORKING))
+FIRST_LOOK_AT_TIME = text(_FIRST_LOOK.format(wanted=_ONE_TIME, live=_LIVE, working=_WORKING))
 
 
 @dataclass(frozen=True)

@@ -67,6 +67,7 @@ class CalendarEvent:
     desk: bool = False  # booked at the front desk
     pending_request: bool = False  # a request-to-book still waiting for the venue's answer
     rooms: str = ""  # the rooms and equipment it holds: "Treatment room 2, Steamer"
+    processing: str = ""  # its processing gap, when the team member is free: "10:30–11:00"
     row: int = 1
     span: int = 1
     lane: int = 1
@@ -116,6 +117,13 @@ def booking_rooms(booking_ids: list[int]) -> dict[int, list[str]]:
     return found
 
 
+def processing_label(booking: Booking, tz: ZoneInfo) -> str:
+    """ "10:30–11:00": a booking's processing gap on the venue's clock (app/venues/processing.py), or ""."""
+    if booking.gap_starts_at is None or booking.gap_ends_at is None:
+        return ""
+    return _time_label(booking.gap_starts_at.astimezone(tz), booking.gap_ends_at.astimezone(tz))
+
+
 def _booking_event(booking: Booking, tz: ZoneInfo, rooms: dict[int, list[str]] | None = None) -> CalendarEvent:
     return _event(
         "booking",
@@ -123,6 +131,7 @@ def _booking_event(booking: Booking, tz: ZoneInfo, rooms: dict[int, list[str]] |
         tz,
         title=booked_service(booking),  # "Massage (90 min)": the option booked
         rooms=", ".join((rooms or {}).get(booking.id, [])),
+        processing=processing_label(booking, tz),
         # A walk-in booked at the desk has no account: its client (app/clients/) names them.
         customer=booking.customer.name if booking.customer else getattr(getattr(booking, "client", None), "name", ""),
         quantity=booking.quantity,

@@ -17,6 +17,7 @@ from app.booking.references import new_reference
 from app.venues.addons import Choice
 from app.venues.deposits import payment_terms
 from app.venues.models import Service
+from app.venues.processing import booking_gap
 
 # The columns a move's hold keeps of the booking it moves.
 KEPT_BY_MOVE = (
@@ -82,6 +83,7 @@ def hold_booking(
     choice = choice or Choice()
     option = choice.option
     price_minor = choice.price_minor(service)
+    gap_starts_at, gap_ends_at = booking_gap(service, starts_at, ends_at)
     common: dict[str, Any] = {
         "reference": new_reference(),
         "service_id": service.id,
@@ -89,6 +91,8 @@ def hold_booking(
         "starts_at": starts_at,
         "ends_at": ends_at,
         "blocks_until": blocks_until(ends_at, service),
+        "gap_starts_at": gap_starts_at,
+        "gap_ends_at": gap_ends_at,
         "hold_expires_at": hold_until,
         "unit_price_minor": price_minor,
         "option_id": option.id if option is not None else None,

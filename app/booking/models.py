@@ -5,7 +5,7 @@ service's capacity is checked under a row lock on the service inside the transac
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -183,6 +183,11 @@ class Booking(IdKey, db.Model):
         Index("ix_bookings_pending_requests", "request_expires_at", postgresql_where=text("request_state = 'pending'")),
         one_of("channel", ("online", "desk")),
         CheckConstraint("customer_id IS NOT NULL OR client_id IS NOT NULL", name="has_someone"),
+        CheckConstraint(
+            "(gap_starts_at IS NULL) = (gap_ends_at IS NULL) AND (gap_starts_at IS NULL OR "
+            "(starts_at < gap_starts_at AND gap_starts_at < gap_ends_at AND gap_ends_at < ends_at))",
+            name="gap_inside",
+        ),
         Index("ix_bookings_client", "client_id", "starts_at", postgresql_where=text("client_id IS NOT NULL")),
     )
 
@@ -207,6 +212,10 @@ class Booking(IdKey, db.Model):
     starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     blocks_until: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # ends_at + the service's buffer
+    # A processing gap (migration 0074): the team member is free from ``gap_starts_at`` to
+    # ``gap_ends_at`` for another client; the client, and any room, stay. None: no gap.
+    gap_starts_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    gap_ends_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     hold_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     quantity: Mapped[int] = mapped_column(Integer, default=1)
     unit_price_minor: Mapped[int] = mapped_column(Integer)
@@ -252,6 +261,14 @@ class Booking(IdKey, db.Model):
         order_by="BookingAddon.id", cascade="all, delete-orphan", passive_deletes=True
     )
     team_member: Mapped[TeamMember | None] = relationship()
+
+    def shift(self, by: timedelta) -> None:
+        """Move all of the booking's times by ``by``: start, end, the buffer's end and any
+        processing gap (the demo's and tests' bookings in the past; a customer's move goes
+        through app/checkout/reschedule.py)."""
+        self.starts_at, self.ends_at, self.blocks_until = self.starts_at + by, self.ends_at + by, self.blocks_until + by
+        if self.gap_starts_at is not None and self.gap_ends_at is not None:
+            self.gap_starts_at, self.gap_ends_at = self.gap_starts_at + by, self.gap_ends_at + by
 
     @property
     def total_minor(self) -> int:

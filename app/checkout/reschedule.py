@@ -44,6 +44,7 @@ from app.platform.errors import Conflict, InvalidTransition, ValidationFailed
 from app.platform.extensions import db
 from app.platform.money import format_money
 from app.venues.models import Service, TeamMember, Venue
+from app.venues.processing import booking_gap
 
 REASON = "rescheduled"  # the sender of ``times_reopened`` for the time a move let go
 Mover = Literal["customer", "venue"]
@@ -332,6 +333,7 @@ def apply_move(
             booking.starts_at = target.starts_at
             booking.ends_at = target.ends_at
             booking.blocks_until = target.blocks_until
+            booking.gap_starts_at, booking.gap_ends_at = booking_gap(booking.service, target.starts_at, target.ends_at)
             booking.team_member_id = target.team_member_id
     except (SlotUnavailable, IntegrityError):
         db.session.refresh(booking)  # its columns as the database still has them

@@ -89,13 +89,7 @@ def book_visit(customer: User, service, day):
 def move_into_past(booking, *, days_ago: int) -> None:
     """Move a booking's times ``days_ago`` days before today (same time of day) and mark it
     completed once it has started (a booking moved to later today stays confirmed)."""
-    length = booking.ends_at - booking.starts_at
-    buffer = booking.blocks_until - booking.ends_at
-    booking.starts_at = booking.starts_at - timedelta(
-        days=(booking.starts_at.date() - datetime.now(UTC).date()).days + days_ago
-    )
-    booking.ends_at = booking.starts_at + length
-    booking.blocks_until = booking.ends_at + buffer
+    booking.shift(-timedelta(days=(booking.starts_at.date() - datetime.now(UTC).date()).days + days_ago))
     if booking.starts_at <= datetime.now(UTC):  # today's (days_ago=0) may not have started yet
         lifecycle.mark(booking, "complete", actor=booking.venue.owner)
     db.session.flush()

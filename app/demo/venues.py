@@ -208,6 +208,8 @@ def seed_demo_venues(owners: list[User], admin: User) -> int:
                 bio="Loves making people feel at home. Ten years in the trade.",
                 service_ids=[s.id for s in made if rng.random() < 0.8] or [made[0].id],
             )
+        if category_slug == "hair":
+            _colour_with_processing(venue)
         if category_slug == "spa":
             _add_massage_with_options(venue, categories[category_slug].id, position=len(made))
         if category_slug in ("spa", "massage"):
@@ -291,6 +293,19 @@ SERVICE_NEEDS = {
     "Luxury mani-pedi": ("Pedicure chair", 1),
     "Float tank": ("Float tank", 1),
 }
+
+
+def _colour_with_processing(venue: Venue) -> None:
+    """A hair salon's colour: 30 minutes applying, 30 processing, 30 rinsing and finishing
+    (app/venues/processing.py). In the gap the stylist is free for a 30-minute cut and blow-dry;
+    every stylist does both, and three clients may sit with colour at once (three chairs)."""
+    services = {s.name: s for s in venue.services}
+    colour, blow_dry = services["Full colour"], services["Cut and blow-dry"]
+    colour.duration_minutes, colour.buffer_minutes, colour.capacity = 90, 0, 3
+    colour.processing_after_minutes, colour.processing_minutes = 30, 30
+    blow_dry.duration_minutes, blow_dry.buffer_minutes = 30, 0
+    for member in venue.team:
+        member.services.extend(s for s in (colour, blow_dry) if s not in member.services)
 
 
 def _add_rooms(venue: Venue, category_slug: str) -> None:

@@ -48,6 +48,9 @@ class ServiceSpec:
     # units per booking, units the venue has). A booking takes ``units`` distinct units, each
     # free for all of it; with a team each person is a booking, without one a group is one.
     needs: tuple[tuple[int, int, int], ...] = ()
+    # Processing time: (gap start, gap end) from the booking's start. In the gap the client stays
+    # (capacity and rooms count the whole time) but the team member is free for someone else.
+    gap: tuple[timedelta, timedelta] | None = None
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,7 @@ class Busy:
     expires_at: datetime | None = None  # a hold; ignored once expired, cleanup or not
     resource_id: int | None = None
     unit: int = 0
+    gap: tuple[datetime, datetime] | None = None  # a processing gap: its team member is free in it
 
     def occupies(self, now: datetime) -> bool:
         return self.expires_at is None or self.expires_at > now
@@ -358,7 +362,11 @@ class _BusyIndex:
                 if b.service_id == service.id:
                     same_service.append((start, until, b.quantity))
                 if member in per_member:
-                    per_member[member].append((start, until))
+                    if b.gap is None:
+                        per_member[member].append((start, until))
+                    else:  # working parts only: the member is free in a processing gap
+                        per_member[member].append((start, (b.gap[0] - epoch) // micro))
+                        per_member[member].append(((b.gap[1] - epoch) // micro, until))
         venue_blocks: list[tuple[int, int]] = []
         for b in blocks:
             if b.team_member_id is None:
@@ -503,7 +511,11 @@ def _free_starts(
             return []  # nobody who performs it works today
     # The loop below runs for every candidate start of every day of a calendar, so the common
     # checks are written out (a bisection each) instead of calling the index's methods.
-    plain_team = [(m, busy.starts, busy.ends) for m, busy in team] if all(b.odd is None for _, b in team) else None
+    # A processing gap: the member must be free for the working parts, [start, gap start) and
+    # [gap end, end + buffer); the plain checks below are for one working part.
+    gap = (service.gap[0] // _MICROSECOND, service.gap[1] // _MICROSECOND) if service.gap else None
+    plain = gap is None and all(b.odd is None for _, b in team)
+    plain_team = [(m, busy.starts, busy.ends) for m, busy in team] if plain else None
     # With schedules: (member, busy starts, busy ends, working starts, working ends); None: always working.
     plain_working = (
         [(m, starts, ends, *working.get(m, (None, None))) for m, starts, ends in plain_team]
@@ -559,8 +571,17 @@ def _free_starts(
                             if not ((k := bisect_left(starts, occupied_until)) and ends[k - 1] > start)
                         ]
                     )
-                else:
+                elif gap is None:
                     members = tuple([m for m, busy in team if not busy.overlaps(start, occupied_until)])
+                else:
+                    gap_from, gap_to = start + gap[0], start + gap[1]
+                    members = tuple(
+                        [
+                            m
+                            for m, busy in team
+                            if not busy.overlaps(start, gap_from) and not busy.overlaps(gap_to, occupied_until)
+                        ]
+                    )
                 if working and plain_working is None:
                     ends_at = start + duration
                     members = tuple(

@@ -24,6 +24,7 @@ from app.venues.booking_rules import BookingRules, check_booking_rules
 from app.venues.deposits import MODE_LABELS, PaymentMode, check_payment_terms
 from app.venues.options import MAX_OPTIONS, OptionInput, cheapest, check_options
 from app.venues.price_input import MAX_PRICE_MINOR, format_price_input, parse_price
+from app.venues.processing import Processing, check_processing
 from app.venues.resources import MAX_QUANTITY, MAX_UNITS, NAME_MAX
 from app.venues.row_table import Column, Row, RowTable, TableRows
 
@@ -181,6 +182,10 @@ class ServiceForm(FlaskForm):
             "The buffer after a service is between 0 and 240 minutes.",
         ),
     )
+    # Processing time (app/venues/processing.py): both, or neither for none. A post without them
+    # (an older form, a script) keeps the service's.
+    processing_after_minutes = WholeNumberField(_l("Processing starts after (minutes)"), validators=[Optional()])
+    processing_minutes = WholeNumberField(_l("Processing time (minutes)"), validators=[Optional()])
     is_active = BooleanField(_l("Customers can book it"), default=True)
     # How customers pay (app/venues/deposits.py): validated together in validate_payment_mode.
     payment_mode = SelectField(
@@ -224,6 +229,7 @@ class ServiceForm(FlaskForm):
     price_minor: int | None = None
     deposit_fixed_minor: int | None = None
     booking_rules: BookingRules | None = None
+    processing: Processing | None = None
     # The options and add-ons tables (app/venues/options.py, app/venues/addons.py): rows as shown,
     # what they say (None: the table was not posted, the service keeps its own) and what is wrong.
     option_table: TableRows[OptionInput]
@@ -290,7 +296,25 @@ class ServiceForm(FlaskForm):
     def validate(self, extra_validators: Any = None) -> bool:
         fields_ok = super().validate(extra_validators)
         tables_ok = not self.option_table.errors and not self.addon_table.errors
-        return fields_ok and tables_ok and not self.need_errors
+        return fields_ok and tables_ok and not self.need_errors and self._processing_ok()
+
+    def _processing_ok(self) -> bool:
+        """Both processing fields or neither, a gap that ends before every length (the options' or
+        the service's own): ``processing`` set, else an error under the processing time."""
+        after, minutes = self.processing_after_minutes, self.processing_minutes
+        if after.errors or minutes.errors:
+            return False
+        if (after.data is None) != (minutes.data is None):
+            minutes.errors = [_("Give both when processing starts and how long it lasts, or neither.")]
+            return False
+        self.processing = Processing(after.data, minutes.data) if after.data is not None else None
+        lengths = [o.duration_minutes for o in self.options] if self.options else [self.duration_minutes.data or 0]
+        try:
+            check_processing(self.processing, lengths)
+        except ValidationFailed as exc:
+            minutes.errors = [exc.message]
+            return False
+        return True
 
     def show_rules(self, service: Any) -> None:
         """Fill the rule fields from ``service`` for an edit form shown (not posted)."""
@@ -383,6 +407,7 @@ class ServiceForm(FlaskForm):
             "deposit_fixed_minor": self.deposit_fixed_minor if mode == PaymentMode.DEPOSIT_FIXED else None,
             "no_show_fee_percent": self.no_show_fee_percent.data,
             "rules": self.booking_rules,
+            **({"processing": self.processing} if self.processing_minutes.raw_data else {}),  # not sent: kept
         }
 
 

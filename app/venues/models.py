@@ -198,6 +198,12 @@ class Service(IdKey, db.Model):
         CheckConstraint("request_window_hours BETWEEN 1 AND 168", name="request_window_range"),
         CheckConstraint("patch_test_min_hours BETWEEN 1 AND 2160", name="patch_test_hours_range"),
         CheckConstraint("patch_test_service_id IS NULL OR patch_test_service_id <> id", name="patch_test_not_itself"),
+        CheckConstraint(
+            "(processing_after_minutes IS NULL) = (processing_minutes IS NULL) AND (processing_minutes IS NULL OR "
+            "(processing_after_minutes BETWEEN 5 AND 600 AND processing_minutes BETWEEN 5 AND 480 "
+            "AND processing_after_minutes + processing_minutes < duration_minutes))",
+            name="processing_range",
+        ),
     )
 
     venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), index=True)
@@ -234,6 +240,11 @@ class Service(IdKey, db.Model):
     # start at least ``patch_test_min_hours`` before this one. None: no patch test needed.
     patch_test_service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id", ondelete="SET NULL"))
     patch_test_min_hours: Mapped[int] = mapped_column(Integer, default=48, server_default="48")
+    # Processing time (app/venues/processing.py): work, then a gap of ``processing_minutes`` from
+    # ``processing_after_minutes`` after the start in which the team member may serve someone
+    # else, then work to the end. Both None: no gap.
+    processing_after_minutes: Mapped[int | None] = mapped_column(Integer)
+    processing_minutes: Mapped[int | None] = mapped_column(Integer)
 
     venue: Mapped[Venue] = relationship(back_populates="services")
     category: Mapped[Category | None] = relationship()

@@ -24,6 +24,7 @@ from app.platform.extensions import db
 from app.venues.child_rows import replace_rows
 from app.venues.deposits import check_payment_terms
 from app.venues.models import Service, ServiceOption
+from app.venues.processing import check_processing, processing_of
 
 MAX_OPTIONS = 10
 NAME_MAX = 60
@@ -79,6 +80,7 @@ def standard_option(service: Service) -> ServiceOption | None:
 def set_options(service: Service, options: list[OptionInput]) -> None:
     """Make ``options`` the service's, in their order (validated first; nothing changes on a refusal)."""
     check_options(options)
+    check_processing(processing_of(service), [o.duration_minutes for o in options])
     if options:
         first = cheapest(options)
         check_payment_terms(

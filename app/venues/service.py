@@ -26,6 +26,7 @@ from app.venues.models import (
     Venue,
     VenueStatus,
 )
+from app.venues.processing import Processing, check_processing, processing_of
 from app.venues.slugs import assign_slug, unique_slug
 
 WIZARD_STEPS = ("basics", "location", "hours", "services", "team", "faqs", "images", "review")
@@ -323,10 +324,12 @@ def save_service(
     deposit_fixed_minor: int | None = None,
     no_show_fee_percent: int | Keep | None = KEEP,
     rules: BookingRules | None = None,
+    processing: Processing | Keep | None = KEEP,
 ) -> Service:
     """Add (``service`` None) or edit a service. ``payment_mode`` None keeps how it is paid
     (a new service: in full online); ``no_show_fee_percent`` left out keeps the fee; ``rules``
-    None keeps the booking rules (a new service: the defaults, app/venues/booking_rules.py)."""
+    None keeps the booking rules (a new service: the defaults, app/venues/booking_rules.py);
+    ``processing`` left out keeps its processing gap (a new service: none, app/venues/processing.py)."""
     if not name.strip():
         raise ValidationFailed(_("Enter the service's name."), field="name")
     if not 5 <= duration_minutes <= 720:
@@ -351,6 +354,9 @@ def save_service(
         deposit_fixed_minor=deposit_fixed_minor,
         no_show_fee_percent=no_show_fee_percent,
     )
+    if isinstance(processing, Keep):
+        processing = processing_of(service) if service is not None else None
+    check_processing(processing, [duration_minutes])
     if rules is not None:
         check_booking_rules(
             rules,
@@ -370,6 +376,8 @@ def save_service(
     service.price_minor = price_minor
     service.capacity = capacity
     service.buffer_minutes = buffer_minutes
+    service.processing_after_minutes = processing.after if processing else None
+    service.processing_minutes = processing.minutes if processing else None
     service.is_active = is_active
     service.payment_mode = str(payment_mode)
     service.deposit_percent = deposit_percent if payment_mode == PaymentMode.DEPOSIT_PERCENT else None

@@ -25,6 +25,7 @@ from app.booking.calendar_view import (
     build_day,
     build_week,
     feed_url,
+    processing_label,
 )
 from app.booking.intake import answers_for_bookings
 from app.booking.models import Booking, BookingStatus
@@ -167,6 +168,7 @@ def _booking_page(
         thread=thread_context(booking, Side.VENUE),
         intake_answers=answers_for_bookings([booking.id]).get(booking.id, []),
         rooms=booking_rooms([booking.id]).get(booking.id, []),
+        processing=processing_label(booking, tz),
         payment_link=_payment_link(booking),
     )
 

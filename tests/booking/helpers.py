@@ -83,9 +83,5 @@ def book(customer, service, starts_at: datetime, *, quantity: int = 1, team_memb
 
 def move_to_past(booking, *, hours: int = 2) -> None:
     """Pretend the appointment started ``hours`` ago (bookings can't be made in the past)."""
-    length = booking.ends_at - booking.starts_at
-    buffer = booking.blocks_until - booking.ends_at
-    booking.starts_at = datetime.now(UTC) - timedelta(hours=hours)
-    booking.ends_at = booking.starts_at + length
-    booking.blocks_until = booking.ends_at + buffer
+    booking.shift(datetime.now(UTC) - timedelta(hours=hours) - booking.starts_at)
     db.session.flush()

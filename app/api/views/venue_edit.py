@@ -25,6 +25,7 @@ from app.venues.hours import Range, parse_minute
 from app.venues.lists import add_faq, add_team_member, remove_faq, remove_team_member, update_faq, update_team_member
 from app.venues.models import Service, Venue
 from app.venues.options import OptionInput, cheapest, keep_options, set_options
+from app.venues.processing import Processing
 from app.venues.resources import add_resource, remove_resource, set_needs, update_resource, venue_resources
 from app.venues.service import (
     add_closure,
@@ -97,6 +98,9 @@ def _service_fields(data: dict[str, Any], service: Service | None) -> dict[str, 
     if any(key in data for key in RULES):
         present_rules = BookingRules(**attributes(service, *RULES)) if service else BookingRules()
         chosen["rules"] = replace(present_rules, **_sent(data, RULES))
+    if "processing" in data:
+        sent = data["processing"]
+        chosen["processing"] = Processing(sent["after_minutes"], sent["minutes"]) if sent else None
     if _options(data):  # the service's own length and price are its cheapest option's
         first = cheapest(_options(data))
         chosen["duration_minutes"], chosen["price_minor"] = first.duration_minutes, first.price_minor
