@@ -93,5 +93,3 @@ def test_a_colour_clients_processing_gap_is_booked_by_another_client_with_the_sa
     expect(calendar.locator("[data-processing]")).to_contain_text("Processing 10:30–11:00")
     expect(calendar).to_contain_text("Ana Costa")
     expect(calendar).to_contain_text("Ben Okoro")
-    rosa.set_viewport_size({"width": 1366, "height": 900})
-    rosa.screenshot(path=str(live_server.mail_dir.parent / "processing-calendar.png"), full_page=True)

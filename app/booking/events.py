@@ -13,7 +13,7 @@ schedules and time blocks fire it, and the venues sit below booking.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime
 
 from blinker import Namespace
@@ -100,9 +100,19 @@ class ReopenedTime:
 
 
 def reopened(bookings: Iterable[Booking]) -> tuple[ReopenedTime, ...]:
-    """Each booking's time, as its same-named columns give it."""
-    names = [field.name for field in fields(ReopenedTime)]
-    return tuple(ReopenedTime(**{name: getattr(b, name) for name in names}) for b in bookings)
+    """Each booking's time, as it kept it."""
+    return tuple(
+        ReopenedTime(
+            venue_id=b.venue_id,
+            service_id=b.service_id,
+            team_member_id=b.team_member_id,
+            starts_at=b.starts_at,
+            ends_at=b.ends_at,
+            blocks_until=b.blocks_until,
+            quantity=b.quantity,
+        )
+        for b in bookings
+    )
 
 
 def announce_reopened(reason: str, bookings: list[Booking], *, order_id: int) -> None:

@@ -19,17 +19,6 @@ from app.venues.deposits import payment_terms
 from app.venues.models import Service
 from app.venues.processing import booking_gap
 
-# The columns a move's hold keeps of the booking it moves.
-KEPT_BY_MOVE = (
-    "order_id",
-    "customer_id",
-    "venue_id",
-    "quantity",
-    "currency",
-    "cancel_free_hours",
-    "cancel_late_fee_percent",
-)
-
 
 def blocks_until(ends_at: datetime, service: Any) -> datetime:
     """The end of the time a booking keeps: its end plus the service's buffer."""
@@ -40,15 +29,14 @@ def booked_choice(booking: Booking) -> Choice:
     """What ``booking`` is of its service, as booked: its option (its length and price now, as a
     move has always read them) and its add-ons as booked (``booking_addons``: their minutes and
     prices then, whatever the venue changed since). A move keeps it: the same length, the same extras."""
-    # BookingAddon carries the name, price_minor and extra_minutes Choice reads of an add-on.
-    return Choice(option=booking.option, addons=tuple(booking.addons))  # type: ignore[arg-type]
+    return Choice(option=booking.option, addons=tuple(booking.addons))
 
 
 def _addon_rows(choice: Choice) -> list[BookingAddon]:
     """The add-ons of ``choice`` as a new booking keeps them (a service's add-on, or one as booked)."""
     return [
         BookingAddon(
-            addon_id=addon.addon_id if isinstance(addon, BookingAddon) else addon.id,
+            addon_id=addon.addon_id,
             name=addon.name,
             price_minor=addon.price_minor,
             extra_minutes=addon.extra_minutes,
@@ -100,7 +88,17 @@ def hold_booking(
         "addons": _addon_rows(choice),
     }
     if moves is not None:
-        return Booking(**common, **{name: getattr(moves, name) for name in KEPT_BY_MOVE}, moves_booking_id=moves.id)
+        return Booking(
+            **common,
+            order_id=moves.order_id,
+            customer_id=moves.customer_id,
+            venue_id=moves.venue_id,
+            quantity=moves.quantity,
+            currency=moves.currency,
+            cancel_free_hours=moves.cancel_free_hours,
+            cancel_late_fee_percent=moves.cancel_late_fee_percent,
+            moves_booking_id=moves.id,
+        )
     return Booking(
         **common,
         order_id=order_id,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 from flask_babel import gettext as _
 
@@ -37,13 +38,27 @@ class AddonInput:
     id: int | None = None
 
 
+class Extra(Protocol):
+    """An add-on as a choice reads it: one of the service's (``ServiceAddon``) or one as booked
+    (``BookingAddon``: its name, price and minutes then), either naming the add-on by ``addon_id``."""
+
+    @property
+    def addon_id(self) -> int | None: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def price_minor(self) -> int: ...
+    @property
+    def extra_minutes(self) -> int: ...
+
+
 @dataclass(frozen=True)
 class Choice:
     """What one booking is of its service: ``option`` (None: the service's own length and
     price) and the add-ons picked, in the service's order."""
 
     option: ServiceOption | None = None
-    addons: tuple[ServiceAddon, ...] = ()
+    addons: tuple[Extra, ...] = ()
 
     def minutes(self, service: Service) -> int:
         """The booking's length: the option's (or the service's) plus every add-on's minutes."""

@@ -364,6 +364,11 @@ class ServiceAddon(IdKey, db.Model):
     extra_minutes: Mapped[int] = mapped_column(default=0)
     position: Mapped[int] = mapped_column(default=0)
 
+    @property
+    def addon_id(self) -> int:
+        """Itself, as a booking's add-on names it (``Extra`` in app/venues/addons.py)."""
+        return self.id
+
 
 class Resource(IdKey, db.Model):
     """A kind of room or equipment the venue has ``quantity`` of ("Treatment room" x 2, "Double
