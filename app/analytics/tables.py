@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from app.analytics.market_reports import MarketReport
 from app.analytics.venue_reports import VenueReport
 
-VENUE_TABLES = ("summary", "daily", "members", "hours", "clients", "services", "ratings")
+VENUE_TABLES = ("summary", "daily", "members", "hours", "clients", "services", "options", "addons", "rooms", "ratings")
 MARKET_TABLES = ("summary", "signups", "money", "daily", "funnel", "zero_searches")
 
 
@@ -168,6 +168,37 @@ def venue_tables(report: VenueReport) -> dict[str, Table]:
             [_("Service"), _("Bookings")],
             [[s.name, s.bookings] for s in report.services],
         ),
+    )
+    menu = report.menu
+    tables["options"] = _gross_last(
+        report,
+        menu.options,
+        Table(
+            "options",
+            _("Bookings by option (gross with add-ons)"),
+            [_("Service and option"), _("Bookings")],
+            [[o.name, o.bookings] for o in menu.options],
+        ),
+    )
+    tables["addons"] = _gross_last(
+        report,
+        menu.addons,
+        Table(
+            "addons",
+            _("Add-ons booked"),
+            [_("Add-on"), _("Times")],
+            [[a.name, a.times] for a in menu.addons],
+        ),
+    )
+    tables["rooms"] = Table(
+        "rooms",
+        _("Use of rooms and equipment"),
+        [_("Room or equipment"), _("Units"), _("Booked hours"), _("Available hours"), _("Use")],
+        [
+            [r.name, r.quantity, round(r.booked_minutes / 60, 1), round(r.available_minutes / 60, 1), r.occupancy]
+            for r in menu.rooms
+        ],
+        percent=frozenset({4}),
     )
     tables["ratings"] = Table(
         "ratings",

@@ -2,8 +2,9 @@
 
 ``venue_report`` reads the rollups for counts, money, the weekday-and-hour grid, services and
 lead time (a period's whole months from the monthly tables, its edge days from the daily
-ones: app/analytics/spans.py), and the period's bookings only for its clients; about a dozen
-statements whatever the venue's size. Bookings, services and reviews are read through the views
+ones: app/analytics/spans.py), and the period's bookings only for its clients and, through
+booking's read functions, its options, add-ons and rooms (app/analytics/menu_reports.py);
+seventeen statements whatever the venue's size. Bookings, services and reviews are read through the views
 their domains own (``reporting.py`` in app/booking, app/venues and app/reviews), never their
 tables. ``member_id`` narrows everything to one team
 member's own bookings (a practitioner's view); ``with_revenue`` False leaves money out.
@@ -18,6 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import text
 
 from app.analytics import occupancy, spans
+from app.analytics.menu_reports import MenuFigures, menu_figures
 from app.analytics.periods import Period
 from app.booking.reporting import BOOKINGS
 from app.booking.time_blocks import occurrences_query
@@ -142,6 +144,7 @@ class VenueReport:
     hours: list[HourCell] = field(default_factory=list)
     services: list[ServiceRow] = field(default_factory=list)
     ratings: list[RatingRow] = field(default_factory=list)
+    menu: MenuFigures = field(default_factory=lambda: MenuFigures([], [], []))
 
 
 def _utc(day: date, zone: ZoneInfo) -> datetime:
@@ -252,7 +255,9 @@ def _booked_by_hour(venue: Venue, period: Period, member_id: int | None) -> dict
     return {(int(weekday), int(hour)): int(minutes or 0) for weekday, hour, minutes in rows}
 
 
-def _available(venue: Venue, period: Period, zone: ZoneInfo, members: list[int]) -> occupancy.Available:
+def _available(venue: Venue, period: Period, zone: ZoneInfo, members: list[int]) -> tuple[occupancy.Available, int]:
+    """The members' available minutes, and the venue's open minutes (its opening hours less
+    closures and its own time blocks: what a room or machine could be booked)."""
     start, end = _utc(period.first, zone), _utc(period.after, zone)
     hours: dict[int, list[tuple[int, int]]] = {}
     for h in venue.opening_hours:
@@ -267,7 +272,9 @@ def _available(venue: Venue, period: Period, zone: ZoneInfo, members: list[int])
             db.select(found.c.member, found.c.off_from, found.c.off_until)
         )
     ]
-    return occupancy.available_minutes(period.each_day(), zone, hours, closures, members, schedules, blocks)
+    days = period.each_day()
+    open_minutes = occupancy.available_minutes(days, zone, hours, closures, [0], {}, blocks).by_member[0]
+    return occupancy.available_minutes(days, zone, hours, closures, members, schedules, blocks), open_minutes
 
 
 def _lead_hours(venue_id: int, period: Period, zone: ZoneInfo, member_id: int | None) -> tuple[float | None, ...]:
@@ -379,7 +386,7 @@ def venue_report(
     lead_now, lead_before = _lead_hours(venue.id, period, zone, member_id)
     team = [m for m in venue.team if member_id is None or m.id == member_id]
     member_ids = [m.id for m in team] or ([0] if member_id is None else [])
-    available = _available(venue, period, zone, member_ids)
+    available, open_minutes = _available(venue, period, zone, member_ids)
     by_member = _by_member(venue.id, currency, period, member_id)
     members = [
         MemberRow(
@@ -415,6 +422,14 @@ def venue_report(
             s if with_revenue else ServiceRow(s.name, s.bookings, 0) for s in _services(venue.id, period, member_id)
         ],
         ratings=_ratings(venue, period, zone, member_id),
+        menu=menu_figures(
+            venue.id,
+            _utc(period.first, zone),
+            _utc(period.after, zone),
+            open_minutes,
+            member_id=member_id,
+            with_revenue=with_revenue,
+        ),
     )
 
 

@@ -16,8 +16,8 @@ from app.platform.extensions import db
 from tests.analytics.world import add_booking, at, build, client, refresh
 
 HARNESS = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
-VENUE_REPORT = 13  # figures, lead time, team, hours, closures, schedules, blocks, members, grid, clients, daily,
-# services, ratings
+VENUE_REPORT = 17  # figures, lead time, team, hours, closures, schedules, blocks, members, grid, clients, daily,
+# services, ratings, options, add-ons, rooms held, resources (app/analytics/menu_reports.py)
 MARKET_REPORT = 5  # sign-ups, listings, money, funnel, empty searches
 
 
