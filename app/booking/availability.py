@@ -33,7 +33,19 @@ from app.booking.time_blocks import occurrences_query
 from app.platform.extensions import db
 from app.platform.sqlutil import in_ids
 from app.platform.timefmt import venue_zone
-from app.slot_engine import Busy, MemberSchedule, Rules, ServiceSpec, Slot, available_slots, bookable_days
+from app.slot_engine import (
+    Busy,
+    MemberSchedule,
+    Part,
+    Rules,
+    ServiceSpec,
+    Slot,
+    available_slots,
+    bookable_days,
+    slot_at,
+    visit_days,
+    visit_starts,
+)
 from app.team_schedules.service import schedule_selects, schedules_from_rows
 from app.venues.addons import Choice
 from app.venues.models import (
@@ -388,6 +400,32 @@ def get_bookable_days(
     )
 
 
+def _visit_inputs(venue: Venue, parts: list[Part], window: tuple[datetime, datetime], now: datetime) -> dict[str, Any]:
+    """The engine's arguments for a visit (app/booking/visits.py): the venue's bookings, blocks
+    and team read once for all of its parts, each part with what its service needs of rooms."""
+    everything = ServiceSpec(
+        id=-1, duration=timedelta(0), team_member_ids=frozenset().union(*(p.service.team_member_ids for p in parts))
+    )
+    busy, blocks, schedules, needs = get_busy(venue.id, everything, *window, venue_wide=True)
+    parts = [replace(p, service=with_needs(p.service, needs)) for p in parts]
+    return {**_venue_inputs(venue), "parts": parts, "busy": busy, "blocks": blocks, "now": now, "schedules": schedules}
+
+
+def get_visit_starts(
+    venue: Venue, parts: list[Part], day: date, *, now: datetime | None = None
+) -> list[tuple[Slot, ...]]:
+    """The start times on ``day`` at which a visit's ``parts`` fit back to back, each with its parts' slots."""
+    return visit_starts(day=day, **_visit_inputs(venue, parts, _window(day), now or datetime.now(UTC)))
+
+
+def get_visit_days(
+    venue: Venue, parts: list[Part], first_day: date, days: int, *, now: datetime | None = None
+) -> dict[date, bool]:
+    """Whether each day from ``first_day`` has a start at which the visit fits (its calendar)."""
+    inputs = _visit_inputs(venue, parts, _window(first_day, days), now or datetime.now(UTC))
+    return visit_days(first_day=first_day, days=days, **inputs)
+
+
 def get_venue_bookable_days(
     venue: Venue, first_day: date, days: int, *, now: datetime | None = None
 ) -> dict[int, dict[date, int]]:
@@ -438,14 +476,19 @@ def find_slot(
     now: datetime | None = None,
     busy: Busyness | None = None,
     choice: Choice | None = None,
+    on_step: bool = True,
 ) -> Slot | None:
-    """The slot starting exactly at ``starts_at`` (as long as ``choice``), if it is free now."""
-    # Compare in UTC: Python never finds a time in a repeated (autumn) hour equal to one in
-    # another zone, so 01:30 Europe/London on a fall-back day would match no slot.
+    """The slot starting exactly at ``starts_at`` (as long as ``choice``), if it is free now and,
+    with ``on_step``, one the booking page offers (on the service's step). A visit's later
+    treatment starts when the one before it ends, on the step or not (``on_step`` False)."""
+    # In UTC: Python never finds a time in a repeated (autumn) hour equal to one in another
+    # zone, so 01:30 Europe/London on a fall-back day is named by its instant.
     starts_at = starts_at.astimezone(UTC)
     local_day = starts_at.astimezone(venue_zone(service.venue)).date()
-    slots = get_slots(service, local_day, now=now, busy=busy, choice=choice)
-    return next((s for s in slots if s.start == starts_at), None)
+    inputs = _service_inputs(service, _window(local_day), now or datetime.now(UTC), busy, choice)
+    if not on_step:
+        return slot_at(start=starts_at, **inputs)
+    return next((s for s in available_slots(day=local_day, **inputs) if s.start == starts_at), None)
 
 
 # Checkout's first look, in SQL: for each wanted time, its service and venue, and what live

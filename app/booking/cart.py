@@ -157,6 +157,7 @@ def add_item(
     via_site_venue_id: int | None = None,
     option_id: int | None = None,
     addon_ids: list[int] | tuple[int, ...] = (),
+    visit_key: str | None = None,
 ) -> CartItem:
     """Add a service at a time to the cart; ``answers`` are the booking form's intake fields
     (app/booking/intake.py). ``option_id``: the service's option chosen (required when it has
@@ -164,7 +165,8 @@ def add_item(
     ``addon_ids``: the service's add-ons chosen (each once; another service's is refused:
     app/venues/addons.py); the time must fit the option's length and theirs.
     ``via_site_venue_id``: chosen through that venue's booking button on its own website (only
-    the button's route passes it; it must be the service's venue).
+    the button's route passes it; it must be the service's venue). ``visit_key``: one treatment
+    of a visit (app/booking/visits.py adds them), whose time need not be on the booking page's step.
     Refused with CartItemInvalid, nothing added."""
     now = now or now_utc()
     if starts_at.tzinfo is None:
@@ -181,7 +183,7 @@ def add_item(
         )
     if any(item.service.currency != service.currency for item in current):
         raise CartItemInvalid(_("A cart is paid in one currency. Check out what's in it first, then book this."))
-    check_bookable(service, starts_at, quantity, team_member_id, now=now, choice=choice)
+    check_bookable(service, starts_at, quantity, team_member_id, now=now, choice=choice, on_step=visit_key is None)
     # Payouts answers (no payout account yet); the client book too (a blocked client).
     if problem := cart_refusal({service.venue_id}, user_id=owner.user_id):
         raise CartItemInvalid(problem)
@@ -201,6 +203,7 @@ def add_item(
         expires_at=now + timedelta(hours=current_app.config["CART_ITEM_HOURS"]),
         intake_answers=intake_answers or None,
         via_site_venue_id=via_site_venue_id,
+        visit_key=visit_key,
     )
     db.session.add(item)
     db.session.flush()
@@ -243,6 +246,7 @@ def check_bookable(
     now: datetime,
     busy: Busyness | None = None,
     choice: Choice | None = None,
+    on_step: bool = True,
 ) -> int:
     """Raise CartItemInvalid with a reason unless this can be booked now (as long as ``choice``
     when given: its option's length and its add-ons' minutes); returns places left.
@@ -263,7 +267,7 @@ def check_bookable(
             ),
             field="starts_at",
         )
-    slot = find_slot(service, starts_at, now=now, busy=busy, choice=choice)
+    slot = find_slot(service, starts_at, now=now, busy=busy, choice=choice, on_step=on_step)
     if slot is None:
         raise CartItemInvalid(_("That time is no longer available."), field="starts_at")
     if team_member_id is not None:

@@ -57,6 +57,7 @@ def hold_booking(
     quantity: int = 1,
     moves: Booking | None = None,
     choice: Choice | None = None,
+    visit_key: str | None = None,
 ) -> Booking:
     """A new held booking of ``service`` from ``starts_at`` to ``ends_at``, held until
     ``hold_until``, priced at the service's price now, as ``choice`` (None: the service as it
@@ -109,5 +110,6 @@ def hold_booking(
         cancel_free_hours=service.cancel_free_hours,
         cancel_late_fee_percent=service.cancel_late_fee_percent,
         request_window_hours=service.request_window_hours if service.request_to_book else None,
+        visit_key=visit_key,
         **payment_terms(service, quantity, price_minor=price_minor),
     )

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from app.accounts.models import User
 from app.audit.transitions import record_transition
@@ -85,24 +86,49 @@ def quote_for(booking: Booking, now: datetime):
     )
 
 
+def visit_parts(booking: Booking) -> list[Booking]:
+    """``booking`` and, when it is a treatment of a visit (app/booking/visits.py), the visit's
+    other confirmed treatments, in time order."""
+    if booking.visit_key is None:
+        return [booking]
+    others = db.session.scalars(
+        select(Booking)
+        .where(
+            Booking.visit_key == booking.visit_key,
+            Booking.order_id == booking.order_id,
+            Booking.id != booking.id,
+            Booking.moves_booking_id.is_(None),
+            Booking.status == B.CONFIRMED,
+        )
+        .order_by(Booking.starts_at, Booking.id)
+    )
+    return sorted([booking, *others], key=lambda b: (b.starts_at, b.id))
+
+
 def cancel_by_customer(booking: Booking, *, customer: User, now: datetime | None = None) -> int:
-    """Cancel under the booking's policy; returns the refund due in minor units."""
+    """Cancel under the booking's policy; returns the refund due in minor units. A treatment of a
+    visit cancels the whole visit, each treatment under its own policy (refunds added up); if one
+    of them can no longer be cancelled, nothing is."""
     now = now or datetime.now(UTC)
     if booking.customer_id != customer.id:
         raise InvalidTransition(_("You can only cancel your own bookings."))
-    quote = quote_for(booking, now)
     if booking.status != B.CONFIRMED:
         raise InvalidTransition(_("Only a confirmed booking can be cancelled."))
-    if not quote.allowed:
-        raise ValidationFailed(quote.reason)
-    apply(booking, "cancel_by_customer", actor=customer)
-    booking.refund_minor = quote.refund_minor
-    booking.cancelled_at = now
-    announce_reopened(B.CANCELLED_BY_CUSTOMER, [booking], order_id=booking.order_id)
-    booking_cancelled.send(
-        B.CANCELLED_BY_CUSTOMER, booking=booking, fee_due=bool(quote.fee_minor or quote.charge_minor)
-    )
-    return quote.refund_minor
+    parts = visit_parts(booking)
+    quotes = [quote_for(part, now) for part in parts]
+    for quote in quotes:
+        if not quote.allowed:
+            raise ValidationFailed(quote.reason)
+    for part, quote in zip(parts, quotes, strict=True):
+        apply(part, "cancel_by_customer", actor=customer)
+        part.refund_minor = quote.refund_minor
+        part.cancelled_at = now
+    announce_reopened(B.CANCELLED_BY_CUSTOMER, parts, order_id=booking.order_id)
+    for part, quote in zip(parts, quotes, strict=True):
+        booking_cancelled.send(
+            B.CANCELLED_BY_CUSTOMER, booking=part, fee_due=bool(quote.fee_minor or quote.charge_minor)
+        )
+    return sum(quote.refund_minor for quote in quotes)
 
 
 def cancel_by_venue(booking: Booking, *, actor: User | None, reason: str, now: datetime | None = None) -> int:

@@ -79,6 +79,9 @@ class CartItem(IdKey, db.Model):
     option_id: Mapped[int | None] = mapped_column(ForeignKey("service_options.id", ondelete="CASCADE"))
     # The add-ons chosen (ids of the service's add-ons, in the order shown); checked again at checkout.
     addon_ids: Mapped[list[int]] = mapped_column(ARRAY(Integer), default=list, server_default="{}")
+    # One treatment of a visit (app/booking/visits.py): the items of one visit share this key,
+    # and each starts when the one before it ends. None: an item on its own.
+    visit_key: Mapped[str | None] = mapped_column(String(32), default=None)
     team_member_id: Mapped[int | None] = mapped_column(ForeignKey("team_members.id", ondelete="SET NULL"))
     starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     quantity: Mapped[int] = mapped_column(Integer, default=1)
@@ -189,6 +192,7 @@ class Booking(IdKey, db.Model):
             name="gap_inside",
         ),
         Index("ix_bookings_client", "client_id", "starts_at", postgresql_where=text("client_id IS NOT NULL")),
+        Index("ix_bookings_visit_key", "visit_key", postgresql_where=text("visit_key IS NOT NULL")),
     )
 
     reference: Mapped[str] = mapped_column(String(16), unique=True)
@@ -216,6 +220,9 @@ class Booking(IdKey, db.Model):
     # ``gap_ends_at`` for another client; the client, and any room, stay. None: no gap.
     gap_starts_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     gap_ends_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # A visit (app/booking/visits.py): the bookings of treatments booked back to back in one go
+    # share this key, and are moved or cancelled together. None: a booking on its own.
+    visit_key: Mapped[str | None] = mapped_column(String(32))
     hold_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     quantity: Mapped[int] = mapped_column(Integer, default=1)
     unit_price_minor: Mapped[int] = mapped_column(Integer)

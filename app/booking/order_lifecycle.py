@@ -232,7 +232,7 @@ def confirm_paid(
     bookings = _locked_bookings(order)
     confirmable = all(
         b.status == BookingStatus.HELD
-        or (b.status == BookingStatus.EXPIRED and find_slot(b.service, b.starts_at, now=now) is not None)
+        or (b.status == BookingStatus.EXPIRED and find_slot(b.service, b.starts_at, now=now, on_step=False) is not None)
         for b in bookings
     )
     if confirmable and order.status != OS.PENDING_PAYMENT:

@@ -79,6 +79,7 @@ def reserve(
     team_member_id: int | None = None,
     expire_for: Sequence[int] | None = None,
     choice: Choice | None = None,
+    on_step: bool = True,
 ) -> T:
     """Reserve ``quantity`` places of ``service`` at ``starts_at`` (the caller holds the
     service's row lock): the engine's free slot and who takes it (``free_slot``), then
@@ -96,6 +97,7 @@ def reserve(
         team_member_id=team_member_id,
         expire_for=expire_for,
         choice=choice,
+        on_step=on_step,
     )
     with write_or_refuse(refusal, now=now):
         return write(slot, people)
@@ -112,6 +114,7 @@ def free_slot(
     expire_for: Sequence[int] | None = None,
     moving: Booking | None = None,
     choice: Choice | None = None,
+    on_step: bool = True,
 ) -> tuple[Slot, list[int | None]]:
     """The engine's slot of ``service`` at ``starts_at`` with ``quantity`` places free, and
     who takes it: ``team_member_id`` when chosen (refused unless free then), else the first
@@ -126,7 +129,9 @@ def free_slot(
     count, keeps its quantity on one team member (its own when free, else the first free one)
     and lets go first the holds that ran out on that day, the service's and its team's."""
     lock_resources([service.id])  # after the service's lock: the engine then reads settled units
-    slot = _engine_slot(service, starts_at, now=now, expire_for=expire_for, moving=moving, choice=choice)
+    slot = _engine_slot(
+        service, starts_at, now=now, expire_for=expire_for, moving=moving, choice=choice, on_step=on_step
+    )
     if slot is None or slot.remaining < quantity:
         raise SlotUnavailable(refusal("taken"))
     free = slot.team_member_ids
@@ -301,6 +306,7 @@ def _engine_slot(
     expire_for: Sequence[int] | None,
     moving: Booking | None,
     choice: Choice | None = None,
+    on_step: bool = True,
 ) -> Slot | None:
     """Steps 1 and 2: holds that ran out stop counting, then the slot engine's slot at ``starts_at``
     (as long as ``choice`` when given)."""
@@ -309,10 +315,10 @@ def _engine_slot(
             minutes = (choice or Choice()).minutes(service)
             meets = (starts_at, blocks_until(starts_at + timedelta(minutes=minutes), service))
             expire_holds(now, service_ids=[service.id], member_ids=list(expire_for), between=meets)
-        return find_slot(service, starts_at, now=now, choice=choice)
+        return find_slot(service, starts_at, now=now, choice=choice, on_step=on_step)
     # A move reads the day as the engine does, with every live booking but its own counted.
     spec = service_spec(service, choice=choice)
     window = busy_window(starts_at.astimezone(venue_zone(service.venue)).date())
     expire_holds(now, service_ids=[service.id], member_ids=sorted(spec.team_member_ids), between=window)
     busy = get_busy(service.venue_id, spec, *window, excluding_booking_id=moving.id)
-    return find_slot(service, starts_at, now=now, busy=busy, choice=choice)
+    return find_slot(service, starts_at, now=now, busy=busy, choice=choice, on_step=on_step)

@@ -309,6 +309,7 @@ def _hold_item(
                 hold_until=hold_until,
                 quantity=per_booking,
                 choice=choice,
+                visit_key=item.visit_key,
             )
             for member_id in people
         ]
@@ -325,6 +326,7 @@ def _hold_item(
         quantity=item.quantity,
         team_member_id=item.team_member_id,
         choice=choice,
+        on_step=item.visit_key is None,  # a visit's treatments start when the one before ends
     )
 
 

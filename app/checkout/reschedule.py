@@ -25,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -35,6 +36,7 @@ from app.booking import patch_test_rule as patch_tests
 from app.booking.errors import SlotUnavailable
 from app.booking.events import ReopenedTime, booking_moved, times_reopened
 from app.booking.holds import blocks_until, booked_choice
+from app.booking.lifecycle import visit_parts
 from app.booking.models import Booking, BookingMove, BookingStatus, ReschedulePolicy
 from app.booking.order_lifecycle import lock_order
 from app.booking.reserving import Refusal, Wording, free_slot, write_or_refuse
@@ -134,6 +136,13 @@ def describe_reschedule_policy(policy: ReschedulePolicy) -> str:
     )
 
 
+# A treatment of a visit is not moved alone: the next one starts when it ends (docs/visits.md).
+VISIT_NOT_MOVED = _l(
+    "This treatment is part of a visit, and the next one starts when it ends: it can't be moved alone. "
+    "Cancel the visit and book it again, or contact the venue."
+)
+
+
 def count_customer_moves(booking_id: int) -> int:
     return db.session.scalar(
         select(func.count()).where(BookingMove.booking_id == booking_id, BookingMove.moved_by == "customer")
@@ -146,6 +155,8 @@ def customer_eligibility(booking: Booking, now: datetime, *, policy: RescheduleP
     until = booking.starts_at - timedelta(hours=policy.until_hours)
     if booking.status != BookingStatus.CONFIRMED:
         return Eligibility(False, "Only a confirmed booking can be moved.")
+    if len(visit_parts(booking)) > 1:
+        return Eligibility(False, str(VISIT_NOT_MOVED))
     if policy.max_moves == 0:
         return Eligibility(False, "This venue doesn't take changes online: contact them to move your booking.")
     if now >= booking.starts_at:
@@ -232,6 +243,8 @@ def check_move(
     ).one()
     if booking.status != BookingStatus.CONFIRMED:
         raise InvalidTransition(_("Only a confirmed booking can be moved."))
+    if len(visit_parts(booking)) > 1:  # app/booking/visits.py: its treatments follow one another
+        raise InvalidTransition(str(VISIT_NOT_MOVED))
     if as_venue:
         if now >= booking.starts_at:
             raise InvalidTransition(_("This appointment has already started: it can't be moved."))

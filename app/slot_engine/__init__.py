@@ -3,6 +3,7 @@
 from app.slot_engine.engine import (
     Busy,
     MemberSchedule,
+    Part,
     Rules,
     ServiceSpec,
     Slot,
@@ -11,11 +12,15 @@ from app.slot_engine.engine import (
     free_start_minutes,
     has_slot_within,
     member_works,
+    slot_at,
+    visit_days,
+    visit_starts,
 )
 
 __all__ = [
     "Busy",
     "MemberSchedule",
+    "Part",
     "Rules",
     "ServiceSpec",
     "Slot",
@@ -24,4 +29,7 @@ __all__ = [
     "free_start_minutes",
     "has_slot_within",
     "member_works",
+    "slot_at",
+    "visit_days",
+    "visit_starts",
 ]

@@ -486,9 +486,12 @@ def _free_starts(
     schedules: Mapping[int, MemberSchedule] | None = None,
     *,
     first_only: bool = False,
+    only: int | None = None,
 ) -> list[tuple[int, int, tuple[int, ...]]]:
     """(start, remaining, free team members) of each free start on ``day``, by start; with
-    ``first_only``, only the first one found (whether a day has one, not which is earliest)."""
+    ``first_only``, only the first one found (whether a day has one, not which is earliest);
+    with ``only`` (an instant, microseconds), that start alone, on the step or not (a visit's
+    later treatment starts when the one before it ends)."""
     duration = service.duration // _MICROSECOND
     occupied = duration + service.buffer // _MICROSECOND
     duration_minutes = int(service.duration.total_seconds() // 60)
@@ -532,7 +535,12 @@ def _free_starts(
     seen: set[int] = set()
     for opens, closes in open_periods(hours.get(day.weekday(), ())):
         range_end = _us(_range_end_utc(day, closes, zone))
-        for start in _range_starts(day, range(opens, closes - duration_minutes + 1, step), zone):
+        if only is None:
+            candidates = _range_starts(day, range(opens, closes - duration_minutes + 1, step), zone)
+        else:
+            opening = _local_to_utc(day, opens, zone) or _gap_end(day, opens, zone)
+            candidates = [only] if _us(opening) <= only else []
+        for start in candidates:
             if start in seen:
                 continue
             if start + duration > range_end or start < earliest or start > latest:
@@ -660,11 +668,17 @@ class SlotInputs:
             yield day, index
 
     def free_starts(
-        self, day: date, index: _BusyIndex, limits: tuple[int, int, int], *, first_only: bool = False
+        self,
+        day: date,
+        index: _BusyIndex,
+        limits: tuple[int, int, int],
+        *,
+        first_only: bool = False,
+        only: int | None = None,
     ) -> list[tuple[int, int, tuple[int, ...]]]:
         """``_free_starts`` on local ``day`` within ``limits`` (earliest, latest, step)."""
         return _free_starts(
-            day, self.zone, self.hours, self.service, index, *limits, self.schedules, first_only=first_only
+            day, self.zone, self.hours, self.service, index, *limits, self.schedules, first_only=first_only, only=only
         )
 
 
@@ -724,3 +738,87 @@ def bookable_days(*, first_day: date, days: int, **inputs: Any) -> dict[date, in
         day = first_day + timedelta(days=offset)
         result[day] = 0 if asked.closed(day) else len(asked.free_starts(day, index, limits))
     return result
+
+
+def slot_at(*, start: datetime, **inputs: Any) -> Slot | None:
+    """The slot starting exactly at ``start`` (on the step of ``rules`` or not), if it is free.
+    ``inputs``: as ``SlotInputs`` names them."""
+    asked = SlotInputs(**inputs)
+    day = start.astimezone(asked.zone).date()
+    if asked.closed(day):
+        return None
+    found = asked.free_starts(day, asked.index(), asked.limits(), only=_us(start))
+    if not found:
+        return None
+    at, remaining, members = found[0]
+    return Slot(_instant(at), _instant(at) + asked.service.duration, remaining, members)
+
+
+@dataclass(frozen=True)
+class Part:
+    """One treatment of a visit: its service (as long as it is booked), its booking rules, and
+    the team member chosen for it (None: anyone free)."""
+
+    service: ServiceSpec
+    rules: Rules = Rules()
+    team_member_id: int | None = None
+
+
+class _Visit:
+    """Treatments one after another: each starts when the one before it ends, its buffer
+    included. Each part's busy intervals are indexed once, for every day asked about."""
+
+    def __init__(self, parts: Sequence[Part], inputs: Mapping[str, Any]) -> None:
+        busy = list(inputs["busy"])  # read once a part
+        self.parts = parts
+        self.asked = [SlotInputs(**{**inputs, "busy": busy, "service": p.service, "rules": p.rules}) for p in parts]
+        self.indexes = [a.index() for a in self.asked]
+        self.limits = [a.limits() for a in self.asked]
+        offsets, offset = [], 0
+        for p in parts:
+            offsets.append(offset)
+            offset += (p.service.duration + p.service.buffer) // _MICROSECOND
+        self.offsets = offsets
+
+    def starts(self, day: date, *, first_only: bool = False) -> list[tuple[Slot, ...]]:
+        """Each start on local ``day`` (on the first part's step) at which every part is free, with
+        each part's slot (its free team members), in order."""
+        first, asked = self.parts[0], self.asked[0]
+        if asked.closed(day):
+            return []
+        found = []
+        for start, remaining, members in asked.free_starts(day, self.indexes[0], self.limits[0]):
+            if first.team_member_id is not None and first.team_member_id not in members:
+                continue
+            slots = [Slot(_instant(start), _instant(start) + first.service.duration, remaining, members)]
+            for part, later, index, limits, offset in zip(
+                self.parts[1:], self.asked[1:], self.indexes[1:], self.limits[1:], self.offsets[1:], strict=True
+            ):
+                at = start + offset
+                at_day = _instant(at).astimezone(later.zone).date()
+                free = [] if later.closed(at_day) else later.free_starts(at_day, index, limits, only=at)
+                if not free or (part.team_member_id is not None and part.team_member_id not in free[0][2]):
+                    break
+                slots.append(Slot(_instant(at), _instant(at) + part.service.duration, free[0][1], free[0][2]))
+            else:
+                found.append(tuple(slots))
+                if first_only:
+                    break
+        return found
+
+
+def visit_starts(*, day: date, parts: Sequence[Part], **inputs: Any) -> list[tuple[Slot, ...]]:
+    """A visit of several treatments back to back (``parts``, in order) on local ``day``: every
+    start time, on the first treatment's step, at which each treatment is free when the one
+    before it ends (its buffer included; a processing gap is the treatment's own), with each
+    part's slot. ``inputs``: as ``SlotInputs`` names them, without ``service`` and ``rules``."""
+    return _Visit(parts, inputs).starts(day)
+
+
+def visit_days(*, first_day: date, days: int, parts: Sequence[Part], **inputs: Any) -> dict[date, bool]:
+    """For a visit's calendar: whether each day in the window has a start at which the visit fits."""
+    visit = _Visit(parts, inputs)
+    return {
+        day: bool(visit.starts(day, first_only=True))
+        for day in (first_day + timedelta(days=offset) for offset in range(days))
+    }
