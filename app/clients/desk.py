@@ -6,11 +6,14 @@ served one after the other, and the second sees the first's booking), holds past
 stop counting, the slot engine is asked again, and the team member exclusion constraint backs
 it up. The booking is built by
 the one builder of held bookings (app/booking/holds.py), marked ``channel = 'desk'``, named
-after its client, and paid at the venue: confirmed at once.
+after its client, and paid at the venue: confirmed at once. It is of the option and add-ons the
+desk picked (the service's standard option when none is named), so its time, end and price
+include them, as a customer's booking does.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from flask_babel import gettext as _
@@ -27,8 +30,10 @@ from app.clients.models import VenueClient
 from app.platform.errors import NotFound, ValidationFailed
 from app.platform.extensions import db
 from app.slot_engine import Slot
+from app.venues.addons import Choice, chosen_addons
 from app.venues.deposits import PaymentMode
 from app.venues.models import Service, TeamMember, Venue
+from app.venues.options import chosen_option, standard_option
 
 CHANNEL = "desk"
 
@@ -43,11 +48,14 @@ def book_at_desk(
     staff: User,
     now: datetime,
     pay_by_link: bool = False,
+    option_id: int | None = None,
+    addon_ids: Sequence[int] = (),
 ) -> Booking:
     """A confirmed booking for ``client`` at ``starts_at``, everything due at the venue; raises
     SlotUnavailable (nothing written) when the time is no longer free. ``pay_by_link``: the
     client is also sent a payment link (app/payments/desk_links.py) by email or text, so they
-    need an email address or a phone number."""
+    need an email address or a phone number. ``option_id`` and ``addon_ids``: what is booked of
+    the service (``desk_choice``; another service's is refused, nothing written)."""
     if client.venue_id != venue.id:
         raise NotFound(_("That client is not in your client book."))
     if pay_by_link and not (client.email or client.phone):
@@ -67,6 +75,7 @@ def book_at_desk(
     )
     if service is None:
         raise NotFound(_("That service is not offered at your venue."))
+    choice = desk_choice(service, option_id, addon_ids)
     member_ids = sorted(db.session.scalars(select(TeamMember.id).where(TeamMember.venue_id == venue.id)))
     if team_member_id is not None and team_member_id not in member_ids:
         raise NotFound(_("That team member doesn't work at this venue."))
@@ -81,6 +90,7 @@ def book_at_desk(
             starts_at=slot.start,
             ends_at=slot.end,
             hold_until=now,
+            choice=choice,
         )
         booking.client_id = client.id
         booking.channel = CHANNEL
@@ -93,7 +103,14 @@ def book_at_desk(
     # Under the service's lock, as checkout reserves (app/booking/reserving.py); holds that ran
     # out on this service or the venue's team at that time stop counting first.
     order, booking = reserve(
-        service, starts_at, write, now=now, refusal=_refusal, team_member_id=team_member_id, expire_for=member_ids
+        service,
+        starts_at,
+        write,
+        now=now,
+        refusal=_refusal,
+        team_member_id=team_member_id,
+        expire_for=member_ids,
+        choice=choice,
     )
     order_lifecycle.confirm_at_desk(order, now=now, actor=staff)
     booking.hold_expires_at = None
@@ -107,6 +124,15 @@ def book_at_desk(
         )
     desk_booked.send(CHANNEL, booking=booking, client=client, pay_by_link=pay_by_link)
     return booking
+
+
+def desk_choice(service: Service, option_id: int | None, addon_ids: Sequence[int]) -> Choice:
+    """What the desk books of ``service``: the option ``option_id`` names (its standard, cheapest
+    one when None; None for a service without options) and the add-ons ``addon_ids`` names.
+    ValidationFailed (app/venues/options.py, addons.py) for an option or add-on that isn't the
+    service's, or an add-on named twice."""
+    option = standard_option(service) if option_id is None else chosen_option(service, option_id)
+    return Choice(option=option, addons=chosen_addons(service, addon_ids) if addon_ids else ())
 
 
 def _refusal(why: Refusal) -> str:

@@ -9,7 +9,7 @@ tags and reasons stay in app/clients/service.py: these only read what was typed.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -19,8 +19,12 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import ValidationError
 
+from app.booking.forms import MAX_ADDON_IDS, RepeatedField
+from app.platform.errors import ValidationFailed
 from app.platform.form_fields import checked
-from app.venues.models import Service, Venue
+from app.venues.addons import Choice, chosen_addons
+from app.venues.models import Service, ServiceAddon, ServiceOption, Venue
+from app.venues.options import chosen_option, standard_option
 
 MAX_QUERY = 100
 MAX_PAGE = 10_000
@@ -58,6 +62,34 @@ def pick_service(raw: str | None, services: Mapping[int, Service]) -> Service:
     if raw is None or not _ID.fullmatch(raw.strip()) or int(raw) not in services:
         raise ValueError(_("Pick one of your venue's services."))
     return services[int(raw)]
+
+
+def pick_option(raw: str | None, service: Service, *, required: bool = False) -> ServiceOption | None:
+    """One of the service's options by id (app/venues/options.py); None for a service without
+    options. Left out, its standard (cheapest) one, unless ``required`` (a posted booking names it)."""
+    text = (raw or "").strip()
+    if not text and not required:
+        return standard_option(service)
+    if text and not _ID.fullmatch(text):
+        raise ValueError(_("That option can't be read: choose one from the list."))
+    try:
+        return chosen_option(service, int(text) if text else None)
+    except ValidationFailed as exc:  # another service's, or this one has none: said in its words
+        raise ValueError(exc.message) from None
+
+
+def pick_addons(raw: Sequence[str] | str | None, service: Service) -> tuple[ServiceAddon, ...]:
+    """The service's add-ons by id (app/venues/addons.py), each at most once, in the service's order."""
+    values = [raw] if isinstance(raw, str) else list(raw or [])
+    texts = [value.strip() for value in values if value.strip()]
+    if len(texts) > MAX_ADDON_IDS or not all(_ID.fullmatch(text) for text in texts):
+        raise ValueError(_("That add-on can't be read: choose one from the list."))
+    if not texts:
+        return ()
+    try:
+        return chosen_addons(service, [int(text) for text in texts])
+    except ValidationFailed as exc:  # another service's, or one named twice
+        raise ValueError(exc.message) from None
 
 
 def pick_member(raw: str | None, venue: Venue) -> int | None:
@@ -102,28 +134,39 @@ def parse_start(raw: str | None) -> datetime:
 
 @dataclass(frozen=True)
 class DeskChoice:
-    """What the desk's time picker shows. The day, the service and the member are read in that
-    order, and one after a problem is left unread (a bad date picks no service)."""
+    """What the desk's time picker shows. The day, the service, its option and add-ons and the
+    member are read in that order, and one after a problem is left unread (a bad date picks no
+    service)."""
 
     day: date | None = None
     service: Service | None = None
     member_id: int | None = None
     problem: str | None = None
+    option: ServiceOption | None = None
+    addons: tuple[ServiceAddon, ...] = ()
+
+    def booked(self) -> Choice:
+        """What the times are for: the option and add-ons picked (their length)."""
+        return Choice(option=self.option, addons=self.addons)
 
 
 def read_desk_choice(
-    args: Mapping[str, str], *, venue: Venue, services: Mapping[int, Service], today: date
+    args: Mapping[str, Any], *, venue: Venue, services: Mapping[int, Service], today: date
 ) -> DeskChoice:
-    """The picker's day (``date``), ``service`` (none yet when left out) and ``member``."""
-    day = service = member_id = None
+    """The picker's day (``date``), ``service`` (none yet when left out), its ``option`` (its
+    standard one when left out), its ``addons`` (a list of ids) and ``member``."""
+    day = service = member_id = option = None
+    addons: tuple[ServiceAddon, ...] = ()
     try:
         day = parse_day(args.get("date"), today)
         if args.get("service"):
             service = pick_service(args.get("service"), services)
+            option = pick_option(args.get("option"), service)
+            addons = pick_addons(args.get("addons"), service)
         member_id = pick_member(args.get("member"), venue)
     except ValueError as exc:
-        return DeskChoice(day, service, member_id, str(exc))
-    return DeskChoice(day, service, member_id)
+        return DeskChoice(day, service, member_id, str(exc), option, addons)
+    return DeskChoice(day, service, member_id, None, option, addons)
 
 
 # -- the posted forms -------------------------------------------------------------------------------
@@ -143,12 +186,15 @@ class BlockForm(FlaskForm):
 
 
 class DeskBookingForm(FlaskForm):
-    """A booking at the desk: how the client pays, a service, a member or "Any", one of the offered
-    times, and a client from the book (``client_id``) or a new one (``new_*``, the service checks
-    those). Checked in this order; the page shows the first problem."""
+    """A booking at the desk: how the client pays, a service, its option (required when it has
+    options) and add-ons (``addons``, repeated), a member or "Any", one of the offered times, and a
+    client from the book (``client_id``) or a new one (``new_*``, the service checks those).
+    Checked in this order; the page shows the first problem."""
 
     payment = StringField(default="")
     service = StringField(default="")
+    option = StringField(default="")
+    addons = RepeatedField(default=list)
     member = StringField(default="")
     starts_at = StringField(default="")
     client_id = StringField(default="")
@@ -162,6 +208,8 @@ class DeskBookingForm(FlaskForm):
         self.venue, self.services = venue, services
         self.pay_by_link = False
         self.chosen_service: Service | None = None
+        self.chosen_option: ServiceOption | None = None
+        self.chosen_addons: tuple[ServiceAddon, ...] = ()
         self.member_id: int | None = None
         self.start: datetime | None = None
         self.chosen_client_id: int | None = None
@@ -174,6 +222,15 @@ class DeskBookingForm(FlaskForm):
 
     def validate_service(self, field: StringField) -> None:
         self.chosen_service = checked(pick_service, field.data, self.services)
+
+    def validate_option(self, field: StringField) -> None:
+        if self.chosen_service is not None:  # else the service's problem is the one shown
+            service = self.chosen_service
+            self.chosen_option = checked(lambda raw: pick_option(raw, service, required=True), field.data)
+
+    def validate_addons(self, field: RepeatedField) -> None:
+        if self.chosen_service is not None:
+            self.chosen_addons = checked(pick_addons, field.data, self.chosen_service)
 
     def validate_member(self, field: StringField) -> None:
         self.member_id = checked(pick_member, field.data, self.venue)
@@ -189,6 +246,8 @@ class DeskBookingForm(FlaskForm):
     def first_error(self) -> str:
         return next(error for errors in self.errors.values() for error in errors)
 
-    def values(self) -> dict[str, str]:
-        """What was typed, to show the form again."""
-        return {field.name: field.data or "" for field in self if field.name != "csrf_token"}
+    def values(self) -> dict[str, Any]:
+        """What was typed, to show the form again (``addons``: a list of ids)."""
+        typed: dict[str, Any] = {field.name: field.data or "" for field in self if field.name != "csrf_token"}
+        typed["addons"] = list(self.addons.data or [])
+        return typed

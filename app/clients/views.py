@@ -16,12 +16,14 @@ from sqlalchemy import select
 from app.booking.availability import get_slots
 from app.booking.intake import answers_for_bookings
 from app.booking.lifecycle import STATUS_LABELS
+from app.booking.presenting import booked_service, duration_label
 from app.clients import service as clients
 from app.clients.desk import book_at_desk
 from app.clients.forms import (
     BlockForm,
     ClientNotesForm,
     DeskBookingForm,
+    DeskChoice,
     is_client_id,
     parse_page,
     parse_query,
@@ -31,14 +33,20 @@ from app.clients.models import VenueClient
 from app.platform.extensions import db
 from app.platform.money import format_money
 from app.platform.timefmt import clock_label, moment_label, venue_zone
+from app.venues.addons import Choice
 from app.venues.models import Service, Venue
+from app.venues.options import standard_option
 from app.web.blueprints import dashboard as bp
 from app.web.guards import EVERYONE, FRONT_DESK, acting_member_scope, venue_required
 from app.web.rendering import after_change, render_page
 from app.web.unit_of_work import on_refusal
 
-# What the desk's "New booking" link may preselect (the calendar's empty slots link to it).
-DESK_ARGS = ("date", "service", "member", "client_id", "starts_at")
+# What the desk's "New booking" link may preselect (the calendar's empty slots link to it); the
+# add-ons (``addons``, repeated) are read beside them.
+DESK_ARGS = ("date", "service", "option", "member", "client_id", "starts_at")
+# The parts of the desk's page HTMX asks for: the option, add-ons and times of a service just
+# picked, or the times alone (another member, day, option or add-on).
+DESK_PARTS = ("choice", "times")
 
 
 def _now() -> datetime:
@@ -193,18 +201,65 @@ def _today(venue: Venue) -> date:
     return _now().astimezone(venue_zone(venue)).date()
 
 
-def _times(venue: Venue, service: Service | None, day: date, member_id: int | None) -> list[dict[str, str]]:
+def _times(
+    venue: Venue, service: Service | None, day: date, member_id: int | None, choice: Choice
+) -> list[dict[str, str]]:
     if service is None:
         return []
     zone = venue_zone(venue)
     return [
         {"value": slot.start.isoformat(), "label": clock_label(slot.start, zone)}
-        for slot in get_slots(service, day, now=_now())
+        for slot in get_slots(service, day, now=_now(), choice=choice)
         if member_id is None or member_id in slot.team_member_ids
     ]
 
 
-def _desk_form(venue: Venue, values: Mapping[str, str], *, status: int = 200, error: str | None = None):
+def _extras(choice: DeskChoice) -> dict[str, Any]:
+    """The picked service's options (one selected: the one picked, else its standard one) and
+    add-ons (those picked checked), and what the choice comes to in all."""
+    service = choice.service
+    if service is None:
+        return {"options": [], "addons": [], "in_all": None}
+    picked, money = choice.booked(), lambda minor: format_money(minor, service.currency)
+    selected = choice.option or standard_option(service)
+    return {
+        "options": [
+            {
+                "id": o.id,
+                "label": _(
+                    "%(name)s (%(duration)s, %(price)s)",
+                    name=o.name,
+                    duration=duration_label(o.duration_minutes),
+                    price=money(o.price_minor),
+                ),
+                "selected": selected is not None and o.id == selected.id,
+            }
+            for o in service.options
+        ],
+        "addons": [
+            {
+                "id": a.id,
+                "label": _(
+                    "%(name)s (+%(price)s, +%(duration)s)",
+                    name=a.name,
+                    price=money(a.price_minor),
+                    duration=duration_label(a.extra_minutes),
+                )
+                if a.extra_minutes
+                else _("%(name)s (+%(price)s)", name=a.name, price=money(a.price_minor)),
+                "checked": a in choice.addons,
+            }
+            for a in service.addons
+        ],
+        "in_all": _(
+            "In all: %(duration)s, %(price)s.",
+            duration=duration_label(picked.minutes(service)),
+            price=money(picked.price_minor(service)),
+        ),
+    }
+
+
+def _desk_form(venue: Venue, values: Mapping[str, Any], *, status: int = 200, error: str | None = None):
     """The desk's form with ``values`` (what the link preselects, or what was typed), the times
     the slot engine offers for the picked day, service and member, and ``error`` if any."""
     services = _services(venue)
@@ -216,16 +271,18 @@ def _desk_form(venue: Venue, values: Mapping[str, str], *, status: int = 200, er
         chosen_client = db.session.scalar(
             select(VenueClient).where(VenueClient.id == int(values["client_id"]), VenueClient.venue_id == venue.id)
         )
+    part = request.args.get("part")
     return render_page(
         "clients/desk.html",
-        "times" if request.args.get("part") == "times" else None,
+        part if part in DESK_PARTS else None,
         status=status,
         venue=venue,
         services=list(services.values()),
         service=choice.service,
         day=choice.day or _today(venue),
         member_id=choice.member_id,
-        times=_times(venue, choice.service, choice.day, choice.member_id) if choice.day else [],
+        times=_times(venue, choice.service, choice.day, choice.member_id, choice.booked()) if choice.day else [],
+        **_extras(choice),
         values=values,
         chosen_client=chosen_client,
         error=error,
@@ -235,7 +292,9 @@ def _desk_form(venue: Venue, values: Mapping[str, str], *, status: int = 200, er
 @bp.get("/desk/new")
 @venue_required(roles=FRONT_DESK)
 def desk_new(venue: Venue):
-    return _desk_form(venue, {key: request.args.get(key, "") for key in DESK_ARGS})
+    values: dict[str, Any] = {key: request.args.get(key, "") for key in DESK_ARGS}
+    values["addons"] = request.args.getlist("addons")
+    return _desk_form(venue, values)
 
 
 @bp.post("/desk/new")
@@ -261,12 +320,14 @@ def desk_create(venue: Venue):
         staff=current_user._get_current_object(),
         now=_now(),
         pay_by_link=form.pay_by_link,
+        option_id=form.chosen_option.id if form.chosen_option is not None else None,
+        addon_ids=[addon.id for addon in form.chosen_addons],
     )
     if form.pay_by_link:
         message = _(
             "Booked %(service)s for %(name)s, %(when)s. We've sent them a payment link for %(amount)s; "
             "until they pay, it is due at the venue.",
-            service=booking.service.name,
+            service=booked_service(booking),  # "Massage (90 min) + Hot stones": as booked
             name=client.name,
             when=moment_label(booking.starts_at, venue_zone(venue)),
             amount=format_money(booking.at_venue_minor, booking.currency),
@@ -274,7 +335,7 @@ def desk_create(venue: Venue):
     else:
         message = _(
             "Booked %(service)s for %(name)s, %(when)s. %(amount)s to pay at the venue.",
-            service=booking.service.name,
+            service=booked_service(booking),  # "Massage (90 min) + Hot stones": as booked
             name=client.name,
             when=moment_label(booking.starts_at, venue_zone(venue)),
             amount=format_money(booking.at_venue_minor, booking.currency),
