@@ -18,6 +18,7 @@ from sqlalchemy import (
     DateTime,
     Integer,
     String,
+    case,
     cast,
     inspect,
     literal,
@@ -37,14 +38,15 @@ from app.slot_engine import (
     Busy,
     MemberSchedule,
     Part,
+    Placed,
     Rules,
     ServiceSpec,
     Slot,
     available_slots,
     bookable_days,
+    group_days,
+    group_starts,
     slot_at,
-    visit_days,
-    visit_starts,
 )
 from app.team_schedules.service import schedule_selects, schedules_from_rows
 from app.venues.addons import Choice
@@ -116,7 +118,11 @@ def service_spec(service: Service, *, choice: Choice | None = None) -> ServiceSp
 def with_needs(spec: ServiceSpec, needs: Needs) -> ServiceSpec:
     """``spec`` with what its service needs of rooms and equipment (read with the busyness)."""
     wanted = needs.get(spec.id, ())
-    return replace(spec, needs=wanted) if wanted else spec
+    if not wanted:
+        return spec
+    each = tuple((rid, units, qty) for rid, units, qty, shared in wanted if not shared)
+    shared = tuple((rid, units, qty) for rid, units, qty, shared in wanted if shared)
+    return replace(spec, needs=each, shared_needs=shared)
 
 
 def venue_hours(venue: Venue) -> dict[int, list[tuple[int, int]]]:
@@ -127,7 +133,8 @@ def venue_hours(venue: Venue) -> dict[int, list[tuple[int, int]]]:
 
 
 # What services need of rooms and equipment: service id -> ((resource id, units, quantity), ...).
-Needs = dict[int, tuple[tuple[int, int, int], ...]]
+# (resource id, units, quantity, shared by a sitting's guests), by service id.
+Needs = dict[int, tuple[tuple[int, int, int, bool], ...]]
 # (bookings and holds with the units of rooms they take, time blocks, team members' schedules:
 # weekly hours, exceptions, time off, and what the services need of rooms and equipment)
 Busyness = tuple[list[Busy], list[Busy], dict[int, MemberSchedule], Needs]
@@ -232,9 +239,11 @@ def _blocks_and_schedules(
         found.c.off_until.label("off_until"),
     )
     no_time = cast(null(), DateTime(timezone=True))
-    wanted = (  # kind "n": a service (member), a resource (number), units (opens), quantity (closes)
+    # kind "n" (or "s": shared by a sitting's guests): a service (member), a resource (number),
+    # units (opens), quantity (closes)
+    wanted = (
         select(
-            literal("n", String),
+            case((ServiceResource.shared, literal("s", String)), else_=literal("n", String)),
             ServiceResource.service_id,
             ServiceResource.resource_id,
             no_date,
@@ -254,10 +263,10 @@ def _blocks_and_schedules(
         for kind, member_id, venue_id, _, _, _, _, starts_at, ends_at in rows
         if kind == "b"
     ]
-    wants: dict[int, list[tuple[int, int, int]]] = {}
+    wants: dict[int, list[tuple[int, int, int, bool]]] = {}
     for kind, service_id, resource_id, _, _, units, quantity, _, _ in rows:
-        if kind == "n":
-            wants.setdefault(service_id, []).append((resource_id, units, quantity))
+        if kind in ("n", "s"):
+            wants.setdefault(service_id, []).append((resource_id, units, quantity, kind == "s"))
     return found, schedules_from_rows(rows), {service_id: tuple(sorted(w)) for service_id, w in wants.items()}
 
 
@@ -400,30 +409,53 @@ def get_bookable_days(
     )
 
 
-def _visit_inputs(venue: Venue, parts: list[Part], window: tuple[datetime, datetime], now: datetime) -> dict[str, Any]:
-    """The engine's arguments for a visit (app/booking/visits.py): the venue's bookings, blocks
-    and team read once for all of its parts, each part with what its service needs of rooms."""
-    everything = ServiceSpec(
-        id=-1, duration=timedelta(0), team_member_ids=frozenset().union(*(p.service.team_member_ids for p in parts))
-    )
+def _group_inputs(
+    venue: Venue, guests: list[list[Part]], window: tuple[datetime, datetime], now: datetime
+) -> dict[str, Any]:
+    """The engine's arguments for a visit of one guest or a group (app/booking/visits.py): the
+    venue's bookings, blocks and team read once for all of its parts, each part with what its
+    service needs of rooms and equipment."""
+    team = frozenset().union(*(p.service.team_member_ids for parts in guests for p in parts))
+    everything = ServiceSpec(id=-1, duration=timedelta(0), team_member_ids=team)
     busy, blocks, schedules, needs = get_busy(venue.id, everything, *window, venue_wide=True)
-    parts = [replace(p, service=with_needs(p.service, needs)) for p in parts]
-    return {**_venue_inputs(venue), "parts": parts, "busy": busy, "blocks": blocks, "now": now, "schedules": schedules}
+    with_rooms = [[replace(p, service=with_needs(p.service, needs)) for p in parts] for parts in guests]
+    return {
+        **_venue_inputs(venue),
+        "guests": with_rooms,
+        "busy": busy,
+        "blocks": blocks,
+        "now": now,
+        "schedules": schedules,
+    }
+
+
+def get_group_starts(
+    venue: Venue, guests: list[list[Part]], day: date, *, now: datetime | None = None
+) -> list[tuple[Placed, ...]]:
+    """The start times on ``day`` at which every guest's treatments fit, each with every treatment placed."""
+    return group_starts(day=day, **_group_inputs(venue, guests, _window(day), now or datetime.now(UTC)))
+
+
+def get_group_days(
+    venue: Venue, guests: list[list[Part]], first_day: date, days: int, *, now: datetime | None = None
+) -> dict[date, bool]:
+    """Whether each day from ``first_day`` has a start at which the visit fits (its calendar)."""
+    inputs = _group_inputs(venue, guests, _window(first_day, days), now or datetime.now(UTC))
+    return group_days(first_day=first_day, days=days, **inputs)
 
 
 def get_visit_starts(
     venue: Venue, parts: list[Part], day: date, *, now: datetime | None = None
 ) -> list[tuple[Slot, ...]]:
-    """The start times on ``day`` at which a visit's ``parts`` fit back to back, each with its parts' slots."""
-    return visit_starts(day=day, **_visit_inputs(venue, parts, _window(day), now or datetime.now(UTC)))
+    """One guest's visit: the start times on ``day`` at which ``parts`` fit back to back, with their slots."""
+    return [tuple(p.slot for p in placed) for placed in get_group_starts(venue, [parts], day, now=now)]
 
 
 def get_visit_days(
     venue: Venue, parts: list[Part], first_day: date, days: int, *, now: datetime | None = None
 ) -> dict[date, bool]:
-    """Whether each day from ``first_day`` has a start at which the visit fits (its calendar)."""
-    inputs = _visit_inputs(venue, parts, _window(first_day, days), now or datetime.now(UTC))
-    return visit_days(first_day=first_day, days=days, **inputs)
+    """One guest's visit: whether each day from ``first_day`` has a start at which it fits."""
+    return get_group_days(venue, [parts], first_day, days, now=now)
 
 
 def get_venue_bookable_days(

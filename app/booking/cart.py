@@ -158,6 +158,8 @@ def add_item(
     option_id: int | None = None,
     addon_ids: list[int] | tuple[int, ...] = (),
     visit_key: str | None = None,
+    guests: list[int] | tuple[int, ...] = (),
+    guest_names: list[str] | tuple[str, ...] = (),
 ) -> CartItem:
     """Add a service at a time to the cart; ``answers`` are the booking form's intake fields
     (app/booking/intake.py). ``option_id``: the service's option chosen (required when it has
@@ -166,7 +168,8 @@ def add_item(
     app/venues/addons.py); the time must fit the option's length and theirs.
     ``via_site_venue_id``: chosen through that venue's booking button on its own website (only
     the button's route passes it; it must be the service's venue). ``visit_key``: one treatment
-    of a visit (app/booking/visits.py adds them), whose time need not be on the booking page's step.
+    of a visit (app/booking/visits.py adds them), whose time need not be on the booking page's step;
+    ``guests`` and ``guest_names``: the visit's guests its places are for, one each, in order.
     Refused with CartItemInvalid, nothing added."""
     now = now or now_utc()
     if starts_at.tzinfo is None:
@@ -204,6 +207,8 @@ def add_item(
         intake_answers=intake_answers or None,
         via_site_venue_id=via_site_venue_id,
         visit_key=visit_key,
+        guests=list(guests),
+        guest_names=list(guest_names),
     )
     db.session.add(item)
     db.session.flush()

@@ -87,8 +87,9 @@ def quote_for(booking: Booking, now: datetime):
 
 
 def visit_parts(booking: Booking) -> list[Booking]:
-    """``booking`` and, when it is a treatment of a visit (app/booking/visits.py), the visit's
-    other confirmed treatments, in time order."""
+    """``booking`` and, when it is a treatment of a visit (app/booking/visits.py), the other
+    confirmed treatments of its guest's part of the visit (every guest's when it names none), in
+    time order."""
     if booking.visit_key is None:
         return [booking]
     others = db.session.scalars(
@@ -99,16 +100,37 @@ def visit_parts(booking: Booking) -> list[Booking]:
             Booking.id != booking.id,
             Booking.moves_booking_id.is_(None),
             Booking.status == B.CONFIRMED,
+            *([Booking.guest == booking.guest] if booking.guest is not None else []),
         )
         .order_by(Booking.starts_at, Booking.id)
     )
     return sorted([booking, *others], key=lambda b: (b.starts_at, b.id))
 
 
+def shares_a_visit(booking: Booking) -> bool:
+    """Does another confirmed booking share ``booking``'s visit (any guest's)? Such a booking is
+    not moved alone: the visit's treatments follow one another, its guests sit side by side."""
+    if booking.visit_key is None:
+        return False
+    return bool(
+        db.session.scalar(
+            select(Booking.id)
+            .where(
+                Booking.visit_key == booking.visit_key,
+                Booking.order_id == booking.order_id,
+                Booking.id != booking.id,
+                Booking.moves_booking_id.is_(None),
+                Booking.status == B.CONFIRMED,
+            )
+            .limit(1)
+        )
+    )
+
+
 def cancel_by_customer(booking: Booking, *, customer: User, now: datetime | None = None) -> int:
     """Cancel under the booking's policy; returns the refund due in minor units. A treatment of a
-    visit cancels the whole visit, each treatment under its own policy (refunds added up); if one
-    of them can no longer be cancelled, nothing is."""
+    visit cancels its guest's part of the visit (``visit_parts``), each treatment under its own
+    policy (refunds added up); if one of them can no longer be cancelled, nothing is."""
     now = now or datetime.now(UTC)
     if booking.customer_id != customer.id:
         raise InvalidTransition(_("You can only cancel your own bookings."))

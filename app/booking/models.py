@@ -82,6 +82,9 @@ class CartItem(IdKey, db.Model):
     # One treatment of a visit (app/booking/visits.py): the items of one visit share this key,
     # and each starts when the one before it ends. None: an item on its own.
     visit_key: Mapped[str | None] = mapped_column(String(32), default=None)
+    # The guests of a visit these places are for (numbered from 1), and their names, in order.
+    guests: Mapped[list[int]] = mapped_column(ARRAY(Integer), default=list, server_default="{}")
+    guest_names: Mapped[list[str]] = mapped_column(ARRAY(String), default=list, server_default="{}")
     team_member_id: Mapped[int | None] = mapped_column(ForeignKey("team_members.id", ondelete="SET NULL"))
     starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     quantity: Mapped[int] = mapped_column(Integer, default=1)
@@ -223,6 +226,9 @@ class Booking(IdKey, db.Model):
     # A visit (app/booking/visits.py): the bookings of treatments booked back to back in one go
     # share this key, and are moved or cancelled together. None: a booking on its own.
     visit_key: Mapped[str | None] = mapped_column(String(32))
+    # A group visit's guest (numbered from 1) and their name, when the customer booked for others.
+    guest: Mapped[int | None] = mapped_column(SmallInteger)
+    guest_name: Mapped[str | None] = mapped_column(String(80))
     hold_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     quantity: Mapped[int] = mapped_column(Integer, default=1)
     unit_price_minor: Mapped[int] = mapped_column(Integer)
@@ -324,6 +330,9 @@ class BookingResource(IdKey, db.Model):
     blocks_until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     moves_booking_id: Mapped[int | None] = mapped_column()
     live: Mapped[bool] = mapped_column(default=True)
+    # A guest's booking sharing the units of this sitting's first booking (a room the service
+    # shares, migration 0076): rows with one key may meet.
+    shares_booking_id: Mapped[int | None] = mapped_column(default=None)
 
 
 class BookingAddon(IdKey, db.Model):

@@ -205,12 +205,14 @@ def _note_added(_session: Session, instance: Any) -> None:
         added.append(instance)
 
 
-def lock_resources(service_ids: Collection[int]) -> list[tuple[int, int, int, int]]:
+def lock_resources(service_ids: Collection[int]) -> list[tuple[int, int, int, int, bool]]:
     """Lock the rows of the rooms and equipment these services need, in id order (two services
     sharing a room take turns; the caller holds the services' locks first). Returns what they
-    need: (service id, resource id, units per booking, quantity), by resource."""
+    need: (service id, resource id, units per booking, quantity, shared by a sitting), by resource."""
     rows = db.session.execute(
-        select(ServiceResource.service_id, Resource.id, ServiceResource.units, Resource.quantity)
+        select(
+            ServiceResource.service_id, Resource.id, ServiceResource.units, Resource.quantity, ServiceResource.shared
+        )
         .join(Resource, Resource.id == ServiceResource.resource_id)
         .where(ServiceResource.service_id.in_(sorted(service_ids)))
         .order_by(Resource.id, ServiceResource.service_id)
@@ -230,7 +232,7 @@ def take_units(bookings: Sequence[Booking], *, now: datetime) -> bool:
     needs = lock_resources({b.service_id for b in live})
     if not needs:
         return True
-    resource_ids = sorted({resource_id for _, resource_id, _, _ in needs})
+    resource_ids = sorted({resource_id for _, resource_id, _, _, _ in needs})
     start = min(b.starts_at for b in live)
     until = max(b.blocks_until for b in live)
     taken = _taken_units(resource_ids, start, until, now=now)
@@ -238,19 +240,26 @@ def take_units(bookings: Sequence[Booking], *, now: datetime) -> bool:
         expire_holds(now, service_ids=sorted({s for *_, s, expired in taken if expired}), between=(start, until))
         taken = _taken_units(resource_ids, start, until, now=now)
     rows: list[BookingResource] = []
+    # A sitting: the bookings of this block of one service at one time (guests side by side). A
+    # room the service shares is taken by its first booking; the others' rows share its units.
+    sittings: dict[tuple[int, datetime], Booking] = {}
     for booking in live:
+        first = sittings.setdefault((booking.service_id, booking.starts_at), booking)
         key = booking.moves_booking_id or booking.id
-        for service_id, resource_id, units, quantity in needs:
+        for service_id, resource_id, units, quantity, shared in needs:
             if service_id != booking.service_id:
                 continue
-            busy = {
-                unit
-                for r, unit, owner, starts, ends, _, _ in taken
-                if r == resource_id and owner != key and starts < booking.blocks_until and ends > booking.starts_at
-            }
-            free = [unit for unit in range(1, quantity + 1) if unit not in busy][:units]
-            if len(free) < units:
-                return False
+            if shared and first is not booking:
+                free = [row.unit for row in rows if row.booking_id == first.id and row.resource_id == resource_id]
+            else:
+                busy = {
+                    unit
+                    for r, unit, owner, starts, ends, _, _ in taken
+                    if r == resource_id and owner != key and starts < booking.blocks_until and ends > booking.starts_at
+                }
+                free = [unit for unit in range(1, quantity + 1) if unit not in busy][:units]
+                if len(free) < units:
+                    return False
             for unit in free:
                 row = BookingResource(
                     booking_id=booking.id,
@@ -259,6 +268,7 @@ def take_units(bookings: Sequence[Booking], *, now: datetime) -> bool:
                     starts_at=booking.starts_at,
                     blocks_until=booking.blocks_until,
                     moves_booking_id=booking.moves_booking_id,
+                    shares_booking_id=first.id if shared else None,
                     live=True,
                 )
                 rows.append(row)
@@ -278,7 +288,9 @@ def _taken_units(
         select(
             BookingResource.resource_id,
             BookingResource.unit,
-            func.coalesce(BookingResource.moves_booking_id, BookingResource.booking_id),
+            func.coalesce(
+                BookingResource.shares_booking_id, BookingResource.moves_booking_id, BookingResource.booking_id
+            ),
             BookingResource.starts_at,
             BookingResource.blocks_until,
             Booking.service_id,

@@ -313,6 +313,9 @@ def _hold_item(
             )
             for member_id in people
         ]
+        if people != [None]:  # a booking a place: each a guest of the visit's, when it names them
+            for booking, guest, name in zip(bookings, item.guests, item.guest_names, strict=False):
+                booking.guest, booking.guest_name = guest, name or None
         db.session.add_all(bookings)
         db.session.flush()
         copy_answers(bookings, item.intake_answers)  # as asked when added to the cart

@@ -36,7 +36,7 @@ from app.booking import patch_test_rule as patch_tests
 from app.booking.errors import SlotUnavailable
 from app.booking.events import ReopenedTime, booking_moved, times_reopened
 from app.booking.holds import blocks_until, booked_choice
-from app.booking.lifecycle import visit_parts
+from app.booking.lifecycle import shares_a_visit
 from app.booking.models import Booking, BookingMove, BookingStatus, ReschedulePolicy
 from app.booking.order_lifecycle import lock_order
 from app.booking.reserving import Refusal, Wording, free_slot, write_or_refuse
@@ -138,7 +138,8 @@ def describe_reschedule_policy(policy: ReschedulePolicy) -> str:
 
 # A treatment of a visit is not moved alone: the next one starts when it ends (docs/visits.md).
 VISIT_NOT_MOVED = _l(
-    "This treatment is part of a visit, and the next one starts when it ends: it can't be moved alone. "
+    "This treatment is part of a visit (treatments one after another, or guests side by side): it can't be "
+    "moved alone. "
     "Cancel the visit and book it again, or contact the venue."
 )
 
@@ -155,7 +156,7 @@ def customer_eligibility(booking: Booking, now: datetime, *, policy: RescheduleP
     until = booking.starts_at - timedelta(hours=policy.until_hours)
     if booking.status != BookingStatus.CONFIRMED:
         return Eligibility(False, "Only a confirmed booking can be moved.")
-    if len(visit_parts(booking)) > 1:
+    if shares_a_visit(booking):
         return Eligibility(False, str(VISIT_NOT_MOVED))
     if policy.max_moves == 0:
         return Eligibility(False, "This venue doesn't take changes online: contact them to move your booking.")
@@ -243,7 +244,7 @@ def check_move(
     ).one()
     if booking.status != BookingStatus.CONFIRMED:
         raise InvalidTransition(_("Only a confirmed booking can be moved."))
-    if len(visit_parts(booking)) > 1:  # app/booking/visits.py: its treatments follow one another
+    if shares_a_visit(booking):  # app/booking/visits.py: its treatments follow one another
         raise InvalidTransition(str(VISIT_NOT_MOVED))
     if as_venue:
         if now >= booking.starts_at:

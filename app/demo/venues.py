@@ -245,7 +245,9 @@ def seed_demo_venues(owners: list[User], admin: User) -> int:
 
 # Every demo spa's massage, sold in two lengths (app/venues/options.py): (name, minutes, price).
 MASSAGE_OPTIONS = [("60 min", 60, 5500), ("90 min", 90, 7500)]
-# ... with its add-ons (app/venues/addons.py): (name, price, extra minutes).
+# The couples massage's lengths, priced per guest.
+COUPLES_OPTIONS = [("60 min", 60, 6000), ("90 min", 90, 8000)]
+# ... with their add-ons (app/venues/addons.py): (name, price, extra minutes).
 MASSAGE_ADDONS = [("Hot stones", 1500, 15)]
 
 
@@ -314,24 +316,30 @@ def _add_rooms(venue: Venue, category_slug: str) -> None:
     first = next(iter(rooms.values()))
     for service in venue.services:
         name, units = SERVICE_NEEDS.get(service.name, (first.name, 1))
-        set_needs(venue, service, [(rooms.get(name, first).id, units)])
+        room = rooms.get(name, first)
+        # A couples treatment's room is shared by the two guests side by side.
+        set_needs(venue, service, [(room.id, units)], shared=[room.id] if service.name.startswith("Couples") else [])
 
 
 def _add_couples_massage(venue: Venue, category_id: int, *, position: int) -> Service:
-    """A massage for two, side by side in the double room (``SERVICE_NEEDS``), performed by the whole team."""
+    """A massage for two, side by side in the double room (``SERVICE_NEEDS``, shared by the two
+    guests), performed by the whole team: two places, a therapist each, priced per guest, at 60 or
+    90 minutes with "Hot stones" as an add-on."""
     couples = save_service(
         venue,
         None,
         name="Couples massage",
-        description="A relaxing massage for two, side by side in our double room.",
+        description="A relaxing massage for two, side by side in our double room. Priced per guest.",
         category_id=category_id,
         duration_minutes=60,
-        price_minor=12000,
-        capacity=1,
+        price_minor=6000,
+        capacity=2,
         buffer_minutes=15,
         is_active=True,
     )
     couples.position = position
+    set_options(couples, [OptionInput(name, minutes, price) for name, minutes, price in COUPLES_OPTIONS])
+    set_addons(couples, [AddonInput(name, price, minutes) for name, price, minutes in MASSAGE_ADDONS])
     for member in venue.team:
         member.services.append(couples)
     return couples

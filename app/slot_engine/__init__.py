@@ -3,7 +3,6 @@
 from app.slot_engine.engine import (
     Busy,
     MemberSchedule,
-    Part,
     Rules,
     ServiceSpec,
     Slot,
@@ -13,20 +12,22 @@ from app.slot_engine.engine import (
     has_slot_within,
     member_works,
     slot_at,
-    visit_days,
-    visit_starts,
 )
+from app.slot_engine.visits import Part, Placed, group_days, group_starts, visit_days, visit_starts
 
 __all__ = [
     "Busy",
     "MemberSchedule",
     "Part",
+    "Placed",
     "Rules",
     "ServiceSpec",
     "Slot",
     "available_slots",
     "bookable_days",
     "free_start_minutes",
+    "group_days",
+    "group_starts",
     "has_slot_within",
     "member_works",
     "slot_at",

@@ -48,6 +48,9 @@ class ServiceSpec:
     # units per booking, units the venue has). A booking takes ``units`` distinct units, each
     # free for all of it; with a team each person is a booking, without one a group is one.
     needs: tuple[tuple[int, int, int], ...] = ()
+    # Rooms and equipment a sitting takes once, however many guests side by side share it (a
+    # couples massage's double room): as ``needs``, but one set for a group's places at once.
+    shared_needs: tuple[tuple[int, int, int], ...] = ()
     # Processing time: (gap start, gap end) from the booking's start. In the gap the client stays
     # (capacity and rooms count the whole time) but the team member is free for someone else.
     gap: tuple[timedelta, timedelta] | None = None
@@ -339,6 +342,7 @@ class _BusyIndex:
     # Each needed resource: (units per booking, when each of its units is taken, its units'
     # free gaps for the one-unit question: ``_AnyFree``).
     units: tuple[tuple[int, tuple[_Occupied, ...], _AnyFree | None], ...] = ()
+    shared_units: tuple[tuple[int, tuple[_Occupied, ...], _AnyFree | None], ...] = ()  # one set a sitting
 
     @classmethod
     def build(
@@ -380,7 +384,8 @@ class _BusyIndex:
             same_service=_Intervals(same_service),
             members={m: _Occupied(intervals) for m, intervals in per_member.items()},
             venue_blocks=_Occupied(venue_blocks),
-            units=_units_taken(service, busy, now) if service.needs else (),
+            units=_units_taken(service.needs, busy, now) if service.needs else (),
+            shared_units=_units_taken(service.shared_needs, busy, now) if service.shared_needs else (),
         )
 
 
@@ -414,11 +419,11 @@ class _AnyFree:
 
 
 def _units_taken(
-    service: ServiceSpec, busy: Iterable[Busy], now: datetime
+    needs: tuple[tuple[int, int, int], ...], busy: Iterable[Busy], now: datetime
 ) -> tuple[tuple[int, tuple[_Occupied, ...], _AnyFree | None], ...]:
-    """For each resource ``service`` needs: the units one booking takes, and when each unit of
-    the resource is taken (live units of other bookings; a hold's once it ran out are free)."""
-    taken: dict[int, list[list[tuple[int, int]]]] = {rid: [[] for _ in range(qty)] for rid, _, qty in service.needs}
+    """For each resource of ``needs``: the units one booking takes, and when each unit of the
+    resource is taken (live units of other bookings; a hold's once it ran out are free)."""
+    taken: dict[int, list[list[tuple[int, int]]]] = {rid: [[] for _ in range(qty)] for rid, _, qty in needs}
     epoch, micro = _EPOCH, _MICROSECOND
     for b in busy:  # as in _BusyIndex.build: attributes read once, _us() and occupies() inline
         resource = b.resource_id
@@ -428,7 +433,7 @@ def _units_taken(
         if 0 < number <= len(units) and (expires is None or expires > now):
             units[number - 1].append(((b.start - epoch) // micro, (b.end - epoch) // micro))
     found = []
-    for rid, per_booking, _ in service.needs:
+    for rid, per_booking, _ in needs:
         units = tuple(_Occupied(intervals) for intervals in taken[rid])
         plain = all(occupied.odd is None for occupied in units)  # zero-length intervals: the long way
         found.append((per_booking, units, _AnyFree(units) if plain and per_booking == 1 else None))
@@ -528,7 +533,7 @@ def _free_starts(
     same = index.same_service
     same_starts, same_ends, same_weights, longest = same.starts, same.ends, same.weights, same.longest
     venue_blocks = index.venue_blocks
-    needed_units = index.units
+    needed_units, shared_units = index.units, index.shared_units
     # One resource, one unit a booking (a massage, a treatment room): one bisection a start.
     single_unit = needed_units[0][2] if len(needed_units) == 1 else None
     found: list[tuple[int, int, tuple[int, ...]]] = []
@@ -610,6 +615,8 @@ def _free_starts(
                     remaining = _unit_sets(needed_units, start, occupied_until, remaining)
                 elif not _unit_sets(needed_units, start, occupied_until, 1):
                     remaining = 0
+            if shared_units and remaining > 0 and not _unit_sets(shared_units, start, occupied_until, 1):
+                remaining = 0  # the room a sitting shares is taken
             if remaining > 0:
                 seen.add(start)
                 found.append((start, remaining, members))
@@ -752,73 +759,3 @@ def slot_at(*, start: datetime, **inputs: Any) -> Slot | None:
         return None
     at, remaining, members = found[0]
     return Slot(_instant(at), _instant(at) + asked.service.duration, remaining, members)
-
-
-@dataclass(frozen=True)
-class Part:
-    """One treatment of a visit: its service (as long as it is booked), its booking rules, and
-    the team member chosen for it (None: anyone free)."""
-
-    service: ServiceSpec
-    rules: Rules = Rules()
-    team_member_id: int | None = None
-
-
-class _Visit:
-    """Treatments one after another: each starts when the one before it ends, its buffer
-    included. Each part's busy intervals are indexed once, for every day asked about."""
-
-    def __init__(self, parts: Sequence[Part], inputs: Mapping[str, Any]) -> None:
-        busy = list(inputs["busy"])  # read once a part
-        self.parts = parts
-        self.asked = [SlotInputs(**{**inputs, "busy": busy, "service": p.service, "rules": p.rules}) for p in parts]
-        self.indexes = [a.index() for a in self.asked]
-        self.limits = [a.limits() for a in self.asked]
-        offsets, offset = [], 0
-        for p in parts:
-            offsets.append(offset)
-            offset += (p.service.duration + p.service.buffer) // _MICROSECOND
-        self.offsets = offsets
-
-    def starts(self, day: date, *, first_only: bool = False) -> list[tuple[Slot, ...]]:
-        """Each start on local ``day`` (on the first part's step) at which every part is free, with
-        each part's slot (its free team members), in order."""
-        first, asked = self.parts[0], self.asked[0]
-        if asked.closed(day):
-            return []
-        found = []
-        for start, remaining, members in asked.free_starts(day, self.indexes[0], self.limits[0]):
-            if first.team_member_id is not None and first.team_member_id not in members:
-                continue
-            slots = [Slot(_instant(start), _instant(start) + first.service.duration, remaining, members)]
-            for part, later, index, limits, offset in zip(
-                self.parts[1:], self.asked[1:], self.indexes[1:], self.limits[1:], self.offsets[1:], strict=True
-            ):
-                at = start + offset
-                at_day = _instant(at).astimezone(later.zone).date()
-                free = [] if later.closed(at_day) else later.free_starts(at_day, index, limits, only=at)
-                if not free or (part.team_member_id is not None and part.team_member_id not in free[0][2]):
-                    break
-                slots.append(Slot(_instant(at), _instant(at) + part.service.duration, free[0][1], free[0][2]))
-            else:
-                found.append(tuple(slots))
-                if first_only:
-                    break
-        return found
-
-
-def visit_starts(*, day: date, parts: Sequence[Part], **inputs: Any) -> list[tuple[Slot, ...]]:
-    """A visit of several treatments back to back (``parts``, in order) on local ``day``: every
-    start time, on the first treatment's step, at which each treatment is free when the one
-    before it ends (its buffer included; a processing gap is the treatment's own), with each
-    part's slot. ``inputs``: as ``SlotInputs`` names them, without ``service`` and ``rules``."""
-    return _Visit(parts, inputs).starts(day)
-
-
-def visit_days(*, first_day: date, days: int, parts: Sequence[Part], **inputs: Any) -> dict[date, bool]:
-    """For a visit's calendar: whether each day in the window has a start at which the visit fits."""
-    visit = _Visit(parts, inputs)
-    return {
-        day: bool(visit.starts(day, first_only=True))
-        for day in (first_day + timedelta(days=offset) for offset in range(days))
-    }

@@ -1,5 +1,9 @@
 """Venues and everything a provider sets up about one: images, services, hours, closures,
-team and FAQs. Rules the database can hold are constraints (see the migration)."""
+team and FAQs. Rules the database can hold are constraints (see the migration).
+
+One module over 500 lines on purpose: it is the venues' schema, one class per table, and a
+service's options, add-ons and rooms refer to one another here; split, they would import each
+other both ways."""
 
 from __future__ import annotations
 
@@ -398,6 +402,9 @@ class ServiceResource(db.Model):
     service_id: Mapped[int] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"), primary_key=True)
     resource_id: Mapped[int] = mapped_column(ForeignKey("resources.id", ondelete="CASCADE"), primary_key=True)
     units: Mapped[int] = mapped_column(default=1)
+    # Shared by the guests of one sitting (a couples massage's double room: taken once for both);
+    # otherwise each guest's booking takes its own ``units`` (migration 0076).
+    shared: Mapped[bool] = mapped_column(default=False, server_default="false")
 
     resource: Mapped[Resource] = relationship()
 

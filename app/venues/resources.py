@@ -19,7 +19,7 @@ venues domain sits below booking and imports none of it, so the one question ask
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import UTC, datetime
 
 from flask_babel import gettext as _
@@ -186,10 +186,14 @@ def remove_resource(venue: Venue, resource_id: int) -> None:
     _changed(venue)
 
 
-def set_needs(venue: Venue, service: Service, needs: Iterable[tuple[int, int]]) -> None:
+def set_needs(
+    venue: Venue, service: Service, needs: Iterable[tuple[int, int]], *, shared: Collection[int] = ()
+) -> None:
     """Make ``needs`` — (resource id, units for one booking) — what the service needs, replacing
-    what it needed. Units of 0 are left out; a resource that isn't the venue's, twice named, or
-    more units than it has is refused (field ``needs``) and nothing changes."""
+    what it needed; the resources in ``shared`` are taken once by a sitting of guests side by
+    side (a couples massage's double room), the others by each guest's booking. Units of 0 are
+    left out; a resource that isn't the venue's, twice named, or more units than it has is
+    refused (field ``needs``) and nothing changes."""
     wanted = [(int(resource_id), int(units)) for resource_id, units in needs if int(units) != 0]
     own = {r.id: r for r in venue_resources(venue.id)}
     seen: set[int] = set()
@@ -210,12 +214,13 @@ def set_needs(venue: Venue, service: Service, needs: Iterable[tuple[int, int]]) 
                 field="needs",
             )
     present = {need.resource_id: need for need in service.needs}
-    if {rid: need.units for rid, need in present.items()} == dict(wanted):
+    asked = {rid: (units, rid in shared) for rid, units in wanted}
+    if {rid: (need.units, need.shared) for rid, need in present.items()} == asked:
         return
     kept = []
     for resource_id, units in wanted:
         need = present.get(resource_id) or ServiceResource(service_id=service.id, resource_id=resource_id)
-        need.units = units
+        need.units, need.shared = units, resource_id in shared
         kept.append(need)
     service.needs = kept
     db.session.flush()

@@ -99,6 +99,7 @@ def test_a_venue_in_the_api_money_in_minor_units_and_hours(client, listed):
             "options": [],  # none: booked as itself (docs/service-options.md)
             "addons": [],  # none: nothing to add (docs/service-addons.md)
             "from_price_minor": 6000,
+            "processing": None,  # no processing gap (docs/processing-time.md)
             "needs": [],  # no rooms or equipment (docs/rooms-and-equipment.md)
         }
     ]

@@ -1,6 +1,6 @@
 """The demo seed's add-ons (app/demo/venues.py), issue 44's demo: every demo spa offers its
 aromatherapy massage at 60 and 90 minutes with "Hot stones" as an add-on (+£15, +15 min), and a
-couples massage in its double room."""
+couples massage (60 or 90 minutes, hot stones too) for two guests sharing its double room."""
 
 from __future__ import annotations
 
@@ -23,7 +23,10 @@ def test_every_demo_spa_offers_hot_stones_with_its_massage_and_a_couples_massage
         assert {o.name: o.duration_minutes for o in massage.options} == {"60 min": 60, "90 min": 90}
         assert [(a.name, a.price_minor, a.extra_minutes) for a in massage.addons] == [("Hot stones", 1500, 15)]
         couples = next(s for s in venue.services if s.name == "Couples massage")
-        assert [n.resource.name for n in couples.needs] == ["Double room"]
+        assert [(n.resource.name, n.shared) for n in couples.needs] == [("Double room", True)]  # one for both
+        assert couples.capacity == 2  # two guests side by side, a therapist each
+        assert {o.name: o.duration_minutes for o in couples.options} == {"60 min": 60, "90 min": 90}
+        assert [a.name for a in couples.addons] == ["Hot stones"]
         assert all(massage in member.services and couples in member.services for member in venue.team)
-        others = [s for s in venue.services if s is not massage]
-        assert all(not s.addons for s in others), venue.name  # only the massage sells an add-on
+        others = [s for s in venue.services if s not in (massage, couples)]
+        assert all(not s.addons for s in others), venue.name  # only the massages sell an add-on
