@@ -105,7 +105,7 @@ def service_rows(services: list[Service]) -> list[dict[str, Any]]:
 
 def need_row(need: ServiceResource) -> dict[str, Any]:
     """What one booking of a service takes of a resource (app/venues/resources.py)."""
-    return {"resource_id": need.resource_id, "name": need.resource.name, "units": need.units}
+    return {"resource_id": need.resource_id, "name": need.resource.name, "units": need.units, "shared": need.shared}
 
 
 def resource_row(resource: Resource) -> dict[str, Any]:
@@ -187,8 +187,10 @@ def review_row(review: Review) -> dict[str, Any]:
 def cart_item_row(item: CartItem) -> dict[str, Any]:
     service = item.service
     return {
-        **attributes(item, "id", "service_id", "option_id", "quantity", "team_member_id", "expires_at"),
+        **attributes(item, "id", "service_id", "option_id", "quantity", "team_member_id", "expires_at", "visit_key"),
         "addon_ids": list(item.addon_ids or ()),
+        "guests": list(item.guests or ()),
+        "guest_names": list(item.guest_names or ()),
         "service": service.name,
         "venue": service.venue.name,
         "starts_at": local(item.starts_at, service.venue.timezone),
@@ -207,7 +209,7 @@ def cart_item_row(item: CartItem) -> dict[str, Any]:
 def booking_row(booking: Booking) -> dict[str, Any]:
     zone = booking.venue.timezone
     return {
-        **attributes(booking, "reference", "status", "quantity", "order_id"),
+        **attributes(booking, "reference", "status", "quantity", "order_id", "visit_key", "guest", "guest_name"),
         "venue": booking.venue.name,
         "venue_slug": booking.venue.slug,
         "service": booking.service.name,

@@ -203,6 +203,13 @@ class ServiceNeed(ma.Schema):
     resource_id = ma.fields.Integer(required=True, metadata={"description": "GET /venue/resources"})
     name = ma.fields.String(required=True, metadata={"example": "Treatment room"})
     units = ma.fields.Integer(required=True, metadata={"description": "How many one booking takes"})
+    shared = ma.fields.Boolean(
+        required=True,
+        metadata={
+            "description": "Shared by guests side by side: taken once by guests booked together for one time "
+            "(a couples massage's double room); false: each guest's booking takes its own"
+        },
+    )
 
 
 class Service(ma.Schema):
@@ -370,6 +377,66 @@ class CartItemIn(Strict):
     )
 
 
+class VisitTreatmentIn(Strict):
+    service_id = JsonInteger(required=True, validate=validate.Range(1, MAX_ID))
+    option_id = JsonInteger(allow_none=True, load_default=None, validate=validate.Range(1, MAX_ID))
+    addon_ids = ma.fields.List(
+        JsonInteger(validate=validate.Range(1, MAX_ID)), load_default=list, validate=validate.Length(max=20)
+    )
+    team_member_id = JsonInteger(allow_none=True, load_default=None, validate=validate.Range(1, MAX_ID))
+    guest = JsonInteger(load_default=1, validate=validate.Range(1, 6), metadata={"description": "Numbered from 1"})
+
+
+class VisitIn(Strict):
+    venue_slug = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
+    starts_at = ma.fields.AwareDateTime(required=True, metadata={"description": "A start from visit-times"})
+    treatments = ma.fields.List(
+        ma.fields.Nested(VisitTreatmentIn),
+        required=True,
+        validate=validate.Length(min=1, max=24),
+        metadata={
+            "description": "Each guest's treatments in order (guests 1 to 6; one guest alone: 2 to 4 treatments, "
+            "in a group 1 to 4 each): each starts when the one before it ends; every guest starts together"
+        },
+    )
+    guest_names = ma.fields.List(
+        ma.fields.String(validate=validate.Length(max=80)),
+        load_default=list,
+        validate=validate.Length(max=6),
+        metadata={"description": "The guests' names, in guest order (optional)"},
+    )
+
+
+class VisitTimesArgs(Strict):
+    treatments = ma.fields.String(
+        required=True,
+        validate=validate.Length(min=3, max=400),
+        metadata={
+            "description": "Each treatment as guest:service_id[:option_id][+addon_id...], comma separated, in "
+            'order: "1:12:3+7,1:15" (guest 1: service 12 as option 3 with add-on 7, then service 15)'
+        },
+    )
+    date = ma.fields.Date(required=True, metadata={"description": "A local date at the venue"})
+
+
+class VisitPlaced(ma.Schema):
+    guest = ma.fields.Integer(required=True, metadata={"description": "Numbered from 1"})
+    service_id = ma.fields.Integer(required=True)
+    start = ma.fields.AwareDateTime(required=True, metadata={"description": "In the venue's time zone"})
+    end = ma.fields.AwareDateTime(required=True)
+    team_member_id = ma.fields.Integer(allow_none=True, metadata={"description": "Who would do it (null: anyone)"})
+
+
+class VisitTime(ma.Schema):
+    start = ma.fields.AwareDateTime(required=True)
+    treatments = ma.fields.List(ma.fields.Nested(VisitPlaced), required=True)
+
+
+class VisitTimes(ma.Schema):
+    timezone = ma.fields.String(required=True)
+    times = ma.fields.List(ma.fields.Nested(VisitTime), required=True)
+
+
 class CartItem(ma.Schema):
     id = ma.fields.Integer(required=True)
     service_id = ma.fields.Integer(required=True)
@@ -382,6 +449,9 @@ class CartItem(ma.Schema):
     team_member_id = ma.fields.Integer(allow_none=True)
     expires_at = ma.fields.AwareDateTime(required=True)
     price = ma.fields.Nested(Money, required=True)
+    visit_key = ma.fields.String(allow_none=True, metadata={"description": "The items of one visit share it"})
+    guests = ma.fields.List(ma.fields.Integer(), metadata={"description": "The visit's guests its places are for"})
+    guest_names = ma.fields.List(ma.fields.String())
 
 
 class Cart(ma.Schema):
@@ -404,6 +474,9 @@ class Booking(ma.Schema):
     price = ma.fields.Nested(Money, required=True)
     refund = ma.fields.Nested(Money, required=True)
     order_id = ma.fields.Integer(required=True)
+    visit_key = ma.fields.String(allow_none=True, metadata={"description": "The bookings of one visit share it"})
+    guest = ma.fields.Integer(allow_none=True, metadata={"description": "A group visit's guest, from 1"})
+    guest_name = ma.fields.String(allow_none=True)
 
 
 class Order(ma.Schema):
@@ -828,6 +901,13 @@ class ServiceNeedIn(Strict):
     )
     units = JsonInteger(
         required=True, validate=validate.Range(1, 10), metadata={"description": "At most the resource's quantity"}
+    )
+    shared = JsonBoolean(
+        load_default=False,
+        metadata={
+            "description": "true: guests booked together for one time take it once (a couples massage's double "
+            "room); false: each guest's booking takes its own. Left out: false"
+        },
     )
 
 

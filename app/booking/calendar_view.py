@@ -117,6 +117,16 @@ def booking_rooms(booking_ids: list[int]) -> dict[int, list[str]]:
     return found
 
 
+def who_comes(booking: Booking) -> str:
+    """Who the booking is for: its customer, a walk-in's client (app/clients/: no account), or a
+    guest of a group visit the customer booked for (app/booking/visits.py): "Ben (guest of Ana Costa)"."""
+    booker = booking.customer.name if booking.customer else getattr(getattr(booking, "client", None), "name", "")
+    if booking.guest is not None and booking.guest > 1:
+        guest = booking.guest_name or _("Guest %(num)d", num=booking.guest)
+        return _("%(guest)s (guest of %(customer)s)", guest=guest, customer=booker)
+    return booker
+
+
 def processing_label(booking: Booking, tz: ZoneInfo) -> str:
     """ "10:30–11:00": a booking's processing gap on the venue's clock (app/venues/processing.py), or ""."""
     if booking.gap_starts_at is None or booking.gap_ends_at is None:
@@ -132,8 +142,7 @@ def _booking_event(booking: Booking, tz: ZoneInfo, rooms: dict[int, list[str]] |
         title=booked_service(booking),  # "Massage (90 min)": the option booked
         rooms=", ".join((rooms or {}).get(booking.id, [])),
         processing=processing_label(booking, tz),
-        # A walk-in booked at the desk has no account: its client (app/clients/) names them.
-        customer=booking.customer.name if booking.customer else getattr(getattr(booking, "client", None), "name", ""),
+        customer=who_comes(booking),
         quantity=booking.quantity,
         status=booking.status,
         # A move's hold (app/checkout/top_ups.py): the customer is paying the difference for this time.

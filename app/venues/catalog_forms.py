@@ -132,12 +132,14 @@ def read_option_row(row: Row, number: int) -> OptionInput:
 @dataclass
 class NeedRow:
     """One of the venue's resources in a service form's "Needs": how many one booking takes
-    (the text the owner typed, or the service's own; "0": not needed)."""
+    (the text the owner typed, or the service's own; "0": not needed), and whether guests booked
+    side by side share it (taken once by their sitting, as a couples massage's double room)."""
 
     resource_id: int
     name: str
     quantity: int
     value: str = "0"
+    shared: bool = False
 
     @property
     def most(self) -> int:
@@ -236,15 +238,17 @@ class ServiceForm(FlaskForm):
     addon_table: TableRows[AddonInput]
     option_prefix: str = ""  # before the HTML ids of an edit form's tables and needs
     # "Needs" (app/venues/resources.py): one row per resource of the venue; what they say (None:
-    # not posted, the service keeps its needs) and what is wrong with them.
+    # not posted, the service keeps its needs), which of them guests side by side share, and
+    # what is wrong with them.
     need_rows: list[NeedRow]
     needs: list[tuple[int, int]] | None = None
+    shared_needs: list[int]
     need_errors: list[str]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.option_table, self.addon_table = TableRows(OPTION_TABLE), TableRows(ADDON_TABLE)
-        self.need_rows, self.need_errors = [], []
+        self.need_rows, self.shared_needs, self.need_errors = [], [], []
 
     @property
     def options(self) -> list[OptionInput] | None:
@@ -256,16 +260,24 @@ class ServiceForm(FlaskForm):
 
     def offer_needs(self, resources: list[Any], service: Any = None) -> None:
         """A row per resource of the venue, showing what ``service`` (if any) needs of it."""
-        present = {need.resource_id: need.units for need in service.needs} if service is not None else {}
-        self.need_rows = [NeedRow(r.id, r.name, r.quantity, str(present.get(r.id, 0))) for r in resources]
+        present = {need.resource_id: need for need in service.needs} if service is not None else {}
+        self.need_rows = [
+            NeedRow(r.id, r.name, r.quantity, str(present[r.id].units), present[r.id].shared)
+            if r.id in present
+            else NeedRow(r.id, r.name, r.quantity)
+            for r in resources
+        ]
 
     def read_needs(self, formdata: Any) -> None:
-        """The posted "Needs" (after ``offer_needs``): a post without them keeps the service's."""
+        """The posted "Needs" (after ``offer_needs``): a post without them keeps the service's. A
+        row's "shared" box left out of the post is unticked, as browsers leave out unticked boxes;
+        it counts only for a resource the service needs."""
         if not formdata.get("needs_sent"):
             return
         self.needs = []
         for row in self.need_rows:
             row.value = str(formdata.get(f"need-{row.resource_id}", "") or "").strip()[:4]
+            row.shared = bool(formdata.get(f"need-{row.resource_id}-shared"))
             try:
                 units = read_need(row)
             except ValueError as exc:
@@ -273,6 +285,8 @@ class ServiceForm(FlaskForm):
                 continue
             if units:
                 self.needs.append((row.resource_id, units))
+                if row.shared:
+                    self.shared_needs.append(row.resource_id)
 
     def show_options(self, service: Any) -> None:
         """The option rows of an edit form shown (not posted): the service's options."""

@@ -10,7 +10,10 @@ PostgreSQL as a request reads them):
 - every one of the 20 services x 30 days;
 - with rooms (issue 44, item 4): the same 30-day calendar and day once every treatment needs
   one of 5 treatment rooms and every booking holds its unit (``generate.add_rooms``, undone
-  at the end), engine alone and with the reads, against the same shapes without rooms above.
+  at the end), engine alone and with the reads, against the same shapes without rooms above;
+- a couples visit (issue 44, items 6 and 9), with those rooms: two guests, each two treatments
+  back to back, side by side, over 30 days (``visits.group_parts`` and
+  ``availability.get_group_days``, with the reads).
 
 And, in-process through Flask's test client, the booking page's HTMX fragment for one day's
 times (``HX-Target: booking-slots``) and the picker fragment with its month calendar.
@@ -34,6 +37,7 @@ from sqlalchemy import func, select
 
 from app.booking import availability
 from app.booking.models import Booking
+from app.booking.visits import Treatment, group_parts
 from app.platform.extensions import db
 from app.slot_engine import available_slots, bookable_days
 from app.venues.models import Service, Venue
@@ -210,6 +214,17 @@ def run(args: argparse.Namespace) -> dict:
                 "with DB reads: one day, with rooms",
                 measure(lambda: availability.get_slots(fresh(ids[0]), day, now=now), **options),
             )
+
+            # A couple (issue 44, items 6 and 9): two guests, each the headline treatment then the
+            # second service, back to back, side by side (a therapist each, a room each).
+            couple = [Treatment(ids[i], guest=g) for g in (1, 2) for i in (0, 1)]
+
+            def couples_month() -> None:
+                db.session.remove()
+                venue = db.session.get(Venue, venue_id)
+                availability.get_group_days(venue, group_parts(venue, couple), today, CALENDAR_DAYS, now=now)
+
+            record("with DB reads: couples visit 2x2, 30 days", measure(couples_month, **options))
         finally:
             db.session.remove()
             remove_rooms(rooms)

@@ -89,7 +89,7 @@ def test_a_service_carries_and_takes_its_needs(client, world, tokens):
     )
     assert made.status_code == 201, made.get_json()
     row = made.get_json()
-    assert row["needs"] == [{"resource_id": room.id, "name": "Treatment room", "units": 2}]
+    assert row["needs"] == [{"resource_id": room.id, "name": "Treatment room", "units": 2, "shared": False}]
 
     kept = client.put(
         f"{API}/services/{row['id']}", json={**SERVICE, "price_minor": 6000}, headers=bearer(tokens["owner"])
@@ -99,6 +99,54 @@ def test_a_service_carries_and_takes_its_needs(client, world, tokens):
     assert next(s for s in listed if s["id"] == row["id"])["needs"] == row["needs"]
     cleared = client.put(f"{API}/services/{row['id']}", json={**SERVICE, "needs": []}, headers=bearer(tokens["owner"]))
     assert cleared.status_code == 200 and cleared.get_json()["needs"] == []
+
+
+def test_a_need_shared_by_guests_side_by_side_goes_and_comes_back(client, world, tokens):
+    room = room_of(world)
+    made = client.post(
+        f"{API}/services",
+        json={**SERVICE, "needs": [{"resource_id": room.id, "units": 1, "shared": True}]},
+        headers=bearer(tokens["owner"]),
+    )
+    assert made.status_code == 201, made.get_json()
+    row = made.get_json()
+    assert row["needs"] == [{"resource_id": room.id, "name": "Treatment room", "units": 1, "shared": True}]
+    db.session.expire_all()
+    assert [(n.resource_id, n.units, n.shared) for n in db.session.get(Service, row["id"]).needs] == [
+        (room.id, 1, True)
+    ]
+    listed = client.get(f"{API}/services", headers=bearer(tokens["owner"])).get_json()
+    assert next(s for s in listed if s["id"] == row["id"])["needs"] == row["needs"]
+
+    kept = client.put(
+        f"{API}/services/{row['id']}", json={**SERVICE, "price_minor": 6000}, headers=bearer(tokens["owner"])
+    )
+    assert kept.status_code == 200 and kept.get_json()["needs"] == row["needs"]  # needs left out: kept
+    unshared = client.put(
+        f"{API}/services/{row['id']}",
+        json={**SERVICE, "needs": [{"resource_id": room.id, "units": 1}]},  # shared left out: false
+        headers=bearer(tokens["owner"]),
+    )
+    assert unshared.status_code == 200, unshared.get_json()
+    assert unshared.get_json()["needs"] == [{**row["needs"][0], "shared": False}]
+    db.session.expire_all()
+    assert [n.shared for n in db.session.get(Service, row["id"]).needs] == [False]
+
+
+@pytest.mark.parametrize("shared", ["yes", "true", 1, 0, None, []])
+def test_a_shared_that_is_not_a_boolean_is_a_422_that_changes_nothing(client, world, tokens, shared):
+    room = room_of(world)
+    service_id = world.venue.services[0].id
+    refused = client.put(
+        f"{API}/services/{service_id}",
+        json={**SERVICE, "needs": [{"resource_id": room.id, "units": 1, "shared": shared}]},
+        headers=bearer(tokens["owner"]),
+    )
+    assert refused.status_code == 422 and problem_field(refused, "needs"), refused.get_json()
+    assert "shared" in str(refused.get_json()["errors"]["json"]["needs"]), refused.get_json()
+    db.session.expire_all()
+    service = db.session.get(Service, service_id)
+    assert service.needs == [] and service.name != SERVICE["name"]
 
 
 @pytest.mark.parametrize(

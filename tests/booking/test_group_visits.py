@@ -5,6 +5,7 @@ room the service shares taken once); one payment; a guest's treatments are cance
 from __future__ import annotations
 
 from datetime import timedelta
+from html import unescape
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -24,6 +25,7 @@ from app.venues.options import OptionInput, set_options
 from app.venues.resources import add_resource, set_needs
 from app.venues.service import save_service
 from tests.booking.helpers import future_slot, make_bookable_venue
+from tests.conftest import Browser
 
 LONDON = ZoneInfo("Europe/London")
 MIN = timedelta(minutes=1)
@@ -179,3 +181,19 @@ def test_a_chosen_team_member_cannot_take_two_guests_at_once(spa, customer):
     ]
     day = future_slot(days=3).astimezone(LONDON).date()
     assert group_times(venue, treatments, day) == []
+
+
+def test_the_owners_calendar_shows_both_therapists_the_room_and_each_guest(spa, customer, provider, client):
+    venue, couples, facial, (amy, ben, _cat), _double = spa
+    start = future_slot(days=3, hour=10)
+    book_couple(customer, venue, couples, facial, start)
+    db.session.commit()
+    web = Browser(client)
+    web.sign_in_as(provider)
+    response = web.get(f"/provider/calendar?view=day&date={start.astimezone(LONDON).date().isoformat()}")
+    assert response.status_code == 200
+    page = unescape(response.get_data(as_text=True))
+    assert page.count("Double room") == 2  # one room, shown on each therapist's booking
+    assert page.count("Couples massage (90 min)") >= 2
+    assert f"Ben Okoro (guest of {customer.name})" in page
+    assert amy.name in page and ben.name in page  # a column each

@@ -26,6 +26,7 @@ from app.booking import lifecycle
 from app.booking.models import Booking, Order, TopUp
 from app.booking.order_lifecycle import lock_order
 from app.booking.presenting import find_own_booking
+from app.booking.visits import Treatment, add_visit
 from app.checkout import checkout as checkouts
 from app.checkout import reschedule as moves
 from app.checkout import top_ups
@@ -38,6 +39,7 @@ from app.platform.money import format_money
 from app.platform.urls import absolute_url, on_base_url
 from app.reviews.service import create_review
 from app.saved.service import account_saved_ids, set_saved_for_account
+from app.venues.listed import listed_venue
 from app.web.guards import require_booker
 from app.web.unit_of_work import on_refusal
 
@@ -96,6 +98,20 @@ def add_to_cart(data):
         addon_ids=data["addon_ids"],
     )
     return cart_item_row(item), 201, {"Location": absolute_url("api_customer.cart")}
+
+
+@customer_route("post", "/cart/visits", 201, schemas.Cart, body=schemas.VisitIn, idempotent=True)
+def add_visit_to_cart(data):
+    """Put a visit in the cart: one guest's treatments back to back, or a group's side by side, at
+    a start from ``visit-times`` (docs/visits.md). Its items share a ``visit_key``; nothing is held yet."""
+    require_booker()
+    venue = listed_venue(data["venue_slug"])
+    treatments = [
+        Treatment(t["service_id"], t["option_id"], tuple(t["addon_ids"]), t["team_member_id"], guest=t["guest"])
+        for t in data["treatments"]
+    ]
+    items = add_visit(owner(), venue, treatments, data["starts_at"], guest_names=data["guest_names"])
+    return {"items": [cart_item_row(item) for item in items]}, 201, {"Location": absolute_url("api_customer.cart")}
 
 
 @customer_route("delete", "/cart/items/<int:item_id>", 204)

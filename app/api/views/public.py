@@ -17,6 +17,7 @@ from app.api import schemas
 from app.api.conventions import cursor_position, next_cursor
 from app.api.presenting import hit_row, hours_row, review_row, service_rows, venue_row
 from app.booking.availability import get_bookable_days, get_slots
+from app.booking.visits import Treatment, group_times
 from app.discovery.params import parse_search
 from app.platform.timefmt import venue_zone
 from app.reviews.service import venue_reviews
@@ -128,6 +129,56 @@ def reviews(slug: str, limit: int, cursor: str | None = None):
     rows = venue_reviews(venue.id, limit=limit + 1, offset=offset)  # one more: does a page follow?
     following = next_cursor("offset", offset + limit if len(rows) > limit else None)
     return {"reviews": [review_row(r) for r in rows[:limit]], "next_cursor": following}
+
+
+def parse_treatments(text: str) -> list[Treatment]:
+    """ "1:12:3+7,1:15": guest 1 has service 12 as option 3 with add-on 7, then service 15. A
+    treatment that can't be read is a 422 naming ``treatments``."""
+    found = []
+    for piece in text.split(","):
+        head, *addons = piece.strip().split("+")
+        numbers = head.split(":")
+        if not 2 <= len(numbers) <= 3 or not all(
+            n.isascii() and n.isdigit() and len(n) < 10 for n in [*numbers, *addons]
+        ):
+            abort(
+                422,
+                message=_("Give each treatment as guest:service_id[:option_id][+addon_id...]."),
+                errors={"query": {"treatments": [piece.strip()[:40]]}},
+            )
+        guest, service_id, *option = (int(n) for n in numbers)
+        found.append(Treatment(service_id, option[0] if option else None, tuple(int(a) for a in addons), guest=guest))
+    return found
+
+
+@bp.get("/venues/<slug>/visit-times")
+@bp.arguments(schemas.VisitTimesArgs, location="query", as_kwargs=True, unknown=RAISE)
+@bp.response(200, schemas.VisitTimes)
+def visit_times(slug: str, treatments: str, date):
+    """Start times on a local ``date`` at which a visit fits: one guest's treatments back to back,
+    or a group's side by side (docs/visits.md), each with every treatment placed."""
+    venue = listed_venue(slug)
+    zone = venue_zone(venue.timezone)
+    found = group_times(venue, parse_treatments(treatments), date)
+    return {
+        "timezone": venue.timezone,
+        "times": [
+            {
+                "start": placed[0].slot.start.astimezone(zone),
+                "treatments": [
+                    {
+                        "guest": p.guest + 1,
+                        "service_id": p.part.service.id,
+                        "start": p.slot.start.astimezone(zone),
+                        "end": p.slot.end.astimezone(zone),
+                        "team_member_id": p.team_member_id,
+                    }
+                    for p in placed
+                ],
+            }
+            for placed in found
+        ],
+    }
 
 
 @bp.get("/venues/<slug>/availability")

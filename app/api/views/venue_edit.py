@@ -128,7 +128,12 @@ def _save_options(service: Service, data: dict[str, Any]) -> Service:
             [AddonInput(a["name"], a["price_minor"], a["extra_minutes"], id=a.get("id")) for a in data["addons"]],
         )
     if "needs" in data:
-        set_needs(service.venue, service, [(n["resource_id"], n["units"]) for n in data["needs"]])
+        set_needs(
+            service.venue,
+            service,
+            [(n["resource_id"], n["units"]) for n in data["needs"]],
+            shared=[n["resource_id"] for n in data["needs"] if n["shared"]],
+        )
     return service
 
 

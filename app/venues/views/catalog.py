@@ -206,7 +206,7 @@ def _save_options(venue: Venue, service: Service, form: ServiceForm) -> None:
     if form.addons is not None:
         set_addons(service, form.addons)
     if form.needs is not None:
-        set_needs(venue, service, form.needs)
+        set_needs(venue, service, form.needs, shared=form.shared_needs)
 
 
 def options_label(service: Service) -> str:
