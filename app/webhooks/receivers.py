@@ -30,6 +30,19 @@ def booking_data(booking: Booking, **extra: Any) -> dict[str, Any]:
         "paid_online": money(booking.online_minor, booking.currency),
         "made_at": booking.channel,  # 'online' or 'desk'
         "order_channel": booking.order.channel,  # 'marketplace' or 'venue_site' (the booking button)
+        # What a spa sells (issue 44): the option and add-ons booked, a processing gap, and a
+        # visit's key and guest (the bookings of one visit share the key).
+        "option": {"id": booking.option_id, "name": booking.option_name} if booking.option_name else None,
+        "addons": [
+            {"name": a.name, "price": money(a.price_minor, booking.currency), "extra_minutes": a.extra_minutes}
+            for a in booking.addons
+        ],
+        "processing": {"starts_at": iso(booking.gap_starts_at), "ends_at": iso(booking.gap_ends_at)}
+        if booking.gap_starts_at and booking.gap_ends_at
+        else None,
+        "visit_key": booking.visit_key,
+        "guest": booking.guest,
+        "guest_name": booking.guest_name,
         **extra,
     }
 

@@ -24,6 +24,7 @@ from app.venues.lists import add_team_member
 from app.venues.options import OptionInput, set_options
 from app.venues.resources import add_resource, set_needs
 from app.venues.service import save_service
+from app.webhooks.receivers import booking_data
 from tests.booking.helpers import future_slot, make_bookable_venue
 from tests.conftest import Browser
 
@@ -197,3 +198,14 @@ def test_the_owners_calendar_shows_both_therapists_the_room_and_each_guest(spa, 
     assert page.count("Couples massage (90 min)") >= 2
     assert f"Ben Okoro (guest of {customer.name})" in page
     assert amy.name in page and ben.name in page  # a column each
+
+
+def test_a_couples_webhook_names_the_option_add_ons_visit_and_guest(spa, customer):
+    venue, couples, facial, _team, _double = spa
+    _items, order = book_couple(customer, venue, couples, facial, future_slot(days=3, hour=10))
+    ben = next(b for b in order.bookings if b.guest == 2 and b.service_id == couples.id)
+    data = booking_data(ben)
+    assert data["option"] == {"id": couples.options[1].id, "name": "90 min"}
+    assert [(a["name"], a["extra_minutes"]) for a in data["addons"]] == [("Hot stones", 15)]
+    assert (data["guest"], data["guest_name"], data["visit_key"]) == (2, "Ben Okoro", ben.visit_key)
+    assert data["processing"] is None

@@ -58,6 +58,9 @@ def test_a_paid_booking_is_delivered_signed_with_the_endpoint_secret(salon, cust
     assert data["price"] == {"amount_minor": 6000, "currency": booking.currency}
     assert datetime.fromisoformat(data["starts_at"]) == booking.starts_at
     assert data["order_channel"] == "marketplace"
+    # Nothing of a spa's menu on a plain booking (issue 44): no option, add-on, gap, visit or guest.
+    assert (data["option"], data["addons"], data["processing"]) == (None, [], None)
+    assert (data["visit_key"], data["guest"], data["guest_name"]) == (None, None, None)
     delivery = db.session.scalars(select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint.id)).one()
     assert (delivery.status, delivery.attempts) == ("succeeded", 1)
     (attempt,) = delivery.attempt_rows
