@@ -1,5 +1,6 @@
-"""The customer's "Book a visit" page (issue 44, item 5): choose treatments in order, a day the
-whole visit fits, a start with its plan; the visit goes in the cart in one go, or nothing does."""
+"""The customer's "Book a visit" page (issue 44, items 5 and 6): choose the guests and each one's
+treatments in order, a day the whole visit fits, a start with its plan; the visit goes in the
+cart in one go, or nothing does."""
 
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ from sqlalchemy import select
 
 from app.booking.models import CartItem
 from app.platform.extensions import db
+from app.venues.addons import AddonInput, set_addons
 from app.venues.lists import add_team_member
 from app.venues.options import OptionInput, set_options
+from app.venues.resources import add_resource, set_needs
 from app.venues.service import save_service
 from tests.booking.helpers import book, future_slot, iso, make_bookable_venue
 
@@ -31,7 +34,7 @@ def service(venue, name: str, minutes: int, price_minor: int, **fields):
         category_id=None,
         duration_minutes=minutes,
         price_minor=price_minor,
-        capacity=1,
+        capacity=fields.pop("capacity", 1),
         buffer_minutes=fields.pop("buffer_minutes", 0),
         is_active=True,
         **fields,
@@ -256,3 +259,189 @@ def test_htmx_swaps_only_the_calendar_and_times(web, spa):
     text = html(response)
     assert response.status_code == 200 and "HX-Target" in response.headers["Vary"]
     assert iso(start) in offered_times(text) and "<html" not in text and 'name="t"' not in text
+
+
+# -- couples and groups (issue 44, item 6) -------------------------------------------------------
+
+
+@pytest.fixture
+def couples_spa(ctx, provider):
+    """Calm Rooms: a couples massage (60 or 90 min, hot stones +£15 and 15 min) by Amy or Ben in
+    the one double room a couple shares; a 45-minute facial by Amy, Ben or Cat."""
+    venue, _plain = make_bookable_venue(provider)
+    couples = service(venue, "Couples massage", 60, 6000, capacity=2)
+    set_options(couples, [OptionInput("60 min", 60, 6000), OptionInput("90 min", 90, 8000)])
+    set_addons(couples, [AddonInput("Hot stones", 1500, 15)])
+    facial = service(venue, "Facial", 45, 5000, capacity=2)
+    double = add_resource(venue, name="Double room", quantity=1)
+    set_needs(venue, couples, [(double.id, 1)], shared=[double.id])
+    for name, services in (("Amy", [couples, facial]), ("Ben", [couples, facial]), ("Cat", [facial])):
+        add_team_member(venue, name=name, title="", bio="", service_ids=[s.id for s in services])
+    db.session.flush()
+    return venue, couples, facial
+
+
+def couple_query(couples, facial, **params) -> str:
+    """Two guests, each a 90-minute couples massage with hot stones, then a facial."""
+    long, stones = couples.options[1], couples.addons[0]
+    massage = f"{couples.id}:{long.id}"
+    pairs = [
+        ("guests", 2),
+        ("t", massage),
+        ("t", facial.id),
+        ("g2t", massage),
+        ("g2t", facial.id),
+        ("a", f"1:1:{stones.id}"),
+        ("a", f"2:1:{stones.id}"),
+        *params.items(),
+    ]
+    return "&".join(f"{k}={v}" for k, v in pairs)
+
+
+def couple_form(couples, facial, start, names=("Ana", "Ben Okoro")) -> dict:
+    """The fields of one start time's form on a couple's page."""
+    massage = f"{couples.id}:{couples.options[1].id}+{couples.addons[0].id}"
+    return {
+        "treatments": [massage, str(facial.id), f"2/{massage}", f"2/{facial.id}"],
+        "guest_names": list(names),
+        "starts_at": iso(start),
+    }
+
+
+def test_two_guests_get_a_fieldset_each_with_a_name_and_their_own_rows(web, couples_spa):
+    venue, *_services = couples_spa
+    text = html(web.get(f"/venues/{venue.slug}/visit?guests=2"))
+    assert '<label class="form-label" for="guests">Guests</label>' in text
+    assert '<option value="2" data-guests="2" selected>2 guests</option>' in text
+    assert text.count("<fieldset") == 2 and "Guest 1</legend>" in text and "Guest 2</legend>" in text
+    assert 'name="g1n"' in text and 'name="g2n"' in text and 'placeholder="You"' in text
+    assert text.count('name="t"') == 1 and text.count('name="g2t"') == 1  # a guest of a group: 1 row to start
+    assert '<label class="form-label" for="guest-2-treatment-1">Treatment 1</label>' in text
+    assert text.count("Add a treatment") == 2 and 'name="add" value="2"' in text
+    assert "Choose a treatment in every row, then show the days the visit fits." in text
+
+
+def test_a_chosen_service_shows_its_add_ons_as_checkboxes(web, couples_spa):
+    venue, couples, facial = couples_spa
+    stones = couples.addons[0]
+    text = html(web.get(visit_path(venue, f"{couples.id}:{couples.options[1].id}", facial.id)))
+    assert f'name="a" value="1:1:{stones.id}" id="addon-1-{stones.id}">' in text
+    assert f'<label class="form-check-label" for="addon-1-{stones.id}">Hot stones · +£15.00 · +15 min</label>' in text
+    assert 'value="1:2:' not in text  # the facial has none
+    ticked = html(web.get(visit_path(venue, f"{couples.id}:{couples.options[1].id}", facial.id, a=f"1:1:{stones.id}")))
+    assert f'value="1:1:{stones.id}" id="addon-1-{stones.id}" checked>' in ticked
+    assert "£145.00" in ticked  # 80 + 15 + 50
+
+
+def test_a_couples_page_lists_a_time_with_each_guests_plan(web, couples_spa):
+    venue, couples, facial = couples_spa
+    start = future_slot(days=3, hour=10)
+    query = couple_query(couples, facial, g1n="Ana", day=local_day(start))
+    text = html(web.get(f"/venues/{venue.slug}/visit?{query}"))
+    assert iso(start) in offered_times(text)
+    therapist = r"\((?:Amy|Ben)\)"
+    massage = rf"10:00 Couples massage · 90 min \+ Hot stones {therapist} → 11:45 Facial \((?:Amy|Ben|Cat)\)"
+    assert re.search(rf"Ana: {massage} → ends 12:30", text)
+    assert re.search(rf"Guest 2: {massage} → ends 12:30", text)
+    assert '<span class="fw-semibold">£290.00</span>' in text  # the total: 2 × (80 + 15) + 2 × 50
+    form = text[text.index(f'data-starts-at="{iso(start)}"') :]
+    form = form[: form.index("</form>")]
+    stones = f"{couples.id}:{couples.options[1].id}+{couples.addons[0].id}"
+    assert re.findall(r'name="treatments" value="([^"]+)"', form) == [
+        stones,
+        str(facial.id),
+        f"2/{stones}",
+        f"2/{facial.id}",
+    ]
+    assert re.findall(r'name="guest_names" value="([^"]*)"', form) == ["Ana", ""]
+
+
+def test_removing_a_guests_row_keeps_the_add_ons_with_their_treatments(web, couples_spa):
+    venue, couples, facial = couples_spa
+    stones = couples.addons[0]
+    query = f"guests=2&t={facial.id}&g2t={facial.id}&g2t={couples.id}:{couples.options[0].id}&a=2:2:{stones.id}"
+    text = html(web.get(f"/venues/{venue.slug}/visit?{query}&remove=2:1"))
+    assert text.count('name="g2t"') == 1
+    assert f'value="2:1:{stones.id}" id="guest-2-addon-1-{stones.id}" checked>' in text
+
+
+def test_adding_a_couples_visit_puts_two_sittings_with_guests_and_names_in_the_cart(web, couples_spa, customer):
+    venue, couples, facial = couples_spa
+    web.sign_in_as(customer)
+    start = future_slot(days=3, hour=10)
+    response = web.post(f"/venues/{venue.slug}/visit", couple_form(couples, facial, start))
+    assert response.status_code == 303 and response.location.endswith("/cart")
+    items = cart_items()
+    assert [(i.service_id, i.quantity, i.guests, i.guest_names, i.starts_at) for i in items] == [
+        (couples.id, 2, [1, 2], ["Ana", "Ben Okoro"], start),
+        (facial.id, 2, [1, 2], ["Ana", "Ben Okoro"], start + 105 * MIN),
+    ]
+    assert list(items[0].addon_ids) == [couples.addons[0].id] and items[0].option_id == couples.options[1].id
+    assert items[0].visit_key and items[0].visit_key == items[1].visit_key
+    assert "Added your visit for 2 guests to your cart." in html(web.get("/cart"))
+
+
+def test_one_guest_books_a_treatment_with_an_add_on(web, couples_spa, customer):
+    venue, couples, facial = couples_spa
+    web.sign_in_as(customer)
+    start = future_slot(days=3, hour=10)
+    massage = f"{couples.id}:{couples.options[1].id}+{couples.addons[0].id}"
+    response = web.post(f"/venues/{venue.slug}/visit", visit_form([massage, facial.id], start))
+    assert response.status_code == 303
+    items = cart_items()
+    assert [(i.service_id, list(i.addon_ids), i.starts_at) for i in items] == [
+        (couples.id, [couples.addons[0].id], start),
+        (facial.id, [], start + 105 * MIN),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("fields", "status", "words"),
+    [
+        (lambda c, f: {"treatments": [f"{g}/{f.id}" for g in range(1, 8)]}, 422, "Book for 1 to 6 guests."),
+        (lambda c, f: {"treatments": [str(f.id), f"3/{f.id}"]}, 422, "Book for 1 to 6 guests."),
+        (lambda c, f: {"guest_names": ["Ana", "x" * 81]}, 400, "Use at most 80 characters for a name."),
+        (lambda c, f: {"guest_names": ["Ana", "Ben", "Cai"]}, 400, "Choose a treatment for every guest."),
+        (lambda c, f: {"guest_names": ["a"] * 7}, 400, "Book for 1 to 6 guests."),
+        (lambda c, f: {"treatments": [str(f.id), "2/"]}, 400, "That treatment can't be read"),
+        (
+            lambda c, f: {"treatments": [str(f.id), f"2/{f.id}+{c.addons[0].id}"]},
+            422,
+            "That add-on is not one of this service's.",
+        ),
+    ],
+)
+def test_a_bad_group_is_a_4xx_with_the_message_and_nothing_in_the_cart(
+    web, couples_spa, customer, fields, status, words
+):
+    venue, couples, facial = couples_spa
+    web.sign_in_as(customer)
+    form = {**couple_form(couples, facial, future_slot(days=3, hour=10)), **fields(couples, facial)}
+    response = web.post(f"/venues/{venue.slug}/visit", form)
+    assert response.status_code == status
+    assert words in html(response)
+    assert cart_items() == []
+
+
+@pytest.mark.parametrize(
+    ("query", "words"),
+    [
+        ("guests=7", "Book for 1 to 6 guests."),
+        ("guests=two", "Book for 1 to 6 guests."),
+        ("guests=2&g2n=" + "x" * 81, "Use at most 80 characters for a name."),
+        ("guests=2&a=1:x", "That add-on can't be read: choose one from the list."),
+    ],
+)
+def test_a_group_page_that_cant_be_read_is_a_400_saying_why(web, couples_spa, query, words):
+    venue, *_ = couples_spa
+    response = web.get(f"/venues/{venue.slug}/visit?{query}")
+    assert response.status_code == 400 and words in html(response)
+
+
+def test_the_group_page_speaks_spanish(web, couples_spa):
+    venue, couples, facial = couples_spa
+    start = future_slot(days=3, hour=10)
+    path = f"/venues/{venue.slug}/visit?" + couple_query(couples, facial, day=local_day(start))
+    text = html(web.get(path, headers={"Accept-Language": "es"}))
+    assert "Invitados" in text and "Invitado 2</legend>" in text and "Nombre (opcional)" in text
+    assert re.search(r"Tú: 10:00 .* → termina a las 12:30", text)

@@ -1,10 +1,26 @@
-"""The "Book a visit" page: several treatments back to back in one go (issue 44, item 5).
+"""The "Book a visit" page: several treatments back to back in one go, for one guest or a group
+side by side (issue 44, items 5 and 6).
 
-The customer picks 2 to 4 treatments in order (``?t=12&t=15:3``: a service, or a service and its
-option), then a day the whole visit fits (a month calendar), then a start; each start shows the
-plan ("10:00 Facial (Ines) → 11:00 Massage → ends 12:00") and adds the visit to the cart in one
-form. Every step is a plain link or form; HTMX swaps the calendar and times when it is there.
+The customer chooses how many guests (``guests=1`` to 6, 1 when absent), then each guest's
+treatments in order, then a day the whole visit fits (a month calendar), then a start; each
+start shows the plan ("10:00 Facial (Ines) → 11:00 Massage → ends 12:00"; for a group a line a
+guest, "Ana: 10:00 Couples massage (Amy) → 11:45 Facial (Cat) → ends 12:30") and adds the visit
+to the cart in one form. Every step is a plain link or form; HTMX swaps the calendar and times
+when it is there.
 
+The query string (a plain GET form):
+
+- ``t``: guest 1's treatments in order, each a service or a service and its option
+  (``?t=12&t=15:3``); one guest alone has 2 to 4, as before groups existed.
+- ``guests=N`` (2 to 6) and ``g2t``, ``g3t``, ...: each other guest's treatments (1 to 4 each,
+  guest 1's too); ``g1n``, ``g2n``, ...: the guests' names (optional; guest 1 is "You" until
+  named). A name is the customer's words only: nothing is stored for a guest left unnamed.
+- ``a=<guest>:<row>:<add-on>``: an add-on ticked for that guest's treatment row (``a=1:2:7``);
+  one not of the row's service is left out.
+- ``add=<guest>`` adds a row to that guest (``add=1`` for one guest), ``remove=<row>`` takes
+  guest 1's row away and ``remove=<guest>:<row>`` another guest's.
+
+The form that adds the visit names each treatment as app/booking/visit_forms.py reads it.
 The rules are the visit's (app/booking/visits.py); the request commits once
 (app/web/unit_of_work.py). Venue and admin accounts can look but not book.
 """
@@ -12,6 +28,8 @@ The rules are the visit's (app/booking/visits.py); the request commits once
 from __future__ import annotations
 
 import calendar as month_grid
+import re
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -23,18 +41,34 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
-from app.booking.availability import get_visit_days, max_advance_days
+from app.booking.availability import get_group_days, max_advance_days
 from app.booking.errors import CartItemInvalid
 from app.booking.forms import BadInput, format_instant, parse_day, parse_month
 from app.booking.presenting import day_label, duration_label, with_vary
-from app.booking.visit_forms import VisitForm, parse_treatment
-from app.booking.visits import MAX_TREATMENTS, Treatment, add_visit, parts_of, visit_times
+from app.booking.visit_forms import (
+    VisitForm,
+    parse_addon_pick,
+    parse_guest_count,
+    parse_guest_name,
+    parse_treatment,
+    treatment_value,
+)
+from app.booking.visits import (
+    GUEST_NAME_MAX,
+    MAX_GUESTS,
+    MAX_TREATMENTS,
+    Treatment,
+    add_visit,
+    group_parts,
+    group_times,
+    visit_times,
+)
 from app.ops.errors import render_error
 from app.payouts.accounts import takes_paid_bookings
 from app.platform import timefmt
 from app.platform.errors import ValidationFailed
 from app.platform.money import format_money
-from app.slot_engine import Slot
+from app.slot_engine import Placed, Slot
 from app.venues.listed import listed_venue
 from app.venues.models import Service, Venue
 from app.web.blueprints import booking as bp
@@ -43,26 +77,61 @@ from app.web.guards import get_cart_owner, may_book, require_booker
 from app.web.rendering import render_page
 from app.web.unit_of_work import on_refusal
 
-MIN_TREATMENTS = 2
+MIN_TREATMENTS = 2  # one guest alone; each guest of a group has at least 1
 CALENDAR_DAYS = 31  # a month's worth from the month shown
-# The venue as this page reads it: what the slot engine needs, and the services with their options.
-VISIT_LOADS = (*SLOT_ENGINE_LOADS, selectinload(Venue.services).selectinload(Service.options))
+MAX_ADDON_PICKS = 300  # more ticked add-ons than any page has: the rest are not read
+# The venue as this page reads it: what the slot engine needs, and the services with their
+# options and add-ons.
+VISIT_LOADS = (
+    *SLOT_ENGINE_LOADS,
+    selectinload(Venue.services).selectinload(Service.options),
+    selectinload(Venue.services).selectinload(Service.addons),
+)
+_KEPT_ARG = re.compile(r"t|a|guests|month|day|g\d{1,2}[tn]")
+
+
+@dataclass
+class Picked:
+    """What the page's form says so far: each guest's treatment rows in order ("" for a row not
+    chosen yet), the add-ons ticked as (guest, row, add-on id), and the names (groups only)."""
+
+    rows: list[list[str]]
+    addons: set[tuple[int, int, int]] = field(default_factory=set)
+    names: list[str] = field(default_factory=list)
+
+    @property
+    def guests(self) -> int:
+        return len(self.rows)
+
+    def ready(self) -> bool:
+        return all(value for mine in self.rows for value in mine)
+
+    def args(self) -> dict[str, Any]:
+        """The query string that asks for this again (the module's docstring)."""
+        args: dict[str, Any] = {"t": self.rows[0]}
+        if self.guests > 1:
+            args["guests"] = self.guests
+            args.update({f"g{g}t": mine for g, mine in enumerate(self.rows[1:], start=2)})
+            args.update({f"g{g}n": name for g, name in enumerate(self.names, start=1) if name})
+        if self.addons:
+            args["a"] = [f"{g}:{r}:{a}" for g, r, a in sorted(self.addons)]
+        return args
 
 
 @bp.get("/venues/<slug>/visit")
 def visit(slug: str) -> Response:
     venue = listed_venue(slug, options=VISIT_LOADS)
     if slug != venue.slug:
-        kept = {key: request.args[key] for key in ("month", "day") if key in request.args}
-        return redirect(url_for(".visit", slug=venue.slug, t=request.args.getlist("t"), **kept), 301)
-    rows = picked_rows()
+        kept = {key: request.args.getlist(key) for key in request.args if _KEPT_ARG.fullmatch(key)}
+        return redirect(url_for(".visit", slug=venue.slug, **kept), 301)
     try:
+        picked = picked_from_request()
         month = parse_month(request.args["month"]) if request.args.get("month") else None
         day = parse_day(request.args["day"]) if request.args.get("day") else None
-        treatments = [parse_treatment(row) for row in rows if row]
+        treatments = picked_treatments(venue, picked)
     except BadInput as exc:
         abort(400, str(exc))
-    page = build_visit_page(venue, rows, treatments, month=month, day=day, now=datetime.now(UTC))
+    page = build_visit_page(venue, picked, treatments, month=month, day=day, now=datetime.now(UTC))
     fragment = "picker" if request.headers.get("HX-Target") == "visit-picker" else None
     if request.headers.get("HX-History-Restore-Request"):
         fragment = None  # htmx rebuilding a page from history wants the whole page
@@ -77,15 +146,21 @@ def add_visit_to_cart(slug: str) -> ResponseReturnValue:
     if not form.validate():
         return render_error(400, form.first_error())
     on_refusal(lambda error: refused_visit(venue, form, error), kinds=CartItemInvalid)
-    items = add_visit(get_cart_owner(create=True), venue, form.chosen, form.start)
-    flash(
-        ngettext(
+    items = add_visit(get_cart_owner(create=True), venue, form.chosen, form.start, guest_names=form.names)
+    guests = form.guest_count()
+    if guests > 1:
+        message = ngettext(
+            "Added your visit for %(num)d guest to your cart.",
+            "Added your visit for %(num)d guests to your cart.",
+            guests,
+        )
+    else:
+        message = ngettext(
             "Added your visit (%(num)d treatment) to your cart.",
             "Added your visit (%(num)d treatments) to your cart.",
             len(items),
-        ),
-        "success",
-    )
+        )
+    flash(message, "success")
     return redirect(url_for(".cart"), 303)
 
 
@@ -94,57 +169,116 @@ def refused_visit(venue: Venue, form: VisitForm, error: ValidationFailed) -> Res
     when only the time was wrong (taken meanwhile), else the error page saying why."""
     if error.field != "starts_at":
         return render_error(422, error.message)
-    rows = [str(value).strip() for value in form.treatments.data]
+    picked = picked_from_treatments(form.chosen, form.names)
     day = form.start.astimezone(timefmt.venue_zone(venue)).date()
-    page = build_visit_page(venue, rows, form.chosen, month=None, day=day, now=datetime.now(UTC))
+    page = build_visit_page(venue, picked, form.chosen, month=None, day=day, now=datetime.now(UTC))
     page["error"] = error.message
     return render_page("booking/visit.html", status=422, **page)
 
 
-def picked_rows() -> list[str]:
-    """The treatment rows the URL names (``t``, in order; "" for a row not chosen yet), at least
-    two, with one added (``add``) or taken away (``remove=<row number>``) when asked."""
-    rows = [value.strip()[:40] for value in request.args.getlist("t")][: MAX_TREATMENTS + 1]
-    rows += [""] * (MIN_TREATMENTS - len(rows))
-    if "add" in request.args and len(rows) < MAX_TREATMENTS:
-        rows.append("")
-    removed = request.args.get("remove", "")
-    if removed.isascii() and removed.isdigit() and len(rows) > MIN_TREATMENTS and 1 <= int(removed) <= len(rows):
-        del rows[int(removed) - 1]
-    return rows
+# -- what the page was asked for -----------------------------------------------------------------
+
+
+def _number(text: str) -> int | None:
+    text = text.strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 2 else None
+
+
+def picked_from_request() -> Picked:
+    """The guests, rows, add-ons and names the URL names (the module's docstring), with a row
+    added (``add``) or taken away (``remove``) when asked; BadInput for what can't be read."""
+    args = request.args
+    guests = parse_guest_count(args.get("guests"))
+    least = MIN_TREATMENTS if guests == 1 else 1
+    rows = []
+    for g in range(1, guests + 1):
+        mine = [value.strip()[:40] for value in args.getlist("t" if g == 1 else f"g{g}t")][: MAX_TREATMENTS + 1]
+        rows.append(mine + [""] * (least - len(mine)))
+    picks = {parse_addon_pick(value) for value in args.getlist("a")[:MAX_ADDON_PICKS]}
+    names = [parse_guest_name(args.get(f"g{g}n")) for g in range(1, guests + 1)] if guests > 1 else []
+    if "add" in args:
+        g = _number(args["add"]) or 1
+        if g <= guests and len(rows[g - 1]) < MAX_TREATMENTS:
+            rows[g - 1].append("")
+    g, _sep, row = args.get("remove", "").rpartition(":")
+    guest, number = (_number(g) if g else 1), _number(row)
+    if guest and number and guest <= guests and len(rows[guest - 1]) > least and number <= len(rows[guest - 1]):
+        del rows[guest - 1][number - 1]
+        picks = {(pg, pr - (pg == guest and pr > number), pa) for pg, pr, pa in picks if (pg, pr) != (guest, number)}
+    picks = {(pg, pr, pa) for pg, pr, pa in picks if pg <= guests and pr <= len(rows[pg - 1])}
+    return Picked(rows, picks, names)
+
+
+def picked_from_treatments(treatments: list[Treatment], names: list[str]) -> Picked:
+    """The page's form for a visit already read (a refused one, shown again)."""
+    guests = max((t.guest for t in treatments), default=1)
+    rows: list[list[str]] = [[] for _g in range(guests)]
+    picks = set()
+    for t in treatments:
+        mine = rows[t.guest - 1]
+        mine.append(str(t.service_id) if t.option_id is None else f"{t.service_id}:{t.option_id}")
+        picks |= {(t.guest, len(mine), addon_id) for addon_id in t.addon_ids}
+    padded = [*names, *[""] * (guests - len(names))][:guests] if guests > 1 else []
+    return Picked(rows, picks, padded)
+
+
+def picked_treatments(venue: Venue, picked: Picked) -> list[Treatment]:
+    """The treatments of the rows chosen so far, each for its guest, with the add-ons ticked for
+    it that its service has; BadInput for a row that can't be read."""
+    by_id = {s.id: s for s in venue.services}
+    treatments = []
+    for g, mine in enumerate(picked.rows, start=1):
+        for r, value in enumerate(mine, start=1):
+            if not value:
+                continue
+            treatment = parse_treatment(value)
+            service = by_id.get(treatment.service_id)
+            own = [a.id for a in service.addons] if service is not None else []
+            addon_ids = tuple(a for a in own if (g, r, a) in picked.addons)
+            treatments.append(replace(treatment, addon_ids=addon_ids, guest=g))
+    return treatments
 
 
 # -- the page, as plain values -----------------------------------------------------------------
 
 
+def guest_label(picked: Picked, guest: int) -> str:
+    """How the plan names a guest (numbered from 1): their name, else "You" or "Guest 2"."""
+    name = picked.names[guest - 1] if guest <= len(picked.names) else ""
+    return name or (_("You") if guest == 1 else _("Guest %(num)d", num=guest))
+
+
 def build_visit_page(
     venue: Venue,
-    rows: list[str],
+    picked: Picked,
     treatments: list[Treatment],
     *,
     month: date | None,
     day: date | None,
     now: datetime,
 ) -> dict[str, Any]:
-    """The treatment rows, and once every row is chosen the month of days the visit fits and the
-    chosen day's starts, each with its plan."""
+    """The guests and their treatment rows, and once every row is chosen the month of days the
+    visit fits and the chosen day's starts, each with its plan."""
     zone = timefmt.venue_zone(venue)
     today = now.astimezone(zone).date()
-    choices = treatment_choices(venue)
-    ready = len(treatments) == len(rows) and bool(treatments)
+    ready = picked.ready() and bool(treatments)
     bookable = takes_paid_bookings(venue.id)
+    group = picked.guests > 1
     page: dict[str, Any] = {
         "venue": {"name": venue.name, "url": url_for("venues_public.venue_page", slug=venue.slug)},
         "action": url_for(".visit", slug=venue.slug),
         "post_url": url_for(".add_visit_to_cart", slug=venue.slug),
-        "rows": [
-            {"number": n, "value": value, "choices": [{**c, "selected": c["value"] == value} for c in choices]}
-            for n, value in enumerate(rows, start=1)
+        "guest_count": picked.guests,
+        "guest_choices": [
+            {"value": n, "label": ngettext("%(num)d guest", "%(num)d guests", n), "selected": n == picked.guests}
+            for n in range(1, MAX_GUESTS + 1)
         ],
-        "can_add": len(rows) < MAX_TREATMENTS,
-        "can_remove": len(rows) > MIN_TREATMENTS,
+        "group": group,
+        "guests": guest_fields(venue, picked),
         "max_treatments": MAX_TREATMENTS,
-        "values": rows,
+        "name_max": GUEST_NAME_MAX,
+        "values": [treatment_value(t) for t in treatments],
+        "names": picked.names,
         "ready": ready and bookable,
         "not_bookable": not bookable,
         "timezone": zone.key,
@@ -158,19 +292,22 @@ def build_visit_page(
         "may_book": may_book(),
         "error": None,
     }
+    # One guest keeps the rows of the page before groups ("rows", "can_add", "can_remove").
+    page.update({key: page["guests"][0][key] for key in ("rows", "can_add", "can_remove")})
     if not (ready and bookable):
         return page
-    parts = parts_of(venue, treatments)  # refuses a visit that makes no sense (a 422 saying why)
+    parts = group_parts(venue, treatments)  # refuses a visit that makes no sense (a 422 saying why)
     by_id = {s.id: s for s in venue.services}
-    services = [by_id[t.service_id] for t in treatments]  # each the venue's, parts_of has checked
+    services = [by_id[t.service_id] for t in treatments]  # each the venue's, group_parts has checked
     last_day = (now + timedelta(days=min(max_advance_days(s) for s in services))).astimezone(zone).date()
     month = month or (day or today).replace(day=1)
     month = min(max(month, today.replace(day=1)), last_day.replace(day=1))
     first = max(month, today)
-    fits = get_visit_days(venue, parts, first, CALENDAR_DAYS, now=now) if first <= last_day else {}
+    fits = get_group_days(venue, parts, first, CALENDAR_DAYS, now=now) if first <= last_day else {}
+    query = picked.args()
 
     def link(**args: Any) -> str:
-        return url_for(".visit", slug=venue.slug, t=rows, **args)
+        return url_for(".visit", slug=venue.slug, **query, **args)
 
     page["calendar"] = visit_calendar(month, today=today, last_day=last_day, selected=day, fits=fits, link=link)
     page["total"] = format_money(
@@ -181,29 +318,126 @@ def build_visit_page(
     if day < today:
         page["day_message"] = _("That day has passed. Choose today or a later day.")
         return page
-    starts = visit_times(venue, treatments, day, now=now)
-    if not starts:
+    if group:
+        found = group_times(venue, treatments, day, now=now)
+        firsts = [placed[0].slot for placed in found]
+        plans = [group_plan(venue, picked, treatments, placed) for placed in found]
+    else:
+        starts = visit_times(venue, treatments, day, now=now)
+        firsts = [slots[0] for slots in starts]
+        plans = [[visit_plan(venue, services, treatments, slots)] for slots in starts]
+    if not firsts:
         page["day_message"] = _("The visit doesn't fit on %(day)s. Try another day.", day=day_label(day))
-    page["clock_change"] = timefmt.clock_change_note(day, zone) if starts else None
+    page["clock_change"] = timefmt.clock_change_note(day, zone) if firsts else None
     page["times"] = [
         {
-            "time": timefmt.clock_label(slots[0].start, zone),
-            "starts_at": format_instant(slots[0].start),
-            "plan": visit_plan(venue, services, treatments, slots),
+            "time": timefmt.clock_label(slot.start, zone),
+            "starts_at": format_instant(slot.start),
+            "plan": lines[0] if not group else None,
+            "lines": lines,
         }
-        for slots in starts
+        for slot, lines in zip(firsts, plans, strict=True)
     ]
     return page
 
 
+def guest_fields(venue: Venue, picked: Picked) -> list[dict[str, Any]]:
+    """Each guest's part of the form: their name (groups only) and treatment rows, each row its
+    choices and, once a service is chosen, a checkbox for each of its add-ons."""
+    choices = treatment_choices(venue)
+    by_id = {str(s.id): s for s in venue.services}
+    group = picked.guests > 1
+    least = MIN_TREATMENTS if not group else 1
+    guests = []
+    for g, mine in enumerate(picked.rows, start=1):
+        prefix = "" if not group else f"guest-{g}-"
+        legend = _("Guest %(num)d", num=g)
+        rows = []
+        for n, value in enumerate(mine, start=1):
+            service = by_id.get(value.partition(":")[0])
+            addons = [
+                {
+                    "id": f"{prefix}addon-{n}-{addon.id}",
+                    "value": f"{g}:{n}:{addon.id}",
+                    "label": addon_label(service, addon),
+                    "checked": (g, n, addon.id) in picked.addons,
+                }
+                for addon in (service.addons if service is not None and service.is_active else [])
+            ]
+            rows.append(
+                {
+                    "number": n,
+                    "id": f"{prefix}treatment-{n}",
+                    "field": "t" if g == 1 else f"g{g}t",
+                    "value": value,
+                    "choices": [{**c, "selected": c["value"] == value} for c in choices],
+                    "addons": addons,
+                    "remove": str(n) if g == 1 else f"{g}:{n}",
+                    "remove_label": (
+                        _("Remove treatment %(num)d of %(guest)s", num=n, guest=legend)
+                        if group
+                        else _("Remove treatment %(num)d", num=n)
+                    ),
+                }
+            )
+        guests.append(
+            {
+                "number": g,
+                "legend": legend,
+                "name_field": f"g{g}n",
+                "name_id": f"guest-{g}-name",
+                "name": picked.names[g - 1] if g <= len(picked.names) else "",
+                "rows": rows,
+                "can_add": len(mine) < MAX_TREATMENTS,
+                "can_remove": len(mine) > least,
+            }
+        )
+    return guests
+
+
+def addon_label(service: Service, addon: Any) -> str:
+    """ "Hot stones · +£15.00 · +15 min"."""
+    label = _("%(name)s · +%(price)s", name=addon.name, price=format_money(addon.price_minor, service.currency))
+    if addon.extra_minutes:
+        label += f" · +{duration_label(addon.extra_minutes)}"
+    return label
+
+
+def chosen_addons(service: Service, treatment: Treatment) -> list[Any]:
+    return [a for a in service.addons if a.id in treatment.addon_ids]
+
+
 def treatment_price(service: Service, treatment: Treatment) -> int:
     option = next((o for o in service.options if o.id == treatment.option_id), None)
-    return option.price_minor if option is not None else service.price_minor
+    price = option.price_minor if option is not None else service.price_minor
+    return price + sum(a.price_minor for a in chosen_addons(service, treatment))
 
 
 def treatment_name(service: Service, treatment: Treatment) -> str:
     option = next((o for o in service.options if o.id == treatment.option_id), None)
-    return _("%(service)s · %(option)s", service=service.name, option=option.name) if option else service.name
+    name = _("%(service)s · %(option)s", service=service.name, option=option.name) if option else service.name
+    return "".join([name, *(f" + {a.name}" for a in chosen_addons(service, treatment))])
+
+
+def group_plan(venue: Venue, picked: Picked, treatments: list[Treatment], found: tuple[Placed, ...]) -> list[str]:
+    """A line a guest: "Ana: 10:00 Couples massage (Amy) → 11:45 Facial (Cat) → ends 12:30"."""
+    zone = timefmt.venue_zone(venue)
+    by_id = {s.id: s for s in venue.services}
+    members = {m.id: m.name for m in venue.team}
+    lines = []
+    for g in range(1, picked.guests + 1):
+        mine = [t for t in treatments if t.guest == g]
+        placed = [p for p in found if p.guest == g - 1]  # each guest's in their order
+        steps = []
+        for treatment, where in zip(mine, placed, strict=True):
+            name = treatment_name(by_id[treatment.service_id], treatment)
+            step = f"{timefmt.clock_label(where.slot.start, zone)} {name}"
+            if where.team_member_id in members:
+                step += f" ({members[where.team_member_id]})"
+            steps.append(step)
+        steps.append(_("ends %(time)s", time=timefmt.clock_label(placed[-1].slot.end, zone)))
+        lines.append(_("%(guest)s: %(plan)s", guest=guest_label(picked, g), plan=" → ".join(steps)))
+    return lines
 
 
 def treatment_choices(venue: Venue) -> list[dict[str, str]]:
