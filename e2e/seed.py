@@ -105,9 +105,14 @@ def main(spec: dict) -> list[dict]:
                 )
                 for extra in v.get("also", [])
             ]
+            couples = spa_menu(venue) if v.get("couples") else {}
             for member in v.get("team", []):
                 add_team_member(
-                    venue, name=member, title="Therapist", bio="", service_ids=[service.id, *(s.id for s in also)]
+                    venue,
+                    name=member,
+                    title="Therapist",
+                    bio="",
+                    service_ids=[service.id, *(s.id for s in also), *couples.get("service_ids", [])],
                 )
             venue.status = VenueStatus.APPROVED
             db.session.flush()
@@ -132,12 +137,52 @@ def main(spec: dict) -> list[dict]:
                     "slug": venue.slug,
                     "service_id": service.id,
                     "also_ids": [s.id for s in also],
+                    "couples": couples or None,
                     "visits": visits,
                     "upcoming": upcoming,
                 }
             )
         db.session.commit()
     return made
+
+
+def spa_menu(venue) -> dict:
+    """A couples massage (60/90 min, hot stones) for two guests sharing the one double room, and a
+    facial in one of two treatment rooms (the caller gives the team both); their ids."""
+    from app.venues.addons import AddonInput, set_addons
+    from app.venues.options import OptionInput, set_options
+    from app.venues.resources import add_resource, set_needs
+    from app.venues.service import save_service
+
+    def service(name: str, minutes: int, price: int):
+        return save_service(
+            venue,
+            None,
+            name=name,
+            description="",
+            category_id=None,
+            duration_minutes=minutes,
+            price_minor=price,
+            capacity=2,
+            buffer_minutes=0,
+            is_active=True,
+        )
+
+    couples = service("Couples massage", 60, 6000)
+    set_options(couples, [OptionInput("60 min", 60, 6000), OptionInput("90 min", 90, 8000)])
+    set_addons(couples, [AddonInput("Hot stones", 1500, 15)])
+    facial = service("Facial", 45, 5000)
+    double = add_resource(venue, name="Double room", quantity=1)
+    rooms = add_resource(venue, name="Treatment room", quantity=2)
+    set_needs(venue, couples, [(double.id, 1)], shared=[double.id])
+    set_needs(venue, facial, [(rooms.id, 1)])
+    return {
+        "couples_id": couples.id,
+        "long_option_id": couples.options[1].id,
+        "stones_id": couples.addons[0].id,
+        "facial_id": facial.id,
+        "service_ids": [couples.id, facial.id],
+    }
 
 
 def block_all_but(venue, timezone: str, days_ahead: int, hour: int) -> None:
