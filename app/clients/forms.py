@@ -2,7 +2,7 @@
 
 The query strings (the list's search and page, the desk's time picker) are read by functions that
 raise ValueError with a message a person understands; the posted forms (notes and tags, a block,
-a desk booking) are Flask-WTF forms, CSRF included. The rules about a client's details, notes,
+a desk booking, a desk visit) are Flask-WTF forms, CSRF included. The rules about a client's details, notes,
 tags and reasons stay in app/clients/service.py: these only read what was typed.
 """
 
@@ -20,6 +20,8 @@ from wtforms import StringField, TextAreaField
 from wtforms.validators import ValidationError
 
 from app.booking.forms import MAX_ADDON_IDS, RepeatedField
+from app.booking.visit_forms import parse_guest_names, parse_treatments
+from app.booking.visits import Treatment
 from app.platform.errors import ValidationFailed
 from app.platform.form_fields import checked
 from app.venues.addons import Choice, chosen_addons
@@ -250,4 +252,67 @@ class DeskBookingForm(FlaskForm):
         """What was typed, to show the form again (``addons``: a list of ids)."""
         typed: dict[str, Any] = {field.name: field.data or "" for field in self if field.name != "csrf_token"}
         typed["addons"] = list(self.addons.data or [])
+        return typed
+
+
+class DeskVisitForm(FlaskForm):
+    """A visit at the desk (app/clients/desk_visits.py): how the client pays, its treatments
+    (``treatments``, repeated, each "guest/service[:option]" as app/booking/visit_forms.py reads
+    it, each guest's in order), the guests' names (``guest_names``, repeated, in guest order,
+    optional), one of the offered starts, and a client from the book or a new one, as the desk's
+    booking form. Each treatment must be one of the venue's bookable services; whether they make a
+    visit is the visit's own rule (app/booking/visits.py)."""
+
+    payment = StringField(default="")
+    treatments = RepeatedField(default=list)
+    guest_names = RepeatedField(default=list)
+    starts_at = StringField(default="")
+    client_id = StringField(default="")
+    new_name = StringField(default="")
+    new_email = StringField(default="")
+    new_phone = StringField(default="")
+    date = StringField(default="")  # the picker's day, shown again; the time decides
+
+    def __init__(self, *args: Any, services: Mapping[int, Service], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.services = services
+        self.pay_by_link = False
+        self.chosen: list[Treatment] = []
+        self.names: list[str] = []
+        self.start: datetime | None = None
+        self.chosen_client_id: int | None = None
+
+    def validate_payment(self, field: StringField) -> None:
+        field.data = field.data or "at_venue"
+        if field.data not in PAYMENT_CHOICES:
+            raise ValidationError(_("Choose how the client pays: at the venue, or by a payment link."))
+        self.pay_by_link = field.data == "link"
+
+    def validate_treatments(self, field: RepeatedField) -> None:
+        chosen = checked(parse_treatments, field.data or [])
+        if not chosen:
+            raise ValidationError(_("Choose the visit's treatments."))
+        if any(t.service_id not in self.services for t in chosen):
+            raise ValidationError(_("Pick one of your venue's services."))
+        self.chosen = chosen
+
+    def validate_guest_names(self, field: RepeatedField) -> None:
+        self.names = checked(parse_guest_names, field.data or [])
+
+    def validate_starts_at(self, field: StringField) -> None:
+        self.start = checked(parse_start, field.data)
+
+    def validate_client_id(self, field: StringField) -> None:
+        if field.data and not is_client_id(field.data):
+            raise ValidationError(_("Pick a client from your client book, or add a new one."))
+        self.chosen_client_id = int(field.data) if field.data else None
+
+    def first_error(self) -> str:
+        return next(error for errors in self.errors.values() for error in errors)
+
+    def values(self) -> dict[str, Any]:
+        """What was typed, to show the page again (``treatments`` and ``guest_names``: lists)."""
+        typed: dict[str, Any] = {field.name: field.data or "" for field in self if field.name != "csrf_token"}
+        typed["treatments"] = list(self.treatments.data or [])
+        typed["guest_names"] = list(self.guest_names.data or [])
         return typed

@@ -130,6 +130,8 @@ EXPECTED: dict[str, frozenset[str]] = {
             "decline_request",
             "desk_new",
             "desk_create",
+            "desk_visit_new",
+            "desk_visit_create",
             "desk_client_search",
             "save_client_notes",
             "block_client",
