@@ -29,7 +29,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -202,6 +202,7 @@ def _repeat_of(day: date, minute: int, zone: ZoneInfo, first: datetime) -> datet
     return second if second != first else None
 
 
+@lru_cache(maxsize=1024)
 def _plain_midnight(day: date, zone: ZoneInfo) -> int | None:
     """Local midnight of ``day`` (microseconds) when the whole day has one UTC offset, else None."""
     first, last = _local_to_utc(day, 0, zone), _local_to_utc(day, MINUTES_PER_DAY, zone)
@@ -219,8 +220,14 @@ def _gap_end(day: date, minute: int, zone: ZoneInfo) -> datetime:
     raise ValueError(f"no local time after minute {minute} on {day} in {zone}")
 
 
-def _working_spans(day: date, ranges: Sequence[tuple[int, int]], zone: ZoneInfo) -> tuple[list[int], list[int]]:
+@lru_cache(maxsize=4096)
+def _working_spans(
+    day: date, ranges: tuple[tuple[int, int], ...], zone: ZoneInfo
+) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """A member's local working ranges on ``day`` as merged UTC spans (starts, ends), microseconds.
+
+    Remembered (a pure function of a date, a few ranges and a zone): a visit asks about one
+    start at a time, and each question would convert the same day's hours again (docs/visits.md).
 
     On a spring-forward day a start or end inside the skipped hour becomes the instant of the
     change, so every instant of a span reads, on the wall clock, inside the range it came from.
@@ -246,7 +253,7 @@ def _working_spans(day: date, ranges: Sequence[tuple[int, int]], zone: ZoneInfo)
         else:
             starts.append(start)
             ends.append(end)
-    return starts, ends
+    return tuple(starts), tuple(ends)
 
 
 def member_works(schedule: MemberSchedule, tz: str, start: datetime, end: datetime) -> bool:
@@ -263,7 +270,7 @@ def member_works(schedule: MemberSchedule, tz: str, start: datetime, end: dateti
     ranges = schedule.ranges_on(day)
     if ranges is None:
         return True
-    starts, ends = _working_spans(day, ranges, zone)
+    starts, ends = _working_spans(day, tuple(ranges), zone)
     k = bisect_right(starts, first)
     return bool(k) and ends[k - 1] >= last
 
@@ -503,16 +510,16 @@ def _free_starts(
     capacity = service.capacity
     team = [(m, index.members[m]) for m in sorted(service.team_member_ids)]
     # Members with working ranges of their own today: (starts, ends) of their merged spans.
-    working: dict[int, tuple[list[int], list[int]]] = {}
+    working: dict[int, tuple[tuple[int, ...], tuple[int, ...]]] = {}
     if team and schedules:
-        converted: dict[tuple[tuple[int, int], ...], tuple[list[int], list[int]]] = {}
+        converted: dict[tuple[tuple[int, int], ...], tuple[tuple[int, ...], tuple[int, ...]]] = {}
         for m, _ in team:
             schedule = schedules.get(m)
             ranges = schedule.ranges_on(day) if schedule is not None else None
             if ranges is not None:
                 key = tuple(ranges)
                 if key not in converted:  # members often share a pattern
-                    converted[key] = _working_spans(day, ranges, zone)
+                    converted[key] = _working_spans(day, key, zone)
                 working[m] = converted[key]
         team = [(m, busy) for m, busy in team if m not in working or working[m][0]]
         if not team:

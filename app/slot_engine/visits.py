@@ -51,19 +51,24 @@ class Placed:
 
 
 class _Group:
-    """Each guest's treatments, each distinct part's busy intervals indexed once for every day."""
+    """Each guest's treatments, each distinct part's busy intervals indexed once for every day.
+    Parts are numbered once (``kinds``): equal parts of two guests are one kind, and a sitting is
+    a kind at a time."""
 
     def __init__(self, guests: Sequence[Sequence[Part]], inputs: Mapping[str, Any]) -> None:
         busy = list(inputs["busy"])  # read once for every part
-        self.guests = guests
-        self.asked: dict[Part, tuple[SlotInputs, Any, tuple[int, int, int]]] = {}
-        for part in {p for parts in guests for p in parts}:
+        numbers: dict[Part, int] = {}
+        self.guests = [[numbers.setdefault(p, len(numbers)) for p in parts] for parts in guests]
+        self.kinds = list(numbers)
+        self.asked = []
+        for part in self.kinds:
             asked = SlotInputs(**{**inputs, "busy": busy, "service": part.service, "rules": part.rules})
-            self.asked[part] = (asked, asked.index(), asked.limits())
+            self.asked.append((asked, asked.index(), asked.limits()))
+        self.lengths = [(p.service.duration + p.service.buffer) // _MICROSECOND for p in self.kinds]
 
-    def _free(self, part: Part, at: int) -> tuple[int, tuple[int, ...]] | None:
-        """(places left, free team members) of ``part`` starting exactly at ``at``, or None."""
-        asked, index, limits = self.asked[part]
+    def _free(self, kind: int, at: int) -> tuple[int, tuple[int, ...]] | None:
+        """(places left, free team members) of part ``kind`` starting exactly at ``at``, or None."""
+        asked, index, limits = self.asked[kind]
         day = _instant(at).astimezone(asked.zone).date()
         if asked.closed(day):
             return None
@@ -73,39 +78,40 @@ class _Group:
     def starts(self, day: date, *, first_only: bool = False) -> list[tuple[Placed, ...]]:
         """Each start on local ``day`` (on the first guest's first treatment's step) at which the
         whole group fits, with every treatment placed."""
-        lead = self.guests[0][0]
-        asked, index, limits = self.asked[lead]
+        asked, index, limits = self.asked[self.guests[0][0]]
         if asked.closed(day):
             return []
         found = []
-        for start, _, _ in asked.free_starts(day, index, limits):
-            placed = self._place(start)
+        for start, remaining, members in asked.free_starts(day, index, limits):
+            placed = self._place(start, (remaining, members))
             if placed is not None:
                 found.append(placed)
                 if first_only:
                     break
         return found
 
-    def _place(self, start: int) -> tuple[Placed, ...] | None:
-        """Every treatment of the group starting at ``start``, given team members; None if it can't be."""
-        sittings: dict[tuple[Part, int], list[int]] = {}  # (part, its start) -> the guests having it
-        for guest, parts in enumerate(self.guests):
+    def _place(self, start: int, lead: tuple[int, tuple[int, ...]]) -> tuple[Placed, ...] | None:
+        """Every treatment of the group starting at ``start``, given team members; None if it can't
+        be. ``lead``: what the first guest's first treatment has free then (places, people)."""
+        sittings: dict[tuple[int, int], list[int]] = {}  # (kind, its start) -> the guests having it
+        for guest, kinds in enumerate(self.guests):
             at = start
-            for part in parts:
-                sittings.setdefault((part, at), []).append(guest)
-                at += (part.service.duration + part.service.buffer) // _MICROSECOND
+            for kind in kinds:
+                sittings.setdefault((kind, at), []).append(guest)
+                at += self.lengths[kind]
         plan = []
-        for (part, at), guests in sittings.items():
-            free = self._free(part, at)
+        first = self.guests[0][0]
+        for (kind, at), guests in sittings.items():
+            free = lead if (kind, at) == (first, start) else self._free(kind, at)
             if free is None or free[0] < len(guests):
                 return None  # too few places (team, capacity or rooms) for the sitting
             remaining, members = free
+            part = self.kinds[kind]
             if part.team_member_id is not None:
                 if len(guests) > 1 or part.team_member_id not in members:
                     return None
                 members = (part.team_member_id,)
-            until = at + (part.service.duration + part.service.buffer) // _MICROSECOND
-            plan.append((part, at, until, guests, remaining, members))
+            plan.append((part, at, at + self.lengths[kind], guests, remaining, members))
         plan.sort(key=lambda sitting: sitting[1])
         given = _share_out(plan, 0, [])
         if given is None:
