@@ -415,9 +415,22 @@ def _group_inputs(
     """The engine's arguments for a visit of one guest or a group (app/booking/visits.py): the
     venue's bookings, blocks and team read once for all of its parts, each part with what its
     service needs of rooms and equipment."""
-    team = frozenset().union(*(p.service.team_member_ids for parts in guests for p in parts))
-    everything = ServiceSpec(id=-1, duration=timedelta(0), team_member_ids=team)
-    busy, blocks, schedules, needs = get_busy(venue.id, everything, *window, venue_wide=True)
+    team = sorted(frozenset().union(*(p.service.team_member_ids for parts in guests for p in parts)))
+    service_ids = sorted({p.service.id for parts in guests for p in parts})
+    # What can stop any of its parts: their services' bookings, their team's, and the units of
+    # the rooms they need (not the whole venue's: a visit asks about a few services).
+    needed = select(ServiceResource.resource_id).where(ServiceResource.service_id.in_(service_ids))
+    found = _live_bookings(
+        *window,
+        Booking.service_id.in_(service_ids),
+        in_ids(Booking.team_member_id, team),
+        units=BookingResource.resource_id.in_(needed.scalar_subquery()),
+    )
+    busy = [b for _, _, b in found]
+    blocks, schedules, needs = _blocks_and_schedules(
+        [venue.id], team, *window, needs=ServiceResource.service_id.in_(service_ids)
+    )
+    blocks = [b for _, b in blocks]
     with_rooms = [[replace(p, service=with_needs(p.service, needs)) for p in parts] for parts in guests]
     return {
         **_venue_inputs(venue),

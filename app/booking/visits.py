@@ -81,8 +81,19 @@ def guests_of(treatments: list[Treatment]) -> list[list[Treatment]]:
 
 
 def group_parts(venue: Venue, treatments: list[Treatment]) -> list[list[Part]]:
-    """Each guest's parts for the slot engine (``guests_of``, each treatment checked)."""
-    return [[_part(venue, t) for t in mine] for mine in guests_of(treatments)]
+    """Each guest's parts for the slot engine (``guests_of``, each treatment checked once: a
+    couple's two massages are one question)."""
+    parts: dict[Treatment, Part] = {}
+    found = []
+    for mine in guests_of(treatments):
+        row = []
+        for treatment in mine:
+            key = replace(treatment, guest=0)  # the same treatment, whoever has it
+            if key not in parts:
+                parts[key] = _part(venue, treatment)
+            row.append(parts[key])
+        found.append(row)
+    return found
 
 
 def parts_of(venue: Venue, treatments: list[Treatment]) -> list[Part]:

@@ -498,12 +498,12 @@ def _free_starts(
     schedules: Mapping[int, MemberSchedule] | None = None,
     *,
     first_only: bool = False,
-    only: int | None = None,
+    only: Sequence[int] | None = None,
 ) -> list[tuple[int, int, tuple[int, ...]]]:
     """(start, remaining, free team members) of each free start on ``day``, by start; with
     ``first_only``, only the first one found (whether a day has one, not which is earliest);
-    with ``only`` (an instant, microseconds), that start alone, on the step or not (a visit's
-    later treatment starts when the one before it ends)."""
+    with ``only`` (instants on ``day``, microseconds, in order), those starts alone, on the step or
+    not (a visit's later treatments start when the ones before them end)."""
     duration = service.duration // _MICROSECOND
     occupied = duration + service.buffer // _MICROSECOND
     duration_minutes = int(service.duration.total_seconds() // 60)
@@ -551,7 +551,7 @@ def _free_starts(
             candidates = _range_starts(day, range(opens, closes - duration_minutes + 1, step), zone)
         else:
             opening = _local_to_utc(day, opens, zone) or _gap_end(day, opens, zone)
-            candidates = [only] if _us(opening) <= only else []
+            candidates = [start for start in only if _us(opening) <= start]
         for start in candidates:
             if start in seen:
                 continue
@@ -688,7 +688,7 @@ class SlotInputs:
         limits: tuple[int, int, int],
         *,
         first_only: bool = False,
-        only: int | None = None,
+        only: Sequence[int] | None = None,
     ) -> list[tuple[int, int, tuple[int, ...]]]:
         """``_free_starts`` on local ``day`` within ``limits`` (earliest, latest, step)."""
         return _free_starts(
@@ -761,7 +761,7 @@ def slot_at(*, start: datetime, **inputs: Any) -> Slot | None:
     day = start.astimezone(asked.zone).date()
     if asked.closed(day):
         return None
-    found = asked.free_starts(day, asked.index(), asked.limits(), only=_us(start))
+    found = asked.free_starts(day, asked.index(), asked.limits(), only=[_us(start)])
     if not found:
         return None
     at, remaining, members = found[0]

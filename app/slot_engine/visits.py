@@ -52,67 +52,84 @@ class Placed:
 
 class _Group:
     """Each guest's treatments, each distinct part's busy intervals indexed once for every day.
-    Parts are numbered once (``kinds``): equal parts of two guests are one kind, and a sitting is
-    a kind at a time."""
+    Parts are numbered once (``kinds``): equal parts of two guests are one kind. A sitting is a
+    kind at a fixed offset from the visit's start, with the guests having it then; each sitting's
+    starts for a whole day are asked in one question (the first treatment's, shifted)."""
 
     def __init__(self, guests: Sequence[Sequence[Part]], inputs: Mapping[str, Any]) -> None:
         busy = list(inputs["busy"])  # read once for every part
         numbers: dict[Part, int] = {}
-        self.guests = [[numbers.setdefault(p, len(numbers)) for p in parts] for parts in guests]
+        kinds_of = [[numbers.setdefault(p, len(numbers)) for p in parts] for parts in guests]
         self.kinds = list(numbers)
         self.asked = []
         for part in self.kinds:
             asked = SlotInputs(**{**inputs, "busy": busy, "service": part.service, "rules": part.rules})
             self.asked.append((asked, asked.index(), asked.limits()))
-        self.lengths = [(p.service.duration + p.service.buffer) // _MICROSECOND for p in self.kinds]
+        lengths = [(p.service.duration + p.service.buffer) // _MICROSECOND for p in self.kinds]
+        sittings: dict[tuple[int, int], list[int]] = {}  # (kind, offset from the start) -> guests
+        for guest, kinds in enumerate(kinds_of):
+            offset = 0
+            for kind in kinds:
+                sittings.setdefault((kind, offset), []).append(guest)
+                offset += lengths[kind]
+        self.lead = kinds_of[0][0]
+        self.sittings = [(kind, offset, lengths[kind], guests) for (kind, offset), guests in sittings.items()]
+        self.sittings.sort(key=lambda sitting: sitting[1])
 
-    def _free(self, kind: int, at: int) -> tuple[int, tuple[int, ...]] | None:
-        """(places left, free team members) of part ``kind`` starting exactly at ``at``, or None."""
+    def _free(self, kind: int, starts: list[int]) -> dict[int, tuple[int, tuple[int, ...]]]:
+        """start -> (places left, free team members) of part ``kind`` for each of ``starts`` that
+        is free, asked once per local day they fall on."""
         asked, index, limits = self.asked[kind]
-        day = _instant(at).astimezone(asked.zone).date()
-        if asked.closed(day):
-            return None
-        found = asked.free_starts(day, index, limits, only=at)
-        return (found[0][1], found[0][2]) if found else None
+        by_day: dict[date, list[int]] = {}
+        for at in starts:
+            by_day.setdefault(_instant(at).astimezone(asked.zone).date(), []).append(at)
+        found = {}
+        for day, ats in by_day.items():
+            if not asked.closed(day):
+                found.update(
+                    (at, (left, members)) for at, left, members in asked.free_starts(day, index, limits, only=ats)
+                )
+        return found
 
     def starts(self, day: date, *, first_only: bool = False) -> list[tuple[Placed, ...]]:
         """Each start on local ``day`` (on the first guest's first treatment's step) at which the
         whole group fits, with every treatment placed."""
-        asked, index, limits = self.asked[self.guests[0][0]]
+        asked, index, limits = self.asked[self.lead]
         if asked.closed(day):
             return []
+        leads = {at: (left, members) for at, left, members in asked.free_starts(day, index, limits)}
+        candidates = sorted(leads)
+        free = {
+            (kind, offset): leads
+            if (kind, offset) == (self.lead, 0)
+            else self._free(kind, [s + offset for s in candidates])
+            for kind, offset, _, _ in self.sittings
+        }
         found = []
-        for start, remaining, members in asked.free_starts(day, index, limits):
-            placed = self._place(start, (remaining, members))
+        for start in candidates:
+            placed = self._place(start, free)
             if placed is not None:
                 found.append(placed)
                 if first_only:
                     break
         return found
 
-    def _place(self, start: int, lead: tuple[int, tuple[int, ...]]) -> tuple[Placed, ...] | None:
+    def _place(self, start: int, free: dict) -> tuple[Placed, ...] | None:
         """Every treatment of the group starting at ``start``, given team members; None if it can't
-        be. ``lead``: what the first guest's first treatment has free then (places, people)."""
-        sittings: dict[tuple[int, int], list[int]] = {}  # (kind, its start) -> the guests having it
-        for guest, kinds in enumerate(self.guests):
-            at = start
-            for kind in kinds:
-                sittings.setdefault((kind, at), []).append(guest)
-                at += self.lengths[kind]
+        be. ``free``: each sitting's free starts (``_free``)."""
         plan = []
-        first = self.guests[0][0]
-        for (kind, at), guests in sittings.items():
-            free = lead if (kind, at) == (first, start) else self._free(kind, at)
-            if free is None or free[0] < len(guests):
+        for kind, offset, length, guests in self.sittings:
+            at = start + offset
+            here = free[(kind, offset)].get(at)
+            if here is None or here[0] < len(guests):
                 return None  # too few places (team, capacity or rooms) for the sitting
-            remaining, members = free
+            remaining, members = here
             part = self.kinds[kind]
             if part.team_member_id is not None:
                 if len(guests) > 1 or part.team_member_id not in members:
                     return None
                 members = (part.team_member_id,)
-            plan.append((part, at, at + self.lengths[kind], guests, remaining, members))
-        plan.sort(key=lambda sitting: sitting[1])
+            plan.append((part, at, at + length, guests, remaining, members))
         given = _share_out(plan, 0, [])
         if given is None:
             return None

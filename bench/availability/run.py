@@ -34,17 +34,23 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from app.booking import availability
 from app.booking.models import Booking
 from app.booking.visits import Treatment, group_parts
 from app.platform.extensions import db
 from app.slot_engine import available_slots, bookable_days
-from app.venues.models import Service, Venue
+from app.venues.models import Service, TeamMember, Venue
 from bench.availability.generate import DATABASE, add_rooms, build_venue, fresh_database, make_app, remove_rooms
 from tests.database import server_url
 
 CALENDAR_DAYS = 30
+VENUE_LOADS = (
+    selectinload(Venue.opening_hours),
+    selectinload(Venue.closures),
+    selectinload(Venue.team).selectinload(TeamMember.services),
+)
 
 
 def percentile(samples: list[float], share: float) -> float:
@@ -226,7 +232,8 @@ def run(args: argparse.Namespace) -> dict:
 
             def couples_month() -> None:
                 db.session.remove()
-                venue = db.session.get(Venue, venue_id)
+                # As the visit page loads it: its hours, closures and team with their services.
+                venue = db.session.get(Venue, venue_id, options=VENUE_LOADS)
                 fits = availability.get_group_days(venue, group_parts(venue, couple), today, CALENDAR_DAYS, now=now)
                 results.setdefault("couples_days_that_fit", sum(fits.values()))
 
