@@ -342,7 +342,8 @@ def register_blueprints(app: Flask) -> None:
     from app.analytics import views as analytics_pages  # noqa: F401  (venue and marketplace analytics, the funnel)
     from app.booking.views import book, calendar, cart, check_in, embed, moves, my_bookings, visits  # noqa: F401
     from app.booking.views import orders as booking_orders  # noqa: F401
-    from app.clients import views as client_pages  # noqa: F401  (the client book, the desk's new booking)
+    from app.clients.views import clients as client_pages  # noqa: F401  (the client book, the desk's booking)
+    from app.clients.views import desk_visit  # noqa: F401  (the desk's new visit)
     from app.discovery.views import search, synonyms  # noqa: F401
     from app.messages import views as message_pages  # noqa: F401  (booking threads, reported messages)
     from app.notifications import views as notification_pages  # noqa: F401

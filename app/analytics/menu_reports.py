@@ -37,7 +37,7 @@ class AddonRow:
 
 
 @dataclass(frozen=True)
-class RoomRow:
+class RoomRow(occupancy.Occupied):
     """A resource's booked minutes (every unit, cleanup included) over its available ones: its
     quantity times the venue's open minutes in the period."""
 
@@ -45,10 +45,6 @@ class RoomRow:
     quantity: int
     booked_minutes: int
     available_minutes: int
-
-    @property
-    def occupancy(self) -> float | None:
-        return occupancy.ratio(self.booked_minutes, self.available_minutes)
 
 
 @dataclass(frozen=True)

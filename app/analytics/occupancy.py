@@ -149,3 +149,15 @@ def _shape(
 def ratio(booked: int, available: int) -> float | None:
     """Booked over available, None when nothing was available."""
     return booked / available if available else None
+
+
+class Occupied:
+    """A row of booked against available minutes, and so an occupancy (a team member, an hour
+    of the week, a room)."""
+
+    booked_minutes: int
+    available_minutes: int
+
+    @property
+    def occupancy(self) -> float | None:
+        return ratio(self.booked_minutes, self.available_minutes)

@@ -74,19 +74,8 @@ class DayRow:
     gross_minor: int
 
 
-class _Occupied:
-    """A row of booked against available minutes, and so an occupancy."""
-
-    booked_minutes: int
-    available_minutes: int
-
-    @property
-    def occupancy(self) -> float | None:
-        return occupancy.ratio(self.booked_minutes, self.available_minutes)
-
-
 @dataclass(frozen=True)
-class MemberRow(_Occupied):
+class MemberRow(occupancy.Occupied):
     member_id: int
     name: str
     bookings: int
@@ -96,7 +85,7 @@ class MemberRow(_Occupied):
 
 
 @dataclass(frozen=True)
-class HourCell(_Occupied):
+class HourCell(occupancy.Occupied):
     weekday: int
     hour: int
     booked_minutes: int

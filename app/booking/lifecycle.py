@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from app.accounts.models import User
 from app.audit.transitions import record_transition
@@ -86,24 +86,25 @@ def quote_for(booking: Booking, now: datetime):
     )
 
 
+def _visit_mates(booking: Booking, *, same_guest: bool) -> Select:
+    """The other confirmed bookings of ``booking``'s visit (app/booking/visits.py): with
+    ``same_guest``, only those of its guest (when it names one)."""
+    return select(Booking).where(
+        Booking.visit_key == booking.visit_key,
+        Booking.order_id == booking.order_id,
+        Booking.id != booking.id,
+        Booking.moves_booking_id.is_(None),
+        Booking.status == B.CONFIRMED,
+        *([Booking.guest == booking.guest] if same_guest and booking.guest is not None else []),
+    )
+
+
 def visit_parts(booking: Booking) -> list[Booking]:
-    """``booking`` and, when it is a treatment of a visit (app/booking/visits.py), the other
-    confirmed treatments of its guest's part of the visit (every guest's when it names none), in
-    time order."""
+    """``booking`` and, when it is a treatment of a visit, the other confirmed treatments of its
+    guest's part of the visit (every guest's when it names none), in time order."""
     if booking.visit_key is None:
         return [booking]
-    others = db.session.scalars(
-        select(Booking)
-        .where(
-            Booking.visit_key == booking.visit_key,
-            Booking.order_id == booking.order_id,
-            Booking.id != booking.id,
-            Booking.moves_booking_id.is_(None),
-            Booking.status == B.CONFIRMED,
-            *([Booking.guest == booking.guest] if booking.guest is not None else []),
-        )
-        .order_by(Booking.starts_at, Booking.id)
-    )
+    others = db.session.scalars(_visit_mates(booking, same_guest=True))
     return sorted([booking, *others], key=lambda b: (b.starts_at, b.id))
 
 
@@ -112,19 +113,7 @@ def shares_a_visit(booking: Booking) -> bool:
     not moved alone: the visit's treatments follow one another, its guests sit side by side."""
     if booking.visit_key is None:
         return False
-    return bool(
-        db.session.scalar(
-            select(Booking.id)
-            .where(
-                Booking.visit_key == booking.visit_key,
-                Booking.order_id == booking.order_id,
-                Booking.id != booking.id,
-                Booking.moves_booking_id.is_(None),
-                Booking.status == B.CONFIRMED,
-            )
-            .limit(1)
-        )
-    )
+    return db.session.scalar(_visit_mates(booking, same_guest=False).limit(1)) is not None
 
 
 def cancel_by_customer(booking: Booking, *, customer: User, now: datetime | None = None) -> int:

@@ -14,7 +14,7 @@ include them, as a customer's booking does.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, date, datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -29,6 +29,7 @@ from app.clients.events import desk_booked
 from app.clients.models import VenueClient
 from app.platform.errors import NotFound, ValidationFailed
 from app.platform.extensions import db
+from app.platform.timefmt import venue_zone
 from app.slot_engine import Slot
 from app.venues.addons import Choice, chosen_addons
 from app.venues.deposits import PaymentMode
@@ -56,17 +57,7 @@ def book_at_desk(
     client is also sent a payment link (app/payments/desk_links.py) by email or text, so they
     need an email address or a phone number. ``option_id`` and ``addon_ids``: what is booked of
     the service (``desk_choice``; another service's is refused, nothing written)."""
-    if client.venue_id != venue.id:
-        raise NotFound(_("That client is not in your client book."))
-    if pay_by_link and not (client.email or client.phone):
-        raise ValidationFailed(
-            _("To send a payment link, add the client's email address or phone number, or choose to pay at the venue."),
-            field="payment",
-        )
-    if starts_at.tzinfo is None:
-        raise ValidationFailed(_("That time is not valid."), field="starts_at")
-    if starts_at <= now:
-        raise ValidationFailed(_("That time has passed."), field="starts_at")
+    check_desk_booking(venue, client, starts_at, now=now, pay_by_link=pay_by_link)
     service = db.session.scalar(
         select(Service)
         .where(Service.id == service_id, Service.venue_id == venue.id, Service.is_active.is_(True))
@@ -114,16 +105,41 @@ def book_at_desk(
     )
     order_lifecycle.confirm_at_desk(order, now=now, actor=staff)
     booking.hold_expires_at = None
-    if pay_by_link:
-        audit.record(
-            "booking.payment_link_sent",
-            actor_id=staff.id,
-            subject_type="booking",
-            subject_id=booking.id,
-            to=", ".join(x for x in (client.email, client.phone) if x),
-        )
-    desk_booked.send(CHANNEL, booking=booking, client=client, pay_by_link=pay_by_link)
+    announce_desk_bookings([booking], client, staff=staff, pay_by_link=pay_by_link)
     return booking
+
+
+def announce_desk_bookings(bookings: list[Booking], client: VenueClient, *, staff: User, pay_by_link: bool) -> None:
+    """Each desk booking confirmed: the payment link sent is audited, and ``desk_booked`` fires
+    (the client's confirmation, the link, webhooks)."""
+    for booking in bookings:
+        if pay_by_link:
+            audit.record(
+                "booking.payment_link_sent",
+                actor_id=staff.id,
+                subject_type="booking",
+                subject_id=booking.id,
+                to=", ".join(x for x in (client.email, client.phone) if x),
+            )
+        desk_booked.send(CHANNEL, booking=booking, client=client, pay_by_link=pay_by_link)
+
+
+def check_desk_booking(
+    venue: Venue, client: VenueClient, starts_at: datetime, *, now: datetime, pay_by_link: bool
+) -> None:
+    """What any desk booking needs before a time is looked at: the venue's own client, a way to
+    send a payment link when one is asked for, and a time to come (raises, nothing written)."""
+    if client.venue_id != venue.id:
+        raise NotFound(_("That client is not in your client book."))
+    if pay_by_link and not (client.email or client.phone):
+        raise ValidationFailed(
+            _("To send a payment link, add the client's email address or phone number, or choose to pay at the venue."),
+            field="payment",
+        )
+    if starts_at.tzinfo is None:
+        raise ValidationFailed(_("That time is not valid."), field="starts_at")
+    if starts_at <= now:
+        raise ValidationFailed(_("That time has passed."), field="starts_at")
 
 
 def desk_choice(service: Service, option_id: int | None, addon_ids: Sequence[int]) -> Choice:
@@ -140,3 +156,14 @@ def _refusal(why: Refusal) -> str:
     if why == "member_busy":
         return _("That team member is not free then. Pick another time or “Any”.")
     return _("Sorry, that time was just taken. Pick another time.")
+
+
+def desk_services(venue: Venue) -> dict[int, Service]:
+    """The venue's bookable services by id, in name order (what the desk's forms offer)."""
+    active = sorted((s for s in venue.services if s.is_active), key=lambda s: s.name.lower())
+    return {s.id: s for s in active}
+
+
+def venue_today(venue: Venue) -> date:
+    """Today on the venue's clock."""
+    return datetime.now(UTC).astimezone(venue_zone(venue)).date()

@@ -25,15 +25,13 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.accounts.models import User
-from app.audit import service as audit
 from app.booking import order_lifecycle
 from app.booking.errors import SlotUnavailable
 from app.booking.holds import hold_booking
 from app.booking.models import Booking
 from app.booking.reserving import Refusal, lock_resources, reserve, write_or_refuse
 from app.booking.visits import Treatment, clean_names, group_times, guests_of
-from app.clients.desk import CHANNEL, desk_choice
-from app.clients.events import desk_booked
+from app.clients.desk import CHANNEL, announce_desk_bookings, check_desk_booking, desk_choice
 from app.clients.models import VenueClient
 from app.platform.errors import NotFound, ValidationFailed
 from app.platform.extensions import db
@@ -66,17 +64,7 @@ def book_visit_at_desk(
     service that isn't the venue's; CartItemInvalid / ValidationFailed for a visit that makes no
     sense (app/booking/visits.py), an option or add-on not the service's, or names too long.
     ``guest_names``: in guest order, guest 1's the client's name when left out."""
-    if client.venue_id != venue.id:
-        raise NotFound(_("That client is not in your client book."))
-    if pay_by_link and not (client.email or client.phone):
-        raise ValidationFailed(
-            _("To send a payment link, add the client's email address or phone number, or choose to pay at the venue."),
-            field="payment",
-        )
-    if starts_at.tzinfo is None:
-        raise ValidationFailed(_("That time is not valid."), field="starts_at")
-    if starts_at <= now:
-        raise ValidationFailed(_("That time has passed."), field="starts_at")
+    check_desk_booking(venue, client, starts_at, now=now, pay_by_link=pay_by_link)
     names = clean_names(list(guest_names), len(guests_of(treatments)))  # a visit that makes sense
     names[0] = names[0] or client.name
     services = _locked_services(venue, {t.service_id for t in treatments})
@@ -150,16 +138,7 @@ def book_visit_at_desk(
     for booking in bookings:
         booking.hold_expires_at = None
     order.hold_expires_at = now  # as book_at_desk's order: nothing left to hold
-    for booking in bookings:
-        if pay_by_link:
-            audit.record(
-                "booking.payment_link_sent",
-                actor_id=staff.id,
-                subject_type="booking",
-                subject_id=booking.id,
-                to=", ".join(x for x in (client.email, client.phone) if x),
-            )
-        desk_booked.send(CHANNEL, booking=booking, client=client, pay_by_link=pay_by_link)
+    announce_desk_bookings(bookings, client, staff=staff, pay_by_link=pay_by_link)
     return sorted(bookings, key=lambda b: (b.starts_at, b.guest or 0))
 
 

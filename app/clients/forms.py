@@ -1,4 +1,4 @@
-"""Input for the client book and the front desk's "New booking" (app/clients/views.py).
+"""Input for the client book and the front desk's "New booking" (app/clients/views/).
 
 The query strings (the list's search and page, the desk's time picker) are read by functions that
 raise ValueError with a message a person understands; the posted forms (notes and tags, a block,
@@ -187,7 +187,46 @@ class BlockForm(FlaskForm):
     reason = StringField(default="")
 
 
-class DeskBookingForm(FlaskForm):
+class DeskChecks:
+    """What both desk forms check the same way (their ``payment``, ``starts_at`` and
+    ``client_id`` fields): how the client pays, the time, and a client of the book."""
+
+    pay_by_link: bool
+    start: datetime | None
+    chosen_client_id: int | None
+    errors: Any
+    new_name: StringField
+    new_email: StringField
+    new_phone: StringField
+
+    def validate_payment(self, field: StringField) -> None:
+        field.data = field.data or "at_venue"  # the form's default
+        if field.data not in PAYMENT_CHOICES:
+            raise ValidationError(_("Choose how the client pays: at the venue, or by a payment link."))
+        self.pay_by_link = field.data == "link"
+
+    def validate_starts_at(self, field: StringField) -> None:
+        self.start = checked(parse_start, field.data)
+
+    def validate_client_id(self, field: StringField) -> None:
+        if field.data and not is_client_id(field.data):
+            raise ValidationError(_("Pick a client from your client book, or add a new one."))
+        self.chosen_client_id = int(field.data) if field.data else None
+
+    def first_error(self) -> str:
+        return next(error for errors in self.errors.values() for error in errors)
+
+    def client_fields(self) -> dict[str, Any]:
+        """Who the booking is for, as ``clients.desk_client`` takes it: one of the book, or a new one."""
+        return {
+            "client_id": self.chosen_client_id,
+            "name": self.new_name.data,
+            "email": self.new_email.data,
+            "phone": self.new_phone.data,
+        }
+
+
+class DeskBookingForm(DeskChecks, FlaskForm):
     """A booking at the desk: how the client pays, a service, its option (required when it has
     options) and add-ons (``addons``, repeated), a member or "Any", one of the offered times, and a
     client from the book (``client_id``) or a new one (``new_*``, the service checks those).
@@ -216,12 +255,6 @@ class DeskBookingForm(FlaskForm):
         self.start: datetime | None = None
         self.chosen_client_id: int | None = None
 
-    def validate_payment(self, field: StringField) -> None:
-        field.data = field.data or "at_venue"  # the form's default
-        if field.data not in PAYMENT_CHOICES:
-            raise ValidationError(_("Choose how the client pays: at the venue, or by a payment link."))
-        self.pay_by_link = field.data == "link"
-
     def validate_service(self, field: StringField) -> None:
         self.chosen_service = checked(pick_service, field.data, self.services)
 
@@ -237,17 +270,6 @@ class DeskBookingForm(FlaskForm):
     def validate_member(self, field: StringField) -> None:
         self.member_id = checked(pick_member, field.data, self.venue)
 
-    def validate_starts_at(self, field: StringField) -> None:
-        self.start = checked(parse_start, field.data)
-
-    def validate_client_id(self, field: StringField) -> None:
-        if field.data and not is_client_id(field.data):
-            raise ValidationError(_("Pick a client from your client book, or add a new one."))
-        self.chosen_client_id = int(field.data) if field.data else None
-
-    def first_error(self) -> str:
-        return next(error for errors in self.errors.values() for error in errors)
-
     def values(self) -> dict[str, Any]:
         """What was typed, to show the form again (``addons``: a list of ids)."""
         typed: dict[str, Any] = {field.name: field.data or "" for field in self if field.name != "csrf_token"}
@@ -255,7 +277,7 @@ class DeskBookingForm(FlaskForm):
         return typed
 
 
-class DeskVisitForm(FlaskForm):
+class DeskVisitForm(DeskChecks, FlaskForm):
     """A visit at the desk (app/clients/desk_visits.py): how the client pays, its treatments
     (``treatments``, repeated, each "guest/service[:option]" as app/booking/visit_forms.py reads
     it, each guest's in order), the guests' names (``guest_names``, repeated, in guest order,
@@ -282,12 +304,6 @@ class DeskVisitForm(FlaskForm):
         self.start: datetime | None = None
         self.chosen_client_id: int | None = None
 
-    def validate_payment(self, field: StringField) -> None:
-        field.data = field.data or "at_venue"
-        if field.data not in PAYMENT_CHOICES:
-            raise ValidationError(_("Choose how the client pays: at the venue, or by a payment link."))
-        self.pay_by_link = field.data == "link"
-
     def validate_treatments(self, field: RepeatedField) -> None:
         chosen = checked(parse_treatments, field.data or [])
         if not chosen:
@@ -298,17 +314,6 @@ class DeskVisitForm(FlaskForm):
 
     def validate_guest_names(self, field: RepeatedField) -> None:
         self.names = checked(parse_guest_names, field.data or [])
-
-    def validate_starts_at(self, field: StringField) -> None:
-        self.start = checked(parse_start, field.data)
-
-    def validate_client_id(self, field: StringField) -> None:
-        if field.data and not is_client_id(field.data):
-            raise ValidationError(_("Pick a client from your client book, or add a new one."))
-        self.chosen_client_id = int(field.data) if field.data else None
-
-    def first_error(self) -> str:
-        return next(error for errors in self.errors.values() for error in errors)
 
     def values(self) -> dict[str, Any]:
         """What was typed, to show the page again (``treatments`` and ``guest_names``: lists)."""

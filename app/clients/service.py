@@ -2,7 +2,7 @@
 the desk, noted, tagged, blocked; the customer's own rows exported and anonymised.
 
 Every lookup is inside the venue (``get_client``): another venue's client id is simply not
-found. Services take plain values; the page module (app/clients/views.py) reads the request.
+found. Services take plain values; the page module (app/clients/views/) reads the request.
 """
 
 from __future__ import annotations

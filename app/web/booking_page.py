@@ -4,6 +4,7 @@ page itself, the cart's pages and a customer's move of a booking."""
 from __future__ import annotations
 
 import calendar as month_grid
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -292,17 +293,38 @@ def month_calendar(
         if first <= last
         else {}
     )
+
+    def free_times(d: date) -> str | None:
+        free = counts.get(d, 0)
+        return f"{free} time{'s' if free != 1 else ''} free" if free else None
+
+    return month_grid_of(month, today=today, last_day=last_day, selected=selected, link=link, open_status=free_times)
+
+
+def month_grid_of(
+    month: date,
+    *,
+    today: date,
+    last_day: date,
+    selected: date | None,
+    link: Any,
+    open_status: Callable[[date], str | None],
+) -> dict[str, Any]:
+    """The month grid of booking/_month_grid.html, Monday first: a day from ``today`` to ``last_day``
+    whose ``open_status`` says something ("3 times free") is a link labelled with it; a day before
+    today is "past"; the others are full. The booking page's calendar and the visit page's."""
+    month_end = month.replace(day=month_grid.monthrange(month.year, month.month)[1])
     key = month.strftime("%Y-%m")
     weeks = []
     for week in month_grid.Calendar(firstweekday=0).monthdatescalendar(month.year, month.month):
-        cells = []
+        cells: list[dict[str, Any] | None] = []
         for d in week:
             if d.month != month.month:
                 cells.append(None)
                 continue
-            free = counts.get(d, 0)
-            state = "past" if d < today else ("open" if free else "full")
-            status = {"past": "past", "open": f"{free} time{'s' if free != 1 else ''} free", "full": ""}[state]
+            status = open_status(d) if today <= d <= last_day else None
+            state = "past" if d < today else ("open" if status else "full")
+            status = "past" if state == "past" else status
             cells.append(
                 {
                     "number": d.day,
@@ -323,7 +345,7 @@ def month_calendar(
         "weeks": weeks,
         "previous_url": link(month=previous.strftime("%Y-%m")) if month > today.replace(day=1) else None,
         "next_url": link(month=following.strftime("%Y-%m")) if following <= last_day else None,
-        "has_free_days": any(counts.values()),
+        "has_free_days": any(cell and cell["state"] == "open" for week in weeks for cell in week),
     }
 
 

@@ -18,7 +18,6 @@ The form that adds the visit names each treatment as app/booking/visit_forms.py 
 
 from __future__ import annotations
 
-import calendar as month_grid
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
@@ -54,7 +53,7 @@ from app.platform import timefmt
 from app.platform.money import format_money
 from app.slot_engine import Placed, Slot
 from app.venues.models import Service, Venue
-from app.web.booking_page import SLOT_ENGINE_LOADS
+from app.web.booking_page import SLOT_ENGINE_LOADS, month_grid_of
 from app.web.guards import may_book
 
 MIN_TREATMENTS = 2  # one guest alone; each guest of a group has at least 1
@@ -402,36 +401,12 @@ def visit_calendar(
     month: date, *, today: date, last_day: date, selected: date | None, fits: dict[date, bool], link: Any
 ) -> dict[str, Any]:
     """The month grid of booking/_month_grid.html (Monday first): a day the visit fits is a link."""
-    month_end = month.replace(day=month_grid.monthrange(month.year, month.month)[1])
-    key = month.strftime("%Y-%m")
-    weeks = []
-    for week in month_grid.Calendar(firstweekday=0).monthdatescalendar(month.year, month.month):
-        cells: list[dict[str, Any] | None] = []
-        for d in week:
-            if d.month != month.month:
-                cells.append(None)
-                continue
-            state = "past" if d < today else ("open" if fits.get(d) and d <= last_day else "full")
-            label = _("%(day)s, the visit fits", day=day_label(d)) if state == "open" else day_label(d)
-            cells.append(
-                {
-                    "number": d.day,
-                    "iso": d.isoformat(),
-                    "state": state,
-                    "label": label,
-                    "url": link(month=key, day=d.isoformat()) if state == "open" else None,
-                    "selected": d == selected,
-                    "today": d == today,
-                }
-            )
-        weeks.append(cells)
-    previous = (month - timedelta(days=1)).replace(day=1)
-    following = month_end + timedelta(days=1)
-    return {
-        "label": timefmt.day_words(month, "MMMM yyyy"),
-        "weekdays": [timefmt.day_words(date(2024, 1, 1 + i), "EEE") for i in range(7)],  # Monday first
-        "weeks": weeks,
-        "previous_url": link(month=previous.strftime("%Y-%m")) if month > today.replace(day=1) else None,
-        "next_url": link(month=following.strftime("%Y-%m")) if following <= last_day else None,
-        "has_free_days": any(fits.get(d) for d in fits if month <= d <= month_end),
-    }
+    fitting = _("the visit fits")
+    return month_grid_of(
+        month,
+        today=today,
+        last_day=last_day,
+        selected=selected,
+        link=link,
+        open_status=lambda d: fitting if fits.get(d) else None,
+    )

@@ -1,5 +1,5 @@
 """The front desk through the API: walk-in bookings, time blocks and the client book, under the
-same services and staff roles as the pages (app/clients/views.py, app/booking/views/calendar.py);
+same services and staff roles as the pages (app/clients/views/, app/booking/views/calendar.py);
 another venue's rows are a 404 and bad input a 422 that changes nothing."""
 
 from __future__ import annotations
