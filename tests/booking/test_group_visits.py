@@ -209,3 +209,13 @@ def test_a_couples_webhook_names_the_option_add_ons_visit_and_guest(spa, custome
     assert [(a["name"], a["extra_minutes"]) for a in data["addons"]] == [("Hot stones", 15)]
     assert (data["guest"], data["guest_name"], data["visit_key"]) == (2, "Ben Okoro", ben.visit_key)
     assert data["processing"] is None
+
+
+def test_the_confirmation_names_each_guests_treatments(spa, customer, run_jobs, outbox):
+    venue, couples, facial, _team, _double = spa
+    book_couple(customer, venue, couples, facial, future_slot(days=3, hour=10))
+    run_jobs()
+    [confirmation] = [m for m in outbox if m.to == [customer.email] and m.subject.startswith("Booked:")]
+    assert confirmation.body.count("(for Ben Okoro)") == 2  # his massage and his facial
+    assert confirmation.body.count("(for Ana)") == 2
+    assert confirmation.attachments[0][1].count("BEGIN:VEVENT") == 4
