@@ -100,7 +100,15 @@ def add_to_cart(data):
     return cart_item_row(item), 201, {"Location": absolute_url("api_customer.cart")}
 
 
-@customer_route("post", "/cart/visits", 201, schemas.Cart, body=schemas.VisitIn, idempotent=True)
+@customer_route(
+    "post",
+    "/cart/visits",
+    201,
+    schemas.Cart,
+    body=schemas.VisitIn,
+    alt=(404, "No such listed venue"),
+    idempotent=True,
+)
 def add_visit_to_cart(data):
     """Put a visit in the cart: one guest's treatments back to back, or a group's side by side, at
     a start from ``visit-times`` (docs/visits.md). Its items share a ``visit_key``; nothing is held yet."""
