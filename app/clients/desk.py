@@ -73,21 +73,9 @@ def book_at_desk(
 
     def write(slot: Slot, people: list[int | None]) -> tuple[Order, Booking]:
         order = order_lifecycle.hold_at_desk(client.user_id, currency=service.currency, hold_until=now, actor=staff)
-        booking = hold_booking(
-            service,
-            order_id=order.id,
-            customer_id=client.user_id,
-            team_member_id=people[0],
-            starts_at=slot.start,
-            ends_at=slot.end,
-            hold_until=now,
-            choice=choice,
+        booking = hold_desk_booking(
+            service, client, order=order, team_member_id=people[0], slot=slot, hold_until=now, choice=choice
         )
-        booking.client_id = client.id
-        booking.channel = CHANNEL
-        booking.payment_mode = PaymentMode.AT_VENUE  # everything due at the venue
-        booking.online_minor = 0
-        booking.no_show_fee_percent = None  # no card on file: fees are the desk's to settle in person
         db.session.add(booking)
         return order, booking
 
@@ -106,6 +94,42 @@ def book_at_desk(
     order_lifecycle.confirm_at_desk(order, now=now, actor=staff)
     booking.hold_expires_at = None
     announce_desk_bookings([booking], client, staff=staff, pay_by_link=pay_by_link)
+    return booking
+
+
+def hold_desk_booking(
+    service: Service,
+    client: VenueClient,
+    *,
+    order: Order,
+    team_member_id: int | None,
+    slot: Slot,
+    hold_until: datetime,
+    choice: Choice,
+    quantity: int = 1,
+    visit_key: str | None = None,
+) -> Booking:
+    """A held booking of ``client`` in the desk's ``order``, built by the one builder of held
+    bookings (app/booking/holds.py) and made the desk's: its channel, everything due at the
+    venue, and no no-show fee (no card on file: fees are the desk's to settle in person). The
+    caller adds it to the session."""
+    booking = hold_booking(
+        service,
+        order_id=order.id,
+        customer_id=client.user_id,
+        team_member_id=team_member_id,
+        starts_at=slot.start,
+        ends_at=slot.end,
+        hold_until=hold_until,
+        quantity=quantity,
+        choice=choice,
+        visit_key=visit_key,
+    )
+    booking.client_id = client.id
+    booking.channel = CHANNEL
+    booking.payment_mode = PaymentMode.AT_VENUE
+    booking.online_minor = 0
+    booking.no_show_fee_percent = None
     return booking
 
 

@@ -27,17 +27,15 @@ from sqlalchemy import select
 from app.accounts.models import User
 from app.booking import order_lifecycle
 from app.booking.errors import SlotUnavailable
-from app.booking.holds import hold_booking
 from app.booking.models import Booking
 from app.booking.reserving import Refusal, lock_resources, reserve, write_or_refuse
 from app.booking.visits import Treatment, clean_names, group_times, guests_of
-from app.clients.desk import CHANNEL, announce_desk_bookings, check_desk_booking, desk_choice
+from app.clients.desk import announce_desk_bookings, check_desk_booking, desk_choice, hold_desk_booking
 from app.clients.models import VenueClient
 from app.platform.errors import NotFound, ValidationFailed
 from app.platform.extensions import db
 from app.platform.timefmt import venue_zone
 from app.slot_engine import Placed, Slot
-from app.venues.deposits import PaymentMode
 from app.venues.models import Service, TeamMember, Venue
 
 # The visit's bookings are held this long while its sittings are written one after another (so
@@ -99,23 +97,17 @@ def book_visit_at_desk(
                 per_booking = 1 if people != [None] else len(seated)
                 written = []
                 for member_id, placed in zip(_who(seated, slot, people), seated, strict=False):
-                    booking = hold_booking(
+                    booking = hold_desk_booking(
                         service,
-                        order_id=order.id,
-                        customer_id=client.user_id,
+                        client,
+                        order=order,
                         team_member_id=member_id,
-                        starts_at=slot.start,
-                        ends_at=slot.end,
+                        slot=slot,
                         hold_until=hold_until,
-                        quantity=per_booking,
                         choice=choice,
+                        quantity=per_booking,
                         visit_key=key,
                     )
-                    booking.client_id = client.id
-                    booking.channel = CHANNEL
-                    booking.payment_mode = PaymentMode.AT_VENUE  # everything due at the venue
-                    booking.online_minor = 0
-                    booking.no_show_fee_percent = None  # no card on file, as book_at_desk
                     if people != [None]:  # a booking a place: its guest (one for the group otherwise)
                         booking.guest, booking.guest_name = placed.guest + 1, names[placed.guest] or None
                     written.append(booking)
