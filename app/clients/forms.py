@@ -188,16 +188,26 @@ class BlockForm(FlaskForm):
 
 
 class DeskChecks:
-    """What both desk forms check the same way (their ``payment``, ``starts_at`` and
-    ``client_id`` fields): how the client pays, the time, and a client of the book."""
+    """What both desk forms ask and check the same way: how the client pays (``payment``), one of
+    the offered times (``starts_at``), a client of the book (``client_id``) or a new one's details
+    (``new_*``, the service checks those), and the picker's day, shown again. A form checks its
+    fields in the order they are declared, those declared here first, and the page shows the first
+    problem; the time and the client are checked after the form's own choices, so each form
+    declares ``starts_at`` and ``client_id`` itself, after them."""
 
-    pay_by_link: bool
-    start: datetime | None
-    chosen_client_id: int | None
+    payment = StringField(default="")
+    new_name = StringField(default="")
+    new_email = StringField(default="")
+    new_phone = StringField(default="")
+    date = StringField(default="")  # the picker's day, shown again; the time decides
+
     errors: Any
-    new_name: StringField
-    new_email: StringField
-    new_phone: StringField
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.pay_by_link = False
+        self.start: datetime | None = None
+        self.chosen_client_id: int | None = None
 
     def validate_payment(self, field: StringField) -> None:
         field.data = field.data or "at_venue"  # the form's default
@@ -232,28 +242,20 @@ class DeskBookingForm(DeskChecks, FlaskForm):
     client from the book (``client_id``) or a new one (``new_*``, the service checks those).
     Checked in this order; the page shows the first problem."""
 
-    payment = StringField(default="")
     service = StringField(default="")
     option = StringField(default="")
     addons = RepeatedField(default=list)
     member = StringField(default="")
     starts_at = StringField(default="")
     client_id = StringField(default="")
-    new_name = StringField(default="")
-    new_email = StringField(default="")
-    new_phone = StringField(default="")
-    date = StringField(default="")  # the picker's day, shown again; the time decides
 
     def __init__(self, *args: Any, venue: Venue, services: Mapping[int, Service], **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.venue, self.services = venue, services
-        self.pay_by_link = False
         self.chosen_service: Service | None = None
         self.chosen_option: ServiceOption | None = None
         self.chosen_addons: tuple[ServiceAddon, ...] = ()
         self.member_id: int | None = None
-        self.start: datetime | None = None
-        self.chosen_client_id: int | None = None
 
     def validate_service(self, field: StringField) -> None:
         self.chosen_service = checked(pick_service, field.data, self.services)
@@ -285,24 +287,16 @@ class DeskVisitForm(DeskChecks, FlaskForm):
     booking form. Each treatment must be one of the venue's bookable services; whether they make a
     visit is the visit's own rule (app/booking/visits.py)."""
 
-    payment = StringField(default="")
     treatments = RepeatedField(default=list)
     guest_names = RepeatedField(default=list)
     starts_at = StringField(default="")
     client_id = StringField(default="")
-    new_name = StringField(default="")
-    new_email = StringField(default="")
-    new_phone = StringField(default="")
-    date = StringField(default="")  # the picker's day, shown again; the time decides
 
     def __init__(self, *args: Any, services: Mapping[int, Service], **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.services = services
-        self.pay_by_link = False
         self.chosen: list[Treatment] = []
         self.names: list[str] = []
-        self.start: datetime | None = None
-        self.chosen_client_id: int | None = None
 
     def validate_treatments(self, field: RepeatedField) -> None:
         chosen = checked(parse_treatments, field.data or [])

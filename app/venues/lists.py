@@ -10,23 +10,34 @@ from app.platform.errors import InvalidTransition, LimitReached, ValidationFaile
 from app.platform.extensions import db
 from app.platform.sqlutil import savepoint_or_refuse
 from app.venues.images import delete_image
-from app.venues.models import FAQ, MAX_FAQS, MAX_TEAM_MEMBERS, TeamMember, Venue
+from app.venues.models import FAQ, MAX_FAQS, MAX_TEAM_MEMBERS, Resource, TeamMember, Venue
 from app.venues.service import child_of, lock_venue, note_change, remove_service
 
 # -- team and FAQs: at most five each, even when two requests race -------------------------
 
 
-def add_team_member(venue: Venue, *, name: str, title: str, bio: str, service_ids: list[int]) -> TeamMember:
+def next_position(venue: Venue, rows: type[TeamMember | FAQ | Resource], *, most: int, full: str) -> int:
+    """Where a new row of one of the venue's short lists goes: at its end, the number of ``rows``
+    it has, counted with the venue locked, so that two adds racing count one after the other.
+    LimitReached, saying ``full``, when the list holds ``most`` already."""
     lock_venue(venue)
-    count = db.session.scalar(select(func.count()).select_from(TeamMember).where(TeamMember.venue_id == venue.id))
-    if count >= MAX_TEAM_MEMBERS:
-        raise LimitReached(
-            _(
-                "A venue can show at most %(max_team_members)s team members. Remove one to add another.",
-                max_team_members=MAX_TEAM_MEMBERS,
-            )
-        )
-    member = TeamMember(venue_id=venue.id, position=count)
+    count = db.session.scalar(select(func.count()).select_from(rows).where(rows.venue_id == venue.id))
+    if count >= most:
+        raise LimitReached(full)
+    return count
+
+
+def add_team_member(venue: Venue, *, name: str, title: str, bio: str, service_ids: list[int]) -> TeamMember:
+    position = next_position(
+        venue,
+        TeamMember,
+        most=MAX_TEAM_MEMBERS,
+        full=_(
+            "A venue can show at most %(max_team_members)s team members. Remove one to add another.",
+            max_team_members=MAX_TEAM_MEMBERS,
+        ),
+    )
+    member = TeamMember(venue_id=venue.id, position=position)
     _fill_team_member(venue, member, name=name, title=title, bio=bio, service_ids=service_ids)
     db.session.add(member)
     db.session.flush()
@@ -65,13 +76,13 @@ def remove_team_member(venue: Venue, member_id: int) -> None:
 
 
 def add_faq(venue: Venue, *, question: str, answer: str) -> FAQ:
-    lock_venue(venue)
-    count = db.session.scalar(select(func.count()).select_from(FAQ).where(FAQ.venue_id == venue.id))
-    if count >= MAX_FAQS:
-        raise LimitReached(
-            _("A venue can show at most %(max_faqs)s questions. Remove one to add another.", max_faqs=MAX_FAQS)
-        )
-    faq = FAQ(venue_id=venue.id, position=count)
+    position = next_position(
+        venue,
+        FAQ,
+        most=MAX_FAQS,
+        full=_("A venue can show at most %(max_faqs)s questions. Remove one to add another.", max_faqs=MAX_FAQS),
+    )
+    faq = FAQ(venue_id=venue.id, position=position)
     _fill_faq(faq, question=question, answer=answer)
     db.session.add(faq)
     db.session.flush()

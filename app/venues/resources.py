@@ -26,10 +26,11 @@ from flask_babel import gettext as _
 from sqlalchemy import column, func, or_, select, table
 
 from app.platform import cache_versions
-from app.platform.errors import InvalidTransition, LimitReached, NotFound, ValidationFailed
+from app.platform.errors import InvalidTransition, NotFound, ValidationFailed
 from app.platform.extensions import db
+from app.venues.lists import next_position
 from app.venues.models import Resource, Service, ServiceResource, Venue
-from app.venues.service import lock_venue, note_change
+from app.venues.service import note_change
 
 MAX_RESOURCES = 20
 NAME_MAX = 60
@@ -94,18 +95,18 @@ def _changed(venue: Venue) -> None:
 
 def add_resource(venue: Venue, *, name: str, quantity: int) -> Resource:
     """Add a room or piece of equipment; at most ``MAX_RESOURCES``, even when two adds race."""
-    lock_venue(venue)
-    count = db.session.scalar(select(func.count()).select_from(Resource).where(Resource.venue_id == venue.id))
-    if count >= MAX_RESOURCES:
-        raise LimitReached(
-            _(
-                "A venue can list at most %(num)d rooms and kinds of equipment. Remove one to add another.",
-                num=MAX_RESOURCES,
-            )
-        )
+    position = next_position(
+        venue,
+        Resource,
+        most=MAX_RESOURCES,
+        full=_(
+            "A venue can list at most %(num)d rooms and kinds of equipment. Remove one to add another.",
+            num=MAX_RESOURCES,
+        ),
+    )
     clean = _clean_name(venue, name, None)
     _check_quantity(quantity)
-    resource = Resource(venue_id=venue.id, name=clean, quantity=quantity, position=count)
+    resource = Resource(venue_id=venue.id, name=clean, quantity=quantity, position=position)
     db.session.add(resource)
     db.session.flush()
     _changed(venue)
