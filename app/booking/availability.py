@@ -8,6 +8,7 @@ counts the same things in SQL; split, the two readings of one rule would drift a
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -141,12 +142,12 @@ Busyness = tuple[list[Busy], list[Busy], dict[int, MemberSchedule], Needs]
 
 
 def _live_bookings(
-    start: datetime, end: datetime, *whose, units: Any, excluding: int | None = None
+    start: datetime, end: datetime, *whose, units: Any, excluding: Collection[int] = ()
 ) -> list[tuple[int, int | None, Busy]]:
     """(venue id, team member id, Busy) of live bookings and holds meeting ``start``..``end``
     that match ``whose`` (or-ed), and of the units of rooms and equipment they take that match
-    ``units`` (a condition on ``booking_resources``), except booking ``excluding`` (one being
-    moved). Expired holds are included: the engine ignores them. One statement (a union).
+    ``units`` (a condition on ``booking_resources``), except the bookings ``excluding`` (being
+    moved: one, or a whole visit). Expired holds are included: the engine ignores them. One statement (a union).
 
     Plain columns, not ORM objects: a busy month is thousands of rows, and building a
     ``Booking`` for each costs more than the whole slot computation.
@@ -171,7 +172,7 @@ def _live_bookings(
         Booking.starts_at < end,
         Booking.blocks_until > start,
         or_(*whose),
-        *([Booking.id != excluding] if excluding is not None else []),
+        *([Booking.id.not_in(list(excluding))] if excluding else []),
     )
     taken = (
         select(
@@ -195,7 +196,7 @@ def _live_bookings(
             BookingResource.starts_at < end,
             BookingResource.blocks_until > start,
             units,
-            *([BookingResource.booking_id != excluding] if excluding is not None else []),
+            *([BookingResource.booking_id.not_in(list(excluding))] if excluding else []),
         )
     )
     found = []
@@ -292,7 +293,7 @@ def get_busy(
         Booking.venue_id == venue_id if venue_wide else Booking.service_id == service.id,
         in_ids(Booking.team_member_id, sorted(service.team_member_ids)),
         units=Booking.venue_id == venue_id if venue_wide else BookingResource.resource_id.in_(needed.scalar_subquery()),
-        excluding=excluding_booking_id,
+        excluding=() if excluding_booking_id is None else (excluding_booking_id,),
     )
     blocks, schedules, needs = _blocks_and_schedules(
         [venue_id],
@@ -410,11 +411,15 @@ def get_bookable_days(
 
 
 def _group_inputs(
-    venue: Venue, guests: list[list[Part]], window: tuple[datetime, datetime], now: datetime
+    venue: Venue,
+    guests: list[list[Part]],
+    window: tuple[datetime, datetime],
+    now: datetime,
+    excluding: Collection[int] = (),
 ) -> dict[str, Any]:
     """The engine's arguments for a visit of one guest or a group (app/booking/visits.py): the
     venue's bookings, blocks and team read once for all of its parts, each part with what its
-    service needs of rooms and equipment."""
+    service needs of rooms and equipment. ``excluding``: bookings left out (a visit being moved)."""
     team = sorted(frozenset().union(*(p.service.team_member_ids for parts in guests for p in parts)))
     service_ids = sorted({p.service.id for parts in guests for p in parts})
     # What can stop any of its parts: their services' bookings, their team's, and the units of
@@ -425,6 +430,7 @@ def _group_inputs(
         Booking.service_id.in_(service_ids),
         in_ids(Booking.team_member_id, team),
         units=BookingResource.resource_id.in_(needed.scalar_subquery()),
+        excluding=excluding,
     )
     busy = [b for _, _, b in found]
     blocks, schedules, needs = _blocks_and_schedules(
@@ -443,17 +449,30 @@ def _group_inputs(
 
 
 def get_group_starts(
-    venue: Venue, guests: list[list[Part]], day: date, *, now: datetime | None = None
+    venue: Venue,
+    guests: list[list[Part]],
+    day: date,
+    *,
+    now: datetime | None = None,
+    excluding: Collection[int] = (),
 ) -> list[tuple[Placed, ...]]:
-    """The start times on ``day`` at which every guest's treatments fit, each with every treatment placed."""
-    return group_starts(day=day, **_group_inputs(venue, guests, _window(day), now or datetime.now(UTC)))
+    """The start times on ``day`` at which every guest's treatments fit, each with every treatment
+    placed; the bookings ``excluding`` left out (a visit being moved)."""
+    inputs = _group_inputs(venue, guests, _window(day), now or datetime.now(UTC), excluding)
+    return group_starts(day=day, **inputs)
 
 
 def get_group_days(
-    venue: Venue, guests: list[list[Part]], first_day: date, days: int, *, now: datetime | None = None
+    venue: Venue,
+    guests: list[list[Part]],
+    first_day: date,
+    days: int,
+    *,
+    now: datetime | None = None,
+    excluding: Collection[int] = (),
 ) -> dict[date, bool]:
     """Whether each day from ``first_day`` has a start at which the visit fits (its calendar)."""
-    inputs = _group_inputs(venue, guests, _window(first_day, days), now or datetime.now(UTC))
+    inputs = _group_inputs(venue, guests, _window(first_day, days), now or datetime.now(UTC), excluding)
     return group_days(first_day=first_day, days=days, **inputs)
 
 

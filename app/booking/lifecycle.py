@@ -108,6 +108,14 @@ def visit_parts(booking: Booking) -> list[Booking]:
     return sorted([booking, *others], key=lambda b: (b.starts_at, b.id))
 
 
+def whole_visit(booking: Booking) -> list[Booking]:
+    """``booking`` and the other confirmed treatments of its visit, every guest's, in time order."""
+    if booking.visit_key is None:
+        return [booking]
+    others = db.session.scalars(_visit_mates(booking, same_guest=False))
+    return sorted([booking, *others], key=lambda b: (b.starts_at, b.id))
+
+
 def shares_a_visit(booking: Booking) -> bool:
     """Does another confirmed booking share ``booking``'s visit (any guest's)? Such a booking is
     not moved alone: the visit's treatments follow one another, its guests sit side by side."""

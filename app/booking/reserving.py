@@ -153,13 +153,13 @@ def write_or_refuse(
     refusal: Wording | None = None,
     *,
     also: str | None = None,
-    moves: Booking | None = None,
+    moves: Sequence[Booking] = (),
     now: datetime | None = None,
 ) -> Iterator[None]:
     """Write what the block adds or changes in a savepoint, flushed before it ends. Every
     booking the block adds takes the units of rooms and equipment its service needs
-    (``take_units``); ``moves``, a booking the block gives a new time, lets its units go first
-    and takes them again there. If the team-member or unit exclusion constraint refuses it (or
+    (``take_units``); ``moves``, bookings the block gives a new time (one, or a whole visit), let
+    their units go first and take them again there. If the team-member or unit exclusion constraint refuses it (or
     the constraint named ``also``), or too few units are free, the savepoint is rolled back, the
     transaction stays usable, and SlotUnavailable is raised, worded by ``refusal("just_taken")``
     (no words when the caller tries another time or team member instead of telling anyone).
@@ -168,14 +168,15 @@ def write_or_refuse(
     token = _added.set(added)
     try:
         with db.session.begin_nested():
-            if moves is not None:
-                db.session.execute(delete(BookingResource).where(BookingResource.booking_id == moves.id))
+            if moves:
+                moved_ids = [b.id for b in moves]
+                db.session.execute(delete(BookingResource).where(BookingResource.booking_id.in_(moved_ids)))
             try:
                 yield
                 db.session.flush()
             finally:
                 _added.reset(token)
-            if not take_units([*added, *([moves] if moves is not None else [])], now=now or datetime.now(UTC)):
+            if not take_units([*added, *moves], now=now or datetime.now(UTC)):
                 raise _NoUnits
             db.session.flush()
     except _NoUnits:

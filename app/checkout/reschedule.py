@@ -15,49 +15,45 @@ through the gateway that took the payment (app/payments/refunds.py). Dearer: a c
 raises ``TopUpNeeded`` naming the difference; confirming it holds the new time and takes a
 top-up payment (app/checkout/top_ups.py), and once that is paid the move is made here by
 ``apply_move``, the same code as any move. A venue's move keeps the price the customer paid.
+A treatment of a visit moves with the rest of its visit (app/checkout/visit_moves.py); what
+every move shares (the policy, keeping the move) is app/checkout/move_policy.py.
 See docs/rescheduling.md.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Literal
+from datetime import UTC, datetime
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User
-from app.audit import service as audit
 from app.booking import patch_test_rule as patch_tests
 from app.booking.errors import SlotUnavailable
-from app.booking.events import ReopenedTime, booking_moved, times_reopened
 from app.booking.holds import blocks_until, booked_choice
 from app.booking.lifecycle import shares_a_visit
-from app.booking.models import Booking, BookingMove, BookingStatus, ReschedulePolicy
+from app.booking.models import Booking, BookingStatus
 from app.booking.order_lifecycle import lock_order
 from app.booking.reserving import Refusal, Wording, free_slot, write_or_refuse
+from app.checkout.move_policy import (
+    Mover,
+    MoveResult,
+    check_mover,
+    customer_eligibility,
+    just_taken,
+    keep_move,
+    moment_in_zone,
+    old_time,
+)
+from app.checkout.visit_moves import move_visit
 from app.payments.refunds import get_card_payments, refundable, request_refund
-from app.platform import timefmt
 from app.platform.errors import Conflict, InvalidTransition, ValidationFailed
 from app.platform.extensions import db
 from app.platform.money import format_money
-from app.venues.models import Service, TeamMember, Venue
+from app.venues.models import Service, TeamMember
 from app.venues.processing import booking_gap
-
-REASON = "rescheduled"  # the sender of ``times_reopened`` for the time a move let go
-Mover = Literal["customer", "venue"]
-
-
-@dataclass(frozen=True)
-class Eligibility:
-    allowed: bool
-    reason: str = ""
-    moves_left: int = 0
-    until: datetime | None = None  # the last moment the customer may move it
 
 
 @dataclass(frozen=True)
@@ -79,103 +75,6 @@ class TopUpNeeded(Conflict):
         self.amount_minor, self.currency, self.target = amount_minor, currency, target
 
 
-@dataclass(frozen=True)
-class MoveResult:
-    booking: Booking
-    from_starts_at: datetime
-    price_difference_minor: int  # new price minus paid, whole booking; negative: refunded
-    refunded_minor: int
-
-
-# -- policy -----------------------------------------------------------------------------------------
-
-
-def get_policy(venue_id: int) -> ReschedulePolicy:
-    """The venue's policy; the defaults (not saved) when it never set one."""
-    policy = db.session.get(ReschedulePolicy, venue_id)
-    return policy or ReschedulePolicy(
-        venue_id=venue_id,
-        until_hours=ReschedulePolicy.DEFAULT_UNTIL_HOURS,
-        max_moves=ReschedulePolicy.DEFAULT_MAX_MOVES,
-    )
-
-
-def set_policy(venue: Venue, *, until_hours: int, max_moves: int, actor: User) -> ReschedulePolicy:
-    """Save the venue's policy (the form validated the ranges; checked again here)."""
-    if not 0 <= until_hours <= 720:
-        raise ValidationFailed(_("Choose between 0 and 720 hours (30 days) before the appointment."))
-    if not 0 <= max_moves <= 10:
-        raise ValidationFailed(_("Choose between 0 and 10 moves per booking."))
-    policy = db.session.get(ReschedulePolicy, venue.id)
-    if policy is None:
-        policy = ReschedulePolicy(venue_id=venue.id)
-        db.session.add(policy)
-    policy.until_hours, policy.max_moves = until_hours, max_moves
-    audit.record(
-        "venue.reschedule_policy",
-        actor_id=actor.id,
-        subject_type="venue",
-        subject_id=venue.id,
-        until_hours=until_hours,
-        max_moves=max_moves,
-    )
-    return policy
-
-
-def describe_reschedule_policy(policy: ReschedulePolicy) -> str:
-    if policy.max_moves == 0:
-        return _("This venue doesn't take changes online: contact them to move a booking.")
-    times = _("once") if policy.max_moves == 1 else _("up to %(num)d times", num=policy.max_moves)
-    if policy.until_hours == 0:
-        return _("You can move a booking %(times)s, until it starts.", times=times)
-    return ngettext(
-        "You can move a booking %(times)s, up to %(num)d hour before it starts.",
-        "You can move a booking %(times)s, up to %(num)d hours before it starts.",
-        policy.until_hours,
-        times=times,
-    )
-
-
-# A treatment of a visit is not moved alone: the next one starts when it ends (docs/visits.md).
-VISIT_NOT_MOVED = _l(
-    "This treatment is part of a visit (treatments one after another, or guests side by side): it can't be "
-    "moved alone. "
-    "Cancel the visit and book it again, or contact the venue."
-)
-
-
-def count_customer_moves(booking_id: int) -> int:
-    return db.session.scalar(
-        select(func.count()).where(BookingMove.booking_id == booking_id, BookingMove.moved_by == "customer")
-    )
-
-
-def customer_eligibility(booking: Booking, now: datetime, *, policy: ReschedulePolicy | None = None) -> Eligibility:
-    """Whether the customer may move ``booking`` now, and if not why (for the page and the move)."""
-    policy = policy or get_policy(booking.venue_id)
-    until = booking.starts_at - timedelta(hours=policy.until_hours)
-    if booking.status != BookingStatus.CONFIRMED:
-        return Eligibility(False, "Only a confirmed booking can be moved.")
-    if shares_a_visit(booking):
-        return Eligibility(False, str(VISIT_NOT_MOVED))
-    if policy.max_moves == 0:
-        return Eligibility(False, "This venue doesn't take changes online: contact them to move your booking.")
-    if now >= booking.starts_at:
-        return Eligibility(False, "This appointment has already started.")
-    zone = timefmt.venue_zone(booking.venue.timezone)
-    if now >= until:
-        return Eligibility(
-            False,
-            f"Changes closed {policy.until_hours} hours before the start "
-            f"({timefmt.moment_label(until, zone)}, {zone.key}): contact the venue.",
-        )
-    used = count_customer_moves(booking.id)
-    if used >= policy.max_moves:
-        times = "once" if policy.max_moves == 1 else f"{policy.max_moves} times"
-        return Eligibility(False, f"This booking has already been moved {times}, the most this venue allows.")
-    return Eligibility(True, moves_left=policy.max_moves - used, until=until)
-
-
 # -- the move ---------------------------------------------------------------------------------------
 
 
@@ -195,6 +94,8 @@ def move_booking(
     the service costs more now). Otherwise ``by`` must be the booking's customer, and a time
     that costs more now raises ``TopUpNeeded`` (app/checkout/top_ups.py takes the difference)."""
     now = now or datetime.now(UTC)
+    if shares_a_visit(booking):  # its treatments follow one another: the whole visit moves
+        return move_visit(booking, new_start, team_member_id, by=by, now=now, as_venue=as_venue)
     booking, service, target = check_move(booking, new_start, team_member_id, by=by, now=now, as_venue=as_venue)
     difference = _price_difference(booking, service, as_venue=as_venue)
     if difference > 0:
@@ -226,10 +127,7 @@ def check_move(
     if new_start.tzinfo is None:
         raise ValidationFailed(_("The new time needs a time zone."), field="starts_at")
     new_start = new_start.astimezone(UTC)
-    if as_venue and booking.venue.owner_id != by.id:
-        raise InvalidTransition(_("You can only move your own venue's bookings."))
-    if not as_venue and booking.customer_id != by.id:
-        raise InvalidTransition(_("You can only move your own bookings."))
+    check_mover(booking, by, as_venue=as_venue)
 
     # The locks checkout takes (the service row), then the order's and the booking's own rows.
     service = db.session.scalars(
@@ -244,8 +142,6 @@ def check_move(
     ).one()
     if booking.status != BookingStatus.CONFIRMED:
         raise InvalidTransition(_("Only a confirmed booking can be moved."))
-    if shares_a_visit(booking):  # app/booking/visits.py: its treatments follow one another
-        raise InvalidTransition(str(VISIT_NOT_MOVED))
     if as_venue:
         if now >= booking.starts_at:
             raise InvalidTransition(_("This appointment has already started: it can't be moved."))
@@ -273,8 +169,7 @@ def find_target(
     every live booking but this one counted (app/booking/reserving.py), and who: ``team_member_id``,
     else its own team member when free, else the first free one. Raises SlotUnavailable naming
     the time. The caller holds the locks ``check_move`` takes."""
-    zone = timefmt.venue_zone(booking.venue.timezone)
-    label = f"{timefmt.moment_label(new_start, zone)} ({zone.key})"
+    label = moment_in_zone(new_start, booking.venue)
     slot, [member] = free_slot(
         service,
         new_start,
@@ -309,11 +204,6 @@ def _refusal(label: str, service: Service) -> Wording:
     return words
 
 
-def just_taken(label: str) -> str:
-    """A move's (or a top-up's) new time, refused by the database when written."""
-    return _("%(label)s was just taken. Choose another time.", label=label)
-
-
 def apply_move(
     booking: Booking,
     target: Target,
@@ -329,21 +219,12 @@ def apply_move(
     the new time and lets the old one go, the price follows (``difference`` < 0: refunded; a
     paid top-up: ``new_unit_price_minor``), the calendar sequence goes up, the move is kept,
     the old time reopens, reminders are planned again and the people concerned are told."""
-    old = ReopenedTime(
-        venue_id=booking.venue_id,
-        service_id=booking.service_id,
-        team_member_id=booking.team_member_id,
-        starts_at=booking.starts_at,
-        ends_at=booking.ends_at,
-        blocks_until=booking.blocks_until,
-        quantity=booking.quantity,
-    )
-    from_member = booking.team_member_id
+    old = old_time(booking)
     try:
         # One UPDATE takes the new time and lets the old one go; a savepoint so a refusal by the
         # exclusion constraint leaves the booking (and the transaction) as they were.
         # Its rooms and equipment go with it: let go, and taken again at the new time.
-        with write_or_refuse(lambda _why: just_taken(target.label), moves=booking, now=now):
+        with write_or_refuse(lambda _why: just_taken(target.label), moves=[booking], now=now):
             booking.starts_at = target.starts_at
             booking.ends_at = target.ends_at
             booking.blocks_until = target.blocks_until
@@ -359,43 +240,14 @@ def apply_move(
         booking.unit_price_minor = booked_choice(booking).price_minor(booking.service)
     elif new_unit_price_minor is not None:
         booking.unit_price_minor = new_unit_price_minor
-    booking.calendar_sequence = (booking.calendar_sequence or 0) + 1
-    booking.reminder_sent_at = None  # a reminder for the old time says nothing about the new one
-    db.session.add(
-        BookingMove(
-            booking_id=booking.id,
-            moved_by=moved_by,
-            actor_id=by.id if by else None,
-            from_starts_at=old.starts_at,
-            to_starts_at=booking.starts_at,
-            from_team_member_id=from_member,
-            to_team_member_id=booking.team_member_id,
-            price_difference_minor=difference,
-        )
-    )
-    zone = timefmt.venue_zone(booking.venue.timezone)
-    audit.record(
-        "booking.reschedule",
-        actor_id=by.id if by else None,
-        subject_type="booking",
-        subject_id=booking.id,
-        from_state=booking.status,
-        to_state=booking.status,
-        reason=f"{timefmt.moment_label(old.starts_at, zone)} → {timefmt.moment_label(booking.starts_at, zone)}",
-        reference=booking.reference,
+    keep_move(
+        booking,
+        old,
+        by=by,
         moved_by=moved_by,
-        price_difference_minor=difference,
-    )
-    db.session.flush()
-    times_reopened.send(REASON, times=(old,), order_id=booking.order_id)
-    # Reminders planned again and the people concerned told (app/notifications/moves.py); a
-    # move still waiting for its top-up gives way to one made otherwise (app/checkout/top_ups.py).
-    booking_moved.send(
-        moved_by,
-        booking=booking,
-        from_starts_at=old.starts_at,
-        refunded_minor=refunded,
-        paid_minor=top_up_minor,
+        difference=difference,
+        refunded=refunded,
+        top_up_minor=top_up_minor,
         now=now,
     )
     return MoveResult(booking, old.starts_at, difference, refunded)

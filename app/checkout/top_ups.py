@@ -38,6 +38,7 @@ from app.booking.holds import booked_choice, hold_booking
 from app.booking.models import Booking, BookingStatus, TopUp, TopUpStatus
 from app.booking.reserving import write_or_refuse
 from app.checkout import reschedule
+from app.checkout.move_policy import just_taken
 from app.payments.events import top_up_paid, top_up_unpaid
 from app.payments.models import Payment, PaymentStatus
 from app.payments.ports import TopUpCharge
@@ -146,7 +147,7 @@ def start_top_up(
     # Checked by check_move under the service's lock; the exclusion constraint as the last line
     # of defence (app/booking/reserving.py).
     # The hold takes the new time's rooms and equipment (it may share the booking's own units).
-    with write_or_refuse(lambda _why: reschedule.just_taken(target.label), now=now):
+    with write_or_refuse(lambda _why: just_taken(target.label), now=now):
         db.session.add(hold)
     top_up = TopUp(
         order_id=booking.order_id,

@@ -267,6 +267,10 @@ def reminder(customer: User, *, booking: Booking, message: dict[str, object], ke
         venue_name=booking.venue.name,
         when=message["when"],
     )
+    if message.get("visit"):  # a visit's one reminder (reminders.py lists its treatments)
+        subject = _l(
+            "Reminder: your visit at %(venue_name)s, %(when)s", venue_name=booking.venue.name, when=message["when"]
+        )
     return Told(title=subject, email={"booking": booking, **message}, sms=str(message["sms"]), sms_key=key)
 
 

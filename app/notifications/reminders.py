@@ -23,6 +23,10 @@ procrastinate's stalled-job retry (app/platform/jobs.py) runs it again and it se
 follow the customer's choice for reminders (catalogue.reminder) when the reminder is due, not
 when planned.
 
+A visit of several treatments (app/booking/visits.py) is reminded of once: each treatment has
+its reminders planned as any booking, but only the visit's first treatment's are sent, listing
+every treatment (each guest's named); the others are skipped when due.
+
 Every message carries a one-tap link (``/r/<token>``, see app/notifications/views.py) to
 cancel or reschedule, only while the booking's cancellation policy still allows it; past
 that the message says so and has no link.
@@ -31,6 +35,7 @@ that the message says so and has no link.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -43,15 +48,17 @@ from sqlalchemy import and_, exists, select, text
 from sqlalchemy.dialects.postgresql import insert
 
 from app.booking.events import times_reopened
+from app.booking.lifecycle import whole_visit
 from app.booking.models import Booking, BookingStatus
 from app.booking.policy import describe_policy, quote_cancellation
+from app.booking.presenting import booked_service
 from app.notifications import catalogue
 from app.notifications.models import BookingReminder, ReminderStatus, VenueReminderSettings
 from app.notifications.preferences import CHANNELS
 from app.platform.errors import ValidationFailed
 from app.platform.extensions import db
 from app.platform.jobs import enqueue, job
-from app.platform.timefmt import moment_label, venue_zone
+from app.platform.timefmt import clock_label, moment_label, venue_zone
 from app.platform.urls import absolute_url
 
 log = logging.getLogger(__name__)
@@ -238,9 +245,10 @@ def read_link_token(token: str) -> int:
     return booking_id
 
 
-def compose(booking: Booking, now: datetime) -> dict[str, Any]:
+def compose(booking: Booking, now: datetime, *, visit: Sequence[Booking] = ()) -> dict[str, Any]:
     """What a reminder says: the time (unambiguous, in the venue's zone), the policy, and the
-    one-tap link only while cancelling or changing is still allowed."""
+    one-tap link only while cancelling or changing is still allowed. ``visit``: every treatment
+    of ``booking``'s visit, ``booking`` first (one reminder lists them all, each guest's named)."""
     quote = quote_cancellation(
         paid_minor=booking.total_minor,
         starts_at=booking.starts_at,
@@ -248,22 +256,34 @@ def compose(booking: Booking, now: datetime) -> dict[str, Any]:
         free_hours=booking.cancel_free_hours,
         late_fee_percent=booking.cancel_late_fee_percent,
     )
-    when = moment_label(booking.starts_at, venue_zone(booking.venue.timezone))
+    zone = venue_zone(booking.venue.timezone)
+    when = moment_label(booking.starts_at, zone)
     link = absolute_url("notifications.booking_link", token=make_link_token(booking)) if quote.allowed else None
     change = (
         f"Cancel or reschedule: {link}"
         if link
         else "It can no longer be cancelled or changed under the venue's policy."
     )
+    treatments = [
+        " ".join(
+            [
+                clock_label(part.starts_at, zone),
+                booked_service(part),
+                *([_("(for %(guest)s)", guest=part.guest_name)] if part.guest_name else []),
+            ]
+        )
+        for part in (visit if len(visit) > 1 else ())
+    ]
+    sms_what = f"{booking.service.name} at {booking.venue.name}, {when}"
+    if treatments:
+        sms_what = f"your visit at {booking.venue.name} from {when} ({len(treatments)} treatments)"
     return {
         "when": when,
+        "visit": treatments,
         "policy": describe_policy(booking.cancel_free_hours, booking.cancel_late_fee_percent),
         "link": link,
         "no_change_note": None if link else quote.reason,
-        "sms": (
-            f"CozyWish reminder: {booking.service.name} at {booking.venue.name}, {when}. "
-            f"Ref {booking.reference}. {change}"
-        ),
+        "sms": f"CozyWish reminder: {sms_what}. Ref {booking.reference}. {change}",
     }
 
 
@@ -290,6 +310,10 @@ def send_reminder(reminder_id: int, *, now: datetime | None = None) -> str:
     if why:
         reminder.status, reminder.detail = R.DROPPED, why
         return "dropped"
+    visit = whole_visit(booking)
+    if visit[0] is not booking:  # a visit is reminded of once, with its first treatment's reminder
+        reminder.status, reminder.detail = R.SKIPPED, "reminded with the visit's first treatment"
+        return "skipped"
     customer = booking.customer
     if customer is None:  # a walk-in booked at the desk without an account: no reminders
         reminder.status, reminder.detail = R.SKIPPED, "booked at the desk without an account"
@@ -297,7 +321,7 @@ def send_reminder(reminder_id: int, *, now: datetime | None = None) -> str:
     if reminder.channel not in catalogue.reminder.channels(customer):
         reminder.status, reminder.detail = R.SKIPPED, f"reminders by {reminder.channel} are turned off"
         return "skipped"
-    message = compose(booking, now)
+    message = compose(booking, now, visit=visit)
     with db.session.begin_nested():
         key = f"reminder-{reminder.id}"
         catalogue.reminder.send(customer, on=(reminder.channel,), booking=booking, message=message, key=key)

@@ -49,6 +49,10 @@ def service(venue, name: str, minutes: int, price_minor: int, capacity: int = 2)
 
 @pytest.fixture
 def spa(ctx, provider):
+    return couples_spa(provider)
+
+
+def couples_spa(provider):
     """Calm Rooms: a couples massage (60 or 90 min, hot stones +15 min) by Amy or Ben in the one
     double room the couple shares; a facial by Amy, Ben or Cat in one of two treatment rooms."""
     venue, _plain = make_bookable_venue(provider)

@@ -1,7 +1,7 @@
 """A visit of several treatments (issue 44, item 5): the times offered are those at which the
 whole sequence fits back to back; adding a visit puts its treatments in the cart together;
 checkout holds them all or none and the bookings share the visit; cancelling one cancels the
-visit, each under its own policy; a treatment is not moved alone."""
+visit, each under its own policy. Moving a visit: tests/checkout/test_visit_moves.py."""
 
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ from app.booking import cart, lifecycle
 from app.booking.errors import CartItemInvalid
 from app.booking.models import Booking, BookingStatus, CartItem
 from app.booking.visits import Treatment, add_visit, visit_times
-from app.checkout import checkout, reschedule
+from app.checkout import checkout
 from app.payments.demo_webhook import pay_by_demo_card
-from app.platform.errors import InvalidTransition, ValidationFailed
+from app.platform.errors import ValidationFailed
 from app.platform.extensions import db
 from app.venues.lists import add_team_member
 from app.venues.service import save_service
@@ -45,6 +45,10 @@ def service(venue, name: str, minutes: int, price_minor: int, **fields):
 
 @pytest.fixture
 def spa(ctx, provider):
+    return facial_and_massage(provider)
+
+
+def facial_and_massage(provider):
     """Calm Rooms (09:00-18:00): a 50-minute facial with a 10-minute buffer by Ines, then the
     venue's 60-minute massage by Tom."""
     venue, massage = make_bookable_venue(provider)
@@ -165,17 +169,6 @@ def test_a_visit_is_not_cancelled_when_one_treatment_no_longer_may_be(spa, custo
     with pytest.raises(ValidationFailed):
         lifecycle.cancel_by_customer(first, customer=customer)
     assert {first.status, second.status} == {BookingStatus.CONFIRMED}
-
-
-def test_a_treatment_of_a_visit_is_not_moved_alone(spa, customer):
-    venue, facial, massage, _ines, _tom = spa
-    add_visit(cart.CartOwner(user_id=customer.id), venue, plan(facial, massage), future_slot(days=4, hour=9))
-    order = checkout.checkout(customer)
-    assert pay_by_demo_card(order) == "paid: bookings confirmed"
-    first = min(order.bookings, key=lambda b: b.starts_at)
-    with pytest.raises(InvalidTransition, match="part of a visit"):
-        reschedule.move_booking(first, future_slot(days=5, hour=9), None, by=customer)
-    assert not reschedule.customer_eligibility(first, first.starts_at - timedelta(days=3)).allowed
 
 
 def test_a_single_booking_off_the_step_is_still_refused(spa, customer):

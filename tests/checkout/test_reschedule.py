@@ -17,7 +17,7 @@ from app.audit.models import AuditEntry
 from app.booking.errors import CartItemInvalid, SlotUnavailable
 from app.booking.events import times_reopened
 from app.booking.models import Booking, BookingMove, BookingStatus, OrderStatus, ReschedulePolicy
-from app.checkout import reschedule
+from app.checkout import move_policy, reschedule
 from app.notifications import moves
 from app.payments.models import Refund, RefundStatus
 from app.platform.errors import InvalidTransition, ValidationFailed
@@ -152,7 +152,7 @@ def test_the_venues_moves_dont_count_against_the_customer(booking, customer, pro
     venue, _ = salon
     set_policy(venue.id, max_moves=1)
     reschedule.move_booking(booking, future_slot(days=4, hour=11), None, by=provider, as_venue=True)
-    assert reschedule.customer_eligibility(refreshed(booking), datetime.now(UTC)).moves_left == 1
+    assert move_policy.customer_eligibility(refreshed(booking), datetime.now(UTC)).moves_left == 1
 
 
 def test_a_taken_time_is_refused_and_nothing_changes(booking, customer, salon, make_user):
@@ -489,7 +489,7 @@ def test_the_provider_sets_the_policy(web, salon, provider):
     assert "up to 2 times, up to 24 hours before" in web.get("/provider/rescheduling").get_data(as_text=True)
     response = web.post("/provider/rescheduling", {"until_hours": "48", "max_moves": "1"})
     assert response.status_code == 303
-    policy = reschedule.get_policy(venue.id)
+    policy = move_policy.get_policy(venue.id)
     assert (policy.until_hours, policy.max_moves) == (48, 1)
 
 
@@ -503,7 +503,7 @@ def test_a_bad_policy_is_a_422_and_changes_nothing(web, salon, provider, form):
     web.sign_in_as(provider)
     assert web.post("/provider/rescheduling", form).status_code == 422
     db.session.expire_all()
-    policy = reschedule.get_policy(venue.id)
+    policy = move_policy.get_policy(venue.id)
     assert (policy.until_hours, policy.max_moves) == (12, 3)
 
 

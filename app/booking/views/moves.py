@@ -27,9 +27,11 @@ from app.booking.availability import busy_window, get_busy, max_advance_days, se
 from app.booking.calendar_forms import local_to_utc
 from app.booking.forms import BadInput, format_instant, parse_day, parse_instant
 from app.booking.holds import booked_choice
+from app.booking.lifecycle import shares_a_visit
 from app.booking.models import Booking, TopUp, TopUpStatus
 from app.booking.presenting import booking_row
-from app.checkout import reschedule, top_ups
+from app.checkout import move_policy, reschedule, top_ups
+from app.checkout.visit_moves import visit_move_days, visit_move_starts
 from app.ops.errors import http_status
 from app.payments.models import Payment, PaymentStatus
 from app.platform import timefmt
@@ -41,7 +43,7 @@ from app.venues.hours import parse_minute
 from app.venues.models import Venue
 from app.web.blueprints import booking as bp
 from app.web.blueprints import dashboard as dashboard_bp
-from app.web.booking_page import day_slots, month_calendar, picked_in_url
+from app.web.booking_page import day_slots, month_calendar, month_grid_of, picked_in_url
 from app.web.calendar_page import _booking_page, _calendar_page, _query_or_today, get_venue_booking
 from app.web.guards import FRONT_DESK, venue_required
 from app.web.loaders import child_row, own_booking
@@ -61,7 +63,7 @@ def build_reschedule_page(
     """The customer's picker: every free time of the service, this booking left out."""
     service, venue = booking.service, booking.venue
     zone = timefmt.venue_zone(venue)
-    eligibility = reschedule.customer_eligibility(booking, now)
+    eligibility = move_policy.customer_eligibility(booking, now)
     today = now.astimezone(zone).date()
     last_day = (now + timedelta(days=max_advance_days(service))).astimezone(zone).date()
     if start is not None:
@@ -71,35 +73,46 @@ def build_reschedule_page(
     month_end = month.replace(day=month_grid.monthrange(month.year, month.month)[1])
     shown = [max(month, today), month_end, *([day] if day else [])]
     window = busy_window(min(shown), (max(shown) - min(shown)).days + 1)
-    choice = booked_choice(booking)  # a move keeps the length booked, its add-ons' minutes too
-    busy = get_busy(venue.id, service_spec(service, choice=choice), *window, excluding_booking_id=booking.id)
-    slots, day_message = day_slots(service, day, today=today, last_day=last_day, now=now, busy=busy, choice=choice)
-    slots = [s for s in slots if s.remaining >= booking.quantity and s.start != booking.starts_at]
-    if day and not slots and not day_message:
-        day_message = "No other free times that day. Try another day."
-    slot: Slot | None = next((s for s in slots if s.start == start), None) if start else None
 
     def link(**args: Any) -> str:
         return url_for("booking.reschedule_booking", reference=booking.reference, **args)
 
-    names = _member_names(booking)
-    difference = reschedule.price_difference(booking, service) if service.currency == booking.currency else 0
-    return {
-        "booking": booking_row(booking),
-        "eligibility": eligibility,
-        "policy": reschedule.describe_reschedule_policy(reschedule.get_policy(venue.id)),
-        "timezone": zone.key,
-        "calendar": month_calendar(
-            service,
+    in_visit = shares_a_visit(booking)  # the whole visit moves with it (app/checkout/visit_moves.py)
+    if in_visit:
+        slots, day_message = _visit_slots(booking, day, today=today, last_day=last_day, now=now)
+        first, last = max(month, today), min(month_end, last_day)
+        fits = visit_move_days(booking, first, (last - first).days + 1, now=now) if first <= last else {}
+        fitting = _("the visit fits")
+        calendar = month_grid_of(
             month,
             today=today,
             last_day=last_day,
             selected=day,
-            now=now,
             link=link,
-            busy=busy,
-            choice=choice,
-        ),
+            open_status=lambda d: fitting if fits.get(d) else None,
+        )
+    else:
+        choice = booked_choice(booking)  # a move keeps the length booked, its add-ons' minutes too
+        busy = get_busy(venue.id, service_spec(service, choice=choice), *window, excluding_booking_id=booking.id)
+        slots, day_message = day_slots(service, day, today=today, last_day=last_day, now=now, busy=busy, choice=choice)
+        slots = [s for s in slots if s.remaining >= booking.quantity and s.start != booking.starts_at]
+        calendar = month_calendar(
+            service, month, today=today, last_day=last_day, selected=day, now=now, link=link, busy=busy, choice=choice
+        )
+    if day and not slots and not day_message:
+        day_message = _("No other free times that day. Try another day.")
+    slot: Slot | None = next((s for s in slots if s.start == start), None) if start else None
+
+    names = _member_names(booking)
+    same_currency = service.currency == booking.currency
+    difference = reschedule.price_difference(booking, service) if same_currency and not in_visit else 0
+    return {
+        "booking": booking_row(booking),
+        "eligibility": eligibility,
+        "policy": move_policy.describe_reschedule_policy(move_policy.get_policy(venue.id)),
+        "timezone": zone.key,
+        "calendar": calendar,
+        "visit": in_visit,
         "day": day.isoformat() if day else None,
         "day_label": timefmt.day_words(day, timefmt.LONG_DAY) if day else None,
         "day_message": day_message,
@@ -116,7 +129,8 @@ def build_reschedule_page(
         "choice": {
             "label": timefmt.span_label(slot.start, slot.end, zone),
             "starts_at": format_instant(slot.start),
-            "members": [{"id": i, "name": names[i]} for i in slot.team_member_ids if i in names],
+            # a visit's treatments keep their team members (the venue can change them)
+            "members": [] if in_visit else [{"id": i, "name": names[i]} for i in slot.team_member_ids if i in names],
             "current_member": booking.team_member_id,
         }
         if slot
@@ -130,6 +144,22 @@ def build_reschedule_page(
         "pending_move": _pending_row(booking),
         "error": None,
     }
+
+
+def _visit_slots(
+    booking: Booking, day: date | None, *, today: date, last_day: date, now: datetime
+) -> tuple[list[Slot], str | None]:
+    """The new times of ``booking`` on ``day`` at which its whole visit fits, as slots as long as
+    the booking (a visit keeps its team members: none to choose), and what to say when none."""
+    if day is None:
+        return [], None
+    if not today <= day <= last_day:
+        return [], _("Choose a day from today to %(day)s.", day=timefmt.day_words(last_day, timefmt.LONG_DAY))
+    length = booking.ends_at - booking.starts_at
+    starts = [s for s in visit_move_starts(booking, day, now=now) if s > now]
+    if not starts:
+        return [], _("No times that day at which your whole visit fits. Try another day.")
+    return [Slot(start=s, end=s + length, remaining=1, team_member_ids=()) for s in starts], None
 
 
 def _pending_row(booking: Booking) -> dict[str, Any] | None:
@@ -356,16 +386,16 @@ class ReschedulePolicyForm(FlaskForm):
 @dashboard_bp.route("/rescheduling", methods=["GET", "POST"])
 @venue_required
 def reschedule_policy(venue: Venue) -> Response:
-    policy = reschedule.get_policy(venue.id)
+    policy = move_policy.get_policy(venue.id)
     form = ReschedulePolicyForm(obj=policy if request.method == "GET" else None)
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
-            reschedule.set_policy(
+            move_policy.set_policy(
                 venue, until_hours=form.until_hours.data, max_moves=form.max_moves.data, actor=current_user
             )
             flash(
-                _("Saved: %(policy)s", policy=reschedule.describe_reschedule_policy(reschedule.get_policy(venue.id))),
+                _("Saved: %(policy)s", policy=move_policy.describe_reschedule_policy(move_policy.get_policy(venue.id))),
                 "success",
             )
             return redirect(url_for("venues_dashboard.reschedule_policy"), 303)
@@ -375,5 +405,5 @@ def reschedule_policy(venue: Venue) -> Response:
         status=status,
         venue=venue,
         form=form,
-        summary=reschedule.describe_reschedule_policy(policy),
+        summary=move_policy.describe_reschedule_policy(policy),
     )

@@ -24,7 +24,7 @@ from app.booking.ics import calendar
 from app.booking.intake import answers_for_bookings
 from app.booking.models import Booking, BookingStatus
 from app.booking.presenting import booking_row
-from app.checkout import reschedule
+from app.checkout import move_policy
 from app.checkout.top_ups import get_pending_top_up
 from app.messages import service as messages
 from app.messages.models import Side
@@ -188,7 +188,7 @@ def refund_rows(booking: Booking) -> list[Refund]:
 def booking_detail(booking: Booking) -> Response:
     service, venue = booking.service, booking.venue
     now = datetime.now(UTC)
-    move = reschedule.customer_eligibility(booking, now) if booking.status == B.CONFIRMED else None
+    move = move_policy.customer_eligibility(booking, now) if booking.status == B.CONFIRMED else None
     return render_page(
         "booking/booking.html",
         booking=my_booking_row(booking, datetime.now(UTC)),
