@@ -44,8 +44,15 @@ ASSIGNED_SECRET_RE = re.compile(
     r"(?i)\b(password|passwd|pwd|token|secret|api[_-]?key|authorization|csrf_token|session|code)"
     r"(\"?\s*[:=]\s*\"?)([^\s\"&,;']+)"
 )
-# Tokens in URL paths (/account/verify/<token>, /reset-password/<token>, an iCal feed's key).
-PATH_TOKEN_RE = re.compile(r"(/(?:verify|reset-password|confirm|ical|invite|r)/)[^/\s?\"']+")
+# Secrets in URL paths: the routes whose path carries a token or a code (/verify/<token>,
+# /reset-password/<token>, /staff-invitation/<token>, a data export's, a reminder's /r/, a
+# voucher's /v/<code>, a desk payment link's /link/<id>/<token>, a calendar feed's
+# /calendar/<token>.ics). The logs mask them with it too (app/ops/logging.py);
+# tests/platform/test_secret_paths.py fails when a route with such a part is not covered.
+PATH_TOKEN_RE = re.compile(
+    r"(/(?:verify|reset-password|confirm|ical|staff-invitation|exports|demo|r|v|link/\d+)/|/calendar/(?=[^/\s?\"']+\.ics))"
+    r"[^/\s?\"']+"
+)
 # Opaque strings (signed links, API keys): 24 or more token characters holding a digit and a letter.
 OPAQUE_RE = re.compile(r"[A-Za-z0-9_-]{24,}")
 
