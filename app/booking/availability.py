@@ -200,9 +200,21 @@ def _live_bookings(
         )
     )
     found = []
-    for row in db.session.execute(union_all(bookings, taken)):
-        starts_at, ends_at, until, quantity, service_id, member_id, status, expires, venue_id, resource, unit = row[:11]
-        gap_from, gap_to = row[11:]
+    for (
+        starts_at,
+        ends_at,
+        until,
+        quantity,
+        service_id,
+        member_id,
+        status,
+        expires,
+        venue_id,
+        resource,
+        unit,
+        gap_from,
+        gap_to,
+    ) in db.session.execute(union_all(bookings, taken)).tuples().all():
         busy = Busy(
             start=starts_at,
             end=ends_at,
