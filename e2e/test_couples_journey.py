@@ -1,6 +1,7 @@
 """A couple's visit (issue 44, item 10): two guests each book a 90-minute couples massage with hot
 stones, then a facial, side by side, and pay once; the owner sees both therapists and the double
-room taken on the calendar; the same time is no longer offered."""
+room taken on the calendar; the same time is no longer offered. Then Ana moves the whole visit to
+the next day from one treatment's page (issue 44, item 5), and the calendar follows."""
 
 from __future__ import annotations
 
@@ -90,6 +91,7 @@ def test_a_couple_books_massages_side_by_side_then_facials_and_pays_once(
     pay(page, total="£290.00")
     expect(page.get_by_role("heading", name="You're booked")).to_be_visible()
     expect(page.get_by_role("region", name="Your bookings").get_by_role("listitem")).to_have_count(4)
+    first_reference = page.get_by_role("region", name="Your bookings").get_by_role("link").first.inner_text()
 
     # The same time is no longer offered to a couple.
     page.goto(visit)
@@ -107,3 +109,26 @@ def test_a_couple_books_massages_side_by_side_then_facials_and_pays_once(
     expect(massages.locator("[data-rooms]")).to_have_text([re.compile("Double room")] * 2)
     expect(calendar).to_contain_text("Ben (guest of Ana Costa)")
     expect(calendar.locator(".cal-event").filter(has_text="Facial")).to_have_count(2)
+
+    # Ana moves the visit a day later from her massage's page: the page offers the times the
+    # whole visit fits, and every treatment, both guests', moves with it.
+    later = day + timedelta(days=1)
+    page.goto(f"/bookings/{first_reference}")
+    page.get_by_role("link", name="Reschedule").click()
+    expect(page.get_by_role("heading", level=1, name="Move your booking")).to_be_visible()
+    picker = page.locator("#reschedule-picker")
+    if later.month != day.month:
+        picker.get_by_role("link", name="Next month").click()
+    picker.locator(f'a[data-day="{later.isoformat()}"]').click()
+    page.get_by_role("list", name="Free times").get_by_role("link", name="10:00").click()
+    expect(page.locator("[data-visit-move-note]")).to_contain_text("Your whole visit moves")
+    browser_errors.assert_none()
+    page.get_by_role("button", name="Move my visit").click()
+    expect(page.get_by_role("status").filter(has_text="Moved to")).to_be_visible()
+    lena.goto(f"/provider/calendar?view=day&date={later.isoformat()}")
+    moved = lena.locator("#calendar")
+    expect(moved.locator(".cal-event").filter(has_text="Couples massage")).to_have_count(2)
+    expect(moved.locator(".cal-event").filter(has_text="Facial")).to_have_count(2)
+    lena.goto(f"/provider/calendar?view=day&date={day.isoformat()}")
+    expect(lena.locator("#calendar .cal-event").filter(has_text="Couples massage")).to_have_count(0)
+    browser_errors.assert_none()
