@@ -354,6 +354,8 @@ class _BusyIndex:
     # free gaps for the one-unit question: ``_AnyFree``).
     units: tuple[tuple[int, tuple[_Occupied, ...], _AnyFree | None], ...] = ()
     shared_units: tuple[tuple[int, tuple[_Occupied, ...], _AnyFree | None], ...] = ()  # one set a sitting
+    # What the units were counted for (``ServiceSpec.needs`` and ``shared_needs``).
+    needs: tuple[tuple[tuple[int, int, int], ...], tuple[tuple[int, int, int], ...]] = ((), ())
 
     @classmethod
     def build(
@@ -363,7 +365,24 @@ class _BusyIndex:
         blocks: Iterable[Busy],
         now: datetime,
         schedules: Mapping[int, MemberSchedule] | None = None,
+        *,
+        like: _BusyIndex | None = None,
     ) -> _BusyIndex:
+        """The index of ``service``. ``like``: an index built from the same busy intervals, blocks
+        and schedules for another service (a visit's other treatment): a team member's intervals
+        and the venue's blocks don't depend on the service, nor the units on more than the
+        needs, so when ``like`` has every team member of this one they are taken from it and
+        only the service's own bookings (and units of other needs) are read again."""
+        needs = (service.needs, service.shared_needs)
+        if like is not None and like.members.keys() >= set(service.team_member_ids):
+            return cls(
+                same_service=_same_service(service.id, busy, now),
+                members={m: like.members[m] for m in service.team_member_ids},
+                venue_blocks=like.venue_blocks,
+                units=like.units if like.needs[0] == needs[0] else _units_taken(needs[0], busy, now),
+                shared_units=like.shared_units if like.needs[1] == needs[1] else _units_taken(needs[1], busy, now),
+                needs=needs,
+            )
         per_member: dict[int, list[tuple[int, int]]] = {m: [] for m in service.team_member_ids}
         same_service: list[tuple[int, int, int]] = []
         # One pass, each instant converted once: a busy month is thousands of intervals.
@@ -397,7 +416,18 @@ class _BusyIndex:
             venue_blocks=_Occupied(venue_blocks),
             units=_units_taken(service.needs, busy, now) if service.needs else (),
             shared_units=_units_taken(service.shared_needs, busy, now) if service.shared_needs else (),
+            needs=needs,
         )
+
+
+def _same_service(service_id: int, busy: Iterable[Busy], now: datetime) -> _Intervals:
+    """The bookings of one service (its capacity), as ``_BusyIndex.build`` reads them."""
+    epoch, micro = _EPOCH, _MICROSECOND
+    return _Intervals(
+        ((b.start - epoch) // micro, (b.end + b.buffer - epoch) // micro, b.quantity)
+        for b in busy
+        if b.service_id == service_id and (b.expires_at is None or b.expires_at > now)
+    )
 
 
 class _AnyFree:
@@ -671,8 +701,8 @@ class SlotInputs:
     def closed(self, day: date) -> bool:
         return any(first <= day <= last for first, last in self.closures)
 
-    def index(self) -> _BusyIndex:
-        return _BusyIndex.build(self.service, self.busy, self.blocks, self.now, self.schedules)
+    def index(self, *, like: _BusyIndex | None = None) -> _BusyIndex:
+        return _BusyIndex.build(self.service, self.busy, self.blocks, self.now, self.schedules, like=like)
 
     def open_days(self, days: Iterable[date]) -> Iterator[tuple[date, _BusyIndex]]:
         """Each of ``days`` the venue is not closed on, with the busy intervals' index, built

@@ -61,10 +61,17 @@ class _Group:
         numbers: dict[Part, int] = {}
         kinds_of = [[numbers.setdefault(p, len(numbers)) for p in parts] for parts in guests]
         self.kinds = list(numbers)
-        self.asked = []
-        for part in self.kinds:
+        # The part with the largest team is indexed first; the others take its team members'
+        # intervals and rooms from that index (``_BusyIndex.build(like=...)``), not reading them again.
+        widest = max(self.kinds, key=lambda p: len(p.service.team_member_ids))
+        built: dict[Part, tuple[SlotInputs, Any, tuple[int, int, int]]] = {}
+        first = None
+        for part in [widest, *(p for p in self.kinds if p is not widest)]:
             asked = SlotInputs(**{**inputs, "busy": busy, "service": part.service, "rules": part.rules})
-            self.asked.append((asked, asked.index(), asked.limits()))
+            index = asked.index(like=first)
+            first = first or index
+            built[part] = (asked, index, asked.limits())
+        self.asked = [built[part] for part in self.kinds]
         lengths = [(p.service.duration + p.service.buffer) // _MICROSECOND for p in self.kinds]
         sittings: dict[tuple[int, int], list[int]] = {}  # (kind, offset from the start) -> guests
         for guest, kinds in enumerate(kinds_of):

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.slot_engine import Busy, Rules, ServiceSpec, available_slots, bookable_days, free_start_minutes
+from app.slot_engine.engine import _BusyIndex
 
 LONDON = "Europe/London"
 DAY = date(2026, 6, 1)
@@ -188,3 +189,66 @@ def test_a_slot_has_a_unit_free_for_all_of_it(quantity, taken):
             if not any(b.unit == n and b.start < slot.end and b.end > slot.start for b in busy)
         ]
         assert slot.remaining == min(3, len(free)) and slot.remaining >= 1
+
+
+def _shape(index) -> tuple:
+    """An index as plain lists, to compare two indexes."""
+
+    def occupied(o) -> tuple:
+        return (o.starts, o.ends, None if o.odd is None else (o.odd.starts, o.odd.ends))
+
+    def units(found) -> list:
+        return [(per, [occupied(u) for u in taken]) for per, taken, _ in found]
+
+    same = index.same_service
+    return (
+        (same.starts, same.ends, same.weights),
+        {m: occupied(o) for m, o in index.members.items()},
+        occupied(index.venue_blocks),
+        units(index.units),
+        units(index.shared_units),
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 40),  # start, in 15-minute steps from 09:00
+            st.integers(1, 8),  # length, in 15-minute steps
+            st.sampled_from([1, 2, 3]),  # service
+            st.sampled_from([None, 1, 2, 3, 4]),  # team member
+            st.sampled_from([None, ROOM, DOUBLE]),  # a unit row of this resource, or a booking
+            st.integers(1, 2),  # unit number
+            st.booleans(),  # a hold that ran out
+        ),
+        max_size=30,
+    )
+)
+def test_an_index_built_like_another_services_is_the_same_as_one_built_alone(rows):
+    """A visit's second treatment takes its team's intervals and rooms from the first's index
+    (``_BusyIndex.build(like=...)``): the result is the index it would have built alone."""
+    now = at("08:00")
+    busy = [
+        Busy(
+            start=at("09:00") + timedelta(minutes=15 * start),
+            end=at("09:00") + timedelta(minutes=15 * (start + length)),
+            service_id=None if resource else service,
+            team_member_id=None if resource else member,
+            resource_id=resource,
+            unit=number if resource else 0,
+            expires_at=at("07:00") if ran_out else None,
+        )
+        for start, length, service, member, resource, number, ran_out in rows
+    ]
+    blocks = [Busy(start=at("12:00"), end=at("12:30")), Busy(start=at("10:00"), end=at("10:15"), team_member_id=2)]
+    wide = replace(MASSAGE, team_member_ids=frozenset({1, 2, 3, 4}), needs=((ROOM, 1, 2),))
+    for other in (
+        replace(MASSAGE, id=2, team_member_ids=frozenset({1, 4}), needs=((ROOM, 1, 2),)),
+        replace(MASSAGE, id=3, team_member_ids=frozenset({2}), needs=((DOUBLE, 1, 2),), shared_needs=((ROOM, 1, 2),)),
+        replace(MASSAGE, id=2, team_member_ids=frozenset()),
+    ):
+        first = _BusyIndex.build(wide, busy, blocks, now)
+        assert _shape(_BusyIndex.build(other, busy, blocks, now, like=first)) == _shape(
+            _BusyIndex.build(other, busy, blocks, now)
+        )
