@@ -8,10 +8,13 @@ the signed-in user), and if rendering still fails a plain page is sent instead.
 from __future__ import annotations
 
 import logging
+import math
+import time
 
 from flask import Flask, Response, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -27,7 +30,7 @@ from app.platform.errors import (
     UpstreamFailed,
     ValidationFailed,
 )
-from app.platform.extensions import db
+from app.platform.extensions import db, limiter
 from app.platform.input_guard import RAW_BODY_ENDPOINTS
 from app.web.rendering import is_htmx
 from app.web.unit_of_work import refusal_page
@@ -101,6 +104,35 @@ def field_errors(error: DomainError) -> dict | None:
     return {where: found}
 
 
+def retry_after_seconds() -> int | None:
+    """Seconds until the rate limit this request broke (Flask-Limiter's, in the limits' storage:
+    app/platform/rate_limits.py) lets it through again; None when that can't be read."""
+    broken = limiter.current_limit
+    if broken is None:
+        return None
+    try:
+        resets = broken.window.reset_time  # (``reset_at`` rounds it up a second more)
+    except Exception:  # the limits' storage failed just now: the page says "a few minutes"
+        log.warning("rate limit reset time unavailable", exc_info=True)
+        return None
+    return max(1, math.ceil(resets - time.time()))
+
+
+def wait_message(seconds: int) -> str:
+    """The "Slow down" page's sentence: how long to wait, in seconds under a minute, else minutes."""
+    if seconds < 60:
+        return ngettext(
+            "Too many attempts from your network. Please try again in about %(num)d second.",
+            "Too many attempts from your network. Please try again in about %(num)d seconds.",
+            seconds,
+        )
+    return ngettext(
+        "Too many attempts from your network. Please try again in about %(num)d minute.",
+        "Too many attempts from your network. Please try again in about %(num)d minutes.",
+        math.ceil(seconds / 60),
+    )
+
+
 def render_server_error() -> tuple[Response | str, int]:
     """The 500 page, rendered on a clean session; a bare page if even that fails."""
     try:
@@ -134,7 +166,10 @@ def register(app: Flask) -> None:
         data = getattr(error, "data", None) or {}
         if data.get("message"):  # the API's own rate limit (app/api/auth.py) says which and when
             return render_error(429, data["message"], headers=data.get("headers"))
-        return render_error(429, _("Too many attempts from your network. Please wait a few minutes and try again."))
+        seconds = retry_after_seconds()
+        if seconds is None:
+            return render_error(429, _("Too many attempts from your network. Please wait a few minutes and try again."))
+        return render_error(429, wait_message(seconds), headers={"Retry-After": str(seconds)})
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

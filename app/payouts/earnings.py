@@ -25,7 +25,9 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, func, select, union_all
 from sqlalchemy.orm import joinedload
 
+from app.accounts.models import User
 from app.booking.models import Booking, Order
+from app.clients.models import VenueClient
 from app.payments.models import Payment, PaymentKind, Refund, RefundStatus
 from app.payouts.models import Funding, ReversalStatus, TransferReversal, TransferStatus, VenueTransfer
 from app.payouts.shares import commission_of
@@ -68,7 +70,9 @@ class PeriodRow:
 @dataclass(frozen=True)
 class BookingLine:
     paid_on: date
+    booking_id: int
     reference: str
+    client: str  # who booked: the customer's account name, or the desk's client without one
     service: str
     starts: str
     status: str
@@ -223,11 +227,14 @@ def get_booking_lines(venue: Venue, start: datetime | None = None, end: datetime
             shared.c.commission_bp,
             func.coalesce(refunded.c.refunded, 0),
             func.coalesce(reversed_.c.reversed, 0),
+            func.coalesce(User.name, VenueClient.name, ""),
         )
         .join(Order, Order.id == Booking.order_id)
         .join(shared, and_(shared.c.order_id == Order.id, shared.c.venue_id == Booking.venue_id))
         .outerjoin(refunded, refunded.c.booking_id == Booking.id)
         .outerjoin(reversed_, reversed_.c.booking_id == Booking.id)
+        .outerjoin(User, User.id == Booking.customer_id)
+        .outerjoin(VenueClient, VenueClient.id == Booking.client_id)
         .where(Booking.venue_id == venue.id, Booking.moves_booking_id.is_(None))  # not a move's hold
         .options(joinedload(Booking.service))
         .order_by(Order.paid_at, Booking.id)
@@ -237,13 +244,15 @@ def get_booking_lines(venue: Venue, start: datetime | None = None, end: datetime
     if end is not None:
         query = query.where(Order.paid_at < end)
     lines = []
-    for booking, paid_at, channel, rate_bp, refund_minor, reversal_minor in db.session.execute(query):
+    for booking, paid_at, channel, rate_bp, refund_minor, reversal_minor, client in db.session.execute(query):
         gross = booking.unit_price_minor * booking.quantity
         commission = commission_of(gross, rate_bp)
         lines.append(
             BookingLine(
                 paid_on=paid_at.astimezone(zone).date(),
+                booking_id=booking.id,
                 reference=booking.reference,
+                client=client,
                 service=booking.service.name,
                 starts=timefmt.moment_label(booking.starts_at, zone),
                 status=booking.status.replace("_", " "),

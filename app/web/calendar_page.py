@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Response, abort, request
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
@@ -42,7 +43,7 @@ from app.platform.extensions import db
 from app.platform.money import format_money
 from app.platform.timefmt import LONG_DAY, day_words, venue_zone
 from app.team_schedules.calendar import working_week
-from app.venues.deposits import booking_paid_label
+from app.venues.deposits import PaymentMode, booking_paid_label
 from app.venues.models import Venue
 from app.web.guards import acting_member_scope, may_open
 from app.web.rendering import render_page
@@ -128,7 +129,7 @@ def _booking_page(
     history = [
         {
             "when": timefmt.moment_label(entry.created_at, tz),
-            "label": HISTORY_LABELS.get(entry.action, entry.action),
+            "label": history_label(entry.action, booking),
             "actor": entry.actor.name if entry.actor else "CozyWish",
             "actor_role": (entry.data or {}).get("actor_role"),  # as whom a staff member or the owner acted
             "reason": entry.reason,
@@ -205,6 +206,25 @@ HISTORY_LABELS = {
     "booking.payment_link_sent": _l("Payment link sent to the client"),
     "booking.paid_by_link": _l("Paid online by the payment link"),
 }
+
+
+def history_label(action: str, booking: Booking) -> str:
+    """A line of the booking's history in words. Confirming says what it meant for the money:
+    paid online, a deposit paid with the rest due at the venue, or (a desk booking, paid at the
+    venue) the whole price still due there."""
+    if action != "booking.confirm":
+        return str(HISTORY_LABELS.get(action, action))
+    if booking.payment_mode == PaymentMode.AT_VENUE:
+        if not booking.total_minor:
+            return _("Confirmed")
+        return _("Confirmed, %(amount)s due at the venue", amount=format_money(booking.total_minor, booking.currency))
+    if booking.at_venue_minor:
+        return _(
+            "Paid %(paid)s online and confirmed, %(due)s due at the venue",
+            paid=format_money(booking.paid_minor, booking.currency),
+            due=format_money(booking.at_venue_minor, booking.currency),
+        )
+    return str(HISTORY_LABELS[action])
 
 
 def find_bookings(

@@ -26,6 +26,9 @@ from app.web.rendering import render_page
 from app.web.unit_of_work import on_refusal
 
 MAX_FIELD = 300
+# The invitation form's role until the owner picks one: the one that may do least (a
+# practitioner sees only their own appointments), so a hurried invite grants no more than that.
+DEFAULT_ROLE = StaffRole.PRACTITIONER
 
 
 # The provider navigation shows only what the signed-in person's role may open.
@@ -80,6 +83,7 @@ def _page(venue: Venue, *, status: int = 200, error: str = "", typed: dict | Non
         team=[(m.id, m.name) for m in venue.team],
         error=error,
         typed=typed or {},
+        default_role=DEFAULT_ROLE.value,
         days=staff.INVITATION_DAYS,
     )
 
