@@ -214,7 +214,7 @@ def _live_bookings(
         unit,
         gap_from,
         gap_to,
-    ) in db.session.execute(union_all(bookings, taken)).tuples().all():
+    ) in db.session.execute(union_all(bookings, taken)).all():
         busy = Busy(
             start=starts_at,
             end=ends_at,

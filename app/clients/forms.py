@@ -181,6 +181,16 @@ class ClientNotesForm(FlaskForm):
     tags = StringField(default="")
 
 
+class ClientContactForm(FlaskForm):
+    """The client's details as the desk corrects them (checked by the service: clean_contact,
+    parse_birthday)."""
+
+    name = StringField(default="")
+    email = StringField(default="")
+    phone = StringField(default="")
+    birthday = StringField(default="")
+
+
 class BlockForm(FlaskForm):
     """Why the client is blocked (the service asks for one)."""
 

@@ -7,9 +7,9 @@ the customer never sees them and no other venue does (every lookup is inside the
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String, Text, text
+from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, String, Text, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
@@ -38,6 +38,7 @@ class VenueClient(IdKey, db.Model):
     name: Mapped[str] = mapped_column(String(120))
     email: Mapped[str | None] = mapped_column(String(254))
     phone: Mapped[str | None] = mapped_column(String(32))
+    birthday: Mapped[date | None] = mapped_column(Date)  # optional; the desk may greet them (0077)
     notes: Mapped[str] = mapped_column(Text, default="", server_default="")
     tags: Mapped[list[str]] = mapped_column(ARRAY(String(40)), default=list, server_default="{}")
     blocked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from flask_babel import gettext as _
@@ -18,9 +18,10 @@ from sqlalchemy import Integer, func, select, text
 from sqlalchemy.dialects.postgresql import insert
 
 from app.accounts.models import User
+from app.audit import service as audit
 from app.booking.models import Booking, Order
 from app.clients.models import VenueClient
-from app.platform.errors import NotFound, ValidationFailed
+from app.platform.errors import InvalidTransition, NotFound, ValidationFailed
 from app.platform.extensions import db
 from app.platform.form_fields import required_text
 from app.platform.sqlutil import one_or_not_found
@@ -311,7 +312,56 @@ def update_notes(client: VenueClient, *, notes: str, tags: str | list[str]) -> N
     client.notes = notes
 
 
+def parse_birthday(raw: str, *, today: date) -> date | None:
+    """A birthday as a date field sends it (YYYY-MM-DD), or None when left empty; refused when it
+    isn't a date, is in the future or more than 120 years ago."""
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    try:
+        day = date.fromisoformat(raw)
+    except ValueError:
+        raise ValidationFailed(
+            _("Enter the birthday as a date, like 1990-03-14, or leave it empty."), field="birthday"
+        ) from None
+    if day > today or day.year < today.year - 120:
+        raise ValidationFailed(_("Enter a birthday in the past, or leave it empty."), field="birthday")
+    return day
+
+
+def update_contact(
+    client: VenueClient, *, name: str, email: str, phone: str, birthday: str, actor: User, today: date
+) -> list[str]:
+    """The desk corrects a client's details in the venue's book (a mistyped walk-in phone): the
+    venue's record only, never the client's account. The audit log names who changed which
+    fields (not their values: the book is personal data). Returns the fields changed."""
+    if client.anonymised_at is not None:
+        raise ValidationFailed(_("This client's account was deleted: their details can't be restored."))
+    name, email_or_none, phone_or_none = clean_contact(name, email, phone)
+    wanted = {
+        "name": name,
+        "email": email_or_none,
+        "phone": phone_or_none,
+        "birthday": parse_birthday(birthday, today=today),
+    }
+    changed = [field for field, value in wanted.items() if getattr(client, field) != value]
+    for field in changed:
+        setattr(client, field, wanted[field])
+    if changed:
+        audit.record(
+            "client.contact",
+            actor_id=actor.id,
+            subject_type="venue_client",
+            subject_id=client.id,
+            venue_id=client.venue_id,
+            fields=changed,
+        )
+    return changed
+
+
 def block(client: VenueClient, *, reason: str, now: datetime) -> None:
+    if client.user_id is None:  # a walk-in without an account never books online
+        raise InvalidTransition(_("This client has no account, so they can't book online: there is nothing to block."))
     reason = " ".join((reason or "").split())
     if not reason:
         raise ValidationFailed(_("Say why the client is blocked (only your venue sees it)."), field="reason")

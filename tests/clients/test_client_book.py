@@ -210,9 +210,9 @@ def _blocked(venue, customer) -> VenueClient:
     return client
 
 
-def test_a_block_needs_a_reason(web, provider, venue_and_service):
+def test_a_block_needs_a_reason(web, provider, venue_and_service, make_user):
     venue, _service = venue_and_service
-    client = clients.add_client(venue.id, name="Ann Smith")
+    client = clients.client_for_user(venue.id, make_user(name="Ann Smith"))  # blocking needs an account
     db.session.commit()
     web.sign_in_as(provider)
     response = web.post(f"/provider/clients/{client.id}/block", {"reason": "  "})

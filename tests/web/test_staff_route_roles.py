@@ -134,6 +134,7 @@ EXPECTED: dict[str, frozenset[str]] = {
             "desk_visit_create",
             "desk_client_search",
             "save_client_notes",
+            "save_client_contact",
             "block_client",
             "unblock_client",
         )

@@ -281,7 +281,13 @@ def save_client_notes(data, venue: Venue, client_id: int):
 
 
 @venue_route(
-    "put", "/clients/<int:client_id>/block", 200, schemas.ClientCard, roles=FRONT_DESK, body=schemas.ClientBlockIn
+    "put",
+    "/clients/<int:client_id>/block",
+    200,
+    schemas.ClientCard,
+    roles=FRONT_DESK,
+    body=schemas.ClientBlockIn,
+    alt=(409, "The client has no account (a walk-in): they never book online, so there is nothing to block"),
 )
 def block_client(data, venue: Venue, client_id: int):
     """Block the client from booking your venue online, with a reason only your venue sees."""

@@ -14,13 +14,12 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.booking.availability import get_slots
-from app.booking.intake import answers_for_bookings
-from app.booking.lifecycle import STATUS_LABELS
 from app.booking.presenting import booked_service, duration_label
 from app.clients import service as clients
 from app.clients.desk import book_at_desk, desk_services, venue_today
 from app.clients.forms import (
     BlockForm,
+    ClientContactForm,
     ClientNotesForm,
     DeskBookingForm,
     DeskChoice,
@@ -37,6 +36,7 @@ from app.venues.addons import Choice
 from app.venues.models import Service, Venue
 from app.venues.options import standard_option
 from app.web.blueprints import dashboard as bp
+from app.web.client_profile import profile
 from app.web.guards import EVERYONE, FRONT_DESK, acting_member_scope, venue_required
 from app.web.rendering import after_change, render_page
 from app.web.unit_of_work import on_refusal
@@ -87,51 +87,31 @@ def client_list(venue: Venue):
     )
 
 
-def latest_answers(booked: list) -> list[dict[str, str]]:
-    """The client's intake answers, each question once, as answered at their latest booking
-    (``booked`` is newest first)."""
-    answers = answers_for_bookings(b.id for b in booked)
-    latest: dict[str, dict[str, str]] = {}
-    for booking in booked:
-        for answer in answers.get(booking.id, []):
-            latest.setdefault(answer["question"], answer)
-    return list(latest.values())
-
-
 def venue_currency(venue: Venue) -> str:
     return next((s.currency for s in venue.services), "GBP")
 
 
 def _card(venue: Venue, client: VenueClient, *, status: int = 200, error: str | None = None, **form: Any):
-    zone = venue_zone(venue)
-    figures = clients.client_figures(venue.id, client.id, now=_now())
-    booked = clients.history(client)
-    history = [
-        {
-            "booking": b,
-            "when": moment_label(b.starts_at, zone),
-            "status": STATUS_LABELS.get(b.status, b.status),
-            "price": format_money(b.total_minor, b.currency),
-        }
-        for b in booked
-    ]
+    """The client's profile (app/web/client_profile.py), with what was typed when refused."""
     return render_page(
         "clients/card.html",
         "card",
         status=status,
         venue=venue,
         client=client,
-        figures=figures,
-        spend=format_money(figures.spend_minor, figures.currency or venue_currency(venue)),
-        last_visit=moment_label(figures.last_visit, zone) if figures.last_visit else None,
-        next_visit=moment_label(figures.next_visit, zone) if figures.next_visit else None,
-        blocked_at=moment_label(client.blocked_at, zone) if client.blocked_at else None,
-        history=history,
-        intake_answers=latest_answers(booked),
+        **profile(venue, client, now=_now()),
         error=error,
         notes_value=form.get("notes", client.notes),
         tags_value=form.get("tags", ", ".join(client.tags or [])),
         reason_value=form.get("reason", ""),
+        contact=form.get("contact")
+        or {
+            "name": client.name,
+            "email": client.email or "",
+            "phone": client.phone or "",
+            "birthday": client.birthday.isoformat() if client.birthday else "",
+        },
+        editing=bool(form.get("contact")),
     )
 
 
@@ -160,6 +140,22 @@ def save_client_notes(venue: Venue, client_id: int):
     on_refusal(lambda refusal: _card(venue, client, error=refusal.message, notes=notes, tags=tags))
     clients.update_notes(client, notes=notes, tags=tags)
     return _changed(venue, client, _("Notes and tags saved."))
+
+
+@bp.post("/clients/<int:client_id>/contact")
+@venue_required(roles=FRONT_DESK)
+def save_client_contact(venue: Venue, client_id: int):
+    """The desk corrects the client's name, email, phone or birthday (the audit log names who)."""
+    client = clients.get_client(venue.id, client_id, for_update=True)
+    form = ClientContactForm()
+    typed = {"name": form.name.data, "email": form.email.data, "phone": form.phone.data, "birthday": form.birthday.data}
+    on_refusal(lambda refusal: _card(venue, client, error=refusal.message, contact=typed))
+    changed = clients.update_contact(
+        client, **typed, actor=current_user, today=_now().astimezone(venue_zone(venue)).date()
+    )
+    return _changed(
+        venue, client, _("Details saved.") if changed else _("Nothing to change: the details are as they were.")
+    )
 
 
 @bp.post("/clients/<int:client_id>/block")
