@@ -340,7 +340,7 @@ def register_blueprints(app: Flask) -> None:
     from app.accounts.views import api_tokens, devices, oauth, oauth_apps, oidc, passkeys, sign_in, two_factor  # noqa: F401
     from app.admin.views import orders, users, venues  # noqa: F401  (users, audit; orders, refunds; approvals)
     from app.analytics import views as analytics_pages  # noqa: F401  (venue and marketplace analytics, the funnel)
-    from app.booking.views import book, calendar, cart, check_in, embed, moves, my_bookings, visits  # noqa: F401
+    from app.booking.views import book, calendar, cart, check_in, embed, moves, my_bookings, today, visits  # noqa: F401
     from app.booking.views import orders as booking_orders  # noqa: F401
     from app.clients.views import clients as client_pages  # noqa: F401  (the client book, the desk's booking)
     from app.clients.views import desk_visit  # noqa: F401  (the desk's new visit)

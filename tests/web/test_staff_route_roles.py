@@ -22,6 +22,7 @@ D = "venues_dashboard."
 EXPECTED: dict[str, frozenset[str]] = {
     # the calendar and one booking: everyone (a practitioner's filtered to their team member)
     D + "calendar": EVERYONE,
+    D + "today": EVERYONE,  # a practitioner's own bookings; takings for owners and managers
     D + "booking_details": EVERYONE,
     D + "complete_booking": EVERYONE,
     D + "no_show_booking": EVERYONE,
