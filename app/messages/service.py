@@ -1,31 +1,33 @@
 """The rules of a booking's message thread: who may read and write it, what a message may be,
 how often one may be sent, reporting one and an admin's decision on a report.
 
-Views call these with plain values and commit once. A new message tells the other side by
-email (a job, sent after commit) when their "Changes and cancellations" email is on
-(app/notifications/catalogue.py, ``new_message``): a message is about a booking, like a change
-to it.
+Views call these with plain values and commit once. A new message tells the other side with
+a notice in the app, and by email (a job, sent after commit) when their "Changes and
+cancellations" email is on (app/notifications/catalogue.py, ``new_message``): a message is
+about a booking, like a change to it. Reading a thread marks its messages and their notices
+read. ``conversations`` is a venue's list of its threads, unread first.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, and_, case, false, func, select, update
 
 from app.accounts.models import User
 from app.audit import service as audit
 from app.booking.models import Booking, BookingStatus
 from app.messages.models import BODY_MAX_LENGTH, REPORT_REASON_MAX_LENGTH, BookingMessage, Moderation, Side
-from app.notifications import catalogue
+from app.notifications import catalogue, centre
 from app.platform.errors import Conflict, NotAllowed, TooManyAttempts, ValidationFailed
 from app.platform.extensions import db
 from app.platform.form_fields import required_text
 from app.platform.sqlutil import one_or_not_found
 from app.venues import staff
-from app.venues.models import StaffRole
+from app.venues.models import Service, StaffRole, Venue
 
 RATE_WINDOW = timedelta(hours=1)
 PER_BOOKING_LIMIT = 10  # messages one sender may send in one thread per hour
@@ -156,16 +158,20 @@ def recipient_of(booking: Booking, side: Side) -> User:
 
 
 def _tell_other_side(booking: Booking, message: BookingMessage, side: Side) -> None:
-    """The other side hears of it by email, as they chose (catalogue.new_message)."""
+    """The other side hears of it in the app, and by email as they chose (catalogue.new_message)."""
     recipient = recipient_of(booking, side)
-    catalogue.new_message.send(recipient, booking=booking, body=message.body, for_venue=side == Side.CUSTOMER)
+    catalogue.new_message.send(
+        recipient, booking=booking, message_id=message.id, body=message.body, for_venue=side == Side.CUSTOMER
+    )
 
 
 def mark_read(booking: Booking, reader: User, *, now: datetime) -> int:
-    """The reader has seen the other side's messages: stamp them read. Returns how many."""
+    """The reader has seen the other side's messages: stamp them read, and their notices of
+    them (catalogue.message_keys). Returns how many messages."""
     side = side_of(reader, booking)
     if side is None:
         return 0
+    centre.mark_read_by_key(reader.id, catalogue.message_keys(booking.id), now=now)
     result = db.session.execute(
         update(BookingMessage)
         .where(
@@ -268,3 +274,100 @@ def moderate(message: BookingMessage, *, action: str, actor: User, now: datetime
         booking_id=message.booking_id,
     )
     db.session.flush()
+
+
+# -- a venue's conversations ---------------------------------------------------------------------
+
+CONVERSATIONS_PAGE = 25
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """One booking's thread in a venue's list: its last message and how many of the customer's
+    the venue has not read."""
+
+    booking_id: int
+    reference: str
+    starts_at: datetime
+    service: str
+    customer: str
+    last_body: str | None  # None when an admin hid the last message
+    last_side: str
+    last_at: datetime
+    unread: int
+
+
+def _venue_scope(venue: Venue, reader: User) -> list[ColumnElement[bool]]:
+    """The bookings of ``venue`` whose threads ``reader`` reads (``side_of``): all of them for
+    the owner and its staff, a practitioner's own only; none for anyone else."""
+    scope = [Booking.venue_id == venue.id]
+    if reader.id == venue.owner_id:
+        return scope
+    member = staff.find_membership(reader.id) if getattr(reader, "is_staff", False) else None
+    if member is None or member.venue_id != venue.id:
+        return [false()]
+    if member.role == StaffRole.PRACTITIONER:
+        scope.append(Booking.team_member_id == member.team_member_id)
+    return scope
+
+
+def conversations(
+    venue: Venue, reader: User, *, page: int = 1, size: int = CONVERSATIONS_PAGE
+) -> tuple[list[Conversation], bool]:
+    """A page of the venue's threads that ``reader`` reads, one row per booking with messages:
+    those with unread messages from the customer first, then the latest message newest first.
+    Returns the rows and whether another page follows. One statement."""
+    newest_first = (BookingMessage.created_at.desc(), BookingMessage.id.desc())
+    unread_one = and_(BookingMessage.sender_side == Side.CUSTOMER, BookingMessage.read_by_other_at.is_(None))
+    ranked = (
+        select(
+            BookingMessage.booking_id,
+            BookingMessage.body,
+            BookingMessage.sender_side,
+            BookingMessage.moderation,
+            BookingMessage.created_at,
+            func.row_number().over(partition_by=BookingMessage.booking_id, order_by=newest_first).label("place"),
+            func.count().filter(unread_one).over(partition_by=BookingMessage.booking_id).label("unread"),
+        )
+        .join(Booking, Booking.id == BookingMessage.booking_id)
+        .where(*_venue_scope(venue, reader))
+        .subquery()
+    )
+    query = (
+        select(
+            ranked.c.booking_id,
+            Booking.reference,
+            Booking.starts_at,
+            Service.name,
+            User.name,
+            ranked.c.body,
+            ranked.c.moderation,
+            ranked.c.sender_side,
+            ranked.c.created_at,
+            ranked.c.unread,
+        )
+        .join(Booking, Booking.id == ranked.c.booking_id)
+        .join(Service, Service.id == Booking.service_id)
+        .join(User, User.id == Booking.customer_id)
+        .where(ranked.c.place == 1)
+        .order_by(case((ranked.c.unread > 0, 0), else_=1), ranked.c.created_at.desc(), ranked.c.booking_id.desc())
+        .limit(size + 1)
+        .offset((page - 1) * size)
+    )
+    rows = [
+        Conversation(
+            booking_id=booking_id,
+            reference=reference,
+            starts_at=starts_at,
+            service=service,
+            customer=customer,
+            last_body=None if moderation == Moderation.HIDDEN else body,
+            last_side=side,
+            last_at=last_at,
+            unread=unread,
+        )
+        for booking_id, reference, starts_at, service, customer, body, moderation, side, last_at, unread in (
+            db.session.execute(query)
+        )
+    ]
+    return rows[:size], len(rows) > size

@@ -1,6 +1,7 @@
 """Message pages: writing and reporting in a booking's thread, from the customer's booking page
-(``booking`` blueprint) and the provider's booking view (``venues_dashboard``), and the admins'
-list of reported messages (``admin``). The rules live in app.messages.service; who may reach a
+(``booking`` blueprint) and the provider's booking view (``venues_dashboard``), the venue's list
+of its conversations (``venues_dashboard``, /provider/messages), and the admins' list of
+reported messages (``admin``). The rules live in app.messages.service; who may reach a
 thread is ``service.may_read_thread`` (anyone else gets a 404)."""
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from app.admin.listing import paginate, parse_page
 from app.booking.models import Booking
 from app.messages import service
 from app.messages.models import BookingMessage, Side
+from app.platform import timefmt
 from app.platform.extensions import db
 from app.venues.models import Venue
 from app.web.blueprints import admin as admin_bp
@@ -102,6 +104,37 @@ def post_venue_message(booking_id: int, venue: Venue) -> Response:
 @venue_required(roles=EVERYONE)
 def report_venue_message(booking_id: int, message_id: int, venue: Venue) -> Response:
     return _report(get_thread_booking(booking_id, Side.VENUE), Side.VENUE, message_id)
+
+
+# -- the venue's conversations -------------------------------------------------------------------
+
+
+@dashboard_bp.get("/messages")
+@venue_required(roles=EVERYONE)  # a practitioner sees the threads of their own bookings only
+def conversations(venue: Venue) -> Response:
+    """One row per booking with messages, unread first: each opens the booking's page, whose
+    thread marks them read."""
+    page = parse_page(request.args.get("page"))  # not a number, or out of range: a 400
+    zone = timefmt.venue_zone(venue)
+    rows, has_next = service.conversations(venue, current_user._get_current_object(), page=page)
+    response = render_page(
+        "messages/conversations.html",
+        "conversations",
+        venue=venue,
+        rows=[
+            {
+                "conversation": row,
+                "url": url_for("venues_dashboard.booking_details", booking_id=row.booking_id, _anchor="messages"),
+                "when": timefmt.moment_label(row.last_at, zone),
+                "visit": timefmt.moment_label(row.starts_at, zone),
+            }
+            for row in rows
+        ],
+        page=page,
+        has_next=has_next,
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 # -- moderation ---------------------------------------------------------------------------------

@@ -338,36 +338,52 @@ def waitlist_offer(customer: User, *, offer: WaitlistOffer) -> Told:
     )
 
 
-@declare(preference="changes", email="booking_message")
-def new_message(person: User, *, booking: Booking, body: str, for_venue: bool) -> Told:
-    """A new message in a booking's thread, to the other side, by email when their "Changes and
-    cancellations" email is on (a message is about a booking, like a change to it)."""
+MESSAGE_EXCERPT = 300  # characters of a message a notice repeats
 
-    def email() -> dict[str, object]:
-        url = (
-            absolute_url("venues_dashboard.booking_details", booking_id=booking.id)
-            if for_venue
-            else absolute_url("booking.booking_detail", reference=booking.reference)
-        ) + "#messages"
-        subject = (
-            _l(
-                "New message from %(customer)s about %(reference)s",
-                customer=booking.customer.name,
-                reference=booking.reference,
-            )
-            if for_venue
-            else _l("New message from %(venue)s about your booking", venue=booking.venue.name)
+
+@declare(in_app="message", preference="changes", email="booking_message")
+def new_message(person: User, *, booking: Booking, message_id: int, body: str, for_venue: bool) -> Told:
+    """A new message in a booking's thread, to the other side: a notice in the app, always, that
+    opens the thread (once per message: its key), and an email when their "Changes and
+    cancellations" email is on (a message is about a booking, like a change to it)."""
+    link = (
+        site_path("venues_dashboard.booking_details", booking_id=booking.id)
+        if for_venue
+        else site_path("booking.booking_detail", reference=booking.reference)
+    ) + "#messages"
+    title = (
+        _l(
+            "New message from %(customer)s about %(reference)s",
+            customer=booking.customer.name,
+            reference=booking.reference,
         )
-        return {
-            "subject": subject,
+        if for_venue
+        else _l("New message from %(venue)s about your booking", venue=booking.venue.name)
+    )
+    excerpt = body if len(body) <= MESSAGE_EXCERPT else body[: MESSAGE_EXCERPT - 1].rstrip() + "…"
+    return Told(
+        title=title,
+        body=excerpt,
+        link=link,
+        key=message_key(booking.id, message_id),
+        email={
             "booking": booking,
             "for_venue": for_venue,
             "sender_name": booking.customer.name if for_venue else booking.venue.name,
             "body": body,
-            "thread_url": url,
-        }
+            "thread_url": site_url(link),
+        },
+    )
 
-    return Told(email=email)
+
+def message_key(booking_id: int, message_id: int) -> str:
+    """The key of a message's notice: ``message_keys(booking_id)`` finds every one of a thread."""
+    return f"{message_keys(booking_id)}{message_id}"
+
+
+def message_keys(booking_id: int) -> str:
+    """What the keys of every message notice of a booking's thread start with."""
+    return f"message:{booking_id}:"
 
 
 # -- a venue's people ---------------------------------------------------------------------------

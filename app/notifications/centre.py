@@ -100,6 +100,18 @@ def mark_all_read(user_id: int, *, now: datetime | None = None) -> int:
     return result.rowcount or 0
 
 
+def mark_read_by_key(user_id: int, prefix: str, *, now: datetime | None = None) -> int:
+    """Mark read ``user_id``'s unread notices whose key starts with ``prefix`` (those of one
+    thing they have now seen, e.g. a thread's messages: catalogue.message_keys); returns how many."""
+    result = db.session.execute(
+        update(Notice)
+        .where(Notice.user_id == user_id, Notice.read_at.is_(None), Notice.key.startswith(prefix, autoescape=True))
+        .values(read_at=now or datetime.now(UTC))
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
 def forget_user(user_id: int) -> None:
     """Account erasure: the person's notices go (their bodies name bookings)."""
     db.session.execute(delete(Notice).where(Notice.user_id == user_id))

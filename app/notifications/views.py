@@ -1,7 +1,8 @@
 """Notification pages: the customer's preferences (/account/notifications), the venue's
 reminder times (/provider/reminders), the one-tap link in reminders (/r/<token>), the
-admins' SMS log (/admin/sms), and the notification centre (/notifications) with the
-navigation bell's unread count (/notifications/count, polled: docs/notifications-centre.md).
+admins' SMS log (/admin/sms), and the notification centre (/notifications; opening a notice,
+/notifications/<id>/open, marks it read) with the navigation bell's unread count
+(/notifications/count, polled: docs/notifications-centre.md).
 
 The one-tap link routes, it never shows or changes anything by itself: the token names one
 booking, and only that booking's customer, signed in, reaches its page (which has Cancel and
@@ -216,6 +217,19 @@ def unread_count() -> Response:
     else:
         response = make_response(render_template("notifications/_bell.html", count=count))
     response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/notifications/<int:notice_id>/open")
+@login_required
+def open_notice(notice_id: int) -> Response:
+    """Opening a notice from the centre: it is marked read, then its link opens. A GET that
+    changes only the signed-in person's own notice, and the same way each time (marked read
+    once; again is harmless), so a link can do it: no form, nothing another site could make
+    worse than opening the notice. Another person's notice: NotFound, a 404."""
+    notice = notices.mark_read(notice_id, current_user.id)
+    response = redirect(notice.link, 303)  # a path on this site (the notices table's link_local)
+    response.headers["Cache-Control"] = "private, no-store"
     return response
 
 

@@ -23,10 +23,14 @@ MODULES = {"app.messages.views", "app.venues.views.intake"}
 
 
 def walked_rules(app):
+    """The routes that name a row (a booking, a message, a service): a route naming none (the
+    venue's list of its own conversations) shows each person their own, tested on its own."""
     return [
         rule
         for rule in app.url_map.iter_rules()
-        if app.view_functions[rule.endpoint].__module__ in MODULES and not rule.rule.startswith("/admin")
+        if app.view_functions[rule.endpoint].__module__ in MODULES
+        and not rule.rule.startswith("/admin")
+        and rule.arguments
     ]
 
 

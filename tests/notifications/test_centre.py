@@ -233,7 +233,8 @@ def test_the_centre_lists_newest_first_marks_unread_and_links(web, ctx, customer
     page = web.get("/notifications").get_data(as_text=True)
     assert page.index("Newer news") < page.index("Older news")
     assert page.count("Unread:") == 2 and "2 unread" in page
-    assert 'href="/gift-vouchers"' in page and "Mark all read" in page
+    newer = notices_of(customer)[-1]
+    assert f'href="/notifications/{newer.id}/open"' in page and "Mark all read" in page
 
 
 def test_the_centre_pages_and_refuses_a_bad_cursor(web, ctx, customer):
@@ -274,6 +275,48 @@ def test_marking_read_refuses_another_persons_a_bad_id_and_no_csrf(web, ctx, cus
     assert web.post(f"/notifications/{mine}/read", csrf=False).status_code == 400
     db.session.expire_all()
     assert db.session.get(Notice, theirs).read_at is None and db.session.get(Notice, mine).read_at is None
+
+
+def test_opening_a_notice_marks_it_read_and_goes_to_its_link(web, ctx, customer):
+    first = centre.notify(customer, "test", "Your booking moved", link="/bookings?x=1#messages")
+    centre.notify(customer, "test", "Other news", link="/x")
+    db.session.commit()
+    web.sign_in_as(customer)
+    response = web.get(f"/notifications/{first}/open")
+    assert response.status_code == 303 and response.location == "/bookings?x=1#messages"
+    assert response.headers["Cache-Control"] == "private, no-store"
+    assert centre.unread_count(customer.id) == 1
+    read_at = db.session.get(Notice, first).read_at
+    assert read_at is not None
+    again = web.get(f"/notifications/{first}/open")  # again: the same place, still read once
+    assert again.status_code == 303 and again.location == "/bookings?x=1#messages"
+    db.session.expire_all()
+    assert db.session.get(Notice, first).read_at == read_at
+    page = web.get("/notifications").get_data(as_text=True)
+    assert 'href="/bookings?x=1#messages"' in page and "1 unread" in page  # a read one links straight there
+
+
+def test_opening_another_persons_notice_or_a_bad_one_is_404_and_marks_nothing(web, ctx, customer, provider):
+    theirs = centre.notify(provider, "test", "Theirs", link="/x")
+    mine = centre.notify(customer, "test", "Mine", link="/x")
+    db.session.commit()
+    web.sign_out()
+    signed_out = web.get(f"/notifications/{mine}/open")
+    assert signed_out.status_code in (302, 303) and "/account/sign-in" in signed_out.location
+    web.sign_in_as(customer)
+    assert web.get(f"/notifications/{theirs}/open").status_code == 404
+    assert web.get("/notifications/abc/open").status_code == 404
+    assert web.get("/notifications/99999999/open").status_code == 404
+    assert web.post(f"/notifications/{mine}/open").status_code == 405
+    db.session.expire_all()
+    assert db.session.get(Notice, theirs).read_at is None and db.session.get(Notice, mine).read_at is None
+
+
+def test_a_venue_person_finds_their_messages_from_the_centre(web, salon, provider, customer):
+    web.sign_in_as(provider)
+    assert 'href="/provider/messages"' in web.get("/notifications").get_data(as_text=True)
+    web.sign_in_as(customer)
+    assert "/provider/messages" not in web.get("/notifications").get_data(as_text=True)
 
 
 def test_mark_all_read(web, ctx, customer, provider):

@@ -143,6 +143,7 @@ EXPECTED: dict[str, frozenset[str]] = {
     # the client book and a booking's messages: everyone, a practitioner's to their own
     D + "client_list": EVERYONE,
     D + "client_card": EVERYONE,
+    D + "conversations": EVERYONE,  # a practitioner's own bookings' threads
     D + "post_venue_message": EVERYONE,
     D + "report_venue_message": EVERYONE,
     # the venue's reviews: answering and reporting speak for the venue, so the owner and managers
