@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 
 from app.accounts.access import role_required
 from app.analytics import funnel
-from app.analytics.charts import Series, bar_chart, line_chart
+from app.analytics.charts import MONEY, PERCENT, Series, bar_chart, line_chart
 from app.analytics.market_reports import market_report
 from app.analytics.periods import PRESETS, Period, choose
 from app.analytics.tables import (
@@ -98,8 +98,8 @@ def _venue_charts(report, tables: dict[str, Table]) -> dict:
         _("Occupancy by team member"),
         _("Booked hours over available hours, per team member, in percent."),
         [m.name for m in report.members],
-        [Series(_("Occupancy"), [round((m.occupancy or 0) * 100, 1) for m in report.members], "chart-a")],
-        fmt="{:.0f}%",
+        [Series(_("Occupancy"), [m.occupancy or 0 for m in report.members], "chart-a")],
+        PERCENT,
     )
     ratings = line_chart(
         "chart-ratings",
@@ -198,6 +198,7 @@ def market_analytics() -> Response:
             _("Gross merchandise value of each day's bookings, in %(currency)s.", currency=currency),
             labels,
             [Series(_("GMV"), [d.gmv_minor / 100 for d in report.daily], "chart-a")],
+            MONEY,
         ),
         "funnel": bar_chart(
             "chart-funnel",

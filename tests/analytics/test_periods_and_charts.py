@@ -82,5 +82,6 @@ def test_charts_are_labelled_svg_with_escaped_text():
     assert 'aria-labelledby="chart-c1-t chart-c1-d"' in svg
     assert '<title id="chart-c1-t">Bookings &lt;per&gt; day</title>' in svg
     assert "On&amp;line" in svg and svg.count("<rect") == 3  # the zero bar is not drawn
+    assert "desc Highest: b, 5.</desc>" in svg  # the description names the highest bar
     line = line_chart("c2", "Rating", "desc", ["2026-10", "2026-11"], [4.5, None], top=5.0)
-    assert line.count("<circle") == 1 and "<polyline" not in line
+    assert line.count("<circle") == 1 and 'class="chart-line"' not in line  # one point: no line
