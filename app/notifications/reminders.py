@@ -264,16 +264,7 @@ def compose(booking: Booking, now: datetime, *, visit: Sequence[Booking] = ()) -
         if link
         else "It can no longer be cancelled or changed under the venue's policy."
     )
-    treatments = [
-        " ".join(
-            [
-                clock_label(part.starts_at, zone),
-                booked_service(part),
-                *([_("(for %(guest)s)", guest=part.guest_name)] if part.guest_name else []),
-            ]
-        )
-        for part in (visit if len(visit) > 1 else ())
-    ]
+    treatments = visit_lines(visit)
     sms_what = f"{booking.service.name} at {booking.venue.name}, {when}"
     if treatments:
         sms_what = f"your visit at {booking.venue.name} from {when} ({len(treatments)} treatments)"
@@ -285,6 +276,25 @@ def compose(booking: Booking, now: datetime, *, visit: Sequence[Booking] = ()) -
         "no_change_note": None if link else quote.reason,
         "sms": f"CozyWish reminder: {sms_what}. Ref {booking.reference}. {change}",
     }
+
+
+def visit_lines(visit: Sequence[Booking]) -> list[str]:
+    """Each treatment of a visit on a line, in the venue's zone, each guest's named: "10:00
+    Couples massage (90 min) + Hot stones (for Ana)"; none for a booking alone (reminders and
+    a visit's move, app/notifications/moves.py)."""
+    if len(visit) < 2:
+        return []
+    zone = venue_zone(visit[0].venue.timezone)
+    return [
+        " ".join(
+            [
+                clock_label(part.starts_at, zone),
+                booked_service(part),
+                *([_("(for %(guest)s)", guest=part.guest_name)] if part.guest_name else []),
+            ]
+        )
+        for part in visit
+    ]
 
 
 def _why_not(reminder: BookingReminder, booking: Booking, now: datetime) -> str | None:

@@ -177,3 +177,23 @@ def test_the_venue_drags_one_treatment_and_the_whole_visit_follows(web, visit_sp
     assert response.status_code == 303
     db.session.expire_all()
     assert [t[:2] for t in times([first, second])] == [("11:00", "11:50"), ("12:00", "13:00")]
+
+
+def test_the_customer_hears_of_a_visits_move_once_with_every_treatment(visit_spa, customer, run_jobs, outbox):
+    venue, facial, massage, _ines, _tom = visit_spa
+    first, second = book_visit(customer, venue, facial, massage, future_slot(days=4, hour=9))
+    run_jobs()
+    outbox.clear()
+    reschedule.move_booking(second, second.starts_at + timedelta(days=1), None, by=venue.owner, as_venue=True)
+    db.session.commit()
+    run_jobs()
+    moved = [m for m in outbox if m.to == [customer.email] and m.subject.startswith("Moved")]
+    assert len(moved) == 1
+    body = moved[0].body
+    assert "Your whole visit moved with it:" in body
+    assert "- 09:00 Facial" in body and "- 10:00 Deep tissue massage" in body
+    ics = moved[0].attachments[0][1]
+    assert ics.count("BEGIN:VEVENT") == 2
+    assert {first.reference, second.reference} <= {
+        line.split(":")[1].split("@")[0] for line in ics.splitlines() if line.startswith("UID:")
+    }
