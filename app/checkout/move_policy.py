@@ -23,7 +23,7 @@ from app.booking.models import Booking, BookingMove, BookingStatus, ReschedulePo
 from app.platform import timefmt
 from app.platform.errors import InvalidTransition, ValidationFailed
 from app.platform.extensions import db
-from app.venues.models import Venue
+from app.venues.models import Service, TeamMember, Venue
 
 REASON = "rescheduled"  # the sender of ``times_reopened`` for the time a move let go
 Mover = Literal["customer", "venue"]
@@ -127,6 +127,29 @@ def check_mover(booking: Booking, by: User, *, as_venue: bool) -> None:
         raise InvalidTransition(_("You can only move your own venue's bookings."))
     if not as_venue and booking.customer_id != by.id:
         raise InvalidTransition(_("You can only move your own bookings."))
+
+
+def check_may_move(booking: Booking, *, now: datetime, as_venue: bool, started: str) -> None:
+    """The venue moves a booking until it starts (refused with ``started``), a customer within
+    the venue's policy (refused with the reason ``customer_eligibility`` gives)."""
+    if as_venue:
+        if now >= booking.starts_at:
+            raise InvalidTransition(started)
+        return
+    eligibility = customer_eligibility(booking, now)
+    if not eligibility.allowed:
+        raise InvalidTransition(eligibility.reason)
+
+
+def check_team_member(booking: Booking, service: Service, team_member_id: int | None) -> None:
+    """A chosen team member must be the venue's and perform the service (None: anyone)."""
+    if team_member_id is None:
+        return
+    member = db.session.get(TeamMember, team_member_id)
+    if member is None or member.venue_id != booking.venue_id or service not in member.services:
+        raise ValidationFailed(
+            _("Choose a team member of this venue who performs this service."), field="team_member_id"
+        )
 
 
 def moment_in_zone(moment: datetime, venue: Venue) -> str:

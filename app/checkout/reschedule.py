@@ -40,8 +40,9 @@ from app.booking.reserving import Refusal, Wording, free_slot, write_or_refuse
 from app.checkout.move_policy import (
     Mover,
     MoveResult,
+    check_may_move,
     check_mover,
-    customer_eligibility,
+    check_team_member,
     just_taken,
     keep_move,
     moment_in_zone,
@@ -52,7 +53,7 @@ from app.payments.refunds import get_card_payments, refundable, request_refund
 from app.platform.errors import Conflict, InvalidTransition, ValidationFailed
 from app.platform.extensions import db
 from app.platform.money import format_money
-from app.venues.models import Service, TeamMember
+from app.venues.models import Service
 from app.venues.processing import booking_gap
 
 
@@ -142,19 +143,9 @@ def check_move(
     ).one()
     if booking.status != BookingStatus.CONFIRMED:
         raise InvalidTransition(_("Only a confirmed booking can be moved."))
-    if as_venue:
-        if now >= booking.starts_at:
-            raise InvalidTransition(_("This appointment has already started: it can't be moved."))
-    else:
-        eligibility = customer_eligibility(booking, now)
-        if not eligibility.allowed:
-            raise InvalidTransition(eligibility.reason)
-    if team_member_id is not None:
-        member = db.session.get(TeamMember, team_member_id)
-        if member is None or member.venue_id != booking.venue_id or service not in member.services:
-            raise ValidationFailed(
-                _("Choose a team member of this venue who performs this service."), field="team_member_id"
-            )
+    started = _("This appointment has already started: it can't be moved.")
+    check_may_move(booking, now=now, as_venue=as_venue, started=started)
+    check_team_member(booking, service, team_member_id)
     if new_start == booking.starts_at and team_member_id in (None, booking.team_member_id):
         raise ValidationFailed(_("That is the booking's current time: choose another."), field="starts_at")
 

@@ -39,8 +39,9 @@ from app.booking.reserving import lock_resources, write_or_refuse
 from app.checkout.move_policy import (
     Mover,
     MoveResult,
+    check_may_move,
     check_mover,
-    customer_eligibility,
+    check_team_member,
     just_taken,
     keep_move,
     moment_in_zone,
@@ -50,7 +51,7 @@ from app.platform.errors import InvalidTransition, ValidationFailed
 from app.platform.extensions import db
 from app.platform.timefmt import venue_zone
 from app.slot_engine import Part, Placed
-from app.venues.models import Service, TeamMember
+from app.venues.models import Service
 from app.venues.processing import booking_gap
 
 
@@ -118,20 +119,10 @@ def move_visit(
     parts = _lock_visit(booking)
     booking = next(b for b in parts if b.id == booking.id)
     _check_moveable(parts)
+    started = _("This visit has already started: it can't be moved.")
     for part in parts:
-        if as_venue:
-            if now >= part.starts_at:
-                raise InvalidTransition(_("This visit has already started: it can't be moved."))
-        else:
-            eligibility = customer_eligibility(part, now)
-            if not eligibility.allowed:
-                raise InvalidTransition(eligibility.reason)
-    if team_member_id is not None:
-        member = db.session.get(TeamMember, team_member_id)
-        if member is None or member.venue_id != booking.venue_id or booking.service not in member.services:
-            raise ValidationFailed(
-                _("Choose a team member of this venue who performs this service."), field="team_member_id"
-            )
+        check_may_move(part, now=now, as_venue=as_venue, started=started)
+    check_team_member(booking, booking.service, team_member_id)
     shift = new_start - booking.starts_at
     if not shift and team_member_id in (None, booking.team_member_id):
         raise ValidationFailed(_("That is the booking's current time: choose another."), field="starts_at")
