@@ -86,7 +86,7 @@ def test_a_receptionist_books_a_walk_in_who_appears_in_the_client_book(
 
     # The client card: one upcoming booking; the desk adds a private note and a tag.
     expect(page.get_by_role("heading", name=walk_in, level=1)).to_be_visible()
-    expect(page.locator("#client-history li")).to_have_count(1)
+    expect(page.locator("#client-upcoming li")).to_have_count(1)
     page.get_by_label("Notes", exact=True).fill("Prefers a quiet room.")
     page.get_by_label("Tags", exact=True).fill("walk-in, quiet")
     page.get_by_role("button", name="Save notes").click()

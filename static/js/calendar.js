@@ -123,6 +123,25 @@
     };
   }
 
+  // --- a click on a free time of the day grid: the desk's New booking at that time and person
+  // (keyboard users have the toolbar's "New booking"); a drag's own click never gets here.
+  document.addEventListener("click", function (event) {
+    if (event.defaultPrevented || !event.target.closest || event.target.closest(".cal-event")) return;
+    var column = event.target.closest(".cal-col");
+    var grid = column ? column.closest("[data-new-booking]") : null;
+    if (!grid) return;
+    var rows = parseInt(grid.getAttribute("data-rows"), 10);
+    var first = parseInt(grid.getAttribute("data-first-minute"), 10);
+    var box = column.getBoundingClientRect();
+    var row = Math.min(Math.max(Math.floor((event.clientY - box.top) / (box.height / rows)), 0), rows - 1);
+    var params = new URLSearchParams({
+      date: grid.getAttribute("data-drop-day"),
+      time: clock(first + row * ROW_MINUTES),
+      member: column.getAttribute("data-drop-member") || "any"
+    });
+    window.location.assign(grid.getAttribute("data-new-booking") + "?" + params.toString());
+  });
+
   // --- the keyboard way: the "Move" dialog ----------------------------------------------
   document.addEventListener("click", function (event) {
     var opener = event.target.closest ? event.target.closest("[data-move-open]") : null;

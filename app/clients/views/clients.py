@@ -26,6 +26,7 @@ from app.clients.forms import (
     is_client_id,
     parse_page,
     parse_query,
+    pick_member,
     read_desk_choice,
 )
 from app.clients.models import VenueClient
@@ -33,6 +34,7 @@ from app.platform.extensions import db
 from app.platform.money import format_money
 from app.platform.timefmt import clock_label, moment_label, venue_zone
 from app.venues.addons import Choice
+from app.venues.hours import parse_minute
 from app.venues.models import Service, Venue
 from app.venues.options import standard_option
 from app.web.blueprints import dashboard as bp
@@ -43,7 +45,7 @@ from app.web.unit_of_work import on_refusal
 
 # What the desk's "New booking" link may preselect (the calendar's empty slots link to it); the
 # add-ons (``addons``, repeated) are read beside them.
-DESK_ARGS = ("date", "service", "option", "member", "client_id", "starts_at")
+DESK_ARGS = ("date", "service", "option", "member", "client_id", "starts_at", "time")
 # The parts of the desk's page HTMX asks for: the option, add-ons and times of a service just
 # picked, or the times alone (another member, day, option or add-on).
 DESK_PARTS = ("choice", "times")
@@ -194,10 +196,31 @@ def _times(
         return []
     zone = venue_zone(venue)
     return [
-        {"value": slot.start.isoformat(), "label": clock_label(slot.start, zone)}
+        {"value": slot.start.isoformat(), "label": clock_label(slot.start, zone), "at": slot.start.astimezone(zone)}
         for slot in get_slots(service, day, now=_now(), choice=choice)
         if member_id is None or member_id in slot.team_member_ids
     ]
+
+
+def _from_clicked(times: list[dict[str, Any]], clicked: str) -> list[dict[str, Any]]:
+    """The calendar grid's click (``time``, HH:MM on the picked day): the free times from that
+    minute on, the clicked one first (all of them when it isn't a time or none is left)."""
+    try:
+        minute = parse_minute(clicked)
+    except ValueError:
+        return times
+    later = [t for t in times if t["at"].hour * 60 + t["at"].minute >= minute]
+    return later or times
+
+
+def _one_service(venue: Venue, services: Mapping[int, Service], member_id: int | None) -> Service | None:
+    """The service a click on a team member's column means when there is only one it can be:
+    the venue's only service, or the only one that member performs."""
+    if len(services) == 1:
+        return next(iter(services.values()))
+    member = next((m for m in venue.team if m.id == member_id), None)
+    theirs = [s for s in member.services if s.id in services] if member is not None else []
+    return theirs[0] if len(theirs) == 1 else None
 
 
 def _extras(choice: DeskChoice) -> dict[str, Any]:
@@ -249,6 +272,13 @@ def _desk_form(venue: Venue, values: Mapping[str, Any], *, status: int = 200, er
     """The desk's form with ``values`` (what the link preselects, or what was typed), the times
     the slot engine offers for the picked day, service and member, and ``error`` if any."""
     services = desk_services(venue)
+    if values.get("time") and not values.get("service"):  # a click on the grid: its one service, if any
+        try:
+            member_id = pick_member(values.get("member"), venue)
+        except ValueError:
+            member_id = None
+        only = _one_service(venue, services, member_id)
+        values = {**values, "service": str(only.id)} if only is not None else values
     choice = read_desk_choice(values, venue=venue, services=services, today=venue_today(venue))
     if choice.problem and not error:
         error, status = choice.problem, 400 if status == 200 else status
@@ -257,6 +287,11 @@ def _desk_form(venue: Venue, values: Mapping[str, Any], *, status: int = 200, er
         chosen_client = db.session.scalar(
             select(VenueClient).where(VenueClient.id == int(values["client_id"]), VenueClient.venue_id == venue.id)
         )
+    times = _times(venue, choice.service, choice.day, choice.member_id, choice.booked()) if choice.day else []
+    if values.get("time"):
+        times = _from_clicked(times, values["time"])
+        if times and not values.get("starts_at"):
+            values = {**values, "starts_at": times[0]["value"]}  # the clicked time, or the next free one
     part = request.args.get("part")
     return render_page(
         "clients/desk.html",
@@ -267,7 +302,7 @@ def _desk_form(venue: Venue, values: Mapping[str, Any], *, status: int = 200, er
         service=choice.service,
         day=choice.day or venue_today(venue),
         member_id=choice.member_id,
-        times=_times(venue, choice.service, choice.day, choice.member_id, choice.booked()) if choice.day else [],
+        times=times,
         **_extras(choice),
         values=values,
         chosen_client=chosen_client,
@@ -287,9 +322,10 @@ def desk_new(venue: Venue):
 @venue_required(roles=FRONT_DESK)
 def desk_create(venue: Venue):
     form = DeskBookingForm(venue=venue, services=desk_services(venue))
+    typed = {**form.values(), "return": "calendar" if request.form.get("return") == "calendar" else ""}
     if not form.validate():
-        return _desk_form(venue, form.values(), status=422, error=form.first_error())
-    on_refusal(lambda refusal: _desk_form(venue, form.values(), error=refusal.message))
+        return _desk_form(venue, typed, status=422, error=form.first_error())
+    on_refusal(lambda refusal: _desk_form(venue, typed, error=refusal.message))
     client = clients.desk_client(venue.id, **form.client_fields())
     booking = book_at_desk(
         venue,
@@ -321,4 +357,7 @@ def desk_create(venue: Venue):
             amount=format_money(booking.at_venue_minor, booking.currency),
         )
     flash(message, "success")
+    if request.form.get("return") == "calendar":  # booked from the grid: back to it, the booking drawn
+        day = booking.starts_at.astimezone(venue_zone(venue)).date()
+        return redirect(url_for("venues_dashboard.calendar", view="day", date=day.isoformat()))
     return redirect(url_for("venues_dashboard.booking_details", booking_id=booking.id))
