@@ -30,7 +30,7 @@ def book_a_walk_in(page: Page, *, day, name: str, phone: str, email: str) -> Non
     page.get_by_label("Name", exact=True).fill(name)
     page.get_by_label("Phone (optional)").fill(phone)
     page.get_by_label("Email (optional)").fill(email)
-    page.get_by_label("Service").select_option(label="Hot stone massage (60 min)")
+    page.get_by_label("Service").select_option(label="Hot stone massage (60 min, £70.00)")
     page.get_by_label("Date").fill(day.isoformat())
     page.get_by_label("Date").dispatch_event("change")
     expect(page.locator("select#desk-time option").first).to_be_attached()

@@ -132,3 +132,9 @@ def test_the_day_grid_knows_where_a_click_books(web, provider, salon):
     day = future_slot(days=3).astimezone(LONDON).date()
     page = web.get(f"/provider/calendar?view=day&date={day}").get_data(as_text=True)
     assert 'data-new-booking="/provider/desk/new"' in page
+
+
+def test_the_desks_services_show_their_length_and_price(web, provider, salon):
+    web.sign_in_as(provider)
+    page = web.get("/provider/desk/new").get_data(as_text=True)
+    assert "Deep tissue massage (60 min, £60.00)" in page and "Facial (45 min, £45.00)" in page
