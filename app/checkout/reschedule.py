@@ -143,6 +143,13 @@ def check_move(
     ).one()
     if booking.status != BookingStatus.CONFIRMED:
         raise InvalidTransition(_("Only a confirmed booking can be moved."))
+    if shares_a_visit(booking):  # a visit moves whole (move_visit), never one treatment, nor by a top-up
+        raise InvalidTransition(
+            _(
+                "This treatment is part of a visit (treatments one after another, or guests side by side): it "
+                "can't be moved alone. Cancel the visit and book it again, or contact the venue."
+            )
+        )
     started = _("This appointment has already started: it can't be moved.")
     check_may_move(booking, now=now, as_venue=as_venue, started=started)
     check_team_member(booking, service, team_member_id)

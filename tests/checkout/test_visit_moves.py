@@ -4,7 +4,7 @@ visit fits are offered or taken; a refusal changes nothing (app/checkout/visit_m
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -14,7 +14,7 @@ from app.booking.errors import CartItemInvalid, SlotUnavailable
 from app.booking.forms import format_instant
 from app.booking.models import BookingMove, BookingResource, BookingStatus
 from app.booking.visits import add_visit
-from app.checkout import checkout, move_policy, reschedule
+from app.checkout import checkout, move_policy, reschedule, top_ups
 from app.checkout.visit_moves import visit_move_starts
 from app.payments.demo_webhook import pay_by_demo_card
 from app.platform.errors import InvalidTransition
@@ -199,3 +199,15 @@ def test_the_customer_hears_of_a_visits_move_once_with_every_treatment(visit_spa
     assert {first.reference, second.reference} <= {
         line.split(":")[1].split("@")[0] for line in ics.splitlines() if line.startswith("UID:")
     }
+
+
+def test_a_treatment_of_a_visit_is_never_moved_alone_through_a_top_up(visit_spa, customer):
+    venue, facial, massage, _ines, _tom = visit_spa
+    first, second = book_visit(customer, venue, facial, massage, future_slot(days=4, hour=9))
+    before = times([first, second])
+    with pytest.raises(InvalidTransition, match="part of a visit"):
+        top_ups.start_top_up(
+            second, second.starts_at + timedelta(days=1), None, by=customer, expected_minor=100, now=datetime.now(UTC)
+        )
+    assert times([first, second]) == before
+    assert db.session.scalar(select(BookingMove.id)) is None
