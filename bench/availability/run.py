@@ -13,7 +13,7 @@ PostgreSQL as a request reads them):
   at the end), engine alone and with the reads, against the same shapes without rooms above;
 - a couples visit (issue 44, items 6 and 9), with those rooms: two guests, each two treatments
   back to back, side by side, over 30 days (``visits.group_parts`` and
-  ``availability.get_group_days``, with the reads).
+  ``availability.get_group_days``), engine alone and with the reads.
 
 And, in-process through Flask's test client, the booking page's HTMX fragment for one day's
 times (``HX-Target: booking-slots``) and the picker fragment with its month calendar.
@@ -40,7 +40,7 @@ from app.booking import availability
 from app.booking.models import Booking
 from app.booking.visits import Treatment, group_parts
 from app.platform.extensions import db
-from app.slot_engine import available_slots, bookable_days
+from app.slot_engine import available_slots, bookable_days, group_days
 from app.venues.models import Service, TeamMember, Venue
 from bench.availability.generate import DATABASE, add_rooms, build_venue, fresh_database, make_app, remove_rooms
 from tests.database import server_url
@@ -238,6 +238,15 @@ def run(args: argparse.Namespace) -> dict:
                 results.setdefault("couples_days_that_fit", sum(fits.values()))
 
             try:
+                # The engine alone, as the rooms shape above is measured: the visit's inputs read once.
+                db.session.remove()
+                venue = db.session.get(Venue, venue_id, options=VENUE_LOADS)
+                window = availability._window(today, CALENDAR_DAYS)
+                visit = availability._group_inputs(venue, group_parts(venue, couple), window, now)
+                record(
+                    "engine: couples visit 2x2, 30 days",
+                    measure(lambda: group_days(first_day=today, days=CALENDAR_DAYS, **visit), **options),
+                )
                 record("with DB reads: couples visit 2x2, 30 days", measure(couples_month, **options))
             finally:
                 db.session.remove()
