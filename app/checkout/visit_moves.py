@@ -36,17 +36,7 @@ from app.booking.lifecycle import whole_visit
 from app.booking.models import Booking, BookingStatus
 from app.booking.order_lifecycle import lock_order
 from app.booking.reserving import lock_resources, write_or_refuse
-from app.checkout.move_policy import (
-    Mover,
-    MoveResult,
-    check_may_move,
-    check_mover,
-    check_team_member,
-    just_taken,
-    keep_move,
-    moment_in_zone,
-    old_time,
-)
+from app.checkout import move_policy as policy
 from app.platform.errors import InvalidTransition, ValidationFailed
 from app.platform.extensions import db
 from app.platform.timefmt import venue_zone
@@ -107,7 +97,7 @@ def move_visit(
     by: User,
     now: datetime | None = None,
     as_venue: bool = False,
-) -> MoveResult:
+) -> policy.MoveResult:
     """Move ``booking``'s whole visit so that ``booking`` starts at ``new_start`` (with
     ``team_member_id``, or None: its own), every other treatment by as many minutes, or raise a
     DomainError and change nothing. ``as_venue``: the venue moving it (no customer policy)."""
@@ -115,14 +105,14 @@ def move_visit(
     if new_start.tzinfo is None:
         raise ValidationFailed(_("The new time needs a time zone."), field="starts_at")
     new_start = new_start.astimezone(UTC)
-    check_mover(booking, by, as_venue=as_venue)
+    policy.check_mover(booking, by, as_venue=as_venue)
     parts = _lock_visit(booking)
     booking = next(b for b in parts if b.id == booking.id)
     _check_moveable(parts)
     started = _("This visit has already started: it can't be moved.")
     for part in parts:
-        check_may_move(part, now=now, as_venue=as_venue, started=started)
-    check_team_member(booking, booking.service, team_member_id)
+        policy.check_may_move(part, now=now, as_venue=as_venue, started=started)
+    policy.check_team_member(booking, booking.service, team_member_id)
     shift = new_start - booking.starts_at
     if not shift and team_member_id in (None, booking.team_member_id):
         raise ValidationFailed(_("That is the booking's current time: choose another."), field="starts_at")
@@ -130,7 +120,7 @@ def move_visit(
         patch_tests.check_move(part, part.service, part.starts_at + shift)
 
     ordered = _in_order(parts)
-    label = moment_in_zone(new_start, booking.venue)
+    label = policy.moment_in_zone(new_start, booking.venue)
     zone = venue_zone(booking.venue)
     first_start = ordered[0].starts_at + shift
     plans = get_group_starts(
@@ -143,12 +133,14 @@ def move_visit(
     plan = next((p for p in plans if _fits(p, ordered, shift)), None)
     if plan is None:
         raise SlotUnavailable(_("%(label)s isn't free for the whole visit. Choose another time.", label=label))
-    olds = {b.id: old_time(b) for b in parts}
+    olds = {b.id: policy.old_time(b) for b in parts}
     _write(ordered, plan, shift, label, now=now)
-    moved_by: Mover = "venue" if as_venue else "customer"
+    moved_by: policy.Mover = "venue" if as_venue else "customer"
     for part in ordered:
-        keep_move(part, olds[part.id], by=by, moved_by=moved_by, difference=0, refunded=0, top_up_minor=0, now=now)
-    return MoveResult(booking, olds[booking.id].starts_at, 0, 0)
+        policy.keep_move(
+            part, olds[part.id], by=by, moved_by=moved_by, difference=0, refunded=0, top_up_minor=0, now=now
+        )
+    return policy.MoveResult(booking, olds[booking.id].starts_at, 0, 0)
 
 
 def _fits(plan: tuple[Placed, ...], ordered: list[Booking], shift: timedelta) -> bool:
@@ -190,7 +182,7 @@ def _write(ordered: list[Booking], plan: tuple[Placed, ...], shift: timedelta, l
     the way, so the exclusion constraint sees only the real question."""
     steps = sorted(zip(ordered, plan, strict=True), key=lambda step: step[0].starts_at, reverse=shift > timedelta(0))
     try:
-        with write_or_refuse(lambda _why: just_taken(label), moves=ordered, now=now):
+        with write_or_refuse(lambda _why: policy.just_taken(label), moves=ordered, now=now):
             for booking, placed in steps:
                 booking.starts_at = placed.slot.start
                 booking.ends_at = placed.slot.end
