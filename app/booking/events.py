@@ -98,21 +98,23 @@ class ReopenedTime:
     blocks_until: datetime  # ends_at + the service's buffer: the time the booking kept
     quantity: int
 
+    @classmethod
+    def of(cls, booking: Booking) -> ReopenedTime:
+        """The time ``booking`` keeps now."""
+        return cls(
+            venue_id=booking.venue_id,
+            service_id=booking.service_id,
+            team_member_id=booking.team_member_id,
+            starts_at=booking.starts_at,
+            ends_at=booking.ends_at,
+            blocks_until=booking.blocks_until,
+            quantity=booking.quantity,
+        )
+
 
 def reopened(bookings: Iterable[Booking]) -> tuple[ReopenedTime, ...]:
     """Each booking's time, as it kept it."""
-    return tuple(
-        ReopenedTime(
-            venue_id=b.venue_id,
-            service_id=b.service_id,
-            team_member_id=b.team_member_id,
-            starts_at=b.starts_at,
-            ends_at=b.ends_at,
-            blocks_until=b.blocks_until,
-            quantity=b.quantity,
-        )
-        for b in bookings
-    )
+    return tuple(ReopenedTime.of(b) for b in bookings)
 
 
 def announce_reopened(reason: str, bookings: list[Booking], *, order_id: int) -> None:

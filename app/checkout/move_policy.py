@@ -165,15 +165,7 @@ def just_taken(label: str) -> str:
 
 def old_time(booking: Booking) -> ReopenedTime:
     """The time ``booking`` holds now, which a move lets go."""
-    return ReopenedTime(
-        venue_id=booking.venue_id,
-        service_id=booking.service_id,
-        team_member_id=booking.team_member_id,
-        starts_at=booking.starts_at,
-        ends_at=booking.ends_at,
-        blocks_until=booking.blocks_until,
-        quantity=booking.quantity,
-    )
+    return ReopenedTime.of(booking)
 
 
 def keep_move(

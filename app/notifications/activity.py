@@ -27,7 +27,7 @@ from app.booking.events import order_paid
 from app.booking.lifecycle import booking_time_short
 from app.booking.models import Booking, Order
 from app.notifications import catalogue
-from app.notifications.telling import site_path
+from app.notifications.telling import NoticeKind, site_path
 from app.payouts.events import payout_paid
 from app.platform.extensions import db
 from app.platform.money import format_money
@@ -69,6 +69,12 @@ def tell_venue(
         for person in venue_recipients(venue, members=members, owner_only=owner_only)
         if catalogue.venue_activity.send(person, **about) is not None
     ]
+
+
+def tell_admins(kind: NoticeKind, **about: Any) -> None:
+    """A notice of marketplace work to do (``kind``, with its keywords ``about``) for each active admin."""
+    for admin in active_admins():
+        kind.send(admin, **about)
 
 
 # -- a new booking ------------------------------------------------------------------------------
@@ -175,5 +181,4 @@ def tell_venue_of_payout(
 
 @listing_submitted.connect
 def tell_admins_of_listing(sender: str, *, venue: Venue) -> None:
-    for admin in active_admins():
-        catalogue.listing_submitted.send(admin, venue=venue)
+    tell_admins(catalogue.listing_submitted, venue=venue)

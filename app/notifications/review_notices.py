@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from app.accounts.service import active_admins
 from app.notifications import catalogue
-from app.notifications.activity import tell_venue
+from app.notifications.activity import tell_admins, tell_venue
 from app.notifications.telling import site_path
 from app.reviews.events import report_decided, review_replied, review_reported
 from app.reviews.models import ReportStatus, Review, ReviewReply, ReviewReport
@@ -39,8 +38,7 @@ def tell_customer_of_reply(sender: str, *, review: Review, reply: ReviewReply, f
 
 @review_reported.connect
 def tell_admins_of_report(sender: str, *, report: ReviewReport) -> None:
-    for admin in active_admins():
-        catalogue.review_reported.send(admin, report=report)
+    tell_admins(catalogue.review_reported, report=report)
 
 
 @report_decided.connect

@@ -47,7 +47,7 @@ from app.payments.ports import HANDLED, GatewayEvent
 from app.payments.refunds import refund_in_full, settle_refund
 from app.payments.saved_cards import remember_card
 from app.platform.extensions import db
-from app.platform.jobs import enqueue, job
+from app.platform.jobs import act_on_locked_row, enqueue, job
 from app.venues.deposits import keeps_card
 
 log = logging.getLogger(__name__)
@@ -136,12 +136,10 @@ def settle(row: PaymentEvent) -> str:
 
 @job(name="payments.settle_event", retry=5)
 def settle_event_job(event_row_id: int) -> None:
-    row = db.session.get(PaymentEvent, event_row_id, with_for_update=True)
-    if row is None:
-        return
-    outcome = settle(row)
-    db.session.commit()
-    log.info("payment event %s (%s): %s", row.event_id, row.type, outcome)
+    settled = act_on_locked_row(PaymentEvent, event_row_id, settle)
+    if settled is not None:
+        row, outcome = settled
+        log.info("payment event %s (%s): %s", row.event_id, row.type, outcome)
 
 
 def _payment_for(session_id: str | None) -> Payment | None:

@@ -66,7 +66,7 @@ from app.payouts.shares import (
     whole_leg,
 )
 from app.platform.extensions import db
-from app.platform.jobs import enqueue, job
+from app.platform.jobs import act_on_locked_row, enqueue, job
 from app.vouchers.models import EntryKind, VoucherEntry
 
 log = logging.getLogger(__name__)
@@ -466,9 +466,6 @@ def send_reversal(reversal: TransferReversal, *, now: datetime | None = None) ->
 
 @job(name="payouts.reverse_transfer", retry=5)
 def reverse_transfer_job(reversal_id: int) -> None:
-    reversal = db.session.get(TransferReversal, reversal_id, with_for_update=True)
-    if reversal is None:
-        return
-    outcome = send_reversal(reversal)
-    db.session.commit()
-    log.info("transfer reversal %s: %s", reversal_id, outcome)
+    sent = act_on_locked_row(TransferReversal, reversal_id, send_reversal)
+    if sent is not None:
+        log.info("transfer reversal %s: %s", reversal_id, sent[1])

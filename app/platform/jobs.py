@@ -19,7 +19,7 @@ import logging
 import signal
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import procrastinate
 import procrastinate.testing
@@ -48,6 +48,9 @@ RESTART_MAX_DELAY = 30.0
 RESTART_RESET_AFTER = 60.0
 # A job whose worker died this many times is not retried again (it may be what kills them).
 STALLED_MAX_ATTEMPTS = 5
+
+
+Row = TypeVar("Row")
 
 
 def libpq_url(sqlalchemy_url: str) -> str:
@@ -85,6 +88,18 @@ def job(name: str | None = None, **options: Any) -> Callable:
         return queue.task(name=task_name, **options)(run_in_app_context)
 
     return decorator
+
+
+def act_on_locked_row(model: type[Row], row_id: int, act: Callable[[Row], str]) -> tuple[Row, str] | None:
+    """A job's work on one row: ``act`` on row ``row_id`` of ``model``, locked (FOR UPDATE) so that
+    two workers never act on it at once, then commit. The row and what ``act`` says it did; None,
+    with nothing done, when the row is gone."""
+    row = db.session.get(model, row_id, with_for_update=True)
+    if row is None:
+        return None
+    outcome = act(row)
+    db.session.commit()
+    return row, outcome
 
 
 def _run_observed(task_name: str, carried: Any, func: Callable, kwargs: dict[str, Any]) -> Any:

@@ -43,12 +43,13 @@ from app.venues.hours import parse_minute
 from app.venues.models import Venue
 from app.web.blueprints import booking as bp
 from app.web.blueprints import dashboard as dashboard_bp
-from app.web.booking_page import day_slots, month_calendar, month_grid_of, picked_in_url
+from app.web.booking_page import day_slots, month_calendar, picked_in_url
 from app.web.calendar_page import _booking_page, _calendar_page, _query_or_today, get_venue_booking
 from app.web.guards import FRONT_DESK, venue_required
 from app.web.loaders import child_row, own_booking
 from app.web.rendering import add_toast, after_change, is_htmx, render_page, toast_if_htmx
 from app.web.unit_of_work import on_refusal
+from app.web.visit_page import visit_calendar
 
 # -- the customer's page ----------------------------------------------------------------------------
 
@@ -82,15 +83,7 @@ def build_reschedule_page(
         slots, day_message = _visit_slots(booking, day, today=today, last_day=last_day, now=now)
         first, last = max(month, today), min(month_end, last_day)
         fits = visit_move_days(booking, first, (last - first).days + 1, now=now) if first <= last else {}
-        fitting = _("the visit fits")
-        calendar = month_grid_of(
-            month,
-            today=today,
-            last_day=last_day,
-            selected=day,
-            link=link,
-            open_status=lambda d: fitting if fits.get(d) else None,
-        )
+        calendar = visit_calendar(month, today=today, last_day=last_day, selected=day, fits=fits, link=link)
     else:
         choice = booked_choice(booking)  # a move keeps the length booked, its add-ons' minutes too
         busy = get_busy(venue.id, service_spec(service, choice=choice), *window, excluding_booking_id=booking.id)
