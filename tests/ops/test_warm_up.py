@@ -4,6 +4,7 @@ checkout's statements and opens its connections, changes nothing in the database
 
 from __future__ import annotations
 
+import gc
 import os
 from types import SimpleNamespace
 
@@ -140,13 +141,18 @@ def test_readyz_is_not_ready_while_warming(app, client):
         state.state = before
 
 
-def test_gunicorns_hook_runs_the_apps_warm_up():
+def test_gunicorns_hook_runs_the_apps_warm_up_then_freezes_what_the_worker_holds():
     ran = []
-    gunicorn_hooks.post_worker_init(
-        SimpleNamespace(wsgi=SimpleNamespace(extensions={"warm_up": lambda: ran.append(1)}))
-    )
-    gunicorn_hooks.post_worker_init(SimpleNamespace(wsgi=object()))  # any other WSGI app: nothing to run
-    assert ran == [1]
+    try:
+        gunicorn_hooks.post_worker_init(
+            SimpleNamespace(wsgi=SimpleNamespace(extensions={"warm_up": lambda: ran.append(gc.get_freeze_count())}))
+        )
+        # Warmed first, then frozen: what the warm-up loaded is frozen too.
+        assert ran[0] == 0 and gc.get_freeze_count() > 0
+        gunicorn_hooks.post_worker_init(SimpleNamespace(wsgi=object()))  # any other WSGI app: nothing to run
+        assert len(ran) == 1
+    finally:
+        gc.unfreeze()  # the rest of the suite's objects stay collectable
 
 
 def test_the_app_registers_its_warm_up(app):
