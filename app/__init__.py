@@ -232,6 +232,7 @@ def _watch_rows(cache_versions) -> None:
 
     from app.accounts.models import User, UserSession
     from app.booking.models import Booking, CartItem, Order, TimeBlock
+    from app.clients.models import VenueClient
     from app.payments.models import Payment, Refund
     from app.platform.cache_versions import user_namespace
     from app.promos.cart import promo_namespace
@@ -271,6 +272,7 @@ def _watch_rows(cache_versions) -> None:
     from app.waitlist.models import WaitlistEntry, WaitlistOffer
 
     cache_versions.watch_rows(WaitlistEntry, venue_times)  # the provider's calendar shows who waits
+    cache_versions.watch_rows(VenueClient, venue_times)  # its cards name the client and flag their notes
     for model in (Booking, Order, Review):
         cache_versions.watch_rows(model, customer_of)
     cache_versions.watch_rows(CartItem, cart_owner)

@@ -224,6 +224,23 @@ def test_the_provider_calendar_shows_a_new_booking_and_a_block(app, customer, ve
     assert "Deep clean" in web.get(path).get_data(as_text=True)
 
 
+def test_the_provider_calendar_shows_a_clients_new_notes(app, customer, venue_and_service):
+    """A card flags the client's notes (issue 45, item 2): writing them is a change to the calendar."""
+    venue, service = venue_and_service
+    start = future_slot(days=1)
+    booking = book(customer, service, start)
+    db.session.commit()
+    web = signed_in(app, venue.owner)
+    path = f"/provider/calendar?view=week&date={start.date().isoformat()}"
+    web.get(path)
+    before = web.get(path)
+    assert before.headers["X-Private-Cache"] == "hit" and 'data-flag="notes"' not in before.get_data(as_text=True)
+    booking.client.notes = "Prefers a firm pressure."
+    db.session.commit()
+    after = web.get(path)
+    assert after.headers["X-Private-Cache"] == "miss" and 'data-flag="notes"' in after.get_data(as_text=True)
+
+
 def test_another_provider_never_reaches_the_calendar_copy(app, venue_and_service, make_user):
     venue, _ = venue_and_service
     owner, customer_browser = signed_in(app, venue.owner), browser(app)
