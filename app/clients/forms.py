@@ -22,6 +22,7 @@ from wtforms.validators import ValidationError
 from app.booking.forms import MAX_ADDON_IDS, RepeatedField
 from app.booking.visit_forms import parse_guest_names, parse_treatments
 from app.booking.visits import Treatment
+from app.clients.service import clean_contact
 from app.platform.errors import ValidationFailed
 from app.platform.form_fields import checked
 from app.venues.addons import Choice, chosen_addons
@@ -246,11 +247,20 @@ class DeskChecks:
         }
 
 
+def _contact_problem(field: StringField, name: str, email: str, phone: str) -> None:
+    """The service's complaint about one of a new client's details, as ``field``'s error."""
+    try:
+        clean_contact(name, email, phone)
+    except ValidationFailed as exc:
+        field.errors.append(exc.message)
+
+
 class DeskBookingForm(DeskChecks, FlaskForm):
     """A booking at the desk: how the client pays, a service, its option (required when it has
     options) and add-ons (``addons``, repeated), a member or "Any", one of the offered times, and a
-    client from the book (``client_id``) or a new one (``new_*``, the service checks those).
-    Checked in this order; the page shows the first problem."""
+    client from the book (``client_id``) or a new one (``new_*``, checked here with the service's
+    rule, and by the service again). Every field is checked; the page shows each problem beside
+    its field, and all of them in a list at the top."""
 
     service = StringField(default="")
     option = StringField(default="")
@@ -281,6 +291,30 @@ class DeskBookingForm(DeskChecks, FlaskForm):
 
     def validate_member(self, field: StringField) -> None:
         self.member_id = checked(pick_member, field.data, self.venue)
+
+    def validate_client_id(self, field: StringField) -> None:
+        """One of the book's clients, or a new one's details, each checked on its own (by the
+        service's rule, app/clients/service.py ``clean_contact``) so every problem shows at once,
+        beside its field; the service checks them again when it adds the client."""
+        super().validate_client_id(field)
+        if self.chosen_client_id is not None:
+            return
+        name, email, phone = self.new_name.data or "", self.new_email.data or "", self.new_phone.data or ""
+        if name.strip():
+            _contact_problem(self.new_name, name, "", "")
+        else:
+            self.new_name.errors.append(_("Pick a client from your client book, or add a new one with their name."))
+        _contact_problem(self.new_email, "-", email, "")
+        _contact_problem(self.new_phone, "-", "", phone)
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        return valid and not self.field_errors()  # validate_client_id marks the new_* fields too
+
+    def field_errors(self) -> dict[str, list[str]]:
+        """Every field's problems by the field's name (the page shows each beside its field; the
+        form's token is the app's CSRF check's)."""
+        return {name: list(errors) for name, errors in self.errors.items() if name and name != "csrf_token"}
 
     def values(self) -> dict[str, Any]:
         """What was typed, to show the form again (``addons``: a list of ids)."""

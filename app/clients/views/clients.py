@@ -4,6 +4,7 @@ own venue: another venue's client id is a 404, like an unknown one."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
@@ -14,6 +15,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.booking.availability import get_slots
+from app.booking.calendar_forms import CalendarQuery, TimeBlockForm
 from app.booking.presenting import booked_service, duration_label
 from app.clients import service as clients
 from app.clients.desk import book_at_desk, desk_services, venue_today
@@ -38,9 +40,11 @@ from app.venues.hours import parse_minute
 from app.venues.models import Service, Venue
 from app.venues.options import standard_option
 from app.web.blueprints import dashboard as bp
+from app.web.calendar_page import _calendar_page, _read_query
 from app.web.client_profile import profile
+from app.web.form_ids import prefix_ids
 from app.web.guards import EVERYONE, FRONT_DESK, acting_member_scope, venue_required
-from app.web.rendering import after_change, render_page
+from app.web.rendering import add_toast, after_change, is_htmx, render_page
 from app.web.unit_of_work import on_refusal
 
 # What the desk's "New booking" link may preselect (the calendar's empty slots link to it); the
@@ -49,6 +53,12 @@ DESK_ARGS = ("date", "service", "option", "member", "client_id", "starts_at", "t
 # The parts of the desk's page HTMX asks for: the option, add-ons and times of a service just
 # picked, or the times alone (another member, day, option or add-on).
 DESK_PARTS = ("choice", "times")
+# What the calendar's "New" dialog (templates/booking/calendar/_new_dialog.html) asks for besides
+# (``part``): the desk's form alone ("dialog"), or the calendar's block form ("block"), filled in
+# from the clicked time; and which calendar to show again once booked (its view and filters).
+DIALOG_PARTS = ("dialog", "block")
+CALENDAR_ARGS = ("cal_view", "cal_member", "cal_service")
+BLOCK_MINUTES = 60  # a block from the grid lasts an hour unless changed
 
 
 def _now() -> datetime:
@@ -268,9 +278,18 @@ def _extras(choice: DeskChoice) -> dict[str, Any]:
     }
 
 
-def _desk_form(venue: Venue, values: Mapping[str, Any], *, status: int = 200, error: str | None = None):
+def _desk_form(
+    venue: Venue,
+    values: Mapping[str, Any],
+    *,
+    status: int = 200,
+    error: str | None = None,
+    field_errors: Mapping[str, list[str]] | None = None,
+):
     """The desk's form with ``values`` (what the link preselects, or what was typed), the times
-    the slot engine offers for the picked day, service and member, and ``error`` if any."""
+    the slot engine offers for the picked day, service and member, each field's problems
+    (``field_errors``) and a refusal's ``error``, if any. Asked from the calendar's dialog
+    (``in_dialog``), only the form (the ``desk_form`` block)."""
     services = desk_services(venue)
     if values.get("time") and not values.get("service"):  # a click on the grid: its one service, if any
         try:
@@ -280,7 +299,7 @@ def _desk_form(venue: Venue, values: Mapping[str, Any], *, status: int = 200, er
         only = _one_service(venue, services, member_id)
         values = {**values, "service": str(only.id)} if only is not None else values
     choice = read_desk_choice(values, venue=venue, services=services, today=venue_today(venue))
-    if choice.problem and not error:
+    if choice.problem and not error and not field_errors:
         error, status = choice.problem, 400 if status == 200 else status
     chosen_client = None
     if is_client_id(values.get("client_id")):
@@ -293,9 +312,10 @@ def _desk_form(venue: Venue, values: Mapping[str, Any], *, status: int = 200, er
         if times and not values.get("starts_at"):
             values = {**values, "starts_at": times[0]["value"]}  # the clicked time, or the next free one
     part = request.args.get("part")
+    in_dialog = values.get("in_dialog") == "1"
     return render_page(
         "clients/desk.html",
-        part if part in DESK_PARTS else None,
+        part if part in DESK_PARTS else "desk_form" if in_dialog else None,
         status=status,
         venue=venue,
         services=list(services.values()),
@@ -307,6 +327,61 @@ def _desk_form(venue: Venue, values: Mapping[str, Any], *, status: int = 200, er
         values=values,
         chosen_client=chosen_client,
         error=error,
+        field_errors=field_errors or {},
+        in_dialog=in_dialog,
+    )
+
+
+def _calendar_query(venue: Venue, values: Mapping[str, Any], day: date) -> CalendarQuery:
+    """The calendar the dialog was opened on (its view and filters), at ``day``; its day view
+    when those can't be read."""
+    args = {
+        "view": values.get("cal_view") or "day",
+        "date": day.isoformat(),
+        "member": values.get("cal_member") or "",
+        "service": values.get("cal_service") or "",
+    }
+    try:
+        return _read_query(venue, args)
+    except ValueError:
+        return CalendarQuery("day", day)
+
+
+def _clock(minute: int) -> str:
+    return f"{minute // 60 % 24:02d}:{minute % 60:02d}"  # 1440, the next midnight, is "00:00"
+
+
+def _block_dialog(venue: Venue, values: Mapping[str, Any]):
+    """The dialog's "Block time": the calendar's block form (its route is add_block in
+    app/booking/views/calendar.py) with the clicked day, time (for an hour, to midnight at the
+    latest) and member filled in, its ids its own (the side panel has the same form)."""
+    try:
+        day = date.fromisoformat(values.get("date") or "")
+    except ValueError:
+        day = venue_today(venue)
+    try:
+        start = parse_minute(values.get("time") or "")
+    except ValueError:
+        start = None
+    try:
+        member_id = pick_member(values.get("member"), venue)
+    except ValueError:
+        member_id = None
+    form = TimeBlockForm(
+        formdata=None,
+        date=day,
+        start=_clock(start) if start is not None else "",
+        end=_clock(min(start + BLOCK_MINUTES, 24 * 60)) if start is not None else "",
+        team_member_id=str(member_id) if member_id is not None else "",
+    )
+    form.set_team(venue.team)
+    return render_page(
+        "booking/calendar/_block_form.html",
+        None,
+        venue=venue,
+        query=_calendar_query(venue, values, day),
+        block_form=prefix_ids(form, "new-"),
+        block_box="new-block-form",
     )
 
 
@@ -315,17 +390,46 @@ def _desk_form(venue: Venue, values: Mapping[str, Any], *, status: int = 200, er
 def desk_new(venue: Venue):
     values: dict[str, Any] = {key: request.args.get(key, "") for key in DESK_ARGS}
     values["addons"] = request.args.getlist("addons")
+    part = request.args.get("part") if is_htmx() else None  # the dialog's parts are fetched by htmx
+    if part in DIALOG_PARTS:  # the calendar's dialog: which calendar it was opened on
+        values.update({key: request.args.get(key, "") for key in CALENDAR_ARGS}, in_dialog="1")
+    if part == "block":
+        return _block_dialog(venue, values)
     return _desk_form(venue, values)
+
+
+def _booked_in_dialog(venue: Venue, values: Mapping[str, Any], day: date, booking_id: int, message: str):
+    """Booked from the calendar's dialog: the calendar the dialog was opened on, at the booking's
+    day, in place of the old one, the message as a toast (calendar.js closes the dialog and puts
+    the focus on the booking drawn)."""
+    query = _calendar_query(venue, values, day)
+    response = _calendar_page(venue, query)
+    response.headers["HX-Trigger"] = json.dumps({"cw:calendar-booked": {"booking": booking_id}})
+    response.headers.update(
+        {
+            "HX-Retarget": "#calendar",
+            "HX-Reswap": "outerHTML",
+            "HX-Push-Url": url_for("venues_dashboard.calendar", **query.args()),
+        }
+    )
+    return add_toast(response, message)
 
 
 @bp.post("/desk/new")
 @venue_required(roles=FRONT_DESK)
 def desk_create(venue: Venue):
     form = DeskBookingForm(venue=venue, services=desk_services(venue))
-    typed = {**form.values(), "return": "calendar" if request.form.get("return") == "calendar" else ""}
+    typed = {
+        **form.values(),
+        "return": "calendar" if request.form.get("return") == "calendar" else "",
+        "in_dialog": "1" if request.form.get("in_dialog") == "1" and is_htmx() else "",
+        **{key: request.form.get(key, "") for key in CALENDAR_ARGS},
+    }
     if not form.validate():
-        return _desk_form(venue, typed, status=422, error=form.first_error())
-    on_refusal(lambda refusal: _desk_form(venue, typed, error=refusal.message))
+        problems = form.field_errors()  # every one, each beside its field
+        error = None if problems else form.first_error()
+        return _desk_form(venue, typed, status=422, field_errors=problems, error=error)
+    on_refusal(lambda refusal: _desk_form(venue, typed, error=refusal.message))  # one message at the top
     client = clients.desk_client(venue.id, **form.client_fields())
     booking = book_at_desk(
         venue,
@@ -356,8 +460,10 @@ def desk_create(venue: Venue):
             when=moment_label(booking.starts_at, venue_zone(venue)),
             amount=format_money(booking.at_venue_minor, booking.currency),
         )
+    day = booking.starts_at.astimezone(venue_zone(venue)).date()
+    if typed["in_dialog"]:  # booked in the calendar's dialog: the calendar again, the booking drawn
+        return _booked_in_dialog(venue, typed, day, booking.id, message)
     flash(message, "success")
     if request.form.get("return") == "calendar":  # booked from the grid: back to it, the booking drawn
-        day = booking.starts_at.astimezone(venue_zone(venue)).date()
         return redirect(url_for("venues_dashboard.calendar", view="day", date=day.isoformat()))
     return redirect(url_for("venues_dashboard.booking_details", booking_id=booking.id))
