@@ -271,7 +271,7 @@ def test_customer_books_two_venues_providers_see_them_and_she_cancels_one(
     event = column.get_by_role("link").filter(has_text=spa.service).filter(has_not_text="Move")  # not its Move button
     expect(event).to_contain_text(spa.time_range)
     expect(event).to_contain_text(customer["name"])
-    expect(event).to_contain_text("Confirmed")
+    expect(event).to_contain_text("Booked")  # confirmed, not arrived yet (the card's stage)
     event.click()
     expect(grace.get_by_role("heading", name=spa.service, level=1)).to_be_visible()
     expect(grace.locator("#booking-status")).to_have_text("Confirmed")

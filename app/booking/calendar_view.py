@@ -1,12 +1,16 @@
 """What the provider's booking calendar shows (app/booking/views/calendar.py): bookings and time
-blocks as events in the venue's local time, the day view's columns (one per team member, with
-rows and side-by-side lanes), the week view's days, and the labels around them, with the rooms
+blocks as events in the venue's local time (laid out on the day and week grids by
+``calendar_grid``), and the labels around them, with the rooms
 and equipment each booking holds ("Treatment room 2", read for all of a page's bookings at once).
+A booking's card also says what is paid and due, where it was booked, its client's first visit,
+notes and intake answers (``card_facts``: a fixed number of statements for the page), and its
+colour: its status, or a confirmed booking's stage (app/booking/arrival.py).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,18 +18,27 @@ from zoneinfo import ZoneInfo
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import and_, select
+from sqlalchemy.orm import aliased
 
-from app.booking import lifecycle
+from app.booking import arrival, lifecycle
 from app.booking.calendar_forms import CalendarQuery
-from app.booking.models import Booking, BookingResource, BookingStatus, TimeBlock
+from app.booking.models import (
+    Booking,
+    BookingIntakeAnswer,
+    BookingResource,
+    BookingStatus,
+    Order,
+    OrderChannel,
+    TimeBlock,
+)
 from app.booking.presenting import booked_service
 from app.booking.requests import PENDING
 from app.platform import timefmt
 from app.platform.extensions import db
+from app.platform.money import format_money
 from app.platform.timefmt import LONG_DAY, day_words
 from app.platform.urls import absolute_url
-from app.venues.hours import MINUTES_PER_DAY
 from app.venues.models import Resource, Venue
 from app.venues.resources import unit_label
 
@@ -36,9 +49,21 @@ STATUS_LABELS = {
     B.CANCELLED_BY_CUSTOMER: _l("Cancelled by the customer"),
     B.CANCELLED_BY_VENUE: _l("Cancelled by you"),
 }
-FALLBACK_HOURS = (8 * 60, 20 * 60)
-ROW_MINUTES = 15
-MAX_LANES = 6  # side-by-side places in one column; static/css/calendar.css has classes up to this
+# A booking card's colour (static/css/calendar.css, "cards"), in the legend's order and words: a
+# confirmed booking's stage (app/booking/arrival.py), or a request still waiting, or its status.
+TONE_LABELS = {
+    B.HELD: _l("Awaiting payment"),
+    "pending": _l("Pending request"),
+    **arrival.STAGE_LABELS,
+    B.COMPLETED: _l("Completed"),
+    B.NO_SHOW: _l("No-show"),
+}
+# Where a booking was made, as its card's icon says it (Booking.channel, then Order.channel).
+CHANNEL_LABELS = {
+    "online": _l("Booked online"),
+    "desk": _l("Booked at the desk"),
+    "site": _l("Booked on your website"),
+}
 
 
 # -- what the templates show ----------------------------------------------------------------------
@@ -68,17 +93,19 @@ class CalendarEvent:
     pending_request: bool = False  # a request-to-book still waiting for the venue's answer
     rooms: str = ""  # the rooms and equipment it holds: "Treatment room 2, Steamer"
     processing: str = ""  # its processing gap, when the team member is free: "10:30–11:00"
+    stage: str = ""  # a confirmed booking's "booked", "arrived" or "started" (app/booking/arrival.py)
+    can_stage: bool = False  # the desk may set its stage (confirmed, not a request still waiting)
+    tone: str = ""  # its colour: a key of TONE_LABELS
+    tone_label: str = ""  # the colour in words, as the legend says it
+    price: str = ""  # "£60"
+    payment: str = ""  # "£20 paid · £40 due" (nothing while a hold waits for payment)
+    channel: str = ""  # a key of CHANNEL_LABELS
+    new_client: bool = False  # the client's first visit to the venue
+    has_notes: bool = False  # the venue keeps notes on the client (app/clients/)
+    has_intake: bool = False  # the client answered the service's intake questions
     row: int = 1
     span: int = 1
     lane: int = 1
-
-
-@dataclass
-class DayColumn:
-    key: str
-    name: str
-    events: list[CalendarEvent]
-    lanes: int = 1
 
 
 def _time_label(starts: datetime, ends: datetime) -> str:
@@ -117,6 +144,131 @@ def booking_rooms(booking_ids: list[int]) -> dict[int, list[str]]:
     return found
 
 
+@dataclass(frozen=True)
+class PageFacts:
+    """What a page's booking cards share, found once for all of them (``card_facts``: a fixed
+    number of statements however many bookings): the units of rooms and equipment each holds
+    (``booking_rooms``); sets of booking ids: made on the venue's own website, a client's first
+    visit, with intake answers, a client with notes; the cards' words, translated once
+    (``card_words``); and their links (``id_urls``). A week of 300 cards asked gettext about 3,700
+    times and url_for 600 times before (issue 45, item 8; docs/front-desk.md)."""
+
+    words: dict[str, Any]
+    booking_url: Callable[[int], str]
+    client_url: Callable[[int], str]
+    rooms: dict[int, list[str]] = field(default_factory=dict)
+    site: frozenset[int] = frozenset()
+    first_visits: frozenset[int] = frozenset()
+    intake: frozenset[int] = frozenset()
+    notes: frozenset[int] = frozenset()
+
+
+def id_urls(endpoint: str, key: str) -> Callable[[int], str]:
+    """``url_for(endpoint, **{key: id})`` for any id, with one call of url_for for the page."""
+    marker = "987654321"
+    head, tail = url_for(endpoint, **{key: int(marker)}).split(marker)
+    return lambda id_: f"{head}{id_}{tail}"
+
+
+def card_facts(bookings: list[Booking], *, with_notes: Iterable[int] = ()) -> PageFacts:
+    """The facts of these bookings' cards in two statements (none without bookings): their rooms,
+    and for each its order's channel, whether its client answered intake questions, and whether
+    it is the client's first visit: no confirmed or completed booking of the same client at the
+    venue starts earlier (the other treatments of the same order are the same visit). The caller
+    names the bookings whose client has notes (``with_notes``: the client book is a layer above)."""
+    ids = [b.id for b in bookings]
+    shared = {
+        "words": card_words(),
+        "booking_url": id_urls("venues_dashboard.booking_details", "booking_id"),
+        "client_url": id_urls("venues_dashboard.client_card", "client_id"),
+    }
+    if not ids:
+        return PageFacts(**shared)
+    earlier = aliased(Booking)
+    been_before = (
+        select(earlier.id)
+        .where(
+            earlier.client_id == Booking.client_id,
+            earlier.venue_id == Booking.venue_id,
+            earlier.order_id != Booking.order_id,
+            earlier.status.in_((B.CONFIRMED, B.COMPLETED)),
+            earlier.starts_at < Booking.starts_at,
+        )
+        .exists()
+    )
+    answered = select(BookingIntakeAnswer.id).where(BookingIntakeAnswer.booking_id == Booking.id).exists()
+    rows = db.session.execute(
+        select(
+            Booking.id,
+            Order.channel,
+            answered.label("answered"),
+            and_(Booking.client_id.is_not(None), ~been_before).label("first"),
+        )
+        .join(Order, Order.id == Booking.order_id)
+        .where(Booking.id.in_(ids))
+    ).all()
+    return PageFacts(
+        **shared,
+        rooms=booking_rooms(ids),
+        site=frozenset(r.id for r in rows if r.channel == OrderChannel.VENUE_SITE),
+        first_visits=frozenset(r.id for r in rows if r.first),
+        intake=frozenset(r.id for r in rows if r.answered),
+        notes=frozenset(with_notes),
+    )
+
+
+def card_words() -> dict[str, Any]:
+    """The words every booking card of a page shares, translated once for the page rather than
+    once a card. Those with a ``%(...)s`` are filled in later (the template's ``|format``)."""
+    return {
+        "status": {key: str(label) for key, label in STATUS_LABELS.items()},
+        "tone": {key: str(label) for key, label in TONE_LABELS.items()},
+        "moving": _("Held for a move, awaiting payment"),
+        "paid": _("%(amount)s paid"),
+        "due": _("%(amount)s due"),
+        **{key: str(label) for key, label in CHANNEL_LABELS.items()},
+        "new_client": _("New client"),
+        "notes": _("Client notes"),
+        "intake": _("Intake answers"),
+        "pending": _("Pending request"),
+        "rooms": _("Rooms and equipment:"),
+        "processing": _("Processing %(time)s"),
+        "move": _("Move"),
+        "client_card": _("Client card: %(name)s"),
+        "stage": _("Stage: %(stage)s"),
+        "change_stage": _("Stage of %(booking)s: %(stage)s. Change it"),
+    }
+
+
+def money_words(booking: Booking, words: dict[str, Any]) -> tuple[str, str]:
+    """A card's price and what is paid and due: ("£60", "£20 paid · £40 due"); "£60 paid" when
+    paid in full online, "£60 due" when all of it is due at the venue. Nothing is paid or due yet
+    while a hold waits for payment; a free booking says neither. ``words``: ``card_words()``."""
+    if not booking.total_minor:
+        return "", ""
+    price = format_money(booking.total_minor, booking.currency, whole_units=True)
+    if booking.status == B.HELD:
+        return price, ""
+    paid, due = booking.paid_minor, booking.at_venue_minor
+    parts = [words["paid"] % {"amount": format_money(paid, booking.currency, whole_units=True)}] if paid > 0 else []
+    if due > 0:
+        parts.append(words["due"] % {"amount": format_money(due, booking.currency, whole_units=True)})
+    return price, " · ".join(parts)
+
+
+def booking_tone(booking: Booking) -> str:
+    """The card's colour: a confirmed booking's stage, or "pending" while its request waits, else its status."""
+    if booking.status == B.CONFIRMED:
+        return "pending" if booking.request_state == PENDING else arrival.stage_of(booking)
+    return booking.status
+
+
+def _channel(booking: Booking, facts: PageFacts) -> str:
+    if booking.channel == "desk":
+        return "desk"
+    return "site" if booking.id in facts.site else "online"
+
+
 def who_comes(booking: Booking) -> str:
     """Who the booking is for: its customer, a walk-in's client (app/clients/: no account), or a
     guest of a group visit the customer booked for (app/booking/visits.py): "Ben (guest of Ana Costa)"."""
@@ -134,27 +286,46 @@ def processing_label(booking: Booking, tz: ZoneInfo) -> str:
     return _time_label(booking.gap_starts_at.astimezone(tz), booking.gap_ends_at.astimezone(tz))
 
 
-def _booking_event(booking: Booking, tz: ZoneInfo, rooms: dict[int, list[str]] | None = None) -> CalendarEvent:
+def _booking_event(booking: Booking, tz: ZoneInfo, facts: PageFacts) -> CalendarEvent:
+    """A booking's card. ``facts``: ``card_facts``' answer for the page (its words and links, the
+    cards' rooms and flags)."""
+    words = facts.words
+    status_label = (
+        words["moving"]
+        if booking.moves_booking_id is not None and booking.status == B.HELD
+        else words["status"][booking.status]
+    )
+    tone = booking_tone(booking)
+    price, payment = money_words(booking, words)
     return _event(
         "booking",
         booking,
         tz,
         title=booked_service(booking),  # "Massage (90 min)": the option booked
-        rooms=", ".join((rooms or {}).get(booking.id, [])),
+        rooms=", ".join(facts.rooms.get(booking.id, [])),
         processing=processing_label(booking, tz),
         customer=who_comes(booking),
         quantity=booking.quantity,
         status=booking.status,
         # A move's hold (app/checkout/top_ups.py): the customer is paying the difference for this time.
-        status_label=_("Held for a move, awaiting payment")
-        if booking.moves_booking_id is not None and booking.status == B.HELD
-        else STATUS_LABELS[booking.status],
-        url=url_for("venues_dashboard.booking_details", booking_id=booking.id),
+        status_label=status_label,
+        url=facts.booking_url(booking.id),
         checked_in=booking.checked_in_at is not None,
-        movable=booking.status == B.CONFIRMED and booking.starts_at > datetime.now(UTC),
-        client_url=url_for("venues_dashboard.client_card", client_id=booking.client_id) if booking.client_id else "",
+        # Once its treatment has started it stays where it is.
+        movable=booking.status == B.CONFIRMED and booking.starts_at > datetime.now(UTC) and booking.started_at is None,
+        client_url=facts.client_url(booking.client_id) if booking.client_id else "",
         desk=booking.channel == "desk",
         pending_request=booking.status == B.CONFIRMED and booking.request_state == PENDING,
+        stage=arrival.stage_of(booking) if booking.status == B.CONFIRMED else "",
+        can_stage=arrival.has_stage(booking),
+        tone=tone,
+        tone_label=status_label if tone == B.HELD else words["tone"].get(tone, status_label),
+        price=price,
+        payment=payment,
+        channel=_channel(booking, facts),
+        new_client=booking.id in facts.first_visits,
+        has_notes=booking.id in facts.notes,
+        has_intake=booking.id in facts.intake,
     )
 
 
@@ -177,96 +348,6 @@ def _repeat_words(block: Any) -> str:
     monday = date(2024, 1, 1)
     days = ", ".join(timefmt.day_words(monday + timedelta(days=n), "EEE") for n in range(7) if mask & (1 << n))
     return _("Every %(days)s until %(until)s", days=days, until=timefmt.day_words(until, "d MMM yyyy"))
-
-
-def _minute_of(moment: datetime, day: date) -> int:
-    """Wall-clock minutes since ``day``'s midnight, clipped to the day."""
-    if moment.date() != day:
-        return 0 if moment.date() < day else MINUTES_PER_DAY
-    return moment.hour * 60 + moment.minute
-
-
-def _grid_bounds(venue: Venue, day: date, events: list[CalendarEvent]) -> tuple[int, int]:
-    """Earliest opening to latest closing that weekday, widened to fit every event, in whole hours."""
-    ranges = [(h.opens_minute, h.closes_minute) for h in venue.opening_hours if h.weekday == day.weekday()]
-    opens = min((r[0] for r in ranges), default=FALLBACK_HOURS[0])
-    closes = max((r[1] for r in ranges), default=FALLBACK_HOURS[1])
-    for event in events:
-        opens = min(opens, _minute_of(event.starts, day))
-        closes = max(closes, _minute_of(event.ends, day))
-    return opens // 60 * 60, min(-(-closes // 60) * 60, MINUTES_PER_DAY)
-
-
-def _place(column: DayColumn, day: date, first_minute: int) -> None:
-    """Rows from the times; overlapping events go side by side in lanes (greedy, by start)."""
-    lane_ends: list[int] = []
-    for event in sorted(column.events, key=lambda e: (e.starts, e.ends, e.kind)):
-        start, end = _minute_of(event.starts, day), _minute_of(event.ends, day)
-        event.row = (start - first_minute) // ROW_MINUTES + 1
-        event.span = max(1, -(-(end - first_minute) // ROW_MINUTES) + 1 - event.row)
-        lane = next((i for i, lane_end in enumerate(lane_ends) if lane_end <= start), len(lane_ends))
-        if lane == len(lane_ends):
-            lane_ends.append(end)
-        lane_ends[lane] = max(lane_ends[lane], end)
-        event.lane = min(lane, MAX_LANES - 1) + 1
-    column.lanes = min(max(len(lane_ends), 1), MAX_LANES)
-
-
-def build_day(
-    venue: Venue,
-    query: CalendarQuery,
-    bookings: list[Booking],
-    blocks: list[TimeBlock],
-    tz: ZoneInfo,
-    rooms: dict[int, list[str]] | None = None,
-) -> dict[str, Any]:
-    """One column per team member (or the one asked for) plus "Unassigned", and the hour labels."""
-    team = [m for m in venue.team if query.member_id in (None, m.id)]
-    columns = [DayColumn(str(m.id), m.name, []) for m in team]
-    if query.member_id is None:
-        columns.append(DayColumn("unassigned", _("Unassigned"), []))
-    by_key = {c.key: c for c in columns}
-    fallback = by_key.get("unassigned")
-    for booking in bookings:
-        column = by_key.get(str(booking.team_member_id), fallback)
-        if column is not None:
-            column.events.append(_booking_event(booking, tz, rooms))
-    for block in blocks:
-        event = _block_event(block, tz)
-        targets = columns if block.team_member_id is None else [by_key.get(str(block.team_member_id))]
-        for column in filter(None, targets):
-            column.events.append(replace(event))
-    first, last = _grid_bounds(venue, query.day, [e for c in columns for e in c.events])
-    for column in columns:
-        _place(column, query.day, first)
-    hours = [((m - first) // ROW_MINUTES + 1, f"{m // 60:02d}:00") for m in range(first, last, 60)]
-    return {"columns": columns, "hours": hours, "rows": (last - first) // ROW_MINUTES, "first_minute": first}
-
-
-def build_week(
-    query: CalendarQuery,
-    bookings: list[Booking],
-    blocks: list[TimeBlock],
-    tz: ZoneInfo,
-    today: date,
-    rooms: dict[int, list[str]] | None = None,
-) -> list[dict[str, Any]]:
-    """Seven days, each with its bookings and blocks in time order."""
-    events = [_booking_event(b, tz, rooms) for b in bookings] + [_block_event(t, tz) for t in blocks]
-    days = []
-    for offset in range(7):
-        day = query.first_day + timedelta(days=offset)
-        items = [e for e in events if e.starts.date() <= day and (e.ends.date() > day or e.starts.date() == day)]
-        days.append(
-            {
-                "day": day,
-                "label": day_words(day, "EEE d MMM"),
-                "is_today": day == today,
-                "args": query.args(view="day", day=day),
-                "events": sorted(items, key=lambda e: (e.starts, e.kind)),
-            }
-        )
-    return days
 
 
 def _period_label(query: CalendarQuery) -> str:

@@ -248,6 +248,8 @@ class Booking(IdKey, db.Model):
     cancel_reason: Mapped[str | None] = mapped_column(Text)
     reminder_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     checked_in_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # at the front desk
+    # The treatment began (migration 0078): the calendar's stage "started" (app/booking/arrival.py).
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # The calendar entry's revision: whatever moves the booking (a reschedule) adds 1, so
     # calendars update the event in place (app/booking/ics.py adds 1 more once cancelled).
     calendar_sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -15,7 +15,9 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from app.audit import service as audit
+from app.booking.arrival import has_stage, stage_of
 from app.booking.calendar_forms import CalendarQuery, CancelForm, TimeBlockForm, parse_calendar_query
+from app.booking.calendar_grid import build_day, build_week
 from app.booking.calendar_view import (
     STATUS_LABELS,
     _block_event,
@@ -23,8 +25,7 @@ from app.booking.calendar_view import (
     _period_label,
     _time_label,
     booking_rooms,
-    build_day,
-    build_week,
+    card_facts,
     feed_url,
     processing_label,
 )
@@ -86,7 +87,9 @@ def _calendar_page(
     found = find_bookings(venue, start, end, IN_GRID + CANCELLED, **filters)
     bookings = [b for b in found if b.status in IN_GRID]
     blocks = find_time_blocks(venue, start, end, member_id=query.member_id)
-    rooms = booking_rooms([b.id for b in bookings])  # the rooms each holds, one statement for all
+    # The cards' rooms and flags, in two statements for all (their clients came with the bookings).
+    facts = card_facts(bookings, with_notes=[b.id for b in bookings if b.client is not None and b.client.notes.strip()])
+    working = working_week(venue, query.first_day, query.days, member_id=query.member_id)  # who is off, shaded
     today, url = _today(venue), feed_url(venue)
     # A cached copy changes by itself when a shown hold ends or the venue's day turns.
     valid_until(min((b.hold_expires_at for b in bookings if b.status == B.HELD and b.hold_expires_at), default=None))
@@ -106,10 +109,10 @@ def _calendar_page(
         today=today,
         period_label=_period_label(query),
         tz_label=f"{venue.timezone} ({timefmt.zone_names_on(query.day, tz)})",
-        day=build_day(venue, query, bookings, blocks, tz, rooms) if query.view == "day" else None,
-        week=build_week(query, bookings, blocks, tz, today, rooms) if query.view == "week" else None,
-        working=working_week(venue, query.first_day, member_id=query.member_id) if query.view == "week" else None,
-        cancelled=[_booking_event(b, tz) for b in found if b.status in CANCELLED],
+        day=build_day(venue, query, bookings, blocks, tz, facts, working) if query.view == "day" else None,
+        week=build_week(venue, query, bookings, blocks, tz, today, facts, working) if query.view == "week" else None,
+        cancelled=[_booking_event(b, tz, facts) for b in found if b.status in CANCELLED],
+        words=facts.words,  # the cards' shared words, translated once for the page
         blocks=[_block_event(t, tz) for t in blocks],
         members={m.id: m.name for m in venue.team if scope is None or m.id == scope},
         member_scope=scope,
@@ -171,6 +174,8 @@ def _booking_page(
         rooms=booking_rooms([booking.id]).get(booking.id, []),
         processing=processing_label(booking, tz),
         payment_link=_payment_link(booking),
+        stage=stage_of(booking) if booking.status == B.CONFIRMED else "",  # booked, arrived or started
+        can_stage=has_stage(booking) and may_open("venues_dashboard.set_booking_stage"),
     )
 
 
@@ -205,6 +210,11 @@ HISTORY_LABELS = {
     "booking.request_accept": _l("Request accepted"),
     "booking.payment_link_sent": _l("Payment link sent to the client"),
     "booking.paid_by_link": _l("Paid online by the payment link"),
+    "booking.check_in": _l("Checked in at the front desk"),
+    # its stage that day (app/booking/arrival.py)
+    "booking.stage_arrived": _l("Marked arrived"),
+    "booking.stage_started": _l("Marked started"),
+    "booking.stage_booked": _l("Set back to booked"),
 }
 
 
@@ -252,6 +262,9 @@ def find_bookings(
             selectinload(Booking.service),
             selectinload(Booking.team_member),
             selectinload(Booking.addons),  # each entry names its add-ons
+            # The client book's row (app/clients/models.py makes ``Booking.client``): a walk-in's
+            # name, and whether the venue keeps notes on the client.
+            selectinload(Booking.client),
         )
         .order_by(Booking.starts_at, Booking.id)
     )

@@ -40,6 +40,7 @@ from pathlib import Path
 
 import requests
 
+from bench.pages import calendar_week
 from bench.pages import seed as seeding
 from bench.pages.report import git_commit, write_report
 from bench.pages.wrk import USER_AGENT, WrkResult, ensure_wrk, run_wrk
@@ -484,6 +485,9 @@ def main(argv: list[str] | None = None) -> None:
     }
     write_report(args.output, args.label, run)
     log(f"wrote {args.output} ({args.label}); server logs in {logs}")
+    # The week grid of a busy week, uncached and in-process (its own section: bench/pages/calendar_week.py).
+    if not args.only or any(o.lower() in "calendar week grid" for o in args.only):
+        calendar_week.run(label=args.label, output=args.output, log=log)
     if args.json:
         args.json.write_text(json.dumps(run, indent=2, default=str))
 

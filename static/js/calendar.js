@@ -123,24 +123,7 @@
     };
   }
 
-  // --- a click on a free time of the day grid: the desk's New booking at that time and person
-  // (keyboard users have the toolbar's "New booking"); a drag's own click never gets here.
-  document.addEventListener("click", function (event) {
-    if (event.defaultPrevented || !event.target.closest || event.target.closest(".cal-event")) return;
-    var column = event.target.closest(".cal-col");
-    var grid = column ? column.closest("[data-new-booking]") : null;
-    if (!grid) return;
-    var rows = parseInt(grid.getAttribute("data-rows"), 10);
-    var first = parseInt(grid.getAttribute("data-first-minute"), 10);
-    var box = column.getBoundingClientRect();
-    var row = Math.min(Math.max(Math.floor((event.clientY - box.top) / (box.height / rows)), 0), rows - 1);
-    var params = new URLSearchParams({
-      date: grid.getAttribute("data-drop-day"),
-      time: clock(first + row * ROW_MINUTES),
-      member: column.getAttribute("data-drop-member") || "any"
-    });
-    window.location.assign(grid.getAttribute("data-new-booking") + "?" + params.toString());
-  });
+  // (A click on a free time of the grid opens the "New" dialog: the last section of this file.)
 
   // --- the keyboard way: the "Move" dialog ----------------------------------------------
   document.addEventListener("click", function (event) {
@@ -263,5 +246,179 @@
   // Links inside a booking would start the browser's own link drag instead of ours.
   document.addEventListener("dragstart", function (event) {
     if (event.target.closest && event.target.closest("[data-movable]")) event.preventDefault();
+  });
+})();
+
+// Book or block from the grid, in place (issue 45, item 1): a click or tap on a free time of the
+// day or week grid (a [data-new-booking] container with [data-drop-day], [data-first-minute],
+// [data-rows], and .cal-col[data-drop-member] columns) opens the "New" dialog
+// (templates/booking/calendar/_new_dialog.html) with the desk's New booking fetched into it, that
+// day, time and person filled in; "Block time" fetches the block form instead. Saving swaps the
+// calendar (#calendar, outside the dialog) and closes the dialog; a refusal swaps the form again,
+// its problems in it. Escape or "Close" closes it and the focus goes back. Keyboard users also
+// have the toolbar's "New booking" (the desk's page); a browser without <dialog> opens that page.
+(function () {
+  "use strict";
+  var ROW_MINUTES = 15;
+  var clicked = null;   // the clicked time and the calendar it was on, for the dialog's requests
+  var opener = null;    // what had the focus before the dialog opened
+  var saved = false;    // the dialog's booking or block was saved: the calendar is being swapped
+  var booked = null;    // the id of the booking just made, to focus once it is drawn
+
+  function dialog() { return document.getElementById("cal-new-dialog"); }
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+  function clock(minute) { return pad(Math.floor(minute / 60)) + ":" + pad(minute % 60); }
+
+  // The calendar's view and filters (its filter form follows every swap), to show it again.
+  function calendarState() {
+    var filters = document.getElementById("cal-filters");
+    function value(name) {
+      var field = filters && filters.elements[name];
+      return field && field.value ? field.value : "";
+    }
+    return { cal_view: value("view"), cal_member: value("member"), cal_service: value("service") };
+  }
+
+  function focusFirst(root) {
+    var target = root.querySelector("#desk-errors, [aria-invalid=true]") ||
+      root.querySelector("input:not([type=hidden]):not([disabled]), select, textarea");
+    if (target) target.focus();
+  }
+
+  function focusCalendar() {
+    var link = booked ? document.querySelector('#calendar [data-booking-id="' + booked + '"] .cal-event-link') : null;
+    var target = link || document.querySelector("#calendar .cal-scroll");
+    booked = null;
+    if (target) target.focus({ preventScroll: !link });
+  }
+
+  // Fetch the dialog's body: the desk's form ("dialog") or the block form ("block").
+  function load(kind) {
+    var d = dialog();
+    var body = document.getElementById("cal-new-body");
+    if (!d || !body || !clicked) return;
+    d.querySelectorAll("[data-new-kind]").forEach(function (button) {
+      button.setAttribute("aria-pressed", button.getAttribute("data-new-kind") === kind ? "true" : "false");
+    });
+    var loading = document.getElementById("cal-new-loading");
+    body.replaceChildren(loading ? loading.content.cloneNode(true) : "");
+    var params = new URLSearchParams(clicked);
+    params.set("part", kind);
+    window.htmx.ajax("GET", d.getAttribute("data-new-url") + "?" + params.toString(),
+      { source: "#cal-new-body", target: "#cal-new-body", swap: "innerHTML" });
+  }
+
+  document.addEventListener("click", function (event) {
+    if (event.defaultPrevented || !event.target.closest || event.target.closest(".cal-event, .cal-off")) return;
+    var column = event.target.closest(".cal-col");
+    var grid = column ? column.closest("[data-new-booking]") : null;
+    if (!grid || !grid.getAttribute("data-new-booking")) return;
+    var rows = parseInt(grid.getAttribute("data-rows"), 10);
+    var first = parseInt(grid.getAttribute("data-first-minute"), 10);
+    var box = column.getBoundingClientRect();
+    var row = Math.min(Math.max(Math.floor((event.clientY - box.top) / (box.height / rows)), 0), rows - 1);
+    var at = {
+      date: grid.getAttribute("data-drop-day"),
+      time: clock(first + row * ROW_MINUTES),
+      member: column.getAttribute("data-drop-member") || "any"
+    };
+    var d = dialog();
+    if (!d || typeof d.showModal !== "function" || !window.htmx) {
+      window.location.assign(grid.getAttribute("data-new-booking") + "?" + new URLSearchParams(at).toString());
+      return;
+    }
+    clicked = Object.assign(at, calendarState());
+    opener = document.activeElement;
+    saved = false;
+    if (!d.open) d.showModal();
+    load("dialog");
+  });
+
+  // "Booking" / "Block time", and "Close".
+  document.addEventListener("click", function (event) {
+    if (!event.target.closest) return;
+    var kind = event.target.closest("#cal-new-dialog [data-new-kind]");
+    if (kind) {
+      if (kind.getAttribute("aria-pressed") !== "true") load(kind.getAttribute("data-new-kind"));
+      return;
+    }
+    if (event.target.closest("#cal-new-dialog [data-new-close]")) dialog().close();
+  });
+
+  // Closed (Escape, "Close", or saved): the focus goes back where it was, or to the calendar.
+  document.addEventListener("close", function (event) {
+    if (event.target !== dialog() || saved) return;
+    if (opener && opener.isConnected && opener !== document.body) opener.focus();
+    else focusCalendar();
+    opener = null;
+  }, true);
+
+  // A form of the dialog is sent: its answer is the calendar, saved, or the form again.
+  var sent = false;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var d = dialog();
+    var detail = event.detail || {};
+    var source = (detail.requestConfig && detail.requestConfig.elt) || detail.elt;
+    if (d && d.open && source && d.contains(source) && detail.requestConfig && detail.requestConfig.verb === "post") sent = true;
+  });
+
+  // Saved: the answer is the calendar (#calendar). Close the dialog before htmx swaps it (and
+  // before it keeps the page for the history), so no open dialog is kept.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var d = dialog();
+    var detail = event.detail || {};
+    var source = (detail.requestConfig && detail.requestConfig.elt) || detail.elt;
+    if (!d || !d.open || !(sent || (source && d.contains(source)))) return;
+    if (detail.target && detail.target.id === "calendar" && detail.xhr && detail.xhr.status < 300) {
+      saved = true;
+      d.close();
+    }
+  });
+
+  // The server names the booking it made (HX-Trigger), to focus it once drawn.
+  document.addEventListener("cw:calendar-booked", function (event) {
+    var detail = event.detail || {};
+    var value = detail.value || detail;
+    booked = value.booking || null;
+  });
+
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var d = dialog();
+    var detail = event.detail || {};
+    if (saved) {
+      saved = sent = false;
+      opener = null;
+      focusCalendar();
+      return;
+    }
+    var fetched = detail.elt && detail.elt.id === "cal-new-body";
+    if (d && d.open && (fetched || sent)) focusFirst(document.getElementById("cal-new-body"));  // the form, or its problems
+    sent = false;
+  });
+})();
+
+// --- the stage menu: one per page (templates/booking/calendar/_macros.html, stage_menu) --------
+// A card's stage button opens it (popovertarget, no script needed for that); here the menu is
+// pointed at that card's booking first: its URL, its title, and which stage is pressed.
+(function () {
+  "use strict";
+
+  document.addEventListener("click", function (event) {
+    var opener = event.target.closest ? event.target.closest("[data-stage-open]") : null;
+    var menu = document.getElementById("cal-stage-menu");
+    if (!opener || !menu) return;
+    var form = menu.querySelector("[data-stage-form]");
+    var url = form.getAttribute("data-stage-url").replace(/\/0\/stage$/, "/" + opener.getAttribute("data-stage-open") + "/stage");
+    form.setAttribute("action", url);
+    form.setAttribute("hx-post", url);
+    if (window.htmx) window.htmx.process(form);
+    var title = menu.querySelector("[data-stage-title]");
+    if (title) title.textContent = opener.getAttribute("data-stage-booking");
+    var current = opener.getAttribute("data-stage");
+    form.querySelectorAll("button[name=stage]").forEach(function (button) {
+      var pressed = button.value === current;
+      button.classList.toggle("active", pressed);
+      button.setAttribute("aria-pressed", pressed ? "true" : "false");
+    });
   });
 })();

@@ -90,7 +90,7 @@ def test_the_desk_checks_in_todays_booking_by_its_code(desk, todays):
     # The calendar shows it; the page lists it under "Checked in today".
     calendar = text(desk.get(f"/provider/calendar?date={todays.starts_at.astimezone(LONDON).date()}"))
     event = re.search(rf'<li [^>]*data-booking-id="{todays.id}"[^>]*>.*?</li>', calendar, re.S).group(0)
-    assert "Checked in" in event
+    assert "Arrived" in event and "cal-tone-arrived" in event  # checked in: the card says "arrived"
     page = text(desk.get(PAGE))
     assert "Checked in today" in page and "Nobody yet" not in page and "Chloe Customer" in page
 

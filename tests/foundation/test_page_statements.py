@@ -51,11 +51,13 @@ CEILING = {
     "cart": 14,  # 13, +1 the promo code in the cart (one read by key, whatever the items)
     "order": 9,
     "my_bookings": 8,  # 7, +1 the customer's open waitlist offers (the banner)
-    "calendar_week": 14,  # 11, +1 who works when (one statement), +1 since the private page cache merged beside it,
+    "calendar_week": 16,  # 11, +1 who works when (one statement), +1 since the private page cache merged beside it,
     # +1 who waits on each day (the waitlist's counts), -1 the grid's and the cancelled bookings read at once (here no
     # booking is cancelled; a week with cancellations saves 4: their customers, services and team members too),
     # +1 the rooms and equipment the bookings hold (one statement for all of them; none without bookings),
     # +1 the bookings' add-ons as booked ("Massage (90 min) + Hot stones"; one statement for all of them)
+    # +1 the cards' flags (channel, new client, intake answers: one statement for all), +1 the bookings'
+    # clients (a walk-in's name, client notes: one statement for all, none when no booking names one)
     "admin_queue": 9,
     "saved": 17,
     "home_customer": 32,

@@ -26,6 +26,7 @@ EXPECTED: dict[str, frozenset[str]] = {
     D + "booking_details": EVERYONE,
     D + "complete_booking": EVERYONE,
     D + "no_show_booking": EVERYONE,
+    D + "set_booking_stage": EVERYONE,  # booked, arrived, started (a practitioner's own bookings)
     # the front desk
     D + "add_block": FRONT_DESK,
     D + "delete_block": FRONT_DESK,

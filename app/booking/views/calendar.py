@@ -23,8 +23,9 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.audit import service as audit
-from app.booking import lifecycle, requests
+from app.booking import arrival, lifecycle, requests
 from app.booking.calendar_forms import CalendarQuery, CancelForm, TimeBlockForm
+from app.booking.calendar_view import who_comes
 from app.booking.ics import calendar as ics_calendar
 from app.booking.models import Booking
 from app.booking.time_blocks import add_time_block, remove_time_block
@@ -51,9 +52,10 @@ from app.web.calendar_page import (
     find_bookings,
     get_venue_booking,
 )
+from app.web.form_ids import prefix_ids
 from app.web.guards import EVERYONE, FRONT_DESK, venue_required
 from app.web.private_cache import private_page
-from app.web.rendering import add_toast, after_change, is_htmx, render_page
+from app.web.rendering import add_toast, after_change, is_htmx, render_page, toast_if_htmx
 from app.web.unit_of_work import on_refusal
 
 FEED_PAST, FEED_AHEAD = timedelta(days=30), timedelta(days=365)
@@ -145,10 +147,14 @@ def add_block(venue: Venue):
 
 
 def _block_form_again(venue: Venue, query: CalendarQuery, form: TimeBlockForm) -> Response:
-    """The block form with its errors, 422: for HTMX only the form goes back."""
+    """The block form with its errors, 422: for HTMX only the form goes back (into the calendar's
+    "New" dialog when it was sent from there: templates/booking/calendar/_new_dialog.html)."""
     if is_htmx():
-        response = _calendar_page(venue, query, block="block_form", status=422, block_form=form)
-        response.headers.update({"HX-Retarget": "#block-form", "HX-Reswap": "outerHTML"})
+        box = "new-block-form" if request.form.get("in_dialog") == "1" else "block-form"
+        if box == "new-block-form":
+            prefix_ids(form, "new-")
+        response = _calendar_page(venue, query, block="block_form", status=422, block_form=form, block_box=box)
+        response.headers.update({"HX-Retarget": f"#{box}", "HX-Reswap": "outerHTML"})
         return response
     return _calendar_page(venue, query, block=None, status=422, block_form=form)
 
@@ -196,6 +202,37 @@ def no_show_booking(venue: Venue, booking_id: int):
     return _act(
         venue, booking_id, lambda b: lifecycle.mark(b, "no_show", actor=current_user), _("Marked as a no-show.")
     )
+
+
+@bp.post("/bookings/<int:booking_id>/stage")
+@venue_required(roles=EVERYONE)
+def set_booking_stage(venue: Venue, booking_id: int):
+    """Booked, arrived or started (app/booking/arrival.py), from the calendar's card (``back`` is
+    "calendar": the calendar it was posted from comes back) or the booking's page. A stage we
+    don't know is refused (422), a booking without a stage too (409), nothing changed."""
+    booking = get_venue_booking(venue, booking_id, for_update=True)
+    stage = request.form.get("stage", "")
+    if request.form.get("back") == "calendar":
+        query = _query_or_today(venue, request.form)
+        on_refusal(lambda error: toast_if_htmx(_calendar_page(venue, query), error.message, "danger"))
+        changed = arrival.set_stage(booking, stage, actor_id=current_user.id)
+        return _calendar_changed(venue, query, _stage_message(booking, stage, changed))
+    on_refusal(lambda error: _booking_page(venue, booking, error=error.message))
+    changed = arrival.set_stage(booking, stage, actor_id=current_user.id)
+    target = url_for("venues_dashboard.booking_details", booking_id=booking.id)
+    return after_change(_stage_message(booking, stage, changed), lambda: _booking_page(venue, booking), target)
+
+
+def _stage_message(booking: Booking, stage: str, changed: bool) -> str:
+    """The toast: what changed, or that it was so already (nothing written then)."""
+    who = who_comes(booking)
+    if stage == arrival.ARRIVED:
+        return _("%(name)s has arrived.", name=who) if changed else _("%(name)s has already arrived.", name=who)
+    if stage == arrival.STARTED:
+        if changed:
+            return _("%(name)s's appointment has started.", name=who)
+        return _("%(name)s's appointment has already started.", name=who)
+    return _("%(name)s is back to booked.", name=who) if changed else _("%(name)s is booked already.", name=who)
 
 
 @bp.post("/bookings/<int:booking_id>/cancel")
