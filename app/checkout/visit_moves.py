@@ -90,18 +90,12 @@ def visit_move_days(booking: Booking, first_day: date, days: int, *, now: dateti
 
 
 def move_visit(
-    booking: Booking,
-    new_start: datetime,
-    team_member_id: int | None,
-    *,
-    by: User,
-    now: datetime | None = None,
-    as_venue: bool = False,
+    booking: Booking, new_start: datetime, team_member_id: int | None, *, by: User, now: datetime, as_venue: bool
 ) -> policy.MoveResult:
     """Move ``booking``'s whole visit so that ``booking`` starts at ``new_start`` (with
     ``team_member_id``, or None: its own), every other treatment by as many minutes, or raise a
-    DomainError and change nothing. ``as_venue``: the venue moving it (no customer policy)."""
-    now = now or datetime.now(UTC)
+    DomainError and change nothing. ``as_venue``: the venue moving it (no customer policy).
+    Called by ``reschedule.move_booking``, the one way in, for a booking that shares a visit."""
     if new_start.tzinfo is None:
         raise ValidationFailed(_("The new time needs a time zone."), field="starts_at")
     new_start = new_start.astimezone(UTC)
