@@ -506,8 +506,14 @@ def assert_accessible(page, selector: str = "body") -> None:
 
 def seed_venues(live_server, spec: dict) -> list[dict]:
     """Customers, owners and approved venues in the live server's database (see e2e/seed.py)."""
+    return run_seed(live_server, "e2e.seed", spec)
+
+
+def run_seed(live_server, module: str, spec: dict):
+    """Run a seeding module (``python -m module SPEC``) against the live server's database and
+    return what it printed last, as JSON."""
     result = subprocess.run(
-        [sys.executable, "-m", "e2e.seed", json.dumps(spec)],
+        [sys.executable, "-m", module, json.dumps(spec)],
         cwd=ROOT,
         env=live_server.env,
         capture_output=True,
@@ -596,3 +602,32 @@ def invite_staff(
     page.get_by_role("button", name="Accept and create my login").click()
     expect(page.get_by_text("Sign in with your email and the password you chose")).to_be_visible()
     return page
+
+
+SHOTS = ROOT / "docs" / "screenshots"
+SIZES = {"desktop": (1366, 900), "phone": (390, 844)}
+
+
+def look_everywhere(page, name: str, selector: str = "main", checks=()) -> None:
+    """The page at 1366x900 and 390x844, in light and dark: no sideways scroll of the page, each of
+    ``checks`` (``check(page, where)``, asserting) passes, nothing serious for axe in ``selector``,
+    and a screenshot of each in docs/screenshots/desk-NAME-SIZE-THEME.png when E2E_SCREENSHOTS is
+    set. Leaves the page at 1366x900 in light."""
+    for size, (width, height) in SIZES.items():
+        page.set_viewport_size({"width": width, "height": height})
+        for scheme in ("light", "dark"):
+            where = f"{name}, {size}, {scheme}"
+            page.evaluate(f"document.documentElement.setAttribute('data-bs-theme', '{scheme}')")
+            page.wait_for_timeout(300)  # the theme's colour transitions end
+            wide = page.evaluate("document.documentElement.scrollWidth")
+            assert wide <= width, f"{where}: the page is {wide} px wide"
+            for check in checks:
+                check(page, where)
+            try:
+                assert_accessible(page, selector)
+            except AssertionError as failed:
+                raise AssertionError(f"{where}: {failed}") from None
+            if os.environ.get("E2E_SCREENSHOTS"):
+                page.screenshot(path=str(SHOTS / f"desk-{name}-{size}-{scheme}.png"), full_page=True)
+    page.evaluate("document.documentElement.setAttribute('data-bs-theme', 'light')")
+    page.set_viewport_size({"width": 1366, "height": 900})

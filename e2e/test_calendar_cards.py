@@ -7,22 +7,15 @@ dragging a card still moves the booking. Screenshots land in docs/screenshots/ w
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import subprocess
-import sys
 import uuid
-from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from e2e.conftest import ROOT, assert_accessible
+from e2e.conftest import look_everywhere, run_seed
 from e2e.conftest import sign_in as e2e_sign_in
 
 PASSWORD = "amber-willow-lantern-2026"
-SHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
-SIZES = {"desktop": (1366, 900), "phone": (390, 844)}
 
 # Each card: a problem in words for each text that is cut by the card's edge, or overflows its
 # own box without an ellipsis and a title to read it whole. A line a short card drops whole
@@ -78,46 +71,21 @@ FITS = """() => {
 }"""
 
 
-def seed(live_server, spec: dict) -> dict:
-    result = subprocess.run(
-        [sys.executable, "-m", "e2e.cards_seed", json.dumps(spec)],
-        cwd=ROOT,
-        env=live_server.env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, f"setup failed:\n{result.stdout}\n{result.stderr}"
-    return json.loads(result.stdout.strip().splitlines()[-1])
+def cards_fit(page: Page, where: str) -> None:
+    problems = page.evaluate(FITS)
+    assert problems == [], f"{where}: " + "; ".join(problems)
 
 
 def look(page: Page) -> None:
-    for size, (width, height) in SIZES.items():
-        page.set_viewport_size({"width": width, "height": height})
-        for scheme in ("light", "dark"):
-            page.evaluate(f"document.documentElement.setAttribute('data-bs-theme', '{scheme}')")
-            page.wait_for_timeout(300)  # the theme's colour transitions end
-            where = f"{size}, {scheme}"
-            wide = page.evaluate("document.documentElement.scrollWidth")
-            assert wide <= width, f"{where}: the page is {wide} px wide"
-            problems = page.evaluate(FITS)
-            assert problems == [], f"{where}: " + "; ".join(problems)
-            try:
-                assert_accessible(page, "#calendar")
-            except AssertionError as failed:
-                raise AssertionError(f"{where}: {failed}") from None
-            if os.environ.get("E2E_SCREENSHOTS"):
-                page.screenshot(path=str(SHOTS / f"desk-calendar-day-{size}-{scheme}.png"), full_page=True)
-    page.set_viewport_size({"width": 1366, "height": 900})
-    page.evaluate("document.documentElement.setAttribute('data-bs-theme', 'light')")
+    look_everywhere(page, "calendar-day", "#calendar", checks=[cards_fit])
 
 
 def test_the_cards_fit_say_what_matters_and_change_stage(page: Page, live_server, unique_email, browser_errors):
     tag = uuid.uuid4().hex[:6]
     owner_email = unique_email("cards-owner")
-    made = seed(
+    made = run_seed(
         live_server,
+        "e2e.cards_seed",
         {
             "password": PASSWORD,
             "owner_email": owner_email,

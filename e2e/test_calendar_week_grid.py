@@ -8,24 +8,16 @@ E2E_SCREENSHOTS is set."""
 
 from __future__ import annotations
 
-import os
 import uuid
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from playwright.sync_api import Page, expect
 
-from e2e.conftest import assert_accessible, seed_venues
+from e2e.conftest import assert_accessible, look_everywhere, seed_venues
 from e2e.conftest import sign_in as e2e_sign_in
 
 PASSWORD = "lantern-meadow-copper-2026"
-SHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
-SIZES = {"desktop": (1366, 900), "phone": (390, 844)}
-# What sticks out past the viewport's right edge (outside a scrolling frame), to say what to fix.
-TOO_WIDE = """(width) => [...document.querySelectorAll("body *")]
-  .filter((el) => el.getBoundingClientRect().right > width + 1 && !el.closest(".cal-scroll"))
-  .slice(0, 8).map((el) => `${el.tagName}.${el.className}`)"""
 # Columns that spill out of their day (under the next one): each day's columns must fit in it.
 SPILLED = """() => [...document.querySelectorAll(".cal-week-day")].flatMap((day) => {
   const box = day.getBoundingClientRect();
@@ -36,28 +28,14 @@ SPILLED = """() => [...document.querySelectorAll(".cal-week-day")].flatMap((day)
 TEAM = ["Tess Stone", "Uma Vale", "Vera Moss", "Wyn Hale", "Xan Reed"]
 
 
+def grid_checks(page: Page, where: str) -> None:
+    """What the week grid must hold at every size and theme (``look_everywhere``)."""
+    spilled = page.evaluate(SPILLED)
+    assert not spilled, f"{where}: columns past their day: {spilled[:4]}"
+
+
 def look(page: Page, name: str) -> None:
-    """Both sizes and both themes: no sideways page scroll, nothing serious for axe on the
-    calendar, and a screenshot of each when asked for."""
-    for size, (width, height) in SIZES.items():
-        page.set_viewport_size({"width": width, "height": height})
-        for scheme in ("light", "dark"):
-            page.evaluate(f"document.documentElement.setAttribute('data-bs-theme', '{scheme}')")
-            page.wait_for_timeout(300)  # the theme's colour transitions end
-            wide = page.evaluate("document.documentElement.scrollWidth")
-            assert wide <= width, (
-                f"{name}, {size}: the page is {wide} px wide, past it: {page.evaluate(TOO_WIDE, width)}"
-            )
-            spilled = page.evaluate(SPILLED)
-            assert not spilled, f"{name}, {size}: columns past their day: {spilled[:4]}"
-            try:
-                assert_accessible(page, "#calendar")
-            except AssertionError as failed:
-                raise AssertionError(f"{name}, {size}, {scheme}: {failed}") from None
-            if os.environ.get("E2E_SCREENSHOTS"):
-                page.screenshot(path=str(SHOTS / f"desk-{name}-{size}-{scheme}.png"), full_page=True)
-    page.evaluate("document.documentElement.setAttribute('data-bs-theme', 'light')")
-    page.set_viewport_size({"width": 1366, "height": 900})
+    look_everywhere(page, name, "#calendar", checks=[grid_checks])
 
 
 def inside(inner: dict, outer: dict) -> bool:

@@ -5,38 +5,15 @@ console error. The screenshots land in docs/screenshots/ when E2E_SCREENSHOTS is
 
 from __future__ import annotations
 
-import os
 import re
 import uuid
-from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from e2e.conftest import assert_accessible, seed_venues
+from e2e.conftest import look_everywhere, seed_venues
 from e2e.conftest import sign_in as e2e_sign_in
 
 PASSWORD = "meadow-copper-lantern-2026"
-SHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
-SIZES = {"desktop": (1366, 900), "phone": (390, 844)}
-
-
-def look(page: Page, name: str, selector: str = "main") -> None:
-    """The page at both sizes and in both themes: nothing serious for axe, and a screenshot of
-    each when asked for."""
-    for size, (width, height) in SIZES.items():
-        page.set_viewport_size({"width": width, "height": height})
-        for scheme in ("light", "dark"):
-            page.evaluate(f"document.documentElement.setAttribute('data-bs-theme', '{scheme}')")
-            page.wait_for_timeout(300)  # the theme's colour transitions end
-            wide = page.evaluate("document.documentElement.scrollWidth")
-            assert wide <= width, f"{name}, {size}: the page is {wide} px wide"
-            try:
-                assert_accessible(page, selector)
-            except AssertionError as failed:
-                raise AssertionError(f"{name}, {size}, {scheme}: {failed}") from None
-            if os.environ.get("E2E_SCREENSHOTS"):
-                page.screenshot(path=str(SHOTS / f"desk-{name}-{size}-{scheme}.png"), full_page=True)
-    page.set_viewport_size({"width": 1366, "height": 900})
 
 
 def test_the_desks_new_screens_read_well_everywhere(page: Page, live_server, unique_email, browser_errors):
@@ -74,7 +51,7 @@ def test_the_desks_new_screens_read_well_everywhere(page: Page, live_server, uni
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Today").click()
     expect(page.get_by_role("heading", level=1, name="Today")).to_be_visible()
     expect(page.locator("[data-takings]")).to_be_visible()  # the owner sees takings
-    look(page, "today")
+    look_everywhere(page, "today")
 
     # A client's profile: the desk corrects a mistyped phone and adds a birthday.
     page.goto("/provider/clients")
@@ -88,15 +65,15 @@ def test_the_desks_new_screens_read_well_everywhere(page: Page, live_server, uni
     expect(page.locator("[data-client-phone]")).to_have_text("+44 7700 900123")
     expect(page.locator("[data-client-birthday]")).to_contain_text("14 March 1990")
     expect(page.locator("#client-upcoming")).to_contain_text("Hot stone massage")
-    look(page, "client")
+    look_everywhere(page, "client")
 
     # The venue's conversations, from the menu.
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Messages").click()
     expect(page).to_have_url(re.compile(r"/provider/messages"))
-    look(page, "conversations")
+    look_everywhere(page, "conversations")
 
     # The analytics page opens on its charts.
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Analytics").click()
     expect(page.locator("svg[role='img']").first).to_be_visible()
-    look(page, "analytics")
+    look_everywhere(page, "analytics")
     browser_errors.assert_none()

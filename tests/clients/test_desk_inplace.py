@@ -16,33 +16,10 @@ from sqlalchemy import func, select
 from app.booking.models import Booking, TimeBlock
 from app.clients.models import VenueClient
 from app.platform.extensions import db
-from app.venues.lists import add_team_member
-from app.venues.service import save_service
-from tests.booking.helpers import future_slot, make_bookable_venue
+from tests.booking.helpers import future_slot
 
 LONDON = ZoneInfo("Europe/London")
 HTMX = {"HX-Request": "true"}
-
-
-@pytest.fixture
-def salon(ctx, provider):
-    venue, massage = make_bookable_venue(provider)
-    facial = save_service(
-        venue,
-        None,
-        name="Facial",
-        description="",
-        category_id=None,
-        duration_minutes=45,
-        price_minor=4500,
-        capacity=1,
-        buffer_minutes=0,
-        is_active=True,
-    )
-    masseur = add_team_member(venue, name="Max Massage", title="", bio="", service_ids=[massage.id])
-    both = add_team_member(venue, name="Bea Both", title="", bio="", service_ids=[massage.id, facial.id])
-    db.session.commit()
-    return venue, massage, masseur, both
 
 
 def _count(model) -> int:
@@ -57,7 +34,7 @@ def _triggers(response) -> dict:
 
 
 def test_the_dialog_gets_only_the_desks_form_filled_from_the_click(web, provider, salon):
-    _venue, massage, masseur, _both = salon
+    _venue, massage, _facial, _both, masseur = salon
     day = future_slot(days=3).astimezone(LONDON).date()
     web.sign_in_as(provider)
     url = f"/provider/desk/new?part=dialog&date={day}&time=14:15&member={masseur.id}&cal_view=week&cal_member=all"
@@ -88,7 +65,7 @@ def test_the_full_page_keeps_its_plain_form(web, provider, salon):
 
 
 def test_a_booking_made_in_the_dialog_answers_the_calendar_with_it_drawn(web, provider, salon):
-    _venue, massage, masseur, _both = salon
+    _venue, massage, _facial, _both, masseur = salon
     start = future_slot(days=3, hour=14)
     day = start.astimezone(LONDON).date()
     web.sign_in_as(provider)
@@ -122,7 +99,7 @@ def test_a_booking_made_in_the_dialog_answers_the_calendar_with_it_drawn(web, pr
 
 
 def test_without_htmx_a_booking_marked_in_dialog_still_redirects(web, provider, salon):
-    _venue, massage, masseur, _both = salon
+    _venue, massage, _facial, _both, masseur = salon
     start = future_slot(days=3, hour=15)
     web.sign_in_as(provider)
     response = web.post(
@@ -158,7 +135,7 @@ def _bad_post(web, massage, **changes):
 
 @pytest.mark.parametrize("in_dialog", ["", "1"])
 def test_three_bad_fields_show_three_messages_each_beside_its_field(web, provider, salon, in_dialog):
-    _venue, massage, _masseur, _both = salon
+    _venue, massage, _facial, _both, _masseur = salon
     web.sign_in_as(provider)
     response = _bad_post(web, massage, member="999999", starts_at="tomorrow", new_phone="call me", in_dialog=in_dialog)
     assert response.status_code == 422
@@ -182,7 +159,7 @@ def test_three_bad_fields_show_three_messages_each_beside_its_field(web, provide
 
 
 def test_no_client_and_a_bad_email_are_both_shown(web, provider, salon):
-    _venue, massage, _masseur, _both = salon
+    _venue, massage, _facial, _both, _masseur = salon
     web.sign_in_as(provider)
     response = _bad_post(web, massage, new_name="", new_email="not-an-email", service="999999")
     assert response.status_code == 422
@@ -194,7 +171,7 @@ def test_no_client_and_a_bad_email_are_both_shown(web, provider, salon):
 
 
 def test_a_refusal_from_booking_stays_one_message_at_the_top(web, provider, salon):
-    _venue, massage, masseur, _both = salon
+    _venue, massage, _facial, _both, masseur = salon
     start = future_slot(days=3, hour=11)
     day = start.astimezone(LONDON).date().isoformat()
     web.sign_in_as(provider)
@@ -214,7 +191,7 @@ def test_a_refusal_from_booking_stays_one_message_at_the_top(web, provider, salo
 
 
 def test_the_dialogs_block_form_is_filled_from_the_click_for_an_hour(web, provider, salon):
-    _venue, _massage, masseur, _both = salon
+    _venue, _massage, _facial, _both, masseur = salon
     day = future_slot(days=3).astimezone(LONDON).date()
     web.sign_in_as(provider)
     url = f"/provider/desk/new?part=block&date={day}&time=14:15&member={masseur.id}&cal_view=day"
@@ -236,7 +213,7 @@ def test_a_late_click_blocks_until_midnight(web, provider, salon):
 
 
 def test_a_block_saved_from_the_dialog_answers_the_calendar_and_a_bad_one_the_dialogs_form(web, provider, salon):
-    _venue, _massage, masseur, _both = salon
+    _venue, _massage, _facial, _both, masseur = salon
     day = future_slot(days=3).astimezone(LONDON).date()
     web.sign_in_as(provider)
     fields = {"date": day.isoformat(), "team_member_id": str(masseur.id), "view": "day", "in_dialog": "1"}
