@@ -212,15 +212,16 @@ def set_booking_stage(venue: Venue, booking_id: int):
     don't know is refused (422), a booking without a stage too (409), nothing changed."""
     booking = get_venue_booking(venue, booking_id, for_update=True)
     stage = request.form.get("stage", "")
-    if request.form.get("back") == "calendar":
-        query = _query_or_today(venue, request.form)
+    query = _query_or_today(venue, request.form) if request.form.get("back") == "calendar" else None
+    if query is not None:
         on_refusal(lambda error: toast_if_htmx(_calendar_page(venue, query), error.message, "danger"))
-        changed = arrival.set_stage(booking, stage, actor_id=current_user.id)
-        return _calendar_changed(venue, query, _stage_message(booking, stage, changed))
-    on_refusal(lambda error: _booking_page(venue, booking, error=error.message))
-    changed = arrival.set_stage(booking, stage, actor_id=current_user.id)
+    else:
+        on_refusal(lambda error: _booking_page(venue, booking, error=error.message))
+    message = _stage_message(booking, stage, arrival.set_stage(booking, stage, actor_id=current_user.id))
+    if query is not None:
+        return _calendar_changed(venue, query, message)
     target = url_for("venues_dashboard.booking_details", booking_id=booking.id)
-    return after_change(_stage_message(booking, stage, changed), lambda: _booking_page(venue, booking), target)
+    return after_change(message, lambda: _booking_page(venue, booking), target)
 
 
 def _stage_message(booking: Booking, stage: str, changed: bool) -> str:
