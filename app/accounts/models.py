@@ -8,10 +8,8 @@ from flask_login import UserMixin
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
-    DateTime,
     ForeignKey,
     Identity,
-    Integer,
     LargeBinary,
     String,
     Text,
@@ -54,22 +52,22 @@ class User(UserMixin, IdKey, db.Model):
     role: Mapped[str] = mapped_column(String(16), default=Role.CUSTOMER)
     phone: Mapped[str | None] = mapped_column(String(32))
     avatar_key: Mapped[str | None] = mapped_column(String(255))
-    email_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    email_verified_at: Mapped[datetime | None]
     is_active_account: Mapped[bool] = mapped_column(default=True)
     # Rotated on password change or suspension: old sessions and remember cookies die.
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     created_at: Mapped[CreatedAt]
-    last_sign_in_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_sign_in_at: Mapped[datetime | None]
     # Two-factor sign-in (app/accounts/two_factor.py): the TOTP secret is stored encrypted; the
     # last accepted time step stops a code being used twice; the generation forgets every
     # "remembered" device when two-factor settings change.
     totp_secret: Mapped[str | None] = mapped_column(Text)
-    totp_enabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    totp_enabled_at: Mapped[datetime | None]
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
     two_factor_generation: Mapped[int] = mapped_column(default=0)
     # Set while a "Delete my account" request waits out its grace period (app/privacy/deletion.py):
     # the banner reads it from the row already loaded, so no page pays a query for it.
-    deletion_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    deletion_due_at: Mapped[datetime | None]
     # Passkeys (app/accounts/passkeys.py): the random WebAuthn user id authenticators store
     # with this account's credentials; made with the first passkey, never the database id.
     webauthn_user_handle: Mapped[bytes | None] = mapped_column(LargeBinary, unique=True)
@@ -164,9 +162,9 @@ class SignInThrottle(db.Model):
     __tablename__ = "sign_in_throttles"
 
     email: Mapped[str] = mapped_column(CITEXT, primary_key=True)
-    failures: Mapped[int] = mapped_column(Integer, default=0)
-    window_started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    failures: Mapped[int] = mapped_column(default=0)
+    window_started_at: Mapped[datetime]
+    locked_until: Mapped[datetime | None]
 
 
 class UserSession(db.Model):
@@ -181,8 +179,8 @@ class UserSession(db.Model):
     ip: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[CreatedAt]
-    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_seen_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    ended_at: Mapped[datetime | None]
     ended_reason: Mapped[str | None] = mapped_column(String(40))
 
 
@@ -194,4 +192,4 @@ class RecoveryCode(IdKey, db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     code_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[CreatedAt]
-    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None]

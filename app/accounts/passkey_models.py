@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, DateTime, ForeignKey, Identity, LargeBinary, String
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Identity, LargeBinary, String
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -36,7 +36,7 @@ class Passkey(IdKey, db.Model):
     user_handle: Mapped[bytes] = mapped_column(LargeBinary)
     backed_up: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[CreatedAt]
-    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_used_at: Mapped[datetime | None]
 
 
 class PasskeyChallenge(db.Model):
@@ -54,4 +54,4 @@ class PasskeyChallenge(db.Model):
     purpose: Mapped[str] = mapped_column(String(16))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     created_at: Mapped[CreatedAt]
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    expires_at: Mapped[datetime] = mapped_column(index=True)

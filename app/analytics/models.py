@@ -5,20 +5,26 @@ truth. The funnel tables hold counts only: no user, session or address (docs/pri
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 
-from sqlalchemy import BigInteger, CheckConstraint, Date, DateTime, ForeignKey, Identity, Integer, SmallInteger, String
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Identity, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.platform.columns import one_of
+from app.platform.columns import Currency, one_of
 from app.platform.extensions import db
 
 FUNNEL_STEPS = ("search", "venue_view", "cart_add", "checkout", "paid")
 
 
+# The period column of a venue's rollup, its local day or its month's first day (``day`` or
+# ``month``: ``month: Mapped[Period]``): part of the key, second after _VenuePeriod's venue_id.
+Period = Annotated[date, mapped_column(primary_key=True, sort_order=-1)]
+
+
 class _VenuePeriod:
     """The key of a venue's rollup of one period, a local day or a calendar month, whose table
-    names its period column (``day``, ``month``, ``sort_order=-1``): it comes second, after
-    ``venue_id``, and before the rest of the key and the counts."""
+    names its period column (a ``Period``): it comes second, after ``venue_id``, and before the
+    rest of the key and the counts."""
 
     venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), primary_key=True, sort_order=-2)
 
@@ -27,15 +33,15 @@ class _BookingCounts(_VenuePeriod):
     """What a venue day and a venue month both hold: bookings by team member (0: none), channel
     and currency."""
 
-    team_member_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_member_id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(8), primary_key=True)
-    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
-    bookings: Mapped[int] = mapped_column(Integer)
-    completed: Mapped[int] = mapped_column(Integer)
-    cancelled: Mapped[int] = mapped_column(Integer)
-    late_cancelled: Mapped[int] = mapped_column(Integer)
-    no_shows: Mapped[int] = mapped_column(Integer)
-    booked_minutes: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[Currency] = mapped_column(primary_key=True)
+    bookings: Mapped[int]
+    completed: Mapped[int]
+    cancelled: Mapped[int]
+    late_cancelled: Mapped[int]
+    no_shows: Mapped[int]
+    booked_minutes: Mapped[int]
     gross_minor: Mapped[int] = mapped_column(BigInteger)
     refunds_minor: Mapped[int] = mapped_column(BigInteger)
     commission_minor: Mapped[int] = mapped_column(BigInteger)
@@ -44,9 +50,9 @@ class _BookingCounts(_VenuePeriod):
 class _ServiceCounts(_VenuePeriod):
     """What a venue day and a venue month both hold of each service, by team member."""
 
-    team_member_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    service_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    bookings: Mapped[int] = mapped_column(Integer)
+    team_member_id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[int] = mapped_column(primary_key=True)
+    bookings: Mapped[int]
     gross_minor: Mapped[int] = mapped_column(BigInteger)
 
 
@@ -54,7 +60,7 @@ class _LeadCounts(_VenuePeriod):
     """A lead-time histogram bucket, as a venue day and a venue month both hold it."""
 
     bucket: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
-    bookings: Mapped[int] = mapped_column(Integer)
+    bookings: Mapped[int]
 
 
 class VenueDay(_BookingCounts, db.Model):
@@ -62,7 +68,7 @@ class VenueDay(_BookingCounts, db.Model):
 
     __tablename__ = "analytics_venue_days"
 
-    day: Mapped[date] = mapped_column(Date, primary_key=True, index=True, sort_order=-1)
+    day: Mapped[Period] = mapped_column(index=True)
 
 
 class VenueHour(_VenuePeriod, db.Model):
@@ -70,10 +76,10 @@ class VenueHour(_VenuePeriod, db.Model):
 
     __tablename__ = "analytics_venue_hours"
 
-    day: Mapped[date] = mapped_column(Date, primary_key=True, sort_order=-1)
-    team_member_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[Period]
+    team_member_id: Mapped[int] = mapped_column(primary_key=True)
     hour: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
-    booked_minutes: Mapped[int] = mapped_column(Integer)
+    booked_minutes: Mapped[int]
 
 
 class VenueServiceDay(_ServiceCounts, db.Model):
@@ -81,7 +87,7 @@ class VenueServiceDay(_ServiceCounts, db.Model):
 
     __tablename__ = "analytics_venue_services"
 
-    day: Mapped[date] = mapped_column(Date, primary_key=True, sort_order=-1)
+    day: Mapped[Period]
 
 
 class VenueLeadDay(_LeadCounts, db.Model):
@@ -90,7 +96,7 @@ class VenueLeadDay(_LeadCounts, db.Model):
 
     __tablename__ = "analytics_venue_leads"
 
-    day: Mapped[date] = mapped_column(Date, primary_key=True, sort_order=-1)
+    day: Mapped[Period]
 
 
 class ClientVisits(db.Model):
@@ -100,9 +106,9 @@ class ClientVisits(db.Model):
     __tablename__ = "analytics_client_visits"
 
     client_id: Mapped[int] = mapped_column(ForeignKey("venue_clients.id", ondelete="CASCADE"), primary_key=True)
-    venue_id: Mapped[int] = mapped_column(Integer, index=True)
-    first_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    second_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    venue_id: Mapped[int] = mapped_column(index=True)
+    first_at: Mapped[datetime]
+    second_at: Mapped[datetime | None]
 
 
 class VenueMonth(_BookingCounts, db.Model):
@@ -111,7 +117,7 @@ class VenueMonth(_BookingCounts, db.Model):
 
     __tablename__ = "analytics_venue_months"
 
-    month: Mapped[date] = mapped_column(Date, primary_key=True, sort_order=-1)  # its first day
+    month: Mapped[Period]  # its first day
 
 
 class VenueHourMonth(_VenuePeriod, db.Model):
@@ -119,11 +125,11 @@ class VenueHourMonth(_VenuePeriod, db.Model):
 
     __tablename__ = "analytics_venue_hour_months"
 
-    month: Mapped[date] = mapped_column(Date, primary_key=True, sort_order=-1)
-    team_member_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    month: Mapped[Period]
+    team_member_id: Mapped[int] = mapped_column(primary_key=True)
     weekday: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     hour: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
-    booked_minutes: Mapped[int] = mapped_column(Integer)
+    booked_minutes: Mapped[int]
 
 
 class VenueServiceMonth(_ServiceCounts, db.Model):
@@ -131,7 +137,7 @@ class VenueServiceMonth(_ServiceCounts, db.Model):
 
     __tablename__ = "analytics_venue_service_months"
 
-    month: Mapped[date] = mapped_column(Date, primary_key=True, sort_order=-1)
+    month: Mapped[Period]
 
 
 class VenueLeadMonth(_LeadCounts, db.Model):
@@ -139,7 +145,7 @@ class VenueLeadMonth(_LeadCounts, db.Model):
 
     __tablename__ = "analytics_venue_lead_months"
 
-    month: Mapped[date] = mapped_column(Date, primary_key=True, sort_order=-1)
+    month: Mapped[Period]
 
 
 class MarketDay(db.Model):
@@ -151,13 +157,13 @@ class MarketDay(db.Model):
 
     __tablename__ = "analytics_market_days"
 
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
-    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
-    bookings: Mapped[int] = mapped_column(Integer)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    currency: Mapped[Currency] = mapped_column(primary_key=True)
+    bookings: Mapped[int]
     gmv_minor: Mapped[int] = mapped_column(BigInteger)
     refunds_minor: Mapped[int] = mapped_column(BigInteger)
     commission_minor: Mapped[int] = mapped_column(BigInteger)
-    site_bookings: Mapped[int] = mapped_column(Integer, server_default="0")
+    site_bookings: Mapped[int] = mapped_column(server_default="0")
     site_gross_minor: Mapped[int] = mapped_column(BigInteger, server_default="0")
     site_refunds_minor: Mapped[int] = mapped_column(BigInteger, server_default="0")
 
@@ -169,8 +175,8 @@ class DirtyDay(db.Model):
     __tablename__ = "analytics_dirty_days"
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
-    venue_id: Mapped[int] = mapped_column(Integer)
-    day: Mapped[date] = mapped_column(Date)
+    venue_id: Mapped[int]
+    day: Mapped[date]
 
 
 class FunnelDay(db.Model):
@@ -182,7 +188,7 @@ class FunnelDay(db.Model):
         CheckConstraint("count >= 0", name="count_not_negative"),
     )
 
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
     step: Mapped[str] = mapped_column(String(16), primary_key=True)
     count: Mapped[int] = mapped_column(BigInteger)
 
@@ -193,6 +199,6 @@ class ZeroSearch(db.Model):
     __tablename__ = "analytics_zero_searches"
     __table_args__ = (CheckConstraint("count >= 0", name="count_not_negative"),)
 
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
     query: Mapped[str] = mapped_column(String(100), primary_key=True)
     count: Mapped[int] = mapped_column(BigInteger)

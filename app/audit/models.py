@@ -9,14 +9,13 @@ the two packages leaning on each other.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, Index, String, Text, func
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.platform.columns import IdKey
+from app.platform.columns import CreatedAt, IdKey
 from app.platform.extensions import db
 
 
@@ -26,7 +25,7 @@ class AuditEntry(IdKey, db.Model):
     __tablename__ = "audit_log"
     __table_args__ = (Index("ix_audit_log_subject", "subject_type", "subject_id"),)
 
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), index=True)
+    created_at: Mapped[CreatedAt] = mapped_column(index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     action: Mapped[str] = mapped_column(String(64))
     subject_type: Mapped[str] = mapped_column(String(32))

@@ -10,8 +10,6 @@ from typing import Any
 
 from sqlalchemy import (
     CheckConstraint,
-    Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -25,7 +23,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
-from app.platform.columns import CreatedAt, IdKey, UpdatedAt, one_of
+from app.platform.columns import CreatedAt, Currency, IdKey, UpdatedAt, one_of
 from app.platform.extensions import db
 from app.venues.models import Service, ServiceOption, TeamMember, Venue
 
@@ -86,10 +84,10 @@ class CartItem(IdKey, db.Model):
     guests: Mapped[list[int]] = mapped_column(ARRAY(Integer), default=list, server_default="{}")
     guest_names: Mapped[list[str]] = mapped_column(ARRAY(String), default=list, server_default="{}")
     team_member_id: Mapped[int | None] = mapped_column(ForeignKey("team_members.id", ondelete="SET NULL"))
-    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    quantity: Mapped[int] = mapped_column(Integer, default=1)
+    starts_at: Mapped[datetime]
+    quantity: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[CreatedAt]
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
     # Set when a released order put this item back, so the cart can say where it came from.
     restored_from_order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="SET NULL"), index=True)
     # The customer's answers to the service's intake questions, as asked when it was added:
@@ -98,7 +96,7 @@ class CartItem(IdKey, db.Model):
     # Set only by the booking button's own route (app/booking/views/embed.py): the venue whose
     # website the item was chosen on. An order made only of such items of that one venue is
     # the venue's own channel (no commission).
-    via_site_venue_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    via_site_venue_id: Mapped[int | None] = mapped_column(default=None)
 
     service: Mapped[Service] = relationship()
     option: Mapped[ServiceOption | None] = relationship()
@@ -123,16 +121,16 @@ class Order(IdKey, db.Model):
     # None only for an order made at the front desk for a walk-in without an account.
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     status: Mapped[str] = mapped_column(String(24), default=OrderStatus.PENDING_PAYMENT)
-    currency: Mapped[str] = mapped_column(String(3))
-    total_minor: Mapped[int] = mapped_column(Integer)
-    hold_expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    currency: Mapped[Currency]
+    total_minor: Mapped[int]
+    hold_expires_at: Mapped[datetime]
     created_at: Mapped[CreatedAt]
-    paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    paid_at: Mapped[datetime | None]
     # Sequential receipt number, given when the order is paid (a database sequence).
-    receipt_number: Mapped[int | None] = mapped_column(Integer, unique=True)
-    refunded_minor: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    receipt_number: Mapped[int | None] = mapped_column(unique=True)
+    refunded_minor: Mapped[int] = mapped_column(default=0, server_default="0")
     # The part of the total a gift voucher paid (app/vouchers/redemption.py), fixed at checkout.
-    voucher_applied_minor: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    voucher_applied_minor: Mapped[int] = mapped_column(default=0, server_default="0")
     # The cart items the order was made from (service, start, team member choice, quantity),
     # so a release can put exactly those back; None for orders made before it was kept.
     cart_snapshot: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONB)
@@ -140,12 +138,12 @@ class Order(IdKey, db.Model):
     # Where it was made: 'marketplace', or 'venue_site' (the booking button on the venue's own
     # website: no platform commission, app/payouts/shares.py). Set by checkout from its items.
     channel: Mapped[str] = mapped_column(String(12), default="marketplace", server_default="marketplace")
-    released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    cart_restored_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    released_at: Mapped[datetime | None]
+    cart_restored_at: Mapped[datetime | None]
     # The promo code as it was applied at checkout, and what it took off (app/promos/), so the
     # order page and the receipt stay as they were whatever happens to the code later.
     promo_code: Mapped[str | None] = mapped_column(String(32))
-    promo_discount_minor: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    promo_discount_minor: Mapped[int] = mapped_column(default=0, server_default="0")
 
     customer: Mapped[User | None] = relationship()
     # The order's bookings; a held booking that stands for a pending move (``moves_booking_id``)
@@ -216,43 +214,43 @@ class Booking(IdKey, db.Model):
     option_name: Mapped[str | None] = mapped_column(String(60))
     team_member_id: Mapped[int | None] = mapped_column(ForeignKey("team_members.id", ondelete="SET NULL"))
     status: Mapped[str] = mapped_column(String(24), default=BookingStatus.HELD, index=True)
-    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    blocks_until: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # ends_at + the service's buffer
+    starts_at: Mapped[datetime] = mapped_column(index=True)
+    ends_at: Mapped[datetime]
+    blocks_until: Mapped[datetime]  # ends_at + the service's buffer
     # A processing gap (migration 0074): the team member is free from ``gap_starts_at`` to
     # ``gap_ends_at`` for another client; the client, and any room, stay. None: no gap.
-    gap_starts_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    gap_ends_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    gap_starts_at: Mapped[datetime | None]
+    gap_ends_at: Mapped[datetime | None]
     # A visit (app/booking/visits.py): the bookings of treatments booked back to back in one go
     # share this key, and are moved or cancelled together. None: a booking on its own.
     visit_key: Mapped[str | None] = mapped_column(String(32))
     # A group visit's guest (numbered from 1) and their name, when the customer booked for others.
     guest: Mapped[int | None] = mapped_column(SmallInteger)
     guest_name: Mapped[str | None] = mapped_column(String(80))
-    hold_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    quantity: Mapped[int] = mapped_column(Integer, default=1)
-    unit_price_minor: Mapped[int] = mapped_column(Integer)
-    currency: Mapped[str] = mapped_column(String(3))
+    hold_expires_at: Mapped[datetime | None]
+    quantity: Mapped[int] = mapped_column(default=1)
+    unit_price_minor: Mapped[int]
+    currency: Mapped[Currency]
     # The cancellation policy as it was when booked: later edits to the service don't change it.
-    cancel_free_hours: Mapped[int] = mapped_column(Integer)
-    cancel_late_fee_percent: Mapped[int | None] = mapped_column(Integer)  # None: no late cancellation
-    no_show_fee_percent: Mapped[int | None] = mapped_column(Integer)  # None: no no-show fee
+    cancel_free_hours: Mapped[int]
+    cancel_late_fee_percent: Mapped[int | None]  # None: no late cancellation
+    no_show_fee_percent: Mapped[int | None]  # None: no no-show fee
     # How it was paid when booked (app/venues/deposits.py): the part paid online (the whole
     # price unless a deposit or pay-at-the-venue); the rest is due at the venue.
     payment_mode: Mapped[str] = mapped_column(String(16), default="full", server_default="full")
-    online_minor: Mapped[int] = mapped_column(Integer, default=_whole_price)
-    refund_minor: Mapped[int] = mapped_column(Integer, default=0)
+    online_minor: Mapped[int] = mapped_column(default=_whole_price)
+    refund_minor: Mapped[int] = mapped_column(default=0)
     # This booking's share of its order's promo discount (app/promos/rules.allocate).
-    promo_discount_minor: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    promo_discount_minor: Mapped[int] = mapped_column(default=0, server_default="0")
+    cancelled_at: Mapped[datetime | None]
     cancel_reason: Mapped[str | None] = mapped_column(Text)
-    reminder_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    checked_in_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # at the front desk
+    reminder_sent_at: Mapped[datetime | None]
+    checked_in_at: Mapped[datetime | None]  # at the front desk
     # The treatment began (migration 0078): the calendar's stage "started" (app/booking/arrival.py).
-    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime | None]
     # The calendar entry's revision: whatever moves the booking (a reschedule) adds 1, so
     # calendars update the event in place (app/booking/ics.py adds 1 more once cancelled).
-    calendar_sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    calendar_sequence: Mapped[int] = mapped_column(default=0, server_default="0")
     # Set on the held booking that holds the new time of a pending move to a dearer time (a
     # top-up): the booking it will move (app/checkout/top_ups.py). The team member exclusion
     # constraint lets a booking and its own move's hold overlap.
@@ -262,9 +260,9 @@ class Booking(IdKey, db.Model):
     # Request-to-book (app/booking/requests.py), as booked: the venue's window to accept (None:
     # an instant booking); once paid, "pending" until ``request_expires_at``, then "accepted",
     # "declined" or "lapsed" (the last two cancel it with a full refund, app/checkout/requests.py).
-    request_window_hours: Mapped[int | None] = mapped_column(Integer)
+    request_window_hours: Mapped[int | None]
     request_state: Mapped[str | None] = mapped_column(String(10))
-    request_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    request_expires_at: Mapped[datetime | None]
     created_at: Mapped[CreatedAt]
 
     order: Mapped[Order] = relationship(back_populates="bookings")
@@ -327,10 +325,10 @@ class BookingResource(IdKey, db.Model):
 
     booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"), index=True)
     resource_id: Mapped[int] = mapped_column(ForeignKey("resources.id", ondelete="CASCADE"), index=True)
-    unit: Mapped[int] = mapped_column()
-    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    blocks_until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    moves_booking_id: Mapped[int | None] = mapped_column()
+    unit: Mapped[int]
+    starts_at: Mapped[datetime]
+    blocks_until: Mapped[datetime]
+    moves_booking_id: Mapped[int | None]
     live: Mapped[bool] = mapped_column(default=True)
     # A guest's booking sharing the units of this sitting's first booking (a room the service
     # shares, migration 0076): rows with one key may meet.
@@ -351,8 +349,8 @@ class BookingAddon(IdKey, db.Model):
     booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"), index=True)
     addon_id: Mapped[int | None] = mapped_column(ForeignKey("service_addons.id", ondelete="SET NULL"))
     name: Mapped[str] = mapped_column(String(60))
-    price_minor: Mapped[int] = mapped_column()
-    extra_minutes: Mapped[int] = mapped_column()
+    price_minor: Mapped[int]
+    extra_minutes: Mapped[int]
 
 
 class TimeBlock(IdKey, db.Model):
@@ -371,15 +369,15 @@ class TimeBlock(IdKey, db.Model):
 
     venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), index=True)
     team_member_id: Mapped[int | None] = mapped_column(ForeignKey("team_members.id", ondelete="CASCADE"))
-    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
     reason: Mapped[str] = mapped_column(String(200), default="")
     # A weekly repeat (app/booking/time_blocks.py): the block's time of day again on these
     # weekdays (a bit mask, Monday = 1 ... Sunday = 64), in the venue's zone, up to and including
     # ``repeat_until``. One row holds the rule; occurrences are expanded where blocks are read
     # (in SQL, inside the slot engine's window). Both None: a single block.
     repeat_weekdays: Mapped[int | None] = mapped_column(SmallInteger, default=None)
-    repeat_until: Mapped[date | None] = mapped_column(Date, default=None)
+    repeat_until: Mapped[date | None] = mapped_column(default=None)
     created_at: Mapped[CreatedAt]
 
 
@@ -394,7 +392,7 @@ class OrderTransition(IdKey, db.Model):
     from_state: Mapped[str | None] = mapped_column(String(24))  # None: the order was just made
     to_state: Mapped[str] = mapped_column(String(24))
     reason: Mapped[str | None] = mapped_column(String(200))
-    amount_minor: Mapped[int | None] = mapped_column(Integer)  # a refund's amount
+    amount_minor: Mapped[int | None]  # a refund's amount
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[CreatedAt]
 
@@ -414,8 +412,8 @@ class ReschedulePolicy(db.Model):
     DEFAULT_MAX_MOVES = 2
 
     venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), primary_key=True)
-    until_hours: Mapped[int] = mapped_column(Integer, default=DEFAULT_UNTIL_HOURS, server_default="24")
-    max_moves: Mapped[int] = mapped_column(Integer, default=DEFAULT_MAX_MOVES, server_default="2")
+    until_hours: Mapped[int] = mapped_column(default=DEFAULT_UNTIL_HOURS, server_default="24")
+    max_moves: Mapped[int] = mapped_column(default=DEFAULT_MAX_MOVES, server_default="2")
     updated_at: Mapped[UpdatedAt]
 
 
@@ -429,12 +427,12 @@ class BookingMove(IdKey, db.Model):
     booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"), index=True)
     moved_by: Mapped[str] = mapped_column(String(10))  # "customer" | "venue"
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    from_starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    to_starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    from_team_member_id: Mapped[int | None] = mapped_column(Integer)
-    to_team_member_id: Mapped[int | None] = mapped_column(Integer)
+    from_starts_at: Mapped[datetime]
+    to_starts_at: Mapped[datetime]
+    from_team_member_id: Mapped[int | None]
+    to_team_member_id: Mapped[int | None]
     # New price minus the price paid, for the whole booking (negative: refunded).
-    price_difference_minor: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    price_difference_minor: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[CreatedAt]
 
 
@@ -460,20 +458,20 @@ class TopUp(IdKey, db.Model):
     hold_booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id", ondelete="SET NULL"))
     payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id", ondelete="SET NULL"), unique=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    amount_minor: Mapped[int] = mapped_column(Integer)  # the difference, whole booking
-    currency: Mapped[str] = mapped_column(String(3))
-    new_unit_price_minor: Mapped[int] = mapped_column(Integer)
-    from_starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    from_team_member_id: Mapped[int | None] = mapped_column(Integer)
-    to_starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    to_team_member_id: Mapped[int | None] = mapped_column(Integer)
+    amount_minor: Mapped[int]  # the difference, whole booking
+    currency: Mapped[Currency]
+    new_unit_price_minor: Mapped[int]
+    from_starts_at: Mapped[datetime]
+    from_team_member_id: Mapped[int | None]
+    to_starts_at: Mapped[datetime]
+    to_team_member_id: Mapped[int | None]
     status: Mapped[str] = mapped_column(String(16), default=TopUpStatus.PENDING, server_default="pending")
     outcome: Mapped[str | None] = mapped_column(Text)  # what happened, in English words (a record)
     # What happened, as a key of app/booking/top_ups.OUTCOMES ("refunded:<reason>"): the page
     # says it in the reader's language.
     outcome_code: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[CreatedAt]
-    settled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    settled_at: Mapped[datetime | None]
 
     order: Mapped[Order] = relationship()
     booking: Mapped[Booking] = relationship(foreign_keys=[booking_id])
@@ -487,6 +485,6 @@ class BookingIntakeAnswer(IdKey, db.Model):
     __tablename__ = "booking_intake_answers"
 
     booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"), index=True)
-    position: Mapped[int] = mapped_column(Integer)
+    position: Mapped[int]
     question: Mapped[str] = mapped_column(String(200))
     answer: Mapped[str] = mapped_column(Text)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, String, Text, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
@@ -38,13 +38,13 @@ class VenueClient(IdKey, db.Model):
     name: Mapped[str] = mapped_column(String(120))
     email: Mapped[str | None] = mapped_column(String(254))
     phone: Mapped[str | None] = mapped_column(String(32))
-    birthday: Mapped[date | None] = mapped_column(Date)  # optional; the desk may greet them (0077)
+    birthday: Mapped[date | None]  # optional; the desk may greet them (0077)
     notes: Mapped[str] = mapped_column(Text, default="", server_default="")
     tags: Mapped[list[str]] = mapped_column(ARRAY(String(40)), default=list, server_default="{}")
-    blocked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    blocked_at: Mapped[datetime | None]
     block_reason: Mapped[str | None] = mapped_column(String(300))
     # Set when the linked account was deleted: name, email and phone are gone, the visits stay.
-    anonymised_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    anonymised_at: Mapped[datetime | None]
     created_at: Mapped[CreatedAt]
 
     # ``Booking.client`` comes from here (the booking core doesn't import this layer).

@@ -8,7 +8,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
@@ -47,12 +47,12 @@ class BookingMessage(IdKey, db.Model):
     sender_side: Mapped[str] = mapped_column(String(10))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[CreatedAt]
-    read_by_other_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    reported_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    read_by_other_at: Mapped[datetime | None]
+    reported_at: Mapped[datetime | None]
     report_reason: Mapped[str | None] = mapped_column(Text)
     reported_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     moderation: Mapped[str | None] = mapped_column(String(10))
-    moderated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    moderated_at: Mapped[datetime | None]
 
     booking: Mapped[Booking] = relationship()
     sender: Mapped[User] = relationship(foreign_keys=[sender_user_id])

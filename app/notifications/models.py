@@ -9,7 +9,6 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     CheckConstraint,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -49,8 +48,8 @@ class NotificationPreference(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     kind: Mapped[str] = mapped_column(String(32), primary_key=True)
     channel: Mapped[str] = mapped_column(String(8), primary_key=True)
-    enabled: Mapped[bool] = mapped_column()
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    enabled: Mapped[bool]
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
 class SmsNumber(db.Model):
@@ -61,7 +60,7 @@ class SmsNumber(db.Model):
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     number: Mapped[str] = mapped_column(String(16))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
 class VenueReminderSettings(db.Model):
@@ -75,7 +74,7 @@ class VenueReminderSettings(db.Model):
 
     venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), primary_key=True)
     offsets_minutes: Mapped[list[int]] = mapped_column(ARRAY(Integer))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
 class BookingReminder(IdKey, db.Model):
@@ -92,13 +91,13 @@ class BookingReminder(IdKey, db.Model):
     )
 
     booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"), index=True)
-    offset_minutes: Mapped[int] = mapped_column()
+    offset_minutes: Mapped[int]
     channel: Mapped[str] = mapped_column(String(8))
-    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # the booking's start when planned
-    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    starts_at: Mapped[datetime]  # the booking's start when planned
+    due_at: Mapped[datetime] = mapped_column(index=True)
     status: Mapped[str] = mapped_column(String(16), default=ReminderStatus.PLANNED)
-    job_id: Mapped[int | None] = mapped_column()
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    job_id: Mapped[int | None]
+    sent_at: Mapped[datetime | None]
     detail: Mapped[str | None] = mapped_column(String(200))  # why skipped or dropped
     created_at: Mapped[CreatedAt]
 
@@ -116,7 +115,7 @@ class SmsMessage(IdKey, db.Model):
     body: Mapped[str] = mapped_column(Text)
     gateway: Mapped[str] = mapped_column(String(16))
     provider_message_id: Mapped[str | None] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), index=True)
+    created_at: Mapped[CreatedAt] = mapped_column(index=True)
 
 
 class Notice(IdKey, db.Model):
@@ -142,7 +141,7 @@ class Notice(IdKey, db.Model):
     link: Mapped[str] = mapped_column(String(500))
     key: Mapped[str | None] = mapped_column(String(120))
     created_at: Mapped[CreatedAt]
-    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    read_at: Mapped[datetime | None]
 
 
 class AgendaSent(db.Model):
@@ -152,5 +151,5 @@ class AgendaSent(db.Model):
 
     venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), primary_key=True)
     day: Mapped[date] = mapped_column(primary_key=True)
-    bookings: Mapped[int] = mapped_column()
-    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    bookings: Mapped[int]
+    sent_at: Mapped[datetime] = mapped_column(server_default=func.now())

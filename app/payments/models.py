@@ -7,12 +7,12 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, func
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.booking.models import Booking, Order
-from app.platform.columns import CreatedAt, IdKey, UpdatedAt, one_of
+from app.platform.columns import CreatedAt, Currency, IdKey, UpdatedAt, one_of
 from app.platform.extensions import db
 
 
@@ -44,11 +44,11 @@ class Payment(IdKey, db.Model):
     kind: Mapped[str] = mapped_column(String(16), default=PaymentKind.CHECKOUT, server_default="checkout")
     session_id: Mapped[str] = mapped_column(String(255), unique=True)
     payment_intent_id: Mapped[str | None] = mapped_column(String(255), index=True)
-    amount_minor: Mapped[int] = mapped_column(Integer)
-    currency: Mapped[str] = mapped_column(String(3))
+    amount_minor: Mapped[int]
+    currency: Mapped[Currency]
     status: Mapped[str] = mapped_column(String(20), default=PaymentStatus.OPEN)
     checkout_url: Mapped[str | None] = mapped_column(Text)
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime]
     created_at: Mapped[CreatedAt]
     updated_at: Mapped[UpdatedAt]
 
@@ -64,8 +64,8 @@ class PaymentEvent(IdKey, db.Model):
     event_id: Mapped[str] = mapped_column(String(255), unique=True)
     type: Mapped[str] = mapped_column(String(80))
     payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    processed_at: Mapped[datetime | None]
     outcome: Mapped[str | None] = mapped_column(Text)  # what settling it did, for the admin view
 
 
@@ -84,13 +84,13 @@ class Refund(IdKey, db.Model):
 
     payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id", ondelete="CASCADE"), index=True)
     booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id", ondelete="SET NULL"))
-    amount_minor: Mapped[int] = mapped_column(Integer)
-    currency: Mapped[str] = mapped_column(String(3))
+    amount_minor: Mapped[int]
+    currency: Mapped[Currency]
     reason: Mapped[str] = mapped_column(String(200), default="")
     gateway_refund_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     status: Mapped[str] = mapped_column(String(20), default=RefundStatus.PENDING)
     created_at: Mapped[CreatedAt]
-    settled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    settled_at: Mapped[datetime | None]
 
     payment: Mapped[Payment] = relationship()
     booking: Mapped[Booking | None] = relationship()
@@ -144,16 +144,16 @@ class BookingFee(IdKey, db.Model):
     booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"))
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(20))
-    currency: Mapped[str] = mapped_column(String(3))
-    fee_minor: Mapped[int] = mapped_column(Integer)
-    from_paid_minor: Mapped[int] = mapped_column(Integer)
-    charge_minor: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[Currency]
+    fee_minor: Mapped[int]
+    from_paid_minor: Mapped[int]
+    charge_minor: Mapped[int]
     status: Mapped[str] = mapped_column(String(20))
     payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id", ondelete="SET NULL"))
     problem: Mapped[str | None] = mapped_column(String(300))
-    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[CreatedAt]
-    settled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    settled_at: Mapped[datetime | None]
 
     booking: Mapped[Booking] = relationship()
     payment: Mapped[Payment | None] = relationship()

@@ -19,12 +19,12 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.payouts.ports import AccountStatus
-from app.platform.columns import CreatedAt, IdKey, UpdatedAt, one_of
+from app.platform.columns import CreatedAt, Currency, IdKey, UpdatedAt, one_of
 from app.platform.extensions import db
 from app.venues.models import Venue
 
@@ -56,7 +56,7 @@ class CommissionRate(db.Model):
     __table_args__ = (CheckConstraint("rate_bp BETWEEN 0 AND 10000", name="rate_range"),)
 
     category_id: Mapped[int] = mapped_column(ForeignKey("categories.id", ondelete="CASCADE"), primary_key=True)
-    rate_bp: Mapped[int] = mapped_column(Integer)
+    rate_bp: Mapped[int]
     updated_at: Mapped[UpdatedAt]
 
 
@@ -106,24 +106,24 @@ class VenueTransfer(IdKey, db.Model):
     funding: Mapped[str] = mapped_column(String(10), default=Funding.CHARGE, server_default=Funding.CHARGE)
     # The payment's gateway (a balance leg: the venue's account's): transfers go through it.
     gateway: Mapped[str] = mapped_column(String(20))
-    currency: Mapped[str] = mapped_column(String(3))
+    currency: Mapped[Currency]
     # The part of the venue's gross this row pays for (its items less a discount it funds; a
     # leg: the card part, or the rest).
-    gross_minor: Mapped[int] = mapped_column(Integer)
+    gross_minor: Mapped[int]
     # What refunds of this row are measured against: its part of the card charge (a balance
     # leg: its part of the gift voucher).
-    charged_minor: Mapped[int] = mapped_column(Integer)
-    commission_bp: Mapped[int] = mapped_column(Integer)
-    commission_minor: Mapped[int] = mapped_column(Integer)
-    transfer_minor: Mapped[int] = mapped_column(Integer)  # gross - commission
-    sent_minor: Mapped[int | None] = mapped_column(Integer)  # what the transfer carried, once made
+    charged_minor: Mapped[int]
+    commission_bp: Mapped[int]
+    commission_minor: Mapped[int]
+    transfer_minor: Mapped[int]  # gross - commission
+    sent_minor: Mapped[int | None]  # what the transfer carried, once made
     transfer_group: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(20), default=TransferStatus.PENDING, index=True)
     gateway_transfer_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     destination: Mapped[str | None] = mapped_column(String(255))
     problem: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[CreatedAt]
-    transferred_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    transferred_at: Mapped[datetime | None]
 
     venue: Mapped[Venue] = relationship()
 
@@ -154,12 +154,12 @@ class TransferReversal(IdKey, db.Model):
     # The part of the refund that was this venue's and of this row's kind (a card refund on the
     # charge leg, a voucher refund on the balance leg; 0 on the other leg, which is reversed in
     # proportion all the same).
-    refund_minor: Mapped[int] = mapped_column(Integer)
-    amount_minor: Mapped[int] = mapped_column(Integer)  # taken back from the venue (the rest: commission)
+    refund_minor: Mapped[int]
+    amount_minor: Mapped[int]  # taken back from the venue (the rest: commission)
     status: Mapped[str] = mapped_column(String(20), default=ReversalStatus.PENDING)
     gateway_reversal_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     created_at: Mapped[CreatedAt]
-    settled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    settled_at: Mapped[datetime | None]
 
     transfer: Mapped[VenueTransfer] = relationship()
 
@@ -170,10 +170,10 @@ class Payout(IdKey, db.Model):
     venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), index=True)
     gateway: Mapped[str] = mapped_column(String(20))
     payout_id: Mapped[str] = mapped_column(String(255), unique=True)
-    amount_minor: Mapped[int] = mapped_column(Integer)
-    currency: Mapped[str] = mapped_column(String(3))
+    amount_minor: Mapped[int]
+    currency: Mapped[Currency]
     status: Mapped[str] = mapped_column(String(20))  # Stripe's: pending | in_transit | paid | failed | canceled
-    arrival_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    arrival_at: Mapped[datetime | None]
     raw: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     created_at: Mapped[CreatedAt]
     updated_at: Mapped[UpdatedAt]

@@ -1,6 +1,6 @@
 """What many tables' definitions share: the surrogate key, when a row was made and last changed,
-the check that a column of words holds one of a known set, and the sizes of a stored image. The
-constraints' SQL is the migrations'; these only spell it once."""
+a currency's code, the check that a column of words holds one of a known set, and the sizes of a
+stored image. The constraints' SQL is the migrations'; these only spell it once."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Annotated, Any
 
-from sqlalchemy import CheckConstraint, DateTime, func
+from sqlalchemy import CheckConstraint, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 
@@ -20,9 +20,11 @@ class IdKey:
 
 
 # When the row was made, by the database's clock: ``created_at: Mapped[CreatedAt]``.
-CreatedAt = Annotated[datetime, mapped_column(DateTime(timezone=True), server_default=func.now())]
+CreatedAt = Annotated[datetime, mapped_column(server_default=func.now())]
 # When the row last changed: the database's clock on insert, the ORM's on each update.
-UpdatedAt = Annotated[datetime, mapped_column(DateTime(timezone=True), server_default=func.now(), onupdate=func.now())]
+UpdatedAt = Annotated[datetime, mapped_column(server_default=func.now(), onupdate=func.now())]
+# A currency's three-letter ISO 4217 code, "GBP": ``currency: Mapped[Currency]``.
+Currency = Annotated[str, mapped_column(String(3))]
 
 
 def one_of(column: str, words: Iterable[str]) -> CheckConstraint:

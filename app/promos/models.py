@@ -7,10 +7,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, func, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.platform.columns import CreatedAt, IdKey, one_of
+from app.platform.columns import CreatedAt, Currency, IdKey, one_of
 from app.platform.extensions import db
 from app.venues.models import Venue
 
@@ -53,19 +53,19 @@ class PromoCode(IdKey, db.Model):
 
     code: Mapped[str] = mapped_column(String(32))  # as its owner typed it; matched case-insensitively
     kind: Mapped[str] = mapped_column(String(8))
-    value: Mapped[int] = mapped_column(Integer)
-    currency: Mapped[str] = mapped_column(String(3))
+    value: Mapped[int]
+    currency: Mapped[Currency]
     funded_by: Mapped[str] = mapped_column(String(8))
     # A venue's own code: only that venue's items are discounted, and the venue pays for it.
     venue_id: Mapped[int | None] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), index=True)
-    valid_from: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    valid_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    min_spend_minor: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    max_uses_total: Mapped[int | None] = mapped_column(Integer)
-    max_uses_per_customer: Mapped[int | None] = mapped_column(Integer)
+    valid_from: Mapped[datetime | None]
+    valid_until: Mapped[datetime | None]
+    min_spend_minor: Mapped[int] = mapped_column(default=0, server_default="0")
+    max_uses_total: Mapped[int | None]
+    max_uses_per_customer: Mapped[int | None]
     # Live (active) redemptions, kept by app/promos/redemption.py under this row's lock.
-    uses_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    uses_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    active: Mapped[bool] = mapped_column(default=True, server_default=text("true"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[CreatedAt]
 
@@ -92,12 +92,12 @@ class PromoRedemption(IdKey, db.Model):
     promo_code_id: Mapped[int] = mapped_column(ForeignKey("promo_codes.id"))
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), unique=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    discount_minor: Mapped[int] = mapped_column(Integer)
+    discount_minor: Mapped[int]
     # Copied from the code (max_uses_per_customer == 1) so a partial unique index can enforce it.
-    once_per_customer: Mapped[bool] = mapped_column(Boolean)
+    once_per_customer: Mapped[bool]
     status: Mapped[str] = mapped_column(String(8), default=RedemptionStatus.ACTIVE, server_default="active")
     created_at: Mapped[CreatedAt]
-    released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    released_at: Mapped[datetime | None]
 
     promo_code: Mapped[PromoCode] = relationship()
 
@@ -109,6 +109,6 @@ class CartPromo(db.Model):
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     promo_code_id: Mapped[int] = mapped_column(ForeignKey("promo_codes.id", ondelete="CASCADE"))
-    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    added_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
     promo_code: Mapped[PromoCode] = relationship()

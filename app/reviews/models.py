@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, SmallInteger, String, Text, func, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, SmallInteger, String, Text, func, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -115,7 +115,7 @@ class ReviewReport(IdKey, db.Model):
     details: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(10), default=ReportStatus.OPEN)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[datetime | None]
     decision_note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[CreatedAt]
 
@@ -146,4 +146,4 @@ class ReviewRequest(IdKey, db.Model):
     booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"), unique=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     channels: Mapped[str] = mapped_column(String(20), default="")  # "email", "sms", "email,sms" or "" (none chosen)
-    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    sent_at: Mapped[datetime] = mapped_column(server_default=func.now())

@@ -11,7 +11,7 @@ import enum
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Integer, String
+from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.platform.columns import CreatedAt, IdKey, one_of
@@ -42,9 +42,9 @@ class WorkingHours(IdKey, db.Model):
     )
 
     team_member_id: Mapped[int] = mapped_column(ForeignKey("team_members.id", ondelete="CASCADE"), index=True)
-    weekday: Mapped[int] = mapped_column(Integer)
-    starts_minute: Mapped[int] = mapped_column(Integer)
-    ends_minute: Mapped[int] = mapped_column(Integer)
+    weekday: Mapped[int]
+    starts_minute: Mapped[int]
+    ends_minute: Mapped[int]
 
     team_member: Mapped[TeamMember] = relationship()
 
@@ -64,9 +64,9 @@ class ScheduleException(IdKey, db.Model):
     )
 
     team_member_id: Mapped[int] = mapped_column(ForeignKey("team_members.id", ondelete="CASCADE"), index=True)
-    day: Mapped[date] = mapped_column(Date)
-    starts_minute: Mapped[int | None] = mapped_column(Integer)
-    ends_minute: Mapped[int | None] = mapped_column(Integer)
+    day: Mapped[date]
+    starts_minute: Mapped[int | None]
+    ends_minute: Mapped[int | None]
     note: Mapped[str] = mapped_column(String(200), default="")
 
     team_member: Mapped[TeamMember] = relationship()
@@ -95,10 +95,10 @@ class TimeOff(IdKey, db.Model):
     team_member_id: Mapped[int] = mapped_column(ForeignKey("team_members.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(20), default=TimeOffKind.HOLIDAY)
     reason: Mapped[str] = mapped_column(String(200), default="")
-    starts_on: Mapped[date | None] = mapped_column(Date)
-    ends_on: Mapped[date | None] = mapped_column(Date)
-    starts_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    ends_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    starts_on: Mapped[date | None]
+    ends_on: Mapped[date | None]
+    starts_at: Mapped[datetime | None]
+    ends_at: Mapped[datetime | None]
     created_at: Mapped[CreatedAt]
 
     team_member: Mapped[TeamMember] = relationship()

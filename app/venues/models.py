@@ -15,11 +15,8 @@ from typing import Any
 from sqlalchemy import (
     CheckConstraint,
     Column,
-    Date,
-    DateTime,
     Float,
     ForeignKey,
-    Integer,
     Numeric,
     String,
     Table,
@@ -31,7 +28,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
-from app.platform.columns import CreatedAt, IdKey, ImageVariants, UpdatedAt, one_of
+from app.platform.columns import CreatedAt, Currency, IdKey, ImageVariants, UpdatedAt, one_of
 from app.platform.extensions import db
 
 MAX_TEAM_MEMBERS = 5
@@ -79,12 +76,12 @@ class Venue(IdKey, db.Model):
     phone: Mapped[str] = mapped_column(String(32), default="")
     email: Mapped[str] = mapped_column(String(254), default="")
     website: Mapped[str] = mapped_column(String(300), default="")
-    currency: Mapped[str] = mapped_column(String(3), default="GBP")
+    currency: Mapped[Currency] = mapped_column(default="GBP")
 
     status: Mapped[str] = mapped_column(String(20), default=VenueStatus.DRAFT, index=True)
     status_reason: Mapped[str | None] = mapped_column(Text)
-    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    submitted_at: Mapped[datetime | None]
+    approved_at: Mapped[datetime | None]
     # Fields changed since the last approval; the venue stays live and admins re-review them.
     changed_fields: Mapped[list[str]] = mapped_column(ARRAY(String(40)), default=list)
     onboarding_step: Mapped[str] = mapped_column(String(20), default="basics")
@@ -214,41 +211,41 @@ class Service(IdKey, db.Model):
     name: Mapped[str] = mapped_column(String(120))
     description: Mapped[str] = mapped_column(Text, default="")
     category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
-    duration_minutes: Mapped[int] = mapped_column(Integer)
-    price_minor: Mapped[int] = mapped_column(Integer)
-    currency: Mapped[str] = mapped_column(String(3), default="GBP")
-    capacity: Mapped[int] = mapped_column(Integer, default=1)
-    buffer_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    duration_minutes: Mapped[int]
+    price_minor: Mapped[int]
+    currency: Mapped[Currency] = mapped_column(default="GBP")
+    capacity: Mapped[int] = mapped_column(default=1)
+    buffer_minutes: Mapped[int] = mapped_column(default=0)
     is_active: Mapped[bool] = mapped_column(default=True)
     position: Mapped[int] = mapped_column(default=0)
     # Cancellation policy: free until this many hours before the start; later, a fee
     # (percent of the price) or, when the fee is None, no cancellation at all.
-    cancel_free_hours: Mapped[int] = mapped_column(Integer, default=24, server_default="24")
-    cancel_late_fee_percent: Mapped[int | None] = mapped_column(Integer, default=50, server_default="50")
+    cancel_free_hours: Mapped[int] = mapped_column(default=24, server_default="24")
+    cancel_late_fee_percent: Mapped[int | None] = mapped_column(default=50, server_default="50")
     # How it is paid (app/venues/deposits.py): "full" online, a deposit online (a percent of
     # the price, or a fixed amount under it) with the rest at the venue, or all "at_venue".
     payment_mode: Mapped[str] = mapped_column(String(16), default="full", server_default="full")
-    deposit_percent: Mapped[int | None] = mapped_column(Integer)
-    deposit_fixed_minor: Mapped[int | None] = mapped_column(Integer)
+    deposit_percent: Mapped[int | None]
+    deposit_fixed_minor: Mapped[int | None]
     # A no-show fee, percent of the price (None: no fee), charged to the saved card.
-    no_show_fee_percent: Mapped[int | None] = mapped_column(Integer)
+    no_show_fee_percent: Mapped[int | None]
     # Booking rules (docs/booking-rules.md): how long before the start a customer can book at
     # the latest, how far ahead at the most (never past the platform's BOOKING_MAX_ADVANCE_DAYS),
     # None: the platform's own (BOOKING_MIN_NOTICE_MINUTES, BOOKING_MAX_ADVANCE_DAYS); and
     # whether a booking is a request the venue accepts within ``request_window_hours``.
-    min_notice_minutes: Mapped[int | None] = mapped_column(Integer)
-    max_advance_days: Mapped[int | None] = mapped_column(Integer)
+    min_notice_minutes: Mapped[int | None]
+    max_advance_days: Mapped[int | None]
     request_to_book: Mapped[bool] = mapped_column(default=False, server_default="false")
-    request_window_hours: Mapped[int] = mapped_column(Integer, default=24, server_default="24")
+    request_window_hours: Mapped[int] = mapped_column(default=24, server_default="24")
     # A patch test first (app/booking/patch_test_rule.py): another service of the venue, booked to
     # start at least ``patch_test_min_hours`` before this one. None: no patch test needed.
     patch_test_service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id", ondelete="SET NULL"))
-    patch_test_min_hours: Mapped[int] = mapped_column(Integer, default=48, server_default="48")
+    patch_test_min_hours: Mapped[int] = mapped_column(default=48, server_default="48")
     # Processing time (app/venues/processing.py): work, then a gap of ``processing_minutes`` from
     # ``processing_after_minutes`` after the start in which the team member may serve someone
     # else, then work to the end. Both None: no gap.
-    processing_after_minutes: Mapped[int | None] = mapped_column(Integer)
-    processing_minutes: Mapped[int | None] = mapped_column(Integer)
+    processing_after_minutes: Mapped[int | None]
+    processing_minutes: Mapped[int | None]
 
     venue: Mapped[Venue] = relationship(back_populates="services")
     category: Mapped[Category | None] = relationship()
@@ -285,8 +282,8 @@ class ServiceOption(IdKey, db.Model):
 
     service_id: Mapped[int] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(60))
-    duration_minutes: Mapped[int] = mapped_column()
-    price_minor: Mapped[int] = mapped_column()
+    duration_minutes: Mapped[int]
+    price_minor: Mapped[int]
     position: Mapped[int] = mapped_column(default=0)
 
 
@@ -307,7 +304,7 @@ class ServiceQuestion(IdKey, db.Model):
     )
 
     service_id: Mapped[int] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"), index=True)
-    position: Mapped[int] = mapped_column(Integer, default=1)
+    position: Mapped[int] = mapped_column(default=1)
     text: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(10), default=QuestionKind.TEXT)
     options: Mapped[list[str]] = mapped_column(JSONB, default=list, server_default="[]")
@@ -329,9 +326,9 @@ class OpeningHours(IdKey, db.Model):
     )
 
     venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), index=True)
-    weekday: Mapped[int] = mapped_column(Integer)  # 0 = Monday
-    opens_minute: Mapped[int] = mapped_column(Integer)
-    closes_minute: Mapped[int] = mapped_column(Integer)
+    weekday: Mapped[int]  # 0 = Monday
+    opens_minute: Mapped[int]
+    closes_minute: Mapped[int]
 
     venue: Mapped[Venue] = relationship(back_populates="opening_hours")
 
@@ -341,8 +338,8 @@ class Closure(IdKey, db.Model):
     __table_args__ = (CheckConstraint("ends_on >= starts_on", name="order"),)
 
     venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), index=True)
-    starts_on: Mapped[date] = mapped_column(Date)
-    ends_on: Mapped[date] = mapped_column(Date)
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
     reason: Mapped[str] = mapped_column(String(200), default="")
 
     venue: Mapped[Venue] = relationship(back_populates="closures")
@@ -364,7 +361,7 @@ class ServiceAddon(IdKey, db.Model):
 
     service_id: Mapped[int] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(60))
-    price_minor: Mapped[int] = mapped_column()
+    price_minor: Mapped[int]
     extra_minutes: Mapped[int] = mapped_column(default=0)
     position: Mapped[int] = mapped_column(default=0)
 
@@ -488,9 +485,9 @@ class VenueStaff(IdKey, db.Model):
     role: Mapped[str] = mapped_column(String(16))
     team_member_id: Mapped[int | None] = mapped_column(ForeignKey("team_members.id", ondelete="CASCADE"))
     invited_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    invited_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    invited_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    accepted_at: Mapped[datetime | None]
+    removed_at: Mapped[datetime | None]
 
     venue: Mapped[Venue] = relationship()
     user: Mapped[User | None] = relationship(foreign_keys=[user_id])

@@ -7,12 +7,12 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from app.accounts.models import User
 from app.booking.models import Order
-from app.platform.columns import CreatedAt, IdKey, one_of
+from app.platform.columns import CreatedAt, Currency, IdKey, one_of
 from app.platform.extensions import db
 from app.venues.models import Venue
 
@@ -32,8 +32,8 @@ class VoucherPurchase(IdKey, db.Model):
 
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), unique=True)
     buyer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    amount_minor: Mapped[int] = mapped_column(Integer)
-    currency: Mapped[str] = mapped_column(String(3))
+    amount_minor: Mapped[int]
+    currency: Mapped[Currency]
     venue_id: Mapped[int | None] = mapped_column(ForeignKey("venues.id", ondelete="SET NULL"))
     recipient_name: Mapped[str] = mapped_column(String(100))
     recipient_email: Mapped[str] = mapped_column(String(254))
@@ -56,11 +56,11 @@ class Voucher(IdKey, db.Model):
 
     code: Mapped[str] = mapped_column(String(32), unique=True)  # normalised: no dashes, upper case
     purchase_id: Mapped[int] = mapped_column(ForeignKey("voucher_purchases.id", ondelete="CASCADE"), unique=True)
-    value_minor: Mapped[int] = mapped_column(Integer)
-    currency: Mapped[str] = mapped_column(String(3))
+    value_minor: Mapped[int]
+    currency: Mapped[Currency]
     venue_id: Mapped[int | None] = mapped_column(ForeignKey("venues.id", ondelete="SET NULL"), index=True)
-    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    issued_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
 
     purchase: Mapped[VoucherPurchase] = relationship(back_populates="voucher")
     venue: Mapped[Venue | None] = relationship()
@@ -80,7 +80,7 @@ class VoucherEntry(IdKey, db.Model):
 
     voucher_id: Mapped[int] = mapped_column(ForeignKey("vouchers.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(10))
-    amount_minor: Mapped[int] = mapped_column(Integer)  # signed: spending is negative
+    amount_minor: Mapped[int]  # signed: spending is negative
     # The order spent on, released or refunded (checkout always sets it); kept as NULL if an
     # order is ever deleted, so the entry and the balance it makes survive.
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="SET NULL"), index=True)

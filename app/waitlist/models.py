@@ -14,7 +14,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
@@ -67,14 +67,14 @@ class WaitlistEntry(IdKey, db.Model):
     customer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"))
     service_id: Mapped[int] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"))
-    day: Mapped[date] = mapped_column(Date)  # the venue's local date
+    day: Mapped[date]  # the venue's local date
     # Minutes after local midnight: the appointment must fit between them (None: any time).
-    window_start_minute: Mapped[int | None] = mapped_column(Integer)
-    window_end_minute: Mapped[int | None] = mapped_column(Integer)
+    window_start_minute: Mapped[int | None]
+    window_end_minute: Mapped[int | None]
     team_member_id: Mapped[int | None] = mapped_column(ForeignKey("team_members.id", ondelete="SET NULL"))
     status: Mapped[str] = mapped_column(String(16), default=EntryStatus.WAITING)
     created_at: Mapped[CreatedAt]
-    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None]
 
     customer: Mapped[User] = relationship()
     venue: Mapped[Venue] = relationship()
@@ -105,12 +105,12 @@ class WaitlistOffer(IdKey, db.Model):
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)  # the hold
     service_id: Mapped[int] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"))
     team_member_id: Mapped[int | None] = mapped_column(ForeignKey("team_members.id", ondelete="SET NULL"))
-    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
     status: Mapped[str] = mapped_column(String(16), default=OfferStatus.OPEN)
     created_at: Mapped[CreatedAt]
-    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None]
 
     entry: Mapped[WaitlistEntry] = relationship()
     order: Mapped[Order] = relationship()

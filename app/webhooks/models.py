@@ -8,7 +8,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -45,12 +45,12 @@ class WebhookEndpoint(IdKey, db.Model):
     secret_encrypted: Mapped[str] = mapped_column(Text)
     # After a roll, the old secret signs too (a second v1) until previous_secret_expires_at.
     previous_secret_encrypted: Mapped[str | None] = mapped_column(Text)
-    previous_secret_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    secret_rotated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
+    previous_secret_expires_at: Mapped[datetime | None]
+    secret_rotated_at: Mapped[datetime | None]
+    enabled: Mapped[bool] = mapped_column(default=True, server_default="true")
     # Failed attempts in a row, over all deliveries; a success sets it back to 0.
-    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    consecutive_failures: Mapped[int] = mapped_column(default=0, server_default="0")
+    disabled_at: Mapped[datetime | None]
     disabled_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[CreatedAt]
 
@@ -69,10 +69,10 @@ class WebhookDelivery(IdKey, db.Model):
     event_type: Mapped[str] = mapped_column(String(40))
     body: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(12), default=DeliveryStatus.PENDING, server_default="pending")
-    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    next_attempt_at: Mapped[datetime | None]
     created_at: Mapped[CreatedAt]
-    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    delivered_at: Mapped[datetime | None]
 
     endpoint: Mapped[WebhookEndpoint] = relationship()
     attempt_rows: Mapped[list[WebhookAttempt]] = relationship(
@@ -86,9 +86,9 @@ class WebhookAttempt(IdKey, db.Model):
     __tablename__ = "webhook_attempts"
 
     delivery_id: Mapped[int] = mapped_column(ForeignKey("webhook_deliveries.id", ondelete="CASCADE"), index=True)
-    attempted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    status_code: Mapped[int | None] = mapped_column(Integer)
-    response_ms: Mapped[int] = mapped_column(Integer)
+    attempted_at: Mapped[datetime]
+    status_code: Mapped[int | None]
+    response_ms: Mapped[int]
     body_excerpt: Mapped[str | None] = mapped_column(String(500))
     error: Mapped[str | None] = mapped_column(Text)
-    succeeded: Mapped[bool] = mapped_column(Boolean)
+    succeeded: Mapped[bool]
