@@ -97,8 +97,7 @@ def add_synonym(term: str, synonym: str, *, actor_id: int) -> SearchSynonym:
     row = SearchSynonym(term=low, synonym=high)
     db.session.add(row)
     db.session.flush()
-    audit.record("search_synonym.added", actor_id=actor_id, subject_type="search_synonym", subject_id=row.id,
-                 term=low, synonym=high)  # fmt: skip
+    audit.record("search_synonym.added", actor_id=actor_id, about=("search_synonym", row.id), term=low, synonym=high)
     cache_versions.bump(cache_versions.PUBLIC)
     return row
 
@@ -109,14 +108,14 @@ def change_synonym(row: SearchSynonym, term: str, synonym: str, *, actor_id: int
     before = f"{row.term} ~ {row.synonym}"
     row.term, row.synonym = low, high
     db.session.flush()
-    audit.record("search_synonym.changed", actor_id=actor_id, subject_type="search_synonym", subject_id=row.id,
+    audit.record("search_synonym.changed", actor_id=actor_id, about=("search_synonym", row.id),
                  from_state=before, to_state=f"{low} ~ {high}")  # fmt: skip
     cache_versions.bump(cache_versions.PUBLIC)
     return row
 
 
 def remove_synonym(row: SearchSynonym, *, actor_id: int) -> None:
-    audit.record("search_synonym.removed", actor_id=actor_id, subject_type="search_synonym", subject_id=row.id,
+    audit.record("search_synonym.removed", actor_id=actor_id, about=("search_synonym", row.id),
                  from_state=f"{row.term} ~ {row.synonym}")  # fmt: skip
     db.session.delete(row)
     db.session.flush()

@@ -31,4 +31,4 @@ def record_security_event(
     }
     if email:
         details["email"] = email
-    audit.record(action, actor_id=user_id, subject_type=SUBJECT, subject_id=user_id, **details)
+    audit.record(action, actor_id=user_id, about=(SUBJECT, user_id), **details)

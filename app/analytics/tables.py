@@ -111,29 +111,21 @@ def venue_tables(report: VenueReport) -> dict[str, Table]:
             money_rows=frozenset(money_rows),
         ),
     }
-    tables["daily"] = _gross_last(
-        report,
-        report.daily,
-        Table(
-            "daily",
-            _("Bookings per day"),
-            [_("Day"), _("Online"), _("Your website"), _("Desk")],
-            [[d.day.isoformat(), d.online, d.site, d.desk] for d in report.daily],
-        ),
+    tables["daily"] = Table(
+        "daily",
+        _("Bookings per day"),
+        [_("Day"), _("Online"), _("Your website"), _("Desk")],
+        [[d.day.isoformat(), d.online, d.site, d.desk] for d in report.daily],
     )
-    tables["members"] = _gross_last(
-        report,
-        report.members,
-        Table(
-            "members",
-            _("Occupancy by team member"),
-            [_("Team member"), _("Bookings"), _("Booked hours"), _("Available hours"), _("Occupancy")],
-            [
-                [m.name, m.bookings, round(m.booked_minutes / 60, 1), round(m.available_minutes / 60, 1), m.occupancy]
-                for m in report.members
-            ],
-            percent=frozenset({4}),
-        ),
+    tables["members"] = Table(
+        "members",
+        _("Occupancy by team member"),
+        [_("Team member"), _("Bookings"), _("Booked hours"), _("Available hours"), _("Occupancy")],
+        [
+            [m.name, m.bookings, round(m.booked_minutes / 60, 1), round(m.available_minutes / 60, 1), m.occupancy]
+            for m in report.members
+        ],
+        percent=frozenset({4}),
     )
     names = weekday_names()
     tables["hours"] = Table(
@@ -159,36 +151,24 @@ def venue_tables(report: VenueReport) -> dict[str, Table]:
         ],
         percent_rows=frozenset({3}),
     )
-    tables["services"] = _gross_last(
-        report,
-        report.services,
-        Table(
-            "services",
-            _("Top services"),
-            [_("Service"), _("Bookings")],
-            [[s.name, s.bookings] for s in report.services],
-        ),
+    tables["services"] = Table(
+        "services",
+        _("Top services"),
+        [_("Service"), _("Bookings")],
+        [[s.name, s.bookings] for s in report.services],
     )
     menu = report.menu
-    tables["options"] = _gross_last(
-        report,
-        menu.options,
-        Table(
-            "options",
-            _("Bookings by option (gross with add-ons)"),
-            [_("Service and option"), _("Bookings")],
-            [[o.name, o.bookings] for o in menu.options],
-        ),
+    tables["options"] = Table(
+        "options",
+        _("Bookings by option (gross with add-ons)"),
+        [_("Service and option"), _("Bookings")],
+        [[o.name, o.bookings] for o in menu.options],
     )
-    tables["addons"] = _gross_last(
-        report,
-        menu.addons,
-        Table(
-            "addons",
-            _("Add-ons booked"),
-            [_("Add-on"), _("Times")],
-            [[a.name, a.times] for a in menu.addons],
-        ),
+    tables["addons"] = Table(
+        "addons",
+        _("Add-ons booked"),
+        [_("Add-on"), _("Times")],
+        [[a.name, a.times] for a in menu.addons],
     )
     tables["rooms"] = Table(
         "rooms",
@@ -206,6 +186,15 @@ def venue_tables(report: VenueReport) -> dict[str, Table]:
         [_("Month"), _("Reviews"), _("Average rating")],
         [[r.month.isoformat()[:7], r.reviews, r.average] for r in report.ratings],
     )
+    # The tables of one row per item: each ends in the item's gross when the report shows revenue.
+    for name, items in (
+        ("daily", report.daily),
+        ("members", report.members),
+        ("services", report.services),
+        ("options", menu.options),
+        ("addons", menu.addons),
+    ):
+        tables[name] = _gross_last(report, items, tables[name])
     return tables
 
 

@@ -2,7 +2,13 @@
 ``acting_as`` a role around a provider page, ``find_entries`` for the admin's list.
 
 Its own package below every domain (app/audit/models.py says why); callers import it as
-``from app.audit import service as audit`` and write ``audit.record(...)``.
+``from app.audit import service as audit`` and name who acted and on what, the subject as a
+(subject_type, subject_id) pair::
+
+    audit.record("venue.changes_reviewed", actor_id=actor.id, about=("venue", venue.id), fields=[...])
+
+``actor_id`` is None when the system acts. Other keywords than the entry's own (``from_state``,
+``to_state``, ``reason``) are kept as its ``data``.
 """
 
 from __future__ import annotations
@@ -36,13 +42,13 @@ def record(
     action: str,
     *,
     actor_id: int | None,
-    subject_type: str,
-    subject_id: int | None,
+    about: tuple[str, int | None],
     from_state: str | None = None,
     to_state: str | None = None,
     reason: str | None = None,
     **data: Any,
 ) -> AuditEntry:
+    subject_type, subject_id = about
     role = _acting_role.get()
     if role is not None and actor_id is not None:
         data.setdefault("actor_role", role)

@@ -30,8 +30,7 @@ def record_transition(
     return audit.record(
         f"{subject_type}.{event}",
         actor_id=actor.id if actor else None,
-        subject_type=subject_type,
-        subject_id=subject.id,
+        about=(subject_type, subject.id),
         from_state=source,
         to_state=target,
         reason=reason,

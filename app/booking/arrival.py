@@ -66,8 +66,7 @@ def set_stage(booking: Booking, stage: str, *, actor_id: int | None, now: dateti
     audit.record(
         ACTIONS[stage],
         actor_id=actor_id,
-        subject_type="booking",
-        subject_id=booking.id,
+        about=("booking", booking.id),
         from_state=before,
         to_state=stage,
         reference=booking.reference,

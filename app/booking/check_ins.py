@@ -99,12 +99,6 @@ def check_in(venue: Venue, raw_code: str, *, actor_id: int, now: datetime | None
         return booking, False
     booking.checked_in_at = now
     booking_checked_in.send("desk", booking=booking, now=now)
-    audit.record(
-        "booking.check_in",
-        actor_id=actor_id,
-        subject_type="booking",
-        subject_id=booking.id,
-        reference=reference,
-    )
+    audit.record("booking.check_in", actor_id=actor_id, about=("booking", booking.id), reference=reference)
     db.session.commit()
     return booking, True

@@ -69,8 +69,7 @@ def set_policy(venue: Venue, *, until_hours: int, max_moves: int, actor: User) -
     audit.record(
         "venue.reschedule_policy",
         actor_id=actor.id,
-        subject_type="venue",
-        subject_id=venue.id,
+        about=("venue", venue.id),
         until_hours=until_hours,
         max_moves=max_moves,
     )
@@ -200,8 +199,7 @@ def keep_move(
     audit.record(
         "booking.reschedule",
         actor_id=by.id if by else None,
-        subject_type="booking",
-        subject_id=booking.id,
+        about=("booking", booking.id),
         from_state=booking.status,
         to_state=booking.status,
         reason=f"{timefmt.moment_label(old.starts_at, zone)} → {timefmt.moment_label(booking.starts_at, zone)}",

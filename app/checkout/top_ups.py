@@ -184,8 +184,7 @@ def start_top_up(
     audit.record(
         "booking.top_up_started",
         actor_id=by.id,
-        subject_type="booking",
-        subject_id=booking.id,
+        about=("booking", booking.id),
         reference=booking.reference,
         reason=f"{timefmt.moment_label(booking.starts_at, zone)} → {timefmt.moment_label(target.starts_at, zone)}",
         amount_minor=difference,

@@ -141,8 +141,7 @@ def announce_desk_bookings(bookings: list[Booking], client: VenueClient, *, staf
             audit.record(
                 "booking.payment_link_sent",
                 actor_id=staff.id,
-                subject_type="booking",
-                subject_id=booking.id,
+                about=("booking", booking.id),
                 to=", ".join(x for x in (client.email, client.phone) if x),
             )
         desk_booked.send(CHANNEL, booking=booking, client=client, pay_by_link=pay_by_link)

@@ -351,8 +351,7 @@ def update_contact(
         audit.record(
             "client.contact",
             actor_id=actor.id,
-            subject_type="venue_client",
-            subject_id=client.id,
+            about=("venue_client", client.id),
             venue_id=client.venue_id,
             fields=changed,
         )

@@ -225,8 +225,7 @@ def report_message(message: BookingMessage, reporter: User, reason: str | None, 
     audit.record(
         "message.reported",
         actor_id=reporter.id,
-        subject_type="booking_message",
-        subject_id=message.id,
+        about=("booking_message", message.id),
         reason=text,
         booking_id=message.booking_id,
     )
@@ -267,8 +266,7 @@ def moderate(message: BookingMessage, *, action: str, actor: User, now: datetime
     audit.record(
         f"message.{'hidden' if action == 'hide' else 'report_dismissed'}",
         actor_id=actor.id,
-        subject_type="booking_message",
-        subject_id=message.id,
+        about=("booking_message", message.id),
         from_state=before,
         to_state=target,
         booking_id=message.booking_id,

@@ -196,8 +196,7 @@ def settle_paid(payment: Payment, data: dict, *, now: datetime) -> str:
     audit.record(
         "booking.paid_by_link",
         actor_id=None,
-        subject_type="booking",
-        subject_id=booking.id,
+        about=("booking", booking.id),
         amount_minor=payment.amount_minor,
         reference=booking.reference,
     )

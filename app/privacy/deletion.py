@@ -128,7 +128,7 @@ def request_deletion(user: User, *, password: str, now: datetime | None = None) 
     user.deletion_due_at = due
     user.session_token = new_session_token()  # the remember cookie dies too
     end_all_sessions(user, reason="deletion requested")
-    audit.record("account.deletion_requested", actor_id=user.id, subject_type="account", subject_id=user.id)
+    audit.record("account.deletion_requested", actor_id=user.id, about=("account", user.id))
     send_email(
         user.email,
         _l("Your CozyWish account will be deleted"),
@@ -149,7 +149,7 @@ def cancel_deletion(user: User, *, now: datetime | None = None) -> AccountDeleti
         raise InvalidTransition(_("Your account is not scheduled for deletion."))
     request.cancelled_at = now or now_utc()
     user.deletion_due_at = None
-    audit.record("account.deletion_cancelled", actor_id=user.id, subject_type="account", subject_id=user.id)
+    audit.record("account.deletion_cancelled", actor_id=user.id, about=("account", user.id))
     send_email(user.email, _l("Your CozyWish account will not be deleted"), "account_deletion_cancelled", user=user)
     return request
 
@@ -222,7 +222,7 @@ def erase_account(user: User, *, now: datetime | None = None) -> None:
     user.two_factor_generation += 1
     user.last_sign_in_at = None
     user.deletion_due_at = None
-    audit.record("account.erased", actor_id=None, subject_type="account", subject_id=user.id)
+    audit.record("account.erased", actor_id=None, about=("account", user.id))
 
 
 def review_photo_keys(user_id: int) -> list[str]:

@@ -7,4 +7,4 @@ from app.audit import service as audit
 
 def record_personal_data_view(*, viewer_id: int, user_id: int, page: str) -> None:
     """An administrator opened a page showing ``user_id``'s personal data (UK GDPR accountability)."""
-    audit.record("personal_data.viewed", actor_id=viewer_id, subject_type="user", subject_id=user_id, page=page)
+    audit.record("personal_data.viewed", actor_id=viewer_id, about=("user", user_id), page=page)

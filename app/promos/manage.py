@@ -191,7 +191,7 @@ def create_code(code: str, terms: PromoTerms, *, venue_id: int | None, actor_id:
         constraint="uq_promo_codes_code_lower",
     ):
         db.session.add(row)
-    audit.record("promo.create", actor_id=actor_id, subject_type="promo_code", subject_id=row.id, **_terms_data(row))
+    audit.record("promo.create", actor_id=actor_id, about=("promo_code", row.id), **_terms_data(row))
     return row
 
 
@@ -210,7 +210,7 @@ def update_code(row: PromoCode, terms: PromoTerms, *, actor_id: int) -> PromoCod
     db.session.flush()
     after = _terms_data(row)
     changed = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
-    audit.record("promo.update", actor_id=actor_id, subject_type="promo_code", subject_id=row.id, changed=changed)
+    audit.record("promo.update", actor_id=actor_id, about=("promo_code", row.id), changed=changed)
     return row
 
 
@@ -222,8 +222,7 @@ def set_active(row: PromoCode, active: bool, *, actor_id: int) -> PromoCode:
     audit.record(
         "promo.reactivate" if active else "promo.deactivate",
         actor_id=actor_id,
-        subject_type="promo_code",
-        subject_id=row.id,
+        about=("promo_code", row.id),
         from_state="inactive" if active else "active",
         to_state="active" if active else "inactive",
         code=row.code,

@@ -74,8 +74,7 @@ def remove_photo(review: Review, photo_id: int, *, actor: User, reason: str = ""
     audit.record(
         "review.photo_removed",
         actor_id=actor.id,
-        subject_type="review",
-        subject_id=review.id,
+        about=("review", review.id),
         reason=(reason or "").strip()[:500] or None,
         venue_id=review.venue_id,
         photo_id=photo_id,

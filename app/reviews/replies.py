@@ -216,8 +216,7 @@ def decide_report(
     audit.record(
         "review_report.kept" if keep else "review_report.removed",
         actor_id=actor.id,
-        subject_type="review_report",
-        subject_id=report.id,
+        about=("review_report", report.id),
         from_state=ReportStatus.OPEN,
         to_state=report.status,
         reason=note or None,

@@ -146,8 +146,7 @@ def switch_visibility(
     audit.record(
         f"{subject_type}.hidden" if hidden else f"{subject_type}.published",
         actor_id=actor.id,
-        subject_type=subject_type,
-        subject_id=moderated.id,
+        about=(subject_type, moderated.id),
         from_state=before,
         to_state=target,
         reason=reason or None,

@@ -92,8 +92,7 @@ def transition(venue: Venue, action: str, *, actor: User, reason: str = "", noti
     audit.record(
         f"venue.{action}",
         actor_id=actor.id,
-        subject_type="venue",
-        subject_id=venue.id,
+        about=("venue", venue.id),
         from_state=source,
         to_state=t.target,
         reason=reason or None,
@@ -113,8 +112,7 @@ def acknowledge_changes(venue: Venue, *, actor: User) -> None:
     audit.record(
         "venue.changes_reviewed",
         actor_id=actor.id,
-        subject_type="venue",
-        subject_id=venue.id,
+        about=("venue", venue.id),
         from_state=venue.status,
         to_state=venue.status,
         fields=list(venue.changed_fields),

@@ -114,9 +114,7 @@ def invite(venue: Venue, *, email: str, role: str, team_member_id: int | None, i
     )
     db.session.add(row)
     db.session.flush()
-    audit.record(
-        "staff.invited", actor_id=invited_by, subject_type="venue", subject_id=venue.id, email=email, role=role
-    )
+    audit.record("staff.invited", actor_id=invited_by, about=("venue", venue.id), email=email, role=role)
     send_invitation(row)
     return row
 
@@ -144,7 +142,7 @@ def resend(venue: Venue, staff_id: int, *, actor_id: int) -> VenueStaff:
     if row.accepted_at is not None:
         raise Conflict(_("%(email)s has already accepted: there is nothing to re-send.", email=row.email))
     row.invited_at = utcnow()
-    audit.record("staff.reinvited", actor_id=actor_id, subject_type="venue", subject_id=venue.id, email=row.email)
+    audit.record("staff.reinvited", actor_id=actor_id, about=("venue", venue.id), email=row.email)
     send_invitation(row)
     return row
 
@@ -157,8 +155,7 @@ def change_role(venue: Venue, staff_id: int, *, role: str, team_member_id: int |
     audit.record(
         "staff.role_changed",
         actor_id=actor_id,
-        subject_type="venue",
-        subject_id=venue.id,
+        about=("venue", venue.id),
         from_state=before,
         to_state=role,
         email=row.email,
@@ -176,7 +173,7 @@ def remove(venue: Venue, staff_id: int, *, actor_id: int) -> VenueStaff:
     if row.user is not None:
         end_all_sessions(row.user, reason="removed from venue")
         row.user.is_active_account = False
-    audit.record("staff.removed", actor_id=actor_id, subject_type="venue", subject_id=venue.id, email=row.email)
+    audit.record("staff.removed", actor_id=actor_id, about=("venue", venue.id), email=row.email)
     return row
 
 
@@ -241,9 +238,7 @@ def accept(token: str, *, name: str, password: str) -> User:
     user.set_password(password)
     db.session.flush()
     row.user_id, row.accepted_at = user.id, utcnow()
-    audit.record(
-        "staff.joined", actor_id=user.id, subject_type="venue", subject_id=row.venue_id, email=row.email, role=row.role
-    )
+    audit.record("staff.joined", actor_id=user.id, about=("venue", row.venue_id), email=row.email, role=row.role)
     return user
 
 

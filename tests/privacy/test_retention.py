@@ -74,9 +74,9 @@ def test_sessions_ended_or_unused_for_ninety_days_are_removed(ctx, app, customer
 
 
 def test_ips_and_browsers_in_log_entries_older_than_ninety_days_are_removed(ctx, app, customer):
-    old = audit.record("account.signed_in", actor_id=customer.id, subject_type="account", subject_id=customer.id,
+    old = audit.record("account.signed_in", actor_id=customer.id, about=("account", customer.id),
                        ip="198.51.100.7", user_agent="Safari", remember=True)  # fmt: skip
-    recent = audit.record("account.signed_in", actor_id=customer.id, subject_type="account", subject_id=customer.id,
+    recent = audit.record("account.signed_in", actor_id=customer.id, about=("account", customer.id),
                           ip="198.51.100.8", user_agent="Edge")  # fmt: skip
     db.session.flush()
     db.session.execute(update(AuditEntry).where(AuditEntry.id == old.id).values(created_at=days_ago(91)))

@@ -230,8 +230,7 @@ def refund_order(order: Order) -> Response:
     audit.record(
         "order.refund",
         actor_id=current_user.id,
-        subject_type="order",
-        subject_id=order.id,
+        about=("order", order.id),
         reason=reason,
         amount_minor=form.amount_minor,
         refund_id=refunds[0].id,

@@ -85,8 +85,7 @@ def set_user_active(user: User, action: str):
         audit.record(
             f"user.{action}",
             actor_id=current_user.id,
-            subject_type="user",
-            subject_id=user.id,
+            about=("user", user.id),
             from_state="active" if not active else "suspended",
             to_state="active" if active else "suspended",
         )

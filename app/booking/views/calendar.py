@@ -71,8 +71,7 @@ def set_feed_token(venue: Venue, *, actor_id: int, revoke: bool = False) -> str 
     audit.record(
         "venue.calendar_feed_revoked" if revoke else "venue.calendar_feed_created",
         actor_id=actor_id,
-        subject_type="venue",
-        subject_id=venue.id,
+        about=("venue", venue.id),
     )
     return venue.calendar_token
 

@@ -50,7 +50,10 @@ def earnings() -> Response:
     )
 
 
-def _commission_page(*, status: int = 200, error: str | None = None, error_category: int | None = None) -> Response:
+@bp.get("/commission")
+@role_required("admin")
+def commission(*, status: int = 200, error: str | None = None, error_category: int | None = None) -> Response:
+    """The rates; ``set_commission`` shows them again with a refusal by calling this view."""
     rates = get_rates_by_category()
     categories = db.session.scalars(select(Category).order_by(Category.position, Category.name)).all()
     return render_page(
@@ -70,12 +73,6 @@ def _commission_page(*, status: int = 200, error: str | None = None, error_categ
     )
 
 
-@bp.get("/commission")
-@role_required("admin")
-def commission() -> Response:
-    return _commission_page()
-
-
 @bp.post("/commission/<int:category_id>")
 @role_required("admin")
 @admin_row(Category)
@@ -92,18 +89,12 @@ def set_commission(category: Category) -> Response:
         try:
             new = percent_to_bp(raw)
         except ValueError as exc:
-            return _commission_page(status=422, error=str(exc), error_category=category_id)
+            return commission(status=422, error=str(exc), error_category=category_id)
         if row is None:
             db.session.add(CommissionRate(category_id=category_id, rate_bp=new))
         else:
             row.rate_bp = new
-    audit.record(
-        "commission.set",
-        actor_id=current_user.id,
-        subject_type="category",
-        subject_id=category_id,
-        rate_bp=new,
-    )
+    audit.record("commission.set", actor_id=current_user.id, about=("category", category_id), rate_bp=new)
     flash(
         _(
             "%(category_name)s: commission %(value)s.",
