@@ -178,11 +178,8 @@ def _done(venue: Venue, review_id: int, message: str) -> Response:
 
 @admin_bp.get("/reviews")
 @role_required("admin")
-def reviews() -> Response:
-    return _render_list()
-
-
-def _render_list(*, error: str | None = None, status: int = 200) -> Response:
+def reviews(*, error: str | None = None) -> Response:
+    """The moderation list; a refused decision below shows it again by calling this view."""
     status_filter = chosen_status(STATUS_FILTERS, "published")
     q = request.args.get("q", "").strip()[:100]
     page = parse_page(request.args.get("page"))
@@ -204,7 +201,6 @@ def _render_list(*, error: str | None = None, status: int = 200) -> Response:
     return render_page(
         "admin/reviews.html",
         "results",
-        status=status,
         reviews=found.rows,
         **status_filter.context(),
         q=q,
@@ -217,7 +213,7 @@ def _render_list(*, error: str | None = None, status: int = 200) -> Response:
 
 def _show_refusal_on_list() -> None:
     """A refused decision keeps nothing; the list shows why."""
-    on_refusal(lambda refusal: _render_list(error=refusal.message))
+    on_refusal(lambda refusal: reviews(error=refusal.message))
 
 
 def _decided(decide: Callable[[Any, str], object], message: str) -> Response:

@@ -37,7 +37,13 @@ STATUS_LABELS = {
 }
 
 
-def _page(venue: Venue, *, status: int = 200, error: str = "", secret: str = "", form: dict | None = None, **more):
+@bp.get("/webhooks")
+@venue_required(roles=OWNER_AND_MANAGER)
+def webhooks(
+    venue: Venue, *, status: int = 200, error: str = "", secret: str = "", form: dict | None = None, **more
+) -> Response:
+    """The endpoints page. The POST routes below show it again by calling this view, whose guard
+    passes the same venue (every route here allows the same roles)."""
     context = {
         "venue": venue,
         "endpoints": service.list_endpoints(venue),
@@ -61,20 +67,14 @@ def _refused(response: Response, refusal: DomainError) -> Response:
     return toast_if_htmx(response, refusal.message, "danger")
 
 
-@bp.get("/webhooks")
-@venue_required(roles=OWNER_AND_MANAGER)
-def webhooks(venue: Venue) -> Response:
-    return _page(venue)
-
-
 @bp.post("/webhooks")
 @venue_required(roles=OWNER_AND_MANAGER)
 def add_webhook(venue: Venue) -> Response:
     form = {"url": request.form.get("url", "")[:2000], "events": request.form.getlist("events")[:20]}
-    on_refusal(lambda refusal: _refused(_page(venue, error=refusal.message, form=form), refusal))
+    on_refusal(lambda refusal: _refused(webhooks(error=refusal.message, form=form), refusal))
     endpoint, secret = service.create_endpoint(venue, url=form["url"], events=form["events"])
     message = _("Endpoint added. Copy its signing secret now: it won't be shown again.")
-    return toast_if_htmx(_page(venue, status=201, secret=secret, new_id=endpoint.id), message)
+    return toast_if_htmx(webhooks(status=201, secret=secret, new_id=endpoint.id), message)
 
 
 @bp.post("/webhooks/<int:endpoint_id>/delete")
@@ -82,7 +82,7 @@ def add_webhook(venue: Venue) -> Response:
 @venue_row(WebhookEndpoint, name="endpoint")
 def delete_webhook(venue: Venue, endpoint: WebhookEndpoint) -> Response:
     service.delete_endpoint(venue, endpoint.id)
-    return toast_if_htmx(_page(venue), _("Endpoint deleted."))
+    return toast_if_htmx(webhooks(), _("Endpoint deleted."))
 
 
 @bp.post("/webhooks/<int:endpoint_id>/enable")
@@ -90,7 +90,7 @@ def delete_webhook(venue: Venue, endpoint: WebhookEndpoint) -> Response:
 @venue_row(WebhookEndpoint, name="endpoint")
 def enable_webhook(venue: Venue, endpoint: WebhookEndpoint) -> Response:
     service.enable_endpoint(venue, endpoint.id)
-    return toast_if_htmx(_page(venue), _("Endpoint turned back on."))
+    return toast_if_htmx(webhooks(), _("Endpoint turned back on."))
 
 
 @bp.post("/webhooks/<int:endpoint_id>/roll-secret")
@@ -98,11 +98,11 @@ def enable_webhook(venue: Venue, endpoint: WebhookEndpoint) -> Response:
 @venue_row(WebhookEndpoint, name="endpoint")
 def roll_webhook_secret(venue: Venue, endpoint: WebhookEndpoint) -> Response:
     """A new signing secret, shown once; the old one keeps signing for the chosen grace period."""
-    on_refusal(lambda refusal: _refused(_page(venue, error=refusal.message), refusal))
+    on_refusal(lambda refusal: _refused(webhooks(error=refusal.message), refusal))
     grace = service.check_grace(request.form.get("grace_hours", "")[:10])
     endpoint, secret = service.roll_secret(venue, endpoint.id, grace_hours=grace)
     message = _("New signing secret made. Copy it now: it won't be shown again.")
-    return toast_if_htmx(_page(venue, secret=secret, new_id=endpoint.id), message)
+    return toast_if_htmx(webhooks(secret=secret, new_id=endpoint.id), message)
 
 
 @bp.get("/webhooks/<int:endpoint_id>")

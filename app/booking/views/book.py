@@ -94,13 +94,9 @@ def book(slug: str, service_id: int) -> Response:
     fragment = book_fragment()
     # A day's times ("slots") or a time's form ("details") shows no month: compute one day only.
     whole_month = not is_htmx() or bool(request.headers.get("HX-Boosted")) or fragment not in ("slots", "details")
-    if not takes_paid_bookings(venue.id):
-        # Its payouts aren't set up: the page says so and offers no day or time.
-        page = build_booking_page(
-            venue, service, month=None, day=None, start=None, now=datetime.now(UTC), with_calendar=False, choice=choice
-        )
-        page["not_bookable"] = True
-        return with_vary(render_page("booking/book.html", fragment, **page), "HX-Target")
+    bookable = takes_paid_bookings(venue.id)
+    if not bookable:  # its payouts aren't set up: the page says so and offers no day or time
+        month, day, start, whole_month = None, None, None, False
     page = build_booking_page(
         venue,
         service,
@@ -111,4 +107,4 @@ def book(slug: str, service_id: int) -> Response:
         with_calendar=whole_month,
         choice=choice,
     )
-    return with_vary(render_page("booking/book.html", fragment, **page), "HX-Target")
+    return with_vary(render_page("booking/book.html", fragment, **page, not_bookable=not bookable), "HX-Target")

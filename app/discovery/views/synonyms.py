@@ -37,11 +37,17 @@ class RemoveSynonymForm(FlaskForm):
     pass
 
 
-def _render(*, form: SynonymForm | None = None, error: str | None = None, status: int = 200) -> Response:
+# The pair a URL names, locked for the change.
+locked_synonym = admin_row(SearchSynonym, name="row", arg="synonym_id", for_update=True)
+
+
+@admin_bp.get("/synonyms")
+@role_required("admin")
+def synonyms(*, form: SynonymForm | None = None, error: str | None = None) -> Response:
+    """The list; the POST routes below show it again with a refusal by calling this view."""
     q = request.args.get("q", "").strip()[:PHRASE_MAX_LENGTH]
     return render_page(
         TEMPLATE,
-        status=status,
         synonyms=find_synonyms(q),
         q=q,
         form=form or SynonymForm(formdata=None),
@@ -50,23 +56,13 @@ def _render(*, form: SynonymForm | None = None, error: str | None = None, status
     )
 
 
-# The pair a URL names, locked for the change.
-locked_synonym = admin_row(SearchSynonym, name="row", arg="synonym_id", for_update=True)
-
-
-@admin_bp.get("/synonyms")
-@role_required("admin")
-def synonyms() -> Response:
-    return _render()
-
-
 @admin_bp.post("/synonyms")
 @role_required("admin")
 def add_search_synonym() -> Response:
     form = SynonymForm()
     if not form.validate():
         abort(400)  # only the CSRF token can fail here
-    on_refusal(lambda refusal: _render(form=form, error=refusal.message))
+    on_refusal(lambda refusal: synonyms(form=form, error=refusal.message))
     row = add_synonym(form.term.data or "", form.synonym.data or "", actor_id=current_user.id)
     flash(
         _("Search now treats “%(term)s” and “%(synonym)s” as the same.", term=row.term, synonym=row.synonym), "success"
@@ -81,7 +77,7 @@ def change_search_synonym(row: SearchSynonym) -> Response:
     form = SynonymForm()
     if not form.validate():
         abort(400)
-    on_refusal(lambda refusal: _render(error=refusal.message))
+    on_refusal(lambda refusal: synonyms(error=refusal.message))
     change_synonym(row, form.term.data or "", form.synonym.data or "", actor_id=current_user.id)
     flash(_("Changed: “%(term)s” and “%(synonym)s”.", term=row.term, synonym=row.synonym), "success")
     return redirect(url_for("admin.synonyms"), 303)

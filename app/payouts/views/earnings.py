@@ -37,15 +37,18 @@ from app.web.rendering import render_page
 from app.web.unit_of_work import on_refusal
 
 
-def _payouts_page(venue: Venue, *, status: int = 200) -> Response:
+@bp.get("/payouts")
+@venue_required(roles=OWNER_ONLY)
+def payouts(venue: Venue) -> Response:
+    """The Payouts page. ``payouts_connect`` shows it again by calling this view, whose guard
+    passes the same venue (both routes are the owner's only)."""
     account = payout_accounts.get_account(venue.id)
     zone = venue_zone(venue.timezone)
-    payouts = db.session.scalars(
+    recent = db.session.scalars(
         select(Payout).where(Payout.venue_id == venue.id).order_by(Payout.created_at.desc()).limit(20)
     ).all()
     return render_page(
         "payouts/payouts.html",
-        status=status,
         venue=venue,
         account=payout_accounts.describe(account),
         totals=get_venue_totals(venue.id),
@@ -58,15 +61,9 @@ def _payouts_page(venue: Venue, *, status: int = 200) -> Response:
                 "status": p.status.replace("_", " "),
                 "arrival": moment_label(p.arrival_at, zone) if p.arrival_at else "",
             }
-            for p in payouts
+            for p in recent
         ],
     )
-
-
-@bp.get("/payouts")
-@venue_required(roles=OWNER_ONLY)
-def payouts(venue: Venue) -> Response:
-    return _payouts_page(venue)
 
 
 @bp.post("/payouts/connect")
@@ -76,7 +73,7 @@ def payouts_connect(venue: Venue) -> Response:
 
     def refused(error: DomainError) -> Response:
         flash(error.message, "danger")
-        return _payouts_page(venue)
+        return payouts()
 
     on_refusal(refused)
     return redirect(payout_accounts.start_onboarding(venue), 303)

@@ -26,10 +26,12 @@ URLS = {
 }
 
 
-def _list(*, typed: dict[str, str] | None = None, error: str | None = None, status: int = 200) -> Response:
+@admin_bp.get("/promo-codes")
+@role_required("admin")
+def promo_codes(*, typed: dict[str, str] | None = None, error: str | None = None) -> Response:
+    """The list; ``create_promo_code`` shows it again with a refusal by calling this view."""
     return render_page(
         "promos/manage.html",
-        status=status,
         title=_("Promo codes"),
         intro=_("The platform's codes: they apply to every venue's items."),
         codes=[code_row(c) for c in manage.get_codes(venue_id=None)],
@@ -44,16 +46,10 @@ def _list(*, typed: dict[str, str] | None = None, error: str | None = None, stat
 platform_code = admin_row(PromoCode, name="code", exists=lambda code: code.venue_id is None)
 
 
-@admin_bp.get("/promo-codes")
-@role_required("admin")
-def promo_codes() -> Response:
-    return _list()
-
-
 @admin_bp.post("/promo-codes")
 @role_required("admin")
 def create_promo_code() -> Response:
-    before_change(_list)
+    before_change(promo_codes)
     terms = manage.read_terms(request.form)
     code = manage.create_code(request.form.get("code", ""), terms, venue_id=None, actor_id=current_user.id)
     return back_to_list(URLS, _("Promo code %(code_code)s created.", code_code=code.code))

@@ -28,11 +28,14 @@ def snippet(venue: Venue) -> str:
     )
 
 
-def _page(venue: Venue, *, status: int = 200, error: str = "", origins_text: str | None = None) -> Response:
+@bp.get("/booking-button")
+@venue_required(roles=OWNER_AND_MANAGER)
+def booking_button(venue: Venue, *, error: str = "", origins_text: str | None = None) -> Response:
+    """The page; ``save_site_origins`` shows it again by calling this view, whose guard passes
+    the same venue (both routes allow the same roles)."""
     return render_page(
         "venues/booking_button.html",
         "button_panel",
-        status=status,
         venue=venue,
         snippet=snippet(venue),
         origins_text=", ".join(venue.site_origins or []) if origins_text is None else origins_text,
@@ -42,22 +45,16 @@ def _page(venue: Venue, *, status: int = 200, error: str = "", origins_text: str
     )
 
 
-@bp.get("/booking-button")
-@venue_required(roles=OWNER_AND_MANAGER)
-def booking_button(venue: Venue) -> Response:
-    return _page(venue)
-
-
 @bp.post("/booking-button")
 @venue_required(roles=OWNER_AND_MANAGER)
 def save_site_origins(venue: Venue) -> Response:
     text = request.form.get("origins", "")[:2000]
 
     def refused(refusal: DomainError) -> Response:
-        response = _page(venue, error=refusal.message, origins_text=text)
+        response = booking_button(error=refusal.message, origins_text=text)
         return toast_if_htmx(response, refusal.message, "danger")
 
     on_refusal(refused)
     set_site_origins(venue, text)
-    response = _page(venue)
+    response = booking_button()
     return toast_if_htmx(response, _("Website addresses saved."))

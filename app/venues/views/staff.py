@@ -73,10 +73,13 @@ def _rows(venue: Venue) -> list[dict]:
     ]
 
 
-def _page(venue: Venue, *, status: int = 200, error: str = "", typed: dict | None = None) -> Response:
+@bp.get("/staff")
+@venue_required(roles=OWNER_ONLY)
+def staff_page(venue: Venue, *, error: str = "", typed: dict | None = None) -> Response:
+    """The Staff page; a refusal below shows it again by calling this view, whose guard passes
+    the same venue (the dashboard's Staff routes are all the owner's only)."""
     return render_page(
         "venues/dashboard/staff.html",
-        status=status,
         venue=venue,
         rows=_rows(venue),
         roles=[(role.value, staff.ROLE_LABELS[role]) for role in StaffRole],
@@ -93,13 +96,13 @@ def _done(message: str) -> Response:
     return redirect(url_for("venues_dashboard.staff_page"), 303)
 
 
-def _show_refusal(venue: Venue, typed: dict | None = None) -> None:
+def _show_refusal(typed: dict | None = None) -> None:
     """A refusal shows the Staff page again with its message; another venue's staff row is a 404."""
 
     def render(refusal: DomainError):
         if isinstance(refusal, NotFound):
             return render_error(404)
-        return _page(venue, error=refusal.message, typed=typed)
+        return staff_page(error=refusal.message, typed=typed)
 
     on_refusal(render)
 
@@ -107,14 +110,8 @@ def _show_refusal(venue: Venue, typed: dict | None = None) -> None:
 def _staff_change(venue: Venue, change: Callable[..., VenueStaff], staff_id: int, **fields: Any) -> VenueStaff:
     """``change`` (resend, change_role, remove) made to one of the venue's staff logins by the
     owner signed in; a refusal shows the Staff page again."""
-    _show_refusal(venue)
+    _show_refusal()
     return change(venue, staff_id, actor_id=current_user.id, **fields)
-
-
-@bp.get("/staff")
-@venue_required(roles=OWNER_ONLY)
-def staff_page(venue: Venue) -> Response:
-    return _page(venue)
 
 
 @bp.post("/staff")
@@ -122,7 +119,7 @@ def staff_page(venue: Venue) -> Response:
 def invite_staff(venue: Venue) -> Response:
     role, member_id = _read_role_fields()
     email = (request.form.get("email") or "")[:MAX_FIELD]
-    _show_refusal(venue, {"email": email, "role": role, "team_member_id": member_id})
+    _show_refusal({"email": email, "role": role, "team_member_id": member_id})
     staff.invite(venue, email=email, role=role, team_member_id=member_id, invited_by=current_user.id)
     return _done(
         _(
