@@ -105,7 +105,11 @@ def service_spec(service: Service, *, choice: Choice | None = None) -> ServiceSp
                 .where(team_member_services.c.service_id == service.id, TeamMember.venue_id == service.venue_id)
             )
         )
-    minutes = (choice or Choice()).minutes(service)
+    return _spec(service, (choice or Choice()).minutes(service), members)
+
+
+def _spec(service: Service, minutes: int, members: frozenset[int]) -> ServiceSpec:
+    """The slot engine's view of ``service`` booked for ``minutes``, performed by ``members``."""
     return ServiceSpec(
         id=service.id,
         duration=timedelta(minutes=minutes),
@@ -200,34 +204,20 @@ def _live_bookings(
         )
     )
     found = []
-    for (
-        starts_at,
-        ends_at,
-        until,
-        quantity,
-        service_id,
-        member_id,
-        status,
-        expires,
-        venue_id,
-        resource,
-        unit,
-        gap_from,
-        gap_to,
-    ) in db.session.execute(union_all(bookings, taken)).all():
+    for row in db.session.execute(union_all(bookings, taken)):  # named as the first select names them
         busy = Busy(
-            start=starts_at,
-            end=ends_at,
-            quantity=quantity,
-            service_id=service_id,
-            team_member_id=member_id,
-            buffer=until - ends_at,
-            expires_at=expires if status == "held" else None,
-            resource_id=resource,
-            unit=unit or 0,
-            gap=(gap_from, gap_to) if gap_from is not None else None,
+            start=row.starts_at,
+            end=row.ends_at,
+            quantity=row.quantity,
+            service_id=row.service_id,
+            team_member_id=row.team_member_id,
+            buffer=row.blocks_until - row.ends_at,
+            expires_at=row.hold_expires_at if row.status == "held" else None,
+            resource_id=row.resource_id,
+            unit=row.unit or 0,
+            gap=(row.gap_starts_at, row.gap_ends_at) if row.gap_starts_at is not None else None,
         )
-        found.append((venue_id, member_id, busy))
+        found.append((row.venue_id, row.team_member_id, busy))
     return found
 
 
@@ -352,44 +342,44 @@ def get_busy_for_teams(teams: dict[int, list[int]], start: datetime, end: dateti
 
 
 def busy_window(first_day: date, days: int = 1) -> tuple[datetime, datetime]:
-    """The span whose busyness ``get_slots``/``get_bookable_days`` read for these days."""
-    return _window(first_day, days)
-
-
-def _window(day: date, days: int = 1) -> tuple[datetime, datetime]:
-    # Generous by a day on each side: local days span up to 26 hours of UTC.
-    start = datetime(day.year, day.month, day.day, tzinfo=UTC) - timedelta(days=1)
+    """The span whose busyness ``get_slots``/``get_bookable_days`` read for these days: generous
+    by a day on each side, since local days span up to 26 hours of UTC."""
+    start = datetime(first_day.year, first_day.month, first_day.day, tzinfo=UTC) - timedelta(days=1)
     return start, start + timedelta(days=days + 2)
 
 
-def _venue_inputs(venue: Venue) -> dict[str, Any]:
-    """What the slot engine reads of a venue: its time zone, opening hours and closures."""
+def _venue_inputs(
+    venue: Venue, now: datetime, busy: list[Busy], blocks: list[Busy], schedules: dict[int, MemberSchedule]
+) -> dict[str, Any]:
+    """What the slot engine reads of a venue: its time zone, opening hours and closures, and
+    what is busy there (bookings and holds, blocks, its team's schedules) as of ``now``."""
     return {
         "tz": venue.timezone,
         "hours": venue_hours(venue),
         "closures": [(c.starts_on, c.ends_on) for c in venue.closures],
+        "busy": busy,
+        "blocks": blocks,
+        "now": now,
+        "schedules": schedules,
     }
 
 
 def _service_inputs(
     service: Service,
     window: tuple[datetime, datetime],
-    now: datetime,
+    now: datetime | None,
     busy: Busyness | None,
     choice: Choice | None = None,
 ) -> dict[str, Any]:
     """The slot engine's arguments for one service (booked as ``choice``): its venue's, its own,
     and what is busy in ``window`` (read unless ``busy`` is given)."""
+    now = now or datetime.now(UTC)
     spec = service_spec(service, choice=choice)
     busy, blocks, schedules, needs = busy or get_busy(service.venue.id, spec, *window)
     return {
-        **_venue_inputs(service.venue),
+        **_venue_inputs(service.venue, now, busy, blocks, schedules),
         "service": with_needs(spec, needs),
-        "busy": busy,
-        "blocks": blocks,
-        "now": now,
         "rules": booking_rules(service),
-        "schedules": schedules,
     }
 
 
@@ -403,7 +393,7 @@ def get_slots(
 ) -> list[Slot]:
     """Free slots of ``service`` (as long as ``choice``; None: its own length) on ``day``; ``busy``
     (covering ``busy_window(day)``) saves the queries."""
-    return available_slots(day=day, **_service_inputs(service, _window(day), now or datetime.now(UTC), busy, choice))
+    return available_slots(day=day, **_service_inputs(service, busy_window(day), now, busy, choice))
 
 
 def get_bookable_days(
@@ -418,7 +408,7 @@ def get_bookable_days(
     return bookable_days(
         first_day=first_day,
         days=days,
-        **_service_inputs(service, _window(first_day, days), now or datetime.now(UTC), busy, choice),
+        **_service_inputs(service, busy_window(first_day, days), now, busy, choice),
     )
 
 
@@ -426,12 +416,13 @@ def _group_inputs(
     venue: Venue,
     guests: list[list[Part]],
     window: tuple[datetime, datetime],
-    now: datetime,
+    now: datetime | None,
     excluding: Collection[int] = (),
 ) -> dict[str, Any]:
     """The engine's arguments for a visit of one guest or a group (app/booking/visits.py): the
     venue's bookings, blocks and team read once for all of its parts, each part with what its
     service needs of rooms and equipment. ``excluding``: bookings left out (a visit being moved)."""
+    now = now or datetime.now(UTC)
     team = sorted(frozenset().union(*(p.service.team_member_ids for parts in guests for p in parts)))
     service_ids = sorted({p.service.id for parts in guests for p in parts})
     # What can stop any of its parts: their services' bookings, their team's, and the units of
@@ -444,19 +435,13 @@ def _group_inputs(
         units=BookingResource.resource_id.in_(needed.scalar_subquery()),
         excluding=excluding,
     )
-    busy = [b for _, _, b in found]
     blocks, schedules, needs = _blocks_and_schedules(
         [venue.id], team, *window, needs=ServiceResource.service_id.in_(service_ids)
     )
-    blocks = [b for _, b in blocks]
     with_rooms = [[replace(p, service=with_needs(p.service, needs)) for p in parts] for parts in guests]
     return {
-        **_venue_inputs(venue),
+        **_venue_inputs(venue, now, [b for _, _, b in found], [b for _, b in blocks], schedules),
         "guests": with_rooms,
-        "busy": busy,
-        "blocks": blocks,
-        "now": now,
-        "schedules": schedules,
     }
 
 
@@ -470,7 +455,7 @@ def get_group_starts(
 ) -> list[tuple[Placed, ...]]:
     """The start times on ``day`` at which every guest's treatments fit, each with every treatment
     placed; the bookings ``excluding`` left out (a visit being moved)."""
-    inputs = _group_inputs(venue, guests, _window(day), now or datetime.now(UTC), excluding)
+    inputs = _group_inputs(venue, guests, busy_window(day), now, excluding)
     return group_starts(day=day, **inputs)
 
 
@@ -484,7 +469,7 @@ def get_group_days(
     excluding: Collection[int] = (),
 ) -> dict[date, bool]:
     """Whether each day from ``first_day`` has a start at which the visit fits (its calendar)."""
-    inputs = _group_inputs(venue, guests, _window(first_day, days), now or datetime.now(UTC), excluding)
+    inputs = _group_inputs(venue, guests, busy_window(first_day, days), now, excluding)
     return group_days(first_day=first_day, days=days, **inputs)
 
 
@@ -516,29 +501,11 @@ def get_venue_bookable_days(
         .where(TeamMember.venue_id == venue.id)
     ):
         performers.setdefault(service_id, set()).add(member_id)
-    specs = [
-        ServiceSpec(
-            id=s.id,
-            duration=timedelta(minutes=s.duration_minutes),
-            buffer=timedelta(minutes=s.buffer_minutes),
-            capacity=s.capacity,
-            team_member_ids=frozenset(performers[s.id]),
-            gap=gap_within(s, s.duration_minutes),
-        )
-        for s in services
-    ]
+    specs = [_spec(s, s.duration_minutes, frozenset(performers[s.id])) for s in services]
     # Everything any of them can meet: the venue's own bookings and its team's.
     everything = ServiceSpec(id=-1, duration=timedelta(0), team_member_ids=frozenset().union(*performers.values()))
-    busy, blocks, schedules, needs = get_busy(venue.id, everything, *_window(first_day, days), venue_wide=True)
-    common = {
-        **_venue_inputs(venue),
-        "first_day": first_day,
-        "days": days,
-        "busy": busy,
-        "blocks": blocks,
-        "now": now,
-        "schedules": schedules,
-    }
+    busy, blocks, schedules, needs = get_busy(venue.id, everything, *busy_window(first_day, days), venue_wide=True)
+    common = {**_venue_inputs(venue, now, busy, blocks, schedules), "first_day": first_day, "days": days}
     return {
         spec.id: bookable_days(service=with_needs(spec, needs), rules=booking_rules(s), **common)
         for spec, s in zip(specs, services, strict=True)
@@ -561,7 +528,7 @@ def find_slot(
     # zone, so 01:30 Europe/London on a fall-back day is named by its instant.
     starts_at = starts_at.astimezone(UTC)
     local_day = starts_at.astimezone(venue_zone(service.venue)).date()
-    inputs = _service_inputs(service, _window(local_day), now or datetime.now(UTC), busy, choice)
+    inputs = _service_inputs(service, busy_window(local_day), now, busy, choice)
     if not on_step:
         return slot_at(start=starts_at, **inputs)
     return next((s for s in available_slots(day=local_day, **inputs) if s.start == starts_at), None)

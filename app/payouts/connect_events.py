@@ -19,8 +19,9 @@ from sqlalchemy.dialects.postgresql import insert
 from app.payments.models import PaymentEvent
 from app.payouts.accounts import apply_state
 from app.payouts.events import payout_paid
-from app.payouts.models import ConnectedAccount, Payout, ReversalStatus, TransferReversal, TransferStatus, VenueTransfer
+from app.payouts.models import ConnectedAccount, Payout, ReversalStatus, TransferReversal, VenueTransfer
 from app.payouts.ports import account_state
+from app.payouts.transfers import mark_paid
 from app.platform.extensions import db
 
 FINAL_PAYOUT = ("paid", "failed", "canceled")
@@ -82,11 +83,8 @@ def _settle_transfer(kind: str, obj: dict[str, Any]) -> str:
     if transfer.gateway_transfer_id is None:
         # The job's call reached the gateway but its answer never reached us.
         transfer.gateway_transfer_id = str(obj.get("id"))
-        transfer.sent_minor = _int(obj.get("amount")) or 0
-        transfer.destination = str(obj.get("destination") or transfer.destination or "")
-        transfer.status = TransferStatus.PAID
-        transfer.problem = None
-        transfer.transferred_at = transfer.transferred_at or datetime.now(UTC)
+        destination = str(obj.get("destination") or transfer.destination or "")
+        mark_paid(transfer, _int(obj.get("amount")) or 0, destination, transfer.transferred_at or datetime.now(UTC))
         outcome = "transfer recorded from the event"
     if kind == "transfer.reversed":
         confirmed = 0

@@ -35,6 +35,7 @@ from app.payouts.models import (
 )
 from app.payouts.ports import AccountStatus
 from app.payouts.transfers import (
+    mark_paid,
     release_waiting,
     reverse_transfer_job,
     schedule_balance_transfers,
@@ -180,11 +181,7 @@ def _compare_with_gateway(now: datetime, summary: TransferSummary) -> None:
                 db.session.refresh(transfer, with_for_update=True)
                 if transfer.gateway_transfer_id is None:
                     transfer.gateway_transfer_id = found.transfer_id
-                    transfer.sent_minor = found.amount_minor
-                    transfer.destination = found.destination
-                    transfer.status = TransferStatus.PAID
-                    transfer.problem = None
-                    transfer.transferred_at = transfer.transferred_at or now
+                    mark_paid(transfer, found.amount_minor, found.destination, transfer.transferred_at or now)
                     summary.recovered += 1
             elif transfer.sent_minor is not None and found.amount_minor != transfer.sent_minor:
                 summary.problems.append(

@@ -248,12 +248,17 @@ def send_transfer(transfer: VenueTransfer, *, now: datetime | None = None) -> st
             )
         )
         transfer.gateway_transfer_id = result.transfer_id
-    transfer.sent_minor = amount
-    transfer.destination = account.account_id
+    mark_paid(transfer, amount, account.account_id, now or datetime.now(UTC))
+    return f"paid {amount} to {account.account_id}"
+
+
+def mark_paid(transfer: VenueTransfer, sent_minor: int, destination: str, at: datetime) -> None:
+    """Record ``transfer`` as paid: ``sent_minor`` sent to the account ``destination`` at ``at``."""
+    transfer.sent_minor = sent_minor
+    transfer.destination = destination
     transfer.status = TS.PAID
     transfer.problem = None
-    transfer.transferred_at = now or datetime.now(UTC)
-    return f"paid {amount} to {account.account_id}"
+    transfer.transferred_at = at
 
 
 @job(name="payouts.send_transfer", retry=5)
