@@ -375,6 +375,7 @@ def register_blueprints(app: Flask) -> None:
     from app.waitlist import views as waitlist_pages  # noqa: F401
     from app.web import blueprints
     from app.web import views as main_pages  # noqa: F401  (the home page)
+    from app.web.calendar_cards import booking_card, placement
     from app.web.viewer import is_saved
     from app.webhooks import views as webhook_pages  # noqa: F401  (a venue's webhook endpoints and log)
 
@@ -401,6 +402,8 @@ def register_blueprints(app: Flask) -> None:
     oauth_server.init_app(app)  # Authlib's authorization server (app/accounts/oauth_server.py)
     app.register_blueprint(blueprints.oauth)  # OAuth 2.0: authorize (consent), token, revoke
     app.add_template_global(is_saved)
+    app.add_template_global(booking_card)  # the calendar's cards and their place (app/web/calendar_cards.py)
+    app.add_template_global(placement, "card_placement")
     csrf.exempt(blueprints.ops)
     from app import api
 

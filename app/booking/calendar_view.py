@@ -36,6 +36,7 @@ from app.booking.presenting import booked_service
 from app.booking.requests import PENDING
 from app.platform import timefmt
 from app.platform.extensions import db
+from app.platform.i18n import format_locale
 from app.platform.money import format_money
 from app.platform.timefmt import LONG_DAY, day_words
 from app.platform.urls import absolute_url
@@ -170,6 +171,11 @@ def id_urls(endpoint: str, key: str) -> Callable[[int], str]:
     return lambda id_: f"{head}{id_}{tail}"
 
 
+# Another booking of the same client, in card_facts' "first visit" test: made once, as an alias
+# builds each column's expression anew the first time it is asked (a tenth of the facts' cost).
+EARLIER = aliased(Booking)
+
+
 def card_facts(bookings: list[Booking], *, with_notes: Iterable[int] = ()) -> PageFacts:
     """The facts of these bookings' cards in two statements (none without bookings): their rooms,
     and for each its order's channel, whether its client answered intake questions, and whether
@@ -184,15 +190,14 @@ def card_facts(bookings: list[Booking], *, with_notes: Iterable[int] = ()) -> Pa
     }
     if not ids:
         return PageFacts(**shared)
-    earlier = aliased(Booking)
     been_before = (
-        select(earlier.id)
+        select(EARLIER.id)
         .where(
-            earlier.client_id == Booking.client_id,
-            earlier.venue_id == Booking.venue_id,
-            earlier.order_id != Booking.order_id,
-            earlier.status.in_((B.CONFIRMED, B.COMPLETED)),
-            earlier.starts_at < Booking.starts_at,
+            EARLIER.client_id == Booking.client_id,
+            EARLIER.venue_id == Booking.venue_id,
+            EARLIER.order_id != Booking.order_id,
+            EARLIER.status.in_((B.CONFIRMED, B.COMPLETED)),
+            EARLIER.starts_at < Booking.starts_at,
         )
         .exists()
     )
@@ -246,13 +251,16 @@ def money_words(booking: Booking, words: dict[str, Any]) -> tuple[str, str]:
     while a hold waits for payment; a free booking says neither. ``words``: ``card_words()``."""
     if not booking.total_minor:
         return "", ""
-    price = format_money(booking.total_minor, booking.currency, whole_units=True)
+    locale = format_locale()  # once, not once an amount
+    price = format_money(booking.total_minor, booking.currency, locale=locale, whole_units=True)
     if booking.status == B.HELD:
         return price, ""
     paid, due = booking.paid_minor, booking.at_venue_minor
-    parts = [words["paid"] % {"amount": format_money(paid, booking.currency, whole_units=True)}] if paid > 0 else []
+    parts = []
+    if paid > 0:
+        parts.append(words["paid"] % {"amount": format_money(paid, booking.currency, locale=locale, whole_units=True)})
     if due > 0:
-        parts.append(words["due"] % {"amount": format_money(due, booking.currency, whole_units=True)})
+        parts.append(words["due"] % {"amount": format_money(due, booking.currency, locale=locale, whole_units=True)})
     return price, " · ".join(parts)
 
 

@@ -110,7 +110,8 @@ def clock_label(moment: datetime, zone: ZoneInfo, *, marked: bool | None = None)
     local = moment.astimezone(zone)
     if marked is None:
         marked = clocks_change_on(local.date(), zone)
-    return f"{local:%H:%M} {zone_abbreviation(local)}" if marked else f"{local:%H:%M}"
+    clock = f"{local.hour:02d}:{local.minute:02d}"  # not strftime: a week's calendar says 600 of them
+    return f"{clock} {zone_abbreviation(local)}" if marked else clock
 
 
 def moment_label(moment: datetime, zone: ZoneInfo, *, marked: bool | None = None, pattern: str = SHORT_DAY) -> str:
