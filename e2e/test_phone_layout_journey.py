@@ -179,7 +179,8 @@ def test_on_a_phone_the_calendar_opens_on_one_day_with_the_grid_in_view(page: Pa
     grid.focus()
     for _ in range(12):
         page.keyboard.press("ArrowRight")
-    assert grid.evaluate("el => el.scrollLeft") > 0
+    # (the scroll may be smooth: wait for it to move, rather than read it at once)
+    page.wait_for_function("el => el.scrollLeft > 0", arg=grid.element_handle(), timeout=5000)
 
     # -- 3. "Filters" opens them; a filter applies and they stay open; Escape folds them. -------------
     expect(filters_button).to_have_attribute("aria-expanded", "false")

@@ -264,6 +264,7 @@
   var opener = null;    // what had the focus before the dialog opened
   var saved = false;    // the dialog's booking or block was saved: the calendar is being swapped
   var booked = null;    // the id of the booking just made, to focus once it is drawn
+  var asked = null;     // the dialog body's latest request: an earlier one answering after it is dropped
 
   function dialog() { return document.getElementById("cal-new-dialog"); }
   function pad(n) { return (n < 10 ? "0" : "") + n; }
@@ -279,7 +280,10 @@
     return { cal_view: value("view"), cal_member: value("member"), cal_service: value("service") };
   }
 
+  // Into the dialog's form once it is drawn, unless the user is already in one of its fields
+  // (typing straight away: moving the focus then would send their next keys elsewhere).
   function focusFirst(root) {
+    if (root.contains(document.activeElement)) return;
     var target = root.querySelector("#desk-errors, [aria-invalid=true]") ||
       root.querySelector("input:not([type=hidden]):not([disabled]), select, textarea");
     if (target) target.focus();
@@ -304,8 +308,8 @@
     body.replaceChildren(loading ? loading.content.cloneNode(true) : "");
     var params = new URLSearchParams(clicked);
     params.set("part", kind);
-    window.htmx.ajax("GET", d.getAttribute("data-new-url") + "?" + params.toString(),
-      { source: "#cal-new-body", target: "#cal-new-body", swap: "innerHTML" });
+    asked = d.getAttribute("data-new-url") + "?" + params.toString();
+    window.htmx.ajax("GET", asked, { source: "#cal-new-body", target: "#cal-new-body", swap: "innerHTML" });
   }
 
   document.addEventListener("click", function (event) {
@@ -367,6 +371,11 @@
   document.addEventListener("htmx:beforeSwap", function (event) {
     var d = dialog();
     var detail = event.detail || {};
+    var config = detail.requestConfig || {};
+    if (detail.target && detail.target.id === "cal-new-body" && config.verb === "get" && config.path !== asked) {
+      detail.shouldSwap = false;  // "Booking" then at once "Block time": only the block form is shown
+      return;
+    }
     var source = (detail.requestConfig && detail.requestConfig.elt) || detail.elt;
     if (!d || !d.open || !(sent || (source && d.contains(source)))) return;
     if (detail.target && detail.target.id === "calendar" && detail.xhr && detail.xhr.status < 300) {
