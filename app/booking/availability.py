@@ -204,20 +204,36 @@ def _live_bookings(
         )
     )
     found = []
-    for row in db.session.execute(union_all(bookings, taken)):  # named as the first select names them
+    # Unpacked, not read by name: a month of a busy venue is thousands of rows, and a row's
+    # attribute costs more than a tuple's place (bench/availability: 30 days with reads, +5 ms).
+    for (
+        starts_at,
+        ends_at,
+        until,
+        quantity,
+        service_id,
+        member_id,
+        status,
+        expires,
+        venue_id,
+        resource,
+        unit,
+        gap_from,
+        gap_to,
+    ) in db.session.execute(union_all(bookings, taken)).all():
         busy = Busy(
-            start=row.starts_at,
-            end=row.ends_at,
-            quantity=row.quantity,
-            service_id=row.service_id,
-            team_member_id=row.team_member_id,
-            buffer=row.blocks_until - row.ends_at,
-            expires_at=row.hold_expires_at if row.status == "held" else None,
-            resource_id=row.resource_id,
-            unit=row.unit or 0,
-            gap=(row.gap_starts_at, row.gap_ends_at) if row.gap_starts_at is not None else None,
+            start=starts_at,
+            end=ends_at,
+            quantity=quantity,
+            service_id=service_id,
+            team_member_id=member_id,
+            buffer=until - ends_at,
+            expires_at=expires if status == "held" else None,
+            resource_id=resource,
+            unit=unit or 0,
+            gap=(gap_from, gap_to) if gap_from is not None else None,
         )
-        found.append((row.venue_id, row.team_member_id, busy))
+        found.append((venue_id, member_id, busy))
     return found
 
 

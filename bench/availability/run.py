@@ -82,7 +82,7 @@ def engine_inputs(service: Service, first_day: date, days: int, now: datetime) -
     the index: ``get_busy`` took the venue then, the venue id and the service spec now)."""
     venue = service.venue
     spec = availability.service_spec(service)
-    window = availability._window(first_day, days)
+    window = availability.busy_window(first_day, days)
     if "service" in inspect.signature(availability.get_busy).parameters:
         busy, blocks, *schedules = availability.get_busy(venue.id, spec, *window)
     else:
@@ -241,7 +241,7 @@ def run(args: argparse.Namespace) -> dict:
                 # The engine alone, as the rooms shape above is measured: the visit's inputs read once.
                 db.session.remove()
                 venue = db.session.get(Venue, venue_id, options=VENUE_LOADS)
-                window = availability._window(today, CALENDAR_DAYS)
+                window = availability.busy_window(today, CALENDAR_DAYS)
                 visit = availability._group_inputs(venue, group_parts(venue, couple), window, now)
                 record(
                     "engine: couples visit 2x2, 30 days",
