@@ -7,32 +7,22 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
 
 from app.analytics.market_reports import market_report
 from app.analytics.periods import Period
 from app.analytics.venue_reports import venue_report
 from app.platform.extensions import db
 from tests.analytics.world import add_booking, at, build, client, refresh
+from tests.statements import statements_sent
 
-HARNESS = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
 VENUE_REPORT = 17  # figures, lead time, team, hours, closures, schedules, blocks, members, grid, clients, daily,
 # services, ratings, options, add-ons, rooms held, resources (app/analytics/menu_reports.py)
 MARKET_REPORT = 5  # sign-ups, listings, money, funnel, empty searches
 
 
 def _statements(run) -> list[str]:
-    sent: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args):
-        if not statement.startswith(HARNESS):
-            sent.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with statements_sent() as sent:
         run()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
     return sent
 
 

@@ -9,7 +9,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from app.audit.models import AuditEntry
 from app.booking import arrival
@@ -21,9 +21,8 @@ from app.platform.extensions import db
 from app.platform.timefmt import venue_zone
 from tests.booking.helpers import book, future_slot, make_bookable_venue, move_to_past
 from tests.booking.test_provider_calendar import CALENDAR, HTMX, event_html, local_day, refreshed
+from tests.statements import statements_sent
 from tests.venues.staff_world import build_world
-
-HARNESS = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")  # the tests' own savepoints
 
 
 @pytest.fixture
@@ -325,17 +324,8 @@ def test_a_started_booking_no_longer_moves(web, salon, customer, provider):
 
 
 def statements_for_day(app, web, day: str) -> list[str]:
-    sent: list[str] = []
-
-    def record(conn, cursor, statement, *args) -> None:
-        if not statement.startswith(HARNESS):
-            sent.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with statements_sent() as sent:
         response = web.get(f"{CALENDAR}?date={day}")
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
     assert response.status_code == 200
     return sent
 

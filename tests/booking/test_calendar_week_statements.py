@@ -8,12 +8,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import event
 
-from app.platform.extensions import cache, db
+from app.platform.extensions import cache
 from bench.pages.busy_week import build_busy_week, next_monday
+from tests.statements import statements_sent
 
-HARNESS = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
 MOST = 24
 
 
@@ -21,17 +20,8 @@ MOST = 24
 def statements_of(web):
     def ask(path: str) -> tuple[str, list[str]]:
         cache.clear()
-        sent: list[str] = []
-
-        def record(conn, cursor, statement, *args) -> None:
-            if not statement.startswith(HARNESS):
-                sent.append(statement)
-
-        event.listen(db.engine, "before_cursor_execute", record)
-        try:
+        with statements_sent() as sent:
             response = web.get(path)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", record)
         assert response.status_code == 200
         return response.get_data(as_text=True), sent
 

@@ -4,15 +4,13 @@ cart with its services and venues and finds the item gone, and nothing is locked
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event
 
 from app.booking.cart import CartOwner, add_item
 from app.booking.errors import SlotUnavailable
 from app.checkout import checkout as checkouts
 from app.platform.extensions import db
 from tests.booking.helpers import book, future_slot, make_bookable_venue
-
-HARNESS = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
+from tests.statements import statements_sent
 
 
 def test_a_losing_checkout_sends_one_statement_and_takes_no_lock(ctx, provider, customer, make_user):
@@ -22,17 +20,7 @@ def test_a_losing_checkout_sends_one_statement_and_takes_no_lock(ctx, provider, 
     book(make_user(name="Quick Winner"), service, start)  # someone else got there first
     db.session.expire_all()
     assert customer.is_verified  # loaded, as the request's session user is before checkout runs
-    sent: list[str] = []
-
-    def record(conn, cursor, statement, *args) -> None:
-        if not statement.startswith(HARNESS):
-            sent.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        with pytest.raises(SlotUnavailable, match="just taken"):
-            checkouts.checkout(customer)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
+    with statements_sent() as sent, pytest.raises(SlotUnavailable, match="just taken"):
+        checkouts.checkout(customer)
     assert not any("FOR UPDATE" in s for s in sent), sent
     assert len(sent) == 1, "\n".join(sent)

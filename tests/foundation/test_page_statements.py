@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from app.accounts.models import Role
 from app.platform.extensions import cache, db
@@ -25,12 +25,12 @@ from app.venues.models import Category, OpeningHours, Service, TeamMember, Venue
 from app.venues.slugs import assign_slug, slugify
 from bench.pages.showcase import CART_DAY, TZ, Showcase, build_showcase
 from search.backend import get_backend
+from tests.statements import statements_sent
 
 # How many of each shown thing a world has at scale 1; the other world has three times as many
 # (team members: 1 and 3, the limit is 5).
 SCALE_1 = {"services": 2, "team": 1, "photos": 2, "reviews": 2, "bookings": 12, "cart_items": 1, "order_items": 1}
 # The test harness's own savepoints (each request's session joins the test's transaction).
-HARNESS = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
 CARD_PAGES = ("home", "search", "search_geo", "category", "saved", "home_customer", "similar", "recently_viewed")
 CARD_LINK = 'class="stretched-link'
 OTHER_VENUES = 2  # venue cards on search, category and home pages; venues in the approval queue
@@ -198,17 +198,8 @@ def statements_of(app, web):
         else:
             web.sign_out()
         cache.clear()
-        sent: list[str] = []
-
-        def record(conn, cursor, statement, *args) -> None:
-            if not statement.startswith(HARNESS):
-                sent.append(statement)
-
-        event.listen(db.engine, "before_cursor_execute", record)
-        try:
+        with statements_sent() as sent:
             response = web.get(path, headers=headers)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", record)
         return response.status_code, sent, response.get_data(as_text=True)
 
     return ask

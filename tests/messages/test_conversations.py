@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import delete, event, select
+from sqlalchemy import delete, select
 
 from app.accounts.models import Role
 from app.messages import service
@@ -20,9 +20,9 @@ from app.notifications.models import Notice, NotificationPreference
 from app.platform.extensions import db
 from app.venues.models import StaffRole
 from tests.booking.helpers import book, future_slot, make_bookable_venue
+from tests.statements import statements_sent
 from tests.venues.staff_world import make_staff
 
-HARNESS = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
 LIST = "/provider/messages"
 
 
@@ -49,17 +49,8 @@ def write(booking, sender, body: str, *, minutes_ago: int = 0) -> BookingMessage
 
 
 def statements_of(action) -> list[str]:
-    sent: list[str] = []
-
-    def record(conn, cursor, statement, *args) -> None:
-        if not statement.startswith(HARNESS):
-            sent.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with statements_sent() as sent:
         action()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
     return sent
 
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 
 import pytest
-from sqlalchemy import event, func, select, text
+from sqlalchemy import func, select, text
 
 from app.accounts.models import Role
 from app.booking import lifecycle
@@ -26,8 +26,7 @@ from app.reviews import service as reviews
 from app.venues import approval
 from app.venues.models import VenueStatus
 from tests.booking.helpers import book, future_slot, make_bookable_venue, move_to_past
-
-HARNESS = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
+from tests.statements import statements_sent
 
 
 @pytest.fixture
@@ -379,17 +378,8 @@ def test_the_poll_sends_at_most_two_statements(web, ctx, customer, page_cache):
     centre.notify(customer, "test", "One", link="/x")
     db.session.commit()
     web.get("/notifications/count")  # warm: the session's user is remembered by this worker
-    sent: list[str] = []
-
-    def record(conn, cursor, statement, *args) -> None:
-        if not statement.startswith(HARNESS):
-            sent.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with statements_sent() as sent:
         response = web.get("/notifications/count")
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
     assert response.status_code == 200
     assert 1 <= len(sent) <= 2, "\n".join(sent)
     assert any("FROM notices" in s for s in sent)
