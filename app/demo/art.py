@@ -17,7 +17,7 @@ images and scaled up.
 One long module on purpose: a picture generator with two public functions (``illustration`` and
 ``caption``), read only by the demo seed and never by production, whose sections (looks, the
 canvas, the room, furniture, scenes, close-ups) hold drawing code and no rules, each built on
-the ones above it.
+the ones above it. What each category's pictures are painted in and show is data, in art.toml.
 """
 
 from __future__ import annotations
@@ -26,9 +26,11 @@ import colorsys
 import io
 import math
 import random
+import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from functools import lru_cache
+from pathlib import Path
 
 from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
@@ -216,42 +218,8 @@ PALETTES = {
     ),
 }
 
-# Per category: its palettes, walls, floors and the wide shots it draws (the first is the cover).
-CATEGORY_LOOKS = {
-    "massage": (
-        ("sage", "terracotta", "oak", "forest", "mustard"),
-        ("arch", "slats", "plain", "panels"),
-        ("planks", "planks", "concrete"),
-    ),
-    "spa": (("sky", "teal", "sage", "oak", "lavender"), ("tiles", "arch", "plain"), ("tiles", "terrazzo")),
-    "facial": (
-        ("blush", "oak", "sage", "lavender", "sky"),
-        ("panels", "plain", "arch"),
-        ("terrazzo", "planks", "concrete"),
-    ),
-    "nails": (
-        ("blush", "lavender", "mustard", "sky", "teal"),
-        ("plain", "panels", "split"),
-        ("terrazzo", "tiles", "planks"),
-    ),
-    "hair": (
-        ("terracotta", "mustard", "oak", "blush", "charcoal"),
-        ("plain", "split", "slats"),
-        ("tiles", "planks", "concrete"),
-    ),
-    "barber": (
-        ("navy", "charcoal", "forest", "monochrome", "terracotta"),
-        ("tiles", "panels", "split"),
-        ("tiles", "planks", "concrete"),
-    ),
-    "brows-lashes": (("blush", "lavender", "monochrome", "oak"), ("arch", "panels", "plain"), ("terrazzo", "planks")),
-    "wellness": (
-        ("sage", "forest", "mustard", "terracotta", "teal"),
-        ("slats", "plain", "arch"),
-        ("planks", "concrete"),
-    ),
-    "fitness": (("oak", "sky", "monochrome", "sage", "charcoal"), ("plain", "split"), ("planks", "planks")),
-}
+# Per category: its palettes, walls and floors, and what each of its pictures shows (art.toml).
+CATEGORIES = tomllib.loads(Path(__file__).with_name("art.toml").read_text(encoding="utf-8"))["categories"]
 DEFAULT_CATEGORY = "spa"
 
 
@@ -282,7 +250,8 @@ def shifted(palette: Palette, rng: random.Random) -> Palette:
 
 
 def look_of(category_slug: str, seed: int) -> Look:
-    palettes, walls, floors = CATEGORY_LOOKS.get(category_slug, CATEGORY_LOOKS[DEFAULT_CATEGORY])
+    category = CATEGORIES.get(category_slug, CATEGORIES[DEFAULT_CATEGORY])
+    palettes, walls, floors = category["palettes"], category["walls"], category["floors"]
     rng = random.Random(f"look:{category_slug}:{seed}")
     # The scheme and the wall go by the seed, so no two seeds less than schemes x walls apart
     # (15 or so) share both: the demo's venues of one category are nine apart. The rest is chance.
@@ -1746,34 +1715,11 @@ def counter(c: Canvas, top: float) -> None:
 
 
 SHOTS = ("room", "close-up", "room-alt", "reception", "close-up-alt")
-CAPTIONS = {
-    "massage": (
-        "Treatment room",
-        "Hot stones, oil and towels",
-        "Couples treatment room",
-        "Reception",
-        "Towels and candles",
-    ),
-    "spa": ("Pool and loungers", "Hot stones, oil and towels", "Bathing room", "Reception", "Towels and candles"),
-    "facial": ("Facial room", "Skincare on the counter", "Treatment room", "Reception", "Serums and creams"),
-    "nails": ("Nail bar", "Nail polish colours", "Manicure stations", "Reception", "Polish on the counter"),
-    "hair": ("Styling stations", "Scissors and products", "Salon floor", "Reception", "Hair products"),
-    "barber": (
-        "Barber chairs",
-        "Shaving brush, razor and pomade",
-        "The barbershop",
-        "Reception",
-        "Scissors and products",
-    ),
-    "brows-lashes": ("Lash and brow room", "Tints and tools", "Brow bar", "Reception", "Tints and tools"),
-    "wellness": ("Relaxation room", "Tea and a singing bowl", "Meditation room", "Reception", "Tea and candles"),
-    "fitness": ("Studio", "Weights, water and a mat", "Reformer studio", "Reception", "Weights, water and a mat"),
-}
 
 
 def caption(category_slug: str, variant: int) -> str:
     """What picture ``variant`` of a venue of this category shows (for alt text)."""
-    return CAPTIONS.get(category_slug, CAPTIONS[DEFAULT_CATEGORY])[variant % len(SHOTS)]
+    return CATEGORIES.get(category_slug, CATEGORIES[DEFAULT_CATEGORY])["captions"][variant % len(SHOTS)]
 
 
 @lru_cache(maxsize=1)

@@ -5,9 +5,12 @@ in mixed approval states."""
 from __future__ import annotations
 
 import random
+import tomllib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from secrets import token_urlsafe
+from typing import Any
 
 from sqlalchemy import or_, select
 
@@ -35,42 +38,9 @@ class Area:
     lng: float
 
 
-# Each city with its phone area code and a few neighbourhoods: their postcode district and
-# their centre, so a venue's postcode, phone number and map pin agree with its city and area.
-CITIES = [
-    (
-        "London",
-        "20 7946",
-        [
-            Area("Shoreditch", "EC2A", 51.5255, -0.0794),
-            Area("Camden", "NW1", 51.5390, -0.1426),
-            Area("Clapham", "SW4", 51.4619, -0.1384),
-            Area("Soho", "W1F", 51.5136, -0.1365),
-            Area("Greenwich", "SE10", 51.4826, -0.0077),
-            Area("Islington", "N1", 51.5362, -0.1033),
-        ],
-    ),
-    (
-        "Manchester",
-        "161 496",
-        [
-            Area("Ancoats", "M4", 53.4842, -2.2262),
-            Area("Northern Quarter", "M1", 53.4833, -2.2352),
-            Area("Didsbury", "M20", 53.4167, -2.2310),
-            Area("Chorlton", "M21", 53.4420, -2.2760),
-        ],
-    ),
-    (
-        "Edinburgh",
-        "131 496",
-        [
-            Area("Leith", "EH6", 55.9756, -3.1700),
-            Area("Stockbridge", "EH3", 55.9581, -3.2090),
-            Area("Old Town", "EH1", 55.9495, -3.1910),
-            Area("Bruntsfield", "EH10", 55.9370, -3.2070),
-        ],
-    ),
-]
+# The cities, their neighbourhoods and the massages sold in options: data, in venues.toml.
+DATA = tomllib.loads(Path(__file__).with_name("venues.toml").read_text(encoding="utf-8"))
+CITIES = [(city["name"], city["dialling"], [Area(**area) for area in city["areas"]]) for city in DATA["cities"]]
 # The letters a postcode's inward code may end in (no C, I, K, M, O or V).
 INWARD_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
 
@@ -211,9 +181,9 @@ def seed_demo_venues(owners: list[User], admin: User) -> int:
         if category_slug == "hair":
             _colour_with_processing(venue)
         if category_slug == "spa":
-            _add_massage_with_options(venue, categories[category_slug].id, position=len(made))
+            _add_massage(venue, categories[category_slug].id, DATA["massages"]["aromatherapy"], position=len(made))
         if category_slug in ("spa", "massage"):
-            _add_couples_massage(venue, categories[category_slug].id, position=len(venue.services))
+            _add_massage(venue, categories[category_slug].id, DATA["massages"]["couples"], position=len(venue.services))
         _add_rooms(venue, category_slug)
         if i == 0:
             _demo_schedule(venue.team[0])  # provider1's venue: one member with a week of her own
@@ -243,35 +213,29 @@ def seed_demo_venues(owners: list[User], admin: User) -> int:
     return created
 
 
-# Every demo spa's massage, sold in two lengths (app/venues/options.py): (name, minutes, price).
-MASSAGE_OPTIONS = [("60 min", 60, 5500), ("90 min", 90, 7500)]
-# The couples massage's lengths, priced per guest.
-COUPLES_OPTIONS = [("60 min", 60, 6000), ("90 min", 90, 8000)]
-# ... with their add-ons (app/venues/addons.py): (name, price, extra minutes).
-MASSAGE_ADDONS = [("Hot stones", 1500, 15)]
-
-
-def _add_massage_with_options(venue: Venue, category_id: int, *, position: int) -> Service:
-    """A massage with options 60 and 90 minutes and a "Hot stones" add-on, performed by the whole
-    team (no random draws: the rest of the seed stays as it was)."""
-    massage = save_service(
+def _add_massage(venue: Venue, category_id: int, massage: dict[str, Any], *, position: int) -> Service:
+    """One of the massages of venues.toml: sold in its options, the first its own length and price,
+    with every massage add-on, performed by the whole team (no random draws: the rest of the seed
+    stays as it was)."""
+    options = [OptionInput(**option) for option in massage["options"]]
+    service = save_service(
         venue,
         None,
-        name="Aromatherapy massage",
-        description="Full-body massage with warm oils; choose 60 or 90 minutes, and add hot stones.",
+        name=massage["name"],
+        description=massage["description"],
         category_id=category_id,
-        duration_minutes=60,
-        price_minor=5500,
-        capacity=1,
-        buffer_minutes=10,
+        duration_minutes=options[0].duration_minutes,
+        price_minor=options[0].price_minor,
+        capacity=massage["capacity"],
+        buffer_minutes=massage["buffer_minutes"],
         is_active=True,
     )
-    massage.position = position
-    set_options(massage, [OptionInput(name, minutes, price) for name, minutes, price in MASSAGE_OPTIONS])
-    set_addons(massage, [AddonInput(name, price, minutes) for name, price, minutes in MASSAGE_ADDONS])
+    service.position = position
+    set_options(service, options)
+    set_addons(service, [AddonInput(**addon) for addon in DATA["massage_addons"]])
     for member in venue.team:
-        member.services.append(massage)
-    return massage
+        member.services.append(service)
+    return service
 
 
 # Every demo venue's rooms and equipment (app/venues/resources.py), by category: (name, how many).
@@ -319,30 +283,6 @@ def _add_rooms(venue: Venue, category_slug: str) -> None:
         room = rooms.get(name, first)
         # A couples treatment's room is shared by the two guests side by side.
         set_needs(venue, service, [(room.id, units)], shared=[room.id] if service.name.startswith("Couples") else [])
-
-
-def _add_couples_massage(venue: Venue, category_id: int, *, position: int) -> Service:
-    """A massage for two, side by side in the double room (``SERVICE_NEEDS``, shared by the two
-    guests), performed by the whole team: two places, a therapist each, priced per guest, at 60 or
-    90 minutes with "Hot stones" as an add-on."""
-    couples = save_service(
-        venue,
-        None,
-        name="Couples massage",
-        description="A relaxing massage for two, side by side in our double room. Priced per guest.",
-        category_id=category_id,
-        duration_minutes=60,
-        price_minor=6000,
-        capacity=2,
-        buffer_minutes=15,
-        is_active=True,
-    )
-    couples.position = position
-    set_options(couples, [OptionInput(name, minutes, price) for name, minutes, price in COUPLES_OPTIONS])
-    set_addons(couples, [AddonInput(name, price, minutes) for name, price, minutes in MASSAGE_ADDONS])
-    for member in venue.team:
-        member.services.append(couples)
-    return couples
 
 
 def venues_taking_payments(named_owners: list[User]) -> list[Venue]:

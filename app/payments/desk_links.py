@@ -31,7 +31,7 @@ from app.payments.gateway import get_gateway
 from app.payments.models import Payment, PaymentKind, PaymentStatus
 from app.payments.ports import CheckoutCharge, LineItem, PaymentGateway
 from app.payments.refunds import refund_in_full
-from app.payments.service import OPEN_STATUSES, find_payment, line_item_name, record_open_payment
+from app.payments.service import OPEN_STATUSES, find_payment, line_item_name, open_checkout
 from app.platform.errors import Conflict, NotFound
 from app.platform.extensions import db
 from app.platform.urls import absolute_url
@@ -160,14 +160,13 @@ def start_link_payment(
         expires_at=now + timedelta(minutes=CHECKOUT_MINUTES),
     )
     page = link_url(booking)
-    start = gateway.start_checkout(
+    return open_checkout(
+        gateway,
         charge,
+        PaymentKind.DESK_LINK,
         success_url=page + "?paid=1",  # only says "confirming…": settling alone marks it paid
         cancel_url=page,
         idempotency_key=f"desk-link-{booking.id}-{attempt}",
-    )
-    return record_open_payment(
-        booking.order_id, gateway, start, amount_minor=amount, currency=booking.currency, kind=PaymentKind.DESK_LINK
     )
 
 

@@ -110,16 +110,32 @@ def start_payment(order: Order, *, now: datetime | None = None, gateway: Payment
     existing = get_open_payment(order)
     if existing is not None:
         return existing
-    gateway = gateway or get_gateway()
-    charge = checkout_charge(order)
-    start = gateway.start_checkout(
-        charge,
+    return open_checkout(
+        gateway or get_gateway(),
+        checkout_charge(order),
+        PaymentKind.CHECKOUT,
         success_url=absolute_url("payments.returned", order_id=order.id) + "?session_id={CHECKOUT_SESSION_ID}",
         cancel_url=absolute_url("booking.order", order_id=order.id),
         idempotency_key=f"order-{order.id}-checkout",
     )
+
+
+def open_checkout(
+    gateway: PaymentGateway,
+    charge: CheckoutCharge,
+    kind: str,
+    *,
+    success_url: str,
+    cancel_url: str,
+    idempotency_key: str,
+) -> Payment:
+    """A hosted checkout for ``charge``, recorded as the order's ``kind`` payment of exactly what
+    the gateway was asked for (the charge's ``due_now_minor`` in its currency)."""
+    start = gateway.start_checkout(
+        charge, success_url=success_url, cancel_url=cancel_url, idempotency_key=idempotency_key
+    )
     return record_open_payment(
-        order.id, gateway, start, amount_minor=charge.due_now_minor, currency=order.currency, kind=PaymentKind.CHECKOUT
+        charge.order_id, gateway, start, amount_minor=charge.due_now_minor, currency=charge.currency, kind=kind
     )
 
 

@@ -267,24 +267,37 @@ class Service(IdKey, db.Model):
     needs: Mapped[list[ServiceResource]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
 
 
-class ServiceOption(IdKey, db.Model):
+class _ServiceRow(IdKey):
+    """What a service's small rows, its options and its add-ons, share (app/venues/child_rows.py
+    saves both lists): the service, a name, a price and a place in the list. Their tables'
+    ``__table_args__`` begin with ``_service_row_rules``."""
+
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(60))
+    price_minor: Mapped[int]
+    position: Mapped[int] = mapped_column(default=0)
+
+
+def _service_row_rules(table: str) -> tuple[CheckConstraint | UniqueConstraint, ...]:
+    """A ``_ServiceRow`` table's rules: a name of 1 to 60 characters that no other row of the
+    service has, checked at commit (two rows may swap names in one save), and no negative price."""
+    return (
+        CheckConstraint("char_length(name) BETWEEN 1 AND 60", name="name_length"),
+        CheckConstraint("price_minor >= 0", name="price_not_negative"),
+        UniqueConstraint("service_id", "name", name=f"uq_{table}_name", deferrable=True, initially="DEFERRED"),
+    )
+
+
+class ServiceOption(_ServiceRow, db.Model):
     """One way a service is sold: "60 min", "90 min", "Long hair"; booked for its own length and price."""
 
     __tablename__ = "service_options"
     __table_args__ = (
-        CheckConstraint("char_length(name) BETWEEN 1 AND 60", name="name_length"),
+        *_service_row_rules("service_options"),
         CheckConstraint("duration_minutes BETWEEN 5 AND 720", name="duration_range"),
-        CheckConstraint("price_minor >= 0", name="price_not_negative"),
-        UniqueConstraint(
-            "service_id", "name", name="uq_service_options_name", deferrable=True, initially="DEFERRED"
-        ),  # checked at commit: two options may swap names in one save,
     )
 
-    service_id: Mapped[int] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"), index=True)
-    name: Mapped[str] = mapped_column(String(60))
     duration_minutes: Mapped[int]
-    price_minor: Mapped[int]
-    position: Mapped[int] = mapped_column(default=0)
 
 
 class QuestionKind(enum.StrEnum):
@@ -345,25 +358,17 @@ class Closure(IdKey, db.Model):
     venue: Mapped[Venue] = relationship(back_populates="closures")
 
 
-class ServiceAddon(IdKey, db.Model):
+class ServiceAddon(_ServiceRow, db.Model):
     """An extra a customer may add to a booking of the service ("Hot stones", +£15, +15 min): its
     price is added to the booking's, its minutes to the booking's length."""
 
     __tablename__ = "service_addons"
     __table_args__ = (
-        CheckConstraint("char_length(name) BETWEEN 1 AND 60", name="name_length"),
-        CheckConstraint("price_minor >= 0", name="price_not_negative"),
+        *_service_row_rules("service_addons"),
         CheckConstraint("extra_minutes BETWEEN 0 AND 240", name="extra_minutes_range"),
-        UniqueConstraint(
-            "service_id", "name", name="uq_service_addons_name", deferrable=True, initially="DEFERRED"
-        ),  # checked at commit: two add-ons may swap names in one save
     )
 
-    service_id: Mapped[int] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"), index=True)
-    name: Mapped[str] = mapped_column(String(60))
-    price_minor: Mapped[int]
     extra_minutes: Mapped[int] = mapped_column(default=0)
-    position: Mapped[int] = mapped_column(default=0)
 
     @property
     def addon_id(self) -> int:
