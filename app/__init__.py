@@ -239,7 +239,7 @@ def _watch_rows(cache_versions) -> None:
     from app.promos.models import CartPromo, PromoCode
     from app.reviews.models import Review, ReviewPhoto, ReviewReply
     from app.team_schedules.models import ScheduleException, TimeOff, WorkingHours
-    from app.venues.models import TeamMember
+    from app.venues.models import TeamMember, VenueStaff
 
     def venue_times(row) -> str:
         return cache_versions.venue_times(row.venue_id)
@@ -267,6 +267,9 @@ def _watch_rows(cache_versions) -> None:
     def session_owner(row) -> str:
         return user_namespace(row.user_id)  # sign-in, sign-out, a session ended from the devices page
 
+    def staff_user(row) -> str | None:
+        return user_namespace(row.user_id) if row.user_id else None  # an invitation not yet accepted: no one's
+
     for model in (Booking, TimeBlock):
         cache_versions.watch_rows(model, venue_times)
     from app.waitlist.models import WaitlistEntry, WaitlistOffer
@@ -282,6 +285,7 @@ def _watch_rows(cache_versions) -> None:
         cache_versions.watch_rows(model, customer_of)
     cache_versions.watch_rows(User, the_user)
     cache_versions.watch_rows(UserSession, session_owner)
+    cache_versions.watch_rows(VenueStaff, staff_user)  # a login's role and venue (app/web/guards.py)
     cache_versions.watch_rows(Payment, customer_via(Order, "order_id"))
     cache_versions.watch_rows(Refund, customer_via(Booking, "booking_id"))
     for model in (ReviewReply, ReviewPhoto):  # the answer and photos on the customer's review page

@@ -10,21 +10,17 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import time
-from collections import OrderedDict
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-from flask import current_app, has_app_context, has_request_context
 from flask_babel import gettext as _
 from sqlalchemy import select, update
-from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.accounts.models import User, UserSession
 from app.platform import cache_versions
-from app.platform.cache_versions import own_change_pending, user_namespace
+from app.platform.cache_versions import user_namespace
 from app.platform.extensions import db
+from app.platform.remembered import Memory
 
 # last_seen_at is refreshed at most this often, so a busy session doesn't write on every page.
 SEEN_EVERY = timedelta(minutes=5)
@@ -46,39 +42,14 @@ def start_session(user: User, *, ip: str | None, user_agent: str | None, remembe
     return key
 
 
-# Remembered sessions per worker: at most this many, each rechecked in the database at least
-# this often even when no version changed.
-REMEMBERED_SESSIONS = 1024
-REMEMBER_SECONDS = 60.0
-
-
-def _remembered() -> OrderedDict[str, dict[str, Any]]:
-    return current_app.extensions.setdefault("remembered_sessions", OrderedDict())
+# Sessions this worker remembers (app/platform/remembered.py): at most 1,024, each checked in the
+# database again at least once a minute even when no version changed.
+REMEMBERED = Memory("sessions", size=1024, seconds=60.0)
 
 
 def forget_remembered_sessions() -> None:
     """Drop this worker's remembered sessions (tests)."""
-    _remembered().clear()
-
-
-def _columns(obj: object) -> dict[str, Any]:
-    return {attr.key: getattr(obj, attr.key) for attr in type(obj).__mapper__.column_attrs}
-
-
-def _as_loaded(model: type, values: dict[str, Any]) -> Any:
-    """A row as if just loaded into this request's session, from remembered column values."""
-    obj = model(**values)
-    make_transient_to_detached(obj)
-    db.session.add(obj)  # persistent, no SQL: the request's session starts empty
-    return obj
-
-
-def _user_namespace(user_id: int) -> str:
-    return user_namespace(user_id)
-
-
-def _own_change_pending() -> bool:
-    return has_request_context() and own_change_pending()
+    REMEMBERED.forget()
 
 
 def load_session_user(identity: str) -> User | None:
@@ -87,21 +58,16 @@ def load_session_user(identity: str) -> User | None:
     token, _, key = rest.partition(":")
     if not (user_id.isdigit() and token and key) or len(identity) > 200:
         return None
-    namespace = _user_namespace(int(user_id))
-    remembered = _remembered()
-    entry = remembered.get(identity)
-    if entry is not None:
-        version = cache_versions.current(namespace)  # read before the rows it covers
-        fresh = entry["version"] == version and entry["until"] > time.monotonic()
-        if fresh and not _own_change_pending():
-            user, row = _as_loaded(User, entry["user"]), _as_loaded(UserSession, entry["row"])
-            user.session_key, user.session_row = key, row
-            if _touch(row):
-                entry["row"]["last_seen_at"] = row.last_seen_at
-            return user
-        remembered.pop(identity, None)
+    remembered = REMEMBERED.recall(identity)
+    if remembered is not None:
+        user, row = remembered["user"], remembered["row"]
+        user.session_key, user.session_row = key, row
+        if _touch(row):
+            REMEMBERED.update(identity, "row", last_seen_at=row.last_seen_at)
+        return user
     # Not remembered (or stale): the rows and the version they will be remembered under, in one
     # statement (one snapshot, one round trip).
+    namespace = user_namespace(int(user_id))
     found = db.session.execute(
         select(User, UserSession, cache_versions.version_column(namespace))
         .join(UserSession, UserSession.user_id == User.id)
@@ -115,15 +81,7 @@ def load_session_user(identity: str) -> User | None:
         return None
     user.session_key, user.session_row = key, row
     _touch(row)
-    if has_app_context() and current_app.config["CACHE_VERSION_TTL"] > 0:
-        remembered[identity] = {
-            "user": _columns(user),
-            "row": _columns(row),
-            "version": version,
-            "until": time.monotonic() + REMEMBER_SECONDS,
-        }
-        while len(remembered) > REMEMBERED_SESSIONS:
-            remembered.popitem(last=False)
+    REMEMBERED.keep(identity, {namespace: version}, user=user, row=row)
     return user
 
 
@@ -169,7 +127,7 @@ def end_all_sessions(user: User, *, reason: str) -> int:
         .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
         .values(ended_at=datetime.now(UTC), ended_reason=reason)
     )
-    cache_versions.bump(_user_namespace(user.id))  # a bulk UPDATE: no watched row tells it
+    cache_versions.bump(user_namespace(user.id))  # a bulk UPDATE: no watched row tells it
     return result.rowcount
 
 

@@ -21,7 +21,6 @@ from app.accounts.access import role_required
 from app.accounts.models import Role
 from app.booking.errors import CartItemInvalid
 from app.booking.forms import BadInput, parse_day
-from app.platform.cache_versions import valid_until
 from app.platform.errors import DomainError
 from app.platform.input_guard import MAX_ID
 from app.platform.timefmt import LONG_DAY, day_words, venue_zone
@@ -216,17 +215,6 @@ def decline(offer_id: int) -> Response:
 
 
 # Template globals: the booking room's pages show the waitlist without importing it.
-
-
-@bp.app_template_global("waitlist_offers")
-def waitlist_offers() -> list[dict[str, Any]]:
-    """The signed-in customer's open offers (the banner on My bookings); a cached copy of the
-    page lasts until the first of them runs out."""
-    if not current_user.is_authenticated or not current_user.has_role(Role.CUSTOMER):
-        return []
-    rows = get_offer_rows(current_user.id, datetime.now(UTC))
-    valid_until(min((row["expires_at"] for row in rows), default=None))
-    return rows
 
 
 @bp.app_template_global("waitlist_counts")

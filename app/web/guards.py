@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Response, abort, current_app, flash, g, redirect, session, url_for
+from flask import Response, abort, current_app, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
@@ -27,9 +27,12 @@ from app.audit import service as audit
 from app.booking import cart as carts
 from app.booking.models import Booking, CartItem
 from app.booking.presenting import find_own_booking
+from app.platform import cache_versions
+from app.platform.cache_versions import user_namespace
 from app.platform.extensions import db
+from app.platform.remembered import Memory
 from app.venues import staff
-from app.venues.models import StaffRole, Venue
+from app.venues.models import StaffRole, Venue, VenueStaff
 from app.venues.service import get_venue_for_owner
 from app.web.rendering import is_htmx
 
@@ -130,17 +133,38 @@ class VenueAccess:
         return self.team_member_id if self.role == PRACTITIONER else None
 
 
+# A warm worker knows each signed-in provider's venue and staff membership without a statement
+# on the pages they read (app/platform/remembered.py): a change to any venue bumps "public", a
+# change to a membership its user's namespace (create_app's watch list).
+# A request that changes something reads them fresh, in its own transaction.
+ACCESS = Memory("venue_access")
+
+
+def _venue_and_membership() -> tuple[Venue | None, VenueStaff | None]:
+    user_id = current_user.id
+    remembered = ACCESS.recall(user_id) if request.method in ("GET", "HEAD") else None
+    if remembered is not None:
+        return remembered["venue"], remembered["membership"]
+    versions = ACCESS.versions(cache_versions.PUBLIC, user_namespace(user_id))
+    if current_user.is_provider:
+        venue, membership = get_venue_for_owner(user_id), None
+    else:
+        membership = staff.find_membership(user_id)
+        venue = membership.venue if membership is not None else None
+    ACCESS.keep(user_id, versions, venue=venue, membership=membership)  # the venue first: the membership names it
+    return venue, membership
+
+
 def _resolve_access() -> tuple[Venue | None, VenueAccess | None]:
     """The signed-in person's venue and role; (None, None) when they have no place in the area."""
+    if not (current_user.is_provider or current_user.is_staff):
+        return None, None
+    venue, row = _venue_and_membership()
     if current_user.is_provider:
-        venue = get_venue_for_owner(current_user.id)
         return venue, VenueAccess(current_user.id, venue.id if venue else None, OWNER)
-    if current_user.is_staff:
-        row = staff.find_membership(current_user.id)
-        if row is None or (row.role == PRACTITIONER and row.team_member_id is None):
-            return None, None
-        return row.venue, VenueAccess(current_user.id, row.venue_id, row.role, row.team_member_id)
-    return None, None
+    if row is None or (row.role == PRACTITIONER and row.team_member_id is None):
+        return None, None
+    return venue, VenueAccess(current_user.id, row.venue_id, row.role, row.team_member_id)
 
 
 def current_access() -> VenueAccess | None:

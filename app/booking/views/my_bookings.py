@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.wrappers import Response
 
 from app.booking import lifecycle
@@ -67,9 +67,10 @@ def find_my_bookings(customer_id: int, tab: str, now: datetime, *, page: int = 1
             upcoming if tab == "upcoming" else past,
         )
         .options(
-            selectinload(Booking.venue),
-            selectinload(Booking.service),
-            selectinload(Booking.team_member),
+            # read with the bookings in one statement: each row names its venue, service and person
+            joinedload(Booking.venue, innerjoin=True),
+            joinedload(Booking.service, innerjoin=True),
+            joinedload(Booking.team_member),
             selectinload(Booking.addons),  # each row names its add-ons
         )
         .order_by(

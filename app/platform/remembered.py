@@ -1,0 +1,121 @@
+"""Rows a worker remembers between requests, so that a warm worker answers the questions nearly
+every request asks (who is signed in, which venue they run, which venue an address names)
+without a statement.
+
+A ``Memory`` keeps, under a key, the column values of a few rows together with the versions of
+the cache namespaces that cover them (app/platform/cache_versions.py), read *before* the rows.
+A remembered entry is used only while
+
+- every one of those versions is still current (``cache_versions.current`` is memoised for
+  CACHE_VERSION_TTL seconds, so a change made through another worker shows within that);
+- it is younger than the memory's ``seconds``;
+- this browser did not itself change something so recently that this worker's memo of the
+  versions may not know it yet (``own_change_pending``: read your own writes).
+
+A request that changes something should decide on rows read fresh in its own transaction: the
+callers ask only on GET and HEAD.
+
+Its rows come back as persistent objects of the request's session, as if just loaded: reading
+their relationships lazy-loads as usual, and nothing is written back. With CACHE_VERSION_TTL 0
+(most tests) nothing is remembered. Each memory holds at most ``size`` entries per process.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app, has_request_context
+from sqlalchemy import inspect
+from sqlalchemy.orm import make_transient_to_detached
+
+from app.platform import cache_versions
+from app.platform.extensions import db
+
+Row = tuple[type, dict[str, Any]] | None
+
+
+def columns_of(obj: object) -> dict[str, Any]:
+    """A loaded row's column values, to remember it."""
+    return {attr.key: getattr(obj, attr.key) for attr in type(obj).__mapper__.column_attrs}
+
+
+def as_loaded(model: type, values: dict[str, Any]) -> Any:
+    """A row as if just loaded into this request's session, from remembered column values; the
+    session's own copy when it already holds that row."""
+    mapper = inspect(model)
+    key = mapper.identity_key_from_primary_key([values[c.key] for c in mapper.primary_key])
+    held = db.session.identity_map.get(key)
+    if held is not None:
+        return held
+    obj = model(**values)
+    make_transient_to_detached(obj)
+    db.session.add(obj)  # persistent, no SQL
+    return obj
+
+
+def _remembering() -> bool:
+    return float(current_app.config["CACHE_VERSION_TTL"]) > 0
+
+
+@dataclass
+class _Entry:
+    versions: dict[str, int]
+    rows: dict[str, Row]
+    until: float
+
+
+class Memory:
+    """One kind of remembered rows (sessions, a provider's venue, venues by address)."""
+
+    def __init__(self, name: str, *, size: int = 1024, seconds: float = 60.0) -> None:
+        self.name, self.size, self.seconds = name, size, seconds
+
+    def _entries(self) -> OrderedDict[Any, _Entry]:
+        return current_app.extensions.setdefault(f"remembered:{self.name}", OrderedDict())
+
+    def forget(self) -> None:
+        """Drop this process's entries (tests)."""
+        self._entries().clear()
+
+    @staticmethod
+    def versions(*namespaces: str) -> dict[str, int]:
+        """The namespaces' versions: read them before the rows they will cover (not at all when
+        nothing is remembered)."""
+        if not _remembering():
+            return {}
+        return {namespace: cache_versions.current(namespace) for namespace in namespaces}
+
+    def recall(self, key: Any) -> dict[str, Any] | None:
+        """The rows remembered under ``key`` (by name, each an object or None), or None when there
+        are none that may still be used."""
+        in_request = has_request_context()
+        entries = self._entries()
+        entry = entries.get(key)
+        if entry is None:
+            return None
+        fresh = entry.until > time.monotonic() and not (in_request and cache_versions.own_change_pending())
+        if not fresh or any(cache_versions.current(ns) != version for ns, version in entry.versions.items()):
+            entries.pop(key, None)
+            return None
+        entries.move_to_end(key)
+        return {name: None if row is None else as_loaded(*row) for name, row in entry.rows.items()}
+
+    def keep(self, key: Any, versions: dict[str, int], **rows: object | None) -> None:
+        """Remember ``rows`` (by name; None stands for "there is none") under ``key``, as of ``versions``."""
+        if not _remembering():
+            return
+        kept = {name: None if obj is None else (type(obj), columns_of(obj)) for name, obj in rows.items()}
+        entries = self._entries()
+        entries[key] = _Entry(versions, kept, time.monotonic() + self.seconds)
+        entries.move_to_end(key)
+        while len(entries) > self.size:
+            entries.popitem(last=False)
+
+    def update(self, key: Any, name: str, **values: Any) -> None:
+        """Change some remembered column values of one row (what this worker itself just wrote)."""
+        entry = self._entries().get(key)
+        if entry is not None and entry.rows.get(name) is not None:
+            entry.rows[name][1].update(values)

@@ -1,0 +1,95 @@
+"""Rows a warm worker remembers (app/platform/remembered.py): a provider's venue and a staff
+login's membership (app/web/guards.py; the sessions' own tests are in test_private_pages.py). A
+repeat read sends no statement for them; a change to what they cover is seen on the next
+request; a request that changes something reads them fresh."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from app.accounts.models import Role
+from app.platform import cache_versions
+from app.platform.extensions import db
+from app.venues.models import StaffRole, VenueStaff
+from app.web import guards
+from tests.booking.helpers import make_bookable_venue
+from tests.conftest import Browser, IsolatedClient
+from tests.statements import statements_sent
+from tests.venues.staff_world import make_staff
+
+OWNER_QUERY = "venues.owner_id ="
+STAFF_QUERY = "FROM venue_staff"
+
+
+@pytest.fixture(autouse=True)
+def remembering(app, monkeypatch):
+    """Versions memoised as in production (tests turn it off), every memory empty."""
+    monkeypatch.setitem(app.config, "CACHE_VERSION_TTL", 60)
+    memories = (guards.ACCESS,)
+    with app.app_context():
+        cache_versions.forget()
+        for memory in memories:
+            memory.forget()
+    yield
+    with app.app_context():
+        cache_versions.forget()
+        for memory in memories:
+            memory.forget()
+
+
+@pytest.fixture
+def venue(ctx, make_user):
+    found, _ = make_bookable_venue(make_user(role=Role.PROVIDER, name="Rhea Owner"), name="Quince Rooms")
+    db.session.commit()
+    return found
+
+
+def browser(app, user) -> Browser:
+    web = Browser(IsolatedClient(app, app.response_class, use_cookies=True))
+    web.sign_in_as(user)
+    return web
+
+
+def sent_matching(sent: list[str], fragment: str) -> int:
+    return sum(1 for statement in sent if fragment in statement)
+
+
+def test_a_warm_worker_knows_the_owners_venue_without_a_statement(app, venue):
+    web = browser(app, venue.owner)
+    assert web.get("/provider/calendar").status_code == 200
+    with statements_sent() as sent:
+        assert web.get("/provider/calendar").status_code == 200
+    assert sent_matching(sent, OWNER_QUERY) == 0
+
+
+def test_a_change_to_the_venue_is_seen_on_the_next_page(app, venue):
+    web = browser(app, venue.owner)
+    assert web.get("/provider/venue/basics").status_code == 200
+    venue.name = "Quince Rooms Renamed"
+    db.session.commit()  # bumps "public": this worker's memo forgets it at once
+    page = web.get("/provider/venue/basics").get_data(as_text=True)
+    assert "Quince Rooms Renamed" in page
+
+
+def test_a_request_that_changes_something_reads_the_venue_fresh(app, venue):
+    web = browser(app, venue.owner)
+    assert web.get("/provider/calendar").status_code == 200
+    with statements_sent() as sent:
+        web.post("/provider/venue/basics", {})  # refused for its empty fields: the check ran all the same
+    assert sent_matching(sent, OWNER_QUERY) == 1
+
+
+def test_a_staff_logins_new_role_applies_on_the_next_page(app, venue, make_user):
+    receptionist = make_staff(make_user, venue, StaffRole.RECEPTIONIST)
+    db.session.commit()
+    web = browser(app, receptionist)
+    assert web.get("/provider/calendar").status_code == 200
+    with statements_sent() as sent:
+        assert web.get("/provider/venue/services").status_code == 403
+    assert sent_matching(sent, STAFF_QUERY) == 0  # remembered from the first page
+
+    row = db.session.scalar(select(VenueStaff).where(VenueStaff.user_id == receptionist.id))
+    row.role = StaffRole.MANAGER
+    db.session.commit()  # bumps the staff login's own namespace
+    assert web.get("/provider/venue/services").status_code == 200
