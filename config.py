@@ -173,6 +173,8 @@ class Config:
     # Whole anonymous public pages (app/web/page_cache.py), for at most PAGE_CACHE_TTL seconds.
     PAGE_CACHE_ENABLED = env_bool("PAGE_CACHE_ENABLED", True)
     PAGE_CACHE_TTL = env_int("PAGE_CACHE_TTL", 60)
+    # ...and kept this much longer, to be sent while the database is away ("stale if error").
+    PAGE_CACHE_STALE_SECONDS = env_int("PAGE_CACHE_STALE_SECONDS", 600)
     # Signed-in pages, one copy per browser session in each worker's memory (app/web/private_cache.py).
     PRIVATE_PAGE_CACHE_ENABLED = env_bool("PRIVATE_PAGE_CACHE_ENABLED", True)
     PRIVATE_PAGE_CACHE_TTL = env_int("PRIVATE_PAGE_CACHE_TTL", 60)

@@ -25,15 +25,20 @@ bulk (Core) write to these tables must call ``bump`` for the namespaces it touch
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
 from flask import Flask, current_app, g, has_app_context, has_request_context, session
 from sqlalchemy import ScalarSelect, column, event, func, select, table, text
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from app.platform.extensions import db
+from app.platform.sqlutil import fresh_session, short_error
+
+log = logging.getLogger(__name__)
 
 PUBLIC = "public"
 
@@ -78,15 +83,26 @@ def watch_rows(model: type, namespace_of: Callable[[object], str | None]) -> Non
     _register_listeners()
 
 
-def current(namespace: str = PUBLIC) -> int:
-    """The namespace's version, read at most once per CACHE_VERSION_TTL seconds per process."""
+def current(namespace: str = PUBLIC, *, stale_if_error: bool = False) -> int:
+    """The namespace's version, read at most once per CACHE_VERSION_TTL seconds per process.
+
+    ``stale_if_error``: when the database can't be reached (a restart, a failover), the last
+    version this process read, kept for another TTL so that a database away is not asked on
+    every request (the page cache serves its copies meanwhile: app/web/page_cache.py)."""
     memo: dict[str, tuple[float, int]] = current_app.extensions["cache_versions"]
     now = time.monotonic()
     entry = memo.get(namespace)
     if entry is not None and entry[0] > now:
         return entry[1]
-    version = int(db.session.execute(READ_SQL, {"namespace": namespace}).scalar() or 0)
     ttl = float(current_app.config["CACHE_VERSION_TTL"])
+    try:
+        version = int(db.session.execute(READ_SQL, {"namespace": namespace}).scalar() or 0)
+    except (OperationalError, InterfaceError) as error:
+        if not stale_if_error or entry is None:
+            raise
+        log.warning("cache version of %s unreadable (%s); using the last one read", namespace, short_error(error))
+        fresh_session()
+        version = entry[1]
     if ttl > 0:
         memo[namespace] = (now + ttl, version)
     return version

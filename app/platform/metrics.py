@@ -100,7 +100,7 @@ notifications_sent = Counter(
 )
 
 CHECKOUT_OUTCOMES = ("won", "lost", "declined")
-PAGE_CACHE_RESULTS = ("hit", "miss")
+PAGE_CACHE_RESULTS = ("hit", "miss", "stale")  # stale: sent while the database was away
 CHANNELS = ("email", "sms", "in_app")
 
 # Names of the families the job queue collector yields (for the dashboard test and the docs).

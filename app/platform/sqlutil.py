@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -12,6 +13,8 @@ from sqlalchemy.exc import IntegrityError
 
 from app.platform.errors import NotFound
 from app.platform.extensions import db
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -48,3 +51,22 @@ def savepoint_or_refuse(refusal: Exception, *, constraint: str | None = None) ->
         if constraint is not None and constraint not in str(exc.orig):
             raise
         raise refusal from None
+
+
+def short_error(error: BaseException | None) -> str:
+    """An error's type and first line, for a log line."""
+    text = f"{type(error).__name__}: {error}" if error is not None else "?"
+    return text.splitlines()[0][:200]
+
+
+def fresh_session() -> None:
+    """Drop the request's session and its dead connection, without a ROLLBACK on it: after the
+    database went away (app/web/db_faults.py, app/platform/cache_versions.py)."""
+    try:
+        db.session.rollback()
+    except Exception as error:  # the connection is gone: forget it rather than talk to it
+        log.info("rollback on a lost connection failed (%s); invalidating it", short_error(error))
+        try:
+            db.session().invalidate()
+        except Exception:
+            log.exception("invalidating the session failed")

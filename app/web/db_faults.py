@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, g, has_request_context, request, session
+from flask import Flask, Response, current_app, g, has_request_context, request, session
 from flask_babel import lazy_gettext as _l
 from psycopg.errors import LockNotAvailable, QueryCanceled
 from sqlalchemy import event
@@ -31,6 +31,8 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, Pending
 
 from app.ops.errors import MESSAGES, render_error
 from app.platform.extensions import db
+from app.platform.sqlutil import fresh_session, short_error
+from app.web import page_cache
 
 log = logging.getLogger(__name__)
 
@@ -102,9 +104,12 @@ def _wrap_dispatch(app: Flask) -> None:
                 return app.make_response(unavailable(error))
             first = error
         log.warning(
-            "database connection lost during %s %s (%s); running it again", request.method, request.path, _short(first)
+            "database connection lost during %s %s (%s); running it again",
+            request.method,
+            request.path,
+            short_error(first),
         )
-        _fresh_session()
+        fresh_session()
         g.pop("_login_user", None)  # Flask-Login loads the user again, on the new connection
         setattr(g, _RETRIED, True)
         try:
@@ -137,9 +142,9 @@ def _wrap_finalize(app: Flask) -> None:
                     "database fault after %s %s had committed (%s); sending the view's answer",
                     request.method,
                     request.path,
-                    _short(error),
+                    short_error(error),
                 )
-                _fresh_session()
+                fresh_session()
                 return _views_answer(app, rv)
             if is_statement_timeout(error):
                 return app.make_response(unavailable(error, TIMEOUT_MESSAGE))
@@ -165,9 +170,15 @@ def _views_answer(app: Flask, rv) -> Response:
 
 
 def unavailable(error: BaseException, message=None):
-    """The 503 page for a request the database could not serve; a bare page if even that fails."""
-    log.warning("database unavailable for %s %s: %s", request.method, request.path, _short(error))
-    _fresh_session()
+    """The 503 page for a request the database could not serve; a bare page if even that fails.
+    A public page the page cache still holds, though its time ran out, is sent instead."""
+    log.warning("database unavailable for %s %s: %s", request.method, request.path, short_error(error))
+    fresh_session()
+    stale = page_cache.stale_copy()
+    if stale is not None:
+        return stale
+    # The page drawn as for a visitor: a signed-in navbar (the bell, the cart) needs the database.
+    g._login_user = current_app.login_manager.anonymous_user()
     try:
         body, _status = render_error(503, str(message) if message else None)
         response = body if isinstance(body, Response) else Response(body, mimetype="text/html")
@@ -184,18 +195,6 @@ def unavailable(error: BaseException, message=None):
     return response
 
 
-def _fresh_session() -> None:
-    """Drop the request's session and its dead connection, without a ROLLBACK on it."""
-    try:
-        db.session.rollback()
-    except Exception as error:  # the connection is gone: forget it rather than talk to it
-        log.info("rollback on a lost connection failed (%s); invalidating it", _short(error))
-        try:
-            db.session().invalidate()
-        except Exception:
-            log.exception("invalidating the session failed")
-
-
 def _guard_teardown(app: Flask) -> None:
     """Wrap Flask-SQLAlchemy's ``session.remove()`` so a ROLLBACK on a closed connection is
     logged and the connection dropped, instead of raising out of the app into the server."""
@@ -210,7 +209,7 @@ def _guarded(teardown):
         try:
             teardown(exc)
         except Exception as error:
-            log.warning("closing the database session failed (%s); dropping its connection", _short(error))
+            log.warning("closing the database session failed (%s); dropping its connection", short_error(error))
             try:
                 db.session().invalidate()
             except Exception:
@@ -218,8 +217,3 @@ def _guarded(teardown):
             db.session.registry.clear()
 
     return guarded_teardown_session
-
-
-def _short(error: BaseException | None) -> str:
-    text = f"{type(error).__name__}: {error}" if error is not None else "?"
-    return text.splitlines()[0][:200]

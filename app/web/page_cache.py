@@ -8,6 +8,12 @@ most PAGE_CACHE_TTL seconds. The next such request is answered by the first of o
 ``before_request`` hooks: no session, user, database or template. Talisman's security headers are
 added to hits as to any response (its ``after_request`` runs after ours).
 
+While the database is away (a restart, a failover) a stored page is still served, for up to
+PAGE_CACHE_STALE_SECONDS past its time ("stale if error"): the version in its key is the last
+one this process read (``cache_versions.current(stale_if_error=True)``), and a page whose time
+ran out is rendered again only if the database answers; if it doesn't, the old copy is sent
+(``X-Page-Cache: stale``) instead of the 503 page (app/web/db_faults.py asks ``stale_copy``).
+
 A page whose content also follows other data registers with ``share`` (the booking page: its
 free times follow the venue's bookings, so its key also holds ``venue_times(venue)``).
 
@@ -108,12 +114,12 @@ def _is_https() -> bool:
 
 def page_key() -> str | None:
     """The page's key, or None when a registered page's URL names nothing to cache."""
-    versions = [cache_versions.current(cache_versions.PUBLIC)]
+    versions = [cache_versions.current(cache_versions.PUBLIC, stale_if_error=True)]
     if (namespaces_of := _SHARED.get(request.endpoint)) is not None:
         namespaces = namespaces_of(request.view_args or {})
         if namespaces is None:
             return None
-        versions += [cache_versions.current(namespace) for namespace in namespaces]
+        versions += [cache_versions.current(namespace, stale_if_error=True) for namespace in namespaces]
     environ = request.environ  # the URL as received (after ProxyFix), cheaper than request.url
     parts = [
         environ.get("wsgi.url_scheme", ""),
@@ -176,13 +182,30 @@ def serve_from_cache() -> Response | None:
         if entry is not None:
             _local_put(key, entry)
     g.page_cache_key = key  # a shared request: render it without a token, then store it
+    if entry is not None and entry["fresh_until"] < time.time():
+        g.page_cache_stale = entry  # rendered again; sent only if the database fails this request
+        entry = None
     if entry is None:
         metrics.page_cache("miss")
         return None
     metrics.page_cache("hit")
+    return _answer(entry, "hit")
+
+
+def stale_copy() -> Response | None:
+    """The stored copy of this shared request's page whose time ran out, when there is one: what
+    to send instead of the 503 page when the database can't be reached."""
+    entry = g.pop("page_cache_stale", None)
+    if entry is None:
+        return None
+    metrics.page_cache("stale")
+    return _answer(entry, "stale")
+
+
+def _answer(entry: dict[str, Any], status: str) -> Response:
     response = current_app.response_class(entry["body"], status=200, headers=entry["headers"])
-    response.headers[STATUS_HEADER] = "hit"
-    g.pop("page_cache_key")  # served: nothing to store
+    response.headers[STATUS_HEADER] = status
+    g.pop("page_cache_key", None)  # served: nothing to store
     if "HTTP_IF_NONE_MATCH" in request.environ or "HTTP_IF_MODIFIED_SINCE" in request.environ:
         return response.make_conditional(request)
     return response
@@ -198,8 +221,9 @@ def store_in_cache(response: Response) -> Response:
     entry: dict[str, Any] = {
         "body": response.get_data(),
         "headers": [(name, value) for name, value in response.headers.items() if name in KEPT_HEADERS],
+        "fresh_until": time.time() + current_app.config["PAGE_CACHE_TTL"],
     }
-    cache.set(key, entry, timeout=current_app.config["PAGE_CACHE_TTL"])
+    cache.set(key, entry, timeout=current_app.config["PAGE_CACHE_TTL"] + current_app.config["PAGE_CACHE_STALE_SECONDS"])
     _local_put(key, entry)
     response.headers[STATUS_HEADER] = "miss"
     return response

