@@ -85,6 +85,16 @@ def get_cart_owner(*, create: bool = False) -> carts.CartOwner | None:
 
 
 def count_cart_items() -> int:
+    """The navbar's cart count: asked once per page read (a page's ETag and its navbar both show
+    it); a request that changes something counts again, after its change."""
+    if request.method not in ("GET", "HEAD"):
+        return _count_cart_items()
+    if "cart_count" not in g:
+        g.cart_count = _count_cart_items()
+    return g.cart_count
+
+
+def _count_cart_items() -> int:
     if not may_book():
         return 0
     owner = get_cart_owner()
