@@ -234,7 +234,7 @@ def _watch_rows(cache_versions) -> None:
     from app.booking.models import Booking, CartItem, Order, TimeBlock
     from app.clients.models import VenueClient
     from app.payments.models import Payment, Refund
-    from app.platform.cache_versions import user_namespace
+    from app.platform.cache_versions import account_namespace, user_namespace
     from app.promos.cart import promo_namespace
     from app.promos.models import CartPromo, PromoCode
     from app.reviews.models import Review, ReviewPhoto, ReviewReply
@@ -267,8 +267,14 @@ def _watch_rows(cache_versions) -> None:
     def session_owner(row) -> str:
         return user_namespace(row.user_id)  # sign-in, sign-out, a session ended from the devices page
 
-    def staff_user(row) -> str | None:
-        return user_namespace(row.user_id) if row.user_id else None  # an invitation not yet accepted: no one's
+    def the_account(row) -> str:
+        return account_namespace(row.id)
+
+    def session_account(row) -> str:
+        return account_namespace(row.user_id)
+
+    def staff_account(row) -> str | None:
+        return account_namespace(row.user_id) if row.user_id else None  # an invitation not yet accepted: no one's
 
     for model in (Booking, TimeBlock):
         cache_versions.watch_rows(model, venue_times)
@@ -285,7 +291,10 @@ def _watch_rows(cache_versions) -> None:
         cache_versions.watch_rows(model, customer_of)
     cache_versions.watch_rows(User, the_user)
     cache_versions.watch_rows(UserSession, session_owner)
-    cache_versions.watch_rows(VenueStaff, staff_user)  # a login's role and venue (app/web/guards.py)
+    # Who is signed in, and a staff login's role and venue: what workers remember of a request.
+    cache_versions.watch_rows(User, the_account)
+    cache_versions.watch_rows(UserSession, session_account)
+    cache_versions.watch_rows(VenueStaff, staff_account)
     cache_versions.watch_rows(Payment, customer_via(Order, "order_id"))
     cache_versions.watch_rows(Refund, customer_via(Booking, "booking_id"))
     for model in (ReviewReply, ReviewPhoto):  # the answer and photos on the customer's review page

@@ -18,7 +18,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from app.accounts.models import User, UserSession
 from app.platform import cache_versions
-from app.platform.cache_versions import user_namespace
+from app.platform.cache_versions import account_namespace, user_namespace
 from app.platform.extensions import db
 from app.platform.remembered import Memory
 
@@ -67,7 +67,7 @@ def load_session_user(identity: str) -> User | None:
         return user
     # Not remembered (or stale): the rows and the version they will be remembered under, in one
     # statement (one snapshot, one round trip).
-    namespace = user_namespace(int(user_id))
+    namespace = account_namespace(int(user_id))
     found = db.session.execute(
         select(User, UserSession, cache_versions.version_column(namespace))
         .join(UserSession, UserSession.user_id == User.id)
@@ -128,6 +128,7 @@ def end_all_sessions(user: User, *, reason: str) -> int:
         .values(ended_at=datetime.now(UTC), ended_reason=reason)
     )
     cache_versions.bump(user_namespace(user.id))  # a bulk UPDATE: no watched row tells it
+    cache_versions.bump(account_namespace(user.id))  # nor the sessions workers remember
     return result.rowcount
 
 

@@ -83,8 +83,9 @@ def watch_rows(model: type, namespace_of: Callable[[object], str | None]) -> Non
     _register_listeners()
 
 
-def current(namespace: str = PUBLIC, *, stale_if_error: bool = False) -> int:
-    """The namespace's version, read at most once per CACHE_VERSION_TTL seconds per process.
+def current(namespace: str = PUBLIC, *, stale_if_error: bool = False, fresh: bool = False) -> int:
+    """The namespace's version, read at most once per CACHE_VERSION_TTL seconds per process
+    (``fresh``: read now, as a browser that just changed something must).
 
     ``stale_if_error``: when the database can't be reached (a restart, a failover), the last
     version this process read, kept for another TTL so that a database away is not asked on
@@ -92,7 +93,7 @@ def current(namespace: str = PUBLIC, *, stale_if_error: bool = False) -> int:
     memo: dict[str, tuple[float, int]] = current_app.extensions["cache_versions"]
     now = time.monotonic()
     entry = memo.get(namespace)
-    if entry is not None and entry[0] > now:
+    if entry is not None and entry[0] > now and not fresh:
         return entry[1]
     ttl = float(current_app.config["CACHE_VERSION_TTL"])
     try:
@@ -210,6 +211,13 @@ OWN_CHANGE = "_changed_until"  # session key: until when this browser's own chan
 def user_namespace(user_id: int) -> str:
     """What one user's own pages show: their bookings, orders, cart, reviews, payments, account."""
     return f"user:{user_id}"
+
+
+def account_namespace(user_id: int) -> str:
+    """Who one user is: their user row, their sessions and, for a staff login, their place at a
+    venue; what a worker remembers of a signed-in request follows it (app/platform/remembered.py),
+    so that their cart or bookings changing leaves it alone."""
+    return f"account:{user_id}"
 
 
 def own_change_pending() -> bool:

@@ -9,8 +9,9 @@ A remembered entry is used only while
 - every one of those versions is still current (``cache_versions.current`` is memoised for
   CACHE_VERSION_TTL seconds, so a change made through another worker shows within that);
 - it is younger than the memory's ``seconds``;
-- this browser did not itself change something so recently that this worker's memo of the
-  versions may not know it yet (``own_change_pending``: read your own writes).
+- when this browser itself changed something so recently that this worker's memo of the
+  versions may not know it yet (``own_change_pending``), the versions are read afresh (read
+  your own writes): a change that left these namespaces alone keeps the entry.
 
 A request that changes something should decide on rows read fresh in its own transaction: the
 callers ask only on GET and HEAD.
@@ -91,13 +92,14 @@ class Memory:
     def recall(self, key: Any) -> dict[str, Any] | None:
         """The rows remembered under ``key`` (by name, each an object or None), or None when there
         are none that may still be used."""
-        in_request = has_request_context()
         entries = self._entries()
         entry = entries.get(key)
         if entry is None:
             return None
-        fresh = entry.until > time.monotonic() and not (in_request and cache_versions.own_change_pending())
-        if not fresh or any(cache_versions.current(ns) != version for ns, version in entry.versions.items()):
+        just_changed = has_request_context() and cache_versions.own_change_pending()
+        if entry.until <= time.monotonic() or any(
+            cache_versions.current(ns, fresh=just_changed) != version for ns, version in entry.versions.items()
+        ):
             entries.pop(key, None)
             return None
         entries.move_to_end(key)

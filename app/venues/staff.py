@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from app.accounts import tokens
 from app.accounts.models import Role, User
@@ -46,13 +47,13 @@ def utcnow() -> datetime:
 # -- reading ---------------------------------------------------------------------------------
 
 
-def find_membership(user_id: int) -> VenueStaff | None:
-    """The live, accepted staff row of this user (a person is staff of one venue), or None."""
-    return db.session.scalar(
-        select(VenueStaff).where(
-            VenueStaff.user_id == user_id, VenueStaff.removed_at.is_(None), VenueStaff.accepted_at.is_not(None)
-        )
+def find_membership(user_id: int, *, with_venue: bool = False) -> VenueStaff | None:
+    """The live, accepted staff row of this user (a person is staff of one venue), or None;
+    ``with_venue``: its venue read in the same statement."""
+    query = select(VenueStaff).where(
+        VenueStaff.user_id == user_id, VenueStaff.removed_at.is_(None), VenueStaff.accepted_at.is_not(None)
     )
+    return db.session.scalar(query.options(joinedload(VenueStaff.venue)) if with_venue else query)
 
 
 def list_staff(venue: Venue) -> list[VenueStaff]:

@@ -28,7 +28,7 @@ from app.booking import cart as carts
 from app.booking.models import Booking, CartItem
 from app.booking.presenting import find_own_booking
 from app.platform import cache_versions
-from app.platform.cache_versions import user_namespace
+from app.platform.cache_versions import account_namespace
 from app.platform.extensions import db
 from app.platform.remembered import Memory
 from app.venues import staff
@@ -143,26 +143,27 @@ class VenueAccess:
         return self.team_member_id if self.role == PRACTITIONER else None
 
 
-# A warm worker knows each signed-in provider's venue and staff membership without a statement
-# on the pages they read (app/platform/remembered.py): a change to any venue bumps "public", a
-# change to a membership its user's namespace (create_app's watch list).
-# A request that changes something reads them fresh, in its own transaction.
+# A warm worker knows each venue owner's venue without a statement on the pages they read
+# (app/platform/remembered.py): a change to any venue bumps "public", a change to the owner's
+# account their "account" namespace. A request that changes something reads it fresh, in its own
+# transaction. A staff login's membership is read on every request, with its venue in the same
+# statement: the owner's removal of a member must refuse their very next request on every
+# worker, whatever its memo of the versions (tests/venues/test_removed_staff_elsewhere.py).
 ACCESS = Memory("venue_access")
 
 
 def _venue_and_membership() -> tuple[Venue | None, VenueStaff | None]:
     user_id = current_user.id
+    if current_user.is_staff:
+        membership = staff.find_membership(user_id, with_venue=True)
+        return (membership.venue if membership is not None else None), membership
     remembered = ACCESS.recall(user_id) if request.method in ("GET", "HEAD") else None
     if remembered is not None:
-        return remembered["venue"], remembered["membership"]
-    versions = ACCESS.versions(cache_versions.PUBLIC, user_namespace(user_id))
-    if current_user.is_provider:
-        venue, membership = get_venue_for_owner(user_id), None
-    else:
-        membership = staff.find_membership(user_id)
-        venue = membership.venue if membership is not None else None
-    ACCESS.keep(user_id, versions, venue=venue, membership=membership)  # the venue first: the membership names it
-    return venue, membership
+        return remembered["venue"], None
+    versions = ACCESS.versions(cache_versions.PUBLIC, account_namespace(user_id))
+    venue = get_venue_for_owner(user_id)
+    ACCESS.keep(user_id, versions, venue=venue)
+    return venue, None
 
 
 def _resolve_access() -> tuple[Venue | None, VenueAccess | None]:

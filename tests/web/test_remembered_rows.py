@@ -1,5 +1,6 @@
-"""Rows a warm worker remembers (app/platform/remembered.py): a provider's venue and a staff
-login's membership (app/web/guards.py; the sessions' own tests are in test_private_pages.py). A
+"""Rows a warm worker remembers (app/platform/remembered.py): a venue owner's venue (app/web/guards.py)
+and the signed-in session (app/accounts/sessions.py; more in test_private_pages.py); a staff
+login's membership is not remembered. A
 repeat read sends no statement for them; a change to what they cover is seen on the next
 request; a request that changes something reads them fresh."""
 
@@ -8,25 +9,27 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from app.accounts import sessions
 from app.accounts.models import Role
 from app.platform import cache_versions
 from app.platform.extensions import db
 from app.venues.models import StaffRole, VenueStaff
 from app.web import guards
-from tests.booking.helpers import make_bookable_venue
+from tests.booking.helpers import cart_form, future_slot, make_bookable_venue
 from tests.conftest import Browser, IsolatedClient
 from tests.statements import statements_sent
 from tests.venues.staff_world import make_staff
 
 OWNER_QUERY = "venues.owner_id ="
 STAFF_QUERY = "FROM venue_staff"
+SESSION_QUERY = "JOIN user_sessions"
 
 
 @pytest.fixture(autouse=True)
 def remembering(app, monkeypatch):
     """Versions memoised as in production (tests turn it off), every memory empty."""
     monkeypatch.setitem(app.config, "CACHE_VERSION_TTL", 60)
-    memories = (guards.ACCESS,)
+    memories = (guards.ACCESS, sessions.REMEMBERED)
     with app.app_context():
         cache_versions.forget()
         for memory in memories:
@@ -80,16 +83,39 @@ def test_a_request_that_changes_something_reads_the_venue_fresh(app, venue):
     assert sent_matching(sent, OWNER_QUERY) == 1
 
 
-def test_a_staff_logins_new_role_applies_on_the_next_page(app, venue, make_user):
+def test_a_staff_logins_membership_is_read_on_every_request(app, venue, make_user):
+    """Not remembered: the owner's change of a member's role, or their removal, applies to the
+    very next request on every worker (tests/venues/test_removed_staff_elsewhere.py)."""
     receptionist = make_staff(make_user, venue, StaffRole.RECEPTIONIST)
     db.session.commit()
     web = browser(app, receptionist)
     assert web.get("/provider/calendar").status_code == 200
     with statements_sent() as sent:
         assert web.get("/provider/venue/services").status_code == 403
-    assert sent_matching(sent, STAFF_QUERY) == 0  # remembered from the first page
+    assert sent_matching(sent, STAFF_QUERY) == 1
 
     row = db.session.scalar(select(VenueStaff).where(VenueStaff.user_id == receptionist.id))
     row.role = StaffRole.MANAGER
-    db.session.commit()  # bumps the staff login's own namespace
+    db.session.commit()
     assert web.get("/provider/venue/services").status_code == 200
+
+
+def test_a_customers_own_cart_change_keeps_their_session_remembered(app, venue, customer):
+    """Adding to the cart bumps the customer's pages ("user:<id>"), not who they are
+    ("account:<id>"): the next page reads the version afresh (their own change) and still uses
+    the remembered session rather than loading it again."""
+    web = browser(app, customer)
+    assert web.get("/bookings").status_code == 200
+    service = venue.services[0]
+    assert web.post("/cart/items", cart_form(service, future_slot())).status_code == 303
+    with statements_sent() as sent:
+        assert "1" in web.get("/cart").get_data(as_text=True)
+    assert sent_matching(sent, SESSION_QUERY) == 0
+
+
+def test_a_session_ended_elsewhere_is_refused_at_once(app, venue, customer):
+    web = browser(app, customer)
+    assert web.get("/bookings").status_code == 200
+    sessions.end_all_sessions(customer, reason="test")
+    db.session.commit()
+    assert web.get("/bookings").status_code == 302  # to sign in: the remembered copy is not used
