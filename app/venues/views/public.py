@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import abort, make_response, redirect, render_template, request, url_for
+from flask import abort, current_app, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from app.platform.extensions import db
+from app.platform import cache_versions
+from app.platform.extensions import cache, db
+from app.platform.i18n import current_language
 from app.platform.urls import absolute_url
 from app.venues.models import Service, TeamMember, Venue, VenueStatus
 from app.venues.slugs import find_venue_by_any_slug
@@ -40,17 +42,35 @@ VENUE_PAGE_LOADS = (
 SITEMAP_LIMIT = 50_000  # the sitemap protocol's maximum per file
 
 
+def shared_page_key(slug: str, now: datetime) -> str | None:
+    """Where the app cache keeps a listed venue's page as built for anyone (its plain values, not
+    its HTML: the navbar, the token and the saved heart are the viewer's): signed-in visitors,
+    whom the page cache doesn't serve, then skip its eight reads and its building. The key holds
+    the public version (any change to what the page shows bumps it), the language and the
+    minute (the page says whether the venue is open now); None when the page cache is off."""
+    if not current_app.config["PAGE_CACHE_ENABLED"]:
+        return None
+    version = cache_versions.current(cache_versions.PUBLIC)
+    return f"venue-page:{version}:{current_language()}:{now:%Y%m%d%H%M}:{slug}"
+
+
 # -- routes ----------------------------------------------------------------------------------
 
 
 @bp.get("/venues/<slug>")
 def venue_page(slug: str):
-    venue = find_venue_by_any_slug(slug, options=VENUE_PAGE_LOADS)
-    if venue is None or not (venue.is_public or may_preview(venue)):
-        abort(404)  # a hidden listing is indistinguishable from a missing one
-    if slug != venue.slug:
-        return redirect(url_for(".venue_page", slug=venue.slug), code=301)
-    page = build_venue_page(venue, now=datetime.now(UTC))
+    now = datetime.now(UTC)
+    key = shared_page_key(slug, now)
+    page = cache.get(key) if key else None  # a Redis failure is a miss (app.platform.cache_backend)
+    if page is None:
+        venue = find_venue_by_any_slug(slug, options=VENUE_PAGE_LOADS)
+        if venue is None or not (venue.is_public or may_preview(venue)):
+            abort(404)  # a hidden listing is indistinguishable from a missing one
+        if slug != venue.slug:
+            return redirect(url_for(".venue_page", slug=venue.slug), code=301)
+        page = build_venue_page(venue, now=now)
+        if key and venue.is_public:
+            cache.set(key, page, timeout=current_app.config["PAGE_CACHE_TTL"])
     etag = page_etag(page)  # before rendering: rendering consumes flashed messages
     response = make_response(render_template("venues/public/venue.html", **page))
     response.set_etag(etag, weak=True)
