@@ -92,6 +92,19 @@ def archive(history: Path, heading: str, runs: list[str]) -> None:
     history.write_text(text.rstrip("\n") + "\n")
 
 
+def write_run(path: Path, heading: str, label: str, section: str, folder: str, row: list[str]) -> None:
+    """Write a runner's ``section`` (its ``### label`` run under ``heading``) and its row of the
+    latest figures; the section's other runs move to the top of the history's."""
+    text = path.read_text() if path.exists() else NEW_DOC
+    bounds = section_bounds(text, heading)
+    if bounds:
+        body = text[bounds[0] : bounds[1]]
+        earlier = [r for r in body.split("\n### ")[1:] if not r.startswith(f"{label}\n")]
+        archive(history_of(path), heading, ["### " + r for r in earlier][::-1])
+    text = replace_section(text, heading, section)
+    path.write_text(set_row(text, folder, row))
+
+
 def quiet_or_not(load_start: tuple[float, ...], load_end: tuple[float, ...], cpus: int | None) -> str:
     """A sentence on whether the machine was quiet: the 1-minute load at both ends under the
     CPU count (the bench's own processes count too), or not: then the figures are suspect."""

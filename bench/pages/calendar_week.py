@@ -191,14 +191,7 @@ def summary(run: dict[str, Any]) -> list[str]:
 
 
 def write_report(path: Path, run: dict[str, Any]) -> None:
-    text = path.read_text() if path.exists() else benchmarks_doc.NEW_DOC
-    bounds = benchmarks_doc.section_bounds(text, HEADING)
-    if bounds:
-        body = text[bounds[0] : bounds[1]]
-        earlier = [r for r in body.split("\n### ")[1:] if not r.startswith(f"{run['label']}\n")]
-        benchmarks_doc.archive(benchmarks_doc.history_of(path), HEADING, ["### " + r for r in earlier][::-1])
-    text = benchmarks_doc.replace_section(text, HEADING, render(run))
-    path.write_text(benchmarks_doc.set_row(text, "bench/pages/calendar_week.py", summary(run)))
+    benchmarks_doc.write_run(path, HEADING, run["label"], render(run), "bench/pages/calendar_week.py", summary(run))
 
 
 def run(*, label: str, samples: int = 200, warmup: int = 20, output: Path | None = OUTPUT, log=print) -> dict[str, Any]:

@@ -32,16 +32,17 @@ from typing import Any
 from flask_login import current_user
 from sqlalchemy import event, select
 
-from app.accounts.models import Role, User
+from app.accounts.models import User
 from app.accounts.sessions import start_session
 from app.ops.session import enforce_idle_timeout
 from app.platform.extensions import db
-from app.venues.models import StaffRole, Venue, VenueStaff
+from app.venues.models import StaffRole, Venue
 from app.web.guards import current_access
 from bench import benchmarks_doc
 from bench.pages import seed as seeding
 from bench.pages.calendar_week import make_app, percentile
 from bench.pages.report import git_commit
+from tests.venues.staff_world import make_staff
 
 ROOT = Path(__file__).resolve().parents[2]
 OUTPUT = ROOT / "docs" / "benchmarks.md"
@@ -53,24 +54,18 @@ CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 
 def staff_login(seeded: seeding.Seeded) -> str:
     """A receptionist of the showcase venue (the seed has none): their email."""
-    email = "bench-receptionist@example.com"
     owner = db.session.scalar(select(User).where(User.email == seeded.provider_email))
     venue = db.session.scalar(select(Venue).where(Venue.owner_id == owner.id))
-    user = User(email=email, name="Rita Reception", role=Role.STAFF, email_verified_at=datetime.now(UTC))
-    db.session.add(user)
-    db.session.flush()
-    db.session.add(
-        VenueStaff(
-            venue_id=venue.id,
-            user_id=user.id,
-            email=email,
-            role=StaffRole.RECEPTIONIST,
-            invited_by=owner.id,
-            accepted_at=datetime.now(UTC),
-        )
-    )
+
+    def make_user(**fields) -> User:
+        user = User(email="bench-receptionist@example.com", email_verified_at=datetime.now(UTC), **fields)
+        db.session.add(user)
+        db.session.flush()
+        return user
+
+    receptionist = make_staff(make_user, venue, StaffRole.RECEPTIONIST, name="Rita Reception")
     db.session.commit()
-    return email
+    return receptionist.email
 
 
 def signed_in_client(app, email: str):
@@ -204,14 +199,7 @@ def summary(run: dict[str, Any]) -> list[str]:
 
 
 def write_report(path: Path, run: dict[str, Any]) -> None:
-    text = path.read_text() if path.exists() else benchmarks_doc.NEW_DOC
-    bounds = benchmarks_doc.section_bounds(text, HEADING)
-    if bounds:
-        body = text[bounds[0] : bounds[1]]
-        earlier = [r for r in body.split("\n### ")[1:] if not r.startswith(f"{run['label']}\n")]
-        benchmarks_doc.archive(benchmarks_doc.history_of(path), HEADING, ["### " + r for r in earlier][::-1])
-    text = benchmarks_doc.replace_section(text, HEADING, render(run))
-    path.write_text(benchmarks_doc.set_row(text, "bench/pages/signed_in.py", summary(run)))
+    benchmarks_doc.write_run(path, HEADING, run["label"], render(run), "bench/pages/signed_in.py", summary(run))
 
 
 def run(*, label: str, samples: int, output: Path | None, log=print) -> dict[str, Any]:

@@ -9,10 +9,7 @@ applied once the database is back, and then every page is served fresh again.
 
 from __future__ import annotations
 
-import os
-import shutil
 import time
-from pathlib import Path
 
 import psycopg
 import pytest
@@ -28,7 +25,6 @@ from tests.ops.test_worker_faults import PrivateServer
 
 pytestmark = [pytest.mark.slow, pytest.mark.committing]
 
-ROOT = Path(__file__).resolve().parents[2]
 PUBLIC = ("/", "/search?q=massage", "/c/massage")
 VERSION_SECONDS = 0.2  # CACHE_VERSION_TTL: the version memo runs out quickly, so the test reaches the database
 PAGE_SECONDS = 1  # PAGE_CACHE_TTL: a stored page's time runs out within the test
@@ -36,12 +32,8 @@ PAGE_SECONDS = 1  # PAGE_CACHE_TTL: a stored page's time runs out within the tes
 
 @pytest.fixture
 def private_server():
-    pgdata = ROOT / "instance" / f"pgdata-away-{os.getpid()}"  # not pytest's 0700 temp root
-    shutil.rmtree(pgdata, ignore_errors=True)
-    server = PrivateServer(pgdata)
-    yield server
-    server.stop()
-    shutil.rmtree(pgdata, ignore_errors=True)
+    with PrivateServer.running("away") as server:
+        yield server
 
 
 @pytest.fixture

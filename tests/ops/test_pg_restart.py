@@ -10,12 +10,9 @@ the same app (no restart of it).
 
 from __future__ import annotations
 
-import os
-import shutil
 import threading
 import time
 from collections import Counter
-from pathlib import Path
 
 import psycopg
 import pytest
@@ -30,18 +27,13 @@ from tests.ops.test_worker_faults import PrivateServer
 
 pytestmark = [pytest.mark.slow, pytest.mark.committing]
 
-ROOT = Path(__file__).resolve().parents[2]
 PAGES = ("/", "/search", "/search?q=massage", "/account/sign-in", "/c/massage")
 
 
 @pytest.fixture
 def private_server():
-    pgdata = ROOT / "instance" / f"pgdata-restart-{os.getpid()}"  # not pytest's 0700 temp root
-    shutil.rmtree(pgdata, ignore_errors=True)
-    server = PrivateServer(pgdata)
-    yield server
-    server.stop()
-    shutil.rmtree(pgdata, ignore_errors=True)
+    with PrivateServer.running("restart") as server:
+        yield server
 
 
 @pytest.fixture

@@ -18,7 +18,8 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -87,17 +88,26 @@ class PrivateServer:
     def stop(self) -> None:
         stop_embedded_server(self.pgdata)
 
+    @classmethod
+    @contextmanager
+    def running(cls, name: str) -> Iterator[PrivateServer]:
+        """A private server for one test, on ``instance/pgdata-<name>-<pid>``, gone afterwards.
+        Under instance/, not pytest's temp root: that one is 0700 and the embedded server runs
+        as its own system user when the tests run as root."""
+        pgdata = ROOT / "instance" / f"pgdata-{name}-{os.getpid()}"
+        shutil.rmtree(pgdata, ignore_errors=True)
+        server = cls(pgdata)
+        try:
+            yield server
+        finally:
+            server.stop()
+            shutil.rmtree(pgdata, ignore_errors=True)
+
 
 @pytest.fixture
 def private_server():
-    # Under instance/, not pytest's temp root: that one is 0700 and the embedded server runs
-    # as its own system user when the tests run as root.
-    pgdata = ROOT / "instance" / f"pgdata-faults-{os.getpid()}"
-    shutil.rmtree(pgdata, ignore_errors=True)
-    server = PrivateServer(pgdata)
-    yield server
-    server.stop()
-    shutil.rmtree(pgdata, ignore_errors=True)
+    with PrivateServer.running("faults") as server:
+        yield server
 
 
 def query_one(uri: str, sql: str) -> tuple:
