@@ -40,8 +40,9 @@ from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, TypeVar
 
+from psycopg.errors import DeadlockDetected
 from sqlalchemy import delete, event, func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from app.booking.availability import busy_window, find_slot, get_busy, service_spec
@@ -163,7 +164,8 @@ def write_or_refuse(
     the constraint named ``also``), or too few units are free, the savepoint is rolled back, the
     transaction stays usable, and SlotUnavailable is raised, worded by ``refusal("just_taken")``
     (no words when the caller tries another time or team member instead of telling anyone).
-    Any other database error is raised as it is. ``now``: when holds run out (the clock's)."""
+    A deadlock PostgreSQL breaks between two such writers is a refusal too. Any other database
+    error is raised as it is. ``now``: when holds run out (the clock's)."""
     added: list[Booking] = []
     token = _added.set(added)
     try:
@@ -181,6 +183,13 @@ def write_or_refuse(
             db.session.flush()
     except _NoUnits:
         raise SlotUnavailable(refusal("just_taken") if refusal else "") from None
+    except OperationalError as exc:
+        # Two writers that each added a row the other's overlaps (two team members booked in
+        # opposite orders, through services whose locks don't cover each other): PostgreSQL
+        # breaks the wait by refusing one. Its savepoint is gone; the other goes on and wins.
+        if isinstance(exc.orig, DeadlockDetected):
+            raise SlotUnavailable(refusal("just_taken") if refusal else "") from None
+        raise
     except IntegrityError as exc:
         if (
             is_member_overlap(exc)

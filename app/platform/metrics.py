@@ -166,19 +166,27 @@ class timer:  # lower case: read as a function, ``with metrics.timer() as took``
         self.seconds = time.perf_counter() - self.started
 
 
+_COUNTED = "cozywish_counted_out"  # a pool record's info: its checkout was counted
+
+
 def watch_pool(engine: Engine) -> None:
     """Count ``engine``'s connections in use (checkout and checkin events) and its pool size."""
     size = getattr(engine.pool, "size", None)
     if callable(size):
         db_pool_size.inc(size())
 
+    # A connection is counted out once and back once: while the database is away, SQLAlchemy
+    # checks in connections whose checkout failed (its pre-ping, then the reconnect), which would
+    # take the gauge below zero (tests/ops/test_database_away.py then test_metrics.py found it).
     @event.listens_for(engine, "checkout")
-    def _out(*_args: object) -> None:
+    def _out(_dbapi_connection: object, record: Any, _proxy: object) -> None:
+        record.info[_COUNTED] = True
         db_pool_checked_out.inc()
 
     @event.listens_for(engine, "checkin")
-    def _in(*_args: object) -> None:
-        db_pool_checked_out.dec()
+    def _in(_dbapi_connection: object, record: Any) -> None:
+        if record is not None and record.info.pop(_COUNTED, False):
+            db_pool_checked_out.dec()
 
 
 # -- scraping ----------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import delete, func, or_, select, text
@@ -22,7 +22,9 @@ from app.accounts.models import Role, User
 from app.audit.models import AuditEntry
 from app.booking import cart
 from app.booking.errors import SlotUnavailable
+from app.booking.holds import hold_booking
 from app.booking.models import LIVE_STATUSES, Booking, CartItem, Order
+from app.booking.reserving import write_or_refuse
 from app.checkout import checkout
 from app.platform.extensions import db
 from app.venues.models import Service, Venue
@@ -447,4 +449,70 @@ def test_the_race_left_nothing_behind(race_app, jobs_before_the_races):
             text("SELECT count(*) FROM procrastinate_jobs WHERE id > :mark"), {"mark": jobs_before_the_races}
         )
         assert jobs == 0
+        db.session.remove()
+
+
+def test_a_deadlock_between_two_writers_is_a_clean_refusal_for_one(race_app, made):
+    """Two writers each hold a row the other's next row overlaps (two team members booked in
+    opposite orders): PostgreSQL breaks the wait by refusing one. That one gets SlotUnavailable
+    with its savepoint undone (app/booking/reserving.write_or_refuse); the other books both."""
+    start = future_slot(days=7)
+    with race_app.app_context():
+        venue, service = make_venue(made, team=2)
+        first, second = (member.id for member in venue.team)
+        customers = make_users(made, 2)
+        db.session.commit()
+        service_id = service.id
+        db.session.remove()
+    both_wrote_once = threading.Barrier(2, timeout=30)
+    outcome: dict[int, str] = {}
+
+    def writer(n: int, members: tuple[int, int]) -> None:
+        with race_app.app_context():
+            try:
+                service = db.session.get(Service, service_id)
+                hold_until = start  # never reached: the test ends long before
+                order = Order(customer_id=customers[n], currency="GBP", total_minor=0, hold_expires_at=hold_until)
+                db.session.add(order)
+                db.session.flush()
+                with write_or_refuse(now=start):
+                    for step, member_id in enumerate(members):
+                        db.session.add(
+                            hold_booking(
+                                service,
+                                order_id=order.id,
+                                customer_id=customers[n],
+                                team_member_id=member_id,
+                                starts_at=start,
+                                ends_at=start + timedelta(minutes=service.duration_minutes),
+                                hold_until=hold_until,
+                            )
+                        )
+                        db.session.flush()
+                        if step == 0:
+                            both_wrote_once.wait()
+                db.session.commit()
+                outcome[n] = "booked"
+            except SlotUnavailable:
+                db.session.rollback()
+                outcome[n] = "refused"
+            except Exception as error:  # anything else fails the test below, by name
+                db.session.rollback()
+                outcome[n] = repr(error)
+            finally:
+                db.session.remove()
+
+    threads = [
+        threading.Thread(target=writer, args=(0, (first, second))),
+        threading.Thread(target=writer, args=(1, (second, first))),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(outcome.values()) == ["booked", "refused"], outcome
+    with race_app.app_context():
+        live = live_bookings([service_id], start)
+        assert sorted(b.team_member_id for b in live) == sorted([first, second])
+        assert len({b.customer_id for b in live}) == 1  # both rows are the winner's
         db.session.remove()
