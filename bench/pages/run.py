@@ -369,6 +369,9 @@ def profile(server: subprocess.Popen, folder: Path, name: str, seconds: float) -
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--label", default="Latest run", help="the report's subsection for this run")
+    parser.add_argument(
+        "--scale", type=int, default=1, help="seed this many times the data (bench/pages/seed.py); use with --output"
+    )
     parser.add_argument("--seconds", type=float, default=10.0, help="length of each wrk round")
     parser.add_argument("--rounds", type=int, default=2, help="rounds per page, each after a floor round")
     parser.add_argument("--connections", type=int, default=32)
@@ -390,7 +393,7 @@ def main(argv: list[str] | None = None) -> None:
     started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M")
     commit = git_commit()  # the code the servers load now (edits made during the run don't count)
     load_start = tuple(round(x, 2) for x in os.getloadavg())
-    seeded = seeding.seed(log=log)
+    seeded = seeding.seed(log=log, scale=args.scale)
     page_list = [p for p in pages(seeded) if not args.only or any(o.lower() in p.name.lower() for o in args.only)]
     with_redis = redis_available()
     if not with_redis:

@@ -44,6 +44,9 @@ ADMIN_EMAIL = "bench-admin@example.com"
 ADMIN_TOTP_SECRET = "BENCHADMINAUTHENTICATORKEYABCDEF"  # noqa: S105  (bench data)
 TOTP_KEY = "bench-pages-totp-encryption-key"
 SIZES = {"services": 20, "team": 5, "photos": 30, "reviews": 200, "bookings": 2000, "cart_items": 3, "order_items": 3}
+# What ``scale`` multiplies (issue 46, item 5: how cost grows): what grows with a marketplace's
+# life. The showcase's services, team and photos stay: a venue's own limits cap them.
+GROWING = ("reviews", "bookings")
 
 
 @dataclass
@@ -80,13 +83,16 @@ def small_photos(root: Path, count: int = 4) -> list[str]:
     return keys
 
 
-def seed(base_url: str | None = None, *, log=print, database: str = DATABASE) -> Seeded:
+def seed(base_url: str | None = None, *, log=print, database: str = DATABASE, scale: int = 1) -> Seeded:
+    """``scale``: that many times the venues, customers, the showcase's reviews and bookings (its
+    customer's bookings with them), in a database of its own (``..._x<scale>``)."""
     from flask_migrate import upgrade
 
     from app import create_app
 
     started = time.perf_counter()
     base_url = base_url or server_url()
+    database = database if scale == 1 else f"{database}_x{scale}"
     url = create_fresh_database(base_url, database)
     upload_root = tempfile.mkdtemp(prefix="bench-pages-uploads-")
     app = create_app(
@@ -97,17 +103,18 @@ def seed(base_url: str | None = None, *, log=print, database: str = DATABASE) ->
         upgrade()
     log(f"[seed] {database}: migrated")
     dsn = libpq(make_url(url))
-    ratings = generate._copy_rows(dsn, GENERATED_VENUES, generate.DEFAULT_SEED, log=lambda m: log(f"[seed] {m}"))
+    venues = GENERATED_VENUES * scale
+    ratings = generate._copy_rows(dsn, venues, generate.DEFAULT_SEED, log=lambda m: log(f"[seed] {m}"))
     keys = small_photos(Path(upload_root))
     with app.app_context():
-        result = _fill(app, keys)
+        result = _fill(app, keys, scale)
     with psycopg.connect(dsn, autocommit=True) as conn:
         # The generator writes venues only; the app finds a venue page by its venue_slugs row.
         conn.execute("INSERT INTO venue_slugs (slug, venue_id) SELECT slug, id FROM venues ON CONFLICT DO NOTHING")
         conn.execute(
             "UPDATE venues SET status = 'pending_review', submitted_at = now() - id * interval '1 hour'"
             " WHERE id IN (SELECT id FROM venues WHERE owner_id <= %s ORDER BY id DESC LIMIT %s)",
-            (GENERATED_VENUES, PENDING_VENUES),
+            (venues, PENDING_VENUES * scale),
         )
     with app.app_context():
         from app.platform.extensions import db
@@ -128,7 +135,7 @@ def seed(base_url: str | None = None, *, log=print, database: str = DATABASE) ->
     return seeded
 
 
-def _fill(app, keys: list[str]) -> dict:
+def _fill(app, keys: list[str], scale: int = 1) -> dict:
     from app.accounts.hashing import hash_password
     from app.accounts.models import Role, User
     from app.platform.extensions import db
@@ -145,7 +152,7 @@ def _fill(app, keys: list[str]) -> dict:
 
     firsts = ["Chloe", "Daniel", "Yuki", "Amara", "Lukas", "Priya", "Mateo", "Freya", "Omar", "Isla"]
     customers = [
-        user(f"bench-c{n}@example.com", f"{firsts[n % 10]} Example{n}", Role.CUSTOMER) for n in range(CUSTOMERS)
+        user(f"bench-c{n}@example.com", f"{firsts[n % 10]} Example{n}", Role.CUSTOMER) for n in range(CUSTOMERS * scale)
     ]
     customer = user(CUSTOMER_EMAIL, "Chloe Bench", Role.CUSTOMER)
     provider = user(PROVIDER_EMAIL, "Priya Bench", Role.PROVIDER)
@@ -178,7 +185,7 @@ def _fill(app, keys: list[str]) -> dict:
         name="Riverside Massage Spa",
         image_keys=keys,
         now=now,
-        **SIZES,
+        **{name: size * scale if name in GROWING else size for name, size in SIZES.items()},
     )
     db.session.commit()
     today = now.astimezone(ZoneInfo(TZ)).date()
