@@ -193,6 +193,14 @@ class Browser:
     def __init__(self, client):
         self.client = client
 
+    @classmethod
+    def own(cls, app, user=None) -> Browser:
+        """A browser with a cookie jar of its own (another device), signed in as ``user`` if given."""
+        browser = cls(IsolatedClient(app, app.response_class, use_cookies=True))
+        if user is not None:
+            browser.sign_in_as(user)
+        return browser
+
     def get(self, path: str, **kwargs):
         return self.client.get(path, **kwargs)
 

@@ -14,12 +14,13 @@ HARNESS = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")  # the tes
 
 
 @contextmanager
-def statements_sent() -> Iterator[list[str]]:
-    """The statements sent to the database inside the block, in order, the tests' savepoints left out."""
+def statements_sent(*, savepoints: bool = False) -> Iterator[list[str]]:
+    """The statements sent to the database inside the block, in order, the tests' savepoints left
+    out (``savepoints``: every statement, for the tests that say "no SQL at all")."""
     sent: list[str] = []
 
     def record(conn, cursor, statement, *args) -> None:
-        if not statement.startswith(HARNESS):
+        if savepoints or not statement.startswith(HARNESS):
             sent.append(statement)
 
     event.listen(db.engine, "before_cursor_execute", record)

@@ -177,8 +177,10 @@ def unavailable(error: BaseException, message=None):
     stale = page_cache.stale_copy()
     if stale is not None:
         return stale
-    # The page drawn as for a visitor: a signed-in navbar (the bell, the cart) needs the database.
-    g._login_user = current_app.login_manager.anonymous_user()
+    if not is_statement_timeout(error):
+        # The database is away: the page is drawn as for a visitor (a signed-in navbar, its bell
+        # and cart, needs the database).
+        g._login_user = current_app.login_manager.anonymous_user()
     try:
         body, _status = render_error(503, str(message) if message else None)
         response = body if isinstance(body, Response) else Response(body, mimetype="text/html")

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import time
 from collections.abc import Callable
 from typing import Any
@@ -182,7 +183,8 @@ def serve_from_cache() -> Response | None:
         if entry is not None:
             _local_put(key, entry)
     g.page_cache_key = key  # a shared request: render it without a token, then store it
-    if entry is not None and entry["fresh_until"] < time.time():
+    # A copy stored before copies carried their time (a deploy meets Redis's older entries) is fresh.
+    if entry is not None and entry.get("fresh_until", math.inf) < time.time():
         g.page_cache_stale = entry  # rendered again; sent only if the database fails this request
         entry = None
     if entry is None:

@@ -5,11 +5,10 @@ refuses a unit in two live bookings at once."""
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.booking import cart
@@ -25,6 +24,7 @@ from app.venues.lists import add_team_member
 from app.venues.models import Resource, ServiceResource
 from app.venues.service import save_service
 from tests.booking.helpers import book, future_slot, make_bookable_venue
+from tests.statements import statements_sent
 
 
 def give(venue, name: str, quantity: int) -> Resource:
@@ -74,20 +74,6 @@ def insert(row: BookingResource) -> None:
     with db.session.begin_nested():
         db.session.add(row)
         db.session.flush()
-
-
-@contextmanager
-def counting():
-    seen: list[str] = []
-
-    def note(_conn, _cursor, statement, *_args):
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", note)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", note)
 
 
 def test_checkouts_take_the_lowest_free_room_and_the_third_is_refused(ctx, provider, make_user):
@@ -267,7 +253,7 @@ def test_availability_reads_rooms_in_the_same_statements(ctx, provider, make_use
     for service in (massage, plain):
         service = db.session.get(type(service), service.id)
         get_slots(service, start.date())  # loads the venue's hours and closures once
-        with counting() as seen:
+        with statements_sent(savepoints=True) as seen:
             get_slots(service, start.date())
             get_bookable_days(service, start.date(), 30)
         counts[service.name] = len(seen)

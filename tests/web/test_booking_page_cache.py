@@ -4,18 +4,17 @@ the next visit, one at another venue leaves the cached page alone."""
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import event
 
 from app.accounts.models import Role
 from app.booking.time_blocks import add_time_block
 from app.platform.extensions import db
 from tests.booking.helpers import book, book_path, future_slot, make_bookable_venue
 from tests.conftest import IsolatedClient
+from tests.statements import statements_sent
 
 SLOTS = {"HX-Request": "true", "HX-Target": "booking-slots"}
 
@@ -32,20 +31,6 @@ def venue_and_service(ctx, make_user, page_cache):
     return venue, service
 
 
-@contextmanager
-def statements():
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
-
-
 def day_of(start) -> str:
     return start.astimezone(ZoneInfo("Europe/London")).date().isoformat()
 
@@ -56,7 +41,7 @@ def test_a_repeat_anonymous_visit_to_the_booking_page_touches_no_database(anonym
     for path, headers in ((book_path(venue, service), {}), (book_path(venue, service, day=day), SLOTS)):
         first = anonymous.get(path, headers=headers)
         assert first.status_code == 200 and first.headers["X-Page-Cache"] == "miss", path
-        with statements() as sql:
+        with statements_sent(savepoints=True) as sql:
             again = anonymous.get(path, headers=headers)
         assert again.headers["X-Page-Cache"] == "hit" and sql == [], path
         assert again.get_data() == first.get_data()

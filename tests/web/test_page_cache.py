@@ -4,19 +4,20 @@ secrets are stored, and an edit or a suspension shows at once."""
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from app.accounts.models import Role
-from app.platform.extensions import db
+from app.platform.extensions import cache, db
 from app.venues import approval
 from app.venues.models import Category
 from app.venues.service import update_basics
+from app.web.page_cache import forget_local
 from search.backend import get_backend
 from tests.booking.helpers import make_bookable_venue
 from tests.conftest import IsolatedClient
+from tests.statements import statements_sent
 
 HX = {"HX-Request": "true"}
 
@@ -48,25 +49,11 @@ def pages(venue) -> list[str]:
     ]
 
 
-@contextmanager
-def statements():
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
-
-
 def test_a_repeat_anonymous_visit_is_served_without_touching_the_database(anonymous, venue):
     for path in pages(venue):
         first = anonymous.get(path)
         assert first.status_code == 200 and first.headers["X-Page-Cache"] == "miss", path
-        with statements() as sql:
+        with statements_sent(savepoints=True) as sql:
             again = anonymous.get(path)
         assert again.headers["X-Page-Cache"] == "hit", path
         assert sql == [], path
@@ -190,3 +177,22 @@ def test_a_page_stored_for_one_encoding_is_served_to_each_client_as_it_asks(anon
     assert "Content-Encoding" not in plain.headers
     assert plain.get_data(as_text=True).startswith("<!doctype html>")
     assert other.headers["Content-Encoding"] == ("gzip" if first == "br" else "br")
+
+
+def test_a_copy_stored_before_copies_carried_their_time_is_still_served(anonymous, venue):
+    """After a deploy, Redis still holds copies the previous version stored, without
+    ``fresh_until``: they are hits until they expire, not a 500."""
+    path = f"/venues/{venue.slug}"
+    first = anonymous.get(path)
+    assert first.headers["X-Page-Cache"] == "miss"
+    store = cache.cache  # the test app's SimpleCache
+    copies = {key: store.get(key) for key in list(store._cache)}
+    copies = {key: entry for key, entry in copies.items() if isinstance(entry, dict) and "fresh_until" in entry}
+    assert copies
+    for key, entry in copies.items():
+        del entry["fresh_until"]
+        store.set(key, entry)
+    forget_local()
+    again = anonymous.get(path)
+    assert (again.status_code, again.headers["X-Page-Cache"]) == (200, "hit")
+    assert again.get_data() == first.get_data()

@@ -6,11 +6,9 @@ is refused at once."""
 from __future__ import annotations
 
 import time
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event
 
 from app.accounts.models import Role
 from app.accounts.sessions import end_all_sessions, forget_remembered_sessions
@@ -22,6 +20,7 @@ from app.venues.models import VenueStatus
 from app.web.private_cache import forget_all
 from tests.booking.helpers import book, future_slot, make_bookable_venue
 from tests.conftest import Browser, IsolatedClient
+from tests.statements import statements_sent
 
 
 @pytest.fixture(autouse=True)
@@ -50,20 +49,6 @@ def signed_in(app, user) -> Browser:
     return web
 
 
-@contextmanager
-def statements():
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
-
-
 @pytest.fixture
 def venue_and_service(ctx, make_user):
     venue, service = make_bookable_venue(make_user(role=Role.PROVIDER, name="Priya Owner"), name="Linden Rooms")
@@ -83,7 +68,7 @@ def test_a_repeat_visit_to_my_bookings_sends_no_sql(app, customer, booked):
     web = signed_in(app, customer)
     first = web.get("/bookings")
     assert first.status_code == 200 and first.headers["X-Private-Cache"] == "miss"
-    with statements() as sql:
+    with statements_sent(savepoints=True) as sql:
         again = web.get("/bookings")
     assert again.headers["X-Private-Cache"] == "hit"
     assert sql == []

@@ -16,7 +16,7 @@ from app.platform.extensions import db
 from app.venues.models import StaffRole, VenueStaff
 from app.web import guards
 from tests.booking.helpers import cart_form, future_slot, make_bookable_venue
-from tests.conftest import Browser, IsolatedClient
+from tests.conftest import Browser
 from tests.statements import statements_sent
 from tests.venues.staff_world import make_staff
 
@@ -48,18 +48,12 @@ def venue(ctx, make_user):
     return found
 
 
-def browser(app, user) -> Browser:
-    web = Browser(IsolatedClient(app, app.response_class, use_cookies=True))
-    web.sign_in_as(user)
-    return web
-
-
 def sent_matching(sent: list[str], fragment: str) -> int:
     return sum(1 for statement in sent if fragment in statement)
 
 
 def test_a_warm_worker_knows_the_owners_venue_without_a_statement(app, venue):
-    web = browser(app, venue.owner)
+    web = Browser.own(app, venue.owner)
     assert web.get("/provider/calendar").status_code == 200
     with statements_sent() as sent:
         assert web.get("/provider/calendar").status_code == 200
@@ -67,7 +61,7 @@ def test_a_warm_worker_knows_the_owners_venue_without_a_statement(app, venue):
 
 
 def test_a_change_to_the_venue_is_seen_on_the_next_page(app, venue):
-    web = browser(app, venue.owner)
+    web = Browser.own(app, venue.owner)
     assert web.get("/provider/venue/basics").status_code == 200
     venue.name = "Quince Rooms Renamed"
     db.session.commit()  # bumps "public": this worker's memo forgets it at once
@@ -76,7 +70,7 @@ def test_a_change_to_the_venue_is_seen_on_the_next_page(app, venue):
 
 
 def test_a_request_that_changes_something_reads_the_venue_fresh(app, venue):
-    web = browser(app, venue.owner)
+    web = Browser.own(app, venue.owner)
     assert web.get("/provider/calendar").status_code == 200
     with statements_sent() as sent:
         web.post("/provider/venue/basics", {})  # refused for its empty fields: the check ran all the same
@@ -88,7 +82,7 @@ def test_a_staff_logins_membership_is_read_on_every_request(app, venue, make_use
     very next request on every worker (tests/venues/test_removed_staff_elsewhere.py)."""
     receptionist = make_staff(make_user, venue, StaffRole.RECEPTIONIST)
     db.session.commit()
-    web = browser(app, receptionist)
+    web = Browser.own(app, receptionist)
     assert web.get("/provider/calendar").status_code == 200
     with statements_sent() as sent:
         assert web.get("/provider/venue/services").status_code == 403
@@ -104,7 +98,7 @@ def test_a_customers_own_cart_change_keeps_their_session_remembered(app, venue, 
     """Adding to the cart bumps the customer's pages ("user:<id>"), not who they are
     ("account:<id>"): the next page reads the version afresh (their own change) and still uses
     the remembered session rather than loading it again."""
-    web = browser(app, customer)
+    web = Browser.own(app, customer)
     assert web.get("/bookings").status_code == 200
     service = venue.services[0]
     assert web.post("/cart/items", cart_form(service, future_slot())).status_code == 303
@@ -114,7 +108,7 @@ def test_a_customers_own_cart_change_keeps_their_session_remembered(app, venue, 
 
 
 def test_a_session_ended_elsewhere_is_refused_at_once(app, venue, customer):
-    web = browser(app, customer)
+    web = Browser.own(app, customer)
     assert web.get("/bookings").status_code == 200
     sessions.end_all_sessions(customer, reason="test")
     db.session.commit()

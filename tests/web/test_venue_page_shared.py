@@ -12,7 +12,7 @@ from app.accounts.models import Role
 from app.platform.extensions import db
 from app.venues.models import VenueStatus
 from tests.booking.helpers import make_bookable_venue
-from tests.conftest import Browser, IsolatedClient
+from tests.conftest import Browser
 from tests.statements import statements_sent
 
 
@@ -23,12 +23,6 @@ def venue(ctx, make_user, page_cache):
     return found
 
 
-def signed_in(app, user) -> Browser:
-    web = Browser(IsolatedClient(app, app.response_class, use_cookies=True))
-    web.sign_in_as(user)
-    return web
-
-
 def venue_reads(sent: list[str]) -> int:
     return sum(1 for s in sent if "FROM venues" in s or "FROM services" in s or "FROM venue_images" in s)
 
@@ -37,9 +31,9 @@ def test_a_signed_in_visitor_gets_the_built_page_without_its_reads(app, venue, m
     first, second = make_user(role=Role.CUSTOMER), make_user(role=Role.CUSTOMER)
     db.session.commit()
     path = f"/venues/{venue.slug}"
-    page = signed_in(app, first).get(path)
+    page = Browser.own(app, first).get(path)
     assert page.status_code == 200
-    web = signed_in(app, second)
+    web = Browser.own(app, second)
     with statements_sent() as sent:
         again = web.get(path)
     html = again.get_data(as_text=True)
@@ -50,7 +44,7 @@ def test_a_signed_in_visitor_gets_the_built_page_without_its_reads(app, venue, m
 
 
 def test_an_edit_or_a_suspension_shows_on_the_next_visit(app, venue, customer):
-    web = signed_in(app, customer)
+    web = Browser.own(app, customer)
     path = f"/venues/{venue.slug}"
     assert web.get(path).status_code == 200
     venue.name = "Juniper Hollow Renamed"
