@@ -13,7 +13,7 @@ from app.payouts.earnings import get_booking_lines
 from app.platform.extensions import db
 from tests.booking.helpers import book, future_slot, make_bookable_venue
 from tests.payouts.helpers import connect
-from tests.web.test_booking_page_cache import statements
+from tests.statements import statements_sent
 
 
 class Rows(HTMLParser):
@@ -80,11 +80,11 @@ def test_three_rows_cost_no_more_statements_than_one(web, provider, make_user, v
     [first] = sell(service, customers[:1], run_jobs)
     web.sign_in_as(provider)
     web.get("/provider/earnings")  # warm the session and caches
-    with statements() as one:
+    with statements_sent(savepoints=True) as one:
         web.get("/provider/earnings")
     sell(service, customers[1:], run_jobs)
     web.get("/provider/earnings")
-    with statements() as three:
+    with statements_sent(savepoints=True) as three:
         response = web.get("/provider/earnings")
     rows = rows_of(response)
     assert len(rows) == 3 and first.reference in rows
