@@ -82,6 +82,7 @@ def pages(s: seeding.Seeded) -> list[Page]:
         Page("Cart", "/cart", "customer"),
         Page("Checkout (order page)", f"/orders/{s.order_id}", "customer"),
         Page("My bookings", "/bookings", "customer"),
+        Page("My bookings: past (500)", "/bookings?tab=past", "customer"),
         Page("Provider calendar (week)", f"/provider/calendar?view=week&date={s.calendar_day}", "provider"),
         Page("Admin approval queue", "/admin/venues", "admin"),
     ]

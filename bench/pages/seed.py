@@ -1,7 +1,9 @@
 """The page benchmark's database: 400 approved venues from the search benchmark's generator,
 40 more waiting for approval, and one showcase venue at realistic size (20 services, 5 team
-members, 30 photos, 200 reviews, 2,000 bookings), plus the signed-in users the benchmark
-needs: a customer with a cart and a held order, the showcase's provider and an admin.
+members, 30 photos, 200 reviews, 300 bookings a week for 60 days back and 28 on), plus the
+signed-in users the benchmark needs: a customer with 500 past bookings, a cart and a held order,
+the showcase's provider and an admin. ``--scale N`` (``bench/pages/run.py --scale N``) makes N
+times the venues, customers, reviews and days of history; the week and the customer stay.
 
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test .venv/bin/python -m bench.pages.seed
 
@@ -27,7 +29,7 @@ from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
-from bench.pages.showcase import CART_DAY, TZ, build_showcase
+from bench.pages.showcase import AHEAD_DAYS, CART_DAY, PAST_DAYS, TZ, build_showcase
 from bench.search import generate
 from tests.database import create_fresh_database, libpq, server_url
 
@@ -43,10 +45,14 @@ ADMIN_EMAIL = "bench-admin@example.com"
 # encrypts it (the server gets the same TOTP_ENCRYPTION_KEY; its SECRET_KEY is random).
 ADMIN_TOTP_SECRET = "BENCHADMINAUTHENTICATORKEYABCDEF"  # noqa: S105  (bench data)
 TOTP_KEY = "bench-pages-totp-encryption-key"
-SIZES = {"services": 20, "team": 5, "photos": 30, "reviews": 200, "bookings": 2000, "cart_items": 3, "order_items": 3}
+SIZES = {"services": 20, "team": 5, "photos": 30, "reviews": 200, "cart_items": 3, "order_items": 3}
 # What ``scale`` multiplies (issue 46, item 5: how cost grows): what grows with a marketplace's
 # life. The showcase's services, team and photos stay: a venue's own limits cap them.
-GROWING = ("reviews", "bookings")
+GROWING = ("reviews",)
+# The showcase's bookings grow as its history does: the same number every day (a week of
+# WEEK_BOOKINGS, the week calendar's load), over PAST_DAYS x scale days back and AHEAD_DAYS
+# on. The signed-in customer has CUSTOMER_PAST past bookings at every scale (My bookings).
+WEEK_BOOKINGS, CUSTOMER_PAST = 300, 500
 
 
 @dataclass
@@ -84,8 +90,9 @@ def small_photos(root: Path, count: int = 4) -> list[str]:
 
 
 def seed(base_url: str | None = None, *, log=print, database: str = DATABASE, scale: int = 1) -> Seeded:
-    """``scale``: that many times the venues, customers, the showcase's reviews and bookings (its
-    customer's bookings with them), in a database of its own (``..._x<scale>``)."""
+    """``scale``: that many times the venues, customers, the showcase's reviews and days of
+    bookings behind it (a week ahead and its customer's past bookings stay the same size), in a
+    database of its own (``..._x<scale>``)."""
     from flask_migrate import upgrade
 
     from app import create_app
@@ -185,6 +192,9 @@ def _fill(app, keys: list[str], scale: int = 1) -> dict:
         name="Riverside Massage Spa",
         image_keys=keys,
         now=now,
+        bookings=-(-WEEK_BOOKINGS // 7) * (PAST_DAYS * scale + AHEAD_DAYS),
+        past_days=PAST_DAYS * scale,
+        customer_past=CUSTOMER_PAST,
         **{name: size * scale if name in GROWING else size for name, size in SIZES.items()},
     )
     db.session.commit()

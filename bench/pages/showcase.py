@@ -98,11 +98,14 @@ def build_showcase(
     image_keys: list[str] | None = None,
     past_days: int = PAST_DAYS,
     ahead_days: int = AHEAD_DAYS,
+    customer_past: int | None = None,
     now: datetime | None = None,
 ) -> Showcase:
     """An approved venue with the given numbers of each thing. ``bookings`` counts the venue's
-    past and upcoming bookings (reviews are written on the past ones, so ``bookings`` must be
-    at least twice ``reviews``); ``customer`` gets every fifth booking."""
+    past and upcoming bookings, the same number each day (reviews are written on the past ones,
+    so ``bookings`` must be at least twice ``reviews``); ``customer`` gets every fifth booking,
+    or, with ``customer_past``, exactly that many of the past ones (spread over them) and every
+    fifth upcoming one."""
     now = now or datetime.now(UTC)
     keys = image_keys or []
     today = now.astimezone(ZoneInfo(TZ)).date()
@@ -195,7 +198,9 @@ def build_showcase(
     db.session.add_all(members)
     db.session.flush()
 
-    made_bookings = _bookings(venue, made_services, customers, customer, bookings, today, now, past_days, ahead_days)
+    made_bookings = _bookings(
+        venue, made_services, customers, customer, bookings, today, now, past_days, ahead_days, customer_past
+    )
     _reviews(venue, made_bookings, reviews, now)
     order = _held_order(venue, made_services, customer, order_items, today, now) if order_items else None
     items = [
@@ -223,20 +228,32 @@ def _bookings(
     now: datetime,
     past_days: int,
     ahead_days: int,
+    customer_past: int | None = None,
 ) -> list[Booking]:
-    """``count`` bookings spread over ``past_days`` back and ``ahead_days`` on, at most two of
-    one service in an hour (its capacity); past ones completed, upcoming ones confirmed."""
+    """``count`` bookings spread evenly over ``past_days`` back and ``ahead_days`` on, one
+    service at most once in an hour (the hours first, then the services); past ones completed,
+    upcoming ones confirmed."""
     days = past_days + ahead_days
     per_day = max(1, -(-count // days))
     hours = (CLOSE_MINUTE - OPEN_MINUTE) // 60
+    # With ``customer_past``: every ``stride``-th booking of the days before today is theirs.
+    stride = max(1, (past_days * per_day) // customer_past) if customer_past else 0
+    theirs_past = 0
     made = []
     for n in range(count):
         day = today + timedelta(days=n // per_day - past_days)
         slot = n % per_day
         start = local_start(day, OPEN_MINUTE + 60 * (slot % hours))
-        service = services[slot % len(services)]
+        service = services[(slot // hours + slot) % len(services)]
         past = start + timedelta(minutes=SERVICE_MINUTES) < now
-        who = customer if n % 5 == 0 else customers[n % len(customers)]
+        if not customer_past:
+            theirs = n % 5 == 0
+        elif day < today:
+            theirs = n % stride == 0 and theirs_past < customer_past
+            theirs_past += theirs
+        else:
+            theirs = n % 5 == 0 and not past
+        who = customer if theirs else customers[n % len(customers)]
         order = Order(
             customer_id=who.id,
             status=OrderStatus.PAID,

@@ -1,5 +1,5 @@
 """What a signed-in request costs in-process (issue 46, item 2), on the page benchmark's database
-(``bench/pages/seed.py``: its customer has about 400 bookings, 280 of them past):
+(``bench/pages/seed.py``: its customer has 500 past bookings and some upcoming):
 
 - the fixed cost of every signed-in request, per role (a customer, a venue's owner, a member of
   its staff): the session cookie opened, the user loaded, the idle check and the provider area's

@@ -51,6 +51,7 @@ CEILING = {
     "cart": 14,  # 13, +1 the promo code in the cart (one read by key, whatever the items)
     "order": 9,
     "my_bookings": 8,  # 7, +1 the customer's open waitlist offers (the banner)
+    "my_bookings_past": 8,  # the past tab: a page of 20 however many visits (issue 46, item 5)
     "calendar_week": 16,  # 11, +1 who works when (one statement), +1 since the private page cache merged beside it,
     # +1 who waits on each day (the waitlist's counts), -1 the grid's and the cancelled bookings read at once (here no
     # booking is cancelled; a week with cancellations saves 4: their customers, services and team members too),
@@ -167,6 +168,7 @@ PAGES: dict[str, Callable[[World], tuple[str, str | None, dict[str, str]]]] = {
     "cart": lambda w: ("/cart", "customer", {}),
     "order": lambda w: (f"/orders/{w.show.order.id}", "customer", {}),
     "my_bookings": lambda w: ("/bookings", "customer", {}),
+    "my_bookings_past": lambda w: ("/bookings?tab=past", "customer", {}),
     "calendar_week": lambda w: ("/provider/calendar?view=week", "provider", {}),
     "admin_queue": lambda w: ("/admin/venues", "admin", {}),
     # Saved venues and the lists around a person (app/saved).
