@@ -1,12 +1,14 @@
-"""Pages that belong to no single domain: home, media files, theme, the language switcher."""
+"""Pages that belong to no single domain: home, media files, theme, the language switcher, and the
+installable app's manifest, service worker and offline page (app/web/installable.py)."""
 
 from __future__ import annotations
 
+import json
 import mimetypes
 from io import BytesIO
 from urllib.parse import urlsplit
 
-from flask import abort, redirect, render_template, request, send_file, url_for
+from flask import Response, abort, make_response, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -15,7 +17,7 @@ from app.discovery import build_home_page
 from app.platform import i18n
 from app.platform.extensions import csrf
 from app.platform.storage import get_storage
-from app.web import viewer
+from app.web import installable, viewer
 from app.web.blueprints import main as bp
 
 
@@ -79,3 +81,35 @@ def _same_origin() -> bool:
     """Did the browser say this POST comes from one of our own pages (Origin, else Referer)?"""
     source = request.headers.get("Origin") or request.headers.get("Referer") or ""
     return bool(source) and urlsplit(source).netloc == request.host
+
+
+@bp.get("/manifest.webmanifest")
+def manifest() -> Response:
+    """The web app manifest: what a browser needs to offer "Install CozyWish"."""
+    body = json.dumps(installable.web_app_manifest(), ensure_ascii=False)
+    response = Response(body, mimetype=installable.MANIFEST_TYPE)
+    response.headers["Cache-Control"] = "no-cache"
+    response.vary.update(("Accept-Language", "Cookie"))  # its description is in the visitor's language
+    return response
+
+
+@bp.get("/sw.js")
+def service_worker() -> Response:
+    """The service worker, from the site's root so that it may control every page; never cached
+    without asking, so a deploy reaches each browser on its next visit."""
+    body, version = installable.worker_script()
+    response = Response(body, mimetype="text/javascript")
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["Service-Worker-Allowed"] = "/"
+    response.set_etag(version)
+    return response.make_conditional(request)
+
+
+@bp.get("/offline")
+def offline() -> Response:
+    """What the service worker shows for a page it has no copy of while the browser is offline.
+    Kept by the worker at install time and shown to whoever uses the browser then, so it names no
+    one: no navigation bar, no form, no token."""
+    response = make_response(render_template("main/offline.html"))
+    response.headers["Cache-Control"] = "no-cache"
+    return response

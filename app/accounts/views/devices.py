@@ -62,4 +62,6 @@ def _signed_out(message: str):
     session.clear()
     logout_user()
     flash(message, "info")
-    return redirect(url_for("accounts.sign_in"))
+    response = redirect(url_for("accounts.sign_in"))
+    response.headers["Clear-Site-Data"] = '"cache"'  # as the sign-out button (sign_in.sign_out)
+    return response
