@@ -19,6 +19,10 @@ from app.platform import timefmt
 from app.platform.extensions import db
 from app.platform.money import format_money
 from app.venues.deposits import booking_paid_label
+from app.venues.models import VenueStatus, team_member_services
+
+# The booking page's URL argument naming the person to book with (``?with=<team member id>``).
+MEMBER_ARG = "with"
 
 
 def booking_time(booking: Booking, pattern: str = timefmt.LONG_DAY) -> str:
@@ -78,6 +82,43 @@ def booking_row(booking: Booking) -> dict[str, Any]:
         "payment": booking_paid_label(booking),
         "order_url": url_for(".order", order_id=booking.order_id),
     }
+
+
+def book_url(venue_slug: str, service_id: int, member_id: int | None = None) -> str:
+    """The booking page of a service, asking for ``member_id``'s times first when given."""
+    wanted = {MEMBER_ARG: member_id} if member_id is not None else {}
+    return url_for("booking.book", slug=venue_slug, service_id=service_id, **wanted)
+
+
+def rebook_links(bookings: Iterable[Booking]) -> dict[int, dict[str, Any] | None]:
+    """Where "Book again" goes from each booking (by id): its service's booking page, with the
+    booking's team member (``member``: their name) when they still do that service; None when
+    the service or the venue can't be booked any more. One statement for all the bookings."""
+    bookings = list(bookings)
+    pairs = {(b.team_member_id, b.service_id) for b in bookings if b.team_member_id is not None}
+    still = (
+        set(
+            db.session.execute(
+                select(team_member_services.c.team_member_id, team_member_services.c.service_id).where(
+                    team_member_services.c.team_member_id.in_({member for member, _ in pairs}),
+                    team_member_services.c.service_id.in_({service for _, service in pairs}),
+                )
+            ).all()
+        )
+        if pairs
+        else set()
+    )
+    links: dict[int, dict[str, Any] | None] = {}
+    for b in bookings:
+        if not (b.service.is_active and b.venue.status == VenueStatus.APPROVED):
+            links[b.id] = None
+            continue
+        member = b.team_member if (b.team_member_id, b.service_id) in still else None
+        links[b.id] = {
+            "url": book_url(b.venue.slug, b.service_id, member.id if member else None),
+            "member": member.name if member else None,
+        }
+    return links
 
 
 def find_own_booking(reference: str, customer_id: int) -> Booking | None:

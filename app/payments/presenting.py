@@ -9,17 +9,18 @@ from flask import url_for
 
 from app.booking.models import Order
 from app.booking.policy import describe_booking_rules
-from app.booking.presenting import booked_service
+from app.booking.presenting import booked_service, rebook_links
 from app.booking.requests import status_label as request_status_label
 from app.platform import timefmt
 from app.platform.money import format_money
-from app.venues.models import VenueStatus
 
 
 def order_lines(order: Order) -> list[dict[str, Any]]:
     """Each booking of an order as plain values, times in its venue's own time zone."""
     lines = []
+    rebooking = rebook_links(order.bookings)
     for b in order.bookings:
+        rebook = rebooking[b.id]
         zone = timefmt.venue_zone(b.venue)
         when, ends = timefmt.start_and_end(b.starts_at, b.ends_at, zone)
         lines.append(
@@ -40,11 +41,9 @@ def order_lines(order: Order) -> list[dict[str, Any]]:
                 "status_label": request_status_label(b),
                 "request_state": b.request_state,
                 "policy": describe_booking_rules(b),
-                "book_again_url": (
-                    url_for("booking.book", slug=b.venue.slug, service_id=b.service_id)
-                    if b.service.is_active and b.venue.status == VenueStatus.APPROVED
-                    else None
-                ),
+                # Its service's booking page, with the same person when they still do it.
+                "book_again_url": rebook["url"] if rebook else None,
+                "book_with": rebook["member"] if rebook else None,
             }
         )
     return lines

@@ -26,7 +26,7 @@ from app.booking.availability import (
 from app.booking.forms import MAX_QUANTITY, BadInput, format_instant, parse_day, parse_instant, parse_month
 from app.booking.intake import field_name
 from app.booking.policy import describe_notice, describe_service_rules
-from app.booking.presenting import day_label, duration_label
+from app.booking.presenting import MEMBER_ARG, day_label, duration_label
 from app.platform import timefmt
 from app.platform.money import format_money
 from app.slot_engine import Slot
@@ -34,6 +34,7 @@ from app.venues.addons import Choice
 from app.venues.deposits import service_pay_label
 from app.venues.listed import bookable_addons, bookable_option
 from app.venues.models import Service, ServiceAddon, ServiceOption, TeamMember, Venue
+from app.web.booking_member import member_slots, member_view, next_free_times
 from app.web.guards import may_book
 
 # HTMX asks for one part of the booking page by the id of the element it swaps.
@@ -110,13 +111,20 @@ def build_booking_page(
     chosen: dict[str, Any] | None = None,
     with_calendar: bool = True,
     choice: Choice | None = None,
+    member: TeamMember | None = None,
+    member_gone: bool = False,
+    with_next_free: bool = False,
 ) -> dict[str, Any]:
     """Calendar, the chosen day's times and the chosen time's form, as plain values.
 
     Without ``with_calendar`` the month grid (a slot count for every day) is left out.
     ``choice``: what is booked of the service, its option and add-ons (their length gives the
-    times; None: the service as it is)."""
+    times; None: the service as it is). ``member``: the person asked for (``picked_member``):
+    the calendar and the day show only their free times, the form picks them, every link keeps
+    them, and ``with_next_free`` adds their next few free times (the whole page only).
+    ``member_gone``: the person asked for has left the team (the page says so)."""
     choice = choice or Choice()
+    member_id = member.id if member is not None else None
     option = choice.option
     zone = timefmt.venue_zone(venue)
     today = now.astimezone(zone).date()
@@ -130,10 +138,20 @@ def build_booking_page(
     shown = [*([max(month, today), month_end] if with_calendar else []), *([day] if day else [])]
     window = busy_window(min(shown), (max(shown) - min(shown)).days + 1) if shown else None
     busy = get_busy(venue.id, service_spec(service, choice=choice), *window) if window else None
-    slots, day_message = day_slots(service, day, today=today, last_day=last_day, now=now, busy=busy, choice=choice)
-    slot = next((s for s in slots if s.start == start), None) if start else None
+    every_slot, day_message = day_slots(service, day, today=today, last_day=last_day, now=now, busy=busy, choice=choice)
+    # With a person asked for, the day offers their free times only (the engine says who is free at each).
+    slots = every_slot if member_id is None else [s for s in every_slot if member_id in s.team_member_ids]
+    if member is not None and day and every_slot and not slots:
+        day_message = _(
+            "%(name)s has no free times on %(day)s. Try another day, or see everyone's times.",
+            name=member.name,
+            day=day_label(day),
+        )
+    # A chosen time still free with someone else shows its form (the person isn't picked then).
+    slot = next((s for s in every_slot if s.start == start), None) if start else None
     minutes, price_minor = choice.minutes(service), choice.price_minor(service)
-    chosen_args = choice_args(choice)
+    member_args = {MEMBER_ARG: member_id} if member_id is not None else {}
+    chosen_args = {**choice_args(choice), **member_args}
     addon_args = {"addons": [addon.id for addon in choice.addons]} if choice.addons else {}
 
     def link(**args: Any) -> str:
@@ -142,6 +160,15 @@ def build_booking_page(
     # Switching option (or add-ons) keeps the month and day looked at (a chosen time may not fit
     # the other length), and the add-ons (or option) chosen.
     kept = {"month": month.strftime("%Y-%m"), **({"day": day.isoformat()} if day else {})}
+    # "Anyone available": the same option, add-ons, month, day and time, for everyone.
+    everyone_args = {**choice_args(choice), **kept, **({"start": format_instant(start)} if start else {})}
+    next_free = (
+        next_free_times(
+            service, member_id, today=today, last_day=last_day, now=now, choice=choice, busy=busy, window=window
+        )
+        if member_id is not None and with_next_free
+        else None
+    )
 
     return {
         "venue": {"name": venue.name, "url": url_for("venues_public.venue_page", slug=venue.slug)},
@@ -165,7 +192,9 @@ def build_booking_page(
                 "name": o.name,
                 "duration": duration_label(o.duration_minutes),
                 "price": format_money(o.price_minor, service.currency),
-                "url": url_for(".book", slug=venue.slug, service_id=service.id, option=o.id, **addon_args, **kept),
+                "url": url_for(
+                    ".book", slug=venue.slug, service_id=service.id, option=o.id, **addon_args, **member_args, **kept
+                ),
                 "selected": option is not None and o.id == option.id,
             }
             for o in service.options
@@ -174,7 +203,11 @@ def build_booking_page(
         # Shown in the page's header, so read with the month only (not for a day's times or a form).
         "addons": {
             "action": url_for(".book", slug=venue.slug, service_id=service.id),
-            "kept": [*kept.items(), *([("option", option.id)] if option is not None else [])],
+            "kept": [
+                *kept.items(),
+                *([("option", option.id)] if option is not None else []),
+                *member_args.items(),
+            ],
             "choices": [
                 {
                     "id": a.id,
@@ -189,8 +222,21 @@ def build_booking_page(
         if with_calendar and service.addons
         else None,
         "timezone": zone.key,
+        "member": member_view(venue, service, member, next_free, zone, link, everyone=everyone_args)
+        if member is not None
+        else None,
+        "member_gone": member_gone,
         "calendar": month_calendar(
-            service, month, today=today, last_day=last_day, selected=day, now=now, link=link, busy=busy, choice=choice
+            service,
+            month,
+            today=today,
+            last_day=last_day,
+            selected=day,
+            now=now,
+            link=link,
+            busy=busy,
+            choice=choice,
+            member_id=member_id,
         )
         if with_calendar
         else None,
@@ -207,7 +253,7 @@ def build_booking_page(
             }
             for s in slots
         ],
-        "choice": slot_choice(venue, service, slot, zone, chosen) if slot else None,
+        "choice": slot_choice(venue, service, slot, zone, chosen, preferred=member_id) if slot else None,
         "start_missing": start is not None and slot is None,
         "may_book": may_book(),
         "error": error,
@@ -284,15 +330,21 @@ def month_calendar(
     link: Any,
     busy: Busyness | None = None,
     choice: Choice | None = None,
+    member_id: int | None = None,
 ) -> dict[str, Any]:
-    """A month grid (Monday first) with each bookable day's number of free times (as long as ``choice``)."""
+    """A month grid (Monday first) with each bookable day's number of free times (as long as
+    ``choice``; with ``member_id``: the times that team member is free)."""
     month_end = month.replace(day=month_grid.monthrange(month.year, month.month)[1])
     first, last = max(month, today), min(month_end, last_day)
-    counts = (
-        get_bookable_days(service, first, (last - first).days + 1, now=now, busy=busy, choice=choice)
-        if first <= last
-        else {}
-    )
+    if first > last:
+        counts: dict[date, int] = {}
+    elif member_id is None:
+        counts = get_bookable_days(service, first, (last - first).days + 1, now=now, busy=busy, choice=choice)
+    else:
+        counts = {
+            d: len(member_slots(service, d, member_id, now=now, busy=busy, choice=choice))
+            for d in (first + timedelta(days=n) for n in range((last - first).days + 1))
+        }
 
     def free_times(d: date) -> str | None:
         free = counts.get(d, 0)
@@ -350,11 +402,20 @@ def month_grid_of(
 
 
 def slot_choice(
-    venue: Venue, service: Service, slot: Slot, zone: ZoneInfo, chosen: dict[str, Any] | None
+    venue: Venue,
+    service: Service,
+    slot: Slot,
+    zone: ZoneInfo,
+    chosen: dict[str, Any] | None,
+    *,
+    preferred: int | None = None,
 ) -> dict[str, Any]:
-    """The form for one free time: who (any, or a free team member) and how many."""
+    """The form for one free time: who (any, or a free team member; ``preferred`` picked when
+    free and nothing else was chosen) and how many."""
     free = set(slot.team_member_ids)
     chosen = chosen or {}
+    if preferred is not None and preferred in free and not chosen.get("member_id"):
+        chosen = {**chosen, "member_id": preferred}
     return {
         "label": timefmt.span_label(slot.start, slot.end, zone),
         "starts_at": format_instant(slot.start),

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from app.booking.policy import describe_service_rules
+from app.booking.presenting import book_url
 from app.payouts.accounts import takes_paid_bookings
 from app.platform.i18n import format_locale
 from app.platform.money import format_money
@@ -79,6 +80,8 @@ def build_venue_page(venue: Venue, *, now: datetime) -> dict[str, Any]:
                 "bio": member.bio,
                 "photo": picture(member.photo, "thumb") if member.photo else None,
                 "services": [s.name for s in member.services if s.is_active],
+                # "Book with ...": the booking page of the first service they do, their times first.
+                "book_url": next((book_url(venue.slug, s.id, member.id) for s in member.services if s.is_active), None),
             }
             for member in venue.team
         ],

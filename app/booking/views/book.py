@@ -22,7 +22,7 @@ from flask import current_app, redirect, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from app.booking.presenting import booked_service, booking_time, with_vary
+from app.booking.presenting import MEMBER_ARG, booked_service, booking_time, with_vary
 from app.payouts.accounts import takes_paid_bookings
 from app.platform import cache_versions
 from app.platform.extensions import db
@@ -30,6 +30,7 @@ from app.venues.listed import bookable_service, listed_venue
 from app.venues.models import Service, Venue
 from app.web import page_cache
 from app.web.blueprints import booking as bp
+from app.web.booking_member import picked_member
 from app.web.booking_page import (
     BOOK_FRAGMENTS,
     SLOT_ENGINE_LOADS,
@@ -84,13 +85,14 @@ page_cache.share("booking.book", book_page_namespaces)
 def book(slug: str, service_id: int) -> Response:
     venue, service = get_bookable_service(slug, service_id)
     if slug != venue.slug:
-        names = ("month", "day", "start", "option")
+        names = ("month", "day", "start", "option", MEMBER_ARG)
         kept: dict[str, Any] = {key: request.args[key] for key in names if key in request.args}
         if "addons" in request.args:
             kept["addons"] = request.args.getlist("addons")
         return redirect(url_for(".book", slug=venue.slug, service_id=service.id, **kept), 301)
     month, day, start = picked_in_url()
     choice = picked_choice(service)  # the cheapest option when the URL names none; a foreign one (or add-on) is a 404
+    member, member_gone = picked_member(venue, service)  # ?with=: another venue's, or not doing it, is a 404
     fragment = book_fragment()
     # A day's times ("slots") or a time's form ("details") shows no month: compute one day only.
     whole_month = not is_htmx() or bool(request.headers.get("HX-Boosted")) or fragment not in ("slots", "details")
@@ -106,5 +108,9 @@ def book(slug: str, service_id: int) -> Response:
         now=datetime.now(UTC),
         with_calendar=whole_month,
         choice=choice,
+        member=member,
+        member_gone=member_gone,
+        # The person's next free times head the whole page; a fragment leaves them where they are.
+        with_next_free=bookable and (fragment is None or not is_htmx() or bool(request.headers.get("HX-Boosted"))),
     )
     return with_vary(render_page("booking/book.html", fragment, **page, not_bookable=not bookable), "HX-Target")

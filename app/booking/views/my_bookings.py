@@ -23,7 +23,7 @@ from app.booking.forms import ActionForm
 from app.booking.ics import calendar
 from app.booking.intake import answers_for_bookings
 from app.booking.models import Booking, BookingStatus
-from app.booking.presenting import booking_row
+from app.booking.presenting import booking_row, rebook_links
 from app.checkout import move_policy
 from app.checkout.top_ups import get_pending_top_up
 from app.messages import service as messages
@@ -36,7 +36,6 @@ from app.platform.errors import InvalidTransition, ValidationFailed
 from app.platform.extensions import db
 from app.platform.money import format_money
 from app.reviews.service import eligibility, find_review
-from app.venues.models import VenueStatus
 from app.waitlist.presenting import get_offer_rows
 from app.web.blueprints import booking as bp
 from app.web.loaders import own_booking
@@ -187,7 +186,7 @@ def refund_rows(booking: Booking) -> list[Refund]:
 @login_required
 @own_booking
 def booking_detail(booking: Booking) -> Response:
-    service, venue = booking.service, booking.venue
+    venue = booking.venue
     now = datetime.now(UTC)
     move = move_policy.customer_eligibility(booking, now) if booking.status == B.CONFIRMED else None
     return render_page(
@@ -195,11 +194,7 @@ def booking_detail(booking: Booking) -> Response:
         booking=my_booking_row(booking, datetime.now(UTC)),
         code=check_in_code(booking.reference) if booking.status == B.CONFIRMED else None,
         venue_address=", ".join(p for p in (venue.address_line, venue.city, venue.postcode) if p),
-        book_again_url=(
-            url_for(".book", slug=venue.slug, service_id=service.id)
-            if service.is_active and venue.status == VenueStatus.APPROVED
-            else None
-        ),
+        book_again=rebook_links([booking])[booking.id],  # with the same person when they still do it
         quote=cancellation_quote(booking, datetime.now(UTC)),
         has_calendar=booking.status not in (B.HELD, B.EXPIRED),
         refund=format_money(booking.refund_minor, booking.currency) if booking.status.startswith("cancelled") else None,
