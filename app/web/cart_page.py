@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from app.booking import cart as carts
 from app.booking.forms import MAX_QUANTITY
+from app.booking.presenting import MEMBER_ARG
 from app.platform import timefmt
 from app.platform.money import format_money
 from app.promos.cart import get_cart_discount
@@ -99,5 +100,6 @@ def cart_line(line: carts.CartLine, zone: ZoneInfo, error: str | None) -> dict[s
             month=local_day.strftime("%Y-%m"),
             **({"option": line.option.id} if line.option is not None else {}),
             **({"addons": [addon.id for addon in line.addons]} if line.addons else {}),
+            **({MEMBER_ARG: item.team_member_id} if item.team_member_id else {}),  # the person they chose
         ),
     }

@@ -314,3 +314,14 @@ def test_the_page_cache_keeps_each_persons_page_apart(app, ctx, make_user, page_
     assert again.headers["X-Page-Cache"] == "hit" and again.get_data() == first_page.get_data()
     everyone = anonymous.get(book_path(venue, service, day=day), headers=SLOTS)
     assert everyone.headers["X-Page-Cache"] == "miss" and "10:00" in times_offered(html(everyone))
+
+
+def test_the_carts_other_time_link_keeps_the_person_whose_time_was_taken(web, spa, customer, make_user):
+    _venue, service, first, second, start = spa
+    later = future_slot(days=3, hour=14)
+    web.sign_in_as(customer)
+    assert web.post("/cart/items", cart_form(service, later, team_member_id=second.id)).status_code in (302, 303)
+    book(make_user(role=Role.CUSTOMER), service, later, team_member_id=second.id)  # taken meanwhile
+    page = html(web.get("/cart"))
+    assert "Choose another time" in page
+    assert re.search(rf'href="/venues/{service.venue.slug}/book/{service.id}\?[^"]*with={second.id}"', page)
