@@ -36,6 +36,7 @@ from app.platform.errors import ValidationFailed
 from app.platform.extensions import db
 from app.platform.jobs import enqueue, job
 from app.vouchers.ledger import refund_to_voucher, refundable_to_voucher
+from app.vouchers.treatments import refund_gift_of_booking
 
 
 def refundable_of(paid_minor: int, refunds: Iterable[tuple[int, str]]) -> int:
@@ -119,9 +120,11 @@ def paid_minor(order: Order) -> int:
 def refund_order(order: Order, amount_minor: int, *, reason: str, booking_id: int | None = None) -> int:
     """Refund up to ``amount_minor`` of ``order``: to the cards first (``get_card_payments``'
     order: the booking's top-ups, then newest first), the rest to the gift voucher that paid
-    part of it. The caller holds the order's row lock. Returns the amount."""
-    card = sum(r.amount_minor for r in refund_cards(order, amount_minor, reason=reason, booking_id=booking_id))
-    to_voucher = refund_to_voucher(order, amount_minor - card, booking_id=booking_id, reason=reason)
+    part of it. The caller holds the order's row lock. Returns the amount. A booking a treatment
+    gift paid for gives the gift back first (app/vouchers/treatments.py)."""
+    gift = refund_gift_of_booking(order, booking_id, amount_minor, reason=reason)
+    card = sum(r.amount_minor for r in refund_cards(order, amount_minor - gift, reason=reason, booking_id=booking_id))
+    to_voucher = gift + refund_to_voucher(order, amount_minor - gift - card, booking_id=booking_id, reason=reason)
     if to_voucher > 0:
         refund_reached("voucher", order, to_voucher)
     return card + to_voucher

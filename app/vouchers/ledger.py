@@ -104,7 +104,7 @@ def expiry_label(voucher: Voucher) -> str:
     return _("%(day)s, %(time)s UK time", day=day_words(local.date(), "d MMMM yyyy"), time=f"{local:%H:%M}")
 
 
-def _add(voucher: Voucher, kind: EntryKind, amount_minor: int, *, order_id=None, booking_id=None, note="") -> None:
+def add_entry(voucher: Voucher, kind: EntryKind, amount_minor: int, *, order_id=None, booking_id=None, note="") -> None:
     db.session.add(
         VoucherEntry(
             voucher_id=voucher.id,
@@ -119,7 +119,7 @@ def _add(voucher: Voucher, kind: EntryKind, amount_minor: int, *, order_id=None,
 
 
 def issue(voucher: Voucher) -> None:
-    _add(voucher, EntryKind.ISSUE, voucher.value_minor, note="Bought")
+    add_entry(voucher, EntryKind.ISSUE, voucher.value_minor, note="Bought")
 
 
 # -- spending --------------------------------------------------------------------------------
@@ -185,12 +185,12 @@ def apply_to_order(order: Order, code: str, *, now: datetime | None = None) -> A
     if left <= 0:
         raise VoucherRefused(_("This gift voucher has been used up: its balance is £0.00."), field="voucher_code")
     amount = min(left, eligible)
-    _add(voucher, EntryKind.REDEEM, -amount, order_id=order.id, note=f"Order {order.id}")
+    add_entry(voucher, EntryKind.REDEEM, -amount, order_id=order.id, note=f"Order {order.id}")
     order.voucher_applied_minor = amount
     return Applied(voucher, amount, left - amount)
 
 
-def _spent_on(order_id: int) -> list[tuple[int, int]]:
+def spent_on(order_id: int) -> list[tuple[int, int]]:
     """``(voucher id, net amount the order holds)`` for vouchers this order still holds money of."""
     rows = db.session.execute(
         select(VoucherEntry.voucher_id, func.sum(VoucherEntry.amount_minor))
@@ -205,9 +205,9 @@ def release_for_order(order: Order) -> int:
     """The order was released unpaid: what it took from a voucher goes back. Idempotent
     (it gives back only what the order still holds); returns the amount given back."""
     given = 0
-    for voucher_id, held in _spent_on(order.id):
+    for voucher_id, held in spent_on(order.id):
         voucher = lock_voucher(voucher_id)
-        _add(voucher, EntryKind.RELEASE, held, order_id=order.id, note=f"Order {order.id} not paid")
+        add_entry(voucher, EntryKind.RELEASE, held, order_id=order.id, note=f"Order {order.id} not paid")
         given += held
     return given
 
@@ -225,14 +225,14 @@ def retake_for_order(order: Order) -> bool:
     )
     if entry is None:
         return False
-    holding = dict(_spent_on(order.id)).get(entry.voucher_id, 0)
+    holding = dict(spent_on(order.id)).get(entry.voucher_id, 0)
     missing = order.voucher_applied_minor - holding
     if missing <= 0:
         return True
     voucher = lock_voucher(entry.voucher_id)
     if balance(voucher) < missing:
         return False
-    _add(voucher, EntryKind.REDEEM, -missing, order_id=order.id, note=f"Order {order.id} paid late")
+    add_entry(voucher, EntryKind.REDEEM, -missing, order_id=order.id, note=f"Order {order.id} paid late")
     return True
 
 
@@ -241,18 +241,18 @@ def retake_for_order(order: Order) -> bool:
 
 def refundable_to_voucher(order: Order) -> int:
     """What of the voucher part of a paid order is not yet refunded to the voucher."""
-    return sum(held for _voucher_id, held in _spent_on(order.id))
+    return sum(held for _voucher_id, held in spent_on(order.id))
 
 
 def refund_to_voucher(order: Order, amount_minor: int, *, booking_id: int | None, reason: str) -> int:
     """Put ``amount_minor`` (at most what the order holds) back on its voucher; returns it."""
     left = amount_minor
-    for voucher_id, held in _spent_on(order.id):
+    for voucher_id, held in spent_on(order.id):
         if left <= 0:
             break
         part = min(left, held)
         voucher = lock_voucher(voucher_id)
-        _add(voucher, EntryKind.REFUND, part, order_id=order.id, booking_id=booking_id, note=reason)
+        add_entry(voucher, EntryKind.REFUND, part, order_id=order.id, booking_id=booking_id, note=reason)
         left -= part
     return amount_minor - left
 

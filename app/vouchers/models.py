@@ -7,7 +7,8 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from app.accounts.models import User
@@ -24,11 +25,24 @@ class EntryKind(enum.StrEnum):
     REFUND = "refund"  # +amount, a cancellation refunded the part the voucher paid
 
 
+class GiftKind(enum.StrEnum):
+    AMOUNT = "amount"  # a value in pounds, spent on anything (at one venue, or any)
+    TREATMENT = "treatment"  # one named treatment at one venue, at the price paid (app/vouchers/treatments.py)
+
+
 class VoucherPurchase(IdKey, db.Model):
     """What the buyer asked for; its order is paid through the gateway like any other."""
 
     __tablename__ = "voucher_purchases"
-    __table_args__ = (CheckConstraint("amount_minor > 0", name="amount_positive"),)
+    __table_args__ = (
+        CheckConstraint("amount_minor > 0", name="amount_positive"),
+        one_of("kind", GiftKind),
+        CheckConstraint(
+            "(kind = 'amount' AND service_name IS NULL AND minutes IS NULL)"
+            " OR (kind = 'treatment' AND service_name IS NOT NULL AND venue_name IS NOT NULL AND minutes > 0)",
+            name="treatment_named",
+        ),
+    )
 
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), unique=True)
     buyer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -40,6 +54,18 @@ class VoucherPurchase(IdKey, db.Model):
     sender_name: Mapped[str] = mapped_column(String(100))
     message: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[CreatedAt]
+    # A treatment gift (migration 0079): what it is for, by id (matched at checkout) and as it
+    # was named when bought (the printable page and the email read these after a rename).
+    # ``amount_minor`` is the price paid: the option's and the add-ons' that day.
+    kind: Mapped[str] = mapped_column(String(10), default=GiftKind.AMOUNT, server_default="amount")
+    service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id", ondelete="SET NULL"))
+    option_id: Mapped[int | None] = mapped_column(ForeignKey("service_options.id", ondelete="SET NULL"))
+    addon_ids: Mapped[list[int]] = mapped_column(ARRAY(Integer), default=list, server_default="{}")
+    venue_name: Mapped[str | None] = mapped_column(String(120))
+    service_name: Mapped[str | None] = mapped_column(String(120))
+    option_name: Mapped[str | None] = mapped_column(String(60))
+    minutes: Mapped[int | None]  # the option's (or the service's) length, without the add-ons'
+    addon_names: Mapped[list[str]] = mapped_column(ARRAY(String), default=list, server_default="{}")
 
     order: Mapped[Order] = relationship(backref=backref("voucher_purchase", uselist=False, lazy="select"))
     buyer: Mapped[User] = relationship()
@@ -64,6 +90,11 @@ class Voucher(IdKey, db.Model):
 
     purchase: Mapped[VoucherPurchase] = relationship(back_populates="voucher")
     venue: Mapped[Venue | None] = relationship()
+
+    @property
+    def is_treatment(self) -> bool:
+        """A treatment gift: it pays one named treatment, whole, once (app/vouchers/treatments.py)."""
+        return self.purchase.kind == GiftKind.TREATMENT
 
 
 class VoucherEntry(IdKey, db.Model):

@@ -28,8 +28,9 @@ from app.platform.extensions import db
 from app.platform.urls import absolute_url
 from app.venues.models import Venue, VenueStatus
 from app.vouchers import ledger
-from app.vouchers.models import Voucher, VoucherPurchase
+from app.vouchers.models import GiftKind, Voucher, VoucherPurchase
 from app.vouchers.presenting import voucher_card
+from app.vouchers.treatments import Treatment, TreatmentWish, choose_treatment
 
 MIN_VALIDITY_MONTHS = 12  # the UK's usual floor for gift cards; never less
 
@@ -61,6 +62,9 @@ class PurchaseRequest:
     sender_name: str
     message: str = ""
     venue_id: int | None = None
+    # A treatment gift (app/vouchers/treatments.py): what it is for at ``venue_id``; its price
+    # is that treatment's today, and ``amount_minor`` is then not read.
+    treatment: TreatmentWish | None = None
 
 
 def check_amount(amount_minor: int) -> None:
@@ -76,19 +80,26 @@ def start_purchase(buyer: User, wish: PurchaseRequest, *, now: datetime | None =
     now = now or datetime.now(UTC)
     if not buyer.is_verified:
         raise ValidationFailed(_("Confirm your email address before buying; we sent you a link."))
-    check_amount(wish.amount_minor)
+    treatment = None
+    if wish.treatment is not None:
+        if wish.venue_id is None:
+            raise ValidationFailed(_("A treatment gift is for one venue: choose it from the venue's page."))
+        treatment = choose_treatment(wish.venue_id, wish.treatment)
+    else:
+        check_amount(wish.amount_minor)
+    amount_minor = treatment.price_minor if treatment else wish.amount_minor
     currency = "GBP"
-    if wish.venue_id is not None:
+    if wish.venue_id is not None and treatment is None:
         venue = db.session.get(Venue, wish.venue_id)
         if venue is None or venue.status != VenueStatus.APPROVED:
             raise ValidationFailed(_("That venue doesn't take gift vouchers; choose another or any venue."))
     hold_until = now + timedelta(minutes=current_app.config["HOLD_MINUTES"])
     order = order_lifecycle.hold(buyer, currency=currency, hold_until=hold_until)
-    order.total_minor = wish.amount_minor
+    order.total_minor = amount_minor
     purchase = VoucherPurchase(
         order_id=order.id,
         buyer_id=buyer.id,
-        amount_minor=wish.amount_minor,
+        amount_minor=amount_minor,
         currency=currency,
         venue_id=wish.venue_id,
         recipient_name=wish.recipient_name.strip(),
@@ -96,9 +107,24 @@ def start_purchase(buyer: User, wish: PurchaseRequest, *, now: datetime | None =
         sender_name=wish.sender_name.strip(),
         message=wish.message.strip(),
     )
+    if treatment is not None:
+        snapshot_treatment(purchase, treatment)
     db.session.add(purchase)
     db.session.flush()
     return purchase
+
+
+def snapshot_treatment(purchase: VoucherPurchase, treatment: Treatment) -> None:
+    """What a treatment gift is for, by id and by name as it is today."""
+    purchase.kind = GiftKind.TREATMENT
+    purchase.service_id = treatment.service.id
+    purchase.option_id = treatment.option.id if treatment.option else None
+    purchase.addon_ids = [addon.id for addon in treatment.addons]
+    purchase.venue_name = treatment.venue.name
+    purchase.service_name = treatment.service.name
+    purchase.option_name = treatment.option.name if treatment.option else None
+    purchase.minutes = treatment.minutes
+    purchase.addon_names = [addon.name for addon in treatment.addons]
 
 
 def get_purchase(order: Order) -> VoucherPurchase | None:
@@ -142,9 +168,13 @@ def order_paid(order: Order, *, now: datetime) -> Voucher | None:
 def send_voucher_email(voucher: Voucher) -> None:
     """The recipient's email: the code, the value, the expiry and the printable page."""
     purchase = voucher.purchase
+    if voucher.is_treatment:
+        subject = _l("%(sender_name)s sent you a treatment gift on CozyWish", sender_name=purchase.sender_name)
+    else:
+        subject = _l("%(sender_name)s sent you a CozyWish gift voucher", sender_name=purchase.sender_name)
     send_email(
         purchase.recipient_email,
-        _l("%(sender_name)s sent you a CozyWish gift voucher", sender_name=purchase.sender_name),
+        subject,
         "gift_voucher",
         card=voucher_card(voucher, balance_minor=voucher.value_minor),
         print_url=absolute_url("vouchers.printable", code=voucher.code),

@@ -1,5 +1,5 @@
-"""Gift voucher pages: buying one, the buyer's purchase and vouchers, the printable voucher,
-and the cart's "check a code".
+"""Gift voucher pages: buying one (an amount, or a treatment at one venue), the buyer's
+purchase and vouchers, the printable voucher, and the cart's "check a code".
 
 The code is the secret: whoever has it may see the printable page and spend the voucher.
 Every lookup by code (the printable page, the check) is rate limited per client, and an
@@ -21,12 +21,22 @@ from app.payments import service as payments
 from app.platform.errors import DomainError
 from app.platform.extensions import db, limiter
 from app.platform.input_guard import MAX_ID
-from app.venues.models import Venue, VenueStatus
+from app.platform.money import format_money
+from app.venues.models import Service, Venue, VenueStatus
+from app.venues.options import from_price
 from app.vouchers import ledger
-from app.vouchers.forms import BuyVoucherForm, VoucherCodeForm
+from app.vouchers.forms import BuyTreatmentForm, BuyVoucherForm, VoucherCodeForm, parse_id, parse_ids
 from app.vouchers.models import VoucherPurchase
 from app.vouchers.presenting import voucher_card
 from app.vouchers.purchase import PurchaseRequest, get_purchases, start_purchase, validity_months
+from app.vouchers.treatments import (
+    Treatment,
+    TreatmentWish,
+    choose_treatment,
+    describe_treatment,
+    find_treatment,
+    get_giftable_services,
+)
 from app.web.blueprints import vouchers as bp
 from app.web.guards import require_booker, sign_in_first
 from app.web.loaders import own_row
@@ -98,6 +108,139 @@ def start() -> Response:
         venue_id=form.venue,
     )
     on_refusal(lambda error: buy_page(form, _chosen_venue(form.venue), error=error.message))
+    purchase = start_purchase(current_user, wish)
+    payment = payments.start_payment(purchase.order)
+    return redirect(payment.checkout_url, 303)
+
+
+# -- a treatment gift ----------------------------------------------------------------------------
+
+
+def _service_row(venue: Venue, service: Service, chosen: Treatment | None) -> dict[str, Any]:
+    low, more = from_price(service)
+    price = format_money(low, service.currency)
+    return {
+        "id": service.id,
+        "name": service.name,
+        "price": _("from %(price)s", price=price) if more else price,
+        "url": url_for(".treatment", venue=venue.slug, service_id=service.id),
+        "chosen": chosen is not None and chosen.service.id == service.id,
+    }
+
+
+def _chosen_rows(treatment: Treatment) -> dict[str, Any]:
+    """The chosen service's options and add-ons as the form shows them, with today's prices."""
+    service, currency = treatment.service, treatment.service.currency
+    picked = {addon.id for addon in treatment.addons}
+    return {
+        "id": service.id,
+        "name": service.name,
+        "options": [
+            {
+                "id": o.id,
+                "name": o.name,
+                "minutes": o.duration_minutes,
+                "price": format_money(o.price_minor, currency),
+                "checked": treatment.option is not None and o.id == treatment.option.id,
+            }
+            for o in service.options
+        ],
+        "addons": [
+            {
+                "id": a.id,
+                "name": a.name,
+                "price": format_money(a.price_minor, currency),
+                "checked": a.id in picked,
+            }
+            for a in service.addons
+        ],
+        "total": format_money(treatment.price_minor, currency),
+        "label": describe_treatment(
+            minutes=treatment.minutes,
+            service_name=service.name,
+            option_name=treatment.option.name if treatment.option else None,
+            addon_names=[a.name for a in treatment.addons],
+            venue_name=treatment.venue.name,
+        ),
+    }
+
+
+def treatment_page(
+    form: BuyTreatmentForm,
+    venue: Venue,
+    chosen: Treatment | None,
+    *,
+    error: str | None = None,
+    status: int = 200,
+) -> Response:
+    services = get_giftable_services(venue)
+    return render_page(
+        "vouchers/treatment.html",
+        "total",
+        status=status,
+        form=form,
+        venue={"id": venue.id, "name": venue.name, "slug": venue.slug},
+        services=[_service_row(venue, s, chosen) for s in services],
+        chosen=_chosen_rows(chosen) if chosen else None,
+        error=error,
+        months=validity_months(current_app.config),
+        signed_in=current_user.is_authenticated,
+    )
+
+
+@bp.get("/treatment")
+def treatment() -> Response:
+    """Give a treatment at one venue: its services, then the chosen one's options and add-ons
+    with today's prices; HTMX re-renders the total when the choice changes."""
+    venue = _chosen_venue(request.args.get("venue", "")[:200] or None)
+    if venue is None:
+        abort(404, _("That venue doesn't take gift vouchers."))
+    form = BuyTreatmentForm(formdata=None, venue_id=str(venue.id))
+    if current_user.is_authenticated:
+        form.sender_name.data = current_user.name
+    try:
+        service_id = parse_id(request.args.get("service_id", "")[:20])
+        option_id = parse_id(request.args.get("option_id", "")[:20])
+        addon_ids = parse_ids([raw[:20] for raw in request.args.getlist("addon_ids")])
+    except ValueError:
+        return treatment_page(form, venue, None, error=_("Choose a treatment from the list."), status=400)
+    if service_id is None:
+        return treatment_page(form, venue, None)
+    on_refusal(lambda error: treatment_page(form, venue, None, error=error.message))
+    chosen = choose_treatment(venue.id, TreatmentWish(service_id, option_id, addon_ids))
+    form.service_id.data = str(chosen.service.id)
+    return treatment_page(form, venue, chosen)
+
+
+@bp.post("/treatment")
+def start_treatment() -> Response:
+    form = BuyTreatmentForm()
+    venue = _chosen_venue(int(form.venue_id.data) if (form.venue_id.data or "").strip().isdigit() else None)
+    back = url_for(".treatment", venue=venue.slug) if venue else url_for(".buy")
+    if not current_user.is_authenticated:
+        return sign_in_first(_("Sign in or create an account to buy a gift voucher."), back)
+    require_booker()
+    if venue is None:
+        abort(404, _("That venue doesn't take gift vouchers."))
+
+    def again(error: str, status: int = 200) -> Response:
+        """The form again, with what was typed and, if it still names one, the treatment chosen
+        (a refusal's own status replaces the 200: app/web/unit_of_work.py)."""
+        chosen = find_treatment(venue.id, form.wish_or_none())
+        return treatment_page(form, venue, chosen, error=error, status=status)
+
+    if not form.validate():
+        return again(form.first_error(), 400)
+    wish = PurchaseRequest(
+        amount_minor=0,  # a treatment's price is today's, worked out by the service
+        recipient_name=form.recipient_name.data,
+        recipient_email=form.recipient_email.data,
+        sender_name=form.sender_name.data,
+        message=form.message.data or "",
+        venue_id=venue.id,
+        treatment=TreatmentWish(form.service, form.option, form.addons),
+    )
+    on_refusal(lambda error: again(error.message))
     purchase = start_purchase(current_user, wish)
     payment = payments.start_payment(purchase.order)
     return redirect(payment.checkout_url, 303)
