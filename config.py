@@ -274,6 +274,11 @@ class Config:
     VOUCHER_VALIDITY_MONTHS = env_int("VOUCHER_VALIDITY_MONTHS", 24)
     VOUCHER_MIN_MINOR = env_int("VOUCHER_MIN_MINOR", 1000)
     VOUCHER_MAX_MINOR = env_int("VOUCHER_MAX_MINOR", 50000)
+    # Tips after a visit (docs/tips.md): how long after it, and the least and (with the booking's
+    # price, whichever is greater) the most one tip may be.
+    TIP_WINDOW_DAYS = env_int("TIP_WINDOW_DAYS", 14)
+    TIP_MIN_MINOR = env_int("TIP_MIN_MINOR", 100)
+    TIP_MAX_MINOR = env_int("TIP_MAX_MINOR", 20000)
     VOUCHER_PRESETS_MINOR = (2500, 5000, 10000)
     VOUCHER_LOOKUP_LIMIT = env("VOUCHER_LOOKUP_LIMIT", "30 per 15 minutes")
     # The JSON API (app/api/auth.py): requests per personal access token, and per network address

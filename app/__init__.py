@@ -189,6 +189,7 @@ def register_domains(app: Flask) -> None:
     from app.platform import email
     from app.privacy import wiring as privacy
     from app.promos import wiring as promos
+    from app.tips import wiring as tips
     from app.vouchers import wiring as vouchers
     from app.waitlist import wiring as waitlist
     from app.webhooks import wiring as webhooks
@@ -202,6 +203,7 @@ def register_domains(app: Flask) -> None:
         payments,
         payouts,
         vouchers,
+        tips,
         promos,
         notifications,
         waitlist,
@@ -375,6 +377,7 @@ def register_blueprints(app: Flask) -> None:
     from app.reviews import views as review_pages  # noqa: F401
     from app.saved import views as saved_pages  # noqa: F401
     from app.team_schedules import views as schedule_pages  # noqa: F401
+    from app.tips import views as tip_pages  # noqa: F401  (Add a tip, on the booking blueprint)
     from app.venues.views import (  # noqa: F401  (staff: logins and roles)
         booking_button,
         catalog,

@@ -20,6 +20,7 @@ import app.promos.models
 import app.reviews.models
 import app.saved.models
 import app.team_schedules.models
+import app.tips.models
 import app.venues.models
 import app.vouchers.models
 import app.waitlist.models

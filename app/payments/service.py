@@ -51,6 +51,9 @@ def line_item_name(booking: Booking) -> str:
 
 
 def summary_line_name(order: Order) -> str:
+    if not order.bookings and order.tip is not None:  # a tip (app/tips)
+        tip = order.tip
+        return f"Tip for {tip.team_member_name or tip.booking.venue.name} at {tip.booking.venue.name}"[:250]
     if not order.bookings:
         return "CozyWish gift voucher"
     names = ", ".join(line_item_name(booking) for booking in order.bookings)

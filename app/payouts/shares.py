@@ -13,7 +13,7 @@
 A line's gross is what the platform collects for it: a booking's online part (its price, a
 deposit, or nothing when it is paid at the venue). What is paid at the venue never reaches
 the platform and carries no commission (docs/deposits.md). A fee charged later to a saved card
-is split the same way (``fee_shares``).
+is split the same way (``fee_shares``). A tip is the venue's whole, with no commission (``tip_shares``).
 
 A platform-funded discount and a gift voucher are paid for by the platform: they lower what
 the customer is charged, never the venue's gross or transfer. So, over an order,
@@ -47,6 +47,7 @@ from app.payouts.models import CommissionRate
 from app.platform.extensions import db
 from app.promos.models import FundedBy
 from app.promos.redemption import promo_allocation, promo_funded_by
+from app.tips.service import get_tip_of_order
 from app.venues.models import Venue
 
 FULL_BP = 10_000  # basis points in 100%
@@ -280,7 +281,11 @@ def venue_shares(order: Order) -> list[VenueShare]:
     """The order's shares from its bookings' online parts as they were held (amounts.py's
     items less what is due at the venue), less the promo code's discount (a venue-funded
     code lowers that venue's gross; a platform-funded one, like a gift voucher, lowers only
-    what was charged)."""
+    what was charged). A tip (an order without bookings, app/tips) is its venue's whole:
+    ``tip_shares``."""
+    if not order.bookings:
+        tip = get_tip_of_order(order)
+        return tip_shares(tip.venue_id, tip.booking_id, tip.amount_minor, tip.currency) if tip is not None else []
     bookings = sorted(order.bookings, key=lambda b: b.id)
     rates = order_rates(order, (b.venue_id for b in bookings))
     # What the platform collects for a booking is its online part (a deposit, or nothing when
@@ -308,3 +313,9 @@ def fee_shares(venue_id: int, fee_minor: int, currency: str) -> list[VenueShare]
     less the platform's commission, like any charge."""
     rate = rate_for_venues([venue_id])[venue_id]
     return split_shares([VenueLine(venue_id, fee_minor, rate)], currency)
+
+
+def tip_shares(venue_id: int, booking_id: int, amount_minor: int, currency: str) -> list[VenueShare]:
+    """A tip: all of it the venue's, at a commission of 0 whatever the venue's rate
+    (docs/tips.md); the gateway's processing fee is the platform's, as for every charge."""
+    return split_shares([VenueLine(venue_id, amount_minor, 0, booking_id=booking_id)], currency)

@@ -60,6 +60,7 @@ def test_each_signal_has_its_receivers_after_create_app(app):
         "app.notifications.confirmations.confirm_to_customer",  # one email per payment, reminders
         "app.payouts.receivers.pay_the_venues",
         "app.promos.receivers.count_again_when_paid_late",
+        "app.tips.service.record_when_paid",  # a paid tip order: the tip is paid (once)
         "app.vouchers.purchase.issue_when_paid",
         "app.webhooks.receivers.on_order_paid",  # booking.created, one event per booking
     ]

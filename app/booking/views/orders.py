@@ -97,6 +97,8 @@ def order(order: Order) -> Response:
     now = datetime.now(UTC)
     if not order.bookings and order.voucher_purchase is not None:  # a gift voucher purchase
         return redirect(url_for("vouchers.purchase", purchase_id=order.voucher_purchase.id), 303)
+    if not order.bookings and order.tip is not None:  # a tip (app/tips): the booking it thanks for
+        return redirect(url_for("booking.booking_detail", reference=order.tip.booking.reference), 303)
     if order.status == OrderStatus.PENDING_PAYMENT:
         valid_until(order.hold_expires_at)  # then the hold has ended: no more "Pay"
     return render_page("booking/order.html", **build_order_page(order, now=now))

@@ -117,6 +117,8 @@ def returned(order: Order) -> Response:
     # ?session_id= is ignored on purpose: only a settled gateway event confirms an order.
     if not order.bookings and order.voucher_purchase is not None:  # a gift voucher: its own page
         return redirect(url_for("vouchers.purchase", purchase_id=order.voucher_purchase.id), 303)
+    if not order.bookings and order.tip is not None:  # a tip (app/tips): the booking it thanks for
+        return redirect(url_for("booking.booking_detail", reference=order.tip.booking.reference), 303)
     return no_store(render_page("payments/returned.html", "payment_status", **build_return_page(order)))
 
 

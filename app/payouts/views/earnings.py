@@ -30,6 +30,7 @@ from app.platform.errors import DomainError
 from app.platform.extensions import db
 from app.platform.money import format_money
 from app.platform.timefmt import moment_label, venue_zone
+from app.tips.reporting import tips_by_member
 from app.venues.models import Venue
 from app.web.blueprints import dashboard as bp
 from app.web.guards import OWNER_ONLY, venue_required
@@ -167,10 +168,11 @@ def earnings(venue: Venue) -> Response:
     period, start = _period_args()
     rows = get_period_rows(venue, period)
     chosen = start or (rows[0].start if rows else None)
-    lines, chosen_label = [], None
+    lines, chosen_label, tips = [], None, []
     if chosen is not None:
         first, after = period_bounds(period, chosen)
         lines = get_booking_lines(venue, *local_range(venue, first, after))
+        tips = tips_by_member(venue.id, *local_range(venue, first, after))  # no commission: docs/tips.md
         chosen = first
         chosen_label = period_label(period, first)
     return render_page(
@@ -192,6 +194,17 @@ def earnings(venue: Venue) -> Response:
             for line in lines
         ],
         totals=get_venue_totals(venue.id),
+        tips=[
+            {
+                "name": row.name or venue.name,
+                "tips": row.tips,
+                "amount": format_money(row.amount_minor, row.currency),
+                "refunded": format_money(row.refunded_minor, row.currency),
+                "net": format_money(row.net_minor, row.currency),
+            }
+            for row in tips
+        ],
+        tips_total=format_money(sum(row.net_minor for row in tips), venue.currency) if tips else None,
     )
 
 

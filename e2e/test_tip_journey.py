@@ -1,0 +1,83 @@
+"""A tip after a visit in a real browser (issue 47, item 4): Nina opens her past visit, tips 15%
+with the demo card and is thanked on the booking's page; the owner sees the tip, all of it the
+venue's, under Earnings. The tip form is looked at at 1366x900 and 390x844, light and dark."""
+
+from __future__ import annotations
+
+import tempfile
+import uuid
+from pathlib import Path
+
+from playwright.sync_api import Page, expect
+
+from e2e.conftest import assert_accessible, seed_venues, sign_in
+from e2e.test_payment_journeys import PAYS
+
+PASSWORD = "willow-ember-harbour-2026"
+SETTLE_TIMEOUT = 20_000  # ms: the worker settles the payment
+SHOTS = Path(tempfile.gettempdir()) / "cozywish-screens" / "tips"  # looked at, not kept
+
+
+def shoot(page: Page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for width, height in ((1366, 900), (390, 844)):
+        page.set_viewport_size({"width": width, "height": height})
+        for theme in ("light", "dark"):
+            page.evaluate("theme => document.documentElement.setAttribute('data-bs-theme', theme)", theme)
+            page.wait_for_timeout(300)  # Bootstrap's colour transitions
+            page.screenshot(path=str(SHOTS / f"{name}-{width}-{theme}.png"), full_page=True)
+    page.evaluate("() => document.documentElement.setAttribute('data-bs-theme', 'light')")
+    page.set_viewport_size({"width": 1366, "height": 900})
+
+
+def test_a_customer_tips_after_a_visit_and_the_owner_sees_it(page: Page, live_server, unique_email, browser_errors):
+    customer = {"email": unique_email("tipper"), "name": "Nina Tipper"}
+    owner = {"email": unique_email("owner"), "name": "Iris Willow"}
+    (venue,) = seed_venues(
+        live_server,
+        {
+            "password": PASSWORD,
+            "customers": [customer],
+            "venues": [
+                {
+                    "owner_email": owner["email"],
+                    "owner_name": owner["name"],
+                    "name": f"Willow Rooms {uuid.uuid4().hex[:6]}",
+                    "address": "5 Willow Walk",
+                    "city": "Leeds",
+                    "postcode": "LS1 4AP",
+                    "country": "GB",
+                    "latitude": 53.8,
+                    "longitude": -1.55,
+                    "timezone": "Europe/London",
+                    "service": "Hot stone massage",
+                    "price_minor": 8000,
+                    "team": [],
+                    "past_visits": [{"customer_email": customer["email"], "days_ago": 2}],
+                }
+            ],
+        },
+    )
+    (reference,) = venue["visits"]
+
+    sign_in(page, customer["email"], PASSWORD, "Nina")
+    page.goto(f"/bookings/{reference}")
+    tip = page.locator("[data-tip-section]")
+    expect(tip.get_by_role("heading", name="Add a tip for")).to_be_visible()
+    assert_accessible(page, "[data-tip-section]")
+    shoot(page, "form")
+    tip.get_by_text("15%").click()
+    tip.get_by_role("button", name="Pay the tip securely").click()
+    expect(page.get_by_role("heading", name="Pay £12.00")).to_be_visible()
+    page.get_by_label("Card number").fill(PAYS)
+    page.get_by_label("Expiry date (MM/YY)").fill("12/34")
+    page.get_by_label("Security code (CVC)").fill("123")
+    page.get_by_role("button", name="Pay £12.00").click()
+    expect(page.locator("[data-tip-paid]")).to_contain_text("You tipped £12.00", timeout=SETTLE_TIMEOUT)
+    browser_errors.assert_none()
+    page.context.clear_cookies()
+
+    sign_in(page, owner["email"], PASSWORD, "Iris")
+    page.goto("/provider/earnings")
+    expect(page.get_by_role("heading", name="Tips paid in")).to_be_visible()
+    expect(page.get_by_text("Tips: £12.00, all of it yours")).to_be_visible()
