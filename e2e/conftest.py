@@ -512,8 +512,14 @@ def seed_venues(live_server, spec: dict) -> list[dict]:
 def run_seed(live_server, module: str, spec: dict):
     """Run a seeding module (``python -m module SPEC``) against the live server's database and
     return what it printed last, as JSON."""
+    return run_python(live_server, ["-m", module], spec)
+
+
+def run_python(live_server, how: list[str], spec: dict):
+    """Run Python (``-m module`` or ``-c code``) with ``spec`` as its argument, against the live
+    server's database and settings; return what it printed last, as JSON."""
     result = subprocess.run(
-        [sys.executable, "-m", module, json.dumps(spec)],
+        [sys.executable, *how, json.dumps(spec)],
         cwd=ROOT,
         env=live_server.env,
         capture_output=True,

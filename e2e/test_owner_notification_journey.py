@@ -5,15 +5,12 @@ link to the booking in the calendar."""
 
 from __future__ import annotations
 
-import json
 import re
-import subprocess
-import sys
 import uuid
 
 from playwright.sync_api import Page, expect
 
-from e2e.conftest import ROOT, assert_accessible, seed_venues, sign_in
+from e2e.conftest import assert_accessible, run_python, seed_venues, sign_in
 
 PASSWORD = "harbour-linen-maple-2026"
 
@@ -40,17 +37,7 @@ with app.test_request_context(base_url=app.config.get("BASE_URL") or None):
 
 
 def book_and_pay(live_server, email: str, service_id: int) -> str:
-    result = subprocess.run(
-        [sys.executable, "-c", BOOK, json.dumps({"email": email, "service_id": service_id})],
-        cwd=ROOT,
-        env=live_server.env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, f"booking failed:\n{result.stdout}\n{result.stderr}"
-    return json.loads(result.stdout.strip().splitlines()[-1])["reference"]
+    return run_python(live_server, ["-c", BOOK], {"email": email, "service_id": service_id})["reference"]
 
 
 def test_owner_sees_a_new_booking_arrive_in_the_bell(page: Page, live_server, unique_email, browser_errors):

@@ -3,6 +3,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
+    DateField,
     EmailField,
     PasswordField,
     RadioField,
@@ -56,6 +57,8 @@ class ResetPasswordForm(FlaskForm):
 class ProfileForm(FlaskForm):
     name = StringField(_l("Full name"), validators=NAME)
     phone = TelField(_l("Phone"), validators=PHONE)
+    # Optional: venues you visited may greet you on your birthday (with marketing consent only).
+    date_of_birth = DateField(_l("Date of birth"), validators=[Optional()], render_kw={"autocomplete": "bday"})
     avatar = FileField(_l("Profile photo"))
 
 

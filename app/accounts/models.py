@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import enum
 import secrets
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_login import UserMixin
 from sqlalchemy import (
@@ -51,6 +51,7 @@ class User(UserMixin, IdKey, db.Model):
     password_hash: Mapped[str | None] = mapped_column(Text)
     role: Mapped[str] = mapped_column(String(16), default=Role.CUSTOMER)
     phone: Mapped[str | None] = mapped_column(String(32))
+    date_of_birth: Mapped[date | None]  # optional, on the profile: birthday messages (app/notifications)
     avatar_key: Mapped[str | None] = mapped_column(String(255))
     email_verified_at: Mapped[datetime | None]
     is_active_account: Mapped[bool] = mapped_column(default=True)

@@ -5,7 +5,7 @@ instead (``Attempt``): the failure it counted must be kept with the answer that 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -295,12 +295,17 @@ def confirm_email_change(token: str) -> User:
     return user
 
 
-def update_profile(user: User, *, name: str, phone: str | None) -> None:
+def update_profile(user: User, *, name: str, phone: str | None, date_of_birth: date | None = None) -> None:
+    """Save the profile's name, phone and (optional) date of birth: not in the future, nor
+    before 1900."""
     name = name.strip()
     if not name:
         raise ValidationFailed(_("Enter your name."))
+    if date_of_birth is not None and not date(1900, 1, 1) <= date_of_birth <= utcnow().date():
+        raise ValidationFailed(_("Enter a real date of birth, like 14 March 1990."), field="date_of_birth")
     user.name = name
     user.phone = (phone or "").strip() or None
+    user.date_of_birth = date_of_birth
 
 
 def create_admin(*, email: str, name: str, password: str) -> User:

@@ -18,7 +18,20 @@ from flask_babel import gettext as _
 from app.analytics.market_reports import MarketReport
 from app.analytics.venue_reports import VenueReport
 
-VENUE_TABLES = ("summary", "daily", "members", "hours", "clients", "services", "options", "addons", "rooms", "ratings")
+VENUE_TABLES = (
+    "summary",
+    "daily",
+    "members",
+    "hours",
+    "clients",
+    "services",
+    "options",
+    "addons",
+    "rooms",
+    "ratings",
+    "invitations",
+    "tips",
+)
 MARKET_TABLES = ("summary", "signups", "money", "daily", "funnel", "zero_searches")
 
 
@@ -150,6 +163,21 @@ def venue_tables(report: VenueReport) -> dict[str, Table]:
             [_("90-day retention"), c.retention],
         ],
         percent_rows=frozenset({3}),
+    )
+    kinds = {"rebook": _("Rebooking nudges"), "win_back": _("Win-back messages"), "birthday": _("Birthday messages")}
+    tables["invitations"] = Table(
+        "invitations",
+        _("Invitations back"),
+        [_("Invitation"), _("Sent"), _("Followed by a booking within 14 days"), _("Share")],
+        [[kinds.get(i.kind, i.kind), i.sent, i.followed, i.share] for i in report.invitations],
+        percent=frozenset({3}),
+    )
+    tables["tips"] = Table(
+        "tips",
+        _("Tips per team member"),
+        [_("Team member"), _("Tips"), _("Amount"), _("Refunded"), _("Net")],
+        [[t.name or _("The venue"), t.tips, t.amount_minor, t.refunded_minor, t.net_minor] for t in report.tips],
+        money=frozenset({2, 3, 4}),
     )
     tables["services"] = Table(
         "services",

@@ -3,9 +3,10 @@
 ``venue_report`` reads the rollups for counts, money, the weekday-and-hour grid, services and
 lead time (a period's whole months from the monthly tables, its edge days from the daily
 ones: app/analytics/spans.py), and the period's bookings only for its clients and, through
-booking's read functions, its options, add-ons and rooms (app/analytics/menu_reports.py);
-seventeen statements whatever the venue's size. Bookings, services and reviews are read through the views
-their domains own (``reporting.py`` in app/booking, app/venues and app/reviews), never their
+booking's read functions, its options, add-ons and rooms (app/analytics/menu_reports.py),
+and tips per team member through tips' (app/tips/reporting.py); a fixed handful of statements
+whatever the venue's size (tests/analytics/test_statements.py). Bookings, services and reviews
+are read through the views their domains own (``reporting.py`` in app/booking, app/venues and app/reviews), never their
 tables. ``member_id`` narrows everything to one team
 member's own bookings (a practitioner's view); ``with_revenue`` False leaves money out.
 """
@@ -21,16 +22,22 @@ from sqlalchemy import text
 from app.analytics import occupancy, spans
 from app.analytics.menu_reports import MenuFigures, menu_figures
 from app.analytics.periods import Period
+from app.booking.models import Booking
 from app.booking.reporting import BOOKINGS
 from app.booking.time_blocks import occurrences_query
+from app.notifications.models import ReturnKind, ReturnMessage
 from app.platform.extensions import db
 from app.platform.timefmt import venue_zone
 from app.reviews.reporting import REVIEWS
 from app.team_schedules.service import load_schedules
+from app.tips.reporting import MemberTips, tips_by_member
 from app.venues.models import Venue
 from app.venues.reporting import SERVICES
 
 COUNTED = "('confirmed', 'completed', 'no_show')"  # bookings that took the time
+COUNTED_OR_AHEAD = "('held', 'confirmed', 'completed', 'no_show')"  # a booking made and not (yet) cancelled
+RETURN_MESSAGES = ReturnMessage.__table__.name
+CUSTOMER_BOOKINGS = Booking.__table__.name  # with the customer's account (the reporting view keeps the client only)
 TOP_SERVICES = 10
 RATING_MONTHS = 12
 
@@ -118,6 +125,23 @@ class RatingRow:
 
 
 @dataclass(frozen=True)
+class InvitationRow:
+    """Invitations back of one kind sent in the period (app/notifications/return_messages.py),
+    and how many were followed by a booking at the venue within ``FOLLOWED_DAYS``."""
+
+    kind: str
+    sent: int
+    followed: int
+
+    @property
+    def share(self) -> float | None:
+        return self.followed / self.sent if self.sent else None
+
+
+FOLLOWED_DAYS = 14
+
+
+@dataclass(frozen=True)
 class VenueReport:
     period: Period
     previous: Period
@@ -134,6 +158,8 @@ class VenueReport:
     services: list[ServiceRow] = field(default_factory=list)
     ratings: list[RatingRow] = field(default_factory=list)
     menu: MenuFigures = field(default_factory=lambda: MenuFigures([], [], []))
+    invitations: list[InvitationRow] = field(default_factory=list)
+    tips: list[MemberTips] = field(default_factory=list)  # paid in the period, per team member (app/tips)
 
 
 def _utc(day: date, zone: ZoneInfo) -> datetime:
@@ -366,6 +392,29 @@ def _ratings(venue: Venue, period: Period, zone: ZoneInfo, member_id: int | None
     return [RatingRow(month, int(count), round(float(average), 2)) for month, count, average in rows]
 
 
+def _invitations(venue_id: int, period: Period, zone: ZoneInfo) -> list[InvitationRow]:
+    """What the invitations back brought: per kind, those sent in the period and those the same
+    customer followed with a booking at the venue (made, not cancelled before it happened) within
+    FOLLOWED_DAYS. Every kind is listed, with zeros."""
+    rows = db.session.execute(
+        text(
+            f"SELECT m.kind, count(*), count(*) FILTER (WHERE EXISTS (SELECT 1 FROM {CUSTOMER_BOOKINGS} b"
+            " WHERE b.customer_id = m.customer_id AND b.venue_id = m.venue_id AND b.created_at > m.sent_at"
+            f" AND b.created_at <= m.sent_at + make_interval(days => :days) AND b.status IN {COUNTED_OR_AHEAD}))"
+            f" FROM {RETURN_MESSAGES} m WHERE m.venue_id = :venue AND m.sent_at >= :start AND m.sent_at < :end"
+            " GROUP BY m.kind"
+        ),
+        {
+            "venue": venue_id,
+            "days": FOLLOWED_DAYS,
+            "start": _utc(period.first, zone),
+            "end": _utc(period.after, zone),
+        },
+    ).all()
+    found = {kind: (int(sent), int(followed)) for kind, sent, followed in rows}
+    return [InvitationRow(kind.value, *found.get(kind.value, (0, 0))) for kind in ReturnKind]
+
+
 def venue_report(
     venue: Venue, period: Period, *, member_id: int | None = None, with_revenue: bool = True
 ) -> VenueReport:
@@ -419,6 +468,11 @@ def venue_report(
             member_id=member_id,
             with_revenue=with_revenue,
         ),
+        invitations=_invitations(venue.id, period, zone) if member_id is None else [],
+        # Tips are money: for those who see revenue; one aggregate statement (app/tips/reporting.py).
+        tips=tips_by_member(venue.id, _utc(period.first, zone), _utc(period.after, zone), member_id=member_id)
+        if with_revenue
+        else [],
     )
 
 

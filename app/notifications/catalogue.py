@@ -30,6 +30,7 @@ from app.booking.ics import calendar
 from app.booking.lifecycle import booking_time_short
 from app.booking.models import Booking, Order
 from app.booking.policy import describe_booking_rules
+from app.booking.presenting import MEMBER_ARG
 from app.clients.models import VenueClient
 from app.notifications.telling import Address, Told, declare, site_path, site_url
 from app.payments.desk_links import link_hours
@@ -39,6 +40,7 @@ from app.platform import timefmt
 from app.platform.email import speaking_to
 from app.platform.money import format_money
 from app.platform.urls import absolute_url
+from app.privacy.consent import unsubscribe_token
 from app.reviews.models import ReviewReport
 from app.venues.deposits import booking_paid_label
 from app.venues.models import Venue
@@ -288,6 +290,57 @@ def review_request(customer: User, *, booking: Booking) -> Told:
         title=_l("How was %(service)s at %(venue)s?", service=booking.service.name, venue=booking.venue.name),
         email=email,
         sms=f"CozyWish: how was {booking.service.name} at {booking.venue.name}? Leave a review: {link}",
+    )
+
+
+def _come_back(customer: User, booking: Booking, kind: str) -> dict[str, object]:
+    """What an invitation back after a visit (``kind``: "rebook" or "win_back") shows: the visit,
+    and "Book with <the same person> again" (the booking page's ``?with=``) when its team member
+    still does that service (templates/emails/come_back.*)."""
+    member = booking.team_member if booking.team_member_id and booking.service in booking.team_member.services else None
+    wanted = {MEMBER_ARG: member.id} if member is not None else {}
+    with speaking_to(customer):
+        when = timefmt.local_start(booking)
+    return {
+        "kind": kind,
+        "booking": booking,
+        "when": when,
+        "member": member.name if member else None,
+        "book_url": absolute_url("booking.book", slug=booking.venue.slug, service_id=booking.service_id, **wanted),
+        "unsubscribe_url": absolute_url("privacy.unsubscribe", token=unsubscribe_token(customer.id)),
+    }
+
+
+@declare(preference="marketing", email="come_back")
+def rebook_nudge(customer: User, *, booking: Booking) -> Told:
+    """N weeks after a visit, the invitation back (return_messages.py: once, with consent only)."""
+    return Told(
+        title=_l(
+            "Time for your next %(service)s at %(venue)s?", service=booking.service.name, venue=booking.venue.name
+        ),
+        email=lambda: _come_back(customer, booking, "rebook"),
+    )
+
+
+@declare(preference="marketing", email="come_back")
+def win_back(customer: User, *, booking: Booking) -> Told:
+    """M months after the last visit at a venue, the one message to win them back."""
+    return Told(
+        title=_l("We'd love to see you again at %(venue)s", venue=booking.venue.name),
+        email=lambda: _come_back(customer, booking, "win_back"),
+    )
+
+
+@declare(preference="marketing", email="birthday_message")
+def birthday_message(customer: User, *, venue: Venue) -> Told:
+    """On their birthday, a greeting from a venue they visited (once a year)."""
+    return Told(
+        title=_l("Happy birthday from %(venue)s", venue=venue.name),
+        email=lambda: {
+            "venue": venue,
+            "venue_url": absolute_url("venues_public.venue_page", slug=venue.slug),
+            "unsubscribe_url": absolute_url("privacy.unsubscribe", token=unsubscribe_token(customer.id)),
+        },
     )
 
 

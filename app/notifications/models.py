@@ -153,3 +153,30 @@ class AgendaSent(db.Model):
     day: Mapped[date] = mapped_column(primary_key=True)
     bookings: Mapped[int]
     sent_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class ReturnKind(enum.StrEnum):
+    """The invitations back (app/notifications/return_messages.py)."""
+
+    REBOOK = "rebook"  # N weeks after a visit of a service with a rhythm
+    BIRTHDAY = "birthday"  # on the customer's birthday, from a venue they visited
+    WIN_BACK = "win_back"  # M months after the last visit at a venue
+
+
+class ReturnMessage(IdKey, db.Model):
+    """One invitation back sent: the unique (customer, venue, kind, period) is the "once" (the
+    period: the visit's id for a nudge or a win-back, the year for a birthday)."""
+
+    __tablename__ = "return_messages"
+    __table_args__ = (
+        UniqueConstraint("customer_id", "venue_id", "kind", "period"),
+        Index("ix_return_messages_venue_id_sent_at", "venue_id", "sent_at"),
+        one_of("kind", [k.value for k in ReturnKind]),
+    )
+
+    kind: Mapped[str] = mapped_column(String(16))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"))
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id", ondelete="SET NULL"))
+    period: Mapped[str] = mapped_column(String(20))
+    sent_at: Mapped[datetime] = mapped_column(server_default=func.now())

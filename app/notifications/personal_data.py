@@ -1,7 +1,8 @@
 """A person's notification data, for privacy (app/privacy/events.py): their export gets
-``notifications.json`` (the channel choices per kind of message, the SMS number and every text
-message sent to them), and the erasure of their account removes the number, the choices, the
-texts (their bodies name bookings) and their in-app notices, and takes out of anyone else's
+``notifications.json`` (the channel choices per kind of message, the SMS number, every text
+message sent to them and the invitations back they were sent), and the erasure of their account
+removes the number, the choices, the texts (their bodies name bookings), the invitations and their
+in-app notices, and takes out of anyone else's
 notices the text that names them."""
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from sqlalchemy import delete, select
 
 from app.accounts.models import User
 from app.notifications import centre, preferences
-from app.notifications.models import SmsMessage
+from app.notifications.models import ReturnMessage, SmsMessage
 from app.platform.extensions import db
 from app.privacy.events import account_erasing, export_collecting
 from app.privacy.exports import table_rows
@@ -28,6 +29,11 @@ def add_notifications(sender: str, *, user: User) -> tuple[str, dict[str, Any]]:
         "sms_messages": table_rows(
             db.session.scalars(select(SmsMessage).where(SmsMessage.user_id == user.id).order_by(SmsMessage.id))
         ),
+        "invitations_back": table_rows(
+            db.session.scalars(
+                select(ReturnMessage).where(ReturnMessage.customer_id == user.id).order_by(ReturnMessage.id)
+            )
+        ),
     }
 
 
@@ -36,4 +42,5 @@ def forget_the_person(sender: str, *, user: User, identifiers: list[str]) -> Non
     preferences.forget_user(user.id)
     centre.forget_user(user.id)
     db.session.execute(delete(SmsMessage).where(SmsMessage.user_id == user.id))
+    db.session.execute(delete(ReturnMessage).where(ReturnMessage.customer_id == user.id))
     centre.redact(identifiers)  # other people's notices that name them (a venue named after its owner)

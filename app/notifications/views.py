@@ -34,6 +34,7 @@ from app.notifications.reminders import (
 )
 from app.platform.extensions import db
 from app.venues.models import Venue
+from app.venues.service import set_invitations
 from app.web.blueprints import admin as admin_bp
 from app.web.blueprints import notifications as bp
 from app.web.guards import venue_required
@@ -96,17 +97,51 @@ def settings() -> Response:
 # -- the venue's reminder times ---------------------------------------------------------------
 
 
-def _render_offsets(venue: Venue, *, status: int = 200, chosen: list[int] | None = None, error: str | None = None):
+def _render_offsets(
+    venue: Venue,
+    *,
+    status: int = 200,
+    chosen: list[int] | None = None,
+    error: str | None = None,
+    block: str | None = "offsets",
+    invitations: dict | None = None,
+):
     current = chosen if chosen is not None else [m // 60 for m in get_reminder_offsets(venue.id)]
     return render_page(
         "notifications/venue_reminders.html",
-        "offsets",
+        block,
         status=status,
         venue=venue,
         options=[(h, offset_label(h * 60), h in current) for h in OFFSET_CHOICES_HOURS],
         current=[offset_label(h * 60) for h in sorted(current, reverse=True)],
         error=error,
+        invitations=invitations
+        or {"birthday": venue.birthday_messages, "win_back": venue.win_back_months or "", "error": None},
     )
+
+
+@bp.post("/provider/reminders/invitations")
+@venue_required
+def venue_invitations(venue: Venue) -> Response:
+    """Birthday messages and win-back (issue 47, item 6; the weeks of a rebooking nudge are set
+    per service). A number that isn't one, or out of range: 422, nothing changed."""
+    birthday = request.form.get("birthday_messages") == "y"
+    raw = (request.form.get("win_back_months") or "").strip()
+    shown = {"birthday": birthday, "win_back": raw[:10], "error": None}
+
+    def refused(message: str) -> Response:
+        shown["error"] = message
+        return _render_offsets(venue, status=422, block="invitations" if is_htmx() else None, invitations=shown)
+
+    if raw and not (raw.isdecimal() and len(raw) <= 3):
+        return refused(_("Win back after 2 to 24 months, or leave it empty."))
+    on_refusal(lambda refusal: refused(refusal.message))
+    set_invitations(venue, birthday_messages=birthday, win_back_months=int(raw) if raw else None)
+    message = _("Invitations back saved.")
+    if is_htmx():
+        return add_toast(_render_offsets(venue, block="invitations"), message)
+    flash(message, "success")
+    return redirect(url_for(".venue_reminders"), 303)
 
 
 @bp.route("/provider/reminders", methods=["GET", "POST"])

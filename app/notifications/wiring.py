@@ -14,6 +14,7 @@ from app.notifications import (
     personal_data,  # noqa: F401  (a person's notification data in their export, and gone with their account)
     reminders,
     requests,  # noqa: F401  (a request-to-book accepted: the customer is told)
+    return_messages,
     review_notices,  # noqa: F401  (answers to reviews, reports and their decisions, told)
     review_requests,
     sms,  # noqa: F401  (its send job)
@@ -26,3 +27,4 @@ def init_app(app: Flask) -> None:
     every("*/15 * * * *", "plan-missing-reminders", reminders.plan_missing_job)
     every("5 * * * *", "venue-agendas", agenda.send_agendas_job)
     every("*/10 * * * *", "review-requests", review_requests.ask_due_job)  # visits over for the grace period
+    every("35 * * * *", "invitations-back", return_messages.invitations_back_job)  # nudges, win-backs, birthdays

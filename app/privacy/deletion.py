@@ -213,6 +213,7 @@ def erase_account(user: User, *, now: datetime | None = None) -> None:
     user.name = pseudonym(user.id)
     user.email = f"deleted-{user.id}-{secrets.token_hex(6)}@{DELETED_DOMAIN}"
     user.phone = None
+    user.date_of_birth = None
     user.avatar_key = None
     user.set_password(secrets.token_urlsafe(32))  # nobody knows it; also rotates session_token
     user.is_active_account = False

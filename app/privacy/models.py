@@ -78,5 +78,5 @@ class ConsentRecord(db.Model):
     granted: Mapped[bool]
     wording_version: Mapped[str] = mapped_column(String(32))
     wording: Mapped[str] = mapped_column(Text)
-    source: Mapped[str] = mapped_column(String(16))  # "sign_up" | "settings"
+    source: Mapped[str] = mapped_column(String(16))  # "sign_up" | "settings" | "unsubscribe_link"
     created_at: Mapped[CreatedAt]

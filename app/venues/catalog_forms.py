@@ -199,6 +199,9 @@ class ServiceForm(FlaskForm):
     deposit_percent = WholeNumberField(_l("Deposit (%)"), validators=[Optional()])
     deposit_fixed = StringField(_l("Deposit (amount)"))
     no_show_fee_percent = WholeNumberField(_l("No-show fee (% of the price)"), validators=[Optional()])
+    # Rebooking nudges (app/notifications/return_messages.py): empty for none, 1-52 (save_service
+    # checks). A post without the field (an older form, a script) keeps the service's.
+    rebook_after_weeks = WholeNumberField(_l("Invite back after (weeks)"), validators=[Optional()])
     # Booking rules (app/venues/booking_rules.py). A post without ``booking_mode`` (an older
     # form, a script) keeps the service's rules; with it, every rule is required.
     request_window_hours = WholeNumberField(
@@ -422,6 +425,7 @@ class ServiceForm(FlaskForm):
             "no_show_fee_percent": self.no_show_fee_percent.data,
             "rules": self.booking_rules,
             **({"processing": self.processing} if self.processing_minutes.raw_data else {}),  # not sent: kept
+            **({"rebook_after_weeks": self.rebook_after_weeks.data} if self.rebook_after_weeks.raw_data else {}),
         }
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Numeric,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -56,6 +57,7 @@ class Venue(IdKey, db.Model):
     __table_args__ = (
         CheckConstraint("latitude IS NULL OR latitude BETWEEN -90 AND 90", name="latitude_range"),
         CheckConstraint("longitude IS NULL OR longitude BETWEEN -180 AND 180", name="longitude_range"),
+        CheckConstraint("win_back_months IS NULL OR win_back_months BETWEEN 2 AND 24", name="win_back_range"),
         one_of("status", VenueStatus),
     )
 
@@ -64,6 +66,11 @@ class Venue(IdKey, db.Model):
     name: Mapped[str] = mapped_column(String(120))
     slug: Mapped[str] = mapped_column(String(140), unique=True)
     description: Mapped[str] = mapped_column(Text, default="")
+    # Invitations back (app/notifications/return_messages.py), to customers who agreed to offers:
+    # a birthday message from a venue they visited, and one message this many months after their
+    # last visit when they haven't booked since (None: never).
+    birthday_messages: Mapped[bool] = mapped_column(default=False, server_default="false")
+    win_back_months: Mapped[int | None] = mapped_column(SmallInteger)
     category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
     tags: Mapped[list[str]] = mapped_column(ARRAY(String(40)), default=list)
     address_line: Mapped[str] = mapped_column(String(200), default="")
@@ -174,6 +181,7 @@ class Service(IdKey, db.Model):
         CheckConstraint("price_minor >= 0", name="price_not_negative"),
         CheckConstraint("capacity BETWEEN 1 AND 50", name="capacity_range"),
         CheckConstraint("buffer_minutes BETWEEN 0 AND 240", name="buffer_range"),
+        CheckConstraint("rebook_after_weeks IS NULL OR rebook_after_weeks BETWEEN 1 AND 52", name="rebook_after_range"),
         CheckConstraint("cancel_free_hours BETWEEN 0 AND 720", name="cancel_hours_range"),
         CheckConstraint(
             "cancel_late_fee_percent IS NULL OR cancel_late_fee_percent BETWEEN 0 AND 100", name="cancel_fee_range"
@@ -216,6 +224,9 @@ class Service(IdKey, db.Model):
     currency: Mapped[Currency] = mapped_column(default="GBP")
     capacity: Mapped[int] = mapped_column(default=1)
     buffer_minutes: Mapped[int] = mapped_column(default=0)
+    # Rebooking nudges (app/notifications/return_messages.py): this many weeks after a visit, a
+    # customer who gave marketing consent and booked nothing since is invited back; None: never.
+    rebook_after_weeks: Mapped[int | None] = mapped_column(SmallInteger)
     is_active: Mapped[bool] = mapped_column(default=True)
     position: Mapped[int] = mapped_column(default=0)
     # Cancellation policy: free until this many hours before the start; later, a fee

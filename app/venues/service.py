@@ -325,11 +325,13 @@ def save_service(
     no_show_fee_percent: int | Keep | None = KEEP,
     rules: BookingRules | None = None,
     processing: Processing | Keep | None = KEEP,
+    rebook_after_weeks: int | Keep | None = KEEP,
 ) -> Service:
     """Add (``service`` None) or edit a service. ``payment_mode`` None keeps how it is paid
     (a new service: in full online); ``no_show_fee_percent`` left out keeps the fee; ``rules``
     None keeps the booking rules (a new service: the defaults, app/venues/booking_rules.py);
-    ``processing`` left out keeps its processing gap (a new service: none, app/venues/processing.py)."""
+    ``processing`` left out keeps its processing gap (a new service: none, app/venues/processing.py);
+    ``rebook_after_weeks`` left out keeps its rebooking nudge (a new service: none)."""
     if not name.strip():
         raise ValidationFailed(_("Enter the service's name."), field="name")
     if not 5 <= duration_minutes <= 720:
@@ -340,6 +342,10 @@ def save_service(
         raise ValidationFailed(_("Capacity is between 1 and 50 people at once."), field="capacity")
     if not 0 <= buffer_minutes <= 240:
         raise ValidationFailed(_("The buffer after a service is between 0 and 240 minutes."), field="buffer_minutes")
+    if isinstance(rebook_after_weeks, int) and not 1 <= rebook_after_weeks <= 52:
+        raise ValidationFailed(
+            _("Invite customers back after 1 to 52 weeks, or leave it empty."), field="rebook_after_weeks"
+        )
     category_id = _checked_category(category_id)
     if payment_mode is None and service is not None:
         payment_mode = service.payment_mode
@@ -379,6 +385,8 @@ def save_service(
     service.processing_after_minutes = processing.after if processing else None
     service.processing_minutes = processing.minutes if processing else None
     service.is_active = is_active
+    if not isinstance(rebook_after_weeks, Keep):
+        service.rebook_after_weeks = rebook_after_weeks
     service.payment_mode = str(payment_mode)
     service.deposit_percent = deposit_percent if payment_mode == PaymentMode.DEPOSIT_PERCENT else None
     service.deposit_fixed_minor = deposit_fixed_minor if payment_mode == PaymentMode.DEPOSIT_FIXED else None
@@ -416,3 +424,15 @@ def child_of(items, item_id: int, label: str):
         if item.id == item_id:
             return item
     raise NotFound(_("No such %(label)s at your venue.", label=label))
+
+
+# -- invitations back ----------------------------------------------------------------------------
+
+
+def set_invitations(venue: Venue, *, birthday_messages: bool, win_back_months: int | None) -> None:
+    """The venue's birthday messages (on or off) and win-back (months after a last visit, 2 to 24,
+    or None for never): app/notifications/return_messages.py sends them, with consent only."""
+    if win_back_months is not None and not 2 <= win_back_months <= 24:
+        raise ValidationFailed(_("Win back after 2 to 24 months, or leave it empty."), field="win_back_months")
+    venue.birthday_messages = birthday_messages
+    venue.win_back_months = win_back_months

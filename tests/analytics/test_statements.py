@@ -15,8 +15,9 @@ from app.platform.extensions import db
 from tests.analytics.world import add_booking, at, build, client, refresh
 from tests.statements import statements_sent
 
-VENUE_REPORT = 17  # figures, lead time, team, hours, closures, schedules, blocks, members, grid, clients, daily,
-# services, ratings, options, add-ons, rooms held, resources (app/analytics/menu_reports.py)
+VENUE_REPORT = 19  # figures, lead time, team, hours, closures, schedules, blocks, members, grid, clients, daily,
+# services, ratings, options, add-ons, rooms held, resources (app/analytics/menu_reports.py), invitations back,
+# tips per team member (app/tips/reporting.py)
 MARKET_REPORT = 5  # sign-ups, listings, money, funnel, empty searches
 
 

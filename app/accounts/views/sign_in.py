@@ -127,7 +127,11 @@ def sign_out():
         session.clear()
         logout_user()  # after clear(): it leaves the note that deletes the remember cookie
         flash(_("You are signed out."), "info")
-    return redirect(url_for("main.index"))
+    response = redirect(url_for("main.index"))
+    # The browser drops what it cached of the signed-in pages; the service worker deletes its
+    # offline copies of the booking pages when it sees this POST (docs/installable-app.md).
+    response.headers["Clear-Site-Data"] = '"cache"'
+    return response
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
@@ -170,8 +174,10 @@ def profile():
 
     form = ProfileForm(obj=current_user)
     if form.validate_on_submit():
-        on_refusal(lambda error: _profile_again(form.avatar, error, form=form))
-        service.update_profile(current_user, name=form.name.data, phone=form.phone.data)
+        on_refusal(lambda error: _profile_again(_refused_field(form, error), error, form=form))
+        service.update_profile(
+            current_user, name=form.name.data, phone=form.phone.data, date_of_birth=form.date_of_birth.data
+        )
         upload = request.files.get("avatar")
         if upload and upload.filename:
             replace_avatar(current_user, upload.read())
@@ -233,6 +239,11 @@ def _form_again(template: str, form, field, error, **context):
     """A refused form shown again, the service's message under ``field``."""
     field.errors.append(error.message)
     return render_template(template, form=form, **context), 422
+
+
+def _refused_field(form, error):
+    """The profile form's field a refusal names (the date of birth), else the photo's."""
+    return getattr(form, getattr(error, "field", None) or "", form.avatar)
 
 
 def _profile_again(field, error, **forms):

@@ -36,6 +36,7 @@ from app.platform.errors import InvalidTransition, ValidationFailed
 from app.platform.extensions import db
 from app.platform.money import format_money
 from app.reviews.service import eligibility, find_review
+from app.tips.presenting import tip_panel
 from app.waitlist.presenting import get_offer_rows
 from app.web.blueprints import booking as bp
 from app.web.loaders import own_booking
@@ -215,6 +216,7 @@ def booking_detail(booking: Booking) -> Response:
         pending_move=pending_move_row(booking, now),
         thread=customer_thread(booking, now),
         intake_answers=answers_for_bookings([booking.id]).get(booking.id, []),
+        tip=tip_panel(booking, current_user, now),  # after a visit: "Add a tip" (app/tips)
     )
 
 

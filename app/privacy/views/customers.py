@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from io import BytesIO
 
-from flask import abort, current_app, flash, redirect, render_template, send_file, session, url_for
+from flask import abort, current_app, flash, make_response, redirect, render_template, send_file, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
@@ -160,3 +160,30 @@ def marketing():
     else:
         flash(_("Done: we won't send you marketing emails."), "success")
     return redirect(url_for("privacy.settings"))
+
+
+# -- the unsubscribe link of marketing emails (signed out) --------------------------------------
+
+
+def unsubscribe_refused(refusal: DomainError):
+    return render_template("privacy/unsubscribe.html", refusal=refusal.message, form=None), http_status(refusal)
+
+
+@bp.get("/unsubscribe/<token>")
+def unsubscribe(token: str):
+    """What the link in a marketing email opens: a button, so that a mail scanner following
+    links withdraws nothing."""
+    on_refusal(unsubscribe_refused)
+    consent.unsubscribing_user(token[:500])
+    response = make_response(render_template("privacy/unsubscribe.html", form=ConfirmForm(), done=False))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/unsubscribe/<token>")
+def unsubscribe_confirmed(token: str):
+    check_confirm_form()
+    on_refusal(unsubscribe_refused)
+    user_id = consent.unsubscribing_user(token[:500])
+    consent.record_marketing_choice(user_id, granted=False, source="unsubscribe_link")
+    return render_template("privacy/unsubscribe.html", form=None, done=True)
