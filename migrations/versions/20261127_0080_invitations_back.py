@@ -47,9 +47,7 @@ def upgrade():
         sa.Column("period", sa.String(20), nullable=False),
         sa.Column("sent_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
         sa.CheckConstraint("kind IN ('rebook', 'birthday', 'win_back')", name=op.f("ck_return_messages_kind_known")),
-        sa.UniqueConstraint(
-            "customer_id", "venue_id", "kind", "period", name="uq_return_messages_customer_id"
-        ),
+        sa.UniqueConstraint("customer_id", "venue_id", "kind", "period", name="uq_return_messages_customer_id"),
     )
     op.create_index("ix_return_messages_venue_id_sent_at", "return_messages", ["venue_id", "sent_at"])
 

@@ -317,7 +317,7 @@ def test_the_page_cache_keeps_each_persons_page_apart(app, ctx, make_user, page_
 
 
 def test_the_carts_other_time_link_keeps_the_person_whose_time_was_taken(web, spa, customer, make_user):
-    _venue, service, first, second, start = spa
+    _venue, service, _first, second, _start = spa
     later = future_slot(days=3, hour=14)
     web.sign_in_as(customer)
     assert web.post("/cart/items", cart_form(service, later, team_member_id=second.id)).status_code in (302, 303)
