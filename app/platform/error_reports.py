@@ -47,10 +47,11 @@ ASSIGNED_SECRET_RE = re.compile(
 # Secrets in URL paths: the routes whose path carries a token or a code (/verify/<token>,
 # /reset-password/<token>, /staff-invitation/<token>, a data export's, a reminder's /r/, a
 # voucher's /v/<code>, a desk payment link's /link/<id>/<token>, a calendar feed's
-# /calendar/<token>.ics). The logs mask them with it too (app/ops/logging.py);
+# /calendar/<token>.ics, a marketing email's /unsubscribe/<token>). The logs mask them with it too (app/ops/logging.py);
 # tests/platform/test_secret_paths.py fails when a route with such a part is not covered.
 PATH_TOKEN_RE = re.compile(
-    r"(/(?:verify|reset-password|confirm|ical|staff-invitation|exports|demo|r|v|link/\d+)/|/calendar/(?=[^/\s?\"']+\.ics))"
+    r"(/(?:verify|reset-password|confirm|ical|staff-invitation|exports|demo|r|v|unsubscribe|link/\d+)/"
+    r"|/calendar/(?=[^/\s?\"']+\.ics))"
     r"[^/\s?\"']+"
 )
 # Opaque strings (signed links, API keys): 24 or more token characters holding a digit and a letter.

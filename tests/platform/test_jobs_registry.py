@@ -17,6 +17,7 @@ TASKS = {
     "email.deliver",
     "email.purge_deliveries",
     "jobs.retry_stalled",
+    "notifications.invitations_back",
     "notifications.plan_missing",
     "notifications.send_agendas",
     "notifications.send_reminder",
@@ -50,6 +51,7 @@ SCHEDULE = {
     "plan-missing-reminders": "*/15 * * * *",
     "venue-agendas": "5 * * * *",  # tomorrow's agenda, at 18:00 each venue's time
     "review-requests": "*/10 * * * *",  # visits over for the grace period (docs/reviews.md)
+    "invitations-back": "35 * * * *",  # nudges, win-backs, birthdays (docs/invitations-back.md)
     "privacy-retention": "41 3 * * *",
     "erase-due-accounts": "7 * * * *",
     "waitlist-lapse-offers": "* * * * *",

@@ -107,6 +107,7 @@ EXPECTED: dict[str, frozenset[str]] = {
         )
     },
     "notifications.venue_reminders": OWNER_AND_MANAGER,
+    "notifications.venue_invitations": OWNER_AND_MANAGER,  # birthday messages and win-back
     # intake questions and the patch-test rule are part of a service: the default
     **{
         D + name: OWNER_AND_MANAGER
