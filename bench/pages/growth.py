@@ -240,7 +240,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--label", default="Latest run", help="the report's subsection for this run")
     parser.add_argument("--samples", type=int, default=20, help="rendered samples per round (served: 5x)")
-    parser.add_argument("--rounds", type=int, default=3, help="rounds per page, the two sizes taking turns")
+    parser.add_argument("--rounds", type=int, default=6, help="rounds per page, the two sizes taking turns")
     parser.add_argument("--output", type=Path, default=OUTPUT, help="the benchmarks document to write")
     parser.add_argument("--no-doc", action="store_true", help="print the figures only")
     parser.add_argument("--json", type=Path, help="also write the figures here")
