@@ -32,6 +32,7 @@ from app.privacy import consent
 from app.privacy.events import export_collecting
 from app.privacy.models import DataExport, ExportStatus
 from app.reviews.models import Review, ReviewReply, ReviewStatus
+from app.tips.models import Tip
 from app.venues.models import Venue
 
 TOKEN_SALT = "cozywish.data-export"  # noqa: S105 (a signing salt, not a password)
@@ -202,6 +203,7 @@ def build_archive(user: User) -> bytes:
                 db.session.scalars(select(Booking).where(Booking.customer_id == user.id).order_by(Booking.id))
             ),
             "payments.json": _payments(user),
+            "tips.json": table_rows(db.session.scalars(select(Tip).where(Tip.customer_id == user.id).order_by(Tip.id))),
             "reviews.json": reviews,
             "review_replies_written.json": _replies_written(user),
             "cart.json": table_rows(

@@ -5,7 +5,10 @@ a 4xx with a message and holds nothing; only the customer's own visit that happe
 
 from __future__ import annotations
 
+import io
+import json
 import re
+import zipfile
 from datetime import UTC, datetime, timedelta
 from html import unescape
 
@@ -24,6 +27,7 @@ from app.payments.settlement import record_event, settle
 from app.payouts.models import VenueTransfer
 from app.platform.extensions import db
 from app.platform.timefmt import venue_zone
+from app.privacy.exports import build_archive
 from app.tips import service
 from app.tips.models import Tip
 from app.tips.reporting import tips_by_member
@@ -337,3 +341,11 @@ def test_an_admin_refund_takes_the_tip_back_from_the_venue(web, customer, visit,
     assert sum(r.amount_minor for r in reversals_of(transfer)) == 900
     web.sign_in_as(customer)
     assert "This tip was refunded." in html(web.get(f"/bookings/{visit.reference}"))
+
+
+def test_the_customers_data_export_lists_their_tips(customer, visit):
+    tip = paid_tip(customer, visit, 1200)
+    with zipfile.ZipFile(io.BytesIO(build_archive(customer))) as archive:
+        tips = json.loads(archive.read("tips.json"))
+    assert [(row["booking_id"], row["amount_minor"]) for row in tips] == [(visit.id, 1200)]
+    assert tips[0]["id"] == tip.id and tips[0]["paid_at"]
