@@ -277,6 +277,9 @@ class Config:
     # Tips after a visit (docs/tips.md): how long after it, and the least and (with the booking's
     # price, whichever is greater) the most one tip may be.
     TIP_WINDOW_DAYS = env_int("TIP_WINDOW_DAYS", 14)
+    # A membership's "month" in minutes, for watching Demo renewals in development; 0: a calendar
+    # month (docs/memberships.md).
+    MEMBERSHIP_DEMO_PERIOD_MINUTES = env_int("MEMBERSHIP_DEMO_PERIOD_MINUTES", 0)
     TIP_MIN_MINOR = env_int("TIP_MIN_MINOR", 100)
     TIP_MAX_MINOR = env_int("TIP_MAX_MINOR", 20000)
     VOUCHER_PRESETS_MINOR = (2500, 5000, 10000)

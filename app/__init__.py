@@ -182,8 +182,10 @@ def register_domains(app: Flask) -> None:
     from app.booking import wiring as booking
     from app.checkout import wiring as checkout
     from app.clients import wiring as clients
+    from app.memberships import wiring as memberships
     from app.messages import wiring as messages
     from app.notifications import wiring as notifications
+    from app.packages import wiring as packages
     from app.payments import wiring as payments
     from app.payouts import wiring as payouts
     from app.platform import email
@@ -204,6 +206,8 @@ def register_domains(app: Flask) -> None:
         payouts,
         vouchers,
         tips,
+        packages,
+        memberships,
         promos,
         notifications,
         waitlist,
@@ -218,6 +222,8 @@ def register_domains(app: Flask) -> None:
 
 def _public_models() -> tuple[type, ...]:
     """Models whose rows public pages show: a committed change to one bumps the cache version."""
+    from app.memberships.models import MembershipPlan
+    from app.packages.models import Package
     from app.reviews import models as reviews
     from app.venues import models as venues
 
@@ -225,6 +231,7 @@ def _public_models() -> tuple[type, ...]:
         *(venues.Venue, venues.VenueSlug, venues.VenueImage, venues.Service, venues.OpeningHours),
         *(venues.Closure, venues.TeamMember, venues.FAQ, venues.Category, reviews.Review),
         *(reviews.ReviewReply, reviews.ReviewPhoto),  # an answer or a photo under a review on the venue page
+        *(Package, MembershipPlan),  # the venue page's packages and memberships
     )
 
 
@@ -235,6 +242,8 @@ def _watch_rows(cache_versions) -> None:
     from app.accounts.models import User, UserSession
     from app.booking.models import Booking, CartItem, Order, TimeBlock
     from app.clients.models import VenueClient
+    from app.memberships.models import Membership
+    from app.packages.models import PackageHolding, PackageSession
     from app.payments.models import Payment, Refund
     from app.platform.cache_versions import account_namespace, user_namespace
     from app.promos.cart import promo_namespace
@@ -287,6 +296,10 @@ def _watch_rows(cache_versions) -> None:
     for model in (Booking, Order, Review):
         cache_versions.watch_rows(model, customer_of)
     cache_versions.watch_rows(CartItem, cart_owner)
+    # A customer's packages and memberships: the cart's notes and prices, My packages, My memberships.
+    for model in (PackageHolding, Membership):
+        cache_versions.watch_rows(model, customer_of)
+    cache_versions.watch_rows(PackageSession, customer_via(PackageHolding, "holding_id"))
     cache_versions.watch_rows(CartPromo, cart_owner)  # the promo code in a customer's cart
     cache_versions.watch_rows(PromoCode, promo_of)  # a code's uses and edits: the carts showing it
     for model in (WaitlistEntry, WaitlistOffer):  # the offer banner on My bookings
@@ -362,9 +375,14 @@ def register_blueprints(app: Flask) -> None:
     from app.clients.views import clients as client_pages  # noqa: F401  (the client book, the desk's booking)
     from app.clients.views import desk_visit  # noqa: F401  (the desk's new visit)
     from app.discovery.views import search, synonyms  # noqa: F401
+    from app.memberships.views import customer as membership_customer_pages  # noqa: F401  (joining, My memberships)
+    from app.memberships.views import provider as membership_provider_pages  # noqa: F401  (a venue's memberships)
     from app.messages import views as message_pages  # noqa: F401  (booking threads, reported messages)
     from app.notifications import views as notification_pages  # noqa: F401
     from app.ops import views as ops_pages  # noqa: F401
+    from app.packages.views import customer as package_customer_pages  # noqa: F401  (buying a package, My packages)
+    from app.packages.views import desk as package_desk_pages  # noqa: F401  (the desk sells a package)
+    from app.packages.views import provider as package_provider_pages  # noqa: F401  (a venue's packages)
     from app.payments.views import desk_link, pay, webhooks  # noqa: F401  (desk_link: a desk booking's payment link)
     from app.payouts.views import admin as payout_admin  # noqa: F401  (platform revenue, commission rates)
     from app.payouts.views import earnings  # noqa: F401  (Payouts and Earnings)

@@ -10,8 +10,10 @@ import app.analytics.models
 import app.audit.models
 import app.booking.models
 import app.clients.models
+import app.memberships.models
 import app.messages.models
 import app.notifications.models
+import app.packages.models
 import app.payments.models
 import app.payouts.models
 import app.platform.email

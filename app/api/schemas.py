@@ -605,6 +605,45 @@ class SavedIn(Strict):
     saved = JsonBoolean(required=True)
 
 
+class NamedRef(ma.Schema):
+    id = ma.fields.Integer(required=True, allow_none=True)
+    name = ma.fields.String(required=True)
+
+
+class PackageOffer(ma.Schema):
+    """A package a venue sells (docs/packages.md): N sessions of a service, to use within days."""
+
+    id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+    service = ma.fields.Nested(NamedRef, required=True)
+    option = ma.fields.Nested(
+        NamedRef, required=True, allow_none=True, metadata={"description": "null: any option of the service"}
+    )
+    sessions = ma.fields.Integer(required=True)
+    valid_days = ma.fields.Integer(required=True, metadata={"description": "Days from the purchase"})
+    price = ma.fields.Nested(Money, required=True)
+    usual_price = ma.fields.Nested(
+        Money, required=True, metadata={"description": "The sessions one by one at today's prices"}
+    )
+
+
+class HeldPackage(ma.Schema):
+    """A package you bought: a checkout covers your bookings of its service while sessions are left."""
+
+    id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+    venue = ma.fields.Nested(NamedRef, required=True)
+    service = ma.fields.Nested(NamedRef, required=True)
+    option = ma.fields.Nested(NamedRef, required=True, allow_none=True)
+    sessions = ma.fields.Integer(required=True)
+    used = ma.fields.Integer(required=True)
+    left = ma.fields.Integer(required=True)
+    state = ma.fields.String(required=True, metadata={"description": "active, expired, used or refunded"})
+    price = ma.fields.Nested(Money, required=True)
+    paid_at = ma.fields.AwareDateTime(required=True)
+    expires_at = ma.fields.AwareDateTime(required=True)
+
+
 class Notice(ma.Schema):
     id = ma.fields.Integer(required=True)
     kind = ma.fields.String(required=True)

@@ -36,6 +36,8 @@ from app.booking.patch_test_rule import check_patch_test
 from app.booking.presenting import service_label
 from app.booking.reserving import Refusal, lock_resources, reserve, write_or_refuse
 from app.clients.service import blocked_message
+from app.memberships import service as memberships
+from app.packages import service as packages
 from app.payouts.accounts import unpayable_message
 from app.platform import metrics
 from app.platform.errors import DomainError, NotAllowed, ValidationFailed
@@ -48,6 +50,7 @@ from app.venues.models import Service, TeamMember, Venue, VenueStatus
 from app.vouchers.redemption import redeem_at_checkout
 
 NOTHING_DUE_REASON = "Nothing to pay now: paid at the venue"
+PACKAGE_REASON = "Paid in full with a package"
 ITEM_LOADS = (
     joinedload(CartItem.service).options(joinedload(Service.venue), selectinload(Service.addons)),
     joinedload(CartItem.option),
@@ -140,6 +143,8 @@ def _checkout(customer: User, *, now: datetime | None, voucher_code: str | None)
     # constraint fires (each item's own savepoint names the item it refused; this one the cart).
     with write_or_refuse(lambda _why: _sorry([f"{_label(item)} (just taken)" for item in items]), now=now):
         order = _hold_items(customer, items, services, currency, now)
+        covered = packages.cover(order, now=now)  # before the promo code: it discounts what is left
+        memberships.apply_member_prices(order, now=now)  # a member's price, before the promo code too
         # The cart's promo code, under its row lock taken after the services' (never the
         # other way round); a refusal undoes the order and its holds with this savepoint.
         promos.redeem(order, promo_code_id, now=now)
@@ -151,6 +156,9 @@ def _checkout(customer: User, *, now: datetime | None, voucher_code: str | None)
         db.session.delete(item)
     if voucher_code:
         redeem_at_checkout(order, voucher_code, now=now)
+    if covered and order.status == OrderStatus.PENDING_PAYMENT and amount_due(order).total_minor == 0:
+        # Packages pay for every treatment and nothing else is charged: paid, as a gift voucher's.
+        order_lifecycle.confirm_paid(order, now=now, reason=PACKAGE_REASON, how="covered")
     if (
         order.status == OrderStatus.PENDING_PAYMENT
         and amount_due(order).due_now_minor == 0

@@ -13,7 +13,7 @@ include them, as a customer's booking does.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 
 from flask_babel import gettext as _
@@ -51,12 +51,15 @@ def book_at_desk(
     pay_by_link: bool = False,
     option_id: int | None = None,
     addon_ids: Sequence[int] = (),
+    settle: Callable[[Order], object] | None = None,
 ) -> Booking:
     """A confirmed booking for ``client`` at ``starts_at``, everything due at the venue; raises
     SlotUnavailable (nothing written) when the time is no longer free. ``pay_by_link``: the
     client is also sent a payment link (app/payments/desk_links.py) by email or text, so they
     need an email address or a phone number. ``option_id`` and ``addon_ids``: what is booked of
-    the service (``desk_choice``; another service's is refused, nothing written)."""
+    the service (``desk_choice``; another service's is refused, nothing written). ``settle``: what
+    the caller does with the confirmed order before it is announced (the desk view passes the
+    client's packages, app/packages, which this layer doesn't import)."""
     check_desk_booking(venue, client, starts_at, now=now, pay_by_link=pay_by_link)
     service = db.session.scalar(
         select(Service)
@@ -93,6 +96,8 @@ def book_at_desk(
     )
     order_lifecycle.confirm_at_desk(order, now=now, actor=staff)
     booking.hold_expires_at = None
+    if settle is not None:
+        settle(order)
     announce_desk_bookings([booking], client, staff=staff, pay_by_link=pay_by_link)
     return booking
 

@@ -274,6 +274,9 @@ class DemoGateway:
             return ports.SessionStatus(status="expired", payment_status="unpaid")
         return ports.SessionStatus(status="open", payment_status="unpaid")
 
+    def cancel_subscription_at_period_end(self, subscription_id: str, *, idempotency_key: str) -> None:
+        """Nothing to tell: the Demo gateway has no subscriptions; our job renews and ends them."""
+
     def recent_events(self, since: Any) -> list[ports.GatewayEvent]:
         return []  # every demo event is recorded in-process as it happens; none can go missing
 

@@ -64,6 +64,9 @@ class CheckoutCharge:
     # with nothing due now the checkout only saves the card.
     save_card: bool
     expires_at: datetime  # the order's holds end then
+    # A membership's first month (app/memberships): Stripe sells it as a monthly Billing
+    # subscription under this name; None for everything else.
+    subscription_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -168,6 +171,9 @@ class PaymentGateway(Protocol):
         self, card: SavedCard, amount_minor: int, currency: str, *, idempotency_key: str, metadata: dict[str, str]
     ) -> OffSessionCharge:
         """Charge a saved card off-session (the customer is not there): a fee."""
+
+    def cancel_subscription_at_period_end(self, subscription_id: str, *, idempotency_key: str) -> None:
+        """A membership's subscription ends with the month paid (app/memberships)."""
 
     def recent_events(self, since: datetime) -> list[GatewayEvent]:
         """Events since ``since``, to replay any that never reached the webhook."""

@@ -54,12 +54,27 @@ def summary_line_name(order: Order) -> str:
     if not order.bookings and order.tip is not None:  # a tip (app/tips)
         tip = order.tip
         return f"Tip for {tip.team_member_name or tip.booking.venue.name} at {tip.booking.venue.name}"[:250]
+    if not order.bookings and order.membership_period is not None:  # a membership's month (app/memberships)
+        period = order.membership_period
+        membership = period.membership
+        return f"Membership: {membership.name} at {membership.venue_name}, month {period.number}"[:250]
+    if not order.bookings and order.package_holding is not None:  # a package (app/packages)
+        holding = order.package_holding
+        return f"Package: {holding.name} at {holding.venue_name} ({holding.sessions} sessions)"[:250]
     if not order.bookings:
         return "CozyWish gift voucher"
     names = ", ".join(line_item_name(booking) for booking in order.bookings)
     if any(b.online_minor < b.total_minor for b in order.bookings):
         return f"{names} (paid now; the rest at the venue)"[:250]
     return f"{names} (after your gift voucher)"[:250]
+
+
+def _subscription_name(order: Order) -> str | None:
+    """A membership's first month: the name a Stripe Billing subscription is sold under (monthly)."""
+    if order.bookings or order.membership_period is None:
+        return None
+    membership = order.membership_period.membership
+    return f"{membership.name} at {membership.venue_name}"[:250]
 
 
 def checkout_charge(order: Order) -> CheckoutCharge:
@@ -89,7 +104,9 @@ def checkout_charge(order: Order) -> CheckoutCharge:
         customer_user_id=order.customer_id,
         customer_email=order.customer.email,
         customer_name=order.customer.name,
-        save_card=keeps_card(order.bookings),
+        # A membership's first month keeps the card for the Demo gateway's renewals (app/memberships).
+        save_card=keeps_card(order.bookings) or (not order.bookings and order.membership_period is not None),
+        subscription_name=_subscription_name(order),
         expires_at=order.hold_expires_at,
     )
 

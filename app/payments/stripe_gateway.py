@@ -111,6 +111,10 @@ class StripeGateway:
         charged = sum(line["price_data"]["unit_amount"] * line["quantity"] for line in line_items)
         if charged != charge.due_now_minor:
             raise GatewayError("This order's lines don't add up to the amount due; nothing was charged.")
+        if charge.subscription_name:
+            return self.subscription_params(
+                charge, success_url=success_url, cancel_url=cancel_url, customer_id=customer_id
+            )
         metadata = {"order_id": str(charge.order_id)}
         params: dict[str, Any] = {
             "mode": "payment",
@@ -134,6 +138,43 @@ class StripeGateway:
             params.update(mode="setup", currency=currency, setup_intent_data={"metadata": metadata})
         else:
             params["payment_intent_data"] = {"metadata": metadata, "setup_future_usage": "off_session"}
+        return params
+
+    def subscription_params(
+        self, charge: CheckoutCharge, *, success_url: str, cancel_url: str, customer_id: str | None = None
+    ) -> dict[str, Any]:
+        """A membership's first month: a Checkout Session in subscription mode, one monthly price
+        of what is due now, so Stripe Billing charges each month after it (its invoices are settled
+        by app/memberships/billing.py). The order id and the kind ride on the session and on the
+        subscription, whose invoices carry them back. Subscription mode keeps the card itself:
+        no ``payment_intent_data`` (Stripe refuses it there)."""
+        if charge.due_now_minor <= 0:
+            raise GatewayError("A membership's month is a positive amount; nothing was charged.")
+        metadata = {"order_id": str(charge.order_id), "kind": "membership"}
+        params: dict[str, Any] = {
+            "mode": "subscription",
+            "line_items": [
+                {
+                    "price_data": {
+                        "currency": charge.currency.lower(),
+                        "unit_amount": charge.due_now_minor,
+                        "recurring": {"interval": "month"},
+                        "product_data": {"name": charge.subscription_name[:250]},
+                    },
+                    "quantity": 1,
+                }
+            ],
+            "subscription_data": {"metadata": metadata},
+            "client_reference_id": str(charge.order_id),
+            "metadata": metadata,
+            "expires_at": int(self.session_expiry(charge.expires_at).timestamp()),
+            "success_url": success_url,
+            "cancel_url": cancel_url,
+        }
+        if customer_id is None:
+            params["customer_email"] = charge.customer_email
+        else:  # Stripe refuses both
+            params["customer"] = customer_id
         return params
 
     def create_customer(self, charge: CheckoutCharge, *, idempotency_key: str) -> str:
@@ -282,6 +323,33 @@ class StripeGateway:
             ),
         )
         return RefundResult(refund_id=refund["id"], status=refund_status(refund["status"]))
+
+    # -- subscriptions (memberships) --------------------------------------------------------
+
+    def cancel_subscription_at_period_end(self, subscription_id: str, *, idempotency_key: str) -> None:
+        """The subscription ends with the month paid: Stripe charges no further month and sends
+        ``customer.subscription.deleted`` when it ends."""
+        self._call(
+            "cancel the membership's subscription",
+            lambda: self.client.v1.subscriptions.update(
+                subscription_id,
+                params={"cancel_at_period_end": True},
+                options={"idempotency_key": idempotency_key},
+            ),
+        )
+
+    def invoice_payment_intent(self, invoice_id: str) -> str | None:
+        """The PaymentIntent that paid an invoice. API versions from 2025-03-31 (basil) no longer
+        name it on the invoice: it is on the invoice's payments."""
+        page = self._call(
+            "look up the invoice's payment",
+            lambda: self.client.v1.invoice_payments.list(params={"invoice": invoice_id, "status": "paid", "limit": 1}),
+        )
+        for paid in page.to_dict().get("data") or []:
+            found = id_of((paid.get("payment") or {}).get("payment_intent"))
+            if found:
+                return found
+        return None
 
     # -- saved cards and off-session fees ---------------------------------------------------
 

@@ -43,6 +43,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.booking.models import Order, OrderChannel
+from app.memberships.service import period_of_order
+from app.packages.service import get_holding_of_order
 from app.payouts.models import CommissionRate
 from app.platform.extensions import db
 from app.promos.models import FundedBy
@@ -282,10 +284,18 @@ def venue_shares(order: Order) -> list[VenueShare]:
     items less what is due at the venue), less the promo code's discount (a venue-funded
     code lowers that venue's gross; a platform-funded one, like a gift voucher, lowers only
     what was charged). A tip (an order without bookings, app/tips) is its venue's whole:
-    ``tip_shares``."""
+    ``tip_shares``; a package (app/packages) its venue's less commission, like a fee."""
     if not order.bookings:
         tip = get_tip_of_order(order)
-        return tip_shares(tip.venue_id, tip.booking_id, tip.amount_minor, tip.currency) if tip is not None else []
+        if tip is not None:
+            return tip_shares(tip.venue_id, tip.booking_id, tip.amount_minor, tip.currency)
+        period = period_of_order(order)
+        if period is not None:  # a membership's month (app/memberships): its venue's, less commission
+            return fee_shares(period.membership.venue_id, period.amount_minor, period.currency)
+        holding = get_holding_of_order(order)
+        if holding is not None:  # a package (app/packages): its venue's, less commission, when sold
+            return fee_shares(holding.venue_id, holding.price_minor, holding.currency)
+        return []
     bookings = sorted(order.bookings, key=lambda b: b.id)
     rates = order_rates(order, (b.venue_id for b in bookings))
     # What the platform collects for a booking is its online part (a deposit, or nothing when

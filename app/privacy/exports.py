@@ -20,6 +20,7 @@ from app.accounts.models import User, UserSession
 from app.audit.models import AuditEntry
 from app.booking.models import Booking, CartItem, Order
 from app.clients.service import export_for_user
+from app.packages.models import PackageHolding, PackageSession
 from app.payments.models import Payment, Refund
 from app.platform.email import send_email
 from app.platform.errors import LimitReached, NotFound, TooManyAttempts
@@ -204,6 +205,20 @@ def build_archive(user: User) -> bytes:
             ),
             "payments.json": _payments(user),
             "tips.json": table_rows(db.session.scalars(select(Tip).where(Tip.customer_id == user.id).order_by(Tip.id))),
+            # Packages bought (what, the price, until when) and each session a booking used.
+            "packages.json": table_rows(
+                db.session.scalars(
+                    select(PackageHolding).where(PackageHolding.customer_id == user.id).order_by(PackageHolding.id)
+                )
+            ),
+            "package_sessions.json": table_rows(
+                db.session.scalars(
+                    select(PackageSession)
+                    .join(PackageHolding, PackageHolding.id == PackageSession.holding_id)
+                    .where(PackageHolding.customer_id == user.id)
+                    .order_by(PackageSession.id)
+                )
+            ),
             "reviews.json": reviews,
             "review_replies_written.json": _replies_written(user),
             "cart.json": table_rows(

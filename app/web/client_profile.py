@@ -23,6 +23,7 @@ from app.clients import service as clients
 from app.clients.models import VenueClient
 from app.messages.history import latest_messages
 from app.messages.models import Side
+from app.packages import service as packages
 from app.platform.money import format_money
 from app.platform.timefmt import date_words, moment_label, venue_zone
 from app.venues.deposits import booking_paid_label
@@ -113,7 +114,33 @@ def profile(venue: Venue, client: VenueClient, *, now: datetime) -> dict[str, An
         "intake_answers": latest_answers(booked),
         "birthday": _birthday(client.birthday, today),
         "may_block": client.user_id is not None,  # a walk-in without an account never books online
+        "packages": _packages(venue, client, zone, now),
+        # What the desk may sell them (a client with an account; app/packages/views/desk.py).
+        "package_offers": [
+            {
+                "id": offer.id,
+                "label": f"{offer.name} · {offer.sessions} × {offer.service.name} · "
+                f"{format_money(offer.price_minor, offer.currency)}",
+            }
+            for offer in (packages.offers_of(venue.id) if client.user_id is not None else [])
+        ],
     }
+
+
+def _packages(venue: Venue, client: VenueClient, zone, now: datetime) -> list[dict[str, Any]]:
+    """The client's packages bought at this venue (app/packages): sessions left and until when."""
+    if client.user_id is None:  # a walk-in buys none online
+        return []
+    return [
+        {
+            "name": held.holding.name,
+            "state": held.state,
+            "left": held.left,
+            "sessions": held.holding.sessions,
+            "until": moment_label(held.holding.expires_at, zone),
+        }
+        for held in packages.held_by(client.user_id, now=now, venue_id=venue.id)
+    ]
 
 
 def _birthday(born: date | None, today: date) -> dict[str, Any] | None:

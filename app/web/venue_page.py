@@ -17,6 +17,9 @@ from markupsafe import Markup
 
 from app.booking.policy import describe_service_rules
 from app.booking.presenting import book_url
+from app.memberships.presenting import venue_memberships
+from app.memberships.service import member_price
+from app.packages.presenting import venue_offers
 from app.payouts.accounts import takes_paid_bookings
 from app.platform.i18n import format_locale
 from app.platform.money import format_money
@@ -44,6 +47,7 @@ def build_venue_page(venue: Venue, *, now: datetime) -> dict[str, Any]:
         f"Book treatments at {venue.name}{' in ' + venue.city if venue.city else ''} on CozyWish."
     )
     reviews = reviews_summary(venue)
+    memberships = venue_memberships(venue.id)  # monthly plans (app/memberships): one statement
     title_parts = [venue.name]
     if venue.category and venue.city:
         title_parts.append(f"{venue.category.name} in {venue.city}")
@@ -67,9 +71,11 @@ def build_venue_page(venue: Venue, *, now: datetime) -> dict[str, Any]:
         # No "Book now" and no times while the venue can't take paid bookings (its payouts).
         "bookable": takes_paid_bookings(venue.id),
         "gallery": gallery,
-        "service_groups": group_services(services),
+        "service_groups": group_services(services, member_offer=memberships["member_offer"]),
         "price_range": price_range(services),
         "service_count": len(services),
+        "packages": venue_offers(venue.id),  # courses of sessions (app/packages): one statement
+        "memberships": memberships["plans"],
         "hours": hours,
         "closures": upcoming_closures(venue.closures, hours["today"]),
         "map": map_settings(venue),
@@ -223,8 +229,21 @@ def service_price_label(service: Service) -> str:
     return _("from %(price)s", price=price) if more else price
 
 
-def group_services(services: list[Service]) -> list[dict[str, Any]]:
-    """Services under their category headings, categories in the catalogue's order, the rest last."""
+def member_price_label(service: Service, member_offer: dict[str, Any] | None) -> str | None:
+    """ "£54.00 for Calm club members" (or "from £54.00 …"): the price with the venue's best
+    member's discount, the same for every visitor (the page is shared-cached)."""
+    if not member_offer:
+        return None
+    low, more = from_price(service)
+    price = format_money(member_price(low, member_offer["percent"]), service.currency)
+    if more:
+        return _("from %(price)s for %(plan)s members", price=price, plan=member_offer["name"])
+    return _("%(price)s for %(plan)s members", price=price, plan=member_offer["name"])
+
+
+def group_services(services: list[Service], *, member_offer: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Services under their category headings, categories in the catalogue's order, the rest last;
+    with ``member_offer`` (the best discount among the venue's memberships), each one's member price."""
     groups: dict[Any, dict[str, Any]] = {}
     for service in services:
         category = service.category
@@ -236,6 +255,7 @@ def group_services(services: list[Service]) -> list[dict[str, Any]]:
                 "name": service.name,
                 "description": service.description,
                 "price": service_price_label(service),
+                "member_price": member_price_label(service, member_offer),
                 "duration": duration_label(service.duration_minutes),
                 "options": [
                     {

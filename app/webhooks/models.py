@@ -22,6 +22,7 @@ EVENT_TYPES = (
     "booking.checked_in",
     "review.created",
     "payout.paid",
+    "package.sold",
 )
 
 

@@ -1,6 +1,7 @@
 """The signals a venue's webhooks listen to, each turned into one event (service.emit), inside
 the transaction of the change: booking.created (an order paid, a desk booking),
-booking.cancelled, booking.rescheduled, booking.checked_in, review.created, payout.paid."""
+booking.cancelled, booking.rescheduled, booking.checked_in, review.created, payout.paid,
+package.sold (a package order paid)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from typing import Any
 from app.booking.events import booking_cancelled, booking_checked_in, booking_moved, order_paid
 from app.booking.models import Booking, Order
 from app.clients.events import desk_booked
+from app.packages import service as packages
+from app.packages.models import PackageHolding
 from app.payouts.events import payout_paid
 from app.reviews.events import review_posted
 from app.webhooks.service import emit, iso, money
@@ -43,12 +46,42 @@ def booking_data(booking: Booking, **extra: Any) -> dict[str, Any]:
         "visit_key": booking.visit_key,
         "guest": booking.guest,
         "guest_name": booking.guest_name,
+        # The package that paid for the treatment (app/packages), or None.
+        "package": _package_of(booking),
         **extra,
+    }
+
+
+def _package_of(booking: Booking) -> dict[str, Any] | None:
+    session = packages.session_of_booking(booking.id)
+    if session is None:
+        return None
+    return {"id": session.holding_id, "name": session.holding.name, "sessions_used": session.places}
+
+
+def package_data(holding: PackageHolding) -> dict[str, Any]:
+    return {
+        "id": holding.id,
+        "venue_id": holding.venue_id,
+        "name": holding.name,
+        "service": {"id": holding.service_id, "name": holding.service_name},
+        "option": {"id": holding.option_id, "name": holding.option_name} if holding.option_name else None,
+        "sessions": holding.sessions,
+        "price": money(holding.price_minor, holding.currency),
+        "customer_id": holding.customer_id,
+        "paid_at": iso(holding.paid_at),
+        "expires_at": iso(holding.expires_at),
     }
 
 
 @order_paid.connect
 def on_order_paid(_how: str, *, order: Order, now: datetime, **_: object) -> None:
+    if not order.bookings:
+        holding = packages.get_holding_of_order(order)
+        if holding is not None:
+            packages.record_paid(order, now=now)  # its dates, whichever receiver runs first
+            emit(holding.venue_id, "package.sold", package_data(holding), now=now)
+        return
     for booking in sorted(order.bookings, key=lambda b: b.id):
         if booking.moves_booking_id is None:
             emit(booking.venue_id, "booking.created", booking_data(booking), now=now)

@@ -241,6 +241,8 @@ OTHER_STATUSES = {
     "record",
     "delivery",
     "moderated",
+    "membership",  # app/memberships: a membership's own state, not an order's
+    "period",  # a membership's month, paid or failed; its order moves through the lifecycle
 }
 
 

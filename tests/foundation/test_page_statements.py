@@ -40,7 +40,8 @@ OTHER_VENUES = 2  # venue cards on search, category and home pages; venues in th
 # Card pages include their reads of the cache version (tests set CACHE_VERSION_TTL to 0, so
 # every read asks PostgreSQL; in production a process asks at most once a second).
 CEILING = {
-    "venue": 12,
+    "venue": 14,  # 12, +1 the venue's packages (app/packages: one statement, however many), +1 its memberships
+    # (app/memberships: one statement for the plans and the services' member prices)
     "home": 25,  # 22, and two for "Trending near you" (its venue ids, then their documents), +1 when
     # "Top rated" finds too few rated venues that take bookings: the rated ones that can't yet follow
     "search": 16,
@@ -48,7 +49,9 @@ CEILING = {
     "category": 18,
     "booking": 10,  # 9, +1 the service's add-ons (the header's checkboxes; not read for a day's times)
     "day_slots": 9,
-    "cart": 14,  # 13, +1 the promo code in the cart (one read by key, whatever the items)
+    "cart": 16,  # 13, +1 the promo code in the cart (one read by key, whatever the items), +1 the
+    # customer's packages for the cart's services (app/packages: one statement; their use only when one matches)
+    # +1 the customer's memberships giving their benefits (app/memberships: one statement, none for a visitor)
     "order": 9,
     "my_bookings": 8,  # 7, +1 the customer's open waitlist offers (the banner)
     "my_bookings_past": 8,  # the past tab: a page of 20 however many visits (issue 46, item 5)

@@ -36,6 +36,7 @@ def test_each_signal_has_its_receivers_after_create_app(app):
     assert receivers(venue_events.listing_submitted) == ["app.notifications.activity.tell_admins_of_listing"]
     assert receivers(events.booking_cancelled) == [
         "app.notifications.cancellations.on_cancelled",  # the customer and the owner are told
+        "app.packages.service.return_on_cancel",  # a package's session back, if cancelled in time
         "app.payments.receivers.late_cancellation_fee",
         "app.webhooks.receivers.on_cancelled",  # the venue's webhooks (booking.cancelled)
     ]
@@ -56,8 +57,10 @@ def test_each_signal_has_its_receivers_after_create_app(app):
     assert receivers(events.order_paid) == [
         "app.analytics.receivers.count_paid_order",  # the funnel's last step
         "app.clients.receivers.add_to_client_book",  # the customer becomes the venue's client
+        "app.memberships.service.record_when_paid",  # a membership's month paid: active, its sessions
         "app.notifications.activity.tell_venues_of_order",  # a notice per venue, to its people
         "app.notifications.confirmations.confirm_to_customer",  # one email per payment, reminders
+        "app.packages.service.record_when_paid",  # a package bought: it starts (once)
         "app.payouts.receivers.pay_the_venues",
         "app.promos.receivers.count_again_when_paid_late",
         "app.tips.service.record_when_paid",  # a paid tip order: the tip is paid (once)
@@ -65,10 +68,14 @@ def test_each_signal_has_its_receivers_after_create_app(app):
         "app.webhooks.receivers.on_order_paid",  # booking.created, one event per booking
     ]
     assert receivers(events.order_released) == [
+        "app.packages.service.return_on_release",  # the sessions its bookings took
         "app.promos.receivers.give_back_use",
         "app.vouchers.receivers.give_back",
     ]
-    assert receivers(events.order_retaken) == ["app.vouchers.receivers.take_again"]
+    assert receivers(events.order_retaken) == [
+        "app.packages.service.take_again",
+        "app.vouchers.receivers.take_again",
+    ]
     assert receivers(events.cart_adding) == [
         "app.clients.receivers.refuse_blocked_client",  # a client the venue blocked
         "app.payouts.receivers.refuse_unpayable",

@@ -18,6 +18,8 @@ TASKS = {
     "email.purge_deliveries",
     "jobs.retry_stalled",
     "notifications.invitations_back",
+    "memberships.renew_due",
+    "memberships.cancel_subscription",
     "notifications.plan_missing",
     "notifications.send_agendas",
     "notifications.send_reminder",
@@ -52,6 +54,7 @@ SCHEDULE = {
     "venue-agendas": "5 * * * *",  # tomorrow's agenda, at 18:00 each venue's time
     "review-requests": "*/10 * * * *",  # visits over for the grace period (docs/reviews.md)
     "invitations-back": "35 * * * *",  # nudges, win-backs, birthdays (docs/invitations-back.md)
+    "memberships-renew": "*/10 * * * *",  # renewals, grace, pauses, ends (docs/memberships.md)
     "privacy-retention": "41 3 * * *",
     "erase-due-accounts": "7 * * * *",
     "waitlist-lapse-offers": "* * * * *",

@@ -90,6 +90,9 @@ def build_world(make_user, customer) -> StaffWorld:
         "review_id": 987654,
         "endpoint_id": 987654,  # webhooks: tests/webhooks check another venue's real rows
         "delivery_id": 987654,
+        "package_id": 987654,  # packages: tests/packages check another venue's real rows
+        "plan_id": 987654,  # memberships: tests/memberships check another venue's real rows
+        "holding_id": 987654,
         "day": (today + timedelta(days=4)).isoformat(),
         "direction": "up",
     }

@@ -7,6 +7,7 @@ app/payments/service.py, app/booking/lifecycle.py): the API adds no rule of its 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import jsonify
@@ -32,6 +33,8 @@ from app.checkout import reschedule as moves
 from app.checkout import top_ups
 from app.notifications import centre
 from app.ops.problems import problem_response
+from app.packages import service as packages
+from app.packages.models import Package
 from app.payments import service as payments
 from app.platform.extensions import db
 from app.platform.i18n import current_language
@@ -337,3 +340,41 @@ def notifications(limit: int, cursor: str | None = None):
 def mark_notice_read(notice_id: int):
     """Mark one of your notifications read (marking it twice is not an error)."""
     centre.mark_read(notice_id, current_user.id)
+
+
+# -- packages -----------------------------------------------------------------------------------------
+
+
+@customer_route("get", "/packages", 200, schemas.HeldPackage(many=True))
+def held_packages():
+    """Your paid packages, newest first, each with its sessions used and left (docs/packages.md)."""
+    return [
+        {
+            "id": h.holding.id,
+            "name": h.holding.name,
+            "venue": {"id": h.holding.venue_id, "name": h.holding.venue_name},
+            "service": {"id": h.holding.service_id, "name": h.holding.service_name},
+            "option": {"id": h.holding.option_id, "name": h.holding.option_name} if h.holding.option_name else None,
+            "sessions": h.holding.sessions,
+            "used": h.used,
+            "left": h.left,
+            "state": h.state,
+            "price": money(h.holding.price_minor, h.holding.currency),
+            "paid_at": h.holding.paid_at,
+            "expires_at": h.holding.expires_at,
+        }
+        for h in packages.held_by(current_user.id, now=datetime.now(UTC))
+    ]
+
+
+@customer_route("post", "/packages/<int:package_id>/orders", 201, schemas.Order, idempotent=True)
+def buy_package(package_id: int):
+    """Buy a package: an order without bookings, held like a checkout's; pay it with
+    ``POST /orders/{id}/payments``. Its sessions start when it is paid."""
+    require_booker()
+    offer = db.session.get(Package, package_id)
+    if offer is None:
+        abort(404, message=_("We couldn't find that package."))
+    holding = packages.start_purchase(current_user, offer)
+    order = own_order(holding.order_id)
+    return order_row(order), 201, {"Location": absolute_url("api_customer.order", order_id=order.id)}

@@ -15,10 +15,11 @@ from werkzeug.datastructures import MultiDict
 
 from app.api import schemas
 from app.api.conventions import cursor_position, next_cursor
-from app.api.presenting import hit_row, hours_row, review_row, service_rows, venue_row
+from app.api.presenting import hit_row, hours_row, money, review_row, service_rows, venue_row
 from app.booking.availability import get_bookable_days, get_slots
 from app.booking.visits import Treatment, group_times
 from app.discovery.params import parse_search
+from app.packages import service as packages
 from app.platform.timefmt import venue_zone
 from app.reviews.service import venue_reviews
 from app.venues import listed as venues_listed
@@ -110,6 +111,25 @@ def venue(slug: str):
 def services(slug: str):
     """A listed venue's active services, with their prices and terms."""
     return service_rows([s for s in listed_venue(slug).services if s.is_active])
+
+
+@bp.get("/venues/<slug>/packages")
+@bp.response(200, schemas.PackageOffer(many=True))
+def venue_packages(slug: str):
+    """A listed venue's packages on sale: N sessions of a service at one price (docs/packages.md)."""
+    return [
+        {
+            "id": p.id,
+            "name": p.name,
+            "service": {"id": p.service_id, "name": p.service.name},
+            "option": {"id": p.option_id, "name": p.option.name} if p.option is not None else None,
+            "sessions": p.sessions,
+            "valid_days": p.valid_days,
+            "price": money(p.price_minor, p.currency),
+            "usual_price": money(packages.usual_price_minor(p), p.currency),
+        }
+        for p in packages.offers_of(listed_venue(slug).id)
+    ]
 
 
 @bp.get("/venues/<slug>/hours")

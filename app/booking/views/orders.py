@@ -24,6 +24,7 @@ from app.booking.models import Booking, Order, OrderStatus
 from app.booking.order_lifecycle import lock_order
 from app.booking.presenting import booking_row
 from app.checkout import checkout as checkouts
+from app.packages import service as packages
 from app.payments import service as payments
 from app.payments.ports import GatewayError
 from app.payments.saved_cards import card_label, get_saved_card
@@ -134,6 +135,20 @@ def change_order(order: Order) -> Response:
     return redirect(url_for(".cart"), 303)
 
 
+def _rows(bookings: list) -> list[dict[str, Any]]:
+    """The bookings' rows; one a package paid for says so, with the package's cancellation rule."""
+    covered = packages.sessions_of([b.id for b in bookings])
+    rows = []
+    for booking in bookings:
+        row = booking_row(booking)
+        session = covered.get(booking.id)
+        if session is not None:
+            row["payment"] = _("Paid with your package “%(name)s”", name=session.holding.name)
+            row["policy"] = packages.covered_policy(booking.cancel_free_hours)
+        rows.append(row)
+    return rows
+
+
 def build_order_page(order: Order, *, now: datetime, error: str | None = None) -> dict[str, Any]:
     bookings = order.bookings
     zone = timefmt.venue_zone(bookings[0].venue if bookings else None)
@@ -158,7 +173,7 @@ def build_order_page(order: Order, *, now: datetime, error: str | None = None) -
             "hold_expires_label": timefmt.moment_label(order.hold_expires_at, zone),
             "timezone": zone.key,
         },
-        "bookings": [booking_row(b) for b in bookings],
+        "bookings": _rows(bookings),
         "can_pay": pending and order.hold_expires_at > now,
         # A bank debit under way decides the order itself; until then it can't be changed.
         "can_change": pending and (open_payment is None or open_payment.status != "processing"),

@@ -32,6 +32,7 @@ from app.clients.forms import (
     read_desk_choice,
 )
 from app.clients.models import VenueClient
+from app.packages import service as packages
 from app.platform.extensions import db
 from app.platform.money import format_money
 from app.platform.timefmt import clock_label, moment_label, venue_zone
@@ -431,6 +432,13 @@ def desk_create(venue: Venue):
         return _desk_form(venue, typed, status=422, field_errors=problems, error=error)
     on_refusal(lambda refusal: _desk_form(venue, typed, error=refusal.message))  # one message at the top
     client = clients.desk_client(venue.id, **form.client_fields())
+    now = _now()
+    covered: list = []  # the client's package sessions this booking used (app/packages)
+
+    def use_packages(order) -> None:
+        if not form.pay_by_link:  # a link is for money; a package pays nothing by link
+            covered.extend(packages.cover(order, now=now))
+
     booking = book_at_desk(
         venue,
         client,
@@ -438,12 +446,23 @@ def desk_create(venue: Venue):
         starts_at=form.start,
         team_member_id=form.member_id,
         staff=current_user._get_current_object(),
-        now=_now(),
+        now=now,
         pay_by_link=form.pay_by_link,
         option_id=form.chosen_option.id if form.chosen_option is not None else None,
         addon_ids=[addon.id for addon in form.chosen_addons],
+        settle=use_packages,
     )
-    if form.pay_by_link:
+    if covered:
+        message = _(
+            "Booked %(service)s for %(name)s, %(when)s, with their package “%(package)s”. %(amount)s to pay at the "
+            "venue.",
+            service=booked_service(booking),
+            name=client.name,
+            when=moment_label(booking.starts_at, venue_zone(venue)),
+            package=covered[0].holding.name,
+            amount=format_money(booking.at_venue_minor, booking.currency),
+        )
+    elif form.pay_by_link:
         message = _(
             "Booked %(service)s for %(name)s, %(when)s. We've sent them a payment link for %(amount)s; "
             "until they pay, it is due at the venue.",

@@ -36,7 +36,7 @@ from app.platform.money import format_money
 from app.promos.lines import promo_lines
 from app.web.blueprints import payments as bp
 from app.web.loaders import own_row
-from app.web.rendering import render_page
+from app.web.rendering import is_htmx, render_page
 
 REFUND_LABELS = {
     RefundStatus.PENDING: _l("On its way"),
@@ -119,7 +119,23 @@ def returned(order: Order) -> Response:
         return redirect(url_for("vouchers.purchase", purchase_id=order.voucher_purchase.id), 303)
     if not order.bookings and order.tip is not None:  # a tip (app/tips): the booking it thanks for
         return redirect(url_for("booking.booking_detail", reference=order.tip.booking.reference), 303)
+    # A membership's month (app/memberships): My memberships, before packages (its sessions are a
+    # holding too); a package (app/packages): My packages. Once paid: until then, the waiting page
+    # below, whose status block asks this route again (HTMX), and is sent on with HX-Redirect.
+    if not order.bookings and order.status in PAID_STATES:
+        if order.membership_period is not None:
+            return _on_to(url_for("booking.my_memberships"))
+        if order.package_holding is not None:
+            return _on_to(url_for("booking.my_packages"))
     return no_store(render_page("payments/returned.html", "payment_status", **build_return_page(order)))
+
+
+def _on_to(url: str) -> Response:
+    if is_htmx():  # the waiting page's status block: the whole page moves on
+        response = Response(status=204)
+        response.headers["HX-Redirect"] = url
+        return response
+    return redirect(url, 303)
 
 
 # -- receipts ------------------------------------------------------------------------------------------
