@@ -8,6 +8,7 @@ from app.accounts.models import Role, User
 from app.accounts.service import get_user_by_email
 from app.accounts.two_factor import enable_with_known_secret
 from app.demo.bookings import seed_demo_bookings
+from app.demo.courses import seed_demo_courses
 from app.demo.promos import seed_demo_promo_codes
 from app.demo.reviews import seed_demo_reviews
 from app.demo.venues import seed_demo_venues, venues_taking_payments
@@ -54,8 +55,10 @@ def seed_demo() -> list[dict[str, str]]:
     # Every approved demo venue takes paid bookings: its payouts are set up (the choice of which
     # venues, and why, is by venues_taking_payments). Run on every seed, so a database seeded
     # before every approved venue was connected gets the missing accounts.
-    for venue in venues_taking_payments(providers):
+    paying = venues_taking_payments(providers)
+    for venue in paying:
         connect_enabled_demo_account(venue)
+    seed_demo_courses(paying)  # a package and a membership at each
     if made:
         customers = [get_user_by_email(email) for role, email, _ in DEMO_ACCOUNTS if role == Role.CUSTOMER]
         seed_demo_bookings(DEMO_ACCOUNTS[1][1], customers[:2])

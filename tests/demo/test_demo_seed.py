@@ -12,13 +12,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from PIL import Image
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from app.booking.availability import get_slots
 from app.booking.models import Order, OrderStatus
 from app.demo import venues as demo
 from app.demo.seed import DEMO_ACCOUNTS, seed_demo
 from app.demo.venues import CITIES
+from app.memberships.models import MembershipPlan
+from app.packages.models import Package
 from app.payouts.models import AccountStatus, ConnectedAccount
 from app.platform.extensions import db
 from app.venues.models import Venue, VenueStatus
@@ -158,3 +160,14 @@ def test_demo_addresses_and_phone_numbers_belong_to_their_city(plain_pictures, s
         area = next(a for c, _d, areas in CITIES if c == venue.city for a in areas if a.district == outward)
         assert f"in {area.name}, {venue.city}." in venue.description
         assert abs(float(venue.latitude) - area.lat) < 0.01 and abs(float(venue.longitude) - area.lng) < 0.01
+
+
+def test_every_venue_taking_payments_sells_a_package_and_a_membership_once(plain_pictures, seeded):
+    venue_ids = {v.id for v in approved_venues()}
+    with_package = set(db.session.scalars(select(Package.venue_id)))
+    with_plan = set(db.session.scalars(select(MembershipPlan.venue_id)))
+    assert venue_ids <= with_package and venue_ids <= with_plan
+    counts = [db.session.scalar(select(func.count(model.id))) for model in (Package, MembershipPlan)]
+    seed_demo()  # idempotent
+    db.session.flush()
+    assert [db.session.scalar(select(func.count(model.id))) for model in (Package, MembershipPlan)] == counts
