@@ -53,17 +53,6 @@ with app.test_request_context(base_url=app.config.get("BASE_URL") or None):
 """
 
 
-PROBE = """(w) => { const out = []; for (const el of document.querySelectorAll('body *')) { const r = el.getBoundingClientRect(); if (r.right > w + 1 && r.width > 0) out.push(el.tagName + '.' + (el.className||'').toString().slice(0,60) + '#' + el.id + ' right=' + Math.round(r.right) + ' w=' + Math.round(r.width) + ' text=' + (el.innerText||'').slice(0,40).replace(/\\n/g,' ')); } return [document.documentElement.scrollWidth, out.slice(0, 25)]; }"""
-
-
-def probe(page, label):
-    for width in (1366, 390):
-        page.set_viewport_size({"width": width, "height": 900})
-        page.wait_for_timeout(300)
-        print("PROBE", label, width, page.evaluate(PROBE, width))
-    page.set_viewport_size({"width": 1366, "height": 900})
-
-
 def shoot(page: Page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     for width, height in ((1366, 900), (390, 844)):
@@ -167,8 +156,6 @@ def test_a_membership_is_joined_and_renews_at_the_end_of_the_month(
     expect(section).to_contain_text("£99.00 a month")
     expect(section).to_contain_text("1 × Hot stone massage a month")
     expect(section).to_contain_text("10% off every treatment")
-    probe(page, "venue")
-    shoot(page, "venue")
     section.get_by_role("link", name=re.compile(r"^See the membership ?: Calm club$")).click()
     expect(page.get_by_role("heading", name="Calm club", level=1)).to_be_visible()
     expect(page.get_by_text(f"A membership of {venue_name}")).to_be_visible()
@@ -177,7 +164,6 @@ def test_a_membership_is_joined_and_renews_at_the_end_of_the_month(
         ["1 × Hot stone massage a month", "10% off every treatment"]
     )
     assert_accessible(page, "main")
-    probe(page, "plan")
     shoot(page, "plan")
 
     # -- 3. She joins and pays the first month with the demo card; My memberships shows it active. --
@@ -231,7 +217,6 @@ def test_a_membership_is_joined_and_renews_at_the_end_of_the_month(
     expect(rows.first.get_by_role("link", name=re.compile(r"^Receipt ?for month 2$"))).to_be_visible()
     expect(rows.nth(1).locator("th")).to_have_text("1")
     assert_accessible(page, "main")
-    probe(page, "mine2")
     shoot(page, "mine-month-2")
 
     # -- 5. The owner's members table: Nina, active, paid until the new date. -----------------------
@@ -243,6 +228,5 @@ def test_a_membership_is_joined_and_renews_at_the_end_of_the_month(
     expect(member.locator("[data-member-status]")).to_have_text("Active")
     expect(cells.nth(3)).to_have_text(day_text(second_end, "dd MMM yyyy"))
     assert_accessible(owner_page, "main")
-    probe(owner_page, "owner-list")
     shoot(owner_page, "owner-list")
     browser_errors.assert_none()

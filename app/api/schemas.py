@@ -627,6 +627,33 @@ class PackageOffer(ma.Schema):
     )
 
 
+class MembershipPlan(ma.Schema):
+    """A membership a venue offers (docs/memberships.md): a monthly price for included sessions
+    of one service and/or a member's discount on every treatment."""
+
+    id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+    price = ma.fields.Nested(Money, required=True, metadata={"description": "Each month"})
+    included_sessions = ma.fields.Integer(required=True, metadata={"description": "Each month; 0: none"})
+    included_service = ma.fields.Nested(NamedRef, required=True, allow_none=True)
+    discount_percent = ma.fields.Integer(required=True, metadata={"description": "Off every treatment; 0: none"})
+
+
+class HeldMembership(ma.Schema):
+    """A membership you hold: its state and the end of the month paid."""
+
+    id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+    venue = ma.fields.Nested(NamedRef, required=True)
+    price = ma.fields.Nested(Money, required=True)
+    status = ma.fields.String(required=True, metadata={"description": "pending, active, past_due, paused or cancelled"})
+    paid_until = ma.fields.AwareDateTime(required=True, allow_none=True)
+    cancel_at_period_end = ma.fields.Boolean(required=True)
+    grace_until = ma.fields.AwareDateTime(required=True, allow_none=True)
+    included_sessions = ma.fields.Integer(required=True)
+    discount_percent = ma.fields.Integer(required=True)
+
+
 class HeldPackage(ma.Schema):
     """A package you bought: a checkout covers your bookings of its service while sessions are left."""
 

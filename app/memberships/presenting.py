@@ -11,9 +11,12 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from app.booking.presenting import book_url
 from app.memberships import plans
 from app.memberships.models import Membership, MembershipPeriod, MembershipPlan, MembershipStatus, PeriodStatus
 from app.memberships.service import held_by
+from app.packages.models import PackageHolding
+from app.packages.service import left_of, used_of
 from app.platform.extensions import db
 from app.platform.money import format_money
 from app.platform.timefmt import day_words, venue_zone
@@ -120,16 +123,27 @@ def _month_row(period: MembershipPeriod, venue: Venue) -> dict[str, Any]:
     order = period.order
     return {
         "number": period.number,
-        "dates": f"{_day(period.starts_at, venue)} – {_day(period.ends_at, venue)}",
+        "starts": _day(period.starts_at, venue),
+        "ends": _day(period.ends_at, venue),
         "amount": format_money(period.amount_minor, period.currency),
         "receipt_url": url_for("payments.receipt", order_id=order.id) if order.receipt_number else None,
     }
 
 
-def membership_row(membership: Membership, venue: Venue, months: list[MembershipPeriod]) -> dict[str, Any]:
-    """One membership on My memberships."""
+def membership_row(
+    membership: Membership, venue: Venue, months: list[MembershipPeriod], sessions_left: int | None = None
+) -> dict[str, Any]:
+    """One membership on My memberships (``sessions_left``: of the month's included sessions)."""
     live = membership.status in (MembershipStatus.ACTIVE, MembershipStatus.PAST_DUE)
     return {
+        "sessions": _(
+            "This month: %(left)s of %(count)s sessions left", left=sessions_left, count=membership.included_sessions
+        )
+        if live and sessions_left is not None
+        else None,
+        "book_url": book_url(venue.slug, membership.included_service_id)
+        if live and sessions_left and membership.included_service_id and venue.is_public
+        else None,
         "id": membership.id,
         "name": membership.name,
         "venue": membership.venue_name,
@@ -168,7 +182,23 @@ def my_rows(customer_id: int) -> list[dict[str, Any]]:
     )
     for period in paid:
         months[period.membership_id].append(period)
-    return [membership_row(m, venues[m.venue_id], months[m.id]) for m in held]
+    # The latest month's included sessions (a package holding of its order, app/packages): left now.
+    latest = {m.id: months[m.id][0].order_id for m in held if months[m.id] and m.included_sessions}
+    holdings = (
+        {
+            h.order_id: h
+            for h in db.session.scalars(select(PackageHolding).where(PackageHolding.order_id.in_(latest.values())))
+        }
+        if latest
+        else {}
+    )
+    used = used_of([h.id for h in holdings.values()])
+    left = {
+        membership_id: left_of(holdings[order_id], used.get(holdings[order_id].id, 0))
+        for membership_id, order_id in latest.items()
+        if order_id in holdings
+    }
+    return [membership_row(m, venues[m.venue_id], months[m.id], left.get(m.id)) for m in held]
 
 
 def cancelled_message(membership: Membership, venue: Venue) -> str:

@@ -473,12 +473,12 @@ def apply_member_prices(order: Order, *, now: datetime) -> int:
     return lowered
 
 
-def held_by(customer_id: int) -> list[Membership]:
-    return list(
-        db.session.scalars(
-            select(Membership).where(Membership.customer_id == customer_id).order_by(Membership.id.desc())
-        )
-    )
+def held_by(customer_id: int, *, venue_id: int | None = None) -> list[Membership]:
+    """The customer's memberships, newest first (of one venue, with ``venue_id``)."""
+    query = select(Membership).where(Membership.customer_id == customer_id)
+    if venue_id is not None:
+        query = query.where(Membership.venue_id == venue_id)
+    return list(db.session.scalars(query.order_by(Membership.id.desc())))
 
 
 def periods_of(membership_id: int) -> list[MembershipPeriod]:

@@ -20,6 +20,7 @@ from app.accounts.models import User, UserSession
 from app.audit.models import AuditEntry
 from app.booking.models import Booking, CartItem, Order
 from app.clients.service import export_for_user
+from app.memberships.models import Membership, MembershipPeriod
 from app.packages.models import PackageHolding, PackageSession
 from app.payments.models import Payment, Refund
 from app.platform.email import send_email
@@ -217,6 +218,18 @@ def build_archive(user: User) -> bytes:
                     .join(PackageHolding, PackageHolding.id == PackageSession.holding_id)
                     .where(PackageHolding.customer_id == user.id)
                     .order_by(PackageSession.id)
+                )
+            ),
+            # Memberships (the plan as joined, its state) and each month paid or failed.
+            "memberships.json": table_rows(
+                db.session.scalars(select(Membership).where(Membership.customer_id == user.id).order_by(Membership.id))
+            ),
+            "membership_months.json": table_rows(
+                db.session.scalars(
+                    select(MembershipPeriod)
+                    .join(Membership, Membership.id == MembershipPeriod.membership_id)
+                    .where(Membership.customer_id == user.id)
+                    .order_by(MembershipPeriod.id)
                 )
             ),
             "reviews.json": reviews,

@@ -21,6 +21,7 @@ from app.booking.models import Booking, BookingStatus
 from app.booking.presenting import booked_service
 from app.clients import service as clients
 from app.clients.models import VenueClient
+from app.memberships import service as memberships
 from app.messages.history import latest_messages
 from app.messages.models import Side
 from app.packages import service as packages
@@ -115,6 +116,7 @@ def profile(venue: Venue, client: VenueClient, *, now: datetime) -> dict[str, An
         "birthday": _birthday(client.birthday, today),
         "may_block": client.user_id is not None,  # a walk-in without an account never books online
         "packages": _packages(venue, client, zone, now),
+        "memberships": _memberships(venue, client, zone),
         # What the desk may sell them (a client with an account; app/packages/views/desk.py).
         "package_offers": [
             {
@@ -125,6 +127,22 @@ def profile(venue: Venue, client: VenueClient, *, now: datetime) -> dict[str, An
             for offer in (packages.offers_of(venue.id) if client.user_id is not None else [])
         ],
     }
+
+
+def _memberships(venue: Venue, client: VenueClient, zone) -> list[dict[str, Any]]:
+    """The client's memberships of this venue (app/memberships): the plan, its state, paid until."""
+    if client.user_id is None:
+        return []
+    return [
+        {
+            "name": m.name,
+            "status": m.status,
+            "ending": m.cancel_at_period_end,
+            "until": moment_label(m.current_period_end, zone) if m.current_period_end else None,
+        }
+        for m in memberships.held_by(client.user_id, venue_id=venue.id)
+        if m.current_period_end is not None  # joined and paid at least once
+    ]
 
 
 def _packages(venue: Venue, client: VenueClient, zone, now: datetime) -> list[dict[str, Any]]:

@@ -23,6 +23,7 @@ EVENT_TYPES = (
     "review.created",
     "payout.paid",
     "package.sold",
+    "membership.paid",
 )
 
 

@@ -1,7 +1,7 @@
 """The signals a venue's webhooks listen to, each turned into one event (service.emit), inside
 the transaction of the change: booking.created (an order paid, a desk booking),
 booking.cancelled, booking.rescheduled, booking.checked_in, review.created, payout.paid,
-package.sold (a package order paid)."""
+package.sold (a package order paid), membership.paid (each month of a membership paid)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from typing import Any
 from app.booking.events import booking_cancelled, booking_checked_in, booking_moved, order_paid
 from app.booking.models import Booking, Order
 from app.clients.events import desk_booked
+from app.memberships import service as memberships
+from app.memberships.models import MembershipPeriod
 from app.packages import service as packages
 from app.packages.models import PackageHolding
 from app.payouts.events import payout_paid
@@ -59,6 +61,20 @@ def _package_of(booking: Booking) -> dict[str, Any] | None:
     return {"id": session.holding_id, "name": session.holding.name, "sessions_used": session.places}
 
 
+def membership_data(period: MembershipPeriod) -> dict[str, Any]:
+    membership = period.membership
+    return {
+        "id": membership.id,
+        "venue_id": membership.venue_id,
+        "name": membership.name,
+        "customer_id": membership.customer_id,
+        "month": period.number,
+        "amount": money(period.amount_minor, period.currency),
+        "starts_at": iso(period.starts_at),
+        "ends_at": iso(period.ends_at),
+    }
+
+
 def package_data(holding: PackageHolding) -> dict[str, Any]:
     return {
         "id": holding.id,
@@ -77,6 +93,10 @@ def package_data(holding: PackageHolding) -> dict[str, Any]:
 @order_paid.connect
 def on_order_paid(_how: str, *, order: Order, now: datetime, **_: object) -> None:
     if not order.bookings:
+        period = memberships.period_of_order(order)
+        if period is not None:  # a membership's month (its sessions are a holding too: not a package sold)
+            emit(period.membership.venue_id, "membership.paid", membership_data(period), now=now)
+            return
         holding = packages.get_holding_of_order(order)
         if holding is not None:
             packages.record_paid(order, now=now)  # its dates, whichever receiver runs first

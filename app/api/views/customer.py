@@ -31,6 +31,7 @@ from app.booking.visits import Treatment, add_visit
 from app.checkout import checkout as checkouts
 from app.checkout import reschedule as moves
 from app.checkout import top_ups
+from app.memberships import service as memberships
 from app.notifications import centre
 from app.ops.problems import problem_response
 from app.packages import service as packages
@@ -378,3 +379,24 @@ def buy_package(package_id: int):
     holding = packages.start_purchase(current_user, offer)
     order = own_order(holding.order_id)
     return order_row(order), 201, {"Location": absolute_url("api_customer.order", order_id=order.id)}
+
+
+@customer_route("get", "/memberships", 200, schemas.HeldMembership(many=True))
+def held_memberships():
+    """Your memberships, newest first: their state and the end of the month paid (docs/memberships.md).
+    Joining and paying a month happen on the site (a monthly subscription)."""
+    return [
+        {
+            "id": m.id,
+            "name": m.name,
+            "venue": {"id": m.venue_id, "name": m.venue_name},
+            "price": money(m.price_minor, m.currency),
+            "status": m.status,
+            "paid_until": m.current_period_end,
+            "cancel_at_period_end": m.cancel_at_period_end,
+            "grace_until": m.grace_until,
+            "included_sessions": m.included_sessions,
+            "discount_percent": m.discount_percent,
+        }
+        for m in memberships.held_by(current_user.id)
+    ]

@@ -19,6 +19,7 @@ from app.api.presenting import hit_row, hours_row, money, review_row, service_ro
 from app.booking.availability import get_bookable_days, get_slots
 from app.booking.visits import Treatment, group_times
 from app.discovery.params import parse_search
+from app.memberships import plans as membership_plans
 from app.packages import service as packages
 from app.platform.timefmt import venue_zone
 from app.reviews.service import venue_reviews
@@ -129,6 +130,25 @@ def venue_packages(slug: str):
             "usual_price": money(packages.usual_price_minor(p), p.currency),
         }
         for p in packages.offers_of(listed_venue(slug).id)
+    ]
+
+
+@bp.get("/venues/<slug>/memberships")
+@bp.response(200, schemas.MembershipPlan(many=True))
+def venue_memberships(slug: str):
+    """A listed venue's memberships on offer (docs/memberships.md)."""
+    return [
+        {
+            "id": p.id,
+            "name": p.name,
+            "price": money(p.price_minor, p.currency),
+            "included_sessions": p.included_sessions,
+            "included_service": {"id": p.included_service_id, "name": p.included_service.name}
+            if p.included_service is not None
+            else None,
+            "discount_percent": p.discount_percent,
+        }
+        for p in membership_plans.plans_of(listed_venue(slug).id)
     ]
 
 
