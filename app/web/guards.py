@@ -29,6 +29,7 @@ from app.booking.models import Booking, CartItem
 from app.booking.presenting import find_own_booking
 from app.platform import cache_versions
 from app.platform.cache_versions import account_namespace
+from app.platform.errors import ValidationFailed
 from app.platform.extensions import db
 from app.platform.remembered import Memory
 from app.venues import staff
@@ -255,6 +256,17 @@ def venue_required(
         return wrapped
 
     return decorate(view) if view is not None else decorate
+
+
+def check_form(form) -> None:
+    """A form that doesn't validate: a bad or missing CSRF token is a 400; otherwise its first
+    field's first message is the refusal (``ValidationFailed`` naming the field, a 422)."""
+    if form.validate():
+        return
+    if form.csrf_token.errors:
+        abort(400)
+    field, messages = next(iter(form.errors.items()))
+    raise ValidationFailed(messages[0], field=field)
 
 
 def check_confirm_form() -> None:

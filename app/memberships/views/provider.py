@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Response, abort, flash, redirect, request, url_for
+from flask import Response, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -25,11 +25,11 @@ from app.memberships.forms import FIELDS, PlanForm, form_of, read_plan
 from app.memberships.models import DISCOUNT_RANGE, INCLUDED_RANGE, Membership, MembershipPlan, MembershipStatus
 from app.memberships.presenting import a_month, plan_benefits
 from app.platform import timefmt
-from app.platform.errors import DomainError, LimitReached, ValidationFailed
+from app.platform.errors import DomainError, LimitReached
 from app.platform.extensions import db
 from app.venues.models import Service, Venue
 from app.web.blueprints import dashboard as bp
-from app.web.guards import check_confirm_form, venue_required
+from app.web.guards import check_confirm_form, check_form, venue_required
 from app.web.loaders import venue_row
 from app.web.rendering import render_page
 from app.web.unit_of_work import on_refusal
@@ -169,11 +169,7 @@ def _terms(plan: MembershipPlan) -> dict:
 
 def _save(venue: Venue, form: PlanForm, plan: MembershipPlan | None) -> Response:
     on_refusal(lambda error: _form_page(venue, form, plan=plan, error=error))
-    if not form.validate():
-        if form.csrf_token.errors:
-            abort(400)
-        field, messages = next(iter(form.errors.items()))
-        raise ValidationFailed(messages[0], field=field)
+    check_form(form)
     data = read_plan(form)
     before = _terms(plan) if plan is not None else None
     saved = plans.save_plan(venue, data, plan=plan)

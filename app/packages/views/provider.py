@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Response, abort, flash, redirect, request, url_for
+from flask import Response, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -30,12 +30,12 @@ from app.packages.forms import FIELDS, PackageForm, form_of, read_offer
 from app.packages.models import SESSIONS_RANGE, VALID_DAYS_RANGE, Package, PackageHolding
 from app.payments.refunds import refund_order, refundable
 from app.platform import timefmt
-from app.platform.errors import DomainError, InvalidTransition, LimitReached, ValidationFailed
+from app.platform.errors import DomainError, InvalidTransition, LimitReached
 from app.platform.extensions import db
 from app.platform.money import format_money
 from app.venues.models import Service, Venue
 from app.web.blueprints import dashboard as bp
-from app.web.guards import check_confirm_form, venue_required
+from app.web.guards import check_confirm_form, check_form, venue_required
 from app.web.loaders import venue_row
 from app.web.rendering import render_page
 from app.web.unit_of_work import on_refusal
@@ -201,11 +201,7 @@ def _terms(package: Package) -> dict:
 
 def _save(venue: Venue, form: PackageForm, package: Package | None) -> Response:
     on_refusal(lambda error: _form_page(venue, form, package=package, error=error))
-    if not form.validate():
-        if form.csrf_token.errors:
-            abort(400)
-        field, messages = next(iter(form.errors.items()))
-        raise ValidationFailed(messages[0], field=field)
+    check_form(form)
     data = read_offer(form)
     before = _terms(package) if package is not None else None
     saved = service.save_offer(venue, data, package=package)
