@@ -490,3 +490,21 @@ def test_the_return_page_waits_for_the_payment_then_moves_on_to_my_packages(web,
     assert paid.status_code == 303 and paid.headers["Location"].endswith("/account/packages")
     polled = web.get(f"/payments/return/{holding.order_id}", headers={"HX-Request": "true"})
     assert polled.status_code == 204 and polled.headers["HX-Redirect"].endswith("/account/packages")
+
+
+def test_a_cached_cart_lasts_no_longer_than_the_package_it_names(app, customer, package):
+    """The cart's copy changes by itself when a package ends: ``follow_cart`` names that moment."""
+    import time
+
+    from flask import g
+
+    from app.booking.views.cart import follow_cart
+
+    holding = buy(customer, package)
+    holding.expires_at = datetime.now(UTC) + timedelta(hours=2)
+    db.session.flush()
+    with app.test_request_context():
+        g.private_page = {"versions": {}, "until": time.monotonic() + 86_400}
+        follow_cart(customer.id, datetime.now(UTC))
+        left = g.private_page["until"] - time.monotonic()
+    assert 7_000 < left <= 7_200

@@ -23,7 +23,10 @@ from app.booking import order_lifecycle
 from app.booking.errors import CartItemInvalid
 from app.booking.forms import AddToCartForm, QuantityForm
 from app.booking.models import CartItem, Order, OrderStatus
+from app.memberships import service as memberships
+from app.memberships.models import Membership
 from app.ops.errors import http_status, render_error
+from app.packages.models import PackageHolding
 from app.platform import cache_versions
 from app.platform.cache_versions import follows, recording, user_namespace, valid_until
 from app.platform.extensions import db
@@ -162,6 +165,18 @@ def follow_cart(user_id: int, now: datetime) -> None:
             )
         )
     )
+    # A package that ends, a membership's month or grace that ends: the notes and member prices change.
+    package_ends = (
+        select(func.min(PackageHolding.expires_at))
+        .where(PackageHolding.customer_id == user_id, PackageHolding.expires_at > now)
+        .scalar_subquery()
+    )
+    membership_ends = (
+        select(func.min(func.least(Membership.current_period_end, Membership.grace_until)))
+        .where(Membership.customer_id == user_id, Membership.status.in_(memberships.BENEFITS))
+        .scalar_subquery()
+    )
+    valid_until(db.session.scalar(select(func.least(package_ends, membership_ends))))
 
 
 def cart_changed(message: str | None, *, error: tuple[int, str] | None = None, status: int = 200) -> Response:
