@@ -426,6 +426,22 @@ def cancel_at_end(membership: Membership, customer: User, *, now: datetime) -> N
         enqueue(cancel_subscription_job, membership_id=membership.id)
 
 
+def end_all_for(customer_id: int, *, now: datetime) -> int:
+    """An account erased (app/privacy): each of its memberships ends now and is never charged
+    again (a Stripe subscription is told to stop). Returns how many ended."""
+    ended = 0
+    for membership in db.session.scalars(
+        select(Membership)
+        .where(Membership.customer_id == customer_id, Membership.status != MembershipStatus.CANCELLED)
+        .with_for_update()
+    ):
+        record_ended(membership, now=now)
+        if membership.subscription_id:
+            enqueue(cancel_subscription_job, membership_id=membership.id)
+        ended += 1
+    return ended
+
+
 @job(name="memberships.cancel_subscription", retry=5)
 def cancel_subscription_job(membership_id: int) -> None:
     """Tell the gateway the subscription ends with the month paid (Stripe: ``cancel_at_period_end``)."""

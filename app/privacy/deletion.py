@@ -37,6 +37,7 @@ from app.audit.transitions import record_transition
 from app.booking import lifecycle
 from app.booking.models import Booking, BookingStatus, CartItem, Order, TimeBlock
 from app.clients.service import anonymise_for_user
+from app.memberships.service import end_all_for as end_memberships_for
 from app.payments.models import PaymentEvent
 from app.payments.service import refund_booking
 from app.platform.email import send_email
@@ -194,6 +195,7 @@ def erase_account(user: User, *, now: datetime | None = None) -> None:
     _scrub_payment_events(user, identifiers)
     photo_keys = review_photo_keys(user.id)  # the files of their reviews' photos (the rows go with the reviews)
     _remove_account_data(user)
+    end_memberships_for(user.id, now=now)  # nothing is charged again to an erased account
     # What the domains above privacy keep of them: the SMS number, notification choices, the
     # text messages sent (their bodies name bookings), the in-app notices, and other people's
     # notices that name them (a venue named after its owner).

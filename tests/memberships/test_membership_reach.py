@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from datetime import timedelta
 from html import unescape
 
 from sqlalchemy import select
@@ -55,3 +56,15 @@ def test_my_memberships_says_how_many_of_the_months_sessions_are_left(web, custo
     web.sign_in_as(customer)
     page = unescape(web.get("/account/memberships").get_data(as_text=True))
     assert "This month: 1 of 2 sessions left" in page and "Book a session" in page
+
+
+def test_erasing_the_account_ends_its_memberships_and_nothing_is_charged_again(customer, plan):  # noqa: F811
+    from app.memberships.models import MembershipStatus
+    from app.privacy.deletion import erase_account
+
+    membership = join(customer, plan)
+    erase_account(customer)
+    db.session.flush()
+    assert membership.status == MembershipStatus.CANCELLED
+    assert service.renew_due(membership.current_period_end + timedelta(minutes=1)) == []
+    assert len(service.periods_of(membership.id)) == 1
