@@ -654,6 +654,10 @@ class HeldMembership(ma.Schema):
     discount_percent = ma.fields.Integer(required=True)
 
 
+class JoinIn(Strict):
+    plan_id = ma.fields.Integer(required=True, validate=validate.Range(1, MAX_ID))
+
+
 class HeldPackage(ma.Schema):
     """A package you bought: a checkout covers your bookings of its service while sessions are left."""
 

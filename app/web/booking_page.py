@@ -27,6 +27,8 @@ from app.booking.forms import MAX_QUANTITY, BadInput, format_instant, parse_day,
 from app.booking.intake import field_name
 from app.booking.policy import describe_notice, describe_service_rules
 from app.booking.presenting import MEMBER_ARG, day_label, duration_label
+from app.memberships.presenting import venue_memberships
+from app.memberships.service import member_price
 from app.platform import timefmt
 from app.platform.money import format_money
 from app.slot_engine import Slot
@@ -181,6 +183,9 @@ def build_booking_page(
             "addon_ids": [addon.id for addon in choice.addons],
             "description": service.description,
             "price": format_money(price_minor, service.currency),
+            # The venue's best member's discount on this price (app/memberships): the same for
+            # every visitor, like the venue page's line; one statement, on the whole page only.
+            "member_price": member_line(venue.id, price_minor, service.currency) if with_calendar else None,
             "duration": duration_label(minutes),
             "policy": describe_service_rules(service),
             "notice": describe_notice(min_notice_minutes(service), max_advance_days(service)),
@@ -425,3 +430,12 @@ def slot_choice(
         "quantity": chosen.get("quantity") or 1,
         "member_id": chosen.get("member_id"),
     }
+
+
+def member_line(venue_id: int, price_minor: int, currency: str) -> str | None:
+    """ "£72.00 for Calm club members", or None when the venue's memberships give no discount."""
+    offer = venue_memberships(venue_id)["member_offer"]
+    if offer is None:
+        return None
+    price = format_money(member_price(price_minor, offer["percent"]), currency)
+    return _("%(price)s for %(plan)s members", price=price, plan=offer["name"])

@@ -47,7 +47,8 @@ CEILING = {
     "search": 16,
     "search_geo": 17,  # 16, +1 the typed place ("near=London") resolved through the gazetteer
     "category": 18,
-    "booking": 10,  # 9, +1 the service's add-ons (the header's checkboxes; not read for a day's times)
+    "booking": 11,  # 9, +1 the service's add-ons (the header's checkboxes; not read for a day's times), +1 the
+    # venue's memberships (app/memberships: the member's price under the price; not read for a day's times)
     "day_slots": 9,
     "cart": 16,  # 13, +1 the promo code in the cart (one read by key, whatever the items), +1 the
     # customer's packages for the cart's services (app/packages: one statement; their use only when one matches)

@@ -68,3 +68,11 @@ def test_erasing_the_account_ends_its_memberships_and_nothing_is_charged_again(c
     assert membership.status == MembershipStatus.CANCELLED
     assert service.renew_due(membership.current_period_end + timedelta(minutes=1)) == []
     assert len(service.periods_of(membership.id)) == 1
+
+
+def test_the_booking_page_shows_the_member_price_to_everyone(client, plan, venue_and_service):  # noqa: F811
+    venue, service_ = venue_and_service
+    db.session.commit()
+    page = unescape(client.get(f"/venues/{venue.slug}/book/{service_.id}").get_data(as_text=True))
+    member = service.member_price(service_.price_minor, 10)
+    assert f"£{member / 100:.2f} for Calm club members" in page

@@ -32,6 +32,7 @@ from app.checkout import checkout as checkouts
 from app.checkout import reschedule as moves
 from app.checkout import top_ups
 from app.memberships import service as memberships
+from app.memberships.models import Membership, MembershipPlan
 from app.notifications import centre
 from app.ops.problems import problem_response
 from app.packages import service as packages
@@ -383,20 +384,53 @@ def buy_package(package_id: int):
 
 @customer_route("get", "/memberships", 200, schemas.HeldMembership(many=True))
 def held_memberships():
-    """Your memberships, newest first: their state and the end of the month paid (docs/memberships.md).
-    Joining and paying a month happen on the site (a monthly subscription)."""
-    return [
-        {
-            "id": m.id,
-            "name": m.name,
-            "venue": {"id": m.venue_id, "name": m.venue_name},
-            "price": money(m.price_minor, m.currency),
-            "status": m.status,
-            "paid_until": m.current_period_end,
-            "cancel_at_period_end": m.cancel_at_period_end,
-            "grace_until": m.grace_until,
-            "included_sessions": m.included_sessions,
-            "discount_percent": m.discount_percent,
-        }
-        for m in memberships.held_by(current_user.id)
-    ]
+    """Your memberships, newest first: their state and the end of the month paid (docs/memberships.md)."""
+    return [membership_row(m) for m in memberships.held_by(current_user.id)]
+
+
+@customer_route(
+    "post",
+    "/memberships",
+    201,
+    schemas.Order,
+    body=schemas.JoinIn,
+    idempotent=True,
+    alt=(404, "No such membership on offer"),
+)
+def join_membership(data):
+    """Join a venue's membership: its first month is an order without bookings, held like a
+    checkout's; pay it with ``POST /orders/{id}/payments`` (with Stripe, a monthly subscription).
+    Each later month is charged until you cancel."""
+    require_booker()
+    plan = db.session.get(MembershipPlan, data["plan_id"])
+    if plan is None:
+        abort(404, message=_("We couldn't find that membership."))
+    membership = memberships.start_membership(current_user, plan)
+    order = own_order(memberships.last_period(membership).order_id)
+    return order_row(order), 201, {"Location": absolute_url("api_customer.order", order_id=order.id)}
+
+
+@customer_route("post", "/memberships/<int:membership_id>/cancel", 200, schemas.HeldMembership, idempotent=True)
+def cancel_membership(membership_id: int):
+    """Cancel: the benefits last until the end of the month paid, then it ends (a pending or
+    paused membership ends now). Another customer's is a 404."""
+    membership = db.session.get(Membership, membership_id)
+    if membership is None or membership.customer_id != current_user.id:
+        abort(404, message=_("We couldn't find that membership."))
+    memberships.cancel_at_end(membership, current_user, now=datetime.now(UTC))
+    return membership_row(membership)
+
+
+def membership_row(m: Membership) -> dict[str, Any]:
+    return {
+        "id": m.id,
+        "name": m.name,
+        "venue": {"id": m.venue_id, "name": m.venue_name},
+        "price": money(m.price_minor, m.currency),
+        "status": m.status,
+        "paid_until": m.current_period_end,
+        "cancel_at_period_end": m.cancel_at_period_end,
+        "grace_until": m.grace_until,
+        "included_sessions": m.included_sessions,
+        "discount_percent": m.discount_percent,
+    }
