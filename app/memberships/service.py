@@ -14,8 +14,9 @@ of the month, and what a member gets (docs/memberships.md).
 - **A renewal failed**: the membership is past due, its benefits go on for ``GRACE_DAYS`` (7)
   from the month's start, the Demo card is tried again once a day; after that it is paused (no
   benefits) until a month is paid.
-- **Cancelling** sets ``cancel_at_period_end``: the benefits last to the end of the month paid,
-  then it ends (the Stripe subscription is told at once and ends itself then).
+- **Cancelling** (app/memberships/cancelling.py) sets ``cancel_at_period_end``: the benefits last
+  to the end of the month paid, then ``renew_due`` ends it (the Stripe subscription is told at once
+  and ends itself then).
 - **A member's price**: the plan's discount off every treatment at that venue, at checkout
   (``apply_member_prices``) and wherever prices are shown (``benefits_of``, ``member_price``).
 
@@ -46,9 +47,9 @@ from app.payments.gateway import configured_gateway_name, gateway_named
 from app.payments.models import Payment, PaymentKind, PaymentStatus
 from app.payments.ports import GatewayError
 from app.payments.saved_cards import as_card, get_saved_card, remember_card
-from app.platform.errors import InvalidTransition, NotFound
+from app.platform.errors import InvalidTransition
 from app.platform.extensions import db
-from app.platform.jobs import enqueue, job
+from app.platform.jobs import job
 from app.venues.models import VenueStatus
 
 GRACE_DAYS = 7
@@ -406,51 +407,6 @@ def renew_due_job(timestamp: int | None = None) -> None:
 def renew_due(now: datetime) -> list[str]:
     """``renew_due_job``'s work in the caller's transaction (tests, the demo)."""
     return [renew_one(membership_id, now=now) for membership_id in due(now)]
-
-
-# -- cancelling -------------------------------------------------------------------------------------
-
-
-def cancel_at_end(membership: Membership, customer: User, *, now: datetime) -> None:
-    """The membership ends when the month paid ends (the benefits last till then); a pending or
-    paused one ends now."""
-    if membership.customer_id != customer.id:
-        raise NotFound(_("We couldn't find that membership."))
-    if membership.status == MembershipStatus.CANCELLED or membership.cancel_at_period_end:
-        raise InvalidTransition(_("This membership is already cancelled."))
-    if membership.status in (MembershipStatus.PENDING, MembershipStatus.PAUSED):
-        record_ended(membership, now=now)
-    else:
-        membership.cancel_at_period_end = True
-    if membership.subscription_id:
-        enqueue(cancel_subscription_job, membership_id=membership.id)
-
-
-def end_all_for(customer_id: int, *, now: datetime) -> int:
-    """An account erased (app/privacy): each of its memberships ends now and is never charged
-    again (a Stripe subscription is told to stop). Returns how many ended."""
-    ended = 0
-    for membership in db.session.scalars(
-        select(Membership)
-        .where(Membership.customer_id == customer_id, Membership.status != MembershipStatus.CANCELLED)
-        .with_for_update()
-    ):
-        record_ended(membership, now=now)
-        if membership.subscription_id:
-            enqueue(cancel_subscription_job, membership_id=membership.id)
-        ended += 1
-    return ended
-
-
-@job(name="memberships.cancel_subscription", retry=5)
-def cancel_subscription_job(membership_id: int) -> None:
-    """Tell the gateway the subscription ends with the month paid (Stripe: ``cancel_at_period_end``)."""
-    membership = db.session.get(Membership, membership_id)
-    if membership is None or not membership.subscription_id:
-        return
-    gateway_named(membership.gateway).cancel_subscription_at_period_end(
-        membership.subscription_id, idempotency_key=f"membership-cancel-{membership.id}"
-    )
 
 
 # -- what a member gets -----------------------------------------------------------------------------

@@ -4,7 +4,7 @@ that renews, pauses and ends memberships on schedule."""
 
 from flask import Flask
 
-from app.memberships import service
+from app.memberships import cancelling, service  # noqa: F401  (cancelling: its job, for the worker)
 from app.memberships.billing import KINDS, settle_billing_event
 from app.payments import settlement
 from app.platform.jobs import every

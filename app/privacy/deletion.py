@@ -37,7 +37,7 @@ from app.audit.transitions import record_transition
 from app.booking import lifecycle
 from app.booking.models import Booking, BookingStatus, CartItem, Order, TimeBlock
 from app.clients.service import anonymise_for_user
-from app.memberships.service import end_all_for as end_memberships_for
+from app.memberships.cancelling import end_all_for as end_memberships_for
 from app.payments.models import PaymentEvent
 from app.payments.service import refund_booking
 from app.platform.email import send_email

@@ -12,7 +12,7 @@ from html import unescape
 from sqlalchemy import select
 
 from app.clients.models import VenueClient
-from app.memberships import service
+from app.memberships import cancelling, service
 from app.platform.extensions import db
 from app.privacy.exports import build_archive
 from tests.memberships.test_memberships import join, plan, venue_and_service  # noqa: F401  (fixtures)
@@ -21,7 +21,7 @@ from tests.memberships.test_memberships import join, plan, venue_and_service  # 
 def test_the_client_card_shows_the_clients_membership(web, provider, customer, plan, venue_and_service):  # noqa: F811
     venue, _service = venue_and_service
     membership = join(customer, plan)
-    service.cancel_at_end(membership, customer, now=membership.created_at)
+    cancelling.cancel_at_end(membership, customer, now=membership.created_at)
     client = db.session.scalar(
         select(VenueClient).where(VenueClient.venue_id == venue.id, VenueClient.user_id == customer.id)
     )

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from app.booking import cart
 from app.booking.models import OrderStatus
 from app.checkout import checkout
-from app.memberships import plans, service
+from app.memberships import cancelling, plans, service
 from app.memberships.models import Membership, MembershipPeriod, MembershipStatus, PeriodStatus
 from app.packages import service as packages
 from app.payments.demo_webhook import pay_by_demo_card
@@ -191,11 +191,11 @@ def test_a_declined_renewal_is_past_due_with_a_grace_then_paused(customer, plan)
 
 def test_cancelling_keeps_the_benefits_to_the_end_of_the_month_then_ends(customer, plan):
     membership = join(customer, plan)
-    service.cancel_at_end(membership, customer, now=datetime.now(UTC))
+    cancelling.cancel_at_end(membership, customer, now=datetime.now(UTC))
     assert membership.cancel_at_period_end and membership.status == MembershipStatus.ACTIVE
     assert plan.venue_id in service.benefits_of(customer.id, now=datetime.now(UTC))
     with pytest.raises(InvalidTransition, match="already cancelled"):
-        service.cancel_at_end(membership, customer, now=datetime.now(UTC))
+        cancelling.cancel_at_end(membership, customer, now=datetime.now(UTC))
     end = membership.current_period_end
     assert service.renew_due(end + timedelta(minutes=1)) == [f"membership {membership.id}: ended"]
     assert membership.status == MembershipStatus.CANCELLED and membership.ended_at == end
@@ -208,5 +208,5 @@ def test_someone_else_cannot_cancel_your_membership(customer, plan, make_user):
 
     membership = join(customer, plan)
     with pytest.raises(NotFound):
-        service.cancel_at_end(membership, make_user(email="x@example.com"), now=datetime.now(UTC))
+        cancelling.cancel_at_end(membership, make_user(email="x@example.com"), now=datetime.now(UTC))
     assert not membership.cancel_at_period_end

@@ -14,7 +14,7 @@ from flask import jsonify, request
 from sqlalchemy import func, select
 
 from app.booking.models import OrderStatus
-from app.memberships import plans, service
+from app.memberships import cancelling, plans, service
 from app.memberships.models import Membership, MembershipPeriod, MembershipStatus, PeriodStatus
 from app.payments.models import Payment, PaymentEvent
 from app.payments.ports import CheckoutCharge, LineItem
@@ -364,8 +364,8 @@ def test_cancelling_tells_stripe_to_end_the_subscription_with_the_month(customer
     membership = joined(customer, plan)
     membership.subscription_id = "sub_test_cancel"
 
-    service.cancel_at_end(membership, customer, now=datetime.now(UTC))
-    service.cancel_subscription_job(membership_id=membership.id)
+    cancelling.cancel_at_end(membership, customer, now=datetime.now(UTC))
+    cancelling.cancel_subscription_job(membership_id=membership.id)
 
     assert membership.cancel_at_period_end and membership.status == MembershipStatus.ACTIVE
     (update,) = fake.calls("POST", "/v1/subscriptions/sub_test_cancel")

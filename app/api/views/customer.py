@@ -31,6 +31,7 @@ from app.booking.visits import Treatment, add_visit
 from app.checkout import checkout as checkouts
 from app.checkout import reschedule as moves
 from app.checkout import top_ups
+from app.memberships import cancelling
 from app.memberships import service as memberships
 from app.memberships.models import Membership, MembershipPlan
 from app.notifications import centre
@@ -417,7 +418,7 @@ def cancel_membership(membership_id: int):
     membership = db.session.get(Membership, membership_id)
     if membership is None or membership.customer_id != current_user.id:
         abort(404, message=_("We couldn't find that membership."))
-    memberships.cancel_at_end(membership, current_user, now=datetime.now(UTC))
+    cancelling.cancel_at_end(membership, current_user, now=datetime.now(UTC))
     return membership_row(membership)
 
 

@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from app.memberships import service
+from app.memberships import cancelling, service
 from app.memberships.models import Membership, MembershipPlan
 from app.memberships.presenting import cancelled_message, my_rows, plan_page
 from app.payments import service as payments
@@ -98,6 +98,6 @@ def cancel_membership(membership: Membership) -> Response:
     require_booker()
     check_confirm_form()
     on_refusal(lambda error: show_mine(error=error.message))
-    service.cancel_at_end(membership, current_user, now=datetime.now(UTC))
+    cancelling.cancel_at_end(membership, current_user, now=datetime.now(UTC))
     flash(cancelled_message(membership, db.session.get(Venue, membership.venue_id)), "success")
     return redirect(url_for(".my_memberships"), 303)
