@@ -124,14 +124,21 @@ def test_every_approved_demo_venue_takes_a_booking_paid_with_the_demo_card(seede
 
 
 def test_seeding_again_connects_the_approved_venues_an_older_seed_left_without_payouts(plain_pictures, seeded):
+    """Seeding again adds what an older seed lacked (payouts) and nothing twice (packages, memberships)."""
     # What a database seeded before looks like: only the named providers' venues connected.
     owners = {v.id: v.owner.email for v in db.session.scalars(select(Venue))}
     older = [venue_id for venue_id, email in owners.items() if email not in NAMED_PROVIDERS]
     db.session.execute(delete(ConnectedAccount).where(ConnectedAccount.venue_id.in_(older)))
     db.session.flush()
+    # Every venue taking payments sells a package and a membership (app/demo/courses.py), once.
+    venue_ids = {v.id for v in approved_venues()}
+    assert venue_ids <= set(db.session.scalars(select(Package.venue_id)))
+    assert venue_ids <= set(db.session.scalars(select(MembershipPlan.venue_id)))
+    courses = [db.session.scalar(select(func.count(model.id))) for model in (Package, MembershipPlan)]
 
     seed_demo()
     db.session.flush()
+    assert [db.session.scalar(select(func.count(model.id))) for model in (Package, MembershipPlan)] == courses
 
     enabled = set(
         db.session.scalars(select(ConnectedAccount.venue_id).where(ConnectedAccount.status == AccountStatus.ENABLED))
@@ -160,14 +167,3 @@ def test_demo_addresses_and_phone_numbers_belong_to_their_city(plain_pictures, s
         area = next(a for c, _d, areas in CITIES if c == venue.city for a in areas if a.district == outward)
         assert f"in {area.name}, {venue.city}." in venue.description
         assert abs(float(venue.latitude) - area.lat) < 0.01 and abs(float(venue.longitude) - area.lng) < 0.01
-
-
-def test_every_venue_taking_payments_sells_a_package_and_a_membership_once(plain_pictures, seeded):
-    venue_ids = {v.id for v in approved_venues()}
-    with_package = set(db.session.scalars(select(Package.venue_id)))
-    with_plan = set(db.session.scalars(select(MembershipPlan.venue_id)))
-    assert venue_ids <= with_package and venue_ids <= with_plan
-    counts = [db.session.scalar(select(func.count(model.id))) for model in (Package, MembershipPlan)]
-    seed_demo()  # idempotent
-    db.session.flush()
-    assert [db.session.scalar(select(func.count(model.id))) for model in (Package, MembershipPlan)] == counts
