@@ -290,10 +290,9 @@ def record_failure(membership: Membership, period: MembershipPeriod | None, mess
     if period is not None:
         period.status = PeriodStatus.PENDING
         period.problem = message[:300]
-    starts = period.starts_at if period is not None else now
-    if membership.status != MembershipStatus.PAST_DUE:
+    if membership.status != MembershipStatus.PAST_DUE:  # the grace runs from the unpaid month's start
         membership.status = MembershipStatus.PAST_DUE
-        membership.grace_until = max(starts, now - timedelta(days=1)) + timedelta(days=GRACE_DAYS)
+        membership.grace_until = (period.starts_at if period is not None else now) + timedelta(days=GRACE_DAYS)
     return f"membership {membership.id}: past due until {membership.grace_until:%Y-%m-%d}"
 
 

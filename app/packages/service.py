@@ -537,7 +537,7 @@ def check_refundable(holding: PackageHolding, *, now: datetime) -> int:
         raise InvalidTransition(_("This package isn't paid, so there is nothing to refund."))
     if locked.refunded_at is not None:
         raise InvalidTransition(_("This package was refunded already."))
-    if locked.package_id is None:  # a membership's month of sessions (app/memberships)
+    if locked.order.membership_period is not None:  # a membership's month of sessions (app/memberships)
         raise InvalidTransition(_("These are a membership's sessions: refund the membership's month instead."))
     amount = unused_refund_minor(locked, used_of([locked.id]).get(locked.id, 0))
     if amount <= 0:

@@ -9,6 +9,7 @@ import zipfile
 from datetime import timedelta
 from html import unescape
 
+import pytest
 from sqlalchemy import select
 
 from app.clients.models import VenueClient
@@ -76,3 +77,18 @@ def test_the_booking_page_shows_the_member_price_to_everyone(client, plan, venue
     page = unescape(client.get(f"/venues/{venue.slug}/book/{service_.id}").get_data(as_text=True))
     member = service.member_price(service_.price_minor, 10)
     assert f"£{member / 100:.2f} for Calm club members" in page
+
+
+def test_a_months_sessions_are_not_a_package_sold_and_cannot_be_refunded_as_one(web, provider, customer, plan):  # noqa: F811
+    from app.packages import service as packages
+    from app.packages.models import PackageHolding
+    from app.platform.errors import InvalidTransition
+
+    join(customer, plan)
+    holding = db.session.scalars(select(PackageHolding)).one()
+    with pytest.raises(InvalidTransition, match="membership's sessions"):
+        packages.check_refundable(holding, now=holding.paid_at)
+    db.session.commit()
+    web.sign_in_as(provider)
+    page = unescape(web.get("/provider/packages").get_data(as_text=True))
+    assert "this month's sessions" not in page

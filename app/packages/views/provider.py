@@ -25,6 +25,7 @@ from sqlalchemy.orm import selectinload
 from app.accounts.models import User
 from app.audit import service as audit
 from app.booking import order_lifecycle
+from app.memberships.models import MembershipPeriod
 from app.packages import service
 from app.packages.forms import FIELDS, PackageForm, form_of, read_offer
 from app.packages.models import SESSIONS_RANGE, VALID_DAYS_RANGE, Package, PackageHolding
@@ -91,6 +92,8 @@ def _sold_rows(venue: Venue, now: datetime) -> list[dict]:
         select(PackageHolding, User.name)
         .join(User, User.id == PackageHolding.customer_id)
         .where(PackageHolding.venue_id == venue.id, PackageHolding.paid_at.is_not(None))
+        # a membership's month of sessions is a holding too (app/memberships): not a package sold
+        .where(~select(MembershipPeriod.id).where(MembershipPeriod.order_id == PackageHolding.order_id).exists())
         .order_by(PackageHolding.paid_at.desc(), PackageHolding.id.desc())
         .limit(SOLD_SHOWN)
     ).all()
