@@ -559,7 +559,7 @@ class StaffVenue(VenueDetail):
 class ListingArgs(CursorArgs):
     status = ma.fields.String(
         load_default="pending_review",
-        validate=validate.OneOf(["draft", "pending_review", "approved", "rejected", "suspended"]),
+        validate=validate.OneOf(["draft", "pending_review", "approved", "rejected", "suspended", "closed"]),
     )
 
 

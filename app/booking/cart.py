@@ -25,6 +25,7 @@ from app.booking.policy import describe_service_rules
 from app.platform.errors import ValidationFailed
 from app.platform.extensions import db
 from app.venues.addons import Choice, chosen_addons
+from app.venues.closing import pause_refusal
 from app.venues.deposits import service_pay_label
 from app.venues.models import Service, ServiceAddon, ServiceOption, TeamMember, Venue, VenueStatus
 from app.venues.options import chosen_option
@@ -142,6 +143,8 @@ def bookable_service(service_id: int) -> Service:
     service = db.session.get(Service, service_id)
     if service is None or not service.is_active or service.venue.status != VenueStatus.APPROVED:
         raise CartItemInvalid(_("That service can't be booked."), field="service_id")
+    if paused := pause_refusal(service.venue):  # paused by its owner (app/venues/closing.py)
+        raise CartItemInvalid(paused, field="service_id")
     return service
 
 
@@ -352,6 +355,8 @@ def view_cart(owner: CartOwner, *, now: datetime | None = None) -> CartView:
         choice = Choice(option=item.option, addons=kept)
         if not service.is_active or venue.status != VenueStatus.APPROVED:
             problem = "This service is no longer offered."
+        elif paused := pause_refusal(venue):  # paused by its owner (app/venues/closing.py)
+            problem = paused
         else:
             try:
                 item_choice(item)  # options added or add-ons removed since: choose again

@@ -45,6 +45,7 @@ from app.platform.extensions import db
 from app.platform.timefmt import moment_label, venue_zone
 from app.promos import redemption as promos
 from app.slot_engine import Slot
+from app.venues.closing import pause_refusal
 from app.venues.deposits import keeps_card
 from app.venues.models import Service, TeamMember, Venue, VenueStatus
 from app.vouchers.redemption import redeem_at_checkout
@@ -259,6 +260,8 @@ def _not_bookable(item: CartItem, service: Service, now: datetime) -> str | None
     """Why ``item`` can't be booked now whatever is free, naming it (or None)."""
     if not service.is_active or service.venue.status != VenueStatus.APPROVED:
         return _("%(item)s (no longer offered)", item=_label(item))
+    if paused := pause_refusal(service.venue, now):  # paused by its owner (app/venues/closing.py)
+        return _("%(item)s (%(problem)s)", item=_label(item), problem=paused)
     try:  # the service's options or add-ons changed since it was added (a removed option takes its items along)
         item_choice(item)
     except CartItemInvalid as exc:

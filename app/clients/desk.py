@@ -32,6 +32,7 @@ from app.platform.extensions import db
 from app.platform.timefmt import venue_zone
 from app.slot_engine import Slot
 from app.venues.addons import Choice, chosen_addons
+from app.venues.closing import refuse_if_closed
 from app.venues.deposits import PaymentMode
 from app.venues.models import Service, TeamMember, Venue
 from app.venues.options import chosen_option, standard_option
@@ -159,6 +160,7 @@ def check_desk_booking(
     send a payment link when one is asked for, and a time to come (raises, nothing written)."""
     if client.venue_id != venue.id:
         raise NotFound(_("That client is not in your client book."))
+    refuse_if_closed(venue)  # a paused venue's desk still books (docs/pause-and-close.md)
     if pay_by_link and not (client.email or client.phone):
         raise ValidationFailed(
             _("To send a payment link, add the client's email address or phone number, or choose to pay at the venue."),

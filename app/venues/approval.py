@@ -46,6 +46,7 @@ STATUS_LABELS = {
     S.APPROVED: _l("Live"),
     S.REJECTED: _l("Changes needed"),
     S.SUSPENDED: _l("Suspended"),
+    S.CLOSED: _l("Closed"),  # by its owner (app/venues/closing.py)
 }
 
 

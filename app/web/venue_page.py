@@ -29,6 +29,7 @@ from app.platform.urls import absolute_url
 from app.reviews.models import ReviewPhoto
 from app.reviews.service import rating_breakdown, venue_reviews
 from app.venues.approval import STATUS_LABELS
+from app.venues.closing import pause_notice
 from app.venues.deposits import service_pay_label
 from app.venues.hours import WEEKDAYS, Range, format_minute, is_open_at, weekday_name
 from app.venues.models import Closure, Service, ServiceAddon, Venue, VenueImage
@@ -37,6 +38,7 @@ from app.venues.options import from_price
 
 def build_venue_page(venue: Venue, *, now: datetime) -> dict[str, Any]:
     """Everything the venue template shows, as plain values."""
+    paused = pause_notice(venue, now)
     canonical_url = absolute_url("venues_public.venue_page", slug=venue.slug)
     gallery = [picture(image, "hero") for image in ordered_gallery(venue)]
     gallery = [p for p in gallery if p]
@@ -68,8 +70,11 @@ def build_venue_page(venue: Venue, *, now: datetime) -> dict[str, Any]:
             "paragraphs": [p.strip() for p in re.split(r"\n\s*\n", description) if p.strip()],
         },
         "is_preview": not venue.is_public,
-        # No "Book now" and no times while the venue can't take paid bookings (its payouts).
-        "bookable": takes_paid_bookings(venue.id),
+        # No "Book now" and no times while the venue can't take paid bookings (its payouts) or
+        # is paused by its owner (app/venues/closing.py: the page says until when).
+        "bookable": takes_paid_bookings(venue.id) and not paused,
+        "paused_notice": paused,
+        "pause_message": venue.pause_message if paused else None,
         "gallery": gallery,
         "service_groups": group_services(services, member_offer=memberships["member_offer"]),
         "price_range": price_range(services),

@@ -24,7 +24,7 @@ from app.venues.models import (
 from app.venues.slugs import assign_slug
 from app.web.venue_page import build_venue_page, duration_label, summarize
 
-HIDDEN_STATUSES = ["draft", "pending_review", "rejected", "suspended"]
+HIDDEN_STATUSES = ["draft", "pending_review", "rejected", "suspended", "closed"]
 JSON_LD_RE = re.compile(r'<script type="application/ld\+json">(.*?)</script>', re.S)
 
 

@@ -42,6 +42,7 @@ STATUS_BADGES = {
     VenueStatus.APPROVED: "success",
     VenueStatus.REJECTED: "warning",
     VenueStatus.SUSPENDED: "danger",
+    VenueStatus.CLOSED: "dark",
 }
 STATUS_FILTERS = {**STATUS_LABELS, "all": _l("Any status")}
 DONE_MESSAGES = {

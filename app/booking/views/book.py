@@ -26,6 +26,7 @@ from app.booking.presenting import MEMBER_ARG, booked_service, booking_time, wit
 from app.payouts.accounts import takes_paid_bookings
 from app.platform import cache_versions
 from app.platform.extensions import db
+from app.venues.closing import pause_notice
 from app.venues.listed import bookable_service, listed_venue
 from app.venues.models import Service, Venue
 from app.web import page_cache
@@ -96,8 +97,9 @@ def book(slug: str, service_id: int) -> Response:
     fragment = book_fragment()
     # A day's times ("slots") or a time's form ("details") shows no month: compute one day only.
     whole_month = not is_htmx() or bool(request.headers.get("HX-Boosted")) or fragment not in ("slots", "details")
-    bookable = takes_paid_bookings(venue.id)
-    if not bookable:  # its payouts aren't set up: the page says so and offers no day or time
+    paused = pause_notice(venue)  # paused by its owner (app/venues/closing.py)
+    bookable = takes_paid_bookings(venue.id) and paused is None
+    if not bookable:  # its payouts aren't set up, or it is paused: the page says so and offers no day or time
         month, day, start, whole_month = None, None, None, False
     page = build_booking_page(
         venue,
@@ -113,4 +115,6 @@ def book(slug: str, service_id: int) -> Response:
         # The person's next free times head the whole page; a fragment leaves them where they are.
         with_next_free=bookable and (fragment is None or not is_htmx() or bool(request.headers.get("HX-Boosted"))),
     )
-    return with_vary(render_page("booking/book.html", fragment, **page, not_bookable=not bookable), "HX-Target")
+    return with_vary(
+        render_page("booking/book.html", fragment, **page, not_bookable=not bookable, paused_notice=paused), "HX-Target"
+    )

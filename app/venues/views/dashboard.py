@@ -21,6 +21,7 @@ from app.payouts.models import AccountStatus
 from app.platform.errors import DomainError
 from app.platform.timefmt import day_words, venue_zone
 from app.venues.approval import STATUS_LABELS, allowed_actions, transition
+from app.venues.closing import is_paused
 from app.venues.forms import (
     BasicsForm,
     ClosureForm,
@@ -65,6 +66,7 @@ STATUS_HELP = {
     "approved": _l("Your listing is live. Changes you make show at once; our team takes a look afterwards."),
     "rejected": _l("Our team asked for a few changes. Make them, then submit the listing again."),
     "suspended": _l("Your listing is hidden from customers. Contact us to find out what is needed."),
+    "closed": _l("You closed your venue: customers can't find or book it. Reopen it to send it for review."),
 }
 
 
@@ -75,6 +77,7 @@ CHECKLIST_HEADINGS = {
     "approved": _l("Taking bookings"),
     "rejected": _l("Before you submit again"),
     "suspended": _l("While your listing is suspended"),
+    "closed": _l("While your venue is closed"),
 }
 PAYOUT_ACTIONS = {
     AccountStatus.NOT_CONNECTED: _l("Set up payouts"),
@@ -131,6 +134,8 @@ def setup_checklist(venue: Venue, missing: list[str]) -> dict[str, Any]:
             summary = _("Your listing is live and taking online bookings.")
         else:
             summary = _("Your listing is live and taking bookings. Set up payouts so we can pay you your share.")
+    elif status == "closed":
+        summary = _("Customers can't see or book your venue while it is closed.")
     else:
         summary = _("Customers can't see or book your listing while it is suspended.")
     return {
@@ -202,6 +207,7 @@ def home(venue: Venue):
         actions=[(action, ACTION_LABELS[action]) for action in allowed_actions(venue, current_user)],
         changed=[STEP_LABELS.get(area, area) for area in venue.changed_fields or []],
         steps=[(s, STEP_LABELS[s], i < reached) for i, s in enumerate(WIZARD_STEPS)],
+        paused=is_paused(venue),
     )
 
 
@@ -237,6 +243,7 @@ def basics(venue: Venue | None):
         phone=form.phone.data or "",
         email=form.email.data or "",
         website=form.website.data or "",
+        vat_number=form.vat_number.data or "",
     )
     return _saved(venue, "basics", _("Your venue's basics are saved."))
 
