@@ -260,6 +260,12 @@ class Config:
     TOTP_ENCRYPTION_KEY = env("TOTP_ENCRYPTION_KEY")
     # Signs Demo events; unset, a random key is kept in instance/demo-gateway.key (never SECRET_KEY).
     DEMO_GATEWAY_SECRET = env("DEMO_GATEWAY_SECRET")
+    # The synthetic probe (docs/synthetic-probe.md): its venue's slug and its customer's email.
+    # The slug set, that venue stays out of search, the sitemap and analytics. Both set, the
+    # probe's own orders at that venue pay on the Demo gateway even where Stripe takes everyone
+    # else's, and production serves the Demo checkout for those orders only. Unset: all off.
+    PROBE_VENUE_SLUG = env("PROBE_VENUE_SLUG")
+    PROBE_EMAIL = env("PROBE_EMAIL")
     # Stripe Connect payouts (app/payouts/, docs/payments.md): the platform's commission as a
     # percentage of each venue's share (admins may set one per category), the secret of the
     # Connect webhook endpoint (events from connected accounts: account.updated, payout.*), and
@@ -268,6 +274,13 @@ class Config:
     PLATFORM_COMMISSION_PERCENT = env("PLATFORM_COMMISSION_PERCENT", "15")
     STRIPE_CONNECT_WEBHOOK_SECRET = env("STRIPE_CONNECT_WEBHOOK_SECRET")
     PAYOUTS_COLLECT_BEFORE_ENABLED = env_bool("PAYOUTS_COLLECT_BEFORE_ENABLED", False)
+    # Invoices, statements and receipts (app/invoicing, docs/invoices.md): the marketplace's legal
+    # name, address and VAT number printed on each commission invoice, and the VAT rate (UK
+    # standard 20%) charged on commission and used for a VAT-registered venue's receipt breakdown.
+    MARKETPLACE_LEGAL_NAME = env("MARKETPLACE_LEGAL_NAME", "CozyWish Ltd")
+    MARKETPLACE_ADDRESS = env("MARKETPLACE_ADDRESS", "1 Example Street, London EC1A 1AA, United Kingdom")
+    MARKETPLACE_VAT_NUMBER = env("MARKETPLACE_VAT_NUMBER", "GB123456789")
+    VAT_RATE_PERCENT = env("VAT_RATE_PERCENT", "20")
 
     # Gift vouchers (docs/vouchers.md): valid VOUCHER_VALIDITY_MONTHS (never under 12, checked at
     # start-up); a custom amount between the limits; code lookups rate limited per client.

@@ -37,6 +37,7 @@ from app.audit.transitions import record_transition
 from app.booking import lifecycle
 from app.booking.models import Booking, BookingStatus, CartItem, Order, TimeBlock
 from app.clients.service import anonymise_for_user
+from app.invoicing.receipt_privacy import forget_in_receipts
 from app.memberships.cancelling import end_all_for as end_memberships_for
 from app.payments.models import PaymentEvent
 from app.payments.service import refund_booking
@@ -200,6 +201,7 @@ def erase_account(user: User, *, now: datetime | None = None) -> None:
     # text messages sent (their bodies name bookings), the in-app notices, and other people's
     # notices that name them (a venue named after its owner).
     account_erasing.send("privacy", user=user, identifiers=identifiers)
+    forget_in_receipts(user.id, identifiers, now=now)  # stored receipts and refund notes, redacted once (docs/invoices.md)
     # The venues' client books keep the visits but no longer name the person (docs/privacy.md).
     anonymise_for_user(user.id, now=now)
     keys = [user.avatar_key] if user.avatar_key else []

@@ -23,11 +23,13 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp, ValidationError
 
 from app.accounts.forms import PHONE
+from app.platform.errors import ValidationFailed
 from app.platform.form_fields import text_field
 from app.venues.hours import Range, format_minute, parse_minute, weekday_name
+from app.venues.vat import clean_vat_number
 
 # Offered first in the time zone picker; any other IANA name can be typed instead.
 COMMON_TIMEZONES = (
@@ -118,6 +120,15 @@ class BasicsForm(FlaskForm):
             Regexp(r"^\S+\.\S+$", message=_l("Enter a web address like example.com.")),
         ],
     )
+    vat_number = StringField(_l("VAT number"), validators=[Optional(), lambda _form, field: _vat_shape(field)])
+
+
+def _vat_shape(field: StringField) -> None:
+    """The VAT number's shape (app/venues/vat.py), its message beside the field."""
+    try:
+        clean_vat_number(field.data)
+    except ValidationFailed as refusal:
+        raise ValidationError(refusal.message) from None
 
 
 class LocationForm(FlaskForm):

@@ -42,6 +42,7 @@ class VenueStatus(enum.StrEnum):
     APPROVED = "approved"
     REJECTED = "rejected"
     SUSPENDED = "suspended"
+    CLOSED = "closed"  # closed by its owner for good (app/venues/closing.py): hidden, records kept
 
 
 class Category(IdKey, db.Model):
@@ -58,6 +59,7 @@ class Venue(IdKey, db.Model):
         CheckConstraint("latitude IS NULL OR latitude BETWEEN -90 AND 90", name="latitude_range"),
         CheckConstraint("longitude IS NULL OR longitude BETWEEN -180 AND 180", name="longitude_range"),
         CheckConstraint("win_back_months IS NULL OR win_back_months BETWEEN 2 AND 24", name="win_back_range"),
+        CheckConstraint("vat_number ~ '^[A-Z]{2}[0-9A-Z]{2,12}$'", name="vat_number_format"),
         one_of("status", VenueStatus),
     )
 
@@ -84,6 +86,7 @@ class Venue(IdKey, db.Model):
     email: Mapped[str] = mapped_column(String(254), default="")
     website: Mapped[str] = mapped_column(String(300), default="")
     currency: Mapped[Currency] = mapped_column(default="GBP")
+    vat_number: Mapped[str | None] = mapped_column(String(14))  # VAT-registered when set (app/venues/vat.py)
 
     status: Mapped[str] = mapped_column(String(20), default=VenueStatus.DRAFT, index=True)
     status_reason: Mapped[str | None] = mapped_column(Text)
@@ -91,6 +94,12 @@ class Venue(IdKey, db.Model):
     approved_at: Mapped[datetime | None]
     # Fields changed since the last approval; the venue stays live and admins re-review them.
     changed_fields: Mapped[list[str]] = mapped_column(ARRAY(String(40)), default=list)
+    # Paused by its owner (app/venues/closing.py): listed, but no new bookings until reopened, or
+    # until ``resumes_on`` (venue-local) when set. Closed (status closed): since when.
+    paused_at: Mapped[datetime | None]
+    resumes_on: Mapped[date | None]
+    pause_message: Mapped[str | None] = mapped_column(String(300))
+    closed_at: Mapped[datetime | None]
     onboarding_step: Mapped[str] = mapped_column(String(20), default="basics")
     # Published reviews: their average (None before the first) and count, kept by
     # app.reviews.service.refresh_venue_rating.

@@ -28,6 +28,7 @@ from app.venues.models import (
 )
 from app.venues.processing import Processing, check_processing, processing_of
 from app.venues.slugs import assign_slug, unique_slug
+from app.venues.vat import clean_vat_number
 
 WIZARD_STEPS = ("basics", "location", "hours", "services", "team", "faqs", "images", "review")
 CURRENCIES = ("GBP", "EUR", "USD")
@@ -138,7 +139,10 @@ def update_basics(
     phone: str,
     email: str,
     website: str,
+    vat_number: str | None = None,
 ) -> None:
+    """``vat_number`` None leaves it as it is; "" clears it (the venue isn't VAT-registered)."""
+    vat = clean_vat_number(vat_number) if vat_number is not None else venue.vat_number
     name = name.strip()
     if not name:
         raise ValidationFailed(_("Enter the venue's name."), field="name")
@@ -156,6 +160,7 @@ def update_basics(
     venue.phone = phone.strip()
     venue.email = email.strip().lower()
     venue.website = website
+    venue.vat_number = vat
     note_change(venue, "basics")
     advance_onboarding(venue, "basics")
 
