@@ -49,6 +49,7 @@ from app.slot_engine import (
     group_starts,
     slot_at,
 )
+from app.team_schedules.calendar_sync import busy_select
 from app.team_schedules.service import schedule_selects, schedules_from_rows
 from app.venues.addons import Choice
 from app.venues.models import (
@@ -275,7 +276,9 @@ def _blocks_and_schedules(
         .join(Resource, Resource.id == ServiceResource.resource_id)
         .where(needs)
     )
-    statement = union_all(blocks, wanted, *(schedule_selects(member_ids, start, end) if member_ids else ()))
+    # The members' schedules, and the busy times of their own calendars as part-day time off.
+    schedules = [*schedule_selects(member_ids, start, end), busy_select(member_ids, start, end)] if member_ids else []
+    statement = union_all(blocks, wanted, *schedules)
     rows = db.session.execute(statement).all()
     found = [
         (venue_id, Busy(start=starts_at, end=ends_at, team_member_id=member_id))

@@ -2,7 +2,11 @@
 
 from flask import Flask
 
-from app.booking import lifecycle, order_lifecycle
+from app.booking import (
+    calendar_events,  # noqa: F401  (answers calendar sync's calendar_events_wanted)
+    lifecycle,
+    order_lifecycle,
+)
 from app.platform.jobs import every
 
 

@@ -11,7 +11,7 @@ import enum
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.platform.columns import CreatedAt, IdKey, one_of
@@ -108,4 +108,67 @@ class TimeOff(IdKey, db.Model):
         return self.starts_on is not None
 
 
-__all__ = ["TIME_OFF_LABELS", "ScheduleException", "TimeOff", "TimeOffKind", "WorkingHours"]
+class ConnectionStatus(enum.StrEnum):
+    OK = "ok"
+    BROKEN = "broken"
+
+
+class CalendarConnection(IdKey, db.Model):
+    """A team member's CalDAV calendar (docs/calendar-sync.md): one per member. The password is
+    kept Fernet-encrypted; ``status`` says whether the last attempt reached the calendar."""
+
+    __tablename__ = "calendar_connections"
+    __table_args__ = (one_of("status", ConnectionStatus),)
+
+    team_member_id: Mapped[int] = mapped_column(ForeignKey("team_members.id", ondelete="CASCADE"), unique=True)
+    url: Mapped[str] = mapped_column(String(500))
+    username: Mapped[str] = mapped_column(String(200))
+    password_encrypted: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default=ConnectionStatus.OK)
+    last_error: Mapped[str] = mapped_column(String(300), default="")
+    last_synced_at: Mapped[datetime | None]
+    created_at: Mapped[CreatedAt]
+
+    team_member: Mapped[TeamMember] = relationship()
+
+
+class ExternalBusyTime(IdKey, db.Model):
+    """A busy time read from a member's own calendar: it blocks them like part-day time off."""
+
+    __tablename__ = "external_busy_times"
+    __table_args__ = (CheckConstraint("ends_at > starts_at", name="order"),)
+
+    connection_id: Mapped[int] = mapped_column(ForeignKey("calendar_connections.id", ondelete="CASCADE"), index=True)
+    team_member_id: Mapped[int] = mapped_column(ForeignKey("team_members.id", ondelete="CASCADE"), index=True)
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    uid: Mapped[str] = mapped_column(String(300))
+
+
+class PushedEvent(IdKey, db.Model):
+    """A booking written into a member's calendar as an event, so a change updates it and a
+    cancellation deletes it. ``starts_at``/``ends_at``/``summary`` as last written."""
+
+    __tablename__ = "calendar_pushed_events"
+    __table_args__ = (UniqueConstraint("connection_id", "booking_id"),)
+
+    connection_id: Mapped[int] = mapped_column(ForeignKey("calendar_connections.id", ondelete="CASCADE"), index=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"), index=True)
+    uid: Mapped[str] = mapped_column(String(300))
+    etag: Mapped[str] = mapped_column(String(200), default="")
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    summary: Mapped[str] = mapped_column(String(300), default="")
+
+
+__all__ = [
+    "TIME_OFF_LABELS",
+    "CalendarConnection",
+    "ConnectionStatus",
+    "ExternalBusyTime",
+    "PushedEvent",
+    "ScheduleException",
+    "TimeOff",
+    "TimeOffKind",
+    "WorkingHours",
+]

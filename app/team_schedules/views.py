@@ -1,6 +1,6 @@
 """A team member's schedule page on the provider dashboard (routes on the venues_dashboard
 blueprint): the weekly working hours, exceptions by date, time off, and copying the week to
-other members.
+other members; and their calendar sync page (connect a CalDAV calendar, its status, disconnect).
 
 Load (the member inside the provider's own venue, else 404) -> validate (422 with messages) ->
 change -> if the change leaves upcoming bookings outside the member's working time, refuse it
@@ -25,8 +25,9 @@ from app.booking.models import Booking
 from app.booking.schedule_conflicts import find_bookings_outside_hours
 from app.platform.errors import Conflict
 from app.platform.timefmt import day_words, venue_zone
+from app.team_schedules.calendar_sync import connect, disconnect, get_connection, status_line, sync_connection
 from app.team_schedules.forms import ExceptionForm, TimeOffForm
-from app.team_schedules.models import TIME_OFF_LABELS, TimeOff
+from app.team_schedules.models import TIME_OFF_LABELS, ConnectionStatus, TimeOff
 from app.team_schedules.service import (
     Week,
     add_time_off,
@@ -45,7 +46,7 @@ from app.venues.hours import Range, format_minute, weekday_name
 from app.venues.models import TeamMember, Venue
 from app.venues.wizard import _onboarding, wizard_context
 from app.web.blueprints import dashboard as bp
-from app.web.guards import venue_required
+from app.web.guards import acting_member_scope, venue_required
 from app.web.loaders import venue_row
 from app.web.rendering import add_toast, is_htmx, render_page
 from app.web.unit_of_work import on_refusal, settle
@@ -348,3 +349,76 @@ def delete_member_time_off(venue: Venue, member: TeamMember, time_off_id: int) -
         remove,
         _("The time off is removed: %(member_name)s can be booked then again.", member_name=member.name),
     )
+
+
+# -- calendar sync (docs/calendar-sync.md): the owner and managers for any member, a practitioner
+# for their own member only (another member's is a 404, like another venue's) -------------------
+
+SYNC_ROLES = {"manager", "practitioner"}  # and the owner, always
+
+
+def _own_member(member: TeamMember) -> None:
+    """A practitioner reaches only their own member's page."""
+    scope = acting_member_scope()
+    if scope is not None and scope != member.id:
+        abort(404)
+
+
+def _sync_page(
+    venue: Venue, member: TeamMember, *, status: int = 200, block: str | None = "sync_panel", **extra: Any
+) -> Response:
+    connection = get_connection(member)
+    context: dict[str, Any] = {
+        "member": member,
+        "connection": connection,
+        "broken": connection is not None and connection.status == ConnectionStatus.BROKEN,
+        "status_line": status_line(connection, datetime.now(UTC)),
+        "form": {"url": connection.url if connection else "", "username": connection.username if connection else ""},
+        "calendars": [],
+        "error": "",
+    }
+    context.update(extra)
+    return render_page("team_schedules/calendar_sync.html", block, status=status, venue=venue, **context)
+
+
+@bp.get("/team/<int:member_id>/calendar-sync")
+@venue_required(roles=SYNC_ROLES)
+@venue_row(TeamMember, name="member")
+def calendar_sync(venue: Venue, member: TeamMember) -> Response:
+    _own_member(member)
+    return _sync_page(venue, member, block=None)
+
+
+@bp.post("/team/<int:member_id>/calendar-sync")
+@venue_required(roles=SYNC_ROLES)
+@venue_row(TeamMember, name="member")
+def save_calendar_sync(venue: Venue, member: TeamMember) -> Response:
+    _own_member(member)
+    form = {key: request.form.get(key, "") for key in ("url", "username", "password")}
+    shown = {"url": form["url"], "username": form["username"]}
+    on_refusal(lambda refusal: _sync_page(venue, member, form=shown, error=refusal.message))
+    calendars = connect(member, form["url"], form["username"], form["password"])
+    synced = sync_connection(get_connection(member))  # busy times count at once; a failure is shown, not raised
+    message = _("%(name)s's calendar is connected.", name=member.name)
+    if not synced:
+        message = _("%(name)s's calendar is saved, but the first sync failed.", name=member.name)
+    if is_htmx():
+        settle()
+        return add_toast(_sync_page(venue, member, calendars=calendars), message)
+    flash(message, "success" if synced else "warning")
+    return redirect(url_for("venues_dashboard.calendar_sync", member_id=member.id))
+
+
+@bp.post("/team/<int:member_id>/calendar-sync/disconnect")
+@venue_required(roles=SYNC_ROLES)
+@venue_row(TeamMember, name="member")
+def disconnect_calendar_sync(venue: Venue, member: TeamMember) -> Response:
+    _own_member(member)
+    if not disconnect(member):
+        abort(404)
+    message = _("%(name)s's calendar is disconnected; its busy times no longer block bookings.", name=member.name)
+    if is_htmx():
+        settle()
+        return add_toast(_sync_page(venue, member), message)
+    flash(message, "success")
+    return redirect(url_for("venues_dashboard.calendar_sync", member_id=member.id))

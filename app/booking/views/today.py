@@ -18,10 +18,8 @@ from app.web.today_page import today_page
 @bp.get("/today")
 @venue_required(roles=EVERYONE)  # a practitioner's own bookings only; takings for owners and managers
 def today(venue: Venue) -> Response:
+    own_member = acting_member_scope()  # a practitioner's: their calendar sync is linked here
     page = today_page(
-        venue,
-        now=datetime.now(UTC),
-        member_id=acting_member_scope(),
-        sees_takings=acting_role() in OWNER_AND_MANAGER,
+        venue, now=datetime.now(UTC), member_id=own_member, sees_takings=acting_role() in OWNER_AND_MANAGER
     )
-    return render_page("booking/today.html", venue=venue, **page)
+    return render_page("booking/today.html", venue=venue, own_member=own_member, **page)
