@@ -46,6 +46,8 @@ api_venue = ApiBlueprint(
     "api_venue", __name__, url_prefix="/api/v1/venue", description="Your venue, as your staff role allows: scope venue."
 )
 api_admin = ApiBlueprint("api_admin", __name__, url_prefix="/api/v1/admin", description="Moderation: scope admin.")
+# The GraphQL read API (app/api/graphql): the query endpoint and its published schema.
+graphql = Blueprint("graphql", __name__, url_prefix="/api/graphql")
 
 # In registration order: where two rules match the same URL, the first registered wins.
 ALL = (
@@ -72,4 +74,5 @@ ALL = (
     api_customer,
     api_venue,
     api_admin,
+    graphql,
 )
