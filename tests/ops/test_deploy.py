@@ -150,6 +150,7 @@ def test_compose_parses_and_names_every_service(compose):
         "elasticsearch",
         "minio",
         "minio-bucket",
+        "backup",  # pgBackRest's base backups (deploy/pgbackrest)
     }
     for name, service in compose["services"].items():
         if name in {"web", "worker"}:
