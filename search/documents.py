@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -50,6 +51,12 @@ def bookable_ids(venues: Iterable[Venue]) -> set[int]:
     return payable_venue_ids(v.id for v in venues)
 
 
+def hidden_slug() -> str:
+    """The one approved venue search never shows: the synthetic probe's (PROBE_VENUE_SLUG,
+    docs/synthetic-probe.md); "" (no slug) when none is set."""
+    return current_app.config.get("PROBE_VENUE_SLUG") or ""
+
+
 def load_venues(venue_ids: Iterable[int], *, approved_only: bool = True, session: Session | None = None) -> list[Venue]:
     """Venues with everything a document (and the opening-hours filter) needs, in a fixed
     number of queries however many venues are asked for."""
@@ -69,7 +76,7 @@ def load_venues(venue_ids: Iterable[int], *, approved_only: bool = True, session
         .order_by(Venue.id)
     )
     if approved_only:
-        statement = statement.where(Venue.status == VenueStatus.APPROVED)
+        statement = statement.where(Venue.status == VenueStatus.APPROVED, Venue.slug != hidden_slug())
     return list((session or db.session).scalars(statement))
 
 

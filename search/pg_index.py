@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from app.payouts.accounts import collect_before_enabled
 from app.platform.extensions import db
 from app.venues.models import Venue, VenueStatus
-from search.documents import bookable_ids, build_document, document_to_json, load_venues
+from search.documents import bookable_ids, build_document, document_to_json, hidden_slug, load_venues
 from search.pg_text import TS_CONFIG
 
 WRITER_LOCK_KEY = 0x5EA4C4  # pg_advisory_xact_lock key held by index writers
@@ -66,9 +66,16 @@ def reindex_all(progress: Callable[[int, int], None] | None = None) -> int:
     # The facet cells' triggers stand aside; every cell is rebuilt once at the end instead of
     # being updated for each batch (migration 0040). Until the end of this transaction only.
     db.session.execute(text("SET LOCAL cozywish.facet_cells_deferred = on"))
-    ids = list(db.session.scalars(select(Venue.id).where(Venue.status == VenueStatus.APPROVED).order_by(Venue.id)))
+    # Approved venues but the synthetic probe's (hidden_slug), as load_venues chooses them.
+    hidden = hidden_slug()
+    approved = select(Venue.id).where(Venue.status == VenueStatus.APPROVED, Venue.slug != hidden)
+    ids = list(db.session.scalars(approved.order_by(Venue.id)))
     db.session.execute(
-        text("DELETE FROM venue_search WHERE venue_id NOT IN (SELECT id FROM venues WHERE status = 'approved')")
+        text(
+            "DELETE FROM venue_search WHERE venue_id NOT IN"
+            " (SELECT id FROM venues WHERE status = 'approved' AND slug <> :hidden)"
+        ),
+        {"hidden": hidden},
     )
     done = 0
     if progress:
@@ -76,7 +83,9 @@ def reindex_all(progress: Callable[[int, int], None] | None = None) -> int:
     for start in range(0, len(ids), REINDEX_BATCH_SIZE):
         batch = ids[start : start + REINDEX_BATCH_SIZE]
         bounds = {"first": batch[0], "last": batch[-1]}
-        db.session.execute(text(REINDEX_SQL), {**bounds, "collect_before_enabled": collect_before_enabled()})
+        db.session.execute(
+            text(REINDEX_SQL), {**bounds, "hidden": hidden, "collect_before_enabled": collect_before_enabled()}
+        )
         if len(ids) > REINDEX_BATCH_SIZE and start // REINDEX_BATCH_SIZE % ANALYZE_EVERY == 0:
             # The batches' rows are read back by venue id; statistics of a table that was empty (a
             # first reindex) would have the planner scan everything written so far, every batch.
@@ -228,7 +237,7 @@ FROM (
     LEFT JOIN LATERAL (
         SELECT range_agg(daterange(cl.starts_on, cl.ends_on + 1)) AS ranges FROM closures cl WHERE cl.venue_id = v.id
     ) AS closed ON true
-    WHERE v.status = 'approved' AND v.id BETWEEN :first AND :last
+    WHERE v.status = 'approved' AND v.slug <> :hidden AND v.id BETWEEN :first AND :last
 ) AS d
 ON CONFLICT (venue_id) DO UPDATE SET {_UPDATES}
 -- A row that would not change is left alone: no index entries, no trigger work (indexed_at is

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask import current_app
 from sqlalchemy import text
 
 from app.booking.reporting import BOOKINGS, ORDERS
@@ -47,6 +48,7 @@ from app.payouts.reporting import VENUE_TRANSFERS
 from app.platform.extensions import db
 from app.platform.jobs import job
 from app.venues.reporting import VENUES
+from app.venues.slugs import find_venue_by_any_slug
 
 BATCH = 5000  # queue rows a run takes at most; the rest wait for the next minute
 LOCK = 59_0001  # an advisory lock: two runs never recount the same days at once
@@ -261,22 +263,36 @@ def recount_months(pairs: list[tuple[int, date]]) -> None:
         db.session.execute(count, params)
 
 
+def probe_venue_id() -> int | None:
+    """The synthetic probe's venue (PROBE_VENUE_SLUG, docs/synthetic-probe.md): its bookings are
+    the probe's own, booked and cancelled every few minutes, and count in no report."""
+    slug = current_app.config.get("PROBE_VENUE_SLUG")
+    venue = find_venue_by_any_slug(slug) if slug else None
+    return venue.id if venue is not None and venue.slug == slug else None
+
+
 def recount(pairs: list[tuple[int, date]]) -> None:
-    """Rebuild the rollup rows of these (venue id, local day) pairs and of their days."""
+    """Rebuild the rollup rows of these (venue id, local day) pairs and of their days. The probe
+    venue's days are forgotten and never counted again."""
     if not pairs:
         return
     venues = [venue_id for venue_id, _ in pairs]
     days = [day for _, day in pairs]
+    probe = probe_venue_id()
+    counted = {
+        "venues": [venue_id for venue_id, _ in pairs if venue_id != probe],
+        "days": [day for venue_id, day in pairs if venue_id != probe],
+    }
     session = db.session
     session.execute(_FORGET_VENUE_DAYS, {"venues": venues, "days": days})
-    session.execute(_COUNT_VENUE_DAYS, {"venues": venues, "days": days})
+    session.execute(_COUNT_VENUE_DAYS, counted)
     for forget, count in (
         (_FORGET_HOURS, _COUNT_HOURS),
         (_FORGET_SERVICES, _COUNT_SERVICES),
         (_FORGET_LEADS, _COUNT_LEADS),
     ):
         session.execute(forget, {"venues": venues, "days": days})
-        session.execute(count, {"venues": venues, "days": days})
+        session.execute(count, counted)
     clients = session.execute(_TOUCHED_CLIENTS, {"venues": venues, "days": days}).scalars().all()
     if clients:
         session.execute(_FORGET_VISITS, {"clients": list(clients)})

@@ -1,6 +1,8 @@
 """The Demo gateway's hosted checkout (blueprint ``demo`` at /payments/demo), played in-app in
-place of Stripe's page. Demo-only: ``register_blueprints`` registers it outside production only,
-and production never imports this package.
+place of Stripe's page. Demo-only: ``register_blueprints`` registers it outside production, and in
+production only for the synthetic probe (PROBE_VENUE_SLUG and PROBE_EMAIL set): Stripe takes
+every other payment there, so these pages then serve the probe's own orders and nothing else
+(docs/synthetic-probe.md).
 
 - ``/payments/demo/<session_id>``: the order's customer pays with a test card, or sees a
   decline, or walks away ("Cancel and return" releases the order and takes them back to their
@@ -45,7 +47,7 @@ from app.payments.forms import DemoCardForm
 from app.payments.models import Payment, PaymentEvent, PaymentKind, PaymentStatus
 from app.payments.ports import InvalidEvent
 from app.payments.presenting import order_lines
-from app.payments.service import release_for_change
+from app.payments.service import is_probe_order, release_for_change
 from app.payments.settlement import record_event
 from app.platform import timefmt
 from app.platform.errors import DomainError, InvalidTransition
@@ -64,8 +66,14 @@ def no_store(response: Response) -> Response:
 
 
 def demo_enabled() -> bool:
-    """The demo pages exist only while the Demo gateway is the one in use."""
+    """The demo pages serve everyone only while the Demo gateway is the one in use."""
     return not current_app.config.get("STRIPE_SECRET_KEY")
+
+
+def serves(payment: Payment) -> bool:
+    """Whether this page may show ``payment``: any demo session while the Demo gateway is the
+    one in use; with Stripe configured, only the synthetic probe's own order (is_probe_order)."""
+    return demo_enabled() or (payment.kind == PaymentKind.CHECKOUT and is_probe_order(payment.order))
 
 
 def get_demo_payment(session_id: str, *, for_update: bool = False) -> Payment:
@@ -73,10 +81,12 @@ def get_demo_payment(session_id: str, *, for_update: bool = False) -> Payment:
     is 404. A desk booking's payment link (desk_links.py) is the exception: its client may have
     no account, so its session opens for whoever holds its unguessable address, as a gateway's
     hosted checkout page does."""
-    if not demo_enabled() or not SESSION_ID_RE.fullmatch(session_id):
+    if not SESSION_ID_RE.fullmatch(session_id):
         abort(404)
     query = select(Payment).where(Payment.session_id == session_id, Payment.gateway == DemoGateway.name)
     payment = db.session.scalar(query.with_for_update() if for_update else query)
+    if (payment is None and not demo_enabled()) or (payment is not None and not serves(payment)):
+        abort(404)
     if payment is not None and payment.kind == PaymentKind.DESK_LINK:
         return payment
     if not current_user.is_authenticated:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -17,6 +18,7 @@ from app.booking.amounts import amount_due
 from app.booking.cart_returns import Restored
 from app.booking.models import Booking, Order, OrderStatus, ReleaseReason
 from app.booking.order_lifecycle import lock_order, release_order
+from app.payments.demo_gateway import DemoGateway
 from app.payments.gateway import get_gateway
 from app.payments.models import Payment, PaymentKind, PaymentStatus
 from app.payments.ports import CheckoutCharge, CheckoutStart, LineItem, PaymentGateway, TopUpCharge
@@ -111,6 +113,29 @@ def checkout_charge(order: Order) -> CheckoutCharge:
     )
 
 
+def probe_mode() -> bool:
+    """The synthetic probe may pay on the Demo gateway (docs/synthetic-probe.md): both
+    PROBE_VENUE_SLUG and PROBE_EMAIL are set."""
+    return bool(current_app.config.get("PROBE_VENUE_SLUG") and current_app.config.get("PROBE_EMAIL"))
+
+
+def is_probe_order(order: Order) -> bool:
+    """The synthetic probe's own order: its customer is PROBE_EMAIL and every booking of it is at
+    the PROBE_VENUE_SLUG venue. Only such an order pays on the Demo gateway where Stripe takes
+    everyone else's money; an order without bookings (a voucher, a tip) never does."""
+    if not probe_mode() or not order.bookings:
+        return False
+    probe_email = current_app.config["PROBE_EMAIL"].strip().lower()
+    slug = current_app.config["PROBE_VENUE_SLUG"]
+    return order.customer.email.lower() == probe_email and all(b.venue.slug == slug for b in order.bookings)
+
+
+def gateway_for(order: Order) -> PaymentGateway:
+    """The gateway that takes ``order``'s checkout: the configured one, or the Demo gateway for the
+    synthetic probe's own order (its payments move no money)."""
+    return DemoGateway() if is_probe_order(order) else get_gateway()
+
+
 def start_payment(order: Order, *, now: datetime | None = None, gateway: PaymentGateway | None = None) -> Payment:
     """A hosted checkout for the order's held bookings; the same one if it is still open. None
     once the hold has run out (``now``), even before the periodic job releases it: money is never
@@ -131,7 +156,7 @@ def start_payment(order: Order, *, now: datetime | None = None, gateway: Payment
     if existing is not None:
         return existing
     return open_checkout(
-        gateway or get_gateway(),
+        gateway or gateway_for(order),
         checkout_charge(order),
         PaymentKind.CHECKOUT,
         success_url=absolute_url("payments.returned", order_id=order.id) + "?session_id={CHECKOUT_SESSION_ID}",

@@ -12,6 +12,7 @@ import promql_parser
 import pytest
 import yaml
 
+from app.ops import probe
 from app.platform import metrics
 
 MONITORING = Path(__file__).resolve().parents[2] / "deploy" / "monitoring"
@@ -21,6 +22,8 @@ EXTERNAL = {
     "up": "Prometheus itself, per scrape target",
     "node_filesystem_avail_bytes": "node_exporter (the disk alert)",
     "node_filesystem_size_bytes": "node_exporter (the disk alert)",
+    # The synthetic probe writes its own (a node_exporter textfile or the Pushgateway).
+    **dict.fromkeys(probe.METRICS, "the synthetic probe, app/ops/probe.py (the probe alert)"),
 }
 
 

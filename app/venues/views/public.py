@@ -84,7 +84,8 @@ def venue_page(slug: str):
 def sitemap():
     rows = db.session.execute(
         select(Venue.slug, Venue.updated_at)
-        .where(Venue.status == VenueStatus.APPROVED)
+        # Not the synthetic probe's venue (docs/synthetic-probe.md): it is approved, never listed.
+        .where(Venue.status == VenueStatus.APPROVED, Venue.slug != (current_app.config.get("PROBE_VENUE_SLUG") or ""))
         .order_by(Venue.id)
         .limit(SITEMAP_LIMIT)
     ).all()
