@@ -104,8 +104,9 @@ def watch_database(app: Flask) -> None:
 
 
 def configure_page_cache(app: Flask) -> None:
-    from app.web import page_cache, private_cache
+    from app.web import maintenance_gate, page_cache, private_cache
 
+    maintenance_gate.init_app(app)  # first: while maintenance mode is on, visitors get its 503, not a stored page
     page_cache.init_app(app)
     private_cache.init_app(app)  # a browser that changed something reads its next pages fresh
 
@@ -182,6 +183,7 @@ def register_domains(app: Flask) -> None:
     from app.booking import wiring as booking
     from app.checkout import wiring as checkout
     from app.clients import wiring as clients
+    from app.invoicing import wiring as invoicing
     from app.memberships import wiring as memberships
     from app.messages import wiring as messages
     from app.notifications import wiring as notifications
@@ -191,6 +193,7 @@ def register_domains(app: Flask) -> None:
     from app.platform import email
     from app.privacy import wiring as privacy
     from app.promos import wiring as promos
+    from app.team_schedules import wiring as team_schedules
     from app.tips import wiring as tips
     from app.vouchers import wiring as vouchers
     from app.waitlist import wiring as waitlist
@@ -200,6 +203,7 @@ def register_domains(app: Flask) -> None:
     for domain in (
         email,
         booking,
+        team_schedules,
         clients,
         checkout,
         payments,
@@ -208,6 +212,7 @@ def register_domains(app: Flask) -> None:
         tips,
         packages,
         memberships,
+        invoicing,
         promos,
         notifications,
         waitlist,
@@ -368,6 +373,7 @@ def register_blueprints(app: Flask) -> None:
     then register every blueprint, in the order that decides which rule wins a tie."""
     from app.accounts import oauth_server
     from app.accounts.views import api_tokens, devices, oauth, oauth_apps, oidc, passkeys, sign_in, two_factor  # noqa: F401
+    from app.admin.views import maintenance as maintenance_admin  # noqa: F401  (maintenance mode's switch)
     from app.admin.views import orders, users, venues  # noqa: F401  (users, audit; orders, refunds; approvals)
     from app.analytics import views as analytics_pages  # noqa: F401  (venue and marketplace analytics, the funnel)
     from app.booking.views import book, calendar, cart, check_in, embed, moves, my_bookings, today, visits  # noqa: F401
@@ -375,6 +381,8 @@ def register_blueprints(app: Flask) -> None:
     from app.clients.views import clients as client_pages  # noqa: F401  (the client book, the desk's booking)
     from app.clients.views import desk_visit  # noqa: F401  (the desk's new visit)
     from app.discovery.views import search, synonyms  # noqa: F401
+    from app.invoicing.views import admin as invoice_admin  # noqa: F401  (venue invoices, credit notes)
+    from app.invoicing.views import provider as invoice_pages  # noqa: F401  (the owner's invoices and statements)
     from app.memberships.views import customer as membership_customer_pages  # noqa: F401  (joining, My memberships)
     from app.memberships.views import provider as membership_provider_pages  # noqa: F401  (a venue's memberships)
     from app.messages import views as message_pages  # noqa: F401  (booking threads, reported messages)
@@ -396,9 +404,10 @@ def register_blueprints(app: Flask) -> None:
     from app.saved import views as saved_pages  # noqa: F401
     from app.team_schedules import views as schedule_pages  # noqa: F401
     from app.tips import views as tip_pages  # noqa: F401  (Add a tip, on the booking blueprint)
-    from app.venues.views import (  # noqa: F401  (staff: logins and roles)
+    from app.venues.views import (  # noqa: F401  (staff: logins and roles; closing: pause or close)
         booking_button,
         catalog,
+        closing,
         dashboard,
         intake,
         public,
@@ -421,7 +430,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(blueprints.public)  # venue pages
     app.register_blueprint(blueprints.booking)  # booking pages, cart, orders, My bookings
     app.register_blueprint(blueprints.payments)  # paying, receipts, the Stripe webhook
-    if app.config["ENV_NAME"] != "production":  # production pays through Stripe and never imports the demo
+    # Production pays through Stripe and never imports the demo, but for the synthetic probe's
+    # own orders when PROBE_VENUE_SLUG and PROBE_EMAIL are set (docs/synthetic-probe.md).
+    probe_mode = bool(app.config.get("PROBE_VENUE_SLUG") and app.config.get("PROBE_EMAIL"))
+    if app.config["ENV_NAME"] != "production" or probe_mode:
         from app.demo import views as demo_pages  # noqa: F401
 
         app.register_blueprint(blueprints.demo)  # the Demo gateway's hosted checkout
@@ -440,8 +452,10 @@ def register_blueprints(app: Flask) -> None:
     app.add_template_global(placement, "card_placement")
     csrf.exempt(blueprints.ops)
     from app import api
+    from app.api import graphql
 
     api.init_app(app)  # the JSON API's blueprints, through flask-smorest (app/api/__init__.py)
+    graphql.init_app(app)  # the GraphQL read API, /api/graphql (app/api/graphql)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -1,4 +1,6 @@
-"""Command-line tools: `flask users`, `flask seed`, `flask jobs`, `flask search`, `flask diagnose`, `flask serve`."""
+"""Command-line tools: `flask users`, `flask seed`, `flask jobs`, `flask search`, `flask diagnose`,
+`flask serve`, and the groups registered below (`flask invoices`, `flask maintenance`, `flask probe`,
+`flask backup`, ...)."""
 
 from __future__ import annotations
 
@@ -230,10 +232,16 @@ def register(app: Flask) -> None:
     commands = (users_cli, seed_cli, jobs_cli, search_cli, embedded_cli, db_settings_cli, docs_cli, diagnose, serve)
     for command in commands:
         app.cli.add_command(command)
+    from app.invoicing.cli import invoices_cli
     from app.ops.backup import backup_cli
+    from app.ops.maintenance_cli import maintenance_cli
+    from app.ops.probe import probe_cli
     from app.payments.reconcile import payments_cli
     from app.platform.storage import storage_cli
 
     app.cli.add_command(payments_cli)
+    app.cli.add_command(invoices_cli)  # flask invoices issue --month 2026-11; flask invoices credit
     app.cli.add_command(backup_cli)
+    app.cli.add_command(maintenance_cli)  # flask maintenance on|off|status
+    app.cli.add_command(probe_cli)  # flask probe setup; flask probe run --base-url ...
     app.cli.add_command(storage_cli)  # flask storage copy --from local --to s3

@@ -10,9 +10,11 @@ import app.analytics.models
 import app.audit.models
 import app.booking.models
 import app.clients.models
+import app.invoicing.models
 import app.memberships.models
 import app.messages.models
 import app.notifications.models
+import app.ops.maintenance
 import app.packages.models
 import app.payments.models
 import app.payouts.models

@@ -201,7 +201,7 @@ def erase_account(user: User, *, now: datetime | None = None) -> None:
     # text messages sent (their bodies name bookings), the in-app notices, and other people's
     # notices that name them (a venue named after its owner).
     account_erasing.send("privacy", user=user, identifiers=identifiers)
-    forget_in_receipts(user.id, identifiers, now=now)  # stored receipts and refund notes, redacted once (docs/invoices.md)
+    forget_in_receipts(user.id, identifiers, now=now)  # stored receipts and refund notes: redacted once
     # The venues' client books keep the visits but no longer name the person (docs/privacy.md).
     anonymise_for_user(user.id, now=now)
     keys = [user.avatar_key] if user.avatar_key else []

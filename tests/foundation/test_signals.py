@@ -57,6 +57,7 @@ def test_each_signal_has_its_receivers_after_create_app(app):
     assert receivers(events.order_paid) == [
         "app.analytics.receivers.count_paid_order",  # the funnel's last step
         "app.clients.receivers.add_to_client_book",  # the customer becomes the venue's client
+        "app.invoicing.receivers.issue_receipt_when_paid",  # the customer's receipt, stored (a job)
         "app.memberships.service.record_when_paid",  # a membership's month paid: active, its sessions
         "app.notifications.activity.tell_venues_of_order",  # a notice per venue, to its people
         "app.notifications.confirmations.confirm_to_customer",  # one email per payment, reminders
@@ -87,7 +88,10 @@ def test_each_signal_has_its_receivers_after_create_app(app):
     assert receivers(payment_events.top_up_paid) == ["app.checkout.top_ups.paid_by_gateway"]
     assert receivers(payment_events.top_up_unpaid) == ["app.checkout.top_ups.unpaid_by_gateway"]
     # the venues' transfers are taken back (a card refund's payment legs, a voucher's balance legs)
-    assert receivers(payment_events.refund_made) == ["app.payouts.receivers.take_back_from_the_venues"]
+    assert receivers(payment_events.refund_made) == [
+        "app.invoicing.receivers.issue_refund_note_when_refunded",
+        "app.payouts.receivers.take_back_from_the_venues",
+    ]
     # payouts sit above payments: a fee, a top-up or a desk link charged sends the venue its
     # share, and reconciling with the gateway reconciles the transfers too
     assert receivers(payment_events.charge_taken) == ["app.payouts.receivers.pay_the_venue"]

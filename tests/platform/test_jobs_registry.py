@@ -16,6 +16,9 @@ TASKS = {
     "checkout.lapse_requests",
     "email.deliver",
     "email.purge_deliveries",
+    "invoicing.issue_last_month",
+    "invoicing.issue_receipt",
+    "invoicing.issue_refund_note",
     "jobs.retry_stalled",
     "notifications.invitations_back",
     "memberships.renew_due",
@@ -38,6 +41,7 @@ TASKS = {
     "search.refresh_free_time",
     "search.reindex_venues",
     "sms.deliver",
+    "team_schedules.sync_calendars",
     "waitlist.lapse_offers",
     "waitlist.match_day",
     "webhooks.deliver",
@@ -55,6 +59,7 @@ SCHEDULE = {
     "review-requests": "*/10 * * * *",  # visits over for the grace period (docs/reviews.md)
     "invitations-back": "35 * * * *",  # nudges, win-backs, birthdays (docs/invitations-back.md)
     "memberships-renew": "*/10 * * * *",  # renewals, grace, pauses, ends (docs/memberships.md)
+    "invoices-issue-month": "0 4 1 * *",  # each venue's invoice and statement for last month (docs/invoices.md)
     "privacy-retention": "41 3 * * *",
     "erase-due-accounts": "7 * * * *",
     "waitlist-lapse-offers": "* * * * *",
@@ -62,6 +67,7 @@ SCHEDULE = {
     "analytics-rollup": "* * * * *",  # the rollups within a minute of a change (docs/analytics.md)
     "analytics-forget-searches": "17 3 * * *",
     "rate-limits-prune": "23 * * * *",
+    "sync-calendars": "*/5 * * * *",  # team members' CalDAV calendars, both ways (docs/calendar-sync.md)
     "webhooks-prune-log": "29 3 * * *",
 }
 

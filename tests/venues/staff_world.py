@@ -93,6 +93,7 @@ def build_world(make_user, customer) -> StaffWorld:
         "package_id": 987654,  # packages: tests/packages check another venue's real rows
         "plan_id": 987654,  # memberships: tests/memberships check another venue's real rows
         "holding_id": 987654,
+        "document_id": 987654,  # invoicing: tests/invoicing check another venue's real documents
         "day": (today + timedelta(days=4)).isoformat(),
         "direction": "up",
     }

@@ -27,6 +27,10 @@ EXPECTED: dict[str, frozenset[str]] = {
     D + "complete_booking": EVERYONE,
     D + "no_show_booking": EVERYONE,
     D + "set_booking_stage": EVERYONE,  # booked, arrived, started (a practitioner's own bookings)
+    # a team member's calendar sync: owner, managers, a practitioner for their own member (else 404)
+    D + "calendar_sync": frozenset({"owner", "manager", "practitioner"}),
+    D + "save_calendar_sync": frozenset({"owner", "manager", "practitioner"}),
+    D + "disconnect_calendar_sync": frozenset({"owner", "manager", "practitioner"}),
     # the front desk
     D + "add_block": FRONT_DESK,
     D + "delete_block": FRONT_DESK,
@@ -43,6 +47,8 @@ EXPECTED: dict[str, frozenset[str]] = {
     D + "payouts_return": OWNER_ONLY,
     D + "earnings": OWNER_ONLY,
     D + "earnings_csv": OWNER_ONLY,
+    D + "invoices": OWNER_ONLY,
+    D + "invoice_pdf": OWNER_ONLY,
     D + "submit": OWNER_ONLY,
     D + "withdraw": OWNER_ONLY,
     D + "staff_page": OWNER_ONLY,
@@ -50,6 +56,11 @@ EXPECTED: dict[str, frozenset[str]] = {
     D + "resend_staff_invitation": OWNER_ONLY,
     D + "change_staff_role": OWNER_ONLY,
     D + "remove_staff": OWNER_ONLY,
+    D + "closing": OWNER_ONLY,  # pause or close the venue (docs/pause-and-close.md)
+    D + "pause_venue": OWNER_ONLY,
+    D + "resume_venue": OWNER_ONLY,
+    D + "close_venue": OWNER_ONLY,
+    D + "reopen_venue": OWNER_ONLY,
     # running the venue: the owner and managers (the default of a route that says nothing)
     **{
         D + name: OWNER_AND_MANAGER
