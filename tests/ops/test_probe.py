@@ -7,15 +7,12 @@ its metrics."""
 from __future__ import annotations
 
 import contextlib
-import os
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
-import psycopg
 import pytest
 from sqlalchemy import select
-from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
 from app import create_app
@@ -28,8 +25,7 @@ from app.platform.jobs import run_pending_jobs
 from app.venues.models import Venue
 from search.backend import get_backend
 from tests.booking.helpers import make_bookable_venue
-from tests.database import drop_database, libpq, server_url
-from tests.live_nodes import free_port
+from tests.live_nodes import free_port, fresh_database
 
 pytestmark = [pytest.mark.slow, pytest.mark.committing]
 
@@ -44,23 +40,6 @@ PROBE_MODE = {
     "STRIPE_SECRET_KEY": "sk_test_probe_mode",
     "STRIPE_API_BASE": "http://127.0.0.1:9",
 }
-
-
-@contextlib.contextmanager
-def copy_of_test_database(app) -> Iterator[str]:
-    """A database of its own for the node and this test, copied from the session's migrated one
-    (a template copy takes a second; running every migration again takes most of a minute)."""
-    source = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
-    name = f"cozywish_probe_{os.getpid()}"
-    with app.app_context():
-        db.engine.dispose()  # CREATE DATABASE ... TEMPLATE needs the source to have no connections
-    with psycopg.connect(libpq(source.set(database="postgres")), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{source.database}"')
-    try:
-        yield source.set(database=name).render_as_string(hide_password=False)
-    finally:
-        drop_database(server_url(), name)
 
 
 @contextlib.contextmanager
@@ -93,7 +72,7 @@ def serving(app) -> Iterator[None]:
 
 @pytest.fixture(scope="module")
 def site(app):
-    with copy_of_test_database(app) as url:
+    with fresh_database("cozywish_probe") as url:  # the session's own is in use: a template copy can't be made
         base_url = f"http://127.0.0.1:{free_port()}"
         overrides = {"SQLALCHEMY_DATABASE_URI": url, "BASE_URL": base_url, **PROBE_MODE}
         node = create_app("testing", overrides=overrides)

@@ -290,4 +290,4 @@ def test_the_dashboard_links_the_owner_to_the_page(web, provider, salon):
     web.sign_in_as(provider)
     assert "Pause or close your venue" in text(web.get("/provider"))
     page = text(web.get(CLOSING))
-    assert "1 booking is still to come." not in page and "0 bookings are still to come." in page
+    assert "1 booking is still to come." not in page and "No bookings are still to come." in page
