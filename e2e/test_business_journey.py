@@ -15,41 +15,19 @@ process."""
 from __future__ import annotations
 
 import re
-import tempfile
 import time
 import uuid
-from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
 from e2e.conftest import assert_accessible, run_seed, seed_venues, sign_in, watch
+from e2e.screens import shoot
 from e2e.seed import ADMIN_TOTP_SECRET
 
 PASSWORD = "rowan-lantern-harbour-2026"
 NOTE = "We are refitting the treatment rooms."
 MAINTENANCE = "We are moving to a bigger database. Back soon."
 SWITCH_SECONDS = 5.5  # every web process has read the switch again (MAINTENANCE_CHECK_SECONDS + a margin)
-SHOTS = Path(tempfile.gettempdir()) / "cozywish-screens" / "business"  # looked at, not kept
-
-
-# What sticks out on the right, for the message of a failed width check.
-WIDEST = """() => [...document.querySelectorAll("body *")]
-  .filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
-  .slice(0, 5).map((e) => `${e.tagName.toLowerCase()}.${[...e.classList].join(".")}`).join(", ")"""
-
-
-def shoot(page: Page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    for width, height in ((1366, 900), (390, 844)):
-        page.set_viewport_size({"width": width, "height": height})
-        for theme in ("light", "dark"):
-            page.evaluate("theme => document.documentElement.setAttribute('data-bs-theme', theme)", theme)
-            page.wait_for_timeout(300)  # Bootstrap's colour transitions
-            wide = page.evaluate("document.documentElement.scrollWidth")
-            assert wide <= width, f"{name}, {width} px, {theme}: the page is {wide} px wide: {page.evaluate(WIDEST)}"
-            page.screenshot(path=str(SHOTS / f"{name}-{width}-{theme}.png"), full_page=True)
-    page.evaluate("() => document.documentElement.setAttribute('data-bs-theme', 'light')")
-    page.set_viewport_size({"width": 1366, "height": 900})
 
 
 def status_until(page: Page, path: str, wanted: int, seconds: float = 10) -> None:
@@ -118,7 +96,7 @@ def test_owner_pauses_admin_runs_maintenance_and_the_new_business_screens_render
     expect(page.get_by_role("heading", name="Pause or close your venue", level=1)).to_be_visible()
     page.get_by_label("A note for customers (optional)").fill(NOTE)
     assert_accessible(page, "main")
-    shoot(page, "pause")
+    shoot(page, "business", "pause")
     page.get_by_role("button", name="Pause new bookings").click()
     paused = page.locator("[data-paused]")
     expect(paused).to_contain_text(NOTE)
@@ -132,7 +110,7 @@ def test_owner_pauses_admin_runs_maintenance_and_the_new_business_screens_render
     expect(notice).to_contain_text(NOTE)
     expect(customer_page.get_by_role("link", name="Book now")).to_have_count(0)
     assert_accessible(customer_page, "main")
-    shoot(customer_page, "paused-venue")
+    shoot(customer_page, "business", "paused-venue")
 
     page.get_by_role("button", name="Take bookings again now").click()
     expect(page.get_by_role("status").filter(has_text="Your venue is taking bookings again.")).to_be_visible()
@@ -149,7 +127,7 @@ def test_owner_pauses_admin_runs_maintenance_and_the_new_business_screens_render
     expect(page.locator(f"[data-document^='CW-INV-{year}-']")).to_have_count(1)
     expect(page.locator(f"[data-document^='CW-STM-{year}-']")).to_have_count(1)
     assert_accessible(page, "main")
-    shoot(page, "invoices")
+    shoot(page, "business", "invoices")
     page.set_viewport_size({"width": 390, "height": 844})  # on a phone the PDF buttons are in view, no scrolling
     pdf = page.get_by_role("link", name="PDF").first.bounding_box()
     assert pdf and pdf["x"] + pdf["width"] <= 390, f"the PDF button is off screen at 390 px: {pdf}"
@@ -172,7 +150,7 @@ def test_owner_pauses_admin_runs_maintenance_and_the_new_business_screens_render
     expect(page.get_by_role("alert")).to_have_text("Enter the calendar's address, starting with https://.")
     expect(page.locator("[data-sync-status]")).to_contain_text("Not connected.")
     assert_accessible(page, "main")
-    shoot(page, "calendar-sync-error")
+    shoot(page, "business", "calendar-sync-error")
     browser_errors.console[:] = [
         (text, url) for text, url in browser_errors.console if not ("422" in text and "/calendar-sync" in url)
     ]
@@ -189,7 +167,7 @@ def test_owner_pauses_admin_runs_maintenance_and_the_new_business_screens_render
     invoice = admin_page.locator(f"[data-document^='CW-INV-{year}-']").filter(has_text=venue_name)
     expect(invoice.get_by_label("Reason")).to_be_visible()  # the credit note form under the invoice
     assert_accessible(admin_page, "main")
-    shoot(admin_page, "admin-invoices")
+    shoot(admin_page, "business", "admin-invoices")
     operations.click()
     admin_page.get_by_role("link", name="Maintenance mode").click()
     expect(admin_page.get_by_role("heading", name="Maintenance mode", level=1)).to_be_visible()
@@ -212,7 +190,7 @@ def test_owner_pauses_admin_runs_maintenance_and_the_new_business_screens_render
         expect(visitor.get_by_role("link", name="Staff sign-in")).to_be_visible()
         expect(visitor.locator("html")).to_have_attribute("data-bs-theme", "dark")  # the visitor's own theme
         assert_accessible(visitor, "main")
-        shoot(visitor, "maintenance-503")
+        shoot(visitor, "business", "maintenance-503")
 
         admin_page.goto("/admin/maintenance")
         # The form reads the switch itself; the banner is the serving process's copy (up to 5 s old).
@@ -220,7 +198,7 @@ def test_owner_pauses_admin_runs_maintenance_and_the_new_business_screens_render
         expect(admin_page.locator("#maintenance-banner")).to_contain_text("Maintenance mode is on")
         expect(admin_page.get_by_role("button", name="Turn maintenance mode off")).to_be_visible()
         assert_accessible(admin_page, "main")
-        shoot(admin_page, "admin-maintenance")
+        shoot(admin_page, "business", "admin-maintenance")
         admin_page.get_by_role("button", name="Turn maintenance mode off").click()
         switched, off = time.monotonic(), True
         expect(

@@ -6,16 +6,14 @@ customer gives a date of birth; the unsubscribe link of an email works signed ou
 
 from __future__ import annotations
 
-import tempfile
 import uuid
-from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
 from e2e.conftest import assert_accessible, run_python, seed_venues, sign_in
+from e2e.screens import shoot
 
 PASSWORD = "cedar-ripple-lantern-2026"
-SHOTS = Path(tempfile.gettempdir()) / "cozywish-screens" / "invitations-back"  # looked at, not kept
 
 # The link a consenting customer's invitation carries, as the live server signs it.
 TOKEN = """
@@ -37,19 +35,6 @@ with app.test_request_context(base_url=app.config.get("BASE_URL") or None):
 
 def unsubscribe_path(live_server, email: str) -> str:
     return run_python(live_server, ["-c", TOKEN], {"email": email})["path"]
-
-
-def shoot(page: Page, name: str) -> None:
-    """The page at desktop and phone size, light and dark."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    for width, height in ((1366, 900), (390, 844)):
-        page.set_viewport_size({"width": width, "height": height})
-        for theme in ("light", "dark"):
-            page.evaluate("theme => document.documentElement.setAttribute('data-bs-theme', theme)", theme)
-            page.wait_for_timeout(300)  # Bootstrap's colour transitions
-            page.screenshot(path=str(SHOTS / f"{name}-{width}-{theme}.png"), full_page=True)
-    page.evaluate("() => document.documentElement.setAttribute('data-bs-theme', 'light')")
-    page.set_viewport_size({"width": 1366, "height": 900})
 
 
 def test_owner_switches_invitations_and_customer_unsubscribes(page: Page, live_server, unique_email, browser_errors):
@@ -106,7 +91,7 @@ def test_owner_switches_invitations_and_customer_unsubscribes(page: Page, live_s
     page.get_by_role("button", name="Save invitations back").click()
     expect(page.get_by_role("status").filter(has_text="Invitations back saved.")).to_be_visible()
     assert_accessible(page, "main")
-    shoot(page, "reminders")
+    shoot(page, "invitations-back", "reminders")
     page.reload()
     expect(page.get_by_label("Birthday messages")).to_be_checked()
     expect(page.get_by_label("Win back after (months)")).to_have_value("6")
@@ -125,7 +110,7 @@ def test_owner_switches_invitations_and_customer_unsubscribes(page: Page, live_s
     page.goto(unsubscribe_path(live_server, customer["email"]))
     expect(page.get_by_role("heading", name="Offers and news emails")).to_be_visible()
     assert_accessible(page, "main")
-    shoot(page, "unsubscribe")
+    shoot(page, "invitations-back", "unsubscribe")
     page.get_by_role("button", name="Unsubscribe").click()
     expect(page.get_by_role("status").filter(has_text="we won't send you offers and news")).to_be_visible()
-    shoot(page, "unsubscribed")
+    shoot(page, "invitations-back", "unsubscribed")

@@ -11,23 +11,21 @@ from __future__ import annotations
 
 import calendar
 import re
-import tempfile
 import time
 import uuid
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 from playwright.sync_api import Page, expect
 
 from e2e.conftest import assert_accessible, run_python, seed_venues, sign_in
+from e2e.screens import shoot
 from e2e.test_payment_journeys import PAYS
 
 PASSWORD = "calm-harbour-lantern-2026"
 TIMEZONE = "Europe/London"
 SETTLE_TIMEOUT = 45_000  # ms: the worker settles the payment (a busy CI machine: longer)
-SHOTS = Path(tempfile.gettempdir()) / "cozywish-screens" / "memberships"  # looked at, not kept
 ACTIVE = re.compile(r"^Active, renews on (\d{1,2} \w+ \d{4})$")
 
 # The end of the month, as the scheduled job meets it (``memberships.renew_due``): every
@@ -51,18 +49,6 @@ with app.test_request_context(base_url=app.config.get("BASE_URL") or None):
     db.session.commit()
     print(json.dumps({"membership_id": membership.id, "done": done}))
 """
-
-
-def shoot(page: Page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    for width, height in ((1366, 900), (390, 844)):
-        page.set_viewport_size({"width": width, "height": height})
-        for theme in ("light", "dark"):
-            page.evaluate("theme => document.documentElement.setAttribute('data-bs-theme', theme)", theme)
-            page.wait_for_timeout(300)  # Bootstrap's colour transitions
-            page.screenshot(path=str(SHOTS / f"{name}-{width}-{theme}.png"), full_page=True)
-    page.evaluate("() => document.documentElement.setAttribute('data-bs-theme', 'light')")
-    page.set_viewport_size({"width": 1366, "height": 900})
 
 
 def month_after(day: date) -> date:
@@ -164,7 +150,7 @@ def test_a_membership_is_joined_and_renews_at_the_end_of_the_month(
         ["1 × Hot stone massage a month", "10% off every treatment"]
     )
     assert_accessible(page, "main")
-    shoot(page, "plan")
+    shoot(page, "memberships", "plan")
 
     # -- 3. She joins and pays the first month with the demo card; My memberships shows it active. --
     page.get_by_role("button", name="Join for £99.00 a month").click()
@@ -195,7 +181,7 @@ def test_a_membership_is_joined_and_renews_at_the_end_of_the_month(
     expect(rows.first).to_contain_text("£99.00")
     expect(rows.first.get_by_role("link", name=re.compile(r"^Receipt ?for month 1$"))).to_be_visible()
     assert_accessible(page, "main")
-    shoot(page, "mine-month-1")
+    shoot(page, "memberships", "mine-month-1")
     browser_errors.assert_none()
 
     # -- 4. The month ends: the renewal runs as the job runs it, charging the saved card. -----------
@@ -217,7 +203,7 @@ def test_a_membership_is_joined_and_renews_at_the_end_of_the_month(
     expect(rows.first.get_by_role("link", name=re.compile(r"^Receipt ?for month 2$"))).to_be_visible()
     expect(rows.nth(1).locator("th")).to_have_text("1")
     assert_accessible(page, "main")
-    shoot(page, "mine-month-2")
+    shoot(page, "memberships", "mine-month-2")
 
     # -- 5. The owner's members table: Nina, active, paid until the new date. -----------------------
     owner_page.goto("/provider/memberships")
@@ -228,5 +214,5 @@ def test_a_membership_is_joined_and_renews_at_the_end_of_the_month(
     expect(member.locator("[data-member-status]")).to_have_text("Active")
     expect(cells.nth(3)).to_have_text(day_text(second_end, "dd MMM yyyy"))
     assert_accessible(owner_page, "main")
-    shoot(owner_page, "owner-list")
+    shoot(owner_page, "memberships", "owner-list")
     browser_errors.assert_none()

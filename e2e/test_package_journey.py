@@ -8,17 +8,16 @@ page, the cart, the confirmed order and My packages are looked at at 1366x900 an
 from __future__ import annotations
 
 import re
-import tempfile
 import time
 import uuid
 from datetime import datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 from playwright.sync_api import Page, expect
 
 from e2e.conftest import assert_accessible, seed_venues, sign_in
+from e2e.screens import shoot
 from e2e.test_payment_journeys import PAYS
 
 PASSWORD = "stone-harbour-lantern-2026"
@@ -27,19 +26,6 @@ VALID_DAYS = 180
 DAYS_AHEAD = 4  # well inside the package's 180 days, well outside the free cancellation window
 HOUR = 11
 SETTLE_TIMEOUT = 45_000  # ms: the worker settles the payment (a busy CI machine: longer)
-SHOTS = Path(tempfile.gettempdir()) / "cozywish-screens" / "packages"  # looked at, not kept
-
-
-def shoot(page: Page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    for width, height in ((1366, 900), (390, 844)):
-        page.set_viewport_size({"width": width, "height": height})
-        for theme in ("light", "dark"):
-            page.evaluate("theme => document.documentElement.setAttribute('data-bs-theme', theme)", theme)
-            page.wait_for_timeout(300)  # Bootstrap's colour transitions
-            page.screenshot(path=str(SHOTS / f"{name}-{width}-{theme}.png"), full_page=True)
-    page.evaluate("() => document.documentElement.setAttribute('data-bs-theme', 'light')")
-    page.set_viewport_size({"width": 1366, "height": 900})
 
 
 def ends_on() -> set[str]:
@@ -110,7 +96,7 @@ def test_a_customer_buys_a_package_and_books_with_it(
     expect(page.locator("[data-package-price]")).to_have_text("£300.00")
     expect(page.locator("[data-package-usual]")).to_have_text("usually £400.00")
     assert_accessible(page, "main")
-    shoot(page, "package")
+    shoot(page, "packages", "package")
 
     # She buys it with the demo card and lands on My packages once the worker has settled it.
     page.get_by_role("button", name="Buy for £300.00").click()
@@ -158,7 +144,7 @@ def test_a_customer_buys_a_package_and_books_with_it(
         "Covered by your package “Five stones”: 4 of 5 left after this."
     )
     assert_accessible(page, "main")
-    shoot(page, "cart")
+    shoot(page, "packages", "cart")
 
     # Checkout: the package pays for the treatment, so the order is confirmed at once, no card.
     page.get_by_role("complementary").get_by_role("button", name="Check out").click()
@@ -167,12 +153,12 @@ def test_a_customer_buys_a_package_and_books_with_it(
     expect(bookings).to_contain_text("Hot stone massage")
     expect(bookings).to_contain_text("£0.00")
     expect(page.get_by_role("button", name=re.compile("securely"))).to_have_count(0)
-    shoot(page, "booked")
+    shoot(page, "packages", "booked")
 
     # My packages counts the session used.
     page.goto("/account/packages")
     held = page.locator("[data-held-package]").filter(has_text="Five stones")
     expect(held.locator("[data-package-status]")).to_have_text(f"4 of 5 left, until {until}")
     assert_accessible(page, "main")
-    shoot(page, "mine")
+    shoot(page, "packages", "mine")
     browser_errors.assert_none()

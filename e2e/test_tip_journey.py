@@ -4,31 +4,17 @@ venue's, under Earnings. The tip form is looked at at 1366x900 and 390x844, ligh
 
 from __future__ import annotations
 
-import tempfile
 import time
 import uuid
-from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
 from e2e.conftest import assert_accessible, seed_venues, sign_in
+from e2e.screens import shoot
 from e2e.test_payment_journeys import PAYS
 
 PASSWORD = "willow-ember-harbour-2026"
 SETTLE_TIMEOUT = 45_000  # ms: the worker settles the payment (a busy CI machine: longer)
-SHOTS = Path(tempfile.gettempdir()) / "cozywish-screens" / "tips"  # looked at, not kept
-
-
-def shoot(page: Page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    for width, height in ((1366, 900), (390, 844)):
-        page.set_viewport_size({"width": width, "height": height})
-        for theme in ("light", "dark"):
-            page.evaluate("theme => document.documentElement.setAttribute('data-bs-theme', theme)", theme)
-            page.wait_for_timeout(300)  # Bootstrap's colour transitions
-            page.screenshot(path=str(SHOTS / f"{name}-{width}-{theme}.png"), full_page=True)
-    page.evaluate("() => document.documentElement.setAttribute('data-bs-theme', 'light')")
-    page.set_viewport_size({"width": 1366, "height": 900})
 
 
 def test_a_customer_tips_after_a_visit_and_the_owner_sees_it(
@@ -68,7 +54,7 @@ def test_a_customer_tips_after_a_visit_and_the_owner_sees_it(
     tip = page.locator("[data-tip-section]")
     expect(tip.get_by_role("heading", name="Add a tip for")).to_be_visible()
     assert_accessible(page, "[data-tip-section]")
-    shoot(page, "form")
+    shoot(page, "tips", "form")
     tip.get_by_text("15%").click()
     tip.get_by_role("button", name="Pay the tip securely").click()
     expect(page.get_by_role("heading", name="Pay £12.00")).to_be_visible()

@@ -6,29 +6,14 @@ gift page is looked at at 1366x900 and 390x844, light and dark."""
 from __future__ import annotations
 
 import re
-import tempfile
 import uuid
-from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
 from e2e.conftest import assert_accessible, watch
+from e2e.screens import shoot
 from e2e.test_gift_voucher_journey import CODE_RE, SETTLE_TIMEOUT, hold_the_time_in_cart
 from e2e.test_payment_journeys import PAYS, set_up, sign_in
-
-SHOTS = Path(tempfile.gettempdir()) / "cozywish-screens" / "treatment-gift"  # looked at, not kept
-
-
-def shoot(page: Page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    for width, height in ((1366, 900), (390, 844)):
-        page.set_viewport_size({"width": width, "height": height})
-        for theme in ("light", "dark"):
-            page.evaluate("theme => document.documentElement.setAttribute('data-bs-theme', theme)", theme)
-            page.wait_for_timeout(300)  # Bootstrap's colour transitions
-            page.screenshot(path=str(SHOTS / f"{name}-{width}-{theme}.png"), full_page=True)
-    page.evaluate("() => document.documentElement.setAttribute('data-bs-theme', 'light')")
-    page.set_viewport_size({"width": 1366, "height": 900})
 
 
 def test_give_a_treatment_then_book_it_for_nothing(
@@ -48,7 +33,7 @@ def test_give_a_treatment_then_book_it_for_nothing(
     page.get_by_label("Their email").fill(recipient["email"])
     page.get_by_label("From").fill("Bea")
     assert_accessible(page, "main")
-    shoot(page, "give")
+    shoot(page, "treatment-gift", "give")
     page.get_by_role("button", name="Pay securely").click()
     expect(page.get_by_role("heading", name="Pay £60.00")).to_be_visible()
     page.get_by_label("Card number").fill(PAYS)
