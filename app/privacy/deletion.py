@@ -34,13 +34,12 @@ from app.accounts.sessions import end_all_sessions
 from app.audit import service as audit
 from app.audit.models import AuditEntry
 from app.audit.transitions import record_transition
-from app.booking import lifecycle
 from app.booking.models import Booking, BookingStatus, CartItem, Order, TimeBlock
+from app.checkout.venue_cancellations import cancel_upcoming
 from app.clients.service import anonymise_for_user
 from app.invoicing.receipt_privacy import forget_in_receipts
 from app.memberships.cancelling import end_all_for as end_memberships_for
 from app.payments.models import PaymentEvent
-from app.payments.service import refund_booking
 from app.platform.email import send_email
 from app.platform.errors import InvalidTransition, ValidationFailed
 from app.platform.extensions import db
@@ -318,14 +317,7 @@ def close_venue_of(user: User, *, now: datetime, identifiers: list[str] | None =
     venue = db.session.scalar(select(Venue).where(Venue.owner_id == user.id).with_for_update())
     if venue is None:
         return None
-    upcoming = db.session.scalars(
-        select(Booking)
-        .where(Booking.venue_id == venue.id, Booking.status == BookingStatus.CONFIRMED, Booking.starts_at > now)
-        .order_by(Booking.id)
-    )
-    for booking in upcoming:
-        refund = lifecycle.cancel_by_venue(booking, actor=user, reason="The venue has closed.", now=now)
-        refund_booking(booking, refund, reason=f"Venue closed ({booking.reference})")
+    cancel_upcoming(venue.id, actor=user, reason="The venue has closed.", refund_reason="Venue closed", now=now)
     keys = [
         variant["key"]
         for image in venue.images

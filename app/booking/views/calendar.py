@@ -30,8 +30,8 @@ from app.booking.ics import calendar as ics_calendar
 from app.booking.models import Booking
 from app.booking.time_blocks import add_time_block, remove_time_block
 from app.checkout.requests import decline_request as decline_request_and_refund
+from app.checkout.venue_cancellations import cancel_and_refund
 from app.messages import service as messages
-from app.payments.service import refund_booking
 from app.platform import cache_versions
 from app.platform.cache_versions import user_namespace
 from app.platform.errors import DomainError, ValidationFailed
@@ -243,15 +243,16 @@ def cancel_booking(venue: Venue, booking_id: int):
         booking = get_venue_booking(venue, booking_id)
         return _booking_page(venue, booking, status=422, cancel_form=form)
 
-    def cancel_and_refund(booking: Booking) -> None:
-
-        refund = lifecycle.cancel_by_venue(booking, actor=current_user, reason=form.reason.data)
-        refund_booking(booking, refund, reason=f"Cancelled by the venue ({booking.reference})")  # a job pays it back
+    def cancel(booking: Booking) -> None:
+        reason = form.reason.data
+        cancel_and_refund(
+            booking, actor=current_user, reason=reason, refund_reason=f"Cancelled by the venue ({booking.reference})"
+        )
 
     return _act(
         venue,
         booking_id,
-        cancel_and_refund,
+        cancel,
         _("The booking is cancelled. We've emailed the customer, who gets the full price back."),
     )
 

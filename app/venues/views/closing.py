@@ -1,10 +1,8 @@
 """Pause or close your venue: the owner's page and its four commands (app/venues/closing.py,
 docs/pause-and-close.md), on the dashboard blueprint, owner only.
 
-Closing may cancel the future bookings first: each through the venue's own cancellation, as the
-calendar's Cancel button does (app/booking/lifecycle.cancel_by_venue, then
-app/payments/service.refund_booking under the order's row lock): refunded in full, the customer
-and the venue emailed by the booking_cancelled receivers. No second refund path.
+Closing may cancel the future bookings first, as the calendar's Cancel button does
+(app/checkout/venue_cancellations.py): refunded in full, the customer and the venue emailed.
 """
 
 from __future__ import annotations
@@ -18,16 +16,11 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import func, select
 from wtforms import DateField, RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
-from app.booking import lifecycle
-from app.booking.models import Booking, BookingStatus
-from app.booking.order_lifecycle import lock_order
-from app.payments.service import refund_booking
-from app.platform.extensions import db
+from app.checkout.venue_cancellations import cancel_upcoming, count_upcoming
 from app.platform.form_fields import text_field
 from app.venues import closing as venue_closing
 from app.venues.closing import CANCEL, HONOUR, PAUSE_MESSAGE_MAX, REASON_MAX
@@ -58,34 +51,6 @@ class CloseForm(FlaskForm):
     )
 
 
-def get_future_bookings(venue: Venue, now: datetime, *, for_update: bool = False) -> list[Booking]:
-    """The venue's confirmed bookings still to come, first first."""
-    query = (
-        select(Booking)
-        .where(Booking.venue_id == venue.id, Booking.status == BookingStatus.CONFIRMED, Booking.starts_at > now)
-        .order_by(Booking.starts_at, Booking.id)
-    )
-    return list(db.session.scalars(query.with_for_update() if for_update else query))
-
-
-def count_future_bookings(venue: Venue, now: datetime) -> int:
-    query = select(func.count()).where(
-        Booking.venue_id == venue.id, Booking.status == BookingStatus.CONFIRMED, Booking.starts_at > now
-    )
-    return db.session.scalar(query) or 0
-
-
-def cancel_future_bookings(venue: Venue, *, reason: str, now: datetime) -> int:
-    """Cancel and refund in full every future booking, as the calendar's Cancel does; returns how many."""
-    bookings = get_future_bookings(venue, now, for_update=True)
-    for booking in bookings:
-        refund = lifecycle.cancel_by_venue(booking, actor=current_user, reason=reason, now=now)
-        if booking.order_id is not None:
-            lock_order(booking.order_id)  # refunds are made under the order's row lock
-            refund_booking(booking, refund, reason=f"Cancelled by the venue, closing ({booking.reference})")
-    return len(bookings)
-
-
 def _page(
     venue: Venue, *, status: int = 200, error: str = "", pause_form: Any = None, close_form: Any = None
 ) -> Response:
@@ -99,7 +64,7 @@ def _page(
         closed=venue.status == VenueStatus.CLOSED,
         paused=venue_closing.is_paused(venue, now),
         pause_notice=venue_closing.pause_notice(venue, now),
-        future_count=count_future_bookings(venue, now),
+        future_count=count_upcoming(venue.id, now),
         pause_form=pause_form or PauseForm(formdata=None),
         close_form=close_form or CloseForm(formdata=None),
         today=venue_closing.local_today(venue, now).isoformat(),
@@ -146,7 +111,11 @@ def close_venue(venue: Venue):
     choice, reason = form.future_bookings.data or "", (form.reason.data or "").strip()
     venue_closing.check_closable(venue, choice, reason)  # before anything is cancelled
     now = datetime.now(UTC)
-    cancelled = cancel_future_bookings(venue, reason=reason, now=now) if choice == CANCEL else 0
+    cancelled = 0
+    if choice == CANCEL:
+        cancelled = cancel_upcoming(
+            venue.id, actor=current_user, reason=reason, refund_reason="Cancelled by the venue, closing", now=now
+        )
     venue_closing.close(venue, actor=current_user, future_bookings=choice, reason=reason, cancelled=cancelled, now=now)
     if choice == CANCEL:
         flash(
