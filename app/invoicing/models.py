@@ -5,7 +5,7 @@
   monthly statement of the venue's bookings, refunds, fees, commission and payouts. Its figures,
   its lines (a JSON snapshot) and its PDF are written once; a database trigger refuses any
   UPDATE or DELETE (migration 0085).
-- The customer's side (migration 0089): a paid order's ``receipt`` and, for each refund after
+- The customer's side (migration 0085): a paid order's ``receipt`` and, for each refund after
   it, a ``refund_note`` that corrects it (``order_id``; ``refund_id`` for a card refund); no venue.
 - ``DocumentCounter``: the last number given per kind and year. Numbers are taken by an upsert
   that holds the counter's row lock until the issuing transaction ends, so they are gapless:
@@ -69,7 +69,7 @@ class InvoiceDocument(IdKey, db.Model):
             postgresql_where=text("kind <> 'credit_note'"),
         ),
         CheckConstraint("net_minor + vat_minor = gross_minor", name="parts_add_up"),
-        # one receipt per order (migration 0089); a refund note per card refund (refund_id's key)
+        # one receipt per order (migration 0085); a refund note per card refund (refund_id's key)
         Index("uq_invoice_documents_order_receipt", "order_id", unique=True, postgresql_where=text("kind = 'receipt'")),
         CheckConstraint(
             "(kind IN ('credit_note', 'refund_note') AND corrects_id IS NOT NULL"

@@ -5,7 +5,7 @@ named after an erased owner, or a refund reason that names them. ``forget_in_rec
 each such document once, in the erasure's transaction: its ``lines`` and PDF are replaced by a
 version with no name, email or free text in it (the seller by venue number and VAT number, the
 buyer by account number), every figure, number and date as issued. The database allows that one
-change and no other (migration 0089's trigger). Privacy sits above invoicing and calls this from
+change and no other (migration 0085's trigger). Privacy sits above invoicing and calls this from
 ``erase_account``.
 """
 
