@@ -249,6 +249,8 @@ def test_the_published_schema_is_the_committed_one(client):
     assert response.status_code == 200 and response.mimetype == "text/plain"
     assert response.get_data(as_text=True) == (ROOT / "docs" / "graphql.schema.graphql").read_text()
     assert "freeTimes(" in response.get_data(as_text=True)
+    for _ in range(20):  # the same bytes however often it is fetched
+        assert client.get("/api/graphql/schema.graphql").get_data() == response.get_data()
 
 
 def test_a_resolver_bug_is_not_described_to_the_client(client, listed, monkeypatch):

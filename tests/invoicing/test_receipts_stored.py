@@ -14,19 +14,17 @@ from pypdf import PdfReader
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
-from app.booking import cart
 from app.booking.events import announce_paid
 from app.booking.models import Order
-from app.checkout import checkout
 from app.invoicing.models import DocumentKind, InvoiceDocument
 from app.invoicing.receipt_privacy import forget_in_receipts
 from app.invoicing.receipts import get_receipt_document, get_refund_notes, issue_receipt_job, issue_refund_note_job
-from app.payments.demo_webhook import pay_by_demo_card
 from app.payments.models import Refund
 from app.payments.refunds import refund_order
 from app.platform.extensions import db
 from app.platform.money import format_money
-from tests.booking.helpers import future_slot, make_bookable_venue
+from tests.booking.helpers import make_bookable_venue
+from tests.payments.test_receipt_pdf import paid_order as paid_at_the_venue
 
 
 @pytest.fixture
@@ -38,15 +36,7 @@ def massage(ctx, provider):
 
 
 def paid_order(customer, service, *, hour: int = 10) -> Order:
-    cart.add_item(
-        cart.CartOwner(user_id=customer.id),
-        service_id=service.id,
-        starts_at=future_slot(hour=hour),
-        quantity=1,
-        team_member_id=None,
-    )
-    order = checkout.checkout(customer)
-    assert pay_by_demo_card(order) == "paid: bookings confirmed"
+    order = paid_at_the_venue(customer, service, first_hour=hour)  # the receipt tests' own, committed here
     db.session.commit()
     return order
 

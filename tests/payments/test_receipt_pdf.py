@@ -37,8 +37,8 @@ def venues(ctx, provider, make_user):
     return (registered, massage), (unregistered, facial)
 
 
-def paid_order(customer, *services) -> Order:
-    for hour, service in enumerate(services, start=10):
+def paid_order(customer, *services, first_hour: int = 10) -> Order:
+    for hour, service in enumerate(services, start=first_hour):
         cart.add_item(
             cart.CartOwner(user_id=customer.id),
             service_id=service.id,
