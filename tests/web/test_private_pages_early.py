@@ -1,0 +1,167 @@
+"""A signed-in page's private copy served before the user is loaded (app/web/private_cache.py,
+``serve_early``), and every case where the full way must run instead: a staff login, an idle
+session, a visit to note, a saved language, an account that changed."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from app.accounts.models import Role
+from app.accounts.sessions import forget_remembered_sessions
+from app.platform import cache_versions
+from app.platform.extensions import db
+from app.venues.models import VenueStaff
+from app.web.guards import RECEPTIONIST
+from app.web.private_cache import forget_all
+from tests.booking.helpers import book, future_slot, make_bookable_venue
+from tests.conftest import Browser
+from tests.statements import statements_sent
+from tests.venues.staff_world import make_staff
+
+
+@pytest.fixture(autouse=True)
+def private_cache(app, monkeypatch):
+    """The private page cache on and versions memoised, as in production (tests turn both off)."""
+    monkeypatch.setitem(app.config, "PRIVATE_PAGE_CACHE_ENABLED", True)
+    monkeypatch.setitem(app.config, "CACHE_VERSION_TTL", 60)
+    cache_versions.forget()
+    forget_all()
+    forget_remembered_sessions()
+    yield
+    cache_versions.forget()
+    forget_all()
+    forget_remembered_sessions()
+
+
+@pytest.fixture
+def loads(app, monkeypatch) -> list[str]:
+    """The identities the session's user loader was asked for, request by request."""
+    asked: list[str] = []
+    loader = app.login_manager._user_callback
+
+    def counting(identity: str):
+        asked.append(identity)
+        return loader(identity)
+
+    monkeypatch.setattr(app.login_manager, "_user_callback", counting)
+    return asked
+
+
+@pytest.fixture
+def venue_and_service(ctx, make_user):
+    venue, service = make_bookable_venue(make_user(role=Role.PROVIDER, name="Priya Owner"), name="Linden Rooms")
+    db.session.commit()
+    return venue, service
+
+
+def signed_in(app, user) -> Browser:
+    web = Browser.own(app, user)
+    assert web.get("/account/profile").status_code == 200
+    return web
+
+
+def set_last_seen(web: Browser, seconds_ago: float) -> None:
+    with web.client.session_transaction() as session:
+        session["last_seen"] = datetime.now(UTC).timestamp() - seconds_ago
+
+
+def test_a_customers_copy_is_served_before_the_user_is_loaded(app, customer, venue_and_service, loads):
+    _, service = venue_and_service
+    booking = book(customer, service, future_slot())
+    db.session.commit()
+    web = signed_in(app, customer)
+    first = web.get("/bookings")
+    assert first.headers["X-Private-Cache"] == "miss"
+    loads.clear()
+    with statements_sent(savepoints=True) as sql:
+        again = web.get("/bookings")
+    assert again.headers["X-Private-Cache"] == "hit" and again.get_data() == first.get_data()
+    assert loads == [] and sql == []  # no user, no session row, no statement
+    assert "Set-Cookie" not in again.headers  # nothing to write back
+    assert again.headers["Cache-Control"] == "private, no-store"
+    assert again.headers["X-Request-ID"] and "Content-Security-Policy" in again.headers  # the after hooks ran
+    assert booking.reference in again.get_data(as_text=True)
+
+
+def test_the_cart_and_the_owners_calendar_are_served_early_too(app, customer, venue_and_service, loads):
+    venue, service = venue_and_service
+    start = future_slot(days=1)
+    book(customer, service, start)
+    db.session.commit()
+    owner = signed_in(app, venue.owner)
+    path = f"/provider/calendar?view=week&date={start.date().isoformat()}"
+    owner.get(path)
+    web = signed_in(app, customer)
+    web.get("/cart")
+    loads.clear()
+    assert owner.get(path).headers["X-Private-Cache"] == "hit"
+    assert web.get("/cart").headers["X-Private-Cache"] == "hit"
+    assert loads == []
+
+
+def test_a_staff_logins_copy_waits_for_the_membership_check(app, make_user, venue_and_service, loads):
+    venue, _ = venue_and_service
+    receptionist = make_staff(make_user, venue, RECEPTIONIST)
+    db.session.commit()
+    web = signed_in(app, receptionist)
+    web.get("/provider/calendar")
+    loads.clear()
+    hit = web.get("/provider/calendar")
+    assert hit.headers["X-Private-Cache"] == "hit" and loads == [receptionist.get_id()]  # the full way
+    db.session.delete(db.session.query(VenueStaff).filter_by(user_id=receptionist.id).one())
+    db.session.commit()
+    refused = web.get("/provider/calendar")
+    assert refused.status_code in (302, 403) and "X-Private-Cache" not in refused.headers
+
+
+def test_an_idle_session_is_signed_out_though_its_copy_is_kept(app, customer, loads):
+    web = signed_in(app, customer)
+    web.get("/bookings")
+    assert web.get("/bookings").headers["X-Private-Cache"] == "hit"
+    set_last_seen(web, app.config["IDLE_TIMEOUT"].total_seconds() + 60)
+    refused = web.get("/bookings")
+    assert refused.status_code == 302 and "/account/sign-in" in refused.headers["Location"]
+    assert web.get("/bookings").status_code == 302  # and stays signed out
+
+
+def test_a_visit_to_note_goes_the_full_way_once_then_early_again(app, customer, loads):
+    web = signed_in(app, customer)
+    web.get("/bookings")
+    set_last_seen(web, 90)  # past LAST_SEEN_EVERY: the idle check rewrites the cookie
+    loads.clear()
+    noted = web.get("/bookings")
+    assert noted.headers["X-Private-Cache"] == "hit" and loads and "Set-Cookie" in noted.headers
+    loads.clear()
+    assert web.get("/bookings").headers["X-Private-Cache"] == "hit" and loads == []
+
+
+def test_a_saved_language_is_never_answered_in_the_browsers(app, customer, loads):
+    customer.language = "es"
+    db.session.commit()
+    web = signed_in(app, customer)
+    first = web.get("/bookings", headers={"Accept-Language": "en"})
+    assert "Privacidad" in first.get_data(as_text=True)
+    loads.clear()
+    again = web.get("/bookings", headers={"Accept-Language": "en"})
+    assert again.headers["X-Private-Cache"] == "hit" and loads  # the full way: the saved language needs the user
+    assert "Privacidad" in again.get_data(as_text=True) and "Privacy" not in again.get_data(as_text=True)
+
+
+def test_an_admin_no_longer_is_refused_before_any_copy(app, admin, loads):
+    """The approval queue follows "public" only; its early copy also follows the account."""
+    web = signed_in(app, admin)
+    web.get("/admin/venues")
+    assert web.get("/admin/venues").headers["X-Private-Cache"] == "hit"
+    admin.role = Role.CUSTOMER  # what decides the pages one may open lives on the user row
+    db.session.commit()
+    loads.clear()
+    after = web.get("/admin/venues")
+    assert loads == [admin.get_id()] and after.status_code in (302, 403)
+    assert "X-Private-Cache" not in after.headers
+
+
+def test_an_anonymous_cart_is_never_served_early(app, client, venue_and_service):
+    assert client.get("/cart").status_code == 200
+    assert "X-Private-Cache" not in client.get("/cart").headers
