@@ -179,7 +179,8 @@ def _after_commit(session: Session) -> None:
         for namespace in bumped:
             forget(namespace)  # this process sees its own change at once, others within the TTL
         if has_request_context():
-            g.cache_versions_bumped = True  # app.web.private_cache: this browser reads its own change next
+            # app.web.private_cache marks the session: this browser reads its own change next.
+            g.cache_versions_bumped = g.get("cache_versions_bumped", set()) | bumped
 
 
 def _after_transaction_end(session: Session, transaction) -> None:
@@ -206,6 +207,8 @@ def _register_listeners() -> None:
 # so it never imports the web layer.
 
 OWN_CHANGE = "_changed_until"  # session key: until when this browser's own change must be read fresh
+OWN_CHANGED = "_changed"  # session key: the namespaces that change bumped (absent: any may have changed)
+OWN_CHANGED_KEPT = 12  # more than this many: the session says "any"
 
 
 def user_namespace(user_id: int) -> str:
@@ -220,10 +223,31 @@ def account_namespace(user_id: int) -> str:
     return f"account:{user_id}"
 
 
-def own_change_pending() -> bool:
-    """Did this browser change something so recently that another worker may not know yet?"""
+def own_change_pending(namespace: str | None = None) -> bool:
+    """Did this browser change something (in ``namespace``, when one is named) so recently that
+    another worker may not know yet?"""
     until = session.get(OWN_CHANGE)
-    return isinstance(until, (int, float)) and until > time.time()
+    if not (isinstance(until, (int, float)) and until > time.time()):
+        return False
+    if namespace is None:
+        return True
+    changed = session.get(OWN_CHANGED)
+    return not isinstance(changed, list) or namespace in changed
+
+
+def note_own_change(bumped: set[str], seconds: float) -> None:
+    """Mark this browser's session: for ``seconds`` it reads ``bumped`` fresh, with what an
+    earlier change still in its window bumped (a session marked before namespaces were kept,
+    or with too many, reads everything fresh)."""
+    names: set[str] | None = set(bumped)
+    if own_change_pending():
+        earlier = session.get(OWN_CHANGED)
+        names = names | set(earlier) if isinstance(earlier, list) else None
+    session[OWN_CHANGE] = time.time() + seconds
+    if names is None or len(names) > OWN_CHANGED_KEPT:
+        session.pop(OWN_CHANGED, None)
+    else:
+        session[OWN_CHANGED] = sorted(names)
 
 
 def recording() -> bool:

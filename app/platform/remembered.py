@@ -10,8 +10,9 @@ A remembered entry is used only while
   CACHE_VERSION_TTL seconds, so a change made through another worker shows within that);
 - it is younger than the memory's ``seconds``;
 - when this browser itself changed something so recently that this worker's memo of the
-  versions may not know it yet (``own_change_pending``), the versions are read afresh (read
-  your own writes): a change that left these namespaces alone keeps the entry.
+  versions may not know it yet (``own_change_pending``), the versions of the namespaces that
+  change bumped are read afresh (read your own writes); the others are not read at all (a
+  customer's cart or booking changes their "user" namespace, never their "account").
 
 A request that changes something should decide on rows read fresh in its own transaction: the
 callers ask only on GET and HEAD.
@@ -96,9 +97,10 @@ class Memory:
         entry = entries.get(key)
         if entry is None:
             return None
-        just_changed = has_request_context() and cache_versions.own_change_pending()
+        in_request = has_request_context()
         if entry.until <= time.monotonic() or any(
-            cache_versions.current(ns, fresh=just_changed) != version for ns, version in entry.versions.items()
+            cache_versions.current(ns, fresh=in_request and cache_versions.own_change_pending(ns)) != version
+            for ns, version in entry.versions.items()
         ):
             entries.pop(key, None)
             return None

@@ -49,7 +49,7 @@ from flask_login import current_user
 
 from app.ops.session import LAST_SEEN_EVERY
 from app.platform import cache_versions, i18n
-from app.platform.cache_versions import OWN_CHANGE, account_namespace, own_change_pending
+from app.platform.cache_versions import account_namespace, own_change_pending
 
 LOCAL_ENTRIES = 512
 KEY_HEADERS = ("HX-Request", "HX-Boosted", "HX-History-Restore-Request", "HX-Target")
@@ -64,8 +64,8 @@ def init_app(app) -> None:
 
 
 def _mark_own_change(response):
-    if g.get("cache_versions_bumped"):
-        session[OWN_CHANGE] = time.time() + float(current_app.config["CACHE_VERSION_TTL"]) + 1.0
+    if bumped := g.get("cache_versions_bumped"):
+        cache_versions.note_own_change(bumped, float(current_app.config["CACHE_VERSION_TTL"]) + 1.0)
     return response
 
 

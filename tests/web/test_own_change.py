@@ -1,0 +1,104 @@
+"""Read your own writes, namespace by namespace (app/platform/cache_versions.py, ``note_own_change``):
+a browser that just changed something reads fresh only what its change bumped, so a customer's
+cart change never costs a statement for their remembered session, and a change to who they are
+is still seen at once on a worker that has not heard of it."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from flask import session
+
+from app.accounts.models import Role
+from app.accounts.sessions import forget_remembered_sessions
+from app.platform import cache_versions
+from app.platform.cache_versions import (
+    OWN_CHANGE,
+    OWN_CHANGED,
+    OWN_CHANGED_KEPT,
+    account_namespace,
+    note_own_change,
+    own_change_pending,
+    user_namespace,
+)
+from app.platform.extensions import db
+from app.web.private_cache import forget_all
+from tests.booking.helpers import cart_form, future_slot, make_bookable_venue
+from tests.conftest import Browser
+
+
+@pytest.fixture(autouse=True)
+def remembering(app, monkeypatch):
+    monkeypatch.setitem(app.config, "CACHE_VERSION_TTL", 60)
+    cache_versions.forget()
+    forget_all()
+    forget_remembered_sessions()
+    yield
+    cache_versions.forget()
+    forget_remembered_sessions()
+
+
+@pytest.fixture
+def fresh_reads(monkeypatch) -> list[str]:
+    """The namespaces read fresh (``current(..., fresh=True)``), in order."""
+    asked: list[str] = []
+    current = cache_versions.current
+
+    def recording(namespace=cache_versions.PUBLIC, *, stale_if_error=False, fresh=False):
+        if fresh:
+            asked.append(namespace)
+        return current(namespace, stale_if_error=stale_if_error, fresh=fresh)
+
+    monkeypatch.setattr(cache_versions, "current", recording)
+    return asked
+
+
+def test_the_session_names_what_the_change_bumped_and_merges_a_second(app):
+    with app.test_request_context("/"):
+        assert not own_change_pending() and not own_change_pending("user:1")
+        note_own_change({"user:1"}, 2.0)
+        assert own_change_pending() and own_change_pending("user:1")
+        assert not own_change_pending("account:1") and not own_change_pending("public")
+        note_own_change({"venue-times:4"}, 2.0)  # a second change in the window keeps the first's
+        assert session[OWN_CHANGED] == ["user:1", "venue-times:4"]
+        session[OWN_CHANGE] = time.time() - 1  # the window over: nothing pending, nothing merged
+        note_own_change({"public"}, 2.0)
+        assert session[OWN_CHANGED] == ["public"] and not own_change_pending("user:1")
+
+
+def test_a_session_marked_without_names_or_with_too_many_reads_everything_fresh(app):
+    with app.test_request_context("/"):
+        session[OWN_CHANGE] = time.time() + 2  # as a session marked before names were kept
+        assert own_change_pending("account:1")
+        note_own_change({"user:1"}, 2.0)  # merged with "any": still any
+        assert OWN_CHANGED not in session and own_change_pending("account:9")
+        session.clear()
+        note_own_change({f"user:{n}" for n in range(OWN_CHANGED_KEPT + 1)}, 2.0)
+        assert OWN_CHANGED not in session and own_change_pending("public")
+
+
+def test_a_cart_change_never_reads_the_remembered_session_fresh(app, customer, make_user, fresh_reads):
+    _, service = make_bookable_venue(make_user(role=Role.PROVIDER))
+    db.session.commit()
+    web = Browser.own(app, customer)
+    assert web.get("/account/profile").status_code == 200
+    assert web.post("/cart/items", cart_form(service, future_slot())).status_code == 303
+    with web.client.session_transaction() as marked:
+        assert user_namespace(customer.id) in marked[OWN_CHANGED]
+        assert account_namespace(customer.id) not in marked[OWN_CHANGED]
+    fresh_reads.clear()
+    assert web.get("/account/profile").status_code == 200
+    assert account_namespace(customer.id) not in fresh_reads
+
+
+def test_a_change_to_who_one_is_is_read_fresh_on_a_worker_that_has_not_heard(app, customer, monkeypatch, fresh_reads):
+    web = Browser.own(app, customer)
+    assert web.get("/account/profile").status_code == 200
+    monkeypatch.setattr(cache_versions, "forget", lambda namespace=None: None)  # as on another worker
+    saved = web.post("/account/profile", data={"name": "Chloe Renamed", "phone": ""})
+    assert saved.status_code == 302
+    fresh_reads.clear()
+    page = web.get("/account/profile")
+    assert account_namespace(customer.id) in fresh_reads
+    assert "Chloe Renamed" in page.get_data(as_text=True)
