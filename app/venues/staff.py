@@ -9,12 +9,12 @@ Commands take plain values, raise domain errors and never commit: the route comm
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from app.accounts import tokens
 from app.accounts.models import Role, User
@@ -47,34 +47,13 @@ def utcnow() -> datetime:
 # -- reading ---------------------------------------------------------------------------------
 
 
-def find_membership(user_id: int) -> VenueStaff | None:
-    """The live, accepted staff row of this user (a person is staff of one venue), or None."""
-    return db.session.scalar(
-        select(VenueStaff).where(
-            VenueStaff.user_id == user_id, VenueStaff.removed_at.is_(None), VenueStaff.accepted_at.is_not(None)
-        )
+def find_membership(user_id: int, *, with_venue: bool = False) -> VenueStaff | None:
+    """The live, accepted staff row of this user (a person is staff of one venue), or None;
+    ``with_venue``: its venue read in the same statement."""
+    query = select(VenueStaff).where(
+        VenueStaff.user_id == user_id, VenueStaff.removed_at.is_(None), VenueStaff.accepted_at.is_not(None)
     )
-
-
-@dataclass(frozen=True)
-class Place:
-    """Where a staff login works: the venue, their role there and, for a practitioner, the team
-    member they are."""
-
-    venue_id: int
-    role: str
-    team_member_id: int | None
-
-
-def find_place(user_id: int) -> Place | None:
-    """This user's live, accepted place at a venue, or None: three columns in one narrow
-    statement, for the check every request of a staff login makes (app/web/guards.py)."""
-    found = db.session.execute(
-        select(VenueStaff.venue_id, VenueStaff.role, VenueStaff.team_member_id).where(
-            VenueStaff.user_id == user_id, VenueStaff.removed_at.is_(None), VenueStaff.accepted_at.is_not(None)
-        )
-    ).first()
-    return Place(*found) if found is not None else None
+    return db.session.scalar(query.options(joinedload(VenueStaff.venue)) if with_venue else query)
 
 
 def list_staff(venue: Venue) -> list[VenueStaff]:

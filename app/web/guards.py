@@ -33,7 +33,7 @@ from app.platform.errors import ValidationFailed
 from app.platform.extensions import db
 from app.platform.remembered import Memory
 from app.venues import staff
-from app.venues.models import StaffRole, Venue
+from app.venues.models import StaffRole, Venue, VenueStaff
 from app.venues.service import get_venue_for_owner
 from app.web.rendering import is_htmx
 
@@ -147,19 +147,17 @@ class VenueAccess:
 # A warm worker knows each venue owner's venue without a statement on the pages they read
 # (app/platform/remembered.py): a change to any venue bumps "public", a change to the owner's
 # account their "account" namespace. A request that changes something reads it fresh, in its own
-# transaction. A staff login's place at the venue (venue, role, team member) is read on every
-# request, three columns in one narrow statement: the owner's removal of a member must refuse
-# their very next request on every worker, whatever its memo of the versions
-# (tests/venues/test_removed_staff_elsewhere.py). The venue itself is remembered like an owner's.
+# transaction. A staff login's membership is read on every request, with its venue in the same
+# statement: the owner's removal of a member must refuse their very next request on every
+# worker, whatever its memo of the versions (tests/venues/test_removed_staff_elsewhere.py).
 ACCESS = Memory("venue_access")
-STAFF_VENUES = Memory("staff_venues")
 
 
-def _venue_and_membership() -> tuple[Venue | None, staff.Place | None]:
+def _venue_and_membership() -> tuple[Venue | None, VenueStaff | None]:
     user_id = current_user.id
     if current_user.is_staff:
-        place = staff.find_place(user_id)
-        return (_staff_venue(place.venue_id) if place is not None else None), place
+        membership = staff.find_membership(user_id, with_venue=True)
+        return (membership.venue if membership is not None else None), membership
     remembered = ACCESS.recall(user_id) if request.method in ("GET", "HEAD") else None
     if remembered is not None:
         return remembered["venue"], None
@@ -167,16 +165,6 @@ def _venue_and_membership() -> tuple[Venue | None, staff.Place | None]:
     venue = get_venue_for_owner(user_id)
     ACCESS.keep(user_id, versions, venue=venue)
     return venue, None
-
-
-def _staff_venue(venue_id: int) -> Venue | None:
-    remembered = STAFF_VENUES.recall(venue_id) if request.method in ("GET", "HEAD") else None
-    if remembered is not None:
-        return remembered["venue"]
-    versions = STAFF_VENUES.versions(cache_versions.PUBLIC)
-    venue = db.session.get(Venue, venue_id)
-    STAFF_VENUES.keep(venue_id, versions, venue=venue)
-    return venue
 
 
 def _resolve_access() -> tuple[Venue | None, VenueAccess | None]:

@@ -1,6 +1,6 @@
 """Rows a warm worker remembers (app/platform/remembered.py): a venue owner's venue (app/web/guards.py)
 and the signed-in session (app/accounts/sessions.py; more in test_private_pages.py); a staff
-login's place at the venue is not remembered, its venue is. A
+login's membership is not remembered. A
 repeat read sends no statement for them; a change to what they cover is seen on the next
 request; a request that changes something reads them fresh."""
 
@@ -29,7 +29,7 @@ SESSION_QUERY = "JOIN user_sessions"
 def remembering(app, monkeypatch):
     """Versions memoised as in production (tests turn it off), every memory empty."""
     monkeypatch.setitem(app.config, "CACHE_VERSION_TTL", 60)
-    memories = (guards.ACCESS, guards.STAFF_VENUES, sessions.REMEMBERED)
+    memories = (guards.ACCESS, sessions.REMEMBERED)
     with app.app_context():
         cache_versions.forget()
         for memory in memories:
@@ -92,23 +92,6 @@ def test_a_staff_logins_membership_is_read_on_every_request(app, venue, make_use
     row.role = StaffRole.MANAGER
     db.session.commit()
     assert web.get("/provider/venue/services").status_code == 200
-
-
-def test_a_staff_logins_venue_is_remembered_and_follows_its_changes(app, venue, make_user):
-    """Their place (venue, role, member) is read each time, three columns; the venue's row is
-    remembered under "public" as an owner's is."""
-    receptionist = make_staff(make_user, venue, StaffRole.RECEPTIONIST)
-    db.session.commit()
-    web = Browser.own(app, receptionist)
-    assert web.get("/provider/calendar").status_code == 200
-    with statements_sent() as sent:
-        assert web.get("/provider/calendar").status_code == 200
-    staff_reads = [statement for statement in sent if STAFF_QUERY in statement]
-    assert len(staff_reads) == 1 and "JOIN venues" not in staff_reads[0] and "venues.name" not in staff_reads[0]
-    assert not any(statement.lstrip().startswith("SELECT venues.id") for statement in sent)
-    venue.name = "Quince Rooms Renamed"
-    db.session.commit()  # bumps "public"
-    assert "Quince Rooms Renamed" in web.get("/provider/calendar?view=day").get_data(as_text=True)
 
 
 def test_a_customers_own_cart_change_keeps_their_session_remembered(app, venue, customer):
