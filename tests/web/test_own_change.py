@@ -11,7 +11,6 @@ import pytest
 from flask import session
 
 from app.accounts.models import Role
-from app.accounts.sessions import forget_remembered_sessions
 from app.platform import cache_versions
 from app.platform.cache_versions import (
     OWN_CHANGE,
@@ -23,20 +22,10 @@ from app.platform.cache_versions import (
     user_namespace,
 )
 from app.platform.extensions import db
-from app.web.private_cache import forget_all
 from tests.booking.helpers import cart_form, future_slot, make_bookable_venue
 from tests.conftest import Browser
 
-
-@pytest.fixture(autouse=True)
-def remembering(app, monkeypatch):
-    monkeypatch.setitem(app.config, "CACHE_VERSION_TTL", 60)
-    cache_versions.forget()
-    forget_all()
-    forget_remembered_sessions()
-    yield
-    cache_versions.forget()
-    forget_remembered_sessions()
+pytestmark = pytest.mark.usefixtures("as_in_production")
 
 
 @pytest.fixture

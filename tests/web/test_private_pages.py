@@ -11,30 +11,17 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from app.accounts.models import Role
-from app.accounts.sessions import end_all_sessions, forget_remembered_sessions
+from app.accounts.sessions import end_all_sessions
 from app.booking import lifecycle
 from app.booking.time_blocks import add_time_block
 from app.platform import cache_versions
 from app.platform.extensions import db
 from app.venues.models import VenueStatus
-from app.web.private_cache import forget_all
 from tests.booking.helpers import book, future_slot, make_bookable_venue
 from tests.conftest import Browser, IsolatedClient
 from tests.statements import statements_sent
 
-
-@pytest.fixture(autouse=True)
-def private_cache(app, monkeypatch):
-    """The private page cache on and versions memoised, as in production (tests turn both off)."""
-    monkeypatch.setitem(app.config, "PRIVATE_PAGE_CACHE_ENABLED", True)
-    monkeypatch.setitem(app.config, "CACHE_VERSION_TTL", 60)
-    cache_versions.forget()
-    forget_all()
-    forget_remembered_sessions()
-    yield
-    cache_versions.forget()
-    forget_all()
-    forget_remembered_sessions()
+pytestmark = pytest.mark.usefixtures("private_pages")
 
 
 def browser(app) -> Browser:
@@ -47,13 +34,6 @@ def signed_in(app, user) -> Browser:
     web.sign_in_as(user)
     assert web.get("/account/profile").status_code == 200
     return web
-
-
-@pytest.fixture
-def venue_and_service(ctx, make_user):
-    venue, service = make_bookable_venue(make_user(role=Role.PROVIDER, name="Priya Owner"), name="Linden Rooms")
-    db.session.commit()
-    return venue, service
 
 
 @pytest.fixture

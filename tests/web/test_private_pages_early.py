@@ -9,30 +9,16 @@ from datetime import UTC, datetime
 import pytest
 
 from app.accounts.models import Role
-from app.accounts.sessions import forget_remembered_sessions
-from app.platform import cache_versions
 from app.platform.extensions import db
 from app.venues.models import VenueStaff
 from app.web.guards import RECEPTIONIST
-from app.web.private_cache import forget_all
-from tests.booking.helpers import book, future_slot, make_bookable_venue
+from tests.booking.helpers import book, future_slot
 from tests.conftest import Browser
 from tests.statements import statements_sent
 from tests.venues.staff_world import make_staff
+from tests.web.test_private_pages import signed_in
 
-
-@pytest.fixture(autouse=True)
-def private_cache(app, monkeypatch):
-    """The private page cache on and versions memoised, as in production (tests turn both off)."""
-    monkeypatch.setitem(app.config, "PRIVATE_PAGE_CACHE_ENABLED", True)
-    monkeypatch.setitem(app.config, "CACHE_VERSION_TTL", 60)
-    cache_versions.forget()
-    forget_all()
-    forget_remembered_sessions()
-    yield
-    cache_versions.forget()
-    forget_all()
-    forget_remembered_sessions()
+pytestmark = pytest.mark.usefixtures("private_pages")
 
 
 @pytest.fixture
@@ -47,19 +33,6 @@ def loads(app, monkeypatch) -> list[str]:
 
     monkeypatch.setattr(app.login_manager, "_user_callback", counting)
     return asked
-
-
-@pytest.fixture
-def venue_and_service(ctx, make_user):
-    venue, service = make_bookable_venue(make_user(role=Role.PROVIDER, name="Priya Owner"), name="Linden Rooms")
-    db.session.commit()
-    return venue, service
-
-
-def signed_in(app, user) -> Browser:
-    web = Browser.own(app, user)
-    assert web.get("/account/profile").status_code == 200
-    return web
 
 
 def set_last_seen(web: Browser, seconds_ago: float) -> None:
