@@ -15,6 +15,7 @@ time by ``JobQueueCollector``.
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import logging
 import os
@@ -257,7 +258,10 @@ def reset_multiprocess_dir(path: str, keep_pid: int | None = None) -> str:
     os.makedirs(path, exist_ok=True)
     for name in os.listdir(path):
         if name.endswith(".db") and not (keep_pid is not None and name.endswith(f"_{keep_pid}.db")):
-            os.remove(os.path.join(path, name))
+            # Another process may remove it first (a server stopping as the next one starts: seen
+            # in the browser journeys, whose servers share the instance folder): gone is the goal.
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(os.path.join(path, name))
     return path
 
 

@@ -3,6 +3,7 @@ PROMETHEUS_MULTIPROC_DIR and one scrape, answered by any of them, sums them all.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -99,6 +100,16 @@ def test_a_worker_alone_keeps_only_its_own_files(tmp_path):
         (directory / name).write_bytes(b"x")
     metrics.reset_multiprocess_dir(str(directory), keep_pid=222)
     assert sorted(p.name for p in directory.iterdir()) == ["counter_222.db", "notes.txt"]
+
+
+def test_a_file_another_process_removes_first_is_no_error(tmp_path, monkeypatch):
+    directory = tmp_path / "m"
+    directory.mkdir()
+    (directory / "counter_333.db").write_bytes(b"x")
+    listed = os.listdir(directory)
+    (directory / "counter_333.db").unlink()  # removed by a server stopping meanwhile
+    monkeypatch.setattr(metrics.os, "listdir", lambda path: listed)
+    assert metrics.reset_multiprocess_dir(str(directory)) == str(directory)
 
 
 def test_the_image_runs_gunicorn_with_the_hooks_and_a_metrics_directory():
