@@ -234,6 +234,7 @@ def _public_models() -> tuple[type, ...]:
 
     return (
         *(venues.Venue, venues.VenueSlug, venues.VenueImage, venues.Service, venues.OpeningHours),
+        *(venues.ServiceOption, venues.ServiceAddon, venues.ServiceQuestion),  # a service's menu and its questions
         *(venues.Closure, venues.TeamMember, venues.FAQ, venues.Category, reviews.Review),
         *(reviews.ReviewReply, reviews.ReviewPhoto),  # an answer or a photo under a review on the venue page
         *(Package, MembershipPlan),  # the venue page's packages and memberships

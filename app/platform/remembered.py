@@ -18,7 +18,10 @@ A request that changes something should decide on rows read fresh in its own tra
 callers ask only on GET and HEAD.
 
 Its rows come back as persistent objects of the request's session, as if just loaded: reading
-their relationships lazy-loads as usual, and nothing is written back. With CACHE_VERSION_TTL 0
+their relationships lazy-loads as usual, and nothing is written back. A memory made with
+``relations`` also keeps, for a row by name, the related rows along each dotted path ("team.services":
+the venue's team and each member's services) and gives them back loaded, so that reading them
+sends nothing either. With CACHE_VERSION_TTL 0
 (most tests) nothing is remembered. Each memory holds at most ``size`` entries per process.
 """
 
@@ -32,11 +35,13 @@ from typing import Any
 from flask import current_app, has_request_context
 from sqlalchemy import inspect
 from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.platform import cache_versions
 from app.platform.extensions import db
 
-Row = tuple[type, dict[str, Any]] | None
+Node = tuple[type, dict[str, Any], dict[str, Any]]  # model, column values, relation -> Row
+Row = Node | list[Node] | None
 
 
 def columns_of(obj: object) -> dict[str, Any]:
@@ -58,6 +63,34 @@ def as_loaded(model: type, values: dict[str, Any]) -> Any:
     return obj
 
 
+def snapshot(found: object, paths: tuple[str, ...] = ()) -> Row:
+    """A row (or a list of rows, or None) to remember, with its related rows along ``paths``."""
+    if found is None:
+        return None
+    if isinstance(found, list):
+        return [snapshot(each, paths) for each in found]  # type: ignore[misc]
+    deeper: dict[str, list[str]] = {}
+    for path in paths:
+        head, _, rest = path.partition(".")
+        deeper.setdefault(head, []).extend([rest] if rest else [])
+    relations = {name: snapshot(getattr(found, name), tuple(rest)) for name, rest in deeper.items()}
+    return type(found), columns_of(found), relations
+
+
+def revive(row: Row) -> Any:
+    """The remembered row (or rows) as loaded objects of this request's session, their remembered
+    relations loaded too (``set_committed_value``: as a query would have, no change recorded)."""
+    if row is None:
+        return None
+    if isinstance(row, list):
+        return [revive(each) for each in row]
+    model, values, relations = row
+    obj = as_loaded(model, values)
+    for name, related in relations.items():
+        set_committed_value(obj, name, revive(related))
+    return obj
+
+
 def _remembering() -> bool:
     return float(current_app.config["CACHE_VERSION_TTL"]) > 0
 
@@ -70,10 +103,14 @@ class _Entry:
 
 
 class Memory:
-    """One kind of remembered rows (sessions, a provider's venue, venues by address)."""
+    """One kind of remembered rows (sessions, a provider's venue, a booking page's venue and
+    service). ``relations``: for a row by name, the dotted paths of related rows kept with it."""
 
-    def __init__(self, name: str, *, size: int = 1024, seconds: float = 60.0) -> None:
+    def __init__(
+        self, name: str, *, size: int = 1024, seconds: float = 60.0, relations: dict[str, tuple[str, ...]] | None = None
+    ) -> None:
         self.name, self.size, self.seconds = name, size, seconds
+        self.relations = relations or {}
 
     def _entries(self) -> OrderedDict[Any, _Entry]:
         return current_app.extensions.setdefault(f"remembered:{self.name}", OrderedDict())
@@ -105,13 +142,14 @@ class Memory:
             entries.pop(key, None)
             return None
         entries.move_to_end(key)
-        return {name: None if row is None else as_loaded(*row) for name, row in entry.rows.items()}
+        return {name: revive(row) for name, row in entry.rows.items()}
 
     def keep(self, key: Any, versions: dict[str, int], **rows: object | None) -> None:
-        """Remember ``rows`` (by name; None stands for "there is none") under ``key``, as of ``versions``."""
+        """Remember ``rows`` (by name; each an object, a list of them, or None for "there is none")
+        under ``key``, as of ``versions``."""
         if not _remembering():
             return
-        kept = {name: None if obj is None else (type(obj), columns_of(obj)) for name, obj in rows.items()}
+        kept = {name: snapshot(found, self.relations.get(name, ())) for name, found in rows.items()}
         entries = self._entries()
         entries[key] = _Entry(versions, kept, time.monotonic() + self.seconds)
         entries.move_to_end(key)
@@ -121,5 +159,6 @@ class Memory:
     def update(self, key: Any, name: str, **values: Any) -> None:
         """Change some remembered column values of one row (what this worker itself just wrote)."""
         entry = self._entries().get(key)
-        if entry is not None and entry.rows.get(name) is not None:
-            entry.rows[name][1].update(values)
+        row = entry.rows.get(name) if entry is not None else None
+        if isinstance(row, tuple):
+            row[1].update(values)

@@ -6,6 +6,7 @@ import pytest
 
 from app.accounts.models import Role
 from app.accounts.sessions import forget_remembered_sessions
+from app.booking.views.book import MENUS
 from app.platform import cache_versions
 from app.platform.extensions import db
 from app.web.private_cache import forget_all
@@ -15,15 +16,18 @@ from tests.booking.helpers import make_bookable_venue
 @pytest.fixture
 def as_in_production(app, monkeypatch):
     """Versions memoised and sessions remembered as in production (tests turn both off), with
-    every memory of them and every private page copy empty before and after."""
+    every memory of them (sessions, booking pages' venues) and every private page copy empty
+    before and after."""
     monkeypatch.setitem(app.config, "CACHE_VERSION_TTL", 60)
     cache_versions.forget()
     forget_all()
     forget_remembered_sessions()
+    MENUS.forget()
     yield
     cache_versions.forget()
     forget_all()
     forget_remembered_sessions()
+    MENUS.forget()
 
 
 @pytest.fixture
