@@ -18,12 +18,16 @@ import io
 from functools import lru_cache
 from pathlib import Path
 
+from babel.core import Locale
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 from flask import Flask, Response, g, has_request_context, request
 from flask_babel import Babel, Domain, get_locale
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
 from werkzeug.local import LocalProxy
 
 SOURCE = "en"
@@ -80,12 +84,48 @@ def translations_for(language: str) -> NullTranslations:
     return CatalogueTranslations(fp=buffer, domain="messages")
 
 
+def current_locale() -> Locale | None:
+    """The current locale (the request's, or the one ``force_locale`` set; None outside an app
+    context). Pages ask for it for every message and every date or price they print, so it
+    reads what Flask-Babel keeps for the context (``g._flask_babel.babel_locale``) directly and
+    asks ``get_locale`` only when none is chosen yet: Flask-Babel's own path costs 3.7 us a
+    message, a template's ``_()`` 8.3 us (docs/benchmarks.md, "Signed-in request cost")."""
+    try:
+        locale = g._flask_babel.babel_locale
+    except (AttributeError, RuntimeError):  # not chosen yet in this context; no app context
+        locale = None
+    return locale if locale is not None else get_locale()
+
+
+def translations() -> NullTranslations:
+    """The catalogue of the current language."""
+    locale = current_locale()
+    return translations_for(locale.language if locale is not None else SOURCE)
+
+
 class CatalogueDomain(Domain):
     """Flask-Babel's domain, reading our merged in-memory catalogues instead of ``.mo`` files."""
 
     def get_translations(self) -> NullTranslations:
-        locale = get_locale()
-        return translations_for(locale.language if locale is not None else SOURCE)
+        return translations()
+
+
+# A template's ``_()``, ``gettext`` and ``ngettext``, as Jinja's "newstyle" gettext behaves (the
+# message is a format string, its variables escaped when the template autoescapes), calling the
+# catalogue directly rather than through Jinja's wrapper and Flask-Babel's lookups.
+
+
+@pass_context
+def template_gettext(context: Context, message: str, /, **variables: object) -> str:
+    text = translations().ugettext(message)
+    return (Markup(text) if context.eval_ctx.autoescape else text) % variables  # noqa: S704 - our catalogue's text; variables escaped
+
+
+@pass_context
+def template_ngettext(context: Context, singular: str, plural: str, num: int, /, **variables: object) -> str:
+    variables.setdefault("num", num)
+    text = translations().ungettext(singular, plural, num)
+    return (Markup(text) if context.eval_ctx.autoescape else text) % variables  # noqa: S704 - as template_gettext
 
 
 def language_of(value: str | None) -> str | None:
@@ -139,7 +179,7 @@ def remember_choice(response: Response, language: str) -> None:
 
 def current_language() -> str:
     """The language of the current request ("en" outside one)."""
-    locale = get_locale()
+    locale = current_locale()
     return locale.language if locale is not None else SOURCE
 
 
@@ -163,6 +203,8 @@ def init_app(app: Flask) -> None:
     babel.domain_instance = CatalogueDomain()  # cached_property: set once, read by get_domain()
     app.after_request(vary_on_language)
     app.jinja_env.policies["ext.i18n.trimmed"] = True  # {% trans %} blocks: whitespace folded
+    # After Babel's own: the same newstyle behaviour, a shorter path (``translations``).
+    app.jinja_env.globals.update(_=template_gettext, gettext=template_gettext, ngettext=template_ngettext)
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
     app.jinja_env.globals["current_language"] = current_language
     for language in LANGUAGES:  # read the catalogues now, not in the first request

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from babel.messages.pofile import read_po
+from flask_babel import force_locale, gettext
 
 from app.platform import i18n
 
@@ -340,3 +341,25 @@ def test_a_spanish_page_carries_the_javascripts_words_and_an_english_page_needs_
     assert [key for key in words if f'"{key}"' not in scripts] == []
     english = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert 'id="js-text"' not in english
+
+
+def test_a_templates_messages_follow_the_request_and_a_forced_language(app):
+    """Templates reach the catalogue by ``i18n.translations`` (a shorter path than Flask-Babel's):
+    the same language as Python's ``gettext``, ``force_locale`` followed, variables escaped as
+    Jinja's newstyle gettext escapes them, even one named ``message``."""
+    page = app.jinja_env.from_string(
+        "{{ _('Cancel') }}|{{ ngettext('%(num)d venue', '%(num)d venues', 3) }}|"
+        "{% trans %}Cancel{% endtrans %}|{{ _('%(message)s by email', message='<b>') }}"
+    )
+    with app.test_request_context("/", headers={"Accept-Language": "es"}):
+        spanish = page.render()
+        assert gettext("Cancel") == "Cancelar"
+        with force_locale("en"):
+            forced = page.render()
+            assert gettext("Cancel") == "Cancel"
+        assert page.render() == spanish  # back to the request's own
+    assert spanish.split("|")[:3] == ["Cancelar", "3 centros", "Cancelar"]
+    assert "&lt;b&gt;" in spanish.split("|")[3] and "<b>" not in spanish
+    assert forced.split("|")[:3] == ["Cancel", "3 venues", "Cancel"]
+    with app.app_context():  # a job: English
+        assert page.render().startswith("Cancel|3 venues|")
