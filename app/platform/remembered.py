@@ -41,7 +41,7 @@ from app.platform import cache_versions
 from app.platform.extensions import db
 
 Node = tuple[type, dict[str, Any], dict[str, Any]]  # model, column values, relation -> Row
-Row = Node | list[Node] | None
+Row = Node | list[Node] | int | None  # an int: a count kept as it is
 
 
 def columns_of(obj: object) -> dict[str, Any]:
@@ -65,8 +65,8 @@ def as_loaded(model: type, values: dict[str, Any]) -> Any:
 
 def snapshot(found: object, paths: tuple[str, ...] = ()) -> Row:
     """A row (or a list of rows, or None) to remember, with its related rows along ``paths``."""
-    if found is None:
-        return None
+    if found is None or isinstance(found, int):
+        return found
     if isinstance(found, list):
         return [snapshot(each, paths) for each in found]  # type: ignore[misc]
     deeper: dict[str, list[str]] = {}
@@ -80,8 +80,8 @@ def snapshot(found: object, paths: tuple[str, ...] = ()) -> Row:
 def revive(row: Row) -> Any:
     """The remembered row (or rows) as loaded objects of this request's session, their remembered
     relations loaded too (``set_committed_value``: as a query would have, no change recorded)."""
-    if row is None:
-        return None
+    if row is None or isinstance(row, int):
+        return row
     if isinstance(row, list):
         return [revive(each) for each in row]
     model, values, relations = row
@@ -144,14 +144,16 @@ class Memory:
         entries.move_to_end(key)
         return {name: revive(row) for name, row in entry.rows.items()}
 
-    def keep(self, key: Any, versions: dict[str, int], **rows: object | None) -> None:
-        """Remember ``rows`` (by name; each an object, a list of them, or None for "there is none")
-        under ``key``, as of ``versions``."""
+    def keep(self, key: Any, versions: dict[str, int], *, seconds: float | None = None, **rows: object | None) -> None:
+        """Remember ``rows`` (by name; each an object, a list of them, a count, or None for
+        "there is none") under ``key``, as of ``versions``; for ``seconds`` when they change by
+        themselves sooner than the memory's own lifetime."""
         if not _remembering():
             return
         kept = {name: snapshot(found, self.relations.get(name, ())) for name, found in rows.items()}
         entries = self._entries()
-        entries[key] = _Entry(versions, kept, time.monotonic() + self.seconds)
+        lifetime = self.seconds if seconds is None else min(self.seconds, seconds)
+        entries[key] = _Entry(versions, kept, time.monotonic() + lifetime)
         entries.move_to_end(key)
         while len(entries) > self.size:
             entries.popitem(last=False)

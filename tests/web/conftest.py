@@ -9,6 +9,7 @@ from app.accounts.sessions import forget_remembered_sessions
 from app.booking.views.book import MENUS
 from app.platform import cache_versions
 from app.platform.extensions import db
+from app.web.guards import CART_COUNTS
 from app.web.private_cache import forget_all
 from tests.booking.helpers import make_bookable_venue
 
@@ -16,18 +17,20 @@ from tests.booking.helpers import make_bookable_venue
 @pytest.fixture
 def as_in_production(app, monkeypatch):
     """Versions memoised and sessions remembered as in production (tests turn both off), with
-    every memory of them (sessions, booking pages' venues) and every private page copy empty
+    every memory of them (sessions, booking pages' venues, cart counts) and every private page copy empty
     before and after."""
     monkeypatch.setitem(app.config, "CACHE_VERSION_TTL", 60)
     cache_versions.forget()
     forget_all()
     forget_remembered_sessions()
     MENUS.forget()
+    CART_COUNTS.forget()
     yield
     cache_versions.forget()
     forget_all()
     forget_remembered_sessions()
     MENUS.forget()
+    CART_COUNTS.forget()
 
 
 @pytest.fixture
