@@ -12,7 +12,6 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import delete, inspect, select
-from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.booking.availability import Busyness, booking_rules, busy_window, find_slot, get_busy_for_venues
@@ -24,10 +23,11 @@ from app.booking.patch_test_rule import check_patch_test
 from app.booking.policy import describe_service_rules
 from app.platform.errors import ValidationFailed
 from app.platform.extensions import db
+from app.venues import menus
 from app.venues.addons import Choice, chosen_addons
 from app.venues.closing import pause_refusal
 from app.venues.deposits import service_pay_label
-from app.venues.models import Service, ServiceAddon, ServiceOption, TeamMember, Venue, VenueStatus
+from app.venues.models import Service, ServiceAddon, ServiceOption, Venue, VenueStatus
 from app.venues.options import chosen_option
 
 MAX_ITEMS = 20
@@ -90,22 +90,6 @@ class CartView:
 
 def now_utc() -> datetime:
     return datetime.now(UTC)
-
-
-# What pricing and checking a cart reads: each item's service, venue, team member, and what
-# the slot engine needs of the venue, loaded for all items at once.
-CART_VIEW_LOADS = (
-    selectinload(CartItem.team_member),
-    selectinload(CartItem.option),
-    selectinload(CartItem.service).options(
-        selectinload(Service.options),
-        selectinload(Service.venue).options(
-            selectinload(Venue.opening_hours),
-            selectinload(Venue.closures),
-            selectinload(Venue.team).selectinload(TeamMember.services),
-        ),
-    ),
-)
 
 
 def get_items(owner: CartOwner, *, now: datetime | None = None, options: tuple = ()) -> list[CartItem]:
@@ -337,12 +321,16 @@ def clear(owner: CartOwner) -> None:
     db.session.execute(delete(CartItem).where(owner.where()))
 
 
-def view_cart(owner: CartOwner, *, now: datetime | None = None) -> CartView:
-    """Every item priced from the server, grouped by venue, with a reason if it can't be booked."""
+def view_cart(owner: CartOwner, *, now: datetime | None = None, remembered: bool = False) -> CartView:
+    """Every item priced from the server, grouped by venue, with a reason if it can't be booked.
+    ``remembered``: the services' menus as this worker remembers them (a GET's page only)."""
     now = now or now_utc()
     groups: dict[int, VenueGroup] = {}
     currency = None
-    items = get_items(owner, now=now, options=CART_VIEW_LOADS)
+    items = get_items(owner, now=now)
+    # Each item's service, option, venue and team member, with what the slot engine reads of the
+    # venue, from app/venues/menus.py (loaded for all at once; held while the items are read).
+    held = menus.load_menus({item.service_id for item in items}, remembered=remembered)  # noqa: F841
     load_addons(items)
     busy = cart_busyness(items)
     for item in items:

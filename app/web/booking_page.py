@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 
 from flask import abort, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy.orm import selectinload
 
 from app.booking.availability import (
     Busyness,
@@ -90,15 +89,6 @@ def choice_args(choice: Choice) -> dict[str, Any]:
         **({"option": choice.option.id} if choice.option is not None else {}),
         **({"addons": [addon.id for addon in choice.addons]} if choice.addons else {}),
     }
-
-
-# What the slot engine reads of a venue (hours, closures, who performs which service), loaded
-# with it: the same few queries however many team members and services there are.
-SLOT_ENGINE_LOADS = (
-    selectinload(Venue.opening_hours),
-    selectinload(Venue.closures),
-    selectinload(Venue.team).selectinload(TeamMember.services),
-)
 
 
 def build_booking_page(

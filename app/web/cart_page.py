@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import current_app, render_template, url_for
+from flask import current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -34,7 +34,9 @@ def build_cart_page(
     promo_error: str | None = None,
     promo_typed: str = "",
 ) -> dict[str, Any]:
-    view = carts.view_cart(owner, now=now) if owner else carts.CartView(groups=[], currency=None)
+    # A GET shows the services' menus as this worker remembers them (app/venues/menus.py).
+    remembered = request.method in ("GET", "HEAD")
+    view = carts.view_cart(owner, now=now, remembered=remembered) if owner else carts.CartView(groups=[], currency=None)
     errors = errors or {}
     discount = get_cart_discount(owner.user_id if owner else None, view, now=now)
     currency = view.currency or "GBP"

@@ -52,8 +52,9 @@ from app.payouts.accounts import takes_paid_bookings
 from app.platform import timefmt
 from app.platform.money import format_money
 from app.slot_engine import Placed, Slot
+from app.venues.menus import VENUE_LOADS
 from app.venues.models import Service, Venue
-from app.web.booking_page import SLOT_ENGINE_LOADS, month_grid_of
+from app.web.booking_page import month_grid_of
 from app.web.guards import may_book
 
 MIN_TREATMENTS = 2  # one guest alone; each guest of a group has at least 1
@@ -62,7 +63,7 @@ MAX_ADDON_PICKS = 300  # more ticked add-ons than any page has: the rest are not
 # The venue as this page reads it: what the slot engine needs, and the services with their
 # options and add-ons.
 VISIT_LOADS = (
-    *SLOT_ENGINE_LOADS,
+    *VENUE_LOADS,
     selectinload(Venue.services).selectinload(Service.options),
     selectinload(Venue.services).selectinload(Service.addons),
 )

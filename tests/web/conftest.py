@@ -6,9 +6,9 @@ import pytest
 
 from app.accounts.models import Role
 from app.accounts.sessions import forget_remembered_sessions
-from app.booking.views.book import MENUS
 from app.platform import cache_versions
 from app.platform.extensions import db
+from app.venues.menus import MENUS
 from app.web.guards import CART_COUNTS
 from app.web.private_cache import forget_all
 from tests.booking.helpers import make_bookable_venue

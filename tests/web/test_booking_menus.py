@@ -1,5 +1,5 @@
-"""A booking page's venue and service as a warm worker remembers them (app/booking/views/book.py,
-``MENUS``): a repeat read sends none of the statements that load them, and a change to any of
+"""A service's menu as a warm worker remembers it (app/venues/menus.py): a repeat booking page or
+cart page sends none of the statements that load the venue and service, and a change to any of
 them (the venue, its hours, team, a service, its options, add-ons or questions) shows on the
 next request, because each bumps "public"."""
 
@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from app.accounts.models import Role
+from app.booking.cart import CartOwner, add_item
 from app.platform import cache_versions
 from app.platform.extensions import db
 from app.venues import intake
@@ -132,3 +133,42 @@ def test_another_workers_change_shows_once_its_version_is_read_again(app, web, c
     expires, version = memo[cache_versions.PUBLIC]
     memo[cache_versions.PUBLIC] = (expires - timedelta(hours=1).total_seconds(), version)  # the TTL passes
     assert "Hot stones" in web.get(book_path(venue, service)).text
+
+
+def test_a_warm_worker_shows_the_cart_without_loading_its_services_again(web, customer, venue_and_service):
+    venue, service = venue_and_service
+    set_options(service, [OptionInput("60 min", 60, 6000), OptionInput("90 min", 90, 8500)])
+    add_team_member(venue, name="Ana", title="", bio="", service_ids=[service.id])
+    db.session.commit()
+    add_item(
+        CartOwner(user_id=customer.id),
+        service_id=service.id,
+        starts_at=future_slot(days=3, hour=10),
+        quantity=1,
+        team_member_id=None,
+        option_id=service.options[1].id,
+    )
+    db.session.commit()
+    assert "90 min" in web.get("/cart").text  # a cold worker loads them
+    with statements_sent() as sent:
+        page = web.get("/cart?again=1")
+    assert page.status_code == 200
+    assert "90 min" in page.text and "£85.00" in page.text
+    assert not tables_read(sent) & set(MENU_TABLES), "\n".join(s[:150] for s in sent)
+
+
+def test_a_new_price_shows_on_the_next_cart_page(web, customer, venue_and_service):
+    _venue, service = venue_and_service
+    add_item(
+        CartOwner(user_id=customer.id),
+        service_id=service.id,
+        starts_at=future_slot(days=3, hour=10),
+        quantity=1,
+        team_member_id=None,
+    )
+    db.session.commit()
+    assert "£60.00" in web.get("/cart").text
+    service.price_minor = 7200
+    db.session.commit()
+
+    assert "£72.00" in web.get("/cart?again=1").text

@@ -26,16 +26,14 @@ from app.booking.presenting import MEMBER_ARG, booked_service, booking_time, wit
 from app.payouts.accounts import takes_paid_bookings
 from app.platform import cache_versions
 from app.platform.extensions import db
-from app.platform.remembered import Memory
+from app.venues import menus
 from app.venues.closing import pause_notice
-from app.venues.listed import bookable_service, listed_venue
 from app.venues.models import Service, Venue
 from app.web import page_cache
 from app.web.blueprints import booking as bp
 from app.web.booking_member import picked_member
 from app.web.booking_page import (
     BOOK_FRAGMENTS,
-    SLOT_ENGINE_LOADS,
     build_booking_page,
     picked_choice,
     picked_in_url,
@@ -48,31 +46,10 @@ bp.add_app_template_filter(booked_service, "booked_service")  # "Massage (90 min
 # -- the booking flow --------------------------------------------------------------------------
 
 
-# The venue and service a booking page shows, with what the slot engine and the page read of
-# them, as a worker last loaded them (app/platform/remembered.py): a warm worker shows a booking
-# page, a day's times or a time's form without the nine statements that load them. Every row
-# here is one whose change bumps "public" (create_app's watched models), so a change made
-# anywhere shows within CACHE_VERSION_TTL. Measured in docs/benchmarks.md ("Whole journey").
-MENUS = Memory(
-    "booking_menus",
-    size=1024,
-    seconds=300.0,
-    relations={"venue": ("opening_hours", "closures", "team.services"), "service": ("options", "addons", "questions")},
-)
-
-
 def get_bookable_service(slug: str, service_id: int) -> tuple[Venue, Service]:
     """The listed venue and its active service (app/venues/listed.py); anything else is a 404.
-    On GET, as a worker remembers them while nothing public changed."""
-    key = (slug, service_id)
-    remembered = MENUS.recall(key) if request.method in ("GET", "HEAD") else None
-    if remembered is not None:
-        return remembered["venue"], remembered["service"]
-    versions = MENUS.versions(cache_versions.PUBLIC)
-    venue = listed_venue(slug, options=SLOT_ENGINE_LOADS)
-    service = bookable_service(venue, service_id)
-    MENUS.keep(key, versions, venue=venue, service=service)
-    return venue, service
+    On GET, as a warm worker remembers them with their menus (app/venues/menus.py)."""
+    return menus.listed_menu(slug, service_id, remembered=request.method in ("GET", "HEAD"))
 
 
 def book_fragment() -> str | None:
