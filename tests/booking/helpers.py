@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from app.booking.cart import CartOwner, add_item
 from app.platform.extensions import db
 from app.venues.hours import Range
 from app.venues.lists import add_team_member
@@ -48,6 +49,19 @@ def future_slot(tz: str = "Europe/London", *, days: int = 3, hour: int = 10) -> 
 def iso(moment: datetime) -> str:
     """A start time as the booking form sends it: UTC with a Z."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def put_in_cart(customer, service, *, days: int = 3, hour: int = 10, **fields) -> None:
+    """One of ``service``'s times ``days`` ahead at ``hour`` in ``customer``'s cart (``fields``:
+    add_item's others, an option say), as the booking page's form would add it."""
+    add_item(
+        CartOwner(user_id=customer.id),
+        service_id=service.id,
+        starts_at=future_slot(days=days, hour=hour),
+        quantity=1,
+        team_member_id=None,
+        **fields,
+    )
 
 
 def cart_form(service, start: datetime, **fields) -> dict:

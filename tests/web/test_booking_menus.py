@@ -12,7 +12,6 @@ import pytest
 from sqlalchemy import text
 
 from app.accounts.models import Role
-from app.booking.cart import CartOwner, add_item
 from app.platform import cache_versions
 from app.platform.extensions import db
 from app.venues import intake
@@ -21,7 +20,7 @@ from app.venues.lists import add_team_member
 from app.venues.models import VenueStatus
 from app.venues.options import OptionInput, set_options
 from app.venues.service import set_day_hours
-from tests.booking.helpers import book_path, future_slot, iso
+from tests.booking.helpers import book_path, future_slot, iso, put_in_cart
 from tests.statements import statements_sent
 
 MENU_TABLES = (
@@ -140,14 +139,7 @@ def test_a_warm_worker_shows_the_cart_without_loading_its_services_again(web, cu
     set_options(service, [OptionInput("60 min", 60, 6000), OptionInput("90 min", 90, 8500)])
     add_team_member(venue, name="Ana", title="", bio="", service_ids=[service.id])
     db.session.commit()
-    add_item(
-        CartOwner(user_id=customer.id),
-        service_id=service.id,
-        starts_at=future_slot(days=3, hour=10),
-        quantity=1,
-        team_member_id=None,
-        option_id=service.options[1].id,
-    )
+    put_in_cart(customer, service, option_id=service.options[1].id)
     db.session.commit()
     assert "90 min" in web.get("/cart").text  # a cold worker loads them
     with statements_sent() as sent:
@@ -159,13 +151,7 @@ def test_a_warm_worker_shows_the_cart_without_loading_its_services_again(web, cu
 
 def test_a_new_price_shows_on_the_next_cart_page(web, customer, venue_and_service):
     _venue, service = venue_and_service
-    add_item(
-        CartOwner(user_id=customer.id),
-        service_id=service.id,
-        starts_at=future_slot(days=3, hour=10),
-        quantity=1,
-        team_member_id=None,
-    )
+    put_in_cart(customer, service)
     db.session.commit()
     assert "£60.00" in web.get("/cart").text
     service.price_minor = 7200

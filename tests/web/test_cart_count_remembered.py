@@ -12,11 +12,10 @@ import pytest
 from sqlalchemy import update
 
 from app.accounts.models import Role
-from app.booking.cart import CartOwner, add_item
 from app.booking.models import CartItem
 from app.platform import cache_versions
 from app.platform.extensions import db
-from tests.booking.helpers import cart_form, future_slot
+from tests.booking.helpers import cart_form, future_slot, put_in_cart
 from tests.statements import statements_sent
 
 
@@ -25,16 +24,6 @@ def customer(web, make_user, as_in_production):
     person = make_user(role=Role.CUSTOMER, name="Cara Customer")
     web.sign_in_as(person)
     return person
-
-
-def put_in_cart(customer, service) -> None:
-    add_item(
-        CartOwner(user_id=customer.id),
-        service_id=service.id,
-        starts_at=future_slot(days=3),
-        quantity=1,
-        team_member_id=None,
-    )
 
 
 def count_shown(page) -> str:
