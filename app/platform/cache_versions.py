@@ -7,6 +7,9 @@ that never comes back (nothing cached under it is served again).
 
 Reads are memoised per application for ``CACHE_VERSION_TTL`` seconds (default 1): a busy page
 costs at most one tiny query per second per process, and a change shows everywhere within that.
+A request names early the namespaces it will read (``expect``: a signed-in browser's own, from its
+session cookie); the first read that must ask the database then asks for all of them that have run
+out, in one statement, rather than one statement each as the request comes to them.
 
 What bumps "public" (everything anonymous visitors see: search, home, category and venue pages):
 - every statement writing ``venue_search`` (a trigger, migration 0010);
@@ -60,7 +63,8 @@ BUMP_SQL = text(
     " ON CONFLICT (namespace) DO UPDATE SET version = EXCLUDED.version, changed_at = EXCLUDED.changed_at"
     " RETURNING version"
 )
-READ_SQL = text("SELECT version FROM cache_versions WHERE namespace = :namespace")
+READ_SQL = text("SELECT namespace, version FROM cache_versions WHERE namespace = ANY(:namespaces)")
+_EXPECTED = "cache_versions_expected"  # g: namespaces this request will read
 _TABLE = table("cache_versions", column("namespace"), column("version"))
 
 
@@ -96,17 +100,35 @@ def current(namespace: str = PUBLIC, *, stale_if_error: bool = False, fresh: boo
     if entry is not None and entry[0] > now and not fresh:
         return entry[1]
     ttl = float(current_app.config["CACHE_VERSION_TTL"])
+    wanted = {namespace}
+    if ttl > 0 and has_request_context():  # with nothing memoised, reading ahead would be wasted
+        wanted |= {ns for ns in g.get(_EXPECTED, ()) if ns not in memo or memo[ns][0] <= now}
     try:
-        version = int(db.session.execute(READ_SQL, {"namespace": namespace}).scalar() or 0)
+        found = dict(db.session.execute(READ_SQL, {"namespaces": sorted(wanted)}).all())
     except (OperationalError, InterfaceError) as error:
         if not stale_if_error or entry is None:
             raise
         log.warning("cache version of %s unreadable (%s); using the last one read", namespace, short_error(error))
         fresh_session()
-        version = entry[1]
+        found, wanted = {namespace: entry[1]}, {namespace}
     if ttl > 0:
-        memo[namespace] = (now + ttl, version)
-    return version
+        for ns in wanted:
+            memo[ns] = (now + ttl, int(found.get(ns, 0)))
+    return int(found.get(namespace, 0))
+
+
+def expect(*namespaces: str) -> None:
+    """This request will read these namespaces' versions: the first read that must ask the
+    database reads those of them that have run out too, in the same statement."""
+    if has_request_context():
+        g.setdefault(_EXPECTED, set()).update(namespaces)
+
+
+def read(namespaces: Iterable[str]) -> dict[str, int]:
+    """The namespaces' versions (``current`` of each), those that have run out in one statement."""
+    names = list(namespaces)
+    expect(*names)
+    return {namespace: current(namespace) for namespace in names}
 
 
 def version_column(namespace: str) -> ScalarSelect:

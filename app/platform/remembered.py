@@ -125,7 +125,7 @@ class Memory:
         nothing is remembered)."""
         if not _remembering():
             return {}
-        return {namespace: cache_versions.current(namespace) for namespace in namespaces}
+        return cache_versions.read(namespaces)
 
     def recall(self, key: Any) -> dict[str, Any] | None:
         """The rows remembered under ``key`` (by name, each an object or None), or None when there
@@ -135,6 +135,7 @@ class Memory:
         if entry is None:
             return None
         in_request = has_request_context()
+        cache_versions.expect(*entry.versions)
         if entry.until <= time.monotonic() or any(
             cache_versions.current(ns, fresh=in_request and cache_versions.own_change_pending(ns)) != version
             for ns, version in entry.versions.items()

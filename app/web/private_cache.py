@@ -49,7 +49,7 @@ from flask_login import current_user
 
 from app.ops.session import LAST_SEEN_EVERY
 from app.platform import cache_versions, i18n
-from app.platform.cache_versions import account_namespace, own_change_pending
+from app.platform.cache_versions import account_namespace, own_change_pending, user_namespace
 
 LOCAL_ENTRIES = 512
 KEY_HEADERS = ("HX-Request", "HX-Boosted", "HX-History-Restore-Request", "HX-Target")
@@ -59,6 +59,7 @@ STATUS_HEADER = "X-Private-Cache"
 
 def init_app(app) -> None:
     """Call right after the page cache's ``init_app``: the early hook runs before the extensions'."""
+    app.before_request(expect_own_versions)
     app.before_request(serve_early)
     app.after_request(_mark_own_change)
 
@@ -67,6 +68,16 @@ def _mark_own_change(response):
     if bumped := g.get("cache_versions_bumped"):
         cache_versions.note_own_change(bumped, float(current_app.config["CACHE_VERSION_TTL"]) + 1.0)
     return response
+
+
+def expect_own_versions() -> None:
+    """A signed-in browser's request reads the versions of what decides who they are and what
+    their pages show: named from the session cookie, before the user is loaded, so that the first
+    read reads them all (app/platform/cache_versions.py). Only versions are read for the id it
+    names: the user loader still decides whether the session is theirs."""
+    user_id = str(session.get("_user_id", "")).partition(":")[0]
+    if user_id.isdigit():
+        cache_versions.expect(cache_versions.PUBLIC, account_namespace(int(user_id)), user_namespace(int(user_id)))
 
 
 def _store() -> OrderedDict[str, dict[str, Any]]:
@@ -110,7 +121,7 @@ def _cacheable_request() -> bool:
 def _fresh(entry: dict[str, Any]) -> bool:
     if entry["until"] <= time.monotonic():
         return False
-    return all(cache_versions.current(namespace) == version for namespace, version in entry["versions"].items())
+    return cache_versions.read(entry["versions"]) == entry["versions"]
 
 
 def serve_early():
@@ -168,7 +179,7 @@ def private_page(namespaces: Callable[..., list[str]]) -> Callable:
             if early:
                 followed = [*followed, account_namespace(current_user.id), cache_versions.PUBLIC]
             g.private_page = page = {
-                "versions": {namespace: cache_versions.current(namespace) for namespace in followed},
+                "versions": cache_versions.read(followed),
                 "until": time.monotonic() + ttl,
             }
             response = make_response(view(*args, **kwargs))
