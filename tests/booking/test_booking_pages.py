@@ -14,8 +14,9 @@ from app.booking.models import Booking, BookingStatus, CartItem, Order, OrderSta
 from app.platform.extensions import db
 from app.venues.models import Closure, VenueSlug, VenueStatus
 from tests.booking.helpers import book_path, cart_form, future_slot, iso, make_bookable_venue
-from tests.conftest import Browser, IsolatedClient
+from tests.conftest import Browser, IsolatedClient, csrf_token
 from tests.factories import PASSWORD
+from tests.statements import statements_sent
 
 LONDON = ZoneInfo("Europe/London")
 HTMX = {"HX-Request": "true"}
@@ -417,6 +418,24 @@ def test_an_expired_hold_cannot_be_confirmed(web, bookable, customer):
     assert response.status_code == 409
     assert "The hold on these times has expired" in html(response)
     assert orders()[0].bookings[0].status == BookingStatus.HELD
+
+
+def test_starting_the_payment_reads_the_orders_rows_once(web, bookable, customer):
+    """Whose order it is, then the order under its lock: its bookings, venues and services are
+    read after the lock only (before it, they would be read twice)."""
+    _venue, service = bookable
+    web.sign_in_as(customer)
+    web.post("/cart/items", cart_form(service, future_slot()))
+    web.post("/checkout")
+    [order] = orders()
+    token = csrf_token(web.client)  # read first: Browser.post fetches a page for it
+    with statements_sent() as sent:
+        response = web.client.post(f"/orders/{order.id}/pay", data={"csrf_token": token})
+    assert response.status_code == 303
+    reads = [" ".join(s.split()) for s in sent if s.startswith("SELECT")]
+    for table in ("bookings", "venues", "services"):
+        assert len([r for r in reads if f"FROM {table}" in r]) == 1, (table, reads)
+    assert len([s for s in sent if s.startswith("SELECT orders.")]) == 2  # whose it is, then the lock
 
 
 def test_the_second_customer_racing_for_the_last_place_is_refused_by_name(

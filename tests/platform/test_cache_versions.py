@@ -12,6 +12,7 @@ from sqlalchemy import event, select, text
 
 from app import create_app
 from app.accounts.models import Role, User
+from app.checkout.checkout import checkout
 from app.platform import cache_versions
 from app.platform.extensions import db
 from app.platform.jobs import run_pending_jobs
@@ -20,7 +21,7 @@ from app.venues.lists import add_faq
 from app.venues.models import Category, Venue
 from app.venues.service import update_basics
 from search.backend import get_backend
-from tests.booking.helpers import make_bookable_venue
+from tests.booking.helpers import make_bookable_venue, put_in_cart
 from tests.conftest import IsolatedClient
 from tests.factories import UserFactory
 
@@ -78,6 +79,22 @@ def test_reads_are_memoised_for_the_ttl(ctx, memo_ttl):
     with statements() as after_forget:
         cache_versions.current()
     assert len(after_forget) == 1
+
+
+def test_a_commit_bumps_all_its_namespaces_in_one_statement(ctx, provider, customer):
+    """A hold bumps the customer's pages and the venue's free times: one statement for both."""
+    venue, service = make_bookable_venue(provider)
+    put_in_cart(customer, service)
+    db.session.commit()
+    mine, times = cache_versions.user_namespace(customer.id), cache_versions.venue_times(venue.id)
+    before = {mine: cache_versions.current(mine), times: cache_versions.current(times)}
+    checkout(customer)
+    with statements() as sent:
+        db.session.commit()
+    assert len([s for s in sent if "INSERT INTO cache_versions" in s]) == 1, sent
+    after = {mine: cache_versions.current(mine), times: cache_versions.current(times)}
+    assert after[mine] != before[mine] and after[times] != before[times]
+    assert after[mine] != after[times]  # each its own value of the sequence
 
 
 def test_a_committed_venue_edit_bumps_the_public_version(ctx, provider):

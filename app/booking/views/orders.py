@@ -88,6 +88,9 @@ ORDER_PAGE_LOADS = (
 )
 # The customer's own order the URL names; someone else's is indistinguishable from a missing one.
 own_order = own_row(Order, options=ORDER_PAGE_LOADS)
+# The same check for a step that changes the order: it locks the order and reads it again
+# (``lock_order``), so its rows are read once, after the lock, rather than before it too.
+own_order_to_change = own_row(Order)
 
 
 @bp.get("/orders/<int:order_id>")
@@ -112,7 +115,7 @@ def order_page_again(order: Order, now: datetime) -> Callable[[DomainError], Res
 
 @bp.post("/orders/<int:order_id>/pay")
 @login_required
-@own_order  # 404 before taking a lock on someone else's order
+@own_order_to_change  # 404 before taking a lock on someone else's order
 def pay_order(order: Order) -> Response:
     """Start (or resume) the hosted checkout for the order's held bookings, then go there.
 
@@ -126,7 +129,7 @@ def pay_order(order: Order) -> Response:
 
 @bp.post("/orders/<int:order_id>/change")
 @login_required
-@own_order  # someone else's order: 404, before any lock
+@own_order_to_change  # someone else's order: 404, before any lock
 def change_order(order: Order) -> Response:
     """ "Change my order": release the held times now and go back to the cart with every item."""
     on_refusal(order_page_again(order, datetime.now(UTC)), kinds=InvalidTransition)
