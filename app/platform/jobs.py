@@ -23,9 +23,12 @@ from typing import Any, TypeVar
 
 import procrastinate
 import procrastinate.testing
+import psycopg
+import sqlalchemy.exc
 from flask import Flask
 from procrastinate import jobs as pjobs
 from procrastinate.manager import JobManager
+from procrastinate.retry import RetryStrategy
 from procrastinate.sync_psycopg_connector import SyncPsycopgConnector
 
 from app.platform import db_routing, metrics, tracing
@@ -48,6 +51,13 @@ RESTART_MAX_DELAY = 30.0
 RESTART_RESET_AFTER = 60.0
 # A job whose worker died this many times is not retried again (it may be what kills them).
 STALLED_MAX_ATTEMPTS = 5
+# A job with no retry of its own that loses the database mid-run (PostgreSQL restarting, a
+# connection cut) runs again a few seconds later instead of being marked failed: its
+# transaction never committed, so running it again is running it once. Any other error
+# still fails it.
+LOST_DATABASE_RETRY = RetryStrategy(
+    max_attempts=3, wait=5, retry_exceptions=(sqlalchemy.exc.OperationalError, psycopg.OperationalError)
+)
 
 
 Row = TypeVar("Row")
@@ -64,7 +74,9 @@ def init_app(app: Flask) -> None:
 
 
 def job(name: str | None = None, **options: Any) -> Callable:
-    """Register a task whose body runs in a Flask application context."""
+    """Register a task whose body runs in a Flask application context. Without a ``retry`` of
+    its own, it is retried only when it lost the database (``LOST_DATABASE_RETRY``)."""
+    options.setdefault("retry", LOST_DATABASE_RETRY)
 
     def decorator(func: Callable) -> procrastinate.tasks.Task:
         task_name = name or f"{func.__module__}.{func.__name__}"

@@ -251,4 +251,9 @@ def test_worker_survives_a_database_restart_and_a_kill_mid_send_with_no_email_lo
     assert recorded == EMAILS
     # Periodic jobs may be queued for their next tick; none may be stuck or failed.
     stuck = query_all(url, "SELECT id, task_name, status FROM procrastinate_jobs WHERE status IN ('doing', 'failed')")
-    assert stuck == [], f"jobs left doing or failed: {stuck}\n{worker_log(tail=6000)}"
+    if stuck:
+        names = tuple(f"[{job_id}]" for job_id, _, _ in stuck) + tuple(f"job {job_id} " for job_id, _, _ in stuck)
+        lines = worker_log(tail=10**7).splitlines()
+        hits = [n for n, line in enumerate(lines) if any(name in line for name in names)]
+        about = "\n".join("\n".join(lines[n : n + 12]) for n in hits)  # with the traceback after it
+        pytest.fail(f"jobs left doing or failed: {stuck}\nwhat the log says of them:\n{about}")

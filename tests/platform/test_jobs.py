@@ -84,6 +84,47 @@ def test_committed_job_is_processed_by_the_real_worker(app):
             db.session.remove()
 
 
+@pytest.mark.slow
+@pytest.mark.committing
+def test_a_job_that_lost_the_database_runs_again_and_one_that_failed_otherwise_is_failed(app):
+    """A job with no retry of its own that loses PostgreSQL mid-run (a restart) is put back with
+    a delay, not marked failed; any other error still fails it. A real worker decides."""
+    import app.platform.jobs as jobs_module
+
+    def lost(**_kwargs):
+        db.session.execute(text("SELECT pg_terminate_backend(pg_backend_pid())"))
+
+    def broken(**_kwargs):
+        raise ValueError("a bug, not an outage")
+
+    lost_task = jobs_module.job(name="test.loses_the_database")(lost)
+    broken_task = jobs_module.job(name="test.has_a_bug")(broken)
+    with app.app_context():
+        try:
+            db.session.execute(text("DELETE FROM procrastinate_jobs"))
+            enqueue(lost_task)
+            enqueue(broken_task)
+            db.session.commit()
+            run_worker(app, wait=False)
+            rows = db.session.execute(
+                text(
+                    "SELECT task_name, status::text, attempts, scheduled_at > now() AS later"
+                    " FROM procrastinate_jobs WHERE task_name LIKE 'test.%' ORDER BY task_name"
+                )
+            ).all()
+            assert [tuple(row) for row in rows] == [
+                ("test.has_a_bug", "failed", 1, None),
+                ("test.loses_the_database", "todo", 1, True),
+            ]
+        finally:
+            jobs_module.queue.tasks.pop("test.loses_the_database", None)
+            jobs_module.queue.tasks.pop("test.has_a_bug", None)
+            db.session.rollback()
+            db.session.execute(text("DELETE FROM procrastinate_jobs"))
+            db.session.commit()
+            db.session.remove()
+
+
 def test_jobs_running_side_by_side_get_their_own_session(app):
     """Worker threads must not share the session of the app context they were started in."""
     import threading
