@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import joinedload
 
 from app.accounts import tokens
@@ -54,6 +54,17 @@ def find_membership(user_id: int, *, with_venue: bool = False) -> VenueStaff | N
         VenueStaff.user_id == user_id, VenueStaff.removed_at.is_(None), VenueStaff.accepted_at.is_not(None)
     )
     return db.session.scalar(query.options(joinedload(VenueStaff.venue)) if with_venue else query)
+
+
+def live_role(user_id: int) -> Row[tuple[int, str, int | None]] | None:
+    """The venue, role and team member (``venue_id``, ``role``, ``team_member_id``) of this
+    user's live, accepted staff row, or None: the few columns a staff login's every request
+    reads afresh (app/web/guards.py), not the whole row."""
+    return db.session.execute(
+        select(VenueStaff.venue_id, VenueStaff.role, VenueStaff.team_member_id).where(
+            VenueStaff.user_id == user_id, VenueStaff.removed_at.is_(None), VenueStaff.accepted_at.is_not(None)
+        )
+    ).first()
 
 
 def list_staff(venue: Venue) -> list[VenueStaff]:

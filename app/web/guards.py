@@ -33,7 +33,7 @@ from app.platform.errors import ValidationFailed
 from app.platform.extensions import db
 from app.platform.remembered import Memory
 from app.venues import staff
-from app.venues.models import StaffRole, Venue, VenueStaff
+from app.venues.models import StaffRole, Venue
 from app.venues.service import get_venue_for_owner
 from app.web.rendering import is_htmx
 
@@ -163,17 +163,19 @@ class VenueAccess:
 # A warm worker knows each venue owner's venue without a statement on the pages they read
 # (app/platform/remembered.py): a change to any venue bumps "public", a change to the owner's
 # account their "account" namespace. A request that changes something reads it fresh, in its own
-# transaction. A staff login's membership is read on every request, with its venue in the same
-# statement: the owner's removal of a member must refuse their very next request on every
-# worker, whatever its memo of the versions (tests/venues/test_removed_staff_elsewhere.py).
+# transaction. A staff login's membership (its venue, role and team member: three columns) is
+# read on every request: the owner's removal of a member must refuse their very next request on
+# every worker, whatever its memo of the versions (tests/venues/test_removed_staff_elsewhere.py).
+# Its venue's row comes from the worker's memory as an owner's does.
 ACCESS = Memory("venue_access")
 
 
-def _venue_and_membership() -> tuple[Venue | None, VenueStaff | None]:
+def _venue_and_membership() -> tuple[Venue | None, Any]:
+    """The venue and, for a staff login, its live membership (``venue_id``, ``role``,
+    ``team_member_id``); (None, None) for a staff login that has none."""
     user_id = current_user.id
     if current_user.is_staff:
-        membership = staff.find_membership(user_id, with_venue=True)
-        return (membership.venue if membership is not None else None), membership
+        return _staff_venue_and_membership(user_id)
     remembered = ACCESS.recall(user_id) if request.method in ("GET", "HEAD") else None
     if remembered is not None:
         return remembered["venue"], None
@@ -181,6 +183,23 @@ def _venue_and_membership() -> tuple[Venue | None, VenueStaff | None]:
     venue = get_venue_for_owner(user_id)
     ACCESS.keep(user_id, versions, venue=venue)
     return venue, None
+
+
+def _staff_venue_and_membership(user_id: int) -> tuple[Venue | None, Any]:
+    if request.method not in ("GET", "HEAD"):  # a change decides on rows read in its transaction
+        membership = staff.find_membership(user_id, with_venue=True)
+        return (membership.venue if membership is not None else None), membership
+    membership = staff.live_role(user_id)
+    if membership is None:
+        return None, None
+    key = ("staff", user_id)
+    remembered = ACCESS.recall(key)
+    venue = remembered["venue"] if remembered is not None else None
+    if venue is None or venue.id != membership.venue_id:
+        versions = ACCESS.versions(cache_versions.PUBLIC)
+        venue = db.session.get(Venue, membership.venue_id)
+        ACCESS.keep(key, versions, venue=venue)
+    return venue, membership
 
 
 def _resolve_access() -> tuple[Venue | None, VenueAccess | None]:

@@ -1,8 +1,8 @@
-"""Rows a warm worker remembers (app/platform/remembered.py): a venue owner's venue (app/web/guards.py)
-and the signed-in session (app/accounts/sessions.py; more in test_private_pages.py); a staff
-login's membership is not remembered. A
-repeat read sends no statement for them; a change to what they cover is seen on the next
-request; a request that changes something reads them fresh."""
+"""Rows a warm worker remembers (app/platform/remembered.py): a venue owner's or staff login's venue
+(app/web/guards.py) and the signed-in session (app/accounts/sessions.py; more in
+test_private_pages.py); a staff login's membership is not remembered. A repeat read sends no
+statement for them; a change to what they cover is seen on the next request; a request that
+changes something reads them fresh."""
 
 from __future__ import annotations
 
@@ -113,3 +113,21 @@ def test_a_session_ended_elsewhere_is_refused_at_once(app, venue, customer):
     sessions.end_all_sessions(customer, reason="test")
     db.session.commit()
     assert web.get("/bookings").status_code == 302  # to sign in: the remembered copy is not used
+
+
+def test_a_staff_logins_venue_comes_from_the_workers_memory_beside_their_membership(app, venue, make_user):
+    """The membership's three columns are read on every request; its venue row, as an owner's, is
+    remembered (a change to any venue bumps "public")."""
+    receptionist = make_staff(make_user, venue, StaffRole.RECEPTIONIST)
+    db.session.commit()
+    web = Browser.own(app, receptionist)
+    assert web.get("/provider/calendar").status_code == 200
+    with statements_sent() as sent:
+        assert web.get("/provider/calendar").status_code == 200
+    (membership,) = [statement for statement in sent if STAFF_QUERY in statement]
+    assert "JOIN venues" not in membership  # the venue is not loaded with it
+    assert not [statement for statement in sent if "FROM venues" in statement and "venues.id =" in statement]
+
+    venue.name = "Quince Rooms Renamed"
+    db.session.commit()
+    assert "Quince Rooms Renamed" in web.get("/provider/calendar").get_data(as_text=True)
