@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import json
 import logging
 import signal
 from collections.abc import Callable
@@ -26,10 +27,8 @@ import procrastinate.testing
 import psycopg
 import sqlalchemy.exc
 from flask import Flask
-from procrastinate import jobs as pjobs
-from procrastinate.manager import JobManager
 from procrastinate.retry import RetryStrategy
-from procrastinate.sync_psycopg_connector import SyncPsycopgConnector
+from sqlalchemy import text
 
 from app.platform import db_routing, metrics, tracing
 from app.platform.extensions import db
@@ -39,9 +38,6 @@ log = logging.getLogger(__name__)
 # Tasks register on this one app. Its connector is swapped for the real one while a worker
 # runs (run_worker); web processes never use it: enqueue() writes through the session.
 queue = procrastinate.App(connector=procrastinate.testing.InMemoryConnector())
-
-# Used only with an external connection (the session's), so its pool is never opened.
-_transactional_manager = JobManager(SyncPsycopgConnector())
 
 _worker_flask_app: Flask | None = None
 
@@ -126,6 +122,16 @@ def _run_observed(task_name: str, carried: Any, func: Callable, kwargs: dict[str
     return result
 
 
+# procrastinate's own deferral (its procrastinate_defer_jobs_v1), its one job's fields bound as
+# plain values: procrastinate's JobManager sends them as an array of composites, whose text form
+# escapes the arguments (an email's bodies) twice, by regular expression, on every job.
+DEFER_SQL = text(
+    "SELECT unnest(procrastinate_defer_jobs_v1(ARRAY[ROW(CAST(:queue AS varchar), CAST(:task AS varchar),"
+    " CAST(:priority AS integer), CAST(:lock AS text), CAST(:queueing_lock AS text), CAST(:args AS jsonb),"
+    " CAST(:scheduled_at AS timestamptz))::procrastinate_job_to_defer_v1]))"
+)
+
+
 def enqueue(
     task: procrastinate.tasks.Task,
     *,
@@ -136,7 +142,6 @@ def enqueue(
     """Defer ``task`` inside the current database transaction; returns the job id.
 
     ``schedule_in`` (a timedelta's keywords) or ``schedule_at`` (an aware datetime) delay it."""
-    connection = db.session.connection().connection.driver_connection
     options: dict[str, Any] = {}
     if schedule_in:
         options["schedule_in"] = schedule_in
@@ -145,9 +150,17 @@ def enqueue(
     carried = tracing.job_context()
     if carried is not None:  # enqueued by a web request: the job's logs and span name it
         kwargs[tracing.TRACE_KEY] = carried
-    template = task.configure(**options).job
-    deferrer = pjobs.JobDeferrer(job_manager=_transactional_manager, job=template, connection=connection)
-    return deferrer.defer(**kwargs)
+    job = task.configure(**options).job  # the task's queue, priority and locks; when it is due
+    values = {
+        "queue": job.queue,
+        "task": job.task_name,
+        "priority": job.priority,
+        "lock": job.lock,
+        "queueing_lock": job.queueing_lock,
+        "args": json.dumps(kwargs),
+        "scheduled_at": job.scheduled_at,
+    }
+    return int(db.session.execute(DEFER_SQL, values).scalar_one())
 
 
 def every(cron: str, periodic_id: str, task: procrastinate.tasks.Task, **options: Any) -> None:
@@ -257,8 +270,6 @@ def retry_stalled_jobs(stalled_after_seconds: float, max_attempts: int = STALLED
     heartbeat is older than ``stalled_after_seconds`` the job runs again on a live worker.
     A job that keeps killing its workers is marked failed after ``max_attempts``.
     """
-    from sqlalchemy import text
-
     rows = db.session.execute(
         text(
             "SELECT job.id, job.task_name, job.attempts, job.worker_id FROM procrastinate_jobs job"
@@ -298,8 +309,6 @@ def run_pending_jobs(limit: int = 100) -> list[str]:
     Uses procrastinate's own fetch and finish functions, so a job is taken once even if a
     worker runs beside it.
     """
-    from sqlalchemy import text
-
     done: list[str] = []
     for _ in range(limit):
         row = (
@@ -326,8 +335,6 @@ def run_pending_jobs(limit: int = 100) -> list[str]:
 
 
 def get_queue_counts() -> dict[str, int]:
-    from sqlalchemy import text
-
     rows = db.session.execute(text("SELECT status::text, count(*) FROM procrastinate_jobs GROUP BY status"))
     return dict(rows)
 

@@ -9,6 +9,7 @@ from app.accounts.models import User
 from app.platform.email import deliver_email
 from app.platform.extensions import db
 from app.platform.jobs import enqueue, run_pending_jobs, run_worker
+from tests.statements import statements_sent
 
 
 def count_jobs(task_name: str = "email.deliver") -> int:
@@ -18,6 +19,37 @@ def count_jobs(task_name: str = "email.deliver") -> int:
 def test_enqueued_job_is_visible_in_the_same_transaction(ctx):
     enqueue(deliver_email, to="a@example.com", subject="Hi", text_body="t", html_body="<p>h</p>")
     assert count_jobs() == 1
+
+
+def test_an_enqueued_job_keeps_its_tasks_queue_priority_and_time_in_one_statement(ctx):
+    """procrastinate's own deferral function, its fields sent as plain values (not an array of
+    composites, whose text form escapes an email's bodies twice)."""
+    import app.platform.jobs as jobs_module
+
+    task = jobs_module.job(name="test.prioritised", queue="slow", priority=7)(lambda **_kwargs: None)
+    body = '<p>O\'Brien \\ "quoted" {braces} ,(commas)</p>\n' * 50
+    try:
+        with statements_sent() as sent:
+            job_id = enqueue(task, schedule_in={"minutes": 5}, to="a@example.com", html_body=body, count=2)
+        assert len(sent) == 1 and "procrastinate_defer_jobs_v1" in sent[0]
+        row = db.session.execute(
+            text(
+                "SELECT queue_name, task_name, priority, status::text, args,"
+                " scheduled_at BETWEEN now() + interval '4 minutes' AND now() + interval '6 minutes' AS in_five"
+                " FROM procrastinate_jobs WHERE id = :id"
+            ),
+            {"id": job_id},
+        ).one()
+    finally:
+        jobs_module.queue.tasks.pop("test.prioritised", None)
+    assert tuple(row) == (
+        "slow",
+        "test.prioritised",
+        7,
+        "todo",
+        {"to": "a@example.com", "html_body": body, "count": 2},
+        True,
+    )
 
 
 def test_rolled_back_change_leaves_no_job(ctx):
