@@ -48,6 +48,15 @@ def venue(ctx, make_user):
     return found
 
 
+def warm_desk(app, venue, make_user):
+    """A receptionist of the venue, signed in, their calendar read once (the worker is warm)."""
+    receptionist = make_staff(make_user, venue, StaffRole.RECEPTIONIST)
+    db.session.commit()
+    web = Browser.own(app, receptionist)
+    assert web.get("/provider/calendar").status_code == 200
+    return web, receptionist
+
+
 def sent_matching(sent: list[str], fragment: str) -> int:
     return sum(1 for statement in sent if fragment in statement)
 
@@ -80,10 +89,7 @@ def test_a_request_that_changes_something_reads_the_venue_fresh(app, venue):
 def test_a_staff_logins_membership_is_read_on_every_request(app, venue, make_user):
     """Not remembered: the owner's change of a member's role, or their removal, applies to the
     very next request on every worker (tests/venues/test_removed_staff_elsewhere.py)."""
-    receptionist = make_staff(make_user, venue, StaffRole.RECEPTIONIST)
-    db.session.commit()
-    web = Browser.own(app, receptionist)
-    assert web.get("/provider/calendar").status_code == 200
+    web, receptionist = warm_desk(app, venue, make_user)
     with statements_sent() as sent:
         assert web.get("/provider/venue/services").status_code == 403
     assert sent_matching(sent, STAFF_QUERY) == 1
@@ -118,10 +124,7 @@ def test_a_session_ended_elsewhere_is_refused_at_once(app, venue, customer):
 def test_a_staff_logins_venue_comes_from_the_workers_memory_beside_their_membership(app, venue, make_user):
     """The membership's three columns are read on every request; its venue row, as an owner's, is
     remembered (a change to any venue bumps "public")."""
-    receptionist = make_staff(make_user, venue, StaffRole.RECEPTIONIST)
-    db.session.commit()
-    web = Browser.own(app, receptionist)
-    assert web.get("/provider/calendar").status_code == 200
+    web, _ = warm_desk(app, venue, make_user)
     with statements_sent() as sent:
         assert web.get("/provider/calendar").status_code == 200
     (membership,) = [statement for statement in sent if STAFF_QUERY in statement]
