@@ -47,10 +47,10 @@ RESTART_MAX_DELAY = 30.0
 RESTART_RESET_AFTER = 60.0
 # A job whose worker died this many times is not retried again (it may be what kills them).
 STALLED_MAX_ATTEMPTS = 5
-# A job with no retry of its own that loses the database mid-run (PostgreSQL restarting, a
-# connection cut) runs again a few seconds later instead of being marked failed: its
-# transaction never committed, so running it again is running it once. Any other error
-# still fails it.
+# A job with no retry of its own that meets an OperationalError mid-run runs again a few seconds
+# later instead of being marked failed: PostgreSQL restarting or a connection cut, and also what
+# psycopg files under it (a deadlock broken, a statement or lock timeout). Its transaction never
+# committed, so running it again is running it once. Any other error still fails it.
 LOST_DATABASE_RETRY = RetryStrategy(
     max_attempts=3, wait=5, retry_exceptions=(sqlalchemy.exc.OperationalError, psycopg.OperationalError)
 )
