@@ -53,6 +53,7 @@ def venue_times(venue_id: int) -> str:
 
 _PENDING = "cache_versions_pending"  # session.info: namespaces to bump at the commit
 _BUMPED = "cache_versions_bumped"  # session.info: namespaces bumped in this transaction
+_READ_THIS_REQUEST = "cache_versions_read"  # g: namespaces this request read from the database
 _watched: dict[type, str] = {}  # model class -> namespace its changes bump
 _watched_rows: dict[type, list[Callable[[object], str | None]]] = {}  # model -> a changed row's namespaces
 _registered = False
@@ -97,7 +98,9 @@ def watch_rows(model: type, namespace_of: Callable[[object], str | None]) -> Non
 
 def current(namespace: str = PUBLIC, *, stale_if_error: bool = False, fresh: bool = False) -> int:
     """The namespace's version, read at most once per CACHE_VERSION_TTL seconds per process
-    (``fresh``: read now, as a browser that just changed something must).
+    (``fresh``: read now). A browser that just changed the namespace reads it fresh once per
+    request, whatever the caller asked (``own_change_unread``): its next page may land on a worker
+    that memoised the version before the change.
 
     ``stale_if_error``: when the database can't be reached (a restart, a failover), the last
     version this process read, kept for another TTL so that a database away is not asked on
@@ -105,7 +108,7 @@ def current(namespace: str = PUBLIC, *, stale_if_error: bool = False, fresh: boo
     memo: dict[str, tuple[float, int]] = current_app.extensions["cache_versions"]
     now = time.monotonic()
     entry = memo.get(namespace)
-    if entry is not None and entry[0] > now and not fresh:
+    if entry is not None and entry[0] > now and not fresh and not own_change_unread(namespace):
         return entry[1]
     ttl = float(current_app.config["CACHE_VERSION_TTL"])
     wanted = {namespace}
@@ -122,6 +125,8 @@ def current(namespace: str = PUBLIC, *, stale_if_error: bool = False, fresh: boo
     if ttl > 0:
         for ns in wanted:
             memo[ns] = (now + ttl, int(found.get(ns, 0)))
+    if has_request_context():
+        g.setdefault(_READ_THIS_REQUEST, set()).update(wanted)
     return int(found.get(namespace, 0))
 
 
@@ -264,6 +269,12 @@ def own_change_pending(namespace: str | None = None) -> bool:
         return True
     changed = session.get(OWN_CHANGED)
     return not isinstance(changed, list) or namespace in changed
+
+
+def own_change_unread(namespace: str) -> bool:
+    """Must this request read ``namespace`` from the database: its browser changed it within the
+    window (``own_change_pending``) and the request has not read it yet?"""
+    return has_request_context() and own_change_pending(namespace) and namespace not in g.get(_READ_THIS_REQUEST, ())
 
 
 def note_own_change(bumped: set[str], seconds: float) -> None:

@@ -10,8 +10,8 @@ A remembered entry is used only while
   CACHE_VERSION_TTL seconds, so a change made through another worker shows within that);
 - it is younger than the memory's ``seconds``;
 - when this browser itself changed something so recently that this worker's memo of the
-  versions may not know it yet (``own_change_pending``), the versions of the namespaces that
-  change bumped are read afresh (read your own writes); the others are not read at all (a
+  versions may not know it yet, the versions of the namespaces that change bumped are read
+  afresh (``cache_versions.current`` does it: read your own writes); the others are not (a
   customer's cart or booking changes their "user" namespace, never their "account").
 
 A request that changes something should decide on rows read fresh in its own transaction: the
@@ -32,7 +32,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app, has_request_context
+from flask import current_app
 from sqlalchemy import inspect
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
@@ -134,11 +134,9 @@ class Memory:
         entry = entries.get(key)
         if entry is None:
             return None
-        in_request = has_request_context()
         cache_versions.expect(*entry.versions)
         if entry.until <= time.monotonic() or any(
-            cache_versions.current(ns, fresh=in_request and cache_versions.own_change_pending(ns)) != version
-            for ns, version in entry.versions.items()
+            cache_versions.current(ns) != version for ns, version in entry.versions.items()
         ):
             entries.pop(key, None)
             return None

@@ -22,7 +22,7 @@ from app.platform.cache_versions import (
     user_namespace,
 )
 from app.platform.extensions import db
-from tests.booking.helpers import cart_form, future_slot, make_bookable_venue
+from tests.booking.helpers import book, cart_form, future_slot, make_bookable_venue, move_to_past
 from tests.conftest import Browser
 
 pytestmark = pytest.mark.usefixtures("as_in_production")
@@ -30,16 +30,16 @@ pytestmark = pytest.mark.usefixtures("as_in_production")
 
 @pytest.fixture
 def fresh_reads(monkeypatch) -> list[str]:
-    """The namespaces read fresh (``current(..., fresh=True)``), in order."""
+    """The namespaces read fresh because this browser changed them (``own_change_unread``), in order."""
     asked: list[str] = []
-    current = cache_versions.current
+    unread = cache_versions.own_change_unread
 
-    def recording(namespace=cache_versions.PUBLIC, *, stale_if_error=False, fresh=False):
-        if fresh:
+    def recording(namespace):
+        if found := unread(namespace):
             asked.append(namespace)
-        return current(namespace, stale_if_error=stale_if_error, fresh=fresh)
+        return found
 
-    monkeypatch.setattr(cache_versions, "current", recording)
+    monkeypatch.setattr(cache_versions, "own_change_unread", recording)
     return asked
 
 
@@ -91,3 +91,24 @@ def test_a_change_to_who_one_is_is_read_fresh_on_a_worker_that_has_not_heard(app
     page = web.get("/account/profile")
     assert account_namespace(customer.id) in fresh_reads
     assert "Chloe Renamed" in page.get_data(as_text=True)
+
+
+def test_a_review_shows_on_the_venue_page_at_once_on_a_worker_that_has_not_heard(
+    app, ctx, customer, make_user, monkeypatch, page_cache, fresh_reads
+):
+    # The venue page a signed-in visitor sees is built from a shared copy keyed by the public
+    # version: a worker that memoised the version before the review must still show it.
+    _, service = make_bookable_venue(make_user(role=Role.PROVIDER))
+    visit = book(customer, service, future_slot(days=2, hour=10))
+    move_to_past(visit)
+    db.session.commit()
+    page_path = f"/venues/{service.venue.slug}"
+    web = Browser.own(app, customer)
+    assert "No reviews yet" in web.get(page_path).text
+    monkeypatch.setattr(cache_versions, "forget", lambda namespace=None: None)  # as on another worker
+    published = web.post(f"/bookings/{visit.reference}/review", {"rating": "5", "body": "Warm stones, kind hands."})
+    assert published.status_code == 303
+    fresh_reads.clear()
+    page = web.get(page_path).text
+    assert "Warm stones, kind hands." in page and "from 1 review" in page
+    assert fresh_reads.count(cache_versions.PUBLIC) == 1  # once in the request, however often it is asked
