@@ -8,7 +8,7 @@ would otherwise put an attacker's address into a password-reset email.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlencode, urljoin, urlsplit
 
 from flask import current_app
 
@@ -22,6 +22,22 @@ def absolute_url(endpoint: str, **values: Any) -> str:
         url_scheme=base.scheme or "https",
     )
     return adapter.build(endpoint, values, force_external=True)
+
+
+def with_query(path: str, args: dict[str, Any]) -> str:
+    """``path`` with ``args`` as its query string, as ``url_for`` writes them (a list is one
+    pair per item, None is left out): for a page that links to one view many times over, its
+    path built once (half the CPU of ``url_for`` a link)."""
+    pairs = [
+        (name, item)
+        for name, value in args.items()
+        for item in (value if isinstance(value, (list, tuple)) else (value,))
+        if item is not None
+    ]
+    return f"{path}?{urlencode(pairs, safe=URL_FOR_SAFE)}" if pairs else path
+
+
+URL_FOR_SAFE = "!$'()*,/:;?@"  # what Werkzeug leaves unescaped in a query string
 
 
 def on_base_url(url: str) -> str:

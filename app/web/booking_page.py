@@ -30,6 +30,7 @@ from app.memberships.presenting import venue_memberships
 from app.memberships.service import member_price
 from app.platform import timefmt
 from app.platform.money import format_money
+from app.platform.urls import with_query
 from app.slot_engine import Slot
 from app.venues.addons import Choice
 from app.venues.deposits import service_pay_label
@@ -146,8 +147,10 @@ def build_booking_page(
     chosen_args = {**choice_args(choice), **member_args}
     addon_args = {"addons": [addon.id for addon in choice.addons]} if choice.addons else {}
 
-    def link(**args: Any) -> str:
-        return url_for(".book", slug=venue.slug, service_id=service.id, **chosen_args, **args)
+    book_path = url_for(".book", slug=venue.slug, service_id=service.id)
+
+    def link(**args: Any) -> str:  # one per day of the month and per free time: the path built once
+        return with_query(book_path, {**chosen_args, **args})
 
     # Switching option (or add-ons) keeps the month and day looked at (a chosen time may not fit
     # the other length), and the add-ons (or option) chosen.
