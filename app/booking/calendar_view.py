@@ -38,6 +38,7 @@ from app.platform import timefmt
 from app.platform.extensions import db
 from app.platform.i18n import format_locale
 from app.platform.money import format_money
+from app.platform.sqlutil import in_ids
 from app.platform.timefmt import LONG_DAY, day_words
 from app.platform.urls import absolute_url
 from app.venues.models import Resource, Venue
@@ -136,7 +137,7 @@ def booking_rooms(booking_ids: list[int]) -> dict[int, list[str]]:
     rows = db.session.execute(
         select(BookingResource.booking_id, BookingResource.unit, Resource.name, Resource.quantity)
         .join(Resource, Resource.id == BookingResource.resource_id)
-        .where(BookingResource.booking_id.in_(booking_ids))
+        .where(in_ids(BookingResource.booking_id, booking_ids))
         .order_by(BookingResource.booking_id, Resource.position, Resource.id, BookingResource.unit)
     )
     found: dict[int, list[str]] = {}
@@ -210,7 +211,7 @@ def card_facts(bookings: list[Booking], *, with_notes: Iterable[int] = ()) -> Pa
             and_(Booking.client_id.is_not(None), ~been_before).label("first"),
         )
         .join(Order, Order.id == Booking.order_id)
-        .where(Booking.id.in_(ids))
+        .where(in_ids(Booking.id, ids))
     ).all()
     return PageFacts(
         **shared,
