@@ -547,6 +547,19 @@ def sign_in(page, address: str, password: str, first_name: str, *, totp_secret: 
     expect(page.get_by_role("status").filter(has_text=f"Welcome back, {first_name}")).to_be_visible()
 
 
+def reload_until_visible(page, locator, seconds: float = 10) -> None:
+    """Reload ``page`` until ``locator`` shows (then expect it): what another person changed
+    reaches every worker within CACHE_VERSION_TTL (1 s; app/platform/cache_versions.py), so a
+    page asked for at once may land on a worker that has not heard of it yet."""
+    from playwright.sync_api import expect
+
+    deadline = time.monotonic() + seconds
+    while not locator.count() and time.monotonic() < deadline:
+        page.wait_for_timeout(500)
+        page.reload()
+    expect(locator).to_be_visible()
+
+
 def set_up_two_factor(page) -> str:
     """On the two-factor setup page: read the key as a person would type it into an app,
     confirm with the app's code, and acknowledge the recovery codes. Returns the key."""

@@ -20,7 +20,7 @@ import uuid
 
 from playwright.sync_api import Page, expect
 
-from e2e.conftest import assert_accessible, run_seed, seed_venues, sign_in, watch
+from e2e.conftest import assert_accessible, reload_until_visible, run_seed, seed_venues, sign_in, watch
 from e2e.screens import shoot
 from e2e.seed import ADMIN_TOTP_SECRET
 
@@ -40,14 +40,6 @@ def status_until(page: Page, path: str, wanted: int, seconds: float = 10) -> Non
             break
         page.wait_for_timeout(500)
     assert status == wanted, f"{path} answered {status}, not {wanted}, after {seconds:.0f}s"
-
-
-def reload_until_visible(page: Page, locator, seconds: float = 10) -> None:
-    deadline = time.monotonic() + seconds
-    while not locator.count() and time.monotonic() < deadline:
-        page.wait_for_timeout(500)
-        page.reload()
-    expect(locator).to_be_visible()
 
 
 def test_owner_pauses_admin_runs_maintenance_and_the_new_business_screens_render(
