@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bench import benchmarks_doc
+from bench.journey import steps
 from bench.pages import report as pages_report
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -196,3 +197,31 @@ def test_the_search_row_gives_the_headline_its_growth_and_the_slowest_shape():
     assert f"{headline} at 100k: p95 9.0 ms (p50 9.0 ms); 10k → 100k 1.80× (p95)" in row[2]
     assert f"slowest shape at 100k: {slow.label}, p95 30.0 ms" in row[2]
     assert row[3] == "2 CPUs; PostgreSQL 15.20; load average (1 min) 1.0 at the start, 2.0 at the end"
+
+
+def test_the_journey_steps_run_writes_its_section_and_row_only(docs):
+    doc, _history = docs
+    before = table_rows(doc.read_text())
+    step = {"count": 10, "p50": 9.5, "mean": 10.0, "statements": 7, "per_journey": 10.0}
+    run = {
+        "label": "Latest run",
+        "started": "2026-12-01 10:00",
+        "commit": "abc1234",
+        "cpus": 2,
+        "load_start": (0.5, 0.5, 0.5),
+        "load_end": (0.6, 0.5, 0.5),
+        "cpu_probe_ms": 24.0,
+        "journeys": 10,
+        "steps": {"checkout": {**step, "per_journey": 25.0}, steps.WORKER: step},
+        "web_ms": 25.0,
+        "worker_ms": 10.0,
+    }
+    benchmarks_doc.write_run(
+        doc, steps.HEADING, "Latest run", steps.render(run), "bench/journey/steps.py", steps.summary(run)
+    )
+    text = doc.read_text()
+    rows = table_rows(text)
+    mine = [row for row in rows if "`bench/journey/steps.py`" in row.split(" | ")[0]]
+    assert len(mine) == 1 and "costliest step: checkout 25.0 ms" in mine[0]
+    assert [row for row in rows if row not in mine] == [row for row in before if row not in mine]
+    assert "| checkout | 10 | 9.50 | 10.00 | 7 | 25.00 |" in section(text, steps.HEADING)
