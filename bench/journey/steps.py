@@ -35,7 +35,6 @@ from typing import Any
 
 from sqlalchemy import event, insert, select
 
-from app import create_app
 from app.accounts.models import Role, User
 from app.platform.extensions import db
 from app.platform.jobs import run_pending_jobs
@@ -43,6 +42,7 @@ from app.venues.models import Service, Venue, VenueStatus
 from bench import benchmarks_doc
 from bench.journey.run import SEARCHES, cpu_probe
 from bench.pages import seed as seeding
+from bench.pages.calendar_week import make_app as make_process_app
 from bench.pages.report import git_commit
 from bench.pages.signed_in import HOST, signed_in_client
 
@@ -61,24 +61,18 @@ WARMUP = 5  # journeys before the timed ones: templates compiled, memories fille
 
 def make_app(url: str, upload_root: str):
     """The app as bench/journey's server runs it (run.server_env), the cache in this process."""
-    return create_app(
+    return make_process_app(
+        url,
+        upload_root,
         "development",  # production refuses the Demo gateway
-        overrides={
-            "DEBUG": False,
-            "TEMPLATES_AUTO_RELOAD": False,
-            "SECRET_KEY": secrets.token_hex(32),
-            "SQLALCHEMY_DATABASE_URI": url,
-            "REDIS_URL": None,
-            "CACHE_TYPE": "SimpleCache",
-            "RATELIMIT_STORAGE_URI": "memory://",
-            "FORCE_HTTPS": False,
-            "UPLOAD_ROOT": upload_root,
-            "MAIL_BACKEND": "locmem",  # each email built as for sending, kept in memory (emptied a journey)
-            "BASE_URL": HOST,
-            "TOTP_ENCRYPTION_KEY": seeding.TOTP_KEY,
-            "PAYOUTS_COLLECT_BEFORE_ENABLED": True,  # generated venues have no payout account
-            "DEMO_GATEWAY_SECRET": secrets.token_hex(32),
-        },
+        DEBUG=False,
+        TEMPLATES_AUTO_RELOAD=False,
+        MAIL_BACKEND="locmem",  # each email built as for sending, kept in memory (emptied a journey)
+        TOTP_ENCRYPTION_KEY=seeding.TOTP_KEY,
+        PAYOUTS_COLLECT_BEFORE_ENABLED=True,  # generated venues have no payout account
+        DEMO_GATEWAY_SECRET=secrets.token_hex(32),
+        STRIPE_SECRET_KEY=None,  # the Demo gateway takes the payments, as in the load test
+        STRIPE_WEBHOOK_SECRET=None,
     )
 
 

@@ -47,11 +47,13 @@ def percentile(samples: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-def make_app(url: str, upload_root: str):
+def make_app(url: str, upload_root: str, environment: str = "production", **overrides: Any):
+    """The app as ``environment`` builds it (production's), with its cache and rate limits in
+    this process, its emails printed, and ``overrides`` on top."""
     from app import create_app
 
     return create_app(
-        "production",
+        environment,
         overrides={
             "SECRET_KEY": secrets.token_hex(32),
             "SQLALCHEMY_DATABASE_URI": url,
@@ -65,6 +67,7 @@ def make_app(url: str, upload_root: str):
             "STRIPE_SECRET_KEY": "sk_test_bench_calendar",
             "STRIPE_WEBHOOK_SECRET": "whsec_bench_calendar",
             "TOTP_ENCRYPTION_KEY": "bench-calendar-totp-encryption-key",
+            **overrides,
         },
     )
 
