@@ -96,11 +96,11 @@ def watch_rows(model: type, namespace_of: Callable[[object], str | None]) -> Non
     _register_listeners()
 
 
-def current(namespace: str = PUBLIC, *, stale_if_error: bool = False, fresh: bool = False) -> int:
-    """The namespace's version, read at most once per CACHE_VERSION_TTL seconds per process
-    (``fresh``: read now). A browser that just changed the namespace reads it fresh once per
-    request, whatever the caller asked (``own_change_unread``): its next page may land on a worker
-    that memoised the version before the change.
+def current(namespace: str = PUBLIC, *, stale_if_error: bool = False) -> int:
+    """The namespace's version, read at most once per CACHE_VERSION_TTL seconds per process. A
+    browser that just changed the namespace reads it fresh, once per request
+    (``own_change_unread``): its next page may land on a worker that memoised the version before
+    the change.
 
     ``stale_if_error``: when the database can't be reached (a restart, a failover), the last
     version this process read, kept for another TTL so that a database away is not asked on
@@ -108,7 +108,7 @@ def current(namespace: str = PUBLIC, *, stale_if_error: bool = False, fresh: boo
     memo: dict[str, tuple[float, int]] = current_app.extensions["cache_versions"]
     now = time.monotonic()
     entry = memo.get(namespace)
-    if entry is not None and entry[0] > now and not fresh and not own_change_unread(namespace):
+    if entry is not None and entry[0] > now and not own_change_unread(namespace):
         return entry[1]
     ttl = float(current_app.config["CACHE_VERSION_TTL"])
     wanted = {namespace}

@@ -24,6 +24,9 @@ def absolute_url(endpoint: str, **values: Any) -> str:
     return adapter.build(endpoint, values, force_external=True)
 
 
+URL_FOR_SAFE = "!$'()*,/:;?@"  # what Werkzeug leaves unescaped in a query string
+
+
 def with_query(path: str, args: dict[str, Any]) -> str:
     """``path`` with ``args`` as its query string, as ``url_for`` writes them (a list is one
     pair per item, None is left out): for a page that links to one view many times over, its
@@ -35,9 +38,6 @@ def with_query(path: str, args: dict[str, Any]) -> str:
         if item is not None
     ]
     return f"{path}?{urlencode(pairs, safe=URL_FOR_SAFE)}" if pairs else path
-
-
-URL_FOR_SAFE = "!$'()*,/:;?@"  # what Werkzeug leaves unescaped in a query string
 
 
 def on_base_url(url: str) -> str:
