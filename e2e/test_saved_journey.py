@@ -60,6 +60,9 @@ def test_a_visitor_saves_signed_out_and_keeps_it_after_signing_in(
     # She looks at the other venue, then opens Saved.
     page.get_by_role("link", name=birch).click()
     expect(page.get_by_role("heading", level=1, name=birch)).to_be_visible()
+    # The venue page adds itself to "Recently viewed" when its deferred script runs: the
+    # heading can show before that, and a click that quick would leave before it is written.
+    page.wait_for_load_state("load")
     page.get_by_role("link", name="Saved").first.click()
     saved = page.get_by_role("list", name="Saved venues")
     expect(saved.get_by_role("link", name=fern)).to_be_visible()
