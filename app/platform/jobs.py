@@ -26,7 +26,7 @@ import procrastinate
 import procrastinate.testing
 import psycopg
 import sqlalchemy.exc
-from flask import Flask
+from flask import Flask, current_app, has_request_context
 from procrastinate.retry import RetryStrategy
 from sqlalchemy import text
 
@@ -307,8 +307,12 @@ def run_pending_jobs(limit: int = 100) -> list[str]:
     """Run queued jobs in this process on the session's connection (tests, `flask jobs run-once`).
 
     Uses procrastinate's own fetch and finish functions, so a job is taken once even if a
-    worker runs beside it.
+    worker runs beside it. As in the worker, the jobs run in a request on ``BASE_URL``, so
+    that the links they build (in an email, on a receipt) are absolute.
     """
+    if not has_request_context():
+        with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
+            return run_pending_jobs(limit)
     done: list[str] = []
     for _ in range(limit):
         row = (
@@ -334,14 +338,7 @@ def run_pending_jobs(limit: int = 100) -> list[str]:
     return done
 
 
-def get_queue_counts() -> dict[str, int]:
-    rows = db.session.execute(text("SELECT status::text, count(*) FROM procrastinate_jobs GROUP BY status"))
-    return dict(rows)
-
-
 @job(name="jobs.retry_stalled")
 def retry_stalled_jobs_job(timestamp: int | None = None) -> None:
-    from flask import current_app
-
     retry_stalled_jobs(current_app.config["JOBS_STALLED_AFTER_SECONDS"])
     db.session.commit()

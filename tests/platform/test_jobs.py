@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from flask import has_request_context, url_for
 from sqlalchemy import text
 
 from app.accounts.models import User
@@ -94,6 +95,23 @@ def test_a_failing_job_is_marked_failed_and_does_not_stop_the_others(ctx, outbox
 
 
 @pytest.mark.slow
+def test_jobs_run_in_process_build_links_on_the_base_url_as_in_the_worker(app):
+    """`flask jobs run-once` has no request: its jobs still get one on BASE_URL, as the worker's
+    do (a receipt's and an email's links), instead of failing in url_for."""
+    import app.platform.jobs as jobs_module
+
+    links: list[str] = []
+    task = jobs_module.job(name="test.builds_a_link")(lambda **_: links.append(url_for("main.index", _external=True)))
+    try:
+        with app.app_context():  # as in the command: an application, no request
+            assert not has_request_context()
+            enqueue(task)
+            assert run_pending_jobs() == ["test.builds_a_link:succeeded"]
+    finally:
+        jobs_module.queue.tasks.pop("test.builds_a_link", None)
+    assert links == [app.config["BASE_URL"].rstrip("/") + "/"]
+
+
 @pytest.mark.committing
 def test_committed_job_is_processed_by_the_real_worker(app):
     """A real procrastinate worker, on its own connections, picks up a committed job."""
