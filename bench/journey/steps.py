@@ -19,10 +19,7 @@ Seeds ``cozywish_bench_pages`` afresh (about 15 s). Writes "Journey steps in-pro
 
 from __future__ import annotations
 
-import argparse
 import gc
-import json
-import os
 import random
 import re
 import secrets
@@ -43,7 +40,7 @@ from bench import benchmarks_doc
 from bench.journey.run import SEARCHES, cpu_probe
 from bench.pages import seed as seeding
 from bench.pages.calendar_week import make_app as make_process_app
-from bench.pages.report import git_commit
+from bench.pages.report import load_average, machine_cell, run_sentence, runner_parser, save_json, start_record
 from bench.pages.signed_in import HOST, signed_in_client
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -192,8 +189,7 @@ def journey(app, email: str, bookable: dict[str, list[str]], first_day: date, rn
 
 
 def run(*, label: str, journeys: int, output: Path | None, log=print) -> dict[str, Any]:
-    started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M")
-    load_start = tuple(round(x, 2) for x in os.getloadavg())
+    result = start_record(label)
     probe = cpu_probe()  # this host's speed, to compare runs of different hosts by
     seeded = seeding.seed(log=log)
     app = make_app(seeded.url, seeded.upload_root)
@@ -224,19 +220,14 @@ def run(*, label: str, journeys: int, output: Path | None, log=print) -> dict[st
         for name, cpu in step.cpu.items()
     }
     web = sum(s["per_journey"] for name, s in steps.items() if name != WORKER)
-    result = {
-        "label": label,
-        "started": started,
-        "commit": git_commit(),
-        "cpus": os.cpu_count(),
-        "load_start": load_start,
-        "load_end": tuple(round(x, 2) for x in os.getloadavg()),
-        "cpu_probe_ms": probe,
-        "journeys": paid,
-        "steps": steps,
-        "web_ms": web,
-        "worker_ms": steps[WORKER]["per_journey"],
-    }
+    result.update(
+        load_end=load_average(),
+        cpu_probe_ms=probe,
+        journeys=paid,
+        steps=steps,
+        web_ms=web,
+        worker_ms=steps[WORKER]["per_journey"],
+    )
     for name, s in steps.items():
         log(
             f"[steps] {name}: CPU p50 {s['p50']:.2f} / mean {s['mean']:.2f} ms, {s['statements']:.0f} statements, "
@@ -261,9 +252,7 @@ def render(run: dict[str, Any]) -> str:
         "",
         f"### {run['label']}",
         "",
-        f"{run['started']} UTC, commit {run['commit']}, {run['cpus']} CPUs; load average (1, 5, 15 min) "
-        f"{run['load_start']} at the start and {run['load_end']} at the end."
-        f"{benchmarks_doc.quiet_or_not(run['load_start'], run['load_end'], run['cpus'])} "
+        run_sentence(run) + " "
         f"CPU probe (`bench/journey/run.py`'s `cpu_probe`) {run['cpu_probe_ms']:.0f} ms. "
         f"{run['journeys']} journeys paid, after {WARMUP} not timed.",
         "",
@@ -290,22 +279,15 @@ def summary(run: dict[str, Any]) -> list[str]:
         f"{run['started']} UTC, commit {run['commit']}: [{run['label']}]({benchmarks_doc.anchor(run['label'])})",
         f"a journey {run['web_ms']:.1f} ms of web CPU and {run['worker_ms']:.1f} ms of the job worker's "
         f"({run['journeys']} journeys); costliest step: {costliest[0]} {costliest[1]['per_journey']:.1f} ms",
-        f"{run['cpus']} CPUs, CPU probe {run['cpu_probe_ms']:.0f} ms; load average (1, 5, 15 min) "
-        f"{run['load_start']} at the start, {run['load_end']} at the end",
+        machine_cell(run, f", CPU probe {run['cpu_probe_ms']:.0f} ms"),
     ]
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--label", default="Latest run", help="the report's subsection for this run")
+    parser = runner_parser(__doc__, OUTPUT)
     parser.add_argument("--journeys", type=int, default=100)
-    parser.add_argument("--output", type=Path, default=OUTPUT, help="the benchmarks document to write")
-    parser.add_argument("--no-doc", action="store_true", help="print the figures only")
-    parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
-    result = run(label=args.label, journeys=args.journeys, output=None if args.no_doc else args.output)
-    if args.json:
-        args.json.write_text(json.dumps(result, indent=2, default=str))
+    save_json(args.json, run(label=args.label, journeys=args.journeys, output=None if args.no_doc else args.output))
 
 
 if __name__ == "__main__":

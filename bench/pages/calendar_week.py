@@ -15,10 +15,7 @@ the embedded one) and left there; the next run drops it.
 
 from __future__ import annotations
 
-import argparse
 import gc
-import json
-import os
 import secrets
 import statistics
 import tempfile
@@ -31,7 +28,7 @@ from sqlalchemy import event, text
 
 from bench import benchmarks_doc
 from bench.pages.busy_week import BOOKINGS, TEAM, build_busy_week, next_monday
-from bench.pages.report import git_commit
+from bench.pages.report import load_average, machine_cell, run_sentence, runner_parser, save_json, start_record
 from tests.database import create_fresh_database, server_url
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -161,10 +158,7 @@ def render(run: dict[str, Any]) -> str:
             "",
             f"### {run['label']}",
             "",
-            f"{run['started']} UTC, commit {run['commit']}, {run['cpus']} CPUs; load average (1, 5, 15 min) "
-            f"{run['load_start']} at the start and {run['load_end']} at the end."
-            f"{benchmarks_doc.quiet_or_not(run['load_start'], run['load_end'], run['cpus'])} "
-            f"{run['samples']} samples after {run['warmup']} unmeasured; {run['counts']}.",
+            run_sentence(run) + f" {run['samples']} samples after {run['warmup']} unmeasured; {run['counts']}.",
             "",
             "| page | uncached p50 / p95 ms | CPU p50 / p95 ms | SQL statements | booking cards | HTML bytes "
             "| X-Private-Cache | target p95 < 60 ms |",
@@ -188,8 +182,7 @@ def summary(run: dict[str, Any]) -> list[str]:
         f"{run['started']} UTC, commit {run['commit']}: [{run['label']}]({benchmarks_doc.anchor(run['label'])})",
         f"p50 {run['p50']:.1f} / p95 {run['p95']:.1f} ms (target p95 < 60 ms: {met}); "
         f"{run['statements']} SQL statements; {run['cards']} booking cards",
-        f"{run['cpus']} CPUs; load average (1, 5, 15 min) {run['load_start']} at the start, "
-        f"{run['load_end']} at the end",
+        machine_cell(run),
     ]
 
 
@@ -198,26 +191,20 @@ def write_report(path: Path, run: dict[str, Any]) -> None:
 
 
 def run(*, label: str, samples: int = 200, warmup: int = 20, output: Path | None = OUTPUT, log=print) -> dict[str, Any]:
-    started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M")
-    load_start = tuple(round(x, 2) for x in os.getloadavg())
+    result = start_record(label)
     url = create_fresh_database(server_url(), DATABASE)
     app = make_app(url, tempfile.mkdtemp(prefix="bench-calendar-uploads-"))
     seeded_at = time.perf_counter()
     owner_id, path, counts = seed(app)
     log(f"[calendar week] {DATABASE}: seeded in {time.perf_counter() - seeded_at:.0f} s: {counts}")
     found = measure(app, owner_id, path, samples=samples, warmup=warmup)
-    result = {
-        "label": label,
-        "started": started,
-        "commit": git_commit(),
-        "cpus": os.cpu_count(),
-        "load_start": load_start,
-        "load_end": tuple(round(x, 2) for x in os.getloadavg()),
-        "samples": samples,
-        "warmup": warmup,
-        "counts": f"{BOOKINGS} bookings made ({counts['live bookings']} live, the rest cancelled), {TEAM} team members",
+    result.update(
+        load_end=load_average(),
+        samples=samples,
+        warmup=warmup,
+        counts=f"{BOOKINGS} bookings made ({counts['live bookings']} live, the rest cancelled), {TEAM} team members",
         **found,
-    }
+    )
     log(
         f"[calendar week] uncached p50 {found['p50']:.1f} ms, p95 {found['p95']:.1f} ms (CPU {found['cpu_p50']:.1f} / "
         f"{found['cpu_p95']:.1f}); {found['statements']} statements; {found['cards']} cards; cache {found['cache']}"
@@ -229,19 +216,12 @@ def run(*, label: str, samples: int = 200, warmup: int = 20, output: Path | None
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--label", default="Latest run", help="the report's subsection for this run")
+    parser = runner_parser(__doc__, OUTPUT)
     parser.add_argument("--samples", type=int, default=200)
     parser.add_argument("--warmup", type=int, default=20)
-    parser.add_argument("--output", type=Path, default=OUTPUT, help="the benchmarks document to write")
-    parser.add_argument("--no-doc", action="store_true", help="print the figures only")
-    parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
-    result = run(
-        label=args.label, samples=args.samples, warmup=args.warmup, output=None if args.no_doc else args.output
-    )
-    if args.json:
-        args.json.write_text(json.dumps(result, indent=2, default=str))
+    output = None if args.no_doc else args.output
+    save_json(args.json, run(label=args.label, samples=args.samples, warmup=args.warmup, output=output))
 
 
 if __name__ == "__main__":

@@ -30,13 +30,9 @@ minutes together).
 
 from __future__ import annotations
 
-import argparse
 import gc
-import json
-import os
 import statistics
 import time
-from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -48,7 +44,7 @@ from bench import benchmarks_doc
 from bench.pages import seed as seeding
 from bench.pages.calendar_week import make_app, percentile
 from bench.pages.hello import app as hello_app
-from bench.pages.report import git_commit
+from bench.pages.report import load_average, machine_cell, run_sentence, runner_parser, save_json, start_record
 from bench.pages.signed_in import HOST, signed_in_client
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -199,10 +195,7 @@ def render(run: dict[str, Any]) -> str:
         "",
         f"### {run['label']}",
         "",
-        f"{run['started']} UTC, commit {run['commit']}, {run['cpus']} CPUs; load average (1, 5, 15 min) "
-        f"{run['load_start']} at the start and {run['load_end']} at the end."
-        f"{benchmarks_doc.quiet_or_not(run['load_start'], run['load_end'], run['cpus'])} "
-        f"{run['samples']} samples each. Rows: 1x {one['counts']}; 10x {ten['counts']}.",
+        run_sentence(run) + f" {run['samples']} samples each. Rows: 1x {one['counts']}; 10x {ten['counts']}.",
         "",
         "| page | statements 1x / 10x | rendered p50 ms 1x / 10x | rendered ratio 1x / 10x (drift) "
         "| served p50 ms 1x / 10x | served ratio 1x / 10x (drift) | within 20% |",
@@ -231,35 +224,23 @@ def summary(run: dict[str, Any]) -> list[str]:
         f"{run['started']} UTC, commit {run['commit']}: [{run['label']}]({benchmarks_doc.anchor(run['label'])})",
         f"{met} of {len(judged)} pages within 20% of their 1x ratio with the same statements (largest drift "
         f"{worst:.0%})",
-        f"{run['cpus']} CPUs; load average (1, 5, 15 min) {run['load_start']} at the start, "
-        f"{run['load_end']} at the end",
+        machine_cell(run),
     ]
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--label", default="Latest run", help="the report's subsection for this run")
+    parser = runner_parser(__doc__, OUTPUT)
     parser.add_argument("--samples", type=int, default=20, help="rendered samples per round (served: 5x)")
     parser.add_argument("--rounds", type=int, default=6, help="rounds per page, the two sizes taking turns")
-    parser.add_argument("--output", type=Path, default=OUTPUT, help="the benchmarks document to write")
-    parser.add_argument("--no-doc", action="store_true", help="print the figures only")
-    parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
 
     def log(message: str) -> None:
         print(message, flush=True)
 
-    run = {
-        "label": args.label,
-        "started": datetime.now(UTC).strftime("%Y-%m-%d %H:%M"),
-        "commit": git_commit(),
-        "cpus": os.cpu_count(),
-        "load_start": tuple(round(x, 2) for x in os.getloadavg()),
-        "samples": args.samples * args.rounds,
-    }
+    run = start_record(args.label) | {"samples": args.samples * args.rounds}
     found = measure([Size(1, log), Size(10, log)], samples=args.samples, rounds=args.rounds, log=log)
     run["x1"], run["x10"] = found[1], found[10]
-    run["load_end"] = tuple(round(x, 2) for x in os.getloadavg())
+    run["load_end"] = load_average()
     run["verdicts"] = verdicts(run["x1"], run["x10"])
     for name, v in run["verdicts"].items():
         log(
@@ -269,8 +250,7 @@ def main(argv: list[str] | None = None) -> None:
     if not args.no_doc:
         benchmarks_doc.write_run(args.output, HEADING, run["label"], render(run), "bench/pages/growth.py", summary(run))
         log(f"[growth] wrote {args.output} ({run['label']})")
-    if args.json:
-        args.json.write_text(json.dumps(run, indent=2, default=str))
+    save_json(args.json, run)
 
 
 if __name__ == "__main__":

@@ -4,8 +4,12 @@ the file is left as it is. The runs it displaces move to docs/benchmarks-history
 
 from __future__ import annotations
 
+import argparse
+import json
+import os
 import re
 import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +25,54 @@ def git_commit() -> str:
 
     commit = git("rev-parse", "--short", "HEAD") or "unknown"
     return commit + (" (with uncommitted changes)" if git("status", "--porcelain", "--untracked-files=no") else "")
+
+
+def load_average() -> tuple[float, ...]:
+    return tuple(round(x, 2) for x in os.getloadavg())
+
+
+def start_record(label: str) -> dict[str, Any]:
+    """The fields an in-process runner's record begins with: the run, the code, the machine and
+    its load now. The runner sets ``load_end`` when it is done."""
+    return {
+        "label": label,
+        "started": datetime.now(UTC).strftime("%Y-%m-%d %H:%M"),
+        "commit": git_commit(),
+        "cpus": os.cpu_count(),
+        "load_start": load_average(),
+    }
+
+
+def run_sentence(run: dict[str, Any]) -> str:
+    """A run's first sentence in its section: when, which code, the machine, how busy it was."""
+    return (
+        f"{run['started']} UTC, commit {run['commit']}, {run['cpus']} CPUs; load average (1, 5, 15 min) "
+        f"{run['load_start']} at the start and {run['load_end']} at the end."
+        f"{benchmarks_doc.quiet_or_not(run['load_start'], run['load_end'], run['cpus'])}"
+    )
+
+
+def machine_cell(run: dict[str, Any], also: str = "") -> str:
+    """The run's cell of the "Latest figures" table that says on what it ran."""
+    return (
+        f"{run['cpus']} CPUs{also}; load average (1, 5, 15 min) {run['load_start']} at the start, "
+        f"{run['load_end']} at the end"
+    )
+
+
+def runner_parser(doc: str, output: Path) -> argparse.ArgumentParser:
+    """The options every in-process runner takes; each adds its own counts."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--label", default="Latest run", help="the report's subsection for this run")
+    parser.add_argument("--output", type=Path, default=output, help="the benchmarks document to write")
+    parser.add_argument("--no-doc", action="store_true", help="print the figures only")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    return parser
+
+
+def save_json(path: Path | None, run: dict[str, Any]) -> None:
+    if path is not None:
+        path.write_text(json.dumps(run, indent=2, default=str))
 
 
 def render(label: str, run: dict[str, Any]) -> str:

@@ -17,10 +17,7 @@ of "Latest figures" in docs/benchmarks.md (``--no-doc`` prints only).
 
 from __future__ import annotations
 
-import argparse
 import gc
-import json
-import os
 import re
 import secrets
 import statistics
@@ -41,7 +38,7 @@ from app.web.guards import current_access
 from bench import benchmarks_doc
 from bench.pages import seed as seeding
 from bench.pages.calendar_week import make_app, percentile
-from bench.pages.report import git_commit
+from bench.pages.report import load_average, machine_cell, run_sentence, runner_parser, save_json, start_record
 from tests.venues.staff_world import make_staff
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -153,10 +150,7 @@ def render(run: dict[str, Any]) -> str:
         "",
         f"### {run['label']}",
         "",
-        f"{run['started']} UTC, commit {run['commit']}, {run['cpus']} CPUs; load average (1, 5, 15 min) "
-        f"{run['load_start']} at the start and {run['load_end']} at the end."
-        f"{benchmarks_doc.quiet_or_not(run['load_start'], run['load_end'], run['cpus'])} "
-        f"{run['samples']} samples each.",
+        run_sentence(run) + f" {run['samples']} samples each.",
         "",
         "| a signed-in request's fixed cost | CPU p50 / p95 | target <= 1 ms |",
         "|---|---:|---|",
@@ -193,8 +187,7 @@ def summary(run: dict[str, Any]) -> list[str]:
         f"session, user and access checks p95 <= {worst_fixed:.2f} ms for every role (target 1 ms); My bookings "
         f"uncached p50 {mine['p50']:.1f} / p95 {mine['p95']:.1f} ms (target 8), its private copy p50 "
         f"{mine['copy_p50']:.2f} ms",
-        f"{run['cpus']} CPUs; load average (1, 5, 15 min) {run['load_start']} at the start, "
-        f"{run['load_end']} at the end",
+        machine_cell(run),
     ]
 
 
@@ -203,8 +196,7 @@ def write_report(path: Path, run: dict[str, Any]) -> None:
 
 
 def run(*, label: str, samples: int, output: Path | None, log=print) -> dict[str, Any]:
-    started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M")
-    load_start = tuple(round(x, 2) for x in os.getloadavg())
+    result = start_record(label)
     seeded = seeding.seed(log=log)
     app = make_app(seeded.url, seeded.upload_root)
     with app.app_context():
@@ -217,17 +209,7 @@ def run(*, label: str, samples: int, output: Path | None, log=print) -> dict[str
         "My bookings, past": page_cost(app, seeded.customer_email, "/bookings?tab=past", samples=samples),
         "Cart": page_cost(app, seeded.customer_email, "/cart", samples=samples),
     }
-    result = {
-        "label": label,
-        "started": started,
-        "commit": git_commit(),
-        "cpus": os.cpu_count(),
-        "load_start": load_start,
-        "load_end": tuple(round(x, 2) for x in os.getloadavg()),
-        "samples": samples,
-        "fixed": fixed,
-        "pages": pages,
-    }
+    result.update(load_end=load_average(), samples=samples, fixed=fixed, pages=pages)
     for role, r in fixed.items():
         log(f"[signed in] fixed cost, {role}: CPU p50 {r['p50']:.2f} / p95 {r['p95']:.2f} ms")
     for name, r in pages.items():
@@ -242,16 +224,10 @@ def run(*, label: str, samples: int, output: Path | None, log=print) -> dict[str
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--label", default="Latest run", help="the report's subsection for this run")
+    parser = runner_parser(__doc__, OUTPUT)
     parser.add_argument("--samples", type=int, default=300)
-    parser.add_argument("--output", type=Path, default=OUTPUT, help="the benchmarks document to write")
-    parser.add_argument("--no-doc", action="store_true", help="print the figures only")
-    parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
-    result = run(label=args.label, samples=args.samples, output=None if args.no_doc else args.output)
-    if args.json:
-        args.json.write_text(json.dumps(result, indent=2, default=str))
+    save_json(args.json, run(label=args.label, samples=args.samples, output=None if args.no_doc else args.output))
 
 
 if __name__ == "__main__":
