@@ -82,7 +82,16 @@ def channels_for(user: User, kind: str) -> tuple[str, ...]:
     """The channels ``user`` gets ``kind`` messages on, e.g. ("email", "sms") or ()."""
     if kind not in KINDS:
         raise ValueError(f"unknown kind of message: {kind}")
-    chosen = get_choices(user)[kind]
+    chosen = dict(DEFAULTS[kind])  # as get_choices has it, reading this kind's choices only
+    chosen.update(
+        db.session.execute(
+            select(NotificationPreference.channel, NotificationPreference.enabled).where(
+                NotificationPreference.user_id == user.id, NotificationPreference.kind == kind
+            )
+        ).all()
+    )
+    if kind == "marketing":
+        chosen[EMAIL] = consent.has_marketing_consent(user.id)
     if chosen[SMS] and (kind in EMAIL_ONLY or get_sms_number(user.id) is None):
         chosen[SMS] = False
     return tuple(channel for channel in CHANNELS if chosen[channel])

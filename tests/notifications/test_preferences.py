@@ -16,6 +16,7 @@ from app.platform.extensions import db
 from app.privacy import consent
 from tests.booking.helpers import book, future_slot, make_bookable_venue
 from tests.notifications.helpers import sms_to
+from tests.statements import statements_sent
 
 NUMBER = "+447911123456"
 PAGE = "/account/notifications"
@@ -88,6 +89,24 @@ def test_marketing_by_email_is_the_recorded_consent(ctx, customer):
     assert consent.has_marketing_consent(customer.id)
     assert consent.get_latest(customer.id).source == "settings"
     assert preferences.channels_for(customer, "marketing") == ("email",)
+
+
+def test_each_kinds_channels_are_what_the_preferences_page_shows_read_with_that_kinds_rows_only(ctx, customer):
+    choices = preferences.get_choices(customer)
+    choices["reminders"]["sms"] = True
+    choices["changes"]["email"] = False
+    choices["marketing"]["email"] = True  # recorded as consent, not as a row
+    preferences.save_preferences(customer, choices, sms_number=NUMBER)
+    shown = preferences.get_choices(customer)
+    for kind in preferences.KINDS:
+        texts = shown[kind]["sms"] and kind not in preferences.EMAIL_ONLY
+        expected = tuple(channel for channel, on in (("email", shown[kind]["email"]), ("sms", texts)) if on)
+        with statements_sent() as sent:
+            assert preferences.channels_for(customer, kind) == expected, kind
+        # this kind's rows; the number when a text is chosen; the consent for marketing only
+        assert len(sent) == 1 + texts + (kind == "marketing"), (kind, sent)
+    assert preferences.channels_for(customer, "reminders") == ("email", "sms")
+    assert preferences.channels_for(customer, "changes") == ()
 
 
 # -- the page -----------------------------------------------------------------------------------
