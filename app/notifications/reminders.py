@@ -147,23 +147,26 @@ def plan_reminders(booking: Booking, *, now: datetime | None = None) -> list[Boo
         key = (row.offset_minutes, row.channel)
         if row.status == R.PLANNED and (row.starts_at != booking.starts_at or key not in wanted):
             _drop(row, "the booking moved" if row.starts_at != booking.starts_at else "no longer wanted")
-    planned = []
+    planned, fresh = [], []
     for offset, channel in sorted(wanted):
         row = current.get((offset, channel))
         if row is not None and row.status in (R.PLANNED, R.SENT, R.SKIPPED):
             if row.status == R.PLANNED:
                 planned.append(row)
             continue
-        due_at = booking.starts_at - timedelta(minutes=offset)
         if row is None:
             row = BookingReminder(
                 booking_id=booking.id, offset_minutes=offset, channel=channel, starts_at=booking.starts_at
             )
             db.session.add(row)
-        row.due_at, row.status, row.detail = due_at, R.PLANNED, None
-        db.session.flush()
-        row.job_id = enqueue(send_reminder_job, schedule_at=due_at, reminder_id=row.id)
+        row.due_at, row.status, row.detail = booking.starts_at - timedelta(minutes=offset), R.PLANNED, None
         planned.append(row)
+        fresh.append(row)
+    if fresh:
+        db.session.flush()  # the new rows in one statement: their ids for the jobs
+        with db.session.no_autoflush:  # their job ids go in one statement too, at the next flush
+            for row in fresh:
+                row.job_id = enqueue(send_reminder_job, schedule_at=row.due_at, reminder_id=row.id)
     return planned
 
 

@@ -7,9 +7,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import delete
 
 from app.booking import lifecycle
 from app.notifications import preferences
+from app.notifications.models import BookingReminder
 from app.notifications.reminders import (
     get_reminder_offsets,
     parse_offset_hours,
@@ -22,6 +24,7 @@ from app.platform.errors import ValidationFailed
 from app.platform.extensions import db
 from tests.booking.helpers import book, future_slot, make_bookable_venue
 from tests.notifications.helpers import job_row, make_due, planned, reminders_of, sms_to
+from tests.statements import statements_sent
 
 DAY, TWO_HOURS = 24 * 60, 120
 NUMBER = "+447911123456"
@@ -93,6 +96,20 @@ def test_a_confirmed_booking_gets_a_reminder_per_offset_and_channel_with_its_job
         assert job.status == "todo"
         assert job.scheduled_at == reminder.due_at
         assert job.args == {"reminder_id": reminder.id}
+
+
+def test_a_bookings_reminders_are_written_in_one_statement_then_each_gets_its_job(venue_and_service, customer):
+    venue, service = venue_and_service
+    set_reminder_offsets(venue.id, [24, 2])
+    booking = book(customer, service, future_slot(days=3))
+    db.session.execute(delete(BookingReminder).where(BookingReminder.booking_id == booking.id))
+    with statements_sent() as sent:
+        plan_reminders(booking)
+        db.session.flush()
+    assert sum(s.startswith("INSERT INTO booking_reminders") for s in sent) == 1
+    assert sum("procrastinate_defer_jobs" in s for s in sent) == 4
+    assert sum(s.startswith("UPDATE booking_reminders") for s in sent) == 1  # the four job ids at once
+    assert all(job_row(r.job_id).args == {"reminder_id": r.id} for r in reminders_of(booking))
 
 
 def test_planning_twice_changes_nothing(venue_and_service, customer):
