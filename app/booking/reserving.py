@@ -215,48 +215,20 @@ def _note_added(_session: Session, instance: Any) -> None:
         added.append(instance)
 
 
-# The services whose rooms and equipment this session's transaction locked outside any savepoint,
-# with what they need: those locks last until the transaction ends (a savepoint rolled back
-# releases the locks taken inside it, so those are not noted). Checkout locks a cart's once,
-# then its free slot and its units ask again: they are answered from here.
-HELD_RESOURCES = "booking_held_resource_locks"
-
-
 def lock_resources(service_ids: Collection[int]) -> list[tuple[int, int, int, int, bool]]:
     """Lock the rows of the rooms and equipment these services need, in id order (two services
     sharing a room take turns; the caller holds the services' locks first). Returns what they
-    need: (service id, resource id, units per booking, quantity, shared by a sitting), by resource.
-    Services whose rooms this transaction holds already send nothing."""
-    wanted = sorted(set(service_ids))
-    held: dict[int, list[tuple[int, int, int, int, bool]]] = db.session.info.setdefault(HELD_RESOURCES, {})
-    if all(service_id in held for service_id in wanted):
-        return sorted((row for service_id in wanted for row in held[service_id]), key=lambda row: (row[1], row[0]))
-    rows = [
-        tuple(row)
-        for row in db.session.execute(
-            select(
-                ServiceResource.service_id,
-                Resource.id,
-                ServiceResource.units,
-                Resource.quantity,
-                ServiceResource.shared,
-            )
-            .join(Resource, Resource.id == ServiceResource.resource_id)
-            .where(ServiceResource.service_id.in_(wanted))
-            .order_by(Resource.id, ServiceResource.service_id)
-            .with_for_update(of=Resource)
+    need: (service id, resource id, units per booking, quantity, shared by a sitting), by resource."""
+    rows = db.session.execute(
+        select(
+            ServiceResource.service_id, Resource.id, ServiceResource.units, Resource.quantity, ServiceResource.shared
         )
-    ]
-    if not db.session().in_nested_transaction():
-        for service_id in wanted:
-            held[service_id] = [row for row in rows if row[0] == service_id]
-    return rows  # type: ignore[return-value]
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _forget_held_resources(session: Session, transaction: Any) -> None:
-    if transaction.parent is None:  # the session's own transaction ended: its locks are gone
-        session.info.pop(HELD_RESOURCES, None)
+        .join(Resource, Resource.id == ServiceResource.resource_id)
+        .where(ServiceResource.service_id.in_(sorted(service_ids)))
+        .order_by(Resource.id, ServiceResource.service_id)
+        .with_for_update(of=Resource)
+    )
+    return [tuple(row) for row in rows]  # type: ignore[misc]
 
 
 def take_units(bookings: Sequence[Booking], *, now: datetime) -> bool:

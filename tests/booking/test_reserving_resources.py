@@ -15,7 +15,7 @@ from app.booking import cart
 from app.booking.availability import get_bookable_days, get_slots
 from app.booking.errors import CartItemInvalid, SlotUnavailable
 from app.booking.models import Booking, BookingResource, BookingStatus
-from app.booking.reserving import UNIT_OVERLAP_CONSTRAINT, lock_resources
+from app.booking.reserving import UNIT_OVERLAP_CONSTRAINT
 from app.checkout import checkout, reschedule, top_ups
 from app.clients import service as clients
 from app.clients.desk import book_at_desk
@@ -94,35 +94,6 @@ def test_checkouts_take_the_lowest_free_room_and_the_third_is_refused(ctx, provi
         checkout.checkout(third)  # its cart was filled while the rooms were free
     assert db.session.scalar(select(BookingResource.id).where(BookingResource.unit > 2)) is None
     assert db.session.scalar(select(Booking.id).where(Booking.customer_id == third.id)) is None
-
-
-def test_a_checkout_locks_its_rooms_once_for_its_lock_its_free_slot_and_its_units(ctx, provider, customer):
-    _venue, massage, room = spa(provider)
-    owner = cart.CartOwner(user_id=customer.id)
-    cart.add_item(owner, service_id=massage.id, starts_at=future_slot(days=3, hour=10), quantity=1, team_member_id=None)
-    with statements_sent() as sent:
-        order = checkout.checkout(customer)
-    assert sum(statement.endswith("FOR UPDATE OF resources") for statement in sent) == 1
-    assert units_of(order.bookings[0]) == [(room.id, 1, True)]
-
-
-def test_rooms_locked_in_a_savepoint_rolled_back_are_locked_again_and_then_held(ctx, provider):
-    _venue, massage, room = spa(provider)
-    needed = [(massage.id, room.id, 1, 2, False)]
-    db.session.commit()  # a new transaction: nothing held
-    savepoint = db.session.begin_nested()
-    assert lock_resources([needed[0][0]]) == needed
-    savepoint.rollback()  # and its locks with it
-    with statements_sent() as sent:
-        assert lock_resources([needed[0][0]]) == needed
-    assert len(sent) == 1
-    with statements_sent() as sent:
-        assert lock_resources([needed[0][0]]) == needed
-    assert sent == []  # held until the transaction ends
-    db.session.commit()
-    with statements_sent() as sent:
-        lock_resources([needed[0][0]])
-    assert len(sent) == 1
 
 
 def test_the_database_refuses_a_unit_in_two_live_bookings_at_once(ctx, provider, make_user):
