@@ -15,7 +15,7 @@ sent to a person who has given a mobile number, whatever the stored choice.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 import phonenumbers
 from flask_babel import gettext as _
@@ -56,17 +56,19 @@ def get_sms_number(user_id: int) -> str | None:
     return db.session.scalar(select(SmsNumber.number).where(SmsNumber.user_id == user_id))
 
 
-def get_choices(user: User) -> dict[str, dict[str, bool]]:
-    """Every kind x channel as the user chose it (defaults where they didn't)."""
-    choices = {kind: dict(channels) for kind, channels in DEFAULTS.items()}
+def get_choices(user: User, kinds: Collection[str] = tuple(KINDS)) -> dict[str, dict[str, bool]]:
+    """Each of ``kinds`` (every kind unless named) x channel as the user chose it (defaults where
+    they didn't); the marketing consent is read only when marketing is asked for."""
+    choices = {kind: dict(DEFAULTS[kind]) for kind in kinds}
     rows = db.session.execute(
         select(NotificationPreference.kind, NotificationPreference.channel, NotificationPreference.enabled).where(
-            NotificationPreference.user_id == user.id
+            NotificationPreference.user_id == user.id, NotificationPreference.kind.in_(choices)
         )
     )
     for kind, channel, enabled in rows:
         choices[kind][channel] = enabled
-    choices["marketing"][EMAIL] = consent.has_marketing_consent(user.id)
+    if "marketing" in choices:
+        choices["marketing"][EMAIL] = consent.has_marketing_consent(user.id)
     return choices
 
 
@@ -82,16 +84,7 @@ def channels_for(user: User, kind: str) -> tuple[str, ...]:
     """The channels ``user`` gets ``kind`` messages on, e.g. ("email", "sms") or ()."""
     if kind not in KINDS:
         raise ValueError(f"unknown kind of message: {kind}")
-    chosen = dict(DEFAULTS[kind])  # as get_choices has it, reading this kind's choices only
-    chosen.update(
-        db.session.execute(
-            select(NotificationPreference.channel, NotificationPreference.enabled).where(
-                NotificationPreference.user_id == user.id, NotificationPreference.kind == kind
-            )
-        ).all()
-    )
-    if kind == "marketing":
-        chosen[EMAIL] = consent.has_marketing_consent(user.id)
+    chosen = get_choices(user, (kind,))[kind]
     if chosen[SMS] and (kind in EMAIL_ONLY or get_sms_number(user.id) is None):
         chosen[SMS] = False
     return tuple(channel for channel in CHANNELS if chosen[channel])

@@ -94,7 +94,6 @@ def test_a_failing_job_is_marked_failed_and_does_not_stop_the_others(ctx, outbox
     assert statuses == ["failed"]  # kept for inspection and retry
 
 
-@pytest.mark.slow
 def test_jobs_run_in_process_build_links_on_the_base_url_as_in_the_worker(app):
     """`flask jobs run-once` has no request: its jobs still get one on BASE_URL, as the worker's
     do (a receipt's and an email's links), instead of failing in url_for."""
@@ -112,6 +111,7 @@ def test_jobs_run_in_process_build_links_on_the_base_url_as_in_the_worker(app):
     assert links == [app.config["BASE_URL"].rstrip("/") + "/"]
 
 
+@pytest.mark.slow
 @pytest.mark.committing
 def test_committed_job_is_processed_by_the_real_worker(app):
     """A real procrastinate worker, on its own connections, picks up a committed job."""
