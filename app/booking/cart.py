@@ -184,8 +184,8 @@ def add_item(
     item = CartItem(
         user_id=owner.user_id,
         cart_token=None if owner.user_id else owner.token,
-        service_id=service.id,
-        option_id=option.id if option is not None else None,
+        service=service,  # the loaded row, so that reading ``item.service`` sends nothing
+        option=option,
         addon_ids=[addon.id for addon in choice.addons],
         team_member_id=team_member_id,
         starts_at=starts_at,

@@ -247,7 +247,8 @@ def confirm_paid(
         requests.open_request(booking, now=now)  # a request-to-book: the venue's window starts now
     move(order, event, reason=reason)
     order.paid_at = now
-    order.receipt_number = db.session.execute(text("SELECT nextval('receipt_numbers')")).scalar()
+    with db.session.no_autoflush:  # the number goes in the same UPDATE of the order as its status
+        order.receipt_number = db.session.execute(text("SELECT nextval('receipt_numbers')")).scalar()
     take_back_restored(order)  # the customer has these times now; the cart shouldn't offer them again
     announce_paid(how, order, now=now, payment=payment)
     return "confirmed"

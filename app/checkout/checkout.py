@@ -149,7 +149,6 @@ def _checkout(customer: User, *, now: datetime | None, voucher_code: str | None)
         # The cart's promo code, under its row lock taken after the services' (never the
         # other way round); a refusal undoes the order and its holds with this savepoint.
         promos.redeem(order, promo_code_id, now=now)
-    db.session.refresh(order)
     order.channel = order_channel(items)
     order.total_minor = amount_due(order).total_minor
     order.cart_snapshot = snapshot_items(items)  # so a release can give these exact items back

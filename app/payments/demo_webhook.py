@@ -58,6 +58,13 @@ def pay_by_demo_card(order: Order, card_last4: str = "4242") -> str:
     delivery, and its settlement (which confirms the order). ``card_last4`` picks the test
     card (4242, or 0341 / 3184 whose later off-session fees fail). Demo data and tests use this, so
     they confirm orders along production's own path. Returns what settling did."""
+    row = store_demo_payment(order, card_last4)
+    return settle(row) if row is not None else "already paid"
+
+
+def store_demo_payment(order: Order, card_last4: str = "4242") -> PaymentEvent | None:
+    """``pay_by_demo_card`` up to its settlement: the checkout session and its stored
+    ``checkout.session.completed`` event, whose settling job is queued (None: stored before)."""
     payment = start_payment(order, gateway=demo.DemoGateway())
     obj = demo.session_object(
         payment.session_id,
@@ -68,6 +75,4 @@ def pay_by_demo_card(order: Order, card_last4: str = "4242") -> str:
         **demo.completed_fields(payment.amount_minor, payment.order.customer_id, card_last4),
     )
     completed = demo.event_id(payment.session_id, "completed")
-    payload = demo.build_event("checkout.session.completed", obj, event_id=completed)
-    row = _store(payload)
-    return settle(row) if row is not None else "already paid"
+    return _store(demo.build_event("checkout.session.completed", obj, event_id=completed))

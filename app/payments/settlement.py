@@ -136,10 +136,14 @@ def settle(row: PaymentEvent) -> str:
 
 @job(name="payments.settle_event", retry=5)
 def settle_event_job(event_row_id: int) -> None:
-    settled = act_on_locked_row(PaymentEvent, event_row_id, settle)
+    settled = act_on_locked_row(PaymentEvent, event_row_id, _settle_and_say)
     if settled is not None:
-        row, outcome = settled
-        log.info("payment event %s (%s): %s", row.event_id, row.type, outcome)
+        log.info("payment event %s", settled)
+
+
+def _settle_and_say(row: PaymentEvent) -> str:
+    """``settle``, its outcome named with the event's id and type (read before the commit)."""
+    return f"{row.event_id} ({row.type}): {settle(row)}"
 
 
 def _payment_for(session_id: str | None) -> Payment | None:

@@ -473,4 +473,4 @@ def send_reversal(reversal: TransferReversal, *, now: datetime | None = None) ->
 def reverse_transfer_job(reversal_id: int) -> None:
     sent = act_on_locked_row(TransferReversal, reversal_id, send_reversal)
     if sent is not None:
-        log.info("transfer reversal %s: %s", reversal_id, sent[1])
+        log.info("transfer reversal %s: %s", reversal_id, sent)

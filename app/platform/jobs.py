@@ -98,16 +98,16 @@ def job(name: str | None = None, **options: Any) -> Callable:
     return decorator
 
 
-def act_on_locked_row(model: type[Row], row_id: int, act: Callable[[Row], str]) -> tuple[Row, str] | None:
+def act_on_locked_row(model: type[Row], row_id: int, act: Callable[[Row], str]) -> str | None:
     """A job's work on one row: ``act`` on row ``row_id`` of ``model``, locked (FOR UPDATE) so that
-    two workers never act on it at once, then commit. The row and what ``act`` says it did; None,
-    with nothing done, when the row is gone."""
+    two workers never act on it at once, then commit. What ``act`` says it did; None, with nothing
+    done, when the row is gone. (Not the row: the commit expired it, reading it would load it again.)"""
     row = db.session.get(model, row_id, with_for_update=True)
     if row is None:
         return None
     outcome = act(row)
     db.session.commit()
-    return row, outcome
+    return outcome
 
 
 def _run_observed(task_name: str, carried: Any, func: Callable, kwargs: dict[str, Any]) -> Any:

@@ -1,15 +1,21 @@
 """A losing checkout (the 99 in 100 of a race for one place) is cheap: one statement reads the
-cart with its services and venues and finds the item gone, and nothing is locked."""
+cart with its services and venues and finds the item gone, and nothing is locked. A paid journey
+reads nothing twice that it holds: the item's service, the order it just wrote, the payment event
+it settles; and the order's confirmation is one UPDATE of it (issue 46, item 1)."""
 
 from __future__ import annotations
+
+import gc
 
 import pytest
 
 from app.booking.cart import CartOwner, add_item
 from app.booking.errors import SlotUnavailable
 from app.checkout import checkout as checkouts
+from app.payments.demo_webhook import store_demo_payment
+from app.payments.settlement import settle_event_job
 from app.platform.extensions import db
-from tests.booking.helpers import book, future_slot, make_bookable_venue
+from tests.booking.helpers import book, future_slot, make_bookable_venue, put_in_cart
 from tests.statements import statements_sent
 
 
@@ -24,3 +30,41 @@ def test_a_losing_checkout_sends_one_statement_and_takes_no_lock(ctx, provider, 
         checkouts.checkout(customer)
     assert not any("FOR UPDATE" in s for s in sent), sent
     assert len(sent) == 1, "\n".join(sent)
+
+
+def test_an_added_item_has_its_service_without_reading_it_again(ctx, provider, customer):
+    _venue, service = make_bookable_venue(provider)
+    service_id = service.id
+    db.session.expunge_all()  # a request's session: nothing loaded yet
+    del service, _venue
+    item = add_item(
+        CartOwner(user_id=customer.id), service_id=service_id, starts_at=future_slot(), quantity=1, team_member_id=None
+    )
+    gc.collect()  # the session holds its rows weakly: only the item keeps the service it was added for
+    with statements_sent() as sent:
+        assert item.service.id == service_id
+    assert sent == []
+
+
+def test_a_won_checkout_does_not_read_back_the_order_it_wrote(ctx, provider, customer):
+    _venue, service = make_bookable_venue(provider)
+    put_in_cart(customer, service)
+    with statements_sent() as sent:
+        order = checkouts.checkout(customer)
+    assert order.total_minor == service.price_minor and len(order.bookings) == 1
+    read_back = [s for s in sent if s.startswith("SELECT orders.") and "FOR UPDATE" not in s]
+    assert read_back == [], read_back
+
+
+def test_settling_a_payment_reads_its_event_once_and_updates_the_order_once(ctx, provider, customer):
+    _venue, service = make_bookable_venue(provider)
+    put_in_cart(customer, service)
+    order = checkouts.checkout(customer)
+    event_row = store_demo_payment(order)
+    with statements_sent() as sent:
+        settle_event_job(event_row_id=event_row.id)  # the job's body, as the worker runs it
+    db.session.refresh(order)
+    assert order.status == "paid" and order.receipt_number is not None
+    assert len([s for s in sent if "FROM payment_events" in s]) == 1, sent
+    order_updates = [s for s in sent if s.startswith("UPDATE orders")]
+    assert len(order_updates) == 1 and "receipt_number" in order_updates[0], order_updates
