@@ -131,7 +131,7 @@ def configure(app: Flask) -> None:
     @app.after_request
     def finish_request(response):
         response.headers["X-Request-ID"] = g.get("request_id", "")
-        if not request.path.startswith("/static/"):
+        if access_log.isEnabledFor(logging.INFO) and not request.path.startswith("/static/"):
             duration = (time.perf_counter() - g.get("request_started", time.perf_counter())) * 1000
             path = masked_path()
             access_log.info(

@@ -63,6 +63,7 @@ def make_app(url: str, upload_root: str):
         upload_root,
         "development",  # production refuses the Demo gateway
         DEBUG=False,
+        LOG_LEVEL="WARNING",  # as the server's: no access log line a request
         TEMPLATES_AUTO_RELOAD=False,
         MAIL_BACKEND="locmem",  # each email built as for sending, kept in memory (emptied a journey)
         TOTP_ENCRYPTION_KEY=seeding.TOTP_KEY,
