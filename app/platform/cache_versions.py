@@ -9,7 +9,8 @@ Reads are memoised per application for ``CACHE_VERSION_TTL`` seconds (default 1)
 costs at most one tiny query per second per process, and a change shows everywhere within that.
 A request names early the namespaces it will read (``expect``: a signed-in browser's own, from its
 session cookie); the first read that must ask the database then asks for all of them that have run
-out, in one statement, rather than one statement each as the request comes to them.
+out or that this browser's own change obliges it to read afresh, in one statement, rather than one
+statement each as the request comes to them.
 
 What bumps "public" (everything anonymous visitors see: search, home, category and venue pages):
 - every statement writing ``venue_search`` (a trigger, migration 0010);
@@ -113,7 +114,8 @@ def current(namespace: str = PUBLIC, *, stale_if_error: bool = False) -> int:
     ttl = float(current_app.config["CACHE_VERSION_TTL"])
     wanted = {namespace}
     if ttl > 0 and has_request_context():  # with nothing memoised, reading ahead would be wasted
-        wanted |= {ns for ns in g.get(_EXPECTED, ()) if ns not in memo or memo[ns][0] <= now}
+        expected = g.get(_EXPECTED, set()) - wanted
+        wanted |= {ns for ns in expected if ns not in memo or memo[ns][0] <= now or own_change_unread(ns)}
     try:
         found = dict(db.session.execute(READ_SQL, {"namespaces": sorted(wanted)}).all())
     except (OperationalError, InterfaceError) as error:

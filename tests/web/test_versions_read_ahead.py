@@ -4,7 +4,10 @@ the first read that must ask the database, once this worker's memo has run out, 
 
 from __future__ import annotations
 
+import time
+
 import pytest
+from flask import session
 from sqlalchemy import event
 
 from app.accounts.models import Role
@@ -109,3 +112,33 @@ def test_nothing_is_read_ahead_when_nothing_is_memoised(app, monkeypatch):
     would be thrown away."""
     monkeypatch.setitem(app.config, "CACHE_VERSION_TTL", 0)
     assert read_asked(app) == [["public"], ["user:1"], ["account:1"]]
+
+
+def test_a_version_the_browser_changed_is_read_ahead_with_those_run_out(app, monkeypatch):
+    """Just after a change of its own (a booking paid, an item added) a browser reads the
+    namespaces it changed afresh once (``own_change_unread``), memoised or not: in the same
+    statement as the ones that ran out, not in one of its own later in the request."""
+    monkeypatch.setitem(app.config, "CACHE_VERSION_TTL", 60)
+    asked: list[list[str]] = []
+
+    def record(conn, cursor, statement, parameters, *args) -> None:
+        if isinstance(parameters, dict) and "namespaces" in parameters:
+            asked.append(parameters["namespaces"])
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        with app.app_context(), app.test_request_context("/"):  # a request of its own (its own g)
+            cache_versions.forget()
+            cache_versions.read(["user:1", "account:1"])  # both memoised by an earlier request
+        cache_versions.forget("account:1")  # then this one ran out, the other is still fresh
+        asked.clear()
+        with app.app_context(), app.test_request_context("/"):
+            session[cache_versions.OWN_CHANGE] = time.time() + 5
+            session[cache_versions.OWN_CHANGED] = ["user:1"]
+            cache_versions.expect("user:1", "account:1")
+            cache_versions.current("account:1")
+            cache_versions.current("user:1")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+        cache_versions.forget()
+    assert asked == [["account:1", "user:1"]]
