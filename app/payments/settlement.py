@@ -75,7 +75,7 @@ def record_event(gateway: str, event: GatewayEvent) -> PaymentEvent | None:
 
     Returns None for a duplicate (already stored): the caller acknowledges it and stops.
     """
-    inserted = db.session.execute(
+    inserted = db.session.scalar(
         insert(PaymentEvent)
         .values(
             gateway=gateway,
@@ -84,12 +84,12 @@ def record_event(gateway: str, event: GatewayEvent) -> PaymentEvent | None:
             payload={"event": event.raw, "parsed": _parsed(event)},
         )
         .on_conflict_do_nothing(index_elements=["event_id"])
-        .returning(PaymentEvent.id)
-    ).scalar()
+        .returning(PaymentEvent)  # the stored row, as the session's: no read after the insert
+    )
     if inserted is None:
         return None
-    enqueue(settle_event_job, event_row_id=inserted)
-    return db.session.get(PaymentEvent, inserted)
+    enqueue(settle_event_job, event_row_id=inserted.id)
+    return inserted
 
 
 def _parsed(event: GatewayEvent) -> dict:

@@ -68,3 +68,13 @@ def test_settling_a_payment_reads_its_event_once_and_updates_the_order_once(ctx,
     assert len([s for s in sent if "FROM payment_events" in s]) == 1, sent
     order_updates = [s for s in sent if s.startswith("UPDATE orders")]
     assert len(order_updates) == 1 and "receipt_number" in order_updates[0], order_updates
+
+
+def test_a_payment_event_is_stored_without_reading_it_back(ctx, provider, customer):
+    _venue, service = make_bookable_venue(provider)
+    put_in_cart(customer, service)
+    order = checkouts.checkout(customer)
+    with statements_sent() as sent:
+        event_row = store_demo_payment(order)
+    assert event_row.type == "checkout.session.completed" and event_row.processed_at is None
+    assert [s for s in sent if "FROM payment_events" in s and "payment_events.event_id IN" not in s] == [], sent
