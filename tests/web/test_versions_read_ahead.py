@@ -5,6 +5,8 @@ the first read that must ask the database, once this worker's memo has run out, 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from flask import session
@@ -80,8 +82,9 @@ def test_a_cookie_naming_someone_else_gets_no_page(web, make_user, customer):
     assert "/account/sign-in" in page.headers["Location"]
 
 
-def read_asked(app) -> list[list[str]]:
-    """The namespaces each version read asked for, when a request expecting two reads a third."""
+@contextmanager
+def versions_asked() -> Iterator[list[list[str]]]:
+    """The namespaces each version read inside the block asked for, in order."""
     asked: list[list[str]] = []
 
     def record(conn, cursor, statement, parameters, *args) -> None:
@@ -90,15 +93,20 @@ def read_asked(app) -> list[list[str]]:
 
     event.listen(db.engine, "before_cursor_execute", record)
     try:
-        with app.test_request_context("/"):
-            cache_versions.forget()
-            cache_versions.expect("user:1", "account:1")
-            cache_versions.current("public")
-            cache_versions.current("user:1")
-            cache_versions.current("account:1")
+        yield asked
     finally:
         event.remove(db.engine, "before_cursor_execute", record)
         cache_versions.forget()
+
+
+def read_asked(app) -> list[list[str]]:
+    """The namespaces each version read asked for, when a request expecting two reads a third."""
+    with versions_asked() as asked, app.test_request_context("/"):
+        cache_versions.forget()
+        cache_versions.expect("user:1", "account:1")
+        cache_versions.current("public")
+        cache_versions.current("user:1")
+        cache_versions.current("account:1")
     return asked
 
 
@@ -119,14 +127,7 @@ def test_a_version_the_browser_changed_is_read_ahead_with_those_run_out(app, mon
     namespaces it changed afresh once (``own_change_unread``), memoised or not: in the same
     statement as the ones that ran out, not in one of its own later in the request."""
     monkeypatch.setitem(app.config, "CACHE_VERSION_TTL", 60)
-    asked: list[list[str]] = []
-
-    def record(conn, cursor, statement, parameters, *args) -> None:
-        if isinstance(parameters, dict) and "namespaces" in parameters:
-            asked.append(parameters["namespaces"])
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with versions_asked() as asked:
         with app.app_context(), app.test_request_context("/"):  # a request of its own (its own g)
             cache_versions.forget()
             cache_versions.read(["user:1", "account:1"])  # both memoised by an earlier request
@@ -138,7 +139,4 @@ def test_a_version_the_browser_changed_is_read_ahead_with_those_run_out(app, mon
             cache_versions.expect("user:1", "account:1")
             cache_versions.current("account:1")
             cache_versions.current("user:1")
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
-        cache_versions.forget()
     assert asked == [["account:1", "user:1"]]
