@@ -91,6 +91,12 @@ class Config:
     # a request queued behind a long lock gets the 503 page instead of holding its worker.
     DB_LOCK_TIMEOUT_MS = env_int("DB_LOCK_TIMEOUT_MS", 5000)
     JOBS_LOCK_TIMEOUT_MS = env_int("JOBS_LOCK_TIMEOUT_MS", 0)  # the job worker's (0: jobs may wait)
+    # Prepared statements a connection keeps (psycopg's ``prepared_max``; its default is 100). psycopg
+    # prepares a statement the fifth time a connection runs it and drops the least recently used
+    # past this many; a booking journey alone runs about 140 distinct statements, so at 100 many
+    # were dropped before their fifth run and planned afresh each time. Each costs its server
+    # process about 90 kB (app/platform/db_timeouts.py, docs/operations.md).
+    DB_PREPARED_STATEMENTS = env_int("DB_PREPARED_STATEMENTS", 300)
     # DATABASE_URL through PgBouncer in transaction pooling: "pgbouncer-transaction" (app/platform/db_routing.py):
     # no startup options, no session SETs, no prepared statements; the role holds the settings.
     DATABASE_POOLER = env("DATABASE_POOLER", "")

@@ -1,4 +1,5 @@
-"""PostgreSQL's ``statement_timeout`` and ``lock_timeout`` on every connection of the app's pool.
+"""PostgreSQL's ``statement_timeout`` and ``lock_timeout`` on every connection of the app's pool,
+and room for the statements it prepares.
 
 A statement that runs longer than ``DB_STATEMENT_TIMEOUT_MS``, or waits longer than
 ``DB_LOCK_TIMEOUT_MS`` for a lock (web processes and commands; the job worker, which calls
@@ -11,6 +12,13 @@ passes through it. Behind PgBouncer in transaction pooling (``DATABASE_POOLER``,
 app/platform/db_routing.py) a session setting would leak to other clients of the same server
 connection, so nothing is set: the role's settings hold the limits there
 (docs/operations.md, "PgBouncer").
+
+A direct connection also keeps up to ``DB_PREPARED_STATEMENTS`` (300) prepared statements
+(psycopg's ``prepared_max``, 100 by default). psycopg prepares a statement the fifth time a
+connection runs it; with room for only 100, many of the app's statements were dropped before their
+fifth run and PostgreSQL parsed and planned them afresh each time (docs/benchmarks.md, "Prepared
+statements"). Behind the pooler nothing is prepared at all (``prepare_threshold=None``,
+app/platform/db_routing.py).
 """
 
 from __future__ import annotations
@@ -32,10 +40,13 @@ _KEY = "db_statement_timeout"
 class StatementTimeout:
     """The limits new connections get; a holder, so the worker can change them before it connects."""
 
-    def __init__(self, milliseconds: int, lock_milliseconds: int = 0, *, pooled: bool = False) -> None:
+    def __init__(
+        self, milliseconds: int, lock_milliseconds: int = 0, *, pooled: bool = False, prepared: int | None = None
+    ) -> None:
         self.milliseconds = milliseconds
         self.lock_milliseconds = lock_milliseconds
         self.pooled = pooled
+        self.prepared = prepared
         self._checked_role = False
 
     def on_connect(self, dbapi_connection, record) -> None:
@@ -45,7 +56,10 @@ class StatementTimeout:
         self.on_connect_direct(dbapi_connection, record)
 
     def on_connect_direct(self, dbapi_connection, _record) -> None:
-        """Set the limits on a connection that is its own session (never through the pooler)."""
+        """Set the limits on a connection that is its own session (never through the pooler), and
+        how many prepared statements it keeps."""
+        if self.prepared:
+            dbapi_connection.prepared_max = self.prepared
         with dbapi_connection.cursor() as cursor:
             cursor.execute(
                 "SELECT set_config('statement_timeout', %s, false), set_config('lock_timeout', %s, false)",
@@ -76,6 +90,7 @@ def init_app(app: Flask) -> None:
         app.config.get("DB_STATEMENT_TIMEOUT_MS", 0),
         app.config.get("DB_LOCK_TIMEOUT_MS", 0),
         pooled=db_routing.transaction_pooled(app.config),
+        prepared=app.config.get("DB_PREPARED_STATEMENTS"),
     )
     app.extensions[_KEY] = holder
     with app.app_context():
