@@ -278,4 +278,4 @@ def test_a_connection_keeps_more_prepared_statements_than_psycopgs_100(make_app)
 
 def test_the_room_for_prepared_statements_is_a_setting(make_app):
     # Room for 120 of 150 statements run in turn: each is dropped before its fifth run, as at 100.
-    assert _prepared_after_distinct_statements(make_app(DB_PREPARED_STATEMENTS=120), 150) < 150
+    assert _prepared_after_distinct_statements(make_app(DB_PREPARED_STATEMENTS=120), 150) == 0
