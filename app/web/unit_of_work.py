@@ -3,7 +3,8 @@
 A view runs; when it returns, the request's database session commits once, before the answer
 leaves (a commit that fails is an error like any other: a lost connection gets the 503 page
 of app/web/db_faults.py, a broken rule its refusal). Any exception rolls the session back
-before an error handler runs, so nothing half-done is ever kept. HTML pages and the JSON API
+before an error handler runs, so nothing half-done is ever kept (``roll_back``: a transaction
+that wrote nothing ends without psycopg's costly ROLLBACK). HTML pages and the JSON API
 alike; a page module never commits, rolls back or catches a domain error
 (tests/foundation/test_page_modules.py holds that):
 
@@ -27,6 +28,7 @@ from flask.typing import ResponseReturnValue
 
 from app.platform.errors import DomainError
 from app.platform.extensions import db
+from app.platform.sqlutil import roll_back
 
 _REFUSAL = "refusal_page"  # g: how this view shows a refusal
 
@@ -41,7 +43,7 @@ def init_app(app: Flask) -> None:
         return answer
 
     def handle_user_exception(error: Exception):
-        db.session.rollback()
+        roll_back()  # a refusal that only read keeps the connection's prepared statements
         return handle(error)
 
     app.dispatch_request = dispatch_request  # type: ignore[method-assign]
