@@ -48,12 +48,16 @@ def start_gunicorn(code_dir: Path, url: str, port: int, log: Path, *, app: str =
             "--chdir",
             str(code_dir),
             "--access-logfile",
-            str(log.with_suffix(".access")),
+            str(log.with_suffix(".access").resolve()),
             "--access-logformat",
             ACCESS_FORMAT,
             app,
         ],
         env=env,
+        # From the code's own directory: gunicorn imports its --config module (which imports
+        # the app package) with the working directory on sys.path, before --chdir applies, so
+        # from here a --code-dir server would run this checkout's app.
+        cwd=str(code_dir),
         stdout=log.open("w"),
         stderr=subprocess.STDOUT,
         start_new_session=True,
