@@ -60,31 +60,41 @@ WROTE_NOTHING = text("SELECT pg_current_xact_id_if_assigned() IS NULL")
 
 def roll_back() -> None:
     """``db.session.rollback()``, without the cost psycopg attaches to a ROLLBACK when the
-    transaction wrote nothing.
+    transaction wrote nothing (``commit_if_read_only``)."""
+    commit_if_read_only()
+    db.session.rollback()
+
+
+def commit_if_read_only() -> None:
+    """End the session's transaction with COMMIT on its connection, if PostgreSQL says it wrote
+    nothing; else leave it to the caller's rollback or close.
 
     At every ROLLBACK psycopg forgets all the statements it prepared on that connection and
     deallocates them on the server, so the next requests on it have PostgreSQL parse and plan each
     statement afresh until it has run five times again. A refused request (a lost checkout race, a
-    form sent back, a page not found) rolls back, most often after only reading. So when
-    PostgreSQL says the transaction has no id, it is ended with COMMIT on the connection itself,
-    which keeps nothing either; the session's own rollback then finds the connection idle, sends
-    nothing, and runs its rollback hooks (a file kept, a version not bumped) as before. A
-    transaction that wrote anything, or that an error aborted, is rolled back as always
-    (docs/benchmarks.md, "Checkout under contention")."""
+    form sent back, a page not found) rolls back, most often after only reading, and a request
+    whose error page read something leaves a transaction open for the teardown's ROLLBACK. A
+    transaction without an id (PostgreSQL gives one at the first write: a row added, changed,
+    deleted or locked) keeps nothing whether it commits or rolls back, so it commits, on the
+    connection itself: the session's own rollback or close then finds the connection idle and
+    sends nothing, and runs its hooks as before (a file kept, a version not bumped; objects
+    expired by a rollback, left as they were by a close). A transaction that wrote anything, or
+    that an error aborted, is rolled back as always (docs/benchmarks.md, "Checkout under
+    contention")."""
     session = db.session()  # this request's Session (the scoped proxy has no in_transaction)
-    if session.in_transaction():
-        try:
-            connection = session.connection()
-            dbapi = connection.connection.dbapi_connection
-            if (
-                getattr(dbapi, "prepare_threshold", None) is not None  # behind PgBouncer nothing is prepared
-                and not connection.in_nested_transaction()  # a savepoint's rollback keeps the transaction
-                and connection.execute(WROTE_NOTHING).scalar()
-            ):
-                dbapi.commit()
-        except (SQLAlchemyError, psycopg.Error):
-            pass  # an aborted transaction or a lost connection: the rollback below deals with it
-    session.rollback()
+    if not session.in_transaction():
+        return
+    try:
+        connection = session.connection()
+        dbapi = connection.connection.dbapi_connection
+        if (
+            getattr(dbapi, "prepare_threshold", None) is not None  # behind PgBouncer nothing is prepared
+            and not connection.in_nested_transaction()  # a savepoint's rollback keeps the transaction
+            and connection.execute(WROTE_NOTHING).scalar()
+        ):
+            dbapi.commit()
+    except (SQLAlchemyError, psycopg.Error):
+        pass  # an aborted transaction or a lost connection: the rollback or close deals with it
 
 
 def short_error(error: BaseException | None) -> str:

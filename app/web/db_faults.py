@@ -17,7 +17,8 @@ replaces a connection that died while it sat in the pool; this module covers the
   is sent (with its session cookie), since a 503 would invite the user to do it twice;
 - the session's teardown (Flask-SQLAlchemy's ``session.remove()``, whose ROLLBACK raises on a
   closed connection) is guarded, so nothing escapes the app to the WSGI server; a transaction
-  still open there ends through ``roll_back`` (app/platform/sqlutil.py).
+  still open there that wrote nothing ends with COMMIT (``commit_if_read_only``,
+  app/platform/sqlutil.py).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, Pending
 
 from app.ops.errors import MESSAGES, render_error
 from app.platform.extensions import db
-from app.platform.sqlutil import fresh_session, roll_back, short_error
+from app.platform.sqlutil import commit_if_read_only, fresh_session, short_error
 from app.web import page_cache
 
 log = logging.getLogger(__name__)
@@ -210,8 +211,8 @@ def _guard_teardown(app: Flask) -> None:
 def _guarded(teardown):
     def guarded_teardown_session(exc: BaseException | None) -> None:
         try:
-            if db.session.registry.has() and db.session().in_transaction():
-                roll_back()  # what an error page or a stored copy's hook read; psycopg's ROLLBACK is costly
+            if db.session.registry.has():
+                commit_if_read_only()  # what an error page read: psycopg's ROLLBACK is costly
             teardown(exc)
         except Exception as error:
             log.warning("closing the database session failed (%s); dropping its connection", short_error(error))
