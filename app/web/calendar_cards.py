@@ -4,8 +4,9 @@ in Jinja (templates/booking/calendar/_events.html places it; the few time blocks
 Why: a busy week draws about 300 cards, and the same markup through the template was the largest
 single cost of the week page (docs/front-desk.md, "The week grid"; docs/benchmarks.md, "Calendar
 week grid"). Every value goes through ``escape`` (markupsafe, as Jinja's autoescape does); the
-markup is the template's, piece for piece, and tests/booking/test_calendar_cards_markup.py renders
-both and compares them.
+markup is what the template wrote, piece for piece. tests/web/test_calendar_cards.py checks every
+part a card can have, the viewer's rights and the escaping; tests/booking/test_calendar_cards.py
+what the cards say on a real calendar.
 
 What a card shows: its time and its stage or status, the client and what the desk should know of
 them (icons with their words for screen readers and a tooltip), the service and option, the money,
