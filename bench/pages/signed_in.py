@@ -70,8 +70,8 @@ def signed_in_client(app, email: str):
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == email))
         start_session(user, ip="127.0.0.1", user_agent="bench", remember=True)
-        identity = user.get_id()  # before the commit: after it, reading it would start a transaction
-        db.session.commit()  # that ends in a ROLLBACK, which drops the connection's prepared statements
+        identity = user.get_id()  # before the commit: after it, reading it would reload the row in a
+        db.session.commit()  # transaction of its own (once ended by a ROLLBACK, which dropped prepared statements)
     client = app.test_client()
     with client.session_transaction(base_url=HOST) as session:
         session.update({"_user_id": identity, "_fresh": True, "remember": True})
