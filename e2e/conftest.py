@@ -627,6 +627,21 @@ SHOTS = ROOT / "docs" / "screenshots"
 SIZES = {"desktop": (1366, 900), "phone": (390, 844)}
 
 
+# Is a CSS transition still running? Asking for the list flushes style first, so the transitions a
+# theme change has just started are in it.
+TRANSITIONS_RUNNING = """() => document.getAnimations().some(
+  (a) => a instanceof CSSTransition && a.playState === "running")"""
+
+
+def set_theme(page, scheme: str) -> None:
+    """Light or dark, and wait until the colours have stopped fading (Bootstrap's buttons and links
+    ease theirs over .15 s): axe or a screenshot taken half-way sees colours neither theme has. A
+    fixed pause was not enough on a busy machine (a phone-light check once read the dark buttons'
+    colours half-faded)."""
+    page.evaluate("s => document.documentElement.setAttribute('data-bs-theme', s)", scheme)
+    page.wait_for_function(f"() => !({TRANSITIONS_RUNNING})()")
+
+
 def look_everywhere(page, name: str, selector: str = "main", checks=()) -> None:
     """The page at 1366x900 and 390x844, in light and dark: no sideways scroll of the page, each of
     ``checks`` (``check(page, where)``, asserting) passes, nothing serious for axe in ``selector``,
@@ -636,8 +651,7 @@ def look_everywhere(page, name: str, selector: str = "main", checks=()) -> None:
         page.set_viewport_size({"width": width, "height": height})
         for scheme in ("light", "dark"):
             where = f"{name}, {size}, {scheme}"
-            page.evaluate(f"document.documentElement.setAttribute('data-bs-theme', '{scheme}')")
-            page.wait_for_timeout(300)  # the theme's colour transitions end
+            set_theme(page, scheme)
             wide = page.evaluate("document.documentElement.scrollWidth")
             assert wide <= width, f"{where}: the page is {wide} px wide"
             for check in checks:

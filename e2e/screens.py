@@ -13,6 +13,8 @@ from pathlib import Path
 
 from playwright.sync_api import Page
 
+from e2e.conftest import set_theme
+
 ROOT = Path(__file__).resolve().parents[1]
 SIZES = ((1366, 900), (390, 844))
 
@@ -28,11 +30,10 @@ def shoot(page: Page, area: str, name: str) -> None:
     for width, height in SIZES:
         page.set_viewport_size({"width": width, "height": height})
         for theme in themes:
-            page.evaluate("theme => document.documentElement.setAttribute('data-bs-theme', theme)", theme)
+            set_theme(page, theme)
             wide = page.evaluate("document.documentElement.scrollWidth")
             assert wide <= width, f"{name}, {width} px: the page is {wide} px wide: {page.evaluate(WIDEST)}"
             if folder:
-                page.wait_for_timeout(300)  # Bootstrap's colour transitions
                 path = folder / area / f"{name}-{width}-{theme}.png"
                 path.parent.mkdir(parents=True, exist_ok=True)
                 page.screenshot(path=str(path), full_page=True)

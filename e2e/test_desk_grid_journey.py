@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from playwright.sync_api import Page, expect
 
-from e2e.conftest import assert_accessible, seed_venues
+from e2e.conftest import assert_accessible, seed_venues, set_theme
 from e2e.conftest import sign_in as e2e_sign_in
 
 PASSWORD = "meadow-copper-lantern-2026"
@@ -67,8 +67,7 @@ def _look(page: Page, size: str) -> None:
     """The open dialog in both themes: nothing serious for axe, no sideways page scroll."""
     width = SIZES[size][0]
     for scheme in ("light", "dark"):
-        page.evaluate(f"document.documentElement.setAttribute('data-bs-theme', '{scheme}')")
-        page.wait_for_timeout(300)  # the theme's colour transitions end
+        set_theme(page, scheme)
         wide = page.evaluate("document.documentElement.scrollWidth")
         assert wide <= width, f"{size}: the page is {wide} px wide"
         dialog_box = page.locator(DIALOG).bounding_box()
