@@ -38,6 +38,7 @@ from flask_login import current_user
 from app.platform import cache_versions, metrics
 from app.platform.extensions import cache
 from app.platform.i18n import select_language, vary_on_language
+from app.web.static_files import brotli_form, send_encoded
 
 log = logging.getLogger(__name__)
 
@@ -206,6 +207,7 @@ def stale_copy() -> Response | None:
 
 def _answer(entry: dict[str, Any], status: str) -> Response:
     response = current_app.response_class(entry["body"], status=200, headers=entry["headers"])
+    send_encoded(response, entry.get("br"))  # a copy stored before copies kept their Brotli form has none
     response.headers[STATUS_HEADER] = status
     g.pop("page_cache_key", None)  # served: nothing to store
     if "HTTP_IF_NONE_MATCH" in request.environ or "HTTP_IF_MODIFIED_SINCE" in request.environ:
@@ -222,9 +224,11 @@ def store_in_cache(response: Response) -> Response:
     vary_on_language(response)  # as every page gets it (app/platform/i18n.py), but before it is stored
     entry: dict[str, Any] = {
         "body": response.get_data(),
+        "br": brotli_form(response),
         "headers": [(name, value) for name, value in response.headers.items() if name in KEPT_HEADERS],
         "fresh_until": time.time() + current_app.config["PAGE_CACHE_TTL"],
     }
+    send_encoded(response, entry["br"])
     cache.set(key, entry, timeout=current_app.config["PAGE_CACHE_TTL"] + current_app.config["PAGE_CACHE_STALE_SECONDS"])
     _local_put(key, entry)
     response.headers[STATUS_HEADER] = "miss"

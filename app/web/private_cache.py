@@ -50,6 +50,7 @@ from flask_login import current_user
 from app.ops.session import LAST_SEEN_EVERY
 from app.platform import cache_versions, i18n
 from app.platform.cache_versions import account_namespace, own_change_pending, user_namespace
+from app.web.static_files import brotli_form, send_encoded
 
 LOCAL_ENTRIES = 512
 KEY_HEADERS = ("HX-Request", "HX-Boosted", "HX-History-Restore-Request", "HX-Target")
@@ -151,6 +152,7 @@ def serve_early():
 
 def _answer(entry: dict[str, Any]):
     response = current_app.response_class(entry["body"], status=200, headers=entry["headers"])
+    send_encoded(response, entry["br"])
     response.headers[STATUS_HEADER] = "hit"
     return response
 
@@ -194,6 +196,7 @@ def private_page(namespaces: Callable[..., list[str]]) -> Callable:
             ):
                 store[key] = {
                     "body": response.get_data(),
+                    "br": brotli_form(response),
                     "headers": [(name, value) for name, value in response.headers.items() if name in KEPT_HEADERS],
                     "versions": page["versions"],
                     "until": page["until"],
@@ -202,6 +205,7 @@ def private_page(namespaces: Callable[..., list[str]]) -> Callable:
                 store.move_to_end(key)
                 while len(store) > LOCAL_ENTRIES:
                     store.popitem(last=False)
+                send_encoded(response, store[key]["br"])
                 response.headers[STATUS_HEADER] = "miss"
             return response
 

@@ -11,7 +11,10 @@ debug mode (live editing), pages fall back to plain ``url_for('static', ...)`` s
 with a short cache: slower, never broken, never stale.
 
 Pages (HTML, JSON, XML, iCal) are compressed per response by Flask-Compress, Brotli or gzip as
-the client accepts (see ``compress_responses``).
+the client accepts (see ``compress_responses``). A page kept to be sent again (the public page
+cache, a signed-in page's private copy) keeps its Brotli form beside it, compressed once when it
+is stored (``brotli_form``), and goes to a browser that takes Brotli as it is (``send_encoded``):
+a copy served costs no compression, which for the week calendar's 555 KB was 1.5 ms a request.
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ import json
 import logging
 from pathlib import Path
 
-from flask import Flask, current_app, url_for
+import brotli
+from flask import Flask, Response, current_app, request, url_for
 from flask_compress import Compress
 from whitenoise import WhiteNoise
 
@@ -49,6 +53,39 @@ def compress_responses(app: Flask) -> None:
     app.config.setdefault("COMPRESS_ALGORITHM_STREAMING", ["br"])
     app.config.setdefault("COMPRESS_MIMETYPES", ["text/html", "application/json", "application/xml", "text/calendar"])
     app.extensions["compress"] = Compress(app)
+
+
+def brotli_form(response: Response) -> bytes | None:
+    """The Brotli form of a page about to be kept, at the level Flask-Compress compresses pages
+    at; None when Flask-Compress would send the page as it is (not one of its types, too small)."""
+    config = current_app.config
+    data = response.get_data()
+    if response.mimetype not in config["COMPRESS_MIMETYPES"] or len(data) < config["COMPRESS_MIN_SIZE"]:
+        return None
+    return brotli.compress(data, quality=config["COMPRESS_BR_LEVEL"], lgwin=config["COMPRESS_BR_WINDOW"])
+
+
+def send_encoded(response: Response, encoded: bytes | None) -> Response:
+    """``response`` with its stored Brotli form as body when Flask-Compress would answer this
+    request in Brotli: the client takes it at least as gladly as gzip (the q-values of its
+    Accept-Encoding). Flask-Compress leaves a response that has an encoding alone, and still adds
+    ``Vary: Accept-Encoding``."""
+    if encoded is None or "Content-Encoding" in response.headers or not _brotli_chosen():
+        return response
+    response.set_data(encoded)
+    response.headers["Content-Encoding"] = "br"
+    etag, weak = response.get_etag()
+    if etag and not weak:  # a strong validator names one encoding, as Flask-Compress does it
+        response.set_etag(f"{etag}:br")
+    return response
+
+
+def _brotli_chosen() -> bool:
+    algorithms = current_app.config["COMPRESS_ALGORITHM"]
+    if isinstance(algorithms, str):
+        algorithms = algorithms.split(",")
+    accepted = request.accept_encodings  # "*" counts for each
+    return algorithms[0].strip() == "br" and accepted["br"] > 0 and accepted["br"] >= accepted["gzip"]
 
 
 def serve_static_files(app: Flask) -> None:

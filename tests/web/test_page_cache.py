@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import brotli
 import pytest
 from sqlalchemy import select
 
@@ -177,6 +178,77 @@ def test_a_page_stored_for_one_encoding_is_served_to_each_client_as_it_asks(anon
     assert "Content-Encoding" not in plain.headers
     assert plain.get_data(as_text=True).startswith("<!doctype html>")
     assert other.headers["Content-Encoding"] == ("gzip" if first == "br" else "br")
+
+
+@pytest.fixture
+def compressions(monkeypatch) -> list[int]:
+    """The sizes of the bodies Brotli was asked to compress (ours and Flask-Compress's)."""
+    sizes: list[int] = []
+    compress = brotli.compress
+
+    def counting(data, *args, **kwargs):
+        sizes.append(len(data))
+        return compress(data, *args, **kwargs)
+
+    monkeypatch.setattr(brotli, "compress", counting)
+    return sizes
+
+
+BROWSER = {"Accept-Encoding": "gzip, deflate, br, zstd"}
+
+
+def test_a_page_is_compressed_once_when_stored_and_hits_send_that_form(anonymous, venue, compressions):
+    path = f"/venues/{venue.slug}"
+    plain = anonymous.get(path, headers={"Accept-Encoding": "identity"})
+    assert plain.headers["X-Page-Cache"] == "miss" and len(compressions) == 1  # its Brotli form, kept with it
+    forget_local()  # the next hits read the copy back from the shared cache, as another worker does
+    compressions.clear()
+    hits = [anonymous.get(path, headers=BROWSER) for _ in range(3)]
+
+    assert compressions == []  # no hit compressed anything
+    for hit in hits:
+        assert (hit.headers["X-Page-Cache"], hit.headers["Content-Encoding"]) == ("hit", "br")
+        assert brotli.decompress(hit.get_data()) == plain.get_data()
+        assert int(hit.headers["Content-Length"]) == len(hit.get_data()) < len(plain.get_data()) / 3
+        assert "Accept-Encoding" in hit.headers["Vary"] and hit.headers["ETag"] == plain.headers["ETag"]
+    assert anonymous.get(path, headers={**BROWSER, "If-None-Match": plain.headers["ETag"]}).status_code == 304
+
+
+def test_the_miss_sends_the_form_it_stored(anonymous, venue, compressions):
+    first = anonymous.get(f"/venues/{venue.slug}", headers=BROWSER)
+    assert (first.headers["X-Page-Cache"], first.headers["Content-Encoding"]) == ("miss", "br")
+    assert len(compressions) == 1  # compressed once, for the copy and for this answer
+    assert brotli.decompress(first.get_data()).startswith(b"<!doctype html>")
+
+
+@pytest.mark.parametrize(
+    ("accept", "encoding"),
+    [("gzip;q=1, br;q=0.5", "gzip"), ("br;q=0, gzip", "gzip"), ("*", "br"), ("deflate", None)],
+)
+def test_a_hit_honours_the_clients_preferences(anonymous, venue, accept, encoding):
+    path = f"/venues/{venue.slug}"
+    plain = anonymous.get(path, headers={"Accept-Encoding": "identity"})
+    hit = anonymous.get(path, headers={"Accept-Encoding": accept})
+    assert hit.headers["X-Page-Cache"] == "hit"
+    assert hit.headers.get("Content-Encoding") == encoding
+    if encoding is None:
+        assert hit.get_data() == plain.get_data()
+
+
+def test_a_copy_stored_without_its_brotli_form_is_compressed_as_it_goes_out(anonymous, venue):
+    """After a deploy, Redis still holds copies the previous version stored, without ``br``."""
+    path = f"/venues/{venue.slug}"
+    plain = anonymous.get(path, headers={"Accept-Encoding": "identity"})
+    store = cache.cache
+    for key in list(store._cache):
+        entry = store.get(key)
+        if isinstance(entry, dict) and "br" in entry:
+            del entry["br"]
+            store.set(key, entry)
+    forget_local()
+    again = anonymous.get(path, headers=BROWSER)
+    assert (again.headers["X-Page-Cache"], again.headers["Content-Encoding"]) == ("hit", "br")
+    assert brotli.decompress(again.get_data()) == plain.get_data()
 
 
 def test_a_copy_stored_before_copies_carried_their_time_is_still_served(anonymous, venue):

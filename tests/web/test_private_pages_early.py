@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import brotli
 import pytest
 
 from app.accounts.models import Role
@@ -72,6 +73,37 @@ def test_the_cart_and_the_owners_calendar_are_served_early_too(app, customer, ve
     assert owner.get(path).headers["X-Private-Cache"] == "hit"
     assert web.get("/cart").headers["X-Private-Cache"] == "hit"
     assert loads == []
+
+
+def test_a_copy_goes_out_in_the_brotli_form_made_when_it_was_stored(app, venue_and_service, monkeypatch):
+    """A browser's week calendar: compressed once, on the miss that stored it; each hit sends that
+    form as it is. A client that takes no Brotli gets the page itself."""
+    venue, service = venue_and_service
+    start = future_slot(days=1)
+    book(venue.owner, service, start)
+    db.session.commit()
+    sizes: list[int] = []
+    compress = brotli.compress
+    monkeypatch.setattr(brotli, "compress", lambda data, *a, **kw: sizes.append(len(data)) or compress(data, *a, **kw))
+    owner = signed_in(app, venue.owner)
+    path = f"/provider/calendar?view=week&date={start.date().isoformat()}"
+    browser = {"Accept-Encoding": "gzip, deflate, br"}
+    sizes.clear()
+    first = owner.get(path, headers=browser)
+    assert (first.headers["X-Private-Cache"], first.headers["Content-Encoding"]) == ("miss", "br")
+    assert len(sizes) == 1
+    sizes.clear()
+    hits = [owner.get(path, headers=browser) for _ in range(3)]
+    plain = owner.get(path, headers={"Accept-Encoding": "identity"})
+
+    assert sizes == []
+    for hit in hits:
+        assert (hit.headers["X-Private-Cache"], hit.headers["Content-Encoding"]) == ("hit", "br")
+        assert hit.get_data() == first.get_data()
+        assert "Accept-Encoding" in hit.headers["Vary"]
+    assert plain.headers["X-Private-Cache"] == "hit" and "Content-Encoding" not in plain.headers
+    assert brotli.decompress(first.get_data()) == plain.get_data()
+    assert b"cal-booking" in plain.get_data()
 
 
 def test_a_staff_logins_copy_waits_for_the_membership_check(app, make_user, venue_and_service, loads):
