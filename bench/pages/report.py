@@ -82,7 +82,8 @@ def render(label: str, run: dict[str, Any]) -> str:
         f"{run['started']} UTC, commit {run['commit']}, {run['cpus']} CPUs; load average (1, 5, 15 min) "
         f"{run['load_start']} at the start and {run['load_end']} at the end. "
         f"wrk -t2 -c{run['connections']} -d{run['seconds']:g}s per round, {run['rounds']} rounds per page "
-        f"interleaved with the floor (floor, page, floor, page). Cache: {run['cache']}. "
+        f"interleaved with the floor (floor, page, floor, page); the pages asked with "
+        f"`Accept-Encoding: {run.get('accept_encoding', 'identity')}`. Cache: {run['cache']}. "
         f"Seeded in {run['seed_seconds']:.0f} s: "
         f"{run['counts']}.",
         "",
@@ -138,7 +139,7 @@ def summary(label: str, run: dict[str, Any]) -> list[str]:
         "; ".join(figures),
         f"{run['cpus']} CPUs; load average (1, 5, 15 min) {run['load_start']} at the start, {run['load_end']} "
         f"at the end; cache: {run['cache']}; wrk -c{run['connections']}, {run['rounds']} rounds of "
-        f"{run['seconds']:g} s per page",
+        f"{run['seconds']:g} s per page; Accept-Encoding: {run.get('accept_encoding', 'identity')}",
     ]
 
 

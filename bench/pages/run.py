@@ -16,7 +16,10 @@
    (the welcome message is shown, the session gets its CSRF secret), and passes that cookie to
    wrk (a page's rounds stay within the minute the cookie's "last seen" is good for).
 6. For each page: floor, page, floor, page (``wrk -t2 -c32 -d{duration}s --latency``), after
-   a short unmeasured warm-up; traffic goes to 127.0.0.1 only and every run is bounded.
+   a short unmeasured warm-up; traffic goes to 127.0.0.1 only and every run is bounded. The
+   pages are asked as a browser asks them, ``Accept-Encoding: gzip, deflate, br``, so they go
+   out in Brotli (``--accept-encoding identity``: uncompressed, as runs before 2026-11-29 were
+   measured); the floor's five bytes are never compressed.
 
 The report gives, per page, req/s (mean of its rounds), p50 (mean of the rounds), p99 (the
 worse round), the ratio of the page's req/s to the floor's in the same run, and SQL statements.
@@ -52,6 +55,7 @@ REDIS_DB = 13  # a Redis database of the benchmark's own, emptied before each ru
 TARGET_VENUE_RATIO, TARGET_VENUE_P99_MS = 0.40, 150.0
 TARGET_PUBLIC_RATIO, TARGET_SIGNED_IN_RATIO = 0.25, 0.15
 HTMX_SLOTS = {"HX-Request": "true", "HX-Target": "booking-slots"}
+BROWSER_ENCODINGS = "gzip, deflate, br"  # what Chromium and Python's requests (Locust) send
 
 
 @dataclass
@@ -379,6 +383,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds of load before a page")
     parser.add_argument("--only", nargs="*", help="run only pages whose name contains one of these")
+    parser.add_argument(
+        "--accept-encoding",
+        default=BROWSER_ENCODINGS,
+        help=f"the pages' Accept-Encoding (default {BROWSER_ENCODINGS!r}, as browsers and bench/journey's Locust "
+        "send it: pages go out in Brotli; 'identity' measures them uncompressed, as runs before 2026-11-29 did)",
+    )
     parser.add_argument("--output", type=Path, default=OUTPUT)
     parser.add_argument("--json", type=Path, help="also write the raw results here")
     parser.add_argument(
@@ -421,7 +431,7 @@ def main(argv: list[str] | None = None) -> None:
         wait_until_up(floor, floor_server)
         emails = {"customer": seeded.customer_email, "provider": seeded.provider_email, "admin": seeded.admin_email}
         for page in page_list:
-            headers = dict(page.headers)
+            headers = {"Accept-Encoding": args.accept_encoding, **page.headers}
             if page.role:
                 # Signed in again for each page: a browser sends back the cookie that notes its
                 # visit once a minute (app/ops/session.py, LAST_SEEN_EVERY); wrk replays one
@@ -461,6 +471,7 @@ def main(argv: list[str] | None = None) -> None:
         "load_start": load_start,
         "load_end": tuple(round(x, 2) for x in os.getloadavg()),
         "connections": args.connections,
+        "accept_encoding": args.accept_encoding,
         "seconds": args.seconds,
         "rounds": args.rounds,
         "seed_seconds": seeded.seconds,
