@@ -81,6 +81,9 @@ def send_encoded(response: Response, encoded: bytes | None) -> Response:
 
 
 def _brotli_chosen() -> bool:
+    offered = request.environ.get("HTTP_ACCEPT_ENCODING", "")
+    if "br" not in offered and "*" not in offered:
+        return False  # most often: no header at all; then nothing is parsed
     algorithms = current_app.config["COMPRESS_ALGORITHM"]
     if isinstance(algorithms, str):
         algorithms = algorithms.split(",")
