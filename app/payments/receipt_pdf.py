@@ -197,39 +197,82 @@ def _sellers(pdf: _ReceiptDocument, venues: list[dict[str, str]], vat: list[Venu
         pdf.line_of(_("VAT number: %(number)s", number=number) if number else _("Not VAT-registered"))
 
 
+LINE_COLUMNS = (70, 50, 12, 24, 24)  # shares of the width between the margins
+LINE_ALIGN = ("L", "L", "R", "R", "R")
+CELL_LINE, CELL_PADDING = 5, 1  # mm
+
+
 def _lines(pdf: _ReceiptDocument, receipt: dict[str, Any], lines: list[dict[str, Any]]) -> None:
     pdf.heading(_("What was paid for"))
+    rows = [[_latin1(text) for text in (_("Service"), _("When (local time)"), _("Qty"), _("Unit price"), _("Amount"))]]
+    for line in lines:
+        service = f"{line['service']}\n{line['venue']}"
+        if line["member"]:
+            service += " · " + _("with %(member)s", member=line["member"])
+        ref = _("Ref.")
+        service += f"\n{ref} {line['reference']} · {line['status_label']}"
+        when = f"{line['when']}-{line['ends']}\n{line['timezone']}"
+        rows.append(
+            [_latin1(service), _latin1(when), str(line["quantity"]), *map(_latin1, (line["unit_price"], line["total"]))]
+        )
+    if receipt["gift_voucher"]:
+        voucher = _("CozyWish gift voucher") + "\n" + _("For %(recipient)s", recipient=receipt["gift_voucher"])
+        rows.append([_latin1(voucher), "", "1", _latin1(receipt["total"]), _latin1(receipt["total"])])
+    if _fits(pdf, rows):
+        _grid(pdf, rows)
+        return
     pdf.set_font(FONT, "", 9)
     with pdf.table(
-        col_widths=(70, 50, 12, 24, 24),
-        text_align=("LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT"),
-        line_height=5,
-        padding=1,
+        col_widths=LINE_COLUMNS, text_align=LINE_ALIGN, line_height=CELL_LINE, padding=CELL_PADDING
     ) as table:
-        header = table.row()
-        for text in (_("Service"), _("When (local time)"), _("Qty"), _("Unit price"), _("Amount")):
-            header.cell(_latin1(text))
-        for line in lines:
+        for cells in rows:  # fpdf2 breaks the lines that are too long for their column
             row = table.row()
-            service = f"{line['service']}\n{line['venue']}"
-            if line["member"]:
-                service += " · " + _("with %(member)s", member=line["member"])
-            ref = _("Ref.")
-            service += f"\n{ref} {line['reference']} · {line['status_label']}"
-            row.cell(_latin1(service))
-            row.cell(_latin1(f"{line['when']}-{line['ends']}\n{line['timezone']}"))
-            row.cell(str(line["quantity"]))
-            row.cell(_latin1(line["unit_price"]))
-            row.cell(_latin1(line["total"]))
-        if receipt["gift_voucher"]:
-            row = table.row()
-            row.cell(
-                _latin1(_("CozyWish gift voucher") + "\n" + _("For %(recipient)s", recipient=receipt["gift_voucher"]))
-            )
-            row.cell("")
-            row.cell("1")
-            row.cell(_latin1(receipt["total"]))
-            row.cell(_latin1(receipt["total"]))
+            for text in cells:
+                row.cell(text)
+
+
+def _widths(pdf: _ReceiptDocument) -> list[float]:
+    return [share * pdf.epw / sum(LINE_COLUMNS) for share in LINE_COLUMNS]
+
+
+def _fits(pdf: _ReceiptDocument, rows: list[list[str]]) -> bool:
+    """Whether each line of each cell fits its column as it is (the headings in bold)."""
+    for index, cells in enumerate(rows):
+        pdf.set_font(FONT, "B" if index == 0 else "", 9)
+        for width, text in zip(_widths(pdf), cells, strict=True):
+            if any(pdf.get_string_width(part) > width - 2 * CELL_PADDING for part in text.split("\n")):
+                return False
+    return True
+
+
+def _grid(pdf: _ReceiptDocument, rows: list[list[str]]) -> None:
+    """``rows`` as fpdf2's table draws them here (a border round each cell, the first row in bold
+    and again at the top of each new page, each cell's lines in the middle of its row's height),
+    drawn with cells: the table measured and broke every cell twice, most of a receipt's drawing
+    time, for lines that already fit."""
+
+    def draw(index: int, cells: list[str]) -> None:
+        pdf.set_font(FONT, "B" if index == 0 else "", 9)
+        parts = [text.split("\n") for text in cells]
+        height = max(map(len, parts)) * CELL_LINE + 2 * CELL_PADDING
+        if index and pdf.will_page_break(height):
+            pdf.add_page()
+            draw(0, rows[0])
+            pdf.set_font(FONT, "", 9)
+        x, top = pdf.l_margin, pdf.get_y()
+        for width, align, lines in zip(_widths(pdf), LINE_ALIGN, parts, strict=True):
+            pdf.rect(x, top, width, height)
+            y = top + (height - len(lines) * CELL_LINE) / 2
+            for n, text in enumerate(lines):  # a cell keeps its c_margin clear on either side
+                pdf.set_xy(x, y + n * CELL_LINE)
+                pdf.cell(width, CELL_LINE, text, align=align)
+            x += width
+        pdf.set_xy(pdf.l_margin, top + height)
+
+    c_margin, pdf.c_margin = pdf.c_margin, CELL_PADDING
+    for index, cells in enumerate(rows):
+        draw(index, cells)
+    pdf.c_margin = c_margin
 
 
 def _totals(pdf: _ReceiptDocument, receipt: dict[str, Any]) -> None:
