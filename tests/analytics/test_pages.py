@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -128,3 +129,14 @@ def test_the_nav_links_to_analytics_for_each_role_that_may_open_it(web, world, a
     web.sign_in_as(admin)
     html = web.client.get("/admin/analytics").get_data(as_text=True)
     assert 'href="/admin/analytics"' in html
+
+
+def test_the_tables_that_scroll_sideways_can_be_reached_and_named_by_keyboard(web, world):
+    """At phone size the hour grid and a wide table scroll sideways inside their box: each box is a
+    named region in the tab order, so a keyboard can scroll it (axe: scrollable-region-focusable)."""
+    web.sign_in_as(world.people["owner"])
+    html = web.client.get(PAGE).get_data(as_text=True)
+    boxes = re.findall(r'<div class="table-responsive"[^>]*>', html)
+    assert boxes and all('tabindex="0"' in box and 'role="region"' in box for box in boxes), boxes
+    assert '<div class="table-responsive" tabindex="0" role="region" aria-labelledby="hours-heading">' in html
+    assert all('aria-label="' in box or "aria-labelledby" in box for box in boxes)
