@@ -194,7 +194,7 @@ def private_page(namespaces: Callable[..., list[str]]) -> Callable:
                 and session.get("csrf_token") == csrf_secret  # the page's token is the one the key names
                 and page["until"] > time.monotonic()
             ):
-                store[key] = {
+                store[key] = entry = {
                     "body": response.get_data(),
                     "br": brotli_form(response),
                     "headers": [(name, value) for name, value in response.headers.items() if name in KEPT_HEADERS],
@@ -205,7 +205,7 @@ def private_page(namespaces: Callable[..., list[str]]) -> Callable:
                 store.move_to_end(key)
                 while len(store) > LOCAL_ENTRIES:
                     store.popitem(last=False)
-                send_encoded(response, store[key]["br"])
+                send_encoded(response, entry["br"])
                 response.headers[STATUS_HEADER] = "miss"
             return response
 

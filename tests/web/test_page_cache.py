@@ -223,7 +223,13 @@ def test_the_miss_sends_the_form_it_stored(anonymous, venue, compressions):
 
 @pytest.mark.parametrize(
     ("accept", "encoding"),
-    [("gzip;q=1, br;q=0.5", "gzip"), ("br;q=0, gzip", "gzip"), ("*", "br"), ("deflate", None)],
+    [
+        ("gzip;q=1, br;q=0.5", "gzip"),
+        ("br;q=0, gzip", "gzip"),
+        ("*", "br"),
+        ("deflate", None),
+        ("br;q=nonsense", "br"),  # a quality that isn't a number: Flask-Compress reads it as 1
+    ],
 )
 def test_a_hit_honours_the_clients_preferences(anonymous, venue, accept, encoding):
     path = f"/venues/{venue.slug}"
