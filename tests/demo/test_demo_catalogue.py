@@ -30,7 +30,7 @@ from app.venues.models import Category, Service, Venue
 from app.venues.resources import venue_resources
 from tests.booking.helpers import book
 from tests.conftest import BoundSession
-from tests.demo.test_demo_seed import plain_picture
+from tests.demo.helpers import plain_picture
 
 
 @pytest.fixture(scope="module")

@@ -4,14 +4,12 @@ repaired by seeding again. What the seed sells, and where: tests/demo/test_demo_
 
 from __future__ import annotations
 
-import io
 import re
 from datetime import UTC, datetime, timedelta
 from html import unescape
 from zoneinfo import ZoneInfo
 
 import pytest
-from PIL import Image
 from sqlalchemy import delete, func, select
 
 from app.booking.availability import get_slots
@@ -25,6 +23,7 @@ from app.platform.extensions import db
 from app.venues.models import Venue, VenueStatus
 from tests.booking.helpers import cart_form
 from tests.conftest import csrf_token
+from tests.demo.helpers import plain_picture
 
 PAYS = "4242 4242 4242 4242"
 DEMO_PAGE_RE = re.compile(r"/payments/demo/(demo_cs_[A-Za-z0-9_-]+)$")
@@ -42,14 +41,6 @@ def strict(app, monkeypatch):
 def seeded(ctx, strict):
     seed_demo()
     db.session.flush()
-
-
-def plain_picture(*_args, **_kwargs) -> bytes:
-    """One plain picture instead of the drawn ones, which halves the seed's time; for the tests
-    about anything but pictures (tests/demo/test_demo_art.py tests those)."""
-    out = io.BytesIO()
-    Image.new("RGB", (1200, 800), (214, 200, 186)).save(out, "JPEG")
-    return out.getvalue()
 
 
 @pytest.fixture

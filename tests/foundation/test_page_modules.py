@@ -134,10 +134,11 @@ def unit_of_work_breaches(name: str, path: Path) -> list[str]:
 def test_pages_neither_commit_nor_roll_back_nor_catch_a_refusal():
     """The request commits once after the view and rolls back on any error; a refusal reaches the
     app's handler (``on_refusal`` names the view's own page for it)."""
+    pages = page_modules()
     modules = {
         name: path
         for name, path in sources().items()
-        if name in page_modules() or (".".join(name.split(".")[:2]) in WEB_HELPERS and name not in UNIT_OF_WORK)
+        if name in pages or (".".join(name.split(".")[:2]) in WEB_HELPERS and name not in UNIT_OF_WORK)
     }
     breaches = [breach for name, path in sorted(modules.items()) for breach in unit_of_work_breaches(name, path)]
     assert not breaches, f"{len(breaches)} in page modules:\n" + "\n".join(breaches)

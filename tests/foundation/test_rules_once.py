@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import ast
+from functools import cache
 from pathlib import Path
 
 APP = Path(__file__).resolve().parents[2] / "app"
@@ -25,6 +26,7 @@ ZONE_ENGINE = "app/slot_engine/"
 ZONE_EXCEPTIONS = {"app/venues/hours.py": "is_valid_timezone"}
 
 
+@cache  # parsed once for the module's tests, which only read the trees
 def _modules() -> list[tuple[str, ast.Module]]:
     found = []
     for path in sorted(APP.rglob("*.py")):
