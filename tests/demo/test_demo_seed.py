@@ -38,14 +38,14 @@ def strict(app, monkeypatch):
 
 
 @pytest.fixture
-def seeded(ctx, strict):
-    seed_demo()
-    db.session.flush()
+def plain_pictures(monkeypatch):
+    monkeypatch.setattr(demo, "illustration", plain_picture)
 
 
 @pytest.fixture
-def plain_pictures(monkeypatch):
-    monkeypatch.setattr(demo, "illustration", plain_picture)
+def seeded(ctx, strict, plain_pictures):
+    seed_demo()
+    db.session.flush()
 
 
 def approved_venues() -> list[Venue]:
