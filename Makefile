@@ -63,10 +63,9 @@ worker: install
 
 # With coverage of app/ and search/ (pyproject.toml, [tool.coverage]): the total is printed at the
 # end and the run fails below the floor (fail_under); the README's badge line states the figure.
-# Three workers on two cores: a fifth of the suite waits (servers started, workers killed, PostgreSQL
-# restarted), and a third worker fills it (17.2 -> 16.0 min on a slow host, docs/testing-time.md);
-# a module's tests stay on one worker (loadscope), so a module's shared fixture is built once.
-TEST_WORKERS ?= 3
+# A module's tests stay on one worker (loadscope), so a module's shared fixture is built once; a
+# third worker bought no time in CI and made its machine busier (docs/testing-time.md).
+TEST_WORKERS ?= 2
 test: install-dev
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadscope --cov --cov-report= tests
 

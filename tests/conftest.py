@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from flask.testing import FlaskClient
@@ -99,17 +101,27 @@ def _transaction(request, app):
     with app.app_context():
         connection = db.engine.connect()
         outer = connection.begin()
-        original = db.session
-        db.session = db._make_scoped_session(
-            {"class_": BoundSession, "bind": connection, "join_transaction_mode": "create_savepoint"}
-        )
         try:
-            yield
+            with session_on(connection):
+                yield
         finally:
-            db.session.remove()
-            db.session = original
             outer.rollback()
             connection.close()
+
+
+@contextmanager
+def session_on(connection) -> Iterator[None]:
+    """``db.session`` bound to ``connection`` inside its transaction (a commit releases a
+    savepoint), the application's own session back afterwards."""
+    original = db.session
+    db.session = db._make_scoped_session(
+        {"class_": BoundSession, "bind": connection, "join_transaction_mode": "create_savepoint"}
+    )
+    try:
+        yield
+    finally:
+        db.session.remove()
+        db.session = original
 
 
 @pytest.fixture(autouse=True)

@@ -29,7 +29,7 @@ from app.platform.extensions import db
 from app.venues.models import Category, Service, Venue
 from app.venues.resources import venue_resources
 from tests.booking.helpers import book
-from tests.conftest import BoundSession
+from tests.conftest import session_on
 from tests.demo.helpers import plain_picture
 
 
@@ -39,18 +39,10 @@ def seeded_connection(app):
     with app.app_context():
         connection = db.engine.connect()
     outer = connection.begin()
-    original = db.session
-    with pytest.MonkeyPatch.context() as patch, app.test_request_context():
+    with pytest.MonkeyPatch.context() as patch, app.test_request_context(), session_on(connection):
         patch.setattr(demo, "illustration", plain_picture)
-        db.session = db._make_scoped_session(
-            {"class_": BoundSession, "bind": connection, "join_transaction_mode": "create_savepoint"}
-        )
-        try:
-            seed_demo()
-            db.session.commit()  # into the outer transaction (a savepoint released), not the database
-        finally:
-            db.session.remove()
-            db.session = original
+        seed_demo()
+        db.session.commit()  # into the outer transaction (a savepoint released), not the database
     yield connection
     outer.rollback()
     connection.close()
@@ -61,15 +53,10 @@ def _transaction(app, seeded_connection):
     """Each test in a savepoint of the seeded connection, rolled back after it."""
     with app.app_context():
         savepoint = seeded_connection.begin_nested()
-        original = db.session
-        db.session = db._make_scoped_session(
-            {"class_": BoundSession, "bind": seeded_connection, "join_transaction_mode": "create_savepoint"}
-        )
         try:
-            yield
+            with session_on(seeded_connection):
+                yield
         finally:
-            db.session.remove()
-            db.session = original
             savepoint.rollback()
 
 

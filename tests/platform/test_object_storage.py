@@ -46,9 +46,9 @@ def s3_endpoint(tmp_path_factory):
     deadline = time.monotonic() + 60
     while True:
         try:
-            requests.get(endpoint, timeout=1)
+            requests.get(endpoint, timeout=5)
             break
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # not listening yet, or slow to answer
             if server.poll() is not None or time.monotonic() > deadline:
                 pytest.fail("moto_server did not start")
             time.sleep(0.1)
