@@ -80,9 +80,9 @@ class HttpsS3:
         deadline = time.monotonic() + 60
         while True:
             try:
-                requests.get(f"http://127.0.0.1:{self.moto_port}", timeout=1)
+                requests.get(f"http://127.0.0.1:{self.moto_port}", timeout=5)
                 return
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # not listening yet, or slow to answer
                 if self.moto.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError("moto_server did not start") from None
                 time.sleep(0.1)
