@@ -48,4 +48,4 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"]
 # No gunicorn access log: the app writes its own, as JSON, with tokens and emails masked.
-CMD ["gunicorn", "--config", "python:app.ops.gunicorn_hooks", "--bind", "0.0.0.0:8000", "--workers", "3", "wsgi:app"]
+CMD ["gunicorn", "--config", "python:app.ops.gunicorn_hooks", "--bind", "0.0.0.0:8000", "wsgi:app"]

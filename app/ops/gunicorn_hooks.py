@@ -1,6 +1,7 @@
 """gunicorn's settings file for CozyWish (``gunicorn --config python:app.ops.gunicorn_hooks``, in
 the commands of app/ops/serve.py, the Dockerfile and docker-compose.yml): no request-line limit of
-its own (``limit_request_line``, below), and the metrics its workers share (app/platform/metrics.py)
+its own (``limit_request_line``, below), how many workers (``workers``: WEB_CONCURRENCY), and the
+metrics its workers share (app/platform/metrics.py)
 when PROMETHEUS_MULTIPROC_DIR is set: the directory is emptied when gunicorn starts (a
 restarted container keeps its files), and a worker that ends takes its live gauges with it.
 Imports only prometheus_client's multiprocess helper, so gunicorn's master stays small.
@@ -29,6 +30,26 @@ MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 # (problem+json under /api/, the error page elsewhere; app/platform/input_guard.py MAX_PATH and
 # MAX_QUERY_STRING). A proxy in front keeps its own cap on the request's size.
 limit_request_line = 0
+
+# How many web workers: WEB_CONCURRENCY (gunicorn's own variable), 3 when unset, as the image has
+# always run. On one 2-core machine that also runs PostgreSQL and the job worker
+# (docker-compose.yml), 2 measured 6-9% less server CPU a booking journey, held more load and no
+# worse p99 (docs/benchmarks.md, "Two web workers or three"); a machine of its own for the web
+# keeps 3, so that a worker waiting on the database leaves no core idle.
+DEFAULT_WORKERS = 3
+
+
+def workers_from(value: str | None) -> int:
+    """The number of web workers WEB_CONCURRENCY asks for (unset or empty: DEFAULT_WORKERS)."""
+    text = (value or "").strip()
+    if not text:
+        return DEFAULT_WORKERS
+    if not text.isdigit() or int(text) < 1:
+        raise SystemExit(f"WEB_CONCURRENCY must be a whole number of web workers, 1 or more (it is {value!r}).")
+    return int(text)
+
+
+workers = workers_from(os.environ.get("WEB_CONCURRENCY"))
 
 
 def on_starting(_server: Any) -> None:

@@ -23,6 +23,7 @@ import click
 from flask import Flask
 from flask_migrate import upgrade
 
+from app.ops.gunicorn_hooks import workers_from
 from app.platform import metrics
 from app.platform.extensions import db
 
@@ -41,7 +42,7 @@ def web_command(host: str, port: int, *, dev: bool) -> list[str]:
     if dev:
         return [sys.executable, "-m", "flask", "--app", "wsgi", "run", "--debug", "--host", host, "--port", str(port)]
     return [
-        sys.executable, "-m", "gunicorn", "--config", GUNICORN_CONFIG, "--workers", "3", "--bind", f"{host}:{port}",
+        sys.executable, "-m", "gunicorn", "--config", GUNICORN_CONFIG, "--bind", f"{host}:{port}",
         "wsgi:app",
     ]  # fmt: skip
 
@@ -152,7 +153,8 @@ def print_banner(app: Flask, url: str, accounts: list[dict[str, str]], *, dev: b
                     f"or run: flask users totp-code {account['email']})"
                 )
     click.echo(f"Emails are written to {app.config.get('MAIL_FILE_PATH') or 'the console'}.")
-    click.echo("Development server: reloads on code changes." if dev else "Served by gunicorn (3 workers).")
+    workers = workers_from(os.environ.get("WEB_CONCURRENCY"))
+    click.echo("Development server: reloads on code changes." if dev else f"Served by gunicorn ({workers} workers).")
     click.echo("Press Ctrl-C to stop.\n")
 
 
