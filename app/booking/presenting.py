@@ -10,10 +10,11 @@ from typing import Any
 from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.wrappers import Response
 
 from app.booking import requests
-from app.booking.models import Booking
+from app.booking.models import Booking, Order
 from app.booking.policy import describe_booking_rules
 from app.platform import timefmt
 from app.platform.extensions import db
@@ -23,6 +24,15 @@ from app.venues.models import VenueStatus, team_member_services
 
 # The booking page's URL argument naming the person to book with (``?with=<team member id>``).
 MEMBER_ARG = "with"
+
+# An order's bookings loaded with what each one's line shows (its venue, service and team member,
+# joined to it; its add-ons): two statements after the order's own, however many bookings.
+ORDER_BOOKINGS = selectinload(Order.bookings).options(
+    joinedload(Booking.venue),
+    joinedload(Booking.service),
+    joinedload(Booking.team_member),
+    selectinload(Booking.addons),
+)
 
 
 def booking_time(booking: Booking, pattern: str = timefmt.LONG_DAY) -> str:

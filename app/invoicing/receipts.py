@@ -21,9 +21,11 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app.booking.amounts import amount_due
 from app.booking.models import Order
+from app.booking.presenting import ORDER_BOOKINGS
 from app.invoicing import pdf
 from app.invoicing.models import DocumentKind, InvoiceDocument
 from app.invoicing.service import next_number
@@ -71,6 +73,11 @@ def issue_receipt(order: Order, *, now: datetime) -> InvoiceDocument:
     if issued is not None:  # the common case: no lock for a download
         return issued
     _lock(order)
+    return _issue_receipt_locked(order, now=now)
+
+
+def _issue_receipt_locked(order: Order, *, now: datetime) -> InvoiceDocument:
+    """``issue_receipt`` for a caller that holds the order's row lock."""
     issued = get_receipt_document(order.id)  # issued while we waited for the lock?
     if issued is not None:
         return issued
@@ -103,7 +110,7 @@ def issue_refund_note(order: Order, *, amount_minor: int, refund: Refund | None,
     None for money back on a gift voucher): the receipt first if it was never issued, then the
     note that corrects it. A card refund's note is issued once."""
     _lock(order)
-    receipt = issue_receipt(order, now=now)
+    receipt = _issue_receipt_locked(order, now=now)
     if refund is not None:
         issued = db.session.scalar(select(InvoiceDocument).where(InvoiceDocument.refund_id == refund.id))
         if issued is not None:
@@ -214,11 +221,18 @@ def _add(
 # -- the jobs, enqueued by app/invoicing/receivers.py -------------------------------------------------
 
 
+# What drawing a receipt reads of its order (app/payments/receipts.py), loaded with it.
+RECEIPT_LOADS = (joinedload(Order.customer), ORDER_BOOKINGS)
+
+
 @job(name="invoicing.issue_receipt", retry=3)
 def issue_receipt_job(order_id: int) -> None:
-    order = db.session.get(Order, order_id)
+    # The order locked as it is read (no receipt is issued before its job in the common case).
+    order = db.session.scalar(
+        select(Order).where(Order.id == order_id).options(*RECEIPT_LOADS).with_for_update(of=Order)
+    )
     if order is not None and order.receipt_number is not None:
-        issue_receipt(order, now=datetime.now(UTC))
+        _issue_receipt_locked(order, now=datetime.now(UTC))
         db.session.commit()
 
 

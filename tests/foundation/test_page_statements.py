@@ -53,7 +53,9 @@ CEILING = {
     "cart": 16,  # 13, +1 the promo code in the cart (one read by key, whatever the items), +1 the
     # customer's packages for the cart's services (app/packages: one statement; their use only when one matches)
     # +1 the customer's memberships giving their benefits (app/memberships: one statement, none for a visitor)
-    "order": 9,
+    "order": 7,  # 9 until the bookings' venues, services and team members came joined to the bookings
+    "after_paying": 6,  # the page after paying (app/payments/views/pay.py, "returned"): its bookings' rows
+    # were read one booking at a time before they came with the order (ORDER_BOOKINGS)
     "my_bookings": 8,  # 7, +1 the customer's open waitlist offers (the banner)
     "my_bookings_past": 8,  # the past tab: a page of 20 however many visits (issue 46, item 5)
     "calendar_week": 16,  # 11, +1 who works when (one statement), +1 since the private page cache merged beside it,
@@ -171,6 +173,7 @@ PAGES: dict[str, Callable[[World], tuple[str, str | None, dict[str, str]]]] = {
     ),
     "cart": lambda w: ("/cart", "customer", {}),
     "order": lambda w: (f"/orders/{w.show.order.id}", "customer", {}),
+    "after_paying": lambda w: (f"/payments/return/{w.show.order.id}", "customer", {}),
     "my_bookings": lambda w: ("/bookings", "customer", {}),
     "my_bookings_past": lambda w: ("/bookings?tab=past", "customer", {}),
     "calendar_week": lambda w: ("/provider/calendar?view=week", "provider", {}),

@@ -25,6 +25,7 @@ from app.platform.extensions import db
 from app.platform.money import format_money
 from tests.booking.helpers import make_bookable_venue
 from tests.payments.test_receipt_pdf import paid_order as paid_at_the_venue
+from tests.statements import statements_sent
 
 
 @pytest.fixture
@@ -149,6 +150,23 @@ def test_a_replayed_event_issues_nothing_new(massage, customer, run_jobs):
 
     assert [d.kind for d in documents(order)] == [DocumentKind.RECEIPT, DocumentKind.REFUND_NOTE]
     assert get_receipt_document(order.id) is not None and len(get_refund_notes(order.id)) == 1
+
+
+def test_the_receipt_job_reads_its_order_once_locked_with_what_the_receipt_draws(massage, customer):
+    order = paid_order(customer, massage)
+    order_id = order.id  # read before: the commit expired it
+
+    with statements_sent() as sent:
+        issue_receipt_job(order_id=order_id)
+
+    lock, *rest = [" ".join(statement.split()) for statement in sent]
+    assert lock.startswith("SELECT orders.") and lock.endswith("FOR UPDATE OF orders")
+    assert " JOIN users " in lock  # the customer comes with the order, not locked with it
+    assert sum(" FROM invoice_documents " in s for s in rest) == 1  # one look for an earlier receipt
+    read_alone = {s.split()[1].split(".")[0] for s in rest if s.startswith("SELECT ")}  # each read's first column
+    assert not read_alone & {"orders", "users", "venues", "services", "team_members"}, read_alone
+    [receipt] = documents(order)
+    assert receipt.kind == DocumentKind.RECEIPT and "Calm Rooms" in pdf_text(receipt.pdf)
 
 
 def test_the_database_refuses_to_change_a_stored_receipt(massage, customer, run_jobs):

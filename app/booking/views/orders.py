@@ -15,14 +15,13 @@ from typing import Any
 from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from app.booking.amounts import amount_due
 from app.booking.errors import SlotUnavailable
-from app.booking.models import Booking, Order, OrderStatus
+from app.booking.models import Order, OrderStatus
 from app.booking.order_lifecycle import lock_order
-from app.booking.presenting import booking_row
+from app.booking.presenting import ORDER_BOOKINGS, booking_row
 from app.checkout import checkout as checkouts
 from app.packages import service as packages
 from app.payments import service as payments
@@ -77,17 +76,9 @@ def checkout() -> Response:
     return redirect(url_for(".order", order_id=order.id), 303)
 
 
-# The order page's rows: each booking's venue, service and team member, loaded with the order.
-ORDER_PAGE_LOADS = (
-    selectinload(Order.bookings).options(
-        selectinload(Booking.venue),
-        selectinload(Booking.service),
-        selectinload(Booking.team_member),
-        selectinload(Booking.addons),  # each row names its add-ons
-    ),
-)
-# The customer's own order the URL names; someone else's is indistinguishable from a missing one.
-own_order = own_row(Order, options=ORDER_PAGE_LOADS)
+# The customer's own order the URL names, with its bookings' rows; someone else's is
+# indistinguishable from a missing one.
+own_order = own_row(Order, options=(ORDER_BOOKINGS,))
 # The same check for a step that changes the order: it locks the order and reads it again
 # (``lock_order``), so its rows are read once, after the lock, rather than before it too.
 own_order_to_change = own_row(Order)

@@ -23,7 +23,7 @@ from app.booking.amounts import amount_due
 from app.booking.models import Order, OrderStatus
 from app.booking.order_lifecycle import PAID_STATES
 from app.booking.policy import describe_policy
-from app.booking.presenting import booking_time
+from app.booking.presenting import ORDER_BOOKINGS, booking_time
 from app.invoicing.models import DocumentKind, InvoiceDocument
 from app.invoicing.receipts import get_refund_notes, issue_receipt
 from app.payments.models import Payment
@@ -108,7 +108,7 @@ def build_return_page(order: Order) -> dict[str, Any]:
 
 @bp.get("/return/<int:order_id>")
 @login_required
-@own_row(Order)  # someone else's order is indistinguishable from a missing one
+@own_row(Order, options=(ORDER_BOOKINGS,))  # someone else's order is indistinguishable from a missing one
 def returned(order: Order) -> Response:
     # ?session_id= is ignored on purpose: only a settled gateway event confirms an order.
     if not order.bookings and order.voucher_purchase is not None:  # a gift voucher: its own page
