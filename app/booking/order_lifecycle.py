@@ -36,6 +36,7 @@ from typing import Literal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, text
+from sqlalchemy.orm import joinedload
 
 from app.accounts.models import User
 from app.audit.transitions import record_transition
@@ -143,12 +144,15 @@ def lock_order(order_id: int) -> Order:
 
 
 def _locked_bookings(order: Order) -> list[Booking]:
+    """The order's bookings under their row locks, re-read; each with its venue, service and team
+    member joined (not locked), which what follows a payment or a release reads of every booking."""
     return list(
         db.session.scalars(
             select(Booking)
             .where(Booking.order_id == order.id)
             .order_by(Booking.id)
-            .with_for_update()
+            .options(joinedload(Booking.venue), joinedload(Booking.service), joinedload(Booking.team_member))
+            .with_for_update(of=Booking)
             .execution_options(populate_existing=True)
         )
     )

@@ -33,6 +33,7 @@ from app.payments.refunds import refundable, refundable_of, request_refund, sett
 from app.platform.errors import InvalidTransition, ValidationFailed
 from app.platform.extensions import db
 from tests.booking.helpers import book, future_slot, make_bookable_venue
+from tests.statements import statements_sent
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -180,6 +181,29 @@ def test_the_same_payment_event_twice_confirms_once(bookable, customer):
     payment = db.session.scalars(select(Payment).where(Payment.order_id == order.id)).one()
     assert order_lifecycle.confirm_paid(payment.order) == "already paid"
     assert [event for _, event, _ in transitions(order)] == ["hold", "confirm_paid"]
+
+
+def test_confirming_locks_only_the_bookings_and_reads_their_venue_service_and_team_member_with_them(bookable, customer):
+    _venue, service = bookable
+    order = held(customer, service)
+    payment = payments.start_payment(order)
+    db.session.commit()
+    db.session.expire_all()
+
+    with statements_sent() as sent:
+        assert order_lifecycle.confirm_paid(payment.order) == "confirmed"
+    reads = [" ".join(s.split()) for s in sent if s.lstrip().startswith("SELECT bookings.")]
+    [locked] = [read for read in reads if " FOR UPDATE" in read]
+    assert locked.endswith("FOR UPDATE OF bookings")  # the venue, service and member rows stay free
+    assert all(f" JOIN {table} " in locked for table in ("venues", "services", "team_members"))
+    [booking] = order.bookings
+    with statements_sent() as later:
+        assert (booking.venue.name, booking.service.name, booking.team_member is not None) == (
+            "Calm Rooms",
+            service.name,
+            True,
+        )
+    assert later == []
 
 
 def test_money_after_a_release_confirms_while_the_time_is_free(bookable, customer, run_jobs):
