@@ -37,6 +37,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, text
 from sqlalchemy.orm import joinedload
+from sqlalchemy.sql.base import ExecutableOption
 
 from app.accounts.models import User
 from app.audit.transitions import record_transition
@@ -137,9 +138,16 @@ def move(
     return target
 
 
-def lock_order(order_id: int) -> Order:
-    """The order under its row lock, re-read: whoever waited for the lock sees the winner's work."""
-    query = select(Order).where(Order.id == order_id).with_for_update().execution_options(populate_existing=True)
+def lock_order(order_id: int, *options: ExecutableOption) -> Order:
+    """The order under its row lock, re-read: whoever waited for the lock sees the winner's work.
+    ``options``: what to load with it (a selectinload of its bookings, which are not locked)."""
+    query = (
+        select(Order)
+        .where(Order.id == order_id)
+        .options(*options)
+        .with_for_update(of=Order)
+        .execution_options(populate_existing=True)
+    )
     return db.session.scalars(query).one()
 
 

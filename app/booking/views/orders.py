@@ -114,7 +114,8 @@ def pay_order(order: Order) -> Response:
     """
     now = datetime.now(UTC)
     on_refusal(order_page_again(order, now), kinds=(InvalidTransition, GatewayError))
-    payment = payments.start_payment(lock_order(order.id), now=now)  # two clicks start one checkout
+    # Two clicks start one checkout; the lines it sends name each booking's service and venue.
+    payment = payments.start_payment(lock_order(order.id, ORDER_BOOKINGS), now=now)
     return redirect(payment.checkout_url, 303)
 
 
