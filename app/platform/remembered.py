@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -143,17 +144,27 @@ class Memory:
         entries.move_to_end(key)
         return {name: revive(row) for name, row in entry.rows.items()}
 
-    def keep(self, key: Any, versions: dict[str, int], *, seconds: float | None = None, **rows: object | None) -> None:
+    def keep(
+        self,
+        key: Any,
+        versions: dict[str, int],
+        *,
+        seconds: float | None = None,
+        also: Iterable[Any] = (),
+        **rows: object | None,
+    ) -> None:
         """Remember ``rows`` (by name; each an object, a list of them, a count, or None for
-        "there is none") under ``key``, as of ``versions``; for ``seconds`` when they change by
-        themselves sooner than the memory's own lifetime."""
+        "there is none") under ``key`` and each key of ``also``, as of ``versions``; for ``seconds``
+        when they change by themselves sooner than the memory's own lifetime."""
         if not _remembering():
             return
         kept = {name: snapshot(found, self.relations.get(name, ())) for name, found in rows.items()}
         entries = self._entries()
         lifetime = self.seconds if seconds is None else min(self.seconds, seconds)
-        entries[key] = _Entry(versions, kept, time.monotonic() + lifetime)
-        entries.move_to_end(key)
+        entry = _Entry(versions, kept, time.monotonic() + lifetime)
+        for each in (key, *also):
+            entries[each] = entry
+            entries.move_to_end(each)
         while len(entries) > self.size:
             entries.popitem(last=False)
 

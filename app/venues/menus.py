@@ -49,7 +49,8 @@ def listed_menu(slug: str, service_id: int, *, remembered: bool) -> tuple[Venue,
     versions = MENUS.versions(cache_versions.PUBLIC)
     venue = listed_venue(slug, options=VENUE_LOADS)
     service = bookable_service(venue, service_id)
-    MENUS.keep(key, versions, venue=venue, service=service)
+    # Kept too as load_menus asks for them: the cart shows the service chosen on this page next.
+    MENUS.keep(key, versions, also=[("service", service.id)], venue=venue, service=service)
     return venue, service
 
 

@@ -95,6 +95,12 @@ def count_cart_items() -> int:
     return g.cart_count
 
 
+def cart_items_counted(count: int) -> None:
+    """A page that read the cart's items as the count reads them (those not run out) gives the
+    navbar their count, so that it is not asked again."""
+    g.cart_count = count
+
+
 # A signed-in customer's count, as a warm worker last read it: it follows their "user"
 # namespace (every cart item's change bumps it) and lasts until their soonest item runs out.
 CART_COUNTS = Memory("cart_counts", size=4096, seconds=60.0)

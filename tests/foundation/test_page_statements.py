@@ -50,9 +50,10 @@ CEILING = {
     "booking": 11,  # 9, +1 the service's add-ons (the header's checkboxes; not read for a day's times), +1 the
     # venue's memberships (app/memberships: the member's price under the price; not read for a day's times)
     "day_slots": 9,
-    "cart": 16,  # 13, +1 the promo code in the cart (one read by key, whatever the items), +1 the
+    "cart": 15,  # 13, +1 the promo code in the cart (one read by key, whatever the items), +1 the
     # customer's packages for the cart's services (app/packages: one statement; their use only when one matches)
     # +1 the customer's memberships giving their benefits (app/memberships: one statement, none for a visitor)
+    # -1 the navbar's count: the items the page itself read (cart_items_counted)
     "order": 7,  # 9 until the bookings' venues, services and team members came joined to the bookings
     "after_paying": 6,  # the page after paying (app/payments/views/pay.py, "returned"): its bookings' rows
     # were read one booking at a time before they came with the order (ORDER_BOOKINGS)

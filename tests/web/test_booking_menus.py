@@ -157,6 +157,24 @@ def test_a_warm_worker_shows_the_cart_without_loading_its_services_again(web, cu
     assert not tables_read(sent) & set(MENU_TABLES), "\n".join(s[:150] for s in sent)
 
 
+def test_the_cart_shows_a_service_its_booking_page_just_loaded_without_loading_it_again(
+    web, customer, venue_and_service
+):
+    venue, service = venue_and_service
+    set_options(service, [OptionInput("60 min", 60, 6000), OptionInput("90 min", 90, 8500)])
+    add_team_member(venue, name="Ana", title="", bio="", service_ids=[service.id])
+    db.session.commit()
+    start = future_slot(days=3, hour=10)
+    assert web.get(book_path(venue, service, day=start.date().isoformat(), start=iso(start))).status_code == 200
+    put_in_cart(customer, service, option_id=service.options[1].id)
+    db.session.commit()
+    with statements_sent() as sent:
+        page = web.get("/cart")  # this worker's first cart page, after that booking page
+    assert page.status_code == 200
+    assert "90 min" in page.text and "£85.00" in page.text and "Linden Rooms" in page.text
+    assert not tables_read(sent) & set(MENU_TABLES), "\n".join(s[:150] for s in sent)
+
+
 def test_a_new_price_shows_on_the_next_cart_page(web, customer, venue_and_service):
     _venue, service = venue_and_service
     put_in_cart(customer, service)

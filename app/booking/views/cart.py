@@ -36,7 +36,7 @@ from app.venues.options import cheapest
 from app.web.blueprints import booking as bp
 from app.web.booking_page import build_booking_page
 from app.web.cart_page import build_cart_page, nav_cart_oob
-from app.web.guards import count_cart_items, get_cart_owner, require_booker
+from app.web.guards import cart_items_counted, count_cart_items, get_cart_owner, require_booker
 from app.web.private_cache import private_page
 from app.web.rendering import add_toast, is_htmx, render_page
 from app.web.unit_of_work import on_refusal
@@ -136,7 +136,9 @@ def show_cart() -> Response:
     owner = get_cart_owner()
     if recording():
         follow_cart(current_user.id, now)
-    return render_page("booking/cart.html", "cart", **build_cart_page(owner, now=now))
+    page = build_cart_page(owner, now=now)
+    cart_items_counted(page["count"])  # the navbar's count: the items just read
+    return render_page("booking/cart.html", "cart", **page)
 
 
 def follow_cart(user_id: int, now: datetime) -> None:
