@@ -12,6 +12,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import delete, inspect, select
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.booking.availability import Busyness, booking_rules, busy_window, find_slot, get_busy_for_venues
@@ -124,7 +125,7 @@ def cart_busyness(items: list[CartItem]) -> dict[int, Busyness]:
 
 
 def bookable_service(service_id: int) -> Service:
-    service = db.session.get(Service, service_id)
+    service = db.session.get(Service, service_id, options=[joinedload(Service.venue)])  # its venue with it
     if service is None or not service.is_active or service.venue.status != VenueStatus.APPROVED:
         raise CartItemInvalid(_("That service can't be booked."), field="service_id")
     if paused := pause_refusal(service.venue):  # paused by its owner (app/venues/closing.py)

@@ -37,6 +37,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, text
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.base import ExecutableOption
 
 from app.accounts.models import User
@@ -46,6 +47,7 @@ from app.booking.availability import find_slot
 from app.booking.cart_returns import Restored, restore_from_order, take_back_restored
 from app.booking.events import announce_paid, announce_reopened, holds_expiring, order_released, retake_refused
 from app.booking.models import Booking, BookingStatus, Order, OrderStatus, OrderTransition, ReleaseReason
+from app.platform import held_locks
 from app.platform.errors import InvalidTransition
 from app.platform.extensions import db
 from app.platform.jobs import job
@@ -140,7 +142,12 @@ def move(
 
 def lock_order(order_id: int, *options: ExecutableOption) -> Order:
     """The order under its row lock, re-read: whoever waited for the lock sees the winner's work.
-    ``options``: what to load with it (a selectinload of its bookings, which are not locked)."""
+    ``options``: what to load with it (a selectinload of its bookings, which are not locked).
+    Asked again without options in a transaction that already holds the lock (a settlement locks
+    the order, then confirming it asks again), the order it holds (app/platform/held_locks.py)."""
+    order = held_locks.held("orders").get(order_id)
+    if order is not None and not options and order in db.session:
+        return order
     query = (
         select(Order)
         .where(Order.id == order_id)
@@ -148,13 +155,16 @@ def lock_order(order_id: int, *options: ExecutableOption) -> Order:
         .with_for_update(of=Order)
         .execution_options(populate_existing=True)
     )
-    return db.session.scalars(query).one()
+    order = db.session.scalars(query).one()
+    held_locks.keep("orders", {order_id: order})
+    return order
 
 
 def _locked_bookings(order: Order) -> list[Booking]:
     """The order's bookings under their row locks, re-read; each with its venue, service and team
-    member joined (not locked), which what follows a payment or a release reads of every booking."""
-    return list(
+    member joined (not locked), which what follows a payment or a release reads of every booking.
+    They are ``order.bookings`` too (those that are not a move's), so reading it sends nothing."""
+    locked = list(
         db.session.scalars(
             select(Booking)
             .where(Booking.order_id == order.id)
@@ -164,6 +174,9 @@ def _locked_bookings(order: Order) -> list[Booking]:
             .execution_options(populate_existing=True)
         )
     )
+    own = sorted((b for b in locked if b.moves_booking_id is None), key=lambda booking: booking.starts_at)
+    set_committed_value(order, "bookings", own)
+    return locked
 
 
 # -- hold ----------------------------------------------------------------------------------------

@@ -50,6 +50,7 @@ from app.booking.errors import SlotUnavailable, is_member_overlap
 from app.booking.holds import blocks_until
 from app.booking.models import LIVE_STATUSES, Booking, BookingResource, BookingStatus
 from app.booking.order_lifecycle import expire_holds
+from app.platform import held_locks
 from app.platform.extensions import db
 from app.platform.timefmt import venue_zone
 from app.slot_engine import Slot
@@ -215,20 +216,29 @@ def _note_added(_session: Session, instance: Any) -> None:
         added.append(instance)
 
 
-def lock_resources(service_ids: Collection[int]) -> list[tuple[int, int, int, int, bool]]:
+Need = tuple[int, int, int, int, bool]  # what a service needs of a resource (lock_resources)
+
+
+def lock_resources(service_ids: Collection[int]) -> list[Need]:
     """Lock the rows of the rooms and equipment these services need, in id order (two services
     sharing a room take turns; the caller holds the services' locks first). Returns what they
     need: (service id, resource id, units per booking, quantity, shared by a sitting), by resource."""
-    rows = db.session.execute(
+    wanted = sorted(set(service_ids))
+    locked = held_locks.held("resources")  # by service: checkout locks its cart's, then asks per item
+    if all(service_id in locked for service_id in wanted):
+        return sorted((need for s in wanted for need in locked[s]), key=lambda need: (need[1], need[0]))
+    query = (
         select(
             ServiceResource.service_id, Resource.id, ServiceResource.units, Resource.quantity, ServiceResource.shared
         )
         .join(Resource, Resource.id == ServiceResource.resource_id)
-        .where(ServiceResource.service_id.in_(sorted(service_ids)))
+        .where(ServiceResource.service_id.in_(wanted))
         .order_by(Resource.id, ServiceResource.service_id)
         .with_for_update(of=Resource)
     )
-    return [tuple(row) for row in rows]  # type: ignore[misc]
+    rows: list[Need] = [tuple(row) for row in db.session.execute(query)]  # type: ignore[misc]
+    held_locks.keep("resources", {s: [need for need in rows if need[0] == s] for s in wanted})
+    return rows
 
 
 def take_units(bookings: Sequence[Booking], *, now: datetime) -> bool:

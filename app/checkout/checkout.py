@@ -20,6 +20,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.accounts.models import User
 from app.booking import order_lifecycle
@@ -30,7 +31,7 @@ from app.booking.cart_returns import snapshot_items
 from app.booking.errors import CartItemInvalid, SlotUnavailable
 from app.booking.holds import hold_booking
 from app.booking.intake import copy_answers
-from app.booking.models import CartItem, Order, OrderChannel, OrderStatus
+from app.booking.models import Booking, CartItem, Order, OrderChannel, OrderStatus
 from app.booking.order_lifecycle import expire_holds
 from app.booking.patch_test_rule import check_patch_test
 from app.booking.presenting import service_label
@@ -52,10 +53,11 @@ from app.vouchers.redemption import redeem_at_checkout
 
 NOTHING_DUE_REASON = "Nothing to pay now: paid at the venue"
 PACKAGE_REASON = "Paid in full with a package"
-ITEM_LOADS = (
-    joinedload(CartItem.service).options(joinedload(Service.venue), selectinload(Service.addons)),
-    joinedload(CartItem.option),
-)
+ITEM_LOADS = (joinedload(CartItem.service).options(joinedload(Service.venue)), joinedload(CartItem.option))
+# What holding an item reads of its service, loaded again with the service's locked fresh copy
+# (a fresh copy's relations start unloaded): its venue in the same statement, its options and
+# add-ons in one statement each for the whole cart.
+LOCKED_LOADS = (joinedload(Service.venue), selectinload(Service.options), selectinload(Service.addons))
 
 
 def _describe(service_name: str, venue_name: str, timezone: str, starts_at: datetime) -> str:
@@ -170,14 +172,16 @@ def _checkout(customer: User, *, now: datetime | None, voucher_code: str | None)
 
 
 def _locked_services(service_ids: list[int]) -> dict[int, Service]:
-    """The services, locked in id order (which serialises their capacity checks), fresh copies."""
+    """The services, locked in id order (which serialises their capacity checks), fresh copies
+    with what holding their items reads (LOCKED_LOADS; their venues are not locked)."""
     return {
         s.id: s
         for s in db.session.scalars(
             select(Service)
             .where(Service.id.in_(service_ids))
             .order_by(Service.id)
-            .with_for_update()
+            .options(*LOCKED_LOADS)
+            .with_for_update(of=Service)
             .execution_options(populate_existing=True)
         )
     }
@@ -281,32 +285,35 @@ def _hold_items(
     hold_until = now + timedelta(minutes=current_app.config["HOLD_MINUTES"])
     order = order_lifecycle.hold(customer, currency=currency, hold_until=hold_until)
     unavailable: list[str] = []
+    held: list[Booking] = []
     for item in items:
         service = services[item.service_id]
         problem = _not_bookable(item, service, now)
         if problem is None:
             try:
-                _hold_item(order, customer, item, service, hold_until=hold_until, now=now)
+                held += _hold_item(order, customer, item, service, hold_until=hold_until, now=now)
             except SlotUnavailable as refused:
                 problem = refused.message
         if problem:
             unavailable.append(problem)
     if unavailable:
         raise SlotUnavailable(_sorry(unavailable))
+    # The new order's bookings are the ones just held: what follows reads them without a statement.
+    set_committed_value(order, "bookings", sorted(held, key=lambda booking: booking.starts_at))
     return order
 
 
 def _hold_item(
     order: Order, customer: User, item: CartItem, service: Service, *, hold_until: datetime, now: datetime
-) -> None:
+) -> list[Booking]:
     """Reserve ``item``'s time for ``order`` (app/booking/reserving.py): one held booking per
     team member, or one for the group when the service has no team. In a savepoint of its own:
     if a team member was just booked through another service (which these locks don't cover),
     the exclusion constraint refuses this item alone, and the message can name it. Later items
-    of this cart see these holds. Raises SlotUnavailable naming the item."""
+    of this cart see these holds. Returns them; raises SlotUnavailable naming the item."""
     choice = item_choice(item)  # checked by _not_bookable: its option and add-ons are the service's
 
-    def write(slot: Slot, people: list[int | None]) -> None:
+    def write(slot: Slot, people: list[int | None]) -> list[Booking]:
         per_booking = 1 if people != [None] else item.quantity
         bookings = [
             hold_booking(
@@ -329,8 +336,9 @@ def _hold_item(
         db.session.add_all(bookings)
         db.session.flush()
         copy_answers(bookings, item.intake_answers)  # as asked when added to the cart
+        return bookings
 
-    reserve(
+    return reserve(
         service,
         item.starts_at,
         write,

@@ -32,7 +32,7 @@ from app.payments.ports import RefundResult
 from app.payments.refunds import refundable, refundable_of, request_refund, settle_refund
 from app.platform.errors import InvalidTransition, ValidationFailed
 from app.platform.extensions import db
-from tests.booking.helpers import book, future_slot, make_bookable_venue
+from tests.booking.helpers import book, future_slot, make_bookable_venue, put_in_cart
 from tests.statements import statements_sent
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -659,3 +659,24 @@ def test_amounts_add_up_for_any_cart_and_refunds(bookable, customer, items, asks
         assert recorded == succeeded
     finally:
         savepoint.rollback()
+
+
+def test_an_order_locked_again_in_the_same_transaction_is_not_read_again(ctx, provider, customer):
+    """A lock taken outside any savepoint lasts until the transaction ends: asking again sends
+    nothing. One taken inside a savepoint that was rolled back is gone: asking again locks it."""
+    _venue, service = make_bookable_venue(provider)
+    put_in_cart(customer, service)
+    order_id = checkout.checkout(customer).id
+    db.session.commit()
+    with db.session.begin_nested() as inner:
+        order_lifecycle.lock_order(order_id)
+        inner.rollback()
+    with statements_sent() as sent:
+        first = order_lifecycle.lock_order(order_id)  # locked again: the savepoint let it go
+        again = order_lifecycle.lock_order(order_id)
+    assert again is first
+    assert len([s for s in sent if "FOR UPDATE" in s]) == 1, sent
+    db.session.commit()  # the transaction ends, and its locks with it
+    with statements_sent() as sent:
+        order_lifecycle.lock_order(order_id)
+    assert len([s for s in sent if "FOR UPDATE" in s]) == 1, sent

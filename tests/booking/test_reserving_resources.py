@@ -15,10 +15,11 @@ from app.booking import cart
 from app.booking.availability import get_bookable_days, get_slots
 from app.booking.errors import CartItemInvalid, SlotUnavailable
 from app.booking.models import Booking, BookingResource, BookingStatus
-from app.booking.reserving import UNIT_OVERLAP_CONSTRAINT
+from app.booking.reserving import UNIT_OVERLAP_CONSTRAINT, lock_resources
 from app.checkout import checkout, reschedule, top_ups
 from app.clients import service as clients
 from app.clients.desk import book_at_desk
+from app.platform import held_locks
 from app.platform.extensions import db
 from app.venues.lists import add_team_member
 from app.venues.models import Resource, ServiceResource
@@ -277,3 +278,32 @@ def test_a_top_up_hold_takes_a_room_and_hands_it_to_the_booking_when_paid(ctx, p
     assert top_ups.settle_paid(payment) == "top-up paid: booking moved"
     assert moving.starts_at == later
     assert units_of(moving) == [(room.id, 2, True)] and units_of(hold) == [(room.id, 2, False)]
+
+
+def test_a_checkout_locks_its_rooms_once_and_takes_one(ctx, provider, customer):
+    _venue, massage, room = spa(provider)
+    start = future_slot(days=3, hour=10)
+    cart.add_item(
+        cart.CartOwner(user_id=customer.id), service_id=massage.id, starts_at=start, quantity=1, team_member_id=None
+    )
+    with statements_sent() as sent:
+        order = checkout.checkout(customer)
+    assert units_of(order.bookings[0]) == [(room.id, 1, True)]
+    # Locked at once for the cart, before any savepoint; holding the item asks again twice (the
+    # slot's count, the units it takes) and reads what this transaction already holds.
+    assert len([s for s in sent if "FOR UPDATE OF resources" in s]) == 1, sent
+
+
+def test_rooms_locked_inside_a_savepoint_are_locked_again_after_it(ctx, provider):
+    """A savepoint rolled back lets go of the locks taken in it: only those taken outside any
+    are remembered, and only until the transaction ends."""
+    _venue, massage, room = spa(provider)
+    with db.session.begin_nested():
+        assert lock_resources([massage.id]) == [(massage.id, room.id, 1, 2, False)]
+    with statements_sent() as sent:
+        lock_resources([massage.id])  # locked again, outside the savepoint: remembered from now on
+        assert lock_resources([massage.id]) == [(massage.id, room.id, 1, 2, False)]
+        assert lock_resources([]) == []
+    assert len(sent) == 1, sent
+    db.session.rollback()  # the transaction ends: its locks are gone, and so is what it remembered
+    assert held_locks.held("resources") == {}

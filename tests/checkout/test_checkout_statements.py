@@ -46,6 +46,24 @@ def test_an_added_item_has_its_service_without_reading_it_again(ctx, provider, c
     assert sent == []
 
 
+def test_adding_an_item_reads_its_service_and_venue_in_one_statement(ctx, provider, customer):
+    _venue, service = make_bookable_venue(provider)
+    service_id = service.id
+    db.session.expunge_all()  # a request's session: nothing loaded yet
+    del service, _venue
+    with statements_sent() as sent:
+        add_item(
+            CartOwner(user_id=customer.id),
+            service_id=service_id,
+            starts_at=future_slot(),
+            quantity=1,
+            team_member_id=None,
+        )
+    reads = [" ".join(s.split()) for s in sent if s.startswith("SELECT")]
+    assert [r for r in reads if " FROM services " in r and " JOIN venues " in r], reads
+    assert not [r for r in reads if r.startswith("SELECT venues.") and " FROM venues " in r], reads
+
+
 def test_a_won_checkout_does_not_read_back_the_order_it_wrote(ctx, provider, customer):
     _venue, service = make_bookable_venue(provider)
     put_in_cart(customer, service)
@@ -54,6 +72,9 @@ def test_a_won_checkout_does_not_read_back_the_order_it_wrote(ctx, provider, cus
     assert order.total_minor == service.price_minor and len(order.bookings) == 1
     read_back = [s for s in sent if s.startswith("SELECT orders.") and "FOR UPDATE" not in s]
     assert read_back == [], read_back
+    # Nor the bookings it just held, nor the venue it read with the cart's items.
+    reads = [" ".join(s.split()) for s in sent if s.startswith("SELECT")]
+    assert not [r for r in reads if "= bookings.order_id" in r or r.startswith("SELECT venues.")], reads
 
 
 def test_settling_a_payment_reads_its_event_once_and_updates_the_order_once(ctx, provider, customer):
@@ -68,6 +89,11 @@ def test_settling_a_payment_reads_its_event_once_and_updates_the_order_once(ctx,
     assert len([s for s in sent if "FROM payment_events" in s]) == 1, sent
     order_updates = [s for s in sent if s.startswith("UPDATE orders")]
     assert len(order_updates) == 1 and "receipt_number" in order_updates[0], order_updates
+    # The order locked once (confirming it asks again: app/platform/held_locks.py), its bookings
+    # read once, under their locks, and what follows the payment reads them from there.
+    assert len([s for s in sent if "FROM orders" in s and "FOR UPDATE" in s]) == 1, sent
+    flat = [" ".join(s.split()) for s in sent]
+    assert len([s for s in flat if " FROM bookings" in s and "bookings.order_id" in s.split(" WHERE ")[-1]]) == 1, flat
 
 
 def test_a_payment_event_is_stored_without_reading_it_back(ctx, provider, customer):
