@@ -9,7 +9,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from app.accounts.models import Role
 from app.booking.models import CartItem
@@ -76,3 +76,20 @@ def test_an_item_that_runs_out_leaves_the_count_when_it_does(web, customer, venu
     time.sleep(max(0.0, (soon - datetime.now(UTC)).total_seconds()) + 0.2)
 
     assert count_shown(web.get("/bookings")) == "Cart (0)"
+
+
+def test_the_cart_page_shows_the_count_of_the_items_it_read_without_counting_again(web, customer, venue_and_service):
+    _venue, service = venue_and_service
+    put_in_cart(customer, service, hour=10)
+    put_in_cart(customer, service, hour=12)
+    put_in_cart(customer, service, hour=14)
+    db.session.flush()
+    gone = db.session.scalars(select(CartItem.id).where(CartItem.user_id == customer.id)).first()
+    past = datetime.now(UTC) - timedelta(minutes=1)
+    db.session.execute(update(CartItem).where(CartItem.id == gone).values(expires_at=past))  # ran out
+    db.session.commit()
+    with statements_sent() as sent:
+        page = web.get("/cart")
+    assert page.status_code == 200
+    assert count_shown(page) == "Cart (2)"  # the two still in it, as the page lists them
+    assert not [s for s in sent if "count(" in s and "FROM cart_items" in s], sent
