@@ -28,6 +28,8 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql.dml import UpdateBase
 
+from app.platform.cursors import Cursor
+
 log = logging.getLogger(__name__)
 
 POOLER_TRANSACTION = "pgbouncer-transaction"
@@ -47,11 +49,11 @@ def transaction_pooled(config) -> bool:
 
 
 def engine_options(config) -> dict[str, Any]:
-    """SQLALCHEMY_ENGINE_OPTIONS for this deployment: unchanged when direct; without startup
-    options and prepared statements behind a transaction pooler."""
-    options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    """SQLALCHEMY_ENGINE_OPTIONS for this deployment: our cursor class (app/platform/cursors.py);
+    without startup options and prepared statements behind a transaction pooler."""
+    options = direct_engine_options(config)
     if transaction_pooled(config):
-        connect_args = {key: value for key, value in (options.get("connect_args") or {}).items() if key != "options"}
+        connect_args = {key: value for key, value in options["connect_args"].items() if key != "options"}
         connect_args["prepare_threshold"] = None
         options["connect_args"] = connect_args
     return options
@@ -68,8 +70,11 @@ def direct_url(config) -> str:
 
 
 def direct_engine_options(config) -> dict[str, Any]:
-    """Engine options for the direct URL: the configured ones, startup options included."""
-    return dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    """Engine options for the direct URL: the configured ones, startup options included, and our
+    cursor class (app/platform/cursors.py)."""
+    options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    options["connect_args"] = {"cursor_factory": Cursor, **(options.get("connect_args") or {})}
+    return options
 
 
 # What a transaction-pooled role needs, as the direct connection's startup options and

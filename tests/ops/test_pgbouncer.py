@@ -19,6 +19,7 @@ from sqlalchemy import select, text
 
 from app import create_app
 from app.booking.models import BookingStatus, Order, OrderStatus
+from app.platform.cursors import Cursor
 from app.platform.db_routing import engine_options
 from app.platform.extensions import db
 from app.platform.jobs import run_worker
@@ -95,11 +96,11 @@ def csrf(client, path):
 
 def test_pooled_engine_options_drop_startup_options_and_prepared_statements():
     default = engine_options({"SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "connect_args": {"options": "x"}}})
-    assert default["connect_args"] == {"options": "x"}
+    assert default["connect_args"] == {"options": "x", "cursor_factory": Cursor}
     pooled = engine_options(
         {"SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "connect_args": {"options": "x"}}, **POOLED}
     )
-    assert pooled == {"pool_pre_ping": True, "connect_args": {"prepare_threshold": None}}
+    assert pooled == {"pool_pre_ping": True, "connect_args": {"prepare_threshold": None, "cursor_factory": Cursor}}
     with pytest.raises(RuntimeError, match="DATABASE_POOLER"):
         engine_options({"DATABASE_POOLER": "pgpool"})
 
