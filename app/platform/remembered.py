@@ -58,7 +58,11 @@ def as_loaded(model: type, values: dict[str, Any]) -> Any:
     held = db.session.identity_map.get(key)
     if held is not None:
         return held
-    obj = model(**values)
+    # As a query loads a row: the instance made without its constructor and its columns set
+    # directly, so no attribute event runs and nothing is recorded as changed (the constructor
+    # set each column through its instrumented attribute).
+    obj = mapper.class_manager.new_instance()
+    obj.__dict__.update(values)
     make_transient_to_detached(obj)
     db.session.add(obj)  # persistent, no SQL
     return obj
