@@ -77,7 +77,9 @@ class Config:
     # through the word cells' index, migration 0047, estimated above jit_above_cost, ran 4 ms
     # of query and 30 of compiling at a million venues); no statement of the app runs long
     # enough to win that back.
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "connect_args": {"options": "-c timezone=UTC -c jit=off"}}
+    # No pool_pre_ping: a connection the server closed is found at checkout without a round trip
+    # (app/platform/connection_check.py).
+    SQLALCHEMY_ENGINE_OPTIONS = {"connect_args": {"options": "-c timezone=UTC -c jit=off"}}
     # Longest a statement may run before PostgreSQL cancels it (ms; 0 = no limit). Set on each
     # new connection with a SET (app/platform/db_timeouts.py), not a startup option: PgBouncer refuses
     # those. A web request whose statement is cancelled gets the 503 page (app/web/db_faults.py).

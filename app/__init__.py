@@ -92,13 +92,14 @@ def configure_telemetry(app: Flask) -> None:
 
 def watch_database(app: Flask) -> None:
     """The pool's connections in use for /metrics; a span per statement when tracing."""
-    from app.platform import db_routing, db_timeouts, metrics, tracing
+    from app.platform import connection_check, db_routing, db_timeouts, metrics, tracing
     from app.platform.extensions import db
 
     db_timeouts.init_app(app)  # statement_timeout and lock_timeout on each new connection
     db_routing.init_replica(app, db_timeouts.holder_of(app).on_connect)  # DATABASE_REPLICA_URL
     with app.app_context():
         engine = db.engine
+    connection_check.watch(engine)  # a connection the server closed is replaced at checkout
     metrics.watch_pool(engine)
     tracing.watch_engine(app, engine)
 

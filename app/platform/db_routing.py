@@ -28,6 +28,7 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql.dml import UpdateBase
 
+from app.platform import connection_check
 from app.platform.cursors import Cursor
 
 log = logging.getLogger(__name__)
@@ -141,6 +142,7 @@ def init_replica(app: Flask, on_connect=None) -> Replica | None:
     if not url:
         return None
     engine = create_engine(url, **engine_options(app.config))
+    connection_check.watch(engine)
     if on_connect is not None:
         event.listen(engine, "connect", on_connect)
     replica = Replica(engine, float(app.config.get("DATABASE_REPLICA_RETRY_SECONDS", 30)))

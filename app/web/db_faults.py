@@ -1,8 +1,9 @@
 """A dropped database connection costs a reader nothing and a writer a clear 503, never a 500.
 
 PostgreSQL restarts, a failover, a pooler recycling its server connections or an operator's
-``pg_terminate_backend`` close connections the pool still holds. ``pool_pre_ping`` (config.py)
-replaces a connection that died while it sat in the pool; this module covers the rest:
+``pg_terminate_backend`` close connections the pool still holds. The pool's checkout
+(app/platform/connection_check.py) replaces a connection the server closed while it sat in the
+pool; this module covers the rest:
 
 - a GET, HEAD or OPTIONS request whose connection dies while it runs is run once more, from its
   ``before_request`` hooks on, on a fresh connection (its first answer is thrown away: a safe

@@ -1,9 +1,10 @@
 """Fault test: connections killed with pg_terminate_backend (what a PostgreSQL restart, a
 failover or a pooler does to them) between requests and in the middle of one.
 
-Safe requests (GET) answer 200 every time: a connection that died in the pool is replaced by
-the pre-ping, one that dies while the request runs makes the request run once more on a fresh
-one. A POST that meets a dead connection gets the 503 page, not the 500 page; and the session's
+Safe requests (GET) answer 200 every time: a connection that died in the pool is replaced at
+checkout (app/platform/connection_check.py), one that dies while the request runs makes the request
+run once more on a fresh one. A POST after connections died in the pool is applied as usual;
+a POST that meets a dead connection gets the 503 page, not the 500 page; and the session's
 teardown, whose ROLLBACK meets a closed connection, lets nothing escape the app.
 """
 
@@ -18,6 +19,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from app import create_app
+from app.platform.connection_check import closed_by_server
+from app.platform.cursors import Cursor
 from app.platform.extensions import db
 from tests.conftest import CSRF_RE, IsolatedClient
 
@@ -69,6 +72,49 @@ def test_gets_answer_200_when_connections_die_between_requests(fault_app, databa
         for path in PAGES:
             response = client.get(path)
             assert response.status_code == 200, (path, response.status_code)
+
+
+def test_a_post_after_connections_died_in_the_pool_is_answered_as_usual(fault_app, database_url):
+    browser = IsolatedClient(fault_app, fault_app.response_class, use_cookies=True)
+    token = CSRF_RE.search(browser.get("/account/sign-in").get_data(as_text=True)).group(1)
+    form = {"csrf_token": token, "email": "nobody@example.com", "password": "not the password"}
+    for _round in range(3):
+        assert terminate(database_url) >= 1  # the pooled connection the form's page used is dead
+        response = browser.post("/account/sign-in", data=form)
+        assert response.status_code == 401, response.status_code  # a wrong password, not a 503
+
+
+def test_a_live_pooled_connection_is_handed_out_without_a_round_trip(fault_app, monkeypatch):
+    with fault_app.app_context():
+        engine = db.engine
+        engine.connect().close()  # one connection in the pool
+        sent: list[str] = []
+        execute, command = Cursor.execute, psycopg.Connection._exec_command
+
+        def counted_execute(self, query, *args, **kwargs):
+            sent.append(str(query))
+            return execute(self, query, *args, **kwargs)
+
+        def counted_command(self, query, *args, **kwargs):
+            sent.append(str(query))
+            return command(self, query, *args, **kwargs)
+
+        monkeypatch.setattr(Cursor, "execute", counted_execute)
+        monkeypatch.setattr(psycopg.Connection, "_exec_command", counted_command)
+        with engine.connect() as connection:
+            assert sent == []  # no ping: the checkout only looked at the socket
+            assert connection.execute(text("SELECT 1")).scalar_one() == 1
+        assert sent and all("SELECT 1" in q or "BEGIN" in q or "ROLLBACK" in q for q in sent)
+
+
+def test_the_check_tells_a_connection_the_server_closed(database_url):
+    conninfo = admin_conninfo(database_url)
+    with psycopg.connect(conninfo) as connection:
+        pid = connection.execute("SELECT pg_backend_pid()").fetchone()[0]
+        connection.rollback()
+        assert not closed_by_server(connection)
+        assert terminate(database_url, pid) == 1
+        assert closed_by_server(connection)
 
 
 def test_a_get_whose_connection_dies_mid_request_runs_again_on_a_fresh_one(fault_app, database_url, caplog):
