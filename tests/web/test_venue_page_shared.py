@@ -5,12 +5,14 @@ its reads; what is theirs (the navbar, the token) is still theirs; an edit shows
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 
 from app.accounts.models import Role
 from app.platform.extensions import db
 from app.venues.models import VenueStatus
+from app.venues.views import public
 from tests.booking.helpers import make_bookable_venue
 from tests.conftest import Browser
 from tests.statements import statements_sent
@@ -21,6 +23,20 @@ def venue(ctx, make_user, page_cache):
     found, _ = make_bookable_venue(make_user(role=Role.PROVIDER), name="Juniper Hollow Spa")
     db.session.commit()
     return found
+
+
+@pytest.fixture(autouse=True)
+def one_minute(monkeypatch):
+    """The page's views see one instant: the shared copy's key holds the minute, and two visits
+    that straddled a minute's end would rightly build the page twice (seen once in CI)."""
+    instant = datetime.now(UTC)
+
+    class Frozen(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return instant if tz is not None else instant.replace(tzinfo=None)
+
+    monkeypatch.setattr(public, "datetime", Frozen)
 
 
 def venue_reads(sent: list[str]) -> int:
