@@ -34,7 +34,7 @@ def one_minute(monkeypatch):
     class Frozen(datetime):
         @classmethod
         def now(cls, tz=None):
-            return instant if tz is not None else instant.replace(tzinfo=None)
+            return instant.astimezone(tz) if tz is not None else instant.replace(tzinfo=None)
 
     monkeypatch.setattr(public, "datetime", Frozen)
 
