@@ -29,6 +29,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
+from app.platform import connection_check
 from app.platform.db_routing import transaction_pooled
 from app.platform.jobs import every, job
 
@@ -75,14 +76,15 @@ def _engine(database_url: str, pooled: bool = False) -> Engine:
     URL is a transaction pooler's, which cannot carry prepared statements (app/platform/db_routing.py)."""
     with _engines_lock:
         if database_url not in _engines:
-            _engines[database_url] = create_engine(
+            engine = create_engine(
                 database_url,
                 pool_size=2,
                 max_overflow=8,
-                pool_pre_ping=True,
                 isolation_level="AUTOCOMMIT",
                 connect_args={"prepare_threshold": None} if pooled else {},
             )
+            connection_check.watch(engine)  # a connection the server closed is replaced at checkout
+            _engines[database_url] = engine
         return _engines[database_url]
 
 
