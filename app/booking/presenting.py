@@ -69,7 +69,9 @@ def with_vary(response: Response, *headers: str) -> Response:
     return response
 
 
-def booking_row(booking: Booking) -> dict[str, Any]:
+def booking_summary(booking: Booking) -> dict[str, Any]:
+    """A booking as a list of bookings shows it (My bookings): what, where, when, its state and
+    total, and where its page and its order's are."""
     zone = timefmt.venue_zone(booking.venue)
     when, ends = timefmt.start_and_end(booking.starts_at, booking.ends_at, zone)
     return {
@@ -77,20 +79,28 @@ def booking_row(booking: Booking) -> dict[str, Any]:
         "url": url_for(".booking_detail", reference=booking.reference),
         "service": booked_service(booking),
         "venue": booking.venue.name,
-        "venue_url": url_for("venues_public.venue_page", slug=booking.venue.slug),
         "when": when,
         "ends": ends,
         "timezone": zone.key,
-        "member": booking.team_member.name if booking.team_member else None,
-        "quantity": booking.quantity,
-        "unit_price": format_money(booking.unit_price_minor, booking.currency),
         "total": format_money(booking.total_minor, booking.currency),
         "status": booking.status,
         "status_label": requests.status_label(booking),
+        "order_url": url_for(".order", order_id=booking.order_id),
+    }
+
+
+def booking_row(booking: Booking) -> dict[str, Any]:
+    """A booking as its own page shows it: the summary, with its venue's page, the person, the
+    quantity and price, and the rules and payment it was booked with."""
+    return {
+        **booking_summary(booking),
+        "venue_url": url_for("venues_public.venue_page", slug=booking.venue.slug),
+        "member": booking.team_member.name if booking.team_member else None,
+        "quantity": booking.quantity,
+        "unit_price": format_money(booking.unit_price_minor, booking.currency),
         "request_state": booking.request_state,
         "policy": describe_booking_rules(booking),
         "payment": booking_paid_label(booking),
-        "order_url": url_for(".order", order_id=booking.order_id),
     }
 
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 from typing import TypeVar
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import Select, bindparam, func, select, tuple_
 from sqlalchemy.orm import aliased, selectinload
 from werkzeug.exceptions import NotFound
 
@@ -203,24 +204,30 @@ def find_my_entries(customer_id: int, *, now: datetime | None = None) -> list[tu
     ]
 
 
+@cache
+def open_offers_query() -> Select:
+    """The customer's offers still open at a moment, soonest to end first (``customer_id`` and
+    ``now`` bound at each call). Built once: My bookings asks on every visit, and building the
+    statement with its loader options costs about as much as running it."""
+    return (
+        select(WaitlistOffer)
+        .where(
+            WaitlistOffer.customer_id == bindparam("customer_id"),
+            WaitlistOffer.status == OfferStatus.OPEN,
+            WaitlistOffer.expires_at > bindparam("now"),
+        )
+        .options(
+            selectinload(WaitlistOffer.service).selectinload(Service.venue),
+            selectinload(WaitlistOffer.team_member),
+        )
+        .order_by(WaitlistOffer.expires_at)
+    )
+
+
 def find_open_offers(customer_id: int, *, now: datetime | None = None) -> list[WaitlistOffer]:
     """The customer's offers still open now, soonest to end first."""
-    now = now or datetime.now(UTC)
-    return list(
-        db.session.scalars(
-            select(WaitlistOffer)
-            .where(
-                WaitlistOffer.customer_id == customer_id,
-                WaitlistOffer.status == OfferStatus.OPEN,
-                WaitlistOffer.expires_at > now,
-            )
-            .options(
-                selectinload(WaitlistOffer.service).selectinload(Service.venue),
-                selectinload(WaitlistOffer.team_member),
-            )
-            .order_by(WaitlistOffer.expires_at)
-        )
-    )
+    values = {"customer_id": customer_id, "now": now or datetime.now(UTC)}
+    return list(db.session.scalars(open_offers_query(), values))
 
 
 def count_waiting(venue_id: int, first_day: date, last_day: date) -> dict[date, int]:

@@ -6,9 +6,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import event
 
-from app.booking.views.my_bookings import PAGE_SIZE
+from app.booking.models import Booking
+from app.booking.views.my_bookings import PAGE_SIZE, find_my_bookings
 from app.platform.extensions import db
+from app.waitlist.models import WaitlistOffer
 from tests.booking.helpers import book, make_bookable_venue
 
 
@@ -52,3 +55,28 @@ def test_an_unreadable_page_number_is_a_400_with_a_message(web, customer, page):
     response = web.get(f"/bookings?page={page}")
     assert response.status_code == 400
     assert "The page must be a whole number from 1 to 1000." in response.get_data(as_text=True)
+
+
+def test_every_visit_runs_the_statements_built_once(web, customer, many_bookings):
+    """The tab's statement and the offers' are built once and run with the visit's values: the
+    same statement objects on every visit (building them with their loader options cost about as
+    much as running them), each visit still its own customer's, moment's and page's rows."""
+    web.sign_in_as(customer)
+    seen: list[list[int]] = []
+
+    def record(conn, clauseelement, multiparams, params, execution_options):
+        described = getattr(clauseelement, "column_descriptions", None)
+        if described and described[0].get("entity") in (Booking, WaitlistOffer):
+            seen[-1].append(id(clauseelement))
+
+    event.listen(db.engine, "before_execute", record)
+    try:
+        for page in ("", "?page=2", "?tab=past", "?page=2&x=1"):
+            seen.append([])
+            assert web.get(f"/bookings{page}").status_code == 200
+    finally:
+        event.remove(db.engine, "before_execute", record)
+    upcoming, second, past, again = (set(ids) for ids in seen)
+    assert len(upcoming) == 2 and upcoming == second == again  # the same objects, other values
+    assert past != upcoming  # the other tab's own statement
+    assert find_my_bookings(customer.id, "upcoming", datetime.now(UTC), page=2)[0].reference == many_bookings[PAGE_SIZE]

@@ -6,6 +6,7 @@ app/booking/views/book.py).
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 import segno
@@ -14,7 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from markupsafe import Markup
-from sqlalchemy import or_, select
+from sqlalchemy import Select, bindparam, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.wrappers import Response
 
@@ -23,7 +24,7 @@ from app.booking.forms import ActionForm
 from app.booking.ics import calendar
 from app.booking.intake import answers_for_bookings
 from app.booking.models import Booking, BookingStatus
-from app.booking.presenting import booking_row, rebook_links
+from app.booking.presenting import booking_row, booking_summary, rebook_links
 from app.checkout import move_policy
 from app.checkout.top_ups import get_pending_top_up
 from app.messages import service as messages
@@ -53,16 +54,21 @@ MAX_PAGE = 1000
 # -- my bookings -------------------------------------------------------------------------------
 
 
-def find_my_bookings(customer_id: int, tab: str, now: datetime, *, page: int = 1) -> list[Booking]:
-    """One page of the tab, and the first booking of the next page when there is one."""
+@cache
+def my_bookings_query(tab: str) -> Select:
+    """One page of the tab, the customer, the moment and the page's rows bound at each call.
+
+    Built once per tab: building it and its loader options, and working out its cache key, cost
+    about as much as running it (docs/benchmarks.md, "My bookings' statements built once")."""
+    now = bindparam("now")
     upcoming = (Booking.starts_at > now) & (
         (Booking.status == B.CONFIRMED) | ((Booking.status == B.HELD) & (Booking.hold_expires_at > now))
     )
     past = Booking.status.notin_([B.HELD, B.EXPIRED]) & or_(Booking.starts_at <= now, Booking.status != B.CONFIRMED)
-    query = (
+    return (
         select(Booking)
         .where(
-            Booking.customer_id == customer_id,
+            Booking.customer_id == bindparam("customer_id"),
             Booking.moves_booking_id.is_(None),  # a move's hold shows on the booking it moves
             upcoming if tab == "upcoming" else past,
         )
@@ -76,15 +82,20 @@ def find_my_bookings(customer_id: int, tab: str, now: datetime, *, page: int = 1
         .order_by(
             *((Booking.starts_at, Booking.id) if tab == "upcoming" else (Booking.starts_at.desc(), Booking.id.desc()))
         )
-        .limit(PAGE_SIZE + 1)
-        .offset((page - 1) * PAGE_SIZE)
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
     )
-    return list(db.session.scalars(query))
 
 
-def my_booking_row(booking: Booking, now: datetime) -> dict[str, Any]:
-    """A booking as My bookings lists it: a held one carries its hold's end for the countdown."""
-    row = booking_row(booking)
+def find_my_bookings(customer_id: int, tab: str, now: datetime, *, page: int = 1) -> list[Booking]:
+    """One page of the tab, and the first booking of the next page when there is one."""
+    query = my_bookings_query("upcoming" if tab == "upcoming" else "past")
+    values = {"customer_id": customer_id, "now": now, "limit": PAGE_SIZE + 1, "offset": (page - 1) * PAGE_SIZE}
+    return list(db.session.scalars(query, values))
+
+
+def with_hold(row: dict[str, Any], booking: Booking, now: datetime) -> dict[str, Any]:
+    """The row, and for a held booking its hold's end for the countdown."""
     held = booking.status == B.HELD and booking.hold_expires_at is not None and booking.hold_expires_at > now
     row["held"] = held
     if held:
@@ -122,7 +133,7 @@ def my_bookings() -> Response:
     offers = get_offer_rows(current_user.id, now) if tab == "upcoming" else []
     ends = [b for b in (changes_by_itself_at(bookings, now), *(o["expires_at"] for o in offers)) if b]
     valid_until(min(ends, default=None))  # a hold ends or an offer runs out
-    rows = [my_booking_row(b, now) for b in bookings]
+    rows = [with_hold(booking_summary(b), b, now) for b in bookings]  # what the list shows
     fragment = None if request.headers.get("HX-History-Restore-Request") else "bookings_list"
 
     def page_url(number: int) -> str:
@@ -192,7 +203,7 @@ def booking_detail(booking: Booking) -> Response:
     move = move_policy.customer_eligibility(booking, now) if booking.status == B.CONFIRMED else None
     return render_page(
         "booking/booking.html",
-        booking=my_booking_row(booking, datetime.now(UTC)),
+        booking=with_hold(booking_row(booking), booking, datetime.now(UTC)),
         code=check_in_code(booking.reference) if booking.status == B.CONFIRMED else None,
         venue_address=", ".join(p for p in (venue.address_line, venue.city, venue.postcode) if p),
         book_again=rebook_links([booking])[booking.id],  # with the same person when they still do it
