@@ -78,5 +78,5 @@ def test_every_visit_runs_the_statements_built_once(web, customer, many_bookings
         event.remove(db.engine, "before_execute", record)
     upcoming, second, past, again = (set(ids) for ids in seen)
     assert len(upcoming) == 2 and upcoming == second == again  # the same objects, other values
-    assert past != upcoming  # the other tab's own statement
+    assert len(past) == 1 and not past & upcoming  # the other tab's own statement (no offers there)
     assert find_my_bookings(customer.id, "upcoming", datetime.now(UTC), page=2)[0].reference == many_bookings[PAGE_SIZE]
