@@ -74,6 +74,10 @@ def direct_engine_options(config) -> dict[str, Any]:
     """Engine options for the direct URL: the configured ones, startup options included, and our
     cursor class (app/platform/cursors.py)."""
     options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    # The connection given back last is handed out first: a sync worker serves every request on
+    # one warm connection (statements prepared, the backend's caches filled), the one its warm-up
+    # ran checkout's statements on, and the others wait idle (docs/architecture.md).
+    options.setdefault("pool_use_lifo", True)
     options["connect_args"] = {"cursor_factory": Cursor, **(options.get("connect_args") or {})}
     return options
 

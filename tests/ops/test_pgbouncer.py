@@ -97,10 +97,15 @@ def csrf(client, path):
 def test_pooled_engine_options_drop_startup_options_and_prepared_statements():
     default = engine_options({"SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "connect_args": {"options": "x"}}})
     assert default["connect_args"] == {"options": "x", "cursor_factory": Cursor}
+    assert default["pool_use_lifo"] is True  # the connection used last, first (app/platform/db_routing.py)
     pooled = engine_options(
         {"SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "connect_args": {"options": "x"}}, **POOLED}
     )
-    assert pooled == {"pool_pre_ping": True, "connect_args": {"prepare_threshold": None, "cursor_factory": Cursor}}
+    assert pooled == {
+        "pool_pre_ping": True,
+        "pool_use_lifo": True,
+        "connect_args": {"prepare_threshold": None, "cursor_factory": Cursor},
+    }
     with pytest.raises(RuntimeError, match="DATABASE_POOLER"):
         engine_options({"DATABASE_POOLER": "pgpool"})
 

@@ -118,6 +118,29 @@ def test_warm_up_compiles_checkouts_statements_and_changes_nothing(own_app):
     assert snapshot(app) == before  # nothing written, nothing released
 
 
+def test_after_the_warm_up_each_request_runs_on_the_connection_it_warmed(own_app):
+    """The pool hands out the connection given back last (``pool_use_lifo``): the first request
+    gets the connection checkout's statements were warmed on, and a sync worker serves every
+    request on that one warm connection (its statements prepared, PostgreSQL's caches filled)
+    while the other waits idle, instead of taking each in turn, each cold for what it has not
+    run yet (the first checkout race paid for that: docs/benchmarks.md)."""
+    app, _found = own_app
+    with app.app_context():
+        db.engine.dispose()
+        engine = db.engine
+    used: list[int] = []
+    event.listen(engine.pool, "checkout", lambda dbapi_connection, *_: used.append(id(dbapi_connection)))
+    assert warm_up(app).connections == 2
+    opened, warmed = used[:2], used[2]  # two opened at once, then checkout's statements on one
+    assert len(set(opened)) == 2 and warmed in opened
+    for _ in range(4):  # one request after another, as a gunicorn sync worker serves them
+        with app.app_context():
+            db.session.execute(text("SELECT 1"))
+            db.session.remove()
+    assert engine.pool.checkedin() == 2  # both connections are still there
+    assert used[3:] == [warmed] * 4
+
+
 def test_a_warm_up_that_fails_still_lets_the_worker_serve():
     app = create_app("testing", overrides={"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none"})
     state = warm_up(app)
