@@ -8,8 +8,10 @@ contention": p99 609-626 ms cold against ~390 ms after one race). So gunicorn's
 ``post_worker_init`` hook (app/ops/gunicorn_hooks.py) calls ``warm_up`` before the worker
 accepts a connection: it opens ``WARM_UP_CONNECTIONS`` of the pool's connections and runs
 checkout's statements once where they find nothing (``app.checkout.checkout.warm_up``), then
-rolls back; the pool hands that connection out first (``pool_use_lifo``, app/platform/db_routing.py). It writes nothing and locks no row; a failure (say, the database is not up yet) is
-logged and the worker serves anyway, colder. /readyz answers 503 while a warm-up is running.
+rolls back; the pool hands that connection out first (``pool_use_lifo``,
+app/platform/db_routing.py). It writes nothing and locks no row; a failure (say, the database
+is not up yet) is logged and the worker serves anyway, colder. /readyz answers 503 while a
+warm-up is running.
 """
 
 from __future__ import annotations
